@@ -294,3 +294,30 @@ def onnx_unwindowed_model(tmp_path, steps=40, batch=1, d=3, u=4):
     path = tmp_path / "softmax.onnx"
     onnx.save(m, str(path))
     return lstmviz.load(path), rng.normal(size=(batch, steps, d)).astype(np.float32)
+
+
+def over_time_legible(view, image_least: float) -> None:
+    """Over time's page as laid out: each shown heatmap's image at least ``image_least``
+    px high, every colour bar's value labels and the heatmaps' unit labels inside their
+    widget, and the header showing its short form whole (cut to "…" nowhere)."""
+    from PySide6 import QtGui
+
+    for slot in [s for s in view.slots if s.key is not None and s.widget.isVisible()]:
+        image = slot.plot.vb.sceneBoundingRect()
+        assert image.height() >= image_least, (slot.key, image)
+        area = slot.widget.sceneRect()
+        for axis in (slot.colorbar.axis, slot.plot.getAxis("left")):
+            canvas = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
+            painter = QtGui.QPainter(canvas)
+            try:
+                specs = axis.generateDrawSpecs(painter)
+            finally:
+                painter.end()
+            for rect, _, text in specs[2] if specs else []:
+                r = axis.mapRectToScene(rect)
+                assert area.contains(r), (slot.key, text, r, area)
+    header = view.header
+    shown = QtGui.QTextDocumentFragment.fromHtml(header.label.text()).toPlainText()
+    short = QtGui.QTextDocumentFragment.fromHtml(header._short_shown).toPlainText()
+    assert "\u2026" not in shown and shown in (short, QtGui.QTextDocumentFragment.fromHtml(
+        header._shown).toPlainText()), (shown, short)

@@ -657,20 +657,32 @@ def test_the_over_time_tab_fits_an_800_x_600_window_in_the_projector_theme(qapp)
     row, three rows without step axes, as in the dark theme (the curves' least measured,
     not guessed from the type; their legend's two rows a line apart, the page's parts
     4 px apart): each image at least ``IMAGE_STACKED`` high and ``IMAGE_MIN_WIDE`` wide
-    under its whole title, the curves ``CURVES_MIN_PLOT`` of plot under their legend."""
+    under its whole title, the curves ``CURVES_MIN_PLOT`` of plot under their legend.
+
+    There the header's short form takes two lines (it was cut to "lstm · step t = 0 · unit
+    0…"): the curves give way (``OverTimeView._fit_page``), the images ~62 px high, the last
+    row's step axes saying the steps; a little taller, the curves are back at their least."""
+    from helpers import over_time_legible
     from lstmviz.ui.views.over_time import CURVES_MIN_PLOT, IMAGE_MIN_WIDE, IMAGE_STACKED
 
     with projector_tab_at_800_x_600(2) as (w, view):
         slots = [slot for slot in view.slots if slot.key is not None]
         boxes = [slot.widget.geometry() for slot in slots]
         assert len(slots) == 6 and len({b.top() for b in boxes}) == 3 and len({b.left() for b in boxes}) == 2
-        curves = view.curve_widget.geometry()
+        assert not view.curves_shown
+        over_time_legible(view, IMAGE_STACKED)
         for slot, box in zip(slots, boxes):
             image = slot.plot.vb.sceneBoundingRect()
             assert image.height() >= IMAGE_STACKED and image.width() >= IMAGE_MIN_WIDE, (slot.key, image)
             title = slot.plot.titleLabel.item.sceneBoundingRect()
             assert 0 <= title.left() and title.right() <= box.width() and title.bottom() <= image.top() + 0.5
-            assert box.bottom() < curves.top()
+            assert box.bottom() < view.stack.currentWidget().height()
+        assert [s.plot.getAxis("bottom").isVisible() for s in slots] == [False] * 4 + [True] * 2
+        w.resize(800, 660)  # (a taller screen: the curves back, at their least)
+        settle()
+        assert view.curves_shown
+        curves = view.curve_widget.geometry()
+        assert all(slot.widget.geometry().bottom() < curves.top() for slot in slots)
         plot = view.curve_plot
         assert plot.vb.height() >= CURVES_MIN_PLOT, plot.vb.height()
         assert not view.legend.sceneBoundingRect().intersects(plot.vb.sceneBoundingRect())

@@ -11,6 +11,22 @@ from lstmviz.ui import theme as th
 from lstmviz.ui.views.over_time import OverTimeView
 
 
+def grown_until_the_curves_show(w, view, shape: bool = False) -> None:
+    """Window ``w`` made taller a few pixels at a time (``shape``: and wider, keeping its
+    shape, as a picture of that shape is laid out) until Over time's curves, which give way
+    where the page holds only the header and the heatmaps, are on the page: the least
+    height that holds them at their least."""
+    from helpers import settle
+
+    width, height = w.width(), w.height()
+    ratio = width / height
+    while not view.curves_shown:
+        height += 4
+        assert height < 1400, "the curves never came back"
+        w.resize(round(height * ratio) if shape else width, height)
+        settle()
+
+
 def build(layers, T=7, d=3, batch=2, seed=0):
     model = Model.sequential((None, T, d), layers, seed=seed)
     x = np.random.default_rng(seed).normal(size=(batch, T, d)).astype(np.float32)
@@ -682,13 +698,18 @@ def test_the_curves_keep_a_readable_plot_in_a_small_window(projector_demo, theme
     """``--screenshot --view over_time --size 640x400`` (the window at its least beside the
     side panel): the legend wrapped to two rows beside "unit 0 over time" and left the
     curves 23 px of plot. The title is "unit 0" there, the legend one row beside it, the
-    curves at least ``CURVES_MIN_PLOT``."""
+    curves at least ``CURVES_MIN_PLOT`` (at the least height that shows them: at 640 x 400
+    they give way to the heatmaps)."""
     from PySide6 import QtGui
 
     from lstmviz.ui.views.over_time import CURVES_MIN_PLOT
 
     window, view = projector_demo("Over time", step=5, size=(640, 400), theme=theme)
     assert window.side.isVisible()
+    # (there the curves give way to the heatmaps: test_the_curves_give_way_in_an_800_x_600_window;
+    # they come back at their least where the window is taller)
+    assert not view.curves_shown
+    grown_until_the_curves_show(window, view, shape=True)
     legend, plot = view.legend, view.curve_plot
     box, curves = legend.sceneBoundingRect(), plot.vb.sceneBoundingRect()
     assert plot.titleLabel.item.toPlainText() == "unit 0"
@@ -1079,10 +1100,9 @@ def test_the_header_keeps_one_readable_line_at_the_windows_least_size(qapp, them
         line = QtGui.QFontMetrics(header.label.font()).height()
         assert header.height() >= line, (header.height(), line)
         shown = QtGui.QTextDocumentFragment.fromHtml(header.label.text()).toPlainText()
-        # (the window's least is the heatmaps' two to a row, 324 px of page: the sample goes
-        # to the tooltip there)
-        first = "lstm · step t = 0 · unit 0"
-        assert shown.startswith(first) and shown.endswith("\u2026"), shown
+        # (the window's least is the heatmaps' two to a row, 324 px of page; the curves gave
+        # way there, and the header's short form is whole: test_the_curves_give_way_...)
+        assert shown == "lstm · step t = 0 · unit 0 · sample 0", shown
         assert header.toolTip() == shown_text(header.text())
         assert QtGui.QTextDocumentFragment.fromHtml(header.toolTip()).toPlainText().startswith(
             "lstm (LSTM) · step t = 0 = input step 0 · unit 0 · sample 0")
@@ -1321,6 +1341,7 @@ def test_the_curves_value_axis_says_two_values_at_the_windows_least_size(qapp, t
 
     with demo_at_least_size("Over time", theme) as (w, view):
         assert w.size() == w.minimumSizeHint()
+        grown_until_the_curves_show(w, view)  # (at the least size they give way)
         left, bottom = view.curve_plot.getAxis("left"), view.curve_plot.getAxis("bottom")
         texts = axis_specs(left, type(left).generateDrawSpecs)[2]
         lo, hi = view.curve_plot.vb.viewRange()[1]
@@ -1547,5 +1568,45 @@ def test_a_header_cut_to_its_short_form_leaves_no_blank_line(qapp, tmp_path):
         shown, height = _shown_lines(header)
         assert shown == "gru · step t = 0 · unit 0 · sample 0", shown
         assert header.height() <= height + 1, (header.height(), height)
+    finally:
+        dispose(w)
+
+
+def test_the_curves_give_way_in_an_800_x_600_window(qapp, tmp_path):
+    """An LSTM(16) in an 800 x 600 window (760 x 540 inside its frame) beside the side
+    panel: the page held the header, the six heatmaps and the curves only past its height,
+    so the window was laid out at 786 x 558 and shrunk into the picture, the header cut to
+    "lstm16 · step t = 0 · unit 0…", every image 34 px high (2 px a unit). There the curves
+    give way: the window is 760 x 540, each image at least 3 px a unit's row, the header's
+    short form whole, the last row's step axis says the steps (the curves' did), the colour
+    bars' labels inside their widgets. Where the page holds them, the curves come back
+    (at their least, the heatmaps at theirs) and the step axes go under them again."""
+    from helpers import over_time_legible
+    from lstmviz.io.keras_writer import save_keras
+    from lstmviz.ui.app import dispose, make_window, render
+    from lstmviz.ui.views.over_time import CURVES_MIN_PLOT, IMAGE_STACKED
+
+    model = Model.sequential((None, None, 8), [LayerSpec("LSTM", {"units": 16, "return_sequences": True},
+                                                         name="lstm16")], seed=0)
+    save_keras(model, tmp_path / "lstm16.keras")
+    x = np.sin(np.arange(60)[:, None] / (3 + np.arange(8))).astype(np.float32)[None]
+    w = make_window(str(tmp_path / "lstm16.keras"), theme="dark", quiet=True, inputs=x)
+    try:
+        k = next(i for i, v in enumerate(w.views) if v.title == "Over time")
+        w.tabs.setCurrentIndex(k)
+        view = w.views[k]
+        render(w, tmp_path / "shot.png", step=0, size=(760, 540))
+        assert (w.width(), w.height()) == (760, 540) and w.side.isVisible()
+        assert not view.curves_shown
+        over_time_legible(view, 3 * 16)
+        slots = [s for s in view.slots if s.key is not None]
+        assert len(slots) == 6 and len({s.widget.geometry().top() for s in slots}) == 3
+        heights = [s.plot.vb.height() for s in slots]
+        assert max(heights) - min(heights) <= 2, heights  # (the last row's axis its own)
+        assert [s.plot.getAxis("bottom").isVisible() for s in slots] == [False] * 4 + [True] * 2
+        grown_until_the_curves_show(w, view)
+        assert view.curve_plot.vb.height() >= CURVES_MIN_PLOT - 1
+        over_time_legible(view, IMAGE_STACKED)
+        assert not any(s.plot.getAxis("bottom").isVisible() for s in slots)
     finally:
         dispose(w)

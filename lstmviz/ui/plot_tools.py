@@ -492,6 +492,9 @@ def _fit_counts(axis: pg.AxisItem | None) -> None:
         axis.enableAutoSIPrefix(False)
         axis.autoSIPrefixScale, axis.labelUnitPrefix = 1.0, ""  # what the range just set (0.001, "m")
         axis._updateLabel()
+    below = getattr(axis, "_lstmviz_below", None)
+    if below is not None and ticks and axis.orientation in ("left", "right"):
+        ticks = _above_bottom(axis, ticks, below)
     if getattr(axis, "_lstmviz_rows", False):
         labelled = _row_labels(axis, axis._lstmviz_counts[0], list(axis._lstmviz_counts[3]))
         kept = {v for v, _ in labelled}
@@ -549,6 +552,30 @@ def labels_inside(axis: pg.AxisItem) -> None:
     stays. A long input's window under a narrow heatmap (800 x 600 beside the side panel)
     had one label, '149,800', wider than the image, half of it under the colour bar."""
     axis._lstmviz_inside = True
+
+
+def labels_above_bottom(axis: pg.AxisItem, room: float | None) -> None:
+    """A vertical ``count_axis``'s labels stand at most ``room`` px past its bottom end (the
+    widget's edge below it); one that would run further keeps its tick, not its label.
+    None: as far as pyqtgraph lets them. Over time's heatmaps at their least margins: the
+    last unit's label ("5" of 6 units, "500" of 512) was cut by the widget's edge."""
+    if getattr(axis, "_lstmviz_below", None) != room:
+        axis._lstmviz_below = room
+        if getattr(axis, "_lstmviz_counts", None) is not None:
+            _fit_counts(axis)
+
+
+def _above_bottom(axis: pg.AxisItem, ticks: list, room: float) -> list:
+    """``ticks`` of vertical ``axis``, labelled where the label (centred on its tick) ends
+    within ``room`` px past the axis's bottom end, at its present range and height (as
+    pyqtgraph places them); as they are before the axis has a size."""
+    r0, r1 = (float(v) for v in axis.range)
+    height = axis.height()
+    if height <= 1 or r1 == r0:
+        return ticks
+    half = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font()).height() / 2
+    return [(v, text if height - (float(v) - r0) * height / (r1 - r0) + half <= height + room else "")
+            for v, text in ticks]
 
 
 def _inside_right(axis: pg.AxisItem, ticks: list, font: QtGui.QFont) -> list:

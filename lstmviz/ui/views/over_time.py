@@ -36,6 +36,7 @@ from lstmviz.ui.plot_tools import (
     fit_side_label,
     keep_pixels,
     label_share,
+    labels_above_bottom,
     labels_inside,
 )
 from lstmviz.ui.spotlight import DimMask
@@ -187,6 +188,16 @@ IMAGE_MIN_WIDE = 60
 ROOM_SLACK = 4
 
 
+def _refit_central(widget: pg.GraphicsView) -> None:
+    """``widget``'s plots laid out in its size again: where they needed more height than it
+    had (a long input's strip with its axes), Qt held them at that least, and kept them so
+    once they needed less (the strip gone bare): the image and colour bar ran past the
+    widget's bottom, their end labels cut, until the widget was resized."""
+    central = widget.centralWidget
+    if central is not None and central.geometry() != widget.range:
+        central.setGeometry(widget.range)
+
+
 class _Heatmap:
     def __init__(self, view: "OverTimeView", index: int):
         self.view = view
@@ -257,6 +268,8 @@ class _Heatmap:
         # heatmap and its step axis are cut off: that much less of the image is seen)
         image = self.plot.vb.height() - max(0.0, self.widget.ci.geometry().height() - self.widget.viewport().height())
         at_least = image + strip.height - STRIP_MIN_HEIGHT  # the image beside the strip at its least with axes
+        if self._tight_high:  # (and the margins above and below it had, which come back: fit_room)
+            at_least -= 2 * (MARGIN - MARGIN_TIGHT)
         if strip.bare and not self.view.starved:
             # the curves have their share back (a resize): start again from the strip with
             # its axes, so that whatever the sizes before, a size ends alike
@@ -273,6 +286,8 @@ class _Heatmap:
                 elif target < STRIP_MIN_HEIGHT:  # the strip with its axis cannot give enough
                     self.view.heatmaps_starved()
                 strip.set_height(target)
+        if strip.height != was[0]:
+            later(self.widget, _refit_central)
         return (strip.height, self.view.starved) != was
 
     def image_least(self) -> float:
@@ -297,6 +312,7 @@ class _Heatmap:
         vb = self.plot.vb
         if vb.width() <= 1 or vb.height() <= 1:
             return
+        self.fit_unit_labels()
         layout = self.widget.ci.layout
         left, top, _, _ = layout.getContentsMargins()
         # (what the rows' label gave, or above a strip what the left axis gave)
@@ -305,17 +321,23 @@ class _Heatmap:
         high = vb.height() - 2 * (MARGIN - top)
         slack = ROOM_SLACK if self.tight else 0
         sides = not self.strip.shown  # (the height too)
-        tight = (sides and high < IMAGE_MIN + slack) or wide < IMAGE_MIN_WIDE + slack
-        if (tight, tight and sides) == (self.tight, self._tight_high):
+        short = high < IMAGE_MIN + (ROOM_SLACK if self._tight_high else 0)
+        tight = (sides and short) or wide < IMAGE_MIN_WIDE + slack
+        # above a bare strip (``fit_strip`` gave all it can) the margins above and below
+        # give way too: at 760 x 540 they left a long input's images 24 px of 34
+        tight_high = tight if sides else short and self.strip.bare
+        if (tight, tight_high) == (self.tight, self._tight_high):
             return
         axis = self.plot.getAxis("left")
         if tight and not self.tight:
             self._label_room = label_share(axis) if axis.fixedWidth is None else 0.0
-        self.tight, self._tight_high = tight, tight and sides
+        self.tight, self._tight_high = tight, tight_high
         self.fit_left()
         m = MARGIN_TIGHT if tight else MARGIN
         h = MARGIN_TIGHT if self._tight_high else MARGIN
         layout.setContentsMargins(m, h, m, h)
+        self.fit_unit_labels()
+        later(self.widget, _refit_central)
         # the colour bar keeps room above and below for its end labels, half of each stands
         # out of the bar (the widget's margins gave it): in its own margins, off its height
         bar = self.colorbar.layout
@@ -328,6 +350,15 @@ class _Heatmap:
         else:
             bar.setContentsMargins(*self._bar_margins)
         self.fit_label()
+
+    def fit_unit_labels(self) -> None:
+        """The unit axis' labels within the widget: the last unit's label stands half a
+        line past the image's bottom, where the least margin (``fit_room``) and no step
+        axis below leave it 2 px (``labels_above_bottom``)."""
+        bottom = self.plot.getAxis("bottom")
+        _, _, _, margin = self.widget.ci.layout.getContentsMargins()
+        room = margin + (bottom.height() if bottom.isVisible() else 0.0)
+        labels_above_bottom(self.plot.getAxis("left"), math.floor(room))
 
     def left_width(self, tight: bool | None = None) -> int:
         """The left axis' width above which a long input's strip stands (the strip's the
@@ -413,11 +444,16 @@ class OverTimeView(TraceView):
         self._page_layout = lay
         self._curves_stretch = CURVES_STRETCH
         self._refits = 0  # (_fit_strips)
+        self._head_need: tuple = ()  # (the header's and the curves' heights _fit_page counted)
         # its text changes at every step: no layout pass for that (QuietLabel); a long
         # header wraps, it never widens the window
         # (never squeezed to nothing: a small window; never more than two lines: the
         # heatmaps keep their room, the short form shows, the whole text in the tooltip)
         self.header = QuietLabel(one_line=True, max_lines=2)
+        # (its lines at a new width, or a text of more lines, asks the page for a layout:
+        # _fit_page)
+        self.header.installEventFilter(self)
+        page.installEventFilter(self)
         top = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.header, 1)
@@ -439,7 +475,7 @@ class OverTimeView(TraceView):
         self.slots[0].colorbar.share_width(*(s.colorbar for s in self.slots[1:]))
         self.grid = grid
         self._columns = 0
-        self._least: tuple = ()  # the heatmaps' least size as last set (_fit_columns)
+        self._least: tuple = (HEATMAP_MIN_WIDTH, HEATMAP_MIN)  # the heatmaps' least size (_fit_columns)
         self._place(3)
         # The selected unit's curves.
         self.curve_widget = pg.PlotWidget(enableMenu=False,  # (made without the menu: ~4 ms)
@@ -605,10 +641,69 @@ class OverTimeView(TraceView):
         if want != shown:
             axis.showLabel(want)
 
+    @property
+    def curves_shown(self) -> bool:
+        """The selected unit's curves are on the page (``_fit_page``: they give way where
+        the page is too short for them beside the header and the heatmaps)."""
+        return not self.curve_widget.isHidden()
+
+    def _fit_page(self) -> None:
+        """The curves below the heatmaps where the page holds the header's lines (its short
+        form whole, two lines at most), the heatmaps at their least (``_fit_columns``: a
+        long input's strips bare) and the curves at their least; else the curves give way,
+        the heatmaps taking their height. In an 800 x 600 window (760 x 540 inside its
+        frame) beside the side panel the page held all three only past its height: the
+        window was laid out at 786 x 558 and shrunk to the screen, the header cut to
+        "unit 0…", an LSTM(16)'s images 34 px high (2 px a unit), and a long input's strips
+        left its images 4 px. A lecturer there needs every unit's gates and states over time
+        (what the tab is for) more than one unit's curves, which the heatmaps' dashed row
+        and the Cell view show too; they come back wherever the page holds them."""
+        if self.stack.currentIndex() != 1:
+            return
+        m = self.layout().contentsMargins()
+        room = self.height() - m.top() - m.bottom()
+        gap = max(0, self._page_layout.spacing())
+        head = self.header.sizeHint().height()
+        if not self.cell_box.isHidden() and self._top.direction() == QtWidgets.QBoxLayout.Direction.TopToBottom:
+            head += self.cell_box.sizeHint().height() + max(0, self._top.spacing())
+        self._head_need = (self.header.sizeHint().height(), self.curve_widget.minimumHeight())
+        n = sum(not slot.widget.isHidden() for slot in self.slots)
+        rows = -(-n // max(1, self._columns))
+        heatmaps = rows * self._least[1] + (rows - 1) * max(0, self.grid.verticalSpacing())
+        need = head + gap + heatmaps + gap + self.curve_widget.minimumHeight()
+        show = room >= need
+        if show != self.curves_shown:
+            self.curve_widget.setHidden(not show)
+            self._fit_step_axes()
+        # rows of heatmaps whose images are alike high: the last row's step axis its own
+        stretch = [0] * rows
+        if not show and rows > 1 and self._columns == 2 and n > 4:
+            axis = math.ceil(self.slots[n - 1].plot.getAxis("bottom").minimumHeight())  # (shown)
+            each = max(1.0, (room - head - gap - (rows - 1) * max(0, self.grid.verticalSpacing()) - axis) / rows)
+            stretch = [round(each)] * (rows - 1) + [round(each) + axis]
+        for r in range(MAX_SLOTS):
+            want = stretch[r] if r < rows else 0
+            if self.grid.rowStretch(r) != want:
+                self.grid.setRowStretch(r, want)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if (watched is self.header and event.type() == QtCore.QEvent.Type.Resize) or (
+                event.type() == QtCore.QEvent.Type.LayoutRequest and watched is self.stack.widget(1)):
+            later(self, type(self)._fit_head)  # (after the header measured its lines)
+        return super().eventFilter(watched, event)
+
+    def _fit_head(self) -> None:
+        """``_fit_page`` again where the header's lines or the curves' least changed (a
+        new width wraps the header or the curves' legend otherwise): the curves' place was
+        decided from those at the width before."""
+        if (self.header.sizeHint().height(), self.curve_widget.minimumHeight()) != self._head_need:
+            self._fit_page()
+
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._fit_top()
         self._fit_columns()
+        self._fit_page()
         self._set_curves_stretch(CURVES_STRETCH)  # (the heatmaps measured again: fit_strip)
         if self.overviews is not None:
             # and fitted again once laid out: a heatmap whose height the new size leaves as
@@ -710,8 +805,9 @@ class OverTimeView(TraceView):
         total = getattr(self.trace, "total_steps", None)
         exact = ""
         if total:
-            exact = f" · exact steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
-            veiled += exact + (" (top strips: the whole sequence)" if self.overviews else "")
+            # (the short form without "exact": at 760 x 540 it cut "of 20,000" off)
+            exact = f" · steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
+            veiled += " · exact" + exact[2:] + (" (top strips: the whole sequence)" if self.overviews else "")
         # a stack of cells: the unit box counts the widest cell's units; a smaller cell
         # shows its last unit, and says so (it showed it as if asked)
         fewer = f" ({ref.side} has no unit {cursor.unit}: its last)" if cells and cursor.unit > u else ""
@@ -724,6 +820,7 @@ class OverTimeView(TraceView):
         short = f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t)}</b>{same}{data}{exact}"
         self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {count(t)}</b> = input step "
                             f"{count(tau)}{order}{rest}", short=short)
+        self._fit_head()  # (another line)
         if not self.cell_box.isHidden():  # (its length changes with a layer, a cell, the digits)
             plain = QtGui.QTextDocumentFragment.fromHtml(short).toPlainText()
             fit = (len(plain), self.cell_box.sizeHint().width())
@@ -805,15 +902,34 @@ class OverTimeView(TraceView):
             else:  # (as narrow as two to a row, at the least: the window can be narrowed to it)
                 two = 2 * HEATMAP_MIN_WIDTH + gap
                 least = (-(-(two - (wide - 1) * gap) // wide), HEATMAP_MIN)
+        strips = [slot for slot in self.slots if not slot.widget.isHidden() and slot.strip.shown]
+        if strips:  # a long input's strip above each image: at least bare (fit_strip)
+            strip = strips[0].strip
+            below = max(0.0, strip.layout.layout.rowSpacing(strip.row))  # (the strip's row's)
+            least = (least[0], least[1] + STRIP_BARE_HEIGHT + math.ceil(below))
         self._place(columns)
-        steps = columns != 2 or n <= 4  # (an LSTM's three rows: no step axes)
-        for slot in self.slots:
-            if slot.plot.getAxis("bottom").isVisible() != steps:
+        self._least = least
+        self._fit_step_axes()
+
+    def _fit_step_axes(self) -> None:
+        """Step axes under the heatmaps, but an LSTM's three rows (``_fit_columns``) leave
+        them to the curves below; where the curves gave way (``_fit_page``), the last row's
+        say the steps, its heatmaps that much taller at the least."""
+        n = sum(not slot.widget.isHidden() for slot in self.slots)
+        columns = max(1, self._columns)
+        stacked = columns == 2 and n > 4
+        last = (n - 1) // columns
+        for k, slot in enumerate(self.slots):
+            axis = slot.plot.getAxis("bottom")
+            steps = not stacked or (not self.curves_shown and k // columns == last)
+            if axis.isVisible() != steps:
                 slot.plot.showAxis("bottom", steps)
-        if least != self._least:
-            self._least = least
-            for slot in self.slots:
-                slot.widget.setMinimumSize(*least)
+                slot.fit_unit_labels()
+            width, height = self._least
+            if stacked and steps:
+                height += math.ceil(axis.minimumHeight())
+            if (slot.widget.minimumWidth(), slot.widget.minimumHeight()) != (width, height):
+                slot.widget.setMinimumSize(width, height)
 
     def _place(self, columns: int) -> None:
         """The heatmaps row by row, ``columns`` to a row (moved only when that changes)."""
@@ -859,6 +975,7 @@ class OverTimeView(TraceView):
         # a GRU's four heatmaps two by two: three to a row left the fourth (h) alone under
         # the first, two thirds of its row empty and every heatmap a third of the width
         self._fit_columns()
+        self._fit_page()
         # the heatmaps' titles whole or short together, not some of each
         th.titles_together(*(slot.plot for slot in self.slots if slot.key is not None))
         for slot in self.slots:
@@ -1070,7 +1187,8 @@ class OverTimeView(TraceView):
         start = int(nref.rec.start)  # (a backward half's: the steps reading the window's input)
         slots = [slot for slot in self.slots if slot.key is not None]
         todo: list = [(self._ahead_image, nref, slot, s, start) for slot in slots]
-        todo += [(self._ahead_curve, nref, key, s, u, start) for key in nref.cell.records]
+        if self.curves_shown:  # (gave way: _fit_page)
+            todo += [(self._ahead_curve, nref, key, s, u, start) for key in nref.cell.records]
         todo.append((self._ahead_axes, nref, start))
         self._ahead_todo = todo
         self._ahead_timer.start()
