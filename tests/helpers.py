@@ -296,6 +296,12 @@ def onnx_unwindowed_model(tmp_path, steps=40, batch=1, d=3, u=4):
     return lstmviz.load(path), rng.normal(size=(batch, steps, d)).astype(np.float32)
 
 
+def axis_labels(axis) -> list:
+    """(rectangle in ``axis``' coordinates, text) of each value label a pyqtgraph axis draws."""
+    specs = axis_specs(axis, lambda a, painter: a.generateDrawSpecs(painter))
+    return [(rect, text) for rect, _, text in specs[2]] if specs else []
+
+
 def over_time_legible(view, image_least: float) -> None:
     """Over time's page as laid out: each shown heatmap's image at least ``image_least``
     px high, every colour bar's value labels and the heatmaps' unit labels inside their
@@ -307,13 +313,7 @@ def over_time_legible(view, image_least: float) -> None:
         assert image.height() >= image_least, (slot.key, image)
         area = slot.widget.sceneRect()
         for axis in (slot.colorbar.axis, slot.plot.getAxis("left")):
-            canvas = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
-            painter = QtGui.QPainter(canvas)
-            try:
-                specs = axis.generateDrawSpecs(painter)
-            finally:
-                painter.end()
-            for rect, _, text in specs[2] if specs else []:
+            for rect, text in axis_labels(axis):
                 r = axis.mapRectToScene(rect)
                 assert area.contains(r), (slot.key, text, r, area)
     header = view.header

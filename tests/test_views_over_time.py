@@ -1216,13 +1216,9 @@ def pg_colour(rgb) -> str:
 
 def bar_label_rects(axis) -> list:
     """The rectangles (in ``axis``' coordinates) of the value labels a colour bar's axis draws."""
-    canvas = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
-    painter = QtGui.QPainter(canvas)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [rect for rect, _, _ in specs[2]] if specs else []
+    from helpers import axis_labels
+
+    return [rect for rect, _ in axis_labels(axis)]
 
 
 def test_decoration_comes_back_where_the_heatmaps_have_room(projector_demo):
