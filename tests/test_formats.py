@@ -253,6 +253,13 @@ def test_a_keras_model_saved_unzipped_opens_as_its_keras_archive_does(tmp_path):
     (folder / "model.weights.h5").unlink()  # a folder of a config only: a plain folder
     with pytest.raises(LstmvizError, match=r"^my_model: this is a directory, not a model file"):
         lstmviz.load(folder)
+    # weights in shards (a map and its parts): said as the .keras reader says it of an archive
+    (folder / "model.weights.json").write_text("{}")
+    (folder / "model_00000.weights.h5").write_bytes(b"")
+    with pytest.raises(LstmvizError) as ei:
+        lstmviz.load(folder)
+    assert str(ei.value).startswith("my_model: this is a Keras model saved unzipped whose weights are in a "
+                                    "form other than model.weights.h5 (sharded)"), ei.value
 
 
 def test_a_keras_model_in_the_hugging_face_cache_opens_through_its_links_into_its_blobs(tmp_path):

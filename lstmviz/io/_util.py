@@ -334,6 +334,21 @@ def keras_folder_of(path: Any) -> str | None:
     return None
 
 
+def _other_folder(path: Any) -> str:
+    """What a folder that is no model lstmviz reads is: a Keras model saved unzipped whose
+    weights are not one model.weights.h5 (sharded: as the ``.keras`` reader says of such an
+    archive), else a plain folder."""
+    try:
+        names = os.listdir(path)[:10000] if os.path.isfile(os.path.join(path, "config.json")) else []
+    except (OSError, ValueError, TypeError):
+        names = []
+    if any(n.startswith("model.weights") for n in names):
+        return ("this is a Keras model saved unzipped whose weights are in a form other than "
+                "model.weights.h5 (sharded), which lstmviz does not read: save it whole with "
+                "model.save('model.keras')")
+    return "this is a directory, not a model file"
+
+
 def model_bytes(path: Any) -> int:
     """The bytes a model's reader reads: the file's size, or a Keras folder's files' (0
     where they cannot be told)."""
@@ -367,7 +382,7 @@ def read_head(path: Any, n: int = 1024) -> tuple[bytes, int]:
             raise Fail("this is a TensorFlow SavedModel folder, which lstmviz does not read: save "
                        "the model from TensorFlow as a file, e.g. tf.keras.models.load_model(folder)"
                        ".save('model.h5'), or its Keras model with model.save('model.keras')") from exc
-        raise Fail("this is a directory, not a model file") from exc
+        raise Fail(_other_folder(path)) from exc
     except (OSError, ValueError, TypeError) as exc:
         raise Fail(f"cannot open the file ({exc.__class__.__name__}: {exc})") from exc
     return head, size
