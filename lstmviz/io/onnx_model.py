@@ -105,17 +105,13 @@ def _dtype(code: int):
     return np.dtype(dt).newbyteorder("<")
 
 
-def _narrow(t, kind: str, dims: list[int], n: int, folder: str, budget: list,
-            memory: limits.MemoryBudget | None) -> np.ndarray:
+def _narrow(t, kind: str, dims: list[int], n: int, folder: str, budget: list) -> np.ndarray:
     """A BFLOAT16 / FLOAT8 tensor as float32, each element exactly its value: its bytes
     (raw or external, little-endian) or its int32_data (each element's bits, as ONNX
     keeps a type narrower than 32 bits in that field)."""
     from onnx import TensorProto
 
     size = NARROW_FLOATS[kind]
-    over = memory.excess(n * 4) if memory is not None else None  # (read into float32)
-    if over:
-        raise Fail(f"{over}; {limits.HINT}")
     if t.data_location == TensorProto.EXTERNAL:
         raw = _external({e.key: e.value for e in t.external_data}, folder, n * size, t.name, budget)
     elif t.HasField("raw_data"):
@@ -145,15 +141,14 @@ def _tensor(t, folder: str, budget: list, memory: limits.MemoryBudget | None = N
     n = math.prod(dims)
     if n > onnx_ops.MAX_ELEMENTS:
         raise Fail(f"tensor '{t.name[:80]}' has {n:,} elements, more than lstmviz reads")
-    if int(t.data_type) in NARROW:
-        return _narrow(t, NARROW[int(t.data_type)], dims, n, folder, budget, memory)
-    dt = _dtype(t.data_type)
+    narrow = NARROW.get(int(t.data_type))
+    dt = np.dtype(np.float32) if narrow else _dtype(t.data_type)  # (a narrow one: read into float32)
     nbytes = n * dt.itemsize
-    if n > onnx_ops.MAX_ELEMENTS:
-        raise Fail(f"tensor '{t.name[:80]}' has {n:,} elements, more than lstmviz reads")
     over = memory.excess(nbytes) if memory is not None else None
     if over:
         raise Fail(f"{over}; {limits.HINT}")
+    if narrow:
+        return _narrow(t, narrow, dims, n, folder, budget)
     if t.data_location == TensorProto.EXTERNAL:
         info = {e.key: e.value for e in t.external_data}
         raw = _external(info, folder, nbytes, t.name, budget)
