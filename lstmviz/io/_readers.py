@@ -16,10 +16,9 @@ from ._h5safe import check_link
 from ._infer import Group, split_legacy_group
 from ._layers import expected_count
 from ._util import (
-    MAX_CONFIG_BYTES,
+    KERAS3_MEMBERS,
     MAX_LAYERS,
     MAX_VARS_PER_LAYER,
-    MAX_WEIGHTS_BYTES,
     Fail,
     as_array,
     first_repeat,
@@ -345,8 +344,8 @@ def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
     if "config.json" not in infos:
         raise Fail("the zip archive has no config.json, so it is not a Keras 3 .keras file")
 
-    def member(name: str, cap: int) -> bytes:
-        info = infos[name]
+    def member(name: str) -> bytes:
+        info, cap = infos[name], KERAS3_MEMBERS[name]
         if info.file_size > cap:
             raise Fail(f"'{name}' in the archive is too large ({info.file_size} bytes)")
         bomb = member_excess(name, info.compress_size, info.file_size)
@@ -364,23 +363,30 @@ def read_zip(data: bytes) -> tuple[Any, bytes, dict]:
                        "it declares; the archive is damaged")
         return blob
 
-    config = member("config.json", MAX_CONFIG_BYTES)
+    config = member("config.json")
     meta: dict = {}
     if "metadata.json" in infos:
-        try:
-            import json
-            m = json.loads(member("metadata.json", 1024 * 1024).decode("utf-8", "replace"))
-            meta = m if isinstance(m, dict) else {}
-        except (ValueError, RecursionError):  # (nested past Python's parser: no metadata either)
-            meta = {}
+        meta = _metadata(member("metadata.json"))
     if "model.weights.h5" in infos:
-        weights = member("model.weights.h5", MAX_WEIGHTS_BYTES)
+        weights = member("model.weights.h5")
     elif any(n.startswith("model.weights") for n in infos):
         raise Fail("the archive stores its weights in a form other than model.weights.h5 "
                    "(sharded or .npz)", "supported: .keras files with model.weights.h5")
     else:
         raise Fail("the zip archive has no model.weights.h5")
     return config.decode("utf-8", errors="replace"), weights, meta
+
+
+def _metadata(raw: bytes) -> dict:
+    """A Keras 3 model's metadata.json as a dict ({} where it is none: not JSON, not an
+    object, or nested past Python's parser)."""
+    import json
+
+    try:
+        m = json.loads(raw.decode("utf-8", "replace"))
+    except (ValueError, RecursionError):
+        return {}
+    return m if isinstance(m, dict) else {}
 
 
 def hub_blob(folder: str, name: str) -> str | None:
@@ -409,12 +415,10 @@ def read_folder(folder: str) -> tuple[Any, bytes, dict]:
     as ``read_zip`` gives them from a ``.keras``. Only the folder's own regular files of
     those names are read: a link to another place is refused, as HDF5 links are, except
     a Hugging Face cache's link from a snapshot into its repository's blobs (``hub_blob``)."""
-    import json
     import os
     import stat
 
-    # the most each may hold, as in a .keras archive
-    caps = {"config.json": MAX_CONFIG_BYTES, "metadata.json": 1024 * 1024, "model.weights.h5": MAX_WEIGHTS_BYTES}
+    caps = KERAS3_MEMBERS  # (the most each may hold, as in a .keras archive)
 
     def member(name: str) -> bytes | None:
         where = os.path.join(folder, name)
@@ -451,14 +455,8 @@ def read_folder(folder: str) -> tuple[Any, bytes, dict]:
     config = member("config.json")
     if config is None:
         raise Fail("the folder has no config.json, so it is not a Keras model saved unzipped")
-    meta: dict = {}
     raw = member("metadata.json")
-    if raw is not None:
-        try:
-            m = json.loads(raw.decode("utf-8", "replace"))
-            meta = m if isinstance(m, dict) else {}
-        except (ValueError, RecursionError):
-            meta = {}
+    meta = _metadata(raw) if raw is not None else {}
     weights = member("model.weights.h5")
     if weights is None:
         raise Fail("the folder has no model.weights.h5 beside its config.json")

@@ -17,6 +17,10 @@ from ._fail import Fail  # noqa: F401  (the readers import it from here)
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 MAX_WEIGHTS_BYTES = 4 * 1024 * 1024 * 1024
 MAX_ARRAY_BYTES = 2 * 1024 * 1024 * 1024
+#: the files of a Keras 3 model, as a ``.keras`` archive's members or a folder's (saved
+#: unzipped), and the most each may hold
+KERAS3_MEMBERS = {"config.json": MAX_CONFIG_BYTES, "metadata.json": 1024 * 1024,
+                  "model.weights.h5": MAX_WEIGHTS_BYTES}
 MAX_LAYERS = 5000
 MAX_VARS_PER_LAYER = 256
 MAX_NESTING = 20
@@ -353,8 +357,7 @@ def model_bytes(path: Any) -> int:
     """The bytes a model's reader reads: the file's size, or a Keras folder's files' (0
     where they cannot be told)."""
     folder = keras_folder_of(path)
-    names = [os.path.join(folder, n) for n in ("config.json", "metadata.json", "model.weights.h5")] \
-        if folder is not None else [path]
+    names = [os.path.join(folder, n) for n in KERAS3_MEMBERS] if folder is not None else [path]
     total = 0
     for name in names:
         try:
