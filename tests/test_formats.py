@@ -139,6 +139,8 @@ def test_pytorch_weights_put_on_a_matching_model():
 
 
 def test_a_zip_nobody_claims_is_explained_by_its_suffix_format(tmp_path):
+    import lstmviz.app.session  # noqa: F401  (the app registers the session's reader)
+
     p = tmp_path / "m.keras"
     with zipfile.ZipFile(p, "w") as z:
         z.writestr("hello.txt", "hi")
