@@ -84,7 +84,9 @@ def _refuse(layer, why: str) -> LstmvizError:
         "sizes from Shape)")
 
 
-def _has_t(tag) -> bool:
+def tagged(tag) -> bool:
+    """Whether a tensor tagged ``tag`` depends on the sequence's length (or on some of its
+    steps): holds it somewhere, or is ``ANY``."""
     return isinstance(tag, str) or (tag is not None and bool(np.any(tag)))
 
 
@@ -125,7 +127,7 @@ def follow(layer, ins: list[_In], out_ranks: list[int | None]) -> tuple[list, li
     if op == "Shape":
         x = ins[0]
         if x.axis is None:
-            return [None], [None if not _has_t(x.tag) else ANY]
+            return [None], [None if not tagged(x.tag) else ANY]
         if x.rank is None:
             return [None], [ANY]
         tag = np.zeros(x.rank, bool)
@@ -139,7 +141,7 @@ def follow(layer, ins: list[_In], out_ranks: list[int | None]) -> tuple[list, li
     if not seqs:
         return [None] * n_out, [_static_tag(layer, op, attrs, ins)] * n_out
     for x in ins:
-        if x.axis is None and _has_t(x.tag) and not (op in ("Reshape", "ReverseSequence") and x is ins[1]):
+        if x.axis is None and tagged(x.tag) and not (op in ("Reshape", "ReverseSequence") and x is ins[1]):
             raise _refuse(layer, "reads, beside its steps, a tensor made of the whole sequence "
                                  "(its length, or some of its steps)")
     ax = _seq_axis(layer, op, attrs, ins, out_ranks)
@@ -150,11 +152,11 @@ def follow(layer, ins: list[_In], out_ranks: list[int | None]) -> tuple[list, li
 def _static_tag(layer, op, attrs, ins: list[_In]):
     """The tag of an op's output without steps."""
     data = set(_params(op, ins))
-    if not any(_has_t(x.tag) for x in ins):
+    if not any(tagged(x.tag) for x in ins):
         return None
     if any(x.tag is ANY for x in ins) or op not in MOVING:
         return ANY
-    if any(_has_t(x.tag) for k, x in enumerate(ins) if k not in data):
+    if any(tagged(x.tag) for k, x in enumerate(ins) if k not in data):
         return ANY  # (indices or a shape made of the length)
     # (moved where only running it says: every element still the length, or unknown)
     unknown = ALL if all(_every_t(x.tag) for k, x in enumerate(ins) if k in data and x.kind != "none") else ANY

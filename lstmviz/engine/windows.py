@@ -319,7 +319,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> 
             axes[layer.name] = got
             seq[layer.name] = [a is not None for a in got]
             continue
-        if any(onnx_time._has_t(t) for t in in_tags) and any(ins):
+        if any(onnx_time.tagged(t) for t in in_tags) and any(ins):
             raise LstmvizError(f"{name} reads, beside its steps, a tensor made of the whole sequence; "
                                "a long sequence cannot be traced by windows through it")
         if onnx_node(layer):
@@ -339,7 +339,6 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> 
                     raise LstmvizError(
                         f"{name} takes its {slot} from a sequence; a long sequence is traced by "
                         "windows only where a node's sequence_lens and initial states have no steps")
-            n_out = max(1, len(layer.output_shapes))
             seq[layer.name] = [True] + [False] * (n_out - 1)
             axes[layer.name] = [want] + [None] * (n_out - 1)
             tags[layer.name] = [None] + [onnx_time.ANY] * (n_out - 1)  # (Y_h, Y_c: the last step's)
@@ -359,7 +358,6 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> 
                     "say), not over the input's steps; a long sequence is traced by windows "
                     "only where each recurrent layer steps over the input's time axis")
             rnn = recurrent_halves(layer)[0][1]
-            n_out = len(layer.output_shapes)
             seq[layer.name] = [bool(rnn.config["return_sequences"])] + [False] * (n_out - 1)
             if isinstance(layer, Bidirectional) and layer.merge_mode is None:
                 seq[layer.name][1] = seq[layer.name][0]
@@ -382,7 +380,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> 
             seq[layer.name] = [False] * max(1, len(layer.output_shapes))
         axes[layer.name] = [1 if s else None for s in seq[layer.name]]
         # (made of the whole sequence: no op over the steps may read it, see onnx_time)
-        made = any(ins) or any(onnx_time._has_t(t) for t in in_tags)
+        made = any(ins) or any(onnx_time.tagged(t) for t in in_tags)
         tags[layer.name] = [onnx_time.ANY if made and not s else None for s in seq[layer.name]]
     return (T or 0), seq
 
