@@ -973,12 +973,8 @@ def trace_steps(model, x, a: int, b: int | None, **kw) -> Trace:
     arrays = model.check_inputs(x)  # (checked and cast once: the pass takes them as they are)
     model._infer_shapes([np.shape(v) for v in arrays])
     T, _ = _plan(model, arrays)
-    batch = input_samples(model, arrays[0])
-    if T is not None:
-        _check_window(model, batch, int(T), a, b)
+    _check_window(model, input_samples(model, arrays[0]), int(T), a, b)
     wt = keyframe_pass(model, arrays if isinstance(x, (list, tuple)) else arrays[0], **kw)
-    if T is None:
-        _check_window(model, batch, wt.timesteps, a, b)
     return wt.window(a, wt.timesteps if b is None else b)
 
 
