@@ -157,8 +157,7 @@ def fold_rows(values: np.ndarray, k: int) -> np.ndarray:
     padded = np.full((steps, groups * k), np.nan, dtype=np.float64)
     padded[:, :units] = values
     blocks = padded.reshape(steps, groups, k)
-    swing = np.where(np.isnan(blocks), -1.0, np.abs(blocks))  # (a NaN only where all are)
-    pick = np.argmax(swing, axis=2)
+    pick = np.argmax(_swing(blocks), axis=2)
     out = np.take_along_axis(blocks, pick[..., None], axis=2)[..., 0]
     return out.astype(values.dtype, copy=False)
 
@@ -172,8 +171,13 @@ def folded_row(column: np.ndarray, group: int, k: int) -> int:
     block = np.asarray(column, dtype=np.float64)[group * k:(group + 1) * k]
     if block.size == 0:
         return group * k
-    swing = np.where(np.isnan(block), -1.0, np.abs(block))
-    return group * k + int(np.argmax(swing))
+    return group * k + int(np.argmax(_swing(block)))
+
+
+def _swing(values: np.ndarray) -> np.ndarray:
+    """How far each value swings from 0, a NaN least (picked only where all are): the rule
+    ``fold_rows`` draws a group by and ``folded_row`` picks its unit by."""
+    return np.where(np.isnan(values), -1.0, np.abs(values))
 
 
 def record_keys(trace) -> list[tuple[str, str]]:
