@@ -210,6 +210,12 @@ def csv_header(path, width: int) -> list[str] | None:
     return None
 
 
+def newlines(data: bytes) -> bytes:
+    """``data`` with its lines' ends, '\r\n' or a lone '\r' (Excel for Mac's "CSV
+    (Macintosh)"), as '\n': where the command line's reader (newline="") ends a row."""
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
 def _rest_of_line(fh, chunk: bytes) -> bytes:
     """The rest of the line a block of ``BLOCK_BYTES`` stopped in: up to '\n', or, in a file
     whose lines end in a lone '\r' (no '\n' in the block), up to the next '\r' (``readline``
@@ -250,9 +256,7 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
             if not chunk.endswith(b"\n"):
                 chunk += _rest_of_line(fh, chunk)
             done += len(chunk)
-            # lines ended by '\r\n' or a lone '\r' (Excel for Mac's "CSV (Macintosh)") as
-            # '\n': counted and split as the command line's reader (newline="") splits them
-            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            chunk = newlines(chunk)  # (counted and split as the command line's reader splits them)
             nul = binary(name, chunk, line0)
             if nul:
                 raise LstmvizError(nul)
@@ -404,8 +408,7 @@ def not_numbers(path) -> tuple[int, str] | None:
         head = fh.read(SNIFF_BYTES + 1)
     whole = len(head) <= SNIFF_BYTES
     # lines as read_csv splits them: at '\n', '\r\n' or a lone '\r' only
-    lines = head[:SNIFF_BYTES].replace(b"\r\n", b"\n").replace(b"\r", b"\n").decode(
-        "utf-8-sig", errors="replace").split("\n")
+    lines = newlines(head[:SNIFF_BYTES]).decode("utf-8-sig", errors="replace").split("\n")
     if not whole and len(lines) > 1:
         lines = lines[:-1]  # (cut inside the last line)
     rows = [(k, ln.strip()) for k, ln in enumerate(lines, start=1)
