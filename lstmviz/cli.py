@@ -299,7 +299,7 @@ def cmd_trace(args) -> int:
     x0 = arrays[0]
     if x0.ndim >= 2 and time_major(model, 0):  # (time, batch, ...): said as any other's
         x0 = x0.swapaxes(0, 1)
-    steps = f"{samples_steps(x0.shape[0], x0.shape[1])}" if x0.ndim >= 2 else f"batch {x0.shape[0]}"
+    steps = samples_steps(x0.shape[0], x0.shape[1]) if x0.ndim >= 2 else f"batch {x0.shape[0]}"
     window = window_of(trace)
     if window is not None:  # the window as taken ('5:' to the end, ':3' from 0)
         steps += f" (window {window[0]}:{window[1]})"
