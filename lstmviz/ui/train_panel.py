@@ -457,7 +457,6 @@ class TrainPanel(QtWidgets.QWidget):
         except LstmvizError as err:
             self._error = str(err)
         self._load_settings_into_controls()
-        self._follow_again()
         self.refresh(force=True)
 
     def use_session(self, session: TrainingSession) -> None:
@@ -467,7 +466,6 @@ class TrainPanel(QtWidgets.QWidget):
         self.user_box.follow(session)
         self._error = ""
         self._load_settings_into_controls()
-        self._follow_again()
         self.refresh(force=True)
 
     # -- sessions --------------------------------------------------------------------------
@@ -646,14 +644,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.set_playing(False)
         self.session.reset()
         self._error = ""
-        self._follow_again()
         self.refresh(force=True)
-
-    def _follow_again(self) -> None:
-        """A new run (Reset, another task or model): every plot follows its data again (a
-        zoom into the last run's curves left the new run's out of sight)."""
-        for key in self._follow:
-            self._follow[key] = True
 
     def wait(self, timeout: float = 30.0) -> None:
         """Until the worker or the training process is idle (tests, scripts)."""
@@ -1026,9 +1017,12 @@ class TrainPanel(QtWidgets.QWidget):
         if run != self._framed:
             # another run (another session shown, a new configuration, a reset): frames around
             # its own data, not the last run's grown over them (the user's run shown again
-            # after a lesson's: losses of 1.5 in a frame from 0.07 to 2)
+            # after a lesson's: losses of 1.5 in a frame from 0.07 to 2), and followed (a
+            # zoom into the last run's curves left the new run's out of sight)
             self._framed = run
             self._frames.clear()
+            for key in self._follow:
+                self._follow[key] = True
         if v.start == 0:
             sr["loss"].clear()
             sr["norm"].clear()
