@@ -236,10 +236,23 @@ def cmd_summary(args) -> int:
         print(listing)
         return 0
     model.summary(all_ops=args.all_ops)
+    print(f"\n{read_from(model, args.model)}")
     broken = model.nonfinite_weights()
     if broken:  # (a model saved after its training diverged: it runs, to NaN)
         print(f"\nNote: {broken}; every number it reaches is NaN.")
     return 0
+
+
+def read_from(model, path) -> str:
+    """The line under the summary's table: the file and the format it was read as, and the
+    Keras version that saved it where the file says."""
+    from lstmviz.io.formats import name_of
+    from lstmviz.text import safe_text
+
+    fmt = name_of(model.source.get("format")) or "unknown format"
+    version = model.source.get("keras_version")  # (the file's word; not the semantics traced)
+    saved = f", saved by Keras {safe_text(version, 40)}" if version else ""
+    return f"Read from {safe_text(Path(str(path)).name, 200)}: {fmt}{saved}."
 
 
 def _weights_only_listing(path, err: LstmvizError) -> str | None:

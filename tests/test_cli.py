@@ -175,6 +175,21 @@ def test_summary_subprocess_on_fixture():
     assert f"Total params: {meta['total_params']:,}" in res.stdout
 
 
+@pytest.mark.parametrize("path, says", [
+    (("k2_lstm_default", "model.h5"), "Keras 1/2/3 or tf.keras HDF5 model, saved by Keras 2.21.0."),
+    (("k2_lstm_default", "weights.h5"), "Keras 1/2 weights (save_weights), saved by Keras 2.21.0."),
+    (("k3_lstm_default", "model.keras"), "Keras 3 model, saved by Keras 3.15.1."),
+    (("torch_lstm_1layer", "model.pt"), "PyTorch state_dict."),
+    (("safetensors_lstm", "model.safetensors"), "PyTorch state_dict (safetensors)."),
+    (("onnx_keras_lstm_dense", "model.onnx"), "ONNX model."),  # (traced as Keras 3; not saved by it)
+])
+def test_summary_names_the_format_it_read(capsys, path, says):
+    path = fixture(*path)
+    rc, out, err = call(capsys, "summary", path)
+    assert rc == 0, err
+    assert f"Read from {path.name}: {says}" in out.splitlines()
+
+
 @pytest.mark.parametrize("case", ["k2_lstm_default", "k3_bidi_lstm_stacked", "k3_emb_mask_lstm"])
 def test_summary_total_matches_keras(capsys, case):
     path = fixture(case)

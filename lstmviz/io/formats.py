@@ -216,6 +216,11 @@ def by_name(path: Any) -> Format | None:
     return None
 
 
+def name_of(key: Any) -> str | None:
+    """For people: the name of the format ``spec.source["format"]`` says (None: not a file's)."""
+    return next((f.name for f in FORMATS if f.key == key), None)
+
+
 def opened_path(path: Any) -> str:
     """What a model opened from ``path`` is known by (the window's title, recent files):
     a Keras model saved unzipped is its folder, also where its ``config.json`` was picked."""
