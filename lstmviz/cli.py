@@ -73,17 +73,17 @@ class _Parser(argparse.ArgumentParser):
         self.known: list[argparse.Action] = []  # its options and positionals (``_slip``)
         super().__init__(*args, **kwargs)
 
-    def add_argument(self, *args, **kwargs):  # type: ignore[override]
+    def add_argument(self, *args, **kwargs):
         action = super().add_argument(*args, **kwargs)
         self.known.append(action)
         return action
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}; "
                      f"see '{self.prog} --help'\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> "_Parser":
     MODEL_HELP = f"a model file: {model_formats()}"
     parser = _Parser(
         prog=PROG,
@@ -192,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="--export-png's scale (2 = twice the pixels; the other pictures are drawn at --size)")
     # 'lstmviz --help' shows the app's options too: they are what 'lstmviz [MODEL]' takes
     app_help = p.format_help().split("\n\n", 1)[1]
-    parser.epilog += ("\n\nlstmviz [MODEL] opens the app (same as 'lstmviz app [MODEL]'):\n\n"
+    parser.epilog = (parser.epilog or "") + ("\n\nlstmviz [MODEL] opens the app (same as 'lstmviz app [MODEL]'):\n\n"
                       + app_help.replace("options:\n", "app options:\n", 1))
     return parser
 
@@ -340,7 +340,7 @@ def _check_budget(model, arrays) -> None:
             "with --steps A:B")
 
 
-def _fmt_bytes(n: int) -> str:
+def _fmt_bytes(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

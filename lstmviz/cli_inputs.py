@@ -182,10 +182,10 @@ def model_input(path, shape=None):
         if shape is None and len(want) == 3 and Path(path).suffix.lower() in CSV_SUFFIXES:
             from lstmviz.app.long_data import csv_header
 
-            read.names = csv_header(path, int(x.shape[-1]))  # type: ignore[attr-defined]
+            read.names = csv_header(path, int(x.shape[-1]))
         return x
-    read.source = path  # type: ignore[attr-defined]
-    read.names = None  # type: ignore[attr-defined]
+    read.source = path
+    read.names = None
     return read
 
 
@@ -197,7 +197,7 @@ def model_inputs(paths, shapes=()):
         if len(model.inputs) == 1:
             raise LstmvizError(f"the model takes one input, not the {len(paths)} input files given")
         return load_inputs(model, list(paths), list(shapes), long=True)
-    read.names = None  # type: ignore[attr-defined]
+    read.names = None
     return read
 
 

@@ -8,6 +8,7 @@ import math
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from lstmviz.errors import LstmvizError
 from lstmviz.text import plural, safe_text
@@ -167,6 +168,7 @@ def cmd_train(args) -> int:
 
     check_out_file(out)  # (before training: it trained every epoch, then could not save)
     x_val = y_val = None
+    x: Any  # (an array, or a list of arrays for a model of several inputs)
     if args.task:
         from lstmviz.app import tasks
 
@@ -234,8 +236,8 @@ def cmd_train(args) -> int:
         if msg.startswith("the target has shape"):  # (of the first sample alone)
             from lstmviz.app.train_user import output_shape
 
-            out = (len(y),) + tuple(output_shape(model, x)[1:])
-            msg = f"the target has shape {np.shape(y)} but the model's output is {out}"
+            shape = (len(y),) + tuple(output_shape(model, x)[1:])
+            msg = f"the target has shape {np.shape(y)} but the model's output is {shape}"
         if args.task and loss != task.loss:  # (--loss in place of the task's own)
             msg += f"; task {task.name} trains with --loss {task.loss}"
         raise LstmvizError(name_input(msg, args.inputs or [], args.target)) from None

@@ -14,6 +14,10 @@ class LstmvizError(Exception):
     few thousand characters.
     """
 
+    #: what was read, where a refusal of a file's contents keeps it (``loading``: the CLI
+    #: lists the layers of a weights-only file that does not wire into a stack)
+    spec: object = None
+
     def __init__(self, *args: object) -> None:
         if len(args) == 1 and isinstance(args[0], str):
             args = (safe_text(cut_long_runs(args[0])),)

@@ -214,7 +214,7 @@ def clean_spec_names(spec_in: _Spec) -> _Spec:
     Duck-typed (``layers``, ``inputs``, ``outputs``, ``name``): no engine import here."""
     spec: Any = spec_in
 
-    def ref(r: object) -> object:
+    def ref(r: Any) -> Any:
         if r is None or not isinstance(getattr(r, "layer", None), str):
             return r
         return type(r)(safe_name(r.layer), r.tensor_index)
