@@ -1103,6 +1103,34 @@ def test_a_lessons_end_puts_back_a_stateful_batch_without_tracing_the_batches_ag
     assert not np.array_equal(np.asarray(record.output), out)
 
 
+def test_a_session_saved_after_a_lessons_end_keeps_the_stateful_batchs_states(window, tmp_path):
+    """The batch a lesson's end puts back keeps the states carried into it, as N left them:
+    a session saved then holds them (``states/`` members) and opens at that batch by
+    tracing it alone, to the same bits."""
+    import zipfile
+
+    from lstmviz.app import session as ses
+    from lstmviz.app.state import AppState
+
+    st = window.state
+    st.set_layer_option(0, "stateful", True)
+    for _ in range(3):
+        st.next_batch()
+    p = window.presenter
+    p.tour.start(4)
+    p.tour.go(3)
+    p.escape()
+    assert st.batch_index == 3 and st.states_in is not None
+    path = ses.save_session(st, tmp_path / "after.lstmviz")
+    with zipfile.ZipFile(path) as zf:
+        assert any(n.startswith("states/") for n in zf.namelist())
+    other = AppState()
+    ses.open_session(other, path)
+    a, b = st.trace.flat(), other.trace.flat()
+    assert other.batch_index == 3 and sorted(a) == sorted(b)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
 @pytest.mark.parametrize("k, n", [(0, 2), (0, 3), (7, 1), (7, 2)])
 def test_a_caption_naming_the_unit_follows_the_unit_picked(window, qtbot, k, n):
     """Lesson 1's Unrolled step says "unit [2] (↑↓ picks another)": the lecturer pressed ↓,
