@@ -1098,3 +1098,43 @@ def test_a_picture_of_the_cell_view_leaves_out_its_check_box_and_the_window_keep
     ex.save_png(view, tmp_path / "b.png")
     assert not box.isVisible()
     view.set_equations_visible(True)
+
+
+def test_a_picture_of_the_weights_view_leaves_out_its_buttons_and_names_what_they_chose(window, tmp_path):
+    """The Weights view's "forward" / "backward" buttons (a Bidirectional's halves) and its
+    "cell_0" / "cell_1" buttons (a stack of cells) stood in every exported picture: controls
+    to click, on a slide. A picture leaves them out; the line above the matrices names the
+    half (or the cell) they chose, so the picture still says which weights it shows. The
+    window shows them again."""
+    from lstmviz.engine import LayerSpec
+
+    cells = [{"class_name": "GRUCell", "config": {"units": 3}},
+             {"class_name": "SimpleRNNCell", "config": {"units": 2}}]
+    gru = {"class_name": "GRU", "config": {"units": 2, "return_sequences": True}}
+    model = Model.sequential((None, 5, 3), [LayerSpec("Bidirectional", {"layer": gru}),
+                                            LayerSpec("RNN", {"cell": {"class_name": "StackedRNNCells",
+                                                                       "config": {"cells": cells}}})])
+    window.state.set_model(model, None)
+    view = ex.target_widget(window, "weights")
+
+    def buttons() -> list[str]:  # the buttons the view's widget tree shows
+        return [b.text() for b in view.findChildren(QtWidgets.QPushButton) if b.isVisible()]
+
+    for k, side, cell, buttons_shown, named in (
+            (0, "backward", None, ["forward", "backward"], "backward half (Bidirectional)"),
+            (1, "forward", 1, ["cell_0", "cell_1"], "cell_1 (SimpleRNNCell in RNN)")):
+        layer = [l for l in window.state.model.layers if l.class_name != "InputLayer"][k].name
+        window.state.set_cursor(layer=layer, side=side)
+        if cell is not None:
+            view.cell_box.buttons[cell].click()
+        QtWidgets.QApplication.processEvents()
+        assert buttons() == buttons_shown and named in view.formula.text()
+        with ex.exported():
+            assert buttons() == [], layer
+            assert named in view.formula.text()
+            svg = ET.fromstring(ex.save_svg(view, tmp_path / f"{layer}.svg").read_text())
+        QtWidgets.QApplication.processEvents()
+        assert buttons() == buttons_shown  # the window: as it was
+        texts = [t.strip() for t in svg.itertext()]  # the picture's words: the half or cell
+        assert any(named in t for t in texts)  # drawn, and no button's word on its own
+        assert not set(buttons_shown) & set(texts), texts

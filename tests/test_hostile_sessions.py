@@ -18,7 +18,7 @@ from lstmviz import limits
 from lstmviz.app import session as ses
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
-from tests.test_session import _manifest_edit, _rezip, assert_same_stack, edited_state
+from tests.test_session import _manifest_edit, _rezip, _stateful_stack, assert_same_stack, edited_state
 
 FIX = Path(__file__).resolve().parent / "fixtures"
 
@@ -189,6 +189,67 @@ def test_units_without_weights_refused_and_nothing_changes(tmp_path):
         for layer in m["layers"]:
             layer["weights"] = None
     _refused(tmp_path, _with_manifest(_good(), edit), "would take too long")
+
+
+def _stateful_good() -> bytes:
+    """A stateful stack at batch 2: its states carried into that batch as members
+    ``states/1/0/{0,1}.npy`` (the LSTM's h and c, (2, 3)) and ``states/2/0/0.npy`` (the
+    GRU's h, (2, 2))."""
+    st = _stateful_stack()
+    st.next_batch()
+    st.next_batch()
+    return ses.session_bytes(ses.capture(st))
+
+
+def _member(name: str, arr):
+    return lambda n, data: _npy(arr) if n == name else data
+
+
+@pytest.mark.parametrize("arr,words", [
+    (np.zeros((2, 4), np.float32), ("layer 'lstm' is given carried states of shapes (2, 4), (2, 3)",
+                                    "it carries (2, 3), (2, 3)")),
+    (np.zeros((1, 3), np.float32), ("shapes (1, 3), (2, 3)",)),  # another batch
+    (np.full((2, 3), np.nan, np.float32), ("states/1/0/0.npy holds values that are not finite",)),
+    (np.array([[1, 2, np.inf]] * 2, np.float32), ("not finite",)),
+    (np.zeros((2, 3)), ("float64 of shape (2, 3), not a 2-D float32 array",)),
+    (np.zeros((2, 3, 1), np.float32), ("float32 of shape (2, 3, 1), not a 2-D float32 array",)),
+    (np.zeros(6, np.int32).reshape(2, 3), ("int32",)),
+])
+def test_carried_states_that_are_not_the_stacks_are_refused(tmp_path, arr, words):
+    """The states a session carries into its batch come from strangers' files too: each
+    member is checked as it is read (2-D float32, finite) and against the stack once it is
+    built (its layers' shapes exactly); anything else refuses the session in one line, the
+    state as it was. (Traced again from zero states instead, the file would open at other
+    numbers than it says it holds: a damaged file, as weights that do not fit are.)"""
+    _refused(tmp_path, _rezip(_stateful_good(), _member("states/1/0/0.npy", arr)), *words)
+
+
+@pytest.mark.parametrize("edit,words", [
+    (lambda m: m["states"].pop(), ("given for 2 layers, the stack has 3",)),
+    (lambda m: m["states"][1][0].pop(), ("layer 'lstm' is given carried states of shapes (2, 3), it carries",)),
+    (lambda m: m["states"][2].__setitem__(0, None), ("layer 'gru' carries states the session does not give",)),
+    (lambda m: m["states"][0].append(["states/2/0/0.npy"]), ("layer 'input", "is given carried states for 1")),
+    (lambda m: m.update(states={"a": 1}), ("the carried states are not a list per layer",)),
+    (lambda m: m["states"][1].__setitem__(0, ["states/1/0/0.npy"] * 9), ("not a list per layer",)),
+    (lambda m: m["states"][1][0].__setitem__(0, "states/nowhere.npy"), ("states/nowhere.npy", "missing")),
+    (lambda m: m.update(batch=10**12), ("stateful batch 1,000,000,000,000 cannot be traced",
+                                        "over the memory limit")),
+])
+def test_carried_states_listed_wrong_are_refused(tmp_path, edit, words):
+    _refused(tmp_path, _with_manifest(_stateful_good(), edit), *words)
+
+
+def test_carried_states_too_large_are_refused_before_they_are_read(tmp_path, monkeypatch):
+    """However well they compress, the states' members take at most ``STATE_BYTES``
+    together, refused from the archive's directory before any is inflated."""
+    monkeypatch.setattr(ses, "STATE_BYTES", 1000)
+    big = np.random.default_rng(0).normal(size=(2, 400)).astype(np.float32)
+    read = []
+    real = ses.read_npy_bytes
+    monkeypatch.setattr(ses, "read_npy_bytes", lambda data, what, **k: (read.append(what), real(data, what, **k))[1])
+    _refused(tmp_path, _rezip(_stateful_good(), _member("states/1/0/1.npy", big)),
+             "the carried states take", "more than a stack carries")
+    assert not any("states/" in r for r in read)
 
 
 # -- values ---------------------------------------------------------------------------------

@@ -241,15 +241,8 @@ def test_a_stateful_stack_reopens_at_its_batch(tmp_path):
     assert_same_trace(st, other)
     np.testing.assert_array_equal(other.x, st.x)  # the input of batch 3, not of batch 0
 
-    with zipfile.ZipFile(path) as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
-    manifest = json.loads(members["manifest.json"])
-    manifest["batch"] = ses.MAX_BATCH + 1
-    members["manifest.json"] = json.dumps(manifest).encode()
-    bad = tmp_path / "far.lstmviz"
-    with zipfile.ZipFile(bad, "w") as zf:
-        for n, data in members.items():
-            zf.writestr(n, data)
+    bad = tmp_path / "far.lstmviz"  # written before the carried states were kept
+    bad.write_bytes(_rezip(path.read_bytes(), _without_states(lambda m: m.update(batch=ses.MAX_BATCH + 1))))
     said = []
     other.notice.connect(said.append)
     ses.open_session(other, bad)  # a billion batches would take forever: batch 0, and said
@@ -258,6 +251,84 @@ def test_a_stateful_stack_reopens_at_its_batch(tmp_path):
     fresh = AppState([LayerEntry("LSTM", cfg)], InputSpec(batch_size=2, timesteps=5, input_dim=1))
     fresh.set_cursor(step=2)
     assert_same_trace(fresh, other)
+
+
+def _stateful_stack() -> AppState:
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import InputSpec, LayerEntry
+
+    lstm = dict(default_config("LSTM", units=3), return_sequences=True, stateful=True)
+    gru = dict(default_config("GRU", units=2), stateful=True)
+    return AppState([LayerEntry("LSTM", lstm), LayerEntry("GRU", gru)],
+                    InputSpec(batch_size=2, timesteps=5, input_dim=1))
+
+
+def _without_states(edit=lambda m: None):
+    """A session as written before the carried states were kept: none in it."""
+    def change(name, data):
+        if name.startswith("states/"):
+            return None
+        if name != "manifest.json":
+            return data
+        m = json.loads(data)
+        m.pop("states")
+        edit(m)
+        return json.dumps(m)
+    return change
+
+
+def _same_bits(sa: AppState, sb: AppState) -> None:
+    a, b = sa.trace.flat(), sb.trace.flat()
+    assert sorted(a) == sorted(b)
+    for k in a:
+        assert a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]), k
+
+
+def test_a_stateful_session_keeps_its_carried_states(tmp_path, monkeypatch):
+    """A session at stateful batch k kept only k: opening it traced batches 1..k again
+    (at batch 5,000 the window stood still for each of them, past ``MAX_BATCH`` it opened
+    at batch 0). It keeps the states carried into batch k: opening traces that batch alone,
+    to the same bits as the batches run one after another, at any batch."""
+    from lstmviz.app.state import AppState as State
+
+    st = _stateful_stack()
+    for _ in range(ses.MAX_BATCH + 2):
+        st.next_batch()
+    st.set_cursor(step=3)
+    path = ses.save_session(st, tmp_path / "far.lstmviz")
+    with zipfile.ZipFile(path) as zf:
+        assert any(n.startswith("states/") for n in zf.namelist())
+    traced = []
+    real = State.next_batch
+    monkeypatch.setattr(State, "next_batch", lambda self: (traced.append(self.batch_index), real(self))[1])
+    other, said = AppState(), []
+    other.notice.connect(said.append)
+    ses.open_session(other, path)
+    assert traced == [ses.MAX_BATCH + 1] and not said  # batch 1,002 alone traced
+    assert other.batch_index == ses.MAX_BATCH + 2 and other.cursor.step == 3
+    _same_bits(st, other)
+    np.testing.assert_array_equal(other.x, st.x)
+    st.next_batch()  # and the states carried on from there are the same too
+    real(other)
+    _same_bits(st, other)
+    # saved again from the opened session: the same states
+    again = AppState()
+    ses.open_session(again, ses.save_session(other, tmp_path / "again.lstmviz"))
+    _same_bits(st, again)
+
+
+def test_a_stateful_session_without_carried_states_is_traced_again(tmp_path):
+    """A session written before the states were kept opens as it did: the batches traced
+    again from zero states, to the same bits."""
+    st = _stateful_stack()
+    for _ in range(3):
+        st.next_batch()
+    old = tmp_path / "old.lstmviz"
+    old.write_bytes(_rezip(ses.save_session(st, tmp_path / "s.lstmviz").read_bytes(), _without_states()))
+    other = AppState()
+    ses.open_session(other, old)
+    assert other.batch_index == 3 and other.states_in is not None
+    _same_bits(st, other)
 
 
 def test_a_long_input_of_mostly_zeros_reopens(tmp_path):
@@ -659,15 +730,8 @@ def test_the_window_says_a_stateful_session_opened_at_batch_0(window, tmp_path):
     cfg.update(return_sequences=True, stateful=True)
     st = AppState([LayerEntry("LSTM", cfg)], InputSpec(batch_size=2, timesteps=5, input_dim=1))
     st.next_batch()
-    path = ses.save_session(st, tmp_path / "s.lstmviz")
-    with zipfile.ZipFile(path) as zf:
-        members = {n: zf.read(n) for n in zf.namelist()}
-    manifest = json.loads(members["manifest.json"])
-    manifest["batch"] = 10**9
-    members["manifest.json"] = json.dumps(manifest).encode()
-    with zipfile.ZipFile(path, "w") as zf:
-        for n, data in members.items():
-            zf.writestr(n, data)
+    path = ses.save_session(st, tmp_path / "s.lstmviz")  # as written before the states were kept
+    path.write_bytes(_rezip(path.read_bytes(), _without_states(lambda m: m.update(batch=10**9))))
     assert window.open_file(str(path))
     assert window.state.batch_index == 0
     said = window.last_message

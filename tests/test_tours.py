@@ -444,6 +444,35 @@ def test_a_step_whose_stack_fails_covers_the_last_picture_with_that_stack_not_dr
         assert not p.tour.active and not cover.isVisible()
 
 
+def test_the_status_bar_says_what_the_not_drawn_cover_says(window, qtbot):
+    """Under lesson 4's cover "LSTM(8) \u2192 LSTM(4) ... not drawn", outside presentation
+    mode, the status bar said "the views keep the last stack that worked": two stories
+    about one picture. It says what the cover says while the cover is up, and the usual
+    line once it is gone and the stack still cannot run."""
+    p = window.presenter
+    bar = window.statusBar()
+    k, les = next((k, les) for k, les in enumerate(tours.LESSONS) if any(s.expect_error for s in les.steps))
+    n = next(n for n, step in enumerate(les.steps) if step.expect_error)
+    assert not p.active and bar.isVisible()  # (outside presentation mode)
+    p.tour.start(k)
+    for _ in range(n):
+        press(qtbot, window, QtCore.Qt.Key.Key_PageDown)
+    words = tours.stack_words(window.state.layers)
+    assert window.state.error and p.tour.not_drawn.isVisible()
+    said = bar.currentMessage()
+    assert words in said and "not drawn" in said and "keep the last" not in said, said
+    assert "\n" not in said
+    press(qtbot, window, QtCore.Qt.Key.Key_PageDown)  # the next step builds: no cover, no line
+    assert not window.state.error and bar.currentMessage() == ""
+    press(qtbot, window, QtCore.Qt.Key.Key_PageUp)
+    assert words in bar.currentMessage() and "not drawn" in bar.currentMessage()
+    p.escape()
+    from lstmviz.app.state import LayerEntry
+
+    window.state.show_stack([LayerEntry(l.class_name, l.config()) for l in les.steps[n].stack])  # no cover
+    assert window.state.error and "keep the last stack" in bar.currentMessage()
+
+
 def test_the_batch_size_lesson_never_calls_an_update_a_step():
     """Everywhere on screen a 'step' is a timestep (t = 0 / 39 above the Train tab, 'the
     gradient at the first step' in the lesson before). The batch_size lesson said 'Each step
@@ -1072,6 +1101,34 @@ def test_a_lessons_end_puts_back_a_stateful_batch_without_tracing_the_batches_ag
     for a, b in zip(states[0], record.initial_state.values()):
         assert np.array_equal(a, b)
     assert not np.array_equal(np.asarray(record.output), out)
+
+
+def test_a_session_saved_after_a_lessons_end_keeps_the_stateful_batchs_states(window, tmp_path):
+    """The batch a lesson's end puts back keeps the states carried into it, as N left them:
+    a session saved then holds them (``states/`` members) and opens at that batch by
+    tracing it alone, to the same bits."""
+    import zipfile
+
+    from lstmviz.app import session as ses
+    from lstmviz.app.state import AppState
+
+    st = window.state
+    st.set_layer_option(0, "stateful", True)
+    for _ in range(3):
+        st.next_batch()
+    p = window.presenter
+    p.tour.start(4)
+    p.tour.go(3)
+    p.escape()
+    assert st.batch_index == 3 and st.states_in is not None
+    path = ses.save_session(st, tmp_path / "after.lstmviz")
+    with zipfile.ZipFile(path) as zf:
+        assert any(n.startswith("states/") for n in zf.namelist())
+    other = AppState()
+    ses.open_session(other, path)
+    a, b = st.trace.flat(), other.trace.flat()
+    assert other.batch_index == 3 and sorted(a) == sorted(b)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
 
 
 @pytest.mark.parametrize("k, n", [(0, 2), (0, 3), (7, 1), (7, 2)])

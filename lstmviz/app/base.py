@@ -62,6 +62,9 @@ class StateBase:
         #: stateful models: which batch the trace shows (0: states start from zeros; k: the
         #: stateful layers started from the states batch k-1 left, see ``next_batch``)
         self.batch_index = 0
+        #: the states the stateful layers carried into that batch (``Model.carried_states()``
+        #: before it ran; None at batch 0): a session keeps them, to trace that batch alone
+        self.states_in: list | None = None
         #: a long input (its full trace over the trace budget, or over ``LONG_STEPS`` steps):
         #: ``app.long_sequence.LongSequence``,
         #: and ``trace`` is the exact window around the cursor's step (``follow_long``)

@@ -153,7 +153,7 @@ class History(StateBase):
         if model is None or not model.stateful or self.batch_index <= 0 or self.error is not None \
                 or self.trace is None:
             return None
-        return Carried(self.trace, self.x, self.traced_sample, model.carried_states())
+        return Carried(self.trace, self.x, self.traced_sample, model.carried_states(), self.states_in)
 
     @_operation
     def lesson_restore(self, saved: LessonSaved) -> None:
@@ -186,7 +186,7 @@ class History(StateBase):
             model.carry_states(carried.states)  # (all or nothing)
         except ValueError:
             return False
-        self.batch_index = batch
+        self.batch_index, self.states_in = batch, carried.states_in
         self.trace, self.x, self.traced_sample = carried.trace, carried.x, carried.traced_sample
         self.input_changed.emit(self.x)
         self.model_changed.emit(model, self.trace)
@@ -198,12 +198,14 @@ class History(StateBase):
 @dataclasses.dataclass(frozen=True)
 class Carried:
     """A stateful batch past 0 as shown: its trace, input (``x``), the sample traced, and
-    the states the stateful layers carry into the next batch (``Model.carried_states``)."""
+    the states the stateful layers carry into the next batch (``Model.carried_states``)
+    and those they carried into this one (``states_in``: what a session keeps)."""
 
     trace: Trace
     x: np.ndarray | None
     traced_sample: int | None
     states: list
+    states_in: list | None = None
 
 
 #: ``History.lesson_saved``: the snapshot, the cursor, the undo and the redo stacks, the

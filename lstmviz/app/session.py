@@ -13,10 +13,16 @@ A session file is a zip archive:
   "others": ["input/others/0.npy" or null, ...]} (the names and labels only where given
   with the data: a CSV header's names, a text's tokens; "others" only for a read-only
   model's inputs after the first given by the user, null for one made up),
-  "cursor": {"step", "sample", "layer", "unit", "side"}, "batch": 0, "ui": {...}}``.
-  ``batch`` is the stateful batch shown (0: the states start from zeros; k: the app
-  traces batches 1..k again on opening, unless that is more than ``MAX_BATCH`` batches
-  or ``REPLAY_BYTES`` of traces: then it opens at batch 0 and says so). ``ui`` is
+  "cursor": {"step", "sample", "layer", "unit", "side"}, "batch": 0, "states": [[["states/0/0/0.npy",
+  ...] or null, ...], ...], "ui": {...}}``.
+  ``batch`` is the stateful batch shown (0: the states start from zeros). ``states``
+  (only at a batch past 0) are the states the stateful layers carried into it
+  (``Model.carried_states()`` before it ran: per layer, per recurrent layer in it, its
+  arrays or null): on opening they are put back and that batch alone is traced; they
+  must be what the stack carries, to the shape, float32 and finite, or the session is
+  refused. A session without them (written before they were kept) traces batches 1..k
+  again, unless that is more than ``MAX_BATCH`` batches or ``REPLAY_BYTES`` of traces:
+  then it opens at batch 0 and says so. ``ui`` is
   whatever the window hands over (view tab, theme, window geometry/state, splitter
   sizes) and is given back untouched.
 - a read-only model (a graph: several inputs, branches, a seq2seq) is kept whole, as the
@@ -80,6 +86,8 @@ MAX_INPUTS = MAX_LAYERS  # a kept model's inputs given with the data (an input i
 MAX_DEPTH = 64  # nesting of the manifest's JSON (a config is a few levels deep)
 MAX_BATCH = 1000  # a stateful stack's batch: restoring batch k traces k batches again ...
 REPLAY_BYTES = 2 << 30  # ... each of its full trace's size: at most this much in all
+STATE_ARRAYS = 8  # a recurrent layer's carried states (an LSTM's h and c: 2)
+STATE_BYTES = 1 << 28  # the carried states' members together, before any is read
 _INPUT_INTS = ("batch_size", "timesteps", "input_dim", "seed")
 
 
@@ -98,6 +106,9 @@ class Session:
     keras_version: str = "3"  # the editable stack's Keras generation (an opened Keras 2 file's)
     model_name: str | None = None  # the editable stack's model name (an opened model's)
     batch: int = 0  # a stateful model: the batch shown (its states carried from batches 1..k-1)
+    #: the states carried into batch ``batch`` (``Model.carried_states()`` before it ran);
+    #: None: not kept (an older session), batches 1..``batch`` are traced again
+    states: list | None = None
     #: given with the input data: its features' names (a CSV's header), what its token ids
     #: stand for (a text opened as a long input); ``AppState.given_with_input``
     feature_names: tuple[str, ...] | None = None
@@ -114,18 +125,27 @@ def capture(state: AppState, ui: dict | None = None) -> Session:
             raise LstmvizError("there is no model to save")
         return Session([], spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
                        dict(ui or {}), state.path, Model.from_spec(state.model.to_spec()),
-                       batch=_batch(state), feature_names=names, token_labels=labels)
+                       batch=_batch(state), states=_states_in(state), feature_names=names,
+                       token_labels=labels)
     layers = [LayerEntry(e.class_name, json.loads(json.dumps(e.config)), e.name,
                          None if e.weights is None else [np.array(w) for w in e.weights])
               for e in state.layers]
     return Session(layers, spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
                    dict(ui or {}), state.path, keras_version=state.keras_version,
-                   batch=_batch(state), feature_names=names, token_labels=labels, model_name=state.model_name)
+                   batch=_batch(state), states=_states_in(state), feature_names=names, token_labels=labels,
+                   model_name=state.model_name)
 
 
 def _batch(state: AppState) -> int:
     model = state.model
     return int(state.batch_index) if model is not None and model.stateful else 0
+
+
+def _states_in(state: AppState) -> list | None:
+    """The states carried into the stateful batch shown (copies), or None at batch 0."""
+    if _batch(state) <= 0 or state.states_in is None:
+        return None
+    return [[None if s is None else [np.array(a) for a in s] for s in node] for node in state.states_in]
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -222,13 +242,16 @@ def session_bytes(session: Session) -> bytes:
         spec["others"] = [None if a is None else f"input/others/{k}.npy"
                           for k, a in enumerate(session.input.others)]
         members.update((n, _array_member(a, kept)) for n, a in zip(spec["others"], session.input.others) if n)
-    manifest = {
+    manifest: dict = {
         "format": FORMAT, "version": VERSION, "lstmviz": __version__,
         "seed": int(session.seed), "trace_all_samples": bool(session.trace_all_samples),
         "path": session.path, "layers": layers, "keras_version": session.keras_version,
         **({"model_name": session.model_name} if session.model_name else {}), "input": spec,
         "cursor": dataclasses.asdict(session.cursor), "batch": int(session.batch), "ui": session.ui,
     }
+    if session.states is not None and session.batch > 0:
+        manifest["states"] = [[_weight_members(s, f"states/{i}/{j}", members) for j, s in enumerate(node)]
+                              for i, node in enumerate(session.states)]
     if session.model is not None:
         manifest["model"] = _model_manifest(session.model.to_spec(), members)
     try:
@@ -582,12 +605,51 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     if not isinstance(keras, str) or keras[:1] not in ("1", "2", "3"):
         raise _bad(path, f"the stack's Keras version is {keras!r}")
     batch = _int(m.get("batch", 0), "the stateful batch", path, 0)
+    states = _parse_states(m.get("states"), zf, infos, path) if batch > 0 else None
     name = m.get("model_name")  # (written since it was kept; a name, as a file's model's)
     if name is not None and (not isinstance(name, str) or not name or len(name) > 256):
         raise _bad(path, "the stack's model name is not a name")
     return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None, model,
-                   keras_version=keras, batch=batch, feature_names=names, token_labels=labels,
+                   keras_version=keras, batch=batch, states=states, feature_names=names, token_labels=labels,
                    model_name=name)
+
+
+def _parse_states(value, zf, infos, path) -> list | None:
+    """The manifest's ``states``: per layer, per recurrent layer in it, its carried states
+    (2-D float32 arrays, every value finite) or None; their shapes are checked against the
+    stack once it is built (``_carried_in``). Their members together are at most
+    ``STATE_BYTES``, refused before any is read."""
+    if value is None:
+        return None
+    what = "the carried states"
+    if not isinstance(value, list) or len(value) > MAX_LAYERS or not all(
+            isinstance(node, list) and len(node) <= MAX_LAYERS and all(
+                s is None or (isinstance(s, list) and len(s) <= STATE_ARRAYS) for s in node)
+            for node in value):
+        raise _bad(path, f"{what} are not a list per layer of arrays or null")
+    names = [n for node in value for s in node if s is not None for n in s]
+    declared = sum(infos[n].file_size for n in names if isinstance(n, str) and n in infos)
+    if declared > STATE_BYTES:
+        raise _bad(path, f"{what} take {limits.fmt_bytes(declared)}, more than a stack carries "
+                         f"(at most {limits.fmt_bytes(STATE_BYTES)})")
+    out: list = []
+    for node in value:
+        out.append([])
+        for s in node:
+            if s is None:
+                out[-1].append(None)
+                continue
+            arrays = []
+            for n in s:
+                where = f"the carried state {safe_name(str(n))}"
+                arr = _array(zf, infos, n, path, where)
+                if arr.dtype != np.float32 or arr.ndim != 2:
+                    raise _bad(path, f"{where} is {arr.dtype} of shape {arr.shape}, not a 2-D float32 array")
+                if not np.isfinite(arr).all():
+                    raise _bad(path, f"{where} holds values that are not finite numbers (NaN or infinity)")
+                arrays.append(arr)
+            out[-1].append(arrays)
+    return out
 
 
 def _parse_cursor(c, path) -> Cursor:
@@ -771,7 +833,7 @@ def _apply(state: AppState, session: Session, path) -> None:
         state.trace_all_samples = session.trace_all_samples
         state.set_model(session.model, str(path) if path is not None else session.path,
                         spec=session.input)
-        _next_batches(state, session.batch)
+        _to_batch(state, session, path)
         state.set_cursor(**dataclasses.asdict(session.cursor))
         return
     state.remember_replaced()
@@ -799,8 +861,53 @@ def _apply(state: AppState, session: Session, path) -> None:
                        f"({shown}) where its config needs "
                        f"{len(have)} ({', '.join(str(s) for s in have)})")
     state.stack_changed.emit()
-    _next_batches(state, session.batch)
+    _to_batch(state, session, path)
     state.set_cursor(**dataclasses.asdict(session.cursor))
+
+
+def _to_batch(state: AppState, session: Session, path) -> None:
+    """The stateful batch the session shows: from the states it kept, that batch alone
+    traced (as ``next_batch`` traced it: the same numbers to the bit); without them (an
+    older session), the batches before it traced again (``_next_batches``)."""
+    model = state.model
+    if model is None or not model.stateful or session.batch <= 0 or state.error is not None:
+        return
+    if session.states is None:
+        _next_batches(state, session.batch)
+        return
+    where = path if path is not None else session.path or "the session"
+    _carried_in(model, session.states, where)
+    model.carry_states(session.states)
+    state.batch_index = session.batch - 1
+    try:
+        state.next_batch()
+    except LstmvizError as err:  # (a generated input continued to a batch past the memory limit)
+        raise _bad(where, f"its stateful batch {session.batch:,} cannot be traced: {err}") from None
+
+
+def _carried_in(model: Model, states: list, path) -> None:
+    """Refuse ``states`` (a session's) unless they are what ``model``'s layers carry, layer
+    for layer and to the shape: the stack has just traced batch 0, so its own carried
+    states are the pattern (None where a layer carries none)."""
+    pattern = model.carried_states()
+    if len(states) != len(pattern):
+        raise _bad(path, f"the carried states are given for {plural(len(states), 'layer')}, "
+                         f"the stack has {len(pattern)}")
+    for node, given, want in zip(model.nodes, states, pattern):
+        name = node.layer.name  # (a session's names are escaped as it is read)
+        if len(given) != len(want):
+            raise _bad(path, f"layer '{name}' is given carried states for {plural(len(given), 'recurrent layer')}, "
+                             f"it holds {len(want)}")
+        for g, w in zip(given, want):
+            if (g is None) != (w is None):
+                raise _bad(path, f"layer '{name}' " + ("carries states the session does not give" if g is None
+                                                       else "is given carried states but carries none"))
+            if g is None or w is None:
+                continue
+            shapes, needed = [a.shape for a in g], [a.shape for a in w]
+            if shapes != needed:
+                raise _bad(path, f"layer '{name}' is given carried states of shapes "
+                                 f"{', '.join(map(str, shapes[:4]))}, it carries {', '.join(map(str, needed))}")
 
 
 def _next_batches(state: AppState, batch: int) -> None:

@@ -361,6 +361,7 @@ class Tracing(StateBase):
         layer needs the whole batch or ``trace_all_samples`` is set."""
         model.reset_states()
         self.batch_index = 0
+        self.states_in = None
         axes = [batch_axis(model, k) for k in range(len(xs))]  # 0, or 1 for ONNX layouts
         b = xs[0].shape[axes[0]]
         s = max(0, min(int(self.cursor.sample), b - 1))
@@ -522,8 +523,9 @@ class Tracing(StateBase):
                 "on a recurrent layer to carry its states from one batch to the next")
         k = self.batch_index + 1
         xs = self._inputs_for(model) if self.readonly else [make_input(self.input, self.layers, k)]
+        states_in = model.carried_states()
         trace = model.trace(xs if len(xs) > 1 else xs[0])  # stateful layers keep their states
-        self.batch_index = k
+        self.batch_index, self.states_in = k, states_in
         self.trace, self.x, self.traced_sample = trace, xs[0], None
         self.input_changed.emit(self.x)
         self.model_changed.emit(model, trace)

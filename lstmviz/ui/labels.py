@@ -227,7 +227,8 @@ def control_only(widget: QtWidgets.QWidget) -> QtWidgets.QWidget:
     """``widget``, a control of a view that shows nothing of what the view draws, left out
     of an exported picture while ``hints_hidden`` is held (the Cell view's "Write W·x_t and
     U·h_t-1 out term by term" check box stood in every exported Cell view, a box to tick
-    on a slide, its subscripts Unicode glyphs a hall cannot read)."""
+    on a slide, its subscripts Unicode glyphs a hall cannot read; the Weights view's
+    forward/backward and cell buttons, whose choice its formula's line names)."""
     _controls.add(widget)
     return widget
 

@@ -816,10 +816,22 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _error_changed(self, message):
         if message:
-            self.statusBar().showMessage("The stack cannot run (see the side panel); "
-                                         "the views keep the last stack that worked.")
+            self.say_stack_error()
         else:
             self.statusBar().clearMessage()
+
+    def say_stack_error(self) -> None:
+        """The status bar's line while the stack cannot run: the views keep the last stack
+        that worked, or, under a lesson step's cover (a stack meant to fail), what the cover
+        says: that stack, not drawn (the line spoke of the last stack kept while the
+        cover said it was not drawn)."""
+        presenter = getattr(self, "presenter", None)
+        cover = presenter.tour.not_drawn if presenter is not None else None
+        if cover is not None and not cover.isHidden() and cover.status:
+            self.statusBar().showMessage(cover.status)
+        else:
+            self.statusBar().showMessage("The stack cannot run (see the side panel); "
+                                         "the views keep the last stack that worked.")
 
     def update_title(self):
         session = getattr(getattr(self, "sessions", None), "session_path", None)

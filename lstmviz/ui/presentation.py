@@ -402,6 +402,8 @@ class NotDrawn(QtWidgets.QLabel):
         self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         tabs.installEventFilter(self)
         tabs.currentChanged.connect(lambda *_: self._place())
+        #: what the cover says in one line (the window's status bar while it is up)
+        self.status = ""
         self.apply_theme()
         self.hide()
 
@@ -417,6 +419,7 @@ class NotDrawn(QtWidgets.QLabel):
         """Cover the views with ``words`` (the stack, ``tours.stack_words``), not drawn."""
         self.apply_theme()  # (the theme now: one picked since is the window's)
         self.setText(f"{words}\n\nnot drawn: this stack cannot be built")
+        self.status = f"{words} \u2014 not drawn: this stack cannot be built (see the side panel)."
         self._place()
         self.show()
         self.raise_()
@@ -505,6 +508,8 @@ class TourRunner:
             return
         if step.expect_error and state.error:
             self.not_drawn.show_stack(tours.stack_words(state.layers))
+            if hasattr(self.window, "say_stack_error"):  # (the status bar says it too)
+                self.window.say_stack_error()
         if step.expand is not None:
             self._cell_view().set_expanded(step.expand)
         text = tours.caption_text(step, state)

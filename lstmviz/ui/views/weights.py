@@ -15,7 +15,7 @@ from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import Bidirectional, Recurrent, StackedRNN, TimeDistributed, fmt_shape
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import text_tip
+from lstmviz.ui.labels import control_only, text_tip
 from lstmviz.ui.plot_tools import ColorBar, NanKey, add_plot, fit_side_label, label_share, steady_axes
 from lstmviz.ui.views._common import (
     UNCAPPED,
@@ -240,10 +240,14 @@ class WeightsView(TraceView):
             sb.addWidget(b)
             self.side_buttons[side] = b
         top.addWidget(self.side_box)
+        # (the buttons, a Bidirectional's halves and a stack's cells, are not in an exported
+        # picture: the formula's line names the half or the cell drawn)
+        control_only(self.side_box)
         # a stack of cells: a button for each cell (made for the layer shown, _cell_buttons),
         # beside the formula as a Bidirectional's halves (in a row of their own they took
         # the height the matrices needed at 800 x 600 presenting: the window grew)
         self.cell_box = CellButtons(self.show_cell)
+        control_only(self.cell_box)
         top.addWidget(self.cell_box)
         lay.addLayout(top)
         self.matrices = [_Matrix(self) for _ in range(MAX_MATRICES)]
@@ -463,7 +467,7 @@ class WeightsView(TraceView):
                 self._lay.setStretch(self._lay.indexOf(slot.widget), THIN_FIRST if thin and tall else 1 if thin else 4)
                 slot.widget.setMinimumHeight(slot.thin_least() if thin else MATRIX_MIN)
                 slot.widget.setMaximumHeight(roomy if thin and tall else UNCAPPED)
-        side = f" {side}" if isinstance(layer, Bidirectional) else ""
+        side = f" {side} half" if isinstance(layer, Bidirectional) else ""
         formula = layer.param_formula() or f"{layer.count_params():,}"
         kind = markup(layer.class_name)
         if isinstance(layer, StackedRNN):  # (the cell's formula, and the layer's count)
