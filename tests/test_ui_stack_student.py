@@ -285,3 +285,24 @@ def test_a_small_float_option_shows_the_layers_own_value(make_window):
     QtWidgets.QApplication.processEvents()
     assert w.state.layers[0].config["mask_value"] == -0.00025
     assert panel.option_widgets["mask_value"].text() == "-0.00025"
+
+
+def test_an_rnn_of_a_bare_list_of_cells_is_shown_not_edited(make_window):
+    """Keras' RNN takes its cells as a list (``RNN([LSTMCell(4), GRUCell(3)])``), and the
+    engine runs a config holding that list; selecting the layer in the side panel raised
+    (its options were looked up in the list as in a cell's dict). As a StackedRNNCells'
+    config: the stack is shown, not edited."""
+    from lstmviz.engine import Model
+    from lstmviz.engine.spec import LayerSpec
+
+    cells = [{"class_name": "LSTMCell", "config": {"units": 4}},
+             {"class_name": "GRUCell", "config": {"units": 3}}]
+    model = Model.sequential((None, 5, 2), [LayerSpec("RNN", {"cell": cells, "return_sequences": True})], seed=0)
+    w = make_window((1280, 720))
+    w.state.set_model(model, None)
+    panel = w.stack_panel
+    panel.cards.setCurrentRow(0)
+    QtWidgets.QApplication.processEvents()
+    assert w.state.error is None
+    assert "units" not in panel.option_widgets  # (a stack of cells: no cell's options)
+    assert [layer.units for layer in w.state.model.layers[-1].cells] == [4, 3]

@@ -342,7 +342,9 @@ def choice_text(value) -> str:
 def get_option(config: dict, key: str, default=None):
     if key.startswith(("layer.", "cell.")):
         wrapper, _, sub = key.partition(".")
-        inner = config.get(wrapper) or {}
+        inner = config.get(wrapper)
+        if not isinstance(inner, dict):  # (an RNN's cells given as a bare list: none edited)
+            return default
         if sub == "class_name":
             return inner.get("class_name", default)
         return (inner.get("config") or {}).get(sub, default)
