@@ -127,6 +127,15 @@ def cut_long_runs(text: str) -> str:
     return _LONG_RUN.sub(cut, text)
 
 
+def snake_case(name: str) -> str:
+    """Keras 3's ``naming.to_snake_case``: a layer's default name from its class (``LSTM``
+    -> ``lstm``, ``SimpleRNN`` -> ``simple_rnn``, ``RNN`` -> ``rnn``, ``Conv1D`` ->
+    ``conv1d``), also the name a ``.weights.h5`` gives a layer's or cell's group."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
 def safe_text(value: object, limit: int = MESSAGE_LIMIT) -> str:
     """``str(value)`` cut to about ``limit`` characters, then escaped (see ``escape``)."""
     text = value if isinstance(value, str) else _str(value)

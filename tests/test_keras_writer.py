@@ -15,7 +15,8 @@ import lstmviz
 from helpers import FIXTURES
 from lstmviz.engine import LayerSpec, Model
 from lstmviz.errors import LstmvizError
-from lstmviz.io.keras_writer import save_keras, snake_case
+from lstmviz.io.keras_writer import save_keras
+from lstmviz.text import snake_case
 
 CASES = ["k3_masking_bidi_lstm_seq", "k3_emb_mask_lstm", "k3_rnn_cells", "k3_gru_reset_before",
          "k3_lstm_stacked_td", "k3_repeat_vector"]
@@ -69,6 +70,23 @@ def test_layout_is_keras3s(tmp_path):
 def test_snake_case_like_keras():
     assert [snake_case(c) for c in ("SimpleRNN", "LSTM", "TimeDistributed", "GRUCell", "RNN")] == [
         "simple_rnn", "lstm", "time_distributed", "gru_cell", "rnn"]
+
+
+def test_a_stacks_default_names_are_keras_own():
+    """A layer given no name is named as Keras names it (``to_snake_case`` of its class,
+    then ``_1``, ``_2``): the engine had a rule of its own, which named an RNN ``r_n_n``
+    and a SpatialDropout1D ``spatial_dropout1_d``."""
+    cell = {"class_name": "LSTMCell", "config": {"units": 2}}
+    specs = [LayerSpec("SimpleRNN", {"units": 3, "return_sequences": True}),
+             LayerSpec("RNN", {"cell": cell, "return_sequences": True}),
+             LayerSpec("RNN", {"cell": cell, "return_sequences": True}),
+             LayerSpec("SpatialDropout1D", {"rate": 0.1}),
+             LayerSpec("GaussianNoise", {"stddev": 0.1}),
+             LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 2}}}),
+             LayerSpec("LSTM", {"units": 2})]
+    model = Model.sequential((None, 5, 2), specs, seed=0)
+    assert [layer.name for layer in model.layers if layer.class_name != "InputLayer"] == [
+        "simple_rnn", "rnn", "rnn_1", "spatial_dropout1d", "gaussian_noise", "time_distributed", "lstm"]
 
 
 def test_refusals(tmp_path):

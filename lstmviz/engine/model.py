@@ -26,7 +26,7 @@ from lstmviz.engine.layers import (
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Trace
 from lstmviz.errors import LstmvizError
-from lstmviz.text import plural, safe_name
+from lstmviz.text import plural, safe_name, snake_case
 
 #: Layers whose output has the rank of their input: a message about a shape that came
 #: through them names the recurrent layer before them (``Model._explain``).
@@ -814,9 +814,7 @@ def _unique_names(specs: list[LayerSpec]) -> list[str]:
         if s.name:
             names.append(s.name)
             continue
-        base = "".join("_" + c.lower() if c.isupper() and i else c.lower()
-                       for i, c in enumerate(s.class_name)).replace("simple_r_n_n", "simple_rnn")
-        base = {"l_s_t_m": "lstm", "g_r_u": "gru"}.get(base, base)
+        base = snake_case(s.class_name)
         n = counts.get(base, 0)
         cand = base if n == 0 else f"{base}_{n}"
         while cand in used:

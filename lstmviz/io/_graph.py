@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.spec import TensorRef
+from ..text import snake_case
 from ._layers import MODEL_CLASSES, RNN_CLASSES, normalize_layer
 from ._util import MAX_LAYERS, MAX_NESTING, Fail
-
-
-def snake(name: str) -> str:
-    """Keras 3 ``naming.to_snake_case`` (the weights file names containers by class)."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    name = re.sub("([a-z])([A-Z])", r"\1_\2", name)
-    return name.lower()
 
 
 @dataclass
@@ -47,7 +39,7 @@ class _Counter:
         self.used: dict[str, int] = {}
 
     def path(self, prefix: str, cls: str) -> str:
-        n = snake(cls)
+        n = snake_case(cls)
         if n in self.used:
             self.used[n] += 1
             n = f"{n}_{self.used[n]}"

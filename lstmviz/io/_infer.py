@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 
 from lstmviz.engine.cells import CELLS
+from lstmviz.text import snake_case
 
-from ._graph import snake
 from ._layers import RNN_CLASSES, WEIGHTLESS, convert_keras1
 from ._util import Fail, fmt_shape
 
-_WEIGHTLESS_BY_SNAKE = {snake(c): c for c in WEIGHTLESS}
+_WEIGHTLESS_BY_SNAKE = {snake_case(c): c for c in WEIGHTLESS}
 #: Keras 1's per-gate weight letters of every kind (W_i, W_z, ...).
 KERAS1_LETTERS = "".join(sorted({x for c in CELLS.values() for x in c.keras1_letters}))
 

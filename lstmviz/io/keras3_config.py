@@ -12,12 +12,12 @@ The recurrent layers' and cells' keys are derived from the cell descriptions
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
 import numpy as np
 
 from lstmviz.engine.keras3_keys import CELL_DEFAULTS, DEFAULTS, KEYS, REQUIRED, RNN_DEFAULTS  # noqa: F401
+from lstmviz.text import snake_case
 
 #: Keras 3's dtype policy of a float32 layer (``"dtype"`` of every layer's config).
 DTYPE_POLICY: dict[str, Any] = {"module": "keras", "class_name": "DTypePolicy",
@@ -39,13 +39,6 @@ INITIALIZERS: dict[str, tuple[str, dict[str, Any]]] = {
     "truncated_normal": ("TruncatedNormal", {"mean": 0.0, "stddev": 0.05, "seed": None}),
 }
 _WRAPPED = ("layer", "backward_layer", "cell")
-
-
-def snake_case(name: str) -> str:
-    """Keras' ``naming.to_snake_case`` (a layer's default name from its class)."""
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def initializer_config(value: Any) -> Any:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._graph import snake
+from lstmviz.text import snake_case
 
 __all__ = ["Layout", "var_paths", "class_names", "config_layout", "layer_layout"]
 
@@ -27,7 +27,7 @@ def class_names(classes: list[str]) -> list[str]:
     used: dict[str, int] = {}
     out = []
     for c in classes:
-        n = snake(c)
+        n = snake_case(c)
         if n in used:
             used[n] += 1
             n = f"{n}_{used[n]}"

@@ -23,7 +23,8 @@ import numpy as np
 from lstmviz.engine import layers as L
 from lstmviz.errors import LstmvizError
 from lstmviz.files import write_atomic
-from lstmviz.io.keras3_config import DTYPE_POLICY, jsonable, layer_config, snake_case
+from lstmviz.io.keras3_config import DTYPE_POLICY, jsonable, layer_config
+from lstmviz.text import snake_case
 
 KERAS_VERSION = "3.15.1"
 
