@@ -1100,6 +1100,34 @@ def test_a_picture_of_the_cell_view_leaves_out_its_check_box_and_the_window_keep
     view.set_equations_visible(True)
 
 
+def test_a_picture_of_the_over_time_view_leaves_out_its_cell_buttons_and_names_the_cell(window, tmp_path):
+    """The Over time view's "cell_0" / "cell_1" buttons (a stack of cells) stood in its
+    exported pictures, as the Weights view's did; the header names the cell drawn."""
+    from lstmviz.engine import LayerSpec
+
+    cells = [{"class_name": "GRUCell", "config": {"units": 3}},
+             {"class_name": "SimpleRNNCell", "config": {"units": 2}}]
+    model = Model.sequential((None, 5, 3), [LayerSpec("RNN", {"cell": {"class_name": "StackedRNNCells",
+                                                                       "config": {"cells": cells}},
+                                                              "return_sequences": True})])
+    window.state.set_model(model, None)
+    view = ex.target_widget(window, "over_time")
+
+    def buttons() -> list[str]:
+        return [b.text() for b in view.findChildren(QtWidgets.QPushButton) if b.isVisible()]
+
+    view.cell_box.buttons[1].click()
+    QtWidgets.QApplication.processEvents()
+    assert buttons() == ["cell_0", "cell_1"] and "cell_1 (SimpleRNN)" in view.header.text()
+    with ex.exported():
+        assert buttons() == []
+        svg = ET.fromstring(ex.save_svg(view, tmp_path / "over_time.svg").read_text())
+    QtWidgets.QApplication.processEvents()
+    assert buttons() == ["cell_0", "cell_1"]  # the window: as it was
+    texts = [t.strip() for t in svg.itertext()]
+    assert any("cell_1" in t for t in texts) and not {"cell_0", "cell_1"} & set(texts), texts
+
+
 def test_a_picture_of_the_weights_view_leaves_out_its_buttons_and_names_what_they_chose(window, tmp_path):
     """The Weights view's "forward" / "backward" buttons (a Bidirectional's halves) and its
     "cell_0" / "cell_1" buttons (a stack of cells) stood in every exported picture: controls

@@ -228,7 +228,8 @@ def control_only(widget: QtWidgets.QWidget) -> QtWidgets.QWidget:
     of an exported picture while ``hints_hidden`` is held (the Cell view's "Write W·x_t and
     U·h_t-1 out term by term" check box stood in every exported Cell view, a box to tick
     on a slide, its subscripts Unicode glyphs a hall cannot read; the Weights view's
-    forward/backward and cell buttons, whose choice its formula's line names)."""
+    forward/backward and cell buttons, whose choice its formula's line names; the Over
+    time view's cell buttons, whose cell its header names)."""
     _controls.add(widget)
     return widget
 

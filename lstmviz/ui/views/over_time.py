@@ -26,6 +26,7 @@ from lstmviz.engine.cells import CELLS
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
+from lstmviz.ui.labels import control_only
 from lstmviz.ui.later import later
 from lstmviz.ui.plot_tools import (
     ColorBar,
@@ -461,7 +462,8 @@ class OverTimeView(TraceView):
         # cell beside the header, as the Weights view's (``_cell_buttons``), or under it
         # where the header's short form would not keep its two lines beside them
         # (``_fit_top``); hidden otherwise
-        self.cell_box = CellButtons(self.show_cell)
+        # (not in an exported picture: the header names the cell drawn)
+        self.cell_box = control_only(CellButtons(self.show_cell))
         top.addWidget(self.cell_box, 0, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         lay.addLayout(top)
         self._top = top
