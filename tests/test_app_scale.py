@@ -1363,7 +1363,11 @@ def test_a_long_input_of_a_real_export_gets_exact_windows(case):
         np.testing.assert_array_equal(rec.outputs[0], whole.outputs[0][a:b])
         for side, half in ([(s, h) for s, h in rec.children.items()] or [("", rec)]):
             w = whole.children[side] if side else whole
-            lo, hi = (steps - b, steps - a) if half.go_backwards else (a, b)
+            # (a half that reads the input from its last step: go_backwards, or the node
+            # behind tf2onnx's ReverseSequence: the processing steps reading input steps a..b-1)
+            back = half.go_backwards or case == "onnx_keras_lstm_backwards"
+            lo, hi = (steps - b, steps - a) if back else (a, b)
+            assert half.start == lo
             np.testing.assert_array_equal(half.steps["h"], w.steps["h"][:, lo:hi])
 
     if case == "onnx_torch_classic_lstm":
@@ -1474,3 +1478,33 @@ def test_a_txt_of_numbers_in_rows_ended_by_a_lone_cr_is_numbers(tmp_path):
     p.write_bytes(b"1,2\r3,4\r5,6\r")
     assert long_data.not_numbers(p) is None and not long_data.reads_as_text(p)
     np.testing.assert_array_equal(long_data.load_long_input(p, model), [[[1, 2], [3, 4], [5, 6]]])
+
+
+def test_overviews_and_correlation_of_tf2onnx_go_backwards_read_the_input_in_its_order():
+    """The node behind tf2onnx's ReverseSequence reads the input turned around: its input's
+    overview (what the views' input rows keep their levels by) is the model input's, from
+    keyframes as from a whole trace (each window's part placed at the input steps it
+    reads), and a unit's correlation with a feature pairs its processing step t with
+    input step T-1-t, as for a Keras go_backwards layer."""
+    import lstmviz
+    from helpers import FIXTURES
+
+    model = lstmviz.load(FIXTURES / "onnx_keras_lstm_backwards" / "model.onnx", isolate=False)
+    steps = 700
+    x = np.random.default_rng(5).normal(size=(1, steps, 3)).astype(np.float32)
+    x[0, :100] += 3.0  # (the first input steps stand apart: an overview read the wrong way shows it)
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=32)
+    bins = 101
+    whole = scale.overviews(full, 0, bins, model=model)
+    windows = scale.overviews(wt, 0, bins, block=64)
+    given = scale.Overview(steps, 3, bins)
+    given.add(0, x[0])
+    for got in (whole, windows):
+        ov = got[("lstm_4_1", "x")]
+        assert np.array_equal(ov.lo, given.lo) and np.array_equal(ov.hi, given.hi)
+    h = full["lstm_4_1"].steps["h"][0].astype(np.float64)
+    _, st = scale.summarize(wt, "lstm_4_1", "h", feature=2)
+    feat = x[0, ::-1, 2].astype(np.float64)  # (processing step 0 reads the last input step)
+    r = [np.corrcoef(feat, h[:, u])[0, 1] for u in range(h.shape[1])]
+    np.testing.assert_allclose(st.correlation, r, atol=1e-6)

@@ -2014,7 +2014,9 @@ def _each_view_shows_exact_windows(w, tmp_path, full, names) -> None:
         out = render(w, tmp_path / f"{title}.png", step=step, size="1200x800")
         assert out.exists() and state.cursor.step == step
         trace = state.trace
-        assert trace.start <= step < trace.start + seq.window
+        # (windows are of input steps: the one the cursor's processing step reads, T-1-step
+        # where the layer reads its input from the last step)
+        assert trace.start <= state.long_step() < trace.start + seq.window
         for name in names:
             rec = trace[name]
             for side, half in ([(s, h) for s, h in rec.children.items()] or [("", rec)]):

@@ -422,17 +422,19 @@ class LongSequence:
 
     def runs_backwards(self, layer: str | None, side: str | None = None) -> bool:
         """Whether the recurrent half ``side`` of ``layer`` (a Bidirectional's forward half
-        when ``side`` is None) runs backwards; False for a layer without one. A layer that is
+        when ``side`` is None) reads the input from its last step (``windows.reads_backwards``:
+        go_backwards, a Bidirectional's backward half, an ONNX node fed through a
+        ReverseSequence); False for a layer without one. A layer that is
         not a Bidirectional has one half whatever ``side`` says (the cursor says 'forward'
         on every layer: a go_backwards GRU was taken as running forwards)."""
-        from lstmviz.engine.windows import recurrent_halves
+        from lstmviz.engine.windows import reads_backwards, recurrent_halves
         try:
             top = self.model.get_layer(layer)
         except Exception:  # (no such layer, None: nothing runs backwards)
             return False
         halves = dict(recurrent_halves(top))
         rnn = halves[""] if "" in halves else halves.get(side or "forward")
-        return bool(rnn is not None and rnn.config["go_backwards"])
+        return bool(rnn is not None and reads_backwards(top, rnn))
 
     def input_step(self, layer: str | None, side: str | None, step: int) -> int:
         """The input step that processing step ``step`` of ``layer`` (its half ``side``)
