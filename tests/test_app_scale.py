@@ -1508,3 +1508,43 @@ def test_overviews_and_correlation_of_tf2onnx_go_backwards_read_the_input_in_its
     feat = x[0, ::-1, 2].astype(np.float64)  # (processing step 0 reads the last input step)
     r = [np.corrcoef(feat, h[:, u])[0, 1] for u in range(h.shape[1])]
     np.testing.assert_allclose(st.correlation, r, atol=1e-6)
+
+
+@pytest.mark.parametrize("extras", [{"initial": True}, {"seq_lens": True}, {"seq_lens": True, "initial": True}])
+def test_a_long_input_of_an_onnx_graph_of_several_inputs_gets_windows(tmp_path, monkeypatch, extras):
+    """An ONNX graph whose sequence_lens or initial states are graph inputs: the app
+    (``trace_or_window``) traced it whole whatever its length, past the trace budget too,
+    while the engine and ``lstmviz trace --steps`` window it. It is a long input now: the
+    sequence windowed, the other inputs taken as they are; the first steps at once where
+    they are the whole sequence's (not with sequence_lens: the pass's first window), and
+    each window's record and Y the same steps of the whole trace, to the bit."""
+    pytest.importorskip("onnx")
+    from lstmviz.app.long_sequence import trace_or_window
+    from tests.helpers import onnx_recurrent_model
+
+    steps = 600
+    model, xs = onnx_recurrent_model(tmp_path, "LSTM", 1, "forward", extras, steps=steps, batch=3)
+    assert len(xs) > 1
+    full = model.trace(xs)
+    name = next(n.layer.name for n in model.nodes if n.layer.class_name == "onnx.LSTM")
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # (~2 KB: the whole trace is over the budget)
+    first, seq = trace_or_window(model, xs, window=128)
+    assert seq is not None and (seq.steps, seq.samples) == (steps, 3)
+
+    def same(win):
+        rec, whole = win[name], full[name]
+        a, n = rec.start, rec.steps["h"].shape[1]
+        for key in ("i", "c", "h"):
+            assert np.array_equal(rec.steps[key], whole.steps[key][:, a:a + n])
+        assert np.array_equal(rec.outputs[0], whole.outputs[0][:, a:a + n])  # (layout 1: Y's steps on axis 1)
+
+    assert first is not None
+    same(first)
+    assert (seq.first_steps() is not None) == ("seq_lens" not in extras)
+    assert seq.run_pass() and seq.error is None
+    for o, want in zip(seq.windowed.outputs, full.outputs):
+        assert np.array_equal(o, want)
+    for step in (0, 200, 333, steps - 1):
+        win, i = seq.window_at(step)
+        assert win.start + i == step
+        same(win)

@@ -127,9 +127,9 @@ def input_samples(model, x) -> int:
     return int(np.shape(x)[input_axes(model)[1]]) if np.ndim(x) >= 2 else int(np.shape(x)[0])
 
 
-def input_window(model, x, a: int, b: int):
-    """Steps ``a .. b-1`` of ``x`` as the model's first input (a view)."""
-    return _take(x, input_axes(model)[0], a, b)
+def input_window(model, x, a: int, b: int, k: int = 0):
+    """Steps ``a .. b-1`` of ``x`` as the model's input ``k`` (a view)."""
+    return _take(x, input_axes(model, k)[0], a, b)
 
 
 def _take(arr, axis, lo: int, hi: int):
