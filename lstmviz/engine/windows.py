@@ -939,10 +939,10 @@ def _pass_onnx(layer, name: str, ins: list, st: PassState, keep: bool, tick_for)
     (``_pass_recurrent``), from its X in batch-major order (a view: a stretch is copied at
     a time), the mask its sequence_lens make and its initial states; (outputs, masks) as
     the node gives them (``onnx_layers.node_arrays``; Y None where no later layer reads it)."""
-    from lstmviz.engine.onnx_layers import _node_inputs, _prepare, node_arrays
+    from lstmviz.engine.onnx_layers import node_arrays, node_inputs, prepare_node
 
     halves = recurrent_halves(layer)
-    x_bm, mask, inits = _prepare(layer, _node_inputs(layer, ins), len(halves), copy=False)
+    x_bm, mask, inits = prepare_node(layer, node_inputs(layer, ins), len(halves), copy=False)
     B, T, K = x_bm.shape[0], st.T, st.every
     run = []
     for (side, rnn), s0 in zip(halves, inits):
