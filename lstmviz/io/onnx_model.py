@@ -348,7 +348,8 @@ def _fixed_steps(node, ins, sizes: dict, steps_symbols: set, opset: int):
     length symbol of the graph's inputs, ``steps_symbols``): the same shape with that
     element the data's steps reshapes it. None otherwise."""
     x, shape = ins[0], ins[1] if len(ins) > 1 else None
-    if x is None or shape is None or opset < 5 or len(node.input) < 2:
+    if (x is None or shape is None or opset < 5 or len(node.input) < 2
+            or not np.issubdtype(np.asarray(shape).dtype, np.integer) or not hasattr(x, "shape")):
         return None
     dims = [int(v) for v in np.asarray(shape).reshape(-1)]
     for symbol in sorted(steps_symbols):
