@@ -1151,3 +1151,39 @@ def test_a_reshape_that_names_no_steps_is_refused_as_it_was(tmp_path):
         lstmviz.load(path, isolate=False)
     msg = _one_line(err, "m.onnx")
     assert "node 'node_view'" in msg and "cannot reshape" in msg and "fixes" not in msg
+
+
+@pytest.mark.parametrize("reversals", [0, 1, 2])
+def test_a_node_reads_its_input_reversed_behind_an_odd_number_of_whole_reversals(tmp_path, reversals):
+    """tf2onnx's go_backwards: the input made time-major, turned around by a ReverseSequence
+    whose lengths are the whole sequence's (Shape, Gather, Expand), then a forward LSTM node.
+    The node reads the input turned around where an odd number of such reversals stands
+    before it (the app then puts its step t under input step T-1-t), not where they cancel."""
+    from lstmviz.app.cell_ref import cell_ref
+    from lstmviz.engine.onnx_time import reads_reversed
+
+    rng = np.random.default_rng(3)
+    inits = [numpy_helper.from_array((rng.normal(size=s) * 0.5).astype(np.float32), n)
+             for n, s in (("W", (1, 16, 3)), ("R", (1, 16, 4)))]
+    inits += [numpy_helper.from_array(np.array([0], np.int64), "i0"),
+              numpy_helper.from_array(np.array([1], np.int64), "i1")]
+    nodes = [helper.make_node("Transpose", ["x"], ["t0"], perm=[1, 0, 2]),
+             helper.make_node("Shape", ["t0"], ["shape"]),
+             helper.make_node("Gather", ["shape", "i0"], ["steps"]),
+             helper.make_node("Gather", ["shape", "i1"], ["batch"]),
+             helper.make_node("Expand", ["steps", "batch"], ["lens"])]
+    for k in range(reversals):
+        nodes.append(helper.make_node("ReverseSequence", [f"t{k}", "lens"], [f"t{k + 1}"],
+                                      batch_axis=1, time_axis=0))
+    nodes.append(helper.make_node("LSTM", [f"t{reversals}", "W", "R"], ["y"], hidden_size=4, name="lstm"))
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", 3])]
+    model = lstmviz.load(_save(tmp_path, nodes, inits, inputs=inputs), isolate=False)
+    node = next(n.layer for n in model.nodes if n.layer.class_name == "onnx.LSTM")
+    assert reads_reversed(node) == (reversals % 2 == 1)
+    x = rng.normal(size=(2, 6, 3)).astype(np.float32)
+    trace = model.trace(x)
+    ref = cell_ref(model, trace, node.name)
+    kernel = node.weights[0]
+    for t in range(6):  # (its step t's input projection is of the input step the app says it reads)
+        np.testing.assert_allclose(trace[node.name].steps["x_proj"][:, t], x[:, ref.input_step(t)] @ kernel,
+                                   rtol=1e-5, atol=1e-6)

@@ -380,11 +380,10 @@ def mark_steps_first(model) -> None:
         except (KeyError, IndexError):
             return
         n_out = max(1, len(layer.output_shapes or []))
-        # (the steps of the inputs that hold them: all the input's in order, or all turned around)
+        # (the steps of the inputs that hold them: all the input's in order, or all turned
+        # around; None where none holds steps, or an op combines both orders)
         seen = {f for a, f in zip(in_axes, in_flips) if a is not None}
-        if len(seen) > 1:
-            return  # (steps in order beside steps turned around: no op of a real export)
-        flip = seen.pop() if seen else None
+        flip = seen.pop() if len(seen) == 1 else None
         if getattr(layer, "onnx_op", None):  # a recurrent node: Y on its layout's time axis
             want = 0 if int(layer.config.get("layout", 0)) == 0 else 1
             if not in_axes or in_axes[0] != want:
@@ -397,7 +396,7 @@ def mark_steps_first(model) -> None:
                                                 [None if s is None else len(s) for s in outs])
             except LstmvizError:
                 return
-            if reversed_steps(layer):
+            if reversed_steps(layer) and flip is not None:
                 flip = not flip
         elif isinstance(layer, Dense) and in_axes[0] in (0, 1) and len(in_shapes[0] or ()) == 3:
             layer.steps_first = in_axes[0] == 0
