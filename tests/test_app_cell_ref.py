@@ -99,3 +99,57 @@ def test_state_sources_say_which_input_or_layer_gives_each_initial_state():
     model = lstmviz.load(case / "model.onnx", isolate=False)
     trace = model.trace([np.load(case / "x.npy")])
     assert all(state_sources(model, r) == {} for n in model.layers for r in cell_refs(model, trace, n.name))
+
+
+def test_an_onnx_node_behind_tf2onnx_reverse_sequence_reads_its_input_as_keras_go_backwards():
+    """tf2onnx exports Keras' LSTM(go_backwards=True) as a ReverseSequence of the input
+    feeding a forward ONNX LSTM node. The app put the node's processing step t under input
+    step t (its header, the Cell view's x_t, the Unrolled view's columns), where the Keras
+    layer's step t reads input step T-1-t. The node is known as reading its input turned
+    around: its steps map to input steps as a Keras go_backwards LSTM's do, x_t is the
+    input step the node's own x_proj was computed from, and ``layer_input`` is the model's
+    input in its own order (as a go_backwards layer's input is)."""
+    case = FIXTURES / "onnx_keras_lstm_backwards"
+    model = lstmviz.load(case / "model.onnx", isolate=False)
+    x = np.load(case / "x.npy")
+    trace = model.trace(x)
+    ref = cell_ref(model, trace, "lstm_4_1")
+    T = x.shape[1]
+    keras = Model.sequential((None, T, 3), [LayerSpec("LSTM", {"units": 5, "go_backwards": True})])
+    kref = cell_ref(keras, keras.trace(x), keras.layers[-1].name)
+    assert ref.backwards and kref.backwards
+    assert [ref.input_step(t) for t in range(T)] == [kref.input_step(t) for t in range(T)] == list(range(T))[::-1]
+    assert [ref.step_of(i) for i in range(T)] == [kref.step_of(i) for i in range(T)]
+    np.testing.assert_array_equal(layer_input(model, trace, "lstm_4_1"), x)
+    kernel, bias = ref.layer.weights[0], ref.layer.weights[2][0]
+    for t in range(T):  # the node's step t computed its input projection from input step T-1-t
+        np.testing.assert_allclose(ref.rec.steps["x_proj"][:, t], x[:, ref.input_index(t)] @ kernel + bias,
+                                   rtol=1e-5, atol=1e-6)
+
+
+def test_a_long_input_of_tf2onnx_go_backwards_maps_its_steps_as_keras_does(monkeypatch):
+    """A long input of the same export (windows by input step): the cursor's processing
+    step p of the node was the window's input step p; it is input step T-1-p, the window
+    around it holds that processing step, reading that input step (``input_window``, in
+    input order), and its record is those steps of the whole trace to the bit."""
+    from lstmviz import limits
+    from lstmviz.app.long_sequence import LONG_STEPS, trace_or_window
+
+    model = lstmviz.load(FIXTURES / "onnx_keras_lstm_backwards" / "model.onnx", isolate=False)
+    steps = LONG_STEPS + 300
+    x = np.random.default_rng(4).normal(size=(1, steps, 3)).astype(np.float32)
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)
+    _, seq = trace_or_window(model, [x], window=256)
+    assert seq is not None and seq.run_pass()
+    full = model.trace(x)["lstm_4_1"]
+    assert seq.runs_backwards("lstm_4_1", "forward")
+    for p in (0, 5, 1000, steps - 1):
+        i = seq.input_step("lstm_4_1", "forward", p)
+        assert i == steps - 1 - p
+        win, _ = seq.window_at(i)
+        ref = cell_ref(model, win, "lstm_4_1")
+        assert ref.backwards and ref.rec.start <= p < ref.rec.start + ref.T
+        local = p - ref.rec.start
+        assert ref.input_step(local, win.start) == i
+        np.testing.assert_array_equal(ref.rec.input_window[:, ref.input_index(local)], x[:, i])
+        np.testing.assert_array_equal(ref.rec.steps["h"], full.steps["h"][:, ref.rec.start:ref.rec.start + ref.T])

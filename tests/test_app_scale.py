@@ -1363,7 +1363,11 @@ def test_a_long_input_of_a_real_export_gets_exact_windows(case):
         np.testing.assert_array_equal(rec.outputs[0], whole.outputs[0][a:b])
         for side, half in ([(s, h) for s, h in rec.children.items()] or [("", rec)]):
             w = whole.children[side] if side else whole
-            lo, hi = (steps - b, steps - a) if half.go_backwards else (a, b)
+            # (a half that reads the input from its last step: go_backwards, or the node
+            # behind tf2onnx's ReverseSequence: the processing steps reading input steps a..b-1)
+            back = half.go_backwards or case == "onnx_keras_lstm_backwards"
+            lo, hi = (steps - b, steps - a) if back else (a, b)
+            assert half.start == lo
             np.testing.assert_array_equal(half.steps["h"], w.steps["h"][:, lo:hi])
 
     if case == "onnx_torch_classic_lstm":
@@ -1474,3 +1478,73 @@ def test_a_txt_of_numbers_in_rows_ended_by_a_lone_cr_is_numbers(tmp_path):
     p.write_bytes(b"1,2\r3,4\r5,6\r")
     assert long_data.not_numbers(p) is None and not long_data.reads_as_text(p)
     np.testing.assert_array_equal(long_data.load_long_input(p, model), [[[1, 2], [3, 4], [5, 6]]])
+
+
+def test_overviews_and_correlation_of_tf2onnx_go_backwards_read_the_input_in_its_order():
+    """The node behind tf2onnx's ReverseSequence reads the input turned around: its input's
+    overview (what the views' input rows keep their levels by) is the model input's, from
+    keyframes as from a whole trace (each window's part placed at the input steps it
+    reads), and a unit's correlation with a feature pairs its processing step t with
+    input step T-1-t, as for a Keras go_backwards layer."""
+    import lstmviz
+    from helpers import FIXTURES
+
+    model = lstmviz.load(FIXTURES / "onnx_keras_lstm_backwards" / "model.onnx", isolate=False)
+    steps = 700
+    x = np.random.default_rng(5).normal(size=(1, steps, 3)).astype(np.float32)
+    x[0, :100] += 3.0  # (the first input steps stand apart: an overview read the wrong way shows it)
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=32)
+    bins = 101
+    whole = scale.overviews(full, 0, bins, model=model)
+    windows = scale.overviews(wt, 0, bins, block=64)
+    given = scale.Overview(steps, 3, bins)
+    given.add(0, x[0])
+    for got in (whole, windows):
+        ov = got[("lstm_4_1", "x")]
+        assert np.array_equal(ov.lo, given.lo) and np.array_equal(ov.hi, given.hi)
+    h = full["lstm_4_1"].steps["h"][0].astype(np.float64)
+    _, st = scale.summarize(wt, "lstm_4_1", "h", feature=2)
+    feat = x[0, ::-1, 2].astype(np.float64)  # (processing step 0 reads the last input step)
+    r = [np.corrcoef(feat, h[:, u])[0, 1] for u in range(h.shape[1])]
+    np.testing.assert_allclose(st.correlation, r, atol=1e-6)
+
+
+@pytest.mark.parametrize("extras", [{"initial": True}, {"seq_lens": True}, {"seq_lens": True, "initial": True}])
+def test_a_long_input_of_an_onnx_graph_of_several_inputs_gets_windows(tmp_path, monkeypatch, extras):
+    """An ONNX graph whose sequence_lens or initial states are graph inputs: the app
+    (``trace_or_window``) traced it whole whatever its length, past the trace budget too,
+    while the engine and ``lstmviz trace --steps`` window it. It is a long input now: the
+    sequence windowed, the other inputs taken as they are; the first steps at once where
+    they are the whole sequence's (not with sequence_lens: the pass's first window), and
+    each window's record and Y the same steps of the whole trace, to the bit."""
+    pytest.importorskip("onnx")
+    from lstmviz.app.long_sequence import trace_or_window
+    from tests.helpers import onnx_recurrent_model
+
+    steps = 600
+    model, xs = onnx_recurrent_model(tmp_path, "LSTM", 1, "forward", extras, steps=steps, batch=3)
+    assert len(xs) > 1
+    full = model.trace(xs)
+    name = next(n.layer.name for n in model.nodes if n.layer.class_name == "onnx.LSTM")
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # (~2 KB: the whole trace is over the budget)
+    first, seq = trace_or_window(model, xs, window=128)
+    assert seq is not None and (seq.steps, seq.samples) == (steps, 3)
+
+    def same(win):
+        rec, whole = win[name], full[name]
+        a, n = rec.start, rec.steps["h"].shape[1]
+        for key in ("i", "c", "h"):
+            assert np.array_equal(rec.steps[key], whole.steps[key][:, a:a + n])
+        assert np.array_equal(rec.outputs[0], whole.outputs[0][:, a:a + n])  # (layout 1: Y's steps on axis 1)
+
+    assert first is not None
+    same(first)
+    assert (seq.first_steps() is not None) == ("seq_lens" not in extras)
+    assert seq.run_pass() and seq.error is None
+    for o, want in zip(seq.windowed.outputs, full.outputs):
+        assert np.array_equal(o, want)
+    for step in (0, 200, 333, steps - 1):
+        win, i = seq.window_at(step)
+        assert win.start + i == step
+        same(win)

@@ -12,6 +12,8 @@ from lstmviz.engine.windows import (
     WindowedTrace,
     choose_every,
     keyframe_pass,
+    reads_backwards,
+    recurrent_halves,
     trace_auto,
     trace_budget,
 )
@@ -742,9 +744,15 @@ def test_a_real_exports_windows_equal_the_full_trace_to_the_bit(case):
                     axis = wt._axes[name][k]
                     want = w if axis is None else np.take(w, np.arange(a, b), axis=axis)
                     assert np.shape(o) == np.shape(want) and np.array_equal(o, want), (name, k, a, b, by_input)
+                node = model.get_layer(name)
                 for side, half in (list(rec.children.items()) or [("", rec)]):
                     ref = whole.children[side] if side else whole
-                    lo, hi = (T - b, T - a) if half.go_backwards and by_input else (a, b)
+                    # (by input: a half that reads the input from its last step, go_backwards
+                    # or a node behind tf2onnx's ReverseSequence, the steps reading a..b-1)
+                    rnn = dict(recurrent_halves(node)).get(side)
+                    back = rnn is not None and reads_backwards(node, rnn)
+                    lo, hi = (T - b, T - a) if back and by_input else (a, b)
+                    assert rnn is None or half.start == lo
                     assert set(half.steps) == set(ref.steps)
                     for key, arr in ref.steps.items():
                         assert np.array_equal(half.steps[key], arr[:, lo:hi]), (name, side, key, a, b)

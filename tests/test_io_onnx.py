@@ -1100,3 +1100,90 @@ def test_tf2onnx_dense_over_every_step_is_read_as_one_dense_of_the_sequence():
     for x, want in ((np.load(case / "x.npy"), np.load(case / "expected.npz")),
                     (np.load(case / "x2.npy"), np.load(case / "expected2.npz"))):
         np.testing.assert_allclose(model.trace(x).outputs[0], want[want.files[0]], atol=1e-5)
+
+
+def _fixed_length_lstm(tmp_path, first, shape, name="m.onnx"):
+    """A time-major LSTM (3 features, 4 units) whose Y is reshaped by the constant
+    ``shape``, then a MatMul over every step: what torch's dynamo exporter writes for an
+    nn.LSTM without batch_first and a Linear over every step, the steps it was traced on
+    (5) named in the Reshape's shape. ``first``: the input's time axis, 5 or 'seq'."""
+    rng = np.random.default_rng(11)
+    inits = [numpy_helper.from_array((rng.normal(size=s) * 0.5).astype(np.float32), n)
+             for n, s in (("W", (1, 16, 3)), ("R", (1, 16, 4)), ("L", (4, 2)))]
+    inits.append(numpy_helper.from_array(np.array(shape, np.int64), "shape"))
+    nodes = [helper.make_node("LSTM", ["x", "W", "R"], ["Y"], hidden_size=4, name="rnn.lstm"),
+             helper.make_node("Reshape", ["Y", "shape"], ["Yr"], name="node_view"),
+             helper.make_node("MatMul", ["Yr", "L"], ["y"], name="linear")]
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [first, "batch", 3])]
+    return _save(tmp_path, nodes, inits, inputs=inputs, name=name)
+
+
+@pytest.mark.parametrize("first", [5, "seq"])
+def test_a_graph_that_fixes_its_sequence_length_says_so_for_another_length(tmp_path, first):
+    """torch's dynamo exporter names the steps of a time-major export in a Reshape's
+    constant shape ([5, -1, 4]). Where the file's input leaves the length open ('seq') the
+    file was refused ("cannot reshape [3, 1, 2, 4] to [5, -1, 4]", the length of lstmviz's
+    own dry run); where it says 5, another length was refused as "the input has batch 7 but
+    the model is built for batch 5" (the time axis taken for the batch). The file opens and
+    runs on its 5 steps, and another length is refused in one line saying what the graph
+    fixes, what the input has, and what to do."""
+    path = _fixed_length_lstm(tmp_path, first, [5, -1, 4])
+    model = lstmviz.load(path, isolate=False)
+    x = np.random.default_rng(0).normal(size=(5, 2, 3)).astype(np.float32)
+    trace = model.trace(x)
+    y = trace[next(n.layer.name for n in model.nodes if n.layer.class_name == "onnx.LSTM")].outputs[0]
+    np.testing.assert_allclose(trace.output, y.reshape(5, -1, 4) @ model.get_layer("linear").weights[0],
+                               rtol=1e-6, atol=1e-6)
+    notes = " ".join(model.source["notes"])
+    assert ("fixes its sequence length to 5 steps" in notes) == (first == "seq")
+    for steps in (7, 3):
+        with pytest.raises(LstmvizError) as err:
+            model.trace(np.zeros((steps, 2, 3), np.float32))
+        assert str(err.value) == (f"the graph fixes its sequence length to 5 steps and the input has {steps}: "
+                                  "give it 5 steps, or export the model with a dynamic sequence axis")
+
+
+def test_a_reshape_that_names_no_steps_is_refused_as_it_was(tmp_path):
+    """Only a constant shape that holds the steps count is read as a fixed length: a shape
+    that cannot fit otherwise is refused as before, naming the Reshape."""
+    path = _fixed_length_lstm(tmp_path, "seq", [-1, 5])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path, isolate=False)
+    msg = _one_line(err, "m.onnx")
+    assert "node 'node_view'" in msg and "cannot reshape" in msg and "fixes" not in msg
+
+
+@pytest.mark.parametrize("reversals", [0, 1, 2])
+def test_a_node_reads_its_input_reversed_behind_an_odd_number_of_whole_reversals(tmp_path, reversals):
+    """tf2onnx's go_backwards: the input made time-major, turned around by a ReverseSequence
+    whose lengths are the whole sequence's (Shape, Gather, Expand), then a forward LSTM node.
+    The node reads the input turned around where an odd number of such reversals stands
+    before it (the app then puts its step t under input step T-1-t), not where they cancel."""
+    from lstmviz.app.cell_ref import cell_ref
+    from lstmviz.engine.onnx_time import reads_reversed
+
+    rng = np.random.default_rng(3)
+    inits = [numpy_helper.from_array((rng.normal(size=s) * 0.5).astype(np.float32), n)
+             for n, s in (("W", (1, 16, 3)), ("R", (1, 16, 4)))]
+    inits += [numpy_helper.from_array(np.array([0], np.int64), "i0"),
+              numpy_helper.from_array(np.array([1], np.int64), "i1")]
+    nodes = [helper.make_node("Transpose", ["x"], ["t0"], perm=[1, 0, 2]),
+             helper.make_node("Shape", ["t0"], ["shape"]),
+             helper.make_node("Gather", ["shape", "i0"], ["steps"]),
+             helper.make_node("Gather", ["shape", "i1"], ["batch"]),
+             helper.make_node("Expand", ["steps", "batch"], ["lens"])]
+    for k in range(reversals):
+        nodes.append(helper.make_node("ReverseSequence", [f"t{k}", "lens"], [f"t{k + 1}"],
+                                      batch_axis=1, time_axis=0))
+    nodes.append(helper.make_node("LSTM", [f"t{reversals}", "W", "R"], ["y"], hidden_size=4, name="lstm"))
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", 3])]
+    model = lstmviz.load(_save(tmp_path, nodes, inits, inputs=inputs), isolate=False)
+    node = next(n.layer for n in model.nodes if n.layer.class_name == "onnx.LSTM")
+    assert reads_reversed(node) == (reversals % 2 == 1)
+    x = rng.normal(size=(2, 6, 3)).astype(np.float32)
+    trace = model.trace(x)
+    ref = cell_ref(model, trace, node.name)
+    kernel = node.weights[0]
+    for t in range(6):  # (its step t's input projection is of the input step the app says it reads)
+        np.testing.assert_allclose(trace[node.name].steps["x_proj"][:, t], x[:, ref.input_step(t)] @ kernel,
+                                   rtol=1e-5, atol=1e-6)

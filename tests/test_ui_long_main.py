@@ -2014,7 +2014,9 @@ def _each_view_shows_exact_windows(w, tmp_path, full, names) -> None:
         out = render(w, tmp_path / f"{title}.png", step=step, size="1200x800")
         assert out.exists() and state.cursor.step == step
         trace = state.trace
-        assert trace.start <= step < trace.start + seq.window
+        # (windows are of input steps: the one the cursor's processing step reads, T-1-step
+        # where the layer reads its input from the last step)
+        assert trace.start <= state.long_step() < trace.start + seq.window
         for name in names:
             rec = trace[name]
             for side, half in ([(s, h) for s, h in rec.children.items()] or [("", rec)]):
@@ -2045,3 +2047,28 @@ def test_over_time_of_a_long_input_in_an_800_x_600_window_keeps_its_images(long_
     assert len(shown) == 6 and all(s.strip.shown for s in shown)
     assert not view.curves_shown
     over_time_legible(view, IMAGE_STACKED)
+
+
+def test_a_long_inputs_window_after_the_first_draws_no_state_coming_in(make_window, tmp_path, monkeypatch):
+    """An ONNX graph whose initial states are graph inputs (h0, c0) gets windows of a long
+    input now. The Unrolled view's arrow and note "initial state: h0, c0" into the first
+    step belong to the window that starts there; the window drawn first (its arrows kept
+    for the windows that look alike, ``_signature``) lent them to every later window, whose
+    first steps take their states from the steps before. Only the first window draws them."""
+    pytest.importorskip("onnx")
+    from helpers import onnx_recurrent_model
+    from lstmviz.ui.app import render
+
+    model, xs = onnx_recurrent_model(tmp_path, "LSTM", 0, "forward", {"initial": True}, steps=T, batch=1)
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    w = make_window((1400, 900))
+    assert w.open_file(str(tmp_path / "m.onnx")), w.last_message
+    state = w.state
+    state.set_input_data(xs[0].transpose(1, 0, 2).copy())  # (as any input: samples first)
+    assert state.long is not None
+    view = _tab(w, "Unrolled")
+    key = next(r.key for r in view.rows if r.kind == "rnn")
+    for step, first in ((0, True), (1500, False), (10, True), (T - 1, False)):
+        render(w, tmp_path / f"u{step}.png", step=step, size="1200x800")
+        assert (state.trace.start == 0) == first
+        assert (key in view.static.arrows_in) == first, step

@@ -18,6 +18,7 @@ import numpy as np
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CellKind, act_name
 from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Recurrent, StackedRNN
+from lstmviz.engine.onnx_time import reads_reversed
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.text import markup
 
@@ -55,8 +56,11 @@ class CellRef:
     layer: Recurrent          # the cell's layer (a Bidirectional's half)
     rec: LayerTrace           # its record (a Bidirectional's child)
     top: object               # the model's layer (Bidirectional, or == layer)
-    #: a later cell of a stack of cells that runs backwards: it steps in its first cell's
-    #: order (its record's own ``go_backwards`` is False), so its step t reads input step T-1-t
+    #: its input is the model's turned around, so its step t reads input step T-1-t where
+    #: its record runs forwards (and step t input step t where its record runs backwards):
+    #: a later cell of a stack of cells that runs backwards (it steps in its first cell's
+    #: order, its record's own ``go_backwards`` False), an ONNX node fed through a
+    #: ReverseSequence (tf2onnx's go_backwards, ``onnx_time.reads_reversed``)
     reversed_input: bool = False
 
     @property
@@ -79,7 +83,7 @@ class CellRef:
 
     @property
     def backwards(self) -> bool:
-        return bool(self.rec.go_backwards) or self.reversed_input
+        return bool(self.rec.go_backwards) != self.reversed_input
 
     @property
     def label(self) -> str:
@@ -141,12 +145,13 @@ def cell_refs(model: Model, trace: Trace, name: str) -> list[CellRef]:
     if layer is None:
         return []
     rec = trace.layers[name]
+    flipped = reads_reversed(layer)
     if isinstance(layer, Bidirectional):
-        return [CellRef(name, side, sub, rec.children[side], layer)
+        return [CellRef(name, side, sub, rec.children[side], layer, reversed_input=flipped)
                 for side, sub in (("forward", layer.forward_layer), ("backward", layer.backward_layer))
                 if side in rec.children]
     if isinstance(layer, Recurrent) and rec.steps:
-        return [CellRef(name, None, layer, rec, layer)]
+        return [CellRef(name, None, layer, rec, layer, reversed_input=flipped)]
     return []
 
 
@@ -360,7 +365,9 @@ def token_text(i: int, labels: tuple[str, ...] | None, short: bool = False) -> s
 
 
 def layer_input(model: Model, trace: Trace, name: str, inputs=None) -> np.ndarray | None:
-    """The array that layer ``name`` received as its (first) input, or None if unknown."""
+    """The array that layer ``name`` received as its (first) input, or None if unknown; in
+    the input's order where the layer reads it turned around (an ONNX node fed through a
+    ReverseSequence: ``onnx_time.reads_reversed``), as a go_backwards layer's input is."""
     node = next((n for n in model.nodes if n.layer.name == name), None)
     if node is None or not node.inbound:
         return None
@@ -368,15 +375,19 @@ def layer_input(model: Model, trace: Trace, name: str, inputs=None) -> np.ndarra
     rec = trace.layers.get(ref.layer)
     time_major = int(getattr(node.layer, "config", {}).get("layout", 1)) == 0 \
         and node.layer.class_name.startswith("onnx.")  # an ONNX node's (time, batch, d)
+    flipped = reads_reversed(node.layer)
+
+    def batch_major(out):
+        out = out.transpose(1, 0, 2) if time_major and np.ndim(out) == 3 else out
+        return out[:, ::-1] if flipped and np.ndim(out) == 3 else out
     if rec is not None:
-        out = rec.outputs[ref.tensor_index]
-        return out.transpose(1, 0, 2) if time_major and np.ndim(out) == 3 else out
+        return batch_major(rec.outputs[ref.tensor_index])
     xs = model_inputs(trace, inputs)
     if xs is None:
         return None
     for k, r in enumerate(model.inputs):
         if r.layer == ref.layer and k < len(xs):
-            return xs[k].transpose(1, 0, 2) if time_major and np.ndim(xs[k]) == 3 else xs[k]
+            return batch_major(xs[k])
     return None
 
 

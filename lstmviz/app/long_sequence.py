@@ -1,14 +1,16 @@
 """A long input in the app, without Qt: the first steps at once, the first window and the
 keyframe pass on a worker thread, and the exact window around any step on demand.
 
-``LongSequence(model, x)``:
+``LongSequence(model, x)`` (``x`` one array, or one per model input: the first the
+sequence, the others, an ONNX graph's sequence_lens or initial states, as they are):
 - ``first_steps()``: a plain trace of the first ``QUICK_STEPS`` steps, what the views draw
   at once on opening; ``first_window()``: of the first ``window`` steps, computed by the
   worker before its pass (``refinable`` then says the first steps can give way to it).
   Both are the same numbers as those steps of the whole sequence (a run from step 0 makes
   the same products). Only where every layer runs forward: a backward half
   (go_backwards, a Bidirectional) starts at the last step, as an ONNX ReverseSequence's
-  first steps are the last, so there they are None;
+  first steps are the last, so there they are None; and None where an input is an ONNX
+  node's sequence_lens (lengths past the first steps);
 - ``run_pass(progress, cancel)``: the first window, then the keyframe pass
   (``engine.windows``), meant for a worker thread; ``ready`` says it finished, ``error``
   holds a refusal or "cancelled" (after ``resume`` the next ``run_pass`` goes on from where
@@ -157,12 +159,18 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
     (``run_pass``, on a worker thread). Where a layer runs backwards there is
     no first window before the pass, so the pass runs here. ``reuse``: an earlier trace
     whose unchanged layers a whole trace takes as they are; ``needed``: the layers a whole
-    trace (or the first steps) runs at once, the rest when first asked for (``Model.trace``)."""
+    trace (or the first steps) runs at once, the rest when first asked for (``Model.trace``).
+    ``xs``: one array per model input; where there are several (an ONNX graph's
+    sequence_lens or initial states as graph inputs), the first is the sequence, windowed,
+    the others are taken as they are (the engine's windows, ``lstmviz trace --steps``)."""
     x = xs[0]
-    if len(xs) != 1 or np.ndim(x) < 2 or getattr(model, "stateful", False):
-        return model.trace(xs if len(xs) > 1 else x, reuse=reuse, needed=needed), None
+    # a model of several inputs (an ONNX graph's sequence_lens, initial states): the first
+    # the sequence, the others as they are (``LongSequence``), as the engine windows them
+    given = xs if len(xs) > 1 else x
+    if np.ndim(x) < 2 or getattr(model, "stateful", False) or (len(xs) > 1 and not holds_steps(model, 0)):
+        return model.trace(given, reuse=reuse, needed=needed), None
     try:
-        model._infer_shapes([np.shape(x)])
+        model._infer_shapes([np.shape(a) for a in xs])
         # (its steps on the model's steps axis: a time-major input's (time, batch, ...) is
         # an ONNX layout-0 node's)
         need = full_trace_bytes(model, input_samples(model, x), input_steps(model, x))
@@ -171,9 +179,9 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
     fits = need <= trace_budget()
     if fits and input_steps(model, x) <= LONG_STEPS:
         make_room(need)  # (a cancelled pass's stretches give way to the trace)
-        return model.trace(x, reuse=reuse, needed=needed), None
+        return model.trace(given, reuse=reuse, needed=needed), None
     try:
-        check_pass(model, [x])  # (its sequences over the memory limit: refused now, not on the worker)
+        check_pass(model, xs)  # (its sequences over the memory limit: refused now, not on the worker)
     except LstmvizError:
         if not fits:
             raise
@@ -181,9 +189,9 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
         # recurrent node), or their pass would not fit, but the whole trace does: traced
         # whole, as the command line traces it (it was refused past LONG_STEPS)
         make_room(need)
-        return model.trace(x, reuse=reuse, needed=needed), None
-    make_room(pass_bytes(model, [x]))  # (a cancelled pass's stretches give way to this one)
-    seq = LongSequence(model, x, window)
+        return model.trace(given, reuse=reuse, needed=needed), None
+    make_room(pass_bytes(model, xs))  # (a cancelled pass's stretches give way to this one)
+    seq = LongSequence(model, given, window)
     first = seq.first_steps(needed) if step < QUICK_STEPS else seq.first_window()
     if first is None:
         if not seq.run_pass():
@@ -192,9 +200,26 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
     return first, seq
 
 
+def holds_steps(model, k: int) -> bool:
+    """Whether the model's input ``k`` is a sequence (its steps windowed), not an ONNX
+    node's sequence_lens or initial state (``role``), taken whole by every window."""
+    try:
+        layer = model.get_layer(model.inputs[k].layer)
+    except (IndexError, LstmvizError):
+        return False
+    return len(layer.config.get("batch_shape") or ()) >= 2 and not layer.config.get("role")
+
+
 class LongSequence:
+    """A long input ``x`` of ``model``: one array, or a list of one per model input (an
+    ONNX graph's sequence_lens or initial states beside it), the first the sequence (its
+    steps windowed), the others taken as they are."""
+
     def __init__(self, model, x, window: int = DEFAULT_WINDOW, every: int | None = None):
         self.model = model
+        #: every input (``inputs``), and the sequence, the first (``x``)
+        self.inputs = list(x) if isinstance(x, (list, tuple)) else [x]
+        x = self.inputs[0]
         self.x = x
         self.steps = input_steps(model, x)  # (axis 0 of a time-major input)
         self.samples = input_samples(model, x)
@@ -260,13 +285,29 @@ class LongSequence:
                    for _, rnn in recurrent_halves(n.layer)) and not any(
             reversed_steps(n.layer) and str(n.layer.class_name).startswith("onnx.") for n in self.model.nodes)
 
+    @property
+    def plain_first(self) -> bool:
+        """The first steps traced alone are the whole sequence's (``first_window``,
+        ``first_steps``): every layer runs forward from the first step, and no input is an
+        ONNX node's sequence_lens (lengths past the first steps: the pass's window instead)."""
+        return self.forward_only and not any(
+            self.model.get_layer(r.layer).config.get("role") == "sequence_lens" for r in self.model.inputs)
+
+    def _first_inputs(self, steps: int):
+        """What a plain trace of the first ``steps`` steps takes: the sequences' first
+        steps, the other inputs as they are (one array for a model of one input)."""
+        xs = [np.ascontiguousarray(input_window(self.model, a, 0, steps, k)) if holds_steps(self.model, k) else a
+              for k, a in enumerate(self.inputs)]
+        return xs if len(xs) > 1 else xs[0]
+
     def first_window(self):
-        """The first window, traced alone (None when a layer runs backwards). Computed once
-        (the worker computes it before its pass; a caller meanwhile waits for it)."""
-        if self._first is None and self.forward_only:
+        """The first window, traced alone (None when a layer runs backwards, or an input is
+        an ONNX node's sequence_lens: ``plain_first``). Computed once (the worker computes
+        it before its pass; a caller meanwhile waits for it)."""
+        if self._first is None and self.plain_first:
             with self._first_lock:
                 if self._first is None:
-                    first = self.model.trace(np.ascontiguousarray(input_window(self.model, self.x, 0, self.window)))
+                    first = self.model.trace(self._first_inputs(self.window))
                     first.start, first.total_steps = 0, self.steps
                     self._first = first
         return self._first
@@ -277,16 +318,15 @@ class LongSequence:
         cuts its input products at multiples of ``QUICK_STEPS``). The worker computes the
         first window before its pass (``run_pass``); ``refinable`` says when it is there.
         The first window itself when it is computed already or is at most twice as long;
-        None when a layer runs backwards. ``needed``: the layers recorded at once, those
-        after them when first asked for (``Model.trace``)."""
-        if self._first is not None or not self.forward_only:
+        None when a layer runs backwards (``plain_first``). ``needed``: the layers recorded
+        at once, those after them when first asked for (``Model.trace``)."""
+        if self._first is not None or not self.plain_first:
             return self._first
         if self.window <= 2 * QUICK_STEPS:  # (a short first window costs about as little)
             return self.first_window()
         got = self._quick
         if got is None or got.start != 0:
-            got = self.model.trace(np.ascontiguousarray(input_window(self.model, self.x, 0, QUICK_STEPS)),
-                                   needed=needed)
+            got = self.model.trace(self._first_inputs(QUICK_STEPS), needed=needed)
             got.start, got.total_steps = 0, self.steps
             self._quick = got
         return got
@@ -385,8 +425,8 @@ class LongSequence:
         try:
             self.first_window()  # (the views drew its first steps; None where a layer runs backwards)
             if resume is None:  # a pass from step 0: room for it first
-                make_room(pass_bytes(self.model, [self.x], self.every), keep=self)
-            self.windowed = keyframe_pass(self.model, self.x, every=self.every, progress=tick,
+                make_room(pass_bytes(self.model, self.inputs, self.every), keep=self)
+            self.windowed = keyframe_pass(self.model, self.inputs, every=self.every, progress=tick,
                                           cancel=self._cancel.is_set, resume=resume)
             self.done = self.total
             return True
@@ -422,17 +462,19 @@ class LongSequence:
 
     def runs_backwards(self, layer: str | None, side: str | None = None) -> bool:
         """Whether the recurrent half ``side`` of ``layer`` (a Bidirectional's forward half
-        when ``side`` is None) runs backwards; False for a layer without one. A layer that is
+        when ``side`` is None) reads the input from its last step (``windows.reads_backwards``:
+        go_backwards, a Bidirectional's backward half, an ONNX node fed through a
+        ReverseSequence); False for a layer without one. A layer that is
         not a Bidirectional has one half whatever ``side`` says (the cursor says 'forward'
         on every layer: a go_backwards GRU was taken as running forwards)."""
-        from lstmviz.engine.windows import recurrent_halves
+        from lstmviz.engine.windows import reads_backwards, recurrent_halves
         try:
             top = self.model.get_layer(layer)
         except Exception:  # (no such layer, None: nothing runs backwards)
             return False
         halves = dict(recurrent_halves(top))
         rnn = halves[""] if "" in halves else halves.get(side or "forward")
-        return bool(rnn is not None and rnn.config["go_backwards"])
+        return bool(rnn is not None and reads_backwards(top, rnn))
 
     def input_step(self, layer: str | None, side: str | None, step: int) -> int:
         """The input step that processing step ``step`` of ``layer`` (its half ``side``)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from lstmviz.app.cell_ref import layer_input, model_inputs
+from lstmviz.engine.onnx_time import reads_reversed
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.errors import LstmvizError
 
@@ -219,6 +220,7 @@ def overviews(trace, sample: int = 0, bins: int = 511, block: int = BLOCK_STEPS,
     total = trace.timesteps if windowed else max(r.timesteps for r in trace.layers.values())
     if windowed:
         block = max(trace.every, block // trace.every * trace.every)
+    flipped = {n.layer.name for n in model.nodes if reads_reversed(n.layer)} if model is not None else set()
     out: dict[tuple[str, str], Overview] = {}
     for s in range(0, total, block):
         e = min(total, s + block)
@@ -242,7 +244,9 @@ def overviews(trace, sample: int = 0, bins: int = 511, block: int = BLOCK_STEPS,
                 values = np.asarray(x[sample, :e - s] if windowed else x[sample, s:e], np.float32)
                 if (name, "x") not in out:
                     out[(name, "x")] = Overview(total, values.shape[1], bins)
-                out[(name, "x")].add(s, values)
+                # (a window of a node that reads the input turned around: its steps s..e-1
+                # read input steps total-e..total-s-1, which layer_input gives in input order)
+                out[(name, "x")].add(total - e if windowed and name in flipped else s, values)
         if progress is not None:
             progress(e, total)
     return out
@@ -368,10 +372,12 @@ def summarize(trace, layer: str, key: str, sample: int = 0, feature: int | None 
     x = trace.inputs[0] if trace.inputs else None
     if x is not None and getattr(trace, "model", None) is not None:
         x = _batch_major(trace.model, 0, x)
-    backwards = False
     rec = trace.window(0, 1)[layer] if hasattr(trace, "window") else trace[layer]
     sub = rec.children[key.split("/", 1)[0]] if "/" in key else rec
-    backwards = sub.go_backwards
+    model = getattr(trace, "model", None)
+    # (an ONNX node fed through a ReverseSequence reads the input turned around)
+    flipped = model is not None and reads_reversed(model.get_layer(layer))
+    backwards = bool(sub.go_backwards) != flipped
     total = trace.timesteps if hasattr(trace, "window") else rec.timesteps
     overview: Overview | None = None
     stats: UnitStats | None = None

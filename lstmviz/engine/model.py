@@ -680,6 +680,15 @@ class Model:
                     f"; one series of steps? give it a batch and a feature axis: x[None, :, None], "
                     f"shape {fmt_shape((1, *arr.shape, 1))}" if series else "")
             )
+        layer = self._input_layer(ref)
+        steps_axis = 0 if layer.config.get("time_major") else 1
+        if (self.source.get("format") == "onnx" and len(want) == 3 and not layer.config.get("role")
+                and want[steps_axis] is not None and arr.shape[steps_axis] != want[steps_axis]):
+            # (an export that fixed its length: torch's, the steps it was traced on)
+            raise LstmvizError(
+                f"the graph fixes its sequence length to {plural(want[steps_axis], 'step')} and {which} has "
+                f"{arr.shape[steps_axis]:,}: give it {plural(want[steps_axis], 'step')}, or export the model "
+                "with a dynamic sequence axis")
         for axis, (got, need) in enumerate(zip(arr.shape, want)):
             if need is not None and got != need and axis > 0:
                 noun = {1: "timestep", 2: "feature"}.get(axis)

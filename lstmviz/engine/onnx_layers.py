@@ -327,7 +327,7 @@ def _const(spec):
     return np.asarray(spec["data"], dtype=dt).reshape(spec["shape"])
 
 
-def _node_inputs(layer, inputs) -> dict:
+def node_inputs(layer, inputs) -> dict:
     """The ONNX node's inputs by name: tensors fed through the graph, then constants."""
     got = dict(zip(layer.config.get("slots", ["X"]), inputs))
     for name, spec in (layer.config.get("consts") or {}).items():
@@ -433,7 +433,7 @@ class OnnxRecurrentMixin:
         return _node_output_shapes(self, input_shapes, 1)
 
     def call(self, inputs, masks, initial_state=None):
-        x_bm, mask, inits = _prepare(self, _node_inputs(self, inputs), 1)
+        x_bm, mask, inits = prepare_node(self, node_inputs(self, inputs), 1)
         y, finals, record = self.direction_call(x_bm, mask, inits[0])
         return _node_outputs(self, [y], [finals], record)
 
@@ -454,7 +454,7 @@ def _node_output_shapes(layer, input_shapes, dirs):
     return shapes
 
 
-def _prepare(layer, got, dirs, copy: bool = True):
+def prepare_node(layer, got, dirs, copy: bool = True):
     """(x as (batch, time, d), the mask from sequence_lens, [initial states per direction]);
     ``copy=False``: x a view where the node's layout is time-major (a keyframe pass copies
     a stretch at a time)."""
@@ -627,7 +627,7 @@ class OnnxBidirectional(Bidirectional):
         return f"{self.forward_layer.describe()}, bidirectional"
 
     def call(self, inputs, masks, initial_state=None):
-        x_bm, mask, inits = _prepare(self, _node_inputs(self, inputs), 2)
+        x_bm, mask, inits = prepare_node(self, node_inputs(self, inputs), 2)
         yf, ff, rf = self.forward_layer.direction_call(x_bm, mask, inits[0])
         yb, fb, rb = self.backward_layer.direction_call(x_bm, mask, inits[1])
         record = LayerTrace(self.name, self.class_name, [], children={"forward": rf, "backward": rb},

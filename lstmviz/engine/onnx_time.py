@@ -333,13 +333,24 @@ def window_operand(value, tag, steps: int):
     return v
 
 
+def reads_reversed(layer) -> bool:
+    """Whether the ONNX recurrent node ``layer`` reads the model's input turned around: a
+    ReverseSequence of whole sequences feeds it (tf2onnx's ``go_backwards``), so its step t
+    reads input step T-1-t, as a Keras go_backwards layer's does (``mark_steps_first``
+    marks it)."""
+    return bool(getattr(layer, "reversed_input", False))
+
+
 def mark_steps_first(model) -> None:
     """In an ONNX graph, each Dense (a MatMul of a constant matrix) that reads a sequence
     with its steps on axis 0 (time-major: torch's nn.LSTM without batch_first, then a
     Linear over every step) makes one product per step (``Dense.steps_first``), as it does
     of a (batch, steps, ...) one: a window of steps then gets the very numbers of the
     whole sequence. Axes are followed from the inputs as ``follow`` says (their declared
-    shapes); the first op it refuses ends the marking (such a graph gets no windows)."""
+    shapes); the first op it refuses ends the marking (such a graph gets no windows).
+    On the way, each recurrent node whose input holds the input's steps turned around (a
+    ReverseSequence of whole sequences before it, tf2onnx's go_backwards) is marked as
+    reading its input reversed (``reads_reversed``)."""
     from lstmviz.engine.layers import Dense, InputLayer
 
     nodes = model.nodes
@@ -348,6 +359,8 @@ def mark_steps_first(model) -> None:
     axes: dict[str, list] = {}
     tags: dict[str, list] = {}
     shapes: dict[str, list] = {}
+    #: per layer, whether each output's steps are the input's turned around (None: no steps)
+    flips: dict[str, list] = {}
     for node in nodes:
         layer, name = node.layer, node.layer.name
         outs = [tuple(s) if s is not None else None for s in (layer.output_shapes or [None])]
@@ -357,25 +370,34 @@ def mark_steps_first(model) -> None:
             steps = len(shape) >= 2 and not layer.config.get("role")
             axes[name] = [(0 if layer.config.get("time_major") else 1) if steps else None]
             tags[name] = [None]
+            flips[name] = [False if steps else None]
             continue
         try:
             in_axes = [axes[r.layer][r.tensor_index] for r in node.inbound]
             in_tags = [tags[r.layer][r.tensor_index] for r in node.inbound]
             in_shapes = [shapes[r.layer][r.tensor_index] for r in node.inbound]
+            in_flips = [flips[r.layer][r.tensor_index] for r in node.inbound]
         except (KeyError, IndexError):
             return
         n_out = max(1, len(layer.output_shapes or []))
+        # (the steps of the inputs that hold them: all the input's in order, or all turned
+        # around; None where none holds steps, or an op combines both orders)
+        seen = {f for a, f in zip(in_axes, in_flips) if a is not None}
+        flip = seen.pop() if len(seen) == 1 else None
         if getattr(layer, "onnx_op", None):  # a recurrent node: Y on its layout's time axis
             want = 0 if int(layer.config.get("layout", 0)) == 0 else 1
             if not in_axes or in_axes[0] != want:
                 return
             axes[name], tags[name] = [want] + [None] * (n_out - 1), [None] + [ANY] * (n_out - 1)
+            layer.reversed_input = bool(flip)  # (Y in the order of its input X)
         elif str(layer.class_name).startswith("onnx."):
             try:
                 axes[name], tags[name] = follow(layer, operands(layer, in_axes, in_tags, in_shapes),
                                                 [None if s is None else len(s) for s in outs])
             except LstmvizError:
                 return
+            if reversed_steps(layer) and flip is not None:
+                flip = not flip
         elif isinstance(layer, Dense) and in_axes[0] in (0, 1) and len(in_shapes[0] or ()) == 3:
             layer.steps_first = in_axes[0] == 0
             axes[name], tags[name] = [in_axes[0]], [None]
@@ -383,3 +405,4 @@ def mark_steps_first(model) -> None:
             axes[name], tags[name] = [None] * n_out, [None] * n_out
         else:
             return
+        flips[name] = [None if a is None else flip for a in axes[name]]

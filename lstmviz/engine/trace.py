@@ -70,12 +70,14 @@ class LayerTrace:
     - ``go_backwards``: True when step 0 of ``steps`` is the last input step.
     - ``children``: a Bidirectional's ``"forward"`` and ``"backward"`` records.
     - ``input_start``, ``input_window``: a window of a long sequence of a half that runs
-      backwards: its steps read input steps ``input_start ..`` (step ``p`` of ``T`` reads
-      input step ``T - 1 - p``), and ``input_window`` holds them (batch, steps, features)
-      in input order; else 0 and None.
+      backwards, or of an ONNX node that reads the input turned around
+      (``onnx_time.reads_reversed``): its steps read input steps from ``input_start`` (step
+      ``p`` of ``T`` reads input step ``input_start + T - 1 - p`` where it reads them
+      backwards, ``windows.reads_backwards``), and ``input_window`` holds them (batch, steps,
+      features) in input order; else 0 and None.
     - ``start``: the processing step of ``steps``' first (a long sequence's window; 0 in a
       whole trace). In a window by input steps (``WindowedTrace.window(a, b, by_input=True)``)
-      a backward half's is ``T - b``, the others' ``a``.
+      the record of a half that reads the input backwards has ``T - b``, the others' ``a``.
     """
 
     name: str

@@ -85,6 +85,15 @@ def recurrent_halves(layer) -> list[tuple[str, Recurrent]]:
     return [("", layer)] if isinstance(layer, Recurrent) else []
 
 
+def reads_backwards(layer, rnn) -> bool:
+    """Whether the recurrent half ``rnn`` of ``layer`` (``recurrent_halves``) reads the
+    model's input from its last step: it runs backwards (go_backwards, a Bidirectional's
+    backward half), or its ONNX node reads the input turned around (tf2onnx's
+    go_backwards, ``onnx_time.reads_reversed``), not both. Its processing step t then
+    reads input step T-1-t."""
+    return bool(rnn.config["go_backwards"]) != onnx_time.reads_reversed(layer)
+
+
 def onnx_node(layer) -> bool:
     """Whether ``layer`` is an ONNX recurrent node (``engine/onnx_layers``): its input X
     and output Y in the node's layout (``layout`` 0: time first), its output Y in input
@@ -118,9 +127,9 @@ def input_samples(model, x) -> int:
     return int(np.shape(x)[input_axes(model)[1]]) if np.ndim(x) >= 2 else int(np.shape(x)[0])
 
 
-def input_window(model, x, a: int, b: int):
-    """Steps ``a .. b-1`` of ``x`` as the model's first input (a view)."""
-    return _take(x, input_axes(model)[0], a, b)
+def input_window(model, x, a: int, b: int, k: int = 0):
+    """Steps ``a .. b-1`` of ``x`` as the model's input ``k`` (a view)."""
+    return _take(x, input_axes(model, k)[0], a, b)
 
 
 def _take(arr, axis, lo: int, hi: int):
@@ -563,7 +572,7 @@ class _Window:
         """Processing steps ``a .. b-1`` of a recurrent half (of input steps ``a .. b-1``
         where the window is by input and the half runs backwards)."""
         wa, wb = a, b  # the window's steps of the layer's time axis
-        if self.by_input and rnn.config["go_backwards"]:
+        if self.by_input and reads_backwards(node.layer, rnn):
             a, b = self.T - wb, self.T - wa
         start, recorded, derived, out, states, mask = self.run(node, side, rnn, a, b, True)
         lo, hi = a - start, b - start
@@ -582,20 +591,29 @@ class _Window:
                    else self.values(node.layer.name, wa, wb)[0])
             outputs = [seq if rnn.config["return_sequences"] else static[0]] + list(static[1:])
         backwards = bool(rnn.config["go_backwards"])
-        given = None
-        if backwards:  # the input its steps read: input steps T-b .. T-a-1 (run() read them)
+        flipped = onnx_time.reads_reversed(node.layer)  # (its X the input's steps turned around)
+        given, input_start = None, a
+        if backwards or flipped:
+            # the input its steps read, in the input's order: steps n0 .. n1-1 of its own
+            # input (run() read them), the model's input steps T-n1 .. T-n0-1 where that
+            # input is the model's turned around
             T, ref = self.T, node.inbound[0]
-            i0 = T - min(-(-b // CUT) * CUT, T)
-            x = self.values(ref.layer, i0, T - start)[ref.tensor_index]
+            end = min(-(-b // CUT) * CUT, T)
+            i0, i1 = (T - end, T - start) if backwards else (start, end)
+            n0, n1 = (T - b, T - a) if backwards else (a, b)
+            x = self.values(ref.layer, i0, i1)[ref.tensor_index]
             if onnx_node(node.layer) and _node_time_axis(node.layer) == 0:
                 x = x.transpose(1, 0, 2)  # (batch, steps, features), as every record holds it
-            given = x[:, T - b - i0:T - a - i0] if np.ndim(x) >= 2 else None
+            if np.ndim(x) >= 2:
+                given = x[:, n0 - i0:n1 - i0]
+                given = given[:, ::-1] if flipped else given
+            input_start = T - n1 if flipped else n0
         return LayerTrace(rnn.name if side else node.layer.name, rnn.class_name if side else node.layer.class_name,
                           outputs, steps=_steps_slice(recorded, derived, lo, hi),
                           initial_state=initial,
                           mask=None if mask is None else mask[:, lo:hi],
                           go_backwards=backwards,
-                          input_start=self.T - b if backwards else a, input_window=given, start=a)
+                          input_start=input_start, input_window=given, start=a)
 
     def trace(self, a, b, needed=None) -> Trace:
         later = self.model._later(needed)
@@ -921,10 +939,10 @@ def _pass_onnx(layer, name: str, ins: list, st: PassState, keep: bool, tick_for)
     (``_pass_recurrent``), from its X in batch-major order (a view: a stretch is copied at
     a time), the mask its sequence_lens make and its initial states; (outputs, masks) as
     the node gives them (``onnx_layers.node_arrays``; Y None where no later layer reads it)."""
-    from lstmviz.engine.onnx_layers import _node_inputs, _prepare, node_arrays
+    from lstmviz.engine.onnx_layers import node_arrays, node_inputs, prepare_node
 
     halves = recurrent_halves(layer)
-    x_bm, mask, inits = _prepare(layer, _node_inputs(layer, ins), len(halves), copy=False)
+    x_bm, mask, inits = prepare_node(layer, node_inputs(layer, ins), len(halves), copy=False)
     B, T, K = x_bm.shape[0], st.T, st.every
     run = []
     for (side, rnn), s0 in zip(halves, inits):

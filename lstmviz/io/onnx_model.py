@@ -333,9 +333,43 @@ def _recurrent_shapes(node, attrs, x_shape, weights_w) -> list[tuple]:
     return shapes
 
 
-def _dry_run(graph_inputs, nodes, consts, sizes, dtypes: dict | None = None) -> dict[str, tuple]:
+class FixedSteps(Fail):
+    """A dry run's Reshape refused the symbolic sequence length ``symbol`` because the
+    graph names its steps in a constant shape: it runs on ``steps`` steps only."""
+
+    def __init__(self, what: str, symbol: str, steps: int):
+        super().__init__(what)
+        self.symbol, self.steps = symbol, steps
+
+
+def _fixed_steps(node, ins, sizes: dict, steps_symbols: set, opset: int):
+    """(symbol, N) where Reshape ``node`` failed because its constant shape names the
+    sequence's steps as N where its data holds ``sizes[symbol]`` of them (a sequence
+    length symbol of the graph's inputs, ``steps_symbols``): the same shape with that
+    element the data's steps reshapes it. None otherwise."""
+    x, shape = ins[0], ins[1] if len(ins) > 1 else None
+    if (x is None or shape is None or opset < 5 or len(node.input) < 2
+            or not np.issubdtype(np.asarray(shape).dtype, np.integer) or not hasattr(x, "shape")):
+        return None
+    dims = [int(v) for v in np.asarray(shape).reshape(-1)]
+    for symbol in sorted(steps_symbols):
+        got = sizes[symbol]
+        for k, d in enumerate(dims[:x.ndim]):
+            if x.shape[k] != got or d <= 0 or d == got:
+                continue
+            try:
+                onnx_ops.evaluate("Reshape", {}, [x, np.array(dims[:k] + [got] + dims[k + 1:], np.int64)], opset)
+            except LstmvizError:
+                continue
+            return symbol, d
+    return None
+
+
+def _dry_run(graph_inputs, nodes, consts, sizes, dtypes: dict | None = None,
+             steps_symbols: set | None = None) -> dict[str, tuple]:
     """Every tensor's shape when each symbolic size takes the value in ``sizes`` (and its
-    data type, in ``dtypes`` when given)."""
+    data type, in ``dtypes`` when given); ``FixedSteps`` where a Reshape's constant shape
+    names the steps of a sequence whose length is symbolic (one of ``steps_symbols``)."""
     vals: dict[str, np.ndarray] = {}
     for name, dims, dtype in graph_inputs:
         shape = [sizes[d] if isinstance(d, str) else d for d in dims]
@@ -364,6 +398,10 @@ def _dry_run(graph_inputs, nodes, consts, sizes, dtypes: dict | None = None) -> 
             try:
                 outs = onnx_ops.evaluate(node.op_type, attrs, ins, opset)
             except LstmvizError as err:
+                fixed = (_fixed_steps(node, ins, sizes, steps_symbols or set(), opset)
+                         if node.op_type == "Reshape" and node.input[1] in consts else None)
+                if fixed is not None:
+                    raise FixedSteps(f"{_node(node, op=False)}: {err}", *fixed) from None
                 raise Fail(f"{_node(node, op=False)}: {err}") from None
         for n, v in zip(node.output, outs):
             if n:
@@ -601,10 +639,28 @@ def _build(path) -> ModelSpec:
         raise Fail("the graph computes nothing from its inputs")
 
     # shapes: two dry runs with different symbolic sizes
-    symbols = sorted({d for _, dims, _ in graph_inputs for d in dims if isinstance(d, str)})
-    dtypes: dict[str, np.dtype] = {}
-    run_a = _dry_run(graph_inputs, nodes, consts, {s: 2 + k for k, s in enumerate(symbols)}, dtypes)
-    run_b = _dry_run(graph_inputs, nodes, consts, {s: 7 + 2 * k for k, s in enumerate(symbols)})
+    firsts = _time_major_inputs(nodes, consts)
+    # (the symbols naming a sequence's length: a 3-D input's time axis)
+    steps_symbols = {dims[0 if name in firsts else 1] for name, dims, _ in graph_inputs
+                     if len(dims) == 3 and isinstance(dims[0 if name in firsts else 1], str)}
+    fixed: dict[str, int] = {}  # a symbol the graph names as a number of steps: that number
+    while True:  # (each symbol fixed once: it leaves steps_symbols)
+        symbols = sorted({d for _, dims, _ in graph_inputs for d in dims if isinstance(d, str)})
+        dtypes: dict[str, np.dtype] = {}
+        try:
+            run_a = _dry_run(graph_inputs, nodes, consts, {s: 2 + k for k, s in enumerate(symbols)}, dtypes,
+                             steps_symbols)
+            run_b = _dry_run(graph_inputs, nodes, consts, {s: 7 + 2 * k for k, s in enumerate(symbols)},
+                             steps_symbols=steps_symbols)
+            break
+        except FixedSteps as err:
+            # an export that fixed its sequence length (torch's dynamo exporter, for one,
+            # writes a time-major Linear over every step as a Reshape to the steps it was
+            # traced on) though its input says any: that length in every run, and the input's
+            fixed[err.symbol] = err.steps
+            graph_inputs = [(name, [err.steps if d == err.symbol else d for d in dims], dtype)
+                            for name, dims, dtype in graph_inputs]
+            steps_symbols.discard(err.symbol)
 
     def shape_of(name):
         a, b = run_a.get(name), run_b.get(name)
@@ -644,7 +700,10 @@ def _build(path) -> ModelSpec:
         where[name] = TensorRef(lname, 0)
         inputs.append(TensorRef(lname, 0))
 
-    notes: list[str] = []
+    notes: list[str] = [f"The graph fixes its sequence length to {plural(n, 'step')} (a Reshape's constant "
+                        "shape names them) where its input leaves the length open: it runs on "
+                        f"{plural(n, 'step')} only (export it with a dynamic sequence axis for others)."
+                        for n in fixed.values()]
     skip: set[int] = set()
     tf2onnx = model.producer_name == "tf2onnx"
     for k, (node, attrs, op_opset) in enumerate(nodes):

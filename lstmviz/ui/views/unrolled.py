@@ -131,6 +131,15 @@ def _state_in(row: Row) -> bool:
         row.ref.layer.config.get("stateful") or row.state_inputs)
 
 
+def _states_enter(row: Row) -> bool:
+    """Whether ``row``'s window starts at its first processed step where states the model
+    gives it come in (an input's, another layer's, a stateful layer's): only there an arrow
+    and its note say where they come from (a later window's steps before it hand them on),
+    so a window there draws other arrows than the windows after it."""
+    return row.kind == "rnn" and row.ref is not None and int(row.ref.rec.start) == 0 and bool(
+        row.state_inputs or row.states_from or row.ref.layer.config.get("stateful"))
+
+
 KEPT_LAYOUTS = 4  # static sets kept for a long input's windows (the chunk, the window, ends)
 
 
@@ -501,7 +510,7 @@ class UnrolledView(TraceView):
         rows = tuple((r.key, r.kind, r.label, r.y, r.offset, r.T, r.domain, r.backwards, r.units,
                       tuple(r.sources), tuple(r.states_from), tuple(r.final_cols or ()),
                       r.ids is not None, r.predicted is not None, r.id_labels,
-                      r.mask is not None) for r in lay.rows)
+                      r.mask is not None, _states_enter(r)) for r in lay.rows)
         return (id(self.model), rows, tuple(lay.domains), tuple(lay.offsets), lay.T, lay.cell_gap)
 
     def _use_static(self, sig) -> bool:
