@@ -341,3 +341,28 @@ def test_an_imported_column_of_token_ids_is_one_sample_as_the_command_line_reads
     assert np.array_equal(load_ids(tmp_path / "ids.csv", 10), ids[None])
     np.save(tmp_path / "col.npy", ids[:, None])
     assert np.array_equal(load_ids(tmp_path / "col.npy", 10), ids[:, None])
+
+
+def test_a_graph_of_fixed_length_refuses_data_of_another_length_and_keeps_the_input(tmp_path):
+    """An ONNX graph that fixes its sequence length (5 steps, time-major) was given 7 steps
+    by File > Open a long input (``set_input_data``): the state said 7 steps while the views
+    showed an input made up in its place, cropped to 5. It is refused in one line, the
+    shape said as the model takes it (time, batch, features), and the input stays."""
+    pytest.importorskip("onnx")
+    from test_io_onnx import _fixed_length_lstm
+
+    path = _fixed_length_lstm(tmp_path, 5, [5, -1, 4])
+    st = AppState()
+    st.set_model(lstmviz.load(path, isolate=False), str(path))
+    before, spec = st.x.copy(), st.input
+    want = "shape (7, 2, 3), but the model's first input 'x' takes (5, None, 3)"
+    with pytest.raises(LstmvizError) as err:
+        st.set_input_data(np.zeros((2, 7, 3), np.float32))  # (held as the app holds it: batch first)
+    assert str(err.value) == f"the input has {want}"
+    np.save(tmp_path / "x7.npy", np.zeros((7, 2, 3), np.float32))  # (a file: as the model takes it)
+    with pytest.raises(LstmvizError) as err:
+        st.import_input(tmp_path / "x7.npy")
+    assert str(err.value) == f"x7.npy: {want}"
+    assert st.input == spec and np.array_equal(st.x, before) and st.error is None
+    st.set_input_data(np.ones((2, 5, 3), np.float32))  # its own length: taken
+    assert st.x.shape == (5, 2, 3) and np.all(st.x == 1)

@@ -241,6 +241,9 @@ class InputEdits(StateBase):
             data = data[None]
         if data.ndim != 3:
             raise LstmvizError(f"the input must be (batch, timesteps, features); got shape {data.shape}")
+        misfit = self._misfit(data)
+        if misfit:  # (a read-only model would be traced on an input made up in its place)
+            raise LstmvizError(f"the input has {misfit}")
         b, t, d = data.shape
         data = frozen(data, given)
         self._remember()

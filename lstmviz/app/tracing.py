@@ -505,7 +505,10 @@ class Tracing(StateBase):
             return None
         held = data[..., 0] if len(shape) == 2 and data.ndim == 3 and data.shape[2] == 1 else data
         what = "whole-number token ids (0 or more) " if len(shape) == 2 else ""
-        return (f"shape {fmt_shape(held.shape)}, but the model's first input '{self.model.inputs[0].layer}' "
+        said = tuple(held.shape)
+        if self.time_major and len(said) >= 2:  # (as the model takes it: (time, batch, ...))
+            said = (said[1], said[0]) + said[2:]
+        return (f"shape {fmt_shape(said)}, but the model's first input '{self.model.inputs[0].layer}' "
                 f"takes {what}{fmt_shape(self.model.input_shapes()[0])}")
 
     # -- stateful batches --------------------------------------------------------------------
