@@ -147,6 +147,24 @@ def _clip(z, clip):
     return z
 
 
+def _steps(T: int, record: bool, on_chunk):
+    """The time loop of the three runners: (t, j) for each step, ``j`` the slot its
+    intermediates go to (t, or 0 where ``record`` is off: one step's buffers); after each
+    ``CHUNK`` of steps, ``on_chunk(steps done)``."""
+    for t in range(T):
+        yield t, (t if record else 0)
+        if on_chunk is not None and (t + 1) % CHUNK == 0:
+            on_chunk(t + 1)
+
+
+def _keyframe(keyframes, t: int, **states) -> None:
+    """Before step ``t``: where it is a multiple of ``keyframes.every``, the states going
+    into it (by name: h, c) kept as that keyframe."""
+    if keyframes is not None and keyframes.every and t % keyframes.every == 0:
+        for key, value in states.items():
+            keyframes.states[key][t // keyframes.every] = value
+
+
 def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g, h_act,
                   clip, input_forget, mask=None, *, record=True, keyframes=None, on_chunk=None,
                   **_kw):
@@ -158,7 +176,6 @@ def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g,
     ``record`` each step's intermediates are written over one step's buffers, the outputs
     kept)."""
     T, B, d = xs.shape
-    K = keyframes.every if keyframes is not None else 0
     u = recurrent_kernel.shape[0]
     x_proj = _projection(xs, kernel).copy()
     if b_in is not None:
@@ -170,10 +187,8 @@ def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g,
     h_proj = np.empty((n, B, 4 * u), np.float32)
     p_proj = np.zeros((n, B, 4 * u), np.float32) if peep is not None else None
     h, c = h0, c0
-    for t in range(T):
-        j = t if record else 0
-        if K and t % K == 0:
-            keyframes.states["h"][t // K], keyframes.states["c"][t // K] = h, c
+    for t, j in _steps(T, record, on_chunk):
+        _keyframe(keyframes, t, h=h, c=c)
         hp = h_proj[j]
         np.matmul(h, recurrent_kernel, out=hp)
         if b_rec is not None:
@@ -205,8 +220,6 @@ def run_lstm_onnx(xs, h0, c0, kernel, recurrent_kernel, b_in, b_rec, peep, f, g,
         for key, v in zip(names, (i, fg, ct, o, cn, hn)):
             rec[key][t if key == "h" else j] = v
         h, c = rec["h"][t], rec["c"][j]
-        if on_chunk is not None and (t + 1) % CHUNK == 0:
-            on_chunk(t + 1)
     out = rec["h"] if mask is None else _mask_outputs(rec["h"], mask, True)
     final = [rec["h"][-1] if T else h0, c]
     _keyframe_outputs(keyframes, out, None, T)
@@ -224,7 +237,6 @@ def run_gru_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, g, linear_bef
     """A GRU step by step with clip and ONNX's bias halves (module docstring); ``record``,
     ``keyframes``, ``on_chunk`` as ``run_lstm_onnx`` takes them."""
     T, B, d = xs.shape
-    K = keyframes.every if keyframes is not None else 0
     u = recurrent_kernel.shape[0]
     x_proj = _projection(xs, kernel).copy()
     if b_in is not None:
@@ -235,10 +247,8 @@ def run_gru_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, g, linear_bef
     pre = np.empty((n, B, 3 * u), np.float32)
     h_proj = np.empty((n, B, 3 * u), np.float32)
     h = h0
-    for t in range(T):
-        j = t if record else 0
-        if K and t % K == 0:
-            keyframes.states["h"][t // K] = h
+    for t, j in _steps(T, record, on_chunk):
+        _keyframe(keyframes, t, h=h)
         hp, z = h_proj[j], pre[j]
         if linear_before_reset:
             np.matmul(h, recurrent_kernel, out=hp)
@@ -265,8 +275,6 @@ def run_gru_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, g, linear_bef
         for key, v in zip(names, (zg, r, ht, hn)):
             rec[key][t if key == "h" else j] = v
         h = rec["h"][t]
-        if on_chunk is not None and (t + 1) % CHUNK == 0:
-            on_chunk(t + 1)
     out = rec["h"] if mask is None else _mask_outputs(rec["h"], mask, True)
     final = [rec["h"][-1] if T else h0]
     _keyframe_outputs(keyframes, out, None, T)
@@ -282,7 +290,6 @@ def run_rnn_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, clip, mask=No
     """An RNN step by step with clip and ONNX's bias halves; ``record``, ``keyframes``,
     ``on_chunk`` as ``run_lstm_onnx`` takes them."""
     T, B, d = xs.shape
-    K = keyframes.every if keyframes is not None else 0
     u = recurrent_kernel.shape[0]
     x_proj = _projection(xs, kernel).copy()
     if b_in is not None:
@@ -292,10 +299,8 @@ def run_rnn_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, clip, mask=No
     h_proj = np.empty((n, B, u), np.float32)
     hs = np.empty((T, B, u), np.float32)
     h = h0
-    for t in range(T):
-        j = t if record else 0
-        if K and t % K == 0:
-            keyframes.states["h"][t // K] = h
+    for t, j in _steps(T, record, on_chunk):
+        _keyframe(keyframes, t, h=h)
         np.matmul(h, recurrent_kernel, out=h_proj[j])
         if b_rec is not None:
             h_proj[j] += b_rec
@@ -306,8 +311,6 @@ def run_rnn_onnx(xs, h0, kernel, recurrent_kernel, b_in, b_rec, f, clip, mask=No
             hn = np.where(mask[t][:, None], hn, h)
         hs[t] = hn
         h = hs[t]
-        if on_chunk is not None and (t + 1) % CHUNK == 0:
-            on_chunk(t + 1)
     out = hs if mask is None else _mask_outputs(hs, mask, True)
     final = [hs[-1] if T else h0]
     _keyframe_outputs(keyframes, out, None, T)
