@@ -49,7 +49,7 @@ from lstmviz.ui.labels import (
 )
 from lstmviz.ui.later import later
 from lstmviz.ui.paint_once import OnePaint
-from lstmviz.ui.player import Player
+from lstmviz.ui.player import ButtonKeys, Player
 from lstmviz.ui.stack_panel import StackPanel
 from lstmviz.ui.views.base import TraceView
 from lstmviz.version import __version__
@@ -299,6 +299,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter.setSizes([400, 1200])
 
         self.player = Player(self.state)
+        self.button_keys = ButtonKeys(self)
         line = self.player_line = QtWidgets.QFrame()
         line.setFrameShape(QtWidgets.QFrame.Shape.HLine)
         cl.addWidget(line)

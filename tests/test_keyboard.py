@@ -1,0 +1,72 @@
+"""The window without a mouse: Space on a control the keyboard reached presses it (the
+player's Space took it: a side panel check box could not be ticked), while a control the
+mouse clicked, and everything else, keeps Space for play / pause."""
+
+from PySide6 import QtCore, QtWidgets
+
+SPACE = QtCore.Qt.Key.Key_Space
+TAB = QtCore.Qt.Key.Key_Tab
+
+
+def settle():
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+
+
+def tab_to(qtbot, window, widget, most=80):
+    """Press Tab from the window's focus until ``widget`` has it (as a user would)."""
+    window.activateWindow()
+    for _ in range(most):
+        if QtWidgets.QApplication.focusWidget() is widget:
+            return
+        qtbot.keyClick(QtWidgets.QApplication.focusWidget() or window, TAB)
+        settle()
+    raise AssertionError(f"Tab never reached {widget!r}")
+
+
+def test_space_ticks_a_check_box_reached_with_tab(make_window, qtbot):
+    window = make_window((1280, 720))
+    box = window.findChild(QtWidgets.QCheckBox, "option:use_bias")
+    assert box is not None and box.isVisibleTo(window)
+    tab_to(qtbot, window, box)
+    before = box.isChecked()
+    qtbot.keyClick(box, SPACE)
+    settle()
+    assert box.isChecked() is not before
+    assert not window.player.timer.isActive()  # (the key did not also play)
+    # elsewhere Space still plays: the layer list, reached with Tab too
+    window.tabs.tabBar().setFocus()
+    settle()
+    qtbot.keyClick(window.tabs.tabBar(), SPACE)
+    settle()
+    assert window.player.timer.isActive()
+    window.player.toggle()
+
+
+def test_space_presses_a_button_reached_with_tab(make_window, qtbot):
+    window = make_window((1280, 720))
+    dup = next(b for b in window.findChildren(QtWidgets.QPushButton) if b.text() == "Duplicate")
+    layers = len(window.state.layers)
+    tab_to(qtbot, window, dup)
+    qtbot.keyClick(dup, SPACE)
+    settle()
+    assert len(window.state.layers) == layers + 1
+    assert not window.player.timer.isActive()
+
+
+def test_space_after_a_click_on_a_check_box_still_plays(make_window, qtbot):
+    window = make_window((1280, 720))
+    box = window.findChild(QtWidgets.QCheckBox, "option:use_bias")
+    window.activateWindow()
+    settle()  # (the window active: a click on an inactive one gives the focus only later)
+    assert QtWidgets.QApplication.focusWidget() is not box
+    qtbot.mouseClick(box, QtCore.Qt.MouseButton.LeftButton)
+    settle()
+    assert QtWidgets.QApplication.focusWidget() is box  # (a click gives a check box the focus)
+    ticked = box.isChecked()
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget() or window, SPACE)
+    settle()
+    assert window.player.timer.isActive()
+    assert box.isChecked() is ticked
+    window.player.toggle()
+
