@@ -13,6 +13,18 @@ def settle():
         QtWidgets.QApplication.processEvents()
 
 
+def strong_change(a, b, least: int = 96) -> int:
+    """How many pixels of two same-size pictures differ by ``least`` or more in a channel
+    (of 255): a change one sees, not a shade (Fusion's focus shade on a ticked box: 21)."""
+    import numpy as np
+
+    from lstmviz.ui.export import image_to_array
+
+    x, y = image_to_array(a).astype(int), image_to_array(b).astype(int)
+    assert x.shape == y.shape
+    return int((np.abs(x - y).max(axis=2) >= least).sum())
+
+
 def tab_to(qtbot, window, widget, most=80):
     """Press Tab from the window's focus until ``widget`` has it (as a user would)."""
     window.activateWindow()
@@ -70,3 +82,22 @@ def test_space_after_a_click_on_a_check_box_still_plays(make_window, qtbot):
     assert box.isChecked() is ticked
     window.player.toggle()
 
+
+def test_a_ticked_check_box_shows_it_has_the_focus(make_window, qtbot):
+    """Its indicator's own style left no room for Fusion's focus frame: a ticked box with
+    the focus looked exactly as one without (projector theme and every other)."""
+    from lstmviz.ui import theme as th
+
+    window = make_window((1280, 720))
+    for name in th.THEMES:
+        window.set_theme(name)
+        settle()
+        box = window.findChild(QtWidgets.QCheckBox, "option:use_bias")
+        assert box.isChecked() and th.current().name == name
+        tab_to(qtbot, window, box)
+        focused = box.grab().toImage()
+        window.tabs.tabBar().setFocus()
+        settle()
+        assert not box.hasFocus()
+        # the focus is seen: many of the box's pixels change by more than a shade
+        assert strong_change(focused, box.grab().toImage()) >= 40, name
