@@ -42,3 +42,70 @@ def test_a_png_at_scale_2_paints_cached_items_at_its_own_density(make_window):
             item.setCacheMode(CACHED)
         assert (picture.width(), picture.height()) == (2 * view.width(), 2 * view.height())
         assert picture == direct, window.tabs.tabText(k)
+
+
+# -- a 200% screen (QT_SCALE_FACTOR=2, in a process of its own) ------------------------------
+AT_200 = r'''
+import json, sys
+from PySide6 import QtGui, QtWidgets
+from lstmviz.ui import app as A
+
+out = sys.argv[1]
+app = A._app(offscreen=True)
+window = A.make_window(None, "dark", quiet=True)
+window.resize(1280, 720)
+window.show()
+for _ in range(10):
+    app.processEvents()
+window.exporter._ask_path = lambda *args: out
+window.exporter.screenshot()
+window.exporter.clipboard("view")
+clip = QtGui.QGuiApplication.clipboard().pixmap()
+view = window.tabs.currentWidget()
+print(json.dumps({"ratio": window.devicePixelRatioF(), "clip": [clip.width(), clip.height()],
+                  "view": [view.width(), view.height()], "window": [window.width(), window.height()]}))
+A.dispose(window)
+'''
+
+
+def at_200(*args, script=None):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR="2",
+               PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    run = ["-c", script] if script else ["-m", "lstmviz"]
+    cmd = [sys.executable, *run, *map(str, args)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=root)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def png_size(path):
+    import struct
+
+    head = open(path, "rb").read(24)
+    return struct.unpack(">II", head[16:24])
+
+
+def test_screenshot_on_a_200_percent_screen_has_the_screen_pixels(tmp_path):
+    """``--screenshot`` under QT_SCALE_FACTOR=2 scaled the screen's picture down to --size,
+    every text and line smoothed; it keeps the screen's pixels now."""
+    out = tmp_path / "shot.png"
+    at_200("--screenshot", out, "--size", "1280x720")
+    assert png_size(out) == (2560, 1440)
+
+
+def test_save_screenshot_and_copy_on_a_200_percent_screen(tmp_path):
+    """File > Save screenshot and Copy current view were drawn at scale 1: half the pixels a
+    200% screen shows, blurred once pasted into a slide beside its own pictures."""
+    import json
+
+    out = tmp_path / "window.png"
+    got = json.loads(at_200(out, script=AT_200).strip().splitlines()[-1])
+    assert got["ratio"] == 2.0
+    assert png_size(out) == tuple(2 * v for v in got["window"]), got
+    assert got["clip"] == [2 * v for v in got["view"]], got

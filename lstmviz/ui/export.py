@@ -1097,14 +1097,18 @@ class Exporter(QtCore.QObject):
         return None
 
     def screenshot(self):
-        """File > Save screenshot: the window as it is on screen, at its size."""
+        """File > Save screenshot: the window as it is on screen, at its size in the
+        screen's pixels (a 200% screen's: twice its size each way, not half its pixels)."""
         path = self._ask_path("Save a screenshot", self.shown("window"), "png")
         if path:
-            return self._run(save_png, self.window, path, 1.0, hints=True, done=f"Saved {path}")
+            return self._run(save_png, self.window, path, self.window.devicePixelRatioF(), hints=True,
+                             done=f"Saved {path}")
         return None
 
     def clipboard(self, target: str = "view"):
-        return self._run(copy_to_clipboard, target_widget(self.window, target), 1.0,
+        widget = target_widget(self.window, target)
+        # (at the screen's density: from a 200% screen, not half its pixels)
+        return self._run(copy_to_clipboard, widget, widget.devicePixelRatioF(),
                          done="Copied the view to the clipboard")
 
     def animation(self, kind: str):
