@@ -101,3 +101,25 @@ def test_a_ticked_check_box_shows_it_has_the_focus(make_window, qtbot):
         assert not box.hasFocus()
         # the focus is seen: many of the box's pixels change by more than a shade
         assert strong_change(focused, box.grab().toImage()) >= 40, name
+
+
+def test_the_layer_list_shows_it_has_the_focus(make_window, qtbot):
+    """Tab reaches the layer cards, where Up / Down pick a layer; the selected card looked
+    the same with the focus and without, so nothing said where the keys would go."""
+    from lstmviz.ui.stack_panel import CardList
+
+    window = make_window((1280, 720))
+    cards = window.findChild(CardList)
+    tab_to(qtbot, window, cards)
+    focused = cards.grab().toImage()
+    layer = window.state.cursor.layer
+    qtbot.keyClick(cards, QtCore.Qt.Key.Key_Down)
+    settle()
+    assert window.state.cursor.layer != layer  # (the keys do reach it)
+    qtbot.keyClick(cards, QtCore.Qt.Key.Key_Up)
+    settle()
+    assert window.state.cursor.layer == layer
+    window.tabs.tabBar().setFocus()
+    settle()
+    assert not cards.hasFocus()
+    assert strong_change(focused, cards.grab().toImage()) >= 100
