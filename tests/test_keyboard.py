@@ -123,3 +123,29 @@ def test_the_layer_list_shows_it_has_the_focus(make_window, qtbot):
     settle()
     assert not cards.hasFocus()
     assert strong_change(focused, cards.grab().toImage()) >= 100
+
+
+def test_help_says_tab_switches_views_only_while_presenting(make_window, qtbot):
+    """The keys overlay listed 'Tab: Next view' as if it always were: outside presentation
+    mode Tab moves the focus between controls, as everywhere (the view stays)."""
+    from lstmviz.ui.presentation import KEYS
+
+    window = make_window((1280, 720))
+    rows = {name: what for name, _, _, what in KEYS}
+    window.tabs.tabBar().setFocus()
+    settle()
+    shown = window.tabs.currentIndex()
+    qtbot.keyClick(window.tabs.tabBar(), TAB)
+    settle()
+    assert window.tabs.currentIndex() == shown  # not presenting: the view stays
+    assert "presenting" in rows["next_view"] and "presenting" in rows["prev_view"]
+    window.presenter.fullscreen = False
+    window.presenter.enter()
+    settle()
+    qtbot.keyClick(QtWidgets.QApplication.focusWidget() or window, TAB)
+    settle()
+    assert window.tabs.currentIndex() == (shown + 1) % window.tabs.count()  # presenting: the next view
+    window.presenter.leave()
+    window.presenter.help.toggle()
+    text = window.presenter.help.label.text()
+    assert rows["next_view"] in text
