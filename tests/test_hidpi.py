@@ -62,8 +62,13 @@ window.exporter.screenshot()
 window.exporter.clipboard("view")
 clip = QtGui.QGuiApplication.clipboard().pixmap()
 view = window.tabs.currentWidget()
+asked = []
+QtWidgets.QInputDialog.getDouble = lambda parent, title, label, value, *a: (asked.append(label), value, False)[1:]
+window.quiet = False
+window.exporter.picture("view", "png")
 print(json.dumps({"ratio": window.devicePixelRatioF(), "clip": [clip.width(), clip.height()],
-                  "view": [view.width(), view.height()], "window": [window.width(), window.height()]}))
+                  "view": [view.width(), view.height()], "window": [window.width(), window.height()],
+                  "asked": asked}))
 A.dispose(window)
 '''
 
@@ -109,3 +114,23 @@ def test_save_screenshot_and_copy_on_a_200_percent_screen(tmp_path):
     assert got["ratio"] == 2.0
     assert png_size(out) == tuple(2 * v for v in got["window"]), got
     assert got["clip"] == [2 * v for v in got["view"]], got
+    # File > Export > PNG says what its scale 1 is there
+    assert got["asked"] == [f"Scale (1 = {got['view'][0]} \u00d7 {got['view'][1]} px; this screen shows 2)"]
+
+
+def test_export_png_dialog_says_what_scale_1_is_in_pixels(make_window, monkeypatch):
+    """It said 'Scale (1 = screen size)': on a 200% screen scale 1 is half the screen's
+    pixels. It names the pixels of scale 1 (and the screen's ratio where it is not 1)."""
+    window = make_window((1280, 720))
+    asked = {}
+
+    def get_double(parent, title, label, value, *args):
+        asked.update(label=label, value=value)
+        return value, False  # (cancelled: nothing written)
+
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getDouble", get_double)
+    monkeypatch.setattr(window, "quiet", False)
+    view = window.tabs.currentWidget()
+    window.exporter.picture("view", "png")
+    assert f"1 = {view.width()} \u00d7 {view.height()} px" in asked["label"], asked
+    assert asked["value"] == 2.0

@@ -1083,8 +1083,13 @@ class Exporter(QtCore.QObject):
         if kind == "png":
             scale, ok = (1.0, True)
             if not self.window.quiet:
-                scale, ok = QtWidgets.QInputDialog.getDouble(self.window, "Export PNG", "Scale (1 = screen size)",
-                                                             2.0, 0.25, 8.0, 2)
+                # (what 1 is, in pixels: 'screen size' it said, half the screen's pixels at 200%)
+                shown = target_widget(self.window, target)
+                ratio = shown.devicePixelRatioF()
+                label = f"Scale (1 = {shown.width()} \u00d7 {shown.height()} px"
+                label += f"; this screen shows {ratio:g})" if ratio != 1 else ", as on screen)"
+                scale, ok = QtWidgets.QInputDialog.getDouble(self.window, "Export PNG", label,
+                                                             max(2.0, ratio), 0.25, 8.0, 2)
             if not ok:
                 return None
             path = self._ask_path("Export PNG", self.shown(target), "png")
