@@ -149,3 +149,28 @@ def test_help_says_tab_switches_views_only_while_presenting(make_window, qtbot):
     window.presenter.help.toggle()
     text = window.presenter.help.label.text()
     assert rows["next_view"] in text
+
+
+def test_the_snapshot_slider_reached_with_tab_keeps_its_arrows(make_window, qtbot):
+    """The Train tab's snapshot slider takes the focus with Tab, but Left / Right / Home /
+    End stepped the player's time (window shortcuts): the snapshots could not be scrubbed
+    without a mouse."""
+    window = make_window((1400, 900))
+    window.tabs.setCurrentIndex(window.tabs.count() - 1)
+    settle()
+    panel = window.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
+    for _ in range(3):
+        panel.step_button.click()
+        panel.wait()
+    panel.refresh(force=True)
+    slider = panel.time_slider
+    assert slider.value() == slider.maximum() == 3
+    tab_to(qtbot, window, slider)
+    step = window.state.cursor.step
+    for key, want in ((QtCore.Qt.Key.Key_Left, 2), (QtCore.Qt.Key.Key_Home, 0), (QtCore.Qt.Key.Key_Right, 1),
+                      (QtCore.Qt.Key.Key_End, 3)):
+        qtbot.keyClick(slider, key)
+        settle()
+        assert slider.value() == want, key
+    assert window.state.cursor.step == step  # (the player's time stayed)

@@ -308,11 +308,19 @@ class Player(QtWidgets.QWidget):
         return True
 
 
+#: the keys a slider reached with the keyboard keeps (the Train tab's snapshots)
+SLIDER_KEYS = {QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_Up, QtCore.Qt.Key.Key_Down,
+               QtCore.Qt.Key.Key_PageUp, QtCore.Qt.Key.Key_PageDown, QtCore.Qt.Key.Key_Home,
+               QtCore.Qt.Key.Key_End}
+
+
 class ButtonKeys(QtCore.QObject):
     """Space presses the button or check box, or opens the combo box, that the keyboard
     moved the focus to (Tab), as everywhere else: the player's Space (play / pause) took
     it there, so a check box of the side panel could not be ticked without a mouse. A
-    control the mouse clicked keeps Space for play / pause (a click on a check box gives
+    slider reached so keeps its arrows, PgUp / PgDn and Home / End (``SLIDER_KEYS``: they
+    stepped the player's time, and the Train tab's snapshot slider could not be moved). A
+    control the mouse clicked leaves the keys to the window (a click on a check box gives
     it the focus: Space then still plays, as it did)."""
 
     def __init__(self, window):
@@ -329,7 +337,7 @@ class ButtonKeys(QtCore.QObject):
             except RuntimeError:  # deleted since (a form rebuilt)
                 pass
             self.watched = None
-        if (isinstance(new, (QtWidgets.QAbstractButton, QtWidgets.QComboBox))
+        if (isinstance(new, (QtWidgets.QAbstractButton, QtWidgets.QComboBox, QtWidgets.QAbstractSlider))
                 and not (isinstance(new, QtWidgets.QComboBox) and new.isEditable())
                 and new.window() is self.window
                 and QtWidgets.QApplication.mouseButtons() == QtCore.Qt.MouseButton.NoButton):
@@ -338,8 +346,9 @@ class ButtonKeys(QtCore.QObject):
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
         if (event.type() == QtCore.QEvent.Type.ShortcutOverride
-                and event.key() == QtCore.Qt.Key.Key_Space
-                and not event.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier):
+                and not event.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier
+                and event.key() in (SLIDER_KEYS if isinstance(obj, QtWidgets.QAbstractSlider)
+                                    else (QtCore.Qt.Key.Key_Space,))):
             event.accept()  # (the control's own key press: not the window's shortcut)
             return True
         if (event.type() in (QtCore.QEvent.Type.MouseButtonPress, QtCore.QEvent.Type.MouseButtonRelease)
