@@ -73,14 +73,14 @@ A.dispose(window)
 '''
 
 
-def at_200(*args, script=None):
+def at_200(*args, script=None, factor="2"):
     import os
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR="2",
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=factor,
                PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     run = ["-c", script] if script else ["-m", "lstmviz"]
     cmd = [sys.executable, *run, *map(str, args)]
@@ -102,6 +102,10 @@ def test_screenshot_on_a_200_percent_screen_has_the_screen_pixels(tmp_path):
     out = tmp_path / "shot.png"
     at_200("--screenshot", out, "--size", "1280x720")
     assert png_size(out) == (2560, 1440)
+    # at 150% a side of 1027 is 1540.5 device pixels: Qt's 1541, not scaled again to 1540
+    # (Python's round), which smoothed the whole picture by a pixel
+    at_200("--screenshot", out, "--size", "1027x769", factor="1.5")
+    assert png_size(out) == (1541, 1154)
 
 
 def test_save_screenshot_and_copy_on_a_200_percent_screen(tmp_path):

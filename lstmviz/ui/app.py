@@ -513,7 +513,8 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     # the screen's pixels, as it shows them (QT_SCALE_FACTOR=2: twice --size each way; it
     # was scaled down to --size, every text and line smoothed)
     ratio = pix.devicePixelRatio()
-    pw, ph = round(w * ratio), round(h * ratio)
+    device = QtCore.QSize(w, h) * ratio  # (Qt's rounding: 1027 x 1.5 is 1541, Python's round 1540)
+    pw, ph = device.width(), device.height()
     if (pix.width(), pix.height()) != (pw, ph):  # (a size below the layout's minimum)
         pix = pix.scaled(pw, ph, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
                          QtCore.Qt.TransformationMode.SmoothTransformation)
