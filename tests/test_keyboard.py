@@ -174,3 +174,45 @@ def test_the_snapshot_slider_reached_with_tab_keeps_its_arrows(make_window, qtbo
         settle()
         assert slider.value() == want, key
     assert window.state.cursor.step == step  # (the player's time stayed)
+
+
+def tab_cycle(qtbot, window, back=False, most=120):
+    """The widgets Tab (Shift+Tab) gives the focus to, from the view tabs round to them."""
+    window.activateWindow()
+    start = window.tabs.tabBar()
+    start.setFocus()
+    settle()
+    seen = []
+    mod = QtCore.Qt.KeyboardModifier.ShiftModifier if back else QtCore.Qt.KeyboardModifier.NoModifier
+    for _ in range(most):
+        qtbot.keyClick(QtWidgets.QApplication.focusWidget(), QtCore.Qt.Key.Key_Backtab if back else TAB, mod)
+        QtWidgets.QApplication.processEvents()
+        here = QtWidgets.QApplication.focusWidget()
+        if here is start:
+            return seen
+        seen.append(here)
+    raise AssertionError("Tab did not come back to the view tabs")
+
+
+def test_tab_passes_over_plots_and_scroll_areas(make_window, qtbot):
+    """The plots' graphics views took the focus with Tab, showing it nowhere and taking no
+    key: ten stops in the Cell view before its check box, seven in Over time's; the side
+    panel's scroll area one more. Tab goes from control to control now, both ways."""
+    from lstmviz.ui.stack_panel import CardList
+
+    window = make_window((1280, 720))
+    for k in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(k)
+        settle()
+        for back in (False, True):
+            stops = tab_cycle(qtbot, window, back)
+            idle = [type(w).__name__ for w in stops
+                    if isinstance(w, (QtWidgets.QGraphicsView, QtWidgets.QScrollArea))]
+            assert not idle, (window.tabs.tabText(k), back, idle)
+            # the controls are all still there
+            assert window.player.speed in stops and window.player.sample in stops
+            assert any(isinstance(w, CardList) for w in stops)
+    window.tabs.setCurrentIndex(1)  # the Cell view: its check box a few stops from the tabs
+    settle()
+    near = tab_cycle(qtbot, window)[:3]
+    assert any(isinstance(w, QtWidgets.QCheckBox) and w.isVisible() for w in near), near
