@@ -174,6 +174,9 @@ def test_the_snapshot_slider_reached_with_tab_keeps_its_arrows(make_window, qtbo
         settle()
         assert slider.value() == want, key
     assert window.state.cursor.step == step  # (the player's time stayed)
+    qtbot.keyClick(slider, QtCore.Qt.Key.Key_PageDown)  # a presenter remote's: the player's, still
+    settle()
+    assert window.state.cursor.step == step + 1 and slider.value() == 3
 
 
 def tab_cycle(qtbot, window, back=False, most=120):

@@ -308,17 +308,18 @@ class Player(QtWidgets.QWidget):
         return True
 
 
-#: the keys a slider reached with the keyboard keeps (the Train tab's snapshots)
+#: the keys a slider reached with the keyboard keeps (the Train tab's snapshots); not
+#: PgUp / PgDn, a presenter remote's, which drive the lesson and the player wherever the
+#: focus is (``presentation.LECTURE_KEYS``)
 SLIDER_KEYS = {QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_Up, QtCore.Qt.Key.Key_Down,
-               QtCore.Qt.Key.Key_PageUp, QtCore.Qt.Key.Key_PageDown, QtCore.Qt.Key.Key_Home,
-               QtCore.Qt.Key.Key_End}
+               QtCore.Qt.Key.Key_Home, QtCore.Qt.Key.Key_End}
 
 
 class ButtonKeys(QtCore.QObject):
     """Space presses the button or check box, or opens the combo box, that the keyboard
     moved the focus to (Tab), as everywhere else: the player's Space (play / pause) took
     it there, so a check box of the side panel could not be ticked without a mouse. A
-    slider reached so keeps its arrows, PgUp / PgDn and Home / End (``SLIDER_KEYS``: they
+    slider reached so keeps its arrows and Home / End (``SLIDER_KEYS``: they
     stepped the player's time, and the Train tab's snapshot slider could not be moved). A
     control the mouse clicked leaves the keys to the window (a click on a check box gives
     it the focus: Space then still plays, as it did)."""
