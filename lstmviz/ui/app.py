@@ -510,9 +510,15 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     check_drawn(window)
     out = Path(out)
     pix = painted(window)
-    if (pix.width(), pix.height()) != (w, h):  # (a size below the layout's minimum)
-        pix = pix.scaled(w, h, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
+    # the screen's pixels, as it shows them (QT_SCALE_FACTOR=2: twice --size each way; it
+    # was scaled down to --size, every text and line smoothed)
+    ratio = pix.devicePixelRatio()
+    device = QtCore.QSize(w, h) * ratio  # (Qt's rounding: 1027 x 1.5 is 1541, Python's round 1540)
+    pw, ph = device.width(), device.height()
+    if (pix.width(), pix.height()) != (pw, ph):  # (a size below the layout's minimum)
+        pix = pix.scaled(pw, ph, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
                          QtCore.Qt.TransformationMode.SmoothTransformation)
+        pix.setDevicePixelRatio(ratio)
     # PNG is lossless at any level: zlib's level for quality 80 writes the same pixels in
     # ~60% of the default level's time, the file ~9% larger
     if not pix.save(str(out), "PNG", 80):

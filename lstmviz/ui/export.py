@@ -6,7 +6,8 @@ What is exported:
 - a *target*: ``"view"`` (the current tab, or a view by name: ``unrolled``, ``cell``,
   ``over_time``, ``weights``) or ``"window"`` (the whole window);
 - PNG: the widget rendered into a pixmap of ``scale`` x its size (device pixel ratio =
-  ``scale``, so text and lines are drawn sharp, not enlarged);
+  ``scale``, so text and lines are drawn sharp, not enlarged; the plots' items that keep
+  a pixmap of the screen's density are painted anew at the picture's: ``uncached``);
 - SVG: the widget painted into ``QSvgGenerator``; the root ``width``/``height`` are the
   widget's size in px; heatmaps are blocks of one colour a cell in any reader
   (``svg_crisp_images``); a scroll area's content is cut to its viewport (``cut_areas``);
@@ -227,12 +228,40 @@ def render_pixmap(widget, scale: float = 1.0, hints: bool = False) -> QtGui.QPix
 
     scale = float(scale)
     w, h = check_picture_scale(widget.width(), widget.height(), scale)
-    with exported(hints):
+    with exported(hints), uncached(widget, scale):
         pix = QtGui.QPixmap(w, h)
         pix.setDevicePixelRatio(scale)
         pix.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
         widget.render(pix)
     return pix
+
+
+@contextlib.contextmanager
+def uncached(widget, ratio: float):
+    """While it is held, the plots' items under ``widget`` that keep their painting as a
+    pixmap (``plot_tools.cache_pixels``: curves, heatmaps, axes, legends) paint themselves
+    anew, where a picture is drawn at another density than the screen's ``ratio``: Qt
+    copies an item's cached pixmap, made at the screen's density, into the picture scaled
+    (a PNG at scale 2 from a 100% screen had its curves and lines doubled from the screen's
+    pixels, jagged, beside sharp texts; one at scale 1 from a 200% screen, halved). Their
+    caches are made again at the next paint on screen."""
+    views = widget.findChildren(QtWidgets.QGraphicsView)
+    if isinstance(widget, QtWidgets.QGraphicsView):
+        views.append(widget)
+    changed = []
+    if abs(float(ratio) - widget.devicePixelRatioF()) > 1e-9:
+        cached = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+        for view in views:
+            scene = view.scene()
+            for item in scene.items() if scene is not None else ():
+                if item.cacheMode() == cached:
+                    item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.NoCache)
+                    changed.append(item)
+    try:
+        yield
+    finally:
+        for item in changed:
+            item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def png_bytes(widget, scale: float = 1.0, what: str = "the picture", hints: bool = False) -> bytes:
@@ -1054,8 +1083,13 @@ class Exporter(QtCore.QObject):
         if kind == "png":
             scale, ok = (1.0, True)
             if not self.window.quiet:
-                scale, ok = QtWidgets.QInputDialog.getDouble(self.window, "Export PNG", "Scale (1 = screen size)",
-                                                             2.0, 0.25, 8.0, 2)
+                # (what 1 is, in pixels: 'screen size' it said, half the screen's pixels at 200%)
+                shown = target_widget(self.window, target)
+                ratio = shown.devicePixelRatioF()
+                label = f"Scale (1 = {shown.width()} \u00d7 {shown.height()} px"
+                label += f"; this screen shows {ratio:g})" if ratio != 1 else ", as on screen)"
+                scale, ok = QtWidgets.QInputDialog.getDouble(self.window, "Export PNG", label,
+                                                             max(2.0, ratio), 0.25, 8.0, 2)
             if not ok:
                 return None
             path = self._ask_path("Export PNG", self.shown(target), "png")
@@ -1068,14 +1102,18 @@ class Exporter(QtCore.QObject):
         return None
 
     def screenshot(self):
-        """File > Save screenshot: the window as it is on screen, at its size."""
+        """File > Save screenshot: the window as it is on screen, at its size in the
+        screen's pixels (a 200% screen's: twice its size each way, not half its pixels)."""
         path = self._ask_path("Save a screenshot", self.shown("window"), "png")
         if path:
-            return self._run(save_png, self.window, path, 1.0, hints=True, done=f"Saved {path}")
+            return self._run(save_png, self.window, path, self.window.devicePixelRatioF(), hints=True,
+                             done=f"Saved {path}")
         return None
 
     def clipboard(self, target: str = "view"):
-        return self._run(copy_to_clipboard, target_widget(self.window, target), 1.0,
+        widget = target_widget(self.window, target)
+        # (at the screen's density: from a 200% screen, not half its pixels)
+        return self._run(copy_to_clipboard, widget, widget.devicePixelRatioF(),
                          done="Copied the view to the clipboard")
 
     def animation(self, kind: str):

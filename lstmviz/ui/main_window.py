@@ -49,7 +49,7 @@ from lstmviz.ui.labels import (
 )
 from lstmviz.ui.later import later
 from lstmviz.ui.paint_once import OnePaint
-from lstmviz.ui.player import Player
+from lstmviz.ui.player import ButtonKeys, Player
 from lstmviz.ui.stack_panel import StackPanel
 from lstmviz.ui.views.base import TraceView
 from lstmviz.version import __version__
@@ -69,8 +69,9 @@ TRAIN_TAB = ("Train", "Train a small net on a toy task and watch it learn")
 
 
 def apply_chrome(app) -> None:
-    """The Fusion style plus a few rules the palette alone gets wrong: visible check boxes,
-    spin boxes and combos with a border, in the current theme."""
+    """The Fusion style plus a few rules the palette alone gets wrong: visible check boxes
+    (the one with the keyboard's focus ringed in the text's colour: a ticked box looked the
+    same with it and without), spin boxes and combos with a border, in the current theme."""
     if app is None:
         return
     t = th.current()
@@ -86,6 +87,7 @@ def _set_chrome(app, t, blue) -> None:
                                border-radius: 4px; background: {t.background}; }}
         QCheckBox::indicator:checked {{ background: {blue}; border-color: {blue}; }}
         QCheckBox::indicator:disabled {{ border-color: {t.grid}; }}
+        QCheckBox::indicator:focus {{ border-color: {t.foreground}; }}
         QGroupBox {{ font-weight: bold; border: 1px solid {t.grid}; border-radius: 6px;
                     margin-top: 1.2em; padding-top: 4px; }}
         QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; }}
@@ -299,6 +301,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter.setSizes([400, 1200])
 
         self.player = Player(self.state)
+        self.button_keys = ButtonKeys(self)
         line = self.player_line = QtWidgets.QFrame()
         line.setFrameShape(QtWidgets.QFrame.Shape.HLine)
         cl.addWidget(line)
@@ -1337,6 +1340,25 @@ class MainWindow(QtWidgets.QMainWindow):
     def restoreGeometry(self, geometry) -> bool:  # noqa: N802 (Qt's name)
         self._asked = None
         return super().restoreGeometry(geometry)
+
+    #: what Tab passes over: a plot (no key of its own, and its focus shows nowhere: the
+    #: Cell view's charts were ten stops before its check box, Over time's seven) and a
+    #: scroll area (its arrows and pages are the player's keys)
+    NO_TAB_STOP = (QtWidgets.QGraphicsView, QtWidgets.QScrollArea)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802 (Qt's name)
+        """Tab / Shift+Tab: the next control that takes keys, past ``NO_TAB_STOP``'s (a
+        click still gives a plot the focus)."""
+        moved = super().focusNextPrevChild(next)
+        start = QtWidgets.QApplication.focusWidget()
+        for _ in range(len(self.findChildren(QtWidgets.QWidget))):
+            here = QtWidgets.QApplication.focusWidget()
+            if not moved or not isinstance(here, self.NO_TAB_STOP):
+                break
+            moved = super().focusNextPrevChild(next)
+            if QtWidgets.QApplication.focusWidget() is start:
+                break  # (nothing else takes the focus)
+        return moved
 
     def event(self, event) -> bool:
         done = super().event(event)

@@ -3,7 +3,8 @@
 A thin Qt view of ``AppState.cursor.step`` (ephyviewer's navigation bar): the buttons,
 keys and the QTimer only call ``state.set_cursor``/``state.step_by``; the widgets follow
 ``state.cursor_changed``. Keys are QActions (``actions``) the main window installs, so
-they work wherever the focus is, except inside a box that edits numbers.
+they work wherever the focus is, except inside a box that edits numbers and Space on a
+button, check box or combo box that the keyboard moved the focus to (``ButtonKeys``).
 """
 
 from __future__ import annotations
@@ -305,3 +306,54 @@ class Player(QtWidgets.QWidget):
         if name in ("next_batch", "reset_states"):  # (stateful layers only)
             return self.state.model is not None and self.state.model.stateful
         return True
+
+
+#: the keys a slider reached with the keyboard keeps (the Train tab's snapshots); not
+#: PgUp / PgDn, a presenter remote's, which drive the lesson and the player wherever the
+#: focus is (``presentation.LECTURE_KEYS``)
+SLIDER_KEYS = {QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Key_Up, QtCore.Qt.Key.Key_Down,
+               QtCore.Qt.Key.Key_Home, QtCore.Qt.Key.Key_End}
+
+
+class ButtonKeys(QtCore.QObject):
+    """Space presses the button or check box, or opens the combo box, that the keyboard
+    moved the focus to (Tab), as everywhere else: the player's Space (play / pause) took
+    it there, so a check box of the side panel could not be ticked without a mouse. A
+    slider reached so keeps its arrows and Home / End (``SLIDER_KEYS``: they
+    stepped the player's time, and the Train tab's snapshot slider could not be moved). A
+    control the mouse clicked leaves the keys to the window (a click on a check box gives
+    it the focus: Space then still plays, as it did)."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.watched = None
+        app = QtWidgets.QApplication.instance()
+        app.focusChanged.connect(self._focus_changed)
+
+    def _focus_changed(self, _old, new) -> None:
+        if self.watched is not None:
+            try:
+                self.watched.removeEventFilter(self)
+            except RuntimeError:  # deleted since (a form rebuilt)
+                pass
+            self.watched = None
+        if (isinstance(new, (QtWidgets.QAbstractButton, QtWidgets.QComboBox, QtWidgets.QAbstractSlider))
+                and not (isinstance(new, QtWidgets.QComboBox) and new.isEditable())
+                and new.window() is self.window
+                and QtWidgets.QApplication.mouseButtons() == QtCore.Qt.MouseButton.NoButton):
+            new.installEventFilter(self)
+            self.watched = new
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if (event.type() == QtCore.QEvent.Type.ShortcutOverride
+                and not event.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier
+                and event.key() in (SLIDER_KEYS if isinstance(obj, QtWidgets.QAbstractSlider)
+                                    else (QtCore.Qt.Key.Key_Space,))):
+            event.accept()  # (the control's own key press: not the window's shortcut)
+            return True
+        if (event.type() in (QtCore.QEvent.Type.MouseButtonPress, QtCore.QEvent.Type.MouseButtonRelease)
+                and obj is self.watched):
+            obj.removeEventFilter(self)  # (clicked: Space plays again)
+            self.watched = None
+        return False

@@ -70,8 +70,8 @@ SUBSCRIPT_RATIO = 2 / 3
 #: (action name, keys, menu text, what it does) -- the help overlay lists these.
 KEYS = (
     ("present", ("F5",), "&Presentation mode", "Presentation mode on / off (Esc leaves)"),
-    ("next_view", ("Tab",), "Next view", "Next view (1-4 pick one)"),
-    ("prev_view", ("Shift+Tab",), "Previous view", "Previous view"),
+    ("next_view", ("Tab",), "Next view", "Next view while presenting (1-4 pick one; else Tab moves the focus)"),
+    ("prev_view", ("Shift+Tab",), "Previous view", "Previous view while presenting"),
     ("next_unit", ("Down",), "Next unit", "Next unit"),
     ("prev_unit", ("Up",), "Previous unit", "Previous unit"),
     ("next_layer", ("]",), "Next layer", "Next layer"),
@@ -88,7 +88,8 @@ KEYS = (
     ("tour_steps", ("G",), "Lesson steps\u2026", "The lesson's steps, to go to any (then its number)"),
     ("escape", ("Esc",), "Leave", "Close help / end the lesson / leave presentation mode"),
 )
-PLAYER_KEYS = (("Space", "Play / pause"), ("\u2190 \u2192  PgUp PgDn", "Step back / forward"),
+PLAYER_KEYS = (("Space", "Play / pause (on a button or box reached with Tab: presses it)"),
+               ("\u2190 \u2192  PgUp PgDn", "Step back / forward"),
                ("Home  End", "First / last step"), ("1 2 3 4", "Unrolled, Cell, Over time, Weights"),
                ("N  Shift+N", "Next batch / back to batch 0 (stateful layers)"))
 

@@ -1,0 +1,140 @@
+"""Pictures at another density than the screen's: each plot item drawn at the picture's own
+density, not its screen pixmap scaled."""
+
+from PySide6 import QtWidgets
+
+from lstmviz.ui.export import render_pixmap
+
+CACHED = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+NO_CACHE = QtWidgets.QGraphicsItem.CacheMode.NoCache
+
+
+def settle():
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+
+
+def cached_items(widget):
+    return [item for view in widget.findChildren(QtWidgets.QGraphicsView)
+            for item in view.scene().items() if item.cacheMode() == CACHED]
+
+
+def test_a_png_at_scale_2_paints_cached_items_at_its_own_density(make_window):
+    """The Over time view's curves, heatmaps and axes keep their painting as pixmaps of the
+    screen's pixels; a PNG at scale 2 (File > Export's default) copied them scaled: its
+    curves' strokes were the screen's pixels doubled, jagged, beside the sharp texts."""
+    window = make_window((1280, 720))
+    for k in (2, 1):  # Over time, Cell
+        window.tabs.setCurrentIndex(k)
+        window.state.set_cursor(step=3)
+        settle()
+        view = window.tabs.currentWidget()
+        view.grab()  # (painted on screen: the caches hold the screen's pixels)
+        items = cached_items(view)
+        assert items, "the view keeps pixmaps: the test measures something"
+        assert view.devicePixelRatioF() == 1.0
+        picture = render_pixmap(view, 2.0).toImage()
+        assert cached_items(view) == items  # (kept for the screen afterwards)
+        for item in items:  # the reference: every item painted at the picture's density
+            item.setCacheMode(NO_CACHE)
+        direct = render_pixmap(view, 2.0).toImage()
+        for item in items:
+            item.setCacheMode(CACHED)
+        assert (picture.width(), picture.height()) == (2 * view.width(), 2 * view.height())
+        assert picture == direct, window.tabs.tabText(k)
+
+
+# -- a 200% screen (QT_SCALE_FACTOR=2, in a process of its own) ------------------------------
+AT_200 = r'''
+import json, sys
+from PySide6 import QtGui, QtWidgets
+from lstmviz.ui import app as A
+
+out = sys.argv[1]
+app = A._app(offscreen=True)
+window = A.make_window(None, "dark", quiet=True)
+window.resize(1280, 720)
+window.show()
+for _ in range(10):
+    app.processEvents()
+window.exporter._ask_path = lambda *args: out
+window.exporter.screenshot()
+window.exporter.clipboard("view")
+clip = QtGui.QGuiApplication.clipboard().pixmap()
+view = window.tabs.currentWidget()
+asked = []
+QtWidgets.QInputDialog.getDouble = lambda parent, title, label, value, *a: (asked.append(label), value, False)[1:]
+window.quiet = False
+window.exporter.picture("view", "png")
+print(json.dumps({"ratio": window.devicePixelRatioF(), "clip": [clip.width(), clip.height()],
+                  "view": [view.width(), view.height()], "window": [window.width(), window.height()],
+                  "asked": asked}))
+A.dispose(window)
+'''
+
+
+def at_200(*args, script=None, factor="2"):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QT_SCALE_FACTOR=factor,
+               PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    run = ["-c", script] if script else ["-m", "lstmviz"]
+    cmd = [sys.executable, *run, *map(str, args)]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=root)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def png_size(path):
+    import struct
+
+    head = open(path, "rb").read(24)
+    return struct.unpack(">II", head[16:24])
+
+
+def test_screenshot_on_a_200_percent_screen_has_the_screen_pixels(tmp_path):
+    """``--screenshot`` under QT_SCALE_FACTOR=2 scaled the screen's picture down to --size,
+    every text and line smoothed; it keeps the screen's pixels now."""
+    out = tmp_path / "shot.png"
+    at_200("--screenshot", out, "--size", "1280x720")
+    assert png_size(out) == (2560, 1440)
+    # at 150% a side of 1027 is 1540.5 device pixels: Qt's 1541, not scaled again to 1540
+    # (Python's round), which smoothed the whole picture by a pixel
+    at_200("--screenshot", out, "--size", "1027x769", factor="1.5")
+    assert png_size(out) == (1541, 1154)
+
+
+def test_save_screenshot_and_copy_on_a_200_percent_screen(tmp_path):
+    """File > Save screenshot and Copy current view were drawn at scale 1: half the pixels a
+    200% screen shows, blurred once pasted into a slide beside its own pictures."""
+    import json
+
+    out = tmp_path / "window.png"
+    got = json.loads(at_200(out, script=AT_200).strip().splitlines()[-1])
+    assert got["ratio"] == 2.0
+    assert png_size(out) == tuple(2 * v for v in got["window"]), got
+    assert got["clip"] == [2 * v for v in got["view"]], got
+    # File > Export > PNG says what its scale 1 is there
+    assert got["asked"] == [f"Scale (1 = {got['view'][0]} \u00d7 {got['view'][1]} px; this screen shows 2)"]
+
+
+def test_export_png_dialog_says_what_scale_1_is_in_pixels(make_window, monkeypatch):
+    """It said 'Scale (1 = screen size)': on a 200% screen scale 1 is half the screen's
+    pixels. It names the pixels of scale 1 (and the screen's ratio where it is not 1)."""
+    window = make_window((1280, 720))
+    asked = {}
+
+    def get_double(parent, title, label, value, *args):
+        asked.update(label=label, value=value)
+        return value, False  # (cancelled: nothing written)
+
+    monkeypatch.setattr(QtWidgets.QInputDialog, "getDouble", get_double)
+    monkeypatch.setattr(window, "quiet", False)
+    view = window.tabs.currentWidget()
+    window.exporter.picture("view", "png")
+    assert f"1 = {view.width()} \u00d7 {view.height()} px" in asked["label"], asked
+    assert asked["value"] == 2.0
