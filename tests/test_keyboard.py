@@ -83,6 +83,24 @@ def test_space_after_a_click_on_a_check_box_still_plays(make_window, qtbot):
     window.player.toggle()
 
 
+def test_space_on_a_button_the_focus_went_back_to_still_plays(make_window, qtbot):
+    """The focus comes back to a button without Tab: to "+ Add layer" after its menu, to a
+    button after the dialog it opened (no mouse button down by then). Space plays there, as
+    it did before Space pressed a Tab-reached control: it pressed the button again."""
+    window = make_window((1280, 720))
+    dup = next(b for b in window.findChildren(QtWidgets.QPushButton) if b.text() == "Duplicate")
+    window.activateWindow()
+    settle()
+    dup.setFocus(QtCore.Qt.FocusReason.PopupFocusReason)  # (as a closed menu or dialog gives it back)
+    settle()
+    assert QtWidgets.QApplication.focusWidget() is dup
+    layers = len(window.state.layers)
+    qtbot.keyClick(dup, SPACE)
+    settle()
+    assert window.player.timer.isActive() and len(window.state.layers) == layers
+    window.player.toggle()
+
+
 def test_a_ticked_check_box_shows_it_has_the_focus(make_window, qtbot):
     """Its indicator's own style left no room for Fusion's focus frame: a ticked box with
     the focus looked exactly as one without (projector theme and every other)."""

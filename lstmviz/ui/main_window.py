@@ -301,6 +301,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter.setSizes([400, 1200])
 
         self.player = Player(self.state)
+        self.tabbing = False  # (Tab or Shift+Tab moving the focus: focusNextPrevChild)
         self.button_keys = ButtonKeys(self)
         line = self.player_line = QtWidgets.QFrame()
         line.setFrameShape(QtWidgets.QFrame.Shape.HLine)
@@ -1348,17 +1349,22 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802 (Qt's name)
         """Tab / Shift+Tab: the next control that takes keys, past ``NO_TAB_STOP``'s (a
-        click still gives a plot the focus)."""
-        moved = super().focusNextPrevChild(next)
-        start = QtWidgets.QApplication.focusWidget()
-        for _ in range(len(self.findChildren(QtWidgets.QWidget))):
-            here = QtWidgets.QApplication.focusWidget()
-            if not moved or not isinstance(here, self.NO_TAB_STOP):
-                break
+        click still gives a plot the focus). ``tabbing`` is set meanwhile: a control the
+        focus moves to so takes Space (``player.ButtonKeys``)."""
+        self.tabbing = True
+        try:
             moved = super().focusNextPrevChild(next)
-            if QtWidgets.QApplication.focusWidget() is start:
-                break  # (nothing else takes the focus)
-        return moved
+            start = QtWidgets.QApplication.focusWidget()
+            for _ in range(len(self.findChildren(QtWidgets.QWidget))):
+                here = QtWidgets.QApplication.focusWidget()
+                if not moved or not isinstance(here, self.NO_TAB_STOP):
+                    break
+                moved = super().focusNextPrevChild(next)
+                if QtWidgets.QApplication.focusWidget() is start:
+                    break  # (nothing else takes the focus)
+            return moved
+        finally:
+            self.tabbing = False
 
     def event(self, event) -> bool:
         done = super().event(event)

@@ -320,9 +320,10 @@ class ButtonKeys(QtCore.QObject):
     moved the focus to (Tab), as everywhere else: the player's Space (play / pause) took
     it there, so a check box of the side panel could not be ticked without a mouse. A
     slider reached so keeps its arrows and Home / End (``SLIDER_KEYS``: they
-    stepped the player's time, and the Train tab's snapshot slider could not be moved). A
-    control the mouse clicked leaves the keys to the window (a click on a check box gives
-    it the focus: Space then still plays, as it did)."""
+    stepped the player's time, and the Train tab's snapshot slider could not be moved).
+    Only where Tab or Shift+Tab moved the focus (``MainWindow.tabbing``): a control the
+    mouse clicked, or one the focus went back to (the "+ Add layer" button after its menu,
+    a button after the dialog it opened), leaves the keys to the window (Space plays)."""
 
     def __init__(self, window):
         super().__init__(window)
@@ -340,8 +341,7 @@ class ButtonKeys(QtCore.QObject):
             self.watched = None
         if (isinstance(new, (QtWidgets.QAbstractButton, QtWidgets.QComboBox, QtWidgets.QAbstractSlider))
                 and not (isinstance(new, QtWidgets.QComboBox) and new.isEditable())
-                and new.window() is self.window
-                and QtWidgets.QApplication.mouseButtons() == QtCore.Qt.MouseButton.NoButton):
+                and new.window() is self.window and getattr(self.window, "tabbing", False)):
             new.installEventFilter(self)
             self.watched = new
 
