@@ -490,11 +490,11 @@ class ShortComboBox(_FitsItsWidth, ElidedCombo):
     beside the side panel, 929 in the projector theme). Read and set it by data
     (``currentData``, ``findData``): the text changes with the width."""
 
-    def __init__(self, items: list[tuple[str, str]], parent=None):
+    def __init__(self, items: list[tuple[str, str]], parent=None, data: list | None = None):
         super().__init__(parent)
         self.items = list(items)
-        for whole, _ in self.items:
-            self.addItem(whole, whole)
+        for k, (whole, _) in enumerate(self.items):  # (each item's data its whole text, or ``data``'s)
+            self.addItem(whole, whole if data is None else data[k])
         self._short = False
 
     def _as(self, texts) -> QtCore.QSize:
