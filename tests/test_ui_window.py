@@ -734,6 +734,61 @@ def test_every_tab_holds_an_800_x_600_window_beside_the_side_panel(qapp, theme, 
 
 
 
+def small_screen_stacks(tmp_path) -> dict:
+    """The stacks that held a 760 x 540 or 800 x 600 window wider in the projector theme:
+    the demo (the header's words beside the side panel), a Bidirectional layer (its
+    forward/backward box too), a stateful model (the player's batch), by their files."""
+    from lstmviz import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    bidi = Model.sequential((None, 10, 3), [LayerSpec("Bidirectional", {"layer": {
+        "class_name": "LSTM", "config": {"units": 6, "return_sequences": True}}}, name="bi")], seed=0)
+    save_keras(bidi, tmp_path / "bidi.keras")
+    return {"demo": None, "bidi": str(tmp_path / "bidi.keras"),
+            "stateful": str(FIX / "k3_stateful_lstm" / "model.keras")}
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+@pytest.mark.parametrize("stack", ["demo", "bidi", "stateful"])
+def test_a_760_x_540_or_800_x_600_window_is_the_size_asked_in_either_theme(qapp, tmp_path, theme, stack):
+    """In the projector theme the demo's window asked for 760 x 540 (an 800 x 600 screen
+    less its frame) stood 799 px wide on the Unrolled tab (the header's "layer" and "unit"
+    words beside the side panel's 442 px), a Bidirectional layer's 798, the Over time tab
+    790 (two heatmaps of 160 px a row), and a stateful model's player (its batch beside the
+    speed box) held it 817 px wide at 800 x 600 (770 at 760 x 540 in the dark theme). Now
+    the header's words give way, the speed box says "4/s" and the heatmaps may be 140 px
+    wide: the window is the size asked, with the layer box, the unit box, the speed box, the
+    sample box and the slider whole inside it."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window
+    from lstmviz.ui.player import SLIDER_MIN
+
+    w = make_window(small_screen_stacks(tmp_path)[stack], theme, quiet=True)
+    try:
+        for size in ((760, 540), (800, 600)):
+            for tab in (0, 2):  # Unrolled, Over time
+                w.resize(*size)
+                w.show()
+                w.tabs.setCurrentIndex(tab)
+                settle()
+                w.resize(*size)
+                settle(8)
+                assert (w.width(), w.height()) == size, (size, w.tabs.tabText(tab))
+                assert w.side.isVisible()
+                player = w.player
+                parts = [w.layer_combo, w.unit_spin, player.speed, player.sample, player.slider,
+                         player.buttons["play"]] + ([w.side_combo] if stack == "bidi" else []) + \
+                    ([player.batch_label] if stack == "stateful" else [])
+                for part in parts:
+                    box = QtCore.QRect(part.mapTo(w, QtCore.QPoint(0, 0)), part.size())
+                    assert part.isVisible() and w.rect().contains(box), (size, tab, part)
+                    assert part.width() >= min(part.minimumSizeHint().width(), SLIDER_MIN), (size, tab, part)
+                assert player.speed.currentText() in ("4 steps/s", "4/s") and player.speed.currentData() == 4
+    finally:
+        dispose(w)
+        th.apply("dark", QtWidgets.QApplication.instance())
+
+
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_a_window_resized_from_1024_x_768_on_the_cell_tab_becomes_800_x_600(qapp, theme, monkeypatch):
     """From 1024 x 768 on the Cell tab, ``resize(800, 600)`` left the window 800 x 724: at

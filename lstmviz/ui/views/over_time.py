@@ -168,8 +168,9 @@ FIT_ROUNDS = 6
 HEATMAP_MIN = 100
 CURVES_MIN_PLOT = 40
 #: a heatmap's least width (200 held the window 1,074 px wide in the projector theme beside
-#: the side panel: past a 1024 x 768 screen)
-HEATMAP_MIN_WIDTH = 160
+#: the side panel: past a 1024 x 768 screen; 160, two to a row, 790 px at 760 x 540; at 152
+#: each image is still ``IMAGE_MIN_WIDE`` wide at the window's least size)
+HEATMAP_MIN_WIDTH = 152
 #: an LSTM's six heatmaps two to a row, three rows, in a page too narrow for three to a
 #: row (``_fit_columns``: at 800 x 600 beside the side panel three to a row held the window
 #: 902 px wide): each image at least this high, without their step axes (the curves' below
