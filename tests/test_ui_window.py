@@ -789,6 +789,37 @@ def test_a_760_x_540_or_800_x_600_window_is_the_size_asked_in_either_theme(qapp,
         th.apply("dark", QtWidgets.QApplication.instance())
 
 
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_tabs_titles_are_whole_in_an_800_x_600_window(qapp, theme):
+    """In the projector theme at 800 x 600 the views' tabs read "Unrol…", "Cell", "Ti…",
+    "Weig…", "Tr…": their short names with compact padding took 392 px of the bar's 370.
+    Before they are cut, the tabs take less padding again (``TAB_PADDING_TIGHT``): each
+    tab shows its whole or short title, unelided, whichever tab is selected."""
+    from PySide6 import QtGui
+
+    from lstmviz.app.views import SHORT_TITLES, VIEWS
+    from lstmviz.ui.labels import TAB_PADDING_TIGHT
+
+    titles = [(title, SHORT_TITLES.get(key, title)) for key, _, title in VIEWS] + [("Train", "Train")]
+    with window_at(theme, (800, 600)) as w:
+        bar = w.tabs.tabBar()
+        for tab in range(bar.count()):
+            w.tabs.setCurrentIndex(tab)
+            settle()
+            w.resize(800, 600)
+            settle()
+            assert (w.width(), w.height()) == (800, 600)
+            assert not w.tab_names.elided and bar.elideMode() != QtCore.Qt.TextElideMode.ElideRight
+            for i in range(bar.count()):
+                text = bar.tabText(i)
+                assert text in titles[i], (tab, text)
+                font = QtGui.QFont(bar.font())
+                font.setBold(i == tab)  # (the selected tab's title bold)
+                need = QtGui.QFontMetrics(font).horizontalAdvance(text) + 2 * TAB_PADDING_TIGHT
+                assert bar.tabRect(i).width() >= need, (tab, text, bar.tabRect(i).width(), need)
+                assert bar.rect().contains(bar.tabRect(i)), (tab, text)
+
+
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_a_window_resized_from_1024_x_768_on_the_cell_tab_becomes_800_x_600(qapp, theme, monkeypatch):
     """From 1024 x 768 on the Cell tab, ``resize(800, 600)`` left the window 800 x 724: at
