@@ -269,13 +269,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter.addWidget(self.side)  # (before its pages: they are polished once)
         self.side.addTab(self.stack_panel, "Stack")
         self.side.addTab(self.input_panel, "Input")
-        # 26 em, or less where the Stack page's cards, boxes and buttons need less: in the
-        # projector theme 26 em were 442 px, 20 more than they need, and beside the header
-        # and Over time's heatmaps held a 760 x 540 window 790-799 px wide
+        # 26 em at first (its option boxes show their defaults whole), and at the least
+        # where the Stack page's cards, boxes and buttons need less: in the projector theme
+        # 26 em were 442 px, 20 more than they need, and beside the header and Over time's
+        # heatmaps held a 760 x 540 window 790-799 px wide
         em = QtGui.QFontMetrics(self.side.font()).horizontalAdvance("M")
         pages = (self.stack_panel, self.input_panel)
         frame = self.side.minimumSizeHint().width() - max(p.minimumSizeHint().width() for p in pages)
-        self.side.setMinimumWidth(max(360, min(26 * em, self.stack_panel.least_width() + frame)))
+        self.side_width = max(360, 26 * em)
+        self.side.setMinimumWidth(min(self.side_width, max(360, self.stack_panel.least_width() + frame)))
         self.stack_panel.input_source_requested.connect(lambda: self.side.setCurrentWidget(self.input_panel))
 
         # -- views -------------------------------------------------------------------------
@@ -1353,7 +1355,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 later(self, type(self)._ask_again)
         if not getattr(self, "_sized", False) and self.width() > 0:
             self._sized = True
-            side = max(self.side.minimumWidth(), int(self.width() * 0.26))
+            # (its 26 em where they are at most half the window: at 800 x 600 in the projector
+            # theme its least, so that the views' tabs keep their titles whole)
+            side = max(self.side.minimumWidth(), int(self.width() * 0.26), min(self.side_width, self.width() // 2))
             self.splitter.setSizes([side, max(200, self.width() - side)])
         presenter = getattr(self, "presenter", None)
         if presenter is not None:
