@@ -1663,8 +1663,9 @@ def test_a_squeezed_step_label_is_whole_or_hidden(make_window):
     assert label.text() == "t = 998 / 999" and shown() is None  # (as wide as the label)
     window.state.set_cursor(step=5)
     assert label.text() == "t = 5 / 999" and shown() >= label.text_width()
-    window.resize(300, 900)  # squeezed to nothing: nothing
-    assert shown() is None
+    window.resize(300, 900)  # the window at its least: its text whole (the words "layer"
+    seen = shown()  # and "unit" gave it their room) or nothing, never cut in its digits
+    assert seen is None or seen >= label.text_width()
     window.resize(1400, 900)
     window.state.set_cursor(step=998)
     assert shown() == label.width()
