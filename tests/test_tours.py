@@ -292,8 +292,9 @@ def test_the_player_spares_parts_not_the_slider_presenting_at_800_x_600(make_win
     """The stateful lesson at 800 x 600 presenting: the player's row (its batch shown too)
     needed 817 px, so the window stood 17 px past the screen's edge and the slider was a
     15 px stub that read as a checkbox. A narrow row now hides the word "speed" and the
-    first/last buttons (the keys and the Play menu still go there), keeps the slider at
-    least ``SLIDER_MIN`` wide, and shows every part again where there is room."""
+    first/last buttons (the keys and the Play menu still go there) where the speed box
+    saying "4/s" leaves them no room (at 800 x 600 it leaves them room), keeps the slider
+    at least ``SLIDER_MIN`` wide, and shows every part again where there is room."""
     from lstmviz.ui.player import SLIDER_MIN
 
     w = make_window((800, 600))
@@ -311,12 +312,15 @@ def test_the_player_spares_parts_not_the_slider_presenting_at_800_x_600(make_win
     player = at(800, 600)
     assert w.width() == 800 and player.batch_label.isVisible()
     assert player.slider.width() >= SLIDER_MIN
-    assert not player.speed_word.isVisible() and not player.buttons["first"].isVisible()
+    assert not player.speed_word.isVisible() and player.speed.currentText() == "4/s"
     for part in (player.speed, player.sample, player.step_label, player.buttons["play"]):
+        assert part.isVisible() and player.rect().contains(part.geometry())
+    for part in (player.buttons["first"], player.buttons["last"]):  # (room left by "4/s")
         assert part.isVisible() and player.rect().contains(part.geometry())
     player = at(1400, 900)
     assert all(part.isVisible() for part in (player.speed_word, player.buttons["first"],
                                              player.buttons["last"], player.batch_label))
+    assert player.speed.currentText() == "4 steps/s"
     assert player.slider.width() > SLIDER_MIN
     p.tour.end()
     p.leave()

@@ -1258,3 +1258,45 @@ def test_fold_rows_keeps_the_value_furthest_from_zero_of_each_group():
             row = scale.folded_row(a[step], group, 2)
             assert np.array_equal(a[step, row], got[step, group], equal_nan=True)
     assert scale.folded_row(a[0], 1, 1) == 1
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_curves_value_axes_write_fewer_labels_where_they_are_short(qtbot, theme):
+    """Units at scale at 760 x 540 (an 800 x 600 screen): the selected unit's curves had
+    about 80 px of height (105 in the dark theme) and their value axes wrote five labels
+    there, "0.54 0.52 0.50 0.48 0.46", a line apart: a column of numbers, not a scale. The
+    labels stand two lines apart now (a wider step), two of them at least where the axis
+    spans two of a step; in a tall window, more of them."""
+    from PySide6 import QtGui, QtWidgets
+
+    from helpers import axis_labels
+    from lstmviz.ui import theme as th
+
+    th.apply(theme, QtWidgets.QApplication.instance())
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 8, "return_sequences": True},
+                                                         name="l")], seed=2)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 230.0)], -1)[None].astype(np.float32)
+    w = LongSequenceWindow(model, x, start=False)
+    w.resize(760, 540)
+    _summarized(qtbot, w)
+    w.seek(1500)
+
+    def labels():
+        for _ in range(5):
+            QtWidgets.QApplication.processEvents()
+        out = []
+        for plot in (w.curve_over, w.curve_win):
+            axis = plot.getAxis("left")
+            line = QtGui.QFontMetricsF(axis.style["tickFont"] or axis.font()).height()
+            out.append((axis.height(), line, sorted(rect.center().y() for rect, _ in axis_labels(axis))))
+        return out
+
+    for height, line, ys in labels():
+        assert height < 6 * line, (height, line)  # (short: the window of an 800 x 600 screen)
+        assert 2 <= len(ys) <= 3, ys
+        assert all(b - a >= 1.5 * line for a, b in zip(ys, ys[1:])), (ys, line)
+    w.resize(1400, 1000)
+    for height, line, ys in labels():
+        assert height > 8 * line and len(ys) >= 4, (height, ys)
+        assert all(b - a >= 1.5 * line for a, b in zip(ys, ys[1:])), (ys, line)

@@ -734,6 +734,92 @@ def test_every_tab_holds_an_800_x_600_window_beside_the_side_panel(qapp, theme, 
 
 
 
+def small_screen_stacks(tmp_path) -> dict:
+    """The stacks that held a 760 x 540 or 800 x 600 window wider in the projector theme:
+    the demo (the header's words beside the side panel), a Bidirectional layer (its
+    forward/backward box too), a stateful model (the player's batch), by their files."""
+    from lstmviz import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    bidi = Model.sequential((None, 10, 3), [LayerSpec("Bidirectional", {"layer": {
+        "class_name": "LSTM", "config": {"units": 6, "return_sequences": True}}}, name="bi")], seed=0)
+    save_keras(bidi, tmp_path / "bidi.keras")
+    return {"demo": None, "bidi": str(tmp_path / "bidi.keras"),
+            "stateful": str(FIX / "k3_stateful_lstm" / "model.keras")}
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+@pytest.mark.parametrize("stack", ["demo", "bidi", "stateful"])
+def test_a_760_x_540_or_800_x_600_window_is_the_size_asked_in_either_theme(qapp, tmp_path, theme, stack):
+    """In the projector theme the demo's window asked for 760 x 540 (an 800 x 600 screen
+    less its frame) stood 799 px wide on the Unrolled tab (the header's "layer" and "unit"
+    words beside the side panel's 442 px), a Bidirectional layer's 798, the Over time tab
+    790 (two heatmaps of 160 px a row), and a stateful model's player (its batch beside the
+    speed box) held it 817 px wide at 800 x 600 (770 at 760 x 540 in the dark theme). Now
+    the header's words give way, the speed box says "4/s" and the heatmaps may be 140 px
+    wide: the window is the size asked, with the layer box, the unit box, the speed box, the
+    sample box and the slider whole inside it."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window
+    from lstmviz.ui.player import SLIDER_MIN
+
+    w = make_window(small_screen_stacks(tmp_path)[stack], theme, quiet=True)
+    try:
+        for size in ((760, 540), (800, 600)):
+            for tab in (0, 2):  # Unrolled, Over time
+                w.resize(*size)
+                w.show()
+                w.tabs.setCurrentIndex(tab)
+                settle()
+                w.resize(*size)
+                settle(8)
+                assert (w.width(), w.height()) == size, (size, w.tabs.tabText(tab))
+                assert w.side.isVisible()
+                player = w.player
+                parts = [w.layer_combo, w.unit_spin, player.speed, player.sample, player.slider,
+                         player.buttons["play"]] + ([w.side_combo] if stack == "bidi" else []) + \
+                    ([player.batch_label] if stack == "stateful" else [])
+                for part in parts:
+                    box = QtCore.QRect(part.mapTo(w, QtCore.QPoint(0, 0)), part.size())
+                    assert part.isVisible() and w.rect().contains(box), (size, tab, part)
+                    assert part.width() >= min(part.minimumSizeHint().width(), SLIDER_MIN), (size, tab, part)
+                assert player.speed.currentText() in ("4 steps/s", "4/s") and player.speed.currentData() == 4
+    finally:
+        dispose(w)
+        th.apply("dark", QtWidgets.QApplication.instance())
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_tabs_titles_are_whole_in_an_800_x_600_window(qapp, theme):
+    """In the projector theme at 800 x 600 the views' tabs read "Unrol…", "Cell", "Ti…",
+    "Weig…", "Tr…": their short names with compact padding took 392 px of the bar's 370.
+    Before they are cut, the tabs take less padding again (``TAB_PADDING_TIGHT``): each
+    tab shows its whole or short title, unelided, whichever tab is selected."""
+    from PySide6 import QtGui
+
+    from lstmviz.app.views import SHORT_TITLES, VIEWS
+    from lstmviz.ui.labels import TAB_PADDING_TIGHT
+
+    titles = [(title, SHORT_TITLES.get(key, title)) for key, _, title in VIEWS] + [("Train", "Train")]
+    with window_at(theme, (800, 600)) as w:
+        bar = w.tabs.tabBar()
+        for tab in range(bar.count()):
+            w.tabs.setCurrentIndex(tab)
+            settle()
+            w.resize(800, 600)
+            settle()
+            assert (w.width(), w.height()) == (800, 600)
+            assert not w.tab_names.elided and bar.elideMode() != QtCore.Qt.TextElideMode.ElideRight
+            for i in range(bar.count()):
+                text = bar.tabText(i)
+                assert text in titles[i], (tab, text)
+                font = QtGui.QFont(bar.font())
+                font.setBold(i == tab)  # (the selected tab's title bold)
+                need = QtGui.QFontMetrics(font).horizontalAdvance(text) + 2 * TAB_PADDING_TIGHT
+                assert bar.tabRect(i).width() >= need, (tab, text, bar.tabRect(i).width(), need)
+                assert bar.rect().contains(bar.tabRect(i)), (tab, text)
+
+
 @pytest.mark.parametrize("theme", ["dark", "light"])
 def test_a_window_resized_from_1024_x_768_on_the_cell_tab_becomes_800_x_600(qapp, theme, monkeypatch):
     """From 1024 x 768 on the Cell tab, ``resize(800, 600)`` left the window 800 x 724: at
@@ -1577,8 +1663,9 @@ def test_a_squeezed_step_label_is_whole_or_hidden(make_window):
     assert label.text() == "t = 998 / 999" and shown() is None  # (as wide as the label)
     window.state.set_cursor(step=5)
     assert label.text() == "t = 5 / 999" and shown() >= label.text_width()
-    window.resize(300, 900)  # squeezed to nothing: nothing
-    assert shown() is None
+    window.resize(300, 900)  # the window at its least: its text whole (the words "layer"
+    seen = shown()  # and "unit" gave it their room) or nothing, never cut in its digits
+    assert seen is None or seen >= label.text_width()
     window.resize(1400, 900)
     window.state.set_cursor(step=998)
     assert shown() == label.width()

@@ -697,9 +697,10 @@ def test_the_curves_legend_is_in_the_title_row_over_no_curve_nor_the_title(proje
 def test_the_curves_keep_a_readable_plot_in_a_small_window(projector_demo, theme):
     """``--screenshot --view over_time --size 640x400`` (the window at its least beside the
     side panel): the legend wrapped to two rows beside "unit 0 over time" and left the
-    curves 23 px of plot. The title is "unit 0" there, the legend one row beside it, the
-    curves at least ``CURVES_MIN_PLOT`` (at the least height that shows them: at 640 x 400
-    they give way to the heatmaps)."""
+    curves 23 px of plot. The title is "unit 0" there, the legend one row beside it (two in
+    the projector theme, whose heatmaps of 152 px let the curves come back in a window
+    ~40 px narrower, 911 x 571, than with 160), the curves at least ``CURVES_MIN_PLOT`` (at
+    the least height that shows them: at 640 x 400 they give way to the heatmaps)."""
     from PySide6 import QtGui
 
     from lstmviz.ui.views.over_time import CURVES_MIN_PLOT
@@ -714,7 +715,8 @@ def test_the_curves_keep_a_readable_plot_in_a_small_window(projector_demo, theme
     box, curves = legend.sceneBoundingRect(), plot.vb.sceneBoundingRect()
     assert plot.titleLabel.item.toPlainText() == "unit 0"
     line = QtGui.QFontMetrics(legend.items[0][1].item.font()).lineSpacing()
-    assert legend.columnCount == len(legend.items) == 6 and box.height() < 1.6 * line
+    rows = 1 if theme == "dark" else 2
+    assert len(legend.items) == 6 and legend.columnCount >= 6 / rows and box.height() < (rows + 0.6) * line
     assert not box.intersects(curves) and box.right() <= curves.right() + 0.5
     assert plot.titleLabel.item.sceneBoundingRect().right() <= box.left() + 0.5
     assert curves.height() >= CURVES_MIN_PLOT, curves.height()

@@ -492,11 +492,11 @@ class ShortComboBox(_FitsItsWidth, ElidedCombo):
     beside the side panel, 929 in the projector theme). Read and set it by data
     (``currentData``, ``findData``): the text changes with the width."""
 
-    def __init__(self, items: list[tuple[str, str]], parent=None):
+    def __init__(self, items: list[tuple[str, str]], parent=None, data: list | None = None):
         super().__init__(parent)
         self.items = list(items)
-        for whole, _ in self.items:
-            self.addItem(whole, whole)
+        for k, (whole, _) in enumerate(self.items):  # (each item's data its whole text, or ``data``'s)
+            self.addItem(whole, whole if data is None else data[k])
         self._short = False
 
     def _as(self, texts) -> QtCore.QSize:
@@ -981,6 +981,9 @@ class FlowRow(_Refits):
 #: less a ``TabNames`` gives its tabs where their names would not fit otherwise
 TAB_PADDING = 14
 TAB_PADDING_COMPACT = 8
+#: and less again before the names are cut (in the projector theme at 800 x 600 the
+#: window's short names with compact padding took 392 px of 370: "Unrol…", "Ti…")
+TAB_PADDING_TIGHT = 4
 #: a tab widget's width beyond its tab bar's (its pane's frame, px)
 TAB_BAR_FRAME = 4
 
@@ -988,8 +991,8 @@ TAB_BAR_FRAME = 4
 class TabNames(QtCore.QObject):
     """A tab widget's tab names fitted to its width: the whole names where the tab bar has
     their room, else the short ones, else the short ones with less padding
-    (``TAB_PADDING_COMPACT``), else (``elide``) those cut at their end ("Unro…"): every
-    tab in sight without scroll arrows where it can be.
+    (``TAB_PADDING_COMPACT``, then ``TAB_PADDING_TIGHT``), else (``elide``) those cut at
+    their end ("Unro…"): every tab in sight without scroll arrows where it can be.
     Fitted again when the tab widget is resized; ``fit()`` after a change of font (a theme).
     The Train tab's inner tabs (Connectivity: dy/dx) and the window's views (Over time:
     Time) take the same rule."""
@@ -1003,7 +1006,7 @@ class TabNames(QtCore.QObject):
         #: the tabs' whole names and their short forms (``short``: by tab index)
         self.whole = [tabs.tabText(i) for i in range(tabs.count())]
         self.short = [short.get(i, name) for i, name in enumerate(self.whole)]
-        self.compact = False
+        self.padding = TAB_PADDING  # (px left and right of each name: ``fit``)
         bar = tabs.tabBar()
         #: the bar's own elide mode and scroll arrows, given back where the names fit
         self._own = (bar.elideMode(), bar.usesScrollButtons())
@@ -1016,9 +1019,14 @@ class TabNames(QtCore.QObject):
         self.short.append(short or name)
         self.fit()
 
-    def width(self, names, compact: bool) -> int:
+    @property
+    def compact(self) -> bool:
+        """Whether the tabs have less than their padding."""
+        return self.padding < TAB_PADDING
+
+    def width(self, names, compact: bool | int) -> int:
         """The tab bar's widest width (px) with these names, its tabs' padding compact or
-        not: each tab's present width, its name and padding exchanged, and the name the
+        not (or that many px): each tab's present width, its name and padding exchanged, and the name the
         bold of the selected tab widens most written bold, whichever tab is selected (the
         Train tab's inner tabs fitted with 'Curves' selected overflowed into scroll arrows
         once 'Connectivity', longer bold, was picked, at 1024 x 768)."""
@@ -1027,8 +1035,8 @@ class TabNames(QtCore.QObject):
         bold_font = QtGui.QFont(bar.font())
         bold_font.setBold(True)
         bold = QtGui.QFontMetrics(bold_font)
-        pad = 2 * ((TAB_PADDING_COMPACT if compact else TAB_PADDING)
-                   - (TAB_PADDING_COMPACT if self.compact else TAB_PADDING))
+        padding = compact if not isinstance(compact, bool) else TAB_PADDING_COMPACT if compact else TAB_PADDING
+        pad = 2 * (padding - self.padding)
         current = bar.currentIndex()
         total = 0
         for i, name in enumerate(names):
@@ -1039,21 +1047,22 @@ class TabNames(QtCore.QObject):
 
     def fit(self) -> None:
         room = self.tabs.width() - TAB_BAR_FRAME
-        names, compact = self.short, True
-        for names_, compact_ in ((self.whole, False), (self.short, False)):
-            if self.width(names_, compact_) <= room:
-                names, compact = names_, compact_
+        names, padding = self.short, TAB_PADDING_TIGHT
+        for names_, padding_ in ((self.whole, TAB_PADDING), (self.short, TAB_PADDING),
+                                 (self.short, TAB_PADDING_COMPACT)):
+            if self.width(names_, padding_) <= room:
+                names, padding = names_, padding_
                 break
         bar = self.tabs.tabBar()
-        if compact != self.compact:
-            self.compact = compact
-            bar.setStyleSheet(f"QTabBar::tab {{ padding: 6px {TAB_PADDING_COMPACT}px; }}" if compact else "")
+        if padding != self.padding:
+            self.padding = padding
+            bar.setStyleSheet(f"QTabBar::tab {{ padding: 6px {padding}px; }}" if padding != TAB_PADDING else "")
         for i, name in enumerate(names):
             if bar.tabText(i) != name:
                 bar.setTabText(i, name)
         # narrower still (the window at its least, 714 px beside the side panel): the names
         # cut at their end ("Unro…"), every tab in sight, not a few behind scroll arrows
-        elided = self.elide and compact and self.width(names, True) > room
+        elided = self.elide and self.width(names, padding) > room
         if elided != self.elided:
             self.elided = elided
             bar.setElideMode(QtCore.Qt.TextElideMode.ElideRight if elided else self._own[0])

@@ -29,7 +29,7 @@ from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.background import Job
 from lstmviz.ui.labels import ElidedCombo, FigureSpin, FlowRow, ShrinkCombo
-from lstmviz.ui.plot_tools import StepAxis, count_ticks
+from lstmviz.ui.plot_tools import StepAxis, ValueAxis, count_ticks
 
 #: ranked rows named on a heatmap's axis at most (every k-th beyond)
 MAX_ROW_NAMES = 16
@@ -158,8 +158,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
         # (their steps in the compact form of every step axis: "100k", not "100000")
         self.over_plot = self.glw.addPlot(row=0, col=0, axisItems={"bottom": StepAxis("bottom")})
         self.win_plot = self.glw.addPlot(row=0, col=1, axisItems={"bottom": StepAxis("bottom")})
-        self.curve_over = self.glw.addPlot(row=1, col=0, axisItems={"bottom": StepAxis("bottom")})
-        self.curve_win = self.glw.addPlot(row=1, col=1, axisItems={"bottom": StepAxis("bottom")})
+        # (their values' labels two lines apart at least: five stood in ~80 px at 760 x 540)
+        self.curve_over = self.glw.addPlot(row=1, col=0, axisItems={"bottom": StepAxis("bottom"),
+                                                                    "left": ValueAxis("left")})
+        self.curve_win = self.glw.addPlot(row=1, col=1, axisItems={"bottom": StepAxis("bottom"),
+                                                                   "left": ValueAxis("left")})
         for p in (self.over_plot, self.win_plot):
             p.invertY(True)
         for p in (self.over_plot, self.win_plot, self.curve_over, self.curve_win):

@@ -271,8 +271,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter.addWidget(self.side)  # (before its pages: they are polished once)
         self.side.addTab(self.stack_panel, "Stack")
         self.side.addTab(self.input_panel, "Input")
+        # 26 em at first (its option boxes show their defaults whole), and at the least
+        # where the Stack page's cards, boxes and buttons need less: in the projector theme
+        # 26 em were 442 px, 20 more than they need, and beside the header and Over time's
+        # heatmaps held a 760 x 540 window 790-799 px wide
         em = QtGui.QFontMetrics(self.side.font()).horizontalAdvance("M")
-        self.side.setMinimumWidth(max(360, 26 * em))
+        pages = (self.stack_panel, self.input_panel)
+        frame = self.side.minimumSizeHint().width() - max(p.minimumSizeHint().width() for p in pages)
+        self.side_width = max(360, 26 * em)
+        self.side.setMinimumWidth(min(self.side_width, max(360, self.stack_panel.least_width() + frame)))
         self.stack_panel.input_source_requested.connect(lambda: self.side.setCurrentWidget(self.input_panel))
 
         # -- views -------------------------------------------------------------------------
@@ -398,7 +405,10 @@ class MainWindow(QtWidgets.QMainWindow):
             lambda i: self.state.set_cursor(side=self.side_combo.itemData(i)) if i >= 0 else None)
         lay.addWidget(self.side_combo)
         lay.addSpacing(10)
-        lay.addWidget(QtWidgets.QLabel("unit"))
+        # (the word gives way, as "layer" does, where the header has no room: a
+        # Bidirectional layer's boxes held a 760 x 540 window 798 px wide, projector theme)
+        self.unit_label = ShyLabel("unit")
+        lay.addWidget(self.unit_label)
         self.unit_spin = QtWidgets.QSpinBox()
         self.unit_spin.setToolTip("The unit (one of the layer's `units` numbers, counted from 0) "
                                   "whose equations and curves are shown")
@@ -487,17 +497,17 @@ class MainWindow(QtWidgets.QMainWindow):
     def _fit_header(self) -> None:
         """The header's least width: the layer box down to ~8 characters (the rest elided)
         where there is no room (presenting at 800 x 600 with the side panel on (S), a box as
-        wide as 'time_distributed (TimeDistributed)' held the window 904 px wide), after
-        the word "layer". Beside a Bidirectional layer's forward/backward box, ~6 and the
-        word giving way (at 800 x 600 they held the window 831 px wide beside the side
-        panel, 875-929 in the projector theme); not for other layers, whose least width
-        leaves the Unrolled view its 2 px a step at the window's least size."""
+        wide as 'time_distributed (TimeDistributed)' held the window 904 px wide); beside a
+        Bidirectional layer's forward/backward box, ~6 (at 800 x 600 they held the window
+        831 px wide beside the side panel, 875-929 in the projector theme). The word
+        "layer" before the box gives way where the header has no room (``ShyLabel``: the
+        box names the layer itself): in the projector theme it held a 760 x 540 window 799
+        px wide beside the side panel."""
         combo, bidi = self.layer_combo, not self.side_combo.isHidden()
         fm = combo.fontMetrics()
         least = fm.horizontalAdvance("n" * (6 if bidi else 8)) + 48  # (+ the arrow and frame)
         if combo.minimumWidth() != least:
             combo.setMinimumWidth(least)
-        self.layer_label.set_shy(bidi)
 
     def _layer_combo_changed(self, i):
         name = self.layer_combo.itemData(i)
@@ -1385,7 +1395,9 @@ class MainWindow(QtWidgets.QMainWindow):
                 later(self, type(self)._ask_again)
         if not getattr(self, "_sized", False) and self.width() > 0:
             self._sized = True
-            side = max(self.side.minimumWidth(), int(self.width() * 0.26))
+            # (its 26 em where they are at most half the window: at 800 x 600 in the projector
+            # theme its least, so that the views' tabs keep their titles whole)
+            side = max(self.side.minimumWidth(), int(self.width() * 0.26), min(self.side_width, self.width() // 2))
             self.splitter.setSizes([side, max(200, self.width() - side)])
         presenter = getattr(self, "presenter", None)
         if presenter is not None:

@@ -14,7 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app.counts import count
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
-from lstmviz.ui.labels import SteadyLabel, set_if_changed
+from lstmviz.ui.labels import ShortComboBox, SteadyLabel, set_if_changed
 
 #: Steps per second offered by the speed box.
 SPEEDS = (0.5, 1, 2, 4, 8, 15, 30, 60)
@@ -153,9 +153,10 @@ class Player(QtWidgets.QWidget):
         layout.addSpacing(12)
         self.speed_word = QtWidgets.QLabel("speed", self)
         layout.addWidget(self.speed_word)
-        self.speed = QtWidgets.QComboBox(self)
-        for s in SPEEDS:
-            self.speed.addItem(f"{s:g} steps/s", s)
+        # "4/s" where the row has no room for "4 steps/s" (a stateful model's batch beside
+        # it held an 800 x 600 window 817 px wide in the projector theme)
+        self.speed = ShortComboBox([(f"{s:g} steps/s", f"{s:g}/s") for s in SPEEDS], self, data=list(SPEEDS))
+        self.speed.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.speed.setCurrentIndex(SPEEDS.index(4))
         self.speed.setToolTip("How many timesteps per second play advances")
         self.speed.currentIndexChanged.connect(self._speed_changed)

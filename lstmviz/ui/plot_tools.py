@@ -612,13 +612,19 @@ class UncrowdedLabels:
     """An ``AxisItem`` mixin: a value axis' major labels never over one another
     (``tickSpacing``). The value axes of the views' plots, a grid's too (``GridAxis``)."""
 
+    #: the line heights a major label needs between ticks (``LABEL_ROOM``; more on an axis
+    #: whose labels should stand apart: ``ValueAxis``)
+    label_room = LABEL_ROOM
+    #: the major labels a wider step leaves at least (else they stay closer)
+    least_labels = 1
+
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
         """pyqtgraph's tick levels; on a value axis (left or right) whose major labels
         would overlap, a wider major step (the next of 1, 2, 4, 5 x 10^k: -0.4, 0, 0.4
         where 0.5 would leave 0 alone) and the old one as its minor ticks. pyqtgraph draws
         its first level's labels however crowded (its crowding rule spares that level): a
         Cell tab chart 52 px tall in the projector theme wrote 0, 0.2, ... 1.0 over each
-        other. A label needs ``LABEL_ROOM`` of its font's line height between ticks."""
+        other. A label needs ``label_room`` of its font's line height between ticks."""
         levels = super().tickSpacing(minVal, maxVal, size)  # type: ignore[misc]
         dif = abs(maxVal - minVal)
         if self.orientation not in ("left", "right") or not levels or dif == 0 or size <= 0:  # type: ignore[attr-defined]
@@ -626,7 +632,7 @@ class UncrowdedLabels:
         font = self.style["tickFont"] or QtGui.QFont()  # type: ignore[attr-defined]
         line = _line_height(font.key(), font)
         major = levels[0][0]
-        if major * size / dif >= LABEL_ROOM * line:
+        if major * size / dif >= self.label_room * line:
             return levels
         lo, hi = min(minVal, maxVal), max(minVal, maxVal)
 
@@ -642,11 +648,23 @@ class UncrowdedLabels:
             return math.floor(hi / step) - math.ceil(lo / step) + 1
 
         wider = major
-        while wider * size / dif < LABEL_ROOM * line and wider < dif:
+        while wider * size / dif < self.label_room * line and wider < dif:
+            if self.least_labels > 1 and labels(step_after(wider)) < self.least_labels:
+                break  # (closer than ``label_room``, rather than fewer labels than that)
             wider = step_after(wider)
         if digits(wider)[0] == 4 and labels(step_after(wider)) >= 2:
             wider = step_after(wider)  # 0, 0.5, 1 rather than 0, 0.4, 0.8
         return [(wider, 0), (major, 0)]
+
+
+class ValueAxis(UncrowdedLabels, pg.AxisItem):
+    """pyqtgraph's value axis with its major labels two line heights apart (a wider step
+    where they would be closer), but two labels at least where the axis spans two of a
+    step: Units at scale's curves, whose value axis wrote five labels in ~80 px at 760 x
+    540 ("0.54 0.52 0.50 0.48 0.46", a column of numbers, not a scale)."""
+
+    label_room = 2.0
+    least_labels = 2
 
 
 class SteadyAxis(UncrowdedLabels, pg.AxisItem):

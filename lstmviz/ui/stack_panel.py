@@ -281,6 +281,7 @@ class StackPanel(QtWidgets.QWidget):
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer.addWidget(scroll)
+        self.scroll = scroll
         body = QtWidgets.QWidget()
         scroll.setWidget(body)
         lay = QtWidgets.QVBoxLayout(body)
@@ -401,6 +402,12 @@ class StackPanel(QtWidgets.QWidget):
         state.changed.connect(self._state_changed)  # once per edit, not once per event
         self.refresh()
         self._show_error(state.error)
+
+    def least_width(self) -> int:
+        """The width its content needs whole beside the scroll bar (the panel scrolls up and
+        down, never sideways): the main window's side panel is no wider at its least."""
+        bar = self.scroll.verticalScrollBar().sizeHint().width()
+        return self.scroll.widget().minimumSizeHint().width() + bar + 2 * self.scroll.frameWidth()
 
     # -- helpers ---------------------------------------------------------------------------
     def _spin(self, lo, hi, text):

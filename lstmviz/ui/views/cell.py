@@ -797,7 +797,10 @@ class CellView(TraceView):
         # panel in the projector theme: one row held the window 1022 px wide) takes two rows
         # where they leave the header a line (its short form first) and the equations their
         # two, without growing the window taller (at 800 x 500 they would)
-        narrow = width < n * self.SLOT_LEAST[0] + max(0, n - 1) * self._grid.horizontalSpacing()
+        # (within half a chart of it: a window asked narrower than one row at that least
+        # width is held a few px past it, and the row stayed: a GRU's six charts at 800 x 600
+        # in the projector theme held the window 822 px wide, the view 4 px past that least)
+        narrow = width < (n + 0.5) * self.SLOT_LEAST[0] + max(0, n - 1) * self._grid.horizontalSpacing()
         fits = self.height() >= need - head + head_line
         self._arrange((tall or (narrow and fits)) and width < one_row, hold=not tall)
         self._short_head = bool(self._two_rows) and not tall

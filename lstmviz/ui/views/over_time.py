@@ -169,8 +169,9 @@ FIT_ROUNDS = 6
 HEATMAP_MIN = 100
 CURVES_MIN_PLOT = 40
 #: a heatmap's least width (200 held the window 1,074 px wide in the projector theme beside
-#: the side panel: past a 1024 x 768 screen)
-HEATMAP_MIN_WIDTH = 160
+#: the side panel: past a 1024 x 768 screen; 160, two to a row, 790 px at 760 x 540; at 152
+#: each image is still ``IMAGE_MIN_WIDE`` wide at the window's least size)
+HEATMAP_MIN_WIDTH = 152
 #: an LSTM's six heatmaps two to a row, three rows, in a page too narrow for three to a
 #: row (``_fit_columns``: at 800 x 600 beside the side panel three to a row held the window
 #: 902 px wide): each image at least this high, without their step axes (the curves' below
@@ -205,9 +206,11 @@ class _Heatmap:
         self.key: str | None = None
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setMinimumSize(HEATMAP_MIN_WIDTH, HEATMAP_MIN)
-        # a long input: the whole sequence above the exact window (hidden otherwise)
-        self.strip = OverviewStrip(self.widget.ci, 0, on_click=lambda step: view.click_overview(step))
-        self.plot: pg.PlotItem = add_plot(self.widget.ci, row=1, col=0, axisItems=steady_axes("left", "bottom"))
+        # a long input: the whole sequence above the exact window (hidden otherwise), under
+        # the heatmap's title: above it, it read as the heatmap's above (``title_above``)
+        self.strip = OverviewStrip(self.widget.ci, 1, on_click=lambda step: view.click_overview(step))
+        self.plot: pg.PlotItem = add_plot(self.widget.ci, row=2, col=0, axisItems=steady_axes("left", "bottom"))
+        self.title_above()
         self.plot.hideButtons()
         self.plot.setMouseEnabled(False, False)
         self.plot.invertY(True)
@@ -227,7 +230,7 @@ class _Heatmap:
         self.plot.addItem(self.unit_line, ignoreBounds=True)
         self.colorbar = ColorBar(values=(0, 1), interactive=False, width=14)
         self.colorbar.setImageItem(self.image)
-        self.widget.addItem(self.colorbar, row=1, col=1)
+        self.widget.addItem(self.colorbar, row=2, col=1)
         self.nan_key = NanKey(self.colorbar)  # under the bar while the image holds a NaN
         self.mask = DimMask(self.plot.getViewBox())  # focus mode: dims all rows but one unit
         # the items in steps of the whole sequence, the plot's range over the window's
@@ -243,6 +246,21 @@ class _Heatmap:
         self.twin_group = self.shift.twin()
         self.twin_image = IndexedImage(axisOrder="row-major")
         self.twin_image.setParentItem(self.twin_group)
+
+    def title_above(self) -> None:
+        """The plot's title in the widget's first row, over the strip's, not in the plot's
+        own first row under the strip: the title, the whole sequence, the exact window. Its
+        row in the plot has no height (``set_title`` gives it one: ``fit_title_row``)."""
+        title = self.plot.titleLabel
+        self.plot.layout.removeItem(title)
+        self.widget.ci.addItem(title, row=0, col=0)
+        self.widget.ci.layout.setRowSpacing(0, 0)
+        self.fit_title_row()
+
+    def fit_title_row(self) -> None:
+        """The plot's own title row (empty: ``title_above``) of no height."""
+        if self.plot.layout.rowMinimumHeight(0) or self.plot.layout.rowMaximumHeight(0):
+            self.plot.layout.setRowFixedHeight(0, 0)
 
     def fit_strip(self) -> bool:
         """A long input's strip as tall as it is designed, or less where the exact heatmap
@@ -966,6 +984,7 @@ class OverTimeView(TraceView):
             def coloured(text: str, key: str = key) -> str:
                 return t.subscripts(f'<span style="color:{t.hue(key)}"><b>{text}</b></span>')
             th.set_title(slot.plot, coloured(name), short=coloured(symbol), size=f"{t.pt(1.0)}pt")
+            slot.fit_title_row()
             slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
             slot.fit_label()
             if not slot.strip.shown:

@@ -146,6 +146,11 @@ KEPT_LAYOUTS = 4  # static sets kept for a long input's windows (the chunk, the 
 
 #: a level's joined names at most this long are written whole even where they are cut short
 BRIEF_CHARS = 24
+#: the cells' least pixels a step, for up to ``STEPS_HELD`` steps (a longer input's cells
+#: may be narrower): the view's least width holds them (``minimumSizeHint``). The header's
+#: words before the layer and unit boxes held it so at the window's least size, until they
+#: gave way so that a 760 x 540 window fits in the projector theme
+STEP_LEAST, STEPS_HELD = 2, 60
 
 
 def _brief(rows: list[Row], whole: str) -> str:
@@ -279,6 +284,7 @@ class UnrolledView(TraceView):
         self._align_key: tuple = ()
         self._ticks: list = []
         self._more_said = ""  # "(+1 more)" of a level's name cut to its first row's (``_set_more_said``)
+        self._cells_least = 0  # the view's least width that leaves the cells theirs (``_fit_least``)
         # Cursor items: the current column, the selected row, the selected cell.
         self.column_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 3), z=20)
         self.row_box = rect_item(self.vb, cosmetic_pen(self.theme.muted, 1.5, QtCore.Qt.PenStyle.DashLine), z=19)
@@ -504,6 +510,20 @@ class UnrolledView(TraceView):
         if self.rows:
             self._fit_legend()
 
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        hint = super().minimumSizeHint()
+        return QtCore.QSize(max(hint.width(), self._cells_least), hint.height())
+
+    def _fit_least(self, steps: float) -> None:
+        """The least width: what is beside the cells (the rows' names, the colour bar) as
+        laid out now and ``STEP_LEAST`` px a step for up to ``STEPS_HELD`` steps."""
+        if self.vb.width() <= 1 or not self.rows:
+            return
+        least = math.ceil(self.width() - self.vb.width() + STEP_LEAST * min(steps, STEPS_HELD))
+        if abs(least - self._cells_least) > 1:
+            self._cells_least = least
+            self.updateGeometry()
+
     def _signature(self, lay) -> tuple:
         """What a long input's window draws besides the numbers: two windows with the same
         signature have the same arrows, outlines, texts and row rectangles."""
@@ -660,6 +680,7 @@ class UnrolledView(TraceView):
         self._fit_gap_texts(per, per_y)
         self._fit_heads(per)
         self._fit_outlines(per)
+        self._fit_least(x1 - x0)
         if per != self._per:
             self._per = per
             if self.cursor is not None and self.rows:
