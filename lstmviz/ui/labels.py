@@ -461,23 +461,12 @@ class ShortCheckBox(_FitsItsWidth, QtWidgets.QCheckBox):
 
 class ShyLabel(QtWidgets.QLabel):
     """A label that asks for its text's width but gives it up, whole, where the layout has
-    no room (while ``shy``): its least width is 0, and squeezed narrower than its text it
-    shows nothing (the header's "layer" before the layer box, which says the layer itself,
-    held a Bidirectional model's 800 x 600 window wider in the projector theme)."""
-
-    def __init__(self, text: str = "", parent=None):
-        super().__init__(text, parent)
-        self.shy = True
-
-    def set_shy(self, shy: bool) -> None:
-        """Whether it gives up its room (else its least width is its text's, as a label's)."""
-        if shy != self.shy:
-            self.shy = shy
-            self.updateGeometry()
+    no room: its least width is 0, and squeezed narrower than its text it shows nothing
+    (the header's "layer" before the layer box, which says the layer itself, held a
+    Bidirectional model's 800 x 600 window wider in the projector theme)."""
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
-        hint = super().minimumSizeHint()
-        return QtCore.QSize(0, hint.height()) if self.shy else hint
+        return QtCore.QSize(0, super().minimumSizeHint().height())
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt)
         if self.width() >= self.sizeHint().width():
