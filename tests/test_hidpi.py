@@ -1,9 +1,14 @@
 """Pictures on a screen of another density (QT_SCALE_FACTOR=2 or 1.5, in a process of
 their own): a screenshot and a copy at the screen's pixels; the PNG dialog's words; lines
-as thick at every density on the screen (``ui/density.py``)."""
+as thick at every density, on the screen and in a PNG at scale 2 (``ui/density.py``)."""
 
 import numpy as np
 from PySide6 import QtGui, QtWidgets
+
+from lstmviz.ui.export import render_pixmap
+
+CACHED = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+NO_CACHE = QtWidgets.QGraphicsItem.CacheMode.NoCache
 
 # -- a 200% screen (QT_SCALE_FACTOR=2, in a process of its own) ------------------------------
 AT_200 = r'''
@@ -173,3 +178,47 @@ def test_lines_on_a_200_percent_screen_are_as_thick_as_at_100():
         thicker = got["2"][name] / got["1"][name] / 2
         # (about 2: the cursor's 2.5 px line is 2 device pixels wide at 100%, 5 at 200%)
         assert 1.6 < thicker < 2.6, (name, got)
+
+
+def test_a_png_at_scale_2_has_lines_as_thick_and_sharp(make_window):
+    """A PNG at scale 2 (File > Export's default) from a 100% screen copied the plots'
+    cached pixmaps scaled (curves doubled from the screen's pixels, jagged beside the sharp
+    texts); painted anew at scale 2 (``export.uncached``), their cosmetic pens were half as
+    thick. Now painted anew with pens twice as wide: as thick as on screen, and sharp."""
+    window = make_window((1280, 720))
+    window.tabs.setCurrentIndex(2)  # Over time
+    window.state.set_cursor(step=3)
+    settle()
+    view = window.tabs.currentWidget()
+    assert view.devicePixelRatioF() == 1.0
+    curves = shown_curves(view)
+    assert curves
+    one = stroke_pixels(lambda: render_pixmap(view, 1.0).toImage(), curves)
+    two = stroke_pixels(lambda: render_pixmap(view, 2.0).toImage(), curves)
+    assert 1.6 < two / one / 2 < 2.4, (one, two)
+    for k in (2, 1):  # Over time, Cell
+        window.tabs.setCurrentIndex(k)
+        settle()
+        view = window.tabs.currentWidget()
+        view.grab()  # (painted on screen: the caches hold the screen's pixels)
+        items = cached_items(view)
+        assert items, "the view keeps pixmaps: the test measures something"
+        picture = render_pixmap(view, 2.0).toImage()
+        assert cached_items(view) == items  # (kept for the screen afterwards)
+        for item in items:  # the reference: every item painted at the picture's density
+            item.setCacheMode(NO_CACHE)
+        direct = render_pixmap(view, 2.0).toImage()
+        for item in items:
+            item.setCacheMode(CACHED)
+        assert (picture.width(), picture.height()) == (2 * view.width(), 2 * view.height())
+        assert picture == direct, window.tabs.tabText(k)
+
+
+def settle():
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+
+
+def cached_items(widget):
+    return [item for view in widget.findChildren(QtWidgets.QGraphicsView)
+            for item in view.scene().items() if item.cacheMode() == CACHED]
