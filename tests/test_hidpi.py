@@ -1,11 +1,14 @@
 """Pictures on a screen of another density (QT_SCALE_FACTOR=2 or 1.5, in a process of
-their own): a screenshot and a copy at the screen's pixels; the PNG dialog's words.
+their own): a screenshot and a copy at the screen's pixels; the PNG dialog's words; lines
+as thick at every density, on the screen and in a PNG at scale 2 (``ui/density.py``)."""
 
-(A PNG at scale 2 from a 100% screen copies the plots' cached pixmaps scaled: its lines
-keep the thickness they are meant to have, as the pens are not yet scaled with the
-density; painted anew at scale 2, they were half as thick. Not tested here.)"""
+import numpy as np
+from PySide6 import QtGui, QtWidgets
 
-from PySide6 import QtWidgets
+from lstmviz.ui.export import render_pixmap
+
+CACHED = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+NO_CACHE = QtWidgets.QGraphicsItem.CacheMode.NoCache
 
 # -- a 200% screen (QT_SCALE_FACTOR=2, in a process of its own) ------------------------------
 AT_200 = r'''
@@ -101,3 +104,121 @@ def test_export_png_dialog_says_what_scale_1_is_in_pixels(make_window, monkeypat
     window.exporter.picture("view", "png")
     assert f"1 = {view.width()} \u00d7 {view.height()} px" in asked["label"], asked
     assert asked["value"] == 2.0
+
+
+# -- lines as thick at every density ----------------------------------------------------------
+def shown_curves(view):
+    """The Over time view's curves on screen (their line items)."""
+    return [c.curve for c in view.curves.values() if c.isVisible() and c.curve.isVisible()]
+
+
+def stroke_pixels(paint, curves) -> int:
+    """How many device pixels the curves' strokes cover in ``paint()``'s picture: the
+    pixels that differ from the same picture without them."""
+    def array(image):
+        image = image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+        bits = np.frombuffer(image.constBits(), np.uint8)
+        return bits.reshape(image.height(), image.width(), 4)[..., :3].astype(int)
+
+    shown = array(paint())
+    for c in curves:
+        c.setVisible(False)
+    hidden = array(paint())
+    for c in curves:
+        c.setVisible(True)
+    return int((np.abs(shown - hidden).max(axis=2) > 40).sum())
+
+
+STROKES = r'''
+import json
+from PySide6 import QtWidgets
+from lstmviz.ui import app as A
+from tests.test_hidpi import shown_curves, stroke_pixels
+
+app = A._app(offscreen=True)
+window = A.make_window(None, "dark", quiet=True)
+window.resize(1280, 720)
+window.show()
+window.state.set_cursor(step=5)
+got = {}
+for tab in (2, 0):  # Over time, Unrolled
+    window.tabs.setCurrentIndex(tab)
+    for _ in range(10):
+        app.processEvents()
+    view = window.tabs.currentWidget()
+    got["ratio"] = view.devicePixelRatioF()
+    if tab == 2:
+        groups = {"curves": shown_curves(view), "cursor line": [view.curve_cursor]}
+    else:
+        groups = {"arrows": [view.h_lines], "cursor boxes": [view.column_box, view.cell_box],
+                  "cell outlines": [view.static.outlines]}
+    for name, items in groups.items():
+        assert items and all(item.isVisible() for item in items), name
+        got[name] = stroke_pixels(lambda: view.grab().toImage(), items)
+print(json.dumps(got))
+A.dispose(window)
+'''
+
+LINES = ("curves", "cursor line", "arrows", "cursor boxes", "cell outlines")
+
+
+def test_lines_on_a_200_percent_screen_are_as_thick_as_at_100():
+    """The plots' pens are cosmetic (a width in device pixels): on a 200% screen every
+    line was half as thick as at 100% (its stroke covered twice the pixels of one at 100%,
+    as long and as thin in device pixels, not four times): Over time's curves and cursor
+    line (pyqtgraph's curve, Qt's line item), the Unrolled view's arrows, the cursor's
+    boxes and the cells' outlines (Qt's rectangle and path items)."""
+    import json
+
+    got = {f: json.loads(at_200(script=STROKES, factor=f).strip().splitlines()[-1]) for f in ("1", "2")}
+    assert got["1"]["ratio"] == 1.0 and got["2"]["ratio"] == 2.0
+    for name in LINES:
+        assert got["1"][name] > 0, name
+        # twice as long in device pixels; as thick in logical ones: twice as thick in device ones
+        thicker = got["2"][name] / got["1"][name] / 2
+        # (about 2: the cursor's 2.5 px line is 2 device pixels wide at 100%, 5 at 200%)
+        assert 1.6 < thicker < 2.6, (name, got)
+
+
+def test_a_png_at_scale_2_has_lines_as_thick_and_sharp(make_window):
+    """A PNG at scale 2 (File > Export's default) from a 100% screen copied the plots'
+    cached pixmaps scaled (curves doubled from the screen's pixels, jagged beside the sharp
+    texts); painted anew at scale 2 (``export.uncached``), their cosmetic pens were half as
+    thick. Now painted anew with pens twice as wide: as thick as on screen, and sharp."""
+    window = make_window((1280, 720))
+    window.tabs.setCurrentIndex(2)  # Over time
+    window.state.set_cursor(step=3)
+    settle()
+    view = window.tabs.currentWidget()
+    assert view.devicePixelRatioF() == 1.0
+    curves = shown_curves(view)
+    assert curves
+    one = stroke_pixels(lambda: render_pixmap(view, 1.0).toImage(), curves)
+    two = stroke_pixels(lambda: render_pixmap(view, 2.0).toImage(), curves)
+    assert 1.6 < two / one / 2 < 2.4, (one, two)
+    for k in (2, 1):  # Over time, Cell
+        window.tabs.setCurrentIndex(k)
+        settle()
+        view = window.tabs.currentWidget()
+        view.grab()  # (painted on screen: the caches hold the screen's pixels)
+        items = cached_items(view)
+        assert items, "the view keeps pixmaps: the test measures something"
+        picture = render_pixmap(view, 2.0).toImage()
+        assert cached_items(view) == items  # (kept for the screen afterwards)
+        for item in items:  # the reference: every item painted at the picture's density
+            item.setCacheMode(NO_CACHE)
+        direct = render_pixmap(view, 2.0).toImage()
+        for item in items:
+            item.setCacheMode(CACHED)
+        assert (picture.width(), picture.height()) == (2 * view.width(), 2 * view.height())
+        assert picture == direct, window.tabs.tabText(k)
+
+
+def settle():
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+
+
+def cached_items(widget):
+    return [item for view in widget.findChildren(QtWidgets.QGraphicsView)
+            for item in view.scene().items() if item.cacheMode() == CACHED]

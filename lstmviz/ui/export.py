@@ -6,7 +6,9 @@ What is exported:
 - a *target*: ``"view"`` (the current tab, or a view by name: ``unrolled``, ``cell``,
   ``over_time``, ``weights``) or ``"window"`` (the whole window);
 - PNG: the widget rendered into a pixmap of ``scale`` x its size (device pixel ratio =
-  ``scale``, so text and lines are drawn sharp, not enlarged);
+  ``scale``, so text and lines are drawn sharp, not enlarged; the plots' items that keep
+  a pixmap of the screen's density are painted anew at the picture's: ``uncached``, their
+  lines as thick as on screen: ``ui/density.py``);
 - SVG: the widget painted into ``QSvgGenerator``; the root ``width``/``height`` are the
   widget's size in px; heatmaps are blocks of one colour a cell in any reader
   (``svg_crisp_images``); a scroll area's content is cut to its viewport (``cut_areas``);
@@ -227,12 +229,41 @@ def render_pixmap(widget, scale: float = 1.0, hints: bool = False) -> QtGui.QPix
 
     scale = float(scale)
     w, h = check_picture_scale(widget.width(), widget.height(), scale)
-    with exported(hints):
+    with exported(hints), uncached(widget, scale):
         pix = QtGui.QPixmap(w, h)
         pix.setDevicePixelRatio(scale)
         pix.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
         widget.render(pix)
     return pix
+
+
+@contextlib.contextmanager
+def uncached(widget, ratio: float):
+    """While it is held, the plots' items under ``widget`` that keep their painting as a
+    pixmap (``plot_tools.cache_pixels``: curves, heatmaps, axes, legends) paint themselves
+    anew, where a picture is drawn at another density than the screen's ``ratio``: Qt
+    copies an item's cached pixmap, made at the screen's density, into the picture scaled
+    (a PNG at scale 2 from a 100% screen had its curves and lines doubled from the screen's
+    pixels, jagged, beside sharp texts; one at scale 1 from a 200% screen, halved). Their
+    pens are as thick at the picture's density as on screen (``ui/density.py``). Their
+    caches are made again at the next paint on screen."""
+    views = widget.findChildren(QtWidgets.QGraphicsView)
+    if isinstance(widget, QtWidgets.QGraphicsView):
+        views.append(widget)
+    changed = []
+    if abs(float(ratio) - widget.devicePixelRatioF()) > 1e-9:
+        cached = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+        for view in views:
+            scene = view.scene()
+            for item in scene.items() if scene is not None else ():
+                if item.cacheMode() == cached:
+                    item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.NoCache)
+                    changed.append(item)
+    try:
+        yield
+    finally:
+        for item in changed:
+            item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def png_bytes(widget, scale: float = 1.0, what: str = "the picture", hints: bool = False) -> bytes:

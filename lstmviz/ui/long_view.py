@@ -28,6 +28,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.background import Job
+from lstmviz.ui.density import RectItem
 from lstmviz.ui.labels import ElidedCombo, FigureSpin, FlowRow, ShrinkCombo
 from lstmviz.ui.plot_tools import StepAxis, ValueAxis, count_ticks
 
@@ -350,7 +351,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         pen = QtGui.QPen(QtGui.QColor(t.highlight))
         pen.setWidthF(2.0)
         pen.setCosmetic(True)
-        item = QtWidgets.QGraphicsRectItem()
+        item = RectItem()  # (its pen as wide at every density)
         item.setPen(pen)
         item.setBrush(QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush))
         item.setZValue(10)

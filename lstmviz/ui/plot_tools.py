@@ -17,7 +17,10 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.counts import tick_labels
+from lstmviz.ui import density
 from lstmviz.ui.theme import html_width, keep_beside_title, title_height
+
+density.install()  # (pyqtgraph's items' lines as thick at every density)
 
 
 class _PlotWithoutMenu(pg.PlotItem):
@@ -208,6 +211,7 @@ def measure_labels(*axes: pg.AxisItem) -> None:
         view = axis.getViewWidget()
         if view is None or not view.isVisible() or not axis.isVisible() or axis.linkedView() is None:
             continue
+        density.axis_ratio(axis, view.devicePixelRatioF())  # (drawn with the pens of its view's density)
         axis.picture = axis_picture(axis)
 
 
@@ -765,6 +769,7 @@ class SteadyAxis(UncrowdedLabels, pg.AxisItem):
         making and playing a picture (~0.15 ms an axis, its labels laid out anew). Qt
         paints a cached item alone into a transparent pixmap of its bounds on the device,
         so an alike axis's pixmap holds the very pixels it would paint."""
+        density.axis_ratio(self, density.ratio_of(p))  # (its picture drawn with the pens of p's density)
         state = self._cache_state(p) if self.picture is None else None
         if state is not None:
             self._last_state = state

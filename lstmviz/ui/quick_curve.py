@@ -24,6 +24,8 @@ import pyqtgraph as pg
 from pyqtgraph.graphicsItems.ScatterPlotItem import Symbols
 from PySide6 import QtCore, QtGui
 
+from lstmviz.ui.density import dense_paint
+
 #: beyond this many points in view a curve is drawn from each bin's lowest and highest value
 #: (2 points per bin: a few per pixel of any plot on screen), as pyqtgraph's "peak" mode
 MAX_POINTS = 2000
@@ -183,6 +185,7 @@ class QuickCurve(pg.GraphicsObject):
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
         return self._rect
 
+    @dense_paint
     def paint(self, p: QtGui.QPainter, *args) -> None:
         if not self._finite:
             return

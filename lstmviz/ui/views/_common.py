@@ -26,6 +26,7 @@ from lstmviz.app.cell_ref import (  # noqa: F401
 )
 from lstmviz.engine.layers import InputLayer, TimeDistributed
 from lstmviz.ui import theme as th
+from lstmviz.ui.density import LineItem, RectItem, dense_paint
 from lstmviz.ui.labels import HintLabel, QuietLabel, hint  # noqa: F401 (the views import them from here)
 from lstmviz.ui.plot_tools import (  # noqa: F401 (the views import them from here)
     SteadyAxis,
@@ -251,6 +252,7 @@ class StripCurveItem(pg.PlotCurveItem):
         return (x, y, None if pen is None else _pen_key(pen), o["antialias"], o["connect"], o["fillLevel"],
                 o["stepMode"], o["shadowPen"] is None, o["compositionMode"])
 
+    @dense_paint
     def paint(self, p, opt, widget):
         if self._ahead is not None and Ahead.use(self, p, self.ahead_content()):
             return
@@ -425,13 +427,14 @@ class Shifted(QtWidgets.QGraphicsRectItem):
         self.span = None
 
 
-class StepLine(QtWidgets.QGraphicsLineItem):
+class StepLine(LineItem):
     """A line at a step (vertical) or at a value (``horizontal``: a unit's row, zero):
     across the plot's range the other way, Qt's own item (a pyqtgraph ``InfiniteLine``
     measures its bounds and paints itself in Python, ~0.15 ms a plot at every repaint).
     ``setPos(v)`` / ``value()`` as the InfiniteLine's; ``set_span`` follows the plot's
     range the other way (the ViewBox clips the pen's caps, as it clipped the infinite
-    line, which spans the view's range exactly)."""
+    line, which spans the view's range exactly). Its pen as wide at every density
+    (``density.LineItem``)."""
 
     def __init__(self, horizontal: bool = False, pos: float = 0.0):
         super().__init__()
@@ -472,7 +475,7 @@ def cosmetic_pen(color, width: float = 1.0, style=QtCore.Qt.PenStyle.SolidLine) 
 
 
 def rect_item(parent_vb: pg.ViewBox, pen: QtGui.QPen, brush=None, z: float = 10) -> QtWidgets.QGraphicsRectItem:
-    item = QtWidgets.QGraphicsRectItem()
+    item = RectItem()  # (its pen as wide at every density)
     item.setPen(pen)
     item.setBrush(QtGui.QBrush(QtGui.QColor(brush)) if brush is not None
                   else QtGui.QBrush(QtCore.Qt.BrushStyle.NoBrush))

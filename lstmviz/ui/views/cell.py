@@ -36,6 +36,7 @@ from lstmviz.engine.layers import StackedRNN
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
+from lstmviz.ui.density import LineItem, RectItem, dense_paint
 from lstmviz.ui.labels import ShortCheckBox, control_only, text_tip
 from lstmviz.ui.later import later
 from lstmviz.ui.plot_tools import counted_ticks
@@ -219,6 +220,7 @@ class _Bars(pg.GraphicsObject):
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
         return self._rect
 
+    @dense_paint
     def paint(self, p, *args) -> None:
         v = self._values
         if v is None or not v.size:
@@ -337,7 +339,7 @@ class _BarPlot:
         self.view = view
         # the chart clipped to its cell, as its own view clipped it (a chart whose axes and
         # title need more than its cell is cut at the cell's edge, not drawn over the next)
-        self.frame = QtWidgets.QGraphicsRectItem()
+        self.frame = RectItem()
         self.frame.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
         self.frame.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         view.scene().addItem(self.frame)
@@ -352,9 +354,9 @@ class _BarPlot:
         self.plot.addItem(self.curve, ignoreBounds=True)  # the ranges are set, never fitted
         # the zero line across the range (setup): Qt's own item, painted without Python at
         # every step (an InfiniteLine measures and paints itself in Python each time)
-        self.zero = QtWidgets.QGraphicsLineItem()
+        self.zero = LineItem()
         self.plot.addItem(self.zero, ignoreBounds=True)
-        self.band = QtWidgets.QGraphicsRectItem()
+        self.band = RectItem()
         self.band.setZValue(-5)
         self.plot.getViewBox().addItem(self.band, ignoreBounds=True)
         self.mask = DimMask(self.plot.getViewBox())  # focus mode: dims all bars but one unit

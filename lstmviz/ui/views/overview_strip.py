@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.ui import theme as th
+from lstmviz.ui.density import PathItem, RectItem
 from lstmviz.ui.plot_tools import add_plot
 from lstmviz.ui.views._common import (
     ClickableImage,
@@ -72,11 +73,11 @@ class OverviewStrip:
         self.plot.addItem(self.image)
         # the window's band: a filled rectangle and its two edges, plain Qt items (moved at
         # every seek: a pg.LinearRegionItem moves two lines that signal and repaint each)
-        self.band = QtWidgets.QGraphicsRectItem()
+        self.band = RectItem()  # (density: pens as wide at every density)
         self.band.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
         self.band.setZValue(10)
         self.plot.addItem(self.band, ignoreBounds=True)
-        self.edges = QtWidgets.QGraphicsPathItem()
+        self.edges = PathItem()
         self.edges.setZValue(10)
         self.plot.addItem(self.edges, ignoreBounds=True)
         self.line = StepLine()  # the current step

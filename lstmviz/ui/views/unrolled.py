@@ -33,6 +33,7 @@ from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
 from lstmviz.text import markup, safe_name
 from lstmviz.ui import theme as th
+from lstmviz.ui.density import PathItem
 from lstmviz.ui.labels import text_tip
 from lstmviz.ui.plot_tools import (
     ColorBar,
@@ -189,7 +190,7 @@ class _Static:
         self.c_lines = pg.PlotCurveItem(connect="pairs")
         self.up_lines = pg.PlotCurveItem(connect="pairs")
         self.heads = pg.ScatterPlotItem(pxMode=True)
-        self.outlines = QtWidgets.QGraphicsPathItem()
+        self.outlines = PathItem()  # (its pen as wide at every density)
         for it in (self.outlines, self.h_lines, self.c_lines, self.up_lines, self.heads):
             self.add(it)
         self.outlines.setZValue(2)
