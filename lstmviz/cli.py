@@ -245,14 +245,16 @@ def cmd_summary(args) -> int:
 
 def read_from(model, path) -> str:
     """The line under the summary's table: the file and the format it was read as, and the
-    Keras version that saved it where the file says."""
-    from lstmviz.io.formats import name_of
+    Keras version that saved it where a model file says (not a session's: lstmviz saved it)."""
+    from lstmviz.io.formats import format_of
     from lstmviz.text import safe_text
 
-    fmt = name_of(model.source.get("format")) or "unknown format"
-    version = model.source.get("keras_version")  # (the file's word; not the semantics traced)
+    fmt = format_of(model.source.get("format"))
+    # (the file's word, not the semantics traced; a session's is its stack's generation)
+    version = model.source.get("keras_version") if fmt is not None and fmt.kind == "model" else None
     saved = f", saved by Keras {safe_text(version, 40)}" if version else ""
-    return f"Read from {safe_text(Path(str(path)).name, 200)}: {fmt}{saved}."
+    name = fmt.name if fmt is not None else "unknown format"
+    return f"Read from {safe_text(Path(str(path)).name, 200)}: {name}{saved}."
 
 
 def _weights_only_listing(path, err: LstmvizError) -> str | None:

@@ -190,6 +190,18 @@ def test_summary_names_the_format_it_read(capsys, path, says):
     assert f"Read from {path.name}: {says}" in out.splitlines()
 
 
+def test_summary_of_a_session_names_no_keras_that_saved_it(capsys, tmp_path):
+    """A session holds the stack's Keras generation (the semantics it is traced with), not
+    the version of a Keras that saved it: lstmviz did."""
+    from lstmviz.app.session import save_session
+    from lstmviz.app.state import AppState
+
+    path = save_session(AppState(), tmp_path / "s.lstmviz")
+    rc, out, err = call(capsys, "summary", path)
+    assert rc == 0, err
+    assert "Read from s.lstmviz: lstmviz session." in out.splitlines()
+
+
 @pytest.mark.parametrize("case", ["k2_lstm_default", "k3_bidi_lstm_stacked", "k3_emb_mask_lstm"])
 def test_summary_total_matches_keras(capsys, case):
     path = fixture(case)

@@ -216,9 +216,9 @@ def by_name(path: Any) -> Format | None:
     return None
 
 
-def name_of(key: Any) -> str | None:
-    """For people: the name of the format ``spec.source["format"]`` says (None: not a file's)."""
-    return next((f.name for f in FORMATS if f.key == key), None)
+def format_of(key: Any) -> Format | None:
+    """The format ``spec.source["format"]`` says (None: not a file's)."""
+    return next((f for f in FORMATS if f.key == key), None)
 
 
 def opened_path(path: Any) -> str:
