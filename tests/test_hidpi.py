@@ -222,3 +222,55 @@ def settle():
 def cached_items(widget):
     return [item for view in widget.findChildren(QtWidgets.QGraphicsView)
             for item in view.scene().items() if item.cacheMode() == CACHED]
+
+
+def test_symbols_in_a_png_at_scale_2_are_sharp_and_as_a_direct_paint(qapp):
+    """pyqtgraph stamps a scatter plot's symbols (the Unrolled view's arrow heads, the
+    gradient views' markers) from an atlas drawn at the widget's density: a PNG at scale 2
+    from a 100% window had them enlarged from the screen's pixels, in 2 x 2 blocks with
+    the screen's soft edges. Now each is drawn as its shape at the picture's density: the
+    same pixels as the symbol painted straight into the picture, and as few edge pixels
+    for its outline as at scale 1 (twice the count: the outline is twice as long)."""
+    import pyqtgraph as pg
+    from PySide6 import QtCore
+
+    from lstmviz.ui import plot_tools  # noqa: F401  (its density.install)
+    from lstmviz.ui.export import image_to_array
+
+    bg, fg = QtGui.QColor("#202020"), QtGui.QColor("#f0a000")
+    holder = QtWidgets.QWidget()  # (a widget's render: a graphics view's own takes a painter)
+    holder.setFixedSize(60, 60)
+    gview = pg.GraphicsView(holder, background=bg)
+    gview.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    gview.setGeometry(0, 0, 60, 60)
+    gview.setRange(QtCore.QRectF(0, 0, 60, 60), padding=0)
+    size, at = 13, (30.3, 29.6)
+    dots = pg.ScatterPlotItem(pxMode=True)
+    dots.setData([{"pos": at, "symbol": "t1", "size": size, "brush": pg.mkBrush(fg), "pen": pg.mkPen(None)}])
+    gview.addItem(dots)
+    holder.show()
+    settle()
+    assert gview.devicePixelRatioF() == 1.0 and dots.opts["useCache"]
+
+    def direct(scale):  # the symbol's shape painted straight into a picture of that scale
+        img = QtGui.QImage(60 * scale, 60 * scale, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        img.setDevicePixelRatio(scale)
+        img.fill(bg)
+        p = QtGui.QPainter(img)
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        p.translate(gview.viewportTransform().map(QtCore.QPointF(*at)))
+        pg.graphicsItems.ScatterPlotItem.drawSymbol(p, "t1", size, pg.mkPen(None), pg.mkBrush(fg))
+        p.end()
+        return image_to_array(img)
+
+    def edge(a):  # pixels of neither colour: the symbol's antialiased outline
+        colour = a[..., :3].astype(int)
+        plain = [np.all(colour == (c.red(), c.green(), c.blue()), axis=-1) for c in (bg, fg)]
+        return int((~(plain[0] | plain[1])).sum())
+
+    one, two = (image_to_array(render_pixmap(holder, s).toImage()) for s in (1, 2))
+    assert edge(one) > 0 and (image_to_array(render_pixmap(holder, 1).toImage()) == one).all()
+    assert edge(two) <= 2.5 * edge(one), (edge(one), edge(two))  # (enlarged: ~4 x, in 2 x 2 blocks)
+    assert (two[..., :3] == direct(2)[..., :3]).all()
+    assert dots.opts["useCache"]  # (the screen keeps its atlas)
+    holder.close()

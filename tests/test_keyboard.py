@@ -237,3 +237,37 @@ def test_tab_passes_over_plots_and_scroll_areas(make_window, qtbot):
     settle()
     near = tab_cycle(qtbot, window)[:3]
     assert any(isinstance(w, QtWidgets.QCheckBox) and w.isVisible() for w in near), near
+
+
+def test_tab_goes_in_reading_order_on_every_tab(make_window, qtbot):
+    """Tab went from the view tabs to the player, then to the shown view's own controls:
+    a view (and the Train tab) is built when its tab is first shown and joined Qt's focus
+    chain after the player. Now Tab reads the window as a user does: side panel, header
+    (layer, unit), the view tabs, the page's controls, the player, and round again;
+    Shift+Tab the same stops in reverse. On every tab, each the first time it is shown."""
+    window = make_window((1280, 720))
+    parts = (window.side, window.header, window.tabs, window.player)
+
+    def part(w):
+        return next(k for k, p in enumerate(parts) if p is w or p.isAncestorOf(w))
+
+    after_tabs = (2, 3, 0, 1)  # from the view tabs: the page, the player, the side panel, the header
+    for k in range(window.tabs.count()):
+        built = window.views.is_built(k) if k < len(window.views) else window._train_panel is not None
+        window.tabs.setCurrentIndex(k)
+        settle()
+        assert not built or k == 0  # (shown here for the first time)
+        forward = tab_cycle(qtbot, window)
+        order = [part(w) for w in forward]
+        name = window.tabs.tabText(k)
+        assert order == sorted(order, key=after_tabs.index), (name, order)
+        assert {0, 3} <= set(order), name  # (the side panel and the player are in it)
+        if window.stack_header.isVisible():  # (over the Train tab the header names the run: no boxes)
+            assert forward[-2:] == [window.layer_combo, window.unit_spin], name
+        assert tab_cycle(qtbot, window, back=True) == forward[::-1], name
+    # the Cell view's check box and the Train tab's controls come right after the tabs
+    for k in (1, window.tabs.count() - 1):
+        window.tabs.setCurrentIndex(k)
+        settle()
+        first = tab_cycle(qtbot, window)[0]
+        assert part(first) == 2 and not isinstance(first, QtWidgets.QTabBar), window.tabs.tabText(k)

@@ -127,12 +127,46 @@ def _axis_draw(draw):
     return drawn
 
 
+def _scatter_paint(paint):
+    """A ``ScatterPlotItem``'s paint where its painter's density is not its widget's (a PNG
+    at scale 2 from a 100% window, at scale 1 from a 200% one): each symbol drawn as its
+    shape at that density, antialiased, with ``dense_pens``. pyqtgraph stamps its symbols
+    from an atlas drawn at the widget's ratio, which such a picture enlarged (soft, in
+    2 x 2 blocks) or shrank. Where the painter's ratio is the widget's (the screen, a
+    picture at its density) the atlas, as before; where both are 1 the paint itself."""
+
+    @functools.wraps(paint)
+    def painted(self, p, option, widget=None):
+        ratio = ratio_of(p)
+        own = ratio if widget is None else float(widget.devicePixelRatioF())
+        if ratio == own or not self.opts.get("useCache"):
+            if ratio == 1.0:
+                return paint(self, p, option, widget)
+            with dense_pens(p, ratio):
+                return paint(self, p, option, widget)
+        # (antialiased, as the atlas draws them: pyqtgraph's one-by-one paint takes the
+        # item's antialias option, off by default)
+        aa = self.opts.get("antialias")
+        self.opts["useCache"], self.opts["antialias"] = False, True
+        try:
+            with dense_pens(p, ratio):
+                return paint(self, p, option, widget)
+        finally:
+            self.opts["useCache"], self.opts["antialias"] = True, aa
+
+    painted.dense = True  # type: ignore[attr-defined]
+    return painted
+
+
 def install() -> None:
-    """Give pyqtgraph's items that the plots use ``dense_paint`` (once)."""
+    """Give pyqtgraph's items that the plots use ``dense_paint`` (once), and its scatter
+    plots' symbols their shapes at a picture's own density (``_scatter_paint``)."""
     for cls in (pg.PlotCurveItem, pg.InfiniteLine, pg.ImageItem, ItemSample, pg.LegendItem, pg.TextItem,
                 pg.ViewBox):
         if not getattr(cls.paint, "dense", False):
             cls.paint = dense_paint(cls.__dict__["paint"])
+    if not getattr(pg.ScatterPlotItem.paint, "dense", False):
+        pg.ScatterPlotItem.paint = _scatter_paint(pg.ScatterPlotItem.__dict__["paint"])
     if not getattr(pg.AxisItem.paint, "dense", False):
         pg.AxisItem.paint = _axis_paint(pg.AxisItem.__dict__["paint"])
         pg.AxisItem.drawPicture = _axis_draw(pg.AxisItem.__dict__["drawPicture"])

@@ -144,6 +144,21 @@ def make_view(k: int) -> TraceView:
         return PlaceholderView(title, str(err))
 
 
+def _focus_target(w: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    """The widget that takes the focus given to ``w``, as Qt's focus proxies give it: a
+    tab widget's bar; for a scroll area's viewport, the area; for the line edit of a spin
+    box or combo box, the box. (``focusProxy()`` itself is not asked: asked of the
+    viewports, the next style sheet, ``set_theme``, crashed in Qt's polish.)"""
+    if isinstance(w, QtWidgets.QTabWidget):
+        return w.tabBar()
+    parent = w.parentWidget()
+    if isinstance(parent, QtWidgets.QAbstractScrollArea) and parent.viewport() is w:
+        return parent  # (a plot's or a list's viewport)
+    if isinstance(w, QtWidgets.QLineEdit) and isinstance(parent, (QtWidgets.QAbstractSpinBox, QtWidgets.QComboBox)):
+        return parent
+    return w
+
+
 class LazyViews(Sequence):
     """The window's views in tab order, each built the first time it is needed: its tab
     shown, or ``window.views[k]`` (iterating builds them all). Until then its tab holds an
@@ -1358,23 +1373,56 @@ class MainWindow(QtWidgets.QMainWindow):
     NO_TAB_STOP = (QtWidgets.QGraphicsView, QtWidgets.QScrollArea)
 
     def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802 (Qt's name)
-        """Tab / Shift+Tab: the next control that takes keys, past ``NO_TAB_STOP``'s (a
-        click still gives a plot the focus). ``tabbing`` is set meanwhile: a control the
-        focus moves to so takes Space (``player.ButtonKeys``)."""
+        """Tab / Shift+Tab: the next (previous) of ``tab_stops``, the window's controls in
+        reading order, past ``NO_TAB_STOP``'s (a click still gives a plot the focus).
+        ``tabbing`` is set meanwhile: a control the focus moves to so takes Space
+        (``player.ButtonKeys``)."""
+        stops = self.tab_stops()
+        here = QtWidgets.QApplication.focusWidget()
+        if not stops or here is None or not (here is self or self.isAncestorOf(here)):
+            return super().focusNextPrevChild(next)
+        here = _focus_target(here)
+        if here in stops:
+            k = stops.index(here) + (1 if next else -1)
+        else:  # (a plot or a scroll area a click gave the focus: the stop beside it in Qt's chain)
+            w = here
+            for _ in range(len(self.findChildren(QtWidgets.QWidget)) + 1):
+                w = w.nextInFocusChain() if next else w.previousInFocusChain()
+                if w is here or _focus_target(w) in stops:
+                    break
+            k = stops.index(_focus_target(w)) if _focus_target(w) in stops else 0
         self.tabbing = True
         try:
-            moved = super().focusNextPrevChild(next)
-            start = QtWidgets.QApplication.focusWidget()
-            for _ in range(len(self.findChildren(QtWidgets.QWidget))):
-                here = QtWidgets.QApplication.focusWidget()
-                if not moved or not isinstance(here, self.NO_TAB_STOP):
-                    break
-                moved = super().focusNextPrevChild(next)
-                if QtWidgets.QApplication.focusWidget() is start:
-                    break  # (nothing else takes the focus)
-            return moved
+            reason = QtCore.Qt.FocusReason.TabFocusReason if next else QtCore.Qt.FocusReason.BacktabFocusReason
+            stops[k % len(stops)].setFocus(reason)
+            return True
         finally:
             self.tabbing = False
+
+    def tab_stops(self) -> list[QtWidgets.QWidget]:
+        """The controls Tab goes through, in the window's reading order: the side panel, the
+        header (layer, unit), the view tabs and the page shown, the player; each part in
+        its own order (Qt's focus chain within it). Qt's own Tab follows its focus chain,
+        the order widgets joined the window: a view or the Train tab built when its tab was
+        first shown (``LazyViews``, ``replace_tab``) joined it after the player, so Tab went
+        tabs -> player -> the page's controls. ``QWidget.setTabOrder`` cannot put it right:
+        it ignores the parts (containers take no focus) and moves a tab widget's bar, not
+        the tab widget, which Qt's Tab still visits (its focus proxy) where it joined."""
+        parts = (self.side, self.header, self.tabs, self.player)
+        found: list[list[QtWidgets.QWidget]] = [[] for _ in (*parts, None)]
+        seen: set[QtWidgets.QWidget] = set()
+        w = self.nextInFocusChain()
+        for _ in range(len(self.findChildren(QtWidgets.QWidget)) + 1):
+            if w is self:
+                break
+            stop = _focus_target(w)
+            if (stop not in seen and stop.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
+                    and stop.isEnabled() and stop.isVisibleTo(self) and not isinstance(stop, self.NO_TAB_STOP)):
+                seen.add(stop)
+                k = next((k for k, part in enumerate(parts) if part is stop or part.isAncestorOf(stop)), len(parts))
+                found[k].append(stop)
+            w = w.nextInFocusChain()
+        return [w for part in found for w in part]
 
     def event(self, event) -> bool:
         done = super().event(event)
