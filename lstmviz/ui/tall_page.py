@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import weakref
 
+import shiboken6
 from PySide6 import QtCore, QtWidgets
 
 _pages: weakref.WeakSet = weakref.WeakSet()
@@ -24,13 +25,21 @@ def whole_pages(on: bool = True):
         return
     _whole[0] = True
     try:
-        for page in list(_pages):
-            page.updateGeometry()
+        _tell()
         yield
     finally:
         _whole[0] = False
-        for page in list(_pages):
+        _tell()
+
+
+def _tell() -> None:
+    """Every page's layout told that its least size changed (a window's pages whose
+    Qt side is gone, a closed window's, left out)."""
+    for page in list(_pages):
+        if shiboken6.isValid(page):
             page.updateGeometry()
+        else:
+            _pages.discard(page)
 
 
 class TallPage(QtWidgets.QScrollArea):
