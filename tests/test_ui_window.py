@@ -552,7 +552,9 @@ def test_only_the_tab_on_screen_sets_the_windows_least_size(make_window):
     """A QTabWidget takes the largest least size of all its pages: a tab shown once held
     the window to it for good (lesson 7 at 800 x 600: after its Weights step, its Over time
     step needed 622 px of height; after the Cell tab, the window could not be narrower than
-    the Cell tab's charts). Now a tab's least size counts while it is on screen only."""
+    the Cell tab's charts). Now a tab's least size counts while it is on screen only. (The
+    Weights and Cell tabs' pages scroll where the view is shorter than them: Over time's
+    heatmaps are the tallest least now, and the Cell tab the one compared.)"""
     def settle():
         for _ in range(3):
             QtWidgets.QApplication.processEvents()
@@ -561,18 +563,18 @@ def test_only_the_tab_on_screen_sets_the_windows_least_size(make_window):
         return win.minimumSizeHint().width(), win.minimumSizeHint().height()
 
     fresh = make_window((1400, 900))
-    fresh.tabs.setCurrentIndex(2)  # Over time, no other tab shown but the first
+    fresh.tabs.setCurrentIndex(1)  # Cell, no other tab shown but the first
     settle()
     alone = least(fresh)
     window = make_window((1400, 900))
-    for k in (1, 3, 2):  # Cell, Weights, then Over time
+    for k in (2, 3, 1):  # Over time, Weights, then Cell
         window.tabs.setCurrentIndex(k)
         settle()
-        if k == 3:
-            weights = least(window)
-    assert weights[1] > alone[1]  # (the Weights tab needs more height than Over time)
+        if k == 2:
+            over_time = least(window)
+    assert over_time[1] > alone[1]  # (the Over time tab needs more height than Cell)
     assert least(window) == alone
-    window.tabs.setCurrentIndex(3)
+    window.tabs.setCurrentIndex(2)
     settle()
     assert least(window)[1] > alone[1]  # (and it holds the window while on screen)
 
@@ -745,11 +747,63 @@ def small_screen_stacks(tmp_path) -> dict:
         "class_name": "LSTM", "config": {"units": 6, "return_sequences": True}}}, name="bi")], seed=0)
     save_keras(bidi, tmp_path / "bidi.keras")
     return {"demo": None, "bidi": str(tmp_path / "bidi.keras"),
-            "stateful": str(FIX / "k3_stateful_lstm" / "model.keras")}
+            "stateful": str(FIX / "k3_stateful_lstm" / "model.keras"),
+            "peepholes": str(FIX / "onnx_hand_lstm_peepholes" / "model.onnx")}
+
+
+def reachable_and_readable(w, view) -> None:
+    """The Cell or Weights view in a window of a small size asked: its page laid out at
+    least as tall as its least (what the view has not the height for is scrolled to,
+    ``TallPage``, not squeezed), at least as wide, never wider than its viewport (it does
+    not scroll sideways); the Cell view's charts with a value axis of a label's height
+    and more, the Weights view's matrices at their least, each with room for a row's label."""
+    from PySide6 import QtGui
+
+    scroll = view.page_scroll
+    page = scroll.widget()
+    assert view.stack.currentWidget() is scroll and scroll.isVisible()
+    least = page.minimumSizeHint()
+    assert page.height() >= least.height() and page.width() >= least.width(), (page.size(), least)
+    assert page.width() <= scroll.viewport().width()
+    bar = scroll.verticalScrollBar()
+    assert bar.maximum() == max(0, page.height() - scroll.viewport().height())
+    if least.height() <= scroll.height():  # (a page that fits does not scroll)
+        assert page.height() == scroll.viewport().height() == scroll.height() and not bar.isVisible()
+    assert w.rect().contains(QtCore.QRect(scroll.mapTo(w, QtCore.QPoint(0, 0)), scroll.size()))
+    if view.title == "Cell":
+        shown = [bp for bp in view.bars.values() if not bp.widget.isHidden()]
+        assert shown
+        for bp in shown:
+            axis = bp.plot.getAxis("left")
+            line = QtGui.QFontMetricsF(axis.style["tickFont"] or axis.font()).height()
+            assert bp.plot.getViewBox().height() >= line, bp.key
+            assert page.rect().contains(bp.widget.geometry()), bp.key
+    else:
+        from lstmviz.ui.views.weights import MATRIX_MIN
+
+        shown = [m for m in view.matrices if m.name is not None]
+        assert shown
+        for m in shown:
+            axis = m.plot.getAxis("left")
+            assert m.widget.height() >= min(MATRIX_MIN, m.widget.minimumHeight()), m.name
+            assert m.plot.vb.height() >= QtGui.QFontMetricsF(axis.style["tickFont"] or axis.font()).height(), m.name
+            assert page.rect().contains(m.widget.geometry()), m.name
+
+
+def input_page_whole(w) -> None:
+    """The side panel's Input page at least as wide as its least (its boxes not squeezed
+    below theirs, none cut at the panel's edge)."""
+    page = w.input_panel
+    assert page.isVisible()
+    assert page.width() >= page.minimumSizeHint().width(), (page.width(), page.minimumSizeHint())
+    for part in (page.source, page.seed, page.period, page.text, page.sample, page.import_button, page.table):
+        box = QtCore.QRect(part.mapTo(page, QtCore.QPoint(0, 0)), part.size())
+        assert page.rect().contains(box), part
+        assert part.width() >= part.minimumSizeHint().width(), (part, part.width(), part.minimumSizeHint())
 
 
 @pytest.mark.parametrize("theme", ["dark", "projector"])
-@pytest.mark.parametrize("stack", ["demo", "bidi", "stateful"])
+@pytest.mark.parametrize("stack", ["demo", "bidi", "stateful", "peepholes"])
 def test_a_760_x_540_or_800_x_600_window_is_the_size_asked_in_either_theme(qapp, tmp_path, theme, stack):
     """In the projector theme the demo's window asked for 760 x 540 (an 800 x 600 screen
     less its frame) stood 799 px wide on the Unrolled tab (the header's "layer" and "unit"
@@ -758,7 +812,15 @@ def test_a_760_x_540_or_800_x_600_window_is_the_size_asked_in_either_theme(qapp,
     speed box) held it 817 px wide at 800 x 600 (770 at 760 x 540 in the dark theme). Now
     the header's words give way, the speed box says "4/s" and the heatmaps may be 140 px
     wide: the window is the size asked, with the layer box, the unit box, the speed box, the
-    sample box and the slider whole inside it."""
+    sample box and the slider whole inside it.
+
+    The Cell tab held it 1002-1022 px wide at 760 x 540 (842 for an Embedding -> GRU ->
+    LSTM), one row of nine charts at their least width where two rows lacked the height,
+    and the Weights tab 549-592 px tall there, an ONNX LSTM's with peepholes 655-698 at
+    either size (its three matrices' least): now their pages scroll vertically where the
+    view is shorter than them (``TallPage``), the charts in two rows. The side panel's
+    Input page asked for 477 px in the projector theme where the panel gave it 418 (the
+    source box's longest item): it is squeezed no more."""
     from lstmviz.ui import theme as th
     from lstmviz.ui.app import dispose, make_window
     from lstmviz.ui.player import SLIDER_MIN
@@ -766,7 +828,7 @@ def test_a_760_x_540_or_800_x_600_window_is_the_size_asked_in_either_theme(qapp,
     w = make_window(small_screen_stacks(tmp_path)[stack], theme, quiet=True)
     try:
         for size in ((760, 540), (800, 600)):
-            for tab in (0, 2):  # Unrolled, Over time
+            for tab in (0, 1, 2, 3):  # Unrolled, Cell, Over time, Weights
                 w.resize(*size)
                 w.show()
                 w.tabs.setCurrentIndex(tab)
@@ -775,6 +837,8 @@ def test_a_760_x_540_or_800_x_600_window_is_the_size_asked_in_either_theme(qapp,
                 settle(8)
                 assert (w.width(), w.height()) == size, (size, w.tabs.tabText(tab))
                 assert w.side.isVisible()
+                if tab in (1, 3):
+                    reachable_and_readable(w, w.views[tab])
                 player = w.player
                 parts = [w.layer_combo, w.unit_spin, player.speed, player.sample, player.slider,
                          player.buttons["play"]] + ([w.side_combo] if stack == "bidi" else []) + \
@@ -784,6 +848,13 @@ def test_a_760_x_540_or_800_x_600_window_is_the_size_asked_in_either_theme(qapp,
                     assert part.isVisible() and w.rect().contains(box), (size, tab, part)
                     assert part.width() >= min(part.minimumSizeHint().width(), SLIDER_MIN), (size, tab, part)
                 assert player.speed.currentText() in ("4 steps/s", "4/s") and player.speed.currentData() == 4
+            w.side.setCurrentWidget(w.input_panel)
+            settle()
+            w.resize(*size)
+            settle(8)
+            assert (w.width(), w.height()) == size
+            input_page_whole(w)
+            w.side.setCurrentWidget(w.stack_panel)
     finally:
         dispose(w)
         th.apply("dark", QtWidgets.QApplication.instance())

@@ -58,6 +58,7 @@ from lstmviz.app.views import VIEW_KEYS
 from lstmviz.errors import LstmvizError
 from lstmviz.text import plural, safe_text
 from lstmviz.ui.labels import hints_hidden
+from lstmviz.ui.tall_page import whole_pages
 
 VIEW_NAMES = VIEW_KEYS
 DEFAULT_FPS = 4.0
@@ -186,12 +187,15 @@ def fit_widget(window, widget, size) -> float:
     (1.0 where the widget fits)."""
     w, h = (int(v) for v in size)
     tw, th = w, h
-    for _ in range(4):  # (a layout's least height can depend on its width: text wraps)
-        _fit(window, widget, tw, th)
-        if widget.width() <= tw and widget.height() <= th:
-            break
-        grow = max(widget.width() / w, widget.height() / h)
-        tw, th = math.ceil(w * grow), math.ceil(h * grow)
+    # (a view's picture holds its whole page, ``whole_pages``; the window's is the window
+    # as on screen, its pages scrolled where they scroll)
+    with whole_pages(widget is not window):
+        for _ in range(4):  # (a layout's least height can depend on its width: text wraps)
+            _fit(window, widget, tw, th)
+            if widget.width() <= tw and widget.height() <= th:
+                break
+            grow = max(widget.width() / w, widget.height() / h)
+            tw, th = math.ceil(w * grow), math.ceil(h * grow)
     return min(1.0, w / widget.width(), h / widget.height())
 
 

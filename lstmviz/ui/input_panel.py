@@ -117,6 +117,15 @@ class InputPanel(QtWidgets.QWidget):
         self.source.setToolTip("What the input x_t is at each step: a generated signal, typed text, "
                                "or values you imported or typed into the table")
         self.source.currentIndexChanged.connect(self._source_changed)
+        # its least width that of a few letters, not of its longest item: "Your data (imported
+        # / edited)" made the page's least 477 px in the projector theme, the side panel 418
+        # (the page squeezed below its least, its boxes narrower than theirs); it says "…"
+        # where it is narrower than its text (ElidedCombo), its list shows every item whole
+        self.source.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source.setMinimumContentsLength(10)
+        # (the fields take the row's width on every style: a combo's short size hint would
+        # leave it short where the style keeps fields at their hint, macOS')
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("source", self.source)
 
         self.seed = QtWidgets.QSpinBox(self)
@@ -183,6 +192,8 @@ class InputPanel(QtWidgets.QWidget):
         lay.addWidget(self.message)
 
         self.table_label = QtWidgets.QLabel(self)
+        # (wrapped where the panel is narrower than "sample 0: 40 timesteps × 1 feature")
+        self.table_label.setWordWrap(True)
         lay.addWidget(self.table_label)
         self.table_model = InputTableModel(self._cell_edited, self)
         self.table = QtWidgets.QTableView(self)

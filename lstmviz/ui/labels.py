@@ -612,13 +612,17 @@ class QuietLabel(QtWidgets.QWidget):
     put while the width changes. ``max_lines``: never more than that many lines (Over
     time's header: 4 and 5 lines at 800 x 600 beside a stack of cells' buttons, or with a
     long input's window in the projector theme, took the heatmaps' room): a longer text
-    shows its short form, cut to those lines, the whole text in the tooltip.
+    shows its short form, cut to those lines, the whole text in the tooltip. ``whole``
+    (``set_whole``): never less than its whole text, in a page that scrolls where the view
+    is shorter than it (the Cell view's header beside two rows of charts at 760 x 540).
     """
 
     def __init__(self, parent=None, one_line: bool = False, max_lines: int | None = None):
         super().__init__(parent)
         self.one_line = one_line
         self.max_lines = max_lines
+        #: never less than its whole text (``set_whole``): in a page that scrolls anyway
+        self.whole = False
         self._line: tuple = (None, 0)  # (font key, the height of one line in that font)
         self._lines: tuple = (None, 0)  # (font key, the height of max_lines lines)
         self.label = QtWidgets.QLabel(self)
@@ -817,9 +821,18 @@ class QuietLabel(QtWidgets.QWidget):
         return min(h, most)
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
+        if self.whole and self._shown:
+            return QtCore.QSize(0, max(self._hint, 0))
         if not self.one_line or not self._shown:
             return QtCore.QSize(0, 0)
         return QtCore.QSize(0, min(max(self._height, 0), self.line_height()))
+
+    def set_whole(self, on: bool) -> None:
+        """Its least height its whole text's (``on``), or its usual least: the Cell view's
+        header where its page scrolls (``TallPage``), which squeezed it to nothing."""
+        if on != self.whole:
+            self.whole = on
+            self.updateGeometry()
 
     def line_height(self) -> int:
         """The height of one line of rich text (bold parts too) in the label's font."""

@@ -42,6 +42,7 @@ from lstmviz.ui.plot_tools import (  # noqa: F401 (the views import them from he
     set_ticks,
     steady_axes,
 )
+from lstmviz.ui.tall_page import TallPage  # noqa: F401 (the views import it from here)
 
 # Every view draws arrays as (rows, columns): set once, idempotent.
 pg.setConfigOptions(imageAxisOrder="row-major")

@@ -46,6 +46,7 @@ from lstmviz.ui.views._common import (
     CellRef,
     QuietLabel,
     RichText,
+    TallPage,
     cache_pixels,
     cell_ref,
     cosmetic_pen,
@@ -586,7 +587,10 @@ class CellView(TraceView):
                                      "Bidirectional) to look inside its cell.", self.theme)
         self.stack.addWidget(self.message)
         page = QtWidgets.QWidget()
-        self.stack.addWidget(page)
+        # (scrolling where the view is shorter than two rows of charts and the equations'
+        # least: a narrow, short view, 760 x 540 beside the side panel in the projector theme)
+        self.page_scroll = TallPage(page)
+        self.stack.addWidget(self.page_scroll)
         lay = QtWidgets.QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
@@ -689,9 +693,11 @@ class CellView(TraceView):
     #: the charts in their groups, read left to right: in -> gates -> out
     GROUPS = (("in", ("x", "h_prev", "c_prev")), ("gates", ("g0", "g1", "g2", "g3")), ("out", ("c", "h")))
     #: a chart's least width and height (px) in its cell; in two rows a little less tall,
-    #: so that the equations below keep a few lines
+    #: so that the equations below keep a few lines, and a little narrower, so that five
+    #: charts in a row leave the page's scroll bar its room (``TallPage``: at 760 x 540
+    #: in the projector theme, 60 px each held the window 768 px wide once it showed)
     SLOT_LEAST = (60, 120)
-    SLOT_LEAST_TWO_ROWS = (60, 100)
+    SLOT_LEAST_TWO_ROWS = (56, 100)
     #: a chart's plot height (px) the equations leave where a compact form of them can
     #: (``_show_equations``): a back row reads the bars the lessons speak of
     PLOT_LEAST = 80
@@ -797,15 +803,20 @@ class CellView(TraceView):
         width = self.width() - m.left() - m.right()
         # a view narrower than one row at the charts' least width (800 x 600 beside the side
         # panel in the projector theme: one row held the window 1022 px wide) takes two rows
-        # where they leave the header a line (its short form first) and the equations their
-        # two, without growing the window taller (at 800 x 500 they would)
+        # (the header's short form where they leave it a line and the equations their two;
+        # where they leave less, at 800 x 500 or 760 x 540, the page scrolls: TallPage)
         # (within half a chart of it: a window asked narrower than one row at that least
         # width is held a few px past it, and the row stayed: a GRU's six charts at 800 x 600
         # in the projector theme held the window 822 px wide, the view 4 px past that least)
         narrow = width < (n + 0.5) * self.SLOT_LEAST[0] + max(0, n - 1) * self._grid.horizontalSpacing()
-        fits = self.height() >= need - head + head_line
-        self._arrange((tall or (narrow and fits)) and width < one_row, hold=not tall)
+        # (one row at the charts' least width, where two lacked the height, held a 760 x
+        # 540 window 1002 px wide)
+        self._arrange((tall or narrow) and width < one_row, hold=not tall)
         self._short_head = bool(self._two_rows) and not tall
+        # two rows, a line of the header and two of equations taller than the view: the page
+        # scrolls (TallPage), and the header keeps its whole text (squeezed to nothing else)
+        fits = self.height() >= need - head + head_line
+        self.header.set_whole(bool(self._two_rows) and not fits)
         # the header's words for the mouse ("click a bar to pick its unit", a line of it in a
         # narrow view) give way where two rows of charts would otherwise have less than
         # PLOT_READABLE of plot above two lines of equations (800 x 600)

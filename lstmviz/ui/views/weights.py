@@ -23,6 +23,7 @@ from lstmviz.ui.views._common import (
     ClickableImage,
     HintLabel,
     QuietLabel,
+    TallPage,
     count_axis,
     fmt,
     hint,
@@ -215,7 +216,10 @@ class WeightsView(TraceView):
         self.message = message_label("Select a layer with weights.", self.theme)
         self.stack.addWidget(self.message)
         page = QtWidgets.QWidget()
-        self.stack.addWidget(page)
+        # (scrolling where the view is shorter than the matrices' least: at 760 x 540, or an
+        # ONNX peephole LSTM's three matrices at 800 x 600, held the window 579-685 px tall)
+        self.page_scroll = TallPage(page)
+        self.stack.addWidget(self.page_scroll)
         lay = QtWidgets.QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
         top = QtWidgets.QHBoxLayout()
