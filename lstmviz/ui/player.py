@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app.counts import count
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
+from lstmviz.ui.focused import FocusedFilter
 from lstmviz.ui.labels import ShortComboBox, SteadyLabel, set_if_changed
 
 #: Steps per second offered by the speed box.
@@ -316,7 +317,7 @@ SLIDER_KEYS = {QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Ke
                QtCore.Qt.Key.Key_Home, QtCore.Qt.Key.Key_End}
 
 
-class ButtonKeys(QtCore.QObject):
+class ButtonKeys(FocusedFilter):
     """Space presses the button or check box, or opens the combo box, that the keyboard
     moved the focus to (Tab), as everywhere else: the player's Space (play / pause) took
     it there, so a check box of the side panel could not be ticked without a mouse. A
@@ -326,25 +327,10 @@ class ButtonKeys(QtCore.QObject):
     mouse clicked, or one the focus went back to (the "+ Add layer" button after its menu,
     a button after the dialog it opened), leaves the keys to the window (Space plays)."""
 
-    def __init__(self, window):
-        super().__init__(window)
-        self.window = window
-        self.watched = None
-        app = QtWidgets.QApplication.instance()
-        app.focusChanged.connect(self._focus_changed)
-
-    def _focus_changed(self, _old, new) -> None:
-        if self.watched is not None:
-            try:
-                self.watched.removeEventFilter(self)
-            except RuntimeError:  # deleted since (a form rebuilt)
-                pass
-            self.watched = None
-        if (isinstance(new, (QtWidgets.QAbstractButton, QtWidgets.QComboBox, QtWidgets.QAbstractSlider))
-                and not (isinstance(new, QtWidgets.QComboBox) and new.isEditable())
-                and new.window() is self.window and getattr(self.window, "tabbing", False)):
-            new.installEventFilter(self)
-            self.watched = new
+    def wants(self, widget) -> bool:
+        return (isinstance(widget, (QtWidgets.QAbstractButton, QtWidgets.QComboBox, QtWidgets.QAbstractSlider))
+                and not (isinstance(widget, QtWidgets.QComboBox) and widget.isEditable())
+                and getattr(self.window, "tabbing", False))
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
         if (event.type() == QtCore.QEvent.Type.ShortcutOverride

@@ -28,6 +28,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app import session as ses
 from lstmviz.errors import LstmvizError
 from lstmviz.text import file_label, safe_text
+from lstmviz.ui.focused import FocusedFilter
 from lstmviz.ui.labels import plain_box
 from lstmviz.ui.later import later
 
@@ -632,32 +633,18 @@ def install(window, autosave_path=None) -> SessionManager:
     return mgr
 
 
-class _FieldUndo(QtCore.QObject):
+class _FieldUndo(FocusedFilter):
     """Ctrl+Z / Ctrl+Shift+Z in a spin box or line edit of the window undo the field's own
     typing while it has some, else the window's last edit: a spin box or line edit takes
     every Ctrl+Z for itself, so after typing units 3 and Return, Ctrl+Z (the focus still
     there) did nothing. It watches only the focused field, not every event of the app."""
 
     def __init__(self, window, undo_action, redo_action):
-        super().__init__(window)
-        self.window = window
         self.undo_action, self.redo_action = undo_action, redo_action
-        self.watched = None
-        app = QtWidgets.QApplication.instance()
-        app.focusChanged.connect(self._focus_changed)
-        self._focus_changed(None, app.focusWidget())
+        super().__init__(window)
 
-    def _focus_changed(self, _old, new) -> None:
-        if self.watched is not None:
-            try:
-                self.watched.removeEventFilter(self)
-            except RuntimeError:  # deleted since (a form rebuilt)
-                pass
-            self.watched = None
-        if (isinstance(new, (QtWidgets.QAbstractSpinBox, QtWidgets.QLineEdit))
-                and new.window() is self.window):
-            new.installEventFilter(self)
-            self.watched = new
+    def wants(self, widget) -> bool:
+        return isinstance(widget, (QtWidgets.QAbstractSpinBox, QtWidgets.QLineEdit))
 
     def eventFilter(self, obj, event):  # noqa: N802
         if event.type() != QtCore.QEvent.Type.ShortcutOverride:
