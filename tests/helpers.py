@@ -321,3 +321,15 @@ def over_time_legible(view, image_least: float) -> None:
     short = QtGui.QTextDocumentFragment.fromHtml(header._short_shown).toPlainText()
     assert "\u2026" not in shown and shown in (short, QtGui.QTextDocumentFragment.fromHtml(
         header._shown).toPlainText()), (shown, short)
+
+
+def three_updates(window):
+    """``window``'s Train tab after three updates (One update x 3) of a small delay task:
+    its panel, the snapshots' slider at 3."""
+    panel = window.train_panel
+    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
+    for _ in range(3):
+        panel.step_button.click()
+        panel.wait()
+    panel.refresh(force=True)
+    return panel

@@ -176,12 +176,9 @@ def test_the_snapshot_slider_reached_with_tab_keeps_its_arrows(make_window, qtbo
     window = make_window((1400, 900))
     window.tabs.setCurrentIndex(window.tabs.count() - 1)
     settle()
-    panel = window.train_panel
-    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
-    for _ in range(3):
-        panel.step_button.click()
-        panel.wait()
-    panel.refresh(force=True)
+    from helpers import three_updates
+
+    panel = three_updates(window)
     slider = panel.time_slider
     assert slider.value() == slider.maximum() == 3
     tab_to(qtbot, window, slider)

@@ -1189,6 +1189,20 @@ def test_the_crossings_count_stays_when_a_summary_ends_after_them(qtbot, model_x
     assert w.crossing_list.count() == 0 and w.status.text() != said
 
 
+def _at_760_x_540(qtbot, units: int, name: str):
+    """Units at scale of an LSTM(``units``) over two slow waves of ``T`` steps, in a window
+    of 760 x 540 (an 800 x 600 screen), summarized and at step 1,500."""
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": units, "return_sequences": True},
+                                                         name=name)], seed=2)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 230.0)], -1)[None].astype(np.float32)
+    w = LongSequenceWindow(model, x, start=False)
+    w.resize(760, 540)
+    _summarized(qtbot, w)
+    w.seek(1500)
+    return w
+
+
 def test_hundreds_of_units_fit_a_window_of_an_800_px_screen_every_unit_drawn(qtbot):
     """Units at scale of an LSTM(300) at 760 x 540 (an 800 x 600 screen): its heatmaps had
     as much height as the one unit's curves (about 105 px of image for 300 rows), and Qt's
@@ -1198,14 +1212,7 @@ def test_hundreds_of_units_fit_a_window_of_an_800_px_screen_every_unit_drawn(qtb
     them (``scale.fold_rows``), so every unit is drawn; a click there picks the unit drawn."""
     from PySide6 import QtCore, QtWidgets
 
-    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 300, "return_sequences": True},
-                                                         name="wide")], seed=2)
-    t = np.arange(T)
-    x = np.stack([np.sin(t / 50.0), np.cos(t / 230.0)], -1)[None].astype(np.float32)
-    w = LongSequenceWindow(model, x, start=False)
-    w.resize(760, 540)
-    _summarized(qtbot, w)
-    w.seek(1500)
+    w = _at_760_x_540(qtbot, units=300, name="wide")
     for _ in range(5):
         QtWidgets.QApplication.processEvents()
     heat, curves = w.win_plot.vb.height(), w.curve_win.vb.height()
@@ -1273,14 +1280,7 @@ def test_the_curves_value_axes_write_fewer_labels_where_they_are_short(qtbot, th
     from lstmviz.ui import theme as th
 
     th.apply(theme, QtWidgets.QApplication.instance())
-    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 8, "return_sequences": True},
-                                                         name="l")], seed=2)
-    t = np.arange(T)
-    x = np.stack([np.sin(t / 50.0), np.cos(t / 230.0)], -1)[None].astype(np.float32)
-    w = LongSequenceWindow(model, x, start=False)
-    w.resize(760, 540)
-    _summarized(qtbot, w)
-    w.seek(1500)
+    w = _at_760_x_540(qtbot, units=8, name="l")
 
     def labels():
         for _ in range(5):

@@ -735,14 +735,10 @@ def test_an_update_that_overflows_warns_nothing_and_leaves_numpy_as_it_was():
 
 def _three_updates(make_window):
     """A window whose Train tab ran three updates (One update x 3) of a small delay task."""
+    from helpers import three_updates
+
     w = make_window()
-    panel = w.train_panel
-    panel.apply_settings(panel.session.settings.__class__(task="delay", units=3, steps=6, epochs=2))
-    for _ in range(3):
-        panel.step_button.click()
-        panel.wait()
-    panel.refresh(force=True)
-    return w, panel, panel.session
+    return w, three_updates(w), w.train_panel.session
 
 
 def test_put_on_the_stack_reaches_the_weights_trained_last(make_window, qtbot):
