@@ -172,39 +172,41 @@ def install() -> None:
         pg.AxisItem.drawPicture = _axis_draw(pg.AxisItem.__dict__["drawPicture"])
 
 
-class LineItem(QtWidgets.QGraphicsLineItem):
-    """Qt's line item, its pen as wide at every density (``dense_pen``)."""
+class _DenseShape:
+    """Qt's line, rectangle and path items with their pen as wide at every density
+    (``dense_pen``): Qt paints them at ratio 1; elsewhere the shape is drawn here, its pen
+    scaled (Qt's own paint sets the pen in C++, out of ``dense_pens``' reach)."""
 
     def paint(self, p, opt, widget=None):
         ratio = ratio_of(p)
         if ratio == 1.0:
-            return QtWidgets.QGraphicsLineItem.paint(self, p, opt, widget)
-        p.setPen(dense_pen(self.pen(), ratio))
-        p.drawLine(self.line())
+            return super().paint(p, opt, widget)  # type: ignore[misc]
+        p.setPen(dense_pen(self.pen(), ratio))  # type: ignore[attr-defined]
+        self.draw_shape(p)
         return None
 
+    def draw_shape(self, p: QtGui.QPainter) -> None:
+        raise NotImplementedError
 
-class RectItem(QtWidgets.QGraphicsRectItem):
-    """Qt's rectangle item, its pen as wide at every density (``dense_pen``)."""
 
-    def paint(self, p, opt, widget=None):
-        ratio = ratio_of(p)
-        if ratio == 1.0:
-            return QtWidgets.QGraphicsRectItem.paint(self, p, opt, widget)
-        p.setPen(dense_pen(self.pen(), ratio))
+class LineItem(_DenseShape, QtWidgets.QGraphicsLineItem):
+    """Qt's line item, its pen as wide at every density."""
+
+    def draw_shape(self, p):
+        p.drawLine(self.line())
+
+
+class RectItem(_DenseShape, QtWidgets.QGraphicsRectItem):
+    """Qt's rectangle item, its pen as wide at every density."""
+
+    def draw_shape(self, p):
         p.setBrush(self.brush())
         p.drawRect(self.rect())
-        return None
 
 
-class PathItem(QtWidgets.QGraphicsPathItem):
-    """Qt's path item, its pen as wide at every density (``dense_pen``)."""
+class PathItem(_DenseShape, QtWidgets.QGraphicsPathItem):
+    """Qt's path item, its pen as wide at every density."""
 
-    def paint(self, p, opt, widget=None):
-        ratio = ratio_of(p)
-        if ratio == 1.0:
-            return QtWidgets.QGraphicsPathItem.paint(self, p, opt, widget)
-        p.setPen(dense_pen(self.pen(), ratio))
+    def draw_shape(self, p):
         p.setBrush(self.brush())
         p.drawPath(self.path())
-        return None
