@@ -1385,12 +1385,13 @@ class MainWindow(QtWidgets.QMainWindow):
         if here in stops:
             k = stops.index(here) + (1 if next else -1)
         else:  # (a plot or a scroll area a click gave the focus: the stop beside it in Qt's chain)
-            w = here
+            w, target = here, here
             for _ in range(len(self.findChildren(QtWidgets.QWidget)) + 1):
                 w = w.nextInFocusChain() if next else w.previousInFocusChain()
-                if w is here or _focus_target(w) in stops:
+                target = _focus_target(w)
+                if w is here or target in stops:
                     break
-            k = stops.index(_focus_target(w)) if _focus_target(w) in stops else 0
+            k = stops.index(target) if target in stops else 0
         self.tabbing = True
         try:
             reason = QtCore.Qt.FocusReason.TabFocusReason if next else QtCore.Qt.FocusReason.BacktabFocusReason
