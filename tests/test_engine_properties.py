@@ -183,6 +183,26 @@ def test_stateful_two_halves_equal_one_call(spec, d, batch, T, seed, data_):
     np.testing.assert_array_equal(second.initial_state["h"], first.steps["h"][:, -1])
 
 
+@pytest.mark.parametrize("kept, says", [
+    (lambda h, c: [[], [[h[:, :3], c[:, :3]]]], "its state h kept with shape (2, 3), needs (batch, 4)"),
+    (lambda h, c: [[], [[h, c[:1]]]], "its state c kept with shape (1, 4), needs (2, 4)"),
+    (lambda h, c: [[], [[h[0], c[0]]]], "its state h kept with shape (4,), needs (batch, 4)"),
+    (lambda h, c: [[], [[h]]], "carries 2 state(s) (h, c), 1 kept"),
+])
+def test_carried_states_of_another_shape_are_refused_and_nothing_changes(kept, says):
+    model = single("LSTM", {"units": 4, "stateful": True}, 3, batch=2)
+    x = data(0, (2, 5, 3))
+    model.trace(x)
+    before = model.carried_states()
+    (h, c), = before[1]  # (node 0 is the input)
+    with pytest.raises(ValueError) as err:
+        model.carry_states(kept(h, c))
+    assert says in str(err.value) and "layer 'rnn' (LSTM)" in str(err.value)
+    after = model.carried_states()
+    np.testing.assert_array_equal(after[1][0][0], h)
+    np.testing.assert_array_equal(after[1][0][1], c)
+
+
 # -- masks ------------------------------------------------------------------------------------
 @SETTINGS
 @given(spec=rnn_configs(), d=st.integers(1, 4), batch=st.integers(1, 3), T=st.integers(1, 6),

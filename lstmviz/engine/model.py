@@ -413,6 +413,8 @@ class Model:
             holders = _state_holders(node.layer)
             if len(holders) != len(kept):
                 raise ValueError(f"layer '{node.layer.name}': {len(kept)} states kept for {len(holders)} layers")
+            for h, s in zip(holders, kept):
+                _check_carried(h, s)
             pairs += list(zip(holders, kept))
         for h, s in pairs:
             h.states = None if s is None else [np.array(a, copy=True) for a in s]
@@ -921,6 +923,29 @@ class _Reusable:
             self.made[layer.name] = (type(layer), copy.deepcopy(layer.config), layer.keras_major,
                                      [np.array(w, copy=True) for w in layer.weights],
                                      self._refs(node), outs, oms)
+
+
+def _check_carried(holder, states) -> None:
+    """A ``ValueError`` unless ``states`` (or None) fit the recurrent layer ``holder``:
+    one (batch, units) array per state it names, all of one batch."""
+    if states is None:
+        return
+    names = getattr(holder, "state_names", None)
+    units = getattr(holder, "units", None)
+    if names is None or units is None:
+        return
+    where = f"layer '{holder.name}' ({holder.class_name})"
+    if len(states) != len(names):
+        raise ValueError(f"{where} carries {len(names)} state(s) ({', '.join(names)}), "
+                         f"{len(states)} kept")
+    batch = None
+    for name, a in zip(names, states):
+        shape = np.shape(a)
+        if len(shape) != 2 or shape[1] != units or (batch is not None and shape[0] != batch):
+            need = f"({'batch' if batch is None else batch}, {units})"
+            raise ValueError(f"{where}: its state {name} kept with shape {fmt_shape(shape)}, "
+                             f"needs {need}")
+        batch = shape[0]
 
 
 def _state_holders(layer) -> list:
