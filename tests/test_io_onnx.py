@@ -1143,6 +1143,20 @@ def test_a_graph_that_fixes_its_sequence_length_says_so_for_another_length(tmp_p
                                   "give it 5 steps, or export the model with a dynamic sequence axis")
 
 
+@pytest.mark.parametrize("steps", [7, 3])
+def test_an_unrolled_time_major_export_of_another_length_is_not_said_to_be_another_batch(steps):
+    """torch's dynamo exporter unrolled nn.RNN into per-step ops over a time-major input
+    fixed at 5 steps, (5, batch, 3): no recurrent node says which axis is time, and another
+    length was refused as "the input has batch 7 but the model is built for batch 5". The
+    refusal names the axis by place and what the graph fixes."""
+    model = lstmviz.load(FIXTURES / "onnx_torch_dynamo_rnn_2layer" / "model.onnx", isolate=False)
+    with pytest.raises(LstmvizError) as err:
+        model.trace(np.zeros((steps, 2, 3), np.float32))
+    assert str(err.value) == (f"the input has {steps} along its first axis but the graph fixes that axis "
+                              f"to 5 (shape ({steps}, 2, 3) vs (5, None, 3)): give it 5 there, or export "
+                              "the model with that axis dynamic")
+
+
 def test_a_reshape_that_names_no_steps_is_refused_as_it_was(tmp_path):
     """Only a constant shape that holds the steps count is read as a fixed length: a shape
     that cannot fit otherwise is refused as before, naming the Reshape."""

@@ -706,6 +706,12 @@ class Model:
         check_finite(arr, f"{which} holds")
         check_float32(arr, f"{which} holds")  # (before the cast below made it infinity)
         if want and want[0] is not None and arr.shape[0] != want[0]:
+            if self.source.get("format") == "onnx":
+                # (the graph's first axis may be its steps: an unrolled time-major export)
+                raise LstmvizError(
+                    f"{which} has {arr.shape[0]:,} along its first axis but the graph fixes that axis to "
+                    f"{want[0]:,} (shape {fmt_shape(arr.shape)} vs {fmt_shape(want)}): give it {want[0]:,} "
+                    "there, or export the model with that axis dynamic")
             raise LstmvizError(f"{which} has batch {arr.shape[0]} but the model is built for batch {want[0]}")
         if np.issubdtype(arr.dtype, np.floating) and arr.dtype != np.float32:
             arr = arr.astype(np.float32)
