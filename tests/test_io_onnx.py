@@ -1144,17 +1144,37 @@ def test_a_graph_that_fixes_its_sequence_length_says_so_for_another_length(tmp_p
 
 
 @pytest.mark.parametrize("steps", [7, 3])
-def test_an_unrolled_time_major_export_of_another_length_is_not_said_to_be_another_batch(steps):
+def test_an_unrolled_time_major_export_is_read_time_major_by_its_named_batch_axis(steps):
     """torch's dynamo exporter unrolled nn.RNN into per-step ops over a time-major input
-    fixed at 5 steps, (5, batch, 3): no recurrent node says which axis is time, and another
-    length was refused as "the input has batch 7 but the model is built for batch 5". The
-    refusal names the axis by place and what the graph fixes."""
-    model = lstmviz.load(FIXTURES / "onnx_torch_dynamo_rnn_2layer" / "model.onnx", isolate=False)
+    fixed at 5 steps, (5, 'batch', 3): no recurrent node says which axis is time, and the
+    input was read as batch 5 (the app made 5 samples of 20 steps; another length was
+    refused as "the input has batch 7 but the model is built for batch 5"). The axis the
+    file names "batch" is the batch: the input is time-major, runs as Keras' reference
+    did, and another length is refused as one the graph fixes."""
+    case = FIXTURES / "onnx_torch_dynamo_rnn_2layer"
+    model = lstmviz.load(case / "model.onnx", isolate=False)
+    assert model.get_layer("x").config.get("time_major") is True
+    x = np.load(case / "x.npy")
+    np.testing.assert_allclose(model.trace(x).output, np.load(case / "expected.npz")["y"], rtol=0, atol=1e-5)
     with pytest.raises(LstmvizError) as err:
         model.trace(np.zeros((steps, 2, 3), np.float32))
-    assert str(err.value) == (f"the input has {steps} along its first axis but the graph fixes that axis "
-                              f"to 5 (shape ({steps}, 2, 3) vs (5, None, 3)): give it 5 there, or export "
-                              "the model with that axis dynamic")
+    assert str(err.value) == (f"the graph fixes its sequence length to 5 steps and the input has {steps}: "
+                              "give it 5 steps, or export the model with a dynamic sequence axis")
+
+
+def test_a_graph_fixing_its_first_axis_refuses_another_size_naming_the_axis_by_place(tmp_path):
+    """A graph whose first axis is fixed and not known as the batch or the steps: another
+    size there is refused by place, not as "batch 3 but the model is built for batch 2"."""
+    L = numpy_helper.from_array(np.ones((3, 2), np.float32), "L")
+    path = _save(tmp_path, [helper.make_node("MatMul", ["x", "L"], ["y"], name="linear")], [L],
+                 inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, "n", 3])])
+    model = lstmviz.load(path, isolate=False)
+    assert not model.get_layer("x").config.get("time_major")
+    with pytest.raises(LstmvizError) as err:
+        model.trace(np.zeros((3, 4, 3), np.float32))
+    assert str(err.value) == ("the input has 3 along its first axis but the graph fixes that axis to 2 "
+                              "(shape (3, 4, 3) vs (2, None, 3)): give it 2 there, or export the model "
+                              "with that axis dynamic")
 
 
 def test_a_reshape_that_names_no_steps_is_refused_as_it_was(tmp_path):

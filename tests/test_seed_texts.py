@@ -247,6 +247,9 @@ def test_text3_four_number_input_shape_the_screen_says_which_is_which():
     # one step is one step (a Keras 1 model of input (None, 1, 1) read "1 steps")
     assert shape_words((None, 1, 1)) == "batch open \u00b7 1 step (the cell runs 1\u00d7) \u00b7 1 feature each"
     assert shape_words((None, 1)) == "batch open \u00b7 1 token id"
+    # an ONNX graph's time-major input, (time, batch, features), in the shape's order
+    assert shape_words((5, None, 3), time_major=True) == \
+        "5 steps (the cell runs 5\u00d7) \u00b7 batch open \u00b7 3 features each (time-major)"
     assert shape_words((None, 500)) == "batch open \u00b7 500 token ids"
     # a long input's counts as the view's header and the status bar say them ("120000 steps"
     # stood in the side panel beside "of 120,000" in the header)

@@ -639,7 +639,7 @@ def _build(path) -> ModelSpec:
         raise Fail("the graph computes nothing from its inputs")
 
     # shapes: two dry runs with different symbolic sizes
-    firsts = _time_major_inputs(nodes, consts)
+    firsts = _time_major_inputs(nodes, consts) | _named_time_major(graph_inputs)
     # (the symbols naming a sequence's length: a 3-D input's time axis)
     steps_symbols = {dims[0 if name in firsts else 1] for name, dims, _ in graph_inputs
                      if len(dims) == 3 and isinstance(dims[0 if name in firsts else 1], str)}
@@ -683,7 +683,7 @@ def _build(path) -> ModelSpec:
     layers: list[LayerSpec] = []
     where: dict[str, TensorRef] = {}
     inputs: list[TensorRef] = []
-    time_major = _time_major_inputs(nodes, consts)
+    time_major = _time_major_inputs(nodes, consts) | _named_time_major(graph_inputs)
     roles = _state_inputs(nodes)
     for name, dims, dtype in graph_inputs:
         lname = _unique(_clean(name) or "input", used)
@@ -789,6 +789,17 @@ def _time_major_inputs(nodes, consts) -> set[str]:
         if name not in producer and name not in consts:
             found.add(name)
     return found
+
+
+def _named_time_major(graph_inputs) -> set[str]:
+    """3-D graph inputs whose second axis the file names as the batch ("batch", "batch_size",
+    ...) and whose first it does not: (time, batch, features), as an exporter that unrolled
+    the recurrence into per-step ops (torch's dynamo, no recurrent node to say so) writes a
+    time-major input."""
+    def batchy(d):
+        return isinstance(d, str) and "batch" in d.lower()
+    return {name for name, dims, _ in graph_inputs
+            if len(dims) == 3 and batchy(dims[1]) and not batchy(dims[0])}
 
 
 def _state_inputs(nodes) -> dict[str, tuple[str, int]]:

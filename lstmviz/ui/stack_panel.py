@@ -503,7 +503,8 @@ class StackPanel(QtWidgets.QWidget):
         others = "".join(f"\n{safe_name(name)}: {'your data' if given else 'made up'}"
                          for name, given in st.others_given())
         self.input_shape_label.setText("shape " + ", ".join(fmt_shape(s) for s in shapes)
-                                       + "\n" + shape_words(shapes[0] if shapes else ()) + others)
+                                       + "\n" + shape_words(shapes[0] if shapes else (), st.time_major)
+                                       + others)
         self.input_shape_label.setToolTip(tip(
             "The input's shape as Keras writes it: (batch, timesteps, input_dim); None is the batch "
             "size, left open. In Keras, input_shape=(timesteps, input_dim) leaves the batch out: "
@@ -793,16 +794,23 @@ def tip(text: str) -> str:
     return f"<p style='white-space:normal'>{markup(text)}</p>"
 
 
-def shape_words(shape) -> str:
+def shape_words(shape, time_major: bool = False) -> str:
     """Which number is which in an input shape: (None, 20, 30) -> batch open · 20 steps · 30 features
-    (a long input's counts as its header and status bar say them: 120,000 steps, not 120000)."""
+    (a long input's counts as its header and status bar say them: 120,000 steps, not 120000);
+    ``time_major`` (an ONNX graph's (time, batch, features) input): (20, None, 30) -> 20 steps ·
+    batch open · 30 features, in the shape's order."""
     shape = tuple(shape)
     if len(shape) == 3:
         b, t, d = shape
+        if time_major:
+            t, b = b, t
         steps = ("steps open (as many as the input has; the cell runs once per step)" if t is None
                  else f"{plural(t, 'step', sep=',')} (the cell runs {count(t)}\u00d7)")
-        return (f"batch {'open' if b is None else b} \u00b7 {steps} "
-                f"\u00b7 {'any number of features' if d is None else plural(d, 'feature')} each")
+        batch = f"batch {'open' if b is None else b}"
+        first, second = (steps, batch) if time_major else (batch, steps)
+        return (f"{first} \u00b7 {second} "
+                f"\u00b7 {'any number of features' if d is None else plural(d, 'feature')} each"
+                + (" (time-major)" if time_major else ""))
     if len(shape) == 2:
         b, t = shape
         ids = "any number of token ids" if t is None else plural(t, "token id", sep=",")
