@@ -274,3 +274,62 @@ def test_symbols_in_a_png_at_scale_2_are_sharp_and_as_a_direct_paint(qapp):
     assert (two[..., :3] == direct(2)[..., :3]).all()
     assert dots.opts["useCache"]  # (the screen keeps its atlas)
     holder.close()
+
+
+OUTLINE = r'''
+import json
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+from lstmviz.ui import app as A
+from lstmviz.ui import density, plot_tools  # noqa: F401  (its density.install)
+from lstmviz.ui.export import image_to_array
+
+app = A._app(offscreen=True)
+bg, fg = QtGui.QColor("#202020"), QtGui.QColor("#f0a000")
+gview = pg.GraphicsView(background=bg)
+gview.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+gview.resize(60, 60)
+gview.setRange(QtCore.QRectF(0, 0, 60, 60), padding=0)
+pen = pg.mkPen(fg, width=1)  # (the gate saturation points' outline)
+dots = pg.ScatterPlotItem(pxMode=True)
+dots.setData([{"pos": (30, 30), "symbol": "o", "size": 30, "brush": None, "pen": pen}])
+gview.addItem(dots)
+gview.show()
+for _ in range(5):
+    app.processEvents()
+ratio = gview.devicePixelRatioF()
+assert dots.opts["useCache"]  # (stamped from pyqtgraph's atlas)
+shot = image_to_array(gview.grab().toImage())[..., :3].astype(int)
+# the reference: the ring's shape painted straight into a picture of the screen's density,
+# its pen as wide as everywhere else (density.dense_pen)
+img = QtGui.QImage(shot.shape[1], shot.shape[0], QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+img.setDevicePixelRatio(ratio)
+img.fill(bg)
+p = QtGui.QPainter(img)
+p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+p.translate(gview.viewportTransform().map(QtCore.QPointF(30, 30)))
+pg.graphicsItems.ScatterPlotItem.drawSymbol(p, "o", 30, density.dense_pen(pen, ratio), pg.mkBrush(None))
+p.end()
+direct = image_to_array(img)[..., :3].astype(int)
+print(json.dumps({"ratio": ratio, "ring": int((np.abs(shot - 0x20).max(axis=2) > 40).sum()),
+                  "as_direct": bool((shot == direct).all())}))
+'''
+
+
+def test_symbol_outlines_on_a_200_percent_screen_are_as_thick_as_at_100():
+    """pyqtgraph draws a scatter plot's symbols (the gradient views' markers) once into an
+    atlas at the screen's ratio and stamps them from it; it stroked their outlines with the
+    cosmetic pen's width in device pixels, so on a 200% screen a ring's outline was half
+    as thick as at 100% (twice the pixels of one at 100%: twice as long, as thin). Now
+    twice as thick in device pixels, and sharp: the pixels of the ring painted straight
+    into a picture of that density."""
+    import json
+
+    got = {f: json.loads(at_200(script=OUTLINE, factor=f).strip().splitlines()[-1]) for f in ("1", "2")}
+    assert got["1"]["ratio"] == 1.0 and got["2"]["ratio"] == 2.0
+    assert got["1"]["ring"] > 0
+    # twice as long in device pixels; as thick in logical ones: twice as thick in device ones
+    thicker = got["2"]["ring"] / got["1"]["ring"] / 2
+    assert 1.6 < thicker < 2.4, got
+    assert got["2"]["as_direct"], got
