@@ -333,3 +333,91 @@ def test_symbol_outlines_on_a_200_percent_screen_are_as_thick_as_at_100():
     thicker = got["2"]["ring"] / got["1"]["ring"] / 2
     assert 1.6 < thicker < 2.4, got
     assert got["2"]["as_direct"], got
+
+
+AHEAD = r'''
+import json
+import sys
+import time
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+from lstmviz import limits
+from lstmviz.app.options import default_config
+from lstmviz.app.stack import InputSpec, LayerEntry
+from lstmviz.app.state import AppState
+from lstmviz.ui import app as A
+from lstmviz.ui import theme as th
+from lstmviz.ui.main_window import MainWindow, apply_chrome
+from lstmviz.ui.views._common import Ahead, SteadyAxis
+
+app = A._app(offscreen=True)
+limits.TRACE_SHARE = 1e-5  # (a long input of 3,000 steps: keyframes and windows)
+th.apply("dark", app)
+apply_chrome(app)
+state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=6))], InputSpec(input_dim=2))
+settings = QtCore.QSettings(sys.argv[1], QtCore.QSettings.Format.IniFormat)
+w = MainWindow(state, settings=settings, quiet=True)
+w.resize(1400, 900)
+w.show()
+view = w.views[next(i for i, v in enumerate(w.views) if v.title == "Over time")]
+w.tabs.setCurrentWidget(view)
+t = np.arange(3000)
+state.set_input_data(np.stack([np.sin(t / 50.0), np.sign(np.sin(t / 230.0))], -1)[None].astype(np.float32))
+seq = state.long
+assert w.long_runner.wait(120)
+state.set_cursor(unit=3, step=1000)
+seq.wait_prefetch()
+w.long_runner.poll()
+for _ in range(10):
+    app.processEvents()
+state.set_cursor(step=1001)  # a step forward: the next window computed, then painted ahead
+seq.wait_prefetch()
+w.long_runner.poll()
+end = time.monotonic() + 60
+while view._ahead_todo and time.monotonic() < end:
+    app.processEvents()
+slots = [s for s in view.slots if s.key]
+widgets = [s.widget for s in slots] + [view.curve_widget]
+ahead = sum(s.image._ahead is not None for s in slots) + sum(view.curves[s.key].curve._ahead is not None for s in slots)
+used = Ahead.used
+nxt = view._ahead_trace
+enter = seq.start_of(1000) + seq.window // 2 + seq.window // 4  # the next window's first step
+for step in range(1002, enter + 1):
+    state.set_cursor(step=step)
+    app.processEvents()
+def pixels(widget):
+    image = widget.grab().toImage()
+    return np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine()).copy()
+copied = [pixels(v) for v in widgets]
+used = Ahead.used - used
+# the same window painted anew, nothing copied
+SteadyAxis._drawn.clear()
+for item in [s.image for s in slots] + [view.curves[s.key].curve for s in slots] + [
+        p.getAxis("bottom") for p in [s.plot for s in slots] + [view.curve_plot]]:
+    item.setCacheMode(item.CacheMode.NoCache)
+    item.setCacheMode(item.CacheMode.DeviceCoordinateCache)
+    if hasattr(item, "picture"):
+        item.picture = None
+    item.update()
+anew = [pixels(v) for v in widgets]
+print(json.dumps({"ratio": view.devicePixelRatioF(), "entered": state.trace is nxt, "pieces": 2 * len(slots),
+                  "ahead": ahead, "used": used, "same": all(np.array_equal(p, q) for p, q in zip(copied, anew))}))
+A.dispose(w)
+'''
+
+
+def test_over_time_paints_a_long_inputs_next_window_ahead_on_a_200_percent_screen(tmp_path):
+    """Over time paints a long input's next window ahead (``Ahead``) so that the step into
+    it copies the paintings; at any ratio but 1 it painted nothing ahead (``Ahead.paint``
+    gave up, and ``cache_state`` took Qt's cache pixmap, the item's bounds times the ratio,
+    for another paint), so a 200% screen drew every heatmap and curve anew at that step.
+    Now painted ahead at the screen's ratio and copied, the very pixels of a paint anew."""
+    import json
+
+    for factor in ("1", "2"):
+        got = json.loads(at_200(tmp_path / f"settings{factor}.ini", script=AHEAD, factor=factor)
+                         .strip().splitlines()[-1])
+        assert got["ratio"] == float(factor) and got["entered"], got
+        assert got["ahead"] == got["pieces"] == got["used"], got  # every heatmap and curve copied
+        assert got["same"], got
