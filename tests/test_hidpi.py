@@ -421,3 +421,57 @@ def test_over_time_paints_a_long_inputs_next_window_ahead_on_a_200_percent_scree
         assert got["ratio"] == float(factor) and got["entered"], got
         assert got["ahead"] == got["pieces"] == got["used"], got  # every heatmap and curve copied
         assert got["same"], got
+
+
+FRAMES = r'''
+import json
+import sys
+
+import numpy as np
+from PySide6 import QtCore
+from lstmviz.ui import app as A
+from lstmviz.ui import export
+
+app = A._app(offscreen=True)
+window = A.make_window(None, "dark", quiet=True)
+window.resize(900, 600)
+window.show()
+window.tabs.setCurrentIndex(export.view_index("over_time"))
+for _ in range(10):
+    app.processEvents()
+frames = np.stack(list(export.iter_frames(window, "view", (800, 500), steps=[3, 4])))
+np.save(sys.argv[1], frames)
+view = window.tabs.currentWidget()
+plots = [(slot.widget, slot.plot.vb) for slot in view.slots if slot.key is not None]
+plots.append((view.curve_widget, view.curve_plot.vb))
+rects = []
+for widget, vb in plots:  # each plot's area (heatmap cells, curves, cursor lines: no text), in the frame
+    r = widget.mapFromScene(vb.sceneBoundingRect()).boundingRect()
+    at = widget.mapTo(view, QtCore.QPoint(0, 0))
+    rects.append([r.x() + at.x() + 1, r.y() + at.y() + 1, r.width() - 2, r.height() - 2])
+print(json.dumps({"ratio": view.devicePixelRatioF(), "view": [view.width(), view.height()], "plots": rects}))
+A.dispose(window)
+'''
+
+
+def test_animation_frames_on_a_200_percent_screen_are_as_sharp_as_at_100(tmp_path):
+    """A GIF's or MP4's frames on a 200% screen were the screen's grab (twice the pixels
+    each way) smoothed down to the frame's size: every heatmap cell's edge, curve and
+    cursor line soft. Now drawn at the frame's own pixels: inside the plots (the heatmaps'
+    cells, the curves, the cursor's lines) the very pixels of the frames at 100%. (The
+    texts' glyphs are rasterised with the 200% screen's hinting: a few pixels differ.)"""
+    import json
+
+    got = {}
+    for factor in ("1", "2"):
+        out = tmp_path / f"frames{factor}.npy"
+        said = json.loads(at_200(out, script=FRAMES, factor=factor).strip().splitlines()[-1])
+        assert said["ratio"] == float(factor) and said["view"] == [800, 500], said
+        got[factor] = (np.load(out), said["plots"])
+    one, plots = got["1"]
+    two, plots_two = got["2"]
+    assert plots == plots_two and len(plots) == 7, (plots, plots_two)
+    assert one.shape == two.shape == (2, 500, 800, 3)
+    for x, y, w, h in plots:
+        assert w > 20 and h > 20, plots
+        np.testing.assert_array_equal(two[:, y:y + h, x:x + w], one[:, y:y + h, x:x + w])
