@@ -475,3 +475,46 @@ def test_animation_frames_on_a_200_percent_screen_are_as_sharp_as_at_100(tmp_pat
     for x, y, w, h in plots:
         assert w > 20 and h > 20, plots
         np.testing.assert_array_equal(two[:, y:y + h, x:x + w], one[:, y:y + h, x:x + w])
+
+
+ICON_EDGES = r'''
+import json
+import numpy as np
+from PySide6 import QtGui
+from lstmviz.ui import app as A
+from lstmviz.ui import theme as th
+from lstmviz.ui.export import image_to_array
+
+app = A._app(offscreen=True)
+window = A.make_window(None, "dark", quiet=True)
+window.resize(900, 600)
+window.show()
+for _ in range(10):
+    app.processEvents()
+fg = QtGui.QColor(th.current().foreground)
+got = {"ratio": window.player.devicePixelRatioF()}
+for name in ("first", "back", "play", "forward", "last"):
+    button = window.player.buttons[name]
+    a = image_to_array(button.grab().toImage())[..., :3].astype(int)
+    bg = a[0, 0]
+    plain = (np.abs(a - bg).max(axis=-1) <= 2) | (np.abs(a - (fg.red(), fg.green(), fg.blue())).max(axis=-1) <= 2)
+    got[name] = [int((~plain).sum()), int((np.abs(a - bg).max(axis=-1) > 2).sum())]
+print(json.dumps(got))
+A.dispose(window)
+'''
+
+
+def test_player_icons_on_a_300_percent_screen_are_sharp():
+    """The player's icons were a 64 px picture, which a 300% screen enlarged to the
+    buttons' 84 device pixels: soft edges, some 2-3 px of blended pixels around each
+    shape (7 x the blended pixels of 100%, for shapes three times as long round). Now
+    drawn at the device's pixels: one pixel of edge, as at 100% (about 3 x its count).
+    At 100% the icons are what they were (``media_icon``)."""
+    import json
+
+    got = {f: json.loads(at_200(script=ICON_EDGES, factor=f).strip().splitlines()[-1]) for f in ("1", "3")}
+    assert got["1"]["ratio"] == 1.0 and got["3"]["ratio"] == 3.0
+    for name in ("first", "back", "play", "forward", "last"):
+        (edge1, shape1), (edge3, shape3) = got["1"][name], got["3"][name]
+        assert edge1 > 0 and shape3 > 6 * shape1, (name, got)  # (the icon is there, 84 px)
+        assert edge3 <= 3.5 * edge1, (name, got)
