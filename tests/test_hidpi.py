@@ -274,3 +274,247 @@ def test_symbols_in_a_png_at_scale_2_are_sharp_and_as_a_direct_paint(qapp):
     assert (two[..., :3] == direct(2)[..., :3]).all()
     assert dots.opts["useCache"]  # (the screen keeps its atlas)
     holder.close()
+
+
+OUTLINE = r'''
+import json
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+from lstmviz.ui import app as A
+from lstmviz.ui import density, plot_tools  # noqa: F401  (its density.install)
+from lstmviz.ui.export import image_to_array
+
+app = A._app(offscreen=True)
+bg, fg = QtGui.QColor("#202020"), QtGui.QColor("#f0a000")
+gview = pg.GraphicsView(background=bg)
+gview.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+gview.resize(60, 60)
+gview.setRange(QtCore.QRectF(0, 0, 60, 60), padding=0)
+pen = pg.mkPen(fg, width=1)  # (the gate saturation points' outline)
+dots = pg.ScatterPlotItem(pxMode=True)
+dots.setData([{"pos": (30, 30), "symbol": "o", "size": 30, "brush": None, "pen": pen}])
+gview.addItem(dots)
+gview.show()
+for _ in range(5):
+    app.processEvents()
+ratio = gview.devicePixelRatioF()
+assert dots.opts["useCache"]  # (stamped from pyqtgraph's atlas)
+shot = image_to_array(gview.grab().toImage())[..., :3].astype(int)
+# the reference: the ring's shape painted straight into a picture of the screen's density,
+# its pen as wide as everywhere else (density.dense_pen)
+img = QtGui.QImage(shot.shape[1], shot.shape[0], QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+img.setDevicePixelRatio(ratio)
+img.fill(bg)
+p = QtGui.QPainter(img)
+p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+p.translate(gview.viewportTransform().map(QtCore.QPointF(30, 30)))
+pg.graphicsItems.ScatterPlotItem.drawSymbol(p, "o", 30, density.dense_pen(pen, ratio), pg.mkBrush(None))
+p.end()
+direct = image_to_array(img)[..., :3].astype(int)
+print(json.dumps({"ratio": ratio, "ring": int((np.abs(shot - 0x20).max(axis=2) > 40).sum()),
+                  "as_direct": bool((shot == direct).all())}))
+'''
+
+
+def test_symbol_outlines_on_a_200_percent_screen_are_as_thick_as_at_100():
+    """pyqtgraph draws a scatter plot's symbols (the gradient views' markers) once into an
+    atlas at the screen's ratio and stamps them from it; it stroked their outlines with the
+    cosmetic pen's width in device pixels, so on a 200% screen a ring's outline was half
+    as thick as at 100% (twice the pixels of one at 100%: twice as long, as thin). Now
+    twice as thick in device pixels, and sharp: the pixels of the ring painted straight
+    into a picture of that density."""
+    import json
+
+    got = {f: json.loads(at_200(script=OUTLINE, factor=f).strip().splitlines()[-1]) for f in ("1", "2")}
+    assert got["1"]["ratio"] == 1.0 and got["2"]["ratio"] == 2.0
+    assert got["1"]["ring"] > 0
+    # twice as long in device pixels; as thick in logical ones: twice as thick in device ones
+    thicker = got["2"]["ring"] / got["1"]["ring"] / 2
+    assert 1.6 < thicker < 2.4, got
+    assert got["2"]["as_direct"], got
+
+
+AHEAD = r'''
+import json
+import sys
+import time
+
+import numpy as np
+from PySide6 import QtCore, QtWidgets
+from lstmviz import limits
+from lstmviz.app.options import default_config
+from lstmviz.app.stack import InputSpec, LayerEntry
+from lstmviz.app.state import AppState
+from lstmviz.ui import app as A
+from lstmviz.ui import theme as th
+from lstmviz.ui.main_window import MainWindow, apply_chrome
+from lstmviz.ui.views._common import Ahead, SteadyAxis
+
+app = A._app(offscreen=True)
+limits.TRACE_SHARE = 1e-5  # (a long input of 3,000 steps: keyframes and windows)
+th.apply("dark", app)
+apply_chrome(app)
+state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=6))], InputSpec(input_dim=2))
+settings = QtCore.QSettings(sys.argv[1], QtCore.QSettings.Format.IniFormat)
+w = MainWindow(state, settings=settings, quiet=True)
+w.resize(1400, 900)
+w.show()
+view = w.views[next(i for i, v in enumerate(w.views) if v.title == "Over time")]
+w.tabs.setCurrentWidget(view)
+t = np.arange(3000)
+state.set_input_data(np.stack([np.sin(t / 50.0), np.sign(np.sin(t / 230.0))], -1)[None].astype(np.float32))
+seq = state.long
+assert w.long_runner.wait(120)
+state.set_cursor(unit=3, step=1000)
+seq.wait_prefetch()
+w.long_runner.poll()
+for _ in range(10):
+    app.processEvents()
+state.set_cursor(step=1001)  # a step forward: the next window computed, then painted ahead
+seq.wait_prefetch()
+w.long_runner.poll()
+end = time.monotonic() + 60
+while view._ahead_todo and time.monotonic() < end:
+    app.processEvents()
+slots = [s for s in view.slots if s.key]
+widgets = [s.widget for s in slots] + [view.curve_widget]
+ahead = sum(s.image._ahead is not None for s in slots) + sum(view.curves[s.key].curve._ahead is not None for s in slots)
+used = Ahead.used
+nxt = view._ahead_trace
+enter = seq.start_of(1000) + seq.window // 2 + seq.window // 4  # the next window's first step
+for step in range(1002, enter + 1):
+    state.set_cursor(step=step)
+    app.processEvents()
+def pixels(widget):
+    image = widget.grab().toImage()
+    return np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine()).copy()
+copied = [pixels(v) for v in widgets]
+used = Ahead.used - used
+# the same window painted anew, nothing copied
+SteadyAxis._drawn.clear()
+for item in [s.image for s in slots] + [view.curves[s.key].curve for s in slots] + [
+        p.getAxis("bottom") for p in [s.plot for s in slots] + [view.curve_plot]]:
+    item.setCacheMode(item.CacheMode.NoCache)
+    item.setCacheMode(item.CacheMode.DeviceCoordinateCache)
+    if hasattr(item, "picture"):
+        item.picture = None
+    item.update()
+anew = [pixels(v) for v in widgets]
+print(json.dumps({"ratio": view.devicePixelRatioF(), "entered": state.trace is nxt, "pieces": 2 * len(slots),
+                  "ahead": ahead, "used": used, "same": all(np.array_equal(p, q) for p, q in zip(copied, anew))}))
+A.dispose(w)
+'''
+
+
+def test_over_time_paints_a_long_inputs_next_window_ahead_on_a_200_percent_screen(tmp_path):
+    """Over time paints a long input's next window ahead (``Ahead``) so that the step into
+    it copies the paintings; at any ratio but 1 it painted nothing ahead (``Ahead.paint``
+    gave up, and ``cache_state`` took Qt's cache pixmap, the item's bounds times the ratio,
+    for another paint), so a 200% screen drew every heatmap and curve anew at that step.
+    Now painted ahead at the screen's ratio and copied, the very pixels of a paint anew."""
+    import json
+
+    for factor in ("1", "2"):
+        got = json.loads(at_200(tmp_path / f"settings{factor}.ini", script=AHEAD, factor=factor)
+                         .strip().splitlines()[-1])
+        assert got["ratio"] == float(factor) and got["entered"], got
+        assert got["ahead"] == got["pieces"] == got["used"], got  # every heatmap and curve copied
+        assert got["same"], got
+
+
+FRAMES = r'''
+import json
+import sys
+
+import numpy as np
+from PySide6 import QtCore
+from lstmviz.ui import app as A
+from lstmviz.ui import export
+
+app = A._app(offscreen=True)
+window = A.make_window(None, "dark", quiet=True)
+window.resize(900, 600)
+window.show()
+window.tabs.setCurrentIndex(export.view_index("over_time"))
+for _ in range(10):
+    app.processEvents()
+frames = np.stack(list(export.iter_frames(window, "view", (800, 500), steps=[3, 4])))
+np.save(sys.argv[1], frames)
+view = window.tabs.currentWidget()
+plots = [(slot.widget, slot.plot.vb) for slot in view.slots if slot.key is not None]
+plots.append((view.curve_widget, view.curve_plot.vb))
+rects = []
+for widget, vb in plots:  # each plot's area (heatmap cells, curves, cursor lines: no text), in the frame
+    r = widget.mapFromScene(vb.sceneBoundingRect()).boundingRect()
+    at = widget.mapTo(view, QtCore.QPoint(0, 0))
+    rects.append([r.x() + at.x() + 1, r.y() + at.y() + 1, r.width() - 2, r.height() - 2])
+print(json.dumps({"ratio": view.devicePixelRatioF(), "view": [view.width(), view.height()], "plots": rects}))
+A.dispose(window)
+'''
+
+
+def test_animation_frames_on_a_200_percent_screen_are_as_sharp_as_at_100(tmp_path):
+    """A GIF's or MP4's frames on a 200% screen were the screen's grab (twice the pixels
+    each way) smoothed down to the frame's size: every heatmap cell's edge, curve and
+    cursor line soft. Now drawn at the frame's own pixels: inside the plots (the heatmaps'
+    cells, the curves, the cursor's lines) the very pixels of the frames at 100%. (The
+    texts' glyphs are rasterised with the 200% screen's hinting: a few pixels differ.)"""
+    import json
+
+    got = {}
+    for factor in ("1", "2"):
+        out = tmp_path / f"frames{factor}.npy"
+        said = json.loads(at_200(out, script=FRAMES, factor=factor).strip().splitlines()[-1])
+        assert said["ratio"] == float(factor) and said["view"] == [800, 500], said
+        got[factor] = (np.load(out), said["plots"])
+    one, plots = got["1"]
+    two, plots_two = got["2"]
+    assert plots == plots_two and len(plots) == 7, (plots, plots_two)
+    assert one.shape == two.shape == (2, 500, 800, 3)
+    for x, y, w, h in plots:
+        assert w > 20 and h > 20, plots
+        np.testing.assert_array_equal(two[:, y:y + h, x:x + w], one[:, y:y + h, x:x + w])
+
+
+ICON_EDGES = r'''
+import json
+import numpy as np
+from PySide6 import QtGui
+from lstmviz.ui import app as A
+from lstmviz.ui import theme as th
+from lstmviz.ui.export import image_to_array
+
+app = A._app(offscreen=True)
+window = A.make_window(None, "dark", quiet=True)
+window.resize(900, 600)
+window.show()
+for _ in range(10):
+    app.processEvents()
+fg = QtGui.QColor(th.current().foreground)
+got = {"ratio": window.player.devicePixelRatioF()}
+for name in ("first", "back", "play", "forward", "last"):
+    button = window.player.buttons[name]
+    a = image_to_array(button.grab().toImage())[..., :3].astype(int)
+    bg = a[0, 0]
+    plain = (np.abs(a - bg).max(axis=-1) <= 2) | (np.abs(a - (fg.red(), fg.green(), fg.blue())).max(axis=-1) <= 2)
+    got[name] = [int((~plain).sum()), int((np.abs(a - bg).max(axis=-1) > 2).sum())]
+print(json.dumps(got))
+A.dispose(window)
+'''
+
+
+def test_player_icons_on_a_300_percent_screen_are_sharp():
+    """The player's icons were a 64 px picture, which a 300% screen enlarged to the
+    buttons' 84 device pixels: soft edges, some 2-3 px of blended pixels around each
+    shape (7 x the blended pixels of 100%, for shapes three times as long round). Now
+    drawn at the device's pixels: one pixel of edge, as at 100% (about 3 x its count).
+    At 100% the icons are what they were (``media_icon``)."""
+    import json
+
+    got = {f: json.loads(at_200(script=ICON_EDGES, factor=f).strip().splitlines()[-1]) for f in ("1", "3")}
+    assert got["1"]["ratio"] == 1.0 and got["3"]["ratio"] == 3.0
+    for name in ("first", "back", "play", "forward", "last"):
+        (edge1, shape1), (edge3, shape3) = got["1"][name], got["3"][name]
+        assert edge1 > 0 and shape3 > 6 * shape1, (name, got)  # (the icon is there, 84 px)
+        assert edge3 <= 3.5 * edge1, (name, got)

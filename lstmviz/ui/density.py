@@ -14,6 +14,9 @@ axis and arrow was half as thick as at 100%. One mechanism scales them, at paint
 - an axis (pyqtgraph draws it into a ``QPicture``, played at each paint): its picture is
   drawn with the pens of the density it is played at, and drawn again where it is played
   at another (``axis_ratio``);
+- a scatter plot's symbols: pyqtgraph stamps them from an atlas it draws at the widget's
+  ratio, their outlines' pens scaled here (``_atlas_render``); where a picture's density
+  is not the widget's, each is drawn as its shape (``_scatter_paint``);
 - Qt's own line, rectangle and path items (``LineItem``, ``RectItem``, ``PathItem``) draw
   their shape with the scaled pen where the ratio is not 1, else Qt paints them.
 
@@ -23,8 +26,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 
 import pyqtgraph as pg
+from pyqtgraph.graphicsItems import ScatterPlotItem as scatter
 from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -158,15 +163,40 @@ def _scatter_paint(paint):
     return painted
 
 
+def _atlas_render(render):
+    """pyqtgraph's ``renderSymbol`` as its scatter plots' atlas calls it (at the widget's
+    ratio ``dpr``), with the symbol's outline ``dense_pen``: at 200% the atlas drew each
+    symbol with the pen's width in device pixels, its outline half as thick as at 100%.
+    The image is as large as pyqtgraph makes it for the pen itself (the outline it allows
+    for is the logical one, ``dpr`` times wider in device pixels: what it now strokes);
+    at ratio 1, or into a device given, the call itself."""
+
+    @functools.wraps(render)
+    def rendered(symbol, size, pen, brush, device=None, dpr=1.0):
+        if dpr == 1.0 or device is not None:
+            return render(symbol, size, pen, brush, device, dpr)
+        side = int(math.ceil(dpr * (size + max(math.ceil(pen.widthF()), 1))))
+        device = QtGui.QImage(side, side, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        device.setDevicePixelRatio(dpr)
+        device.fill(QtCore.Qt.GlobalColor.transparent)
+        return render(symbol, size, dense_pen(pen, dpr), brush, device, dpr)
+
+    rendered.dense = True  # type: ignore[attr-defined]
+    return rendered
+
+
 def install() -> None:
     """Give pyqtgraph's items that the plots use ``dense_paint`` (once), and its scatter
-    plots' symbols their shapes at a picture's own density (``_scatter_paint``)."""
+    plots' symbols their shapes at a picture's own density (``_scatter_paint``) and their
+    outlines as thick in the atlas they are stamped from (``_atlas_render``)."""
     for cls in (pg.PlotCurveItem, pg.InfiniteLine, pg.ImageItem, ItemSample, pg.LegendItem, pg.TextItem,
                 pg.ViewBox):
         if not getattr(cls.paint, "dense", False):
             cls.paint = dense_paint(cls.__dict__["paint"])
     if not getattr(pg.ScatterPlotItem.paint, "dense", False):
         pg.ScatterPlotItem.paint = _scatter_paint(pg.ScatterPlotItem.__dict__["paint"])
+    if not getattr(scatter.renderSymbol, "dense", False):
+        scatter.renderSymbol = _atlas_render(scatter.renderSymbol)
     if not getattr(pg.AxisItem.paint, "dense", False):
         pg.AxisItem.paint = _axis_paint(pg.AxisItem.__dict__["paint"])
         pg.AxisItem.drawPicture = _axis_draw(pg.AxisItem.__dict__["drawPicture"])

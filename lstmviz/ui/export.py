@@ -750,7 +750,7 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
                 state.set_cursor(step=int(t))
                 long_settled(window, turn=lambda done=done: going_on(done))
                 QtWidgets.QApplication.instance().processEvents()
-                img = widget.grab().toImage()
+                img = frame_image(widget)
                 if (img.width(), img.height()) != (w, h):
                     img = img.scaled(w, h, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
                                      QtCore.Qt.TransformationMode.SmoothTransformation)
@@ -758,6 +758,16 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
             going_on(len(steps))
     finally:
         state.set_cursor(step=old)
+
+
+def frame_image(widget) -> QtGui.QImage:
+    """An animation's frame of ``widget``: its grab on a screen of ratio 1; elsewhere the
+    widget drawn at ratio 1 (``render_pixmap``, as exported: lines as thick, texts and
+    heatmaps' cells sharp at the frame's pixels). A 200% screen's grab (twice the pixels
+    each way) smoothed down to the frame's size made every text, line and cell edge soft."""
+    if widget.devicePixelRatioF() == 1.0:
+        return widget.grab().toImage()
+    return render_pixmap(widget, 1.0, hints=True).toImage()  # (hints: already hidden, ``exported``)
 
 
 def _check_fps(fps) -> float:

@@ -996,8 +996,10 @@ def cache_state(item: QtWidgets.QGraphicsItem, p: QtGui.QPainter) -> tuple | Non
             or p.backgroundMode() != QtCore.Qt.BGMode.TransparentMode):
         return None
     t = p.transform()
-    # Qt's cache pixmap spans the item's bounds on the device and a pixel more each way
-    if t.mapRect(item.boundingRect()).toRect().adjusted(-1, -1, 1, 1) != device.rect():
+    # Qt's cache pixmap spans the item's bounds on the device and a pixel more each way (in
+    # logical pixels: its size that rectangle's times the device's ratio, rounded as Qt does)
+    rect = t.mapRect(item.boundingRect()).toRect().adjusted(-1, -1, 1, 1)
+    if rect.topLeft() != QtCore.QPoint(0, 0) or rect.size() * device.devicePixelRatio() != device.size():
         return None
     return (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), device.width(), device.height(),
             device.devicePixelRatio(), int(p.renderHints().value))

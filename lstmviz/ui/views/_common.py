@@ -76,7 +76,9 @@ class Ahead:
     next window's numbers, hidden, its transform the one the item will have: ``world`` is
     its device transform) as Qt paints an item into its cache (``_q_paintIntoCache``): a
     transparent ARGB32 pixmap of the item's bounds on the device and a pixel more each
-    way, the painter given the view's hints and the transform moved to it. ``use(item, p,
+    way, at the view's device pixel ``ratio`` (a 200% screen: twice the pixels each way,
+    the pens as wide as Qt's cache paint makes them), the painter given the view's hints
+    and the transform moved to it. ``use(item, p,
     content)`` in the item's paint: when Qt paints the item into its cache with that very
     state, and the item holds what the twin held (``content``), the painting is drawn
     onto the transparent pixmap (source over transparent: the very bytes) and True;
@@ -91,9 +93,10 @@ class Ahead:
     def paint(cls, twin: QtWidgets.QGraphicsItem, world: QtGui.QTransform, hints, content,
               ratio: float = 1.0) -> "Ahead | None":
         rect = world.mapRect(twin.boundingRect()).toRect().adjusted(-1, -1, 1, 1)
-        if rect.isEmpty() or ratio != 1.0:
+        if rect.isEmpty():
             return None
-        image = QtGui.QImage(rect.size(), QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        image = QtGui.QImage(rect.size() * ratio, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(ratio)
         image.fill(QtCore.Qt.GlobalColor.transparent)
         p = QtGui.QPainter(image)
         try:
@@ -101,8 +104,8 @@ class Ahead:
             p.setRenderHints(hints, True)
             p.setWorldTransform(world * QtGui.QTransform.fromTranslate(-rect.left(), -rect.top()), True)
             t = p.transform()
-            state = (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), rect.width(), rect.height(),
-                     1.0, int(p.renderHints().value))
+            state = (t.m11(), t.m12(), t.m21(), t.m22(), t.dx(), t.dy(), image.width(), image.height(),
+                     image.devicePixelRatio(), int(p.renderHints().value))
             p.save()
             twin.paint(p, QtWidgets.QStyleOptionGraphicsItem(), None)
             p.restore()
