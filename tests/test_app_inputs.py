@@ -36,6 +36,40 @@ def test_specific_signals():
     assert not np.array_equal(gen.generate("noise", 1, 5, 1, seed=1), gen.generate("noise", 1, 5, 1, seed=2))
 
 
+def _batches(kind, n=3, batch=6, T=40, features=2, seed=3):
+    return [gen.generate(kind, batch, T, features, seed=seed, batch_index=k) for k in range(n)]
+
+
+@pytest.mark.parametrize("kind", gen.SEEDED + ("counting",))
+def test_a_stateful_models_next_batches_continue_the_signal_where_the_last_ended(kind):
+    """Batch k of a stateful model's input is the signal's steps k*T .. (k+1)*T. Each batch
+    was cut from a signal generated k+1 batches long: mixed sines were scaled over that
+    length (batch 1 some 18% off batch 0's scale), an impulse or a step placed over it (a
+    second spike, a step that fell back to 0), counting divided by it, a random walk and
+    noise drawn anew (the walk jumped at the boundary)."""
+    bs = _batches(kind)
+    np.testing.assert_array_equal(bs[0], gen.generate(kind, 6, 40, 2, seed=3))  # batch 0 as ever
+    whole = np.concatenate(bs, axis=1).astype(np.float64)
+    if kind in ("sine", "square", "sawtooth", "counting"):
+        np.testing.assert_allclose(whole, gen.generate(kind, 6, 120, 2, seed=3) * (3.0 if kind == "counting" else 1.0),
+                                   rtol=1e-6, atol=1e-6)
+    elif kind == "mixed_sines":  # the signal over 120 steps, one scale for all three batches
+        ratio = whole / gen.generate(kind, 6, 120, 2, seed=3)
+        assert np.ptp(ratio[np.isfinite(ratio) & (np.abs(whole) > 1e-3)]) < 1e-4
+        assert np.max(np.abs(bs[0])) == pytest.approx(1.0)
+    elif kind == "impulse":  # one spike in all, where batch 0 put it
+        assert (whole.sum(axis=1) == 1).all() and not bs[1].any() and not bs[2].any()
+    elif kind == "step":  # one step up, never back down
+        assert (np.diff(whole, axis=1) >= 0).all() and (bs[1] == 1).all() and (bs[2] == 1).all()
+    elif kind == "random_walk":  # no jump at a boundary bigger than the walk's own steps
+        inner = np.abs(np.diff(np.concatenate([bs[0], bs[1]], axis=1)[:, :40], axis=1)).max()
+        for a, b in zip(bs, bs[1:]):
+            assert np.abs(b[:, 0] - a[:, -1]).max() <= inner
+    else:  # noise: new draws each batch, the same ones every time it is asked
+        assert not np.array_equal(bs[1], bs[0]) and not np.array_equal(bs[2], bs[1])
+        np.testing.assert_array_equal(bs[2], gen.generate(kind, 6, 40, 2, seed=3, batch_index=2))
+
+
 def test_text_onehot_and_ids():
     oh = gen.text_onehot("ab a", batch=2)
     assert oh.shape == (2, 4, len(gen.ALPHABET))

@@ -284,6 +284,30 @@ def test_next_batch_carries_the_stateful_states_like_one_long_sequence():
     np.testing.assert_array_equal(s.trace.output, first)
 
 
+@pytest.mark.parametrize("source", ["impulse", "mixed_sines", "random_walk"])
+def test_next_batch_continues_the_generated_signal(source):
+    """The next batch's input is the generated signal going on: no second spike of an
+    impulse, mixed sines at batch 0's scale, a random walk from where it stood."""
+    cfg = default_config("LSTM", units=3)
+    cfg.update(return_sequences=True, stateful=True)
+    s = AppState([LayerEntry("LSTM", cfg)], InputSpec(batch_size=6, timesteps=30, input_dim=2, source=source))
+    first = np.array(s.x)
+    s.next_batch()
+    from lstmviz.app import inputs as gen
+    np.testing.assert_array_equal(s.x, gen.generate(source, 6, 30, 2, seed=s.input.seed,
+                                                    period=s.input.period, batch_index=1))
+    if source == "impulse":
+        assert first.sum() == 6 * 2 and not s.x.any()
+    elif source == "mixed_sines":
+        both = np.concatenate([first, s.x], axis=1)
+        ref = gen.generate(source, 6, 60, 2, seed=s.input.seed, period=s.input.period)
+        ratio = both[np.abs(both) > 1e-3] / ref[np.abs(both) > 1e-3]
+        assert np.ptp(ratio) < 1e-4
+    else:
+        inner = np.abs(np.diff(first, axis=1)).max()
+        assert np.abs(s.x[:, 0] - first[:, -1]).max() <= inner
+
+
 def test_next_batch_needs_a_stateful_layer():
     s = AppState()
     with pytest.raises(LstmvizError, match="no layer is stateful"):

@@ -135,9 +135,7 @@ def make_input(spec: InputSpec, layers: list[LayerEntry], batch_index: int = 0) 
     elif s.source == "counting" and embedding_first:
         return gen.counting_ids(s.batch_size, s.timesteps, vocab_of(layers), first=first)
     else:
-        x = gen.generate(s.source, s.batch_size, first + s.timesteps, s.input_dim, s.seed, s.period)
-        if first:
-            x = np.ascontiguousarray(x[:, first:])
+        x = gen.generate(s.source, s.batch_size, s.timesteps, s.input_dim, s.seed, s.period, batch_index)
     if embedding_first:
         vocab = vocab_of(layers)
         ids = token_ids(x, vocab) if s.source == "data" else None

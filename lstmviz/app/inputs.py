@@ -44,9 +44,16 @@ ALPHABET = " abcdefghijklmnopqrstuvwxyz.?"
 
 
 def generate(kind: str, batch: int, timesteps: int, features: int, seed: int = 0,
-             period: float = 12.0) -> np.ndarray:
-    """A ``(batch, timesteps, features)`` float32 signal of kind ``kind`` (see GENERATORS)."""
+             period: float = 12.0, batch_index: int = 0) -> np.ndarray:
+    """A ``(batch, timesteps, features)`` float32 signal of kind ``kind`` (see GENERATORS).
+
+    ``batch_index`` k (a stateful model's next batches): the same signal's steps k*T ..
+    (k+1)*T, where batch k-1 ended: a sine goes on in phase, a random walk from where it
+    was, noise with the next draws of the same generator, an impulse or a step as placed
+    in batch 0 (one spike, one step), mixed sines scaled as in batch 0. Batch 0 is the
+    same whatever is asked after it."""
     batch, timesteps, features = int(batch), int(timesteps), int(features)
+    k = int(batch_index)
     if batch < 1 or timesteps < 1 or features < 1:
         raise LstmvizError(
             f"the input needs at least 1 sample, 1 timestep and 1 feature; got batch {batch}, "
@@ -57,8 +64,14 @@ def generate(kind: str, batch: int, timesteps: int, features: int, seed: int = 0
     limits.check(limits.nbytes_of((batch, timesteps, features), 8 * 4), "generating the input")
     if not math.isfinite(float(period)):
         raise LstmvizError(f"the input's period is {period}, not a finite number of steps")
+    if k < 0:
+        raise LstmvizError(f"the input's batch index is {k}; batches count from 0")
+    if k:  # the signal so far, as long as a generated input may be (noise draws all of it)
+        limits.check_input_shape((batch, (k + 1) * timesteps, features),
+                                 f"the generated input continued to batch {k:,}")
     rng = np.random.default_rng(seed)
-    t = np.arange(timesteps, dtype=np.float64)[None, :, None]
+    first = k * timesteps
+    t = np.arange(first, first + timesteps, dtype=np.float64)[None, :, None]
     b = np.arange(batch, dtype=np.float64)[:, None, None]
     f = np.arange(features, dtype=np.float64)[None, None, :]
     period = max(float(period), 2.0)
@@ -69,17 +82,22 @@ def generate(kind: str, batch: int, timesteps: int, features: int, seed: int = 0
         freqs = rng.uniform(0.5, 3.0, size=(batch, 1, features, 3))
         amps = rng.uniform(0.2, 1.0, size=(batch, 1, features, 3))
         ph = rng.uniform(0, 2 * np.pi, size=(batch, 1, features, 3))
-        x = np.sum(amps * np.sin(2 * np.pi * freqs * t[..., None] / period + ph), axis=-1)
-        x /= np.max(np.abs(x)) or 1.0
+        def sines(t):
+            return np.sum(amps * np.sin(2 * np.pi * freqs * t[..., None] / period + ph), axis=-1)
+        x = sines(t)
+        # scaled to peak at 1 over batch 0's steps (every batch by the same number)
+        x /= np.max(np.abs(x if not k else sines(t - first))) or 1.0
     elif kind == "square":
         x = np.sign(np.sin(2 * np.pi * t / period + phase))
         x[x == 0] = 1.0
     elif kind == "sawtooth":
         x = 2.0 * (((t + phase / (2 * np.pi) * period) / period) % 1.0) - 1.0
     elif kind == "noise":
+        _earlier_draws(rng, 1.0, k, (batch, timesteps, features))
         x = rng.normal(0.0, 1.0, size=(batch, timesteps, features))
-    elif kind == "random_walk":
-        x = np.cumsum(rng.normal(0.0, 0.3, size=(batch, timesteps, features)), axis=1)
+    elif kind == "random_walk":  # from where the walk stands after batches 0..k-1
+        start = _earlier_draws(rng, 0.3, k, (batch, timesteps, features))
+        x = start + np.cumsum(rng.normal(0.0, 0.3, size=(batch, timesteps, features)), axis=1)
     elif kind == "impulse":
         at = rng.integers(0, timesteps, size=(batch, 1, features)) if batch > 1 else np.zeros((1, 1, features))
         at[0] = 0  # sample 0: the spike comes first, so "remember the first input" is visible
@@ -94,6 +112,21 @@ def generate(kind: str, batch: int, timesteps: int, features: int, seed: int = 0
     else:
         raise LstmvizError(f"unknown input generator {kind!r}; choose one of {', '.join(GENERATORS)}")
     return np.ascontiguousarray(np.broadcast_to(x, (batch, timesteps, features)), dtype=np.float32)
+
+
+def _earlier_draws(rng, scale: float, k: int, shape: tuple[int, int, int]) -> np.ndarray:
+    """Draw what batches 0..k-1 of a ``shape`` (batch, T, features) signal drew from
+    ``rng`` (each batch's normals after the batches before it: n draws of one call are
+    those of n calls) and return their sum over the steps, (batch, 1, features): a few
+    million numbers at a time, whatever the batch's size."""
+    per = int(np.prod(shape))
+    total = np.zeros((shape[0], 1, shape[2]))
+    left = k
+    while left:
+        n = min(left, max(1, (1 << 22) // max(per, 1)))
+        total += rng.normal(0.0, scale, size=(n,) + shape).sum(axis=(0, 2))[:, None, :]
+        left -= n
+    return total
 
 
 #: How a character token is shown where a blank or a line break would show nothing
