@@ -92,7 +92,7 @@ def dense_paint(paint):
         with dense_pens(p, ratio):
             return paint(self, p, *args)
 
-    painted.dense = True  # type: ignore[attr-defined]
+    painted.dense = True
     return painted
 
 
@@ -113,7 +113,7 @@ def _axis_paint(paint):
         axis_ratio(self, ratio_of(p))
         return paint(self, p, *args)
 
-    painted.dense = True  # type: ignore[attr-defined]
+    painted.dense = True
     return painted
 
 
@@ -123,7 +123,7 @@ def _axis_draw(draw):
         with dense_pens(p, self.__dict__.get("_dense_ratio", 1.0)):
             return draw(self, p, *specs)
 
-    drawn.dense = True  # type: ignore[attr-defined]
+    drawn.dense = True
     return drawn
 
 
@@ -154,7 +154,7 @@ def _scatter_paint(paint):
         finally:
             self.opts["useCache"], self.opts["antialias"] = True, aa
 
-    painted.dense = True  # type: ignore[attr-defined]
+    painted.dense = True
     return painted
 
 
@@ -180,8 +180,8 @@ class _DenseShape:
     def paint(self, p, opt, widget=None):
         ratio = ratio_of(p)
         if ratio == 1.0:
-            return super().paint(p, opt, widget)  # type: ignore[misc]
-        p.setPen(dense_pen(self.pen(), ratio))  # type: ignore[attr-defined]
+            return super().paint(p, opt, widget)
+        p.setPen(dense_pen(self.pen(), ratio))
         self.draw_shape(p)
         return None
 

@@ -362,7 +362,7 @@ def clipped_as_pixels(widget):
         yield
     finally:
         for w in held:
-            w.setGraphicsEffect(None)  # type: ignore[arg-type]
+            w.setGraphicsEffect(None)
 
 
 #: CSS's generic font families: a reader's last resort in an SVG's ``font-family``

@@ -7,6 +7,7 @@ import contextlib
 import math
 import re
 import weakref
+from collections.abc import Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -111,11 +112,11 @@ class MessageBar(QtWidgets.QStatusBar):
         self._permanent: list[QtWidgets.QWidget] = []
         self.messageChanged.connect(self._set_tip)
 
-    def addPermanentWidget(self, widget, stretch: int = 0) -> None:  # noqa: N802 (Qt)
+    def addPermanentWidget(self, widget, stretch: int | None = 0) -> None:  # noqa: N802 (Qt)
         self._permanent.append(widget)
         super().addPermanentWidget(widget, stretch)
 
-    def insertPermanentWidget(self, index: int, widget, stretch: int = 0) -> int:  # noqa: N802 (Qt)
+    def insertPermanentWidget(self, index: int, widget, stretch: int | None = 0) -> int:  # noqa: N802 (Qt)
         self._permanent.append(widget)
         return super().insertPermanentWidget(index, widget, stretch)
 
@@ -689,7 +690,7 @@ class QuietLabel(QtWidgets.QWidget):
         if self._unfit:
             self._fit()
 
-    def setFont(self, font: QtGui.QFont) -> None:  # noqa: N802
+    def setFont(self, font: QtGui.QFont | str | Sequence[str]) -> None:  # noqa: N802 (as QWidget's)
         self.label.setFont(font)
         self._fit()
 

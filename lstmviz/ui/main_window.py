@@ -171,7 +171,7 @@ class LazyViews(Sequence):
     def __len__(self) -> int:
         return len(self._views)
 
-    def __getitem__(self, k):  # type: ignore[override]
+    def __getitem__(self, k):
         if isinstance(k, slice):
             return [self[i] for i in range(*k.indices(len(self)))]
         k = range(len(self))[k]
@@ -1335,7 +1335,7 @@ class MainWindow(QtWidgets.QMainWindow):
     RESIZE_SETTLE = 1.0
     RESIZE_SETTLE_WALL = 60.0
 
-    def resize(self, *size) -> None:  # type: ignore[override]
+    def resize(self, *size) -> None:
         """``QMainWindow.resize``, and asked again (``RESIZE_SETTLE``) where the window's
         least size holds it larger: a view's least size follows the room it has (the Cell
         view's equations, header and charts: at a new width their text asks for more
@@ -1359,7 +1359,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         QtWidgets.QMainWindow.resize(self, asked[0])  # (as large as its least size, if that is more)
 
-    def setGeometry(self, *rect) -> None:  # type: ignore[override]  # noqa: N802 (Qt's name)
+    def setGeometry(self, *rect) -> None:  # noqa: N802 (Qt's name)
         self._asked = None  # (a size set otherwise: the export putting the window back)
         super().setGeometry(*rect)
 
