@@ -294,6 +294,8 @@ class StripCurveItem(pg.PlotCurveItem):
 class StripCurve(pg.PlotDataItem):
     """A ``PlotDataItem`` whose line is a ``StripCurveItem`` (symbols, legend as usual)."""
 
+    _dataset: PlotDataset | None  # (pyqtgraph's: the data setData was given)
+
     def __init__(self, *args, **kwargs):
         super().__init__()
         plain = self.curve
@@ -505,6 +507,8 @@ def is_input(layer) -> bool:
 
 class ClickableImage(pg.ImageItem):
     """An ImageItem that reports left clicks as (column, row) in image pixels."""
+
+    qimage: QtGui.QImage | None  # (pyqtgraph's: the image render made)
 
     def __init__(self, on_click=None, on_hover=None, **kw):
         super().__init__(**kw)

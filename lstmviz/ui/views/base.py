@@ -33,6 +33,10 @@ class TraceView(QtWidgets.QWidget):
     #: sample only (``AppState.traced_sample``), so the cursor a view gets indexes sample 0;
     #: a header names ``sample + sample_base``, the sample the player shows.
     sample_base = 0
+    #: the step, layer, unit and sample shown (``set_cursor``'s). The name hides QWidget's
+    #: cursor() (the mouse pointer's shape), which no view reads; the checker sees a method
+    #: replaced by a value, hence the one ignore.
+    cursor: Cursor  # type: ignore[assignment]
 
     def __init__(self, parent=None, theme=None):
         from lstmviz.ui import theme as th
