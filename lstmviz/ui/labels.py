@@ -8,6 +8,7 @@ import math
 import re
 import weakref
 from collections.abc import Sequence
+from typing import TypeVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -224,7 +225,10 @@ _controls: weakref.WeakSet = weakref.WeakSet()
 _left_out: list = []
 
 
-def control_only(widget: QtWidgets.QWidget) -> QtWidgets.QWidget:
+_Control = TypeVar("_Control", bound=QtWidgets.QWidget)
+
+
+def control_only(widget: _Control) -> _Control:
     """``widget``, a control of a view that shows nothing of what the view draws, left out
     of an exported picture while ``hints_hidden`` is held (the Cell view's "Write W·x_t and
     U·h_t-1 out term by term" check box stood in every exported Cell view, a box to tick

@@ -50,6 +50,12 @@ class TraceView(QtWidgets.QWidget):
     def set_data(self, model: Model, trace: Trace) -> None:
         raise NotImplementedError
 
+    def _outer(self) -> QtWidgets.QLayout:
+        """The view's own layout (set by its ``__init__``)."""
+        outer = self.layout()
+        assert outer is not None
+        return outer
+
     def hidden_in_window(self) -> bool:
         """On a tab that is not shown, in a window that is: what a step draws can wait
         until the tab is shown (the view's ``showEvent``); what the view answers (its

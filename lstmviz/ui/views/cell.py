@@ -846,11 +846,6 @@ class CellView(TraceView):
         finally:
             self._placing = False
 
-    def _outer(self) -> QtWidgets.QLayout:
-        outer = self.layout()
-        assert outer is not None  # (__init__'s)
-        return outer
-
     def _place_bars_now(self) -> None:
         assert self.bar_view is not None  # (_place_bars: made)
         self._layout_serial += 1  # the charts' titles measured again (_too_narrow)
