@@ -71,7 +71,7 @@ def dense_pens(p: QtGui.QPainter, ratio: float):
     def scaled(pen, *args):
         set_pen(p, dense_pen(pen, ratio), *args)
 
-    p.setPen = scaled  # type: ignore[method-assign]
+    p.setPen = scaled  # type: ignore[method-assign]  # (this painter's own, while it paints)
     try:
         yield
     finally:

@@ -548,11 +548,13 @@ def _crisp_image(attrs: str, m: tuple | None) -> str:
     found = _SVG_PNG.search(attrs)
     if m is None or m[1] or m[2] or found is None:
         return attrs  # (rotated, or not an embedded PNG: as written)
+    width, height = re.search(r'\swidth="([^"]*)"', attrs), re.search(r'\sheight="([^"]*)"', attrs)
+    if width is None or height is None:
+        return attrs
     try:
-        w = float(re.search(r'\swidth="([^"]*)"', attrs).group(1))  # type: ignore[union-attr]
-        h = float(re.search(r'\sheight="([^"]*)"', attrs).group(1))  # type: ignore[union-attr]
+        w, h = float(width.group(1)), float(height.group(1))
         data = base64.b64decode(found.group(2))
-    except (AttributeError, ValueError):
+    except ValueError:
         return attrs
     size = _png_size(data)
     if size is None or not all(size):
@@ -647,6 +649,7 @@ def _svg_painted(widget, title: str, dpi: int, prefix: str = "") -> str:
     finally:
         for content in contents:
             if content is not None:
+                # (PySide6's stub takes no None here; Qt's nullptr removes the effect)
                 content.setGraphicsEffect(None)  # type: ignore[arg-type]
     buf.close()
     text = bytes(data.data()).decode("utf-8")

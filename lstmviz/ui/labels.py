@@ -387,6 +387,7 @@ class _FitsItsWidth:
     def _fit(self) -> None:
         raise NotImplementedError
 
+    # (a mixin: the Qt widget class after it in the MRO has these two; mypy sees object's)
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)  # type: ignore[misc]
         self._fit()

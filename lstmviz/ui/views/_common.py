@@ -454,6 +454,7 @@ class StepLine(LineItem):
         else:
             self.setLine(self._x, a, self._x, b)
 
+    # (one x, as InfiniteLine's setPos takes it: not QGraphicsItem's point)
     def setPos(self, x) -> None:  # type: ignore[override]  # noqa: N802 (InfiniteLine's name)
         x = float(x)
         if x != self._x:
