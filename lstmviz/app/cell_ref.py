@@ -169,8 +169,8 @@ def stacked_cell_refs(model: Model, trace: Trace, name: str | None) -> list[Cell
             for k, cell in enumerate(layer.cells) if f"cell_{k}" in rec.children]
 
 
-def cell_ref(model: Model, trace: Trace, name: str, side: str | None = "forward") -> CellRef | None:
-    refs = cell_refs(model, trace, name)
+def cell_ref(model: Model, trace: Trace, name: str | None, side: str | None = "forward") -> CellRef | None:
+    refs = cell_refs(model, trace, name) if name is not None else []  # (no layer selected)
     if not refs:
         return None
     for r in refs:

@@ -79,6 +79,7 @@ class Row:
     id_labels: tuple[str, ...] | None = None
     predicted: np.ndarray | None = None  # an output row over the tokens: its argmax (batch, T)
     kind_name: str | None = None     # a recurrent row's cell kind
+    id_texts: list = field(default_factory=list)  # the view's text items of its ids (none: not written)
 
 
 def _over_tokens(values: np.ndarray, labels: tuple[str, ...] | None) -> np.ndarray | None:

@@ -278,7 +278,7 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
 
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
     try:
-        th.apply(theme or "dark", QtWidgets.QApplication.instance())
+        th.apply(theme or "dark")  # (the application's)
     except ValueError as err:
         raise LstmvizError(str(err)) from None
     apply_chrome(QtWidgets.QApplication.instance())
@@ -330,6 +330,7 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
                     raise LstmvizError(f"{source}: {err}") from None
                 raise
             window.sessions.mark_saved()  # the input given with the model is no edit of it
+            assert window.state.model is not None  # (use_array refuses a state without one)
             shapes = [" x ".join(f"{n:,}" for n in getattr(a, "shape", ())) for a in
                       (x if isinstance(x, (list, tuple)) and len(x) == len(window.state.model.inputs) > 1 else [x])]
             if len(shapes) == 1 and getattr(x, "ndim", 0) >= 2:  # as the command line says it
@@ -487,9 +488,8 @@ def render(window, out, step: int | None = None, size=None) -> Path:
     w, h = parse_size(size)
     window.resize(w, h)
     window.show()
-    app = QtWidgets.QApplication.instance()
     for turn in range(30):  # (a view's least size reaches the window a layout a turn, and
-        app.processEvents()  # the window asks for w x h again: MainWindow.resize)
+        QtWidgets.QApplication.processEvents()  # the window asks for w x h again: MainWindow.resize)
         if turn >= 2 and (window.width(), window.height()) == (w, h):
             break
     from lstmviz.ui.export import at_rest, fit_widget, long_settled, pass_reporter

@@ -76,7 +76,7 @@ def dense_pens(p: QtGui.QPainter, ratio: float):
     def scaled(pen, *args):
         set_pen(p, dense_pen(pen, ratio), *args)
 
-    p.setPen = scaled  # type: ignore[method-assign]
+    p.setPen = scaled  # type: ignore[method-assign]  # (this painter's own, while it paints)
     try:
         yield
     finally:
@@ -97,7 +97,7 @@ def dense_paint(paint):
         with dense_pens(p, ratio):
             return paint(self, p, *args)
 
-    painted.dense = True  # type: ignore[attr-defined]
+    painted.dense = True
     return painted
 
 
@@ -118,7 +118,7 @@ def _axis_paint(paint):
         axis_ratio(self, ratio_of(p))
         return paint(self, p, *args)
 
-    painted.dense = True  # type: ignore[attr-defined]
+    painted.dense = True
     return painted
 
 
@@ -128,7 +128,7 @@ def _axis_draw(draw):
         with dense_pens(p, self.__dict__.get("_dense_ratio", 1.0)):
             return draw(self, p, *specs)
 
-    drawn.dense = True  # type: ignore[attr-defined]
+    drawn.dense = True
     return drawn
 
 
@@ -159,7 +159,7 @@ def _scatter_paint(paint):
         finally:
             self.opts["useCache"], self.opts["antialias"] = True, aa
 
-    painted.dense = True  # type: ignore[attr-defined]
+    painted.dense = True
     return painted
 
 
@@ -181,7 +181,7 @@ def _atlas_render(render):
         device.fill(QtCore.Qt.GlobalColor.transparent)
         return render(symbol, size, dense_pen(pen, dpr), brush, device, dpr)
 
-    rendered.dense = True  # type: ignore[attr-defined]
+    rendered.dense = True
     return rendered
 
 
@@ -210,8 +210,8 @@ class _DenseShape:
     def paint(self, p, opt, widget=None):
         ratio = ratio_of(p)
         if ratio == 1.0:
-            return super().paint(p, opt, widget)  # type: ignore[misc]
-        p.setPen(dense_pen(self.pen(), ratio))  # type: ignore[attr-defined]
+            return super().paint(p, opt, widget)
+        p.setPen(dense_pen(self.pen(), ratio))
         self.draw_shape(p)
         return None
 

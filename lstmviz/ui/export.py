@@ -102,11 +102,10 @@ def long_settled(window, turn=None, report=None) -> None:
     runner = getattr(window, "long_runner", None)
     if runner is None:
         return
-    app = QtWidgets.QApplication.instance()
     while runner.busy():
         if turn is not None:
             turn()
-            app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+            QtWidgets.QApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
         if report is not None and runner.seq is not None:
             report(runner.seq)
         worker = runner.worker
@@ -127,7 +126,7 @@ def pass_reporter(stream, after: float = 1.0, every: float = 5.0, clock=None):
 
     clock = clock or time.monotonic
     start = clock()
-    last = [None, -every]
+    last: list = [None, -every]  # (the line said last, when)
 
     def report(seq, final: bool = False) -> None:
         now = clock()
@@ -159,9 +158,8 @@ def frames_label(window, frames: int, name: str) -> str:
 
 
 def _settle(n: int = 3) -> None:
-    app = QtWidgets.QApplication.instance()
     for _ in range(n):
-        app.processEvents()
+        QtWidgets.QApplication.processEvents()
 
 
 def at_rest(window, turns: int = 20) -> None:
@@ -169,10 +167,9 @@ def at_rest(window, turns: int = 20) -> None:
     most ``turns``): a layout asked for in one turn can ask for its parent's in the next (the
     Cell view's charts going into two rows took five turns to reach the window), so a
     picture taken after a fixed few turns showed a layout on its way."""
-    app = QtWidgets.QApplication.instance()
     last = None
     for _ in range(turns):
-        app.processEvents()
+        QtWidgets.QApplication.processEvents()
         now = (window.size(), [c.geometry() for c in window.findChildren(QtWidgets.QWidget) if c.isVisible()])
         if now == last:
             return
@@ -283,10 +280,11 @@ def png_of(image: QtGui.QImage) -> bytes | None:
     data = QtCore.QByteArray()
     buf = QtCore.QBuffer(data)
     buf.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
-    if not image.save(buf, "PNG"):
+    # (PySide6's stub types the format bytes, but the binding takes only a str: b"PNG" raises)
+    if not image.save(buf, "PNG"):  # type: ignore[call-overload]
         return None
     buf.close()
-    return bytes(data)
+    return bytes(data.data())  # (bytes already: the stub says any buffer)
 
 
 def save_png(widget, path, scale: float = 1.0, hints: bool = False) -> Path:
@@ -362,7 +360,7 @@ def clipped_as_pixels(widget):
         yield
     finally:
         for w in held:
-            w.setGraphicsEffect(None)  # type: ignore[arg-type]
+            w.setGraphicsEffect(None)
 
 
 #: CSS's generic font families: a reader's last resort in an SVG's ``font-family``
@@ -435,7 +433,8 @@ def _baked_shape(tag: str, attrs: str, m: tuple) -> str | None:
         found = re.search(r'\sd="([^"]*)"', attrs)
         if found is None:
             return None
-        parts, nums = [], []
+        parts: list[str] = []
+        nums: list[str] = []
         for token in _SVG_NUMBER.findall(found.group(1)) + ["Z"]:
             if token.isalpha():
                 if token not in "MLCQSTZ":
@@ -549,11 +548,13 @@ def _crisp_image(attrs: str, m: tuple | None) -> str:
     found = _SVG_PNG.search(attrs)
     if m is None or m[1] or m[2] or found is None:
         return attrs  # (rotated, or not an embedded PNG: as written)
+    width, height = re.search(r'\swidth="([^"]*)"', attrs), re.search(r'\sheight="([^"]*)"', attrs)
+    if width is None or height is None:
+        return attrs
     try:
-        w = float(re.search(r'\swidth="([^"]*)"', attrs).group(1))  # type: ignore[union-attr]
-        h = float(re.search(r'\sheight="([^"]*)"', attrs).group(1))  # type: ignore[union-attr]
+        w, h = float(width.group(1)), float(height.group(1))
         data = base64.b64decode(found.group(2))
-    except (AttributeError, ValueError):
+    except ValueError:
         return attrs
     size = _png_size(data)
     if size is None or not all(size):
@@ -648,6 +649,7 @@ def _svg_painted(widget, title: str, dpi: int, prefix: str = "") -> str:
     finally:
         for content in contents:
             if content is not None:
+                # (PySide6's stub takes no None here; Qt's nullptr removes the effect)
                 content.setGraphicsEffect(None)  # type: ignore[arg-type]
     buf.close()
     text = bytes(data.data()).decode("utf-8")
@@ -749,7 +751,7 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
                 going_on(done)
                 state.set_cursor(step=int(t))
                 long_settled(window, turn=lambda done=done: going_on(done))
-                QtWidgets.QApplication.instance().processEvents()
+                QtWidgets.QApplication.processEvents()
                 img = frame_image(widget)
                 if (img.width(), img.height()) != (w, h):
                     img = img.scaled(w, h, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
@@ -839,6 +841,7 @@ def save_mp4(window, path, target: str = "view", size=None, fps: float = DEFAULT
            "-s", f"{ew}x{eh}", "-r", f"{fps:g}", "-i", "-", "-an", "-c:v", "libx264",
            "-pix_fmt", "yuv420p", "-preset", "medium", "-crf", "18", "-movflags", "+faststart", tmp]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stderr is not None  # (both PIPE)
     try:
         try:
             proc.stdin.write(np.ascontiguousarray(first[:eh, :ew]).tobytes())
@@ -1004,6 +1007,8 @@ class AnimationDialog(QtWidgets.QDialog):
 
 class Exporter(QtCore.QObject):
     """The File > Export menu of a window."""
+
+    menu: QtWidgets.QMenu  # (install: added to the window's File menu)
 
     def __init__(self, window):
         super().__init__(window)

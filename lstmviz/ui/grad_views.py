@@ -495,6 +495,7 @@ class GradViews(QtCore.QObject):
         return (dh / m if m > 0 else np.zeros_like(dh)), m
 
     def _draw_dh(self, v: ProbeView) -> None:
+        assert v.dh is not None  # (_draw draws a dh it has)
         img, m = self.heat_values(v)
         self.heat_image.setImage(img, levels=(-1, 1), autoLevels=False)
         units, steps = img.shape

@@ -7,6 +7,8 @@ import contextlib
 import math
 import re
 import weakref
+from collections.abc import Sequence
+from typing import TypeVar
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -111,11 +113,11 @@ class MessageBar(QtWidgets.QStatusBar):
         self._permanent: list[QtWidgets.QWidget] = []
         self.messageChanged.connect(self._set_tip)
 
-    def addPermanentWidget(self, widget, stretch: int = 0) -> None:  # noqa: N802 (Qt)
+    def addPermanentWidget(self, widget, stretch: int | None = 0) -> None:  # noqa: N802 (Qt)
         self._permanent.append(widget)
         super().addPermanentWidget(widget, stretch)
 
-    def insertPermanentWidget(self, index: int, widget, stretch: int = 0) -> int:  # noqa: N802 (Qt)
+    def insertPermanentWidget(self, index: int, widget, stretch: int | None = 0) -> int:  # noqa: N802 (Qt)
         self._permanent.append(widget)
         return super().insertPermanentWidget(index, widget, stretch)
 
@@ -223,7 +225,10 @@ _controls: weakref.WeakSet = weakref.WeakSet()
 _left_out: list = []
 
 
-def control_only(widget: QtWidgets.QWidget) -> QtWidgets.QWidget:
+_Control = TypeVar("_Control", bound=QtWidgets.QWidget)
+
+
+def control_only(widget: _Control) -> _Control:
     """``widget``, a control of a view that shows nothing of what the view draws, left out
     of an exported picture while ``hints_hidden`` is held (the Cell view's "Write W·x_t and
     U·h_t-1 out term by term" check box stood in every exported Cell view, a box to tick
@@ -382,6 +387,7 @@ class _FitsItsWidth:
     def _fit(self) -> None:
         raise NotImplementedError
 
+    # (a mixin: the Qt widget class after it in the MRO has these two; mypy sees object's)
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt)
         super().resizeEvent(event)  # type: ignore[misc]
         self._fit()
@@ -689,7 +695,7 @@ class QuietLabel(QtWidgets.QWidget):
         if self._unfit:
             self._fit()
 
-    def setFont(self, font: QtGui.QFont) -> None:  # noqa: N802
+    def setFont(self, font: QtGui.QFont | str | Sequence[str]) -> None:  # noqa: N802 (as QWidget's)
         self.label.setFont(font)
         self._fit()
 

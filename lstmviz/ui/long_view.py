@@ -488,9 +488,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         s = self.seq
         if s.ready and busy:
             return f"{count(s.steps)} steps: every unit's min, max and statistics\u2026"
-        if s.ready:
-            return (f"{count(s.steps)} steps; keyframes every {count(s.windowed.every)} steps; "
-                    f"{s.windowed.nbytes / 2**20:.1f} MiB held")
+        w = s.windowed  # (s.ready: the pass made it)
+        if w is not None:
+            return (f"{count(s.steps)} steps; keyframes every {count(w.every)} steps; "
+                    f"{w.nbytes / 2**20:.1f} MiB held")
         return f"{count(s.steps)} steps: tracing keyframes\u2026"
 
     def _crossings_key(self) -> tuple:

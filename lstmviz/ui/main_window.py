@@ -109,7 +109,6 @@ class PlaceholderView(TraceView):
         lay = QtWidgets.QVBoxLayout(self)
         lay.addWidget(self.label)
         self.why = why
-        self.cursor = Cursor()
         self.label.setText(f"The {title} view is not available in this build.")
 
     def set_data(self, model, trace):
@@ -171,7 +170,7 @@ class LazyViews(Sequence):
     def __len__(self) -> int:
         return len(self._views)
 
-    def __getitem__(self, k):  # type: ignore[override]
+    def __getitem__(self, k):
         if isinstance(k, slice):
             return [self[i] for i in range(*k.indices(len(self)))]
         k = range(len(self))[k]
@@ -456,7 +455,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.train_header.setMinimumHeight(self.stack_header.sizeHint().height())
             self.stack_header.setVisible(not on)
             self.train_header.setVisible(on)
-        if not on:
+        if title is None:  # (not on)
             return
         heading = th.current().font(1.15)  # the views' headers' (the theme's, presenting too)
         if self.train_title.font() != heading:
@@ -566,6 +565,7 @@ class MainWindow(QtWidgets.QMainWindow):
         (no ``currentChanged`` on the way), its name as shown (whole or short: ``tab_names``)."""
         tabs = self.tabs
         page, current, tip, title = tabs.widget(k), tabs.currentIndex(), tabs.tabToolTip(k), tabs.tabText(k)
+        assert page is not None  # (tab k's empty page)
         blocked = tabs.blockSignals(True)
         try:  # inserted before the page, shown, then the page removed: no other tab shown between
             tabs.insertTab(k, widget, title)
@@ -592,15 +592,18 @@ class MainWindow(QtWidgets.QMainWindow):
         ignored = QtWidgets.QSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Ignored)
         for i in range(tabs.count()):
             page = tabs.widget(i)
+            assert page is not None  # (i < count)
             own = getattr(page, "_lstmviz_policy", None)
             if own is None:
-                own = page._lstmviz_policy = page.sizePolicy()
+                # (a Python attribute kept on the page's wrapper, which Qt's stub does not declare)
+                own = page._lstmviz_policy = page.sizePolicy()  # type: ignore[attr-defined]
             page.setSizePolicy(own if page is current else ignored)
         # (a hidden page's new policy reaches no layout by itself: Qt's updateGeometry skips
         # hidden widgets, and the pages' stack kept the sizes it had cached)
         stack = tabs.findChild(QtWidgets.QStackedWidget, "qt_tabwidget_stackedwidget")
-        if stack is not None and stack.layout() is not None:
-            stack.layout().invalidate()
+        pages = stack.layout() if stack is not None else None
+        if stack is not None and pages is not None:
+            pages.invalidate()
             stack.updateGeometry()
         tabs.updateGeometry()
 
@@ -698,10 +701,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def set_theme(self, name: str):
         if getattr(self, "presenter", None) is not None:
             name = self.presenter.theme_for(name)  # scaled for the hall while presenting
-        th.apply(name, QtWidgets.QApplication.instance())
+        th.apply(name)  # (the application's)
         apply_chrome(QtWidgets.QApplication.instance())
         # a new style sheet puts back the fonts widgets had before it: set the theme's again
-        th.apply(th.current(), QtWidgets.QApplication.instance())
+        th.apply(th.current())
         self.tab_names.fit()  # (names of another size)
         self.stack_panel.refresh()
         self.stack_panel._show_error(self.state.error)
@@ -913,6 +916,7 @@ class MainWindow(QtWidgets.QMainWindow):
                     self.message(f"{file_label(path)} not imported: no input chosen for it")
                     return False
                 if k:
+                    assert self.state.model is not None  # (an input k > 0: a model of several)
                     name = safe_name(self.state.model.inputs[k].layer)
                     self.message(f"Input {k} ('{name}') read from {file_label(path)}")
                     return True
@@ -952,6 +956,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if weights_only:
                 self._open_weights(path, model, fresh, unread)
             else:
+                assert model is not None  # (read above: no weights-only file)
                 self.state.set_model(model, path)
                 self.sessions.session_path = None  # another document: Save asks where
                 self.sessions.mark_saved()
@@ -1026,13 +1031,12 @@ class MainWindow(QtWidgets.QMainWindow):
         no input, so nothing can start a second load or edit the stack meanwhile."""
         job = Job(lambda: read(path), "lstmviz-load")
         if not job.done_within(0.05):
-            app = QtWidgets.QApplication.instance()
             self.statusBar().showMessage(f"Reading {file_label(path)}\u2026")
-            app.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
+            QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
             try:
                 job.pump(QtCore.QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
             finally:
-                app.restoreOverrideCursor()
+                QtWidgets.QApplication.restoreOverrideCursor()
         return job.result()
 
     def open_long_dialog(self):
@@ -1274,7 +1278,7 @@ class MainWindow(QtWidgets.QMainWindow):
         value = self.settings.value("recent", [])
         if isinstance(value, str):
             value = [value]
-        return [str(v) for v in (value or [])]
+        return [str(v) for v in value] if isinstance(value, list) else []
 
     def _add_recent(self, path):
         path = str(Path(path).resolve())
@@ -1335,7 +1339,7 @@ class MainWindow(QtWidgets.QMainWindow):
     RESIZE_SETTLE = 1.0
     RESIZE_SETTLE_WALL = 60.0
 
-    def resize(self, *size) -> None:  # type: ignore[override]
+    def resize(self, *size) -> None:
         """``QMainWindow.resize``, and asked again (``RESIZE_SETTLE``) where the window's
         least size holds it larger: a view's least size follows the room it has (the Cell
         view's equations, header and charts: at a new width their text asks for more
@@ -1359,7 +1363,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         QtWidgets.QMainWindow.resize(self, asked[0])  # (as large as its least size, if that is more)
 
-    def setGeometry(self, *rect) -> None:  # type: ignore[override]  # noqa: N802 (Qt's name)
+    def setGeometry(self, *rect) -> None:  # noqa: N802 (Qt's name)
         self._asked = None  # (a size set otherwise: the export putting the window back)
         super().setGeometry(*rect)
 
@@ -1387,7 +1391,9 @@ class MainWindow(QtWidgets.QMainWindow):
         else:  # (a plot or a scroll area a click gave the focus: the stop beside it in Qt's chain)
             w, target = here, here
             for _ in range(len(self.findChildren(QtWidgets.QWidget)) + 1):
-                w = w.nextInFocusChain() if next else w.previousInFocusChain()
+                step = w.nextInFocusChain() if next else w.previousInFocusChain()
+                assert step is not None  # (the focus chain is a ring)
+                w = step
                 target = _focus_target(w)
                 if w is here or target in stops:
                     break
@@ -1416,6 +1422,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for _ in range(len(self.findChildren(QtWidgets.QWidget)) + 1):
             if w is self:
                 break
+            assert w is not None  # (the focus chain is a ring)
             stop = _focus_target(w)
             if (stop not in seen and stop.focusPolicy() & QtCore.Qt.FocusPolicy.TabFocus
                     and stop.isEnabled() and stop.isVisibleTo(self) and not isinstance(stop, self.NO_TAB_STOP)):

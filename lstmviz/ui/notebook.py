@@ -236,9 +236,8 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         raise LstmvizError(f"scale={scale!r}: give a number (1 = the size asked for)") from None
     check_picture_scale(w, h, scale)  # (before a window is built for it)
     limit_blas_threads(1)
-    app = QtWidgets.QApplication.instance()
-    if app is None:  # the first Qt of this process: offscreen where no window can open
-        app = _app(offscreen=bool(check_window()))
+    if QtWidgets.QApplication.instance() is None:  # the first Qt of this process: offscreen
+        _app(offscreen=bool(check_window()))  # where no window can open
     before = th.current().name if OPEN_WINDOWS else None  # (the app's theme is shared)
     window = make_window(path, theme or "light", quiet=True, inputs=x, model=model, strict=True)
     try:
@@ -256,12 +255,13 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         shrink = fit_widget(window, widget, (w, h))
         _settle()
         data = png_bytes(widget, scale * shrink)
-        image = QtGui.QImage.fromData(data, "PNG")
+        image = QtGui.QImage.fromData(data)  # (a PNG, read as one: PySide6's stub types the
+        # format as bytes, which the binding refuses)
         what = f"{target.replace('_', ' ')} at step {count(st.cursor.step)}"
     finally:
         dispose(window)
         if before is not None:
-            th.apply(before, app)
+            th.apply(before)  # (the application's)
     return Picture(data, image.width(), image.height(), what)
 
 

@@ -140,7 +140,8 @@ class Player(QtWidgets.QWidget):
         self.loop = True
 
         self.actions_by_name: dict[str, QtGui.QAction] = {}
-        self._keys_on, self._held = True, ()  # (set_keys)
+        self._keys_on = True  # (set_keys)
+        self._held: tuple[str, ...] = ()
 
         def act(name, text, icon, keys, slot, tip):
             a = QtGui.QAction(media_icon(name), text, self)
@@ -233,18 +234,23 @@ class Player(QtWidgets.QWidget):
         #: what a narrow row hides, least needed first: the word before the speed box
         #: (which says "steps/s"), then the first/last buttons (Home and End, and the Play
         #: menu, still go there)
-        self.spare = [[self.speed_word], [self.buttons["first"], self.buttons["last"]]]
+        self.spare: list[list[QtWidgets.QWidget]] = [[self.speed_word], [self.buttons["first"], self.buttons["last"]]]
 
         state.changed.connect(lambda change: self._sync(state.cursor) if change.cursor or change.model else None)
         self._sync(state.cursor)
 
     # -- a narrow row (an 800 px projector) ---------------------------------------------------
+    def _row(self) -> QtWidgets.QLayout:
+        row = self.layout()
+        assert row is not None  # (the QHBoxLayout __init__ sets first)
+        return row
+
     def _room(self, widgets) -> int:
-        return sum(w.sizeHint().width() + self.layout().spacing() for w in widgets)
+        return sum(w.sizeHint().width() + self._row().spacing() for w in widgets)
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
         """As narrow as the row with every spare part hidden."""
-        hint = self.layout().minimumSize()
+        hint = self._row().minimumSize()
         shown = [w for group in self.spare for w in group if not w.isHidden()]
         return QtCore.QSize(hint.width() - self._room(shown), hint.height())
 

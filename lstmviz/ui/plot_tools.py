@@ -629,11 +629,11 @@ class UncrowdedLabels:
         its first level's labels however crowded (its crowding rule spares that level): a
         Cell tab chart 52 px tall in the projector theme wrote 0, 0.2, ... 1.0 over each
         other. A label needs ``label_room`` of its font's line height between ticks."""
-        levels = super().tickSpacing(minVal, maxVal, size)  # type: ignore[misc]
+        levels = super().tickSpacing(minVal, maxVal, size)
         dif = abs(maxVal - minVal)
-        if self.orientation not in ("left", "right") or not levels or dif == 0 or size <= 0:  # type: ignore[attr-defined]
+        if self.orientation not in ("left", "right") or not levels or dif == 0 or size <= 0:
             return levels
-        font = self.style["tickFont"] or QtGui.QFont()  # type: ignore[attr-defined]
+        font = self.style["tickFont"] or QtGui.QFont()
         line = _line_height(font.key(), font)
         major = levels[0][0]
         if major * size / dif >= self.label_room * line:
@@ -691,8 +691,8 @@ class SteadyAxis(UncrowdedLabels, pg.AxisItem):
         reach = getattr(self, "_lstmviz_reach", None)
         if reach is not None and reach > 1000:
             return True
-        levels = getattr(self, "_tickLevels", None)
-        return bool(levels) and any("," in str(text) for level in levels for _, text in level)
+        levels = getattr(self, "_tickLevels", None) or ()
+        return any("," in str(text) for level in levels for _, text in level)
 
     def _updateHeight(self):  # noqa: N802 (pyqtgraph's name)
         """pyqtgraph's height; and, for a bottom axis with no label under its ticks whose

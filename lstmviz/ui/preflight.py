@@ -118,7 +118,7 @@ def pyside_version(location: Path | None) -> str | None:
             d = metadata.distribution(dist)
         except metadata.PackageNotFoundError:
             continue
-        if Path(d.locate_file("PySide6")).resolve() == location.resolve():
+        if Path(str(d.locate_file("PySide6"))).resolve() == location.resolve():
             return d.version
     return None
 

@@ -177,7 +177,9 @@ class HelpOverlay(QtWidgets.QFrame):
         on = not self.isVisible() if on is None else on
         if on:
             self.refresh()
-            self.setGeometry(self.parentWidget().rect())
+            parent = self.parentWidget()
+            assert parent is not None  # (made over the window)
+            self.setGeometry(parent.rect())
             self.show()
             self.raise_()
         else:
@@ -258,7 +260,7 @@ class CaptionBar(QtWidgets.QFrame):
         if wide == self._wide:
             return
         self._wide = wide
-        lay = self.layout()
+        lay = self._grid()
         for w in (self.where, self.caption, self.hint):
             lay.removeWidget(w)
         right = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
@@ -277,6 +279,11 @@ class CaptionBar(QtWidgets.QFrame):
         lay.setColumnStretch(1, 1)
         self._fit_where()
 
+    def _grid(self) -> QtWidgets.QGridLayout:
+        lay = self.layout()
+        assert isinstance(lay, QtWidgets.QGridLayout)  # (__init__'s)
+        return lay
+
     def _where_width(self, text: str, cap: int) -> int:
         """``text``'s widest line in the title's font, plus a little, up to ``cap``."""
         metrics = QtGui.QFontMetrics(self.where.font())
@@ -293,7 +300,8 @@ class CaptionBar(QtWidgets.QFrame):
         alone wraps much earlier), wrapped beyond; above a wide caption, what the keys
         leave of the bar's line."""
         if self._wide:
-            m, lay = self.layout().contentsMargins(), self.layout()
+            lay = self._grid()
+            m = lay.contentsMargins()
             cap = self.width() - m.left() - m.right() - 2 * lay.horizontalSpacing() - self._hint_width(True)
         else:
             cap = int(self.width() * self.WHERE_SHARE)
@@ -345,7 +353,8 @@ class CaptionBar(QtWidgets.QFrame):
         """The width the bar's layout gives the caption: what the title and keys leave
         beside it, or (``wide``) the bar's whole width."""
         wide = self._wide if wide is None else wide
-        m, lay = self.layout().contentsMargins(), self.layout()
+        lay = self._grid()
+        m = lay.contentsMargins()
         inner = self.width() - m.left() - m.right()
         if wide:
             return max(40, inner)
@@ -449,7 +458,7 @@ class TourRunner:
         self.lesson: tours.Lesson | None = None
         self.index = 0
         self._shown = False  # a step of the lesson was shown (``go``)
-        self._saved = None
+        self._saved: dict | None = None
         #: what each Train-tab step that pins a curve pinned when first shown (by index)
         self._pins: dict[int, tuple] = {}
         #: the step shown's caption and the figures it quoted (None: a Train step, or none
@@ -485,8 +494,12 @@ class TourRunner:
         self.window.setFocus()
         self.go(0)
 
+    def _running(self) -> tours.Lesson:
+        assert self.lesson is not None  # (asked only while a lesson runs: ``active``)
+        return self.lesson
+
     def go(self, k: int) -> None:
-        les = self.lesson
+        les = self._running()
         k = max(0, min(int(k), len(les.steps) - 1))
         state = self.window.state
         # the next step builds on what this one showed (the unit the user picked stays);
@@ -561,7 +574,7 @@ class TourRunner:
         spec = dict(spec)
         at = spec.pop("pinned_at", k if spec.get("pin") else None)
         if at is not None and at not in self._pins and not forward and at > 0:
-            before = tours.step_setup(self.lesson, at - 1, session=panel.session)
+            before = tours.step_setup(self._running(), at - 1, session=panel.session)
             if before.train is not None:
                 self._train(panel, before.train, at - 1, False)
                 panel.pin()
@@ -575,10 +588,11 @@ class TourRunner:
         return self.window.views[tours.VIEWS.index("cell")]
 
     def _where(self) -> str:
-        return f"{self.lesson.title.replace('`', '')}\n{self.index + 1} / {len(self.lesson.steps)}"
+        les = self._running()
+        return f"{les.title.replace('`', '')}\n{self.index + 1} / {len(les.steps)}"
 
     def next(self) -> None:
-        if self.index + 1 < len(self.lesson.steps):
+        if self.index + 1 < len(self._running().steps):
             self.go(self.index + 1)
         else:
             self.end()
@@ -656,6 +670,11 @@ def _built_views(window) -> list:
 
 class Presenter(QtCore.QObject):
     """Presentation mode, keys, focus, spotlight, help and tours for one main window."""
+
+    # (``install``'s menus)
+    screens_menu: QtWidgets.QMenu
+    lessons_menu: QtWidgets.QMenu
+    steps_menu: QtWidgets.QMenu
 
     def __init__(self, window):
         super().__init__(window)
@@ -751,6 +770,7 @@ class Presenter(QtCore.QObject):
         p.caption.where_clicked.connect(p.pick_step)
         helpm.addAction(p.actions["help"])
         app = QtWidgets.QApplication.instance()
+        assert isinstance(app, QtWidgets.QApplication)  # (the window's)
         app.focusChanged.connect(p._focus_changed)
         p._focus_changed(None, app.focusWidget())
         return p
@@ -762,6 +782,7 @@ class Presenter(QtCore.QObject):
         want = self._editor() is not None
         if want != self._filtering:
             app = QtWidgets.QApplication.instance()
+            assert app is not None  # (it sent focusChanged)
             if want:
                 app.installEventFilter(self)
             else:
@@ -962,6 +983,7 @@ class Presenter(QtCore.QObject):
             return
         w = self.window
         s = self._saved
+        assert s is not None  # (active: ``enter`` saved it)
         self.help.hide()
         self.active = False
         self._side_gave_way = False  # (the side panel as it was before presenting, below)
@@ -1119,6 +1141,7 @@ class Presenter(QtCore.QObject):
             # they need beside it (a Bidirectional's header: the forward / backward box)
             views = w.splitter.widget(w.splitter.indexOf(w.side) ^ 1)
             room = w.width() - w.splitter.handleWidth() - views.minimumSizeHint().width()
+            assert self._saved is not None  # (active: ``enter`` saved it)
             want = max(int(w.width() * 0.36), self._saved["side_min"].width())
             side = max(SIDE_MIN_PRESENTING, min(want, room))
             w.splitter.setSizes([side, max(200, w.width() - side)])

@@ -59,7 +59,7 @@ def preferred_theme(settings=None, default: str = "dark") -> str:
 
 
 def _b64(data: QtCore.QByteArray) -> str:
-    return base64.b64encode(bytes(data)).decode("ascii")
+    return base64.b64encode(data.data()).decode("ascii")
 
 
 def _unb64(text) -> QtCore.QByteArray | None:

@@ -35,7 +35,9 @@ class Spotlight(QtWidgets.QWidget):
 
     def set_active(self, on: bool) -> None:
         if on:
-            self.setGeometry(self.parentWidget().rect())
+            parent = self.parentWidget()
+            assert parent is not None  # made over a parent, never reparented
+            self.setGeometry(parent.rect())
             self._poll()
             self.show()
             self.raise_()
@@ -65,7 +67,9 @@ class Spotlight(QtWidgets.QWidget):
 
     def eventFilter(self, obj, event):
         if obj is self.parentWidget() and event.type() == QtCore.QEvent.Type.Resize:
-            self.setGeometry(self.parentWidget().rect())
+            parent = self.parentWidget()
+            assert parent is not None  # made over a parent, never reparented
+            self.setGeometry(parent.rect())
         return False
 
     def paintEvent(self, event):

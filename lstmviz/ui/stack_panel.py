@@ -138,7 +138,9 @@ class EscapeReverts(QtCore.QObject):
 
     def pending(self, obj) -> str | None:
         """The text ``obj`` shows when nothing is typed, if it shows another now."""
-        if isinstance(obj, (QtWidgets.QSpinBox, QtWidgets.QDoubleSpinBox)):
+        if isinstance(obj, QtWidgets.QSpinBox):
+            want = obj.prefix() + obj.textFromValue(obj.value()) + obj.suffix()
+        elif isinstance(obj, QtWidgets.QDoubleSpinBox):  # (its value a float)
             want = obj.prefix() + obj.textFromValue(obj.value()) + obj.suffix()
         elif obj in self.committed:
             want = self.committed[obj]()
@@ -281,7 +283,7 @@ class StackPanel(QtWidgets.QWidget):
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer.addWidget(scroll)
-        self.scroll = scroll
+        self.body_scroll = scroll  # (not ``scroll``: QWidget.scroll(dx, dy) is a method)
         body = QtWidgets.QWidget()
         scroll.setWidget(body)
         lay = QtWidgets.QVBoxLayout(body)
@@ -339,10 +341,10 @@ class StackPanel(QtWidgets.QWidget):
         self.add_button.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
         menu = QtWidgets.QMenu(self.add_button)
         self.add_actions: dict[str, QtGui.QAction] = {}
-        for label, (cls, inner) in ADDABLE.items():
-            a = menu.addAction(label)
+        for name, (cls, inner) in ADDABLE.items():
+            a = menu.addAction(name)
             a.triggered.connect(lambda _=False, c=cls, i=inner: self.add_layer(c, i))
-            self.add_actions[label] = a
+            self.add_actions[name] = a
         menu.addSeparator()
         self.add_where = ADD_WHERE[0]
         self.where_actions: dict[str, QtGui.QAction] = {}
@@ -406,8 +408,10 @@ class StackPanel(QtWidgets.QWidget):
     def least_width(self) -> int:
         """The width its content needs whole beside the scroll bar (the panel scrolls up and
         down, never sideways): the main window's side panel is no wider at its least."""
-        bar = self.scroll.verticalScrollBar().sizeHint().width()
-        return self.scroll.widget().minimumSizeHint().width() + bar + 2 * self.scroll.frameWidth()
+        body = self.body_scroll.widget()
+        assert body is not None  # (set in __init__)
+        bar = self.body_scroll.verticalScrollBar().sizeHint().width()
+        return body.minimumSizeHint().width() + bar + 2 * self.body_scroll.frameWidth()
 
     # -- helpers ---------------------------------------------------------------------------
     def _spin(self, lo, hi, text):
@@ -641,32 +645,34 @@ class StackPanel(QtWidgets.QWidget):
         self._form_key = None
 
     def _make_widget(self, opt: Option) -> QtWidgets.QWidget:
+        w: QtWidgets.QWidget
         if opt.kind == "int":
-            w = QtWidgets.QSpinBox()
-            w.setRange(int(opt.minimum), int(opt.maximum))
-            w.setKeyboardTracking(False)
-            w.valueChanged.connect(lambda v, k=opt.key: self._edit_option(k, int(v)))
-            self.escape.watch(w)
+            w = spin = QtWidgets.QSpinBox()
+            spin.setRange(int(opt.minimum), int(opt.maximum))
+            spin.setKeyboardTracking(False)
+            spin.valueChanged.connect(lambda v, k=opt.key: self._edit_option(k, int(v)))
+            self.escape.watch(spin)
         elif opt.kind == "float":
-            w = FigureSpin()  # (a file's mask_value of 1e-4 is 0.0001, not 0.000)
-            w.setRange(opt.minimum, opt.maximum)
-            w.setSingleStep(opt.step)
-            w.setKeyboardTracking(False)
-            w.valueChanged.connect(lambda v, k=opt.key: self._edit_option(k, float(v)))
-            self.escape.watch(w)
+            w = figures = FigureSpin()  # (a file's mask_value of 1e-4 is 0.0001, not 0.000)
+            figures.setRange(opt.minimum, opt.maximum)
+            figures.setSingleStep(opt.step)
+            figures.setKeyboardTracking(False)
+            figures.valueChanged.connect(lambda v, k=opt.key: self._edit_option(k, float(v)))
+            self.escape.watch(figures)
         elif opt.kind == "bool":
-            w = QtWidgets.QCheckBox()
-            w.toggled.connect(lambda v, k=opt.key: self._edit_option(k, bool(v)))
+            w = check = QtWidgets.QCheckBox()
+            check.toggled.connect(lambda v, k=opt.key: self._edit_option(k, bool(v)))
         else:
-            w = ElidedCombo()
-            w.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            w.setMinimumContentsLength(8)
+            w = combo = ElidedCombo()
+            combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
             # as wide as the form's field column: at its 8 characters' width 'glorot_uniform'
             # was cut to 'glorot_uniforn' (the column had room to spare)
-            w.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
+            combo.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
             for c in opt.choices:
-                _add_choice(w, str(c), c)
-            w.currentIndexChanged.connect(lambda i, k=opt.key, box=w: self._edit_option(k, _choice_at(box, i)))
+                _add_choice(combo, str(c), c)
+            combo.currentIndexChanged.connect(
+                lambda i, k=opt.key, box=combo: self._edit_option(k, _choice_at(box, i)))
         w.setToolTip(tip(opt.tooltip))
         w.setObjectName(f"option:{opt.key}")
         return w

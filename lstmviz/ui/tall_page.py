@@ -108,8 +108,9 @@ class TallPage(QtWidgets.QScrollArea):
         page = self.widget()
         if visible and page is not None:
             self._fit()
-            if not self.isVisible() and page.layout() is not None:
-                page.layout().activate()
+            lay = page.layout()
+            if not self.isVisible() and lay is not None:
+                lay.activate()
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)

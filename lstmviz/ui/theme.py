@@ -281,7 +281,8 @@ def apply(theme: Theme | str, target: QtWidgets.QApplication | QtWidgets.QWidget
     pg.setConfigOptions(background=theme.background, foreground=theme.foreground,
                         antialias=True, imageAxisOrder="row-major")
     if target is None:
-        target = QtWidgets.QApplication.instance()
+        app = QtWidgets.QApplication.instance()  # (a QCoreApplication has no palette to style)
+        target = app if isinstance(app, QtWidgets.QApplication) else None
     if target is None:
         return theme
     with widgets_held():

@@ -70,7 +70,7 @@ class TrainPanel(QtWidgets.QWidget):
         #: (from, to): the controls' scroll that showed the run's second line (_status_in_sight)
         self._scrolled_for_status: tuple[int, int] | None = None
         self._stepping_from = 0  # the update One update began at
-        self._pinned = None
+        self._pinned: np.ndarray | None = None
         self._lesson_curve: str | None = None  # the curve a lesson step is about (_fit_plots)
         self._legend_names: dict[int, str] = {}
         self._drawn: tuple[int, int] | None = None       # (generation, update) drawn
@@ -264,11 +264,15 @@ class TrainPanel(QtWidgets.QWidget):
             plot.vb.disableAutoRange()
             key = id(plot.vb)
             self._follow[key] = True
-            plot.vb.sigRangeChangedManually.connect(
-                weakly(self, lambda p, key=key: p._follow.__setitem__(key, False)))
+            def unfollow(p: TrainPanel, key: int = key) -> None:
+                p._follow[key] = False
+
+            def place_ticks(p: TrainPanel, k: int = k) -> None:
+                p._place_ticks(p._timed_plots()[k])
+
+            plot.vb.sigRangeChangedManually.connect(weakly(self, unfollow))
             plot.vb.sigStateChanged.connect(self._auto_range_asked)
-            plot.vb.sigResized.connect(  # labels for the new height
-                weakly(self, lambda p, k=k: p._place_ticks(p._timed_plots()[k])))
+            plot.vb.sigResized.connect(weakly(self, place_ticks))  # labels for the new height
         for plot in (self.loss_plot, self.step_plot, self.norm_plot):
             for side in ("left", "bottom"):  # unchanged axes are copied, not drawn again
                 plot.getAxis(side).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -299,8 +303,8 @@ class TrainPanel(QtWidgets.QWidget):
         self.task_combo.currentIndexChanged.connect(self._task_changed)
         for w in (self.cell_combo, self.opt_combo):
             w.currentIndexChanged.connect(self._settings_changed)
-        for w in (self.units_spin, self.steps_spin, self.batch_spin, self.seed_spin):
-            w.valueChanged.connect(self._settings_changed)
+        for number in (self.units_spin, self.steps_spin, self.batch_spin, self.seed_spin):
+            number.valueChanged.connect(self._settings_changed)
         self.epochs_spin.valueChanged.connect(self._epochs_changed)
         self.lr_spin.valueChanged.connect(self._lr_changed)
         self.play_button.toggled.connect(self.set_playing)
@@ -784,7 +788,7 @@ class TrainPanel(QtWidgets.QWidget):
         after = blown is not None and it >= blown[0]  # (a snapshot of the update it stopped at)
         if broken:
             text += f"; its weights are not all numbers: {broken}"
-        if after:
+        if after and blown is not None:
             text += (f"; the run diverged at update {blown[0]}"
                      + ("" if broken else ", these weights are from where it stopped")
                      + " (an earlier snapshot on the Snapshots slider is from before it)")
@@ -898,8 +902,8 @@ class TrainPanel(QtWidgets.QWidget):
         """(the controls' least width in a panel ``panel`` px wide, the least that needs no
         sideways scrolling, their share of the panel at most): ``_fit_controls``' numbers."""
         bar = self.controls.verticalScrollBar().sizeHint().width()
-        want = self.controls.widget().sizeHint().width() + 12
-        need = self.controls.widget().minimumSizeHint().width() + bar  # (no sideways scrolling)
+        want = self._controls_page().sizeHint().width() + 12
+        need = self._controls_page().minimumSizeHint().width() + bar  # (no sideways scrolling)
         beside = self._beside(panel)
         room = beside - self.plot_tabs.minimumSizeHint().width()
         share = int(panel * (CONTROLS_SHARE_LECTURE if self.theme.lecture else 0.5))
@@ -916,9 +920,19 @@ class TrainPanel(QtWidgets.QWidget):
         panel = self.width() if panel is None else panel
         return self._beside(panel) - self._controls_width(panel)[0]
 
+    def _controls_page(self) -> QtWidgets.QWidget:
+        page = self.controls.widget()
+        assert page is not None  # (set in __init__, never taken back)
+        return page
+
+    def _outer(self) -> QtWidgets.QLayout:
+        outer = self.layout()
+        assert outer is not None  # (set in __init__)
+        return outer
+
     def _beside(self, panel: int) -> int:
         """The width (px) the controls and the plots share in a panel ``panel`` px wide."""
-        outer = self.layout()
+        outer = self._outer()
         m = outer.contentsMargins()
         return panel - m.left() - m.right() - outer.spacing()
 
@@ -960,7 +974,7 @@ class TrainPanel(QtWidgets.QWidget):
         the layout's: the controls' minimum follows the width they were given (``_fit_controls``),
         which held the window as wide as it once was (990 px after the Train tab was shown at
         1280 x 720, 848 px opened at 800 x 600). Narrower, the controls are fitted again."""
-        outer = self.layout()
+        outer = self._outer()
         m = outer.contentsMargins()
         least = (m.left() + m.right() + outer.spacing() + CONTROLS_LEAST
                  + self.plot_tabs.minimumSizeHint().width())
@@ -1215,7 +1229,7 @@ class TrainPanel(QtWidgets.QWidget):
         to a row's edge: 21 px for 'computing update 1…' cut the "Task" label above in half
         (1024 x 768, projector theme). Where it scrolled from is kept for
         ``_status_out_of_sight``."""
-        layout = self.controls.widget().layout()
+        layout = self._controls_page().layout()
         if layout is not None:
             layout.activate()
         label = self.status_label
@@ -1231,7 +1245,7 @@ class TrainPanel(QtWidgets.QWidget):
     def _row_edge(self, v: int) -> int:
         """The least scroll from ``v`` down at which the controls' view cuts no control (a
         label, a box, a button) at its top edge; ``v`` where that is past the scroll's end."""
-        content = self.controls.widget()
+        content = self._controls_page()
         room = self.controls.viewport().height()
         spans = []
         for c in content.findChildren(QtWidgets.QWidget):
@@ -1294,6 +1308,7 @@ class TrainPanel(QtWidgets.QWidget):
         # (pyqtgraph draws no label of a level whose labels would fill most of the axis)
         line = QtGui.QFontMetricsF(plot.getAxis("left").style["tickFont"] or QtGui.QFont()).height()
         most = max(1, int(plot.vb.height() / (1.25 * line)))
+        ticks: list | None
         if frame is None:
             ticks = None
         elif frame[1] is None:  # no data: no values to label
@@ -1647,6 +1662,10 @@ def install(window) -> TrainPanel:
     panel = TrainPanel(window)
     panel.window_ref = window
     window.replace_tab(window.tabs.indexOf(window.train_page), panel)
-    window.destroyed.connect(lambda *_: (panel._playing.clear(), panel.process.close(),
-                                         panel._window_first(False)))
+    def window_gone(*_) -> None:
+        panel._playing.clear()
+        panel.process.close()
+        panel._window_first(False)
+
+    window.destroyed.connect(window_gone)
     return panel

@@ -297,6 +297,8 @@ class StripCurveItem(pg.PlotCurveItem):
 class StripCurve(pg.PlotDataItem):
     """A ``PlotDataItem`` whose line is a ``StripCurveItem`` (symbols, legend as usual)."""
 
+    _dataset: PlotDataset | None  # (pyqtgraph's: the data setData was given)
+
     def __init__(self, *args, **kwargs):
         super().__init__()
         plain = self.curve
@@ -455,6 +457,7 @@ class StepLine(LineItem):
         else:
             self.setLine(self._x, a, self._x, b)
 
+    # (one x, as InfiniteLine's setPos takes it: not QGraphicsItem's point)
     def setPos(self, x) -> None:  # type: ignore[override]  # noqa: N802 (InfiniteLine's name)
         x = float(x)
         if x != self._x:
@@ -508,6 +511,8 @@ def is_input(layer) -> bool:
 
 class ClickableImage(pg.ImageItem):
     """An ImageItem that reports left clicks as (column, row) in image pixels."""
+
+    qimage: QtGui.QImage | None  # (pyqtgraph's: the image render made)
 
     def __init__(self, on_click=None, on_hover=None, **kw):
         super().__init__(**kw)

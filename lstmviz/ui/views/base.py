@@ -33,6 +33,10 @@ class TraceView(QtWidgets.QWidget):
     #: sample only (``AppState.traced_sample``), so the cursor a view gets indexes sample 0;
     #: a header names ``sample + sample_base``, the sample the player shows.
     sample_base = 0
+    #: the step, layer, unit and sample shown (``set_cursor``'s). The name hides QWidget's
+    #: cursor() (the mouse pointer's shape), which no view reads; the checker sees a method
+    #: replaced by a value, hence the one ignore.
+    cursor: Cursor  # type: ignore[assignment]
 
     def __init__(self, parent=None, theme=None):
         from lstmviz.ui import theme as th
@@ -45,6 +49,12 @@ class TraceView(QtWidgets.QWidget):
 
     def set_data(self, model: Model, trace: Trace) -> None:
         raise NotImplementedError
+
+    def _outer(self) -> QtWidgets.QLayout:
+        """The view's own layout (set by its ``__init__``)."""
+        outer = self.layout()
+        assert outer is not None
+        return outer
 
     def hidden_in_window(self) -> bool:
         """On a tab that is not shown, in a window that is: what a step draws can wait

@@ -367,7 +367,7 @@ class _BarPlot:
         self._set_up = False  # setup has drawn the ranges and ticks of (n, yr, title)
         self.title = ""
         self.values: np.ndarray | None = None
-        self._styled = None
+        self._styled: tuple[th.Theme, str] | None = None
         # The title's second row (this step's number) is a plain text item over a blank
         # row of the rich-text title, which is parsed and laid out again only when its
         # first row changes (a new rich text and its layout in nine titles cost ~5 ms a
@@ -548,7 +548,7 @@ class CellView(TraceView):
         self._labels: tuple[str, ...] | None = None
         self.ref: CellRef | None = None
         self._eqs: list[Equation] = []
-        self._setup_key = None
+        self._setup_key: tuple | None = None
         self._height_cache: tuple = (None,)  # their height at that answer (_show_equations)
         self._tall_cache: dict = {}  # one-row texts' heights, full and compact (_too_tall)
         self._masked_in_sight: tuple | None = None  # where a masked step's rows were brought into sight
@@ -750,14 +750,14 @@ class CellView(TraceView):
             self._columns = set(range(width))
         else:
             first = 0
-            for lab, (_, keys) in zip(self.col_titles, self.GROUPS):
-                grid.addWidget(lab, 0, first, 1, len(keys))
-                for j, key in enumerate(keys):
+            for lab, (_, group) in zip(self.col_titles, self.GROUPS):
+                grid.addWidget(lab, 0, first, 1, len(group))
+                for j, key in enumerate(group):
                     slot = self._slot_of[key]
                     slot.setMinimumSize(least_w, least_h)
                     grid.addWidget(slot, 1, first + j)
                     col_of[key] = first + j
-                first += len(keys)
+                first += len(group)
             self._columns = None
         self._col_of = col_of
         grid.setRowStretch(1, 1)
@@ -789,7 +789,7 @@ class CellView(TraceView):
                 later(self, type(self)._fit_rows_later)
             return
         n = sum(not slot.isHidden() for slot in self._slot_of.values())
-        m = self.layout().contentsMargins()
+        m = self._outer().contentsMargins()
         one_row = n * self.SLOT_ONE_ROW + max(0, n - 1) * self._grid.horizontalSpacing()
         titles = max(lab.sizeHint().height() for lab in self.col_titles)
         # (the header's height as three lines, not as it is laid out now: that changes with
@@ -828,7 +828,7 @@ class CellView(TraceView):
         if hint != self._hint:
             self._hint = hint
             if self._charts and self._drawn and not self._showing and self.ref is not None:
-                self._show(self.cursor)  # type: ignore[arg-type]  # the header with or without it
+                self._show(self.cursor)  # the header with or without it
 
     def _fit_rows_later(self) -> None:
         self._fit_pending = False
@@ -847,6 +847,7 @@ class CellView(TraceView):
             self._placing = False
 
     def _place_bars_now(self) -> None:
+        assert self.bar_view is not None  # (_place_bars: made)
         self._layout_serial += 1  # the charts' titles measured again (_too_narrow)
         shown = [bp for bp in self.bars.values() if not bp.widget.isHidden()]
         if not shown:
@@ -928,7 +929,7 @@ class CellView(TraceView):
         if (self._charts and self._drawn and not self._showing and self.ref is not None
                 and (self._title_mode() != (self._named, self._short, self._init)
                      or self._number_look() != self._numbers)):
-            self._show(self.cursor)  # type: ignore[arg-type]  # the titles whole or short again
+            self._show(self.cursor)  # the titles whole or short again
         elif self._charts:
             self._fit_in_title()
 
@@ -984,6 +985,7 @@ class CellView(TraceView):
             lab.setToolTip(tip)
 
     def _measure_narrow(self, shown: list, gap: str = " ") -> bool:
+        assert self.bar_view is not None  # (_too_narrow: made)
         spans = []
         for bp, lab in shown:
             span = bp.title_span(lab, self.theme)
@@ -1117,7 +1119,6 @@ class CellView(TraceView):
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
         self.model, self.trace, self.inputs = model, trace, inputs
         self._setup_key = None
-        self._levels = {}
 
     def set_token_labels(self, labels: tuple[str, ...] | None) -> None:
         """What each token id of the input stands for (typed text: its characters,
@@ -1191,7 +1192,7 @@ class CellView(TraceView):
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._drawn and self.model is not None:
-            self._show(self.cursor)  # type: ignore[arg-type]  # QWidget.cursor, shadowed
+            self._show(self.cursor)
 
     def _levels_of(self, ref: CellRef, key: str):
         if key in ("x",):
@@ -1218,6 +1219,7 @@ class CellView(TraceView):
                                    *([ref.rec.initial_state[key]] if key in ref.rec.initial_state else []))
 
     def _setup(self, ref: CellRef) -> None:
+        assert self.model is not None  # (_show_now: a model to show)
         t = self.theme
         U = ref.units
         # a long input's window of a half that runs backwards reads input steps of its own,
@@ -1233,8 +1235,8 @@ class CellView(TraceView):
         self._slots = {"x": "x", "h_prev": "h", "h": "h"}
         if "c" in ref.cell.states:
             self._slots.update({"c_prev": "c", "c": "c"})
-        for g, key in enumerate(gates):
-            self._slots[f"g{g}"] = key
+        for g, gate_key in enumerate(gates):
+            self._slots[f"g{g}"] = gate_key
         for slot, bp in self.bars.items():
             key = self._slots.get(slot)
             shown = key is not None and (slot != "x" or self._x is not None)
@@ -1266,7 +1268,7 @@ class CellView(TraceView):
         # charts: 2 decimals, so the numbers fit above them
         self._numbers = self._number_look()
         nd, tight = self._numbers[:2]
-        charts = []  # (chart, values, unit, whole title, its symbol alone, number)
+        charts: list[tuple] = []  # (chart, values, unit, whole title, its symbol alone, number)
         named: dict[str, str] = {}  # h_t-1's and c_t-1's whole titles naming their source
         plain: dict[str, str] = {}  # their titles as at any other step (without "(init.)")
         for slot, key in self._slots.items():
@@ -1363,7 +1365,8 @@ class CellView(TraceView):
     def _sources_said(self) -> str:
         """The given initial states in one line (plain text): "h = h_in, c = c_in",
         "h, c from lstm_1"."""
-        parts, by_layer = [], {}
+        parts: list[str] = []
+        by_layer: dict[str, list[str]] = {}
         for key in self.ref.cell.states if self.ref is not None else ():
             source = self._sources.get(key)
             if source is None:
@@ -1658,7 +1661,7 @@ class CellView(TraceView):
         ``head`` height, the charts' least and the check box (the header has no minimum
         of its own, see ``QuietLabel``: a minimum of half the view for the equations
         squeezed it to one cut line at 800 x 500, to nothing at 800 x 600 presenting)."""
-        outer, page = self.layout().contentsMargins(), self._page_layout.contentsMargins()
+        outer, page = self._outer().contentsMargins(), self._page_layout.contentsMargins()
         margins = outer.top() + outer.bottom() + page.top() + page.bottom()
         others = self._grid.minimumSize().height() + self.expand_box.sizeHint().height()
         gaps = 3 * max(0, self._page_layout.spacing())  # between the four rows

@@ -219,7 +219,12 @@ class _Heatmap:
         self._label_room = 0.0  # (the width the rows' label took before it went)
         self._tight_high = False  # (the margins above and below too)
         self._bar_margins: tuple | None = None  # (the colour bar's own, before)
-        self.plot.vb.sigResized.connect(lambda _vb: (self.fit_room(), self.fit_strip(), self.fit_label()))
+        def refit(_vb) -> None:
+            self.fit_room()
+            self.fit_strip()
+            self.fit_label()
+
+        self.plot.vb.sigResized.connect(refit)
         self.image = IndexedImage(on_click=lambda c, r: view.click_image(self.key, c, r),
                                    axisOrder="row-major")
         self.plot.addItem(self.image)
@@ -440,10 +445,10 @@ class OverTimeView(TraceView):
         super().__init__(parent, theme)
         self._drawn = True  # False: a step came while another tab was shown (set_cursor)
         self.ref: CellRef | None = None
-        self._data_key = None
-        self._unit_key = None
-        self._layout_key = None
-        self._layout_units = None
+        self._data_key: tuple | None = None
+        self._unit_key: tuple | None = None
+        self._layout_key: tuple | None = None
+        self._layout_units: int | None = None
         self._curve_range: tuple = ()
         #: a long input's overviews ((layer, key) -> ``app.scale.Overview``), or None
         self.overviews: dict | None = None
@@ -557,8 +562,11 @@ class OverTimeView(TraceView):
         lay.addWidget(self.curve_widget, CURVES_STRETCH)
         # (the curves' least after the layout pass the legend's new rows came in: set inside it,
         # the plot's view kept its old height)
-        self.curve_plot.vb.sigResized.connect(
-            lambda *_: (later(self, type(self)._fit_curves_least), self._fit_curves_label()))
+        def curves_resized(*_) -> None:
+            later(self, type(self)._fit_curves_least)
+            self._fit_curves_label()
+
+        self.curve_plot.vb.sigResized.connect(curves_resized)
         self.images: dict[str, pg.ImageItem] = {}
         self.colorbars: dict[str, pg.ColorBarItem] = {}
         self.cursor_lines: list[StepLine] = []
@@ -568,7 +576,7 @@ class OverTimeView(TraceView):
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._drawn:
-            self.set_cursor(self.cursor)  # type: ignore[arg-type]  # QWidget.cursor, shadowed
+            self.set_cursor(self.cursor)
 
     def set_focus(self, enabled: bool) -> None:
         """Focus mode: dim every heatmap row but the selected unit's."""
@@ -579,7 +587,7 @@ class OverTimeView(TraceView):
         ref = self.ref
         for slot in self.slots:
             on = self.focus and ref is not None and slot.key is not None
-            if on:
+            if on and ref is not None:
                 u = clamp(self.cursor.unit, 0, ref.units - 1)
                 o = self.offset
                 slot.mask.set_band(u - 0.5, u + 0.5, (o - 0.5, o + ref.T - 0.5, -0.5, ref.units - 0.5), "y")
@@ -680,7 +688,7 @@ class OverTimeView(TraceView):
         and the Cell view show too; they come back wherever the page holds them."""
         if self.stack.currentIndex() != 1:
             return
-        m = self.layout().contentsMargins()
+        m = self._outer().contentsMargins()
         room = self.height() - m.top() - m.bottom()
         gap = max(0, self._page_layout.spacing())
         head = self.header.sizeHint().height()
@@ -879,7 +887,7 @@ class OverTimeView(TraceView):
         """Show the records of cell ``k`` of a stack of cells."""
         self.cell_box.pick(k)
         if self.cursor is not None:
-            self.set_cursor(self.cursor)  # type: ignore[arg-type]  # QWidget.cursor, shadowed
+            self.set_cursor(self.cursor)
 
     def _levels(self, ref: CellRef, key: str):
         ov = self._overview(ref, key)
@@ -915,7 +923,7 @@ class OverTimeView(TraceView):
         columns, least = wide, (HEATMAP_MIN_WIDTH, HEATMAP_MIN)
         stacked = self._stacked_least() if n > 4 else None
         if stacked is not None:
-            m = self.layout().contentsMargins()
+            m = self._outer().contentsMargins()
             gap = self.grid.horizontalSpacing()
             if self.width() - m.left() - m.right() < wide * HEATMAP_MIN_WIDTH + (wide - 1) * gap:
                 columns, least = 2, (HEATMAP_MIN_WIDTH, stacked)
@@ -1224,6 +1232,7 @@ class OverTimeView(TraceView):
         piece(*args)
 
     def _ahead_image(self, nref: CellRef, slot: _Heatmap, s: int, start: int) -> None:
+        assert slot.key is not None  # (prepare_ahead: the slots with a key)
         image = np.ascontiguousarray(nref.rec.steps[slot.key][s].T)
         self._ahead_arrays[slot.key] = image
         shown = slot.image

@@ -96,6 +96,8 @@ class OverviewStrip:
         self._theme = t
         if self.plot is None:
             return
+        # (_build made them with the plot)
+        assert self.image is not None and self.line is not None and self.band is not None and self.edges is not None
         th.style_plot(self.plot, t)
         self.image.nan_color = t.nan
         self.plot.getAxis("bottom").setStyle(tickFont=t.font(0.8))
@@ -165,6 +167,7 @@ class OverviewStrip:
             self.set_visible(False)
             return
         self.set_visible(True)
+        assert self.plot is not None and self.image is not None and self.line is not None  # (built to be shown)
         n = rows.shape[0]
         self.total = int(total)
         self.rows = n
@@ -198,6 +201,7 @@ class OverviewStrip:
         """The exact window's steps ``start .. start + n - 1``; the current ``step``."""
         if not self.shown:
             return
+        assert self.band is not None and self.edges is not None and self.line is not None  # (built when first shown)
         a, b = start - 0.5, start + n - 0.5
         if (a, b, self.rows) != self.region:
             self.region = (a, b, self.rows)

@@ -248,7 +248,7 @@ class UnrolledView(TraceView):
         self.sub = 1
         self.current_column = 0
         self.current_domain = 0  # (the block of columns of the selected row)
-        self._color_key = None
+        self._color_key: tuple | None = None
         #: a long input's overviews ((layer, key) -> ``app.scale.Overview``), or None
         self.overviews: dict | None = None
         self._overview_stale = False
@@ -398,7 +398,8 @@ class UnrolledView(TraceView):
         # a long input: the recurrent rows over the whole sequence (strip), on levels that
         # also cover the whole sequence, so that the window and the strip agree
         strip_rows = [r for r in sorted(self.rows, key=lambda r: -r.y) if r.ref is not None and r.kind != "input"]
-        self.strip_keys = [(r.ref.name, f"{r.ref.side}/h" if r.ref.side else "h") for r in strip_rows]
+        self.strip_keys = [(r.ref.name, f"{r.ref.side}/h" if r.ref.side else "h")
+                           for r in strip_rows if r.ref is not None]  # (every one: rows with cells)
         # (input steps, as the rows below: a backward row's overview turned around)
         self.strip_backwards = tuple(r.backwards for r in strip_rows)
         if self.overviews and all(k in self.overviews for k in self.strip_keys) and self.strip_keys:
@@ -486,7 +487,7 @@ class UnrolledView(TraceView):
             need = levels * name * (ROW_H + ROW_GAP) / ROW_H * ROW_LEAST + self.plot.getAxis("bottom").height()
             if self.strip.shown:
                 need += self.strip.height + 4
-            lay = self.layout()
+            lay = self._outer()
             m = lay.contentsMargins()
             head = self.header.sizeHint().height()
             room = self.height() - m.top() - m.bottom() - 2 * lay.spacing() - head
@@ -954,6 +955,7 @@ class UnrolledView(TraceView):
         for row in self.rows:
             if row.kind != "rnn":
                 continue
+            assert row.ref is not None  # (a recurrent row has its cell)
             lstm = "c" in row.ref.cell.states
             step = -1 if row.backwards else 1
             y_h = row.y - (0.18 if lstm else 0.0)
@@ -1055,18 +1057,19 @@ class UnrolledView(TraceView):
         # arrows of their own into it, above).
         noted: set[str] = set()
         for row, src, src_state, state, x0, x1, over in elbows:
+            assert row.ref is not None and src.ref is not None  # (_state_links: rows with cells)
             is_c = state == "c"
             dy = 0.18 if src_state == "c" else (-0.18 if "c" in src.ref.cell.states else 0.0)
             dy_to = 0.18 if is_c else (-0.18 if "c" in row.ref.cell.states else 0.0)
             y0, y1 = src.y + dy, row.y + dy_to
             xs_, ys_ = (cx, cy) if is_c else (hx, hy)
             end = src.offset + src.T - 1 + half  # (the source block's right end)
-            path = [(x0, y0)]
+            points = [(x0, y0)]
             y_at = y0
             if over:  # (``_state_links``): c outside h, out of the left end and over the cells
                 x_out = src.offset - 0.5 - (0.12 if is_c else 0.06)
                 y_at = src.y + ROW_H / 2 + (0.1 if is_c else 0.04)
-                path += [(x_out, y0), (x_out, y_at)]
+                points += [(x_out, y0), (x_out, y_at)]
             # blocks between the source's and the row's (another time axis): the line goes
             # over their cells, not through them (three inputs, the decoder's the third)
             lo, hi = min(y_at, y1), max(y_at, y1)
@@ -1077,15 +1080,15 @@ class UnrolledView(TraceView):
                 xa = (end + min(r.offset for r in hit) - half) / 2 - shift  # (c outside h: no crossing)
                 xm = (max(r.offset + r.T - 1 for r in hit) + half + x1) / 2 + shift
                 y_over = max(r.y for r in hit) + ROW_H / 2 + (0.1 if is_c else 0.04)
-                path += [(xa, y_at), (xa, y_over), (xm, y_over)]
+                points += [(xa, y_at), (xa, y_over), (xm, y_over)]
             elif over:  # (right of the forward rows' elbows into the same cell)
                 xm = (end + x1) / 2 + (0.35 if is_c else 0.25)
-                path += [(xm, y_at)]
+                points += [(xm, y_at)]
             else:
                 xm = (x0 + x1) / 2 + shift
-                path += [(xm, y0)]
-            path += [(xm, y1), (x1, y1)]
-            for (xa_, ya_), (xb_, yb_) in zip(path, path[1:]):
+                points += [(xm, y0)]
+            points += [(xm, y1), (x1, y1)]
+            for (xa_, ya_), (xb_, yb_) in zip(points, points[1:]):
                 xs_ += [xa_, xb_]
                 ys_ += [ya_, yb_]
             if hit or over:  # (its note in the gap before the row's first cell)
@@ -1142,6 +1145,7 @@ class UnrolledView(TraceView):
                                   t.font(0.8), over=True)
                 tail = None
                 if beside:
+                    assert note is not None  # (beside: a note)
                     what, x, anchor, forms = note
                     tail = self._text(what, (x, row.y + ROW_H / 2 + NOTE_RISE), (anchor, 1.0), t.foreground,
                                       t.font(0.8), over=True)
@@ -1185,7 +1189,8 @@ class UnrolledView(TraceView):
         into the first processed cell (a backward row's, from the right): an elbow from an
         encoder's right end to a backward row's right end ran through the block, and
         the states a Bidirectional's backward half reads were drawn into its forward row."""
-        elbows, stubs = [], {}
+        elbows: list = []
+        stubs: dict[str, list[Row]] = {}
         for row in self.rows:
             if row.ref is None:
                 continue
@@ -1237,7 +1242,7 @@ class UnrolledView(TraceView):
         # sine, up to 1, read as 0.3 against the bar's ±0.33)
         parts += [f"<b>{markup(r.label)}</b>: its own scale, ±{r.levels[1]:.2g} at full colour"
                   for r in self.rows if r.kind == "input" and r.data is not None and r.ids is None]
-        if any(r.kind == "rnn" and "c" in r.ref.cell.states for r in self.rows):
+        if any(r.kind == "rnn" and r.ref is not None and "c" in r.ref.cell.states for r in self.rows):
             parts.append(f'<span style="color:{th.HUES["c"]}"><b>⟶</b></span> c carried')
         parts.append(f'<span style="color:{t.accent}"><b>↑</b></span> output to the next layer'
                      + (" (left lanes: to a layer further up)" if self.lane_left < 0 else ""))
@@ -1281,6 +1286,7 @@ class UnrolledView(TraceView):
             self._row_ticks(cursor.unit)
             strip = (id(self.overviews), tuple(self.strip_keys), cursor.unit, self.strip_levels, id(self.theme))
             if self.strip_keys and strip != self._strip_key:  # another window: the same strip
+                assert self.overviews is not None  # (strip_keys: the overviews' keys)
                 self._strip_key = strip
                 total = next(iter(self.overviews.values())).total
                 self.strip.show_rows(scale.unit_rows(self.overviews, self.strip_keys, cursor.unit,
@@ -1337,6 +1343,7 @@ class UnrolledView(TraceView):
                 item.setVisible(False)
                 continue
             ids = row.ids if kind == "input" else row.predicted
+            assert ids is not None  # (narrow: a row that has them)
             self._write_loupe(item, row, ids[clamp(cursor.sample, 0, ids.shape[0] - 1)])
 
     def _write_loupe(self, item: pg.TextItem, row: Row, ids: np.ndarray) -> None:
@@ -1462,6 +1469,8 @@ class UnrolledView(TraceView):
 
     def _no_row(self, name: str) -> str:
         """Why the selected layer has no row of its own (a Dropout, ...)."""
+        if self.model is None:
+            return ""
         try:
             layer = self.model.get_layer(name)
         except Exception:
@@ -1491,7 +1500,7 @@ class UnrolledView(TraceView):
             if row.kind == "input":
                 vals = row.data[sample].T  # (features, T)
                 row.values = vals
-                if getattr(row, "ids", None) is not None:
+                if row.ids is not None:
                     rgba = np.zeros((1, vals.shape[1], 4), np.uint8)
                     rgba[..., :] = np.array(QtGui.QColor(self.theme.panel).getRgb(), np.uint8)
                     names = row.id_labels
@@ -1590,6 +1599,7 @@ class UnrolledView(TraceView):
         elif row.kind != "last":
             sel = self._selected_row()
             if sel is not None and row.layer is None:  # the input: the selected layer's step
+                assert sel.ref is not None  # (_selected_row: a row with a cell)
                 changes["step"] = sel.ref.rec.start + sel.ref.step_of(column)
             else:  # a layer without a cell: its step is the input step
                 changes["step"] = self.start + column

@@ -103,7 +103,12 @@ class _Matrix:
         self.gates_below = False
         #: the title and its short forms, longest first (``fit_title``)
         self.titles: tuple[str, ...] = ()
-        self.plot.vb.sigResized.connect(lambda *_: (self.fit_labels(), self.fit_left(), self.fit_title()))
+        def refit(*_) -> None:
+            self.fit_labels()
+            self.fit_left()
+            self.fit_title()
+
+        self.plot.vb.sigResized.connect(refit)
         self.plot.vb.sigXRangeChanged.connect(lambda *_: self.fit_labels())
         self.colorbar = ColorBar(values=(-1, 1), interactive=False, width=14)
         self.colorbar.setImageItem(self.image)
@@ -207,7 +212,7 @@ class WeightsView(TraceView):
         self.before: str | None = None  # the cell whose outputs the shown cell steps through
         self.k, self.units = 1, 0
         self.images: dict[str, pg.ImageItem] = {}
-        self._key = None
+        self._key: tuple | None = None
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -257,7 +262,6 @@ class WeightsView(TraceView):
         self.matrices = [_Matrix(self) for _ in range(MAX_MATRICES)]
         # the matrices one above the other keep one width: their colour bars share one
         self.matrices[0].colorbar.share_width(*(m.colorbar for m in self.matrices[1:]))
-        self._stretch = []
         for m in self.matrices:
             lay.addWidget(m.widget, 3)
             # shown when a layer's weights fill it: the four empty ones, laid out for a
@@ -502,6 +506,7 @@ class WeightsView(TraceView):
             return
         need = 0.0
         for slot in slots:
+            assert slot.array is not None  # (slots: those with an array)
             axis = slot.plot.getAxis("left")
             st = axis.style
             metrics = QtGui.QFontMetricsF(st["tickFont"] or axis.font())  # (_Matrix.style's)
@@ -518,7 +523,8 @@ class WeightsView(TraceView):
     def hover_text(self, name: str, column: int, row: int) -> str:
         """What hovering weight ``name[row, column]`` shows: position, gate, unit, value."""
         slot = next((m for m in self.matrices if m.name == name), None)
-        if slot is None or not (0 <= row < slot.array.shape[0] and 0 <= column < slot.array.shape[1]):
+        if (slot is None or slot.array is None
+                or not (0 <= row < slot.array.shape[0] and 0 <= column < slot.array.shape[1])):
             return ""
         v = slot.array[row, column]
         shown = self.shown

@@ -1,0 +1,21 @@
+"""Open recent reads what the settings file holds: a list of paths, one path, or (a file
+edited by hand or written by another program) any other value, which lists nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("written, listed", [
+    ("recent=/a/model.keras", ["/a/model.keras"]),
+    ("recent=/a/model.keras, /b/model.h5", ["/a/model.keras", "/b/model.h5"]),
+    ("recent=@Size(3 4)", []),  # (Qt reads a QSize: iterating it raised, the window did not open)
+    ("recent=@Variant(\\0\\0\\0\\x2\\0\\0\\0\\x5)", []),  # (an int)
+])
+def test_recent_files_of_any_settings_value(make_window, tmp_path, written, listed):
+    # (make_window's first window reads settings0.ini)
+    (tmp_path / "settings0.ini").write_text(f"[General]\n{written}\n", encoding="utf-8")
+    w = make_window((800, 600))
+    assert w._recent() == listed
+    assert [a.text() for a in w.recent_menu.actions() if not a.isSeparator()][:len(listed)] == \
+        [p.rsplit("/", 1)[-1] for p in listed]
