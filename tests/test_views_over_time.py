@@ -416,8 +416,46 @@ def test_the_view_heatmaps_are_indexed_images_with_the_colour_bars_lut(view):
         assert isinstance(img, IndexedImage)
         assert isinstance(img.lut, np.ndarray) and img.lut.dtype == np.uint8 and img.lut.shape == (256, 3)
         img.render()
-        assert img.qimage.format() == img.qimage.Format.Format_Indexed8  # its own render, not pyqtgraph's
+        # its own render (pyqtgraph's is Indexed8), in the format Qt draws without converting
+        assert img.qimage.format() == img.qimage.Format.Format_ARGB32
         np.testing.assert_array_equal(img.image, trace["lstm"].steps[key][0].T)
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_indexed_images_paint_pyqtgraphs_pixels_without_a_conversion_at_each_paint(qtbot, cached):
+    # a heatmap's image is kept in the format Qt paints from (Qt converted an Indexed8 one
+    # at every paint: ~3x the draw): the very pixels of pyqtgraph's image, scaled up (a
+    # few steps) and down (512 units in a short plot), at a fractional offset, smooth or not
+    import pyqtgraph as pg
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.views._common import IndexedImage
+
+    data = np.random.default_rng(7).normal(0, 0.6, (48, 300)).astype(np.float32)
+    lut = th.cmap_for("c", th.get("dark")).getLookupTable(nPts=256, alpha=False)
+    for size in ((1000, 180), (230, 25)):
+        for smooth in (False, True):
+            grabs = []
+            for cls in (pg.ImageItem, IndexedImage):
+                w = pg.PlotWidget()
+                qtbot.addWidget(w)
+                w.resize(*size)
+                w.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, smooth)
+                item = cls(axisOrder="row-major")
+                item.setLookupTable(lut)
+                item.setImage(data, autoLevels=False, levels=(-1.2, 1.2))
+                if cached:
+                    item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+                w.addItem(item)
+                w.setRange(xRange=(-0.37, 300.2), yRange=(-0.61, 48.3), padding=0)
+                w.show()
+                qtbot.waitExposed(w)
+                img = w.grab().toImage()
+                grabs.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
+                if cls is IndexedImage:
+                    assert item.qimage.format() == QtGui.QImage.Format.Format_ARGB32
+            assert (grabs[0] != grabs[0][0, 0]).any()  # the image was drawn
+            np.testing.assert_array_equal(grabs[1], grabs[0])
 
 
 @pytest.mark.parametrize("horizontal", [True, False])
