@@ -671,7 +671,24 @@ class ValueAxis(UncrowdedLabels, pg.AxisItem):
     least_labels = 2
 
 
-class SteadyAxis(UncrowdedLabels, pg.AxisItem):
+class KeptLabel:
+    """An ``AxisItem`` mixin: its label's text given to Qt only when it changed. pyqtgraph
+    sets it again at every new range (where the range could change its SI prefix): the same
+    HTML laid out anew in a ``QGraphicsTextItem`` (nine axes of Over time at an edit of
+    ``units``, six unit axes and three colour bars). The rest is pyqtgraph's: the axis's
+    size fitted, its picture drawn anew."""
+
+    def _updateLabel(self):  # noqa: N802 (pyqtgraph's name)
+        html = self.labelString()
+        if html != self.__dict__.get("_label_html"):
+            self.label.setHtml(html)
+            self._label_html = html
+        self._adjustSize()
+        self.picture = None
+        self.update()
+
+
+class SteadyAxis(KeptLabel, UncrowdedLabels, pg.AxisItem):
     """An ``AxisItem`` whose bounds are measured once for each geometry: pyqtgraph's
     ``boundingRect`` (Python, ~10 us) is asked some twenty times an axis at every repaint of
     its view (by Qt, and by pyqtgraph for each tick label it places). An axis with a grid

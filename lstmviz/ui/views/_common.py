@@ -29,6 +29,7 @@ from lstmviz.ui import theme as th
 from lstmviz.ui.density import LineItem, RectItem, dense_paint
 from lstmviz.ui.labels import HintLabel, QuietLabel, hint  # noqa: F401 (the views import them from here)
 from lstmviz.ui.plot_tools import (  # noqa: F401 (the views import them from here)
+    KeptLabel,
     SteadyAxis,
     UncrowdedLabels,
     _pen_key,
@@ -178,7 +179,7 @@ def paint_axis_ahead(axis: SteadyAxis, ticks: list) -> bool:
         axis._tickLevels, axis._spec_height = saved, saved_height
 
 
-class GridAxis(UncrowdedLabels, pg.AxisItem):
+class GridAxis(KeptLabel, UncrowdedLabels, pg.AxisItem):
     """An axis whose labels never overlap (``UncrowdedLabels``) and whose grid lines
     (``showGrid``) are filled one-pixel rectangles: the same
     pixels as pyqtgraph's aliased lines, but Qt's raster engine blends a translucent
