@@ -755,9 +755,11 @@ class SteadyAxis(KeptLabel, UncrowdedLabels, pg.AxisItem):
 
     def _steady(self) -> bool:
         """Whether this axis is what ``generateDrawSpecs`` makes in its own steps: a step
-        axis (bottom, given ticks of one level, no grid, plain style)."""
+        axis (bottom, given ticks of one level, no grid, plain style), or a left axis of
+        the same kind (the counts of units under the heatmaps, ``count_axis``: an edit of
+        ``units`` gave Over time's six alike unit axes a new range, each laid out and drawn)."""
         levels, st = self._tickLevels, self.style
-        return not (self.orientation != "bottom" or levels is None or len(levels) != 2 or levels[1]
+        return not (self.orientation not in ("bottom", "left") or levels is None or len(levels) != 2 or levels[1]
                     or not levels[0] or self.grid is not False or st["stopAxisAtTick"] != (False, False)
                     or st["tickAlpha"] is not None or not st["showValues"] or st["maxTextLevel"] < 0
                     or self.logMode)
@@ -770,8 +772,9 @@ class SteadyAxis(KeptLabel, UncrowdedLabels, pg.AxisItem):
             return None
         try:
             return (tuple(self._tickLevels[0]), self.mapRectFromParent(self.geometry()).getRect(),
-                    self.boundingRect().getRect(), tuple(self.range), st["tickLength"], st["tickTextOffset"][1],
-                    st["tickFont"].key(), _pen_key(self.tickPen()), _pen_key(self.pen()), _pen_key(self.textPen()))
+                    self.boundingRect().getRect(), tuple(self.range), st["tickLength"], tuple(st["tickTextOffset"]),
+                    st["tickFont"].key(), self.orientation, _pen_key(self.tickPen()), _pen_key(self.pen()),
+                    _pen_key(self.textPen()))
         except TypeError:  # (ticks given as lists)
             return None
 
@@ -827,7 +830,7 @@ class SteadyAxis(KeptLabel, UncrowdedLabels, pg.AxisItem):
         spec_key: tuple | None = (
             p.font().key(), type(p.device()), self.mapRectFromParent(self.geometry()).getRect(),
             self.boundingRect().getRect(), tuple(self.range), tuple(levels[0]), st["tickLength"],
-            st["tickTextOffset"][1], _pen_key(self.tickPen()), _pen_key(self.pen()))
+            tuple(st["tickTextOffset"]), self.orientation, _pen_key(self.tickPen()), _pen_key(self.pen()))
         try:
             known = SteadyAxis._specs.get(spec_key)
         except TypeError:  # ticks given as lists: made each time
