@@ -247,3 +247,41 @@ def test_an_axis_title_is_whole_only_where_the_axis_holds_what_pyqtgraph_shows(q
     assert bare < plot.vb.height() < drawn
     assert label.toPlainText().strip() == short
     assert label.sceneBoundingRect().height() <= plot.vb.height()
+
+
+@pytest.mark.parametrize("kind", ["SteadyAxis", "GridAxis"])
+def test_a_new_range_sets_the_axis_label_again_only_where_it_reads_otherwise(qtbot, kind):
+    # pyqtgraph set the label's HTML again at every new range (its SI prefix might change):
+    # nine axes of Over time at each edit of units laid out the same text anew
+    import pyqtgraph as pg
+
+    from lstmviz.ui.plot_tools import SteadyAxis
+    from lstmviz.ui.views._common import GridAxis
+
+    axis = {"SteadyAxis": SteadyAxis, "GridAxis": GridAxis}[kind]("left")
+    w = pg.PlotWidget(axisItems={"left": axis})
+    qtbot.addWidget(w)
+    w.setLabel("left", "value")
+    w.show()
+    qtbot.waitExposed(w)
+    given: list[str] = []
+    set_html = axis.label.setHtml
+
+    def spy(html):
+        given.append(html)
+        set_html(html)
+    axis.label.setHtml = spy
+    for hi in (1.0, 2.0, 3.5):
+        w.setYRange(0.0, hi, padding=0)
+        w.getViewBox().updateViewRange()  # (as the paint would: the axes take the range)
+        assert axis.range[1] == pytest.approx(hi)
+        assert axis.picture is None  # drawn anew at the new range
+    assert given == []  # "value" throughout
+    w.setYRange(0.0, 0.002, padding=0)  # an SI prefix: the label reads otherwise
+    w.getViewBox().updateViewRange()
+    assert len(given) == 1 and "(x0.001)" in given[0] and "(x0.001)" in axis.label.toPlainText()
+    w.setLabel("left", "unit")
+    assert "unit" in axis.label.toPlainText()
+    w.setYRange(0.0, 1.0, padding=0)
+    w.getViewBox().updateViewRange()
+    assert axis.label.toPlainText().strip() == "unit"

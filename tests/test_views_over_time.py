@@ -416,8 +416,46 @@ def test_the_view_heatmaps_are_indexed_images_with_the_colour_bars_lut(view):
         assert isinstance(img, IndexedImage)
         assert isinstance(img.lut, np.ndarray) and img.lut.dtype == np.uint8 and img.lut.shape == (256, 3)
         img.render()
-        assert img.qimage.format() == img.qimage.Format.Format_Indexed8  # its own render, not pyqtgraph's
+        # its own render (pyqtgraph's is Indexed8), in the format Qt draws without converting
+        assert img.qimage.format() == img.qimage.Format.Format_ARGB32
         np.testing.assert_array_equal(img.image, trace["lstm"].steps[key][0].T)
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_indexed_images_paint_pyqtgraphs_pixels_without_a_conversion_at_each_paint(qtbot, cached):
+    # a heatmap's image is kept in the format Qt paints from (Qt converted an Indexed8 one
+    # at every paint: ~3x the draw): the very pixels of pyqtgraph's image, scaled up (a
+    # few steps) and down (512 units in a short plot), at a fractional offset, smooth or not
+    import pyqtgraph as pg
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.views._common import IndexedImage
+
+    data = np.random.default_rng(7).normal(0, 0.6, (48, 300)).astype(np.float32)
+    lut = th.cmap_for("c", th.get("dark")).getLookupTable(nPts=256, alpha=False)
+    for size in ((1000, 180), (230, 25)):
+        for smooth in (False, True):
+            grabs = []
+            for cls in (pg.ImageItem, IndexedImage):
+                w = pg.PlotWidget()
+                qtbot.addWidget(w)
+                w.resize(*size)
+                w.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, smooth)
+                item = cls(axisOrder="row-major")
+                item.setLookupTable(lut)
+                item.setImage(data, autoLevels=False, levels=(-1.2, 1.2))
+                if cached:
+                    item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+                w.addItem(item)
+                w.setRange(xRange=(-0.37, 300.2), yRange=(-0.61, 48.3), padding=0)
+                w.show()
+                qtbot.waitExposed(w)
+                img = w.grab().toImage()
+                grabs.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
+                if cls is IndexedImage:
+                    assert item.qimage.format() == QtGui.QImage.Format.Format_ARGB32
+            assert (grabs[0] != grabs[0][0, 0]).any()  # the image was drawn
+            np.testing.assert_array_equal(grabs[1], grabs[0])
 
 
 @pytest.mark.parametrize("horizontal", [True, False])
@@ -722,10 +760,12 @@ def test_the_curves_keep_a_readable_plot_in_a_small_window(projector_demo, theme
     assert curves.height() >= CURVES_MIN_PLOT, curves.height()
 
 
-def test_alike_cached_step_axes_copy_one_pixmap_and_paint_their_own_pixels(qtbot, monkeypatch):
+@pytest.mark.parametrize("side", ["bottom", "left"])
+def test_alike_cached_step_axes_copy_one_pixmap_and_paint_their_own_pixels(qtbot, monkeypatch, side):
     # a seek gives the six heatmaps' step axes (kept as pixmaps) the same new ticks: the
     # first paints, the alike ones copy its pixmap; the pixels are each axis's own, and
-    # new ticks or another pen (a theme) are painted anew
+    # new ticks or another pen (a theme) are painted anew. So do their unit axes (left),
+    # which an edit of units gives a new range
     import pyqtgraph as pg
     from PySide6 import QtGui
 
@@ -734,10 +774,10 @@ def test_alike_cached_step_axes_copy_one_pixmap_and_paint_their_own_pixels(qtbot
     font = QtGui.QFont("DejaVu Sans", 8)
     widgets = []
     for _ in range(3):
-        w = pg.PlotWidget(axisItems=steady_axes("bottom"))
+        w = pg.PlotWidget(axisItems=steady_axes(side))
         qtbot.addWidget(w)
-        w.resize(400, 150)
-        axis = w.getAxis("bottom")
+        w.resize(400, 150) if side == "bottom" else w.resize(300, 220)
+        axis = w.getAxis(side)
         axis.setStyle(tickFont=font)
         cache_pixels(axis)
         w.show()
@@ -746,10 +786,15 @@ def test_alike_cached_step_axes_copy_one_pixmap_and_paint_their_own_pixels(qtbot
 
     def show(first, n, color):
         for w in widgets:
-            w.getAxis("bottom").setPen(pg.mkPen(color))
-            w.getAxis("bottom").setTextPen(pg.mkPen(color))
-            w.setXRange(first - 0.5, first + n - 0.5, padding=0)
-            count_axis(w.getAxis("bottom"), n, first=first, max_ticks=8)
+            w.getAxis(side).setPen(pg.mkPen(color))
+            w.getAxis(side).setTextPen(pg.mkPen(color))
+            if side == "bottom":
+                w.setXRange(first - 0.5, first + n - 0.5, padding=0)
+                count_axis(w.getAxis("bottom"), n, first=first, max_ticks=8)
+            else:  # (units: from 0, as the heatmaps' rows)
+                w.invertY(True)
+                w.setYRange(-0.5, n - 0.5, padding=0)
+                count_axis(w.getAxis("left"), n, max_ticks=4)
         copied = []
         real = QtGui.QPainter.drawPixmap
         monkeypatch.setattr(QtGui.QPainter, "drawPixmap", lambda p, *a: copied.append(1) or real(p, *a))
@@ -764,8 +809,8 @@ def test_alike_cached_step_axes_copy_one_pixmap_and_paint_their_own_pixels(qtbot
         # the same, each axis painting its own picture (no pixmap copied from another)
         monkeypatch.setattr(SteadyAxis, "_cache_state", lambda self, p: None)
         for w in widgets:
-            w.getAxis("bottom").picture = None
-            w.getAxis("bottom").update()
+            w.getAxis(side).picture = None
+            w.getAxis(side).update()
         try:
             return show(first, n, color)[0]
         finally:
@@ -776,7 +821,7 @@ def test_alike_cached_step_axes_copy_one_pixmap_and_paint_their_own_pixels(qtbot
         ours, copied = show(first, n, color)
         assert copied  # the alike axes copied the first one's pixmap
         assert SteadyAxis._drawn
-        assert widgets[1].getAxis("bottom").picture is None  # (copied: no picture of its own made)
+        assert widgets[1].getAxis(side).picture is None  # (copied: no picture of its own made)
         theirs = painted_alone(first, n, color)
         for a, b in zip(ours, theirs, strict=True):
             np.testing.assert_array_equal(a, b)

@@ -671,7 +671,24 @@ class ValueAxis(UncrowdedLabels, pg.AxisItem):
     least_labels = 2
 
 
-class SteadyAxis(UncrowdedLabels, pg.AxisItem):
+class KeptLabel:
+    """An ``AxisItem`` mixin: its label's text given to Qt only when it changed. pyqtgraph
+    sets it again at every new range (where the range could change its SI prefix): the same
+    HTML laid out anew in a ``QGraphicsTextItem`` (nine axes of Over time at an edit of
+    ``units``, six unit axes and three colour bars). The rest is pyqtgraph's: the axis's
+    size fitted, its picture drawn anew."""
+
+    def _updateLabel(self):  # noqa: N802 (pyqtgraph's name)
+        html = self.labelString()
+        if html != self.__dict__.get("_label_html"):
+            self.label.setHtml(html)
+            self._label_html = html
+        self._adjustSize()
+        self.picture = None
+        self.update()
+
+
+class SteadyAxis(KeptLabel, UncrowdedLabels, pg.AxisItem):
     """An ``AxisItem`` whose bounds are measured once for each geometry: pyqtgraph's
     ``boundingRect`` (Python, ~10 us) is asked some twenty times an axis at every repaint of
     its view (by Qt, and by pyqtgraph for each tick label it places). An axis with a grid
@@ -738,9 +755,11 @@ class SteadyAxis(UncrowdedLabels, pg.AxisItem):
 
     def _steady(self) -> bool:
         """Whether this axis is what ``generateDrawSpecs`` makes in its own steps: a step
-        axis (bottom, given ticks of one level, no grid, plain style)."""
+        axis (bottom, given ticks of one level, no grid, plain style), or a left axis of
+        the same kind (the counts of units under the heatmaps, ``count_axis``: an edit of
+        ``units`` gave Over time's six alike unit axes a new range, each laid out and drawn)."""
         levels, st = self._tickLevels, self.style
-        return not (self.orientation != "bottom" or levels is None or len(levels) != 2 or levels[1]
+        return not (self.orientation not in ("bottom", "left") or levels is None or len(levels) != 2 or levels[1]
                     or not levels[0] or self.grid is not False or st["stopAxisAtTick"] != (False, False)
                     or st["tickAlpha"] is not None or not st["showValues"] or st["maxTextLevel"] < 0
                     or self.logMode)
@@ -753,8 +772,9 @@ class SteadyAxis(UncrowdedLabels, pg.AxisItem):
             return None
         try:
             return (tuple(self._tickLevels[0]), self.mapRectFromParent(self.geometry()).getRect(),
-                    self.boundingRect().getRect(), tuple(self.range), st["tickLength"], st["tickTextOffset"][1],
-                    st["tickFont"].key(), _pen_key(self.tickPen()), _pen_key(self.pen()), _pen_key(self.textPen()))
+                    self.boundingRect().getRect(), tuple(self.range), st["tickLength"], tuple(st["tickTextOffset"]),
+                    st["tickFont"].key(), self.orientation, _pen_key(self.tickPen()), _pen_key(self.pen()),
+                    _pen_key(self.textPen()))
         except TypeError:  # (ticks given as lists)
             return None
 
@@ -810,7 +830,7 @@ class SteadyAxis(UncrowdedLabels, pg.AxisItem):
         spec_key: tuple | None = (
             p.font().key(), type(p.device()), self.mapRectFromParent(self.geometry()).getRect(),
             self.boundingRect().getRect(), tuple(self.range), tuple(levels[0]), st["tickLength"],
-            st["tickTextOffset"][1], _pen_key(self.tickPen()), _pen_key(self.pen()))
+            tuple(st["tickTextOffset"]), self.orientation, _pen_key(self.tickPen()), _pen_key(self.pen()))
         try:
             known = SteadyAxis._specs.get(spec_key)
         except TypeError:  # ticks given as lists: made each time
