@@ -1050,10 +1050,12 @@ class Presenter(QtCore.QObject):
         """Not presenting: the Train tab's plots beside the side panel (shown, or as wide as
         it was when it was hidden) are narrower than ``PLOTS_LEAST`` (a 1024 px window: 216
         px in the projector theme, ~290 in the others, titles and legends cut). False until
-        the tab is built."""
+        the tab is built, and until the window is shown (its width is not yet laid out: a
+        window opened on the Train tab, ``--view train``, hid the side panel and said so, at
+        a size where the plots have room beside it; shown, ``train_tab_resized`` judges)."""
         w = self.window
         panel = getattr(w, "_train_panel", None)
-        if panel is None or panel.width() <= 0:
+        if panel is None or panel.width() <= 0 or not w.isVisible():
             return False
         from lstmviz.ui.train_panel import PLOTS_LEAST  # (built: imported)
 
