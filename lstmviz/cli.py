@@ -182,8 +182,8 @@ def build_parser() -> "_Parser":
         p.add_argument(f"--export-{kind}", metavar=f"OUT.{kind}", default=None,
                        help=f"render {what} offscreen and exit")
     p.add_argument("--view", default=None, metavar="NAME",
-                   help="the tab shown (unrolled, cell, over_time, weights); for --export-*, also "
-                        "'window' (default: unrolled)")
+                   help="the tab shown (unrolled, cell, over_time, weights, train); for --export-*, "
+                        "also 'window' (default: unrolled; train: not for --export-gif/--export-mp4)")
     p.add_argument("--fps", type=float, default=None, metavar="N", help="animation speed, steps per second (default 4)")
     p.add_argument("--steps", default=None, metavar="A:B",
                    help="for --export-gif/--export-mp4: only steps A..B-1 ('A:' to the end), a frame "
@@ -435,6 +435,11 @@ def cmd_app(args) -> int:
         raise LstmvizError("--scale S multiplies the pixels of an --export-png only (--screenshot, "
                            "--export-svg, --export-gif and --export-mp4 are drawn at --size): give it "
                            "with --export-png, or give --size")
+    if args.view is not None and any(k in ("gif", "mp4") for k, _ in exports):
+        from lstmviz.app.views import TRAIN_KEY, TRAIN_NOT_ANIMATED, tab_key
+
+        if tab_key(args.view) == TRAIN_KEY:  # (before a picture of it is written: all or none)
+            raise LstmvizError(TRAIN_NOT_ANIMATED)
     frames = None
     if args.steps is not None:
         if not any(k in ("gif", "mp4") for k, _ in exports):

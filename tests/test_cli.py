@@ -701,6 +701,28 @@ def test_app_arguments_passed(capsys, monkeypatch):
     assert_one_line_error(rc, err, contains="no such file")
 
 
+def test_the_train_tab_is_a_view_of_the_command_line(capsys, monkeypatch):
+    """--help lists ``train`` among --view's tabs (it listed unrolled, cell, over_time,
+    weights, though the window has a Train tab); --view train beside an animation is refused
+    in one line before anything is written (a --export-png beside it is not written first)."""
+    import types
+
+    assert cli.main(["--help"]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert "the tab shown (unrolled, cell, over_time, weights, train);" in said
+    done = []
+    fake = types.ModuleType("lstmviz.ui.app")
+    fake.run_app = lambda *a, **k: done.append(("screenshot", a[1])) and 0
+    fake.export_from_cli = lambda model, out, kind, *a, **k: done.append((kind, out)) and 0
+    monkeypatch.setitem(sys.modules, "lstmviz.ui.app", fake)
+    monkeypatch.setattr("lstmviz.ui.preflight.check_window", lambda window: [])
+    rc, _, err = call(capsys, "--export-png", "e.png", "--export-gif", "e.gif", "--view", "train")
+    assert_one_line_error(rc, err, contains="--view train: the Train tab is exported as a picture")
+    assert not done
+    assert cli.main(["--export-png", "e.png", "--screenshot", "s.png", "--view", "train"]) == 0
+    assert done == [("png", "e.png"), ("screenshot", "s.png")]
+
+
 def test_app_screenshot_beside_an_export_is_taken_too(monkeypatch):
     """--export-png OUT --screenshot SHOT: both are written (the screenshot was dropped, exit 0)."""
     import types

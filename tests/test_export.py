@@ -426,6 +426,64 @@ def test_view_names():
         ex.view_index("spectrum")
 
 
+def _shown_tab(monkeypatch) -> dict:
+    """What ``run_app``'s or ``export_from_cli``'s window showed when it was disposed: the
+    current tab's title and widget class, and whether the side panel was shown."""
+    from lstmviz.ui import app as app_mod
+
+    seen: dict = {}
+    real = app_mod.dispose
+
+    def dispose(window):
+        tabs = window.tabs
+        seen.update(tab=tabs.tabText(tabs.currentIndex()), cls=type(tabs.currentWidget()).__name__,
+                    side=window.side.isVisible(), message=window.statusBar().currentMessage())
+        real(window)
+    monkeypatch.setattr(app_mod, "dispose", dispose)
+    return seen
+
+
+def test_a_screenshot_and_a_picture_show_the_train_tab_with_view_train(tmp_path, capsys, monkeypatch):
+    """``--screenshot out.png --view train`` said "unknown view 'train'" (exit 2) though the
+    window has a Train tab, and so did --export-png/--export-svg: now the window is drawn on
+    the Train tab as it opens (its task, settings and plots), the exports are its panel; the
+    side panel is beside it where the plots have room, as in the window, and the status bar
+    does not say it gave way (the tab was set before the window was laid out)."""
+    from PIL import Image
+
+    from lstmviz.ui.app import export_from_cli, run_app
+
+    seen = _shown_tab(monkeypatch)
+    shot = tmp_path / "s.png"
+    assert run_app(None, screenshot=str(shot), view="train", size=(1280, 800)) == 0, capsys.readouterr().err
+    assert seen["tab"] == "Train" and seen["cls"] == "TrainPanel"
+    assert seen["side"] and "gives way" not in seen["message"]
+    with Image.open(shot) as im:
+        assert im.size == (1280, 800)
+    seen.clear()
+    assert export_from_cli(None, tmp_path / "t.png", "png", view="Train", size=(900, 600)) == 0
+    assert seen["tab"] == "Train" and seen["cls"] == "TrainPanel"
+    with Image.open(tmp_path / "t.png") as im:
+        assert im.size == (900, 600)
+    assert export_from_cli(None, tmp_path / "t.svg", "svg", view="train") == 0
+    assert ET.parse(tmp_path / "t.svg").getroot().tag.endswith("svg")
+    capsys.readouterr()
+    # an animation steps through the stack: the Train tab is refused, in one line
+    assert export_from_cli(None, tmp_path / "t.gif", "gif", view="train") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("lstmviz: --view train: the Train tab is exported as a "
+                                                     "picture (--screenshot, --export-png, --export-svg)")
+    assert not (tmp_path / "t.gif").exists()
+
+
+def test_view_names_take_the_train_tab():
+    """``train`` names the Train tab, after the views; the refusal lists it."""
+    assert ex.TAB_NAMES[ex.view_index("train")] == "train" and ex.view_index(" Train ") == len(ex.VIEW_NAMES)
+    with pytest.raises(LstmvizError, match="^unknown view 'spectrum': use one of unrolled, cell, over_time, "
+                                           "weights, train$"):
+        ex.view_index("spectrum")
+
+
 # -- animations ----------------------------------------------------------------------------------
 def test_gif_has_one_frame_per_step(window, tmp_path):
     from PIL import Image
@@ -769,7 +827,7 @@ def test_cli_exports_an_animation_of_a_range_of_steps(tmp_path):
     (["--export-png", "OUT", "--steps", "3:9"], "--steps A:B picks the steps of an animation"),
     (["--export-gif", "OUT", "--steps", "9:3"], "give a window as A:B with 0 <= A < B"),
     (["--export-gif", "OUT", "--view", "spectrum"],  # ('window' too, as --help says)
-     "unknown view 'spectrum': use one of unrolled, cell, over_time, weights, window"),
+     "unknown view 'spectrum': use one of unrolled, cell, over_time, weights, train, window"),
     (["--export-gif", "/nonexistent/dir/a.gif"], "does not exist"),
     (["--export-png", "OUT", "--scale", "0"], "scale"),
 ])

@@ -200,6 +200,10 @@ def test_a_picture_takes_the_cursor_and_refuses_in_one_line():
     for kw, words in (({"step": 40}, "^step=40: the input has 40 steps: 0 to 39$"),
                       ({"view": "gates"}, "^unknown view 'gates': use one of unrolled, cell, over_time, "
                                           "weights, window$"),
+                      ({"view": "train"}, "^view='train': a picture draws obj on x, and the Train tab "
+                                          r"trains a task of its own \(its picture: lstmviz --screenshot "
+                                          r"OUT.png --view train\); use one of unrolled, cell, over_time, "
+                                          "weights, window$"),
                       ({"layer": "nope"}, "no such layer"), ({"size": (5, 5)}, "between 16")):
         with pytest.raises(LstmvizError, match=words) as err:
             lstmviz.picture(m, x, **kw)

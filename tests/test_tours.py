@@ -477,6 +477,39 @@ def test_the_status_bar_says_what_the_not_drawn_cover_says(window, qtbot):
     assert window.state.error and "keep the last stack" in bar.currentMessage()
 
 
+def test_a_stack_edited_under_the_not_drawn_cover_and_still_failing_is_said_as_it_is_now(window, qtbot):
+    """Under lesson 4's cover "LSTM(8) \u2192 LSTM(4) ... not drawn", a stack edited in the side
+    panel and still failing kept the step's words, on the cover and in the status bar: the
+    hall read of an LSTM(8) over an LSTM(16) whose reason was another. The cover now says the
+    stack as it is and, where the reason is no longer the one the caption quotes, the new one."""
+    p = window.presenter
+    cover, bar = p.tour.not_drawn, window.statusBar()
+    k, les = next((k, les) for k, les in enumerate(tours.LESSONS) if any(s.expect_error for s in les.steps))
+    n = next(n for n, step in enumerate(les.steps) if step.expect_error)
+    p.tour.start(k)
+    for _ in range(n):
+        press(qtbot, window, QtCore.Qt.Key.Key_PageDown)
+    st = window.state
+    first = st.error
+    assert first and cover.isVisible() and cover.text().startswith("LSTM(8) \u2192 LSTM(4)\n")
+    st.set_layer_option(1, "units", 6)  # the same reason: the stack as it is, the step's words
+    assert st.error == first and cover.isVisible()
+    assert cover.text() == "LSTM(8) \u2192 LSTM(6)\n\nnot drawn: this stack cannot be built"
+    assert bar.currentMessage() == cover.status and cover.status.startswith("LSTM(8) \u2192 LSTM(6) \u2014 not drawn")
+    st.set_layer_option(0, "units", 16)  # another reason: said, on the cover and in the bar
+    assert st.error and st.error != first and "(None, 16)" in st.error and cover.isVisible()
+    assert cover.text() == f"LSTM(16) \u2192 LSTM(6)\n\nnot drawn: {st.error}"
+    assert bar.currentMessage() == f"LSTM(16) \u2192 LSTM(6) \u2014 not drawn: {st.error} (see the side panel)."
+    window.set_theme("projector")  # its three lines fit the page, in a smaller font where need be
+    window.resize(800, 600)
+    QtWidgets.QApplication.processEvents()
+    QtWidgets.QApplication.processEvents()
+    assert cover.isVisible() and 0 < cover._height_in(cover.font()) <= cover.height()
+    st.set_layer_option(0, "return_sequences", True)  # fixed: no cover, no line
+    assert not st.error and not cover.isVisible() and bar.currentMessage() == ""
+    p.escape()
+
+
 def test_the_batch_size_lesson_never_calls_an_update_a_step():
     """Everywhere on screen a 'step' is a timestep (t = 0 / 39 above the Train tab, 'the
     gradient at the first step' in the lesson before). The batch_size lesson said 'Each step

@@ -704,3 +704,37 @@ def test_a_heatmap_of_a_gradient_of_0_says_so_not_a_scale_of_0(make_window, tmp_
         assert "is 0 in every cell" in text and "\u00b10" not in text and "below 0" not in text
         assert gv.heat_bar.axis._tickLevels[0] == [(0.0, "0")]
     panel.stop()
+
+
+@pytest.mark.parametrize("theme,size", [("dark", (1024, 600)), ("projector", (1024, 600)), ("light", (800, 600))])
+def test_the_saturation_plots_diagonal_is_one_dashed_line_where_the_legend_reaches_it(make_window, theme, size):
+    """Where the saturation plot is short (1024 x 600; a projector's 1280 x 720) the legend's
+    box, in the plot's empty upper triangle, reaches over the dashed diagonal, and its
+    translucent background was painted over the dashes it covered: a darker stretch of the
+    line in the dark theme, a paler one in the light ones. The legend is now under the plot's
+    items: the dashes under its box are as bright as the rest of the line."""
+    from PySide6 import QtGui
+
+    w, panel = _panel(make_window, size)
+    gv = _on_view(w, panel, size, theme, "gates")
+    view = gv.sat_plot.scene().views()[0]
+    a = gv.sat_plot.vb.mapViewToScene(QtCore.QPointF(0, 1))
+    b = gv.sat_plot.vb.mapViewToScene(QtCore.QPointF(1, 0))
+    box = gv.sat_legend.sceneBoundingRect()
+    image = view.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    ratio = image.width() / view.width()
+    bg = QtGui.QColor(gv.theme.background)
+    line = QtGui.QColor(gv.theme.grid)
+    under, free = [], []
+    for y in range(int(a.y() * ratio) + 4, int(b.y() * ratio) - 4):  # each row of the line:
+        x = a.x() + (b.x() - a.x()) * (y / ratio - a.y()) / (b.y() - a.y())  # its ink next to x
+        ink = max(max(abs(c.red() - bg.red()), abs(c.green() - bg.green()), abs(c.blue() - bg.blue()))
+                  for c in (QtGui.QColor(image.pixel(int(x * ratio) + dx, y)) for dx in range(-3, 4)))
+        inside = box.adjusted(2, 2, -2, -2).contains(QtCore.QPointF(x, y / ratio))
+        (under if inside else free).append(ink)
+    assert len(under) >= 8 and len(free) >= 40, (len(under), len(free))  # (the case: the box reaches it)
+    full = max(abs(line.red() - bg.red()), abs(line.green() - bg.green()), abs(line.blue() - bg.blue()))
+    brightest = lambda inks: sorted(inks)[-len(inks) // 4:]  # noqa: E731 (the dashes' middles)
+    assert min(brightest(free)) >= 0.8 * full, (brightest(free), full)
+    assert min(brightest(under)) >= 0.8 * full, (brightest(under), full)
+    panel.stop()

@@ -2146,3 +2146,37 @@ def test_weights_with_a_transposed_kernel_say_which_layer_and_array_do_not_fit(w
     for got, want in zip((w for l in st.model.layers for w in l.weights), kept):
         np.testing.assert_array_equal(got, want)
     assert len(st.undo_stack) == undo and st.path == str(case / "model.h5")
+
+
+def _icon_alpha(icon: QtGui.QIcon, side: int, ratio: float = 1.0) -> np.ndarray:
+    """The icon's alpha at ``side`` logical pixels (times ``ratio``), as its engine draws it."""
+    pix = icon.pixmap(QtCore.QSize(side, side), ratio)
+    img = pix.toImage().convertToFormat(QtGui.QImage.Format.Format_RGBA8888)
+    a = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)
+    return a[:, :img.width(), 3].copy()
+
+
+@pytest.mark.parametrize("theme", ["dark", "light", "projector"])
+def test_the_batch_actions_icons_draw_something_of_their_own(window, theme):
+    """Play > Next batch and Reset states asked the player for icons it had no picture for:
+    they drew nothing (a blank in the menu beside the five others). Now each is a picture
+    in the theme's foreground, like the others (a batch stepping on; an arrow turning back),
+    at 100% and at 200%, unlike each other and unlike the five."""
+    from lstmviz.ui import theme as th
+
+    window.set_theme(theme)
+    fg = QtGui.QColor(th.current().foreground).rgb()
+    actions = window.player.actions_by_name
+    for ratio in (1.0, 2.0):
+        drawn = {name: _icon_alpha(a.icon(), 28, ratio) for name, a in actions.items()}
+        for name in ("next_batch", "reset_states"):
+            alpha = drawn[name]
+            assert (alpha >= 128).sum() > 0.08 * alpha.size, (name, ratio, (alpha >= 128).sum())
+            others = [k for k in drawn if k != name]
+            assert all((np.abs(alpha.astype(int) - drawn[k]) > 128).sum() > 0.05 * alpha.size
+                       for k in others), (name, ratio)
+    for name in ("next_batch", "reset_states"):  # in the theme's foreground, as the five
+        pix = actions[name].icon().pixmap(28, 28).toImage()
+        solid = {pix.pixelColor(x, y).rgb() for x in range(28) for y in range(28)
+                 if pix.pixelColor(x, y).alpha() == 255}
+        assert solid == {fg}, (name, theme)

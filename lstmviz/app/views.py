@@ -1,6 +1,7 @@
 """The views, in tab order, as the rest of lstmviz names them (no Qt here): the key used on
 the command line (``--view``), in lessons and sessions, the module in ``lstmviz.ui.views``
-and the class that draws it, and the tab's title. Keys 1-4 pick the tabs in this order."""
+and the class that draws it, and the tab's title. Keys 1-4 pick the tabs in this order.
+The Train tab follows them (``TRAIN_KEY``)."""
 
 from __future__ import annotations
 
@@ -16,3 +17,21 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
 SHORT_TITLES: dict[str, str] = {"over_time": "Time"}
 #: The views' keys, in tab order.
 VIEW_KEYS: tuple[str, ...] = tuple(key for key, _, _ in VIEWS)
+#: the Train tab's key (``ui/train_panel``): the tab after the views, no view of the stack
+TRAIN_KEY = "train"
+#: every tab's key, in tab order: the views', then the Train tab's (``--view train``, a
+#: lesson's Train steps)
+TAB_KEYS: tuple[str, ...] = (*VIEW_KEYS, TRAIN_KEY)
+#: ``--view train`` with an animation: the Train tab does not change with the stack's steps
+TRAIN_NOT_ANIMATED = ("--view train: the Train tab is exported as a picture (--screenshot, --export-png, "
+                      "--export-svg); an animation steps through the stack: give --view "
+                      + ", ".join(VIEW_KEYS) + " or window")
+
+
+def tab_key(name) -> str | None:
+    """The tab's key a name means (``over_time``, ``over-time``, ``Over time``; 1-4 the
+    views in tab order; ``train``), None where it names no tab."""
+    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+    if key.isdigit() and 1 <= int(key) <= len(VIEW_KEYS):
+        return VIEW_KEYS[int(key) - 1]
+    return key if key in TAB_KEYS else None

@@ -531,7 +531,7 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
             view: str | None = None, inputs=None) -> int:
     """Run the desktop app (or, with ``screenshot``, render one PNG offscreen and exit).
 
-    ``view`` (unrolled, cell, over_time, weights or 1-4) picks the tab shown first."""
+    ``view`` (unrolled, cell, over_time, weights or 1-4, train) picks the tab shown first."""
     limit_blas_threads(1)
     read = Preread(model_path)  # the file's reading child starts now, beside Qt's start
     headless = screenshot is not None
@@ -558,9 +558,9 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
 
             follow_system(window)
         if view not in (None, "window"):
-            from lstmviz.ui.export import view_index
+            from lstmviz.ui.export import TAB_NAMES, target_widget, view_index
 
-            window.tabs.setCurrentIndex(view_index(view))
+            target_widget(window, TAB_NAMES[view_index(view)])  # (a view, or the Train tab)
     except LstmvizError as err:
         print(f"lstmviz: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
@@ -613,11 +613,12 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
     """``lstmviz MODEL --export-KIND OUT``: render offscreen, write, exit 0 (2 on bad input);
     the files are ``ui/export.py``'s. ``steps``: an animation's (A, B or None: to the end),
     ``--steps A:B``."""
+    from lstmviz.app.views import TRAIN_KEY, TRAIN_NOT_ANIMATED
     from lstmviz.errors import LstmvizError
     from lstmviz.ui.export import (
         DEFAULT_FPS,
         MP4_MISSING,
-        VIEW_NAMES,
+        TAB_NAMES,
         _check_fps,
         _settle,
         ffmpeg_exe,
@@ -637,8 +638,10 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
     # as a headless run_app: failures are one line on stderr (fail), no log echo of them
     logging.basicConfig(level=logging.ERROR, format="lstmviz: %(message)s")
     try:
-        target = view if view in (None, "view", "window") else VIEW_NAMES[view_index(view, ("window",))]
+        target = view if view in (None, "view", "window") else TAB_NAMES[view_index(view, ("window",))]
         target = target or "view"
+        if target == TRAIN_KEY and kind in ("gif", "mp4"):  # (its picture: --export-png/svg)
+            return fail(TRAIN_NOT_ANIMATED)
         if fps is not None:
             _check_fps(fps)
         if kind not in ("gif", "mp4", "png", "svg"):

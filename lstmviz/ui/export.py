@@ -54,13 +54,15 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.counts import count
 from lstmviz.app.session import new_file_mode, write_atomic
-from lstmviz.app.views import VIEW_KEYS
+from lstmviz.app.views import TAB_KEYS, TRAIN_KEY, VIEW_KEYS, tab_key
 from lstmviz.errors import LstmvizError
 from lstmviz.text import plural, safe_text
 from lstmviz.ui.labels import hints_hidden
 from lstmviz.ui.tall_page import whole_pages
 
 VIEW_NAMES = VIEW_KEYS
+#: what a picture may show: the views, then the Train tab (``view_index``)
+TAB_NAMES = TAB_KEYS
 DEFAULT_FPS = 4.0
 MAX_FRAMES = 2000
 #: the steps an animation of a sequence longer than MAX_FRAMES offers, from the step shown
@@ -69,22 +71,27 @@ RANGE_FRAMES = 200
 
 # -- what to export ------------------------------------------------------------------------
 def view_index(name: str, also: tuple[str, ...] = ()) -> int:
-    """``unrolled``/``cell``/``over_time`` (or ``over-time``, ``Over time``)/``weights`` or 1-4.
+    """``unrolled``/``cell``/``over_time`` (or ``over-time``, ``Over time``)/``weights`` or 1-4,
+    or ``train`` (the Train tab, after the views): its index in ``TAB_NAMES``.
     ``also``: the other names the caller takes (``window``), said in the refusal too."""
-    key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
-    if key.isdigit() and 1 <= int(key) <= len(VIEW_NAMES):
-        return int(key) - 1
-    if key in VIEW_NAMES:
-        return VIEW_NAMES.index(key)
-    raise LstmvizError(f"unknown view {name!r}: use one of {', '.join(VIEW_NAMES + tuple(also))}")
+    key = tab_key(name)
+    if key is not None:
+        return TAB_NAMES.index(key)
+    raise LstmvizError(f"unknown view {name!r}: use one of {', '.join(TAB_NAMES + tuple(also))}")
 
 
 def target_widget(window, target: str = "view") -> QtWidgets.QWidget:
+    """The widget a picture of ``target`` shows (``view``: the tab on screen; ``window``;
+    a tab's name, ``view_index``'s), that tab made the current one."""
     if target == "window":
         return window
     if target == "view":
         return window.tabs.currentWidget()
     k = view_index(target)
+    if TAB_NAMES[k] == TRAIN_KEY:  # (built when asked for: ``MainWindow.train_panel``)
+        panel = window.train_panel
+        window.tabs.setCurrentWidget(panel)
+        return panel
     window.tabs.setCurrentIndex(k)
     return window.tabs.widget(k)
 

@@ -234,6 +234,12 @@ class GradViews(QtCore.QObject):
         self.sat_plot = glw.addPlot(row=0, col=1, axisItems={"bottom": ShareAxis("bottom")})
         glw.installEventFilter(self)  # (side by side, or one above the other: _fit_gates)
         self.sat_legend = self.sat_plot.addLegend(offset=(-10, 10))
+        # the legend sits in the plot's empty upper triangle (x + y <= 1: every point lies on
+        # or under the diagonal), but where the plot is short (1024 x 600, a projector's
+        # 1280 x 720) its box reaches over the diagonal: under the points and the diagonal,
+        # not over them (its translucent background dimmed the dashes it covered, a darker
+        # stretch of the line)
+        self.sat_legend.setZValue(-1)
         self.mean_bars: dict[str, pg.BarGraphItem] = {}
         self.mean0: dict[str, pg.PlotCurveItem] = {}
         self.sat_points: dict[str, pg.ScatterPlotItem] = {}

@@ -225,9 +225,9 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
     from lstmviz.limits import check_picture_scale
     from lstmviz.ui import theme as th
     from lstmviz.ui.app import _app, dispose, limit_blas_threads, make_window, prepare_view
-    from lstmviz.ui.export import VIEW_NAMES, _settle, fit_widget, png_bytes, view_index
+    from lstmviz.ui.export import _settle, fit_widget, png_bytes
 
-    target = "window" if view == "window" else VIEW_NAMES[view_index(view, ("window",))]
+    target = "window" if view == "window" else _picture_view(view)
     step, unit, sample = (_whole(k, v) for k, v in (("step", step), ("unit", unit), ("sample", sample)))
     w, h = _size(size)
     try:
@@ -263,6 +263,22 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         if before is not None:
             th.apply(before)  # (the application's)
     return Picture(data, image.width(), image.height(), what)
+
+
+def _picture_view(view) -> str:
+    """The view a picture of ``obj`` on ``x`` shows: one of the views (``export.view_index``'s
+    names), not the Train tab, which trains a toy task of its own (its picture is the
+    command line's ``--view train``)."""
+    from lstmviz.app.views import TRAIN_KEY, VIEW_KEYS, tab_key
+
+    key = tab_key(view)
+    said = ", ".join((*VIEW_KEYS, "window"))
+    if key == TRAIN_KEY:
+        raise LstmvizError(f"view={view!r}: a picture draws obj on x, and the Train tab trains a task of its "
+                           f"own (its picture: lstmviz --screenshot OUT.png --view train); use one of {said}")
+    if key is None:
+        raise LstmvizError(f"unknown view {view!r}: use one of {said}")
+    return key
 
 
 def _check_theme(theme) -> None:

@@ -27,7 +27,8 @@ SLIDER_MIN = 100
 
 
 def media_icon(name: str, size: int = 64) -> QtGui.QIcon:
-    """A play/pause/step icon drawn in the theme's foreground (the platform's icons are
+    """A player's icon (play, pause, the steps, Play > Next batch and Reset states; a name
+    it has no picture for draws nothing) in the theme's foreground (the platform's icons are
     often dark-on-dark): at a device pixel ratio of 1, a ``size`` px picture scaled to the
     button's icon size; elsewhere drawn at the icon's size in the device's pixels
     (``_MediaIcons``: on a 300% screen the 64 px picture enlarged to 84 px was soft)."""
@@ -73,6 +74,27 @@ def _media_pixmap(name: str, size: int, colour: QtGui.QColor) -> QtGui.QPixmap:
         tri(s * 0.14, s * 0.44)
         tri(s * 0.44, s * 0.74)
         bar(s * 0.76)
+    elif name == "next_batch":  # a batch (two cards, one behind the other), then step on
+        p.drawRect(QtCore.QRectF(s * 0.24, s * 0.2, s * 0.28, s * 0.42))
+        mode = p.compositionMode()
+        p.setCompositionMode(QtGui.QPainter.CompositionMode.CompositionMode_Clear)  # (a gap round the front card)
+        p.drawRect(QtCore.QRectF(s * 0.08, s * 0.3, s * 0.36, s * 0.56))
+        p.setCompositionMode(mode)
+        p.drawRect(QtCore.QRectF(s * 0.12, s * 0.34, s * 0.28, s * 0.46))
+        tri(s * 0.58, s * 0.9)
+    elif name == "reset_states":  # a circular arrow turning back (anticlockwise) to the top
+        p.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        p.setPen(QtGui.QPen(colour, s * 0.1, QtCore.Qt.PenStyle.SolidLine, QtCore.Qt.PenCapStyle.FlatCap))
+        ring = QtCore.QRectF(s * 0.22, s * 0.22, s * 0.56, s * 0.56)
+        p.drawArc(ring, 100 * 16, -290 * 16)  # (from its head at the top round to the upper left)
+        p.setPen(QtCore.Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        # the head at the arc's end (100 degrees, the top), pointing on round it: left, a little down
+        end, way, out = (0.451, 0.224), (-0.985, 0.174), (-0.174, -0.985)
+        p.drawPolygon(QtGui.QPolygonF([
+            QtCore.QPointF(s * (end[0] + 0.22 * way[0]), s * (end[1] + 0.22 * way[1])),
+            QtCore.QPointF(s * (end[0] + 0.15 * out[0]), s * (end[1] + 0.15 * out[1])),
+            QtCore.QPointF(s * (end[0] - 0.15 * out[0]), s * (end[1] - 0.15 * out[1]))]))
     p.end()
     return pix
 

@@ -30,6 +30,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import tours
 from lstmviz.errors import LstmvizError
+from lstmviz.text import safe_text
 from lstmviz.ui import theme as th
 from lstmviz.ui.spotlight import Spotlight
 
@@ -423,13 +424,17 @@ class NotDrawn(QtWidgets.QLabel):
         pal.setColor(QtGui.QPalette.ColorRole.Window, QtGui.QColor(t.background))
         pal.setColor(QtGui.QPalette.ColorRole.WindowText, QtGui.QColor(t.foreground))
         self.setPalette(pal)
-        self.setFont(t.font(1.5, bold=True))
+        self._fit()
 
-    def show_stack(self, words: str) -> None:
-        """Cover the views with ``words`` (the stack, ``tours.stack_words``), not drawn."""
+    def show_stack(self, words: str, reason: str | None = None) -> None:
+        """Cover the views with ``words`` (the stack, ``tours.stack_words``), not drawn;
+        ``reason``: why it cannot be built (None: what the step's caption says, not said
+        again here)."""
         self.apply_theme()  # (the theme now: one picked since is the window's)
-        self.setText(f"{words}\n\nnot drawn: this stack cannot be built")
-        self.status = f"{words} \u2014 not drawn: this stack cannot be built (see the side panel)."
+        why = "this stack cannot be built" if reason is None else safe_text(" ".join(str(reason).split()))
+        self.setText(f"{words}\n\nnot drawn: {why}")
+        self.status = f"{words} \u2014 not drawn: {why} (see the side panel)."
+        self._fit()
         self._place()
         self.show()
         self.raise_()
@@ -441,6 +446,30 @@ class NotDrawn(QtWidgets.QLabel):
         rect = QtCore.QRect(page.mapTo(self.tabs, QtCore.QPoint(0, 0)), page.size())
         if self.geometry() != rect:
             self.setGeometry(rect)
+        self._fit()
+
+    #: the cover's font, times the theme's: the largest whose text fits the page
+    SCALES = (1.5, 1.25, 1.0, 0.85, 0.7)
+
+    def _fit(self) -> None:
+        """The text in the largest of ``SCALES`` that fits the cover's size (a reason of
+        three lines in 1.5 times the projector theme's font ran off a 800 x 600 window's
+        page at both ends, the stack's words cut)."""
+        t = th.current()
+        for scale in self.SCALES:
+            font = t.font(scale, bold=True)
+            if self.width() <= 0 or self._height_in(font) <= self.height():
+                break
+        if self.font() != font:
+            self.setFont(font)
+
+    def _height_in(self, font: QtGui.QFont) -> int:
+        """The height the text takes at the cover's width in ``font``, wrapped as shown."""
+        m = self.contentsMargins()
+        width = max(1, self.width() - m.left() - m.right() - 2 * self.margin())
+        flags = int(QtCore.Qt.TextFlag.TextWordWrap) | int(QtCore.Qt.AlignmentFlag.AlignCenter)
+        box = QtGui.QFontMetrics(font).boundingRect(QtCore.QRect(0, 0, width, 100000), flags, self.text())
+        return box.height() + m.top() + m.bottom() + 2 * self.margin()
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
         if obj is self.tabs and event.type() == QtCore.QEvent.Type.Resize and self.isVisible():
@@ -467,7 +496,10 @@ class TourRunner:
         self.window.state.changed.connect(self._moved)
         #: over the views while a step's stack, meant to fail, is not drawn
         self.not_drawn = NotDrawn(self.window.tabs)
+        #: why the step's stack cannot be built, as its caption quotes it (``_follow_stack``)
+        self._step_error: str | None = None
         self.window.state.error_changed.connect(self._error_changed)
+        self.window.state.stack_changed.connect(self._follow_stack)
 
     @property
     def active(self) -> bool:
@@ -521,6 +553,7 @@ class TourRunner:
             self.p.caption.show_caption(self._where(), f"(this step could not be set up: {err})")
             return
         if step.expect_error and state.error:
+            self._step_error = state.error
             self.not_drawn.show_stack(tours.stack_words(state.layers))
             if hasattr(self.window, "say_stack_error"):  # (the status bar says it too)
                 self.window.say_stack_error()
@@ -557,9 +590,25 @@ class TourRunner:
             self.p.caption.show_caption(self._where(), text)
 
     def _error_changed(self, message) -> None:
-        """A stack fixed in the step (the side panel's edit) is drawn again: no cover."""
+        """A stack fixed in the step (the side panel's edit) is drawn again: no cover; one
+        edited and still failing is said as it is now (``_follow_stack``)."""
         if not message:
             self.not_drawn.hide()
+        else:
+            self._follow_stack()
+
+    def _follow_stack(self) -> None:
+        """The cover, while it is up, says the stack as it is now and why it cannot be built
+        (the step's words while its caption's reason holds, else the new one), and the status
+        bar the same: a stack edited under it and still failing kept the step's words, an
+        LSTM(8) \u2192 LSTM(4) over a GRU(8) \u2192 LSTM(6) whose reason was another."""
+        state = self.window.state
+        if self.not_drawn.isHidden() or not state.error:
+            return
+        reason = None if state.error == self._step_error else state.error
+        self.not_drawn.show_stack(tours.stack_words(state.layers), reason)
+        if hasattr(self.window, "say_stack_error"):
+            self.window.say_stack_error()
 
     def _session(self):
         """The Train tab's run (None: the tab is not built), for ``tours.step_setup``."""
@@ -1072,10 +1121,12 @@ class Presenter(QtCore.QObject):
         """Not presenting: the Train tab's plots beside the side panel (shown, or as wide as
         it was when it was hidden) are narrower than ``PLOTS_LEAST`` (a 1024 px window: 216
         px in the projector theme, ~290 in the others, titles and legends cut). False until
-        the tab is built."""
+        the tab is built, and until the window is shown (its width is not yet laid out: a
+        window opened on the Train tab, ``--view train``, hid the side panel and said so, at
+        a size where the plots have room beside it; shown, ``train_tab_resized`` judges)."""
         w = self.window
         panel = getattr(w, "_train_panel", None)
-        if panel is None or panel.width() <= 0:
+        if panel is None or panel.width() <= 0 or not w.isVisible():
             return False
         from lstmviz.ui.train_panel import PLOTS_LEAST  # (built: imported)
 
