@@ -2146,3 +2146,59 @@ def test_weights_with_a_transposed_kernel_say_which_layer_and_array_do_not_fit(w
     for got, want in zip((w for l in st.model.layers for w in l.weights), kept):
         np.testing.assert_array_equal(got, want)
     assert len(st.undo_stack) == undo and st.path == str(case / "model.h5")
+
+
+def opened_and_resized_to(theme, tab, size, out):
+    """The demo's window in ``theme`` on tab ``tab``: opened at ``size`` as ``--screenshot
+    --size`` opens it (its PNG ``out``), and shown at 1400 x 800 then ``resize(*size)`` as
+    a user's window is; gives each one's (side panel width, views' width), opened first."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    widths = []
+    for opened in (True, False):
+        w = make_window(None, theme, quiet=True)
+        try:
+            w.tabs.setCurrentIndex(tab)
+            if opened:
+                render(w, out, size=size)
+            else:
+                w.resize(1400, 800)
+                w.show()
+                settle()
+                w.resize(*size)
+                settle(8)
+            assert (w.width(), w.height()) == size
+            widths.append((w.side.width(), w.tabs.width()))
+        finally:
+            dispose(w)
+            th.apply("dark", QtWidgets.QApplication.instance())
+    return widths
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+@pytest.mark.parametrize("tab", [0, 3])
+def test_a_window_resized_to_760_x_540_gives_the_views_the_room_of_one_opened_at_it(qapp, tmp_path, theme, tab):
+    """Opened at 760 x 540 the side panel was 422 px wide in the projector theme (382 in
+    the dark one); a window shown at 1400 x 800 and resized to 760 x 540 kept the 442 px
+    (390) it had there on the Weights tab, 436 on the Unrolled tab: the splitter sized the
+    side once, at the first resize, and then took every later change from the views.
+    The side panel's width now follows the window's by one rule (``fit_side``) until the
+    user drags the splitter's handle."""
+    (side, views), (side_resized, views_resized) = opened_and_resized_to(theme, tab, (760, 540), tmp_path / "shot.png")
+    assert abs(side_resized - side) <= 2, (side, side_resized)
+    assert abs(views_resized - views) <= 2, (views, views_resized)
+
+
+def test_the_side_panel_keeps_the_width_the_user_dragged_it_to(qapp):
+    """Once the user drags the splitter's handle, the side panel keeps that width as the
+    window is resized (it no longer follows the window's: ``fit_side``)."""
+    with window_at("dark", (1400, 800)) as w:
+        assert w.side_follows
+        w.splitter.setSizes([520, 1400 - 520])
+        w.splitter.splitterMoved.emit(520, 1)  # (as a drag of the handle says it)
+        settle()
+        w.resize(1100, 700)
+        settle()
+        assert not w.side_follows and w.side.width() == 520
+
