@@ -2202,3 +2202,58 @@ def test_the_side_panel_keeps_the_width_the_user_dragged_it_to(qapp):
         settle()
         assert not w.side_follows and w.side.width() == 520
 
+
+def whole_tab_titles(w, tab) -> None:
+    """Each of the window's view tabs shows its whole, short or shorter title (the tooltip
+    naming the view whole), not cut: the title's width (bold on the selected tab) and the
+    least padding inside its tab, every tab inside the bar."""
+    from PySide6 import QtGui
+
+    from lstmviz.app.views import SHORT_TITLES, SHORTER_TITLES, VIEWS
+    from lstmviz.ui.labels import TAB_PADDING_TIGHT
+
+    shorter = dict(SHORTER_TITLES)
+    titles = [(title, SHORT_TITLES.get(key, title), shorter.get(key, title)) for key, _, title in VIEWS]
+    bar = w.tabs.tabBar()
+    assert not w.tab_names.elided and bar.elideMode() != QtCore.Qt.TextElideMode.ElideRight
+    for i in range(bar.count()):
+        text = bar.tabText(i)
+        if i < len(titles):
+            assert text in titles[i] and titles[i][0] in bar.tabToolTip(i), (tab, text, bar.tabToolTip(i))
+        font = QtGui.QFont(bar.font())
+        font.setBold(i == tab)  # (the selected tab's title bold)
+        need = QtGui.QFontMetrics(font).horizontalAdvance(text) + 2 * TAB_PADDING_TIGHT
+        assert bar.tabRect(i).width() >= need, (tab, text, bar.tabRect(i).width(), need)
+        assert bar.rect().contains(bar.tabRect(i)), (tab, text)
+
+
+@pytest.mark.parametrize("opened", [True, False])
+def test_the_tabs_titles_are_whole_in_a_760_x_540_projector_window(qapp, tmp_path, opened):
+    """In the projector theme at 760 x 540 (an 800 x 600 screen less the window's frame)
+    the views' tabs read "Unrol…", "Cell", "Ti…", "Weig…", "Tr…", opened at that size or
+    resized to it: beside the side panel's least (422 px) the bar had 330 px, and the short
+    titles with the least padding took 352. Now "Unrolled" is "Unroll" there (and, with
+    less room still, "Weights" "Wts": ``SHORTER_TITLES``), the tooltip naming the view."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    w = make_window(None, "projector", quiet=True)
+    try:
+        if not opened:
+            w.resize(1400, 800)
+            w.show()
+            settle()
+        for tab in range(4):
+            w.tabs.setCurrentIndex(tab)
+            if opened:
+                render(w, tmp_path / "shot.png", size=(760, 540))
+            else:
+                settle()
+                w.resize(760, 540)
+                settle(8)
+            assert (w.width(), w.height()) == (760, 540)
+            whole_tab_titles(w, tab)
+    finally:
+        dispose(w)
+        th.apply("dark", QtWidgets.QApplication.instance())
+

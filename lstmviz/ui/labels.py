@@ -993,13 +993,16 @@ TAB_BAR_FRAME = 4
 class TabNames(QtCore.QObject):
     """A tab widget's tab names fitted to its width: the whole names where the tab bar has
     their room, else the short ones, else the short ones with less padding
-    (``TAB_PADDING_COMPACT``, then ``TAB_PADDING_TIGHT``), else (``elide``) those cut at
-    their end ("Unro…"): every tab in sight without scroll arrows where it can be.
+    (``TAB_PADDING_COMPACT``, then ``TAB_PADDING_TIGHT``), else with shorter names still
+    (``shorter``: (tab, name) taken one more at a time, in their order; the tab's tooltip
+    names it whole), else (``elide``) those cut at their end ("Unro…"): every tab in sight
+    without scroll arrows where it can be.
     Fitted again when the tab widget is resized; ``fit()`` after a change of font (a theme).
     The Train tab's inner tabs (Connectivity: dy/dx) and the window's views (Over time:
     Time) take the same rule."""
 
-    def __init__(self, tabs: QtWidgets.QTabWidget, short: dict[int, str], elide: bool = False):
+    def __init__(self, tabs: QtWidgets.QTabWidget, short: dict[int, str], elide: bool = False,
+                 shorter: tuple[tuple[int, str], ...] = ()):
         super().__init__(tabs)
         #: whether the names are cut where even the short compact ones do not fit (then the
         #: tab bar's least width is its tabs' cut names', not its scroll arrows')
@@ -1008,6 +1011,14 @@ class TabNames(QtCore.QObject):
         #: the tabs' whole names and their short forms (``short``: by tab index)
         self.whole = [tabs.tabText(i) for i in range(tabs.count())]
         self.short = [short.get(i, name) for i, name in enumerate(self.whole)]
+        #: the short names with one more of ``shorter`` taken each, before they are cut (in
+        #: the projector theme at 760 x 540 the short ones with the least padding took 352
+        #: px of the bar's 330: "Unrol…", "Ti…")
+        self.shorter: list[list[str]] = []
+        names = list(self.short)
+        for i, name in shorter:
+            names[i] = name
+            self.shorter.append(list(names))
         self.padding = TAB_PADDING  # (px left and right of each name: ``fit``)
         bar = tabs.tabBar()
         #: the bar's own elide mode and scroll arrows, given back where the names fit
@@ -1019,6 +1030,8 @@ class TabNames(QtCore.QObject):
         """A tab added after the others (its name already in the widget), with its short name."""
         self.whole.append(name)
         self.short.append(short or name)
+        for names in self.shorter:
+            names.append(short or name)
         self.fit()
 
     @property
@@ -1049,9 +1062,10 @@ class TabNames(QtCore.QObject):
 
     def fit(self) -> None:
         room = self.tabs.width() - TAB_BAR_FRAME
-        names, padding = self.short, TAB_PADDING_TIGHT
+        names, padding = (self.shorter or [self.short])[-1], TAB_PADDING_TIGHT
         for names_, padding_ in ((self.whole, TAB_PADDING), (self.short, TAB_PADDING),
-                                 (self.short, TAB_PADDING_COMPACT)):
+                                 (self.short, TAB_PADDING_COMPACT), (self.short, TAB_PADDING_TIGHT),
+                                 *((n, TAB_PADDING_TIGHT) for n in self.shorter)):
             if self.width(names_, padding_) <= room:
                 names, padding = names_, padding_
                 break

@@ -25,7 +25,7 @@ from lstmviz.app.long_sequence import LONG_STEPS
 from lstmviz.app.opening import CHAIN_NOTE
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
-from lstmviz.app.views import SHORT_TITLES
+from lstmviz.app.views import SHORT_TITLES, SHORTER_TITLES, VIEW_KEYS
 from lstmviz.app.views import VIEWS as APP_VIEWS
 from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
@@ -353,7 +353,8 @@ class MainWindow(QtWidgets.QMainWindow):
         #: the tabs' whole titles where the bar has their room, else the short ones (Over
         #: time: Time), else with less padding (800 x 600), else cut: no scroll arrows
         self.tab_names = TabNames(self.tabs, {k: SHORT_TITLES[key] for k, (key, _, _) in enumerate(VIEWS)
-                                              if key in SHORT_TITLES}, elide=True)
+                                              if key in SHORT_TITLES}, elide=True,
+                                  shorter=tuple((VIEW_KEYS.index(key), name) for key, name in SHORTER_TITLES))
         self._size_by_current_tab()
         from lstmviz.ui.long_runner import LongRunner  # a long input's pass, progress, Cancel
 
