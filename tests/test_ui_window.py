@@ -2257,3 +2257,36 @@ def test_the_tabs_titles_are_whole_in_a_760_x_540_projector_window(qapp, tmp_pat
         dispose(w)
         th.apply("dark", QtWidgets.QApplication.instance())
 
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_cell_tabs_equations_are_readable_in_a_window_resized_to_760_x_540(qapp, theme):
+    """A window shown at 1400 x 800 on the Cell tab and resized to 760 x 540 (dark theme)
+    left the equations 18 px tall, a scroll area's arrows and nothing of them, and the
+    header's short form a line cut to 18 px: their least was capped by the room the view
+    had beside two rows of charts. Now the equations keep two lines of their text (the
+    first row and its numbers) and the header its line, and the page scrolls where the
+    view is shorter than that (``TallPage``)."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window
+
+    w = make_window(None, theme, quiet=True)
+    try:
+        w.resize(1400, 800)
+        w.show()
+        w.tabs.setCurrentIndex(1)
+        settle()
+        w.resize(760, 540)
+        settle(8)
+        assert (w.width(), w.height()) == (760, 540)
+        view = w.views[1]
+        reachable_and_readable(w, view)
+        page = view.page_scroll.widget()
+        lines = QtGui.QFontMetrics(view.eq_label.font()).lineSpacing()
+        shown = view.eq_scroll.viewport()
+        assert shown.height() >= 2 * lines, (shown.height(), lines)
+        where = QtCore.QRect(view.eq_scroll.mapTo(page, QtCore.QPoint(0, 0)), view.eq_scroll.size())
+        assert page.rect().contains(where), where
+        assert view.header.height() >= view.header.line_height(), view.header.height()
+    finally:
+        dispose(w)
+        th.apply("dark", QtWidgets.QApplication.instance())

@@ -834,6 +834,13 @@ class QuietLabel(QtWidgets.QWidget):
             self.whole = on
             self.updateGeometry()
 
+    def set_one_line(self, on: bool) -> None:
+        """Never less than its first line (``on``), or its usual least: the Cell view's
+        header in its short form beside two rows of charts."""
+        if on != self.one_line:
+            self.one_line = on
+            self.updateGeometry()
+
     def line_height(self) -> int:
         """The height of one line of rich text (bold parts too) in the label's font."""
         font = self.label.font()

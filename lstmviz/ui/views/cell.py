@@ -817,6 +817,9 @@ class CellView(TraceView):
         # scrolls (TallPage), and the header keeps its whole text (squeezed to nothing else)
         fits = self.height() >= need - head + head_line
         self.header.set_whole(bool(self._two_rows) and not fits)
+        # its short form's line never squeezed (the equations' two lines are their least,
+        # ``_show_equations``: at 760 x 540 the layout cut the header's line to 18 px)
+        self.header.set_one_line(self._short_head)
         # the header's words for the mouse ("click a bar to pick its unit", a line of it in a
         # narrow view) give way where two rows of charts would otherwise have less than
         # PLOT_READABLE of plot above two lines of equations (800 x 600)
@@ -1498,15 +1501,18 @@ class CellView(TraceView):
                 one = self.eq_label.row_bottom((1 if fits else 2) - 1, vw)
                 least = min(least, max(room - extra, int(one or 0) + 4))
             most = None  # (the equations may take what the layout has to spare beyond it)
+            # (two lines: the first row and a line of the numbers in bold under it, so
+            # that the viewport's edge falls between two lines, not across one)
+            bold = QtGui.QFont(self.eq_label.font())
+            bold.setBold(True)
+            top = self.eq_label.row_bottom(0, vw) or QtGui.QFontMetrics(self.eq_label.font()).lineSpacing()
+            two = min(need + 4, math.ceil(top) + QtGui.QFontMetrics(bold).lineSpacing() + 4)
             if keep and least > max(room - keep, 0):
-                # (two lines: the first row and a line of the numbers in bold under it, so
-                # that the viewport's edge falls between two lines, not across one)
-                bold = QtGui.QFont(self.eq_label.font())
-                bold.setBold(True)
-                top = self.eq_label.row_bottom(0, vw) or QtGui.QFontMetrics(self.eq_label.font()).lineSpacing()
-                two = math.ceil(top) + QtGui.QFontMetrics(bold).lineSpacing() + 4
                 least = most = min(least, max(room - keep, two))
-            self._height_cache = (hkey, need, max(0, min(least, room)), most)
+            # and those two lines where the view has not their room beside the charts: the
+            # page is taller than the view and scrolls (``TallPage``; a window resized to
+            # 760 x 540 on the Cell tab left the equations 18 px, a scroll bar's arrows)
+            self._height_cache = (hkey, need, max(two, min(least, room)), most)
             self._terms_in_sight = None
             if first is not None and first + 4 > self._height_cache[2]:
                 bottom = int(first) + 4
