@@ -2290,3 +2290,43 @@ def test_the_cell_tabs_equations_are_readable_in_a_window_resized_to_760_x_540(q
     finally:
         dispose(w)
         th.apply("dark", QtWidgets.QApplication.instance())
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+@pytest.mark.parametrize("opened", [True, False])
+def test_the_weights_formula_is_whole_at_760_x_540(qapp, tmp_path, theme, opened):
+    """At 760 x 540 the Weights view's formula ("lstm (LSTM) · params = 4·(...) = 320")
+    was one line ending in "…" (two lines in the dark theme, three in the projector one,
+    given one), opened at that size or resized to it: its least was a line. It now shows
+    all its lines, and the page scrolls where the view is shorter than them and the
+    matrices' least (``TallPage``)."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    w = make_window(None, theme, quiet=True)
+    try:
+        if opened:
+            w.tabs.setCurrentIndex(3)
+            render(w, tmp_path / "shot.png", size=(760, 540))
+        else:
+            w.resize(1400, 800)
+            w.show()
+            w.tabs.setCurrentIndex(3)
+            settle()
+            w.resize(760, 540)
+            settle(8)
+        assert (w.width(), w.height()) == (760, 540)
+        view = w.views[3]
+        reachable_and_readable(w, view)
+        formula = view.formula
+        whole = QtWidgets.QLabel()  # (its whole text at its width: what the label shows may be cut)
+        whole.setWordWrap(True)
+        whole.setFont(formula.label.font())
+        whole.setText(formula.text())
+        need = whole.heightForWidth(formula.width())
+        assert need > formula.line_height()  # (more than a line at this width)
+        assert formula.height() >= need, (formula.height(), need)
+        assert "\\u2026" not in formula.label.text() and "params" in formula.label.text()
+    finally:
+        dispose(w)
+        th.apply("dark", QtWidgets.QApplication.instance())

@@ -225,7 +225,10 @@ class WeightsView(TraceView):
         top = QtWidgets.QHBoxLayout()
         # its text changes with an edit (the parameter count): no layout pass of the window
         # for that (QuietLabel) unless it needs another height
-        self.formula = QuietLabel()
+        # all its lines (``whole``): at 760 x 540 it was one line ending in "…", its page
+        # scrolls where the view is shorter than it and the matrices' least (``TallPage``)
+        self.formula = QuietLabel(one_line=True)
+        self.formula.set_whole(True)
         #: how an opened file's arrays became the shown layer's (``Model.source``'s layer
         #: notes: a PyTorch state_dict's), its whole text in the formula's tooltip; or None
         self.layout_note: str | None = None
@@ -287,10 +290,11 @@ class WeightsView(TraceView):
 
     def _fit_formula(self) -> None:
         """The layer's name and parameter formula in large type (1.35) where it fits on one
-        line, else in body type; one line of it at least, whatever the matrices' least
-        heights ask (its height is a hint, see QuietLabel: at 800 x 600 presenting they
-        squeezed it out, and the lesson's caption quoted a formula no longer on screen).
-        Measured when the text, the theme or the width changes, not at a step."""
+        line, else in body type; all its lines, whatever the matrices' least heights ask
+        (``QuietLabel.set_whole``: at 800 x 600 presenting they squeezed it out, and the
+        lesson's caption quoted a formula no longer on screen; at 760 x 540 it was one
+        line ending in "…"). Measured when the text, the theme or the width changes, not
+        at a step."""
         t = self.theme
         big = t.font(1.35)
         doc = QtGui.QTextDocument()
@@ -303,7 +307,6 @@ class WeightsView(TraceView):
         self._formula_key = key
         if self.formula.label.font().key() != font.key():
             self.formula.setFont(font)
-        self.formula.setMinimumHeight(QtGui.QFontMetrics(QtGui.QFont(font)).height())
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
