@@ -2326,7 +2326,7 @@ def test_the_weights_formula_is_whole_at_760_x_540(qapp, tmp_path, theme, opened
         need = whole.heightForWidth(formula.width())
         assert need > formula.line_height()  # (more than a line at this width)
         assert formula.height() >= need, (formula.height(), need)
-        assert "\\u2026" not in formula.label.text() and "params" in formula.label.text()
+        assert "\u2026" not in formula.label.text() and "params" in formula.label.text()
     finally:
         dispose(w)
         th.apply("dark", QtWidgets.QApplication.instance())
