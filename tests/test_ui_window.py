@@ -2330,3 +2330,31 @@ def test_the_weights_formula_is_whole_at_760_x_540(qapp, tmp_path, theme, opened
     finally:
         dispose(w)
         th.apply("dark", QtWidgets.QApplication.instance())
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_demos_status_message_at_800_x_600_ends_after_a_whole_word(qapp, tmp_path, theme):
+    """``lstmviz`` on its demo (``./scripts/run``) at 800 x 600 said "Demo: Sine wave:
+    predict the next value. LSTM(8, return_sequences) -> TimeDistrib…": cut mid-word. The
+    message now ends after its last whole word that fits, before "…" (without the "->"
+    left hanging), its whole text in the bar's tooltip."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    w = make_window(None, theme, quiet=True)
+    try:
+        render(w, tmp_path / "shot.png", size=(800, 600))
+        bar = w.statusBar()
+        message, shown = bar.currentMessage(), bar.shown_message()
+        assert message.startswith("Demo: ")
+        assert bar.fontMetrics().horizontalAdvance(message) > bar.message_room().width()
+        assert shown.endswith("\u2026") and message.startswith(shown[:-1]), shown
+        kept = shown[:-1]
+        assert message[len(kept)].isspace(), (shown, message[len(kept):len(kept) + 12])  # (a word's end)
+        assert not kept.endswith((" ", "-", ">", ",")), shown
+        assert bar.fontMetrics().horizontalAdvance(shown) <= bar.message_room().width()
+        assert len(shown) > 40, shown  # (not cut further back than its last whole word)
+        assert "frequency and phase" in bar.toolTip()
+    finally:
+        dispose(w)
+        th.apply("dark", QtWidgets.QApplication.instance())

@@ -100,10 +100,28 @@ class ElidedCombo(QtWidgets.QComboBox):
         painter.end()
 
 
+def at_a_word(cut: str, whole: str) -> str:
+    """``cut``, ``whole`` cut to its room ending in "…", ending where a word of ``whole``
+    ends, without the separator before it (at 800 x 600 the demo's message ended in
+    "return_sequences) -> TimeDistrib…": it ends in "return_sequences)…"); a first word
+    longer than the room stays cut within it."""
+    if not cut.endswith("\u2026") or not whole.startswith(cut[:-1]):
+        return cut
+    kept = cut[:-1]
+    if not whole[len(kept):len(kept) + 1].isspace():
+        space = kept.rfind(" ")
+        if space <= 0:
+            return cut
+        kept = kept[:space]
+    kept = kept.rstrip(" ,;:·-–>")
+    return kept + "\u2026" if kept else cut
+
+
 class MessageBar(QtWidgets.QStatusBar):
-    """A status bar whose message, where its room is narrower than it, ends in "…": Qt's
-    cuts it at the edge, mid-word (the demo's description at 1366 x 768, "... the next
-    value of a sine"). Its tooltip then holds the whole message (escaped, wrapped);
+    """A status bar whose message, where its room is narrower than it, ends in "…" after
+    its last word that fits (``at_a_word``): Qt's cuts it at the edge, mid-word (the demo's
+    description at 1366 x 768, "... the next value of a sine"). Its tooltip then holds the
+    whole message (escaped, wrapped);
     ``currentMessage`` is always the whole of it. A message that fits is Qt's own paint."""
 
     def __init__(self, parent=None):
@@ -152,8 +170,8 @@ class MessageBar(QtWidgets.QStatusBar):
         if self.fontMetrics().horizontalAdvance(message) <= room:
             return message
         # (one line, as Qt draws it: a line break is a space)
-        return self.fontMetrics().elidedText(" ".join(message.splitlines()), QtCore.Qt.TextElideMode.ElideRight,
-                                             room)
+        line = " ".join(message.splitlines())
+        return at_a_word(self.fontMetrics().elidedText(line, QtCore.Qt.TextElideMode.ElideRight, room), line)
 
     def _set_tip(self, *_) -> None:
         message = self.currentMessage()
