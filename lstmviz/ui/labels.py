@@ -641,6 +641,10 @@ class QuietLabel(QtWidgets.QWidget):
         self.max_lines = max_lines
         #: never less than its whole text (``set_whole``): in a page that scrolls anyway
         self.whole = False
+        #: never less than its short form's text (``set_short_whole``), and that height
+        self.short_whole = False
+        self._short_height = 0
+        self._short_heights: dict[tuple, int] = {}  # (width, font, short text, numbers 0) -> height
         self._line: tuple = (None, 0)  # (font key, the height of one line in that font)
         self._lines: tuple = (None, 0)  # (font key, the height of max_lines lines)
         self.label = QtWidgets.QLabel(self)
@@ -756,6 +760,17 @@ class QuietLabel(QtWidgets.QWidget):
         hint = self._capped(h)
         if hint < h and self._short_shown:  # (past max_lines: the short form's lines, no blank one)
             hint = min(hint, math.ceil(self._document(self._short_shown, w).size().height()))
+        short = 0
+        if self.short_whole and self._short_shown:  # (its least: ``set_short_whole``)
+            skey = (w, font.key(), _NUMBER.sub("0", self._short_shown))
+            short = self._short_heights.get(skey, -1)
+            if short < 0:
+                if len(self._short_heights) > 64:
+                    self._short_heights.clear()
+                short = self._short_heights[skey] = math.ceil(self._document(self._short_shown, w).size().height())
+        if short != self._short_height:
+            self._short_height = short
+            self.updateGeometry()
         if (h, hint) != (self._height, self._hint):
             self._height, self._hint = h, hint
             self.updateGeometry()  # the layout's pass comes later: take the height now
@@ -841,6 +856,8 @@ class QuietLabel(QtWidgets.QWidget):
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
         if self.whole and self._shown:
             return QtCore.QSize(0, max(self._hint, 0))
+        if self.short_whole and self._shown and self._short_shown:
+            return QtCore.QSize(0, min(max(self._hint, 0), self._short_height))
         if not self.one_line or not self._shown:
             return QtCore.QSize(0, 0)
         return QtCore.QSize(0, min(max(self._height, 0), self.line_height()))
@@ -852,12 +869,17 @@ class QuietLabel(QtWidgets.QWidget):
             self.whole = on
             self.updateGeometry()
 
-    def set_one_line(self, on: bool) -> None:
-        """Never less than its first line (``on``), or its usual least: the Cell view's
-        header in its short form beside two rows of charts."""
-        if on != self.one_line:
-            self.one_line = on
-            self.updateGeometry()
+    def set_short_whole(self, on: bool) -> None:
+        """Never less than its short form's lines (``on``; ``setText(short=)``), or its usual
+        least: the Cell view's header in its short form beside two rows of charts, which the
+        equations' two lines squeezed to a line cut through."""
+        if on != self.short_whole:
+            self.short_whole = on
+            if self.isVisible():
+                self._fit()
+            else:  # (measured when shown)
+                self._unfit = True
+                self.updateGeometry()
 
     def line_height(self) -> int:
         """The height of one line of rich text (bold parts too) in the label's font."""

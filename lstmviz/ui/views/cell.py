@@ -817,9 +817,9 @@ class CellView(TraceView):
         # scrolls (TallPage), and the header keeps its whole text (squeezed to nothing else)
         fits = self.height() >= need - head + head_line
         self.header.set_whole(bool(self._two_rows) and not fits)
-        # its short form's line never squeezed (the equations' two lines are their least,
+        # its short form's lines never squeezed (the equations' two lines are their least,
         # ``_show_equations``: at 760 x 540 the layout cut the header's line to 18 px)
-        self.header.set_one_line(self._short_head)
+        self.header.set_short_whole(self._short_head)
         # the header's words for the mouse ("click a bar to pick its unit", a line of it in a
         # narrow view) give way where two rows of charts would otherwise have less than
         # PLOT_READABLE of plot above two lines of equations (800 x 600)
