@@ -2180,3 +2180,215 @@ def test_the_batch_actions_icons_draw_something_of_their_own(window, theme):
         solid = {pix.pixelColor(x, y).rgb() for x in range(28) for y in range(28)
                  if pix.pixelColor(x, y).alpha() == 255}
         assert solid == {fg}, (name, theme)
+
+
+def opened_and_resized_to(theme, tab, size, out):
+    """The demo's window in ``theme`` on tab ``tab``: opened at ``size`` as ``--screenshot
+    --size`` opens it (its PNG ``out``), and shown at 1400 x 800 then ``resize(*size)`` as
+    a user's window is; gives each one's (side panel width, views' width), opened first."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    widths = []
+    for opened in (True, False):
+        w = make_window(None, theme, quiet=True)
+        try:
+            w.tabs.setCurrentIndex(tab)
+            if opened:
+                render(w, out, size=size)
+            else:
+                w.resize(1400, 800)
+                w.show()
+                settle()
+                w.resize(*size)
+                settle(8)
+            assert (w.width(), w.height()) == size
+            widths.append((w.side.width(), w.tabs.width()))
+        finally:
+            dispose(w)
+            th.apply("dark", QtWidgets.QApplication.instance())
+    return widths
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+@pytest.mark.parametrize("tab", [0, 3])
+def test_a_window_resized_to_760_x_540_gives_the_views_the_room_of_one_opened_at_it(qapp, tmp_path, theme, tab):
+    """Opened at 760 x 540 the side panel was 422 px wide in the projector theme (382 in
+    the dark one); a window shown at 1400 x 800 and resized to 760 x 540 kept the 442 px
+    (390) it had there on the Weights tab, 436 on the Unrolled tab: the splitter sized the
+    side once, at the first resize, and then took every later change from the views.
+    The side panel's width now follows the window's by one rule (``fit_side``) until the
+    user drags the splitter's handle."""
+    (side, views), (side_resized, views_resized) = opened_and_resized_to(theme, tab, (760, 540), tmp_path / "shot.png")
+    assert abs(side_resized - side) <= 2, (side, side_resized)
+    assert abs(views_resized - views) <= 2, (views, views_resized)
+
+
+def test_the_side_panel_keeps_the_width_the_user_dragged_it_to(qapp):
+    """Once the user drags the splitter's handle, the side panel keeps that width as the
+    window is resized (it no longer follows the window's: ``fit_side``)."""
+    with window_at("dark", (1400, 800)) as w:
+        assert w.side_follows
+        w.splitter.setSizes([520, 1400 - 520])
+        w.splitter.splitterMoved.emit(520, 1)  # (as a drag of the handle says it)
+        settle()
+        w.resize(1100, 700)
+        settle()
+        assert not w.side_follows and w.side.width() == 520
+
+
+def whole_tab_titles(w, tab) -> None:
+    """Each of the window's view tabs shows its whole, short or shorter title (the tooltip
+    naming the view whole), not cut: the title's width (bold on the selected tab) and the
+    least padding inside its tab, every tab inside the bar."""
+    from PySide6 import QtGui
+
+    from lstmviz.app.views import SHORT_TITLES, SHORTER_TITLES, VIEWS
+    from lstmviz.ui.labels import TAB_PADDING_TIGHT
+
+    shorter = dict(SHORTER_TITLES)
+    titles = [(title, SHORT_TITLES.get(key, title), shorter.get(key, title)) for key, _, title in VIEWS]
+    bar = w.tabs.tabBar()
+    assert not w.tab_names.elided and bar.elideMode() != QtCore.Qt.TextElideMode.ElideRight
+    for i in range(bar.count()):
+        text = bar.tabText(i)
+        if i < len(titles):
+            assert text in titles[i] and titles[i][0] in bar.tabToolTip(i), (tab, text, bar.tabToolTip(i))
+        font = QtGui.QFont(bar.font())
+        font.setBold(i == tab)  # (the selected tab's title bold)
+        need = QtGui.QFontMetrics(font).horizontalAdvance(text) + 2 * TAB_PADDING_TIGHT
+        assert bar.tabRect(i).width() >= need, (tab, text, bar.tabRect(i).width(), need)
+        assert bar.rect().contains(bar.tabRect(i)), (tab, text)
+
+
+@pytest.mark.parametrize("opened", [True, False])
+def test_the_tabs_titles_are_whole_in_a_760_x_540_projector_window(qapp, tmp_path, opened):
+    """In the projector theme at 760 x 540 (an 800 x 600 screen less the window's frame)
+    the views' tabs read "Unrol…", "Cell", "Ti…", "Weig…", "Tr…", opened at that size or
+    resized to it: beside the side panel's least (422 px) the bar had 330 px, and the short
+    titles with the least padding took 352. Now "Unrolled" is "Unroll" there (and, with
+    less room still, "Weights" "Wts": ``SHORTER_TITLES``), the tooltip naming the view."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    w = make_window(None, "projector", quiet=True)
+    try:
+        if not opened:
+            w.resize(1400, 800)
+            w.show()
+            settle()
+        for tab in range(4):
+            w.tabs.setCurrentIndex(tab)
+            if opened:
+                render(w, tmp_path / "shot.png", size=(760, 540))
+            else:
+                settle()
+                w.resize(760, 540)
+                settle(8)
+            assert (w.width(), w.height()) == (760, 540)
+            whole_tab_titles(w, tab)
+    finally:
+        dispose(w)
+        th.apply("dark", QtWidgets.QApplication.instance())
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_cell_tabs_equations_are_readable_in_a_window_resized_to_760_x_540(qapp, theme):
+    """A window shown at 1400 x 800 on the Cell tab and resized to 760 x 540 (dark theme)
+    left the equations 18 px tall, a scroll area's arrows and nothing of them, and the
+    header's short form a line cut to 18 px: their least was capped by the room the view
+    had beside two rows of charts. Now the equations keep two lines of their text (the
+    first row and its numbers) and the header its line, and the page scrolls where the
+    view is shorter than that (``TallPage``)."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window
+
+    w = make_window(None, theme, quiet=True)
+    try:
+        w.resize(1400, 800)
+        w.show()
+        w.tabs.setCurrentIndex(1)
+        settle()
+        w.resize(760, 540)
+        settle(8)
+        assert (w.width(), w.height()) == (760, 540)
+        view = w.views[1]
+        reachable_and_readable(w, view)
+        page = view.page_scroll.widget()
+        lines = QtGui.QFontMetrics(view.eq_label.font()).lineSpacing()
+        shown = view.eq_scroll.viewport()
+        assert shown.height() >= 2 * lines, (shown.height(), lines)
+        where = QtCore.QRect(view.eq_scroll.mapTo(page, QtCore.QPoint(0, 0)), view.eq_scroll.size())
+        assert page.rect().contains(where), where
+        assert view.header.height() >= view.header.line_height(), view.header.height()
+    finally:
+        dispose(w)
+        th.apply("dark", QtWidgets.QApplication.instance())
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+@pytest.mark.parametrize("opened", [True, False])
+def test_the_weights_formula_is_whole_at_760_x_540(qapp, tmp_path, theme, opened):
+    """At 760 x 540 the Weights view's formula ("lstm (LSTM) · params = 4·(...) = 320")
+    was one line ending in "…" (two lines in the dark theme, three in the projector one,
+    given one), opened at that size or resized to it: its least was a line. It now shows
+    all its lines, and the page scrolls where the view is shorter than them and the
+    matrices' least (``TallPage``)."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    w = make_window(None, theme, quiet=True)
+    try:
+        if opened:
+            w.tabs.setCurrentIndex(3)
+            render(w, tmp_path / "shot.png", size=(760, 540))
+        else:
+            w.resize(1400, 800)
+            w.show()
+            w.tabs.setCurrentIndex(3)
+            settle()
+            w.resize(760, 540)
+            settle(8)
+        assert (w.width(), w.height()) == (760, 540)
+        view = w.views[3]
+        reachable_and_readable(w, view)
+        formula = view.formula
+        whole = QtWidgets.QLabel()  # (its whole text at its width: what the label shows may be cut)
+        whole.setWordWrap(True)
+        whole.setFont(formula.label.font())
+        whole.setText(formula.text())
+        need = whole.heightForWidth(formula.width())
+        assert need > formula.line_height()  # (more than a line at this width)
+        assert formula.height() >= need, (formula.height(), need)
+        assert "\u2026" not in formula.label.text() and "params" in formula.label.text()
+    finally:
+        dispose(w)
+        th.apply("dark", QtWidgets.QApplication.instance())
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_demos_status_message_at_800_x_600_ends_after_a_whole_word(qapp, tmp_path, theme):
+    """``lstmviz`` on its demo (``./scripts/run``) at 800 x 600 said "Demo: Sine wave:
+    predict the next value. LSTM(8, return_sequences) -> TimeDistrib…": cut mid-word. The
+    message now ends after its last whole word that fits, before "…" (without the "->"
+    left hanging), its whole text in the bar's tooltip."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    w = make_window(None, theme, quiet=True)
+    try:
+        render(w, tmp_path / "shot.png", size=(800, 600))
+        bar = w.statusBar()
+        message, shown = bar.currentMessage(), bar.shown_message()
+        assert message.startswith("Demo: ")
+        assert bar.fontMetrics().horizontalAdvance(message) > bar.message_room().width()
+        assert shown.endswith("\u2026") and message.startswith(shown[:-1]), shown
+        kept = shown[:-1]
+        assert message[len(kept)].isspace(), (shown, message[len(kept):len(kept) + 12])  # (a word's end)
+        assert not kept.endswith((" ", "-", ">", ",")), shown
+        assert bar.fontMetrics().horizontalAdvance(shown) <= bar.message_room().width()
+        assert len(shown) > 40, shown  # (not cut further back than its last whole word)
+        assert "frequency and phase" in bar.toolTip()
+    finally:
+        dispose(w)
+        th.apply("dark", QtWidgets.QApplication.instance())

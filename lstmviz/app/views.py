@@ -15,6 +15,10 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
 #: a tab's short title, where the window's tab bar has no room for the whole ones (a view
 #: not named here keeps its title)
 SHORT_TITLES: dict[str, str] = {"over_time": "Time"}
+#: shorter titles still, taken one more at a time in this order where even the short ones
+#: have no room (the projector theme at 760 x 540, beside the side panel); the tab's
+#: tooltip names the view whole
+SHORTER_TITLES: tuple[tuple[str, str], ...] = (("unrolled", "Unroll"), ("weights", "Wts"))
 #: The views' keys, in tab order.
 VIEW_KEYS: tuple[str, ...] = tuple(key for key, _, _ in VIEWS)
 #: the Train tab's key (``ui/train_panel``): the tab after the views, no view of the stack

@@ -102,10 +102,28 @@ class ElidedCombo(QtWidgets.QComboBox):
         painter.end()
 
 
+def at_a_word(cut: str, whole: str) -> str:
+    """``cut``, ``whole`` cut to its room ending in "…", ending where a word of ``whole``
+    ends, without the separator before it (at 800 x 600 the demo's message ended in
+    "return_sequences) -> TimeDistrib…": it ends in "return_sequences)…"); a first word
+    longer than the room stays cut within it."""
+    if not cut.endswith("\u2026") or not whole.startswith(cut[:-1]):
+        return cut
+    kept = cut[:-1]
+    if not whole[len(kept):len(kept) + 1].isspace():
+        space = kept.rfind(" ")
+        if space <= 0:
+            return cut
+        kept = kept[:space]
+    kept = kept.rstrip(" ,;:·-–>")
+    return kept + "\u2026" if kept else cut
+
+
 class MessageBar(QtWidgets.QStatusBar):
-    """A status bar whose message, where its room is narrower than it, ends in "…": Qt's
-    cuts it at the edge, mid-word (the demo's description at 1366 x 768, "... the next
-    value of a sine"). Its tooltip then holds the whole message (escaped, wrapped);
+    """A status bar whose message, where its room is narrower than it, ends in "…" after
+    its last word that fits (``at_a_word``): Qt's cuts it at the edge, mid-word (the demo's
+    description at 1366 x 768, "... the next value of a sine"). Its tooltip then holds the
+    whole message (escaped, wrapped);
     ``currentMessage`` is always the whole of it. A message that fits is Qt's own paint."""
 
     def __init__(self, parent=None):
@@ -154,8 +172,8 @@ class MessageBar(QtWidgets.QStatusBar):
         if self.fontMetrics().horizontalAdvance(message) <= room:
             return message
         # (one line, as Qt draws it: a line break is a space)
-        return self.fontMetrics().elidedText(" ".join(message.splitlines()), QtCore.Qt.TextElideMode.ElideRight,
-                                             room)
+        line = " ".join(message.splitlines())
+        return at_a_word(self.fontMetrics().elidedText(line, QtCore.Qt.TextElideMode.ElideRight, room), line)
 
     def _set_tip(self, *_) -> None:
         message = self.currentMessage()
@@ -629,6 +647,10 @@ class QuietLabel(QtWidgets.QWidget):
         self.max_lines = max_lines
         #: never less than its whole text (``set_whole``): in a page that scrolls anyway
         self.whole = False
+        #: never less than its short form's text (``set_short_whole``), and that height
+        self.short_whole = False
+        self._short_height = 0
+        self._short_heights: dict[tuple, int] = {}  # (width, font, short text, numbers 0) -> height
         self._line: tuple = (None, 0)  # (font key, the height of one line in that font)
         self._lines: tuple = (None, 0)  # (font key, the height of max_lines lines)
         self.label = QtWidgets.QLabel(self)
@@ -744,6 +766,17 @@ class QuietLabel(QtWidgets.QWidget):
         hint = self._capped(h)
         if hint < h and self._short_shown:  # (past max_lines: the short form's lines, no blank one)
             hint = min(hint, math.ceil(self._document(self._short_shown, w).size().height()))
+        short = 0
+        if self.short_whole and self._short_shown:  # (its least: ``set_short_whole``)
+            skey = (w, font.key(), _NUMBER.sub("0", self._short_shown))
+            short = self._short_heights.get(skey, -1)
+            if short < 0:
+                if len(self._short_heights) > 64:
+                    self._short_heights.clear()
+                short = self._short_heights[skey] = math.ceil(self._document(self._short_shown, w).size().height())
+        if short != self._short_height:
+            self._short_height = short
+            self.updateGeometry()
         if (h, hint) != (self._height, self._hint):
             self._height, self._hint = h, hint
             self.updateGeometry()  # the layout's pass comes later: take the height now
@@ -829,6 +862,8 @@ class QuietLabel(QtWidgets.QWidget):
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802
         if self.whole and self._shown:
             return QtCore.QSize(0, max(self._hint, 0))
+        if self.short_whole and self._shown and self._short_shown:
+            return QtCore.QSize(0, min(max(self._hint, 0), self._short_height))
         if not self.one_line or not self._shown:
             return QtCore.QSize(0, 0)
         return QtCore.QSize(0, min(max(self._height, 0), self.line_height()))
@@ -839,6 +874,18 @@ class QuietLabel(QtWidgets.QWidget):
         if on != self.whole:
             self.whole = on
             self.updateGeometry()
+
+    def set_short_whole(self, on: bool) -> None:
+        """Never less than its short form's lines (``on``; ``setText(short=)``), or its usual
+        least: the Cell view's header in its short form beside two rows of charts, which the
+        equations' two lines squeezed to a line cut through."""
+        if on != self.short_whole:
+            self.short_whole = on
+            if self.isVisible():
+                self._fit()
+            else:  # (measured when shown)
+                self._unfit = True
+                self.updateGeometry()
 
     def line_height(self) -> int:
         """The height of one line of rich text (bold parts too) in the label's font."""
@@ -999,13 +1046,16 @@ TAB_BAR_FRAME = 4
 class TabNames(QtCore.QObject):
     """A tab widget's tab names fitted to its width: the whole names where the tab bar has
     their room, else the short ones, else the short ones with less padding
-    (``TAB_PADDING_COMPACT``, then ``TAB_PADDING_TIGHT``), else (``elide``) those cut at
-    their end ("Unro…"): every tab in sight without scroll arrows where it can be.
+    (``TAB_PADDING_COMPACT``, then ``TAB_PADDING_TIGHT``), else with shorter names still
+    (``shorter``: (tab, name) taken one more at a time, in their order; the tab's tooltip
+    names it whole), else (``elide``) those cut at their end ("Unro…"): every tab in sight
+    without scroll arrows where it can be.
     Fitted again when the tab widget is resized; ``fit()`` after a change of font (a theme).
     The Train tab's inner tabs (Connectivity: dy/dx) and the window's views (Over time:
     Time) take the same rule."""
 
-    def __init__(self, tabs: QtWidgets.QTabWidget, short: dict[int, str], elide: bool = False):
+    def __init__(self, tabs: QtWidgets.QTabWidget, short: dict[int, str], elide: bool = False,
+                 shorter: tuple[tuple[int, str], ...] = ()):
         super().__init__(tabs)
         #: whether the names are cut where even the short compact ones do not fit (then the
         #: tab bar's least width is its tabs' cut names', not its scroll arrows')
@@ -1014,6 +1064,14 @@ class TabNames(QtCore.QObject):
         #: the tabs' whole names and their short forms (``short``: by tab index)
         self.whole = [tabs.tabText(i) for i in range(tabs.count())]
         self.short = [short.get(i, name) for i, name in enumerate(self.whole)]
+        #: the short names with one more of ``shorter`` taken each, before they are cut (in
+        #: the projector theme at 760 x 540 the short ones with the least padding took 352
+        #: px of the bar's 330: "Unrol…", "Ti…")
+        self.shorter: list[list[str]] = []
+        names = list(self.short)
+        for i, name in shorter:
+            names[i] = name
+            self.shorter.append(list(names))
         self.padding = TAB_PADDING  # (px left and right of each name: ``fit``)
         bar = tabs.tabBar()
         #: the bar's own elide mode and scroll arrows, given back where the names fit
@@ -1025,6 +1083,8 @@ class TabNames(QtCore.QObject):
         """A tab added after the others (its name already in the widget), with its short name."""
         self.whole.append(name)
         self.short.append(short or name)
+        for names in self.shorter:
+            names.append(short or name)
         self.fit()
 
     @property
@@ -1055,9 +1115,10 @@ class TabNames(QtCore.QObject):
 
     def fit(self) -> None:
         room = self.tabs.width() - TAB_BAR_FRAME
-        names, padding = self.short, TAB_PADDING_TIGHT
+        names, padding = (self.shorter or [self.short])[-1], TAB_PADDING_TIGHT
         for names_, padding_ in ((self.whole, TAB_PADDING), (self.short, TAB_PADDING),
-                                 (self.short, TAB_PADDING_COMPACT)):
+                                 (self.short, TAB_PADDING_COMPACT), (self.short, TAB_PADDING_TIGHT),
+                                 *((n, TAB_PADDING_TIGHT) for n in self.shorter)):
             if self.width(names_, padding_) <= room:
                 names, padding = names_, padding_
                 break

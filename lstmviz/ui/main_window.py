@@ -25,7 +25,7 @@ from lstmviz.app.long_sequence import LONG_STEPS
 from lstmviz.app.opening import CHAIN_NOTE
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
-from lstmviz.app.views import SHORT_TITLES
+from lstmviz.app.views import SHORT_TITLES, SHORTER_TITLES, VIEW_KEYS
 from lstmviz.app.views import VIEWS as APP_VIEWS
 from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
@@ -320,6 +320,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([400, 1200])
+        #: whether the side panel's width follows the window's (``fit_side``, at each resize)
+        #: until the user drags the splitter's handle: a window resized to 760 x 540 kept the
+        #: 442 px it had at 1400 x 800 where one opened at 760 x 540 had 422
+        self.side_follows = True
+        self.splitter.splitterMoved.connect(self._side_moved)
 
         self.player = Player(self.state)
         self.tabbing = False  # (Tab or Shift+Tab moving the focus: focusNextPrevChild)
@@ -347,7 +352,8 @@ class MainWindow(QtWidgets.QMainWindow):
         #: the tabs' whole titles where the bar has their room, else the short ones (Over
         #: time: Time), else with less padding (800 x 600), else cut: no scroll arrows
         self.tab_names = TabNames(self.tabs, {k: SHORT_TITLES[key] for k, (key, _, _) in enumerate(VIEWS)
-                                              if key in SHORT_TITLES}, elide=True)
+                                              if key in SHORT_TITLES}, elide=True,
+                                  shorter=tuple((VIEW_KEYS.index(key), name) for key, name in SHORTER_TITLES))
         self._size_by_current_tab()
         from lstmviz.ui.long_runner import LongRunner  # a long input's pass, progress, Cancel
 
@@ -1449,15 +1455,24 @@ class MainWindow(QtWidgets.QMainWindow):
                 # (once the layouts this size asks for have run: the views' least sizes then
                 # follow their new room, and the window grew with them)
                 later(self, type(self)._ask_again)
-        if not getattr(self, "_sized", False) and self.width() > 0:
-            self._sized = True
-            # (its 26 em where they are at most half the window: at 800 x 600 in the projector
-            # theme its least, so that the views' tabs keep their titles whole)
-            side = max(self.side.minimumWidth(), int(self.width() * 0.26), min(self.side_width, self.width() // 2))
-            self.splitter.setSizes([side, max(200, self.width() - side)])
         presenter = getattr(self, "presenter", None)
+        if (self.side_follows and self.width() > 0 and self.side.isVisibleTo(self)
+                and not (presenter is not None and presenter.active)):
+            self.fit_side()
         if presenter is not None:
             presenter.window_resized()  # (the side panel beside the Train tab, or not)
+
+    def fit_side(self) -> None:
+        """The side panel's width for the window's: its 26 em where they are at most half
+        the window (at 800 x 600 in the projector theme its least, so that the views' tabs
+        keep their titles whole), a quarter of a wide window; the same whether the window
+        was opened at its size or resized to it (the splitter alone kept the side's width
+        and gave the views only what was left)."""
+        side = max(self.side.minimumWidth(), int(self.width() * 0.26), min(self.side_width, self.width() // 2))
+        self.splitter.setSizes([side, max(200, self.width() - side)])
+
+    def _side_moved(self, _pos: int, _index: int) -> None:
+        self.side_follows = False  # (the user's width, kept as the window is resized)
 
     def closeEvent(self, event):
         self.player.pause()

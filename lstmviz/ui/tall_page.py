@@ -81,6 +81,11 @@ class TallPage(QtWidgets.QScrollArea):
         bar = self.verticalScrollBar().sizeHint().width() if self._scrolls else 0
         return QtCore.QSize(page.minimumSizeHint().width() + bar, 0)
 
+    def fit(self) -> None:
+        """The page fitted to the viewport and its least now (a least that changed without
+        a layout request reaching the page: the Weights view's formula, whole or a line)."""
+        self._fit()
+
     def _fit(self) -> None:
         page = self.widget()
         if page is None:

@@ -817,6 +817,9 @@ class CellView(TraceView):
         # scrolls (TallPage), and the header keeps its whole text (squeezed to nothing else)
         fits = self.height() >= need - head + head_line
         self.header.set_whole(bool(self._two_rows) and not fits)
+        # its short form's lines never squeezed (the equations' two lines are their least,
+        # ``_show_equations``: at 760 x 540 the layout cut the header's line to 18 px)
+        self.header.set_short_whole(self._short_head)
         # the header's words for the mouse ("click a bar to pick its unit", a line of it in a
         # narrow view) give way where two rows of charts would otherwise have less than
         # PLOT_READABLE of plot above two lines of equations (800 x 600)
@@ -1023,14 +1026,25 @@ class CellView(TraceView):
         # side by side: in two rows, the charts of each row (the last of one row and the
         # first of the next were taken for neighbours, a negative pitch: 2 decimals for all,
         # "0.62" over the chart where the equations say 0.624)
-        shown = sorted((bp.widget.geometry() for bp in self.bars.values() if not bp.widget.isHidden()),
-                       key=lambda g: (g.top(), g.left()))
-        pairs = [(a, b) for a, b in zip(shown, shown[1:]) if a.top() == b.top()]
+        # (a number stands under its title, centred over the chart's plot, right of its
+        # cell's centre by its value axis, and a row's last number is moved in from the
+        # charts' right edge, ``_place_title``: at 800 x 500 in the projector theme the
+        # cells' centres were 69 px apart, c_t's and h_t's numbers 62.5, "−0.155" touching
+        # "0.122")
+        shown = sorted(((bp.widget.geometry(), bp) for bp in self.bars.values() if not bp.widget.isHidden()),
+                       key=lambda gb: (gb[0].top(), gb[0].left()))
+        pairs = [(a, b) for a, b in zip(shown, shown[1:]) if a[0].top() == b[0].top()]
         tight = False
         self._pitch = None
         if pairs:
-            pitch = min(b.center().x() - a.center().x() for a, b in pairs)
+            assert self.bar_view is not None  # (charts shown: made by _place_bars)
             metrics = QtGui.QFontMetricsF(self.theme.font(0.85))
+            edge = self.bar_view.geometry().right() + 1 - metrics.horizontalAdvance("−0.000") / 2
+
+            def centre(g: QtCore.QRect, bp: _BarPlot) -> float:
+                return min(g.left() + bp.plot.titleLabel.geometry().center().x(), edge)
+
+            pitch = min(centre(*b) - centre(*a) for a, b in pairs)
             tight = metrics.horizontalAdvance("−0.000 ") > pitch
             self._pitch = (pitch, metrics)
         self._tight_key, self._tight = key, tight
@@ -1491,15 +1505,18 @@ class CellView(TraceView):
                 one = self.eq_label.row_bottom((1 if fits else 2) - 1, vw)
                 least = min(least, max(room - extra, int(one or 0) + 4))
             most = None  # (the equations may take what the layout has to spare beyond it)
+            # (two lines: the first row and a line of the numbers in bold under it, so
+            # that the viewport's edge falls between two lines, not across one)
+            bold = QtGui.QFont(self.eq_label.font())
+            bold.setBold(True)
+            top = self.eq_label.row_bottom(0, vw) or QtGui.QFontMetrics(self.eq_label.font()).lineSpacing()
+            two = min(need + 4, math.ceil(top) + QtGui.QFontMetrics(bold).lineSpacing() + 4)
             if keep and least > max(room - keep, 0):
-                # (two lines: the first row and a line of the numbers in bold under it, so
-                # that the viewport's edge falls between two lines, not across one)
-                bold = QtGui.QFont(self.eq_label.font())
-                bold.setBold(True)
-                top = self.eq_label.row_bottom(0, vw) or QtGui.QFontMetrics(self.eq_label.font()).lineSpacing()
-                two = math.ceil(top) + QtGui.QFontMetrics(bold).lineSpacing() + 4
                 least = most = min(least, max(room - keep, two))
-            self._height_cache = (hkey, need, max(0, min(least, room)), most)
+            # and those two lines where the view has not their room beside the charts: the
+            # page is taller than the view and scrolls (``TallPage``; a window resized to
+            # 760 x 540 on the Cell tab left the equations 18 px, a scroll bar's arrows)
+            self._height_cache = (hkey, need, max(two, min(least, room)), most)
             self._terms_in_sight = None
             if first is not None and first + 4 > self._height_cache[2]:
                 bottom = int(first) + 4

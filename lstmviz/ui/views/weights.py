@@ -16,6 +16,7 @@ from lstmviz.engine.layers import Bidirectional, Recurrent, StackedRNN, TimeDist
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import control_only, text_tip
+from lstmviz.ui.later import later
 from lstmviz.ui.plot_tools import ColorBar, NanKey, add_plot, fit_side_label, label_share, steady_axes
 from lstmviz.ui.views._common import (
     UNCAPPED,
@@ -227,9 +228,11 @@ class WeightsView(TraceView):
         self.stack.addWidget(self.page_scroll)
         lay = QtWidgets.QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
-        top = QtWidgets.QHBoxLayout()
+        top = self.formula_row = QtWidgets.QHBoxLayout()
         # its text changes with an edit (the parameter count): no layout pass of the window
         # for that (QuietLabel) unless it needs another height
+        # a line at least; all its lines where the page scrolls anyway (``_fit_formula``:
+        # at 760 x 540 it was one line ending in "…")
         self.formula = QuietLabel()
         #: how an opened file's arrays became the shown layer's (``Model.source``'s layer
         #: notes: a PyTorch state_dict's), its whole text in the formula's tooltip; or None
@@ -291,10 +294,35 @@ class WeightsView(TraceView):
 
     def _fit_formula(self) -> None:
         """The layer's name and parameter formula in large type (1.35) where it fits on one
-        line, else in body type; one line of it at least, whatever the matrices' least
-        heights ask (its height is a hint, see QuietLabel: at 800 x 600 presenting they
-        squeezed it out, and the lesson's caption quoted a formula no longer on screen).
-        Measured when the text, the theme or the width changes, not at a step."""
+        line, else in body type; a line of it at least, whatever the matrices' least heights
+        ask (at 800 x 600 presenting they squeezed it out, and the lesson's caption quoted a
+        formula no longer on screen), and all its lines where the page is taller than the
+        view with that line already (``TallPage``: at 760 x 540 it was one line ending in
+        "…"; ``QuietLabel.set_whole``). The font measured when the text, the theme or the
+        width changes, not at a step."""
+        self._fit_font()
+        if self.window() is self:
+            # (not in a window yet, as ``apply_theme`` when made: measuring the page then
+            # polished its labels before the window's style sheet reached them, and the
+            # hover's line lost its 1.1 type)
+            return
+        f = self.formula
+        page = self.page_scroll.widget()
+        assert page is not None  # (the scroll area is given its page when the view is built)
+        one = QtGui.QFontMetrics(f.label.font()).height()
+        held = f.minimumHeight() or f.minimumSizeHint().height()  # (its least in the layout now)
+        least = page.minimumSizeHint().height() - held + one  # (the page's with a line of it)
+        whole = least > self.page_scroll.maximumViewportSize().height()
+        f.setMinimumHeight(0 if whole else one)  # (whole: its text's height, ``minimumSizeHint``)
+        if whole != f.whole:
+            f.set_whole(whole)
+            # (the page fitted to its new least: its row's layout kept the formula's least
+            # until activated, and at 800 x 600 after 760 x 540 the page stayed as tall as
+            # with the whole formula)
+            self.formula_row.invalidate()
+            later(self, lambda view: view.page_scroll.fit())
+
+    def _fit_font(self) -> None:
         t = self.theme
         big = t.font(1.35)
         doc = QtGui.QTextDocument()
@@ -307,7 +335,6 @@ class WeightsView(TraceView):
         self._formula_key = key
         if self.formula.label.font().key() != font.key():
             self.formula.setFont(font)
-        self.formula.setMinimumHeight(QtGui.QFontMetrics(QtGui.QFont(font)).height())
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
