@@ -263,7 +263,11 @@ def test_the_cell_views_input_label_is_as_short_as_its_column_needs(long_window)
         # (the charts side by side: in two rows, those of each row)
         shown = sorted((bp.widget.geometry() for bp in view.bars.values() if not bp.widget.isHidden()),
                        key=lambda g: (g.top(), g.left()))
-        pitch = min(b.center().x() - a.center().x() for a, b in zip(shown, shown[1:]) if a.top() == b.top())
+        cells = min(b.center().x() - a.center().x() for a, b in zip(shown, shown[1:]) if a.top() == b.top())
+        # (the numbers' room: measured where they stand, under their titles, the last moved in
+        # from the charts' edge, at most the cells' pitch)
+        pitch = view._pitch[0]
+        assert 0 < pitch <= cells + 1, (pitch, cells)
         text = view.bars["x"].value_item.text()
         forms = ["input 2,222", "2,222"]
         assert text in forms

@@ -208,12 +208,22 @@ def _fit(window, widget, w: int, h: int) -> None:
         window.resize(w, h)
         _settle()
         return
-    for _ in range(3):
-        dw, dh = w - widget.width(), h - widget.height()
-        if dw == 0 and dh == 0:
-            break
-        window.resize(max(200, window.width() + dw), max(200, window.height() + dh))
-        _settle()
+    # the side panel keeps its width while the window is sized for the view (it follows the
+    # window's at a resize, ``MainWindow.fit_side``: each step then gave the view 74% of
+    # what it asked, a 6000 px view 5915)
+    follows = getattr(window, "side_follows", None)
+    if follows is not None:
+        window.side_follows = False
+    try:
+        for _ in range(3):
+            dw, dh = w - widget.width(), h - widget.height()
+            if dw == 0 and dh == 0:
+                break
+            window.resize(max(200, window.width() + dw), max(200, window.height() + dh))
+            _settle()
+    finally:
+        if follows is not None:
+            window.side_follows = follows
 
 
 # -- pictures ------------------------------------------------------------------------------
