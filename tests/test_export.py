@@ -948,6 +948,49 @@ def test_a_long_sequence_is_animated_over_a_range_of_steps_from_the_step_shown(w
         ex.save_gif(window, tmp_path / "x.gif")
 
 
+def test_the_animation_dialog_over_the_train_tab_offers_the_views_of_the_stack(window, tmp_path, monkeypatch):
+    """File > Export > Animation over the Train tab offered "Current view" (and the whole
+    window, on the Train tab too): every frame the same picture of the Train panel, which
+    does not change with the stack's steps. Now it offers the views of the stack by name,
+    says why in one line (``--view train``'s refusal in the window's words) and animates the
+    view chosen, the window back on the Train tab afterwards."""
+    from PIL import Image
+
+    from lstmviz.app.views import TRAIN_NOT_ANIMATED_HERE, VIEWS
+
+    window.state.set_input_spec(timesteps=4)
+    panel = window.train_panel
+    window.tabs.setCurrentWidget(panel)
+    dlg = ex.AnimationDialog(window)
+    offered = [(dlg.target.itemText(i), dlg.target.itemData(i)) for i in range(dlg.target.count())]
+    assert offered == [(title, key) for key, _cls, title in VIEWS]
+    assert dlg.note is not None and dlg.note.text() == TRAIN_NOT_ANIMATED_HERE and "\n" not in dlg.note.text()
+    assert dlg.values()["size"][0] == panel.width() - panel.width() % 2
+    dlg.deleteLater()
+
+    def accept(self):
+        self.target.setCurrentIndex(self.target.findData("cell"))
+        self.width_spin.setValue(300)
+        self.height_spin.setValue(200)
+        return QtWidgets.QDialog.DialogCode.Accepted
+    monkeypatch.setattr(ex.AnimationDialog, "exec", accept)
+    asked = {}
+
+    def ask(parent, title, start, *a, **k):
+        asked["start"] = start
+        return str(tmp_path / "c.gif"), ""
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", ask)
+    window.exporter.animation("gif")
+    assert Path(asked["start"]).name.endswith("_cell.gif"), asked
+    with Image.open(tmp_path / "c.gif") as im:
+        frames = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            frames.append(np.asarray(im.convert("RGB")))
+    assert len(frames) == 4 and any((f != frames[0]).any() for f in frames[1:])  # the steps move
+    assert window.tabs.currentWidget() is panel
+
+
 def test_the_animation_dialog_offers_the_size_of_what_it_shows(window):
     """Choosing 'Whole window' kept the current view's size in the size fields: the window
     was laid out in the view's shape (tall and narrow) and scaled down to it, a picture of

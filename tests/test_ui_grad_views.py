@@ -404,6 +404,53 @@ def test_the_share_axes_titles_and_the_loss_legend_read_whole_on_a_projector(mak
         th.apply("dark", qapp)
 
 
+@pytest.mark.parametrize("theme,size", [("dark", (1400, 900)), ("dark", (1280, 720)), ("projector", (1280, 720))])
+def test_the_saturation_plots_left_axis_has_one_level_of_ticks_as_its_bottom(make_window, qapp, theme, size):
+    """The saturation plot's bottom share axis had been given one level of ticks (every 0.2,
+    or 0.5 where those crowd), but its left one kept pyqtgraph's, with minor ticks between
+    (every 0.04): now both share axes tick alike, labels apart by at least a line."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui import theme as th
+
+    w, panel = _panel(make_window, size=size, updates=2)
+    try:
+        gv = _on_view(w, panel, size, theme, "gates")
+        axis = gv.sat_plot.getAxis("left")
+        spacing = axis.tickSpacing(0.0, 1.0, axis.height())
+        assert len(spacing) == 1 and spacing[0][0] in (0.2, 0.5)
+        step = spacing[0][0]
+        assert [len(values) for _, values in axis.tickValues(0.0, 1.0, axis.height())] == [int(round(1 / step)) + 1]
+        fm = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont())
+        (_, _), (y0, y1) = gv.sat_plot.vb.viewRange()
+        assert gv.sat_plot.vb.height() * step / (y1 - y0) >= 1.5 * fm.height()  # labels a line apart
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
+
+
+def test_the_saturation_plots_axis_titles_are_whole_on_the_gates_page_at_1400x900(make_window):
+    """At 1400 x 900 the saturation plot's "share of steps < 0.1" ran out of the Gates page
+    ("share of steps < 0."): the whole title, chosen over the short one once the plot had
+    its width, stayed where pyqtgraph had centred the short one. Each title is whole, inside
+    the page and centred on its axis."""
+    w, panel = _panel(make_window, size=(1400, 900), updates=2)
+    try:
+        gv = _on_view(w, panel, (1400, 900), "dark", "gates")
+        glw = gv.glws["gates"]
+        seen = glw.mapToScene(glw.viewport().rect()).boundingRect()
+        for side, text in (("bottom", "share of steps < 0.1"), ("left", "share of steps > 0.9")):
+            axis = gv.sat_plot.getAxis(side)
+            assert axis.label.toPlainText().strip() == text
+            box, along = axis.label.sceneBoundingRect(), axis.sceneBoundingRect()
+            assert seen.contains(box), (side, box, seen)
+            centre, middle = ((box.center().x(), along.center().x()) if side == "bottom"
+                              else (box.center().y(), along.center().y()))
+            assert abs(centre - middle) <= 1.5, (side, box, along)
+    finally:
+        panel.stop()
+
+
 @pytest.mark.parametrize("size, lecture", [((1024, 600), False), ((800, 600), True)])
 def test_a_gradient_views_caption_leaves_its_plot_the_room(make_window, size, lecture):
     """At 1024 x 600 (and in a lesson on an 800 x 600 projector) the gradient views'

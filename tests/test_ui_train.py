@@ -393,6 +393,42 @@ def test_the_empty_loss_plot_says_how_to_train_until_the_first_update(make_windo
     panel.stop()
 
 
+def test_the_empty_loss_plots_hint_is_left_out_of_exported_pictures(make_window, tmp_path):
+    """"▶ Play or One update to train" is a hint for the mouse, as the views' are, but it
+    stood in every exported PNG and SVG of a fresh Train tab; now a picture leaves it out
+    (``labels.hints_hidden``) and the window shows it again afterwards."""
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz.ui import export as ex
+    from lstmviz.ui.train_panel import EMPTY_HINT
+
+    w = make_window()
+    w.resize(1280, 800)
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    QtWidgets.QApplication.processEvents()
+    panel.refresh(force=True)
+    hint = panel.empty_hint
+    assert hint.isVisible()
+    shown = ex.render_pixmap(panel, hints=True).toImage()
+    left_out = ex.render_pixmap(panel).toImage()
+    assert hint.isVisible()  # the window's again
+    box = hint.mapRectToItem(panel.loss_plot.vb, hint.boundingRect())
+    at = panel.loss_plot.vb.mapToScene(box.center())
+    view = panel.loss_plot.scene().views()[0]
+    c = view.mapTo(panel, view.mapFromScene(at))
+    box_px = QtCore.QRect(c.x() - int(box.width()) // 2, c.y() - int(box.height()) // 2,
+                          int(box.width()), int(box.height()))
+    assert shown.copy(box_px) != left_out.copy(box_px)  # the hint's text was there, is not now
+    background = left_out.pixelColor(box_px.topLeft())
+    assert all(left_out.pixelColor(x, y) == background for x in range(box_px.left(), box_px.right(), 2)
+               for y in range(box_px.top(), box_px.bottom(), 2))
+    ex.save_svg(panel, tmp_path / "t.svg")
+    assert "Play or One" in EMPTY_HINT and "Play or One" not in (tmp_path / "t.svg").read_text()
+    assert hint.isVisible()
+    panel.stop()
+
+
 def test_the_run_state_sits_under_play_and_keeps_two_lines(make_window):
     """The status (update, epoch, losses) is under the Play buttons, in sight without
     scrolling; it keeps two lines' height, so a validation loss appearing moves nothing."""

@@ -1274,6 +1274,42 @@ def test_a_state_handed_past_another_block_goes_over_its_cells(view, qtbot):
     assert mid.offset + mid.T - 1 < x < dec.offset  # (in the gap before the decoder)
 
 
+@pytest.mark.parametrize("size", [(800, 600), (1024, 768)])
+def test_the_step_axis_title_is_whole_and_centred_under_its_axis_on_a_small_projector(qapp, monkeypatch, tmp_path,
+                                                                                       size):
+    """``lstmviz --screenshot --view unrolled --size 800x600 --theme projector``: "input
+    step  t" was cut at the right edge of the view, under the colour bar ("input ste"): the
+    whole title, taken over its short form "t" once the plot had its width, stayed where
+    pyqtgraph had centred "t". It is centred under its axis, clear of the colour bar,
+    inside the view."""
+    from lstmviz.ui import app as app_mod
+    from lstmviz.ui import theme as th
+
+    seen = {}
+    real = app_mod.dispose
+
+    def dispose(window):  # (what the screenshot showed, before the window goes)
+        view = window.views[0]
+        axis = view.plot.getAxis("bottom")
+        label = axis.label
+        seen.update(shown=" ".join(label.toPlainText().split()), x=label.pos().x(),
+                    centred=(axis.size().width() - label.boundingRect().width()) / 2,
+                    box=label.sceneBoundingRect(), bar=view.colorbar.sceneBoundingRect(),
+                    page=view.glw.mapToScene(view.glw.viewport().rect()).boundingRect())
+        real(window)
+    monkeypatch.setattr(app_mod, "dispose", dispose)
+    try:
+        assert app_mod.run_app(None, screenshot=str(tmp_path / "u.png"), view="unrolled", size=size,
+                               theme="projector") == 0
+    finally:
+        th.apply("dark", qapp)
+    assert seen["shown"] in ("input step t", "t")
+    assert abs(seen["x"] - seen["centred"]) <= 1.0, seen
+    assert seen["box"].right() <= seen["bar"].left() + 0.5 and seen["page"].contains(seen["box"]), seen
+    if size == (800, 600):
+        assert seen["shown"] == "input step t"  # (the axis has its room: the whole title)
+
+
 @pytest.mark.parametrize("tab,theme", [("Unrolled", "dark"), ("Cell", "projector")])
 def test_the_header_keeps_its_height_as_the_steps_reach_100(projector_demo, tab, theme):
     """The demo on 120 steps at 1024 x 768: the Unrolled view's header (dark) took a second

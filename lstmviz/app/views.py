@@ -30,6 +30,9 @@ TAB_KEYS: tuple[str, ...] = (*VIEW_KEYS, TRAIN_KEY)
 TRAIN_NOT_ANIMATED = ("--view train: the Train tab is exported as a picture (--screenshot, --export-png, "
                       "--export-svg); an animation steps through the stack: give --view "
                       + ", ".join(VIEW_KEYS) + " or window")
+#: File > Export > Animation over the Train tab: the same in the window's words (the dialog
+#: offers the views of the stack instead of the tab on screen)
+TRAIN_NOT_ANIMATED_HERE = "The Train tab is exported as a picture (PNG, SVG); animate a view of the stack:"
 
 
 def tab_key(name) -> str | None:

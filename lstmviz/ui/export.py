@@ -54,7 +54,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.counts import count
 from lstmviz.app.session import new_file_mode, write_atomic
-from lstmviz.app.views import TAB_KEYS, TRAIN_KEY, VIEW_KEYS, tab_key
+from lstmviz.app.views import TAB_KEYS, TRAIN_KEY, TRAIN_NOT_ANIMATED_HERE, VIEW_KEYS, VIEWS, tab_key
 from lstmviz.errors import LstmvizError
 from lstmviz.text import plural, safe_text
 from lstmviz.ui.labels import hints_hidden
@@ -929,15 +929,24 @@ def _pair(first: QtWidgets.QWidget, between: str, second: QtWidgets.QWidget) -> 
 
 
 class AnimationDialog(QtWidgets.QDialog):
-    """Size and speed for an animation (and which part of the window)."""
+    """Size and speed for an animation (and which part of the window). Over the Train tab,
+    which does not change with the stack's steps (its frames were all alike, the window's
+    too), it offers the views of the stack by name and says why (``TRAIN_NOT_ANIMATED_HERE``)."""
 
     def __init__(self, window, parent=None):
         super().__init__(parent or window)
         self.setWindowTitle("Export the animation")
         form = QtWidgets.QFormLayout(self)
         self.target = QtWidgets.QComboBox()
-        self.target.addItem("Current view", "view")
-        self.target.addItem("Whole window", "window")
+        self.note: QtWidgets.QLabel | None = None
+        if window.on_train_tab():
+            for key, _cls, title in VIEWS:
+                self.target.addItem(title, key)
+            self.note = QtWidgets.QLabel(TRAIN_NOT_ANIMATED_HERE)
+            form.addRow(self.note)
+        else:
+            self.target.addItem("Current view", "view")
+            self.target.addItem("Whole window", "window")
         form.addRow("Show", self.target)
         self._window = window
         self.width_spin = QtWidgets.QSpinBox()
@@ -1097,7 +1106,7 @@ class Exporter(QtCore.QObject):
     def shown(self, target: str) -> str:
         """What a picture of ``target`` shows, for its file name: 'cell_t3', 'window_t3'."""
         tabs = self.window.tabs
-        what = "window" if target == "window" else (
+        what = "window" if target == "window" else target if target in VIEW_NAMES else (
             VIEW_NAMES[tabs.currentIndex()] if tabs.currentIndex() < len(VIEW_NAMES)
             else re.sub(r"\W+", "_", tabs.tabText(tabs.currentIndex()).replace("&", "")).strip("_").lower())
         return f"{what}_t{self.window.state.cursor.step}"
@@ -1168,7 +1177,8 @@ class Exporter(QtCore.QObject):
             return None
         fn = save_gif if kind == "gif" else save_mp4
         # rendering needs the real size: the window grows for the export and comes back
-        geom = self.window.geometry()
+        # (and to its tab: a view named from the Train tab is shown for the frames)
+        geom, tab = self.window.geometry(), self.window.tabs.currentIndex()
         frames = len(steps)
         bar = QtWidgets.QProgressDialog(frames_label(self.window, frames, Path(path).name), "Cancel",
                                         0, frames, self.window)
@@ -1191,6 +1201,7 @@ class Exporter(QtCore.QObject):
         finally:
             bar.close()
             bar.deleteLater()
+            self.window.tabs.setCurrentIndex(tab)
             self.window.setGeometry(geom)
 
     def data(self, kind: str):

@@ -57,15 +57,19 @@ def _sym(key: str) -> str:
 
 
 class ShareAxis(pg.AxisItem):
-    """The saturation plot's share axis (0 .. 1): ticks every 0.2 where its labels fit side
-    by side, else every 0.5 (at 1280 x 720 they ran together, "0 0.20.40.60.8"); one level,
-    as the share axis up its left side has (pyqtgraph's own added a minor tick every 0.02)."""
+    """The saturation plot's share axes (0 .. 1), along the bottom and up the left side:
+    ticks every 0.2 where its labels fit apart, else every 0.5 (at 1280 x 720 they ran
+    together, "0 0.20.40.60.8"); one level (pyqtgraph's own added a minor tick every 0.02
+    along the bottom, and up the left side, which kept pyqtgraph's, every 0.04)."""
 
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph)
         if maxVal - minVal > 1.5:
             return super().tickSpacing(minVal, maxVal, size)
         fm = QtGui.QFontMetricsF(self.style["tickFont"] or QtGui.QFont())
-        need = 6 * (fm.horizontalAdvance("0.8") + fm.horizontalAdvance("0"))  # six labels, a gap each
+        if self.orientation in ("left", "right"):
+            need = 6 * 1.5 * fm.height()  # six labels, half a line between each
+        else:
+            need = 6 * (fm.horizontalAdvance("0.8") + fm.horizontalAdvance("0"))  # six labels, a gap each
         return [(0.5 if size < need else 0.2, 0.0)]
 
 
@@ -231,7 +235,7 @@ class GradViews(QtCore.QObject):
 
         _, glw, _ = self._page("gates")
         self.mean_plot = glw.addPlot(row=0, col=0)
-        self.sat_plot = glw.addPlot(row=0, col=1, axisItems={"bottom": ShareAxis("bottom")})
+        self.sat_plot = glw.addPlot(row=0, col=1, axisItems={"bottom": ShareAxis("bottom"), "left": ShareAxis("left")})
         glw.installEventFilter(self)  # (side by side, or one above the other: _fit_gates)
         self.sat_legend = self.sat_plot.addLegend(offset=(-10, 10))
         # the legend sits in the plot's empty upper triangle (x + y <= 1: every point lies on

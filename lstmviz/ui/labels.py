@@ -268,6 +268,19 @@ def without_hints(text: str) -> str:
     return _HINTS.sub("", text) if HINT_OPEN in text else text
 
 
+def hints_shown() -> bool:
+    """Whether hints for the mouse are shown now (not while a picture is exported)."""
+    return _hidden == 0
+
+
+def holds_hints(holder):
+    """``holder`` (anything with a ``refresh_hints()``, called when hints are hidden and
+    shown again) joins the labels: the Train tab's "▶ Play or One update to train", a text
+    item in its empty loss plot, which stood in every exported picture of the tab."""
+    _holders.add(holder)
+    return holder
+
+
 def shown_text(text: str) -> str:
     """What a label given ``text`` shows now: its hints only while they are shown."""
     return text if _hidden == 0 else without_hints(text)

@@ -346,6 +346,11 @@ def _fit_axis_title(plot: pg.PlotItem, side: str) -> None:
     if getattr(axis, "_lstmviz_shown", None) != (shown, color, size):
         axis._lstmviz_shown = (shown, color, size)
         plot.setLabel(side, shown, color=color, **{"font-size": size})
+        # placed again for its new length: pyqtgraph centres a title on its axis only when
+        # the axis is resized, so a title changed after that (from the plot's resize, which
+        # comes first) stayed where its other form was centred: the Gates page's whole
+        # "share of steps < 0.1" at the short one's left end, cut at the page's right edge
+        axis.resizeEvent()
 
 
 _HTML_WIDTHS: dict[tuple, float] = {}

@@ -35,7 +35,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import about, file_label, plural, safe_text
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import TAB_BAR_FRAME, ElidedCombo, FigureSpin, SteadyLabel, TabNames
+from lstmviz.ui.labels import TAB_BAR_FRAME, ElidedCombo, FigureSpin, SteadyLabel, TabNames, hints_shown, holds_hints
 from lstmviz.ui.later import later, weakly
 from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_labels, paints_nothing, set_ticks
 from lstmviz.ui.quick_curve import QuickCurve
@@ -241,8 +241,10 @@ class TrainPanel(QtWidgets.QWidget):
         for curve in (self.curve_loss, self.curve_epoch, self.curve_val):
             self.legend.addItem(curve, curve.name())
         # before the first update: what the empty plots are waiting for (in the view's pixels)
+        # (a hint for the mouse: left out of exported pictures, ``labels.hints_hidden``)
         self.empty_hint = QtWidgets.QGraphicsSimpleTextItem(EMPTY_HINT)
         self.empty_hint.setParentItem(self.loss_plot.vb)
+        holds_hints(self)
         # a run whose loss became infinite or NaN (it stops there): said in the plot, over the
         # end of its curve (the log axis holds only the finite losses)
         self.diverged_note = QtWidgets.QGraphicsSimpleTextItem()
@@ -1058,13 +1060,17 @@ class TrainPanel(QtWidgets.QWidget):
         epochs = val.extend(sr["epoch"].x[val.n:val.n + len(h.val_loss)], h.val_loss) or epochs
         self._changed["epoch"] = epochs or v.epoch_start == 0
 
+    def refresh_hints(self) -> None:
+        """A picture's export began or ended (``labels.holds_hints``)."""
+        self._place_hint()
+
     def _place_hint(self) -> None:
         """The empty loss plot's hint centred in it, shown until the first update (and only
-        where the plot holds it whole)."""
+        where the plot holds it whole; not in an exported picture: ``labels.hints_shown``)."""
         hint, vb = self.empty_hint, self.loss_plot.vb
         box = hint.boundingRect()
         fits = box.width() <= vb.width() - 8 and box.height() <= vb.height()
-        hint.setVisible(self._series["loss"].n == 0 and fits)
+        hint.setVisible(self._series["loss"].n == 0 and fits and hints_shown())
         hint.setPos((vb.width() - box.width()) / 2, (vb.height() - box.height()) / 2)
         self._place_note()
 
