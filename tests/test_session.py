@@ -719,6 +719,31 @@ def test_window_session_round_trip_with_tab_and_theme(window, tmp_path, qtbot):
     assert str(path.resolve()) in window._recent()
 
 
+def test_a_sessions_side_panel_width_is_kept_as_the_window_is_resized(window, tmp_path):
+    """A session gives back the side panel's width it was saved with; the side panel
+    follows the window's width at a resize only until the user sets its width (a drag of
+    the handle, or a session's): a resize after opening the session put the width back to
+    the rule's."""
+    from lstmviz.ui.export import _settle
+
+    window.resize(1400, 800)
+    _settle()
+    window.splitter.setSizes([560, window.width() - 560])
+    _settle()
+    saved = window.splitter.sizes()[0]
+    path = window.sessions.save_to(tmp_path / "w.lstmviz")
+    window.new_stack()
+    window.fit_side()  # (the rule's width again)
+    _settle()
+    assert window.splitter.sizes()[0] != saved
+    assert window.open_file(str(path))
+    _settle()
+    assert window.splitter.sizes()[0] == saved
+    window.resize(1500, 800)
+    _settle()
+    assert window.splitter.sizes()[0] == saved
+
+
 def test_the_window_says_a_stateful_session_opened_at_batch_0(window, tmp_path):
     """A session at a stateful batch too far to trace again opens at batch 0, and the
     window's message says both that it opened and at which batch (the notice was written

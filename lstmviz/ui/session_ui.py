@@ -230,6 +230,7 @@ class SessionManager(QtCore.QObject):
         if (isinstance(sizes, list) and len(sizes) == w.splitter.count()
                 and all(isinstance(v, int) and 0 <= v <= 100_000 for v in sizes)):
             w.splitter.setSizes(sizes)
+            w.side_follows = False  # (the width it was saved with, kept at a resize as a drag's)
 
     # -- files ---------------------------------------------------------------------------
     def save_to(self, path, adopt: bool = True) -> Path:
