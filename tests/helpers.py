@@ -333,3 +333,19 @@ def three_updates(window):
         panel.wait()
     panel.refresh(force=True)
     return panel
+
+
+def paint_anew(view, slots) -> None:
+    """The Over time ``view``'s heatmaps, curves and step axes of ``slots`` to be painted
+    anew at the next paint, nothing copied (what was painted ahead, the axes' shared
+    pixmaps and the items' caches dropped): the reference a copy must equal."""
+    from lstmviz.ui.views._common import SteadyAxis
+
+    SteadyAxis._drawn.clear()
+    for item in [s.image for s in slots] + [view.curves[s.key].curve for s in slots] + [
+            p.getAxis("bottom") for p in [s.plot for s in slots] + [view.curve_plot]]:
+        item.setCacheMode(item.CacheMode.NoCache)
+        item.setCacheMode(item.CacheMode.DeviceCoordinateCache)
+        if hasattr(item, "picture"):
+            item.picture = None
+        item.update()

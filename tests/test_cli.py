@@ -679,6 +679,20 @@ def test_app_fallback_with_model(capsys, monkeypatch, use_model):
     assert f"Total params: {model.count_params():,}" in out
 
 
+def _fake_exports(monkeypatch) -> list:
+    """``lstmviz.ui.app`` replaced by one that notes what it is asked to write, in order
+    (("screenshot", path), (kind, path)): the list it writes to."""
+    import types
+
+    done: list = []
+    fake = types.ModuleType("lstmviz.ui.app")
+    fake.run_app = lambda *a, **k: done.append(("screenshot", a[1])) and 0
+    fake.export_from_cli = lambda model, out, kind, *a, **k: done.append((kind, out)) and 0
+    monkeypatch.setitem(sys.modules, "lstmviz.ui.app", fake)
+    monkeypatch.setattr("lstmviz.ui.preflight.check_window", lambda window: [])
+    return done
+
+
 def test_app_arguments_passed(capsys, monkeypatch):
     import types
 
@@ -705,17 +719,10 @@ def test_the_train_tab_is_a_view_of_the_command_line(capsys, monkeypatch):
     """--help lists ``train`` among --view's tabs (it listed unrolled, cell, over_time,
     weights, though the window has a Train tab); --view train beside an animation is refused
     in one line before anything is written (a --export-png beside it is not written first)."""
-    import types
-
     assert cli.main(["--help"]) == 0
     said = " ".join(capsys.readouterr().out.split())
     assert "the tab shown (unrolled, cell, over_time, weights, train);" in said
-    done = []
-    fake = types.ModuleType("lstmviz.ui.app")
-    fake.run_app = lambda *a, **k: done.append(("screenshot", a[1])) and 0
-    fake.export_from_cli = lambda model, out, kind, *a, **k: done.append((kind, out)) and 0
-    monkeypatch.setitem(sys.modules, "lstmviz.ui.app", fake)
-    monkeypatch.setattr("lstmviz.ui.preflight.check_window", lambda window: [])
+    done = _fake_exports(monkeypatch)
     rc, _, err = call(capsys, "--export-png", "e.png", "--export-gif", "e.gif", "--view", "train")
     assert_one_line_error(rc, err, contains="--view train: the Train tab is exported as a picture")
     assert not done
@@ -725,14 +732,7 @@ def test_the_train_tab_is_a_view_of_the_command_line(capsys, monkeypatch):
 
 def test_app_screenshot_beside_an_export_is_taken_too(monkeypatch):
     """--export-png OUT --screenshot SHOT: both are written (the screenshot was dropped, exit 0)."""
-    import types
-
-    done = []
-    fake = types.ModuleType("lstmviz.ui.app")
-    fake.run_app = lambda *a, **k: done.append(("screenshot", a[1])) and 0
-    fake.export_from_cli = lambda model, out, kind, *a, **k: done.append((kind, out)) and 0
-    monkeypatch.setitem(sys.modules, "lstmviz.ui.app", fake)
-    monkeypatch.setattr("lstmviz.ui.preflight.check_window", lambda window: [])
+    done = _fake_exports(monkeypatch)
     assert cli.main(["m.keras", "--export-png", "e.png", "--export-gif", "e.gif", "--screenshot", "s.png"]) == 0
     assert done == [("gif", "e.gif"), ("png", "e.png"), ("screenshot", "s.png")]
     done.clear()

@@ -349,7 +349,7 @@ from lstmviz.app.state import AppState
 from lstmviz.ui import app as A
 from lstmviz.ui import theme as th
 from lstmviz.ui.main_window import MainWindow, apply_chrome
-from lstmviz.ui.views._common import Ahead, SteadyAxis
+from lstmviz.ui.views._common import Ahead
 
 app = A._app(offscreen=True)
 limits.TRACE_SHARE = 1e-5  # (a long input of 3,000 steps: keyframes and windows)
@@ -392,14 +392,10 @@ def pixels(widget):
 copied = [pixels(v) for v in widgets]
 used = Ahead.used - used
 # the same window painted anew, nothing copied
-SteadyAxis._drawn.clear()
-for item in [s.image for s in slots] + [view.curves[s.key].curve for s in slots] + [
-        p.getAxis("bottom") for p in [s.plot for s in slots] + [view.curve_plot]]:
-    item.setCacheMode(item.CacheMode.NoCache)
-    item.setCacheMode(item.CacheMode.DeviceCoordinateCache)
-    if hasattr(item, "picture"):
-        item.picture = None
-    item.update()
+sys.path.insert(0, 'tests')
+from helpers import paint_anew  # noqa: E402
+
+paint_anew(view, slots)
 anew = [pixels(v) for v in widgets]
 print(json.dumps({"ratio": view.devicePixelRatioF(), "entered": state.trace is nxt, "pieces": 2 * len(slots),
                   "ahead": ahead, "used": used, "same": all(np.array_equal(p, q) for p, q in zip(copied, anew))}))

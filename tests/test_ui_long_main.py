@@ -9,7 +9,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtGui, QtWidgets
 
-from helpers import present_on_720_lines
+from helpers import paint_anew, present_on_720_lines
 from lstmviz import limits
 from lstmviz.app.long_sequence import QUICK_STEPS
 from lstmviz.app.options import default_config
@@ -922,7 +922,7 @@ def test_over_time_paints_the_next_window_ahead_and_the_step_into_it_shows_exact
     window's numbers, and the pixels are the ones painting them anew gives."""
     from PySide6 import QtWidgets
 
-    from lstmviz.ui.views._common import Ahead, SteadyAxis
+    from lstmviz.ui.views._common import Ahead
 
     w, x, state, view, seq, name = _long_tab(long_window, "Over time")
     full = state.model.trace(x)[name]
@@ -960,14 +960,7 @@ def test_over_time_paints_the_next_window_ahead_and_the_step_into_it_shows_exact
     copied = [_pixels(v) for v in [s.widget for s in slots] + [view.curve_widget]]
     assert not all(np.array_equal(p, q) for p, q in zip(shown, copied))  # a new window on screen
     # the same window painted anew, nothing copied: the same pixels
-    SteadyAxis._drawn.clear()
-    for item in [s.image for s in slots] + [view.curves[s.key].curve for s in slots] + [
-            p.getAxis("bottom") for p in [s.plot for s in slots] + [view.curve_plot]]:
-        item.setCacheMode(item.CacheMode.NoCache)
-        item.setCacheMode(item.CacheMode.DeviceCoordinateCache)
-        if hasattr(item, "picture"):
-            item.picture = None
-        item.update()
+    paint_anew(view, slots)
     used = Ahead.used
     anew = [_pixels(v) for v in [s.widget for s in slots] + [view.curve_widget]]
     assert Ahead.used == used

@@ -2182,6 +2182,17 @@ def test_the_batch_actions_icons_draw_something_of_their_own(window, theme):
         assert solid == {fg}, (name, theme)
 
 
+def resized_as_a_user_would(w, tab, size=(760, 540)):
+    """``w`` shown at 1400 x 800 on tab ``tab``, then ``resize(*size)``: a user's window
+    made small (not one opened at that size)."""
+    w.resize(1400, 800)
+    w.show()
+    w.tabs.setCurrentIndex(tab)
+    settle()
+    w.resize(*size)
+    settle(8)
+
+
 def opened_and_resized_to(theme, tab, size, out):
     """The demo's window in ``theme`` on tab ``tab``: opened at ``size`` as ``--screenshot
     --size`` opens it (its PNG ``out``), and shown at 1400 x 800 then ``resize(*size)`` as
@@ -2197,11 +2208,7 @@ def opened_and_resized_to(theme, tab, size, out):
             if opened:
                 render(w, out, size=size)
             else:
-                w.resize(1400, 800)
-                w.show()
-                settle()
-                w.resize(*size)
-                settle(8)
+                resized_as_a_user_would(w, tab, size)
             assert (w.width(), w.height()) == size
             widths.append((w.side.width(), w.tabs.width()))
         finally:
@@ -2305,12 +2312,7 @@ def test_the_cell_tabs_equations_are_readable_in_a_window_resized_to_760_x_540(q
 
     w = make_window(None, theme, quiet=True)
     try:
-        w.resize(1400, 800)
-        w.show()
-        w.tabs.setCurrentIndex(1)
-        settle()
-        w.resize(760, 540)
-        settle(8)
+        resized_as_a_user_would(w, 1)
         assert (w.width(), w.height()) == (760, 540)
         view = w.views[1]
         reachable_and_readable(w, view)
@@ -2343,12 +2345,7 @@ def test_the_weights_formula_is_whole_at_760_x_540(qapp, tmp_path, theme, opened
             w.tabs.setCurrentIndex(3)
             render(w, tmp_path / "shot.png", size=(760, 540))
         else:
-            w.resize(1400, 800)
-            w.show()
-            w.tabs.setCurrentIndex(3)
-            settle()
-            w.resize(760, 540)
-            settle(8)
+            resized_as_a_user_would(w, 3)
         assert (w.width(), w.height()) == (760, 540)
         view = w.views[3]
         reachable_and_readable(w, view)
