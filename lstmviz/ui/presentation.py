@@ -554,9 +554,7 @@ class TourRunner:
             return
         if step.expect_error and state.error:
             self._step_error = state.error
-            self.not_drawn.show_stack(tours.stack_words(state.layers))
-            if hasattr(self.window, "say_stack_error"):  # (the status bar says it too)
-                self.window.say_stack_error()
+            self._cover()
         if step.expand is not None:
             self._cell_view().set_expanded(step.expand)
         text = tours.caption_text(step, state)
@@ -602,12 +600,17 @@ class TourRunner:
         (the step's words while its caption's reason holds, else the new one), and the status
         bar the same: a stack edited under it and still failing kept the step's words, an
         LSTM(8) \u2192 LSTM(4) over a GRU(8) \u2192 LSTM(6) whose reason was another."""
-        state = self.window.state
-        if self.not_drawn.isHidden() or not state.error:
+        if self.not_drawn.isHidden() or not self.window.state.error:
             return
+        self._cover()
+
+    def _cover(self) -> None:
+        """Cover the views with the stack's words and why it cannot be built (the step's
+        caption says it while its reason holds), and the status bar the same."""
+        state = self.window.state
         reason = None if state.error == self._step_error else state.error
         self.not_drawn.show_stack(tours.stack_words(state.layers), reason)
-        if hasattr(self.window, "say_stack_error"):
+        if hasattr(self.window, "say_stack_error"):  # (the status bar says it too)
             self.window.say_stack_error()
 
     def _session(self):
