@@ -9,7 +9,9 @@ ratio is against torch measured in the same run, as the median of back-to-back p
    over 100,000 steps at batch 1 against torch's forward. Target <= 1.2x, both ways.
 3. scale: 2 x LSTM(512), batch 1, 100,000 steps: time to the first picture (the first
    16 steps traced, as the app draws them at once; the first window after them), the
-   keyframe pass against torch's two-layer forward, peak memory (tracemalloc: every
+   keyframe pass against torch's two-layer forward with one thread each and with every
+   core each (the engine runs the two layers at once, one on a thread of its own: at
+   batch 1 there is no batch to split; target <= 1.2x both ways), peak memory (tracemalloc: every
    NumPy array; goal < 1 GB), and seeking to a random step: what the app draws at once
    (the 16 steps holding it, every record the views read) and a 128-step window around
    it, both recomputed from keyframes (goal within one 16 ms frame with the views; the
@@ -177,8 +179,9 @@ def part_states_only(torch, repeat, steps):
 
 
 def part_scale(torch, repeat, steps, window=128, seeks=20, threads=1):
-    print(f"3. scale: 2 x LSTM(512), batch 1, {steps:,} steps x 64 inputs; {threads} thread(s) "
-          "each (at batch 1 lstmviz has no batch to split; --scale-threads)")
+    print(f"3. scale: 2 x LSTM(512), batch 1, {steps:,} steps x 64 inputs; the pass on one thread "
+          "each and on every core (--scale-threads N: N only), the rest on "
+          f"{'every core' if threads != 1 else 'one thread'}")
     use_threads(threads, torch)
     model = lstm_stack(64, 512, 2)
     x = np.random.default_rng(4).normal(size=(1, steps, 64)).astype(np.float32)
@@ -196,28 +199,42 @@ def part_scale(torch, repeat, steps, window=128, seeks=20, threads=1):
           f"{t_first * 1e3:.1f} ms")
 
     # the keyframe pass, then torch's forward back to back (a 100,000-step pass takes
-    # long: one pair unless --repeat)
+    # long: one pair unless --repeat), with one thread each and with every core each: at
+    # batch 1 the engine runs the two layers at once, one on a thread of its own
+    # (``windows._pipelined``), torch splits each step's products
     workspace.release()
     rng = np.random.default_rng(5)
-    ratios, ours_s, theirs_s = [], [], []
-    for k in range(max(1, repeat)):
-        t0 = time.perf_counter()
-        wt = keyframe_pass(model, x)
-        a = time.perf_counter() - t0
-        ours_s.append(a)
-        if torch is not None:
-            if k == 0:
-                run_torch = torch_runner(model, torch, x, layers=2)
-                torch_runner(model, torch, x[:, :100], layers=2)()  # warm up
+    for n in ([threads] if threads != 1 else [1, CORES] if CORES > 1 else [1]):
+        use_threads(n, torch)
+        ratios, ours_s, theirs_s = [], [], []
+        for k in range(max(1, repeat)):
             t0 = time.perf_counter()
-            yt = run_torch().numpy()
-            b = time.perf_counter() - t0
-            theirs_s.append(b)
-            ratios.append(a / b)
-            if k == 0:
-                ok &= agree("pass", wt.output, yt, 1e-4)
-        del wt
-    # memory: every NumPy allocation of another pass and of three windows after it
+            wt = keyframe_pass(model, x)
+            a = time.perf_counter() - t0
+            ours_s.append(a)
+            if torch is not None:
+                if k == 0:
+                    run_torch = torch_runner(model, torch, x, layers=2)
+                    torch_runner(model, torch, x[:, :100], layers=2)()  # warm up
+                t0 = time.perf_counter()
+                yt = run_torch().numpy()
+                b = time.perf_counter() - t0
+                theirs_s.append(b)
+                ratios.append(a / b)
+                if k == 0:
+                    ok &= agree("pass", wt.output, yt, 1e-4)
+            del wt
+        how = "one thread each" if n == 1 else f"every core ({n} threads each)"
+        if torch is not None:
+            print(f"  keyframe pass, {how}: lstmviz {statistics.median(ours_s):.1f} s, torch's two-layer "
+                  f"forward {statistics.median(theirs_s):.1f} s, ratio {statistics.median(ratios):.2f}x "
+                  f"(target <= 1.2x: {verdict(statistics.median(ratios), 1.2)})")
+        else:
+            print(f"  keyframe pass, {how}: lstmviz {statistics.median(ours_s):.1f} s (torch not installed)")
+    use_threads(threads, torch)
+    # memory: every NumPy allocation of another pass and of three windows after it, on
+    # every core as the app runs it (the two layers at once hold a little more)
+    use_threads(CORES, torch)
     workspace.release()
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
@@ -227,12 +244,7 @@ def part_scale(torch, repeat, steps, window=128, seeks=20, threads=1):
         wt.window(s0, s0 + window).flat()
     peak = tracemalloc.get_traced_memory()[1] - base
     tracemalloc.stop()
-    if torch is not None:
-        print(f"  keyframe pass: lstmviz {statistics.median(ours_s):.1f} s, torch's two-layer "
-              f"forward {statistics.median(theirs_s):.1f} s, ratio {statistics.median(ratios):.2f}x "
-              f"(target <= 1.2x: {verdict(statistics.median(ratios), 1.2)})")
-    else:
-        print(f"  keyframe pass: lstmviz {statistics.median(ours_s):.1f} s (torch not installed)")
+    use_threads(threads, torch)
     full = 1 * steps * 512 * 16 * 4 * 2
     print(f"  peak memory: {peak / 2**20:.0f} MiB (goal < 1024 MiB; a full trace would hold "
           f"~{full / 2**30:.1f} GiB); held after the pass: {wt.nbytes / 2**20:.1f} MiB, "

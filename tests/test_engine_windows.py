@@ -870,3 +870,129 @@ def test_an_op_that_mixes_the_steps_is_refused_for_windows_in_one_line(tmp_path,
         keyframe_pass(model, x, every=16)
     msg = str(err.value)
     assert "\n" not in msg and f"({op})" in msg and "traced by windows only" in msg, msg
+
+
+# -- a stack of layers on two cores: a pipelined pass ---------------------------------------
+def _pipelined_case(monkeypatch, name="stacked_last_step", batch=1, mask=False):
+    from lstmviz.engine import windows
+
+    monkeypatch.setattr(windows, "SEGMENT", 32)  # stretches of 32 steps: T holds seven
+    before = recurrent.threads()
+    monkeypatch.setattr(recurrent, "_threads", before)  # (put back after the test)
+    specs = MODELS[name]() if name in MODELS else [  # "masked_stack"
+        LayerSpec("Masking", {"mask_value": 0.0}, name="m"),
+        LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="l"),
+        LayerSpec("GRU", {"units": 5, "return_sequences": True}, name="g"),
+        LayerSpec("Dense", {"units": 2}, name="out")]
+    model = Model.sequential((None, None, 3), specs, seed=7)
+    return model, _data(batch, mask_runs=mask)
+
+
+@pytest.mark.parametrize("name,batch", [("stacked_last_step", 1), ("go_backwards_stack", 1),
+                                        ("stacked_last_step", 3), ("masked_stack", 3)])
+def test_a_stack_runs_its_layers_at_once_on_two_threads_to_the_same_bits(monkeypatch, name, batch):
+    """At batch 1 a layer has no batch to split over the cores: a keyframe pass through two
+    recurrent layers ran them one after the other on one core. With two threads the first
+    layer runs on a thread of its own while the second reads its output stretch by
+    stretch: both threads report progress, and the keyframes, outputs and windows are
+    those of one thread to the bit."""
+    model, x = _pipelined_case(monkeypatch, name, batch, mask=name == "masked_stack")
+    recurrent.set_threads(1)
+    one = keyframe_pass(model, x, every=16)
+    recurrent.set_threads(2)
+    who, seen = set(), []
+
+    def progress(done, total):
+        import threading
+        who.add(threading.current_thread().name)
+        seen.append(done)
+
+    two = keyframe_pass(model, x, every=16, progress=progress)
+    _same_pass(two, one)
+    assert who == {"MainThread", "lstmviz-pass"}, who
+    assert seen == sorted(seen) and seen[-1] == sum(
+        len(recurrent_halves(n.layer)) for n in model.nodes) * T
+    for a, b in [(0, 40), (90, 150)]:
+        w1, w2 = one.window(a, b).flat(), two.window(a, b).flat()
+        for key in w1:
+            assert np.array_equal(w1[key], w2[key]), key
+
+
+def test_one_thread_or_a_layer_that_does_not_fit_runs_the_stack_one_layer_after_the_other(monkeypatch):
+    """No second thread where the engine has one thread, or where the next layer reads
+    the sequence from its end (it needs all of it first)."""
+    import threading
+
+    from lstmviz.engine import windows
+
+    started = []
+    real = windows._Feed.start
+    monkeypatch.setattr(windows._Feed, "start", lambda self, run: (started.append(1), real(self, run))[1])
+    model, x = _pipelined_case(monkeypatch)
+    recurrent.set_threads(1)
+    keyframe_pass(model, x, every=16)
+    assert not started
+    recurrent.set_threads(2)
+    back = Model.sequential((None, None, 3), [
+        LayerSpec("LSTM", {"units": 5, "return_sequences": True}, name="a"),
+        LayerSpec("GRU", {"units": 4, "go_backwards": True}, name="b")], seed=1)
+    keyframe_pass(back, x, every=16)
+    assert not started
+    keyframe_pass(model, x, every=16)
+    assert started == [1]  # (l1 beside g2; l3 after them)
+    assert not [t for t in threading.enumerate() if t.name == "lstmviz-pass"]
+
+
+@pytest.mark.parametrize("fails", ["l1", "g2"])
+def test_an_error_in_either_layer_of_a_pipelined_pass_is_raised_and_stops_the_other(monkeypatch, fails):
+    """The first layer failing (on its own thread) raises its error in the caller, the
+    second waiting for it; the second failing stops the first: no thread left running."""
+    import threading
+
+    model, x = _pipelined_case(monkeypatch)
+    recurrent.set_threads(2)
+    layer = model.get_layer(fails)
+    real, calls = layer._run, [0]
+
+    def run(*a, **kw):
+        calls[0] += 1
+        if calls[0] == 3:
+            raise ValueError(f"{fails} broke")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(layer, "_run", run)
+    with pytest.raises(ValueError, match=f"{fails} broke"):
+        keyframe_pass(model, x, every=16)
+    assert not [t for t in threading.enumerate() if t.name == "lstmviz-pass"]
+
+
+def test_a_pipelined_pass_cancelled_anywhere_resumes_to_the_same_bits(monkeypatch):
+    """A Cancel while both layers run stops both (no thread left), at whole stretches of
+    each; resuming, however often, gives the keyframes and outputs of a pass never
+    cancelled."""
+    import threading
+
+    model, x = _pipelined_case(monkeypatch)
+    recurrent.set_threads(2)
+    want = keyframe_pass(model, x, every=16)
+    both = 0
+    for stop in (2, 5, 9):
+        calls, partial, cancels = [0], None, 0
+        while True:
+            calls[0] = 0
+
+            def cancel(calls=calls, stop=stop):
+                calls[0] += 1
+                return calls[0] >= stop
+
+            try:
+                got = keyframe_pass(model, x, every=16, cancel=cancel, resume=partial)
+            except Cancelled as err:
+                assert not [t for t in threading.enumerate() if t.name == "lstmviz-pass"]
+                partial, cancels = err.partial, cancels + 1
+                both += {("l1", ""), ("g2", "")} <= partial.halves.keys()  # (stopped while both ran)
+                continue
+            break
+        assert cancels >= 2, stop
+        _same_pass(got, want)
+    assert both

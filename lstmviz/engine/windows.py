@@ -35,6 +35,8 @@ layer of 512 units makes 512 floats of each step of it.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from lstmviz import limits
@@ -200,6 +202,7 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
         isinstance(n.layer, Embedding) and n.layer.config.get("mask_zero")) for n in model.nodes)
     peak = 0
     K = every or choose_every(model, B, T)
+    ahead = None  # (what is held at a node run beside the next one: ``_pipelined``)
     for i, node in enumerate(model.nodes):
         name = node.layer.name
         if isinstance(node.layer, InputLayer):
@@ -232,6 +235,13 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
                     here += (given_in * Ts) // T  # the input copied time-major (reversed)
         else:
             here = 2 * sizes[name]  # (the output and a temporary: x @ kernel, then its activation)
+        if ahead is not None:  # this node and the one before at once: what was alive then
+            # (its input, held till it ends), its own (its output among them) and this one's
+            peak, ahead = max(peak, ahead + here), None
+            continue
+        if _pipelined(model, i, last, B, T, segment(K)):
+            ahead = alive + here
+            continue
         peak = max(peak, alive + here)
     return peak + keyframe_bytes(model, B, T, K)
 
@@ -742,11 +752,13 @@ def _base(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _pass_recurrent(rnn, x, mask, half: _Half, segment: int, keep_sequence, progress):
+def _pass_recurrent(rnn, x, mask, half: _Half, segment: int, keep_sequence, progress,
+                    feed: _Feed | None = None, made: _Feed | None = None):
     """Runs a recurrent half on from ``half.done`` to the end, a stretch of ``segment``
     steps at a time (each from the keyframe starting it, as a window is computed).
     Returns (the output sequence (T, B, u) when kept, final states, keyframes, the last
-    step's output)."""
+    step's output). ``feed``: ``x`` is the sequence a half on another thread is making
+    (each stretch waited for); ``made``: this half's own feed, told of each stretch."""
     T = x.shape[1]
     K = half.kf.every
     if rnn.config["go_backwards"]:
@@ -755,6 +767,8 @@ def _pass_recurrent(rnn, x, mask, half: _Half, segment: int, keep_sequence, prog
     while half.done < T:
         s = half.done
         e = min(s + segment, T)
+        if feed is not None:
+            feed.wait(e)
         xs = np.ascontiguousarray(np.asarray(x[:, s:e], np.float32).transpose(1, 0, 2))
         mask_t = None if mask is None else np.ascontiguousarray(mask[:, s:e].T)
         _, _, out, final = rnn._run(
@@ -762,7 +776,7 @@ def _pass_recurrent(rnn, x, mask, half: _Half, segment: int, keep_sequence, prog
             keyframes=half.kf.part(s // K, -(-(e - s) // K)), prev_out=half.prev,
             on_chunk=lambda n, s=s: progress(s + n), prepared=half.prepared)
         if keep_sequence:
-            if s == 0 and e == T:
+            if s == 0 and e == T and half.out is None:
                 half.out = out
             else:
                 if half.out is None:
@@ -770,9 +784,101 @@ def _pass_recurrent(rnn, x, mask, half: _Half, segment: int, keep_sequence, prog
                 half.out[s:e] = out
         half.prev = None if out is None or mask is None else out[-1].copy()
         half.states, half.done = final, e
+        if made is not None:
+            made.moved()
     if rnn.config["stateful"]:
         rnn.states = [s.copy() for s in half.states]
     return half.out, half.states, half.kf, half.prev if half.prev is not None else half.states[0]
+
+
+class _Feed:
+    """A recurrent half run on a thread of its own while the next layer reads its output
+    sequence as it is made (a pipelined pass, ``_pipelined``): the reader waits for each
+    stretch (``wait``), the half tells it of each one it finished (``moved``). ``stop``
+    asks the half to stop at its next chunk (its reader failed or was cancelled)."""
+
+    def __init__(self, half: _Half) -> None:
+        self.half = half
+        self.cond = threading.Condition()
+        self.stop = False
+        self.result: tuple | None = None
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self, run) -> None:
+        def body():
+            try:
+                self.result = run()
+            except BaseException as err:  # (handed to the reader: ``wait``, ``join``)
+                self.error = err
+            finally:
+                self.moved()
+        self.thread = threading.Thread(target=body, name="lstmviz-pass", daemon=True)
+        self.thread.start()
+
+    def moved(self) -> None:
+        with self.cond:
+            self.cond.notify_all()
+
+    def wait(self, e: int) -> None:
+        """Until the half has run its steps before ``e``; its error if it stopped first."""
+        with self.cond:
+            while self.half.done < e and self.error is None:
+                self.cond.wait()
+        if self.half.done < e:
+            raise _Stopped() from self.error
+
+    def join(self) -> tuple:
+        """The half's result once it finished (its error if it stopped)."""
+        assert self.thread is not None
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
+
+    def halt(self) -> None:
+        """Stops the half (at its next chunk) and waits for it; its error is dropped (the
+        reader's is the one raised)."""
+        self.stop = True
+        if self.thread is not None:
+            self.thread.join()
+
+
+class _Stopped(Exception):
+    """A pipelined pass's reader found the half it reads stopped (``_Feed.wait``): the
+    half's own error (its ``__cause__``) is raised instead."""
+
+
+def _plain_half(layer) -> Recurrent | None:
+    """The recurrent layer when ``layer`` is one (not a Bidirectional, not an ONNX node)."""
+    if isinstance(layer, Recurrent) and not onnx_node(layer):
+        return layer
+    return None
+
+
+def _pipelined(model, i: int, last: dict, B: int, T: int, segment: int) -> bool:
+    """Whether node ``i`` of a keyframe pass runs on a thread of its own while node ``i+1``
+    reads its output sequence stretch by stretch, at once (a stack of layers on two cores
+    instead of one: at batch 1 a layer has no batch to split). Both run the very stretches
+    and calls they run one after the other, so the same bits. Only where the engine has
+    threads the layers' batch blocks do not fill, the input is longer than a stretch, node
+    ``i`` is a recurrent layer returning its sequence (and no states) read by node ``i+1``
+    alone, and node ``i+1`` a recurrent layer reading it from its first step on (not
+    backwards), with no initial states or mask of its own."""
+    if recurrent.threads() < 2 or len(recurrent.batch_blocks(B)) >= recurrent.threads():
+        return False
+    if T <= segment or i + 1 >= len(model.nodes):
+        return False
+    node, nxt = model.nodes[i], model.nodes[i + 1]
+    a, b = _plain_half(node.layer), _plain_half(nxt.layer)
+    if a is None or b is None:
+        return False
+    name = node.layer.name
+    return (bool(a.config["return_sequences"]) and not a.config["return_state"]
+            and last.get(name, -1) == i + 1
+            and [(r.layer, r.tensor_index) for r in nxt.inbound] == [(name, 0)]
+            and not nxt.initial_state and nxt.mask is None and not b.config["go_backwards"])
 
 
 def _directions(fns):
@@ -822,14 +928,16 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
     runs = sum(len(recurrent_halves(n.layer)) for n in model.nodes)
     total = max(1, runs * T)
     parts = st.parts  # steps run per recurrent half (halves may run at once)
+    lock = threading.Lock()  # (``progress`` and ``cancel`` called by one thread at a time)
 
-    def tick_for(key):
+    def tick_for(key, feed: _Feed | None = None):
         def tick(steps):
-            if cancel is not None and cancel():
-                raise Cancelled("the keyframe pass was cancelled")
-            parts[key] = steps
-            if progress is not None:
-                progress(min(total, sum(parts.values())), total)
+            with lock:
+                if cancel is not None and cancel() or feed is not None and feed.stop:
+                    raise Cancelled("the keyframe pass was cancelled")
+                parts[key] = steps
+                if progress is not None:
+                    progress(min(total, sum(parts.values())), total)
         return tick
 
     if resume is not None:  # where it stopped: the halves under way go on from a stretch's start
@@ -851,7 +959,20 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
 
 
 def _run_nodes(model, st: PassState, tick_for) -> None:
-    """The nodes of the pass from ``st.node`` on (``keyframe_pass``)."""
+    """The nodes of the pass from ``st.node`` on (``keyframe_pass``); a node that
+    ``_pipelined`` allows runs on a thread of its own beside the next one."""
+    ahead: list = []  # the node running on its own thread: (feed, node index, its halves' keys)
+    try:
+        _run_nodes_from(model, st, tick_for, ahead)
+    except BaseException as err:
+        if ahead:
+            ahead[0][0].halt()
+        if isinstance(err, _Stopped) and err.__cause__ is not None:
+            raise err.__cause__ from None  # (the half read stopped: its own error)
+        raise
+
+
+def _run_nodes_from(model, st: PassState, tick_for, ahead: list) -> None:
     last = last_reads(model)
     T, seq, K, segment = st.T, st.seq, st.every, st.segment
     B = input_samples(model, st.arrays[0])
@@ -900,10 +1021,26 @@ def _run_nodes(model, st: PassState, tick_for) -> None:
                         halves[0][1].config["return_state"])
                     m = ims[0] if rs else None
                     oms = [m] * len(merged) + [None] * (len(outs) - len(merged))
+                elif not ahead and _pipelined(model, i, last, B, T, segment):
+                    # on a thread of its own; the next node reads its sequence as it is made (a
+                    # pair: that node runs here, on this thread)
+                    rnn, half = run[""]
+                    if half.out is None:
+                        half.out = np.empty((T, B, rnn.units), np.float32)
+                    own = _Feed(half)
+                    tick = tick_for((name, ""), own)
+                    own.start(lambda r=rnn, h=half, x=ins[0], m=ims[0], f=own, t=tick: _pass_recurrent(
+                        r, x, m, h, segment, True, t, made=f))
+                    ahead.append((own, i, ims[0]))
+                    values[name], masks[name] = [half.out.transpose(1, 0, 2)], [ims[0]]
+                    static[name] = [None]
+                    continue  # (finished, and its inputs dropped, once the next node ran: below)
                 else:
                     rnn, half = run[""]
+                    src = node.inbound[0].layer
+                    reads = ahead[0][0] if ahead and model.nodes[ahead[0][1]].layer.name == src else None
                     out, final, kf, lst = _pass_recurrent(rnn, ins[0], ims[0], half, segment, keep,
-                                                          tick_for((name, "")))
+                                                          tick_for((name, "")), feed=reads)
                     keyframes[(name, "")] = kf
                     if rs:
                         first = out.transpose(1, 0, 2) if keep else None
@@ -927,11 +1064,23 @@ def _run_nodes(model, st: PassState, tick_for) -> None:
                     st.static_records[name] = rec
         values[name], masks[name] = list(outs), list(oms)
         static[name] = [None if s else o for s, o in zip(seq[name], outs)]
-        # drop the sequences nobody reads any more
-        for other, j in last.items():
-            if j == i and other in values:
-                values[other] = [None if s else v for s, v in zip(seq[other], values[other])]
+        if ahead:  # the node before ran beside this one: finished now
+            own, j, in_mask = ahead.pop()
+            done = model.nodes[j].layer.name
+            keyframes[(done, "")] = own.join()[2]
+            st.parts[(done, "")] = T
+            st.halves.pop((done, ""), None)
+            st.in_masks[done] = in_mask
+            _drop_read(last, seq, values, j)
+        _drop_read(last, seq, values, i)
         st.node = i + 1
+
+
+def _drop_read(last: dict, seq: dict, values: dict, i: int) -> None:
+    """Drops the sequences node ``i`` was the last to read."""
+    for other, j in last.items():
+        if j == i and other in values:
+            values[other] = [None if s else v for s, v in zip(seq[other], values[other])]
 
 
 def _pass_onnx(layer, name: str, ins: list, st: PassState, keep: bool, tick_for):
