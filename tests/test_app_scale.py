@@ -654,11 +654,17 @@ def test_a_long_input_opens_on_its_first_steps_exact_then_its_first_window():
     seq.close()
 
 
-def test_overviews_are_every_records_min_and_max_per_bin_in_one_pass(traced):
+@pytest.mark.parametrize("threads,block", [(1, 4096), (1, 128), (2, 128), (3, 192)])
+def test_overviews_are_every_records_min_and_max_per_bin_in_one_pass(monkeypatch, traced, threads, block):
+    """Every record's min and max per bin, and its layer's input's: on several threads
+    (n windows of a block's n-th at once) the same as on one, each bin's run of steps
+    reduced by its own calls (``Overview.add``)."""
     _, _, full, wt = traced
     from lstmviz.app.cell_ref import layer_input
+    from lstmviz.engine import recurrent
 
-    got = scale.overviews(wt, sample=1, bins=50)
+    monkeypatch.setattr(recurrent, "_threads", threads)
+    got = scale.overviews(wt, sample=1, bins=50, block=block)
     assert ("l", "h") in got and ("bi", "backward/h") in got and ("l", "x_proj") not in got
     inputs = [r.layer for r in wt.model.inputs]
     assert {k for k in got if k[1] == "x"} == {(n, "x") for n in inputs + ["l", "bi"]}

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from lstmviz.app.cell_ref import layer_input, model_inputs
+from lstmviz.engine import recurrent
 from lstmviz.engine.onnx_time import reads_reversed
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.errors import LstmvizError
@@ -113,13 +114,23 @@ class Overview:
         return self._levels[1]
 
     def add(self, start: int, values: np.ndarray) -> None:
+        """Steps ``start ..`` of the record, ``values (steps, units)``, into their bins.
+
+        Each bin's run of steps is reduced by one call (``np.minimum.reduce`` over its rows):
+        NumPy's ``reduceat`` along the steps took 73 ms for 4,096 steps of 2,048 numbers
+        (a block of an LSTM(512)'s sums), these calls 3.4, the same numbers."""
         self._levels = None
         values = np.asarray(values, np.float32).reshape(len(values), -1)
+        if not len(values):
+            return
         bins = self.bin_of(np.arange(start, start + len(values)))
         cuts = np.flatnonzero(np.diff(bins)) + 1
         starts = np.r_[0, cuts]
-        lo = np.minimum.reduceat(values, starts, axis=0)
-        hi = np.maximum.reduceat(values, starts, axis=0)
+        lo = np.empty((len(starts), values.shape[1]), np.float32)
+        hi = np.empty_like(lo)
+        for k, (a, b) in enumerate(zip(starts.tolist(), cuts.tolist() + [len(values)])):
+            np.minimum.reduce(values[a:b], axis=0, out=lo[k])
+            np.maximum.reduce(values[a:b], axis=0, out=hi[k])
         which = bins[starts]
         self.lo[which] = np.minimum(self.lo[which], lo)
         self.hi[which] = np.maximum(self.hi[which], hi)
@@ -218,38 +229,52 @@ def overviews(trace, sample: int = 0, bins: int = 511, block: int = BLOCK_STEPS,
     windowed = hasattr(trace, "window")
     model = model if model is not None else getattr(trace, "model", None)
     total = trace.timesteps if windowed else max(r.timesteps for r in trace.layers.values())
-    if windowed:
-        block = max(trace.every, block // trace.every * trace.every)
+    at_once = recurrent.threads() if windowed else 1
+    if windowed:  # whole keyframe intervals; on n threads n windows of a block's n-th each
+        block = max(trace.every, block // at_once // trace.every * trace.every)
     flipped = {n.layer.name for n in model.nodes if reads_reversed(n.layer)} if model is not None else set()
     out: dict[tuple[str, str], Overview] = {}
-    for s in range(0, total, block):
-        e = min(total, s + block)
+    starts = list(range(0, total, block))
+    for g in range(0, len(starts), at_once):
         if cancel is not None and cancel():
             raise LstmvizError("cancelled")
-        part = trace.window(s, e) if windowed else trace
-        for layer, key in record_keys(part):
-            arr = _record(part[layer], key)
-            values = np.asarray(arr[sample, :e - s] if windowed else arr[sample, s:e])
-            if (layer, key) not in out:
-                out[(layer, key)] = Overview(total, values.shape[1], bins)
-            out[(layer, key)].add(s, values)
-        if model is not None:
-            xs = model_inputs(part) or []
-            seqs: list[tuple[str, np.ndarray | None]] = [(r.layer, _batch_major(model, k, x))
-                                                         for k, (r, x) in enumerate(zip(model.inputs, xs))]
-            seqs += [(name, layer_input(model, part, name)) for name in dict.fromkeys(n for n, _ in record_keys(part))]
-            for name, x in seqs:
-                if x is None or np.ndim(x) != 3:
-                    continue  # (token ids, or not known)
-                values = np.asarray(x[sample, :e - s] if windowed else x[sample, s:e], np.float32)
-                if (name, "x") not in out:
-                    out[(name, "x")] = Overview(total, values.shape[1], bins)
-                # (a window of a node that reads the input turned around: its steps s..e-1
-                # read input steps total-e..total-s-1, which layer_input gives in input order)
-                out[(name, "x")].add(total - e if windowed and name in flipped else s, values)
+        spans = [(s, min(total, s + block)) for s in starts[g:g + at_once]]
+        got = recurrent.run_parallel(
+            [lambda s=s, e=e: _block_values(trace, model, s, e, total, sample, flipped) for s, e in spans],
+            pool="overviews")
+        for items in got:  # (in order: the same overviews on one thread or several)
+            for key, start, values in items:
+                if key not in out:
+                    out[key] = Overview(total, values.shape[1], bins)
+                out[key].add(start, values)
         if progress is not None:
-            progress(e, total)
+            progress(spans[-1][1], total)
     return out
+
+
+def _block_values(trace, model, s: int, e: int, total: int, sample: int, flipped) -> list:
+    """``overviews``' numbers of steps ``s .. e-1``: ``(key, first step, values (steps,
+    units))`` of each record, and of each layer's input (``(name, "x")``), a
+    ``WindowedTrace``'s window computed here (on one of the engine's threads)."""
+    windowed = hasattr(trace, "window")
+    part = trace.window(s, e) if windowed else trace
+    items = []
+    for layer, key in record_keys(part):
+        arr = _record(part[layer], key)
+        items.append(((layer, key), s, np.asarray(arr[sample, :e - s] if windowed else arr[sample, s:e])))
+    if model is not None:
+        xs = model_inputs(part) or []
+        seqs: list[tuple[str, np.ndarray | None]] = [(r.layer, _batch_major(model, k, x))
+                                                     for k, (r, x) in enumerate(zip(model.inputs, xs))]
+        seqs += [(name, layer_input(model, part, name)) for name in dict.fromkeys(n for n, _ in record_keys(part))]
+        for name, x in seqs:
+            if x is None or np.ndim(x) != 3:
+                continue  # (token ids, or not known)
+            values = np.asarray(x[sample, :e - s] if windowed else x[sample, s:e], np.float32)
+            # (a window of a node that reads the input turned around: its steps s..e-1
+            # read input steps total-e..total-s-1, which layer_input gives in input order)
+            items.append(((name, "x"), total - e if windowed and name in flipped else s, values))
+    return items
 
 
 def _batch_major(model, k: int, x):
