@@ -2363,6 +2363,36 @@ def test_the_weights_formula_is_whole_at_760_x_540(qapp, tmp_path, theme, opened
         th.apply("dark", QtWidgets.QApplication.instance())
 
 
+@pytest.mark.parametrize("opened", [True, False])
+def test_the_weights_parameter_count_shows_presenting_at_800_x_600(qapp, tmp_path, opened):
+    """At 800 x 600 in the projector theme the Weights view's header had two lines for
+    "lstm (LSTM) · params = 4·(d·u + u·u + u) = 4·(1·8 + 8·8 + 8) = 320" and ended
+    "... + 8) =…": the count the formula comes to, what a student asks about, was cut.
+    Where the lines cut it, the formula shows without the layer's name (the layer box
+    names it), to its count."""
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+
+    w = make_window(None, "projector", quiet=True)
+    try:
+        if opened:
+            w.tabs.setCurrentIndex(3)
+            render(w, tmp_path / "shot.png", size=(800, 600))
+        else:
+            resized_as_a_user_would(w, 3, (800, 600))
+        assert (w.width(), w.height()) == (800, 600)
+        view = w.views[3]
+        layer = view.layer
+        count = f"= {layer.count_params():,}"
+        shown = re.sub("<[^>]*>", "", view.formula.label.text()).strip()
+        assert count in view.formula.text() and layer.name in view.formula.text()
+        assert shown.endswith(count) and "\u2026" not in shown, shown
+        assert view.formula.short_height() <= view.formula.height()  # (its lines whole)
+    finally:
+        dispose(w)
+        th.apply("dark", QtWidgets.QApplication.instance())
+
+
 @pytest.mark.parametrize("theme", ["dark", "projector"])
 def test_the_demos_status_message_at_800_x_600_ends_after_a_whole_word(qapp, tmp_path, theme):
     """``lstmviz`` on its demo (``./scripts/run``) at 800 x 600 said "Demo: Sine wave:

@@ -515,11 +515,15 @@ class WeightsView(TraceView):
         note = notes.get(layer.name) if isinstance(notes, dict) else None
         self.layout_note = note if isinstance(note, str) else None
         text = f'<b>{markup(layer.name)}</b>{side} ({kind}) · params = <b>{formula}</b>'
+        # where the lines left cut it: the formula without the layer's name (the layer box
+        # above names it), so the count it comes to still shows (at 800 x 600 presenting,
+        # "lstm (LSTM) · params = 4·(d·u + u·u + u) = 4·(1·8 + 8·8 + 8) =…" hid the 320)
+        short = f"params = <b>{formula}</b>"
         if self.layout_note is not None:
             # named after the formula (its source, "PyTorch nn.GRU"), the whole of it in the
             # tooltip: on a line of its own it took the matrices' room at 800 x 600
             text += f" · <i>{markup(note_head(self.layout_note))}</i>" + hint("(hover)", " ")
-        self.formula.setText(text)
+        self.formula.setText(text, short=short)
         self.formula.label.setToolTip(f"{text}<br>{text_tip(self.layout_note)}" if self.layout_note else "")
         self._fit_formula()
         self.hover_label.setText(hint("hover a weight to read it", ""))
