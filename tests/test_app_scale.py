@@ -1554,3 +1554,71 @@ def test_a_long_input_of_an_onnx_graph_of_several_inputs_gets_windows(tmp_path, 
         win, i = seq.window_at(step)
         assert win.start + i == step
         same(win)
+
+
+# -- a long input of a batch: windows within the budget, on the engine's threads -------------
+def _batched_long(monkeypatch, budget=8 << 20):
+    from lstmviz.engine import windows
+
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("LSTM", {"units": 32, "return_sequences": True}, name="a"),
+        LayerSpec("GRU", {"units": 24, "return_sequences": True}, name="b")], seed=2)
+    x = np.random.default_rng(8).normal(size=(8, 2000, 3)).astype(np.float32)
+    wt = keyframe_pass(model, x, every=16)
+    monkeypatch.setattr(windows, "trace_budget", lambda: budget)
+    return model, x, wt
+
+
+def _peak(fn):
+    import tracemalloc
+
+    from lstmviz.engine import workspace
+
+    workspace.release()
+    tracemalloc.start()
+    try:
+        got = fn()
+        return got, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_batched_long_inputs_summary_and_overviews_hold_a_share_of_the_trace_budget(monkeypatch):
+    """A window steps the whole batch, every record of every layer: read in blocks of 4,096
+    steps, a summary of a batch of 8 through 2 x LSTM(256) held 1.0 GB and the overviews
+    1.5 GB (4 GB at a batch of 32), over the trace budget whatever the input's length.
+    Windows are now as long as a quarter of the budget holds (``window_steps``), and the
+    numbers are those of any other windows: min and max exact, the statistics to float64
+    rounding."""
+    from lstmviz.engine import windows
+
+    model, x, wt = _batched_long(monkeypatch)
+    budget = windows.trace_budget()
+    steps = scale.window_steps(wt, at_once=2)
+    assert 16 <= steps < 2000 and steps % wt.every == 0
+    assert 2 * steps * windows.full_trace_bytes(model, 8, 1) <= budget * scale.WINDOW_SHARE
+    (ov, stats), held = _peak(lambda: scale.summarize(wt, "b", "h", sample=5, feature=1, bins=99))
+    overviews, held2 = _peak(lambda: scale.overviews(wt, sample=5, bins=99))
+    assert held < budget / 2 and held2 < budget / 2, (held, held2, budget)
+    full = model.trace(x)
+    h = full["b"].steps["h"][5]
+    lo = np.array([h[a:b].min(0) for a, b in zip(ov.edges()[:-1], ov.edges()[1:])])
+    np.testing.assert_array_equal(ov.lo, lo)
+    np.testing.assert_array_equal(overviews[("b", "h")].lo, lo)
+    np.testing.assert_allclose(stats.mean, h.astype(np.float64).mean(0), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(stats.variance, h.astype(np.float64).var(0), rtol=1e-9, atol=1e-15)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_a_summary_has_the_same_bits_on_any_number_of_threads(monkeypatch, threads):
+    """``stream`` computes up to two windows at once; its blocks are cut for two whatever
+    the threads, so the statistics, merged block by block, are the same numbers."""
+    from lstmviz.engine import recurrent
+
+    _, _, wt = _batched_long(monkeypatch)
+    monkeypatch.setattr(recurrent, "_threads", 1)
+    _, want = scale.summarize(wt, "a", "c", sample=2, feature=0)
+    monkeypatch.setattr(recurrent, "_threads", threads)
+    _, got = scale.summarize(wt, "a", "c", sample=2, feature=0)
+    for name in ("mean", "m2", "saturated", "c"):
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name

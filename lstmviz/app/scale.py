@@ -36,26 +36,71 @@ def _record(rec, key):
     return rec.steps[key] if key in rec.steps else None
 
 
+def window_steps(trace, block: int = BLOCK_STEPS, at_once: int = 1) -> int:
+    """Steps of each window a ``WindowedTrace`` is read in (``stream``, ``overviews``):
+    whole keyframe intervals, at most ``block`` over ``at_once`` windows computed at once,
+    and few enough that those windows' records (every record of every layer, of every
+    sample: a window steps the whole batch) take at most ``WINDOW_SHARE`` of the trace
+    budget together. Blocks of 4,096 steps of a batch of 8 through 2 x LSTM(256) took 1.0
+    GB (a summary) and 1.5 GB (the overviews), over the budget, and 4 GB at a batch of 32."""
+    from lstmviz.engine.windows import full_trace_bytes, trace_budget
+
+    every = trace.every
+    per_step = max(1, full_trace_bytes(trace.model, trace.batch, 1))
+    room = int(trace_budget() * WINDOW_SHARE) // max(1, at_once)
+    steps = min(block // max(1, at_once), room // per_step)
+    return max(every, steps // every * every)
+
+
+#: The share of the trace budget the windows a long input is read in may take together
+#: (``window_steps``): the app's exact window and the cancelled passes kept hold the rest.
+WINDOW_SHARE = 0.25
+
+#: Windows ``stream`` computes at once, at most (on the engine's threads): its blocks are
+#: cut for this many whatever the threads, so a record's statistics, merged block by
+#: block, are the same numbers on one thread or several.
+STREAM_AT_ONCE = 2
+
+
 def stream(trace, layer: str, key: str, sample: int = 0, block: int = BLOCK_STEPS,
            progress=None, cancel=None):
     """Yields ``(start, array (steps, units))`` of record ``key`` of ``layer`` for one
-    sample, in processing order, over the whole sequence."""
+    sample, in processing order, over the whole sequence. A ``WindowedTrace`` is
+    recomputed in windows (``window_steps``; ``layer`` and the layers before it), up to
+    ``STREAM_AT_ONCE`` of them at once on the engine's threads."""
     windowed = hasattr(trace, "window")
     total = trace.timesteps if windowed else trace[layer].timesteps
-    if windowed:
-        every = trace.every
-        block = max(every, block // every * every)  # whole keyframe intervals: no waste
-    for s in range(0, total, block):
-        e = min(total, s + block)
-        if cancel is not None and cancel():
-            raise LstmvizError("cancelled")
-        rec = trace.window(s, e)[layer] if windowed else trace[layer]
-        arr = _record(rec, key)
+    if not windowed:
+        for s in range(0, total, block):
+            e = min(total, s + block)
+            if cancel is not None and cancel():
+                raise LstmvizError("cancelled")
+            arr = _record(trace[layer], key)
+            if arr is None:
+                raise LstmvizError(f"layer '{layer}' records no '{key}'")
+            yield s, np.asarray(arr[sample, s:e])
+            if progress is not None:
+                progress(e, total)
+        return
+    block = window_steps(trace, block * STREAM_AT_ONCE, STREAM_AT_ONCE)
+    at_once = max(1, min(STREAM_AT_ONCE, recurrent.threads()))
+
+    def one(s: int, e: int) -> np.ndarray:
+        arr = _record(trace.window(s, e, needed=[layer])[layer], key)
         if arr is None:
             raise LstmvizError(f"layer '{layer}' records no '{key}'")
-        yield s, np.asarray(arr[sample, :e - s] if windowed else arr[sample, s:e])
-        if progress is not None:
-            progress(e, total)
+        return np.asarray(arr[sample, :e - s])
+
+    starts = list(range(0, total, block))
+    for g in range(0, len(starts), at_once):
+        if cancel is not None and cancel():
+            raise LstmvizError("cancelled")
+        spans = [(s, min(total, s + block)) for s in starts[g:g + at_once]]
+        got = recurrent.run_parallel([lambda s=s, e=e: one(s, e) for s, e in spans], pool="overviews")
+        for (s, e), arr in zip(spans, got):
+            yield s, arr
+            if progress is not None:
+                progress(e, total)
 
 
 class Overview:
@@ -230,8 +275,8 @@ def overviews(trace, sample: int = 0, bins: int = 511, block: int = BLOCK_STEPS,
     model = model if model is not None else getattr(trace, "model", None)
     total = trace.timesteps if windowed else max(r.timesteps for r in trace.layers.values())
     at_once = recurrent.threads() if windowed else 1
-    if windowed:  # whole keyframe intervals; on n threads n windows of a block's n-th each
-        block = max(trace.every, block // at_once // trace.every * trace.every)
+    if windowed:  # on n threads n windows of a block's n-th each (``window_steps``)
+        block = window_steps(trace, block, at_once)
     flipped = {n.layer.name for n in model.nodes if reads_reversed(n.layer)} if model is not None else set()
     out: dict[tuple[str, str], Overview] = {}
     starts = list(range(0, total, block))
