@@ -1622,3 +1622,34 @@ def test_a_summary_has_the_same_bits_on_any_number_of_threads(monkeypatch, threa
     _, got = scale.summarize(wt, "a", "c", sample=2, feature=0)
     for name in ("mean", "m2", "saturated", "c"):
         assert np.array_equal(getattr(got, name), getattr(want, name)), name
+
+
+def test_a_batched_long_inputs_exact_windows_kept_hold_their_share_of_the_trace_budget(monkeypatch):
+    """A window steps the whole batch: 16 windows of 256 steps of a batch of 16 through
+    2 x LSTM(256) held 1.4 GB (the budget 1 GiB). A window is now fewer steps where the
+    batch's records would not leave room for four (``fitted_window``), and as many are kept
+    as ``cache_room`` holds; each still equals those steps of the whole trace."""
+    from lstmviz.app import long_sequence as ls
+
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("LSTM", {"units": 32, "return_sequences": True}, name="a"),
+        LayerSpec("LSTM", {"units": 16, "return_sequences": True}, name="b")], seed=4)
+    monkeypatch.setattr(ls, "trace_budget", lambda: 32 << 20)
+    monkeypatch.setattr(ls, "CACHE_FLOOR", 0)
+    assert ls.cache_room() == 8 << 20
+    one = ls.LongSequence(model, np.zeros((1, 3000, 3), np.float32))
+    assert one.window == ls.DEFAULT_WINDOW  # (a sample's windows: as ever)
+    x = np.random.default_rng(3).normal(size=(8, 3000, 3)).astype(np.float32)
+    seq = ls.LongSequence(model, x)
+    per_step = ls.full_trace_bytes(model, 8, 1)
+    assert seq.window < ls.DEFAULT_WINDOW and seq.window % 32 == 0
+    assert 4 * seq.window * per_step <= ls.cache_room() < 4 * (seq.window + 32) * per_step
+    assert seq.run_pass()
+    full = model.trace(x)
+    for step in range(5, 3000, 290):
+        trace, at = seq.window_at(step)
+        assert len(seq._cache) <= ls.cache_room() // seq._window_bytes
+        np.testing.assert_array_equal(trace["b"].steps["h"], full["b"].steps["h"][:, trace.start:trace.start + seq.window])
+        assert trace.start + at == step
+    held = sum(ls.full_trace_bytes(model, 8, t["a"].timesteps) for t in seq._cache.values())
+    assert held <= ls.cache_room()

@@ -70,8 +70,31 @@ DEFAULT_WINDOW = 256
 #: them would average or skip steps instead of showing each bin's minimum and maximum.
 LONG_STEPS = 4096
 #: Exact windows kept (each ``window`` steps of every record: about 256 x units x 40 bytes
-#: per recurrent layer, 10 MiB for two LSTM(512)).
+#: per recurrent layer and sample, 10 MiB for two LSTM(512) at batch 1), at most as many as
+#: ``CACHE_SHARE`` of the trace budget holds.
 CACHE_WINDOWS = 16
+#: The share of the trace budget the exact windows kept may hold together: a window steps
+#: the whole batch, so 16 windows of a batch of 16 through 2 x LSTM(256) held 1.4 GB (the
+#: budget 1 GiB), 5 GB at a batch of 32 and 512 units. A window is at most a quarter of it
+#: (fewer steps than ``DEFAULT_WINDOW`` where a batch's are more: ``fitted_window``).
+CACHE_SHARE = 0.25
+#: ... and at least this many bytes, whatever the budget: the app shows a window at all.
+CACHE_FLOOR = 64 << 20
+
+
+def cache_room() -> int:
+    """Bytes the exact windows kept may hold together (``CACHE_SHARE``, ``CACHE_FLOOR``)."""
+    return max(int(trace_budget() * CACHE_SHARE), CACHE_FLOOR)
+
+
+def fitted_window(model, samples: int, window: int = DEFAULT_WINDOW) -> int:
+    """``window`` steps, or fewer (a multiple of the engine's chunk, at least one chunk)
+    where that many steps of every record of ``samples`` samples (``full_trace_bytes``)
+    would take more than a quarter of the windows' room (``cache_room``): at least four
+    windows are kept (the one shown, the next, ...)."""
+    per_step = max(1, full_trace_bytes(model, samples, 1))
+    fit = cache_room() // 4 // per_step
+    return max(CHUNK, min(int(window), fit) // CHUNK * CHUNK)
 #: Steps recomputed at once after a seek far away (the engine's CUT, so they start at a
 #: cut of the input products; with keyframes every 16 steps, 16 steps of each layer:
 #: ~9 ms for two LSTM(512) layers at batch 1 on the shared machine; the window follows).
@@ -225,7 +248,9 @@ class LongSequence:
         self.samples = input_samples(model, x)
         # a multiple of the engine's chunk: the first window, traced alone, then makes the
         # very products of the whole sequence's first steps
-        self.window = min(max(CHUNK, int(window) // CHUNK * CHUNK), self.steps)
+        # (fewer steps where a batch's records would not leave room for several: ``fitted_window``)
+        self.window = min(fitted_window(model, self.samples, window), self.steps)
+        self._window_bytes = full_trace_bytes(model, self.samples, self.window)
         self.every = every
         self.windowed: WindowedTrace | None = None
         self.error: str | None = None
@@ -570,9 +595,10 @@ class LongSequence:
         return a in self._cache or (a == 0 and self._first is not None)  # (as window_at finds it)
 
     def _store(self, a: int, trace) -> None:
+        room = cache_room() // max(1, self._window_bytes)
         with self._lock:
             if a not in self._cache:
-                while len(self._cache) >= CACHE_WINDOWS:
+                while self._cache and len(self._cache) >= min(CACHE_WINDOWS, max(1, room)):
                     self._cache.pop(next(iter(self._cache)))
                 self._cache[a] = trace
 
