@@ -1649,7 +1649,8 @@ def test_a_batched_long_inputs_exact_windows_kept_hold_their_share_of_the_trace_
     for step in range(5, 3000, 290):
         trace, at = seq.window_at(step)
         assert len(seq._cache) <= ls.cache_room() // seq._window_bytes
-        np.testing.assert_array_equal(trace["b"].steps["h"], full["b"].steps["h"][:, trace.start:trace.start + seq.window])
+        want = full["b"].steps["h"][:, trace.start:trace.start + seq.window]
+        np.testing.assert_array_equal(trace["b"].steps["h"], want)
         assert trace.start + at == step
     held = sum(ls.full_trace_bytes(model, 8, t["a"].timesteps) for t in seq._cache.values())
     assert held <= ls.cache_room()
