@@ -56,6 +56,11 @@ def window_steps(trace, block: int = BLOCK_STEPS, at_once: int = 1) -> int:
 #: (``window_steps``): the app's exact window and the cancelled passes kept hold the rest.
 WINDOW_SHARE = 0.25
 
+#: Windows ``overviews`` computes at once, at most (on the engine's threads: each steps
+#: in NumPy calls that take the interpreter lock back at every step, so more threads than
+#: a few wait on each other, and a machine's core count may be far more than its share)
+OVERVIEW_AT_ONCE = 4
+
 #: Windows ``stream`` computes at once, at most (on the engine's threads): its blocks are
 #: cut for this many whatever the threads, so a record's statistics, merged block by
 #: block, are the same numbers on one thread or several.
@@ -274,7 +279,7 @@ def overviews(trace, sample: int = 0, bins: int = 511, block: int = BLOCK_STEPS,
     windowed = hasattr(trace, "window")
     model = model if model is not None else getattr(trace, "model", None)
     total = trace.timesteps if windowed else max(r.timesteps for r in trace.layers.values())
-    at_once = recurrent.threads() if windowed else 1
+    at_once = min(recurrent.threads(), OVERVIEW_AT_ONCE) if windowed else 1
     if windowed:  # on n threads n windows of a block's n-th each (``window_steps``)
         block = window_steps(trace, block, at_once)
     flipped = {n.layer.name for n in model.nodes if reads_reversed(n.layer)} if model is not None else set()
