@@ -95,6 +95,8 @@ def fitted_window(model, samples: int, window: int = DEFAULT_WINDOW) -> int:
     per_step = max(1, full_trace_bytes(model, samples, 1))
     fit = cache_room() // 4 // per_step
     return max(CHUNK, min(int(window), fit) // CHUNK * CHUNK)
+
+
 #: Steps recomputed at once after a seek far away (the engine's CUT, so they start at a
 #: cut of the input products; with keyframes every 16 steps, 16 steps of each layer:
 #: ~9 ms for two LSTM(512) layers at batch 1 on the shared machine; the window follows).
