@@ -961,7 +961,7 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
 def _run_nodes(model, st: PassState, tick_for) -> None:
     """The nodes of the pass from ``st.node`` on (``keyframe_pass``); a node that
     ``_pipelined`` allows runs on a thread of its own beside the next one."""
-    ahead: list = []  # the node running on its own thread: (feed, node index, its halves' keys)
+    ahead: list = []  # the node running on its own thread: (its feed, its index, its input mask)
     try:
         _run_nodes_from(model, st, tick_for, ahead)
     except BaseException as err:
