@@ -96,16 +96,23 @@ def stream(trace, layer: str, key: str, sample: int = 0, block: int = BLOCK_STEP
             raise LstmvizError(f"layer '{layer}' records no '{key}'")
         return np.asarray(arr[sample, :e - s])
 
+    for spans, got in _at_once(total, block, at_once, one, cancel):
+        for (s, e), arr in zip(spans, got):
+            yield s, arr
+            if progress is not None:
+                progress(e, total)
+
+
+def _at_once(total: int, block: int, at_once: int, work, cancel=None):
+    """Yields ``(spans, results)`` for the blocks of ``block`` steps of ``total`` in order,
+    ``at_once`` at a time: each group's ``work(s, e)`` on the engine's threads, a cancel
+    checked before each group (``stream``, ``overviews``)."""
     starts = list(range(0, total, block))
     for g in range(0, len(starts), at_once):
         if cancel is not None and cancel():
             raise LstmvizError("cancelled")
         spans = [(s, min(total, s + block)) for s in starts[g:g + at_once]]
-        got = recurrent.run_parallel([lambda s=s, e=e: one(s, e) for s, e in spans], pool="overviews")
-        for (s, e), arr in zip(spans, got):
-            yield s, arr
-            if progress is not None:
-                progress(e, total)
+        yield spans, recurrent.run_parallel([lambda s=s, e=e: work(s, e) for s, e in spans], pool="overviews")
 
 
 class Overview:
@@ -284,14 +291,11 @@ def overviews(trace, sample: int = 0, bins: int = 511, block: int = BLOCK_STEPS,
         block = window_steps(trace, block, at_once)
     flipped = {n.layer.name for n in model.nodes if reads_reversed(n.layer)} if model is not None else set()
     out: dict[tuple[str, str], Overview] = {}
-    starts = list(range(0, total, block))
-    for g in range(0, len(starts), at_once):
-        if cancel is not None and cancel():
-            raise LstmvizError("cancelled")
-        spans = [(s, min(total, s + block)) for s in starts[g:g + at_once]]
-        got = recurrent.run_parallel(
-            [lambda s=s, e=e: _block_values(trace, model, s, e, total, sample, flipped) for s, e in spans],
-            pool="overviews")
+
+    def work(s: int, e: int) -> list:
+        return _block_values(trace, model, s, e, total, sample, flipped)
+
+    for spans, got in _at_once(total, block, at_once, work, cancel):
         for items in got:  # (in order: the same overviews on one thread or several)
             for key, start, values in items:
                 if key not in out:
