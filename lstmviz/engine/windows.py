@@ -1050,11 +1050,7 @@ def _run_nodes_from(model, st: PassState, tick_for, ahead: list) -> None:
                                       if layer.config["return_state"] else [])
                     oms = [ims[0] if rs else None] + [None] * (len(outs) - 1)
             if halves:
-                for side, _ in halves:
-                    st.parts[(name, side)] = T
-                    st.halves.pop((name, side), None)  # (its keyframes are in st.keyframes)
-                if not onnx_node(layer):
-                    st.in_masks[name] = ims[0]
+                _halves_ran(st, name, [side for side, _ in halves], T, ims[0], onnx_node(layer))
             else:
                 outs, oms, rec = run_layer(layer, ins, ims, init)
                 if _onnx_op(layer) and st.axes.get(name, [None])[0] is not None:
@@ -1068,12 +1064,21 @@ def _run_nodes_from(model, st: PassState, tick_for, ahead: list) -> None:
             own, j, in_mask = ahead.pop()
             done = model.nodes[j].layer.name
             keyframes[(done, "")] = own.join()[2]
-            st.parts[(done, "")] = T
-            st.halves.pop((done, ""), None)
-            st.in_masks[done] = in_mask
+            _halves_ran(st, done, [""], T, in_mask)
             _drop_read(last, seq, values, j)
         _drop_read(last, seq, values, i)
         st.node = i + 1
+
+
+def _halves_ran(st: PassState, name: str, sides: list, T: int, in_mask, onnx: bool = False) -> None:
+    """Layer ``name``'s recurrent halves ``sides`` ran to the end: their steps counted, their
+    state under way dropped (their keyframes are in ``st.keyframes``), the mask its input
+    carries kept (an ONNX node's is kept by ``_pass_onnx``)."""
+    for side in sides:
+        st.parts[(name, side)] = T
+        st.halves.pop((name, side), None)
+    if not onnx:
+        st.in_masks[name] = in_mask
 
 
 def _drop_read(last: dict, seq: dict, values: dict, i: int) -> None:
