@@ -56,6 +56,7 @@ from lstmviz.engine.windows import (
     input_window,
     keyframe_pass,
     pass_bytes,
+    steps_within,
     trace_budget,
 )
 from lstmviz.errors import LstmvizError
@@ -92,9 +93,7 @@ def fitted_window(model, samples: int, window: int = DEFAULT_WINDOW) -> int:
     where that many steps of every record of ``samples`` samples (``full_trace_bytes``)
     would take more than a quarter of the windows' room (``cache_room``): at least four
     windows are kept (the one shown, the next, ...)."""
-    per_step = max(1, full_trace_bytes(model, samples, 1))
-    fit = cache_room() // 4 // per_step
-    return max(CHUNK, min(int(window), fit) // CHUNK * CHUNK)
+    return min(steps_within(model, samples, cache_room() // 4, CHUNK), max(CHUNK, int(window) // CHUNK * CHUNK))
 
 
 #: Steps recomputed at once after a seek far away (the engine's CUT, so they start at a

@@ -43,13 +43,11 @@ def window_steps(trace, block: int = BLOCK_STEPS, at_once: int = 1) -> int:
     sample: a window steps the whole batch) take at most ``WINDOW_SHARE`` of the trace
     budget together. Blocks of 4,096 steps of a batch of 8 through 2 x LSTM(256) took 1.0
     GB (a summary) and 1.5 GB (the overviews), over the budget, and 4 GB at a batch of 32."""
-    from lstmviz.engine.windows import full_trace_bytes, trace_budget
+    from lstmviz.engine.windows import steps_within, trace_budget
 
-    every = trace.every
-    per_step = max(1, full_trace_bytes(trace.model, trace.batch, 1))
-    room = int(trace_budget() * WINDOW_SHARE) // max(1, at_once)
-    steps = min(block // max(1, at_once), room // per_step)
-    return max(every, steps // every * every)
+    every, at_once = trace.every, max(1, at_once)
+    fit = steps_within(trace.model, trace.batch, int(trace_budget() * WINDOW_SHARE) // at_once, every)
+    return min(fit, max(every, block // at_once // every * every))
 
 
 #: The share of the trace budget the windows a long input is read in may take together

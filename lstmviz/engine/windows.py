@@ -155,6 +155,14 @@ def full_trace_bytes(model, batch: int, steps: int) -> int:
     return total
 
 
+def steps_within(model, batch: int, room: int, multiple: int) -> int:
+    """The most steps, a multiple of ``multiple`` (at least one), whose every record of
+    ``batch`` samples (``full_trace_bytes``) fits in ``room`` bytes: the windows a long
+    input is read in (``scale.window_steps``) and kept (``long_sequence.fitted_window``)."""
+    per_step = max(1, full_trace_bytes(model, batch, 1))
+    return max(multiple, room // per_step // multiple * multiple)
+
+
 def keyframe_bytes(model, batch: int, steps: int, every: int) -> int:
     n = -(-steps // every)
     total = 0
