@@ -847,15 +847,12 @@ def test_animation_dialog_and_menu_export(window, tmp_path, monkeypatch):
     assert v["target"] == "view" and v["fps"] == ex.DEFAULT_FPS and all(s % 2 == 0 for s in v["size"])
     dlg.deleteLater()
 
-    def accept(self):
-        self.width_spin.setValue(300)
-        self.height_spin.setValue(200)
-        return QtWidgets.QDialog.DialogCode.Accepted
-    monkeypatch.setattr(ex.AnimationDialog, "exec", accept)
+    def choose(dlg):
+        dlg.width_spin.setValue(300)
+        dlg.height_spin.setValue(200)
     out = tmp_path / "m.gif"
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     geom = window.geometry()
-    window.exporter.animation("gif")
+    _animated_as_chosen(window, monkeypatch, choose, out)
     with Image.open(out) as im:
         assert im.size == (300, 200) and im.n_frames == 5
     assert window.geometry() == geom  # the window is back to its size
@@ -896,6 +893,24 @@ def test_an_animation_shows_its_progress_and_can_be_cancelled(window, tmp_path, 
         assert im.n_frames == 12
 
 
+def _animated_as_chosen(window, monkeypatch, choose, out) -> dict:
+    """File > Export > Animation as a user does it: the dialog's fields set by ``choose(dlg)``
+    and OK, the file named ``out``; gives what the save dialog was asked (``start``: the
+    name it offered)."""
+    def accept(dlg):
+        choose(dlg)
+        return QtWidgets.QDialog.DialogCode.Accepted
+    monkeypatch.setattr(ex.AnimationDialog, "exec", accept)
+    asked = {}
+
+    def ask(parent, title, start, *a, **k):
+        asked["start"] = start
+        return str(out), ""
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", ask)
+    window.exporter.animation("gif")
+    return asked
+
+
 def test_a_long_sequence_is_animated_over_a_range_of_steps_from_the_step_shown(window, tmp_path, monkeypatch):
     """More steps than an animation holds were refused outright ("a picture shows any
     step"): a long input could not be animated at all. The dialog offers the steps from the
@@ -924,20 +939,12 @@ def test_a_long_sequence_is_animated_over_a_range_of_steps_from_the_step_shown(w
     assert list(dlg.values()["steps"]) == [5]
     dlg.deleteLater()
 
-    def accept(self):
-        self.first_spin.setValue(1998)
-        self.last_spin.setValue(2000)
-        self.width_spin.setValue(200)
-        self.height_spin.setValue(120)
-        return QtWidgets.QDialog.DialogCode.Accepted
-    monkeypatch.setattr(ex.AnimationDialog, "exec", accept)
-    asked = {}
-
-    def ask(parent, title, start, *a, **k):
-        asked["start"] = start
-        return str(tmp_path / "r.gif"), ""
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", ask)
-    window.exporter.animation("gif")
+    def choose(dlg):
+        dlg.first_spin.setValue(1998)
+        dlg.last_spin.setValue(2000)
+        dlg.width_spin.setValue(200)
+        dlg.height_spin.setValue(120)
+    asked = _animated_as_chosen(window, monkeypatch, choose, tmp_path / "r.gif")
     assert asked["start"].endswith("_t1998-2000.gif"), asked
     with Image.open(tmp_path / "r.gif") as im:
         assert im.n_frames == 3 and im.size == (200, 120)
@@ -968,19 +975,11 @@ def test_the_animation_dialog_over_the_train_tab_offers_the_views_of_the_stack(w
     assert dlg.values()["size"][0] == panel.width() - panel.width() % 2
     dlg.deleteLater()
 
-    def accept(self):
-        self.target.setCurrentIndex(self.target.findData("cell"))
-        self.width_spin.setValue(300)
-        self.height_spin.setValue(200)
-        return QtWidgets.QDialog.DialogCode.Accepted
-    monkeypatch.setattr(ex.AnimationDialog, "exec", accept)
-    asked = {}
-
-    def ask(parent, title, start, *a, **k):
-        asked["start"] = start
-        return str(tmp_path / "c.gif"), ""
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", ask)
-    window.exporter.animation("gif")
+    def choose(dlg):
+        dlg.target.setCurrentIndex(dlg.target.findData("cell"))
+        dlg.width_spin.setValue(300)
+        dlg.height_spin.setValue(200)
+    asked = _animated_as_chosen(window, monkeypatch, choose, tmp_path / "c.gif")
     assert Path(asked["start"]).name.endswith("_cell.gif"), asked
     with Image.open(tmp_path / "c.gif") as im:
         frames = []

@@ -35,6 +35,20 @@ def test_train_tab_one_update_draws_the_history(make_window, qtbot):
     panel.stop()
 
 
+def _drawn_train_tab(make_window, size=None):
+    """A window (``size``, if given) on its Train tab, the panel drawn: (window, panel)."""
+    from PySide6 import QtWidgets
+
+    w = make_window()
+    if size is not None:
+        w.resize(*size)
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    QtWidgets.QApplication.processEvents()
+    panel.refresh(force=True)
+    return w, panel
+
+
 def _legends_cover_no_curve(panel):
     """Each legend lies above its plot's view (outside the curves' area), whole, within
     the plot's width, with every entry's label inside it."""
@@ -330,13 +344,8 @@ def test_a_new_run_is_followed_again_after_the_last_one_was_zoomed(make_window):
 def test_before_the_first_update_the_update_axes_count_0_to_10_and_no_values_are_labelled(make_window):
     """An empty run's plots: whole updates 0..10 along x (not pyqtgraph's 0.2, 0.4, ... of
     an empty view), no value labels up the log axis; the first update gives them."""
-    from PySide6 import QtWidgets
 
-    w = make_window()
-    panel = w.train_panel
-    w.tabs.setCurrentWidget(panel)
-    QtWidgets.QApplication.processEvents()
-    panel.refresh(force=True)
+    w, panel = _drawn_train_tab(make_window)
     for plot in (panel.loss_plot, panel.norm_plot):
         ticks = plot.getAxis("bottom")._tickLevels[0]
         assert ticks[0] == (0.0, "0") and ticks[-1] == (10.0, "10")
@@ -362,12 +371,7 @@ def test_the_empty_loss_plot_says_how_to_train_until_the_first_update(make_windo
 
     from lstmviz.ui.train_panel import EMPTY_HINT
 
-    w = make_window()
-    w.resize(1600, 1000)
-    panel = w.train_panel
-    w.tabs.setCurrentWidget(panel)
-    QtWidgets.QApplication.processEvents()
-    panel.refresh(force=True)
+    w, panel = _drawn_train_tab(make_window, (1600, 1000))
     hint, vb = panel.empty_hint, panel.loss_plot.vb
 
     def inside() -> bool:
@@ -397,17 +401,12 @@ def test_the_empty_loss_plots_hint_is_left_out_of_exported_pictures(make_window,
     """"▶ Play or One update to train" is a hint for the mouse, as the views' are, but it
     stood in every exported PNG and SVG of a fresh Train tab; now a picture leaves it out
     (``labels.hints_hidden``) and the window shows it again afterwards."""
-    from PySide6 import QtCore, QtWidgets
+    from PySide6 import QtCore
 
     from lstmviz.ui import export as ex
     from lstmviz.ui.train_panel import EMPTY_HINT
 
-    w = make_window()
-    w.resize(1280, 800)
-    panel = w.train_panel
-    w.tabs.setCurrentWidget(panel)
-    QtWidgets.QApplication.processEvents()
-    panel.refresh(force=True)
+    w, panel = _drawn_train_tab(make_window, (1280, 800))
     hint = panel.empty_hint
     assert hint.isVisible()
     shown = ex.render_pixmap(panel, hints=True).toImage()
