@@ -126,7 +126,7 @@ def main(argv=None) -> int:
     print(f"case: {args.cell}, batch {args.batch}, {args.steps} steps, input {args.input}, "
           f"{args.units} units, float32; every intermediate recorded")
     print(f"numpy {np.__version__}, BLAS threads {np_threads if np_threads is not None else 'unknown'}, "
-          f"engine threads {recurrent.threads()} (os.cpu_count() = {os.cpu_count()}); "
+          f"engine threads {recurrent.threads()} (cores {recurrent.cores()}, os.cpu_count() {os.cpu_count()}); "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"OpenBLAS kernels: {blas.kernels()}")
 

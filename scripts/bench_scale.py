@@ -44,7 +44,7 @@ from lstmviz.app.long_sequence import QUICK_STEPS  # noqa: E402
 from lstmviz.engine import LayerSpec, Model, blas, recurrent, workspace  # noqa: E402
 from lstmviz.engine.windows import keyframe_pass  # noqa: E402
 
-CORES = os.cpu_count() or 1
+CORES = recurrent.cores()
 
 
 def use_threads(n: int, torch=None) -> None:

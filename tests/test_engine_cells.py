@@ -167,3 +167,34 @@ def test_an_input_of_the_wrong_width_is_counted_in_the_singular_and_the_plural(f
     with pytest.raises(LstmvizError) as err:
         model.trace(np.zeros((1, 5, features), np.float32))
     assert f"has {said} but the model expects 3: shape (1, 5, {features})" in str(err.value)
+
+
+@pytest.mark.parametrize("files, affinity, expected", [
+    ({}, 8, 8),                                                    # no control group
+    ({"cpu.max": "max 100000\n"}, 8, 8),                           # version 2, no quota
+    ({"cpu.max": "200000 100000\n"}, 64, 2),                       # 2 CPUs of 64
+    ({"cpu.max": "150000 100000\n"}, 64, 2),                       # 1.5 CPUs: rounded up
+    ({"cpu.max": "50000 100000\n"}, 64, 1),                        # half a CPU: 1
+    ({"cpu.max": "400000 100000\n"}, 2, 2),                        # quota above affinity
+    ({"cpu/cpu.cfs_quota_us": "300000", "cpu/cpu.cfs_period_us": "100000"}, 16, 3),  # v1
+    ({"cpu/cpu.cfs_quota_us": "-1", "cpu/cpu.cfs_period_us": "100000"}, 16, 16),     # v1 none
+    ({"cpu.max": "garbage\n"}, 4, 4),                              # unreadable: ignored
+])
+def test_the_engine_uses_the_cores_its_affinity_and_control_group_allow(
+        tmp_path, monkeypatch, files, affinity, expected):
+    from lstmviz.engine import recurrent
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    monkeypatch.setattr(recurrent, "CGROUP_ROOT", str(tmp_path))
+    monkeypatch.setattr(recurrent.os, "sched_getaffinity", lambda pid: set(range(affinity)),
+                        raising=False)
+    assert recurrent.cores() == expected
+    monkeypatch.setattr(recurrent, "_threads", None)
+    monkeypatch.delenv("LSTMVIZ_THREADS", raising=False)
+    assert recurrent.threads() == expected
+    monkeypatch.setattr(recurrent, "_threads", None)
+    monkeypatch.setenv("LSTMVIZ_THREADS", "3")
+    assert recurrent.threads() == 3
+    monkeypatch.setattr(recurrent, "_threads", None)

@@ -76,15 +76,61 @@ _pool_lock = threading.Lock()
 _threads = None
 
 
+#: Where a control group's CPU limit is read (version 2, then version 1); tests point
+#: this at a directory of their own.
+CGROUP_ROOT = "/sys/fs/cgroup"
+
+
+def _cgroup_quota(root: str) -> float | None:
+    """CPUs a control group's quota allows (``cpu.max``: "QUOTA PERIOD" or "max PERIOD";
+    version 1: ``cpu/cpu.cfs_quota_us`` over ``cpu/cpu.cfs_period_us``, -1 = none), or None
+    where there is no quota or it cannot be read."""
+    def read(name: str) -> str | None:
+        try:
+            with open(os.path.join(root, name), encoding="ascii") as f:
+                return f.read(200).strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    try:
+        text = read("cpu.max")
+        if text is not None:
+            quota, _, period = text.partition(" ")
+            if quota == "max":
+                return None
+            return int(quota) / int(period or 100000)
+        quota, period = read("cpu/cpu.cfs_quota_us"), read("cpu/cpu.cfs_period_us")
+        if quota is None or period is None or int(quota) <= 0:
+            return None
+        return int(quota) / int(period)
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def cores() -> int:
+    """The cores this process may run on: the CPUs its affinity allows
+    (``os.sched_getaffinity``, where the system has it, else ``os.cpu_count()``), fewer
+    where a control group's quota allows fewer (a container given 2 CPUs on a 64-core
+    host: 2), rounded up; at least 1."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    quota = _cgroup_quota(CGROUP_ROOT)
+    if quota is not None and quota > 0:
+        n = min(n, -int(-quota // 1))
+    return max(1, n)
+
+
 def threads() -> int:
     """Threads the engine steps independent batch blocks (and a Bidirectional's two
-    directions) on: ``LSTMVIZ_THREADS`` if set, else every core."""
+    directions) on: ``LSTMVIZ_THREADS`` if set, else ``cores()``."""
     global _threads
     if _threads is None:
         try:
-            _threads = max(1, int(os.environ.get("LSTMVIZ_THREADS", "") or os.cpu_count() or 1))
+            _threads = max(1, int(os.environ.get("LSTMVIZ_THREADS", "") or cores()))
         except ValueError:
-            _threads = max(1, os.cpu_count() or 1)
+            _threads = cores()
     return _threads
 
 
