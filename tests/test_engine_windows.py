@@ -403,8 +403,59 @@ def test_a_window_of_the_needed_layers_runs_the_later_ones_when_asked_with_the_s
             assert np.array_equal(flat[key], arr), f"{name} {key} steps {a}:{b}"
         for o, want in zip(win.outputs, whole.outputs):
             assert np.array_equal(o, want)
-    # the last layer needed: nothing later, a plain trace
-    assert not isinstance(wt.window(0, 16, needed={names[-1]}), LaterTrace)
+    # every layer needed: nothing waits, a plain trace
+    assert not isinstance(wt.window(0, 16, needed=set(names)), LaterTrace)
+
+
+@pytest.mark.parametrize("name, needed", [
+    ("stacked_last_step", "l3"), ("stacked_last_step", "g2"), ("go_backwards_stack", "fwd"),
+    ("bidirectional", "bi2"), ("masked", "s"), ("masked", "bi")])
+def test_a_window_records_the_recurrent_layers_before_a_needed_one_when_asked(monkeypatch, name, needed):
+    """A window of the layers needed (a summary's one layer, the layer on screen) ran every
+    recurrent layer before it with every record; they now run states only (their outputs
+    feed the needed layer) and are recorded when first asked for, to the same bits."""
+    from lstmviz.engine import windows
+    from lstmviz.engine.trace import LaterTrace
+
+    model = Model.sequential((None, None, 3), MODELS[name](), seed=4)
+    x = _data(3, mask_runs=name == "masked")
+    wt = keyframe_pass(model, x, every=64)
+    names = [layer.name for layer in model.layers]
+    before = [n for n in names[:names.index(needed)]
+              if windows.recurrent_halves(model.get_layer(n))]
+    assert before
+    runs = []
+    real = windows._Window.run
+
+    def run(self, node, side, rnn, lo, hi, record):
+        runs.append((node.layer.name, record))
+        return real(self, node, side, rnn, lo, hi, record)
+
+    monkeypatch.setattr(windows._Window, "run", run)
+    for a, b in ((0, 16), (77, 160), (T - 1, T)):
+        whole = wt.window(a, b)
+        runs.clear()
+        win = wt.window(a, b, needed={needed})
+        assert isinstance(win, LaterTrace) and win.layers.pending
+        assert list(win.layers) == list(whole.layers)
+        made = [r.name for r in win.layers.made()]
+        assert needed in made and not set(before) & set(made)
+        assert not [n for n, rec in runs if n in before and rec]  # states only, so far
+        got, want = win.layers[needed], whole.layers[needed]
+        for part in (got.children or {"": got}):
+            g, w = (got.children[part], want.children[part]) if part else (got, want)
+            for key in ("h", "pre", "x_proj", "h_proj"):
+                assert np.array_equal(g.steps[key], w.steps[key]), (part, key)
+        assert win.layers.pending  # the needed layer's record ran nothing more
+        ref = whole.flat()
+        flat = win.flat()  # every layer: those waiting run now
+        assert not win.layers.pending and list(flat) == list(ref)
+        for key, arr in ref.items():
+            assert np.array_equal(flat[key], arr), f"{name} {key} steps {a}:{b}"
+        assert [n for n, rec in runs if n in before and rec]  # recorded when asked for
+        assert list(dict(win.layers)) == list(whole.layers)
+        for o, want in zip(win.outputs, whole.outputs):
+            assert np.array_equal(o, want)
 
 
 @pytest.mark.parametrize("name", ["go_backwards_stack", "bidirectional", "masked"])

@@ -227,9 +227,12 @@ class LaterLayers(Mapping):
     ``outputs`` or a copy run them all first (``finish``: once, under a lock)."""
 
     def __init__(self, records: dict[str, "LayerTrace"], later: list[str],
-                 finish: Callable[[], list[np.ndarray]]):
+                 finish: Callable[[], list[np.ndarray]], order: list[str] | None = None):
         self._records = records
-        self._names = list(records) + [n for n in later if n not in records]
+        #: every layer's name in the model's order (``order``; default: the records made,
+        #: then ``later``); ``later`` may hold layers before a record made (a window's
+        #: layers whose records nobody needed yet: ``windows._Window.trace``)
+        self._names = list(order) if order is not None else list(records) + [n for n in later if n not in records]
         self._later = set(later)
         self._finish: Callable[[], list[np.ndarray]] | None = finish
         self._outputs: list[np.ndarray] | None = None
@@ -246,6 +249,8 @@ class LaterLayers(Mapping):
             if self._finish is not None:
                 self._outputs = self._finish()
                 self._finish = None
+                made = self._records
+                self._records = {n: made[n] for n in self._names if n in made}  # (in order)
             assert self._outputs is not None
             return self._outputs
 

@@ -636,20 +636,37 @@ class _Window:
     def trace(self, a, b, needed=None) -> Trace:
         later = self.model._later(needed)
         first = self.model.nodes[:len(self.model.nodes) - len(later)]
+        # the recurrent layers before a needed one whose records nobody asked for: run
+        # states only (their outputs, which the needed layers read), recorded when first
+        # asked for, from the same keyframes (the same numbers: a summary of the second of
+        # two LSTM(512) spent ~15% of its time recording the first)
+        waiting = [n for n in first if needed and n.layer.name not in needed and self._deferrable(n)]
+        first = [n for n in first if n not in waiting]
         layers: dict[str, LayerTrace] = {}
         self._records(first, layers, a, b)
         inputs = [_take(x, self.wt._axes[r.layer][0], a, b)
                   for r, x in zip(self.model.inputs, self.wt.inputs)]
-        if not later:
+        if not later and not waiting:
             return Trace(layers, list(self.wt.outputs), inputs, start=a, total_steps=self.T)
 
         def finish() -> list:
-            self._records(later, layers, a, b)
+            self._records(waiting + later, layers, a, b)
             return list(self.wt.outputs)
 
         # (``layers`` a Mapping, not a dict; ``outputs`` the property that runs them)
-        return LaterTrace(LaterLayers(layers, [n.layer.name for n in later], finish),  # type: ignore[arg-type]
+        order = [n.layer.name for n in self.model.nodes if n.layer.name in layers
+                 or n in waiting or n in later]
+        return LaterTrace(LaterLayers(layers, [n.layer.name for n in waiting + later], finish,  # type: ignore[arg-type]
+                                      order=order),
                           [], inputs, start=a, total_steps=self.T)
+
+    def _deferrable(self, node) -> bool:
+        """A recurrent layer (a Bidirectional's halves too) of a plain stack without state,
+        whose record can wait: its outputs come from its states-only run."""
+        model = self.model
+        layer = node.layer
+        return (model.is_sequential and not model.stateful and not onnx_node(layer)
+                and layer.name not in self.wt._static_records and bool(recurrent_halves(layer)))
 
     def _records(self, nodes, layers: dict, a, b) -> None:
         """The records of ``nodes`` over steps ``a .. b-1`` into ``layers``."""
