@@ -760,6 +760,52 @@ def test_more_steps_than_a_plot_can_show_is_a_long_input_even_when_its_trace_fit
     np.testing.assert_array_equal(window[name].steps["c"][0, local], full[name].steps["c"][0, LONG_STEPS])
 
 
+@pytest.mark.parametrize("batch", [1, 3])
+def test_a_full_trace_of_much_work_is_a_long_input_however_few_its_steps(batch):
+    """The app traces at every edit and every other sample chosen: a whole trace of 4,000
+    steps through 2 x LSTM(512) (fitting the budget, under LONG_STEPS) held the window still
+    for 0.6-1.4 s at each. An input whose full trace is more than FULL_TRACE_WORK
+    multiply-adds is a long input (its first steps at once, the rest on the worker); within
+    it, a whole trace. The work counts the batch traced and both halves of a Bidirectional."""
+    from lstmviz.app import long_sequence
+    from lstmviz.app.long_sequence import FULL_TRACE_WORK, LONG_STEPS, trace_or_window
+    from lstmviz.engine.windows import STEP_WORK, full_trace_bytes, full_trace_work, trace_budget
+
+    # the figures the constant was set by: 2 x LSTM(512) over 4,000 steps is long, 3 x
+    # LSTM(64) over 4,096 steps and 2 x LSTM(256) over 2,000 (0.1 s here) are not
+    def stack(units, n, d):
+        return Model.sequential((None, None, d), [LayerSpec("LSTM", {"units": units, "return_sequences": True})
+                                                  for _ in range(n)], seed=0)
+    assert full_trace_work(stack(512, 2, 64), 1, 4000) > FULL_TRACE_WORK
+    assert full_trace_work(stack(64, 3, 8), 1, LONG_STEPS) < FULL_TRACE_WORK
+    assert full_trace_work(stack(256, 2, 64), 1, 2000) < FULL_TRACE_WORK
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 6, "return_sequences": True}}}),
+        LayerSpec("LSTM", {"units": 5, "return_sequences": True})], seed=2)
+    model._infer_shapes([(batch, 10, 3)])
+    per_step = batch * (2 * (3 * 18 + 6 * 18) + (12 * 20 + 5 * 20)) + 3 * STEP_WORK
+    assert full_trace_work(model, batch, 10) == 10 * per_step
+    model = Model.sequential((None, None, 3), [LayerSpec("GRU", {"units": 6, "return_sequences": True}),
+                                               LayerSpec("LSTM", {"units": 5, "return_sequences": True})], seed=2)
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(batch, 300, 3)).astype(np.float32)
+    assert full_trace_bytes(model, batch, 300) < trace_budget() / 100
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(long_sequence, "FULL_TRACE_WORK", full_trace_work(model, batch, 300))
+        trace, seq = trace_or_window(model, [x])
+        assert seq is None and trace.layers["lstm"].timesteps == 300
+        x = rng.normal(size=(batch, 301, 3)).astype(np.float32)
+        first, seq = trace_or_window(model, [x])
+        assert seq is not None and seq.steps == 301 and seq.is_quick(first)
+        full = model.trace(x)
+        np.testing.assert_array_equal(first.layers["lstm"].steps["h"], full.layers["lstm"].steps["h"][:, :16])
+        assert seq.run_pass()
+        window, local = seq.window_at(250)
+        np.testing.assert_array_equal(window.layers["lstm"].steps["c"][:, local],
+                                      full.layers["lstm"].steps["c"][:, 250])
+        seq.close()
+
+
 def test_the_workers_let_the_windows_thread_have_turns(traced):
     """Stepping a small model, the pass let go of the GIL and took it back at every NumPy
     product, and CPython forces no switch then: the window's thread waited 0.2-0.7 s at a

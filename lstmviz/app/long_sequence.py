@@ -51,6 +51,7 @@ from lstmviz.engine.windows import (
     WindowedTrace,
     check_pass,
     full_trace_bytes,
+    full_trace_work,
     input_samples,
     input_steps,
     input_window,
@@ -70,6 +71,13 @@ DEFAULT_WINDOW = 256
 #: thousand or so pixels wide cannot show each of more steps than this, and a heatmap of
 #: them would average or skip steps instead of showing each bin's minimum and maximum.
 LONG_STEPS = 4096
+#: Inputs whose full trace is more work than this (``windows.full_trace_work``, multiply-
+#: adds: ~0.2 s on one core of this machine, twice that on a laptop half as fast) are
+#: shown as a long input too, however few their steps: the app traces at every edit and
+#: every other sample chosen, and a whole trace of 4,000 steps through 2 x LSTM(512) held
+#: the window still for 0.6-1.4 s at each (its first steps are shown at once instead, the
+#: rest computed on a worker thread).
+FULL_TRACE_WORK = 2_500_000_000
 #: Exact windows kept (each ``window`` steps of every record: about 256 x units x 40 bytes
 #: per recurrent layer and sample, 10 MiB for two LSTM(512) at batch 1), at most as many as
 #: ``CACHE_SHARE`` of the trace budget holds.
@@ -175,9 +183,18 @@ def moving(last: int | None, step: int, window: int) -> int:
     return 1 if step > last else -1
 
 
+def _much_work(model, x) -> bool:
+    """Whether a full trace of ``x`` is more work than ``FULL_TRACE_WORK``."""
+    try:
+        return full_trace_work(model, input_samples(model, x), input_steps(model, x)) > FULL_TRACE_WORK
+    except LstmvizError:
+        return False
+
+
 def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, needed=None, step: int = 0):
     """``(trace, None)`` when the whole trace of ``xs`` fits the trace budget
-    (``limits.trace_budget``) and has at most ``LONG_STEPS`` steps, else ``(first steps,
+    (``limits.trace_budget``), has at most ``LONG_STEPS`` steps and is at most
+    ``FULL_TRACE_WORK`` multiply-adds, else ``(first steps,
     LongSequence)``: the first ``QUICK_STEPS`` steps when ``step`` (the cursor's) is among
     them, else the first window; the first window and the keyframe pass are still to run
     (``run_pass``, on a worker thread). Where a layer runs backwards there is
@@ -201,7 +218,7 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
     except LstmvizError:
         need = 0  # model.trace says what is wrong with the input, in its words
     fits = need <= trace_budget()
-    if fits and input_steps(model, x) <= LONG_STEPS:
+    if fits and input_steps(model, x) <= LONG_STEPS and not _much_work(model, x):
         make_room(need)  # (a cancelled pass's stretches give way to the trace)
         return model.trace(given, reuse=reuse, needed=needed), None
     try:

@@ -1091,7 +1091,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_long(self, path, vocabulary=None) -> bool:
         """A long input (``.npy`` memory-mapped, ``.csv``, text through the app's characters
         or ``vocabulary``, a vocabulary file's path) as the input of the current model, here:
-        beyond the trace budget or ``LONG_STEPS`` steps the views show the exact window around the
+        beyond the trace budget, ``LONG_STEPS`` steps or ``FULL_TRACE_WORK`` the views show the exact window around the
         step beside the whole sequence's overview, the pass running in the background."""
         from lstmviz.app.long_data import Cancelled
         notes: list[str] = []
@@ -1166,8 +1166,8 @@ class MainWindow(QtWidgets.QMainWindow):
             "Memory lstmviz may use for one file, input or trace (e.g. 2G, 8G, 512M;\n"
             f"from 16M up to {limits.fmt_bytes(limits.largest_limit())}).\n"
             "A full trace may take half of it; a longer input (or one of more than\n"
-            f"{count(LONG_STEPS)} steps) is traced by keyframes and shown as an overview beside an\n"
-            "exact window.",
+            f"{count(LONG_STEPS)} steps, or fewer through big layers) is traced by keyframes and\n"
+            "shown as an overview beside an exact window.",
             text=limits.fmt_bytes(limits.memory_limit()))
         if ok:
             self.set_memory_limit(text)
@@ -1183,8 +1183,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.settings.setValue(MEMORY_KEY, str(text).strip())
         self.state.rebuild()
         self.message(f"Memory limit {limits.fmt_bytes(value)}: full traces up to "
-                     f"{limits.fmt_bytes(limits.trace_budget())} and {count(LONG_STEPS)} steps, longer "
-                     "inputs by keyframes")
+                     f"{limits.fmt_bytes(limits.trace_budget())} and {count(LONG_STEPS)} steps (fewer through "
+                     "big layers), longer inputs by keyframes")
         return True
 
     def open_units_window(self):
