@@ -866,6 +866,45 @@ def test_comparisons_logic_and_where():
     assert w.dtype == np.float32 and w.tolist() == [1, 0, 3]
 
 
+def test_a_graphs_own_divisions_by_zero_overflows_and_casts_of_nan_warn_of_nothing(tmp_path):
+    """ONNX computes x/0 as infinity, 0/0, inf*0 and a cast of NaN silently (as onnxruntime
+    does): neither reading the file (its constants folded, its dry runs on inputs of zeros)
+    nor a trace may print NumPy's two-line RuntimeWarnings."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    d, u = 3, 4
+    inits = [numpy_helper.from_array((rng.normal(size=(1, 4 * u, d)) * .5).astype("f4"), "W"),
+             numpy_helper.from_array((rng.normal(size=(1, 4 * u, u)) * .5).astype("f4"), "R"),
+             numpy_helper.from_array(np.zeros((1, 8 * u), "f4"), "B"),
+             numpy_helper.from_array(np.ones(1, "f4"), "one"),
+             numpy_helper.from_array(np.zeros(1, "f4"), "zero"),
+             numpy_helper.from_array(np.float32([3e38]), "big")]
+    nodes = [helper.make_node("LSTM", ["x", "W", "R", "B"], ["y"], hidden_size=u),
+             helper.make_node("Div", ["one", "zero"], ["inf"]),      # folded at load: 1/0
+             helper.make_node("Div", ["x", "x"], ["ratio"]),         # dry runs: 0/0
+             helper.make_node("Div", ["y", "zero"], ["yz"]),         # a trace: y/0, 0/0
+             helper.make_node("Mul", ["yz", "inf"], ["m"]),
+             helper.make_node("Add", ["m", "big"], ["a"]),
+             helper.make_node("Mul", ["a", "big"], ["over"]),        # 3e38 * 3e38
+             helper.make_node("Cast", ["over"], ["ints"], to=TensorProto.INT64),  # NaN, inf
+             helper.make_node("Cast", ["ints"], ["out"], to=TensorProto.FLOAT),
+             helper.make_node("Add", ["ratio", "ratio"], ["out2"])]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["seq", "batch", d])],
+                          [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in ("out", "out2")],
+                          initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 8
+    path = tmp_path / "zero.onnx"
+    onnx.save(m, str(path))
+    x = rng.normal(size=(5, 2, d)).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any NumPy RuntimeWarning fails the test
+        model = lstmviz.load(path)
+        trace = model.trace(x)
+    assert np.all(trace.outputs[1] == 2)  # x/x + x/x of a trace's input, 0/0 only in the dry runs
+
+
 def test_folded_constants_are_bounded_together(tmp_path):
     """Eight ConstantOfShape([4M]) folded at load, each under the per-tensor cap: 128 MB
     from a file of a kilobyte (150 of them were 4.7 GB and 10 s)."""

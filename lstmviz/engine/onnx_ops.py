@@ -177,7 +177,12 @@ def evaluate(op: str, attrs: dict, inputs: list, opset: int = 17) -> list[np.nda
     fn = _OPS.get(op)
     if fn is None:
         raise _fail(op, "is not an operator lstmviz computes")
-    outs = fn(attrs, inputs, opset)
+    # (x/0 is infinity, 0/0, inf*0 and a cast of NaN or infinity NaN or an arbitrary
+    # integer, as onnxruntime computes them: silently. NumPy's RuntimeWarnings said so in
+    # two lines each, at load (constants folded, dry runs on inputs of zeros) and in a
+    # trace; errstate is this thread's, exceptions pass as ever.)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        outs = fn(attrs, inputs, opset)
     left = _left.get()
     if left is not None:  # what is new (not a view of an input) counts
         made = sum(int(o.nbytes) for o in map(np.asarray, outs)
