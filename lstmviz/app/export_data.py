@@ -118,12 +118,28 @@ def _layer_and_key(layer: str, part: str, record: str) -> tuple[str, str]:
     return layer, f"{part}/{record}" if part else record
 
 
+#: How a cell a spreadsheet runs as a formula begins (OWASP's "CSV injection"): Excel and
+#: LibreOffice run '=HYPERLINK("http://...?"&B2, "open")' or '@SUM(...)|cmd ...', quoted
+#: or not, when the table is opened.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(text: str) -> str:
+    """``text`` (a layer's name from a file) as a CSV cell a spreadsheet shows as text: one
+    beginning as a formula does written after a ``'``, as OWASP advises; any other as it is."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_text(trace, sample_offset: int = 0) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["layer", "key", "sample", "step", "unit", "value"])
+    names: dict[str, str] = {}
     for layer, key, s, t, u, v in trace_rows(trace, sample_offset):
-        w.writerow([layer, key, s, t, u, repr(float(v)) if np.issubdtype(type(v), np.floating) else int(v)])
+        cell = names.get(layer)
+        if cell is None:
+            cell = names[layer] = text_cell(layer)
+        w.writerow([cell, key, s, t, u, repr(float(v)) if np.issubdtype(type(v), np.floating) else int(v)])
     return out.getvalue()
 
 
