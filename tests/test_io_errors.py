@@ -72,6 +72,17 @@ def test_text(tmp_path):
     _check_err(p, "text file")
 
 
+def test_zero_bytes_and_binary_with_nul_bytes_are_not_called_text(tmp_path):
+    """UTF-8 decodes NUL bytes, so a file of zeros (a download that never finished) and a
+    binary file that is valid UTF-8 but for its NULs (an executable's header) were "a text
+    file"."""
+    p = tmp_path / "model.h5"
+    p.write_bytes(b"\0" * 3000)
+    _check_err(p, "nothing but zero bytes")
+    p.write_bytes(b"MZ" + b"\0" * 60 + b"This program cannot be run in DOS mode")
+    assert "text file" not in _check_err(p, "unrecognised binary content")
+
+
 def test_pickle_refused(tmp_path):
     # a pickle goes to the PyTorch reader, which refuses what it would have to run
     p = tmp_path / "m.pt"

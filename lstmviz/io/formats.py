@@ -363,7 +363,12 @@ def foreign(head: bytes, size: int, name: str = "") -> str:
     if len(head) > 262 and head[257:262] == b"ustar":
         return ("this is a tar archive (torch < 0.4's format or another archive), which "
                 "lstmviz does not read")
+    if not head.strip(b"\x00"):  # (UTF-8 decodes NUL bytes: it was "a text file")
+        return ("the file begins with nothing but zero bytes, not a model file (a download or copy "
+                "that did not finish, or a damaged disk)")
     try:
+        if b"\x00" in head:  # (no text file holds NUL bytes)
+            raise UnicodeDecodeError("utf-8", head, head.index(b"\x00"), len(head), "NUL")
         head.decode("utf-8")
         return "this is a text file, not a model file"
     except UnicodeDecodeError:
