@@ -124,6 +124,17 @@ def test_load_npy_and_csv(tmp_path):
     assert c.shape == (1, 3, 2) and c[0, 2].tolist() == [5, 6]
 
 
+def test_a_bool_npy_is_imported_as_the_cli_reads_it(tmp_path):
+    """File > Import refused a bool .npy ("holds bool values, not numbers") that
+    ``lstmviz trace --input`` and the Train tab read as 0 and 1, and whose refusals by the
+    .npy reader list "numbers (bool, integer or float)" as accepted."""
+    mask = np.array([[True, False, True], [False, False, True]])
+    np.save(tmp_path / "mask.npy", mask)
+    got = gen.load_array(tmp_path / "mask.npy")
+    assert got.dtype == np.float32 and got.shape == (1, 2, 3) and got[0].tolist() == mask.astype(float).tolist()
+    assert gen.load_ids(tmp_path / "mask.npy", vocab=2).tolist() == mask.astype(int).tolist()
+
+
 @pytest.mark.parametrize("content,needle", [("1,2\n3\n", "columns"), ("1,a\n2,b\n", "not a number"),
                                             ("", "the file is empty"), ("# x\n", "no rows")])
 def test_bad_csv_is_a_message(tmp_path, content, needle):

@@ -239,7 +239,9 @@ def _read_numbers(path) -> tuple[Path, np.ndarray]:
     except (OSError, ValueError) as err:
         raise LstmvizError(f"{path.name}: cannot read it as {suffix[1:] or 'an array'} ({err})") from None
     arr = np.asarray(arr)
-    if arr.dtype == object or not np.issubdtype(arr.dtype, np.number):
+    # (a bool .npy is read as 0 and 1, as ``lstmviz trace --input`` and the Train tab read
+    # it and as ``read_npy``'s refusals say: "numbers (bool, integer or float)")
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise LstmvizError(f"{path.name}: holds {arr.dtype} values, not numbers")
     return path, arr
 
