@@ -99,10 +99,10 @@ def _cgroup_quota(root: str) -> float | None:
             if quota == "max":
                 return None
             return int(quota) / int(period or 100000)
-        quota, period = read("cpu/cpu.cfs_quota_us"), read("cpu/cpu.cfs_period_us")
-        if quota is None or period is None or int(quota) <= 0:
+        v1 = read("cpu/cpu.cfs_quota_us"), read("cpu/cpu.cfs_period_us")
+        if v1[0] is None or v1[1] is None or int(v1[0]) <= 0:
             return None
-        return int(quota) / int(period)
+        return int(v1[0]) / int(v1[1])
     except (ValueError, ZeroDivisionError):
         return None
 
