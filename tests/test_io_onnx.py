@@ -697,6 +697,50 @@ def test_a_damaged_safetensors_file_says_which_check_failed(tmp_path):
     assert "invalid offset for tensor `lstm.weight_hh_l0`" in msg and "\n" not in msg, msg
 
 
+_GOOD_ENTRY = {"dtype": "F32", "shape": [4, 3], "data_offsets": [0, 48]}
+
+
+@pytest.mark.parametrize("header, said", [
+    ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "data_offsets": ["0", 48]}},
+     "tensor 'rnn.weight_ih_l0' has the data_offsets [\"0\", 48], not two whole numbers"),
+    ({"rnn.weight_ih_l0": _GOOD_ENTRY,  # (sorting the tensors by their starts compared "x" with 0)
+      "rnn.weight_hh_l0": {**_GOOD_ENTRY, "data_offsets": ["x", 96]}},
+     "tensor 'rnn.weight_hh_l0' has the data_offsets [\"x\", 96]"),
+    ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "data_offsets": None}}, "has the data_offsets null"),
+    ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "data_offsets": [True, 48]}}, "has the data_offsets [true, 48]"),
+    ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "data_offsets": [0, 48, 96]}}, "not two whole numbers"),
+    ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "data_offsets": [48, 0]}}, "which end before they start"),
+    ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "data_offsets": [0, 10 ** 30]}},
+     "ends at byte 1,000,000,000,000,000,000,000,000,000,000 of the data, but the file holds 48 bytes"),
+    ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "shape": ["4", 3]}},
+     "tensor 'rnn.weight_ih_l0' has the shape [\"4\", 3], not a list of whole numbers"),
+    ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "shape": [4.0, 3]}}, "has the shape [4.0, 3]"),
+    ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "shape": "43"}}, "has the shape \"43\""),
+    ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "dtype": 5}}, "tensor 'rnn.weight_ih_l0' has the dtype 5, not a text"),
+    ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "dtype": None}}, "has the dtype null, not a text"),
+    ({"rnn.weight_ih_l0": {"shape": [4, 3], "data_offsets": [0, 48]}}, "tensor 'rnn.weight_ih_l0' has no \"dtype\""),
+    ({"rnn.weight_ih_l0": ["F32", [4, 3], [0, 48]]},  # (the package read a list as the entry's fields)
+     "tensor 'rnn.weight_ih_l0' is [\"F32\", [4, 3], [0, 48]] in the header, not an object"),
+    ({"rnn.weight_ih_l0": "F32"}, "tensor 'rnn.weight_ih_l0' is \"F32\" in the header, not an object"),
+    ({"__metadata__": [1, 2], "rnn.weight_ih_l0": _GOOD_ENTRY}, 'its "__metadata__" is [1, 2], not an object of texts'),
+    ({"__metadata__": {"format": 5}, "rnn.weight_ih_l0": _GOOD_ENTRY},
+     'its "__metadata__" entry \'format\' is 5, not a text'),
+])
+def test_a_malformed_safetensors_header_entry_is_refused_in_plain_words(tmp_path, header, said):
+    """Values of the wrong type in a safetensors header were refused in Python's words or
+    the package's parser's: "truncated or corrupt (TypeError: '<' not supported between
+    instances of 'str' and 'int')", "(SafetensorError: invalid JSON in header: invalid type:
+    string \"0\", expected usize at line 1 column 78)". Now one line names the tensor, what
+    is wrong with it and what a safetensors header holds."""
+    msg = _safetensors_refusal(tmp_path / "h.safetensors", header, 48)
+    assert msg.startswith("h.safetensors: ") and "\n" not in msg, msg
+    assert said in msg, msg
+    if "bytes" not in said and "before they start" not in said:
+        assert 'a safetensors header holds, for each tensor, an object of its "dtype"' in msg, msg
+    for internal in ("Error", "usize", "TensorInfo", "not supported between", "NoneType", "line 1 column"):
+        assert internal not in msg, msg
+
+
 def test_a_safetensors_header_that_is_not_json_says_so_without_pythons_advice(tmp_path):
     """A header with a number of 5,000 digits was refused as "truncated or corrupt
     (ValueError: Exceeds the limit (4300 digits) for integer string conversion ...; use

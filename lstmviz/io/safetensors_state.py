@@ -85,6 +85,66 @@ def damaged(head: bytes, size: int, name: str = "") -> str | None:
     return header_fault(struct.unpack("<Q", head[:8])[0], size)
 
 
+#: what a safetensors header holds, said after what is wrong with one
+HOLDS = ('a safetensors header holds, for each tensor, an object of its "dtype" (a text '
+         'such as "F32"), "shape" (a list of whole numbers) and "data_offsets" (its start and '
+         'end in the data, two whole numbers), and may hold "__metadata__", an object of texts')
+
+
+def _shown(value: object) -> str:
+    """``value`` as the header writes it (JSON), cut short."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):  # (a JSON value always dumps; kept for safety)
+        text = type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _whole(value: object, most: float = 2 ** 64 - 1) -> bool:
+    """True for a whole number a safetensors header may hold (not a bool, not negative, at
+    most ``most``: a dimension's count is a 64-bit one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= most
+
+
+def header_entry_fault(header: dict, data_size: int) -> str | None:
+    """What is wrong with the parsed JSON ``header`` of a safetensors file whose data after
+    the header is ``data_size`` bytes, in the user's terms (None: each entry is as a
+    safetensors header holds it). Checked before any entry is used: the safetensors
+    package's own refusals of these are its JSON parser's ("invalid type: string, expected
+    usize"), and a list where an entry's object belongs was read by it as one."""
+    for name, entry in header.items():
+        if name == "__metadata__":  # (null: none, as the package reads it)
+            if entry is not None and not isinstance(entry, dict):
+                return f'its "__metadata__" is {_shown(entry)}, not an object of texts; {HOLDS}'
+            for key, value in (entry or {}).items():
+                if not isinstance(value, str):
+                    return (f'its "__metadata__" entry \'{key[:80]}\' is {_shown(value)}, not a '
+                            f"text; {HOLDS}")
+            continue
+        what = f"tensor '{name[:80]}'"
+        if not isinstance(entry, dict):
+            return f"{what} is {_shown(entry)} in the header, not an object; {HOLDS}"
+        for key in ("dtype", "shape", "data_offsets"):
+            if key not in entry:
+                return f'{what} has no "{key}"; {HOLDS}'
+        if not isinstance(entry["dtype"], str):
+            return f'{what} has the dtype {_shown(entry["dtype"])}, not a text; {HOLDS}'
+        shape = entry["shape"]
+        if not (isinstance(shape, list) and all(_whole(d) for d in shape)):
+            return f"{what} has the shape {_shown(shape)}, not a list of whole numbers; {HOLDS}"
+        r = entry["data_offsets"]
+        if not (isinstance(r, list) and len(r) == 2 and all(_whole(v, math.inf) for v in r)):
+            return (f"{what} has the data_offsets {_shown(r)}, not two whole numbers (its start "
+                    f"and end in the data); {HOLDS}")
+        if r[0] > r[1]:
+            return (f"{what} has the data_offsets {_shown(r)}, which end before they start "
+                    "(damaged)")
+        if r[1] > data_size:
+            return (f"{what} ends at byte {r[1]:,} of the data, but the file holds "
+                    f"{plural(data_size, 'byte')} of data (truncated or damaged)")
+    return None
+
+
 def _state_dict(path) -> dict[str, np.ndarray]:
     from safetensors import safe_open
 
@@ -103,28 +163,28 @@ def _state_dict(path) -> dict[str, np.ndarray]:
         except (ValueError, RecursionError) as exc:
             raise LstmvizError(f"the header is not valid JSON ({type(exc).__name__})") from None
     if not isinstance(header, dict):
-        raise LstmvizError("the header is not a JSON object")
+        raise LstmvizError(f"the header is not a JSON object; {HOLDS}")
+    fault = header_entry_fault(header, size - 8 - n)
+    if fault:
+        raise LstmvizError(fault)
     # tensors in the order of their data in the file (the writer's order), not sorted names
     order = sorted((k for k in header if k != "__metadata__"),
-                   key=lambda k: (header[k].get("data_offsets", [0])[0] if isinstance(header[k], dict) else 0, k))
-    bad = [k for k in order if isinstance(header[k], dict) and header[k].get("dtype") not in DTYPES]
+                   key=lambda k: (header[k]["data_offsets"][0], k))
+    bad = [k for k in order if header[k]["dtype"] not in DTYPES]
     if bad:
-        dt = header[bad[0]].get("dtype")
+        dt = header[bad[0]]["dtype"]
         raise LstmvizError(f"tensor '{bad[0][:80]}' is {_brief(dt)}, {_unread(dt)}; save the "
                            "state_dict as float32")
-    narrow = {k: NARROW[header[k]["dtype"]] for k in order
-              if isinstance(header[k], dict) and header[k].get("dtype") in NARROW}
+    narrow = {k: NARROW[header[k]["dtype"]] for k in order if header[k]["dtype"] in NARROW}
     # the arrays read count against the memory limit, as every reader's do (from the
     # header's byte ranges, before reading)
     from ..limits import HINT, excess
 
     def read_bytes(k: str) -> int:  # (a narrow float read as float32: its bytes as read)
-        r = header[k].get("data_offsets")
-        if not (isinstance(r, list) and len(r) == 2 and all(isinstance(v, int) for v in r)):
-            return 0
-        return (int(r[1]) - int(r[0])) * (4 // NARROW_FLOATS[narrow[k]] if k in narrow else 1)
+        start, end = header[k]["data_offsets"]
+        return (end - start) * (4 // NARROW_FLOATS[narrow[k]] if k in narrow else 1)
 
-    total = sum(read_bytes(k) for k in order if isinstance(header[k], dict))
+    total = sum(read_bytes(k) for k in order)
     over = excess(total, "the tensors in the file")
     if over:
         raise LstmvizError(f"{over}; {HINT}")
@@ -176,8 +236,9 @@ def read_model(path) -> ModelSpec:
         # that does not fit its bytes, the header's JSON)
         said = str(exc).splitlines()[0][:160] if str(exc).strip() else ""
         said = said.replace("Error while deserializing header: ", "")
-        raise LstmvizError(f"{fname}: the file is truncated or corrupt "
-                           f"({exc.__class__.__name__}{': ' + said if said else ''}); {SUPPORTED}") from None
+        kind = exc.__class__.__name__  # (the package's own class adds nothing to its words)
+        said = said if kind == "SafetensorError" and said else kind + (": " + said if said else "")
+        raise LstmvizError(f"{fname}: the file is truncated or corrupt ({said}); {SUPPORTED}") from None
 
 
 def read_weights(path) -> list[tuple[str, list[np.ndarray]]]:
