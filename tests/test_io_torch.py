@@ -222,6 +222,37 @@ def test_hand_made_state_dict_loads(tmp_path, container):
     np.testing.assert_allclose(lstm.weights[2], 2 * np.arange(8, dtype=np.float32) / 10)
 
 
+@pytest.mark.parametrize("fmt", ["zip", "legacy", "safetensors"])
+@pytest.mark.parametrize("key, shown", [
+    ("lstm.weight_ih_l99999999999", "99999999999"),  # (past 9 digits: was "other weights, not used")
+    ("lstm.weight_ih_l00", "00"),  # (read as layer 0: it replaced lstm.weight_ih_l0 unsaid)
+    ("weight_hh_l" + "7" * 400, "777777777777...7777"),
+])
+def test_a_recurrent_key_of_a_layer_number_torch_never_writes_is_refused(tmp_path, fmt, key, shown):
+    """lstm.weight_ih_l99999999999 (a layer number of more than 9 digits) was left out, said
+    only among the weights not used, and lstm.weight_ih_l00 silently took the place of
+    lstm.weight_ih_l0, while a gap (l0 and l2) is refused. Each now is, as a gap is: one
+    line naming the module, the layer number and the key."""
+    entries, storages = _rnn_entries()
+    entries.append((key, "x", 24, 0, (8, 3), (3, 1)))
+    storages["x"] = np.ones(24, np.float32)
+    path = tmp_path / ("odd.safetensors" if fmt == "safetensors" else "odd.pt")
+    if fmt == "safetensors":
+        path.write_bytes(_safetensors_bytes({name: ("F32", size, storages[at].astype("<f4").tobytes())
+                                             for name, at, _, _, size, _ in entries}))
+        reader = read_safetensors
+    else:
+        blob = _tensor_pickle(entries)
+        path.write_bytes(_zip(blob, storages) if fmt == "zip" else _legacy(blob, storages))
+        reader = read_torch_state_dict
+    with pytest.raises(LstmvizError) as ei:
+        reader(path)
+    msg = _one_line(ei.value, path.name)
+    module = key.rpartition(".")[0] or "(top level)"
+    assert f"recurrent module {module} has a layer numbered {shown} (" in msg, msg
+    assert "not 0..n-1 as torch numbers a module's layers (l0, l1, ...); supported: " in msg, msg
+
+
 def _write(tmp_path, container, blob, storages, name="bad.pt"):
     path = tmp_path / name
     path.write_bytes(_zip(blob, storages) if container == "zip" else _legacy(blob, storages))
@@ -813,8 +844,8 @@ def test_a_layer_number_of_thousands_of_digits_is_a_plain_refusal(tmp_path):
     """A .safetensors key 'lstm.weight_ih_l999...' of 5,000 digits reached int(), whose
     ValueError was shown as 'the file is truncated or corrupt (... use
     sys.set_int_max_str_digits() to increase the limit)': Python's advice, nothing a user
-    of a file can do. Such a key is no layer's: the module lacks its weight_ih_l0. (A .pt's
-    keys are refused past 1,024 characters first.)"""
+    of a file can do. Such a key is no layer's: refused as a layer number torch never
+    writes, its digits cut. (A .pt's keys are refused past 1,024 characters first.)"""
     safetensors_numpy = pytest.importorskip("safetensors.numpy")
     path = tmp_path / "bad.safetensors"
     safetensors_numpy.save_file({"lstm.weight_ih_l" + "9" * 5000: np.zeros((8, 3), np.float32),
@@ -822,7 +853,8 @@ def test_a_layer_number_of_thousands_of_digits_is_a_plain_refusal(tmp_path):
     with pytest.raises(LstmvizError) as ei:
         read_safetensors(path)
     msg = _one_line(ei.value, "bad.safetensors")
-    assert "recurrent module lstm lacks 2-D weight_ih_l0" in msg and "set_int_max_str_digits" not in msg
+    assert "recurrent module lstm has a layer numbered 999999999999...9999 (" in msg, msg
+    assert "set_int_max_str_digits" not in msg and len(msg) < 600, msg
 
 
 def test_a_member_named_twice_is_refused(tmp_path):

@@ -102,7 +102,9 @@ TORCH_DTYPES = ("float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e8m0fnu", "float4_
 #: What a refused tensor dtype is told (the float dtypes a .pt's weights are read in).
 READ_DTYPES = "float32, float64, float16, bfloat16, float8_e4m3fn, float8_e5m2"
 
-RNN_KEY = re.compile(r"^(?:(.*)\.)?(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d{1,9})(_reverse)?$")
+#: a recurrent module's parameter; its layer number any digits, so that one torch never
+#: writes (``_l00``, ``_l99999999999``) is refused by ``_modules``, not left out unseen
+RNN_KEY = re.compile(r"^(?:(.*)\.)?(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l(\d+)(_reverse)?$")
 # gate blocks -> the cell kind, and its torch module (engine/cells.py describes both)
 GATES = {c.k: c.name for c in CELLS.values() if c.torch_module}
 TORCH_NAMES = {c.name: c.torch_module for c in CELLS.values() if c.torch_module}
@@ -959,11 +961,19 @@ def _modules(sd: dict[str, np.ndarray]):
     for key, arr in sd.items():
         m = RNN_KEY.match(key)
         if m:
-            prefix = m.group(1) or ""
+            prefix, digits = m.group(1) or "", m.group(3)
+            if len(digits) > 9 or (len(digits) > 1 and digits[0] == "0"):
+                # (a layer 0..n-1 is numbered as torch writes it: l0, l1, ... l10; another
+                # number, read as one, would be a layer run after a gap, or l00 standing for
+                # l0 and one of them silently lost, as a gap is refused)
+                shown = digits if len(digits) <= 24 else digits[:12] + "..." + digits[-4:]
+                raise Fail(f"recurrent module {prefix or '(top level)'} has a layer numbered "
+                           f"{shown} ({key[:120]}), not 0..n-1 as torch numbers a module's "
+                           "layers (l0, l1, ...)")
             if prefix not in rnn:
                 rnn[prefix] = {}
                 order.append(("rnn", prefix))
-            rnn[prefix][(m.group(2), int(m.group(3)), bool(m.group(4)))] = arr
+            rnn[prefix][(m.group(2), int(digits), bool(m.group(4)))] = arr
             continue
         prefix, _, pname = key.rpartition(".")
         if prefix in rnn:
