@@ -393,3 +393,39 @@ def test_a_text_attributes_damaged_length_is_refused_without_its_gigabytes(tmp_p
                          timeout=120, cwd=ROOT).stdout.splitlines()
     assert out[0].startswith("model.h5: cannot read attribute '"), out
     assert int(out[-1]) < 600 * 1024, f"the reading child's peak memory: {int(out[-1]) // 1024} MB"
+
+
+@pytest.mark.parametrize("entry, why", [
+    ("/", "it names the file's root"),
+    ("//", "it names the file's root"),
+    (".", "it names the group that lists it"),
+    ("loop", "a link that loops or leads nowhere"),
+    ("lstm/lstm/lstm_cell/kernel:0", "it is an array"),
+])
+@pytest.mark.parametrize("container", ["model", "weights"])
+def test_a_layer_names_entry_that_is_no_layer_group_is_refused_in_plain_words(tmp_path, entry, why, container):
+    """`layer_names` set to ['/'] (or '.', or a soft link that loops) was refused as
+    "cannot read HDF5 object '/' (RuntimeError); the file may be truncated or corrupt":
+    HDF5's lookup of the root, or of the group itself, fails as "name doesn't exist". Now
+    one line names the entry and says it is not a layer group of the file; an array listed
+    as a layer was "missing"."""
+    p = tmp_path / "model.h5"
+    shutil.copy(K2_MODEL, p)
+    with h5py.File(p, "r+") as f:
+        root = f["model_weights"]
+        if container == "weights":  # (a save_weights file: layer_names on the file's root)
+            for k in list(root.attrs):
+                f.attrs[k] = root.attrs[k]
+            for k in list(root):
+                f.move(f"model_weights/{k}", k)
+            del f["model_weights"], f.attrs["model_config"]
+            root = f
+        root["loop"] = h5py.SoftLink(root.name.rstrip("/") + "/loop")
+        root.attrs["layer_names"] = np.array([entry.encode()])
+    reader = read_model_file if container == "model" else read_weights_file
+    with pytest.raises(LstmvizError) as err:
+        reader(p)
+    msg = str(err.value)
+    assert msg.startswith(f"model.h5: layer_names entry '{entry}' is not a layer group of the "
+                          f"file ({why}); supported: ") and "\n" not in msg, msg
+    assert "RuntimeError" not in msg

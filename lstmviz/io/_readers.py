@@ -68,10 +68,37 @@ def _keys(group: Any) -> list[str]:
 
 # ------------------------------------------------------------------ legacy HDF5
 
+def layer_group(root: Any, lname: str) -> Any:
+    """The group of the layer a ``layer_names`` entry ``lname`` names (None: the file has
+    no member of that name). An entry naming no layer group is refused in one line: the
+    file's root or the group that lists it ('/', '.', '//': HDF5's lookup of those fails as
+    "name doesn't exist"), a link that loops, an array."""
+    def not_a_layer(why: str) -> Fail:
+        return Fail(f"layer_names entry '{lname}' is not a layer group of the file ({why})")
+
+    if all(part in ("", ".") for part in lname.split("/")):
+        raise not_a_layer("it names the file's root" if lname.startswith("/")
+                          else "it names the group that lists it")
+    try:
+        link = root.get(lname, getlink=True)
+    except Exception:
+        raise not_a_layer("a path that leads to no group") from None
+    if link is None:
+        return None
+    check_link(link, f"{getattr(root, 'name', '') or ''}/{lname}")
+    try:
+        g = root.get(lname)
+    except Exception:  # (a soft link to itself: "too many links")
+        raise not_a_layer("a link that loops or leads nowhere") from None
+    if g is not None and not is_group(g):
+        raise not_a_layer("it is an array")
+    return g
+
+
 def legacy_group_weights(root: Any, lname: str) -> tuple[list[np.ndarray], list[str]]:
     """The arrays of one legacy layer group, via its ``weight_names`` attribute."""
-    g = h5_get(root, lname)
-    if g is None or not is_group(g):
+    g = layer_group(root, lname)
+    if g is None:
         raise Fail(f"the weights group for layer '{lname}' is missing")
     names = to_str_list(read_attr(g.attrs, "weight_names"))
     if len(names) > MAX_VARS_PER_LAYER:
@@ -93,8 +120,8 @@ def legacy_layer_names(root: Any) -> list[str]:
 
 
 def legacy_weight_names(root: Any, lname: str) -> list[str]:
-    g = h5_get(root, lname)
-    if g is None or not is_group(g):
+    g = layer_group(root, lname)
+    if g is None:
         raise Fail(f"the weights group for layer '{lname}' is missing")
     return to_str_list(read_attr(g.attrs, "weight_names"))
 
