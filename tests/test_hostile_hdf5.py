@@ -429,3 +429,29 @@ def test_a_layer_names_entry_that_is_no_layer_group_is_refused_in_plain_words(tm
     assert msg.startswith(f"model.h5: layer_names entry '{entry}' is not a layer group of the "
                           f"file ({why}); supported: ") and "\n" not in msg, msg
     assert "RuntimeError" not in msg
+
+
+@pytest.mark.parametrize("driver, kind", [("family", "family"), ("split", "split (multi)")])
+def test_the_first_file_of_a_multi_file_hdf5_set_is_named_as_such(tmp_path, driver, kind):
+    """A model written with h5py's family or split driver (its data in several files) was
+    refused as "cannot open as HDF5 (OSError); the file is truncated or corrupt". Its
+    superblock's driver block names the driver: one line now says what the file is."""
+    with h5py.File(K2_MODEL, "r") as src:
+        if driver == "family":
+            dst = h5py.File(tmp_path / "model%d.h5", "w", driver="family", memb_size=4096)
+            first = tmp_path / "model0.h5"
+        else:
+            dst = h5py.File(tmp_path / "model", "w", driver="split")
+            first = tmp_path / "model-m.h5"
+        with dst:
+            for k, v in src.attrs.items():
+                dst.attrs[k] = v
+            src.copy("model_weights", dst)
+    assert first.exists() and len(list(tmp_path.iterdir())) > 1
+    for read in (read_model_file, read_weights_file, lstmviz.load):  # (lstmviz.load: in the child)
+        with pytest.raises(LstmvizError) as err:
+            read(first)
+        msg = str(err.value)
+        assert msg == (f"{first.name}: the file is one file of a {kind} HDF5 set (the rest of it "
+                       "is in other files beside it); lstmviz reads single-file HDF5 models only "
+                       "(as Keras saves them: model.save or save_weights)"), msg

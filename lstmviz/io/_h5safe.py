@@ -136,6 +136,58 @@ def check_file(h5: Any) -> None:
         raise failed[0]
 
 
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+#: the multi-file drivers' identification in a superblock's driver information block
+#: (libhdf5's H5FDmulti.c and H5FDfamily.c): a set of files, not one
+MULTI_FILE_DRIVERS = {b"NCSAmult": "split (multi)", b"NCSAfami": "family"}
+#: where a superblock may begin (after a user block of 512 bytes times a power of two)
+#: that is looked for, and the bytes read to find it
+_HEAD_BYTES = 64 * 1024
+
+
+def _head(src: Any) -> bytes:
+    try:
+        if hasattr(src, "read"):
+            at = src.tell()
+            src.seek(0)
+            try:
+                return src.read(_HEAD_BYTES)
+            finally:
+                src.seek(at)
+        with open(src, "rb") as fh:
+            return fh.read(_HEAD_BYTES)
+    except (OSError, ValueError, TypeError):
+        return b""
+
+
+def multi_file_driver(src: Any) -> str | None:
+    """The kind of a set of HDF5 files (libhdf5's split/multi or family driver) whose
+    first file ``src`` is, from its superblock's driver information block (None: no
+    such file, or not one that can be told). A version 0 or 1 superblock holds that block's
+    address; the block names its driver in 8 bytes after 8 of version and size."""
+    head = _head(src)
+    at = 0
+    while at + 64 <= len(head):
+        if head[at:at + 8] == HDF5_SIGNATURE:
+            break
+        at = 512 if at == 0 else at * 2
+    else:
+        return None
+    version, width = head[at + 8], head[at + 13]
+    if version not in (0, 1) or width not in (2, 4, 8):
+        return None
+    fields = at + (24 if version == 0 else 28)  # base, free space, end of file, driver block
+
+    def address(k: int) -> int:
+        return int.from_bytes(head[fields + k * width:fields + (k + 1) * width], "little")
+
+    base, driver = address(0), address(3)
+    if driver == (1 << (8 * width)) - 1:  # (undefined: the default, one-file driver)
+        return None
+    name = head[base + driver + 8:base + driver + 16] if base + driver + 16 <= len(head) else b""
+    return MULTI_FILE_DRIVERS.get(name)
+
+
 def open_h5(src: Any) -> Any:
     """Open HDF5 read-only and refuse it at once if it reaches outside itself (external
     storage, virtual datasets, external links: ``check_file``)."""
@@ -143,6 +195,12 @@ def open_h5(src: Any) -> Any:
     try:
         h5 = h5py.File(src, "r")
     except Exception as exc:
+        kind = multi_file_driver(src)
+        if kind:  # (libhdf5 refuses it as "truncated file" or "multi driver should be used")
+            raise Fail(f"the file is one file of a {kind} HDF5 set (the rest of it is in "
+                       "other files beside it)",
+                       "lstmviz reads single-file HDF5 models only (as Keras saves them: "
+                       "model.save or save_weights)") from exc
         raise Fail(f"cannot open as HDF5 ({exc.__class__.__name__}); the file is truncated "
                    "or corrupt") from exc
     try:
