@@ -613,3 +613,49 @@ def test_a_damaged_member_header_is_one_short_line(tmp_path):
     p.write_bytes(_long_local_name(keras, b"config.json"))
     msg = _check_err(p, "name in the archive's directory and in its own header differ")
     assert len(msg.split("; supported:")[0]) < 200 and "\\x" not in msg, msg
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32", "uint8", "int64", "bool"])
+def test_integer_and_bool_keras_weights_are_read_as_keras_loads_them(tmp_path, dtype):
+    """README: a Keras file's integer or boolean weight array is read as its values in
+    float32 (true 1, false 0), as Keras assigns it to its float32 variable; a quantized
+    Keras 3 layer (an integer kernel and its scale: an array more than its config takes)
+    is refused. (A state_dict's integer tensor is refused: test_io_torch.)"""
+    import io as _io
+
+    import lstmviz
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    rng = np.random.default_rng(3)
+    kernel = (rng.integers(0, 2, (2, 12)) if dtype == "bool" else rng.integers(-5, 6, (2, 12))).astype(dtype)
+    weights = [("lstm/kernel:0", kernel), ("lstm/recurrent_kernel:0", rng.standard_normal((3, 12)).astype("f4")),
+               ("lstm/bias:0", np.zeros(12, "f4"))]
+    h5 = _write_legacy(tmp_path / "ints.h5", _seq_config([_lstm_cfg("lstm", 3, batch_input_shape=[None, 4, 2])]),
+                       [("lstm", weights)])
+    got = read_model_file(h5).layers[-1].weights[0]
+    np.testing.assert_array_equal(np.asarray(got, np.float32), kernel.astype(np.float32))
+    built = lstmviz.load(h5).layers[-1].weights[0]
+    assert built.dtype == np.float32 and np.array_equal(built, kernel.astype(np.float32))
+
+    # Keras 3: the same in a .keras; a Dense quantized as Keras 3 writes one is refused
+    model = Model.sequential((None, 4, 2), [LayerSpec("LSTM", {"units": 3}), LayerSpec("Dense", {"units": 1})], seed=0)
+    save_keras(model, tmp_path / "base.keras")
+    with zipfile.ZipFile(tmp_path / "base.keras") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    for name, scale in (("ints.keras", False), ("quantized.keras", True)):
+        buf = _io.BytesIO(members["model.weights.h5"])
+        with h5py.File(buf, "r+") as f:
+            del f["layers/lstm/cell/vars/0"]
+            f["layers/lstm/cell/vars/0"] = kernel
+            if scale:
+                f["layers/dense/vars/0"][...] = 0  # (kept float: the count alone refuses it)
+                f["layers/dense/vars/2"] = np.ones(1, "f4")  # kernel_scale
+        with zipfile.ZipFile(tmp_path / name, "w") as z:
+            for n, data in members.items():
+                z.writestr(n, buf.getvalue() if n == "model.weights.h5" else data)
+    lstm = next(l for l in read_model_file(tmp_path / "ints.keras").layers if l.class_name == "LSTM")
+    np.testing.assert_array_equal(np.asarray(lstm.weights[0], np.float32), kernel.astype(np.float32))
+    msg = _check_err(tmp_path / "quantized.keras", "layer 'dense' (Dense) has 3 weight arrays in the file; "
+                     "its config needs 2")
+    assert "Error" not in msg
