@@ -453,6 +453,8 @@ def test_a_window_records_the_recurrent_layers_before_a_needed_one_when_asked(mo
         for key, arr in ref.items():
             assert np.array_equal(flat[key], arr), f"{name} {key} steps {a}:{b}"
         assert [n for n, rec in runs if n in before and rec]  # recorded when asked for
+        # a name the model does not have (a stale choice): every layer at once, as Model.trace
+        assert not isinstance(wt.window(a, b, needed={needed, "no such layer"}), LaterTrace)
         assert list(dict(win.layers)) == list(whole.layers)
         for o, want in zip(win.outputs, whole.outputs):
             assert np.array_equal(o, want)

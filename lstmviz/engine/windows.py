@@ -659,7 +659,8 @@ class _Window:
         # states only (their outputs, which the needed layers read), recorded when first
         # asked for, from the same keyframes (the same numbers: a summary of the second of
         # two LSTM(512) spent ~15% of its time recording the first)
-        waiting = [n for n in first if needed and n.layer.name not in needed and self._deferrable(n)]
+        known = bool(needed) and set(needed) <= {n.layer.name for n in self.model.nodes}
+        waiting = [n for n in first if known and n.layer.name not in needed and self._deferrable(n)]
         first = [n for n in first if n not in waiting]
         layers: dict[str, LayerTrace] = {}
         self._records(first, layers, a, b)
