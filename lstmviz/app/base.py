@@ -65,7 +65,8 @@ class StateBase:
         #: the states the stateful layers carried into that batch (``Model.carried_states()``
         #: before it ran; None at batch 0): a session keeps them, to trace that batch alone
         self.states_in: list | None = None
-        #: a long input (its full trace over the trace budget, or over ``LONG_STEPS`` steps):
+        #: a long input (its full trace over the trace budget, over ``LONG_STEPS`` steps or over
+        #: ``FULL_TRACE_WORK`` multiply-adds):
         #: ``app.long_sequence.LongSequence``,
         #: and ``trace`` is the exact window around the cursor's step (``follow_long``)
         self.long: LongSequence | None = None

@@ -2,7 +2,8 @@
 a progress bar and a Cancel button in the status bar.
 
 ``AppState`` decides that an input is long (its full trace would exceed the trace budget,
-or it has more than ``long_sequence.LONG_STEPS`` steps)
+it has more than ``long_sequence.LONG_STEPS`` steps, or its full trace is more work than
+``long_sequence.FULL_TRACE_WORK``)
 and holds the ``app.long_sequence.LongSequence``; its ``trace`` is then the first window,
 drawn at once. This runner starts ``run_pass`` and ``run_overviews`` on a thread (NumPy
 releases the GIL: the window stays responsive), reads their progress on a timer, and when
