@@ -520,6 +520,10 @@ class ShortComboBox(_FitsItsWidth, ElidedCombo):
 
     def __init__(self, items: list[tuple[str, str]], parent=None, data: list | None = None):
         super().__init__(parent)
+        # Qt's own size hint measured again whenever the texts change (``_as`` takes the
+        # texts shown out of it): measured once, with the short forms shown at the time, it
+        # gave the whole words the short forms' width, and the box read "fo…" for "fwd"
+        self.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.items = list(items)
         for k, (whole, _) in enumerate(self.items):  # (each item's data its whole text, or ``data``'s)
             self.addItem(whole, whole if data is None else data[k])

@@ -192,6 +192,21 @@ class LazyViews(Sequence):
         raise ValueError("not one of the window's views")
 
 
+class _HeaderRow(QtWidgets.QWidget):
+    """The row over the tabs (layer, unit, step): on a resize, and when its parts' sizes
+    change (a layer's name, the theme's fonts), ``give_way`` says which parts its room holds."""
+
+    def __init__(self, give_way, parent=None):
+        super().__init__(parent)
+        self._give_way = give_way
+
+    def event(self, event) -> bool:
+        done = super().event(event)
+        if event.type() in (QtCore.QEvent.Type.Resize, QtCore.QEvent.Type.LayoutRequest):
+            self._give_way()
+        return done
+
+
 class MenuBar(QtWidgets.QMenuBar):
     """The window's menu bar, drawn whole into an SVG too.
 
@@ -388,7 +403,7 @@ class MainWindow(QtWidgets.QMainWindow):
         outer = QtWidgets.QHBoxLayout(w)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        self.stack_header = QtWidgets.QWidget()
+        self.stack_header = _HeaderRow(self._header_give_way)
         outer.addWidget(self.stack_header)
         self.train_header = QtWidgets.QWidget()
         self.train_header.hide()
@@ -509,7 +524,8 @@ class MainWindow(QtWidgets.QMainWindow):
         shows every name whole."""
         combo = self.layer_combo
         fm = combo.fontMetrics()
-        combo.setMaximumWidth(fm.horizontalAdvance("n" * 32) + 48)  # (+ the arrow and frame)
+        self._layer_combo_cap = fm.horizontalAdvance("n" * 32) + 48  # (+ the arrow and frame)
+        combo.setMaximumWidth(self._layer_combo_cap)
         self._fit_header()
         widest = max((fm.horizontalAdvance(combo.itemText(i)) for i in range(combo.count())), default=0)
         combo.view().setMinimumWidth(widest + 32)
@@ -528,6 +544,59 @@ class MainWindow(QtWidgets.QMainWindow):
         least = fm.horizontalAdvance("n" * (6 if bidi else 8)) + 48  # (+ the arrow and frame)
         if combo.minimumWidth() != least:
             combo.setMinimumWidth(least)
+        self._header_give_way()  # (a layer of another name, a box beside it or not)
+
+    def _header_give_way(self) -> None:
+        """Where the header has less room than its parts ask for, they give way in order:
+        the word "layer" (the box names the layer), the layer box's room beyond the entry
+        it shows, a Bidirectional layer's "forward" for "fwd", the word "unit", the layer
+        box down to its least (its entry ended in "…"), and last the step label, whole or
+        not at all (the player says the step too); a step label that cannot be whole gives
+        its room to the parts before it. A layout took the same few pixels from each part:
+        at 1024 x 768 beside the side panel the words were squeezed to blank room and the
+        step label, a few pixels short of its text, was hidden."""
+        lay = self.stack_header.layout()
+        if lay is None or self.stack_header.width() <= 0:
+            return
+        combo, side, slot = self.layer_combo, self.side_combo, self.cursor_label.parentWidget()
+        layer, unit = self.layer_label, self.unit_label
+        none = (1 << 24) - 1  # (no maximum: Qt's QWIDGETSIZE_MAX)
+        cap = getattr(self, "_layer_combo_cap", none)
+        gap = max(0, lay.spacing())
+        fm = combo.fontMetrics()
+        whole = combo.sizeHint().width()  # (its widest entry's)
+        widest = max((fm.horizontalAdvance(combo.itemText(i)) for i in range(combo.count())), default=0)
+        hint = min(whole, cap)
+        least = min(hint, combo.minimumWidth())
+        entry = min(hint, max(least, whole - widest + fm.horizontalAdvance(combo.currentText())))
+        bidi = not side.isHidden()
+        side_hint, side_least = side.sizeHint().width(), side.minimumSizeHint().width()
+        slot_hint = slot.sizeHint().width()
+        # what the header asks for with every part whole: the layout's hint, and what has
+        # given way given back
+        need = lay.sizeHint().width() + hint - min(hint, combo.maximumWidth())
+        need += sum(w.sizeHint().width() + gap for w in (layer, unit) if w.isHidden())
+        need += (side_hint - min(side_hint, side.maximumWidth())) if bidi else 0
+        need += slot_hint - min(slot_hint, slot.maximumWidth())
+        rooms = [layer.sizeHint().width() + gap, hint - entry, side_hint - side_least if bidi else 0,
+                 unit.sizeHint().width() + gap, entry - least]
+
+        def given(short: int, rooms: list[int]) -> list[int]:
+            out = []
+            for room in rooms:
+                out.append(max(0, min(short, room)))
+                short -= out[-1]
+            return out
+
+        short = need - self.stack_header.width()
+        gone = short > sum(rooms)
+        took = given(short - slot_hint if gone else short, rooms)
+        layer.setHidden(took[0] > 0)
+        unit.setHidden(took[3] > 0)
+        for w, most in ((combo, cap if took[1] + took[4] <= 0 else hint - took[1] - took[4]),
+                        (side, none if took[2] <= 0 else side_least), (slot, 0 if gone else none)):
+            if w.maximumWidth() != most:
+                w.setMaximumWidth(most)
 
     def _layer_combo_changed(self, i):
         name = self.layer_combo.itemData(i)
