@@ -559,6 +559,8 @@ class MainWindow(QtWidgets.QMainWindow):
         if lay is None or self.stack_header.width() <= 0:
             return
         combo, side, slot = self.layer_combo, self.side_combo, self.cursor_label.parentWidget()
+        if slot is None:
+            return
         layer, unit = self.layer_label, self.unit_label
         none = (1 << 24) - 1  # (no maximum: Qt's QWIDGETSIZE_MAX)
         cap = getattr(self, "_layer_combo_cap", none)
