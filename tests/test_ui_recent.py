@@ -19,3 +19,25 @@ def test_recent_files_of_any_settings_value(make_window, tmp_path, written, list
     assert w._recent() == listed
     assert [a.text() for a in w.recent_menu.actions() if not a.isSeparator()][:len(listed)] == \
         [p.rsplit("/", 1)[-1] for p in listed]
+
+
+def test_a_headless_runs_files_stay_out_of_open_recent(qtbot, tmp_path):
+    """``--screenshot``, ``--export-*`` and ``lstmviz.picture`` open the model in a window
+    of their own (``make_window(strict=True)``): a script rendering pictures put each of its
+    files (and temporary paths) into the user's File > Open recent. A window the user opens
+    still lists its file."""
+    from pathlib import Path
+
+    from PySide6 import QtCore
+
+    import lstmviz
+    from lstmviz.ui.app import dispose, make_window
+
+    demo = Path(lstmviz.__file__).parent / "resources" / "demos" / "sine_predictor.keras"
+    for strict, listed in ((True, []), (False, [str(demo.resolve())])):
+        settings = QtCore.QSettings(str(tmp_path / f"s{int(strict)}.ini"), QtCore.QSettings.Format.IniFormat)
+        window = make_window(str(demo), settings=settings, strict=strict)
+        try:
+            assert window._recent() == listed
+        finally:
+            dispose(window)

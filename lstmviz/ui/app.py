@@ -286,6 +286,7 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
     # the built-in stack is built (and drawn) only when no model replaces it at once (a
     # file may be weights or an input for it: built then)
     window = MainWindow(AppState(build=model is None and not demos), settings=settings, quiet=True)
+    window.keeps_recent = not strict  # (a headless run's files are not the user's recent ones)
     try:
         if model is not None:
             window.state.set_model(model)

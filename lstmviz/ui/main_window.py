@@ -260,6 +260,11 @@ def is_model_file(path) -> bool:
 
 
 class MainWindow(QtWidgets.QMainWindow):
+    #: Files opened and sessions saved go into File > Open recent; a headless run's window
+    #: (``--screenshot``, ``--export-*``, ``lstmviz.picture``) leaves the list as it was
+    #: (``make_window(strict=True)``): a script rendering pictures filled it with its paths
+    keeps_recent = True
+
     def __init__(self, state: AppState | None = None, settings: QtCore.QSettings | None = None,
                  quiet: bool = False, parent=None):
         super().__init__(parent)
@@ -1358,6 +1363,8 @@ class MainWindow(QtWidgets.QMainWindow):
         return [str(v) for v in value] if isinstance(value, list) else []
 
     def _add_recent(self, path):
+        if not self.keeps_recent:
+            return
         path = str(Path(path).resolve())
         items = [p for p in self._recent() if p != path]
         self.settings.setValue("recent", [path] + items[:MAX_RECENT - 1])
