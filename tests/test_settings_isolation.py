@@ -34,18 +34,23 @@ def test_qsettings_and_app_data_point_into_the_sandbox(qapp):
 
 
 def test_opening_a_model_leaves_the_real_settings_alone(tmp_path):
-    """A headless run opens a model with the default settings (it adds a recent file):
-    that write lands in the sandbox and never in the user's folders. (Other programs may
-    write there meanwhile, so the check is that this run's unique path is not there.)"""
+    """A headless run, then a window, open a model with the default settings (the window
+    adds a recent file; a headless run leaves the list alone): those writes land in the
+    sandbox and never in the user's folders. (Other programs may write there meanwhile, so
+    the check is that this run's unique path is not there.)"""
     model = tmp_path / f"unique-{os.getpid()}-{tmp_path.name}.keras"
     shutil.copy(MODEL, model)
     out = tmp_path / "shot.png"
-    code = ("import sys; from lstmviz.ui.app import run_app; "
-            f"sys.exit(run_app({str(model)!r}, {str(out)!r}, None, (640, 400), None))")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180,
-                       cwd=ROOT, env=dict(os.environ))
-    assert r.returncode == 0, r.stderr
+    headless = ("import sys; from lstmviz.ui.app import run_app; "
+                f"sys.exit(run_app({str(model)!r}, {str(out)!r}, None, (640, 400), None))")
+    window = ("from PySide6 import QtWidgets; app = QtWidgets.QApplication(['t']); "
+              "from lstmviz.ui.app import dispose, make_window; "
+              f"w = make_window({str(model)!r}); w.settings.sync(); dispose(w)")
     conf = Path(os.environ["XDG_CONFIG_HOME"]) / "lstmviz" / "lstmviz.conf"
-    assert conf.is_file() and model.name in conf.read_text()
+    for code, listed in ((headless, False), (window, True)):
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180,
+                           cwd=ROOT, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+        assert r.returncode == 0, r.stderr
+        assert (conf.is_file() and model.name in conf.read_text()) == listed
     assert _mentions(REAL_CONFIG_HOME / "lstmviz", model.name) == []
     assert _mentions(REAL_DATA_HOME / "lstmviz", model.name) == []
