@@ -165,7 +165,8 @@ def test_colour_bars_side_by_side_share_one_width(qtbot, make_window):
 
 
 @pytest.mark.parametrize("rng,want", [((-0.05, 1.05), ["0", "0.5", "1.0"]), ((-0.5, 0.5), ["-0.5", "0", "0.5"]),
-                                      ((-0.45, 0.45), ["-0.4", "0", "0.4"]), ((-0.22, 0.22), ["-0.2", "0", "0.2"])])
+                                      ((-0.45, 0.45), ["-0.4", "0", "0.4"]), ((-0.22, 0.22), ["-0.2", "0", "0.2"]),
+                                      ((-0.35, 0.35), ["-0.3", "0", "0.3"])])
 def test_a_short_value_axis_in_a_large_font_writes_no_label_over_another(qtbot, rng, want):
     # a Cell tab chart in the projector theme: 52 px tall, labels of 16 px. pyqtgraph's
     # first tick level (0, 0.2, ... 1.0) is drawn however crowded; SteadyAxis takes the next

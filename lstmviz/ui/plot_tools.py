@@ -658,6 +658,15 @@ class UncrowdedLabels:
             wider = step_after(wider)
         if digits(wider)[0] == 4 and labels(step_after(wider)) >= 2:
             wider = step_after(wider)  # 0, 0.5, 1 rather than 0, 0.4, 0.8
+        if labels(wider) < 2:
+            # a step of 3 x 10^k where the step that fits leaves one label at most: a colour
+            # bar of +-0.35 on 48 px (projector, 800 x 600) read "0" alone (0.2 too close,
+            # +-0.4 past its ends); -0.3, 0, 0.3 there
+            e = digits(wider)[1]
+            for step in (3.0 * 10.0 ** (e - 1), 3.0 * 10.0 ** e):
+                if major < step < wider and step * size / dif >= self.label_room * line and labels(step) >= 2:
+                    wider = step
+                    break
         return [(wider, 0), (major, 0)]
 
 
