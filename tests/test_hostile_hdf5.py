@@ -434,7 +434,7 @@ def test_a_layer_names_entry_that_is_no_layer_group_is_refused_in_plain_words(tm
 @pytest.mark.parametrize("driver, kind", [("family", "family"), ("split", "split (multi)")])
 def test_the_first_file_of_a_multi_file_hdf5_set_is_named_as_such(tmp_path, driver, kind):
     """A model written with h5py's family or split driver (its data in several files) was
-    refused as "cannot open as HDF5 (OSError); the file is truncated or corrupt". Its
+    refused as "cannot open as HDF5; the file is truncated or corrupt". Its
     superblock's driver block names the driver: one line now says what the file is."""
     with h5py.File(K2_MODEL, "r") as src:
         if driver == "family":

@@ -184,7 +184,17 @@ def test_bad_model_config_json(tmp_path):
     with h5py.File(p, "w") as f:
         f.attrs["model_config"] = b"{oops"
         f.create_group("model_weights")
-    _check_err(p, "not valid JSON")
+    msg = _check_err(p, "not valid JSON (expecting property name enclosed in double quotes at line 1, column 2)")
+    assert "Error" not in msg  # (Python's class names said nothing to a user)
+
+
+def test_a_damaged_hdf5_file_is_said_in_plain_words(tmp_path):
+    p = tmp_path / "cut.h5"
+    with h5py.File(p, "w") as f:
+        f.create_dataset("x", data=np.zeros(1000))
+    p.write_bytes(p.read_bytes()[:3000])  # (a download cut short)
+    msg = _check_err(p, "cannot open as HDF5: the file is truncated or corrupt")
+    assert "Error" not in msg
 
 
 def test_weights_file_bad_group(tmp_path):

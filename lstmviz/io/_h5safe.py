@@ -201,7 +201,7 @@ def open_h5(src: Any) -> Any:
                        "other files beside it)",
                        "lstmviz reads single-file HDF5 models only (as Keras saves them: "
                        "model.save or save_weights)") from exc
-        raise Fail(f"cannot open as HDF5 ({exc.__class__.__name__}); the file is truncated "
+        raise Fail("cannot open as HDF5: the file is truncated "
                    "or corrupt") from exc
     try:
         check_file(h5)

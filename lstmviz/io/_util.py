@@ -159,6 +159,16 @@ def read_attr(attrs: Any, name: str) -> Any:
     return None
 
 
+def json_fault(exc: BaseException) -> str:
+    """What is wrong with a text ``json.loads`` refused with ``exc``, in a user's words (not
+    Python's class names or its advice to programmers)."""
+    if isinstance(exc, RecursionError):
+        return "it nests too deeply"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg.lower()} at line {exc.lineno}, column {exc.colno}"
+    return "a number in it is too long"  # (int(): more digits than Python converts)
+
+
 def parse_json(text: Any, what: str) -> Any:
     s = to_str(text) if not isinstance(text, str) else text
     if s is None:
@@ -168,7 +178,7 @@ def parse_json(text: Any, what: str) -> Any:
     try:
         return json.loads(s)
     except (ValueError, RecursionError) as exc:
-        raise Fail(f"{what} is not valid JSON ({exc.__class__.__name__})") from exc
+        raise Fail(f"{what} is not valid JSON ({json_fault(exc)})") from exc
 
 
 #: Arrays read from one file at most: a file whose groups link to one another (a DAG

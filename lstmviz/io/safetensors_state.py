@@ -19,7 +19,7 @@ import numpy as np
 from ..engine.spec import ModelSpec
 from ..errors import LstmvizError
 from ..text import clean_spec_names, plural
-from ._util import NARROW_FLOATS, narrow_floats
+from ._util import NARROW_FLOATS, json_fault, narrow_floats
 
 __all__ = ["sniff", "read_model", "read_weights", "damaged", "header_fault", "SUFFIXES"]
 
@@ -161,7 +161,7 @@ def _state_dict(path) -> dict[str, np.ndarray]:
             # limit of an integer's digits, is nothing a user of a file can act on)
             header = json.loads(fh.read(n))
         except (ValueError, RecursionError) as exc:
-            raise LstmvizError(f"the header is not valid JSON ({type(exc).__name__})") from None
+            raise LstmvizError(f"the header is not valid JSON ({json_fault(exc)})") from None
     if not isinstance(header, dict):
         raise LstmvizError(f"the header is not a JSON object; {HOLDS}")
     fault = header_entry_fault(header, size - 8 - n)
