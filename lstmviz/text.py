@@ -11,6 +11,7 @@ a model read from a file or a session) and where messages leave it (every
 from __future__ import annotations
 
 import html
+import json
 import math
 import os
 import re
@@ -255,3 +256,13 @@ def clean_spec_names(spec_in: _Spec) -> _Spec:
                 source[key] = {safe_name(k): safe_text(v, 4000) for k, v in value.items()
                                if isinstance(k, str) and isinstance(v, str)}
     return spec_in
+
+
+def json_fault(exc: BaseException) -> str:
+    """What is wrong with a text ``json.loads`` refused with ``exc``, in a user's words (not
+    Python's class names or its advice to programmers)."""
+    if isinstance(exc, RecursionError):
+        return "it nests too deeply"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg.lower()} at line {exc.lineno}, column {exc.colno}"
+    return "a number in it is too long"  # (int(): more digits than Python converts)

@@ -558,3 +558,18 @@ def test_a_damaged_member_header_is_one_short_line(tmp_path):
     msg = _refused(tmp_path, _long_local_name(_good(), b"manifest.json"),
                    "name in the archive's directory and in its own header differ")
     assert len(msg) < 300 and "\\x" not in msg, msg
+
+
+@pytest.mark.parametrize("manifest, why", [
+    (b"{oops", "expecting property name enclosed in double quotes at line 1, column 2"),
+    (b"[" * 100_000, "it nests too deeply"),
+    (b'{"seed": 1' + b"0" * 5000 + b"}", "a number in it is too long"),
+    (b"\xff\xfe{}", "it is not UTF-8 text"),
+])
+def test_a_manifest_that_is_no_json_is_said_in_plain_words(tmp_path, manifest, why):
+    """It said "JSONDecodeError: Expecting value: line 1 column 1 (char 0)" (Python's class
+    name), or "ValueError: Exceeds the limit (4300 digits) for integer string conversion ...;
+    use sys.set_int_max_str_digits()" (advice for a programmer)."""
+    data = _rezip(_good(), lambda name, b: manifest if name == "manifest.json" else b)
+    msg = _refused(tmp_path, data, f"manifest.json is not valid JSON: {why}")
+    assert "Error" not in msg and "sys." not in msg

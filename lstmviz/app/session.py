@@ -73,7 +73,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.files import check_regular, new_file_mode, not_regular, write_atomic  # noqa: F401  (exports import them from here)
 from lstmviz.io import formats
 from lstmviz.io.npy import read_npy_bytes
-from lstmviz.text import NAME_LIMIT, archive_error, clean_spec_names, plural, safe_name
+from lstmviz.text import NAME_LIMIT, archive_error, clean_spec_names, json_fault, plural, safe_name
 from lstmviz.version import __version__
 
 FORMAT = "lstmviz-session"
@@ -388,8 +388,8 @@ def parse_session(data, path="session") -> Session:
             try:
                 manifest = json.loads(_member(zf, infos, "manifest.json").decode("utf-8"))
             except (UnicodeDecodeError, ValueError, RecursionError) as err:
-                raise _bad(path, f"manifest.json is not valid JSON: {type(err).__name__}: "
-                                 f"{str(err)[:120]}") from None
+                why = "it is not UTF-8 text" if isinstance(err, UnicodeDecodeError) else json_fault(err)
+                raise _bad(path, f"manifest.json is not valid JSON: {why}") from None
             depth = _depth(manifest)
             if depth > MAX_DEPTH:
                 raise _bad(path, f"manifest.json nests {depth} levels deep (a session needs "

@@ -11,6 +11,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..limits import HINT, MAX_INFLATE_RATIO, MemoryBudget, fmt_bytes, inflates_too_much, nbytes_of
+from ..text import json_fault
 from ._fail import Fail  # noqa: F401  (the readers import it from here)
 
 # Sanity caps: a hostile file must not make us allocate or loop without bound.
@@ -157,16 +158,6 @@ def read_attr(attrs: Any, name: str) -> Any:
     except Exception as exc:  # h5py raises OSError/KeyError/TypeError on odd attributes
         raise Fail(f"cannot read attribute '{name}' ({type(exc).__name__})") from exc
     return None
-
-
-def json_fault(exc: BaseException) -> str:
-    """What is wrong with a text ``json.loads`` refused with ``exc``, in a user's words (not
-    Python's class names or its advice to programmers)."""
-    if isinstance(exc, RecursionError):
-        return "it nests too deeply"
-    if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg.lower()} at line {exc.lineno}, column {exc.colno}"
-    return "a number in it is too long"  # (int(): more digits than Python converts)
 
 
 def parse_json(text: Any, what: str) -> Any:

@@ -18,8 +18,8 @@ import numpy as np
 
 from ..engine.spec import ModelSpec
 from ..errors import LstmvizError
-from ..text import clean_spec_names, plural
-from ._util import NARROW_FLOATS, json_fault, narrow_floats
+from ..text import clean_spec_names, json_fault, plural
+from ._util import NARROW_FLOATS, narrow_floats
 
 __all__ = ["sniff", "read_model", "read_weights", "damaged", "header_fault", "SUFFIXES"]
 
