@@ -785,3 +785,30 @@ def test_the_saturation_plots_diagonal_is_one_dashed_line_where_the_legend_reach
     assert min(brightest(free)) >= 0.8 * full, (brightest(free), full)
     assert min(brightest(under)) >= 0.8 * full, (brightest(under), full)
     panel.stop()
+
+
+@pytest.mark.parametrize("theme,size,updates", [("projector", (1280, 720), 5), ("dark", (1400, 900), 0)])
+def test_the_connectivity_axis_labels_stand_apart(make_window, qapp, theme, size, updates):
+    """The delay task's connectivity spans under two decades (0.0003 .. 0.02 after five
+    updates): pyqtgraph's log axis labelled every 1..9 x 10^k of it, "0.02, 0.01, 0.009,
+    0.008, ..., 0.0003", eighteen labels drawn over each other in the projector theme at
+    1280 x 720. The labels now stand a line apart, at 1, 2, 3, 5 x 10^k, each drawn."""
+    from PySide6 import QtGui
+
+    w, panel = _panel(make_window, updates=updates)
+    gv = _on_view(w, panel, size, theme, "connectivity")
+    axis = gv.conn_plot.getAxis("left")
+    assert 0.5 < np.ptp(axis.range) < 2  # (the case: under two decades)
+    image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    rects = sorted((r.top(), r.bottom(), t) for r, _, t in texts)
+    assert len(rects) >= 2, rects
+    for (_, bottom, a), (top, _, b) in zip(rects, rects[1:]):
+        assert top >= bottom, (a, b)
+    for _, _, text in rects:  # at 1, 2, 3, 5 x 10^k
+        assert f"{float(text):.0e}"[0] in "1235", text
+    panel.stop()

@@ -294,9 +294,60 @@ def log_labels(values, lo: float | None = None, hi: float | None = None) -> list
     return out
 
 
+def log_tick_list(lo: float, hi: float, most: int = 7, gap: float = 0.0) -> list | None:
+    """Ticks on a log axis within [lo, hi], at most ``most`` of them, as
+    ``AxisItem.setTicks`` takes them (pyqtgraph's own crowd the labels of a range under one
+    decade, or leave a short axis bare): at 1, 2, 3, 5 x 10^k, else the first of 1-2-5,
+    1-3 or decades alone that fits (a decade is never left out for its neighbours: "0.02,
+    0.05, 0.2, 0.5" had no 0.1), every k-th decade when even those are too many, the middle
+    one when one fits; ``gap``: the least distance between two ticks, in decades (where
+    their labels would overlap, fewer of them). Labelled in one format
+    (``plot_tools.log_labels``). None (pyqtgraph's) when there is no data."""
+    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
+        return None
+    most = max(1, most)
+    powers = range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
+
+    def at(mantissas) -> list[float]:
+        return [v for k in powers for m in mantissas if lo <= (v := m * 10.0 ** k) <= hi]
+
+    def apart(vals) -> bool:
+        return all(math.log10(b / a) >= gap for a, b in zip(vals, vals[1:]))
+
+    ticks: list[float] = []
+    for mantissas in ((1, 2, 3, 5), (1, 2, 5), (1, 3), (1,)):
+        ticks = at(mantissas)
+        if 0 < len(ticks) <= most and apart(ticks):
+            break
+    else:
+        decades = at((1,))
+        if len(decades) >= 2:  # a wide range: every k-th decade
+            ticks = decades[::max(math.ceil(len(decades) / most), math.ceil(gap))]
+        if not (0 < len(ticks) <= most and apart(ticks)):  # the middle one
+            every = at((1, 2, 3, 5))
+            ticks = [every[len(every) // 2]] if every else []
+    return [list(zip(np.log10(ticks).tolist(), log_labels(ticks))), []] if ticks else None
+
+
 class LogLabelAxis(pg.AxisItem):
     """pyqtgraph's axis with its log-mode labels in one format (``log_labels``, from the
-    range the axis shows): its own wrote "0.0001" and then "10\u207b\u2075" on one axis."""
+    range the axis shows): its own wrote "0.0001" and then "10\u207b\u2075" on one axis.
+    Upright, its ticks are ``log_tick_list``'s, a line and a quarter apart and none at its
+    very ends: pyqtgraph's own labelled every 1..9 x 10^k of a range under two decades,
+    "0.02, 0.01, 0.009, 0.008, ..., 0.0003" drawn over each other (the connectivity plot)."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802 (pyqtgraph)
+        span = float(maxVal) - float(minVal)
+        if self.orientation not in ("left", "right") or not (size > 0 and span > 0):
+            return super().logTickValues(minVal, maxVal, size, stdTicks)
+        line = QtGui.QFontMetricsF(self.style["tickFont"] or QtGui.QFont()).height()
+        per = span / size  # decades a pixel
+        edge = 0.5 * line * per  # (pyqtgraph leaves out a label that sticks out of the axis)
+        most = max(1, int(size / (1.25 * line)))
+        ticks = log_tick_list(10.0 ** (minVal + edge), 10.0 ** (maxVal - edge), most, 1.25 * line * per)
+        if ticks is None:
+            return [(None, [])]
+        return [(None, [v for v, _ in ticks[0]])]
 
     def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph)
         lo, hi = sorted(self.range)

@@ -37,7 +37,7 @@ from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import TAB_BAR_FRAME, ElidedCombo, FigureSpin, SteadyLabel, TabNames, hints_shown, holds_hints
 from lstmviz.ui.later import later, weakly
-from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_labels, paints_nothing, set_ticks
+from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_tick_list, paints_nothing, set_ticks
 from lstmviz.ui.quick_curve import QuickCurve
 from lstmviz.ui.stack_panel import error_colour
 from lstmviz.ui.train_user_box import TimeScrub, UserBox
@@ -1624,41 +1624,6 @@ def count_tick_list(right: float, most: int = 6) -> list:
     k = 10 ** max(0, math.floor(math.log10(right / max(most, 1))))
     every = next(m * k for m in (1, 2, 5, 10) if right / (m * k) <= most)
     return [[(float(v), f"{v:d}") for v in range(0, int(right) + 1, int(every))], []]
-
-
-def log_tick_list(lo: float, hi: float, most: int = 7, gap: float = 0.0) -> list | None:
-    """Ticks on a log axis within [lo, hi], at most ``most`` of them, as
-    ``AxisItem.setTicks`` takes them (pyqtgraph's own crowd the labels of a range under one
-    decade, or leave a short axis bare): at 1, 2, 3, 5 x 10^k, else the first of 1-2-5,
-    1-3 or decades alone that fits (a decade is never left out for its neighbours: "0.02,
-    0.05, 0.2, 0.5" had no 0.1), every k-th decade when even those are too many, the middle
-    one when one fits; ``gap``: the least distance between two ticks, in decades (where
-    their labels would overlap, fewer of them). Labelled in one format
-    (``plot_tools.log_labels``). None (pyqtgraph's) when there is no data."""
-    if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo <= hi):
-        return None
-    most = max(1, most)
-    powers = range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
-
-    def at(mantissas) -> list[float]:
-        return [v for k in powers for m in mantissas if lo <= (v := m * 10.0 ** k) <= hi]
-
-    def apart(vals) -> bool:
-        return all(math.log10(b / a) >= gap for a, b in zip(vals, vals[1:]))
-
-    ticks: list[float] = []
-    for mantissas in ((1, 2, 3, 5), (1, 2, 5), (1, 3), (1,)):
-        ticks = at(mantissas)
-        if 0 < len(ticks) <= most and apart(ticks):
-            break
-    else:
-        decades = at((1,))
-        if len(decades) >= 2:  # a wide range: every k-th decade
-            ticks = decades[::max(math.ceil(len(decades) / most), math.ceil(gap))]
-        if not (0 < len(ticks) <= most and apart(ticks)):  # the middle one
-            every = at((1, 2, 3, 5))
-            ticks = [every[len(every) // 2]] if every else []
-    return [list(zip(np.log10(ticks).tolist(), log_labels(ticks))), []] if ticks else None
 
 
 def install(window) -> TrainPanel:
