@@ -812,3 +812,52 @@ def test_the_connectivity_axis_labels_stand_apart(make_window, qapp, theme, size
     for _, _, text in rects:  # at 1, 2, 3, 5 x 10^k
         assert f"{float(text):.0e}"[0] in "1235", text
     panel.stop()
+
+
+@pytest.mark.parametrize("theme,size", [("projector", (1280, 720)), ("projector", (1024, 768)), ("dark", (1400, 900))])
+def test_a_connectivity_legend_that_says_where_it_is_0_stays_within_its_page(make_window, tmp_path, theme, size):
+    """A Masking layer's padded steps (the last 4 of 10) are 0 in the connectivity, now and
+    at update 0: the legend's two entries, "now: 0 at 4 of 10 steps" and "update 0: 0 at 4
+    of 10 steps", side by side were wider than the page (580 px in 472 at 1280 x 720): the
+    plot grew past its right edge, cut at step 7, the legend mid-word. The entries now go
+    one above the other where they do not fit side by side."""
+    from lstmviz import LayerSpec, Model
+
+    w = make_window()
+    w.set_theme(theme)
+    w.resize(*size)
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    w.state.set_model(Model.sequential((None, 10, 1), [LayerSpec("Masking", {"mask_value": 0.0}),
+                                                      LayerSpec("LSTM", {"units": 4}),
+                                                      LayerSpec("Dense", {"units": 1})], seed=0))
+    x = np.random.default_rng(0).uniform(-1, 1, (40, 10, 1)).astype(np.float32)
+    x[:, 6:] = 0.0  # padding
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", x[:, 0])
+    panel.user_box.set_file("x", tmp_path / "x.npy")
+    panel.user_box.set_file("y", tmp_path / "y.npy")
+    assert panel.user_box.train()
+    gv = panel.grad_views
+    gv.show_view("connectivity")
+    for _ in range(4):
+        QtWidgets.QApplication.processEvents()
+    labels = [label.text for _, label in gv.conn_legend.items]
+    assert labels == ["now: 0 at 4 of 10 steps", "update 0: 0 at 4 of 10 steps"]  # (the case)
+    page = gv.glws["connectivity"]
+    for item in (gv.conn_plot, gv.conn_legend):
+        assert item.sceneBoundingRect().right() <= page.width(), (item, page.width())
+    for _, label in gv.conn_legend.items:
+        assert label.sceneBoundingRect().right() <= page.width()
+    # the last step's tick is on the axis in sight
+    last = gv.conn_plot.vb.mapViewToScene(QtCore.QPointF(9, 0)).x()
+    assert last <= gv.conn_plot.vb.sceneBoundingRect().right() + 0.5 <= page.width()
+    panel.stop()
+
+
+def test_the_connectivity_legends_short_entries_stand_side_by_side(make_window):
+    w, panel = _panel(make_window, (1280, 720))
+    gv = _on_view(w, panel, (1280, 720), "projector", "connectivity")
+    assert [label.text for _, label in gv.conn_legend.items] == ["now", "update 0"]
+    assert gv.conn_legend.columnCount == 2
+    panel.stop()

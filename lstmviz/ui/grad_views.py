@@ -163,6 +163,8 @@ class GradViews(QtCore.QObject):
                     self._fit_caption(key)
             if obj is self.glws.get("gates"):
                 self._fit_gates()
+            if obj is self.glws.get("connectivity"):
+                self._fit_conn_legend()
         return False
 
     def _fit_gates(self) -> None:
@@ -177,6 +179,22 @@ class GradViews(QtCore.QObject):
         if layout.items.get(self.sat_plot) != [at]:
             layout.removeItem(self.sat_plot)
             layout.addItem(self.sat_plot, *at)
+
+    def _fit_conn_legend(self) -> None:
+        """The connectivity legend's entries side by side where they fit the page's width,
+        else one above the other: where both say where they are 0 ("now: 0 at 4 of 10
+        steps", a masked input's padding) the row was wider than the page, which it widened
+        past its right edge (the plot cut off at step 7 of 10, the legend mid-word)."""
+        legend = self.conn_legend
+        if not legend.items:
+            return
+        widths = [sample.width() + label.item.boundingRect().width() for sample, label in legend.items]
+        left, _, right, _ = legend.layout.getContentsMargins()
+        room = self.glws["connectivity"].width() - 2 * CONN_LEGEND_SLACK
+        need = sum(widths) + legend.layout.horizontalSpacing() * (2 * len(widths) - 1) + left + right
+        cols = len(widths) if need <= room else 1
+        if legend.columnCount != cols:
+            legend.setColumnCount(cols)
 
     def _fit_caption(self, key: str) -> None:
         """The caption at most ``CAPTION_SHARE`` of its page's height (``CAPTION_SHARE_LECTURE``
@@ -232,6 +250,7 @@ class GradViews(QtCore.QObject):
         self.conn_curve0 = self.conn_plot.plot()
         self.conn_legend.addItem(self.conn_curve, "now")
         self.conn_legend.addItem(self.conn_curve0, "update 0")
+        glw.installEventFilter(self)  # (its entries side by side where they fit: _fit_conn_legend)
 
         _, glw, _ = self._page("gates")
         self.mean_plot = glw.addPlot(row=0, col=0)
@@ -577,6 +596,7 @@ class GradViews(QtCore.QObject):
             text = f"{name}: {said}" if said else name
             if label.text != text:
                 label.setText(text)
+        self._fit_conn_legend()
         th.set_title(self.conn_plot, self.theme.subscripts(
             f"How much y<sub>T</sub> depends on x<sub>t</sub>, {v.kind} sample {v.sample}"),
             short=self.theme.subscripts(f"\u2202y<sub>T</sub>/\u2202x<sub>t</sub>, sample {v.sample}"),
@@ -757,6 +777,8 @@ class GradViews(QtCore.QObject):
 #: the least width (px) of each gate plot side by side: narrower, one above the other where
 #: each then has this height
 GATE_PLOT_LEAST = 230
+#: px kept free at each side of the connectivity legend's row (the layout's own margins)
+CONN_LEGEND_SLACK = 10
 #: the saturation plot's smallest point (px), and how much larger each gate's before it is
 SAT_POINT_LEAST, SAT_POINT_STEP = 10, 7
 
