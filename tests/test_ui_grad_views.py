@@ -861,3 +861,46 @@ def test_the_connectivity_legends_short_entries_stand_side_by_side(make_window):
     assert [label.text for _, label in gv.conn_legend.items] == ["now", "update 0"]
     assert gv.conn_legend.columnCount == 2
     panel.stop()
+
+
+def test_the_connectivity_of_one_step_is_read_on_a_labelled_axis(make_window, tmp_path):
+    """The blog post's LSTM(4, input_shape=(1, 2)) trained on its one step: the connectivity
+    is one point, and the plot's auto range put 0.005 of a decade round it, where no 1, 2,
+    3 or 5 x 10^k lies: the log axis had no label, the value could not be read. The plot
+    shows a decade at least, labelled."""
+    from PySide6 import QtGui
+
+    from lstmviz import LayerSpec, Model
+
+    w = make_window((1280, 720))
+    w.set_theme("projector")
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    w.state.set_model(Model.sequential((None, 1, 2), [LayerSpec("LSTM", {"units": 4}),
+                                                     LayerSpec("Dense", {"units": 1})], seed=0))
+    x = np.random.default_rng(0).uniform(-1, 1, (40, 1, 2)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", x[:, 0, :1])
+    panel.user_box.set_file("x", tmp_path / "x.npy")
+    panel.user_box.set_file("y", tmp_path / "y.npy")
+    assert panel.user_box.train()
+    for _ in range(3):
+        panel.session.step()
+    panel.refresh(force=True)
+    gv = panel.grad_views
+    gv.show_view("connectivity")
+    for _ in range(4):
+        QtWidgets.QApplication.processEvents()
+    (c,) = gv.view.connectivity  # (the case: one step, one point)
+    axis = gv.conn_plot.getAxis("left")
+    image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    values = [float(t) for _, _, t in texts]
+    assert values, "no label on the axis"
+    lo, hi = gv.conn_plot.vb.viewRange()[1]
+    assert lo <= np.log10(c) <= hi and hi - lo >= 1 - 1e-9
+    panel.stop()

@@ -242,6 +242,9 @@ class GradViews(QtCore.QObject):
         _, glw, _ = self._page("connectivity")
         self.conn_plot = glw.addPlot(row=0, col=0, axisItems={"left": LogLabelAxis("left")})
         self.conn_plot.setLogMode(y=True)
+        # a decade in sight at least, so that a 1, 2, 3 or 5 x 10^k is labelled: one step's
+        # point (LSTM(4, input_shape=(1, 2))) had 0.005 of a decade round it and no value
+        self.conn_plot.vb.setLimits(minYRange=1.0)
         # the legend in a row of its own under the plot: either end of the curves may be
         # high (untrained: the last steps; trained to remember: the first), none is free
         self.conn_legend = pg.LegendItem(colCount=2)
