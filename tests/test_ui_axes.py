@@ -165,8 +165,7 @@ def test_colour_bars_side_by_side_share_one_width(qtbot, make_window):
 
 
 @pytest.mark.parametrize("rng,want", [((-0.05, 1.05), ["0", "0.5", "1.0"]), ((-0.5, 0.5), ["-0.5", "0", "0.5"]),
-                                      ((-0.45, 0.45), ["-0.4", "0", "0.4"]), ((-0.22, 0.22), ["-0.2", "0", "0.2"]),
-                                      ((-0.35, 0.35), ["-0.3", "0", "0.3"])])
+                                      ((-0.45, 0.45), ["-0.4", "0", "0.4"]), ((-0.22, 0.22), ["-0.2", "0", "0.2"])])
 def test_a_short_value_axis_in_a_large_font_writes_no_label_over_another(qtbot, rng, want):
     # a Cell tab chart in the projector theme: 52 px tall, labels of 16 px. pyqtgraph's
     # first tick level (0, 0.2, ... 1.0) is drawn however crowded; SteadyAxis takes the next
@@ -200,6 +199,38 @@ def test_a_short_value_axis_in_a_large_font_writes_no_label_over_another(qtbot, 
     assert [t for *_, t in sorted(steady, key=lambda s: -float(s[2]))][::-1] == want
     assert all(a[0] >= b[1] for a, b in zip(steady, steady[1:]))  # none over the next
     assert levels[1][0] < levels[0][0]  # pyqtgraph's first level kept as the minor ticks
+
+
+def test_a_colour_bars_short_axis_writes_a_label_each_side_of_0(qtbot):
+    """A colour bar of +-0.35 on 48 px (Over time, projector theme, 800 x 600, an LSTM(96)'s
+    candidate) read "0" alone: 0.2 apart its labels would overlap, 0.4 is past its ends. A
+    colour bar's axis takes a step of 3 x 10^k then (-0.3, 0, 0.3); a chart's value axis
+    keeps "0" alone (its labels' room is its other axis')."""
+    import pyqtgraph as pg
+    from PySide6 import QtGui, QtWidgets
+
+    from lstmviz.ui.plot_tools import ColorBar, steady_axes
+
+    assert ColorBar(values=(-1, 1), colorMap="viridis").axis.odd_steps
+    got = {}
+    for odd in (False, True):
+        w = pg.PlotWidget(axisItems=steady_axes("left"))
+        qtbot.addWidget(w)
+        w.resize(300, 70)
+        axis = w.getAxis("left")
+        axis.odd_steps = odd
+        axis.setStyle(tickFont=QtGui.QFont("DejaVu Sans", 12))
+        w.setYRange(-0.35, 0.35, padding=0)
+        w.show()
+        qtbot.waitExposed(w)
+        for _ in range(2):
+            w.grab()
+            QtWidgets.QApplication.processEvents()
+        texts = sorted(_specs(axis, type(axis).generateDrawSpecs)[2], key=lambda s: s[0].top())
+        got[odd] = [t for *_, t in texts]
+        rects = [r for r, _, _ in texts]
+        assert all(a.bottom() <= b.top() for a, b in zip(rects, rects[1:])), got  # none over the next
+    assert got == {False: ["0"], True: ["0.3", "0", "-0.3"]}
 
 
 def test_a_tall_value_axis_keeps_pyqtgraphs_ticks(qtbot):

@@ -64,6 +64,7 @@ class ColorBar(pg.ColorBarItem, _BarPlot):
         self._picture: tuple | None = None  # (the value axis drawn by label_room, at its geometry)
         super().__init__(*args, **kwargs)
         self.axis._bar = weakref.ref(self)
+        self.axis.odd_steps = True  # (-0.3, 0, 0.3 rather than 0 alone: UncrowdedLabels)
         self.axis.geometryChanged.connect(self.fit_labels)
         self.fit_labels()
 
@@ -672,6 +673,10 @@ class UncrowdedLabels:
     label_room = LABEL_ROOM
     #: the major labels a wider step leaves at least (else they stay closer)
     least_labels = 1
+    #: a step of 3 x 10^k where the step that fits leaves one label at most (a colour bar's
+    #: axis: ``ColorBar``; a chart's value axis keeps 0 alone rather than take the room of
+    #: its other axis: the Cell view's unit axes at 800 x 600 kept one label then)
+    odd_steps = False
 
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
         """pyqtgraph's tick levels; on a value axis (left or right) whose major labels
@@ -709,7 +714,7 @@ class UncrowdedLabels:
             wider = step_after(wider)
         if digits(wider)[0] == 4 and labels(step_after(wider)) >= 2:
             wider = step_after(wider)  # 0, 0.5, 1 rather than 0, 0.4, 0.8
-        if labels(wider) < 2:
+        if labels(wider) < 2 and self.odd_steps:
             # a step of 3 x 10^k where the step that fits leaves one label at most: a colour
             # bar of +-0.35 on 48 px (projector, 800 x 600) read "0" alone (0.2 too close,
             # +-0.4 past its ends); -0.3, 0, 0.3 there
