@@ -787,24 +787,47 @@ def test_the_saturation_plots_diagonal_is_one_dashed_line_where_the_legend_reach
     panel.stop()
 
 
+def _axis_texts(axis) -> list:
+    """The labels ``axis`` lays out (``generateDrawSpecs``): (rect, flags, text) each."""
+    from PySide6 import QtGui
+
+    image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        return axis.generateDrawSpecs(painter)[2]
+    finally:
+        painter.end()
+
+
+def _trained_on_files(make_window, tmp_path, model, x, y, theme, size):
+    """A window whose Train tab trains ``model`` (put on the stack) on ``x`` and ``y`` given
+    as files, in ``theme`` at ``size``: (window, panel)."""
+    w = make_window()
+    w.set_theme(theme)
+    w.resize(*size)
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    w.state.set_model(model)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    panel.user_box.set_file("x", tmp_path / "x.npy")
+    panel.user_box.set_file("y", tmp_path / "y.npy")
+    assert panel.user_box.train()
+    return w, panel
+
+
 @pytest.mark.parametrize("theme,size,updates", [("projector", (1280, 720), 5), ("dark", (1400, 900), 0)])
 def test_the_connectivity_axis_labels_stand_apart(make_window, qapp, theme, size, updates):
     """The delay task's connectivity spans under two decades (0.0003 .. 0.02 after five
     updates): pyqtgraph's log axis labelled every 1..9 x 10^k of it, "0.02, 0.01, 0.009,
     0.008, ..., 0.0003", eighteen labels drawn over each other in the projector theme at
     1280 x 720. The labels now stand a line apart, at 1, 2, 3, 5 x 10^k, each drawn."""
-    from PySide6 import QtGui
 
     w, panel = _panel(make_window, updates=updates)
     gv = _on_view(w, panel, size, theme, "connectivity")
     axis = gv.conn_plot.getAxis("left")
     assert 0.5 < np.ptp(axis.range) < 2  # (the case: under two decades)
-    image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
-    painter = QtGui.QPainter(image)
-    try:
-        _, _, texts = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
+    texts = _axis_texts(axis)
     rects = sorted((r.top(), r.bottom(), t) for r, _, t in texts)
     assert len(rects) >= 2, rects
     for (_, bottom, a), (top, _, b) in zip(rects, rects[1:]):
@@ -823,21 +846,11 @@ def test_a_connectivity_legend_that_says_where_it_is_0_stays_within_its_page(mak
     one above the other where they do not fit side by side."""
     from lstmviz import LayerSpec, Model
 
-    w = make_window()
-    w.set_theme(theme)
-    w.resize(*size)
-    panel = w.train_panel
-    w.tabs.setCurrentWidget(panel)
-    w.state.set_model(Model.sequential((None, 10, 1), [LayerSpec("Masking", {"mask_value": 0.0}),
-                                                      LayerSpec("LSTM", {"units": 4}),
-                                                      LayerSpec("Dense", {"units": 1})], seed=0))
     x = np.random.default_rng(0).uniform(-1, 1, (40, 10, 1)).astype(np.float32)
     x[:, 6:] = 0.0  # padding
-    np.save(tmp_path / "x.npy", x)
-    np.save(tmp_path / "y.npy", x[:, 0])
-    panel.user_box.set_file("x", tmp_path / "x.npy")
-    panel.user_box.set_file("y", tmp_path / "y.npy")
-    assert panel.user_box.train()
+    model = Model.sequential((None, 10, 1), [LayerSpec("Masking", {"mask_value": 0.0}),
+                                             LayerSpec("LSTM", {"units": 4}), LayerSpec("Dense", {"units": 1})], seed=0)
+    w, panel = _trained_on_files(make_window, tmp_path, model, x, x[:, 0], theme, size)
     gv = panel.grad_views
     gv.show_view("connectivity")
     for _ in range(4):
@@ -868,22 +881,12 @@ def test_the_connectivity_of_one_step_is_read_on_a_labelled_axis(make_window, tm
     is one point, and the plot's auto range put 0.005 of a decade round it, where no 1, 2,
     3 or 5 x 10^k lies: the log axis had no label, the value could not be read. The plot
     shows a decade at least, labelled."""
-    from PySide6 import QtGui
 
     from lstmviz import LayerSpec, Model
 
-    w = make_window((1280, 720))
-    w.set_theme("projector")
-    panel = w.train_panel
-    w.tabs.setCurrentWidget(panel)
-    w.state.set_model(Model.sequential((None, 1, 2), [LayerSpec("LSTM", {"units": 4}),
-                                                     LayerSpec("Dense", {"units": 1})], seed=0))
     x = np.random.default_rng(0).uniform(-1, 1, (40, 1, 2)).astype(np.float32)
-    np.save(tmp_path / "x.npy", x)
-    np.save(tmp_path / "y.npy", x[:, 0, :1])
-    panel.user_box.set_file("x", tmp_path / "x.npy")
-    panel.user_box.set_file("y", tmp_path / "y.npy")
-    assert panel.user_box.train()
+    model = Model.sequential((None, 1, 2), [LayerSpec("LSTM", {"units": 4}), LayerSpec("Dense", {"units": 1})], seed=0)
+    w, panel = _trained_on_files(make_window, tmp_path, model, x, x[:, 0, :1], "projector", (1280, 720))
     for _ in range(3):
         panel.session.step()
     panel.refresh(force=True)
@@ -893,12 +896,7 @@ def test_the_connectivity_of_one_step_is_read_on_a_labelled_axis(make_window, tm
         QtWidgets.QApplication.processEvents()
     (c,) = gv.view.connectivity  # (the case: one step, one point)
     axis = gv.conn_plot.getAxis("left")
-    image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
-    painter = QtGui.QPainter(image)
-    try:
-        _, _, texts = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
+    texts = _axis_texts(axis)
     values = [float(t) for _, _, t in texts]
     assert values, "no label on the axis"
     lo, hi = gv.conn_plot.vb.viewRange()[1]
