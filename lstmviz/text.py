@@ -263,6 +263,8 @@ def json_fault(exc: BaseException) -> str:
     Python's class names or its advice to programmers)."""
     if isinstance(exc, RecursionError):
         return "it nests too deeply"
+    if isinstance(exc, UnicodeDecodeError):  # (bytes given to json.loads, or decoded first)
+        return "it is not UTF-8 text"
     if isinstance(exc, json.JSONDecodeError):
         return f"{exc.msg.lower()} at line {exc.lineno}, column {exc.colno}"
     return "a number in it is too long"  # (int(): more digits than Python converts)

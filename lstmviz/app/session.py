@@ -388,8 +388,7 @@ def parse_session(data, path="session") -> Session:
             try:
                 manifest = json.loads(_member(zf, infos, "manifest.json").decode("utf-8"))
             except (UnicodeDecodeError, ValueError, RecursionError) as err:
-                why = "it is not UTF-8 text" if isinstance(err, UnicodeDecodeError) else json_fault(err)
-                raise _bad(path, f"manifest.json is not valid JSON: {why}") from None
+                raise _bad(path, f"manifest.json is not valid JSON: {json_fault(err)}") from None
             depth = _depth(manifest)
             if depth > MAX_DEPTH:
                 raise _bad(path, f"manifest.json nests {depth} levels deep (a session needs "
