@@ -366,13 +366,14 @@ def foreign(head: bytes, size: int, name: str = "") -> str:
     if not head.strip(b"\x00"):  # (UTF-8 decodes NUL bytes: it was "a text file")
         return ("the file begins with nothing but zero bytes, not a model file (a download or copy "
                 "that did not finish, or a damaged disk)")
+    binary = "unrecognised binary content, not a file of any format lstmviz reads"
+    if b"\x00" in head:  # (no text file holds NUL bytes, which UTF-8 decodes)
+        return binary
     try:
-        if b"\x00" in head:  # (no text file holds NUL bytes)
-            raise UnicodeDecodeError("utf-8", head, head.index(b"\x00"), len(head), "NUL")
         head.decode("utf-8")
         return "this is a text file, not a model file"
     except UnicodeDecodeError:
-        return "unrecognised binary content, not a file of any format lstmviz reads"
+        return binary
 
 
 # -- reading --------------------------------------------------------------------------------------
