@@ -2104,3 +2104,112 @@ def test_a_long_inputs_window_after_the_first_draws_no_state_coming_in(make_wind
         render(w, tmp_path / f"u{step}.png", step=step, size="1200x800")
         assert (state.trace.start == 0) == first
         assert (key in view.static.arrows_in) == first, step
+
+
+def test_a_long_input_read_backwards_runs_its_pass_behind_a_veil(make_window, monkeypatch):
+    """A Bidirectional LSTM over a long input: no step can be shown before the keyframe
+    pass (its backward half's first steps depend on every later one), and the pass ran
+    where the input was set, on the window's thread: 8 s frozen for LSTM(256) over 100,000
+    steps, no progress bar, no Cancel. Now setting the input returns at once (the pass is
+    held here and setting returned), the pass runs on the worker with its progress bar and
+    Cancel, a veil over the views says what runs and why (naming the layer), the views are
+    not handed a trace, Play waits; after a Cancel the veil says so and Trace all goes on;
+    then the views show the first window, equal to the full trace's, and the veil goes."""
+    import threading
+
+    from lstmviz.app import long_sequence
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    bi = {"layer": {"class_name": "LSTM", "config": dict(default_config("LSTM", None, units=4),
+                                                         return_sequences=True)}}
+    state = AppState([LayerEntry("Bidirectional", default_config("Bidirectional", None) | bi)],
+                     InputSpec(input_dim=2))
+    w = make_window((1400, 900), state)
+    view = _tab(w, "Over time")
+    before = view.trace
+    held, entered = threading.Event(), threading.Event()
+    real_pass = long_sequence.keyframe_pass
+
+    def held_pass(*a, **kw):
+        entered.set()
+        assert held.wait(60)
+        return real_pass(*a, **kw)
+
+    monkeypatch.setattr(long_sequence, "keyframe_pass", held_pass)
+    T = 3000
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0)], -1)[None].astype(np.float32)
+    state.set_input_data(x)  # (returns although the pass is held: it is not run here)
+    seq = state.long
+    assert seq is not None and state.trace is None and not seq.ready
+    assert entered.wait(30) and w.long_runner.busy()
+    QtWidgets.QApplication.processEvents()
+    w.long_runner.poll()
+    name = state.model.layers[0].name
+    veil = w.long_runner.veil
+    assert veil.isVisible() and w.long_runner.progress.isVisible() and w.long_runner.cancel_button.isVisible()
+    assert f"Tracing all {T:,} steps first" in veil.text()
+    assert f"Layer '{name}' (its backward half) reads the input from its last step" in veil.text()
+    assert view.trace is before  # (not handed a trace: nothing of the input to draw yet)
+    # the veil covers the views' pages, not the Train tab
+    w.tabs.setCurrentIndex(w.tabs.count() - 1)
+    assert not veil.isVisible()
+    view = _tab(w, "Over time")
+    assert veil.isVisible() and veil.geometry() == veil.parentWidget().rect()
+    # Play waits at step 0: no step can be shown
+    assert seq.shown_steps == 0
+    # a Cancel: the veil says so, Trace all goes on with the pass
+    w.long_runner.cancel()
+    held.set()
+    w.long_runner.worker.join(30)
+    w.long_runner.poll()
+    assert state.trace is None and seq.cancelled
+    assert "The keyframe pass was cancelled" in veil.text() and "Trace all (below)" in veil.text()
+    assert w.long_runner.resume_button.isVisible()
+    assert w.long_runner.resume() and w.long_runner.wait(120)
+    assert not veil.isVisible() and state.trace is not None
+    full = state.model.trace(x)[name].children["forward"]
+    slot = next(s for s in view.slots if s.key == "i")
+    n = slot.image.image.shape[1]
+    np.testing.assert_array_equal(slot.image.image, full.steps["i"][0, :n].T)
+
+
+def test_a_long_input_read_backwards_is_traced_at_once_without_a_window():
+    """Without a window (the command line, ``lstmviz.picture``) nothing runs a pass
+    behind the state's back: setting a long input read backwards runs the pass where it is
+    set, and the state has its first window at once."""
+    monkeypatch = pytest.MonkeyPatch()
+    try:
+        monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+        cfg = dict(default_config("GRU", None, units=3), return_sequences=True, go_backwards=True)
+        state = AppState([LayerEntry("GRU", cfg)], InputSpec(input_dim=2))
+        x = np.cos(np.arange(2000.0)[None, :, None] / np.array([7.0, 11.0])).astype(np.float32)
+        state.set_input_data(x)
+        assert state.long is not None and state.long.ready and state.trace is not None
+        assert state.long.pass_first == f"layer '{state.model.layers[0].name}' reads the input from its last step"
+    finally:
+        monkeypatch.undo()
+
+
+def test_a_picture_of_an_input_whose_first_pass_failed_is_refused(make_window, monkeypatch, tmp_path):
+    """A headless picture (``--screenshot``) of a long input read backwards whose pass
+    failed: one line saying so, not a PNG of the veil (the pass ran where the input was
+    set and its error was raised there before the window ran it on a thread)."""
+    from lstmviz.app import long_sequence
+    from lstmviz.errors import LstmvizError
+    from lstmviz.ui.app import render
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+
+    def failing(*a, **kw):
+        raise LstmvizError("the disk said no")
+
+    monkeypatch.setattr(long_sequence, "keyframe_pass", failing)
+    cfg = dict(default_config("LSTM", None, units=3), return_sequences=True, go_backwards=True)
+    state = AppState([LayerEntry("LSTM", cfg)], InputSpec(input_dim=2))
+    w = make_window((1000, 700), state)
+    state.set_input_data(np.sin(np.arange(4000.0)[None, :, None] / np.array([5.0, 9.0])).astype(np.float32))
+    with pytest.raises(LstmvizError, match="^the input could not be traced: the disk said no$"):
+        render(w, tmp_path / "shot.png")
+    assert not (tmp_path / "shot.png").exists()
+    assert "The input could not be traced" in w.long_runner.veil.text()

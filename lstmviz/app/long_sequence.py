@@ -10,7 +10,8 @@ sequence, the others, an ONNX graph's sequence_lens or initial states, as they a
   the same products). Only where every layer runs forward: a backward half
   (go_backwards, a Bidirectional) starts at the last step, as an ONNX ReverseSequence's
   first steps are the last, so there they are None; and None where an input is an ONNX
-  node's sequence_lens (lengths past the first steps);
+  node's sequence_lens (lengths past the first steps): ``pass_first`` says why, and no
+  step is shown before the pass has run;
 - ``run_pass(progress, cancel)``: the first window, then the keyframe pass
   (``engine.windows``), meant for a worker thread; ``ready`` says it finished, ``error``
   holds a refusal or "cancelled" (after ``resume`` the next ``run_pass`` goes on from where
@@ -35,6 +36,7 @@ The main window (``AppState.long``) and the long-sequence window both use it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -191,14 +193,17 @@ def _much_work(model, x) -> bool:
         return False
 
 
-def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, needed=None, step: int = 0):
+def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, needed=None, step: int = 0,
+                    wait: bool = True):
     """``(trace, None)`` when the whole trace of ``xs`` fits the trace budget
     (``limits.trace_budget``), has at most ``LONG_STEPS`` steps and is at most
     ``FULL_TRACE_WORK`` multiply-adds, else ``(first steps,
     LongSequence)``: the first ``QUICK_STEPS`` steps when ``step`` (the cursor's) is among
     them, else the first window; the first window and the keyframe pass are still to run
     (``run_pass``, on a worker thread). Where a layer runs backwards there is
-    no first window before the pass, so the pass runs here. ``reuse``: an earlier trace
+    no first window before the pass (``pass_first``), so the pass runs here, or, with
+    ``wait`` False (a window whose worker runs the pass: ``LongRunner``), the trace is None
+    until it has run (``follow_long``). ``reuse``: an earlier trace
     whose unchanged layers a whole trace takes as they are; ``needed``: the layers a whole
     trace (or the first steps) runs at once, the rest when first asked for (``Model.trace``).
     ``xs``: one array per model input; where there are several (an ONNX graph's
@@ -235,6 +240,8 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
     seq = LongSequence(model, given, window)
     first = seq.first_steps(needed) if step < QUICK_STEPS else seq.first_window()
     if first is None:
+        if not wait:
+            return None, seq
         if not seq.run_pass():
             raise LstmvizError(seq.error or "the keyframe pass failed")
         first = seq.window_at(0)[0]
@@ -336,6 +343,27 @@ class LongSequence:
         return self.forward_only and not any(
             self.model.get_layer(r.layer).config.get("role") == "sequence_lens" for r in self.model.inputs)
 
+    @functools.cached_property
+    def pass_first(self) -> str | None:
+        """Why no step can be shown before the keyframe pass has run (None where the first
+        steps can, ``plain_first``), in a user's words: the first layer that reads the input
+        from its last step (its first steps shown depend on every later one), or an ONNX
+        graph's sequence lengths."""
+        if self.plain_first:
+            return None
+        from lstmviz.engine.onnx_time import reversed_steps
+        from lstmviz.engine.windows import recurrent_halves
+        from lstmviz.text import safe_name
+        for node in self.model.nodes:
+            layer = node.layer
+            for side, rnn in recurrent_halves(layer):
+                if rnn.config["go_backwards"]:
+                    half = " (its backward half)" if side == "backward" else ""
+                    return f"layer '{safe_name(layer.name)}'{half} reads the input from its last step"
+            if reversed_steps(layer) and str(layer.class_name).startswith("onnx."):
+                return f"node '{safe_name(layer.name)}' turns the input around (its first step is the input's last)"
+        return "the model's sequence_lens input gives each sample's length over the whole sequence"
+
     def _first_inputs(self, steps: int):
         """What a plain trace of the first ``steps`` steps takes: the sequences' first
         steps, the other inputs as they are (one array for a model of one input)."""
@@ -377,8 +405,11 @@ class LongSequence:
     @property
     def shown_steps(self) -> int:
         """How many steps from the first the views can show: all of them once the pass ran,
-        before (or after a Cancel) the first window's (Play waits at its edge)."""
-        return self.steps if self.ready else self.window
+        before (or after a Cancel) the first window's (Play waits at its edge), none where
+        no step can be shown before the pass (``pass_first``)."""
+        if self.ready:
+            return self.steps
+        return 0 if self.pass_first is not None else self.window
 
     @property
     def cancelled(self) -> bool:
@@ -475,7 +506,8 @@ class LongSequence:
             return True
         except Cancelled as err:
             self._keep_partial(err.partial)  # (``resume``: the next pass goes on from there)
-            self.error = "cancelled: only the first window can be shown"
+            self.error = ("cancelled: only the first window can be shown" if self.pass_first is None
+                          else "cancelled: no step can be shown before the pass has run")
         except LstmvizError as err:
             self.error = str(err)
         except Exception as err:  # a fault of ours: said once, not run again and again

@@ -8,7 +8,9 @@ kept in ``error`` (``error_changed``) and the last valid model and trace stay.
 
 Events (see ``events.Event``):
 - ``stack_changed()``: layers, their options or the input spec changed (redraw the panel);
-- ``model_changed(model, trace)``: a new valid model/trace (redraw every view);
+- ``model_changed(model, trace)``: a new valid model/trace (redraw every view); the trace
+  None for a long input whose pass must run before any step is shown, in a window that runs
+  it on a thread (``Tracing.background_pass``; ``follow_long`` gives its first window);
 - ``error_changed(message or None)``;
 - ``cursor_changed(cursor)``: step, sample, layer, unit or side changed;
 - ``input_changed(x)``: the input array changed;

@@ -163,6 +163,13 @@ def _steps_of(model: Model, trace: Trace, name: str) -> int | None:
 class Tracing(StateBase):
     """The model, its trace and the cursor of ``AppState``."""
 
+    #: A long input whose first steps cannot be shown before its keyframe pass (a layer
+    #: reads it from its last step: ``LongSequence.pass_first``): False, the pass runs at
+    #: once where the input is set (headless uses: the command line, pictures); True (a
+    #: window whose ``LongRunner`` runs the pass on a thread), ``trace`` is None until
+    #: the pass has run and ``follow_long`` gives the first window.
+    background_pass = False
+
     # -- sizes -------------------------------------------------------------------------------
     @property
     def time_major(self) -> bool:
@@ -375,7 +382,8 @@ class Tracing(StateBase):
         # those after the layer on screen and the edited one run when first asked for (a
         # view of one layer draws before they run; the Unrolled view runs them at once)
         needed = {n for n in (self.cursor.layer, self.edit_target) if n is not None} or None
-        trace, long = trace_or_window(model, xs, reuse=self.trace, needed=needed, step=self.cursor.step)
+        trace, long = trace_or_window(model, xs, reuse=self.trace, needed=needed, step=self.cursor.step,
+                                      wait=not self.background_pass)
         if self.long is not None and self.long is not long:
             self.long.close()  # its pass, prefetch and overviews stop
         self.long = long

@@ -401,6 +401,10 @@ def check_drawn(window, views=None) -> None:
 
     if window.state.error:
         raise LstmvizError(f"the model cannot run: {window.state.error}")
+    runner = getattr(window, "long_runner", None)
+    if runner is not None and runner.pending():  # (a pass that must come first failed)
+        seq = window.state.long
+        raise LstmvizError(f"the input could not be traced: {seq.error or 'its keyframe pass did not run'}")
     views = [window.tabs.currentWidget()] if views is None else views
     for view in views:
         why = window.view_errors.get(getattr(view, "title", ""))

@@ -1214,7 +1214,10 @@ class Exporter(QtCore.QObject):
             done = f"Saved {path}" + (f" (note: {caveat})" if caveat else "")
             return self._run(save_keras_json, st, path, done=done) if path else None
         if st.trace is None:
-            self.window.message("there is no trace to export yet", dialog=True, error=True)
+            pending = st.long.pass_first if st.long is not None else None
+            self.window.message("there is no trace to export yet" + (
+                f": {pending}, so no step is traced before the keyframe pass has run" if pending else ""),
+                dialog=True, error=True)
             return None
         # a long input's window, as ``lstmviz trace --steps`` writes it: processing steps
         # (the views' window is of input steps: a backward half holds others)

@@ -18,8 +18,9 @@ Nothing here computes.
 from __future__ import annotations
 
 import threading
+from html import escape
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.counts import count
 from lstmviz.app.long_sequence import QUICK_STEPS, moving
@@ -35,11 +36,60 @@ AWAITING = "is shown once the keyframe pass has run"
 RESUME = "Trace all"
 
 
+class PassVeil(QtWidgets.QLabel):
+    """Over the views' pages while no step of a long input can be shown before its
+    keyframe pass (``LongSequence.pass_first``: a layer reads the input from its last
+    step): what runs and why, its progress, and what the user can do meanwhile; after a
+    Cancel or a failure, that. The views keep the trace they had, unseen, until the pass
+    gives the first window. ``LongRunner`` shows it, fills it and hides it."""
+
+    def __init__(self, tabs: QtWidgets.QTabWidget):
+        pages = tabs.findChild(QtWidgets.QStackedWidget)
+        assert pages is not None  # (a QTabWidget's pages)
+        super().__init__(pages)
+        self.setObjectName("passVeil")
+        self.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.setAutoFillBackground(True)  # (the window's colour: the views under it unseen)
+        self.setBackgroundRole(QtGui.QPalette.ColorRole.Window)
+        self._pages = pages
+        pages.installEventFilter(self)
+        self.setGeometry(pages.rect())
+        self.hide()
+
+    def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
+        if obj is self._pages and event.type() == QtCore.QEvent.Type.Resize:
+            self._fit()
+        return False
+
+    def _fit(self) -> None:
+        rect = self._pages.rect()
+        self.setGeometry(rect)
+        # lines of at most ~60 characters, centred in a wide page
+        side = max(12, (rect.width() - 60 * self.fontMetrics().averageCharWidth()) // 2)
+        self.setContentsMargins(side, 12, side, 12)
+
+    def say(self, title: str, text: str) -> None:
+        html = f"<p style='font-size: 130%'><b>{escape(title, False)}</b></p><p>{escape(text, False)}</p>"
+        if html != self.text():
+            self.setText(html)
+        if self.isHidden():
+            self._fit()
+            self.show()
+            self.raise_()
+
+
 class LongRunner(QtCore.QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
         self.state = window.state
+        # the pass that must run before any step is shown (a layer reads the input from its
+        # last step) runs on the worker, not where the input is set: the window stays usable
+        self.state.background_pass = True
+        self.veil = PassVeil(window.tabs)
+        window.tabs.currentChanged.connect(lambda _k: self._sync_veil())
         self.seq = None
         self.worker: threading.Thread | None = None
         self._followed = False
@@ -47,7 +97,8 @@ class LongRunner(QtCore.QObject):
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1000)
         self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the keyframe pass: only the first window stays")
+        self.cancel_button.setToolTip("Stop the keyframe pass: only the first window stays (none where "
+                                      "a layer reads the input from its last step)")
         self.cancel_button.clicked.connect(self.cancel)
         # after a Cancel: the pass (or the overviews) again, without opening the input again
         self.resume_button = QtWidgets.QPushButton(RESUME)
@@ -76,6 +127,7 @@ class LongRunner(QtCore.QObject):
 
     def _changed(self, _change) -> None:
         self._follow_state()
+        self._sync_veil()
         if self.seq is None or self.state.long is not self.seq:
             return
         step, last = self.state.long_step(), self._last_step
@@ -108,8 +160,8 @@ class LongRunner(QtCore.QObject):
         undo or redo): that message replaced it, and the player and the views disagreed
         without a word."""
         seq = self.seq
-        if seq is None or seq.ready or self.state.long is not seq or step < seq.window:
-            return ""
+        if seq is None or seq.ready or self.state.long is not seq or step < seq.window or self.pending():
+            return ""  # (pending: the veil over the views says why no step is shown)
         first = f"the first {count(seq.window)} steps are shown"
         if self.busy():
             return f"Step {count(step)} {AWAITING}; until then {first}"
@@ -265,9 +317,40 @@ class LongRunner(QtCore.QObject):
         self.poll()
         return not self.busy()
 
+    def pending(self) -> bool:
+        """No step of the long input is shown yet: its pass must run first (``pass_first``)."""
+        seq = self.seq
+        return (seq is not None and self.state.long is seq and self.state.trace is None
+                and self.state.model is not None)
+
+    def _sync_veil(self) -> None:
+        """The veil over the views while ``pending``, not over the Train tab (no view of
+        the input there)."""
+        seq = self.seq
+        if not self.pending() or self.window.on_train_tab():
+            if not self.veil.isHidden():
+                self.veil.hide()
+            return
+        assert seq is not None
+        why = seq.pass_first or "the keyframe pass must run first"
+        steps = count(seq.steps)
+        if self.busy() or not (seq.cancelled or seq.error):
+            done = int(100 * seq.done / max(1, seq.total))
+            self.veil.say(f"Tracing all {steps} steps first ({done}%)",
+                          f"{why[0].upper() + why[1:]}: its first steps depend on every later one, so the "
+                          "views show the input once the keyframe pass has run. Cancel (below) stops it; "
+                          "the side panel, the menus and the Train tab work meanwhile.")
+        elif seq.cancelled:
+            self.veil.say("The keyframe pass was cancelled",
+                          f"{why[0].upper() + why[1:]}: no step can be shown before the pass has run over all "
+                          f"{steps} steps. {RESUME} (below): {self.resumed(seq)}.")
+        else:
+            self.veil.say("The input could not be traced", f"{seq.error}")
+
     def poll(self) -> None:
         seq = self.seq
         if seq is None:
+            self._sync_veil()
             return
         if self.showing:
             # as wide as its longest text, in the font of the theme (at 260 px at most,
@@ -305,3 +388,4 @@ class LongRunner(QtCore.QObject):
                 # opening's message is shown)
                 bar.showMessage(f"Long input: {count(seq.steps)} steps traced, each shown exactly "
                                 "where the cursor goes", 10000)
+        self._sync_veil()

@@ -830,7 +830,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._data_stale.clear()
         current = self.tabs.currentIndex()
         for k, view in self.views.built():  # a view not built yet takes it when built
-            if k != current:  # hidden tabs take the new trace when shown (_tab_changed)
+            if k != current or trace is None:  # hidden tabs take the new trace when shown (_tab_changed);
+                # none: a long input whose pass runs before any step is shown (the runner's veil
+                # is over the views, which take its first window when it is there)
                 self._data_stale.add(k)
                 continue
             self._push_data(view, model, trace, xs, cursor)
@@ -863,7 +865,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view_cursor = self.state.trace_cursor
         current = self.tabs.currentIndex()
         for k, view in self.views.built():
-            if k in self._data_stale:
+            if k in self._data_stale or self.state.trace is None:
                 continue
             if self.lazy_hidden_views and k != current:
                 self._stale.add(k)
