@@ -278,3 +278,19 @@ def test_hostile_initializer_arguments_are_refused_in_one_line(init, says):
     np.testing.assert_array_equal(model.layers[0].weights[0], given[0])
     with pytest.raises(LstmvizError, match="initializer"):
         Model.sequential((None, 5, 2), [LayerSpec("LSTM", cfg)], seed=0, keep=[given])
+
+
+@pytest.mark.parametrize("init", ["orthogonal", "glorot_uniform", "identity", "random_normal"])
+@pytest.mark.parametrize("shape", [(6, 24), (24, 6), (5, 5)])
+def test_a_drawn_weight_is_in_c_order_as_one_read_from_a_file(init, shape):
+    """An orthogonal recurrent kernel (units, 4 x units) is the transpose of a QR factor,
+    and it was kept in Fortran order: every trace of one sample reordered its gate columns
+    reading across it (3-9 ms for 512 units, 0.3 ms in C order). Every draw is now in C
+    order, as h5py reads a file's weight, with the values it had."""
+    w = I.make(init, shape, np.random.default_rng(4))
+    assert w.dtype == np.float32 and w.flags.c_contiguous
+    if init == "orthogonal":
+        flat = np.random.default_rng(4).normal(0.0, 1.0, (max(shape), min(shape)))
+        q, r = np.linalg.qr(flat)
+        q *= np.sign(np.diag(r))
+        np.testing.assert_array_equal(w, (q.T if shape[0] < shape[1] else q).astype(np.float32))

@@ -202,7 +202,10 @@ def make(init, shape, rng: np.random.Generator) -> np.ndarray:
             "he_uniform, he_normal, lecun_uniform, lecun_normal, orthogonal, identity, zeros, "
             "ones, constant, random_uniform, random_normal, truncated_normal, variance_scaling"
         )
-    return out.astype(np.float32)
+    # C order, as a weight read from a file is: an orthogonal draw of a recurrent kernel is
+    # the transpose of a QR's factor, and the engine's gate reordering of its columns (each
+    # trace of one sample) read it across: 3-9 ms a trace for 512 units, 0.3 in C order
+    return out.astype(np.float32, order="C")
 
 
 def skip(init, shape, rng: np.random.Generator) -> None:
