@@ -1594,6 +1594,47 @@ def _projector_train_tab(w, size, present: bool) -> None:
         QtWidgets.QApplication.processEvents()
 
 
+def _drawn_in_controls(panel, widget, text: str | None = None):
+    """Where ``widget`` (a label: where its ``text``, or its own, is drawn) lies in the
+    controls' viewport, as a QRect."""
+    from PySide6 import QtCore, QtWidgets
+
+    rect = widget.rect()
+    if isinstance(widget, QtWidgets.QLabel):
+        rect = widget.style().itemTextRect(widget.fontMetrics(), widget.contentsRect(), int(widget.alignment()),
+                                           True, widget.text() if text is None else text)
+    top_left = widget.mapTo(panel.controls.viewport(), rect.topLeft())
+    return QtCore.QRect(top_left, rect.size())
+
+
+@pytest.mark.parametrize("size", [(1024, 768)])
+def test_play_and_the_runs_line_are_whole_on_a_projectors_train_tab(make_window, qapp, size):
+    """In the projector theme at 1024 x 768 the run's line ("update 0 · epoch 1/20") was
+    drawn in the middle of its two lines' box, half a line under Play, where the controls'
+    bottom edge cut it through. Its first line is at the top of its box, and the buttons
+    and that line are whole in the controls' view without scrolling."""
+    from lstmviz.ui import theme as th
+
+    w = make_window(size)
+    panel = w.train_panel
+    try:
+        _projector_train_tab(w, size, False)
+        view = panel.controls.viewport().rect()
+        assert panel.controls.verticalScrollBar().value() == 0
+        label = panel.status_label
+        assert "\n" not in label.text() and label.text().startswith("update 0")
+        line = _drawn_in_controls(panel, label)
+        assert line.height() <= label.fontMetrics().lineSpacing() + 1  # (one line)
+        for rect in (_drawn_in_controls(panel, b) for b in (panel.play_button, panel.step_button,
+                                                                panel.reset_button)):
+            assert view.contains(rect), (rect, view)
+            assert rect.bottom() < line.top() <= rect.bottom() + label.fontMetrics().lineSpacing() // 2
+        assert view.contains(line), (line, view)
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
+
+
 @pytest.mark.parametrize("present", [False, True])
 def test_why_a_run_stopped_is_in_sight_on_a_1024_x_768_projector(make_window, qapp, present):
     """In the projector theme at 1024 x 768 a run that stopped (its loss overflowed) said why

@@ -1426,7 +1426,14 @@ REFRESH_MS = 17
 
 class TwoLineLabel(QtWidgets.QLabel):
     """A word-wrapped label at least two lines high: the run's state (one line until the
-    first validation loss, then two) leaves the controls under it where they are."""
+    first validation loss, then two) leaves the controls under it where they are. Its lines
+    start at its top, right under Play / One update / Reset (QLabel's default centres them:
+    one line stood half a line lower, and in the projector theme at 1024 x 768 the controls'
+    bottom edge cut it through "update 0 · epoch 1/20")."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
 
     def _two(self) -> int:
         return 2 * self.fontMetrics().lineSpacing() + self.contentsMargins().top() + self.contentsMargins().bottom()
