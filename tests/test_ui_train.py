@@ -1607,18 +1607,26 @@ def _drawn_in_controls(panel, widget, text: str | None = None):
     return QtCore.QRect(top_left, rect.size())
 
 
-@pytest.mark.parametrize("size", [(1024, 768)])
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720), (1280, 800)])
 def test_play_and_the_runs_line_are_whole_on_a_projectors_train_tab(make_window, qapp, size):
     """In the projector theme at 1024 x 768 the run's line ("update 0 · epoch 1/20") was
     drawn in the middle of its two lines' box, half a line under Play, where the controls'
     bottom edge cut it through. Its first line is at the top of its box, and the buttons
-    and that line are whole in the controls' view without scrolling."""
+    and that line are whole in the controls' view without scrolling. At 1280 x 800 the
+    controls beside the side panel (~340 px wide, their words wrapped) cut the buttons in
+    half, at 1280 x 720 they were below the view: there the side panel gives way to the
+    tab, as where its plots would be squeezed, and comes back on another tab."""
+    from PySide6 import QtWidgets
+
     from lstmviz.ui import theme as th
+    from lstmviz.ui.presentation import SIDE_GAVE_WAY
 
     w = make_window(size)
     panel = w.train_panel
     try:
         _projector_train_tab(w, size, False)
+        assert not w.side.isVisible() and w.last_message == SIDE_GAVE_WAY
+        assert panel.run_in_sight()
         view = panel.controls.viewport().rect()
         assert panel.controls.verticalScrollBar().value() == 0
         label = panel.status_label
@@ -1630,6 +1638,17 @@ def test_play_and_the_runs_line_are_whole_on_a_projectors_train_tab(make_window,
             assert view.contains(rect), (rect, view)
             assert rect.bottom() < line.top() <= rect.bottom() + label.fontMetrics().lineSpacing() // 2
         assert view.contains(line), (line, view)
+        # beside the side panel they would not be (its own answer, laid out there, agrees)
+        w.presenter.set_side(True)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        assert not panel.run_in_sight()
+        assert not view.contains(_drawn_in_controls(panel, label)) or not view.contains(
+            _drawn_in_controls(panel, panel.play_button))
+        w.tabs.setCurrentIndex(0)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        assert w.side.isVisible()
     finally:
         panel.stop()
         th.apply("dark", qapp)

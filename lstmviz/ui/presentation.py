@@ -60,9 +60,9 @@ SIDE_MIN_PRESENTING = 300
 #: ~280 px wide, their legends in three rows over views 69-84 px high (the stack's editor
 #: has nothing to do with the run that tab trains); another tab brings it back
 SIDE_BESIDE_TRAIN_LEAST = 1600
-#: said in the status bar when the side panel gives way to the Train tab's plots outside
-#: presentation mode
-SIDE_GAVE_WAY = "The side panel gives way to the Train tab's plots here; View > Side panel (S) shows it"
+#: said in the status bar when the side panel gives way to the Train tab (its plots or its
+#: Play) outside presentation mode
+SIDE_GAVE_WAY = "The side panel gives way to the Train tab here; View > Side panel (S) shows it"
 #: The Cell view's equations relative to body text while presenting.
 EQ_SCALE = 1.0
 #: Qt draws sub- and superscripts at 2/3 of their font's size.
@@ -1123,7 +1123,10 @@ class Presenter(QtCore.QObject):
     def _squeezed(self) -> bool:
         """Not presenting: the Train tab's plots beside the side panel (shown, or as wide as
         it was when it was hidden) are narrower than ``PLOTS_LEAST`` (a 1024 px window: 216
-        px in the projector theme, ~290 in the others, titles and legends cut). False until
+        px in the projector theme, ~290 in the others, titles and legends cut), or its
+        controls there would not show Play and the run's line without scrolling
+        (``TrainPanel.run_in_sight``: the projector theme at 1280 x 720 and 1280 x 800,
+        where the controls beside it are ~340 px wide and their words wrap). False until
         the tab is built, and until the window is shown (its width is not yet laid out: a
         window opened on the Train tab, ``--view train``, hid the side panel and said so, at
         a size where the plots have room beside it; shown, ``train_tab_resized`` judges)."""
@@ -1136,7 +1139,7 @@ class Presenter(QtCore.QObject):
         width = panel.width()
         if not w.side.isVisibleTo(w):  # (its width then: the one it had, or its least)
             width -= max(self._side_width, w.side.minimumWidth()) + w.splitter.handleWidth()
-        return panel.plots_width(width) < PLOTS_LEAST
+        return panel.plots_width(width) < PLOTS_LEAST or not panel.run_in_sight(width)
 
     def train_tab_resized(self) -> None:
         """The Train tab took another width (the window resized, the side panel hidden or

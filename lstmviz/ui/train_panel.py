@@ -922,6 +922,33 @@ class TrainPanel(QtWidgets.QWidget):
         panel = self.width() if panel is None else panel
         return self._beside(panel) - self._controls_width(panel)[0]
 
+    def run_in_sight(self, panel: int | None = None) -> bool:
+        """Whether, in a panel ``panel`` px wide (its own width when None), the controls' view
+        shows Play / One update / Reset and the run's first line under them without scrolling
+        (``Presenter._squeezed``: beside the side panel in the projector theme at 1280 x 800
+        the view cut the buttons in half, at 1280 x 720 they were below it).
+
+        How far down the page that line reaches is the page's height at the controls' width
+        less what lies below the line as laid out now: exact at the panel's own width, and
+        never short of the truth at a narrower one (below the line, the snapshot controls and
+        the user's data box wrap no less there)."""
+        panel = self.width() if panel is None else panel
+        page = self._controls_page()
+        form = page.layout()
+        if form is None:
+            return True
+        form.activate()
+        label = self.status_label
+        line = (label.mapTo(page, QtCore.QPoint(0, 0)).y() + label.contentsMargins().top()
+                + label.fontMetrics().lineSpacing())
+        below = form.heightForWidth(page.width()) - line  # (the page's own height may be the view's)
+        width = self._controls_width(panel)[0]
+        if width != self.controls.width():  # (its page beside the vertical scroll bar)
+            width -= self.controls.verticalScrollBar().sizeHint().width()
+        else:
+            width = page.width()
+        return form.heightForWidth(max(1, width)) - below <= self.controls.viewport().height()
+
     def _controls_page(self) -> QtWidgets.QWidget:
         page = self.controls.widget()
         assert page is not None  # (set in __init__, never taken back)
