@@ -346,6 +346,30 @@ def test_an_input_that_declares_no_shape(tmp_path):
     assert "input 'x' declares no shape, so its rank is unknown" in _one_line(err, "relu.onnx")
 
 
+def test_a_negative_input_size_takes_any_size_as_onnxruntime_reads_it_and_says_so(tmp_path):
+    """An input declaring -5 steps is malformed, yet ONNX's checker (full_check too) lets it
+    pass and onnxruntime clears a size below 0 (graph.cc, RemoveInvalidValues): the axis
+    takes any size. lstmviz did the same but said nothing, the shape showing None as if
+    the file had named the axis; the notes now say what the file declares and how it is
+    read, and the model traces as the one that names the axis."""
+    rng = np.random.default_rng(0)
+    inits = [numpy_helper.from_array(rng.standard_normal(s).astype(np.float32), n)
+             for n, s in (("w", (1, 8, 3)), ("r", (1, 8, 2)))]
+    lstm = helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2, name="lstm")
+    named = _save(tmp_path, [lstm], inits, name="named.onnx",
+                  inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, ["t", "b", 3])])
+    negative = _save(tmp_path, [lstm], inits, name="negative.onnx",
+                     inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, [-5, "b", 3])])
+    model = lstmviz.load(negative, isolate=False)
+    assert model.input_shapes() == [(None, None, 3)]
+    said = [n for n in model.source["notes"] if "-5" in n]
+    assert said == ["Input 'x' declares -5 as its size along axis 0, which is no size: that axis "
+                    "takes any size, as onnxruntime reads it."]
+    assert not any("no size" in n for n in lstmviz.load(named, isolate=False).source["notes"])
+    x = rng.standard_normal((4, 2, 3)).astype(np.float32)
+    np.testing.assert_array_equal(model.trace(x).outputs[0], lstmviz.load(named).trace(x).outputs[0])
+
+
 def _external_model(tmp_path, location):
     w = numpy_helper.from_array(np.ones((1, 2, 2), np.float32), "w")
     w.data_location = TensorProto.EXTERNAL

@@ -601,6 +601,7 @@ def _build(path) -> ModelSpec:
 
     # graph inputs (initializers listed as inputs are constants)
     graph_inputs = []
+    negative: list[str] = []  # (the notes on sizes below 0 the inputs declare)
     for vi in graph.input:
         if vi.name in consts:
             continue
@@ -612,6 +613,13 @@ def _build(path) -> ModelSpec:
             if d.HasField("dim_value") and d.dim_value > 0:
                 dims.append(int(d.dim_value))
             else:
+                # a size below 0 is no size (ONNX's checker lets it pass; some exporters
+                # write -1 for "any"): onnxruntime clears it (graph.cc, RemoveInvalidValues),
+                # so the axis takes any size, here too, and the notes say so
+                if d.HasField("dim_value") and d.dim_value < 0:
+                    negative.append(f"Input '{_clean(vi.name)}' declares {int(d.dim_value)} as its "
+                                    f"size along axis {k}, which is no size: that axis takes any "
+                                    "size, as onnxruntime reads it.")
                 dims.append(d.dim_param or f"?{vi.name}:{k}")
         graph_inputs.append((vi.name, dims, _dtype(tt.elem_type or 1).newbyteorder("=")))
     if not graph_inputs:
@@ -703,7 +711,7 @@ def _build(path) -> ModelSpec:
     notes: list[str] = [f"The graph fixes its sequence length to {plural(n, 'step')} (a Reshape's constant "
                         "shape names them) where its input leaves the length open: it runs on "
                         f"{plural(n, 'step')} only (export it with a dynamic sequence axis for others)."
-                        for n in fixed.values()]
+                        for n in fixed.values()] + negative
     skip: set[int] = set()
     tf2onnx = model.producer_name == "tf2onnx"
     for k, (node, attrs, op_opset) in enumerate(nodes):
