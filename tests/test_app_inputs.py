@@ -374,6 +374,34 @@ def test_a_header_in_another_encoding_is_read_by_every_csv_reader(tmp_path):
         np.testing.assert_array_equal(np.asarray(read(path)).reshape(2, 2), [[1, 2], [3, 4]])
 
 
+@pytest.mark.parametrize("head, names", [('"temp;C",rain', ["temp;C", "rain"]),
+                                         ("a;b,c", ["a;b", "c"]),
+                                         ("t,v", ["t", "v"])])
+def test_a_header_never_chooses_how_the_numbers_are_split(tmp_path, head, names):
+    """Every CSV reader chose the separator on the file's first line, a header's too: a ';'
+    in a column's name ('"temp;C",rain', 'a;b,c') over rows split at ',' had the numbers
+    split at ';' ("'1.5,2' is not a number", or a decimal comma to write), and a header
+    split at ',' over rows split at ';' the same. The first row of numbers chooses it
+    (``csv_numbers.file_delimiter``); the header's names are split there too."""
+    from lstmviz.app import long_data
+    from lstmviz.cli_inputs import read_input
+
+    sep = ";" if head == "t,v" else ","
+    path = tmp_path / "h.csv"
+    path.write_text(f"{head}\n1.5{sep}2\n3{sep}4\n")
+    for read in (long_data.read_csv, gen.load_array, read_input):
+        np.testing.assert_array_equal(np.asarray(read(path)).reshape(2, 2), [[1.5, 2], [3, 4]])
+    assert long_data.csv_header(path, 2) == names
+    assert long_data.not_numbers(path) is None
+    path.write_text(f"{head}\n1.5{sep}2\n3{sep}x\n")
+    said = []
+    for read in (long_data.read_csv, gen.load_array, read_input):
+        with pytest.raises(LstmvizError) as err:
+            read(path)
+        said.append(str(err.value).replace(str(path), "h.csv"))
+    assert said == [f"h.csv: line 3, column 2 ({names[1]!r}): 'x' is not a number"] * 3
+
+
 def test_an_imported_column_of_token_ids_is_one_sample_as_the_command_line_reads_it(tmp_path):
     """File > Import on a stack starting with an Embedding: a .csv of one id a line was 6
     samples of one step; the command line and File > Open a long input read it as one

@@ -34,9 +34,11 @@ from lstmviz.io.csv_numbers import (
     HEAD_BYTES,
     binary,
     cell_refusal,
-    delimiter,
     empty,
+    file_delimiter,
+    header_cells,
     ids_layout,
+    is_header,
     is_number,
     no_rows,
     number,
@@ -196,18 +198,20 @@ def csv_header(path, width: int) -> list[str] | None:
     """The names in a CSV's header line (``header_name``), when it has one of ``width``
     names (``lstmviz MODEL --input X.csv``: the numbers read by the CLI's reader); None
     otherwise. Reads the first lines only."""
+    lines: list[str] = []  # (the first two not blank or '#': the second chooses the separator)
     with open(path, "rb") as fh:
         for raw in iter(lambda: fh.readline(1 << 20), b""):
             # (lines ended by a lone '\r', as read_csv splits them: one readline reads many)
             for part in raw.split(b"\r"):
                 line = part.decode("utf-8-sig", errors="replace").strip()
-                if not line or line.startswith("#"):
-                    continue
-                cells = _cells(line, delimiter(line))
-                if len(cells) == width and not any(is_number(c) for c in cells):
-                    return [header_name(c) for c in cells]
-                return None
-    return None
+                if line and not line.startswith("#"):
+                    lines.append(line)
+            if len(lines) > 1 or (lines and not is_header(lines[0])):
+                break
+    if not lines or not is_header(lines[0]):
+        return None
+    cells = header_cells(lines[0], file_delimiter(lines[0], lines[1] if len(lines) > 1 else None), width)
+    return [header_name(c) for c in cells] if len(cells) == width else None
 
 
 def newlines(data: bytes) -> bytes:
@@ -267,14 +271,16 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
             lines = [ln for ln in text.split("\n") if ln.strip() and not ln.lstrip().startswith("#")]
             skip_header = False
             if first and lines:
-                delim = delimiter(lines[0])
+                # (a header line: words only, as io/csv_numbers takes it; the separator the
+                # first row of numbers', never the header's text)
+                skip_header = is_header(lines[0])
+                delim = file_delimiter(lines[0], lines[1] if len(lines) > 1 else None)
             # a separator that ends a row (io/csv_numbers.row_cells): split at spaces, gone
             lines = [_untrail(ln, delim) if delim else unended(ln) for ln in lines]
             if first and lines:
-                cells = _cells(lines[0], delim)
-                if not any(is_number(c) for c in cells):
-                    lines = lines[1:]  # a header line (words only, as io/csv_numbers takes it)
-                    header, skip_header = cells, True
+                if skip_header:  # (its names as many as the first row's cells, where they can be)
+                    width0 = len(_cells(lines[1], delim)) if len(lines) > 1 else None
+                    header, lines = header_cells(lines[0], delim, width0), lines[1:]
                 first = False
             if lines:
                 try:
@@ -415,8 +421,8 @@ def not_numbers(path) -> tuple[int, str] | None:
             if ln.strip() and not ln.strip().startswith("#")]
     if not rows:
         return 0, ""
-    delim = delimiter(rows[0][1])
-    if len(rows) > 1 and not any(is_number(c) for c in _cells(rows[0][1], delim)):
+    delim = file_delimiter(rows[0][1], rows[1][1] if len(rows) > 1 else None)
+    if len(rows) > 1 and is_header(rows[0][1]):
         rows = rows[1:]  # a header line, as read_csv takes it
     for k, line in rows:
         cells = _cells(line, delim)

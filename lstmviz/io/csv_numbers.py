@@ -40,6 +40,34 @@ def delimiter(line: str) -> str | None:
     return next((sep for sep in SEPARATORS if sep in body), None)
 
 
+def is_header(line: str) -> bool:
+    """Whether a CSV's first line (not blank, not ``#``) is a header: words only, split at
+    its own separator (``delimiter``). The one rule of every CSV reader."""
+    return not any(is_number(c) for c in row_cells(line, delimiter(line)))
+
+
+def file_delimiter(first: str, second: str | None) -> str | None:
+    """The separator of a CSV's cells, chosen on its first row of numbers: ``second`` (the
+    next line not blank or ``#``) where ``first`` is a header (``is_header``), so a header's
+    text never decides how the numbers are split ('"temp;C",rain' over rows split at ','
+    had them split at ';', '1.5,2' one cell); a header alone, or a first row of numbers,
+    chooses its own. The one rule of every CSV reader; the header's names are then split
+    at it (``header_cells``)."""
+    return delimiter(second if second is not None and is_header(first) else first)
+
+
+def header_cells(line: str, sep: str | None, width: int | None) -> list[str]:
+    """A header line's names: split at the file's separator (``file_delimiter``), or at its
+    own where only that gives the rows' ``width`` ('t,v' over rows split at ';' names two
+    columns, not one 't,v'). The one rule of every CSV reader."""
+    cells = row_cells(line, sep)
+    if width is not None and len(cells) != width:
+        own = row_cells(line, delimiter(line))
+        if len(own) == width:
+            return own
+    return cells
+
+
 def unended(line: str) -> str:
     """``line``, stripped, without a separator that ends it: how a row of a file split at
     spaces is read ('3.5 4.0,' is 3.5 and 4.0, '3.5;' is 3.5, whatever the file's width).
@@ -99,8 +127,9 @@ def csv_numbers(path, fh):
     """The numbers of a CSV (``fh``; ``path``: how messages name it), streamed into one
     flat buffer (8 bytes a number, not a Python list per row), and its width; stops at the
     limit of ``lstmviz.limits.csv_cell_limit``. Cells split at ';', tab or ',' (else
-    spaces; chosen once, on the first line that is not blank or ``#``, as the long-input
-    reader chooses it), a separator that ends a row no cell (``row_cells``), a cell in
+    spaces; chosen once, on the first row of numbers, never a header's text:
+    ``file_delimiter``, as every CSV reader chooses it), a separator that ends a row no
+    cell (``row_cells``), a cell in
     double quotes read as what they hold (``split_cells``); a
     first row of words is a header; ``#`` lines and blank ones are skipped. Each refusal
     (a cell not a number, a NaN, a ragged row, no rows at all) is one of the lines below,
@@ -115,6 +144,7 @@ def csv_numbers(path, fh):
     width = None
     first = True
     header: list[str] | None = None
+    pending: str | None = None  # the header line, split at the separator its next line chooses
     sep: str | None = None
     longest = 16 * 1024 * 1024
     for lineno, line in enumerate(iter(lambda: fh.readline(longest + 1), ""), start=1):
@@ -126,8 +156,16 @@ def csv_numbers(path, fh):
         if not s or s.startswith("#"):
             continue
         if first:
+            first = False
+            if is_header(s):  # (split again at the separator the first row of numbers chooses)
+                pending, header = s, row_cells(s, delimiter(s))
+                continue
             sep = delimiter(s)
+        elif pending is not None:
+            sep = file_delimiter(pending, s)
         cells = row_cells(s, sep, width)
+        if pending is not None:
+            header, pending = header_cells(pending, sep, len(cells)), None
         if width is not None and len(cells) != width:
             raise LstmvizError(ragged(path, lineno, len(cells), width))
         values = []
@@ -135,17 +173,10 @@ def csv_numbers(path, fh):
             try:
                 v = number(cell)
             except ValueError:
-                if first and not any(is_number(c) for c in cells):
-                    values = None  # a header row
-                    header = cells
-                    break
                 raise LstmvizError(cell_refusal(path, lineno, col, cell, header, width is None, width)) from None
             if not -FLOAT32_MAX <= v <= FLOAT32_MAX:  # (NaN, infinity, 1e39)
                 raise LstmvizError(f"{path}: {where(lineno, col, header)}: {value_fault(cell)}")
             values.append(v)
-        first = False
-        if values is None:
-            continue
         if width is None:
             width = len(values)
         flat.extend(values)
