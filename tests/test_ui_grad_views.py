@@ -902,3 +902,60 @@ def test_the_connectivity_of_one_step_is_read_on_a_labelled_axis(make_window, tm
     lo, hi = gv.conn_plot.vb.viewRange()[1]
     assert lo <= np.log10(c) <= hi and hi - lo >= 1 - 1e-9
     panel.stop()
+
+
+def _painted_by(gv, curve, t, value, radius=12):
+    """How many pixels within ``radius`` px of the point (t, value) of the connectivity
+    plot ``curve`` paints: the page grabbed with it and without it."""
+    from PySide6 import QtGui
+
+    view = gv.glws["connectivity"]
+    at = view.mapFromScene(gv.conn_plot.vb.mapViewToScene(QtCore.QPointF(t, np.log10(value))))
+
+    def grab():
+        img = view.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+        dpr = img.devicePixelRatio()
+        return [[img.pixel(int((at.x() + dx) * dpr), int((at.y() + dy) * dpr))
+                 for dx in range(-radius, radius + 1)] for dy in range(-radius, radius + 1)]
+
+    shown = grab()
+    curve.hide()
+    hidden = grab()
+    curve.show()
+    return sum(a != b for ra, rb in zip(shown, hidden) for a, b in zip(ra, rb))
+
+
+def test_the_update_0_curve_of_one_step_is_seen(make_window, tmp_path):
+    """With one step the connectivity is one point a curve: the solid curve has its dots,
+    but the dashed update-0 curve draws lines only, and its one point drew nothing. A point
+    no line reaches is a ring now (the legend's sample with it, and the caption saying
+    it); the curves of many steps keep a plain dashed line and their legend as ever."""
+    from lstmviz import LayerSpec, Model
+
+    x = np.random.default_rng(0).uniform(-1, 1, (40, 1, 2)).astype(np.float32)
+    model = Model.sequential((None, 1, 2), [LayerSpec("LSTM", {"units": 4}), LayerSpec("Dense", {"units": 1})], seed=0)
+    w, panel = _trained_on_files(make_window, tmp_path, model, x, x[:, 0, :1], "projector", (1280, 720))
+    for _ in range(30):
+        panel.session.step()
+    panel.refresh(force=True)
+    gv = panel.grad_views
+    gv.show_view("connectivity")
+    for _ in range(4):
+        QtWidgets.QApplication.processEvents()
+    (c0,) = gv.view.connectivity0
+    (c,) = gv.view.connectivity
+    assert gv.view.iteration > 10 and c0 > 0 and c > 0  # (a ring round the dot where they meet)
+    assert gv.conn_curve0.opts["symbol"] == "o"
+    assert _painted_by(gv, gv.conn_curve0, 0, c0) >= 20
+    assert "update 0 (dashed, a ring where a point has no line)" in gv.captions["connectivity"].text()
+    panel.stop()
+    # many steps: no symbol on the dashed curve, whose line is seen
+    w, panel = _panel(make_window, updates=5)
+    gv = _on_view(w, panel, (1400, 900), "projector", "connectivity")
+    assert gv.conn_curve0.opts["symbol"] is None
+    assert "update 0 (dashed)." in gv.captions["connectivity"].text()
+    panel.stop()
+    from lstmviz.ui.grad_views import lone_points
+
+    assert lone_points([np.nan, 2.0, np.nan, 1.0, 3.0]) and lone_points([5.0])
+    assert not lone_points([1.0, 2.0, np.nan, 3.0, 4.0]) and not lone_points([]) and not lone_points([np.nan])

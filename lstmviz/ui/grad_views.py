@@ -250,7 +250,7 @@ class GradViews(QtCore.QObject):
         self.conn_legend = pg.LegendItem(colCount=2)
         glw.addItem(self.conn_legend, row=1, col=0)
         self.conn_curve = self.conn_plot.plot(symbol="o")
-        self.conn_curve0 = self.conn_plot.plot()
+        self.conn_curve0 = self.conn_plot.plot(symbolSize=LONE_RING)  # (a symbol: _ring_lone_points)
         self.conn_legend.addItem(self.conn_curve, "now")
         self.conn_legend.addItem(self.conn_curve0, "update 0")
         glw.installEventFilter(self)  # (its entries side by side where they fit: _fit_conn_legend)
@@ -347,6 +347,9 @@ class GradViews(QtCore.QObject):
         self.conn_curve.setSymbolBrush(t.foreground)
         self.conn_curve.setSymbolPen(pg.mkPen(t.foreground))
         self.conn_curve0.setPen(pg.mkPen(t.muted, width=w, style=QtCore.Qt.PenStyle.DashLine))
+        # (its ring, shown where a point has no line: _ring_lone_points)
+        self.conn_curve0.setSymbolPen(pg.mkPen(t.muted, width=w))
+        self.conn_curve0.setSymbolBrush(None)
         self.sat_diag.setPen(pg.mkPen(t.grid, width=1, style=QtCore.Qt.PenStyle.DashLine))
         self.sat_mark.setPen(pg.mkPen(t.foreground, width=3))
         self.sat_mark_label.setColor(t.foreground)
@@ -582,6 +585,7 @@ class GradViews(QtCore.QObject):
         if c is None:
             self.conn_curve.setData([], [])
             self.conn_curve0.setData([], [])
+            self._ring_lone_points(np.empty(0))
         else:
             # a log axis has no 0: a step of no dependence is a gap in its curve, and the
             # legend and caption say which (drawn at a floor of 1e-30, zeros read as real,
@@ -592,6 +596,7 @@ class GradViews(QtCore.QObject):
                     curve.setData(np.arange(len(y)), y, connect="finite")
                 else:
                     curve.setData([], [])
+            self._ring_lone_points(real_positive(c0 if c0 is not None else []))
             count_axis(self.conn_plot.getAxis("bottom"), len(c))
         zeros = [(name, zero_steps(a)) for name, a in (("now", c), ("update 0", c0))]
         for (name, said), curve in zip(zeros, (self.conn_curve, self.conn_curve0)):
@@ -604,11 +609,12 @@ class GradViews(QtCore.QObject):
             f"How much y<sub>T</sub> depends on x<sub>t</sub>, {v.kind} sample {v.sample}"),
             short=self.theme.subscripts(f"\u2202y<sub>T</sub>/\u2202x<sub>t</sub>, sample {v.sample}"),
             color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
+        ring = ", a ring where a point has no line" if self.conn_curve0.opts["symbol"] else ""
         text = ("\u2016\u2202y<sub>T</sub>/\u2202x<sub>t</sub>\u2016 = the Frobenius norm of the Jacobian "
                 "of the model's output at the last step y<sub>T</sub> (all output units) with respect "
                 "to the input vector x<sub>t</sub> (for token ids: its embedding), exact, by one backward "
                 "pass per output unit; "
-                + (f"update {v.iteration} (solid) and update 0 (dashed)." if v.iteration else
+                + (f"update {v.iteration} (solid) and update 0 (dashed{ring})." if v.iteration else
                    "no update yet: solid and dashed are one line."))
         gaps = "; ".join(f"{name} {said}" for name, said in zeros if said)
         if gaps:
@@ -616,6 +622,18 @@ class GradViews(QtCore.QObject):
         if v.connectivity_error:
             text = f"Connectivity is not shown: {markup(str(v.connectivity_error))}."
         self._caption("connectivity", text)
+
+    def _ring_lone_points(self, y: np.ndarray) -> None:
+        """The dashed update-0 curve draws a line between points only: where one of its
+        points has no neighbour (a run of one step, or a point between zeros) that point
+        drew nothing, so its points are rings then, in the legend's sample too; else no
+        symbol, the legend's look as ever. (The solid curve has its dots always.)"""
+        symbol = "o" if lone_points(y) else None
+        if self.conn_curve0.opts["symbol"] != symbol:
+            self.conn_curve0.setSymbol(symbol)
+            for sample, _ in self.conn_legend.items:
+                if sample.item is self.conn_curve0:
+                    sample.update()
 
     def _gate_items(self, keys: tuple[str, ...]) -> None:
         """Bars, update-0 lines and saturation points per gate (made once per set of gates)."""
@@ -790,6 +808,21 @@ def sat_point_size(g: int, gates: int) -> int:
     """The saturation points' size (px) of gate ``g`` of ``gates``: the first the largest,
     each next one ``SAT_POINT_STEP`` smaller, so points at the same place stay rings."""
     return SAT_POINT_LEAST + SAT_POINT_STEP * (gates - 1 - g)
+
+
+#: px across the ring round a point of the dashed update-0 curve that no line reaches
+#: (wider than the solid curve's dots, 10 px: around one where they are the same value)
+LONE_RING = 14
+
+
+def lone_points(y) -> bool:
+    """Whether some finite value of ``y`` has no finite neighbour: a point a curve drawn
+    with ``connect="finite"`` joins to nothing (one step; a value between two gaps)."""
+    fin = np.isfinite(np.asarray(y, np.float64))
+    if not fin.size:
+        return False
+    alone = fin & ~np.r_[False, fin[:-1]] & ~np.r_[fin[1:], False]
+    return bool(alone.any())
 
 
 def real_positive(a) -> np.ndarray:
