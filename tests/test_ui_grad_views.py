@@ -603,14 +603,18 @@ def test_the_colour_bar_labels_the_values_the_caption_rounds_to(make_window, sca
     """The dL/dh colour bar labelled its ticks to one digit: with colour ±1 at ±0.17 (the
     caption) the signed-log ticks read "+2e-02" for 0.017, the linear ones "+1e-01" for
     0.1275 (a fifth off). Each tick now says its value to two digits, as the caption does,
-    the bar's axis as wide as its longest label."""
+    the bar's axis as wide as its longest label. Its ends (colour +-1, +-m) are labelled
+    too: they were not (pyqtgraph drops a label standing past its axis' ends), the bar
+    read +-0.75 .. 0 and the scale's reach was left to the caption."""
     w, panel = _panel(make_window, updates=3)
     gv = panel.grad_views
     gv.scale_combo.setCurrentIndex(scale)
     gv.show_view("dh")
+    QtWidgets.QApplication.processEvents()
     _, m = gv.heat_values(gv.view)
     ticks = gv.heat_bar.axis._tickLevels[0]
-    assert len(ticks) == 7 and (0.0, "0") in ticks
+    assert len(ticks) == 9 and (0.0, "0") in ticks
+    assert (1.0, f"+{m:.2g}") in ticks and (-1.0, f"\u2212{m:.2g}") in ticks
     for pos, label in ticks:
         if pos == 0.0:
             continue
@@ -629,6 +633,36 @@ def test_the_colour_bar_labels_the_values_the_caption_rounds_to(make_window, sca
     finally:
         painter.end()
     assert sorted(t for _, _, t in texts) == sorted(label for _, label in ticks)
+    panel.stop()
+
+
+@pytest.mark.parametrize("theme,size", [("projector", (800, 600)), ("light", (800, 600)), ("projector", (1280, 720))])
+def test_the_colour_bars_labels_stand_clear_and_its_ends_are_drawn(make_window, theme, size):
+    """With its ends labelled, a short bar (114 px in the projector theme at 800 x 600)
+    had nine labels touching; the marks between the ends and 0 give way (every second,
+    then all) where they do not stand clear of each other, the ends and 0 drawn always,
+    each whole inside the page."""
+    from PySide6 import QtGui
+
+    w, panel = _panel(make_window, size=size, updates=3)
+    gv = _on_view(w, panel, size, theme, "dh")
+    _, m = gv.heat_values(gv.view)
+    axis = gv.heat_bar.axis
+    image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    drawn = sorted((r.top(), r.bottom(), t) for r, _, t in texts)
+    labels = [t for _, _, t in drawn]
+    assert labels[0] == f"+{m:.2g}" and labels[-1] == f"\u2212{m:.2g}" and "0" in labels, labels
+    assert len(labels) in (5, 9) and len(labels) == len(axis._tickLevels[0])
+    assert all(a[1] <= b[0] for a, b in zip(drawn, drawn[1:])), drawn  # (none over another)
+    page = gv.glws["dh"]
+    for r, _, _ in texts:
+        rect = page.mapFromScene(axis.mapRectToScene(r)).boundingRect()
+        assert page.rect().contains(rect), (rect, page.rect())
     panel.stop()
 
 

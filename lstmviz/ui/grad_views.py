@@ -238,6 +238,8 @@ class GradViews(QtCore.QObject):
         self.heat_bar = pg.ColorBarItem(values=(-1, 1), interactive=False, width=18)
         self.heat_bar.setImageItem(self.heat_image)
         glw.addItem(self.heat_bar, row=0, col=1)
+        self._bar_marks: list[tuple[float, float]] = []  # (the bar's marks: _fit_bar_ticks)
+        self.heat_bar.axis.geometryChanged.connect(self._fit_bar_ticks)
 
         _, glw, _ = self._page("connectivity")
         self.conn_plot = glw.addPlot(row=0, col=0, axisItems={"left": LogLabelAxis("left")})
@@ -341,6 +343,12 @@ class GradViews(QtCore.QObject):
         self.heat_bar.setColorMap(th.diverging_cmap(t))
         self.heat_bar.axis.setStyle(tickFont=t.font(0.8))
         self.heat_bar.axis.setTextPen(pg.mkPen(t.foreground))
+        # the labels at the bar's ends (+-1: +-m) stand half a line past them: the bar keeps
+        # that room above and below inside its page, and its axis draws them there
+        half = math.ceil(QtGui.QFontMetricsF(t.font(0.8)).height() / 2)
+        left, _, right, _ = self.heat_bar.layout.getContentsMargins()
+        self.heat_bar.layout.setContentsMargins(left, half, right, half)
+        self.heat_bar.axis.setStyle(hideOverlappingLabels=half + 1)
         self.heat_bar.axis.setWidth(int(t.pt(0.8) * 6))  # room for '+2.9e+00'
         w = t.line_width
         self.conn_curve.setPen(pg.mkPen(t.foreground, width=w))
@@ -538,25 +546,17 @@ class GradViews(QtCore.QObject):
         self._set_range(self.heat_plot, xRange=(-0.5, steps - 0.5), yRange=(-0.5, units - 0.5), padding=0)
         count_axis(self.heat_plot.getAxis("left"), units)
         count_axis(self.heat_plot.getAxis("bottom"), steps)
-        # the ends of the bar (+-m) are said in the caption: pyqtgraph drops labels there;
-        # no finite value but 0 (a run whose weights overflowed): no scale, "0" alone, not
+        # the ends of the bar (+-m, said in the caption too) and the marks between; no
+        # finite value but 0 (a run whose weights overflowed): no scale, "0" alone, not
         # "+0" and "-0" at fractions of a scale of 0
         if not m > 0:
             marks = []
         elif self.scale_combo.currentIndex() == 0:
-            marks = [(1 - k / DECADES, m * 10.0 ** -k) for k in range(1, int(DECADES))]
+            marks = [(1 - k / DECADES, m * 10.0 ** -k) for k in range(int(DECADES))]
         else:
-            marks = [(0.75, 0.75 * m), (0.5, 0.5 * m), (0.25, 0.25 * m)]
-        # to two digits, as the caption's ±m ("+2e-02" stood for 0.017 beside "±0.17")
-        ticks = [(0.0, "0")] + [(p, f"+{v:.2g}") for p, v in marks] + [(-p, f"\u2212{v:.2g}") for p, v in marks]
-        # as wide as its longest label ("+0.00036"): pyqtgraph leaves out one that is wider
-        axis = self.heat_bar.axis
-        fm = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont())
-        width = int(math.ceil(max(fm.horizontalAdvance(label) for _, label in ticks)
-                              + axis.style["tickTextOffset"][0] + max(0, axis.style["tickLength"]) + 2))
-        if axis.width() != width:
-            axis.setWidth(width)
-        set_ticks(axis, [ticks, []])
+            marks = [(1.0, m), (0.75, 0.75 * m), (0.5, 0.5 * m), (0.25, 0.25 * m)]
+        self._bar_marks = marks
+        self._fit_bar_ticks()
         name = markup(v.ref.label) if v.ref else "no recurrent layer"
         th.set_title(self.heat_plot,
                      self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, {v.kind} sample {v.sample}"),
@@ -622,6 +622,30 @@ class GradViews(QtCore.QObject):
         if v.connectivity_error:
             text = f"Connectivity is not shown: {markup(str(v.connectivity_error))}."
         self._caption("connectivity", text)
+
+    def _fit_bar_ticks(self) -> None:
+        """The dL/dh colour bar's labels: 0 and its ends (+-m) always, the marks between
+        where each label stands clear of the next (a bar of 114 px, the projector theme at
+        800 x 600: nine labels touched), else every second of them, else none; the axis as
+        wide as its longest label ("+0.00036": pyqtgraph leaves out one that is wider)."""
+        axis = self.heat_bar.axis
+        fm = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont())
+        px = axis.geometry().height() / 2  # (px a unit of the bar's -1..1)
+        ends = [(p, v) for p, v in self._bar_marks if p == 1.0]
+        between = sorted(((p, v) for p, v in self._bar_marks if 0 < p < 1), reverse=True)
+        marks = ends
+        for keep in (between, between[1::2]):
+            at = sorted([0.0, 1.0] + [p for p, _ in keep])
+            if min(b - a for a, b in zip(at, at[1:])) * px >= fm.height() + 2:
+                marks = ends + keep
+                break
+        # to two digits, as the caption's ±m ("+2e-02" stood for 0.017 beside "±0.17")
+        ticks = [(0.0, "0")] + [(p, f"+{v:.2g}") for p, v in marks] + [(-p, f"\u2212{v:.2g}") for p, v in marks]
+        width = int(math.ceil(max(fm.horizontalAdvance(label) for _, label in ticks)
+                              + axis.style["tickTextOffset"][0] + max(0, axis.style["tickLength"]) + 2))
+        if axis.width() != width:
+            axis.setWidth(width)
+        set_ticks(axis, [ticks, []])
 
     def _ring_lone_points(self, y: np.ndarray) -> None:
         """The dashed update-0 curve draws a line between points only: where one of its
