@@ -169,6 +169,10 @@ def build_parser() -> "_Parser":
                         "sessions open in it (for this user, under $XDG_DATA_HOME); then exit")
     p.add_argument("--uninstall-desktop", action="store_true",
                    help="remove what --install-desktop added; then exit")
+    p.add_argument("--lesson", default=None, metavar="NAME",
+                   help="start a guided lesson, as Help > Lessons does: its number in that menu "
+                        "or words of its title ('--lesson 3', '--lesson \"forget gate\"'); PgDn/PgUp "
+                        "step through it, F5 presents it full screen, Esc ends it")
     p.add_argument("--step", type=whole_arg(0), default=None, metavar="N", help="timestep to show")
     p.add_argument("--size", type=_size, default=None, metavar="WxH",
                    help="window size, e.g. 1600x900 (16 to 8192 pixels a side); for --export-*, "
@@ -440,6 +444,17 @@ def cmd_app(args) -> int:
 
         if tab_key(args.view) == TRAIN_KEY:  # (before a picture of it is written: all or none)
             raise LstmvizError(TRAIN_NOT_ANIMATED)
+    lesson = None
+    if args.lesson is not None:  # (before Qt starts, as every other refusal)
+        if exports:
+            raise LstmvizError("--lesson starts a lesson in the window (or its --screenshot); the "
+                               "--export-* pictures draw one view: give them without --lesson")
+        if args.view is not None or args.step is not None:
+            raise LstmvizError("--lesson sets the view and step its first step shows: give it "
+                               "without --view and --step")
+        from lstmviz.app.tours import find_lesson
+
+        lesson = find_lesson(args.lesson)
     frames = None
     if args.steps is not None:
         if not any(k in ("gif", "mp4") for k, _ in exports):
@@ -478,7 +493,7 @@ def cmd_app(args) -> int:
         if not args.screenshot:
             return 0
     rc = run_app(args.model, args.screenshot, args.step, args.size, args.theme, args.view,
-                 **({"inputs": inputs} if inputs else {}))
+                 **({"inputs": inputs} if inputs else {}), **({"lesson": lesson} if lesson is not None else {}))
     return rc if isinstance(rc, int) else 0
 
 

@@ -715,6 +715,48 @@ def test_app_arguments_passed(capsys, monkeypatch):
     assert_one_line_error(rc, err, contains="no such file")
 
 
+def test_a_lesson_is_started_from_the_command_line(capsys, monkeypatch):
+    """Lessons opened only from Help > Lessons (or L, then its key): ``--lesson NAME``
+    (its number in that menu, its title or words of one title) starts it as the menu
+    does, named in --help; a name of no lesson, of several, or beside what a lesson sets
+    itself (--view, --step) or what draws no window (--export-*) is refused in one line
+    before Qt starts."""
+    import types
+
+    from lstmviz.app import tours
+
+    seen = {}
+    fake = types.ModuleType("lstmviz.ui.app")
+    fake.run_app = lambda *a, **k: seen.update(args=a, kwargs=k) and 0
+    monkeypatch.setitem(sys.modules, "lstmviz.ui.app", fake)
+    monkeypatch.setattr("lstmviz.ui.preflight.check_window", lambda window: [])
+    forget = next(k for k, les in enumerate(tours.ALL_LESSONS) if les.title == "What the forget gate learns")
+    for name in ("forget gate", "What the FORGET  gate learns", str(forget + 1)):
+        seen.clear()
+        assert cli.main(["--lesson", name]) == 0
+        assert seen["kwargs"] == {"lesson": forget} and seen["args"][0] is None
+    assert cli.main(["m.keras", "--lesson", "`stateful`", "--screenshot", "s.png"]) == 0
+    assert seen["args"][:2] == ("m.keras", "s.png")
+    assert tours.ALL_LESSONS[seen["kwargs"]["lesson"]].title == "`stateful`"
+    seen.clear()
+    rc, _, err = call(capsys, "--lesson", "photosynthesis")
+    line = assert_one_line_error(rc, err, contains="no lesson 'photosynthesis': give a lesson's number or words")
+    assert all(f"{k + 1} {les.title.replace('`', '')}" in line for k, les in enumerate(tours.ALL_LESSONS))
+    rc, _, err = call(capsys, "--lesson", "units")
+    assert_one_line_error(rc, err, contains="lesson 'units' is in the titles of 2 lessons (1 What units means; 3 ")
+    for name in ("0", str(len(tours.ALL_LESSONS) + 1), ""):
+        rc, _, err = call(capsys, "--lesson", name)
+        assert_one_line_error(rc, err, contains=f"no lesson '{name}'")
+    rc, _, err = call(capsys, "--lesson", "3", "--view", "cell")
+    assert_one_line_error(rc, err, contains="--lesson sets the view and step its first step shows")
+    rc, _, err = call(capsys, "--lesson", "3", "--export-png", "e.png")
+    assert_one_line_error(rc, err, contains="--lesson starts a lesson in the window")
+    assert not seen
+    assert cli.main(["--help"]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert "--lesson NAME start a guided lesson, as Help > Lessons does" in said
+
+
 def test_the_train_tab_is_a_view_of_the_command_line(capsys, monkeypatch):
     """--help lists ``train`` among --view's tabs (it listed unrolled, cell, over_time,
     weights, though the window has a Train tab); --view train beside an animation is refused

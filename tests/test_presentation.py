@@ -1354,3 +1354,53 @@ def test_the_lesson_about_16_rows_shows_16_rows_on_a_1024_x_768_projector(make_w
     assert view.curve_widget.isVisible() and view.curve_plot.vb.height() >= 30, view.curve_plot.vb.height()
     p.tour.end()
     p.leave()
+
+
+@pytest.mark.parametrize("shot", [True, False])
+def test_the_command_lines_lesson_opens_the_app_on_it(tmp_path, monkeypatch, shot):
+    """``lstmviz --lesson NAME`` (and its --screenshot) opens the window on the lesson's
+    first step, as Help > Lessons starts it: its caption bar, its tab, its keys."""
+    from lstmviz import cli
+    from lstmviz.app import tours
+    from lstmviz.ui import app as ui_app
+
+    seen: dict = {}
+
+    def record(window):
+        tour = window.presenter.tour
+        seen.update(active=tour.active, title=tour.lesson.title if tour.active else None, index=tour.index,
+                    train=window.on_train_tab(), caption=window.presenter.caption.isVisible())
+
+    real_render = ui_app.render
+
+    def render(window, *a, **k):
+        out = real_render(window, *a, **k)
+        record(window)
+        return out
+
+    class Loop:  # (the interactive start's event loop: the window as shown, then gone)
+        def exec(self):
+            record(held["window"])
+            ui_app.dispose(held["window"])
+            return 0
+
+    held: dict = {}
+    real_show = ui_app.show_window
+
+    def show_window(window, *a, **k):
+        held["window"] = window
+        real_show(window, *a, **k)
+
+    monkeypatch.setattr(ui_app, "render", render)
+    monkeypatch.setattr(ui_app, "show_window", show_window)
+    monkeypatch.setattr("lstmviz.ui.preflight.check_window", lambda window: [])
+    if not shot:
+        real_app = ui_app._app
+        monkeypatch.setattr(ui_app, "_app", lambda offscreen: (real_app(offscreen), Loop())[1])
+    args = ["--lesson", "forget gate", "--size", "1280x720", "--theme", "dark"]
+    out = tmp_path / "lesson.png"
+    assert cli.main(args + (["--screenshot", str(out)] if shot else [])) == 0
+    assert seen == {"active": True, "title": "What the forget gate learns", "index": 0, "train": True,
+                    "caption": True}, seen
+    assert out.exists() == shot
+    assert tours.find_lesson("forget gate") == [les.title for les in tours.ALL_LESSONS].index(seen["title"])

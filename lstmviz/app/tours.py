@@ -599,6 +599,36 @@ def lesson(index_or_title) -> Lesson:
     raise KeyError(index_or_title)
 
 
+def find_lesson(name: str) -> int:
+    """The index in ``ALL_LESSONS`` of the lesson ``name`` names (``lstmviz --lesson``):
+    its number as the Lessons menu numbers it (1 on), its title, or words of one title
+    (case, backticks and runs of spaces aside: "forget gate", "stateful"); else a
+    one-line ``LstmvizError`` listing the lessons."""
+    from lstmviz.errors import LstmvizError
+
+    def plain(text: str) -> str:
+        return " ".join(text.replace("`", "").split()).lower()
+
+    want = plain(name)
+    titles = [plain(les.title) for les in ALL_LESSONS]
+    if want.isascii() and want.isdigit() and 1 <= int(want) <= len(ALL_LESSONS):
+        return int(want) - 1
+    if want in titles:
+        return titles.index(want)
+    hits = [k for k, title in enumerate(titles) if want and want in title]
+    if len(hits) == 1:
+        return hits[0]
+
+    def listed(ks) -> str:
+        return "; ".join(f"{k + 1} {ALL_LESSONS[k].title.replace('`', '')}" for k in ks)
+
+    if hits:
+        raise LstmvizError(f"lesson {name!r} is in the titles of {len(hits)} lessons ({listed(hits)}): "
+                           "give its number or more of its title")
+    raise LstmvizError(f"no lesson {name!r}: give a lesson's number or words of its title "
+                       f"({listed(range(len(ALL_LESSONS)))})")
+
+
 __all__ = ["L", "lay", "TourStep", "Lesson", "LESSONS", "TRAIN_LESSONS", "ALL_LESSONS", "VIEWS", "apply_step",
-           "MORE_LESSONS", "caption_parts", "caption_text", "facts", "lesson", "step_setup", "menu_key", "menu_text",
-           "stack_words", "step_label", "step_menu_text"]
+           "MORE_LESSONS", "caption_parts", "caption_text", "facts", "find_lesson", "lesson", "step_setup", "menu_key",
+           "menu_text", "stack_words", "step_label", "step_menu_text"]

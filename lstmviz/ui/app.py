@@ -533,10 +533,12 @@ def render(window, out, step: int | None = None, size=None) -> Path:
 
 def run_app(model_path: str | None = None, screenshot: str | None = None, step: int | None = None,
             size: tuple[int, int] | None = None, theme: str | None = None,
-            view: str | None = None, inputs=None) -> int:
+            view: str | None = None, inputs=None, lesson: int | None = None) -> int:
     """Run the desktop app (or, with ``screenshot``, render one PNG offscreen and exit).
 
-    ``view`` (unrolled, cell, over_time, weights or 1-4, train) picks the tab shown first."""
+    ``view`` (unrolled, cell, over_time, weights or 1-4, train) picks the tab shown first;
+    ``lesson`` (an index in ``tours.ALL_LESSONS``) starts that lesson, as Help > Lessons
+    does, once the window is shown (a screenshot: its first step)."""
     limit_blas_threads(1)
     read = Preread(model_path)  # the file's reading child starts now, beside Qt's start
     headless = screenshot is not None
@@ -572,6 +574,8 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
     holder["window"] = window
     if screenshot is not None:
         try:
+            if lesson is not None:
+                window.presenter.tour.start(lesson)
             render(window, screenshot, step, size)
         except (OSError, ValueError, LstmvizError) as err:
             print(f"lstmviz: {' '.join(str(err).split())}", file=sys.stderr)
@@ -581,6 +585,8 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
         return 0
     try:
         show_window(window, size, step)
+        if lesson is not None:
+            window.presenter.tour.start(lesson)
     except LstmvizError as err:
         print(f"lstmviz: {' '.join(str(err).split())}", file=sys.stderr)
         dispose(window)
