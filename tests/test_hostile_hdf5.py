@@ -399,8 +399,11 @@ def test_a_text_attributes_damaged_length_is_refused_without_its_gigabytes(tmp_p
     ("/", "it names the file's root"),
     ("//", "it names the file's root"),
     (".", "it names the group that lists it"),
-    ("loop", "a link that loops or leads nowhere"),
+    ("loop", "a soft link on its path loops"),
+    ("loop/lstm", "a soft link on its path loops"),
     ("lstm/lstm/lstm_cell/kernel:0", "it is an array"),
+    ("lstm/lstm/lstm_cell/kernel:0/x",
+     "its path runs through '{root}lstm/lstm/lstm_cell/kernel:0', an array, not a group"),
 ])
 @pytest.mark.parametrize("container", ["model", "weights"])
 def test_a_layer_names_entry_that_is_no_layer_group_is_refused_in_plain_words(tmp_path, entry, why, container):
@@ -408,7 +411,9 @@ def test_a_layer_names_entry_that_is_no_layer_group_is_refused_in_plain_words(tm
     "cannot read HDF5 object '/' (RuntimeError); the file may be truncated or corrupt":
     HDF5's lookup of the root, or of the group itself, fails as "name doesn't exist". Now
     one line names the entry and says it is not a layer group of the file; an array listed
-    as a layer was "missing"."""
+    as a layer was "missing", and so was a path through an array (h5py finds nothing
+    there); a path through a looping link was "a path that leads to no group". The lookup
+    is ``h5_get``'s (``_h5_find``), each why in plain words."""
     p = tmp_path / "model.h5"
     shutil.copy(K2_MODEL, p)
     with h5py.File(p, "r+") as f:
@@ -426,9 +431,38 @@ def test_a_layer_names_entry_that_is_no_layer_group_is_refused_in_plain_words(tm
     with pytest.raises(LstmvizError) as err:
         reader(p)
     msg = str(err.value)
+    why = why.format(root="model_weights/" if container == "model" else "")
     assert msg.startswith(f"model.h5: layer_names entry '{entry}' is not a layer group of the "
                           f"file ({why}); supported: ") and "\n" not in msg, msg
-    assert "RuntimeError" not in msg
+    assert "Error" not in msg
+
+
+@pytest.mark.parametrize("name, says", [
+    ("loop", "cannot read 'model_weights/lstm/loop' in the file: a soft link on its path loops"),
+    ("loop/kernel:0", "cannot read 'model_weights/lstm/loop/kernel:0' in the file: a soft link on its path loops"),
+    ("lstm/lstm_cell/kernel:0/x", "cannot read 'model_weights/lstm/lstm/lstm_cell/kernel:0/x' in the file: its "
+                                  "path runs through 'model_weights/lstm/lstm/lstm_cell/kernel:0', an array, "
+                                  "not a group"),
+    ("/", "cannot read '/' in the file: it names the file's root"),
+    (".", "cannot read 'model_weights/lstm/.' in the file: it names the group that lists it"),
+    ("nothing", "weight 'nothing' of layer 'lstm' is listed but missing from the file"),
+])
+def test_a_weight_name_that_leads_to_no_array_is_refused_in_plain_words(tmp_path, name, says):
+    """A layer's ``weight_names`` entry that HDF5 cannot look up was refused as "cannot
+    read HDF5 object 'loop' (RuntimeError); the file may be truncated or corrupt", a
+    Python class where a user reads what is wrong; one through an array was "missing".
+    ``h5_get`` says why in plain words, as ``layer_group`` does (one lookup: ``_h5_find``)."""
+    p = tmp_path / "model.h5"
+    shutil.copy(K2_MODEL, p)
+    with h5py.File(p, "r+") as f:
+        g = f["model_weights/lstm"]
+        g["loop"] = h5py.SoftLink("/model_weights/lstm/loop")
+        g.attrs["weight_names"] = np.array([name.encode()])
+    with pytest.raises(LstmvizError) as err:
+        read_model_file(p)
+    msg = str(err.value)
+    assert msg.startswith(f"model.h5: {says}; supported: ") and "\n" not in msg, msg
+    assert "Error" not in msg
 
 
 @pytest.mark.parametrize("driver, kind", [("family", "family"), ("split", "split (multi)")])

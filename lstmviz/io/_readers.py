@@ -12,7 +12,7 @@ import numpy as np
 from ..limits import member_excess
 from ..text import archive_error, plural
 from ._graph import Graph, Rec
-from ._h5safe import check_link
+from ._h5safe import _name, check_link
 from ._infer import Group, split_legacy_group
 from ._layers import expected_count
 from ._util import (
@@ -30,20 +30,60 @@ from ._util import (
 from .keras3_paths import config_layout, var_paths
 
 
-def h5_get(group: Any, key: str) -> Any:
+class _NoObject(Exception):
+    """Why a name leads to no object of an HDF5 file, in a user's words (``_h5_find``)."""
+
+
+def _h5_find(group: Any, key: str) -> Any:
+    """The object ``group[key]`` names, as the file links it, or None where the file holds
+    nothing of that name (a soft link to nothing too, as h5py reads one). ``_NoObject``
+    says why a name cannot lead to an object: it names the file's root or the group itself
+    ('/', '.', '//': HDF5's lookup fails as "name doesn't exist"), its path runs through
+    an array, a soft link on it loops ("too many links"), HDF5 cannot follow it (a
+    damaged file); a link out of the file is ``check_link``'s ``Fail``. The one lookup of
+    ``h5_get`` and ``layer_group``, each saying the why its own way."""
+    parts = key.split("/")
+    if all(part in ("", ".") for part in parts):
+        raise _NoObject("it names the file's root" if key.startswith("/") else "it names the group that lists it")
     try:
-        if not hasattr(group, "get"):
-            return None
         link = group.get(key, getlink=True)
-        if link is None:
+        if link is None:  # (h5py: nothing of that name, or a path through an array)
+            for k in range(1, len(parts)):
+                above = "/".join(parts[:k])
+                if above.strip("/.") == "":
+                    continue
+                obj = group.get(above)
+                if obj is None:
+                    break
+                if not is_group(obj):
+                    raise _NoObject(f"its path runs through '{_name(_path(group, above))}', "
+                                    + ("an array, not a group" if is_dataset(obj) else "which is not a group"))
             return None
-        check_link(link, f"{getattr(group, 'name', '') or ''}/{key}")
+        check_link(link, _path(group, key))
         return group.get(key)
-    except Fail:
+    except (Fail, _NoObject):
         raise
     except Exception as exc:
-        raise Fail(f"cannot read HDF5 object '{key}' ({type(exc).__name__}); the file may be "
-                   "truncated or corrupt") from exc
+        if "too many links" in str(exc):  # (a soft link to itself, or a circle of them)
+            raise _NoObject("a soft link on its path loops") from None
+        raise _NoObject("HDF5 cannot follow its path; the file may be truncated or corrupt") from exc
+
+
+def h5_get(group: Any, key: str) -> Any:
+    """``group[key]``, or None where the file holds nothing of that name (or ``group`` is
+    no group); a name that cannot lead to an object is refused in one line saying why
+    (``_h5_find``), in plain words."""
+    if not hasattr(group, "get"):
+        return None
+    try:
+        return _h5_find(group, key)
+    except _NoObject as why:
+        raise Fail(f"cannot read '{_name(_path(group, key))}' in the file: {why}") from why
+
+
+def _path(group: Any, key: str) -> str:
+    """Where ``key`` looked up in ``group`` is in the file (a key from '/' is the file's)."""
+    return key if key.startswith("/") else f"{(getattr(group, 'name', '') or '').rstrip('/')}/{key}"
 
 
 def is_group(obj: Any) -> bool:
@@ -60,7 +100,8 @@ def _keys(group: Any) -> list[str]:
     try:
         keys = list(group.keys())
     except Exception as exc:
-        raise Fail(f"cannot list HDF5 group ({type(exc).__name__}); the file may be corrupt") from exc
+        raise Fail(f"cannot list the members of '{_name(getattr(group, 'name', '') or '/')}' in the file; "
+                   "it may be truncated or corrupt") from exc
     if len(keys) > 100000:
         raise Fail("an HDF5 group has too many members")
     return keys
@@ -70,28 +111,18 @@ def _keys(group: Any) -> list[str]:
 
 def layer_group(root: Any, lname: str) -> Any:
     """The group of the layer a ``layer_names`` entry ``lname`` names (None: the file has
-    no member of that name). An entry naming no layer group is refused in one line: the
-    file's root or the group that lists it ('/', '.', '//': HDF5's lookup of those fails as
-    "name doesn't exist"), a link that loops, an array."""
+    no member of that name). An entry naming no layer group is refused in one line saying
+    why, as ``h5_get`` finds it (``_h5_find``: the file's root or the group that lists it,
+    a path through an array, a soft link that loops), or that it is an array."""
     def not_a_layer(why: str) -> Fail:
         return Fail(f"layer_names entry '{lname}' is not a layer group of the file ({why})")
 
-    if all(part in ("", ".") for part in lname.split("/")):
-        raise not_a_layer("it names the file's root" if lname.startswith("/")
-                          else "it names the group that lists it")
     try:
-        link = root.get(lname, getlink=True)
-    except Exception:
-        raise not_a_layer("a path that leads to no group") from None
-    if link is None:
-        return None
-    check_link(link, f"{getattr(root, 'name', '') or ''}/{lname}")
-    try:
-        g = root.get(lname)
-    except Exception:  # (a soft link to itself: "too many links")
-        raise not_a_layer("a link that loops or leads nowhere") from None
+        g = _h5_find(root, lname)
+    except _NoObject as why:
+        raise not_a_layer(str(why)) from why
     if g is not None and not is_group(g):
-        raise not_a_layer("it is an array")
+        raise not_a_layer("it is an array" if is_dataset(g) else "it is not a group")
     return g
 
 
