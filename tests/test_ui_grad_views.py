@@ -354,7 +354,8 @@ def test_titles_and_share_labels_fit_at_1280x720(make_window, size):
 
 @pytest.mark.parametrize("theme,size", [("projector", (1280, 720)), ("dark", (1600, 1000))])
 def test_the_share_axes_titles_and_the_loss_legend_read_whole_on_a_projector(make_window, qapp, theme, size):
-    """In the projector theme at 1280 x 720 beside the side panel, the saturation plot's
+    """In the projector theme at 1280 x 720 beside the side panel (shown by S: there it gives
+    way to the Train tab, whose Play it would push out of sight), the saturation plot's
     "share of steps < 0.1" ran out of the window ("share of steps < 0.") and the loss
     legend took three rows of a plot 84 px high. There the axes say "share < 0.1" and
     "share > 0.9" (the caption says of what) and the legend's curves "per update", "per
@@ -369,6 +370,10 @@ def test_the_share_axes_titles_and_the_loss_legend_read_whole_on_a_projector(mak
         w.resize(*size)
         for _ in range(3):
             QtWidgets.QApplication.processEvents()
+        if not w.side.isVisible():  # (it gives way to the Train tab there: S shows it)
+            w.presenter.toggle_side()
+            for _ in range(3):
+                QtWidgets.QApplication.processEvents()
         assert panel.window().isVisible() and w.splitter.sizes()[0] > 0  # the side panel shown
         gv = panel.grad_views
         gv.show_view("gates")
