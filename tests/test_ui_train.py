@@ -369,7 +369,7 @@ def test_the_empty_loss_plot_says_how_to_train_until_the_first_update(make_windo
     again after Reset; where the plot cannot hold it whole, it is not shown."""
     from PySide6 import QtWidgets
 
-    from lstmviz.ui.train_panel import EMPTY_HINT
+    from lstmviz.ui.train_panel import EMPTY_HINT, GRAD_HINT
 
     w, panel = _drawn_train_tab(make_window, (1600, 1000))
     hint, vb = panel.empty_hint, panel.loss_plot.vb
@@ -379,13 +379,17 @@ def test_the_empty_loss_plot_says_how_to_train_until_the_first_update(make_windo
         return vb.rect().contains(box)
 
     assert hint.text() == EMPTY_HINT and hint.isVisible() and inside()
+    # the gradient through time's plot too says what fills it, whole inside it
+    grad, gvb = panel.grad_hint, panel.step_plot.vb
+    assert grad.text() == GRAD_HINT and grad.isVisible()
+    assert gvb.rect().contains(grad.mapRectToItem(gvb, grad.boundingRect()))
     panel.step_button.click()
     panel.wait()
     panel.refresh(force=True)
-    assert not hint.isVisible()
+    assert not hint.isVisible() and not grad.isVisible()
     panel.reset_button.click()
     QtWidgets.QApplication.processEvents()
-    assert hint.isVisible() and inside()
+    assert hint.isVisible() and inside() and grad.isVisible()
     w.resize(700, 500)  # a loss plot too small for it (beside the side panel: S)
     for _ in range(3):
         QtWidgets.QApplication.processEvents()

@@ -51,6 +51,8 @@ OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 #: the loss plot's text before the first update of a run
 EMPTY_HINT = "\u25b6 Play or One update to train"
+#: the gradient-through-time plot's, until the first update (it drew nothing, said nothing)
+GRAD_HINT = "each step's \u2016dL/dh\u2016, after the first update"
 #: under the run's state when One update or Play is pressed at its end
 FINISHED_NOTE = "The run is finished: more Epochs train on from here, Reset starts again"
 
@@ -244,6 +246,8 @@ class TrainPanel(QtWidgets.QWidget):
         # (a hint for the mouse: left out of exported pictures, ``labels.hints_hidden``)
         self.empty_hint = QtWidgets.QGraphicsSimpleTextItem(EMPTY_HINT)
         self.empty_hint.setParentItem(self.loss_plot.vb)
+        self.grad_hint = QtWidgets.QGraphicsSimpleTextItem(GRAD_HINT)
+        self.grad_hint.setParentItem(self.step_plot.vb)
         holds_hints(self)
         # a run whose loss became infinite or NaN (it stops there): said in the plot, over the
         # end of its curve (the log axis holds only the finite losses)
@@ -252,6 +256,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.diverged_note.hide()
         self._diverged: tuple[str, ...] = ("", "", "")  # the note, whole, short and shortest
         self.loss_plot.vb.sigResized.connect(lambda *_: self._place_hint())
+        self.step_plot.vb.sigResized.connect(lambda *_: self._place_hint())
         self.loss_plot.vb.sigRangeChanged.connect(lambda *_: self._place_note())  # (clear of the curves)
         # each plot's range is a frame a little wider than the data (``_place``), set only when
         # the data leaves it; pyqtgraph's auto range is off: with it on, every new point repaints
@@ -359,8 +364,9 @@ class TrainPanel(QtWidgets.QWidget):
         self.updates_label.setFont(t.font(1.15, bold=True) if lecture else QtGui.QFont())
         self.task_about.setVisible(not lecture)
         self._fit_plots()
-        self.empty_hint.setFont(t.font(1.0))
-        self.empty_hint.setBrush(pg.mkBrush(t.muted))
+        for hint in (self.empty_hint, self.grad_hint):
+            hint.setFont(t.font(1.0))
+            hint.setBrush(pg.mkBrush(t.muted))
         self.diverged_note.setFont(t.font(1.0, bold=True))
         self.diverged_note.setBrush(pg.mkBrush(error_colour()))
         self._place_hint()
@@ -1092,13 +1098,15 @@ class TrainPanel(QtWidgets.QWidget):
         self._place_hint()
 
     def _place_hint(self) -> None:
-        """The empty loss plot's hint centred in it, shown until the first update (and only
-        where the plot holds it whole; not in an exported picture: ``labels.hints_shown``)."""
-        hint, vb = self.empty_hint, self.loss_plot.vb
-        box = hint.boundingRect()
-        fits = box.width() <= vb.width() - 8 and box.height() <= vb.height()
-        hint.setVisible(self._series["loss"].n == 0 and fits and hints_shown())
-        hint.setPos((vb.width() - box.width()) / 2, (vb.height() - box.height()) / 2)
+        """The empty loss plot's hint, and the gradient-through-time plot's, each centred in
+        its plot, shown until the first update (and only where the plot holds it whole; not
+        in an exported picture: ``labels.hints_shown``)."""
+        empty = self._series["loss"].n == 0 and hints_shown()
+        for hint, vb in ((self.empty_hint, self.loss_plot.vb), (self.grad_hint, self.step_plot.vb)):
+            box = hint.boundingRect()
+            fits = box.width() <= vb.width() - 8 and box.height() <= vb.height()
+            hint.setVisible(empty and fits)
+            hint.setPos((vb.width() - box.width()) / 2, (vb.height() - box.height()) / 2)
         self._place_note()
 
     def _place_note(self) -> None:
