@@ -2151,6 +2151,12 @@ def test_a_long_input_read_backwards_runs_its_pass_behind_a_veil(make_window, mo
     assert f"Tracing all {T:,} steps first" in veil.text()
     assert f"Layer '{name}' (its backward half) reads the input from its last step" in veil.text()
     assert view.trace is before  # (not handed a trace: nothing of the input to draw yet)
+    # a tab first shown now (its page built on top of the others) is under the veil too
+    cell = _tab(w, "Cell")
+    QtWidgets.QApplication.processEvents()
+    pages = veil.parentWidget()
+    assert cell.isVisible() and veil.isVisible() and pages.childAt(pages.rect().center()) is veil
+    assert cell.trace is None
     # the veil covers the views' pages, not the Train tab
     w.tabs.setCurrentIndex(w.tabs.count() - 1)
     assert not veil.isVisible()

@@ -77,6 +77,9 @@ class PassVeil(QtWidgets.QLabel):
         if self.isHidden():
             self._fit()
             self.show()
+        # above the pages, also one built since (a tab first shown adds its page on top)
+        pages = self._pages.children()
+        if pages and pages[-1] is not self:
             self.raise_()
 
 
