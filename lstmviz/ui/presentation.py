@@ -1186,6 +1186,12 @@ class Presenter(QtCore.QObject):
         elif not train and self._side_gave_way:
             self._side_gave_way = False
             self.set_side(True)
+            if w.statusBar().currentMessage() == SIDE_GAVE_WAY:
+                # back before the note's time ran out (a window laid out on the Train tab
+                # judged it at a passing size, then at its own): the note would say what the
+                # window no longer shows; said again when it gives way again
+                w.statusBar().clearMessage()
+                self._said_gave_way = False
 
     def set_side(self, on: bool) -> None:
         w = self.window
