@@ -489,3 +489,70 @@ def test_the_first_file_of_a_multi_file_hdf5_set_is_named_as_such(tmp_path, driv
         assert msg == (f"{first.name}: the file is one file of a {kind} HDF5 set (the rest of it "
                        "is in other files beside it); lstmviz reads single-file HDF5 models only "
                        "(as Keras saves them: model.save or save_weights)"), msg
+
+
+def _two_arrays(path: Path) -> bytes:
+    """A small HDF5 file as h5py writes one by default (groups indexed by symbol tables,
+    names in a local heap): group 'dense' holding 'a_kernel' and 'b_bias'."""
+    with h5py.File(path, "w") as f:
+        g = f.create_group("dense")
+        g.create_dataset("a_kernel", data=np.arange(12, dtype="f4").reshape(3, 4))
+        g.create_dataset("b_bias", data=np.arange(4, dtype="f4"))
+    return path.read_bytes()
+
+
+def _damage(path: Path, blob: bytes, at: bytes, new: bytes) -> None:
+    data = bytearray(blob)
+    k = data.find(at)
+    assert k >= 0, at
+    data[k:k + len(new)] = new
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("at, new, says", [
+    # a symbol table node's or a local heap's signature damaged: libhdf5 cannot go through
+    # the group ("Link visitation failed (bad symbol table node signature)")
+    (b"SNOD", b"XXXX", "cannot list the groups and arrays in the file; it may be truncated or corrupt"),
+    (b"HEAP", b"XXXX", "cannot list the groups and arrays in the file; it may be truncated or corrupt"),
+    # a name in the heap damaged: libhdf5 cannot open the object it lists under that name
+    (b"a_kernel", b"\xff", "cannot open 'dense/\ufffd_kernel' in the file; it may be truncated or corrupt"),
+])
+def test_an_hdf5_file_whose_objects_cannot_be_walked_is_refused_in_plain_words(tmp_path, at, new, says):
+    """``check_file`` walks every link before anything is read. Where libhdf5 could not, it
+    said "cannot walk the HDF5 file (RuntimeError); it may be corrupt", and of an object it
+    could not open "cannot read HDF5 object 'dense/...' (UnicodeDecodeError); the file may
+    be corrupt": Python's classes, not what is wrong. Each says it in words, the object
+    named, in the reading child too."""
+    from lstmviz.io._fail import Fail
+    from lstmviz.io._h5safe import open_h5
+    from lstmviz.io.formats import supported
+
+    p = tmp_path / "model.h5"
+    _damage(p, _two_arrays(tmp_path / "good.h5"), at, new)
+    for read in (read_model_file, read_weights_file, lstmviz.load):
+        with pytest.raises(LstmvizError) as err:
+            read(p)
+        assert str(err.value) == f"model.h5: {says}; {supported()}"
+    with pytest.raises(Fail) as fail:
+        open_h5(p)
+    assert fail.value.__cause__ is not None  # (libhdf5's words kept for a traceback)
+
+
+def test_a_dataset_whose_storage_cannot_be_inspected_is_refused_in_plain_words():
+    """``check_dataset`` asks libhdf5 how a dataset is stored (virtual, external, filters)
+    before it is read; where that failed it said "cannot inspect dataset 'dense/a_kernel'
+    (RuntimeError); the file may be corrupt". libhdf5 reads those properties when it opens
+    the dataset, so no file made here reaches it: a dataset whose properties fail stands in."""
+    from lstmviz.io._fail import Fail
+    from lstmviz.io._h5safe import check_dataset
+
+    class Unreadable:
+        @property
+        def is_virtual(self):
+            raise RuntimeError("Unable to get dataset creation properties (bad value)")
+
+    with pytest.raises(Fail) as err:
+        check_dataset(Unreadable(), "/dense/a_kernel")
+    assert err.value.what == ("cannot read how dataset 'dense/a_kernel' is stored; the file may be "
+                              "truncated or corrupt")
+    assert isinstance(err.value.__cause__, RuntimeError)

@@ -57,8 +57,8 @@ def check_dataset(ds: Any, path: str) -> None:
     except Fail:
         raise
     except Exception as exc:
-        raise Fail(f"cannot inspect dataset '{_name(path)}' ({type(exc).__name__}); the file "
-                   "may be corrupt") from exc
+        raise Fail(f"cannot read how dataset '{_name(path)}' is stored; the file may be "
+                   "truncated or corrupt") from exc
     if virtual:
         raise Fail(f"dataset '{_name(path)}' is a virtual dataset (its data lives in other "
                    f"files)", SELF_CONTAINED)
@@ -120,18 +120,19 @@ def check_file(h5: Any) -> None:
         except Fail as fail:
             failed.append(fail)
             return True
-        except Exception as exc:
-            failed.append(Fail(f"cannot read HDF5 object '{_name(path)}' "
-                               f"({type(exc).__name__}); the file may be corrupt"))
+        except Exception as exc:  # (libhdf5 cannot open it: a damaged header, or name)
+            refusal = Fail(f"cannot open '{_name(path)}' in the file; it may be truncated or corrupt")
+            refusal.__cause__ = exc
+            failed.append(refusal)
             return True
         return None
 
     try:
         h5.id.links.visit(visit, info=True)
     except Exception as exc:
-        if not failed:
-            raise Fail(f"cannot walk the HDF5 file ({type(exc).__name__}); it may be corrupt") \
-                from exc
+        if not failed:  # (libhdf5: "bad local heap signature", "wrong B-tree signature" ...)
+            raise Fail("cannot list the groups and arrays in the file; it may be truncated "
+                       "or corrupt") from exc
     if failed:
         raise failed[0]
 
