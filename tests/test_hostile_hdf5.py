@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 import h5py
@@ -391,7 +392,8 @@ def test_a_text_attributes_damaged_length_is_refused_without_its_gigabytes(tmp_p
              "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
     out = subprocess.run([sys.executable, "-c", probe, str(bad)], capture_output=True, text=True,
                          timeout=120, cwd=ROOT).stdout.splitlines()
-    assert out[0].startswith("model.h5: cannot read attribute '"), out
+    assert out[0].startswith("model.h5: cannot read attribute 'keras_version' of the file: it is "
+                             "damaged, or of an HDF5 type lstmviz does not read; supported: "), out
     assert int(out[-1]) < 600 * 1024, f"the reading child's peak memory: {int(out[-1]) // 1024} MB"
 
 
@@ -556,3 +558,81 @@ def test_a_dataset_whose_storage_cannot_be_inspected_is_refused_in_plain_words()
     assert err.value.what == ("cannot read how dataset 'dense/a_kernel' is stored; the file may be "
                               "truncated or corrupt")
     assert isinstance(err.value.__cause__, RuntimeError)
+
+
+def _odd_attribute(loc, name: str, kind: str) -> None:
+    """Attribute ``name`` of ``loc`` made again of an HDF5 type h5py reads as no NumPy
+    array: a time (h5py: "No NumPy equivalent for TypeTimeID"), or a variable-length list
+    of numbers never written (libhdf5: "no appropriate function for conversion path")."""
+    if name in loc.attrs:
+        del loc.attrs[name]
+    tid = h5py.h5t.UNIX_D32LE if kind == "time" else h5py.h5t.py_create(h5py.vlen_dtype(np.int32))
+    h5py.h5a.create(loc.id, name.encode(), tid, h5py.h5s.create_simple((1,)))
+
+
+@pytest.mark.parametrize("kind", ["time", "vlen"])
+@pytest.mark.parametrize("where, name, owner", [
+    ("/", "keras_version", "the file"),
+    ("/", "model_config", "the file"),
+    ("model_weights", "layer_names", "'model_weights'"),
+    ("model_weights/lstm", "weight_names", "'model_weights/lstm'"),
+])
+def test_an_attribute_that_cannot_be_read_is_refused_in_plain_words(tmp_path, kind, where, name, owner):
+    """An attribute h5py cannot read was refused as "cannot read attribute 'layer_names'
+    (TypeError)" or "(OSError)": a Python class, and not whose attribute it is. One line
+    names the attribute and its group and says what may be wrong, in the child too."""
+    from lstmviz.io.formats import supported
+
+    p = tmp_path / "model.h5"
+    shutil.copy(K2_MODEL, p)
+    with h5py.File(p, "r+") as f:
+        _odd_attribute(f[where], name, kind)
+    for read in (read_model_file, lstmviz.load):
+        with pytest.raises(LstmvizError) as err:
+            read(p)
+        assert str(err.value) == (f"model.h5: cannot read attribute '{name}' of {owner}: it is "
+                                  f"damaged, or of an HDF5 type lstmviz does not read; {supported()}")
+
+
+def _one_layer_weights(path: Path, **storage) -> bytes:
+    """A Keras 2 weights file of one Dense layer whose kernel is one chunk stored as
+    ``storage`` says (gzip, fletcher32); its bytes."""
+    def make(f, n):
+        g = f.create_group(n)
+        g.attrs["weight_names"] = np.array([b"kernel:0", b"bias:0"])
+        g.create_dataset("kernel:0", data=np.linspace(0.1, 2.0, 96, dtype="f4").reshape(8, 12),
+                         chunks=(8, 12), **storage)
+        g["bias:0"] = np.zeros(12, "f4")
+
+    _weights_file(path, ["dense"], make)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("storage, damage", [
+    ({"fletcher32": True}, "data"),   # a stored byte changed: its checksum fails
+    ({"compression": "gzip"}, "data"),  # its deflated bytes damaged
+    ({"compression": "gzip"}, "index"),  # the chunk index's signature damaged
+])
+def test_an_array_whose_stored_data_cannot_be_read_is_refused_in_plain_words(tmp_path, storage, damage):
+    """An array libhdf5 could not read ("Can't synchronously read data (filter returned
+    failure during read)", "(wrong B-tree signature)") was refused as "cannot read weight
+    'kernel:0' of layer 'dense' (OSError); the file may be truncated". It names the
+    array and says the file may be truncated or corrupt, without Python's class."""
+    from lstmviz.io.formats import supported
+
+    p = tmp_path / "w.h5"
+    blob = bytearray(_one_layer_weights(tmp_path / "good.h5", **storage))
+    if damage == "index":
+        at = blob.rfind(b"TREE")  # (the last B-tree: the kernel's chunks)
+        blob[at:at + 4] = b"XXXX"
+    else:
+        data = np.linspace(0.1, 2.0, 96, dtype="f4").tobytes()
+        at = blob.find(data[:16] if "fletcher32" in storage else zlib.compress(data, 4)[:8])
+        assert at > 0
+        blob[at + 5:at + 35] = bytes(b ^ 0xFF for b in blob[at + 5:at + 35])
+    p.write_bytes(bytes(blob))
+    for read in (read_weights_file, lstmviz.load):
+        with pytest.raises(LstmvizError) as err:
+            read(p)
+        assert str(err.value) == ("w.h5: cannot read the stored data of weight 'kernel:0' of layer "
+                                  f"'dense'; the file may be truncated or corrupt; {supported()}")

@@ -669,3 +669,29 @@ def test_integer_and_bool_keras_weights_are_read_as_keras_loads_them(tmp_path, d
     msg = _check_err(tmp_path / "quantized.keras", "layer 'dense' (Dense) has 3 weight arrays in the file; "
                      "its config needs 2")
     assert "Error" not in msg
+
+
+def test_a_file_that_cannot_be_opened_says_why_in_plain_words(tmp_path, monkeypatch):
+    """A file the system would not open was refused as "cannot open the file
+    (PermissionError: [Errno 13] Permission denied: '/home/.../m.h5')", a name with a NUL
+    as "(ValueError: embedded null byte)": Python's class, the errno and the whole path
+    again. The system's own words stay ("Permission denied"); a NUL is said as what it is."""
+    import os
+
+    from lstmviz.io import _util
+    from lstmviz.io.formats import supported
+
+    with pytest.raises(LstmvizError) as err:
+        read_model_file(str(tmp_path / "m\0.h5"))
+    assert str(err.value) == ("m\\x00.h5: cannot open the file: its name holds a NUL character, "
+                              f"which no file name can; {supported()}")
+    p = tmp_path / "m.h5"
+    p.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(100))
+
+    def refused(path):  # (the tests run as root, whom chmod does not stop)
+        raise PermissionError(13, os.strerror(13), os.fspath(path))
+
+    monkeypatch.setattr(_util.os.path, "getsize", refused)
+    with pytest.raises(LstmvizError) as err:
+        read_model_file(p)
+    assert str(err.value) == f"m.h5: cannot open the file (Permission denied); {supported()}"

@@ -132,7 +132,7 @@ def _guarded_get(attrs: Any, name: str) -> Any:
     except Fail:
         raise
     except Exception as exc:
-        raise Fail(f"cannot read attribute '{name}' ({type(exc).__name__})") from exc
+        raise _attribute_fault(attrs, name) from exc
     if n > MAX_ATTR_ELEMENTS or size > MAX_ATTR_BYTES or n * itemsize > MAX_ATTR_BYTES:
         raise Fail(f"attribute '{name}' is implausibly large; the file may be corrupt")
     with _room_for_one_attribute():
@@ -156,8 +156,28 @@ def read_attr(attrs: Any, name: str) -> Any:
     except Fail:
         raise
     except Exception as exc:  # h5py raises OSError/KeyError/TypeError on odd attributes
-        raise Fail(f"cannot read attribute '{name}' ({type(exc).__name__})") from exc
+        raise _attribute_fault(attrs, name) from exc
     return None
+
+
+def _attribute_fault(attrs: Any, name: str) -> Fail:
+    """Why attribute ``name`` of ``attrs`` cannot be read, in a user's words, naming the
+    group or array it belongs to: libhdf5 cannot read its header or its value (damaged), or
+    h5py has no NumPy type for it (an HDF5 time, a variable-length list of numbers)."""
+    owner = "the file"
+    try:
+        import h5py
+
+        path = h5py.h5i.get_name(attrs._id)
+        path = path.decode("utf-8", "replace") if isinstance(path, bytes) else str(path or "")
+        if path.strip("/"):
+            from ._h5safe import _name
+
+            owner = f"'{_name(path)}'"
+    except Exception:  # (a name libhdf5 cannot tell: the file's, then)
+        pass
+    return Fail(f"cannot read attribute '{name}' of {owner}: it is damaged, or of an HDF5 type "
+                "lstmviz does not read")
 
 
 def parse_json(text: Any, what: str) -> Any:
@@ -267,7 +287,8 @@ def as_array(obj: Any, what: str) -> np.ndarray:
     try:
         arr = np.array(obj[()] if shape == () else obj[...])
     except Exception as exc:
-        raise Fail(f"cannot read {what} ({type(exc).__name__}); the file may be truncated") from exc
+        raise Fail(f"cannot read the stored data of {what}; the file may be truncated or "
+                   "corrupt") from exc  # (libhdf5: "wrong B-tree signature", "filter returned failure")
     return arr
 
 
@@ -387,6 +408,12 @@ def read_head(path: Any, n: int = 1024) -> tuple[bytes, int]:
                        "the model from TensorFlow as a file, e.g. tf.keras.models.load_model(folder)"
                        ".save('model.h5'), or its Keras model with model.save('model.keras')") from exc
         raise Fail(_other_folder(path)) from exc
-    except (OSError, ValueError, TypeError) as exc:
-        raise Fail(f"cannot open the file ({exc.__class__.__name__}: {exc})") from exc
+    except OSError as exc:  # (its words without the path and errno: "Permission denied")
+        raise Fail("cannot open the file" + (f" ({exc.strerror})" if exc.strerror else "")) from exc
+    except ValueError as exc:  # ("embedded null byte": no file of that name can exist)
+        raise Fail("cannot open the file: its name holds a NUL character, which no file "
+                   "name can") from exc
+    except TypeError as exc:
+        raise Fail("cannot open the file: the path given is not a file path (a text, bytes "
+                   "or os.PathLike)") from exc
     return head, size
