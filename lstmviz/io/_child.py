@@ -51,8 +51,10 @@ def _read(kind: str, path: str) -> tuple[str, object]:
         return "error", str(exc)
     except MemoryError:
         return "error", f"{name}: reading the file needs more memory than is allowed"
-    except BaseException as exc:  # the readers catch everything; this is the last guard
-        return "error", f"{name}: cannot read the file ({type(exc).__name__})"
+    except BaseException:  # the readers catch everything; this is the last guard
+        from .formats import supported
+
+        return "error", f"{name}: cannot read the file, which may be truncated or damaged; {supported()}"
 
 
 def main(argv: list[str]) -> None:

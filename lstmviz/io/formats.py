@@ -420,11 +420,11 @@ def _guarded(path: Any, call: Callable[[], Any]) -> Any:
         raise LstmvizError(f"{name}: the file is nested too deeply; {supported()}") from None
     except MemoryError:
         raise LstmvizError(f"{name}: the file needs more memory than is available") from None
-    except Exception as exc:  # last line of defence: nothing else escapes
-        text = str(exc).splitlines()[0][:200] if str(exc) else ""
-        raise LstmvizError(f"{name}: cannot read the file, which may be truncated or damaged "
-                           f"({exc.__class__.__name__}{': ' + text if text else ''}); "
-                           f"{supported()}") from None
+    except Exception as exc:  # last line of defence: nothing else escapes (its class and
+        # libhdf5's words, "Can't synchronously determine if attribute exists by name",
+        # tell a user nothing: they stay chained, for a traceback)
+        raise LstmvizError(f"{name}: cannot read the file, which may be truncated or damaged; "
+                           f"{supported()}") from exc
 
 
 def read_model(path: Any, isolate: bool = True, timeout: float | None = None) -> Any:
