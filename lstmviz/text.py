@@ -154,11 +154,14 @@ def archive_error(err: BaseException, limit: int = 160) -> str:
     """What zipfile (or zlib) said of a damaged archive, as one short escaped line: a
     member's damaged name in its local header made zipfile's message 1,000 characters of
     raw bytes ("File name in directory 'manifest.json' and header b'manifest.js\\xdf..."
-    differ)."""
+    differ). An error that says nothing (zipfile's bare EOFError) is said in words, never
+    by its class."""
     text = str(err)
     if _ZIP_NAMES_DIFFER.match(text):
         return "a member's name in the archive's directory and in its own header differ"
-    return safe_text(" ".join(text.split()) or type(err).__name__, limit)
+    if not text.strip():  # (zipfile's bare EOFError: a member's data ran into the file's end)
+        return "its data ends early" if isinstance(err, EOFError) else "no reason given"
+    return safe_text(" ".join(text.split()), limit)
 
 
 def safe_name(name: object, limit: int = NAME_LIMIT) -> str:

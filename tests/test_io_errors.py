@@ -714,3 +714,32 @@ def test_a_file_that_cannot_be_opened_says_why_in_plain_words(tmp_path, monkeypa
     with pytest.raises(LstmvizError) as err:
         read_model_file(p)
     assert str(err.value) == f"m.h5: cannot open the file (Permission denied); {supported()}"
+
+
+def test_a_keras_archive_member_that_runs_into_the_files_end_is_said_in_words(tmp_path):
+    """A member whose size in the archive's directory runs past the file's end made zipfile
+    raise a bare EOFError, said as "cannot read 'config.json' from the archive (EOFError)":
+    ``text.archive_error`` fell back on the class of an error without words."""
+    import io
+    import struct
+
+    from lstmviz.io.formats import supported
+    from lstmviz.text import archive_error
+
+    src = zipfile.ZipFile(Path(__file__).parent / "fixtures" / "k3_tiny_stacked" / "model.keras")
+    buf = io.BytesIO()
+    with src, zipfile.ZipFile(buf, "w") as out:  # (config.json last: its data just before the directory)
+        for name in ("metadata.json", "model.weights.h5", "config.json"):
+            out.writestr(name, src.read(name))
+    data = bytearray(buf.getvalue())
+    at = data.find(b"PK\x01\x02")
+    while data[at + 46:at + 57] != b"config.json":
+        at = data.find(b"PK\x01\x02", at + 4)
+    data[at + 20:at + 28] = struct.pack("<II", 60_000, 60_000)  # (its directory's sizes)
+    p = tmp_path / "e.keras"
+    p.write_bytes(bytes(data))
+    with pytest.raises(LstmvizError) as err:
+        read_model_file(p)
+    assert str(err.value) == ("e.keras: cannot read 'config.json' from the archive (its data ends "
+                              f"early); {supported()}")
+    assert archive_error(zipfile.BadZipFile()) == "no reason given"
