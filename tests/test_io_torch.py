@@ -1201,3 +1201,106 @@ def test_an_unread_pt_float8_dtype_says_which_dtypes_are_read():
     msg = _one_line(ei.value, "lstm_float8_e4m3fnuz.pt")
     assert "dtype torch.float8_e4m3fnuz, which lstmviz does not read" in msg, msg
     assert "float32, float64, float16, bfloat16, float8_e4m3fn, float8_e5m2" in msg, msg
+
+
+def _stored_zip(blob: bytes, storages: dict[str, np.ndarray], deflated: bool = False) -> bytes:
+    """A torch zip whose storages come last (the last one's data just before the
+    archive's directory)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED if deflated else zipfile.ZIP_STORED) as zf:
+        zf.writestr("archive/data.pkl", blob)
+        zf.writestr("archive/byteorder", "little")
+        zf.writestr("archive/version", "3\n")
+        for key, arr in storages.items():
+            zf.writestr(f"archive/data/{key}", arr.astype("<f4").tobytes())
+    return buf.getvalue()
+
+
+def _directory_sizes(data: bytes, name: bytes, size: int) -> bytes:
+    """``data`` with member ``name``'s compressed and uncompressed sizes in the archive's
+    directory set to ``size`` (its local header keeps the true ones)."""
+    out = bytearray(data)
+    at = out.find(b"PK\x01\x02")
+    while out[at + 46:at + 46 + len(name)] != name:
+        at = out.find(b"PK\x01\x02", at + 4)
+        assert at > 0, name
+    out[at + 20:at + 28] = struct.pack("<II", size, size)
+    return bytes(out)
+
+
+def _damaged_torch_file(case: str) -> bytes:
+    entries, storages = _rnn_entries()
+    blob = _tensor_pickle(entries)
+    if case == "legacy file cut short":
+        whole = _legacy(blob, storages)
+        return whole[:len(whole) // 3]
+    if case == "pickle cut short":
+        return _zip(blob[:len(blob) // 2], storages)
+    if case == "pickle with a damaged string":
+        return _zip(blob[:20] + b"\xff" + blob[21:], storages)
+    if case == "pickle popping from an empty stack":
+        return _zip(b"\x80\x02t.", storages)
+    if case == "pickle building a class from arguments it does not take":
+        return _zip(b"\x80\x02ccollections\nOrderedDict\nK\x05R.", storages)
+    if case == "zip cut short":
+        whole = _zip(blob, storages)
+        return whole[:len(whole) // 2]
+    if case == "stored byte changed":
+        whole = bytearray(_stored_zip(blob, storages))
+        at = whole.find(storages["0"].astype("<f4").tobytes())
+        whole[at + 10] ^= 0xFF
+        return bytes(whole)
+    if case == "member running into the file's end":
+        return _directory_sizes(_stored_zip(blob, storages), b"archive/data/3", 100_000)
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize("case, says", [
+    ("legacy file cut short", "the pickle is truncated or corrupt"),
+    ("pickle cut short", "the pickle is truncated or corrupt"),
+    ("pickle with a damaged string", "the pickle is truncated or corrupt"),
+    ("pickle popping from an empty stack", "the pickle is truncated or corrupt"),
+    ("pickle building a class from arguments it does not take", "the pickle is truncated or corrupt"),
+    ("zip cut short", "the zip archive is truncated or corrupt (File is not a zip file)"),
+    ("stored byte changed", "cannot read storage 0 from the archive (Bad CRC-32 for file "
+                            "'archive/data/0'); the file is truncated or corrupt"),
+    ("member running into the file's end", "cannot read storage 3 from the archive (its data ends "
+                                           "early); the file is truncated or corrupt"),
+])
+def test_a_damaged_torch_file_is_refused_without_pythons_class_names(tmp_path, case, says):
+    """A damaged pickle was refused as "the pickle is truncated or corrupt (ValueError)" (or
+    UnicodeDecodeError, UnpicklingError, TypeError), a damaged zip as "the zip archive is
+    truncated or corrupt (BadZipFile)", a damaged member as "cannot read storage 0 from the
+    archive (BadZipFile)" or "(EOFError)": Python's classes, which say nothing to a user.
+    The pickle's are plain words; the archive's keep zipfile's own words where it has some
+    (as a .keras archive's are said: ``text.archive_error``)."""
+    from lstmviz.io.torch_state import SUPPORTED
+
+    path = _write_bytes(tmp_path / "bad.pt", _damaged_torch_file(case))
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert str(ei.value) == f"bad.pt: {says}; {SUPPORTED}"
+
+
+@pytest.mark.parametrize("raised, says", [
+    (MemoryError(), "the file asks for more memory than it could hold"),
+    (RecursionError("maximum recursion depth exceeded"), "the file is nested too deeply"),
+    (KeyError("x"), "the file is truncated or corrupt"),
+])
+def test_the_torch_readers_last_line_of_defence_names_no_class(tmp_path, monkeypatch, raised, says):
+    """What no check of the torch reader foresaw was "the file asks for more memory or
+    nesting than it could hold (MemoryError)" or "the file is truncated or corrupt
+    (KeyError)". Each says it in words (none known to reach it: the pickle's and the
+    archive's own are said where they happen); the exception stays chained."""
+    from lstmviz.io import torch_state
+
+    def read_zip(path, size):
+        raise raised
+
+    monkeypatch.setattr(torch_state, "_read_zip", read_zip)
+    entries, storages = _rnn_entries()
+    path = _write_bytes(tmp_path / "m.pt", _zip(_tensor_pickle(entries), storages))
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert str(ei.value) == f"m.pt: {says}; {torch_state.SUPPORTED}"
+    assert ei.value.__cause__ is raised

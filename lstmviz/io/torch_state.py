@@ -54,7 +54,7 @@ from ..engine.cells import CELLS, CellKind
 from ..engine.spec import LayerSpec, ModelSpec
 from ..errors import LstmvizError
 from ..limits import HINT, MemoryBudget
-from ..text import clean_spec_names
+from ..text import archive_error, clean_spec_names
 from ._util import Fail as FileFail
 from ._util import first_repeat, fmt_shape, narrow_floats, read_head
 
@@ -556,7 +556,7 @@ def _scan_pickle(data: bytes) -> int:
     except Fail:
         raise
     except Exception as exc:  # unknown opcode, truncated argument, no STOP ...
-        raise Fail(f"the pickle is truncated or corrupt ({exc.__class__.__name__})") from exc
+        raise Fail("the pickle is truncated or corrupt") from exc
     return stream.tell()
 
 
@@ -581,8 +581,9 @@ def _load_pickle(u: _Unpickler) -> Any:
         raise Fail("the pickle is nested too deeply") from exc
     except MemoryError as exc:
         raise Fail("the pickle asks for more memory than it could hold") from exc
-    except Exception as exc:  # corrupt pickle: the pickle module's many errors
-        raise Fail(f"the pickle is truncated or corrupt ({exc.__class__.__name__})") from exc
+    except Exception as exc:  # corrupt pickle: the pickle module's many errors ("unpickling
+        # stack underflow", a class built from arguments it does not take ...)
+        raise Fail("the pickle is truncated or corrupt") from exc
 
 
 # ------------------------------------------------------------------ containers
@@ -602,7 +603,7 @@ def _read_zip(path: str, size: int):
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        raise Fail(f"the zip archive is truncated or corrupt ({exc.__class__.__name__})") from exc
+        raise Fail(f"the zip archive is truncated or corrupt ({archive_error(exc)})") from exc
     with zf:
         try:
             infos = zf.infolist()
@@ -643,7 +644,7 @@ def _read_zip(path: str, size: int):
                 with zf.open(info) as fh:
                     data = fh.read(info.file_size + 1)
             except Exception as exc:
-                raise Fail(f"cannot read {what} from the archive ({exc.__class__.__name__}); "
+                raise Fail(f"cannot read {what} from the archive ({archive_error(exc)}); "
                            "the file is truncated or corrupt") from exc
             if len(data) != info.file_size:
                 raise Fail(f"{what} ({name}) is truncated")
@@ -1365,12 +1366,13 @@ def _load_raw(path) -> tuple[Any, str]:
         raise LstmvizError(f"{fname}: {f.what}; {f.supported}") from None
     except LstmvizError:
         raise
-    except (MemoryError, RecursionError) as exc:
-        raise LstmvizError(f"{fname}: the file asks for more memory or nesting than it could "
-                           f"hold ({exc.__class__.__name__}); {SUPPORTED}") from None
+    except MemoryError as exc:
+        raise LstmvizError(f"{fname}: the file asks for more memory than it could hold; "
+                           f"{SUPPORTED}") from exc
+    except RecursionError as exc:
+        raise LstmvizError(f"{fname}: the file is nested too deeply; {SUPPORTED}") from exc
     except Exception as exc:  # a corrupt file must still give one line
-        raise LstmvizError(f"{fname}: the file is truncated or corrupt "
-                           f"({exc.__class__.__name__}); {SUPPORTED}") from None
+        raise LstmvizError(f"{fname}: the file is truncated or corrupt; {SUPPORTED}") from exc
 
 
 def read_torch_state_dict(path) -> ModelSpec:
