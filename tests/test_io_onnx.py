@@ -1333,3 +1333,42 @@ def test_a_node_reads_its_input_reversed_behind_an_odd_number_of_whole_reversals
     for t in range(6):  # (its step t's input projection is of the input step the app says it reads)
         np.testing.assert_allclose(trace[node.name].steps["x_proj"][:, t], x[:, ref.input_step(t)] @ kernel,
                                    rtol=1e-5, atol=1e-6)
+
+
+def test_an_onnx_file_cut_short_is_refused_in_plain_words(tmp_path):
+    """A file cut short was "cannot parse the ONNX protobuf (DecodeError); the file is
+    truncated or not an ONNX model": protobuf's class says nothing more."""
+    from lstmviz.io.onnx_model import SUPPORTED
+
+    src = (FIXTURES / "onnx_torch_classic_lstm" / "model.onnx").read_bytes()
+    cut = tmp_path / "cut.onnx"
+    cut.write_bytes(src[: len(src) // 2])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(cut)
+    assert str(err.value) == ("cut.onnx: cannot parse the ONNX protobuf; the file is truncated or "
+                              f"not an ONNX model; {SUPPORTED}")
+
+
+@pytest.mark.parametrize("raised, says", [
+    (MemoryError(), "the file asks for more memory than lstmviz gives it"),
+    (RecursionError("maximum recursion depth exceeded"), "the file is nested too deeply"),
+    (KeyError("StatefulPartitionedCall/x"),
+     "cannot read the model: its graph holds something lstmviz's ONNX reader does not handle"),
+])
+def test_the_onnx_readers_last_line_of_defence_names_no_class(tmp_path, monkeypatch, raised, says):
+    """What no check of the ONNX reader foresaw was "the file asks for more memory or nesting
+    than lstmviz gives it (RecursionError)" or "cannot read the model (KeyError:
+    'StatefulPartitionedCall/...')": Python's class and words. Each is said in words (no
+    file is known to reach them: those found got their own refusals); the exception stays
+    chained, for a traceback."""
+    from lstmviz.io import onnx_model
+
+    def build(path):
+        raise raised
+
+    monkeypatch.setattr(onnx_model, "_build", build)
+    with pytest.raises(LstmvizError) as err:
+        onnx_model.read_model(FIXTURES / "onnx_torch_classic_lstm" / "model.onnx")
+    assert str(err.value) == f"model.onnx: {says}; {onnx_model.SUPPORTED}"
+    assert err.value.__cause__ is raised
+

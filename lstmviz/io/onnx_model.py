@@ -479,9 +479,9 @@ def _load_proto(path):
         data = fh.read()
     try:
         return onnx.load_model_from_string(data)
-    except Exception as exc:
-        raise Fail(f"cannot parse the ONNX protobuf ({exc.__class__.__name__}); the file is "
-                   "truncated or not an ONNX model") from None
+    except Exception as exc:  # (protobuf: "Error parsing message with type 'onnx.ModelProto'")
+        raise Fail("cannot parse the ONNX protobuf; the file is truncated or not an ONNX "
+                   "model") from exc
 
 
 def _opset(model) -> int:
@@ -1068,15 +1068,17 @@ def read_model(path) -> ModelSpec:
         raise LstmvizError(f"{fname}: {f.what}; {SUPPORTED_OPS if f.ops else SUPPORTED}") from None
     except LstmvizError as err:
         raise LstmvizError(f"{fname}: {err}; {SUPPORTED}") from None
-    except (MemoryError, RecursionError) as exc:
-        raise LstmvizError(f"{fname}: the file asks for more memory or nesting than lstmviz "
-                           f"gives it ({exc.__class__.__name__}); {SUPPORTED}") from None
+    except MemoryError as exc:
+        raise LstmvizError(f"{fname}: the file asks for more memory than lstmviz gives it; "
+                           f"{SUPPORTED}") from exc
+    except RecursionError as exc:
+        raise LstmvizError(f"{fname}: the file is nested too deeply; {SUPPORTED}") from exc
     except OSError as exc:
         raise LstmvizError(f"{fname}: cannot read the file ({exc.strerror or exc})") from None
-    except Exception as exc:  # a corrupt file still gives one line
-        msg = str(exc).splitlines()[0][:160] if str(exc) else ""
-        raise LstmvizError(f"{fname}: cannot read the model ({exc.__class__.__name__}"
-                           + (f": {msg}" if msg else "") + f"); {SUPPORTED}") from None
+    except Exception as exc:  # a corrupt file still gives one line (its class and words,
+        # such as "KeyError: 'x'", tell a user nothing: they stay chained, for a traceback)
+        raise LstmvizError(f"{fname}: cannot read the model: its graph holds something "
+                           f"lstmviz's ONNX reader does not handle; {SUPPORTED}") from exc
 
 
 def read_weights(path) -> list[tuple[str, list[np.ndarray]]]:
