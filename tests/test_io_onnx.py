@@ -1372,3 +1372,23 @@ def test_the_onnx_readers_last_line_of_defence_names_no_class(tmp_path, monkeypa
     assert str(err.value) == f"model.onnx: {says}; {onnx_model.SUPPORTED}"
     assert err.value.__cause__ is raised
 
+
+@pytest.mark.parametrize("raised, says", [
+    (ValueError("buffer size must be a multiple of element size"), "the file is truncated or corrupt"),
+    (KeyError("rnn.weight_ih_l0"), "the file is truncated or corrupt"),
+])
+def test_the_safetensors_readers_last_line_of_defence_names_no_class(tmp_path, monkeypatch, raised, says):
+    """An error of the safetensors reader that is not the package's own was "the file is
+    truncated or corrupt (ValueError: buffer size must be ...)": Python's class and words.
+    It is said without them (the package's own words, which name the check that failed,
+    stay: test_a_damaged_safetensors_file_says_which_check_failed); chained, for a traceback."""
+    from lstmviz.io import safetensors_state
+
+    def state_dict(path):
+        raise raised
+
+    monkeypatch.setattr(safetensors_state, "_state_dict", state_dict)
+    with pytest.raises(LstmvizError) as err:
+        safetensors_state.read_model(FIXTURES / "safetensors_lstm" / "model.safetensors")
+    assert str(err.value) == f"model.safetensors: {says}; {safetensors_state.SUPPORTED}"
+    assert err.value.__cause__ is raised

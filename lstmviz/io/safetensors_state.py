@@ -233,12 +233,12 @@ def read_model(path) -> ModelSpec:
         raise LstmvizError(f"{fname}: cannot read the file ({exc.strerror or exc})") from None
     except Exception as exc:  # a corrupt file still gives one line
         # (the safetensors package's own words say which check failed: an offset, a shape
-        # that does not fit its bytes, the header's JSON)
+        # that does not fit its bytes; any other error's class and words tell a user
+        # nothing: they stay chained, for a traceback)
         said = str(exc).splitlines()[0][:160] if str(exc).strip() else ""
         said = said.replace("Error while deserializing header: ", "")
-        kind = exc.__class__.__name__  # (the package's own class adds nothing to its words)
-        said = said if kind == "SafetensorError" and said else kind + (": " + said if said else "")
-        raise LstmvizError(f"{fname}: the file is truncated or corrupt ({said}); {SUPPORTED}") from None
+        said = f" ({said})" if said and exc.__class__.__name__ == "SafetensorError" else ""
+        raise LstmvizError(f"{fname}: the file is truncated or corrupt{said}; {SUPPORTED}") from exc
 
 
 def read_weights(path) -> list[tuple[str, list[np.ndarray]]]:
