@@ -743,3 +743,31 @@ def test_a_keras_archive_member_that_runs_into_the_files_end_is_said_in_words(tm
     assert str(err.value) == ("e.keras: cannot read 'config.json' from the archive (its data ends "
                               f"early); {supported()}")
     assert archive_error(zipfile.BadZipFile()) == "no reason given"
+
+
+def test_a_keras_archive_that_cannot_be_read_says_the_systems_words_only(tmp_path, monkeypatch):
+    """A .keras file the system would not read (gone or replaced between the look at its
+    first bytes and the read, a failing disk) was "cannot read the file ([Errno 5]
+    Input/output error: '/whole/path/m.keras')": the errno and the whole path again. It
+    keeps the system's words."""
+    import errno
+    import os
+
+    from lstmviz.io import keras
+    from lstmviz.io._fail import Fail
+
+    p = tmp_path / "m.keras"
+    p.write_bytes((Path(__file__).parent / "fixtures" / "k3_tiny_stacked" / "model.keras").read_bytes())
+
+    def failing(path, *a, **k):
+        raise OSError(errno.EIO, os.strerror(errno.EIO), os.fspath(path))
+
+    monkeypatch.setattr(keras, "open", failing, raising=False)  # (the module's open: its read)
+    with pytest.raises(Fail) as err:
+        keras.read_keras3_zip(p)
+    assert err.value.what == "cannot read the file (Input/output error)"
+    monkeypatch.setattr(keras.os.path, "getsize", failing)  # (its size, looked at first)
+    with pytest.raises(Fail) as err:
+        keras.read_keras3_zip(p)
+    assert err.value.what == "cannot read the file (Input/output error)"
+    assert isinstance(err.value.__cause__, OSError)

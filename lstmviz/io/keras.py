@@ -311,11 +311,17 @@ def _rnn_cfgs(cls: str, cfg: dict) -> list[dict]:
 
 # ------------------------------------------------------------------ the readers of the registry
 
+def _unreadable(exc: OSError) -> Fail:
+    """The system's words of why the file cannot be read ("Permission denied"), without
+    the errno and the whole path that ``str(exc)`` adds."""
+    return Fail("cannot read the file" + (f" ({exc.strerror})" if exc.strerror else ""))
+
+
 def _check_size(path: Any) -> None:
     try:
         size = os.path.getsize(path)
     except OSError as exc:
-        raise Fail(f"cannot read the file ({exc})") from exc
+        raise _unreadable(exc) from exc
     if size > MAX_FILE_BYTES:
         raise Fail(f"the file is larger than {MAX_FILE_BYTES // 2**30} GB")
 
@@ -332,7 +338,7 @@ def _read_keras3_zip_file(path: Any) -> ModelSpec:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        raise Fail(f"cannot read the file ({exc})") from exc
+        raise _unreadable(exc) from exc
     spec, version = _read_keras3_zip(data)
     spec.source = {"format": "keras3-zip", "weights_only": False,
                    "keras_version": version, "backend": None}
