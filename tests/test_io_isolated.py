@@ -240,3 +240,15 @@ def test_child_runs_from_any_working_directory(tmp_path, monkeypatch):
     assert spec.layers
     rel = os.path.relpath(H5, tmp_path)
     assert read_model_file_isolated(rel).source["path"] == rel
+
+
+def test_a_reader_process_that_cannot_start_says_the_systems_words_only(monkeypatch, tmp_path):
+    """A reader process the system could not start was "cannot start the reader process
+    ([Errno 2] No such file or directory: '/gone/python')": the errno and a path the user
+    never gave. It keeps the system's words."""
+    monkeypatch.setattr(isolated, "child_command",
+                        lambda kind, path, limit: [str(tmp_path / "gone" / "python"), "-c", "pass"])
+    with pytest.raises(LstmvizError) as err:
+        read_model_file_isolated(H5)
+    assert str(err.value) == "model.h5: cannot start the reader process (No such file or directory)"
+    assert isinstance(err.value.__cause__, FileNotFoundError)

@@ -102,7 +102,9 @@ def _run(kind: str, path: Any, timeout: float | None) -> Any:
         raise LstmvizError(f"{name}: reading the file took longer than {secs} s; the file is "
                            "probably damaged") from None
     except OSError as exc:
-        raise LstmvizError(f"{name}: cannot start the reader process ({exc})") from None
+        # (the system's words only: str(exc) adds the errno and the interpreter's path)
+        raise LstmvizError(f"{name}: cannot start the reader process"
+                           + (f" ({exc.strerror})" if exc.strerror else "")) from exc
     if proc.returncode < 0 or (os.name == "nt" and proc.returncode >= 0xC0000000):
         raise LstmvizError(f"{name}: the HDF5 library crashed reading this file; it is "
                            "damaged or not a Keras file")
