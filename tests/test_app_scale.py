@@ -1700,3 +1700,135 @@ def test_a_batched_long_inputs_exact_windows_kept_hold_their_share_of_the_trace_
         assert trace.start + at == step
     held = sum(ls.full_trace_bytes(model, 8, t["a"].timesteps) for t in seq._cache.values())
     assert held <= ls.cache_room()
+
+
+def _npy_with_header(path, header: str, data: bytes = bytes(64)) -> None:
+    """A version 1.0 .npy whose header is ``header`` (padded as NumPy pads it)."""
+    h = header.encode("latin1")
+    pad = 64 - (10 + len(h) + 1) % 64
+    path.write_bytes(b"\x93NUMPY\x01\x00" + (len(h) + pad + 1).to_bytes(2, "little") + h
+                     + b" " * pad + b"\n" + data)
+
+
+def test_a_long_npy_numpy_cannot_map_is_refused_in_words_not_numpys(tmp_path, monkeypatch):
+    """A long .npy whose header NumPy reads but cannot map was "not a readable .npy file
+    (negative dimensions are not allowed)", NumPy's words; a file the system would not
+    read, "cannot be read as .npy ([Errno 2] No such file or directory:
+    '/whole/path/x.npy')", the errno and the whole path. Each is said in words now, the
+    exception kept as the cause; a pickled array is still refused, never unpickled."""
+    import errno
+    import os
+
+    p = tmp_path / "neg.npy"
+    _npy_with_header(p, "{'descr': '<f4', 'fortran_order': False, 'shape': (-3, 4), }")
+    with pytest.raises(LstmvizError) as err:
+        long_data.open_npy(p)
+    assert str(err.value) == ("neg.npy: not a readable .npy file (its header declares the shape "
+                              "(-3, 4), with a negative dimension)")
+    assert isinstance(err.value.__cause__, ValueError)
+    with pytest.raises(LstmvizError) as err:
+        long_data.open_npy(tmp_path / "gone.npy")
+    assert str(err.value) == "gone.npy: cannot be read as .npy (No such file or directory)"
+    (tmp_path / "folder.npy").mkdir()
+    with pytest.raises(LstmvizError) as err:
+        long_data.open_npy(tmp_path / "folder.npy")
+    assert str(err.value) == "folder.npy: cannot be read as .npy (Is a directory)"
+
+    # a pickle-bearing .npy: refused as such, np.load never asked to unpickle
+    np.save(tmp_path / "obj.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+    asked = []
+    real_load = np.load
+
+    def load(*a, **k):
+        asked.append(k.get("allow_pickle"))
+        return real_load(*a, **k)
+
+    monkeypatch.setattr(long_data.np, "load", load)
+    with pytest.raises(LstmvizError) as err:
+        long_data.open_npy(tmp_path / "obj.npy")
+    assert str(err.value) == ("obj.npy: holds Python objects (a pickled array), which lstmviz never "
+                              "loads; save numbers")
+    assert asked == [False]
+
+    np.save(tmp_path / "ok.npy", np.zeros((1, 8, 2), np.float32))
+    for raised, said in [
+            (OSError(errno.EIO, os.strerror(errno.EIO), str(tmp_path / "ok.npy")),
+             "ok.npy: cannot be read as .npy (Input/output error)"),
+            (OSError("mmap failed"), "ok.npy: cannot be read as .npy"),
+            (EOFError(), "ok.npy: cannot be read as .npy (its data ends early)"),
+            (ValueError("buffer is smaller than requested size"),
+             "ok.npy: not a readable .npy file (NumPy cannot map the array its header declares; "
+             "the file may be damaged)")]:
+        def failing(*a, raised=raised, **k):
+            raise raised
+
+        monkeypatch.setattr(long_data.np, "load", failing)
+        with pytest.raises(LstmvizError) as err:
+            long_data.open_npy(tmp_path / "ok.npy")
+        assert str(err.value) == said
+        assert err.value.__cause__ is raised
+
+
+def test_a_long_input_or_vocabulary_the_system_will_not_read_says_the_systems_words(tmp_path, monkeypatch):
+    """A long .csv or text, or its vocabulary, that is gone, a folder or on a failing disk
+    was raised as it came ("[Errno 2] No such file or directory: '/whole/path/x.csv'"),
+    which the window put after the file's name. Each is one line now, the file named."""
+    import errno
+    import os
+
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 2})], seed=0)
+    for name in ("gone.csv", "gone.txt"):
+        with pytest.raises(LstmvizError) as err:
+            long_data.load_long_input(tmp_path / name, model)
+        assert str(err.value) == f"{name}: No such file or directory"
+        assert isinstance(err.value.__cause__, FileNotFoundError)
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(LstmvizError) as err:
+        long_data.load_long_input(tmp_path / "folder.csv", model)
+    assert str(err.value) == "folder.csv: Is a directory"
+    (tmp_path / "t.txt").write_text("abc abc")
+    with pytest.raises(LstmvizError) as err:
+        long_data.load_long_input(tmp_path / "t.txt", model, vocabulary=tmp_path / "gone.json")
+    assert str(err.value) == "gone.json: No such file or directory"
+    (tmp_path / "x.csv").write_text("1,2\n3,4\n")
+
+    def failing(*a, **k):
+        raise OSError(errno.EIO, os.strerror(errno.EIO), str(tmp_path / "x.csv"))
+
+    monkeypatch.setattr(long_data, "open", failing, raising=False)  # (the module's open: its reads)
+    with pytest.raises(LstmvizError) as err:
+        long_data.load_long_input(tmp_path / "x.csv", model)
+    assert str(err.value) == "x.csv: Input/output error"
+
+
+@pytest.mark.parametrize("text, said", [
+    ("[1, 2,", "v.json: not JSON (expecting value at line 1, column 7)"),
+    ('{"a": 1', "v.json: not JSON (expecting ',' delimiter at line 1, column 8)"),
+    ("[" * 100_000, "v.json: not JSON (it nests too deeply)"),
+])
+def test_a_vocabulary_that_is_not_json_says_what_is_wrong_in_words(tmp_path, text, said):
+    """A .json vocabulary json refused was "not JSON (Expecting value: line 1 column 7 (char
+    6))", Python's json module's words; one nested too deeply was not refused at all but
+    raised RecursionError. Each is said as a session's or a model's JSON is said."""
+    (tmp_path / "v.json").write_text(text)
+    with pytest.raises(LstmvizError) as err:
+        long_data.read_vocabulary(tmp_path / "v.json")
+    assert str(err.value) == said
+
+
+def test_a_csv_block_numpy_cannot_read_is_said_in_words_not_numpys(tmp_path, monkeypatch):
+    """Where NumPy's reader refused a block of a long CSV in which no cell is found wrong (no
+    file found so: both readers take the same numbers), the refusal was NumPy's first line,
+    "near line 1: could not convert string ... at row 0, column 1." (a row of the block, not
+    of the file). It says what the file should be now."""
+    (tmp_path / "x.csv").write_text("1,2\n3,4\n")
+
+    def refused(lines, delim):
+        raise ValueError("could not convert string '3' to float32 at row 1, column 1.")
+
+    monkeypatch.setattr(long_data, "_parse", refused)
+    with pytest.raises(LstmvizError) as err:
+        long_data.read_csv(tmp_path / "x.csv")
+    assert str(err.value) == ("x.csv: near line 1: a row that does not read as numbers; an input "
+                              ".csv/.txt/.tsv is a table of numbers in UTF-8 text, a row per step "
+                              "and a column per feature")

@@ -32,6 +32,7 @@ from lstmviz.files import check_regular
 from lstmviz.io.csv_numbers import (
     FLOAT32_MAX,
     HEAD_BYTES,
+    TABLE,
     binary,
     cell_refusal,
     empty,
@@ -49,7 +50,7 @@ from lstmviz.io.csv_numbers import (
     where,
 )
 from lstmviz.io.npy import check_dtype, check_length, npy_header
-from lstmviz.text import plural, safe_name
+from lstmviz.text import json_fault, plural, safe_name
 
 BLOCK_BYTES = 4 << 20
 #: what reading a text as ids holds at once per byte of the file, and for its blocks: its
@@ -80,6 +81,7 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
     (a model that takes token ids): a 2-D array is ``(batch, timesteps)``."""
     path = Path(path)
     name = path.name
+    shape: tuple[int, ...] | None = None
     try:
         with open(path, "rb") as fh:
             if fh.read(6) != b"\x93NUMPY":
@@ -93,9 +95,16 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
         if "pickle" in str(err).lower() or "python objects" in str(err).lower():
             raise LstmvizError(f"{name}: holds Python objects (a pickled array), which lstmviz "
                                "never loads; save numbers") from None
-        raise LstmvizError(f"{name}: not a readable .npy file ({err})") from None
-    except (OSError, EOFError) as err:
-        raise LstmvizError(f"{name}: cannot be read as .npy ({err})") from None
+        # (NumPy's words, "negative dimensions are not allowed", were put in parentheses)
+        why = (f"its header declares the shape {shape}, with a negative dimension"
+               if shape is not None and any(d < 0 for d in shape)
+               else "NumPy cannot map the array its header declares; the file may be damaged")
+        raise LstmvizError(f"{name}: not a readable .npy file ({why})") from err
+    except EOFError as err:
+        raise LstmvizError(f"{name}: cannot be read as .npy (its data ends early)") from err
+    except OSError as err:  # (the system's words, not the errno and the whole path)
+        raise LstmvizError(f"{name}: cannot be read as .npy"
+                           + (f" ({err.strerror})" if err.strerror else "")) from err
     if not isinstance(arr, np.ndarray):
         raise LstmvizError(f"{name}: holds no array of numbers")
     check_dtype(arr.dtype, name)  # (complex numbers refused: their imaginary part would vanish)
@@ -287,7 +296,8 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
                     block = _parse(lines, delim)
                 except ValueError as err:
                     raise LstmvizError(_refusal(name, text, line0, delim, width, header, skip_header)
-                                       or f"{name}: near line {line0 + 1:,}: {str(err).splitlines()[0]}") from None
+                                       or f"{name}: near line {line0 + 1:,}: a row that does not read as "
+                                       f"numbers; {TABLE}") from err
                 if width is None:
                     width = block.shape[1]
                 elif block.shape[1] != width:
@@ -311,20 +321,31 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
     return data[None]
 
 
+def unreadable(name: str, err: OSError) -> LstmvizError:
+    """A file the system will not read (gone, a folder, no permission, a failing disk),
+    said in the system's words after its name, as the other input readers say it
+    (``io.npy.read_npy``, the command line): "x.csv: No such file or directory", not
+    Python's "[Errno 2] No such file or directory: '/whole/path/x.csv'"."""
+    return LstmvizError(f"{name}: {err.strerror}" if err.strerror else f"{name}: cannot be read")
+
+
 def read_vocabulary(path) -> dict[str, int]:
     """A vocabulary file: a JSON list (token -> its index) or object (token -> id), or
     plain text with one token per line (id = line number, from 0)."""
     path = Path(path)
     name = path.name
     check_regular(path, name)
-    if path.stat().st_size > MAX_VOCABULARY_BYTES:
-        raise LstmvizError(f"{name}: a vocabulary of more than {MAX_VOCABULARY_BYTES >> 20} MB is refused")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        if path.stat().st_size > MAX_VOCABULARY_BYTES:
+            raise LstmvizError(f"{name}: a vocabulary of more than {MAX_VOCABULARY_BYTES >> 20} MB is refused")
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as err:
+        raise unreadable(name, err) from err
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
-        except ValueError as err:
-            raise LstmvizError(f"{name}: not JSON ({err})") from None
+        except (ValueError, RecursionError) as err:  # (json's words: "Expecting value: line 1 column 7 (char 6)")
+            raise LstmvizError(f"{name}: not JSON ({json_fault(err)})") from err
         if isinstance(data, list) and all(isinstance(t, str) for t in data):
             return {t: i for i, t in enumerate(data)}
         if isinstance(data, dict) and all(isinstance(v, int) and not isinstance(v, bool)
@@ -525,7 +546,14 @@ def load_long_input(path, model, vocabulary=None, progress=None, cancel=None,
     (``folded_note``). ``names``: a CSV's header names its features in it (``read_csv``).
     ``labels``: text read as ids puts in it what each id stands for (the app's characters,
     or the vocabulary's tokens: ``inputs.shown_token``), so that the views write the
-    characters."""
+    characters. A file the system will not read is refused in its words (``unreadable``)."""
+    try:
+        return _long_input(path, model, vocabulary, progress, cancel, notes, names, labels)
+    except OSError as err:  # (was raised as it came: "[Errno 2] ... '/whole/path/x.csv'")
+        raise unreadable(Path(path).name, err) from err
+
+
+def _long_input(path, model, vocabulary, progress, cancel, notes, names, labels) -> np.ndarray:
     path = Path(path)
     suffix = path.suffix.lower()
     check_regular(path, path.name)
