@@ -154,6 +154,52 @@ def test_bad_files_are_messages(tmp_path):
         gen.load_array(tmp_path / "x.json")
 
 
+def test_an_imported_file_the_system_will_not_read_says_the_systems_words(tmp_path, monkeypatch):
+    """File > Import of a .csv that was gone, a folder or on a failing disk was "cannot read
+    it as csv ([Errno 2] No such file or directory: '/whole/path/x.csv')"; a name holding a
+    NUL character, "(embedded null byte)": Python's words. The system's words stay, the
+    exception chained; the file is named as before. A .npy, a CSV of bytes that are not
+    UTF-8 and a pickle-bearing .npy are said as they were."""
+    import errno
+    import os
+
+    for name in ("gone.csv", "gone.txt"):
+        with pytest.raises(LstmvizError) as err:
+            gen.load_array(tmp_path / name)
+        assert str(err.value) == f"{name}: cannot read it as {name[-3:]} (No such file or directory)"
+        assert isinstance(err.value.__cause__, FileNotFoundError)
+    with pytest.raises(LstmvizError) as err:
+        gen.load_ids(tmp_path / "gone.npy", 5)
+    assert str(err.value) == "gone.npy: No such file or directory"
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(LstmvizError) as err:
+        gen.load_array(tmp_path / "folder.csv")
+    assert str(err.value) == "folder.csv: cannot read it as csv (Is a directory)"
+    with pytest.raises(LstmvizError) as err:
+        gen.load_array(str(tmp_path / "a\0b.csv"))
+    assert str(err.value) == ("a\\x00b.csv: cannot read it as csv (its name holds a NUL character, "
+                              "which no file's name can)")
+    (tmp_path / "latin1.csv").write_bytes(b"1,2\n3,\xe9\n")
+    with pytest.raises(LstmvizError) as err:
+        gen.load_array(tmp_path / "latin1.csv")
+    assert str(err.value) == ("latin1.csv: line 2, column 2: '\ufffd' is not a number (bytes that are not "
+                              "UTF-8: save the file as UTF-8 text)")
+    np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(LstmvizError) as err:
+        gen.load_array(tmp_path / "obj.npy")
+    assert str(err.value) == ("obj.npy: holds Python objects (a pickled array), which lstmviz never "
+                              "loads; accepted: .npy arrays of numbers (bool, integer or float)")
+    (tmp_path / "x.csv").write_text("1,2\n3,4\n")
+
+    def failing(*a, **k):
+        raise OSError(errno.EIO, os.strerror(errno.EIO), str(tmp_path / "x.csv"))
+
+    monkeypatch.setattr(gen, "open", failing, raising=False)  # (the module's open: the CSV's read)
+    with pytest.raises(LstmvizError) as err:
+        gen.load_array(tmp_path / "x.csv")
+    assert str(err.value) == "x.csv: cannot read it as csv (Input/output error)"
+
+
 def test_a_number_beyond_float32_is_named_as_the_file_holds_it(tmp_path):
     """File > Import of a float64 .npy or a .csv holding 1e39 said 'holds NaN or infinity'
     of a file of finite numbers (the float32 the model takes overflowed): it is named, where

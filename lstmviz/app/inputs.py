@@ -237,7 +237,16 @@ def _read_numbers(path) -> tuple[Path, np.ndarray]:
     except LstmvizError:
         raise
     except (OSError, ValueError) as err:
-        raise LstmvizError(f"{path.name}: cannot read it as {suffix[1:] or 'an array'} ({err})") from None
+        # (Python's words were put in parentheses: "([Errno 2] No such file or directory:
+        # '/whole/path/x.csv')", "(embedded null byte)")
+        if isinstance(err, OSError):
+            why = err.strerror
+        elif "\0" in str(path):
+            why = "its name holds a NUL character, which no file's name can"
+        else:
+            why = "the file may be damaged"
+        raise LstmvizError(f"{path.name}: cannot read it as {suffix[1:] or 'an array'}"
+                           + (f" ({why})" if why else "")) from err
     arr = np.asarray(arr)
     # (a bool .npy is read as 0 and 1, as ``lstmviz trace --input`` and the Train tab read
     # it and as ``read_npy``'s refusals say: "numbers (bool, integer or float)")
