@@ -460,6 +460,49 @@ def test_a_kept_model_layer_that_is_not_an_object_is_one_line(tmp_path):
     _refused(tmp_path, _with_manifest(data, listed), "layer 1 of the kept model is not an object")
 
 
+@pytest.mark.parametrize("edit", [
+    lambda m: m["model"]["inputs"].__setitem__(1, ["gone", 0]),  # (a layer it does not hold: KeyError)
+    lambda m: m["model"]["layers"][1].__setitem__("name", "renamed"),  # (its inputs name the old name)
+    lambda m: m["model"]["layers"][4]["config"]["layer"].__setitem__("config", None),  # (AttributeError)
+    lambda m: m["model"]["layers"][4]["config"]["layer"].__setitem__("class_name", ["LSTM"]),  # (TypeError)
+])
+def test_a_kept_model_that_cannot_be_built_is_said_without_pythons_words(tmp_path, edit):
+    """A kept model whose inputs name a layer it does not hold, or whose wrapped layer's
+    config is not an object, was refused with Python's class and words: "the kept model
+    cannot be built (KeyError: 'gone')", "(AttributeError: 'NoneType' object has no
+    attribute 'get')". One line in words now, the exception chained."""
+    import lstmviz
+
+    st = AppState()
+    st.set_model(lstmviz.load(FIX / "k3_seq2seq_lstm" / "model.keras"), "s2s.keras")
+    data = _with_manifest(ses.session_bytes(ses.capture(st)), edit)
+    msg = _refused(tmp_path, data)
+    assert msg == (f"{tmp_path / 's.lstmviz'}: not a usable lstmviz session (the kept model cannot be "
+                   "built: its layers' settings or connections are damaged)")
+    with pytest.raises(LstmvizError) as err:
+        ses.parse_session(data)
+    assert isinstance(err.value.__cause__, (KeyError, AttributeError, TypeError))
+
+
+@pytest.mark.parametrize("raised", [TypeError("'<' not supported between instances of 'str' and 'int'"),
+                                    KeyError("layers"), IndexError("list index out of range")])
+def test_the_session_readers_last_line_of_defence_says_no_pythons_words(monkeypatch, raised):
+    """Past every check, the reader said "manifest.json holds what a session does not
+    (TypeError: '<' not supported between instances of 'str' and 'int')": Python's class
+    and words. It says the manifest holds what the reader did not foresee, the exception
+    chained for a traceback."""
+    def failing(*a, **k):
+        raise raised
+
+    data = _good()
+    monkeypatch.setattr(ses, "_parse_manifest", failing)
+    with pytest.raises(LstmvizError) as err:
+        ses.parse_session(data, "s.lstmviz")
+    assert str(err.value) == ("s.lstmviz: not a usable lstmviz session (manifest.json holds something "
+                              "lstmviz's session reader did not foresee)")
+    assert err.value.__cause__ is raised
+
+
 def _damaged_session(rng, data: bytes) -> bytes:
     """A saved session with a manifest value replaced, an array's bytes flipped, or the
     archive's own bytes flipped."""
@@ -515,7 +558,7 @@ def test_damaged_sessions_give_one_line_from_the_checks(tmp_path):
         except LstmvizError as err:
             refused += 1
             msg = str(err)
-            assert "\n" not in msg and "holds what a session does not" not in msg, msg
+            assert "\n" not in msg and ses.LAST_RESORT not in msg, msg
     assert refused > 200  # the damage reached the checks
 
 

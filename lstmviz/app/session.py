@@ -338,6 +338,10 @@ def save_session(state: AppState, path, ui: dict | None = None) -> Path:
 
 
 # -- reading --------------------------------------------------------------------------------
+#: what the reader's last line of defence says: a manifest holding what no check foresaw
+LAST_RESORT = "manifest.json holds something lstmviz's session reader did not foresee"
+
+
 def _bad(path, why: str) -> LstmvizError:
     return LstmvizError(f"{path}: not a usable lstmviz session ({why})")
 
@@ -401,8 +405,8 @@ def parse_session(data, path="session") -> Session:
         except LstmvizError:
             raise
         except Exception as err:  # last line of defence: a check the manifest's parser lacks
-            raise _bad(path, f"manifest.json holds what a session does not "
-                             f"({type(err).__name__}: {str(err)[:120]})") from None
+            # (was Python's class and words: "(TypeError: '<' not supported between ...)")
+            raise _bad(path, LAST_RESORT) from err
 
 
 def _checked_members(zf, path) -> dict:
@@ -810,7 +814,10 @@ def _parse_model(m, zf, infos, path) -> Model:
         raise _bad(path, f"the kept model cannot be built: {err}") from None
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError,
             RecursionError) as err:
-        raise _bad(path, f"the kept model cannot be built ({type(err).__name__}: {err})") from None
+        # (was Python's class and words: "(KeyError: 'encoder_input')", "(AttributeError:
+        # 'NoneType' object has no attribute 'get')", a check the kept model's parser lacks)
+        raise _bad(path, "the kept model cannot be built: its layers' settings or connections "
+                         "are damaged") from err
 
 
 # -- applying -------------------------------------------------------------------------------
