@@ -261,6 +261,40 @@ def clean_spec_names(spec_in: _Spec) -> _Spec:
     return spec_in
 
 
+def kind_of(value: object, mapping: str = "an object") -> str:
+    """What kind of thing a value read from a file is, in a user's words ("text", "a
+    list", "a whole number"), never Python's type name ("str", "list", "int64",
+    "NoneType"). ``mapping``: what a dict is called (JSON's "an object"; a pickle's
+    "a dictionary"). NumPy's scalars and arrays are told by their dtype, without NumPy."""
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, complex):
+        return "a complex number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "bytes"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return mapping
+    dtype = getattr(value, "dtype", None)
+    kind = getattr(dtype, "kind", None)
+    if isinstance(kind, str):  # a NumPy scalar or array (an HDF5 attribute)
+        if getattr(value, "ndim", 0):
+            return "an array"
+        return {"b": "true or false", "i": "a whole number", "u": "a whole number",
+                "f": "a decimal number", "c": "a complex number", "U": "text",
+                "S": "bytes"}.get(kind, "a value of another kind")
+    return "a value of another kind"
+
+
 def json_fault(exc: BaseException) -> str:
     """What is wrong with a text ``json.loads`` refused with ``exc``, in a user's words (not
     Python's class names or its advice to programmers)."""

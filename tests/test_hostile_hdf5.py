@@ -636,3 +636,22 @@ def test_an_array_whose_stored_data_cannot_be_read_is_refused_in_plain_words(tmp
             read(p)
         assert str(err.value) == ("w.h5: cannot read the stored data of weight 'kernel:0' of layer "
                                   f"'dense'; the file may be truncated or corrupt; {supported()}")
+
+
+@pytest.mark.parametrize("value, kind", [(np.int64(5), "a whole number"), (np.float32(0.5), "a decimal number"),
+                                         (np.bool_(True), "true or false")])
+def test_a_list_of_names_that_is_one_number_says_what_it_is_in_words(tmp_path, value, kind):
+    """``layer_names`` holding one number (not a list of names) was refused as "an
+    attribute holds int64 where a list of names belongs": NumPy's type name. It says what
+    the attribute holds in words."""
+    from lstmviz.io.formats import supported
+
+    p = tmp_path / "model.h5"
+    shutil.copy(K2_MODEL, p)
+    with h5py.File(p, "r+") as f:
+        f["model_weights"].attrs["layer_names"] = value
+    for read in (read_model_file, lstmviz.load):
+        with pytest.raises(LstmvizError) as err:
+            read(p)
+        assert str(err.value) == (f"model.h5: an attribute holds {kind} where a list of names belongs; "
+                                  f"{supported()}")

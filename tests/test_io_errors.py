@@ -771,3 +771,25 @@ def test_a_keras_archive_that_cannot_be_read_says_the_systems_words_only(tmp_pat
         keras.read_keras3_zip(p)
     assert err.value.what == "cannot read the file (Input/output error)"
     assert isinstance(err.value.__cause__, OSError)
+
+
+def test_what_a_value_from_a_file_is_is_said_in_words_not_pythons_type_names():
+    """Refusals said what a value from a file was by Python's (or NumPy's) type name: "an
+    attribute holds int64", "a tensor's size is str", "the file's model class is 'a
+    dict'". ``text.kind_of`` says it in words."""
+    import numpy as np
+
+    from lstmviz.text import kind_of
+
+    said = [(None, "empty (null)"), (True, "true or false"), (3, "a whole number"), (10 ** 40, "a whole number"),
+            (2.5, "a decimal number"), (1j, "a complex number"), ("x", "text"), (b"x", "bytes"),
+            ((1, 2), "a list"), (np.int64(3), "a whole number"), (np.uint8(3), "a whole number"),
+            (np.float32(1), "a decimal number"), (np.bool_(False), "true or false"), (np.str_("x"), "text"),
+            (np.bytes_(b"x"), "bytes"), (object(), "a value of another kind")]
+    for value, words in said:
+        assert kind_of(value) == words, value
+    assert kind_of([1, "a"]) == "a list"
+    assert kind_of({"a": 1}) == "an object" and kind_of({}, mapping="a dictionary") == "a dictionary"
+    assert kind_of(np.zeros(3)) == "an array" and kind_of(np.array("x")) == "text"
+    assert kind_of(np.array([None], dtype=object)) == "an array"
+    assert kind_of(np.array(None, dtype=object)) == "a value of another kind"

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..limits import HINT, MAX_INFLATE_RATIO, MemoryBudget, fmt_bytes, inflates_too_much, nbytes_of
-from ..text import json_fault
+from ..text import json_fault, kind_of
 from ._fail import Fail  # noqa: F401  (the readers import it from here)
 
 # Sanity caps: a hostile file must not make us allocate or loop without bound.
@@ -57,7 +57,7 @@ def to_str_list(value: Any) -> list[str]:
     elif isinstance(value, (list, tuple)):
         items = list(value)
     else:
-        raise Fail(f"an attribute holds {type(value).__name__} where a list of names belongs")
+        raise Fail(f"an attribute holds {kind_of(value)} where a list of names belongs")
     out = []
     for it in items:
         s = to_str(it)
