@@ -461,7 +461,8 @@ def test_config_values_of_the_wrong_type_are_named(tmp_path):
 
     def model_class(cfg):
         cfg["class_name"] = {"class_name": "Functional"}
-    assert "model class is 'a dict'" in _refusal(_edited_keras(tmp_path, "k3_two_outputs", model_class))
+    assert "model class is an object, not a Keras Sequential or functional model" in _refusal(
+        _edited_keras(tmp_path, "k3_two_outputs", model_class))  # (was "'a dict'": Python's word)
 
     def functional_list(cfg):
         cfg["config"] = cfg["config"]["layers"]
@@ -793,3 +794,19 @@ def test_what_a_value_from_a_file_is_is_said_in_words_not_pythons_type_names():
     assert kind_of(np.zeros(3)) == "an array" and kind_of(np.array("x")) == "text"
     assert kind_of(np.array([None], dtype=object)) == "an array"
     assert kind_of(np.array(None, dtype=object)) == "a value of another kind"
+
+
+@pytest.mark.parametrize("value, shown", [([1, 2], "a list"), (7, "a whole number"), (None, "empty (null)"),
+                                          ("Graph", "'Graph'")])
+def test_a_model_class_that_is_not_text_is_said_in_words(tmp_path, value, shown):
+    """A model's class_name that is not text was "the file's model class is 'a list'"
+    ('a NoneType' for null, 'a int' for 7): Python's type name, quoted as if it were the
+    class. What it is is said in words, unquoted; a class name stays quoted."""
+    from lstmviz.io.formats import supported
+
+    def model_class(cfg):
+        cfg["class_name"] = value
+
+    msg = _refusal(_edited_keras(tmp_path, "k3_two_outputs", model_class))
+    assert msg == (f"e.keras: the file's model class is {shown}, not a Keras Sequential or "
+                   f"functional model; {supported()}"), msg

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.spec import TensorRef
-from ..text import snake_case
+from ..text import kind_of, snake_case
 from ._layers import MODEL_CLASSES, RNN_CLASSES, normalize_layer
 from ._util import MAX_LAYERS, MAX_NESTING, Fail
 
@@ -173,8 +173,8 @@ def parse_model(cls: Any, cfg: Any, depth: int = 0, k3prefix: str = "",
     if depth > MAX_NESTING:
         raise Fail("models are nested too deeply")
     if not isinstance(cls, str) or cls not in MODEL_CLASSES:
-        shown = cls if isinstance(cls, str) else f"a {type(cls).__name__}"
-        raise Fail(f"the file's model class is '{shown}', not a Keras Sequential or functional model")
+        shown = f"'{cls}'" if isinstance(cls, str) else kind_of(cls)  # (not Python's 'a dict')
+        raise Fail(f"the file's model class is {shown}, not a Keras Sequential or functional model")
     layers: Any
     if isinstance(cfg, list):  # Keras 1 / 2.0 bare-list Sequential
         layers, mname = cfg, "sequential"
