@@ -1304,3 +1304,32 @@ def test_the_torch_readers_last_line_of_defence_names_no_class(tmp_path, monkeyp
         read_torch_state_dict(path)
     assert str(ei.value) == f"m.pt: {says}; {torch_state.SUPPORTED}"
     assert ei.value.__cause__ is raised
+
+
+_ONE_TENSOR = _tensor_pickle([("lstm.weight_ih_l0", "0", 24, 0, (8, 3), (3, 1))])
+
+
+@pytest.mark.parametrize("blob, said", [
+    (_ONE_TENSOR.replace(b"tQJ\x00\x00\x00\x00", b"tQ" + _uni("0"), 1),
+     "a tensor's storage offset is text, not an integer"),
+    (_ONE_TENSOR.replace(b"(J\x08\x00\x00\x00J\x03\x00\x00\x00t",
+                         b"(G" + struct.pack(">d", 8.0) + b"J\x03\x00\x00\x00t", 1),
+     "a tensor's size is a decimal number, not an integer"),
+    (_named_many_times("a", 3, b"\x85Q."), "unknown tensor reference a list"),
+    (b"\x80\x02((K\x01t\x85Q.", "unknown tensor reference a list"),
+    (b"\x80\x02(\x8a\x09" + b"\x01" * 9 + b"\x85Q.", "unknown tensor reference a whole number"),
+    (b"\x80\x02cnumpy\ndtype\n(K\x05\x89\x88tR.", "unexpected NumPy dtype 5"),
+    (b"\x80\x02cnumpy\ndtype\n(X\x01\x00\x00\x00O\x89\x88tR.", "unexpected NumPy dtype 'O'"),
+])
+def test_a_value_of_the_wrong_kind_in_a_pickle_is_said_in_words(tmp_path, blob, said):
+    """A value of the wrong kind in a torch pickle was said by Python's type name: "a
+    tensor's storage offset is str", "a tensor's size is float", "unknown tensor reference
+    'a tuple'" ('a int' for a number past 64 bits), quoted as if it were the reference's
+    name. It is said in words ("text", "a decimal number", "a list"), unquoted; text from
+    the file stays quoted."""
+    from lstmviz.io.torch_state import SUPPORTED
+
+    path = _write(tmp_path, "zip", blob, {"0": np.zeros(24, np.float32)})
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert _one_line(ei.value, "bad.pt") == f"bad.pt: {said}; {SUPPORTED}"

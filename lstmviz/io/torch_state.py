@@ -54,7 +54,7 @@ from ..engine.cells import CELLS, CellKind
 from ..engine.spec import LayerSpec, ModelSpec
 from ..errors import LstmvizError
 from ..limits import HINT, MemoryBudget
-from ..text import archive_error, clean_spec_names
+from ..text import archive_error, clean_spec_names, kind_of
 from ._util import Fail as FileFail
 from ._util import first_repeat, fmt_shape, narrow_floats, read_head
 
@@ -235,16 +235,33 @@ class _Tensor(_Frozen):
 
 
 def _brief(v: Any, n: int = 40) -> str:
-    """A short text for a value from the pickle: a string's start or a number, else its
-    type's name. Never ``str(v)[:n]``: the text of a list naming one long string a
-    hundred thousand times (memo references, a few bytes each) is gigabytes."""
+    """A short text for a value from the pickle: a string's start or a number, else what
+    kind of thing it is (``_kind``). Never ``str(v)[:n]``: the text of a list naming one
+    long string a hundred thousand times (memo references, a few bytes each) is
+    gigabytes."""
     if isinstance(v, str):
         return v[:n]
     if isinstance(v, (bytes, bytearray)):
         return repr(bytes(v[:n]))
     if isinstance(v, (bool, float)) or (isinstance(v, int) and v.bit_length() <= 64):
         return str(v)[:n]
-    return f"a {type(v).__name__}"
+    return _kind(v)
+
+
+def _kind(v: Any) -> str:
+    """What a value from the pickle is, in words: "a tensor", "an OrderedDict" (torch's and
+    Python's names for what the pickle names), "text", "a list", "a whole number" ... never
+    Python's type name ("str", "tuple", "NoneType") or lstmviz's stand-ins' ("_Tensor")."""
+    named = _KIND_NAMES.get(type(v))
+    if named is not None:
+        return ("an " if named[:1].lower() in "aeiou" else "a ") + named
+    return kind_of(v, mapping="a dictionary")
+
+
+def _quoted(v: Any, n: int = 40) -> str:
+    """``v`` for a refusal: a string quoted (its start), anything else as ``_brief`` says
+    it, unquoted ("unknown tensor reference a list", not "'a list'")."""
+    return repr(v[:n]) if isinstance(v, str) else _brief(v, n)
 
 
 class _Device(_Frozen):
@@ -271,7 +288,7 @@ class _Call(_Frozen):
 
 def _int(v, what) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
-        raise Fail(f"a tensor's {what} is {type(v).__name__}, not an integer")
+        raise Fail(f"a tensor's {what} is {_kind(v)}, not an integer")
     return v
 
 
@@ -365,7 +382,7 @@ class _DType(_Frozen):
 
     def __init__(self, code, align=False, copy=False):
         if not isinstance(code, str) or not re.fullmatch(r"[<>=|]?[fiucb?][0-9]{0,2}", code):
-            raise Fail(f"unexpected NumPy dtype {_brief(code, 20)!r}")
+            raise Fail(f"unexpected NumPy dtype {_quoted(code, 20)}")
         try:
             dt = np.dtype(code)
         except TypeError as exc:
@@ -493,7 +510,7 @@ class _Unpickler(pickle.Unpickler):
             raise Fail("the file holds a pickled module with its source code, which lstmviz "
                        "never runs")
         if pid[0] != "storage" or len(pid) not in (5, 6):
-            raise Fail(f"unknown tensor reference {_brief(pid[0])!r}")
+            raise Fail(f"unknown tensor reference {_quoted(pid[0])}")
         stype, key, _location, numel = pid[1:5]
         view = pid[5] if len(pid) == 6 else None
         if not isinstance(stype, _StorageType):
