@@ -1392,3 +1392,16 @@ def test_the_safetensors_readers_last_line_of_defence_names_no_class(tmp_path, m
         safetensors_state.read_model(FIXTURES / "safetensors_lstm" / "model.safetensors")
     assert str(err.value) == f"model.safetensors: {says}; {safetensors_state.SUPPORTED}"
     assert err.value.__cause__ is raised
+
+
+def test_what_the_safetensors_reader_says_of_a_value_that_is_not_text_is_in_words():
+    """Its helpers said a dtype that is not text, and a value JSON cannot write, by Python's
+    type name ("int", "set"); a header's dtype that is not text is refused before them
+    ("has the dtype 5, not a text"), so these are their own words, checked here."""
+    from lstmviz.io import safetensors_state
+
+    assert safetensors_state._brief(5) == "a whole number"
+    assert safetensors_state._brief(None) == "empty (null)"
+    assert safetensors_state._brief("F32") == "F32"
+    assert safetensors_state._shown({1, 2}) == "a value of another kind"
+    assert safetensors_state._shown([1, "x"]) == '[1, "x"]'

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..engine.spec import ModelSpec
 from ..errors import LstmvizError
-from ..text import clean_spec_names, json_fault, plural
+from ..text import clean_spec_names, json_fault, kind_of, plural
 from ._util import NARROW_FLOATS, narrow_floats
 
 __all__ = ["sniff", "read_model", "read_weights", "damaged", "header_fault", "SUFFIXES"]
@@ -39,7 +39,7 @@ DTYPES = ("F64", "F32", "F16", *NARROW, "I64", "I32", "I16", "I8", "U64", "U32",
 
 
 def _brief(dt: object) -> str:
-    return dt[:20] if isinstance(dt, str) else type(dt).__name__
+    return dt[:20] if isinstance(dt, str) else kind_of(dt)
 
 
 def _unread(dt: object) -> str:
@@ -96,7 +96,7 @@ def _shown(value: object) -> str:
     try:
         text = json.dumps(value)
     except (TypeError, ValueError):  # (a JSON value always dumps; kept for safety)
-        text = type(value).__name__
+        text = kind_of(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
