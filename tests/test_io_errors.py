@@ -810,3 +810,17 @@ def test_a_model_class_that_is_not_text_is_said_in_words(tmp_path, value, shown)
     msg = _refusal(_edited_keras(tmp_path, "k3_two_outputs", model_class))
     assert msg == (f"e.keras: the file's model class is {shown}, not a Keras Sequential or "
                    f"functional model; {supported()}"), msg
+
+
+
+@pytest.mark.parametrize("config, kind", [([1, 2], "a list"), ("units=4", "text"), (4, "a whole number")])
+def test_a_layer_config_that_is_not_an_object_is_said_in_words(config, kind):
+    """``check_config`` said of a layer config that is not an object of settings "its
+    config is list" ('str', 'int'): Python's type name. (The readers refuse such a config
+    first, "has a config that is not a JSON object"; the engine's check is the one behind
+    them.) It says what the config is in words."""
+    from lstmviz.engine.config_check import check_config
+
+    with pytest.raises(LstmvizError) as err:
+        check_config("LSTM", config, "rnn")
+    assert str(err.value) == f"layer 'rnn' (LSTM): its config is {kind}, not an object of settings"

@@ -15,7 +15,7 @@ import math
 from typing import Any
 
 from lstmviz.errors import LstmvizError
-from lstmviz.text import safe_text
+from lstmviz.text import kind_of, safe_text
 
 #: Largest count (units, n, vocabulary, a dimension) a config may hold: the memory
 #: limit refuses most big ones before allocating; this keeps arithmetic on them sane.
@@ -92,7 +92,7 @@ def check_config(class_name: str, config: Any, name: str) -> None:
         return
     if not isinstance(config, dict):
         raise LstmvizError(f"layer '{name}' ({class_name}): its config is "
-                           f"{type(config).__name__}, not an object of settings")
+                           f"{kind_of(config)}, not an object of settings")
     for key, value in config.items():
         if key in POSITIVE_INTS:
             if value is None and key in ("input_dim",) and class_name != "Embedding":
