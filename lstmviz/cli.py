@@ -514,6 +514,9 @@ def _one_line(err: BaseException) -> str:
     if isinstance(err, OSError) and err.strerror:
         where = err.filename if err.filename is not None else ""
         msg = f"{where}: {err.strerror}" if where else err.strerror
+    elif isinstance(err, MemoryError):  # (NumPy's "Unable to allocate 3.2 GiB for an array ...")
+        msg = ("out of memory: the machine could not give what this needs (a shorter input, fewer "
+               "samples or a smaller model need less)")
     elif isinstance(err, (LstmvizError, OSError, ValueError, EOFError)):
         msg = str(err) or type(err).__name__
     else:

@@ -559,6 +559,20 @@ def test_unexpected_exception_still_one_line(capsys, monkeypatch):
     assert_one_line_error(rc, err, status=1, contains="KeyError")
 
 
+def test_running_out_of_memory_is_one_plain_line(capsys, monkeypatch):
+    """The machine's memory running out (past lstmviz's own limits: another program took
+    it) was refused with status 2 but said as a bug: "unexpected MemoryError: ... (please
+    report this ...)". It says what happened and what needs less."""
+    def oom(path, seed=0):
+        raise MemoryError("Unable to allocate 3.20 GiB for an array with shape (800000000,)")
+
+    monkeypatch.setattr(lstmviz, "load", oom)
+    monkeypatch.delenv("LSTMVIZ_DEBUG", raising=False)
+    rc, _, err = call(capsys, "summary", "m.keras")
+    line = assert_one_line_error(rc, err, contains="out of memory: the machine could not give what this needs")
+    assert "MemoryError" not in line and "report" not in line
+
+
 # -- argparse ------------------------------------------------------------------------------
 @pytest.mark.parametrize("args", [
     ["trace"], ["trace", "m.keras", "--input", "x.npy"], ["summary"], ["summary", "a", "b"],
