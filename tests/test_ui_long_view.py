@@ -1300,3 +1300,23 @@ def test_the_curves_value_axes_write_fewer_labels_where_they_are_short(qtbot, th
     for height, line, ys in labels():
         assert height > 8 * line and len(ys) >= 4, (height, ys)
         assert all(b - a >= 1.5 * line for a, b in zip(ys, ys[1:])), (ys, line)
+
+
+def test_a_vocabulary_that_cannot_be_read_is_named_alone(make_window, tmp_path):
+    """A text opened through a vocabulary file that is gone: its refusal names the
+    vocabulary ("v.json: No such file or directory"), and the window put the text's name
+    in front of it ("book.txt: v.json: No such file or directory"), as if the text were
+    the file that could not be read."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    book = tmp_path / "book.txt"
+    book.write_text("a text of a few words\n" * 50, encoding="utf-8")
+    state = AppState([LayerEntry("Embedding", {"input_dim": 40, "output_dim": 4}),
+                      LayerEntry("LSTM", default_config("LSTM", None, units=5))], InputSpec())
+    win = make_window((1280, 720), state)
+    before = state.x
+    assert not win.open_long(str(book), vocabulary=str(tmp_path / "v.json"))
+    assert win.last_message == "v.json: No such file or directory"
+    assert state.x is before

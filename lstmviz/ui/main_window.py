@@ -1190,8 +1190,10 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         except (LstmvizError, OSError) as err:
             text = str(err)  # (an LstmvizError's text is escaped)
-            # the readers' messages name the file already, mostly
-            self.message(text if text.startswith(f"{escape(Path(path).name)}: ") else f"{file_label(path)}: {text}",
+            # the readers' messages name the file already, mostly (the vocabulary's refusal
+            # its own file: "v.json: No such file or directory" read "t.txt: v.json: ...")
+            named = [escape(Path(p).name) + ": " for p in (path, vocabulary) if isinstance(p, (str, os.PathLike))]
+            self.message(text if any(text.startswith(n) for n in named) else f"{file_label(path)}: {text}",
                          dialog=True, error=True)
             return False
         steps = self.state.timesteps
