@@ -81,7 +81,6 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
     (a model that takes token ids): a 2-D array is ``(batch, timesteps)``."""
     path = Path(path)
     name = path.name
-    shape: tuple[int, ...] | None = None
     try:
         with open(path, "rb") as fh:
             if fh.read(6) != b"\x93NUMPY":
@@ -95,11 +94,10 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
         if "pickle" in str(err).lower() or "python objects" in str(err).lower():
             raise LstmvizError(f"{name}: holds Python objects (a pickled array), which lstmviz "
                                "never loads; save numbers") from None
-        # (NumPy's words, "negative dimensions are not allowed", were put in parentheses)
-        why = (f"its header declares the shape {shape}, with a negative dimension"
-               if shape is not None and any(d < 0 for d in shape)
-               else "NumPy cannot map the array its header declares; the file may be damaged")
-        raise LstmvizError(f"{name}: not a readable .npy file ({why})") from err
+        # (NumPy's own words were put in parentheses; a negative dimension is refused by
+        # npy_header already)
+        raise LstmvizError(f"{name}: not a readable .npy file (NumPy cannot map the array its header "
+                           "declares; the file may be damaged)") from err
     except EOFError as err:
         raise LstmvizError(f"{name}: cannot be read as .npy (its data ends early)") from err
     except OSError as err:  # (the system's words, not the errno and the whole path)

@@ -68,7 +68,11 @@ def npy_header(fh: BinaryIO, label: str) -> tuple[tuple[int, ...], bool, np.dtyp
             text = "it holds an expression (a call or a name), not the plain values NumPy writes"
         text = re.sub(r" object at 0x[0-9a-fA-F]+", " object", text)[:160]
         raise LstmvizError(f"{label}: the .npy header cannot be read ({text}); {ACCEPTED}") from None
-    return tuple(int(d) for d in shape), bool(fortran), np.dtype(dtype)
+    shape = tuple(int(d) for d in shape)
+    if any(d < 0 for d in shape):  # (NumPy's parser takes them: read_npy gave (-3, 4) as empty)
+        raise LstmvizError(f"{label}: the .npy header is damaged (its shape {shape} has a negative "
+                           f"dimension); {ACCEPTED}")
+    return shape, bool(fortran), np.dtype(dtype)
 
 
 def check_length(need: int, held: int, label: str) -> None:
