@@ -322,19 +322,25 @@ def test_a_recurrent_node_s_layout_and_clip_are_the_specification_s(tmp_path, at
     np.testing.assert_allclose(y, np.tanh(np.full((3, 1, 1, 2), 2.5)), rtol=1e-6)
 
 
+def _lstm_reading_x(tmp_path, name: str, dims):
+    """A graph of one LSTM (2 units, 3 features; weights drawn from seed 0) whose input x
+    declares ``dims`` (None: no shape), saved as ``name``."""
+    rng = np.random.default_rng(0)
+    inits = [numpy_helper.from_array(rng.standard_normal(s).astype(np.float32), n)
+             for n, s in (("w", (1, 8, 3)), ("r", (1, 8, 2)))]
+    lstm = helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2, name="lstm")
+    return _save(tmp_path, [lstm], inits, name=name,
+                 inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, dims)])
+
+
 def test_an_input_that_declares_no_shape(tmp_path):
     """ONNX lets a graph input declare no shape (its rank unknown). One that is an LSTM's X
     was read as a scalar ('gets an input of rank 0, not 3'); it is the node's (time, batch,
     features), features from W, and traces as the shaped model does. Another is refused
     saying its shape is missing."""
     rng = np.random.default_rng(0)
-    inits = [numpy_helper.from_array(rng.standard_normal(s).astype(np.float32), n)
-             for n, s in (("w", (1, 8, 3)), ("r", (1, 8, 2)))]
-    lstm = helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2, name="lstm")
-    shaped = _save(tmp_path, [lstm], inits, name="shaped.onnx",
-                   inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, ["t", "b", 3])])
-    bare = _save(tmp_path, [lstm], inits, name="bare.onnx",
-                 inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, None)])
+    shaped = _lstm_reading_x(tmp_path, "shaped.onnx", ["t", "b", 3])
+    bare = _lstm_reading_x(tmp_path, "bare.onnx", None)
     model = lstmviz.load(bare)
     assert model.input_shapes() == [(None, None, 3)]
     x = rng.standard_normal((5, 2, 3)).astype(np.float32)
@@ -353,13 +359,8 @@ def test_a_negative_input_size_takes_any_size_as_onnxruntime_reads_it_and_says_s
     the file had named the axis; the notes now say what the file declares and how it is
     read, and the model traces as the one that names the axis."""
     rng = np.random.default_rng(0)
-    inits = [numpy_helper.from_array(rng.standard_normal(s).astype(np.float32), n)
-             for n, s in (("w", (1, 8, 3)), ("r", (1, 8, 2)))]
-    lstm = helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2, name="lstm")
-    named = _save(tmp_path, [lstm], inits, name="named.onnx",
-                  inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, ["t", "b", 3])])
-    negative = _save(tmp_path, [lstm], inits, name="negative.onnx",
-                     inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, [-5, "b", 3])])
+    named = _lstm_reading_x(tmp_path, "named.onnx", ["t", "b", 3])
+    negative = _lstm_reading_x(tmp_path, "negative.onnx", [-5, "b", 3])
     model = lstmviz.load(negative, isolate=False)
     assert model.input_shapes() == [(None, None, 3)]
     said = [n for n in model.source["notes"] if "-5" in n]
@@ -1349,48 +1350,39 @@ def test_an_onnx_file_cut_short_is_refused_in_plain_words(tmp_path):
                               f"not an ONNX model; {SUPPORTED}")
 
 
-@pytest.mark.parametrize("raised, says", [
-    (MemoryError(), "the file asks for more memory than lstmviz gives it"),
-    (RecursionError("maximum recursion depth exceeded"), "the file is nested too deeply"),
-    (KeyError("StatefulPartitionedCall/x"),
+@pytest.mark.parametrize("reader, inner, fixture, raised, says", [
+    ("onnx_model", "_build", "onnx_torch_classic_lstm/model.onnx", MemoryError(),
+     "the file asks for more memory than lstmviz gives it"),
+    ("onnx_model", "_build", "onnx_torch_classic_lstm/model.onnx", RecursionError("maximum recursion depth exceeded"),
+     "the file is nested too deeply"),
+    ("onnx_model", "_build", "onnx_torch_classic_lstm/model.onnx", KeyError("StatefulPartitionedCall/x"),
      "cannot read the model: its graph holds something lstmviz's ONNX reader does not handle"),
+    ("safetensors_state", "_state_dict", "safetensors_lstm/model.safetensors",
+     ValueError("buffer size must be a multiple of element size"), "the file is truncated or corrupt"),
+    ("safetensors_state", "_state_dict", "safetensors_lstm/model.safetensors", KeyError("rnn.weight_ih_l0"),
+     "the file is truncated or corrupt"),
 ])
-def test_the_onnx_readers_last_line_of_defence_names_no_class(tmp_path, monkeypatch, raised, says):
+def test_a_readers_last_line_of_defence_names_no_class(monkeypatch, reader, inner, fixture, raised, says):
     """What no check of the ONNX reader foresaw was "the file asks for more memory or nesting
     than lstmviz gives it (RecursionError)" or "cannot read the model (KeyError:
-    'StatefulPartitionedCall/...')": Python's class and words. Each is said in words (no
-    file is known to reach them: those found got their own refusals); the exception stays
-    chained, for a traceback."""
-    from lstmviz.io import onnx_model
+    'StatefulPartitionedCall/...')": Python's class and words; an error of the safetensors
+    reader that is not the package's own, "the file is truncated or corrupt (ValueError:
+    buffer size must be ...)". Each is said in words (no file is known to reach them: those
+    found got their own refusals; the safetensors package's own words, which name the check
+    that failed, stay: test_a_damaged_safetensors_file_says_which_check_failed); the
+    exception stays chained, for a traceback."""
+    import importlib
 
-    def build(path):
+    module = importlib.import_module(f"lstmviz.io.{reader}")
+
+    def fail(path):
         raise raised
 
-    monkeypatch.setattr(onnx_model, "_build", build)
+    monkeypatch.setattr(module, inner, fail)
+    path = FIXTURES / fixture
     with pytest.raises(LstmvizError) as err:
-        onnx_model.read_model(FIXTURES / "onnx_torch_classic_lstm" / "model.onnx")
-    assert str(err.value) == f"model.onnx: {says}; {onnx_model.SUPPORTED}"
-    assert err.value.__cause__ is raised
-
-
-@pytest.mark.parametrize("raised, says", [
-    (ValueError("buffer size must be a multiple of element size"), "the file is truncated or corrupt"),
-    (KeyError("rnn.weight_ih_l0"), "the file is truncated or corrupt"),
-])
-def test_the_safetensors_readers_last_line_of_defence_names_no_class(tmp_path, monkeypatch, raised, says):
-    """An error of the safetensors reader that is not the package's own was "the file is
-    truncated or corrupt (ValueError: buffer size must be ...)": Python's class and words.
-    It is said without them (the package's own words, which name the check that failed,
-    stay: test_a_damaged_safetensors_file_says_which_check_failed); chained, for a traceback."""
-    from lstmviz.io import safetensors_state
-
-    def state_dict(path):
-        raise raised
-
-    monkeypatch.setattr(safetensors_state, "_state_dict", state_dict)
-    with pytest.raises(LstmvizError) as err:
-        safetensors_state.read_model(FIXTURES / "safetensors_lstm" / "model.safetensors")
-    assert str(err.value) == f"model.safetensors: {says}; {safetensors_state.SUPPORTED}"
+        module.read_model(path)
+    assert str(err.value) == f"{path.name}: {says}; {module.SUPPORTED}"
     assert err.value.__cause__ is raised
 
 

@@ -921,18 +921,7 @@ def test_the_connectivity_of_one_step_is_read_on_a_labelled_axis(make_window, tm
     3 or 5 x 10^k lies: the log axis had no label, the value could not be read. The plot
     shows a decade at least, labelled."""
 
-    from lstmviz import LayerSpec, Model
-
-    x = np.random.default_rng(0).uniform(-1, 1, (40, 1, 2)).astype(np.float32)
-    model = Model.sequential((None, 1, 2), [LayerSpec("LSTM", {"units": 4}), LayerSpec("Dense", {"units": 1})], seed=0)
-    w, panel = _trained_on_files(make_window, tmp_path, model, x, x[:, 0, :1], "projector", (1280, 720))
-    for _ in range(3):
-        panel.session.step()
-    panel.refresh(force=True)
-    gv = panel.grad_views
-    gv.show_view("connectivity")
-    for _ in range(4):
-        QtWidgets.QApplication.processEvents()
+    panel, gv = _one_step_connectivity(make_window, tmp_path, updates=3)
     (c,) = gv.view.connectivity  # (the case: one step, one point)
     axis = gv.conn_plot.getAxis("left")
     texts = _axis_texts(axis)
@@ -941,6 +930,24 @@ def test_the_connectivity_of_one_step_is_read_on_a_labelled_axis(make_window, tm
     lo, hi = gv.conn_plot.vb.viewRange()[1]
     assert lo <= np.log10(c) <= hi and hi - lo >= 1 - 1e-9
     panel.stop()
+
+
+def _one_step_connectivity(make_window, tmp_path, updates: int):
+    """A Train tab (projector, 1280 x 720) training an LSTM(4) on sequences of one step,
+    ``updates`` updates made, its connectivity plot shown: (panel, grad views)."""
+    from lstmviz import LayerSpec, Model
+
+    x = np.random.default_rng(0).uniform(-1, 1, (40, 1, 2)).astype(np.float32)
+    model = Model.sequential((None, 1, 2), [LayerSpec("LSTM", {"units": 4}), LayerSpec("Dense", {"units": 1})], seed=0)
+    _, panel = _trained_on_files(make_window, tmp_path, model, x, x[:, 0, :1], "projector", (1280, 720))
+    for _ in range(updates):
+        panel.session.step()
+    panel.refresh(force=True)
+    gv = panel.grad_views
+    gv.show_view("connectivity")
+    for _ in range(4):
+        QtWidgets.QApplication.processEvents()
+    return panel, gv
 
 
 def _painted_by(gv, curve, t, value, radius=12):
@@ -969,18 +976,7 @@ def test_the_update_0_curve_of_one_step_is_seen(make_window, tmp_path):
     but the dashed update-0 curve draws lines only, and its one point drew nothing. A point
     no line reaches is a ring now (the legend's sample with it, and the caption saying
     it); the curves of many steps keep a plain dashed line and their legend as ever."""
-    from lstmviz import LayerSpec, Model
-
-    x = np.random.default_rng(0).uniform(-1, 1, (40, 1, 2)).astype(np.float32)
-    model = Model.sequential((None, 1, 2), [LayerSpec("LSTM", {"units": 4}), LayerSpec("Dense", {"units": 1})], seed=0)
-    w, panel = _trained_on_files(make_window, tmp_path, model, x, x[:, 0, :1], "projector", (1280, 720))
-    for _ in range(30):
-        panel.session.step()
-    panel.refresh(force=True)
-    gv = panel.grad_views
-    gv.show_view("connectivity")
-    for _ in range(4):
-        QtWidgets.QApplication.processEvents()
+    panel, gv = _one_step_connectivity(make_window, tmp_path, updates=30)
     (c0,) = gv.view.connectivity0
     (c,) = gv.view.connectivity
     assert gv.view.iteration > 10 and c0 > 0 and c > 0  # (a ring round the dot where they meet)
