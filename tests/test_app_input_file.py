@@ -39,6 +39,37 @@ def test_the_window_traces_the_given_file(qapp, tmp_path, suffix):
         dispose(window)
 
 
+def test_a_given_input_whose_pass_runs_first_is_said_to_be_tracing(qapp, monkeypatch):
+    """A Bidirectional model opened on a long input (``lstmviz MODEL --input X``): no step
+    is shown before the keyframe pass, which runs behind the veil, and the status bar said
+    "traced on the given input" meanwhile; it says "tracing" until the views show it."""
+    import threading
+
+    from lstmviz import limits
+    from lstmviz.app import long_sequence
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    held = threading.Event()
+    real_pass = long_sequence.keyframe_pass
+
+    def held_pass(*a, **kw):  # (the pass waits here: the window is seen while it runs)
+        assert held.wait(60)
+        return real_pass(*a, **kw)
+
+    monkeypatch.setattr(long_sequence, "keyframe_pass", held_pass)
+    case = FIXTURES / "k3_bidi_lstm_stacked"
+    x = np.cos(np.arange(6000.0)[None, :, None] / np.array([5.0, 7.0, 9.0])).astype(np.float32)
+    window = make_window(str(case / "model.keras"), quiet=True, inputs=x)
+    try:
+        assert window.long_runner.pending()
+        assert "tracing on the given input (1 sample x 6,000 steps x 3 features)" in window.last_message
+        held.set()
+        assert window.long_runner.wait(120) and window.state.trace is not None
+    finally:
+        held.set()
+        dispose(window)
+
+
 def test_the_status_says_the_given_input_and_not_the_demos_description(qapp):
     """The demo model on the user's data: its description ("input: 4 waves ...") would
     describe an input that is not on screen."""
