@@ -150,6 +150,14 @@ def safe_text(value: object, limit: int = MESSAGE_LIMIT) -> str:
 _ZIP_NAMES_DIFFER = re.compile(r"File name in directory .* and header .* differ", re.S)
 
 
+def system_reason(err: OSError) -> str:
+    """The system's words of why ``err`` (an ``OSError``) happened, as " (Permission
+    denied)" to stand after what could not be done, or "" where it gives none: never
+    ``str(err)``, which adds the errno and the whole path ("[Errno 13] Permission denied:
+    '/home/...'")."""
+    return f" ({err.strerror})" if err.strerror else ""
+
+
 def archive_error(err: BaseException, limit: int = 160) -> str:
     """What zipfile (or zlib) said of a damaged archive, as one short escaped line: a
     member's damaged name in its local header made zipfile's message 1,000 characters of

@@ -19,7 +19,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.files import check_regular
 from lstmviz.io.csv_numbers import check_text, csv_numbers, empty, ids_layout
 from lstmviz.io.npy import read_npy
-from lstmviz.text import safe_name
+from lstmviz.text import safe_name, system_reason
 
 #: Generator names in the order the input panel lists them, with a label for humans.
 GENERATORS: dict[str, str] = {
@@ -240,13 +240,12 @@ def _read_numbers(path) -> tuple[Path, np.ndarray]:
         # (Python's words were put in parentheses: "([Errno 2] No such file or directory:
         # '/whole/path/x.csv')", "(embedded null byte)")
         if isinstance(err, OSError):
-            why = err.strerror
+            why = system_reason(err)
         elif "\0" in str(path):
-            why = "its name holds a NUL character, which no file's name can"
+            why = " (its name holds a NUL character, which no file's name can)"
         else:
-            why = "the file may be damaged"
-        raise LstmvizError(f"{path.name}: cannot read it as {suffix[1:] or 'an array'}"
-                           + (f" ({why})" if why else "")) from err
+            why = " (the file may be damaged)"
+        raise LstmvizError(f"{path.name}: cannot read it as {suffix[1:] or 'an array'}{why}") from err
     arr = np.asarray(arr)
     # (a bool .npy is read as 0 and 1, as ``lstmviz trace --input`` and the Train tab read
     # it and as ``read_npy``'s refusals say: "numbers (bool, integer or float)")

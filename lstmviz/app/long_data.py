@@ -50,7 +50,7 @@ from lstmviz.io.csv_numbers import (
     where,
 )
 from lstmviz.io.npy import check_dtype, check_length, npy_header
-from lstmviz.text import json_fault, plural, safe_name
+from lstmviz.text import json_fault, plural, safe_name, system_reason
 
 BLOCK_BYTES = 4 << 20
 #: what reading a text as ids holds at once per byte of the file, and for its blocks: its
@@ -101,8 +101,7 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
     except EOFError as err:
         raise LstmvizError(f"{name}: cannot be read as .npy (its data ends early)") from err
     except OSError as err:  # (the system's words, not the errno and the whole path)
-        raise LstmvizError(f"{name}: cannot be read as .npy"
-                           + (f" ({err.strerror})" if err.strerror else "")) from err
+        raise LstmvizError(f"{name}: cannot be read as .npy{system_reason(err)}") from err
     if not isinstance(arr, np.ndarray):
         raise LstmvizError(f"{name}: holds no array of numbers")
     check_dtype(arr.dtype, name)  # (complex numbers refused: their imaginary part would vanish)

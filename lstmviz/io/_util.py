@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..limits import HINT, MAX_INFLATE_RATIO, MemoryBudget, fmt_bytes, inflates_too_much, nbytes_of
-from ..text import json_fault, kind_of
+from ..text import json_fault, kind_of, system_reason
 from ._fail import Fail  # noqa: F401  (the readers import it from here)
 
 # Sanity caps: a hostile file must not make us allocate or loop without bound.
@@ -409,7 +409,7 @@ def read_head(path: Any, n: int = 1024) -> tuple[bytes, int]:
                        ".save('model.h5'), or its Keras model with model.save('model.keras')") from exc
         raise Fail(_other_folder(path)) from exc
     except OSError as exc:  # (its words without the path and errno: "Permission denied")
-        raise Fail("cannot open the file" + (f" ({exc.strerror})" if exc.strerror else "")) from exc
+        raise Fail("cannot open the file" + system_reason(exc)) from exc
     except ValueError as exc:  # ("embedded null byte": no file of that name can exist)
         raise Fail("cannot open the file: its name holds a NUL character, which no file "
                    "name can") from exc

@@ -25,6 +25,7 @@ import sys
 from typing import Any
 
 from ..errors import LstmvizError
+from ..text import system_reason
 from ._util import model_bytes
 
 __all__ = ["run_isolated",
@@ -103,8 +104,7 @@ def _run(kind: str, path: Any, timeout: float | None) -> Any:
                            "probably damaged") from None
     except OSError as exc:
         # (the system's words only: str(exc) adds the errno and the interpreter's path)
-        raise LstmvizError(f"{name}: cannot start the reader process"
-                           + (f" ({exc.strerror})" if exc.strerror else "")) from exc
+        raise LstmvizError(f"{name}: cannot start the reader process{system_reason(exc)}") from exc
     if proc.returncode < 0 or (os.name == "nt" and proc.returncode >= 0xC0000000):
         raise LstmvizError(f"{name}: the HDF5 library crashed reading this file; it is "
                            "damaged or not a Keras file")

@@ -27,7 +27,7 @@ import numpy as np
 from ..engine.config_check import check_config
 from ..engine.spec import LayerSpec, ModelSpec
 from ..errors import LstmvizError
-from ..text import clean_spec_names, safe_name
+from ..text import clean_spec_names, safe_name, system_reason
 from ._graph import Graph, parse_model
 from ._h5safe import open_h5
 from ._infer import (
@@ -314,7 +314,7 @@ def _rnn_cfgs(cls: str, cfg: dict) -> list[dict]:
 def _unreadable(exc: OSError) -> Fail:
     """The system's words of why the file cannot be read ("Permission denied"), without
     the errno and the whole path that ``str(exc)`` adds."""
-    return Fail("cannot read the file" + (f" ({exc.strerror})" if exc.strerror else ""))
+    return Fail("cannot read the file" + system_reason(exc))
 
 
 def _check_size(path: Any) -> None:
