@@ -349,3 +349,16 @@ def paint_anew(view, slots) -> None:
         if hasattr(item, "picture"):
             item.picture = None
         item.update()
+
+
+def held_pass(monkeypatch, seconds: float = 60):
+    """The main window's keyframe pass held until the event returned is set (what the
+    window does while it runs)."""
+    import threading
+
+    from lstmviz.ui.long_runner import LongRunner
+
+    go = threading.Event()
+    work = LongRunner._work
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(seconds) and work(seq)))
+    return go

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import FIXTURES, read_meta  # noqa: F401
+from helpers import FIXTURES, held_pass, read_meta  # noqa: F401
 from lstmviz import cli
 from lstmviz.app.inputs import use_array
 from lstmviz.errors import LstmvizError
@@ -43,20 +43,10 @@ def test_a_given_input_whose_pass_runs_first_is_said_to_be_tracing(qapp, monkeyp
     """A Bidirectional model opened on a long input (``lstmviz MODEL --input X``): no step
     is shown before the keyframe pass, which runs behind the veil, and the status bar said
     "traced on the given input" meanwhile; it says "tracing" until the views show it."""
-    import threading
-
     from lstmviz import limits
-    from lstmviz.app import long_sequence
 
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
-    held = threading.Event()
-    real_pass = long_sequence.keyframe_pass
-
-    def held_pass(*a, **kw):  # (the pass waits here: the window is seen while it runs)
-        assert held.wait(60)
-        return real_pass(*a, **kw)
-
-    monkeypatch.setattr(long_sequence, "keyframe_pass", held_pass)
+    held = held_pass(monkeypatch)  # (the pass waits: the window is seen while it runs)
     case = FIXTURES / "k3_bidi_lstm_stacked"
     x = np.cos(np.arange(6000.0)[None, :, None] / np.array([5.0, 7.0, 9.0])).astype(np.float32)
     window = make_window(str(case / "model.keras"), quiet=True, inputs=x)

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtGui, QtWidgets
 
-from helpers import paint_anew, present_on_720_lines
+from helpers import held_pass, paint_anew, present_on_720_lines
 from lstmviz import limits
 from lstmviz.app.long_sequence import QUICK_STEPS
 from lstmviz.app.options import default_config
@@ -36,19 +36,6 @@ def long_window(make_window, monkeypatch):
     t = np.arange(T)
     x = np.stack([np.sin(t / 50.0), np.sign(np.sin(t / 230.0))], -1)[None].astype(np.float32)
     return w, x
-
-
-def _held_pass(monkeypatch, seconds: float = 60):
-    """The main window's keyframe pass held until the event returned is set (what the
-    window does while it runs)."""
-    import threading
-
-    from lstmviz.ui.long_runner import LongRunner
-
-    go = threading.Event()
-    work = LongRunner._work
-    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(seconds) and work(seq)))
-    return go
 
 
 def _whole_beside_the_bar(w, said: str) -> None:
@@ -166,7 +153,7 @@ def test_play_waits_at_the_edge_of_the_first_window_while_the_pass_runs(long_win
     # views stayed at step 255. It waits there now, saying why, and goes on after the pass
     w, x = long_window
     state, player = w.state, w.player
-    go = _held_pass(monkeypatch)
+    go = held_pass(monkeypatch)
     try:
         state.set_input_data(x)
         seq = state.long
@@ -1435,7 +1422,7 @@ def test_a_session_or_undo_at_a_far_step_says_why_the_views_show_the_first_windo
     assert w.long_runner.wait(120)
     state.set_cursor(step=2500)
     path = w.sessions.save_to(tmp_path / "s.lstmviz")
-    go = _held_pass(monkeypatch)
+    go = held_pass(monkeypatch)
     state.set_input_spec(timesteps=30)  # (an input traced whole: the session brings the long one back)
     # (no percentage: the progress bar beside says it; a number said once stood beside its later one)
     awaiting = "Step 2,500 is shown once the keyframe pass has run; until then the first 256 steps are shown"
@@ -1500,7 +1487,7 @@ def test_an_animation_waits_for_the_pass_answering_its_cancel(long_window, monke
 
     from lstmviz.ui import export as ex
     w, x = long_window
-    go = _held_pass(monkeypatch, 20)
+    go = held_pass(monkeypatch, 20)
     calls: list[int] = []
 
     def progress(done, total):
@@ -1698,7 +1685,7 @@ def test_an_edit_at_a_far_step_says_the_views_wait_for_the_new_pass(long_window,
     state.set_input_data(x)
     assert w.long_runner.wait(120)
     state.set_cursor(step=2500)
-    go = _held_pass(monkeypatch)
+    go = held_pass(monkeypatch)
     try:
         state.set_layer_option(0, "units", state.layers[0].config["units"] - 1)
         assert not state.long.ready and state.trace.start == 0 and state.cursor.step == 2500
@@ -1793,7 +1780,7 @@ def test_play_after_a_far_seek_during_the_pass_says_what_the_views_show(long_win
     until then, and the views do show that window; whole beside the progress bar at 1280 px."""
     w, x = long_window
     state, player = w.state, w.player
-    go = _held_pass(monkeypatch)
+    go = held_pass(monkeypatch)
     try:
         state.set_input_data(x)
         seq = state.long
@@ -2115,10 +2102,6 @@ def test_a_long_input_read_backwards_runs_its_pass_behind_a_veil(make_window, mo
     Cancel, a veil over the views says what runs and why (naming the layer), the views are
     not handed a trace, Play waits; after a Cancel the veil says so and Trace all goes on;
     then the views show the first window, equal to the full trace's, and the veil goes."""
-    import threading
-
-    from lstmviz.app import long_sequence
-
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
     bi = {"layer": {"class_name": "LSTM", "config": dict(default_config("LSTM", None, units=4),
                                                          return_sequences=True)}}
@@ -2127,22 +2110,14 @@ def test_a_long_input_read_backwards_runs_its_pass_behind_a_veil(make_window, mo
     w = make_window((1400, 900), state)
     view = _tab(w, "Over time")
     before = view.trace
-    held, entered = threading.Event(), threading.Event()
-    real_pass = long_sequence.keyframe_pass
-
-    def held_pass(*a, **kw):
-        entered.set()
-        assert held.wait(60)
-        return real_pass(*a, **kw)
-
-    monkeypatch.setattr(long_sequence, "keyframe_pass", held_pass)
+    held = held_pass(monkeypatch)  # (on the window's worker: set_input_data could not wait for it)
     T = 3000
     t = np.arange(T)
     x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0)], -1)[None].astype(np.float32)
     state.set_input_data(x)  # (returns although the pass is held: it is not run here)
     seq = state.long
     assert seq is not None and state.trace is None and not seq.ready
-    assert entered.wait(30) and w.long_runner.busy()
+    assert w.long_runner.busy()
     QtWidgets.QApplication.processEvents()
     w.long_runner.poll()
     name = state.model.layers[0].name
