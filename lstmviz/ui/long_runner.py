@@ -336,16 +336,17 @@ class LongRunner(QtCore.QObject):
             return
         assert seq is not None
         why = seq.pass_first or "the keyframe pass must run first"
+        why = why[0].upper() + why[1:]
         steps = count(seq.steps)
         if self.busy() or not (seq.cancelled or seq.error):
             done = int(100 * seq.done / max(1, seq.total))
             self.veil.say(f"Tracing all {steps} steps first ({done}%)",
-                          f"{why[0].upper() + why[1:]}: its first steps depend on every later one, so the "
+                          f"{why}: its first steps depend on every later one, so the "
                           "views show the input once the keyframe pass has run. Cancel (below) stops it; "
                           "the side panel, the menus and the Train tab work meanwhile.")
         elif seq.cancelled:
             self.veil.say("The keyframe pass was cancelled",
-                          f"{why[0].upper() + why[1:]}: no step can be shown before the pass has run over all "
+                          f"{why}: no step can be shown before the pass has run over all "
                           f"{steps} steps. {RESUME} (below): {self.resumed(seq)}.")
         else:
             self.veil.say("The input could not be traced", f"{seq.error}")
