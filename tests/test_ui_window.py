@@ -652,6 +652,52 @@ def test_the_cell_tab_fits_an_800_x_600_window_in_the_projector_theme(qapp):
         assert box.text() == "Write W·xₜ and U·hₜ₋₁ out term by term"
 
 
+def test_the_cell_tab_says_how_many_equations_are_below_its_fold(qapp):
+    """Presenting at 1280 x 720 beside the side panel the Cell tab showed two of an LSTM's
+    six equations, a thin scroll bar the only sign of the other four. The check box's row
+    says how many are not wholly in sight ("4 more equations below"), a link that scrolls
+    to the next; none when all are in sight; not in an exported picture."""
+    from lstmviz.ui import export as ex
+
+    def in_sight(view):  # the equations wholly in the viewport, counted from their rows
+        area, width = view.eq_scroll, view.eq_scroll.viewport().width()
+        edge = area.verticalScrollBar().value() + area.viewport().height()
+        per = 2 if view.eq_label.row_bottom(len(view._eqs), width) is not None else 1
+        return sum(view.eq_label.row_bottom((k + 1) * per - 1, width) <= edge + 1 for k in range(len(view._eqs)))
+
+    with window_at("projector", (1280, 720)) as w:
+        w.tabs.setCurrentIndex(1)
+        settle()
+        view, label = w.views[1], w.views[1].more_below
+        assert w.side.isVisible() and len(view._eqs) == 6
+        shown = in_sight(view)
+        assert 0 < shown < 6 and label.isVisible()
+        words = QtGui.QTextDocumentFragment.fromHtml(label.text()).toPlainText()
+        assert words == f"{6 - shown} more equations below ▾"
+        # on the box's row, right of its words, inside the view
+        box = view.expand_box
+        assert label.parentWidget() is box and label.geometry().right() < box.width()
+        assert label.x() > box.fontMetrics().horizontalAdvance(box.text())
+        label.linkActivated.emit("more")  # the link: the next one brought into sight
+        settle()
+        assert in_sight(view) > shown
+        words = QtGui.QTextDocumentFragment.fromHtml(label.text()).toPlainText()
+        assert not label.isVisible() or words.startswith(f"{6 - in_sight(view)} more")
+        view.eq_scroll.verticalScrollBar().setValue(view.eq_scroll.verticalScrollBar().maximum())
+        settle()
+        assert in_sight(view) == 6 and not label.isVisible()
+        view.eq_scroll.verticalScrollBar().setValue(0)
+        settle()
+        assert label.isVisible()
+        with ex.exported():  # (a control: not in a picture)
+            assert not label.isVisible()
+        settle()
+        assert label.isVisible()
+        w.resize(1600, 1000)  # room for all six: nothing said
+        settle()
+        assert in_sight(view) == 6 and not label.isVisible()
+
+
 def test_the_over_time_tab_fits_an_800_x_600_window_in_the_projector_theme(qapp):
     """In the projector theme beside the side panel the Over time tab held an 800 x 600
     window 954 px wide: its type left three rows of heatmaps too little height, so an

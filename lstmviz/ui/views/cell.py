@@ -673,6 +673,20 @@ class CellView(TraceView):
         self.expand_box.toggled.connect(self.set_expanded)
         control_only(self.expand_box)  # (not in an exported picture: the equations say what it did)
         lay.addWidget(self.expand_box)
+        # where the equations scroll, the check box's row says at its right end how many
+        # are out of sight, a link that scrolls to the next (presenting at 1280 x 720 beside
+        # the side panel two of an LSTM's six stood in sight, a thin scroll bar the only
+        # sign of the four below). A child of the box, laid over its empty right end: the
+        # page's layout, measured to the pixel for the charts' room, is not changed
+        self.more_below = QtWidgets.QLabel(self.expand_box)
+        self.more_below.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.more_below.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.more_below.setToolTip("The equations scroll: more room for them with S (the side panel "
+                                   "away) or F5 (presenting)")
+        self.more_below.linkActivated.connect(lambda *_: self._next_below())
+        self.more_below.hide()
+        self._below: list[int] = []  # the last rows of the equations out of sight (_place_more)
+        self.expand_box.installEventFilter(self)  # (its right end moves with its width)
         # the equations scroll when they are taller than their room (terms written out on
         # a projector): the bars above keep theirs
         self.eq_scroll = QtWidgets.QScrollArea()
@@ -1647,6 +1661,49 @@ class CellView(TraceView):
         if cut != margin:
             area.setViewportMargins(0, 0, 0, cut)
         self._sliver_key = (key, cut)
+        self._place_more()
+
+    def _place_more(self) -> None:
+        """Count the equations not wholly in sight below the equations' viewport and say
+        so at the right end of the check box's row (``more_below``), where it has room."""
+        label, area = self.more_below, self.eq_scroll
+        width = area.viewport().width()
+        below: list[int] = []
+        if self._eqs and area.isVisible() and width > 0:
+            edge = area.verticalScrollBar().value() + area.viewport().height()
+            per = 2 if self.eq_label.row_bottom(len(self._eqs), width) is not None else 1
+            for k in range(len(self._eqs)):
+                bottom = self.eq_label.row_bottom((k + 1) * per - 1, width)
+                if bottom is not None and bottom > edge + 1:
+                    below.append((k + 1) * per - 1)
+        self._below = below
+        if not below:
+            label.hide()
+            return
+        n = len(below)
+        # (written out, the rows are the equations and their terms: not counted as equations)
+        rows = f"{n} more rows" if self.expanded else f"{n} more equation{'s' if n > 1 else ''}"
+        box = self.expand_box
+        style, pm = box.style(), QtWidgets.QStyle.PixelMetric
+        used = (style.pixelMetric(pm.PM_IndicatorWidth, None, box)
+                + style.pixelMetric(pm.PM_CheckBoxLabelSpacing, None, box)
+                + box.fontMetrics().horizontalAdvance(box.text()) + 24)
+        label.setFont(box.font())
+        for what in (f"{rows} below ▾", f"{n} more below ▾", f"{n} more ▾"):  # (the first with room)
+            text = f'<a href="more" style="color:{self.theme.accent}; text-decoration:none">{what}</a>'
+            if label.text() != text:
+                label.setText(text)
+                label.adjustSize()
+            if used + label.width() <= box.width():
+                label.move(box.width() - label.width() - 4, max(0, (box.height() - label.height()) // 2))
+                label.show()
+                return
+        label.hide()  # (no room beside the box's words: the scroll bar alone says it)
+
+    def _next_below(self) -> None:
+        """Scroll the equations to bring the first of those out of sight below into it."""
+        if self._below:
+            self._show_row(self._below[0])
 
     def _show_row(self, row: int) -> None:
         """Scroll the equations so that row ``row`` of their table is in sight."""
@@ -1736,6 +1793,8 @@ class CellView(TraceView):
             later(self, lambda view: view._bring_into_sight(bottom))
         if event.type() == QtCore.QEvent.Type.Resize and obj is self.eq_scroll.viewport():
             self._drop_sliver()
+        elif event.type() == QtCore.QEvent.Type.Resize and obj is self.expand_box:
+            self._place_more()
         return False
 
     def _eq_html(self, stacked: bool = False, compact: bool = False,
