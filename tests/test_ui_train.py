@@ -1547,6 +1547,41 @@ def test_the_side_panel_gives_way_to_the_train_tabs_plots_in_a_narrow_window(mak
         th.apply("dark", qapp)
 
 
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_a_window_opened_on_the_train_tab_with_room_keeps_its_side_panel_throughout(qapp, monkeypatch, theme):
+    """A window opened on the Train tab (``--view train``) at 1600 x 900 hid the side panel
+    and showed it again at once: each resize of the tab was judged as it came, and the
+    first layouts passed through a tab too narrow for the plots beside the panel (a
+    flash, and "gives way" in the status bar beside the panel until session 40 took the
+    note away). Judged once the layouts settle: the side panel is never hidden there,
+    and at 1024 x 768 it gives way once."""
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz.ui import presentation as pr
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window
+
+    calls = []
+    real = pr.Presenter.set_side
+    monkeypatch.setattr(pr.Presenter, "set_side", lambda self, on: (calls.append(on), real(self, on))[1])
+    for size, hidden in (((1600, 900), []), ((1024, 768), [False])):
+        calls.clear()
+        w = make_window(None, theme, quiet=True)
+        try:
+            w.tabs.setCurrentWidget(w.train_panel)
+            w.resize(*size)
+            w.show()
+            for _ in range(20):
+                QtWidgets.QApplication.processEvents()
+                QtCore.QThread.msleep(5)
+            assert calls == hidden, (size, calls)
+            assert w.side.isVisible() == (not hidden)
+            assert (w.statusBar().currentMessage() == pr.SIDE_GAVE_WAY) == bool(hidden)
+        finally:
+            dispose(w)
+            th.apply("dark", qapp)
+
+
 @pytest.mark.parametrize("present", [False, True])
 @pytest.mark.parametrize("size", [(1024, 768), (800, 600)])
 def test_every_inner_tab_of_the_train_tab_is_in_sight_on_a_small_projector(make_window, qapp, size, present):

@@ -750,6 +750,7 @@ class Presenter(QtCore.QObject):
         #: not presenting, the Train tab's plots were squeezed beside the side panel when last
         #: looked at (``train_tab_resized``), and the side panel's width when last shown
         self._was_squeezed = False
+        self._judge_pending = False  # (train_tab_resized: judged at the event loop's next turn)
         self._side_width = 0
         self._said_gave_way = False
         #: the width of the screen presented on (set on entering)
@@ -1146,6 +1147,16 @@ class Presenter(QtCore.QObject):
         shown): not presenting, where that makes its plots squeezed beside the side panel or
         gives them the room, the side panel gives way or comes back (a resize that leaves
         them as they were keeps what S chose)."""
+        if self.active or self._judge_pending:
+            return
+        # judged once the layouts settle, at the next turn of the event loop: judged at each
+        # resize, a window opened on the Train tab at 1600 x 900 hid the side panel at a
+        # passing width of the tab's first layouts and showed it again at once (a flash)
+        self._judge_pending = True
+        QtCore.QTimer.singleShot(0, self.window, self._judge_train_tab)
+
+    def _judge_train_tab(self) -> None:
+        self._judge_pending = False
         if self.active:
             return
         now = self._squeezed()
