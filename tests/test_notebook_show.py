@@ -428,6 +428,25 @@ def test_a_list_of_one_array_is_a_one_input_models_input():
                                   "(samples first)")
 
 
+def test_a_list_of_one_array_is_a_several_input_models_first_input():
+    """picture(seq2seq, [x_encoder]) said "the input has shape (1, 2, 5, 3) but the model
+    takes (None, 5, 3)" while picture(seq2seq, x_encoder) and picture(seq2seq,
+    ["x0.npy"]) drew it (the README: a list of one, [x] or ["x.npy"], is that one). [x] is
+    x for a model of several inputs too, and a list of more arrays than the model has
+    inputs is refused in one line saying how many it takes."""
+    s2s = FIXTURES / "k3_seq2seq_lstm"
+    x0, x1 = np.load(s2s / "x0.npy"), np.load(s2s / "x1.npy")
+    m = lstmviz.load(s2s / "model.keras")
+    kw = {"view": "unrolled", "size": (400, 300)}
+    want = _image(lstmviz.picture(m, x0, **kw).data)
+    assert _image(lstmviz.picture(m, [x0], **kw).data) == want
+    assert _image(lstmviz.picture(m, (x0,), **kw).data) == want
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.picture(m, [x0, x1, x1])
+    assert str(err.value) == ("the model takes 2 inputs, got a list of 3 arrays (a list holds one array "
+                              "per input); give an array per input, or the first input's alone")
+
+
 def test_a_list_of_one_input_files_path_is_that_path(tmp_path):
     """picture(m, ["x.npy"]) said "the input holds <U16 values, not numbers" while
     picture(m, [x]) with the array drew it: a list holds an input per input, so a list of

@@ -364,15 +364,21 @@ def use_array(state, x, names=None) -> None:
     rest = None
     if len(shapes) > 1 and isinstance(x, (list, tuple)) and len(x) == len(shapes):
         x, rest = x[0], x[1:]
-    elif (len(shapes) == 1 and isinstance(x, (list, tuple)) and x
+    elif (isinstance(x, (list, tuple)) and x
           and all(isinstance(a, np.ndarray) and a.ndim >= len(shape) for a in x)):
-        # a list of the model's whole input (as model.trace([x]) takes it), not of its
-        # samples: stacked, [x] was "the input has shape (1, 1, 5, 3)"
+        # a list of the model's whole inputs (as model.trace([x]) takes it), not of its
+        # samples: stacked, [x] was "the input has shape (1, 1, 5, 3)" (for a model of
+        # several inputs too: [x] is its first input alone, as x is)
+        kind = type(x).__name__
+        if len(x) > 1 and len(shapes) == 1:
+            raise LstmvizError(
+                f"the model takes 1 input, got a {kind} of {len(x)} arrays (a {kind} holds one "
+                f"array per input); give this model's one input as one array {fmt_shape(shape)} "
+                "(samples first)")
         if len(x) > 1:
             raise LstmvizError(
-                f"the model takes 1 input, got a {type(x).__name__} of {len(x)} arrays (a "
-                f"{type(x).__name__} holds one array per input); give this model's one input as "
-                f"one array {fmt_shape(shape)} (samples first)")
+                f"the model takes {len(shapes)} inputs, got a {kind} of {len(x)} arrays (a {kind} "
+                "holds one array per input); give an array per input, or the first input's alone")
         x = x[0]
     try:
         x = np.asarray(x)
