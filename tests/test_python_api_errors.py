@@ -89,6 +89,25 @@ def test_a_config_key_keras_does_not_take_is_refused_naming_the_layer_and_the_ke
     assert "(RNN): its cell (GRUCell): unknown config key 'reset_afterr' (did you mean 'reset_after'?)" in text
 
 
+def test_a_configs_name_names_the_layer_as_keras_names_it():
+    """LayerSpec("LSTM", {"units": 4, "name": "enc"}) was taken (the README: a config takes
+    Keras' constructor arguments, such as name) and then built a layer named 'lstm', its
+    config still saying 'enc': the trace's keys, the summary and model.trace()["enc"] did
+    not know the name given. The config's name names the layer, as LSTM(4, name="enc")
+    does in Keras (LayerSpec's name= first), and two layers so named alike are refused."""
+    m = Model.sequential((None, 12, 2), [LayerSpec("LSTM", {"units": 4, "name": "enc", "return_sequences": True}),
+                                         LayerSpec("LSTM", {"units": 3}), LayerSpec("Dense", {"units": 1})])
+    assert [ly.name for ly in m.layers] == ["enc", "lstm", "dense"]
+    x = np.zeros((1, 12, 2), np.float32)
+    assert m.trace(x)["enc"].steps["f"].shape == (1, 12, 4)
+    again = Model.sequential((None, 12, 2), [LayerSpec("LSTM", {"units": 4, "name": "a"}, name="b")])
+    assert [ly.name for ly in again.layers] == ["b"]
+    text = refusal(lambda: Model.sequential((None, 12, 2), [
+        LayerSpec("LSTM", {"units": 4, "name": "enc", "return_sequences": True}),
+        LayerSpec("LSTM", {"units": 3, "name": "enc"})]))
+    assert text == "two layers are named 'enc'; layer names must be unique"
+
+
 def test_every_key_keras_takes_and_every_key_a_models_spec_holds_still_builds():
     """What Keras' constructors take besides get_config()'s keys (name, dtype, use_cudnn,
     implementation, input_shape) builds; so does a model's own to_spec() (lstmviz writes

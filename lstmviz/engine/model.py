@@ -824,12 +824,15 @@ def _check_seed(seed) -> None:
 
 
 def _unique_names(specs: list[LayerSpec]) -> list[str]:
-    """Keras-style default names (``lstm``, ``lstm_1``, ...) for layers that have none."""
-    names, used = [], {s.name for s in specs if s.name}
+    """Each layer's name: ``LayerSpec.name``, else its config's ``name`` (as
+    ``LSTM(4, name="enc")`` names it in Keras: the config was "enc" and the layer "lstm"),
+    else a Keras-style default (``lstm``, ``lstm_1``, ...)."""
+    given = [s.name or _config_name(s) for s in specs]
+    names, used = [], {n for n in given if n}
     counts: dict[str, int] = {}
-    for s in specs:
-        if s.name:
-            names.append(s.name)
+    for s, name in zip(specs, given):
+        if name:
+            names.append(name)
             continue
         base = snake_case(s.class_name)
         n = counts.get(base, 0)
@@ -841,6 +844,13 @@ def _unique_names(specs: list[LayerSpec]) -> list[str]:
         used.add(cand)
         names.append(cand)
     return names
+
+
+def _config_name(spec: LayerSpec) -> str | None:
+    """The ``name`` a layer's config gives, if it is a text (another is refused with the
+    config's other values)."""
+    name = spec.config.get("name") if isinstance(spec.config, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
 def _same_bits(a, b) -> bool:
