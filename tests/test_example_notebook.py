@@ -85,7 +85,7 @@ def test_what_the_text_claims_is_what_the_tests_below_check():
     for claim in ("sign of each first value", "stays above 0.8", "below $10^{-6}$",
                   "more than a hundred times smaller", "$\\sigma(1) \\approx 0.73$",
                   "loss ends below 0.05", "loss stays above 0.1", "average rose",
-                  "more than a hundred times larger than before training"):
+                  "more than a thousand times larger than before training", "larger than the SimpleRNN's"):
         assert claim in text, claim
 
 
@@ -140,11 +140,13 @@ def test_before_training_the_gradient_vanishes_in_both_more_in_the_lstm(run):
 def test_training_the_lstm_learns_the_task_and_its_gradient_reaches_step_0(run):
     ns, _ = run
     losses = ns["losses"]
-    assert len(losses["LSTM"]) == len(losses["SimpleRNN"]) == 60
+    assert len(losses["LSTM"]) == len(losses["SimpleRNN"]) == 80
     assert losses["LSTM"][-1] < 0.05 < 0.1 < losses["SimpleRNN"][-1]
     assert losses["LSTM"][-1] < losses["LSTM"][0]  # the loss went down
     rnn, lstm = ns["rnn_after"], ns["lstm_after"]
-    assert lstm[0] > 100 * ns["lstm_before"][0]
-    assert lstm[0] > 100 * rnn[0]
-    assert rnn[0] * 100 < rnn[-1]
+    # (what holds on every BLAS kernel tried, SkylakeX, Haswell, Sandybridge and Prescott's:
+    # the SimpleRNN's gradient after training varied from 1e-17 to 3e-2 of its last step's,
+    # the LSTM's loss 0.007-0.011, its step-0 gradient 1.4e4-1.6e4 times its first)
+    assert lstm[0] > 1000 * ns["lstm_before"][0]
+    assert lstm[0] > rnn[0] and rnn[0] < rnn[-1]
     assert ns["f_after"] > ns["f_before"]
