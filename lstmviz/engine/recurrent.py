@@ -411,7 +411,20 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
             W_aug[:, d] = bias[order] * scale
         return W_aug
 
-    W_aug = _prepared(prepared, f"W_aug{int(fused)}", make_w_aug)
+    def make_w_cols():
+        # one column: the input products are ``[x_t 1] @ W_cols``, W_aug transposed, made
+        # block by block without a transposing copy (the same numbers: 1.0 against 5.4 ms
+        # for a 512-input LSTM(512), which first made W_aug and then transposed it back)
+        W_cols = np.zeros((d + 1, 4 * u), dt)
+        _gate_cols(kernel, u, fused, W_cols[:d])
+        if bias is not None:
+            W_cols[d] = bias[order] * scale
+        return W_cols
+
+    # the input kernel and bias as the input products take them: (4u, d + 1) as rows, for
+    # one column (d + 1, 4u) (see _ChunkInputs)
+    W_aug = (_prepared(prepared, f"W_cols{int(fused)}", make_w_cols) if B == 1
+             else _prepared(prepared, f"W_aug{int(fused)}", make_w_aug))
     if B == 1:
         # one column: each step's product is ``h @ U_cols`` (u, 4u), wherever a step's
         # recurrent product is made (recording, states only, ``h_proj``). OpenBLAS's sgemv
@@ -477,7 +490,7 @@ def run_lstm(xs, h0, c0, kernel, recurrent_kernel, bias, act, rec, mask=None,
                 prods.append((U_rows.reshape(-1, r, u), slice(c0, c1),
                               hu_g[:, c0:c1].reshape(-1, r, c1 - c0)))
             hu = flat(hu_g)
-            chunk = _ChunkInputs(W_aug, d, u, cols, local, prepared)
+            chunk = _ChunkInputs(W_aug, d, u, cols, local)
         tmp = flat(np.empty((u, cols), dt))
         if not record:
             gt_s = flat(col(np.empty((4 * u, wide), dt)))
@@ -621,7 +634,12 @@ def _gate_cols(matrix: np.ndarray, u: int, negate: bool, out: np.ndarray) -> np.
     512-unit recurrent kernel)."""
     for dst, src in ((0, 0), (1, 1), (2, 3), (3, 2)):
         block = matrix[:, src * u:(src + 1) * u]
-        if negate and dst < 3:
+        if negate and dst < 3 and u == 1:
+            # (NumPy 2.4's float32 negative from a stride of 16 bytes, one unit's column of
+            # (n, 4), into a strided ``out`` wrote the wrong elements: negated into a
+            # contiguous array first)
+            np.copyto(out[:, dst * u:(dst + 1) * u], np.negative(block))
+        elif negate and dst < 3:
             np.negative(block, out=out[:, dst * u:(dst + 1) * u])
         else:
             np.copyto(out[:, dst * u:(dst + 1) * u], block)
@@ -633,18 +651,19 @@ class _ChunkInputs:
     columns ``b0:b1``: one small product per step and column block (``blocks``, columns
     counted from ``b0``; default one block) into a contiguous ``(4u, cols)`` block per step,
     or for one column one product per CUT steps into ``(4u,)`` rows; the bias as the
-    kernel's last column against a row of ones. A window and a full trace make the very
-    same products, so they agree to the bit."""
+    kernel's last column against a row of ones. ``W_aug``: the kernel and bias as rows
+    ``(4u, d + 1)``, for one column as columns ``(d + 1, 4u)`` (``run_lstm``'s ``W_cols``).
+    A window and a full trace make the very same products, so they agree to the bit."""
 
     def __init__(self, W_aug: np.ndarray, d: int, u: int, cols: int,
-                 blocks: list[tuple[int, int]] | None = None, prepared: dict | None = None):
+                 blocks: list[tuple[int, int]] | None = None):
         self.one, self.d, self.W_aug = cols == 1, d, W_aug
         self.blocks = [slice(c0, c1) for c0, c1 in (blocks or [(0, cols)])]
         dt = np.float32
         if self.one:
             self.xa = np.ones((CHUNK, d + 1), dt)
             self.xp = np.empty((CHUNK, 4 * u), dt)
-            self.WaT = _prepared(prepared, f"WaT{id(W_aug)}", lambda: np.ascontiguousarray(W_aug.T))
+            self.WaT = W_aug
         else:
             self.xa = np.ones((CHUNK, d + 1, cols), dt)
             self.xp = np.empty((CHUNK, 4 * u, cols), dt)
@@ -672,9 +691,9 @@ def _lstm_states_small(xs, h0_t, c0_t, W_aug, U_rows, U_cols, h_all, keyframes, 
     ``run_lstm``'s loop makes are grouped: ``f * c`` and ``i * c~`` are one multiply over
     ``[i; f] * [c~; c]`` (c~ is written beside c), every view is made once. The very
     operations of ``run_lstm``'s loop on the same values, so the same numbers to the bit
-    (the windows' tests check it)."""
+    (the windows' tests check it). ``W_aug`` as ``_ChunkInputs`` takes it."""
     T, B, d = xs.shape
-    u = W_aug.shape[0] // 4
+    u = h0_t.shape[0]
     u3 = 3 * u
     dt = np.float32
     one = B == 1
