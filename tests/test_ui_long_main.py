@@ -65,8 +65,12 @@ def test_over_time_shows_the_whole_sequence_beside_the_exact_window(long_window,
     name = state.model.layers[0].name
     state.set_cursor(layer=name)
     full = state.model.trace(x)[name]
-    # the first window at once, exact, while the pass runs (progress bar and Cancel shown)
+    # the first steps at once, exact; then the first window from the worker, exact, while
+    # the pass runs (progress bar and Cancel shown)
     slot = next(s for s in view.slots if s.key == "i")
+    assert state.trace.layers[name].timesteps == QUICK_STEPS
+    np.testing.assert_array_equal(slot.image.image, full.steps["i"][0, :QUICK_STEPS].T)
+    qtbot.waitUntil(lambda: state.trace.layers[name].timesteps == seq.window, timeout=60_000)
     np.testing.assert_array_equal(slot.image.image, full.steps["i"][0, :seq.window].T)
     assert w.long_runner.wait(120) and seq.overviews is not None
     assert not w.long_runner.progress.isVisible()
@@ -93,6 +97,57 @@ def test_over_time_shows_the_whole_sequence_beside_the_exact_window(long_window,
             assert f"t = {step:,}" in view.header.text()
     view.click_overview(2500)  # a click on a strip seeks the whole sequence
     assert state.cursor.step == 2500 and state.trace.start <= 2500 < state.trace.start + QUICK_STEPS
+
+
+def test_the_pass_starts_once_the_first_steps_are_painted(long_window, qtbot, monkeypatch):
+    # started where the input was set, the worker's first window competed with the first
+    # steps' trace and paint for the interpreter and the cores (90-155 ms to the first
+    # paint of a 20,000-step input through 2 x LSTM(512), 45-70 without it). Now it starts
+    # once the window has painted them; meanwhile it counts as running (progress bar,
+    # Cancel); then the pass runs as ever, and ``wait`` starts one still waiting at once
+    from PySide6 import QtCore
+
+    from lstmviz.ui.long_runner import LongRunner
+
+    w, x = long_window
+    state, runner = w.state, w.long_runner
+    view = _tab(w, "Over time")
+    QtWidgets.QApplication.processEvents()
+    paints: list[int] = []
+    at_start: list[int] = []
+
+    class Paints(QtCore.QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
+            if (event.type() == QtCore.QEvent.Type.Paint and isinstance(obj, QtWidgets.QWidget)
+                    and (obj is view or view.isAncestorOf(obj))):
+                paints.append(1)  # (the view, or a plot of it)
+            return False
+
+    spy = Paints()
+    app = QtWidgets.QApplication.instance()
+    app.installEventFilter(spy)
+    work = LongRunner._work
+    monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: at_start.append(len(paints)) or work(seq)))
+    try:
+        state.set_input_data(x)
+        seq = state.long
+        assert seq is not None and runner.worker is None and at_start == []  # not started yet
+        assert runner.busy() and runner.progress.isVisible() and runner.cancel_button.isVisible()
+        assert state.trace.layers[state.model.layers[0].name].timesteps == QUICK_STEPS
+        qtbot.waitUntil(lambda: bool(at_start), timeout=10_000)
+        assert at_start[0] > 0  # (the first steps painted before the worker started)
+        assert runner.wait(120) and seq.ready and seq.overviews is not None and not runner.busy()
+        name = state.model.layers[0].name
+        full = state.model.trace(x)[name]
+        slot = next(s for s in view.slots if s.key == "c")
+        np.testing.assert_array_equal(slot.image.image, full.steps["c"][0, :seq.window].T)
+        # another input: ``wait`` starts its worker at once, without a paint
+        state.set_input_data(x[:, ::-1].copy())
+        assert runner.due is state.long and runner.worker is not None and runner.worker is not state.long
+        assert runner.wait(120) and state.long.ready and runner.due is None
+        assert len(at_start) == 2
+    finally:
+        app.removeEventFilter(spy)
 
 
 def test_cancel_keeps_the_first_window(long_window, qtbot):

@@ -242,6 +242,9 @@ def test_input_table_shows_every_step_of_a_long_input_without_an_object_per_numb
     assert table.headerData(19_999, QtCore.Qt.Orientation.Vertical) == "t=19999"
     assert table.data(table.index(19_999, 2)) == f"{x[0, 19_999, 2]:.3f}"
     assert "20,000 timesteps" in ip.table_label.text()
+    # (the table laid out for its rows first, as the event loop does before a user scrolls: a
+    # long input's progress bar had painted the whole window where the input was set)
+    QtWidgets.QApplication.processEvents()
     ip.table.scrollTo(table.index(15_000, 0))  # the view shows a row far down
     QtWidgets.QApplication.processEvents()
     assert ip.table.rowAt(ip.table.viewport().height() // 2) > 14_000

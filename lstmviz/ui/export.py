@@ -109,6 +109,7 @@ def long_settled(window, turn=None, report=None) -> None:
     runner = getattr(window, "long_runner", None)
     if runner is None:
         return
+    runner.start_due()  # (a worker waiting for the window's paint: not waited for in vain)
     while runner.busy():
         if turn is not None:
             turn()

@@ -379,6 +379,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.long_runner = LongRunner(self)
         self.state.changed.connect(self._state_changed)  # once per edit / step / file
+        self.state.changed.connect(self.long_runner.after_views)  # (its worker starts after their paint)
         self.state.error_changed.connect(self._error_changed)
         self.state.notice.connect(self.message)
         self.state.stack_changed.connect(self.update_title)
