@@ -568,7 +568,7 @@ class Model:
         feed = {r.layer: a for r, a in zip(self.inputs, arrays)}
         old = _Reusable(self, reuse)
 
-        def run(node: Node) -> None:
+        def run(node: Node, private: bool = False) -> None:
             layer = node.layer
             if old.same(node):
                 outs, oms, rec = old.take(layer.name)
@@ -579,7 +579,7 @@ class Model:
                     ims[0] = np.asarray(values[node.mask.layer][node.mask.tensor_index]).astype(bool)
                 init = [values[r.layer][r.tensor_index] for r in node.initial_state] or None
                 outs, oms, rec = run_layer(layer, ins, ims, init)
-                old.record(node, outs, oms)
+                old.record(node, outs, oms, private)
             values[layer.name], masks[layer.name] = outs, oms
             records[layer.name] = rec
 
@@ -614,7 +614,7 @@ class Model:
 
             def finish() -> list:
                 for node in frozen:
-                    run(node)
+                    run(node, private=True)  # (its weights and config: this trace's own copies)
                 return [values[r.layer][r.tensor_index] for r in self.outputs]
 
             later_layers = LaterLayers(records, [n.layer.name for n in later], finish)
@@ -933,12 +933,16 @@ class _Reusable:
         self.made[name] = old
         return old[5], old[6], self.records[name]
 
-    def record(self, node: Node, outs, oms) -> None:
+    def record(self, node: Node, outs, oms, private: bool = False) -> None:
+        """What ``layer`` was run with, for the next trace to compare: copies of its config
+        and weights, or, ``private``, them as they are (a later layer's, copied at trace
+        time and held by the trace alone: a second copy of an LSTM(512)'s 8 MB took 2-4 ms
+        of opening a long input)."""
         layer = node.layer
         if self.eligible(layer) and sum(np.asarray(w).nbytes for w in layer.weights) <= self.MAX_COPY:
-            self.made[layer.name] = (type(layer), copy.deepcopy(layer.config), layer.keras_major,
-                                     [np.array(w, copy=True) for w in layer.weights],
-                                     self._refs(node), outs, oms)
+            weights = list(layer.weights) if private else [np.array(w, copy=True) for w in layer.weights]
+            self.made[layer.name] = (type(layer), layer.config if private else copy.deepcopy(layer.config),
+                                     layer.keras_major, weights, self._refs(node), outs, oms)
 
 
 def _check_carried(holder, states) -> None:
