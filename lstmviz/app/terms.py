@@ -16,9 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-GATES = {"LSTM": (("i", "i"), ("f", "f"), ("c_tilde", "c"), ("o", "o")),
-         "GRU": (("z", "z"), ("r", "r"), ("h_tilde", "h")),
-         "SimpleRNN": (("h", ""),)}
 MINUS = "\u2212"
 #: how many terms are written out before "... + (N more)"
 SHOWN = 6
@@ -66,7 +63,7 @@ def _term(v) -> str:
 
 
 def projection_terms(layer, kind: str, x_t, h_prev, unit: int, r_t=None) -> list[Terms]:
-    """Per gate of ``layer`` (an LSTM, GRU or SimpleRNN layer with its weights), the terms
+    """Per gate of ``layer`` (a recurrent layer with its weights; its gates its ``cell``'s), the terms
     of W·x_t and of U·h_{t-1} for ``unit``. ``x_t``: the layer's input at this step
     (input_dim,); ``h_prev``: h entering it (units,); ``r_t``: a GRU's reset gate at this
     step (units,), used when ``reset_after`` is off (U_h multiplies r_t·h_{t-1})."""
@@ -77,7 +74,8 @@ def projection_terms(layer, kind: str, x_t, h_prev, unit: int, r_t=None) -> list
     h_prev = np.asarray(h_prev, dtype=np.float32)
     reset_after = bool(layer.config.get("reset_after", True))
     out = []
-    for g, (key, letter) in enumerate(GATES[kind]):
+    for g, gate in enumerate(layer.cell.gates):  # each gate's trace key and letter: engine/cells.py
+        key, letter = gate.key, gate.letter
         col = g * n_units + unit
         sub = f"_{letter}" if letter else ""
         b_in = b_rec = None

@@ -1123,12 +1123,14 @@ class CellView(TraceView):
         first = terms[0].key
         out = []
         for eq in eqs:
-            if ref.kind != "SimpleRNN" or eq.key != "h":
+            # a one-gate cell (SimpleRNN) computes h itself: its sums come before its line
+            after = ref.cell.k == 1 and eq.key == first
+            if not after:
                 out.append(eq)
             for term in terms:
                 if term.key == eq.key == first:
                     out.append(Equation(eq.key, *term.text()))
-            if ref.kind == "SimpleRNN" and eq.key == "h":
+            if after:
                 out.append(eq)
         return out
 
@@ -1858,7 +1860,8 @@ class CellView(TraceView):
                       'the sums and the results</p>')
         if self.expanded and self.ref is not None:
             n = self.ref.units
-            others = {"LSTM": "f, c̃, o", "GRU": "r, h̃"}.get(self.ref.kind)
+            # the gates after the first written out (engine/cells.py's, c~ as c̃)
+            others = ", ".join(g.key.replace("_tilde", "\u0303") for g in self.ref.cell.gates[1:])
             same = f" {others}: the same sums with their own columns of W and U." if others else ""
             legend += (f'<p style="color:{t.muted}">x<sub>t</sub>[k]: input feature k · '
                        f'h<sub>t−1</sub>[j]: unit j\'s last output. All {n} units\' h<sub>t−1</sub> '
