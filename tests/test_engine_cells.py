@@ -106,8 +106,9 @@ check_weights("ToyRNN", {"units": 3}, m.get_layer("t").weights, "t")
 # the Cell view's "Write out W·x_t and U·h_{t-1}" (app/terms.py) reads the cell's gates too
 from lstmviz.app.terms import projection_terms
 terms = projection_terms(m.get_layer("t"), "ToyRNN", np.ones(2), np.zeros(3), 0)
+from lstmviz.ui import train_panel  # (the Train tab offers every kind: its module, not a window)
 print(json.dumps({
-    "terms": [t.symbol for t in terms],
+    "terms": [t.symbol for t in terms], "train": "ToyRNN" in train_panel.CELLS,
     "addable": "ToyRNN" in ADDABLE, "options": [o.key for o in options_for("ToyRNN")],
     "default": default_config("ToyRNN", units=3), "keys": RECURRENT_KEYS["ToyRNN"],
     "kind": ref.kind, "eq": [e.line for e in equations(ref, 0, 1, 2)],
@@ -136,6 +137,7 @@ def test_a_new_cell_kind_is_its_description_its_kernel_and_its_layer_class():
     assert got["eq"][0].startswith("h_t = tanh(W·x_t + U·h_{t-1} + b) = tanh(")
     assert got["grad"] == ["dh", "dpre"] and got["dw"]  # its backward step from its description
     assert got["terms"] == ["W·x_t", "U·h_{t-1}"]  # (a KeyError once: app/terms.py had its own table)
+    assert got["train"]  # the Train tab's cell box (it listed LSTM, GRU, SimpleRNN by name)
 
 
 @pytest.mark.parametrize("path", ["k3_bidi_lstm_stacked/model.keras", "k3_bidi_gru_last/model.keras",

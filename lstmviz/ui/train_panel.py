@@ -28,6 +28,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import tasks
 from lstmviz.app.grad_stats import recurrent_layers
+from lstmviz.app.options import RECURRENT
 from lstmviz.app.train_process import TrainProcess
 from lstmviz.app.train_user import save_snapshot, unkept_update
 from lstmviz.app.training import Settings, TrainingSession
@@ -42,7 +43,8 @@ from lstmviz.ui.quick_curve import QuickCurve
 from lstmviz.ui.stack_panel import error_colour
 from lstmviz.ui.train_user_box import TimeScrub, UserBox
 
-CELLS = ("LSTM", "GRU", "SimpleRNN")
+#: the cell kinds a toy task's model can take: every one engine/cells.py describes
+CELLS = RECURRENT
 #: the toy tasks' units and steps (the user's model shows its own, greyed out, whatever they are)
 UNITS_RANGE, STEPS_RANGE = (1, 512), (2, 500)
 ONE_UPDATE = "lstmviz-one-update"  # the worker thread of the One update button
