@@ -134,3 +134,12 @@ def test_an_edit_traces_up_to_the_edited_layer_and_the_rest_equals_a_rebuild():
     built = Model.sequential((None, 12, 2), [LayerSpec("LSTM", dict(e.config), e.name, list(e.weights))
                                              for e in s.layers])
     assert _same(s.trace, built.trace(x))
+
+
+def test_a_trace_answers_in_by_layer_name_as_a_later_trace_does():
+    """``name in trace`` raised KeyError("no layer 0 ...") (Python's fallback tried
+    trace[0], trace[1], ...): a view written as ARCHITECTURE.md's "How to add a view" says,
+    checking the cursor's layer is in the trace, failed on its first step."""
+    model = Model.sequential((None, 4, 2), [LayerSpec("LSTM", {"units": 3}, name="t")])
+    trace = model.trace(np.ones((1, 4, 2), np.float32))
+    assert "t" in trace and "nope" not in trace and None not in trace

@@ -154,6 +154,13 @@ class Trace:
             raise KeyError(f"no layer {name!r} in this trace; give a layer's name: "
                            + ", ".join(repr(n) for n in self.layers)) from None
 
+    def __contains__(self, name: object) -> bool:
+        """Whether the trace holds a record of the layer so named (as ``LaterTrace``)."""
+        try:
+            return name in self.layers
+        except TypeError:  # (an unhashable name)
+            return False
+
     def flat(self) -> dict[str, np.ndarray]:
         """Every array under a flat key: ``output``/``output0..``, ``<layer>``,
         ``<layer>:<k>`` for extra outputs, ``<layer>/<step>`` for intermediates and
