@@ -157,8 +157,15 @@ def test_an_explicit_mask_of_the_wrong_shape_is_a_clear_error():
         Model.from_spec(spec)
 
 
-@pytest.mark.parametrize("kind,options", [("SimpleRNN", {}), ("LSTM", {}),
-                                          ("GRU", {"reset_after": True}), ("GRU", {"reset_after": False})])
+#: every cell kind engine/cells.py describes, with its defaults and each of its own
+#: yes/no options turned (GRU's reset_after): a new kind is compared without a line here
+KINDS = [(name, {}) for name in cells.CELLS] + [
+    (name, {key: not default}) for name, cell in cells.CELLS.items()
+    for key, default, _ in cell.options if isinstance(default, bool)]
+
+
+@pytest.mark.parametrize("kind,options", KINDS, ids=[f"{k}-{'-'.join(f'{o}={v}' for o, v in opts.items()) or 'default'}"
+                                                     for k, opts in KINDS])
 @pytest.mark.parametrize("use_bias", [True, False])
 def test_every_record_of_every_cell_kind_equals_its_readable_step(kind, options, use_bias):
     # every record the trace holds (projections and sums included), from cells.py's step

@@ -16,8 +16,10 @@ import numpy as np
 import pytest
 
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
+from lstmviz.engine.cells import CELLS
 
-MODULES = ("activations", "derivatives", "recurrent", "layers", "model", "backward",
+#: (``cells``: a kind's backward step may live beside its description, ARCHITECTURE.md)
+MODULES = ("activations", "derivatives", "recurrent", "layers", "model", "backward", "cells",
            "gradients", "losses", "workspace", "trace")
 
 
@@ -149,6 +151,8 @@ RNN_CASES = [
     ("SimpleRNN", {"return_sequences": True}),
     ("SimpleRNN", {"activation": "swish", "go_backwards": True}),
 ]
+# every other kind engine/cells.py describes (one added as ARCHITECTURE.md says), by default
+RNN_CASES += [(name, {}) for name in CELLS if name not in {k for k, _ in RNN_CASES}]
 
 
 @pytest.mark.parametrize("kind,cfg", RNN_CASES, ids=[f"{k}-{'-'.join(c) or 'default'}" for k, c in RNN_CASES])
