@@ -72,6 +72,9 @@ def test_every_cell_kind_has_its_layer_class():
 
     assert set(RECURRENT) == set(CELLS)
     assert all(RECURRENT[name].cell is cell for name, cell in CELLS.items())
+    # a kind's own options reach its layer's defaults as its description says them
+    assert all(RECURRENT[name].defaults[key] == default
+               for name, cell in CELLS.items() for key, default, _ in cell.options)
 
 
 NEW_KIND = r"""

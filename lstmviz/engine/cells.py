@@ -11,7 +11,7 @@ A ``CellKind`` holds, for SimpleRNN, LSTM and GRU (``reset_after`` True and Fals
   two rows, input then recurrent) and the per-gate split (``split``);
 - its parameter formula (``param_formula``: the text and the value);
 - its equations as the Cell view prints them (``equations``: templates whose numbers
-  ``lstmviz.app.cells`` fills in from a trace);
+  ``lstmviz.app.cell_ref.equations`` fills in from a trace);
 - a plain ``step`` that reads like the paper (batch-major, one gate at a time, as Keras'
   own cell code): the reference the fast kernels in ``recurrent.py`` are tested against;
 - its ``backward`` step (BPTT, ``backward.py``: this module imports the steps, which know
@@ -60,7 +60,7 @@ class Gate:
 @dataclass(frozen=True)
 class EquationTemplate:
     """One line of the Cell view. ``symbolic`` is final text; ``numeric`` is a
-    ``str.format`` template over the step's numbers (see ``lstmviz.app.cells``):
+    ``str.format`` template over the step's numbers (see ``lstmviz.app.cell_ref.equations``):
     every record key (``{f}``, ``{c_tilde}``), the states entering the step (``{c_prev}``),
     and for ``block`` g the gate's ``{xp}`` (x_proj), ``{hp}`` (h_proj), ``{pre}`` and
     ``{b}`` (the bias); ``{name:t}`` prints a term of a sum (negatives in parentheses)."""

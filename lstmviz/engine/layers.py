@@ -633,7 +633,7 @@ class LSTM(Recurrent):
 class GRU(Recurrent):
     class_name = "GRU"
     cell = cells.GRU
-    defaults = {**Recurrent.defaults, "reset_after": True}
+    defaults = {**Recurrent.defaults, **cells.GRU.config_defaults}  # (reset_after: engine/cells.py's)
 
     def _run(self, xs, states, mask, **kw):
         return run_gru(xs, states[0], self.weights[0], self.weights[1], self._bias(),
