@@ -476,6 +476,22 @@ def test_opening_a_model_keeps_the_users_data_where_it_fits_and_says_where_not(w
             "generated input") in window.last_message
 
 
+def test_the_note_on_left_out_data_names_a_file_menu_entry_that_exists(window, tmp_path):
+    """Opening a model that cannot take the imported data said it was traced on a generated
+    input "(File > Open an input that fits)": the File menu has no such entry (seen opening
+    a realworld BiLSTM after the sine demo). The note names the entry that reads an input."""
+    case = FIX / "k3_lstm_default"
+    np.save(tmp_path / "x4.npy", np.ones((2, 5, 4), np.float32))
+    assert window.open_file(tmp_path / "x4.npy")
+    assert window.open_file(case / "model.keras")
+    said = window.last_message
+    assert "was left out" in said
+    named = said.split("(File > ", 1)[1].split(")", 1)[0]
+    file_menu = window.menuBar().actions()[0].menu()
+    entries = [a.text().replace("&", "") for a in file_menu.actions() if a.text()]
+    assert any(named.startswith(e.split(" (")[0].rstrip("\u2026")) for e in entries), (named, entries)
+
+
 def test_a_model_without_a_file_keeps_its_name_in_the_title_through_edits_and_undo(window):
     """A model given without a file (lstmviz.show of a Keras model, then New stack and
     Undo) was titled "built-in stack" once it was the editable stack: its name was gone.

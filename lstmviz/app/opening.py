@@ -146,7 +146,7 @@ class Opening(StateBase):
                     what = "whole-number token ids (0 or more) " if len(first) == 2 else ""
                     note = (f"the input data {fmt_shape(data.shape)} was left out: the model takes "
                             f"{what}{fmt_shape(shapes[0])}; it is traced on a generated input "
-                            "(File > Open an input that fits)")
+                            "(File > Import input reads one that fits)")
         self.path = path
         self.input = spec
         model = sequential_twin(model)
