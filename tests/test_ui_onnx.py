@@ -26,6 +26,20 @@ def _view(window, cls):
     return next(v for v in window.views if isinstance(v, cls))
 
 
+def test_opened_says_the_layers_the_stack_lists_not_the_onnx_ops_it_hides(make_window):
+    """Opening a two-layer bidirectional ONNX LSTM said "Opened model.onnx: 19 layers"
+    while the side panel listed 4 (InputLayer, two LSTMs, a Dense): the count took in the
+    15 Transpose/Shape/Slice ops that the panel and ``summary`` leave out. It says the
+    layers listed, and the ops besides."""
+    w = make_window()
+    assert w.open_file(str(FIXTURES / "onnx_torch_classic_lstm_bidir_2layer" / "model.onnx")), w.last_message
+    cards = w.stack_panel.cards
+    listed = sum(1 for k in range(cards.count()) if not cards.item(k).isHidden())
+    assert listed == 4
+    assert w.last_message.startswith(f"Opened model.onnx: {listed} layers (and 15 ONNX ops that only "
+                                     "move or reshape data), 754 parameters"), w.last_message
+
+
 def test_open_onnx_and_weights_view_labels_gates(make_window):
     w = make_window()
     assert w.open_file(str(LSTM)), w.last_message

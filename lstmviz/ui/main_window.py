@@ -1051,7 +1051,13 @@ class MainWindow(QtWidgets.QMainWindow):
                 broken = shown.nonfinite_weights()  # (a model saved after its training diverged)
                 said = (f" (a {fmt.name}, not {named.name} as its name says)"
                         if named.weights_only and not fmt.weights_only else "")
-                self.message(f"Opened {file_label(path)}{said}: {plural(len(shown.layers), 'layer')}, "
+                # the layers the stack lists (an ONNX graph's ops that only move or reshape
+                # data are not: 19 layers were said beside a list of 4)
+                ops = sum(1 for ly in shown.layers if getattr(ly, "glue", False))
+                count = plural(len(shown.layers) - ops, "layer") + (
+                    f" (and {plural(ops, 'ONNX op')} that only "
+                    + ("moves or reshapes" if ops == 1 else "move or reshape") + " data)" if ops else "")
+                self.message(f"Opened {file_label(path)}{said}: {count}, "
                              f"{shown.count_params():,} parameters "
                              f"({(time.perf_counter() - t0) * 1000:.0f} ms)"
                              + (f"; {CHAIN_NOTE}" if chain else "") + (f"; {note}" if note else "")
