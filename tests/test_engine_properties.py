@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lstmviz.engine import LayerSpec, Model
+from lstmviz.engine import LayerSpec, Model, activations
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -265,3 +265,37 @@ def test_bidirectional_equals_two_layers(spec, d, batch, T, seed, seqs, merge):
     assert_steps_close(tb.children["forward"].steps, rf.steps, where="forward")
     assert_steps_close(tb.children["backward"].steps, rb.steps, where="backward")
     assert tb.children["backward"].go_backwards
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_negative_is_right_from_a_16_byte_stride_into_a_strided_out(dtype):
+    """NumPy 2.4.6's float negative read an input of innermost stride 16 bytes (float32;
+    64 for float64: one unit's column of an LSTM's (n, 4) kernel) as if contiguous where its
+    ``out`` was not contiguous: ``np.negative(k[:, 0], out=w[:, 0])`` gave ``-k.ravel()[:n]``,
+    no error (found when the batch-1 kernel's input weights were made as columns). The
+    engine negates through ``activations.negative`` (the sigmoid gates' weights, the
+    sigmoid itself): the same bits as ``-x`` in every layout tried, NaN's sign too."""
+    rng = np.random.default_rng(0)
+    wide = 4 if dtype == np.float32 else 8  # (a stride of 16 / 64 bytes)
+    for n in (1, 2, 3, 7, 16, 33):
+        k = rng.standard_normal((n, wide)).astype(dtype)
+        k[0, 0] = np.nan
+        for out_cols in (2, 3, wide, 2 * wide):
+            w = np.zeros((n, out_cols), dtype)
+            activations.negative(k[:, 0], out=w[:, 0])
+            assert w[:, 0].tobytes() == (-k[:, 0].copy()).tobytes(), (n, out_cols)
+            got = activations.negative(k[:, :1].T, out=np.zeros((2, n), dtype)[:1])
+            assert got.tobytes() == (-k[:, :1].T.copy()).tobytes()
+        # the sigmoid over such a column, into a strided out, is the sigmoid of its copy
+        out = np.zeros((n, 3), dtype)
+        activations.sigmoid(k[:, 1], out=out[:, 2])
+        assert out[:, 2].tobytes() == activations.sigmoid(k[:, 1].copy()).tobytes()
+    # a random sweep of layouts: negative(x, out) is -x wherever out is
+    for _ in range(300):
+        shape = tuple(int(v) for v in rng.integers(1, 9, size=2))
+        step = tuple(int(v) for v in rng.integers(1, 6, size=2))
+        x = rng.standard_normal((shape[0] * step[0], shape[1] * step[1])).astype(dtype)[::step[0], ::step[1]]
+        ostep = tuple(int(v) for v in rng.integers(1, 4, size=2))
+        out = np.zeros((shape[0] * ostep[0], shape[1] * ostep[1]), dtype)[::ostep[0], ::ostep[1]]
+        assert activations.negative(x, out=out) is out
+        assert np.array_equal(out, -x.copy())

@@ -19,6 +19,21 @@ from lstmviz.errors import LstmvizError
 Activation = Callable[..., np.ndarray]
 
 
+def negative(x, out=None):
+    """``-x`` (into ``out``), bit for bit ``np.negative``'s, whatever the arrays' layout.
+
+    NumPy 2.4's float negative loop reads an input whose innermost stride is 16 bytes
+    (float32; 64 for float64: one unit's column of an LSTM kernel (n, 4)) as if it were
+    contiguous where ``out`` is not contiguous: other elements, negated, and no error
+    (``np.negative(k[:, 0], out=w[:, 0])`` gave ``-k.ravel()[:n]``). Into an ``out`` that is
+    not C-contiguous the result is made in a contiguous array first and copied there; every
+    other NumPy ufunc tried (all unary float ones, the binary arithmetic) is right."""
+    if out is None or out.flags.c_contiguous:
+        return np.negative(x, out=out)
+    np.copyto(out, np.negative(x))
+    return out
+
+
 def linear(x, out=None):
     if out is None:
         return x.copy()
@@ -34,7 +49,7 @@ def tanh(x, out=None):
 def sigmoid(x, out=None):
     # 1 / (1 + exp(-x)), as the LSTM kernel computes it: NumPy's float32 exp costs about
     # half its tanh; exp(-x) = inf below x = -88 gives exactly 0.
-    out = np.negative(x, out=out)
+    out = negative(x, out=out)
     with np.errstate(over="ignore"):
         np.exp(out, out=out)
     out += 1.0

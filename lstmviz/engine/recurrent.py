@@ -621,7 +621,7 @@ def _gate_rows(matrix: np.ndarray, u: int, negate: bool, out: np.ndarray) -> np.
     for dst, src in ((0, 0), (1, 1), (2, 3), (3, 2)):  # held block dst is Keras' gate src
         block = matrix[:, src * u:(src + 1) * u].T
         if negate and dst < 3:
-            np.negative(block, out=out[dst * u:(dst + 1) * u])
+            activations.negative(block, out=out[dst * u:(dst + 1) * u])
         else:
             np.copyto(out[dst * u:(dst + 1) * u], block)
     return out
@@ -634,13 +634,8 @@ def _gate_cols(matrix: np.ndarray, u: int, negate: bool, out: np.ndarray) -> np.
     512-unit recurrent kernel)."""
     for dst, src in ((0, 0), (1, 1), (2, 3), (3, 2)):
         block = matrix[:, src * u:(src + 1) * u]
-        if negate and dst < 3 and u == 1:
-            # (NumPy 2.4's float32 negative from a stride of 16 bytes, one unit's column of
-            # (n, 4), into a strided ``out`` wrote the wrong elements: negated into a
-            # contiguous array first)
-            np.copyto(out[:, dst * u:(dst + 1) * u], np.negative(block))
-        elif negate and dst < 3:
-            np.negative(block, out=out[:, dst * u:(dst + 1) * u])
+        if negate and dst < 3:  # (``activations.negative``: NumPy 2.4's wrong strided negative)
+            activations.negative(block, out=out[:, dst * u:(dst + 1) * u])
         else:
             np.copyto(out[:, dst * u:(dst + 1) * u], block)
     return out
@@ -818,7 +813,7 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
         # activations.sigmoid's very calls, without its errstate and float constants at
         # each step (the loop ignores overflow once: exp(-z) = inf below z = -88 gives 0)
         if sig:
-            np.negative(z, out=out)
+            activations.negative(z, out=out)
             np.exp(out, out=out)
             np.add(out, ONE, out=out)
             np.divide(ONE, out, out=out)
