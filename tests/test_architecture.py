@@ -314,3 +314,21 @@ def test_the_ui_calls_the_app_state_through_public_names_only():
             if re.search(r"\b(state|st)\._[a-z]", line):
                 bad.append(f"{path.relative_to(ROOT)}:{k}: {line.strip()}")
     assert not bad, bad
+
+
+def test_numpy_negative_into_an_out_is_called_only_through_activations_negative():
+    """NumPy 2.4's float ``np.negative(x, out=o)`` is wrong where ``x``'s innermost stride
+    is 16 bytes and ``o`` is not contiguous (``engine/activations.negative``, which the
+    engine's four negations go through; its test is in test_engine_properties). A call of
+    ``np.negative`` with an ``out`` anywhere else in lstmviz would bring the bug back."""
+    found = []
+    for path in sorted((ROOT / "lstmviz").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = {id(n): f.name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) for n in ast.walk(f)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "negative" and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id in ("np", "numpy")
+                    and (len(node.args) > 1 or any(k.arg == "out" for k in node.keywords))):
+                found.append((str(path.relative_to(ROOT)), where.get(id(node))))
+    assert found == [("lstmviz/engine/activations.py", "negative")], found
