@@ -865,6 +865,33 @@ def test_ctrl_z_in_a_lesson_undoes_its_edits_and_after_it_the_users_own(window, 
     assert [(e.class_name, e.config) for e in st.layers] == mine
 
 
+def test_undo_and_redo_outlive_pysides_record_of_their_parents_at_a_lessons_end(window, qtbot):
+    # seen in a long session: at a lesson's end "Internal C++ object (PySide6.QtGui.QAction)
+    # already deleted" from ``_sync_actions``, Undo greyed after it for good, Ctrl+Z dead.
+    # The actions were alive; PySide had marked their wrappers deleted. They were made in
+    # C++ (``menu.addAction(text, slot)``), and such a wrapper is marked deleted when a
+    # wrapper above it in PySide's record of parents is invalidated or destroyed:
+    # ``findChildren`` (the window's ``tab_stops``) had moved the Edit menu's wrapper
+    # there under the window's. ``shiboken6.invalidate`` does to the menu's wrapper what
+    # PySide does then (the menu and its actions stay in Qt)
+    import shiboken6
+
+    s, st = window.sessions, window.state
+    window.findChildren(QtWidgets.QWidget)  # (as Tab's ``tab_stops`` does)
+    st.set_layer_option(0, "units", 5)  # the user's own edit
+    p = window.presenter
+    p.tour.start(3)
+    shiboken6.invalidate(s.edit_menu)
+    assert s.undo_action in s.edit_menu.actions() and s.redo_action in s.edit_menu.actions()
+    for _ in range(len(p.tour.lesson.steps)):
+        press(qtbot, window, QtCore.Qt.Key.Key_PageDown)  # to its end, and past it
+    assert not p.tour.active
+    assert s.undo_action.isEnabled() and not s.redo_action.isEnabled()
+    s.undo_action.trigger()
+    assert st.layers[0].config["units"] == 8
+    assert s.redo_action.isEnabled()
+
+
 def test_closing_in_a_lesson_asks_about_the_users_work_and_saves_it_not_the_lessons(
         make_window, monkeypatch, tmp_path):
     # closing the window while a lesson showed asked to save "another model than the one

@@ -143,12 +143,24 @@ class SessionManager(QtCore.QObject):
 
     def add_edit_menu(self, menubar: QtWidgets.QMenuBar, before: QtGui.QAction | None = None):
         edit = QtWidgets.QMenu("&Edit", menubar)
-        self.undo_action = edit.addAction("&Undo", self.undo)
+        # Undo and Redo are made here, in Python, not by ``edit.addAction("&Undo", slot)``:
+        # that one makes the QAction in C++, and PySide's wrapper of an object made in C++
+        # is marked deleted whenever PySide's own record of its parents says so, the action
+        # still alive in the menu. ``findChildren`` moves the wrappers it returns under the
+        # object it was called on in that record (the window's ``tab_stops`` moved this
+        # menu under the window), and a wrapper invalidated or destroyed there invalidates
+        # the wrappers under it: at a lesson's end, "Internal C++ object (QAction) already
+        # deleted" from ``_sync_actions``, Undo greyed for good and Ctrl+Z dead. A wrapper of
+        # an object made in Python is marked deleted only when the object is.
+        self.undo_action = QtGui.QAction("&Undo", edit)
+        self.undo_action.triggered.connect(self.undo)
         self.undo_action.setShortcut(QtGui.QKeySequence("Ctrl+Z"))
-        self.redo_action = edit.addAction("&Redo", self.redo)
+        self.redo_action = QtGui.QAction("&Redo", edit)
+        self.redo_action.triggered.connect(self.redo)
         self.redo_action.setShortcuts([QtGui.QKeySequence("Ctrl+Shift+Z"), QtGui.QKeySequence("Ctrl+Y")])
         for a in (self.undo_action, self.redo_action):
             a.setShortcutContext(QtCore.Qt.ShortcutContext.WindowShortcut)
+            edit.addAction(a)
         if before is not None:
             menubar.insertMenu(before, edit)
         else:
