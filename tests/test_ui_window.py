@@ -2515,3 +2515,25 @@ def test_the_demos_status_message_at_800_x_600_ends_after_a_whole_word(qapp, tmp
     finally:
         dispose(w)
         th.apply("dark", QtWidgets.QApplication.instance())
+
+
+def test_the_menus_kept_for_later_outlive_pysides_record_of_their_parents(window):
+    """The menus and actions the window keeps to use later (File > Open recent, Help >
+    Demos, View > Presentation screen, the View menu's tab keys) were made in C++
+    (``menu.addMenu(text)`` / ``addAction(text)``), as Edit > Undo was: PySide marks such a
+    wrapper deleted when a wrapper above it in its record of parents is invalidated (Undo:
+    "Internal C++ object (QAction) already deleted" at a lesson's end, Ctrl+Z dead after
+    it). Made in Python, they stay usable whatever that record says; ``shiboken6.invalidate``
+    on each top menu's wrapper does what PySide does then (the menus stay in Qt)."""
+    import shiboken6
+
+    window.findChildren(QtWidgets.QWidget)  # (as Tab's ``tab_stops`` does)
+    for action in window.menuBar().actions():
+        if action.menu() is not None:
+            shiboken6.invalidate(action.menu())
+    window._fill_recent()
+    window._fill_demos()
+    window.presenter._fill_screens()
+    assert window.demos_menu.actions() and window.presenter.screens_menu.actions()
+    window.tab_actions[2].trigger()
+    assert window.tabs.currentIndex() == 2

@@ -700,7 +700,11 @@ class MainWindow(QtWidgets.QMainWindow):
         file = mb.addMenu("&File")
         a = file.addAction("&Open model\u2026", self.open_dialog)
         a.setShortcut(QtGui.QKeySequence.StandardKey.Open)
-        self.recent_menu = file.addMenu("Open &recent")
+        # (menus and actions kept to be used later are made in Python, not by addMenu(text) /
+        # addAction(text): PySide6 may mark the wrapper of an object made in C++ deleted, the
+        # object alive, see ``SessionManager.add_edit_menu``)
+        self.recent_menu = QtWidgets.QMenu("Open &recent", file)
+        file.addMenu(self.recent_menu)
         self._fill_recent()
         file.addAction("&Import input (.npy, .csv)\u2026", self.input_panel.import_menu)
         file.addAction("Open a &long input (.npy, .csv, text)\u2026", self.open_long_dialog)
@@ -716,7 +720,8 @@ class MainWindow(QtWidgets.QMainWindow):
         view = mb.addMenu("&View")
         self.tab_actions = []
         for k, (_module, _cls, title) in enumerate(VIEWS):
-            act = view.addAction(f"&{k + 1}  {title}")
+            act = QtGui.QAction(f"&{k + 1}  {title}", view)
+            view.addAction(act)
             act.setShortcut(QtGui.QKeySequence(str(k + 1)))
             act.triggered.connect(lambda _=False, k=k: self.tabs.setCurrentIndex(k))
             self.tab_actions.append(act)
@@ -749,7 +754,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addAction(self.train_play_action)
 
         helpm = mb.addMenu("&Help")
-        self.demos_menu = helpm.addMenu("&Demos")
+        self.demos_menu = QtWidgets.QMenu("&Demos", helpm)
+        helpm.addMenu(self.demos_menu)
         self._fill_demos()
         helpm.addAction("&About lstmviz", self._about)  # (Keys, F1: the presenter's, below)
 

@@ -804,7 +804,8 @@ class Presenter(QtCore.QObject):
         view = _menu(window, "View")
         view.addSeparator()
         view.addAction(p.actions["present"])
-        p.screens_menu = view.addMenu("Presentation s&creen")
+        p.screens_menu = QtWidgets.QMenu("Presentation s&creen", view)  # (made in Python: add_edit_menu)
+        view.addMenu(p.screens_menu)
         p.screens_menu.aboutToShow.connect(p._fill_screens)
         p._fill_screens()
         for name in ("focus", "pointer", "equations", "side"):
