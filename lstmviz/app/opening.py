@@ -65,6 +65,13 @@ def entries_of(model: Model, weights: bool) -> list[LayerEntry]:
                        [np.array(w) for w in l.weights] if weights else None) for l in model.layers]
 
 
+def data_ops(layers) -> int:
+    """How many of ``layers`` are ONNX ops that only move or reshape data (``OnnxOp.glue``:
+    Transpose, Reshape, Shape ...): computed, but not listed as the side panel's cards nor
+    counted as the opened model's layers."""
+    return sum(1 for layer in layers if getattr(layer, "glue", False))
+
+
 def readonly_reason(model: Model) -> str:
     """Why ``model`` is shown read-only, in a sentence (``not_a_stack`` and what follows)."""
     return f"{not_a_stack(model)}: its layers are shown read-only. File > New stack starts an editable one."

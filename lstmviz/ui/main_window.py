@@ -22,7 +22,7 @@ from lstmviz import limits, loading
 from lstmviz.app.counts import count
 from lstmviz.app.demos import load_demos
 from lstmviz.app.long_sequence import LONG_STEPS
-from lstmviz.app.opening import CHAIN_NOTE
+from lstmviz.app.opening import CHAIN_NOTE, data_ops
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
 from lstmviz.app.views import SHORT_TITLES, SHORTER_TITLES, VIEW_KEYS
@@ -1059,7 +1059,7 @@ class MainWindow(QtWidgets.QMainWindow):
                         if named.weights_only and not fmt.weights_only else "")
                 # the layers the stack lists (an ONNX graph's ops that only move or reshape
                 # data are not: 19 layers were said beside a list of 4)
-                ops = sum(1 for ly in shown.layers if getattr(ly, "glue", False))
+                ops = data_ops(shown.layers)
                 count = plural(len(shown.layers) - ops, "layer") + (
                     f" (and {plural(ops, 'ONNX op')} that only "
                     + ("moves or reshapes" if ops == 1 else "move or reshape") + " data)" if ops else "")

@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.counts import count
 from lstmviz.app.explain import disabled_options, inference_notes, inner_prefix, output_text
-from lstmviz.app.opening import readonly_reason
+from lstmviz.app.opening import data_ops, readonly_reason
 from lstmviz.app.options import (
     ADD_WHERE,
     ADDABLE,
@@ -550,7 +550,7 @@ class StackPanel(QtWidgets.QWidget):
             self.cards.addItem(item)
             if layer is not None and getattr(layer, "glue", False):
                 item.setHidden(True)  # an ONNX op that only moves or reshapes data
-        glue = sum(1 for l in model_layers.values() if getattr(l, "glue", False))
+        glue = data_ops(model_layers.values())
         self.readonly_label.setText(
             (readonly_reason(st.model) if st.readonly and st.model is not None else "")
             + (f" {glue} ONNX ops that only move or reshape data (Transpose, Reshape, Shape, "
