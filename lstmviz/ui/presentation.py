@@ -1199,9 +1199,10 @@ class Presenter(QtCore.QObject):
             self._side_gave_way = False
             self.set_side(True)
             if w.statusBar().currentMessage() == SIDE_GAVE_WAY:
-                # back before the note's time ran out (a window laid out on the Train tab
-                # judged it at a passing size, then at its own): the note would say what the
-                # window no longer shows; said again when it gives way again
+                # back before the note's time ran out (the window made narrow, then wide
+                # again; a window's first layouts no longer pass through a narrow tab:
+                # ``train_tab_resized`` judges once they settle): the note would say what
+                # the window no longer shows; said again when it gives way again
                 w.statusBar().clearMessage()
                 self._said_gave_way = False
 
