@@ -263,8 +263,7 @@ class LongRunner(QtCore.QObject):
             self.due = seq  # (the window's paint is waited for once the views have the change: ``after_views``)
             self.paint_wait.start()
         else:
-            self.worker = threading.Thread(target=self._work, args=(seq,), name="lstmviz-long", daemon=True)
-            self.worker.start()
+            self._run_worker(seq)
         # (its value set while it is hidden: QProgressBar.setValue repaints at once, and the
         # whole window was painted here, before the views had the new input)
         self.progress.setValue(int(1000 * seq.done / max(1, seq.total)))
@@ -286,12 +285,18 @@ class LongRunner(QtCore.QObject):
             later(self, type(self).start_due)
         return False
 
+    def _run_worker(self, seq) -> None:
+        self.worker = threading.Thread(target=self._work, args=(seq,), name="lstmviz-long", daemon=True)
+        self.worker.start()
+
     def start_due(self) -> None:
-        """Start the worker that waits for the window's paint (``_start``), now."""
+        """Start the worker that waits for the window's paint (``_start``: its progress bar
+        and Cancel are shown already), now."""
         seq = self.due
         self._not_due()
         if seq is not None and seq is self.seq and not seq.closed:
-            self._start(seq)
+            self._run_worker(seq)
+            self.poll()
 
     def _not_due(self) -> None:
         self.due = None
