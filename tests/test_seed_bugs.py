@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app import tours
 from lstmviz.app.options import default_config
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
+from lstmviz.ui.views._common import fmt
 from lstmviz.ui.views.cell import CellView, to_html
 from lstmviz.ui.views.over_time import OverTimeView
 from lstmviz.ui.views.unrolled import UnrolledView
@@ -445,7 +446,8 @@ def test_cell_bar_titles_are_not_cut_off(qtbot):
         # the title's second row (this step's number) is an item of its own
         row = bp.value_item.mapRectToItem(bp.plot, bp.value_item.boundingRect())
         assert row.left() >= -1 and row.right() <= bp.widget.width() + 1, (key, bp.value_item.text())
-    assert v.bars["x"].value_item.text() == "input 6"
+    # (one feature: x_t's value, as over every other chart; the header says the input step)
+    assert v.bars["x"].value_item.text() == fmt(np.asarray(st.x)[0, 6, 0], 3)
 
 
 def test_lecture_keys_from_a_spin_box_as_a_display_delivers_them(window, qtbot):

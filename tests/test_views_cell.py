@@ -235,6 +235,27 @@ def test_bar_titles_show_the_trace_numbers_and_draw_as_a_fresh_view_after_seeks(
     np.testing.assert_array_equal(_pixels(fresh), seen)
 
 
+def test_one_features_input_shows_its_value_over_its_chart(view, qtbot):
+    """With one input feature x_t's chart is one bar: its number is that bar's value, as every
+    other chart's is its selected unit's (it said "input 5", the header's step); with several
+    features it names the input step, and backwards the value is the input step read."""
+    for options in ({}, {"go_backwards": True}):
+        model, trace, x = build([LayerSpec("LSTM", {"units": 3, **options})], T=7, d=1)
+        view.resize(1300, 800)
+        view.show()
+        qtbot.waitExposed(view)
+        view.set_data(model, trace, inputs=[x])
+        for t, s in ((0, 0), (2, 1), (6, 1)):
+            view.set_cursor(Cursor(step=t, sample=s, layer="lstm", unit=1))
+            read = 6 - t if options else t
+            assert view.bars["x"].value_item.text() == fmt(x[s, read, 0], 3), (options, t)
+            np.testing.assert_array_equal(view.bars["x"].values, x[s, read])
+    model, trace, x = build([LayerSpec("LSTM", {"units": 3})], T=7, d=2)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=4, sample=0, layer="lstm", unit=1))
+    assert view.bars["x"].value_item.text() == "input 4"
+
+
 def test_bar_titles_follow_a_new_theme(view, qtbot):
     from lstmviz.ui import theme as th
 

@@ -1324,6 +1324,10 @@ class CellView(TraceView):
                 i = input_token(self.model, self.trace, ref, s, t, self.inputs)
                 if i is not None:
                     where = token_text(i, self._labels, short=tight)
+                elif vals.size == 1:
+                    # one feature: its value, as every other chart shows its selected unit's
+                    # (the header says which input step it is)
+                    where = fmt(vals.reshape(-1)[0], nd)
                 charts.append((bp, vals, None, "<b>x<sub>t</sub></b>", "<b>x<sub>t</sub></b>", where))
                 continue
             if slot in ("h_prev", "c_prev"):
