@@ -76,3 +76,16 @@ def test_the_fixture_is_real_keras3():
     assert KERAS["keras_version"].startswith("3.") and len(CASES) >= 20
     lstm = CASES["lstm"]["keras"]["config"]
     assert lstm["kernel_initializer"]["class_name"] == "GlorotUniform" and np.isclose(lstm["dropout"], 0.0)
+
+
+@pytest.mark.parametrize("name", [n for n in sorted(CASES) if CASES[n]["class_name"] in ("SimpleRNN", "LSTM", "GRU")])
+def test_a_recurrent_layers_config_holds_only_its_kinds_keys(name):
+    """A layer's config (``layer.config``, ``Model.to_spec()``) holds Keras' keys of its own
+    kind: every recurrent layer's defaults held LSTM's ``unit_forget_bias`` and a gated
+    cell's ``recurrent_activation`` (a SimpleRNN's spec said both)."""
+    case = CASES[name]
+    layer = _model(case, name).layers[0]
+    keras_keys = set(case["keras"]["config"])
+    assert set(layer.config) <= keras_keys, set(layer.config) - keras_keys
+    spec = _model(case, name).to_spec().layers[1]
+    assert set(spec.config) <= keras_keys, set(spec.config) - keras_keys

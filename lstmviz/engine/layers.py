@@ -460,13 +460,24 @@ class Recurrent(Layer):
 
     #: The cell's description (``engine/cells.py``), also when Keras' class is RNN(cell).
     cell: cells.CellKind = cells.SIMPLE_RNN
-    defaults = {
-        "activation": "tanh", "recurrent_activation": "sigmoid", "use_bias": True,
+    #: Keras' defaults of every recurrent layer; a kind's own (a gated cell's
+    #: ``recurrent_activation``, LSTM's ``unit_forget_bias``, GRU's ``reset_after``) are its
+    #: cell description's, added by ``__init_subclass__``
+    COMMON_DEFAULTS: dict[str, Any] = {
+        "activation": "tanh", "use_bias": True,
         "return_sequences": False, "return_state": False, "go_backwards": False,
-        "stateful": False, "unit_forget_bias": True,
+        "stateful": False,
         "kernel_initializer": "glorot_uniform", "recurrent_initializer": "orthogonal",
         "bias_initializer": "zeros",
     }
+    defaults = COMMON_DEFAULTS
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "defaults" not in cls.__dict__:
+            cls.defaults = {**Recurrent.COMMON_DEFAULTS,
+                            **({"recurrent_activation": "sigmoid"} if cls.cell.gated else {}),
+                            **cls.cell.config_defaults}
 
     def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
         super().__init__(name, config, keras_major, class_name)
@@ -633,7 +644,6 @@ class LSTM(Recurrent):
 class GRU(Recurrent):
     class_name = "GRU"
     cell = cells.GRU
-    defaults = {**Recurrent.defaults, **cells.GRU.config_defaults}  # (reset_after: engine/cells.py's)
 
     def _run(self, xs, states, mask, **kw):
         return run_gru(xs, states[0], self.weights[0], self.weights[1], self._bias(),
