@@ -102,6 +102,8 @@ def test_a_configs_name_names_the_layer_as_keras_names_it():
     assert m.trace(x)["enc"].steps["f"].shape == (1, 12, 4)
     again = Model.sequential((None, 12, 2), [LayerSpec("LSTM", {"units": 4, "name": "a"}, name="b")])
     assert [ly.name for ly in again.layers] == ["b"]
+    # (and its config says so: it said 'a', which to_spec() and the exports handed on)
+    assert again.layers[0].config["name"] == "b" and again.to_spec().layers[1].config["name"] == "b"
     text = refusal(lambda: Model.sequential((None, 12, 2), [
         LayerSpec("LSTM", {"units": 4, "name": "enc", "return_sequences": True}),
         LayerSpec("LSTM", {"units": 3, "name": "enc"})]))

@@ -63,6 +63,8 @@ class Layer:
         if class_name:
             self.class_name = class_name
         self.config = {**self.defaults, **(config or {})}
+        if isinstance(self.config.get("name"), str):
+            self.config["name"] = name  # (LayerSpec(name=) or a name made unique: the layer's)
         missing = [k for k in self.required if self.config.get(k) is None]
         if missing:
             raise LstmvizError(
