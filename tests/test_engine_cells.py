@@ -108,7 +108,7 @@ g = gradients(m, np.ones((1, 4, 2), np.float32), np.ones((1, 2), np.float32), "m
 check_weights("ToyRNN", {"units": 3}, m.get_layer("t").weights, "t")
 # the Cell view's "Write out W·x_t and U·h_{t-1}" (app/terms.py) reads the cell's gates too
 from lstmviz.app.terms import projection_terms
-terms = projection_terms(m.get_layer("t"), "ToyRNN", np.ones(2), np.zeros(3), 0)
+terms = projection_terms(m.get_layer("t"), np.ones(2), np.zeros(3), 0)
 from lstmviz.ui import train_panel  # (the Train tab offers every kind: its module, not a window)
 print(json.dumps({
     "terms": [t.symbol for t in terms], "train": "ToyRNN" in train_panel.CELLS,

@@ -150,7 +150,7 @@ def test_text1_units1_timesteps1(features, params, name):
     st = p.st
     lstm = p.layer(0)
     rec = st.trace.layers[st.layers[0].name]
-    terms = projection_terms(lstm, "LSTM", st.x[0, 0], rec.initial_state["h"][0], 0)
+    terms = projection_terms(lstm, st.x[0, 0], rec.initial_state["h"][0], 0)
     wx = [t for t in terms if t.symbol == "W_i·x_t"][0]
     assert len(wx.factors) == features
     sym, num = wx.text()
@@ -187,8 +187,8 @@ def test_text2_units_are_not_independent_copies():
     h = np.zeros(5, np.float32)
     h3 = h.copy()
     h3[3] = 1.0
-    before = {t.symbol: t.total for t in projection_terms(lstm, "LSTM", x_t, h, 0)}
-    after = {t.symbol: t.total for t in projection_terms(lstm, "LSTM", x_t, h3, 0)}
+    before = {t.symbol: t.total for t in projection_terms(lstm, x_t, h, 0)}
+    after = {t.symbol: t.total for t in projection_terms(lstm, x_t, h3, 0)}
     moved = [s for s in before if s.startswith("U") and abs(after[s] - before[s]) > 1e-3]
     assert moved, "unit 3's h_{t-1} feeds unit 0's gates"
     # and the terms the Cell view writes out are the trace's sums, at every step
@@ -197,7 +197,7 @@ def test_text2_units_are_not_independent_copies():
     for t in range(3):
         h_prev = rec.steps["h"][0, t - 1] if t else rec.initial_state["h"][0]
         for u in range(5):
-            for g, term in enumerate(projection_terms(lstm, "LSTM", st.x[0, t], h_prev, u)):
+            for g, term in enumerate(projection_terms(lstm, st.x[0, t], h_prev, u)):
                 key = "x_proj" if term.symbol.startswith("W") else "h_proj"
                 np.testing.assert_allclose(term.total, rec.steps[key][0, t, (g // 2) * 5 + u], atol=1e-5)
                 if key == "h_proj":
@@ -373,9 +373,9 @@ def test_written_out_terms_sum_to_the_traces_projections(kind, options):
     k = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}[kind]
     for t in range(4):
         h_prev = rec.steps["h"][0, t - 1] if t else rec.initial_state["h"][0]
-        r_t = rec.steps["r"][0, t] if kind == "GRU" else None
+        gates = {"r": rec.steps["r"][0, t]} if kind == "GRU" else None
         for u in range(3):
-            terms = projection_terms(layer, kind, st.x[0, t], h_prev, u, r_t)
+            terms = projection_terms(layer, st.x[0, t], h_prev, u, gates)
             assert len(terms) == 2 * k
             for n, term in enumerate(terms):
                 key = "x_proj" if n % 2 == 0 else "h_proj"

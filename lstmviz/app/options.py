@@ -57,6 +57,14 @@ INITIALIZERS = ("glorot_uniform", "glorot_normal", "orthogonal", "he_uniform", "
 RECURRENT = tuple(CELLS)
 
 
+def _kind_said(kind) -> str:
+    """A cell kind in a few words, from its description: "GRU (3 blocks z, r, h~, state h)"."""
+    blocks = (f"{kind.k} blocks " + ", ".join(g.key.replace("_tilde", "~") for g in kind.gates)
+              if kind.k > 1 else "1 block")
+    states = f"states {' and '.join(kind.states)}" if len(kind.states) > 1 else f"state {kind.states[0]}"
+    return f"{kind.name} ({blocks}, {states})"
+
+
 @dataclass(frozen=True)
 class Option:
     key: str            # Keras config key, or "layer.<key>" inside a wrapper
@@ -102,8 +110,7 @@ TIPS = {
     "rate": ("rate: the fraction of inputs dropped during training. At inference (what you see "
              "here) Dropout passes its input through unchanged."),
     "kind": ("layer: the kind of recurrent cell. Switching keeps units and the other options: "
-             "SimpleRNN (1 block, state h), GRU (3 blocks z, r, h~, state h), LSTM (4 blocks "
-             "i, f, c~, o, states h and c)."),
+             + ", ".join(_kind_said(kind) for kind in CELLS.values()) + "."),
     "dropout": ("dropout: while TRAINING, the fraction of x_t's features set to 0 before the "
                 "kernel W (the rest scaled by 1/(1\u2212dropout)), with one random mask for the whole "
                 "sequence: the same features of a sample are dropped at every step. At inference "

@@ -12,6 +12,7 @@ Qt-free: the terms are products of the layer's weights and the values the trace 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,35 +63,31 @@ def _term(v) -> str:
     return f"({s})" if s.startswith(MINUS) else s
 
 
-def projection_terms(layer, kind: str, x_t, h_prev, unit: int, r_t=None) -> list[Terms]:
+def projection_terms(layer, x_t, h_prev, unit: int, gates: Mapping | None = None) -> list[Terms]:
     """Per gate of ``layer`` (a recurrent layer with its weights; its gates its ``cell``'s), the terms
     of W·x_t and of U·h_{t-1} for ``unit``. ``x_t``: the layer's input at this step
-    (input_dim,); ``h_prev``: h entering it (units,); ``r_t``: a GRU's reset gate at this
-    step (units,), used when ``reset_after`` is off (U_h multiplies r_t·h_{t-1})."""
+    (input_dim,); ``h_prev``: h entering it (units,); ``gates``: the step's records by trace
+    key ((units,) each), read where the cell's recurrent product takes a gate's value times
+    h_{t-1} (``CellKind.recurrent_gate``: a GRU's r_t with ``reset_after`` off)."""
     W, U = layer.weights[0], layer.weights[1]
     b = layer.weights[2] if len(layer.weights) > 2 else None
     n_units = U.shape[0]
     x_t = np.asarray(x_t, dtype=np.float32)
     h_prev = np.asarray(h_prev, dtype=np.float32)
-    reset_after = bool(layer.config.get("reset_after", True))
+    cell = layer.cell  # each gate's trace key and letter, and which biases sum where: engine/cells.py
     out = []
-    for g, gate in enumerate(layer.cell.gates):  # each gate's trace key and letter: engine/cells.py
+    for g, gate in enumerate(cell.gates):
         key, letter = gate.key, gate.letter
         col = g * n_units + unit
         sub = f"_{letter}" if letter else ""
-        b_in = b_rec = None
-        if kind == "GRU" and b is not None:  # a GRU's x_proj / h_proj hold their biases
-            if reset_after:
-                b2 = np.asarray(b).reshape(2, -1)
-                b_in, b_rec = float(b2[0, col]), float(b2[1, col])
-            else:
-                b_in = float(np.asarray(b).reshape(-1)[col])
+        b_in, b_rec = cell.projection_biases(b, layer.config, col)  # (a GRU's records hold them)
         xs = [(f"W{sub}[{k}]", float(W[k, col]), f"x_t[{k}]", float(x_t[k])) for k in range(W.shape[0])]
         total_x = float(np.dot(W[:, col].astype(np.float64), x_t)) + (b_in or 0.0)
         out.append(Terms(key, f"W{sub}·x_t", xs, b_in, total_x))
         h_in, h_name = h_prev, "h_{t-1}"
-        if kind == "GRU" and key == "h_tilde" and not reset_after and r_t is not None:
-            h_in, h_name = np.asarray(r_t, np.float32) * h_prev, "(r_t·h_{t-1})"
+        gate_in = cell.recurrent_gate(key, layer.config)
+        if gate_in is not None and gates is not None and gate_in in gates:
+            h_in, h_name = np.asarray(gates[gate_in], np.float32) * h_prev, f"({gate_in}_t·h_{{t-1}})"
         hs = [(f"U{sub}[{j}]", float(U[j, col]), f"{h_name}[{j}]", float(h_in[j])) for j in range(n_units)]
         total_h = float(np.dot(U[:, col].astype(np.float64), h_in)) + (b_rec or 0.0)
         out.append(Terms(key, f"U{sub}·{h_name}", hs, b_rec, total_h))

@@ -254,6 +254,12 @@ class CellKind:
     #: The config key that gives the bias two rows, input then recurrent (GRU's
     #: ``reset_after``, True when missing as in Keras 2.3+/3), or None.
     two_bias_rows: str | None = None
+    #: Whether its ``x_proj`` / ``h_proj`` records hold the biases (GRU: W·x_t + b and
+    #: U·h_t-1 + b'), which the Cell view's written-out terms then add (``projection_biases``).
+    biased_projections: bool = False
+    #: (candidate key, gate key, option): while the option is off, the candidate's
+    #: recurrent product reads gate · h_t-1 (GRU, ``reset_after=False``: U_h·(r_t·h_t-1)).
+    gated_recurrent_input: tuple[str, str, str] | None = None
 
     # -- names ---------------------------------------------------------------------------
     @property
@@ -287,6 +293,22 @@ class CellKind:
     def config_keys(self) -> tuple[str, ...]:
         """Config keys beyond every recurrent layer's that this kind reads."""
         return (("recurrent_activation",) if self.gated else ()) + tuple(k for k, _, _ in self.options)
+
+    def projection_biases(self, bias, config: Mapping, col: int) -> tuple[float | None, float | None]:
+        """The biases its ``x_proj`` and ``h_proj`` records hold at fused column ``col``
+        (None where a projection holds none: every kind but those with ``biased_projections``)."""
+        if bias is None or not self.biased_projections:
+            return None, None
+        if self.bias_rows(config) == 2:
+            rows = np.asarray(bias).reshape(2, -1)
+            return float(rows[0, col]), float(rows[1, col])
+        return float(np.asarray(bias).reshape(-1)[col]), None
+
+    def recurrent_gate(self, key: str, config: Mapping) -> str | None:
+        """The gate whose value multiplies h_t-1 before gate ``key``'s recurrent product
+        (GRU's r for h~ with ``reset_after=False``), else None."""
+        g = self.gated_recurrent_input
+        return g[1] if g is not None and key == g[0] and not config.get(g[2], True) else None
 
     # -- weights -------------------------------------------------------------------------
     def bias_rows(self, config: Mapping) -> int:
@@ -419,6 +441,8 @@ GRU = CellKind(
     torch_module="nn.GRU",
     torch_config={"reset_after": True},
     two_bias_rows="reset_after",
+    biased_projections=True,
+    gated_recurrent_input=("h_tilde", "r", "reset_after"),
 )
 
 #: The states of every kind, in words.

@@ -32,6 +32,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.app.terms import projection_terms
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
+from lstmviz.engine.cells import CELLS
 from lstmviz.engine.layers import StackedRNN
 from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.text import markup, plural
@@ -63,8 +64,17 @@ from lstmviz.ui.views.base import TraceView
 
 _HEAD_WIDTHS: dict = {}  # (css, title) -> its width (_BarPlot.fits)
 
-SHORT = {"i": "input", "f": "forget", "o": "output", "c_tilde": "cand.", "h_tilde": "cand.",
-         "z": "update", "r": "reset"}
+
+
+def _word(meaning: str) -> str:
+    """A gate's meaning in a word, for the chart titles: "forget gate" -> "forget"."""
+    word = meaning.split()[0]
+    return "cand." if word == "candidate" else word
+
+
+#: The bars' short words by trace key, from each cell kind's gates (engine/cells.py): a
+#: gated kind's gates (a SimpleRNN's one block is its state h, titled "out" as c and h are)
+SHORT = {g.key: _word(g.meaning) for kind in CELLS.values() if kind.k > 1 for g in kind.gates}
 
 
 # A subscript follows a one-letter symbol (W_i, x_t, c~_t, b'_h, h_{t-1}); an underscore
@@ -1115,9 +1125,8 @@ class CellView(TraceView):
         """``eqs`` with each gate's W·x_t and U·h_{t-1} rows after its equation."""
         if self._x is None:
             return eqs
-        r_t = ref.rec.steps["r"][s, t] if "r" in ref.rec.steps else None
-        terms = projection_terms(ref.layer, ref.kind, self._x[s, ref.input_index(t)],
-                                 ref.prev("h", s, t), u, r_t)
+        gates = {key: ref.rec.steps[key][s, t] for key in ref.layer.cell.gate_keys if key in ref.rec.steps}
+        terms = projection_terms(ref.layer, self._x[s, ref.input_index(t)], ref.prev("h", s, t), u, gates)
         # the first gate written out (i, z, or a SimpleRNN's h): the others are the same
         # sums with their own columns of W and U, and the bars keep their room
         first = terms[0].key
