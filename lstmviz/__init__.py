@@ -6,6 +6,8 @@
     >>> trace = model.trace(x)                   # trace.output == keras model.predict(x)
     >>> trace["lstm"].steps["f"]                 # forget gate, (batch, timesteps, units)
     >>> lstmviz.show(model, x)                   # the window, on this model and input
+    >>> g = lstmviz.gradients(model, x, y, "mse")  # g.layers["lstm"].steps["dh"]: dL/dh_t
+    >>> lstmviz.fit(model, x, y, "mse", lstmviz.optimizers.Adam(0.01), epochs=10)
 
 Public API (``__all__``):
 
@@ -22,6 +24,16 @@ Public API (``__all__``):
 - ``picture(obj, x=None, view="cell", step=...)``: one view drawn as a PNG, without a
   window or a display (a notebook on a server shows it inline);
 - ``read_weights(path)`` / ``load_weights(model, path)``: a weights-only file onto a model;
+- ``gradients(model, x, y, loss)``: Keras' loss of ``model`` on ``(x, y)`` and its exact
+  gradients (backpropagation through time, float32): ``g.loss``, every weight's
+  (``g.layers[name].weights``), per recurrent layer and step ``dL/dh_t``
+  (``g.layers[name].steps["dh"]``, ``"dc"`` for an LSTM, ``"dpre"``) and the inputs'
+  (``g.inputs``); ``loss`` by Keras' name (``"mse"``, ``"binary_crossentropy"``, ...);
+- ``fit(model, x, y, loss, optimizer="adam", batch_size=32, epochs=1, shuffle=True, ...)``:
+  trains ``model`` in place as Keras' ``model.fit`` does, an update per batch; returns each
+  epoch's loss;
+- ``optimizers``: Keras 3's ``SGD``, ``Adam``, ``RMSprop``, ``Adagrad`` by Keras' names, for
+  ``fit`` (``lstmviz.optimizers.Adam(learning_rate=0.005)``, as ``keras.optimizers.Adam``);
 - ``Model`` (``summary()`` prints the table as Keras does, ``summary_text()`` returns it,
   ``trace(x)``, ``layers``, ``to_spec()``, ``Model.sequential``, ``Model.from_spec``),
   ``Trace`` (``output``, ``trace[name].steps``, ``flat()``), ``LayerSpec`` / ``ModelSpec``
@@ -38,19 +50,31 @@ from lstmviz.loading import MAX_LOAD_BYTES, from_keras, from_torch, load, load_w
 from lstmviz.version import __version__  # noqa: F401  (lstmviz.__version__)
 
 if TYPE_CHECKING:
-    from lstmviz.engine import Model, Trace
+    from lstmviz import optimizers
+    from lstmviz.engine import LayerSpec, Model, ModelSpec, Trace
+    from lstmviz.engine.gradients import gradients
+    from lstmviz.engine.train import fit
 
 __all__ = ["load", "from_keras", "from_torch", "show", "picture", "load_weights", "read_weights",
-           "Model", "LayerSpec", "ModelSpec", "Trace", "LstmvizError"]
+           "gradients", "fit", "optimizers", "Model", "LayerSpec", "ModelSpec", "Trace", "LstmvizError"]
+
+#: names of the engine's, imported on first use: (module, name in it)
+_LAZY = {"Model": ("lstmviz.engine", "Model"), "LayerSpec": ("lstmviz.engine", "LayerSpec"),
+         "ModelSpec": ("lstmviz.engine", "ModelSpec"), "Trace": ("lstmviz.engine", "Trace"),
+         "gradients": ("lstmviz.engine.gradients", "gradients"), "fit": ("lstmviz.engine.train", "fit")}
 
 
 def __getattr__(name):
     # the engine is imported on first use: the file-reading child process needs none of it
-    if name in ("Model", "LayerSpec", "ModelSpec", "Trace"):
-        import lstmviz.engine as engine
-        value = getattr(engine, name)
+    from importlib import import_module
+
+    if name in _LAZY:
+        module, attr = _LAZY[name]
+        value = getattr(import_module(module), attr)
         globals()[name] = value
         return value
+    if name == "optimizers":  # (a module, as keras.optimizers: lstmviz.optimizers.Adam)
+        return import_module("lstmviz.optimizers")
     raise AttributeError(f"module 'lstmviz' has no attribute {name!r}")
 
 

@@ -1,0 +1,85 @@
+"""Learning from ``import lstmviz`` alone: ``lstmviz.gradients``, ``lstmviz.fit`` and
+``lstmviz.optimizers`` are the engine's own (the same objects, so the same numbers), named
+as Keras names them, and importing lstmviz still loads neither them nor Qt."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+
+import lstmviz
+from helpers import ROOT
+from lstmviz import LayerSpec, Model
+
+
+def _model(seed=0):
+    return Model.sequential((None, 6, 2), [LayerSpec("LSTM", {"units": 3}), LayerSpec("Dense", {"units": 1})],
+                            seed=seed)
+
+
+def _data():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(10, 6, 2)).astype(np.float32)
+    return x, x[:, 0, :1] - x[:, -1, 1:]
+
+
+def test_the_public_names_are_the_engines_own():
+    from lstmviz.engine import gradients as engine_gradients
+    from lstmviz.engine import optimizers, train
+
+    assert lstmviz.gradients is engine_gradients.gradients
+    assert lstmviz.fit is train.fit
+    for name in ("SGD", "Adam", "RMSprop", "Adagrad", "Optimizer"):
+        assert getattr(lstmviz.optimizers, name) is getattr(optimizers, name), name
+    from lstmviz.optimizers import Adam  # (as "from keras.optimizers import Adam")
+
+    assert Adam is optimizers.Adam
+    for name in ("gradients", "fit", "optimizers"):
+        assert name in lstmviz.__all__ and name in dir(lstmviz)
+        assert f"``{name}" in lstmviz.__doc__, name
+
+
+def test_public_gradients_give_the_engines_numbers():
+    from lstmviz.engine.gradients import gradients
+
+    x, y = _data()
+    mine, theirs = lstmviz.gradients(_model(), x, y, "mse"), gradients(_model(), x, y, "mse")
+    assert mine.loss == theirs.loss > 0
+    for a, b in zip(mine.layers["lstm"].weights, theirs.layers["lstm"].weights):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(mine.layers["lstm"].steps["dh"], theirs.layers["lstm"].steps["dh"])
+    assert mine.layers["lstm"].steps["dh"].shape == (10, 6, 3)
+
+
+def test_public_fit_with_a_keras_named_optimizer_trains_as_the_engines_trainer():
+    from lstmviz.engine.optimizers import make
+    from lstmviz.engine.train import Trainer, trainable_arrays
+
+    x, y = _data()
+    a, b = _model(), _model()
+    history = lstmviz.fit(a, x, y, "mse", lstmviz.optimizers.Adam(learning_rate=0.01), batch_size=4,
+                          epochs=3, shuffle=False)
+    trainer = Trainer(b, x, y, "mse", make("adam", 0.01), batch_size=4, epochs=3, shuffle=False)
+    while not trainer.done:
+        trainer.step()
+    assert history == trainer.history and len(history) == 3 and history[-1] < history[0]
+    for wa, wb in zip(trainable_arrays(a), trainable_arrays(b)):
+        np.testing.assert_array_equal(wa, wb)
+    assert not np.array_equal(trainable_arrays(a)[0], trainable_arrays(_model())[0])  # (it moved)
+
+
+def test_importing_lstmviz_loads_neither_the_learning_engine_nor_qt():
+    code = ("import sys, lstmviz\n"
+            "assert 'gradients' in lstmviz.__all__\n"
+            "bad = sorted(m for m in sys.modules if m.startswith(('lstmviz.engine', 'lstmviz.optimizers', "
+            "'PySide6', 'pyqtgraph')))\n"
+            "assert not bad, bad\n"
+            "lstmviz.optimizers.Adam\n"
+            "assert 'lstmviz.engine.optimizers' in sys.modules and 'lstmviz.engine.gradients' not in sys.modules\n"
+            "lstmviz.gradients\n"
+            "assert 'lstmviz.engine.gradients' in sys.modules\n"
+            "assert not [m for m in sys.modules if m.startswith('PySide6')]\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
