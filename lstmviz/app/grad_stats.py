@@ -229,20 +229,25 @@ class ProbeView:
     gate_samples: int = 0
     updates: list[Block] | None = None       # None before the first update
     kind: str = "validation"                 # the probe samples: "validation", or "training" without any
+    # ("": the samples of a model's own inputs, ``train_user.probe_model``)
+    #: a training run's probe (its update, update 0's numbers beside it); False: a model's own
+    #: at its weights, no run (``train_user.probe_model``: ``lstmviz.picture``), nothing compared
+    run: bool = True
 
 
 @dataclass
 class ProbeRun:
     """What a probe reads of a run besides its weights: the update they are at, the weights
-    before that update (None before the first), the run's initial weights, the probe samples
-    and their targets (``probe_samples``), the loss."""
+    before that update (None before the first), the run's initial weights (None: no run, a
+    model's own probe, nothing at update 0 to compare with), the probe samples and their
+    targets (``probe_samples``; None where no dL/dh is asked for), the loss."""
 
     iteration: int
     before: list[np.ndarray] | None
-    initial: list[np.ndarray]
+    initial: list[np.ndarray] | None
     x: object
-    y: np.ndarray
-    loss: str
+    y: np.ndarray | None
+    loss: str | None
     kind: str = "validation"  # (``probe_samples``)
 
 
@@ -311,13 +316,15 @@ class Probe:
         sample = int(min(max(sample, 0), max(n - 1, 0)))
         layer = min(max(layer, 0), max(len(refs) - 1, 0))
         ref = refs[layer] if refs else None
-        view = ProbeView(refs, ref, iteration, sample, n, kind=run.kind)
+        view = ProbeView(refs, ref, iteration, sample, n, kind=run.kind, run=initial is not None)
         if n == 0:
             return view
-        xs, ys = np.asarray(x)[sample:sample + 1], y[sample:sample + 1]
+        xs = np.asarray(x)[sample:sample + 1]
         xg = np.asarray(x)[:MAX_GATE_SAMPLES]
         if "dh" in parts:
-            g = gradients(model, xs, ys, loss)
+            if y is None or loss is None:
+                raise LstmvizError("dL/dh needs the targets and the loss")
+            g = gradients(model, xs, y[sample:sample + 1], loss)
             view.loss = g.loss
             if ref is not None:
                 view.dh = np.asarray(pick(g.layers, ref).steps["dh"][0], np.float64).T
@@ -327,17 +334,17 @@ class Probe:
             except LstmvizError as err:
                 view.connectivity_error = str(err)
             key = ("connectivity", sample)
-            if key not in self._initial_cache:
+            if initial is not None and key not in self._initial_cache:
                 self._initial_cache[key] = self._at_initial(initial, lambda m: _connectivity_or_none(m, xs))
-            view.connectivity0 = self._initial_cache[key]
+            view.connectivity0 = self._initial_cache[key] if initial is not None else None
         if "gates" in parts and ref is not None:
             view.gate_samples = int(xg.shape[0])
             view.gates = gate_stats(pick(model.trace(xg).layers, ref), ref.cell)
             key = ("gates", layer)
-            if key not in self._initial_cache:
+            if initial is not None and key not in self._initial_cache:
                 self._initial_cache[key] = self._at_initial(
                     initial, lambda m: gate_stats(pick(m.trace(xg).layers, ref), ref.cell))
-            view.gates0 = self._initial_cache[key]
+            view.gates0 = self._initial_cache[key] if initial is not None else {}
         if "updates" in parts and ref is not None and before is not None:
             view.updates = update_blocks(model, ref, before, trainable_arrays(model))
         return view

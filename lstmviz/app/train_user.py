@@ -20,16 +20,18 @@ import dataclasses
 import numpy as np
 
 from lstmviz.app import tasks as T
+from lstmviz.app.grad_stats import MAX_GATE_SAMPLES, Probe, ProbeRun, ProbeView, RnnRef, recurrent_layers
 from lstmviz.app.input_edits import frozen
 from lstmviz.app.training import Settings, TrainingSession
+from lstmviz.app.views import GRADIENT_PICTURES
 from lstmviz.engine import Model
 from lstmviz.engine.gradients import check_trainable
 from lstmviz.engine.layers import fmt_shape
-from lstmviz.engine.losses import canonical
+from lstmviz.engine.losses import NAMES, canonical
 from lstmviz.engine.model import check_finite, check_float32
 from lstmviz.engine.train import evaluate, take_rows, trainable_arrays
 from lstmviz.errors import LstmvizError
-from lstmviz.text import plural, safe_name
+from lstmviz.text import numbered, plural, safe_name
 
 
 def copy_model(model: Model) -> Model:
@@ -85,19 +87,7 @@ def user_data(model: Model, input_path, target_path, loss: str,
                            "(train it with `lstmviz train MODEL --input X1 --input X2 ...`)")
     want, integer = specs[0]
     x = np.asarray(_by_name(input_path, lambda: read_input(input_path, want, None, integer)))
-    if not np.issubdtype(x.dtype, np.number) and x.dtype != bool:
-        raise LstmvizError(f"{_name(input_path)}: holds {x.dtype} values, not numbers")
-    # as ``lstmviz grad`` refuses them: a NaN input made the run's loss NaN (said to be the
-    # weights overflowing), a float64 past float32's range became infinity in the cast
-    check_float32(x, f"{_name(input_path)}: holds")
-    check_finite(x, f"{_name(input_path)}: the input holds")
-    if integer and np.all(x == np.round(x)):  # (finite: check_finite above)
-        x = x.astype(np.int32)
-    elif not integer:
-        x = x.astype(np.float32)
-    if not _fits(x.shape, want):
-        raise LstmvizError(f"{_name(input_path)}: inputs of shape {x.shape}, but the model takes "
-                           f"{fmt_shape(want)} (samples first)")
+    x = _inputs(x, want, integer, _name(input_path))
     n = x.shape[0]
     y = np.asarray(_by_name(target_path, lambda: read_target(target_path, model, loss)))
     if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
@@ -109,27 +99,160 @@ def user_data(model: Model, input_path, target_path, loss: str,
         raise LstmvizError(f"{_name(target_path)}: {plural(y.shape[0] if y.ndim else 0, 'target')}, but "
                            f"the inputs have {plural(n, 'sample')}; expected one target per sample"
                            + sequence_csv_note(target_path, model, n))
-    try:
-        out = output_shape(model, x)
-    except LstmvizError as err:  # about the inputs ("the input is empty", an Embedding's token id
-        # outside its vocabulary): named by their file, as the command line names it
-        raise LstmvizError(f"{_name(input_path)}: {err}") from None
-    want = out[1:-1] if loss == "sparse_categorical_crossentropy" else out[1:]
-    ok = y.shape[1:] == want or (loss == "sparse_categorical_crossentropy" and y.shape[1:] == want + (1,))
-    if not ok:
-        what = "class ids of shape" if loss == "sparse_categorical_crossentropy" else "shape"
-        raise LstmvizError(f"{_name(target_path)}: targets of shape {y.shape}, but the model outputs "
-                           f"{fmt_shape((None,) + out[1:])}; {loss} expects {what} {fmt_shape((n,) + want)}")
-    try:
-        evaluate(model, take_rows(x, slice(0, 1)), y[:1], loss)
-    except LstmvizError as err:
-        raise LstmvizError(f"{_name(target_path)}: {err}") from None
+    _check_targets(model, x, y, loss, _name(input_path), _name(target_path))
     n_val = int(n * float(validation_split))  # Keras: the last samples, before any shuffling
     if n - n_val < 1:
         raise LstmvizError(f"{plural(n, 'sample')} leave{'s' if n == 1 else ''} none to train on with a "
                            f"validation split of {validation_split}")
     cut = n - n_val
     return T.Data(x[:cut], y[:cut], x[cut:], y[cut:]), loss
+
+
+def _inputs(x: np.ndarray, want: tuple, integer: bool, what: str) -> np.ndarray:
+    """The user's inputs as the model is trained on them (token ids int32, else float32),
+    refused in one line beginning with ``what`` (the file's name, or ``x``) where they are
+    not numbers, not finite, or not of the shape ``want`` the model takes."""
+    if not np.issubdtype(x.dtype, np.number) and x.dtype != bool:
+        raise LstmvizError(f"{what}: holds {x.dtype} values, not numbers")
+    # as ``lstmviz grad`` refuses them: a NaN input made the run's loss NaN (said to be the
+    # weights overflowing), a float64 past float32's range became infinity in the cast
+    check_float32(x, f"{what}: holds")
+    check_finite(x, f"{what}: the input holds")
+    if integer and np.all(x == np.round(x)):  # (finite: check_finite above)
+        x = x.astype(np.int32)
+    elif not integer:
+        x = x.astype(np.float32)
+    if not _fits(x.shape, want):
+        raise LstmvizError(f"{what}: inputs of shape {x.shape}, but the model takes "
+                           f"{fmt_shape(want)} (samples first)")
+    return x
+
+
+def _check_targets(model: Model, x, y: np.ndarray, loss: str, x_what: str, y_what: str) -> None:
+    """Targets ``y`` (one per sample of ``x``) fit the model's output under ``loss``, else
+    refused in one line beginning with ``y_what`` (or ``x_what``, of the inputs: "the input
+    is empty", an Embedding's token id outside its vocabulary)."""
+    n = len(y)
+    try:
+        out = output_shape(model, x)
+    except LstmvizError as err:  # (named by their file, as the command line names it)
+        raise LstmvizError(f"{x_what}: {err}") from None
+    want = out[1:-1] if loss == "sparse_categorical_crossentropy" else out[1:]
+    ok = y.shape[1:] == want or (loss == "sparse_categorical_crossentropy" and y.shape[1:] == want + (1,))
+    if not ok:
+        what = "class ids of shape" if loss == "sparse_categorical_crossentropy" else "shape"
+        raise LstmvizError(f"{y_what}: targets of shape {y.shape}, but the model outputs "
+                           f"{fmt_shape((None,) + out[1:])}; {loss} expects {what} {fmt_shape((n,) + want)}")
+    try:
+        evaluate(model, take_rows(x, slice(0, 1)), y[:1], loss)
+    except LstmvizError as err:
+        raise LstmvizError(f"{y_what}: {err}") from None
+
+
+#: the gradient pages a model's own probe draws (``probe_model``): "updates" needs a run
+MODEL_PARTS = GRADIENT_PICTURES
+
+
+def probe_model(model: Model, x, y=None, loss: str | None = None, part: str = "dh", layer: str | None = None,
+                sample: int | None = None) -> ProbeView:
+    """The Train tab's numbers for gradient page ``part`` (``MODEL_PARTS``) of ``model`` on
+    the user's own inputs ``x`` (an array: samples first), at its weights, without a run
+    (``lstmviz.picture(model, x, view="dh")``): a ``grad_stats.Probe`` computes them as the
+    Train tab's does, on these samples (no validation split), nothing at update 0 beside
+    them (``ProbeView.run`` False). dL/dh needs targets ``y`` (one per sample, shaped as the
+    model's output, as Keras' ``fit`` takes them) and a Keras ``loss``; connectivity and the
+    gates need neither (given, they are checked all the same). ``layer``: a recurrent
+    layer's name (a Bidirectional's half or a stacked cell by its label, "bi / backward"),
+    None the first (connectivity is the model's, of no one layer); ``sample``: the sample of
+    ``x`` dL/dh and connectivity are measured on, None the first (the gates are over every
+    sample, the first ``MAX_GATE_SAMPLES``). Every refusal is one line saying what is wrong
+    and what is supported."""
+    from lstmviz.cli_inputs import input_specs
+
+    if part not in MODEL_PARTS:
+        if part == "updates":
+            raise LstmvizError("view='updates' draws the size of a training update, and a model's own "
+                               f"weights have none (the Train tab shows it); use one of {', '.join(MODEL_PARTS)}")
+        raise LstmvizError(f"unknown gradient page {part!r}; use one of {', '.join(MODEL_PARTS)}")
+    if part != "gates":  # (a backward pass: no ONNX node, no stateful layer, one output)
+        check_trainable(model)
+    specs = input_specs(model)
+    if len(specs) != 1:
+        raise LstmvizError(f"the gradient pictures take a model of one input; this one takes {len(specs)}")
+    if x is None:
+        raise LstmvizError(f"view={part!r} draws the model on your inputs: give x (samples first, "
+                           f"{fmt_shape(specs[0][0])})")
+    want, integer = specs[0]
+    x = _inputs(np.asarray(x), want, integer, "x")
+    n = int(x.shape[0])
+    if n == 0:
+        raise LstmvizError("x holds no sample")
+    refs = recurrent_layers(model)
+    if not refs and part != "connectivity":
+        raise LstmvizError(f"view={part!r} draws a recurrent layer (LSTM, GRU, SimpleRNN, a Bidirectional "
+                           "or RNN of them), and the model has none; view='connectivity' draws any model")
+    if part == "connectivity" and layer is not None:
+        raise LstmvizError(f"layer={layer!r}: connectivity is how much the model's output depends on each "
+                           "input step, of no one layer; leave layer out (dh and gates draw a layer)")
+    index = _rnn_index(refs, layer)
+    if part == "gates" and sample is not None:
+        raise LstmvizError(f"sample={sample}: the gates are drawn over every sample of x (the first "
+                           f"{MAX_GATE_SAMPLES}); leave sample out (dh and connectivity draw one sample)")
+    sample = 0 if sample is None else int(sample)
+    if not 0 <= sample < n:
+        raise LstmvizError(f"sample={sample}: x has {numbered(n, 'sample')}")
+    if part == "dh" and (y is None or loss is None):
+        missing = " and ".join(k for k, v in (("y", y), ("loss", loss)) if v is None)
+        raise LstmvizError(f"view='dh' draws dL/dh, the gradient of a loss: give {missing} (y: one target per "
+                           f"sample of x, shaped as the model's output; loss: one of {', '.join(NAMES)})")
+    if (y is None) != (loss is None):
+        missing = "loss" if loss is None else "y"
+        raise LstmvizError(f"y and loss go together: give {missing} too (loss: one of {', '.join(NAMES)})")
+    if y is not None and loss is not None:
+        loss = canonical(loss)
+        y = _targets(model, y, loss, n)
+        _check_targets(model, x, y, loss, "x", "y")
+    probe = Probe()
+    probe.set_weights(model, trainable_arrays(model))
+    view = probe.compute_on(ProbeRun(0, None, None, x, y, loss, kind=""), index, sample, (part,))
+    if view.connectivity_error:
+        raise LstmvizError(view.connectivity_error)
+    return view
+
+
+def _targets(model: Model, y, loss: str, n: int) -> np.ndarray:
+    """``y`` as numbers (float32), one target per sample; ``(n,)`` taken as ``(n, 1)`` for an
+    output of one unit, as Keras' ``fit`` (and ``read_target``) takes it."""
+    y = np.asarray(y)
+    if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
+        raise LstmvizError(f"y: holds {y.dtype} values, not numbers")
+    check_float32(y, "y: holds")
+    check_finite(y, "y: the target holds")
+    y = y.astype(np.float32)
+    if y.ndim == 0 or y.shape[0] != n:
+        raise LstmvizError(f"y: {plural(y.shape[0] if y.ndim else 0, 'target')}, but x has "
+                           f"{plural(n, 'sample')}; give one target per sample")
+    out = tuple(model.output_shapes()[0])
+    if (loss != "sparse_categorical_crossentropy" and out and out[-1] == 1 and y.ndim == len(out) - 1
+            and all(d is None or d == s for s, d in zip(y.shape[1:], out[1:-1]))):
+        y = y[..., None]
+    return y
+
+
+def _rnn_index(refs: list[RnnRef], layer: str | None) -> int:
+    """The index in ``refs`` of the recurrent layer named ``layer`` (its label, or a layer's
+    name: its first half or cell), else refused naming the ones there are."""
+    if layer is None or not refs:
+        return 0
+    for k, ref in enumerate(refs):
+        if layer == ref.label:
+            return k
+    for k, ref in enumerate(refs):
+        if layer == ref.layer:
+            return k
+    shown = ", ".join(repr(r.label) for r in refs[:8]) + (f", ... ({len(refs)} in all)" if len(refs) > 8 else "")
+    which = "one of its recurrent layers" if len(refs) > 1 else "its recurrent layer"
+    raise LstmvizError(f"layer={layer!r}: not a recurrent layer of the model; give {which}: {shown}")
 
 
 def user_session(model: Model, data: T.Data, loss: str, settings: Settings | None = None,

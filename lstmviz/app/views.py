@@ -26,6 +26,10 @@ TRAIN_KEY = "train"
 #: every tab's key, in tab order: the views', then the Train tab's (``--view train``, a
 #: lesson's Train steps)
 TAB_KEYS: tuple[str, ...] = (*VIEW_KEYS, TRAIN_KEY)
+#: the Train tab's gradient pages a picture draws of a model on its own inputs at its weights,
+#: without a run (``lstmviz.picture(view=...)``, ``app.train_user.probe_model``); its Updates
+#: page needs a run's update
+GRADIENT_PICTURES: tuple[str, ...] = ("dh", "connectivity", "gates")
 #: ``--view train`` with an animation: the Train tab does not change with the stack's steps
 TRAIN_NOT_ANIMATED = ("--view train: the Train tab is exported as a picture (--screenshot, --export-png, "
                       "--export-svg); an animation steps through the stack: give --view "
