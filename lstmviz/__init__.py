@@ -22,7 +22,9 @@ Public API (``__all__``):
   model or a torch module; in IPython/Jupyter the kernel stays free (Qt's event loop
   integration, ``%gui qt``);
 - ``picture(obj, x=None, view="cell", step=...)``: one view drawn as a PNG, without a
-  window or a display (a notebook on a server shows it inline);
+  window or a display (a notebook on a server shows it inline); ``view="dh"`` (with
+  ``y=`` and ``loss=``), ``"connectivity"`` or ``"gates"``: where the gradient goes, the
+  Train tab's gradient pages on your model and data at its weights;
 - ``read_weights(path)`` / ``load_weights(model, path)``: a weights-only file onto a model;
 - ``gradients(model, x, y, loss)``: Keras' loss of ``model`` on ``(x, y)`` and its exact
   gradients (backpropagation through time, float32): ``g.loss``, every weight's
@@ -108,7 +110,7 @@ def show(obj=None, x=None, *, theme: str | None = None, size=None, block: bool |
 
 def picture(obj=None, x=None, *, view: str = "cell", step: int | None = None, layer: str | None = None,
             unit: int | None = None, sample: int | None = None, theme: str | None = "light",
-            size=(1200, 750), scale: float = 1.0):
+            size=(1200, 750), scale: float = 1.0, y=None, loss: str | None = None):
     """One view of ``obj`` on ``x`` drawn as a PNG, without a window: returns a ``Picture``
     that Jupyter shows inline (``_repr_png_``), with ``.data`` (the PNG's bytes) and
     ``.save(path)``. It needs no display (a notebook on a server, a script over ssh).
@@ -117,8 +119,16 @@ def picture(obj=None, x=None, *, view: str = "cell", step: int | None = None, la
     ``"weights"`` or ``"window"`` (all of it); ``step``, ``layer`` (a name), ``unit`` and
     ``sample`` set the cursor as the window's controls do; ``theme``: ``"light"``,
     ``"dark"`` or ``"projector"``; ``size``: the picture's (width, height) in pixels, times
-    ``scale``. The same pixels as ``lstmviz MODEL --export-png OUT --view VIEW``."""
+    ``scale``. The same pixels as ``lstmviz MODEL --export-png OUT --view VIEW``.
+
+    Where the gradient goes, at the model's weights, as the Train tab's gradient pages draw
+    it (no training: ``fit`` trains): ``view="dh"``, dL/dh_t of a recurrent layer for one
+    sample's own loss (needs ``y``, the targets, one per sample of ``x``, and ``loss``, a
+    Keras loss's name); ``"connectivity"``, ||dy_T/dx_t|| per input step for one sample;
+    ``"gates"``, each gate's mean and saturation per unit over the samples (``unit`` rings
+    one). ``layer``: the recurrent layer's name (``"bi / backward"``: a Bidirectional's
+    half), ``sample``: the sample of ``x``."""
     from lstmviz.ui.notebook import picture as draw
 
     return draw(obj, x, view=view, step=step, layer=layer, unit=unit, sample=sample, theme=theme,
-                size=size, scale=scale)
+                size=size, scale=scale, y=y, loss=loss)

@@ -54,8 +54,9 @@ def test_the_pages_numbers_are_the_engines_at_the_models_weights(kind):
 
 
 def test_a_bidirectional_half_is_picked_by_its_label_and_a_layer_by_its_name():
-    m = Model.sequential((None, T, 2), [LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 3}}}),
-                                        LayerSpec("Dense", {"units": 1})], seed=0)
+    gru = {"class_name": "GRU", "config": {"units": 3}}
+    m = Model.sequential((None, T, 2), [LayerSpec("Bidirectional", {"layer": gru}), LayerSpec("Dense", {"units": 1})],
+                         seed=0)
     x, y = _data(6)
     name = m.layers[0].name
     back = probe_model(m, x, y, "mse", "dh", layer=f"{name} / backward", sample=1)

@@ -198,12 +198,12 @@ def test_a_picture_takes_the_cursor_and_refuses_in_one_line():
     assert _image(a.data) != _image(b.data)  # the unit picked is drawn
     assert "cell at step 5" in repr(a)
     for kw, words in (({"step": 40}, "^step=40: the input has 40 steps: 0 to 39$"),
-                      ({"view": "gates"}, "^unknown view 'gates': use one of unrolled, cell, over_time, "
-                                          "weights, window$"),
-                      ({"view": "train"}, "^view='train': a picture draws obj on x, and the Train tab "
-                                          r"trains a task of its own \(its picture: lstmviz --screenshot "
-                                          r"OUT.png --view train\); use one of unrolled, cell, over_time, "
-                                          "weights, window$"),
+                      ({"view": "curves"}, "^unknown view 'curves': use one of unrolled, cell, over_time, "
+                                           "weights, window, dh, connectivity, gates$"),
+                      ({"view": "train"}, "^view='train': the Train tab trains a task of its own "
+                                          r"\(its picture: lstmviz --screenshot OUT.png --view train\); its "
+                                          r"gradient pages draw obj on x: view='dh' \(with y and loss\), "
+                                          "'connectivity' or 'gates'$"),
                       ({"layer": "nope"}, "no such layer"), ({"size": (5, 5)}, "between 16")):
         with pytest.raises(LstmvizError, match=words) as err:
             lstmviz.picture(m, x, **kw)

@@ -13,6 +13,10 @@ with ``setImage`` / ``setData`` / ``setOpts``).
 The layer and the sample are chosen above the tabs; a caption below says exactly what is
 drawn (at most a quarter of the page's height: where it needs more, the lines that fit and
 the whole text in its tooltip). A timer redraws when the run moved on and a gradient tab is on screen.
+
+``probe_page``: one page drawing a probe handed to it, of no Train tab (``lstmviz.picture``'s
+gradient pages: a model's own probe, ``app.train_user.probe_model``, at its weights, no run:
+one connectivity curve and no update 0 to compare with, the captions saying so).
 """
 
 from __future__ import annotations
@@ -117,12 +121,13 @@ class GroupAxis(pg.AxisItem):
 
 class GradViews(QtCore.QObject):
     """The gradient views of a ``TrainPanel`` (its ``session``); ``pages`` are added to the
-    panel's tab widget by ``install``."""
+    panel's tab widget by ``install``. Without a panel (``probe_page``) they draw only the
+    probe handed to ``draw_probe``, and no timer runs."""
 
-    def __init__(self, panel):
-        super().__init__(panel)
+    def __init__(self, panel, parent: QtCore.QObject | None = None):
+        super().__init__(panel if panel is not None else parent)
         self.panel = panel
-        self.probe = Probe(panel.session)
+        self.probe = Probe(panel.session if panel is not None else None)
         self.view: ProbeView | None = None
         self._drawn: tuple | None = None
         self._ready: tuple | None = None  # (what it was computed for, ProbeView or None)
@@ -136,7 +141,8 @@ class GradViews(QtCore.QObject):
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(200)
         self.timer.timeout.connect(self.refresh)
-        self.timer.start()
+        if panel is not None:
+            self.timer.start()
 
     # -- layout ----------------------------------------------------------------------------
     def _page(self, key: str) -> tuple[QtWidgets.QWidget, pg.GraphicsLayoutWidget, QuietLabel]:
@@ -385,6 +391,13 @@ class GradViews(QtCore.QObject):
         worker thread here does (a large model's takes longer than a frame) when the run
         moved on. ``force`` computes it here and draws at once (lessons, tests, a changed
         theme)."""
+        if self.panel is None:  # (a probe handed to it: drawn again, a theme or a scale changed)
+            ready = self._ready
+            if ready is not None and ready[1] is not None:
+                if th.current() is not self.theme:
+                    self.apply_theme(th.current())
+                self._draw(ready[1])
+            return
         key = self.current_key()
         process = self.panel.process
         if key is None:
@@ -425,6 +438,15 @@ class GradViews(QtCore.QObject):
             return
         self._drawn = drawn
         self._draw(ready[1])
+
+    def draw_probe(self, v: ProbeView, key: str, unit: int | None = None) -> QtWidgets.QWidget:
+        """Draw ``v`` (computed for page ``key``) on that page, with no panel; ``unit``: the
+        unit ringed on the saturation plot (``mark_unit``). Returns the page."""
+        self._ready = ((v.iteration, None, 0, v.sample, key, None), v)
+        self._drawn = None
+        self._mark_unit = unit
+        self._draw(v)
+        return self.pages[key]
 
     def _take(self, want: tuple, v: ProbeView | None, error: str) -> None:
         """``v`` computed for ``want`` is the one to draw, unless a later update's is already."""
@@ -516,7 +538,8 @@ class GradViews(QtCore.QObject):
             combo.addItems(labels)
             combo.setCurrentIndex(0 if v.ref is None else v.refs.index(v.ref))
             combo.blockSignals(False)
-        label = f"{v.kind.capitalize()} sample"  # (training samples where none validate)
+        # (training samples where none validate; a model's own probe: its inputs' samples)
+        label = f"{v.kind.capitalize()} sample" if v.kind else "Sample"
         if self.sample_label.text() != label:
             self.sample_label.setText(label)
         spin = self.sample_spin
@@ -559,7 +582,7 @@ class GradViews(QtCore.QObject):
         self._fit_bar_ticks()
         name = markup(v.ref.label) if v.ref else "no recurrent layer"
         th.set_title(self.heat_plot,
-                     self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, {v.kind} sample {v.sample}"),
+                     self.theme.subscripts(f"dL/dh<sub>t</sub> of {name}, {sample_words(v)}"),
                      short=self.theme.subscripts(f"dL/dh<sub>t</sub>, sample {v.sample}"),
                      color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
         scale = (f"signed log: colour \u00b11 is \u00b1{m:.2g}, the middle of each half 100\u00d7 weaker, "
@@ -567,17 +590,18 @@ class GradViews(QtCore.QObject):
                  else f"linear: colour \u00b11 is \u00b1{m:.2g}")
         bad = int(np.size(v.dh) - np.count_nonzero(np.isfinite(v.dh)))
         if bad:  # the weights overflowed: no scale of zeros ("colour ±1 is ±0")
-            text = (f"dL/dh<sub>t</sub> is not finite at update {v.iteration}: NaN or infinite in "
+            text = (f"dL/dh<sub>t</sub> is not finite{at_update(v)}: NaN or infinite in "
                     f"{bad} of {np.size(v.dh)} cells (middle colour), this sample's loss {v.loss:.3g}; "
-                    "the weights overflowed. Reset and lower the learning rate.")
+                    + ("the weights overflowed. Reset and lower the learning rate." if v.run else
+                       "the model overflows on this sample (its weights or its input)."))
             if bad < np.size(v.dh) and m > 0:
                 text += f" The finite cells: colours {scale}."
         elif not m > 0:  # a gradient of 0 everywhere: no scale of zeros either
-            text = (f"dL/dh<sub>t</sub> is 0 in every cell (middle colour) at update {v.iteration}: "
+            text = (f"dL/dh<sub>t</sub> is 0 in every cell (middle colour){at_update(v)}: "
                     f"this sample's own loss L ({v.loss:.3g}) does not change with {name}'s h here.")
         else:
             text = (f"Each cell: dL/dh<sub>t</sub> for one unit (row) at one processing step (column), "
-                    f"L = this sample's own loss ({v.loss:.3g}) at update {v.iteration}. Colours {scale}.")
+                    f"L = this sample's own loss ({v.loss:.3g}){at_update(v)}. Colours {scale}.")
         self._caption("dh", text)
 
     def _draw_connectivity(self, v: ProbeView) -> None:
@@ -604,9 +628,11 @@ class GradViews(QtCore.QObject):
             text = f"{name}: {said}" if said else name
             if label.text != text:
                 label.setText(text)
+        # (a model's own probe: one curve, no update 0 to tell it from; its zeros in the caption)
+        self.conn_legend.setVisible(v.run)
         self._fit_conn_legend()
         th.set_title(self.conn_plot, self.theme.subscripts(
-            f"How much y<sub>T</sub> depends on x<sub>t</sub>, {v.kind} sample {v.sample}"),
+            f"How much y<sub>T</sub> depends on x<sub>t</sub>, {sample_words(v)}"),
             short=self.theme.subscripts(f"\u2202y<sub>T</sub>/\u2202x<sub>t</sub>, sample {v.sample}"),
             color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
         ring = ", a ring where a point has no line" if self.conn_curve0.opts["symbol"] else ""
@@ -614,9 +640,10 @@ class GradViews(QtCore.QObject):
                 "of the model's output at the last step y<sub>T</sub> (all output units) with respect "
                 "to the input vector x<sub>t</sub> (for token ids: its embedding), exact, by one backward "
                 "pass per output unit; "
-                + (f"update {v.iteration} (solid) and update 0 (dashed{ring})." if v.iteration else
+                + ("at the model's own weights." if not v.run else
+                   f"update {v.iteration} (solid) and update 0 (dashed{ring})." if v.iteration else
                    "no update yet: solid and dashed are one line."))
-        gaps = "; ".join(f"{name} {said}" for name, said in zeros if said)
+        gaps = "; ".join(f"{name} {said}" if v.run else said for name, said in zeros if said)
         if gaps:
             text += f" Zero, no point on the log axis (y<sub>T</sub> does not depend on x<sub>t</sub> there): {gaps}."
         if v.connectivity_error:
@@ -704,6 +731,8 @@ class GradViews(QtCore.QObject):
                 m0 = v.gates0[key].mean
                 self.mean0[key].setData(np.repeat(x, 2) + np.tile([-width / 2, width / 2], len(x)),
                                         np.repeat(m0, 2))
+            else:  # (a model's own probe: nothing at update 0)
+                self.mean0[key].setData([], [])
             self.sat_points[key].setData(st.low, st.high)
         self._draw_mark(v)
         self._set_range(self.mean_plot, xRange=(-0.6, units - 0.4), yRange=(0, 1.0), padding=0.02)
@@ -717,8 +746,14 @@ class GradViews(QtCore.QObject):
             text = "A SimpleRNN has no gates: nothing saturates but h itself."
         else:
             names = ", ".join(_sym(k) for k in keys)
-            text = (f"Gates {names} over {plural(v.gate_samples, v.kind + ' sample')} \u00d7 every step "
-                    f"(masked steps left out), update {v.iteration}. Mean: bars now, lines at update 0. "
+            if v.run:
+                over = (f"{plural(v.gate_samples, v.kind + ' sample')} \u00d7 every step (masked steps left "
+                        f"out), update {v.iteration}. Mean: bars now, lines at update 0.")
+            else:  # (a model's own probe: the samples of its x, at most MAX_GATE_SAMPLES of them)
+                which = (f"the first {v.gate_samples} of x's {v.samples} samples" if v.gate_samples < v.samples
+                         else f"{plural(v.gate_samples, 'sample')} of x")
+                over = f"{which} \u00d7 every step (masked steps left out), at the model's own weights. Mean: bars."
+            text = (f"Gates {names} over {over} "
                     f"Saturation: the share of steps each unit's gate spends below {LOW:g} (x) and above "
                     f"{HIGH:g} (y); top left: nearly always open, bottom right: nearly always shut.")
         self._caption("gates", text)
@@ -868,6 +903,44 @@ def zero_steps(a) -> str:
     if at.size <= 3:
         return f"0 at {'step' if at.size == 1 else 'steps'} {', '.join(map(str, at))}"
     return f"0 at {at.size} of {len(a)} steps"
+
+
+def sample_words(v: ProbeView) -> str:
+    """The probe sample a title names: "validation sample 3", or a model's own (its inputs'
+    samples, ``kind`` ""), "sample 3"."""
+    return f"{v.kind} sample {v.sample}" if v.kind else f"sample {v.sample}"
+
+
+def at_update(v: ProbeView) -> str:
+    """" at update 12" where the probe is a run's; "" for a model's own (no run, no update)."""
+    return f" at update {v.iteration}" if v.run else ""
+
+
+def probe_page(v: ProbeView, key: str, unit: int | None = None) -> QtWidgets.QWidget:
+    """A top-level widget showing gradient page ``key`` (``TABS``, not "updates") drawing
+    ``v``, a probe computed for it (``app.train_user.probe_model``), in the current theme,
+    by a ``GradViews`` of no Train tab: the same items, titles and captions as the tab's
+    page. Its other pages and the controls are its hidden children (deleted with it); the
+    views are its ``views``."""
+    holder = QtWidgets.QWidget()
+    lay = QtWidgets.QVBoxLayout(holder)
+    margin = 8  # (the caption off the picture's edge, as the tab's frame keeps it)
+    lay.setContentsMargins(margin, margin, margin, margin)
+    views = GradViews(None, holder)
+    for k, page in views.pages.items():
+        if k == key:
+            lay.addWidget(page)
+        else:
+            page.setParent(holder)
+            page.hide()
+    views.controls.setParent(holder)  # (one sample, one layer: the title names them)
+    views.controls.hide()
+    holder.setPalette(th.palette(th.current()))
+    holder.setAutoFillBackground(True)
+    views.apply_theme(th.current())
+    views.draw_probe(v, key, unit)
+    holder.views = views  # type: ignore[attr-defined]
+    return holder
 
 
 def _unbarred(blocks) -> str:

@@ -213,8 +213,16 @@ class Picture:
 
 def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer: str | None = None,
             unit: int | None = None, sample: int | None = None, theme: str | None = "light",
-            size=(1200, 750), scale: float = 1.0) -> Picture:
+            size=(1200, 750), scale: float = 1.0, y=None, loss: str | None = None) -> Picture:
     """See ``lstmviz.picture``."""
+    from lstmviz.app.views import GRADIENT_PICTURES
+
+    if isinstance(view, str) and view in (*GRADIENT_PICTURES, "updates"):
+        return _gradient_picture(obj, x, view, step, layer, unit, sample, theme, size, scale, y, loss)
+    if y is not None or loss is not None:
+        given = " and ".join(k for k, v in (("y", y), ("loss", loss)) if v is not None)
+        raise LstmvizError(f"{given}: for the gradient pictures ({_gradient_said()}); "
+                           f"view={view!r} draws the trace of x")
     from lstmviz.ui.preflight import check_window
 
     model, path, x = resolve(obj, x)
@@ -230,10 +238,7 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
     target = "window" if view == "window" else _picture_view(view)
     step, unit, sample = (_whole(k, v) for k, v in (("step", step), ("unit", unit), ("sample", sample)))
     w, h = _size(size)
-    try:
-        scale = float(scale)
-    except (TypeError, ValueError):
-        raise LstmvizError(f"scale={scale!r}: give a number (1 = the size asked for)") from None
+    scale = _scale(scale)
     check_picture_scale(w, h, scale)  # (before a window is built for it)
     limit_blas_threads(1)
     if QtWidgets.QApplication.instance() is None:  # the first Qt of this process: offscreen
@@ -268,17 +273,109 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
 def _picture_view(view) -> str:
     """The view a picture of ``obj`` on ``x`` shows: one of the views (``export.view_index``'s
     names), not the Train tab, which trains a toy task of its own (its picture is the
-    command line's ``--view train``)."""
-    from lstmviz.app.views import TRAIN_KEY, VIEW_KEYS, tab_key
+    command line's ``--view train``); its gradient pages on obj and x are ``GRADIENT_VIEWS``
+    (``_gradient_picture``)."""
+    from lstmviz.app.views import GRADIENT_PICTURES, TRAIN_KEY, VIEW_KEYS, tab_key
 
     key = tab_key(view)
-    said = ", ".join((*VIEW_KEYS, "window"))
+    said = ", ".join((*VIEW_KEYS, "window", *GRADIENT_PICTURES))
     if key == TRAIN_KEY:
-        raise LstmvizError(f"view={view!r}: a picture draws obj on x, and the Train tab trains a task of its "
-                           f"own (its picture: lstmviz --screenshot OUT.png --view train); use one of {said}")
+        raise LstmvizError(f"view={view!r}: the Train tab trains a task of its own (its picture: lstmviz "
+                           f"--screenshot OUT.png --view train); its gradient pages draw obj on x: "
+                           f"{_gradient_said()}")
     if key is None:
         raise LstmvizError(f"unknown view {view!r}: use one of {said}")
     return key
+
+
+def _gradient_said() -> str:
+    return "view='dh' (with y and loss), 'connectivity' or 'gates'"
+
+
+def _gradient_picture(obj, x, view, step, layer, unit, sample, theme, size, scale, y, loss) -> Picture:
+    """A gradient page of the Train tab (``view``: dL/dh, connectivity, gates) of ``obj`` on
+    ``x`` at its weights, without a run: its numbers are ``app.train_user.probe_model``'s
+    (the Train tab's ``Probe``), drawn by the tab's own ``GradViews`` (``grad_views.probe_page``)
+    offscreen, as ``picture`` draws a view."""
+    from lstmviz.app.train_user import probe_model
+
+    if step is not None:
+        raise LstmvizError(f"step={step!r}: view={view!r} draws every step at once; leave step out")
+    sample = _whole("sample", sample)
+    unit = _whole("unit", unit)
+    if unit is not None and view != "gates":
+        raise LstmvizError(f"unit={unit}: view={view!r} draws every unit; unit rings one on "
+                           "view='gates' (its keep gate's saturation)")
+    if layer is not None and not isinstance(layer, str):
+        raise LstmvizError(f"layer={layer!r}: give a recurrent layer's name")
+    _check_theme(theme)
+    w, h = _size(size)
+    scale = _scale(scale)
+    from lstmviz.limits import check_picture_scale
+
+    check_picture_scale(w, h, scale)
+    if obj is None:
+        raise LstmvizError(f"view={view!r} draws your model on x: give the model (a path, an lstmviz Model, "
+                           "a Keras model or a torch module)")
+    model, path, x = resolve(obj, x)
+    if model is None:
+        from lstmviz.loading import load
+
+        model = load(path)
+    if callable(x):  # (a file's path, read for the model as --input reads it)
+        x = x(model)
+    if isinstance(x, (list, tuple)) and len(x) == 1:  # ([x] of a model of one input: x)
+        x = x[0]
+    if isinstance(y, (str, os.PathLike)) and loss is not None:  # (a .npy or .csv, read as
+        # lstmviz grad --target reads it; without a loss, probe_model asks for one)
+        from lstmviz.cli_inputs import read_target
+        from lstmviz.engine.losses import canonical
+
+        y = read_target(_existing([y])[0], model, canonical(loss))
+    v = probe_model(model, x, y, loss, view, layer, sample)
+    if unit is not None and v.ref is not None and not 0 <= unit < v.ref.units:
+        from lstmviz.text import numbered
+
+        raise LstmvizError(f"unit={unit}: layer {v.ref.label!r} has {numbered(v.ref.units, 'unit')}")
+    from PySide6 import QtCore, QtGui, QtWidgets
+
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import _app, dispose, limit_blas_threads
+    from lstmviz.ui.export import _settle, fit_widget, png_bytes
+    from lstmviz.ui.grad_views import TITLES, probe_page, sample_words
+    from lstmviz.ui.preflight import check_window
+
+    limit_blas_threads(1)
+    if QtWidgets.QApplication.instance() is None:
+        _app(offscreen=bool(check_window()))
+    before = th.current().name if OPEN_WINDOWS else None  # (the app's theme is shared)
+    th.apply(theme or "light")
+    page = None
+    try:
+        page = probe_page(v, view, unit)
+        page.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        page.resize(w, h)
+        page.show()
+        _settle()
+        shrink = fit_widget(page, page, (w, h))
+        _settle()
+        data = png_bytes(page, scale * shrink)
+        image = QtGui.QImage.fromData(data)
+        name = v.ref.label if v.ref is not None and view != "connectivity" else ""
+        what = f"{TITLES[view]}{' of ' + name if name else ''}" + (f", {sample_words(v)}" if view != "gates" else "")
+    finally:
+        if page is not None:
+            dispose(page)
+        if before is not None:
+            th.apply(before)
+    return Picture(data, image.width(), image.height(), what)
+
+
+def _scale(scale) -> float:
+    try:
+        return float(scale)
+    except (TypeError, ValueError):
+        raise LstmvizError(f"scale={scale!r}: give a number (1 = the size asked for)") from None
 
 
 def _check_theme(theme) -> None:
