@@ -71,7 +71,7 @@ def test_the_notebook_is_committed_stripped_and_small():
     assert nb["nbformat"] == 4
     assert NOTEBOOK.stat().st_size < 30_000
     kinds = [c["cell_type"] for c in nb["cells"]]
-    assert 10 <= len(kinds) <= 16 and kinds.count("markdown") >= 5
+    assert 10 <= len(kinds) <= 18 and kinds.count("markdown") >= 5
     for cell in nb["cells"]:
         assert cell["metadata"] == {} and "attachments" not in cell
         if cell["cell_type"] == "code":
@@ -85,7 +85,8 @@ def test_what_the_text_claims_is_what_the_tests_below_check():
     for claim in ("sign of each first value", "stays above 0.8", "below $10^{-6}$",
                   "more than a hundred times smaller", "$\\sigma(1) \\approx 0.73$",
                   "loss ends below 0.05", "loss stays above 0.1", "average rose",
-                  "more than a thousand times larger than before training", "larger than the SimpleRNN's"):
+                  "more than a thousand times larger than before training", "larger than the SimpleRNN's",
+                  "reach step 0 at full strength", "within ten times the largest of the picture"):
         assert claim in text, claim
 
 
@@ -119,7 +120,7 @@ def test_the_step_by_hand_is_the_trace_to_float32_precision(run):
 def test_the_picture_cells_show_pngs_of_the_size_asked(run):
     _, cells = run
     pictures = [(src, result) for src, result, _ in cells if "lstmviz.picture(" in src]
-    assert [re.search(r'view="(\w+)"', src).group(1) for src, _ in pictures] == ["cell", "over_time"]
+    assert [re.search(r'view="(\w+)"', src).group(1) for src, _ in pictures] == ["cell", "over_time", "dh"]
     for src, result in pictures:
         asked = tuple(int(v) for v in re.search(r"size=\((\d+), (\d+)\)", src).groups())
         png = result._repr_png_()  # what Jupyter shows inline
@@ -150,3 +151,17 @@ def test_training_the_lstm_learns_the_task_and_its_gradient_reaches_step_0(run):
     assert lstm[0] > 1000 * ns["lstm_before"][0]
     assert lstm[0] > rnn[0] and rnn[0] < rnn[-1]
     assert ns["f_after"] > ns["f_before"]
+
+
+def test_the_trained_lstms_dl_dh_picture_reaches_step_0_at_full_strength(run):
+    """The dL/dh picture's claim, on the numbers it draws (the engine's dL/dh of sample 0's own
+    loss at the trained weights, as the Train tab's probe computes it: test_app_probe_model)."""
+    import lstmviz
+
+    ns, cells = run
+    src = next(src for src, _, _ in cells if 'view="dh"' in src)
+    assert "lstm, xs" in src and 'y=ys, loss="mse", sample=0' in src  # (the trained LSTM, sample 0)
+    lstm = ns["lstm"]
+    dh = lstmviz.gradients(lstm, ns["xs"][:1], ns["ys"][:1], "mse").layers[lstm.layers[0].name].steps["dh"][0]
+    assert np.abs(dh[0]).max() > 0.1 * np.abs(dh).max()  # (steps first here: dh[0] is step 0)
+    assert ns["lstm_before"][0] * 100 < ns["lstm_before"][-1]  # (before training: the table's)
