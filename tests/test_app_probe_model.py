@@ -42,15 +42,21 @@ def test_the_pages_numbers_are_the_engines_at_the_models_weights(kind):
     v = probe_model(m, x, part="connectivity", sample=5)
     np.testing.assert_array_equal(v.connectivity, G.connectivity(m, x32[5:6]))
     assert v.connectivity0 is None and v.dh is None
+    for a, b in zip(trainable_arrays(m), before):  # (probed on a copy)
+        np.testing.assert_array_equal(a, b)
+    if kind == "SimpleRNN":  # (no gates: refused, not an empty picture)
+        with pytest.raises(LstmvizError, match="^view='gates': layer 'simple_rnn' is a SimpleRNN, which has no "
+                                               "gates \\(nothing saturates but h itself\\); view='dh' and "
+                                               "'connectivity' draw it$"):
+            probe_model(m, x, part="gates")
+        return
     v = probe_model(m, x, part="gates")
     rec = m.trace(x32[:G.MAX_GATE_SAMPLES]).layers[v.ref.layer]
-    keys = {"LSTM": ("i", "f", "o"), "GRU": ("z", "r"), "SimpleRNN": ()}[kind]
+    keys = {"LSTM": ("i", "f", "o"), "GRU": ("z", "r")}[kind]
     assert tuple(v.gates) == keys and v.gates0 == {} and v.gate_samples == G.MAX_GATE_SAMPLES < 70
     for key in keys:
         np.testing.assert_allclose(v.gates[key].mean, rec.steps[key].mean(axis=(0, 1)), rtol=1e-6)
         np.testing.assert_array_equal(v.gates[key].high, (rec.steps[key] > 0.9).mean(axis=(0, 1)))
-    for a, b in zip(trainable_arrays(m), before):  # (probed on a copy)
-        np.testing.assert_array_equal(a, b)
 
 
 def test_a_bidirectional_half_is_picked_by_its_label_and_a_layer_by_its_name():

@@ -103,7 +103,7 @@ def test_the_gates_picture_plots_the_means_and_saturation_of_x_and_rings_the_uni
     shown, (mx, my), label = data["mark"]
     assert shown and label == "unit 2"
     assert (mx[0], my[0]) == (v.gates["f"].low[2], v.gates["f"].high[2])
-    assert "12 samples of x" in data["caption"] and "update" not in data["caption"]
+    assert "f, o of lstm over 12 samples of x" in data["caption"] and "update" not in data["caption"]
 
 
 def test_a_picture_from_files_reads_them_as_the_command_line_does(drawn, tmp_path):

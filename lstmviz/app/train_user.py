@@ -20,7 +20,15 @@ import dataclasses
 import numpy as np
 
 from lstmviz.app import tasks as T
-from lstmviz.app.grad_stats import MAX_GATE_SAMPLES, Probe, ProbeRun, ProbeView, RnnRef, recurrent_layers
+from lstmviz.app.grad_stats import (
+    MAX_GATE_SAMPLES,
+    Probe,
+    ProbeRun,
+    ProbeView,
+    RnnRef,
+    recurrent_layers,
+    squashed_gates,
+)
 from lstmviz.app.input_edits import frozen
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.app.views import GRADIENT_PICTURES
@@ -195,6 +203,9 @@ def probe_model(model: Model, x, y=None, loss: str | None = None, part: str = "d
         raise LstmvizError(f"layer={layer!r}: connectivity is how much the model's output depends on each "
                            "input step, of no one layer; leave layer out (dh and gates draw a layer)")
     index = _rnn_index(refs, layer)
+    if part == "gates" and not squashed_gates(refs[index].cell):
+        raise LstmvizError(f"view='gates': layer {refs[index].label!r} is a {refs[index].cell.name}, which has no "
+                           "gates (nothing saturates but h itself); view='dh' and 'connectivity' draw it")
     if part == "gates" and sample is not None:
         raise LstmvizError(f"sample={sample}: the gates are drawn over every sample of x (the first "
                            f"{MAX_GATE_SAMPLES}); leave sample out (dh and connectivity draw one sample)")

@@ -750,9 +750,12 @@ class GradViews(QtCore.QObject):
                 over = (f"{plural(v.gate_samples, v.kind + ' sample')} \u00d7 every step (masked steps left "
                         f"out), update {v.iteration}. Mean: bars now, lines at update 0.")
             else:  # (a model's own probe: the samples of its x, at most MAX_GATE_SAMPLES of them)
+                # (no layer box above a picture: the caption names the layer)
                 which = (f"the first {v.gate_samples} of x's {v.samples} samples" if v.gate_samples < v.samples
                          else f"{plural(v.gate_samples, 'sample')} of x")
-                over = f"{which} \u00d7 every step (masked steps left out), at the model's own weights. Mean: bars."
+                over = (f"{which} \u00d7 every step (masked steps left out), at the model's own weights. "
+                        "Mean: bars.")
+                names += f" of {markup(v.ref.label)}" if v.ref else ""
             text = (f"Gates {names} over {over} "
                     f"Saturation: the share of steps each unit's gate spends below {LOW:g} (x) and above "
                     f"{HIGH:g} (y); top left: nearly always open, bottom right: nearly always shut.")
