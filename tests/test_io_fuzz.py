@@ -176,3 +176,33 @@ def test_damaged_onnx_safetensors_and_torch_files(tmp_path, round_):
                 msg = str(e)
                 assert "\n" not in msg, msg
                 assert not re.search(r"\b(Key|Type|Index|Attribute|Value)Error: ", msg), (seed.name, msg)
+
+
+# -- hostile input files (.npy, .csv) ------------------------------------------------------------
+def _npy_of(header: str, data: bytes = b"") -> bytes:
+    """A version-1 .npy of ``header`` (its dict's text, as NumPy writes it) and ``data``."""
+    text = header.encode()
+    text += b" " * (63 - (10 + len(text)) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text + data
+
+
+@pytest.mark.parametrize("shape, data, says", [
+    ("(" + "1," * 100 + ")", b"\0" * 4, "100 dimensions"),
+    ("(0, 5, " + "9" * 100 + ")", b"", "(0, 5, 99999999...(100 digits))"),
+    ("(" + "9" * 4000 + ", 0)", b"", "(4,000 digits)"),
+])
+def test_a_npy_whose_shape_numpy_cannot_make_is_one_line(tmp_path, shape, data, says):
+    """A header NumPy's parser takes but no array has: more than 64 dimensions, or an empty
+    array with a dimension of 10**100 (no bytes, so every size check passed). NumPy's
+    reshape then raised ValueError ("Maximum allowed dimension exceeded"): a traceback
+    from ``read_input``, and ``lstmviz trace`` said NumPy's words naming no file."""
+    from lstmviz.cli_inputs import read_input
+
+    p = tmp_path / "x.npy"
+    p.write_bytes(_npy_of(f"{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}", data))
+    for long in (False, True):
+        with pytest.raises(LstmvizError) as ei:
+            read_input(p, (None, None, 3), long=long)
+        msg = str(ei.value)
+        assert "\n" not in msg and len(msg) < 300 and "x.npy" in msg and says in msg, msg
+        assert "header is damaged" in msg, msg
