@@ -616,3 +616,68 @@ def test_a_manifest_that_is_no_json_is_said_in_plain_words(tmp_path, manifest, w
     data = _rezip(_good(), lambda name, b: manifest if name == "manifest.json" else b)
     msg = _refused(tmp_path, data, f"manifest.json is not valid JSON: {why}")
     assert "Error" not in msg and "sys." not in msg
+
+
+# -- a kept ONNX model's node configs -----------------------------------------------------------
+def _onnx_session() -> bytes:
+    """A session keeping a model opened from an ONNX file (its nodes' configs in the manifest)."""
+    import lstmviz
+
+    pytest.importorskip("onnx")
+    st = AppState()
+    st.set_model(lstmviz.load(FIX / "onnx_torch_classic_lstm" / "model.onnx"), "m.onnx")
+    return ses.session_bytes(ses.capture(st))
+
+
+def _node(m, cls: str, last: bool = False) -> dict:
+    """The config of the first (or ``last``) node of class ``cls`` the kept model holds."""
+    found = [item["config"] for item in m["model"]["layers"] if item["class_name"] == cls]
+    return found[-1] if last else found[0]
+
+
+@pytest.mark.parametrize("edit, says", [
+    (lambda m: _node(m, "onnx.Concat").update(opset="x"), "opset is 'x'"),
+    (lambda m: _node(m, "onnx.Concat").update(opset=[1.5]), "opset is '[1.5]'"),
+    (lambda m: _node(m, "onnx.Concat")["slots"].__setitem__(0, ["const", "99"]), "its inputs are not"),
+    (lambda m: _node(m, "onnx.Concat").update(slots="in"), "its inputs are not"),
+    (lambda m: _node(m, "onnx.ConstantOfShape").update(attrs=[1, 2]), "attributes are not an object"),
+    (lambda m: _node(m, "onnx.ConstantOfShape")["attrs"].update(value=None), "attribute 'value'"),
+    (lambda m: _node(m, "onnx.Concat")["consts"]["2"].update(shape=[5]), "holds 1 values where its shape needs 5"),
+    (lambda m: _node(m, "onnx.LSTM").update(consts=[1, 2]), "constants are not an object"),
+    (lambda m: _node(m, "onnx.LSTM").update(slots={}), "its inputs are not named"),
+    (lambda m: _node(m, "onnx.LSTM").update(clip="nan"), "clip is 'nan'"),
+    (lambda m: _node(m, "onnx.Gather")["attrs"].update(axis=[-1]), "cannot be computed with its attributes (axis)"),
+    (lambda m: _node(m, "onnx.Transpose")["attrs"].update(perm=-0.0), "cannot be computed with its attributes (perm)"),
+    (lambda m: _node(m, "onnx.ConstantOfShape")["attrs"].update(value=0), "cannot be computed"),
+    # (the Gather before the Dense: another axis, another width than the Dense was built for)
+    (lambda m: _node(m, "onnx.Gather", last=True)["attrs"].update(axis=2), "where the model declares"),
+])
+def test_a_kept_onnx_nodes_damaged_config_is_one_line_naming_the_node(tmp_path, edit, says):
+    """A session keeps an ONNX graph's nodes as configs its reader wrote: opset, slots,
+    constants, attributes. A manifest's odd ones were Python's errors from the trace:
+    ``lstmviz trace s.lstmviz`` said "invalid literal for int() with base 10: 'x'", the window
+    "cannot be shown (TypeError: ...)", and a Gather of another axis fed the Dense after it
+    the wrong width (NumPy's matmul error). Each is now one line about the node, from
+    opening it (where it is built and traced) and from ``lstmviz.load`` and its trace."""
+    import lstmviz
+
+    data = _with_manifest(_onnx_session(), edit)
+    msg = _refused(tmp_path, data, says)
+    assert "Error" not in msg, msg
+    x = np.zeros((5, 1, 3), np.float32)
+    with pytest.raises(LstmvizError) as ei:
+        lstmviz.load(_write(tmp_path, data, "again.lstmviz")).trace(x)
+    assert says in str(ei.value) and "\n" not in str(ei.value), str(ei.value)
+
+
+def test_a_kept_onnx_model_still_opens_and_traces_as_saved(tmp_path):
+    import lstmviz
+
+    data = _onnx_session()
+    st = _state()
+    ses.open_session(st, _write(tmp_path, data))
+    assert st.error is None and st.model is not None
+    x = np.load(FIX / "onnx_torch_classic_lstm" / "x.npy")
+    want = lstmviz.load(FIX / "onnx_torch_classic_lstm" / "model.onnx").trace(x).outputs[0]
+    got = lstmviz.load(_write(tmp_path, data, "again.lstmviz")).trace(x).outputs[0]
+    np.testing.assert_array_equal(got, want)

@@ -330,6 +330,112 @@ def _const(spec):
     return np.asarray(spec["data"], dtype=dt).reshape(spec["shape"])
 
 
+# -- a node's config, checked when its layer is built ------------------------------------------
+# The ONNX reader writes these configs from a graph it has run (on zeros) already; a session
+# (``.lstmviz``) brings them back from its manifest, a stranger's JSON: an opset of "x", a
+# slot that names no constant, an attribute that is a list where the op takes a number were
+# Python's ValueError, KeyError and TypeError from ``Model.trace`` (and the window's "cannot be
+# shown (ValueError: invalid literal for int() ...)"). Refused here, in the layer's name.
+
+def _whole(value, least: int = 0, most: int = 2 ** 62) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and least <= value <= most
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _const_fault(spec) -> str | None:
+    """What is wrong with a constant's spec (None: it decodes to an array)."""
+    if not isinstance(spec, dict) or set(spec) != {"dtype", "shape", "data"}:
+        return 'is not an object of "dtype", "shape" and "data"'
+    if not _whole(spec["dtype"]) or int(spec["dtype"]) not in onnx_ops.DTYPES:
+        return f"has the ONNX data type {str(spec['dtype'])[:20]!r}, which lstmviz does not compute with"
+    shape, data = spec["shape"], spec["data"]
+    if not (isinstance(shape, list) and len(shape) <= 8 and all(_whole(d) for d in shape)):
+        return "has a shape that is not a list of at most 8 whole numbers"
+    if not (isinstance(data, list) and all(_is_number(v) or isinstance(v, bool) for v in data)):
+        return "has data that is not a flat list of numbers"
+    n = 1
+    for d in shape:
+        n *= d
+    if n != len(data):
+        return f"holds {len(data):,} values where its shape needs {n:,}"
+    return None
+
+
+def _shapes_fault(value, sizes_known: bool) -> bool:
+    """Whether ``value`` is not a list of shapes (lists of whole numbers, or of None too
+    where ``sizes_known`` is False)."""
+    return not (value is None or (isinstance(value, list) and len(value) <= 1024 and all(
+        isinstance(s, list) and len(s) <= 8 and all(_whole(d) or (d is None and not sizes_known) for d in s)
+        for s in value)))
+
+
+def _attr_fault(value) -> bool:
+    """Whether ``value`` is not an ONNX attribute's value as the reader writes it: a number,
+    a text, a list of numbers or of texts, or a constant (``_const_fault``)."""
+    if _is_number(value) or isinstance(value, str):
+        return False
+    if isinstance(value, list):
+        return not (all(_is_number(v) for v in value) or all(isinstance(v, str) for v in value))
+    return _const_fault(value) is not None
+
+
+def check_node_config(name: str, op: str, config: dict, recurrent: bool) -> None:
+    """Refuse (LstmvizError naming the layer) a node's config whose parts are not of the
+    kinds the ONNX reader writes: the constants, the slots, and for another op than a
+    recurrent one its opset, attributes and shapes."""
+    what = f"layer '{name}' (ONNX {op})"
+    consts = config.get("consts")
+    if consts is not None and not isinstance(consts, dict):
+        raise LstmvizError(f"{what}: its constants are not an object")
+    for key, spec in (consts or {}).items():
+        fault = _const_fault(spec)
+        if fault:
+            raise LstmvizError(f"{what}: its constant {str(key)[:40]!r} {fault}")
+    slots = config.get("slots", ["X"] if recurrent else None)
+    if recurrent:
+        if not (isinstance(slots, list) and slots[:1] == ["X"] and len(set(slots)) == len(slots)
+                and all(s in SLOT_NAMES for s in slots)):
+            raise LstmvizError(f"{what}: its inputs are not named from {', '.join(SLOT_NAMES)}, X first")
+        if any(k not in SLOT_NAMES for k in consts or {}):
+            raise LstmvizError(f"{what}: a constant is given for an input it does not have")
+        for key in ("input_size", "units"):
+            if not _whole(config.get(key), 1):
+                raise LstmvizError(f"{what}: its {key} is {str(config.get(key))[:20]!r}, not a positive whole number")
+        if config.get("layout", 0) not in (0, 1) or isinstance(config.get("layout", 0), bool):
+            raise LstmvizError(f"{what}: its layout is {str(config.get('layout'))[:20]!r}, not 0 or 1")
+        clip = config.get("clip")
+        if clip is not None and not (_is_number(clip) and 0 < clip < float("inf")):
+            raise LstmvizError(f"{what}: its clip is {str(clip)[:20]!r}, not a positive number")
+        return
+    ok_slots = isinstance(slots, list) and len(slots) <= 64 and all(
+        isinstance(s, list) and s and (
+            (s[0] in ("in", "weight") and len(s) == 2 and _whole(s[1], 0, 1023))
+            or (s[0] == "const" and len(s) == 2 and s[1] in (consts or {}))
+            or s == ["none"])
+        for s in slots)
+    if not ok_slots:
+        raise LstmvizError(f"{what}: its inputs are not a list of its graph inputs, weights and constants")
+    opset = config.get("opset", 17)
+    if not _whole(opset, 1, 1000):
+        raise LstmvizError(f"{what}: its opset is {str(opset)[:20]!r}, not a whole number from 1 to 1000")
+    attrs = config.get("attrs")
+    if attrs is not None and not isinstance(attrs, dict):
+        raise LstmvizError(f"{what}: its attributes are not an object")
+    for key, value in (attrs or {}).items():
+        if _attr_fault(value):
+            raise LstmvizError(f"{what}: its attribute {str(key)[:40]!r} is not a number, a text, "
+                               "a list of either or a constant")
+    if _shapes_fault(config.get("output_shapes"), False) or _shapes_fault(config.get("weight_shapes"), True):
+        raise LstmvizError(f"{what}: its output or weight shapes are not lists of sizes")
+    weights = len(config.get("weight_shapes") or [])
+    named = [s[1] for s in slots or [] if s[0] == "weight"]
+    if named and max(named) >= weights:
+        raise LstmvizError(f"{what}: an input names weight array {max(named)}, and it has {weights}")
+
+
 def node_inputs(layer, inputs) -> dict:
     """The ONNX node's inputs by name: tensors fed through the graph, then constants."""
     got = dict(zip(layer.config.get("slots", ["X"]), inputs))
@@ -345,6 +451,7 @@ class OnnxRecurrentMixin:
 
     def _setup(self, name, config, keras_major):
         Layer.__init__(self, name, config, keras_major, None)
+        check_node_config(name, self.onnx_op, self.config, recurrent=True)
         self.config["return_sequences"] = True
         self.config["return_state"] = True
         self.config["zero_output_for_mask"] = True
@@ -657,6 +764,7 @@ class OnnxOp(Layer):
         super().__init__(name, config, keras_major, class_name)
         self.op = self.config["op"]
         self.class_name = f"onnx.{self.op}"
+        check_node_config(name, self.op, self.config, recurrent=False)
         #: Moves or reshapes data, or computes ids or sizes (``indices``: an op that makes
         #: no float, such as the Add and Mul of an Embedding's index check): views draw no
         #: row for it.
@@ -686,8 +794,20 @@ class OnnxOp(Layer):
                 args.append(self._consts[slot[1]])
             else:
                 args.append(None)
-        outs = onnx_ops.evaluate(self.op, self.config.get("attrs") or {}, args,
-                                 int(self.config.get("opset", 17)))
+        try:
+            outs = onnx_ops.evaluate(self.op, self.config.get("attrs") or {}, args,
+                                     int(self.config.get("opset", 17)))
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as err:
+            # (an attribute of a kind check_node_config takes but this op does not: an axis
+            # given as a list, a perm as a number; its ops say each fault of the data itself)
+            named = ", ".join(sorted(map(str, self.config.get("attrs") or {})))[:80] or "none"
+            raise LstmvizError(f"layer '{self.name}' (ONNX {self.op}) cannot be computed with its "
+                               f"attributes ({named}) and inputs: they are not what ONNX gives this op") from err
+        for k, (out, want) in enumerate(zip(outs, self.config.get("output_shapes") or [])):
+            got = np.shape(out)  # (the layers after it were built for the declared shapes)
+            if len(got) != len(want) or any(w is not None and w != g for w, g in zip(want, got)):
+                raise LstmvizError(f"layer '{self.name}' (ONNX {self.op}) makes its output {k} of shape "
+                                   f"{fmt_shape(got)} where the model declares {fmt_shape(tuple(want))}")
         return outs, [None] * len(outs), LayerTrace(self.name, self.class_name, outs)
 
 
