@@ -619,13 +619,13 @@ def test_a_manifest_that_is_no_json_is_said_in_plain_words(tmp_path, manifest, w
 
 
 # -- a kept ONNX model's node configs -----------------------------------------------------------
-def _onnx_session() -> bytes:
+def _onnx_session(case: str = "onnx_torch_classic_lstm") -> bytes:
     """A session keeping a model opened from an ONNX file (its nodes' configs in the manifest)."""
     import lstmviz
 
     pytest.importorskip("onnx")
     st = AppState()
-    st.set_model(lstmviz.load(FIX / "onnx_torch_classic_lstm" / "model.onnx"), "m.onnx")
+    st.set_model(lstmviz.load(FIX / case / "model.onnx"), "m.onnx")
     return ses.session_bytes(ses.capture(st))
 
 
@@ -681,3 +681,30 @@ def test_a_kept_onnx_model_still_opens_and_traces_as_saved(tmp_path):
     want = lstmviz.load(FIX / "onnx_torch_classic_lstm" / "model.onnx").trace(x).outputs[0]
     got = lstmviz.load(_write(tmp_path, data, "again.lstmviz")).trace(x).outputs[0]
     np.testing.assert_array_equal(got, want)
+
+
+def _input(m, role: str | None = None) -> dict:
+    return next(item["config"] for item in m["model"]["layers"]
+                if item["class_name"] == "InputLayer" and item["config"].get("role") == role)
+
+
+@pytest.mark.parametrize("case, edit, says", [
+    ("onnx_hand_rnn_bidir_nobias", lambda m: _node(m, "onnx.RNN").update(consts=3), "constants are not an object"),
+    ("onnx_hand_rnn_bidir_nobias", lambda m: _node(m, "onnx.RNN").update(slots=""), "its inputs are not named"),
+    ("onnx_torch_classic_lstm", lambda m: _input(m).update(batch_axis="concat"), "batch_axis is 'concat'"),
+    ("onnx_torch_classic_lstm", lambda m: _input(m).update(batch_axis=None), "batch_axis is None"),
+    ("onnx_torch_classic_lstm", lambda m: _input(m).update(batch_axis=3), "from 0 to 2"),
+    ("onnx_torch_classic_lstm", lambda m: _input(m).update(role="weights"), "role is 'weights'"),
+    ("onnx_hand_lstm_clip", lambda m: _input(m).update(batch_shape=[None]), "time_major is True"),
+    ("onnx_hand_gru_seqlens_reverse", lambda m: _input(m, "sequence_lens").update(dtype=[0, 0]),
+     "an integer type for sequence lengths"),
+])
+def test_a_kept_onnx_graphs_inputs_and_bidirectional_nodes_are_checked_too(tmp_path, case, edit, says):
+    """The same for a bidirectional node (its halves were checked, not its own slots and
+    constants: "AttributeError: 'int' object has no attribute 'items'" from ``lstmviz.load``)
+    and for what the reader says of a graph's inputs, which the window reads to make one:
+    a batch axis of 'concat' or past the input's axes, a time-major input of one axis, a
+    sequence_lens input of a dtype NumPy cannot make were "cannot be shown (ValueError: ...)",
+    "(IndexError: tuple index out of range)"."""
+    msg = _refused(tmp_path, _with_manifest(_onnx_session(case), edit), says)
+    assert "Error" not in msg, msg

@@ -125,3 +125,33 @@ def check_config(class_name: str, config: Any, name: str) -> None:
                 raise _fail(name, class_name, key, value, "concat, sum, ave, mul or null")
         elif key == "name" and value is not None and not isinstance(value, str):
             raise _fail(name, class_name, key, value, "text")
+    if class_name == "InputLayer":
+        _check_graph_input(config, name)
+
+
+#: what an ONNX graph's input is to a recurrent node beside its sequence (``role``), and the
+#: integer types of a ``sequence_lens`` input (the app makes one of its ``dtype``)
+ROLES = ("sequence_lens", "initial_state")
+INTEGER_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+
+
+def _check_graph_input(config: dict, name: str) -> None:
+    """The keys the ONNX reader gives an input (``time_major``, ``batch_axis``, ``role``, a
+    ``sequence_lens`` input's ``dtype``), read by the app when it makes an input: a session
+    may hold any value in them (a batch axis of 'concat' or 3 of a 1-D input, a time-major
+    input of one axis were Python's ValueError and IndexError from the window)."""
+    shape = config.get("batch_shape") or config.get("batch_input_shape")
+    rank = len(shape) if isinstance(shape, (list, tuple)) else MAX_RANK
+    if config.get("time_major") and rank < 2:
+        raise _fail(name, "InputLayer", "time_major", config["time_major"],
+                    "true only for an input of 2 axes or more, (time, batch, ...)")
+    axis = config.get("batch_axis", 0)
+    if not (_is_int(axis) and 0 <= axis < rank):
+        raise _fail(name, "InputLayer", "batch_axis", axis,
+                    f"the axis that holds the samples, a whole number from 0 to {rank - 1}")
+    role = config.get("role")
+    if role is not None and role not in ROLES:
+        raise _fail(name, "InputLayer", "role", role, f"{', '.join(ROLES)} or null")
+    if role == "sequence_lens" and config.get("dtype") is not None and config["dtype"] not in INTEGER_DTYPES:
+        raise _fail(name, "InputLayer", "dtype", config["dtype"],
+                    f"an integer type for sequence lengths ({', '.join(INTEGER_DTYPES)})")

@@ -715,6 +715,7 @@ class OnnxBidirectional(Bidirectional):
         op = self.config["op"]
         self.onnx_op = op
         self.class_name = f"onnx.{op}"
+        check_node_config(name, op, self.config, recurrent=True)  # (its slots and constants: the halves get neither)
         half = {k: v for k, v in self.config.items()
                 if k not in ("backward", "slots", "consts", "direction", "op", "name", "merge_mode")}
         fcfg = dict(half)
