@@ -206,3 +206,28 @@ def test_a_npy_whose_shape_numpy_cannot_make_is_one_line(tmp_path, shape, data, 
         msg = str(ei.value)
         assert "\n" not in msg and len(msg) < 300 and "x.npy" in msg and says in msg, msg
         assert "header is damaged" in msg, msg
+
+
+@pytest.mark.parametrize("sep", [",", " "])
+def test_a_csv_line_of_more_numbers_than_the_cap_is_refused_before_it_is_split(tmp_path, sep):
+    """One line of 2.2 million cells (4 MB; the cap is 2,097,152 numbers at the default
+    limit): each cell was a string, then a float, before the cap was looked at after the
+    row; a line of 16 MB took 500 MB and 3 s to be refused. Counted first now."""
+    import tracemalloc
+
+    from lstmviz.cli_inputs import read_input
+
+    p = tmp_path / "wide.csv"
+    p.write_text(sep.join(["1"] * 2_200_000) + "\n")
+    tracemalloc.start()
+    try:
+        with pytest.raises(LstmvizError) as ei:
+            read_input(p, (None, None, 3))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    msg = str(ei.value)
+    assert "more than 2,097,152 numbers" in msg and "line 1" in msg and "\n" not in msg, msg
+    assert peak < 60 * 1024 ** 2, f"{peak / 1024 ** 2:.0f} MB"
+    p.write_text(sep.join(["1"] * 1000) + "\n")  # (a wide row under the cap is read)
+    assert read_input(p, (None, None, 3)).shape == (1, 1, 1000)

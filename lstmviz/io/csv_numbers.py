@@ -155,6 +155,10 @@ def csv_numbers(path, fh):
         s = line.strip()
         if not s or s.startswith("#"):
             continue
+        if most_cells(s, sep if width is not None else delimiter(s)) > cap - len(flat):
+            # (before it is split, a header's test too: a line of 16 MB of '1,' was 8 million
+            # strings and floats, 500 MB and 3 s, before the cap below said it)
+            raise LstmvizError(too_many(path, cap, lineno))
         if first:
             first = False
             if is_header(s):  # (split again at the separator the first row of numbers chooses)
@@ -181,12 +185,32 @@ def csv_numbers(path, fh):
             width = len(values)
         flat.extend(values)
         if len(flat) > cap:
-            raise LstmvizError(f"{path}: holds more than {cap:,} numbers (stopped reading at line "
-                               f"{lineno:,}), over the limit that comes with the memory limit of "
-                               f"{limits.fmt_bytes(limits.memory_limit())}; {limits.HINT}")
+            raise LstmvizError(too_many(path, cap, lineno))
     if not flat:
         raise LstmvizError(no_rows(path, header))
     return flat, width or 1
+
+
+def most_cells(line: str, sep: str | None) -> int:
+    """The most cells ``line`` (stripped) can split into, counted without splitting it: its
+    separators and one, or, split at spaces, its runs of other characters (an upper bound:
+    quotes may hold separators)."""
+    if sep:
+        return line.count(sep) + 1
+    if len(line) < 1024:
+        return len(line.split())
+    import re
+
+    return sum(1 for _ in re.finditer(r"\S+", line))
+
+
+def too_many(path, cap: int, lineno: int) -> str:
+    """A CSV of more numbers than ``csv_numbers`` reads (``cap``), stopped at line ``lineno``."""
+    from lstmviz import limits
+
+    return (f"{path}: holds more than {cap:,} numbers (stopped reading at line {lineno:,}), over "
+            f"the limit that comes with the memory limit of {limits.fmt_bytes(limits.memory_limit())}; "
+            f"{limits.HINT}")
 
 
 # -- what both CSV readers say (this one, and ``app/long_data.read_csv`` of long inputs) ----
