@@ -428,7 +428,8 @@ def check_node_config(name: str, op: str, config: dict, recurrent: bool) -> None
         if _attr_fault(value):
             raise LstmvizError(f"{what}: its attribute {str(key)[:40]!r} is not a number, a text, "
                                "a list of either or a constant")
-    if _shapes_fault(config.get("output_shapes"), False) or _shapes_fault(config.get("weight_shapes"), True):
+    if (_shapes_fault(config.get("output_shapes"), False) or _shapes_fault(config.get("weight_shapes"), True)
+            or config.get("output_shapes") == []):  # (an op makes one output at least)
         raise LstmvizError(f"{what}: its output or weight shapes are not lists of sizes")
     weights = len(config.get("weight_shapes") or [])
     named = [s[1] for s in slots or [] if s[0] == "weight"]
@@ -804,7 +805,11 @@ class OnnxOp(Layer):
             named = ", ".join(sorted(map(str, self.config.get("attrs") or {})))[:80] or "none"
             raise LstmvizError(f"layer '{self.name}' (ONNX {self.op}) cannot be computed with its "
                                f"attributes ({named}) and inputs: they are not what ONNX gives this op") from err
-        for k, (out, want) in enumerate(zip(outs, self.config.get("output_shapes") or [])):
+        declared = self.config.get("output_shapes") or []
+        if declared and len(outs) != len(declared):
+            raise LstmvizError(f"layer '{self.name}' (ONNX {self.op}) makes {plural(len(outs), 'output')} where "
+                               f"the model declares {len(declared)}")
+        for k, (out, want) in enumerate(zip(outs, declared)):
             got = np.shape(out)  # (the layers after it were built for the declared shapes)
             if len(got) != len(want) or any(w is not None and w != g for w, g in zip(want, got)):
                 raise LstmvizError(f"layer '{self.name}' (ONNX {self.op}) makes its output {k} of shape "
