@@ -701,13 +701,15 @@ def _input(m, role: str | None = None) -> dict:
     ("onnx_hand_lstm_clip", lambda m: _input(m).update(batch_shape=[None]), "time_major is True"),
     ("onnx_hand_gru_seqlens_reverse", lambda m: _input(m, "sequence_lens").update(dtype=[0, 0]),
      "an integer type for sequence lengths"),
+    ("onnx_hand_gru_layout1", lambda m: _input(m, "initial_state").update(batch_shape=[None]),
+     "initial_h has shape (1,), needs (1, 1, 3)"),
 ])
 def test_a_kept_onnx_graphs_inputs_and_bidirectional_nodes_are_checked_too(tmp_path, case, edit, says):
     """The same for a bidirectional node (its halves were checked, not its own slots and
     constants: "AttributeError: 'int' object has no attribute 'items'" from ``lstmviz.load``)
     and for what the reader says of a graph's inputs, which the window reads to make one:
     a batch axis of 'concat' or past the input's axes, a time-major input of one axis, a
-    sequence_lens input of a dtype NumPy cannot make were "cannot be shown (ValueError: ...)",
-    "(IndexError: tuple index out of range)"."""
+    sequence_lens input of a dtype NumPy cannot make, an initial state of one axis were
+    "cannot be shown (ValueError: ...)", "(IndexError: tuple index out of range)"."""
     msg = _refused(tmp_path, _with_manifest(_onnx_session(case), edit), says)
     assert "Error" not in msg, msg

@@ -600,6 +600,10 @@ def prepare_node(layer, got, dirs, copy: bool = True):
                 states.append(np.zeros((B, u), np.float32))
                 continue
             s = np.asarray(s, dtype=np.float32)
+            if s.ndim != 3 or s.shape[layout] != dirs:  # (a session's graph input of another rank
+                # was NumPy's IndexError "too many indices for array")
+                need = (dirs, B, u) if layout == 0 else (B, dirs, u)
+                raise LstmvizError(f"{name}: {key} has shape {fmt_shape(s.shape)}, needs {fmt_shape(need)}")
             s = s[k] if layout == 0 else s[:, k]
             if s.shape != (B, u):
                 raise LstmvizError(f"{name}: {key} has shape {fmt_shape(s.shape)} per direction, "
