@@ -314,7 +314,8 @@ def cmd_trace(args) -> int:
     write_npz(out, flat)
     total = sum(a.nbytes for a in flat.values())
     outs = trace.outputs
-    shapes = ", ".join(str(tuple(o.shape)) for o in outs)
+    shapes = ", ".join(str(tuple(o.shape)) for o in outs[:4])  # (a file may list 5,000 outputs:
+    shapes += f", ... ({len(outs):,} outputs)" if len(outs) > 4 else ""  # a line of 60 KB)
     x0 = arrays[0]
     if x0.ndim >= 2 and time_major(model, 0):  # (time, batch, ...): said as any other's
         x0 = x0.swapaxes(0, 1)

@@ -217,3 +217,31 @@ def test_torch_pickle_with_millions_of_opcodes_is_refused(tmp_path):
     p = _torch_zip(tmp_path / "ops.pt", body)
     with pytest.raises(LstmvizError, match="more than 2,000,000 operations"):
         lstmviz.load(p)
+
+
+def test_cli_trace_of_a_model_of_thousands_of_outputs_says_them_in_a_short_line(tmp_path):
+    """A .keras of 2 KB whose model lists its input 5,000 times as outputs: ``lstmviz trace``
+    wrote every output's shape on its one line of what it did (60 KB)."""
+    import io
+    import json
+
+    x = {"module": "keras.layers", "class_name": "InputLayer", "name": "x",
+         "config": {"batch_shape": [None, 4, 3], "name": "x"}, "inbound_nodes": []}
+    config = {"module": "keras", "class_name": "Functional", "config": {
+        "name": "f", "layers": [x], "input_layers": [["x", 0, 0]], "output_layers": [["x", 0, 0]] * 5000}}
+    weights = io.BytesIO()
+    with h5py.File(weights, "w") as f:
+        f.create_group("layers")
+    p = tmp_path / "outputs.keras"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.5.0"}))
+        z.writestr("config.json", json.dumps(config))
+        z.writestr("model.weights.h5", weights.getvalue())
+    assert p.stat().st_size < 10_000
+    xs = tmp_path / "x.npy"
+    np.save(xs, np.ones((1, 4, 3), "f4"))
+    proc = subprocess.run([sys.executable, "-m", "lstmviz", "trace", str(p), "-i", str(xs), "-o",
+                           str(tmp_path / "o.npz")], capture_output=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    line = proc.stdout.decode().strip()
+    assert "(5,000 outputs)" in line and len(line) < 400, line[:500]
