@@ -70,6 +70,8 @@ def parse_shape(text: str) -> tuple[int, ...]:
 
 
 NPY_MAGIC = b"\x93NUMPY"
+#: the largest token id a CSV may hold (Keras' Embedding takes int32 ids)
+MAX_TOKEN_ID = 2 ** 31 - 1
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 
 
@@ -141,6 +143,12 @@ def _csv_array(arr: np.ndarray, path: Path, expected_shape, shape, integer: bool
     if integer:
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             raise LstmvizError(f"{path}: the model's first layer is an Embedding, which needs whole-number token ids")
+        beyond = np.abs(arr) > MAX_TOKEN_ID
+        if beyond.any():  # (cast, 1e30 was NumPy's RuntimeWarning on stderr, then "token id -9223372036854775808")
+            row, col = (int(i) for i in np.argwhere(beyond)[0])
+            raise LstmvizError(f"{path}: row {row + 1} of numbers, column {col + 1} holds {arr[row, col]:.6g}, "
+                               "not a token id (the model's first layer is an Embedding: ids are whole "
+                               f"numbers up to {MAX_TOKEN_ID:,})")
         arr = arr.astype(np.int64)
     else:  # (within float32's range: csv_numbers refused a number past it by its line and column)
         arr = arr.astype(np.float32)

@@ -231,3 +231,33 @@ def test_a_csv_line_of_more_numbers_than_the_cap_is_refused_before_it_is_split(t
     assert peak < 60 * 1024 ** 2, f"{peak / 1024 ** 2:.0f} MB"
     p.write_text(sep.join(["1"] * 1000) + "\n")  # (a wide row under the cap is read)
     assert read_input(p, (None, None, 3)).shape == (1, 1, 1000)
+
+
+@pytest.mark.parametrize("name, content, says", [
+    ("ids.csv", "1,2,3,4,5,1e30\n", "holds 1e+30, not a token id"),
+    ("ids.csv", "1,2,3,4,5,9223372036854775808\n", "not a token id"),
+    ("ids.npy", np.full((2, 6), 2 ** 64 - 1, np.uint64), "token id 18446744073709551615 is outside"),
+    ("ids.npy", np.full((2, 6), 1e30, np.float32), "token id 1000000015047466219876688855040 is outside"),
+])
+def test_token_ids_past_int64_are_said_as_the_file_holds_them(tmp_path, name, content, says):
+    """Ids for an Embedding were cast to int64 before they were checked: a CSV's 1e30 made
+    NumPy print "RuntimeWarning: invalid value encountered in cast" (two lines on stderr),
+    and it, a uint64 .npy's 2**64 - 1 and a float one's 1e30 were refused as "token id -1"
+    or "-9223372036854775808", ids no file held."""
+    import warnings
+
+    import lstmviz
+    from lstmviz.cli_inputs import read_input
+
+    p = tmp_path / name
+    if isinstance(content, str):
+        p.write_text(content)
+    else:
+        np.save(p, content)
+    model = lstmviz.load(FIXTURES / "k3_emb_gru_lstm" / "model.keras")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(LstmvizError) as ei:
+            model.trace(read_input(p, (None, 6), integer=True))
+    msg = str(ei.value)
+    assert says in msg and "\n" not in msg, msg

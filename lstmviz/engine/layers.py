@@ -290,12 +290,13 @@ class Embedding(Layer):
                 f"layer '{self.name}' (Embedding) reads token ids, whole numbers 0..{n - 1}, but its "
                 f"input holds {value:.6g}: it takes ids from the model's input (first in a stack), "
                 "not another layer's float outputs")
-        ids = x.astype(np.int64)
-        if ids.size and (ids.min() < 0 or ids.max() >= n):
+        if x.size and (x.min() < 0 or x.max() >= n):  # (before the cast: 2**64 - 1 in a uint64
+            # array, 1e30 in a float one were said as "token id -1", "-9223372036854775808")
             raise LstmvizError(
-                f"layer '{self.name}' (Embedding): token id {int(ids.max() if ids.max() >= n else ids.min())} "
+                f"layer '{self.name}' (Embedding): token id {int(x.max() if x.max() >= n else x.min())} "
                 f"is outside the vocabulary 0..{n - 1}"
             )
+        ids = x.astype(np.int64)
         out = self.weights[0][ids]
         mask = (ids != 0) if self.config["mask_zero"] else None
         return [out], [mask], LayerTrace(self.name, self.class_name, [out])
