@@ -429,7 +429,7 @@ def check_node_config(name: str, op: str, config: dict, recurrent: bool) -> None
             raise LstmvizError(f"{what}: its attribute {str(key)[:40]!r} is not a number, a text, "
                                "a list of either or a constant")
     if (_shapes_fault(config.get("output_shapes"), False) or _shapes_fault(config.get("weight_shapes"), True)
-            or config.get("output_shapes") == []):  # (an op makes one output at least)
+            or not config.get("output_shapes")):  # (an op makes one output at least)
         raise LstmvizError(f"{what}: its output or weight shapes are not lists of sizes")
     weights = len(config.get("weight_shapes") or [])
     named = [s[1] for s in slots or [] if s[0] == "weight"]
@@ -550,9 +550,11 @@ class OnnxRecurrentMixin:
 
 
 def _node_output_shapes(layer, input_shapes, dirs):
-    s = tuple(input_shapes[0]) if input_shapes else ()
-    if len(s) != 3:
-        s = (None, None, None)
+    s = tuple(input_shapes[0]) if input_shapes else (None, None, None)
+    if len(s) != 3:  # (a session's op before it declaring a scalar: an IndexError in the
+        # trace's memory estimate; a graph's own X is checked when it is run)
+        raise LstmvizError(f"layer '{layer.name}' (ONNX {layer.onnx_op}) needs a 3-D input, gets "
+                           f"{fmt_shape(s)}")
     layout = int(layer.config.get("layout", 0))
     T, B = (s[0], s[1]) if layout == 0 else (s[1], s[0])
     u = layer.units
