@@ -100,6 +100,24 @@ class Node:
     mask: TensorRef | None = None  # an explicit mask= (used instead of the propagated one)
 
 
+def _check_inputs(nodes: list[Node], inputs: list[TensorRef]) -> None:
+    """The model's inputs are its input layers, each once, every one of them (a trace feeds
+    each input layer the array of its input: one not listed, or a listed layer that is no
+    input layer, was Python's KeyError from the trace of a session's kept model)."""
+    by_name = {n.layer.name: n.layer for n in nodes}
+    listed: set[str] = set()
+    for r in inputs:
+        if not isinstance(by_name.get(r.layer), InputLayer) or r.tensor_index != 0:
+            raise LstmvizError(f"the model's input '{r.layer}' is not an input layer of the model")
+        if r.layer in listed:
+            raise LstmvizError(f"the model lists its input '{r.layer}' twice")
+        listed.add(r.layer)
+    unlisted = next((n.layer.name for n in nodes if isinstance(n.layer, InputLayer)
+                     and n.layer.name not in listed), None)
+    if unlisted is not None:
+        raise LstmvizError(f"input layer '{unlisted}' is not among the model's inputs")
+
+
 class Model:
     """Layers in Keras' order, the graph between them, and how to run it.
 
@@ -159,6 +177,7 @@ class Model:
             inputs, outputs = list(spec.inputs), list(spec.outputs)
             if not inputs or not outputs:
                 raise LstmvizError("the model's config names no inputs or no outputs")
+            _check_inputs(nodes, inputs)
         model = cls(nodes, inputs, outputs, spec.name, spec.keras_version, sequential, spec.source)
         kept = {n: w for n, w in zip(names, keep or []) if w is not None}
         model._build(np.random.default_rng(seed), {n: ls.weights for n, ls in zip(names, specs)}, kept)
