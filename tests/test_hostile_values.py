@@ -261,3 +261,35 @@ def test_a_models_own_infinities_run_to_nan_without_numpys_warnings():
         gradients(model, x, np.zeros((2, 40, 4), np.float32), "mse")
         keyframe_pass(model, x, every=CUT)
     assert np.isnan(out).any()
+
+
+@pytest.mark.parametrize("container", ["h5", "safetensors"])
+def test_a_float64_weight_past_float32_is_refused_in_one_line(tmp_path, container):
+    """A float64 weight of 1e300 became infinity in the model's float32: a Keras file's
+    with NumPy's "RuntimeWarning: overflow encountered in cast" on stderr, a state_dict's
+    without a word (its reader silenced it); then the views said the weights hold NaN or
+    infinity, numbers the file does not hold. Refused as an input's are, by its layer and
+    weight."""
+    import struct
+    import warnings
+
+    if container == "h5":
+        lstm, lw = _lstm()
+        dense, dw = _dense()
+        lw[0] = np.full(lw[0].shape, 1e300)
+        path = _write(tmp_path / "big.h5", [lstm, dense], {"lstm": lw, "dense": dw})
+        says = "layer 'lstm' (LSTM): weight kernel holds 1e+300 (first at index (0, 0))"
+    else:
+        pytest.importorskip("safetensors")
+        header = json.dumps({"lstm.weight_ih_l0": {"dtype": "F64", "shape": [8, 3], "data_offsets": [0, 192]},
+                             "lstm.weight_hh_l0": {"dtype": "F64", "shape": [8, 2],
+                                                   "data_offsets": [192, 320]}}).encode()
+        path = tmp_path / "big.safetensors"
+        path.write_bytes(struct.pack("<Q", len(header)) + header + np.full(40, 1e300, "<f8").tobytes())
+        says = "lstm.weight_ih_l0 holds 1e+300 (first at index (0, 0))"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(LstmvizError) as ei:
+            lstmviz.load(path, isolate=False)
+    msg = str(ei.value)
+    assert says in msg and "beyond float32's range" in msg and "\n" not in msg, msg

@@ -30,6 +30,23 @@ def twice(formula: str, total: int) -> str:
     return f"2·[{parts[0]}] = {total:,}"
 
 
+#: what a number past float32 is told, in a file or an array (a float64 one became infinity
+#: in the model's float32, and was said to be "NaN or infinity" of finite numbers)
+BEYOND_FLOAT32 = "beyond float32's range (\u00b13.4e38), the numbers a model takes; scale it down"
+
+
+def check_float32(arr: np.ndarray, what: str) -> None:
+    """Refuse a wider float than float32 holding a finite number past float32's range (it
+    would become infinity in the model, then be said to be "NaN or infinity" of finite
+    numbers): ``what`` ("x.npy: holds", "the input holds") and the number, in one line."""
+    if np.issubdtype(arr.dtype, np.floating) and arr.itemsize > 4:  # (float64: a CSV's, a file's, an array's)
+        big = np.isfinite(arr) & (np.abs(arr) > np.finfo(np.float32).max)
+        if big.any():
+            at = tuple(int(i) for i in np.argwhere(big)[0])
+            raise LstmvizError(f"{what} {float(arr[at]):g} (first at index {at}), {BEYOND_FLOAT32}")
+
+
+
 def fmt_shape(shape) -> str:
     if isinstance(shape, list):
         return "[" + ", ".join(fmt_shape(s) for s in shape) + "]"
@@ -144,6 +161,9 @@ class Layer:
                     f"layer '{self.name}' ({self.class_name}): weight {wname} has shape "
                     f"{fmt_shape(w.shape)} but the config needs {fmt_shape(shape)}"
                 )
+            # (a float64 1e300 of a file became infinity, with NumPy's "RuntimeWarning: overflow
+            # encountered in cast" on stderr)
+            check_float32(w, f"layer '{self.name}' ({self.class_name}): weight {wname} holds")
         self.weights = [np.ascontiguousarray(w, dtype=np.float32) for w in weights]
 
     @property

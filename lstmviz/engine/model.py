@@ -12,13 +12,15 @@ import numpy as np
 from lstmviz import limits
 from lstmviz.engine import initializers
 from lstmviz.engine.cells import CELLS
-from lstmviz.engine.layers import (
+from lstmviz.engine.layers import (  # noqa: F401 (BEYOND_FLOAT32, check_float32: said from here too)
+    BEYOND_FLOAT32,
     LAYER_CLASSES,
     RNN_OPTIONS,
     Bidirectional,
     InputLayer,
     Layer,
     Recurrent,
+    check_float32,
     fmt_shape,
     make_layer,
     run_layer,
@@ -52,22 +54,6 @@ def keras_major_of(version: str | None) -> int:
         return max(1, min(3, int(str(version).split(".")[0])))
     except (TypeError, ValueError):
         return 3
-
-
-#: what a number past float32 is told, in a file or an array (a float64 one became infinity
-#: in the model's float32, and was said to be "NaN or infinity" of finite numbers)
-BEYOND_FLOAT32 = "beyond float32's range (\u00b13.4e38), the numbers a model takes; scale it down"
-
-
-def check_float32(arr: np.ndarray, what: str) -> None:
-    """Refuse a wider float than float32 holding a finite number past float32's range (it
-    would become infinity in the model, then be said to be "NaN or infinity" of finite
-    numbers): ``what`` ("x.npy: holds", "the input holds") and the number, in one line."""
-    if np.issubdtype(arr.dtype, np.floating) and arr.itemsize > 4:  # (float64: a CSV's, a file's, an array's)
-        big = np.isfinite(arr) & (np.abs(arr) > np.finfo(np.float32).max)
-        if big.any():
-            at = tuple(int(i) for i in np.argwhere(big)[0])
-            raise LstmvizError(f"{what} {float(arr[at]):g} (first at index {at}), {BEYOND_FLOAT32}")
 
 
 def check_finite(arr: np.ndarray, what: str) -> None:

@@ -841,6 +841,10 @@ def _f32(a: np.ndarray, what: str) -> np.ndarray:
                    SUPPORTED.replace(", zip", f" with weights of dtype {READ_DTYPES}, zip"))
     if a.dtype.kind != "f":
         raise Fail(f"{what} has dtype {a.dtype}, not a real number type")
+    from ..engine.model import check_float32
+
+    # (a float64 1e300 became infinity without a word; refused as every other reader's is)
+    check_float32(a, f"{what} holds")
     with np.errstate(over="ignore", invalid="ignore"):
         return np.ascontiguousarray(a, dtype=np.float32)
 
