@@ -410,6 +410,7 @@ def check_node_config(name: str, op: str, config: dict, recurrent: bool) -> None
         if clip is not None and not (_is_number(clip) and 0 < clip < float("inf")):
             raise LstmvizError(f"{what}: its clip is {str(clip)[:20]!r}, not a positive number")
         return
+    slots = [] if slots is None else slots  # (a layer made in code may give none: an op of no inputs)
     ok_slots = isinstance(slots, list) and len(slots) <= 64 and all(
         isinstance(s, list) and s and (
             (s[0] in ("in", "weight") and len(s) == 2 and _whole(s[1], 0, 1023))
@@ -429,7 +430,7 @@ def check_node_config(name: str, op: str, config: dict, recurrent: bool) -> None
             raise LstmvizError(f"{what}: its attribute {str(key)[:40]!r} is not a number, a text, "
                                "a list of either or a constant")
     if (_shapes_fault(config.get("output_shapes"), False) or _shapes_fault(config.get("weight_shapes"), True)
-            or not config.get("output_shapes")):  # (an op makes one output at least)
+            or config.get("output_shapes", [()]) in ([], None)):  # (an op makes one output at least)
         raise LstmvizError(f"{what}: its output or weight shapes are not lists of sizes")
     weights = len(config.get("weight_shapes") or [])
     named = [s[1] for s in slots or [] if s[0] == "weight"]
@@ -792,7 +793,7 @@ class OnnxOp(Layer):
 
     def call(self, inputs, masks, initial_state=None):
         args = []
-        for slot in self.config["slots"]:
+        for slot in self.config.get("slots") or []:
             kind = slot[0]
             if kind == "in":
                 args.append(inputs[slot[1]])
