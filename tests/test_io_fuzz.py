@@ -261,3 +261,33 @@ def test_token_ids_past_int64_are_said_as_the_file_holds_them(tmp_path, name, co
             model.trace(read_input(p, (None, 6), integer=True))
     msg = str(ei.value)
     assert says in msg and "\n" not in msg, msg
+
+
+def test_an_onnx_nodes_attributes_of_kinds_no_op_reads_are_left_out(tmp_path):
+    """A Relu carrying a TYPE_PROTO and a TENSORS attribute (no op lstmviz computes reads
+    either): they went into its layer's config as protobuf objects, so the model opened but
+    a session of it could not be written ("Object of type TypeProto is not JSON
+    serializable"), and a session's nodes are checked to hold numbers, texts and constants."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import helper
+
+    import lstmviz
+    from lstmviz.app import session as ses
+    from lstmviz.app.state import AppState
+
+    m = onnx.load(FIXTURES / "onnx_hand_lstm_clip" / "model.onnx")
+    g = m.graph
+    g.node.append(helper.make_node("Relu", ["Y"], ["relu_out"], name="relu"))
+    g.output[0].name = "relu_out"
+    tp = onnx.AttributeProto(name="tp", type=onnx.AttributeProto.TYPE_PROTO)
+    tp.tp.CopyFrom(g.input[0].type)
+    ts = onnx.AttributeProto(name="ts", type=onnx.AttributeProto.TENSORS)
+    ts.tensors.extend([g.initializer[0]])
+    g.node[-1].attribute.extend([tp, ts])
+    p = tmp_path / "relu.onnx"
+    p.write_bytes(m.SerializeToString())
+    model = lstmviz.load(p)
+    st = AppState()
+    st.set_model(model, str(p))
+    kept = ses.parse_session(ses.session_bytes(ses.capture(st)), "s")
+    assert kept.model is not None and kept.model.get_layer("relu").config.get("attrs") == {}

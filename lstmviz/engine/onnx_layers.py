@@ -352,8 +352,8 @@ def _const_fault(spec) -> str | None:
     if not _whole(spec["dtype"]) or int(spec["dtype"]) not in onnx_ops.DTYPES:
         return f"has the ONNX data type {str(spec['dtype'])[:20]!r}, which lstmviz does not compute with"
     shape, data = spec["shape"], spec["data"]
-    if not (isinstance(shape, list) and len(shape) <= 8 and all(_whole(d) for d in shape)):
-        return "has a shape that is not a list of at most 8 whole numbers"
+    if not (isinstance(shape, list) and len(shape) <= 64 and all(_whole(d) for d in shape)):
+        return "has a shape that is not a list of at most 64 whole numbers"
     if not (isinstance(data, list) and all(_is_number(v) or isinstance(v, bool) for v in data)):
         return "has data that is not a flat list of numbers"
     n = 1

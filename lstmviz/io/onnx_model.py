@@ -213,6 +213,12 @@ def _const_spec(arr: np.ndarray) -> dict:
 
 # ------------------------------------------------------------------ attributes
 
+#: attribute kinds no op lstmviz computes reads (AttributeProto's TENSORS, SPARSE_TENSOR,
+#: SPARSE_TENSORS, TYPE_PROTO, TYPE_PROTOS): left out of a node's config, which holds numbers,
+#: texts and constants only (a Constant's sparse_value is then no value it reads)
+UNREAD_KINDS = frozenset({9, 11, 12, 13, 14})
+
+
 def _attrs(node, folder: str, budget: list, memory: limits.MemoryBudget | None = None) -> dict:
     """A node's attributes; a tensor's external data (a Constant's value) is read as an
     initializer's is: from the model's ``folder`` only, counted in ``budget`` (it was
@@ -223,6 +229,8 @@ def _attrs(node, folder: str, budget: list, memory: limits.MemoryBudget | None =
 
     out = {}
     for a in node.attribute:
+        if a.type in UNREAD_KINDS:
+            continue  # (kept, a TypeProto in a layer's config: its session could not be written)
         if a.type == AttributeProto.TENSOR:
             arr = _tensor(a.t, folder, budget, memory)
             out[a.name] = arr if node.op_type == "Constant" else _const_spec(arr)
