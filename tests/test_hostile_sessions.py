@@ -708,7 +708,7 @@ def _input(m, role: str | None = None) -> dict:
     ("onnx_hand_gru_layout1", lambda m: _input(m, "initial_state").update(batch_shape=[None]),
      "initial_h has shape (1,), needs (1, 1, 3)"),
     ("onnx_hand_gru_layout1", lambda m: m["model"].update(inputs=m["model"]["inputs"][:1]),
-     "input layer 'h0' is not among the model's inputs"),
+     "input layer 'h0' feeds layer 'gru.GRU' but is not among the model's inputs"),
     ("onnx_hand_gru_layout1", lambda m: m["model"].update(inputs=m["model"]["inputs"] * 2),
      "lists its input 'x' twice"),
     ("onnx_hand_gru_layout1", lambda m: m["model"]["inputs"].__setitem__(1, ["gru.GRU", 0]),

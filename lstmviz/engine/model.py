@@ -87,9 +87,9 @@ class Node:
 
 
 def _check_inputs(nodes: list[Node], inputs: list[TensorRef]) -> None:
-    """The model's inputs are its input layers, each once, every one of them (a trace feeds
-    each input layer the array of its input: one not listed, or a listed layer that is no
-    input layer, was Python's KeyError from the trace of a session's kept model)."""
+    """The model's inputs are its input layers, each once, every one that a layer reads (a
+    trace feeds each input layer the array of its input: one not listed, or a listed layer
+    that is no input layer, was Python's KeyError from the trace of a session's kept model)."""
     by_name = {n.layer.name: n.layer for n in nodes}
     listed: set[str] = set()
     for r in inputs:
@@ -98,10 +98,12 @@ def _check_inputs(nodes: list[Node], inputs: list[TensorRef]) -> None:
         if r.layer in listed:
             raise LstmvizError(f"the model lists its input '{r.layer}' twice")
         listed.add(r.layer)
-    unlisted = next((n.layer.name for n in nodes if isinstance(n.layer, InputLayer)
-                     and n.layer.name not in listed), None)
-    if unlisted is not None:
-        raise LstmvizError(f"input layer '{unlisted}' is not among the model's inputs")
+    for n in nodes:  # (an input layer nothing reads may stand unlisted: it is given nothing)
+        read = [r.layer for r in (*n.inbound, *n.initial_state, *([n.mask] if n.mask else []))]
+        unlisted = next((r for r in read if isinstance(by_name.get(r), InputLayer) and r not in listed), None)
+        if unlisted is not None:
+            raise LstmvizError(f"input layer '{unlisted}' feeds layer '{n.layer.name}' but is not among "
+                               "the model's inputs")
 
 
 class Model:
@@ -600,6 +602,8 @@ class Model:
             for node in self.nodes[:len(self.nodes) - len(later)]:
                 layer = node.layer
                 if isinstance(layer, InputLayer):
+                    if layer.name not in feed:  # (unlisted: nothing reads it, _check_inputs)
+                        continue
                     values[layer.name] = [feed[layer.name]]
                     masks[layer.name] = [None]
                     old.check_input(layer.name, feed[layer.name])
