@@ -307,6 +307,13 @@ class MemoryBudget:
             raise LstmvizError(f"{msg}; {HINT}")
 
 
+#: The most nodes and inputs an ONNX graph may hold (``io.onnx_model``): with them, the most
+#: layers a model read from any file may have (a Keras model's are fewer: ``io._util.MAX_LAYERS``).
+#: A session keeps such a model whole, so it reads back as many (``app.session``)
+MAX_GRAPH_NODES = 20_000
+MAX_GRAPH_INPUTS = 5_000
+MAX_MODEL_LAYERS = MAX_GRAPH_NODES + MAX_GRAPH_INPUTS
+
 #: The most members a zip lstmviz opens may declare (a .keras holds 3, a torch zip one a
 #: tensor, a session one an array): Python's zipfile keeps ~2 KB a member of its directory,
 #: so 60,000 empty members (a 6 MB file) took 135 MB and a 100 MB file of them ~2 GB,

@@ -138,14 +138,41 @@ def test_manifest_that_inflates_like_a_bomb(tmp_path):
     _refused(tmp_path, buf.getvalue(), "'manifest.json' would inflate", "not JSON text")
 
 
-def test_a_kept_model_of_more_layers_than_a_stack_may_hold(tmp_path):
+def test_a_kept_model_of_more_layers_than_a_file_may_hold(tmp_path):
     """The stack is bounded at 5,000 layers, a kept (read-only) model was not: 200,000
-    Dropouts in a manifest took 26 s and 1 GB, and the session opened."""
+    Dropouts in a manifest took 26 s and 1 GB, and the session opened. It is bounded at what
+    a model file's readers allow (an ONNX graph's nodes and inputs: 25,000)."""
     def edit(m):
         m["model"] = {"name": "k", "inputs": [], "outputs": [], "layers": [
             {"class_name": "InputLayer", "config": {"batch_shape": [None, 5, 1]}, "name": "in"},
-            *({"class_name": "Dropout", "config": {"rate": 0.1}, "name": f"d{i}"} for i in range(5000))]}
-    _refused(tmp_path, _with_manifest(_good(), edit), "the kept model lists 5,001 layers, more than 5,000")
+            *({"class_name": "Dropout", "config": {"rate": 0.1}, "name": f"d{i}"}
+              for i in range(ses.MAX_KEPT_LAYERS))]}
+    _refused(tmp_path, _with_manifest(_good(), edit), "the kept model lists 25,001 layers, more than 25,000")
+
+
+def test_a_session_of_an_onnx_graph_of_more_layers_than_a_stack_may_hold_reads_back(tmp_path):
+    """An ONNX graph of 5,001 nodes opens (its reader takes 20,000), and its session was
+    written, then refused when read back: "the kept model lists 5,003 layers, more than
+    5,000" (an autosave that cannot be restored)."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import helper
+
+    import lstmviz
+
+    m = onnx.load(FIX / "onnx_hand_lstm_clip" / "model.onnx")
+    nodes, last = [m.graph.node[0]], "Y"
+    for i in range(5001):
+        nodes.append(helper.make_node("Relu", [last], [f"r{i}"], name=f"relu{i}"))
+        last = f"r{i}"
+    del m.graph.node[:]
+    m.graph.node.extend(nodes)
+    m.graph.output[0].name = last
+    p = tmp_path / "deep.onnx"
+    p.write_bytes(m.SerializeToString())
+    st = AppState()
+    st.set_model(lstmviz.load(p), str(p))
+    kept = ses.parse_session(ses.session_bytes(ses.capture(st)), "s")
+    assert kept.model is not None and len(kept.model.layers) == len(st.model.layers) > ses.MAX_LAYERS
 
 
 def test_weights_that_do_not_fit_their_layer_are_refused(tmp_path):

@@ -81,8 +81,11 @@ VERSION = 1
 SUFFIX = ".lstmviz"
 MAX_MANIFEST = 16 * 1024 * 1024
 MAX_MEMBERS = 100_000
-MAX_LAYERS = 5000  # in the stack and in a kept model (as the model files' readers allow)
-MAX_INPUTS = MAX_LAYERS  # a kept model's inputs given with the data (an input is a layer)
+MAX_LAYERS = 5000  # in the stack (as a Keras file's reader allows)
+#: in a kept (read-only) model: as many as a model file's readers allow (an ONNX graph of
+#: 5,002 nodes opened, and its saved session was refused as one of "more than 5,000")
+MAX_KEPT_LAYERS = limits.MAX_MODEL_LAYERS
+MAX_INPUTS = limits.MAX_GRAPH_INPUTS  # a kept model's inputs given with the data (an input is a layer)
 MAX_DEPTH = 64  # nesting of the manifest's JSON (a config is a few levels deep)
 MAX_BATCH = 1000  # a stateful stack's batch: restoring batch k traces k batches again ...
 REPLAY_BYTES = 2 << 30  # ... each of its full trace's size: at most this much in all
@@ -786,8 +789,8 @@ def _parse_model(m, zf, infos, path) -> Model:
     """A read-only model kept in the session, built (and so checked) before anything changes."""
     if not isinstance(m, dict) or not isinstance(m.get("layers"), list) or not m["layers"]:
         raise _bad(path, "the kept model has no layers")
-    if len(m["layers"]) > MAX_LAYERS:  # (200,000 Dropouts: 26 s and 1 GB, and it opened)
-        raise _bad(path, f"the kept model lists {len(m['layers']):,} layers, more than {MAX_LAYERS:,}")
+    if len(m["layers"]) > MAX_KEPT_LAYERS:  # (200,000 Dropouts: 26 s and 1 GB, and it opened)
+        raise _bad(path, f"the kept model lists {len(m['layers']):,} layers, more than {MAX_KEPT_LAYERS:,}")
     name, version = m.get("name", "model"), m.get("keras_version")
     if not isinstance(name, str) or (version is not None and not isinstance(version, str)):
         raise _bad(path, "the kept model's name or Keras version is not text")

@@ -54,7 +54,7 @@ SUPPORTED_OPS = (f"{SUPPORTED}, with " + ", ".join(sorted(onnx_ops.SUPPORTED))
                  + ", Constant around them")
 MAX_FILE_BYTES = 2 * 1024 ** 3 - 1          # protobuf's own limit
 MAX_EXTERNAL_BYTES = 4 * 1024 ** 3
-MAX_NODES = 20_000
+MAX_NODES = limits.MAX_GRAPH_NODES
 MAX_CONFIG_CONST = 1 << 16                  # elements of a constant kept in a layer config
 FOLD_BYTES = 64 * 1024 ** 2                 # what folding and sizing may make beyond 4x the file's tensors
 RECURRENT = {"LSTM": 4, "GRU": 3, "RNN": 1}
@@ -577,6 +577,9 @@ def _build(path) -> ModelSpec:
     fname = os.path.basename(str(path))
     if len(graph.node) > MAX_NODES:
         raise Fail(f"the graph has {len(graph.node):,} nodes, more than lstmviz reads ({MAX_NODES:,})")
+    if len(graph.input) > limits.MAX_GRAPH_INPUTS:  # (each an input layer: a session keeps as many)
+        raise Fail(f"the graph has {len(graph.input):,} inputs, more than lstmviz reads "
+                   f"({limits.MAX_GRAPH_INPUTS:,})")
     loop = next((n for n in graph.node if n.op_type in ("Loop", "Scan")), None)
     if loop is not None:
         raise Fail(f"the graph steps a layer in a {loop.op_type} node "
