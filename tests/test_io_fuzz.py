@@ -310,3 +310,25 @@ def test_an_onnx_graph_of_any_opset_number_still_opens(tmp_path, version):
     p = tmp_path / "opset.onnx"
     p.write_bytes(m.SerializeToString())
     assert lstmviz.load(p).get_layer("relu").config["opset"] == version
+
+
+def test_an_onnx_op_of_more_than_eight_axes_still_opens(tmp_path):
+    """NumPy's arrays have up to 64 axes, and so may an op's output: the kept nodes' config
+    check took 8, and refused a graph that unsqueezes a tensor to 9 axes and back."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import helper, numpy_helper
+
+    import lstmviz
+
+    m = onnx.load(FIXTURES / "onnx_hand_lstm_clip" / "model.onnx")
+    g = m.graph
+    g.initializer.append(numpy_helper.from_array(np.arange(5, dtype=np.int64), "five_axes"))
+    g.node.append(helper.make_node("Unsqueeze", ["Y", "five_axes"], ["wide"], name="wide"))
+    g.node.append(helper.make_node("Squeeze", ["wide", "five_axes"], ["back"], name="back"))
+    g.output[0].name = "back"
+    p = tmp_path / "wide.onnx"
+    p.write_bytes(m.SerializeToString())
+    model = lstmviz.load(p)
+    assert len(model.get_layer("wide").config["output_shapes"][0]) == 9
+    x = np.zeros((5, 1, 2), np.float32)
+    assert model.trace(x).outputs[0].shape == (5, 1, 1, 3)

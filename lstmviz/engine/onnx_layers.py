@@ -368,7 +368,7 @@ def _shapes_fault(value, sizes_known: bool) -> bool:
     """Whether ``value`` is not a list of shapes (lists of whole numbers, or of None too
     where ``sizes_known`` is False)."""
     return not (value is None or (isinstance(value, list) and len(value) <= 1024 and all(
-        isinstance(s, list) and len(s) <= 8 and all(_whole(d) or (d is None and not sizes_known) for d in s)
+        isinstance(s, list) and len(s) <= 64 and all(_whole(d) or (d is None and not sizes_known) for d in s)
         for s in value)))
 
 
