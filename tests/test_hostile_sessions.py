@@ -680,7 +680,7 @@ def _node(m, cls: str, last: bool = False) -> dict:
     (lambda m: _node(m, "onnx.ConstantOfShape")["attrs"].update(value=0), "cannot be computed"),
     (lambda m: _node(m, "onnx.Transpose").update(output_shapes=[]), "output or weight shapes"),
     (lambda m: _node(m, "onnx.Transpose").update(output_shapes=None), "output or weight shapes"),
-    (lambda m: _node(m, "onnx.Transpose").update(output_shapes=[[]]), "needs a 3-D input, gets ()"),
+    (lambda m: _node(m, "onnx.Transpose").update(output_shapes=[[]]), "where the model declares ()"),
     (lambda m: _node(m, "onnx.Transpose").update(output_shapes=[[None, None, 3], [3]]),
      "makes 1 output where the model declares 2"),
     # (the Gather before the Dense: another axis, another width than the Dense was built for)

@@ -744,7 +744,8 @@ class Model:
             for r in _rnn_layers(node.layer):
                 shape = [1 if d is None else d for d in ins[0]]
                 t = shape[1] if len(shape) > 2 else 1
-                total += shape[0] * t * r.units * (3 * r.k + 4) * 4
+                # (an input declared of no axes, a session's: its trace says what is wrong)
+                total += (shape[0] if shape else 1) * t * r.units * (3 * r.k + 4) * 4
                 run += t
         msg = limits.excess(total, f"tracing batch {batch} x {steps} steps")
         if msg:

@@ -551,11 +551,9 @@ class OnnxRecurrentMixin:
 
 
 def _node_output_shapes(layer, input_shapes, dirs):
-    s = tuple(input_shapes[0]) if input_shapes else (None, None, None)
-    if len(s) != 3:  # (a session's op before it declaring a scalar: an IndexError in the
-        # trace's memory estimate; a graph's own X is checked when it is run)
-        raise LstmvizError(f"layer '{layer.name}' (ONNX {layer.onnx_op}) needs a 3-D input, gets "
-                           f"{fmt_shape(s)}")
+    s = tuple(input_shapes[0]) if input_shapes else ()
+    if len(s) != 3:  # (unknown: the reader writes [] for a shape its dry runs did not see)
+        s = (None, None, None)
     layout = int(layer.config.get("layout", 0))
     T, B = (s[0], s[1]) if layout == 0 else (s[1], s[0])
     u = layer.units
