@@ -31,6 +31,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural, safe_name
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import ElidedCombo, FigureSpin, QuietLabel, text_tip
+from lstmviz.ui.wheel import wheel_scrolls
 
 ROLE_INDEX = QtCore.Qt.ItemDataRole.UserRole + 1
 ROLE_CARD = QtCore.Qt.ItemDataRole.UserRole + 2
@@ -286,6 +287,7 @@ class StackPanel(QtWidgets.QWidget):
         self.body_scroll = scroll  # (not ``scroll``: QWidget.scroll(dx, dy) is a method)
         body = QtWidgets.QWidget()
         scroll.setWidget(body)
+        wheel_scrolls(scroll)  # (the wheel scrolls past the boxes: a form's box turned a model's units)
         lay = QtWidgets.QVBoxLayout(body)
         lay.setContentsMargins(10, 8, 10, 8)
         lay.setSpacing(8)

@@ -42,6 +42,7 @@ from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_tick_list, paints_
 from lstmviz.ui.quick_curve import QuickCurve
 from lstmviz.ui.stack_panel import error_colour
 from lstmviz.ui.train_user_box import TimeScrub, UserBox
+from lstmviz.ui.wheel import wheel_scrolls
 
 #: the cell kinds a toy task's model can take: every one engine/cells.py describes
 CELLS = RECURRENT
@@ -205,6 +206,7 @@ class TrainPanel(QtWidgets.QWidget):
         # the controls scroll rather than squeeze when lecture-sized type needs the room
         self.controls = QtWidgets.QScrollArea()
         self.controls.setWidget(left)
+        wheel_scrolls(self.controls)  # (the wheel scrolls past the boxes: it turned "Snapshot every")
         self.controls.setWidgetResizable(True)
         self.controls.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         # (sideways only where the panel is too narrow for them: _fit_controls)
