@@ -507,6 +507,27 @@ def test_a_layer_that_runs_backwards_plays_its_input_right_to_left_and_the_windo
     assert ls.next_window(10, -1) is None  # the first window: nothing to its left
 
 
+def test_after_the_pass_the_first_window_holds_the_whole_sequences_output():
+    """A long input's first window was a trace of its first steps alone, kept after the
+    pass: the Dense after a last-step LSTM (the Unrolled view's "dense (once)") read 0.158,
+    the output of a sequence ending at step 255, where the model gives 0.525, the number
+    every other window showed. Its steps were right; what has no time axis was not."""
+    from lstmviz.app.long_sequence import LongSequence
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 4}, name="l"),
+                                               LayerSpec("Dense", {"units": 1}, name="d")], seed=2)
+    x = np.random.default_rng(1).normal(size=(1, 3000, 2)).astype(np.float32)
+    ls = LongSequence(model, x, window=256, every=64)
+    assert ls.run_pass()
+    full = model.trace(x)
+    for step in (0, 100, 1500, 2999):
+        win, i = ls.window_at(step)
+        assert win.start + i == step
+        np.testing.assert_array_equal(win.output, full.output)
+        np.testing.assert_array_equal(win["d"].outputs[0], full["d"].outputs[0])
+        np.testing.assert_array_equal(win["l"].outputs[0], full["l"].outputs[0])
+        np.testing.assert_array_equal(win["l"].steps["h"], full["l"].steps["h"][:, win.start:win.start + 256])
+
+
 def test_cancelling_the_pass_keeps_the_first_window():
     from lstmviz.app.long_sequence import LongSequence
     model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True})])

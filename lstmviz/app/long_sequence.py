@@ -7,7 +7,10 @@ sequence, the others, an ONNX graph's sequence_lens or initial states, as they a
   at once on opening; ``first_window()``: of the first ``window`` steps, computed by the
   worker before its pass (``refinable`` then says the first steps can give way to it).
   Both are the same numbers as those steps of the whole sequence (a run from step 0 makes
-  the same products). Only where every layer runs forward: a backward half
+  the same products); what has no time axis (a Dense after a last-step LSTM, the model's
+  output) is, before the pass, that of a sequence ending there, and after it the whole
+  sequence's (the pass computes the first window again from its keyframes). Only where
+  every layer runs forward: a backward half
   (go_backwards, a Bidirectional) starts at the last step, as an ONNX ReverseSequence's
   first steps are the last, so there they are None; and None where an input is an ONNX
   node's sequence_lens (lengths past the first steps): ``pass_first`` says why, and no
@@ -500,8 +503,14 @@ class LongSequence:
             self.first_window()  # (the views drew its first steps; None where a layer runs backwards)
             if resume is None:  # a pass from step 0: room for it first
                 make_room(pass_bytes(self.model, self.inputs, self.every), keep=self)
-            self.windowed = keyframe_pass(self.model, self.inputs, every=self.every, progress=tick,
-                                          cancel=self._cancel.is_set, resume=resume)
+            windowed = keyframe_pass(self.model, self.inputs, every=self.every, progress=tick,
+                                     cancel=self._cancel.is_set, resume=resume)
+            if self._first is not None:
+                # the first window traced alone: its steps are the sequence's, but what has
+                # no time axis (a Dense after a last-step LSTM, the model's output) is that
+                # of a sequence ending at its last step; from the keyframes, the sequence's
+                self._first = windowed.window(0, self.window, by_input=True)
+            self.windowed = windowed
             self.done = self.total
             return True
         except Cancelled as err:
