@@ -369,3 +369,29 @@ def test_a_run_without_validation_samples_has_no_validation_entry_in_the_loss_le
     panel.refresh(force=True)
     assert len(names()) == 3 and "validation" in names()[-1]
     panel.stop()
+
+
+def test_a_refusal_under_the_train_button_is_scrolled_into_sight(make_window, tmp_path):
+    """Scrolled down to "Train the stack's model" (the controls' end, 1600 x 900), a press
+    with targets that do not fit said why under the button, below the controls' bottom
+    edge: "gy_bad.npy: 60 targets, but the inputs have 64" and half a line cut off, the
+    rest out of sight. The controls now scroll the whole line into view."""
+    from PySide6 import QtCore, QtWidgets
+
+    w = make_window((1600, 900))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    box = _setup(w, tmp_path, y=np.zeros((30, 1), np.float32))
+    QtWidgets.QApplication.processEvents()
+    bar = panel.controls.verticalScrollBar()
+    assert bar.maximum() > 0
+    bar.setValue(bar.maximum())
+    QtWidgets.QApplication.processEvents()
+    assert not box.train()
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert "30 targets" in box.message.text()
+    view = panel.controls.viewport()
+    top = box.message.mapTo(view, QtCore.QPoint(0, 0)).y()
+    assert 0 <= top and top + box.message.height() <= view.height()
+    panel.stop()

@@ -1287,6 +1287,25 @@ class TrainPanel(QtWidgets.QWidget):
             bar.setValue(self._row_edge(bar.value()))
             self._scrolled_for_status = (before, bar.value())
 
+    def show_in_controls(self, widget: QtWidgets.QWidget) -> None:
+        """Scroll the controls so that ``widget`` (a line said under a button) is whole in
+        their view, with the page laid out for what it says now (the box holding it, then
+        the page, then the controls' scroll range: each waited for the next turn)."""
+        page = self._controls_page()
+        holder: QtWidgets.QWidget | None = widget
+        while holder is not None:
+            layout = holder.layout()
+            if layout is not None:
+                layout.activate()
+            holder = None if holder is page else holder.parentWidget()
+        QtWidgets.QApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+        if widget.isVisible():
+            bar = self.controls.verticalScrollBar()
+            before = bar.value()
+            self.controls.ensureWidgetVisible(widget, 0, 6)
+            if bar.value() > before:  # (to a row's edge: no control cut at the top)
+                bar.setValue(self._row_edge(bar.value()))
+
     def _row_edge(self, v: int) -> int:
         """The least scroll from ``v`` down at which the controls' view cuts no control (a
         label, a box, a button) at its top edge; ``v`` where that is past the scroll's end."""

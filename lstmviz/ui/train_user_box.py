@@ -21,6 +21,7 @@ from lstmviz.engine.train import left_out_note
 from lstmviz.errors import LstmvizError
 from lstmviz.text import file_label, plural, safe_name
 from lstmviz.ui.labels import ShrinkCombo
+from lstmviz.ui.later import later
 
 FILES = "Arrays (*.npy *.csv *.txt *.tsv);;All files (*)"
 
@@ -110,6 +111,8 @@ class UserBox(QtWidgets.QGroupBox):
                 self.message.setText(f"{where}: {err.strerror}" if where else err.strerror)
             else:
                 self.message.setText(str(err))
+            # in sight: under the button at the controls' end it ran below their bottom edge
+            later(self, lambda box: box.panel.show_in_controls(box.message))
             return False
         n_val = len(data.x_val)
         note = left_out_note(model)
