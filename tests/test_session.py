@@ -1380,3 +1380,30 @@ def test_the_close_question_shows_a_layers_name_as_plain_text(window, monkeypatc
     finally:
         window.quiet = True
     assert "<b>x</b>" in asked[0][0] and asked[0][1] == QtCore.Qt.TextFormat.PlainText
+
+
+def test_an_undo_of_an_import_that_refitted_the_weights_says_the_input_first(tmp_path):
+    """A model opened from a file (LSTM over 3 features), then File > Import input of a
+    CSV of 10 columns: the input became 4 steps x 10 features and the LSTM's kernel new
+    initial weights. Ctrl+Z brought both back and said "Undone: the weights of 'lstm'",
+    not the input the user had imported. It names the input, then the weights."""
+    from lstmviz.app.history import describe_change
+    from lstmviz.engine import LayerSpec, Model
+
+    model = Model.sequential((None, 10, 3), [LayerSpec("LSTM", {"units": 6}, name="lstm"),
+                                             LayerSpec("Dense", {"units": 1}, name="dense")], seed=0)
+    st = AppState()
+    st.set_model(model, path=str(tmp_path / "small.keras"))
+    np.savetxt(tmp_path / "x.csv", np.random.default_rng(0).normal(size=(4, 10)), delimiter=",")
+    st.import_input(tmp_path / "x.csv")
+    assert st.input.input_dim == 10
+    before = st.snapshot()
+    assert st.undo()
+    assert st.input.input_dim == 3
+    assert describe_change(before, st.snapshot()) == (
+        "the input's values, shape (1, 4, 10) \u2192 (4, 10, 3), and the weights of 'lstm'")
+    # and Redo the same way round
+    before = st.snapshot()
+    assert st.redo()
+    assert describe_change(before, st.snapshot()) == (
+        "the input's values, shape (4, 10, 3) \u2192 (1, 4, 10), and the weights of 'lstm'")

@@ -303,6 +303,7 @@ def describe_change(before: Snapshot, after: Snapshot) -> str:
         cls, _, name, _ = more.layers[k]
         what = f"layer {safe_name(name)!r}" if name else f"a {cls} layer"
         return f"{what} taken out" if more is before else f"{what} back"
+    weights = ""  # (the first layer whose weights changed: said after the input, its cause)
     for (ca, cfg_a, name_a, w_a), (cb, cfg_b, name_b, w_b) in zip(before.layers, after.layers):
         name = safe_name(name_b or name_a or cb)
         if ca != cb:
@@ -313,9 +314,17 @@ def describe_change(before: Snapshot, after: Snapshot) -> str:
             return f"{key} of {name!r} {_short(va)} → {_short(vb)}"
         if name_a != name_b:
             return f"layer {safe_name(name_a)!r} named {safe_name(name_b)!r}"
-        if (w_a is None) != (w_b is None) or (w_a is not None and w_b is not None and (
-                len(w_a) != len(w_b) or any(x is not y and not np.array_equal(x, y) for x, y in zip(w_a, w_b)))):
-            return f"the weights of {name!r}"
+        if not weights and ((w_a is None) != (w_b is None) or (w_a is not None and w_b is not None and (
+                len(w_a) != len(w_b) or any(x is not y and not np.array_equal(x, y) for x, y in zip(w_a, w_b))))):
+            weights = f"the weights of {name!r}"
+    # an input of another input_dim refits a file's weights: the input (what the user
+    # opened, imported or edited) first, then the weights, not only "the weights of 'lstm'"
+    said = _input_change(before, after)
+    return f"{said}, and {weights}" if said and weights else said or weights
+
+
+def _input_change(before: Snapshot, after: Snapshot) -> str:
+    """``describe_change``'s words for the input, or "" when it is the same."""
     ia, ib = before.input, after.input
     values = (ia.data is None) != (ib.data is None) or (
         ia.data is not None and ib.data is not None and ia.data is not ib.data
