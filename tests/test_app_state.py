@@ -803,3 +803,34 @@ def test_the_clock_runs_over_the_selected_layers_own_steps(dec_steps):
         assert s.cursor.step == dec_steps - 1  # (clamped to the decoder's last step)
     s.set_cursor(layer="encoder")
     assert s.clock_steps == 5 and s.cursor.step == min(dec_steps, 5) - 1
+
+
+def test_a_read_only_model_of_token_ids_says_its_input_is_the_typed_text():
+    """A seq2seq of token ids (katakana_seq2seq.h5) opened: the side panel said "values:
+    sine, seed 0" and the Input tab "Sine wave", while the ids traced were the characters
+    of the text box's "hello world" (9, 6, 13, 13, 16, ...), which could not be edited there.
+    The input is the typed text now, and typing another text changes the ids."""
+    from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
+
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, 12]}, "ids"),
+              LayerSpec("Embedding", {"input_dim": 20, "output_dim": 4}, "emb", inbound=[TensorRef("ids")]),
+              LayerSpec("LSTM", {"units": 3}, "a", inbound=[TensorRef("emb")]),
+              LayerSpec("GRU", {"units": 3}, "b", inbound=[TensorRef("emb")]),
+              LayerSpec("Add", {}, "sum", inbound=[TensorRef("a"), TensorRef("b")])]
+    model = Model.from_spec(ModelSpec(layers, [TensorRef("ids")], [TensorRef("sum")], keras_version="3"))
+    st = AppState()
+    st.set_model(model)
+    assert st.readonly and st.takes_ids
+    assert st.input.source == "text"
+    before = np.array(st.x)
+    st.set_input_spec(text="zyx wvu")
+    assert st.input.source == "text" and st.input.timesteps == 12  # (the model's steps)
+    assert not np.array_equal(np.array(st.x), before)
+    # a model of numbers keeps its generated wave
+    st.set_model(Model.from_spec(ModelSpec(
+        [LayerSpec("InputLayer", {"batch_shape": [None, 6, 2]}, "x"),
+         LayerSpec("LSTM", {"units": 3}, "a", inbound=[TensorRef("x")]),
+         LayerSpec("GRU", {"units": 3}, "b", inbound=[TensorRef("x")]),
+         LayerSpec("Add", {}, "sum", inbound=[TensorRef("a"), TensorRef("b")])],
+        [TensorRef("x")], [TensorRef("sum")], keras_version="3")))
+    assert st.readonly and st.input.source == "sine"

@@ -214,6 +214,16 @@ class InputEdits(StateBase):
         """Change ``batch_size``, ``timesteps``, ``input_dim``, ``source``, ``seed``,
         ``period`` or ``text``; choosing a generator drops imported/hand-edited data."""
         new = spec_with(self.input, changes, self.embedding_first)
+        if self.readonly and self.model is not None:
+            # typed text sets the steps and one-hot width of a stack; a read-only model's
+            # input keeps what the model fixes (its ids are the text's, over its steps)
+            shape = tuple(self.model.input_shapes()[0])
+            if self.time_major:  # (as the app holds its data: batch first, ``tracing.held_shape``)
+                shape = (shape[1], shape[0]) + shape[2:]
+            if len(shape) > 1 and shape[1] and "timesteps" not in changes:
+                new.timesteps = int(shape[1])
+            if "input_dim" not in changes:
+                new.input_dim = self.input.input_dim
         if same_spec(new, self.input):
             return
         old_dim = self.input.input_dim

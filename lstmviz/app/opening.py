@@ -16,7 +16,7 @@ from lstmviz.app.base import StateBase
 from lstmviz.app.events import operation as _operation
 from lstmviz.app.selection import Cursor
 from lstmviz.app.stack import InputSpec, LayerEntry, default_layers
-from lstmviz.app.tracing import is_time_major
+from lstmviz.app.tracing import held_shape, is_time_major
 from lstmviz.engine import Model
 from lstmviz.engine.model import spec_config
 from lstmviz.errors import LstmvizError
@@ -136,6 +136,7 @@ class Opening(StateBase):
         self.remember_replaced()
         shapes = model.input_shapes()
         note = None
+        made = spec is None  # (not a session's: its input is as it was saved)
         if spec is None:
             first = tuple(shapes[0])
             if is_time_major(model, 0):
@@ -172,6 +173,14 @@ class Opening(StateBase):
         else:
             self.readonly = True
             self.layers = entries_of(model, weights=False)
+            # what a made-up first input is made of (``tracing.input_for_shape``): token ids
+            # from the typed text's characters, numbers from a generator (typed text none);
+            # the side panel said "sine, seed 0" over the ids of "hello world"
+            if made and spec.source != "data":
+                if len(held_shape(model, 0)) == 2:
+                    spec.source = "text"
+                elif spec.source == "text":
+                    spec.source = "sine"
             self.layer_notes = {}  # (the model keeps its source: its notes are its own)
             self.model = model
         self.cursor = Cursor()

@@ -355,6 +355,9 @@ class InputPanel(QtWidgets.QWidget):
             self.text.setEnabled(spec.source == "text")
             self.text_note.setText(
                 ("token ids 1..%d (0 = padding) for the Embedding" % len(gen.ALPHABET)) if st.embedding_first
+                # (a read-only model of ids: no one-hot; what its ids mean, lstmviz does not know)
+                else "the characters' ids as lstmviz numbers them, not the model's own vocabulary"
+                if st.readonly and st.takes_ids
                 else text_note(int(spec.input_dim)))
             self.text_note.setVisible(spec.source == "text")
             self.sample.setMaximum(max(0, st.batch - 1))
