@@ -232,11 +232,15 @@ def palette(theme: Theme) -> QtGui.QPalette:
         p.setColor(role, col)
     p.setColor(R.Highlight, QtGui.QColor(OKABE_ITO["blue"]))
     p.setColor(R.HighlightedText, QtGui.QColor("#ffffff"))
-    # a disabled field's text in the muted colour: set for every group above, a disabled
-    # spin box (the Input tab's seed for a source it does not affect) looked enabled
+    # a disabled field's text halfway to the background: set for every group above, a
+    # disabled spin box (the Input tab's seed for a source it does not affect) looked
+    # enabled; in the muted colour, so did the projector theme's (#222222 beside black)
+    # and the light theme's (a white field among grey ones, its text near black)
     G = QtGui.QPalette.ColorGroup
+    faded = QtGui.QColor.fromRgbF((fg.redF() + bg.redF()) / 2, (fg.greenF() + bg.greenF()) / 2,
+                                  (fg.blueF() + bg.blueF()) / 2)
     for role in (R.WindowText, R.Text, R.ButtonText):
-        p.setColor(G.Disabled, role, muted)
+        p.setColor(G.Disabled, role, faded)
     p.setColor(G.Disabled, R.Base, bg)
     return p
 
