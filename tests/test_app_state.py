@@ -834,3 +834,21 @@ def test_a_read_only_model_of_token_ids_says_its_input_is_the_typed_text():
          LayerSpec("Add", {}, "sum", inbound=[TensorRef("a"), TensorRef("b")])],
         [TensorRef("x")], [TensorRef("sum")], keras_version="3")))
     assert st.readonly and st.input.source == "sine"
+
+
+def test_a_model_of_token_ids_opened_after_another_shows_no_features_of_that_one():
+    """galalen_arabic_bilstm.h5 (200 features a step), then File > Open of
+    khushi_imdb_gru.h5 (an Embedding of token ids): the side panel's input_dim, greyed out,
+    still said 200, the first model's features; opened alone it says 1 (one id a step)."""
+    from lstmviz.engine import LayerSpec, Model
+
+    numbers = Model.sequential((None, 1, 200), [LayerSpec("LSTM", {"units": 4})], seed=0)
+    ids = Model.sequential((None, 30), [LayerSpec("Embedding", {"input_dim": 50, "output_dim": 8}),
+                                        LayerSpec("GRU", {"units": 4})], seed=0)
+    st = AppState()
+    st.set_model(numbers, path="galalen.h5")
+    assert st.input.input_dim == 200
+    st.set_model(ids, path="khushi.h5")
+    fresh = AppState()
+    fresh.set_model(ids, path="khushi.h5")
+    assert st.input.input_dim == fresh.input.input_dim == 1

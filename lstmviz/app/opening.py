@@ -34,6 +34,8 @@ def input_for_shape(spec: InputSpec, shape: tuple) -> InputSpec:
         out.timesteps = int(shape[1])
     if len(shape) == 3 and shape[2]:
         out.input_dim = int(shape[2])
+    elif len(shape) == 2:  # token ids, one a step (not the features of the model before)
+        out.input_dim = 1
     return out
 
 
@@ -54,7 +56,7 @@ def kept_data(spec: InputSpec, shape: tuple, vocab: int | None) -> InputSpec | N
         return None
     if len(shape) == 3 and shape[2] and data.shape[2] != shape[2]:
         return None
-    dim = int(data.shape[2]) if len(shape) == 3 else spec.input_dim
+    dim = int(data.shape[2]) if len(shape) == 3 else 1  # (token ids: one a step)
     return dataclasses.replace(spec, batch_size=b, timesteps=t, input_dim=dim)
 
 
