@@ -1574,6 +1574,42 @@ def test_weights_that_fit_nothing_say_both_reasons(window, tmp_path):
     assert [(e.class_name, dict(e.config)) for e in window.state.layers] == before
 
 
+def test_weights_that_fit_nothing_name_the_file_and_say_each_advice_once(window, tmp_path):
+    """sh_translation.weights.h5 (a seq2seq's weights) opened over a SimpleRNN stack: the
+    refusal ran to some 700 characters, the file's whole path in its first half, its name
+    in the second, and told to open the full model file twice ("Build a matching stack
+    first ..., or open the full model file (.keras/.h5). Nor can lstmviz build ...: ...
+    Open the full model file, or load these weights onto a matching stack")."""
+    import h5py
+
+    from lstmviz.errors import LstmvizError
+
+    path = tmp_path / "odd.weights.h5"
+    with h5py.File(path, "w") as f:
+        g = f.create_group("layers/conv2d/vars")
+        g.create_dataset("0", data=np.zeros((3, 3, 2, 4), np.float32))
+    assert not window.open_file(path)
+    msg = window.last_message
+    assert "Nor can lstmviz build a model" in msg and "\n" not in msg
+    assert str(tmp_path) not in msg and msg.count("odd.weights.h5") >= 1
+    assert msg.lower().count("full model file") == 1, msg
+    # a seq2seq's weights (two Embeddings: no single stack), whose second reason says to
+    # open the full model file itself
+    from helpers import REALWORLD
+
+    seq2seq = REALWORLD / "models" / "sh_translation.weights.h5"
+    if seq2seq.exists():
+        assert not window.open_file(seq2seq)
+        msg = window.last_message
+        assert "Nor can lstmviz build a model" in msg and str(seq2seq.parent) not in msg
+        assert msg.lower().count("full model file") == 1, msg
+    # alone (the stack would take other weights), the first reason keeps its advice
+    st = window.state
+    with pytest.raises(LstmvizError) as err:
+        st.load_weights_file(path)
+    assert "full model file" in str(err.value) and str(tmp_path) not in str(err.value)
+
+
 def test_n_traces_the_next_batch_of_a_stateful_stack(window, qtbot):
     st = window.state
     assert not window.player.next_batch_action.isEnabled()  # the default stack is not stateful

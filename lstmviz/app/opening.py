@@ -20,6 +20,12 @@ from lstmviz.app.tracing import held_shape, is_time_major
 from lstmviz.engine import Model
 from lstmviz.engine.model import spec_config
 from lstmviz.errors import LstmvizError
+from lstmviz.text import file_label
+
+#: what to do when a weights file does not fit the stack (left out where the window says
+#: why the file's own layers make no model either, with advice of its own)
+MISFIT_ADVICE = ("Build a matching stack first (same layers, units and input_dim), or open the full "
+                 "model file (.keras/.h5)")
 
 
 def input_for_shape(spec: InputSpec, shape: tuple) -> InputSpec:
@@ -213,10 +219,11 @@ class Opening(StateBase):
         try:
             load_weights(target, path, read=read)
         except LstmvizError as err:
-            raise LstmvizError(
-                f"these weights do not fit the current stack: {err}. Build a matching stack "
-                "first (same layers, units and input_dim), or open the full model file (.keras/.h5)"
-            ) from None
+            said = str(err)
+            whole = f"{path}: "
+            if said.startswith(whole):  # (the file's name, as the window's other messages)
+                said = f"{file_label(path)}: {said[len(whole):]}"
+            raise LstmvizError(f"these weights do not fit the current stack: {said}. {MISFIT_ADVICE}") from None
         self._push_history(before)
         if self.readonly:
             self.model = target
