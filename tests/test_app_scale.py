@@ -1857,3 +1857,19 @@ def test_a_csv_block_numpy_cannot_read_is_said_in_words_not_numpys(tmp_path, mon
     assert str(err.value) == ("x.csv: near line 1: a row that does not read as numbers; an input "
                               ".csv/.txt/.tsv is a table of numbers in UTF-8 text, a row per step "
                               "and a column per feature")
+
+
+def test_a_share_of_characters_too_small_to_round_is_not_said_as_0_percent():
+    """A 60,005-character story opened as a long input of the character demo: its final
+    line break was the one character outside the app's, and the message said "1 of 60,005
+    characters (0.0%) are not among the app's 29 characters": a share of none. It says
+    "under 0.1%" now, and "over 99.9%" where all but a few are outside."""
+    from lstmviz.app.long_data import unknown_note
+
+    story = "the forget gate decides " * 2500 + "\n"
+    note = unknown_note(story)
+    assert note is not None and note.startswith("1 of 60,001 characters (under 0.1%) are not among")
+    assert "0.0%" not in note
+    odd = "\u00e9" * 5000 + "a"
+    assert unknown_note(odd).startswith("5,000 of 5,001 characters (over 99.9%)")
+    assert unknown_note("ab?!").startswith("1 of 4 characters (25.0%)")

@@ -496,7 +496,12 @@ def _counted(text: str, tally: dict[str, int], which, what: str) -> str | None:
     if not n:
         return None
     shown = ", ".join(repr(c) for _, c in picked[:6]) + (", ..." if len(picked) > 6 else "")
-    return f"{n:,} of {len(text):,} characters ({100 * n / len(text):.1f}%) {what}: {shown}"
+    share = 100 * n / len(text)
+    # (a share that rounds to 0.0% or 100.0% is not said as none or all: one line break
+    # in a 60,000-character story read "1 of 60,005 characters (0.0%)")
+    said = ("under 0.1%" if share < 0.05 else "over 99.9%" if share >= 99.95 and n < len(text)
+            else f"{share:.1f}%")
+    return f"{n:,} of {len(text):,} characters ({said}) {what}: {shown}"
 
 
 def unknown_note(text: str, vocabulary: dict[str, int] | None = None, named: str = "",
