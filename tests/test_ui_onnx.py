@@ -266,3 +266,24 @@ def test_every_onnx_fixture_opens_in_the_app(case):
         # records are (batch, time, units) whatever the file's layout
         want = steps["h"] if s is None else steps["h"][s:s + 1]
         np.testing.assert_allclose(shown["h"], want, atol=1e-6, err_msg=name)
+
+
+def test_a_layer_without_options_says_so_in_its_form(make_window):
+    """An ONNX GRU of a read-only graph selected: under "Selected: onnx.GRU rnn.gru" the
+    side panel drew an empty frame, nothing in it. The frame says there is nothing to set
+    there and where the layer's numbers are."""
+    w = make_window()
+    assert w.open_file(str(FIXTURES / "onnx_torch_dynamo_gru_bidir" / "model.onnx")), w.last_message
+    panel = w.stack_panel
+    for row in range(panel.cards.count()):
+        if panel.cards.item(row).isHidden():
+            continue
+        panel.cards.setCurrentRow(row)
+        QtWidgets.QApplication.processEvents()
+        assert panel.form_layout.rowCount() >= 1, panel.cards.item(row).text()
+        roles = QtWidgets.QFormLayout.ItemRole
+        items = [panel.form_layout.itemAt(k, role) for k in range(panel.form_layout.rowCount())
+                 for role in (roles.LabelRole, roles.FieldRole, roles.SpanningRole)]
+        texts = [i.widget().text() for i in items if i is not None and isinstance(i.widget(), QtWidgets.QLabel)]
+        if not panel.option_widgets:
+            assert any("no options to set" in t for t in texts), texts

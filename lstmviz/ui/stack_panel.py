@@ -615,6 +615,13 @@ class StackPanel(QtWidgets.QWidget):
                 why.setObjectName("read-only:why")
                 why.setEnabled(False)  # (greyed: a note, not a value)
                 self.form_layout.addRow(why)
+            if not opts and not shown:
+                # (an ONNX node, a graph's InputLayer: the frame was drawn empty)
+                none = QtWidgets.QLabel("It has no options to set here: its shapes and parameters are below.")
+                none.setWordWrap(True)
+                none.setObjectName("no-options")
+                none.setEnabled(False)  # (greyed: a note, not a value)
+                self.form_layout.addRow(none)
             self._form_key = key
         self.form_box.set_full_title(f"Selected: {entry.label()} {entry.name or ''}")
         off = disabled_options(entry.config, inner_prefix(entry.class_name))
