@@ -994,3 +994,32 @@ def test_the_update_0_curve_of_one_step_is_seen(make_window, tmp_path):
 
     assert lone_points([np.nan, 2.0, np.nan, 1.0, 3.0]) and lone_points([5.0])
     assert not lone_points([1.0, 2.0, np.nan, 3.0, 4.0]) and not lone_points([]) and not lone_points([np.nan])
+
+
+def test_a_simplernns_updates_are_per_weight_not_per_gate_block(make_window, qtbot):
+    """The Updates page of a SimpleRNN task: titled "The last update, per gate block" and
+    captioned "... of each gate's block of simple_rnn's kernel W, ..." over three bars, a
+    SimpleRNN having no gates. It says per weight, of simple_rnn's kernel W, ... now; an
+    LSTM's page keeps its gate blocks."""
+    w, panel = _panel(make_window, cell="SimpleRNN")
+    gv = panel.grad_views
+    gv.show_view("updates")
+    panel.step_button.click()
+    panel.wait()
+    qtbot.waitUntil(lambda: gv.view.iteration == 1, timeout=5000)
+    QtWidgets.QApplication.processEvents()
+    title = gv.upd_plot.titleLabel.item.toPlainText()
+    caption = gv.captions["updates"].text()
+    assert title == "The last update, per weight", title
+    assert "gate" not in caption and "of simple_rnn's kernel W, recurrent kernel U and bias b" in caption, caption
+    panel.stop()
+    w2, lstm = _panel(make_window, cell="LSTM")
+    gv = lstm.grad_views
+    gv.show_view("updates")
+    lstm.step_button.click()
+    lstm.wait()
+    qtbot.waitUntil(lambda: gv.view.iteration == 1, timeout=5000)
+    QtWidgets.QApplication.processEvents()
+    assert gv.upd_plot.titleLabel.item.toPlainText() == "The last update, per gate block"
+    assert "of each gate's block of lstm's kernel W" in gv.captions["updates"].text()
+    lstm.stop()

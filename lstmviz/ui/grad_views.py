@@ -801,13 +801,16 @@ class GradViews(QtCore.QObject):
         if blocks:
             self._set_range(self.upd_plot, xRange=(-0.8, len(weights) * (k + 1) - 1.2),
                             yRange=(floor, max(top, floor + 1)), padding=0.02)
-        th.set_title(self.upd_plot, "The last update, per gate block", short="Last update",
-                     color=t.foreground, size=f"{t.pt(1.05)}pt")
+        # (a SimpleRNN's weights are one block each, no gates: per weight)
+        gated = bool(v.ref and v.ref.cell.gate_keys)
+        th.set_title(self.upd_plot, "The last update, per gate block" if gated else "The last update, per weight",
+                     short="Last update", color=t.foreground, size=f"{t.pt(1.05)}pt")
         label = markup(v.ref.label) if v.ref else ""
+        blocks_of = "each gate's block of " if gated else ""
         self._caption("updates",
             "No update yet." + hint("Press One update or Play.", " ") if not blocks else
             f"Bar height: \u2016W<sub>after</sub> \u2212 W<sub>before</sub>\u2016 / \u2016W<sub>before</sub>\u2016 "
-            f"(Frobenius norms) of each gate's block of {label}'s kernel W, recurrent kernel U and bias b, for "
+            f"(Frobenius norms) of {blocks_of}{label}'s kernel W, recurrent kernel U and bias b, for "
             f"update {v.iteration}. A block that starts at zero (a bias) has no ratio until it moved."
             + _unbarred(blocks))
 
