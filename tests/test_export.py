@@ -744,6 +744,39 @@ def test_export_names_say_what_they_hold_and_land_where_the_user_saves(window, t
     assert not list(DEMOS_DIR.glob("*.png")) and not list(DEMOS_DIR.glob("*.csv"))
 
 
+def test_save_session_offers_the_models_name_where_the_model_is(window, tmp_path, monkeypatch):
+    """File > Save session offered 'session.lstmviz' in the working folder, whatever was open.
+    It offers '<model>.lstmviz' in the model file's folder (a demo's: the working folder, not
+    the installed package), and once saved, that session's own path."""
+    import shutil
+
+    from lstmviz.app.demos import DEMOS_DIR
+
+    window.exporter.last_dir = None
+    mine = tmp_path / "models" / "my_lstm.keras"
+    mine.parent.mkdir()
+    shutil.copy(DEMOS_DIR / "sine_predictor.keras", mine)
+    asked = []
+
+    def ask(parent, title, start, filt, *a, **k):
+        asked.append(start)
+        return "", ""
+
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", ask)
+    monkeypatch.chdir(tmp_path)
+    assert window.open_file(str(DEMOS_DIR / "sine_predictor.keras"))
+    window.sessions.session_path = None
+    window.sessions.save_as_dialog()
+    assert asked[-1] == str(tmp_path / "sine_predictor.lstmviz")
+    assert window.open_file(str(mine))
+    window.sessions.session_path = None
+    window.sessions.save_as_dialog()
+    assert asked[-1] == str(mine.parent.resolve() / "my_lstm.lstmviz")
+    window.sessions.session_path = str(tmp_path / "kept.lstmviz")
+    window.sessions.save_as_dialog()
+    assert asked[-1] == str(tmp_path / "kept.lstmviz")
+
+
 @pytest.mark.parametrize("what", ["png", "json", "session"])
 def test_a_name_typed_without_its_suffix_asks_before_replacing_the_suffixed_file(window, tmp_path, monkeypatch, what):
     """'slide' typed in File > Export PNG: the dialog asked about 'slide' (or nothing, where

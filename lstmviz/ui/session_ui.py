@@ -368,11 +368,21 @@ class SessionManager(QtCore.QObject):
         return out
 
     def save_as_dialog(self):
-        start = self.session_path or "session.lstmviz"
+        start = self.session_path or self._suggested_path()
         from lstmviz.ui.export import ask_save_name
 
         path = ask_save_name(self.window, "Save the session", start, FILTER, ses.SUFFIX)
         return self._save_reporting(path) if path else None
+
+    def _suggested_path(self) -> str:
+        """A first session's name: the model's ('<model file or model>.lstmviz'), where the
+        exports start (the last export's folder, else the model file's, not a bundled demo's:
+        the installed package, else the working one). It offered 'session.lstmviz' in the
+        working folder, whatever was open."""
+        exporter = getattr(self.window, "exporter", None)
+        if exporter is None:
+            return f"session{ses.SUFFIX}"
+        return str(exporter.folder() / f"{exporter.stem()}{ses.SUFFIX}")
 
     def open_dialog(self):
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
