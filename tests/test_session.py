@@ -1407,3 +1407,37 @@ def test_an_undo_of_an_import_that_refitted_the_weights_says_the_input_first(tmp
     assert st.redo()
     assert describe_change(before, st.snapshot()) == (
         "the input's values, shape (4, 10, 3) \u2192 (1, 4, 10), and the weights of 'lstm'")
+
+
+def test_the_window_title_marks_edits_not_saved(window, tmp_path, qtbot):
+    """The title never said that the work had edits a close would ask about. It shows "*"
+    (Qt's windowModified) after an edit, not after Undo back to what was opened or saved,
+    again after Redo, and not once saved; a "[*]" in a file's name is shown as it is."""
+    import shutil
+
+    from PySide6 import QtWidgets
+
+    from helpers import FIXTURES
+
+    path = tmp_path / "odd[*]name.keras"
+    shutil.copy(FIXTURES / "k3_lstm_default" / "model.keras", path)
+    assert window.open_file(str(path))
+    sessions = window.sessions
+
+    def shown() -> str:  # (the title as the window system is given it: the placeholder replaced)
+        QtWidgets.QApplication.processEvents()
+        return window.windowHandle().title()
+
+    assert not window.isWindowModified()
+    assert shown() == "lstmviz \u2014 odd[*]name.keras"
+    window.state.set_input_spec(timesteps=7)
+    qtbot.waitUntil(window.isWindowModified, timeout=2000)
+    assert shown().endswith("*") and "odd[*]name.keras" in shown()
+    window.state.undo()
+    qtbot.waitUntil(lambda: not window.isWindowModified(), timeout=2000)
+    assert not shown().endswith("*")
+    window.state.redo()
+    qtbot.waitUntil(window.isWindowModified, timeout=2000)
+    sessions.session_path = str(tmp_path / "w.lstmviz")
+    sessions.save()  # (File > Save)
+    assert not window.isWindowModified() and shown() == "lstmviz \u2014 w.lstmviz"

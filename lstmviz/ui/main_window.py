@@ -963,7 +963,9 @@ class MainWindow(QtWidgets.QMainWindow):
                  else file_label(self.state.path) if self.state.path
                  else self.source_label or (safe_name(name) if name else "built-in stack"))
         ro = " (read-only)" if self.state.readonly else ""
-        self.setWindowTitle(f"lstmviz \u2014 {where}{ro}")
+        # "[*]": Qt shows "*" there while edits are not saved (``SessionManager.sync_modified``);
+        # a "[*]" of a file's name is written twice, Qt's escape, so it stays as it is
+        self.setWindowTitle(f"lstmviz \u2014 {where.replace('[*]', '[*][*]')}{ro}[*]")
 
     # -- messages --------------------------------------------------------------------------
     def message(self, text: str, dialog: bool = False, error: bool = False, title: str = "lstmviz"):

@@ -35,6 +35,7 @@ from lstmviz.ui.later import later
 log = logging.getLogger("lstmviz")
 AUTOSAVE_MS = 30_000
 DEBOUNCE_MS = 3_000
+TITLE_CHECK_MS = 150  # an edit's "*" in the window title, this long after it
 FILTER = "lstmviz sessions (*.lstmviz);;All files (*)"
 
 
@@ -105,9 +106,16 @@ class SessionManager(QtCore.QObject):
         self.debounce.setSingleShot(True)
         self.debounce.setInterval(DEBOUNCE_MS)
         self.debounce.timeout.connect(self.autosave)
+        #: the window title's "*" (``windowModified``) follows ``unsaved`` a moment after an
+        #: edit, an undo or a redo (not in the edit's own turn: a snapshot's comparison)
+        self.title_check = QtCore.QTimer(self)
+        self.title_check.setSingleShot(True)
+        self.title_check.setInterval(TITLE_CHECK_MS)
+        self.title_check.timeout.connect(self.sync_modified)
         self.state.stack_changed.connect(self._edited)
         self.state.cursor_changed.connect(self._moved)
         self.state.history_changed.connect(self._sync_actions)
+        self.state.history_changed.connect(self.title_check.start)
         window.installEventFilter(self)
         self.timer.start()
 
@@ -303,6 +311,14 @@ class SessionManager(QtCore.QObject):
     def mark_saved(self) -> None:
         """The state is the document's as opened or saved: a close asks only after edits."""
         self._saved = self.state.snapshot()
+        self.title_check.stop()
+        self.window.setWindowModified(False)
+
+    def sync_modified(self) -> None:
+        """The window title's "*": edits not saved (what a close would ask about); left as it
+        is while a lesson shows its own stack (its end puts the user's back, checked then)."""
+        if not self._in_lesson():
+            self.window.setWindowModified(bool(self.unsaved()))
 
     def unsaved(self) -> str:
         """What the edits since the document was opened or saved changed (a few words, as
@@ -392,6 +408,7 @@ class SessionManager(QtCore.QObject):
     # -- autosave ------------------------------------------------------------------------
     def _edited(self):
         self._dirty = True
+        self.title_check.start()
         if not self._restore_pending:
             self.debounce.start()
 
@@ -571,6 +588,7 @@ class SessionManager(QtCore.QObject):
         if restored:
             self._dirty = True  # the restored work goes into this window's own autosave
             self._restored, self._saved = True, None
+            self.window.setWindowModified(True)  # (not saved: a close asks)
         return restored
 
     def restore_autosave(self, path: Path | None = None) -> bool:
