@@ -28,7 +28,7 @@ from lstmviz.app import scale
 from lstmviz.app.cell_ref import token_words
 from lstmviz.app.counts import count
 from lstmviz.app.selection import Cursor
-from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, layout, step_ticks, tokens_around  # noqa: F401
+from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, RowHeights, layout, step_ticks, tokens_around  # noqa: F401
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
 from lstmviz.text import markup, safe_name
@@ -1002,13 +1002,12 @@ class UnrolledView(TraceView):
         # Outputs going up, along the model's graph. A connection that would pass through
         # another row of its time axis (a branch, a skip) runs in a lane left of the block.
         lanes = []
+        heights = RowHeights(self.rows)
         for upper in self.rows:
             for src_key in upper.sources:
                 src = by_key[src_key]
                 lo, hi = sorted((src.y, upper.y))
-                between = [r for r in self.rows if lo < r.y < hi and r.domain == upper.domain
-                           and r.layer not in (src.layer, upper.layer)]
-                if between and src.domain == upper.domain:
+                if src.domain == upper.domain and heights.crossed(lo, hi, upper.domain, (src.layer, upper.layer)):
                     lanes.append((hi - lo, src, upper))
                     continue
                 cols = list(src.final_cols or [])
