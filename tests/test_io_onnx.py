@@ -1397,3 +1397,17 @@ def test_what_the_safetensors_reader_says_of_a_value_that_is_not_text_is_in_word
     assert safetensors_state._brief("F32") == "F32"
     assert safetensors_state._shown({1, 2}) == "a value of another kind"
     assert safetensors_state._shown([1, "x"]) == '[1, "x"]'
+
+
+def test_an_unsupported_ops_type_is_shown_cleaned_with_its_article(tmp_path):
+    """The op type of a node lstmviz does not compute is a file's text: it was written as it
+    was (markup, a right-to-left override) in the refusal, and "a If node", "a Einsum node"."""
+    node = helper.make_node("If", ["x"], ["y"], name="branch")
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(_save(tmp_path, [node], name="if.onnx"))
+    assert "the graph has an If node ('branch')" in _one_line(err, "if.onnx")
+    odd = helper.make_node("<b>Bold\u202eop", ["x"], ["y"], domain="ex<i>")
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(_save(tmp_path, [odd], name="odd.onnx"))
+    msg = _one_line(err, "odd.onnx")
+    assert "<" not in msg and "\u202e" not in msg and "has an ex_i_._b_Bold_op node" in msg

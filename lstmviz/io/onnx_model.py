@@ -590,8 +590,10 @@ def _build(path) -> ModelSpec:
         op = node.op_type
         if node.domain not in ("", "ai.onnx") or (op not in RECURRENT and op != "Constant"
                                                    and op not in onnx_ops.SUPPORTED):
-            domain = f"{node.domain}." if node.domain not in ("", "ai.onnx") else ""
-            raise Fail(f"the graph has a {domain}{op} node ('{_clean(node.name) or op}'), which "
+            # (the domain and op type are a file's text, shown cleaned as names are)
+            what = (f"{_clean(node.domain)}." if node.domain not in ("", "ai.onnx") else "") + (_clean(op) or "untyped")
+            article = "an" if what[:1].lower() in "aeiou" else "a"
+            raise Fail(f"the graph has {article} {what} node ('{_clean(node.name) or _clean(op)}'), which "
                        "lstmviz does not compute", ops=True)
     _check_wiring(graph)
     budget = [MAX_EXTERNAL_BYTES]
