@@ -1062,6 +1062,9 @@ def test_both_csv_readers_choose_the_separator_once_and_say_a_missing_value_alik
     p.write_text("1,2\n3 4\n")
     assert _both_csv_readers(p) == ["line 2 has 1 value but the rows before have 2; every row needs "
                                     "the same number of columns"] * 2
+    p.write_text("1,2\n" + ",".join(["1"] * 12345) + "\n")  # (counts with their thousands)
+    assert _both_csv_readers(p) == ["line 2 has 12,345 values but the rows before have 2; every row needs "
+                                    "the same number of columns"] * 2
     p.write_text("1,2\n\n,4\n")
     assert _both_csv_readers(p) == ["line 3, column 1 is empty (a missing value); fill it in or "
                                     "remove the row"] * 2

@@ -264,8 +264,8 @@ def check_text(name, path) -> None:
 
 
 def ragged(name, line: int, cells: int, width: int) -> str:
-    return (f"{name}: line {line:,} has {plural(cells, 'value')} but the rows before have "
-            f"{width}; every row needs the same number of columns")
+    return (f"{name}: line {line:,} has {plural(cells, 'value', sep=',')} but the rows before have "
+            f"{width:,}; every row needs the same number of columns")
 
 
 def column_name(header: list[str] | None, col: int) -> str:
