@@ -262,6 +262,15 @@ def test_a_keras_model_saved_unzipped_opens_as_its_keras_archive_does(tmp_path):
         lstmviz.load(folder)
     assert str(ei.value).startswith("my_model: this is a Keras model saved unzipped whose weights are in a "
                                     "form other than model.weights.h5 (sharded)"), ei.value
+    # a model.weights.h5 that is no file (a link to a device, a folder): said so, not "sharded"
+    (folder / "model_00000.weights.h5").unlink()
+    (folder / "model.weights.json").unlink()
+    os.symlink("/dev/zero", folder / "model.weights.h5")
+    with pytest.raises(LstmvizError) as ei:
+        lstmviz.load(folder)
+    assert str(ei.value).startswith("my_model: this is a Keras model saved unzipped whose model.weights.h5 is "
+                                    "not a file"), ei.value
+    assert "\n" not in str(ei.value)
 
 
 def test_a_keras_model_in_the_hugging_face_cache_opens_through_its_links_into_its_blobs(tmp_path):

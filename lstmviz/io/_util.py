@@ -368,6 +368,9 @@ def _other_folder(path: Any) -> str:
         names = os.listdir(path)[:10000] if os.path.isfile(os.path.join(path, "config.json")) else []
     except (OSError, ValueError, TypeError):
         names = []
+    if "model.weights.h5" in names:  # (there, but no regular file: a device, a pipe, a folder)
+        return ("this is a Keras model saved unzipped whose model.weights.h5 is not a file "
+                "(a device, a pipe or a folder), which lstmviz does not read")
     if any(n.startswith("model.weights") for n in names):
         return ("this is a Keras model saved unzipped whose weights are in a form other than "
                 "model.weights.h5 (sharded), which lstmviz does not read: save it whole with "
