@@ -57,13 +57,13 @@ def test_show_a_model_and_input_without_blocking_then_again_after_closing():
     app = QtWidgets.QApplication.instance()
     w = lstmviz.show(model, x, block=False)
     assert w.isVisible() and w in nb.OPEN_WINDOWS
-    assert w.windowTitle() == f"lstmviz \u2014 {model.name} (from Python)"  # not "built-in stack"
+    assert w.windowTitle() == f"lstmviz \u2014 {model.name} (from Python)[*]"  # not "built-in stack"
     np.testing.assert_array_equal(w.state.x, x)
     np.testing.assert_allclose(shown_output(w, 1), want[1:2], atol=1e-5)
     lstm = next(l for l in model.layers if l.class_name == "LSTM")
     units, kernel = lstm.units, lstm.weights[0].copy()
     w.state.set_layer_option(w.state.index_of(lstm.name), "units", units + 1)  # an edit in the window ...
-    assert w.windowTitle().endswith("(from Python)")
+    assert w.windowTitle().endswith("(from Python)[*]")
     assert w.state.model.get_layer(lstm.name).units == units + 1
     assert lstm.units == units and np.array_equal(lstm.weights[0], kernel)  # ... not in the caller's model
     w.close()

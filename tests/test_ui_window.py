@@ -444,7 +444,7 @@ def test_a_keras_folder_saved_unzipped_opens_by_its_config_json_under_its_folder
     assert "config.json" in formats.dialog_filter().split(";;")[0]
     assert window.open_file(folder / "config.json"), window.last_message
     assert window.last_message.startswith("Opened hub_model: 2 layers"), window.last_message
-    assert window.windowTitle() == "lstmviz \u2014 hub_model"
+    assert window.windowTitle() == "lstmviz \u2014 hub_model[*]"
     assert window.recent_menu.actions()[0].text() == "hub_model"
     assert window.state.model.layers[0].weights[0].shape == (3, 16)
 
@@ -500,13 +500,13 @@ def test_a_model_without_a_file_keeps_its_name_in_the_title_through_edits_and_un
 
     model = Model.sequential((None, 6, 3), [LayerSpec("GRU", {"units": 5})], seed=0, name="my_forecaster")
     window.state.set_model(model)
-    assert window.windowTitle() == "lstmviz \u2014 my_forecaster"
+    assert window.windowTitle() == "lstmviz \u2014 my_forecaster[*]"
     window.state.set_layer_option(0, "units", 7)
-    assert window.windowTitle() == "lstmviz \u2014 my_forecaster"
+    assert window.windowTitle() == "lstmviz \u2014 my_forecaster[*]"
     window.new_stack()
-    assert window.windowTitle() == "lstmviz \u2014 built-in stack"
+    assert window.windowTitle() == "lstmviz \u2014 built-in stack[*]"
     window.state.undo()
-    assert window.windowTitle() == "lstmviz \u2014 my_forecaster" and window.state.model.layers[0].units == 7
+    assert window.windowTitle() == "lstmviz \u2014 my_forecaster[*]" and window.state.model.layers[0].units == 7
 
 
 def test_new_stack_says_what_it_did(window):
@@ -1376,7 +1376,7 @@ def test_a_dropped_file_is_read_by_its_bytes_not_its_name(window, qtbot, tmp_pat
     assert _drop(window, [bare])
     qtbot.waitUntil(lambda: window.state.path == str(bare), timeout=3000)
     assert window.state.model.layers[0].class_name == "SimpleRNN"
-    assert window.windowTitle() == "lstmviz \u2014 lstm_model"
+    assert window.windowTitle() == "lstmviz \u2014 lstm_model[*]"
     # of several files, the one named as a model opens
     assert _drop(window, [picture, FIX / "k3_lstm_default" / "model.keras"])
     qtbot.waitUntil(lambda: window.state.path == str(FIX / "k3_lstm_default" / "model.keras"), timeout=3000)
