@@ -100,6 +100,18 @@ def _read_target(path, model, loss: str):
     return read_target(path, model, loss)
 
 
+def _check_count(args, model, x, y) -> None:
+    """One target per sample of the inputs, else refused naming the files (the Train tab's
+    words), before the engine's "y: 39 targets, but x has 40 samples" names neither."""
+    n = len(x[0] if isinstance(x, list) else x)
+    if len(y) != n:
+        from lstmviz.cli_inputs import sequence_csv_note
+
+        raise LstmvizError(f"{args.target}: {plural(len(y), 'target')}, but the inputs "
+                           f"({', '.join(args.inputs)}) have {plural(n, 'sample')}; expected one target per sample"
+                           + sequence_csv_note(args.target, model, n))
+
+
 def cmd_grad(args) -> int:
     import numpy as np
 
@@ -122,6 +134,7 @@ def cmd_grad(args) -> int:
     check_trainable(model)  # (before its inputs: a model that cannot be differentiated says so first)
     arrays = load_inputs(model, args.inputs, args.shape)
     y = _read_target(args.target, model, args.loss)
+    _check_count(args, model, arrays, y)
     try:
         g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss)
     except LstmvizError as err:
@@ -219,13 +232,8 @@ def cmd_train(args) -> int:
             raise LstmvizError("--nesterov applies to sgd only")
         options["nesterov"] = True
     opt = make(args.optimizer, lr, **options)
-    n = len(x[0] if isinstance(x, list) else x)
-    if len(y) != n and not args.task:  # (the Train tab's words, the files named)
-        from lstmviz.cli_inputs import sequence_csv_note
-
-        raise LstmvizError(f"{args.target}: {plural(len(y), 'target')}, but the inputs "
-                           f"({', '.join(args.inputs)}) have {plural(n, 'sample')}; expected one target per sample"
-                           + sequence_csv_note(args.target, model, n))
+    if not args.task:
+        _check_count(args, model, x, y)
     trainer = Trainer(model, x, y, loss, opt, batch, epochs, not args.no_shuffle, args.seed)
     from lstmviz.engine.train import take_rows
 

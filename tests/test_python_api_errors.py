@@ -125,3 +125,117 @@ def test_every_key_keras_takes_and_every_key_a_models_spec_holds_still_builds():
         spec = Model.sequential((None, 12, 2), [layer]).to_spec()
         assert Model.sequential((None, 12, 2), spec.layers[1:]).count_params() > 0
     Model.sequential((None, 12, 2), [LayerSpec("LSTM", {"units": 4, "time_major": False})], keras_version="2")
+
+
+def _stack():
+    return Model.sequential((None, 6, 2), [LayerSpec("LSTM", {"units": 3}), LayerSpec("Dense", {"units": 1})], seed=0)
+
+
+def _xy():
+    x = np.random.default_rng(1).normal(size=(10, 6, 2)).astype(np.float32)
+    return x, x[:, 0, :1]
+
+
+def test_inputs_and_targets_as_keras_fit_takes_them():
+    """Nested lists (x.tolist(), y.tolist()) and (n,) targets for an output of one unit, as
+    Keras' fit and predict take them: lstmviz.gradients refused (n,) ("the target has shape
+    (10,) but the model's output is (10, 1)", which the README says is taken) and fit said
+    "6 input samples but 10 targets" of x.tolist() (it counted the first sample's steps)."""
+    x, y = _xy()
+    want = lstmviz.gradients(_stack(), x, y, "mse").loss
+    assert lstmviz.gradients(_stack(), x.tolist(), y[:, 0].tolist(), "mse").loss == want
+    assert lstmviz.gradients(_stack(), x, y[:, 0], "mse").loss == want
+    assert lstmviz.fit(_stack(), x.tolist(), y[:, 0], "mse", shuffle=False) == lstmviz.fit(
+        _stack(), x, y, "mse", shuffle=False)
+    np.testing.assert_array_equal(_stack().trace(x.tolist()).output, _stack().trace(x).output)
+    assert lstmviz.fit(_stack(), x, y, "mse", batch_size=None, shuffle=False) == lstmviz.fit(
+        _stack(), x, y, "mse", batch_size=32, shuffle=False)  # (Keras: None is 32)
+
+
+@pytest.mark.parametrize("y, words", [
+    (None, "y is None: give the targets, one per sample of x"),
+    ("y.npy", "y is the path 'y.npy', not an array: read the file first (np.load for .npy)"),
+    (np.full((10, 1), np.nan), "y: the target holds NaN or infinity (first at index (0, 0)); replace it with numbers"),
+    (np.zeros((4, 1)), "y: 4 targets, but x has 10 samples; give one target per sample"),
+    (np.zeros((10, 1), complex), "y: holds complex numbers, not real numbers; give numbers"),
+])
+def test_targets_that_are_not_one_number_per_sample_are_refused_in_one_line(y, words):
+    """y=None and a path were an IndexError or ValueError from inside; NaN targets gave a NaN
+    loss without a word (x's NaN is refused), fit trained on them to NaN weights."""
+    x, _ = _xy()
+    assert refusal(lambda: lstmviz.gradients(_stack(), x, y, "mse")).startswith(words)
+    assert refusal(lambda: lstmviz.fit(_stack(), x, y, "mse")).startswith(words)
+
+
+def test_inputs_keras_does_not_take_are_refused_in_one_line():
+    x, y = _xy()
+    assert refusal(lambda: _stack().trace(x.astype(np.complex64))).startswith("the input holds complex numbers")
+    assert refusal(lambda: _stack().trace({"input": x})).startswith("x is a dict; give an array")
+    assert refusal(lambda: _stack().trace([x[0].tolist(), x[1, :3].tolist()])).startswith(
+        "x is a list of samples of different shapes")
+    assert refusal(lambda: _stack().trace(np.bytes_(b"x.npy"))).startswith("the input is the string 'x.npy'")
+    for model in (None, "model.keras"):
+        assert refusal(lambda m=model: lstmviz.gradients(m, x, y, "mse")).startswith("gradients takes an lstmviz Model")
+        assert refusal(lambda m=model: lstmviz.fit(m, x, y, "mse")).startswith("fit takes an lstmviz Model")
+
+
+@pytest.mark.parametrize("kw, words", [
+    ({"batch_size": 2.5}, "batch_size=2.5: give a whole number of at least 1"),  # (trained at 2)
+    ({"batch_size": "4"}, "batch_size='4': give a whole number of at least 1"),
+    ({"batch_size": float("nan")}, "batch_size=nan: give a whole number"),  # (ValueError)
+    ({"epochs": 1.5}, "epochs=1.5: give a whole number of at least 1"),  # (trained 1)
+    ({"epochs": None}, "epochs=None: give a whole number"),  # (TypeError)
+    ({"epochs": float("inf")}, "epochs=inf: give a whole number"),  # (OverflowError)
+    ({"shuffle": "False"}, "shuffle='False': give True or False"),  # (shuffled)
+    ({"shuffle": "batch"}, "shuffle='batch': give True or False (Keras' 'batch'"),
+    ({"seed": -1}, "seed=-1: give a whole number of at least 0"),  # (numpy's ValueError)
+    ({"seed": "a"}, "seed='a': give a whole number"),
+    ({"callback": 3}, "callback=3 is not a function"),  # (TypeError after the first update)
+    ({"optimizer": lstmviz.optimizers.Adam}, "optimizer is the class Adam; give an instance"),
+    ({"optimizer": None}, "optimizer=None: give a name (sgd, adam, rmsprop, adagrad) or an instance"),
+    ({"optimizer": "sgd", "learning_rate": "0.1"}, "SGD learning_rate='0.1': give a positive number"),
+    ({"optimizer": lstmviz.optimizers.SGD(0.1), "learning_rate": 0.5},
+     "learning_rate=0.5 goes with an optimizer's name ('adam'); this SGD has its own"),  # (ignored)
+])
+def test_fit_refuses_its_arguments_in_one_line(kw, words):
+    x, y = _xy()
+    assert refusal(lambda: lstmviz.fit(_stack(), x, y, "mse", **kw)).startswith(words)
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda O: O.Adam(0), "Adam learning_rate=0: give a positive number"),
+    (lambda O: O.Adam(-0.01), "Adam learning_rate=-0.01: give a positive number"),
+    (lambda O: O.RMSprop(float("nan")), "RMSprop learning_rate=nan: give a positive number"),
+    (lambda O: O.Adam("fast"), "Adam learning_rate='fast': give a positive number"),
+    (lambda O: O.Adam(0.01, beta_1=2), "Adam beta_1=2: give a number from 0 to 1"),
+    (lambda O: O.SGD(0.01, momentum="a"), "SGD momentum='a': give a number from 0 to 1"),
+    (lambda O: O.Adam(0.01, clipnorm=-1), "Adam clipnorm=-1: give a positive number"),  # (flipped the gradient)
+    (lambda O: O.Adam(0.01, weight_decay=0.1), "Adam: weight_decay=0.1 is a Keras 3 argument lstmviz does not "
+                                               "compute; Adam takes learning_rate, beta_1, beta_2, epsilon, clipnorm"),
+    (lambda O: O.Adam(lr=0.1), "Adam: lr=0.1 is Keras 2's name for learning_rate"),
+])
+def test_an_optimizers_settings_are_refused_in_one_line(make, words):
+    """lstmviz.optimizers.Adam(0) or Adam(-1) was taken (only fit's names were checked): the
+    run stood still or climbed the loss; Adam("fast"), SGD(momentum="a") were Python's
+    errors, Adam(weight_decay=...) a TypeError naming Optimizer.__init__."""
+    assert refusal(lambda: make(lstmviz.optimizers)).startswith(words)
+
+
+def test_an_optimizer_that_trained_one_model_refuses_another():
+    """One Adam passed to fit for two models: another architecture was a ValueError
+    ("operands could not be broadcast"), the same architecture trained on with the first
+    model's moments, without a word; Keras' optimizer refuses variables it was not built
+    with. The same model again continues the run, as a second Keras fit does."""
+    x, y = _xy()
+    opt = lstmviz.optimizers.Adam(0.01)
+    first = _stack()
+    lstmviz.fit(first, x, y, "mse", opt, epochs=1)
+    lstmviz.fit(first, x, y, "mse", opt, epochs=1)
+    assert opt.iterations == 2
+    assert refusal(lambda: lstmviz.fit(_stack(), x, y, "mse", opt)).startswith(
+        "this Adam has trained another model (2 updates): its state is that model's")
+    other = Model.sequential((None, 6, 2), [LayerSpec("GRU", {"units": 5}), LayerSpec("Dense", {"units": 1})])
+    assert refusal(lambda: lstmviz.fit(other, x, y, "mse", opt)).startswith("this Adam has trained another model")
+    import pickle
+
+    assert pickle.loads(pickle.dumps(opt)).iterations == 2  # (a run handed to a training process)

@@ -33,7 +33,7 @@ from lstmviz.app.input_edits import frozen
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.app.views import GRADIENT_PICTURES
 from lstmviz.engine import Model
-from lstmviz.engine.gradients import check_trainable
+from lstmviz.engine.gradients import check_trainable, targets
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.engine.losses import NAMES, canonical
 from lstmviz.engine.model import check_finite, check_float32
@@ -232,22 +232,9 @@ def probe_model(model: Model, x, y=None, loss: str | None = None, part: str = "d
 
 
 def _targets(model: Model, y, loss: str, n: int) -> np.ndarray:
-    """``y`` as numbers (float32), one target per sample; ``(n,)`` taken as ``(n, 1)`` for an
-    output of one unit, as Keras' ``fit`` (and ``read_target``) takes it."""
-    y = np.asarray(y)
-    if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
-        raise LstmvizError(f"y: holds {y.dtype} values, not numbers")
-    check_float32(y, "y: holds")
-    check_finite(y, "y: the target holds")
-    y = y.astype(np.float32)
-    if y.ndim == 0 or y.shape[0] != n:
-        raise LstmvizError(f"y: {plural(y.shape[0] if y.ndim else 0, 'target')}, but x has "
-                           f"{plural(n, 'sample')}; give one target per sample")
-    out = tuple(model.output_shapes()[0])
-    if (loss != "sparse_categorical_crossentropy" and out and out[-1] == 1 and y.ndim == len(out) - 1
-            and all(d is None or d == s for s, d in zip(y.shape[1:], out[1:-1]))):
-        y = y[..., None]
-    return y
+    """``y`` as numbers (float32), one target per sample (the engine's ``targets``: ``(n,)``
+    taken as ``(n, 1)`` for an output of one unit, as Keras' ``fit`` takes it)."""
+    return targets(model, y, loss, n)
 
 
 def _rnn_index(refs: list[RnnRef], layer: str | None) -> int:

@@ -353,13 +353,63 @@ def _output_logits(model, fw: Forward, loss: str):
     return layer.name, z
 
 
+def check_model(model, what: str = "gradients") -> None:
+    """``model`` is an lstmviz ``Model``, else refused in one line saying how to get one
+    (``lstmviz.gradients(None, ...)`` was an AttributeError from deep inside)."""
+    from lstmviz.engine.model import Model
+
+    if isinstance(model, Model):
+        return
+    how = ("a file's path: lstmviz.load(path) first" if isinstance(model, (str, bytes)) or hasattr(model, "__fspath__")
+           else "lstmviz.load(path), lstmviz.from_keras(keras_model) or lstmviz.from_torch(module) make one")
+    raise LstmvizError(f"{what} takes an lstmviz Model, not a {type(model).__name__} ({how})")
+
+
+def targets(model, y, loss: str, n: int) -> np.ndarray:
+    """``y`` as the targets of ``n`` samples (float32), one per sample, as Keras' ``fit``
+    takes them: a list too, and ``(n,)`` for an output of one unit taken as ``(n, 1)`` (a
+    sequence's ``(n, T)`` for ``(None, T, 1)``); refused in one line when it is not numbers,
+    holds NaN or infinity (the loss was NaN without a word) or is not one per sample."""
+    from lstmviz.engine.model import check_finite, check_float32
+    from lstmviz.text import plural
+
+    if y is None:
+        raise LstmvizError("y is None: give the targets, one per sample of x")
+    if isinstance(y, (str, bytes)) or hasattr(y, "__fspath__"):
+        raise LstmvizError(f"y is the path {str(y)[:60]!r}, not an array: read the file first (np.load for .npy)")
+    if isinstance(y, dict):
+        raise LstmvizError("y is a dict; give an array of targets (the model has one output)")
+    try:
+        y = np.asarray(y)
+    except ValueError:
+        raise LstmvizError("y holds targets of different shapes; give one array, a target per sample") from None
+    if y.dtype.kind not in "biuf":
+        said = "complex numbers" if y.dtype.kind == "c" else f"{y.dtype} values"
+        raise LstmvizError(f"y: holds {said}, not real numbers; give numbers (floats, integers or booleans)")
+    check_float32(y, "y: holds")
+    check_finite(y, "y: the target holds")
+    y = y.astype(np.float32)
+    if y.ndim == 0:
+        raise LstmvizError(f"y is a single number; give one target per sample of x ({plural(n, 'sample')})")
+    if y.shape[0] != n:
+        raise LstmvizError(f"y: {plural(y.shape[0], 'target')}, but x has "
+                           f"{plural(n, 'sample')}; give one target per sample")
+    out = tuple(model.output_shapes()[0])
+    if (canonical(loss) != "sparse_categorical_crossentropy" and out and out[-1] == 1 and y.ndim == len(out) - 1
+            and all(d is None or d == s for s, d in zip(y.shape[1:], out[1:-1]))):
+        y = y[..., None]
+    return y
+
+
 def gradients(model, x, y, loss: str) -> Gradients:
     """Keras' loss of ``model`` on ``(x, y)`` and its exact gradients (float32)."""
+    check_model(model)
     loss = canonical(loss)
     check_trainable(model)
     fw = forward(model, x)
     out_ref = model.outputs[0]
     y_pred = fw.values[out_ref.layer][out_ref.tensor_index]
+    y = targets(model, y, loss, int(np.shape(y_pred)[0]))
     mask = fw.masks[out_ref.layer][out_ref.tensor_index]
     logits = _output_logits(model, fw, loss)
     with np.errstate(invalid="ignore", over="ignore"):  # (a model's own infinities: NaN)

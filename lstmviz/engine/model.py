@@ -654,6 +654,11 @@ class Model:
         """``x`` (an array, or a list or tuple of one per input) as the arrays a trace runs
         on, each checked against its input's shape (rank, features, numbers, NaN), with
         Keras-like messages; what ``trace``, ``gradients`` and the keyframe pass take."""
+        if isinstance(x, dict):  # (Keras' dict of input names: not taken, said so)
+            names = ", ".join(repr(ref.layer) for ref in self.inputs)
+            raise LstmvizError(f"x is a dict; give an array (or a list of one array per input, in order: "
+                               f"{names})")
+        x = _nested_numbers(x, self)
         xs = list(x) if isinstance(x, (list, tuple)) else [x]
         if len(xs) != len(self.inputs):
             hint = ""
@@ -672,10 +677,14 @@ class Model:
         want = self._input_layer(ref).batch_shape
         which = f"input {k} ('{ref.layer}')" if len(self.inputs) > 1 else "the input"
         if arr.ndim == 0 and arr.dtype.kind in "US":  # model.trace("x.npy"): a path, as a string
-            text = str(arr) if len(str(arr)) <= 60 else str(arr)[:57] + "..."
+            text = arr.item().decode("utf-8", "replace") if arr.dtype.kind == "S" else str(arr)
+            text = text if len(text) <= 60 else text[:57] + "..."
             raise LstmvizError(f"{which} is the string {text!r}, not an array: read a file first "
                                "(np.load for .npy; lstmviz.picture and lstmviz.show take its path)")
-        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        if arr.dtype.kind == "c":  # (cast to float32, its imaginary part was dropped with a warning)
+            raise LstmvizError(f"{which} holds complex numbers (dtype {arr.dtype}): give real numbers "
+                               "(an array of floats, integers or booleans)")
+        if arr.dtype == object or arr.dtype.kind not in "biuf":
             raise LstmvizError(f"{which} is not numeric (dtype {arr.dtype}): give numbers "
                                "(an array of floats, integers or booleans)")
         if arr.ndim != len(want):
@@ -764,6 +773,25 @@ def _rnn_layers(layer) -> list:
 def _rnn_config(layer) -> dict:
     rnn = _rnn_layers(layer)
     return rnn[0].config if rnn else {}
+
+
+def _nested_numbers(x, model):
+    """``x`` as one array where it is a one-input model's samples written as nested lists
+    (``x.tolist()``, a list of per-sample arrays), as Keras' ``fit`` and ``predict`` take
+    them; else ``x`` as given (a list or tuple of one array per input: ``[x]`` is ``x``)."""
+    if len(model.inputs) != 1 or not isinstance(x, (list, tuple)) or len(x) == 0:
+        return x
+    if all(isinstance(a, np.ndarray) for a in x) and (len(x) == 1 or len({a.shape for a in x}) > 1):
+        return x  # ([x], or arrays of several shapes: one per input, as said for a model of one)
+    rank = len(model._input_layer(model.inputs[0]).batch_shape)
+    try:
+        arr = np.asarray(x)
+    except ValueError:  # (ragged: samples of different lengths)
+        raise LstmvizError(f"x is a {type(x).__name__} of samples of different shapes; give one array "
+                           f"(samples first), e.g. of shape {fmt_shape(model.input_shapes()[0])}") from None
+    if arr.dtype.kind in "biuf" and arr.ndim == rank:
+        return arr
+    return x
 
 
 def _checked_specs(specs) -> list[LayerSpec]:

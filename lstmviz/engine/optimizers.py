@@ -36,16 +36,73 @@ f32 = np.float32
 DEFAULT_LR = {"sgd": 0.01, "adam": 0.001, "rmsprop": 0.001, "adagrad": 0.001}
 
 
+#: Keras 3's optimizer arguments lstmviz does not compute (refused, not left out silently)
+KERAS_ONLY = ("weight_decay", "use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
+              "gradient_accumulation_steps", "amsgrad", "name")
+
+
+def _number(owner: str, key: str, value, low: float = 0.0, high: float = np.inf, low_open: bool = True) -> float:
+    """``value`` as a finite float above ``low`` (or from it: ``low_open=False``) and at most
+    ``high``, else refused in one line (a string, None, NaN, 0 or a negative rate)."""
+    try:
+        if isinstance(value, (str, bytes, bool, np.bool_)):
+            raise TypeError
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if np.isfinite(number) and (number > low if low_open else number >= low) and number <= high:
+        return number
+    if high == np.inf:
+        where = "a positive number" if low_open and low == 0 else f"a number of at least {low:g}"
+    else:
+        where = f"a number from {low:g} to {high:g}"
+    raise LstmvizError(f"{owner} {key}={value!r}: give {where}")
+
+
 class Optimizer:
     name = "optimizer"
 
-    def __init__(self, learning_rate: float, clipnorm=None, clipvalue=None, global_clipnorm=None):
+    def __init__(self, learning_rate: float, clipnorm=None, clipvalue=None, global_clipnorm=None, **other):
+        owner = type(self).__name__
+        if other:
+            key = next(iter(other))
+            said = ("Keras 2's name for learning_rate" if key == "lr" else
+                    "a Keras 3 argument lstmviz does not compute" if key in KERAS_ONLY else "not an argument")
+            raise LstmvizError(f"{owner}: {key}={other[key]!r} is {said}; {owner} takes learning_rate, "
+                               f"{', '.join(self._own())}, clipnorm, clipvalue, global_clipnorm")
         if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise LstmvizError("only one of clipnorm, clipvalue and global_clipnorm can be set")
-        self.learning_rate = float(learning_rate)
+        # (Adam(0), Adam(-1), Adam(nan) were taken: the run stood still, climbed the loss or went NaN)
+        self.learning_rate = _number(owner, "learning_rate", learning_rate)
+        clipnorm, clipvalue, global_clipnorm = (None if c is None else _number(owner, k, c) for k, c in (
+            ("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)))
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.iterations = 0
         self._slots: dict[int, dict[str, np.ndarray]] = {}
+        self._shapes: list[tuple] | None = None  # (the weights' shapes it was first applied to)
+
+    def _own(self) -> tuple[str, ...]:
+        import inspect
+
+        params = inspect.signature(type(self).__init__).parameters
+        return tuple(k for k in params if k not in ("self", "learning_rate", "clip"))
+
+    def bind(self, model) -> None:
+        """Refuse, in one line, to update another model's weights than the one this optimizer
+        began on (its moments are that model's: Keras' optimizer refuses "variables it was not
+        built with"); the same model again continues the run, as Keras' second ``fit`` does."""
+        import weakref
+
+        owner = getattr(self, "_owner", None)
+        if owner is not None and owner() is not model:
+            raise LstmvizError(f"this {type(self).__name__} has trained another model ({self.iterations:,} "
+                               f"update{'s' * (self.iterations != 1)}): its state is that model's; give this model an "
+                               "optimizer of its own")
+        if owner is None and self.iterations == 0:
+            self._owner = weakref.ref(model)
+
+    def __getstate__(self):  # (a run handed to a training process: the owner stays behind)
+        return {k: v for k, v in vars(self).items() if k != "_owner"}
 
     def _slot(self, k: int, w: np.ndarray, name: str, fill: float = 0.0) -> np.ndarray:
         slots = self._slots.setdefault(k, {})
@@ -73,6 +130,13 @@ class Optimizer:
         """One update of every array in ``weights`` (in place) from its gradient (an array,
         or an Embedding's ``SparseRows``: Keras squares those row by row before summing
         duplicates, which Adam, RMSprop and Adagrad see)."""
+        shapes = [tuple(np.shape(w)) for w in weights]
+        known = getattr(self, "_shapes", None)
+        if known is None:
+            self._shapes = shapes
+        elif shapes != known:  # (another model's weights: the moments would not fit them)
+            raise LstmvizError(f"this {type(self).__name__} was first applied to weights of other shapes "
+                               "(another model's); give each model an optimizer of its own")
         grads = self.clip([g if hasattr(g, "indices") else np.asarray(g, np.float32) for g in grads])
         lr = f32(self.learning_rate)
         for k, (w, g) in enumerate(zip(weights, grads)):
@@ -100,9 +164,8 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **clip):
         super().__init__(learning_rate, **clip)
-        if not 0.0 <= momentum <= 1.0:
-            raise LstmvizError(f"SGD momentum must be between 0 and 1, got {momentum}")
-        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.momentum = _number("SGD", "momentum", momentum, 0.0, 1.0, low_open=False)
+        self.nesterov = bool(nesterov)
 
     def update(self, k, w, g, lr, g2=None):
         if self.momentum != 0:
@@ -122,7 +185,9 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **clip):
         super().__init__(learning_rate, **clip)
-        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.beta_1, self.beta_2 = (_number("Adam", k, b, 0.0, 1.0, low_open=False)
+                                    for k, b in (("beta_1", beta_1), ("beta_2", beta_2)))
+        self.epsilon = _number("Adam", "epsilon", epsilon, low_open=False)
 
     def update(self, k, w, g, lr, g2=None):
         t = f32(self.iterations + 1)
@@ -142,7 +207,9 @@ class RMSprop(Optimizer):
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
                  **clip):
         super().__init__(learning_rate, **clip)
-        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
+        self.rho, self.momentum = (_number("RMSprop", k, v, 0.0, 1.0, low_open=False)
+                                   for k, v in (("rho", rho), ("momentum", momentum)))
+        self.epsilon = _number("RMSprop", "epsilon", epsilon, low_open=False)
         self.centered = bool(centered)
 
     def update(self, k, w, g, lr, g2=None):
@@ -169,8 +236,9 @@ class Adagrad(Optimizer):
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **clip):
         super().__init__(learning_rate, **clip)
-        self.initial_accumulator_value = float(initial_accumulator_value)
-        self.epsilon = float(epsilon)
+        self.initial_accumulator_value = _number("Adagrad", "initial_accumulator_value",
+                                                 initial_accumulator_value, low_open=False)
+        self.epsilon = _number("Adagrad", "epsilon", epsilon, low_open=False)
 
     def update(self, k, w, g, lr, g2=None):
         acc = self._slot(k, w, "accumulator", self.initial_accumulator_value)
@@ -205,8 +273,7 @@ def make(name: str, learning_rate: float | None = None, **options) -> Optimizer:
         raise LstmvizError(f"unknown optimizer {name!r}; supported: {', '.join(OPTIMIZERS)}")
     if learning_rate is None:
         learning_rate = DEFAULT_LR[cls.name]
-    if not np.isfinite(learning_rate) or learning_rate <= 0:
-        raise LstmvizError(f"the learning rate must be a positive number, got {learning_rate}")
+    _number(cls.__name__, "learning_rate", learning_rate)  # (said by its owner's name: "Adam learning_rate=...")
     options = {k: v for k, v in options.items() if v is not None}
     try:
         return cls(learning_rate, **options)

@@ -18,9 +18,9 @@ from typing import Callable
 import numpy as np
 
 from lstmviz.engine import layers as L
-from lstmviz.engine.gradients import Gradients, gradients
+from lstmviz.engine.gradients import Gradients, check_model, check_trainable, gradients, targets
 from lstmviz.engine.losses import canonical
-from lstmviz.engine.optimizers import Optimizer, make
+from lstmviz.engine.optimizers import OPTIMIZERS, Optimizer, make
 from lstmviz.errors import LstmvizError
 
 
@@ -83,22 +83,22 @@ class Trainer:
     """A training run of ``model`` (updated in place) on ``(x, y)``."""
 
     def __init__(self, model, x, y, loss: str, optimizer: Optimizer | str = "adam",
-                 batch_size: int = 32, epochs: int = 1, shuffle: bool = True, seed: int = 0,
+                 batch_size: int | None = 32, epochs: int = 1, shuffle: bool = True, seed: int | None = 0,
                  learning_rate: float | None = None):
+        check_model(model, "fit")
         self.model = model
-        self.x, self.y = x, np.asarray(y)
         self.loss = canonical(loss)
-        self.optimizer = make(optimizer, learning_rate) if isinstance(optimizer, str) else optimizer
-        if int(batch_size) < 1:
-            raise LstmvizError(f"batch size must be at least 1, got {batch_size}")
-        if int(epochs) < 1:
-            raise LstmvizError(f"epochs must be at least 1, got {epochs}")
-        self.n = _n_samples(x)
-        if self.y.shape[0] != self.n:
-            raise LstmvizError(f"{self.n} input samples but {self.y.shape[0]} targets")
-        self.batch_size = int(batch_size)
-        self.epochs = int(epochs)
-        self.shuffle = bool(shuffle)
+        self.optimizer = _optimizer(optimizer, learning_rate)
+        batch_size = 32 if batch_size is None else batch_size  # (Keras' fit: None is 32)
+        self.batch_size = _whole("batch_size", batch_size)
+        self.epochs = _whole("epochs", epochs)
+        self.shuffle = _flag("shuffle", shuffle)
+        seed = None if seed is None else _whole("seed", seed, least=0)
+        check_trainable(model)
+        arrays = model.check_inputs(x)  # (a list of samples as one array, as Keras' fit takes it)
+        self.x = arrays[0] if len(arrays) == 1 else arrays
+        self.n = _n_samples(self.x)
+        self.y = targets(model, y, self.loss, self.n)
         self.rng = np.random.default_rng(seed)
         self.batches_per_epoch = math.ceil(self.n / self.batch_size)
         self.epoch, self.batch = 0, 0
@@ -163,17 +163,64 @@ class Trainer:
         return upd
 
 
-def fit(model, x, y, loss: str, optimizer: Optimizer | str = "adam", batch_size: int = 32,
+def fit(model, x, y, loss: str, optimizer: Optimizer | str = "adam", batch_size: int | None = 32,
         epochs: int = 1, shuffle: bool = True, seed: int = 0, learning_rate: float | None = None,
         callback: Callable[[Update], object] | None = None) -> list[float]:
     """Train ``model`` in place like Keras' ``fit``; returns the loss of each epoch.
-    ``callback(update)`` runs after every update; returning False stops the run."""
+    ``callback(update)`` runs after every update; returning False stops the run. An
+    optimizer instance keeps its state from one ``fit`` to the next of the same model and,
+    as Keras' does, refuses another model's weights."""
+    if callback is not None and not callable(callback):
+        raise LstmvizError(f"callback={callback!r} is not a function: give a function "
+                           "of an Update (returning False stops the run), or None")
     trainer = Trainer(model, x, y, loss, optimizer, batch_size, epochs, shuffle, seed, learning_rate)
+    trainer.optimizer.bind(model)
     while not trainer.done:
         upd = trainer.step()
         if callback is not None and callback(upd) is False:
             break
     return trainer.history
+
+
+def _optimizer(optimizer, learning_rate) -> Optimizer:
+    """``fit``'s optimizer: a name (with ``learning_rate``, else Keras' default) or an
+    instance (with its own learning rate), else refused in one line."""
+    if isinstance(optimizer, str):
+        return make(optimizer, learning_rate)
+    if isinstance(optimizer, Optimizer):
+        if learning_rate is not None:
+            raise LstmvizError(f"learning_rate={learning_rate!r} goes with an optimizer's name ('adam'); this "
+                               f"{type(optimizer).__name__} has its own: {type(optimizer).__name__}"
+                               f"(learning_rate={learning_rate!r})")
+        return optimizer
+    names = ", ".join(OPTIMIZERS)
+    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
+        raise LstmvizError(f"optimizer is the class {optimizer.__name__}; give an instance, "
+                           f"{optimizer.__name__}(learning_rate=...), or a name: {names}")
+    raise LstmvizError(f"optimizer={optimizer!r}: give a name ({names}) or an instance "
+                       "of lstmviz.optimizers (SGD, Adam, RMSprop, Adagrad)")
+
+
+def _whole(name: str, value, least: int = 1) -> int:
+    """A whole number (NumPy's too, not a bool) of at least ``least``, else refused in one line."""
+    import operator
+
+    try:
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError
+        number = operator.index(value)
+    except TypeError:
+        raise LstmvizError(f"{name}={value!r}: give a whole number of at least {least}") from None
+    if number < least:
+        raise LstmvizError(f"{name}={number}: give a whole number of at least {least}")
+    return number
+
+
+def _flag(name: str, value) -> bool:
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, int) and value in (0, 1)):
+        return bool(value)
+    extra = " (Keras' 'batch', shuffling within batch-sized chunks, is not supported)" if value == "batch" else ""
+    raise LstmvizError(f"{name}={value!r}: give True or False{extra}")
 
 
 def overflowed(loss: float, grad_norm: float) -> tuple[str, float] | None:
