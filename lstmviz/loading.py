@@ -45,6 +45,8 @@ def _spill(src, limit: int = MAX_LOAD_BYTES) -> tuple[str, str]:
                 out.write(src)
             else:
                 total = 0
+                if getattr(src, "closed", False):  # (read() was "ValueError: read of closed file")
+                    raise LstmvizError(f"{name}: the file object is closed; open it again ('rb'), or give its path")
                 while True:
                     chunk = src.read(1 << 20)
                     if not chunk:
@@ -175,8 +177,12 @@ def load_weights(model: Model, path, isolate: bool = True, read=None) -> None:
     ``read`` is what ``read_weights(path)`` returned, if it was already read. ``path`` as
     for ``load``: a file path, an open binary file or ``bytes``.
     """
+    from lstmviz.engine.model import Model
     from lstmviz.io.match import load_weights as load
 
+    if not isinstance(model, Model):  # (None: an AttributeError from inside the matching)
+        raise LstmvizError(f"lstmviz.load_weights(model, path) puts weights onto an lstmviz Model, not a "
+                           f"{type(model).__name__} (lstmviz.load or Model.sequential make one)")
     if read is None and not isinstance(path, (str, os.PathLike)):
         _spilled("lstmviz.load_weights", path, lambda tmp: load(model, tmp, isolate=isolate))
         return

@@ -145,3 +145,13 @@ def test_gradient_pictures_refuse_in_one_line_saying_what_is_supported(drawn):
     with pytest.raises(LstmvizError, match="^view='gates' draws your model on x: give the model"):
         lstmviz.picture(None, x, view="gates")
     assert not drawn  # (refused before anything was drawn)
+
+
+def test_a_gradient_views_name_is_read_as_the_views_names_are(drawn):
+    """view="Cell" and "over-time" were taken, view="DH" with y and loss was refused: "y and
+    loss: for the gradient pictures (view='dh' ...); view='DH' draws the trace of x"."""
+    m, (x, y) = _lstm(), _data()
+    pic = lstmviz.picture(m, x, view="DH", y=y, loss="MSE", size=(400, 300))
+    assert repr(pic).startswith("<lstmviz.Picture dL/dh of lstm, sample 0")
+    lstmviz.picture(m, x, view=" Gates", size=(400, 300))
+    assert [key for key, _, _ in drawn] == ["dh", "gates"]

@@ -239,3 +239,30 @@ def test_an_optimizer_that_trained_one_model_refuses_another():
     import pickle
 
     assert pickle.loads(pickle.dumps(opt)).iterations == 2  # (a run handed to a training process)
+
+
+def test_numpy_numbers_in_a_config_are_taken_as_keras_takes_them():
+    """LayerSpec("LSTM", {"units": np.int64(4)}) (a size computed with NumPy) was refused:
+    "units is np.int64(4); accepted: a whole number"; Keras takes it. The config holds
+    Python's numbers after (as a file's), so to_spec() and the writers see JSON's."""
+    m = Model.sequential((None, np.int64(6), 2), [
+        LayerSpec("LSTM", {"units": np.int64(4), "return_sequences": np.bool_(True)}),
+        LayerSpec("Dense", {"units": np.int32(1)})])
+    same = Model.sequential((None, 6, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True}),
+                                           LayerSpec("Dense", {"units": 1})])
+    assert m.count_params() == same.count_params()
+    assert type(m.layers[0].config["units"]) is int and m.input_shapes()[0] == (None, 6, 2)
+    assert refusal(lambda: Model.sequential(3, [LayerSpec("LSTM", {"units": 4})])).startswith("input_shape=3: give")
+
+
+def test_a_closed_file_no_model_and_no_spec_are_refused_in_one_line(tmp_path):
+    from lstmviz.io.keras_writer import save_keras
+
+    save_keras(_stack(), tmp_path / "m.keras")
+    fh = open(tmp_path / "m.keras", "rb")
+    fh.close()
+    assert refusal(lambda: lstmviz.load(fh)) == ("m.keras: the file object is closed; open it again ('rb'), "
+                                                 "or give its path")
+    assert refusal(lambda: lstmviz.load_weights(None, tmp_path / "m.keras")).startswith(
+        "lstmviz.load_weights(model, path) puts weights onto an lstmviz Model, not a NoneType")
+    assert refusal(lambda: Model.from_spec(None)).startswith("Model.from_spec takes a ModelSpec")

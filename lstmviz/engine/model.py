@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
@@ -140,6 +141,9 @@ class Model:
         ``seed``. ``keep`` (one entry per layer of ``spec``, None or arrays): weights put on
         a layer initialised from the seed where every shape fits, as ``set_weights`` after
         the build would, without computing the initial weights they replace."""
+        if not isinstance(spec, ModelSpec):  # (None: "'NoneType' object has no attribute 'keras_version'")
+            raise LstmvizError(f"Model.from_spec takes a ModelSpec (model.to_spec(), or ModelSpec([...])), not a "
+                               f"{type(spec).__name__}; for a stack, Model.sequential(input_shape, [LayerSpec(...)])")
         major = keras_major_of(spec.keras_version)
         specs = list(spec.layers)
         _check_seed(seed)
@@ -186,7 +190,10 @@ class Model:
         if not isinstance(layers, (list, tuple)):
             raise LstmvizError(f"layers is a {type(layers).__name__}: give a list of LayerSpec, "
                                'such as [LayerSpec("LSTM", {"units": 16})]')
-        first = LayerSpec("InputLayer", {"batch_shape": list(input_shape)}, name="input_layer")
+        if not isinstance(input_shape, (list, tuple)):  # (3: "'int' object is not iterable")
+            raise LstmvizError(f"input_shape={input_shape!r}: give (batch or None, timesteps or None, features), "
+                               "such as (None, 20, 3)")
+        first = LayerSpec("InputLayer", {"batch_shape": _python_numbers(list(input_shape))}, name="input_layer")
         layers = _checked_specs(layers)  # (numbered as the caller's list is)
         if check_keys and keras_major_of(keras_version) == 3:
             _check_keys(layers)
@@ -813,7 +820,31 @@ def _checked_specs(specs) -> list[LayerSpec]:
             raise LstmvizError(f"layers[{k}]: its {what} is a {type(value).__name__}; a LayerSpec "
                                f'takes (class name, config dict, name=...): LayerSpec("{cls}", '
                                '{"units": 4}, name="rnn")')
+        if _has_numpy_scalar(ls.config):  # (units=np.int64(4) was refused: "units is np.int64(4)")
+            specs[k] = dataclasses.replace(ls, config=_python_numbers(ls.config))
     return specs
+
+
+def _has_numpy_scalar(value) -> bool:
+    if isinstance(value, np.generic):
+        return True
+    if isinstance(value, dict):
+        return any(_has_numpy_scalar(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_numpy_scalar(v) for v in value)
+    return False
+
+
+def _python_numbers(value):
+    """A config with NumPy's numbers (``units=np.int64(4)``, as a computation gives them) as
+    Python's, as Keras takes them; the config is then as a file's (JSON's numbers)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: _python_numbers(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_python_numbers(v) for v in value)
+    return value
 
 
 def _check_keys(specs: list[LayerSpec]) -> None:

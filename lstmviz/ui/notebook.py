@@ -217,6 +217,9 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
     """See ``lstmviz.picture``."""
     from lstmviz.app.views import GRADIENT_PICTURES
 
+    if isinstance(view, str):  # ("DH", " gates": as "Cell" and "over-time" are the views')
+        key = view.strip().lower().replace("-", "_").replace(" ", "_")
+        view = key if key in (*GRADIENT_PICTURES, "updates") else view
     if isinstance(view, str) and view in (*GRADIENT_PICTURES, "updates"):
         return _gradient_picture(obj, x, view, step, layer, unit, sample, theme, size, scale, y, loss)
     if y is not None or loss is not None:
