@@ -1404,3 +1404,42 @@ def test_the_command_lines_lesson_opens_the_app_on_it(tmp_path, monkeypatch, sho
                     "caption": True}, seen
     assert out.exists() == shot
     assert tours.find_lesson("forget gate") == [les.title for les in tours.ALL_LESSONS].index(seen["title"])
+
+
+def _stack_page_whole(w) -> bool:
+    """The side panel's Stack page as wide as its cards, boxes and buttons need: its
+    scroll area scrolls up and down only, so a narrower one cuts them at its right end."""
+    scroll = w.stack_panel.body_scroll
+    body = scroll.widget()
+    return body.minimumSizeHint().width() <= scroll.viewport().width()
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1024, 768), (1280, 720)])
+def test_the_side_panel_shows_its_stack_page_whole_while_presenting(make_window, qtbot, size):
+    """S while presenting on a 1024 x 768 projector: the side panel was 382 px for a Stack
+    page that needs 418 in the lecture's fonts: 'input_di', '32' for 320 and 'Remo' were
+    cut off at its right end. It takes the width its page needs where the views have it."""
+    w = make_window(size)
+    p = present_on(w, *size)
+    settle()
+    press(qtbot, w, QtCore.Qt.Key.Key_S)
+    w.resize(*size)
+    settle()
+    assert w.side.isVisible()
+    assert _stack_page_whole(w), (w.side.width(), w.stack_panel.least_width())
+    assert w.width() <= size[0]
+    p.leave()
+
+
+def test_the_side_panel_fits_its_stack_page_after_view_theme_projector(make_window):
+    """View > Theme > projector on a window opened in the dark theme: the side panel kept
+    the least width of the dark theme's fonts and cut the projector theme's Stack page at
+    its right end. Its least width follows the theme's fonts."""
+    w = make_window((1024, 768))
+    assert _stack_page_whole(w)
+    w.set_theme("projector")
+    settle()
+    assert _stack_page_whole(w), (w.side.width(), w.stack_panel.least_width())
+    w.set_theme("dark")
+    settle()
+    assert _stack_page_whole(w)

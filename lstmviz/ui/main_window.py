@@ -309,11 +309,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # where the Stack page's cards, boxes and buttons need less: in the projector theme
         # 26 em were 442 px, 20 more than they need, and beside the header and Over time's
         # heatmaps held a 760 x 540 window 790-799 px wide
-        em = QtGui.QFontMetrics(self.side.font()).horizontalAdvance("M")
-        pages = (self.stack_panel, self.input_panel)
-        frame = self.side.minimumSizeHint().width() - max(p.minimumSizeHint().width() for p in pages)
-        self.side_width = max(360, 26 * em)
-        self.side.setMinimumWidth(min(self.side_width, max(360, self.stack_panel.least_width() + frame)))
+        self.fit_side_least()
         self.stack_panel.input_source_requested.connect(lambda: self.side.setCurrentWidget(self.input_panel))
 
         # -- views -------------------------------------------------------------------------
@@ -797,6 +793,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tab_names.fit()  # (names of another size)
         self.stack_panel.refresh()
         self.stack_panel._show_error(self.state.error)
+        presenter = getattr(self, "presenter", None)
+        if presenter is None or not presenter.active:  # (presenting: ``Presenter.set_side``)
+            self.fit_side_least()
         if self.state.model is not None:
             self._model_changed(self.state.model, self.state.trace)
 
@@ -1563,6 +1562,22 @@ class MainWindow(QtWidgets.QMainWindow):
             self.fit_side()
         if presenter is not None:
             presenter.window_resized()  # (the side panel beside the Train tab, or not)
+
+    def side_least(self) -> int:
+        """The width the side panel needs for the Stack page's cards, boxes and buttons
+        whole, in the fonts of the theme on screen (that page scrolls up and down, never
+        sideways: narrower, its right end is cut off)."""
+        pages = (self.stack_panel, self.input_panel)
+        frame = self.side.minimumSizeHint().width() - max(p.minimumSizeHint().width() for p in pages)
+        return self.stack_panel.least_width() + frame
+
+    def fit_side_least(self) -> None:
+        """The side panel's 26 em and least width for the theme's fonts: at first, and again
+        when the theme changes (a side panel sized for the dark theme's fonts cut the
+        projector theme's Stack page at its right end: 'input_di', '32' for 320, 'Remo')."""
+        em = QtGui.QFontMetrics(self.side.font()).horizontalAdvance("M")
+        self.side_width = max(360, 26 * em)
+        self.side.setMinimumWidth(min(self.side_width, max(360, self.side_least())))
 
     def fit_side(self) -> None:
         """The side panel's width for the window's: its 26 em where they are at most half

@@ -1213,12 +1213,14 @@ class Presenter(QtCore.QObject):
         w.side.setVisible(bool(on))
         if on and self.active:
             # lecture-sized forms need a wider panel: a third of the window, at least the
-            # width it has outside presentation mode, where the views keep the least width
-            # they need beside it (a Bidirectional's header: the forward / backward box)
+            # width it has outside presentation mode and the width the Stack page needs in
+            # the lecture's fonts (at 1024 x 768 its 418 px got 382: 'input_di', '32' for
+            # 320, 'Remo' cut at its right end), where the views keep the least width they
+            # need beside it (a Bidirectional's header: the forward / backward box)
             views = w.splitter.widget(w.splitter.indexOf(w.side) ^ 1)
             room = w.width() - w.splitter.handleWidth() - views.minimumSizeHint().width()
             assert self._saved is not None  # (active: ``enter`` saved it)
-            want = max(int(w.width() * 0.36), self._saved["side_min"].width())
+            want = max(int(w.width() * 0.36), self._saved["side_min"].width(), w.side_least())
             side = max(SIDE_MIN_PRESENTING, min(want, room))
             w.splitter.setSizes([side, max(200, w.width() - side)])
         self.actions["side"].setChecked(bool(on))
