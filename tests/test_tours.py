@@ -119,7 +119,10 @@ def test_every_lesson_runs_by_key_in_the_window(window, qtbot, k):
 def test_right_left_move_the_lesson_not_the_time_and_esc_ends(window, qtbot):
     st = window.state
     p = window.presenter
+    window.message("Demo: Sine wave: predict the next value.")
     p.tour.start(0)
+    # (the status bar's words of the work before: they stayed under the lesson's own stack)
+    assert window.statusBar().currentMessage() == ""
     step = st.cursor.step
     press(qtbot, window, QtCore.Qt.Key.Key_Right)
     assert p.tour.index == 1 and st.cursor.step == 5  # the step the lesson asks for

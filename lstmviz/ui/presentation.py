@@ -522,6 +522,9 @@ class TourRunner:
         self.lesson = tours.lesson(which)
         self._pins = {}
         self._shown = False
+        # (what the status bar said is of the work before the lesson: 'Demo: Sine wave ...'
+        # stayed under `lstmviz --lesson 3`'s own stack; the caption bar says the lesson)
+        self.window.statusBar().clearMessage()
         self.p._tour_keys(True)
         self.window.setFocus()
         self.go(0)
