@@ -1001,25 +1001,21 @@ def test_a_simplernns_updates_are_per_weight_not_per_gate_block(make_window, qtb
     captioned "... of each gate's block of simple_rnn's kernel W, ..." over three bars, a
     SimpleRNN having no gates. It says per weight, of simple_rnn's kernel W, ... now; an
     LSTM's page keeps its gate blocks."""
-    w, panel = _panel(make_window, cell="SimpleRNN")
-    gv = panel.grad_views
-    gv.show_view("updates")
-    panel.step_button.click()
-    panel.wait()
-    qtbot.waitUntil(lambda: gv.view.iteration == 1, timeout=5000)
-    QtWidgets.QApplication.processEvents()
-    title = gv.upd_plot.titleLabel.item.toPlainText()
-    caption = gv.captions["updates"].text()
+    def one_update(cell):  # (the Updates page of a task's run of ``cell``, after one update)
+        _, panel = _panel(make_window, cell=cell)
+        gv = panel.grad_views
+        gv.show_view("updates")
+        panel.step_button.click()
+        panel.wait()
+        qtbot.waitUntil(lambda: gv.view.iteration == 1, timeout=5000)
+        QtWidgets.QApplication.processEvents()
+        said = gv.upd_plot.titleLabel.item.toPlainText(), gv.captions["updates"].text()
+        panel.stop()
+        return said
+
+    title, caption = one_update("SimpleRNN")
     assert title == "The last update, per weight", title
     assert "gate" not in caption and "of simple_rnn's kernel W, recurrent kernel U and bias b" in caption, caption
-    panel.stop()
-    w2, lstm = _panel(make_window, cell="LSTM")
-    gv = lstm.grad_views
-    gv.show_view("updates")
-    lstm.step_button.click()
-    lstm.wait()
-    qtbot.waitUntil(lambda: gv.view.iteration == 1, timeout=5000)
-    QtWidgets.QApplication.processEvents()
-    assert gv.upd_plot.titleLabel.item.toPlainText() == "The last update, per gate block"
-    assert "of each gate's block of lstm's kernel W" in gv.captions["updates"].text()
-    lstm.stop()
+    title, caption = one_update("LSTM")
+    assert title == "The last update, per gate block"
+    assert "of each gate's block of lstm's kernel W" in caption
