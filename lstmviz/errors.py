@@ -22,3 +22,21 @@ class LstmvizError(Exception):
         if len(args) == 1 and isinstance(args[0], str):
             args = (safe_text(cut_long_runs(args[0])),)
         super().__init__(*args)
+
+
+def whole_number(name: str, value: object, least: int | None = None) -> int:
+    """``value`` as a Python int (NumPy's integers too; not a bool, a float or a text), at
+    least ``least`` where given, else refused in one line naming the argument ``name``: a
+    notebook's ``step=``, ``unit=``, ``batch_size=``, ``epochs=`` ..."""
+    import operator
+
+    try:
+        if isinstance(value, bool):  # (NumPy's bool has no index: refused by operator.index)
+            raise TypeError
+        number = operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        said = "" if least is None else f" of at least {least}"
+        raise LstmvizError(f"{name}={value!r}: give a whole number{said}") from None
+    if least is not None and number < least:
+        raise LstmvizError(f"{name}={number}: give a whole number of at least {least}")
+    return number

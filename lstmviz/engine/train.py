@@ -21,7 +21,7 @@ from lstmviz.engine import layers as L
 from lstmviz.engine.gradients import Gradients, check_model, check_trainable, gradients, targets
 from lstmviz.engine.losses import canonical
 from lstmviz.engine.optimizers import OPTIMIZERS, Optimizer, make
-from lstmviz.errors import LstmvizError
+from lstmviz.errors import LstmvizError, whole_number
 
 
 def trainable_arrays(model) -> list[np.ndarray]:
@@ -90,10 +90,10 @@ class Trainer:
         self.loss = canonical(loss)
         self.optimizer = _optimizer(optimizer, learning_rate)
         batch_size = 32 if batch_size is None else batch_size  # (Keras' fit: None is 32)
-        self.batch_size = _whole("batch_size", batch_size)
-        self.epochs = _whole("epochs", epochs)
+        self.batch_size = whole_number("batch_size", batch_size, least=1)
+        self.epochs = whole_number("epochs", epochs, least=1)
         self.shuffle = _flag("shuffle", shuffle)
-        seed = None if seed is None else _whole("seed", seed, least=0)
+        seed = None if seed is None else whole_number("seed", seed, least=0)
         check_trainable(model)
         arrays = model.check_inputs(x)  # (a list of samples as one array, as Keras' fit takes it)
         self.x = arrays[0] if len(arrays) == 1 else arrays
@@ -199,21 +199,6 @@ def _optimizer(optimizer, learning_rate) -> Optimizer:
                            f"{optimizer.__name__}(learning_rate=...), or a name: {names}")
     raise LstmvizError(f"optimizer={optimizer!r}: give a name ({names}) or an instance "
                        "of lstmviz.optimizers (SGD, Adam, RMSprop, Adagrad)")
-
-
-def _whole(name: str, value, least: int = 1) -> int:
-    """A whole number (NumPy's too, not a bool) of at least ``least``, else refused in one line."""
-    import operator
-
-    try:
-        if isinstance(value, (bool, np.bool_)):
-            raise TypeError
-        number = operator.index(value)
-    except TypeError:
-        raise LstmvizError(f"{name}={value!r}: give a whole number of at least {least}") from None
-    if number < least:
-        raise LstmvizError(f"{name}={number}: give a whole number of at least {least}")
-    return number
 
 
 def _flag(name: str, value) -> bool:
