@@ -221,7 +221,7 @@ def probe_model(model: Model, x, y=None, loss: str | None = None, part: str = "d
         raise LstmvizError(f"y and loss go together: give {missing} too (loss: one of {', '.join(NAMES)})")
     if y is not None and loss is not None:
         loss = canonical(loss)
-        y = _targets(model, y, loss, n)
+        y = targets(model, y, loss, n)  # ((n,) of a one-unit output: (n, 1), as Keras' fit)
         _check_targets(model, x, y, loss, "x", "y")
     probe = Probe()
     probe.set_weights(model, trainable_arrays(model))
@@ -229,12 +229,6 @@ def probe_model(model: Model, x, y=None, loss: str | None = None, part: str = "d
     if view.connectivity_error:
         raise LstmvizError(view.connectivity_error)
     return view
-
-
-def _targets(model: Model, y, loss: str, n: int) -> np.ndarray:
-    """``y`` as numbers (float32), one target per sample (the engine's ``targets``: ``(n,)``
-    taken as ``(n, 1)`` for an output of one unit, as Keras' ``fit`` takes it)."""
-    return targets(model, y, loss, n)
 
 
 def _rnn_index(refs: list[RnnRef], layer: str | None) -> int:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import sys
 
-from lstmviz.errors import LstmvizError
+from lstmviz.errors import LstmvizError, whole_number
 
 #: windows opened without blocking: kept referenced until they are closed
 OPEN_WINDOWS: list = []
@@ -226,26 +226,20 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         given = " and ".join(k for k, v in (("y", y), ("loss", loss)) if v is not None)
         raise LstmvizError(f"{given}: for the gradient pictures ({_gradient_said()}); "
                            f"view={view!r} draws the trace of x")
-    from lstmviz.ui.preflight import check_window
 
     model, path, x = resolve(obj, x)
     _check_theme(theme)
-    from PySide6 import QtCore, QtGui, QtWidgets
+    from PySide6 import QtCore, QtGui
 
     from lstmviz.app.counts import count
-    from lstmviz.limits import check_picture_scale
     from lstmviz.ui import theme as th
-    from lstmviz.ui.app import _app, dispose, limit_blas_threads, make_window, prepare_view
+    from lstmviz.ui.app import dispose, make_window, prepare_view
     from lstmviz.ui.export import _settle, fit_widget, png_bytes
 
     target = "window" if view == "window" else _picture_view(view)
     step, unit, sample = (_whole(k, v) for k, v in (("step", step), ("unit", unit), ("sample", sample)))
-    w, h = _size(size)
-    scale = _scale(scale)
-    check_picture_scale(w, h, scale)  # (before a window is built for it)
-    limit_blas_threads(1)
-    if QtWidgets.QApplication.instance() is None:  # the first Qt of this process: offscreen
-        _app(offscreen=bool(check_window()))  # where no window can open
+    w, h, scale = _picture_room(size, scale)  # (before a window is built for it)
+    _start_qt()
     before = th.current().name if OPEN_WINDOWS else None  # (the app's theme is shared)
     window = make_window(path, theme or "light", quiet=True, inputs=x, model=model, strict=True)
     try:
@@ -312,11 +306,7 @@ def _gradient_picture(obj, x, view, step, layer, unit, sample, theme, size, scal
     if layer is not None and not isinstance(layer, str):
         raise LstmvizError(f"layer={layer!r}: give a recurrent layer's name")
     _check_theme(theme)
-    w, h = _size(size)
-    scale = _scale(scale)
-    from lstmviz.limits import check_picture_scale
-
-    check_picture_scale(w, h, scale)
+    w, h, scale = _picture_room(size, scale)
     if obj is None:
         raise LstmvizError(f"view={view!r} draws your model on x: give the model (a path, an lstmviz Model, "
                            "a Keras model or a torch module)")
@@ -340,17 +330,14 @@ def _gradient_picture(obj, x, view, step, layer, unit, sample, theme, size, scal
         from lstmviz.text import numbered
 
         raise LstmvizError(f"unit={unit}: layer {v.ref.label!r} has {numbered(v.ref.units, 'unit')}")
-    from PySide6 import QtCore, QtGui, QtWidgets
+    from PySide6 import QtCore, QtGui
 
     from lstmviz.ui import theme as th
-    from lstmviz.ui.app import _app, dispose, limit_blas_threads
+    from lstmviz.ui.app import dispose
     from lstmviz.ui.export import _settle, fit_widget, png_bytes
     from lstmviz.ui.grad_views import TITLES, probe_page, sample_words
-    from lstmviz.ui.preflight import check_window
 
-    limit_blas_threads(1)
-    if QtWidgets.QApplication.instance() is None:
-        _app(offscreen=bool(check_window()))
+    _start_qt()
     before = th.current().name if OPEN_WINDOWS else None  # (the app's theme is shared)
     th.apply(theme or "light")
     page = None
@@ -372,6 +359,30 @@ def _gradient_picture(obj, x, view, step, layer, unit, sample, theme, size, scal
         if before is not None:
             th.apply(before)
     return Picture(data, image.width(), image.height(), what)
+
+
+def _picture_room(size, scale) -> tuple[int, int, float]:
+    """A picture's width and height (``_size``) and scale, the pixels they make within
+    ``limits``' bounds, else refused in one line before anything is drawn."""
+    from lstmviz.limits import check_picture_scale
+
+    w, h = _size(size)
+    scale = _scale(scale)
+    check_picture_scale(w, h, scale)
+    return w, h, scale
+
+
+def _start_qt() -> None:
+    """What a picture draws in: one BLAS thread, and this process's first Qt offscreen where
+    no window can open (a notebook on a server)."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.app import _app, limit_blas_threads
+    from lstmviz.ui.preflight import check_window
+
+    limit_blas_threads(1)
+    if QtWidgets.QApplication.instance() is None:
+        _app(offscreen=bool(check_window()))
 
 
 def _scale(scale) -> float:
@@ -399,16 +410,7 @@ def _check_theme(theme) -> None:
 
 def _whole(name: str, value) -> int | None:
     """A picture's step, unit or sample: None or a whole number (NumPy's too)."""
-    import operator
-
-    if value is None:
-        return None
-    try:
-        if isinstance(value, bool):
-            raise TypeError
-        return operator.index(value)
-    except TypeError:
-        raise LstmvizError(f"{name}={value!r}: give a whole number") from None
+    return None if value is None else whole_number(name, value)
 
 
 def _size(size) -> tuple[int, int]:
