@@ -362,3 +362,16 @@ def test_the_train_tab_takes_targets_of_shape_n_for_an_output_of_one_unit(tmp_pa
         user_data(three, tmp_path / "x.npy", tmp_path / "y1.npy", "mse", 0.25)
     assert str(err.value) == ("y1.npy: targets of shape (40,), but the model outputs (None, 3); "
                               "mse expects shape (40, 3)")
+
+
+def test_user_data_cuts_where_keras_fit_cuts(tmp_path):
+    """The Train tab's split is Keras' (the engine's ``split_at``, as ``lstmviz.fit``'s):
+    ``floor(n * (1 - split))`` train; it took ``n - int(n * split)``, one more here."""
+    state = _state_with_delay_model()
+    x, _ = _files(tmp_path, n=10)
+    data, _ = user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.25)
+    np.testing.assert_array_equal(data.x_train, x[:7])
+    np.testing.assert_array_equal(data.x_val, x[7:])
+    _files(tmp_path, n=1)
+    with pytest.raises(LstmvizError, match="^1 sample leaves none to train on with a validation split of 0.2;"):
+        user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.2)

@@ -37,7 +37,7 @@ from lstmviz.engine.gradients import check_trainable, targets
 from lstmviz.engine.layers import fmt_shape
 from lstmviz.engine.losses import NAMES, canonical
 from lstmviz.engine.model import check_finite, check_float32
-from lstmviz.engine.train import evaluate, take_rows, trainable_arrays
+from lstmviz.engine.train import evaluate, split_at, split_share, take_rows, trainable_arrays
 from lstmviz.errors import LstmvizError
 from lstmviz.text import numbered, plural, safe_name
 
@@ -87,8 +87,7 @@ def user_data(model: Model, input_path, target_path, loss: str,
 
     loss = canonical(loss)
     check_trainable(model)
-    if not 0.0 <= float(validation_split) < 1.0:
-        raise LstmvizError(f"the validation split must be at least 0 and under 1, got {validation_split}")
+    split_share(validation_split)  # (its range, before the files are read)
     specs = input_specs(model)
     if len(specs) != 1:
         raise LstmvizError(f"the Train tab trains models with one input; this one takes {len(specs)} "
@@ -108,11 +107,7 @@ def user_data(model: Model, input_path, target_path, loss: str,
                            f"the inputs have {plural(n, 'sample')}; expected one target per sample"
                            + sequence_csv_note(target_path, model, n))
     _check_targets(model, x, y, loss, _name(input_path), _name(target_path))
-    n_val = int(n * float(validation_split))  # Keras: the last samples, before any shuffling
-    if n - n_val < 1:
-        raise LstmvizError(f"{plural(n, 'sample')} leave{'s' if n == 1 else ''} none to train on with a "
-                           f"validation split of {validation_split}")
-    cut = n - n_val
+    cut = split_at(n, validation_split)  # Keras: the last samples validate, before any shuffling
     return T.Data(x[:cut], y[:cut], x[cut:], y[cut:]), loss
 
 

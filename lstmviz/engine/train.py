@@ -163,23 +163,144 @@ class Trainer:
         return upd
 
 
+class History(list):
+    """What ``fit`` returns: the loss of each finished epoch (a list, as ``fit`` has always
+    returned) and Keras' ``History`` beside it: ``history`` (``{"loss": [...]}``, with
+    ``"val_loss"`` when there is validation data), ``epoch`` (the epochs' 0-based numbers)
+    and ``params`` (``verbose``, ``epochs``, ``steps``: the updates per epoch)."""
+
+    def __init__(self, params: dict):
+        super().__init__()
+        self.history: dict[str, list[float]] = {"loss": []}
+        self.epoch: list[int] = []
+        self.params = params
+
+    def add(self, epoch: int, loss: float, val_loss: float | None) -> None:
+        self.append(loss)
+        self.epoch.append(epoch)
+        self.history["loss"].append(loss)
+        if val_loss is not None:
+            self.history.setdefault("val_loss", []).append(val_loss)
+
+
+def split_share(validation_split) -> float:
+    """``validation_split`` as a float at least 0 and under 1, else refused in one line."""
+    if (isinstance(validation_split, (bool, np.bool_)) or not isinstance(validation_split, (int, float, np.number))
+            or not 0.0 <= float(validation_split) < 1.0):
+        raise LstmvizError(f"validation_split={validation_split!r}: give a number at least 0 and under 1 "
+                           "(the share of the samples, the last ones, that validates)")
+    return float(validation_split)
+
+
+def split_at(n: int, validation_split) -> int:
+    """How many of ``n`` samples train with Keras' ``fit(validation_split=...)``: the first
+    ``floor(n * (1 - validation_split))``, the rest (the last ones, taken before any
+    shuffling) validate; ``n`` for a split of 0. Refused in one line as Keras refuses it:
+    a split outside [0, 1), or one that leaves no sample to train on or none to validate."""
+    from lstmviz.text import plural
+
+    share = split_share(validation_split)
+    if share == 0.0:
+        return n
+    cut = int(math.floor(n * (1.0 - share)))  # (Keras' train_validation_split)
+    if cut == 0 or cut == n:
+        left, other = ("none to train on", "smaller") if cut == 0 else ("none to validate", "larger")
+        raise LstmvizError(f"{plural(n, 'sample')} leave{'s' if n == 1 else ''} {left} with a validation "
+                           f"split of {validation_split}; give more samples or a {other} validation_split")
+    return cut
+
+
 def fit(model, x, y, loss: str, optimizer: Optimizer | str = "adam", batch_size: int | None = 32,
         epochs: int = 1, shuffle: bool = True, seed: int = 0, learning_rate: float | None = None,
-        callback: Callable[[Update], object] | None = None) -> list[float]:
-    """Train ``model`` in place like Keras' ``fit``; returns the loss of each epoch.
-    ``callback(update)`` runs after every update; returning False stops the run. An
-    optimizer instance keeps its state from one ``fit`` to the next of the same model and,
-    as Keras' does, refuses another model's weights."""
+        callback: Callable[[Update], object] | None = None, *, validation_split: float = 0.0,
+        validation_data=None, verbose: int | str = 0) -> History:
+    """Train ``model`` in place like Keras' ``fit``; returns the loss of each epoch, a list
+    that is also Keras' ``History`` (``.history["loss"]``, ``["val_loss"]``, ``.epoch``).
+    ``callback(update)`` runs after every update; returning False stops the run (the epoch
+    under way is not counted). An optimizer instance keeps its state from one ``fit`` to
+    the next of the same model and, as Keras' does, refuses another model's weights.
+
+    As Keras' ``fit``: ``validation_split`` holds back the last share of the samples
+    (before any shuffling; ``floor(n * (1 - validation_split))`` train), ``validation_data``
+    ``(x_val, y_val)`` is used instead of it where both are given; the validation loss is
+    Keras' ``val_loss``, at each epoch's end with that epoch's last weights, in batches of
+    ``batch_size``. ``verbose``: 0 says nothing, 1, 2 or ``"auto"`` print a line per epoch
+    ("Epoch 3/10 - loss: 0.1234 - val_loss: 0.2345")."""
     if callback is not None and not callable(callback):
         raise LstmvizError(f"callback={callback!r} is not a function: give a function "
                            "of an Update (returning False stops the run), or None")
+    talk = _verbose(verbose)
+    share = split_share(validation_split)
+    val = None
+    if validation_data is None and share:  # (Keras: validation_data overrides validation_split)
+        x, y, val = _split(model, x, y, loss, share)
     trainer = Trainer(model, x, y, loss, optimizer, batch_size, epochs, shuffle, seed, learning_rate)
+    if validation_data is not None:  # (once the model is one fit trains: run on a sample)
+        val = _validation_data(model, validation_data, trainer.loss)
     trainer.optimizer.bind(model)
+    history = History({"verbose": talk, "epochs": trainer.epochs, "steps": trainer.batches_per_epoch})
     while not trainer.done:
         upd = trainer.step()
-        if callback is not None and callback(upd) is False:
+        stop = callback is not None and callback(upd) is False
+        if upd.epoch_end:
+            val_loss = None if val is None else evaluate(model, val[0], val[1], trainer.loss, trainer.batch_size)
+            history.add(upd.epoch, trainer.history[-1], val_loss)
+            if talk:
+                print(f"Epoch {upd.epoch + 1}/{trainer.epochs} - " + " - ".join(
+                    f"{k}: {_keras_number(v[-1])}" for k, v in history.history.items()), flush=True)
+        if stop:
             break
-    return trainer.history
+    return history
+
+
+def _verbose(verbose) -> int:
+    """Keras' ``verbose``: 0, 1, 2 or ``"auto"`` (1)."""
+    if isinstance(verbose, str) and verbose == "auto":
+        return 1
+    if isinstance(verbose, (bool, np.bool_)) or (isinstance(verbose, (int, np.integer)) and verbose in (0, 1, 2)):
+        return int(verbose)
+    raise LstmvizError(f"verbose={verbose!r}: give 0 (silent), 1 or 2 (a line per epoch) or 'auto' (1)")
+
+
+def _keras_number(value: float) -> str:
+    """A loss as Keras' progress bar writes it."""
+    return f"{value:.4f}" if abs(value) > 1e-3 else f"{value:.4e}"
+
+
+def _split(model, x, y, loss: str, validation_split):
+    """``(x, y)`` cut as Keras' ``validation_split`` cuts them: ``(x_train, y_train, (x_val,
+    y_val))``."""
+    check_model(model, "fit")
+    name = canonical(loss)
+    arrays = model.check_inputs(x)
+    x = arrays[0] if len(arrays) == 1 else arrays
+    n = _n_samples(x)
+    y = targets(model, y, name, n)
+    cut = split_at(n, validation_split)
+    return take_rows(x, slice(0, cut)), y[:cut], (take_rows(x, slice(cut, n)), y[cut:])
+
+
+def _validation_data(model, data, loss: str):
+    """Keras' ``validation_data``, ``(x_val, y_val)`` (or ``(x_val, y_val, None)``), checked
+    as ``fit`` checks ``x`` and ``y``: ``(x_val, y_val)``, or refused in one line."""
+    check_model(model, "fit")
+    name = canonical(loss)
+    if isinstance(data, list):
+        data = tuple(data)  # (as Keras takes a list)
+    if not isinstance(data, tuple) or len(data) not in (2, 3):
+        what = f"a tuple of {len(data)}" if isinstance(data, tuple) else f"a {type(data).__name__}"
+        raise LstmvizError(f"validation_data is {what}; give (x_val, y_val)")
+    if len(data) == 3 and data[2] is not None:
+        raise LstmvizError("validation_data holds sample weights (x_val, y_val, sample_weight): "
+                           "not supported; give (x_val, y_val)")
+    try:
+        arrays = model.check_inputs(data[0])
+        x = arrays[0] if len(arrays) == 1 else arrays
+        y = targets(model, data[1], name, _n_samples(x))
+        evaluate(model, take_rows(x, slice(0, 1)), y[:1], name)  # (its shapes fit, before training)
+    except LstmvizError as err:
+        raise LstmvizError(f"validation_data: {err}") from None
+    return x, y
 
 
 def _optimizer(optimizer, learning_rate) -> Optimizer:
@@ -277,12 +398,23 @@ def left_out_note(model) -> str:
             + ". Here they act as at inference, so the updates differ from Keras' fit of this model")
 
 
-def evaluate(model, x, y, loss: str) -> float:
-    """Keras' loss of ``model`` on ``(x, y)`` (one batch)."""
+def evaluate(model, x, y, loss: str, batch_size: int | None = None) -> float:
+    """Keras' loss of ``model`` on ``(x, y)``: in one batch, or as Keras' ``evaluate(...,
+    batch_size=...)`` takes it, the batches' losses averaged weighted by their samples
+    (Keras' ``Mean``, in float32)."""
     from lstmviz.engine.gradients import _output_logits, forward
     from lstmviz.engine.losses import loss_and_grad
 
     loss = canonical(loss)
+    if batch_size is not None:
+        y = np.asarray(y)
+        total, count = np.float32(0.0), np.float32(0.0)
+        for lo in range(0, len(y), batch_size):
+            rows = slice(lo, lo + batch_size)
+            size = np.float32(len(y[rows]))
+            total += np.float32(evaluate(model, take_rows(x, rows), y[rows], loss)) * size
+            count += size
+        return float(total / count)
     fw = forward(model, x)
     ref = model.outputs[0]
     logits = _output_logits(model, fw, loss)
