@@ -30,7 +30,8 @@ Public API (``__all__``):
   gradients (backpropagation through time, float32): ``g.loss``, every weight's
   (``g.layers[name].weights``), per recurrent layer and step ``dL/dh_t``
   (``g.layers[name].steps["dh"]``, ``"dc"`` for an LSTM, ``"dpre"``) and the inputs'
-  (``g.inputs``); ``loss`` by Keras' name (``"mse"``, ``"binary_crossentropy"``, ...);
+  (``g.inputs``); ``loss`` as ``keras.losses.get`` takes it (``"mse"``, ``"MSE"``,
+  ``"MeanSquaredError"``, ``"binary_crossentropy"``, ...);
 - ``fit(model, x, y, loss, optimizer="adam", batch_size=32, epochs=1, shuffle=True, ...,
   validation_split=0.0, validation_data=None, verbose=0)``: trains ``model`` in place as
   Keras' ``model.fit`` does, an update per batch; returns each epoch's loss, a list that is

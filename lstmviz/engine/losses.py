@@ -27,15 +27,85 @@ from lstmviz.errors import LstmvizError
 EPSILON = np.float32(1e-7)
 NAMES = ("mse", "mae", "binary_crossentropy", "categorical_crossentropy",
          "sparse_categorical_crossentropy")
-ALIASES = {"mean_squared_error": "mse", "mean_absolute_error": "mae"}
+#: every name Keras 3's ``keras.losses.get`` takes for the losses here (``ALL_OBJECTS_DICT``:
+#: the class, the function and the short names), spelled as Keras spells them (case counts)
+KERAS_NAMES = {
+    "mse": "mse", "MSE": "mse", "mean_squared_error": "mse", "MeanSquaredError": "mse",
+    "mae": "mae", "MAE": "mae", "mean_absolute_error": "mae", "MeanAbsoluteError": "mae",
+    "binary_crossentropy": "binary_crossentropy", "bce": "binary_crossentropy",
+    "BCE": "binary_crossentropy", "BinaryCrossentropy": "binary_crossentropy",
+    "categorical_crossentropy": "categorical_crossentropy",
+    "CategoricalCrossentropy": "categorical_crossentropy",
+    "sparse_categorical_crossentropy": "sparse_categorical_crossentropy",
+    "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
+}
+#: the loss classes' names (a ``Loss`` instance, or a saved one's ``{"class_name": ...}``)
+CLASS_NAMES = ("MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy", "CategoricalCrossentropy",
+               "SparseCategoricalCrossentropy")
+#: a loss class's config keys whose values change what it computes, each with Keras' default
+#: and whether a value computes the same here (the reductions that are the batch's mean
+#: without sample weights; Keras 2's default "auto" is that one in ``fit``); another value
+#: is refused
+_CONFIG = {"from_logits": (False, lambda v: v is False or v is None or v == 0),
+           "label_smoothing": (0.0, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v == 0),
+           "axis": (-1, lambda v: v == -1 and not isinstance(v, bool)),
+           "ignore_class": (None, lambda v: v is None),
+           "reduction": ("sum_over_batch_size", lambda v: v in ("sum_over_batch_size", "mean",
+                                                                "mean_with_sample_weight", "auto"))}
 
 
-def canonical(name: str) -> str:
-    key = str(name).lower()
-    key = ALIASES.get(key, key)
-    if key not in NAMES:
-        raise LstmvizError(f"unknown loss {name!r}; supported: {', '.join(NAMES)}")
-    return key
+def canonical(loss) -> str:
+    """The loss's name here (one of ``NAMES``) from what Keras 3's ``keras.losses.get``
+    takes for it: a name (``KERAS_NAMES``: "mse", "MSE", "mean_squared_error",
+    "MeanSquaredError", "bce", ...), a serialised loss (``{"class_name": "MeanSquaredError",
+    "config": {...}}``, ``{"class_name": "function", "config": "mean_squared_error"}``: a
+    ``.keras`` file's ``compile_config``) or a live Keras loss (class, instance or function);
+    anything else refused in one line listing the supported losses."""
+    if isinstance(loss, str):
+        if loss in KERAS_NAMES:
+            return KERAS_NAMES[loss]
+        near = [k for k in KERAS_NAMES if k.lower() == loss.lower()]
+        hint = f" (Keras' names are case-sensitive: {', '.join(repr(k) for k in near)})" if near else ""
+        raise LstmvizError(f"unknown loss {loss!r}{hint}; supported: {', '.join(NAMES)}")
+    if isinstance(loss, dict):
+        name, config = loss.get("class_name"), loss.get("config")
+        if name == "function" and isinstance(config, str) and config in KERAS_NAMES and config not in CLASS_NAMES:
+            return KERAS_NAMES[config]
+        if name in CLASS_NAMES and (config is None or isinstance(config, dict)):
+            return _with_config(name, config or {})
+        return _unknown(f"{{'class_name': {str(name)[:60]!r}, ...}}")
+    kind = type(loss)
+    if isinstance(loss, type) and loss.__name__ in CLASS_NAMES and _keras(loss):  # (keras.losses.MeanSquaredError)
+        return KERAS_NAMES[loss.__name__]
+    if kind.__name__ in CLASS_NAMES and _keras(kind) and callable(getattr(loss, "get_config", None)):
+        return _with_config(kind.__name__, loss.get_config())  # (keras.losses.MeanSquaredError())
+    name = getattr(loss, "__name__", None)
+    if (callable(loss) and not isinstance(loss, type) and isinstance(name, str) and name in KERAS_NAMES
+            and name not in CLASS_NAMES and _keras(loss)):
+        return KERAS_NAMES[name]  # (keras.losses.mean_squared_error)
+    return _unknown(repr(loss)[:60] if loss is None or isinstance(loss, (int, float, bytes))
+                    else f"(a {kind.__module__}.{kind.__qualname__})")
+
+
+def _keras(obj) -> bool:
+    """``obj`` is Keras' own (its module ``keras.`` / ``tf_keras.`` / ``tensorflow.``)."""
+    module = str(getattr(obj, "__module__", "") or "")
+    return module.split(".")[0] in ("keras", "tf_keras", "tensorflow")
+
+
+def _with_config(name: str, config: dict) -> str:
+    """The loss class ``name`` with ``config`` (its ``get_config()``), refused in one line
+    where a value computes another loss than Keras' default does (``from_logits=True``, ...)."""
+    for key, (default, same) in _CONFIG.items():
+        if key in config and not same(config[key]):
+            raise LstmvizError(f"loss {name}({key}={config[key]!r}): not supported; supported: {name} with "
+                               f"Keras' default {key}={default!r}")
+    return KERAS_NAMES[name]
+
+
+def _unknown(what: str) -> str:
+    raise LstmvizError(f"unknown loss {what}; supported: {', '.join(NAMES)} (or Keras' other names and "
+                       "classes for them: 'MSE', 'MeanSquaredError', keras.losses.MeanSquaredError(), ...)")
 
 
 def _clip(p):
