@@ -89,6 +89,36 @@ def test_a_config_key_keras_does_not_take_is_refused_naming_the_layer_and_the_ke
     assert "(RNN): its cell (GRUCell): unknown config key 'reset_afterr' (did you mean 'reset_after'?)" in text
 
 
+@pytest.mark.parametrize("cls, key", [("Dropout", "rate"), ("SpatialDropout1D", "rate"), ("GaussianDropout", "rate"),
+                                      ("AlphaDropout", "rate"), ("GaussianNoise", "stddev")])
+def test_a_rate_keras_3_refuses_is_refused_and_a_files_keras_2_value_is_kept(cls, key):
+    """Dropout(rate=2) built (the identity here, so nothing showed it); Keras 3 refuses a
+    rate (GaussianNoise: a stddev) outside 0..1 ("Invalid value received for argument
+    `rate`. Expected a float value between 0 and 1"), and one it lacks. Keras 2 took any
+    GaussianDropout/AlphaDropout rate and GaussianNoise stddev: a file's config, or a Keras 2
+    stack, keeps what it holds."""
+    def stack(value, **kw):
+        cfg = {} if value is None else {key: value}
+        return Model.sequential((None, 6, 2), [LayerSpec(cls, cfg, name="drop"), LayerSpec("Dense", {"units": 1})],
+                                **kw)
+
+    for bad in (2, 1.0001, -0.1, float("nan"), "0.5", True):
+        assert refusal(lambda v=bad: stack(v)) == (f"layers[0] 'drop' ({cls}): {key} is {bad!r}; accepted: "
+                                                   f"a number from 0 to 1, as Keras 3's {cls} takes it")
+    assert refusal(lambda: stack(None)) == (f"layers[0] 'drop' ({cls}): {key} is missing; Keras 3's {cls} "
+                                            "needs it: a number from 0 to 1")
+    for good in (0, 0.0, 0.5, 1, np.float32(0.25)):
+        assert stack(good).count_params() == 3
+    x = np.ones((1, 6, 2), np.float32)
+    kept = stack(2.0, check_keys=False)  # (a file's config: the app's stack)
+    np.testing.assert_array_equal(kept.trace(x).output, stack(0.5).trace(x).output)  # (the identity here)
+    stack(2.0, keras_version="2.15.0")  # (Keras 2's keys and values are not Keras 3's to check)
+    text = refusal(lambda: Model.sequential((None, 6, 2), [
+        LayerSpec("TimeDistributed", {"layer": {"class_name": cls, "config": {key: 3}}})]))
+    assert text == (f"layers[0] (TimeDistributed): its layer ({cls}): {key} is 3; accepted: a number from 0 to 1, "
+                    f"as Keras 3's {cls} takes it")
+
+
 def test_a_configs_name_names_the_layer_as_keras_names_it():
     """LayerSpec("LSTM", {"units": 4, "name": "enc"}) was taken (the README: a config takes
     Keras' constructor arguments, such as name) and then built a layer named 'lstm', its

@@ -99,3 +99,29 @@ def unknown_key(class_name: str, config: dict, own: tuple = ()) -> str | None:
         return (f"unknown config key {safe_text(repr(key), 60)}{hint}; Keras 3's {class_name} takes: "
                 f"{', '.join(listed)}")
     return None
+
+
+#: Layers whose constructor Keras 3 refuses a value of outside 0..1 (``Invalid value received
+#: for argument `rate`. Expected a float value between 0 and 1``), by the key; Keras 2 took
+#: any ``GaussianDropout``/``AlphaDropout`` rate and any ``GaussianNoise`` stddev, so a file's
+#: config is not held to it (``Model.sequential(check_keys=False)``)
+UNIT_RANGE = {"Dropout": "rate", "SpatialDropout1D": "rate", "SpatialDropout2D": "rate",
+              "SpatialDropout3D": "rate", "GaussianDropout": "rate", "AlphaDropout": "rate",
+              "GaussianNoise": "stddev"}
+
+
+def refused_value(class_name: str, config: dict) -> str | None:
+    """A value Keras 3's ``class_name`` refuses when it is built, said as the end of a
+    refusal ("rate is 2; accepted: a number from 0 to 1, as Keras 3's Dropout takes it"),
+    or a missing one it needs; else None."""
+    key = UNIT_RANGE.get(class_name)
+    if key is None:
+        return None
+    if key not in config:
+        return f"{key} is missing; Keras 3's {class_name} needs it: a number from 0 to 1"
+    value = config[key]
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or not 0 <= value <= 1):  # (NaN too, as Keras' "0 <= rate <= 1")
+        return (f"{key} is {safe_text(repr(value), 60)}; accepted: a number from 0 to 1, as Keras 3's "
+                f"{class_name} takes it")
+    return None

@@ -852,7 +852,8 @@ def _check_keys(specs: list[LayerSpec]) -> None:
     the keys lstmviz itself writes in a layer's config too), and those of the layers and
     cells it wraps, else refused in one line naming the layer and the key: ``{"unitz": 4}``
     was kept silently, the layer built without it (Keras: "Unrecognized keyword arguments
-    passed to LSTM")."""
+    passed to LSTM"); so are the values Keras 3's constructor refuses that a file's config
+    may hold from Keras 2 (``keras3_keys.refused_value``: ``Dropout(rate=2)``)."""
     for k, ls in enumerate(specs):
         said = _unknown_key(ls.class_name, ls.config)
         if said:
@@ -861,11 +862,12 @@ def _check_keys(specs: list[LayerSpec]) -> None:
 
 
 def _unknown_key(class_name: str, config: dict) -> str | None:
-    from lstmviz.engine.keras3_keys import unknown_key
+    from lstmviz.engine.keras3_keys import refused_value, unknown_key
 
     layer = next((c.name for c in CELLS.values() if c.cell_class == class_name), class_name)
     engine = LAYER_CLASSES.get(layer)  # (a cell's: its layer's, whose config it becomes)
-    said = unknown_key(class_name, config, tuple(getattr(engine, "defaults", {})))
+    said = unknown_key(class_name, config, tuple(getattr(engine, "defaults", {}))) or refused_value(
+        class_name, config)
     if said:
         return said
     for key in ("layer", "backward_layer", "cell"):  # (a Bidirectional's, TimeDistributed's, RNN's)
