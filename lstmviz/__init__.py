@@ -120,8 +120,9 @@ def picture(obj=None, x=None, *, view: str = "cell", step: int | None = None, la
     ``obj`` and ``x`` as for ``show``. ``view``: ``"unrolled"``, ``"cell"``, ``"over_time"``,
     ``"weights"`` or ``"window"`` (all of it); ``step``, ``layer`` (a name), ``unit`` and
     ``sample`` set the cursor as the window's controls do; ``theme``: ``"light"``,
-    ``"dark"`` or ``"projector"``; ``size``: the picture's (width, height) in pixels, times
-    ``scale``. The same pixels as ``lstmviz MODEL --export-png OUT --view VIEW``.
+    ``"dark"`` or ``"projector"``; ``size``: the picture's (width, height) in pixels (or
+    ``"WxH"``; None: 1200 x 750), times ``scale``. The same pixels as ``lstmviz MODEL
+    --export-png OUT --view VIEW``.
 
     Where the gradient goes, at the model's weights, as the Train tab's gradient pages draw
     it (no training: ``fit`` trains): ``view="dh"``, dL/dh_t of a recurrent layer for one

@@ -155,3 +155,20 @@ def test_a_gradient_views_name_is_read_as_the_views_names_are(drawn):
     assert repr(pic).startswith("<lstmviz.Picture dL/dh of lstm, sample 0")
     lstmviz.picture(m, x, view=" Gates", size=(400, 300))
     assert [key for key, _, _ in drawn] == ["dh", "gates"]
+
+
+def test_a_view_is_a_name_and_no_size_is_the_pictures_own(drawn):
+    """view=3 drew the Weights view (a tab's number, the command line's --view 3), and
+    size=None the window's 1600 x 1000, while picture's default and the README say
+    1200 x 750. A view is a name, else refused in one line naming the views; None is the
+    picture's size."""
+    m, (x, _) = _lstm(), _data()
+    views = "unrolled, cell, over_time, weights, window, dh, connectivity, gates"
+    for view in (3, np.int64(2), "3", None, ["cell"]):
+        with pytest.raises(LstmvizError) as err:
+            lstmviz.picture(m, x, view=view)
+        assert str(err.value) == f"view={view!r}: give a view's name, one of {views}"
+    assert not drawn  # (refused before anything was drawn)
+    none, default = lstmviz.picture(m, x, view="connectivity", size=None), lstmviz.picture(m, x, view="connectivity")
+    assert (none.width, none.height) == (default.width, default.height) == (1200, 750)
+    assert none.data == default.data

@@ -211,16 +211,24 @@ class Picture:
         return f"<lstmviz.Picture {self.what}, {self.width} x {self.height} px>"
 
 
+#: a picture's (width, height) where none is given (``size=None`` too), as ``lstmviz.picture``
+#: and the README say
+PICTURE_SIZE = (1200, 750)
+
+
 def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer: str | None = None,
             unit: int | None = None, sample: int | None = None, theme: str | None = "light",
-            size=(1200, 750), scale: float = 1.0, y=None, loss: str | None = None) -> Picture:
+            size=PICTURE_SIZE, scale: float = 1.0, y=None, loss: str | None = None) -> Picture:
     """See ``lstmviz.picture``."""
     from lstmviz.app.views import GRADIENT_PICTURES
 
-    if isinstance(view, str):  # ("DH", " gates": as "Cell" and "over-time" are the views')
-        key = view.strip().lower().replace("-", "_").replace(" ", "_")
-        view = key if key in (*GRADIENT_PICTURES, "updates") else view
-    if isinstance(view, str) and view in (*GRADIENT_PICTURES, "updates"):
+    if not isinstance(view, str) or view.strip().isdigit():  # (a tab's number drew that tab)
+        from lstmviz.text import safe_text
+
+        raise LstmvizError(f"view={safe_text(repr(view), 60)}: give a view's name, one of {_views_said()}")
+    key = view.strip().lower().replace("-", "_").replace(" ", "_")  # ("DH", " gates": as "Cell" and
+    view = key if key in (*GRADIENT_PICTURES, "updates") else view  # "over-time" are the views')
+    if view in (*GRADIENT_PICTURES, "updates"):
         return _gradient_picture(obj, x, view, step, layer, unit, sample, theme, size, scale, y, loss)
     if y is not None or loss is not None:
         given = " and ".join(k for k, v in (("y", y), ("loss", loss)) if v is not None)
@@ -272,17 +280,23 @@ def _picture_view(view) -> str:
     names), not the Train tab, which trains a toy task of its own (its picture is the
     command line's ``--view train``); its gradient pages on obj and x are ``GRADIENT_VIEWS``
     (``_gradient_picture``)."""
-    from lstmviz.app.views import GRADIENT_PICTURES, TRAIN_KEY, VIEW_KEYS, tab_key
+    from lstmviz.app.views import TRAIN_KEY, tab_key
 
     key = tab_key(view)
-    said = ", ".join((*VIEW_KEYS, "window", *GRADIENT_PICTURES))
     if key == TRAIN_KEY:
         raise LstmvizError(f"view={view!r}: the Train tab trains a task of its own (its picture: lstmviz "
                            f"--screenshot OUT.png --view train); its gradient pages draw obj on x: "
                            f"{_gradient_said()}")
     if key is None:
-        raise LstmvizError(f"unknown view {view!r}: use one of {said}")
+        raise LstmvizError(f"unknown view {view!r}: use one of {_views_said()}")
     return key
+
+
+def _views_said() -> str:
+    """The views a picture draws, by name."""
+    from lstmviz.app.views import GRADIENT_PICTURES, VIEW_KEYS
+
+    return ", ".join((*VIEW_KEYS, "window", *GRADIENT_PICTURES))
 
 
 def _gradient_said() -> str:
@@ -366,7 +380,7 @@ def _picture_room(size, scale) -> tuple[int, int, float]:
     ``limits``' bounds, else refused in one line before anything is drawn."""
     from lstmviz.limits import check_picture_scale
 
-    w, h = _size(size)
+    w, h = _size(PICTURE_SIZE if size is None else size)  # (not the window's default size)
     scale = _scale(scale)
     check_picture_scale(w, h, scale)
     return w, h, scale
