@@ -137,10 +137,12 @@ def load(path, seed: int = 0, isolate: bool = True) -> Model:
 def from_keras(model, seed: int = 0) -> Model:
     """The lstmviz ``Model`` of a live Keras model (Keras 3, or tf.keras / tf_keras 2.x;
     Sequential or functional): its ``get_config()`` parsed as a saved file's config, each
-    layer's ``get_weights()``. Keras is not imported; a subclassed model is refused."""
+    layer's ``get_weights()``. Keras is not imported; a subclassed model is refused, and so
+    is a file's path or bytes (``load`` reads them)."""
     from lstmviz.engine import Model
     from lstmviz.io.live import spec_from_keras
 
+    _not_a_file("from_keras", "a live Keras model (Sequential or functional)", model)
     return Model.from_spec(spec_from_keras(model), seed=seed)
 
 
@@ -152,7 +154,22 @@ def from_torch(module, seed: int = 0) -> Model:
     from lstmviz.engine import Model
     from lstmviz.io.live import spec_from_torch
 
+    _not_a_file("from_torch", "a live torch module or a state_dict", module)
     return Model.from_spec(spec_from_torch(module), seed=seed)
+
+
+def _not_a_file(name: str, takes: str, obj) -> None:
+    """A file's path (or its bytes) given to a live object's reader, refused in one line
+    saying so and that ``lstmviz.load`` reads it (it said "a subclassed model (str)")."""
+    from lstmviz.text import safe_text
+
+    if isinstance(obj, (str, os.PathLike)):
+        path = safe_text(repr(os.fspath(obj)), 80)
+        raise LstmvizError(f"lstmviz.{name} takes {takes}; {path} is a path: read the file with "
+                           f"lstmviz.load({path})")
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        raise LstmvizError(f"lstmviz.{name} takes {takes}, not {type(obj).__name__}: read a file's "
+                           "bytes with lstmviz.load(data)")
 
 
 def read_weights(path, isolate: bool = True):

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import lstmviz
-from helpers import FIXTURES, expected_outputs, read_inputs
+from helpers import FIXTURES, ROOT, expected_outputs, read_inputs
 from lstmviz.errors import LstmvizError
 from lstmviz.io.torch_state import load_torch_object
 
@@ -116,6 +116,31 @@ def test_a_subclassed_keras_model_is_refused_in_one_line():
                                "layers": [], "name": "my_model"})
     with pytest.raises(LstmvizError, match=r"^Keras model 'my_model': a subclassed model \(MyModel\)"):
         lstmviz.from_keras(cls())
+
+
+def test_a_files_path_given_to_a_live_objects_reader_says_to_load_it(tmp_path):
+    """lstmviz.from_keras("m.keras") said "a subclassed model (str)"; from_torch("m.pt")
+    "str: not a torch module or a state_dict". A path (or a file's bytes) is said to be one,
+    with the call that reads it, which then does."""
+    from pathlib import Path
+
+    for reader, what in ((lstmviz.from_keras, "a live Keras model (Sequential or functional)"),
+                         (lstmviz.from_torch, "a live torch module or a state_dict")):
+        for path in ("m.keras", Path("models") / "m.h5"):
+            with pytest.raises(LstmvizError) as err:
+                reader(path)
+            said = repr(str(path))
+            assert str(err.value) == (f"lstmviz.{reader.__name__} takes {what}; {said} is a path: read the "
+                                      f"file with lstmviz.load({said})")
+        with pytest.raises(LstmvizError) as err:
+            reader(b"PK\x03\x04")
+        assert str(err.value) == (f"lstmviz.{reader.__name__} takes {what}, not bytes: read a file's bytes "
+                                  "with lstmviz.load(data)")
+    assert callable(lstmviz.load) and "load" in lstmviz.__all__  # (the name the refusal gives)
+    demo = next((ROOT / "lstmviz" / "resources" / "demos").glob("*.keras"))
+    with pytest.raises(LstmvizError, match=r"is a path: read the file with lstmviz.load\("):
+        lstmviz.from_keras(str(demo))
+    assert lstmviz.load(str(demo)).count_params() > 0
 
 
 def test_a_config_layer_missing_from_the_object_is_named(monkeypatch):
