@@ -141,9 +141,13 @@ def test_file_menu_opens_a_long_text_for_an_embedding_model(make_window, tmp_pat
     p = tmp_path / "book.txt"
     p.write_text(text)
     np.testing.assert_array_equal(load_long_input(p, state.model), gen.text_ids(text))
-    assert win.open_units_window() is None  # a lecture's input: traced whole, nothing to rank
+    lecture = win.open_units_window()  # a lecture's input, traced whole: its own pass
+    assert lecture is not None and lecture.owns and lecture.seq.steps == state.timesteps
+    assert lecture.wait(60)
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # ~2 KB: this text is a long input
     assert win.open_long(p)
+    import shiboken6
+    assert not shiboken6.isValid(lecture) or not lecture.isVisible()  # (it showed the input before)
     seq = state.long
     assert seq is not None and seq.steps == len(text) == state.timesteps
     np.testing.assert_array_equal(seq.x[0], gen.text_ids(text)[0])  # the ids, as given
@@ -540,6 +544,58 @@ def test_one_units_window_on_the_input_shown_and_closed_with_it(make_window, mon
     assert second is not first and second.seq is state.long
     assert second.wait(120) and win.long_runner.wait(120)
     second.close()
+
+
+def test_units_at_scale_of_an_input_traced_whole_ranks_every_sample_and_follows_it(make_window):
+    """View > Units at scale said "needs a long input" for any input traced whole: the
+    units of a saved LSTM(512) could not be ranked over a sentence. Now it opens on a pass
+    of its own over every sample of the input shown: its scores are those of the whole
+    trace's records, a crossing picked moves the main window to its step and sample, it is
+    brought up again while the input stays, closes when the input changes, and a stateful
+    model is refused in one line."""
+    import shiboken6
+
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=24))],
+                     InputSpec(input_dim=3, batch_size=3, timesteps=50))
+    win = make_window((1280, 720), state)
+    name = state.model.layers[0].name
+    state.set_cursor(step=20, unit=5, sample=2)
+    lw = win.open_units_window()
+    assert lw is not None and lw.owns and lw.wait(60)
+    assert "a sequence of 50 steps" in lw.windowTitle()
+    assert (lw.step, lw.sample(), lw.unit_spin.value(), lw.record_combo.currentData()) == (20, 2, 5, (name, "h"))
+    # the scores are the whole trace's, of the sample shown (its own pass holds every sample)
+    full = state.model.trace(state.x)
+    h = full[name].steps["h"][2].astype(np.float64)  # (steps, units)
+    _, stats = lw.summary
+    np.testing.assert_allclose(stats.mean, h.mean(axis=0), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(stats.m2 / stats.n, h.var(axis=0), rtol=1e-7, atol=1e-12)
+    # a crossing picked: the main window goes to its step, in that sample
+    lw.threshold_edit.setValue(0.0)
+    crossings = lw.find_crossings()
+    assert crossings is not None and len(crossings) and lw.crossing_list.count()
+    lw.sample_spin.setValue(1)
+    assert lw.wait(60)
+    crossings = lw.find_crossings()
+    assert lw.crossing_list.count()
+    lw.crossing_list.setCurrentIndex(0)
+    lw.crossing_list.activated.emit(0)
+    assert state.cursor.sample == 1 and state.cursor.step == lw.step == int(lw.crossing_list.itemData(0))
+    # the same input: the same window; another input: it closes
+    assert win.open_units_window() is lw
+    state.set_input_spec(seed=7)
+    assert not shiboken6.isValid(lw) or not lw.isVisible()
+    again = win.open_units_window()
+    assert again is not None and again is not lw and again.wait(60)
+    again.close()
+    # a stateful model: one line, no window
+    state.set_layer_option(0, "stateful", True)
+    assert win.open_units_window() is None
+    assert "Units at scale: a stateful model" in win.last_message
 
 
 def test_ids_the_embedding_cannot_take_and_an_empty_text_are_refused_and_the_input_kept(

@@ -318,6 +318,11 @@ class LongSequence:
     #: what a worker's chunks call to let the window's thread have its turns (``Turns``)
     turns = Turns
 
+    def holds(self, model, xs: list) -> bool:
+        """Whether this is a sequence of ``model`` on the inputs ``xs`` (their values)."""
+        return (model is self.model and len(xs) == len(self.inputs)
+                and all(np.shape(a) == np.shape(b) and np.array_equal(a, b) for a, b in zip(xs, self.inputs)))
+
     @property
     def ready(self) -> bool:
         return self.windowed is not None

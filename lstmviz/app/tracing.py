@@ -20,7 +20,7 @@ from lstmviz.app import inputs as gen
 from lstmviz.app.base import StateBase
 from lstmviz.app.events import operation as _operation
 from lstmviz.app.input_edits import make_input, token_ids
-from lstmviz.app.long_sequence import trace_or_window
+from lstmviz.app.long_sequence import holds_steps, trace_or_window
 from lstmviz.app.selection import Cursor
 from lstmviz.app.stack import InputSpec
 from lstmviz.engine import Model, Trace
@@ -419,6 +419,26 @@ class Tracing(StateBase):
 
     def _inputs_for(self, model: Model) -> list[np.ndarray]:
         return inputs_for(model, self.input)
+
+    def whole_inputs(self) -> tuple[Model, list[np.ndarray]]:
+        """The shown model and every sample of its inputs, for View > Units at scale on an
+        input traced whole (a long input has its own pass: ``long``): the units of a saved
+        LSTM(512) ranked over a sentence, not only over a book. Refused in one line where
+        a pass cannot follow the model (a stateful layer carries its states from one trace
+        to the next; an invalid stack shows its last model)."""
+        model = self.model
+        if model is None or self.x is None:
+            raise LstmvizError("there is no model to rank the units of")
+        if self.error:
+            raise LstmvizError(f"the stack is not valid ({self.error}): fix it to rank its units")
+        if model.stateful:
+            raise LstmvizError("a stateful model carries its states from one batch to the next: Units at "
+                               "scale ranks the units of a model without state (set stateful off)")
+        xs = self._inputs_for(model) if self.readonly else [self.x]
+        if np.ndim(xs[0]) < 2 or not holds_steps(model, 0):
+            raise LstmvizError("the model's first input is not a sequence of steps: there is nothing "
+                               "to follow over time")
+        return model, xs
 
     def others_given(self) -> list[tuple[str, bool]]:
         """For each input of a read-only model after the first: (its name, whether it is

@@ -21,7 +21,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import scale
 from lstmviz.app.counts import count
-from lstmviz.app.long_sequence import LongSequence, failure
+from lstmviz.app.long_sequence import LONG_STEPS, LongSequence, failure
 from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
 from lstmviz.engine.windows import recurrent_halves
 from lstmviz.errors import LstmvizError
@@ -95,7 +95,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.owns = seq is None
         self.seq = seq if seq is not None else LongSequence(model, x, window)
         model = self.seq.model
-        self.setWindowTitle(f"lstmviz: units at scale, a long sequence of {count(self.seq.steps)} steps")
+        long = "a long sequence" if self.seq.steps > LONG_STEPS else "a sequence"
+        self.setWindowTitle(f"lstmviz: units at scale, {long} of {count(self.seq.steps)} steps")
         self.setWindowFlag(QtCore.Qt.WindowType.Window)
         self.choices = record_choices(model)
         feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
@@ -489,6 +490,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         if s.ready and busy:
             return f"{count(s.steps)} steps: every unit's min, max and statistics\u2026"
         w = s.windowed  # (s.ready: the pass made it)
+        if w is not None and s.steps <= LONG_STEPS:  # (an input traced whole: its keyframes say nothing)
+            return f"{count(s.steps)} steps"
         if w is not None:
             return (f"{count(s.steps)} steps; keyframes every {count(w.every)} steps; "
                     f"{w.nbytes / 2**20:.1f} MiB held")

@@ -722,7 +722,7 @@ class MainWindow(QtWidgets.QMainWindow):
             act.triggered.connect(lambda _=False, k=k: self.tabs.setCurrentIndex(k))
             self.tab_actions.append(act)
         view.addSeparator()
-        view.addAction("&Units at scale (a long input)…", self.open_units_window)
+        view.addAction("&Units at scale…", self.open_units_window)
         themes = view.addMenu("&Theme")
         group = QtGui.QActionGroup(self)
         for name in th.THEMES:
@@ -824,6 +824,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _state_changed(self, change):
         """The views redraw once per operation: a new trace (with its cursor), or a step."""
         if change.model and self.state.model is not None:
+            self._units_follow()
             self._model_changed(self.state.model, self.state.trace)
         elif change.cursor:
             self._cursor_changed(self.state.cursor)
@@ -1287,33 +1288,67 @@ class MainWindow(QtWidgets.QMainWindow):
         return True
 
     def open_units_window(self):
-        """View > Units at scale: the long input's units ranked by variance, saturation or
-        correlation, and threshold crossings (ui/long_view.py, on the same keyframe pass)."""
+        """View > Units at scale: the units of the input's layers ranked by variance,
+        saturation or correlation, and threshold crossings (ui/long_view.py): of a long
+        input, on its keyframe pass; of an input traced whole, on a pass of its own over
+        every sample (the window closes when the model or the input changes)."""
         from lstmviz.ui.long_view import LongSequenceWindow
-        if self.state.long is None:
-            self.message("Units at scale needs a long input (File > Open a long input): this "
-                         "input is traced whole", dialog=True)
-            return None
-        old = self.close_units_window(keep=self.state.long)
+        seq = self.state.long
+        cur = self.state.cursor
+        if seq is None:
+            try:
+                model, xs = self.state.whole_inputs()
+            except LstmvizError as err:
+                self.message(f"Units at scale: {err}", dialog=True, error=True)
+                return None
+            old = self.close_units_window(keep=self._units_of(model, xs))
+        else:
+            old = self.close_units_window(keep=seq)
         if old is not None:  # open on this input already: brought up, where this window is
-            cur = self.state.cursor
             old.show_at(cur.step, cur.layer, cur.unit, cur.side, cur.sample)
             old.raise_()
             old.activateWindow()
             return old
         try:
-            self.long_window = LongSequenceWindow(seq=self.state.long, parent=self,
-                                                  feature_names=self.state.feature_names(),
-                                                  sample_base=self.state.traced_sample or 0)
+            if seq is None:
+                self.long_window = LongSequenceWindow(model, xs if len(xs) > 1 else xs[0], parent=self,
+                                                      feature_names=self.state.feature_names())
+            else:
+                self.long_window = LongSequenceWindow(seq=seq, parent=self,
+                                                      feature_names=self.state.feature_names(),
+                                                      sample_base=self.state.traced_sample or 0)
         except LstmvizError as err:
             self.message(str(err), dialog=True, error=True)
             return None
         self.long_window.crossing_picked.connect(self._crossing_picked)
         self.long_window.unit_picked.connect(self._unit_picked)
-        cur = self.state.cursor  # opened where this window is (it opened at step 0)
-        self.long_window.show_at(cur.step, cur.layer, cur.unit, cur.side, cur.sample)
+        self.long_window.show_at(cur.step, cur.layer, cur.unit, cur.side, cur.sample)  # (it opened at step 0)
         self.long_window.show()
         return self.long_window
+
+    def _units_of(self, model, xs):
+        """The sequence of the open Units at scale window when it is its own pass over
+        ``model`` on ``xs`` (the input traced whole, as shown now), else None."""
+        import shiboken6
+        lw = getattr(self, "long_window", None)
+        if lw is None or not shiboken6.isValid(lw) or not lw.owns:
+            return None
+        return lw.seq if lw.seq.holds(model, xs) else None
+
+    def _units_follow(self) -> None:
+        """The model or the input changed: Units at scale's own pass over an input traced
+        whole no longer shows it, and closes (a long input's window: ``LongRunner``)."""
+        import shiboken6
+        lw = getattr(self, "long_window", None)
+        if lw is None or not shiboken6.isValid(lw) or not lw.owns:
+            return
+        keep = None
+        if self.state.long is None:
+            try:
+                keep = self._units_of(*self.state.whole_inputs())
+            except LstmvizError:
+                keep = None
+        self.close_units_window(keep=keep)
 
     def close_units_window(self, keep=None):
         """Closes View > Units at scale's window unless it shows ``keep`` (a ``LongSequence``)
@@ -1332,8 +1367,11 @@ class MainWindow(QtWidgets.QMainWindow):
         return None
 
     def _crossing_picked(self, step: int, layer: str, side: str, unit: int) -> None:
-        """Units at scale: a crossing picked there is shown here too (its step, layer, unit)."""
-        self.state.set_cursor(step=step, layer=layer, unit=unit, **({"side": side} if side else {}))
+        """Units at scale: a crossing picked there is shown here too (its step, layer, unit;
+        of an input traced whole, its sample: that window's pass holds every sample)."""
+        lw = getattr(self, "long_window", None)
+        sample = {"sample": lw.sample()} if lw is not None and lw.owns else {}
+        self.state.set_cursor(step=step, layer=layer, unit=unit, **sample, **({"side": side} if side else {}))
 
     def _unit_picked(self, layer: str, side: str, unit: int) -> None:
         """Units at scale: a unit picked there (a click on its row) is the one selected here
