@@ -1388,6 +1388,106 @@ def test_both_csv_readers_take_a_csv_of_lone_carriage_returns_and_name_its_lines
         assert long_data.csv_header(p, 2) == ["a", "b"], end
 
 
+def test_a_csv_line_over_16_mb_is_refused_by_both_readers_before_it_is_read_whole(tmp_path):
+    """A long input's line was read whole however long (a block of all of it), and the rest
+    of a line ended by a lone '\\r' a byte at a time: a 17 MB line after one row took 4 s and
+    was refused as its first cell, 'not a number a model takes'. The long-input reader now
+    refuses a line over 16 MB as the command line's reader does, in its words, without
+    reading more of it."""
+    import tracemalloc
+
+    p = tmp_path / "long.csv"
+    p.write_bytes(b"1,2\r" + b"3" * (17 << 20) + b"\r5,6\r")
+    tracemalloc.start()
+    try:
+        said = _both_csv_readers(p)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert said == ["line 2 is over 16 MB long; not a table of numbers"] * 2
+    assert peak < 120 << 20, peak  # (the command line's reader's 17 MB text line and its copies)
+
+
+def test_a_long_csv_row_of_more_numbers_than_the_limit_is_refused_before_it_is_split(tmp_path, monkeypatch):
+    """A long input's line of 16 MB of '1,' was read as one row of 8 million features: 370
+    MB and 2 s, before the model refused the width. A row of more numbers than the CSV
+    limit (``limits.csv_cell_limit``, as the command line's reader counts them before a
+    line is split) is now refused naming its line and the limit, before it is split, a
+    header's test included, at spaces as at separators."""
+    import tracemalloc
+
+    p = tmp_path / "wide.csv"
+    p.write_bytes(b"1," * (7 << 20) + b"1\n")  # (14 MB: under the 16 MB of a line)
+    tracemalloc.start()
+    try:
+        with pytest.raises(LstmvizError) as err:
+            long_data.read_csv(p)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    cap = limits.csv_cell_limit()
+    assert str(err.value) == (f"wide.csv: line 1 holds more than {cap:,} numbers, over the limit of one "
+                              f"row that comes with the memory limit of {limits.fmt_bytes(limits.memory_limit())}; "
+                              f"{limits.HINT}")
+    assert peak < 80 << 20, peak  # (the 14 MB block, its text; 320 MB before)
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")  # 65,536 numbers
+    parsed = []
+    real = long_data._parse
+    monkeypatch.setattr(long_data, "_parse", lambda lines, delim: parsed.append(len(lines)) or real(lines, delim))
+    for body in (b"a,b\n1,2\n# x\n" + b"3," * 70_000 + b"4\n",  # a row after the first block's header
+                 b"1 2\n" * 10 + b"3 " * 70_000 + b"4\n",  # split at spaces
+                 b"a," * 70_000 + b"b\n1,2\n"):  # a header of 70,001 names
+        p.write_bytes(body)
+        with pytest.raises(LstmvizError) as err:
+            long_data.read_csv(p)
+        line = {b"a,b": 4, b"1 2": 11, b"a,a": 1}[body[:3]]
+        assert str(err.value).startswith(f"wide.csv: line {line} holds more than 65,536 numbers, over the limit "
+                                         "of one row that comes with the memory limit of 64 MB;"), str(err.value)
+        assert parsed == []
+    p.write_bytes(b"a,b\n" + b"1,2\n" * 40_000)  # rows of few numbers: as many as they come
+    assert long_data.read_csv(p).shape == (1, 40_000, 2)
+
+
+def test_a_csv_of_lone_carriage_returns_is_read_a_block_at_a_time(tmp_path, monkeypatch):
+    """The rest of a line a block stopped in, in a file whose lines end in a lone '\\r', was
+    read a byte at a time (a system call each: 4 s for 16 MB). Blocks now end at their last
+    line end, the rest carried into the next read: a read a block, the same numbers, a
+    '\\r\\n' cut between two reads one line end."""
+    monkeypatch.setattr(long_data, "BLOCK_BYTES", 1 << 16)
+    rows = np.round(np.random.default_rng(2).normal(size=(40, 5000)), 3).astype(np.float32)
+    text = "\n".join(",".join(f"{v:.3f}" for v in row) for row in rows)
+    reads = []
+
+    class Counted:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def read(self, n=-1):
+            reads.append(n)
+            return self.fh.read(n)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+    monkeypatch.setattr(long_data, "open", lambda path, mode: Counted(open(path, mode)), raising=False)
+    p = tmp_path / "mac.csv"
+    for end in ("\r", "\r\n", "\n"):
+        reads.clear()
+        p.write_bytes(("# logger" + end + text.replace("\n", end) + end).encode())
+        got = long_data.read_csv(p)
+        np.testing.assert_array_equal(got[0], rows)
+        assert len(reads) <= p.stat().st_size // (1 << 16) + 2, (end, len(reads))
+    # a '\r\n' whose halves fall in two reads: one line end (the line numbers stay the file's)
+    monkeypatch.setattr(long_data, "BLOCK_BYTES", 8)
+    p.write_bytes(b"1,2345\r\n3,4\r\n5,x\r\n")
+    with pytest.raises(LstmvizError) as err:
+        long_data.read_csv(p)
+    assert str(err.value) == "mac.csv: line 3, column 2: 'x' is not a number"
+
+
 def test_an_input_past_long_steps_that_windows_cannot_follow_is_traced_whole_where_it_fits(monkeypatch, tmp_path):
     """An ONNX graph whose output at each step depends on every step (a Softmax over the
     steps after its LSTM node) on a 5,000-step input: a whole trace of ~1 MB, but past

@@ -17,7 +17,6 @@ with ``Cancelled``); each refusal is one ``LstmvizError`` line naming the file.
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
@@ -32,19 +31,24 @@ from lstmviz.files import check_regular
 from lstmviz.io.csv_numbers import (
     FLOAT32_MAX,
     HEAD_BYTES,
+    LONGEST_LINE,
     TABLE,
     binary,
     cell_refusal,
+    delimiter,
     empty,
     file_delimiter,
     header_cells,
     ids_layout,
     is_header,
     is_number,
+    most_cells,
     no_rows,
     number,
     ragged,
     row_cells,
+    too_long,
+    too_wide,
     unended,
     value_fault,
     where,
@@ -145,8 +149,9 @@ def _parse(lines: list[str], delim) -> np.ndarray:
     row is ragged): NumPy's C reader, or, for a block with quotes, ``csv_numbers``' own
     cells and numbers (a quoted cell is what its quotes hold, as that reader has it)."""
     if not any('"' in ln for ln in lines):
-        return np.loadtxt(io.StringIO("\n".join(lines)), delimiter=delim, dtype=np.float32,
-                          ndmin=2, comments=None)
+        # (the lines themselves: no joined copy of the block, nor a StringIO of it, which
+        # took 190 MB to read a line of 16 MB)
+        return np.loadtxt(lines, delimiter=delim, dtype=np.float32, ndmin=2, comments=None)
     rows = [[number(c) for c in _cells(ln, delim)] for ln in lines]
     if len({len(r) for r in rows}) > 1:
         raise ValueError("rows of different lengths")
@@ -226,18 +231,52 @@ def newlines(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
-def _rest_of_line(fh, chunk: bytes) -> bytes:
-    """The rest of the line a block of ``BLOCK_BYTES`` stopped in: up to '\n', or, in a file
-    whose lines end in a lone '\r' (no '\n' in the block), up to the next '\r' (``readline``
-    read such a file to its end: one block of all of it)."""
-    if b"\n" in chunk or b"\r" not in chunk:
-        return fh.readline()
-    rest = bytearray()
+def _line_blocks(fh, name: str):
+    """``(bytes, bytes of the file they stand for)`` of a CSV, about ``BLOCK_BYTES`` of whole
+    lines at a time, their ends '\n' (``newlines``). A block ends at its last line end, '\n'
+    or a lone '\r' (Excel for Mac's "CSV (Macintosh)"), the rest carried into the next read
+    (a '\r' that ends a read too: the first half of a '\r\n'); a line longer than
+    ``LONGEST_LINE`` bytes is refused before more of it is read (``too_long``, as the
+    command line's reader says it). A line of 16 MB was one block of all of it (370 MB of
+    parsing), and the rest of a line ended by a lone '\r' was read a byte at a time (4 s for
+    16 MB)."""
+    carry = b""
+    lines = 0  # the file's lines in the blocks given
     while True:
-        byte = fh.read(1)
-        rest += byte
-        if byte in (b"", b"\r"):
-            return bytes(rest)
+        data = fh.read(BLOCK_BYTES)
+        if not data:
+            if carry:
+                yield newlines(carry), len(carry)
+            return
+        if carry:  # (the line a read stopped in: refused once it is longer than LONGEST_LINE)
+            ends = [k for k in (data.find(b"\n"), data.find(b"\r")) if k >= 0]
+            if len(carry) + (min(ends) if ends else len(data)) > LONGEST_LINE:
+                raise LstmvizError(too_long(name, lines + 1))
+            data = carry + data
+        cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1)) + 1
+        whole, carry = data[:cut], data[cut:]
+        del data  # (only the block and the line it stopped in held while the block is read)
+        if len(carry) > LONGEST_LINE:
+            raise LstmvizError(too_long(name, lines + newlines(whole).count(b"\n") + 1))
+        if whole:
+            size = len(whole)
+            whole = newlines(whole)
+            lines += whole.count(b"\n")
+            yield whole, size
+            whole = b""
+
+
+def _check_widths(name: str, text: str, lines: list[str], delim, first: bool, line0: int) -> None:
+    """Refuse a row of more cells than ``limits.csv_cell_limit`` (``too_wide``) before it is
+    split, as the command line's reader counts them (``most_cells``): only a line at least as
+    long as the cap can hold more."""
+    cap = limits.csv_cell_limit()
+    if len(text) < cap or max(map(len, lines), default=0) < cap:
+        return
+    for k, raw in enumerate(text.split("\n")):
+        s = raw.strip()
+        if len(s) >= cap and most_cells(s, delimiter(s) if first else delim, cap) > cap:
+            raise LstmvizError(too_wide(name, cap, line0 + k + 1))
 
 
 def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -> np.ndarray:
@@ -259,14 +298,9 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
     line0 = 0  # the file's lines before this block
     header: list[str] | None = None
     with open(path, "rb") as fh:
-        while True:
-            chunk = fh.read(BLOCK_BYTES)
-            if not chunk:
-                break
-            if not chunk.endswith(b"\n"):
-                chunk += _rest_of_line(fh, chunk)
-            done += len(chunk)
-            chunk = newlines(chunk)  # (counted and split as the command line's reader splits them)
+        for chunk, size in _line_blocks(fh, name):
+            # (lines counted and split as the command line's reader splits them)
+            done += size
             nul = binary(name, chunk, line0)
             if nul:
                 raise LstmvizError(nul)
@@ -275,6 +309,7 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
             # splits them (the csv module's rule): U+2028, '\x0c', '\x85' ... that
             # str.splitlines breaks at are characters of a cell, refused by its line and column
             lines = [ln for ln in text.split("\n") if ln.strip() and not ln.lstrip().startswith("#")]
+            _check_widths(name, text, lines, delim, first, line0)  # (before a header's test splits it)
             skip_header = False
             if first and lines:
                 # (a header line: words only, as io/csv_numbers takes it; the separator the

@@ -146,16 +146,15 @@ def csv_numbers(path, fh):
     header: list[str] | None = None
     pending: str | None = None  # the header line, split at the separator its next line chooses
     sep: str | None = None
-    longest = 16 * 1024 * 1024
-    for lineno, line in enumerate(iter(lambda: fh.readline(longest + 1), ""), start=1):
-        if len(line) > longest:
-            raise LstmvizError(f"{path}: line {lineno} is over 16 MB long; not a table of numbers")
+    for lineno, line in enumerate(iter(lambda: fh.readline(LONGEST_LINE + 1), ""), start=1):
+        if len(line) > LONGEST_LINE:
+            raise LstmvizError(too_long(path, lineno))
         if "\x00" in line:
             raise LstmvizError(not_text(path, lineno))
         s = line.strip()
         if not s or s.startswith("#"):
             continue
-        if most_cells(s, sep if width is not None else delimiter(s)) > cap - len(flat):
+        if most_cells(s, sep if width is not None else delimiter(s), cap - len(flat)) > cap - len(flat):
             # (before it is split, a header's test too: a line of 16 MB of '1,' was 8 million
             # strings and floats, 500 MB and 3 s, before the cap below said it)
             raise LstmvizError(too_many(path, cap, lineno))
@@ -191,17 +190,39 @@ def csv_numbers(path, fh):
     return flat, width or 1
 
 
-def most_cells(line: str, sep: str | None) -> int:
+def most_cells(line: str, sep: str | None, most: int | None = None) -> int:
     """The most cells ``line`` (stripped) can split into, counted without splitting it: its
     separators and one, or, split at spaces, its runs of other characters (an upper bound:
-    quotes may hold separators)."""
+    quotes may hold separators). ``most``: counting the runs stops past it (a line of 16 MB
+    of '1 ' took a second to count to 8 million)."""
     if sep:
         return line.count(sep) + 1
     if len(line) < 1024:
         return len(line.split())
     import re
+    from itertools import islice
 
-    return sum(1 for _ in re.finditer(r"\S+", line))
+    runs = re.finditer(r"\S+", line)
+    return sum(1 for _ in (runs if most is None else islice(runs, most + 1)))
+
+
+#: the longest line either CSV reader reads (characters here, bytes in ``app/long_data``):
+#: a longer one is refused before it is split (``too_long``)
+LONGEST_LINE = 16 << 20
+
+
+def too_long(path, lineno: int) -> str:
+    """A CSV line longer than ``LONGEST_LINE``, as both readers say it."""
+    return f"{path}: line {lineno:,} is over {LONGEST_LINE >> 20} MB long; not a table of numbers"
+
+
+def too_wide(path, cap: int, lineno: int) -> str:
+    """A row of more than ``cap`` cells (``limits.csv_cell_limit``), as the long-input reader
+    says it before the row is split (a line of 4 MB of '1,' was 2 million numbers)."""
+    from lstmviz import limits
+
+    return (f"{path}: line {lineno:,} holds more than {cap:,} numbers, over the limit of one row that "
+            f"comes with the memory limit of {limits.fmt_bytes(limits.memory_limit())}; {limits.HINT}")
 
 
 def too_many(path, cap: int, lineno: int) -> str:
