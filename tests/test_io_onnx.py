@@ -298,26 +298,33 @@ def test_a_name_given_twice_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("attr, value, words", [
-    ("layout", 7, "has layout 7, not 0 (time, batch, features) or 1 (batch, time, features)"),
-    ("layout", -1, "has layout -1, not 0"),
-    ("clip", -1.0, "has clip -1.0, not a positive number"),
-    ("clip", 0.0, "has clip 0.0, not a positive number"),
-    ("clip", float("nan"), "has clip nan, not a positive number")])
+    ("layout", 7, " has layout 7, not 0 (time, batch, features) or 1 (batch, time, features)"),
+    ("layout", -1, " has layout -1, not 0"),
+    ("clip", -1.0, " has clip -1.0, not a positive finite number (ONNX's clip threshold)"),
+    ("clip", 0.0, " has clip 0.0, not a positive finite number"),
+    ("clip", float("nan"), " has clip nan, not a positive finite number"),
+    ("clip", float("inf"), " has clip inf, not a positive finite number"),
+    ("activation_alpha", [float("nan")], ": its activation LeakyRelu's alpha is 'nan', not a finite number"),
+    ("activation_alpha", [float("inf")], ": its activation LeakyRelu's alpha is 'inf', not a finite number")])
 def test_a_recurrent_node_s_layout_and_clip_are_the_specification_s(tmp_path, attr, value, words):
     """ONNX's layout is 0 or 1 and its clip a positive threshold: a layout of 7 ran as
     layout 1, a clip of -1 clamped every gate to an empty range (each pre-activation -1),
-    a NaN clip made every number NaN; each opened without a word. A clip of 2.5 is read."""
+    a NaN clip made every number NaN; each opened without a word. A clip of 2.5 is read.
+    An infinite clip was refused by the node's check in other words than the reader's; an
+    activation's NaN or infinite alpha made every number NaN, without a word."""
     w = numpy_helper.from_array(np.full((1, 2, 2), 3.0, np.float32), "w")
     r = numpy_helper.from_array(np.zeros((1, 2, 2), np.float32), "r")
 
     def model(**kw):
+        if "activation_alpha" in kw:
+            kw["activations"] = ["LeakyRelu"]
         node = helper.make_node("RNN", ["x", "w", "r"], ["y"], hidden_size=2, name="rnn", **kw)
         return _save(tmp_path, [node], [w, r])
 
     path = model(**{attr: value})
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(path)
-    assert f"node 'rnn' {words}" in _one_line(err, "m.onnx")
+    assert f"node 'rnn'{words}" in _one_line(err, "m.onnx")
     y = lstmviz.load(model(clip=2.5)).trace(np.ones((3, 1, 2), np.float32)).outputs[0]
     np.testing.assert_allclose(y, np.tanh(np.full((3, 1, 1, 2), 2.5)), rtol=1e-6)
 

@@ -98,12 +98,68 @@ def activation_specs(names: list[str], alphas: list[float], betas: list[float],
             out.append(_PLAIN[canon])
             continue
         a = alphas.pop(0) if alphas else da
-        spec = f"{canon}(alpha={_num(a)}"
+        spec = f"{canon}(alpha={_num(_parameter(canon, 'alpha', a))}"
         if nb:
             b = betas.pop(0) if betas else db
-            spec += f", beta={_num(b)}"
+            spec += f", beta={_num(_parameter(canon, 'beta', b))}"
         out.append(spec + ")")
     return out
+
+
+#: the largest float32: an activation's alpha or beta, a clip, past it is infinity in the
+#: node's float32 arithmetic
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def finite32(value) -> bool:
+    """Whether ``value`` is a number (not a bool) float32 holds as a finite one: what ONNX's
+    float attributes of a recurrent node (``clip``, ``activation_alpha``/``_beta``) must be
+    here (NaN made every number NaN, infinity or 1e39 every product infinite or NaN)."""
+    return _is_number(value) and -FLOAT32_MAX <= value <= FLOAT32_MAX
+
+
+def clip_fault(clip) -> str | None:
+    """What is wrong with a recurrent node's ``clip`` (None: none given, or a positive
+    finite number, ONNX's threshold the gates' pre-activations are clamped to)."""
+    if clip is None or (finite32(clip) and clip > 0):
+        return None
+    return "not a positive finite number (ONNX's clip threshold)"
+
+
+def _parameter(activation: str, which: str, value):
+    """An activation's alpha or beta from a file (``activation_specs``), refused unless a
+    finite number (``finite32``)."""
+    if not finite32(value):
+        raise LstmvizError(f"its activation {activation}'s {which} is {str(value)[:20]!r}, not a finite number")
+    return value
+
+
+def activation_fault(spec) -> str | None:
+    """What is wrong with an activation spec in a node's config (None: a Keras activation's
+    name, for ``activations.get`` to take or refuse, or an ONNX one as ``activation_specs``
+    writes it: its alpha and beta where it takes them, none where it does not, each a finite
+    number). A session's hand-edited 'LeakyRelu(alpha=nan)' made every number NaN,
+    'ScaledTanh(alpha=1)' (no beta) a TypeError, 'LeakyRelu(alpha=-.)' NumPy's ValueError."""
+    if not isinstance(spec, str):
+        return None
+    m = _SPEC.match(spec.strip())
+    if m is None or m.group(1) not in ONNX_ACTIVATIONS:
+        return None
+    name, alpha, beta = m.groups()
+    na, nb = ONNX_ACTIVATIONS[name][:2]
+    if (alpha is not None) != bool(na) or (beta is not None) != bool(nb):
+        takes = "alpha and beta" if nb else "alpha" if na else "no alpha or beta"
+        return f"takes {takes}"
+    for which, text in (("alpha", alpha), ("beta", beta)):
+        if text is None:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            return f"has {which} {text[:20]!r}, not a number"
+        if not finite32(value):
+            return f"has {which} {text[:20]}, not a finite number"
+    return None
 
 
 def onnx_activation(spec):
@@ -382,10 +438,16 @@ def _attr_fault(value) -> bool:
     return _const_fault(value) is not None
 
 
+#: the keys of a recurrent node's config (and of its ``backward`` half's) naming activations
+ACTIVATION_KEYS = ("recurrent_activation", "activation", "output_activation")
+
+
 def check_node_config(name: str, op: str, config: dict, recurrent: bool) -> None:
     """Refuse (LstmvizError naming the layer) a node's config whose parts are not of the
-    kinds the ONNX reader writes: the constants, the slots, and for another op than a
-    recurrent one its opset, attributes and shapes."""
+    kinds the ONNX reader writes: the constants, the slots, for a recurrent one its sizes,
+    layout, clip (``clip_fault``) and activations, a bidirectional one's backward half's
+    too (``activation_fault``), and for another op its opset, attributes and shapes. A file's
+    node and a session's kept one alike (each layer is built through it)."""
     what = f"layer '{name}' (ONNX {op})"
     consts = config.get("consts")
     if consts is not None and not isinstance(consts, dict):
@@ -407,8 +469,17 @@ def check_node_config(name: str, op: str, config: dict, recurrent: bool) -> None
         if config.get("layout", 0) not in (0, 1) or isinstance(config.get("layout", 0), bool):
             raise LstmvizError(f"{what}: its layout is {str(config.get('layout'))[:20]!r}, not 0 or 1")
         clip = config.get("clip")
-        if clip is not None and not (_is_number(clip) and 0 < clip < float("inf")):
-            raise LstmvizError(f"{what}: its clip is {str(clip)[:20]!r}, not a positive number")
+        if clip_fault(clip):
+            raise LstmvizError(f"{what}: its clip is {str(clip)[:20]!r}, {clip_fault(clip)}")
+        backward = config.get("backward")  # (a bidirectional node's second half's activations)
+        if backward is not None and not (isinstance(backward, dict) and set(backward) <= set(ACTIVATION_KEYS)):
+            raise LstmvizError(f"{what}: its backward half is not an object of its activations "
+                               f"({', '.join(ACTIVATION_KEYS)})")
+        for half, cfg in (("", config), ("backward half's ", backward or {})):
+            for key in ACTIVATION_KEYS:
+                fault = activation_fault(cfg.get(key))
+                if fault:
+                    raise LstmvizError(f"{what}: its {half}{key} {str(cfg[key])[:40]!r} {fault}")
         return
     slots = [] if slots is None else slots  # (a layer made in code may give none: an op of no inputs)
     ok_slots = isinstance(slots, list) and len(slots) <= 64 and all(

@@ -871,8 +871,10 @@ def _recurrent_spec(node, attrs, consts, where, lname):
         raise Fail(f"{_node(node, op=False)} has layout {_brief(attrs.get('layout'))}, not 0 "
                    "(time, batch, features) or 1 (batch, time, features)")
     clip = attrs.get("clip")
-    if clip is not None and not (isinstance(clip, (int, float)) and clip > 0):
-        raise Fail(f"{_node(node, op=False)} has clip {_brief(clip)}, not a positive number")
+    from ..engine.onnx_layers import activation_specs, clip_fault
+
+    if clip_fault(clip):
+        raise Fail(f"{_node(node, op=False)} has clip {_brief(clip)}, {clip_fault(clip)}")
     dirs = 2 if direction == "bidirectional" else 1
     if W is None or R is None or W.ndim != 3 or R.ndim != 3:
         raise Fail(f"{_node(node)} has no 3-D W and R")
@@ -889,8 +891,6 @@ def _recurrent_spec(node, attrs, consts, where, lname):
     if len(acts) != len(DEFAULT_ACTS[op]) * dirs:
         raise Fail(f"{_node(node)} lists {len(acts)} activations, needs "
                    f"{len(DEFAULT_ACTS[op]) * dirs}")
-    from ..engine.onnx_layers import activation_specs
-
     alphas = list(attrs.get("activation_alpha") or [])
     betas = list(attrs.get("activation_beta") or [])
     n = len(DEFAULT_ACTS[op])
