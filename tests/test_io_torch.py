@@ -273,11 +273,12 @@ def test_no_recurrent_module_refused(tmp_path, container):
 @pytest.mark.parametrize("container", ["zip", "legacy"])
 @pytest.mark.parametrize("bad,words", [
     (("lstm.weight_ih_l0", "0", 24, 0, (8, 3), (3, 1)), None),  # fine (control)
-    (("lstm.weight_ih_l0", "0", 24, 0, (1_000_000_000_000,), (0,)), "larger than its storage"),
-    (("lstm.weight_ih_l0", "0", 24, 5, (8, 3), (3, 1)), "past the end"),
-    (("lstm.weight_ih_l0", "0", 24, 0, (8, 3), (300, 1)), "past the end"),
+    (("lstm.weight_ih_l0", "0", 24, 0, (1_000_000_000_000,), (0,)),
+     "1,000,000,000,000 elements read from storage 0, which holds 24 elements"),
+    (("lstm.weight_ih_l0", "0", 24, 5, (8, 3), (3, 1)), "its last element would be at 28 in storage 0"),
+    (("lstm.weight_ih_l0", "0", 24, 0, (8, 3), (300, 1)), "its last element would be at 2,102 in storage 0"),
     (("lstm.weight_ih_l0", "0", 24, 0, (7, 3), (3, 1)), "shape"),
-    (("lstm.weight_ih_l0", "0", 24, -1, (8, 3), (3, 1)), "negative"),
+    (("lstm.weight_ih_l0", "0", 24, -1, (8, 3), (3, 1)), "below 0"),
 ])
 def test_bad_tensor_geometry_refused(tmp_path, container, bad, words):
     entries, storages = _rnn_entries()
@@ -289,6 +290,68 @@ def test_bad_tensor_geometry_refused(tmp_path, container, bad, words):
     with pytest.raises(LstmvizError) as ei:
         read_torch_state_dict(path)
     assert words in _one_line(ei.value, "bad.pt")
+
+
+def _long(n: int) -> bytes:
+    """``n`` as pickle's LONG4 of as many bytes as it takes (past int64 too)."""
+    raw = n.to_bytes((n.bit_length() + 8) // 8, "little", signed=True)
+    return b"\x8b" + struct.pack("<I", len(raw)) + raw
+
+
+@pytest.mark.parametrize("container", ["zip", "legacy"])
+@pytest.mark.parametrize("geometry, says", [
+    ((0, (8, 3), (300, 1)), "has size [8, 3], stride [300, 1] and storage offset 0: its last element would be "
+     "at 2,102 in storage 0, which holds 24 elements (offset + (size - 1) x stride, summed, must be below "
+     "that); the file is damaged"),
+    ((30, (8, 3), (3, 1)), "has size [8, 3], stride [3, 1] and storage offset 30: its last element would be "
+     "at 53 in storage 0"),
+    ((0, (8, 3), (-3, 1)), "has size [8, 3], stride [-3, 1] and storage offset 0: a size, stride or offset "
+     "below 0, which torch never writes (storage 0 holds 24 elements); the file is damaged"),
+    ((0, (-8, 3), (3, 1)), "has size [-8, 3], stride [3, 1] and storage offset 0: a size, stride or offset below 0"),
+    ((0, (2 ** 62, 2 ** 62), (0, 0)), "stride [0, 0] and storage offset 0: about 2.1e+37 elements read from "
+     "storage 0, which holds 24 elements (a tensor repeating elements with a stride of 0 is not read)"),
+    ((0, (8, 3), (2 ** 62, 1)), "its last element would be at about 3.2e+19 in storage 0"),
+])
+def test_a_tensor_reaching_outside_its_storage_is_named_with_its_geometry(tmp_path, container, geometry, says):
+    """A tensor whose size, stride or offset reached past its storage, or was negative, was
+    refused as "a tensor of size [8, 3] reaches past the end of its storage" or "a tensor
+    has a negative size, stride or offset": which of the file's tensors, its stride, its
+    offset, and what a tensor needs were not said. One line now names the tensor by its
+    key, its size, stride, offset and storage, before anything of it is allocated."""
+    entries, storages = _rnn_entries()
+    entries[0] = ("lstm.weight_ih_l0", "0", 24, *geometry)
+    path = _write(tmp_path, container, _tensor_pickle(entries), storages)
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    msg = _one_line(ei.value, "bad.pt")
+    assert msg.startswith("bad.pt: tensor 'lstm.weight_ih_l0' has size [") and says in msg, msg
+
+
+def test_a_tensor_reaching_outside_its_storage_is_named_where_a_checkpoint_holds_it(tmp_path):
+    """In a checkpoint ({'state_dict': {...}, 'epoch': 3}) the tensor is named by where it is."""
+    entries, storages = _rnn_entries()
+    entries[2] = ("lstm.bias_ih_l0", "2", 8, 0, (8,), (2,))
+    inner = _tensor_pickle(entries)[2:-1]  # (the OrderedDict, without the protocol and STOP)
+    blob = b"\x80\x02}(" + _uni("epoch") + _int(3) + _uni("state_dict") + inner + b"u."
+    path = _write(tmp_path, "zip", blob, storages)
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert _one_line(ei.value, "bad.pt").startswith(
+        "bad.pt: tensor ['state_dict'] 'lstm.bias_ih_l0' has size [8], stride [2] and storage offset 0: its "
+        "last element would be at 14 in storage 2, which holds 8 elements")
+
+
+@pytest.mark.parametrize("container", ["zip", "legacy"])
+def test_a_tensor_size_past_int64_is_refused_before_it_is_counted(tmp_path, container):
+    """torch's sizes, strides and offsets are int64: a pickle's integer of 100,000 digits as
+    a size was multiplied and written out in the refusal, which Python refuses for an integer
+    of more than 4,300 digits: "the file is truncated or corrupt"."""
+    entries, storages = _rnn_entries()
+    blob = _tensor_pickle(entries).replace(_tup((8, 3)), b"(" + _long(10 ** 100_000) + _int(3) + b"t", 1)
+    path = _write(tmp_path, container, blob, storages)
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert "a tensor's size is an integer of 332,193 bits, beyond torch's 64" in _one_line(ei.value, "bad.pt")
 
 
 @pytest.mark.parametrize("container", ["zip", "legacy"])

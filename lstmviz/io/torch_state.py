@@ -199,25 +199,50 @@ class _Tensor(_Frozen):
                      ("stride", stride), ("array", None)):
             object.__setattr__(self, k, v)
 
-    def materialize(self, budget: "_Budget") -> None:
-        """Copy the elements out of the storage (bounds checked), once."""
+    def fault(self, held: int | None = None) -> str | None:
+        """What is wrong with where the tensor's elements are (None: every one of them in its
+        storage of ``held`` elements, by default the number the pickle gives it), in words
+        saying its size, stride, offset and storage and what a tensor needs; counted on
+        its numbers (each within int64: ``_int``), before anything is allocated."""
+        size, stride, off = self.size, self.stride, self.offset
+        held = self.storage.numel if held is None else held
+        where = f"has size {list(size)}, stride {list(stride)} and storage offset {off}"
+        storage = f"storage {self.storage.key}, which holds {held:,} elements"
+        if off < 0 or any(s < 0 for s in size) or any(st < 0 for st in stride):
+            return (f"{where}: a size, stride or offset below 0, which torch never writes (storage "
+                    f"{self.storage.key} holds {held:,} elements)")
+        numel = 1
+        for s in size:
+            numel *= s
+        if numel == 0:
+            return None
+        last = off + sum((s - 1) * st for s, st in zip(size, stride))
+        if last >= held:
+            return (f"{where}: its last element would be at {_count(last)} in {storage} (offset + "
+                    "(size - 1) x stride, summed, must be below that)")
+        if numel > held:  # (a stride of 0 repeats elements: no more than are stored)
+            return (f"{where}: {_count(numel)} elements read from {storage} (a tensor repeating "
+                    "elements with a stride of 0 is not read)")
+        return None
+
+    def materialize(self, budget: "_Budget", name: str = "a tensor") -> None:
+        """Copy the elements out of the storage (bounds checked, ``fault``), once; ``name``:
+        how a refusal names the tensor."""
         if self.array is not None:
             return
+        fault = self.fault()
+        flat = None if fault else self.storage.array()
+        if flat is not None and flat.size < self.storage.numel:  # (checked against the file already)
+            fault = self.fault(flat.size)
+        if fault or flat is None:
+            raise Fail(f"{name} {fault}; the file is damaged")
         size, stride, off = self.size, self.stride, self.offset
-        flat = self.storage.array()
         numel = 1
         for s in size:
             numel *= s
         if numel == 0:
             arr = np.zeros(size, dtype=flat.dtype)
         else:
-            last = off + sum((s - 1) * st for s, st in zip(size, stride))
-            if last >= flat.size:
-                raise Fail(f"a tensor of size {list(size)} reaches past the end of its "
-                           f"storage ({flat.size} elements)")
-            if numel > flat.size:
-                raise Fail(f"a tensor of size {list(size)} is larger than its storage "
-                           f"({flat.size} elements)")
             budget.take(numel * flat.itemsize)
             item = flat.itemsize
             view = np.lib.stride_tricks.as_strided(
@@ -287,9 +312,17 @@ class _Call(_Frozen):
 
 
 def _int(v, what) -> int:
+    """A tensor's or storage's size, stride or offset: an integer torch's int64 holds."""
     if isinstance(v, bool) or not isinstance(v, int):
         raise Fail(f"a tensor's {what} is {_kind(v)}, not an integer")
+    if not -2 ** 63 <= v < 2 ** 63:
+        raise Fail(f"a tensor's {what} is an integer of {v.bit_length():,} bits, beyond torch's 64")
     return v
+
+
+def _count(n: int) -> str:
+    """A count for a refusal: "2,102", or "about 2.1e+40" past what is read at a glance."""
+    return f"{n:,}" if n < 10 ** 15 else f"about {float(n):.2g}"
 
 
 def _int_tuple(v, what) -> tuple[int, ...]:
@@ -318,8 +351,8 @@ def _rebuild_tensor(made: list, storage, storage_offset, size, stride, *_rest) -
     stride = _int_tuple(stride, "stride")
     if len(size) != len(stride):
         raise Fail("a tensor's size and stride have different lengths")
-    if off < 0 or any(s < 0 for s in size) or any(s < 0 for s in stride):
-        raise Fail("a tensor has a negative size, stride or offset")
+    # (a size, stride or offset below 0 or past the storage: refused before its elements
+    # are read, naming the tensor, ``_materialize``)
     if len(made) >= MAX_TENSORS:
         raise Fail(f"the file holds more than {MAX_TENSORS} tensors")
     t = _Tensor(storage, off, size, stride)
@@ -603,6 +636,32 @@ def _load_pickle(u: _Unpickler) -> Any:
         raise Fail("the pickle is truncated or corrupt") from exc
 
 
+def _materialize(tensors: list[_Tensor], obj, budget: _Budget) -> None:
+    """Every tensor's elements out of its storage; one whose size, stride or offset reaches
+    outside it (``_Tensor.fault``) refused by its name in the object (``_tensor_name``)."""
+    for t in tensors:
+        t.materialize(budget, _tensor_name(obj, t) if t.fault() else "a tensor")
+
+
+def _tensor_name(obj, tensor: _Tensor) -> str:
+    """How a refusal names ``tensor``: "tensor 'lstm.weight_ih_l0'" by its key in the dict
+    holding it (a checkpoint's "['state_dict'] 'lstm...'"), looked for up to ``MAX_DEPTH``
+    dicts down, each once; "a tensor" where no dict holds it."""
+    seen: set[int] = set()
+    todo: list[tuple[Any, str, int]] = [(obj, "", 0)]
+    while todo:
+        o, where, depth = todo.pop(0)
+        if not isinstance(o, dict) or id(o) in seen:
+            continue
+        seen.add(id(o))
+        for k, v in o.items():
+            if v is tensor:
+                return f"tensor {where}{_quoted(k, 80)}"
+            if depth < MAX_DEPTH and isinstance(v, dict):
+                todo.append((v, f"{where}[{_quoted(k)}] ", depth + 1))
+    return "a tensor"
+
+
 # ------------------------------------------------------------------ containers
 
 def _decode(raw: bytes | memoryview, stype: _StorageType, big_endian: bool) -> np.ndarray:
@@ -700,9 +759,7 @@ def _read_zip(path: str, size: int):
             if have < st.offset + st.numel:
                 raise Fail(f"storage {st.key} holds {have} elements but the pickle says "
                            f"{st.offset + st.numel}")
-        budget = _Budget(4 * size + 1024 * 1024)
-        for t in u.tensors:
-            t.materialize(budget)
+        _materialize(u.tensors, obj, _Budget(4 * size + 1024 * 1024))
         return obj
 
 
@@ -763,9 +820,7 @@ def _read_legacy(blob: bytes):
         if storages[st.key].size < st.offset + st.numel:
             raise Fail(f"storage {st.key} holds {storages[st.key].size} elements but the "
                        f"pickle says {st.offset + st.numel}")
-    budget = _Budget(4 * len(blob) + 1024 * 1024)
-    for t in u.tensors:
-        t.materialize(budget)
+    _materialize(u.tensors, obj, _Budget(4 * len(blob) + 1024 * 1024))
     return obj
 
 
