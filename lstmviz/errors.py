@@ -1,5 +1,7 @@
 """The one exception type lstmviz raises for anything a user did or a file holds."""
 
+from typing import TypeGuard
+
 from lstmviz.text import cut_long_runs, safe_text
 
 
@@ -24,10 +26,27 @@ class LstmvizError(Exception):
         super().__init__(*args)
 
 
+def is_whole(value: object, least: float | None = None, most: float | None = None) -> TypeGuard[int]:
+    """Whether ``value`` is a whole number as JSON, a pickle or a config gives one: a Python
+    int, not a bool (``True`` is an int to Python, never a count), not a float (``3.0``) or a
+    text, and not NumPy's integers (no reader makes them; ``whole_number`` takes them from a
+    caller's code), from ``least`` to ``most`` where given. The one test of every reader of
+    files, sessions and configs (ONNX nodes, Keras configs, safetensors headers, pickles)."""
+    return (isinstance(value, int) and not isinstance(value, bool)
+            and (least is None or value >= least) and (most is None or value <= most))
+
+
+def is_number(value: object) -> TypeGuard[int | float]:
+    """Whether ``value`` is a number as JSON gives one: a Python int or float, not a bool
+    (NaN and infinity are floats: a caller that needs finite ones says so)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def whole_number(name: str, value: object, least: int | None = None) -> int:
-    """``value`` as a Python int (NumPy's integers too; not a bool, a float or a text), at
-    least ``least`` where given, else refused in one line naming the argument ``name``: a
-    notebook's ``step=``, ``unit=``, ``batch_size=``, ``epochs=`` ..."""
+    """``value`` as a Python int (NumPy's integers too, unlike ``is_whole``: a notebook's
+    arguments come from code; not a bool, a float or a text), at least ``least`` where
+    given, else refused in one line naming the argument ``name``: a notebook's ``step=``,
+    ``unit=``, ``batch_size=``, ``epochs=`` ..."""
     import operator
 
     try:

@@ -332,3 +332,41 @@ def test_numpy_negative_into_an_out_is_called_only_through_activations_negative(
                     and (len(node.args) > 1 or any(k.arg == "out" for k in node.keywords))):
                 found.append((str(path.relative_to(ROOT)), where.get(id(node))))
     assert found == [("lstmviz/engine/activations.py", "negative")], found
+
+
+def test_whole_numbers_from_files_are_tested_in_one_place():
+    """"Is this a whole number" (a Python int, not a bool) was written out again in the ONNX
+    node check, the Keras config check, the session, safetensors and pickle readers, the
+    graph reader and the Train tab, each a little differently worded. Every one asks
+    ``errors.is_whole`` (and ``errors.is_number`` for an int or float not a bool) now; a
+    copy written out anywhere else is found here."""
+    import re
+
+    copy = re.compile(r"isinstance\((\w[\w\[\]\.\"']*), (?:int|\(int, float\))\)\s+and\s+not\s+isinstance\(\1, bool\)"
+                      r"|isinstance\((\w[\w\[\]\.\"']*), bool\)\s+or\s+not\s+isinstance\(\2, int\)"
+                      r"|not\s+isinstance\((\w[\w\[\]\.\"']*), int\)\s+or\s+isinstance\(\3, bool\)")
+    found = []
+    for path in sorted((ROOT / "lstmviz").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        found += [f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, m.start()) + 1}" for m in copy.finditer(text)]
+    assert found == ["lstmviz/errors.py:35", "lstmviz/errors.py:42"], found
+
+
+def test_is_whole_and_is_number_take_what_files_give():
+    import numpy as np
+
+    from lstmviz.engine.onnx_layers import check_node_config
+    from lstmviz.errors import LstmvizError, is_number, is_whole, whole_number
+
+    assert is_whole(3) and is_whole(-2 ** 70) and is_whole(5, 1, 5) and is_whole(0, 0)
+    for v in (True, False, 3.0, "3", None, np.int64(3), [3]):
+        assert not is_whole(v), v
+    assert not is_whole(0, 1) and not is_whole(6, 1, 5)
+    assert is_number(1) and is_number(1.5) and is_number(float("nan"))
+    assert not is_number(True) and not is_number("1") and not is_number(np.float32(1))
+    assert whole_number("step", np.int64(3)) == 3  # (an API's argument: NumPy's integers too)
+    node = {"slots": ["X"], "units": 2, "input_size": 3}
+    check_node_config("n", "LSTM", dict(node, layout=1), recurrent=True)
+    for layout in (True, 1.0, 2, "1"):  # (a float layout read as 1 before: a session's edit)
+        with pytest.raises(LstmvizError, match="its layout is"):
+            check_node_config("n", "LSTM", dict(node, layout=layout), recurrent=True)

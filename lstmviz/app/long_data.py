@@ -26,7 +26,7 @@ from lstmviz import limits
 from lstmviz.app import inputs as gen
 from lstmviz.app.counts import count
 from lstmviz.engine.model import BEYOND_FLOAT32
-from lstmviz.errors import LstmvizError
+from lstmviz.errors import LstmvizError, is_whole
 from lstmviz.files import check_regular
 from lstmviz.io.csv_numbers import (
     FLOAT32_MAX,
@@ -380,8 +380,7 @@ def read_vocabulary(path) -> dict[str, int]:
             raise LstmvizError(f"{name}: not JSON ({json_fault(err)})") from err
         if isinstance(data, list) and all(isinstance(t, str) for t in data):
             return {t: i for i, t in enumerate(data)}
-        if isinstance(data, dict) and all(isinstance(v, int) and not isinstance(v, bool)
-                                          for v in data.values()):
+        if isinstance(data, dict) and all(is_whole(v) for v in data.values()):
             bad = next(((k, v) for k, v in data.items() if not 0 <= v <= MAX_ID), None)
             if bad is not None:  # (an id past int32 failed deep in NumPy, a negative one read as another)
                 k, v = bad

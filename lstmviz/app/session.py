@@ -69,7 +69,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.app.stack import ARRAY_FIELDS
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
-from lstmviz.errors import LstmvizError
+from lstmviz.errors import LstmvizError, is_number, is_whole
 from lstmviz.files import check_regular, new_file_mode, not_regular, write_atomic  # noqa: F401  (exports import them from here)
 from lstmviz.io import formats
 from lstmviz.io.npy import read_npy_bytes
@@ -350,7 +350,7 @@ def _bad(path, why: str) -> LstmvizError:
 
 
 def _int(value, what, path, minimum=None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_whole(value):
         raise _bad(path, f"{what} is not an integer")
     if minimum is not None and value < minimum:
         raise _bad(path, f"{what} is {value}, below {minimum}")
@@ -525,7 +525,7 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     if not isinstance(m, dict) or m.get("format") != FORMAT:
         raise _bad(path, "manifest.json does not describe an lstmviz session")
     version = m.get("version")
-    if isinstance(version, bool) or not isinstance(version, int):
+    if not is_whole(version):
         raise _bad(path, "the manifest has no format version")
     if version > VERSION:
         raise LstmvizError(f"{path}: this session was written by a newer lstmviz "
@@ -571,11 +571,11 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     if "period" in s:
         p = s["period"]
         try:
-            pf = float(p) if isinstance(p, (int, float)) and not isinstance(p, bool) else math.nan
+            pf = float(p) if is_number(p) else math.nan
         except OverflowError:  # an integer such as 10**400
             pf = math.inf
         if not (math.isfinite(pf) and 0 < pf <= 1e9):
-            shown = (f"an integer of {len(str(abs(p)))} digits" if isinstance(p, int)
+            shown = (f"an integer of {len(str(abs(p)))} digits" if is_whole(p)
                      and abs(p) > 10 ** 30 else str(p)[:40])
             raise _bad(path, f"input period is {shown}, not a number of steps "
                              "between 0 and 10**9")
@@ -745,10 +745,10 @@ def _plausible_ui(ui: dict) -> dict:
     out = {}
     for key, value in list(ui.items())[:64]:
         if key in ("tab", "side_tab"):
-            ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 64
+            ok = is_whole(value, 0, 63)
         elif key == "splitter":
             ok = isinstance(value, list) and len(value) <= 16 and all(
-                isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 100_000 for v in value)
+                is_whole(v, 0, 100_000) for v in value)
         elif key in ("theme", "geometry", "window_state"):
             ok = isinstance(value, str) and len(value) <= 64 * 1024
         else:
@@ -779,7 +779,7 @@ def _parse_layer(item, what: str, zf, infos, path) -> tuple:
 def _parse_refs(value, what, path) -> list[TensorRef]:
     if not isinstance(value, list) or not all(
             isinstance(r, list) and len(r) == 2 and isinstance(r[0], str)
-            and isinstance(r[1], int) and not isinstance(r[1], bool) and 0 <= r[1] < 1024
+            and is_whole(r[1], 0, 1023)
             for r in value):
         raise _bad(path, f"{what} is not a list of [layer, index] pairs")
     return [TensorRef(r[0], r[1]) for r in value]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lstmviz.errors import LstmvizError
+from lstmviz.errors import LstmvizError, is_number, is_whole
 from lstmviz.text import kind_of, safe_text
 
 #: Largest count (units, n, vocabulary, a dimension) a config may hold: the memory
@@ -34,17 +34,13 @@ KERAS_MODULES = ("keras.activations", "keras.src.activations", "keras.src.activa
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10 ** 30:
+    if is_whole(value) and abs(value) > 10 ** 30:
         return f"an integer of {len(str(abs(value)))} digits"
     return safe_text(repr(value), 60)
 
 
 def _fail(layer: str, cls: str, key: str, value: Any, accepted: str) -> LstmvizError:
     return LstmvizError(f"layer '{layer}' ({cls}): {key} is {_show(value)}; accepted: {accepted}")
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def check_activation(value: Any, layer: str, cls: str, key: str) -> None:
@@ -76,7 +72,7 @@ def check_activation(value: Any, layer: str, cls: str, key: str) -> None:
 def check_shape(value: Any, layer: str, cls: str, key: str, allow_minus_one: bool = False) -> None:
     ok = isinstance(value, (list, tuple)) and 1 <= len(value) <= MAX_RANK and all(
         (d is None and not allow_minus_one)
-        or (_is_int(d) and (1 <= d <= MAX_COUNT or (allow_minus_one and d == -1)))
+        or (is_whole(d) and (1 <= d <= MAX_COUNT or (allow_minus_one and d == -1)))
         for d in value) and (not allow_minus_one or list(value).count(-1) <= 1)
     if not ok:  # a size of 0 (an LSTM over zero steps) is as broken as a string
         what = ("a list of positive whole numbers (one may be -1), such as [4, 2]"
@@ -97,16 +93,15 @@ def check_config(class_name: str, config: Any, name: str) -> None:
         if key in POSITIVE_INTS:
             if value is None and key in ("input_dim",) and class_name != "Embedding":
                 continue
-            if not (_is_int(value) and 1 <= value <= MAX_COUNT):
+            if not (is_whole(value) and 1 <= value <= MAX_COUNT):
                 raise _fail(name, class_name, key, value,
                             f"a whole number from 1 to {MAX_COUNT:,}")
         elif key in BOOLS:
-            if not (isinstance(value, bool) or value in (0, 1) and _is_int(value)):
+            if not (isinstance(value, bool) or value in (0, 1) and is_whole(value)):
                 raise _fail(name, class_name, key, value, "true or false")
         elif key in NUMBERS:
             try:
-                number = float(value) if isinstance(value, (int, float)) \
-                    and not isinstance(value, bool) else math.nan
+                number = float(value) if is_number(value) else math.nan
             except OverflowError:  # an integer such as 10**400
                 number = math.inf
             if not (math.isfinite(number) and abs(number) <= 3.4e38):  # a float32
@@ -146,7 +141,7 @@ def _check_graph_input(config: dict, name: str) -> None:
         raise _fail(name, "InputLayer", "time_major", config["time_major"],
                     "true only for an input of 2 axes or more, (time, batch, ...)")
     axis = config.get("batch_axis", 0)
-    if not (_is_int(axis) and 0 <= axis < rank):
+    if not (is_whole(axis) and 0 <= axis < rank):
         raise _fail(name, "InputLayer", "batch_axis", axis,
                     f"the axis that holds the samples, a whole number from 0 to {rank - 1}")
     role = config.get("role")

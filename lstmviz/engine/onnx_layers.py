@@ -59,7 +59,7 @@ from lstmviz.engine.recurrent import (
     run_simple_rnn,
 )
 from lstmviz.engine.trace import LayerTrace
-from lstmviz.errors import LstmvizError
+from lstmviz.errors import LstmvizError, is_number, is_whole
 from lstmviz.text import plural
 
 # ------------------------------------------------------------------ activations
@@ -115,7 +115,7 @@ def finite32(value) -> bool:
     """Whether ``value`` is a number (not a bool) float32 holds as a finite one: what ONNX's
     float attributes of a recurrent node (``clip``, ``activation_alpha``/``_beta``) must be
     here (NaN made every number NaN, infinity or 1e39 every product infinite or NaN)."""
-    return _is_number(value) and -FLOAT32_MAX <= value <= FLOAT32_MAX
+    return is_number(value) and -FLOAT32_MAX <= value <= FLOAT32_MAX
 
 
 def clip_fault(clip) -> str | None:
@@ -393,24 +393,20 @@ def _const(spec):
 # Python's ValueError, KeyError and TypeError from ``Model.trace`` (and the window's "cannot be
 # shown (ValueError: invalid literal for int() ...)"). Refused here, in the layer's name.
 
-def _whole(value, least: int = 0, most: int = 2 ** 62) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and least <= value <= most
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+#: the largest size, index or count a node's config may give (``errors.is_whole``)
+MOST = 2 ** 62
 
 
 def _const_fault(spec) -> str | None:
     """What is wrong with a constant's spec (None: it decodes to an array)."""
     if not isinstance(spec, dict) or set(spec) != {"dtype", "shape", "data"}:
         return 'is not an object of "dtype", "shape" and "data"'
-    if not _whole(spec["dtype"]) or int(spec["dtype"]) not in onnx_ops.DTYPES:
+    if not is_whole(spec["dtype"], 0, MOST) or int(spec["dtype"]) not in onnx_ops.DTYPES:
         return f"has the ONNX data type {str(spec['dtype'])[:20]!r}, which lstmviz does not compute with"
     shape, data = spec["shape"], spec["data"]
-    if not (isinstance(shape, list) and len(shape) <= 64 and all(_whole(d) for d in shape)):
+    if not (isinstance(shape, list) and len(shape) <= 64 and all(is_whole(d, 0, MOST) for d in shape)):
         return "has a shape that is not a list of at most 64 whole numbers"
-    if not (isinstance(data, list) and all(_is_number(v) or isinstance(v, bool) for v in data)):
+    if not (isinstance(data, list) and all(is_number(v) or isinstance(v, bool) for v in data)):
         return "has data that is not a flat list of numbers"
     n = 1
     for d in shape:
@@ -424,17 +420,17 @@ def _shapes_fault(value, sizes_known: bool) -> bool:
     """Whether ``value`` is not a list of shapes (lists of whole numbers, or of None too
     where ``sizes_known`` is False)."""
     return not (value is None or (isinstance(value, list) and len(value) <= 1024 and all(
-        isinstance(s, list) and len(s) <= 64 and all(_whole(d) or (d is None and not sizes_known) for d in s)
+        isinstance(s, list) and len(s) <= 64 and all(is_whole(d, 0, MOST) or (d is None and not sizes_known) for d in s)
         for s in value)))
 
 
 def _attr_fault(value) -> bool:
     """Whether ``value`` is not an ONNX attribute's value as the reader writes it: a number,
     a text, a list of numbers or of texts, or a constant (``_const_fault``)."""
-    if _is_number(value) or isinstance(value, str):
+    if is_number(value) or isinstance(value, str):
         return False
     if isinstance(value, list):
-        return not (all(_is_number(v) for v in value) or all(isinstance(v, str) for v in value))
+        return not (all(is_number(v) for v in value) or all(isinstance(v, str) for v in value))
     return _const_fault(value) is not None
 
 
@@ -464,9 +460,9 @@ def check_node_config(name: str, op: str, config: dict, recurrent: bool) -> None
         if any(k not in SLOT_NAMES for k in consts or {}):
             raise LstmvizError(f"{what}: a constant is given for an input it does not have")
         for key in ("input_size", "units"):
-            if not _whole(config.get(key), 1):
+            if not is_whole(config.get(key), 1, MOST):
                 raise LstmvizError(f"{what}: its {key} is {str(config.get(key))[:20]!r}, not a positive whole number")
-        if config.get("layout", 0) not in (0, 1) or isinstance(config.get("layout", 0), bool):
+        if not is_whole(config.get("layout", 0), 0, 1):
             raise LstmvizError(f"{what}: its layout is {str(config.get('layout'))[:20]!r}, not 0 or 1")
         clip = config.get("clip")
         if clip_fault(clip):
@@ -484,14 +480,14 @@ def check_node_config(name: str, op: str, config: dict, recurrent: bool) -> None
     slots = [] if slots is None else slots  # (a layer made in code may give none: an op of no inputs)
     ok_slots = isinstance(slots, list) and len(slots) <= 64 and all(
         isinstance(s, list) and s and (
-            (s[0] in ("in", "weight") and len(s) == 2 and _whole(s[1], 0, 1023))
+            (s[0] in ("in", "weight") and len(s) == 2 and is_whole(s[1], 0, 1023))
             or (s[0] == "const" and len(s) == 2 and s[1] in (consts or {}))
             or s == ["none"])
         for s in slots)
     if not ok_slots:
         raise LstmvizError(f"{what}: its inputs are not a list of its graph inputs, weights and constants")
     opset = config.get("opset", 17)
-    if not _whole(opset, -2 ** 63, 2 ** 63 - 1):  # (any the file's opset_import may say: an int64)
+    if not is_whole(opset, -2 ** 63, 2 ** 63 - 1):  # (any the file's opset_import may say: an int64)
         raise LstmvizError(f"{what}: its opset is {str(opset)[:20]!r}, not a whole number")
     attrs = config.get("attrs")
     if attrs is not None and not isinstance(attrs, dict):

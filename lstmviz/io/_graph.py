@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.spec import TensorRef
+from ..errors import is_whole
 from ..text import kind_of, snake_case
 from ._layers import MODEL_CLASSES, RNN_CLASSES, normalize_layer
 from ._util import MAX_LAYERS, MAX_NESTING, Fail
@@ -78,7 +79,7 @@ def _index(value: Any, layer: Any) -> int:
     """The output index of a [layer, node, index] reference, checked."""
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_TENSOR_INDEX:
+    if not is_whole(value, 0, MAX_TENSOR_INDEX - 1):
         shown = repr(value) if len(repr(value)) < 40 else repr(value)[:37] + "..."
         raise Fail(f"the config refers to output {shown} of layer '{layer}'; an output index is "
                    f"a whole number from 0 to {MAX_TENSOR_INDEX - 1}")

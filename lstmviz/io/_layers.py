@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from lstmviz.engine.cells import CELLS
+from lstmviz.errors import is_whole
 from lstmviz.text import plural
 
 from ._util import Fail, fmt_shape
@@ -135,7 +136,7 @@ def _normalize_cell(cell: Any, name: str) -> dict:
     if "dtype" in ccfg:
         ccfg["dtype"] = _dtype_name(ccfg["dtype"])
     units = ccfg.get("units")
-    if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+    if not is_whole(units, 1):
         raise Fail(f"layer '{name}' (RNN) has a {ccls} with no valid 'units'")
     return {"class_name": ccls, "config": ccfg}
 
@@ -398,7 +399,7 @@ def check_weights(cls: str, cfg: dict, arrays: list[np.ndarray], lname: str) -> 
                    f"its config needs {exp}")
     if cls in RNN_CLASSES:
         units = cfg.get("units")
-        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+        if not is_whole(units, 1):
             raise Fail(f"layer '{lname}' ({cls}) has no valid 'units' in its config")
         # the shapes the layer's own weight layout needs, for the file's input width
         d = arrays[0].shape[0] if arrays[0].ndim else None

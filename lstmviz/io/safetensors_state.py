@@ -17,7 +17,7 @@ import struct
 import numpy as np
 
 from ..engine.spec import ModelSpec
-from ..errors import LstmvizError
+from ..errors import LstmvizError, is_whole
 from ..text import clean_spec_names, json_fault, kind_of, plural
 from ._util import NARROW_FLOATS, narrow_floats
 
@@ -100,10 +100,8 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _whole(value: object, most: float = 2 ** 64 - 1) -> bool:
-    """True for a whole number a safetensors header may hold (not a bool, not negative, at
-    most ``most``: a dimension's count is a 64-bit one)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= most
+#: the largest dimension a safetensors header may give (a 64-bit count)
+MOST = 2 ** 64 - 1
 
 
 def header_entry_fault(header: dict, data_size: int) -> str | None:
@@ -130,10 +128,10 @@ def header_entry_fault(header: dict, data_size: int) -> str | None:
         if not isinstance(entry["dtype"], str):
             return f'{what} has the dtype {_shown(entry["dtype"])}, not a text; {HOLDS}'
         shape = entry["shape"]
-        if not (isinstance(shape, list) and all(_whole(d) for d in shape)):
+        if not (isinstance(shape, list) and all(is_whole(d, 0, MOST) for d in shape)):
             return f"{what} has the shape {_shown(shape)}, not a list of whole numbers; {HOLDS}"
         r = entry["data_offsets"]
-        if not (isinstance(r, list) and len(r) == 2 and all(_whole(v, math.inf) for v in r)):
+        if not (isinstance(r, list) and len(r) == 2 and all(is_whole(v, 0) for v in r)):
             return (f"{what} has the data_offsets {_shown(r)}, not two whole numbers (its start "
                     f"and end in the data); {HOLDS}")
         if r[0] > r[1]:

@@ -52,7 +52,7 @@ import numpy as np
 from .. import limits
 from ..engine.cells import CELLS, CellKind
 from ..engine.spec import LayerSpec, ModelSpec
-from ..errors import LstmvizError
+from ..errors import LstmvizError, is_whole
 from ..limits import HINT, MemoryBudget
 from ..text import archive_error, clean_spec_names, kind_of
 from ._util import Fail as FileFail
@@ -313,7 +313,7 @@ class _Call(_Frozen):
 
 def _int(v, what) -> int:
     """A tensor's or storage's size, stride or offset: an integer torch's int64 holds."""
-    if isinstance(v, bool) or not isinstance(v, int):
+    if not is_whole(v):
         raise Fail(f"a tensor's {what} is {_kind(v)}, not an integer")
     if not -2 ** 63 <= v < 2 ** 63:
         raise Fail(f"a tensor's {what} is an integer of {v.bit_length():,} bits, beyond torch's 64")
@@ -548,7 +548,7 @@ class _Unpickler(pickle.Unpickler):
         view = pid[5] if len(pid) == 6 else None
         if not isinstance(stype, _StorageType):
             raise Fail("a storage's type is not one of torch's storage types")
-        if not isinstance(key, (str, int)) or isinstance(key, bool) or len(str(key)) > 64:
+        if not (isinstance(key, str) or is_whole(key)) or len(str(key)) > 64:
             raise Fail("a storage key is not a short string")
         key = str(key)
         numel = _int(numel, "storage size")

@@ -32,7 +32,7 @@ from lstmviz.app.options import RECURRENT
 from lstmviz.app.train_process import TrainProcess
 from lstmviz.app.train_user import save_snapshot, unkept_update
 from lstmviz.app.training import Settings, TrainingSession
-from lstmviz.errors import LstmvizError
+from lstmviz.errors import LstmvizError, is_number, is_whole
 from lstmviz.text import about, file_label, plural, safe_text
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
@@ -508,15 +508,14 @@ class TrainPanel(QtWidgets.QWidget):
 
         def whole(key: str, lo: int, hi: int) -> int | None:
             v = ui.get(f"train_{key}")
-            return v if isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi else None
+            return v if is_whole(v, lo, hi) else None
 
         def listed(key: str, combo) -> str | None:
             v = ui.get(f"train_{key}")
             return v if v in [combo.itemText(i) for i in range(combo.count())] else None
 
         lr = ui.get("train_learning_rate")
-        if not (isinstance(lr, (int, float)) and not isinstance(lr, bool)
-                and self.lr_spin.minimum() <= lr <= self.lr_spin.maximum()):
+        if not (is_number(lr) and self.lr_spin.minimum() <= lr <= self.lr_spin.maximum()):
             lr = None
         self.set_playing(False)
         if self.session.task is None:  # the user's model: back to the tasks
