@@ -270,7 +270,7 @@ def cmd_train(args) -> int:
             line = (f"epoch {upd.epoch + 1}/{trainer.epochs}: loss {upd.epoch_loss:.6g}, "
                     f"gradient norm {upd.grad_norm:.3g}")
             if x_val is not None:
-                line += f", validation loss {evaluate(model, x_val, y_val, loss):.6g}"
+                line += f", validation loss {evaluate(model, x_val, y_val, loss, trainer.batch_size):.6g}"
             _say(line + f" ({time.perf_counter() - start:.1f} s)")
     save_keras(model, out)
     _say(f"saved {safe_text(str(out))} ({plural(trainer.optimizer.iterations, 'update')})")

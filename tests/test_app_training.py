@@ -278,3 +278,29 @@ def test_a_model_whose_two_snapshots_pass_the_budget_keeps_the_first_and_the_lat
         s.keep_current()
     assert [it for it, _ in s.snapshots] == [0, 20]
     assert s.snapshots[0][1] is s.initial  # the first is the initial weights, no second copy
+
+
+def test_the_validation_loss_is_keras_val_loss_in_batches_of_the_batch_size():
+    """Keras' ``fit`` takes ``val_loss`` in batches of ``batch_size``, averaged weighted by
+    their samples (``evaluate(..., batch_size=...)``), as ``lstmviz.fit`` does; the Train
+    tab (and ``lstmviz train``) took it in one batch, another number where the output is
+    masked (a batch's loss is the mean over its own kept steps)."""
+    from lstmviz.app.train_user import user_session
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.engine.train import evaluate
+
+    model = Model.sequential((None, 6, 2), [LayerSpec("Masking", {"mask_value": 0.0}),
+                                            LayerSpec("LSTM", {"units": 3, "return_sequences": True})], seed=4)
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(12, 6, 2)).astype(np.float32)
+    for k in range(12):  # each sample its own number of kept steps
+        x[k, 1 + k % 5:] = 0.0
+    y = rng.normal(size=(12, 6, 3)).astype(np.float32)
+    data = tasks.Data(x[:4], y[:4], x[4:], y[4:])
+    s = user_session(model, data, "mse", Settings(optimizer="sgd", batch_size=3, epochs=1, shuffle=False))
+    while not s.history.val_loss:
+        s.step()
+    batched = evaluate(s.model, x[4:], y[4:], "mse", 3)
+    whole = evaluate(s.model, x[4:], y[4:], "mse")
+    assert abs(batched - whole) > 1e-4  # (the case where the two differ)
+    assert s.history.val_loss == [batched]

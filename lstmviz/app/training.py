@@ -153,7 +153,7 @@ def advance(model: Model, trainer: Trainer, data: T.Data, loss: str, snapshot_ev
         upd = trainer.step()
         val = None
         if upd.epoch_end and len(data.x_val):
-            val = evaluate(model, data.x_val, data.y_val, loss)
+            val = evaluate(model, data.x_val, data.y_val, loss, trainer.batch_size)  # (Keras' val_loss: in batches)
         name, child = _first_rnn(model)
         dh, dc = step_norms(upd.grads, name, child)
     snap = None
