@@ -23,6 +23,20 @@ TARGET_HELP = ("the targets, .npy or .csv (class ids for sparse_categorical_cros
                "column of class ids, or one sample with a row per step for a sequence output")
 
 
+def _loss(text: str) -> str:
+    """``--loss``: a loss by any name Keras 3 gives it ("mse", "MSE", "mean_squared_error",
+    "MeanSquaredError", ...), as the name used here (``engine.losses.canonical``)."""
+    from lstmviz.engine.losses import canonical
+
+    try:
+        return canonical(text)
+    except LstmvizError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+LOSS_HELP = f"the Keras loss: {', '.join(LOSSES)}, or another of Keras' names for one (MSE, MeanSquaredError, ...)"
+
+
 def _positive_float(text: str) -> float:
     try:
         v = float(text)
@@ -53,7 +67,7 @@ def add_parsers(sub) -> None:
                    help="an input file, .npy or .csv (repeat for a model with several inputs)")
     p.add_argument("--target", "-y", required=True, metavar="Y",
                    help=TARGET_HELP)
-    p.add_argument("--loss", required=True, choices=LOSSES, help="the Keras loss")
+    p.add_argument("--loss", required=True, type=_loss, metavar="LOSS", help=LOSS_HELP)
     p.add_argument("--out", "-o", required=True, metavar="OUT.npz", help="where to write the arrays")
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
                    help="reshape an input's numbers (a .csv's, or a .npy's) to this shape")
@@ -74,7 +88,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--input", "-i", dest="inputs", action="append", default=[], metavar="X",
                    help="an input file, .npy or .csv")
     p.add_argument("--target", "-y", default=None, metavar="Y", help=TARGET_HELP)
-    p.add_argument("--loss", default=None, choices=LOSSES, help="the Keras loss (a task has its own)")
+    p.add_argument("--loss", default=None, type=_loss, metavar="LOSS", help=LOSS_HELP + " (a task has its own)")
     p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS,
                    help="the Keras optimizer, with Keras 3's defaults (default: adam)")
     p.add_argument("--lr", type=_positive_float, default=None,

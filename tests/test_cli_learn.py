@@ -658,3 +658,28 @@ def _model_with_units(units):
     from lstmviz.engine import LayerSpec, Model
     return Model.sequential((None, 10, 1), [LayerSpec("LSTM", {"units": 4}), LayerSpec("Dense", {"units": units})],
                             seed=1)
+
+
+def test_loss_takes_keras_other_names_for_a_loss_and_says_a_near_miss(tmp_path, capsys):
+    """``--loss`` offered only the five lower-case names; Keras' others for them (its
+    class names, "MSE") were "invalid choice". Now any name Keras 3 takes, as lstmviz.fit
+    takes it; a wrong case is told the right spelling, in one line."""
+    from lstmviz.cli_learn import LOSSES
+    from lstmviz.engine.losses import NAMES
+
+    assert LOSSES == NAMES  # (the help's list is the engine's)
+    _files(tmp_path, "k3_lstm_default")
+    model = str(FIXTURES / "k3_lstm_default" / "model.keras")
+    got = {}
+    for name in ("mse", "MeanSquaredError", "MSE", "mean_squared_error"):
+        out = tmp_path / f"g_{name}.npz"
+        assert cli.main(["grad", model, "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy"),
+                         "--loss", name, "--out", str(out)]) == 0
+        got[name] = float(np.load(out)["loss"])
+    assert len(set(got.values())) == 1
+    capsys.readouterr()
+    assert cli.main(["grad", model, "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy"),
+                     "--loss", "Mse", "--out", str(tmp_path / "g.npz")]) == 2
+    err = capsys.readouterr().err
+    assert "unknown loss 'Mse' (Keras' names are case-sensitive: 'mse', 'MSE')" in err
+    assert not (tmp_path / "g.npz").exists()
