@@ -1443,3 +1443,50 @@ def test_the_side_panel_fits_its_stack_page_after_view_theme_projector(make_wind
     w.set_theme("dark")
     settle()
     assert _stack_page_whole(w)
+
+
+def test_presenting_from_a_train_tab_whose_side_panel_gave_way_keeps_it_hidden_and_brings_it_back_after(
+        make_window, qapp):
+    """In a 1024 x 768 window (projector theme) the side panel gives way on the Train tab.
+    F5 there, on a 16:9 projector, brought the stack's editor back beside the Train tab
+    (presenting hides the side panel: the tab "gave way" flag of the window was read as
+    the presentation's own), squeezing the tab's controls and its Snapshots slider to a
+    stub; and after Esc the side panel never came back on the other tabs (it was saved as
+    hidden, and the splitter's size put back for it, 0, kept it collapsed when shown). Presenting
+    now keeps it hidden; after Esc it is back on another tab, as wide as it was."""
+    w = make_window((1024, 768))
+    try:
+        w.set_theme("projector")
+        w.resize(1024, 768)
+        settle()
+        side = w.splitter.sizes()[0]
+        assert w.side.isVisible() and side > 200
+        w.tabs.setCurrentWidget(w.train_panel)
+        w.resize(1024, 768)
+        settle()
+        settle()
+        assert not w.side.isVisible()  # (gave way)
+        p = present_on(w, 1280, 720)
+        settle()
+        assert not w.side.isVisible()  # presenting: the side panel is hidden
+        p.leave()
+        w.resize(1024, 768)
+        settle()
+        settle()
+        assert not w.side.isVisible()  # (on the Train tab: it still gives way)
+        w.tabs.setCurrentIndex(0)
+        settle()
+        assert w.side.isVisible() and abs(w.splitter.sizes()[0] - side) <= 2  # (not collapsed)
+        w.tabs.setCurrentWidget(w.train_panel)  # gives way again; presenting, another tab
+        settle()
+        assert not w.side.isVisible()
+        p = present_on(w, 1280, 720)
+        w.tabs.setCurrentIndex(0)
+        settle()
+        assert not w.side.isVisible()
+        p.leave()  # ... left there: the side panel is back
+        settle()
+        assert w.side.isVisible() and w.splitter.sizes()[0] > 200
+    finally:
+        w.train_panel.stop()
+        th.apply("dark", qapp)

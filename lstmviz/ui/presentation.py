@@ -998,7 +998,13 @@ class Presenter(QtCore.QObject):
             "eq_scale": {v: v.eq_scale for _, v in _built_views(w) if hasattr(v, "eq_scale")},
             "tabs_min": w.tabs.minimumSize(), "side_min": w.side.minimumSize(),
             "icons": {b: b.iconSize() for b in getattr(w.player, "buttons", {}).values()},
+            # the window's side panel gave way to its Train tab: not the presentation's
+            # (read as its own, ``fit_train_tab`` brought the panel back while presenting
+            # on a wide screen; put back on leaving, another tab then brings it back)
+            "gave_way": self._side_gave_way,
+            "side_width": w.side.width() if w.side.isVisibleTo(w) else self._side_width,
         }
+        self._side_gave_way = False
         if self.tour.active and self.tour._saved is not None:
             # F5 in a lesson: the focus and equations to put back are the lecturer's from
             # before it, not the lesson's (Esc, Esc turned the equations E had hidden on)
@@ -1071,7 +1077,19 @@ class Presenter(QtCore.QObject):
             if not (s["state"] & (QtCore.Qt.WindowState.WindowFullScreen | QtCore.Qt.WindowState.WindowMaximized)):
                 # exactly where it was (restoreGeometry would clamp it to a smaller screen)
                 w.setGeometry(s["rect"])
-        w.splitter.setSizes(s["sizes"])
+        sizes = list(s["sizes"])
+        k = w.splitter.indexOf(w.side)
+        if not s["side"] and s["side_width"] > 0:
+            # a hidden side panel's size is 0 in ``sizes``: put back, it stayed collapsed to
+            # nothing when shown again (S, or another tab where it had given way to the
+            # Train tab); its width from before it was hidden instead
+            sizes[k ^ 1] = max(0, sizes[k ^ 1] - s["side_width"])
+            sizes[k] = s["side_width"]
+        w.splitter.setSizes(sizes)
+        self._side_gave_way = s["gave_way"] and not s["side"]
+        if self._side_gave_way and not w.on_train_tab():  # (left on another tab: back)
+            self._side_gave_way = False
+            self.set_side(True)
         w.sync_player()
         self.actions["present"].setChecked(False)
         self._present_keys(False)
