@@ -1955,3 +1955,45 @@ def test_a_run_shown_again_frames_its_own_losses_not_the_last_runs(make_window):
     assert frame == alone, (frame, alone)  # not the adding run's frame
     assert y0 > np.log10(0.2) and y1 < np.log10(1.5)  # losses of 0.69 fill their plot
     panel.stop()
+
+
+def test_a_lesson_in_a_1280_x_720_projector_window_shows_the_plot_it_talks_about(make_window, qapp):
+    """'Why LSTM: the vanishing gradient' from Help > Lessons (or ``--lesson 10``) in the
+    projector theme at 1280 x 720, not presenting: under the lesson's caption the loss and
+    the gradient through time shared ~340 px, and each view was ~46 px high, the gradient's
+    seven decades with one label ("10^-7") and a curve that looked flat, the very curve the
+    caption's "400,000x less gradient" is about. A lesson step's ``curve`` is now shown
+    alone wherever the curves have room for one plot only, in a window as when presenting."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.app import tours
+    from lstmviz.ui import theme as th
+
+    w = make_window((1280, 720))
+    try:
+        w.set_theme("projector")
+        p = w.presenter
+        panel = w.train_panel
+
+        def at(title, step):
+            p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title.startswith(title)))
+            p.tour.go(step)
+            for _ in range(2):
+                w.resize(1280, 720)
+                for _ in range(4):
+                    QtWidgets.QApplication.processEvents()
+
+        at("Why LSTM", 0)
+        assert w.tabs.currentWidget() is panel and not p.active
+        assert panel.step_plot.isVisible() and not panel.loss_plot.isVisible()
+        assert panel.step_plot.vb.height() >= 120, panel.step_plot.vb.height()
+        at("batch_size", 1)
+        assert panel.loss_plot.isVisible() and not panel.step_plot.isVisible()
+        assert panel.loss_plot.vb.height() >= 120
+        p.tour.end()
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        assert panel.loss_plot.isVisible() and panel.step_plot.isVisible()
+    finally:
+        w.train_panel.stop()
+        th.apply("dark", qapp)

@@ -978,12 +978,14 @@ class TrainPanel(QtWidgets.QWidget):
         """The gradient norm's plot only where the curves have room for three plots and not
         in a lecture theme: hidden and out of the layout, the loss and the gradient through
         time (what the lessons talk about) take its height (at 1280 x 720 each of the three
-        had a view ~55 px high, the loss' one value label). In a lecture theme with room for
-        one plot only (an 800 x 600 projector under a lesson's caption: two plots had no
-        view at all), the one the lesson's step is about (``lesson_step``'s ``curve``)."""
+        had a view ~55 px high, the loss' one value label). With room for one plot only
+        under a lesson's caption (an 800 x 600 projector: two plots had no view at all; a
+        1280 x 720 window in the projector theme, not presenting: two views ~46 px high, the
+        vanishing gradient's seven decades under one label), the one the lesson's step is
+        about (``lesson_step``'s ``curve``), presenting or not."""
         tall = self.plots.height()
         lecture = self.theme.lecture
-        alone = self._lesson_curve if lecture and tall < TWO_PLOTS_LEAST else None
+        alone = self._lesson_curve if tall < TWO_PLOTS_LEAST else None
         for row, plot, show in ((0, self.loss_plot, alone in (None, "loss")),
                                 (1, self.step_plot, alone in (None, "gradient")),
                                 (2, self.norm_plot, not lecture and tall >= NORM_PLOT_LEAST)):
@@ -1464,7 +1466,7 @@ CONTROLS_SHARE_LECTURE = 0.4
 PLOTS_LEAST = 340
 #: the curves' least height (px) that shows the gradient norm per update as a third plot
 NORM_PLOT_LEAST = 570
-#: Below this height of the curves (px), a lecture shows the one its lesson's step is about:
+#: Below this height of the curves (px), a lesson shows the one its step is about:
 #: each plot's title, legend and axes take ~140 px of a lecture's sizes, so two plots in
 #: less left views under ~100 px high (at 800 x 600 under a caption, without the player,
 #: 391 px: two 54 px views)
