@@ -1997,3 +1997,34 @@ def test_a_lesson_in_a_1280_x_720_projector_window_shows_the_plot_it_talks_about
     finally:
         w.train_panel.stop()
         th.apply("dark", qapp)
+
+
+def test_the_gradient_plots_hint_goes_once_a_lesson_step_has_trained_with_the_loss_plot_hidden(make_window, qapp):
+    """'Why LSTM' step 2 (an LSTM's run of 160 updates, the gradient plot alone): the hint
+    "each step's ||dL/dh||, after the first update" stayed over the drawn curves. Only the
+    loss plot's hint being visible made the plot look at the hints again, and with the
+    loss plot hidden its hint is never visible."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.app import tours
+    from lstmviz.ui import theme as th
+
+    w = make_window((1280, 720))
+    try:
+        w.set_theme("projector")
+        p = w.presenter
+        panel = w.train_panel
+        p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title.startswith("Why LSTM")))
+        for step in (0, 1):
+            p.tour.go(step)
+            for _ in range(2):
+                w.resize(1280, 720)
+                for _ in range(4):
+                    QtWidgets.QApplication.processEvents()
+            assert panel.step_plot.isVisible() and not panel.loss_plot.isVisible()
+            assert panel.session.view().iteration > 0
+            assert not panel.grad_hint.isVisible(), step
+        p.tour.end()
+    finally:
+        w.train_panel.stop()
+        th.apply("dark", qapp)

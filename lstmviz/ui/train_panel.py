@@ -1170,7 +1170,9 @@ class TrainPanel(QtWidgets.QWidget):
         if note != self._diverged:
             self._diverged = note
             self._place_hint()
-        if self.empty_hint.isVisible() or sr["loss"].n == 0:
+        # (either hint shown, to its plot: a hidden plot's hint is never visible, and a lesson's
+        # gradient plot alone kept its hint over the curves its 160 updates drew)
+        if sr["loss"].n == 0 or any(h.isVisibleTo(h.parentItem()) for h in (self.empty_hint, self.grad_hint)):
             self._place_hint()
         if self._changed["loss"]:
             # a diverged run's few finite losses marked: one alone draws no line
