@@ -2028,3 +2028,31 @@ def test_the_gradient_plots_hint_goes_once_a_lesson_step_has_trained_with_the_lo
     finally:
         w.train_panel.stop()
         th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_the_play_buttons_pause_is_drawn_not_a_missing_glyph(make_window, qapp, theme):
+    """While it played, the Train tab's Play button read "⏸ Pause": U+23F8 is in none of
+    a usual Linux desktop's fonts (DejaVu, Noto Sans, Droid Sans Fallback), and the hall
+    saw an empty box before "Pause". Play and Pause now carry the player's own drawn icons
+    (in the theme's foreground), the text only words the button's font holds."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui import theme as th
+
+    w = make_window((1280, 720))
+    try:
+        w.set_theme(theme)
+        panel = w.train_panel
+        w.tabs.setCurrentWidget(panel)
+        b = panel.play_button
+        for playing in (False, True, False):
+            panel.set_playing(playing)
+            metrics = QtGui.QFontMetrics(b.font())
+            assert all(metrics.inFontUcs4(ord(ch)) for ch in b.text()), b.text()
+            assert b.text() == ("Pause" if playing else "Play")
+            assert not b.icon().isNull()
+            assert b.iconSize().height() >= metrics.height() * 0.6
+    finally:
+        w.train_panel.stop()
+        th.apply("dark", qapp)

@@ -38,6 +38,7 @@ from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import TAB_BAR_FRAME, ElidedCombo, FigureSpin, SteadyLabel, TabNames, hints_shown, holds_hints
 from lstmviz.ui.later import later, weakly
+from lstmviz.ui.player import media_icon
 from lstmviz.ui.plot_tools import RowLegend, keep_pixels, log_tick_list, paints_nothing, set_ticks
 from lstmviz.ui.quick_curve import QuickCurve
 from lstmviz.ui.stack_panel import error_colour
@@ -155,7 +156,8 @@ class TrainPanel(QtWidgets.QWidget):
         form.addRow(self.updates_label)
         form.addRow("Seed", self.seed_spin)
         buttons = QtWidgets.QHBoxLayout()
-        self.play_button = QtWidgets.QPushButton("\u25b6 Play")
+        self.play_button = QtWidgets.QPushButton()
+        self._play_look()
         self.play_button.setCheckable(True)
         self.play_button.setToolTip("Train until paused or the last epoch")
         self.step_button = QtWidgets.QPushButton("One update")
@@ -367,6 +369,7 @@ class TrainPanel(QtWidgets.QWidget):
         lecture = t.lecture
         self.updates_label.setFont(t.font(1.15, bold=True) if lecture else QtGui.QFont())
         self.task_about.setVisible(not lecture)
+        self._play_look()  # (its icon in the new foreground, as high as the new text)
         self._fit_plots()
         for hint in (self.empty_hint, self.grad_hint):
             hint.setFont(t.font(1.0))
@@ -591,8 +594,18 @@ class TrainPanel(QtWidgets.QWidget):
             self.session.keep_current()  # where it stopped, for "Put on the stack"
         self.play_button.blockSignals(True)
         self.play_button.setChecked(self.playing)
-        self.play_button.setText("\u23f8 Pause" if self.playing else "\u25b6 Play")
+        self._play_look()
         self.play_button.blockSignals(False)
+
+    def _play_look(self) -> None:
+        """Play / Pause with the player's drawn icons, in the theme's foreground and as high as
+        the button's text: "\u23f8 Pause" was an empty box where no font holds U+23F8 (DejaVu,
+        Noto Sans: a usual Linux desktop's)."""
+        b = self.play_button
+        b.setText("Pause" if self.playing else "Play")
+        b.setIcon(media_icon("pause" if self.playing else "play"))
+        side = b.fontMetrics().height()
+        b.setIconSize(QtCore.QSize(side, side))
 
     def _join(self) -> None:
         t = self._thread
