@@ -2056,3 +2056,35 @@ def test_the_play_buttons_pause_is_drawn_not_a_missing_glyph(make_window, qapp, 
     finally:
         w.train_panel.stop()
         th.apply("dark", qapp)
+
+
+def test_the_train_headers_title_takes_a_new_themes_size_at_once(make_window, qapp):
+    """Over the Train tab the header's title ("Training LSTM (8 units) · 20 timesteps · ...")
+    kept the size of the theme it was set in until the run moved or the tab changed: after
+    F5 and Esc it stayed at the presentation's size (smaller than the projector theme's at
+    1280 x 720), after View > Theme at the old theme's. A new theme sets it at once."""
+    from helpers import present_on, settle
+    from lstmviz.ui import theme as th
+
+    w = make_window((1280, 720))
+    try:
+        panel = w.train_panel
+        w.tabs.setCurrentWidget(panel)
+        settle()
+        assert w.train_title.isVisible()
+        for name in ("projector", "light", "projector"):
+            w.set_theme(name)
+            settle()
+            assert w.train_title.font().pointSize() == th.current().font(1.15).pointSize(), name
+        window_size = w.train_title.font().pointSize()
+        p = present_on(w, 1280, 720)
+        settle()
+        assert w.train_title.font().pointSize() == th.current().font(1.15).pointSize()
+        p.leave()
+        w.resize(1280, 720)
+        settle()
+        assert th.current().name == "projector"
+        assert w.train_title.font().pointSize() == window_size
+    finally:
+        w.train_panel.stop()
+        th.apply("dark", qapp)

@@ -798,6 +798,11 @@ class MainWindow(QtWidgets.QMainWindow):
             self.fit_side_least()
         if self.state.model is not None:
             self._model_changed(self.state.model, self.state.trace)
+        panel = getattr(self, "_train_panel", None)
+        if panel is not None and self.on_train_tab():
+            # the header over the Train tab in the new theme's size (it kept the old one until
+            # the run moved: after F5 and Esc, the presentation's, smaller than the projector's)
+            panel.sync_header()
 
     # -- the state -> views ----------------------------------------------------------------
     def _set_view_cursor(self, view, cursor) -> None:
