@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstmviz.errors import LstmvizError
+from lstmviz.errors import LstmvizError, is_number
 
 EPSILON = np.float32(1e-7)
 NAMES = ("mse", "mae", "binary_crossentropy", "categorical_crossentropy",
@@ -47,7 +47,7 @@ CLASS_NAMES = ("MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy", "C
 #: without sample weights; Keras 2's default "auto" is that one in ``fit``); another value
 #: is refused
 _CONFIG = {"from_logits": (False, lambda v: v is False or v is None or v == 0),
-           "label_smoothing": (0.0, lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v == 0),
+           "label_smoothing": (0.0, lambda v: is_number(v) and v == 0),
            "axis": (-1, lambda v: v == -1 and not isinstance(v, bool)),
            "ignore_class": (None, lambda v: v is None),
            "reduction": ("sum_over_batch_size", lambda v: v in ("sum_over_batch_size", "mean",
