@@ -252,6 +252,51 @@ def test_one_undo_after_scrubbing_a_task_run_brings_the_users_work_back():
     assert (state.input.source, state.input.timesteps) == ("square", 13)
 
 
+def test_the_state_says_which_snapshot_its_weights_are_as_long_as_it_holds_them(tmp_path):
+    """After scrubbing to update 80 every view showed the trained weights but only a fading
+    status-bar message said so. The state says which snapshot they are (``shown_weights``,
+    for the views' header): not the stack's own weights (update 0 of a run on them), and
+    not once the weights shown are others (an undo, an edit that draws new ones, another
+    model); undo and redo carry it with the weights, an input edit keeps it, and a Reset
+    of the run makes it a snapshot of an earlier run."""
+    state = _state_with_delay_model()
+    _files(tmp_path)
+    data, loss = user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.2)
+    s = user_session(state.model, data, loss, Settings(batch_size=8, epochs=3), snapshot_every=2)
+    for _ in range(8):
+        s.step()
+    assert state.shown_weights is None
+    scrub = Scrubber(state)
+    scrub.show(s, 0)
+    assert state.shown_weights is None  # update 0 of a run on the stack's model: its own weights
+    scrub.show(s, 4)
+    total = s.planned_updates
+    assert total == 12  # (3 epochs of 4 updates)
+    assert state.shown_weights.forms(s)[0] == "weights of update 4 of 12"
+    assert state.shown_weights.forms(s)[-1] == "update 4"  # (the header's shortest form)
+    scrub.show(s, 6)
+    assert state.shown_weights.forms(s)[0] == "weights of update 6 of 12"
+    state.undo()  # the burst of scrubbing, undone: the stack's own weights
+    assert state.shown_weights is None
+    state.redo()
+    assert state.shown_weights.forms(s)[0] == "weights of update 6 of 12"
+    state.set_input_spec(seed=5)  # another input: the same weights
+    assert state.shown_weights is not None and state.shown_weights.update == 6
+    state.undo()
+    assert state.shown_weights is not None and state.shown_weights.update == 6
+    s.reset()  # the run starts again: update 6 is of the run before
+    assert state.shown_weights.forms(s)[0] == "weights of update 6 of an earlier run"
+    assert state.shown_weights.forms(None)[0] == "weights of update 6 of an earlier run"
+    state.set_layer_option(0, "units", 5)  # new initial weights
+    assert state.shown_weights is None
+    state.undo()
+    assert state.shown_weights.update == 6
+    state.new_stack()
+    assert state.shown_weights is None
+    state.undo()
+    assert state.shown_weights.update == 6
+
+
 def test_a_csv_of_targets_has_a_row_per_sample(tmp_path):
     """The Train tab's targets as .csv: the model outputs (None, 1), so each row is a sample's
     target, equal to the .npy of the same numbers."""

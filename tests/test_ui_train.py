@@ -2088,3 +2088,52 @@ def test_the_train_headers_title_takes_a_new_themes_size_at_once(make_window, qa
     finally:
         w.train_panel.stop()
         th.apply("dark", qapp)
+
+
+def test_the_views_header_says_they_show_a_training_snapshot(make_window, qapp):
+    """After scrubbing the Snapshots slider to update 20, every view showed the trained
+    model, but the header over the Cell, Over time, Weights and Unrolled tabs named layer,
+    unit and step only: a fading status-bar message was all that said whose weights they
+    were. The header says it ("weights of update 20 of 160", whole at 1280 x 720 in the
+    projector theme, beside the step), and no more once it is not so: an undo of the scrub
+    takes it away, a redo brings it back, a Reset of the run makes it an earlier run's
+    update, and another stack ends it."""
+    from PySide6 import QtWidgets
+
+    w = make_window((1280, 720))
+    panel = w.train_panel
+    try:
+        w.set_theme("projector")
+        w.resize(1280, 720)
+        w.tabs.setCurrentWidget(panel)
+        session = panel.session
+        for _ in range(20):
+            session.step()
+        session.keep_current()
+        panel.refresh(force=True)
+        assert not w.weights_note.isVisibleTo(w)  # (the stack's own weights: nothing said)
+        assert panel.show_in_views(20, keep=False) == 20
+        total = session.planned_updates
+        whole = f"weights of update 20 of {total:,}"
+        w.tabs.setCurrentIndex(1)  # the Cell view
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        note = w.weights_note
+        assert note.isVisible() and note.text() == whole and note.toolTip() == whole
+        assert w.cursor_label.isVisible() and w.cursor_label.text().startswith("t = ")  # (room for both)
+        assert note.geometry().right() < w.cursor_label.parentWidget().geometry().left()
+        assert w.sessions.undo()
+        assert not note.isVisibleTo(w)
+        assert w.sessions.redo()
+        assert note.isVisible() and note.text() == whole
+        w.tabs.setCurrentWidget(panel)
+        panel.reset()
+        w.tabs.setCurrentIndex(3)  # the Weights view: the run they came from is gone
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        assert note.toolTip() == "weights of update 20 of an earlier run"
+        assert note.text() in note.forms() and "earlier run" in note.text()
+        w.state.new_stack()
+        assert not note.isVisibleTo(w)
+    finally:
+        panel.stop()

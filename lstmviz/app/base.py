@@ -20,7 +20,7 @@ import numpy as np
 
 from lstmviz.app.events import Change, Event
 from lstmviz.app.selection import Cursor
-from lstmviz.app.stack import InputSpec, LayerEntry, Snapshot, default_layers
+from lstmviz.app.stack import InputSpec, LayerEntry, ShownWeights, Snapshot, default_layers
 from lstmviz.engine import Model, Trace
 
 if TYPE_CHECKING:
@@ -79,6 +79,15 @@ class StateBase:
         #: what the last ``set_model`` left out of the input, in a sentence (the user's data
         #: that the model cannot take), said with "Opened ..."; None when nothing
         self.input_note: str | None = None
+        #: the training snapshot whose weights the views show (the Train tab's Snapshots
+        #: slider, ``train_user.Scrubber``), None for the stack's own: the views' header
+        #: says it ("weights of update 80 of 160"); it goes as soon as the weights shown are
+        #: no longer those (``Tracing.rebuild``: an edit, another model), and undo and redo
+        #: carry it with the weights (``Snapshot.shown``)
+        self.shown_weights: ShownWeights | None = None
+        #: what ``shown_weights`` was checked against: the model (read-only) or each layer's
+        #: weights as last seen; None: the weights a ``restore`` brings back, taken as they are
+        self._shown_arrays: Model | list | None = None
         self.stack_changed = Event("stack_changed")
         self.model_changed = Event("model_changed")
         self.error_changed = Event("error_changed")

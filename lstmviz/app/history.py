@@ -38,7 +38,7 @@ class History(StateBase):
         kept = _kept_weights(self.undo_stack[::-1] + self.redo_stack[::-1])  # nearest first
         return Snapshot(tuple(_frozen_entry(e, kept) for e in self.layers), _frozen_input(self.input),
                         self.model if self.readonly else None, self.path, self.keras_version,
-                        self.model_name, self.cursor)
+                        self.model_name, self.cursor, self.shown_weights)
 
     def _push_history(self, snap: Snapshot) -> None:
         self.undo_stack.append(snap)
@@ -87,6 +87,8 @@ class History(StateBase):
         # (else the last model stays until the rebuild replaces it: a stack that cannot run
         # keeps the one its trace is of, as after an edit, not None beside that trace)
         self.readonly = snap.model is not None
+        # (the snapshot's weights are those it says: ``rebuild`` takes them as they come back)
+        self.shown_weights, self._shown_arrays = snap.shown, None
         self._edited(select=self.index_of(self.cursor.layer))
 
     @_operation

@@ -15,7 +15,7 @@ import numpy as np
 from lstmviz.app.base import StateBase
 from lstmviz.app.events import operation as _operation
 from lstmviz.app.selection import Cursor
-from lstmviz.app.stack import InputSpec, LayerEntry, default_layers
+from lstmviz.app.stack import InputSpec, LayerEntry, ShownWeights, default_layers
 from lstmviz.app.tracing import held_shape, is_time_major
 from lstmviz.engine import Model
 from lstmviz.engine.model import spec_config
@@ -127,21 +127,25 @@ class Opening(StateBase):
     """Models and weights files opened into ``AppState``."""
 
     @_operation
-    def set_model(self, model: Model, path: str | None = None, spec: InputSpec | None = None) -> None:
+    def set_model(self, model: Model, path: str | None = None, spec: InputSpec | None = None,
+                  shown: ShownWeights | None = None) -> None:
         """``_replace_model``, all or nothing: when the model cannot be built and traced,
         LstmvizError, and the state (undo stack included) is as it was (``app.atomic``)."""
         from lstmviz.app.atomic import all_or_nothing
 
         with all_or_nothing(self, str(path) if path is not None else f"the model '{model.name}'"):
-            self._replace_model(model, path, spec)
+            self._replace_model(model, path, spec, shown)
 
-    def _replace_model(self, model: Model, path: str | None = None, spec: InputSpec | None = None) -> None:
+    def _replace_model(self, model: Model, path: str | None = None, spec: InputSpec | None = None,
+                       shown: ShownWeights | None = None) -> None:
         """Show a loaded model: a plain stack becomes the editable stack (with its weights);
         anything else is shown read-only. Undo brings back what was there. ``spec``: the
         input to trace it on (a session's); else one fitted to the model's input shape.
+        ``shown``: the model is a training run's at one of its snapshots (``Scrubber``).
         A model that cannot be traced raises LstmvizError and what was shown stays."""
         before, redo, cursor = self.snapshot(), list(self.redo_stack), self.cursor
         self.remember_replaced()
+        self.shown_weights, self._shown_arrays = shown, None
         shapes = model.input_shapes()
         note = None
         made = spec is None  # (not a session's: its input is as it was saved)
@@ -235,14 +239,16 @@ class Opening(StateBase):
         self.stack_changed.emit()
 
     @_operation
-    def show_weights(self, model: Model, undoable: bool = False) -> None:
+    def show_weights(self, model: Model, undoable: bool = False, shown: ShownWeights | None = None) -> None:
         """Trace ``model``, the current model with other weights (a training snapshot), in
         its place: an undoable edit when ``undoable``, else a preview that leaves the undo
-        history alone (scrubbing training time). The stack's layers must match."""
+        history alone (scrubbing training time). The stack's layers must match. ``shown``:
+        which snapshot they are (``shown_weights``, said by the views' header)."""
         if self.model is None or [l.name for l in model.layers] != [l.name for l in self.model.layers]:
             raise LstmvizError("these weights belong to another model than the one shown")
         if undoable:
             self._push_history(self.snapshot())
+        self.shown_weights, self._shown_arrays = shown, None
         if self.readonly:
             self.model = model
         else:

@@ -846,6 +846,7 @@ def _apply(state: AppState, session: Session, path) -> None:
         state.set_cursor(**dataclasses.asdict(session.cursor))
         return
     state.remember_replaced()
+    state.shown_weights = None  # (a session's weights are its own, whatever training made them)
     state.readonly = False
     state.model = None
     state.layers = session.layers

@@ -75,6 +75,37 @@ class Snapshot:
     #: the cursor (step, sample, layer, unit, side) when it was taken: an undo or redo puts
     #: it back with the rest (an edit that clamped the step is undone with its step)
     cursor: Cursor | None = None
+    #: the training snapshot whose weights the stack held (``StateBase.shown_weights``): an
+    #: undo or redo of a scrub puts the views' "weights of update 80 of 160" back with them
+    shown: ShownWeights | None = None
+
+
+@dataclass(frozen=True)
+class ShownWeights:
+    """The weights the views show are a training run's snapshot (the Train tab's Snapshots
+    slider, ``train_user.Scrubber``): those after update ``update`` of the run ``run``
+    (``TrainingSession.run_id``: the session and its generation, which Reset and a new
+    configuration change). ``replaced``: the run's own model (a task's) was opened in place
+    of the user's, not only its weights put on the user's stack."""
+
+    update: int
+    run: tuple
+    replaced: bool = False
+
+    def forms(self, session=None) -> tuple[str, ...]:
+        """What the views' header says of it, whole then shorter forms for a narrow header:
+        "weights of update 80 of 160" while ``session`` (the Train tab's, duck-typed: its
+        ``run_id`` and ``planned_updates``) is still that run, "... of an earlier run" once
+        it was reset, configured anew or replaced (the weights shown are still that run's;
+        the Train tab's slider no longer reaches them)."""
+        n = f"{self.update:,}"
+        same = session is not None and tuple(session.run_id) == tuple(self.run)
+        if same:
+            total = f"{int(session.planned_updates):,}"
+            return (f"weights of update {n} of {total}", f"weights of update {n}", f"update {n} of {total}",
+                    f"update {n}")
+        return (f"weights of update {n} of an earlier run", f"update {n} of an earlier run",
+                f"update {n}, earlier run", f"update {n}")
 
 
 def default_layers() -> list[LayerEntry]:

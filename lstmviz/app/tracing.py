@@ -356,12 +356,34 @@ class Tracing(StateBase):
                 entry.name = layer.name
                 entry.weights = list(layer.weights)
             model.source["layer_notes"] = kept_notes(self.layer_notes, model)
+        self._check_shown()
         self._set_error(None)
         self.cursor = self._clamped(self.cursor)
         self.input_changed.emit(x)
         self.model_changed.emit(model, trace)
         self.cursor_changed.emit(self.cursor)
         return True
+
+    def _check_shown(self) -> None:
+        """``shown_weights`` kept while the model shown holds those weights (every layer's,
+        to the bit: an edit that drew new ones for a layer, another model opened, a weights
+        file put on it end it; an edit of the input keeps it), else gone."""
+        if self.shown_weights is None:
+            self._shown_arrays = None
+            return
+        if self.readonly:
+            now: Model | list = self.model if self.model is not None else []
+            held = self._shown_arrays is None or now is self._shown_arrays
+        else:
+            now = [list(e.weights or []) for e in self.layers]
+            was = self._shown_arrays
+            held = was is None or (isinstance(was, list) and len(was) == len(now) and all(
+                len(a) == len(b) and all(x is y or (np.shape(x) == np.shape(y) and np.array_equal(x, y))
+                                         for x, y in zip(a, b)) for a, b in zip(was, now)))
+        if held:
+            self._shown_arrays = now  # (the arrays as they are now: the next check is by identity)
+        else:
+            self.shown_weights, self._shown_arrays = None, None
 
     def _trace(self, model: Model, xs: list) -> Trace:
         """Trace the shown sample only (4x less work for a batch of 4), unless a stateful

@@ -30,6 +30,7 @@ from lstmviz.app.grad_stats import (
     squashed_gates,
 )
 from lstmviz.app.input_edits import frozen
+from lstmviz.app.stack import ShownWeights
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.app.views import GRADIENT_PICTURES
 from lstmviz.engine import Model
@@ -348,8 +349,16 @@ class Scrubber:
         data = session.data
         x_val = np.asarray(data.x_val) if data is not None else np.zeros((0,), np.float32)
         self.replaced = not same_structure(st.model, model)
+        shown: ShownWeights | None = ShownWeights(int(it), session.run_id, self.replaced)
         if not self.replaced:
-            st.show_weights(model, undoable=not self._ours())
+            ours = self._ours()
+            # the weights the stack held before this burst of scrubbing, its own (not another
+            # snapshot's): a snapshot equal to them (update 0 of a run on it) is not said
+            before = st.undo_stack[-1] if ours else None
+            if (before.shown if before is not None else st.shown_weights) is None and _same_weights(
+                    model, _held(before) if before is not None else [list(ly.weights) for ly in st.model.layers]):
+                shown = None
+            st.show_weights(model, undoable=not ours, shown=shown)
         else:
             # a task's model: opened once, on its validation inputs, as one edit (one undo
             # brings back the work)
@@ -358,6 +367,23 @@ class Scrubber:
                 x = frozen(np.asarray(x_val[:4], np.float32))
                 spec = dataclasses.replace(st.input, source="data", data=x, batch_size=x.shape[0],
                                            timesteps=x.shape[1], input_dim=x.shape[2])
-            st.set_model(model, spec=spec)
+            st.set_model(model, spec=spec, shown=shown)
         self._mark = None if keep else (st.undo_stack[-1] if st.undo_stack else None)
         return it
+
+
+def _held(snap) -> list[list]:
+    """The weights of the stack an undo snapshot holds, layer by layer."""
+    if snap.model is not None:
+        return [list(layer.weights) for layer in snap.model.layers]
+    return [list(w or ()) for _c, _cfg, _n, w in snap.layers]
+
+
+def _same_weights(model, held: list[list]) -> bool:
+    """Whether ``model``'s weights are ``held`` (the stack's before a burst of scrubbing) to
+    the bit, layer for layer: a snapshot that shows the user's model as it was (a run on
+    it, at update 0) is its own weights, not a training snapshot's to be said."""
+    mine = [list(layer.weights) for layer in model.layers]
+    return len(held) == len(mine) and all(
+        len(a) == len(b) and all(np.shape(x) == np.shape(y) and np.array_equal(x, y) for x, y in zip(a, b))
+        for a, b in zip(held, mine))

@@ -316,6 +316,20 @@ class TrainingSession:
             self.blown: tuple[int, str] | None = None
             self._progress = read_progress(self.trainer)
 
+    @property
+    def run_id(self) -> tuple[int, int]:
+        """Which run this is: the session and its generation (Reset and a new configuration
+        start another); what a training snapshot shown in the views is of (``ShownWeights``)."""
+        return (int(self.key[0]), int(self.generation))
+
+    @property
+    def planned_updates(self) -> int:
+        """The updates the run makes in all: its epochs times the updates of each (as the
+        Train tab's header says "update 5 / 160")."""
+        with self.data_lock:
+            progress = self._progress
+        return int(progress[2]) * int(progress[3])
+
     def reset(self) -> None:
         """Back to the same initial weights and an untouched optimizer."""
         with self.lock:

@@ -462,6 +462,53 @@ class ElidedLabel(_FitsItsWidth, QtWidgets.QLabel):
             super().setText(shown)
 
 
+class FormsLabel(_FitsItsWidth, QtWidgets.QLabel):
+    """A one-line plain label with a whole text and shorter forms of it (``set_forms``):
+    it asks for the whole one's width, shows the longest form its width holds, and where
+    even the shortest does not fit, nothing (never a form cut mid-word); its least width is
+    0, so it gives its room way where the layout has none (the header's "weights of update
+    80 of 160", then "update 80"). Its tooltip is the whole text. No forms: hidden."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._forms: tuple[str, ...] = ()
+        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.hide()
+
+    def forms(self) -> tuple[str, ...]:
+        return self._forms
+
+    def set_forms(self, forms: tuple[str, ...]) -> None:
+        forms = tuple(forms)
+        if forms == self._forms:
+            return
+        self._forms = forms
+        self.setToolTip(forms[0] if forms else "")
+        self.setVisible(bool(forms))
+        self.updateGeometry()
+        self._fit()
+
+    def form_width(self, k: int) -> int:
+        """The width form ``k`` takes in this label (0 without forms)."""
+        if not self._forms:
+            return 0
+        m = self.contentsMargins()
+        extra = m.left() + m.right() + 2 * self.margin() + max(0, self.indent())
+        return math.ceil(self.fontMetrics().horizontalAdvance(self._forms[k])) + extra + 2
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        return QtCore.QSize(self.form_width(0), super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        return QtCore.QSize(0, super().minimumSizeHint().height())
+
+    def _fit(self) -> None:
+        room = self.width()
+        shown = next((f for k, f in enumerate(self._forms) if self.form_width(k) <= room), "")
+        if self.text() != shown:
+            super().setText(shown)
+
+
 class ShortCheckBox(_FitsItsWidth, QtWidgets.QCheckBox):
     """A check box that says ``text`` where its width holds it, else ``short`` (a shorter
     form of it): its least width is the short form's, so its words never hold the window

@@ -37,6 +37,7 @@ from lstmviz.ui.labels import (
     TAB_PADDING,
     ElidedCombo,
     ElidedLabel,
+    FormsLabel,
     LabelSlot,
     MessageBar,
     ShortComboBox,
@@ -451,6 +452,14 @@ class MainWindow(QtWidgets.QMainWindow):
                                   "whose equations and curves are shown")
         self.unit_spin.valueChanged.connect(lambda u: self.state.set_cursor(unit=int(u)))
         lay.addWidget(self.unit_spin)
+        # the weights shown are a training snapshot's (the Train tab's Snapshots slider):
+        # "weights of update 80 of 160", shorter where the header has no room
+        self.weights_note = FormsLabel()
+        self.weights_note.setContentsMargins(14, 0, 0, 0)
+        note_font = self.weights_note.font()
+        note_font.setBold(True)
+        self.weights_note.setFont(note_font)
+        lay.addWidget(self.weights_note)
         lay.addStretch(1)
         # its text changes at every step: a fixed size (as wide as the last step's text)
         # asks for no layout pass of the window
@@ -518,6 +527,18 @@ class MainWindow(QtWidgets.QMainWindow):
         last = max(0, st.clock_steps - 1)  # (the selected layer's steps: a decoder's)
         self.cursor_label.set_widest(f"t = {count(last)} / {count(last)}")
         self.cursor_label.setText(f"t = {count(cursor.step)} / {count(last)}")
+        self.sync_weights_note()
+
+    def sync_weights_note(self) -> None:
+        """The header says whose weights the views show where they are a training
+        snapshot's (``AppState.shown_weights``: "weights of update 80 of 160", or of an
+        earlier run after the Train tab's Reset), nothing for the stack's own."""
+        shown = self.state.shown_weights
+        panel = self._train_panel
+        forms = shown.forms(panel.session if panel is not None else None) if shown is not None else ()
+        if forms != self.weights_note.forms():
+            self.weights_note.set_forms(forms)
+            self._header_give_way()
 
     def _cap_layer_combo(self) -> None:
         """The layer box as wide as its longest name, but for a long one (an ONNX graph's,
@@ -563,7 +584,7 @@ class MainWindow(QtWidgets.QMainWindow):
         combo, side, slot = self.layer_combo, self.side_combo, self.cursor_label.parentWidget()
         if slot is None:
             return
-        layer, unit = self.layer_label, self.unit_label
+        layer, unit, note = self.layer_label, self.unit_label, self.weights_note
         none = (1 << 24) - 1  # (no maximum: Qt's QWIDGETSIZE_MAX)
         cap = getattr(self, "_layer_combo_cap", none)
         gap = max(0, lay.spacing())
@@ -582,8 +603,12 @@ class MainWindow(QtWidgets.QMainWindow):
         need += sum(w.sizeHint().width() + gap for w in (layer, unit) if w.isHidden())
         need += (side_hint - min(side_hint, side.maximumWidth())) if bidi else 0
         need += slot_hint - min(slot_hint, slot.maximumWidth())
+        noted = bool(note.forms())
+        note_hint = note.sizeHint().width() if noted else 0
+        note_least = note.form_width(len(note.forms()) - 1) if noted else 0
+        need += note_hint - min(note_hint, note.maximumWidth())
         rooms = [layer.sizeHint().width() + gap, hint - entry, side_hint - side_least if bidi else 0,
-                 unit.sizeHint().width() + gap, entry - least]
+                 unit.sizeHint().width() + gap, note_hint - note_least, entry - least]
 
         def given(short: int, rooms: list[int]) -> list[int]:
             out = []
@@ -594,11 +619,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
         short = need - self.stack_header.width()
         gone = short > sum(rooms)
-        took = given(short - slot_hint if gone else short, rooms)
+        # the note's shortest form ("update 80") goes after the step label (the player says
+        # the step too; nothing else says whose weights the views show)
+        took = given(short - slot_hint if gone else short, rooms + [note_least])
         layer.setHidden(took[0] > 0)
         unit.setHidden(took[3] > 0)
-        for w, most in ((combo, cap if took[1] + took[4] <= 0 else hint - took[1] - took[4]),
-                        (side, none if took[2] <= 0 else side_least), (slot, 0 if gone else none)):
+        for w, most in ((combo, cap if took[1] + took[5] <= 0 else hint - took[1] - took[5]),
+                        (side, none if took[2] <= 0 else side_least), (slot, 0 if gone else none),
+                        (note, none if took[4] + took[6] <= 0 else note_hint - took[4] - took[6])):
             if w.maximumWidth() != most:
                 w.setMaximumWidth(most)
 
@@ -925,6 +953,7 @@ class MainWindow(QtWidgets.QMainWindow):
             presenter.fit_train_tab()  # (a narrow screen's side panel gives way to it)
         if not train:
             self.show_train_header(None)
+            self.sync_weights_note()  # (the Train tab's run may have been reset meanwhile)
         if 0 <= k < len(self.views):
             self.views[k]  # noqa: B018  (built when first shown)
         elif k >= 0 and self.tabs.widget(k) is self.train_page:
