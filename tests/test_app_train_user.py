@@ -4,6 +4,7 @@ without flooding the undo history."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -295,6 +296,53 @@ def test_the_state_says_which_snapshot_its_weights_are_as_long_as_it_holds_them(
     assert state.shown_weights is None
     state.undo()
     assert state.shown_weights.update == 6
+
+
+def test_a_task_runs_model_shown_says_its_update_and_a_redo_says_what_it_brings_back(tmp_path):
+    """Scrubbing a task's run opens its model in place of the user's. Undo, then Redo: the
+    status bar said "Redone: back to the stack before" while the trained model was shown
+    again; a redo says what it brings back."""
+    from lstmviz.app.history import describe_change
+
+    state = AppState()
+    state.set_model(state.model, path="/models/mine.keras")  # (the user's opened model)
+    run = TrainingSession(Settings(task="delay", units=4, steps=8), snapshot_every=1)
+    for _ in range(3):
+        run.step()
+    Scrubber(state).show(run, 2)
+    assert state.shown_weights.replaced
+    assert state.shown_weights.forms(run)[0] == f"weights of update 2 of {run.planned_updates:,}"
+    scrubbed = state.snapshot()
+    assert state.undo()
+    undone = state.snapshot()
+    assert state.shown_weights is None and state.path == "/models/mine.keras"
+    assert describe_change(scrubbed, undone) == "back to mine.keras"
+    assert state.redo()
+    assert state.shown_weights.update == 2
+    assert describe_change(undone, state.snapshot(), redo=True) == "the trained model at update 2"
+    # an undo of what came after it brings it back, and says it
+    state.new_stack()
+    assert state.shown_weights is None
+    new = state.snapshot()
+    assert state.undo() and state.shown_weights.update == 2
+    assert describe_change(new, state.snapshot()) == "back to the trained model at update 2"
+    # a redo of what replaced the model without a file, and of an opening, say so
+    assert describe_change(scrubbed, undone, redo=True) == "mine.keras again"
+    assert describe_change(undone, dataclasses.replace(undone, path=None, model=state.model),
+                           redo=True) == "forward to the model after"
+    # a run on the user's own model: its weights only, named by their update
+    mine = _state_with_delay_model()
+    _files(tmp_path)
+    data, loss = user_data(mine.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.2)
+    own = user_session(mine.model, data, loss, Settings(batch_size=8, epochs=1), snapshot_every=1)
+    own.step()
+    Scrubber(mine).show(own, 1)
+    scrubbed = mine.snapshot()
+    assert mine.undo()
+    undone = mine.snapshot()
+    assert describe_change(scrubbed, undone) == f"the weights of {mine.layers[0].name!r}"
+    assert mine.redo()
+    assert describe_change(undone, mine.snapshot(), redo=True) == "the weights of update 1"
 
 
 def test_a_csv_of_targets_has_a_row_per_sample(tmp_path):

@@ -2126,6 +2126,7 @@ def test_the_views_header_says_they_show_a_training_snapshot(make_window, qapp):
         assert not note.isVisibleTo(w)
         assert w.sessions.redo()
         assert note.isVisible() and note.text() == whole
+        assert w.last_message.startswith("Redone: the trained model at update 20")
         w.tabs.setCurrentWidget(panel)
         panel.reset()
         w.tabs.setCurrentIndex(3)  # the Weights view: the run they came from is gone

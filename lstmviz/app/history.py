@@ -298,18 +298,29 @@ def _config_change(a: dict, b: dict, prefix: str = "") -> tuple[str, object, obj
     return None
 
 
-def describe_change(before: Snapshot, after: Snapshot) -> str:
+def describe_change(before: Snapshot, after: Snapshot, redo: bool = False) -> str:
     """What going from ``before`` to ``after`` changes, in a few words for the status bar
     ("units of 'lstm' 16 → 8", "layer 'gru' taken out", "the input's timesteps 20 → 40"),
-    or "" when no difference is found."""
+    or "" when no difference is found. ``redo``: ``after`` is what a redo brings back, the
+    state an edit or an opening made, not one from before it ("back to the stack before"
+    was said of the trained model a redo showed again)."""
     from pathlib import Path
 
     from lstmviz.text import safe_name
 
-    if before.model is not after.model or before.path != after.path:
-        if after.path:
-            return f"back to {safe_name(Path(after.path).name)}"
-        return "back to the stack before" if after.model is None else "back to the model before"
+    trained = after.shown is not None and after.shown.replaced and after.shown != before.shown
+    if before.model is not after.model or before.path != after.path or trained:
+        if trained and after.shown is not None:
+            said = f"the trained model at update {after.shown.update:,}"
+        elif after.path:
+            said = safe_name(Path(after.path).name)
+            if redo:
+                return f"{said} again"
+        elif redo:
+            return "forward to the stack after" if after.model is None else "forward to the model after"
+        else:
+            said = "the stack before" if after.model is None else "the model before"
+        return said if redo else f"back to {said}"
     if len(before.layers) != len(after.layers):
         more, fewer = ((before, after) if len(before.layers) > len(after.layers) else (after, before))
         # the first layer of the longer stack that the shorter one has not at that place
@@ -332,6 +343,8 @@ def describe_change(before: Snapshot, after: Snapshot) -> str:
         if not weights and ((w_a is None) != (w_b is None) or (w_a is not None and w_b is not None and (
                 len(w_a) != len(w_b) or any(x is not y and not np.array_equal(x, y) for x, y in zip(w_a, w_b))))):
             weights = f"the weights of {name!r}"
+            if after.shown is not None and after.shown != before.shown:  # (a training snapshot's)
+                weights = f"the weights of update {after.shown.update:,}"
     # an input of another input_dim refits a file's weights: the input (what the user
     # opened, imported or edited) first, then the weights, not only "the weights of 'lstm'"
     said = _input_change(before, after)

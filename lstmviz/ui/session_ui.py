@@ -184,18 +184,19 @@ class SessionManager(QtCore.QObject):
             self.redo_action.setEnabled(bool(self.state.redo_stack))
 
     def undo(self) -> bool:
-        return self._step("Undone", self.state.undo, "Nothing to undo")
+        return self._step("Undone", self.state.undo, "Nothing to undo", redo=False)
 
     def redo(self) -> bool:
-        return self._step("Redone", self.state.redo, "Nothing to redo")
+        return self._step("Redone", self.state.redo, "Nothing to redo", redo=True)
 
-    def _step(self, done: str, step, nothing: str) -> bool:
-        """Undo or redo, and say what it changed ('Undone: units of 'lstm' 16 → 8')."""
+    def _step(self, done: str, step, nothing: str, redo: bool) -> bool:
+        """Undo or redo, and say what it changed ('Undone: units of 'lstm' 16 → 8'); a
+        redo's words say what it brings back ('Redone: the trained model at update 80')."""
         from lstmviz.app.history import describe_change
 
         before = self.state.snapshot()
         ok = step()
-        what = describe_change(before, self.state.snapshot()) if ok else ""
+        what = describe_change(before, self.state.snapshot(), redo=redo) if ok else ""
         if ok and self.state.path != before.path:
             # back across an open: Save writes that work's session, not the one opened after
             # it (Ctrl+S wrote the stack brought back over the session file just opened)
