@@ -129,8 +129,11 @@ def _earlier_draws(rng, scale: float, k: int, shape: tuple[int, int, int]) -> np
     return total
 
 
-#: How a character token is shown where a blank or a line break would show nothing
-SHOWN = {" ": "\u2423", "\n": "\u21b5", "\t": "\u21e5", "\r": "\u240d"}
+#: How a character token is shown where a blank or a line break would show nothing: a
+#: space as an open box, a line feed as the Enter key's arrow, a tab as the Tab key's, a
+#: carriage return as the carriage going back to the line's start ("\r\n": "←↵"). Each is
+#: a glyph DejaVu Sans has (U+240D, "␍", is in no usual Linux desktop's font: an empty box)
+SHOWN = {" ": "\u2423", "\n": "\u21b5", "\t": "\u21e5", "\r": "\u2190"}
 #: Longest token shown (a vocabulary's "[UNK]" whole, a long word token cut)
 TOKEN_LIMIT = 12
 #: Most token ids given labels
