@@ -595,7 +595,8 @@ def test_units_at_scale_of_an_input_traced_whole_ranks_every_sample_and_follows_
     # a stateful model: one line, no window
     state.set_layer_option(0, "stateful", True)
     assert win.open_units_window() is None
-    assert "Units at scale: a stateful model" in win.last_message
+    assert win.last_message.startswith("Units at scale: the model is stateful")
+    assert win.last_message.endswith("(stateful off in the side panel ranks them)")
 
 
 def test_ids_the_embedding_cannot_take_and_an_empty_text_are_refused_and_the_input_kept(

@@ -454,8 +454,9 @@ class Tracing(StateBase):
         if self.error:
             raise LstmvizError(f"the stack is not valid ({self.error}): fix it to rank its units")
         if model.stateful:
-            raise LstmvizError("a stateful model carries its states from one batch to the next: Units at "
-                               "scale ranks the units of a model without state (set stateful off)")
+            off = "" if self.readonly else " (stateful off in the side panel ranks them)"
+            raise LstmvizError("the model is stateful, its states carried from one batch to the next: its "
+                               f"units are ranked only without state{off}")
         xs = self._inputs_for(model) if self.readonly else [self.x]
         if np.ndim(xs[0]) < 2 or not holds_steps(model, 0):
             raise LstmvizError("the model's first input is not a sequence of steps: there is nothing "
