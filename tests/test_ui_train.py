@@ -614,6 +614,57 @@ def test_log_axes_label_every_tick_in_one_format(make_window):
     panel.stop()
 
 
+def _drawn_log_labels(plot) -> list[tuple[float, str]]:
+    """The left axis' labels pyqtgraph draws (none sticking out of the axis), with each one's
+    height in the scene, top first."""
+    from PySide6 import QtCore, QtGui
+
+    axis = plot.getAxis("left")
+    line = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont()).height()
+    view = plot.vb.sceneBoundingRect()
+    out = []
+    for v, text in (axis._tickLevels or [[]])[0]:
+        y = plot.vb.mapViewToScene(QtCore.QPointF(0, v)).y()
+        if view.top() + 0.4 * line <= y <= view.bottom() - 0.4 * line:
+            out.append((y, text))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("loss", [(0.09, 0.12), (0.2, 0.26), (0.011, 0.014), (2.1e-5, 2.6e-5)])
+def test_a_short_log_axis_of_a_narrow_range_shows_two_labels_a_line_apart(make_window, qapp, loss):
+    """In the projector theme at 1280 x 720 (the controls beside the plots) a loss that stayed
+    within 0.09 .. 0.12 was framed 0.056 .. 0.18, where 1, 2, 3, 5 x 10^k hold only 0.1: the
+    loss axis read "0.1" alone, and no reader could tell its scale. It now has two labels at
+    least, a line apart (round steps of the values, "0.1, 0.15"), in one format."""
+    from PySide6 import QtGui, QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    w = make_window((1280, 720))
+    panel = w.train_panel
+    try:
+        w.set_theme("projector")
+        w.tabs.setCurrentWidget(panel)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        plot = panel.loss_plot
+        panel._place(plot, *loss, 10)
+        QtWidgets.QApplication.processEvents()
+        axis = plot.getAxis("left")
+        line = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont()).height()
+        assert plot.vb.height() < 6 * line  # (a short plot)
+        drawn = _drawn_log_labels(plot)
+        assert len(drawn) >= 2, (plot.vb.height(), axis._tickLevels)
+        ys = [y for y, _ in drawn]
+        assert all(b - a >= line for a, b in zip(ys, ys[1:])), drawn
+        texts = [t for _, t in drawn]
+        powers = [any(c in "\u207b\u2070\u00b9" for c in t) for t in texts]
+        assert len(set(powers)) == 1, texts
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
+
+
 def test_more_epochs_continue_the_run(make_window, qtbot):
     """Setting Epochs from 20 to 30 after some training started a new run from the first
     weights: the updates done were gone. Now the run goes on (playing on if it played);

@@ -289,7 +289,8 @@ def log_labels(values, lo: float | None = None, hi: float | None = None) -> list
         if not (v > 0 and math.isfinite(v)):
             out.append(f"{v:g}")
             continue
-        mantissa, exponent = f"{v:.0e}".split("e")
+        mantissa, exponent = f"{v:.5e}".split("e")
+        mantissa = f"{float(mantissa):g}"  # (1.5 x 10^k among the ticks of a range under a decade)
         power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
         out.append(power if mantissa == "1" else f"{mantissa}\u00d7{power}")
     return out
@@ -327,7 +328,46 @@ def log_tick_list(lo: float, hi: float, most: int = 7, gap: float = 0.0) -> list
         if not (0 < len(ticks) <= most and apart(ticks)):  # the middle one
             every = at((1, 2, 3, 5))
             ticks = [every[len(every) // 2]] if every else []
+    if len(ticks) < 2 and most >= 2:
+        # two labels at least where two fit: a loss plot framed 0.056 .. 0.18 read "0.1"
+        # alone, no scale a reader could tell; there round steps of the values themselves
+        # ("0.1, 0.15"; "0.08, 0.1, 0.12, 0.14"), else the round values nearest its ends
+        ticks = _linear_log_ticks(lo, hi, most, apart) or ticks
     return [list(zip(np.log10(ticks).tolist(), log_labels(ticks))), []] if ticks else None
+
+
+def _linear_log_ticks(lo: float, hi: float, most: int, apart) -> list[float]:
+    """Two to ``most`` ticks within [lo, hi] (a range under a decade or so, where 1, 2, 3, 5 x
+    10^k leave one at most) whose labels stand ``apart``, a decade between them among them:
+    every 1, 2 or 5 x 10^k of the values themselves, the finest step that fits; else the
+    round values (one significant digit, or 1.5 x 10^k) nearest the range's ends, with the
+    decade between them where it fits, else without it. [] where none fit."""
+    if not (0 < lo < hi):
+        return []
+    decades = [10.0 ** k for k in range(math.ceil(math.log10(lo)), math.floor(math.log10(hi)) + 1)]
+
+    def fits(vals) -> bool:
+        inner = [d for d in decades if vals[0] < d < vals[-1]]
+        return 2 <= len(vals) <= most and apart(vals) and all(
+            any(math.isclose(d, v) for v in vals) for d in inner)
+
+    top = math.floor(math.log10(hi - lo))
+    for k in range(top - 2, top + 1):
+        for m in (1, 2, 5):
+            first, last = math.ceil(lo / (m * 10.0 ** k) - 1e-9), math.floor(hi / (m * 10.0 ** k) + 1e-9)
+            if 2 <= last - first + 1 <= most and fits(vals := [float(f"{i * m}e{k}") for i in range(first, last + 1)]):
+                return vals
+    powers = range(math.floor(math.log10(lo)), math.floor(math.log10(hi)) + 1)
+    near = sorted(v for k in powers for m in (1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9) if lo <= (v := float(f"{m}e{k}")) <= hi)
+    if len(near) < 2:
+        return []
+    low, high = near[0], near[-1]
+    between = [d for d in decades if low < d < high][:1]
+    for vals in ([low, *between, high], [low, *between], [*between, high]):
+        if fits(vals):
+            return vals
+    # (the decade left out only here: two labels, a scale, rather than the decade alone)
+    return [low, high] if apart([low, high]) else []
 
 
 class LogLabelAxis(pg.AxisItem):
