@@ -794,38 +794,59 @@ def test_a_heatmap_of_a_gradient_of_0_says_so_not_a_scale_of_0(make_window, tmp_
     panel.stop()
 
 
-@pytest.mark.parametrize("theme,size", [("dark", (1024, 600)), ("projector", (1024, 600)), ("light", (800, 600))])
-def test_the_saturation_plots_diagonal_is_one_dashed_line_where_the_legend_reaches_it(make_window, theme, size):
-    """Where the saturation plot is short (1024 x 600; a projector's 1280 x 720) the legend's
-    box, in the plot's empty upper triangle, reaches over the dashed diagonal, and its
-    translucent background was painted over the dashes it covered: a darker stretch of the
-    line in the dark theme, a paler one in the light ones. The legend is now under the plot's
-    items: the dashes under its box are as bright as the rest of the line."""
+@pytest.mark.parametrize("theme,size", [("dark", (1024, 600)), ("projector", (1024, 600)), ("light", (800, 600)),
+                                        ("projector", (1280, 720)), ("dark", (1100, 1200))])
+def test_the_gates_legend_covers_neither_plot_and_the_diagonal_is_one_dashed_line(make_window, qapp, theme, size):
+    """The gates' legend sat in the saturation plot's upper triangle, which no point reaches
+    (x + y <= 1), but where the plot is short (1024 x 600; a projector's 1280 x 720, a
+    lesson's) its box lay on the dashed diagonal: over it, a darker stretch of the line,
+    then under it, the dashes through its names. The legend is now in a row of its own
+    under the plots (across both where they are side by side, under the saturation plot
+    where it is under the means: 1100 x 1200 beside the side panel), one line high, over
+    no plot's view; every stretch of the diagonal is as bright as the rest."""
     from PySide6 import QtGui
 
+    from lstmviz.ui import theme as th
+
     w, panel = _panel(make_window, size)
-    gv = _on_view(w, panel, size, theme, "gates")
-    view = gv.sat_plot.scene().views()[0]
-    a = gv.sat_plot.vb.mapViewToScene(QtCore.QPointF(0, 1))
-    b = gv.sat_plot.vb.mapViewToScene(QtCore.QPointF(1, 0))
-    box = gv.sat_legend.sceneBoundingRect()
-    image = view.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
-    ratio = image.width() / view.width()
-    bg = QtGui.QColor(gv.theme.background)
-    line = QtGui.QColor(gv.theme.grid)
-    under, free = [], []
-    for y in range(int(a.y() * ratio) + 4, int(b.y() * ratio) - 4):  # each row of the line:
-        x = a.x() + (b.x() - a.x()) * (y / ratio - a.y()) / (b.y() - a.y())  # its ink next to x
-        ink = max(max(abs(c.red() - bg.red()), abs(c.green() - bg.green()), abs(c.blue() - bg.blue()))
-                  for c in (QtGui.QColor(image.pixel(int(x * ratio) + dx, y)) for dx in range(-3, 4)))
-        inside = box.adjusted(2, 2, -2, -2).contains(QtCore.QPointF(x, y / ratio))
-        (under if inside else free).append(ink)
-    assert len(under) >= 8 and len(free) >= 40, (len(under), len(free))  # (the case: the box reaches it)
-    full = max(abs(line.red() - bg.red()), abs(line.green() - bg.green()), abs(line.blue() - bg.blue()))
-    brightest = lambda inks: sorted(inks)[-len(inks) // 4:]  # noqa: E731 (the dashes' middles)
-    assert min(brightest(free)) >= 0.8 * full, (brightest(free), full)
-    assert min(brightest(under)) >= 0.8 * full, (brightest(under), full)
-    panel.stop()
+    try:
+        gv = _on_view(w, panel, size, theme, "gates")
+        if size == (1100, 1200) and not w.side.isVisible():
+            w.presenter.toggle_side()
+            for _ in range(4):
+                QtWidgets.QApplication.processEvents()
+        legend = gv.sat_legend
+        box = legend.sceneBoundingRect()
+        glw = gv.glws["gates"]
+        seen = glw.mapToScene(glw.viewport().rect()).boundingRect()
+        assert legend.isVisible() and len(legend.items) == 3 and seen.contains(box), (box, seen)
+        for plot in (gv.mean_plot, gv.sat_plot):
+            assert not box.intersects(plot.vb.sceneBoundingRect()), (box, plot.vb.sceneBoundingRect())
+            assert box.top() >= plot.sceneBoundingRect().bottom() - 0.5  # (under the plot, axes and all)
+        stacked = glw.ci.items[gv.sat_plot] == [(1, 0)]
+        assert stacked == (size == (1100, 1200))
+        tops = {round(label.sceneBoundingRect().top()) for _, label in legend.items}
+        assert len(tops) == 1  # (one row)
+        line_height = max(label.sceneBoundingRect().height() for _, label in legend.items)
+        assert box.height() <= line_height + 1
+        # the diagonal, drawn: each of its rows has the line's full ink near it (its dashes)
+        view = gv.sat_plot.scene().views()[0]
+        a = gv.sat_plot.vb.mapViewToScene(QtCore.QPointF(0, 1))
+        b = gv.sat_plot.vb.mapViewToScene(QtCore.QPointF(1, 0))
+        image = view.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+        ratio = image.width() / view.width()
+        bg = QtGui.QColor(gv.theme.background)
+        line = QtGui.QColor(gv.theme.grid)
+        inks = []
+        for y in range(int(a.y() * ratio) + 4, int(b.y() * ratio) - 4):
+            x = a.x() + (b.x() - a.x()) * (y / ratio - a.y()) / (b.y() - a.y())
+            inks.append(max(max(abs(c.red() - bg.red()), abs(c.green() - bg.green()), abs(c.blue() - bg.blue()))
+                            for c in (QtGui.QColor(image.pixel(int(x * ratio) + dx, y)) for dx in range(-3, 4))))
+        full = max(abs(line.red() - bg.red()), abs(line.green() - bg.green()), abs(line.blue() - bg.blue()))
+        assert len(inks) >= 40 and min(sorted(inks)[-len(inks) // 4:]) >= 0.8 * full, (inks, full)
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
 
 
 def _axis_texts(axis) -> list:

@@ -34,7 +34,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import ElidedCombo, QuietLabel, WrapRow, hint
-from lstmviz.ui.plot_tools import LogLabelAxis, count_axis, log_labels, set_ticks
+from lstmviz.ui.plot_tools import LogLabelAxis, RowLegend, count_axis, log_labels, set_ticks
 
 DECADES = 4.0
 #: the most of a gradient view's page its caption takes (in a lecture theme: the lesson's
@@ -182,9 +182,16 @@ class GradViews(QtCore.QObject):
         beside = glw.width() >= 2 * GATE_PLOT_LEAST or glw.height() < 2 * GATE_PLOT_LEAST
         layout = glw.ci
         at = (0, 1) if beside else (1, 0)
-        if layout.items.get(self.sat_plot) != [at]:
-            layout.removeItem(self.sat_plot)
+        # the gates' legend in a row under them, across both where they are side by side
+        row, span = (1, 2) if beside else (2, 1)
+        if layout.items.get(self.sat_plot) != [at] or layout.items.get(self.sat_legend) != [
+                (row, c) for c in range(span)]:
+            for item in (self.sat_legend, self.sat_plot):  # (out of their cells before either moves in)
+                if item in layout.items:
+                    layout.removeItem(item)
             layout.addItem(self.sat_plot, *at)
+            layout.addItem(self.sat_legend, row, 0, 1, span)
+            layout.layout.setAlignment(self.sat_legend, QtCore.Qt.AlignmentFlag.AlignHCenter)
 
     def _fit_conn_legend(self) -> None:
         """The connectivity legend's entries side by side where they fit the page's width,
@@ -267,13 +274,16 @@ class GradViews(QtCore.QObject):
         self.mean_plot = glw.addPlot(row=0, col=0)
         self.sat_plot = glw.addPlot(row=0, col=1, axisItems={"bottom": ShareAxis("bottom"), "left": ShareAxis("left")})
         glw.installEventFilter(self)  # (side by side, or one above the other: _fit_gates)
-        self.sat_legend = self.sat_plot.addLegend(offset=(-10, 10))
-        # the legend sits in the plot's empty upper triangle (x + y <= 1: every point lies on
-        # or under the diagonal), but where the plot is short (1024 x 600, a projector's
-        # 1280 x 720) its box reaches over the diagonal: under the points and the diagonal,
-        # not over them (its translucent background dimmed the dashes it covered, a darker
-        # stretch of the line)
-        self.sat_legend.setZValue(-1)
+        # the gates' legend (their hues, the bars' and the points') in a row of its own under
+        # the plots, as the updates' is: in the saturation plot's empty upper triangle (x + y
+        # <= 1 holds every point) its box reached over the dashed diagonal where the plot was
+        # short (1024 x 600, a projector's 1280 x 720, a lesson's); beside the plot's title
+        # it took two or three rows of its height (placed by _fit_gates)
+        self.sat_legend = pg.LegendItem(colCount=4, horSpacing=RowLegend.GAP)
+        self.sat_legend.layout.setContentsMargins(0, 0, 0, 0)  # (a line high: the plots keep the rest)
+        # (as wide as its entries, centred: stretched across the page they stood far apart)
+        self.sat_legend.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Fixed)
+        self._fit_gates()
         self.mean_bars: dict[str, pg.BarGraphItem] = {}
         self.mean0: dict[str, pg.PlotCurveItem] = {}
         self.sat_points: dict[str, pg.ScatterPlotItem] = {}
