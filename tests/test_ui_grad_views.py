@@ -924,6 +924,11 @@ def test_a_connectivity_legend_that_says_where_it_is_0_stays_within_its_page(mak
         assert item.sceneBoundingRect().right() <= page.width(), (item, page.width())
     for _, label in gv.conn_legend.items:
         assert label.sceneBoundingRect().right() <= page.width()
+    # in the title's row (under the title where the entries do not fit beside it), over
+    # neither the title's text nor the curves
+    box, view = gv.conn_legend.sceneBoundingRect(), gv.conn_plot.vb.sceneBoundingRect()
+    title = gv.conn_plot.titleLabel.item.sceneBoundingRect()
+    assert not box.intersects(title) and not box.intersects(view) and box.bottom() <= view.top(), (box, title, view)
     # the last step's tick is on the axis in sight
     last = gv.conn_plot.vb.mapViewToScene(QtCore.QPointF(9, 0)).x()
     assert last <= gv.conn_plot.vb.sceneBoundingRect().right() + 0.5 <= page.width()
@@ -936,6 +941,43 @@ def test_the_connectivity_legends_short_entries_stand_side_by_side(make_window):
     assert [label.text for _, label in gv.conn_legend.items] == ["now", "update 0"]
     assert gv.conn_legend.columnCount == 2
     panel.stop()
+
+
+def test_lesson_12s_connectivity_in_a_1280_x_720_projector_window_keeps_its_plot_readable(make_window, qapp):
+    """'What the forget gate learns', step 4, in a 1280 x 720 window in the projector theme
+    (not presenting): the "now / update 0" legend took a row of its own under the plot,
+    49 px, and the caption bar and the page's caption left the curves ~75-100 px: five
+    decades in that. The legend is beside the title (its short form, the legend's entries
+    side by side), over no curve, and the plot keeps the row's height."""
+    from lstmviz.app import tours
+    from lstmviz.ui import theme as th
+
+    w = make_window((1280, 720))
+    p = w.presenter
+    try:
+        w.set_theme("projector")
+        p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title.startswith("What the forget")))
+        p.tour.go(3)
+        for _ in range(2):
+            w.resize(1280, 720)
+            for _ in range(4):
+                QtWidgets.QApplication.processEvents()
+        assert not p.active and w.train_panel.plot_tabs.currentWidget() is w.train_panel.grad_views.pages[
+            "connectivity"]
+        gv = w.train_panel.grad_views
+        plot, legend = gv.conn_plot, gv.conn_legend
+        view = plot.vb.sceneBoundingRect()
+        assert view.height() >= 140, view.height()
+        box = legend.sceneBoundingRect()
+        assert legend.isVisible() and not box.intersects(view) and box.bottom() <= view.top() + 0.5
+        title = plot.titleLabel.item.sceneBoundingRect()
+        assert box.left() >= title.right() and abs(box.center().y() - title.center().y()) <= 4  # (in its row)
+        assert legend.columnCount == 2 and box.right() <= view.right() + 0.5
+        assert [label.text for _, label in legend.items] == ["now", "update 0"]
+    finally:
+        p.tour.end()
+        w.train_panel.stop()
+        th.apply("dark", qapp)
 
 
 def test_the_connectivity_of_one_step_is_read_on_a_labelled_axis(make_window, tmp_path):

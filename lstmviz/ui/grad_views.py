@@ -169,8 +169,6 @@ class GradViews(QtCore.QObject):
                     self._fit_caption(key)
             if obj is self.glws.get("gates"):
                 self._fit_gates()
-            if obj is self.glws.get("connectivity"):
-                self._fit_conn_legend()
         return False
 
     def _fit_gates(self) -> None:
@@ -192,22 +190,6 @@ class GradViews(QtCore.QObject):
             layout.addItem(self.sat_plot, *at)
             layout.addItem(self.sat_legend, row, 0, 1, span)
             layout.layout.setAlignment(self.sat_legend, QtCore.Qt.AlignmentFlag.AlignHCenter)
-
-    def _fit_conn_legend(self) -> None:
-        """The connectivity legend's entries side by side where they fit the page's width,
-        else one above the other: where both say where they are 0 ("now: 0 at 4 of 10
-        steps", a masked input's padding) the row was wider than the page, which it widened
-        past its right edge (the plot cut off at step 7 of 10, the legend mid-word)."""
-        legend = self.conn_legend
-        if not legend.items:
-            return
-        widths = [sample.width() + label.item.boundingRect().width() for sample, label in legend.items]
-        left, _, right, _ = legend.layout.getContentsMargins()
-        room = self.glws["connectivity"].width() - 2 * CONN_LEGEND_SLACK
-        need = sum(widths) + legend.layout.horizontalSpacing() * (2 * len(widths) - 1) + left + right
-        cols = len(widths) if need <= room else 1
-        if legend.columnCount != cols:
-            legend.setColumnCount(cols)
 
     def _fit_caption(self, key: str) -> None:
         """The caption at most ``CAPTION_SHARE`` of its page's height (``CAPTION_SHARE_LECTURE``
@@ -260,15 +242,15 @@ class GradViews(QtCore.QObject):
         # a decade in sight at least, so that a 1, 2, 3 or 5 x 10^k is labelled: one step's
         # point (LSTM(4, input_shape=(1, 2))) had 0.005 of a decade round it and no value
         self.conn_plot.vb.setLimits(minYRange=1.0)
-        # the legend in a row of its own under the plot: either end of the curves may be
-        # high (untrained: the last steps; trained to remember: the first), none is free
-        self.conn_legend = pg.LegendItem(colCount=2)
-        glw.addItem(self.conn_legend, row=1, col=0)
+        # the legend beside the plot's title, over no curve (either end of the curves may be
+        # high: untrained, the last steps; trained to remember, the first), the title's short
+        # form where both would not fit; in a row of its own under the plot it left the
+        # plot ~75 px of a lesson's page at 1280 x 720 in the projector theme
         self.conn_curve = self.conn_plot.plot(symbol="o")
         self.conn_curve0 = self.conn_plot.plot(symbolSize=LONE_RING)  # (a symbol: _ring_lone_points)
+        self.conn_legend = RowLegend(self.conn_plot, beside_title=True)
         self.conn_legend.addItem(self.conn_curve, "now")
         self.conn_legend.addItem(self.conn_curve0, "update 0")
-        glw.installEventFilter(self)  # (its entries side by side where they fit: _fit_conn_legend)
 
         _, glw, _ = self._page("gates")
         self.mean_plot = glw.addPlot(row=0, col=0)
@@ -379,7 +361,8 @@ class GradViews(QtCore.QObject):
         self.sat_mark_label.setColor(t.foreground)
         self.sat_mark_label.setFont(t.font(0.9, bold=True))
         for legend in (self.conn_legend, self.sat_legend, self.upd_legend):
-            legend.setBrush(pg.mkBrush(t.background + "d0"))
+            if not isinstance(legend, RowLegend):  # (beside a title: over nothing, no box)
+                legend.setBrush(pg.mkBrush(t.background + "d0"))
             legend.setLabelTextColor(t.foreground)
             legend.setLabelTextSize(f"{t.pt(0.9)}pt")
             for _sample, label in legend.items:
@@ -640,11 +623,12 @@ class GradViews(QtCore.QObject):
                 label.setText(text)
         # (a model's own probe: one curve, no update 0 to tell it from; its zeros in the caption)
         self.conn_legend.setVisible(v.run)
-        self._fit_conn_legend()
         th.set_title(self.conn_plot, self.theme.subscripts(
             f"How much y<sub>T</sub> depends on x<sub>t</sub>, {sample_words(v)}"),
             short=self.theme.subscripts(f"\u2202y<sub>T</sub>/\u2202x<sub>t</sub>, sample {v.sample}"),
-            color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt")
+            color=self.theme.foreground, size=f"{self.theme.pt(1.05)}pt",
+            justify="left" if v.run else "center")  # (the legend at its right)
+        self.conn_legend.fit()  # (its entries' new widths, beside this title)
         ring = ", a ring where a point has no line" if self.conn_curve0.opts["symbol"] else ""
         text = ("\u2016\u2202y<sub>T</sub>/\u2202x<sub>t</sub>\u2016 = the Frobenius norm of the Jacobian "
                 "of the model's output at the last step y<sub>T</sub> (all output units) with respect "
@@ -873,8 +857,6 @@ class GradViews(QtCore.QObject):
 #: the least width (px) of each gate plot side by side: narrower, one above the other where
 #: each then has this height
 GATE_PLOT_LEAST = 230
-#: px kept free at each side of the connectivity legend's row (the layout's own margins)
-CONN_LEGEND_SLACK = 10
 #: the saturation plot's smallest point (px), and how much larger each gate's before it is
 SAT_POINT_LEAST, SAT_POINT_STEP = 10, 7
 

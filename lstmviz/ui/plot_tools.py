@@ -1167,6 +1167,8 @@ class RowLegend(pg.LegendItem):
 
     GAP = 10  # px between an entry's sample and label, and between entries
     _beside = False  # (beside_title)
+    _shown = True  # (setVisible: a hidden legend beside a title keeps it no room)
+    _below = False  # (beside a title: under it, where one column of entries is wider than its room)
 
     def __init__(self, plot: pg.PlotItem, beside_title: bool = False) -> None:
         """``beside_title``: in the title's row, at its right end (the title then left-
@@ -1207,6 +1209,17 @@ class RowLegend(pg.LegendItem):
         super().addItem(item, name)
         self.fit()
 
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt's name)
+        """Shown or hidden; beside a title, a hidden one keeps it no room (the whole title,
+        its row the title's height: the connectivity plot of a model's own probe, one
+        curve and no legend)."""
+        super().setVisible(visible)
+        if bool(visible) != self._shown:
+            self._shown = bool(visible)
+            if self._beside:
+                self.fit()
+                self._place()
+
     def updateSize(self) -> None:  # noqa: N802 (pyqtgraph's name)
         """pyqtgraph's (which puts the legend at (0, 0) of its parent); beside a title,
         placed at the title's right end (``_place``)."""
@@ -1224,13 +1237,15 @@ class RowLegend(pg.LegendItem):
         row = title.geometry()  # (in the plot's coordinates, the legend's parent's)
         # the title's row as tall as the title (as theme.set_title makes it) or the legend in
         # rows (a narrow plot), whichever is taller
-        height = max(title_height(title), size.height())
+        below = self._below and self._shown
+        height = (title_height(title) + size.height() if below
+                  else max(title_height(title), size.height() if self._shown else 0.0))
         if abs(height - row.height()) > 0.5:
             title.setMaximumHeight(height)
             self.plot.layout.setRowFixedHeight(0, height)
             return  # (placed when the title's new geometry comes)
-        self.setGeometry(row.right() - size.width(), row.center().y() - size.height() / 2,
-                         size.width(), size.height())
+        top = row.top() + title_height(title) if below else row.center().y() - size.height() / 2
+        self.setGeometry(row.right() - size.width(), top, size.width(), size.height())
 
     def fit(self) -> None:
         """The most entries side by side that fit the view's width (beside a title: what
@@ -1241,7 +1256,8 @@ class RowLegend(pg.LegendItem):
             # row (the Over time curves' "unit 0 over time" at 640 x 400: two rows of
             # entries left their plot 23 px)
             widths = [(sample.width(), label.item.boundingRect().width()) for sample, label in self.items]
-            keep_beside_title(self.plot, self._need(widths, len(widths)) + 2 * self.GAP if widths else 0.0)
+            keep_beside_title(self.plot, self._need(widths, len(widths)) + 2 * self.GAP
+                              if widths and self._shown else 0.0)
             room -= self.plot.titleLabel.item.boundingRect().width() + 2 * self.GAP
         names = [self._names.get(id(sample.item)) for sample, _ in self.items]
         if not any(names):
@@ -1261,6 +1277,18 @@ class RowLegend(pg.LegendItem):
             for (_, label), n in zip(self.items, names):
                 if n and label.text != n[use]:
                     label.setText(n[use])
+        if self._beside:
+            # an entry wider than the room the title leaves (the connectivity's "update 0: 0
+            # at 4 of 10 steps" in a narrow plot, drawn over the title): the entries under
+            # the title, at its right end, the whole title back
+            widths = [(sample.width(), label.item.boundingRect().width()) for sample, label in self.items]
+            below = self._shown and bool(widths) and self._need(widths, 1) > room
+            if below:
+                keep_beside_title(self.plot, 0.0)
+                cols = self._columns(widths, self.plot.vb.width())
+            if below != self._below:
+                self._below = below
+                self._place()
         if cols != self.columnCount:
             self.setColumnCount(cols)
 
