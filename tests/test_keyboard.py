@@ -194,6 +194,50 @@ def test_the_snapshot_slider_reached_with_tab_keeps_its_arrows(make_window, qtbo
     assert window.state.cursor.step == step + 1 and slider.value() == 3
 
 
+def test_the_snapshot_slider_clicked_keeps_its_arrows_and_a_plot_clicked_gives_them_back(make_window, qtbot):
+    """A click on the snapshot slider's handle gave it the focus, but Left / Right / Home /
+    End still stepped the player's time (only a slider reached with Tab kept them): a
+    desktop user's arrows did not move the slider just clicked. They move it now; Space and
+    PgDn stay the player's, and after a click on a plot the arrows are the player's again."""
+    from PySide6 import QtWidgets as W
+
+    window = make_window((1400, 900))
+    window.tabs.setCurrentIndex(window.tabs.count() - 1)
+    settle()
+    from helpers import three_updates
+
+    panel = three_updates(window)
+    slider = panel.time_slider
+    assert slider.value() == slider.maximum() == 3
+    window.activateWindow()
+    settle()
+    opt = W.QStyleOptionSlider()
+    slider.initStyleOption(opt)
+    handle = slider.style().subControlRect(W.QStyle.ComplexControl.CC_Slider, opt,
+                                           W.QStyle.SubControl.SC_SliderHandle, slider)
+    qtbot.mouseClick(slider, QtCore.Qt.MouseButton.LeftButton, pos=handle.center())
+    settle()
+    assert W.QApplication.focusWidget() is slider and slider.value() == 3  # (the handle: where it was)
+    step = window.state.cursor.step
+    for key, want in ((QtCore.Qt.Key.Key_Left, 2), (QtCore.Qt.Key.Key_Home, 0), (QtCore.Qt.Key.Key_Right, 1),
+                      (QtCore.Qt.Key.Key_End, 3)):
+        qtbot.keyClick(slider, key)
+        settle()
+        assert slider.value() == want, key
+    assert window.state.cursor.step == step  # (the player's time stayed)
+    qtbot.keyClick(slider, QtCore.Qt.Key.Key_PageDown)  # a presenter remote's: the player's, still
+    settle()
+    assert window.state.cursor.step == step + 1 and slider.value() == 3
+    # a plot clicked: the arrows step the player again
+    plots = panel.plots
+    qtbot.mouseClick(plots.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=plots.viewport().rect().center())
+    settle()
+    assert W.QApplication.focusWidget() is not slider
+    qtbot.keyClick(W.QApplication.focusWidget() or window, QtCore.Qt.Key.Key_Right)
+    settle()
+    assert window.state.cursor.step == step + 2 and slider.value() == 3
+
+
 def tab_cycle(qtbot, window, back=False, most=120):
     """The widgets Tab (Shift+Tab) gives the focus to, from the view tabs round to them."""
     window.activateWindow()

@@ -401,15 +401,22 @@ SLIDER_KEYS = {QtCore.Qt.Key.Key_Left, QtCore.Qt.Key.Key_Right, QtCore.Qt.Key.Ke
 class ButtonKeys(FocusedFilter):
     """Space presses the button or check box, or opens the combo box, that the keyboard
     moved the focus to (Tab), as everywhere else: the player's Space (play / pause) took
-    it there, so a check box of the side panel could not be ticked without a mouse. A
-    slider reached so keeps its arrows and Home / End (``SLIDER_KEYS``: they
-    stepped the player's time, and the Train tab's snapshot slider could not be moved).
-    Only where Tab or Shift+Tab moved the focus (``MainWindow.tabbing``): a control the
-    mouse clicked, or one the focus went back to (the "+ Add layer" button after its menu,
-    a button after the dialog it opened), leaves the keys to the window (Space plays)."""
+    it there, so a check box of the side panel could not be ticked without a mouse. Only
+    where Tab or Shift+Tab moved the focus (``MainWindow.tabbing``): a control the mouse
+    clicked, or one the focus went back to (the "+ Add layer" button after its menu, a
+    button after the dialog it opened), leaves Space to the window (it plays).
+
+    A slider with the focus keeps its arrows and Home / End (``SLIDER_KEYS``: they stepped
+    the player's time, and the Train tab's snapshot slider could not be moved), reached
+    with Tab or clicked (its handle dragged: a desktop's arrows then move the slider just
+    touched); Space and PgUp / PgDn stay the window's. The player's own slider takes no
+    focus (its arrows are the player's anyway), and a click on a plot or anywhere else
+    gives the arrows back to the player."""
 
     def wants(self, widget) -> bool:
-        return (isinstance(widget, (QtWidgets.QAbstractButton, QtWidgets.QComboBox, QtWidgets.QAbstractSlider))
+        if isinstance(widget, QtWidgets.QAbstractSlider):
+            return True
+        return (isinstance(widget, (QtWidgets.QAbstractButton, QtWidgets.QComboBox))
                 and not (isinstance(widget, QtWidgets.QComboBox) and widget.isEditable())
                 and getattr(self.window, "tabbing", False))
 
@@ -421,7 +428,7 @@ class ButtonKeys(FocusedFilter):
             event.accept()  # (the control's own key press: not the window's shortcut)
             return True
         if (event.type() in (QtCore.QEvent.Type.MouseButtonPress, QtCore.QEvent.Type.MouseButtonRelease)
-                and obj is self.watched):
+                and obj is self.watched and not isinstance(obj, QtWidgets.QAbstractSlider)):
             obj.removeEventFilter(self)  # (clicked: Space plays again)
             self.watched = None
         return False
