@@ -362,3 +362,19 @@ def held_pass(monkeypatch, seconds: float = 60):
     work = LongRunner._work
     monkeypatch.setattr(LongRunner, "_work", staticmethod(lambda seq: go.wait(seconds) and work(seq)))
     return go
+
+
+def lesson_step(window, title: str, step: int, size: tuple[int, int]) -> None:
+    """Start the lesson whose title starts with ``title`` in ``window``, go to its ``step``,
+    then lay the window out at ``size`` (twice, as a resize settles)."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.app import tours
+
+    tour = window.presenter.tour
+    tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title.startswith(title)))
+    tour.go(step)
+    for _ in range(2):
+        window.resize(*size)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()

@@ -590,7 +590,8 @@ def test_argparse_errors_exit_2(capsys, args):
 
 @pytest.mark.parametrize("args, said", [
     (["train", "--task", "delay", "--epochs", "0", "-o", "t.keras"], "--epochs: must be at least 1, not 0"),
-    (["grad", "m", "-i", "x", "-y", "y", "--loss", "hinge", "-o", "g"], "argument --loss: unknown loss 'hinge'; supported: mse, mae"),
+    (["grad", "m", "-i", "x", "-y", "y", "--loss", "hinge", "-o", "g"],
+     "argument --loss: unknown loss 'hinge'; supported: mse, mae"),
     (["trace", "m.keras"], "required: --input/-i, --out/-o"),
     # an option the command does not take: that command's help is where to look
     (["grad", "m", "-i", "x", "-y", "y", "--loss", "mse", "-o", "g", "--steps", "1:3"],

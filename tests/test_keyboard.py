@@ -182,16 +182,7 @@ def test_the_snapshot_slider_reached_with_tab_keeps_its_arrows(make_window, qtbo
     slider = panel.time_slider
     assert slider.value() == slider.maximum() == 3
     tab_to(qtbot, window, slider)
-    step = window.state.cursor.step
-    for key, want in ((QtCore.Qt.Key.Key_Left, 2), (QtCore.Qt.Key.Key_Home, 0), (QtCore.Qt.Key.Key_Right, 1),
-                      (QtCore.Qt.Key.Key_End, 3)):
-        qtbot.keyClick(slider, key)
-        settle()
-        assert slider.value() == want, key
-    assert window.state.cursor.step == step  # (the player's time stayed)
-    qtbot.keyClick(slider, QtCore.Qt.Key.Key_PageDown)  # a presenter remote's: the player's, still
-    settle()
-    assert window.state.cursor.step == step + 1 and slider.value() == 3
+    _slider_keeps_its_arrows(qtbot, window, slider)
 
 
 def test_the_snapshot_slider_clicked_keeps_its_arrows_and_a_plot_clicked_gives_them_back(make_window, qtbot):
@@ -219,15 +210,7 @@ def test_the_snapshot_slider_clicked_keeps_its_arrows_and_a_plot_clicked_gives_t
     settle()
     assert W.QApplication.focusWidget() is slider and slider.value() == 3  # (the handle: where it was)
     step = window.state.cursor.step
-    for key, want in ((QtCore.Qt.Key.Key_Left, 2), (QtCore.Qt.Key.Key_Home, 0), (QtCore.Qt.Key.Key_Right, 1),
-                      (QtCore.Qt.Key.Key_End, 3)):
-        qtbot.keyClick(slider, key)
-        settle()
-        assert slider.value() == want, key
-    assert window.state.cursor.step == step  # (the player's time stayed)
-    qtbot.keyClick(slider, QtCore.Qt.Key.Key_PageDown)  # a presenter remote's: the player's, still
-    settle()
-    assert window.state.cursor.step == step + 1 and slider.value() == 3
+    _slider_keeps_its_arrows(qtbot, window, slider)
     # a plot clicked: the arrows step the player again
     plots = panel.plots
     qtbot.mouseClick(plots.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=plots.viewport().rect().center())
@@ -312,3 +295,18 @@ def test_tab_goes_in_reading_order_on_every_tab(make_window, qtbot):
         settle()
         first = tab_cycle(qtbot, window)[0]
         assert part(first) == 2 and not isinstance(first, QtWidgets.QTabBar), window.tabs.tabText(k)
+
+
+def _slider_keeps_its_arrows(qtbot, window, slider):
+    """Left / Home / Right / End move the snapshot slider (of 3 updates, at 3), not the
+    player's time; PgDn, a presenter remote's, still steps the player."""
+    step = window.state.cursor.step
+    for key, want in ((QtCore.Qt.Key.Key_Left, 2), (QtCore.Qt.Key.Key_Home, 0), (QtCore.Qt.Key.Key_Right, 1),
+                      (QtCore.Qt.Key.Key_End, 3)):
+        qtbot.keyClick(slider, key)
+        settle()
+        assert slider.value() == want, key
+    assert window.state.cursor.step == step  # (the player's time stayed)
+    qtbot.keyClick(slider, QtCore.Qt.Key.Key_PageDown)  # a presenter remote's: the player's, still
+    settle()
+    assert window.state.cursor.step == step + 1 and slider.value() == 3

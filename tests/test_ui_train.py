@@ -986,20 +986,14 @@ def test_presenting_on_an_800_x_600_projector_a_lesson_shows_the_plot_it_talks_a
     vanishing gradient, the loss for batch_size and updates; both come back with the room."""
     from PySide6 import QtWidgets
 
-    from helpers import present_on
-    from lstmviz.app import tours
+    from helpers import lesson_step, present_on
 
     w = make_window((800, 600))
     p = present_on(w, 800, 600)
     panel = w.train_panel
 
     def at(title, step):
-        p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title.startswith(title)))
-        p.tour.go(step)
-        for _ in range(2):
-            w.resize(800, 600)
-            for _ in range(4):
-                QtWidgets.QApplication.processEvents()
+        lesson_step(w, title, step, (800, 600))
 
     at("Why LSTM", 1)
     assert "Pinned" in p.caption.text()
@@ -2017,7 +2011,7 @@ def test_a_lesson_in_a_1280_x_720_projector_window_shows_the_plot_it_talks_about
     alone wherever the curves have room for one plot only, in a window as when presenting."""
     from PySide6 import QtWidgets
 
-    from lstmviz.app import tours
+    from helpers import lesson_step
     from lstmviz.ui import theme as th
 
     w = make_window((1280, 720))
@@ -2027,12 +2021,7 @@ def test_a_lesson_in_a_1280_x_720_projector_window_shows_the_plot_it_talks_about
         panel = w.train_panel
 
         def at(title, step):
-            p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title.startswith(title)))
-            p.tour.go(step)
-            for _ in range(2):
-                w.resize(1280, 720)
-                for _ in range(4):
-                    QtWidgets.QApplication.processEvents()
+            lesson_step(w, title, step, (1280, 720))
 
         at("Why LSTM", 0)
         assert w.tabs.currentWidget() is panel and not p.active
