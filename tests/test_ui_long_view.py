@@ -1377,3 +1377,24 @@ def test_a_vocabulary_that_cannot_be_read_is_named_alone(make_window, tmp_path):
     assert not win.open_long(str(book), vocabulary=str(tmp_path / "v.json"))
     assert win.last_message == "v.json: No such file or directory"
     assert state.x is before
+
+
+def test_units_at_scale_closes_with_the_main_window_and_its_pass_stops(make_window):
+    """Closing the main window left its Units at scale window on screen, and the pass of its
+    own over every sample of an input traced whole ran on to its end on its thread."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=64))],
+                     InputSpec(input_dim=3, batch_size=16, timesteps=4000))
+    win = make_window((1280, 720), state)
+    lw = win.open_units_window()
+    assert lw is not None and lw.owns and lw.isVisible()
+    seq, worker = lw.seq, lw._worker
+    win.close()
+    assert seq.closed  # (its pass, summaries and crossings stop)
+    worker.join(60)
+    assert not worker.is_alive() and not seq.ready
+    import shiboken6
+    assert not shiboken6.isValid(lw) or not lw.isVisible()

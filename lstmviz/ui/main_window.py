@@ -1665,4 +1665,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def closeEvent(self, event):
         self.player.pause()
+        # Units at scale goes with the window (a window of its own, it stayed on screen, and
+        # its own pass over every sample ran on to its end)
+        self.close_units_window()
         super().closeEvent(event)
