@@ -1398,3 +1398,21 @@ def test_units_at_scale_closes_with_the_main_window_and_its_pass_stops(make_wind
     assert not worker.is_alive() and not seq.ready
     import shiboken6
     assert not shiboken6.isValid(lw) or not lw.isVisible()
+
+
+@pytest.mark.parametrize("case, why", [
+    ("k3_seq2seq_lstm", "inputs of 5 and 4 steps"),
+    ("k3_misc_layers", "layer 'flatten' (Flatten) reshapes the time axis"),
+    ("k3_repeat_vector", "layer 'decoder' (LSTM) steps over a sequence made inside the model")])
+def test_units_at_scale_refuses_in_one_line_a_model_its_pass_cannot_follow(make_window, case, why):
+    """An encoder-decoder (inputs of other lengths), a Flatten, a RepeatVector's decoder:
+    Units at scale opened on an input traced whole and showed an empty window, its status
+    saying the pass failed. Now it is refused in one line, and no window opens."""
+    from pathlib import Path
+
+    win = make_window((1280, 720))
+    assert win.open_file(Path(__file__).parent / "fixtures" / case / "model.keras")
+    assert win.state.long is None
+    assert win.open_units_window() is None
+    assert win.last_message.startswith(f"Units at scale: {why}") and "\n" not in win.last_message
+    assert getattr(win, "long_window", None) is None

@@ -25,6 +25,7 @@ from lstmviz.app.selection import Cursor
 from lstmviz.app.stack import InputSpec
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import cell_kind
+from lstmviz.engine.windows import check_pass
 from lstmviz.errors import LstmvizError
 from lstmviz.text import numbered, plural, safe_name
 
@@ -447,7 +448,8 @@ class Tracing(StateBase):
         input traced whole (a long input has its own pass: ``long``): the units of a saved
         LSTM(512) ranked over a sentence, not only over a book. Refused in one line where
         a pass cannot follow the model (a stateful layer carries its states from one trace
-        to the next; an invalid stack shows its last model)."""
+        to the next; an invalid stack shows its last model; windows cannot follow it, or
+        its pass over every sample is past the memory limit: ``windows.check_pass``)."""
         model = self.model
         if model is None or self.x is None:
             raise LstmvizError("there is no model to rank the units of")
@@ -461,6 +463,10 @@ class Tracing(StateBase):
         if np.ndim(xs[0]) < 2 or not holds_steps(model, 0):
             raise LstmvizError("the model's first input is not a sequence of steps: there is nothing "
                                "to follow over time")
+        # a pass by windows that cannot follow the model (a Flatten, a RepeatVector's decoder,
+        # a seq2seq's inputs of other lengths) or over the memory limit: said now, not by an
+        # empty window whose pass failed
+        check_pass(model, xs)
         return model, xs
 
     def others_given(self) -> list[tuple[str, bool]]:
