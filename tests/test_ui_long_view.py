@@ -1416,3 +1416,24 @@ def test_units_at_scale_refuses_in_one_line_a_model_its_pass_cannot_follow(make_
     assert win.open_units_window() is None
     assert win.last_message.startswith(f"Units at scale: {why}") and "\n" not in win.last_message
     assert getattr(win, "long_window", None) is None
+
+
+def test_units_at_scale_opened_before_its_pass_ends_takes_the_main_windows_unit(make_window):
+    """A Bidirectional's backward half (a layer that reads the input from its last step)
+    shows no step before the pass has run: Units at scale opened on it held its unit box to
+    0 meanwhile and showed unit 0 for good, not the main window's unit."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    state = AppState([LayerEntry("Bidirectional", default_config("Bidirectional", "LSTM", units=32))],
+                     InputSpec(input_dim=3, batch_size=3, timesteps=3000))
+    win = make_window((1280, 720), state)
+    name = state.model.layers[0].name
+    state.set_cursor(side="backward", step=3, sample=1, unit=7)
+    lw = win.open_units_window()
+    assert lw is not None and lw.wait(60)
+    assert lw.seq.pass_first is not None  # (no step before the pass: the case at hand)
+    assert (lw.record_combo.currentData(), lw.sample(), lw.unit_spin.value()) == ((name, "backward/h"), 1, 7)
+    assert lw.curve_win.titleLabel.text.startswith(f"{name} backward/h[7]")
+    assert state.cursor.unit == 7

@@ -114,6 +114,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self._pending: tuple | None = None
         self._summary_progress = (0, 1)
         self._summary_error: str | None = None  # (this window's: the sequence's is its pass's)
+        #: the unit ``show_at`` asked for before the record's units were known (a half that
+        #: runs backwards shows no step before the pass: the unit box was held to 0 and the
+        #: main window's unit lost), set once they are (``redraw``)
+        self._unit_wanted: int | None = None
         self._build()
         self._offer_find()
         self.timer = QtCore.QTimer(self)
@@ -558,6 +562,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         if sample is not None:
             self.sample_spin.setValue(int(sample))
         if unit is not None:  # (the record's redraw set the unit's range)
+            self._unit_wanted = int(unit)
             self._set_unit(int(unit))
         self.seek(step)
 
@@ -660,6 +665,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         units = values.shape[1] if values is not None else 0
         with self._unit_by_window():  # (a narrower range moves the unit)
             self.unit_spin.setRange(0, max(0, units - 1))
+            if units and self._unit_wanted is not None:  # (the units are known now)
+                self.unit_spin.setValue(min(self._unit_wanted, units - 1))
+                self._unit_wanted = None
         unit = self.unit_spin.value()
         rows = self.order if self.order is not None else np.arange(units)
         self._rows = rows  # (the units of the heatmaps' rows, top first: pick_row)
