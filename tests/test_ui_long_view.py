@@ -1437,3 +1437,29 @@ def test_units_at_scale_opened_before_its_pass_ends_takes_the_main_windows_unit(
     assert (lw.record_combo.currentData(), lw.sample(), lw.unit_spin.value()) == ((name, "backward/h"), 1, 7)
     assert lw.curve_win.titleLabel.text.startswith(f"{name} backward/h[7]")
     assert state.cursor.unit == 7
+
+
+@pytest.mark.parametrize("how", ["button", "menu"])
+def test_units_at_scale_cancelled_goes_on_from_its_button_or_the_menu(make_window, how):
+    """Its own pass over an input traced whole, cancelled, stayed cancelled for good: the
+    button was disabled and View > Units at scale brought the window up as it was, with no
+    ranking ever. Now the button says "Go on", and it or the menu goes on with the pass."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=64))],
+                     InputSpec(input_dim=3, batch_size=16, timesteps=4000))
+    win = make_window((1280, 720), state)
+    lw = win.open_units_window()
+    assert lw is not None and lw.owns
+    lw.cancel()
+    assert lw.wait(60) and not lw.seq.ready and lw.status.text().startswith("cancelled")
+    assert lw.cancel_button.text() == "Go on" and lw.cancel_button.isEnabled()
+    if how == "button":
+        lw.cancel_button.click()
+    else:
+        assert win.open_units_window() is lw
+    assert lw.wait(120) and lw.seq.ready and lw.summary is not None
+    assert lw.cancel_button.text() == "Cancel" and not lw.cancel_button.isEnabled()
+    assert lw.status.text() == "4,000 steps"

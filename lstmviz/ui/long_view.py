@@ -149,7 +149,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.progress.setMinimumWidth(self.progress.fontMetrics().horizontalAdvance(
             f"{max((b for _, b in self.choices), key=len)} over all steps 100%") + 40)
         self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel)
+        self.cancel_button.clicked.connect(self._cancel_clicked)
         self.status = QtWidgets.QLabel("")
         self.status.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (an error may name a layer or file)
         self.status.setWordWrap(True)  # (two lines rather than a window past the screen)
@@ -414,6 +414,37 @@ class LongSequenceWindow(QtWidgets.QWidget):
     def cancel(self):
         self.seq.cancel()
 
+    def can_go_on(self) -> bool:
+        """Whether its own pass (over an input traced whole) was cancelled and has stopped:
+        it may go on from where it stopped (``go_on``). A long input's pass is the main
+        window's, which goes on by its Trace all."""
+        busy = self._worker is not None and self._worker.is_alive()
+        return self.owns and self.seq.cancelled and not busy
+
+    def go_on(self) -> bool:
+        """Its own pass, cancelled, goes on (the Cancel button, then "Go on"; View > Units
+        at scale again): it stayed cancelled for good, the window brought up again as it
+        was, its ranking never made. False where there was nothing to go on with."""
+        if not self.can_go_on() or not self.seq.resume():
+            return False
+        self.resume()
+        self._fit_cancel(busy=True)
+        return True
+
+    def _cancel_clicked(self) -> None:
+        if not self.go_on():
+            self.cancel()
+
+    def _fit_cancel(self, busy: bool) -> None:
+        """The button beside the progress: Cancel while the pass runs, "Go on" once its own
+        pass was cancelled (``can_go_on``), else disabled."""
+        go_on = not busy and self.can_go_on()
+        text = "Go on" if go_on else "Cancel"
+        if self.cancel_button.text() != text:
+            self.cancel_button.setText(text)
+            self.cancel_button.setToolTip("Go on with the pass from where it stopped" if go_on else "")
+        self.cancel_button.setEnabled(go_on or (busy and not self.seq.ready))
+
     def resume(self) -> None:
         """The pass goes on after a Cancel (the main window's Trace all): the summary of
         what is shown follows it (this window's worker had ended, its timer stopped; or is
@@ -454,7 +485,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             done, total = s.done, s.total
             self.progress.setFormat("keyframe pass %p%")
         self.progress.setValue(int(1000 * done / max(1, total)))
-        self.cancel_button.setEnabled(busy and not s.ready)
+        self._fit_cancel(busy)
         self.progress.setVisible(not s.ready or busy)
         self.cancel_button.setVisible(not s.ready)  # (it cancels the pass, not a summary)
         # (the overviews' error, "cancelled: no overview", is the main window's strips')
@@ -481,8 +512,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
                 return
             self.timer.stop()
             self.progress.setVisible(not s.ready)
-            self.cancel_button.setEnabled(False)
             self.cancel_button.setVisible(not s.ready)
+            self._fit_cancel(busy=False)
             if s.ready and self.summary is None and not error:
                 self._record_changed()  # (starts the summary of what is shown)
             else:

@@ -1339,6 +1339,7 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             old = self.close_units_window(keep=seq)
         if old is not None:  # open on this input already: brought up, where this window is
+            old.go_on()  # (its own pass, cancelled there: it goes on)
             old.show_at(cur.step, cur.layer, cur.unit, cur.side, cur.sample)
             old.raise_()
             old.activateWindow()
