@@ -1463,3 +1463,19 @@ def test_units_at_scale_cancelled_goes_on_from_its_button_or_the_menu(make_windo
     assert lw.wait(120) and lw.seq.ready and lw.summary is not None
     assert lw.cancel_button.text() == "Cancel" and not lw.cancel_button.isEnabled()
     assert lw.status.text() == "4,000 steps"
+
+
+def test_units_at_scale_of_one_step_says_one_step(make_window):
+    """An input of one step (a model fed one vector at a time: a Keras 1 file's LSTM of
+    input_length 1) traced whole: the window's title and status said "1 steps"."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=4))],
+                     InputSpec(input_dim=3, batch_size=2, timesteps=1))
+    win = make_window((1280, 720), state)
+    lw = win.open_units_window()
+    assert lw is not None and lw.wait(60)
+    assert lw.windowTitle() == "lstmviz: units at scale, a sequence of 1 step"
+    assert lw.status.text() == "1 step"

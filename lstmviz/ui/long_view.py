@@ -96,7 +96,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.seq = seq if seq is not None else LongSequence(model, x, window)
         model = self.seq.model
         long = "a long sequence" if self.seq.steps > LONG_STEPS else "a sequence"
-        self.setWindowTitle(f"lstmviz: units at scale, {long} of {count(self.seq.steps)} steps")
+        self.setWindowTitle(f"lstmviz: units at scale, {long} of {plural(self.seq.steps, 'step', sep=',')}")
         self.setWindowFlag(QtCore.Qt.WindowType.Window)
         self.choices = record_choices(model)
         feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
@@ -523,14 +523,14 @@ class LongSequenceWindow(QtWidgets.QWidget):
         """What the status says without an error: the pass, the summary, or what is held."""
         s = self.seq
         if s.ready and busy:
-            return f"{count(s.steps)} steps: every unit's min, max and statistics\u2026"
+            return f"{plural(s.steps, 'step', sep=',')}: every unit's min, max and statistics\u2026"
         w = s.windowed  # (s.ready: the pass made it)
         if w is not None and s.steps <= LONG_STEPS:  # (an input traced whole: its keyframes say nothing)
-            return f"{count(s.steps)} steps"
+            return f"{plural(s.steps, 'step', sep=',')}"
         if w is not None:
-            return (f"{count(s.steps)} steps; keyframes every {count(w.every)} steps; "
+            return (f"{plural(s.steps, 'step', sep=',')}; keyframes every {count(w.every)} steps; "
                     f"{w.nbytes / 2**20:.1f} MiB held")
-        return f"{count(s.steps)} steps: tracing keyframes\u2026"
+        return f"{plural(s.steps, 'step', sep=',')}: tracing keyframes\u2026"
 
     def _crossings_key(self) -> tuple:
         """What a list of crossings is of: record, sample, unit, threshold, direction."""
