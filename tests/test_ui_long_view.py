@@ -1479,3 +1479,16 @@ def test_units_at_scale_of_one_step_says_one_step(make_window):
     assert lw is not None and lw.wait(60)
     assert lw.windowTitle() == "lstmviz: units at scale, a sequence of 1 step"
     assert lw.status.text() == "1 step"
+
+
+def test_units_at_scale_of_a_model_without_a_recurrent_layer_says_so_in_its_words(make_window):
+    """An ONNX export whose RNN is unrolled into Dense and Tanh nodes, traced whole: the
+    refusal said "the model has no recurrent layer to follow over a long sequence", without
+    naming Units at scale, of an input of 20 steps."""
+    from pathlib import Path
+
+    win = make_window((1280, 720))
+    assert win.open_file(Path(__file__).parent / "fixtures" / "onnx_torch_dynamo_rnn_2layer" / "model.onnx")
+    assert win.state.long is None
+    assert win.open_units_window() is None
+    assert win.last_message == "Units at scale: the model has no recurrent layer to follow over its steps"

@@ -104,7 +104,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.feature_names = (tuple(feature_names) if feature_names is not None and len(feature_names) == feats
                               else None)
         if not self.choices:
-            raise LstmvizError("the model has no recurrent layer to follow over a long sequence")
+            # (an input traced whole is no long sequence: ONNX's unrolled RNN, a Dense stack)
+            over = "a long sequence" if self.seq.steps > LONG_STEPS else "its steps"
+            raise LstmvizError(f"the model has no recurrent layer to follow over {over}")
         self.step = 0
         self.order: np.ndarray | None = None
         self._rows: np.ndarray = np.zeros(0, np.int64)

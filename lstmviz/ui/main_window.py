@@ -1353,7 +1353,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                                       feature_names=self.state.feature_names(),
                                                       sample_base=self.state.traced_sample or 0)
         except LstmvizError as err:
-            self.message(str(err), dialog=True, error=True)
+            self.message(f"Units at scale: {err}", dialog=True, error=True)
             return None
         self.long_window.crossing_picked.connect(self._crossing_picked)
         self.long_window.unit_picked.connect(self._unit_picked)
