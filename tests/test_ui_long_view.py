@@ -585,6 +585,10 @@ def test_units_at_scale_of_an_input_traced_whole_ranks_every_sample_and_follows_
     lw.crossing_list.setCurrentIndex(0)
     lw.crossing_list.activated.emit(0)
     assert state.cursor.sample == 1 and state.cursor.step == lw.step == int(lw.crossing_list.itemData(0))
+    # a unit row clicked there: that unit, of the sample shown there, here too
+    lw.sample_spin.setValue(2)
+    lw._emit_unit(7)
+    assert (state.cursor.sample, state.cursor.unit, state.cursor.layer) == (2, 7, name)
     # the same input: the same window; another input: it closes
     assert win.open_units_window() is lw
     state.set_input_spec(seed=7)

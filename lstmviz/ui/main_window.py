@@ -1403,15 +1403,22 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _crossing_picked(self, step: int, layer: str, side: str, unit: int) -> None:
         """Units at scale: a crossing picked there is shown here too (its step, layer, unit;
-        of an input traced whole, its sample: that window's pass holds every sample)."""
-        lw = getattr(self, "long_window", None)
-        sample = {"sample": lw.sample()} if lw is not None and lw.owns else {}
-        self.state.set_cursor(step=step, layer=layer, unit=unit, **sample, **({"side": side} if side else {}))
+        of an input traced whole, its sample: ``_units_sample``)."""
+        self.state.set_cursor(step=step, layer=layer, unit=unit, **self._units_sample(),
+                              **({"side": side} if side else {}))
 
     def _unit_picked(self, layer: str, side: str, unit: int) -> None:
         """Units at scale: a unit picked there (a click on its row) is the one selected here
-        (its layer's, its half of a Bidirectional), at the step this window shows."""
-        self.state.set_cursor(layer=layer, unit=unit, **({"side": side} if side else {}))
+        (its layer's, its half of a Bidirectional; of an input traced whole, in the sample
+        shown there), at the step this window shows."""
+        self.state.set_cursor(layer=layer, unit=unit, **self._units_sample(), **({"side": side} if side else {}))
+
+    def _units_sample(self) -> dict:
+        """``{"sample": s}``, the sample Units at scale shows, where its own pass holds every
+        sample of an input traced whole (a long input's holds the one shown here): a unit
+        or a crossing picked there is of that sample."""
+        lw = getattr(self, "long_window", None)
+        return {"sample": lw.sample()} if lw is not None and lw.owns else {}
 
     def open_demo(self, demo: dict, read=None) -> bool:
         with self.state.changes():  # the model and its input: the views redraw once
