@@ -223,3 +223,41 @@ def test_the_first_start_fits_the_window_to_a_small_screen(started, tmp_path, qt
     assert bool(w.windowState() & QtCore.Qt.WindowState.WindowMaximized) == maximized
     if not maximized:
         assert (w.width(), w.height()) == (1600, 1000)
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_a_window_that_cannot_open_its_file_says_so_where_it_is_seen(tmp_path, terminal):
+    """``lstmviz FILE`` (a window, not a picture) on a file it cannot open prints its one
+    line on stderr and exits 2; started without a terminal (the desktop's menu entry, a file
+    manager's "Open with": Terminal=false) it showed nothing at all, the line went to a
+    log nobody reads. It now says it in a message box too, the same line; from a terminal
+    the line alone, as before."""
+    import os
+    import subprocess
+
+    bad = tmp_path / "damaged.lstmviz"
+    bad.write_bytes(b"PK\x03\x04 not really a session")
+    tty = ("class Tty:\n    def __init__(s, f): s.f = f\n    def isatty(s): return True\n"
+           "    def __getattr__(s, n): return getattr(s.f, n)\n"
+           "sys.stderr = Tty(sys.stderr)\n") if terminal else ""
+    code = ("import sys\n" + tty +
+            "from PySide6 import QtWidgets\n"
+            "shown = []\n"
+            "QtWidgets.QMessageBox.exec = lambda self: shown.append((self.windowTitle(), self.text())) or 0\n"
+            "from lstmviz.ui.app import run_app\n"
+            f"rc = run_app({str(bad)!r})\n"
+            "print(repr(shown))\n"
+            "sys.exit(rc)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180,
+                       cwd=ROOT, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert r.returncode == 2, r.stderr
+    err = [line for line in r.stderr.splitlines() if line.startswith("lstmviz: ")]
+    assert len(err) == 1 and "damaged.lstmviz" in err[0] and "Traceback" not in r.stderr
+    shown = eval(r.stdout.strip().splitlines()[-1])
+    if terminal:
+        assert shown == []
+    else:
+        assert len(shown) == 1
+        title, text = shown[0]
+        assert "cannot open" in title and "\n" not in text
+        assert f"lstmviz: {text}" == err[0]

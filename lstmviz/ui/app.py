@@ -12,7 +12,9 @@ subcommand) calls:
   on stderr when the model cannot be opened, traced or drawn by the view shown (no
   picture is written then: it would show another model).
 - interactive: ``show_window`` restores the saved geometry (unless ``size`` is given);
-  once shown, the window offers a leftover crash-recovery autosave.
+  once shown, the window offers a leftover crash-recovery autosave. A file it cannot open:
+  the one line on stderr, exit 2, and, started without a terminal (the desktop's menu
+  entry, a file manager's "Open with"), the same line in a message box (``refuse``).
 - ``theme``: ``dark`` (default), ``light`` or ``projector``.
 """
 
@@ -572,7 +574,7 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
 
             target_widget(window, TAB_NAMES[view_index(view)])  # (a view, or the Train tab)
     except LstmvizError as err:
-        print(f"lstmviz: {' '.join(str(err).split())}", file=sys.stderr)
+        refuse(err, shown=not headless)
         return 2
     holder["window"] = window
     if screenshot is not None:
@@ -591,10 +593,41 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
         if lesson is not None:
             window.presenter.tour.start(lesson)
     except LstmvizError as err:
-        print(f"lstmviz: {' '.join(str(err).split())}", file=sys.stderr)
         dispose(window)
+        refuse(err, shown=True)
         return 2
     return int(app.exec())
+
+
+def no_terminal(stream=None) -> bool:
+    """Whether ``stream`` (stderr) reaches no terminal: the desktop's menu entry or a file
+    manager's "Open with" started the app (``Terminal=false``), its stderr a log nobody
+    reads, or none at all."""
+    stream = sys.stderr if stream is None else stream
+    try:
+        return stream is None or not stream.isatty()
+    except (AttributeError, ValueError, OSError):  # (a closed or foreign stream)
+        return True
+
+
+def refuse(err, shown: bool = False) -> None:
+    """Why the window could not open its file, on stderr in one line; and, for a window
+    (``shown``) started without a terminal, in a message box too: a damaged session or a
+    model lstmviz cannot run double-clicked in a file manager ended the process with the
+    line in a log nobody reads, and no window came up."""
+    line = " ".join(str(err).split())
+    print(f"lstmviz: {line}", file=sys.stderr)
+    if not shown or not no_terminal():
+        return
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.labels import plain_box
+
+    box = plain_box(QtWidgets.QMessageBox())
+    box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
+    box.setWindowTitle("lstmviz: cannot open this file")
+    box.setText(line)
+    box.exec()
 
 
 def prepare_view(window, target: str, step: int | None = None, cursor: dict | None = None):
