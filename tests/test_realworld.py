@@ -148,3 +148,20 @@ def test_an_edit_of_a_published_models_layer_draws_new_weights(path):
     state.set_layer_option(index, "units", units + 1)
     assert state.error is None, state.error
     assert state.model.layers[index].units == units + 1
+
+
+def test_a_published_seq2seqs_encoder_and_decoder_each_name_their_own_tokens():
+    """katakana_seq2seq.h5 (two inputs of token ids, an Embedding each): the encoder's
+    step names input 0's id, the decoder's input 1's (the views named none with several
+    inputs: the Cell view's x_t read 'input 3')."""
+    from lstmviz.app.cell_ref import cell_refs, fed_by, input_token
+
+    path = REALWORLD / "models" / "katakana_seq2seq.h5"
+    case = REALWORLD / "cases" / "katakana_seq2seq"
+    model = lstmviz.load(path, isolate=False)
+    xs = read_inputs(case)
+    trace = model.trace(xs)
+    assert (fed_by(model, "lstm_1"), fed_by(model, "lstm_2")) == (0, 1)
+    for name, k in (("lstm_1", 0), ("lstm_2", 1)):
+        (ref,) = cell_refs(model, trace, name)
+        assert input_token(model, trace, ref, 1, 7, xs) == int(np.asarray(xs[k])[1, 7])

@@ -419,7 +419,9 @@ def test_the_legend_gives_the_inputs_own_colour_scale(view):
 def test_the_header_names_no_token_id_of_another_input(qtbot):
     """With several inputs the header said 'token id 1' of the first input of ids while
     the selected layer read another, of floats (fdeep_lstm_stateful.h5): a model of one
-    input of ids names its id, one of several inputs names none."""
+    input of ids names its id; of several, the id of the input the selected layer reads
+    (a seq2seq's encoder and decoder each their own ids: katakana_seq2seq.h5 named none,
+    and the Cell view's x_t read 'input 3'), none for a layer reading floats."""
     from lstmviz.engine import ModelSpec, TensorRef
 
     v = UnrolledView()
@@ -435,9 +437,18 @@ def test_the_header_names_no_token_id_of_another_input(qtbot):
     model = Model.from_spec(spec, seed=0)
     x = np.zeros((1, 6, 3), np.float32)
     ids = np.arange(1, 7, dtype=np.int32)[None]
-    v.set_data(model, model.trace([x, ids]), inputs=[x, ids])
+    trace = model.trace([x, ids])
+    v.set_data(model, trace, inputs=[x, ids])
     v.set_cursor(Cursor(step=2, layer="lstm"))
     assert "token id" not in v.header.text()
+    v.set_cursor(Cursor(step=2, layer="lstm_ids"))
+    assert "token id <b>3</b>" in v.header.text(), v.header.text()
+    from lstmviz.app.cell_ref import cell_refs, fed_by, input_token
+
+    assert (fed_by(model, "lstm"), fed_by(model, "lstm_ids"), fed_by(model, "emb")) == (0, 1, 1)
+    (ref,), (other,) = cell_refs(model, trace, "lstm_ids"), cell_refs(model, trace, "lstm")
+    assert input_token(model, trace, ref, 0, 4, [x, ids]) == 5  # (the Cell view's x_t: "id 5")
+    assert input_token(model, trace, other, 0, 4, [x, ids]) is None
 
 
 def test_block_names_side_by_side_do_not_run_into_each_other(qtbot):

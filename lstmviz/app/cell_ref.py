@@ -320,16 +320,37 @@ def model_inputs(trace: Trace, inputs=None) -> list[np.ndarray] | None:
     return [np.asarray(a) for a in got]
 
 
+def fed_by(model: Model, name: str) -> int | None:
+    """Which of the model's inputs layer ``name`` reads, following each layer's first input
+    back to an input layer (a seq2seq's encoder its input 0 through its Embedding, the
+    decoder its input 1 through its own); None where none is reached. A model of one input:
+    that one."""
+    if len(model.inputs) == 1:
+        return 0
+    inputs = [r.layer for r in model.inputs]
+    nodes = {n.layer.name: n for n in model.nodes}
+    seen: set[str] = set()
+    while name not in seen:
+        seen.add(name)
+        if name in inputs:
+            return inputs.index(name)
+        node = nodes.get(name)
+        if node is None or not node.inbound:
+            return None
+        name = node.inbound[0].layer
+    return None
+
+
 def input_token(model: Model, trace: Trace, ref: CellRef, sample: int, step: int,
                 inputs=None) -> int | None:
-    """The token id that processing step ``step`` of ``ref`` reads, looked up in the model's
-    one input when it is token ids (an Embedding first): its column at the step's input
-    step (``CellRef.input_step``; a long input's window counts from its ``start``), when
-    the cell runs on that input's time axis (as many steps); else None."""
-    if len(model.inputs) != 1:
-        return None
+    """The token id that processing step ``step`` of ``ref`` reads, looked up in the model
+    input it reads (``fed_by``) when that is token ids (an Embedding first; a seq2seq's
+    encoder and decoder each their own): its column at the step's input step
+    (``CellRef.input_step``; a long input's window counts from its ``start``), when the
+    cell runs on that input's time axis (as many steps); else None."""
+    k = fed_by(model, ref.name)
     xs = model_inputs(trace, inputs)
-    ids = xs[0] if xs else None
+    ids = xs[k] if xs and k is not None and k < len(xs) else None
     if ids is None or ids.ndim != 2 or ref.T != ids.shape[1]:
         return None
     start = int(getattr(trace, "start", 0) or 0)

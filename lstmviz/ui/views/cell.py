@@ -22,6 +22,7 @@ from lstmviz.app.cell_ref import (  # noqa: F401
     Equation,
     activation_names,
     equations,
+    fed_by,
     input_token,
     state_sources,
     token_text,
@@ -1331,8 +1332,9 @@ class CellView(TraceView):
                 # a token's embedding (an Embedding first): which token, its character where
                 # the app made the ids from typed text (the header says the step)
                 i = input_token(self.model, self.trace, ref, s, t, self.inputs)
-                if i is not None:
-                    where = token_text(i, self._labels, short=tight)
+                if i is not None:  # (the labels are the first input's: a decoder's ids by number)
+                    where = token_text(i, self._labels if fed_by(self.model, ref.name) == 0 else None,
+                                       short=tight)
                 elif vals.size == 1:
                     # one feature: its value, as every other chart shows its selected unit's
                     # (the header says which input step it is)

@@ -25,7 +25,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import scale
-from lstmviz.app.cell_ref import token_words
+from lstmviz.app.cell_ref import fed_by, token_words
 from lstmviz.app.counts import count
 from lstmviz.app.selection import Cursor
 from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, RowHeights, layout, step_ticks, tokens_around  # noqa: F401
@@ -1400,14 +1400,17 @@ class UnrolledView(TraceView):
             widest = said(last, last)
             if step + sel.ref.rec.start == col + o and not order:  # (where the header is cut)
                 short = f"<b>{markup(sel.ref.label)}</b> · step <b>{count(col + o)}</b> · unit <b>{unit}</b>"
-            inputs = [r for r in self.rows if r.kind == "input"]
-            # the model's one input, when it is token ids (with several, the selected layer
-            # may read another: no id is named)
-            ids = getattr(inputs[0], "ids", None) if len(inputs) == 1 else None
+            # the input the selected layer reads (``fed_by``: a seq2seq's encoder its input
+            # 0, the decoder its input 1), when it is token ids on the layer's time axis
+            k = fed_by(self.model, sel.ref.name) if self.model is not None else None
+            names = [r.layer for r in self.model.inputs] if k is not None else []
+            key = None if k is None or k >= len(names) else ("input" if k == 0 else f"input:{names[k]}")
+            row = next((r for r in self.rows if r.kind == "input" and r.key == key), None)
+            ids = getattr(row, "ids", None) if row is not None and row.T == sel.ref.T else None
             more = ""
             if ids is not None and 0 <= col < ids.shape[1]:  # (the boxes may be too narrow to say it)
                 i = int(ids[clamp(cursor.sample, 0, ids.shape[0] - 1), col])
-                more += f" · {token_words(i, inputs[0].id_labels)}"
+                more += f" · {token_words(i, row.id_labels)}"
             if getattr(self.trace, "total_steps", None):
                 more += (f" · exact steps {count(o)}–{count(o + sel.ref.T - 1)} of {count(self.trace.total_steps)}"
                          + (" (top strip: the whole sequence, a row per recurrent layer)" if self.strip_keys else ""))
