@@ -1396,3 +1396,25 @@ def test_a_value_of_the_wrong_kind_in_a_pickle_is_said_in_words(tmp_path, blob, 
     with pytest.raises(LstmvizError) as ei:
         read_torch_state_dict(path)
     assert _one_line(ei.value, "bad.pt") == f"bad.pt: {said}; {SUPPORTED}"
+
+
+def test_what_the_model_shown_leaves_out_is_a_warning(tmp_path):
+    """A state_dict's weights that no layer uses (a Linear that follows nothing) and its
+    modules without weights, not applied, are the spec's ``warnings`` too (the window's
+    "Opened" message says them: it showed the model as if whole, the notes reached
+    ``lstmviz summary`` only); a file whose every weight is used has none."""
+    entries, storages = _entries_with([("fc", 1, 2), ("aux", 1, 7)])
+    spec = read_torch_state_dict(_write(tmp_path, "zip", _tensor_pickle(entries), storages))
+    assert spec.source["warnings"] == [
+        "Not used (not a Linear head that follows the recurrent output): aux (Linear 7->1)."]
+    assert set(spec.source["warnings"]) <= set(spec.source["notes"])
+    entries, storages = _entries_with([("fc", 1, 2)])
+    spec = read_torch_state_dict(_write(tmp_path, "zip", _tensor_pickle(entries), storages, name="clean.pt"))
+    assert spec.source["warnings"] == []
+
+
+@needs_corpus
+def test_corpus_weightless_module_is_a_warning():
+    spec = read_torch_state_dict(CORPUS / "chrisprasanna_gas_lstm.pt")
+    assert spec.source["warnings"] == [
+        "Modules without weights in the file, not applied (their place in forward() is unknown): relu."]

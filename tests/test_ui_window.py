@@ -2573,3 +2573,24 @@ def test_the_menus_kept_for_later_outlive_pysides_record_of_their_parents(window
     assert window.demos_menu.actions() and window.presenter.screens_menu.actions()
     window.tab_actions[2].trigger()
     assert window.tabs.currentIndex() == 2
+
+
+def test_opening_a_state_dict_says_what_the_model_shown_leaves_out(make_window, tmp_path):
+    """A PyTorch state_dict's weights no layer uses, or its modules without weights (an
+    nn.ReLU, not applied: its place in forward() is unknown), were said by 'lstmviz
+    summary' only: the window's "Opened chrisprasanna_gas_lstm.pt: 3 layers, 53,825
+    parameters" showed the model as if whole. The "Opened" message now says them; a file
+    whose every weight is used says nothing more."""
+    from tests.test_io_torch import _entries_with, _tensor_pickle, _write
+
+    w = make_window()
+    entries, storages = _entries_with([("fc", 1, 2), ("aux", 1, 7)])
+    path = _write(tmp_path, "zip", _tensor_pickle(entries), storages, name="extra.pt")
+    assert w.open_file(str(path))
+    msg = w.last_message
+    assert msg.startswith("Opened extra.pt: ")
+    assert "; not used (not a Linear head that follows the recurrent output): aux (Linear 7->1)" in msg, msg
+    entries, storages = _entries_with([("fc", 1, 2)])
+    path = _write(tmp_path, "zip", _tensor_pickle(entries), storages, name="clean.pt")
+    assert w.open_file(str(path))
+    assert "not used" not in w.last_message and ";" not in w.last_message, w.last_message

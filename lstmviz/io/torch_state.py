@@ -1293,6 +1293,16 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
             other.append(f"{prefix}{'/'.join(sorted(params))}")
 
     fname = os.path.basename(path)
+    tanh_assumed = ("nn.RNN's nonlinearity is not stored in the state_dict: assumed tanh (the default; "
+                    "a model built with nonlinearity='relu' will differ)."
+                    if any(r.kind == "SimpleRNN" for r in rnns) else None)
+    unused = [
+        f"Not used (not a Linear head that follows the recurrent output): {', '.join(skipped)}."
+        if skipped else None,
+        f"Other weights in the file, not used: {', '.join(other)}." if other else None,
+        f"Modules without weights in the file, not applied (their place in forward() is "
+        f"unknown): {', '.join(extra_modules)}." if extra_modules else None,
+    ]
     notes = [
         "PyTorch state_dict" + (f" (found under {where})" if where else "") + ": "
         + (f"{emb or '(top level)'} = nn.Embedding({plain[emb]['weight'].shape[0]}, "
@@ -1315,23 +1325,20 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
         if any(r.kind == "LSTM" for r in rnns) else None,
         "torch's GRU gates r, z, n are reordered to Keras' z, r, h (reset_after=True, "
         "bias rows = [bias_ih, bias_hh])." if any(r.kind == "GRU" for r in rnns) else None,
-        "nn.RNN's nonlinearity is not stored in the state_dict: assumed tanh (the default; "
-        "a model built with nonlinearity='relu' will differ)."
-        if any(r.kind == "SimpleRNN" for r in rnns) else None,
+        tanh_assumed,
         "Bidirectional: the head gets the final hidden state of each direction "
         "(torch.cat([h_n[-2], h_n[-1]], 1), as Keras' Bidirectional); output[:, -1] in torch "
         "would give the backward direction after a single step instead."
         if rnns[-1].bidirectional else None,
-        f"Not used (not a Linear head that follows the recurrent output): {', '.join(skipped)}."
-        if skipped else None,
-        f"Other weights in the file, not used: {', '.join(other)}." if other else None,
-        f"Modules without weights in the file, not applied (their place in forward() is "
-        f"unknown): {', '.join(extra_modules)}." if extra_modules else None,
+        *unused,
     ]
     return ModelSpec(layers=layers, name=os.path.splitext(fname)[0] or "torch_model",
                      keras_version="3",
                      source={"path": str(path), "format": fmt, "weights_only": False,
                              "framework": "pytorch", "notes": [n for n in notes if n],
+                             # what may make the model shown compute other numbers than the
+                             # one saved (the window's "Opened" message says them)
+                             "warnings": [n for n in (*unused, tanh_assumed) if n],
                              "layer_notes": layouts})
 
 

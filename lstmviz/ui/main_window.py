@@ -1099,9 +1099,15 @@ class MainWindow(QtWidgets.QMainWindow):
                 count = plural(len(shown.layers) - ops, "layer") + (
                     f" (and {plural(ops, 'ONNX op')} that only "
                     + ("moves or reshapes" if ops == 1 else "move or reshape") + " data)" if ops else "")
+                # what may make it compute other numbers than the model saved (a PyTorch
+                # state_dict's module without weights, not applied: its place in forward()
+                # is unknown), said in the summary only: the window showed the model as if whole
+                warned = [w[:1].lower() + w[1:] if w[:1].isupper() else w for w in
+                          (str(w).rstrip(".") for w in (getattr(model, "source", None) or {}).get("warnings") or ())]
                 self.message(f"Opened {file_label(path)}{said}: {count}, "
                              f"{shown.count_params():,} parameters "
                              f"({(time.perf_counter() - t0) * 1000:.0f} ms)"
+                             + "".join(f"; {w}" for w in warned)
                              + (f"; {CHAIN_NOTE}" if chain else "") + (f"; {note}" if note else "")
                              + (f"; {broken}: every number it reaches is NaN" if broken else ""),
                              dialog=bool(note))
