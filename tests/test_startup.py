@@ -244,6 +244,8 @@ def test_a_window_that_cannot_open_its_file_says_so_where_it_is_seen(tmp_path, t
             "from PySide6 import QtWidgets\n"
             "shown = []\n"
             "QtWidgets.QMessageBox.exec = lambda self: shown.append((self.windowTitle(), self.text())) or 0\n"
+            "import lstmviz.ui.app as a\n"
+            "a.on_a_screen = lambda: True  # (offscreen here: as on a desktop's screen)\n"
             "from lstmviz.ui.app import run_app\n"
             f"rc = run_app({str(bad)!r})\n"
             "print(repr(shown))\n"
@@ -261,3 +263,20 @@ def test_a_window_that_cannot_open_its_file_says_so_where_it_is_seen(tmp_path, t
         title, text = shown[0]
         assert "cannot open" in title and "\n" not in text
         assert f"lstmviz: {text}" == err[0]
+
+
+def test_without_a_terminal_or_a_screen_a_refusal_waits_for_no_one(tmp_path):
+    """A script or a test (stderr no terminal) running ``lstmviz FILE`` on the offscreen
+    platform: the refusal's message box would wait for a click nobody can give; the line
+    on stderr and exit 2 only."""
+    import os
+    import subprocess
+
+    bad = tmp_path / "damaged.lstmviz"
+    bad.write_bytes(b"PK\x03\x04 not really a session")
+    code = ("import sys\n"
+            "from lstmviz.ui.app import run_app\n"
+            f"sys.exit(run_app({str(bad)!r}))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       cwd=ROOT, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert r.returncode == 2 and "damaged.lstmviz" in r.stderr, r.stderr

@@ -610,6 +610,14 @@ def no_terminal(stream=None) -> bool:
         return True
 
 
+def on_a_screen() -> bool:
+    """Whether Qt draws on a screen someone sees (not the offscreen or minimal platform: a
+    test's or a script's run without a terminal, where a modal box would wait for ever)."""
+    from PySide6 import QtGui
+
+    return QtGui.QGuiApplication.platformName() not in ("offscreen", "minimal")
+
+
 def refuse(err, shown: bool = False) -> None:
     """Why the window could not open its file, on stderr in one line; and, for a window
     (``shown``) started without a terminal, in a message box too: a damaged session or a
@@ -617,7 +625,7 @@ def refuse(err, shown: bool = False) -> None:
     line in a log nobody reads, and no window came up."""
     line = " ".join(str(err).split())
     print(f"lstmviz: {line}", file=sys.stderr)
-    if not shown or not no_terminal():
+    if not shown or not no_terminal() or not on_a_screen():
         return
     from PySide6 import QtWidgets
 
