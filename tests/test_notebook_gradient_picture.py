@@ -119,6 +119,17 @@ def test_a_picture_from_files_reads_them_as_the_command_line_does(drawn, tmp_pat
     np.testing.assert_array_equal(v.dh, probe_model(m, x, y, "mse", "dh").dh)
 
 
+def test_a_targets_file_that_is_not_there_is_named_as_y(drawn, tmp_path):
+    """y's path missing (or a folder) is refused naming y, not x (it said "x='y.npy': no
+    such file; give an array, or a .npy or .csv file's path" of a y, with x's file there)."""
+    m, (x, _) = _lstm(), _data()
+    for y, what in ((tmp_path / "y.npy", "no such file"), (tmp_path, "not a file")):
+        with pytest.raises(LstmvizError, match=f"^y={str(y)!r}: {what}; give the targets as an array, or a "
+                                               r"\.npy or \.csv file's path$"):
+            lstmviz.picture(m, x, view="dh", y=str(y), loss="mse")
+    assert not drawn
+
+
 def test_gradient_pictures_refuse_in_one_line_saying_what_is_supported(drawn):
     m, (x, y) = _lstm(), _data()
     cases = (

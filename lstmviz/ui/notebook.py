@@ -91,16 +91,18 @@ def _input_files(paths):
     return model_inputs(_existing(paths))
 
 
-def _existing(paths) -> list[str]:
-    """``x``'s file paths, each one a file, else refused in one line naming it."""
+def _existing(paths, arg: str = "x") -> list[str]:
+    """``x``'s file paths (or ``y``'s, ``arg="y"``), each one a file, else refused in one
+    line naming the argument and the path."""
     from pathlib import Path
 
     paths = [os.fspath(p) for p in paths]
     for path in paths:
         if not Path(path).is_file():
-            hint = ("give an array, or a .npy or .csv file's path" if len(paths) == 1
+            hint = ("give the targets as an array, or a .npy or .csv file's path" if arg == "y"
+                    else "give an array, or a .npy or .csv file's path" if len(paths) == 1
                     else "give arrays, or .npy or .csv files' paths")
-            raise LstmvizError(f"x={path!r}: " + ("no such file" if not Path(path).exists() else "not a file")
+            raise LstmvizError(f"{arg}={path!r}: " + ("no such file" if not Path(path).exists() else "not a file")
                                + f"; {hint}")
     return paths
 
@@ -338,7 +340,7 @@ def _gradient_picture(obj, x, view, step, layer, unit, sample, theme, size, scal
         from lstmviz.cli_inputs import read_target
         from lstmviz.engine.losses import canonical
 
-        y = read_target(_existing([y])[0], model, canonical(loss))
+        y = read_target(_existing([y], "y")[0], model, canonical(loss))
     v = probe_model(model, x, y, loss, view, layer, sample)
     if unit is not None and v.ref is not None and not 0 <= unit < v.ref.units:
         from lstmviz.text import numbered
