@@ -378,3 +378,25 @@ def lesson_step(window, title: str, step: int, size: tuple[int, int]) -> None:
         window.resize(*size)
         for _ in range(4):
             QtWidgets.QApplication.processEvents()
+
+
+def exploding_stack(gain: float):
+    """(model, trace, x): a Bidirectional LSTM (tanh: values within 1) under an LSTM whose
+    activation is linear and whose kernels are ``gain`` times their initial ones (a
+    published ReLU LSTM, pawra_lstm_model.h5, reached +-1e11 on its default input), a
+    Dense head on top."""
+    from lstmviz.engine import LayerSpec, Model
+
+    model = Model.sequential((None, 8, 3), [
+        LayerSpec("Bidirectional", {"layer": {"class_name": "LSTM", "config": {
+            "units": 4, "return_sequences": True}}}, name="bi"),
+        LayerSpec("LSTM", {"units": 5, "return_sequences": True, "activation": "linear"}, name="big"),
+        LayerSpec("Dense", {"units": 2}, name="head")], seed=1)
+    kernel, recurrent, bias = model.get_layer("big").weights
+    kernel *= gain
+    recurrent *= gain
+    bias[:] = 0.0
+    bias[5:10] = 50.0  # (the forget gate held open: c grows step after step)
+    x = np.random.default_rng(0).normal(size=(2, 8, 3)).astype(np.float32)
+    trace = model.trace(x)
+    return model, trace, x

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import lstmviz
-from helpers import FIXTURES, read_inputs
-from lstmviz.app.unrolled import BIDI_GAP, ROW_GAP, ROW_H, layout, step_ticks
+from helpers import FIXTURES, exploding_stack, read_inputs
+from lstmviz.app.unrolled import BIDI_GAP, OWN_SCALE_SHARE, ROW_GAP, ROW_H, colour_levels, layout, step_ticks
 from lstmviz.engine import LayerSpec, Model
 
 
@@ -37,6 +37,43 @@ def test_a_bidirectional_sits_close_and_a_last_step_layer_feeds_one_column():
     assert bwd.y - fwd.y == pytest.approx(ROW_H + BIDI_GAP) and bwd.backwards and not fwd.backwards
     assert fwd.final_cols == [5] and bwd.final_cols == [0]  # last processed step each
     assert out.kind == "last" and out.sources == ["bi/backward"] and rows["input"].final_cols == list(range(6))
+
+
+def test_a_layer_tiny_against_an_exploding_one_gets_its_own_scale():
+    """pawra_lstm_model.h5: a ReLU LSTM reached +-1e11 and every recurrent row shared its
+    scale, so the Bidirectional under it (values within 0.43) drew all black. A recurrent
+    layer whose values are all under OWN_SCALE_SHARE of the shared scale is coloured on its
+    own, both halves of a Bidirectional on one; the exploding layer keeps the shared scale
+    (the colour bar's), and a head keeps its own as before."""
+    model, trace, x = exploding_stack(1e3)
+    lay = layout(model, trace, [x])
+    rows = {r.key: r for r in lay.rows}
+    shared = colour_levels(lay.rows)
+    big = float(np.abs(trace["big"].steps["h"]).max())
+    small = max(float(np.abs(trace["bi"].children[side].steps["h"]).max()) for side in ("forward", "backward"))
+    assert big > 1e4 and small < 1 and small < OWN_SCALE_SHARE * big
+    assert shared == pytest.approx((-big, big))
+    assert rows["big"].levels == shared and not rows["big"].own_scale
+    for key in ("bi/forward", "bi/backward"):
+        assert rows[key].own_scale and rows[key].levels == pytest.approx((-small, small)), key
+    m = float(np.abs(trace["head"].output).max())
+    assert rows["head"].own_scale and rows["head"].levels == pytest.approx((-m, m))
+    assert not rows["input"].own_scale  # (an input's levels are the view's)
+
+
+def test_comparable_layers_keep_the_one_shared_scale():
+    """Rows that are comparable share the colour bar's scale (a teaching point: their
+    colours compare): the same stack without the exploding weights, and one whose
+    largest values are a few times the other's."""
+    for gain in (1.0, 3.0):
+        model, trace, x = exploding_stack(gain)
+        lay = layout(model, trace, [x])
+        shared = colour_levels(lay.rows)
+        m = max(float(np.abs(r.data).max()) for r in lay.rows if r.kind == "rnn")
+        assert shared == pytest.approx((-m, m))
+        for r in lay.rows:
+            if r.kind == "rnn":
+                assert r.levels == shared and not r.own_scale, (gain, r.key)
 
 
 def test_step_ticks_stay_about_twenty():

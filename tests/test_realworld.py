@@ -165,3 +165,24 @@ def test_a_published_seq2seqs_encoder_and_decoder_each_name_their_own_tokens():
     for name, k in (("lstm_1", 0), ("lstm_2", 1)):
         (ref,) = cell_refs(model, trace, name)
         assert input_token(model, trace, ref, 1, 7, xs) == int(np.asarray(xs[k])[1, 7])
+
+
+def test_a_published_layer_beside_one_that_explodes_is_not_drawn_black():
+    """pawra_lstm_model.h5: its ReLU LSTM (bidirectional_9) reaches +-1e11 on the app's
+    default input, and the Bidirectional under it (within 0.43) drew all black on the
+    recurrent rows' shared scale. It is coloured on its own scale; the exploding layer
+    keeps the shared one."""
+    from lstmviz.app.state import AppState
+    from lstmviz.app.unrolled import colour_levels, layout
+
+    state = AppState()
+    state.set_model(lstmviz.load(REALWORLD / "models" / "pawra_lstm_model.h5", isolate=False), "pawra_lstm_model.h5")
+    trace = state.trace
+    lay = layout(state.model, trace, list(trace.inputs) if getattr(trace, "inputs", None) else state.x)
+    shared = colour_levels(lay.rows)
+    rows = {r.key: r for r in lay.rows}
+    assert shared[1] > 1e9
+    for side in ("forward", "backward"):
+        small, big = rows[f"bidirectional_8/{side}"], rows[f"bidirectional_9/{side}"]
+        assert small.own_scale and 0.05 < small.levels[1] < 1, small.levels
+        assert not big.own_scale and big.levels == shared

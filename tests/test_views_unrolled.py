@@ -392,6 +392,34 @@ def test_rows_on_their_own_scale_say_their_range(view):
     assert "lstm: its own" not in tip  # (the cells: the colour bar's)
 
 
+def test_a_layer_tiny_beside_an_exploding_one_is_drawn_on_its_own_scale(view):
+    """pawra_lstm_model.h5: beside a ReLU LSTM at +-1e11 the selected Bidirectional (values
+    within 0.43) drew all black on the shared scale. Its rows take their own levels, the
+    legend says so as it says an input's ('bi: its own scale, ±0.43 at full colour'), the
+    names' tooltip gives each row's range; the colour bar stays the exploding layer's."""
+    from helpers import exploding_stack
+
+    model, trace, x = exploding_stack(1e3)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=0, sample=0, layer="bi", unit=0))
+    big = float(np.abs(trace["big"].steps["h"]).max())
+    small = max(float(np.abs(trace["bi"].children[side].steps["h"]).max()) for side in ("forward", "backward"))
+    assert view.colorbar.levels() == pytest.approx((-big, big))
+    for key in ("bi/forward", "bi/backward"):
+        assert row(view, key).levels == pytest.approx((-small, small))
+    text = view.legend.text()
+    assert f"<b>bi</b>: its own scale, \u00b1{small:.2g} at full colour" in text, text
+    assert text.count("<b>bi</b>: its own scale") == 1  # (once for both halves)
+    tip = view.plot.getAxis("left").toolTip()
+    assert f"bi \u25b6 fwd: its own scale, \u00b1{small:.2g} at full colour" in tip, tip
+    assert "big: its own" not in tip
+    # the pixels: the forward row's h on its own levels, not black
+    r = row(view, "bi/forward")
+    vals = trace["bi"].children["forward"].steps["h"][0, :, 0]
+    want = view._map(th_cmap(view), vals[None, :], (-small, small))[0]
+    np.testing.assert_array_equal(r.image.image[0, view.sub // 2::view.sub], want)
+
+
 def th_cmap(view):
     from lstmviz.ui import theme as th
 

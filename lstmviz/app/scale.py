@@ -191,6 +191,29 @@ class Overview:
         self.hi[which] = np.maximum(self.hi[which], hi)
 
 
+def largest(*arrays) -> float:
+    """The largest finite magnitude over ``arrays`` (0 where none is finite or they are
+    empty): NaN and infinities left out, as the colour levels leave them."""
+    m = 0.0
+    for a in arrays:
+        a = np.asarray(a)
+        if a.size:
+            m = max(m, float(np.max(np.abs(a), where=np.isfinite(a), initial=0.0)))
+    return m
+
+
+def symmetric_levels(*arrays, floor: float = 1e-6) -> tuple[float, float]:
+    """(-m, m) with m the largest finite magnitude over ``arrays`` (at least ``floor``): one
+    infinite weight had left every other at the floor's 1e-6, the whole matrix in its ends.
+    Where every finite number is 0 (a bias of zeros), (-1, 1): the floor's scale had the
+    colour bar read "1e-06 ... -1e-06", as if the numbers were of that size."""
+    m = largest(*arrays)
+    if m == 0.0:
+        return (-1.0, 1.0)
+    m = max(m, floor)
+    return (-m, m)
+
+
 def gate_levels(*arrays) -> tuple[float, float]:
     """A gate's colour levels: 0..1, what sigmoid and hard_sigmoid give, widened to
     ``arrays``' finite values: a gate a file squashes with relu or linear (its

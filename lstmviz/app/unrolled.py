@@ -25,6 +25,7 @@ from lstmviz.app.cell_ref import (
     token_label,
 )
 from lstmviz.app.counts import tick_labels
+from lstmviz.app.scale import largest, symmetric_levels
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES, InputLayer
 
@@ -36,6 +37,10 @@ BIDI_GAP = 0.3   # between a Bidirectional's forward and backward rows
 #: (at 1024 x 768 in the projector theme); a view too small for them even so hides them
 BIDI_TEXT_GAP = 0.6
 DOMAIN_GAP = 0.05  # room between two time axes, as a share of all their columns (>= 1)
+#: a recurrent layer whose rows' largest |value| is under this share of the shared scale
+#: (the colour bar's) is coloured on its own scale: beside a layer that explodes (a ReLU
+#: LSTM's +-1e11, pawra_lstm_model.h5) a layer of values up to 0.43 drew all black
+OWN_SCALE_SHARE = 0.01
 
 
 class RowHeights:
@@ -73,6 +78,10 @@ class Row:
     y: float = 0.0
     data: np.ndarray | None = None   # (batch, T, n) values in PROCESSING order (rnn) / input order
     levels: tuple = (-1.0, 1.0)
+    #: coloured on its own levels, not the shared scale of the recurrent rows (the colour
+    #: bar's): a row without a cell beside cells, a recurrent row too small to be seen on
+    #: the shared scale (``colour_levels``); an input's are its own always
+    own_scale: bool = False
     mask: np.ndarray | None = None   # (batch, T) input order, True = kept
     backwards: bool = False
     final_cols: list = field(default_factory=list)  # columns whose output goes up
@@ -252,6 +261,46 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                         given.update(by_key.get(f"{src.layer}/forward", src).final_cols)
             row.final_cols = [max(given) if given else domains[row.domain] - 1]
     return rows, domains
+
+
+def colour_levels(rows: list[Row], whole: dict[str, float] | None = None) -> tuple[float, float]:
+    """Each row's colour levels but an input's (the view's to set, from a long input's
+    overview) and the recurrent rows' shared scale, the colour bar's, which it gives back.
+
+    The recurrent rows share one scale, so that rows are comparable; a row without a cell
+    (a Dense head's logits, an Embedding) has its own, as an input has (on the shared one, a
+    head's 450 made the cells' -1..1 black), and so has a recurrent layer whose values are
+    all under ``OWN_SCALE_SHARE`` of the shared scale (both halves of a Bidirectional
+    together): it would be drawn black. Without recurrent rows the rows share one scale.
+    ``whole``: a long input's recurrent rows' largest magnitude over the whole sequence
+    by row key (their overviews), so that a window's colours stay from window to window;
+    the shared scale covers them too."""
+    cells = [r for r in rows if r.kind == "rnn" and r.data is not None]
+    shared = symmetric_levels(*[r.data for r in cells] or [r.data for r in rows
+                                                         if r.kind != "input" and r.data is not None])
+    whole = whole or {}
+    if whole:
+        m = max([shared[1], *whole.values()])
+        shared = (-m, m)
+    # a recurrent layer's magnitude: over its rows (a Bidirectional's halves), the whole
+    # sequence's where a long input's overviews give it
+    size: dict[str | None, float] = {}
+    for r in cells:
+        size[r.layer] = max(size.get(r.layer, 0.0), largest(r.data), whole.get(r.key, 0.0))
+    own_layers = {name: m for name, m in size.items() if 0.0 < m < OWN_SCALE_SHARE * shared[1]}
+    for row in rows:
+        row.own_scale = False
+        if row.kind == "input":
+            continue
+        if row.kind == "rnn" and row.layer in own_layers:
+            m = own_layers[row.layer]
+            row.levels, row.own_scale = (-m, m), True
+        elif row.kind == "rnn" or not cells:
+            row.levels = shared
+        else:
+            row.levels = symmetric_levels(row.data) if row.data is not None else shared
+            row.own_scale = row.data is not None
+    return shared
 
 
 def place_rows(rows: list[Row]) -> float:

@@ -193,29 +193,10 @@ def cmap_for(key: str, theme: Theme | None = None) -> pg.ColorMap:
 
 
 def symmetric_levels(*arrays, floor: float = 1e-6) -> tuple[float, float]:
-    """(-m, m) with m the largest finite magnitude over ``arrays`` (at least ``floor``): one
-    infinite weight had left every other at the floor's 1e-6, the whole matrix in its ends.
-    Where every finite number is 0 (a bias of zeros), (-1, 1): the floor's scale had the
-    colour bar read "1e-06 ... -1e-06", as if the numbers were of that size."""
-    import warnings
+    """``app.scale.symmetric_levels``: (-m, m), m the largest finite magnitude over ``arrays``."""
+    from lstmviz.app.scale import symmetric_levels as levels
 
-    import numpy as np
-
-    m, seen = floor, 0.0
-    for a in arrays:
-        a = np.asarray(a)
-        if a.size:
-            with warnings.catch_warnings():  # (all NaN: a model whose weights hold NaN)
-                warnings.simplefilter("ignore", RuntimeWarning)
-                v = float(np.nanmax(np.abs(a)))
-            if not np.isfinite(v):  # (an infinity: the levels are the finite numbers')
-                finite = a[np.isfinite(a)]
-                v = float(np.abs(finite).max()) if finite.size else 0.0
-            m = max(m, v)
-            seen = max(seen, v)
-    if seen == 0.0:
-        return (-1.0, 1.0)
-    return (-m, m)
+    return levels(*arrays, floor=floor)
 
 
 # -- applying -----------------------------------------------------------------------------

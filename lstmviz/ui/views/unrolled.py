@@ -28,7 +28,16 @@ from lstmviz.app import scale
 from lstmviz.app.cell_ref import fed_by, token_words
 from lstmviz.app.counts import count
 from lstmviz.app.selection import Cursor
-from lstmviz.app.unrolled import ROW_GAP, ROW_H, Row, RowHeights, layout, step_ticks, tokens_around  # noqa: F401
+from lstmviz.app.unrolled import (  # noqa: F401
+    ROW_GAP,
+    ROW_H,
+    Row,
+    RowHeights,
+    colour_levels,
+    layout,
+    step_ticks,
+    tokens_around,
+)
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
 from lstmviz.text import markup, safe_name
@@ -389,12 +398,6 @@ class UnrolledView(TraceView):
                 name = model.inputs[0].layer if row.key == "input" else row.key.split(":", 1)[1]
                 ov = scale.input_overview(self.overviews, name)
                 row.levels = ov.levels(False) if ov is not None else th.symmetric_levels(row.data)
-        # the recurrent rows share one scale (the colour bar's); a row without a cell (a
-        # Dense head's logits, an Embedding) has its own, as the input has: on the shared
-        # one, a head's 450 made the cells' -1..1 black
-        cells = [r.data for r in self.rows if r.kind == "rnn" and r.data is not None]
-        rnn_levels = th.symmetric_levels(*cells or [r.data for r in self.rows
-                                                    if r.kind != "input" and r.data is not None])
         # a long input: the recurrent rows over the whole sequence (strip), on levels that
         # also cover the whole sequence, so that the window and the strip agree
         strip_rows = [r for r in sorted(self.rows, key=lambda r: -r.y) if r.ref is not None and r.kind != "input"]
@@ -402,20 +405,19 @@ class UnrolledView(TraceView):
                            for r in strip_rows if r.ref is not None]  # (every one: rows with cells)
         # (input steps, as the rows below: a backward row's overview turned around)
         self.strip_backwards = tuple(r.backwards for r in strip_rows)
+        whole = None
         if self.overviews and all(k in self.overviews for k in self.strip_keys) and self.strip_keys:
-            m = max([rnn_levels[1]] + [self.overviews[k].levels(False)[1] for k in self.strip_keys])
-            rnn_levels = (-m, m)
+            whole = {r.key: self.overviews[k].levels(False)[1] for r, k in zip(strip_rows, self.strip_keys)}
         else:
             self.strip_keys = []
+        # the recurrent rows share one scale (the colour bar's); a row without a cell, or a
+        # recurrent layer too small to be seen on it, has its own (``colour_levels``)
+        rnn_levels = colour_levels(self.rows, whole)
         self.strip.set_visible(bool(self.strip_keys))
         self.strip_levels = rnn_levels
         self.own_scales = {}
         for row in self.rows:
-            if row.kind == "rnn" or (row.kind != "input" and not cells):
-                row.levels = rnn_levels
-            elif row.kind != "input":
-                row.levels = th.symmetric_levels(row.data) if row.data is not None else rnn_levels
-            if row.data is not None and row.ids is None and (row.kind == "input" or (row.kind != "rnn" and cells)):
+            if row.data is not None and row.ids is None and (row.kind == "input" or row.own_scale):
                 self.own_scales[row.key] = _value_range(row.data)
             if reused:
                 row.image = self.images[row.key]
@@ -1250,6 +1252,11 @@ class UnrolledView(TraceView):
         # input's: "a row without a cell on its own scale" gave no range (its values in
         # the names' tooltip)
         parts += [f"<b>{markup(r.label)}</b>: its own scale, ±{r.levels[1]:.2g}" for r in own]
+        # a recurrent layer too small to be seen on the colour bar's scale (beside one that
+        # explodes): its own, once for both halves of a Bidirectional
+        small = {r.layer: r.levels[1] for r in self.rows if r.kind == "rnn" and r.own_scale}
+        parts += [f"<b>{markup(name or '')}</b>: its own scale, ±{m:.2g} at full colour"
+                  for name, m in small.items()]
         parts += [f"<b>{markup(r.layer or r.label)}</b>: the letter is its most likely next character"
                   for r in self.rows if r.predicted is not None and (  # (in the boxes, or the loupe's)
                       not getattr(r, "id_texts", None) or r.id_texts[0].isVisible())]
