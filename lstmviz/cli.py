@@ -279,7 +279,7 @@ def _weights_only_listing(path, err: LstmvizError) -> str | None:
              f"{'Layer (type)':<{w0}}{'Weights':<{w1}}{'Param #':>10}", "=" * (w0 + w1 + 10)]
     lines += [f"{f'{n} ({c})':<{w0}}{w:<{w1}}{p:>10,}" for n, c, w, p in rows]
     lines += ["=" * (w0 + w1 + 10), f"Total params: {sum(r[3] for r in rows):,}", "",
-              f"Not runnable as one stack: {err}."]  # (its hint: loading.WEIGHTS_ONLY_HINT)
+              f"Not runnable as one stack: {err}."]  # (its hint: loading.weights_only_hint)
     return "\n".join(lines)
 
 

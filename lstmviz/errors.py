@@ -19,6 +19,14 @@ class LstmvizError(Exception):
     #: what was read, where a refusal of a file's contents keeps it (``loading``: the CLI
     #: lists the layers of a weights-only file that does not wire into a stack)
     spec: object = None
+    #: what the refusal ends with, a user's way out (``loading.weights_only_hint``), where
+    #: another sentence may go before it (the window's refusal of a weights-only file)
+    hint: str | None = None
+    #: a weights file that fits no stack: the names of its layers with weights and of the
+    #: stack's (``AppState.load_weights_file``), so the window can tell whether they were
+    #: meant for a stack like it
+    file_layers: list | None = None
+    stack_layers: list | None = None
 
     def __init__(self, *args: object) -> None:
         if len(args) == 1 and isinstance(args[0], str):

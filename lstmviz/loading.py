@@ -19,6 +19,18 @@ if TYPE_CHECKING:
 #: last words of ``load``'s refusal of it, so of the window's, ``--screenshot``'s and
 #: ``lstmviz summary``'s (which lists the layers above it)
 WEIGHTS_ONLY_HINT = "Open the full model file, or load these weights onto a matching stack in the app"
+#: The same where the file's layers read several inputs (two Embeddings or more: a
+#: seq2seq's encoder and decoder), which no stack built in the app holds (one input)
+SEVERAL_INPUTS_HINT = ("Open the full model file (.keras/.h5), which records how its inputs are wired "
+                       "(a stack built in the app takes one input)")
+
+
+def weights_only_hint(spec) -> str:
+    """What a user can do with a weights-only file whose layers make no runnable model
+    (``spec``: the layers lstmviz inferred from it): ``SEVERAL_INPUTS_HINT`` where they
+    read several inputs, else ``WEIGHTS_ONLY_HINT``."""
+    embeddings = sum(1 for layer in spec.layers if layer.class_name == "Embedding")
+    return SEVERAL_INPUTS_HINT if embeddings > 1 else WEIGHTS_ONLY_HINT
 
 #: The most ``load`` copies from an open file or ``bytes`` (the file readers' own limit).
 MAX_LOAD_BYTES = 4 * 1024 ** 3 + 64 * 1024 ** 2
@@ -127,9 +139,11 @@ def load(path, seed: int = 0, isolate: bool = True) -> Model:
         # file's order (an LSTM fed "(None, None, 357, 64, 64)"), a stack nobody made
         msg = spec.source.get("unchained") or str(err)
         msg = msg if msg.startswith(name + ":") else f"{name}: {msg}"
-        if spec.source.get("weights_only"):
-            msg = f"{msg}. {WEIGHTS_ONLY_HINT}"
+        hint = weights_only_hint(spec) if spec.source.get("weights_only") else None
+        if hint:
+            msg = f"{msg}. {hint}"
         refusal = LstmvizError(msg)
+        refusal.hint = hint  # (the window puts what the current stack says before it)
         refusal.spec = spec  # what was read (the CLI lists a weights-only file's layers)
         raise refusal from None
 

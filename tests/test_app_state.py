@@ -184,6 +184,84 @@ def test_loaded_model_and_weights():
         s.load_weights_file(FIX / "k3_bidi_lstm_stacked" / "model.weights.h5")
 
 
+def _neither(s: AppState, path) -> str:
+    """What the window says of a weights file that fits neither the stack nor a model of
+    its own (``ui/main_window._open_weights``, without Qt)."""
+    from lstmviz.app.opening import weights_refusal
+    from lstmviz.loading import read_weights
+
+    with pytest.raises(LstmvizError) as misfit:
+        s.load_weights_file(path, read=read_weights(path, isolate=False))
+    with pytest.raises(LstmvizError) as unbuilt:
+        lstmviz.load(path, isolate=False)
+    return weights_refusal(misfit.value, unbuilt.value)
+
+
+def _write_weights(path, arrays: dict) -> None:
+    import h5py
+
+    rng = np.random.default_rng(0)
+    with h5py.File(path, "w") as f:
+        for name, shape in arrays.items():
+            f.create_dataset(name, data=rng.standard_normal(shape).astype("f4"))
+        f.create_group("vars")
+
+
+def test_weights_that_fit_nothing_say_the_files_own_reason_first(tmp_path):
+    """File > Open of a seq2seq's weights (sh_translation.weights.h5) over the demo began
+    "these weights do not fit the current stack: ... layer 'lstm' (LSTM) needs [(1, 32),
+    ...]" about the sine stack, the real reason after it, and ended "load these weights
+    onto a matching stack in the app", which no stack of one input can be. The file's
+    reason comes first, the stack in a few words, then advice that can be followed: for
+    two inputs the full model file only; for a RepeatVector whose n no weights file
+    records (soorya_gru.weights.h5), a matching stack still."""
+    from lstmviz.loading import SEVERAL_INPUTS_HINT, WEIGHTS_ONLY_HINT
+
+    seq2seq = tmp_path / "translation.weights.h5"
+    _write_weights(seq2seq, {
+        "layers/dense/vars/0": (8, 30), "layers/dense/vars/1": (30,),
+        "layers/embedding/vars/0": (20, 6), "layers/embedding_1/vars/0": (30, 6),
+        "layers/lstm/cell/vars/0": (6, 32), "layers/lstm/cell/vars/1": (8, 32), "layers/lstm/cell/vars/2": (32,),
+        "layers/lstm_1/cell/vars/0": (6, 32), "layers/lstm_1/cell/vars/1": (8, 32),
+        "layers/lstm_1/cell/vars/2": (32,)})
+    s = AppState()
+    ours = ", ".join(l.name for l in s.model.layers if l.weights)
+    msg = _neither(s, seq2seq)
+    assert msg.startswith("translation.weights.h5: its layers make no single stack: "), msg
+    assert msg.endswith(f"a wiring that a weights file does not record. Nor do its weights fit the current "
+                        f"stack (layers with weights: {ours}). {SEVERAL_INPUTS_HINT}"), msg
+    assert "matching stack" not in msg and "needs [" not in msg and "\n" not in msg
+    repeat = tmp_path / "seq.weights.h5"
+    _write_weights(repeat, {
+        "layers/gru/cell/vars/0": (1, 12), "layers/gru/cell/vars/1": (4, 12), "layers/gru/cell/vars/2": (2, 12),
+        "layers/gru_1/cell/vars/0": (4, 12), "layers/gru_1/cell/vars/1": (4, 12),
+        "layers/gru_1/cell/vars/2": (2, 12), "layers/gru_2/cell/vars/0": (4, 12),
+        "layers/gru_2/cell/vars/1": (4, 12), "layers/gru_2/cell/vars/2": (2, 12),
+        "layers/time_distributed/layer/vars/0": (4, 1), "layers/time_distributed/layer/vars/1": (1,)})
+    import h5py
+
+    with h5py.File(repeat, "a") as f:
+        f.require_group("layers/repeat_vector/vars")
+    msg = _neither(s, repeat)
+    assert msg == ("seq.weights.h5: layer 'repeat_vector' (RepeatVector) has no 'n' in its config (a "
+                   "weights-only file does not record it). Nor do its weights fit the current stack "
+                   f"(layers with weights: {ours}). {WEIGHTS_ONLY_HINT}"), msg
+
+
+def test_weights_saved_for_a_stack_like_the_current_one_say_its_misfit_first(tmp_path):
+    """Weights of as many layers as the stack has were saved for a stack like it: their
+    misfit is the reason, said first (as before), the file's own after it."""
+    s = AppState()
+    weighted = [l for l in s.model.layers if l.weights]
+    path = tmp_path / "two.weights.h5"  # (a Conv2D lstmviz cannot infer, LSTMs)
+    _write_weights(path, {"layers/conv2d/vars/0": (3, 3, 2, 4),
+                          **{f"layers/{name}/cell/vars/{k}": shape for name in ("lstm", "lstm_1")[:len(weighted) - 1]
+                             for k, shape in enumerate([(6, 32), (8, 32), (32,)])}})
+    msg = _neither(s, path)
+    assert msg.startswith("these weights do not fit the current stack: two.weights.h5: "), msg
+    assert "Nor can lstmviz build a model from the file alone: two.weights.h5: " in msg
+
+
 def test_an_edit_that_replaces_an_opened_files_weights_says_so():
     """Editing an opened (trained) model drew new initial weights without a word: the
     status bar kept 'Opened ...'. Now a notice names the layers whose file weights were

@@ -361,7 +361,9 @@ def test_weights_of_an_encoder_and_a_decoder_say_why_they_make_no_stack(tmp_path
     """A translation model's Keras 3 weights (two Embeddings, two LSTMs, a Dense) chain in
     no order; the refusal was the engine's complaint about the file's order ("layer 'lstm'
     (LSTM) expects 3-D input ... but gets (None, None, 357, 64, 64)"). Now it names every
-    layer's widths and the two inputs the Embeddings mean."""
+    layer's widths and the two inputs the Embeddings mean, and advises what can be done:
+    "load these weights onto a matching stack in the app" could not be, a stack built in the
+    app takes one input."""
     import lstmviz
 
     rng = np.random.default_rng(0)
@@ -380,8 +382,9 @@ def test_weights_of_an_encoder_and_a_decoder_say_why_they_make_no_stack(tmp_path
     assert msg == ("translation.weights.h5: its layers make no single stack: in no order does each take "
                    "the previous one's output width (dense 8\u219230, embedding 20 ids\u21926, embedding_1 "
                    "30 ids\u21926, lstm 6\u21928, lstm_1 6\u21928); 2 Embeddings read 2 inputs (an encoder and "
-                   "a decoder?), a wiring that a weights file does not record. Open the full model file, "
-                   "or load these weights onto a matching stack in the app")
+                   "a decoder?), a wiring that a weights file does not record. Open the full model file "
+                   "(.keras/.h5), which records how its inputs are wired (a stack built in the app takes "
+                   "one input)")
     with pytest.raises(LstmvizError, match="in no order"):  # through the reading child process too
         lstmviz.load(p)
 

@@ -186,3 +186,30 @@ def test_a_published_layer_beside_one_that_explodes_is_not_drawn_black():
         small, big = rows[f"bidirectional_8/{side}"], rows[f"bidirectional_9/{side}"]
         assert small.own_scale and 0.05 < small.levels[1] < 1, small.levels
         assert not big.own_scale and big.levels == shared
+
+
+@pytest.mark.parametrize("name, reason, hint", [
+    ("sh_translation.weights.h5", "its layers make no single stack", "SEVERAL_INPUTS_HINT"),
+    ("soorya_gru.weights.h5", "layer 'repeat_vector' (RepeatVector) has no 'n'", "WEIGHTS_ONLY_HINT")])
+def test_published_weights_that_fit_nothing_say_their_own_reason_first(name, reason, hint, capsys):
+    """File > Open of these over the app's stack began "these weights do not fit the
+    current stack: ..." (a stack they were never saved for) and, for the seq2seq, advised
+    loading them "onto a matching stack in the app", which takes one input. The file's
+    reason first, advice that can be followed last, as 'lstmviz summary' says it."""
+    from lstmviz import cli, loading
+    from lstmviz.app.opening import weights_refusal
+    from lstmviz.app.state import AppState
+    from lstmviz.errors import LstmvizError
+
+    path = REALWORLD / "models" / name
+    state = AppState()
+    with pytest.raises(LstmvizError) as misfit:
+        state.load_weights_file(path, read=loading.read_weights(path, isolate=False))
+    with pytest.raises(LstmvizError) as unbuilt:
+        lstmviz.load(path, isolate=False)
+    msg = weights_refusal(misfit.value, unbuilt.value)
+    advice = getattr(loading, hint)
+    assert msg.startswith(f"{name}: {reason}") and msg.endswith(f". {advice}") and "\n" not in msg, msg
+    assert "Nor do its weights fit the current stack" in msg and msg.count(advice) == 1
+    assert cli.main(["summary", str(path)]) == 0
+    assert f"Not runnable as one stack: {name}: {reason}" in capsys.readouterr().out

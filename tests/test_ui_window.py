@@ -1570,7 +1570,10 @@ def test_weights_that_fit_nothing_say_both_reasons(window, tmp_path):
     before = [(e.class_name, dict(e.config)) for e in window.state.layers]
     assert not window.open_file(path)
     msg = window.last_message
-    assert "do not fit the current stack" in msg and "Nor can lstmviz build a model" in msg
+    # (the file's own reason first: the stack on screen is not one they were saved for)
+    assert msg.startswith("odd.weights.h5: cannot tell what kind of layer group 'conv2d' is"), msg
+    ours = ", ".join(l.name for l in window.state.model.layers if l.weights)
+    assert f"Nor do its weights fit the current stack (layers with weights: {ours})" in msg
     assert [(e.class_name, dict(e.config)) for e in window.state.layers] == before
 
 
@@ -1590,18 +1593,19 @@ def test_weights_that_fit_nothing_name_the_file_and_say_each_advice_once(window,
         g.create_dataset("0", data=np.zeros((3, 3, 2, 4), np.float32))
     assert not window.open_file(path)
     msg = window.last_message
-    assert "Nor can lstmviz build a model" in msg and "\n" not in msg
+    assert "Nor do its weights fit the current stack" in msg and "\n" not in msg
     assert str(tmp_path) not in msg and msg.count("odd.weights.h5") >= 1
     assert msg.lower().count("full model file") == 1, msg
-    # a seq2seq's weights (two Embeddings: no single stack), whose second reason says to
-    # open the full model file itself
+    # a seq2seq's weights (two Embeddings: no single stack), whose reason says to open the
+    # full model file itself
     from helpers import REALWORLD
 
     seq2seq = REALWORLD / "models" / "sh_translation.weights.h5"
     if seq2seq.exists():
         assert not window.open_file(seq2seq)
         msg = window.last_message
-        assert "Nor can lstmviz build a model" in msg and str(seq2seq.parent) not in msg
+        assert msg.startswith("sh_translation.weights.h5: its layers make no single stack"), msg
+        assert "Nor do its weights fit the current stack" in msg and str(seq2seq.parent) not in msg
         assert msg.lower().count("full model file") == 1, msg
     # alone (the stack would take other weights), the first reason keeps its advice
     st = window.state

@@ -28,6 +28,29 @@ MISFIT_ADVICE = ("Build a matching stack first (same layers, units and input_dim
                  "model file (.keras/.h5)")
 
 
+def weights_refusal(misfit: LstmvizError, unbuilt: LstmvizError) -> str:
+    """One line for a weights-only file that fits the current stack (``misfit``, from
+    ``load_weights_file``) no more than its own layers make a model (``unbuilt``, from
+    ``lstmviz.load``), the real reason first. Where the file holds weights for as many
+    layers as the stack has (a model's weights, saved for it, with a kernel transposed),
+    the misfit is the reason; else the stack is not what they were saved for (the demo's
+    sine stack under a seq2seq's weights), and the file's own reason comes first, the stack
+    said in a few words, the advice last and once (``unbuilt``'s hint: one that can be
+    followed, a seq2seq's only the full model file)."""
+    first, second = str(misfit), str(unbuilt)
+    theirs, ours = misfit.file_layers, misfit.stack_layers
+    if theirs is None or ours is None or len(theirs) == len(ours):
+        if "full model file" in second.lower():  # (the advice once)
+            first = first.removesuffix(f". {MISFIT_ADVICE}")
+        return f"{first}. Nor can lstmviz build a model from the file alone: {second}"
+    hint = unbuilt.hint
+    reason = second.removesuffix(f". {hint}") if hint else second
+    stack = (f"Nor do its weights fit the current stack (layers with weights: {', '.join(ours)})"
+             if ours else "Nor do its weights fit the current stack (no layer with weights)")
+    advice = hint or ("" if "full model file" in second.lower() else MISFIT_ADVICE)
+    return f"{reason}. {stack}" + (f". {advice}" if advice else ".")
+
+
 def input_for_shape(spec: InputSpec, shape: tuple) -> InputSpec:
     """The input settings ``spec``, fitted to a model's input ``shape`` (generated data,
     the shape's batch, steps and features where it fixes them)."""
@@ -227,7 +250,11 @@ class Opening(StateBase):
             whole = f"{path}: "
             if said.startswith(whole):  # (the file's name, as the window's other messages)
                 said = f"{file_label(path)}: {said[len(whole):]}"
-            raise LstmvizError(f"these weights do not fit the current stack: {said}. {MISFIT_ADVICE}") from None
+            refusal = LstmvizError(f"these weights do not fit the current stack: {said}. {MISFIT_ADVICE}")
+            entries = read[0] if read is not None else []
+            refusal.file_layers = [str(name) for name, arrays in entries if arrays] if read is not None else None
+            refusal.stack_layers = [layer.name for layer in target.layers if layer.weights]
+            raise refusal from None
         self._push_history(before)
         if self.readonly:
             self.model = target

@@ -22,7 +22,7 @@ from lstmviz import limits, loading
 from lstmviz.app.counts import count
 from lstmviz.app.demos import load_demos
 from lstmviz.app.long_sequence import LONG_STEPS
-from lstmviz.app.opening import CHAIN_NOTE, MISFIT_ADVICE, data_ops
+from lstmviz.app.opening import CHAIN_NOTE, data_ops, weights_refusal
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
 from lstmviz.app.views import SHORT_TITLES, SHORTER_TITLES, VIEW_KEYS
@@ -1150,13 +1150,8 @@ class MainWindow(QtWidgets.QMainWindow):
             except LstmvizError as err:
                 if fresh:
                     raise
-                # (the advice once: where the second reason says to open the full model
-                # file too, the first's is left out)
-                first = str(misfit)
-                if "full model file" in str(err).lower():
-                    first = first.removesuffix(f". {MISFIT_ADVICE}")
-                raise LstmvizError(f"{first}. Nor can lstmviz build a model from the file alone: "
-                                   f"{err}") from None
+                # (the real reason first, the advice once: ``weights_refusal``)
+                raise LstmvizError(weights_refusal(misfit, err)) from None
             self.state.set_model(model, path)
             implied = (f"the layers they imply: {', '.join(l.name for l in model.layers)} "
                        f"({model.source.get('note', 'inferred')})")
