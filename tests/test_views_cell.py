@@ -105,7 +105,9 @@ def test_bidirectional_backward_side_and_dense_message(view):
     assert view.message_text() is None
     view.set_cursor(Cursor(step=0, sample=0, layer="dense", unit=0))
     assert view.equation_lines() == []
-    assert "Select a recurrent layer" in view.message_text()
+    assert view.message_text() == ("The Cell view looks inside a recurrent cell, one step at a time; 'dense' "
+                                   "(Dense) has none.\n\nPick a recurrent layer in the layer box above: "
+                                   "bidirectional.")
 
 
 def test_masked_step_says_state_carried_over(view):

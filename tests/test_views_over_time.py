@@ -189,7 +189,10 @@ def test_non_recurrent_layer_shows_a_message(view):
     model, trace = build([LayerSpec("LSTM", {"units": 2}), LayerSpec("Dense", {"units": 1})])
     view.set_data(model, trace)
     view.set_cursor(Cursor(layer="dense"))
-    assert view.stack.currentIndex() == 0 and "Select a recurrent layer" in view.message.text()
+    assert view.stack.currentIndex() == 0
+    assert view.message.text() == ("The Over time view shows a recurrent cell's gates and states over every "
+                                   "step; 'dense' (Dense) has none.\n\nPick a recurrent layer in the layer "
+                                   "box above: lstm.")
 
 
 def test_masked_steps_are_veiled_for_the_shown_sample(view):

@@ -24,6 +24,7 @@ from lstmviz.app.cell_ref import (  # noqa: F401
     equations,
     fed_by,
     input_token,
+    no_cell_text,
     state_sources,
     token_text,
 )
@@ -1208,9 +1209,8 @@ class CellView(TraceView):
                     f"'{name}'{kind} steps {len(layer.cells)} cells together ({layer.describe()}): the Cell "
                     "view looks inside a layer of one cell.\n\nThe Weights view shows each of its cells' "
                     "weights; select an LSTM, GRU, SimpleRNN or Bidirectional layer to look inside its cell.")
-            else:
-                self.message.setText(f"'{name}'{kind} has no recurrent cell.\n\nSelect a recurrent layer "
-                                     "(LSTM, GRU, SimpleRNN or Bidirectional) to look inside its cell.")
+            else:  # (what the view shows, and the layers to pick: as Over time says it)
+                self.message.setText(no_cell_text(self.model, cursor.layer, "cell"))
             self._eqs = []
             self.stack.setCurrentIndex(0)
             return

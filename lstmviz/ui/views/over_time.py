@@ -18,6 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app.cell_ref import no_cell_text
 from lstmviz.app.counts import count
 from lstmviz.app.scale import gate_levels, overview_of
 from lstmviz.app.selection import Cursor
@@ -791,8 +792,8 @@ class OverTimeView(TraceView):
             ref = cells[min(self.cell_box.index, len(cells) - 1)]
         self.ref = ref
         if ref is None:
-            self.message.setText(f"'{cursor.layer}' has no recurrent cell.\n\nSelect a recurrent layer "
-                                 "(LSTM, GRU, SimpleRNN or Bidirectional) to see its gates and states over time.")
+            # (what the view shows, and the layers to pick: as the Cell view says it)
+            self.message.setText(no_cell_text(self.model, cursor.layer, "over_time", stacks=True))
             self.stack.setCurrentIndex(0)
             return
         self.stack.setCurrentIndex(1)
