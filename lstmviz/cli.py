@@ -316,16 +316,33 @@ def cmd_trace(args) -> int:
     outs = trace.outputs
     shapes = ", ".join(str(tuple(o.shape)) for o in outs[:4])  # (a file may list 5,000 outputs:
     shapes += f", ... ({len(outs):,} outputs)" if len(outs) > 4 else ""  # a line of 60 KB)
-    x0 = arrays[0]
-    if x0.ndim >= 2 and time_major(model, 0):  # (time, batch, ...): said as any other's
-        x0 = x0.swapaxes(0, 1)
-    steps = samples_steps(x0.shape[0], x0.shape[1]) if x0.ndim >= 2 else f"batch {x0.shape[0]}"
+    steps = inputs_read(model, arrays)
     window = window_of(trace)
     if window is not None:  # the window as taken ('5:' to the end, ':3' from 0)
         steps += f" (window {window[0]}:{window[1]})"
     print(f"wrote {safe_text(str(out))}: {len(flat)} arrays ({_fmt_bytes(total)} before compression) from "
           f"{plural(len(trace.layers), 'layer')}; {steps}; output {shapes}")
     return 0
+
+
+def inputs_read(model, arrays) -> str:
+    """The samples and steps a trace read, as 'lstmviz trace' says them: '1 sample x 17
+    steps'; where the model's inputs run over other numbers of steps, each one's ('1 sample;
+    input_1 17 steps, input_2 1 step, input_3 12 steps': fdeep_lstm_stateful.h5's five
+    inputs were said as the first one's '1 sample x 17 steps'). An input that only starts a
+    layer's states (``Model.state_inputs``) or has no time axis runs over no steps."""
+    x0 = arrays[0]
+    if x0.ndim >= 2 and time_major(model, 0):  # (time, batch, ...): said as any other's
+        x0 = x0.swapaxes(0, 1)
+    if x0.ndim < 2:
+        return f"batch {x0.shape[0]}"
+    states = model.state_inputs()
+    seqs = [(ref.layer, int(a.shape[0 if time_major(model, k) else 1]))
+            for k, (ref, a) in enumerate(zip(model.inputs, arrays)) if a.ndim >= 2 and ref.layer not in states]
+    if len({n for _, n in seqs}) <= 1:
+        return samples_steps(x0.shape[0], x0.shape[1])
+    return f"{plural(x0.shape[0], 'sample', sep=',')}; " + ", ".join(
+        f"{safe_text(name, 80)} {plural(n, 'step', sep=',')}" for name, n in seqs)
 
 
 def _check_budget(model, arrays) -> None:

@@ -1591,3 +1591,35 @@ def test_a_column_of_token_ids_is_one_sequence_as_a_long_input_reads_it(tmp_path
     assert rc == 0 and "; 7 samples x 1 step;" in said, err
     assert_npz_equals_trace(out, one.trace(ids[:, None]))
     assert np.array_equal(long_data.load_long_input(tmp_path / "ids.csv", one)[..., 0], ids[:, None])
+
+
+def test_trace_says_each_inputs_steps_where_they_differ(capsys, tmp_path):
+    """fdeep_lstm_stateful.h5's five inputs run over 17, 1 and 12 steps (two more start
+    states): 'lstmviz trace' said '1 sample x 17 steps', the first input's, as if of all.
+    Where the inputs' steps differ each is named with its own; an input that only starts a
+    layer's states runs over none; inputs of one length are said as before."""
+    from helpers import encoder_decoder
+
+    path = fixture("k3_seq2seq_lstm", "model.keras")  # (encoder 5 steps, decoder 4)
+    names = [r.layer for r in lstmviz.load(path).inputs]
+    n = int(np.load(path.parent / "x0.npy").shape[0])
+    rc, out, _ = call(capsys, "trace", path, "-i", path.parent / "x0.npy", "-i", path.parent / "x1.npy",
+                      "-o", tmp_path / "t.npz")
+    assert rc == 0 and f"; {n} samples; {names[0]} 5 steps, {names[1]} 4 steps; output " in out, out
+    rng = np.random.default_rng(0)
+    same = encoder_decoder(5)
+    xs = [rng.normal(size=(1, 5, 2)).astype(np.float32) for _ in range(2)]
+    assert cli.inputs_read(same, xs) == "1 sample x 5 steps"
+    # a decoder started by states given as inputs (h_in, c_in: no steps of their own)
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, 4, 2]}, "x"),
+              LayerSpec("InputLayer", {"batch_shape": [None, 3]}, "h_in"),
+              LayerSpec("InputLayer", {"batch_shape": [None, 3]}, "c_in"),
+              LayerSpec("InputLayer", {"batch_shape": [None, 1, 2]}, "y"),
+              LayerSpec("LSTM", {"units": 3}, "a", inbound=[TensorRef("x")],
+                        initial_state=[TensorRef("h_in"), TensorRef("c_in")]),
+              LayerSpec("LSTM", {"units": 3}, "b", inbound=[TensorRef("y")])]
+    model = Model.from_spec(ModelSpec(layers, [TensorRef(n) for n in ("x", "h_in", "c_in", "y")],
+                                      [TensorRef("a"), TensorRef("b")], keras_version="3"))
+    xs = [np.zeros((1, 4, 2), np.float32), np.zeros((1, 3), np.float32), np.zeros((1, 3), np.float32),
+          np.zeros((1, 1, 2), np.float32)]
+    assert cli.inputs_read(model, xs) == "1 sample; x 4 steps, y 1 step"

@@ -213,3 +213,15 @@ def test_published_weights_that_fit_nothing_say_their_own_reason_first(name, rea
     assert "Nor do its weights fit the current stack" in msg and msg.count(advice) == 1
     assert cli.main(["summary", str(path)]) == 0
     assert f"Not runnable as one stack: {name}: {reason}" in capsys.readouterr().out
+
+
+def test_trace_of_a_published_model_of_five_inputs_says_each_ones_steps(tmp_path, capsys):
+    """fdeep_lstm_stateful.h5: 'lstmviz trace' said '1 sample x 17 steps' of inputs of 17, 1
+    and 12 steps (and two that start states)."""
+    from lstmviz import cli
+
+    case = REALWORLD / "cases" / "fdeep_lstm_stateful"
+    xs = [str(case / f"x{k}.npy") for k in range(5)]
+    args = ["trace", str(REALWORLD / "models" / "fdeep_lstm_stateful.h5"), "-o", str(tmp_path / "t.npz")]
+    assert cli.main(args + [a for x in xs for a in ("-i", x)]) == 0
+    assert "; 1 sample; input_1 17 steps, input_2 1 step, input_3 12 steps; output " in capsys.readouterr().out
