@@ -7,7 +7,16 @@ import pytest
 
 import lstmviz
 from helpers import FIXTURES, exploding_stack, read_inputs
-from lstmviz.app.unrolled import BIDI_GAP, OWN_SCALE_SHARE, ROW_GAP, ROW_H, colour_levels, layout, step_ticks
+from lstmviz.app.unrolled import (
+    BIDI_GAP,
+    OWN_SCALE_SHARE,
+    ROW_GAP,
+    ROW_H,
+    colour_levels,
+    layout,
+    step_ticks,
+    strip_values,
+)
 from lstmviz.engine import LayerSpec, Model
 
 
@@ -59,6 +68,31 @@ def test_a_layer_tiny_against_an_exploding_one_gets_its_own_scale():
     m = float(np.abs(trace["head"].output).max())
     assert rows["head"].own_scale and rows["head"].levels == pytest.approx((-m, m))
     assert not rows["input"].own_scale  # (an input's levels are the view's)
+
+
+def test_a_long_inputs_strip_follows_each_rows_scale():
+    """A long input's overview strip is one image on the shared levels: a row on its own
+    scale in the window below (here by the whole sequence's magnitudes, ``whole``) has its
+    line scaled by shared / its own, so it takes its cells' colours; the others' lines
+    are given back as they are."""
+    model, trace, x = exploding_stack(1e3)
+    lay = layout(model, trace, [x])
+    cells = [r for r in lay.rows if r.kind == "rnn"]
+    whole = {r.key: 2 * float(np.abs(r.data).max()) for r in cells}  # (the whole sequence's)
+    shared = colour_levels(lay.rows, whole)
+    rows = {r.key: r for r in cells}
+    small = max(whole["bi/forward"], whole["bi/backward"])
+    assert shared[1] == pytest.approx(whole["big"])
+    assert rows["bi/forward"].own_scale and rows["bi/forward"].levels == pytest.approx((-small, small))
+    lines = np.array([[small, -small / 2], [small / 4, 0.0], [shared[1], -shared[1]]], np.float32)
+    order = [rows["bi/forward"], rows["bi/backward"], rows["big"]]
+    got = strip_values(lines, order, shared)
+    np.testing.assert_allclose(got, [[shared[1], -shared[1] / 2], [shared[1] / 4, 0.0], lines[2]], rtol=1e-6)
+    # comparable rows: the lines as they are
+    model, trace, x = exploding_stack(1.0)
+    lay = layout(model, trace, [x])
+    shared = colour_levels(lay.rows)
+    assert strip_values(lines, [r for r in lay.rows if r.kind == "rnn"], shared) is lines
 
 
 def test_comparable_layers_keep_the_one_shared_scale():

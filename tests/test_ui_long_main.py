@@ -229,6 +229,52 @@ def test_play_waits_at_the_edge_of_the_first_window_while_the_pass_runs(long_win
     player.pause()
 
 
+def test_unrolled_strip_colours_a_tiny_layer_on_its_own_scale_as_its_cells(make_window, monkeypatch):
+    """A long input through a layer of values within 0.6 under one that reaches +-3e5 (a
+    linear SimpleRNN with huge input weights): the exact window coloured the tiny layer on
+    its own scale (``colour_levels``), but the overview strip above drew every line on the
+    shared one, the tiny layer's black. Its line is now on its own scale too (the strip's
+    one image on the shared levels, the line scaled by shared / its own), the huge
+    layer's as before."""
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.ui.export import long_settled
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="tiny"),
+        LayerSpec("SimpleRNN", {"units": 3, "return_sequences": True, "activation": "linear"}, name="huge")],
+        seed=1)
+    kernel, recurrent, _ = model.get_layer("huge").weights
+    kernel *= 1e6
+    recurrent[:] = 0.0
+    state = AppState()
+    state.set_model(model)
+    w = make_window((1400, 900), state)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.sign(np.sin(t / 230.0))], -1)[None].astype(np.float32)
+    state.set_input_data(x)
+    view = _tab(w, "Unrolled")
+    long_settled(w)
+    seq = state.long
+    assert seq is not None and seq.overviews is not None and view.strip.shown
+    state.set_cursor(layer="tiny", unit=1)
+    full = model.trace(x)
+    bins = seq.overviews[("tiny", "h")].bins
+    tiny, huge = (_brute_extreme(full[n].steps["h"][0], bins)[:, 1] for n in ("tiny", "huge"))
+    rows = {r.key: r for r in view.rows}
+    shared = view.colorbar.levels()
+    small = float(np.abs(full["tiny"].steps["h"]).max())
+    assert rows["tiny"].own_scale and rows["tiny"].levels == pytest.approx((-small, small))
+    assert not rows["huge"].own_scale and tuple(rows["huge"].levels) == tuple(shared)
+    assert tuple(view.strip.image.levels) == tuple(shared)
+    got = view.strip.image.image  # (top layer first)
+    np.testing.assert_array_equal(got[0], huge)
+    np.testing.assert_allclose(got[1], tiny * (shared[1] / rows["tiny"].levels[1]), rtol=1e-6)
+    # the tiny layer's line reaches full colour, as its cells do
+    assert np.abs(got[1]).max() == pytest.approx(shared[1] * np.abs(tiny).max() / small)
+    assert np.abs(got[1]).max() > 0.5 * shared[1]
+
+
 def test_unrolled_shows_every_layer_over_the_whole_sequence_and_exact_cells(long_window, qtbot):
     w, x = long_window
     state = w.state

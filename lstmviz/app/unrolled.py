@@ -303,6 +303,24 @@ def colour_levels(rows: list[Row], whole: dict[str, float] | None = None) -> tup
     return shared
 
 
+def strip_values(values: np.ndarray, rows: list[Row], shared: tuple[float, float]) -> np.ndarray:
+    """A long input's overview strip (``values``: a line per row of ``rows``, by bins) put
+    on ``shared``, the levels of the strip's one image (the colour bar's): a row coloured
+    on its own scale in the window below (``colour_levels``, ``Row.own_scale``) is scaled
+    by shared / its own, so that its line in the strip takes the colours of its cells, by
+    the same rule; a tiny layer beside one that explodes drew black there. Other lines are
+    given back as they are."""
+    values = np.asarray(values)
+    factors = [shared[1] / r.levels[1] if r.own_scale and r.levels[1] > 0 else 1.0 for r in rows]
+    if all(f == 1.0 for f in factors):
+        return values
+    out = values.astype(np.float64)  # (a factor of 1e11 on float32 values: no overflow)
+    for i, f in enumerate(factors):
+        if f != 1.0:
+            out[i] *= f
+    return out
+
+
 def place_rows(rows: list[Row]) -> float:
     """Each row's height: one level above the rows that feed it, so rows on other time
     axes share a level (a seq2seq encoder beside its decoder), rows on one axis never;

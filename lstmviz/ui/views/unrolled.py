@@ -36,6 +36,7 @@ from lstmviz.app.unrolled import (  # noqa: F401
     colour_levels,
     layout,
     step_ticks,
+    strip_values,
     tokens_around,
 )
 from lstmviz.engine import Model, Trace
@@ -263,6 +264,7 @@ class UnrolledView(TraceView):
         self._overview_stale = False
         self.strip_keys: list = []
         self.strip_backwards: tuple = ()
+        self.strip_rows: list[Row] = []  # (the rows below whose h the strip draws, as strip_keys)
 
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
@@ -410,6 +412,8 @@ class UnrolledView(TraceView):
             whole = {r.key: self.overviews[k].levels(False)[1] for r, k in zip(strip_rows, self.strip_keys)}
         else:
             self.strip_keys = []
+            strip_rows = []
+        self.strip_rows = strip_rows
         # the recurrent rows share one scale (the colour bar's); a row without a cell, or a
         # recurrent layer too small to be seen on it, has its own (``colour_levels``)
         rnn_levels = colour_levels(self.rows, whole)
@@ -1290,14 +1294,16 @@ class UnrolledView(TraceView):
             self._color_key = key
             self._recolour(cursor, sel)
             self._row_ticks(cursor.unit)
-            strip = (id(self.overviews), tuple(self.strip_keys), cursor.unit, self.strip_levels, id(self.theme))
+            strip = (id(self.overviews), tuple(self.strip_keys), cursor.unit, self.strip_levels,
+                     tuple(r.levels for r in self.strip_rows if r.own_scale), id(self.theme))
             if self.strip_keys and strip != self._strip_key:  # another window: the same strip
                 assert self.overviews is not None  # (strip_keys: the overviews' keys)
                 self._strip_key = strip
                 total = next(iter(self.overviews.values())).total
-                self.strip.show_rows(scale.unit_rows(self.overviews, self.strip_keys, cursor.unit,
-                                                     self.strip_backwards), total,
-                                     th.diverging_cmap(self.theme), self.strip_levels)
+                lines = scale.unit_rows(self.overviews, self.strip_keys, cursor.unit, self.strip_backwards)
+                # (a row on its own scale below is on it in the strip too: ``strip_values``)
+                self.strip.show_rows(None if lines is None else strip_values(lines, self.strip_rows, self.strip_levels),
+                                     total, th.diverging_cmap(self.theme), self.strip_levels)
         # the selected row's block of columns (the first block with no row selected)
         domain = sel.domain if sel is not None else 0
         T, offset = self.domains[domain], self.offsets[domain]
