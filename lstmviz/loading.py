@@ -25,12 +25,50 @@ SEVERAL_INPUTS_HINT = ("Open the full model file (.keras/.h5), which records how
                        "(a stack built in the app takes one input)")
 
 
+#: What a setting no weights file records is, where the advice names it
+UNRECORDED_MEANS = {"n": "how many steps it repeats"}
+
+
+def unrecorded(spec) -> list[tuple[str, str, tuple[str, ...]]]:
+    """The layers of ``spec`` (a weights-only file's, inferred) whose settings a weights
+    file does not record and no weight shape tells (a RepeatVector's ``n``, a Reshape's
+    ``target_shape``): (name, class, the keys missing), in the file's order."""
+    from lstmviz.engine.layers import LAYER_CLASSES
+
+    out = []
+    for layer in spec.layers:
+        cls = LAYER_CLASSES.get(layer.class_name)
+        missing = tuple(k for k in getattr(cls, "required", ()) if (layer.config or {}).get(k) is None)
+        if missing:
+            out.append((layer.name, layer.class_name, missing))
+    return out
+
+
 def weights_only_hint(spec) -> str:
     """What a user can do with a weights-only file whose layers make no runnable model
     (``spec``: the layers lstmviz inferred from it): ``SEVERAL_INPUTS_HINT`` where they
-    read several inputs, else ``WEIGHTS_ONLY_HINT``."""
+    read several inputs; where a layer lacks a setting no weights file records, what to
+    set on the matching stack ("... and set the n of its RepeatVector 'repeat_vector' (how
+    many steps it repeats) yourself": soorya_gru.weights.h5), or the full model file alone
+    where the app cannot add that layer (a Reshape); else ``WEIGHTS_ONLY_HINT``."""
+    from lstmviz.app.options import ADDABLE
+
     embeddings = sum(1 for layer in spec.layers if layer.class_name == "Embedding")
-    return SEVERAL_INPUTS_HINT if embeddings > 1 else WEIGHTS_ONLY_HINT
+    if embeddings > 1:
+        return SEVERAL_INPUTS_HINT
+    missing = unrecorded(spec)
+    if not missing:
+        return WEIGHTS_ONLY_HINT
+    addable = {cls for cls, _ in ADDABLE.values()}
+    said = " and ".join(
+        f"the {' and '.join(keys)} of {'its ' if i == 0 else ''}{cls} '{name}'"
+        + "".join(f" ({UNRECORDED_MEANS[k]})" for k in keys if k in UNRECORDED_MEANS)
+        for i, (name, cls, keys) in enumerate(missing))
+    apart = sorted({cls for _, cls, _ in missing} - addable)
+    if apart:
+        return (f"Open the full model file (.keras/.h5), which records {said} "
+                f"(a stack built in the app has no {' or '.join(apart)})")
+    return f"Open the full model file, or load these weights onto a matching stack in the app and set {said} yourself"
 
 #: The most ``load`` copies from an open file or ``bytes`` (the file readers' own limit).
 MAX_LOAD_BYTES = 4 * 1024 ** 3 + 64 * 1024 ** 2

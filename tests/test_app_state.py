@@ -214,8 +214,8 @@ def test_weights_that_fit_nothing_say_the_files_own_reason_first(tmp_path):
     onto a matching stack in the app", which no stack of one input can be. The file's
     reason comes first, the stack in a few words, then advice that can be followed: for
     two inputs the full model file only; for a RepeatVector whose n no weights file
-    records (soorya_gru.weights.h5), a matching stack still."""
-    from lstmviz.loading import SEVERAL_INPUTS_HINT, WEIGHTS_ONLY_HINT
+    records (soorya_gru.weights.h5), a matching stack still, with the n the user must set."""
+    from lstmviz.loading import SEVERAL_INPUTS_HINT
 
     seq2seq = tmp_path / "translation.weights.h5"
     _write_weights(seq2seq, {
@@ -243,9 +243,13 @@ def test_weights_that_fit_nothing_say_the_files_own_reason_first(tmp_path):
     with h5py.File(repeat, "a") as f:
         f.require_group("layers/repeat_vector/vars")
     msg = _neither(s, repeat)
+    # (the advice names what the user must set on the matching stack: the n no weights
+    # file records; "load these weights onto a matching stack" alone left it unsaid)
     assert msg == ("seq.weights.h5: layer 'repeat_vector' (RepeatVector) has no 'n' in its config (a "
                    "weights-only file does not record it). Nor do its weights fit the current stack "
-                   f"(layers with weights: {ours}). {WEIGHTS_ONLY_HINT}"), msg
+                   f"(layers with weights: {ours}). Open the full model file, or load these weights onto "
+                   "a matching stack in the app and set the n of its RepeatVector 'repeat_vector' (how "
+                   "many steps it repeats) yourself"), msg
 
 
 def test_weights_saved_for_a_stack_like_the_current_one_say_its_misfit_first(tmp_path):

@@ -357,6 +357,28 @@ def test_legacy_attributes_as_str_and_chunked(tmp_path):
     assert spec.layers[0].config["batch_shape"] == [None, None, 2]
 
 
+def test_weights_only_advice_names_the_settings_no_weights_file_records():
+    """soorya_gru.weights.h5's refusal ended "load these weights onto a matching stack in the
+    app": a stack the app can build (it has RepeatVector), but only once the user sets its
+    n, which the weights do not hold, and the advice did not say so. It names that setting;
+    where the app cannot add the layer (a Reshape) it advises the full model file alone."""
+    from lstmviz.engine import LayerSpec
+    from lstmviz.engine.spec import ModelSpec
+    from lstmviz.loading import WEIGHTS_ONLY_HINT, weights_only_hint
+
+    gru = LayerSpec("GRU", {"units": 4}, name="gru")
+    repeat = LayerSpec("RepeatVector", {}, name="repeat_vector")
+    assert weights_only_hint(ModelSpec([gru, repeat, LayerSpec("GRU", {"units": 4}, name="gru_1")])) == (
+        "Open the full model file, or load these weights onto a matching stack in the app and set the n "
+        "of its RepeatVector 'repeat_vector' (how many steps it repeats) yourself")
+    assert weights_only_hint(ModelSpec([gru, LayerSpec("RepeatVector", {"n": 3}, name="r")])) == WEIGHTS_ONLY_HINT
+    reshape = LayerSpec("Reshape", {}, name="reshape")
+    assert weights_only_hint(ModelSpec([gru, repeat, reshape])) == (
+        "Open the full model file (.keras/.h5), which records the n of its RepeatVector 'repeat_vector' "
+        "(how many steps it repeats) and the target_shape of Reshape 'reshape' (a stack built in the app "
+        "has no Reshape)")
+
+
 def test_weights_of_an_encoder_and_a_decoder_say_why_they_make_no_stack(tmp_path):
     """A translation model's Keras 3 weights (two Embeddings, two LSTMs, a Dense) chain in
     no order; the refusal was the engine's complaint about the file's order ("layer 'lstm'

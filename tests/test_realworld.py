@@ -190,12 +190,15 @@ def test_a_published_layer_beside_one_that_explodes_is_not_drawn_black():
 
 @pytest.mark.parametrize("name, reason, hint", [
     ("sh_translation.weights.h5", "its layers make no single stack", "SEVERAL_INPUTS_HINT"),
-    ("soorya_gru.weights.h5", "layer 'repeat_vector' (RepeatVector) has no 'n'", "WEIGHTS_ONLY_HINT")])
-def test_published_weights_that_fit_nothing_say_their_own_reason_first(name, reason, hint, capsys):
+    ("soorya_gru.weights.h5", "layer 'repeat_vector' (RepeatVector) has no 'n'",
+     "Open the full model file, or load these weights onto a matching stack in the app and set the n of its "
+     "RepeatVector 'repeat_vector' (how many steps it repeats) yourself")])
+def test_published_weights_that_fit_nothing_say_their_own_reason_first(name, reason, hint, capsys, tmp_path):
     """File > Open of these over the app's stack began "these weights do not fit the
     current stack: ..." (a stack they were never saved for) and, for the seq2seq, advised
     loading them "onto a matching stack in the app", which takes one input. The file's
-    reason first, advice that can be followed last, as 'lstmviz summary' says it."""
+    reason first, advice that can be followed last, as 'lstmviz summary' and 'lstmviz FILE'
+    say it: for the RepeatVector's weights, the n the user must set on that stack."""
     from lstmviz import cli, loading
     from lstmviz.app.opening import weights_refusal
     from lstmviz.app.state import AppState
@@ -208,11 +211,15 @@ def test_published_weights_that_fit_nothing_say_their_own_reason_first(name, rea
     with pytest.raises(LstmvizError) as unbuilt:
         lstmviz.load(path, isolate=False)
     msg = weights_refusal(misfit.value, unbuilt.value)
-    advice = getattr(loading, hint)
+    advice = getattr(loading, hint, hint)
     assert msg.startswith(f"{name}: {reason}") and msg.endswith(f". {advice}") and "\n" not in msg, msg
     assert "Nor do its weights fit the current stack" in msg and msg.count(advice) == 1
     assert cli.main(["summary", str(path)]) == 0
-    assert f"Not runnable as one stack: {name}: {reason}" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"Not runnable as one stack: {name}: {reason}" in out and f". {advice}." in out, out
+    assert cli.main([str(path), "--screenshot", str(tmp_path / "x.png")]) == 2  # lstmviz FILE
+    said = capsys.readouterr().err.strip()
+    assert said.startswith(f"lstmviz: {name}: {reason}") and said.endswith(f". {advice}"), said
 
 
 def test_trace_of_a_published_model_of_five_inputs_says_each_ones_steps(tmp_path, capsys):
