@@ -1109,6 +1109,43 @@ def test_a_level_cut_to_its_first_name_says_more_rows_and_explains_them(view, qt
     assert "more)" not in view.legend.text()
 
 
+def test_long_row_names_take_at_most_a_share_of_the_view_elided_at_their_end(view, qtbot):
+    """fdeep_lstm_stateful.h5 at 1280 x 720 in the projector theme: names such as
+    "lstm_state_return_0_st-True (+1 more)" took 440 of the view's 830 px, the cells 290. A
+    name column is now at most NAME_SHARE of the view: a long name elided at its end (its
+    start, which tells layers apart, kept; not cut in the middle), a short one whole, every
+    one whole in the axis' tooltip; wide enough, the names are whole."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui.views.unrolled import BRIEF_CHARS
+
+    share = 0.35  # (the view's NAME_SHARE)
+    names = ["lstm_state_return_0_st-True_input", "lstm_sequences_0_st-True_encoder",
+             "lstm_regular_0_st-False_decoder_part"]
+    model = Model.sequential((None, 6, 3), [LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name=n)
+                                            for n in names], seed=0)
+    x = np.random.default_rng(0).normal(size=(1, 6, 3)).astype(np.float32)
+    view.set_data(model, model.trace(x), inputs=[x])
+    view.set_cursor(Cursor(layer=names[0]))
+    view.show()
+    axis = view.plot.getAxis("left")
+    shown = _row_names_at(view, qtbot, 830, 560)
+    long = [t for t in shown.values() if t.startswith("lstm_")]
+    assert len(long) == 3 and all(t.endswith("\u2026") for t in long), shown
+    for t in long:  # (the start of its layer's name)
+        assert any(n.startswith(t.removesuffix("\u2026")) for n in names) and len(t) > 12, t
+    assert "input x" in shown.values()  # (short: whole)
+    metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
+    widest = max(metrics.horizontalAdvance(t) for t in shown.values())
+    assert widest <= share * (view.vb.width() + axis.width()), (widest, view.vb.width(), axis.width())
+    assert axis.width() < 0.4 * (view.vb.width() + axis.width())
+    tip = axis.toolTip()
+    assert all(n in tip for n in names), tip
+    wide = _row_names_at(view, qtbot, 1900, 560)
+    assert {t.split("  [")[0] for t in wide.values()} >= set(names), wide
+    assert max(len(n) for n in names) > BRIEF_CHARS
+
+
 @pytest.mark.parametrize("theme", ["dark", "projector"])
 @pytest.mark.parametrize("case", ["given", "encoder"])
 def test_a_forward_rows_texts_stay_clear_of_its_backward_rows_cells(qtbot, theme, case):

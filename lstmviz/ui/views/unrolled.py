@@ -19,6 +19,7 @@ changed (one small RGBA image per row). Where the rows go is computed without Qt
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pyqtgraph as pg
@@ -177,6 +178,35 @@ def _brief(rows: list[Row], whole: str) -> str:
     if sides == {"backward"}:
         return "◀ bwd"
     return more(rows[0].label, len(rows) - 1)
+
+
+#: the most of the view's width (names and cells) the rows' names take: a name longer
+#: than that and than ``BRIEF_CHARS`` is elided at its end (``_elided``)
+NAME_SHARE = 0.35
+#: the fewest letters an elided name keeps
+ELIDED_LEAST = 12
+#: a level's name cut to its first row's: "(+1 more)" (``more``)
+_MORE = re.compile(r"\s+\(\+\d+ more\)$")
+#: a row's unit after its name: "  [3]"
+_UNIT = re.compile(r"\s+\[\d+\]$")
+
+
+def _elided(metrics: QtGui.QFontMetricsF, text: str, width: float) -> str:
+    """``text`` in ``width`` pixels: a text that fits as it is; else its name elided at its
+    end, its unit ("[3]") kept whole, a "(+1 more)" left out, which would leave the name
+    itself a few letters ("lstm_stat… (+1 more)"; a level's other rows are named over their
+    blocks where there is room, every row whole in the names' tooltip):
+    "lstm_state_return_0…"."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    text = _MORE.sub("", text)
+    unit = _UNIT.search(text)
+    tail = unit.group(0) if unit is not None else ""
+    name = text[:len(text) - len(tail)]
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    room = max(width - metrics.horizontalAdvance(tail), metrics.horizontalAdvance(name[:ELIDED_LEAST] + "\u2026"))
+    return metrics.elidedText(name, QtCore.Qt.TextElideMode.ElideRight, room) + tail
 
 
 def more(first: str, n: int) -> str:
@@ -648,6 +678,14 @@ class UnrolledView(TraceView):
             # each block carries its name over it
             if brief != ticks and need(ticks) > room / 3:
                 ticks = brief
+            # and at most NAME_SHARE of it even so: a name longer than BRIEF_CHARS (a short
+            # one stays whole: "encoder_input (+1 more)") elided at its end (``_elided``),
+            # whole in the names' tooltip (fdeep_lstm_stateful.h5 at 1280 x 720
+            # in the projector theme: "lstm_state_return_0_st-True (+1 more)" took 440 px of
+            # 830, the cells 290)
+            cap = NAME_SHARE * room - st["tickTextOffset"][0] - 4
+            if need(ticks) - st["tickTextOffset"][0] - 4 > cap:
+                ticks = [(y, _elided(metrics, text, cap) if len(text) > BRIEF_CHARS else text) for y, text in ticks]
         room = label_room(axis, [text for _, text in ticks])
         cut = [text for (_, text), names in zip(ticks, whole) if text.endswith(" more)") and text not in names]
         self._set_more_said(cut[0][cut[0].rindex("(+"):] if cut else "")
