@@ -941,6 +941,7 @@ def test_a_start_after_a_crash_offers_the_autosave(window, tmp_path, monkeypatch
     assert_same_stack(saved, window.state)  # the newest leftover
     assert window.state.cursor == saved.cursor
     assert not window.sessions._restore_pending
+    window.sessions.wait()
     assert not left.exists()  # answered: the one offered is gone ...
     assert older.exists() and "newest of 2" in asked[0]  # ... another window's work is not
 
@@ -963,7 +964,32 @@ def test_the_other_windows_autosave_is_offered_at_the_next_start(make_window, mo
     asked = _start(b, monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes)
     assert asked and "newest of" not in asked[0]
     assert_same_stack(first, b.state)
+    a.sessions.wait()
+    b.sessions.wait()
     assert not older.exists() and not newer.exists()
+
+
+def test_restored_work_is_in_an_autosave_at_once_not_after_the_next_tick(make_window, monkeypatch):
+    """A crash within 30 s of restoring an autosave lost the restored work: the leftover was
+    removed at the answer, and the window's own autosave waited for the timer's tick."""
+    from PySide6 import QtWidgets
+
+    a = make_window()
+    saved = edited_state()
+    left = _crashed_autosave(a, saved)
+    _start(a, monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes)
+    a.sessions.wait()
+    assert a.sessions.autosave_path.exists() and not left.exists()
+    written = AppState()
+    ses.open_session(written, a.sessions.autosave_path)
+    assert_same_stack(saved, written)
+    # the window is killed now: its lock is let go of, its file stays (as after a crash)
+    a.sessions._release()
+    b = make_window()
+    b.sessions.autosave_path = a.sessions.autosave_path.parent / "autosave-b.lstmviz"
+    assert b.sessions.leftovers() == [a.sessions.autosave_path]
+    _start(b, monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes)
+    assert_same_stack(saved, b.state)
 
 
 def test_autosaves_of_other_running_windows_are_left_alone(make_window, monkeypatch):

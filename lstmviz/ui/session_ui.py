@@ -445,10 +445,12 @@ class SessionManager(QtCore.QObject):
         self._worker.start()
         return True
 
-    def autosave(self, force: bool = False, wait: bool = False) -> bool:
+    def autosave(self, force: bool = False, wait: bool = False, replaces: Path | None = None) -> bool:
         """Write the autosave file in a worker thread if something changed (or ``force``).
         Not while a lesson shows: its stack is not the user's work, which the file keeps
-        (a crash in a lecture offered the lesson's stack back); its end writes it again."""
+        (a crash in a lecture offered the lesson's stack back); its end writes it again.
+        ``replaces``: a leftover autosave removed once this one is written (the restored
+        work is never in no file at all)."""
         if not force and (not self.autosave_enabled or self.window.quiet or self._restore_pending
                           or not (self._dirty or self._moved_only) or self._in_lesson()):
             return False
@@ -473,6 +475,9 @@ class SessionManager(QtCore.QObject):
                     ses.remove_position(path)  # (an older one; it would not match the new file)
                 except (OSError, LstmvizError) as err:
                     log.warning("autosave to %s failed: %s", path, err)
+                    return
+                if replaces is not None:
+                    _remove_leftover(replaces)
 
         self._worker = threading.Thread(target=write, name="lstmviz-autosave", daemon=True)
         self._worker.start()
@@ -577,20 +582,24 @@ class SessionManager(QtCore.QObject):
         yes = box.exec() == QtWidgets.QMessageBox.StandardButton.Yes
         p = found[0]
         restored = yes and self.restore_autosave(p)
-        ses.remove_position(p)
-        try:
-            if yes and not restored:
-                # could not be read: kept for whoever wants to look, but not offered again
-                p.replace(p.with_name(p.name + ".damaged"))
-            else:
-                p.unlink()
-        except OSError:
-            pass
         if restored:
-            self._dirty = True  # the restored work goes into this window's own autosave
             self._restored, self._saved = True, None
             self.window.setWindowModified(True)  # (not saved: a close asks)
-        return restored
+            # the restored work goes into this window's own autosave at once, and the
+            # leftover is removed only once it is written: removed at the answer, a crash
+            # before the next tick (30 s) left the restored work in no file at all
+            self._dirty = True
+            if not self.autosave(force=True, replaces=p):
+                _remove_leftover(p)
+            return True
+        if yes:
+            # could not be read: kept for whoever wants to look, but not offered again
+            ses.remove_position(p)
+            with contextlib.suppress(OSError):
+                p.replace(p.with_name(p.name + ".damaged"))
+        else:
+            _remove_leftover(p)
+        return False
 
     def restore_autosave(self, path: Path | None = None) -> bool:
         path = Path(path) if path is not None else self.autosave_path
@@ -658,6 +667,13 @@ class SessionManager(QtCore.QObject):
         else:
             self.wait()
             self._release()
+
+
+def _remove_leftover(path: Path) -> None:
+    """A leftover autosave answered (and the cursor saved alone beside it)."""
+    ses.remove_position(path)
+    with contextlib.suppress(OSError):
+        path.unlink()
 
 
 def install(window, autosave_path=None) -> SessionManager:
