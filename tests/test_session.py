@@ -1467,3 +1467,31 @@ def test_the_window_title_marks_edits_not_saved(window, tmp_path, qtbot):
     sessions.session_path = str(tmp_path / "w.lstmviz")
     sessions.save()  # (File > Save)
     assert not window.isWindowModified() and shown() == "lstmviz \u2014 w.lstmviz"
+
+
+def test_a_session_saved_with_the_side_panel_hidden_reopens_with_it_back(make_window, tmp_path):
+    """Saved on the Train tab where the side panel gave way to it (the projector theme at
+    1280 x 720), or after S hid it, the session kept the splitter's [0, 1280]: reopened,
+    the side panel stayed squeezed to 0 px on every tab, and S did not bring it back."""
+    from lstmviz.ui.export import _settle
+
+    a = make_window((1280, 720))
+    a.splitter.setSizes([430, a.width() - 430])
+    _settle()
+    width = a.side.width()
+    a.presenter.set_side(False)  # (as the Train tab's giving way and S hide it)
+    _settle()
+    ui = a.sessions.ui_state()
+    k = a.splitter.indexOf(a.side)
+    assert ui["splitter"][k] == width
+    path = a.sessions.save_to(tmp_path / "w.lstmviz")
+    b = make_window((1280, 720))
+    assert b.open_file(str(path))
+    _settle()
+    assert b.side.isVisibleTo(b) and b.side.width() == width
+    # a session written so before: its 0 px side is not applied
+    b.fit_side()
+    _settle()
+    b.sessions.apply_ui({"splitter": [0, b.width()]}, geometry=False)
+    _settle()
+    assert b.side.width() > 300

@@ -1227,6 +1227,11 @@ class Presenter(QtCore.QObject):
                 w.statusBar().clearMessage()
                 self._said_gave_way = False
 
+    def side_width_kept(self) -> int:
+        """The side panel's width: shown, its own; hidden, the one it had (0: never shown)."""
+        w = self.window
+        return w.side.width() if w.side.isVisibleTo(w) else self._side_width
+
     def set_side(self, on: bool) -> None:
         w = self.window
         if not on and w.side.isVisibleTo(w):

@@ -220,10 +220,29 @@ class SessionManager(QtCore.QObject):
 
         w = self.window
         panel = getattr(w, "_train_panel", None)  # (the Train tab's settings, once it was shown)
+        sizes = self._splitter_sizes()
         return {"tab": int(w.tabs.currentIndex()), "side_tab": int(w.side.currentIndex()),
-                "theme": th.current().name, "splitter": [int(v) for v in w.splitter.sizes()],
+                "theme": th.current().name, **({"splitter": sizes} if sizes else {}),
                 "geometry": _b64(w.saveGeometry()), "window_state": _b64(w.saveState()),
                 **(panel.session_settings() if panel is not None else {})}
+
+    def _splitter_sizes(self) -> list[int] | None:
+        """The splitter's sizes with the side panel's width: hidden (S, or given way to the
+        Train tab at 1280 x 720), the width it had (its 0 px, saved, opened as a side panel
+        squeezed to nothing that neither leaving the Train tab nor S brought back); None
+        where it was never shown."""
+        w = self.window
+        sizes = [int(v) for v in w.splitter.sizes()]
+        k = w.splitter.indexOf(w.side)
+        if w.side.isVisibleTo(w) or k < 0:
+            return sizes
+        presenter = getattr(w, "presenter", None)
+        width = presenter.side_width_kept() if presenter is not None else 0
+        if width <= 0:
+            return None
+        sizes[k ^ 1] = max(0, sizes[k ^ 1] - width)
+        sizes[k] = width
+        return sizes
 
     def apply_ui(self, ui: dict, geometry: bool = True) -> None:
         from lstmviz.ui import theme as th
@@ -248,8 +267,10 @@ class SessionManager(QtCore.QObject):
         if "train_task" in ui:  # the Train tab's settings: a new run with them
             w.train_panel.restore_session_settings(ui)
         sizes = ui.get("splitter")
+        k = w.splitter.indexOf(w.side)
         if (isinstance(sizes, list) and len(sizes) == w.splitter.count()
-                and all(isinstance(v, int) and 0 <= v <= 100_000 for v in sizes)):
+                and all(isinstance(v, int) and 0 <= v <= 100_000 for v in sizes)
+                and sizes[k] > 0):  # (a side panel saved hidden as 0 px: the window's own width)
             w.splitter.setSizes(sizes)
             w.side_follows = False  # (the width it was saved with, kept at a resize as a drag's)
 
