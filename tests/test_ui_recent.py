@@ -41,3 +41,17 @@ def test_a_headless_runs_files_stay_out_of_open_recent(qtbot, tmp_path):
             assert window._recent() == listed
         finally:
             dispose(window)
+
+
+def test_a_demo_stays_out_of_open_recent(make_window, tmp_path):
+    """The demo opened at every start went to the top of File > Open recent: the session
+    saved the day before came second, below a bundled file the user never opened. Demos
+    have their own menu; the user's files keep their order."""
+    from lstmviz.app.demos import load_demos
+
+    w = make_window((1200, 800))
+    mine = w.sessions.save_to(tmp_path / "lecture.lstmviz")
+    w._add_recent(mine)
+    assert w.open_demo(load_demos()[0])
+    assert w._recent() == [str(mine.resolve())]
+    assert [a.text() for a in w.recent_menu.actions()] == ["lecture.lstmviz"]

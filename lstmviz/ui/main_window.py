@@ -1024,14 +1024,16 @@ class MainWindow(QtWidgets.QMainWindow):
         if path:
             self.open_file(path)
 
-    def open_file(self, path, read=None, fresh: bool = False) -> bool:
+    def open_file(self, path, read=None, fresh: bool = False, recent: bool = True) -> bool:
         """Open a file of any registered format (``lstmviz.io.formats``, from its bytes): a
         model, a weights-only file (onto the current stack, or as the layers it implies when
         it does not fit) or a session; or an input (.npy, .csv). Problems become a message;
         returns whether it worked. ``read``: what reads a model file (``lstmviz.load``;
         ``ui/app.Preread``, started before the window, at start-up). ``fresh``: the stack on
         screen is the app's own (``lstmviz FILE``), not the user's: the messages do not speak
-        of a weights file's misfit with it."""
+        of a weights file's misfit with it. ``recent``: False for a bundled demo, which File >
+        Open recent does not list (the demo opened at every start pushed the user's own
+        files down the list, a session saved yesterday below it)."""
         path = str(path)
         t0 = time.perf_counter()
         try:
@@ -1118,7 +1120,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.message(safe_text(f"{path}: {err.strerror or err}"), dialog=True, error=True,
                          title="Cannot open this file")
             return False
-        self._add_recent(path)
+        if recent:
+            self._add_recent(path)
         self.update_title()
         return True
 
@@ -1423,7 +1426,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def open_demo(self, demo: dict, read=None) -> bool:
         with self.state.changes():  # the model and its input: the views redraw once
-            ok = self.open_file(demo["model"], read=read)
+            ok = self.open_file(demo["model"], read=read, recent=False)  # (in its own menu)
             if ok and demo.get("text"):  # typed text: shown as characters
                 self.state.set_input_spec(source="text", text=demo["text"])
             elif ok and demo.get("input") is not None:
