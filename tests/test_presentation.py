@@ -1490,3 +1490,30 @@ def test_presenting_from_a_train_tab_whose_side_panel_gave_way_keeps_it_hidden_a
     finally:
         w.train_panel.stop()
         th.apply("dark", qapp)
+
+
+def test_the_windows_shortcuts_work_while_presenting(window, qtbot, tmp_path, monkeypatch):
+    """Presentation mode hides the menu bar, and with it every shortcut of its menus: in a
+    lecture Ctrl+Z did not undo a slip in the side panel, Ctrl+S did not save the session
+    (nor Ctrl+Shift+S ask where), and nothing said why."""
+    st = window.state
+    path = window.sessions.save_to(tmp_path / "lecture.lstmviz")
+    present(window)
+    assert not window.menuBar().isVisible()
+    units = st.layers[0].config["units"]
+    st.set_layer_option(0, "units", units + 3)
+    press(qtbot, window, QtCore.Qt.Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert st.layers[0].config["units"] == units
+    press(qtbot, window, QtCore.Qt.Key.Key_Z,
+          QtCore.Qt.KeyboardModifier.ControlModifier | QtCore.Qt.KeyboardModifier.ShiftModifier)
+    assert st.layers[0].config["units"] == units + 3
+    saved = []
+    monkeypatch.setattr(window.sessions, "_save_reporting", lambda p: saved.append(p) or p)
+    press(qtbot, window, QtCore.Qt.Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert saved == [str(path)]
+    window.presenter.leave()
+    settle()
+    assert not any(a in window.actions() for a in (window.sessions.undo_action, window.sessions.redo_action))
+    st.set_layer_option(0, "units", units + 5)
+    press(qtbot, window, QtCore.Qt.Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert st.layers[0].config["units"] == units + 3  # (the menu's own key again, not two of it)

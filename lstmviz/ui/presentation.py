@@ -759,6 +759,8 @@ class Presenter(QtCore.QObject):
         #: the width of the screen presented on (set on entering)
         self.screen_width = 0
         self._floored: list = []
+        #: the menu bar's actions with a key, on the window while presenting (``_keep_menu_keys``)
+        self._menu_keys: list[QtGui.QAction] = []
         self._filtering = False
         self.actions: dict[str, QtGui.QAction] = {}
         self.spotlight = Spotlight(window.centralWidget())
@@ -985,6 +987,33 @@ class Presenter(QtCore.QObject):
     def toggle(self) -> None:
         self.leave() if self.active else self.enter()
 
+    def _keep_menu_keys(self) -> None:
+        """The hidden menu bar's keys (Ctrl+S, Ctrl+Shift+S, Ctrl+Z, Ctrl+O, Ctrl+Shift+C,
+        Ctrl+Q, ...) on the window while presenting: Qt drops the shortcuts of a hidden menu
+        bar's actions, so in a lecture Ctrl+Z did not undo a slip and Ctrl+S did not save.
+        An action the window holds already, or whose key one of its actions takes (the
+        lecture's keys), is left alone (two actions of one key would both go dead)."""
+        w = self.window
+        held = set(w.actions())
+        taken = {k.toString() for a in held for k in a.shortcuts()}
+        found: list[QtGui.QAction] = []
+
+        def walk(menu) -> None:
+            for a in menu.actions():
+                if a.menu() is not None:
+                    walk(a.menu())
+                    continue
+                keys = {k.toString() for k in a.shortcuts() if not k.isEmpty()}
+                if keys and a not in held and a not in found and not keys & taken:
+                    found.append(a)
+                    taken.update(keys)
+
+        for a in w.menuBar().actions():
+            if a.menu() is not None:
+                walk(a.menu())
+        w.addActions(found)
+        self._menu_keys = found
+
     def enter(self) -> None:
         if self.active:
             return
@@ -1021,6 +1050,7 @@ class Presenter(QtCore.QObject):
         self._floor_fonts()
         w.statusBar().hide()
         w.menuBar().hide()
+        self._keep_menu_keys()
         self.set_side(False)
         # lecture-sized views would rather be squeezed than push the window past the screen,
         # and so would the side panel when S shows it (26 lecture-sized "M"s: 442 px of 800)
@@ -1066,6 +1096,9 @@ class Presenter(QtCore.QObject):
             self.set_equations(s["equations"])
         self.set_pointer(s["pointer"])
         w.menuBar().setVisible(s["menubar"])
+        for a in self._menu_keys:
+            w.removeAction(a)
+        self._menu_keys = []
         w.statusBar().setVisible(s["status"])
         w.tabs.setMinimumSize(s["tabs_min"])
         w.side.setMinimumSize(s["side_min"])
