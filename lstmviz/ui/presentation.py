@@ -759,8 +759,9 @@ class Presenter(QtCore.QObject):
         #: the width of the screen presented on (set on entering)
         self.screen_width = 0
         self._floored: list = []
-        #: the menu bar's actions with a key, on the window while presenting (``_keep_menu_keys``)
-        self._menu_keys: list[QtGui.QAction] = []
+        #: the keys of the menu bar's actions put on the window while presenting
+        #: (``_keep_menu_keys``), by which they are taken off again
+        self._menu_keys: set[str] = set()
         self._filtering = False
         self.actions: dict[str, QtGui.QAction] = {}
         self.spotlight = Spotlight(window.centralWidget())
@@ -1012,7 +1013,20 @@ class Presenter(QtCore.QObject):
             if a.menu() is not None:
                 walk(a.menu())
         w.addActions(found)
-        self._menu_keys = found
+        # (taken off by their keys, not by these wrappers: a menu's action is made in C++, and
+        # PySide may mark its wrapper deleted while the action lives, as Undo's was in session
+        # 41; removeAction on it would raise, and the action stay on the window)
+        self._menu_keys = {k.toString() for a in found for k in a.shortcuts() if not k.isEmpty()}
+
+    def _drop_menu_keys(self) -> None:
+        """Takes the menu bar's actions ``_keep_menu_keys`` put on the window off it again:
+        those whose every key is one of theirs (the window's own keys are others)."""
+        w = self.window
+        for a in w.actions():
+            keys = {k.toString() for k in a.shortcuts() if not k.isEmpty()}
+            if keys and keys <= self._menu_keys:
+                w.removeAction(a)
+        self._menu_keys = set()
 
     def enter(self) -> None:
         if self.active:
@@ -1096,9 +1110,7 @@ class Presenter(QtCore.QObject):
             self.set_equations(s["equations"])
         self.set_pointer(s["pointer"])
         w.menuBar().setVisible(s["menubar"])
-        for a in self._menu_keys:
-            w.removeAction(a)
-        self._menu_keys = []
+        self._drop_menu_keys()
         w.statusBar().setVisible(s["status"])
         w.tabs.setMinimumSize(s["tabs_min"])
         w.side.setMinimumSize(s["side_min"])
