@@ -314,6 +314,27 @@ def test_splitter_at_1e30_is_dropped(tmp_path):
     assert s.ui == {"tab": 1}
 
 
+@pytest.mark.parametrize("value", [0, 1, "true", None, [True], 1e30, float("nan")])
+def test_view_settings_not_true_or_false_are_dropped(tmp_path, value):
+    def edit(m):
+        m["ui"] = {"focus": value, "equations": value, "cell_terms": value, "tab": 1}
+    s = ses.read_session(_write(tmp_path, _with_manifest(_good(), edit)))
+    assert s.ui == {"tab": 1}
+
+
+@pytest.mark.parametrize("value", [0, 3, -4, 1e30, 4.5, True, "4", None, [4], float("inf")])
+def test_a_speed_the_player_does_not_offer_is_dropped(tmp_path, value):
+    data = _with_manifest(_good(), lambda m: m.update(ui={"speed": value, "focus": True}))
+    s = ses.read_session(_write(tmp_path, data))
+    assert s.ui == {"focus": True}
+
+
+def test_speeds_the_player_offers_are_kept(tmp_path):
+    for speed in (0.5, 1, 4.0, 60):
+        data = _with_manifest(_good(), lambda m, v=speed: m.update(ui={"speed": v, "cell_terms": False}))
+        assert ses.read_session(_write(tmp_path, data)).ui == {"speed": speed, "cell_terms": False}
+
+
 def test_hostile_names_are_escaped(tmp_path):
     def edit(m):
         m["layers"][0]["name"] = "x\x1b]0;pwned\x07" + "y" * 70_000

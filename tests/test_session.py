@@ -1495,3 +1495,57 @@ def test_a_session_saved_with_the_side_panel_hidden_reopens_with_it_back(make_wi
     b.sessions.apply_ui({"splitter": [0, b.width()]}, geometry=False)
     _settle()
     assert b.side.width() > 300
+
+
+def test_a_session_keeps_focus_equations_terms_and_speed(make_window, tmp_path):
+    """A teacher's view settings come back with the session: Focus on the unit (F), the
+    equations hidden (E), the Cell view's terms written out, the player's speed (turned on
+    F, saved and reopened, it was off)."""
+    from lstmviz.app.views import VIEW_KEYS
+
+    cell = VIEW_KEYS.index("cell")
+    a = make_window((1200, 800))
+    a.presenter.set_focus(True)
+    a.presenter.set_equations(False)
+    a.views[cell].set_expanded(True)
+    a.player.speed.setCurrentIndex(a.player.speed.findData(15))
+    ui = a.sessions.ui_state()
+    assert (ui["focus"], ui["equations"], ui["cell_terms"], ui["speed"]) == (True, False, True, 15)
+    path = a.sessions.save_to(tmp_path / "v.lstmviz")
+
+    b = make_window((1200, 800))
+    assert not b.presenter.focus and b.presenter.equations and b.player.speed.currentData() == 4
+    assert b.open_file(str(path))
+    assert b.presenter.focus and b.presenter.actions["focus"].isChecked()
+    assert not b.presenter.equations and not b.presenter.actions["equations"].isChecked()
+    assert b.views[cell].expanded and b.views[cell].expand_box.isChecked()
+    assert b.player.speed.currentData() == 15
+
+    # and each back off (the other way round) the same
+    for key, value in (("focus", False), ("equations", True), ("cell_terms", False), ("speed", 0.5)):
+        b.sessions.apply_ui({key: value}, geometry=False)
+    assert not b.presenter.focus and b.presenter.equations and not b.views[cell].expanded
+    assert b.player.speed.currentData() == 0.5
+
+
+def test_a_session_without_view_settings_leaves_the_windows_own(make_window, tmp_path):
+    """An older session (none of the keys) and implausible values in a hand-edited one
+    change nothing: the window keeps its own settings, and the session opens."""
+    from lstmviz.app.views import VIEW_KEYS
+
+    cell = VIEW_KEYS.index("cell")
+    w = make_window((1200, 800))
+    path = w.sessions.save_to(tmp_path / "v.lstmviz")
+    w.presenter.set_focus(True)
+    w.player.speed.setCurrentIndex(w.player.speed.findData(8))
+    old = {k: v for k, v in w.sessions.ui_state().items()
+           if k not in ("focus", "equations", "cell_terms", "speed")}
+    w.sessions.apply_ui(old, geometry=False)
+    assert w.presenter.focus and w.presenter.equations and w.player.speed.currentData() == 8
+    assert not w.views.is_built(cell) or not w.views[cell].expanded
+    w.sessions.apply_ui({"focus": 0, "equations": "no", "cell_terms": 1, "speed": 7}, geometry=False)
+    w.sessions.apply_ui({"speed": True, "focus": None}, geometry=False)
+    assert w.presenter.focus and w.presenter.equations and w.player.speed.currentData() == 8
+    assert not w.views.is_built(cell) or not w.views[cell].expanded
+    assert w.open_file(str(path))  # (saved with the defaults: they come back)
+    assert not w.presenter.focus and w.player.speed.currentData() == 4

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: Steps per second the player offers (its speed box; a session's speed is one of them).
+SPEEDS = (0.5, 1, 2, 4, 8, 15, 30, 60)
+
 
 @dataclass(frozen=True)
 class Cursor:

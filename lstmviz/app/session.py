@@ -65,7 +65,7 @@ from lstmviz import limits
 from lstmviz.app import inputs as gen
 from lstmviz.app.atomic import all_or_nothing
 from lstmviz.app.input_edits import frozen, shared
-from lstmviz.app.selection import Cursor
+from lstmviz.app.selection import SPEEDS, Cursor
 from lstmviz.app.stack import ARRAY_FIELDS
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
@@ -739,6 +739,11 @@ def _names(value, what: str, path, limit: int, fits) -> tuple[str, ...] | None:
     return tuple(safe_name(v, limit) for v in value) if fits(len(value)) else None
 
 
+#: The view settings a session keeps as true/false: Focus on the unit (F), Equations (E),
+#: the Cell view's "Write W·xₜ and U·hₜ₋₁ out term by term" (``SessionManager.ui_state``).
+VIEW_SETTINGS = ("focus", "equations", "cell_terms")
+
+
 def _plausible_ui(ui: dict) -> dict:
     """The window's settings, without entries no window wrote (a splitter at 1e30): they
     are preferences, so an odd one is dropped, not a reason to refuse the session."""
@@ -751,6 +756,10 @@ def _plausible_ui(ui: dict) -> dict:
                 is_whole(v, 0, 100_000) for v in value)
         elif key in ("theme", "geometry", "window_state"):
             ok = isinstance(value, str) and len(value) <= 64 * 1024
+        elif key in VIEW_SETTINGS:  # (F, E, the Cell view's terms written out)
+            ok = isinstance(value, bool)
+        elif key == "speed":  # one the player offers
+            ok = is_number(value) and value in SPEEDS
         else:
             ok = isinstance(value, (str, int, float, bool)) and len(str(value)) <= 4096
         if ok:

@@ -12,13 +12,12 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.counts import count
+from lstmviz.app.selection import SPEEDS
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
 from lstmviz.ui.focused import FocusedFilter
 from lstmviz.ui.labels import ShortComboBox, SteadyLabel, set_if_changed
 
-#: Steps per second offered by the speed box.
-SPEEDS = (0.5, 1, 2, 4, 8, 15, 30, 60)
 #: How far PageUp/PageDown jump (presenter remotes send these for "next slide").
 PAGE = 1
 #: The slider's least width: where the row is narrower than its parts at this, the parts

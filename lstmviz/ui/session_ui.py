@@ -2,7 +2,8 @@
 preferences kept in QSettings (theme, recent files, window geometry/state).
 
 - Open/Save: ``lstmviz.app.session`` does the work (checked before applied, atomic
-  writes); this adds what only the window knows (view tab, theme, splitter, geometry, the
+  writes); this adds what only the window knows (view tab, theme, splitter, geometry, Focus
+  on the unit (F), Equations (E), the Cell view's terms written out, the player's speed, the
   Train tab's settings once it was shown: ``TrainPanel.session_settings``).
 - Autosave: every ``AUTOSAVE_MS`` and ``DEBOUNCE_MS`` after an edit, when something
   changed, the state is captured on the GUI thread (copies) and written by a worker thread
@@ -26,7 +27,8 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import session as ses
-from lstmviz.errors import LstmvizError
+from lstmviz.app.selection import SPEEDS
+from lstmviz.errors import LstmvizError, is_number
 from lstmviz.text import file_label, safe_text
 from lstmviz.ui.focused import FocusedFilter
 from lstmviz.ui.labels import plain_box
@@ -224,7 +226,42 @@ class SessionManager(QtCore.QObject):
         return {"tab": int(w.tabs.currentIndex()), "side_tab": int(w.side.currentIndex()),
                 "theme": th.current().name, **({"splitter": sizes} if sizes else {}),
                 "geometry": _b64(w.saveGeometry()), "window_state": _b64(w.saveState()),
+                **self._view_settings(),
                 **(panel.session_settings() if panel is not None else {})}
+
+    def _view_settings(self) -> dict:
+        """How the work is looked at: Focus on the unit (F), Equations (E), the Cell view's
+        terms written out (False where it was never built), the player's speed."""
+        w = self.window
+        out: dict = {}
+        presenter = getattr(w, "presenter", None)
+        if presenter is not None:
+            out.update(focus=bool(presenter.focus), equations=bool(presenter.equations))
+        cell = _cell_view(w, build=False)
+        out["cell_terms"] = bool(cell.expanded) if cell is not None else False
+        speed = w.player.speed.currentData()
+        if speed in SPEEDS:
+            out["speed"] = speed
+        return out
+
+    def _apply_view_settings(self, ui: dict) -> None:
+        """The view settings a session kept (each checked again: one missing, an older
+        session's, or implausible leaves the window's own)."""
+        w = self.window
+        presenter = getattr(w, "presenter", None)
+        if presenter is not None:
+            if isinstance(ui.get("focus"), bool):
+                presenter.set_focus(ui["focus"])
+            if isinstance(ui.get("equations"), bool):
+                presenter.set_equations(ui["equations"])
+        terms = ui.get("cell_terms")
+        if isinstance(terms, bool):
+            cell = _cell_view(w, build=terms)  # (off: a view never built is off already)
+            if cell is not None:
+                cell.set_expanded(terms)
+        speed = ui.get("speed")
+        if is_number(speed) and speed in SPEEDS:
+            w.player.speed.setCurrentIndex(SPEEDS.index(speed))
 
     def _splitter_sizes(self) -> list[int] | None:
         """The splitter's sizes with the side panel's width: hidden (S, or given way to the
@@ -264,6 +301,7 @@ class SessionManager(QtCore.QObject):
             s = _unb64(ui.get("window_state", ""))
             if s:
                 w.restoreState(s)
+        self._apply_view_settings(ui)
         if "train_task" in ui:  # the Train tab's settings: a new run with them
             w.train_panel.restore_session_settings(ui)
         sizes = ui.get("splitter")
@@ -688,6 +726,17 @@ class SessionManager(QtCore.QObject):
         else:
             self.wait()
             self._release()
+
+
+def _cell_view(window, build: bool):
+    """The window's Cell view; None where it was not built yet and ``build`` is False."""
+    from lstmviz.app.views import VIEW_KEYS
+
+    k = VIEW_KEYS.index("cell")
+    views = window.views
+    if not build and hasattr(views, "is_built") and not views.is_built(k):
+        return None
+    return views[k]
 
 
 def _remove_leftover(path: Path) -> None:
