@@ -1517,3 +1517,43 @@ def test_the_windows_shortcuts_work_while_presenting(window, qtbot, tmp_path, mo
     st.set_layer_option(0, "units", units + 5)
     press(qtbot, window, QtCore.Qt.Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
     assert st.layers[0].config["units"] == units + 3  # (the menu's own key again, not two of it)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (800, 600)])
+def test_the_cell_views_chart_numbers_keep_the_equations_decimals_while_presenting(make_window, size):
+    """Presenting at 1280 x 720 the charts' numbers took 2 decimals (c_t-1 "0.00", c_t
+    "0.02") while the equations under them said "= 0.731·0.004 + ... = 0.018": lecture
+    type alone cut them. They keep the equations' 3 where they fit side by side (also at
+    800 x 600, in two rows), each number inside the view and clear of its neighbours."""
+    from lstmviz.app.cell_ref import fmt
+
+    w = make_window(size)
+    p = present_on(w, *size)
+    w.tabs.setCurrentIndex(1)
+    w.state.set_cursor(step=3, unit=1)
+    w.resize(*size)
+    settle()
+    settle()
+    view = w.views[1]
+    assert w.tabs.currentWidget() is view
+    shown = {bp.key: bp for bp in view.bars.values() if not bp.widget.isHidden()}
+    assert len(shown) == 9
+    rec = view.ref.rec
+    assert shown["c"].value_item.text() == fmt(rec.steps["c"][0, 3, 1], 3)
+    assert shown["c_prev"].value_item.text() == fmt(rec.steps["c"][0, 2, 1], 3)
+    assert shown["h_prev"].value_item.text() == fmt(rec.steps["h"][0, 2, 1], 3)
+    numbers = " ".join(eq.numeric for eq in view._eqs)
+    for key in ("c", "h"):
+        assert shown[key].value_item.text() in numbers, key
+    spans = []
+    for bp in shown.values():
+        assert len(bp.value_item.text().rpartition(".")[2]) == 3, (bp.key, bp.value_item.text())
+        box = bp.value_item.mapRectToScene(bp.value_item.boundingRect())
+        spans.append((round(box.top()), box.left(), box.right(), bp.key))
+    scene = view.bar_view.sceneRect()
+    assert min(s[1] for s in spans) >= scene.left() and max(s[2] for s in spans) <= scene.right() + 1
+    for row in {s[0] for s in spans}:
+        beside = sorted(s for s in spans if s[0] == row)
+        for a, b in zip(beside, beside[1:]):
+            assert a[2] + 4 < b[1], (a[3], b[3])
+    p.leave()

@@ -271,7 +271,7 @@ def test_bar_titles_follow_a_new_theme(view, qtbot):
     assert light[0] == QtGui.QColor(th.get("light").foreground).name() != dark[0]
     view.apply_theme(th.get("light").scaled(2.0))
     assert bp.value_item.font().pointSize() > light[1]
-    nd = 2 if view.theme.pt(0.85) >= 18 else 3  # lecture-sized type: 2 decimals
+    nd = 2 if view._numbers_tight() else 3  # (2 only where 3 do not fit between the charts)
     assert bp.value_item.text() == fmt(trace["gru"].steps["h"][0, 2, 1], nd)
 
 

@@ -1032,11 +1032,12 @@ class CellView(TraceView):
                 or any(a[1] + room > b[0] for a, b in zip(spans, spans[1:])))
 
     def _decimals(self) -> int:
-        """The charts' numbers' decimals: 3, or 2 in lecture-sized type or where a number
-        of 3 ("−0.000") and a space are wider than the charts are apart (at 800 x 500
-        h_t-1's and c_t-1's read as one number, "−0.476−1.250")."""
-        t = self.theme
-        return 2 if t.lecture or t.pt(0.85) >= 18 or self._numbers_tight() else 3
+        """The charts' numbers' decimals: 3, as the equations below them write them, or 2
+        where a number of 3 ("−0.000") and a space are wider than the charts are apart (at
+        800 x 500 h_t-1's and c_t-1's read as one number, "−0.476−1.250"). Measured, in the
+        theme's type: lecture-sized type alone took 2 (presenting at 1280 x 720, c_t-1
+        "0.00" and c_t "0.02" over "= 0.731·0.004 + ... = 0.018", where 3 fitted)."""
+        return 2 if self._numbers_tight() else 3
 
     def _number_look(self) -> tuple:
         """What the charts' numbers are written by: their decimals, whether they are tight,
@@ -1304,8 +1305,7 @@ class CellView(TraceView):
         o = int(ref.rec.start)  # a long input's window: the record's first step
         start = int(getattr(self.trace, "start", 0) or 0)
         read = ref.input_step(t, start)  # the input step x_t is
-        # lecture-sized type (presentation mode on any screen, or type as large) or narrow
-        # charts: 2 decimals, so the numbers fit above them
+        # charts too close for numbers of 3 decimals: 2, so the numbers fit above them
         self._numbers = self._number_look()
         nd, tight = self._numbers[:2]
         charts: list[tuple] = []  # (chart, values, unit, whole title, its symbol alone, number)
