@@ -1557,3 +1557,39 @@ def test_the_cell_views_chart_numbers_keep_the_equations_decimals_while_presenti
         for a, b in zip(beside, beside[1:]):
             assert a[2] + 4 < b[1], (a[3], b[3])
     p.leave()
+
+
+def test_messages_show_in_a_note_while_presenting(window, qtbot, tmp_path):
+    """Presentation mode hides the status bar, and with it what the window says: Ctrl+S in
+    a lecture saved the session (or, in a lesson, refused to) without a word the lecturer
+    could see. While presenting a message shows in a note at the top right, clear of the
+    lesson's caption, gone after a few seconds or at the next key; not outside it."""
+    toast = window.presenter.toast
+    window.sessions.save_to(tmp_path / "lecture.lstmviz")
+    window.message("Saved somewhere")
+    assert not toast.isVisible()  # (the status bar says it)
+    present(window)
+    press(qtbot, window, QtCore.Qt.Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert toast.isVisible() and toast.text().startswith("Saved the session to"), toast.text()
+    assert window.rect().contains(toast.geometry())
+    assert toast.geometry().right() > window.width() * 0.9 and toast.geometry().top() < window.height() * 0.2
+    assert 4000 <= toast.timer.interval() <= 18000 and toast.timer.isActive()
+    assert pr.smallest_font(window)[0] >= MIN_PX
+    window.presenter.tour.start(0)  # a lesson: Ctrl+S refuses to write its stack over the session
+    settle()
+    assert not toast.isVisible()  # (what it said is of the work before the lesson)
+    press(qtbot, window, QtCore.Qt.Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
+    assert toast.isVisible() and toast.text().startswith("Not saved: a lesson"), toast.text()
+    caption = window.presenter.caption
+    assert caption.isVisible()
+    assert not toast.geometry().intersects(QtCore.QRect(caption.mapTo(window, QtCore.QPoint(0, 0)), caption.size()))
+    press(qtbot, window, QtCore.Qt.Key.Key_PageDown)  # the next key: the note goes
+    assert not toast.isVisible() and window.presenter.tour.index == 1
+    window.message("Lesson note")
+    assert toast.isVisible()
+    toast.timer.timeout.emit()  # (its time run out)
+    assert not toast.isVisible()
+    window.message("Another note")
+    window.presenter.tour.end()
+    window.presenter.leave()
+    assert not toast.isVisible() and not toast._filtering

@@ -1003,9 +1003,13 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # -- messages --------------------------------------------------------------------------
     def message(self, text: str, dialog: bool = False, error: bool = False, title: str = "lstmviz"):
-        """Show a message in the status bar, and in a dialog unless ``quiet``."""
+        """Show a message in the status bar (presenting, where it is hidden, in a note for a
+        few seconds: ``Presenter.say``), and in a dialog unless ``quiet``."""
         self.last_message = text
         self.statusBar().showMessage(text, 20000)
+        presenter = getattr(self, "presenter", None)
+        if presenter is not None:
+            presenter.say(text, error)
         if error:
             log.warning("%s", text)
         if dialog and not self.quiet:

@@ -196,6 +196,92 @@ class HelpOverlay(QtWidgets.QFrame):
         self.hide()
 
 
+class Toast(QtWidgets.QLabel):
+    """What the status bar says (``MainWindow.message``) while presenting, where it hides:
+    a note in the window's top right corner, over the tab bar's empty end (the caption bar
+    is at the bottom, the views' headings at the left), in the caption bar's inverse video;
+    gone after a few seconds (a refusal or error a little later) or at the next key or
+    click. Ctrl+S in a lecture saved, or refused to, without a word the hall could see."""
+
+    #: how long a note stays (ms): a reading time of its length, between these
+    LEAST_MS, MOST_MS, MS_PER_CHAR = 4000, 12000, 70
+    #: an error stays this much longer
+    ERROR_TIMES = 1.5
+    #: the most of the window's width it takes (it wraps beyond)
+    WIDTH_SHARE = 0.5
+    MARGIN = 8
+
+    def __init__(self, parent: QtWidgets.QWidget):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.setAutoFillBackground(True)
+        self.setMargin(10)
+        # (clicks go to what is under it: the filter below hides it at any click)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.timer = QtCore.QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.dismiss)
+        self._filtering = False  # the application's keys and clicks watched (only while shown)
+        self.error = False
+        parent.installEventFilter(self)
+        self.hide()
+
+    def say(self, text: str, error: bool = False) -> None:
+        t = th.current()
+        pal = self.palette()
+        # inverse video as the caption bar's: reads on any projector
+        pal.setColor(QtGui.QPalette.ColorRole.Window, QtGui.QColor(t.foreground))
+        pal.setColor(QtGui.QPalette.ColorRole.WindowText, QtGui.QColor(t.background))
+        self.setPalette(pal)
+        self.setFont(t.font(0.9, bold=error))
+        self.error = bool(error)
+        self.setText(safe_text(" ".join(str(text).split())))
+        self._place()
+        self.show()
+        self.raise_()
+        ms = min(self.MOST_MS, max(self.LEAST_MS, self.MS_PER_CHAR * len(self.text())))
+        self.timer.start(round(ms * (self.ERROR_TIMES if error else 1)))
+        app = QtWidgets.QApplication.instance()
+        if app is not None and not self._filtering:
+            app.installEventFilter(self)
+            self._filtering = True
+
+    def dismiss(self) -> None:
+        self.timer.stop()
+        self.hide()
+        app = QtWidgets.QApplication.instance()
+        if app is not None and self._filtering:
+            app.removeEventFilter(self)
+            self._filtering = False
+
+    def _place(self) -> None:
+        """In the top right corner, at the tab bar's top, at most ``WIDTH_SHARE`` of the
+        window wide (wrapped), its height what its text takes there."""
+        parent = self.parentWidget()
+        if parent is None:
+            return
+        most = max(200, int(parent.width() * self.WIDTH_SHARE))
+        metrics = QtGui.QFontMetrics(self.font())
+        pad = 2 * self.margin() + self.contentsMargins().left() + self.contentsMargins().right()
+        one_line = metrics.horizontalAdvance(self.text()) + pad + 2
+        width = min(most, one_line)
+        height = self.heightForWidth(width)
+        tabs = getattr(parent, "tabs", None)
+        top = tabs.mapTo(parent, QtCore.QPoint(0, 0)).y() if isinstance(tabs, QtWidgets.QWidget) else 0
+        top = max(0, min(top, parent.height() - height))
+        self.setGeometry(parent.width() - width - self.MARGIN, top + self.MARGIN // 2, width, max(1, height))
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
+        kind = event.type()
+        if obj is self.parentWidget() and kind == QtCore.QEvent.Type.Resize and self.isVisible():
+            self._place()
+        elif self._filtering and kind in (QtCore.QEvent.Type.KeyPress, QtCore.QEvent.Type.ShortcutOverride,
+                                          QtCore.QEvent.Type.MouseButtonPress):
+            self.dismiss()  # (the key or click goes on to do what it does)
+        return False
+
+
 class CaptionBar(QtWidgets.QFrame):
     """One short caption in large type, with the lesson and the step count (a click on
     them: ``where_clicked``, the lesson's steps)."""
@@ -525,6 +611,7 @@ class TourRunner:
         # (what the status bar said is of the work before the lesson: 'Demo: Sine wave ...'
         # stayed under `lstmviz --lesson 3`'s own stack; the caption bar says the lesson)
         self.window.statusBar().clearMessage()
+        self.p.toast.dismiss()  # (and its note while presenting)
         self.p._tour_keys(True)
         self.window.setFocus()
         self.go(0)
@@ -766,6 +853,8 @@ class Presenter(QtCore.QObject):
         self.actions: dict[str, QtGui.QAction] = {}
         self.spotlight = Spotlight(window.centralWidget())
         self.help = HelpOverlay(window)
+        #: the status bar's messages while presenting (it is hidden): ``say``
+        self.toast = Toast(window)
         self.caption = CaptionBar()
         lay = window.centralWidget().layout()
         lay.insertWidget(max(0, lay.indexOf(window.splitter) + 1), self.caption)
@@ -984,6 +1073,12 @@ class Presenter(QtCore.QObject):
         if self.help.isVisible():
             self.help.refresh()
 
+    def say(self, text: str, error: bool = False) -> None:
+        """A message of the window's (``MainWindow.message``): while presenting, where the
+        status bar that says it is hidden, in a note for a few seconds (``Toast``)."""
+        if self.active:
+            self.toast.say(text, error)
+
     # -- presentation mode ------------------------------------------------------------------
     def toggle(self) -> None:
         self.leave() if self.active else self.enter()
@@ -1092,6 +1187,7 @@ class Presenter(QtCore.QObject):
         s = self._saved
         assert s is not None  # (active: ``enter`` saved it)
         self.help.hide()
+        self.toast.dismiss()  # (the status bar, shown again, says it)
         self.active = False
         self._side_gave_way = False  # (the side panel as it was before presenting, below)
         self._unfloor_fonts()
