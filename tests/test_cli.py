@@ -1146,7 +1146,9 @@ def test_a_weights_only_file_that_makes_no_model_gives_the_app_the_summarys_hint
     refusal (lstmviz.load's) says both, wherever it is shown."""
     import h5py
 
-    WEIGHTS_ONLY_HINT = "Open the full model file, or load these weights onto a matching stack in the app"
+    # (the setting no weights file records is named since fd1391d)
+    WEIGHTS_ONLY_HINT = ("Open the full model file, or load these weights onto a matching stack in the app and set "
+                         "the n of its RepeatVector 'repeat_vector' (how many steps it repeats) yourself")
     p = tmp_path / "seq.weights.h5"
     rng = np.random.default_rng(0)
     with h5py.File(p, "w") as f:
