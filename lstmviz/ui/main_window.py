@@ -1369,21 +1369,23 @@ class MainWindow(QtWidgets.QMainWindow):
         self.long_window.show()
         return self.long_window
 
+    def _own_units_window(self):
+        """The open Units at scale window where it runs a pass of its own (an input traced
+        whole), else None (none open, or on a long input's pass)."""
+        import shiboken6
+        lw = getattr(self, "long_window", None)
+        return lw if lw is not None and shiboken6.isValid(lw) and lw.owns else None
+
     def _units_of(self, model, xs):
         """The sequence of the open Units at scale window when it is its own pass over
         ``model`` on ``xs`` (the input traced whole, as shown now), else None."""
-        import shiboken6
-        lw = getattr(self, "long_window", None)
-        if lw is None or not shiboken6.isValid(lw) or not lw.owns:
-            return None
-        return lw.seq if lw.seq.holds(model, xs) else None
+        lw = self._own_units_window()
+        return lw.seq if lw is not None and lw.seq.holds(model, xs) else None
 
     def _units_follow(self) -> None:
         """The model or the input changed: Units at scale's own pass over an input traced
         whole no longer shows it, and closes (a long input's window: ``LongRunner``)."""
-        import shiboken6
-        lw = getattr(self, "long_window", None)
-        if lw is None or not shiboken6.isValid(lw) or not lw.owns:
+        if self._own_units_window() is None:
             return
         keep = None
         if self.state.long is None:
@@ -1425,8 +1427,8 @@ class MainWindow(QtWidgets.QMainWindow):
         """``{"sample": s}``, the sample Units at scale shows, where its own pass holds every
         sample of an input traced whole (a long input's holds the one shown here): a unit
         or a crossing picked there is of that sample."""
-        lw = getattr(self, "long_window", None)
-        return {"sample": lw.sample()} if lw is not None and lw.owns else {}
+        lw = self._own_units_window()
+        return {"sample": lw.sample()} if lw is not None else {}
 
     def open_demo(self, demo: dict, read=None) -> bool:
         with self.state.changes():  # the model and its input: the views redraw once
