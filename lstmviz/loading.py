@@ -68,7 +68,7 @@ def weights_only_hint(spec) -> str:
     if apart:
         return (f"Open the full model file (.keras/.h5), which records {said} "
                 f"(a stack built in the app has no {' or '.join(apart)})")
-    return f"Open the full model file, or load these weights onto a matching stack in the app and set {said} yourself"
+    return f"{WEIGHTS_ONLY_HINT} and set {said} yourself"
 
 #: The most ``load`` copies from an open file or ``bytes`` (the file readers' own limit).
 MAX_LOAD_BYTES = 4 * 1024 ** 3 + 64 * 1024 ** 2
