@@ -1140,7 +1140,7 @@ class Presenter(QtCore.QObject):
             # (read as its own, ``fit_train_tab`` brought the panel back while presenting
             # on a wide screen; put back on leaving, another tab then brings it back)
             "gave_way": self._side_gave_way,
-            "side_width": w.side.width() if w.side.isVisibleTo(w) else self._side_width,
+            "side_width": self.side_width_kept(),
         }
         self._side_gave_way = False
         if self.tour.active and self.tour._saved is not None:
@@ -1218,15 +1218,7 @@ class Presenter(QtCore.QObject):
             if not (s["state"] & (QtCore.Qt.WindowState.WindowFullScreen | QtCore.Qt.WindowState.WindowMaximized)):
                 # exactly where it was (restoreGeometry would clamp it to a smaller screen)
                 w.setGeometry(s["rect"])
-        sizes = list(s["sizes"])
-        k = w.splitter.indexOf(w.side)
-        if not s["side"] and s["side_width"] > 0:
-            # a hidden side panel's size is 0 in ``sizes``: put back, it stayed collapsed to
-            # nothing when shown again (S, or another tab where it had given way to the
-            # Train tab); its width from before it was hidden instead
-            sizes[k ^ 1] = max(0, sizes[k ^ 1] - s["side_width"])
-            sizes[k] = s["side_width"]
-        w.splitter.setSizes(sizes)
+        w.splitter.setSizes(s["sizes"] if s["side"] else self.sizes_with_side(s["sizes"], s["side_width"]))
         self._side_gave_way = s["gave_way"] and not s["side"]
         if self._side_gave_way and not w.on_train_tab():  # (left on another tab: back)
             self._side_gave_way = False
@@ -1367,6 +1359,20 @@ class Presenter(QtCore.QObject):
                 # the window no longer shows; said again when it gives way again
                 w.statusBar().clearMessage()
                 self._said_gave_way = False
+
+    def sizes_with_side(self, sizes, width: int) -> list[int]:
+        """The splitter's ``sizes`` with the hidden side panel's 0 px given its ``width``
+        (taken from the views beside it): put back as 0, the panel stayed collapsed to nothing
+        when shown again (S, or another tab where it had given way to the Train tab), after
+        presenting and in a session saved so. ``width`` 0 (never shown): as they are."""
+        w = self.window
+        sizes = [int(v) for v in sizes]
+        k = w.splitter.indexOf(w.side)
+        if k < 0 or width <= 0:
+            return sizes
+        sizes[k ^ 1] = max(0, sizes[k ^ 1] - width)
+        sizes[k] = width
+        return sizes
 
     def side_width_kept(self) -> int:
         """The side panel's width: shown, its own; hidden, the one it had (0: never shown)."""

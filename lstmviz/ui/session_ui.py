@@ -270,16 +270,12 @@ class SessionManager(QtCore.QObject):
         where it was never shown."""
         w = self.window
         sizes = [int(v) for v in w.splitter.sizes()]
-        k = w.splitter.indexOf(w.side)
-        if w.side.isVisibleTo(w) or k < 0:
-            return sizes
         presenter = getattr(w, "presenter", None)
-        width = presenter.side_width_kept() if presenter is not None else 0
-        if width <= 0:
+        if w.side.isVisibleTo(w) or w.splitter.indexOf(w.side) < 0:
+            return sizes
+        if presenter is None or presenter.side_width_kept() <= 0:
             return None
-        sizes[k ^ 1] = max(0, sizes[k ^ 1] - width)
-        sizes[k] = width
-        return sizes
+        return presenter.sizes_with_side(sizes, presenter.side_width_kept())
 
     def apply_ui(self, ui: dict, geometry: bool = True) -> None:
         from lstmviz.ui import theme as th
