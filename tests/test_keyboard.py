@@ -173,14 +173,7 @@ def test_the_snapshot_slider_reached_with_tab_keeps_its_arrows(make_window, qtbo
     """The Train tab's snapshot slider takes the focus with Tab, but Left / Right / Home /
     End stepped the player's time (window shortcuts): the snapshots could not be scrubbed
     without a mouse."""
-    window = make_window((1400, 900))
-    window.tabs.setCurrentIndex(window.tabs.count() - 1)
-    settle()
-    from helpers import three_updates
-
-    panel = three_updates(window)
-    slider = panel.time_slider
-    assert slider.value() == slider.maximum() == 3
+    window, panel, slider = _snapshot_slider(make_window)
     tab_to(qtbot, window, slider)
     _slider_keeps_its_arrows(qtbot, window, slider)
 
@@ -192,14 +185,7 @@ def test_the_snapshot_slider_clicked_keeps_its_arrows_and_a_plot_clicked_gives_t
     PgDn stay the player's, and after a click on a plot the arrows are the player's again."""
     from PySide6 import QtWidgets as W
 
-    window = make_window((1400, 900))
-    window.tabs.setCurrentIndex(window.tabs.count() - 1)
-    settle()
-    from helpers import three_updates
-
-    panel = three_updates(window)
-    slider = panel.time_slider
-    assert slider.value() == slider.maximum() == 3
+    window, panel, slider = _snapshot_slider(make_window)
     window.activateWindow()
     settle()
     opt = W.QStyleOptionSlider()
@@ -295,6 +281,20 @@ def test_tab_goes_in_reading_order_on_every_tab(make_window, qtbot):
         settle()
         first = tab_cycle(qtbot, window)[0]
         assert part(first) == 2 and not isinstance(first, QtWidgets.QTabBar), window.tabs.tabText(k)
+
+
+def _snapshot_slider(make_window):
+    """A window on its Train tab after three updates: (window, panel, its snapshot slider,
+    at the last of them)."""
+    from helpers import three_updates
+
+    window = make_window((1400, 900))
+    window.tabs.setCurrentIndex(window.tabs.count() - 1)
+    settle()
+    panel = three_updates(window)
+    slider = panel.time_slider
+    assert slider.value() == slider.maximum() == 3
+    return window, panel, slider
 
 
 def _slider_keeps_its_arrows(qtbot, window, slider):
