@@ -181,7 +181,7 @@ def build_parser() -> "_Parser":
                    help="colour theme: %(choices)s (default: the one picked last in View > Theme, "
                         "else the system's light or dark setting); alone, lists them")
     for kind, what in (("gif", "an animated GIF, one frame per step"),
-                       ("mp4", "an MP4 video, one frame per step (needs ffmpeg: pip install 'lstmviz[mp4]')"),
+                       ("mp4", "an MP4 video, one frame per step (needs ffmpeg: the extra 'mp4', or ffmpeg on PATH)"),
                        ("png", "a PNG picture (see --scale)"), ("svg", "an SVG picture")):
         p.add_argument(f"--export-{kind}", metavar=f"OUT.{kind}", default=None,
                        help=f"render {what} offscreen and exit")

@@ -1,5 +1,8 @@
 """The one exception type lstmviz raises for anything a user did or a file holds."""
 
+import os
+import shlex
+import sys
 from typing import TypeGuard
 
 from lstmviz.text import cut_long_runs, safe_text
@@ -32,6 +35,19 @@ class LstmvizError(Exception):
         if len(args) == 1 and isinstance(args[0], str):
             args = (safe_text(cut_long_runs(args[0])),)
         super().__init__(*args)
+
+
+def pip_install(*packages: str) -> str:
+    """The command that installs ``packages`` into the Python lstmviz runs in: its own
+    interpreter's pip (a venv's, pipx's), so the hint works where lstmviz is installed from
+    a folder or a wheel, not only from a package index (``pip install 'lstmviz[onnx]'``
+    would need one); the home folder written ``~``."""
+    python = sys.executable or "python3"
+    home = os.path.expanduser("~")
+    shown = shlex.quote(python)
+    if home not in ("", "/", "~") and python.startswith(home + os.sep) and shown == python:
+        shown = "~" + python[len(home):]
+    return f"{shown} -m pip install {' '.join(packages)}"
 
 
 def is_whole(value: object, least: float | None = None, most: float | None = None) -> TypeGuard[int]:

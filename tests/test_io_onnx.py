@@ -21,6 +21,7 @@ pytest.importorskip("safetensors")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 import lstmviz  # noqa: E402
+from lstmviz import errors  # noqa: E402
 from lstmviz.engine import Model  # noqa: E402
 from lstmviz.errors import LstmvizError  # noqa: E402
 from lstmviz.io import onnx_model, safetensors_state  # noqa: E402
@@ -696,7 +697,31 @@ def test_without_the_onnx_package_the_message_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(FIXTURES / "onnx_torch_classic_lstm" / "model.onnx")
-    assert "lstmviz[onnx]" in str(err.value) and "\n" not in str(err.value)
+    message = str(err.value)
+    # the install command is this interpreter's own pip: it works from a clone or a wheel
+    assert f"{errors.pip_install('onnx', 'safetensors')} (the extra 'onnx')" in message
+    assert "-m pip install onnx safetensors" in message and "\n" not in message
+
+
+def test_without_the_safetensors_package_the_message_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "safetensors", None)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(FIXTURES / "safetensors_lstm" / "model.safetensors")
+    message = str(err.value)
+    assert message.startswith("model.safetensors: reading .safetensors files needs the 'safetensors'")
+    assert f"{errors.pip_install('onnx', 'safetensors')} (the extra 'onnx')" in message
+    assert "\n" not in message
+
+
+def test_the_install_command_is_this_pythons_pip(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / ".venvs" / "lv" / "bin" / "python"))
+    assert errors.pip_install("onnx") == "~/.venvs/lv/bin/python -m pip install onnx"
+    spaced = tmp_path / "my venv" / "bin" / "python"
+    monkeypatch.setattr(sys, "executable", str(spaced))
+    assert errors.pip_install("a", "b") == f"'{spaced}' -m pip install a b"
+    monkeypatch.setattr(sys, "executable", "/usr/bin/python3")
+    assert errors.pip_install("onnx") == "/usr/bin/python3 -m pip install onnx"
 
 
 def _safetensors_refusal(path: Path, tensors: dict, data: int) -> str:

@@ -41,7 +41,7 @@ import numpy as np
 from .. import limits
 from ..engine import onnx_ops
 from ..engine.spec import LayerSpec, ModelSpec, TensorRef
-from ..errors import LstmvizError
+from ..errors import LstmvizError, pip_install
 from ..text import clean_spec_names, plural
 from ._util import NARROW_FLOATS, first_repeat, narrow_floats
 
@@ -1072,7 +1072,7 @@ def read_model(path) -> ModelSpec:
         import onnx  # noqa: F401
     except ImportError:
         raise LstmvizError(f"{fname}: reading ONNX files needs the 'onnx' package: "
-                           "pip install 'lstmviz[onnx]'") from None
+                           f"{pip_install('onnx', 'safetensors')} (the extra 'onnx')") from None
     try:
         with onnx_ops.limited(onnx_ops.LOAD_ELEMENTS), onnx_ops.counted(limits.memory_limit()):
             # (its notes quote the file's producer and graph names, as they are)

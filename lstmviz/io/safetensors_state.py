@@ -17,7 +17,7 @@ import struct
 import numpy as np
 
 from ..engine.spec import ModelSpec
-from ..errors import LstmvizError, is_whole
+from ..errors import LstmvizError, is_whole, pip_install
 from ..text import clean_spec_names, json_fault, kind_of, plural
 from ._util import NARROW_FLOATS, narrow_floats
 
@@ -216,7 +216,7 @@ def read_model(path) -> ModelSpec:
         import safetensors  # noqa: F401
     except ImportError:
         raise LstmvizError(f"{fname}: reading .safetensors files needs the 'safetensors' package: "
-                           "pip install 'lstmviz[onnx]'") from None
+                           f"{pip_install('onnx', 'safetensors')} (the extra 'onnx')") from None
     try:
         sd = _state_dict(path)
         spec = _build_spec(sd, str(path), "safetensors", "", [])

@@ -55,7 +55,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app.counts import count
 from lstmviz.app.session import new_file_mode, write_atomic
 from lstmviz.app.views import TAB_KEYS, TRAIN_KEY, TRAIN_NOT_ANIMATED_HERE, VIEW_KEYS, VIEWS, tab_key
-from lstmviz.errors import LstmvizError
+from lstmviz.errors import LstmvizError, pip_install
 from lstmviz.text import plural, safe_text
 from lstmviz.ui.labels import hints_hidden
 from lstmviz.ui.tall_page import whole_pages
@@ -816,7 +816,7 @@ def save_gif(window, path, target: str = "view", size=None, fps: float = DEFAULT
 
 
 #: MP4s need an ffmpeg; the 165 MB binary of imageio-ffmpeg is the optional extra ``mp4``.
-MP4_MISSING = ("MP4 needs ffmpeg: pip install 'lstmviz[mp4]' (the imageio-ffmpeg package), "
+MP4_MISSING = (f"MP4 needs ffmpeg: {pip_install('imageio-ffmpeg')} (the extra 'mp4'), "
                "or put ffmpeg on PATH; GIF works without it")
 
 
