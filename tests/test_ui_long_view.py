@@ -546,13 +546,16 @@ def test_one_units_window_on_the_input_shown_and_closed_with_it(make_window, mon
     second.close()
 
 
-def test_units_at_scale_of_an_input_traced_whole_ranks_every_sample_and_follows_it(make_window):
+def test_units_at_scale_of_an_input_traced_whole_ranks_the_sample_shown_and_follows_it(make_window):
     """View > Units at scale said "needs a long input" for any input traced whole: the
-    units of a saved LSTM(512) could not be ranked over a sentence. Now it opens on a pass
-    of its own over every sample of the input shown: its scores are those of the whole
-    trace's records, a crossing picked moves the main window to its step and sample, it is
-    brought up again while the input stays, closes when the input changes, and a stateful
-    model is refused in one line."""
+    units of a saved LSTM(512) could not be ranked over a sentence. Then it ran a keyframe
+    pass over every sample (2.6 s for 64 samples x 4,000 steps x LSTM(256), where the one
+    sample shown took 0.15 s), its numbers a batch's, not the main window's (1.5e-8 off),
+    its "exact window" 32 steps. Now it shows the main window's own trace of the sample
+    shown (nothing computed), another sample picked there traced alone as the main window
+    traces it: the numbers are the main window's to the bit; a crossing picked moves the
+    main window to its step and sample, it is brought up again while the input stays,
+    closes when the input changes, and a stateful model is refused in one line."""
     import shiboken6
 
     from lstmviz.app.options import default_config
@@ -564,16 +567,27 @@ def test_units_at_scale_of_an_input_traced_whole_ranks_every_sample_and_follows_
     win = make_window((1280, 720), state)
     name = state.model.layers[0].name
     state.set_cursor(step=20, unit=5, sample=2)
+    shown = state.trace
     lw = win.open_units_window()
     assert lw is not None and lw.owns and lw.wait(60)
+    assert lw.seq.windowed is shown  # (the main window's trace of the sample: nothing traced again)
     assert "a sequence of 50 steps" in lw.windowTitle()
     assert (lw.step, lw.sample(), lw.unit_spin.value(), lw.record_combo.currentData()) == (20, 2, 5, (name, "h"))
-    # the scores are the whole trace's, of the sample shown (its own pass holds every sample)
-    full = state.model.trace(state.x)
-    h = full[name].steps["h"][2].astype(np.float64)  # (steps, units)
+    # the numbers are the main window's, to the bit, and the scores those of its record
+    h = shown[name].steps["h"][0]  # (the sample traced alone: steps, units)
+    _, start, values = lw.window_values()
+    assert start == 0 and np.array_equal(values, h)
     _, stats = lw.summary
-    np.testing.assert_allclose(stats.mean, h.mean(axis=0), rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(stats.m2 / stats.n, h.var(axis=0), rtol=1e-7, atol=1e-12)
+    np.testing.assert_allclose(stats.mean, h.astype(np.float64).mean(axis=0), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(stats.m2 / stats.n, h.astype(np.float64).var(axis=0), rtol=1e-7, atol=1e-12)
+    # another sample picked there: that sample alone traced (a batch of one), as here
+    lw.sample_spin.setValue(0)
+    assert lw.wait(60) and lw.seq.ready
+    own = lw.seq.windowed[name].steps["h"]
+    assert own.shape[0] == 1
+    state.set_cursor(sample=0)
+    assert np.array_equal(own, state.trace[name].steps["h"])
+    assert np.array_equal(lw.window_values()[2], own[0])
     # a crossing picked: the main window goes to its step, in that sample
     lw.threshold_edit.setValue(0.0)
     crossings = lw.find_crossings()
@@ -1383,9 +1397,10 @@ def test_a_vocabulary_that_cannot_be_read_is_named_alone(make_window, tmp_path):
     assert state.x is before
 
 
-def test_units_at_scale_closes_with_the_main_window_and_its_pass_stops(make_window):
+def test_units_at_scale_closes_with_the_main_window_and_its_work_stops(make_window):
     """Closing the main window left its Units at scale window on screen, and the pass of its
-    own over every sample of an input traced whole ran on to its end on its thread."""
+    own over every sample of an input traced whole ran on to its end on its thread. Now its
+    sequence (the sample shown) is closed with it: a summary under way stops."""
     from lstmviz.app.options import default_config
     from lstmviz.app.stack import InputSpec, LayerEntry
     from lstmviz.app.state import AppState
@@ -1397,76 +1412,87 @@ def test_units_at_scale_closes_with_the_main_window_and_its_pass_stops(make_wind
     assert lw is not None and lw.owns and lw.isVisible()
     seq, worker = lw.seq, lw._worker
     win.close()
-    assert seq.closed  # (its pass, summaries and crossings stop)
-    worker.join(60)
-    assert not worker.is_alive() and not seq.ready
+    assert seq.closed  # (its summaries and crossings stop)
+    if worker is not None:
+        worker.join(60)
+        assert not worker.is_alive()
     import shiboken6
     assert not shiboken6.isValid(lw) or not lw.isVisible()
 
 
-@pytest.mark.parametrize("case, why", [
-    ("k3_seq2seq_lstm", "inputs of 5 and 4 steps"),
-    ("k3_misc_layers", "layer 'flatten' (Flatten) reshapes the time axis"),
-    ("k3_repeat_vector", "layer 'decoder' (LSTM) steps over a sequence made inside the model")])
-def test_units_at_scale_refuses_in_one_line_a_model_its_pass_cannot_follow(make_window, case, why):
-    """An encoder-decoder (inputs of other lengths), a Flatten, a RepeatVector's decoder:
-    Units at scale opened on an input traced whole and showed an empty window, its status
-    saying the pass failed. Now it is refused in one line, and no window opens."""
+@pytest.mark.parametrize("case", ["k3_seq2seq_lstm", "k3_misc_layers", "k3_repeat_vector"])
+def test_units_at_scale_ranks_every_recurrent_layer_of_a_model_windows_cannot_follow(make_window, case):
+    """An encoder-decoder (inputs of other lengths), a Flatten, a RepeatVector's decoder
+    were refused ("inputs of 5 and 4 steps"): a long input's windows cannot follow them. An
+    input traced whole needs no windows: each recurrent layer's units are shown on its own
+    time axis (the decoder's steps, fed as the main window feeds it), their numbers the main
+    window's trace's, and a decoder's units correlated with its own input's features."""
     from pathlib import Path
 
     win = make_window((1280, 720))
     assert win.open_file(Path(__file__).parent / "fixtures" / case / "model.keras")
-    assert win.state.long is None
-    assert win.open_units_window() is None
-    assert win.last_message.startswith(f"Units at scale: {why}") and "\n" not in win.last_message
-    assert getattr(win, "long_window", None) is None
-
-
-def test_units_at_scale_opened_before_its_pass_ends_takes_the_main_windows_unit(make_window):
-    """A Bidirectional's backward half (a layer that reads the input from its last step)
-    shows no step before the pass has run: Units at scale opened on it held its unit box to
-    0 meanwhile and showed unit 0 for good, not the main window's unit."""
-    from lstmviz.app.options import default_config
-    from lstmviz.app.stack import InputSpec, LayerEntry
-    from lstmviz.app.state import AppState
-
-    state = AppState([LayerEntry("Bidirectional", default_config("Bidirectional", "LSTM", units=32))],
-                     InputSpec(input_dim=3, batch_size=3, timesteps=3000))
-    win = make_window((1280, 720), state)
-    name = state.model.layers[0].name
-    state.set_cursor(side="backward", step=3, sample=1, unit=7)
+    state = win.state
+    assert state.long is None
     lw = win.open_units_window()
-    assert lw is not None and lw.wait(60)
-    assert lw.seq.pass_first is not None  # (no step before the pass: the case at hand)
-    assert (lw.record_combo.currentData(), lw.sample(), lw.unit_spin.value()) == ((name, "backward/h"), 1, 7)
-    assert lw.curve_win.titleLabel.text.startswith(f"{name} backward/h[7]")
-    assert state.cursor.unit == 7
+    assert lw is not None and lw.wait(60), win.last_message
+    layers = {layer for layer, _ in lw.choices}
+    assert layers
+    for i, (layer, key) in enumerate(lw.choices):
+        if key != "h":
+            continue
+        lw.record_combo.setCurrentIndex(i)
+        assert lw.wait(60) and lw.summary is not None
+        h = state.trace[layer].steps["h"][0]
+        _, start, values = lw.window_values()
+        assert start == 0 and np.array_equal(values, h), (case, layer)
+        assert lw._steps() == h.shape[0] == lw.slider.maximum() + 1 == lw.summary[0].total
+        assert lw.windowTitle().endswith(f"a sequence of {h.shape[0]} steps")
+    if case == "k3_seq2seq_lstm":  # the decoder reads input 1, of 2 features and 4 steps
+        assert lw.record_combo.currentData() == ("decoder", "h")
+        assert lw.feature_spin.maximum() == 1 and not lw.feature_spin.isHidden()
+        lw.feature_spin.setValue(1)
+        assert lw.wait(60)
+        x1 = state.trace.inputs[1][0, :, 1].astype(np.float64)
+        h = state.trace["decoder"].steps["h"][0].astype(np.float64)
+        r = [np.corrcoef(x1, h[:, u])[0, 1] for u in range(h.shape[1])]
+        np.testing.assert_allclose(lw.summary[1].correlation, r, atol=1e-9)
+    lw.close()
 
 
-@pytest.mark.parametrize("how", ["button", "menu"])
-def test_units_at_scale_cancelled_goes_on_from_its_button_or_the_menu(make_window, how):
-    """Its own pass over an input traced whole, cancelled, stayed cancelled for good: the
-    button was disabled and View > Units at scale brought the window up as it was, with no
-    ranking ever. Now the button says "Go on", and it or the menu goes on with the pass."""
-    from lstmviz.app.options import default_config
-    from lstmviz.app.stack import InputSpec, LayerEntry
-    from lstmviz.app.state import AppState
+def test_units_at_scale_opened_before_its_sample_is_traced_takes_the_main_windows_unit(qtbot):
+    """A Bidirectional's backward half: the window opened before its numbers were there
+    held its unit box to 0 meanwhile and showed unit 0 for good, not the unit asked for."""
+    from lstmviz.app.whole_input import WholeInput
 
-    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=64))],
-                     InputSpec(input_dim=3, batch_size=16, timesteps=4000))
-    win = make_window((1280, 720), state)
-    lw = win.open_units_window()
-    assert lw is not None and lw.owns
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("Bidirectional", {"layer": {"class_name": "LSTM", "config": {"units": 32}}}, name="bi")], seed=1)
+    x = np.random.default_rng(0).standard_normal((3, 300, 3)).astype(np.float32)
+    seq = WholeInput(model, [x], 1, alone=True)
+    assert not seq.ready  # (nothing traced yet: the case at hand)
+    lw = LongSequenceWindow(seq=seq, own=True, start=False)
+    qtbot.addWidget(lw)
+    lw.show_at(3, "bi", 7, "backward", 1)
+    lw.start()
+    assert lw.wait(60) and seq.ready
+    assert (lw.record_combo.currentData(), lw.sample(), lw.unit_spin.value()) == (("bi", "backward/h"), 1, 7)
+    assert lw.curve_win.titleLabel.text.startswith("bi backward/h[7]")
+    assert np.array_equal(lw.window_values()[2], model.trace(x[1:2])["bi"].children["backward"].steps["h"][0, :256])
+
+
+def test_units_at_scale_cancelled_goes_on_from_its_button(qtbot, model_x):
+    """Its own pass, cancelled, stayed cancelled for good: the button was disabled, its
+    ranking never made. Now the button says "Go on", and goes on with the pass."""
+    model, x = model_x
+    lw = LongSequenceWindow(model, np.concatenate([x] * 4, axis=1), start=False)
+    qtbot.addWidget(lw)
+    lw.start()
     lw.cancel()
     assert lw.wait(60) and not lw.seq.ready and lw.status.text().startswith("cancelled")
     assert lw.cancel_button.text() == "Go on" and lw.cancel_button.isEnabled()
-    if how == "button":
-        lw.cancel_button.click()
-    else:
-        assert win.open_units_window() is lw
+    lw.cancel_button.click()
     assert lw.wait(120) and lw.seq.ready and lw.summary is not None
     assert lw.cancel_button.text() == "Cancel" and not lw.cancel_button.isEnabled()
-    assert lw.status.text() == "4,000 steps"
+    assert lw.status.text().startswith("12,000 steps; keyframes every")
 
 
 def test_units_at_scale_of_one_step_says_one_step(make_window):

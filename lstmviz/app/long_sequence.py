@@ -317,6 +317,30 @@ class LongSequence:
 
     #: what a worker's chunks call to let the window's thread have its turns (``Turns``)
     turns = Turns
+    #: what Units at scale's progress bar says while the pass runs; its Cancel stops it
+    pass_name = "keyframe pass"
+    cancellable = True
+
+    def row(self, sample: int) -> int:
+        """The traces' row of sample ``sample`` of the sequence (its windows step the batch)."""
+        return int(sample)
+
+    def steps_of(self, layer: str | None) -> int:
+        """The steps of ``layer``'s records: the sequence's (windows follow one time axis)."""
+        return self.steps
+
+    def record_window(self, layer: str, key: str, row: int, step: int):
+        """``(window trace, first step, values (steps, units))``: record ``key`` of ``layer``
+        (``side/key`` in a Bidirectional) for row ``row`` in the exact window holding its
+        processing step ``step`` (windows are of input steps: a half that runs backwards
+        holds the steps reading them); ``(None, 0, None)`` while there is none."""
+        side, _, name = key.rpartition("/")
+        trace, _ = self.window_at(self.input_step(layer, side or None, step))
+        if trace is None:
+            return None, 0, None
+        rec = trace[layer]
+        half = rec.children[side] if side else rec
+        return trace, int(half.start), np.asarray(half.steps[name][row])
 
     def holds(self, model, xs: list) -> bool:
         """Whether this is a sequence of ``model`` on the inputs ``xs`` (their values)."""

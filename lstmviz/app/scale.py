@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstmviz.app.cell_ref import layer_input, model_inputs
+from lstmviz.app.cell_ref import fed_by, layer_input, model_inputs
 from lstmviz.engine import recurrent
 from lstmviz.engine.onnx_time import reads_reversed
 from lstmviz.engine.trace import GATE_KEYS
@@ -465,13 +465,25 @@ class UnitStats:
         return np.clip(r, -1.0, 1.0)
 
 
+def feature_input(model, inputs, layer: str, steps: int) -> tuple[int, np.ndarray] | None:
+    """``(k, x)``: the model input ``k`` that ``layer`` reads (``cell_ref.fed_by``: a seq2seq
+    decoder its own), batch-major ``(batch, steps, features)``, whose features a unit of it
+    is correlated with; None where it reads none of features over its ``steps`` steps
+    (token ids, an input of another length: a RepeatVector's decoder)."""
+    k = fed_by(model, layer) if model is not None else 0
+    if k is None or not inputs or k >= len(inputs):
+        return None
+    x = _batch_major(model, k, inputs[k]) if model is not None else inputs[k]
+    if np.ndim(x) != 3 or np.shape(x)[1] != steps:
+        return None
+    return k, x
+
+
 def summarize(trace, layer: str, key: str, sample: int = 0, feature: int | None = None,
               bins: int = 1023, progress=None, cancel=None) -> tuple[Overview, UnitStats]:
     """One pass over the sequence: the record's overview and its units' statistics
-    (correlated with input feature ``feature`` of the same processing step)."""
-    x = trace.inputs[0] if trace.inputs else None
-    if x is not None and getattr(trace, "model", None) is not None:
-        x = _batch_major(trace.model, 0, x)
+    (correlated with feature ``feature`` of the input the layer reads, ``feature_input``,
+    at the same processing step)."""
     rec = trace.window(0, 1)[layer] if hasattr(trace, "window") else trace[layer]
     sub = rec.children[key.split("/", 1)[0]] if "/" in key else rec
     model = getattr(trace, "model", None)
@@ -479,6 +491,8 @@ def summarize(trace, layer: str, key: str, sample: int = 0, feature: int | None 
     flipped = model is not None and reads_reversed(model.get_layer(layer))
     backwards = bool(sub.go_backwards) != flipped
     total = trace.timesteps if hasattr(trace, "window") else rec.timesteps
+    fed = feature_input(model, trace.inputs, layer, total)
+    x = fed[1] if fed is not None and feature is not None and 0 <= feature < fed[1].shape[2] else None
     overview: Overview | None = None
     stats: UnitStats | None = None
     for s, arr in stream(trace, layer, key, sample, progress=progress, cancel=cancel):
@@ -486,7 +500,7 @@ def summarize(trace, layer: str, key: str, sample: int = 0, feature: int | None 
             overview = Overview(total, arr.shape[1], bins)
             stats = UnitStats(arr.shape[1], key.rsplit("/", 1)[-1] in GATE_KEYS)
         f = None
-        if feature is not None and x is not None and x.ndim == 3:
+        if x is not None:
             idx = np.arange(s, s + len(arr))
             if backwards:
                 idx = total - 1 - idx

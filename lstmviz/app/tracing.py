@@ -25,7 +25,6 @@ from lstmviz.app.selection import Cursor
 from lstmviz.app.stack import InputSpec
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import cell_kind
-from lstmviz.engine.windows import check_pass
 from lstmviz.errors import LstmvizError
 from lstmviz.text import numbered, plural, safe_name
 
@@ -46,6 +45,21 @@ def is_time_major(model: Model, k: int) -> bool:
 def batch_axis(model: Model, k: int) -> int:
     """The axis of input ``k`` that holds the samples (0 but for some ONNX inputs)."""
     return int(input_config(model, k).get("batch_axis", 1 if is_time_major(model, k) else 0))
+
+
+def samples_alone(model: Model, xs: list) -> bool:
+    """Whether a sample of ``xs`` can be traced alone (``sample_inputs``): not where there
+    is one, a stateful layer needs the whole batch, or the file fixes its batch size."""
+    axis = batch_axis(model, 0)
+    if xs[0].ndim <= axis or xs[0].shape[axis] == 1 or model.stateful:
+        return False
+    return model.input_shapes()[0][axis] is None
+
+
+def sample_inputs(model: Model, xs: list, s: int) -> list:
+    """Sample ``s`` of each input as a batch of one (on its batch axis): what the app
+    traces to show that sample (``AppState._trace``; Units at scale's ``WholeInput``)."""
+    return [np.take(x, [s], axis=batch_axis(model, k)) for k, x in enumerate(xs)]
 
 
 def input_for_shape(spec: InputSpec, k: int, shape: tuple, vocab: int = 3) -> np.ndarray:
@@ -392,15 +406,13 @@ class Tracing(StateBase):
         model.reset_states()
         self.batch_index = 0
         self.states_in = None
-        axes = [batch_axis(model, k) for k in range(len(xs))]  # 0, or 1 for ONNX layouts
-        b = xs[0].shape[axes[0]]
+        b = xs[0].shape[batch_axis(model, 0)]  # (axis 0, or 1 for ONNX layouts)
         s = max(0, min(int(self.cursor.sample), b - 1))
-        fixed = model.input_shapes()[0][axes[0]] is not None if xs[0].ndim > axes[0] else False
-        if self.trace_all_samples or b == 1 or model.stateful or fixed:  # fixed: a file's own batch
+        if self.trace_all_samples or not samples_alone(model, xs):
             self.traced_sample = None
         else:
             self.traced_sample = s
-            xs = [np.take(x, [s], axis=a) for x, a in zip(xs, axes)]
+            xs = sample_inputs(model, xs, s)
         # the layers an edit left as they were (before the edited one) keep their records;
         # those after the layer on screen and the edited one run when first asked for (a
         # view of one layer draws before they run; the Unrolled view runs them at once)
@@ -446,10 +458,11 @@ class Tracing(StateBase):
     def whole_inputs(self) -> tuple[Model, list[np.ndarray]]:
         """The shown model and every sample of its inputs, for View > Units at scale on an
         input traced whole (a long input has its own pass: ``long``): the units of a saved
-        LSTM(512) ranked over a sentence, not only over a book. Refused in one line where
-        a pass cannot follow the model (a stateful layer carries its states from one trace
-        to the next; an invalid stack shows its last model; windows cannot follow it, or
-        its pass over every sample is past the memory limit: ``windows.check_pass``)."""
+        LSTM(512) ranked over a sentence, not only over a book, on the trace of the sample
+        shown (``whole_input.WholeInput``: traced as here, so a model of inputs of other
+        lengths, a seq2seq, is ranked too, each layer on its own time axis). Refused in one
+        line where it cannot be (a stateful layer carries its states from one trace to the
+        next; an invalid stack shows its last model; no sequence of steps)."""
         model = self.model
         if model is None or self.x is None:
             raise LstmvizError("there is no model to rank the units of")
@@ -463,10 +476,6 @@ class Tracing(StateBase):
         if np.ndim(xs[0]) < 2 or not holds_steps(model, 0):
             raise LstmvizError("the model's first input is not a sequence of steps: there is nothing "
                                "to follow over time")
-        # a pass by windows that cannot follow the model (a Flatten, a RepeatVector's decoder,
-        # a seq2seq's inputs of other lengths) or over the memory limit: said now, not by an
-        # empty window whose pass failed
-        check_pass(model, xs)
         return model, xs
 
     def others_given(self) -> list[tuple[str, bool]]:

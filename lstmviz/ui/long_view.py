@@ -22,6 +22,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app import scale
 from lstmviz.app.counts import count
 from lstmviz.app.long_sequence import LONG_STEPS, LongSequence, failure
+from lstmviz.app.whole_input import WholeInput
 from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
 from lstmviz.engine.windows import recurrent_halves
 from lstmviz.errors import LstmvizError
@@ -86,17 +87,20 @@ class LongSequenceWindow(QtWidgets.QWidget):
     unit_picked = QtCore.Signal(str, str, int)
 
     def __init__(self, model=None, x=None, window: int = 256, parent=None, start: bool = True,
-                 seq: LongSequence | None = None, feature_names=None, sample_base: int = 0):
+                 seq: LongSequence | WholeInput | None = None, feature_names=None, sample_base: int = 0,
+                 own: bool = False):
         super().__init__(parent)
         #: the input's sample that the sequence's sample 0 is (the main window traces the
         #: sample it shows alone: its long input holds that one; the sample box names it)
         self.sample_base = int(sample_base)
-        #: ``seq``: the main window's long input (its pass shared, not run again); else its own
-        self.owns = seq is None
-        self.seq = seq if seq is not None else LongSequence(model, x, window)
+        #: ``seq``: the main window's long input (its pass shared, not run again), unless
+        #: ``own`` (an input traced whole, ``WholeInput``: its trace of the sample shown);
+        #: else its own ``LongSequence`` of ``x``
+        self.owns = seq is None or own
+        self.seq: LongSequence | WholeInput = seq if seq is not None else LongSequence(model, x, window)
         model = self.seq.model
-        long = "a long sequence" if self.seq.steps > LONG_STEPS else "a sequence"
-        self.setWindowTitle(f"lstmviz: units at scale, {long} of {plural(self.seq.steps, 'step', sep=',')}")
+        self._titled_steps: int | None = None
+        self._fit_title()
         self.setWindowFlag(QtCore.Qt.WindowType.Window)
         self.choices = record_choices(model)
         feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
@@ -121,6 +125,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         #: main window's unit lost), set once they are (``redraw``)
         self._unit_wanted: int | None = None
         self._build()
+        self._fit_feature()
         self._offer_find()
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(100)
@@ -143,10 +148,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.sample_spin = QtWidgets.QSpinBox()
         self.sample_spin.setRange(self.sample_base, self.sample_base + self.seq.samples - 1)
         self.sample_spin.setPrefix("sample ")
-        self.sample_spin.valueChanged.connect(lambda _: self._record_changed())
+        self.sample_spin.valueChanged.connect(lambda _: self._sample_changed())
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 1000)
-        self.progress.setFormat("keyframe pass %p%")
+        self.progress.setFormat(f"{self.seq.pass_name} %p%")
         # (the summary's progress names the record, not its layer too: the box beside names it)
         self.progress.setMinimumWidth(self.progress.fontMetrics().horizontalAdvance(
             f"{max((b for _, b in self.choices), key=len)} over all steps 100%") + 40)
@@ -180,7 +185,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self._set_title(self.over_plot, OVER_TITLE, OVER_SHORT)
         self._set_title(self.win_plot, WINDOW_TITLE)
         for p in (self.over_plot, self.curve_over):  # the whole sequence, before its summary
-            p.setXRange(0, self.seq.steps, padding=0.02)
+            p.setXRange(0, self._steps(), padding=0.02)
         self.over_img = pg.ImageItem(axisOrder="row-major")
         self.win_img = pg.ImageItem(axisOrder="row-major")
         self.over_plot.addItem(self.over_img)
@@ -215,7 +220,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
 
         seek = QtWidgets.QHBoxLayout()
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
-        self.slider.setRange(0, self.seq.steps - 1)
+        self.slider.setRange(0, self._steps() - 1)
         self.slider.valueChanged.connect(self.seek)
         self.step_label = QtWidgets.QLabel("")
         self.step_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)  # (a layer's name)
@@ -233,6 +238,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.feature_spin = QtWidgets.QSpinBox()
         feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
         self.feature_spin.setRange(0, max(0, feats - 1))
+        self._fed: int | None = 0  # the model input whose features the box counts (``_fit_feature``)
         self.feature_spin.setPrefix("feature ")
         self.feature_spin.setToolTip("The input feature the units' r is their correlation with"
                                      + (" (named by the CSV's header)" if self.feature_names else ""))
@@ -346,7 +352,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
     def _name_feature(self, k: int) -> None:
         """The feature box says the feature's name where the input's header gave one
         ("feature 2: pressure"), cut to ``FEATURE_NAME_CHARS``."""
-        name = self.feature_names[k] if self.feature_names and 0 <= k < len(self.feature_names) else ""
+        names = self.feature_names if self._fed == 0 else None  # (the header is the first input's)
+        name = names[k] if names and 0 <= k < len(names) else ""
         if len(name) > FEATURE_NAME_CHARS:
             name = name[:FEATURE_NAME_CHARS - 1] + "\u2026"
         suffix = f": {name}" if name else ""
@@ -380,38 +387,44 @@ class LongSequenceWindow(QtWidgets.QWidget):
         if self._worker is not None and self._worker.is_alive():
             return  # (one that ended, not yet seen by ``_poll``, is replaced)
         want = self._wanted()
-        self._worker = threading.Thread(target=self._work, args=(want,), name="lstmviz-keyframes",
+        self._worker = threading.Thread(target=self._work, args=(self.seq, want), name="lstmviz-keyframes",
                                         daemon=True)
         self._worker.start()
         self.timer.start()
 
     def _wanted(self):
-        """What the summary is of (read on the UI thread, handed to the worker)."""
+        """What the summary is of (read on the UI thread, handed to the worker): the record,
+        the row of the sample shown in the sequence's traces, the feature."""
         layer, key = self.record_combo.currentData()
-        return layer, key, self.sample(), self.feature_spin.value()
+        return layer, key, self.row(), self.feature_spin.value()
 
     def sample(self) -> int:
         """The sample shown, counted in the sequence (the box counts the input's)."""
         return self.sample_spin.value() - self.sample_base
 
-    def _work(self, want):
-        if self.seq.ready or self.seq.run_pass():
-            self._summarize(want)
+    def row(self) -> int:
+        """The row of the sample shown in the sequence's traces (0 where it is traced alone)."""
+        return self.seq.row(self.sample())
 
-    def _summarize(self, want):
+    def _work(self, seq, want):
+        if seq.ready or seq.run_pass():
+            self._summarize(seq, want)
+
+    def _summarize(self, seq, want):
         def tick(done, total):  # read by _poll on the UI thread
             self._summary_progress = (done, total)
 
         self._summary_progress = (0, 1)
         try:
-            result = self.seq.summary(*want, progress=tick)
+            result = seq.summary(*want, progress=tick)
         except LstmvizError as err:
-            self._summary_error = str(err)
+            if seq is self.seq:  # (not that of a sample no longer shown, stopped)
+                self._summary_error = str(err)
             return
         except Exception as err:  # a fault of ours: said once (``_poll`` started it again every 100 ms)
             self._summary_error = failure("summary", err)
             return
-        self._pending = (want, result)
+        self._pending = (seq, want, result)
 
     def cancel(self):
         self.seq.cancel()
@@ -485,11 +498,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.progress.setFormat(f"{self.record_combo.currentData()[1]} over all steps %p%")
         else:
             done, total = s.done, s.total
-            self.progress.setFormat("keyframe pass %p%")
+            self.progress.setFormat(f"{s.pass_name} %p%")
         self.progress.setValue(int(1000 * done / max(1, total)))
         self._fit_cancel(busy)
         self.progress.setVisible(not s.ready or busy)
-        self.cancel_button.setVisible(not s.ready)  # (it cancels the pass, not a summary)
+        self.cancel_button.setVisible(not s.ready and s.cancellable)  # (the pass, not a summary)
         # (the overviews' error, "cancelled: no overview", is the main window's strips')
         error = self._summary_error or (s.error if not s.ready else None)
         # (the crossings found keep their count: a summary that ended after them wrote its
@@ -497,9 +510,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.status.setText(error or (self._listed[1] if self._listed is not None else "")
                             or self._status_line(busy))
         if self._pending is not None:
-            want, result = self._pending
+            seq, want, result = self._pending
             self._pending = None
-            if want == self._wanted():
+            if seq is self.seq and want == self._wanted():
                 self.summary, self._summary_key = result, want
                 self._rank()
             # else: the summary of a record, sample or feature no longer shown (changed
@@ -514,7 +527,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
                 return
             self.timer.stop()
             self.progress.setVisible(not s.ready)
-            self.cancel_button.setVisible(not s.ready)
+            self.cancel_button.setVisible(not s.ready and s.cancellable)
             self._fit_cancel(busy=False)
             if s.ready and self.summary is None and not error:
                 self._record_changed()  # (starts the summary of what is shown)
@@ -523,16 +536,17 @@ class LongSequenceWindow(QtWidgets.QWidget):
 
     def _status_line(self, busy: bool) -> str:
         """What the status says without an error: the pass, the summary, or what is held."""
-        s = self.seq
+        s, steps = self.seq, plural(self._steps(), 'step', sep=',')
         if s.ready and busy:
-            return f"{plural(s.steps, 'step', sep=',')}: every unit's min, max and statistics\u2026"
+            return f"{steps}: every unit's min, max and statistics\u2026"
         w = s.windowed  # (s.ready: the pass made it)
-        if w is not None and s.steps <= LONG_STEPS:  # (an input traced whole: its keyframes say nothing)
-            return f"{plural(s.steps, 'step', sep=',')}"
+        if w is not None and (isinstance(s, WholeInput) or s.steps <= LONG_STEPS):
+            return steps  # (an input traced whole: its keyframes say nothing)
         if w is not None:
-            return (f"{plural(s.steps, 'step', sep=',')}; keyframes every {count(w.every)} steps; "
-                    f"{w.nbytes / 2**20:.1f} MiB held")
-        return f"{plural(s.steps, 'step', sep=',')}: tracing keyframes\u2026"
+            return f"{steps}; keyframes every {count(w.every)} steps; {w.nbytes / 2**20:.1f} MiB held"
+        if isinstance(s, WholeInput):
+            return f"{steps}: tracing sample {self.sample_spin.value()}\u2026"
+        return f"{steps}: tracing keyframes\u2026"
 
     def _crossings_key(self) -> tuple:
         """What a list of crossings is of: record, sample, unit, threshold, direction."""
@@ -552,12 +566,56 @@ class LongSequenceWindow(QtWidgets.QWidget):
             busy = self._worker is not None and self._worker.is_alive()
             self.status.setText(self._status_line(busy))
 
+    def _steps(self) -> int:
+        """The steps of the record shown (a seq2seq's decoder has its own time axis)."""
+        data = self.record_combo.currentData() if hasattr(self, "record_combo") else None
+        return self.seq.steps_of(data[0] if data else None)
+
+    def _fit_title(self) -> None:
+        """The window's title says the steps of the record shown."""
+        steps = self._steps() if hasattr(self, "record_combo") else self.seq.steps
+        if steps != self._titled_steps:
+            self._titled_steps = steps
+            long = "a long sequence" if steps > LONG_STEPS else "a sequence"
+            self.setWindowTitle(f"lstmviz: units at scale, {long} of {plural(steps, 'step', sep=',')}")
+            if hasattr(self, "slider"):  # (built: the slider and the whole sequence's plots follow)
+                self.slider.setRange(0, steps - 1)
+                for p in (self.over_plot, self.curve_over):
+                    p.setXRange(0, steps, padding=0.02)
+
+    def _sample_changed(self) -> None:
+        """Another sample shown: of an input traced whole, its own trace (``WholeInput.
+        for_sample``: the sample's, made on the worker; the one before stops), then its
+        summary; of a long input, its summary."""
+        seq = self.seq
+        if isinstance(seq, WholeInput) and seq.sample != self.sample():
+            self.seq = seq.for_sample(self.sample())
+            seq.close()
+            if not self.seq.ready:
+                self.start()  # (a worker still ending: ``_poll`` starts it once it has)
+        self._record_changed()
+
+    def _fit_feature(self) -> None:
+        """The feature box counts the features of the input the record's layer reads (a
+        seq2seq decoder's own, ``scale.feature_input``), hidden (no r) where it reads none
+        over its steps (token ids; a RepeatVector's decoder)."""
+        layer = self.record_combo.currentData()[0]
+        fed = scale.feature_input(self.seq.model, self.seq.inputs, layer, self._steps())
+        self._fed = fed[0] if fed is not None else None
+        feats = int(fed[1].shape[2]) if fed is not None else 0
+        self.feature_spin.blockSignals(True)  # (a narrower range: the record's summary follows)
+        self.feature_spin.setRange(0, max(0, feats - 1))
+        self.feature_spin.blockSignals(False)
+        self.feature_spin.setVisible(feats > 0)
+        self._name_feature(self.feature_spin.value())
+
     def _record_changed(self):
+        self._fit_feature()
         self.order = None
         self.summary = None
         self._summary_error = None
         if self.seq.ready and self._worker is None:
-            self._worker = threading.Thread(target=self._summarize, args=(self._wanted(),),
+            self._worker = threading.Thread(target=self._summarize, args=(self.seq, self._wanted()),
                                             daemon=True)
             self._worker.start()
             self.timer.start()
@@ -600,7 +658,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.seek(step)
 
     def seek(self, step: int):
-        self.step = max(0, min(int(step), self.seq.steps - 1))
+        self.step = max(0, min(int(step), self._steps() - 1))
         if self.slider.value() != self.step:
             self.slider.blockSignals(True)
             self.slider.setValue(self.step)
@@ -681,17 +739,12 @@ class LongSequenceWindow(QtWidgets.QWidget):
     def window_values(self):
         """(window trace, first step, (steps, units) exact values of the shown record)."""
         layer, key = self.record_combo.currentData()
-        side, _, name = key.rpartition("/")
-        # (windows are of input steps: a half that runs backwards holds the steps reading them)
-        trace, i = self.seq.window_at(self.seq.input_step(layer, side or None, self.step))
-        if trace is None:
-            return None, 0, None
-        rec = trace[layer]
-        half = rec.children[side] if side else rec
-        return trace, int(half.start), np.asarray(half.steps[name][self.sample()])
+        return self.seq.record_window(layer, key, self.row(), self.step)
 
     def redraw(self):
         self._forget_crossings()  # (of another record, sample or unit)
+        self._fit_title()  # (another record: its own steps, a decoder's)
+        self.step = min(self.step, self._steps() - 1)
         layer, key = self.record_combo.currentData()
         trace, start, values = self.window_values()
         cmap = th.cmap_for(key.rsplit("/", 1)[-1])
@@ -753,7 +806,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.win_line.setValue(self.step + 0.5)
             self.unit_curve.setData(np.arange(start, start + len(values)), values[:, unit])
             self.curve_line.setValue(self.step)
-            at = f"step {count(self.step)} of {count(self.seq.steps)}"
+            at = f"step {count(self.step)} of {count(self._steps())}"
             if start <= self.step < start + len(values):
                 v = values[self.step - start, unit]
                 self.step_label.setText(f"{at}   {key}[{unit}] = {v:.4f}")  # (its layer: the record box's)
@@ -763,7 +816,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.step_label.setMinimumWidth(self.step_label.sizeHint().width())
         else:
             self.win_row.setVisible(False)
-            self.step_label.setText(f"step {count(self.step)}: shown once the keyframe pass ends")
+            once = "the sample is traced" if isinstance(self.seq, WholeInput) else "the keyframe pass ends"
+            self.step_label.setText(f"step {count(self.step)}: shown once {once}")
 
     def _name_rows(self, order, units: int) -> None:
         """Both heatmaps' rows: units 0.. in model order, else each row named by its unit
@@ -821,7 +875,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         cancelled (or the sequence closed)."""
         layer, key = self.record_combo.currentData()
         unit, threshold = self.unit_spin.value(), self.threshold_edit.value()
-        direction, sample, seq = self.direction_combo.currentText(), self.sample(), self.seq
+        direction, sample, seq = self.direction_combo.currentText(), self.row(), self.seq
         stop = threading.Event()
         seen = [0, 1]
         turns = seq.turns()  # (the window's thread has its turns, as beside a summary)

@@ -1332,8 +1332,11 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_units_window(self):
         """View > Units at scale: the units of the input's layers ranked by variance,
         saturation or correlation, and threshold crossings (ui/long_view.py): of a long
-        input, on its keyframe pass; of an input traced whole, on a pass of its own over
-        every sample (the window closes when the model or the input changes)."""
+        input, on its keyframe pass; of an input traced whole, on the trace of the sample
+        shown (``WholeInput``: this window's own; another sample picked there is traced
+        alone, as here), every recurrent layer on its own time axis (a seq2seq's decoder);
+        the window closes when the model or the input changes."""
+        from lstmviz.app.whole_input import WholeInput
         from lstmviz.ui.long_view import LongSequenceWindow
         seq = self.state.long
         cur = self.state.cursor
@@ -1353,8 +1356,11 @@ class MainWindow(QtWidgets.QMainWindow):
             old.activateWindow()
             return old
         try:
-            if seq is None:
-                self.long_window = LongSequenceWindow(model, xs if len(xs) > 1 else xs[0], parent=self,
+            if seq is None:  # the sample shown, as traced here (this trace of it: nothing to compute)
+                alone = self.state.traced_sample is not None
+                trace = self.state.trace if self.state.traced_sample in (None, cur.sample) else None
+                whole = WholeInput(model, xs, cur.sample, alone=alone, trace=trace)
+                self.long_window = LongSequenceWindow(seq=whole, own=True, parent=self,
                                                       feature_names=self.state.feature_names())
             else:
                 self.long_window = LongSequenceWindow(seq=seq, parent=self,
@@ -1370,20 +1376,20 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.long_window
 
     def _own_units_window(self):
-        """The open Units at scale window where it runs a pass of its own (an input traced
-        whole), else None (none open, or on a long input's pass)."""
+        """The open Units at scale window where it has a sequence of its own (an input
+        traced whole: ``WholeInput``), else None (none open, or on a long input's pass)."""
         import shiboken6
         lw = getattr(self, "long_window", None)
         return lw if lw is not None and shiboken6.isValid(lw) and lw.owns else None
 
     def _units_of(self, model, xs):
-        """The sequence of the open Units at scale window when it is its own pass over
-        ``model`` on ``xs`` (the input traced whole, as shown now), else None."""
+        """The sequence of the open Units at scale window when it is its own, of ``model``
+        on ``xs`` (the input traced whole, as shown now), else None."""
         lw = self._own_units_window()
         return lw.seq if lw is not None and lw.seq.holds(model, xs) else None
 
     def _units_follow(self) -> None:
-        """The model or the input changed: Units at scale's own pass over an input traced
+        """The model or the input changed: Units at scale's own trace of an input traced
         whole no longer shows it, and closes (a long input's window: ``LongRunner``)."""
         if self._own_units_window() is None:
             return
@@ -1424,9 +1430,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.state.set_cursor(layer=layer, unit=unit, **self._units_sample(), **({"side": side} if side else {}))
 
     def _units_sample(self) -> dict:
-        """``{"sample": s}``, the sample Units at scale shows, where its own pass holds every
-        sample of an input traced whole (a long input's holds the one shown here): a unit
-        or a crossing picked there is of that sample."""
+        """``{"sample": s}``, the sample Units at scale shows, where it has an input traced
+        whole of its own, any sample of which it shows (a long input's holds the one shown
+        here): a unit or a crossing picked there is of that sample."""
         lw = self._own_units_window()
         return {"sample": lw.sample()} if lw is not None else {}
 

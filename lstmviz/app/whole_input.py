@@ -1,0 +1,197 @@
+"""Units at scale on an input traced whole (not a long input), without Qt.
+
+``WholeInput(model, xs, sample, alone)``: the model's inputs, every sample, and the one
+sample shown. Its "pass" is the trace the main window makes to show that sample (the
+sample alone, ``tracing.sample_inputs``, where the app traces one sample at a time:
+``alone``; else the whole batch), so every number it shows is the main window's, to the
+bit, and it costs that one trace (the main window's own trace is handed in where it is of
+that sample: nothing to compute). Another sample is another ``WholeInput``
+(``for_sample``), its trace made when it is shown; the last ``KEPT_TRACES`` are kept.
+
+Every recurrent layer is on its own time axis (a seq2seq's encoder and decoder,
+``steps_of``): nothing is windowed, so a model a long input's windows cannot follow (inputs
+of other lengths, a RepeatVector's decoder, a Flatten after the last step) is ranked too.
+
+It answers what the long-sequence window asks of a ``LongSequence`` (``ui/long_view.py``):
+``run_pass``, ``ready``, ``summary``, ``record_window``, ``windowed`` (the trace, which
+``scale.find_crossings`` reads), ``holds``, ``close``.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from lstmviz.app import scale
+from lstmviz.app.long_sequence import CACHE_SUMMARIES, DEFAULT_WINDOW, Turns, failure
+from lstmviz.app.tracing import sample_inputs
+from lstmviz.engine.windows import input_samples, input_steps
+from lstmviz.errors import LstmvizError
+
+#: Traces of samples kept (the one shown and the one before: going back costs nothing)
+KEPT_TRACES = 2
+
+
+class WholeInput:
+    """Sample ``sample`` of the inputs ``xs`` (one array per model input, every sample) of
+    ``model``, traced as the main window traces it (``alone``: that sample as a batch of
+    one; else the whole batch). ``trace``: the main window's trace of it, if at hand."""
+
+    #: what the window's progress bar says while the trace is made
+    pass_name = "tracing the sample"
+    #: a trace (one sample, at most the app's full-trace work) cannot be stopped half-way
+    cancellable = False
+    turns = Turns
+
+    def __init__(self, model, xs: list, sample: int = 0, alone: bool = True, trace=None,
+                 _kept: dict | None = None):
+        self.model = model
+        self.inputs = list(xs)
+        self.x = self.inputs[0]
+        self.samples = input_samples(model, self.x)
+        self.sample = max(0, min(int(sample), self.samples - 1))
+        self.alone = bool(alone)
+        self.steps = input_steps(model, self.x)  # (the first input's; a layer's own: ``steps_of``)
+        self.window = DEFAULT_WINDOW
+        #: traces by sample (None: the whole batch), shared with ``for_sample``'s
+        self._kept: dict = _kept if _kept is not None else {}
+        if trace is not None and getattr(trace, "model", None) is model:
+            self._keep(trace)
+        self.error: str | None = None
+        self.done, self.total = 0, 1
+        self._closed = threading.Event()
+        self._lock = threading.Lock()
+        self._summaries: dict = {}
+
+    # -- what is traced --------------------------------------------------------------------
+    @property
+    def _key(self):
+        return self.sample if self.alone else None
+
+    def _keep(self, trace) -> None:
+        kept = self._kept
+        kept.pop(self._key, None)
+        kept[self._key] = trace
+        while len(kept) > KEPT_TRACES:
+            kept.pop(next(iter(kept)))
+
+    @property
+    def windowed(self):
+        """The trace of the sample shown once made (else None): ``scale.stream`` reads it whole."""
+        return self._kept.get(self._key)
+
+    @property
+    def ready(self) -> bool:
+        return self.windowed is not None
+
+    def row(self, sample: int) -> int:
+        """The trace's row of the input's sample ``sample``: 0 where it is traced alone."""
+        return 0 if self.alone else int(sample)
+
+    def for_sample(self, sample: int) -> WholeInput:
+        """The same inputs with ``sample`` shown (its trace made by its ``run_pass``; one
+        kept, or the whole batch's, taken as it is)."""
+        return WholeInput(self.model, self.inputs, sample, self.alone, _kept=self._kept)
+
+    def holds(self, model, xs: list) -> bool:
+        """Whether this is ``model`` on the inputs ``xs`` (their values, every sample)."""
+        return (model is self.model and len(xs) == len(self.inputs)
+                and all(np.shape(a) == np.shape(b) and np.array_equal(a, b) for a, b in zip(xs, self.inputs)))
+
+    def run_pass(self, progress=None) -> bool:
+        """The trace of the sample shown (on a worker thread), as the main window makes it;
+        True when it is there."""
+        with self._lock:
+            if self.ready:
+                return True
+            if self.error or self.closed:
+                return False
+            try:
+                xs = sample_inputs(self.model, self.inputs, self.sample) if self.alone else self.inputs
+                trace = self.model.trace(xs if len(xs) > 1 else xs[0])
+            except LstmvizError as err:
+                self.error = str(err)
+                return False
+            except Exception as err:  # a fault of ours: said once
+                self.error = failure("trace", err)
+                return False
+            self._keep(trace)
+            self.done = self.total
+            return True
+
+    # -- what the window asks --------------------------------------------------------------
+    def steps_of(self, layer: str | None) -> int:
+        """The steps of ``layer``'s records (its own time axis: a seq2seq's decoder has its
+        own); the first input's before the trace, or for a layer it does not hold."""
+        trace = self.windowed
+        if trace is not None and layer in trace:
+            return int(trace[layer].timesteps) or self.steps
+        return self.steps
+
+    def input_step(self, layer, side, step: int) -> int:
+        """A whole trace is indexed by processing steps: ``step`` itself."""
+        return int(step)
+
+    def start_of(self, step: int, steps: int) -> int:
+        """First step of the ``window`` steps shown around ``step`` of ``steps`` (half-window
+        hops, as a long input's windows)."""
+        hop = max(1, self.window // 2)
+        a = max(0, int(step) - hop // 2) // hop * hop
+        return max(0, min(a, steps - self.window))
+
+    def record_window(self, layer: str, key: str, row: int, step: int):
+        """``(trace, first step, values (steps, units))``: record ``key`` of ``layer`` (``side/key``
+        in a Bidirectional) for trace row ``row`` over the ``window`` steps around ``step``
+        (every step where the record has no more): slices of the trace, its very numbers;
+        ``(None, 0, None)`` before it is made."""
+        trace = self.windowed
+        if trace is None:
+            return None, 0, None
+        side, _, name = key.rpartition("/")
+        rec = trace[layer]
+        half = rec.children[side] if side else rec
+        arr = half.steps[name]
+        a = self.start_of(step, arr.shape[1])
+        return trace, a, np.asarray(arr[row, a:a + self.window])
+
+    def summary(self, layer: str, key: str, sample: int = 0, feature: int | None = None,
+                bins: int = 1023, progress=None):
+        """(Overview, UnitStats) of a record of trace row ``sample`` over its steps."""
+        trace = self.windowed
+        if trace is None:
+            raise LstmvizError("the sample has not been traced")
+        k = (layer, key, sample, feature, bins)
+        if k not in self._summaries:
+            turns = self.turns()
+
+            def tick(done, total):
+                turns()
+                if progress is not None:
+                    progress(done, total)
+            got = scale.summarize(trace, layer, key, sample, feature, bins, progress=tick, cancel=self._closed.is_set)
+            while len(self._summaries) >= CACHE_SUMMARIES:
+                self._summaries.pop(next(iter(self._summaries)))
+            self._summaries[k] = got
+        return self._summaries[k]
+
+    # -- stopping --------------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    @property
+    def cancelled(self) -> bool:
+        """Nothing of it is cancelled: its trace runs to its end (``cancellable``)."""
+        return False
+
+    def cancel(self) -> None:
+        """A trace cannot be stopped half-way; the summaries stop at ``close``."""
+
+    def resume(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        """No longer shown (the window closed, another sample shown): a summary under way
+        stops."""
+        self._closed.set()
