@@ -1522,3 +1522,39 @@ def test_units_at_scale_of_a_model_without_a_recurrent_layer_says_so_in_its_word
     assert win.state.long is None
     assert win.open_units_window() is None
     assert win.last_message == "Units at scale: the model has no recurrent layer to follow over its steps"
+
+
+def test_an_input_within_one_window_shows_its_steps_once_and_says_why(make_window, qtbot, model_x):
+    """An input traced whole of fewer steps than a window showed "whole sequence (min/max
+    per bin)" beside "exact window": two copies of the same numbers (a bin a step), the
+    same curve twice. Now only the exact column, "every step", whose titles' tooltip says
+    why; a sequence longer than the window keeps both."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=8))],
+                     InputSpec(input_dim=2, batch_size=2, timesteps=40))
+    win = make_window((1280, 720), state)
+    lw = win.open_units_window()
+    assert lw is not None and lw.wait(60)
+    grid = lw.glw.ci
+    shown = {p for p in (lw.over_plot, lw.win_plot, lw.curve_over, lw.curve_win) if p in grid.items}
+    assert shown == {lw.win_plot, lw.curve_win}
+    assert lw.win_plot.titleLabel.text == "every step"
+    assert lw.curve_win.titleLabel.text.endswith("h[0] at every step")
+    why = lw.win_plot.titleLabel.toolTip()
+    assert why.startswith("Every step of the record (40 steps) has a column of its own") and "\n" not in why
+    # what it shows is the overview's numbers: a bin a step, each the step's value
+    ov = lw.summary[0]
+    _, start, values = lw.window_values()
+    assert ov.bins == ov.total == 40 and np.array_equal(ov.lo, values) and np.array_equal(ov.hi, values)
+    lw.close()
+    # a long input: both columns, no such tooltip
+    model, x = model_x
+    w = LongSequenceWindow(model, x, window=256)
+    qtbot.addWidget(w)
+    assert w.wait(60)
+    grid = w.glw.ci
+    assert all(p in grid.items for p in (w.over_plot, w.win_plot, w.curve_over, w.curve_win))
+    assert w.win_plot.titleLabel.text == "exact window" and w.win_plot.titleLabel.toolTip() == ""

@@ -44,6 +44,8 @@ FEATURE_NAME_CHARS = 24
 #: the heatmaps' titles (a ranking adds ", units by variance" ...)
 OVER_TITLE = "whole sequence (min/max per bin)"
 WINDOW_TITLE = "exact window"
+#: the exact window's title where it holds every step (``_fit_columns``: no overview beside)
+EVERY_TITLE = "every step"
 OVER_SHORT = "whole sequence"
 #: the heatmaps' share of the plots' height beside the curves' (the selected unit's two
 #: plots); the curves give more of theirs where the heatmaps show more rows than
@@ -184,6 +186,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self._titles: dict = {}
         self._set_title(self.over_plot, OVER_TITLE, OVER_SHORT)
         self._set_title(self.win_plot, WINDOW_TITLE)
+        #: the exact window holds every step: the overview, the same numbers, is not shown
+        self._one_column = False
         for p in (self.over_plot, self.curve_over):  # the whole sequence, before its summary
             p.setXRange(0, self._steps(), padding=0.02)
         self.over_img = pg.ImageItem(axisOrder="row-major")
@@ -747,6 +751,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.step = min(self.step, self._steps() - 1)
         layer, key = self.record_combo.currentData()
         trace, start, values = self.window_values()
+        self._fit_columns(values is not None and start == 0 and len(values) >= self._steps())
         cmap = th.cmap_for(key.rsplit("/", 1)[-1])
         units = values.shape[1] if values is not None else 0
         with self._unit_by_window():  # (a narrower range moves the unit)
@@ -769,8 +774,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self._titled = titled
             self._set_title(self.curve_over, f"{markup(layer)} {key}[{unit}] over the whole sequence (min/max per bin)",
                             f"{key}[{unit}], whole sequence")
-            self._set_title(self.curve_win, f"{markup(layer)} {key}[{unit}] in the exact window",
-                            f"{key}[{unit}], exact window")
+            where = "at every step" if self._one_column else "in the exact window"
+            self._set_title(self.curve_win, f"{markup(layer)} {key}[{unit}] {where}",
+                            f"{key}[{unit}], {where.removeprefix('in the ')}")
         if self.summary is not None:
             ov = self.summary[0]
             hi, lo = ov.hi, ov.lo
@@ -819,6 +825,30 @@ class LongSequenceWindow(QtWidgets.QWidget):
             once = "the sample is traced" if isinstance(self.seq, WholeInput) else "the keyframe pass ends"
             self.step_label.setText(f"step {count(self.step)}: shown once {once}")
 
+    def _fit_columns(self, one: bool) -> None:
+        """Where the exact window holds every step of the record (an input traced whole of
+        at most a window's steps), the whole sequence's column (min/max per bin, each bin a
+        step: the very same numbers) is left out, and the titles' tooltips say why; else
+        both columns, side by side."""
+        if one == self._one_column:
+            return
+        self._one_column = one
+        grid = self.glw.ci
+        if one:
+            for plot in (self.over_plot, self.curve_over):
+                grid.removeItem(plot)
+        else:
+            grid.addItem(self.over_plot, row=0, col=0)
+            grid.addItem(self.curve_over, row=1, col=0)
+        why = (f"Every step of the record ({plural(self._steps(), 'step', sep=',')}) has a column of its own "
+               "here: the whole sequence (min/max per bin) would be the same numbers, so it is shown once. "
+               f"A record of more than {count(self.seq.window)} steps shows both side by side." if one else "")
+        for plot in (self.win_plot, self.curve_win):
+            plot.titleLabel.setToolTip(why)
+        self._named = None  # (the heatmap's title names its column anew)
+        self._titled = None
+        self._set_title(self.win_plot, EVERY_TITLE if one else WINDOW_TITLE)
+
     def _name_rows(self, order, units: int) -> None:
         """Both heatmaps' rows: units 0.. in model order, else each row named by its unit
         (ranked, row k is not unit k); the overview spans the rows shown."""
@@ -826,7 +856,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         n = units if order is None else len(order)
         # as many names as the plot's height holds apart (MAX_ROW_NAMES at most)
         font = self.over_plot.getAxis("left").style["tickFont"] or self.font()
-        room = int(self.over_plot.vb.height() / (1.6 * QtGui.QFontMetricsF(font).height()))
+        room = int(self.win_plot.vb.height() / (1.6 * QtGui.QFontMetricsF(font).height()))
         every = max(1, -(-n // max(2, min(MAX_ROW_NAMES, room))))
         named = (None if order is None else tuple(int(u) for u in order), units, by, every)
         if named == getattr(self, "_named", None):
@@ -840,7 +870,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         # the ranking in the titles: "unit (by correlation)" on the left axis was cut to
         # "unit (by correl" where the plots are short (a 1280 x 720 screen)
         ranked = "" if order is None else f", units by {by}"
-        for plot, title, short in ((self.over_plot, OVER_TITLE, OVER_SHORT), (self.win_plot, WINDOW_TITLE, None)):
+        window = EVERY_TITLE if self._one_column else WINDOW_TITLE
+        for plot, title, short in ((self.over_plot, OVER_TITLE, OVER_SHORT), (self.win_plot, window, None)):
             plot.getAxis("left").setTicks(ticks)
             # (ranked, a short form for both: at 760 px, an 800 x 600 screen's window,
             # "exact window, units by correlation" was cut to "...by correlatio")
