@@ -188,6 +188,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self._set_title(self.win_plot, WINDOW_TITLE)
         #: the exact window holds every step: the overview, the same numbers, is not shown
         self._one_column = False
+        self._named: tuple | None = None  # (what the rows' names are of: ``_name_rows``)
         for p in (self.over_plot, self.curve_over):  # the whole sequence, before its summary
             p.setXRange(0, self._steps(), padding=0.02)
         self.over_img = pg.ImageItem(axisOrder="row-major")
