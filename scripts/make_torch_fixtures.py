@@ -117,6 +117,10 @@ CASES = {
                               "nn.Parameter objects), 'loss' (a NumPy float64), 'view' (a "
                               "strided view with a storage offset)} of nn.LSTM(3, 4, "
                               "num_layers=2) -> last step -> nn.Linear(4, 2)"),
+    "torch_lstm_linebreak_name": ("lstm", dict(d=3, units=4, rnn_name="enc\nlstm"),
+                                  "nn.LSTM(3, 4) registered as 'enc\\nlstm' (a module name may "
+                                  "hold a line break: setattr / add_module refuse only '.') -> "
+                                  "last step -> nn.Linear(4, 2)"),
 }
 
 

@@ -108,6 +108,17 @@ def test_mapping_notes():
     assert spec.layers[2].config["use_bias"] is False and len(spec.layers[2].weights) == 1
 
 
+def test_a_module_name_with_a_line_break_is_read_and_shown_escaped():
+    """nn.Module takes any attribute name without '.' as a submodule's, a line break too:
+    the recurrent keys' pattern stopped at it (`.` and `$` without DOTALL), so the file was
+    refused as holding no recurrent weights while it held them (its values:
+    test_trace_equals_torch)."""
+    spec = read_torch_state_dict(FIXTURES / "torch_lstm_linebreak_name" / "model.pt")
+    assert [l.name for l in spec.layers] == ["input", "enc_lstm", "fc"]
+    assert "PyTorch state_dict: enc\\x0alstm = nn.LSTM(3, 4); Linear head fc" in spec.source["notes"]
+    assert not any("\n" in n for n in spec.source["notes"])
+
+
 def test_looks_like_torch_file(tmp_path):
     assert looks_like_torch_file(FIXTURES / "torch_lstm_1layer" / "model.pt")
     assert looks_like_torch_file(FIXTURES / "torch_lstm_1layer" / "model_legacy.pt")

@@ -104,7 +104,10 @@ READ_DTYPES = "float32, float64, float16, bfloat16, float8_e4m3fn, float8_e5m2"
 
 #: a recurrent module's parameter; its layer number any digits, so that one torch never
 #: writes (``_l00``, ``_l99999999999``) is refused by ``_modules``, not left out unseen
-RNN_KEY = re.compile(r"^(?:(.*)\.)?(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l([0-9]+)(_reverse)?$")
+# (DOTALL and \Z: a module name may hold any character but ".", a line break too, which
+# `.` and `$` would not take)
+RNN_KEY = re.compile(r"(?:(.*)\.)?(weight_ih|weight_hh|bias_ih|bias_hh|weight_hr)_l([0-9]+)(_reverse)?\Z",
+                     re.DOTALL)
 # gate blocks -> the cell kind, and its torch module (engine/cells.py describes both)
 GATES = {c.k: c.name for c in CELLS.values() if c.torch_module}
 TORCH_NAMES = {c.name: c.torch_module for c in CELLS.values() if c.torch_module}
