@@ -121,6 +121,10 @@ CASES = {
                                   "nn.LSTM(3, 4) registered as 'enc\\nlstm' (a module name may "
                                   "hold a line break: setattr / add_module refuse only '.') -> "
                                   "last step -> nn.Linear(4, 2)"),
+    "torch_lstm_two_models": ("lstm", dict(d=3, units=4, rnn_name="lstm"),
+                              "checkpoint dict {'encoder': nn.LSTM(3, 4) -> last step -> "
+                              "nn.Linear(4, 2), 'decoder': nn.GRU(2, 3) -> nn.Linear(3, 2), "
+                              "'epoch'} (a seq2seq's two state_dicts); output: the encoder's"),
 }
 
 
@@ -165,6 +169,10 @@ def make_case(name, kind, kw, description, seed):
         obj = {"epoch": 3, "model_state_dict": net.state_dict(keep_vars=True),
                "loss": np.float64(0.125), "view": view, "note": "hello"}
         extra = {"view": view.numpy().copy()}
+    elif name.endswith("_two_models"):
+        decoder = Net("gru", d=2, units=3, rnn_name="gru").eval()
+        obj = {"encoder": net.state_dict(), "decoder": decoder.state_dict(), "epoch": 2}
+        extra = {}
     else:
         obj, extra = net.state_dict(), {}
     files = ["model.pt", "model_legacy.pt"]
@@ -184,7 +192,8 @@ def make_case(name, kind, kw, description, seed):
     for f in files:
         # (our own file; the checkpoint's NumPy scalar is outside torch's weights_only list)
         back = torch.load(out / f, weights_only=not extra)
-        sd = back["model_state_dict"] if isinstance(back, dict) and "epoch" in back else back
+        key = "encoder" if name.endswith("_two_models") else "model_state_dict"
+        sd = back[key] if isinstance(back, dict) and "epoch" in back else back
         for k, v in net.state_dict().items():
             assert torch.equal(sd[k], v), (name, f, k)
     print(f"{name}: {description}")

@@ -92,6 +92,21 @@ def test_checkpoint_objects_decoded(fname):
     assert any("model_state_dict" in n for n in spec.source["notes"])
 
 
+@pytest.mark.parametrize("fname", ["model.pt", "model_legacy.pt"])
+def test_a_checkpoint_of_two_recurrent_models_says_which_is_shown_and_which_is_not(fname):
+    """{'encoder': ..., 'decoder': ..., 'epoch': 2}: the encoder was shown as if the file
+    held nothing else; the decoder is now a warning (the window's "Opened" message) that
+    says where it is and how to see it. Its values: test_trace_equals_torch."""
+    spec = read_torch_state_dict(FIXTURES / "torch_lstm_two_models" / fname)
+    said = ("The checkpoint holds other recurrent state_dicts, not shown: ['decoder'] (shown: "
+            "the one under ['encoder']; to see another, save it alone: "
+            "torch.save(checkpoint['decoder'], 'state_dict.pt')).")
+    assert said in spec.source["warnings"] and said in spec.source["notes"]
+    assert [l.class_name for l in spec.layers] == ["InputLayer", "LSTM", "Dense"]
+    one = read_torch_state_dict(FIXTURES / "torch_lstm_checkpoint" / fname)
+    assert not any("other recurrent" in n for n in one.source["notes"])
+
+
 def test_mapping_notes():
     spec = read_torch_state_dict(FIXTURES / "torch_rnn_1layer" / "model.pt")
     assert any("nonlinearity" in n and "tanh" in n for n in spec.source["notes"])

@@ -871,6 +871,28 @@ def _find_state_dict(obj) -> Any:
     return walk(obj, 0) or (None, "", None)
 
 
+def _other_state_dicts(obj, owner, limit: int = 8) -> list[str]:
+    """Where a checkpoint holds recurrent state_dicts besides ``owner`` (the one shown):
+    an encoder's beside a decoder's, a model's EMA copy, a GAN's two networks. Walked as
+    ``_find_state_dict`` walks (each dict once, up to MAX_DEPTH dicts down); at most
+    ``limit`` labels, as ``_find_state_dict`` writes them (``['decoder']``)."""
+    seen: set[int] = {id(owner)}
+    found: list[str] = []
+    todo = [(obj, "", 0)]
+    while todo and len(found) < limit:
+        o, where, depth = todo.pop(0)
+        if not isinstance(o, dict) or id(o) in seen:
+            continue
+        seen.add(id(o))
+        if any(isinstance(k, str) and isinstance(v, _Tensor) and RNN_KEY.match(k)
+               for k, v in o.items()):
+            found.append(where)
+            continue
+        if depth < MAX_DEPTH:
+            todo.extend((v, f"{where}[{_brief(k)!r}]", depth + 1) for k, v in o.items())
+    return found
+
+
 def _any_tensors(obj) -> list[str]:
     """Names of the first dict of tensors found (for the refusal message)."""
     seen: set[int] = set()
@@ -1193,7 +1215,7 @@ def _rnn_config(mod: _RnnModule, name: str, seqs: bool) -> dict:
 
 
 def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
-                extra_modules: list[str]) -> ModelSpec:
+                extra_modules: list[str], others: list[str] | None = None) -> ModelSpec:
     rnn_params, plain, order = _modules(sd)
     if not rnn_params:
         keys = ", ".join(list(sd)[:8]) + (", ..." if len(sd) > 8 else "")
@@ -1305,6 +1327,9 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
         f"Other weights in the file, not used: {', '.join(other)}." if other else None,
         f"Modules without weights in the file, not applied (their place in forward() is "
         f"unknown): {', '.join(extra_modules)}." if extra_modules else None,
+        f"The checkpoint holds other recurrent state_dicts, not shown: {', '.join(others)} "
+        f"(shown: the one under {where}; to see another, save it alone: "
+        f"torch.save(checkpoint{others[0]}, 'state_dict.pt'))." if others else None,
     ]
     notes = [
         "PyTorch state_dict" + (f" (found under {where})" if where else "") + ": "
@@ -1493,7 +1518,8 @@ def read_torch_state_dict(path) -> ModelSpec:
                        f"{long.count('.'):,} dots, not a module path (at most "
                        f"{MAX_KEY_CHARS} characters and {MAX_KEY_DOTS} levels)")
         extra = _weightless_modules(owner, list(sd))
-        return clean_spec_names(_build_spec(sd, str(path), fmt, where, extra))
+        others = _other_state_dicts(obj, owner) if where else []
+        return clean_spec_names(_build_spec(sd, str(path), fmt, where, extra, others))
     except Fail as f:
         raise LstmvizError(f"{fname}: {f.what}; {f.supported}") from None
     except LstmvizError:
