@@ -51,7 +51,7 @@ class Net(nn.Module):
     """``<rnn_name>`` recurrent module, then Linear layers named in ``heads``."""
 
     def __init__(self, kind, d, units, layers=1, bidirectional=False, bias=True,
-                 heads=(("fc", 2, True),), rnn_name="rnn", nested=False):
+                 heads=(("fc", 2, True),), rnn_name="rnn", nested=False, weight_norm=()):
         super().__init__()
         rnn = RNN[kind](d, units, num_layers=layers, bidirectional=bidirectional, bias=bias,
                         batch_first=True)
@@ -67,6 +67,13 @@ class Net(nn.Module):
             setattr(self, name, nn.Linear(width, out, bias=hb))
             self.head_names.append(name)
             width = out
+        # (module, weight, "parametrization" or the old "hook" weight_norm, dim)
+        for module, weight, style, dim in weight_norm:
+            mod = self.core if module == "rnn" else getattr(self, module)
+            if style == "hook":
+                torch.nn.utils.weight_norm(mod, weight, dim=dim)
+            else:
+                torch.nn.utils.parametrizations.weight_norm(mod, weight, dim=dim)
 
     @property
     def core(self):
@@ -125,6 +132,20 @@ CASES = {
                               "checkpoint dict {'encoder': nn.LSTM(3, 4) -> last step -> "
                               "nn.Linear(4, 2), 'decoder': nn.GRU(2, 3) -> nn.Linear(3, 2), "
                               "'epoch'} (a seq2seq's two state_dicts); output: the encoder's"),
+    "torch_gru_weight_norm": ("gru", dict(d=3, units=4, weight_norm=(
+                                  ("rnn", "weight_hh_l0", "parametrization", 0),
+                                  ("fc", "weight", "parametrization", 1))),
+                              "nn.GRU(3, 4) -> last step -> nn.Linear(4, 2), weight_hh_l0 "
+                              "(dim=0) and fc.weight (dim=1) under "
+                              "torch.nn.utils.parametrizations.weight_norm (original0 = g, "
+                              "original1 = v)"),
+    "torch_lstm_weight_norm_hook": ("lstm", dict(d=3, units=4, layers=2, weight_norm=(
+                                        ("rnn", "weight_ih_l0", "hook", None),
+                                        ("rnn", "weight_hh_l1", "hook", 0))),
+                                    "nn.LSTM(3, 4, num_layers=2) -> last step -> nn.Linear(4, 2), "
+                                    "the old torch.nn.utils.weight_norm on weight_ih_l0 "
+                                    "(dim=None: g a scalar) and weight_hh_l1 (dim=0): "
+                                    "<name>_g, <name>_v"),
 }
 
 

@@ -107,6 +107,34 @@ def test_a_checkpoint_of_two_recurrent_models_says_which_is_shown_and_which_is_n
     assert not any("other recurrent" in n for n in one.source["notes"])
 
 
+@pytest.mark.parametrize("case,folded", [
+    ("torch_gru_weight_norm", "rnn.weight_hh_l0, fc.weight"),
+    ("torch_lstm_weight_norm_hook", "rnn.weight_hh_l1, rnn.weight_ih_l0")])
+def test_weights_under_weight_norm_are_computed_from_g_and_v(case, folded):
+    """weight_norm (the parametrization's original0/original1, or the old hook's <name>_g,
+    <name>_v) leaves no weight_hh_l0 in the state_dict: the file was refused as lacking
+    it. w = v * (g / ||v||) now, said in the notes, and its parametrization's module is no
+    "module without weights, not applied" (its values: test_trace_equals_torch)."""
+    spec = read_torch_state_dict(FIXTURES / case / "model.pt")
+    assert (f"weight_norm: {', '.join(sorted(folded.split(', ')))} computed as torch's forward() "
+            "does from the state_dict's g and v, w = v * (g / ||v||).") in spec.source["notes"]
+    assert spec.source["warnings"] == []
+
+
+def test_weight_norm_parts_of_shapes_torch_never_writes_are_refused(tmp_path):
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    rng = np.random.default_rng(0)
+    sd = {"rnn.weight_ih_l0": rng.standard_normal((4, 3), np.float32),
+          "rnn.weight_hh_l0_g": np.ones((2, 1), np.float32),
+          "rnn.weight_hh_l0_v": rng.standard_normal((4, 4), np.float32)}
+    path = tmp_path / "bad.safetensors"
+    safetensors_numpy.save_file(sd, str(path))
+    with pytest.raises(LstmvizError) as ei:
+        read_safetensors(path)
+    assert ("rnn.weight_hh_l0 is split by weight_norm into g (2, 1) and v (4, 4), shapes "
+            "torch's weight_norm never writes together") in _one_line(ei.value, "bad.safetensors")
+
+
 def test_mapping_notes():
     spec = read_torch_state_dict(FIXTURES / "torch_rnn_1layer" / "model.pt")
     assert any("nonlinearity" in n and "tanh" in n for n in spec.source["notes"])

@@ -199,8 +199,13 @@ def fake_torch_module(case, extra=None, **rnn_attrs):
         groups.setdefault(prefix, {})[leaf] = arr
     children = OrderedDict()
     for prefix, params in groups.items():
-        if "weight_ih_l0" in params:
-            ratio = params["weight_ih_l0"].shape[0] // params["weight_hh_l0"].shape[1]
+        # (weight_norm's parts stand for a weight: the old hook's <name>_v, the
+        # parametrization's <module>.parametrizations.<name>.original1)
+        ih = params.get("weight_ih_l0", params.get("weight_ih_l0_v"))
+        hh = params.get("weight_hh_l0", params.get("weight_hh_l0_v",
+                                                    sd.get(f"{prefix}.parametrizations.weight_hh_l0.original1")))
+        if ih is not None:
+            ratio = ih.shape[0] // hh.shape[1]
             kind = {4: "LSTM", 3: "GRU", 1: "RNN"}[ratio]
             mod = type(kind, (FakeModule,), {})(kind, params, nonlinearity="tanh", batch_first=True)
             mod.__dict__.update(rnn_attrs)

@@ -1055,6 +1055,60 @@ class _RnnModule:
         return f"{self.prefix or '(top level)'} = {s}"
 
 
+#: ``torch.nn.utils.parametrizations.weight_norm``'s keys: ``<module>.parametrizations.<name>.original0``
+#: (g) and ``original1`` (v), the module's own ``<name>`` gone from the state_dict
+_PARAMETRIZED = re.compile(r"(?:(.*)\.)?parametrizations\.([^.]*)\.original([01])\Z", re.DOTALL)
+
+
+def _weight_norm_parts(sd: dict[str, np.ndarray]) -> dict[str, tuple[str, str]]:
+    """weight name -> (its g key, its v key), for the weights ``weight_norm`` split in two:
+    the old ``torch.nn.utils.weight_norm`` (``<name>_g``, ``<name>_v``) and the
+    parametrization (``parametrizations.<name>.original0`` / ``original1``)."""
+    parts: dict[str, tuple[str, str]] = {}
+    for key in sd:
+        if key.endswith("_g") and key[:-2] + "_v" in sd and key[:-2] not in sd:
+            parts[key[:-2]] = (key, key[:-2] + "_v")
+        m = _PARAMETRIZED.match(key)
+        if m and m.group(3) == "0":
+            name = (m.group(1) + "." if m.group(1) is not None else "") + m.group(2)
+            v = key[:-1] + "1"
+            if v in sd and name not in sd:
+                parts[name] = (key, v)
+    return parts
+
+
+def _fold_weight_norm(sd: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The state_dict with each weight ``weight_norm`` split into g and v made whole again,
+    as torch computes it in forward(): ``w = v * (g / ||v||)``, the norm over the axes
+    where g has size 1 (``dim``, which the file does not store, is the axis g keeps; none:
+    ``dim=None``, one norm over v); the weight in its g's place (file order). Also the
+    names folded, for the notes."""
+    parts = _weight_norm_parts(sd)
+    if not parts:
+        return sd, []
+    at = {keys[0]: name for name, keys in parts.items()}
+    taken = {k for keys in parts.values() for k in keys}
+    out: dict[str, np.ndarray] = {}
+    for key, arr in sd.items():
+        if key in at:
+            name = at[key]
+            g, v = sd[parts[name][0]], sd[parts[name][1]]
+            if g.dtype.kind != "f" or v.dtype.kind != "f":  # (refused as weights later)
+                out[parts[name][0]], out[parts[name][1]] = g, v
+                continue
+            if g.ndim and (g.ndim != v.ndim or any(a not in (1, b) for a, b in zip(g.shape, v.shape))):
+                raise Fail(f"{name} is split by weight_norm into g {fmt_shape(g.shape)} and v "
+                           f"{fmt_shape(v.shape)}, shapes torch's weight_norm never writes together")
+            axes = tuple(i for i in range(v.ndim) if not g.ndim or g.shape[i] == 1)
+            v64 = v.astype(np.float64)
+            norm = np.sqrt(np.sum(v64 * v64, axis=axes, keepdims=True))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[name] = (v64 * (g.astype(np.float64) / norm)).astype(np.result_type(g, v))
+        elif key not in taken:
+            out[key] = arr
+    return out, sorted(parts)
+
+
 def _modules(sd: dict[str, np.ndarray]):
     """Recurrent modules, Linear candidates and the other keys, in file order."""
     rnn: dict[str, dict] = {}
@@ -1216,6 +1270,11 @@ def _rnn_config(mod: _RnnModule, name: str, seqs: bool) -> dict:
 
 def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
                 extra_modules: list[str], others: list[str] | None = None) -> ModelSpec:
+    sd, normed = _fold_weight_norm(sd)
+    # (a parametrization's own module, _WeightNorm, holds no weights: it is what was folded)
+    folded = tuple(f"{w.rpartition('.')[0]}.parametrizations.{w.rpartition('.')[2]}.".lstrip(".")
+                   for w in normed)
+    extra_modules = [m for m in extra_modules if not (m + ".").startswith(folded)] if folded else extra_modules
     rnn_params, plain, order = _modules(sd)
     if not rnn_params:
         keys = ", ".join(list(sd)[:8]) + (", ..." if len(sd) > 8 else "")
@@ -1354,6 +1413,8 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
         "torch's GRU gates r, z, n are reordered to Keras' z, r, h (reset_after=True, "
         "bias rows = [bias_ih, bias_hh])." if any(r.kind == "GRU" for r in rnns) else None,
         tanh_assumed,
+        f"weight_norm: {', '.join(normed)} computed as torch's forward() does from the state_dict's "
+        f"g and v, w = v * (g / ||v||)." if normed else None,
         "Bidirectional: the head gets the final hidden state of each direction "
         "(torch.cat([h_n[-2], h_n[-1]], 1), as Keras' Bidirectional); output[:, -1] in torch "
         "would give the backward direction after a single step instead."
