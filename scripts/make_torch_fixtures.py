@@ -13,6 +13,9 @@ result of the forward lstmviz assumes: recurrent stack -> last timestep -> Linea
 in order; for a bidirectional stack the final hidden state of each direction,
 ``cat(h_n[-2], h_n[-1])``) and ``meta.json``.
 
+``refused_torch_*``: state_dicts lstmviz refuses in one line (an ``nn.LSTMCell`` stepped by
+forward()'s loop), torch's output beside.
+
 ``--corpus`` instead writes ``tests/fixtures/torch_corpus_expected/<name>.npz`` for the
 PyTorch files of ``../shared/realworld/models`` (a random ``x`` and torch's output, the
 modules rebuilt from the keys and loaded with ``torch.load(..., weights_only=True)``).
@@ -220,6 +223,52 @@ def make_case(name, kind, kw, description, seed):
     print(f"{name}: {description}")
 
 
+# ------------------------------------------------------------------ refused
+
+class CellLoop(nn.Module):
+    """nn.LSTMCell / nn.GRUCell stepped by a loop in forward() from zero states, the last
+    h -> nn.Linear: its state_dict (cell.weight_ih, no layer number) is refused, naming
+    the cell (the loop is code, not in the file)."""
+
+    def __init__(self, kind, d, units):
+        super().__init__()
+        self.kind = kind
+        self.cell = {"lstm": nn.LSTMCell, "gru": nn.GRUCell}[kind](d, units)
+        self.fc = nn.Linear(units, 2)
+
+    def forward(self, x):
+        h = torch.zeros(x.shape[0], self.cell.hidden_size)
+        c = torch.zeros_like(h)
+        for t in range(x.shape[1]):
+            if self.kind == "lstm":
+                h, c = self.cell(x[:, t], (h, c))
+            else:
+                h = self.cell(x[:, t], h)
+        return self.fc(h)
+
+
+REFUSED = {"refused_torch_lstmcell": ("lstm", "nn.LSTMCell(3, 4) looped in forward() -> "
+                                      "nn.Linear(4, 2): refused, the loop is not in the file")}
+
+
+def make_refused(name, kind, description, seed):
+    torch.manual_seed(seed)
+    net = CellLoop(kind, 3, 4).eval()
+    x = np.random.default_rng(seed).standard_normal((2, 5, 3)).astype(np.float32)
+    with torch.no_grad():
+        y = net(torch.from_numpy(x)).numpy()
+    out = FIXTURES / name
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    torch.save(net.state_dict(), out / "model.pt")
+    np.save(out / "x.npy", x)
+    np.savez(out / "expected.npz", output=y)  # torch's, should lstmviz ever read a cell loop
+    meta = {"case": name, "framework": "pytorch", "torch_version": torch.__version__,
+            "files": ["model.pt"], "refused": True, "description": description}
+    (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    print(f"{name}: {description}")
+
+
 # ------------------------------------------------------------------ corpus
 
 def corpus_module(sd):
@@ -292,6 +341,10 @@ def main(argv=None):
         if args.only and not any(fnmatch.fnmatch(name, p) for p in args.only):
             continue
         make_case(name, kind, kw, desc, seed)
+    for seed, (name, (kind, desc)) in enumerate(REFUSED.items()):
+        if args.only and not any(fnmatch.fnmatch(name, p) for p in args.only):
+            continue
+        make_refused(name, kind, desc, seed)
 
 
 if __name__ == "__main__":

@@ -162,6 +162,27 @@ def test_a_module_name_with_a_line_break_is_read_and_shown_escaped():
     assert not any("\n" in n for n in spec.source["notes"])
 
 
+def test_a_cell_stepped_by_forward_is_refused_naming_the_cell(tmp_path):
+    """An nn.LSTMCell looped in forward() (cell.weight_ih, no layer number) was refused as
+    "holds no nn.LSTM / nn.GRU / nn.RNN weights", which said nothing of what it holds; the
+    line now names the cell and why (the loop is code), in a .pt and a .safetensors alike."""
+    path = FIXTURES / "refused_torch_lstmcell" / "model.pt"
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    msg = _one_line(ei.value, "model.pt")
+    said = ("model.pt: cell holds an nn.LSTMCell's weights (weight_ih, weight_hh, no layer number): a "
+            "cell is stepped by a loop in forward(), code that is not in the file (keys: "
+            "cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh, fc.weight, fc.bias); supported: "
+            "PyTorch state_dicts of nn.LSTM / nn.GRU / nn.RNN")
+    assert msg.startswith(said)
+    safetensors_numpy = pytest.importorskip("safetensors.numpy")
+    gru = {"gru.weight_ih": np.zeros((12, 3), np.float32), "gru.weight_hh": np.zeros((12, 4), np.float32)}
+    safetensors_numpy.save_file(gru, str(tmp_path / "cell.safetensors"))
+    with pytest.raises(LstmvizError) as ei:
+        read_safetensors(tmp_path / "cell.safetensors")
+    assert "gru holds an nn.GRUCell's weights" in _one_line(ei.value, "cell.safetensors")
+
+
 def test_looks_like_torch_file(tmp_path):
     assert looks_like_torch_file(FIXTURES / "torch_lstm_1layer" / "model.pt")
     assert looks_like_torch_file(FIXTURES / "torch_lstm_1layer" / "model_legacy.pt")

@@ -893,8 +893,30 @@ def _other_state_dicts(obj, owner, limit: int = 8) -> list[str]:
     return found
 
 
-def _any_tensors(obj) -> list[str]:
-    """Names of the first dict of tensors found (for the refusal message)."""
+_CELL_KEY = re.compile(r"(?:(.*)\.)?weight_(ih|hh)\Z", re.DOTALL)
+_CELL_NAMES = {4: "nn.LSTMCell", 3: "nn.GRUCell", 1: "nn.RNNCell"}
+
+
+def _no_recurrent(sd: dict[str, np.ndarray]) -> str:
+    """Why a state_dict of tensors maps to no recurrent layer, naming its keys; an
+    ``nn.LSTMCell`` / ``GRUCell`` / ``RNNCell`` (``weight_ih``, ``weight_hh`` without a
+    layer number) is said to be one: its loop over the steps is forward() code."""
+    keys = ", ".join(k[:80] for k in list(sd)[:8]) + (", ..." if len(sd) > 8 else "")
+    for key, ih in sd.items():
+        m = _CELL_KEY.match(key)
+        hh = sd.get(key[:-2] + "hh") if m and m.group(2) == "ih" else None
+        if hh is None or ih.ndim != 2 or hh.ndim != 2 or not hh.shape[1] or ih.shape[0] != hh.shape[0]:
+            continue
+        cell = _CELL_NAMES.get(hh.shape[0] // hh.shape[1]) if hh.shape[0] % hh.shape[1] == 0 else None
+        if cell:
+            return (f"{m.group(1) or '(top level)'} holds an {cell}'s weights (weight_ih, weight_hh, "
+                    f"no layer number): a cell is stepped by a loop in forward(), code that is not "
+                    f"in the file (keys: {keys})")
+    return f"the state_dict holds no nn.LSTM / nn.GRU / nn.RNN weights (keys: {keys})"
+
+
+def _any_tensors(obj) -> dict[str, np.ndarray]:
+    """The first dict of tensors found (for the refusal message)."""
     seen: set[int] = set()
     todo = [(obj, 0)]
     while todo:
@@ -904,10 +926,10 @@ def _any_tensors(obj) -> list[str]:
         seen.add(id(o))
         own = _tensors_of(o)
         if own:
-            return list(own)
+            return own
         if depth < MAX_DEPTH:
             todo.extend((v, depth + 1) for v in o.values())
-    return []
+    return {}
 
 
 # ------------------------------------------------------------------ mapping
@@ -1277,9 +1299,7 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
     extra_modules = [m for m in extra_modules if not (m + ".").startswith(folded)] if folded else extra_modules
     rnn_params, plain, order = _modules(sd)
     if not rnn_params:
-        keys = ", ".join(list(sd)[:8]) + (", ..." if len(sd) > 8 else "")
-        raise Fail(f"the state_dict holds no nn.LSTM / nn.GRU / nn.RNN weights "
-                   f"(keys: {keys})")
+        raise Fail(_no_recurrent(sd))
     rnns = [_RnnModule(p, rnn_params[p]) for kind, p in order if kind == "rnn"]
     chained = _chained(rnns)
     reordered = chained is not None and chained != rnns
@@ -1564,9 +1584,7 @@ def read_torch_state_dict(path) -> ModelSpec:
         if sd is None:
             found = _any_tensors(obj)
             if found:
-                keys = ", ".join(k[:80] for k in found[:8]) + (", ..." if len(found) > 8 else "")
-                raise Fail(f"the state_dict holds no nn.LSTM / nn.GRU / nn.RNN weights "
-                           f"(keys: {keys})")
+                raise Fail(_no_recurrent(found))
             kind = _KIND_NAMES.get(type(obj), type(obj).__name__)
             keys = ", ".join(_brief(k) for k in list(obj)[:8]) if isinstance(obj, dict) else ""
             article = "an" if kind[:1].lower() in "aeiou" else "a"
