@@ -904,7 +904,9 @@ def _no_recurrent(sd: dict[str, np.ndarray]) -> str:
     keys = ", ".join(k[:80] for k in list(sd)[:8]) + (", ..." if len(sd) > 8 else "")
     for key, ih in sd.items():
         m = _CELL_KEY.match(key)
-        hh = sd.get(key[:-2] + "hh") if m and m.group(2) == "ih" else None
+        if m is None or m.group(2) != "ih":
+            continue
+        hh = sd.get(key[:-2] + "hh")
         if hh is None or ih.ndim != 2 or hh.ndim != 2 or not hh.shape[1] or ih.shape[0] != hh.shape[0]:
             continue
         cell = _CELL_NAMES.get(hh.shape[0] // hh.shape[1]) if hh.shape[0] % hh.shape[1] == 0 else None
