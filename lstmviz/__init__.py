@@ -3,7 +3,8 @@
     >>> import lstmviz
     >>> model = lstmviz.load("model.keras")      # .keras .h5 .weights.h5 .pt .safetensors .onnx .lstmviz
     >>> model.summary()                          # prints the table, as Keras does
-    >>> trace = model.trace(x)                   # trace.output == keras model.predict(x)
+    >>> model.predict(x)                         # what keras model.predict(x) returns
+    >>> trace = model.trace(x)                   # every intermediate; trace.output == model.predict(x)
     >>> trace["lstm"].steps["f"]                 # forget gate, (batch, timesteps, units)
     >>> lstmviz.show(model, x)                   # the window, on this model and input
     >>> g = lstmviz.gradients(model, x, y, "mse")  # g.layers["lstm"].steps["dh"]: dL/dh_t

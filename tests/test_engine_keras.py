@@ -65,3 +65,49 @@ def test_trace_equals_keras(case, fname):
         k = int(parts[2]) if len(parts) > 2 else 0
         np.testing.assert_allclose(trace[parts[1]].outputs[k], expected[key], atol=ATOL,
                                    err_msg=f"layer output {key}")
+
+
+PREDICT_CASES = [c for c in CASES if not read_meta(c).get("stateful")]
+
+
+@pytest.mark.parametrize("case", PREDICT_CASES, ids=[c.name for c in PREDICT_CASES])
+def test_predict_equals_keras_predict(case):
+    """``model.predict(x)`` returns what Keras' ``predict`` returned for the case's input
+    (one array, or a list for several outputs), the trace's output to the bit."""
+    meta = read_meta(case)
+    model = _model_for(case, meta["files"][0])
+    x = read_inputs(case)
+    want = expected_outputs(np.load(case / "expected.npz"))
+    got = model.predict(x)
+    got_list = got if isinstance(got, list) else [got]
+    assert isinstance(got, list) == (len(want) > 1)
+    assert len(got_list) == len(want)
+    for g, w in zip(got_list, want):
+        np.testing.assert_allclose(g, w, atol=ATOL)
+    for g, t in zip(got_list, model.trace(x).outputs):
+        assert np.array_equal(g, t)
+
+
+def test_predict_beyond_the_trace_budget_is_keyframed_with_the_same_numbers(monkeypatch):
+    from lstmviz.engine import windows
+
+    case = next(c for c in PREDICT_CASES if c.name == "k3_lstm_default")
+    model = _model_for(case, read_meta(case)["files"][0])
+    x = read_inputs(case)
+    whole = model.trace(x).output
+    passes = []
+    real = windows.keyframe_pass
+    monkeypatch.setattr(windows, "trace_budget", lambda: 1)
+    monkeypatch.setattr(windows, "keyframe_pass", lambda *a, **k: passes.append(1) or real(*a, **k))
+    got = model.predict(x)
+    assert passes == [1]
+    assert np.array_equal(got, whole)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.0, "32", True])
+def test_predict_refuses_a_batch_size_keras_refuses(bad):
+    model = lstmviz.Model.sequential((None, 3, 2), [lstmviz.LayerSpec("LSTM", {"units": 2})])
+    with pytest.raises(lstmviz.LstmvizError, match="batch_size must be a whole number") as err:
+        model.predict(np.zeros((1, 3, 2), np.float32), batch_size=bad)
+    assert "\n" not in str(err.value)
+    assert model.predict(np.zeros((1, 3, 2), np.float32), batch_size=8).shape == (1, 2)

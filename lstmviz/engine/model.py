@@ -28,7 +28,7 @@ from lstmviz.engine.layers import (  # noqa: F401 (BEYOND_FLOAT32, check_float32
 )
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Trace
-from lstmviz.errors import LstmvizError
+from lstmviz.errors import LstmvizError, is_whole
 from lstmviz.text import plural, safe_name, snake_case
 
 #: Layers whose output has the rank of their input: a message about a shape that came
@@ -557,6 +557,25 @@ class Model:
         return "\n".join(lines)
 
     # -- running ------------------------------------------------------------------------
+    def predict(self, x, batch_size: int | None = None, verbose: object = "auto"):
+        """What Keras' ``model.predict(x)`` returns: one array, or a list for several
+        outputs (``trace(x).output``, the same numbers). A trace that would pass the memory
+        limit's share for traces is made by keyframes instead (``windows.trace_auto``:
+        nothing per step is kept, the outputs are the same to the bit), so a long input
+        costs the memory of its outputs. ``batch_size`` and ``verbose`` are taken as
+        Keras takes them (a whole number of at least 1, or None; nothing is printed): the
+        samples do not depend on each other, so the batches change no number beyond float32
+        rounding; a stateful model sees the whole batch at once and carries its states on,
+        as after ``trace``."""
+        from lstmviz.engine.windows import trace_auto
+
+        if batch_size is not None and not is_whole(batch_size, 1):
+            raise LstmvizError(f"predict: batch_size must be a whole number of at least 1 or None, "
+                               f"not {batch_size!r}")
+        if self.stateful:
+            return self.trace(x).output
+        return trace_auto(self, x).output
+
     def trace(self, x, reuse: Trace | None = None, needed: Collection[str] | None = None) -> Trace:
         """Run the model on ``x`` (an array, or a list for several inputs), recording all.
 
