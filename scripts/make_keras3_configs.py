@@ -5,11 +5,13 @@ give), builds ``Sequential([Input(shape), layer])`` in Keras 3 and stores the la
 entry of ``model.get_config()`` next to the case. ``tests/test_keras3_config.py`` builds
 the same layer in lstmviz and checks that ``lstmviz.io.keras3_config.layer_config`` gives
 the same keys and values (what both the app's JSON export and ``lstmviz train``'s
-``.keras`` writer use), and how Keras serialises each initializer name.
+``.keras`` writer use), and how Keras serialises each initializer name; ``REFUSED``: configs
+Keras 3's constructor refuses, with Keras' exception (lstmviz refuses them too).
 Written to ``tests/fixtures/keras3_layer_configs.json``.
 
 Run with the fixture venv, from the repository root:
     /work/fixenv/bin/python scripts/make_keras3_configs.py
+(a venv of the pinned ``tensorflow-cpu``, the ``fixtures`` extra, with ``keras==3.15.1``)
 """
 
 from __future__ import annotations
@@ -69,6 +71,27 @@ CASES = {
     "bidirectional_td_masked": ((5, 3), "float32", "Bidirectional",
                                 {"layer": _cell("SimpleRNN", units=2, return_sequences=True,
                                                 zero_output_for_mask=False), "merge_mode": "ave"}),
+    # dropouts outside 0..1: Keras' cells keep min(1.0, max(0.0, x)), in every cell kind
+    "lstm_dropout_clamped": ((5, 3), "float32", "LSTM", {"units": 2, "dropout": 2, "recurrent_dropout": -0.5}),
+    "rnn_cell_dropout_clamped": ((5, 3), "float32", "RNN", {"cell": _cell("LSTMCell", units=2, dropout=2)}),
+    "rnn_stacked_dropout_clamped": ((5, 3), "float32", "RNN",
+                                    {"cell": [_cell("GRUCell", units=2, recurrent_dropout=1.5),
+                                              _cell("SimpleRNNCell", units=2, dropout=-1)]}),
+    "bidirectional_dropout_clamped": ((5, 3), "float32", "Bidirectional",
+                                      {"layer": _cell("GRU", units=2, dropout=3, recurrent_dropout=float("nan"))}),
+    "simple_rnn_dropout_clamped": ((5, 3), "float32", "SimpleRNN", {"units": 2, "dropout": True,
+                                                                     "recurrent_dropout": float("inf")}),
+    "activity_regularization_none": ((5, 3), "float32", "ActivityRegularization", {"l1": None, "l2": 0.5}),
+}
+
+#: configs Keras 3's constructor refuses: name -> (class name, config); the fixture keeps
+#: Keras' exception (type and message) for each
+REFUSED = {
+    "activity_regularization_negative_l1": ("ActivityRegularization", {"l1": -1}),
+    "activity_regularization_negative_l2": ("ActivityRegularization", {"l2": -0.01}),
+    "activity_regularization_nan": ("ActivityRegularization", {"l1": float("nan")}),
+    "activity_regularization_inf": ("ActivityRegularization", {"l2": float("inf")}),
+    "activity_regularization_text": ("ActivityRegularization", {"l1": "0.1"}),
 }
 
 
@@ -93,6 +116,7 @@ def build(cls: str, cfg: dict):
 def main() -> None:
     out = {"keras_version": keras.__version__, "cases": {}}
     for name, (shape, dtype, cls, cfg) in CASES.items():
+        keras.backend.clear_session()  # (each case's inner layers and cells named as the first of their kind)
         layer = build(cls, {**cfg, "name": name})
         batch_shape = (None, *shape) if name != "stateful_lstm" else shape
         model = keras.Sequential([keras.Input(batch_shape=batch_shape, dtype=dtype), layer])
@@ -100,6 +124,15 @@ def main() -> None:
         got.pop("build_config", None)
         out["cases"][name] = {"input_shape": list(batch_shape), "input_dtype": dtype,
                               "class_name": cls, "config": cfg, "keras": got}
+    out["refused"] = {}
+    for name, (cls, cfg) in REFUSED.items():
+        try:
+            build(cls, cfg)
+        except Exception as err:  # noqa: BLE001 - what Keras raises is what is kept
+            out["refused"][name] = {"class_name": cls, "config": cfg, "error": type(err).__name__,
+                                    "message": str(err)}
+        else:
+            raise SystemExit(f"{name}: Keras {keras.__version__} took {cls}({cfg}); it is no refusal")
     out["initializers"] = {name: keras.initializers.serialize(keras.initializers.get(name))
                            for name in INITIALIZERS}
     OUT.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")

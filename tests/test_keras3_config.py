@@ -89,3 +89,88 @@ def test_a_recurrent_layers_config_holds_only_its_kinds_keys(name):
     assert set(layer.config) <= keras_keys, set(layer.config) - keras_keys
     spec = _model(case, name).to_spec().layers[1]
     assert set(spec.config) <= keras_keys, set(spec.config) - keras_keys
+
+
+def _dropouts(given: dict, config: dict) -> list:
+    """The dropout and recurrent_dropout of ``config`` (a layer's config or Keras') where
+    ``given`` (the arguments it was built from) sets one, in the cells and layers it wraps too."""
+    out = [config.get(k) for k in ("dropout", "recurrent_dropout") if k in given]
+    for key in ("cell", "cells", "layer"):
+        inner, theirs = given.get(key), config.get(key)
+        if isinstance(inner, dict) and isinstance(inner.get("config"), dict) and isinstance(theirs, dict):
+            out += _dropouts(inner["config"], theirs["config"])
+        elif isinstance(inner, list):  # (RNN([cell, cell]): Keras' StackedRNNCells)
+            cells = theirs["config"]["cells"] if isinstance(theirs, dict) else theirs
+            for part, their in zip(inner, cells):
+                out += _dropouts(part["config"], their["config"])
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CASES if n.endswith("_dropout_clamped")))
+def test_dropouts_outside_0_1_are_clamped_as_keras_cells_clamp_them(name):
+    """Keras' SimpleRNNCell, LSTMCell and GRUCell keep ``min(1.0, max(0.0, x))`` (2 is 1.0, -1
+    and NaN 0.0): ``LSTM(dropout=2)`` was refused while ``RNN(cell=LSTMCell(dropout=2))`` kept
+    2 silently. Each case's dropouts are Keras' get_config() of the same arguments, by
+    ``Model.sequential`` (Keras 3's keys checked) as by a spec."""
+    case = CASES[name]
+    given = case["config"]
+    want = _dropouts(given, case["keras"]["config"])
+    assert want and all(0.0 <= d <= 1.0 for d in want) and want != _dropouts(given, given)
+    model = Model.sequential(case["input_shape"], [LayerSpec(case["class_name"], given, name=name)])
+    assert _dropouts(given, model.to_spec().layers[1].config) == want
+    layer = model.layers[0]
+    parts = getattr(layer, "cells", None) or [getattr(layer, "forward_layer", layer)]
+    kept = [p.config.get(k) for p in parts for k in ("dropout", "recurrent_dropout")]
+    assert [d for d in kept if d is not None and d != 0.0] == [d for d in want if d != 0.0]  # (what the cells use)
+
+
+def test_a_files_dropout_outside_0_1_opens_clamped_and_a_word_for_one_is_refused():
+    import io
+    import zipfile
+
+    import lstmviz
+    from lstmviz.errors import LstmvizError
+
+    def with_dropout(value) -> bytes:
+        src = zipfile.ZipFile(FIXTURES / "k3_lstm_default" / "model.keras")
+        config = json.loads(src.read("config.json"))
+        lstm = next(l for l in config["config"]["layers"] if l["class_name"] == "LSTM")
+        lstm["config"]["dropout"] = value
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as dst:
+            for item in src.namelist():
+                dst.writestr(item, json.dumps(config) if item == "config.json" else src.read(item))
+        return out.getvalue()
+
+    model = lstmviz.load(with_dropout(2), isolate=False)
+    assert next(l for l in model.layers if l.class_name == "LSTM").config["dropout"] == 1.0
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(with_dropout("\x1b[2Jhalf"), isolate=False)
+    assert "dropout is '\\x1b[2Jhalf'; accepted: a number (Keras clamps it to 0..1)" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("name", sorted(KERAS["refused"]))
+def test_what_keras3s_constructor_refuses_is_refused_in_one_line(name):
+    """``ActivityRegularization(l1=-1)`` (and NaN, infinity, a string): Keras 3's L1L2 refuses
+    it ("expected a non-negative float"); lstmviz took it. Refused as Keras refuses it,
+    naming the same argument; a Keras 2 stack is not held to it."""
+    from lstmviz.errors import LstmvizError
+
+    case = KERAS["refused"][name]
+    key = next(iter(case["config"]))
+    assert case["error"] == "ValueError" and f"argument {key}" in case["message"]
+    with pytest.raises(LstmvizError) as err:
+        Model.sequential((None, 5, 3), [LayerSpec(case["class_name"], case["config"])])
+    said = str(err.value)
+    assert "\n" not in said and said.startswith(f"layers[0] ({case['class_name']}): {key} is ")
+    assert said.endswith(f"accepted: a finite number of at least 0 (or None: 0), as Keras 3's {case['class_name']} "
+                         "takes it")
+    Model.sequential((None, 5, 3), [LayerSpec(case["class_name"], case["config"])], keras_version="2")
+
+
+def test_a_penalty_of_none_is_taken_as_keras_takes_it():
+    case = CASES["activity_regularization_none"]
+    assert case["keras"]["config"]["l1"] is None  # (Keras: L1L2 takes None as 0)
+    model = Model.sequential(case["input_shape"], [LayerSpec(case["class_name"], case["config"])])
+    assert model.layers[0].config["l1"] is None

@@ -12,6 +12,7 @@ left alone (the layers keep their own checks).
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 from lstmviz.errors import LstmvizError, is_number, is_whole
@@ -25,7 +26,9 @@ MAX_RANK = 8
 POSITIVE_INTS = {"units", "n", "input_dim", "output_dim", "filters"}
 BOOLS = {"return_sequences", "return_state", "go_backwards", "stateful", "use_bias", "unroll",
          "mask_zero", "reset_after", "time_major", "unit_forget_bias", "sparse", "ragged"}
-NUMBERS = {"dropout", "recurrent_dropout", "mask_value"}
+NUMBERS = {"mask_value"}
+#: a recurrent layer's or cell's dropouts: any number, which Keras' cells clamp (``keras_rate``)
+RATES = ("dropout", "recurrent_dropout")
 ACTIVATIONS = {"activation", "recurrent_activation"}
 SHAPES = {"batch_shape", "batch_input_shape"}
 #: Modules Keras 3 names for its own activation functions when it serializes one as a dict.
@@ -82,6 +85,17 @@ def check_shape(value: Any, layer: str, cls: str, key: str, allow_minus_one: boo
         raise _fail(layer, cls, key, value, what)
 
 
+def keras_rate(value: Any, layer: str, cls: str, key: str) -> float:
+    """A recurrent layer's or cell's ``dropout`` / ``recurrent_dropout`` as Keras' cells
+    keep it: ``min(1.0, max(0.0, value))`` (Keras 3's and tf.keras' ``SimpleRNNCell``,
+    ``LSTMCell``, ``GRUCell``, which the layers and ``RNN(cell)`` build: ``LSTM(dropout=2)``
+    is ``dropout=1.0``, -1 is 0.0, NaN 0.0, as Python's ``max`` and ``min`` give them); a value
+    that is no number (Keras: a TypeError) refused in one line."""
+    if not isinstance(value, numbers.Real):
+        raise _fail(layer, cls, key, value, "a number (Keras clamps it to 0..1)")
+    return float(min(1.0, max(0.0, value)))
+
+
 def check_config(class_name: str, config: Any, name: str) -> None:
     """Raise LstmvizError for a config value of the wrong type or size (see module doc)."""
     if config is None:
@@ -106,8 +120,8 @@ def check_config(class_name: str, config: Any, name: str) -> None:
                 number = math.inf
             if not (math.isfinite(number) and abs(number) <= 3.4e38):  # a float32
                 raise _fail(name, class_name, key, value, "a finite number")
-            if key != "mask_value" and not 0 <= value <= 1:
-                raise _fail(name, class_name, key, value, "a rate from 0 to 1")
+        elif key in RATES:
+            keras_rate(value, name, class_name, key)
         elif key in ACTIVATIONS:
             check_activation(value, name, class_name, key)
         elif key in SHAPES:

@@ -8,6 +8,7 @@ are derived from the cell descriptions (``engine/cells.py``)."""
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any
 
 from lstmviz.engine.cells import CELLS, CellKind
@@ -110,10 +111,30 @@ UNIT_RANGE = {"Dropout": "rate", "SpatialDropout1D": "rate", "SpatialDropout2D":
               "GaussianNoise": "stddev"}
 
 
+#: Layers whose constructor Keras 3 refuses a negative, infinite or NaN penalty of, by the
+#: keys (``regularizers.L1L2``'s ``validate_float_arg``: "Invalid value for argument l1:
+#: expected a non-negative float"); None is 0 there, and taken
+PENALTIES = {"ActivityRegularization": ("l1", "l2")}
+
+
+def _penalty(value) -> bool:
+    """``value`` is a penalty Keras 3's ``validate_float_arg`` takes: an int or float (a bool
+    too, as Python's), finite (an int past a float's range: Keras' OverflowError), not negative."""
+    try:
+        return isinstance(value, (int, float)) and 0 <= float(value) < math.inf
+    except OverflowError:
+        return False
+
+
 def refused_value(class_name: str, config: dict) -> str | None:
     """A value Keras 3's ``class_name`` refuses when it is built, said as the end of a
     refusal ("rate is 2; accepted: a number from 0 to 1, as Keras 3's Dropout takes it"),
     or a missing one it needs; else None."""
+    for key in PENALTIES.get(class_name, ()):
+        value = config.get(key)
+        if value is not None and not _penalty(value):
+            return (f"{key} is {safe_text(repr(value), 60)}; accepted: a finite number of at least 0 (or None: "
+                    f"0), as Keras 3's {class_name} takes it")
     key = UNIT_RANGE.get(class_name)
     if key is None:
         return None

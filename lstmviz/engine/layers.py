@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from lstmviz.engine import activations, cells, initializers
-from lstmviz.engine.config_check import check_config
+from lstmviz.engine.config_check import RATES, check_config, keras_rate
 from lstmviz.engine.recurrent import run_gru, run_lstm, run_parallel, run_simple_rnn
 from lstmviz.engine.trace import LayerTrace, Steps
 from lstmviz.errors import LstmvizError
@@ -1024,6 +1024,29 @@ LAYER_FAMILIES: dict[str, Any] = {}
 FAMILY_MODULES = {"onnx": "lstmviz.engine.onnx_layers"}
 
 
+def keras_rates(class_name: str, config: Any, name: str) -> Any:
+    """A copy of ``config`` with each recurrent layer's and cell's ``dropout`` /
+    ``recurrent_dropout`` as Keras' cells keep it (``config_check.keras_rate``:
+    ``min(1.0, max(0.0, x))``), in the layers and cells it wraps too (an ``RNN``'s cell or
+    ``StackedRNNCells``, a ``Bidirectional``'s or ``TimeDistributed``'s layer): the model's
+    config is then the one Keras' ``get_config()`` writes."""
+    if not isinstance(config, dict):
+        return config
+    out = dict(config)
+    if class_name in RECURRENT or class_name in cells.CELL_CLASSES:
+        for key in RATES:
+            if key in out:
+                out[key] = keras_rate(out[key], name, class_name, key)
+    for key in ("cell", "cells", "layer", "backward_layer"):
+        inner = out.get(key)
+        parts = [{**p, "config": keras_rates(p["class_name"], p["config"], name)}
+                 if isinstance(p, dict) and isinstance(p.get("class_name"), str) else p
+                 for p in (inner if isinstance(inner, list) else [inner])]
+        if inner is not None:
+            out[key] = parts if isinstance(inner, list) else parts[0]
+    return out
+
+
 def make_layer(class_name: str, config: dict | None, name: str, keras_major: int = 3) -> Layer:
     """A layer of Keras class ``class_name`` with ``config`` (Keras 2/3 keys)."""
     family = None
@@ -1037,6 +1060,7 @@ def make_layer(class_name: str, config: dict | None, name: str, keras_major: int
     if family is not None:  # e.g. "onnx.LSTM", a node of an ONNX graph (see onnx_layers.py)
         return family(class_name, dict(config or {}), name, keras_major)
     check_config(class_name, config, name)  # wrong types and sizes: one sentence
+    config = keras_rates(class_name, config, name)
     if class_name == "RNN":
         return make_rnn(dict(config or {}), name, keras_major)
     cls = LAYER_CLASSES.get(class_name)
