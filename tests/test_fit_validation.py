@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import lstmviz
+from helpers import FIXTURES
 from lstmviz import LayerSpec, Model
 from lstmviz.engine.train import History, evaluate, split_at, trainable_arrays
 from lstmviz.errors import LstmvizError
@@ -107,14 +108,34 @@ def test_the_result_is_the_epoch_losses_and_keras_history():
     assert history.params == {"verbose": 0, "epochs": 3, "steps": 3}
 
 
-def test_a_callback_that_stops_keeps_the_finished_epochs_losses_aligned():
-    x, y = _data(10)
-    history = lstmviz.fit(_model(), x, y, "mse", batch_size=4, epochs=5, validation_split=0.2,
+def _keras_compiled_model():
+    """The compiled fixture's LSTM(3) -> Dense(1) at Keras' initial weights, and its data."""
+    npz = np.load(FIXTURES / "compiled" / "fit.npz")
+    model = Model.sequential((None, 4, 2), [LayerSpec("LSTM", {"units": 3}), LayerSpec("Dense", {"units": 1})])
+    for k, a in enumerate(trainable_arrays(model)):
+        a[...] = npz[f"w{k}"]
+    return model, npz
+
+
+def test_a_callback_that_stops_mid_epoch_records_that_epoch_as_keras_does(capsys):
+    """Keras' fit with ``model.stop_training = True`` in ``on_train_batch_end`` of epoch 1's
+    first batch: that epoch is recorded as far as it went (History's loss the mean of its one
+    batch, val_loss at its weights, epoch [0, 1]); lstmviz left the epoch out. The numbers
+    are Keras 3.15's (``scripts/make_compiled_fixtures.py``)."""
+    model, npz = _keras_compiled_model()
+    history = lstmviz.fit(model, npz["x"], npz["y"], "mse", lstmviz.optimizers.SGD(0.1), batch_size=3,
+                          epochs=3, shuffle=False, validation_split=0.2, verbose=2,
                           callback=lambda u: not (u.epoch == 1 and u.batch == 0))
-    assert len(history) == 1 and history.epoch == [0] and len(history.history["val_loss"]) == 1
-    at_end = lstmviz.fit(_model(), x, y, "mse", batch_size=4, epochs=5, validation_split=0.2,
-                         callback=lambda u: not u.epoch_end)  # (stopped by an epoch's last update)
-    assert len(at_end) == 1 and len(at_end.history["val_loss"]) == 1
+    assert history.epoch == npz["stopped_epoch"].tolist() == [0, 1]
+    np.testing.assert_allclose(history.history["loss"], npz["stopped_loss"], rtol=1e-5)
+    np.testing.assert_allclose(history.history["val_loss"], npz["stopped_val_loss"], rtol=1e-5)
+    for k, a in enumerate(trainable_arrays(model)):
+        np.testing.assert_allclose(a, npz[f"stopped_w{k}"], atol=1e-6)
+    assert list(history) == history.history["loss"]
+    assert capsys.readouterr().out.splitlines()[-1].startswith("Epoch 2/3 - loss: ")  # (its line, as Keras' bar)
+    at_end = lstmviz.fit(_model(), *_data(10), "mse", batch_size=4, epochs=5, validation_split=0.2,
+                         callback=lambda u: not u.epoch_end)  # (stopped by an epoch's last update: that epoch)
+    assert len(at_end) == 1 and at_end.epoch == [0] and len(at_end.history["val_loss"]) == 1
 
 
 def test_verbose_prints_a_line_per_epoch_as_keras(capsys):

@@ -216,9 +216,12 @@ def fit(model, x, y, loss: str, optimizer: Optimizer | str = "adam", batch_size:
         validation_data=None, verbose: int | str = 0) -> History:
     """Train ``model`` in place like Keras' ``fit``; returns the loss of each epoch, a list
     that is also Keras' ``History`` (``.history["loss"]``, ``["val_loss"]``, ``.epoch``).
-    ``callback(update)`` runs after every update; returning False stops the run (the epoch
-    under way is not counted). An optimizer instance keeps its state from one ``fit`` to
-    the next of the same model and, as Keras' does, refuses another model's weights.
+    ``callback(update)`` runs after every update; returning False stops the run as Keras'
+    ``model.stop_training = True`` in a callback's ``on_train_batch_end`` does: the epoch
+    under way ends there and is recorded as Keras records it (its loss the mean over the
+    batches it ran, its ``val_loss`` at those weights, a line printed). An optimizer
+    instance keeps its state from one ``fit`` to the next of the same model and, as Keras'
+    does, refuses another model's weights.
 
     As Keras' ``fit``: ``validation_split`` holds back the last share of the samples
     (before any shuffling; ``floor(n * (1 - validation_split))`` train), ``validation_data``
@@ -242,9 +245,9 @@ def fit(model, x, y, loss: str, optimizer: Optimizer | str = "adam", batch_size:
     while not trainer.done:
         upd = trainer.step()
         stop = callback is not None and callback(upd) is False
-        if upd.epoch_end:
+        if upd.epoch_end or stop:  # (Keras: an epoch a callback stops is recorded as far as it went)
             val_loss = None if val is None else evaluate(model, val[0], val[1], trainer.loss, trainer.batch_size)
-            history.add(upd.epoch, trainer.history[-1], val_loss)
+            history.add(upd.epoch, upd.epoch_loss, val_loss)
             if talk:
                 print(f"Epoch {upd.epoch + 1}/{trainer.epochs} - " + " - ".join(
                     f"{k}: {_keras_number(v[-1])}" for k, v in history.history.items()), flush=True)

@@ -1,0 +1,110 @@
+"""Compiled Keras 3 models and what Keras' ``fit`` does with them, for ``lstmviz.fit``.
+
+Writes ``tests/fixtures/compiled/``:
+
+- ``rmsprop_mae.keras``: an LSTM(3) -> Dense(1) compiled with ``MeanAbsoluteError()`` and
+  ``RMSprop(learning_rate=0.005, rho=0.8, clipnorm=1.0)``, saved before any training (its
+  ``compile_config`` holds both; no optimizer state);
+- ``adamw_huber.keras``: the same model compiled with ``loss="huber"``,
+  ``optimizer="adamw"`` and a metric: a compile_config lstmviz does not compute;
+- ``trained_adam.keras``: the same model compiled with ``Adam(0.01)``, fitted one epoch,
+  then saved: its optimizer's state (moments, iterations) is in the file;
+- ``fit.npz``: ``x``, ``y``, the initial weights ``w<k>``, and Keras' numbers:
+  ``compiled_*``: ``keras.saving.load_model("rmsprop_mae.keras").fit(x, y, batch_size=4,
+  epochs=2, shuffle=False)`` (its ``loss`` history and weights); ``stopped_*``: the same
+  model compiled with SGD(0.1) and mse, ``fit(x, y, batch_size=3, epochs=3, shuffle=False,
+  validation_split=0.2)`` with a callback that sets ``model.stop_training = True`` in
+  ``on_train_batch_end`` of epoch 1's first batch (Keras records that partial epoch:
+  ``loss``, ``val_loss``, ``epoch``, and the weights after it).
+
+Run from the repository root in a venv of the ``fixtures`` extra (TensorFlow 2.21.0,
+Keras 3.15.1):
+    TF_CPP_MIN_LOG_LEVEL=3 CUDA_VISIBLE_DEVICES= /path/to/kvenv/bin/python scripts/make_compiled_fixtures.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "tests" / "fixtures" / "compiled"
+
+
+def build(weights=None):
+    model = keras.Sequential([keras.Input(shape=(4, 2)), keras.layers.LSTM(3, name="lstm"),
+                              keras.layers.Dense(1, name="dense")], name="compiled")
+    if weights is not None:
+        model.set_weights(weights)
+    return model
+
+
+class StopAt(keras.callbacks.Callback):
+    """Sets ``model.stop_training`` after batch ``batch`` of epoch ``epoch`` (0-based)."""
+
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.at, self.epoch_now = (epoch, batch), 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_now = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if (self.epoch_now, batch) == self.at:
+            self.model.stop_training = True
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(7)
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-1, 1, (10, 4, 2)).astype(np.float32)
+    y = (x[:, 0, :1] - 0.5 * x[:, -1, 1:]).astype(np.float32)
+    w0 = [(rng.uniform(-1, 1, w.shape) * 0.8).astype(np.float32) for w in build().get_weights()]
+    out = {"x": x, "y": y, **{f"w{k}": w for k, w in enumerate(w0)}}
+
+    model = build(w0)
+    model.compile(loss=keras.losses.MeanAbsoluteError(),
+                  optimizer=keras.optimizers.RMSprop(learning_rate=0.005, rho=0.8, clipnorm=1.0))
+    model.save(OUT / "rmsprop_mae.keras")
+    loaded = keras.saving.load_model(OUT / "rmsprop_mae.keras")
+    hist = loaded.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    out["compiled_loss"] = np.asarray(hist.history["loss"], np.float32)
+    for k, w in enumerate(loaded.get_weights()):
+        out[f"compiled_w{k}"] = w
+
+    model = build(w0)
+    model.compile(loss="huber", optimizer="adamw", metrics=["mae"])
+    model.save(OUT / "adamw_huber.keras")
+
+    model = build(w0)
+    model.compile(loss="mse", optimizer=keras.optimizers.Adam(0.01))
+    model.fit(x, y, batch_size=5, epochs=1, shuffle=False, verbose=0)
+    model.save(OUT / "trained_adam.keras")
+
+    model = build(w0)
+    model.compile(loss="mse", optimizer=keras.optimizers.SGD(0.1))
+    hist = model.fit(x, y, batch_size=3, epochs=3, shuffle=False, validation_split=0.2, verbose=0,
+                     callbacks=[StopAt(1, 0)])
+    out["stopped_loss"] = np.asarray(hist.history["loss"], np.float32)
+    out["stopped_val_loss"] = np.asarray(hist.history["val_loss"], np.float32)
+    out["stopped_epoch"] = np.asarray(hist.epoch, np.int64)
+    for k, w in enumerate(model.get_weights()):
+        out[f"stopped_w{k}"] = w
+
+    out["versions"] = np.array(json.dumps({"keras": keras.__version__, "tensorflow": tf.__version__}))
+    np.savez_compressed(OUT / "fit.npz", **out)
+    print(f"wrote {OUT}: {sorted(p.name for p in OUT.iterdir())} (Keras {keras.__version__}); "
+          f"stopped run's history {hist.history}, epochs {hist.epoch}")
+
+
+if __name__ == "__main__":
+    main()
