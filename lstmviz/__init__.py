@@ -33,10 +33,11 @@ Public API (``__all__``):
   (``g.layers[name].steps["dh"]``, ``"dc"`` for an LSTM, ``"dpre"``) and the inputs'
   (``g.inputs``); ``loss`` as ``keras.losses.get`` takes it (``"mse"``, ``"MSE"``,
   ``"MeanSquaredError"``, ``"binary_crossentropy"``, ...);
-- ``fit(model, x, y, loss, optimizer="adam", batch_size=32, epochs=1, shuffle=True, ...,
+- ``fit(model, x, y, loss=None, optimizer=None, batch_size=32, epochs=1, shuffle=True, ...,
   validation_split=0.0, validation_data=None, verbose=0)``: trains ``model`` in place as
   Keras' ``model.fit`` does, an update per batch; returns each epoch's loss, a list that is
-  also Keras' ``History`` (``.history["loss"]``, ``["val_loss"]``, ``.epoch``);
+  also Keras' ``History`` (``.history["loss"]``, ``["val_loss"]``, ``.epoch``); ``loss`` /
+  ``optimizer`` None: what a ``.keras`` file's model was compiled with (else ``"adam"``);
 - ``optimizers``: Keras 3's ``SGD``, ``Adam``, ``RMSprop``, ``Adagrad`` by Keras' names, for
   ``fit`` (``lstmviz.optimizers.Adam(learning_rate=0.005)``, as ``keras.optimizers.Adam``);
 - ``Model`` (``summary()`` prints the table as Keras does, ``summary_text()`` returns it,

@@ -222,7 +222,7 @@ def test_inputs_keras_does_not_take_are_refused_in_one_line():
     ({"seed": "a"}, "seed='a': give a whole number"),
     ({"callback": 3}, "callback=3 is not a function"),  # (TypeError after the first update)
     ({"optimizer": lstmviz.optimizers.Adam}, "optimizer is the class Adam; give an instance"),
-    ({"optimizer": None}, "optimizer=None: give a name (sgd, adam, rmsprop, adagrad) or an instance"),
+    ({"optimizer": 3}, "optimizer=3: give a name (sgd, adam, rmsprop, adagrad) or an instance"),  # (None: the default)
     ({"optimizer": "sgd", "learning_rate": "0.1"}, "SGD learning_rate='0.1': give a positive number"),
     ({"optimizer": lstmviz.optimizers.SGD(0.1), "learning_rate": 0.5},
      "learning_rate=0.5 goes with an optimizer's name ('adam'); this SGD has its own"),  # (ignored)

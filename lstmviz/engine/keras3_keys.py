@@ -130,10 +130,10 @@ def refused_value(class_name: str, config: dict) -> str | None:
     """A value Keras 3's ``class_name`` refuses when it is built, said as the end of a
     refusal ("rate is 2; accepted: a number from 0 to 1, as Keras 3's Dropout takes it"),
     or a missing one it needs; else None."""
-    for key in PENALTIES.get(class_name, ()):
-        value = config.get(key)
+    for penalty in PENALTIES.get(class_name, ()):
+        value = config.get(penalty)
         if value is not None and not _penalty(value):
-            return (f"{key} is {safe_text(repr(value), 60)}; accepted: a finite number of at least 0 (or None: "
+            return (f"{penalty} is {safe_text(repr(value), 60)}; accepted: a finite number of at least 0 (or None: "
                     f"0), as Keras 3's {class_name} takes it")
     key = UNIT_RANGE.get(class_name)
     if key is None:

@@ -526,10 +526,15 @@ class Model:
             lines.append(f"Not listed: {plural(hidden, 'ONNX op')} that only move, reshape or "
                          "index data (Transpose, Shape, Cast, ...); `lstmviz summary --all-ops` or "
                          "summary(all_ops=True) lists them.")
+        from lstmviz.engine.compiled import describe, of
+
+        compiled = describe(of(self) or {})
         notes = self.source.get("notes") or []
-        if notes:
+        if notes or compiled:
             lines.append("")
-            lines.extend(f"Note: {n}" for n in notes)
+        if compiled:  # (what fit and the Train tab take when given none)
+            lines.append(f"Compiled with: {compiled}")
+        lines.extend(f"Note: {n}" for n in notes)
         details = [self._weights_section(layer) for layer in self.layers]
         details = [d for d in details if d]
         if details:

@@ -210,7 +210,7 @@ def split_at(n: int, validation_split) -> int:
     return cut
 
 
-def fit(model, x, y, loss: str, optimizer: Optimizer | str = "adam", batch_size: int | None = 32,
+def fit(model, x, y, loss=None, optimizer: Optimizer | str | None = None, batch_size: int | None = 32,
         epochs: int = 1, shuffle: bool = True, seed: int = 0, learning_rate: float | None = None,
         callback: Callable[[Update], object] | None = None, *, validation_split: float = 0.0,
         validation_data=None, verbose: int | str = 0) -> History:
@@ -228,7 +228,23 @@ def fit(model, x, y, loss: str, optimizer: Optimizer | str = "adam", batch_size:
     ``(x_val, y_val)`` is used instead of it where both are given; the validation loss is
     Keras' ``val_loss``, at each epoch's end with that epoch's last weights, in batches of
     ``batch_size``. ``verbose``: 0 says nothing, 1, 2 or ``"auto"`` print a line per epoch
-    ("Epoch 3/10 - loss: 0.1234 - val_loss: 0.2345")."""
+    ("Epoch 3/10 - loss: 0.1234 - val_loss: 0.2345").
+
+    ``loss`` / ``optimizer`` None: what the model was compiled with (a ``.keras`` file's
+    ``compile_config``, ``engine.compiled``; its optimizer made once per model and kept, so a
+    second ``fit`` continues it as Keras' compiled optimizer does), else ``"adam"``; a model
+    compiled with neither needs a loss."""
+    from lstmviz.engine.compiled import compiled_loss, compiled_optimizer
+
+    if loss is None:
+        loss = compiled_loss(model)
+        if loss is None:
+            raise LstmvizError("fit needs a loss: give one (loss='mse', 'mae', 'binary_crossentropy', ...); "
+                               "this model was not compiled with one")
+    if optimizer is None:
+        optimizer = compiled_optimizer(model, learning_rate) or "adam"
+        if isinstance(optimizer, Optimizer):
+            learning_rate = None  # (in it)
     if callback is not None and not callable(callback):
         raise LstmvizError(f"callback={callback!r} is not a function: give a function "
                            "of an Update (returning False stops the run), or None")

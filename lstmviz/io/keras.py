@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.compiled import read_compile_config
 from ..engine.config_check import check_config
 from ..engine.spec import LayerSpec, ModelSpec
 from ..errors import LstmvizError
@@ -200,9 +201,25 @@ def _read_keras3_parts(cfg_text: Any, wbytes: bytes, meta: dict,
                            f"model.weights.h5 (looked in '{r.k3path}')")
             if arrays:
                 weights[r.name] = (arrays, [])
+        saved_updates = _optimizer_updates(h5)
     finally:
         h5.close()
-    return _build_spec(graph, weights, version or "3", "keras3-zip"), version or "3"
+    spec = _build_spec(graph, weights, version or "3", "keras3-zip")
+    compiled = read_compile_config(cfg.get("compile_config"), saved_updates)
+    if compiled is not None:  # (what fit and the Train tab take by default; notes for the summary)
+        spec.source = {"compile": compiled, "notes": list(compiled["notes"])}
+    return spec, version or "3"
+
+
+def _optimizer_updates(h5: Any) -> int:
+    """The updates the optimizer state saved in a Keras 3 ``model.weights.h5`` had made
+    (``optimizer/vars/0``, its ``iterations``; Keras saves it after training), 0 if none."""
+    try:
+        first = h5_get(h5, "optimizer/vars/0")
+        value = first[()] if first is not None and not is_group(first) and first.shape == () else 0
+        return max(0, int(value)) if np.issubdtype(np.asarray(value).dtype, np.integer) else 0
+    except (Fail, TypeError, ValueError, OSError, KeyError):
+        return 0
 
 
 def spec_from_keras_config(config: Any) -> ModelSpec:
@@ -340,7 +357,7 @@ def _read_keras3_zip_file(path: Any) -> ModelSpec:
     except OSError as exc:
         raise _unreadable(exc) from exc
     spec, version = _read_keras3_zip(data)
-    spec.source = {"format": "keras3-zip", "weights_only": False,
+    spec.source = {**spec.source, "format": "keras3-zip", "weights_only": False,
                    "keras_version": version, "backend": None}
     return spec
 
@@ -355,7 +372,7 @@ def read_keras3_folder(path: Any) -> ModelSpec:
     with read_budget("the weights in the folder"):
         spec, version = _read_keras3_parts(*read_folder(folder), where="in the folder")
         spec = clean_spec_names(spec)
-    spec.source = {"format": "keras3-folder", "weights_only": False,
+    spec.source = {**spec.source, "format": "keras3-folder", "weights_only": False,
                    "keras_version": version, "backend": None}
     return spec
 
