@@ -93,10 +93,11 @@ def keras_rate(value: Any, layer: str, cls: str, key: str) -> float:
     that is no number (Keras: a TypeError) refused in one line."""
     if not isinstance(value, numbers.Real):
         raise _fail(layer, cls, key, value, "a number (Keras clamps it to 0..1)")
+    whole: Any = value  # (a Real: an int, a float, NumPy's)
     try:
-        number = float(value)
+        number = float(whole)
     except OverflowError:  # (an integer past a float's: Keras' max and min compare it as it is)
-        number = math.inf if int(value) > 0 else -math.inf
+        number = math.inf if whole > 0 else -math.inf
     return min(1.0, max(0.0, number))  # (NaN: max gives 0.0, as it gives Keras)
 
 
