@@ -395,3 +395,67 @@ def test_a_refusal_under_the_train_button_is_scrolled_into_sight(make_window, tm
     top = box.message.mapTo(view, QtCore.QPoint(0, 0)).y()
     assert 0 <= top and top + box.message.height() <= view.height()
     panel.stop()
+
+
+def test_a_compiled_models_loss_and_optimizer_are_the_boxs_defaults_and_say_where_from(make_window, tmp_path):
+    """A .keras file compiled with MeanAbsoluteError and RMSprop(0.005, rho=0.8,
+    clipnorm=1.0): the box's loss is mae, the line under it says so and where from, and
+    the run "Train the stack's model" starts updates with that optimizer, as lstmviz.fit
+    of the model with no optimizer given does (the same weights after the same updates)."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.engine.optimizers import RMSprop
+
+    path = FIXTURES / "compiled" / "rmsprop_mae.keras"
+    w = make_window()
+    panel = w.train_panel
+    assert not panel.user_box.compiled_label.isVisibleTo(panel)
+    assert w.open_file(path)
+    box = panel.user_box
+    assert box.loss_combo.currentText() == "mae"
+    assert box.compiled_label.isVisibleTo(panel)
+    assert box.compiled_label.text() == (
+        "From rmsprop_mae.keras's compile_config: loss mae, optimizer RMSprop(learning_rate=0.005, clipnorm=1.0, "
+        "rho=0.8, momentum=0.0, epsilon=1e-07, centered=False) (the optimizer for the run Train starts)")
+    npz = np.load(FIXTURES / "compiled" / "fit.npz")
+    np.save(tmp_path / "x.npy", npz["x"])
+    np.save(tmp_path / "y.npy", npz["y"])
+    box.set_file("x", tmp_path / "x.npy")
+    box.set_file("y", tmp_path / "y.npy")
+    box.split_spin.setValue(0.0)
+    panel.batch_spin.setValue(4)
+    panel.epochs_spin.setValue(2)
+    panel.seed_spin.setValue(0)
+    assert box.train(), box.message.text()
+    opt = panel.session.trainer.optimizer
+    assert isinstance(opt, RMSprop) and (opt.rho, opt.clipnorm) == (0.8, 1.0)
+    assert np.isclose(opt.learning_rate, 0.005) and panel.opt_combo.currentText() == "rmsprop"
+    assert "loss mae, optimizer RMSprop(learning_rate=0.005" in box.message.text()
+    assert "from the file's compile_config" in box.message.text()
+    for _ in range(3):  # (the first epoch: batches of 4, 4 and 2)
+        panel.session.step()
+    assert panel.session.trainer.shuffle  # (the tab shuffles, seed 0: fit without shuffling in that order)
+    order = np.random.default_rng(0).permutation(10)
+    alone = lstmviz.load(path)
+    lstmviz.fit(alone, npz["x"][order], npz["y"][order], batch_size=4, epochs=1, shuffle=False)
+    for a, b in zip(trainable_arrays(panel.session.model), trainable_arrays(alone)):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    # another optimizer picked: its own settings, none of RMSprop's
+    panel.opt_combo.setCurrentText("adam")
+    assert type(panel.session.trainer.optimizer).__name__ == "Adam"
+    panel.stop()
+
+
+def test_a_compiled_model_of_a_loss_not_computed_here_says_so_under_the_loss(make_window):
+    from helpers import FIXTURES
+
+    path = FIXTURES / "compiled" / "adamw_huber.keras"
+    w = make_window()
+    panel = w.train_panel
+    before = panel.user_box.loss_combo.currentText()
+    assert w.open_file(path)
+    box = panel.user_box
+    assert box.loss_combo.currentText() == before  # (huber is no loss here: the box keeps its own)
+    assert box.compiled_label.text() == ("From adamw_huber.keras's compile_config: loss 'huber' is not one lstmviz "
+                                         "computes; optimizer 'AdamW' is not one lstmviz computes")
+    panel.stop()

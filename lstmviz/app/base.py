@@ -48,6 +48,10 @@ class StateBase:
         #: state_dict's gate order and biases: ``source["layer_notes"]``), each with the
         #: weights that is true of; a rebuilt model says it of the layers that still hold them
         self.layer_notes: dict[str, tuple[str, list[np.ndarray]]] = {}
+        #: what the editable stack's model was compiled with (an opened ``.keras`` file's
+        #: ``source["compile"]``, ``engine.compiled``), kept through its edits: the Train
+        #: tab's defaults; None for the app's stacks
+        self.compiled: dict | None = None
         self.model: Model | None = None
         self.trace: Trace | None = None
         self.x: np.ndarray | None = None

@@ -38,7 +38,7 @@ class History(StateBase):
         kept = _kept_weights(self.undo_stack[::-1] + self.redo_stack[::-1])  # nearest first
         return Snapshot(tuple(_frozen_entry(e, kept) for e in self.layers), _frozen_input(self.input),
                         self.model if self.readonly else None, self.path, self.keras_version,
-                        self.model_name, self.cursor, self.shown_weights)
+                        self.model_name, compiled=self.compiled, cursor=self.cursor, shown=self.shown_weights)
 
     def _push_history(self, snap: Snapshot) -> None:
         self.undo_stack.append(snap)
@@ -82,6 +82,7 @@ class History(StateBase):
         self.path = snap.path
         self.keras_version = snap.keras_version
         self.model_name = snap.model_name
+        self.compiled = snap.compiled
         if snap.model is not None or self.readonly:
             self.model = snap.model
         # (else the last model stays until the rebuild replaces it: a stack that cannot run
@@ -129,6 +130,7 @@ class History(StateBase):
             self.layers = list(layers)
             self.keras_version = "3"
             self.model_name = None
+            self.compiled = None
         if spec is not None:
             self.input = spec
         if layers is not None or spec is not None:

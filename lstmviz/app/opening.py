@@ -202,6 +202,7 @@ class Opening(StateBase):
                                 and e.weights is not None}
             self.keras_version = model.keras_version or "3"  # traced as the file's Keras traces it
             self.model_name = model.name or None  # (its edits are still that model: its name stays)
+            self.compiled = model.source.get("compile")  # (and what it was compiled with)
             if self.embedding_first and spec.source not in ("text", "data"):
                 spec.source = "counting"
             self.model = None
@@ -217,6 +218,7 @@ class Opening(StateBase):
                 elif spec.source == "text":
                     spec.source = "sine"
             self.layer_notes = {}  # (the model keeps its source: its notes are its own)
+            self.compiled = None  # (and its compile info)
             self.model = model
         self.cursor = Cursor()
         if not self.rebuild():
@@ -294,6 +296,7 @@ class Opening(StateBase):
         self.layers = default_layers()
         self.keras_version = "3"
         self.model_name = None
+        self.compiled = None
         self.input = InputSpec()
         self.path = None
         self.rebuild()

@@ -861,6 +861,7 @@ def _apply(state: AppState, session: Session, path) -> None:
     state.layers = session.layers
     state.keras_version = session.keras_version
     state.model_name = session.model_name
+    state.compiled = None  # (a session keeps no compile_config)
     state.input = session.input
     state.seed = session.seed
     state.trace_all_samples = session.trace_all_samples

@@ -72,6 +72,7 @@ class Snapshot:
     path: str | None = None
     keras_version: str = "3"  # the stack's Keras generation (``StateBase.keras_version``)
     model_name: str | None = None  # the stack's model name (``StateBase.model_name``)
+    compiled: dict | None = None  # what the stack's model was compiled with (``StateBase.compiled``)
     #: the cursor (step, sample, layer, unit, side) when it was taken: an undo or redo puts
     #: it back with the rest (an edit that clamped the step is undone with its step)
     cursor: Cursor | None = None

@@ -371,6 +371,8 @@ class Tracing(StateBase):
                 entry.name = layer.name
                 entry.weights = list(layer.weights)
             model.source["layer_notes"] = kept_notes(self.layer_notes, model)
+            if self.compiled is not None:  # (an opened file's: fit and the Train tab take it)
+                model.source["compile"] = self.compiled
         self._check_shown()
         self._set_error(None)
         self.cursor = self._clamped(self.cursor)

@@ -243,6 +243,26 @@ def _rnn_index(refs: list[RnnRef], layer: str | None) -> int:
     raise LstmvizError(f"layer={layer!r}: not a recurrent layer of the model; give {which}: {shown}")
 
 
+def compiled_settings(model: Model, settings: Settings) -> tuple[Settings, str]:
+    """``settings`` with the optimizer ``model`` was compiled with (its name, learning rate
+    and other settings: ``engine.compiled``), and what the tab says of it ("optimizer
+    RMSprop(learning_rate=0.005, rho=0.8) from the file's compile_config"); ``settings`` and
+    "" for a model compiled with no optimizer lstmviz computes."""
+    from dataclasses import replace
+
+    from lstmviz.engine.compiled import describe, of
+
+    compiled = of(model)
+    opt = (compiled or {}).get("optimizer")
+    if not opt:
+        return settings, ""
+    options = {k: v for k, v in opt["options"].items() if k != "learning_rate"}
+    name = opt["class"].lower()
+    said = describe({"optimizer": opt})
+    return (replace(settings, optimizer=name, learning_rate=opt["options"].get("learning_rate"),
+                    optimizer_options=options or None), f"{said} from the file's compile_config")
+
+
 def user_session(model: Model, data: T.Data, loss: str, settings: Settings | None = None,
                  snapshot_every: int = 10) -> TrainingSession:
     """A run training a copy of ``model`` (the app's stays as it is)."""

@@ -60,6 +60,8 @@ class Settings:
     steps: int | None = None
     optimizer: str = "adam"
     learning_rate: float | None = None
+    #: the optimizer's settings besides its learning rate (a compiled model's: rho, clipnorm, ...)
+    optimizer_options: dict | None = None
     batch_size: int | None = None
     epochs: int | None = None
     seed: int = 0
@@ -291,7 +293,7 @@ class TrainingSession:
     def _new_trainer(self) -> None:
         s = self.settings
         lr = self._default("learning_rate", None)
-        opt = make(s.optimizer, lr)
+        opt = make(s.optimizer, lr, **(s.optimizer_options or {}))
         self.trainer = Trainer(self.model, self.data.x_train, self.data.y_train, self.loss, opt,
                                self._default("batch_size", 32), self._default("epochs", 20),
                                s.shuffle, s.seed)

@@ -446,6 +446,8 @@ class TrainPanel(QtWidgets.QWidget):
             optimizer=self.opt_combo.currentText(),
             learning_rate=(self.lr_spin.value() if self.opt_combo.currentText() == self.session.settings.optimizer
                            else None),
+            optimizer_options=(self.session.settings.optimizer_options  # (a compiled model's rho, clipnorm, ...)
+                               if self.opt_combo.currentText() == self.session.settings.optimizer else None),
             batch_size=self.batch_spin.value(), epochs=self.epochs_spin.value(),
             seed=self.seed_spin.value()))
 
@@ -1720,4 +1722,8 @@ def install(window) -> TrainPanel:
         panel._window_first(False)
 
     window.destroyed.connect(window_gone)
+    state = getattr(window, "state", None)
+    if state is not None:  # (the box's defaults follow the window's model: a compiled one's loss)
+        state.changed.connect(lambda *_: panel.user_box.follow_model(state.model, state.path))
+        panel.user_box.follow_model(state.model, state.path)
     return panel

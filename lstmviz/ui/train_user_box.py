@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from lstmviz.app.train_user import Scrubber, user_data, user_session
+from lstmviz.app.train_user import Scrubber, compiled_settings, user_data, user_session
 from lstmviz.engine.losses import NAMES
 from lstmviz.engine.train import left_out_note
 from lstmviz.errors import LstmvizError
@@ -47,6 +47,11 @@ class UserBox(QtWidgets.QGroupBox):
         # that held the Train tab's controls ~460 px wide, past half of a 1024 px window's tab)
         self.loss_combo = ShrinkCombo(least=12)
         self.loss_combo.addItems(NAMES)
+        self.compiled_label = QtWidgets.QLabel()  # (what the window's model was compiled with)
+        self.compiled_label.setWordWrap(True)
+        self.compiled_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.compiled_label.hide()
+        self._compiled: tuple | None = None  # (the compile info and file the box's defaults follow)
         self.split_spin = QtWidgets.QDoubleSpinBox()
         self.split_spin.setRange(0.0, 0.9)
         self.split_spin.setSingleStep(0.05)
@@ -67,12 +72,43 @@ class UserBox(QtWidgets.QGroupBox):
         row.addWidget(self.y_label, 1)
         form.addRow(row)
         form.addRow("Loss", self.loss_combo)
+        form.addRow(self.compiled_label)
         form.addRow("Validation split", self.split_spin)
         form.addRow(self.train_button)
         form.addRow(self.message)
         self.x_button.clicked.connect(lambda: self._ask("x"))
         self.y_button.clicked.connect(lambda: self._ask("y"))
         self.train_button.clicked.connect(self.train)
+
+    def follow_model(self, model, path=None) -> None:
+        """A model compiled with a loss and an optimizer (a ``.keras`` file's compile_config)
+        makes them the box's defaults: the loss in its box, the optimizer for the run "Train
+        the stack's model" starts; the line under the loss says so and where they came from
+        (and what of it is not computed here). Only when that changes: a loss picked since
+        stays while the model is edited."""
+        from lstmviz.engine.compiled import describe, of
+
+        compiled = of(model) if model is not None else None
+        if (compiled, path) == self._compiled:
+            return
+        self._compiled = (compiled, path)
+        if compiled is None:
+            self.compiled_label.hide()
+            return
+        if compiled.get("loss"):
+            self.loss_combo.setCurrentText(compiled["loss"])
+        where = f"{safe_name(Path(path).name)}'s compile_config" if path else "the model's compile_config"
+        said = describe(compiled)
+        lines = [f"From {where}: {said}" + (" (the optimizer for the run Train starts)"
+                                            if compiled.get("optimizer") else "")] if said else []
+        lines += [n.removeprefix("compile_config: ").partition(";")[0] for n in compiled.get("notes", [])
+                  if "; fit and the Train tab" in n]
+        if not lines:
+            self.compiled_label.hide()
+            return
+        self.compiled_label.setText("\n".join(
+            lines if said else [f"From {where}: " + "; ".join(lines)]))
+        self.compiled_label.show()
 
     def _ask(self, which: str) -> None:
         title = "Open training inputs" if which == "x" else "Open training targets"
@@ -102,6 +138,7 @@ class UserBox(QtWidgets.QGroupBox):
             settings = type(s)(optimizer=s.optimizer, learning_rate=s.learning_rate,
                                batch_size=self.panel.batch_spin.value(), epochs=self.panel.epochs_spin.value(),
                                seed=s.seed)
+            settings, compiled = compiled_settings(model, settings)  # (a compiled model's optimizer)
             session = user_session(model, data, loss, settings, self.panel.snapshot_every())
         except (LstmvizError, OSError) as err:
             self._about = None
@@ -117,7 +154,8 @@ class UserBox(QtWidgets.QGroupBox):
         n_val = len(data.x_val)
         note = left_out_note(model)
         self.message.setText(f"Training a copy of '{safe_name(model.name)}' on {plural(len(data.x_train), 'sample')}"
-                             f" ({n_val} validate), loss {loss}" + (f"\nNote: {note}." if note else ""))
+                             f" ({n_val} validate), loss {loss}" + (f", {compiled}" if compiled else "")
+                             + (f"\nNote: {note}." if note else ""))
         self._about = session
         self.panel.use_session(session)
         return True
