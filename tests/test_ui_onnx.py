@@ -287,3 +287,34 @@ def test_a_layer_without_options_says_so_in_its_form(make_window):
         texts = [i.widget().text() for i in items if i is not None and isinstance(i.widget(), QtWidgets.QLabel)]
         if not panel.option_widgets:
             assert any("no options to set" in t for t in texts), texts
+
+
+def test_a_graphs_state_and_length_inputs_say_how_they_are_made(make_window):
+    """An ONNX LSTM whose graph takes sequence_lens, initial_h and initial_c as inputs: the
+    side panel said "made up" of each, where the app gives every step and zero states (what
+    the README says, and what Keras starts from); it says so, and the arrays traced are
+    those."""
+    w = make_window()
+    path = FIXTURES / "onnx_hand_lstm_seqlens_init" / "model.onnx"
+    assert w.open_file(str(path)), w.last_message
+    st = w.state
+    made = st.others_made()
+    names = [name for name, _ in st.others_given()]
+    xs = st._inputs_for(st.model)
+    assert len(made) == len(names) == len(xs) - 1 >= 2
+    from lstmviz.engine.windows import input_steps
+
+    T = input_steps(st.model, xs[0])  # (this file's layout is time-major)
+    for k, (name, said) in enumerate(zip(names, made), 1):
+        if said.startswith("zeros"):
+            assert not xs[k].any(), name
+        else:
+            assert said == "every step (no lengths given)", (name, said)
+            assert (xs[k] == T).all(), name
+    assert any(m.startswith("zeros") for m in made)
+    w.side.setCurrentWidget(w.input_panel)
+    QtWidgets.QApplication.processEvents()
+    assert [b.text() for b in w.input_panel.other_buttons] == [f"{m} \u00b7 import\u2026" for m in made]
+    label = w.stack_panel.input_shape_label.text()
+    for name, said in zip(names, made):
+        assert f"\n{name}: {said}" in label

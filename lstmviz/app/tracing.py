@@ -108,6 +108,24 @@ def held_shape(model: Model, k: int = 0) -> tuple:
     return (shape[1], shape[0]) + shape[2:] if is_time_major(model, k) else shape
 
 
+def made_role(model: Model, spec: InputSpec, k: int, states: set[str] | None = None) -> str | None:
+    """What input ``k`` of a read-only model is, where the app makes it up: an ONNX
+    recurrent node's ``"sequence_lens"`` (every step) or ``"initial_state"`` (zeros), else
+    its config's role or None. A decoder's initial state given as an input of its own and
+    not given by the user is made as an ONNX node's: zeros, the state Keras starts from
+    without one (made up as token ids, it was 1s and 2s)."""
+    role = input_config(model, k).get("role")
+    states = model.state_inputs() if states is None else states
+    if not role and model.inputs[k].layer in states and given_data(
+            spec, k, tuple(model.input_shapes()[k])) is None:
+        role = "initial_state"
+    return role
+
+
+#: how the app makes up an input it is not given, in the words the side panel shows
+MADE_AS = {"initial_state": "zeros (no state given)", "sequence_lens": "every step (no lengths given)"}
+
+
 def inputs_for(model: Model, spec: InputSpec) -> list[np.ndarray]:
     """An input for each of a read-only ``model``'s inputs, made from ``spec``."""
     xs: list[np.ndarray] = []
@@ -117,12 +135,7 @@ def inputs_for(model: Model, spec: InputSpec) -> list[np.ndarray]:
     states = model.state_inputs()
     for k, shape in enumerate(model.input_shapes()):
         cfg = input_config(model, k)
-        role = cfg.get("role")
-        if not role and model.inputs[k].layer in states and given_data(spec, k, tuple(shape)) is None:
-            # a decoder's initial state given as an input of its own, made as an ONNX node's:
-            # zeros, the state Keras starts from without one (made up as token ids, it was 1s
-            # and 2s)
-            role = "initial_state"
+        role = made_role(model, spec, k, states)
         if k and role in ("sequence_lens", "initial_state") and xs:
             # an ONNX recurrent node's extra inputs: every step of every sample, zero states
             B = xs[0].shape[batch_axis(model, 0)]
@@ -488,6 +501,18 @@ class Tracing(StateBase):
             return []
         return [(ref.layer, given_data(self.input, k, held_shape(model, k)) is not None)
                 for k, ref in enumerate(model.inputs) if k]
+
+    def others_made(self) -> list[str]:
+        """For each input of a read-only model after the first, as ``others_given``: what
+        the side panel says of it, "your data", or how it is made up (an ONNX node's or a
+        decoder's initial state: "zeros (no state given)"; a node's lengths: "every step
+        (no lengths given)"; any other: "made up")."""
+        model = self.model
+        if model is None or not self.readonly:
+            return []
+        states = model.state_inputs()
+        return ["your data" if given else MADE_AS.get(made_role(model, self.input, k, states) or "", "made up")
+                for k, (_, given) in enumerate(self.others_given(), 1)]
 
     @_operation
     def import_other(self, k: int, path) -> None:

@@ -319,8 +319,8 @@ class InputPanel(QtWidgets.QWidget):
                 self.others_form.addRow(label, button)
                 self.other_buttons.append(button)
             self._others_shown = names
-        for button, (_, mine) in zip(self.other_buttons, given):
-            button.setText(("your data" if mine else "made up") + " \u00b7 import\u2026")
+        for button, made in zip(self.other_buttons, self.state.others_made()):
+            button.setText(made + " \u00b7 import\u2026")
 
     def _state_changed(self, change):
         if change.input:

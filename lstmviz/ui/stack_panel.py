@@ -506,8 +506,8 @@ class StackPanel(QtWidgets.QWidget):
                                       "Embedding's output_dim sets the width." if st.embedding_first else "")))
         shapes = st.model.input_shapes() if st.model is not None else [st.input_shape()]
         # a model of several inputs: whether each after the first is the user's or made up
-        others = "".join(f"\n{safe_name(name)}: {'your data' if given else 'made up'}"
-                         for name, given in st.others_given())
+        others = "".join(f"\n{safe_name(name)}: {made}"
+                         for (name, _), made in zip(st.others_given(), st.others_made()))
         self.input_shape_label.setText("shape " + ", ".join(fmt_shape(s) for s in shapes)
                                        + "\n" + shape_words(shapes[0] if shapes else (), st.time_major)
                                        + others)
