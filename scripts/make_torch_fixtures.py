@@ -248,12 +248,29 @@ class CellLoop(nn.Module):
 
 
 REFUSED = {"refused_torch_lstmcell": ("lstm", "nn.LSTMCell(3, 4) looped in forward() -> "
-                                      "nn.Linear(4, 2): refused, the loop is not in the file")}
+                                      "nn.Linear(4, 2): refused, the loop is not in the file"),
+           "refused_torch_quantized": ("quantized", "nn.LSTM(3, 4) -> nn.Linear(4, 2) through "
+                                       "torch.ao.quantization.quantize_dynamic (qint8): refused, "
+                                       "packed quantized weights")}
+
+
+class LstmHead(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(3, 4, batch_first=True)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1])
 
 
 def make_refused(name, kind, description, seed):
     torch.manual_seed(seed)
-    net = CellLoop(kind, 3, 4).eval()
+    if kind == "quantized":  # (the state_dict people save after quantize_dynamic)
+        net = torch.ao.quantization.quantize_dynamic(LstmHead().eval(), {nn.LSTM, nn.Linear}, dtype=torch.qint8)
+    else:
+        net = CellLoop(kind, 3, 4).eval()
     x = np.random.default_rng(seed).standard_normal((2, 5, 3)).astype(np.float32)
     with torch.no_grad():
         y = net(torch.from_numpy(x)).numpy()

@@ -1493,3 +1493,16 @@ def test_corpus_weightless_module_is_a_warning():
     spec = read_torch_state_dict(CORPUS / "chrisprasanna_gas_lstm.pt")
     assert spec.source["warnings"] == [
         "Modules without weights in the file, not applied (their place in forward() is unknown): relu."]
+
+
+def test_a_quantized_models_state_dict_is_refused_as_one():
+    """A state_dict saved after torch.ao.quantization.quantize_dynamic (real torch: packed
+    qint8 weights) was refused as "asks to run torch.ScriptObject", which told a practitioner
+    nothing; the line says it is a quantized model and what to save instead."""
+    path = FIXTURES / "refused_torch_quantized" / "model.pt"
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    msg = _one_line(ei.value, "model.pt")
+    assert msg.startswith("model.pt: the file asks to run torch.ScriptObject, which lstmviz never does; "
+                          "this is a quantized model (torch.ao.quantization: packed, quantized weights); "
+                          "supported: the float model's state_dict"), msg

@@ -572,7 +572,18 @@ class _Unpickler(pickle.Unpickler):
         return _Storage(stype, key, vsize, self.loader, offset=voff)
 
 
+#: what a quantized model's state_dict asks to build first (torch.ao.quantization's packed
+#: weights, quantized tensors and their schemes)
+QUANTIZED = {("torch", "ScriptObject"), ("torch._utils", "_rebuild_qtensor"), ("torch", "per_tensor_affine"),
+             ("torch", "per_channel_affine"), ("torch", "qint8"), ("torch", "quint8"), ("torch", "qint32"),
+             ("torch", "QInt8Storage"), ("torch", "QUInt8Storage"), ("torch", "QInt32Storage")}
+
+
 def _refusal_hint(module: str, name: str) -> str:
+    if (module, name) in QUANTIZED or module.startswith(("torch.ao.", "torch.nn.quantized")):
+        return ("this is a quantized model (torch.ao.quantization: packed, quantized weights); "
+                "supported: the float model's state_dict, saved with torch.save(model.state_dict(), "
+                "path) before quantizing")
     if module == "__torch__" or module.startswith("__torch__."):  # (torch.jit.save's classes)
         return ("this is a TorchScript module (torch.jit.save); "
                 "supported: its state_dict, saved with torch.save(torch.jit.load(path)"
