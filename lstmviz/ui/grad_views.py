@@ -21,6 +21,7 @@ one connectivity curve and no update 0 to compare with, the captions saying so).
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -33,6 +34,7 @@ from lstmviz.app.grad_stats import HIGH, LOW, PARTS, Probe, ProbeView, forget_fa
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
+from lstmviz.ui.accessible import described, name_parts, plain
 from lstmviz.ui.labels import ElidedCombo, QuietLabel, WrapRow, hint
 from lstmviz.ui.plot_tools import LogLabelAxis, RowLegend, count_axis, log_labels, set_ticks
 
@@ -221,6 +223,10 @@ class GradViews(QtCore.QObject):
         self.layer_label = QtWidgets.QLabel("Layer")
         self.sample_label = QtWidgets.QLabel("Validation sample")
         self.scale_label = QtWidgets.QLabel("Colours")
+        for label, box in ((self.layer_label, self.layer_combo), (self.sample_label, self.sample_spin),
+                           (self.scale_label, self.scale_combo)):
+            label.setBuddy(box)
+            box.setAccessibleName(label.text())  # (a combo box's own name is its choice)
         # side by side, or one above the other where the tab is narrower (a 1024 px screen)
         self.controls = WrapRow([(self.layer_label, self.layer_combo), (self.sample_label, self.sample_spin),
                                  (self.scale_label, self.scale_combo)])
@@ -309,7 +315,14 @@ class GradViews(QtCore.QObject):
         self.tabs = tabs
         for key in TABS:
             tabs.setTabToolTip(tabs.addTab(self.pages[key], TITLES[key]), TOOLTIPS[key])
+            # (a screen reader's: the page's name, what it draws and its caption's numbers)
+            described(self.pages[key], f"{TITLES[key]} page", functools.partial(self._words, key))
+            name_parts(self.pages[key], f"{TITLES[key]} page")
         tabs.currentChanged.connect(lambda *_: self.refresh(force=True))
+
+    def _words(self, key: str) -> str:
+        """Page ``key`` in words: what it draws (its tab's tooltip) and its caption."""
+        return f"{TOOLTIPS[key]}. {plain(self.captions[key].text())}"
 
     def current_key(self) -> str | None:
         tabs = getattr(self, "tabs", None)

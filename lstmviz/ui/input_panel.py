@@ -20,6 +20,7 @@ from lstmviz.app import inputs as gen
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
 from lstmviz.text import plural, safe_name
+from lstmviz.ui.accessible import name_form
 from lstmviz.ui.labels import ElidedCombo
 from lstmviz.ui.stack_panel import EscapeReverts, error_colour, tip
 
@@ -165,6 +166,7 @@ class InputPanel(QtWidgets.QWidget):
         self.sample.setToolTip("Which sample of the batch the views show and the table edits")
         self.sample.valueChanged.connect(lambda v: self.state.set_cursor(sample=int(v)))
         form.addRow("show sample", self.sample)
+        name_form(form)
         lay.addLayout(form)
 
         row = QtWidgets.QHBoxLayout()
@@ -197,6 +199,7 @@ class InputPanel(QtWidgets.QWidget):
         lay.addWidget(self.table_label)
         self.table_model = InputTableModel(self._cell_edited, self)
         self.table = QtWidgets.QTableView(self)
+        self.table.setAccessibleName("Input values")
         self.table.setModel(self.table_model)
         self.table.setToolTip("The input of the shown sample: a row per timestep t, a column per "
                               "feature. Double-click a number to change it")

@@ -31,6 +31,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
 from lstmviz.text import escape, file_label, plural, safe_name, safe_text
 from lstmviz.ui import theme as th
+from lstmviz.ui.accessible import name_parts
 from lstmviz.ui.background import Job
 from lstmviz.ui.input_panel import InputPanel
 from lstmviz.ui.labels import (
@@ -303,6 +304,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.stack_panel = StackPanel(self.state)
         self.input_panel = InputPanel(self.state)
         self.side = QtWidgets.QTabWidget()
+        self.side.setAccessibleName("Side panel")
         self.splitter.addWidget(self.side)  # (before its pages: they are polished once)
         self.side.addTab(self.stack_panel, "Stack")
         self.side.addTab(self.input_panel, "Input")
@@ -317,6 +319,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # Each view is built when its tab is first shown (or ``self.views[k]`` asked for):
         # until then its tab holds an empty page (``LazyViews``, ``_view_built``).
         self.tabs = QtWidgets.QTabWidget()
+        self.tabs.setAccessibleName("Views")
         self.tabs.setDocumentMode(True)
         for k, (_module, _cls, title) in enumerate(VIEWS):
             self.tabs.addTab(QtWidgets.QWidget(), title)
@@ -427,6 +430,8 @@ class MainWindow(QtWidgets.QMainWindow):
         lay.addWidget(self.layer_label)
         self.layer_combo = ElidedCombo()
         self.layer_combo.setToolTip("The layer the Cell, Over time and Weights views show")
+        self.layer_combo.setAccessibleName("Layer")
+        self.layer_label.setBuddy(self.layer_combo)  # (Linux: a combo box is labelled by its buddy)
         self.layer_combo.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.layer_combo.currentIndexChanged.connect(self._layer_combo_changed)
         lay.addWidget(self.layer_combo)
@@ -439,6 +444,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # on screen), and ``--size 800x600`` opened 808 px wide (907 in the projector theme)
         self.side_combo.hide()
         self.side_combo.setToolTip("A Bidirectional layer runs twice: pick the forward or the backward pass")
+        self.side_combo.setAccessibleName("Direction")
         self.side_combo.currentIndexChanged.connect(
             lambda i: self.state.set_cursor(side=self.side_combo.itemData(i)) if i >= 0 else None)
         lay.addWidget(self.side_combo)
@@ -451,6 +457,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.unit_spin.setToolTip("The unit (one of the layer's `units` numbers, counted from 0) "
                                   "whose equations and curves are shown")
         self.unit_spin.valueChanged.connect(lambda u: self.state.set_cursor(unit=int(u)))
+        self.unit_spin.setAccessibleName("Unit")
+        self.unit_label.setBuddy(self.unit_spin)
         lay.addWidget(self.unit_spin)
         # the weights shown are a training snapshot's (the Train tab's Snapshots slider):
         # "weights of update 80 of 160", shorter where the header has no room
@@ -660,6 +668,7 @@ class MainWindow(QtWidgets.QMainWindow):
         view.cursor_requested.connect(lambda changes: self.state.set_cursor(**changes))
         view.unit_requested.connect(lambda u: self.state.set_cursor(unit=int(u)))
         self.replace_tab(k, view)
+        name_parts(view, view.accessibleName())
         if self.state.trace is not None:
             self._data_stale.add(k)
         presenter = getattr(self, "presenter", None)
@@ -839,6 +848,7 @@ class MainWindow(QtWidgets.QMainWindow):
         sample the player shows, ``TraceView.sample_base``)."""
         view.sample_base = self.state.traced_sample or 0
         self._call_view(view, "set_cursor", cursor)
+        view.describer.changed()  # (nothing while no screen reader listens)
 
     def _call_view(self, view, method, *args):
         try:
@@ -889,6 +899,7 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self._call_view(view, "set_data", model, trace)
         self._set_view_cursor(view, cursor)
+        name_parts(view, view.accessibleName())  # (its plots, as this trace made them)
         settle_ranges(view)
 
     def _shown_inputs(self):

@@ -284,6 +284,7 @@ class StackPanel(QtWidgets.QWidget):
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         outer.addWidget(scroll)
+        scroll.setAccessibleName("Stack")
         self.body_scroll = scroll  # (not ``scroll``: QWidget.scroll(dx, dy) is a method)
         body = QtWidgets.QWidget()
         scroll.setWidget(body)
@@ -306,6 +307,8 @@ class StackPanel(QtWidgets.QWidget):
                                                  ("input_dim", self.input_dim_spin, "input_dim"))):
             label = QtWidgets.QLabel(text)
             label.setToolTip(spin.toolTip())
+            label.setBuddy(spin)
+            spin.setAccessibleName(key)
             grid.addWidget(label, 0, col)
             grid.addWidget(spin, 1, col)
             spin.valueChanged.connect(lambda v, k=key: self._edit_input(k, v))
@@ -322,6 +325,7 @@ class StackPanel(QtWidgets.QWidget):
 
         # -- the cards ---------------------------------------------------------------------
         self.cards = CardList(body)
+        self.cards.setAccessibleName("Layers")
         self.cards.currentRowChanged.connect(self._select_row)
         self.cards.moved.connect(self._move)
         lay.addWidget(self.cards)
@@ -599,6 +603,8 @@ class StackPanel(QtWidgets.QWidget):
                 w = self._make_widget(opt)
                 label = QtWidgets.QLabel(opt.label)
                 label.setToolTip(tip(opt.tooltip))
+                label.setBuddy(w)
+                w.setAccessibleName(opt.label)  # (a combo box's own name is its choice)
                 self.form_layout.addRow(label, w)
                 self.option_widgets[opt.key] = w
             for name, text in shown:

@@ -36,6 +36,7 @@ from lstmviz.errors import LstmvizError, is_number, is_whole
 from lstmviz.text import about, file_label, plural, safe_text
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
+from lstmviz.ui.accessible import described, name_form, plain
 from lstmviz.ui.labels import TAB_BAR_FRAME, ElidedCombo, FigureSpin, SteadyLabel, TabNames, hints_shown, holds_hints
 from lstmviz.ui.later import later, weakly
 from lstmviz.ui.player import media_icon
@@ -180,6 +181,7 @@ class TrainPanel(QtWidgets.QWidget):
         # narrowed again as the slider went back, and the slider beside it jumped)
         self.time_label = SteadyLabel("update 0")
         self.time_slider.setToolTip(SLIDER_TIP)
+        self.time_slider.setAccessibleName("Snapshots: training time")
         self.snap_spin = QtWidgets.QSpinBox()
         self.snap_spin.setRange(1, 10000)
         self.snap_spin.setValue(self.session.snapshot_every)
@@ -204,9 +206,11 @@ class TrainPanel(QtWidgets.QWidget):
         form.addRow(self.save_button)
         self.user_box = UserBox(self)
         form.addRow(self.user_box)
+        name_form(form)
         self.scrub = TimeScrub(self)
         # the controls scroll rather than squeeze when lecture-sized type needs the room
         self.controls = QtWidgets.QScrollArea()
+        self.controls.setAccessibleName("Training controls")
         self.controls.setWidget(left)
         wheel_scrolls(self.controls)  # (the wheel scrolls past the boxes: it turned "Snapshot every")
         self.controls.setWidgetResizable(True)
@@ -300,7 +304,13 @@ class TrainPanel(QtWidgets.QWidget):
         self.window_ref = None
         # the curves, then the gradient views (ui/grad_views.py), as tabs
         self.plot_tabs = QtWidgets.QTabWidget()
+        self.plot_tabs.setAccessibleName("Training plots")
         self.plot_tabs.addTab(self.plots, "Curves")
+        # (a screen reader's: what the curves show, and the run's line under the buttons)
+        described(self.plots, "Curves page", lambda: " ".join(
+            plain(x) for x in ("The loss per update and per epoch, and the gradient through time "
+                               "(||dL/dh_t|| per step) of the run.", self.status_label.text(),
+                               self.updates_label.text()) if x))
         self.plots.installEventFilter(self)  # (a third plot where they have the height: _fit_plots)
         self.grad_views = grad_views.install(self, self.plot_tabs)
         #: the tabs' whole names and, where those would not fit, the short ones

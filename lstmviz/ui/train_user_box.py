@@ -20,6 +20,7 @@ from lstmviz.engine.losses import NAMES
 from lstmviz.engine.train import left_out_note
 from lstmviz.errors import LstmvizError
 from lstmviz.text import file_label, plural, safe_name
+from lstmviz.ui.accessible import name_form
 from lstmviz.ui.labels import ShrinkCombo
 from lstmviz.ui.later import later
 
@@ -76,6 +77,7 @@ class UserBox(QtWidgets.QGroupBox):
         form.addRow("Validation split", self.split_spin)
         form.addRow(self.train_button)
         form.addRow(self.message)
+        name_form(form)
         self.x_button.clicked.connect(lambda: self._ask("x"))
         self.y_button.clicked.connect(lambda: self._ask("y"))
         self.train_button.clicked.connect(self.train)

@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
+from lstmviz.ui.accessible import described
 
 
 class TraceView(QtWidgets.QWidget):
@@ -46,6 +47,15 @@ class TraceView(QtWidgets.QWidget):
         self.model: Model | None = None
         self.trace: Trace | None = None
         self.cursor = Cursor()
+        # a screen reader's: the view's name, and its picture in words (``describe``), set
+        # while one listens, coalesced over a burst of steps (``Describer``); a Tab stop
+        # (after the view tabs, before the page's controls) ringed while it has the focus
+        self.describer = described(self, f"{self.title} view", self.describe)
+
+    def describe(self) -> str:
+        """What the view draws now, in words (``app/accessible.py``): its accessible
+        description."""
+        return f"The {self.title} view."
 
     def set_data(self, model: Model, trace: Trace) -> None:
         raise NotImplementedError

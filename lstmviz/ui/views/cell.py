@@ -18,6 +18,7 @@ import shiboken6
 from pyqtgraph.Qt import internals
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app import accessible
 from lstmviz.app.cell_ref import (  # noqa: F401
     Equation,
     activation_names,
@@ -1180,6 +1181,9 @@ class CellView(TraceView):
 
     def set_cursor(self, cursor: Cursor) -> None:
         self._show(cursor, later=self.hidden_in_window())
+
+    def describe(self) -> str:
+        return accessible.cell_view(self.model, self.trace, self.cursor, self.sample_base)
 
     def _show(self, cursor: Cursor, later: bool = False) -> None:
         """Draw ``cursor``'s step; ``later``: only its equations' numbers now, the rest

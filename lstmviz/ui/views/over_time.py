@@ -18,6 +18,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app import accessible
 from lstmviz.app.cell_ref import no_cell_text
 from lstmviz.app.counts import count
 from lstmviz.app.scale import gate_levels, overview_of
@@ -776,6 +777,9 @@ class OverTimeView(TraceView):
 
     def _overview(self, ref: CellRef, key: str):
         return overview_of(self.overviews, ref.name, ref.side, key)
+
+    def describe(self) -> str:
+        return accessible.over_time_view(self.model, self.trace, self.cursor, self.sample_base)
 
     def set_cursor(self, cursor: Cursor) -> None:
         self.cursor = cursor

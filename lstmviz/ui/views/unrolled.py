@@ -25,7 +25,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from lstmviz.app import scale
+from lstmviz.app import accessible, scale
 from lstmviz.app.cell_ref import fed_by, token_words
 from lstmviz.app.counts import count
 from lstmviz.app.selection import Cursor
@@ -1318,6 +1318,9 @@ class UnrolledView(TraceView):
         return "  ·  ".join(parts) + hint("click a cell to go there", "  ·  ")
 
     # -- cursor ---------------------------------------------------------------------------
+    def describe(self) -> str:
+        return accessible.unrolled_view(self.model, self.trace, self.cursor, self.sample_base)
+
     def set_cursor(self, cursor: Cursor) -> None:
         self.cursor = cursor
         if self.model is None or not self.rows:

@@ -10,11 +10,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app import accessible
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import Bidirectional, Recurrent, StackedRNN, TimeDistributed, fmt_shape
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
+from lstmviz.ui.accessible import plain
 from lstmviz.ui.labels import control_only, text_tip
 from lstmviz.ui.later import later
 from lstmviz.ui.plot_tools import ColorBar, NanKey, add_plot, fit_side_label, label_share, steady_axes
@@ -344,6 +346,23 @@ class WeightsView(TraceView):
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
         self.model, self.trace = model, trace
         self._key = None
+
+    def describe(self) -> str:
+        layer = getattr(self, "layer", None)
+        if self.model is None or layer is None or self.stack.currentIndex() == 0:
+            return plain(self.message.text())
+        blocks = [(plain(slot.titles[1]) if len(slot.titles) > 1 else slot.name, slot.array)
+                  for slot in self.matrices if slot.name is not None and slot.array is not None]
+        return accessible.weights_view(self.shown_name(), blocks, plain(self.formula.text()))
+
+    def shown_name(self) -> str:
+        """The layer drawn, with its half or cell where it has them."""
+        layer = self.layer
+        if isinstance(layer, Bidirectional):
+            return f"{layer.name} {self.side}"
+        if isinstance(layer, StackedRNN):
+            return f"{layer.name} cell_{self.cell_box.index}"
+        return layer.name if layer is not None else ""
 
     def set_cursor(self, cursor: Cursor) -> None:
         self.cursor = cursor

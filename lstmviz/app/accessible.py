@@ -1,0 +1,135 @@
+"""What each view draws, in words, for a screen reader (no Qt: ``ui/accessible.py`` sets
+the words as the view's accessible description). Every number is read from the trace or
+the model the view draws (the record at the cursor's sample, step and unit), printed as
+the views print it (``cell_ref.fmt``), never computed again; a name from a file is
+written as it is (the words are plain text, never markup)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from lstmviz.app.cell_ref import CellRef, cell_ref, fmt
+from lstmviz.app.counts import count
+from lstmviz.engine.cells import CELLS
+from lstmviz.text import plural
+
+#: a record's name in words: the gates by their meaning (engine/cells.py), the states
+MEANING: dict[str, str] = {
+    **{g.key: f"{g.meaning} {g.key}" if g.meaning != "candidate" else "candidate"
+       for kind in CELLS.values() if kind.k > 1 for g in kind.gates},
+    "h": "hidden state h",
+    "c": "cell state c",
+}
+
+
+def _said(keys: Iterable[str], value) -> str:
+    return ", ".join(f"{MEANING.get(k, k)} = {fmt(value(k))}" for k in keys)
+
+
+def cell_at(ref: CellRef, s: int, t: int, u: int) -> str:
+    """Unit ``u``'s numbers at step ``t`` of sample ``s``, as the Cell view's charts show
+    them: the states entering the step, each gate, the states it leaves."""
+    rec = ref.rec
+    states = [k for k in ("h", "c") if k in ref.cell.states]
+    parts = []
+    entering = _said(states, lambda k: ref.prev(k, s, t)[u])
+    if entering:
+        parts.append(f"entering: {entering}")
+    gates = _said(ref.cell.gate_keys, lambda k: rec.steps[k][s, t, u])
+    if gates:
+        parts.append(gates)
+    parts.append("out: " + _said(states, lambda k: rec.steps[k][s, t, u]))
+    said = "; ".join(parts) + "."
+    if ref.masked(s, t):
+        said += " Masked step: the states are carried over."
+    return said
+
+
+def _where(ref: CellRef, s: int, t: int, u: int, total: int | None, start: int, sample_base: int) -> str:
+    """"lstm (LSTM, 8 units), step 5 of 40, sample 0, unit 3" (the step as the header
+    counts it: a long input's window adds its start; the input step where it differs)."""
+    o = int(ref.rec.start)
+    step = t + o
+    of = f" of {count(total)}" if total else ""
+    read = ref.input_step(t, start)
+    again = f" (input step {count(read)}{', processed right to left' if ref.backwards else ''})" \
+        if read != step or ref.backwards else ""
+    side = f" {ref.side}" if ref.side else ""
+    return (f"{ref.name}{side} ({ref.kind}, {plural(ref.units, 'unit')}), step {count(step)}{of}{again}, "
+            f"sample {s + sample_base}, unit {u}")
+
+
+def _total(trace, ref: CellRef) -> int:
+    total = getattr(trace, "total_steps", None)
+    return int(total) if total else ref.T + int(ref.rec.start)
+
+
+def _ref(model, trace, cursor) -> CellRef | None:
+    if model is None or trace is None or cursor.layer is None:
+        return None
+    return cell_ref(model, trace, cursor.layer, cursor.side)
+
+
+def cell_view(model, trace, cursor, sample_base: int = 0) -> str:
+    """The Cell view's picture in words: where the cursor is and its unit's numbers
+    ("lstm (LSTM, 8 units), step 5 of 40, sample 0, unit 3: entering: hidden state h =
+    0.102, ...; input gate i = 0.512, ...; out: ...")."""
+    ref = _ref(model, trace, cursor)
+    if ref is None:
+        return f"No recurrent cell selected ({cursor.layer or 'no layer'}): the Cell view shows a recurrent layer's."
+    s, t, u = ref.clamp_cursor(cursor)
+    start = int(getattr(trace, "start", 0) or 0)
+    return (f"{_where(ref, s, t, u, _total(trace, ref), start, sample_base)}: {cell_at(ref, s, t, u)} "
+            f"Bars: every unit's values of each, unit {u} marked; below, the equations with these numbers.")
+
+
+def over_time_view(model, trace, cursor, sample_base: int = 0) -> str:
+    """The Over time view: which heatmaps (units by steps) and the selected unit's curves,
+    and that unit's numbers at the cursor's step."""
+    ref = _ref(model, trace, cursor)
+    if ref is None:
+        return f"No recurrent cell selected ({cursor.layer or 'no layer'}): Over time shows a recurrent layer's."
+    s, t, u = ref.clamp_cursor(cursor)
+    start = int(getattr(trace, "start", 0) or 0)
+    keys = [k for k in ref.cell.records if k in ref.rec.steps]
+    shown = ", ".join(MEANING.get(k, k) for k in keys)
+    where = _where(ref, s, t, u, _total(trace, ref), start, sample_base)
+    return (f"Heatmaps of {ref.label}, {plural(ref.units, 'unit')} by {plural(ref.T, 'step')}: {shown}; "
+            f"curves of unit {u} below them. At the cursor, {where}: {cell_at(ref, s, t, u)}")
+
+
+def unrolled_view(model, trace, cursor, sample_base: int = 0) -> str:
+    """The Unrolled view: its rows (the model's layers) over the steps, and the selected
+    unit's hidden state at the cursor's step."""
+    if model is None or trace is None:
+        return "No model."
+    rows = []
+    for layer in model.layers:
+        if layer.name not in trace.layers:
+            continue
+        about = layer.describe()
+        rows.append(f"{layer.name} ({layer.class_name}{', ' + about if about else ''})")
+    said = f"The model unrolled over its steps, a row per layer: {'; '.join(rows)}."
+    ref = _ref(model, trace, cursor)
+    if ref is not None:
+        s, t, u = ref.clamp_cursor(cursor)
+        start = int(getattr(trace, "start", 0) or 0)
+        said += (f" Selected: {_where(ref, s, t, u, _total(trace, ref), start, sample_base)}: "
+                 f"hidden state h = {fmt(ref.rec.steps['h'][s, t, u])}.")
+    return said
+
+
+def weights_view(name: str, blocks: Iterable[tuple[str, np.ndarray]], formula: str = "") -> str:
+    """The Weights view: each matrix drawn (``blocks``: its title and the array the view
+    draws) by its shape and the range of its values, and the parameter formula's line."""
+    mats = []
+    for what, arr in blocks:
+        arr = np.asarray(arr)
+        shape = " by ".join(str(n) for n in arr.shape)
+        finite = arr[np.isfinite(arr)]
+        span = f", from {fmt(finite.min())} to {fmt(finite.max())}" if finite.size else ""
+        mats.append(f"{what}, {shape}{span}")
+    said = f"Weights of {name}" + (": " + "; ".join(mats) if mats else "") + "."
+    return said + (f" {formula}" if formula else "")

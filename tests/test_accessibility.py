@@ -1,0 +1,195 @@
+"""What a screen reader is told: every control that takes the focus has a name (a button
+without text, a combo box whose only text is its choice, a plot), and each view's
+description carries the numbers it draws for the cursor (read from the trace)."""
+
+import pytest
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from lstmviz.app.cell_ref import fmt
+from lstmviz.ui.accessible import unnamed
+
+TAB = QtCore.Qt.Key.Key_Tab
+
+
+def settle():
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+
+
+def _described(w) -> str:
+    return f"{type(w).__name__} {w.objectName()!r} in {type(w.parentWidget()).__name__} (tip {w.toolTip()[:60]!r})"
+
+
+def _every_page(window):
+    """Each view tab, each side panel tab, each page of the Train tab's plots, shown in
+    turn (a widget is checked where it is shown)."""
+    for k in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(k)
+        settle()
+        for j in range(window.side.count()):
+            window.side.setCurrentIndex(j)
+            settle()
+            yield f"tab {window.tabs.tabText(k)}, side {window.side.tabText(j)}"
+        if window.on_train_tab():
+            plots = window.train_panel.plot_tabs
+            for j in range(plots.count()):
+                plots.setCurrentIndex(j)
+                settle()
+                yield f"Train tab's {plots.tabText(j)}"
+
+
+def test_every_focusable_control_has_a_name(make_window):
+    window = make_window((1400, 900))
+    missing = {}
+    for where in _every_page(window):
+        for w in unnamed(window):
+            missing.setdefault(_described(w), where)
+    assert not missing, "controls a screen reader has no name for: " + "; ".join(
+        f"{w} ({where})" for w, where in missing.items())
+
+
+def test_a_control_without_a_name_is_caught(make_window):
+    """The check itself: an icon-only button, a combo box with items and no name, found;
+    named, no longer."""
+    window = make_window((1000, 700))
+    button = QtWidgets.QToolButton(window.player)
+    button.setIcon(window.player.play_action.icon())
+    combo = QtWidgets.QComboBox(window.player)
+    combo.addItems(["viridis", "magma"])
+    for w in (button, combo):
+        w.show()
+    assert {button, combo} <= set(unnamed(window))
+    button.setAccessibleName("Colour map")
+    combo.setAccessibleName("Colours")
+    assert not {button, combo} & set(unnamed(window))
+
+
+def _labelled_by(w) -> list[str]:
+    """The texts of the labels Qt's accessibility tells ``w`` is labelled by (its buddies:
+    on Linux Qt names a combo box by its current item, and Orca reads these)."""
+    face = QtGui.QAccessible.queryAccessibleInterface(w)
+    return [other.text(QtGui.QAccessible.Text.Name)
+            for other, _ in face.relations(QtGui.QAccessible.RelationFlag.Label)]
+
+
+def test_option_boxes_are_named_by_their_option_not_their_choice(make_window):
+    window = make_window((1400, 900))
+    act = window.findChild(QtWidgets.QComboBox, "option:activation")
+    box = window.findChild(QtWidgets.QCheckBox, "option:use_bias")
+    assert act.accessibleName() == "activation" and _labelled_by(act)[0] == "activation"
+    face = QtGui.QAccessible.queryAccessibleInterface(act)
+    assert face.text(QtGui.QAccessible.Text.Value) == act.currentText()  # (its choice is its value)
+    # (without a name a check box without text was the title of its group, "Selected: LSTM lstm")
+    assert QtGui.QAccessible.queryAccessibleInterface(box).text(QtGui.QAccessible.Text.Name) == "use_bias"
+    assert _labelled_by(window.player.speed) == ["speed"]
+    assert _labelled_by(window.layer_combo) == ["layer"]
+
+
+@pytest.fixture
+def listening():
+    """As when a screen reader is connected (Qt's AT-SPI bridge sets it)."""
+    QtGui.QAccessible.setActive(True)
+    yield
+    QtGui.QAccessible.setActive(False)
+
+
+def _cell_numbers(window):
+    """The trace's numbers of the cursor's unit and step, as the views print them."""
+    c = window.state.trace_cursor
+    rec = window.state.trace.layers[c.layer]
+    s, t, u = 0, c.step, c.unit  # (the window traces the shown sample alone: its sample 0)
+    return {k: fmt(rec.steps[k][s, t, u]) for k in ("i", "f", "c_tilde", "o", "c", "h")}, rec
+
+
+def _steps(window) -> int:
+    return window.state.trace.layers[window.state.cursor.layer].steps["h"].shape[1]
+
+
+def test_cell_view_description_carries_the_trace_numbers_of_the_cursor(make_window, qtbot, listening):
+    window = make_window((1400, 900))
+    window.tabs.setCurrentIndex(1)
+    settle()
+    view = window.views[1]
+    window.state.set_cursor(step=7, unit=3)
+    numbers, rec = _cell_numbers(window)
+    words = {"i": "input gate i", "f": "forget gate f", "c_tilde": "candidate", "o": "output gate o",
+             "h": "out: hidden state h"}
+    qtbot.waitUntil(lambda: f"output gate o = {numbers['o']}" in view.accessibleDescription())
+    said = view.accessibleDescription()
+    assert f"step 7 of {_steps(window)}" in said and "unit 3" in said and "sample 0" in said
+    for key in ("i", "f", "c_tilde", "o", "h"):
+        assert f"{words[key]} = {numbers[key]}" in said, (key, said)
+    assert f"cell state c = {numbers['c']}." in said
+    # the states entering the step: step 6's
+    h, c = fmt(rec.steps["h"][0, 6, 3]), fmt(rec.steps["c"][0, 6, 3])
+    assert f"entering: hidden state h = {h}, cell state c = {c}" in said
+    # another step and unit: the description follows
+    window.state.set_cursor(step=12, unit=5)
+    numbers, _ = _cell_numbers(window)
+    qtbot.waitUntil(lambda: f"step 12 of {_steps(window)}" in view.accessibleDescription())
+    assert f"forget gate f = {numbers['f']}" in view.accessibleDescription()
+    assert "unit 5" in view.accessibleDescription()
+
+
+def test_no_wording_while_no_screen_reader_listens(make_window, qtbot):
+    """Stepping without an assistive technology words nothing (seeking stays as fast);
+    the focus reaching the view words it at once."""
+    assert not QtGui.QAccessible.isActive()
+    window = make_window((1400, 900))
+    window.tabs.setCurrentIndex(1)
+    settle()
+    view = window.views[1]
+    window.state.set_cursor(step=3)
+    qtbot.wait(2 * view.describer.DELAY)
+    assert view.accessibleDescription() == ""
+    assert not view.describer.timer.isActive()
+    view.setFocus(QtCore.Qt.FocusReason.TabFocusReason)
+    settle()
+    assert f"step 3 of {_steps(window)}" in view.accessibleDescription()
+
+
+def test_tab_reaches_the_view_after_its_tabs_and_rings_it(make_window, qtbot):
+    window = make_window((1400, 900))
+    window.tabs.setCurrentIndex(1)
+    settle()
+    view = window.views[1]
+    stops = window.tab_stops()
+    bar = window.tabs.tabBar()
+    assert stops.index(view) == stops.index(bar) + 1
+    assert stops.index(view) < stops.index(window.player.speed)
+    window.activateWindow()
+    bar.setFocus(QtCore.Qt.FocusReason.TabFocusReason)
+    settle()
+    qtbot.keyClick(bar, TAB)
+    settle()
+    assert QtWidgets.QApplication.focusWidget() is view
+    ring = next(c for c in view.children() if type(c).__name__ == "FocusRing")
+    assert ring.isVisible() and ring.geometry() == view.rect()
+    assert view.accessibleDescription().startswith(f"lstm (LSTM, 8 units), step 0 of {_steps(window)}")
+    # the player's keys still work there: Right steps
+    qtbot.keyClick(view, QtCore.Qt.Key.Key_Right)
+    settle()
+    assert window.state.cursor.step == 1
+    qtbot.keyClick(view, TAB)
+    settle()
+    assert not ring.isVisible()
+
+
+def test_each_view_describes_what_it_draws(make_window):
+    window = make_window((1400, 900))
+    window.state.set_cursor(step=4, unit=2)
+    numbers, rec = _cell_numbers(window)
+    texts = {}
+    for k in range(4):
+        window.tabs.setCurrentIndex(k)
+        settle()
+        view = window.views[k]
+        assert view.accessibleName() == f"{view.title} view"
+        texts[view.title] = view.describe()
+    assert f"hidden state h = {numbers['h']}" in texts["Unrolled"]
+    assert "a row per layer: lstm (LSTM" in texts["Unrolled"]
+    assert texts["Over time"].startswith(f"Heatmaps of lstm, 8 units by {_steps(window)} steps")
+    assert f"input gate i = {numbers['i']}" in texts["Over time"]
+    kernel = window.state.model.get_layer("lstm").named_weights()["kernel"]
+    assert f"1 by 32, from {fmt(kernel.min())} to {fmt(kernel.max())}" in texts["Weights"]
+    assert "params = 4·(d·u + u·u + u)" in texts["Weights"]
