@@ -193,3 +193,32 @@ def test_each_view_describes_what_it_draws(make_window):
     kernel = window.state.model.get_layer("lstm").named_weights()["kernel"]
     assert f"1 by 32, from {fmt(kernel.min())} to {fmt(kernel.max())}" in texts["Weights"]
     assert "params = 4·(d·u + u·u + u)" in texts["Weights"]
+
+
+def test_a_control_tab_focused_is_ringed_and_a_clicked_one_not(make_window, qtbot):
+    """Fusion's focus shade on a button is hardly seen (dark) or not at all (projector): a
+    control Tab reached is ringed in the text's colour, one clicked is not."""
+    from lstmviz.ui import theme as th
+
+    window = make_window((1400, 900))
+    dup = next(b for b in window.findChildren(QtWidgets.QPushButton) if b.text() == "Duplicate")
+    remove = next(b for b in window.findChildren(QtWidgets.QPushButton) if b.text() == "Remove")
+    window.activateWindow()
+    settle()
+    dup.setFocus(QtCore.Qt.FocusReason.TabFocusReason)
+    settle()
+    qtbot.keyClick(dup, TAB)
+    settle()
+    assert QtWidgets.QApplication.focusWidget() is remove
+    assert window.keyboard_ring.shown() is remove
+    ring = window.keyboard_ring.ring
+    assert ring.geometry().contains(remove.geometry()) and ring.parentWidget() is remove.parentWidget()
+    # its outline in the theme's text colour, in the window's picture
+    picture = window.grab().toImage()
+    edge = ring.mapTo(window, QtCore.QPoint(ring.width() // 2, 1))
+    ratio = picture.devicePixelRatio()
+    pixel = picture.pixelColor(int(edge.x() * ratio), int(edge.y() * ratio))
+    assert pixel.name() == QtGui.QColor(th.current().foreground).name()
+    qtbot.mouseClick(dup, QtCore.Qt.MouseButton.LeftButton)
+    settle()
+    assert QtWidgets.QApplication.focusWidget() is dup and window.keyboard_ring.shown() is None

@@ -14,6 +14,8 @@ a control's name is set where the control is made); this module sets them on wid
   while an assistive technology listens (``QAccessible.isActive()``) and at most once per
   ``DELAY`` ms of stepping (a seek or a drag of the slider does no wording at all
   without one; with one, a burst of steps is worded once, its last step).
+- ``KeyboardRing(window)``: a ring round the control the keyboard focused (Fusion's own
+  focus shade is hardly seen in the dark and projector themes).
 - ``unnamed(root)``: the focusable controls a screen reader would have no name for
   (``tests/test_accessibility.py`` fails on any).
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 
@@ -212,3 +215,104 @@ class FocusRing(QtWidgets.QWidget):
         half = self.WIDTH / 2
         p.drawRect(QtCore.QRectF(self.rect()).adjusted(half, half, -half, -half))
         p.end()
+
+
+class _Ring(QtWidgets.QWidget):
+    """The ring ``KeyboardRing`` draws: an outline in the theme's text colour."""
+
+    WIDTH = 2
+
+    def __init__(self, parent: QtWidgets.QWidget):
+        from lstmviz.ui.labels import control_only
+
+        super().__init__(parent)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        control_only(self)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        from lstmviz.ui import theme as th
+
+        p = QtGui.QPainter(self)
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        p.setPen(QtGui.QPen(QtGui.QColor(th.current().foreground), self.WIDTH))
+        half = self.WIDTH / 2
+        p.drawRoundedRect(QtCore.QRectF(self.rect()).adjusted(half, half, -half, -half), 3, 3)
+        p.end()
+
+
+class KeyboardRing(QtCore.QObject):
+    """A ring round the control the keyboard gave the focus (Tab, a shortcut), in the theme's
+    text colour: Fusion shows a focused button, combo box or spin box by a shade of its
+    frame that is hardly seen in the dark theme and not at all in the projector's. The
+    ring (``_Ring``) is a sibling drawn over the control (so it scrolls with it), made
+    again where the control's parent took it along when deleted; shown when the focus
+    moved while no mouse button was down (a click shows none, as a browser's
+    ``:focus-visible``), never on a plot or a widget with a ``FocusRing`` of its own, and
+    left out of exported pictures (``labels.control_only``)."""
+
+    PAD = 3  # (its width and a pixel of gap)
+
+    def __init__(self, window: QtWidgets.QWidget):
+        super().__init__(window)
+        self.window_ = window
+        self.target: QtWidgets.QWidget | None = None
+        self.ring: _Ring | None = None
+        app = QtWidgets.QApplication.instance()
+        if isinstance(app, QtWidgets.QApplication):
+            app.focusChanged.connect(self._focus_changed)
+
+    def shown(self) -> QtWidgets.QWidget | None:
+        """The control ringed now (None: no ring)."""
+        ring = self.ring
+        if ring is None or not shiboken6.isValid(ring) or not ring.isVisible():
+            return None
+        return self.target
+
+    def _wants(self, w: QtWidgets.QWidget | None) -> QtWidgets.QWidget | None:
+        if w is None or not shiboken6.isValid(self.window_) or not self.window_.isAncestorOf(w):
+            return None
+        owner = w.parentWidget()
+        if _is_part(w) and owner is not None:
+            w = owner
+        if isinstance(w, QtWidgets.QAbstractScrollArea) and not isinstance(w, QtWidgets.QAbstractItemView):
+            return None  # (a plot, a scroll area: no key of their own)
+        if w.findChild(FocusRing, options=QtCore.Qt.FindChildOption.FindDirectChildrenOnly) is not None:
+            return None
+        return w if w.parentWidget() is not None else None
+
+    def _focus_changed(self, _old, new) -> None:
+        by_keys = QtWidgets.QApplication.mouseButtons() == QtCore.Qt.MouseButton.NoButton
+        target = self._wants(new) if by_keys else None
+        old = self.target
+        if old is not None and old is not target and shiboken6.isValid(old):
+            old.removeEventFilter(self)
+        self.target = target
+        if target is not None:
+            target.installEventFilter(self)
+        self._place()
+
+    def _place(self) -> None:
+        target = self.target
+        ring = self.ring if self.ring is not None and shiboken6.isValid(self.ring) else None
+        if target is None or not shiboken6.isValid(target) or not target.isVisible():
+            if ring is not None:
+                ring.hide()
+            return
+        parent = target.parentWidget()
+        assert parent is not None  # (_wants)
+        if ring is None:
+            ring = self.ring = _Ring(parent)
+        elif ring.parentWidget() is not parent:
+            ring.setParent(parent)
+        pad = self.PAD
+        ring.setGeometry(target.geometry().adjusted(-pad, -pad, pad, pad))
+        ring.show()
+        ring.raise_()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.target and event.type() in (QtCore.QEvent.Type.Move, QtCore.QEvent.Type.Resize,
+                                                       QtCore.QEvent.Type.Show, QtCore.QEvent.Type.Hide):
+            self._place()
+        return False

@@ -31,7 +31,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.io import formats
 from lstmviz.text import escape, file_label, plural, safe_name, safe_text
 from lstmviz.ui import theme as th
-from lstmviz.ui.accessible import name_parts
+from lstmviz.ui.accessible import KeyboardRing, name_parts
 from lstmviz.ui.background import Job
 from lstmviz.ui.input_panel import InputPanel
 from lstmviz.ui.labels import (
@@ -348,6 +348,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
         self.player = Player(self.state)
         self.tabbing = False  # (Tab or Shift+Tab moving the focus: focusNextPrevChild)
+        self.keyboard_ring = KeyboardRing(self)  # (the control Tab focused, ringed)
         self.button_keys = ButtonKeys(self)
         line = self.player_line = QtWidgets.QFrame()
         line.setFrameShape(QtWidgets.QFrame.Shape.HLine)
