@@ -222,3 +222,18 @@ def test_a_control_tab_focused_is_ringed_and_a_clicked_one_not(make_window, qtbo
     qtbot.mouseClick(dup, QtCore.Qt.MouseButton.LeftButton)
     settle()
     assert QtWidgets.QApplication.focusWidget() is dup and window.keyboard_ring.shown() is None
+
+
+def test_the_window_shown_rings_nothing(qtbot):
+    """The window shown gives its first control the focus (the side panel's tab bar) with
+    no key pressed: it was ringed at start-up, a stray box in every screenshot."""
+    from lstmviz.ui.app import make_window as make
+
+    window = make(None, "dark", quiet=True)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    settle()
+    assert QtWidgets.QApplication.focusWidget() is not None
+    assert window.keyboard_ring.shown() is None
+    window.close()

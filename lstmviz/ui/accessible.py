@@ -248,8 +248,9 @@ class KeyboardRing(QtCore.QObject):
     frame that is hardly seen in the dark theme and not at all in the projector's. The
     ring (``_Ring``) is a sibling drawn over the control (so it scrolls with it), made
     again where the control's parent took it along when deleted; shown when the focus
-    moved while no mouse button was down (a click shows none, as a browser's
-    ``:focus-visible``), never on a plot or a widget with a ``FocusRing`` of its own, and
+    moved from another control while no mouse button was down (a click shows none, as a
+    browser's ``:focus-visible``; nor does the window's first focus, as it is shown or
+    activated), never on a plot or a widget with a ``FocusRing`` of its own, and
     left out of exported pictures (``labels.control_only``)."""
 
     PAD = 3  # (its width and a pixel of gap)
@@ -282,8 +283,10 @@ class KeyboardRing(QtCore.QObject):
             return None
         return w if w.parentWidget() is not None else None
 
-    def _focus_changed(self, _old, new) -> None:
-        by_keys = QtWidgets.QApplication.mouseButtons() == QtCore.Qt.MouseButton.NoButton
+    def _focus_changed(self, old_focus, new) -> None:
+        # (from no widget: the window shown or activated gave its first control the focus,
+        # no key did; ringed, it was a stray box round the side panel's tabs at start-up)
+        by_keys = old_focus is not None and QtWidgets.QApplication.mouseButtons() == QtCore.Qt.MouseButton.NoButton
         target = self._wants(new) if by_keys else None
         old = self.target
         if old is not None and old is not target and shiboken6.isValid(old):
