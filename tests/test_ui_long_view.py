@@ -1558,3 +1558,85 @@ def test_an_input_within_one_window_shows_its_steps_once_and_says_why(make_windo
     grid = w.glw.ci
     assert all(p in grid.items for p in (w.over_plot, w.win_plot, w.curve_over, w.curve_win))
     assert w.win_plot.titleLabel.text == "exact window" and w.win_plot.titleLabel.toolTip() == ""
+
+
+def _scene_x(plot, x: float) -> float:
+    """Where step ``x`` of ``plot``'s view stands across the window (scene pixels)."""
+    from PySide6 import QtCore
+
+    return plot.vb.mapViewToScene(QtCore.QPointF(x, 0.0)).x()
+
+
+def _laid_out(qtbot, w) -> None:
+    from PySide6 import QtWidgets
+
+    qtbot.waitExposed(w)
+    for _ in range(5):  # (titles and axes lay the plots out again)
+        QtWidgets.QApplication.processEvents()
+
+
+def test_each_step_of_a_curve_stands_under_its_column_of_the_heatmap_and_titles_say_what_they_show(
+        make_window, qtbot):
+    """In the one-column view (an input within one window) the heatmap's column of step t
+    spanned t .. t+1 and the curve's point stood at t, their left axes of other widths: the
+    curve's steps stood about half a step off those above them. Its curve's title said its
+    short form, "h[0], at every step", in a wide window (grouped with the overview's curve,
+    out of the grid). With 1,000 steps or fewer the overview's bins are one step each: its
+    titles said "min/max per bin". Now a column of step t spans t-0.5 .. t+0.5 under the
+    curve's point t, in both columns, the titles whole and saying "every step"."""
+    from PySide6 import QtCore
+
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    for steps in (40, 600):
+        state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=8))],
+                         InputSpec(input_dim=2, batch_size=2, timesteps=steps))
+        win = make_window((1280, 720), state)
+        name = state.model.layers[0].name
+        state.set_cursor(step=steps // 3, unit=3)
+        lw = win.open_units_window()
+        assert lw is not None and lw.wait(60)
+        lw.resize(1400, 800)
+        _laid_out(qtbot, lw)
+        h = state.trace[name].steps["h"][0]
+        columns = [(lw.win_plot, lw.curve_win, lw.win_img, lw.unit_curve)]
+        if steps == 40:
+            assert lw._one_column
+            # the curve's title whole where it fits (the window is wide), not its short form
+            assert lw.curve_win.titleLabel.item.toPlainText() == f"{name} h[3] at every step"
+        else:
+            assert not lw._one_column
+            columns.append((lw.over_plot, lw.curve_over, lw.over_img, lw.band_lo))
+            assert lw.over_plot.titleLabel.item.toPlainText() == "whole sequence (every step)"
+            assert lw.curve_over.titleLabel.item.toPlainText() == f"{name} h[3] over the whole sequence (every step)"
+            ov = lw.summary[0]
+            assert ov.bins == steps and np.array_equal(lw.band_lo.getData()[1], h[:, 3])
+        _, start, values = lw.window_values()
+        assert np.array_equal(values, h[start:start + len(values)])
+        for heatmap, curve, image, line in columns:
+            xs, ys = line.getData()
+            for t in (xs[0], xs[len(xs) // 2], xs[-1]):
+                t = int(t)
+                # the middle of the image's column of step t (image pixels from its first
+                # step) stands where the curve's point of step t does, to half a pixel
+                first = 0 if image is lw.over_img else start
+                column = image.mapToScene(QtCore.QPointF(t - first + 0.5, 0.5)).x()
+                assert abs(column - _scene_x(curve, t)) < 0.5, (steps, t)
+                assert abs(_scene_x(heatmap, t) - _scene_x(curve, t)) < 0.5
+            # the curve's values are those of the steps they stand at
+            assert np.array_equal(ys, h[xs.astype(int), 3])
+        assert lw.win_line.value() == lw.curve_line.value() == lw.step == steps // 3
+        lw.close()
+    # a long input (more steps than bins): its overview is min/max per bin, and says so
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 6}, name="l")], seed=2)
+    x = np.sin(np.arange(3000) / 40.0)[None, :, None].repeat(2, -1).astype(np.float32)
+    w = LongSequenceWindow(model, x, window=256)
+    qtbot.addWidget(w)
+    w.show()
+    assert w.wait(60)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=60_000)
+    assert w.summary[0].bins < 3000
+    assert w.over_plot.titleLabel.text == "whole sequence (min/max per bin)"
+    assert w.curve_over.titleLabel.text.endswith("[0] over the whole sequence (min/max per bin)")

@@ -126,11 +126,19 @@ class Overview:
 
     def __init__(self, total: int, units: int, bins: int = 1023):
         self.total = int(total)
-        bins = max(1, min(int(bins), self.total))
-        self.bins = bins - 1 if bins % 2 == 0 and bins < self.total else bins
+        self.bins = self.bins_for(self.total, bins)
         self.lo = np.full((self.bins, units), np.inf, np.float32)
         self.hi = np.full((self.bins, units), -np.inf, np.float32)
         self._levels: tuple[bool, tuple[float, float]] | None = None
+
+    @staticmethod
+    def bins_for(total: int, bins: int = 1023) -> int:
+        """The bins of an overview of ``total`` steps asked for ``bins``: at most one a
+        step (``total`` of them where there are at most ``bins`` steps: a bin a step, no
+        min/max of several), an odd number where fewer."""
+        total = int(total)
+        bins = max(1, min(int(bins), total))
+        return bins - 1 if bins % 2 == 0 and bins < total else bins
 
     def bin_of(self, step):
         """The bin a step falls in (bins split the steps as evenly as whole steps can):

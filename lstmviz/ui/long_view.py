@@ -43,6 +43,8 @@ CROSSINGS_QUIET_S = 0.1
 FEATURE_NAME_CHARS = 24
 #: the heatmaps' titles (a ranking adds ", units by variance" ...)
 OVER_TITLE = "whole sequence (min/max per bin)"
+#: the overview's title where its bins are one step each (at most 1,023 steps: no min/max)
+OVER_STEPS_TITLE = "whole sequence (every step)"
 WINDOW_TITLE = "exact window"
 #: the exact window's title where it holds every step (``_fit_columns``: no overview beside)
 EVERY_TITLE = "every step"
@@ -55,6 +57,45 @@ HEATMAPS_STRETCH = 2
 CURVES_STRETCH = 2
 CURVES_NARROW = 1
 ROWS_WIDE = 64
+
+
+class _ColumnAxis:
+    """A left axis as wide as the other left axis of its column (``pair``): the heatmap's
+    (unit numbers and "unit") and the curve's (values) were as wide as their own labels,
+    so the plots under one another started at different x and step t of the curve stood
+    off step t of the heatmap above it. pyqtgraph's own width (``_updateWidth``) is kept
+    as ``natural``; both take the larger."""
+
+    natural = 0.0
+    partner: _ColumnAxis | None = None
+
+    def pair(self, other: _ColumnAxis) -> None:
+        self.partner, other.partner = other, self
+        self._updateWidth()
+
+    def _updateWidth(self) -> None:  # noqa: N802 (pyqtgraph's)
+        super()._updateWidth()  # type: ignore[misc]
+        natural = float(self.maximumWidth())  # type: ignore[attr-defined]
+        changed = natural != self.natural
+        self.natural = natural
+        self._widen()
+        if changed and self.partner is not None:
+            self.partner._widen()
+
+    def _widen(self) -> None:
+        w = max(self.natural, self.partner.natural if self.partner is not None else 0.0)
+        if self.isVisible() and self.maximumWidth() != w:  # type: ignore[attr-defined]
+            self.setMaximumWidth(w)  # type: ignore[attr-defined]
+            self.setMinimumWidth(w)  # type: ignore[attr-defined]
+            self.picture = None
+
+
+class _HeatmapLeft(_ColumnAxis, pg.AxisItem):
+    """A heatmap's unit axis, as wide as its curve's value axis below (``_ColumnAxis``)."""
+
+
+class _CurveLeft(_ColumnAxis, ValueAxis):
+    """A curve's value axis, as wide as its heatmap's unit axis above (``_ColumnAxis``)."""
 
 
 class _OneLine(QtWidgets.QLabel):
@@ -171,26 +212,33 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground(t.background)
         # (their steps in the compact form of every step axis: "100k", not "100000")
-        self.over_plot = self.glw.addPlot(row=0, col=0, axisItems={"bottom": StepAxis("bottom")})
-        self.win_plot = self.glw.addPlot(row=0, col=1, axisItems={"bottom": StepAxis("bottom")})
+        # (step t of a curve under step t of its heatmap: their left axes as wide, their
+        # steps' ranges the same, ``_fit_steps``; a heatmap's column of step t spans
+        # t - 0.5 .. t + 0.5, as in Over time, not t .. t + 1)
+        self.over_plot = self.glw.addPlot(row=0, col=0, axisItems={"bottom": StepAxis("bottom"),
+                                                                   "left": _HeatmapLeft("left")})
+        self.win_plot = self.glw.addPlot(row=0, col=1, axisItems={"bottom": StepAxis("bottom"),
+                                                                  "left": _HeatmapLeft("left")})
         # (their values' labels two lines apart at least: five stood in ~80 px at 760 x 540)
         self.curve_over = self.glw.addPlot(row=1, col=0, axisItems={"bottom": StepAxis("bottom"),
-                                                                    "left": ValueAxis("left")})
+                                                                    "left": _CurveLeft("left")})
         self.curve_win = self.glw.addPlot(row=1, col=1, axisItems={"bottom": StepAxis("bottom"),
-                                                                   "left": ValueAxis("left")})
+                                                                   "left": _CurveLeft("left")})
+        for top, below in ((self.over_plot, self.curve_over), (self.win_plot, self.curve_win)):
+            top.getAxis("left").pair(below.getAxis("left"))
+        self._ranges: dict = {}  # (each plot's steps range set last: ``_fit_steps``)
         for p in (self.over_plot, self.win_plot):
             p.invertY(True)
         for p in (self.over_plot, self.win_plot, self.curve_over, self.curve_win):
             for side in ("left", "bottom"):  # counts and values, never "unit (x0.001)"
                 p.getAxis(side).enableAutoSIPrefix(False)
         self._titles: dict = {}
-        self._set_title(self.over_plot, OVER_TITLE, OVER_SHORT)
+        self._set_title(self.over_plot, self._over_title(), OVER_SHORT)
         self._set_title(self.win_plot, WINDOW_TITLE)
         #: the exact window holds every step: the overview, the same numbers, is not shown
         self._one_column = False
         self._named: tuple | None = None  # (what the rows' names are of: ``_name_rows``)
-        for p in (self.over_plot, self.curve_over):  # the whole sequence, before its summary
-            p.setXRange(0, self._steps(), padding=0.02)
+        self._fit_steps(self.over_plot, self.curve_over, 0, self._steps())  # (before its summary)
         self.over_img = pg.ImageItem(axisOrder="row-major")
         self.win_img = pg.ImageItem(axisOrder="row-major")
         self.over_plot.addItem(self.over_img)
@@ -585,8 +633,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.setWindowTitle(f"lstmviz: units at scale, {long} of {plural(steps, 'step', sep=',')}")
             if hasattr(self, "slider"):  # (built: the slider and the whole sequence's plots follow)
                 self.slider.setRange(0, steps - 1)
-                for p in (self.over_plot, self.curve_over):
-                    p.setXRange(0, steps, padding=0.02)
+                self._fit_steps(self.over_plot, self.curve_over, 0, steps)
 
     def _sample_changed(self) -> None:
         """Another sample shown: of an input traced whole, its own trace (``WholeInput.
@@ -773,7 +820,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         titled = (layer, key, unit)
         if titled != getattr(self, "_titled", None):  # a new title lays the plots out again
             self._titled = titled
-            self._set_title(self.curve_over, f"{markup(layer)} {key}[{unit}] over the whole sequence (min/max per bin)",
+            binned = " (min/max per bin)" if self._over_title() == OVER_TITLE else " (every step)"
+            self._set_title(self.curve_over, f"{markup(layer)} {key}[{unit}] over the whole sequence{binned}",
                             f"{key}[{unit}], whole sequence")
             where = "at every step" if self._one_column else "in the exact window"
             self._set_title(self.curve_win, f"{markup(layer)} {key}[{unit}] {where}",
@@ -785,11 +833,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
             extreme = ov.extreme()  # the larger swing per bin
             self.over_img.setImage(scale.fold_rows(extreme[:, rows], fold).T, levels=levels, autoLevels=False)
             self.over_img.setColorMap(cmap)
-            self.over_img.setRect(QtCore.QRectF(0, 0, ov.total, len(rows)))  # x in steps
-            self._mark_row(self.over_row, row, 0, ov.total)
+            self.over_img.setRect(QtCore.QRectF(-0.5, 0, ov.total, len(rows)))  # x in steps
+            self._mark_row(self.over_row, row, -0.5, ov.total)
             edges = ov.edges()
-            self.over_line.setValue(self.step + 0.5)
-            x = edges[:-1]
+            self.over_line.setValue(self.step)
+            x = (edges[:-1] + edges[1:] - 1) / 2  # (each bin's middle: a bin of one step at its step)
             self.band_lo.setData(x, lo[:, unit])
             self.band_hi.setData(x, hi[:, unit])
             st = self.summary[1]
@@ -808,9 +856,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         if values is not None:
             self.win_img.setImage(scale.fold_rows(values[:, rows], fold).T, levels=levels, autoLevels=False)
             self.win_img.setColorMap(cmap)
-            self.win_img.setRect(QtCore.QRectF(start, 0, len(values), len(rows)))
-            self._mark_row(self.win_row, row, start, len(values))
-            self.win_line.setValue(self.step + 0.5)
+            self.win_img.setRect(QtCore.QRectF(start - 0.5, 0, len(values), len(rows)))
+            self._mark_row(self.win_row, row, start - 0.5, len(values))
+            self._fit_steps(self.win_plot, self.curve_win, start, len(values))
+            self.win_line.setValue(self.step)
             self.unit_curve.setData(np.arange(start, start + len(values)), values[:, unit])
             self.curve_line.setValue(self.step)
             at = f"step {count(self.step)} of {count(self._steps())}"
@@ -838,17 +887,41 @@ class LongSequenceWindow(QtWidgets.QWidget):
         if one:
             for plot in (self.over_plot, self.curve_over):
                 grid.removeItem(plot)
+            # the curve's title on its own: grouped with the overview's curve's, out of the
+            # grid and longer, it went short with it ("h[0], at every step" in a wide window)
+            th.titles_together(self.curve_over)
+            th.titles_together(self.curve_win)
         else:
             grid.addItem(self.over_plot, row=0, col=0)
             grid.addItem(self.curve_over, row=1, col=0)
+            th.titles_together(self.curve_over, self.curve_win)
         why = (f"Every step of the record ({plural(self._steps(), 'step', sep=',')}) has a column of its own "
-               "here: the whole sequence (min/max per bin) would be the same numbers, so it is shown once. "
+               "here: the whole sequence's overview would be the same numbers, so it is shown once. "
                f"A record of more than {count(self.seq.window)} steps shows both side by side." if one else "")
         for plot in (self.win_plot, self.curve_win):
             plot.titleLabel.setToolTip(why)
         self._named = None  # (the heatmap's title names its column anew)
         self._titled = None
         self._set_title(self.win_plot, EVERY_TITLE if one else WINDOW_TITLE)
+
+    def _over_title(self) -> str:
+        """The overview's title: min/max per bin, or "every step" where its bins are one
+        step each (at most ``Overview.bins_for`` steps: it said "min/max per bin" of 1,000
+        steps in 1,000 bins)."""
+        ov = self.summary[0] if self.summary is not None else None
+        steps = self._steps()
+        per_step = ov.bins == ov.total if ov is not None else scale.Overview.bins_for(steps) == steps
+        return OVER_STEPS_TITLE if per_step else OVER_TITLE
+
+    def _fit_steps(self, heatmap, curve, start: int, steps: int) -> None:
+        """A heatmap and its curve below over the same steps, ``start .. start + steps - 1``,
+        each step t at the same x (the heatmap's column t - 0.5 .. t + 0.5, the curve's point
+        at t): set again only where they changed (a user's zoom kept until they do)."""
+        span = (start - 0.5, start + max(1, steps) - 0.5)
+        for plot in (heatmap, curve):
+            if self._ranges.get(plot) != span:
+                self._ranges[plot] = span
+                plot.setXRange(*span, padding=0.02)
 
     def _name_rows(self, order, units: int) -> None:
         """Both heatmaps' rows: units 0.. in model order, else each row named by its unit
@@ -859,7 +932,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         font = self.over_plot.getAxis("left").style["tickFont"] or self.font()
         room = int(self.win_plot.vb.height() / (1.6 * QtGui.QFontMetricsF(font).height()))
         every = max(1, -(-n // max(2, min(MAX_ROW_NAMES, room))))
-        named = (None if order is None else tuple(int(u) for u in order), units, by, every)
+        named = (None if order is None else tuple(int(u) for u in order), units, by, every, self._over_title())
         if named == getattr(self, "_named", None):
             return
         self._named = named
@@ -872,7 +945,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         # "unit (by correl" where the plots are short (a 1280 x 720 screen)
         ranked = "" if order is None else f", units by {by}"
         window = EVERY_TITLE if self._one_column else WINDOW_TITLE
-        for plot, title, short in ((self.over_plot, OVER_TITLE, OVER_SHORT), (self.win_plot, window, None)):
+        for plot, title, short in ((self.over_plot, self._over_title(), OVER_SHORT), (self.win_plot, window, None)):
             plot.getAxis("left").setTicks(ticks)
             # (ranked, a short form for both: at 760 px, an 800 x 600 screen's window,
             # "exact window, units by correlation" was cut to "...by correlatio")
