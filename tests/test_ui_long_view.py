@@ -947,7 +947,8 @@ def test_the_crossings_listed_go_when_what_they_were_found_for_changes(qtbot, mo
     """The list kept unit 1's crossings after unit 2 was chosen (or another record, sample,
     threshold or direction), and a step picked from it went to the main window as a
     crossing of unit 2. Now they go, with the status' count of them; the same choices
-    again keep them."""
+    again keep them. The box itself says the count (it said "steps found" until opened,
+    the count only in the status line above the plots), and "no crossings" where none."""
     model, x = model_x
     w = LongSequenceWindow(model, x, start=False)
     qtbot.addWidget(w)
@@ -965,6 +966,10 @@ def test_the_crossings_listed_go_when_what_they_were_found_for_changes(qtbot, mo
         got = w.find_crossings()
         assert len(got) and w.crossing_list.count() == len(got)
         assert w.status.text() == f"{len(got)} crossings"
+        # what the box shows, none picked yet: the count (its placeholder)
+        assert w.crossing_list.currentIndex() == -1
+        assert w.crossing_list.placeholderText() == f"{len(got)} crossings"
+        assert w.crossing_list.toolTip().startswith(f"{len(got)} crossings: pick one")
         return got
 
     got = find()
@@ -980,9 +985,14 @@ def test_the_crossings_listed_go_when_what_they_were_found_for_changes(qtbot, mo
         change()
         assert w.crossing_list.count() == 0, change
         assert w.status.text() != f"{len(got)} crossings"
+        assert w.crossing_list.placeholderText() == "steps found"
     w.record_combo.setCurrentIndex(0)
     assert w.wait(120)
     assert w.status.text() == ready
+    # none: the box says so
+    w.threshold_edit.setValue(1e5)
+    assert len(w.find_crossings()) == 0 and w.crossing_list.count() == 0
+    assert w.crossing_list.placeholderText() == "no crossings" and w.status.text() == "0 crossings"
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # (the model's own)

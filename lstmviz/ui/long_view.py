@@ -39,6 +39,11 @@ MAX_ROW_NAMES = 16
 MAX_LISTED = 1000
 #: finding crossings: a progress dialog with Cancel once it has taken this long (s)
 CROSSINGS_QUIET_S = 0.1
+#: the crossings' box before crossings are found, its tooltip, and the characters it holds
+#: whole ("12,345 crossings", the count it says once they are: ``find_crossings``)
+NONE_FOUND = "steps found"
+CROSSINGS_TIP = "The steps where the unit crosses the threshold: pick one to go there"
+CROSSINGS_CHARS = 16
 #: a feature's name shown in its box at most (longer ones cut)
 FEATURE_NAME_CHARS = 24
 #: the heatmaps' titles (a ranking adds ", units by variance" ...)
@@ -327,9 +332,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.find_button = QtWidgets.QPushButton("Find crossings")
         self.find_button.clicked.connect(self.find_crossings)
         self.crossing_list = QtWidgets.QComboBox()
-        self.crossing_list.setMinimumContentsLength(12)
-        self.crossing_list.setPlaceholderText("steps found")
-        self.crossing_list.setToolTip("The steps where the unit crosses the threshold: pick one to go there")
+        self.crossing_list.setMinimumContentsLength(CROSSINGS_CHARS)
+        self.crossing_list.setPlaceholderText(NONE_FOUND)
+        self.crossing_list.setToolTip(CROSSINGS_TIP)
         self.crossing_list.activated.connect(self._crossing_activated)
         self._listed: tuple | None = None  # (what the crossings listed are of, the status' count)
         self.threshold_edit.valueChanged.connect(lambda _: self._forget_crossings())
@@ -615,6 +620,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         found = self._listed[1]
         self._listed = None
         self.crossing_list.clear()
+        self.crossing_list.setPlaceholderText(NONE_FOUND)
+        self.crossing_list.setToolTip(CROSSINGS_TIP)
         if self.status.text() == found:
             busy = self._worker is not None and self._worker.is_alive()
             self.status.setText(self._status_line(busy))
@@ -969,6 +976,13 @@ class LongSequenceWindow(QtWidgets.QWidget):
         found = f"{plural(len(steps), 'crossing', sep=',')}" + (
             f" (the first {MAX_LISTED:,} listed)" if len(steps) > MAX_LISTED else "")
         self.status.setText(found)
+        # the count in the box itself, where the user looks (it said "steps found" until
+        # opened, the count only in the status line above the plots)
+        self.crossing_list.setPlaceholderText(plural(len(steps), 'crossing', sep=',') if len(steps)
+                                              else "no crossings")
+        self.crossing_list.setToolTip(f"{found}: pick one to go there" if len(steps) else
+                                      f"No step where the unit crosses {self.threshold_edit.value():g} "
+                                      f"({self.direction_combo.currentText()})")
         self._listed = (self._crossings_key(), found)
         return steps
 
