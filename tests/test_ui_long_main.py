@@ -1424,11 +1424,12 @@ def test_a_click_on_a_ranked_row_selects_its_unit_here_and_in_the_main_window(lo
     click(lw.win_img, 2)
     qtbot.waitUntil(lambda: state.cursor.unit == 2, timeout=5000)
     assert lw.win_row.rect().top() == 2
-    # a unit below the top ones shown has no row to outline
+    # a unit below the top ones shown: its row under theirs, outlined
     lw.rank_combo.setCurrentText("variance")
     lw.top_spin.setValue(2)
     lw.unit_spin.setValue(int(order[-1]))
-    assert not lw.over_row.isVisible() and not lw.win_row.isVisible()
+    assert list(lw._rows)[-1] == int(order[-1]) and len(lw._rows) == 3
+    assert all(m.isVisible() and m.rect().top() == 2 for m in (lw.over_row, lw.win_row))
     # the unit box typed into (or stepped with its arrows): the main window follows too
     assert state.cursor.unit == int(order[-1]) and w.unit_spin.value() == int(order[-1])
     down = int(order[-1]) > 0

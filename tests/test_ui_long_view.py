@@ -259,9 +259,10 @@ def test_ranked_rows_are_named_by_their_units_and_fill_the_overview(qtbot, model
     # (top N: a ranking's, not model order's, which shows every unit: it did nothing there)
     assert not w.top_spin.isEnabled()
     w.top_spin.setValue(3)
+    order = scale.rank_units(w.summary[1], "variance", top=3)
+    w.unit_spin.setValue(int(order[0]))  # (a unit below them has a row of its own under them)
     w.rank_combo.setCurrentText("variance")
     assert w.top_spin.isEnabled()
-    order = scale.rank_units(w.summary[1], "variance", top=3)
     assert list(order) != [0, 1, 2]  # (else the labels would say nothing)
     w.win_plot.vb.prepareForPaint()  # (the exact window's range follows its image when painted)
     for plot, img in ((w.over_plot, w.over_img), (w.win_plot, w.win_img)):
@@ -1333,6 +1334,7 @@ def test_hundreds_of_units_fit_a_window_of_an_800_px_screen_every_unit_drawn(qtb
     seen = 7 * k + int(np.argmax(np.abs(extreme[3, 7 * k:8 * k])))
     assert w.unit_spin.value() == seen and extreme[3, seen] == w.over_img.image[7, 3]
     # a ranking of the top 64 has room row by row: nothing folded
+    w.unit_spin.setValue(int(scale.rank_units(w.summary[1], "variance")[0]))  # (among them: no row added)
     w.rank_combo.setCurrentText("variance")
     for _ in range(5):
         QtWidgets.QApplication.processEvents()
@@ -1650,3 +1652,43 @@ def test_each_step_of_a_curve_stands_under_its_column_of_the_heatmap_and_titles_
     assert w.summary[0].bins < 3000
     assert w.over_plot.titleLabel.text == "whole sequence (min/max per bin)"
     assert w.curve_over.titleLabel.text.endswith("[0] over the whole sequence (min/max per bin)")
+
+
+def test_a_selected_unit_ranked_below_the_top_ones_has_its_row_under_theirs_and_its_rank(qtbot, model_x):
+    """The unit selected (here or in the main window) may rank below the top N shown: its
+    curves showed it while no row was outlined, and nothing said why. Now its row stands
+    under the top N, past a dashed line, named by its unit and outlined, its numbers the
+    trace's, and the scores say its rank."""
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    _summarized(qtbot, w)
+    w.rank_combo.setCurrentText("variance")
+    w.top_spin.setValue(2)
+    ranking = scale.rank_units(w.summary[1], "variance")
+    units = len(ranking)
+    last = int(ranking[-1])
+    w.unit_spin.setValue(last)
+    assert list(w._rows) == [*map(int, ranking[:2]), last]
+    for mark in (w.over_row, w.win_row):
+        assert mark.isVisible() and (mark.rect().top(), mark.rect().height()) == (2, 1.0)
+    for sep in (w.over_sep, w.win_sep):
+        assert sep.isVisible() and sep.value() == 2
+    for plot in (w.over_plot, w.win_plot):
+        assert (2.5, str(last)) in plot.getAxis("left")._tickLevels[0]
+    # the row's numbers are the unit's: the exact window's and the overview's
+    _, start, values = w.window_values()
+    assert np.array_equal(w.win_img.image[2], values[:, last])
+    assert np.array_equal(w.over_img.image[2], w.summary[0].extreme()[:, last])
+    assert w.scores_label.text().endswith(f"rank\u00a0{units} of\u00a0{units}, below the top\u00a02: its row last")
+    # its row clicked keeps it; a unit among the top ones: no row added, no rank said
+    w.pick_row(2)
+    assert w.unit_spin.value() == last
+    w.unit_spin.setValue(int(ranking[1]))
+    assert list(w._rows) == list(map(int, ranking[:2]))
+    assert w.win_row.rect().top() == 1 and not w.over_sep.isVisible() and not w.win_sep.isVisible()
+    assert "rank" not in w.scores_label.text()
+    # model order: every unit a row, none added
+    w.unit_spin.setValue(last)
+    w.rank_combo.setCurrentText("model order")
+    assert list(w._rows) == list(range(units)) and w.win_row.rect().top() == last
+    assert not w.win_sep.isVisible() and "rank" not in w.scores_label.text()

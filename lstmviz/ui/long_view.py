@@ -161,6 +161,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
             raise LstmvizError(f"the model has no recurrent layer to follow over {over}")
         self.step = 0
         self.order: np.ndarray | None = None
+        #: every unit ranked (``order`` is its top ones): the rank of a unit below them
+        self._ranking: np.ndarray | None = None
+        #: the selected unit ranked below the top ones shown: (unit, its rank from 1, units)
+        #: (its row is added under theirs, past a dashed line: ``redraw``)
+        self._below: tuple[int, int, int] | None = None
         self._rows: np.ndarray = np.zeros(0, np.int64)
         self.summary = None
         self._summary_key = None
@@ -255,6 +260,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         # the selected unit's row, outlined in both heatmaps (a click on a row selects it)
         self.over_row = self._row_mark(self.over_plot, t)
         self.win_row = self._row_mark(self.win_plot, t)
+        # above the selected unit's row where it is ranked below the top ones shown
+        self.over_sep = self._below_line(self.over_plot, t)
+        self.win_sep = self._below_line(self.win_plot, t)
         self.band_lo = self.curve_over.plot(pen=pg.mkPen((120, 160, 220)))
         self.band_hi = self.curve_over.plot(pen=pg.mkPen((120, 160, 220)))
         self.band = pg.FillBetweenItem(self.band_lo, self.band_hi, brush=pg.mkBrush(120, 160, 220, 90))
@@ -390,6 +398,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
             pen = mark.pen()
             pen.setColor(QtGui.QColor(t.highlight))
             mark.setPen(pen)
+        for sep in (self.over_sep, self.win_sep):
+            sep.setPen(pg.mkPen(t.foreground, width=1, style=QtCore.Qt.PenStyle.DashLine))
 
     def apply_theme(self, theme: th.Theme) -> None:
         """View > Theme (``theme.apply`` calls it): the plots in the new theme's colours and
@@ -430,6 +440,15 @@ class LongSequenceWindow(QtWidgets.QWidget):
         item.setVisible(False)
         plot.vb.addItem(item, ignoreBounds=True)
         return item
+
+    @staticmethod
+    def _below_line(plot, t: th.Theme) -> pg.InfiniteLine:
+        """A dashed line across a heatmap above the row of a unit ranked below the top ones."""
+        line = pg.InfiniteLine(angle=0, pen=pg.mkPen(t.foreground, width=1, style=QtCore.Qt.PenStyle.DashLine))
+        line.setZValue(9)
+        line.setVisible(False)
+        plot.addItem(line, ignoreBounds=True)
+        return line
 
     @staticmethod
     def _mark_row(item: QtWidgets.QGraphicsRectItem, row: int | None, x0: float, width: float) -> None:
@@ -670,7 +689,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
 
     def _record_changed(self):
         self._fit_feature()
-        self.order = None
+        self.order = self._ranking = None
         self.summary = None
         self._summary_error = None
         if self.seq.ready and self._worker is None:
@@ -684,9 +703,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         by = self.rank_combo.currentText()
         self.top_spin.setEnabled(by != "model order")
         if self.summary is None or by == "model order":
-            self.order = None
+            self.order = self._ranking = None
         else:
-            self.order = scale.rank_units(self.summary[1], by, top=self.top_spin.value())
+            self._ranking = scale.rank_units(self.summary[1], by)
+            self.order = self._ranking[:self.top_spin.value()]
         self.redraw()
 
     # -- seeking and drawing -----------------------------------------------------------
@@ -816,6 +836,18 @@ class LongSequenceWindow(QtWidgets.QWidget):
                 self._unit_wanted = None
         unit = self.unit_spin.value()
         rows = self.order if self.order is not None else np.arange(units)
+        # the selected unit ranked below the top ones: its row under theirs, past a dashed
+        # line, its rank said (the curves showed it, no row was outlined, nothing said why)
+        self._below = None
+        if self.order is not None and self._ranking is not None and 0 <= unit < units \
+                and not np.any(self.order == unit):
+            rank = int(np.flatnonzero(self._ranking == unit)[0]) + 1
+            self._below = (unit, rank, len(self._ranking))
+            rows = np.r_[self.order, unit]
+        for sep in (self.over_sep, self.win_sep):
+            sep.setVisible(self._below is not None)
+            if self._below is not None:
+                sep.setValue(len(rows) - 1)
         self._rows = rows  # (the units of the heatmaps' rows, top first: pick_row)
         # hundreds of rows: the curves give the heatmaps room, and an image row holds
         # several units where the rows are still more than the image's pixels
@@ -833,6 +865,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             where = "at every step" if self._one_column else "in the exact window"
             self._set_title(self.curve_win, f"{markup(layer)} {key}[{unit}] {where}",
                             f"{key}[{unit}], {where.removeprefix('in the ')}")
+        below = self._below
         if self.summary is not None:
             ov = self.summary[0]
             hi, lo = ov.hi, ov.lo
@@ -853,7 +886,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
                 self.scores_label.setText(st.unscored(unit, f"{key}[{unit}]") or (
                     # (no line break inside a score where the label wraps)
                     f"variance\u00a0{st.variance[unit]:.4g} \u00b7 saturation\u00a0{100 * st.saturation[unit]:.1f}%"
-                    + ("" if self.feature_spin.isHidden() else f" \u00b7 r\u00a0{st.correlation[unit]:+.3f}")))
+                    + ("" if self.feature_spin.isHidden() else f" \u00b7 r\u00a0{st.correlation[unit]:+.3f}")
+                    + ("" if below is None else f" \u00b7 rank\u00a0{below[1]:,} of\u00a0{below[2]:,}, "
+                       f"below the top\u00a0{len(rows) - 1:,}: its row last")))
         else:
             self.scores_label.setText("")
             self.over_row.setVisible(False)  # (no overview yet)
@@ -939,7 +974,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         font = self.over_plot.getAxis("left").style["tickFont"] or self.font()
         room = int(self.win_plot.vb.height() / (1.6 * QtGui.QFontMetricsF(font).height()))
         every = max(1, -(-n // max(2, min(MAX_ROW_NAMES, room))))
-        named = (None if order is None else tuple(int(u) for u in order), units, by, every, self._over_title())
+        below = self._below is not None  # (the last row: the selected unit's, always named)
+        named = (None if order is None else tuple(int(u) for u in order), units, by, every, self._over_title(), below)
         if named == getattr(self, "_named", None):
             return
         self._named = named
@@ -947,7 +983,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
             # ticks said 0, 0.2, ..., 1.0 beside a layer of one unit)
             ticks = [[(v + 0.5, text) for v, text in count_ticks(n, 0, max(2, min(MAX_ROW_NAMES, room)))], []]
         else:
-            ticks = [[(k + 0.5, str(int(u))) for k, u in enumerate(order) if k % every == 0], []]
+            ticks = [[(k + 0.5, str(int(u))) for k, u in enumerate(order) if k % every == 0
+                      and (not below or n - 1 - k >= every)], []]
+            if below:
+                ticks[0].append((n - 0.5, str(int(order[-1]))))
         # the ranking in the titles: "unit (by correlation)" on the left axis was cut to
         # "unit (by correl" where the plots are short (a 1280 x 720 screen)
         ranked = "" if order is None else f", units by {by}"
