@@ -556,7 +556,7 @@ def test_units_at_scale_of_an_input_traced_whole_ranks_the_sample_shown_and_foll
     shown (nothing computed), another sample picked there traced alone as the main window
     traces it: the numbers are the main window's to the bit; a crossing picked moves the
     main window to its step and sample, it is brought up again while the input stays,
-    closes when the input changes, and a stateful model is refused in one line."""
+    and closes when the input changes."""
     import shiboken6
 
     from lstmviz.app.options import default_config
@@ -611,11 +611,6 @@ def test_units_at_scale_of_an_input_traced_whole_ranks_the_sample_shown_and_foll
     again = win.open_units_window()
     assert again is not None and again is not lw and again.wait(60)
     again.close()
-    # a stateful model: one line, no window
-    state.set_layer_option(0, "stateful", True)
-    assert win.open_units_window() is None
-    assert win.last_message.startswith("Units at scale: the model is stateful")
-    assert win.last_message.endswith("(stateful off in the side panel ranks them)")
 
 
 def test_ids_the_embedding_cannot_take_and_an_empty_text_are_refused_and_the_input_kept(
@@ -1692,3 +1687,66 @@ def test_a_selected_unit_ranked_below_the_top_ones_has_its_row_under_theirs_and_
     w.rank_combo.setCurrentText("model order")
     assert list(w._rows) == list(range(units)) and w.win_row.rect().top() == last
     assert not w.win_sep.isVisible() and "rank" not in w.scores_label.text()
+
+
+def test_units_at_scale_of_a_stateful_model_shows_the_batch_the_main_window_shows(make_window):
+    """A stateful model was refused ("its units are ranked only without state"). Now it is
+    shown as the main window shows it: the batch shown, traced whole from the states
+    carried into it, the main window's own trace (nothing traced again, the states the
+    model carries left as they were), every sample of it; the next batch (other numbers
+    from the same steps' states on) or a reset closes the window."""
+    import shiboken6
+
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    cfg = default_config("LSTM", None, units=12)
+    state = AppState([LayerEntry("LSTM", cfg)], InputSpec(input_dim=2, batch_size=3, timesteps=60))
+    state.set_layer_option(0, "stateful", True)
+    assert state.model.stateful and state.error is None
+    win = make_window((1280, 720), state)
+    name = state.model.layers[0].name
+    state.next_batch()  # batch 1: its states start from those batch 0 left
+    assert state.batch_index == 1
+    shown = state.trace
+    carried = state.model.carried_states()
+    state.set_cursor(step=30, unit=4, sample=1)
+    lw = win.open_units_window()
+    assert lw is not None and lw.owns and lw.wait(60), win.last_message
+    assert lw.seq.windowed is shown  # (the main window's trace: nothing traced again)
+    h = shown[name].steps["h"]  # (the whole batch: samples, steps, units)
+    assert h.shape[0] == 3
+    for sample in (1, 0, 2):
+        lw.sample_spin.setValue(sample)
+        assert lw.wait(60) and lw.seq.windowed is shown and lw.seq.error is None
+        _, start, values = lw.window_values()
+        assert start == 0 and np.array_equal(values, h[sample])
+        assert np.array_equal(lw.win_img.image, values.T)  # (model order: row k is unit k)
+        _, stats = lw.summary
+        np.testing.assert_allclose(stats.mean, h[sample].astype(np.float64).mean(axis=0), rtol=1e-9, atol=1e-12)
+    assert lw.step_label.text().endswith(f"h[4] = {h[2, 30, 4]:.4f}")
+    # the states the model carries into the next batch are those the main window left
+    after = state.model.carried_states()
+    assert any(s is not None for node in carried for s in node)  # (batch 1 carries states on)
+    assert all(np.array_equal(a, b) for x, y in zip(carried, after) if x is not None
+               for s, t in zip(x, y) if s is not None for a, b in zip(s, t))
+    # its own trace of a stateful batch is never made (it would start from the states the
+    # batch left, and carry its own on): said in one line, the model's states untouched
+    from lstmviz.app.whole_input import WholeInput
+
+    bare = WholeInput(state.model, [state.x], 0, alone=False, batch=state.batch_index)
+    assert not bare.run_pass() and not bare.ready
+    assert bare.error.startswith("a stateful model's batch is traced by the main window alone")
+    assert "\n" not in bare.error
+    kept = state.model.carried_states()
+    assert all(np.array_equal(a, b) for x, y in zip(after, kept) for s, t in zip(x, y) if s is not None
+               for a, b in zip(s, t))
+    # the same batch: the same window; the next batch: it closes
+    assert win.open_units_window() is lw
+    state.next_batch()
+    assert not shiboken6.isValid(lw) or not lw.isVisible()
+    again = win.open_units_window()
+    assert again is not None and again.wait(60)
+    assert again.seq.batch == 2 and again.seq.windowed is state.trace
+    assert np.array_equal(again.window_values()[2], state.trace[name].steps["h"][state.cursor.sample])

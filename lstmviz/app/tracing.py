@@ -475,18 +475,15 @@ class Tracing(StateBase):
         input traced whole (a long input has its own pass: ``long``): the units of a saved
         LSTM(512) ranked over a sentence, not only over a book, on the trace of the sample
         shown (``whole_input.WholeInput``: traced as here, so a model of inputs of other
-        lengths, a seq2seq, is ranked too, each layer on its own time axis). Refused in one
-        line where it cannot be (a stateful layer carries its states from one trace to the
-        next; an invalid stack shows its last model; no sequence of steps)."""
+        lengths, a seq2seq, is ranked too, each layer on its own time axis; a stateful
+        model's batch shown, whole, as traced here from the states carried into it).
+        Refused in one line where it cannot be (an invalid stack shows its last model; no
+        sequence of steps)."""
         model = self.model
         if model is None or self.x is None:
             raise LstmvizError("there is no model to rank the units of")
         if self.error:
             raise LstmvizError(f"the stack is not valid ({self.error}): fix it to rank its units")
-        if model.stateful:
-            off = "" if self.readonly else " (stateful off in the side panel ranks them)"
-            raise LstmvizError("the model is stateful, its states carried from one batch to the next: its "
-                               f"units are ranked only without state{off}")
         xs = self._inputs_for(model) if self.readonly else [self.x]
         if np.ndim(xs[0]) < 2 or not holds_steps(model, 0):
             raise LstmvizError("the model's first input is not a sequence of steps: there is nothing "

@@ -8,6 +8,11 @@ bit, and it costs that one trace (the main window's own trace is handed in where
 that sample: nothing to compute). Another sample is another ``WholeInput``
 (``for_sample``), its trace made when it is shown; the last ``KEPT_TRACES`` are kept.
 
+A stateful model is shown as the main window shows it: its batch, the whole batch traced
+at once from the states carried into it (``batch``, the main window's ``batch_index``),
+the main window's trace handed in; it is never traced here (that would start from the
+states the batch left, and carry its own on).
+
 Every recurrent layer is on its own time axis (a seq2seq's encoder and decoder,
 ``steps_of``): nothing is windowed, so a model a long input's windows cannot follow (inputs
 of other lengths, a RepeatVector's decoder, a Flatten after the last step) is ranked too.
@@ -45,8 +50,10 @@ class WholeInput:
     turns = Turns
 
     def __init__(self, model, xs: list, sample: int = 0, alone: bool = True, trace=None,
-                 _kept: dict | None = None):
+                 batch: int = 0, _kept: dict | None = None):
         self.model = model
+        #: a stateful model's batch shown (0: its states start from zeros)
+        self.batch = int(batch)
         self.inputs = list(xs)
         self.x = self.inputs[0]
         self.samples = input_samples(model, self.x)
@@ -92,11 +99,12 @@ class WholeInput:
     def for_sample(self, sample: int) -> WholeInput:
         """The same inputs with ``sample`` shown (its trace made by its ``run_pass``; one
         kept, or the whole batch's, taken as it is)."""
-        return WholeInput(self.model, self.inputs, sample, self.alone, _kept=self._kept)
+        return WholeInput(self.model, self.inputs, sample, self.alone, batch=self.batch, _kept=self._kept)
 
-    def holds(self, model, xs: list) -> bool:
-        """Whether this is ``model`` on the inputs ``xs`` (their values, every sample)."""
-        return (model is self.model and len(xs) == len(self.inputs)
+    def holds(self, model, xs: list, batch: int = 0) -> bool:
+        """Whether this is ``model`` on the inputs ``xs`` (their values, every sample), at
+        stateful batch ``batch`` (the same data at the next batch starts from other states)."""
+        return (model is self.model and int(batch) == self.batch and len(xs) == len(self.inputs)
                 and all(np.shape(a) == np.shape(b) and np.array_equal(a, b) for a, b in zip(xs, self.inputs)))
 
     def run_pass(self, progress=None) -> bool:
@@ -106,6 +114,10 @@ class WholeInput:
             if self.ready:
                 return True
             if self.error or self.closed:
+                return False
+            if self.model.stateful:  # (its trace is the main window's, handed in: see above)
+                self.error = ("a stateful model's batch is traced by the main window alone, from the "
+                              "states carried into it: open Units at scale from there")
                 return False
             try:
                 xs = sample_inputs(self.model, self.inputs, self.sample) if self.alone else self.inputs

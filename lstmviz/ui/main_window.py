@@ -1371,7 +1371,8 @@ class MainWindow(QtWidgets.QMainWindow):
             if seq is None:  # the sample shown, as traced here (this trace of it: nothing to compute)
                 alone = self.state.traced_sample is not None
                 trace = self.state.trace if self.state.traced_sample in (None, cur.sample) else None
-                whole = WholeInput(model, xs, cur.sample, alone=alone, trace=trace)
+                whole = WholeInput(model, xs, cur.sample, alone=alone, trace=trace,
+                                   batch=self.state.batch_index)
                 self.long_window = LongSequenceWindow(seq=whole, own=True, parent=self,
                                                       feature_names=self.state.feature_names())
             else:
@@ -1398,7 +1399,7 @@ class MainWindow(QtWidgets.QMainWindow):
         """The sequence of the open Units at scale window when it is its own, of ``model``
         on ``xs`` (the input traced whole, as shown now), else None."""
         lw = self._own_units_window()
-        return lw.seq if lw is not None and lw.seq.holds(model, xs) else None
+        return lw.seq if lw is not None and lw.seq.holds(model, xs, self.state.batch_index) else None
 
     def _units_follow(self) -> None:
         """The model or the input changed: Units at scale's own trace of an input traced
