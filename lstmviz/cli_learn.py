@@ -88,11 +88,15 @@ def add_parsers(sub) -> None:
     p.add_argument("--input", "-i", dest="inputs", action="append", default=[], metavar="X",
                    help="an input file, .npy or .csv")
     p.add_argument("--target", "-y", default=None, metavar="Y", help=TARGET_HELP)
-    p.add_argument("--loss", default=None, type=_loss, metavar="LOSS", help=LOSS_HELP + " (a task has its own)")
-    p.add_argument("--optimizer", default="adam", choices=OPTIMIZERS,
-                   help="the Keras optimizer, with Keras 3's defaults (default: adam)")
+    p.add_argument("--loss", default=None, type=_loss, metavar="LOSS",
+                   help=LOSS_HELP + " (default: the loss MODEL was compiled with; a task has its own)")
+    p.add_argument("--optimizer", default=None, choices=OPTIMIZERS,
+                   help="the Keras optimizer, with Keras 3's defaults (default: the one MODEL was compiled "
+                        "with, its settings and the state it saved after training, as Keras' load_model "
+                        "and fit; else adam)")
     p.add_argument("--lr", type=_positive_float, default=None,
-                   help="learning rate (default: Keras' default of the optimizer, or the task's)")
+                   help="learning rate (default: the compiled optimizer's, Keras' default of the optimizer, "
+                        "or the task's)")
     p.add_argument("--momentum", type=float, default=None, help="momentum (sgd, rmsprop)")
     p.add_argument("--nesterov", action="store_true", help="Nesterov momentum (sgd)")
     p.add_argument("--clipnorm", type=_positive_float, default=None, help="clip each gradient to this norm")
@@ -106,6 +110,16 @@ def add_parsers(sub) -> None:
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
                    help="reshape an input's numbers (a .csv's, or a .npy's) to this shape")
     p.add_argument("--out", "-o", required=True, metavar="TRAINED.keras", help="where to save the trained model")
+
+
+def _compiled(get):
+    """``get()`` (the compiled loss or optimizer), its refusal said for the command line:
+    "give --loss" where fit's says "give fit a loss"."""
+    try:
+        return get()
+    except LstmvizError as err:
+        raise LstmvizError(str(err).replace("give fit a loss", "give --loss")
+                           .replace("give fit an optimizer", "give --optimizer")) from None
 
 
 def _read_target(path, model, loss: str):
@@ -181,6 +195,7 @@ def cmd_train(args) -> int:
 
     import lstmviz
     from lstmviz.cli_inputs import check_named, name_input, read_as
+    from lstmviz.engine.compiled import compiled_loss, compiled_optimizer, of, restore, state_of
     from lstmviz.engine.optimizers import make
     from lstmviz.engine.train import Trainer, evaluate, left_out_note, overflowed
     from lstmviz.io.keras_writer import keras3_caveat, model_config, save_keras
@@ -212,7 +227,7 @@ def cmd_train(args) -> int:
     else:
         from lstmviz.cli_inputs import load_inputs, refuse_to_replace
 
-        if not args.model or not args.inputs or not args.target or not args.loss:
+        if not args.model or not args.inputs or not args.target:
             raise LstmvizError("train needs MODEL, --input, --target and --loss (or --task NAME)")
         # (the model file may be replaced by its trained self: a run continued in place)
         refuse_to_replace(args.out, [("target file", args.target)] + [("input file", p) for p in args.inputs])
@@ -220,6 +235,11 @@ def cmd_train(args) -> int:
 
         model = lstmviz.load(args.model)
         check_trainable(model)  # (before its inputs: a model that cannot be trained says so first)
+        if args.loss is None:  # (what the model was compiled with, as fit takes it)
+            args.loss = _compiled(lambda: compiled_loss(model))
+            if args.loss is None:
+                raise LstmvizError("train needs --loss: this model was not compiled with one (give --loss "
+                                   f"{', '.join(LOSSES[:3])}, ...)")
         arrays = load_inputs(model, args.inputs, args.shape)
         try:  # the whole arrays, named by their files (not the first sample's check below)
             model.check_inputs(arrays)
@@ -236,16 +256,27 @@ def cmd_train(args) -> int:
     left_out = left_out_note(model)
     if left_out:
         _say(f"note: {left_out}")
+    compiled = None if args.task or args.optimizer else _compiled(lambda: compiled_optimizer(model, lr))
+    name = args.optimizer or (type(compiled).__name__.lower() if compiled is not None else "adam")
     options = {"clipnorm": args.clipnorm, "clipvalue": args.clipvalue}
     if args.momentum is not None:
-        if args.optimizer not in ("sgd", "rmsprop"):
-            raise LstmvizError(f"--momentum applies to sgd and rmsprop, not {args.optimizer}")
+        if name not in ("sgd", "rmsprop"):
+            raise LstmvizError(f"--momentum applies to sgd and rmsprop, not {name}")
         options["momentum"] = args.momentum
     if args.nesterov:
-        if args.optimizer != "sgd":
+        if name != "sgd":
             raise LstmvizError("--nesterov applies to sgd only")
         options["nesterov"] = True
-    opt = make(args.optimizer, lr, **options)
+    given = {k: v for k, v in options.items() if v is not None}
+    resumed, why = 0, ""
+    if compiled is not None and given:  # (the compiled optimizer with these settings in place of its own)
+        settings = {**(of(model) or {})["optimizer"]["options"], **({"learning_rate": lr} if lr else {}), **given}
+        compiled = make(name, settings.pop("learning_rate", None), **settings)
+        resumed, why = restore(compiled, model)  # (where it still fits: the compiled settings)
+    elif compiled is not None:  # (from the state the file saved where it fits, else afresh: why)
+        resumed = compiled.restored_iterations
+        why = "" if resumed else state_of(model)[1]
+    opt = compiled if compiled is not None else make(name, lr, **options)
     if not args.task:
         _check_count(args, model, x, y)
     trainer = Trainer(model, x, y, loss, opt, batch, epochs, not args.no_shuffle, args.seed)
@@ -268,7 +299,11 @@ def cmd_train(args) -> int:
     _say(f"training {model.name}: {plural(trainer.n, 'sample')}{read}, batch {trainer.batch_size} -> "
          f"{plural(trainer.batches_per_epoch, 'update')} per epoch, "
          f"{plural(trainer.epochs, 'epoch')}, "
-         f"{args.optimizer} lr {opt.learning_rate:g}, loss {loss}")
+         f"{name} lr {opt.learning_rate:g}, loss {loss}"
+         + (f" (as compiled, from update {resumed:,} of the file)" if resumed else
+            " (as compiled)" if compiled is not None else ""))
+    if why:
+        _say(f"note: {why}")
     start = time.perf_counter()
     while not trainer.done:
         with np.errstate(over="ignore", invalid="ignore"):  # (said below, in one line)
@@ -278,7 +313,7 @@ def cmd_train(args) -> int:
             what, value = bad
             raise LstmvizError(
                 f"the {what} became {value} at update {upd.iteration} "
-                f"(epoch {upd.epoch + 1}): the weights overflowed ({args.optimizer}, learning rate "
+                f"(epoch {upd.epoch + 1}): the weights overflowed ({name}, learning rate "
                 f"{opt.learning_rate:g}); {out} not written. Lower --lr (or clip with --clipnorm)")
         if upd.epoch_end:
             line = (f"epoch {upd.epoch + 1}/{trainer.epochs}: loss {upd.epoch_loss:.6g}, "

@@ -8,17 +8,27 @@ Writes ``tests/fixtures/compiled/``:
 - ``adamw_huber.keras``: the same model compiled with ``loss="huber"``,
   ``optimizer="adamw"`` and a metric: a compile_config lstmviz does not compute;
 - ``trained_adam.keras``: the same model compiled with ``Adam(0.01)``, fitted one epoch,
-  then saved: its optimizer's state (moments, iterations) is in the file;
+  then saved: its optimizer's state (moments, iterations) is in the file; likewise
+  ``trained_rmsprop.keras`` (``RMSprop(0.005, rho=0.8, momentum=0.5, centered=True)``: its
+  velocities, momentums and average gradients, each a block), ``trained_sgd.keras``
+  (``SGD(0.05, momentum=0.9, nesterov=True)``) and ``trained_adagrad.keras``
+  (``Adagrad(0.05)``), each re-zipped deflated (a few KB; Keras reads it as it wrote it);
+- ``legacy_rmsprop_mae.h5``: the model of ``rmsprop_mae.keras`` built and compiled with
+  tf-keras 2.21 (Keras 2) and saved as HDF5: its ``training_config`` attribute;
 - ``fit.npz``: ``x``, ``y``, the initial weights ``w<k>``, and Keras' numbers:
   ``compiled_*``: ``keras.saving.load_model("rmsprop_mae.keras").fit(x, y, batch_size=4,
   epochs=2, shuffle=False)`` (its ``loss`` history and weights); ``stopped_*``: the same
   model compiled with SGD(0.1) and mse, ``fit(x, y, batch_size=3, epochs=3, shuffle=False,
   validation_split=0.2)`` with a callback that sets ``model.stop_training = True`` in
   ``on_train_batch_end`` of epoch 1's first batch (Keras records that partial epoch:
-  ``loss``, ``val_loss``, ``epoch``, and the weights after it).
+  ``loss``, ``val_loss``, ``epoch``, and the weights after it); ``resumed_<optimizer>_*``:
+  ``keras.saving.load_model("trained_<optimizer>.keras").fit(x, y, batch_size=4, epochs=1,
+  shuffle=False)`` (the optimizer's state restored from the file, as Keras restores it);
+  ``legacy_*``: ``tf_keras.models.load_model("legacy_rmsprop_mae.h5").fit(x, y, batch_size=4,
+  epochs=2, shuffle=False)``.
 
 Run from the repository root in a venv of the ``fixtures`` extra (TensorFlow 2.21.0,
-Keras 3.15.1):
+Keras 3.15.1, and tf-keras 2.21.0 for the Keras 2 file):
     TF_CPP_MIN_LOG_LEVEL=3 CUDA_VISIBLE_DEVICES= /path/to/kvenv/bin/python scripts/make_compiled_fixtures.py
 """
 
@@ -26,6 +36,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -62,6 +73,39 @@ class StopAt(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def deflated(path: Path) -> None:
+    """``path`` (a ``.keras`` zip, stored by Keras) re-zipped with its members deflated."""
+    with zipfile.ZipFile(path) as src:
+        members = [(info.filename, src.read(info)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for name, data in members:
+            dst.writestr(name, data)
+
+
+TRAINED = {"adam": lambda: keras.optimizers.Adam(0.01),
+           "rmsprop": lambda: keras.optimizers.RMSprop(0.005, rho=0.8, momentum=0.5, centered=True),
+           "sgd": lambda: keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+           "adagrad": lambda: keras.optimizers.Adagrad(0.05)}
+
+
+def legacy(x, y, w0, out) -> None:
+    """The Keras 2 (tf-keras) file and its fit."""
+    import tf_keras
+
+    model = tf_keras.Sequential([tf_keras.Input(shape=(4, 2)), tf_keras.layers.LSTM(3, name="lstm"),
+                                 tf_keras.layers.Dense(1, name="dense")], name="compiled")
+    model.set_weights(w0)
+    model.compile(loss=tf_keras.losses.MeanAbsoluteError(),
+                  optimizer=tf_keras.optimizers.RMSprop(learning_rate=0.005, rho=0.8, clipnorm=1.0))
+    model.save(OUT / "legacy_rmsprop_mae.h5")
+    loaded = tf_keras.models.load_model(OUT / "legacy_rmsprop_mae.h5")
+    hist = loaded.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    out["legacy_loss"] = np.asarray(hist.history["loss"], np.float32)
+    for k, w in enumerate(loaded.get_weights()):
+        out[f"legacy_w{k}"] = w
+    out["legacy_version"] = np.array(tf_keras.__version__)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(7)
@@ -85,10 +129,20 @@ def main() -> None:
     model.compile(loss="huber", optimizer="adamw", metrics=["mae"])
     model.save(OUT / "adamw_huber.keras")
 
-    model = build(w0)
-    model.compile(loss="mse", optimizer=keras.optimizers.Adam(0.01))
-    model.fit(x, y, batch_size=5, epochs=1, shuffle=False, verbose=0)
-    model.save(OUT / "trained_adam.keras")
+    for name, make in TRAINED.items():
+        model = build(w0)
+        model.compile(loss="mse", optimizer=make())
+        model.fit(x, y, batch_size=5, epochs=1, shuffle=False, verbose=0)
+        path = OUT / f"trained_{name}.keras"
+        model.save(path)
+        deflated(path)
+        loaded = keras.saving.load_model(path)
+        hist = loaded.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+        out[f"resumed_{name}_loss"] = np.asarray(hist.history["loss"], np.float32)
+        for k, w in enumerate(loaded.get_weights()):
+            out[f"resumed_{name}_w{k}"] = w
+
+    legacy(x, y, w0, out)
 
     model = build(w0)
     model.compile(loss="mse", optimizer=keras.optimizers.SGD(0.1))

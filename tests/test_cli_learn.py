@@ -457,7 +457,8 @@ def test_every_option_of_train_says_what_it_does(capsys):
     without a word (nor its default)."""
     assert cli.main(["train", "--help"]) == 0
     text = capsys.readouterr().out
-    assert "the Keras optimizer, with Keras 3's defaults (default: adam)" in " ".join(text.split())
+    assert ("the Keras optimizer, with Keras 3's defaults (default: the one MODEL was compiled with, its settings "
+            "and the state it saved after training, as Keras' load_model and fit; else adam)") in " ".join(text.split())
 
 
 def test_a_class_id_outside_the_models_classes_names_its_file(tmp_path, capsys):

@@ -14,7 +14,8 @@ import pytest
 
 import lstmviz
 from helpers import FIXTURES
-from lstmviz.engine.compiled import describe, of, read_compile_config
+from lstmviz.engine.compiled import CLASSES, compiled_optimizer, describe, of, read_compile_config
+from lstmviz.engine.optimizers import Adam
 from lstmviz.engine.train import trainable_arrays
 from lstmviz.errors import LstmvizError
 
@@ -84,11 +85,205 @@ def test_a_compile_config_lstmviz_does_not_compute_is_noted_and_fit_asks_for_one
     assert not np.array_equal(trainable_arrays(model)[0], before[0])
 
 
-def test_a_trained_files_optimizer_state_is_said_not_read():
+@pytest.mark.parametrize("name", ["adam", "rmsprop", "sgd", "adagrad"])
+def test_fit_of_a_keras_trained_file_goes_on_from_its_saved_optimizer_state_as_keras_does(name):
+    """A model compiled, fitted 2 updates and saved by Keras: lstmviz.fit of one more epoch
+    equals Keras' load_model + fit (its optimizer state restored: Adam's moments interleaved,
+    RMSprop's velocities, momentums and average gradients in blocks, SGD's momentums,
+    Adagrad's accumulators, and the iterations Adam's bias correction goes on from)."""
+    npz = _npz()
+    model = lstmviz.load(HERE / f"trained_{name}.keras")
+    assert "its state saved after 2 updates goes on in fit" in model.summary_text()
+    history = lstmviz.fit(model, npz["x"], npz["y"], batch_size=4, epochs=1, shuffle=False)
+    np.testing.assert_allclose(history.history["loss"], npz[f"resumed_{name}_loss"], rtol=1e-5)
+    for k, a in enumerate(trainable_arrays(model)):
+        np.testing.assert_allclose(a, npz[f"resumed_{name}_w{k}"], atol=2e-6)
+    # (the state is what makes it so: the same optimizer from scratch ends elsewhere)
+    fresh = lstmviz.load(HERE / f"trained_{name}.keras")
+    opt = CLASSES[of(fresh)["optimizer"]["class"]](**of(fresh)["optimizer"]["options"])
+    lstmviz.fit(fresh, npz["x"], npz["y"], optimizer=opt, batch_size=4, epochs=1, shuffle=False)
+    assert opt.restored_iterations == 0
+    assert max(float(np.abs(a - npz[f"resumed_{name}_w{k}"]).max())
+               for k, a in enumerate(trainable_arrays(fresh))) > 1e-5
+
+
+def _weights_h5(path, change) -> bytes:
+    """``path`` (a .keras zip) with its model.weights.h5 changed by ``change(h5)``."""
+    import h5py
+
+    src = zipfile.ZipFile(path)
+    raw = io.BytesIO(src.read("model.weights.h5"))
+    with h5py.File(raw, "r+") as h5:
+        change(h5)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.namelist():
+            dst.writestr(item, raw.getvalue() if item == "model.weights.h5" else src.read(item))
+    return out.getvalue()
+
+
+def _drop_last(h5):
+    del h5[f"optimizer/vars/{len(h5['optimizer/vars']) - 1}"]
+
+
+def _reshape_slot(h5):
+    del h5["optimizer/vars/3"]
+    h5["optimizer/vars/3"] = np.zeros((12, 2), np.float32)
+
+
+def _float_iterations(h5):
+    del h5["optimizer/vars/0"]
+    h5["optimizer/vars/0"] = np.float32(2.0)
+
+
+def _no_group(h5):
+    del h5["optimizer/vars"]
+    h5["optimizer/vars"] = np.zeros(3, np.float32)
+
+
+def _too_many(h5):
+    for k in range(12, 40):
+        h5[f"optimizer/vars/{k}"] = np.zeros(1, np.float32)
+
+
+@pytest.mark.parametrize("change, note", [
+    (_drop_last, "is not taken: it holds 9 slots, Adam keeps 10 for this model's 5 trainable weights; "
+                 "the optimizer starts afresh"),
+    (_reshape_slot, "is not taken: optimizer/vars/3 (v of weight 0) has shape (12, 2), the weight (2, 12)"),
+    (_float_iterations, "is not read (its iterations (optimizer/vars/0) are 'float32' of shape (), not a count)"),
+    (_no_group, "is not read ('optimizer/vars' is not a group): fit starts Adam afresh"),
+    (_too_many, "is not read ('optimizer' holds 40 variables)"),
+])
+def test_a_saved_optimizer_state_that_does_not_fit_is_one_note_and_a_fresh_optimizer(change, note):
+    npz = _npz()
+    model = lstmviz.load(_weights_h5(HERE / "trained_adam.keras", change), isolate=False)
+    lines = [line for line in model.summary_text().splitlines() if "optimizer's state" in line]
+    assert len(lines) == 1 and note in lines[0] and lines[0].isprintable(), lines
+    assert "goes on in fit" not in model.summary_text()
+    lstmviz.fit(model, npz["x"], npz["y"], batch_size=4, epochs=1, shuffle=False)  # (trains: no crash)
+    fresh = lstmviz.load(HERE / "trained_adam.keras")
+    lstmviz.fit(fresh, npz["x"], npz["y"], optimizer=Adam(0.01), batch_size=4, epochs=1, shuffle=False)
+    for a, b in zip(trainable_arrays(model), trainable_arrays(fresh)):
+        np.testing.assert_array_equal(a, b)  # (as a fresh Adam)
+
+
+def test_a_saved_optimizer_state_is_taken_only_while_the_weights_are_the_files():
+    """The state is the file's weights' own: on other weights (a stack edited, a snapshot put
+    on it) the optimizer starts afresh, and the summary says why."""
     model = lstmviz.load(HERE / "trained_adam.keras")
-    assert of(model)["optimizer"]["class"] == "Adam"
-    assert ("Note: compile_config: the optimizer's state saved after 2 updates (its moments) is not read: fit "
-            "starts Adam afresh") in model.summary_text()
+    trainable_arrays(model)[0][0, 0] += 0.5
+    assert ("Note: compile_config: the optimizer's state saved after 2 updates is not taken: the model's "
+            "weights are no longer the file's; the optimizer starts afresh") in model.summary_text()
+    assert compiled_optimizer(model).restored_iterations == 0
+    again = lstmviz.Model.from_spec(lstmviz.load(HERE / "trained_adam.keras").to_spec())  # (a copy: its state)
+    assert compiled_optimizer(again).restored_iterations == 2
+
+
+def test_a_second_fit_of_a_trained_file_goes_on_from_where_the_first_left():
+    npz = _npz()
+    model = lstmviz.load(HERE / "trained_adam.keras")
+    lstmviz.fit(model, npz["x"][:8], npz["y"][:8], batch_size=4, epochs=1, shuffle=False)
+    lstmviz.fit(model, npz["x"][8:], npz["y"][8:], batch_size=4, epochs=1, shuffle=False)
+    for k, a in enumerate(trainable_arrays(model)):  # (the 3 updates of one fit, in two)
+        np.testing.assert_allclose(a, npz[f"resumed_adam_w{k}"], atol=2e-6)
+    assert compiled_optimizer(model).restored_iterations + compiled_optimizer(model).iterations == 5
+
+
+def test_a_keras2_files_training_config_is_read_as_a_compile_config():
+    """tf-keras 2.21 (Keras 2) HDF5: its training_config (MeanAbsoluteError, Custom>RMSprop
+    with its settings) is fit's default, and fit of it equals tf-keras' load_model + fit."""
+    npz = _npz()
+    model = lstmviz.load(HERE / "legacy_rmsprop_mae.h5")
+    assert of(model)["loss"] == "mae" and of(model)["config"] == "training_config"
+    assert of(model)["optimizer"] == {"class": "RMSprop", "options": {
+        "clipnorm": 1.0, "learning_rate": 0.004999999888241291, "rho": 0.8, "momentum": 0.0, "epsilon": 1e-07,
+        "centered": False}}
+    assert "Compiled with: loss mae, optimizer RMSprop(clipnorm=1.0, learning_rate=0.005" in model.summary_text()
+    history = lstmviz.fit(model, npz["x"], npz["y"], batch_size=4, epochs=2, shuffle=False)
+    np.testing.assert_allclose(history, npz["legacy_loss"], rtol=1e-5)
+    for k, a in enumerate(trainable_arrays(model)):
+        np.testing.assert_allclose(a, npz[f"legacy_w{k}"], atol=2e-6)
+
+
+def _legacy_copy(tmp_path, change):
+    import shutil
+
+    import h5py
+
+    path = tmp_path / "legacy.h5"
+    shutil.copy(HERE / "legacy_rmsprop_mae.h5", path)
+    with h5py.File(path, "r+") as h5:
+        change(h5)
+    return path
+
+
+def test_a_keras2_files_optimizer_state_and_what_is_not_computed_are_notes(tmp_path):
+    def trained(h5):
+        del h5["optimizer_weights/iteration:0"]
+        h5["optimizer_weights/iteration:0"] = np.int64(3)
+        config = json.loads(h5.attrs["training_config"])
+        config["optimizer_config"]["config"]["decay"] = 0.01  # (Keras 2's learning-rate decay)
+        config["loss"] = "\x1b[2Jhuber"
+        h5.attrs["training_config"] = json.dumps(config)
+
+    model = lstmviz.load(_legacy_copy(tmp_path, trained))
+    notes = model.source["notes"]
+    assert notes == ["training_config: loss '\\x1b[2Jhuber' is not one lstmviz computes; fit and the Train tab need "
+                     "a loss given (mse, mae, binary_crossentropy, categorical_crossentropy, "
+                     "sparse_categorical_crossentropy)",
+                     "training_config: optimizer RMSprop's decay=0.01 is not computed here; fit and the Train tab use "
+                     "the optimizer given (sgd, adam, rmsprop, adagrad)"]
+    assert _refusal(lambda: lstmviz.fit(model, _npz()["x"], _npz()["y"])).startswith(
+        "this model's training_config: loss '\\x1b[2Jhuber' is not one")
+
+    def state(h5):
+        del h5["optimizer_weights/iteration:0"]
+        h5["optimizer_weights/iteration:0"] = np.int64(3)
+
+    model = lstmviz.load(_legacy_copy(tmp_path, state))
+    assert model.source["notes"] == ["training_config: the optimizer's state saved after 3 updates (its moments) "
+                                     "is not read from a Keras 2 file: fit starts RMSprop afresh"]
+
+    def not_json(h5):
+        h5.attrs["training_config"] = "{loss"
+
+    model = lstmviz.load(_legacy_copy(tmp_path, not_json))  # (opens: a note)
+    assert of(model)["optimizer"] is None and len(model.source["notes"]) == 1
+    assert model.source["notes"][0].startswith("training_config: the training_config attribute is not valid JSON")
+
+
+def test_train_without_loss_or_optimizer_takes_the_compiled_ones(tmp_path, capsys):
+    from lstmviz import cli
+
+    npz = _npz()
+    np.save(tmp_path / "x.npy", npz["x"])
+    np.save(tmp_path / "y.npy", npz["y"])
+    files = ["-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy")]
+    out = tmp_path / "out.keras"
+    assert cli.main(["train", str(HERE / "trained_adam.keras"), *files, "--batch-size", "4", "--no-shuffle",
+                     "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "adam lr 0.01, loss mse (as compiled, from update 2 of the file)" in err
+    for k, a in enumerate(trainable_arrays(lstmviz.load(out))):
+        np.testing.assert_allclose(a, npz[f"resumed_adam_w{k}"], atol=2e-6)
+    assert cli.main(["train", str(HERE / "legacy_rmsprop_mae.h5"), *files, "--batch-size", "4", "--epochs", "2",
+                     "--no-shuffle", "-o", str(out)]) == 0
+    assert "rmsprop lr 0.005, loss mae (as compiled)" in capsys.readouterr().err
+    for k, a in enumerate(trainable_arrays(lstmviz.load(out))):
+        np.testing.assert_allclose(a, npz[f"legacy_w{k}"], atol=2e-6)
+    for model, said in [
+        (HERE / "adamw_huber.keras", "lstmviz: this model's compile_config: loss 'huber' is not one lstmviz computes: "
+                                     "give --loss (mse, mae"),
+        (FIXTURES / "k3_lstm_default" / "model.keras", "lstmviz: train needs --loss: this model was not compiled "
+                                                        "with one (give --loss mse, mae, binary_crossentropy, ...)"),
+    ]:
+        assert cli.main(["train", str(model), *files, "-o", str(out)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(said) and len(err.splitlines()) == 1
+    assert cli.main(["train", str(HERE / "adamw_huber.keras"), *files, "--loss", "mse", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("lstmviz: this model's compile_config: optimizer 'AdamW' is not one lstmviz computes: "
+                          "give --optimizer (sgd") and len(err.splitlines()) == 1
 
 
 def test_a_model_compiled_with_nothing_needs_a_loss():
@@ -150,5 +345,18 @@ def test_no_compile_config_is_no_compiled_anything(compile_config):
 
 def test_a_loss_name_and_an_optimizer_name_as_an_older_writer_keeps_them():
     compiled = read_compile_config({"loss": "MeanSquaredError", "optimizer": "SGD"})
-    assert compiled == {"loss": "mse", "optimizer": {"class": "SGD", "options": {}}, "notes": []}
+    assert compiled == {"loss": "mse", "optimizer": {"class": "SGD", "options": {}}, "notes": [],
+                        "config": "compile_config"}
     assert describe(compiled) == "loss mse, optimizer SGD()"
+
+
+def test_the_short_description_leaves_out_keras_defaults():
+    compiled = read_compile_config({"loss": "mae", "optimizer": {"class_name": "RMSprop", "config": {
+        "name": "rmsprop", "learning_rate": 0.004999999888241291, "rho": 0.8, "momentum": 0.0, "epsilon": 1e-07,
+        "centered": False, "clipnorm": 1.0, "clipvalue": None}}})
+    assert describe(compiled, short=True) == "loss mae, optimizer RMSprop(learning_rate=0.005, rho=0.8, clipnorm=1.0)"
+    assert describe(compiled) == ("loss mae, optimizer RMSprop(learning_rate=0.005, rho=0.8, momentum=0.0, "
+                                  "epsilon=1e-07, centered=False, clipnorm=1.0)")
+    adam = read_compile_config({"optimizer": {"class_name": "Adam", "config": {"learning_rate": 0.0010000000474974513,
+                                                                               "beta_1": 0.9, "epsilon": 1e-07}}})
+    assert describe(adam, short=True) == "optimizer Adam()"

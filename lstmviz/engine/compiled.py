@@ -1,5 +1,6 @@
-"""What a Keras 3 model was compiled with (a ``.keras`` file's ``compile_config``), read as
-names and numbers only, for ``fit``'s and the Train tab's defaults.
+"""What a Keras model was compiled with (a ``.keras`` file's ``compile_config``, a Keras 2 /
+tf.keras HDF5 file's ``training_config``: ``read_training_config``), read as names and
+numbers only, for ``fit``'s and the Train tab's defaults.
 
 ``read_compile_config`` turns the file's JSON into plain data kept in ``ModelSpec.source``
 (``"compile"``): the loss by ``losses.canonical`` (``"mae"``), the optimizer as its class
@@ -7,8 +8,16 @@ and settings (``{"class": "RMSprop", "options": {"learning_rate": 0.005, "rho": 
 "clipnorm": 1.0}}``, checked by building ``optimizers.OPTIMIZERS``' class with them), and a
 one-line note for each part lstmviz does not compute (a loss or optimizer it has not, an
 optimizer setting such as ``weight_decay``, a learning-rate schedule, metrics, loss
-weights, an optimizer state saved after training). Nothing in the config is imported,
-evaluated or called: an unknown name is a note, never an error.
+weights, a Keras 2 file's optimizer state). Nothing in the config is imported, evaluated
+or called: an unknown name is a note, never an error.
+
+The optimizer state a Keras 3 file saved after training (``SavedState``: its iterations,
+learning rate and slots, read by ``io/keras.py``) is kept beside it (``"state"``) and put on
+the optimizer ``fit`` and the Train tab start (``restore``), as Keras' ``load_model``
+restores it, where it fits the model: the compiled class and settings, a slot of each
+weight's shape in Keras' order (``Optimizer.keras_layout``), and the model's weights still
+the file's (a state is those weights' own); else a one-line note says why and the optimizer
+starts afresh (``saved_state``).
 
 ``compiled_loss`` / ``compiled_optimizer`` give them back to ``fit`` (the optimizer made once
 per model and kept, as Keras' ``model.optimizer``), or None where the model has none, or a
@@ -17,9 +26,13 @@ one-line refusal where it has one lstmviz does not compute (``fit`` is then give
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import math
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from lstmviz.engine.losses import NAMES, canonical
 from lstmviz.engine.optimizers import OPTIMIZERS, Optimizer
@@ -31,8 +44,13 @@ CLASSES = {cls.__name__: cls for cls in OPTIMIZERS.values()}
 #: Keras 3 optimizer settings that compute what lstmviz computes only at these values
 ONLY_AT = {"weight_decay": (None, 0), "use_ema": (False,), "loss_scale_factor": (None, 1),
            "gradient_accumulation_steps": (None, 1), "amsgrad": (False,)}
-#: settings that change nothing here (its name; the EMA's, while ``use_ema`` is off)
-IGNORED = ("name", "ema_momentum", "ema_overwrite_frequency")
+#: settings that change nothing here (its name; the EMA's, while ``use_ema`` is off; tf.keras'
+#: ``jit_compile`` and ``is_legacy_optimizer``)
+IGNORED = ("name", "ema_momentum", "ema_overwrite_frequency", "jit_compile", "is_legacy_optimizer")
+#: Keras 2's spellings of a setting (Keras 2.0-2.2 wrote ``lr``), and settings it computes
+#: as here only at these values (``decay``: its learning-rate decay per update)
+KERAS2_NAMES = {"lr": "learning_rate"}
+KERAS2_ONLY_AT = {"decay": (0,), "adaptive_epsilon": (False,)}
 #: ``compile_config`` keys that change nothing of the loss and the updates
 RUN_KEYS = ("run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss", "weighted_metrics")
 
@@ -57,6 +75,8 @@ def _optimizer(spec: Any) -> tuple[dict | None, str | None]:
     if not isinstance(spec, dict):
         return None, f"optimizer {_shown(spec)} is not an optimizer's config"
     name, config = spec.get("class_name"), spec.get("config")
+    if isinstance(name, str) and name.startswith("Custom>"):  # (tf.keras 2.11+ writes "Custom>Adam")
+        name = name[len("Custom>"):]
     cls = CLASSES.get(name) if isinstance(name, str) else None
     if cls is None:
         return None, f"optimizer {_shown(name)} is not one lstmviz computes"
@@ -64,11 +84,13 @@ def _optimizer(spec: Any) -> tuple[dict | None, str | None]:
         config = {}
     taken = _settings(cls)
     options: dict[str, Any] = {}
+    only_at = {**ONLY_AT, **KERAS2_ONLY_AT}
     for key, value in config.items():
+        key = KERAS2_NAMES.get(key, key)
         if key in IGNORED:
             continue
-        if key in ONLY_AT:
-            if not any(value is v or (is_number(value) and is_number(v) and value == v) for v in ONLY_AT[key]):
+        if key in only_at:
+            if not any(value is v or (is_number(value) and is_number(v) and value == v) for v in only_at[key]):
                 return None, f"optimizer {name}'s {_shown(key)[1:-1]}={_shown(value)} is not computed here"
             continue
         if key not in taken:
@@ -86,11 +108,79 @@ def _optimizer(spec: Any) -> tuple[dict | None, str | None]:
     return {"class": cls.__name__, "options": options}, None
 
 
-def read_compile_config(config: Any, saved_updates: int = 0) -> dict | None:
+@dataclass(eq=False)
+class SavedState:
+    """The optimizer state a Keras 3 file saved after training: ``iterations`` (its
+    ``optimizer/vars/0``), ``learning_rate`` (``vars/1``), ``slots`` (``vars/2``, ...: read-only
+    float32 arrays in Keras' order), and ``weights``, a digest of each weight array the file
+    held (the state is those weights'). Not copied with the model's source (a copy's is the
+    same one, as read-only as it); equal only to itself."""
+
+    iterations: int
+    learning_rate: float
+    slots: tuple
+    weights: frozenset
+
+    def __deepcopy__(self, memo) -> SavedState:
+        return self
+
+    def __copy__(self) -> SavedState:
+        return self
+
+
+def digest(array) -> bytes:
+    """A weight array's fingerprint (its float32 values and shape)."""
+    a = np.ascontiguousarray(array, dtype=np.float32)
+    h = hashlib.blake2b(str(a.shape).encode(), digest_size=16)
+    h.update(a.tobytes())
+    return h.digest()
+
+
+def saved_state(iterations: Any, learning_rate: Any, slots: list, weights: list) -> SavedState | str | None:
+    """A ``SavedState`` of what a file's ``optimizer/vars`` hold (``iterations``, the learning
+    rate, the slots) and its weight arrays, None where it saved no update (``iterations`` 0:
+    as a fresh optimizer), or why it cannot be one (a sentence for the note)."""
+    it = np.asarray(iterations)
+    if it.shape != () or it.dtype.kind not in "iu" or int(it) < 0:
+        return f"its iterations (optimizer/vars/0) are {_shown(it.dtype.name)} of shape {it.shape}, not a count"
+    if int(it) == 0:
+        return None
+    lr = np.asarray(learning_rate)
+    if lr.shape != () or lr.dtype.kind != "f" or not (math.isfinite(float(lr)) and float(lr) > 0):
+        return "its learning rate (optimizer/vars/1) is not a positive number"
+    for k, a in enumerate(slots):
+        if np.asarray(a).dtype.kind != "f":
+            return f"optimizer/vars/{k + 2} holds {_shown(np.asarray(a).dtype.name)}, not floats"
+    kept = []
+    for a in slots:
+        a = np.array(a, dtype=np.float32)
+        a.flags.writeable = False
+        kept.append(a)
+    return SavedState(int(it), float(lr), tuple(kept), frozenset(digest(w) for w in weights))
+
+
+def read_training_config(config: Any, saved_updates: int = 0) -> dict | None:
+    """A Keras 2 / tf.keras HDF5 file's ``training_config`` (its ``optimizer_config`` is the
+    ``.keras`` file's ``optimizer``), read as ``read_compile_config`` reads a
+    ``compile_config``. ``saved_updates``: the iterations of the optimizer state the file's
+    ``optimizer_weights`` hold (not read: a note says so)."""
+    if not isinstance(config, dict) or not config:
+        return None
+    keys = ("loss", "loss_weights", "metrics", "weighted_metrics")
+    return read_compile_config({**{k: config[k] for k in keys if k in config},
+                                "optimizer": config.get("optimizer_config")}, saved_updates, "training_config")
+
+
+def read_compile_config(config: Any, state: SavedState | str | int | None = None,
+                        what: str = "compile_config") -> dict | None:
     """A ``.keras`` file's ``compile_config`` as ``{"loss": name or None, "optimizer": {...}
-    or None, "notes": [...]}`` (see the module's doc); None where the model was not compiled
-    (no config, or an empty one). ``saved_updates``: the iterations of the optimizer state
-    saved with the weights (Keras saves it after training), which lstmviz does not read."""
+    or None, "notes": [...]}`` (see the module's doc), with ``"state"``, the optimizer's
+    ``SavedState``, where the file saved one; None where the model was not compiled (no
+    config, or an empty one). ``state``: the optimizer state saved with the weights (Keras
+    saves it after training): a ``SavedState``, why it could not be read, or the updates of
+    one lstmviz does not read (a Keras 2 file's). ``what``: the config's name in the file
+    (``"training_config"`` for a Keras 2 file), which begins each note and is kept as
+    ``"config"``."""
     if not isinstance(config, dict) or not config:
         return None
     notes: list[str] = []
@@ -114,28 +204,120 @@ def read_compile_config(config: Any, saved_updates: int = 0) -> dict | None:
         optimizer, why = _optimizer(config["optimizer"])
         if why:
             notes.append(f"{why}; fit and the Train tab use the optimizer given ({', '.join(OPTIMIZERS)})")
-        elif saved_updates and optimizer is not None:
-            notes.append(f"the optimizer's state saved after {saved_updates:,} update{'s' * (saved_updates != 1)} "
-                         f"(its moments) is not read: fit starts {optimizer['class']} afresh")
+        elif optimizer is not None and isinstance(state, int) and state > 0:
+            notes.append(f"the optimizer's state saved after {state:,} update{'s' * (state != 1)} "
+                         f"(its moments) is not read from a Keras 2 file: fit starts {optimizer['class']} afresh")
+        elif optimizer is not None and isinstance(state, str):
+            notes.append(f"the optimizer's state saved with the weights is not read ({state}): "
+                         f"fit starts {optimizer['class']} afresh")
     metrics = config.get("metrics")
     if metrics:
         notes.append(f"metrics {_shown(metrics)} are not computed here (the History holds loss and val_loss)")
     if loss is None and optimizer is None and not notes:
         return None
-    return {"loss": loss, "optimizer": optimizer, "notes": [f"compile_config: {n}" for n in notes]}
+    out: dict[str, Any] = {"loss": loss, "optimizer": optimizer, "notes": [f"{what}: {n}" for n in notes],
+                           "config": what}
+    if optimizer is not None and isinstance(state, SavedState):
+        out["state"] = state
+    return out
 
 
-def describe(compiled: dict) -> str:
+def state_of(model, optimizer: Optimizer | None = None) -> tuple[SavedState | None, str]:
+    """(the optimizer state saved with ``model``'s file, "") where it fits ``model`` (and
+    ``optimizer``, a fresh one, where given: the compiled class and settings, its learning
+    rate aside); (None, why not) where the file saved one that does not, as a one-line note;
+    (None, "") where the file saved none."""
+    from lstmviz.engine.layers import trainable_arrays  # (when asked: the file readers do without it)
+
+    compiled = of(model)
+    state = (compiled or {}).get("state")
+    opt = (compiled or {}).get("optimizer")
+    if not isinstance(state, SavedState) or not opt:
+        return None, ""
+    saved = f"the optimizer's state saved after {state.iterations:,} update{'s' * (state.iterations != 1)}"
+    afresh = f"{saved} is not taken: {{}}; the optimizer starts afresh"
+    compiled_one = CLASSES[opt["class"]](**opt["options"])
+    if optimizer is not None:
+        if type(optimizer) is not type(compiled_one):
+            return None, afresh.format(f"it is the compiled {opt['class']}'s, not {type(optimizer).__name__}'s")
+        mine, theirs = _own(optimizer), _own(compiled_one)
+        if mine != theirs:
+            changed = ", ".join(f"{k}={_number(mine[k])} (compiled: {_number(theirs[k])})"
+                                for k in mine if mine[k] != theirs[k])
+            return None, afresh.format(f"it is the compiled {opt['class']}'s, and this one's {changed}")
+        if optimizer.iterations or optimizer._slots:
+            return None, afresh.format("this optimizer has updated weights already")
+    arrays = trainable_arrays(model)
+    layout = (optimizer or compiled_one).keras_layout(len(arrays))
+    if len(layout) != len(state.slots):
+        return None, afresh.format(f"it holds {len(state.slots)} slot{'s' * (len(state.slots) != 1)}, "
+                                   f"{opt['class']} keeps {len(layout)} for this model's "
+                                   f"{len(arrays)} trainable weight{'s' * (len(arrays) != 1)}")
+    for n, ((k, name), slot) in enumerate(zip(layout, state.slots)):
+        if slot.shape != np.shape(arrays[k]):
+            return None, afresh.format(f"optimizer/vars/{n + 2} ({name} of weight {k}) has shape "
+                                       f"{slot.shape}, the weight {np.shape(arrays[k])}")
+    if any(digest(a) not in state.weights for a in arrays):
+        return None, afresh.format("the model's weights are no longer the file's")
+    return state, ""
+
+
+def _own(optimizer: Optimizer) -> dict:
+    """An optimizer's settings but its learning rate (what its state depends on)."""
+    keys = [k for k in _settings(type(optimizer)) if k != "learning_rate"]
+    return {k: getattr(optimizer, k, None) for k in keys}
+
+
+def restore(optimizer: Optimizer, model) -> tuple[int, str]:
+    """Put the optimizer state saved with ``model``'s file on ``optimizer`` (a fresh one of
+    the compiled class and settings; its learning rate stays its own) where it fits
+    (``state_of``): (the updates it goes on from, ""); else (0, why not, "" where the file
+    saved none)."""
+    state, why = state_of(model, optimizer)
+    if state is None:
+        return 0, why
+    from lstmviz.engine.layers import trainable_arrays
+
+    arrays = trainable_arrays(model)
+    slots: dict[int, dict[str, np.ndarray]] = {}
+    for (k, name), slot in zip(optimizer.keras_layout(len(arrays)), state.slots):
+        slots.setdefault(k, {})[name] = slot.copy()
+    optimizer._slots = slots
+    optimizer._shapes = [tuple(np.shape(a)) for a in arrays]
+    optimizer.restored_iterations = state.iterations
+    return state.iterations, ""
+
+
+def describe(compiled: dict, short: bool = False) -> str:
     """"loss mae, optimizer RMSprop(learning_rate=0.005, rho=0.8, clipnorm=1.0)" (the parts
-    lstmviz computes), "" for none."""
+    lstmviz computes), "" for none; ``short``: the optimizer's settings that differ from
+    Keras' defaults only (``RMSprop(learning_rate=0.005, rho=0.8)``, ``Adam()``)."""
     parts = []
     if compiled.get("loss"):
         parts.append(f"loss {compiled['loss']}")
     opt = compiled.get("optimizer")
     if opt:
-        args = ", ".join(f"{k}={_number(v)}" for k, v in opt["options"].items())
+        defaults = _defaults(CLASSES[opt["class"]]) if short else {}
+        args = ", ".join(f"{k}={_number(v)}" for k, v in opt["options"].items()
+                         if not (k in defaults and _number(v) == _number(defaults[k])))
         parts.append(f"optimizer {opt['class']}({args})")
     return ", ".join(parts)
+
+
+def _defaults(cls: type[Optimizer]) -> dict[str, Any]:
+    """Keras' default of each setting ``cls`` takes (lstmviz's classes take Keras 3's)."""
+    params = inspect.signature(cls.__init__).parameters
+    return {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty}
+
+
+def state_line(model) -> tuple[str, str]:
+    """What the summary says of the optimizer state ``model``'s file saved: ("its state
+    saved after 2 updates goes on in fit", "") where it is taken, ("", the note) where it is
+    not, ("", "") where there is none."""
+    state, why = state_of(model)
+    if state is None:
+        return "", why
+    return f"its state saved after {state.iterations:,} update{'s' * (state.iterations != 1)} goes on in fit", ""
 
 
 def _number(value: Any) -> str:
@@ -166,9 +348,12 @@ def compiled_loss(model) -> str | None:
 
 
 def compiled_optimizer(model, learning_rate: float | None = None) -> Optimizer | None:
-    """A fresh optimizer as ``model`` was compiled with (``learning_rate`` in place of its
-    own where given), None if it was not compiled with one; refused in one line where its
-    optimizer is one lstmviz does not compute."""
+    """The optimizer ``model`` was compiled with, None if it was not compiled with one;
+    refused in one line where its optimizer is one lstmviz does not compute. It starts from
+    the state the file saved after training where that fits (``restore``), else afresh; it is
+    kept on the model, so a second ``fit`` goes on with it. ``learning_rate`` given: another
+    run than the compiled one, an optimizer of its own (from the file's state all the same
+    while the model's weights are the file's) with that rate."""
     compiled = of(model)
     if compiled is None:
         return None
@@ -180,10 +365,13 @@ def compiled_optimizer(model, learning_rate: float | None = None) -> Optimizer |
                                f"({', '.join(OPTIMIZERS)})")
         return None
     if learning_rate is not None:  # (another run than the compiled one: an optimizer of its own)
-        return CLASSES[opt["class"]](**{**opt["options"], "learning_rate": learning_rate})
+        own = CLASSES[opt["class"]](**{**opt["options"], "learning_rate": learning_rate})
+        restore(own, model)
+        return own
     kept = getattr(model, "_compiled_optimizer", None)
     owner = getattr(kept, "_owner", None)
     if not isinstance(kept, Optimizer) or (owner is not None and owner() is not model):  # (a copy's: its own)
         kept = CLASSES[opt["class"]](**opt["options"])
+        restore(kept, model)  # (as Keras' load_model restores the state the file saved)
         model._compiled_optimizer = kept  # (Keras' model.optimizer: a second fit continues it)
     return kept

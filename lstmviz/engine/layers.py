@@ -1082,3 +1082,22 @@ def make_layer(class_name: str, config: dict | None, name: str, keras_major: int
     if cls in (TimeDistributed, Bidirectional):
         return cls(name, config, keras_major, class_name, make_layer=inner)
     return cls(name, config, keras_major, class_name)
+
+
+def trainable_arrays(model) -> list[np.ndarray]:
+    """Every weight array the optimizer moves, in the order ``Gradients`` lists them (Keras'
+    ``model.trainable_variables``, the order its optimizer's slots follow)."""
+    out = []
+    for layer in model.layers:
+        out.extend(layer_arrays(layer))
+    return out
+
+
+def layer_arrays(layer) -> list[np.ndarray]:
+    if isinstance(layer, Bidirectional):
+        return layer.forward_layer.weights + layer.backward_layer.weights
+    if isinstance(layer, StackedRNN):
+        return [w for c in layer.cells for w in c.weights]
+    if isinstance(layer, TimeDistributed):
+        return layer.inner.weights
+    return layer.weights

@@ -526,14 +526,17 @@ class Model:
             lines.append(f"Not listed: {plural(hidden, 'ONNX op')} that only move, reshape or "
                          "index data (Transpose, Shape, Cast, ...); `lstmviz summary --all-ops` or "
                          "summary(all_ops=True) lists them.")
-        from lstmviz.engine.compiled import describe, of
+        from lstmviz.engine.compiled import describe, of, state_line
 
         compiled = describe(of(self) or {})
         notes = self.source.get("notes") or []
+        taken, not_taken = state_line(self) if compiled else ("", "")
+        if not_taken:  # (a saved optimizer state that does not fit this model, or its weights)
+            notes = [*notes, f"{(of(self) or {}).get('config', 'compile_config')}: {not_taken}"]
         if notes or compiled:
             lines.append("")
         if compiled:  # (what fit and the Train tab take when given none)
-            lines.append(f"Compiled with: {compiled}")
+            lines.append(f"Compiled with: {compiled}" + (f"; {taken}" if taken else ""))
         lines.extend(f"Note: {n}" for n in notes)
         details = [self._weights_section(layer) for layer in self.layers]
         details = [d for d in details if d]

@@ -20,6 +20,12 @@ token seen twice in a batch adds ``g1^2 + g2^2`` to Adam's / RMSprop's / Adagrad
 moment, not ``(g1 + g2)^2``. ``SparseRows`` gradients get exactly that; the update is still
 dense (rows absent from a batch move with their momentum), as in Keras.
 
+A Keras 3 file saved after training holds the optimizer's variables (``optimizer/vars/0``,
+``1``, ...: its iterations, its learning rate, then each class's slots in the order its
+``build`` makes them, ``keras_layout``); ``engine.compiled.restore`` puts them on a fresh
+optimizer (``restored_iterations``: Keras' count before this optimizer's first update, which
+Adam's bias correction goes on from; ``iterations`` counts this optimizer's own updates).
+
 ``clipnorm`` clips each gradient to that L2 norm, ``global_clipnorm`` all of them together,
 ``clipvalue`` each element (one of the three, as Keras allows). The learning rate may be
 changed between updates (``opt.learning_rate = ...``).
@@ -78,6 +84,9 @@ class Optimizer:
             ("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)))
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.iterations = 0
+        #: the updates of the state this optimizer was restored from (Keras' ``iterations`` is
+        #: ``restored_iterations + iterations``); 0 for a fresh one
+        self.restored_iterations = 0
         self._slots: dict[int, dict[str, np.ndarray]] = {}
         self._shapes: list[tuple] | None = None  # (the weights' shapes it was first applied to)
 
@@ -148,6 +157,11 @@ class Optimizer:
                 self.update(k, w, g, lr, None)
         self.iterations += 1
 
+    def keras_layout(self, n: int) -> list[tuple[int, str]]:
+        """The slots Keras 3 keeps for ``n`` trainable weights, in the order its ``build``
+        makes them (after ``iterations`` and ``learning_rate``): (weight index, slot name) each."""
+        raise NotImplementedError  # pragma: no cover - each class's
+
     def update(self, k, w, g, lr, g2):  # pragma: no cover - abstract
         """``g2``: the squared gradient as Keras computes it (None: ``g ** 2``)."""
         raise NotImplementedError
@@ -166,6 +180,10 @@ class SGD(Optimizer):
         super().__init__(learning_rate, **clip)
         self.momentum = _number("SGD", "momentum", momentum, 0.0, 1.0, low_open=False)
         self.nesterov = bool(nesterov)
+
+    def keras_layout(self, n):
+        """Keras: ``momentums`` only where ``momentum != 0``."""
+        return [(k, "momentum") for k in range(n)] if self.momentum != 0 else []
 
     def update(self, k, w, g, lr, g2=None):
         if self.momentum != 0:
@@ -189,8 +207,12 @@ class Adam(Optimizer):
                                     for k, b in (("beta_1", beta_1), ("beta_2", beta_2)))
         self.epsilon = _number("Adam", "epsilon", epsilon, low_open=False)
 
+    def keras_layout(self, n):
+        """Keras: ``add_optimizer_variables(vars, ["momentum", "velocity"])`` interleaves them."""
+        return [(k, s) for k in range(n) for s in ("m", "v")]
+
     def update(self, k, w, g, lr, g2=None):
-        t = f32(self.iterations + 1)
+        t = f32(self.restored_iterations + self.iterations + 1)
         b1p = np.power(f32(self.beta_1), t)
         b2p = np.power(f32(self.beta_2), t)
         alpha = lr * np.sqrt(f32(1) - b2p) / (f32(1) - b1p)
@@ -211,6 +233,12 @@ class RMSprop(Optimizer):
                                    for k, v in (("rho", rho), ("momentum", momentum)))
         self.epsilon = _number("RMSprop", "epsilon", epsilon, low_open=False)
         self.centered = bool(centered)
+
+    def keras_layout(self, n):
+        """Keras: every velocity, then every momentum (``momentum > 0``), then every average
+        gradient (``centered``), each a block."""
+        names = ["velocity"] + ["momentum"] * (self.momentum > 0) + ["average_gradient"] * self.centered
+        return [(k, s) for s in names for k in range(n)]
 
     def update(self, k, w, g, lr, g2=None):
         rho = f32(self.rho)
@@ -239,6 +267,9 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value = _number("Adagrad", "initial_accumulator_value",
                                                  initial_accumulator_value, low_open=False)
         self.epsilon = _number("Adagrad", "epsilon", epsilon, low_open=False)
+
+    def keras_layout(self, n):
+        return [(k, "accumulator") for k in range(n)]
 
     def update(self, k, w, g, lr, g2=None):
         acc = self._slot(k, w, "accumulator", self.initial_accumulator_value)

@@ -19,27 +19,10 @@ import numpy as np
 
 from lstmviz.engine import layers as L
 from lstmviz.engine.gradients import Gradients, check_model, check_trainable, gradients, targets
+from lstmviz.engine.layers import layer_arrays, trainable_arrays  # (named here too, where they always were)
 from lstmviz.engine.losses import canonical
 from lstmviz.engine.optimizers import OPTIMIZERS, Optimizer, make
 from lstmviz.errors import LstmvizError, whole_number
-
-
-def trainable_arrays(model) -> list[np.ndarray]:
-    """Every weight array the optimizer moves, in the order ``Gradients`` lists them."""
-    out = []
-    for layer in model.layers:
-        out.extend(layer_arrays(layer))
-    return out
-
-
-def layer_arrays(layer) -> list[np.ndarray]:
-    if isinstance(layer, L.Bidirectional):
-        return layer.forward_layer.weights + layer.backward_layer.weights
-    if isinstance(layer, L.StackedRNN):
-        return [w for c in layer.cells for w in c.weights]
-    if isinstance(layer, L.TimeDistributed):
-        return layer.inner.weights
-    return layer.weights
 
 
 def flat_grads(model, grads: Gradients) -> list:

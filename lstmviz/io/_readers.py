@@ -240,15 +240,15 @@ def legacy_weight_groups(root: Any) -> list[Group]:
 
 # ------------------------------------------------------------------ Keras 3
 
-def k3_vars(group: Any, what: str) -> list[np.ndarray]:
-    """``.../vars/0``, ``.../vars/1``, ... in index order."""
+def k3_vars(group: Any, what: str, most: int = MAX_VARS_PER_LAYER) -> list[np.ndarray]:
+    """``.../vars/0``, ``.../vars/1``, ... in index order (at most ``most`` of them)."""
     v = h5_get(group, "vars")
     if v is None:
         return []
     if not is_group(v):
         raise Fail(f"'{what}/vars' is not a group")
     keys = _keys(v)
-    if len(keys) > MAX_VARS_PER_LAYER:
+    if len(keys) > most:
         raise Fail(f"'{what}' holds {len(keys)} variables")
     try:
         idx = sorted(int(k) for k in keys)

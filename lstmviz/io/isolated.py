@@ -66,6 +66,7 @@ def _memory_limit(path: Any) -> int:
 _ALLOWED = {
     ("lstmviz.engine.spec", "ModelSpec"), ("lstmviz.engine.spec", "LayerSpec"),
     ("lstmviz.engine.spec", "TensorRef"),
+    ("lstmviz.engine.compiled", "SavedState"),  # (a compiled model's optimizer state: arrays and numbers)
     ("numpy", "dtype"), ("numpy", "ndarray"),
     ("numpy._core.numeric", "_frombuffer"), ("numpy.core.numeric", "_frombuffer"),
     ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "_reconstruct"),

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.compiled import read_compile_config
+from ..engine.compiled import SavedState, read_compile_config, read_training_config
 from ..engine.config_check import check_config
 from ..engine.spec import LayerSpec, ModelSpec
 from ..errors import LstmvizError
@@ -48,12 +48,13 @@ from ._readers import (
     is_group,
     k3_all_vars,
     k3_layer_arrays,
+    k3_vars,
     k3_weight_groups,
     legacy_weight_groups,
     read_folder,
     read_zip,
 )
-from ._util import MAX_WEIGHTS_BYTES, Fail, keras_folder_of, parse_json, read_budget
+from ._util import MAX_WEIGHTS_BYTES, Fail, keras_folder_of, parse_json, read_attr, read_budget, to_str_list
 from .keras3_paths import class_names
 
 __all__ = ["read_model_file", "read_weights_file", "read_keras3_zip", "read_keras3_folder", "read_hdf5_model",
@@ -201,25 +202,66 @@ def _read_keras3_parts(cfg_text: Any, wbytes: bytes, meta: dict,
                            f"model.weights.h5 (looked in '{r.k3path}')")
             if arrays:
                 weights[r.name] = (arrays, [])
-        saved_updates = _optimizer_updates(h5)
+        state = _optimizer_state(h5, weights) if cfg.get("compile_config") else None
     finally:
         h5.close()
     spec = _build_spec(graph, weights, version or "3", "keras3-zip")
-    compiled = read_compile_config(cfg.get("compile_config"), saved_updates)
+    compiled = read_compile_config(cfg.get("compile_config"), state)
     if compiled is not None:  # (what fit and the Train tab take by default; notes for the summary)
         spec.source = {"compile": compiled, "notes": list(compiled["notes"])}
     return spec, version or "3"
 
 
-def _optimizer_updates(h5: Any) -> int:
-    """The updates the optimizer state saved in a Keras 3 ``model.weights.h5`` had made
-    (``optimizer/vars/0``, its ``iterations``; Keras saves it after training), 0 if none."""
+def _optimizer_state(h5: Any, weights: dict) -> SavedState | str | None:
+    """The optimizer state a Keras 3 ``model.weights.h5`` saved after training
+    (``optimizer/vars/0``, ``1``, ...: iterations, learning rate, the slots in Keras' order) as
+    ``engine.compiled.SavedState`` with the digests of ``weights`` (the file's, whose state it
+    is); None where it saved none (or no update); why it cannot be read, for the note: a
+    state that cannot be read leaves the model as it is (its optimizer starts afresh). Its
+    arrays count against the read budget as every array does; at most
+    ``3 * weights + 2`` of them (Keras' RMSprop keeps three slots a weight)."""
+    from ..engine.compiled import saved_state
+
     try:
-        first = h5_get(h5, "optimizer/vars/0")
-        value = first[()] if first is not None and not is_group(first) and first.shape == () else 0
-        return max(0, int(value)) if np.issubdtype(np.asarray(value).dtype, np.integer) else 0
+        group = h5_get(h5, "optimizer")
+        if group is None or not is_group(group):
+            return None
+        arrays = [a for pair in weights.values() for a in pair[0]]
+        found = k3_vars(group, "optimizer", most=3 * len(arrays) + 2)
+    except Fail as err:
+        return str(err)
+    if not found:
+        return None
+    if len(found) < 2:
+        return "it holds its iterations but no learning rate"
+    return saved_state(found[0], found[1], found[2:], arrays)
+
+
+def _training_config(h5: Any) -> dict | None:
+    """What a Keras 2 / tf.keras HDF5 model was compiled with (its ``training_config``
+    attribute, ``engine.compiled.read_training_config``), None where it was not; a config
+    that is not JSON is a note (the model opens all the same). The optimizer state its
+    ``optimizer_weights`` hold is not read: their iterations go into the note."""
+    text = attr_text(h5.attrs, "training_config")
+    if text is None:
+        return None
+    try:
+        config = parse_json(text, "the training_config attribute")
+    except Fail as err:
+        return {"loss": None, "optimizer": None, "notes": [f"training_config: {err}"], "config": "training_config"}
+    updates = 0
+    try:
+        group = h5_get(h5, "optimizer_weights")
+        if group is not None and is_group(group):
+            names = [n for n in to_str_list(read_attr(group.attrs, "weight_names")) if n.split("/")[-1]
+                     in ("iter:0", "iteration:0")]
+            found = h5_get(group, names[0]) if names else None
+            value = np.asarray(found[()]) if found is not None and not is_group(found) and found.shape == () else None
+            if value is not None and value.dtype.kind in "iu":
+                updates = max(0, int(value))
     except (Fail, TypeError, ValueError, OSError, KeyError):
-        return 0
+        updates = 0
+    return read_training_config(config, updates)
 
 
 def spec_from_keras_config(config: Any) -> ModelSpec:
@@ -397,6 +439,9 @@ def _read_hdf5(path: Any, want_groups: bool) -> Any:
             backend = backend or (attr_text(mw.attrs, "backend") if mw is not None else None)
             spec.source = {"format": fmt.key, "weights_only": False,
                            "keras_version": version, "backend": backend}
+            compiled = _training_config(h5)
+            if compiled is not None:  # (as a .keras file's compile_config: fit's and the Train tab's defaults)
+                spec.source.update({"compile": compiled, "notes": list(compiled["notes"])})
             return spec
         if fmt.key == "keras3-weights-h5":
             groups = k3_weight_groups(h5)
