@@ -414,9 +414,12 @@ def test_a_compiled_models_loss_and_optimizer_are_the_boxs_defaults_and_say_wher
     box = panel.user_box
     assert box.loss_combo.currentText() == "mae"
     assert box.compiled_label.isVisibleTo(panel)
-    assert box.compiled_label.text() == (
+    assert box.compiled_label.text() == (  # (Keras' defaults left out: they are in the tooltip)
         "From rmsprop_mae.keras's compile_config: loss mae, optimizer RMSprop(learning_rate=0.005, clipnorm=1.0, "
-        "rho=0.8, momentum=0.0, epsilon=1e-07, centered=False) (the optimizer for the run Train starts)")
+        "rho=0.8) (the optimizer for the run Train starts)")
+    assert box.compiled_label.toolTip() == (
+        "loss mae, optimizer RMSprop(learning_rate=0.005, clipnorm=1.0, rho=0.8, momentum=0.0, epsilon=1e-07, "
+        "centered=False)")
     npz = np.load(FIXTURES / "compiled" / "fit.npz")
     np.save(tmp_path / "x.npy", npz["x"])
     np.save(tmp_path / "y.npy", npz["y"])
@@ -443,6 +446,64 @@ def test_a_compiled_models_loss_and_optimizer_are_the_boxs_defaults_and_say_wher
     # another optimizer picked: its own settings, none of RMSprop's
     panel.opt_combo.setCurrentText("adam")
     assert type(panel.session.trainer.optimizer).__name__ == "Adam"
+    panel.stop()
+
+
+def test_a_keras_trained_models_run_goes_on_from_the_optimizer_state_its_file_saved(make_window, tmp_path):
+    """A .keras file Keras trained 2 updates with Adam(0.01) and saved: the run "Train the
+    stack's model" starts goes on from that state (its first update is Keras' third, as
+    lstmviz.fit of the file, which equals Keras' load_model + fit), says so, and Reset goes
+    back to it; the same model with other weights put on the stack starts afresh, and says why."""
+    import lstmviz
+    from helpers import FIXTURES
+
+    path = FIXTURES / "compiled" / "trained_adam.keras"
+    w = make_window()
+    panel = w.train_panel
+    assert w.open_file(path)
+    box = panel.user_box
+    assert box.compiled_label.text() == ("From trained_adam.keras's compile_config: loss mse, optimizer "
+                                         "Adam(learning_rate=0.01), its state saved after 2 updates (the optimizer "
+                                         "for the run Train starts)")
+    npz = np.load(FIXTURES / "compiled" / "fit.npz")
+    np.save(tmp_path / "x.npy", npz["x"])
+    np.save(tmp_path / "y.npy", npz["y"])
+    box.set_file("x", tmp_path / "x.npy")
+    box.set_file("y", tmp_path / "y.npy")
+    box.split_spin.setValue(0.0)
+    panel.batch_spin.setValue(4)
+    panel.epochs_spin.setValue(1)
+    panel.seed_spin.setValue(0)
+    assert box.train(), box.message.text()
+    assert ("loss mse, optimizer Adam(learning_rate=0.01) from the file's compile_config, continuing from update 2 "
+            "of the file") in box.message.text()
+    order = np.random.default_rng(0).permutation(10)  # (the tab shuffles, seed 0)
+
+    def keras_like(updates):
+        alone = lstmviz.load(path)
+        lstmviz.fit(alone, npz["x"][order][:4 * updates], npz["y"][order][:4 * updates], batch_size=4, epochs=1,
+                    shuffle=False)
+        return trainable_arrays(alone)
+
+    panel.session.step()
+    for a, b in zip(trainable_arrays(panel.session.model), keras_like(1)):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    afresh = lstmviz.load(path)
+    lstmviz.fit(afresh, npz["x"][order][:4], npz["y"][order][:4], optimizer="adam", learning_rate=0.01,
+                batch_size=4, shuffle=False)
+    assert not np.allclose(trainable_arrays(panel.session.model)[0], trainable_arrays(afresh)[0], atol=1e-6)
+    assert panel.session.view().iteration == 1  # (the run counts its own updates)
+    panel.session.reset()
+    assert panel.session.resumed == 2
+    for _ in range(2):
+        panel.session.step()
+    for a, b in zip(trainable_arrays(panel.session.model), keras_like(2)):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    w.state.model.layers[-1].weights[0][0, 0] += 1.0  # (other weights than the file's on the stack)
+    assert box.train(), box.message.text()
+    assert panel.session.resumed == 0 and "continuing" not in box.message.text()
+    assert box.message.text().endswith("\nNote: the optimizer's state saved after 2 updates is not taken: the model's "
+                                       "weights are no longer the file's; the optimizer starts afresh.")
     panel.stop()
 
 

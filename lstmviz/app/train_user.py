@@ -246,8 +246,10 @@ def _rnn_index(refs: list[RnnRef], layer: str | None) -> int:
 def compiled_settings(model: Model, settings: Settings) -> tuple[Settings, str]:
     """``settings`` with the optimizer ``model`` was compiled with (its name, learning rate
     and other settings: ``engine.compiled``), and what the tab says of it ("optimizer
-    RMSprop(learning_rate=0.005, rho=0.8) from the file's compile_config"); ``settings`` and
-    "" for a model compiled with no optimizer lstmviz computes."""
+    RMSprop(learning_rate=0.005, rho=0.8) from the file's compile_config": its settings that
+    differ from Keras' defaults); ``settings`` and "" for a model compiled with no optimizer
+    lstmviz computes. The run's optimizer goes on from the state the file saved where it fits
+    (``TrainingSession.resumed``)."""
     from dataclasses import replace
 
     from lstmviz.engine.compiled import describe, of
@@ -258,9 +260,10 @@ def compiled_settings(model: Model, settings: Settings) -> tuple[Settings, str]:
         return settings, ""
     options = {k: v for k, v in opt["options"].items() if k != "learning_rate"}
     name = opt["class"].lower()
-    said = describe({"optimizer": opt})
+    said = describe({"optimizer": opt}, short=True)
     return (replace(settings, optimizer=name, learning_rate=opt["options"].get("learning_rate"),
-                    optimizer_options=options or None), f"{said} from the file's compile_config")
+                    optimizer_options=options or None),
+            f"{said} from the file's {(compiled or {}).get('config', 'compile_config')}")
 
 
 def user_session(model: Model, data: T.Data, loss: str, settings: Settings | None = None,

@@ -40,6 +40,7 @@ from lstmviz.app import tasks as T
 from lstmviz.engine import blas
 from lstmviz.engine import layers as L
 from lstmviz.engine.cells import cell_kind
+from lstmviz.engine.compiled import restore
 from lstmviz.engine.model import Model
 from lstmviz.engine.optimizers import make
 from lstmviz.engine.train import Trainer, Update, evaluate, overflowed, trainable_arrays
@@ -294,6 +295,10 @@ class TrainingSession:
         s = self.settings
         lr = self._default("learning_rate", None)
         opt = make(s.optimizer, lr, **(s.optimizer_options or {}))
+        #: the updates of the optimizer state the user's model's file saved, which this run's
+        #: optimizer goes on from (``engine.compiled.restore``: its compiled optimizer, the
+        #: file's weights), 0 where it starts afresh; ``resume_note``: why a saved one is not taken
+        self.resumed, self.resume_note = restore(opt, self.model) if self._user is not None else (0, "")
         self.trainer = Trainer(self.model, self.data.x_train, self.data.y_train, self.loss, opt,
                                self._default("batch_size", 32), self._default("epochs", 20),
                                s.shuffle, s.seed)

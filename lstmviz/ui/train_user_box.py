@@ -88,7 +88,7 @@ class UserBox(QtWidgets.QGroupBox):
         the stack's model" starts; the line under the loss says so and where they came from
         (and what of it is not computed here). Only when that changes: a loss picked since
         stays while the model is edited."""
-        from lstmviz.engine.compiled import describe, of
+        from lstmviz.engine.compiled import describe, of, state_of
 
         compiled = of(model) if model is not None else None
         if (compiled, path) == self._compiled:
@@ -99,17 +99,21 @@ class UserBox(QtWidgets.QGroupBox):
             return
         if compiled.get("loss"):
             self.loss_combo.setCurrentText(compiled["loss"])
-        where = f"{safe_name(Path(path).name)}'s compile_config" if path else "the model's compile_config"
-        said = describe(compiled)
-        lines = [f"From {where}: {said}" + (" (the optimizer for the run Train starts)"
-                                            if compiled.get("optimizer") else "")] if said else []
-        lines += [n.removeprefix("compile_config: ").partition(";")[0] for n in compiled.get("notes", [])
+        config = compiled.get("config", "compile_config")
+        where = f"{safe_name(Path(path).name)}'s {config}" if path else f"the model's {config}"
+        said, full = describe(compiled, short=True), describe(compiled)  # (Keras' defaults: in the tooltip)
+        state, _ = state_of(model)
+        resumes = f", its state saved after {plural(state.iterations, 'update')}" if state is not None else ""
+        lines = [f"From {where}: {said}{resumes}" + (" (the optimizer for the run Train starts)"
+                                                     if compiled.get("optimizer") else "")] if said else []
+        lines += [n.removeprefix(f"{config}: ").partition(";")[0] for n in compiled.get("notes", [])
                   if "; fit and the Train tab" in n]
         if not lines:
             self.compiled_label.hide()
             return
         self.compiled_label.setText("\n".join(
             lines if said else [f"From {where}: " + "; ".join(lines)]))
+        self.compiled_label.setToolTip(f"{full}{resumes}" if full != said else "")
         self.compiled_label.show()
 
     def _ask(self, which: str) -> None:
@@ -155,9 +159,12 @@ class UserBox(QtWidgets.QGroupBox):
             return False
         n_val = len(data.x_val)
         note = left_out_note(model)
+        if session.resumed:  # (its optimizer goes on from the state the file saved, as Keras' load_model)
+            compiled += f", continuing from update {session.resumed:,} of the file"
         self.message.setText(f"Training a copy of '{safe_name(model.name)}' on {plural(len(data.x_train), 'sample')}"
                              f" ({n_val} validate), loss {loss}" + (f", {compiled}" if compiled else "")
-                             + (f"\nNote: {note}." if note else ""))
+                             + (f"\nNote: {note}." if note else "")
+                             + (f"\nNote: {session.resume_note}." if session.resume_note else ""))
         self._about = session
         self.panel.use_session(session)
         return True
