@@ -115,6 +115,38 @@ def test_esc_restores_theme_layout_and_window_state(window, qtbot):
     assert QtWidgets.QApplication.instance().font().pointSize() == app_font
 
 
+def test_a_sessions_f_and_e_survive_f5_then_esc(window, qtbot, tmp_path):
+    """A lecturer presenting (F5) opened the session of the lecture, saved with Focus on the
+    unit (F) on, the equations (E) hidden and the Cell view's terms written out; Esc then put
+    F and E back to what they were before F5, the session's settings lost (and its next save
+    wrote them so). They are the work's settings: Esc keeps them, and F pressed while
+    presenting too."""
+    p = window.presenter
+    cell = window.views[1]
+    p.set_focus(True)
+    p.set_equations(False)
+    cell.set_expanded(True)
+    path = window.sessions.save_to(tmp_path / "lecture.lstmviz")
+    p.set_focus(False)
+    p.set_equations(True)
+    cell.set_expanded(False)
+    present(window)
+    assert window.sessions.open(path)
+    assert p.focus and not p.equations and cell.expanded
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.active
+    assert p.focus and p.actions["focus"].isChecked()
+    assert not p.equations and not p.actions["equations"].isChecked() and cell.eq_scroll.isHidden()
+    assert cell.expanded
+    ui = window.sessions.ui_state()
+    assert (ui["focus"], ui["equations"], ui["cell_terms"]) == (True, False, True)
+    present(window)
+    press(qtbot, window, QtCore.Qt.Key.Key_F)  # (the key while presenting: off)
+    press(qtbot, window, QtCore.Qt.Key.Key_E)  # (on)
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not p.active and not p.focus and p.equations and not cell.eq_scroll.isHidden()
+
+
 def test_f5_toggles_and_theme_menu_keeps_lecture_size(window, qtbot):
     press(qtbot, window, QtCore.Qt.Key.Key_F5)
     p = window.presenter

@@ -11,7 +11,8 @@ Presentation mode: full screen on the chosen screen, the projector theme (or the
 picked in View > Theme while presenting) with every font at least ``MIN_PT`` points
 (about 25 px at 96 dpi, i.e. readable from the back of a hall on a 1920x1080 projector),
 the menu bar, status bar and side panel hidden (S shows the side panel). Esc restores the
-layout, theme and window state that were there before.
+layout, theme and window state that were there before; Focus on the unit (F), the equations
+(E) and the Cell view's terms, the work's settings (its session keeps them), stay as they are.
 
 Tours: the lessons of ``lstmviz.app.tours`` (Qt-free data), run by ``TourRunner``: each
 step is put on the ``AppState``, the view tab is switched, and its caption is shown in a
@@ -1131,8 +1132,7 @@ class Presenter(QtCore.QObject):
             "geometry": w.saveGeometry(), "rect": w.geometry(), "state": w.windowState(), "theme": th.current(),
             "side": w.side.isVisibleTo(w), "sizes": w.splitter.sizes(),
             "status": w.statusBar().isVisibleTo(w), "menubar": w.menuBar().isVisibleTo(w),
-            "focus": self.focus, "pointer": self.spotlight.active, "equations": self.equations,
-            "size": w.size(),
+            "pointer": self.spotlight.active, "size": w.size(),
             "eq_scale": {v: v.eq_scale for _, v in _built_views(w) if hasattr(v, "eq_scale")},
             "tabs_min": w.tabs.minimumSize(), "side_min": w.side.minimumSize(),
             "icons": {b: b.iconSize() for b in getattr(w.player, "buttons", {}).values()},
@@ -1143,10 +1143,10 @@ class Presenter(QtCore.QObject):
             "side_width": self.side_width_kept(),
         }
         self._side_gave_way = False
-        if self.tour.active and self.tour._saved is not None:
-            # F5 in a lesson: the focus and equations to put back are the lecturer's from
-            # before it, not the lesson's (Esc, Esc turned the equations E had hidden on)
-            self._saved.update(focus=self.tour._saved["focus"], equations=self.tour._saved["equations"])
+        # (Focus on the unit (F), the equations (E) and the Cell view's terms are the work's
+        # settings, kept in its session, not the presentation's: entering leaves them as
+        # they are and leaving keeps what they are then; a session opened while presenting
+        # had them put back to those from before F5 by Esc)
         self.active = True
         screen = self._screen() if self.fullscreen else None
         self.scale = lecture_scale(screen.geometry().height() if screen is not None
@@ -1195,15 +1195,8 @@ class Presenter(QtCore.QObject):
             v.eq_scale = k
         w.set_theme(s["theme"])
         self._retheme()
-        lesson = self.tour._saved if self.tour.active else None
-        if lesson is not None:
-            # F5 in a lesson: it goes on as it shows (its equations, no focus: the lecturer's
-            # hidden equations came back over lesson 8's "U_i·h_(t-1) terms"); the lesson's
-            # end puts back the settings from before presenting
-            lesson.update(focus=s["focus"], equations=s["equations"])
-        else:
-            self.set_focus(s["focus"])
-            self.set_equations(s["equations"])
+        # (F and E as they are now: the work's settings, see ``enter``; F5 in a lesson, it
+        # goes on as it shows, and its end puts back those from before it)
         self.set_pointer(s["pointer"])
         w.menuBar().setVisible(s["menubar"])
         self._drop_menu_keys()
