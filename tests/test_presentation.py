@@ -1591,6 +1591,50 @@ def test_the_cell_views_chart_numbers_keep_the_equations_decimals_while_presenti
     p.leave()
 
 
+def _on_window(window, widget) -> QtCore.QRect:
+    return QtCore.QRect(widget.mapTo(window, QtCore.QPoint(0, 0)), widget.size())
+
+
+def assert_covers_nothing(window, toast) -> None:
+    """The note is within the window, below everything it shows (the header, the tabs and
+    the view, the lesson's caption, the player), none of them covered."""
+    note = _on_window(window, toast)
+    assert window.rect().contains(note) and note.height() > 0
+    caption = window.presenter.caption
+    for part in (window.header, window.tabs, window.player, *([caption] if caption.isVisible() else [])):
+        box = _on_window(window, part)
+        assert not note.intersects(box), (type(part).__name__, box, note)
+        assert box.bottom() < note.top()
+    assert note.bottom() == window.rect().bottom()  # (the status bar's place)
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1024, 768), (1280, 720)])
+def test_the_note_covers_nothing_the_hall_reads(window, size):
+    """At 800 x 600 the note laid over the tab bar's end covered the Train tab and the end
+    of the view's header (the tab bar has no empty end there). It is a strip under the
+    player now, the views giving it their room while it shows, and wraps a long message."""
+    present_on(window, *size)
+    window.tabs.setCurrentIndex(1)
+    settle()
+    tabs_before = _on_window(window, window.tabs)
+    window.message("Saved the session to /home/teacher/lectures/week 3/sine_predictor.lstmviz")
+    settle()
+    toast = window.presenter.toast
+    assert toast.isVisible()
+    assert_covers_nothing(window, toast)
+    one_line = toast.height()
+    window.message("Not saved: a lesson shows its own stack, not the work of lecture.lstmviz; Esc ends "
+                   "the lesson and brings that work back (File > Save session as... keeps the lesson's stack)")
+    settle()
+    assert toast.height() > one_line  # (wrapped, whole)
+    assert_covers_nothing(window, toast)
+    assert pr.smallest_font(window)[0] >= round(MIN_PX * window.presenter.scale) - 1
+    toast.dismiss()
+    settle()
+    assert _on_window(window, window.tabs) == tabs_before  # (the views' room back)
+    window.presenter.leave()
+
+
 def test_messages_show_in_a_note_while_presenting(window, qtbot, tmp_path):
     """Presentation mode hides the status bar, and with it what the window says: Ctrl+S in
     a lecture saved the session (or, in a lesson, refused to) without a word the lecturer
@@ -1603,8 +1647,8 @@ def test_messages_show_in_a_note_while_presenting(window, qtbot, tmp_path):
     present(window)
     press(qtbot, window, QtCore.Qt.Key.Key_S, QtCore.Qt.KeyboardModifier.ControlModifier)
     assert toast.isVisible() and toast.text().startswith("Saved the session to"), toast.text()
-    assert window.rect().contains(toast.geometry())
-    assert toast.geometry().right() > window.width() * 0.9 and toast.geometry().top() < window.height() * 0.2
+    settle()
+    assert_covers_nothing(window, toast)
     assert 4000 <= toast.timer.interval() <= 18000 and toast.timer.isActive()
     assert pr.smallest_font(window)[0] >= MIN_PX
     window.presenter.tour.start(0)  # a lesson: Ctrl+S refuses to write its stack over the session
@@ -1614,7 +1658,8 @@ def test_messages_show_in_a_note_while_presenting(window, qtbot, tmp_path):
     assert toast.isVisible() and toast.text().startswith("Not saved: a lesson"), toast.text()
     caption = window.presenter.caption
     assert caption.isVisible()
-    assert not toast.geometry().intersects(QtCore.QRect(caption.mapTo(window, QtCore.QPoint(0, 0)), caption.size()))
+    settle()
+    assert_covers_nothing(window, toast)
     press(qtbot, window, QtCore.Qt.Key.Key_PageDown)  # the next key: the note goes
     assert not toast.isVisible() and window.presenter.tour.index == 1
     window.message("Lesson note")

@@ -199,23 +199,23 @@ class HelpOverlay(QtWidgets.QFrame):
 
 class Toast(QtWidgets.QLabel):
     """What the status bar says (``MainWindow.message``) while presenting, where it hides:
-    a note in the window's top right corner, over the tab bar's empty end (the caption bar
-    is at the bottom, the views' headings at the left), in the caption bar's inverse video;
-    gone after a few seconds (a refusal or error a little later) or at the next key or
-    click. Ctrl+S in a lecture saved, or refused to, without a word the hall could see."""
+    a strip along the window's bottom, under the player, where the status bar was, in the
+    caption bar's inverse video; gone after a few seconds (a refusal or error a little
+    later) or at the next key or click. Ctrl+S in a lecture saved, or refused to, without a
+    word the hall could see. A strip of the window's layout, not a note laid over it: the
+    views give it their room while it shows (a note over the tab bar's end covered the Train
+    tab and the end of the view's header at 800 x 600, where the tab bar has no empty end)."""
 
     #: how long a note stays (ms): a reading time of its length, between these
     LEAST_MS, MOST_MS, MS_PER_CHAR = 4000, 12000, 70
     #: an error stays this much longer
     ERROR_TIMES = 1.5
-    #: the most of the window's width it takes (it wraps beyond)
-    WIDTH_SHARE = 0.5
-    MARGIN = 8
 
-    def __init__(self, parent: QtWidgets.QWidget):
+    def __init__(self, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.setWordWrap(True)
         self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
         self.setAutoFillBackground(True)
         self.setMargin(10)
         # (clicks go to what is under it: the filter below hides it at any click)
@@ -225,7 +225,9 @@ class Toast(QtWidgets.QLabel):
         self.timer.timeout.connect(self.dismiss)
         self._filtering = False  # the application's keys and clicks watched (only while shown)
         self.error = False
-        parent.installEventFilter(self)
+        #: the text said, as given (``Presenter._status_changed``: the status bar's line that
+        #: ``MainWindow.message`` had said here already)
+        self.said = ""
         self.hide()
 
     def say(self, text: str, error: bool = False) -> None:
@@ -237,10 +239,9 @@ class Toast(QtWidgets.QLabel):
         self.setPalette(pal)
         self.setFont(t.font(0.9, bold=error))
         self.error = bool(error)
+        self.said = str(text)
         self.setText(safe_text(" ".join(str(text).split())))
-        self._place()
         self.show()
-        self.raise_()
         ms = min(self.MOST_MS, max(self.LEAST_MS, self.MS_PER_CHAR * len(self.text())))
         self.timer.start(round(ms * (self.ERROR_TIMES if error else 1)))
         app = QtWidgets.QApplication.instance()
@@ -251,34 +252,15 @@ class Toast(QtWidgets.QLabel):
     def dismiss(self) -> None:
         self.timer.stop()
         self.hide()
+        self.said = ""
         app = QtWidgets.QApplication.instance()
         if app is not None and self._filtering:
             app.removeEventFilter(self)
             self._filtering = False
 
-    def _place(self) -> None:
-        """In the top right corner, at the tab bar's top, at most ``WIDTH_SHARE`` of the
-        window wide (wrapped), its height what its text takes there."""
-        parent = self.parentWidget()
-        if parent is None:
-            return
-        most = max(200, int(parent.width() * self.WIDTH_SHARE))
-        metrics = QtGui.QFontMetrics(self.font())
-        pad = 2 * self.margin() + self.contentsMargins().left() + self.contentsMargins().right()
-        one_line = metrics.horizontalAdvance(self.text()) + pad + 2
-        width = min(most, one_line)
-        height = self.heightForWidth(width)
-        tabs = getattr(parent, "tabs", None)
-        top = tabs.mapTo(parent, QtCore.QPoint(0, 0)).y() if isinstance(tabs, QtWidgets.QWidget) else 0
-        top = max(0, min(top, parent.height() - height))
-        self.setGeometry(parent.width() - width - self.MARGIN, top + self.MARGIN // 2, width, max(1, height))
-
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
-        kind = event.type()
-        if obj is self.parentWidget() and kind == QtCore.QEvent.Type.Resize and self.isVisible():
-            self._place()
-        elif self._filtering and kind in (QtCore.QEvent.Type.KeyPress, QtCore.QEvent.Type.ShortcutOverride,
-                                          QtCore.QEvent.Type.MouseButtonPress):
+        if self._filtering and event.type() in (QtCore.QEvent.Type.KeyPress, QtCore.QEvent.Type.ShortcutOverride,
+                                                QtCore.QEvent.Type.MouseButtonPress):
             self.dismiss()  # (the key or click goes on to do what it does)
         return False
 
@@ -854,11 +836,13 @@ class Presenter(QtCore.QObject):
         self.actions: dict[str, QtGui.QAction] = {}
         self.spotlight = Spotlight(window.centralWidget())
         self.help = HelpOverlay(window)
-        #: the status bar's messages while presenting (it is hidden): ``say``
-        self.toast = Toast(window)
         self.caption = CaptionBar()
         lay = window.centralWidget().layout()
         lay.insertWidget(max(0, lay.indexOf(window.splitter) + 1), self.caption)
+        #: the status bar's messages while presenting (it is hidden): ``say``; at the
+        #: window's bottom, under the player
+        self.toast = Toast()
+        lay.addWidget(self.toast)
         self.caption.apply_theme(th.current())
         self.tour = TourRunner(self)
 
