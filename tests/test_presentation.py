@@ -1635,6 +1635,36 @@ def test_the_note_covers_nothing_the_hall_reads(window, size):
     window.presenter.leave()
 
 
+def test_a_line_said_to_the_status_bar_alone_shows_in_the_note_while_presenting(window, qtbot, monkeypatch):
+    """Lines said to the status bar directly, not through ``MainWindow.message`` (a view
+    that could not draw a step, a long input's pass, the Train tab's weights put on the
+    stack), went unseen in F5, the status bar hidden. Every line it shows now reaches the
+    note while presenting; a message's error weight is kept; outside F5 nothing changes."""
+    from lstmviz.errors import LstmvizError
+
+    toast = window.presenter.toast
+    present(window)
+    window.tabs.setCurrentIndex(1)
+    settle()
+    cell = window.views[1]
+
+    def cannot(_cursor):
+        raise LstmvizError("no room for these bars")
+    monkeypatch.setattr(cell, "set_cursor", cannot)
+    press(qtbot, window, QtCore.Qt.Key.Key_Right)  # a step the Cell view cannot draw
+    said = "The Cell view could not draw this: no room for these bars"
+    assert window.statusBar().currentMessage() == said
+    assert toast.isVisible() and toast.text() == said and not toast.error
+    window.message("Cannot open this session: not a session", error=True)
+    assert toast.isVisible() and toast.error and toast.text().startswith("Cannot open")  # (said once, in bold)
+    monkeypatch.undo()
+    press(qtbot, window, QtCore.Qt.Key.Key_Escape)
+    assert not window.presenter.active and not toast.isVisible()
+    window.statusBar().showMessage("A line outside presentation mode")
+    settle()
+    assert not toast.isVisible()  # (the status bar shows it)
+
+
 def test_messages_show_in_a_note_while_presenting(window, qtbot, tmp_path):
     """Presentation mode hides the status bar, and with it what the window says: Ctrl+S in
     a lecture saved the session (or, in a lesson, refused to) without a word the lecturer

@@ -1018,10 +1018,10 @@ class MainWindow(QtWidgets.QMainWindow):
         """Show a message in the status bar (presenting, where it is hidden, in a note for a
         few seconds: ``Presenter.say``), and in a dialog unless ``quiet``."""
         self.last_message = text
-        self.statusBar().showMessage(text, 20000)
         presenter = getattr(self, "presenter", None)
-        if presenter is not None:
+        if presenter is not None:  # (before the status bar: its line is then said already)
             presenter.say(text, error)
+        self.statusBar().showMessage(text, 20000)
         if error:
             log.warning("%s", text)
         if dialog and not self.quiet:

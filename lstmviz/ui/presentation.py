@@ -683,6 +683,9 @@ class TourRunner:
         state = self.window.state
         reason = None if state.error == self._step_error else state.error
         self.not_drawn.show_stack(tours.stack_words(state.layers), reason)
+        # (the cover says the stack: not the note's "the stack cannot run", said as the
+        # step's stack was built, before the cover went up)
+        self.p.toast.dismiss()
         if hasattr(self.window, "say_stack_error"):  # (the status bar says it too)
             self.window.say_stack_error()
 
@@ -902,6 +905,7 @@ class Presenter(QtCore.QObject):
         #: the lesson's steps (G, or a click on the lesson's title in the caption bar)
         p.steps_menu = QtWidgets.QMenu("Lesson steps", window)
         p.caption.where_clicked.connect(p.pick_step)
+        window.statusBar().messageChanged.connect(p._status_changed)
         helpm.addAction(p.actions["help"])
         app = QtWidgets.QApplication.instance()
         assert isinstance(app, QtWidgets.QApplication)  # (the window's)
@@ -1059,10 +1063,28 @@ class Presenter(QtCore.QObject):
             self.help.refresh()
 
     def say(self, text: str, error: bool = False) -> None:
-        """A message of the window's (``MainWindow.message``): while presenting, where the
-        status bar that says it is hidden, in a note for a few seconds (``Toast``)."""
+        """A message of the window's (``MainWindow.message``, ``error``: a refusal, set in
+        bold and shown longer): while presenting, where the status bar that says it is
+        hidden, in a note for a few seconds (``Toast``). Said before the status bar shows it:
+        ``_status_changed`` then finds it said."""
         if self.active:
             self.toast.say(text, error)
+
+    def _status_changed(self, text: str) -> None:
+        """Every line the status bar shows, while presenting (it is hidden), in the note:
+        the one place that routes them, whoever said them (a view that could not draw, a
+        long input's pass, the Train tab's weights put on the stack, an uncaught error) --
+        the lines said to the status bar alone went unseen in F5. One ``MainWindow.message``
+        said already (with its weight) is not said again; the lesson step's cover says its
+        own line in large type."""
+        if not self.active or not text:
+            return
+        if self.toast.isVisible() and self.toast.said == text:
+            return
+        cover = self.tour.not_drawn
+        if cover.isVisible() and text == cover.status:
+            return
+        self.toast.say(text)
 
     # -- presentation mode ------------------------------------------------------------------
     def toggle(self) -> None:
