@@ -1549,3 +1549,61 @@ def test_a_session_without_view_settings_leaves_the_windows_own(make_window, tmp
     assert not w.views.is_built(cell) or not w.views[cell].expanded
     assert w.open_file(str(path))  # (saved with the defaults: they come back)
     assert not w.presenter.focus and w.player.speed.currentData() == 4
+
+
+def test_save_session_as_offers_the_models_name_in_the_last_sessions_folder(window, tmp_path, monkeypatch):
+    """Save session as offered the last export's folder (a picture's) for a model opened
+    after a session was saved elsewhere, the working folder ('/' from a desktop's menu) for
+    a demo, and in a lesson the work's own session file, which Enter, Enter wrote the
+    lesson's stack over. It offers the model's name + .lstmviz in the folder of the last
+    session saved or opened, else the model's, else a folder of the user's."""
+    import shutil
+
+    from PySide6 import QtWidgets
+
+    from lstmviz.app.demos import DEMOS_DIR
+
+    lectures, models, pictures = (tmp_path / d for d in ("lectures", "models", "pictures"))
+    for d in (lectures, models, pictures):
+        d.mkdir()
+    mine = models / "my_lstm.keras"
+    shutil.copy(DEMOS_DIR / "sine_predictor.keras", mine)
+    offered, answer = [], [""]
+
+    def ask(parent, title, start, filt, *a, **k):
+        offered.append(start)
+        return answer[0], ""
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", ask)
+    monkeypatch.chdir("/")
+    assert window.open_file(str(DEMOS_DIR / "sine_predictor.keras"))
+    window.sessions.save_as_dialog()
+    first = Path(offered[-1])
+    assert first.name == "sine_predictor.lstmviz"
+    assert first.parent != Path("/") and first.parent != DEMOS_DIR and first.parent.is_dir()
+
+    answer[0] = str(lectures / "week1.lstmviz")
+    assert window.sessions.save_as_dialog() == lectures / "week1.lstmviz"
+    answer[0] = ""
+    window.exporter.last_dir = str(pictures)  # (a picture exported since)
+    assert window.open_file(str(mine))
+    assert window.sessions.session_path is None
+    window.sessions.save_as_dialog()
+    assert offered[-1] == str(lectures.resolve() / "my_lstm.lstmviz")
+    # the Open session dialog starts there too
+    seen = []
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
+                        lambda parent, title, start, filt: (seen.append(start), ("", ""))[1])
+    window.sessions.open_dialog()
+    assert seen == [str(lectures.resolve())]
+
+    # in a lesson: the lesson's title, not the work's session file
+    answer[0] = str(lectures / "mine.lstmviz")
+    window.sessions.save_as_dialog()
+    answer[0] = ""
+    window.presenter.tour.start(0)
+    window.sessions.save_as_dialog()
+    assert window.presenter.tour.lesson.title == "What `units` means"
+    assert offered[-1] == str(lectures / "What_units_means.lstmviz")
+    window.presenter.tour.end()
+    window.sessions.save_as_dialog()  # (the work's own file again after it)
+    assert offered[-1] == str(lectures / "mine.lstmviz")

@@ -20,6 +20,7 @@ import base64
 import contextlib
 import logging
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -330,6 +331,7 @@ class SessionManager(QtCore.QObject):
             return False
         self.apply_ui(session.ui, geometry=False)
         self.session_path = str(path)
+        self._keep_folder(path)
         self.mark_saved()
         self._add_recent(path)
         self.window.update_title()
@@ -428,6 +430,7 @@ class SessionManager(QtCore.QObject):
                                 title="Cannot save the session")
             return None
         self._add_recent(out)
+        self._keep_folder(out)
         if lesson:
             self.window.message(f"Saved the lesson's stack to {safe_text(str(out))}; the window stays on "
                                 "your work, which Esc brings back")
@@ -440,25 +443,63 @@ class SessionManager(QtCore.QObject):
         return out
 
     def save_as_dialog(self):
-        start = self.session_path or self._suggested_path()
+        # (in a lesson the file is the lesson's stack: the work's own session file was
+        # offered, to be written over by Enter, Enter)
+        start = self.session_path if self.session_path and not self._in_lesson() else self._suggested_path()
         from lstmviz.ui.export import ask_save_name
 
         path = ask_save_name(self.window, "Save the session", start, FILTER, ses.SUFFIX)
         return self._save_reporting(path) if path else None
 
     def _suggested_path(self) -> str:
-        """A first session's name: the model's ('<model file or model>.lstmviz'), where the
-        exports start (the last export's folder, else the model file's, not a bundled demo's:
-        the installed package, else the working one). It offered 'session.lstmviz' in the
-        working folder, whatever was open."""
-        exporter = getattr(self.window, "exporter", None)
-        if exporter is None:
-            return f"session{ses.SUFFIX}"
-        return str(exporter.folder() / f"{exporter.stem()}{ses.SUFFIX}")
+        """A first session's name: the model's ('<session, model file or model>.lstmviz';
+        in a lesson the lesson's title), in ``session_folder``. It offered the last
+        export's folder (a picture's) over the sessions', and the working folder for a demo:
+        '/' when started from a desktop's menu."""
+        name = ""
+        presenter = getattr(self.window, "presenter", None)
+        if self._in_lesson() and presenter is not None and presenter.tour.lesson is not None:
+            name = presenter.tour.lesson.title
+        else:
+            exporter = getattr(self.window, "exporter", None)
+            name = exporter.stem() if exporter is not None else (self.state.model_name or "")
+        name = re.sub(r"[^\w.-]+", "_", name).strip("._") or "session"
+        return str(self.session_folder() / f"{name}{ses.SUFFIX}")
+
+    def session_folder(self) -> Path:
+        """Where a session is saved or opened from first: the folder of this window's
+        session, else of the last session any window saved or opened (the preferences'
+        ``session_folder``), else the model file's (not a bundled demo's: the installed
+        package), else the working folder where it can be written and is not the file
+        system's root (a desktop's menu may start the app in '/'), else Documents, else
+        home; each only where it still is a folder."""
+        from lstmviz.app.demos import DEMOS_DIR
+
+        kept = self.window.settings.value("session_folder", "")
+        model = Path(self.state.path).resolve().parent if self.state.path else None
+        here = Path.cwd()
+        documents = QtCore.QStandardPaths.writableLocation(
+            QtCore.QStandardPaths.StandardLocation.DocumentsLocation)
+        for where in (Path(self.session_path).parent if self.session_path else None,
+                      Path(str(kept)) if kept else None,
+                      model if model is not None and model != DEMOS_DIR.resolve() else None,
+                      here if here != Path(here.anchor) and os.access(here, os.W_OK) else None,
+                      Path(documents) if documents else None):
+            if where is not None and where.is_dir():
+                return where
+        return Path.home()
+
+    def _keep_folder(self, path) -> None:
+        """The folder of a session saved or opened, for the next dialogs (``session_folder``);
+        not a headless run's (its files are not the user's, as for File > Open recent)."""
+        if not getattr(self.window, "keeps_recent", True):
+            return
+        with contextlib.suppress(OSError, ValueError):
+            self.window.settings.setValue("session_folder", str(Path(path).resolve().parent))
 
     def open_dialog(self):
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
-            self.window, "Open a session", str(Path(self.session_path).parent) if self.session_path else "", FILTER)
+            self.window, "Open a session", str(self.session_folder()), FILTER)
         return self.open(path) if path else False
 
     # -- autosave ------------------------------------------------------------------------
