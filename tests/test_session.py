@@ -1607,3 +1607,60 @@ def test_save_session_as_offers_the_models_name_in_the_last_sessions_folder(wind
     window.presenter.tour.end()
     window.sessions.save_as_dialog()  # (the work's own file again after it)
     assert offered[-1] == str(lectures / "mine.lstmviz")
+
+
+def _run_app_child(tmp_path, edit: str):
+    """``run_app`` (the interactive app, offscreen) in a child process whose data and
+    preferences live in ``tmp_path``; it prints 'ready' once shown and ``edit`` made (the
+    autosave's timers far off: whatever is written after, a signal's handler wrote)."""
+    code = (
+        "import sys\n"
+        "from PySide6 import QtCore\n"
+        "from lstmviz.ui import app as ui_app, session_ui\n"
+        "session_ui.AUTOSAVE_MS = session_ui.DEBOUNCE_MS = 10 ** 8\n"
+        "shown = ui_app.show_window\n"
+        "def show(window, size=None, step=None):\n"
+        "    shown(window, size, step)\n"
+        "    def ready():\n"
+        f"        {edit}\n"
+        "        print('ready', flush=True)\n"
+        "    QtCore.QTimer.singleShot(300, ready)\n"
+        "ui_app.show_window = show\n"
+        "sys.exit(ui_app.run_app(None, size=(900, 600)))\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"),
+               XDG_CONFIG_HOME=str(tmp_path / "config"), LSTMVIZ_SKIP_CHECKS="1")
+    return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=Path(__file__).resolve().parents[1], env=env)
+
+
+@pytest.mark.parametrize("edited", [True, False])
+def test_sigterm_ends_the_app_as_a_close_does_keeping_unsaved_work(make_window, tmp_path, edited):
+    """SIGTERM (the desktop logging out) killed the app at once: no preferences written and
+    the edits since the last autosave tick (up to 30 s) lost. It now ends as a close does,
+    without the question nobody can answer: the preferences written, the edits not saved
+    kept in the window's autosave (its lock let go of: the next start offers it), and with
+    nothing unsaved no autosave left behind; exit status 0."""
+    edit = "window.state.set_layer_option(0, 'units', 5)" if edited else "pass"
+    proc = _run_app_child(tmp_path, edit)
+    try:
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read() if proc.poll() is not None else ""
+        data = tmp_path / "data"
+        assert not list(data.rglob("autosave-*.lstmviz"))  # (none written before the signal)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    conf = list((tmp_path / "config").rglob("*.conf"))
+    assert conf and "geometry" in conf[0].read_text()  # the preferences, as a close writes them
+    left = list((tmp_path / "data").rglob("autosave-*.lstmviz"))
+    if not edited:
+        assert left == []  # nothing unsaved: removed, as a close removes it
+        return
+    assert len(left) == 1 and not Path(str(left[0]) + ".lock").exists()
+    assert ses.read_session(left[0]).layers[0].config["units"] == 5
+    other = make_window()
+    other.sessions.autosave_path = left[0].parent / "autosave-next.lstmviz"
+    assert other.sessions.leftovers() == left  # the next start offers it

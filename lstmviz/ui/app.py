@@ -596,7 +596,69 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
         dispose(window)
         refuse(err, shown=True)
         return 2
+    end_on_signals(app)
     return int(app.exec())
+
+
+#: how often the event loop gives Python a turn while nothing else happens (ms): Python runs
+#: a signal's handler at its next bytecode, and Qt's event loop runs none while it waits
+SIGNAL_TURN_MS = 250
+#: the signals that end the app as a close does (SIGHUP: not on Windows)
+END_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+def end_on_signals(app) -> None:
+    """SIGTERM (the desktop logging out, ``kill``) and SIGHUP (the terminal closed) end the
+    app as closing its windows does, without a question nobody is there to answer: each
+    window's ``SessionManager.end_by_signal`` (preferences, edits not saved kept in its
+    autosave), then the windows close and the event loop ends. Python's default was to
+    die at once: no preferences, and the last 30 s of edits not in the autosave. A timer
+    gives Python its turns (``SIGNAL_TURN_MS``); the handler itself only asks the event
+    loop to end the app (a dialog's nested loop too: ``_end_windows`` closes it)."""
+    import signal
+
+    from PySide6 import QtCore
+
+    def handler(signum, _frame) -> None:
+        log.info("ending on %s", signal.Signals(signum).name)
+        QtCore.QTimer.singleShot(0, app, _end_windows)
+
+    for name in END_SIGNALS:
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            signal.signal(sig, handler)
+    timer = QtCore.QTimer(app)
+    timer.setInterval(SIGNAL_TURN_MS)
+    timer.timeout.connect(lambda: None)  # (a turn of Python's, for the handler)
+    timer.start()
+
+
+def _end_windows() -> None:
+    """Every main window's work kept as ``end_by_signal`` keeps it, any dialog open closed
+    (a question's answer is not waited for), every window closed, the event loop ended."""
+    import shiboken6
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.session_ui import SessionManager
+
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        return
+    for w in list(QtWidgets.QApplication.topLevelWidgets()):
+        sessions = getattr(w, "sessions", None)
+        if isinstance(sessions, SessionManager) and shiboken6.isValid(w):
+            try:
+                sessions.end_by_signal()
+            except Exception:  # (the other windows' work all the same)
+                log.exception("ending: keeping a window's work failed")
+    while (modal := QtWidgets.QApplication.activeModalWidget()) is not None:
+        if isinstance(modal, QtWidgets.QDialog):
+            modal.reject()
+        modal.close()
+        if QtWidgets.QApplication.activeModalWidget() is modal:
+            break
+    QtWidgets.QApplication.closeAllWindows()
+    app.quit()
 
 
 def no_terminal(stream=None) -> bool:

@@ -101,6 +101,8 @@ class SessionManager(QtCore.QObject):
         self._preferences_restored = False
         self._saved = None  # the state as the window's document was last opened or saved
         self._restored = False  # the window started on restored autosaved work
+        #: the process is ending on a signal (``end_by_signal``): no question is asked
+        self.ending = False
 
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(AUTOSAVE_MS)
@@ -394,8 +396,8 @@ class SessionManager(QtCore.QObject):
     def may_close(self) -> bool:
         """A close of a window whose edits are not saved asks Save / Discard / Cancel
         (never a quiet window's, nor a notebook's: the notebook is the work)."""
-        if self.window.quiet or not self.autosave_enabled:
-            return True
+        if self.window.quiet or not self.autosave_enabled or self.ending:
+            return True  # (ending: the work is in the autosave, ``end_by_signal``)
         if self._in_lesson():
             # the user's work back first: the question (and a Save) is about it, never
             # about the lesson's stack ("another model than the one opened")
@@ -411,7 +413,7 @@ class SessionManager(QtCore.QObject):
         box.setStandardButtons(B.Save | B.Discard | B.Cancel)
         box.setDefaultButton(B.Save)
         answer = box.exec()
-        if answer == B.Discard:
+        if answer == B.Discard or self.ending:  # (the question cut short by the end: autosaved)
             return True
         return answer == B.Save and self.save() is not None
 
@@ -677,6 +679,8 @@ class SessionManager(QtCore.QObject):
         box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.Yes)
         yes = box.exec() == QtWidgets.QMessageBox.StandardButton.Yes
         p = found[0]
+        if self.ending:  # the question cut short by the process's end: offered again next time
+            return False
         restored = yes and self.restore_autosave(p)
         if restored:
             self._restored, self._saved = True, None
@@ -754,15 +758,50 @@ class SessionManager(QtCore.QObject):
         return False
 
     def closing(self):
-        """A clean close: stop autosaving, keep the preferences, drop the autosave file."""
+        """A clean close: stop autosaving, keep the preferences, drop the autosave file
+        (after ``end_by_signal``, which did what a close does: nothing more)."""
         self.timer.stop()
         self.debounce.stop()
+        if self.ending:
+            return
         if not self.window.quiet:
             self.save_preferences()
             self.remove_autosave()
         else:
             self.wait()
             self._release()
+
+    def end_by_signal(self) -> None:
+        """The process is asked to end (SIGTERM: the desktop logging out, ``kill``; SIGHUP:
+        its terminal closed; ``ui/app.end_on_signals``), where no question can be answered:
+        what a close does, without its question. A lesson ends (the work comes back) and
+        presentation mode is left (the preferences keep the window's own geometry, not full
+        screen's); the preferences are saved; edits not saved are written to this window's
+        autosave now and left there, its lock let go of, for the next start to offer (as
+        after a crash, but with the last edit in it); with none, the autosave is removed as a
+        close removes it. Then the window closes without asking (``ending``)."""
+        if self.ending:
+            return
+        self.timer.stop()
+        self.debounce.stop()
+        presenter = getattr(self.window, "presenter", None)
+        if presenter is not None:
+            if presenter.tour.active:
+                presenter.tour.end()
+            presenter.leave()
+        self.ending = True
+        if self.window.quiet:
+            self.wait()
+            self._release()
+            return
+        self.save_preferences()
+        if self.autosave_enabled and self.unsaved():
+            self.wait()
+            self._dirty = True
+            if self.autosave(force=True, wait=True):
+                self._release()  # (the file kept: the next start offers it)
+                return
+        self.remove_autosave()
 
 
 def _cell_view(window, build: bool):
