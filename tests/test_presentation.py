@@ -147,6 +147,31 @@ def test_a_sessions_f_and_e_survive_f5_then_esc(window, qtbot, tmp_path):
     assert not p.active and not p.focus and p.equations and not cell.eq_scroll.isHidden()
 
 
+def test_closed_while_presenting_the_next_start_is_the_window_from_before_f5(window, make_window):
+    """Ctrl+Q in a lecture: the preferences a close writes kept the full-screen geometry,
+    the projector theme and a side panel of 0 px, and the next start opened so. They keep
+    the window as Esc would have put it back."""
+    window.resize(1500, 900)
+    settle()
+    sizes = window.splitter.sizes()
+    geometry = window.saveGeometry()
+    p = window.presenter
+    p.enter()  # really full screen
+    settle()
+    assert window.isFullScreen() and not window.side.isVisible()
+    window.sessions.save_preferences()  # (what a close writes)
+    prefs = window.settings
+    assert prefs.value("theme") == "dark"
+    assert [int(v) for v in prefs.value("splitter")] == sizes
+    assert prefs.value("geometry") == geometry
+    nxt = make_window((1000, 700))
+    nxt.settings = prefs
+    nxt.sessions.restore_preferences()
+    settle()
+    assert not nxt.isFullScreen()
+    p.leave()
+
+
 def test_f5_toggles_and_theme_menu_keeps_lecture_size(window, qtbot):
     press(qtbot, window, QtCore.Qt.Key.Key_F5)
     p = window.presenter

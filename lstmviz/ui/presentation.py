@@ -1227,6 +1227,17 @@ class Presenter(QtCore.QObject):
         self._present_keys(False)
         self._saved = None
 
+    def window_before(self) -> dict | None:
+        """While presenting, the window's theme (its name), geometry and splitter sizes from
+        before F5, which Esc puts back (None: not presenting): what the preferences keep at
+        a close. Closed while presenting (Ctrl+Q in a lecture), the next start opened full
+        screen, in the projector theme."""
+        s = self._saved
+        if not self.active or s is None:
+            return None
+        sizes = s["sizes"] if s["side"] else self.sizes_with_side(s["sizes"], s["side_width"])
+        return {"theme": s["theme"].name, "geometry": s["geometry"], "splitter": [int(v) for v in sizes]}
+
     def _screen(self) -> QtGui.QScreen | None:
         if self.screen_name:
             for s in QtGui.QGuiApplication.screens():

@@ -723,10 +723,12 @@ class SessionManager(QtCore.QObject):
         from lstmviz.ui import theme as th
 
         s = self.window.settings
-        s.setValue("theme", th.current().name)
-        s.setValue("geometry", self.window.saveGeometry())
+        presenter = getattr(self.window, "presenter", None)
+        before = presenter.window_before() if presenter is not None else None  # (presenting: Esc's)
+        s.setValue("theme", before["theme"] if before else th.current().name)
+        s.setValue("geometry", before["geometry"] if before else self.window.saveGeometry())
         s.setValue("window_state", self.window.saveState())
-        s.setValue("splitter", [int(v) for v in self.window.splitter.sizes()])
+        s.setValue("splitter", before["splitter"] if before else [int(v) for v in self.window.splitter.sizes()])
         s.sync()
 
     def restore_preferences(self, geometry: bool = True) -> bool:
