@@ -1664,3 +1664,59 @@ def test_sigterm_ends_the_app_as_a_close_does_keeping_unsaved_work(make_window, 
     other = make_window()
     other.sessions.autosave_path = left[0].parent / "autosave-next.lstmviz"
     assert other.sessions.leftovers() == left  # the next start offers it
+
+
+@pytest.mark.parametrize("answer", ["enter", "restore", "discard"])
+def test_a_start_on_a_file_never_lets_the_restore_replace_it_unasked(make_window, tmp_path, monkeypatch, answer):
+    """`lstmviz lecture.lstmviz` after a crash: the restore question did not name the file
+    asked for, Yes was its default, and Enter put the autosaved work where that file had
+    opened ("Restored the autosaved session"); Ctrl+S then wrote that work over the file.
+    Started on a file, the question names it and Enter (or Esc) keeps it open and the
+    autosave for the next start; restoring says what it replaced (Edit > Undo opens it
+    again) and leaves Save to ask where; discarding removes the autosave."""
+    from PySide6 import QtWidgets
+
+    B = QtWidgets.QMessageBox.StandardButton
+    w = make_window()
+    lecture = tmp_path / "lecture.lstmviz"
+    mine = AppState()
+    mine.set_layer_option(0, "units", 3)
+    ses.save_session(mine, lecture)
+    crashed = edited_state()
+    left = _crashed_autosave(w, crashed)
+    assert w.open_file(str(lecture))
+    w.sessions.started_on = str(lecture)  # (what run_app's window is told)
+    asked = []
+
+    def reply(box):
+        asked.append((box.text(), box.defaultButton() is box.button(B.Cancel),
+                      box.escapeButton() is box.button(B.Cancel)))
+        return {"enter": B.Cancel, "restore": B.Yes, "discard": B.No}[answer]
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", reply)
+    w.quiet = False
+    try:
+        w.sessions._restore_pending = True
+        w.sessions._started()
+    finally:
+        w.quiet = True
+    w.sessions.wait()
+    text, enter_keeps, esc_keeps = asked[0]
+    assert "lecture.lstmviz" in text and enter_keeps and esc_keeps
+    if answer == "restore":
+        assert_same_stack(crashed, w.state)
+        said = w.statusBar().currentMessage()
+        assert "in place of lecture.lstmviz" in said and "Undo" in said, said
+        assert w.sessions.session_path is None  # (Ctrl+S asks where: not over lecture.lstmviz)
+        assert not left.exists() and w.sessions.autosave_path.exists()
+        assert w.sessions.undo()
+        assert_same_stack(mine, w.state)  # the file asked for, back
+        return
+    assert_same_stack(mine, w.state)  # the file asked for stays
+    assert w.sessions.session_path == str(lecture) and not w.isWindowModified()
+    if answer == "discard":
+        assert not left.exists()
+        return
+    assert left.exists()  # kept: offered at the next start
+    assert "next start" in w.statusBar().currentMessage()
+    nxt = make_window()
+    assert nxt.sessions.leftovers() == [left]

@@ -310,6 +310,7 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
                 raise LstmvizError(msg)
             for record in held:
                 log.handle(record)
+            window.sessions.started_on = str(model_path)  # (a leftover autosave asks before replacing it)
             if strict and window.state.error:
                 msg = f"{Path(model_path).name}: opened, but it cannot run: {window.state.error}"
                 dispose(window)

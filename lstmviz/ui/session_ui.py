@@ -103,6 +103,9 @@ class SessionManager(QtCore.QObject):
         self._restored = False  # the window started on restored autosaved work
         #: the process is ending on a signal (``end_by_signal``): no question is asked
         self.ending = False
+        #: the file the window was started on (``lstmviz FILE``): a leftover autosave's
+        #: restore does not replace it unasked (``offer_restore``)
+        self.started_on: str | None = None
 
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(AUTOSAVE_MS)
@@ -664,24 +667,49 @@ class SessionManager(QtCore.QObject):
         """Ask to restore the newest leftover autosave; it is removed once answered (one
         that cannot be read is renamed ``*.lstmviz.damaged`` and kept). The others (several
         windows that went down together) are kept, each offered at a later start: another
-        window's work is not thrown away with the answer about this one."""
+        window's work is not thrown away with the answer about this one.
+
+        Started on a file (``started_on``: ``lstmviz FILE``, a file manager's "Open with"),
+        the question names it, and its answer by default (Enter, Esc) keeps that file open
+        and the autosave for the next start; restoring replaces the file in the window, and
+        says so (Edit > Undo opens it again), discarding removes the autosave. It asked
+        "Restore the work it saved automatically?", Yes by default, and Enter put the
+        restored work where the file asked for had opened, saying only "Restored"."""
         found = found if found is not None else self.leftovers()
         if not found:
             return False
+        B = QtWidgets.QMessageBox.StandardButton
         box = QtWidgets.QMessageBox(self.window)
         box.setIcon(QtWidgets.QMessageBox.Icon.Question)
         box.setWindowTitle("Restore the last session?")
         more = (f" (The newest of {len(found)} windows' autosaves: the others are offered "
                 "at the next starts.)" if len(found) > 1 else "")
-        box.setText("lstmviz did not close cleanly last time. Restore the work it saved "
-                    "automatically?" + more)
-        box.setStandardButtons(QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No)
-        box.setDefaultButton(QtWidgets.QMessageBox.StandardButton.Yes)
-        yes = box.exec() == QtWidgets.QMessageBox.StandardButton.Yes
+        opened = file_label(self.started_on) if self.started_on else ""
+        if opened:
+            box.setText(f"lstmviz did not close cleanly last time; its work then was saved automatically. "
+                        f"{opened}, which you asked to open, is open: restore that work in its place, "
+                        "keep it for the next start, or discard it?" + more)
+            box.setStandardButtons(B.Yes | B.Cancel | B.No)
+            box.button(B.Yes).setText("Restore in its place")
+            box.button(B.Cancel).setText("Keep for later")
+            box.button(B.No).setText("Discard")
+            box.setDefaultButton(B.Cancel)
+            box.setEscapeButton(B.Cancel)
+        else:
+            box.setText("lstmviz did not close cleanly last time. Restore the work it saved "
+                        "automatically?" + more)
+            box.setStandardButtons(B.Yes | B.No)
+            box.setDefaultButton(B.Yes)
+        answer = box.exec()
+        yes = answer == B.Yes
         p = found[0]
         if self.ending:  # the question cut short by the process's end: offered again next time
             return False
-        restored = yes and self.restore_autosave(p)
+        if opened and answer not in (B.Yes, B.No):  # kept: the file stays, the work waits
+            self.window.message(f"{opened} is open; the work lstmviz saved automatically last time is "
+                                "kept and offered again at the next start")
+            return False
+        restored = yes and self.restore_autosave(p, instead_of=opened)
         if restored:
             self._restored, self._saved = True, None
             self.window.setWindowModified(True)  # (not saved: a close asks)
@@ -701,7 +729,9 @@ class SessionManager(QtCore.QObject):
             _remove_leftover(p)
         return False
 
-    def restore_autosave(self, path: Path | None = None) -> bool:
+    def restore_autosave(self, path: Path | None = None, instead_of: str = "") -> bool:
+        """Put the autosaved work at ``path`` (this window's own by default) on the window;
+        ``instead_of``: the file it replaces (opened at the start), named in the message."""
         path = Path(path) if path is not None else self.autosave_path
         try:
             session = ses.read_session(path)
@@ -714,8 +744,13 @@ class SessionManager(QtCore.QObject):
             self.window.message(f"The autosaved session cannot be restored: {err}", dialog=True, error=True)
             return False
         self.apply_ui(session.ui, geometry=False)
+        if instead_of:
+            # (Save would have written the restored work over the session file opened)
+            self.session_path = None
         self.window.update_title()
-        self.window.message(". ".join(["Restored the autosaved session", *said, *self._unreachable()]))
+        first = (f"Restored the autosaved session in place of {instead_of} (Edit > Undo opens it again)"
+                 if instead_of else "Restored the autosaved session")
+        self.window.message(". ".join([first, *said, *self._unreachable()]))
         return True
 
     # -- preferences (QSettings) -------------------------------------------------------------
