@@ -597,8 +597,8 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
         dispose(window)
         refuse(err, shown=True)
         return 2
-    end_on_signals(app)
-    return int(app.exec())
+    with ending_on_signals():
+        return int(app.exec())
 
 
 #: how often the event loop gives Python a turn while nothing else happens (ms): Python runs
@@ -608,30 +608,40 @@ SIGNAL_TURN_MS = 250
 END_SIGNALS = ("SIGTERM", "SIGHUP")
 
 
-def end_on_signals(app) -> None:
-    """SIGTERM (the desktop logging out, ``kill``) and SIGHUP (the terminal closed) end the
-    app as closing its windows does, without a question nobody is there to answer: each
-    window's ``SessionManager.end_by_signal`` (preferences, edits not saved kept in its
-    autosave), then the windows close and the event loop ends. Python's default was to
-    die at once: no preferences, and the last 30 s of edits not in the autosave. A timer
-    gives Python its turns (``SIGNAL_TURN_MS``); the handler itself only asks the event
-    loop to end the app (a dialog's nested loop too: ``_end_windows`` closes it)."""
+@contextlib.contextmanager
+def ending_on_signals():
+    """While the app's event loop runs (``run_app``), SIGTERM (the desktop logging out,
+    ``kill``) and SIGHUP (the terminal closed) end the app as closing its windows does,
+    without a question nobody is there to answer: each window's
+    ``SessionManager.end_by_signal`` (preferences, edits not saved kept in its autosave),
+    then the windows close and the event loop ends. Python's default was to die at once:
+    no preferences, and the last 30 s of edits not in the autosave. A timer gives Python
+    its turns (``SIGNAL_TURN_MS``); the handler itself only asks the event loop to end the
+    app (a dialog's nested loop too: ``_end_windows`` closes it). The handlers that were
+    there before are put back after the loop."""
     import signal
 
     from PySide6 import QtCore
 
     def handler(signum, _frame) -> None:
         log.info("ending on %s", signal.Signals(signum).name)
-        QtCore.QTimer.singleShot(0, app, _end_windows)
+        QtCore.QTimer.singleShot(0, _end_windows)
 
+    before = {}
     for name in END_SIGNALS:
         sig = getattr(signal, name, None)
         if sig is not None:
-            signal.signal(sig, handler)
-    timer = QtCore.QTimer(app)
+            before[sig] = signal.signal(sig, handler)
+    timer = QtCore.QTimer()
     timer.setInterval(SIGNAL_TURN_MS)
     timer.timeout.connect(lambda: None)  # (a turn of Python's, for the handler)
     timer.start()
+    try:
+        yield
+    finally:
+        timer.stop()
+        for sig, was in before.items():
+            signal.signal(sig, was)
 
 
 def _end_windows() -> None:

@@ -810,7 +810,7 @@ class SessionManager(QtCore.QObject):
 
     def end_by_signal(self) -> None:
         """The process is asked to end (SIGTERM: the desktop logging out, ``kill``; SIGHUP:
-        its terminal closed; ``ui/app.end_on_signals``), where no question can be answered:
+        its terminal closed; ``ui/app.ending_on_signals``), where no question can be answered:
         what a close does, without its question. A lesson ends (the work comes back) and
         presentation mode is left (the preferences keep the window's own geometry, not full
         screen's); the preferences are saved; edits not saved are written to this window's
