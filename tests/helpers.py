@@ -400,3 +400,16 @@ def exploding_stack(gain: float):
     x = np.random.default_rng(0).normal(size=(2, 8, 3)).astype(np.float32)
     trace = model.trace(x)
     return model, trace, x
+
+
+def labels_cut(axis) -> list:
+    """The value labels of a pyqtgraph axis drawn past its bounds, where pyqtgraph clips its
+    drawing (``AxisItem.drawPicture``): a label is laid out 0.8 of its height tall and drawn
+    from its top (``generateDrawSpecs``), so a comma's tail under a bottom axis with no
+    title below its ticks was cut off and "1,000" read as "1.000". Labels that reach below
+    their digits' baseline only (a comma, a descending letter)."""
+    import re
+
+    bounds = axis.boundingRect()
+    return [text for rect, text in axis_labels(axis)
+            if re.search(r"[,;gjpqy()]", text) and rect.top() + rect.height() / 0.8 > bounds.bottom() + 0.5]

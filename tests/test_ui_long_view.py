@@ -1750,3 +1750,35 @@ def test_units_at_scale_of_a_stateful_model_shows_the_batch_the_main_window_show
     assert again is not None and again.wait(60)
     assert again.seq.batch == 2 and again.seq.windowed is state.trace
     assert np.array_equal(again.window_values()[2], state.trace[name].steps["h"][state.cursor.sample])
+
+
+@pytest.mark.parametrize("theme", ["projector", "dark"])
+def test_step_axes_write_1000_with_its_comma_whole(qtbot, theme):
+    """Units at scale of 3,000 steps at 760 x 540 (an 800 x 600 screen), in the projector
+    theme: the curves' step axes (no "step" title under them) read "1.000" and "2.000"
+    where the heatmaps above said "1,000": pyqtgraph clips its labels to an axis counted 0.8
+    of their height, and the comma's tail was cut off. They keep its room now, as the
+    views' step axes do, and label whole steps only, in the app's form."""
+    from PySide6 import QtWidgets
+
+    from helpers import axis_labels, labels_cut
+    from lstmviz.ui import theme as th
+
+    th.apply(theme, QtWidgets.QApplication.instance())
+    w = _at_760_x_540(qtbot, units=8, name="l")
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+    for plot in (w.curve_over, w.over_plot, w.curve_win, w.win_plot):
+        axis = plot.getAxis("bottom")
+        # whole steps in the app's form, whatever pyqtgraph's spacing (never "1000", "1.5k")
+        assert axis.tickStrings([0.0, 1000.0, 1500.0, 2000.0], 1.0, 500.0) == ["0", "1,000", "1,500", "2,000"]
+        assert labels_cut(axis) == [], (plot.titleLabel.text, labels_cut(axis))
+    shown = [text for _, text in axis_labels(w.curve_over.getAxis("bottom"))]
+    assert "1,000" in shown and "2,000" in shown
+    assert [text for _, text in axis_labels(w.curve_win.getAxis("bottom"))] == ["1,500", "1,600"]
+    # zoomed to a few steps: ticks at whole steps only, no "1500.5"
+    w.curve_win.setXRange(1499.5, 1503.5, padding=0)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert [text for _, text in axis_labels(w.curve_win.getAxis("bottom"))] == ["1,500", "1,501", "1,502", "1,503"]
+

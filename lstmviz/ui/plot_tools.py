@@ -395,15 +395,80 @@ class LogLabelAxis(pg.AxisItem):
         return log_labels([10.0 ** float(v) * scale for v in values], 10.0 ** lo, 10.0 ** hi)
 
 
-class StepAxis(pg.AxisItem):
-    """pyqtgraph's axis with its own ticks labelled in the compact form of steps
-    (``app/counts.tick_labels``: ``50k``, ``123,400``; it wrote ``100000``), for a plot of
-    steps that zooms (View > Units at scale)."""
+class CommaRoom(pg.AxisItem):
+    """An ``AxisItem`` whose bottom axis with no label under its ticks keeps the room of a
+    comma's tail below its labels where one of them has a comma ("12,175"). pyqtgraph counts
+    0.8 of a label's height and clips its drawing to the axis: at the foot of a view the
+    tails were cut off and "1,000" read as "1.000" (Units at scale's curves, Over time's in
+    a long input's window). The app's axes of counts (``SteadyAxis``, ``StepAxis``)."""
+
+    def _descends(self) -> bool:
+        """Whether a given tick label reaches below its digits' baseline (a comma: "12,175"),
+        or one may in another of its windows (``count_axis(reach=)``: a count of 1,000 or more)."""
+        reach = getattr(self, "_lstmviz_reach", None)
+        if reach is not None and reach > 1000:
+            return True
+        levels = getattr(self, "_tickLevels", None) or ()
+        return any("," in str(text) for level in levels for _, text in level)
+
+    def _updateHeight(self):  # noqa: N802 (pyqtgraph's name)
+        """pyqtgraph's height; and, for a bottom axis with no label under its ticks whose
+        labels have a comma, the rest of the labels' height: pyqtgraph counts 0.8 of it,
+        and a comma's tail reaches below that. At the foot of its view (Over time's curves
+        in a long input's window, their label given up for room) the tails were cut off,
+        and "12,175" read as "12.175"."""
+        super()._updateHeight()
+        st = self.style
+        if (self.orientation == "bottom" and self.isVisible() and self.fixedHeight is None and st["showValues"]
+                and not self.label.isVisible() and self._descends()):
+            text = self.textHeight if st["autoExpandTextSpace"] else st["tickTextHeight"]
+            h = self.minimumHeight() + math.ceil(text / 0.8 - text)
+            self.setMaximumHeight(h)
+            self.setMinimumHeight(h)
+
+    def setTicks(self, ticks):  # noqa: N802 (pyqtgraph's name)
+        descended = self._descends()
+        super().setTicks(ticks)
+        if self._descends() != descended:
+            self._updateHeight()
+
+
+class StepAxis(CommaRoom):
+    """An axis of counts with pyqtgraph's own ticks, for a plot that zooms (View > Units at
+    scale's steps): ticks at whole counts only, labelled in the compact form of steps
+    (``app/counts.tick_labels``: ``1,000``, ``50k``, ``123,400``; pyqtgraph wrote
+    ``100000``, and ``1500.5`` zoomed in), never an SI scale factor, and, at the foot of a
+    view, the room of a comma's tail (``CommaRoom``: "1,000" read as "1.000")."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enableAutoSIPrefix(False)  # counts: "2,000", never "2 (x1000)"
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        """pyqtgraph's levels of ticks, those a whole count apart or more (a step of 1
+        where none is: a plot zoomed to a few steps)."""
+        levels = [(spacing, offset) for spacing, offset in super().tickSpacing(minVal, maxVal, size)
+                  if spacing >= 1]
+        return levels or [(1.0, 0.0)]
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph)
         if all(float(v * scale).is_integer() for v in values):
             return tick_labels(v * scale for v in values)
         return super().tickStrings(values, scale, spacing)
+
+    def _descends(self) -> bool:
+        """A given label with a comma, or pyqtgraph's own ticks over a range that reaches a
+        count of 1,000 (whose label is "1,000")."""
+        shown = getattr(self, "range", None) or (0.0, 0.0)  # (none while pyqtgraph makes it)
+        if getattr(self, "_tickLevels", None) is None and max(abs(v) for v in shown) >= 1000:
+            return True
+        return super()._descends()
+
+    def setRange(self, mn, mx):  # noqa: N802 (pyqtgraph's name)
+        descended = self._descends()
+        super().setRange(mn, mx)
+        if self._descends() != descended:
+            self._updateHeight()
 
 
 def count_ticks(n: int, first: int = 0, max_ticks: int = 16) -> list:
@@ -793,7 +858,7 @@ class KeptLabel:
         self.update()
 
 
-class SteadyAxis(KeptLabel, UncrowdedLabels, pg.AxisItem):
+class SteadyAxis(KeptLabel, UncrowdedLabels, CommaRoom):
     """An ``AxisItem`` whose bounds are measured once for each geometry: pyqtgraph's
     ``boundingRect`` (Python, ~10 us) is asked some twenty times an axis at every repaint of
     its view (by Qt, and by pyqtgraph for each tick label it places). An axis with a grid
@@ -806,36 +871,6 @@ class SteadyAxis(KeptLabel, UncrowdedLabels, pg.AxisItem):
     _drawn: dict = {}
     _spec_height: float | None = None  # (generateDrawSpecs' text height, its own steps)
     _last_state: tuple | None = None  # the painter's state at its last paint into its cache
-
-    def _descends(self) -> bool:
-        """Whether a given tick label reaches below its digits' baseline (a comma: "12,175"),
-        or one may in another of its windows (``count_axis(reach=)``: a count of 1,000 or more)."""
-        reach = getattr(self, "_lstmviz_reach", None)
-        if reach is not None and reach > 1000:
-            return True
-        levels = getattr(self, "_tickLevels", None) or ()
-        return any("," in str(text) for level in levels for _, text in level)
-
-    def _updateHeight(self):  # noqa: N802 (pyqtgraph's name)
-        """pyqtgraph's height; and, for a bottom axis with no label under its ticks whose
-        labels have a comma, the rest of the labels' height: pyqtgraph counts 0.8 of it,
-        and a comma's tail reaches below that. At the foot of its view (Over time's curves
-        in a long input's window, their label given up for room) the tails were cut off,
-        and "12,175" read as "12.175"."""
-        super()._updateHeight()
-        st = self.style
-        if (self.orientation == "bottom" and self.isVisible() and self.fixedHeight is None and st["showValues"]
-                and not self.label.isVisible() and self._descends()):
-            text = self.textHeight if st["autoExpandTextSpace"] else st["tickTextHeight"]
-            h = self.minimumHeight() + math.ceil(text / 0.8 - text)
-            self.setMaximumHeight(h)
-            self.setMinimumHeight(h)
-
-    def setTicks(self, ticks):  # noqa: N802 (pyqtgraph's name)
-        descended = self._descends()
-        super().setTicks(ticks)
-        if self._descends() != descended:
-            self._updateHeight()
 
     def boundingRect(self):  # noqa: N802 (Qt's name)
         if self.grid is not False:
