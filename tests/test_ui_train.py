@@ -485,14 +485,17 @@ def test_plot_frames_move_in_steps():
     # not at the next step of 200
     assert count_top(154) == 200 and count_top(154, 160) == count_top(160, 160) == 160 * 1.04 + 1
     assert count_top(3, 160) == 10 and count_top(3, 0) == 10 and count_top(5, 4) == 10  # (a grown run)
+    from lstmviz.app.counts import tick_labels
     from lstmviz.ui.train_panel import count_tick_list
+    assert [t for _, t in count_tick_list(7500, 4)[0]] == ["0", "2,000", "4,000", "6,000"]
     for right in (1, 7.5, 10, 99, 150, 7500, 10 ** 5):
         for most in (2, 4, 6, 9):
             major, minor = count_tick_list(right, most)
             vals = [v for v, _ in major]
             steps = set(np.diff(vals))
             assert vals[0] == 0 and vals[-1] <= right < vals[-1] + max(steps) and len(steps) == 1
-            assert len(vals) <= most + 1 and minor == [] and all(t == f"{int(v)}" for v, t in major)
+            # labelled as every axis of counts ("2,000", "50k": app/counts; they read "2000")
+            assert len(vals) <= most + 1 and minor == [] and [t for _, t in major] == tick_labels(vals)
             assert str(int(max(steps))).strip("0") in ("1", "2", "5")
     f = log_frame(0.02, 0.5)
     assert 10 ** (f[0] / 4) < 0.02 / 1.2 and 0.5 * 1.2 < 10 ** (f[1] / 4)
@@ -2178,3 +2181,21 @@ def test_the_views_header_says_they_show_a_training_snapshot(make_window, qapp):
         assert not note.isVisibleTo(w)
     finally:
         panel.stop()
+
+
+def test_the_update_axes_past_a_thousand_updates_write_counts_as_the_app_does(make_window):
+    """The Train tab's update axes past 1,000 updates read "2000" (pyqtgraph's form) where
+    the header said "update 2,500 / 3,000"; they write "2,000" now, as every count."""
+    from PySide6 import QtWidgets
+
+    from helpers import axis_labels
+
+    w = make_window((1024, 768))
+    w.tabs.setCurrentIndex(w.tabs.count() - 1)
+    QtWidgets.QApplication.processEvents()
+    panel = w.train_panel
+    panel._place(panel.loss_plot, 0.05, 0.8, 2500.0)  # (a run's frame at update 2,500)
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+    shown = [text for _, text in axis_labels(panel.loss_plot.getAxis("bottom"))]
+    assert "2,000" in shown and not any(t.isdigit() and len(t) > 3 for t in shown), shown

@@ -508,3 +508,34 @@ def test_a_small_matrixs_rows_have_a_tick_each_and_the_labels_that_fit(view):
         axis.resize(axis.width(), height)
         labelled = _row_labels(axis, 3, given)
         assert [t for _, t in labelled] == want, (height, labelled)
+
+
+def test_index_axes_of_a_layer_of_thousands_of_units_write_counts_as_the_app_does(view, qtbot):
+    """A SimpleRNN(1200)'s matrices: their row and column axes labelled "1000" where every
+    other axis of counts (and the header, the hover) writes "1,000"; and the comma's tail
+    of a column axis is drawn whole (pyqtgraph clips a label to its axis)."""
+    from PySide6 import QtWidgets
+
+    from helpers import axis_labels, labels_cut
+    from lstmviz.app.counts import tick_labels
+
+    model, trace = build([LayerSpec("SimpleRNN", {"units": 1200})], T=2)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="simple_rnn"))
+    view.resize(1400, 1000)
+    view.show()
+    qtbot.waitExposed(view)
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+    seen = []
+    for matrix in view.matrices:
+        for side in ("left", "bottom"):
+            axis = matrix.plot.getAxis(side)
+            if axis._tickLevels is None:  # (the bias's one row: no count to write)
+                continue
+            ticks = [(v, t) for v, t in axis._tickLevels[0] if t]
+            assert [t for _, t in ticks] == tick_labels(v for v, _ in ticks), (side, ticks)
+            seen += [t for _, t in ticks]
+            assert labels_cut(axis) == [], (side, labels_cut(axis))
+        assert all(t for _, t in axis_labels(matrix.plot.getAxis("bottom")))
+    assert "1,000" in seen

@@ -27,6 +27,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import tasks
+from lstmviz.app.counts import tick_labels
 from lstmviz.app.grad_stats import recurrent_layers
 from lstmviz.app.options import RECURRENT
 from lstmviz.app.train_process import TrainProcess
@@ -1712,11 +1713,13 @@ def log_frame(lo: float, hi: float, old: tuple[int, int] | None = None) -> tuple
 
 def count_tick_list(right: float, most: int = 6) -> list:
     """Whole-number ticks from 0 to ``right`` every 1, 2 or 5 x 10^k, at most ``most`` + 1 of
-    them, as ``AxisItem.setTicks`` takes them (no minor ticks)."""
+    them, as ``AxisItem.setTicks`` takes them (no minor ticks), labelled as every axis of
+    counts (``app/counts.tick_labels``: "2,000", "50k"; they read "2000")."""
     right = max(float(right), 1.0)
     k = 10 ** max(0, math.floor(math.log10(right / max(most, 1))))
     every = next(m * k for m in (1, 2, 5, 10) if right / (m * k) <= most)
-    return [[(float(v), f"{v:d}") for v in range(0, int(right) + 1, int(every))], []]
+    values = range(0, int(right) + 1, int(every))
+    return [list(zip((float(v) for v in values), tick_labels(values))), []]  # ("2,000": app/counts)
 
 
 def install(window) -> TrainPanel:

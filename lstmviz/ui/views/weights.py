@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible
+from lstmviz.app.counts import tick_labels
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import Bidirectional, Recurrent, StackedRNN, TimeDistributed, fmt_shape
@@ -55,7 +56,8 @@ LEFT_LABELS = {"kernel": ("input feature", "feature"), "recurrent_kernel": ("fro
 def _int_ticks(n: int) -> list:
     every = next(k for k in (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64, 100, 128, 200, 256, 500, 1000, 10**9)
                  if n / k <= 16)
-    return [(float(i), str(i)) for i in range(0, n, every)]
+    values = range(0, n, every)
+    return list(zip((float(i) for i in values), tick_labels(values)))  # ("1,000", as every count)
 
 
 #: the share of a matrix's height its gate labels may cover; beyond it the gates are named
