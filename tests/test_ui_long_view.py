@@ -1782,3 +1782,31 @@ def test_step_axes_write_1000_with_its_comma_whole(qtbot, theme):
         QtWidgets.QApplication.processEvents()
     assert [text for _, text in axis_labels(w.curve_win.getAxis("bottom"))] == ["1,500", "1,501", "1,502", "1,503"]
 
+
+def test_a_ranking_names_as_many_rows_as_stand_apart(qtbot):
+    """Units at scale at 760 x 540 (an 800 x 600 screen): a ranking of 64 units named three
+    of its rows (every 32nd: "59, 20, 10"), which says little of the order. It names as many
+    as stand a font ascent apart now (``plot_tools.label_room``, the rule of Over time's and
+    Unrolled's row axes), each row by its unit, and more in a taller window."""
+    from PySide6 import QtGui, QtWidgets
+
+    w = _at_760_x_540(qtbot, units=64, name="l")
+    w.rank_combo.setCurrentText("variance")
+
+    def names():
+        for _ in range(5):
+            QtWidgets.QApplication.processEvents()
+        axis = w.win_plot.getAxis("left")
+        ascent = QtGui.QFontMetricsF(axis.style["tickFont"] or axis.font()).ascent()
+        ticks = axis._tickLevels[0]
+        rows = [int(v - 0.5) for v, _ in ticks]
+        px = axis.height() / 64
+        assert all((b - a) * px >= ascent for a, b in zip(rows, rows[1:])), (rows, px, ascent)
+        assert [t for _, t in ticks] == [str(int(w.order[r])) for r in rows]  # each row by its unit
+        assert ticks == w.over_plot.getAxis("left")._tickLevels[0]
+        return rows
+
+    rows = names()
+    assert len(rows) >= 4 and rows[0] == 0 and rows[1] <= 20, rows
+    w.resize(1400, 1000)
+    assert len(names()) > len(rows)

@@ -31,10 +31,13 @@ from lstmviz.ui import theme as th
 from lstmviz.ui.background import Job
 from lstmviz.ui.density import RectItem
 from lstmviz.ui.labels import ElidedCombo, FigureSpin, FlowRow, ShrinkCombo
-from lstmviz.ui.plot_tools import StepAxis, ValueAxis, count_ticks
+from lstmviz.ui.plot_tools import StepAxis, ValueAxis, count_ticks, label_room
 
-#: ranked rows named on a heatmap's axis at most (every k-th beyond)
+#: ranked rows named on a heatmap's axis before it has a height (then as many as it holds
+#: apart, ``_name_rows``)
 MAX_ROW_NAMES = 16
+#: a ranking's rows named every k-th: the finest of these whose names fit apart
+ROW_STRIDES = (1, 2, 3, 4, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 10**9)
 #: crossings listed at most (the status counts them all)
 MAX_LISTED = 1000
 #: finding crossings: a progress dialog with Cancel once it has taken this long (s)
@@ -248,6 +251,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         #: the exact window holds every step: the overview, the same numbers, is not shown
         self._one_column = False
         self._named: tuple | None = None  # (what the rows' names are of: ``_name_rows``)
+        self._row_args: tuple | None = None  # (the rows ``_name_rows`` named last: (order, units))
         self._fit_steps(self.over_plot, self.curve_over, 0, self._steps())  # (before its summary)
         self.over_img = pg.ImageItem(axisOrder="row-major")
         self.win_img = pg.ImageItem(axisOrder="row-major")
@@ -379,9 +383,12 @@ class LongSequenceWindow(QtWidgets.QWidget):
         return 1 if rows <= 0 or px < 8 or rows <= px else -(-rows // px)
 
     def _refold(self) -> None:
-        """The plots resized: the heatmaps drawn again where their rows fold otherwise now."""
+        """The plots resized: the heatmaps drawn again where their rows fold otherwise now,
+        else their rows named again (as many names as their new height holds)."""
         if self._fold_for(len(self._rows)) != self._fold:
             self.redraw()
+        elif self._row_args is not None:
+            self._name_rows(*self._row_args)
 
     def _style_plots(self, t: th.Theme) -> None:
         """The plots' background, axes, titles and marks in theme ``t``."""
@@ -970,18 +977,22 @@ class LongSequenceWindow(QtWidgets.QWidget):
         (ranked, row k is not unit k); the overview spans the rows shown."""
         by = self.rank_combo.currentText()
         n = units if order is None else len(order)
-        # as many names as the plot's height holds apart (MAX_ROW_NAMES at most)
-        font = self.over_plot.getAxis("left").style["tickFont"] or self.font()
-        room = int(self.win_plot.vb.height() / (1.6 * QtGui.QFontMetricsF(font).height()))
-        every = max(1, -(-n // max(2, min(MAX_ROW_NAMES, room))))
+        self._row_args = (order, units)  # (named again when the plots are resized)
+        # as many names as the plot's height holds apart: a font ascent each, the rule of
+        # every vertical axis of counts (``plot_tools.label_room``: Over time's units,
+        # Unrolled's rows); at 760 x 540 a ranking of 64 named two rows, 88 and 21
+        names = [str(int(u)) for u in order] if order is not None else [str(n - 1)]
+        room = label_room(self.win_plot.getAxis("left"), names) or MAX_ROW_NAMES
+        every = next(k for k in ROW_STRIDES if -(-n // k) <= max(2, room))
         below = self._below is not None  # (the last row: the selected unit's, always named)
-        named = (None if order is None else tuple(int(u) for u in order), units, by, every, self._over_title(), below)
+        named = (None if order is None else tuple(int(u) for u in order), units, by, every, room,
+                 self._over_title(), below)
         if named == getattr(self, "_named", None):
             return
         self._named = named
         if order is None:  # units 0.. by round steps, each at its row's middle (pyqtgraph's own
             # ticks said 0, 0.2, ..., 1.0 beside a layer of one unit)
-            ticks = [[(v + 0.5, text) for v, text in count_ticks(n, 0, max(2, min(MAX_ROW_NAMES, room)))], []]
+            ticks = [[(v + 0.5, text) for v, text in count_ticks(n, 0, max(2, room))], []]
         else:
             ticks = [[(k + 0.5, str(int(u))) for k, u in enumerate(order) if k % every == 0
                       and (not below or n - 1 - k >= every)], []]
