@@ -15,6 +15,11 @@ Writes ``tests/fixtures/compiled/``:
   (``Adagrad(0.05)``), each re-zipped deflated (a few KB; Keras reads it as it wrote it);
 - ``legacy_rmsprop_mae.h5``: the model of ``rmsprop_mae.keras`` built and compiled with
   tf-keras 2.21 (Keras 2) and saved as HDF5: its ``training_config`` attribute;
+- ``legacy_trained_rmsprop.h5`` / ``legacy_trained_adam.h5``: the same model compiled with
+  tf-keras 2.21's ``optimizers.legacy.RMSprop(0.005, rho=0.8, momentum=0.5, centered=True)``
+  (its ``optimizer_weights`` named ``RMSprop/iter:0``, ``RMSprop/<weight>/rms:0``, ``.../momentum:0``,
+  ``.../mg:0``, each kind a block) or ``optimizers.Adam(0.01)`` (``iteration:0``,
+  ``Adam/m/<weight>:0`` and ``Adam/v/<weight>:0`` interleaved), fitted 2 updates and saved as HDF5;
 - ``fit.npz``: ``x``, ``y``, the initial weights ``w<k>``, and Keras' numbers:
   ``compiled_*``: ``keras.saving.load_model("rmsprop_mae.keras").fit(x, y, batch_size=4,
   epochs=2, shuffle=False)`` (its ``loss`` history and weights); ``stopped_*``: the same
@@ -25,17 +30,23 @@ Writes ``tests/fixtures/compiled/``:
   ``keras.saving.load_model("trained_<optimizer>.keras").fit(x, y, batch_size=4, epochs=1,
   shuffle=False)`` (the optimizer's state restored from the file, as Keras restores it);
   ``legacy_*``: ``tf_keras.models.load_model("legacy_rmsprop_mae.h5").fit(x, y, batch_size=4,
-  epochs=2, shuffle=False)``.
+  epochs=2, shuffle=False)``; ``legacy_resumed_<optimizer>_*``:
+  ``tf_keras.models.load_model("legacy_trained_<optimizer>.h5").fit(x, y, batch_size=4, epochs=1,
+  shuffle=False)`` (the optimizer's state restored from ``optimizer_weights``).
 
 Run from the repository root in a venv of the ``fixtures`` extra (TensorFlow 2.21.0,
 Keras 3.15.1, and tf-keras 2.21.0 for the Keras 2 file):
     TF_CPP_MIN_LOG_LEVEL=3 CUDA_VISIBLE_DEVICES= /path/to/kvenv/bin/python scripts/make_compiled_fixtures.py
+
+``... make_compiled_fixtures.py legacy-state`` writes only the ``legacy_trained_*`` files and
+their numbers into the ``fit.npz`` there is (its ``x``, ``y`` and ``w<k>``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import zipfile
 from pathlib import Path
 
@@ -106,7 +117,39 @@ def legacy(x, y, w0, out) -> None:
     out["legacy_version"] = np.array(tf_keras.__version__)
 
 
+LEGACY_TRAINED = {"rmsprop": lambda k: k.optimizers.legacy.RMSprop(0.005, rho=0.8, momentum=0.5, centered=True),
+                  "adam": lambda k: k.optimizers.Adam(0.01)}
+
+
+def legacy_trained(x, y, w0, out) -> None:
+    """The Keras 2 (tf-keras) files saved after training, and tf-keras' fit of them loaded."""
+    import tf_keras
+
+    for name, make in LEGACY_TRAINED.items():
+        model = tf_keras.Sequential([tf_keras.Input(shape=(4, 2)), tf_keras.layers.LSTM(3, name="lstm"),
+                                     tf_keras.layers.Dense(1, name="dense")], name="compiled")
+        model.set_weights(w0)
+        model.compile(loss="mse", optimizer=make(tf_keras))
+        model.fit(x, y, batch_size=5, epochs=1, shuffle=False, verbose=0)
+        path = OUT / f"legacy_trained_{name}.h5"
+        model.save(path)
+        loaded = tf_keras.models.load_model(path)
+        hist = loaded.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+        out[f"legacy_resumed_{name}_loss"] = np.asarray(hist.history["loss"], np.float32)
+        for k, w in enumerate(loaded.get_weights()):
+            out[f"legacy_resumed_{name}_w{k}"] = w
+
+
 def main() -> None:
+    if sys.argv[1:] == ["legacy-state"]:
+        with np.load(OUT / "fit.npz") as f:
+            out = dict(f)
+        w0 = [out[f"w{k}"] for k in range(len([k for k in out if k[0] == "w" and k[1:].isdigit()]))]
+        legacy_trained(out["x"], out["y"], w0, out)
+        np.savez_compressed(OUT / "fit.npz", **out)
+        print(f"wrote {OUT}: legacy_trained_*.h5 and their numbers in fit.npz")
+        return
+
     OUT.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(7)
     rng = np.random.default_rng(7)
@@ -143,6 +186,7 @@ def main() -> None:
             out[f"resumed_{name}_w{k}"] = w
 
     legacy(x, y, w0, out)
+    legacy_trained(x, y, w0, out)
 
     model = build(w0)
     model.compile(loss="mse", optimizer=keras.optimizers.SGD(0.1))
