@@ -321,6 +321,14 @@ def cmd_train(args) -> int:
             if x_val is not None:
                 line += f", validation loss {evaluate(model, x_val, y_val, loss, trainer.batch_size):.6g}"
             _say(line + f" ({time.perf_counter() - start:.1f} s)")
-    save_keras(model, out)
+    from lstmviz.engine.compiled import for_keras
+
+    training = for_keras(model, loss, trainer.optimizer)  # (its compile_config and optimizer state)
+    save_keras(model, out, training)
     _say(f"saved {safe_text(str(out))} ({plural(trainer.optimizer.iterations, 'update')})")
+    if training.variables is not None:
+        _say(f"the file keeps {name}'s state after update {int(training.variables[0]):,} and loss {loss}: "
+             "Keras' load_model and fit go on from it, as this run would")
+    if training.note:
+        _say(f"note: {training.note}")
     return 0

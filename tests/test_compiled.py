@@ -15,7 +15,7 @@ import pytest
 import lstmviz
 from helpers import FIXTURES
 from lstmviz.engine.compiled import CLASSES, compiled_optimizer, describe, of, read_compile_config
-from lstmviz.engine.optimizers import Adam
+from lstmviz.engine.optimizers import SGD, Adagrad, Adam, RMSprop
 from lstmviz.engine.train import trainable_arrays
 from lstmviz.errors import LstmvizError
 
@@ -240,9 +240,10 @@ def test_a_keras2_files_optimizer_state_and_what_is_not_computed_are_notes(tmp_p
         del h5["optimizer_weights/iteration:0"]
         h5["optimizer_weights/iteration:0"] = np.int64(3)
 
-    model = lstmviz.load(_legacy_copy(tmp_path, state))
-    assert model.source["notes"] == ["training_config: the optimizer's state saved after 3 updates (its moments) "
-                                     "is not read from a Keras 2 file: fit starts RMSprop afresh"]
+    model = lstmviz.load(_legacy_copy(tmp_path, state))  # (3 updates, but no slots: not RMSprop's state)
+    assert not model.source["notes"]
+    assert ("Note: training_config: the optimizer's state saved after 3 updates is not taken: it holds 0 slots, "
+            "RMSprop keeps 5 for this model's 5 trainable weights; the optimizer starts afresh") in model.summary_text()
 
     def not_json(h5):
         h5.attrs["training_config"] = "{loss"
@@ -360,3 +361,160 @@ def test_the_short_description_leaves_out_keras_defaults():
     adam = read_compile_config({"optimizer": {"class_name": "Adam", "config": {"learning_rate": 0.0010000000474974513,
                                                                                "beta_1": 0.9, "epsilon": 1e-07}}})
     assert describe(adam, short=True) == "optimizer Adam()"
+
+
+@pytest.mark.parametrize("name", ["rmsprop", "adam"])
+def test_fit_of_a_keras2_file_trained_goes_on_from_its_optimizer_weights_as_tf_keras_does(name):
+    """tf-keras 2.21 HDF5 files saved after 2 updates: their optimizer_weights (legacy
+    RMSprop's ``RMSprop/iter:0`` and ``.../rms:0``, ``momentum:0``, ``mg:0`` blocks; Adam's
+    ``iteration:0`` and ``Adam/m/...``, ``Adam/v/...`` interleaved) restored as tf-keras'
+    load_model restores them: one more epoch equals tf-keras' fit of the loaded file."""
+    npz = _npz()
+    model = lstmviz.load(HERE / f"legacy_trained_{name}.h5")
+    assert "its state saved after 2 updates goes on in fit" in model.summary_text()
+    history = lstmviz.fit(model, npz["x"], npz["y"], batch_size=4, epochs=1, shuffle=False)
+    np.testing.assert_allclose(history.history["loss"], npz[f"legacy_resumed_{name}_loss"], rtol=1e-5)
+    for k, a in enumerate(trainable_arrays(model)):
+        np.testing.assert_allclose(a, npz[f"legacy_resumed_{name}_w{k}"], atol=2e-6)
+    fresh = lstmviz.load(HERE / f"legacy_trained_{name}.h5")  # (the state is what makes it so)
+    opt = CLASSES[of(fresh)["optimizer"]["class"]](**of(fresh)["optimizer"]["options"])
+    lstmviz.fit(fresh, npz["x"], npz["y"], optimizer=opt, batch_size=4, epochs=1, shuffle=False)
+    assert max(float(np.abs(a - npz[f"legacy_resumed_{name}_w{k}"]).max())
+               for k, a in enumerate(trainable_arrays(fresh))) > 1e-5
+
+
+def _renamed(old, new):
+    def change(h5):
+        g = h5["optimizer_weights"]
+        names = [n.decode() if isinstance(n, bytes) else n for n in g.attrs["weight_names"]]
+        k = names.index(old)
+        names[k] = new
+        g[new] = np.asarray(g[old])
+        del g[old]
+        g.attrs["weight_names"] = np.array([n.encode() for n in names])
+    return change
+
+
+def _many(h5):
+    g = h5["optimizer_weights"]
+    names = np.array([n if isinstance(n, bytes) else n.encode() for n in g.attrs["weight_names"]]
+                     + [f"RMSprop/x{k}/rms:0".encode() for k in range(20)])
+    for k in range(20):
+        g[f"RMSprop/x{k}/rms:0"] = np.zeros(1, np.float32)
+    g.attrs["weight_names"] = names
+
+
+def _missing(h5):
+    del h5["optimizer_weights/RMSprop/dense/bias/mg:0"]
+
+
+@pytest.mark.parametrize("change, note", [
+    (_renamed("RMSprop/dense/bias/mg:0", "training/RMSprop/Variable\x1b:0"),
+     "is not read (its weight 'training/RMSprop/Variable\\x1b:0' is not a slot RMSprop keeps)"),
+    (_renamed("RMSprop/dense/bias/mg:0", "RMSprop/dense/other/rms:0"),
+     "is not read (it holds 6 velocity, 5 momentum, 4 average_gradient: not one of each per weight)"),
+    (_renamed("RMSprop/iter:0", "RMSprop/step:0"), "is not read (no iterations among its weight names)"),
+    (_many, "is not read ('optimizer_weights' lists 36 weights)"),
+    (_missing, "is not read (its weight 'RMSprop/dense/bias/mg:0' is listed but not in the file)"),
+])
+def test_a_keras2_files_optimizer_weights_that_do_not_fit_are_one_note_and_a_fresh_optimizer(tmp_path, change, note):
+    import shutil
+
+    import h5py
+
+    path = tmp_path / "legacy.h5"
+    shutil.copy(HERE / "legacy_trained_rmsprop.h5", path)
+    with h5py.File(path, "r+") as h5:
+        change(h5)
+    model = lstmviz.load(path)
+    lines = [line for line in model.summary_text().splitlines() if "optimizer's state" in line]
+    assert len(lines) == 1 and note in lines[0] and lines[0].isprintable(), lines
+    assert "fit starts RMSprop afresh" in lines[0]
+    assert compiled_optimizer(model).restored_iterations == 0
+
+
+def _opt(name):
+    return {"adam": lambda: Adam(0.01), "rmsprop": lambda: RMSprop(0.005, rho=0.8, momentum=0.5, centered=True),
+            "sgd": lambda: SGD(0.05, momentum=0.9, nesterov=True), "adagrad": lambda: Adagrad(0.05)}[name]()
+
+
+@pytest.mark.parametrize("name", ["adam", "rmsprop", "sgd", "adagrad"])
+def test_a_model_fitted_here_and_saved_goes_on_when_read_back_as_if_never_saved(tmp_path, name):
+    """fit, save_keras, load, fit: the same numbers to the bit as a second fit of the model
+    kept in memory with its optimizer (its compile_config and optimizer state in the file);
+    and the file holds them as Keras 3.15 writes them (a Keras-trained file of the same
+    optimizer: the same compile_config, the same variables' shapes and types)."""
+    import h5py
+
+    from lstmviz.io.keras_writer import save_keras
+
+    npz = _npz()
+    model, opt = lstmviz.load(HERE / "rmsprop_mae.keras"), _opt(name)
+    lstmviz.fit(model, npz["x"], npz["y"], "mse", opt, batch_size=5, epochs=1, shuffle=False)
+    save_keras(model, tmp_path / "m.keras")
+    again = lstmviz.load(tmp_path / "m.keras")
+    assert "its state saved after 2 updates goes on in fit" in again.summary_text()
+    ours = lstmviz.fit(again, npz["x"], npz["y"], batch_size=4, epochs=2)
+    kept = lstmviz.fit(model, npz["x"], npz["y"], "mse", opt, batch_size=4, epochs=2)
+    assert ours.history == kept.history
+    for a, b in zip(trainable_arrays(again), trainable_arrays(model)):
+        np.testing.assert_array_equal(a, b)
+    with zipfile.ZipFile(tmp_path / "m.keras") as mine, zipfile.ZipFile(HERE / f"trained_{name}.keras") as keras:
+        written, theirs = (json.loads(z.read("config.json"))["compile_config"] for z in (mine, keras))
+        theirs["optimizer"]["config"]["name"] = written["optimizer"]["config"]["name"]  # (Keras numbers a 2nd one)
+        assert written == theirs
+        with h5py.File(io.BytesIO(mine.read("model.weights.h5"))) as a, \
+                h5py.File(io.BytesIO(keras.read("model.weights.h5"))) as b:
+            assert a["optimizer/vars"].attrs["name"] == written["optimizer"]["config"]["name"]
+            def layout(h5):
+                return [(h5[f"optimizer/vars/{k}"].shape, h5[f"optimizer/vars/{k}"].dtype)
+                        for k in range(len(h5["optimizer/vars"]))]
+
+            assert layout(a) == layout(b)
+
+
+def test_lstmviz_train_saves_its_optimizer_so_a_second_run_goes_on_as_one_longer_run(tmp_path, capsys):
+    from lstmviz import cli
+
+    npz = _npz()
+    np.save(tmp_path / "x.npy", npz["x"])
+    np.save(tmp_path / "y.npy", npz["y"])
+    files = ["-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy"), "--batch-size", "4", "--no-shuffle"]
+    model = str(HERE / "rmsprop_mae.keras")  # (its compiled loss and optimizer replaced: no state)
+    given = ["--loss", "mae", "--optimizer", "rmsprop", "--lr", "0.01", "--momentum", "0.5"]
+    assert cli.main(["train", model, *files, *given, "--epochs", "2", "-o", str(tmp_path / "two.keras")]) == 0
+    assert cli.main(["train", model, *files, *given, "-o", str(tmp_path / "one.keras")]) == 0
+    err = capsys.readouterr().err
+    assert ("the file keeps rmsprop's state after update 3 and loss mae: Keras' load_model and fit go on from it, "
+            "as this run would\n") in err
+    assert cli.main(["train", str(tmp_path / "one.keras"), *files, "-o", str(tmp_path / "then.keras")]) == 0
+    assert "rmsprop lr 0.01, loss mae (as compiled, from update 3 of the file)" in capsys.readouterr().err
+    for a, b in zip(trainable_arrays(lstmviz.load(tmp_path / "then.keras")),
+                    trainable_arrays(lstmviz.load(tmp_path / "two.keras"))):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_train_tabs_save_keeps_the_runs_optimizer_where_the_run_stands(tmp_path):
+    from lstmviz.app.train_user import save_snapshot
+    from lstmviz.app.training import Settings, TrainingSession
+
+    session = TrainingSession(Settings(task="delay", optimizer="adam", learning_rate=0.02, batch_size=8, epochs=2),
+                              snapshot_every=1)
+    for _ in range(3):
+        session.step()
+    it, said, _ = save_snapshot(session, session.iteration, tmp_path / "now.keras")
+    assert it == 3 and said == ""
+    it, said, _ = save_snapshot(session, 2, tmp_path / "before.keras")  # (a snapshot before where the run stands)
+    assert it == 2 and said == ("the Adam state is not saved, it is kept only where the run stands: Keras' fit of "
+                                "this file starts Adam afresh")
+    before = lstmviz.load(tmp_path / "before.keras")
+    assert of(before)["optimizer"]["class"] == "Adam" and "state" not in of(before)
+    loaded = lstmviz.load(tmp_path / "now.keras")
+    assert "its state saved after 3 updates goes on in fit" in loaded.summary_text()
+    data = session.data
+    ours = lstmviz.fit(loaded, data.x_train, data.y_train, batch_size=8, epochs=1, shuffle=False)
+    kept = lstmviz.fit(session.model, data.x_train, data.y_train, session.loss, session.trainer.optimizer,
+                       batch_size=8, epochs=1, shuffle=False)  # (the run's model and optimizer, going on)
+    assert ours.history == kept.history
+    for a, b in zip(trainable_arrays(loaded), trainable_arrays(session.model)):
+        np.testing.assert_array_equal(a, b)

@@ -866,6 +866,7 @@ def test_the_trained_model_can_be_saved_as_keras(make_window, tmp_path):
     assert panel.save_keras(tmp_path / "trained.keras") == 3
     assert w.last_message == "Saved the model at update 3 to trained.keras"
     saved = lstmviz.load(tmp_path / "trained.keras")
+    assert "its state saved after 3 updates goes on in fit" in saved.summary_text()  # (the run's optimizer)
     for a, b in zip(trainable_arrays(saved), trainable_arrays(s.model)):
         np.testing.assert_array_equal(a, b)
     x = s.data.x_val[:4]
@@ -1446,7 +1447,8 @@ def test_saving_a_diverged_run_says_so_and_saves_it(make_window, tmp_path):
     model at update 12": a file that computes inf, or NaN from weights that are not numbers,
     without a word. It is still saved (the user's work is never lost), and the confirmation
     says the run diverged, and names the weights that are not numbers as opening the file
-    does (``Model.nonfinite_weights``); a snapshot from before says nothing more."""
+    does (``Model.nonfinite_weights``); a snapshot from before says only that the optimizer's
+    state is not in it (the run keeps it where it stands)."""
     import lstmviz
 
     panel = _diverged_panel(make_window)
@@ -1469,7 +1471,8 @@ def test_saving_a_diverged_run_says_so_and_saves_it(make_window, tmp_path):
                                      f"numbers: {broken}; the run diverged at update {n} (")
     panel.time_slider.setValue(1)  # a snapshot from before: said as ever
     assert panel.save_keras(tmp_path / "early.keras") == 1
-    assert w.last_message == "Saved the model at update 1 to early.keras"
+    assert w.last_message == ("Saved the model at update 1 to early.keras (the SGD state is not saved, it is kept "
+                              "only where the run stands: Keras' fit of this file starts SGD afresh)")
     panel.stop()
 
 

@@ -283,18 +283,32 @@ def snapshot_model(session: TrainingSession, iteration: int) -> Model:
 
 def save_snapshot(session: TrainingSession, iteration: int, path) -> tuple[int, str, str]:
     """The run's model with the weights of the snapshot at or before ``iteration`` saved as
-    a Keras 3 ``.keras`` file (as ``lstmviz train`` saves one); returns that snapshot's
+    a Keras 3 ``.keras`` file (as ``lstmviz train`` saves one: the run's loss and optimizer as
+    its compile_config, and the optimizer's state where the run is at that update, so Keras'
+    ``fit`` of it goes on as the run would; ``engine.compiled.for_keras``); returns that snapshot's
     update, what the file leaves out or computes otherwise in Keras ("" when nothing), and
     where its weights hold NaN or infinity (``Model.nonfinite_weights``; "" when every one
     is a number): a diverged run is saved all the same (the user's work is never lost), and
     said."""
+    from lstmviz.engine.compiled import for_keras
     from lstmviz.io.keras_writer import keras3_caveat, save_keras
 
     with session.data_lock:
         it = max((k for k, _ in session.snapshots if k <= iteration), default=0)
     model = snapshot_model(session, it)
-    save_keras(model, path)
-    return it, keras3_caveat(model) or "", model.nonfinite_weights() or ""
+    # the run's loss and optimizer; its state is the snapshot's where the run is at that update
+    # (read between updates: an update under way on a thread is not waited for, the window never waits)
+    free = session.lock.acquire(blocking=False)
+    try:
+        opt = session.trainer.optimizer
+        training = for_keras(model, session.loss, opt, state=(opt.iterations == it) if free else
+                             "an update was under way")
+    finally:
+        if free:
+            session.lock.release()
+    save_keras(model, path, training)
+    said = "; ".join(n for n in (keras3_caveat(model), training.note) if n)
+    return it, said, model.nonfinite_weights() or ""
 
 
 def unkept_update(session: TrainingSession, model: Model | None) -> int:

@@ -8,11 +8,12 @@ and settings (``{"class": "RMSprop", "options": {"learning_rate": 0.005, "rho": 
 "clipnorm": 1.0}}``, checked by building ``optimizers.OPTIMIZERS``' class with them), and a
 one-line note for each part lstmviz does not compute (a loss or optimizer it has not, an
 optimizer setting such as ``weight_decay``, a learning-rate schedule, metrics, loss
-weights, a Keras 2 file's optimizer state). Nothing in the config is imported, evaluated
+weights, an optimizer state that cannot be read). Nothing in the config is imported, evaluated
 or called: an unknown name is a note, never an error.
 
 The optimizer state a Keras 3 file saved after training (``SavedState``: its iterations,
-learning rate and slots, read by ``io/keras.py``) is kept beside it (``"state"``) and put on
+learning rate and slots, read by ``io/keras.py``; a Keras 2 / tf.keras HDF5 file's
+``optimizer_weights`` by their names, ``legacy_state``) is kept beside it (``"state"``) and put on
 the optimizer ``fit`` and the Train tab start (``restore``), as Keras' ``load_model``
 restores it, where it fits the model: the compiled class and settings, a slot of each
 weight's shape in Keras' order (``Optimizer.keras_layout``), and the model's weights still
@@ -22,6 +23,14 @@ starts afresh (``saved_state``).
 ``compiled_loss`` / ``compiled_optimizer`` give them back to ``fit`` (the optimizer made once
 per model and kept, as Keras' ``model.optimizer``), or None where the model has none, or a
 one-line refusal where it has one lstmviz does not compute (``fit`` is then given one).
+
+The other way, ``for_keras``: what a ``.keras`` file lstmviz writes says the model was
+compiled with, as Keras 3.15 writes it (``compile_config``: the loss, the optimizer's
+``get_config``), and the optimizer's variables (``optimizer/vars``) where it was trained
+here (``trained``: ``fit`` records its loss and optimizer on the model; ``lstmviz train`` and
+the Train tab give theirs), so that Keras' ``load_model`` then ``fit`` goes on as a
+second ``fit`` here would; else the file's own compile_config and state where they still
+fit the model.
 """
 
 from __future__ import annotations
@@ -159,26 +168,77 @@ def saved_state(iterations: Any, learning_rate: Any, slots: list, weights: list)
     return SavedState(int(it), float(lr), tuple(kept), frozenset(digest(w) for w in weights))
 
 
-def read_training_config(config: Any, saved_updates: int = 0) -> dict | None:
+def read_training_config(config: Any, state: SavedState | str | None = None) -> dict | None:
     """A Keras 2 / tf.keras HDF5 file's ``training_config`` (its ``optimizer_config`` is the
     ``.keras`` file's ``optimizer``), read as ``read_compile_config`` reads a
-    ``compile_config``. ``saved_updates``: the iterations of the optimizer state the file's
-    ``optimizer_weights`` hold (not read: a note says so)."""
+    ``compile_config``. ``state``: the optimizer state its ``optimizer_weights`` hold
+    (``legacy_state``), or why it cannot be read."""
     if not isinstance(config, dict) or not config:
         return None
     keys = ("loss", "loss_weights", "metrics", "weighted_metrics")
     return read_compile_config({**{k: config[k] for k in keys if k in config},
-                                "optimizer": config.get("optimizer_config")}, saved_updates, "training_config")
+                                "optimizer": config.get("optimizer_config")}, state, "training_config")
 
 
-def read_compile_config(config: Any, state: SavedState | str | int | None = None,
+#: a Keras 2 / tf.keras slot's name (``RMSprop/velocity/dense/kernel:0``, older
+#: ``training/RMSprop/dense/kernel/rms:0``) -> lstmviz's slot, per optimizer class
+LEGACY_SLOTS = {"Adam": {"m": "m", "v": "v"},
+                "RMSprop": {"velocity": "velocity", "rms": "velocity", "momentum": "momentum",
+                            "average_gradient": "average_gradient", "mg": "average_gradient"},
+                "SGD": {"m": "momentum", "momentum": "momentum"},
+                "Adagrad": {"accumulator": "accumulator"}}
+
+
+def legacy_state(names: list[str], arrays: list, optimizer: dict | None,
+                 weights: list) -> SavedState | str | None:
+    """The optimizer state a Keras 2 / tf.keras HDF5 file's ``optimizer_weights`` hold
+    (``weight_names`` and their arrays), as ``saved_state`` makes a Keras 3 file's: its
+    iterations (``iteration:0``, older ``.../iter:0`` or ``.../iterations:0``), its slots put
+    in Keras 3's order (``Optimizer.keras_layout``) by their names (tf.keras 2.11+:
+    ``RMSprop/velocity/<weight>:0``, each kind a block or interleaved; before:
+    ``[training/]RMSprop/<weight>/rms:0``, each kind a block), the k-th of a kind being the
+    k-th trainable weight's; the learning rate is the config's (the file keeps none). None
+    where it holds no update; why it cannot be read otherwise (a sentence for the note)."""
+    if optimizer is None:
+        return None
+    counts = [k for k, n in enumerate(names) if n.split("/")[-1] in ("iteration:0", "iter:0", "iterations:0")]
+    if len(counts) != 1:
+        return "no iterations among its weight names" if not counts else "several iterations among its weight names"
+    new_style = names[counts[0]] == "iteration:0"
+    kinds = LEGACY_SLOTS[optimizer["class"]]
+    found: dict[str, list] = {}
+    for k, (name, array) in enumerate(zip(names, arrays)):
+        if k == counts[0]:
+            continue
+        parts = name.removesuffix(":0").split("/")
+        if parts and parts[0] == "training":
+            parts = parts[1:]
+        kind = (parts[1] if len(parts) > 2 else "") if new_style else parts[-1]
+        if kind not in kinds:
+            return f"its weight {_shown(name)} is not a slot {optimizer['class']} keeps"
+        found.setdefault(kinds[kind], []).append(array)
+    n = len(next(iter(found.values()))) if found else 0
+    if any(len(v) != n for v in found.values()):
+        return "it holds " + ", ".join(f"{len(v)} {k}" for k, v in found.items()) + ": not one of each per weight"
+    cls = CLASSES[optimizer["class"]]
+    try:
+        layout = cls(**optimizer["options"]).keras_layout(n)
+    except (LstmvizError, TypeError):
+        return None
+    if {name for _, name in layout} != set(found):
+        return (f"it holds {', '.join(found) or 'no slots'}, {optimizer['class']} as compiled keeps "
+                f"{', '.join(dict.fromkeys(name for _, name in layout)) or 'none'}")
+    lr = optimizer["options"].get("learning_rate", inspect.signature(cls.__init__).parameters["learning_rate"].default)
+    return saved_state(arrays[counts[0]], np.float32(lr), [found[name][k] for k, name in layout], weights)
+
+
+def read_compile_config(config: Any, state: SavedState | str | None = None,
                         what: str = "compile_config") -> dict | None:
     """A ``.keras`` file's ``compile_config`` as ``{"loss": name or None, "optimizer": {...}
     or None, "notes": [...]}`` (see the module's doc), with ``"state"``, the optimizer's
     ``SavedState``, where the file saved one; None where the model was not compiled (no
     config, or an empty one). ``state``: the optimizer state saved with the weights (Keras
-    saves it after training): a ``SavedState``, why it could not be read, or the updates of
-    one lstmviz does not read (a Keras 2 file's). ``what``: the config's name in the file
+    saves it after training): a ``SavedState``, or why it could not be read. ``what``: the config's name in the file
     (``"training_config"`` for a Keras 2 file), which begins each note and is kept as
     ``"config"``."""
     if not isinstance(config, dict) or not config:
@@ -204,9 +264,6 @@ def read_compile_config(config: Any, state: SavedState | str | int | None = None
         optimizer, why = _optimizer(config["optimizer"])
         if why:
             notes.append(f"{why}; fit and the Train tab use the optimizer given ({', '.join(OPTIMIZERS)})")
-        elif optimizer is not None and isinstance(state, int) and state > 0:
-            notes.append(f"the optimizer's state saved after {state:,} update{'s' * (state != 1)} "
-                         f"(its moments) is not read from a Keras 2 file: fit starts {optimizer['class']} afresh")
         elif optimizer is not None and isinstance(state, str):
             notes.append(f"the optimizer's state saved with the weights is not read ({state}): "
                          f"fit starts {optimizer['class']} afresh")
@@ -375,3 +432,69 @@ def compiled_optimizer(model, learning_rate: float | None = None) -> Optimizer |
         restore(kept, model)  # (as Keras' load_model restores the state the file saved)
         model._compiled_optimizer = kept  # (Keras' model.optimizer: a second fit continues it)
     return kept
+
+
+def trained(model, loss: str, optimizer: Optimizer) -> None:
+    """Record that ``model`` was trained here with ``loss`` and ``optimizer`` (``fit``'s last
+    run), which a ``.keras`` file of it keeps (``for_keras``), as Keras saves the compiled
+    model's optimizer."""
+    model._trained_with = (loss, optimizer)
+
+
+@dataclass(eq=False)
+class ForKeras:
+    """What a ``.keras`` file of a model keeps of its training: ``compile_config`` (as Keras
+    3.15's ``get_compile_config`` writes it; None: not compiled), ``variables`` (its
+    optimizer's, ``Optimizer.keras_variables``; None: no state) and ``note``, one line on
+    what is left out ("" when nothing)."""
+
+    compile_config: dict | None = None
+    variables: list | None = None
+    note: str = ""
+
+
+def keras_compile_config(loss: str, optimizer: Optimizer) -> dict:
+    """``compile_config`` as Keras 3.15 writes it for ``compile(loss=<name>, optimizer=...)``."""
+    return {"optimizer": {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
+                          "config": optimizer.config(), "registered_name": None},
+            "loss": loss, "loss_weights": None, "metrics": None, "weighted_metrics": None,
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
+
+
+def for_keras(model, loss: str | None = None, optimizer: Optimizer | None = None,
+              state: bool | str = True) -> ForKeras:
+    """What a ``.keras`` file of ``model`` keeps of its training (``ForKeras``): ``loss`` and
+    ``optimizer`` (a run's: ``lstmviz train``'s, the Train tab's) where given, else the last
+    ``fit``'s (``trained``), else what its own file was compiled with (its state while the
+    weights are still the file's). ``state`` False, or why not: the optimizer's state is not
+    this model's (a snapshot before the run's latest update): the compile_config only, and a
+    note."""
+    from lstmviz.engine.layers import trainable_arrays
+
+    if optimizer is None:
+        loss, optimizer = getattr(model, "_trained_with", None) or (None, None)
+    shapes = [tuple(np.shape(a)) for a in trainable_arrays(model)]
+    if optimizer is not None and loss is not None:
+        variables = optimizer.keras_variables(shapes) if state is True else None
+        done = optimizer.restored_iterations + optimizer.iterations
+        note = ""
+        if variables is None and done:
+            why = (state if isinstance(state, str) else "its slots are not this model's weights'" if state
+                   else "it is kept only where the run stands")
+            cls = type(optimizer).__name__
+            note = f"the {cls} state is not saved, {why}: Keras' fit of this file starts {cls} afresh"
+        return ForKeras(keras_compile_config(loss, optimizer), variables, note)
+    compiled = of(model)
+    if not compiled:
+        return ForKeras()
+    opt = compiled.get("optimizer")
+    if compiled.get("loss") is None or opt is None:
+        what = "loss" if opt is not None else "optimizer" if compiled.get("loss") is not None else "loss nor optimizer"
+        return ForKeras(note=f"the file's {compiled.get('config', 'compile_config')} is not saved: lstmviz "
+                             f"computes {'neither its ' if 'nor' in what else 'not its '}{what}")
+    fresh = CLASSES[opt["class"]](**opt["options"])
+    saved, why = state_of(model, fresh) if state is True else (None, "")
+    if saved is not None:
+        restore(fresh, model)
+    return ForKeras(keras_compile_config(compiled["loss"], fresh),
+                    fresh.keras_variables(shapes) if saved is not None else None, why)

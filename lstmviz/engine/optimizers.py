@@ -167,10 +167,35 @@ class Optimizer:
         raise NotImplementedError
 
     def config(self) -> dict:
-        """What Keras 3's optimizer ``get_config`` would hold (for a saved model)."""
-        return {"name": self.name, "learning_rate": self.learning_rate,
-                "clipnorm": self.clipnorm, "clipvalue": self.clipvalue,
-                "global_clipnorm": self.global_clipnorm}
+        """What Keras 3.15's optimizer ``get_config`` holds, key for key and in its order
+        (``base_optimizer.get_config``, then the class's own settings): the name Keras gives
+        it by default (``rm_sprop``), the learning rate as its float32 variable reads back
+        (``0.009999999776482582``), the settings not computed here at their defaults."""
+        from lstmviz.text import snake_case
+
+        return {"name": snake_case(type(self).__name__), "learning_rate": float(f32(self.learning_rate)),
+                "weight_decay": None, "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
+                "clipvalue": self.clipvalue, "use_ema": False, "ema_momentum": 0.99,
+                "ema_overwrite_frequency": None, "loss_scale_factor": None, "gradient_accumulation_steps": None,
+                **{k: getattr(self, k) for k in self._own() if k not in ("clipnorm", "clipvalue", "global_clipnorm")},
+                **({"amsgrad": False} if isinstance(self, Adam) else {})}
+
+    def keras_variables(self, shapes: list[tuple]) -> list[np.ndarray] | None:
+        """This optimizer's state as Keras 3 saves it (``optimizer/vars/0``, ``1``, ...): its
+        iterations (int64: the restored ones and its own), its learning rate (float32), then
+        its slots in ``keras_layout``'s order, for trainable weights of ``shapes``; None where
+        it has made no update (a fresh optimizer: Keras saves none) or its slots are not
+        those weights' (another model's)."""
+        done = self.restored_iterations + self.iterations
+        if done == 0 or (self._shapes is not None and list(self._shapes) != [tuple(s) for s in shapes]):
+            return None
+        slots = []
+        for k, name in self.keras_layout(len(shapes)):
+            slot = self._slots.get(k, {}).get(name)
+            if slot is None or slot.shape != tuple(shapes[k]):
+                return None
+            slots.append(np.array(slot, np.float32))
+        return [np.array(done, np.int64), np.array(self.learning_rate, np.float32), *slots]
 
 
 class SGD(Optimizer):

@@ -6,7 +6,9 @@ identity here, so a model that drops during training in Keras differs).
 
 ``Trainer`` holds a run that can be stepped one update at a time (the app's play / pause
 / one update), with the learning rate changeable between updates; ``fit`` runs it to the
-end. Every update hands an ``Update`` to the callback.
+end. Every update hands an ``Update`` to the callback, and leaves the loss and optimizer on
+the model (``compiled.trained``: a ``.keras`` file of it keeps them, as Keras saves a
+compiled model's).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from lstmviz.engine import layers as L
+from lstmviz.engine.compiled import trained
 from lstmviz.engine.gradients import Gradients, check_model, check_trainable, gradients, targets
 from lstmviz.engine.layers import layer_arrays, trainable_arrays  # (named here too, where they always were)
 from lstmviz.engine.losses import canonical
@@ -131,6 +134,7 @@ class Trainer:
         norm = float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64)))
                                  for lg in grads.layers.values() for g in lg.weights)))
         self.optimizer.apply(self.arrays, flat)
+        trained(self.model, self.loss, self.optimizer)  # (a .keras file of it keeps them: io/keras_writer)
         self._loss_sum += grads.loss * len(idx)
         self._seen += len(idx)
         upd = Update(self.optimizer.iterations, self.epoch, self.batch, self.batches_per_epoch,
@@ -216,7 +220,9 @@ def fit(model, x, y, loss=None, optimizer: Optimizer | str | None = None, batch_
     ``loss`` / ``optimizer`` None: what the model was compiled with (a ``.keras`` file's
     ``compile_config``, ``engine.compiled``; its optimizer made once per model and kept, so a
     second ``fit`` continues it as Keras' compiled optimizer does), else ``"adam"``; a model
-    compiled with neither needs a loss."""
+    compiled with neither needs a loss. The model keeps the loss and optimizer of its last
+    update (``Trainer.step``, ``compiled.trained``): a ``.keras`` file of it holds them and the optimizer's
+    state, so Keras' ``fit`` of the loaded file goes on as a next ``fit`` here would."""
     from lstmviz.engine.compiled import compiled_loss, compiled_optimizer
 
     if loss is None:

@@ -45,6 +45,7 @@ from ._readers import (
     assign_legacy,
     attr_text,
     h5_get,
+    is_dataset,
     is_group,
     k3_all_vars,
     k3_layer_arrays,
@@ -54,7 +55,16 @@ from ._readers import (
     read_folder,
     read_zip,
 )
-from ._util import MAX_WEIGHTS_BYTES, Fail, keras_folder_of, parse_json, read_attr, read_budget, to_str_list
+from ._util import (
+    MAX_WEIGHTS_BYTES,
+    Fail,
+    as_array,
+    keras_folder_of,
+    parse_json,
+    read_attr,
+    read_budget,
+    to_str_list,
+)
 from .keras3_paths import class_names
 
 __all__ = ["read_model_file", "read_weights_file", "read_keras3_zip", "read_keras3_folder", "read_hdf5_model",
@@ -237,11 +247,11 @@ def _optimizer_state(h5: Any, weights: dict) -> SavedState | str | None:
     return saved_state(found[0], found[1], found[2:], arrays)
 
 
-def _training_config(h5: Any) -> dict | None:
+def _training_config(h5: Any, spec: ModelSpec) -> dict | None:
     """What a Keras 2 / tf.keras HDF5 model was compiled with (its ``training_config``
     attribute, ``engine.compiled.read_training_config``), None where it was not; a config
     that is not JSON is a note (the model opens all the same). The optimizer state its
-    ``optimizer_weights`` hold is not read: their iterations go into the note."""
+    ``optimizer_weights`` hold (``_legacy_state``) goes with it, as a ``.keras`` file's."""
     text = attr_text(h5.attrs, "training_config")
     if text is None:
         return None
@@ -249,19 +259,40 @@ def _training_config(h5: Any) -> dict | None:
         config = parse_json(text, "the training_config attribute")
     except Fail as err:
         return {"loss": None, "optimizer": None, "notes": [f"training_config: {err}"], "config": "training_config"}
-    updates = 0
+    compiled = read_training_config(config)
+    optimizer = (compiled or {}).get("optimizer")
+    if optimizer is None:
+        return compiled
+    return read_training_config(config, _legacy_state(h5, spec, optimizer))
+
+
+def _legacy_state(h5: Any, spec: ModelSpec, optimizer: dict) -> SavedState | str | None:
+    """The optimizer state a Keras 2 / tf.keras HDF5 file's ``optimizer_weights`` group holds
+    (``weight_names`` and their arrays, ``engine.compiled.legacy_state``) with the digests of
+    the model's weights; None where it holds none; why it cannot be read, for the note. Its
+    arrays count against the read budget as every array does; at most ``3 * weights + 1``
+    of them (RMSprop keeps three slots a weight)."""
+    from ..engine.compiled import legacy_state
+
+    arrays = [w for layer in spec.layers for w in (layer.weights or [])]
     try:
         group = h5_get(h5, "optimizer_weights")
-        if group is not None and is_group(group):
-            names = [n for n in to_str_list(read_attr(group.attrs, "weight_names")) if n.split("/")[-1]
-                     in ("iter:0", "iteration:0")]
-            found = h5_get(group, names[0]) if names else None
-            value = np.asarray(found[()]) if found is not None and not is_group(found) and found.shape == () else None
-            if value is not None and value.dtype.kind in "iu":
-                updates = max(0, int(value))
-    except (Fail, TypeError, ValueError, OSError, KeyError):
-        updates = 0
-    return read_training_config(config, updates)
+        if group is None or not is_group(group):
+            return None
+        names = to_str_list(read_attr(group.attrs, "weight_names"))
+        if len(names) > 3 * len(arrays) + 1:
+            return f"'optimizer_weights' lists {len(names)} weights"
+        found = []
+        for name in names:
+            ds = h5_get(group, name)
+            if ds is None or not is_dataset(ds):
+                return f"its weight '{safe_name(name)}' is listed but not in the file"
+            found.append(as_array(ds, f"optimizer weight '{safe_name(name)}'"))
+    except Fail as err:
+        return str(err)
+    if not names:
+        return None
+    return legacy_state(names, found, optimizer, arrays)
 
 
 def spec_from_keras_config(config: Any) -> ModelSpec:
@@ -439,7 +470,7 @@ def _read_hdf5(path: Any, want_groups: bool) -> Any:
             backend = backend or (attr_text(mw.attrs, "backend") if mw is not None else None)
             spec.source = {"format": fmt.key, "weights_only": False,
                            "keras_version": version, "backend": backend}
-            compiled = _training_config(h5)
+            compiled = _training_config(h5, spec)
             if compiled is not None:  # (as a .keras file's compile_config: fit's and the Train tab's defaults)
                 spec.source.update({"compile": compiled, "notes": list(compiled["notes"])})
             return spec

@@ -5,7 +5,10 @@ config: an ``InputLayer`` then each layer's config as Keras 3's ``get_config()``
 ``io/keras3_config.layer_config``) and ``model.weights.h5``, whose groups follow Keras' own saving walk
 (``saving_lib``): ``layers/<snake_case class name>[_k]`` per layer, ``cell/vars/0..`` for a
 recurrent layer, ``forward_layer``/``backward_layer`` in a Bidirectional, ``layer`` in a
-TimeDistributed, ``cell/cells/<cell class>[_k]`` in a stacked ``RNN``. Only a plain stack
+TimeDistributed, ``cell/cells/<cell class>[_k]`` in a stacked ``RNN``; a model trained here
+(``engine.compiled.for_keras``) also gets ``compile_config`` in ``config.json`` and its
+optimizer's variables in ``optimizer/vars`` (iterations, learning rate, the slots in Keras'
+order), so Keras' ``load_model`` then ``fit`` goes on from them. Only a plain stack
 (``Sequential``) is written; a graph model is refused with a message.
 """
 
@@ -21,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from lstmviz.engine import layers as L
+from lstmviz.engine.compiled import ForKeras, for_keras
 from lstmviz.errors import LstmvizError
 from lstmviz.files import write_atomic
 from lstmviz.io.keras3_config import DTYPE_POLICY, jsonable, layer_config
@@ -132,7 +136,7 @@ def _unique(name: str, used: dict) -> str:
     return name
 
 
-def weights_h5(model) -> bytes:
+def weights_h5(model, training: ForKeras | None = None) -> bytes:
     import h5py
 
     buf = io.BytesIO()
@@ -141,6 +145,12 @@ def weights_h5(model) -> bytes:
         used: dict[str, int] = {}
         for layer in model.layers:
             _write_layer(root.create_group(_unique(snake_case(type_name(layer)), used)), layer)
+        if training is not None and training.variables is not None and training.compile_config is not None:
+            # (Keras' saving walk: the optimizer's variables after the layers', iterations as int64)
+            v = f.create_group("optimizer").create_group("vars")
+            v.attrs["name"] = training.compile_config["optimizer"]["config"]["name"]
+            for k, a in enumerate(training.variables):
+                v.create_dataset(str(k), data=a)
         v = f.create_group("vars")
         v.attrs["name"] = model.name or "sequential"
     return buf.getvalue()
@@ -153,23 +163,31 @@ def type_name(layer) -> str:
     return layer.class_name
 
 
-def keras_bytes(model) -> bytes:
+def keras_bytes(model, training: ForKeras | None = None) -> bytes:
+    """The ``.keras`` file's bytes; ``training``: what it keeps of the model's training
+    (``engine.compiled.for_keras``'s, by default of the model itself)."""
     config = model_config(model)
+    if training is None:
+        training = for_keras(model)
+    if training.compile_config is not None:
+        config["compile_config"] = jsonable(training.compile_config)
     meta = {"keras_version": KERAS_VERSION,
             "date_saved": time.strftime("%Y-%m-%d@%H:%M:%S", time.gmtime())}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as z:
         z.writestr("metadata.json", json.dumps(meta))
         z.writestr("config.json", json.dumps(config))
-        z.writestr("model.weights.h5", weights_h5(model))
+        z.writestr("model.weights.h5", weights_h5(model, training))
     return out.getvalue()
 
 
-def save_keras(model, path) -> Path:
-    """Write ``model`` (weights included) to ``path`` as a Keras 3 ``.keras`` file, atomically."""
+def save_keras(model, path, training: ForKeras | None = None) -> Path:
+    """Write ``model`` (weights included) to ``path`` as a Keras 3 ``.keras`` file, atomically;
+    with what it was compiled and trained with (``training``, by default
+    ``engine.compiled.for_keras(model)``: the last ``fit``'s loss and optimizer state)."""
     path = Path(path)
     if path.is_dir():
         raise LstmvizError(f"{path}: is a directory; give a file name ending in .keras")
     if path.suffix != ".keras":
         raise LstmvizError(f"{path}: a Keras 3 model file must end in .keras")
-    return write_atomic(path, keras_bytes(model))
+    return write_atomic(path, keras_bytes(model, training))
