@@ -546,6 +546,29 @@ def test_mp4_without_ffmpeg_names_the_extra(window, tmp_path, monkeypatch, capsy
     assert not (tmp_path / "a.mp4").exists()
 
 
+def test_a_greyed_mp4_item_says_why_when_hovered(window, monkeypatch):
+    """Without ffmpeg, File > Export's MP4 item is greyed and its tooltip names the extra;
+    a QMenu shows its actions' tooltips only with toolTipsVisible, so hovering it said
+    nothing at all (seen under Xvfb with imageio-ffmpeg absent)."""
+    monkeypatch.setattr(ex, "ffmpeg_exe", lambda: None)
+    file_menu = QtWidgets.QMenu()
+    menu = ex.Exporter(window).add_menu(file_menu)
+    try:
+        menu.aboutToShow.emit()  # (ffmpeg is looked for as the menu opens)
+        mp4 = next(a for a in menu.actions() if "MP4" in a.text())
+        assert not mp4.isEnabled() and mp4.toolTip() == ex.MP4_MISSING
+        menu.show()
+        rect = menu.actionGeometry(mp4)
+        QtWidgets.QToolTip.hideText()
+        QtWidgets.QApplication.sendEvent(menu, QtGui.QHelpEvent(
+            QtCore.QEvent.Type.ToolTip, rect.center(), menu.mapToGlobal(rect.center())))
+        assert QtWidgets.QToolTip.text() == ex.MP4_MISSING
+    finally:
+        QtWidgets.QToolTip.hideText()
+        menu.hide()
+        file_menu.deleteLater()
+
+
 def test_exports_get_the_users_permissions(window, tmp_path):
     old = os.umask(0o022)
     try:

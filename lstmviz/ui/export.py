@@ -1062,7 +1062,8 @@ class Exporter(QtCore.QObject):
             m.aboutToShow.disconnect(check_mp4)
             if ffmpeg_exe() is None:
                 mp4.setEnabled(False)
-                mp4.setToolTip(MP4_MISSING)
+                mp4.setToolTip(MP4_MISSING)  # (a menu shows its actions' tooltips only when told to:
+                m.setToolTipsVisible(True)   # the greyed item said nothing of why, or of the extra)
         m.aboutToShow.connect(check_mp4)
         m.addSeparator()
         m.addAction("&Trace as .npz\u2026", lambda: self.data("npz"))
