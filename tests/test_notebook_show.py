@@ -58,6 +58,7 @@ def test_show_a_model_and_input_without_blocking_then_again_after_closing():
     w = lstmviz.show(model, x, block=False)
     assert w.isVisible() and w in nb.OPEN_WINDOWS
     assert w.windowTitle() == f"lstmviz \u2014 {model.name} (from Python)[*]"  # not "built-in stack"
+    assert repr(w) == f"<lstmviz window: {model.name} (from Python)>"  # (a notebook cell's echo)
     np.testing.assert_array_equal(w.state.x, x)
     np.testing.assert_allclose(shown_output(w, 1), want[1:2], atol=1e-5)
     lstm = next(l for l in model.layers if l.class_name == "LSTM")
@@ -82,6 +83,8 @@ def test_show_blocks_until_closed_outside_ipython_and_works_twice():
         w = lstmviz.show(str(CASE / "model.keras"), block=None)  # returns only once closed
         assert not timer.isActive() and nb.OPEN_WINDOWS == []
         assert w.state.model.count_params() == lstmviz.load(CASE / "model.keras").count_params()
+        # what a plain python prompt echoes then (Qt's repr raised: the window is deleted)
+        assert repr(w) == "<lstmviz window: model.keras, closed>"
 
 
 def test_in_ipython_the_qt_loop_is_integrated_and_show_returns(monkeypatch):

@@ -1002,12 +1002,30 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage("The stack cannot run (see the side panel); "
                                          "the views keep the last stack that worked.")
 
-    def update_title(self):
+    def document_name(self) -> str:
+        """What the title names: the session Save writes, else the model's file, else the
+        model's (escaped) name or "built-in stack". Python attributes only (``__repr__``)."""
         session = getattr(getattr(self, "sessions", None), "session_path", None)
         name = self.state.model_name  # (a model from Python, back by Undo after New stack)
-        where = (file_label(session) if session  # the document Save writes
-                 else file_label(self.state.path) if self.state.path
-                 else self.source_label or (safe_name(name) if name else "built-in stack"))
+        return (file_label(session) if session  # the document Save writes
+                else file_label(self.state.path) if self.state.path
+                else self.source_label or (safe_name(name) if name else "built-in stack"))
+
+    def __repr__(self) -> str:
+        """What a Python prompt echoes for ``lstmviz.show(...)``, which returns the window
+        once it is closed outside IPython: Qt's own repr then raised "Internal C++ object
+        (MainWindow) already deleted", so a plain ``python`` prompt's
+        ``lstmviz.show("model.keras")`` ended in a traceback when the window closed."""
+        import shiboken6
+
+        try:
+            where = self.document_name()
+        except AttributeError:  # (not built yet)
+            return "<lstmviz window>"
+        return f"<lstmviz window: {where}{'' if shiboken6.isValid(self) else ', closed'}>"
+
+    def update_title(self):
+        where = self.document_name()
         ro = " (read-only)" if self.state.readonly else ""
         # "[*]": Qt shows "*" there while edits are not saved (``SessionManager.sync_modified``);
         # a "[*]" of a file's name is written twice, Qt's escape, so it stays as it is
