@@ -17,7 +17,7 @@ ratio is against torch measured in the same run, as the median of back-to-back p
    it, both recomputed from keyframes (goal within one 16 ms frame with the views; the
    views' part is bench_scale_gui.py's).
 
-    PYTHONPATH=. /work/fixenv/bin/python scripts/bench_scale.py [--repeat 3] [--steps 100000]
+    PYTHONPATH=. .venv/bin/python scripts/bench_scale.py [--repeat 3] [--steps 100000]
                                                                 [--part 1 2 3]
 
 torch is optional (``pip install -e '.[bench]'``); without it only lstmviz's figures print.

@@ -8,7 +8,7 @@ thread each (NumPy's BLAS and torch). lstmviz's update records every intermediat
 forward pass and dL/dh, dL/dc and each gate's gradient per step. Prints the medians, the
 ratio (goal: at most 1.5x torch) and whether both gave the same gradients.
 
-    PYTHONPATH=. /work/fixenv/bin/python scripts/bench_train.py [--repeat 15] [--threads 1]
+    PYTHONPATH=. $FIXENV/bin/python scripts/bench_train.py [--repeat 15] [--threads 1]
 
 torch is needed (the fixture venv has it). A benchmark, not a test: exits 0 unless the
 gradients disagree.

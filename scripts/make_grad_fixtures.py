@@ -7,7 +7,7 @@ For every case of ``tests/grad_cases.py``: the initial weights, the data, Keras'
 ``grad_cases.OPTIMIZERS``. Written to ``tests/fixtures/grad/<case>.npz`` (a few KB each).
 
 Run with the fixture venv, from the repository root:
-    /work/fixenv/bin/python scripts/make_grad_fixtures.py [case ...]
+    $FIXENV/bin/python scripts/make_grad_fixtures.py [case ...]
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Keras 3's constructor refuses, with Keras' exception (lstmviz refuses them too).
 Written to ``tests/fixtures/keras3_layer_configs.json``.
 
 Run with the fixture venv, from the repository root:
-    /work/fixenv/bin/python scripts/make_keras3_configs.py
+    $FIXENV/bin/python scripts/make_keras3_configs.py
 (a venv of the pinned ``tensorflow-cpu``, the ``fixtures`` extra, with ``keras==3.15.1``)
 """
 

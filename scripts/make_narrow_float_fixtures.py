@@ -2,7 +2,7 @@
 """Generate ``tests/fixtures/narrow_floats_pt/`` with REAL torch (run with the fixture
 venv, never from the test suite)::
 
-    /work/fixenv/bin/python scripts/make_narrow_float_fixtures.py
+    $FIXENV/bin/python scripts/make_narrow_float_fixtures.py
 
 - ``lstm_<dtype>.pt``: a seeded nn.LSTM(3, 4) + nn.Linear(4, 2) state_dict converted to
   ``<dtype>`` (bfloat16, float8_e4m3fn, float8_e5m2) and saved by ``torch.save`` (torch

@@ -2,7 +2,7 @@
 """Generate the ONNX and safetensors fixtures in ``tests/fixtures/onnx_<case>/`` with REAL
 torch, onnx and onnxruntime (run with the fixture venv, never from the test suite)::
 
-    /work/fixenv/bin/python scripts/make_onnx_fixtures.py [--only 'onnx_lstm_*']
+    $FIXENV/bin/python scripts/make_onnx_fixtures.py [--only 'onnx_lstm_*']
 
 Each case directory holds ``model.onnx`` (and ``model.onnx.data`` for the dynamo exporter's
 external weights), ``x.npy`` (and any other graph inputs as ``<name>.npy``),

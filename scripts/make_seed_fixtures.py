@@ -11,7 +11,7 @@ code, shows what Keras does -- also where a text is wrong.
 
 Run with the fixture venv (TensorFlow + Keras 3)::
 
-    TF_CPP_MIN_LOG_LEVEL=3 CUDA_VISIBLE_DEVICES= /work/fixenv/bin/python scripts/make_seed_fixtures.py
+    TF_CPP_MIN_LOG_LEVEL=3 CUDA_VISIBLE_DEVICES= $FIXENV/bin/python scripts/make_seed_fixtures.py
 """
 
 from __future__ import annotations

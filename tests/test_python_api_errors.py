@@ -77,6 +77,9 @@ def test_a_config_key_keras_does_not_take_is_refused_naming_the_layer_and_the_ke
     assert text.startswith("layers[0] 'enc' (LSTM): unknown config key 'retrun_sequences' (did you mean "
                            "'return_sequences'?); Keras 3's LSTM takes: activation, "), text
     assert "units" in text and "use_cudnn" in text
+    # the keys every layer takes said apart, not missing from the list (name, dtype, trainable)
+    assert text.endswith("; and, as every layer: name, trainable, dtype"), text
+    assert ", name," not in text.partition("takes: ")[2].partition(";")[0]
     text = refusal(lambda: Model.sequential((None, 12, 2), [LayerSpec("Dense", {"unitz": 1})]))
     assert text.startswith("layers[0] (Dense): unknown config key 'unitz' (did you mean 'units'?)")
     text = refusal(lambda: Model.sequential((None, 12, 2), [

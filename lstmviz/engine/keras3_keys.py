@@ -96,9 +96,9 @@ def unknown_key(class_name: str, config: dict, own: tuple = ()) -> str | None:
             continue
         near = difflib.get_close_matches(str(key), taken, n=1, cutoff=0.75) if isinstance(key, str) else []
         hint = f" (did you mean '{near[0]}'?)" if near else ""
-        listed = sorted({*keys, *CONSTRUCTOR_KEYS.get(class_name, ())} - {"name"})
+        listed = sorted({*keys, *CONSTRUCTOR_KEYS.get(class_name, ())} - set(BASE_KEYS))
         return (f"unknown config key {safe_text(repr(key), 60)}{hint}; Keras 3's {class_name} takes: "
-                f"{', '.join(listed)}")
+                f"{', '.join(listed)}; and, as every layer: {', '.join(BASE_KEYS[:3])}")
     return None
 
 
