@@ -1654,8 +1654,8 @@ def test_units_at_scale_follows_trace_all_clicked_right_after_cancel(long_window
     go = threading.Event()
     work = LongSequenceWindow._work
 
-    def held(self, want):  # the units window's worker, held as it ends
-        work(self, want)
+    def held(self, *args):  # the units window's worker, held as it ends
+        work(self, *args)
         if ending:
             go.wait(60)
     monkeypatch.setattr(LongSequenceWindow, "_work", held)
