@@ -1725,3 +1725,58 @@ def test_messages_show_in_a_note_while_presenting(window, qtbot, tmp_path):
     window.presenter.tour.end()
     window.presenter.leave()
     assert not toast.isVisible() and not toast._filtering
+
+
+def test_a_line_of_every_step_stays_out_of_the_note_and_a_line_said_again_does_not_bring_it_back(
+        make_window, qtbot, monkeypatch):
+    """Presenting a long input while its keyframe pass ran, each step past the first window
+    said "Step N is shown once the keyframe pass has run" to the status bar, and the note
+    came and went with it at every step (a key dismissed it, the next step's line brought it
+    back). A line of every step is the status bar's alone now, chosen by who says it
+    (``MainWindow.status_alone``); what the window says (``MainWindow.message``) and a line
+    said to the status bar by another part still show; a line the note said last, said
+    again once the status bar's time for it ran out, does not bring the note back."""
+    import numpy as np
+
+    from helpers import held_pass
+    from lstmviz import limits
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+    from lstmviz.ui.long_runner import AWAITING
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)  # (a 3,000-step input is long here)
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=1))
+    w = make_window((1024, 768), state)
+    toast = w.presenter.toast
+    go = held_pass(monkeypatch)
+    try:
+        state.set_input_data(np.sin(np.arange(3000) / 50.0).astype(np.float32)[None, :, None])
+        seq = state.long
+        assert seq is not None and not seq.ready
+        present_on(w, 1024, 768)
+        settle()
+        said = []
+        for k in range(4):
+            press(qtbot, w, QtCore.Qt.Key.Key_End if k == 0 else QtCore.Qt.Key.Key_Left)
+            line = w.statusBar().currentMessage()
+            said.append(line)
+            assert AWAITING in line and f"Step {state.cursor.step:,} " in line, line  # (the status bar says it)
+            assert not toast.isVisible(), toast.text()
+        assert len(set(said)) == 4  # (a line of its own at each step)
+        w.message("Saved the session to lecture.lstmviz")  # what the window says: shown
+        assert toast.isVisible() and toast.text() == "Saved the session to lecture.lstmviz"
+        toast.dismiss()
+        w.statusBar().showMessage("Long input: the overviews failed (no room)", 15000)  # another part's line
+        assert toast.isVisible() and toast.text() == "Long input: the overviews failed (no room)"
+        toast.timer.timeout.emit()  # (its time run out)
+        w.statusBar().clearMessage()  # (the status bar's too)
+        w.statusBar().showMessage("Long input: the overviews failed (no room)", 15000)  # the same again
+        assert not toast.isVisible()
+        w.statusBar().showMessage("The Cell view could not draw this: no room", 15000)
+        assert toast.isVisible()  # (another line does)
+    finally:
+        go.set()
+    assert w.long_runner.wait(120)
+    w.presenter.leave()
+    assert not toast.isVisible() and toast.last == ""

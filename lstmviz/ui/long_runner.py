@@ -165,10 +165,11 @@ class LongRunner(QtCore.QObject):
     def _say_unreachable(self, step: int) -> None:
         """A step past the first window before the keyframe pass has run (or after it was
         cancelled): the views show the first window's last step, the player the step asked
-        for; the status bar says why (it said so once, 15 s, after a Cancel)."""
+        for; the status bar says why (it said so once, 15 s, after a Cancel). A line of every
+        step: the status bar's alone (``MainWindow.status_alone``), not presenting's note."""
         text = self.unreachable(step)
         if text:
-            self.window.statusBar().showMessage(text, 15000)
+            self.window.status_alone(text, 15000)
 
     def unreachable(self, step: int) -> str:
         """Why the views do not show ``step`` (a step past the first window before the

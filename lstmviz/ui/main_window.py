@@ -278,6 +278,8 @@ class MainWindow(QtWidgets.QMainWindow):
         #: the title's name for a model handed over without a file (``lstmviz.show(model)``)
         self.source_label: str | None = None
         self.last_message = ""
+        #: a line said to the status bar alone is being shown (``status_alone``)
+        self.status_aside = False
         self.view_errors: dict[str, str] = {}
         self._stale: set[int] = set()
         self._data_stale: set[int] = set()  # tabs not yet given the current trace
@@ -1049,6 +1051,18 @@ class MainWindow(QtWidgets.QMainWindow):
             box.setText(text)
             box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
             box.open()
+
+    def status_alone(self, text: str, ms: int = 0) -> None:
+        """A line for the status bar alone, never presentation mode's note
+        (``Presenter._status_changed`` passes over it while ``status_aside`` is set): what
+        follows the cursor step by step (a long input's "Step 266 is shown once the keyframe
+        pass has run", one line per step), what another part says in large type already (a
+        lesson step's cover). In F5 the note came and went at every step while playing."""
+        self.status_aside = True
+        try:
+            self.statusBar().showMessage(text, ms)
+        finally:
+            self.status_aside = False
 
     # -- files -----------------------------------------------------------------------------
     def open_dialog(self):

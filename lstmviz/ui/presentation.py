@@ -225,9 +225,11 @@ class Toast(QtWidgets.QLabel):
         self.timer.timeout.connect(self.dismiss)
         self._filtering = False  # the application's keys and clicks watched (only while shown)
         self.error = False
-        #: the text said, as given (``Presenter._status_changed``: the status bar's line that
-        #: ``MainWindow.message`` had said here already)
+        #: the text said, as given, while it shows
         self.said = ""
+        #: the last text said, kept after it went (``Presenter._status_changed``: a status
+        #: line said again, the same, does not bring it back; ``forget`` at F5's end)
+        self.last = ""
         self.hide()
 
     def say(self, text: str, error: bool = False) -> None:
@@ -239,7 +241,7 @@ class Toast(QtWidgets.QLabel):
         self.setPalette(pal)
         self.setFont(t.font(0.9, bold=error))
         self.error = bool(error)
-        self.said = str(text)
+        self.said = self.last = str(text)
         self.setText(safe_text(" ".join(str(text).split())))
         self.show()
         ms = min(self.MOST_MS, max(self.LEAST_MS, self.MS_PER_CHAR * len(self.text())))
@@ -248,6 +250,11 @@ class Toast(QtWidgets.QLabel):
         if app is not None and not self._filtering:
             app.installEventFilter(self)
             self._filtering = True
+
+    def forget(self) -> None:
+        """Gone, and what it said last forgotten (presentation mode left)."""
+        self.dismiss()
+        self.last = ""
 
     def dismiss(self) -> None:
         self.timer.stop()
@@ -1071,18 +1078,18 @@ class Presenter(QtCore.QObject):
             self.toast.say(text, error)
 
     def _status_changed(self, text: str) -> None:
-        """Every line the status bar shows, while presenting (it is hidden), in the note:
-        the one place that routes them, whoever said them (a view that could not draw, a
-        long input's pass, the Train tab's weights put on the stack, an uncaught error) --
-        the lines said to the status bar alone went unseen in F5. One ``MainWindow.message``
-        said already (with its weight) is not said again; the lesson step's cover says its
-        own line in large type."""
-        if not self.active or not text:
+        """The lines the status bar shows, while presenting (it is hidden), in the note: the
+        one place that routes them, whoever said them (a view that could not draw, a long
+        input's pass, the Train tab's weights put on the stack, an uncaught error) -- the
+        lines said to the status bar alone went unseen in F5. Not those said for the status
+        bar alone (``MainWindow.status_alone``: a long input's line of every step, which made
+        the note come and go at each step while playing; what the lesson step's cover says
+        in large type), chosen by who says them. A line the note said last is not said
+        again (a ``MainWindow.message``, said with its weight already; a line the status bar
+        shows again once its time ran out brought the note back every 15 s)."""
+        if not self.active or not text or getattr(self.window, "status_aside", False):
             return
-        if self.toast.isVisible() and self.toast.said == text:
-            return
-        cover = self.tour.not_drawn
-        if cover.isVisible() and text == cover.status:
+        if text == self.toast.last:
             return
         self.toast.say(text)
 
@@ -1193,7 +1200,7 @@ class Presenter(QtCore.QObject):
         s = self._saved
         assert s is not None  # (active: ``enter`` saved it)
         self.help.hide()
-        self.toast.dismiss()  # (the status bar, shown again, says it)
+        self.toast.forget()  # (the status bar, shown again, says it)
         self.active = False
         self._side_gave_way = False  # (the side panel as it was before presenting, below)
         self._unfloor_fonts()
