@@ -225,11 +225,9 @@ class Toast(QtWidgets.QLabel):
         self.timer.timeout.connect(self.dismiss)
         self._filtering = False  # the application's keys and clicks watched (only while shown)
         self.error = False
-        #: the text said, as given, while it shows
+        #: the text said, as given (``Presenter._status_changed``: the status bar's line that
+        #: ``MainWindow.message`` had said here already)
         self.said = ""
-        #: the last text said, kept after it went (``Presenter._status_changed``: a status
-        #: line said again, the same, does not bring it back; ``forget`` at F5's end)
-        self.last = ""
         self.hide()
 
     def say(self, text: str, error: bool = False) -> None:
@@ -241,7 +239,7 @@ class Toast(QtWidgets.QLabel):
         self.setPalette(pal)
         self.setFont(t.font(0.9, bold=error))
         self.error = bool(error)
-        self.said = self.last = str(text)
+        self.said = str(text)
         self.setText(safe_text(" ".join(str(text).split())))
         self.show()
         ms = min(self.MOST_MS, max(self.LEAST_MS, self.MS_PER_CHAR * len(self.text())))
@@ -250,11 +248,6 @@ class Toast(QtWidgets.QLabel):
         if app is not None and not self._filtering:
             app.installEventFilter(self)
             self._filtering = True
-
-    def forget(self) -> None:
-        """Gone, and what it said last forgotten (presentation mode left)."""
-        self.dismiss()
-        self.last = ""
 
     def dismiss(self) -> None:
         self.timer.stop()
@@ -852,6 +845,7 @@ class Presenter(QtCore.QObject):
         #: the status bar's messages while presenting (it is hidden): ``say``; at the
         #: window's bottom, under the player
         self.toast = Toast()
+        self._status_line = ""  # the status bar's last line (but "": ``_status_changed``)
         lay.addWidget(self.toast)
         self.caption.apply_theme(th.current())
         self.tour = TourRunner(self)
@@ -1084,12 +1078,15 @@ class Presenter(QtCore.QObject):
         lines said to the status bar alone went unseen in F5. Not those said for the status
         bar alone (``MainWindow.status_alone``: a long input's line of every step, which made
         the note come and go at each step while playing; what the lesson step's cover says
-        in large type), chosen by who says them. A line the note said last is not said
-        again (a ``MainWindow.message``, said with its weight already; a line the status bar
-        shows again once its time ran out brought the note back every 15 s)."""
-        if not self.active or not text or getattr(self.window, "status_aside", False):
+        in large type), chosen by who says them. A ``MainWindow.message`` said already (with
+        its weight) is not said again, nor a line the status bar shows again with no other
+        between (one shown again once its time ran out brought the note back every 15 s)."""
+        if not text:
             return
-        if text == self.toast.last:
+        again, self._status_line = text == self._status_line, text  # (whoever said it)
+        if not self.active or getattr(self.window, "status_aside", False):
+            return
+        if again or (self.toast.isVisible() and self.toast.said == text):
             return
         self.toast.say(text)
 
@@ -1200,7 +1197,7 @@ class Presenter(QtCore.QObject):
         s = self._saved
         assert s is not None  # (active: ``enter`` saved it)
         self.help.hide()
-        self.toast.forget()  # (the status bar, shown again, says it)
+        self.toast.dismiss()  # (the status bar, shown again, says it)
         self.active = False
         self._side_gave_way = False  # (the side panel as it was before presenting, below)
         self._unfloor_fonts()
