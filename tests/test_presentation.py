@@ -1621,16 +1621,23 @@ def _on_window(window, widget) -> QtCore.QRect:
 
 
 def assert_covers_nothing(window, toast) -> None:
-    """The note is within the window, below everything it shows (the header, the tabs and
-    the view, the lesson's caption, the player), none of them covered."""
+    """The note is within the window, below everything the hall reads (the header, the
+    tabs and the view, the lesson's caption), none of them covered: over the player and its
+    line (the lecturer's buttons and slider; the header says the step) and the room kept
+    under them."""
     note = _on_window(window, toast)
     assert window.rect().contains(note) and note.height() > 0
     caption = window.presenter.caption
-    for part in (window.header, window.tabs, window.player, *([caption] if caption.isVisible() else [])):
+    for part in (window.header, window.tabs, *([caption] if caption.isVisible() else [])):
         box = _on_window(window, part)
         assert not note.intersects(box), (type(part).__name__, box, note)
         assert box.bottom() < note.top()
+    if window.player.isVisible():  # (from the line over the player)
+        assert note.top() == _on_window(window, window.player_line).top() < _on_window(window, window.player).top()
+        slot = window.cursor_label.parentWidget()  # (the header's step, whole, while the player's is covered)
+        assert window.cursor_label.isVisible() and slot.width() >= slot.sizeHint().width()
     assert note.bottom() == window.rect().bottom()  # (the status bar's place)
+    assert note.height() >= toast.heightForWidth(note.width())  # (its text whole)
 
 
 @pytest.mark.parametrize("size", [(800, 600), (1024, 768), (1280, 720)])
@@ -1647,17 +1654,48 @@ def test_the_note_covers_nothing_the_hall_reads(window, size):
     toast = window.presenter.toast
     assert toast.isVisible()
     assert_covers_nothing(window, toast)
-    one_line = toast.height()
+    one_line = toast.heightForWidth(toast.width())
     window.message("Not saved: a lesson shows its own stack, not the work of lecture.lstmviz; Esc ends "
                    "the lesson and brings that work back (File > Save session as... keeps the lesson's stack)")
     settle()
-    assert toast.height() > one_line  # (wrapped, whole)
+    assert toast.heightForWidth(toast.width()) > one_line  # (wrapped, whole)
     assert_covers_nothing(window, toast)
     assert pr.smallest_font(window)[0] >= round(MIN_PX * window.presenter.scale) - 1
     toast.dismiss()
     settle()
     assert _on_window(window, window.tabs) == tabs_before  # (the views' room back)
     window.presenter.leave()
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_the_views_do_not_move_as_notes_come_and_go(window, size):
+    """The note was a strip of the layout under the player that the views gave their room
+    to as it came and got back as it went: the plots jumped 40-70 px up and down for each
+    note's 4-12 s. The room is kept while presenting (over the player and a strip under it;
+    the whole of it where the Train tab has no player), so the views stay where they are
+    for a note of one line or two, and come back to their size outside F5."""
+    present_on(window, *size)
+    toast = window.presenter.toast
+    for tab in (1, 0, 4):  # Cell, Unrolled, Train (no player under it while presenting)
+        window.tabs.setCurrentIndex(tab)
+        settle()
+        where = _on_window(window, window.tabs)
+        assert window.player.isVisible() == (tab != 4)
+        for text in ("Saved the session to lecture.lstmviz",
+                     "Not saved: a lesson shows its own stack, not the work of lecture.lstmviz; Esc ends the "
+                     "lesson and brings that work back (File > Save session as... keeps the lesson's stack)"):
+            window.message(text)
+            settle()
+            assert toast.isVisible() and _on_window(window, window.tabs) == where, (tab, text)
+            assert_covers_nothing(window, toast)
+            toast.dismiss()
+            settle()
+            assert _on_window(window, window.tabs) == where, tab
+    window.tabs.setCurrentIndex(1)
+    window.presenter.leave()
+    settle()
+    assert not window.presenter.note_strip.isVisible()  # (no room kept outside F5: the status bar's)
+    assert _on_window(window, window.player).bottom() + 1 == _on_window(window, window.statusBar()).top()
 
 
 def test_a_line_said_to_the_status_bar_alone_shows_in_the_note_while_presenting(window, qtbot, monkeypatch):

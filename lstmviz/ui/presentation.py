@@ -199,12 +199,13 @@ class HelpOverlay(QtWidgets.QFrame):
 
 class Toast(QtWidgets.QLabel):
     """What the status bar says (``MainWindow.message``) while presenting, where it hides:
-    a strip along the window's bottom, under the player, where the status bar was, in the
-    caption bar's inverse video; gone after a few seconds (a refusal or error a little
-    later) or at the next key or click. Ctrl+S in a lecture saved, or refused to, without a
-    word the hall could see. A strip of the window's layout, not a note laid over it: the
-    views give it their room while it shows (a note over the tab bar's end covered the Train
-    tab and the end of the view's header at 800 x 600, where the tab bar has no empty end)."""
+    a strip along the window's bottom, over the player and the room ``NoteStrip`` keeps
+    under it, where the status bar was, in the caption bar's inverse video; gone after a
+    few seconds (a refusal or error a little later) or at the next key or click (a click
+    goes through to what is under it). Ctrl+S in a lecture saved, or refused to, without a
+    word the hall could see. Never over the views, the header or the tabs (a note over the
+    tab bar's end covered the Train tab and the end of the view's header at 800 x 600,
+    where the tab bar has no empty end)."""
 
     #: how long a note stays (ms): a reading time of its length, between these
     LEAST_MS, MOST_MS, MS_PER_CHAR = 4000, 12000, 70
@@ -217,7 +218,8 @@ class Toast(QtWidgets.QLabel):
         self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
         self.setAutoFillBackground(True)
-        self.setMargin(10)
+        # (two lines of it fit the player's height, which it is laid over: ``NoteStrip``)
+        self.setContentsMargins(10, 1, 10, 1)
         # (clicks go to what is under it: the filter below hides it at any click)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.timer = QtCore.QTimer(self)
@@ -228,6 +230,8 @@ class Toast(QtWidgets.QLabel):
         #: the text said, as given (``Presenter._status_changed``: the status bar's line that
         #: ``MainWindow.message`` had said here already)
         self.said = ""
+        #: the room kept for it while presenting, which places it (``NoteStrip``)
+        self.strip: NoteStrip | None = None
         self.hide()
 
     def say(self, text: str, error: bool = False) -> None:
@@ -241,7 +245,10 @@ class Toast(QtWidgets.QLabel):
         self.error = bool(error)
         self.said = str(text)
         self.setText(safe_text(" ".join(str(text).split())))
+        if self.strip is not None:
+            self.strip.fit()  # (before it shows: placed, and room for more lines than kept)
         self.show()
+        self.raise_()  # (over the player)
         ms = min(self.MOST_MS, max(self.LEAST_MS, self.MS_PER_CHAR * len(self.text())))
         self.timer.start(round(ms * (self.ERROR_TIMES if error else 1)))
         app = QtWidgets.QApplication.instance()
@@ -262,6 +269,101 @@ class Toast(QtWidgets.QLabel):
         if self._filtering and event.type() in (QtCore.QEvent.Type.KeyPress, QtCore.QEvent.Type.ShortcutOverride,
                                                 QtCore.QEvent.Type.MouseButtonPress):
             self.dismiss()  # (the key or click goes on to do what it does)
+        return False
+
+
+#: Qt's QWIDGETSIZE_MAX: no maximum
+QWIDGETSIZE_MAX = (1 << 24) - 1
+
+
+class NoteStrip(QtWidgets.QWidget):
+    """The room for the note (``Toast``) while presenting, kept whether a note shows or not,
+    so that the views do not move as notes come and go (the note took its room from them
+    as it came and gave it back as it went: the plots jumped 40-70 px for each note's
+    4-12 s). The note is laid over the player and the line above it (the lecturer's buttons
+    and slider; the header says the step too) and this strip under them, where the status
+    bar was, which keeps what ``LINES`` lines of the note need beyond them: nothing at the
+    usual sizes, where two lines fit the player's height (room for two lines under the
+    player halved the Cell view's bars at 1280 x 720). Where no player shows (the Train tab
+    while presenting) the strip keeps ``LINES_ALONE`` line (the tab's plots at 800 x 600
+    have no more to give). A note of more lines makes it taller, until F5 is left (``fit``:
+    once, not at each note). Hidden outside presentation mode."""
+
+    #: the lines of the note kept room for, over the player and where none shows
+    LINES, LINES_ALONE = 2, 1
+
+    def __init__(self, toast: "Toast", over: list[QtWidgets.QWidget], parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.toast = toast
+        toast.strip = self
+        #: what the note is laid over with the strip (the player and its line), where shown
+        self.over = list(over)
+        self._need = 0  # the note's height kept room for, beyond the lines (``fit``)
+        for w in self.over:
+            w.installEventFilter(self)
+        self.installEventFilter(self)
+        self.hide()
+
+    def lines_height(self, lines: int) -> int:
+        """The height of ``lines`` lines of the note in the theme now (a bold one's: an
+        error's), with its margins."""
+        fm = QtGui.QFontMetrics(th.current().font(0.9, bold=True))
+        m = self.toast.contentsMargins()
+        return lines * fm.lineSpacing() + 2 * self.toast.margin() + m.top() + m.bottom()
+
+    def reserve(self, on: bool) -> None:
+        """Keep the room (presentation mode entered, in its theme), or give it up (left)."""
+        self._need = 0
+        if on:
+            self.show()
+            self._keep()
+        else:
+            self.hide()
+            self.setMinimumHeight(0)
+            self.setMaximumHeight(QWIDGETSIZE_MAX)
+
+    def _shown_over(self) -> list[QtWidgets.QWidget]:
+        return [w for w in self.over if not w.isHidden() and w.parentWidget() is self.parentWidget()]
+
+    def _keep(self) -> None:
+        over = self._shown_over()
+        lines = self.LINES if over else self.LINES_ALONE
+        height = max(0, max(self._need, self.lines_height(lines)) - sum(w.height() for w in over))
+        if self.height() != height or self.minimumHeight() != height:
+            self.setFixedHeight(height)
+        self.place()
+
+    def fit(self) -> None:
+        """Room for the note's text as said now (wrapped at the window's width), if it takes
+        more than kept; never less. Placed over the player and the strip."""
+        if self.isHidden():
+            return
+        parent = self.parentWidget()
+        width = parent.width() if parent is not None else 0
+        need = self.toast.heightForWidth(width) if width > 0 else -1
+        self._need = max(self._need, need)
+        self._keep()
+
+    def place(self) -> None:
+        """The note over the player and its line (where they show) and the strip, to the
+        window's bottom."""
+        parent = self.parentWidget()
+        if parent is None or self.isHidden():
+            return
+        top = min([w.geometry().top() for w in self._shown_over()] + [self.y()])
+        rect = QtCore.QRect(0, top, parent.width(), max(1, self.y() + self.height() - top))
+        if self.toast.geometry() != rect:
+            self.toast.setGeometry(rect)
+        if self.toast.isVisible():
+            self.toast.raise_()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt)
+        kind = event.type()
+        if watched is not self and kind in (QtCore.QEvent.Type.Show, QtCore.QEvent.Type.Hide,
+                                            QtCore.QEvent.Type.Resize) and not self.isHidden():
+            self._keep()  # (the player shown, hidden or of another height: the strip keeps the rest)
+        elif kind in (QtCore.QEvent.Type.Move, QtCore.QEvent.Type.Resize) and not self.isHidden():
+            self.place()
         return False
 
 
@@ -843,10 +945,11 @@ class Presenter(QtCore.QObject):
         lay = window.centralWidget().layout()
         lay.insertWidget(max(0, lay.indexOf(window.splitter) + 1), self.caption)
         #: the status bar's messages while presenting (it is hidden): ``say``; at the
-        #: window's bottom, under the player
-        self.toast = Toast()
+        #: window's bottom, under the player, in the room the strip keeps for it
+        self.toast = Toast(window.centralWidget())
         self._status_line = ""  # the status bar's last line (but "": ``_status_changed``)
-        lay.addWidget(self.toast)
+        self.note_strip = NoteStrip(self.toast, [window.player_line, window.player])
+        lay.addWidget(self.note_strip)
         self.caption.apply_theme(th.current())
         self.tour = TourRunner(self)
 
@@ -1168,6 +1271,7 @@ class Presenter(QtCore.QObject):
         self._retheme()
         self._floor_fonts()
         w.statusBar().hide()
+        self.note_strip.reserve(True)  # (where the status bar was, in the lecture's sizes)
         w.menuBar().hide()
         self._keep_menu_keys()
         self.set_side(False)
@@ -1198,6 +1302,7 @@ class Presenter(QtCore.QObject):
         assert s is not None  # (active: ``enter`` saved it)
         self.help.hide()
         self.toast.dismiss()  # (the status bar, shown again, says it)
+        self.note_strip.reserve(False)
         self.active = False
         self._side_gave_way = False  # (the side panel as it was before presenting, below)
         self._unfloor_fonts()
