@@ -1664,6 +1664,67 @@ def test_sigterm_ends_the_app_as_a_close_does_keeping_unsaved_work(make_window, 
     other = make_window()
     other.sessions.autosave_path = left[0].parent / "autosave-next.lstmviz"
     assert other.sessions.leftovers() == left  # the next start offers it
+    from lstmviz.ui import session_ui
+
+    assert session_ui.ended_by(left[0]) == "SIGTERM"  # ... as the work a clean close kept
+
+
+@pytest.mark.parametrize("answer", ["restore", "discard"])
+def test_the_start_after_a_close_on_a_signal_does_not_say_it_did_not_close_cleanly(
+        make_window, tmp_path, monkeypatch, answer):
+    """After a logout (SIGTERM), which closes the app cleanly and keeps its edits not saved
+    in the autosave, the next start asked as after a crash: "lstmviz did not close cleanly
+    last time". The autosave is marked as written by that close (once written: a failed
+    write leaves no mark), and the question says so; a crash's autosave (no mark) is still
+    offered as one; the mark goes with the autosave it is beside."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import session_ui
+
+    B = QtWidgets.QMessageBox.StandardButton
+    w = make_window()
+    w.sessions.autosave_path = tmp_path / "data" / "autosave-1-1.lstmviz"
+    w.sessions.mark_saved()  # (as the app's window at its start)
+    w.state.set_layer_option(0, "units", 5)
+    w.quiet = False  # (as the app's window: the autosave is written)
+    try:
+        w.sessions.end_by_signal("SIGTERM")
+    finally:
+        w.quiet = True
+    left = w.sessions.autosave_path
+    assert left.exists() and session_ui.ended_by(left) == "SIGTERM"
+    nxt = make_window()
+    nxt.sessions.autosave_path = left.parent / "autosave-2-1.lstmviz"
+    asked = _start(nxt, monkeypatch, B.Yes if answer == "restore" else B.No)
+    nxt.sessions.wait()
+    assert asked and "did not close cleanly" not in asked[0], asked[0]
+    assert asked[0].startswith("lstmviz was closed by the system last time (SIGTERM: a logout or a shutdown), "
+                               "with edits not saved; it kept them automatically. Restore them?"), asked[0]
+    assert not left.exists() and not session_ui.ended_by(left)
+    assert not list(left.parent.glob("*.ended"))  # (gone with the autosave it was beside)
+    assert (nxt.state.layers[0].config["units"] == 5) == (answer == "restore")
+    # a crash's autosave, and one whose write failed at the signal's close: "did not close cleanly"
+    crashed = _crashed_autosave(nxt, edited_state())
+    failing = make_window()
+    failing.sessions.autosave_path = tmp_path / "data" / "autosave-3-1.lstmviz"
+    failing.sessions.mark_saved()
+    failing.state.set_layer_option(0, "units", 3)
+
+    def cannot(*_args, **_kw):
+        raise OSError("disk full")
+    monkeypatch.setattr(ses, "write_atomic", cannot)
+    failing.quiet = False
+    try:
+        failing.sessions.end_by_signal("SIGTERM")
+    finally:
+        failing.quiet = True
+    monkeypatch.undo()
+    assert not session_ui.ended_by(crashed)
+    assert not Path(str(failing.sessions.autosave_path) + ".ended").exists()
+    third = make_window()
+    third.sessions.autosave_path = tmp_path / "data" / "autosave-4-1.lstmviz"
+    asked = _start(third, monkeypatch, B.No)
+    assert asked and asked[0].startswith("lstmviz did not close cleanly last time"), asked[0]
 
 
 @pytest.mark.parametrize("answer", ["enter", "restore", "discard"])

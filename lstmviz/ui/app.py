@@ -624,8 +624,9 @@ def ending_on_signals():
     from PySide6 import QtCore
 
     def handler(signum, _frame) -> None:
-        log.info("ending on %s", signal.Signals(signum).name)
-        QtCore.QTimer.singleShot(0, _end_windows)
+        name = signal.Signals(signum).name
+        log.info("ending on %s", name)
+        QtCore.QTimer.singleShot(0, lambda: _end_windows(name))
 
     before = {}
     for name in END_SIGNALS:
@@ -644,9 +645,10 @@ def ending_on_signals():
             signal.signal(sig, was)
 
 
-def _end_windows() -> None:
-    """Every main window's work kept as ``end_by_signal`` keeps it, any dialog open closed
-    (a question's answer is not waited for), every window closed, the event loop ended."""
+def _end_windows(signal_name: str = "") -> None:
+    """Every main window's work kept as ``end_by_signal`` keeps it (on ``signal_name``, said
+    at the next start), any dialog open closed (a question's answer is not waited for),
+    every window closed, the event loop ended."""
     import shiboken6
     from PySide6 import QtWidgets
 
@@ -659,7 +661,7 @@ def _end_windows() -> None:
         sessions = getattr(w, "sessions", None)
         if isinstance(sessions, SessionManager) and shiboken6.isValid(w):
             try:
-                sessions.end_by_signal()
+                sessions.end_by_signal(signal_name)
             except Exception:  # (the other windows' work all the same)
                 log.exception("ending: keeping a window's work failed")
     while (modal := QtWidgets.QApplication.activeModalWidget()) is not None:

@@ -103,6 +103,9 @@ class SessionManager(QtCore.QObject):
         self._restored = False  # the window started on restored autosaved work
         #: the process is ending on a signal (``end_by_signal``): no question is asked
         self.ending = False
+        #: the last autosave write failed (``autosave``'s worker): a close on a signal then
+        #: leaves no mark of a clean end beside the file (``ENDED_SUFFIX``)
+        self._write_failed = False
         #: the file the window was started on (``lstmviz FILE``): a leftover autosave's
         #: restore does not replace it unasked (``offer_restore``)
         self.started_on: str | None = None
@@ -570,6 +573,7 @@ class SessionManager(QtCore.QObject):
 
         def write():
             with self._lock:
+                self._write_failed = True
                 try:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     ses.write_atomic(path, ses.session_bytes(session))
@@ -577,6 +581,7 @@ class SessionManager(QtCore.QObject):
                 except (OSError, LstmvizError) as err:
                     log.warning("autosave to %s failed: %s", path, err)
                     return
+                self._write_failed = False
                 if replaces is not None:
                     _remove_leftover(replaces)
 
@@ -615,6 +620,7 @@ class SessionManager(QtCore.QObject):
     def remove_autosave(self):
         self.wait()
         ses.remove_position(self.autosave_path)
+        _forget_ended(self.autosave_path)
         try:
             self.autosave_path.unlink()
         except FileNotFoundError:
@@ -685,8 +691,14 @@ class SessionManager(QtCore.QObject):
         more = (f" (The newest of {len(found)} windows' autosaves: the others are offered "
                 "at the next starts.)" if len(found) > 1 else "")
         opened = file_label(self.started_on) if self.started_on else ""
+        ended = ended_by(found[0])
+        # (a close on a signal that kept the edits is a clean close: not "did not close cleanly")
+        why = {"SIGTERM": "SIGTERM: a logout or a shutdown", "SIGHUP": "SIGHUP: its terminal closed"}
+        last = (f"lstmviz was closed by the system last time ({why.get(ended, ended)}), with edits "
+                "not saved; it kept them automatically" if ended else
+                "lstmviz did not close cleanly last time; its work then was saved automatically")
         if opened:
-            box.setText(f"lstmviz did not close cleanly last time; its work then was saved automatically. "
+            box.setText(f"{last}. "
                         f"{opened}, which you asked to open, is open: restore that work in its place, "
                         "keep it for the next start, or discard it?" + more)
             box.setStandardButtons(B.Yes | B.Cancel | B.No)
@@ -696,8 +708,7 @@ class SessionManager(QtCore.QObject):
             box.setDefaultButton(B.Cancel)
             box.setEscapeButton(B.Cancel)
         else:
-            box.setText("lstmviz did not close cleanly last time. Restore the work it saved "
-                        "automatically?" + more)
+            box.setText(f"{last}. Restore {'them' if ended else 'that work'}?" + more)
             box.setStandardButtons(B.Yes | B.No)
             box.setDefaultButton(B.Yes)
         answer = box.exec()
@@ -723,6 +734,7 @@ class SessionManager(QtCore.QObject):
         if yes:
             # could not be read: kept for whoever wants to look, but not offered again
             ses.remove_position(p)
+            _forget_ended(p)
             with contextlib.suppress(OSError):
                 p.replace(p.with_name(p.name + ".damaged"))
         else:
@@ -808,15 +820,17 @@ class SessionManager(QtCore.QObject):
             self.wait()
             self._release()
 
-    def end_by_signal(self) -> None:
+    def end_by_signal(self, signal_name: str = "") -> None:
         """The process is asked to end (SIGTERM: the desktop logging out, ``kill``; SIGHUP:
         its terminal closed; ``ui/app.ending_on_signals``), where no question can be answered:
         what a close does, without its question. A lesson ends (the work comes back) and
         presentation mode is left (the preferences keep the window's own geometry, not full
         screen's); the preferences are saved; edits not saved are written to this window's
-        autosave now and left there, its lock let go of, for the next start to offer (as
-        after a crash, but with the last edit in it); with none, the autosave is removed as a
-        close removes it. Then the window closes without asking (``ending``)."""
+        autosave now and left there, its lock let go of, for the next start to offer (with
+        the last edit in it), marked as written by a clean close on ``signal_name`` once the
+        write succeeded (``ENDED_SUFFIX``: the next start said "did not close cleanly"); with
+        none, the autosave is removed as a close removes it. Then the window closes without
+        asking (``ending``)."""
         if self.ending:
             return
         self.timer.stop()
@@ -836,6 +850,8 @@ class SessionManager(QtCore.QObject):
             self.wait()
             self._dirty = True
             if self.autosave(force=True, wait=True):
+                if not self._write_failed:
+                    _mark_ended(self.autosave_path, signal_name or "a signal")
                 self._release()  # (the file kept: the next start offers it)
                 return
         self.remove_autosave()
@@ -855,8 +871,45 @@ def _cell_view(window, build: bool):
 def _remove_leftover(path: Path) -> None:
     """A leftover autosave answered (and the cursor saved alone beside it)."""
     ses.remove_position(path)
+    _forget_ended(path)
     with contextlib.suppress(OSError):
         path.unlink()
+
+
+#: beside an autosave (``autosave-1.lstmviz.ended``), the signal whose close wrote it: the
+#: window closed cleanly then, its edits not saved kept (``end_by_signal``); an autosave
+#: without one was left by a crash
+ENDED_SUFFIX = ".ended"
+
+
+def _ended_path(path: Path) -> Path:
+    return path.with_name(path.name + ENDED_SUFFIX)
+
+
+def _mark_ended(path: Path, signal_name: str) -> None:
+    try:
+        _ended_path(path).write_text(signal_name[:40], encoding="utf-8")
+    except OSError as err:
+        log.warning("could not mark %s as closed on %s: %s", path, signal_name, err)
+
+
+def ended_by(path: Path) -> str:
+    """The signal whose clean close wrote the autosave ``path`` (its ``ENDED_SUFFIX`` file,
+    written after the autosave: a mark older than the file is of another write), escaped;
+    "" when a crash left it."""
+    mark = _ended_path(path)
+    try:
+        if mark.stat().st_mtime < path.stat().st_mtime:
+            return ""
+        text = mark.read_text(encoding="utf-8", errors="replace")[:40]
+    except OSError:
+        return ""
+    return safe_text(" ".join(text.split())) or "a signal"
+
+
+def _forget_ended(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        _ended_path(path).unlink()
 
 
 def install(window, autosave_path=None) -> SessionManager:
