@@ -1821,3 +1821,45 @@ def test_a_line_of_every_step_stays_out_of_the_note_and_a_line_said_again_does_n
     assert w.long_runner.wait(120)
     w.presenter.leave()
     assert not toast.isVisible()
+
+
+def test_the_stack_error_says_where_it_is_read_while_presenting_hides_the_side_panel(window, qtbot):
+    """Lesson 4's "not drawn" step said "(see the side panel)" while presenting, where the
+    side panel is hidden. The line says where the error is read as the side panel is now:
+    S shows it (hidden), see it (shown); the cover's line stays out of the note (the cover
+    says it in large type), and a stack that cannot run outside a lesson says the same in
+    the note."""
+    from lstmviz.app import tours
+
+    p = window.presenter
+    present(window)
+    bar, cover, toast = window.statusBar(), p.tour.not_drawn, p.toast
+    k = tours.ALL_LESSONS.index(tours.lesson("`return_sequences` when stacking"))
+    n = next(n for n, step in enumerate(tours.ALL_LESSONS[k].steps) if step.expect_error)
+    p.tour.start(k)
+    p.tour.go(n)
+    settle()
+    assert cover.isVisible() and not window.side.isVisible()
+    assert bar.currentMessage() == cover.status
+    assert cover.status.endswith("not drawn: this stack cannot be built (S shows the side panel).")
+    assert not toast.isVisible()  # (the cover says it)
+    press(qtbot, window, QtCore.Qt.Key.Key_S)  # the side panel shown: its line says so
+    assert window.side.isVisible()
+    assert bar.currentMessage() == cover.status and cover.status.endswith("(see the side panel).")
+    press(qtbot, window, QtCore.Qt.Key.Key_S)
+    assert cover.status.endswith("(S shows the side panel).")
+    p.tour.end()
+    settle()
+    assert not window.state.error
+    window.state.set_layer_option(0, "return_sequences", False)  # a stack that cannot run, no lesson
+    window.state.add_layer("LSTM")
+    settle()
+    assert window.state.error and not cover.isVisible()
+    said = "The stack cannot run (S shows the side panel, which says why); the views keep the last stack that worked."
+    assert bar.currentMessage() == said and toast.isVisible() and toast.text() == said
+    p.leave()
+    settle()
+    assert window.side.isVisible()
+    window.state.set_layer_option(0, "units", 3)  # (still failing) said again, the side panel shown
+    window.say_stack_error()
+    assert bar.currentMessage().startswith("The stack cannot run (see the side panel); ")

@@ -280,6 +280,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.last_message = ""
         #: a line said to the status bar alone is being shown (``status_alone``)
         self.status_aside = False
+        #: the last line ``say_stack_error`` said
+        self.stack_line = ""
         self.view_errors: dict[str, str] = {}
         self._stale: set[int] = set()
         self._data_stale: set[int] = set()  # tabs not yet given the current trace
@@ -995,14 +997,32 @@ class MainWindow(QtWidgets.QMainWindow):
         """The status bar's line while the stack cannot run: the views keep the last stack
         that worked, or, under a lesson step's cover (a stack meant to fail), what the cover
         says: that stack, not drawn (the line spoke of the last stack kept while the
-        cover said it was not drawn)."""
+        cover said it was not drawn); the cover's line for the status bar alone, not
+        presenting's note (the cover says it in large type). Each says where the error is
+        read, ``side_hint``."""
         presenter = getattr(self, "presenter", None)
         cover = presenter.tour.not_drawn if presenter is not None else None
         if cover is not None and not cover.isHidden() and cover.status:
-            self.statusBar().showMessage(cover.status)
+            self.stack_line = cover.status
+            self.status_alone(self.stack_line)
         else:
-            self.statusBar().showMessage("The stack cannot run (see the side panel); "
-                                         "the views keep the last stack that worked.")
+            self.stack_line = (f"The stack cannot run ({self.side_hint(why=True)}); "
+                               "the views keep the last stack that worked.")
+            self.statusBar().showMessage(self.stack_line)
+
+    def side_hint(self, why: bool = False) -> str:
+        """Where the stack's error is read: the side panel, or, where it is hidden (F5 hides
+        it), the key that shows it ("see the side panel" was said under a hidden one);
+        ``why``: it says why the stack cannot run."""
+        if self.side.isVisibleTo(self):
+            return "see the side panel"
+        return "S shows the side panel, which says why" if why else "S shows the side panel"
+
+    def side_toggled(self) -> None:
+        """The side panel shown or hidden: the stack's error line, still in the status bar,
+        says where it is read now (``side_hint``)."""
+        if self.state.error and self.stack_line and self.statusBar().currentMessage() == self.stack_line:
+            self.say_stack_error()
 
     def document_name(self) -> str:
         """What the title names: the session Save writes, else the model's file, else the

@@ -584,8 +584,8 @@ class NotDrawn(QtWidgets.QLabel):
         self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         tabs.installEventFilter(self)
         tabs.currentChanged.connect(lambda *_: self._place())
-        #: what the cover says in one line (the window's status bar while it is up)
-        self.status = ""
+        #: what the cover says in one line, but where the error is read (``status``)
+        self._said = ""
         self.apply_theme()
         self.hide()
 
@@ -604,11 +604,22 @@ class NotDrawn(QtWidgets.QLabel):
         self.apply_theme()  # (the theme now: one picked since is the window's)
         why = "this stack cannot be built" if reason is None else safe_text(" ".join(str(reason).split()))
         self.setText(f"{words}\n\nnot drawn: {why}")
-        self.status = f"{words} \u2014 not drawn: {why} (see the side panel)."
+        self._said = f"{words} \u2014 not drawn: {why}"
         self._fit()
         self._place()
         self.show()
         self.raise_()
+
+    @property
+    def status(self) -> str:
+        """What the cover says in one line (the window's status bar while it is up), with
+        where the error is read as the side panel is now (``MainWindow.side_hint``: under F5,
+        which hides it, "(see the side panel)" was said)."""
+        if not self._said:
+            return ""
+        window = self.tabs.window()
+        hint = window.side_hint() if hasattr(window, "side_hint") else "see the side panel"
+        return f"{self._said} ({hint})."
 
     def _place(self) -> None:
         page = self.tabs.currentWidget()
@@ -1503,6 +1514,8 @@ class Presenter(QtCore.QObject):
         if not on and w.side.isVisibleTo(w):
             self._side_width = w.side.width()  # (the Train tab's room beside it: _squeezed)
         w.side.setVisible(bool(on))
+        if hasattr(w, "side_toggled"):
+            w.side_toggled()  # (the stack's error line: where it is read now)
         if on and self.active:
             # lecture-sized forms need a wider panel: a third of the window, at least the
             # width it has outside presentation mode and the width the Stack page needs in
