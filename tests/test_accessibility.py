@@ -237,3 +237,43 @@ def test_the_window_shown_rings_nothing(qtbot):
     assert QtWidgets.QApplication.focusWidget() is not None
     assert window.keyboard_ring.shown() is None
     window.close()
+
+
+def test_the_layer_list_tab_focused_shows_one_focus_ring(make_window, qtbot):
+    """Tab to the side panel's layer list showed the focus twice: the window's keyboard ring
+    round the list and a dotted ring the card painter drew round the current card (at a
+    click too). The list is ringed as every control is; the card is painted as without the
+    focus."""
+    from lstmviz.ui import theme as th
+
+    window = make_window((1400, 900))
+    cards = window.stack_panel.cards
+    before = window.stack_panel.input_source_button
+    window.activateWindow()
+    settle()
+    before.setFocus(QtCore.Qt.FocusReason.TabFocusReason)
+    settle()
+    for _ in range(4):
+        if QtWidgets.QApplication.focusWidget() is cards:
+            break
+        qtbot.keyClick(QtWidgets.QApplication.focusWidget(), TAB)
+        settle()
+    assert QtWidgets.QApplication.focusWidget() is cards and cards.currentRow() >= 0
+    assert window.keyboard_ring.shown() is cards  # the one ring: the window's, round the list
+
+    def painted(focused: bool) -> QtGui.QImage:
+        index = cards.model().index(cards.currentRow(), 0)
+        option = QtWidgets.QStyleOptionViewItem()
+        cards.initViewItemOption(option)
+        option.rect = QtCore.QRect(0, 0, cards.viewport().width(), cards.sizeHintForRow(cards.currentRow()))
+        option.state |= QtWidgets.QStyle.StateFlag.State_Selected
+        if focused:
+            option.state |= QtWidgets.QStyle.StateFlag.State_HasFocus
+        image = QtGui.QImage(option.rect.size(), QtGui.QImage.Format.Format_ARGB32)
+        image.fill(QtGui.QColor(th.current().background))
+        painter = QtGui.QPainter(image)
+        cards.itemDelegate().paint(painter, option, index)
+        painter.end()
+        return image
+
+    assert painted(True) == painted(False)  # (no second ring on the card)

@@ -66,13 +66,9 @@ class CardDelegate(QtWidgets.QStyledItemDelegate):
         painter.setPen(QtGui.QPen(border, 3 if (selected or bad) else 1))
         painter.setBrush(bg)
         painter.drawRoundedRect(r, 6, 6)
-        if option.state & QtWidgets.QStyle.StateFlag.State_HasFocus:
-            # the keyboard's focus (Tab to the list, then Up / Down pick a layer): a ring
-            # in the text's colour around the card (the selected card looked the same with
-            # the focus and without)
-            painter.setPen(QtGui.QPen(QtGui.QColor(theme.foreground), 2, QtCore.Qt.PenStyle.DotLine))
-            painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(QtCore.QRectF(option.rect).adjusted(1, 1, -1, -1), 7, 7)
+        # (no focus drawn on the card: the list Tab reached is ringed as every control is,
+        # ``accessible.KeyboardRing``; a dotted ring round the card as well showed the focus
+        # twice, and at a click too)
         inner = r.adjusted(10, 6, -10, -6)
         font = QtGui.QFont(option.font)
         fm = QtGui.QFontMetrics(font)
