@@ -277,3 +277,28 @@ def test_the_layer_list_tab_focused_shows_one_focus_ring(make_window, qtbot):
         return image
 
     assert painted(True) == painted(False)  # (no second ring on the card)
+
+
+def test_the_direction_box_of_a_bidirectional_layer_is_labelled(make_window):
+    """A Bidirectional layer's forward / backward box in the header had no label: on Linux
+    Qt names a combo box by its choice and Orca read only "forward". It has its word,
+    "direction", shown beside it where the header has room (as "layer" and "unit") and
+    its buddy, which Orca reads; hidden with the box for other layers."""
+    from lstmviz import LayerSpec, Model
+
+    window = make_window((1400, 900))
+    model = Model.sequential((None, 10, 3), [LayerSpec("Bidirectional", {"layer": {
+        "class_name": "LSTM", "config": {"units": 6, "return_sequences": True}}}, name="bi"),
+        LayerSpec("LSTM", {"units": 4}, name="top")], seed=0)
+    window.state.set_model(model)
+    window.state.set_cursor(layer="bi", side="backward")
+    settle()
+    box, word = window.side_combo, window.side_label
+    assert box.isVisible() and box.currentText() == "backward"
+    assert _labelled_by(box) == ["direction"] and word.buddy() is box
+    assert word.isVisible() and word.width() >= word.sizeHint().width()  # (shown whole)
+    assert word.geometry().right() < box.geometry().left()  # (before its box)
+    assert not unnamed(window.stack_header)
+    window.state.set_cursor(layer="top")
+    settle()
+    assert not box.isVisible() and not word.isVisible()

@@ -452,6 +452,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.side_combo.setAccessibleName("Direction")
         self.side_combo.currentIndexChanged.connect(
             lambda i: self.state.set_cursor(side=self.side_combo.itemData(i)) if i >= 0 else None)
+        # its word, as "layer" and "unit" have theirs (giving way as they do): Qt on Linux
+        # names a combo box by its choice, and Orca read only "forward"; it reads the buddy
+        self.side_label = ShyLabel("direction")
+        self.side_label.setBuddy(self.side_combo)
+        self.side_label.setToolTip(self.side_combo.toolTip())
+        self.side_label.hide()  # (with the box: ``_sync_header``)
+        self.side_label.setContentsMargins(6, 0, 0, 0)  # (apart from the layer box; none without it)
+        lay.addWidget(self.side_label)
         lay.addWidget(self.side_combo)
         lay.addSpacing(10)
         # (the word gives way, as "layer" does, where the header has no room: a
@@ -530,6 +538,7 @@ class MainWindow(QtWidgets.QMainWindow):
             bidi = st.model is not None and cursor.layer in names and \
                 st.model.get_layer(cursor.layer).class_name == "Bidirectional"
             self.side_combo.setVisible(bool(bidi))
+            self.side_label.setVisible(bool(bidi))  # (``_header_give_way`` may hide it again)
             self._fit_header()
             side = self.side_combo.findData(cursor.side)
             if side >= 0:
@@ -584,8 +593,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _header_give_way(self) -> None:
         """Where the header has less room than its parts ask for, they give way in order:
-        the word "layer" (the box names the layer), the layer box's room beyond the entry
-        it shows, a Bidirectional layer's "forward" for "fwd", the word "unit", the layer
+        the word "layer" (the box names the layer), a Bidirectional layer's word
+        "direction", the layer box's room beyond the entry it shows, its "forward" for
+        "fwd", the word "unit", the layer
         box down to its least (its entry ended in "…"), and last the step label, whole or
         not at all (the player says the step too); a step label that cannot be whole gives
         its room to the parts before it. A layout took the same few pixels from each part:
@@ -597,7 +607,7 @@ class MainWindow(QtWidgets.QMainWindow):
         combo, side, slot = self.layer_combo, self.side_combo, self.cursor_label.parentWidget()
         if slot is None:
             return
-        layer, unit, note = self.layer_label, self.unit_label, self.weights_note
+        layer, unit, note, word = self.layer_label, self.unit_label, self.weights_note, self.side_label
         none = (1 << 24) - 1  # (no maximum: Qt's QWIDGETSIZE_MAX)
         cap = getattr(self, "_layer_combo_cap", none)
         gap = max(0, lay.spacing())
@@ -613,7 +623,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # what the header asks for with every part whole: the layout's hint, and what has
         # given way given back
         need = lay.sizeHint().width() + hint - min(hint, combo.maximumWidth())
-        need += sum(w.sizeHint().width() + gap for w in (layer, unit) if w.isHidden())
+        need += sum(w.sizeHint().width() + gap for w in (layer, unit) + ((word,) if bidi else ()) if w.isHidden())
         need += (side_hint - min(side_hint, side.maximumWidth())) if bidi else 0
         need += slot_hint - min(slot_hint, slot.maximumWidth())
         noted = bool(note.forms())
@@ -622,6 +632,8 @@ class MainWindow(QtWidgets.QMainWindow):
         need += note_hint - min(note_hint, note.maximumWidth())
         rooms = [layer.sizeHint().width() + gap, hint - entry, side_hint - side_least if bidi else 0,
                  unit.sizeHint().width() + gap, note_hint - note_least, entry - least]
+        # (the word "direction" gives way after "layer": its room second, ``took[1:]`` as before)
+        rooms.insert(1, word.sizeHint().width() + gap if bidi else 0)
 
         def given(short: int, rooms: list[int]) -> list[int]:
             out = []
@@ -635,6 +647,8 @@ class MainWindow(QtWidgets.QMainWindow):
         # the note's shortest form ("update 80") goes after the step label (the player says
         # the step too; nothing else says whose weights the views show)
         took = given(short - slot_hint if gone else short, rooms + [note_least])
+        word_took = took.pop(1)  # (the rest as before the word was among them)
+        word.setHidden(not bidi or word_took > 0)
         layer.setHidden(took[0] > 0)
         unit.setHidden(took[3] > 0)
         for w, most in ((combo, cap if took[1] + took[5] <= 0 else hint - took[1] - took[5]),
