@@ -189,6 +189,31 @@ def test_a_long_input_the_app_traces_by_keyframes_reopens_from_its_session(tmp_p
                                  _manifest_edit(lambda m: m["input"].update(timesteps=10_000))), "g")
 
 
+def test_lstmviz_load_of_a_session_is_the_stack_the_window_shows_name_and_keras_generation(tmp_path):
+    """``lstmviz.load`` (and ``lstmviz summary`` / ``trace``) of a session of an opened
+    file's stack built it as the app's own: named "sequential" where the session and the
+    window name it "model", and as Keras 3's though the stack is a Keras 2 file's, whose
+    hard_sigmoid is another function: other numbers than the window's."""
+    import lstmviz
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+
+    cfg = {**default_config("LSTM", None, units=3), "recurrent_activation": "hard_sigmoid"}
+    st = AppState([LayerEntry("LSTM", cfg)], InputSpec(batch_size=2, timesteps=6, input_dim=2), build=False)
+    st.keras_version, st.model_name = "2.21.0", "model"  # (as an opened Keras 2 file sets them)
+    st.rebuild()
+    assert st.error is None and st.model.name == "model"
+    path = ses.save_session(st, tmp_path / "k2.lstmviz")
+    loaded = lstmviz.load(path)
+    assert loaded.name == "model" and loaded.keras_version == "2.21.0"
+    assert loaded.summary_text() == st.model.summary_text()
+    np.testing.assert_array_equal(loaded.predict(st.x), st.model.predict(st.x))
+    keras3 = AppState([LayerEntry("LSTM", cfg)], st.input, build=True)  # (what it was built as)
+    assert not np.allclose(keras3.model.predict(st.x), st.model.predict(st.x))  # (the test can fail)
+    plain = ses.save_session(AppState(), tmp_path / "plain.lstmviz")
+    assert lstmviz.load(plain).name == "sequential"  # the app's own stack: Keras' name
+
+
 def test_an_undo_gives_back_the_names_of_each_input_not_only_the_last_named(tmp_path):
     import lstmviz
 

@@ -961,12 +961,17 @@ def open_session(state: AppState, path) -> Session:
 def read_model_spec(path) -> ModelSpec:
     """The model a session holds, as the spec that builds it: the registry's reader of
     ``.lstmviz`` files (``lstmviz.load``, ``lstmviz summary``/``trace``). Raises
-    LstmvizError, also when the session's stack cannot run."""
+    LstmvizError, also when the session's stack cannot run. A stack is built as the window
+    builds it: under its model's name and Keras generation (they were left out: a session of
+    an opened Keras 2 file's stack loaded as Keras 3's, another hard_sigmoid, and named
+    "sequential" where the session and the window name it "model")."""
     session = read_session(path)
     if session.model is not None:
         spec = session.model.to_spec()
     else:
         state = AppState(session.layers, session.input, seed=session.seed, build=False)
+        state.keras_version = session.keras_version
+        state.model_name = session.model_name
         try:
             spec = state.build_model().to_spec()
         except LstmvizError as err:
