@@ -1796,6 +1796,16 @@ def test_a_start_on_a_file_never_lets_the_restore_replace_it_unasked(make_window
         assert not left.exists() and w.sessions.autosave_path.exists()
         assert w.sessions.undo()
         assert_same_stack(mine, w.state)  # the file asked for, back
+        assert w.last_message == "Undone: the restored work; lecture.lstmviz as opened"
+        # the session opened, as it was: Ctrl+S writes it again, nothing to save
+        assert w.sessions.session_path == str(lecture) and w.sessions.unsaved() == ""
+        assert w.sessions.redo() and w.last_message == "Redone: the restored work"
+        assert_same_stack(crashed, w.state)
+        assert w.sessions.session_path is None and w.sessions.unsaved() == "the restored work"
+        mine_saved = w.sessions._save_reporting(tmp_path / "restored.lstmviz")  # (Save as ...)
+        assert mine_saved is not None and w.sessions.unsaved() == ""
+        assert w.sessions.undo() and w.sessions.session_path == str(lecture) and w.sessions.unsaved() == ""
+        assert w.sessions.redo() and w.sessions.session_path == str(mine_saved) and w.sessions.unsaved() == ""
         return
     assert_same_stack(mine, w.state)  # the file asked for stays
     assert w.sessions.session_path == str(lecture) and not w.isWindowModified()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lstmviz.app import session as ses
@@ -100,6 +101,93 @@ def test_an_explicit_size_wins_over_the_saved_geometry(started, make_window, tmp
     show_window(w, size=(1500, 950))
     qtbot.waitUntil(lambda: not w.sessions._restore_pending, timeout=5000)
     assert (w.width(), w.height()) == (1500, 950)
+
+
+def _same_as_the_file(state):
+    """The window's stack is MODEL as opened: its layers, configs and weights."""
+    import lstmviz
+
+    fresh = AppState(build=False)
+    fresh.set_model(lstmviz.load(MODEL), str(MODEL))
+    assert state.path == str(MODEL)
+    assert [(e.class_name, e.config) for e in state.layers] == [(e.class_name, e.config) for e in fresh.layers]
+    for a, b in zip(state.layers, fresh.layers):
+        assert all(np.array_equal(x, y) for x, y in zip(a.weights, b.weights)), a.name
+
+
+def test_a_start_on_a_file_has_nothing_before_it_to_undo(qapp):
+    """``lstmviz model.keras``: Ctrl+Z went back to the built-in stack, never built nor
+    shown (the start's "before"); a model from Python (``lstmviz.show(model)``) too."""
+    import lstmviz
+    from lstmviz.ui.app import dispose
+    from lstmviz.ui.app import make_window as start
+
+    for w in (start(str(MODEL), "dark", quiet=True), start(None, "dark", quiet=True, model=lstmviz.load(MODEL))):
+        try:
+            assert w.state.model is not None and not w.state.undo_stack
+            assert not w.sessions.undo() and w.last_message == "Nothing to undo"
+            assert [ly.class_name for ly in w.state.model.layers] == ["LSTM", "Dense"]
+            w.state.set_layer_option(0, "units", 5)
+            assert w.sessions.undo() and w.state.layers[0].config["units"] == 4  # (edits still undo)
+        finally:
+            dispose(w)
+
+
+def test_undo_after_a_restore_in_the_files_place_takes_the_restore_back(started, tmp_path, qtbot,
+                                                                        monkeypatch):
+    """`lstmviz model.keras`, a leftover autosave of its edits restored in its place: the
+    first Ctrl+Z brought the file back saying the last edit of the restored work
+    ("Undone: units of 'lstm' 6 -> 4"), the title kept its "*", a second Ctrl+Z went to the
+    built-in stack nobody saw, and closing then asked about "the restored work". Undo now
+    says what it does, the title and a close's question follow each step, the history
+    starts at the file, and Redo brings the restored work back."""
+    from PySide6 import QtWidgets
+
+    import lstmviz
+    from lstmviz.ui.app import show_window
+
+    appdata = tmp_path / "appdata"
+    appdata.mkdir()
+    crashed = AppState(build=False)  # the last run: model.keras opened, its LSTM 4 -> 6 units
+    crashed.set_model(lstmviz.load(MODEL), str(MODEL))
+    crashed.set_layer_option(0, "units", 6)
+    ses.save_session(crashed, appdata / "autosave-999999-1.lstmviz")
+    asked = []
+
+    def answer(box):
+        asked.append(box.text())
+        return QtWidgets.QMessageBox.StandardButton.Yes  # "Restore in its place"
+
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", answer)
+    w = started(MODEL, _settings(tmp_path), appdata)
+    show_window(w)
+    qtbot.waitUntil(lambda: not w.sessions._restore_pending, timeout=5000)
+    assert len(asked) == 1 and "model.keras, which you asked to open" in asked[0]
+    st, sm = w.state, w.sessions
+    assert st.layers[0].config["units"] == 6 and w.isWindowModified()
+    assert sm.unsaved() == "the restored work"
+    st.set_layer_option(0, "units", 7)  # an edit of the restored work
+    assert sm.undo() and w.last_message == "Undone: units of 'lstm' 7 \u2192 6"
+    assert sm.undo() and w.last_message == "Undone: the restored work; model.keras as opened"
+    _same_as_the_file(st)
+    qtbot.waitUntil(lambda: not w.isWindowModified(), timeout=5000)  # the file as opened: no "*"
+    assert w.windowTitle() == "lstmviz \u2014 model.keras[*]" and sm.unsaved() == ""
+    assert sm.session_path is None
+    assert not sm.undo() and w.last_message == "Nothing to undo"  # (no built-in stack before it)
+    _same_as_the_file(st)
+    assert sm.may_close() and len(asked) == 1  # nothing to save: no question
+    assert sm.redo() and w.last_message == "Redone: the restored work"
+    assert st.layers[0].config["units"] == 6
+    qtbot.waitUntil(w.isWindowModified, timeout=5000)
+    assert sm.unsaved() == "the restored work"
+    assert sm.redo() and st.layers[0].config["units"] == 7 and w.last_message == "Redone: units of 'lstm' 6 \u2192 7"
+    assert sm.unsaved() == "the restored work"
+    st.set_layer_option(0, "units", 8)
+    for _ in range(3):
+        assert sm.undo()
+    assert w.last_message == "Undone: the restored work; model.keras as opened"
+    st.set_layer_option(0, "units", 5)  # an edit of the file: the restored work is gone for good
+    assert not sm.redo() and sm.unsaved() == "units of 'lstm' 4 \u2192 5"
 
 
 # -- headless runs ---------------------------------------------------------------------------

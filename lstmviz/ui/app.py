@@ -299,6 +299,7 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
             from lstmviz.text import safe_name
 
             window.source_label = f"{safe_name(model.name)} (from Python)"
+            window.state.clear_history()  # (as for a file: no built-in stack before it)
             window.update_title()
         elif model_path:
             with _held_logs() as held:  # a failure is raised (the caller says it once), not logged too
@@ -311,6 +312,9 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
             for record in held:
                 log.handle(record)
             window.sessions.started_on = str(model_path)  # (a leftover autosave asks before replacing it)
+            # the file is where the history starts: Ctrl+Z went back to the built-in stack,
+            # never built nor shown (after a restore in the file's place, the second Ctrl+Z)
+            window.state.clear_history()
             if strict and window.state.error:
                 msg = f"{Path(model_path).name}: opened, but it cannot run: {window.state.error}"
                 dispose(window)

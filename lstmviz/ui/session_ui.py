@@ -100,7 +100,17 @@ class SessionManager(QtCore.QObject):
         self._shown = False  # the start (preferences, leftover autosaves) waits for the first show
         self._preferences_restored = False
         self._saved = None  # the state as the window's document was last opened or saved
-        self._restored = False  # the window started on restored autosaved work
+        #: a leftover autosave restored over what the window had opened (``offer_restore``):
+        #: the undo entry the restore pushed (the work it replaced, as opened: an undo of it
+        #: crosses the restore), the restored work as such an undo left it on the redo
+        #: stack (a redo of it brings the restore back), whether the restored work is on
+        #: screen (its edits included); what Save writes and what is saved (``_saved``) on
+        #: either side: the work replaced (its session, as opened) and, while an undo took
+        #: the restore back, the restored work's (None and None: never saved)
+        self._restore_base = None
+        self._restored_redo = None
+        self._restored = False
+        self._sides: tuple[tuple, tuple] = ((None, None), (None, None))
         #: the process is ending on a signal (``end_by_signal``): no question is asked
         self.ending = False
         #: the last autosave write failed (``autosave``'s worker): a close on a signal then
@@ -206,9 +216,12 @@ class SessionManager(QtCore.QObject):
         from lstmviz.app.history import describe_change
 
         before = self.state.snapshot()
+        crossing = self._crosses_restore(redo)
         ok = step()
         what = describe_change(before, self.state.snapshot(), redo=redo) if ok else ""
-        if ok and self.state.path != before.path:
+        if ok and crossing:
+            what = self._crossed_restore(redo)
+        elif ok and self.state.path != before.path:
             # back across an open: Save writes that work's session, not the one opened after
             # it (Ctrl+S wrote the stack brought back over the session file just opened)
             path = self.state.path
@@ -217,6 +230,31 @@ class SessionManager(QtCore.QObject):
         self.window.message(". ".join([(f"{done}: {what}" if what else done), *self._unreachable()])
                             if ok else nothing)
         return ok
+
+    def _crosses_restore(self, redo: bool) -> bool:
+        """Whether the next undo (redo) takes back (brings back) a restored autosave."""
+        stack, mark = ((self.state.redo_stack, self._restored_redo) if redo
+                       else (self.state.undo_stack, self._restore_base))
+        return mark is not None and bool(stack) and stack[-1] is mark
+
+    def _crossed_restore(self, redo: bool) -> str:
+        """After an undo (redo) across a restore: the entries that mark it, the session
+        Save writes and the title; its words for the status bar. An undo said the restored
+        work's last edit ("units of 'lstm' 6 -> 4"), the title kept the "*" of the restored
+        work and Ctrl+S asked where, though the file was back as opened."""
+        self._restored = redo
+        if redo:
+            self._restore_base, self._restored_redo = self.state.undo_stack[-1], None
+        else:
+            self._restore_base, self._restored_redo = None, self.state.redo_stack[-1]
+            # (the restored work's: the session Save wrote it to since, if any)
+            self._sides = (self._sides[0], (self._session_path, self._saved))
+        self._session_path, self._saved = self._sides[1 if redo else 0]
+        self.window.update_title()
+        if redo:
+            return "the restored work"
+        name = self.window.document_name()
+        return f"the restored work; {name} as opened" if self.state.path else f"the restored work; {name} as it was"
 
     def _unreachable(self) -> list[str]:
         """Why the views do not show the player's step of a long input brought back (its
@@ -388,12 +426,15 @@ class SessionManager(QtCore.QObject):
 
     def unsaved(self) -> str:
         """What the edits since the document was opened or saved changed (a few words, as
-        an undo says it), or "" when nothing did (or the window started on restored work
-        it never saved: then "the restored work")."""
+        an undo says it), or "" when nothing did; "the restored work" while a restored
+        autosave (and any edit of it) is on screen, never saved (not once Undo took the
+        restore back: the work opened is then as it was)."""
         from lstmviz.app.history import describe_change
 
+        if self._restored and self._saved is self._sides[0][1]:
+            return "the restored work"  # (and its edits, while it is not saved)
         if self._saved is None:
-            return "the restored work" if self._restored else ""
+            return ""
         now = self.state.snapshot()
         if now.model is not self._saved.model or now.path != self._saved.path:
             return "another model than the one opened"  # (a lesson's, a training task's)
@@ -720,9 +761,15 @@ class SessionManager(QtCore.QObject):
             self.window.message(f"{opened} is open; the work lstmviz saved automatically last time is "
                                 "kept and offered again at the next start")
             return False
+        session_before = self.session_path
         restored = yes and self.restore_autosave(p, instead_of=opened)
         if restored:
-            self._restored, self._saved = True, None
+            # Undo takes the restore back to the work it replaced, as opened (not edited
+            # since: the question comes first), which is then not an edit to save
+            base = self.state.undo_stack[-1] if self.state.undo_stack else None
+            self._restore_base = self._saved = base
+            self._restored_redo, self._restored = None, True
+            self._sides = ((session_before, base), (self.session_path, base))
             self.window.setWindowModified(True)  # (not saved: a close asks)
             # the restored work goes into this window's own autosave at once, and the
             # leftover is removed only once it is written: removed at the answer, a crash
