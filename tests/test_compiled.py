@@ -91,20 +91,25 @@ def test_fit_of_a_keras_trained_file_goes_on_from_its_saved_optimizer_state_as_k
     equals Keras' load_model + fit (its optimizer state restored: Adam's moments interleaved,
     RMSprop's velocities, momentums and average gradients in blocks, SGD's momentums,
     Adagrad's accumulators, and the iterations Adam's bias correction goes on from)."""
+    _goes_on_as_keras(HERE / f"trained_{name}.keras", f"resumed_{name}")
+
+
+def _goes_on_as_keras(path, key: str) -> None:
+    """One more epoch of lstmviz.fit of ``path`` (a file Keras trained 2 updates) equals
+    Keras' load_model + fit of it (``fit.npz``'s ``<key>_loss`` and ``<key>_w<k>``), and the
+    saved state is what makes it so: the same optimizer from scratch ends elsewhere."""
     npz = _npz()
-    model = lstmviz.load(HERE / f"trained_{name}.keras")
+    model = lstmviz.load(path)
     assert "its state saved after 2 updates goes on in fit" in model.summary_text()
     history = lstmviz.fit(model, npz["x"], npz["y"], batch_size=4, epochs=1, shuffle=False)
-    np.testing.assert_allclose(history.history["loss"], npz[f"resumed_{name}_loss"], rtol=1e-5)
+    np.testing.assert_allclose(history.history["loss"], npz[f"{key}_loss"], rtol=1e-5)
     for k, a in enumerate(trainable_arrays(model)):
-        np.testing.assert_allclose(a, npz[f"resumed_{name}_w{k}"], atol=2e-6)
-    # (the state is what makes it so: the same optimizer from scratch ends elsewhere)
-    fresh = lstmviz.load(HERE / f"trained_{name}.keras")
+        np.testing.assert_allclose(a, npz[f"{key}_w{k}"], atol=2e-6)
+    fresh = lstmviz.load(path)
     opt = CLASSES[of(fresh)["optimizer"]["class"]](**of(fresh)["optimizer"]["options"])
     lstmviz.fit(fresh, npz["x"], npz["y"], optimizer=opt, batch_size=4, epochs=1, shuffle=False)
     assert opt.restored_iterations == 0
-    assert max(float(np.abs(a - npz[f"resumed_{name}_w{k}"]).max())
-               for k, a in enumerate(trainable_arrays(fresh))) > 1e-5
+    assert max(float(np.abs(a - npz[f"{key}_w{k}"]).max()) for k, a in enumerate(trainable_arrays(fresh))) > 1e-5
 
 
 def _weights_h5(path, change) -> bytes:
@@ -369,18 +374,7 @@ def test_fit_of_a_keras2_file_trained_goes_on_from_its_optimizer_weights_as_tf_k
     RMSprop's ``RMSprop/iter:0`` and ``.../rms:0``, ``momentum:0``, ``mg:0`` blocks; Adam's
     ``iteration:0`` and ``Adam/m/...``, ``Adam/v/...`` interleaved) restored as tf-keras'
     load_model restores them: one more epoch equals tf-keras' fit of the loaded file."""
-    npz = _npz()
-    model = lstmviz.load(HERE / f"legacy_trained_{name}.h5")
-    assert "its state saved after 2 updates goes on in fit" in model.summary_text()
-    history = lstmviz.fit(model, npz["x"], npz["y"], batch_size=4, epochs=1, shuffle=False)
-    np.testing.assert_allclose(history.history["loss"], npz[f"legacy_resumed_{name}_loss"], rtol=1e-5)
-    for k, a in enumerate(trainable_arrays(model)):
-        np.testing.assert_allclose(a, npz[f"legacy_resumed_{name}_w{k}"], atol=2e-6)
-    fresh = lstmviz.load(HERE / f"legacy_trained_{name}.h5")  # (the state is what makes it so)
-    opt = CLASSES[of(fresh)["optimizer"]["class"]](**of(fresh)["optimizer"]["options"])
-    lstmviz.fit(fresh, npz["x"], npz["y"], optimizer=opt, batch_size=4, epochs=1, shuffle=False)
-    assert max(float(np.abs(a - npz[f"legacy_resumed_{name}_w{k}"]).max())
-               for k, a in enumerate(trainable_arrays(fresh))) > 1e-5
+    _goes_on_as_keras(HERE / f"legacy_trained_{name}.h5", f"legacy_resumed_{name}")
 
 
 def _renamed(old, new):

@@ -397,6 +397,23 @@ def test_a_refusal_under_the_train_button_is_scrolled_into_sight(make_window, tm
     panel.stop()
 
 
+def _compiled_fit_data(panel, box, tmp_path, epochs: int):
+    """The compiled fixtures' data (tests/fixtures/compiled/fit.npz, Keras' own run) as the
+    box's x and y files, no validation, batches of 4, seed 0: the run Keras made."""
+    from helpers import FIXTURES
+
+    npz = np.load(FIXTURES / "compiled" / "fit.npz")
+    np.save(tmp_path / "x.npy", npz["x"])
+    np.save(tmp_path / "y.npy", npz["y"])
+    box.set_file("x", tmp_path / "x.npy")
+    box.set_file("y", tmp_path / "y.npy")
+    box.split_spin.setValue(0.0)
+    panel.batch_spin.setValue(4)
+    panel.epochs_spin.setValue(epochs)
+    panel.seed_spin.setValue(0)
+    return npz
+
+
 def test_a_compiled_models_loss_and_optimizer_are_the_boxs_defaults_and_say_where_from(make_window, tmp_path):
     """A .keras file compiled with MeanAbsoluteError and RMSprop(0.005, rho=0.8,
     clipnorm=1.0): the box's loss is mae, the line under it says so and where from, and
@@ -420,15 +437,7 @@ def test_a_compiled_models_loss_and_optimizer_are_the_boxs_defaults_and_say_wher
     assert box.compiled_label.toolTip() == (
         "loss mae, optimizer RMSprop(learning_rate=0.005, clipnorm=1.0, rho=0.8, momentum=0.0, epsilon=1e-07, "
         "centered=False)")
-    npz = np.load(FIXTURES / "compiled" / "fit.npz")
-    np.save(tmp_path / "x.npy", npz["x"])
-    np.save(tmp_path / "y.npy", npz["y"])
-    box.set_file("x", tmp_path / "x.npy")
-    box.set_file("y", tmp_path / "y.npy")
-    box.split_spin.setValue(0.0)
-    panel.batch_spin.setValue(4)
-    panel.epochs_spin.setValue(2)
-    panel.seed_spin.setValue(0)
+    npz = _compiled_fit_data(panel, box, tmp_path, epochs=2)
     assert box.train(), box.message.text()
     opt = panel.session.trainer.optimizer
     assert isinstance(opt, RMSprop) and (opt.rho, opt.clipnorm) == (0.8, 1.0)
@@ -465,15 +474,7 @@ def test_a_keras_trained_models_run_goes_on_from_the_optimizer_state_its_file_sa
     assert box.compiled_label.text() == ("From trained_adam.keras's compile_config: loss mse, optimizer "
                                          "Adam(learning_rate=0.01), its state saved after 2 updates (the optimizer "
                                          "for the run Train starts)")
-    npz = np.load(FIXTURES / "compiled" / "fit.npz")
-    np.save(tmp_path / "x.npy", npz["x"])
-    np.save(tmp_path / "y.npy", npz["y"])
-    box.set_file("x", tmp_path / "x.npy")
-    box.set_file("y", tmp_path / "y.npy")
-    box.split_spin.setValue(0.0)
-    panel.batch_spin.setValue(4)
-    panel.epochs_spin.setValue(1)
-    panel.seed_spin.setValue(0)
+    npz = _compiled_fit_data(panel, box, tmp_path, epochs=1)
     assert box.train(), box.message.text()
     assert ("loss mse, optimizer Adam(learning_rate=0.01) from the file's compile_config, continuing from update 2 "
             "of the file") in box.message.text()
