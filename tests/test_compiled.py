@@ -512,3 +512,19 @@ def test_the_train_tabs_save_keeps_the_runs_optimizer_where_the_run_stands(tmp_p
     assert ours.history == kept.history
     for a, b in zip(trainable_arrays(loaded), trainable_arrays(session.model)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_saved_state_read_in_the_readers_child_equals_the_one_read_here():
+    """The reader's child (``io/isolated.py``) sends the spec back pickled: its saved
+    optimizer state was another object, "equal only to itself", so the window's spec and an
+    in-process read of the same file differed. Equal by its numbers now, read-only again."""
+    import pickle
+
+    state = lstmviz.load(HERE / "trained_adam.keras").source["compile"]["state"]
+    again = pickle.loads(pickle.dumps(state))
+    assert again is not state and again == state and hash(again) == hash(state)
+    assert all(not slot.flags.writeable for slot in again.slots)
+    other = pickle.loads(pickle.dumps(state))
+    other.slots[0].flags.writeable = True
+    other.slots[0][...] += 1
+    assert other != state

@@ -123,7 +123,9 @@ class SavedState:
     ``optimizer/vars/0``), ``learning_rate`` (``vars/1``), ``slots`` (``vars/2``, ...: read-only
     float32 arrays in Keras' order), and ``weights``, a digest of each weight array the file
     held (the state is those weights'). Not copied with the model's source (a copy's is the
-    same one, as read-only as it); equal only to itself."""
+    same one, as read-only as it); equal to a state of the same numbers (a file read in the
+    reader's child comes back as another object: ``io/isolated.py``), its slots read-only
+    again after a pickle."""
 
     iterations: int
     learning_rate: float
@@ -132,6 +134,24 @@ class SavedState:
 
     def __deepcopy__(self, memo) -> SavedState:
         return self
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SavedState):
+            return NotImplemented
+        return other is self or (
+            (self.iterations, self.learning_rate, self.weights)
+            == (other.iterations, other.learning_rate, other.weights)
+            and len(self.slots) == len(other.slots)
+            and all(a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(self.slots, other.slots)))
+
+    def __hash__(self) -> int:
+        return hash((self.iterations, self.weights))
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        for slot in self.slots:
+            if isinstance(slot, np.ndarray):
+                slot.flags.writeable = False
 
     def __copy__(self) -> SavedState:
         return self
