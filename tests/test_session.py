@@ -1816,3 +1816,32 @@ def test_a_start_on_a_file_never_lets_the_restore_replace_it_unasked(make_window
     assert "next start" in w.statusBar().currentMessage()
     nxt = make_window()
     assert nxt.sessions.leftovers() == [left]
+
+
+def test_ctrl_z_with_nothing_to_undo_says_so(window, qtbot):
+    """Undo greyed: Ctrl+Z did nothing and the status bar kept the last "Undone: ..." line,
+    as though it had undone again. It says "Nothing to undo" (Ctrl+Shift+Z, Ctrl+Y: "Nothing
+    to redo"), the menu's entries staying greyed; while there is something, the keys undo."""
+    from PySide6 import QtCore
+
+    st, s = window.state, window.sessions
+    window.activateWindow()
+    ctrl = QtCore.Qt.KeyboardModifier.ControlModifier
+    shift = QtCore.Qt.KeyboardModifier.ShiftModifier
+    st.set_layer_option(0, "units", 3)
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Z, ctrl)
+    assert st.layers[0].config["units"] == 8 and window.last_message.startswith("Undone: units")
+    assert not s.undo_action.isEnabled()
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Z, ctrl)
+    assert window.last_message == "Nothing to undo"
+    assert st.layers[0].config["units"] == 8 and not s.undo_action.isEnabled()
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Z, ctrl | shift)
+    assert st.layers[0].config["units"] == 3 and window.last_message.startswith("Redone: units")
+    assert not s.redo_action.isEnabled()
+    for key, mods in ((QtCore.Qt.Key.Key_Z, ctrl | shift), (QtCore.Qt.Key.Key_Y, ctrl)):
+        window.message("")
+        qtbot.keyClick(window, key, mods)
+        assert window.last_message == "Nothing to redo"
+    assert st.layers[0].config["units"] == 3
+    qtbot.keyClick(window, QtCore.Qt.Key.Key_Z, ctrl)  # enabled again: the action's, once
+    assert st.layers[0].config["units"] == 8 and window.last_message.startswith("Undone: units")

@@ -196,6 +196,12 @@ class SessionManager(QtCore.QObject):
             menubar.addMenu(edit)
         self.edit_menu = edit
         self._field_undo = _FieldUndo(self.window, self.undo_action, self.redo_action)
+        # a greyed action takes no key: Ctrl+Z with nothing to undo did nothing, the status
+        # bar keeping the last "Undone: ..." as though it had undone again. These keys stand
+        # in while their action is greyed (never both: two alike shortcuts would be ambiguous)
+        self._idle_keys = [(a, QtGui.QShortcut(seq, self.window, slot))
+                           for a, slot in ((self.undo_action, self.undo), (self.redo_action, self.redo))
+                           for seq in a.shortcuts()]
         self._sync_actions()
         return edit
 
@@ -203,6 +209,8 @@ class SessionManager(QtCore.QObject):
         if hasattr(self, "undo_action"):
             self.undo_action.setEnabled(bool(self.state.undo_stack))
             self.redo_action.setEnabled(bool(self.state.redo_stack))
+            for action, key in self._idle_keys:
+                key.setEnabled(not action.isEnabled())
 
     def undo(self) -> bool:
         return self._step("Undone", self.state.undo, "Nothing to undo", redo=False)
