@@ -1845,3 +1845,23 @@ def test_ctrl_z_with_nothing_to_undo_says_so(window, qtbot):
     assert st.layers[0].config["units"] == 3
     qtbot.keyClick(window, QtCore.Qt.Key.Key_Z, ctrl)  # enabled again: the action's, once
     assert st.layers[0].config["units"] == 8 and window.last_message.startswith("Undone: units")
+
+
+def test_save_as_after_new_stack_offers_what_the_title_calls_it(window, monkeypatch):
+    """File > New stack: the title says "built-in stack", but Save session as offered
+    'sequential.lstmviz' (the Keras model's name the stack is built under). It offers the
+    title's name, as a file name; exports start from it too. A model file's stays its own."""
+    from helpers import FIXTURES
+    from lstmviz.ui import export
+
+    offered = []
+    monkeypatch.setattr(export, "ask_save_name", lambda _w, _t, start, *a, **k: offered.append(start) or "")
+    assert window.open_file(str(FIXTURES / "k3_lstm_default" / "model.keras"))
+    window.sessions.save_as_dialog()
+    assert Path(offered[-1]).name == "model.lstmviz"
+    window.new_stack()
+    assert "built-in stack" in window.windowTitle()
+    assert window.state.model is not None and window.state.model.name == "sequential"
+    window.sessions.save_as_dialog()
+    assert Path(offered[-1]).name == "built-in_stack.lstmviz"
+    assert window.exporter.stem() == "built-in_stack"

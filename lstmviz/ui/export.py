@@ -1085,12 +1085,15 @@ class Exporter(QtCore.QObject):
         return path
 
     def stem(self) -> str:
-        """The document's name for an export's file: the session's, the model file's or
-        the model's."""
+        """The document's name for an export's or a session's file: what the title calls it
+        (``MainWindow.document_name``), unescaped: the session's, the model file's, a model
+        from Python's, the stack's model name, else "built-in stack" (the Keras model name
+        the stack is built under, 'sequential', is no name the user sees)."""
         session = getattr(getattr(self.window, "sessions", None), "session_path", None)
         st = self.window.state
+        python = st.model.name if getattr(self.window, "source_label", None) and st.model is not None else None
         name = (Path(session).stem if session else Path(st.path).stem if st.path
-                else st.model.name if st.model is not None else "lstmviz")
+                else python or st.model_name or "built-in stack")
         return re.sub(r"[^\w.-]+", "_", name).strip("._") or "lstmviz"
 
     def folder(self) -> Path:
