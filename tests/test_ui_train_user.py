@@ -521,3 +521,40 @@ def test_a_compiled_model_of_a_loss_not_computed_here_says_so_under_the_loss(mak
     assert box.compiled_label.text() == ("From adamw_huber.keras's compile_config: loss 'huber' is not one lstmviz "
                                          "computes; optimizer 'AdamW' is not one lstmviz computes")
     panel.stop()
+
+
+def test_the_compiled_line_says_the_optimizer_starts_afresh_once_other_weights_are_on_the_stack(make_window, tmp_path):
+    """trained_adam.keras opened: "its state saved after 2 updates". Other weights put on the
+    stack (File > Load weights, an edit that draws new ones) make the run start its optimizer
+    afresh, but the line went on saying the saved state: it now says what the run will do,
+    as the run's own note does; Undo brings the file's weights and the state back. A loss
+    picked in the box stays through the edit."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.io.keras_writer import save_keras
+
+    path = FIXTURES / "compiled" / "trained_adam.keras"
+    other = lstmviz.load(path)
+    trainable_arrays(other)[0][0, 0] += 1.0
+    save_keras(other, tmp_path / "other.keras")
+    w = make_window()
+    panel = w.train_panel
+    assert w.open_file(path)
+    box = panel.user_box
+    taken = "its state saved after 2 updates"
+    afresh = ("The optimizer's state saved after 2 updates is not taken: the model's weights are no longer "
+              "the file's; the optimizer starts afresh")
+    assert taken in box.compiled_label.text() and "afresh" not in box.compiled_label.text()
+    w.state.load_weights_file(tmp_path / "other.keras")
+    assert box.compiled_label.text().endswith("\n" + afresh)
+    assert taken not in box.compiled_label.text()
+    w.state.undo()
+    assert taken in box.compiled_label.text() and "afresh" not in box.compiled_label.text()
+    box.loss_combo.setCurrentText("mae")
+    w.state.set_layer_option(1, "kernel_initializer", "zeros")  # (new weights drawn)
+    assert box.compiled_label.text().endswith("\n" + afresh)
+    assert box.loss_combo.currentText() == "mae"
+    _compiled_fit_data(panel, box, tmp_path, epochs=1)
+    assert box.train(), box.message.text()
+    assert panel.session.resumed == 0 and box.message.text().endswith(f"\nNote: {afresh[:1].lower()}{afresh[1:]}.")
+    panel.stop()

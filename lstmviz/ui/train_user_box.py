@@ -11,6 +11,7 @@ undoable edit.
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -53,6 +54,7 @@ class UserBox(QtWidgets.QGroupBox):
         self.compiled_label.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.compiled_label.hide()
         self._compiled: tuple | None = None  # (the compile info and file the box's defaults follow)
+        self._model: weakref.ref | None = None  # (and the model its line was said of)
         self.split_spin = QtWidgets.QDoubleSpinBox()
         self.split_spin.setRange(0.0, 0.9)
         self.split_spin.setSingleStep(0.05)
@@ -91,21 +93,27 @@ class UserBox(QtWidgets.QGroupBox):
         from lstmviz.engine.compiled import describe, of, state_of
 
         compiled = of(model) if model is not None else None
-        if (compiled, path) == self._compiled:
+        new = (compiled, path) != self._compiled
+        if not new and (self._model() if self._model is not None else None) is model:
             return
         self._compiled = (compiled, path)
+        # the line follows the model too: other weights put on the stack (Load weights, an
+        # edit that draws new ones) make the run start its optimizer afresh, which it says
+        self._model = weakref.ref(model) if model is not None else None
         if compiled is None:
             self.compiled_label.hide()
             return
-        if compiled.get("loss"):
+        if new and compiled.get("loss"):  # (a loss picked since stays while the model is edited)
             self.loss_combo.setCurrentText(compiled["loss"])
         config = compiled.get("config", "compile_config")
         where = f"{safe_name(Path(path).name)}'s {config}" if path else f"the model's {config}"
         said, full = describe(compiled, short=True), describe(compiled)  # (Keras' defaults: in the tooltip)
-        state, _ = state_of(model)
+        state, afresh = state_of(model)
         resumes = f", its state saved after {plural(state.iterations, 'update')}" if state is not None else ""
         lines = [f"From {where}: {said}{resumes}" + (" (the optimizer for the run Train starts)"
                                                      if compiled.get("optimizer") else "")] if said else []
+        if afresh and said:  # ("the optimizer's state saved after 2 updates is not taken: ...")
+            lines.append(afresh[:1].upper() + afresh[1:])
         lines += [n.removeprefix(f"{config}: ").partition(";")[0] for n in compiled.get("notes", [])
                   if "; fit and the Train tab" in n]
         if not lines:
