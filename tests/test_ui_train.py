@@ -2202,3 +2202,47 @@ def test_the_update_axes_past_a_thousand_updates_write_counts_as_the_app_does(ma
         QtWidgets.QApplication.processEvents()
     shown = [text for _, text in axis_labels(panel.loss_plot.getAxis("bottom"))]
     assert "2,000" in shown and not any(t.isdigit() and len(t) > 3 for t in shown), shown
+
+
+def test_presenting_at_800x600_the_train_controls_show_no_half_cut_row(make_window, qtbot):
+    """F5 at 800 x 600 on the Train tab: the controls' viewport ended across "Pin gradient
+    curve", half a button in sight. At every scroll no control is cut by the bottom edge (the
+    viewport ends above a row it would cut; the top edge is where the user scrolled to), the
+    scroll bar says there is more,
+    and scrolling brings each one whole: "Pin gradient curve" among them."""
+    from PySide6 import QtWidgets
+
+    from helpers import present_on, settle
+
+    w = make_window((800, 600))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    settle()
+    p = present_on(w, 800, 600)
+    try:
+        settle(6)
+        area, bar = panel.controls, panel.controls.verticalScrollBar()
+        kinds = (QtWidgets.QAbstractButton, QtWidgets.QAbstractSpinBox, QtWidgets.QComboBox,
+                 QtWidgets.QSlider, QtWidgets.QLabel)
+        controls = [c for c in area.widget().findChildren(QtWidgets.QWidget)
+                    if isinstance(c, kinds) and c.isVisibleTo(area.widget())
+                    and not isinstance(c.parentWidget(), kinds)]  # (a spin box's own parts aside)
+        assert panel.pin_button in controls
+        assert bar.isVisible() and bar.maximum() > 0
+        whole = set()
+        for value in [*range(0, bar.maximum(), 23), bar.maximum()]:
+            bar.setValue(value)
+            settle(1)
+            seen = area.viewport().height()
+            for c in controls:
+                top = c.mapTo(area.viewport(), c.rect().topLeft()).y()
+                bottom = top + c.height()
+                assert not 0 <= top < seen < bottom, (
+                    f"{c.__class__.__name__} {getattr(c, 'text', lambda: '')()!r} cut: {top}..{bottom} "
+                    f"in a viewport of {seen} at {value}")
+                if top >= 0 and bottom <= seen:
+                    whole.add(c)
+        assert panel.pin_button in whole
+        assert set(controls) <= whole
+    finally:
+        p.leave()

@@ -46,6 +46,7 @@ from lstmviz.ui.quick_curve import QuickCurve
 from lstmviz.ui.stack_panel import error_colour
 from lstmviz.ui.train_user_box import TimeScrub, UserBox
 from lstmviz.ui.wheel import wheel_scrolls
+from lstmviz.ui.whole_rows import WholeRows
 
 #: the cell kinds a toy task's model can take: every one engine/cells.py describes
 CELLS = RECURRENT
@@ -220,6 +221,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.controls.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._widest = 400  # the controls' width at most (460 with lecture-sized type)
         self.controls.setMaximumWidth(self._widest)
+        self._whole_rows = WholeRows(self.controls)  # (no row cut by the bottom edge)
         outer.addWidget(self.controls)
 
         self.plots = pg.GraphicsLayoutWidget()
@@ -982,7 +984,9 @@ class TrainPanel(QtWidgets.QWidget):
             width -= self.controls.verticalScrollBar().sizeHint().width()
         else:
             width = page.width()
-        return form.heightForWidth(max(1, width)) - below <= self.controls.viewport().height()
+        # (the view's whole height: ``WholeRows`` may end it above a row its edge would cut)
+        seen = self.controls.viewport().height() + self.controls.viewportMargins().bottom()
+        return form.heightForWidth(max(1, width)) - below <= seen
 
     def _controls_page(self) -> QtWidgets.QWidget:
         page = self.controls.widget()
