@@ -547,7 +547,13 @@ def test_the_compiled_line_says_the_optimizer_starts_afresh_once_other_weights_a
     assert taken in box.compiled_label.text() and "afresh" not in box.compiled_label.text()
     w.state.load_weights_file(tmp_path / "other.keras")
     assert box.compiled_label.text().endswith("\n" + afresh)
+    # (the compile info is still the opened file's, not the weights file's: named so)
+    assert box.compiled_label.text().startswith("From trained_adam.keras's compile_config: ")
+    box.loss_combo.setCurrentText("mae")  # (a loss picked, then other weights: it stays)
+    w.state.load_weights_file(tmp_path / "other.keras")
+    assert box.loss_combo.currentText() == "mae"
     assert taken not in box.compiled_label.text()
+    w.state.undo()
     w.state.undo()
     assert taken in box.compiled_label.text() and "afresh" not in box.compiled_label.text()
     box.loss_combo.setCurrentText("mae")

@@ -202,7 +202,10 @@ class Opening(StateBase):
                                 and e.weights is not None}
             self.keras_version = model.keras_version or "3"  # traced as the file's Keras traces it
             self.model_name = model.name or None  # (its edits are still that model: its name stays)
-            self.compiled = model.source.get("compile")  # (and what it was compiled with)
+            compiled = model.source.get("compile")  # (and what it was compiled with, and the
+            # file it was read from: a weights file loaded later is not it)
+            self.compiled = ({**compiled, "file": compiled.get("file") or (str(path) if path else None)}
+                             if compiled is not None else None)
             if self.embedding_first and spec.source not in ("text", "data"):
                 spec.source = "counting"
             self.model = None

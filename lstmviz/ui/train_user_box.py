@@ -93,10 +93,13 @@ class UserBox(QtWidgets.QGroupBox):
         from lstmviz.engine.compiled import describe, of, state_of
 
         compiled = of(model) if model is not None else None
-        new = (compiled, path) != self._compiled
+        # (the file the compile info was read from: after Load weights the window's path is
+        # the weights file's, which changes neither the info nor a loss picked in the box)
+        read_from = (compiled or {}).get("file") or path
+        new = (compiled, read_from) != self._compiled
         if not new and (self._model() if self._model is not None else None) is model:
             return
-        self._compiled = (compiled, path)
+        self._compiled = (compiled, read_from)
         # the line follows the model too: other weights put on the stack (Load weights, an
         # edit that draws new ones) make the run start its optimizer afresh, which it says
         self._model = weakref.ref(model) if model is not None else None
@@ -106,7 +109,7 @@ class UserBox(QtWidgets.QGroupBox):
         if new and compiled.get("loss"):  # (a loss picked since stays while the model is edited)
             self.loss_combo.setCurrentText(compiled["loss"])
         config = compiled.get("config", "compile_config")
-        where = f"{safe_name(Path(path).name)}'s {config}" if path else f"the model's {config}"
+        where = f"{safe_name(Path(read_from).name)}'s {config}" if read_from else f"the model's {config}"
         said, full = describe(compiled, short=True), describe(compiled)  # (Keras' defaults: in the tooltip)
         state, afresh = state_of(model)
         resumes = f", its state saved after {plural(state.iterations, 'update')}" if state is not None else ""
