@@ -31,6 +31,14 @@ def plural(n: int, word: str, words: str | None = None, sep: str = "") -> str:
     return f"{count} {word if int(n) == 1 else (words or word + 's')}"
 
 
+def file_stem(name: str, fallback: str) -> str:
+    """``name`` as a file name's stem: each run of characters other than letters, digits,
+    ``.``, ``-`` and ``_`` one ``_`` ("built-in stack" -> "built-in_stack"), no dot or
+    underscore at either end; ``fallback`` where nothing is left (exports' and sessions'
+    first names: ``Exporter.stem``, ``SessionManager._suggested_path``)."""
+    return re.sub(r"[^\w.-]+", "_", name).strip("._") or fallback
+
+
 #: a whole number as lstmviz's command line reads it: ``whole_number``
 _WHOLE = re.compile(r"\s*(-?)([0-9]+)\s*")
 

@@ -46,7 +46,7 @@ import numpy as np
 from lstmviz.engine.losses import NAMES, canonical
 from lstmviz.engine.optimizers import OPTIMIZERS, Optimizer
 from lstmviz.errors import LstmvizError, is_number
-from lstmviz.text import safe_text
+from lstmviz.text import plural, safe_text
 
 #: Keras' optimizer classes lstmviz computes, by the ``class_name`` a config gives
 CLASSES = {cls.__name__: cls for cls in OPTIMIZERS.values()}
@@ -248,7 +248,7 @@ def legacy_state(names: list[str], arrays: list, optimizer: dict | None,
     if {name for _, name in layout} != set(found):
         return (f"it holds {', '.join(found) or 'no slots'}, {optimizer['class']} as compiled keeps "
                 f"{', '.join(dict.fromkeys(name for _, name in layout)) or 'none'}")
-    lr = optimizer["options"].get("learning_rate", inspect.signature(cls.__init__).parameters["learning_rate"].default)
+    lr = optimizer["options"].get("learning_rate", _defaults(cls)["learning_rate"])
     return saved_state(arrays[counts[0]], np.float32(lr), [found[name][k] for k, name in layout], weights)
 
 
@@ -311,7 +311,7 @@ def state_of(model, optimizer: Optimizer | None = None) -> tuple[SavedState | No
     opt = (compiled or {}).get("optimizer")
     if not isinstance(state, SavedState) or not opt:
         return None, ""
-    saved = f"the optimizer's state saved after {state.iterations:,} update{'s' * (state.iterations != 1)}"
+    saved = f"the optimizer's state saved after {plural(state.iterations, 'update', sep=',')}"
     afresh = f"{saved} is not taken: {{}}; the optimizer starts afresh"
     compiled_one = CLASSES[opt["class"]](**opt["options"])
     if optimizer is not None:
@@ -327,9 +327,9 @@ def state_of(model, optimizer: Optimizer | None = None) -> tuple[SavedState | No
     arrays = trainable_arrays(model)
     layout = (optimizer or compiled_one).keras_layout(len(arrays))
     if len(layout) != len(state.slots):
-        return None, afresh.format(f"it holds {len(state.slots)} slot{'s' * (len(state.slots) != 1)}, "
+        return None, afresh.format(f"it holds {plural(len(state.slots), 'slot')}, "
                                    f"{opt['class']} keeps {len(layout)} for this model's "
-                                   f"{len(arrays)} trainable weight{'s' * (len(arrays) != 1)}")
+                                   f"{plural(len(arrays), 'trainable weight')}")
     for n, ((k, name), slot) in enumerate(zip(layout, state.slots)):
         if slot.shape != np.shape(arrays[k]):
             return None, afresh.format(f"optimizer/vars/{n + 2} ({name} of weight {k}) has shape "
@@ -394,7 +394,7 @@ def state_line(model) -> tuple[str, str]:
     state, why = state_of(model)
     if state is None:
         return "", why
-    return f"its state saved after {state.iterations:,} update{'s' * (state.iterations != 1)} goes on in fit", ""
+    return f"its state saved after {plural(state.iterations, 'update', sep=',')} goes on in fit", ""
 
 
 def _number(value: Any) -> str:

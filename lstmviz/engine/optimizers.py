@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from lstmviz.errors import LstmvizError
+from lstmviz.text import plural
 
 f32 = np.float32
 
@@ -104,9 +105,9 @@ class Optimizer:
 
         owner = getattr(self, "_owner", None)
         if owner is not None and owner() is not model:
-            raise LstmvizError(f"this {type(self).__name__} has trained another model ({self.iterations:,} "
-                               f"update{'s' * (self.iterations != 1)}): its state is that model's; give this model an "
-                               "optimizer of its own")
+            raise LstmvizError(f"this {type(self).__name__} has trained another model "
+                               f"({plural(self.iterations, 'update', sep=',')}): its state is that model's; give "
+                               "this model an optimizer of its own")
         if owner is None and self.iterations == 0:
             self._owner = weakref.ref(model)
 

@@ -56,7 +56,7 @@ from lstmviz.app.counts import count
 from lstmviz.app.session import new_file_mode, write_atomic
 from lstmviz.app.views import TAB_KEYS, TRAIN_KEY, TRAIN_NOT_ANIMATED_HERE, VIEW_KEYS, VIEWS, tab_key
 from lstmviz.errors import LstmvizError, pip_install
-from lstmviz.text import plural, safe_text
+from lstmviz.text import file_stem, plural, safe_text
 from lstmviz.ui.labels import hints_hidden
 from lstmviz.ui.tall_page import whole_pages
 
@@ -1094,7 +1094,7 @@ class Exporter(QtCore.QObject):
         python = st.model.name if getattr(self.window, "source_label", None) and st.model is not None else None
         name = (Path(session).stem if session else Path(st.path).stem if st.path
                 else python or st.model_name or "built-in stack")
-        return re.sub(r"[^\w.-]+", "_", name).strip("._") or "lstmviz"
+        return file_stem(name, "lstmviz")
 
     def folder(self) -> Path:
         from lstmviz.app.demos import DEMOS_DIR

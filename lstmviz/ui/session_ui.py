@@ -20,7 +20,6 @@ import base64
 import contextlib
 import logging
 import os
-import re
 import threading
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app import session as ses
 from lstmviz.app.selection import SPEEDS
 from lstmviz.errors import LstmvizError, is_number
-from lstmviz.text import file_label, safe_text
+from lstmviz.text import file_label, file_stem, safe_text
 from lstmviz.ui.focused import FocusedFilter
 from lstmviz.ui.labels import plain_box
 from lstmviz.ui.later import later
@@ -513,14 +512,13 @@ class SessionManager(QtCore.QObject):
         in a lesson the lesson's title), in ``session_folder``. It offered the last
         export's folder (a picture's) over the sessions', and the working folder for a demo:
         '/' when started from a desktop's menu."""
-        name = ""
         presenter = getattr(self.window, "presenter", None)
         if self._in_lesson() and presenter is not None and presenter.tour.lesson is not None:
             name = presenter.tour.lesson.title
         else:
             exporter = getattr(self.window, "exporter", None)
             name = exporter.stem() if exporter is not None else (self.state.model_name or "")
-        name = re.sub(r"[^\w.-]+", "_", name).strip("._") or "session"
+        name = file_stem(name, "session")
         return str(self.session_folder() / f"{name}{ses.SUFFIX}")
 
     def session_folder(self) -> Path:

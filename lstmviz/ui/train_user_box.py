@@ -112,7 +112,7 @@ class UserBox(QtWidgets.QGroupBox):
         where = f"{safe_name(Path(read_from).name)}'s {config}" if read_from else f"the model's {config}"
         said, full = describe(compiled, short=True), describe(compiled)  # (Keras' defaults: in the tooltip)
         state, afresh = state_of(model)
-        resumes = f", its state saved after {plural(state.iterations, 'update')}" if state is not None else ""
+        resumes = f", its state saved after {plural(state.iterations, 'update', sep=',')}" if state is not None else ""
         lines = [f"From {where}: {said}{resumes}" + (" (the optimizer for the run Train starts)"
                                                      if compiled.get("optimizer") else "")] if said else []
         if afresh and said:  # ("the optimizer's state saved after 2 updates is not taken: ...")
