@@ -112,16 +112,6 @@ def add_parsers(sub) -> None:
     p.add_argument("--out", "-o", required=True, metavar="TRAINED.keras", help="where to save the trained model")
 
 
-def _compiled(get):
-    """``get()`` (the compiled loss or optimizer), its refusal said for the command line:
-    "give --loss" where fit's says "give fit a loss"."""
-    try:
-        return get()
-    except LstmvizError as err:
-        raise LstmvizError(str(err).replace("give fit a loss", "give --loss")
-                           .replace("give fit an optimizer", "give --optimizer")) from None
-
-
 def _read_target(path, model, loss: str):
     from lstmviz.cli_inputs import read_target
 
@@ -236,7 +226,7 @@ def cmd_train(args) -> int:
         model = lstmviz.load(args.model)
         check_trainable(model)  # (before its inputs: a model that cannot be trained says so first)
         if args.loss is None:  # (what the model was compiled with, as fit takes it)
-            args.loss = _compiled(lambda: compiled_loss(model))
+            args.loss = compiled_loss(model, give="give --loss")
             if args.loss is None:
                 raise LstmvizError("train needs --loss: this model was not compiled with one (give --loss "
                                    f"{', '.join(LOSSES[:3])}, ...)")
@@ -256,7 +246,7 @@ def cmd_train(args) -> int:
     left_out = left_out_note(model)
     if left_out:
         _say(f"note: {left_out}")
-    compiled = None if args.task or args.optimizer else _compiled(lambda: compiled_optimizer(model, lr))
+    compiled = None if args.task or args.optimizer else compiled_optimizer(model, lr, give="give --optimizer")
     name = args.optimizer or (type(compiled).__name__.lower() if compiled is not None else "adam")
     options = {"clipnorm": args.clipnorm, "clipvalue": args.clipvalue}
     if args.momentum is not None:

@@ -410,23 +410,26 @@ def of(model) -> dict | None:
     return compiled if isinstance(compiled, dict) else None
 
 
-def compiled_loss(model) -> str | None:
+def compiled_loss(model, give: str = "give fit a loss") -> str | None:
     """The loss ``model`` was compiled with, None if it was not compiled with one; refused
-    in one line where its loss is one lstmviz does not compute."""
+    in one line where its loss is one lstmviz does not compute, saying ``give`` (the
+    command line's "give --loss")."""
     compiled = of(model)
     if compiled is None:
         return None
     if compiled.get("loss") is None:
         said = [n for n in compiled.get("notes", []) if "need a loss given" in n]
         if said:
-            raise LstmvizError(f"this model's {said[0].partition('; ')[0]}: give fit a loss "
+            raise LstmvizError(f"this model's {said[0].partition('; ')[0]}: {give} "
                                f"({', '.join(NAMES)})")
     return compiled.get("loss")
 
 
-def compiled_optimizer(model, learning_rate: float | None = None) -> Optimizer | None:
+def compiled_optimizer(model, learning_rate: float | None = None,
+                       give: str = "give fit an optimizer") -> Optimizer | None:
     """The optimizer ``model`` was compiled with, None if it was not compiled with one;
-    refused in one line where its optimizer is one lstmviz does not compute. It starts from
+    refused in one line where its optimizer is one lstmviz does not compute, saying
+    ``give`` (the command line's "give --optimizer"). It starts from
     the state the file saved after training where that fits (``restore``), else afresh; it is
     kept on the model, so a second ``fit`` goes on with it. ``learning_rate`` given: another
     run than the compiled one, an optimizer of its own (from the file's state all the same
@@ -438,7 +441,7 @@ def compiled_optimizer(model, learning_rate: float | None = None) -> Optimizer |
     if opt is None:
         said = [n for n in compiled.get("notes", []) if "use the optimizer given" in n]
         if said:
-            raise LstmvizError(f"this model's {said[0].partition('; ')[0]}: give fit an optimizer "
+            raise LstmvizError(f"this model's {said[0].partition('; ')[0]}: {give} "
                                f"({', '.join(OPTIMIZERS)})")
         return None
     if learning_rate is not None:  # (another run than the compiled one: an optimizer of its own)
