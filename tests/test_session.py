@@ -934,14 +934,15 @@ def _crashed_autosave(window, state, name="autosave-999999-1.lstmviz"):
     return path
 
 
-def _start(window, monkeypatch, answer):
-    """The first event-loop turn of a window that is not quiet, answering the question."""
+def _start(window, monkeypatch, answer, seen=lambda box: box.text()):
+    """The first event-loop turn of a window that is not quiet, answering the question;
+    what was asked (``seen`` of each question's box: its text)."""
     from PySide6 import QtWidgets
 
     asked = []
 
     def reply(box):
-        asked.append(box.text())
+        asked.append(seen(box))
         return answer
     monkeypatch.setattr(QtWidgets.QMessageBox, "exec", reply)
     window.quiet = False
@@ -1772,19 +1773,9 @@ def test_a_start_on_a_file_never_lets_the_restore_replace_it_unasked(make_window
     left = _crashed_autosave(w, crashed)
     assert w.open_file(str(lecture))
     w.sessions.started_on = str(lecture)  # (what run_app's window is told)
-    asked = []
-
-    def reply(box):
-        asked.append((box.text(), box.defaultButton() is box.button(B.Cancel),
-                      box.escapeButton() is box.button(B.Cancel)))
-        return {"enter": B.Cancel, "restore": B.Yes, "discard": B.No}[answer]
-    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", reply)
-    w.quiet = False
-    try:
-        w.sessions._restore_pending = True
-        w.sessions._started()
-    finally:
-        w.quiet = True
+    asked = _start(w, monkeypatch, {"enter": B.Cancel, "restore": B.Yes, "discard": B.No}[answer],
+                   seen=lambda box: (box.text(), box.defaultButton() is box.button(B.Cancel),
+                                     box.escapeButton() is box.button(B.Cancel)))
     w.sessions.wait()
     text, enter_keeps, esc_keeps = asked[0]
     assert "lecture.lstmviz" in text and enter_keeps and esc_keeps
