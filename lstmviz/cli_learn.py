@@ -269,7 +269,10 @@ def cmd_train(args) -> int:
     opt = compiled if compiled is not None else make(name, lr, **options)
     if not args.task:
         _check_count(args, model, x, y)
-    trainer = Trainer(model, x, y, loss, opt, batch, epochs, not args.no_shuffle, args.seed)
+    from lstmviz.engine.compiled import compiled_metrics
+
+    trainer = Trainer(model, x, y, loss, opt, batch, epochs, not args.no_shuffle, args.seed,
+                      metrics=[] if args.task else compiled_metrics(model))  # (Keras' compiled metrics)
     from lstmviz.engine.train import take_rows
 
     try:  # shapes fit, before any output
@@ -307,7 +310,8 @@ def cmd_train(args) -> int:
                 f"{opt.learning_rate:g}); {out} not written. Lower --lr (or clip with --clipnorm)")
         if upd.epoch_end:
             line = (f"epoch {upd.epoch + 1}/{trainer.epochs}: loss {upd.epoch_loss:.6g}, "
-                    f"gradient norm {upd.grad_norm:.3g}")
+                    + "".join(f"{safe_text(k, 40)} {v:.6g}, " for k, v in upd.metrics.items())
+                    + f"gradient norm {upd.grad_norm:.3g}")
             if x_val is not None:
                 line += f", validation loss {evaluate(model, x_val, y_val, loss, trainer.batch_size):.6g}"
             _say(line + f" ({time.perf_counter() - start:.1f} s)")

@@ -74,8 +74,8 @@ def test_a_compile_config_lstmviz_does_not_compute_is_noted_and_fit_asks_for_one
     text = model.summary_text()
     assert "Note: compile_config: loss 'huber' is not one lstmviz computes; fit and the Train tab need a loss" in text
     assert "Note: compile_config: optimizer 'AdamW' is not one lstmviz computes" in text
-    assert "Note: compile_config: metrics ['mae'] are not computed here" in text
-    assert "Compiled with" not in text
+    # its metric is computed: the only part said as compiled with, and no note of it
+    assert "Compiled with: metrics mae\n" in text and "metric" not in text.partition("Note:")[2]
     assert _refusal(lambda: lstmviz.fit(model, npz["x"], npz["y"])).startswith(
         "this model's compile_config: loss 'huber' is not one lstmviz computes: give fit a loss (mse, mae")
     assert _refusal(lambda: lstmviz.fit(model, npz["x"], npz["y"], "mse")).startswith(

@@ -287,16 +287,36 @@ def read_compile_config(config: Any, state: SavedState | str | None = None,
         elif optimizer is not None and isinstance(state, str):
             notes.append(f"the optimizer's state saved with the weights is not read ({state}): "
                          f"fit starts {optimizer['class']} afresh")
-    metrics = config.get("metrics")
-    if metrics:
-        notes.append(f"metrics {_shown(metrics)} are not computed here (the History holds loss and val_loss)")
-    if loss is None and optimizer is None and not notes:
+    metrics, why = _metrics(config.get("metrics"))
+    if why:
+        notes.append(why)
+    if loss is None and optimizer is None and not notes and not metrics:
         return None
     out: dict[str, Any] = {"loss": loss, "optimizer": optimizer, "notes": [f"{what}: {n}" for n in notes],
                            "config": what}
+    if metrics:
+        out["metrics"] = metrics
     if optimizer is not None and isinstance(state, SavedState):
         out["state"] = state
     return out
+
+
+def _metrics(config: Any) -> tuple[list[dict], str]:
+    """A compiled model's ``metrics`` as the metrics ``fit`` computes (``engine.metrics``,
+    as plain data: ``{"name", "kind", "options"}``) and a one-line note naming those it does
+    not ("" for none)."""
+    from lstmviz.engine import metrics as M
+
+    found, missing = M.read(config)
+    return [m.plain() for m in found], M.note(missing)
+
+
+def compiled_metrics(model) -> list:
+    """The metrics ``model`` was compiled with that ``fit`` computes (``engine.metrics.Metric``,
+    ``"accuracy"`` not yet resolved), [] for none."""
+    from lstmviz.engine.metrics import Metric
+
+    return [Metric.from_plain(m) for m in (of(model) or {}).get("metrics", [])]
 
 
 def state_of(model, optimizer: Optimizer | None = None) -> tuple[SavedState | None, str]:
@@ -378,6 +398,8 @@ def describe(compiled: dict, short: bool = False) -> str:
         args = ", ".join(f"{k}={_number(v)}" for k, v in opt["options"].items()
                          if not (k in defaults and _number(v) == _number(defaults[k])))
         parts.append(f"optimizer {opt['class']}({args})")
+    if compiled.get("metrics") and not short:
+        parts.append("metrics " + ", ".join(m["name"] for m in compiled["metrics"]))
     return ", ".join(parts)
 
 

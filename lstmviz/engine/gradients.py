@@ -62,6 +62,8 @@ class Gradients:
     #: dL/d input per model input (None for token ids, which have no gradient)
     inputs: list[np.ndarray | None]
     trace: Trace
+    #: the model's output's mask (None: no mask), which Keras' metrics weigh its steps by
+    output_mask: np.ndarray | None = None
 
     def weight_grads(self, model) -> dict[str, np.ndarray]:
         """``<layer>/<weight>`` -> gradient, with the names ``lstmviz summary`` prints
@@ -414,7 +416,9 @@ def gradients(model, x, y, loss: str) -> Gradients:
     logits = _output_logits(model, fw, loss)
     with np.errstate(invalid="ignore", over="ignore"):  # (a model's own infinities: NaN)
         value, d_pred = loss_and_grad(loss, y, y_pred, mask, None if logits is None else logits[1])
-    return backward(model, fw, d_pred, value, dz_layer=None if logits is None else logits[0])
+    grads = backward(model, fw, d_pred, value, dz_layer=None if logits is None else logits[0])
+    grads.output_mask = mask
+    return grads
 
 
 def backward(model, fw: Forward, d_pred, value, dz_layer=None) -> Gradients:

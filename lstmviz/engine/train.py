@@ -14,7 +14,7 @@ compiled model's).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -24,6 +24,7 @@ from lstmviz.engine.compiled import trained
 from lstmviz.engine.gradients import Gradients, check_model, check_trainable, gradients, targets
 from lstmviz.engine.layers import layer_arrays, trainable_arrays  # (named here too, where they always were)
 from lstmviz.engine.losses import canonical
+from lstmviz.engine.metrics import Metric, Tracker, resolve
 from lstmviz.engine.optimizers import OPTIMIZERS, Optimizer, make
 from lstmviz.errors import LstmvizError, whole_number
 
@@ -52,6 +53,8 @@ class Update:
     grads: Gradients
     grad_norm: float      # global L2 norm of the weight gradients
     epoch_end: bool
+    #: the compiled metrics over the epoch so far, by their History names (Keras' running means)
+    metrics: dict[str, float] = field(default_factory=dict)
 
 
 def take_rows(x, idx):
@@ -70,7 +73,7 @@ class Trainer:
 
     def __init__(self, model, x, y, loss: str, optimizer: Optimizer | str = "adam",
                  batch_size: int | None = 32, epochs: int = 1, shuffle: bool = True, seed: int | None = 0,
-                 learning_rate: float | None = None):
+                 learning_rate: float | None = None, metrics: list[Metric] | None = None):
         check_model(model, "fit")
         self.model = model
         self.loss = canonical(loss)
@@ -92,6 +95,8 @@ class Trainer:
         self._loss_sum, self._seen = 0.0, 0
         self.arrays = trainable_arrays(model)
         self.history: list[float] = []  # loss per finished epoch
+        #: the metrics (``engine.metrics``), "accuracy" resolved from the targets' and output's shapes
+        self.metrics = Tracker(resolve(list(metrics or []), self.y.shape, tuple(model.output_shapes()[0])))
 
     #: what ``state()`` leaves out: the model, the data and the model's arrays (the receiver's own)
     _NOT_STATE = ("model", "x", "y", "arrays")
@@ -133,15 +138,21 @@ class Trainer:
         flat = flat_grads(self.model, grads)
         norm = float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64)))
                                  for lg in grads.layers.values() for g in lg.weights)))
+        tracker = getattr(self, "metrics", None)
+        if tracker is not None and tracker.metrics:  # (Keras: on this batch's outputs, before the update)
+            tracker.update(self.y[idx], grads.trace.outputs[0], grads.output_mask)
         self.optimizer.apply(self.arrays, flat)
         trained(self.model, self.loss, self.optimizer)  # (a .keras file of it keeps them: io/keras_writer)
         self._loss_sum += grads.loss * len(idx)
         self._seen += len(idx)
         upd = Update(self.optimizer.iterations, self.epoch, self.batch, self.batches_per_epoch,
                      grads.loss, self._loss_sum / self._seen, grads, norm,
-                     self.batch == self.batches_per_epoch - 1)
+                     self.batch == self.batches_per_epoch - 1,
+                     tracker.result() if tracker is not None and tracker.metrics else {})
         self.batch += 1
         if self.batch == self.batches_per_epoch:
+            if tracker is not None:
+                tracker.reset()
             self.history.append(self._loss_sum / self._seen)
             self.epoch += 1
             self.batch = 0
@@ -162,12 +173,19 @@ class History(list):
         self.epoch: list[int] = []
         self.params = params
 
-    def add(self, epoch: int, loss: float, val_loss: float | None) -> None:
+    def add(self, epoch: int, loss: float, val_loss: float | None, metrics: dict | None = None,
+            val_metrics: dict | None = None) -> None:
+        """An epoch: its loss, the compiled metrics (Keras' names), then ``val_loss`` and the
+        ``val_`` metrics where there is validation data."""
         self.append(loss)
         self.epoch.append(epoch)
         self.history["loss"].append(loss)
+        for k, v in (metrics or {}).items():
+            self.history.setdefault(k, []).append(v)
         if val_loss is not None:
             self.history.setdefault("val_loss", []).append(val_loss)
+            for k, v in (val_metrics or {}).items():
+                self.history.setdefault(f"val_{k}", []).append(v)
 
 
 def split_share(validation_split) -> float:
@@ -200,7 +218,7 @@ def split_at(n: int, validation_split) -> int:
 def fit(model, x, y, loss=None, optimizer: Optimizer | str | None = None, batch_size: int | None = 32,
         epochs: int = 1, shuffle: bool = True, seed: int = 0, learning_rate: float | None = None,
         callback: Callable[[Update], object] | None = None, *, validation_split: float = 0.0,
-        validation_data=None, verbose: int | str = 0) -> History:
+        validation_data=None, verbose: int | str = 0, metrics=None) -> History:
     """Train ``model`` in place like Keras' ``fit``; returns the loss of each epoch, a list
     that is also Keras' ``History`` (``.history["loss"]``, ``["val_loss"]``, ``.epoch``).
     ``callback(update)`` runs after every update; returning False stops the run as Keras'
@@ -217,13 +235,19 @@ def fit(model, x, y, loss=None, optimizer: Optimizer | str | None = None, batch_
     ``batch_size``. ``verbose``: 0 says nothing, 1, 2 or ``"auto"`` print a line per epoch
     ("Epoch 3/10 - loss: 0.1234 - val_loss: 0.2345").
 
+    ``metrics``: Keras' metric names (``["accuracy", "mae"]``, ``engine.metrics.SUPPORTED``);
+    None: those the model was compiled with that lstmviz computes. Each is in the History per
+    epoch as Keras names it (``history["accuracy"]``, ``["val_accuracy"]``), Keras' running
+    mean over the epoch's batches (each batch's outputs before its update).
+
     ``loss`` / ``optimizer`` None: what the model was compiled with (a ``.keras`` file's
     ``compile_config``, ``engine.compiled``; its optimizer made once per model and kept, so a
     second ``fit`` continues it as Keras' compiled optimizer does), else ``"adam"``; a model
     compiled with neither needs a loss. The model keeps the loss and optimizer of its last
     update (``Trainer.step``, ``compiled.trained``): a ``.keras`` file of it holds them and the optimizer's
     state, so Keras' ``fit`` of the loaded file goes on as a next ``fit`` here would."""
-    from lstmviz.engine.compiled import compiled_loss, compiled_optimizer
+    from lstmviz.engine.compiled import compiled_loss, compiled_metrics, compiled_optimizer
+    from lstmviz.engine.metrics import given
 
     if loss is None:
         loss = compiled_loss(model)
@@ -238,11 +262,12 @@ def fit(model, x, y, loss=None, optimizer: Optimizer | str | None = None, batch_
         raise LstmvizError(f"callback={callback!r} is not a function: give a function "
                            "of an Update (returning False stops the run), or None")
     talk = _verbose(verbose)
+    chosen = compiled_metrics(model) if metrics is None else given(metrics)
     share = split_share(validation_split)
     val = None
     if validation_data is None and share:  # (Keras: validation_data overrides validation_split)
         x, y, val = _split(model, x, y, loss, share)
-    trainer = Trainer(model, x, y, loss, optimizer, batch_size, epochs, shuffle, seed, learning_rate)
+    trainer = Trainer(model, x, y, loss, optimizer, batch_size, epochs, shuffle, seed, learning_rate, chosen)
     if validation_data is not None:  # (once the model is one fit trains: run on a sample)
         val = _validation_data(model, validation_data, trainer.loss)
     trainer.optimizer.bind(model)
@@ -251,8 +276,10 @@ def fit(model, x, y, loss=None, optimizer: Optimizer | str | None = None, batch_
         upd = trainer.step()
         stop = callback is not None and callback(upd) is False
         if upd.epoch_end or stop:  # (Keras: an epoch a callback stops is recorded as far as it went)
-            val_loss = None if val is None else evaluate(model, val[0], val[1], trainer.loss, trainer.batch_size)
-            history.add(upd.epoch, upd.epoch_loss, val_loss)
+            val_tracker = Tracker(trainer.metrics.metrics)
+            val_loss = None if val is None else evaluate(model, val[0], val[1], trainer.loss, trainer.batch_size,
+                                                         val_tracker)
+            history.add(upd.epoch, upd.epoch_loss, val_loss, upd.metrics, val_tracker.result())
             if talk:
                 print(f"Epoch {upd.epoch + 1}/{trainer.epochs} - " + " - ".join(
                     f"{k}: {_keras_number(v[-1])}" for k, v in history.history.items()), flush=True)
@@ -406,10 +433,11 @@ def left_out_note(model) -> str:
             + ". Here they act as at inference, so the updates differ from Keras' fit of this model")
 
 
-def evaluate(model, x, y, loss: str, batch_size: int | None = None) -> float:
+def evaluate(model, x, y, loss: str, batch_size: int | None = None, metrics: Tracker | None = None) -> float:
     """Keras' loss of ``model`` on ``(x, y)``: in one batch, or as Keras' ``evaluate(...,
     batch_size=...)`` takes it, the batches' losses averaged weighted by their samples
-    (Keras' ``Mean``, in float32)."""
+    (Keras' ``Mean``, in float32). ``metrics``: a ``Tracker`` each batch updates (its
+    ``result()`` then Keras' ``val_`` metrics)."""
     from lstmviz.engine.gradients import _output_logits, forward
     from lstmviz.engine.losses import loss_and_grad
 
@@ -420,7 +448,7 @@ def evaluate(model, x, y, loss: str, batch_size: int | None = None) -> float:
         for lo in range(0, len(y), batch_size):
             rows = slice(lo, lo + batch_size)
             size = np.float32(len(y[rows]))
-            total += np.float32(evaluate(model, take_rows(x, rows), y[rows], loss)) * size
+            total += np.float32(evaluate(model, take_rows(x, rows), y[rows], loss, None, metrics)) * size
             count += size
         return float(total / count)
     fw = forward(model, x)
@@ -429,4 +457,6 @@ def evaluate(model, x, y, loss: str, batch_size: int | None = None) -> float:
     value, _ = loss_and_grad(loss, y, fw.values[ref.layer][ref.tensor_index],
                              fw.masks[ref.layer][ref.tensor_index],
                              None if logits is None else logits[1])
+    if metrics is not None and metrics.metrics:
+        metrics.update(y, fw.values[ref.layer][ref.tensor_index], fw.masks[ref.layer][ref.tensor_index])
     return float(value)

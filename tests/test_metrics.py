@@ -1,0 +1,134 @@
+"""A compiled model's metrics in ``fit``'s History, as Keras' ``fit`` records them (Keras
+3.15's and tf_keras 2.21's numbers: ``scripts/make_metric_fixtures.py``), and what is not
+computed named in one line."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import lstmviz
+from helpers import FIXTURES
+from lstmviz.engine import metrics as M
+from lstmviz.engine.compiled import read_compile_config, read_training_config
+from lstmviz.errors import LstmvizError
+
+HERE = FIXTURES / "metrics"
+FIT = {"batch_size": 5, "epochs": 3, "shuffle": False, "validation_split": 0.25}
+
+
+def _npz():
+    return np.load(HERE / "fit.npz")
+
+
+@pytest.mark.parametrize("case, file, x", [
+    ("categorical", "categorical.keras", "x"),   # accuracy -> categorical; top-k (k=2), mse, Precision, Recall, CE
+    ("binary", "binary.keras", "x"),             # accuracy -> binary (targets of shape (n,)); mae, mape, msle
+    ("sparse", "sparse.keras", "x"),             # acc -> sparse categorical; sparse top-k, sparse CE
+    ("masked", "masked.keras", "x_masked"),      # a masked sequence: each sample's kept steps
+    ("legacy_binary", "legacy_binary.h5", "x"),  # tf_keras' MeanMetricWrapper(fn=binary_accuracy)
+])
+def test_the_history_holds_the_compiled_metrics_as_keras_fit_records_them(case, file, x):
+    npz = _npz()
+    model = lstmviz.load(HERE / file)
+    y = npz["y_" + case.removeprefix("legacy_")]
+    history = lstmviz.fit(model, npz[x], y, **FIT)
+    keras_keys = json.loads(str(npz[f"{case}__keys"]))
+    computed = [k for k in keras_keys if "AUC" not in k]
+    assert sorted(history.history) == sorted(computed)
+    for key in computed:
+        np.testing.assert_allclose(history.history[key], npz[f"{case}__{key}"], rtol=1e-5, err_msg=key)
+    assert len(computed) > 2  # (metrics besides loss and val_loss)
+
+
+def test_a_metric_not_computed_is_named_in_one_line_not_a_config_dump():
+    model = lstmviz.load(HERE / "categorical.keras")
+    notes = model.source["notes"]
+    assert notes == ["compile_config: metric 'AUC' not computed here: the History leaves it out"]
+    compiled = read_training_config({
+        "loss": "mse", "optimizer_config": {"class_name": "Adam", "config": {}},
+        "metrics": [[{"class_name": "MeanMetricWrapper", "config": {"name": "accuracy", "fn": "binary_accuracy"}},
+                     {"class_name": "PerElementPerplexity", "config": {"name": "perplexity"}}]]})
+    assert [m["name"] for m in compiled["metrics"]] == ["accuracy"]
+    assert compiled["notes"] == ["training_config: metric 'perplexity' not computed here: "
+                                 "the History leaves it out"]
+    odd = read_compile_config({"loss": "mse", "metrics": ["accuracy", "qscore", "f1\x1b[31m", {"x": 1}]})
+    (note,) = odd["notes"]
+    assert note.startswith("compile_config: metrics 'qscore', 'f1\\x1b[31m', 'a metric per output' not computed")
+    assert "\n" not in note and "\x1b" not in note
+
+
+@pytest.mark.parametrize("spec, kind", [
+    ({"class_name": "BinaryAccuracy", "config": {"name": "binary_accuracy", "threshold": 0.7}}, "binary_accuracy"),
+    ({"module": "keras.metrics", "class_name": "MeanSquaredError", "config": {"name": "mean_squared_error",
+                                                                             "dtype": "float32"}}, "mse"),
+    ({"class_name": "precision", "config": {"name": "precision", "trainable": True}}, "precision"),
+    ("sparse_categorical_accuracy", "sparse_categorical_accuracy"),
+])
+def test_a_metric_is_read_from_each_form_a_file_keeps_it_in(spec, kind):
+    (metric,), missing = M.read([spec])
+    assert metric.kind == kind and not missing
+    assert metric.name == (spec if isinstance(spec, str) else spec["config"]["name"])
+
+
+@pytest.mark.parametrize("spec", [
+    {"class_name": "BinaryAccuracy", "config": {"name": "b", "threshold": "high"}},
+    {"class_name": "Precision", "config": {"name": "p", "thresholds": [0.3, 0.6]}},
+    {"class_name": "BinaryCrossentropy", "config": {"name": "bce", "from_logits": True}},
+    {"class_name": "Accuracy", "config": {"name": "accuracy"}},  # (Keras' Accuracy: y == y_pred, another metric)
+    {"class_name": "AUC", "config": {"name": "auc"}},
+])
+def test_a_metric_setting_not_computed_here_leaves_the_metric_out_by_name(spec):
+    found, missing = M.read([spec])
+    assert found == [] and missing == [spec["config"]["name"]]
+
+
+@pytest.mark.parametrize("y_shape, pred_shape, kind", [
+    ((8,), (None, 1), "binary_accuracy"),
+    ((8, 1), (None, 1), "binary_accuracy"),
+    ((8,), (None, 4), "sparse_categorical_accuracy"),
+    ((8, 1), (None, 4), "sparse_categorical_accuracy"),
+    ((8, 4), (None, 4), "categorical_accuracy"),     # (binary_crossentropy over 4 sigmoids too, as in Keras)
+    ((8, 5, 1), (None, 5, 1), "binary_accuracy"),
+    ((8, 5), (None, 5, 3), "sparse_categorical_accuracy"),
+])
+def test_accuracy_is_resolved_from_the_targets_and_output_shapes_as_keras_resolves_it(y_shape, pred_shape, kind):
+    (metric,) = M.resolve([M.Metric("accuracy", "accuracy")], y_shape, pred_shape)
+    assert metric.kind == kind and metric.name == "accuracy"
+
+
+def test_top_k_counts_ties_at_the_boundary_as_tensorflow_in_top_k_does():
+    p = np.array([[0.5, 0.2, 0.2, 0.1], [0.4, 0.3, 0.2, 0.1], [0.1, 0.1, 0.1, np.nan]], np.float32)
+    ids = np.array([2, 2, 0], np.float32)
+    got = M.values(M.Metric("t", "sparse_top_k_categorical_accuracy", (("k", 2),)), ids, p)
+    np.testing.assert_array_equal(got, [1.0, 0.0, 0.0])  # (a tie straddling k is in; a NaN row is not)
+
+
+def test_fit_takes_metrics_by_name_and_refuses_one_it_does_not_compute():
+    npz = _npz()
+    model = lstmviz.load(HERE / "binary.keras")
+    history = lstmviz.fit(model, npz["x"], npz["y_binary"], metrics=["mae"], **FIT)
+    np.testing.assert_allclose(history.history["val_mae"], npz["binary__val_mae"], rtol=1e-5)
+    assert "accuracy" not in history.history  # (the given ones in place of the compiled ones)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.fit(model, npz["x"], npz["y_binary"], metrics=["mae", "auc"], **FIT)
+    assert str(err.value).startswith("metric 'auc' is not computed here; give names of Keras metrics: accuracy")
+    assert lstmviz.fit(model, npz["x"], npz["y_binary"], metrics=[], **FIT).history.keys() == {"loss", "val_loss"}
+
+
+def test_lstmviz_train_prints_each_epochs_metrics(tmp_path, capsys):
+    from lstmviz.cli import main
+
+    npz = _npz()
+    np.save(tmp_path / "x.npy", npz["x"][:9])
+    np.save(tmp_path / "y.npy", npz["y_binary"][:9])
+    assert main(["train", str(HERE / "binary.keras"), "--input", str(tmp_path / "x.npy"), "--target",
+                 str(tmp_path / "y.npy"), "--batch-size", "5", "--epochs", "3", "--no-shuffle",
+                 "--out", str(tmp_path / "t.keras")]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("epoch ")]
+    history = lstmviz.fit(lstmviz.load(HERE / "binary.keras"), npz["x"], npz["y_binary"], **FIT)
+    for line, acc, mae in zip(lines, history.history["accuracy"], history.history["mae"]):
+        assert f"accuracy {acc:.6g}, mae {mae:.6g}, mape " in line
+    assert len(lines) == 3
