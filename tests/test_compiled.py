@@ -319,7 +319,9 @@ def _optimizer(class_name="Adam", **config):
 
 @pytest.mark.parametrize("compile_config, note", [
     ({"loss": "mse", "optimizer": _optimizer(learning_rate={"class_name": "ExponentialDecay", "config": {}})},
-     "optimizer Adam's learning-rate schedule 'ExponentialDecay' is not computed here"),
+     "optimizer Adam's ExponentialDecay's initial_learning_rate=None is not a number"),  # (one lacking its settings)
+    ({"loss": "mse", "optimizer": _optimizer(learning_rate={"class_name": "CyclicLR", "config": {}})},
+     "optimizer Adam's learning-rate schedule 'CyclicLR' is not one lstmviz computes (ExponentialDecay"),
     ({"loss": "mse", "optimizer": _optimizer(weight_decay=0.1)}, "optimizer Adam's weight_decay=0.1 is not computed"),
     ({"loss": "mse", "optimizer": _optimizer(amsgrad=True)}, "optimizer Adam's amsgrad=True is not computed here"),
     ({"loss": "mse", "optimizer": _optimizer(learning_rate="0.01")}, "optimizer Adam: give a positive number"),

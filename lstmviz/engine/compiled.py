@@ -105,11 +105,16 @@ def _optimizer(spec: Any) -> tuple[dict | None, str | None]:
         if key not in taken:
             return None, f"optimizer {name}'s setting {_shown(key)} is not computed here"
         if key == "learning_rate" and isinstance(value, dict):
-            what = value.get("class_name")
-            return None, (f"optimizer {name}'s learning-rate schedule {_shown(what)} is not computed here "
-                          "(a fixed learning rate is)")
+            schedule = _schedule(value)
+            if isinstance(schedule, str):
+                return None, f"optimizer {name}'s {schedule}"
+            options["schedule"] = schedule
+            continue
         if value is not None:
             options[key] = value
+    if "schedule" in options:  # (the rate of its first update; the schedule gives each one's)
+        options["learning_rate"] = float(options["schedule"](0))
+        options["schedule"] = options["schedule"].plain()
     try:
         cls(**options)  # (its numbers checked as lstmviz.optimizers checks them)
     except (LstmvizError, TypeError) as err:
@@ -169,6 +174,8 @@ def saved_state(iterations: Any, learning_rate: Any, slots: list, weights: list)
     """A ``SavedState`` of what a file's ``optimizer/vars`` hold (``iterations``, the learning
     rate, the slots) and its weight arrays, None where it saved no update (``iterations`` 0:
     as a fresh optimizer), or why it cannot be one (a sentence for the note)."""
+    if learning_rate is None:  # (an optimizer given a schedule keeps no rate: its schedule gives it)
+        learning_rate = np.float32(1.0)
     it = np.asarray(iterations)
     if it.shape != () or it.dtype.kind not in "iu" or int(it) < 0:
         return f"its iterations (optimizer/vars/0) are {_shown(it.dtype.name)} of shape {it.shape}, not a count"
@@ -301,6 +308,25 @@ def read_compile_config(config: Any, state: SavedState | str | None = None,
     return out
 
 
+def _schedule(value: dict) -> Any:
+    """A learning-rate schedule as a file keeps it (``engine.schedules.Schedule``), or why it
+    is not computed: "learning-rate schedule 'CyclicLR' is not one lstmviz computes (...)"."""
+    from lstmviz.engine import schedules
+
+    got = schedules.read(value)
+    if isinstance(got, str):
+        return f"{got} ({', '.join(schedules.CLASSES)} and a fixed learning rate are)"
+    return got
+
+
+def _scheduled(opt: dict) -> str:
+    """The compiled optimizer's learning-rate schedule in words, "" where it has none."""
+    from lstmviz.engine import schedules
+
+    plain = opt.get("options", {}).get("schedule")
+    return schedules.from_plain(plain).words() if plain else ""
+
+
 def _metrics(config: Any) -> tuple[list[dict], str]:
     """A compiled model's ``metrics`` as the metrics ``fit`` computes (``engine.metrics``,
     as plain data: ``{"name", "kind", "options"}``) and a one-line note naming those it does
@@ -395,9 +421,11 @@ def describe(compiled: dict, short: bool = False) -> str:
     opt = compiled.get("optimizer")
     if opt:
         defaults = _defaults(CLASSES[opt["class"]]) if short else {}
+        schedule = _scheduled(opt)
         args = ", ".join(f"{k}={_number(v)}" for k, v in opt["options"].items()
-                         if not (k in defaults and _number(v) == _number(defaults[k])))
-        parts.append(f"optimizer {opt['class']}({args})")
+                         if not (k in defaults and _number(v) == _number(defaults[k]))
+                         and not (schedule and k in ("learning_rate", "schedule")))
+        parts.append(f"optimizer {opt['class']}({args})" + (f" with a {schedule}" if schedule else ""))
     if compiled.get("metrics") and not short:
         parts.append("metrics " + ", ".join(m["name"] for m in compiled["metrics"]))
     return ", ".join(parts)

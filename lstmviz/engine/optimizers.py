@@ -69,7 +69,8 @@ def _number(owner: str, key: str, value, low: float = 0.0, high: float = np.inf,
 class Optimizer:
     name = "optimizer"
 
-    def __init__(self, learning_rate: float, clipnorm=None, clipvalue=None, global_clipnorm=None, **other):
+    def __init__(self, learning_rate: float, clipnorm=None, clipvalue=None, global_clipnorm=None, schedule=None,
+                 **other):
         owner = type(self).__name__
         if other:
             key = next(iter(other))
@@ -84,6 +85,9 @@ class Optimizer:
         clipnorm, clipvalue, global_clipnorm = (None if c is None else _number(owner, k, c) for k, c in (
             ("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm)))
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        #: a learning-rate schedule (``engine.schedules``, or its plain form) that gives each
+        #: update's rate in place of ``learning_rate`` (Keras' optimizer given a schedule)
+        self.schedule = _schedule(schedule)
         self.iterations = 0
         #: the updates of the state this optimizer was restored from (Keras' ``iterations`` is
         #: ``restored_iterations + iterations``); 0 for a fresh one
@@ -148,7 +152,7 @@ class Optimizer:
             raise LstmvizError(f"this {type(self).__name__} was first applied to weights of other shapes "
                                "(another model's); give each model an optimizer of its own")
         grads = self.clip([g if hasattr(g, "indices") else np.asarray(g, np.float32) for g in grads])
-        lr = f32(self.learning_rate)
+        lr = f32(self.current_rate())
         for k, (w, g) in enumerate(zip(weights, grads)):
             if hasattr(g, "indices"):
                 sq = np.zeros(g.shape, np.float32)
@@ -157,6 +161,14 @@ class Optimizer:
             else:
                 self.update(k, w, g, lr, None)
         self.iterations += 1
+
+    def current_rate(self) -> float:
+        """The rate of the next update: the schedule's at Keras' ``iterations`` (the restored
+        ones and this optimizer's own), else ``learning_rate``."""
+        schedule = getattr(self, "schedule", None)
+        if schedule is not None:
+            return float(schedule(self.restored_iterations + self.iterations))
+        return self.learning_rate
 
     def keras_layout(self, n: int) -> list[tuple[int, str]]:
         """The slots Keras 3 keeps for ``n`` trainable weights, in the order its ``build``
@@ -174,7 +186,9 @@ class Optimizer:
         (``0.009999999776482582``), the settings not computed here at their defaults."""
         from lstmviz.text import snake_case
 
-        return {"name": snake_case(type(self).__name__), "learning_rate": float(f32(self.learning_rate)),
+        schedule = getattr(self, "schedule", None)
+        rate = schedule.keras() if schedule is not None else float(f32(self.learning_rate))
+        return {"name": snake_case(type(self).__name__), "learning_rate": rate,
                 "weight_decay": None, "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
                 "clipvalue": self.clipvalue, "use_ema": False, "ema_momentum": 0.99,
                 "ema_overwrite_frequency": None, "loss_scale_factor": None, "gradient_accumulation_steps": None,
@@ -196,6 +210,8 @@ class Optimizer:
             if slot is None or slot.shape != tuple(shapes[k]):
                 return None
             slots.append(np.array(slot, np.float32))
+        if getattr(self, "schedule", None) is not None:  # (Keras keeps no learning-rate variable then)
+            return [np.array(done, np.int64), *slots]
         return [np.array(done, np.int64), np.array(self.learning_rate, np.float32), *slots]
 
 
@@ -301,6 +317,20 @@ class Adagrad(Optimizer):
         acc = self._slot(k, w, "accumulator", self.initial_accumulator_value)
         acc += np.square(g) if g2 is None else g2
         w -= (lr * g) / np.sqrt(acc + f32(self.epsilon))
+
+
+def _schedule(schedule):
+    """A schedule given as ``engine.schedules.Schedule`` or its plain form, else refused."""
+    if schedule is None:
+        return None
+    from lstmviz.engine import schedules
+
+    if isinstance(schedule, schedules.Schedule):
+        return schedule
+    got = schedules.read(schedule)
+    if isinstance(got, str):
+        raise LstmvizError(f"schedule: {got}; give one of {', '.join(schedules.CLASSES)}")
+    return got
 
 
 def _sum_sq(g):

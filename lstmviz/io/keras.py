@@ -212,7 +212,8 @@ def _read_keras3_parts(cfg_text: Any, wbytes: bytes, meta: dict,
                            f"model.weights.h5 (looked in '{r.k3path}')")
             if arrays:
                 weights[r.name] = (arrays, [])
-        state = _optimizer_state(h5, weights) if cfg.get("compile_config") else None
+        compile_config = cfg.get("compile_config")
+        state = _optimizer_state(h5, weights, _scheduled(compile_config)) if compile_config else None
     finally:
         h5.close()
     spec = _build_spec(graph, weights, version or "3", "keras3-zip")
@@ -222,7 +223,15 @@ def _read_keras3_parts(cfg_text: Any, wbytes: bytes, meta: dict,
     return spec, version or "3"
 
 
-def _optimizer_state(h5: Any, weights: dict) -> SavedState | str | None:
+def _scheduled(compile_config: Any) -> bool:
+    """Whether a ``compile_config``'s optimizer was given a learning-rate schedule (Keras then
+    saves no learning-rate variable: ``optimizer/vars/1`` is the first slot)."""
+    opt = compile_config.get("optimizer") if isinstance(compile_config, dict) else None
+    config = opt.get("config") if isinstance(opt, dict) else None
+    return isinstance(config, dict) and isinstance(config.get("learning_rate"), dict)
+
+
+def _optimizer_state(h5: Any, weights: dict, scheduled: bool = False) -> SavedState | str | None:
     """The optimizer state a Keras 3 ``model.weights.h5`` saved after training
     (``optimizer/vars/0``, ``1``, ...: iterations, learning rate, the slots in Keras' order) as
     ``engine.compiled.SavedState`` with the digests of ``weights`` (the file's, whose state it
@@ -242,6 +251,8 @@ def _optimizer_state(h5: Any, weights: dict) -> SavedState | str | None:
         return str(err)
     if not found:
         return None
+    if scheduled:
+        return saved_state(found[0], None, found[1:], arrays)
     if len(found) < 2:
         return "it holds its iterations but no learning rate"
     return saved_state(found[0], found[1], found[2:], arrays)
