@@ -108,3 +108,20 @@ def test_the_summary_and_the_train_tabs_line_say_the_schedule_in_words():
     said = "learning rate 0.3 down to 0.01 over 3 updates (power 1.5, again and again over multiples of them"
     assert said in model.summary_text()
     assert describe(of(model), short=True) == f"loss mse, optimizer SGD() with a {said}; PolynomialDecay)"
+
+
+def test_the_train_tabs_record_of_each_update_holds_the_schedules_rate():
+    from types import SimpleNamespace
+
+    from lstmviz.app.training import advance
+    from lstmviz.engine.compiled import compiled_optimizer
+    from lstmviz.engine.train import Trainer
+
+    npz = _npz()
+    model = lstmviz.load(HERE / "schedule_piecewise.keras")
+    schedule = S.from_plain(of(model)["optimizer"]["options"]["schedule"])
+    trainer = Trainer(model, npz["x"], npz["y_schedule"], "mse", compiled_optimizer(model), batch_size=2, epochs=2,
+                      shuffle=False)
+    data = SimpleNamespace(x_val=npz["x"][:0], y_val=npz["y_schedule"][:0])
+    rates = [advance(model, trainer, data, "mse", 0)[1].learning_rate for _ in range(7)]
+    assert rates == [float(schedule(k)) for k in range(7)] and len(set(rates)) == 3  # (0.3 x3, 0.1 x3, 0.02)

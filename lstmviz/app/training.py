@@ -147,7 +147,7 @@ def advance(model: Model, trainer: Trainer, data: T.Data, loss: str, snapshot_ev
     the window (a lesson's steps, One update) and in the training process (a BLAS pool of
     another size rounds some products differently). Floating-point overflow in it is no
     warning: a loss that overflows stops the run (``blew_up``)."""
-    rate = trainer.optimizer.learning_rate
+    rate = trainer.optimizer.current_rate()  # (a schedule's rate for this update)
     # A run that diverges overflows float32 on its way to a loss that is no longer a number:
     # ``blew_up`` stops it there and the tab says why, so NumPy's overflow warnings (printed
     # by the window's or the training process's terminal) say nothing more. Only here, for
