@@ -657,6 +657,55 @@ def _(K):
                                  name="rnn_stacked")])
 
 
+# ---- convolution and pooling over the steps (CNN-LSTM) ----------------------------------------------------
+
+@register("conv_lstm", "the common CNN-LSTM: Conv1D(4, 3, relu, causal) -> MaxPooling1D(2) -> LSTM(3) -> Dense(1) "
+          "over 10 steps of 3 features", [In((10, 3))], weights_file=True)
+def _(K):
+    L = K.layers
+    return seq(K, (10, 3), [L.Conv1D(4, 3, activation="relu", padding="causal", name="conv"),
+                            L.MaxPooling1D(2, name="pool"), L.LSTM(3, name="lstm"), L.Dense(1, name="dense")])
+
+
+@register("conv_pool_options", "Conv1D and pooling options side by side on one (9, 4) input: Conv1D same+strides 2; "
+          "causal+dilation 2, tanh, no bias; valid, groups 2; channels_first (9 channels of 4 steps); "
+          "MaxPooling1D(3, strides 2, same); AveragePooling1D(3, strides 2, same); AveragePooling1D(2) "
+          "channels_first; MaxPooling1D(2, same) channels_first; AveragePooling1D(4, strides 1)",
+          [In((9, 4))])
+def _(K):
+    L = K.layers
+    return branches(K, (9, 4), [
+        L.Conv1D(4, 3, padding="same", strides=2, name="conv_same_s2"),
+        L.Conv1D(2, 2, padding="causal", dilation_rate=2, activation="tanh", use_bias=False, name="conv_causal_d2"),
+        L.Conv1D(4, 3, groups=2, name="conv_groups"),
+        L.Conv1D(3, 2, data_format="channels_first", name="conv_cf"),
+        L.MaxPooling1D(3, strides=2, padding="same", name="max_same"),
+        L.AveragePooling1D(3, strides=2, padding="same", name="avg_same"),
+        L.AveragePooling1D(2, data_format="channels_first", name="avg_cf"),
+        L.MaxPooling1D(2, padding="same", data_format="channels_first", name="max_cf"),
+        L.AveragePooling1D(4, strides=1, name="avg_s1")])
+
+
+@register("emb_mask_conv", "Embedding(10, 4, mask_zero) -> Conv1D(3, 3, same) -> AveragePooling1D(2) -> LSTM(2): "
+          "the mask stops at the Conv1D (Keras drops it), the LSTM reads every step", [In((8,), "ids_masked")],
+          batch=3)
+def _(K):
+    L = K.layers
+    return seq(K, (8,), [L.Embedding(10, 4, mask_zero=True, name="emb"), L.Conv1D(3, 3, padding="same", name="conv"),
+                         L.AveragePooling1D(2, name="pool"), L.LSTM(2, name="lstm")], dtype="int32")
+
+
+@register("td_conv", "sub-sequences: TimeDistributed(Conv1D(3, 2, relu)) -> TimeDistributed(MaxPooling1D(2)) "
+          "-> TimeDistributed(Flatten) -> LSTM(3) over (4 sub-sequences, 6 steps, 2 features)",
+          [In((4, 6, 2))])
+def _(K):
+    L = K.layers
+    return seq(K, (4, 6, 2), [L.TimeDistributed(L.Conv1D(3, 2, activation="relu", name="conv"), name="td_conv"),
+                              L.TimeDistributed(L.MaxPooling1D(2, name="pool"), name="td_pool"),
+                              L.TimeDistributed(L.Flatten(name="flat"), name="td_flat"),
+                              L.LSTM(3, name="lstm")])
+
+
 # --------------------------------------------------------------------------------------
 # Running a case
 # --------------------------------------------------------------------------------------

@@ -70,6 +70,25 @@ CASES = {
                                   layers=[("LSTM", {"units": 3}), ("RepeatVector", {"n": 3}),
                                           ("GRU", {"units": 3, "return_sequences": True}),
                                           ("Dropout", {"rate": 0.0}), _td(2, "tanh")]),
+    "conv_pool_lstm_mse": dict(shape=(None, 8, 3), loss="mse",
+                               layers=[("Conv1D", {"filters": 4, "kernel_size": 3, "activation": "relu",
+                                                   "padding": "causal"}),
+                                       ("MaxPooling1D", {"pool_size": 2}), ("LSTM", {"units": 3}),
+                                       ("Dense", {"units": 2})]),
+    "conv_options_flatten": dict(
+        shape=(None, 9, 4), loss="mae",
+        layers=[("Conv1D", {"filters": 4, "kernel_size": 3, "padding": "same", "strides": 2,
+                            "activation": "tanh"}),
+                ("MaxPooling1D", {"pool_size": 3, "strides": 1, "padding": "same"}),
+                ("Conv1D", {"filters": 4, "kernel_size": 2, "dilation_rate": 2, "groups": 2,
+                            "use_bias": False, "padding": "causal"}),
+                ("AveragePooling1D", {"pool_size": 3, "strides": 2, "padding": "same"}),
+                # (channels first: Keras 3.15's eager Conv1D, which GradientTape runs, is wrong on
+                # TensorFlow 2.21's CPU where filters equal the output's steps, predict right:
+                # its gradient is checked by finite differences, tests/test_grad_finite_diff.py)
+                ("AveragePooling1D", {"pool_size": 2, "data_format": "channels_first"}),
+                ("Conv1D", {"filters": 3, "kernel_size": 2, "activation": "sigmoid"}),
+                ("Flatten", {}), ("Dense", {"units": 2})]),
 }
 
 

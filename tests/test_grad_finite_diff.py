@@ -20,7 +20,7 @@ from lstmviz.engine.cells import CELLS
 
 #: (``cells``: a kind's backward step may live beside its description, ARCHITECTURE.md)
 MODULES = ("activations", "derivatives", "recurrent", "layers", "model", "backward", "cells",
-           "gradients", "losses", "workspace", "trace")
+           "gradients", "losses", "workspace", "trace", "conv")
 
 
 @contextlib.contextmanager
@@ -268,6 +268,38 @@ def test_dense_activations(act):
     rng = np.random.default_rng(10)
     model = seq((None, 3), ("Dense", {"units": 4, "activation": act}))
     check(model, rng.normal(size=(3, 3)), rng.normal(size=(3, 4)), "mse", rng)
+
+
+CONV_CASES = [
+    # (channels first: Keras 3.15's eager Conv1D, the one GradientTape runs, is wrong there on
+    # TensorFlow's CPU, so tests/fixtures/grad holds none)
+    ("channels_first", (None, 4, 7), [("Conv1D", {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same",
+                                                  "data_format": "channels_first", "activation": "tanh"}),
+                                      ("MaxPooling1D", {"pool_size": 2, "padding": "same",
+                                                        "data_format": "channels_first"}),
+                                      ("AveragePooling1D", {"pool_size": 2, "strides": 1,
+                                                            "data_format": "channels_first"})]),
+    ("overlapping_pools", (None, 9, 4), [("Conv1D", {"filters": 4, "kernel_size": 2, "dilation_rate": 3,
+                                                     "groups": 2, "padding": "causal", "activation": "swish"}),
+                                         ("MaxPooling1D", {"pool_size": 3, "strides": 1}),
+                                         ("AveragePooling1D", {"pool_size": 3, "strides": 2, "padding": "same"}),
+                                         ("LSTM", {"units": 2})]),
+    ("time_distributed", (None, 3, 6, 2), [("TimeDistributed", {"layer": {"class_name": "Conv1D", "config": {
+                                               "filters": 3, "kernel_size": 2, "activation": "elu"}}}),
+                                           ("TimeDistributed", {"layer": {"class_name": "AveragePooling1D",
+                                                                          "config": {"pool_size": 2}}}),
+                                           ("TimeDistributed", {"layer": {"class_name": "Flatten", "config": {}}}),
+                                           ("GRU", {"units": 2})]),
+]
+
+
+@pytest.mark.parametrize("name,shape,layers", CONV_CASES, ids=[c[0] for c in CONV_CASES])
+def test_conv1d_and_pooling(name, shape, layers):
+    rng = np.random.default_rng(12)
+    model = seq(shape, *layers)
+    out = model.output_shapes()[0]
+    x = rng.normal(size=(2,) + shape[1:])
+    check(model, x, rng.normal(size=(2,) + tuple(out[1:])), "mse", rng)
 
 
 def test_per_step_records_are_dl_dh():

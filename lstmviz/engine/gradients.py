@@ -295,11 +295,15 @@ def layer_backward(layer, fw: Forward, d_outputs, dz_override=None):
         flat = lambda a: a.reshape((B * T,) + a.shape[2:])  # noqa: E731
         if isinstance(inner, L.Dense):
             dx, g = _dense_backward(inner, flat(x), flat(outs[0]), flat(dy))
-        elif isinstance(inner, (L.Activation, L.Identity)):
+        elif hasattr(inner, "backward"):  # (Conv1D, the poolings: engine/conv.py)
+            one, g = inner.backward(flat(x), flat(outs[0]), flat(dy))
+            dx = [one]
+        elif isinstance(inner, (L.Activation, L.Identity, L.Flatten, L.Reshape)):
             dx, g = _simple_backward(inner, [flat(x)], flat(outs[0]), flat(dy))
         else:
             raise LstmvizError(f"layer '{name}': gradients through TimeDistributed({inner.class_name}) "
-                               "are not supported; supported inside: Dense, Activation, Dropout")
+                               "are not supported; supported inside: Dense, Conv1D, MaxPooling1D, "
+                               "AveragePooling1D, Activation, Dropout, Flatten, Reshape")
         return [dx[0].reshape(x.shape)], g, [], LayerGradients(name, g)
     if isinstance(layer, L.Embedding):
         ids = np.asarray(ins[0]).astype(np.int64).reshape(-1)
@@ -307,6 +311,9 @@ def layer_backward(layer, fw: Forward, d_outputs, dz_override=None):
                           layer.weights[0].shape)
         dE = rows.dense()
         return [None], [dE], [], LayerGradients(name, [dE], sparse={0: rows})
+    if hasattr(layer, "backward"):  # a layer that holds its own backward pass (engine/conv.py)
+        one, g = layer.backward(ins[0], outs[0], dy)
+        return [one], g, [], LayerGradients(name, g)
     dx, g = _simple_backward(layer, ins, outs[0], dy, dz_override, fw.masks[name][0])
     return dx, g, [], LayerGradients(name, g)
 

@@ -1014,7 +1014,11 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
     **{c: Identity for c in IDENTITY_CLASSES},
     **{c: Merge for c in MERGE_CLASSES},
 }
-SUPPORTED = sorted(LAYER_CLASSES)
+#: Layers described in a module of their own, imported (and put into ``LAYER_CLASSES``)
+#: when one is first made: convolution and pooling over the steps (``engine/conv.py``).
+LAYER_MODULES = {"Conv1D": "lstmviz.engine.conv", "MaxPooling1D": "lstmviz.engine.conv",
+                 "AveragePooling1D": "lstmviz.engine.conv"}
+SUPPORTED = sorted({*LAYER_CLASSES, *LAYER_MODULES})
 
 
 #: Layer families named "<family>.<Class>" (not Keras'): family -> its factory, put in by
@@ -1063,6 +1067,10 @@ def make_layer(class_name: str, config: dict | None, name: str, keras_major: int
     config = keras_rates(class_name, config, name)
     if class_name == "RNN":
         return make_rnn(dict(config or {}), name, keras_major)
+    if class_name in LAYER_MODULES and class_name not in LAYER_CLASSES:
+        import importlib
+
+        importlib.import_module(LAYER_MODULES[class_name])  # registers its classes
     cls = LAYER_CLASSES.get(class_name)
     if cls is None:
         if class_name == "Lambda":

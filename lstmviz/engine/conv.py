@@ -1,0 +1,363 @@
+"""Convolution and pooling over the steps: Keras' ``Conv1D``, ``MaxPooling1D`` and
+``AveragePooling1D``, each layer described once here (config, weights, shapes, forward and
+its exact backward), registered into ``layers.LAYER_CLASSES`` when first made
+(``layers.LAYER_MODULES``).
+
+As Keras (3 and 2) computes them, float32:
+
+- ``Conv1D``: ``y[b, t, f] = act(sum_j sum_c xp[b, t*s + j*d, c] * W[j, c, f] + bias[f])``,
+  ``W`` of shape ``(kernel_size, in // groups, filters)``, ``xp`` the input padded:
+  ``valid`` not at all, ``causal`` ``d*(k-1)`` zeros before the first step, ``same`` as
+  TensorFlow's SAME (``ceil(T/s)`` output steps, the padding's odd zero after the last
+  step). ``groups`` splits the input's and the output's channels alike. Keras refuses
+  ``strides > 1`` with ``dilation_rate > 1``; so does lstmviz.
+- ``MaxPooling1D`` / ``AveragePooling1D``: the maximum / mean of ``pool_size`` steps every
+  ``strides`` (default ``pool_size``); ``same`` pads as TensorFlow's SAME, a maximum never
+  reads the padding and a mean divides by the steps it read.
+- ``data_format="channels_first"``: (batch, channels, steps), the same computation.
+- a mask reaching any of them is dropped (Keras 3 warns and "destroys the mask", tf.keras
+  drops it): the layers after see every step.
+
+The convolution is one product per chunk of output steps over ``sliding_window_view``'s
+windows (a copy of ``CHUNK`` floats at most however long the input: a 100,000-step input
+costs its output, not 3 x its input); its backward is the same products transposed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from lstmviz.engine import activations
+from lstmviz.engine import derivatives as D
+from lstmviz.engine.layers import LAYER_CLASSES, Layer
+from lstmviz.engine.trace import LayerTrace
+from lstmviz.errors import LstmvizError, is_whole
+from lstmviz.text import plural, safe_text
+
+#: floats of windows copied for one product (16 MiB): a long input is convolved in chunks
+CHUNK = 4 * 1024 * 1024
+
+
+def _one(layer: Layer, key: str) -> int:
+    """A config's size of one axis, as Keras takes it: a whole number >= 1, or a list of one."""
+    value = layer.config.get(key)
+    got = value[0] if isinstance(value, (list, tuple)) and len(value) == 1 else value
+    if not (is_whole(got) and 1 <= got <= 2 ** 31 - 1):
+        raise LstmvizError(f"layer '{layer.name}' ({layer.class_name}): {key} is "
+                           f"{safe_text(repr(value), 60)}; accepted: a whole number from 1 (or a list of one)")
+    return int(got)
+
+
+def _choice(layer: Layer, key: str, accepted: tuple[str, ...]) -> str:
+    """A config's word as Keras takes it (lower-cased: Keras' ``standardize_padding``)."""
+    value = layer.config.get(key)
+    word = value.lower() if isinstance(value, str) else value
+    if word not in accepted:
+        raise LstmvizError(f"layer '{layer.name}' ({layer.class_name}): {key} is "
+                           f"{safe_text(repr(value), 60)}; accepted: {', '.join(accepted)}")
+    return str(word)
+
+
+def same_padding(steps: int, span: int, stride: int) -> tuple[int, int, int]:
+    """(output steps, zeros before, zeros after) of TensorFlow's SAME padding."""
+    out = -(-steps // stride)
+    total = max((out - 1) * stride + span - steps, 0)
+    return out, total // 2, total - total // 2
+
+
+class _OverSteps(Layer):
+    """What Conv1D and the poolings share: a window of ``span`` steps every ``stride``,
+    padded by ``padding``, over (batch, steps, channels) or channels first."""
+
+    passes_mask = False  # (Keras: "this layer does not support masking ... will destroy the mask")
+    PADDINGS: tuple[str, ...] = ("valid", "same")
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
+        super().__init__(name, config, keras_major, class_name)
+        self.padding = _choice(self, "padding", self.PADDINGS)
+        fmt = self.config.get("data_format") or "channels_last"  # (Keras: None is the default)
+        self.config["data_format"] = fmt
+        self.channels_first = _choice(self, "data_format", ("channels_last", "channels_first")) == "channels_first"
+
+    # the window (Conv1D: kernel_size and dilation_rate; pooling: pool_size)
+    span: int = 1
+    stride: int = 1
+
+    def _steps_axis(self) -> int:
+        return 2 if self.channels_first else 1
+
+    def _channels(self, shape) -> int | None:
+        return shape[1] if self.channels_first else shape[2]
+
+    def out_steps(self, steps: int | None) -> int | None:
+        """Output steps of an input of ``steps`` (None: unknown); refused when a ``valid``
+        window does not fit."""
+        if steps is None:
+            return None
+        if self.padding == "same":
+            return same_padding(steps, self.span, self.stride)[0]
+        if self.padding == "causal":
+            return -(-steps // self.stride)
+        if steps < self.span:
+            raise LstmvizError(
+                f"layer '{self.name}' ({self.class_name}) reads windows of {plural(self.span, 'step')} "
+                f"with padding 'valid' but gets {plural(steps, 'step')}; give at least {self.span} "
+                "or use padding 'same'")
+        return (steps - self.span) // self.stride + 1
+
+    def pads(self, steps: int) -> tuple[int, int]:
+        if self.padding == "same":
+            return same_padding(steps, self.span, self.stride)[1:]
+        if self.padding == "causal":
+            return self.span - 1, 0
+        return 0, 0
+
+    def compute_output_shapes(self, input_shapes):
+        s = input_shapes[0]
+        self._need_rank(s, 3, "an input (batch, steps, channels)" if not self.channels_first
+                        else "an input (batch, channels, steps)")
+        ax = self._steps_axis()
+        out = list(s)
+        out[ax] = self.out_steps(s[ax])
+        out[3 - ax] = self._out_channels(self._channels(s))
+        return [tuple(out)]
+
+    def _out_channels(self, channels):
+        return channels
+
+    def _steps_last(self, x) -> np.ndarray:
+        """(batch, steps, channels) float32, whatever the data format."""
+        x = np.asarray(x, np.float32)
+        return x.transpose(0, 2, 1) if self.channels_first else x
+
+    def _back(self, y):
+        return np.ascontiguousarray(y.transpose(0, 2, 1)) if self.channels_first else y
+
+    def call(self, inputs, masks, initial_state=None):
+        x = inputs[0]
+        if np.ndim(x) != 3:
+            self._need_rank(np.shape(x), 3, "an input")
+        out = self._back(self.forward_steps(self._steps_last(x)))
+        return [out], [None], LayerTrace(self.name, self.class_name, [out])
+
+    def forward_steps(self, x):
+        raise NotImplementedError
+
+    def backward(self, x, y, dy):
+        """(dL/dx, [dL/d weight ...]) for the output ``y`` of input ``x`` (as called)."""
+        dx, grads = self.backward_steps(self._steps_last(x), self._steps_last(y), self._steps_last(dy))
+        return self._back(dx), grads
+
+    def backward_steps(self, x, y, dy):
+        raise NotImplementedError
+
+    def _padded(self, x, fill=0.0):
+        before, after = self.pads(x.shape[1])
+        if not before and not after:
+            return x
+        return np.pad(x, ((0, 0), (before, after), (0, 0)), constant_values=np.float32(fill))
+
+    def _windows(self, xp, n, dilation=1):
+        """(batch, n, channels, taps): the window of each of the ``n`` output steps."""
+        return sliding_window_view(xp, self.span, axis=1)[:, ::self.stride][:, :n, :, ::dilation]
+
+    def _chunk(self, batch, width) -> int:
+        return max(1, CHUNK // max(1, batch * width))
+
+
+class Conv1D(_OverSteps):
+    """Keras' ``Conv1D`` (``Convolution1D``)."""
+
+    class_name = "Conv1D"
+    required = ("filters", "kernel_size")
+    PADDINGS = ("valid", "same", "causal")
+    defaults = {"strides": 1, "padding": "valid", "data_format": "channels_last", "dilation_rate": 1,
+                "groups": 1, "activation": "linear", "use_bias": True,
+                "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros"}
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
+        super().__init__(name, config, keras_major, class_name)
+        self.filters = _one(self, "filters")
+        self.kernel_size = _one(self, "kernel_size")
+        self.stride = _one(self, "strides")
+        self.dilation = _one(self, "dilation_rate")
+        self.groups = _one(self, "groups")
+        if self.stride > 1 and self.dilation > 1:
+            raise LstmvizError(
+                f"layer '{name}' (Conv1D): strides {self.stride} with dilation_rate {self.dilation}; "
+                "accepted, as Keras: strides > 1 or dilation_rate > 1, not both")
+        if self.filters % self.groups:
+            raise LstmvizError(
+                f"layer '{name}' (Conv1D): filters {self.filters} are not a multiple of groups "
+                f"{self.groups}; accepted, as Keras: filters divisible by groups")
+        self.span = self.dilation * (self.kernel_size - 1) + 1
+        self.act = activations.get(self.config["activation"], keras_major)
+
+    def _out_channels(self, channels):
+        return self.filters
+
+    def weight_specs(self, input_shapes):
+        s = input_shapes[0]
+        self._need_rank(s, 3, "an input")
+        c = self._channels(s)
+        if c is None:
+            raise LstmvizError(f"layer '{self.name}' (Conv1D) needs a known number of input channels")
+        if c % self.groups:
+            raise LstmvizError(
+                f"layer '{self.name}' (Conv1D): its input's {plural(c, 'channel')} are not a multiple "
+                f"of groups {self.groups}; accepted, as Keras: channels divisible by groups")
+        specs = [("kernel", (self.kernel_size, c // self.groups, self.filters),
+                  self.config["kernel_initializer"])]
+        if self.config["use_bias"]:
+            specs.append(("bias", (self.filters,), self.config["bias_initializer"]))
+        return specs
+
+    def _group_kernels(self) -> list[np.ndarray]:
+        """Per group, the kernel as a (channels·taps, filters) matrix, the windows' order."""
+        W = self.weights[0]
+        k, cg, f = W.shape
+        fg = f // self.groups
+        return [np.ascontiguousarray(W[:, :, g * fg:(g + 1) * fg].transpose(1, 0, 2).reshape(cg * k, fg))
+                for g in range(self.groups)]
+
+    def _z(self, x) -> np.ndarray:
+        """The sums before the activation, (batch, out steps, filters)."""
+        B, T, C = x.shape
+        n = self.out_steps(T)
+        z = np.empty((B, n, self.filters), np.float32)
+        win = self._windows(self._padded(x), n, self.dilation)
+        cg, fg, k = C // self.groups, self.filters // self.groups, self.kernel_size
+        kernels = self._group_kernels()
+        step = self._chunk(B, cg * k)
+        for a in range(0, n, step):
+            b = min(n, a + step)
+            for g, Wg in enumerate(kernels):
+                cols = win[:, a:b, g * cg:(g + 1) * cg].reshape(B * (b - a), cg * k)
+                z[:, a:b, g * fg:(g + 1) * fg] = (cols @ Wg).reshape(B, b - a, fg)
+        if self.config["use_bias"]:
+            z += self.weights[1]
+        return z
+
+    def forward_steps(self, x):
+        z = self._z(x)
+        return self.act(z, out=z)
+
+    def backward_steps(self, x, y, dy):
+        z = None if self.act in D.FROM_OUTPUT else self._z(x)
+        dz = np.asarray(D.grad(self.act, z, y, dy), np.float32)
+        B, T, C = x.shape
+        n = dz.shape[1]
+        before, after = self.pads(T)
+        xp = self._padded(x)
+        win = self._windows(xp, n, self.dilation)
+        cg, fg, k = C // self.groups, self.filters // self.groups, self.kernel_size
+        kernels = self._group_kernels()
+        dW = [np.zeros((cg * k, fg), np.float32) for _ in kernels]
+        dxp = np.zeros(xp.shape, np.float32)
+        d, s = self.dilation, self.stride
+        step = self._chunk(B, cg * k)
+        for a in range(0, n, step):
+            b = min(n, a + step)
+            for g, Wg in enumerate(kernels):
+                dzg = dz[:, a:b, g * fg:(g + 1) * fg].reshape(B * (b - a), fg)
+                cols = win[:, a:b, g * cg:(g + 1) * cg].reshape(B * (b - a), cg * k)
+                dW[g] += cols.T @ dzg
+                dcols = (dzg @ Wg.T).reshape(B, b - a, cg, k)
+                for j in range(k):  # tap j of output step t read padded step t*s + j*d
+                    first = a * s + j * d
+                    dxp[:, first:first + (b - a - 1) * s + 1:s, g * cg:(g + 1) * cg] += dcols[..., j]
+        kernel = np.concatenate([w.reshape(cg, k, fg).transpose(1, 0, 2) for w in dW], axis=2)
+        grads = [np.ascontiguousarray(kernel)]
+        if self.config["use_bias"]:
+            grads.append(dz.sum(axis=(0, 1)))
+        return dxp[:, before:before + T], grads
+
+    def param_formula(self):
+        k, cg, f = self.weights[0].shape
+        letters = "k·(c/g)·f" if self.groups > 1 else "k·c·f"
+        bias = (" + f", f" + {f}", f) if self.config["use_bias"] else ("", "", 0)
+        return f"{letters}{bias[0]} = {k}·{cg}·{f}{bias[1]} = {k * cg * f + bias[2]:,}"
+
+    def describe(self):
+        bits = [plural(self.filters, "filter"), f"kernel {self.kernel_size}"]
+        if self.stride > 1:
+            bits.append(f"strides {self.stride}")
+        if self.dilation > 1:
+            bits.append(f"dilation {self.dilation}")
+        if self.padding != "valid":
+            bits.append(self.padding)
+        if self.groups > 1:
+            bits.append(f"groups {self.groups}")
+        act = self.config["activation"]
+        if act not in (None, "linear"):
+            bits.append(str(act))
+        if self.channels_first:
+            bits.append("channels_first")
+        return ", ".join(bits)
+
+
+class _Pooling1D(_OverSteps):
+    defaults = {"pool_size": 2, "strides": None, "padding": "valid", "data_format": "channels_last"}
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
+        super().__init__(name, config, keras_major, class_name)
+        self.span = _one(self, "pool_size")
+        self.stride = self.span if self.config.get("strides") is None else _one(self, "strides")
+
+    def describe(self):
+        bits = [f"pool {self.span}"] + ([f"strides {self.stride}"] if self.stride != self.span else [])
+        return ", ".join(bits + ([self.padding] if self.padding != "valid" else [])
+                         + (["channels_first"] if self.channels_first else []))
+
+
+class MaxPooling1D(_Pooling1D):
+    class_name = "MaxPooling1D"
+
+    def forward_steps(self, x):
+        n = self.out_steps(x.shape[1])
+        return np.ascontiguousarray(self._windows(self._padded(x, -np.inf), n).max(axis=-1))
+
+    def backward_steps(self, x, y, dy):
+        # the gradient of each window goes to the step its maximum came from (the first of equals)
+        B, T, C = x.shape
+        n = dy.shape[1]
+        before, _ = self.pads(T)
+        xp = self._padded(x, -np.inf)
+        where = self._windows(xp, n).argmax(axis=-1)  # (batch, n, channels): a tap
+        dxp = np.zeros(xp.shape, np.float32)
+        b_i, t_i, c_i = np.indices(where.shape, sparse=True)
+        np.add.at(dxp, (b_i, t_i * self.stride + where, c_i), dy)
+        return dxp[:, before:before + T], []
+
+
+class AveragePooling1D(_Pooling1D):
+    class_name = "AveragePooling1D"
+
+    def _counts(self, T, n) -> np.ndarray:
+        """(n, 1): how many input steps each window reads (fewer at a same padding's ends)."""
+        ones = self._padded(np.ones((1, T, 1), np.float32))
+        return self._windows(ones, n).sum(axis=-1)[0]
+
+    def forward_steps(self, x):
+        n = self.out_steps(x.shape[1])
+        total = self._windows(self._padded(x), n).sum(axis=-1, dtype=np.float32)
+        return np.ascontiguousarray(total / self._counts(x.shape[1], n))
+
+    def backward_steps(self, x, y, dy):
+        B, T, C = x.shape
+        n = dy.shape[1]
+        before, after = self.pads(T)
+        share = (dy / self._counts(T, n)).astype(np.float32)
+        dxp = np.zeros((B, T + before + after, C), np.float32)
+        for j in range(self.span):
+            dxp[:, j:j + (n - 1) * self.stride + 1:self.stride] += share
+        return dxp[:, before:before + T], []
+
+
+#: the classes this module describes, by Keras class name (``layers.LAYER_MODULES`` names
+#: this module for each)
+CLASSES: dict[str, Any] = {"Conv1D": Conv1D, "MaxPooling1D": MaxPooling1D, "AveragePooling1D": AveragePooling1D}
+LAYER_CLASSES.update(CLASSES)
