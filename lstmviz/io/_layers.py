@@ -103,7 +103,8 @@ def rnn_cell_list(cfg: dict) -> list[dict] | None:
     each), for one cell, a list of cells or a ``StackedRNNCells``; None if malformed."""
     cell = cfg.get("cell")
     if isinstance(cell, dict) and cell.get("class_name") == "StackedRNNCells":
-        cells = (cell.get("config") or {}).get("cells")
+        inner = cell.get("config")  # (a damaged file's true or 3: no cells)
+        cells = inner.get("cells") if isinstance(inner, dict) else None
     elif isinstance(cell, dict):
         cells = [cell]
     else:
