@@ -117,6 +117,11 @@ def not_a_stack(model: Model) -> str:
         what = "This is an ONNX graph"
     elif len(model.inputs) > 1:
         what = f"This model has {len(model.inputs)} inputs"
+    elif len(model.input_shapes()[0]) > 3:
+        from lstmviz.engine.layers import fmt_shape
+
+        what = (f"This model reads sub-sequences {fmt_shape(model.input_shapes()[0])} (the editable stack "
+                "reads (batch, timesteps, input_dim))")
     else:
         readers: dict[str, int] = {}
         for node in model.nodes:
@@ -193,7 +198,9 @@ class Opening(StateBase):
         self.path = path
         self.input = spec
         model = sequential_twin(model)
-        if model.is_sequential and len(shapes) == 1:
+        # (the stack's input is (batch, steps, features) or token ids: a stack over
+        # sub-sequences, TimeDistributed(Conv1D)'s (batch, steps, sub-steps, features), is shown)
+        if model.is_sequential and len(shapes) == 1 and len(shapes[0]) <= 3:
             self.readonly = False
             self.layers = entries_of(model, weights=True)
             notes = model.source.get("layer_notes") or {}

@@ -75,9 +75,11 @@ def input_for_shape(spec: InputSpec, k: int, shape: tuple, vocab: int = 3) -> np
         text = (s.text or "hello") + " "
         chars = gen.text_ids(text * (T // len(text) + 1), s.batch_size, T)  # no padding
         return ((chars - 1) % max(vocab - 1, 1) + 1).astype(np.int32)
-    D = shape[-1] or 1
+    inner = tuple(d or 1 for d in shape[2:]) or (1,)  # (B, T, features); (B, T, steps, features):
+    D = int(np.prod(inner))                            # sub-sequences, a TimeDistributed(Conv1D)'s
     src = s.source if s.source in gen.GENERATORS and s.source != "text" else "sine"
-    return gen.generate(src, shape[0] or s.batch_size, T, D, s.seed + k, s.period)
+    x = gen.generate(src, shape[0] or s.batch_size, T, D, s.seed + k, s.period)
+    return x if len(inner) == 1 else x.reshape(x.shape[:2] + inner)
 
 
 def given_data(spec: InputSpec, k: int, shape: tuple) -> np.ndarray | None:

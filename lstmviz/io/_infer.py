@@ -82,6 +82,11 @@ def infer_plain(g: Group, gru_default: bool) -> tuple[str, dict, list[np.ndarray
         return "Dense", {"units": int(arrays[0].shape[1]), "use_bias": False}, arrays
     if len(arrays) == 4 and all(a.ndim == 1 and a.shape == arrays[0].shape for a in arrays):
         return "BatchNormalization", {}, arrays
+    if arrays[0].ndim == 3 and (len(arrays) == 1 or len(arrays) == 2 and arrays[1].shape == arrays[0].shape[2:]):
+        # a Conv1D's kernel (kernel_size, channels, filters): its padding, strides, dilation
+        # and activation are not in the file (Keras' defaults: valid, 1, 1, linear)
+        k, _, f = (int(d) for d in arrays[0].shape)
+        return "Conv1D", {"filters": f, "kernel_size": k, "use_bias": len(arrays) == 2}, arrays
     return None
 
 
@@ -205,9 +210,14 @@ def split_legacy_group(name: str, arrays: list[np.ndarray], names: list[str]) ->
 def weightless_class(name: str) -> str | None:
     base = re.sub(r"_\d+$", "", name)
     cls = _WEIGHTLESS_BY_SNAKE.get(base)
-    if cls == "InputLayer":
+    if cls in UNPLACED:
         return None
     return cls
+
+
+#: weightless layers a weights-only file names but does not place (Keras 3 lists its layers
+#: by name, not in order) nor size (a pooling's pool_size): left out of the layers it implies
+UNPLACED = ("InputLayer", "MaxPooling1D", "AveragePooling1D")
 
 
 def _dims(cls: str, cfg: dict, arrays: list[np.ndarray]) -> tuple[Any, int]:
@@ -221,6 +231,8 @@ def _dims(cls: str, cfg: dict, arrays: list[np.ndarray]) -> tuple[Any, int]:
         return _dims(cfg["layer"]["class_name"], cfg["layer"]["config"], arrays)
     if cls == "BatchNormalization":
         return int(arrays[0].shape[0]), int(arrays[0].shape[0])
+    if cls == "Conv1D":
+        return int(arrays[0].shape[1]), int(cfg["filters"])
     if cls == "RNN":
         cells = _rnn_cell_cfgs(cfg)
         return int(arrays[0].shape[0]), int(cells[-1]["units"])
@@ -234,7 +246,7 @@ def chain_order(items: list[tuple[str, dict, list[np.ndarray]]]) -> list[int] | 
     n = len(dims)
     if n == 0 or n > 40:
         return None
-    seq_first_classes = set(RNN_CLASSES) | {"Embedding", "Bidirectional", "RNN"}
+    seq_first_classes = set(RNN_CLASSES) | {"Embedding", "Bidirectional", "RNN", "Conv1D"}
     seq_first = any(c in seq_first_classes for c, _, _ in items)
     budget = [20000]
     order: list[int] = []
@@ -284,7 +296,7 @@ def unchained_text(items: list[tuple[str, str, dict, list[np.ndarray]]]) -> str:
 
 def set_return_sequences(layers: list[tuple[str, dict]]) -> None:
     """RNNs followed (past weightless layers) by an RNN or TimeDistributed return sequences."""
-    seq_consumers = set(RNN_CLASSES) | {"Bidirectional", "TimeDistributed", "RNN"}
+    seq_consumers = set(RNN_CLASSES) | {"Bidirectional", "TimeDistributed", "RNN", "Conv1D"}
     passthrough = {"Dropout", "SpatialDropout1D", "Masking", "Activation", "GaussianNoise",
                    "GaussianDropout", "AlphaDropout", "BatchNormalization"}
     for i, (cls, cfg) in enumerate(layers):
@@ -313,4 +325,4 @@ def describe_failure(g: Group) -> Fail:
     shapes = ", ".join(fmt_shape(a.shape) for a in g.arrays) or "none"
     return Fail(f"cannot tell what kind of layer group '{g.name}' is from its weights ({shapes})",
                 "supported in weights-only files: LSTM, GRU, SimpleRNN, RNN(cells), Dense, "
-                "Embedding, Bidirectional and TimeDistributed layers")
+                "Embedding, Conv1D, Bidirectional and TimeDistributed layers")

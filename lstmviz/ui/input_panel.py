@@ -385,6 +385,8 @@ class InputPanel(QtWidgets.QWidget):
         arr = np.asarray(x[min(s, x.shape[0] - 1)])
         if arr.ndim == 1:
             arr = arr[:, None]
+        elif arr.ndim > 2:  # sub-sequences (a TimeDistributed(Conv1D)'s): a step's numbers in a row
+            arr = arr.reshape(arr.shape[0], -1)
         ids = not np.issubdtype(arr.dtype, np.floating)
         self.table_model.set_array(arr, ids, editable=not ids and not st.readonly)
         steps, feats = arr.shape
