@@ -109,7 +109,7 @@ def test_every_addable_layer_builds_somewhere(label):
         at = 2
     else:
         s.set_layer_option(1, "return_sequences", True)
-        at = 0 if cls == "Embedding" else 1
+        at = 0 if cls in ("Embedding", "Conv1D", "MaxPooling1D", "AveragePooling1D") else 1
     s.add_layer(cls, inner, index=at)
     assert s.error is None, s.error
     layer = s.model.layers[at]

@@ -121,7 +121,8 @@ def test_a_long_input_is_convolved_in_chunks_of_bounded_memory(monkeypatch):
     (("Conv1D", {"filters": 4, "kernel_size": 5}), (None, 3, 2),
      "reads windows of 5 steps with padding 'valid' but gets 3 steps; give at least 5 or use padding 'same'"),
     (("Conv1D", {"filters": 4}), (None, 9, 2), "has no 'kernel_size' in its config"),
-    (("Conv1D", {"filters": 4, "kernel_size": 2}), (None, 9), "expects an input (batch, steps, channels) of rank 3 but gets (None, 9)"),
+    (("Conv1D", {"filters": 4, "kernel_size": 2}), (None, 9),
+     "expects an input (batch, steps, channels) of rank 3 but gets (None, 9)"),
 ])
 def test_what_keras_refuses_is_refused_in_one_line(layer, shape, said):
     with pytest.raises(LstmvizError) as err:
@@ -136,3 +137,14 @@ def test_params_and_formula_are_keras_count_params():
     grouped, plain = model.layers
     assert grouped.count_params() == 3 * 2 * 6 + 6 and grouped.param_formula().endswith("= 42")
     assert plain.param_formula() == "k·c·f = 2·6·2 = 24"
+
+
+def test_a_sequence_beyond_the_trace_budget_says_a_conv1d_reads_neighbouring_steps(monkeypatch):
+    from lstmviz.engine import windows
+
+    model = stack((None, 64, 2), ("Conv1D", {"filters": 2, "kernel_size": 3}), ("LSTM", {"units": 2}))
+    monkeypatch.setattr(windows, "trace_budget", lambda: 1)
+    with pytest.raises(LstmvizError) as err:
+        model.predict(np.zeros((1, 64, 2), np.float32))
+    assert str(err.value).startswith("layer 'conv1d' (Conv1D) reads 3 neighbouring steps at a time; a long "
+                                     "sequence is traced by windows only through recurrent and per-step layers")

@@ -175,6 +175,8 @@ def options_for(class_name: str, config: dict | None = None) -> list[Option]:
                 + [Option(key, "bool", key, TIPS[key]) for key in layer_keys])
     if class_name in RECURRENT:
         return _recurrent_options(class_name)
+    if class_name in CONV_OPTIONS:
+        return CONV_OPTIONS[class_name]
     if class_name == "Bidirectional":
         inner = (config.get("layer") or {}).get("class_name", "LSTM")
         return ([Option("layer.class_name", "choice", "layer", TIPS["inner"], RECURRENT),
@@ -283,6 +285,8 @@ def default_config(class_name: str, inner: str | None = None, units: int = 8) ->
         return {"activation": "sigmoid"}
     if class_name == "RepeatVector":
         return {"n": 4}
+    if class_name in CONV_DEFAULT_CONFIGS:
+        return dict(CONV_DEFAULT_CONFIGS[class_name])
     return {}
 
 
@@ -347,6 +351,8 @@ def choice_text(value) -> str:
 
 
 def get_option(config: dict, key: str, default=None):
+    if key in SIZE_KEYS and isinstance(config.get(key), list) and len(config[key]) == 1:
+        return config[key][0]  # (Keras writes a Conv1D's kernel_size as a tuple of one: [3])
     if key.startswith(("layer.", "cell.")):
         wrapper, _, sub = key.partition(".")
         inner = config.get(wrapper)
@@ -374,3 +380,46 @@ def set_option(config: dict, key: str, value) -> dict:
         return config
     config[key] = value
     return config
+
+
+# -- convolution and pooling over the steps (engine/conv.py): their own block ---------------
+#: a size Keras writes as a tuple of one ([3]), shown and edited as the number
+SIZE_KEYS = ("kernel_size", "strides", "dilation_rate", "pool_size")
+_PADDING_TIP = ("padding: valid reads only whole windows (fewer steps out); same pads so that "
+                "steps/strides come out; causal pads before the first step only, so step t never "
+                "reads a later step (a forecast's rule).")
+_POOL_OPTIONS = [
+    Option("pool_size", "int", "pool_size", "pool_size: how many neighbouring steps each output step "
+           "summarises. No weights.", minimum=1, maximum=1024),
+    Option("strides", "int", "strides", "strides: how many steps the window moves; the same as "
+           "pool_size by default, so the sequence gets that many times shorter.", minimum=1, maximum=1024),
+    Option("padding", "choice", "padding", _PADDING_TIP.replace("; causal pads before the first step "
+                                                                "only, so step t never reads a later step "
+                                                                "(a forecast's rule)", ""),
+           ("valid", "same")),
+]
+CONV_OPTIONS: dict[str, list[Option]] = {
+    "Conv1D": [
+        Option("filters", "int", "filters", "filters: how many patterns the layer looks for: the "
+               "width of its output at every step (as a Dense's units).", minimum=1, maximum=4096),
+        Option("kernel_size", "int", "kernel_size", "kernel_size: how many neighbouring steps one "
+               "output step reads. Not the number of filters.", minimum=1, maximum=1024),
+        Option("strides", "int", "strides", "strides: how many steps the window moves between two "
+               "outputs (2 halves the sequence).", minimum=1, maximum=1024),
+        Option("padding", "choice", "padding", _PADDING_TIP, ("valid", "same", "causal")),
+        Option("dilation_rate", "int", "dilation_rate", "dilation_rate: the gap between the steps a "
+               "window reads (2: every other step), widening what it sees without more weights.",
+               minimum=1, maximum=1024),
+        Option("activation", "choice", "activation", TIPS["dense_activation"], tuple(ACTIVATIONS)),
+        Option("use_bias", "bool", "use_bias", TIPS["use_bias"]),
+    ],
+    "MaxPooling1D": _POOL_OPTIONS,
+    "AveragePooling1D": _POOL_OPTIONS,
+}
+CONV_DEFAULT_CONFIGS: dict[str, dict[str, Any]] = {
+    "Conv1D": {"filters": 8, "kernel_size": 3, "strides": 1, "padding": "causal", "dilation_rate": 1,
+               "activation": "relu", "use_bias": True},
+    "MaxPooling1D": {"pool_size": 2, "strides": 2, "padding": "valid"},
+    "AveragePooling1D": {"pool_size": 2, "strides": 2, "padding": "valid"},
+}
+ADDABLE.update({name: (name, None) for name in CONV_OPTIONS})

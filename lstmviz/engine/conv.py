@@ -108,6 +108,12 @@ class _OverSteps(Layer):
                 "or use padding 'same'")
         return (steps - self.span) // self.stride + 1
 
+    def steps_out(self, steps: int) -> int:
+        """``out_steps`` of a known number of steps."""
+        n = self.out_steps(steps)
+        assert n is not None
+        return n
+
     def pads(self, steps: int) -> tuple[int, int]:
         if self.padding == "same":
             return same_padding(steps, self.span, self.stride)[1:]
@@ -195,6 +201,8 @@ class Conv1D(_OverSteps):
                 f"{self.groups}; accepted, as Keras: filters divisible by groups")
         self.span = self.dilation * (self.kernel_size - 1) + 1
         self.act = activations.get(self.config["activation"], keras_major)
+        # (as Keras' get_config() writes them: a tuple of one, a list in JSON)
+        self.config.update(kernel_size=[self.kernel_size], strides=[self.stride], dilation_rate=[self.dilation])
 
     def _out_channels(self, channels):
         return self.filters
@@ -226,7 +234,7 @@ class Conv1D(_OverSteps):
     def _z(self, x) -> np.ndarray:
         """The sums before the activation, (batch, out steps, filters)."""
         B, T, C = x.shape
-        n = self.out_steps(T)
+        n = self.steps_out(T)
         z = np.empty((B, n, self.filters), np.float32)
         win = self._windows(self._padded(x), n, self.dilation)
         cg, fg, k = C // self.groups, self.filters // self.groups, self.kernel_size
@@ -306,6 +314,7 @@ class _Pooling1D(_OverSteps):
         super().__init__(name, config, keras_major, class_name)
         self.span = _one(self, "pool_size")
         self.stride = self.span if self.config.get("strides") is None else _one(self, "strides")
+        self.config.update(pool_size=[self.span], strides=[self.stride])  # (Keras' get_config())
 
     def describe(self):
         bits = [f"pool {self.span}"] + ([f"strides {self.stride}"] if self.stride != self.span else [])
@@ -317,7 +326,7 @@ class MaxPooling1D(_Pooling1D):
     class_name = "MaxPooling1D"
 
     def forward_steps(self, x):
-        n = self.out_steps(x.shape[1])
+        n = self.steps_out(x.shape[1])
         return np.ascontiguousarray(self._windows(self._padded(x, -np.inf), n).max(axis=-1))
 
     def backward_steps(self, x, y, dy):
@@ -342,7 +351,7 @@ class AveragePooling1D(_Pooling1D):
         return self._windows(ones, n).sum(axis=-1)[0]
 
     def forward_steps(self, x):
-        n = self.out_steps(x.shape[1])
+        n = self.steps_out(x.shape[1])
         total = self._windows(self._padded(x), n).sum(axis=-1, dtype=np.float32)
         return np.ascontiguousarray(total / self._counts(x.shape[1], n))
 

@@ -35,6 +35,18 @@ def _cell_defaults(cell: CellKind) -> dict[str, Any]:
     return {**CELL_DEFAULTS, **own, **{k: default for k, default, _ in cell.options}}
 
 
+#: Keras 3's convolution and pooling over the steps (``engine/conv.py``)
+_POOL = {"pool_size": REQUIRED, "padding": "valid", "strides": REQUIRED, "data_format": "channels_last"}
+CONV_DEFAULTS: dict[str, dict[str, Any]] = {
+    "Conv1D": {"filters": REQUIRED, "kernel_size": REQUIRED, "strides": [1], "padding": "valid",
+               "data_format": "channels_last", "dilation_rate": [1], "groups": 1, "activation": "linear",
+               "use_bias": True, "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros",
+               "kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+               "kernel_constraint": None, "bias_constraint": None},
+    "MaxPooling1D": _POOL, "AveragePooling1D": _POOL,
+}
+
+
 #: The config keys of each Keras 3 layer's ``get_config()`` besides name, trainable and
 #: dtype, with Keras' default where it has one; anything else lstmviz keeps in a config
 #: (Keras 2 keys, its own) is left out, and a key the config lacks is filled in.
@@ -63,6 +75,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "Flatten": {"data_format": "channels_last"}, "RepeatVector": {"n": REQUIRED},
     "Reshape": {"target_shape": REQUIRED}, "Concatenate": {"axis": -1},
     "Add": {}, "Subtract": {}, "Multiply": {}, "Average": {}, "Maximum": {}, "Minimum": {},
+    **CONV_DEFAULTS,
 }
 #: The keys of each layer's Keras 3 config (see ``DEFAULTS``).
 KEYS: dict[str, tuple[str, ...]] = {cls: tuple(d) for cls, d in DEFAULTS.items()}

@@ -42,6 +42,7 @@ import numpy as np
 from lstmviz import limits
 from lstmviz.engine import onnx_time, recurrent
 from lstmviz.engine.layers import (
+    LAYER_MODULES,
     Activation,
     AnyOp,
     Bidirectional,
@@ -418,6 +419,11 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> 
                 f"{name} steps a list of cells together; a long sequence is traced by windows "
                 "through LSTM, GRU, SimpleRNN (or one cell) and Bidirectional layers, not yet "
                 "through RNN([cells])")
+        elif any(ins) and layer.class_name in LAYER_MODULES:  # (Conv1D, the poolings: engine/conv.py)
+            raise LstmvizError(
+                f"{name} reads {plural(getattr(layer, 'span', 1), 'neighbouring step')} at a time; a long "
+                "sequence is traced by windows only through recurrent and per-step layers (a shorter "
+                "input, or more memory for a whole trace, File > Memory limit, shows it)")
         elif any(ins):
             raise LstmvizError(
                 f"{name} reshapes the time axis; a long sequence is traced by windows "

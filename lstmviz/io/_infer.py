@@ -85,8 +85,8 @@ def infer_plain(g: Group, gru_default: bool) -> tuple[str, dict, list[np.ndarray
     if arrays[0].ndim == 3 and (len(arrays) == 1 or len(arrays) == 2 and arrays[1].shape == arrays[0].shape[2:]):
         # a Conv1D's kernel (kernel_size, channels, filters): its padding, strides, dilation
         # and activation are not in the file (Keras' defaults: valid, 1, 1, linear)
-        k, _, f = (int(d) for d in arrays[0].shape)
-        return "Conv1D", {"filters": f, "kernel_size": k, "use_bias": len(arrays) == 2}, arrays
+        size, _, filters = (int(d) for d in arrays[0].shape)
+        return "Conv1D", {"filters": filters, "kernel_size": size, "use_bias": len(arrays) == 2}, arrays
     return None
 
 
