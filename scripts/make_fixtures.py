@@ -706,6 +706,57 @@ def _(K):
                               L.LSTM(3, name="lstm")])
 
 
+# ---- the layers around recurrent ones ------------------------------------------------------------------
+
+@register("around_rnn", "LSTM(4, return_sequences) -> one branch per layer practitioners put around recurrent "
+          "ones: global average/max pooling (keepdims, channels_first), Permute, Cropping1D, ZeroPadding1D, "
+          "UpSampling1D, LayerNormalization (features; steps and features), BatchNormalization (features; "
+          "steps), ReLU (plain; max_value + negative_slope + threshold; leaky), LeakyReLU, ELU, Softmax "
+          "(features; steps); Keras 3 also LayerNormalization(rms_scaling), Keras 2 ELU(alpha=0.5) "
+          "(Keras 3's ELU does not save its alpha)",
+          [In((6, 3))])
+def _(K):
+    L = K.layers
+    k3 = is_k3(K)
+    inp = K.Input((6, 3), name="input")
+    h = L.LSTM(4, return_sequences=True, name="lstm")(inp)
+    outs = [L.GlobalAveragePooling1D(name="gap")(h),
+            L.GlobalMaxPooling1D(keepdims=True, name="gmp_keep")(h),
+            L.GlobalAveragePooling1D(data_format="channels_first", keepdims=True, name="gap_first")(h),
+            L.Permute((2, 1), name="permute")(h),
+            L.Cropping1D((1, 2), name="crop")(h),
+            L.ZeroPadding1D((2, 1), name="pad")(h),
+            L.UpSampling1D(3, name="up")(h),
+            L.LayerNormalization(name="ln")(h),
+            L.LayerNormalization(axis=[1, 2], center=False, epsilon=0.1, name="ln_steps_features")(h),
+            L.BatchNormalization(name="bn")(h),
+            L.BatchNormalization(axis=1, scale=False, epsilon=0.01, name="bn_steps")(h),
+            L.ReLU(name="relu")(h),
+            L.ReLU(max_value=0.5, negative_slope=0.1, threshold=0.2, name="relu_options")(h),
+            L.ReLU(negative_slope=0.2, name="relu_leaky")(h),
+            L.LeakyReLU(name="leaky")(h),
+            L.LeakyReLU(**{"negative_slope" if k3 else "alpha": 0.05}, name="leaky_005")(h),
+            L.ELU(name="elu")(h),
+            L.Softmax(name="softmax")(h),
+            L.Softmax(axis=1, name="softmax_steps")(h)]
+    if k3:
+        outs.append(L.LayerNormalization(rms_scaling=True, name="ln_rms")(h))
+    else:
+        outs.append(L.ELU(alpha=0.5, name="elu_half")(h))
+    return K.Model(inp, outs, name="model")
+
+
+@register("masked_pooling", "Masking -> LSTM(4, return_sequences) -> LayerNormalization -> ReLU -> "
+          "GlobalAveragePooling1D (the unmasked steps' mean; the fully masked sample: NaN) -> Dense(3) -> Softmax",
+          [In((6, 3), kind="masked")], batch=3)
+def _(K):
+    L = K.layers
+    return seq(K, (6, 3), [L.Masking(name="masking"), L.LSTM(4, return_sequences=True, name="lstm"),
+                           L.LayerNormalization(name="ln"), L.ReLU(name="relu"),
+                           L.GlobalAveragePooling1D(name="gap"), L.Dense(3, name="dense"),
+                           L.Softmax(name="softmax")])
+
+
 # --------------------------------------------------------------------------------------
 # Running a case
 # --------------------------------------------------------------------------------------
@@ -722,8 +773,11 @@ def randomize(model, rng: np.random.Generator, scales: dict[str, float]) -> None
         if not ws:
             continue
         s = scales.get(layer.name, WEIGHT_SCALE)
-        layer.set_weights([(rng.uniform(-1, 1, w.shape) * s).astype(w.dtype)
-                           if np.issubdtype(w.dtype, np.floating) else w for w in ws])
+        ws = [(rng.uniform(-1, 1, w.shape) * s).astype(w.dtype)
+              if np.issubdtype(w.dtype, np.floating) else w for w in ws]
+        if type(layer).__name__ == "BatchNormalization":  # a variance: positive
+            ws[-1] = (np.abs(ws[-1]) + 0.2).astype(ws[-1].dtype)
+        layer.set_weights(ws)
 
 
 def reset_states(model) -> None:

@@ -89,6 +89,24 @@ CASES = {
     "simple_rnn_dropout_clamped": ((5, 3), "float32", "SimpleRNN", {"units": 2, "dropout": True,
                                                                      "recurrent_dropout": float("inf")}),
     "activity_regularization_none": ((5, 3), "float32", "ActivityRegularization", {"l1": None, "l2": 0.5}),
+    # the layers around recurrent ones (engine/layers_more.py); ELU left out: Keras 3.15's
+    # get_config writes no alpha, which lstmviz writes (engine/keras3_keys.DEFAULTS)
+    "global_average_pooling": ((5, 3), "float32", "GlobalAveragePooling1D", {"keepdims": True}),
+    "global_max_pooling": ((5, 3), "float32", "GlobalMaxPooling1D", {"data_format": "channels_first"}),
+    "permute": ((5, 3), "float32", "Permute", {"dims": [2, 1]}),
+    "cropping": ((5, 3), "float32", "Cropping1D", {"cropping": 2}),
+    "zero_padding": ((5, 3), "float32", "ZeroPadding1D", {"padding": [0, 2]}),
+    "up_sampling": ((5, 3), "float32", "UpSampling1D", {"size": 3}),
+    "layer_normalization": ((5, 3), "float32", "LayerNormalization", {}),
+    "layer_normalization_axes": ((5, 3), "float32", "LayerNormalization",
+                                 {"axis": [2, 1], "epsilon": 0.01, "center": False}),
+    "layer_normalization_rms": ((5, 3), "float32", "LayerNormalization", {"rms_scaling": True}),
+    "batch_normalization": ((5, 3), "float32", "BatchNormalization", {}),
+    "batch_normalization_options": ((5, 3), "float32", "BatchNormalization",
+                                    {"axis": 1, "momentum": 0.9, "epsilon": 0.01, "scale": False}),
+    "relu": ((5, 3), "float32", "ReLU", {"max_value": 6.0, "negative_slope": 0.1, "threshold": 0.5}),
+    "leaky_relu": ((5, 3), "float32", "LeakyReLU", {"negative_slope": 0.1}),
+    "softmax": ((5, 3), "float32", "Softmax", {"axis": 1}),
 }
 
 #: configs Keras 3's constructor refuses: name -> (class name, config); the fixture keeps

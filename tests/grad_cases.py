@@ -89,6 +89,20 @@ CASES = {
                 ("AveragePooling1D", {"pool_size": 2, "data_format": "channels_first"}),
                 ("Conv1D", {"filters": 3, "kernel_size": 2, "activation": "sigmoid"}),
                 ("Flatten", {}), ("Dense", {"units": 2})]),
+    # the layers around recurrent ones (engine/layers_more.py)
+    "layernorm_gap_masked_mse": dict(
+        shape=(None, 6, 2), loss="mse", mask=True,
+        layers=[("Masking", {}), ("LSTM", {"units": 3, "return_sequences": True}),
+                ("LayerNormalization", {}), ("LayerNormalization", {"rms_scaling": True}),
+                ("GlobalAveragePooling1D", {}), ("Dense", {"units": 2})]),
+    "pool_shape_act_cce": dict(
+        shape=(None, 5, 3), loss="categorical_crossentropy",
+        layers=[("LSTM", {"units": 3, "return_sequences": True}), ("UpSampling1D", {"size": 2}),
+                ("Cropping1D", {"cropping": [1, 2]}), ("ZeroPadding1D", {"padding": [1, 0]}),
+                ("ReLU", {"max_value": 0.6, "negative_slope": 0.1, "threshold": 0.05}),
+                ("Permute", {"dims": [2, 1]}), ("GlobalMaxPooling1D", {}),
+                ("LeakyReLU", {"negative_slope": 0.2}), ("ELU", {"alpha": 0.5}),
+                ("Dense", {"units": 3}), ("Softmax", {})]),
 }
 
 

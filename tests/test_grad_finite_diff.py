@@ -19,8 +19,8 @@ from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
 from lstmviz.engine.cells import CELLS
 
 #: (``cells``: a kind's backward step may live beside its description, ARCHITECTURE.md)
-MODULES = ("activations", "derivatives", "recurrent", "layers", "model", "backward", "cells",
-           "gradients", "losses", "workspace", "trace", "conv")
+MODULES = ("activations", "derivatives", "recurrent", "layer_base", "layers", "layers_more", "conv",
+           "model", "backward", "cells", "gradients", "losses", "workspace", "trace")
 
 
 @contextlib.contextmanager
@@ -317,3 +317,65 @@ def test_per_step_records_are_dl_dh():
     # at the last step dL/dh_T is the output gradient alone: 2 (h - y) / size
     h = g.trace.output
     np.testing.assert_allclose(rec.steps["dh"][:, -1], 2 * (h[:, -1] - y[:, -1]) / y.size, rtol=1e-5)
+
+
+#: the layers around recurrent ones (engine/layers_more.py), each after an LSTM of sequences
+AROUND = [
+    ("GlobalAveragePooling1D", {"keepdims": True}),
+    ("GlobalAveragePooling1D", {"data_format": "channels_first"}),
+    ("GlobalMaxPooling1D", {}),
+    ("GlobalMaxPooling1D", {"data_format": "channels_first", "keepdims": True}),
+    ("Permute", {"dims": [2, 1]}),
+    ("Cropping1D", {"cropping": 1}),
+    ("ZeroPadding1D", {"padding": [0, 2], "data_format": "channels_first"}),
+    ("UpSampling1D", {"size": 3}),
+    ("LayerNormalization", {"axis": [1, 2], "epsilon": 0.01}),
+    ("LayerNormalization", {"center": False}),
+    ("LayerNormalization", {"scale": False}),
+    ("LayerNormalization", {"rms_scaling": True}),
+    ("LayerNormalization", {"rms_scaling": True, "scale": False, "axis": 1}),
+    ("ReLU", {"max_value": 6.0}),
+    ("ReLU", {"threshold": 0.1, "negative_slope": 0.3}),
+    ("ReLU", {"max_value": 0.3, "negative_slope": 0.2}),
+    ("LeakyReLU", {"negative_slope": 0.1}),
+    ("ELU", {"alpha": 0.7}),
+    ("Softmax", {"axis": 1}),
+    ("Softmax", {"axis": [1, 2]}),
+    ("TimeDistributed", {"layer": {"class_name": "LayerNormalization", "config": {}}}),
+]
+
+
+@pytest.mark.parametrize("cls,cfg", AROUND, ids=[f"{c}-{'-'.join(map(str, k.values())) or 'default'}"
+                                                 for c, k in AROUND])
+def test_layers_around_recurrent(cls, cfg):
+    rng = np.random.default_rng(12)
+    model = seq((None, 5, 3), ("LSTM", {"units": 4, "return_sequences": True}), (cls, cfg),
+                ("Dense", {"units": 2}))
+    x = rng.normal(size=(3, 5, 3)) * 2
+    check(model, x, rng.normal(size=(3,) + tuple(model.output_shapes()[0][1:])), "mse", rng)
+
+
+@pytest.mark.parametrize("major", ["2", "3"])
+def test_average_of_the_unmasked_steps(major):
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(3, 6, 2))
+    x[0, 4:] = 0.0
+    x[1, :2] = 0.0
+    model = seq((None, 6, 2), ("Masking", {}), ("GRU", {"units": 3, "return_sequences": True}),
+                ("GlobalAveragePooling1D", {}), ("Softmax", {}), keras_version=major)
+    check(model, x, np.eye(3)[[0, 2, 1]], "categorical_crossentropy", rng)
+
+
+@pytest.mark.parametrize("where", ["plain", "time_distributed"])
+def test_batch_normalization_is_refused_for_training_in_one_line(where):
+    from lstmviz.engine.gradients import gradients
+    from lstmviz.errors import LstmvizError
+
+    bn = ("BatchNormalization", {}) if where == "plain" else (
+        "TimeDistributed", {"layer": {"class_name": "BatchNormalization", "config": {}}})
+    model = seq((None, 4, 2), ("LSTM", {"units": 3, "return_sequences": True}), bn)
+    with pytest.raises(LstmvizError) as err:
+        gradients(model, np.ones((2, 4, 2), np.float32), np.ones((2, 4, 3), np.float32), "mse")
+    said = str(err.value)
+    assert "\n" not in said and "BatchNormalization" in said and "without BatchNormalization" in said
+

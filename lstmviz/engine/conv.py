@@ -1,7 +1,6 @@
 """Convolution and pooling over the steps: Keras' ``Conv1D``, ``MaxPooling1D`` and
 ``AveragePooling1D``, each layer described once here (config, weights, shapes, forward and
-its exact backward), registered into ``layers.LAYER_CLASSES`` when first made
-(``layers.LAYER_MODULES``).
+its exact backward), named in ``layers.LAYER_CLASSES`` (``CLASSES``).
 
 As Keras (3 and 2) computes them, float32:
 
@@ -32,7 +31,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from lstmviz.engine import activations
 from lstmviz.engine import derivatives as D
-from lstmviz.engine.layers import LAYER_CLASSES, Layer
+from lstmviz.engine.layer_base import Layer
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.errors import LstmvizError, is_whole
 from lstmviz.text import plural, safe_text
@@ -152,8 +151,9 @@ class _OverSteps(Layer):
     def forward_steps(self, x):
         raise NotImplementedError
 
-    def backward(self, x, y, dy):
-        """(dL/dx, [dL/d weight ...]) for the output ``y`` of input ``x`` (as called)."""
+    def backward(self, x, y, dy, mask=None):
+        """(dL/dx, [dL/d weight ...]) for the output ``y`` of input ``x`` (as called); ``mask``
+        unused (a mask stops here)."""
         dx, grads = self.backward_steps(self._steps_last(x), self._steps_last(y), self._steps_last(dy))
         return self._back(dx), grads
 
@@ -366,7 +366,5 @@ class AveragePooling1D(_Pooling1D):
         return dxp[:, before:before + T], []
 
 
-#: the classes this module describes, by Keras class name (``layers.LAYER_MODULES`` names
-#: this module for each)
+#: the classes this module describes, by Keras class name (in ``layers.LAYER_CLASSES``)
 CLASSES: dict[str, Any] = {"Conv1D": Conv1D, "MaxPooling1D": MaxPooling1D, "AveragePooling1D": AveragePooling1D}
-LAYER_CLASSES.update(CLASSES)

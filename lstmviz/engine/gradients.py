@@ -295,15 +295,16 @@ def layer_backward(layer, fw: Forward, d_outputs, dz_override=None):
         flat = lambda a: a.reshape((B * T,) + a.shape[2:])  # noqa: E731
         if isinstance(inner, L.Dense):
             dx, g = _dense_backward(inner, flat(x), flat(outs[0]), flat(dy))
-        elif hasattr(inner, "backward"):  # (Conv1D, the poolings: engine/conv.py)
-            one, g = inner.backward(flat(x), flat(outs[0]), flat(dy))
+        elif hasattr(inner, "backward"):  # (engine/conv.py's, engine/layers_more.py's)
+            one, g = inner.backward(flat(x), flat(outs[0]), flat(dy), None)
             dx = [one]
         elif isinstance(inner, (L.Activation, L.Identity, L.Flatten, L.Reshape)):
             dx, g = _simple_backward(inner, [flat(x)], flat(outs[0]), flat(dy))
         else:
             raise LstmvizError(f"layer '{name}': gradients through TimeDistributed({inner.class_name}) "
                                "are not supported; supported inside: Dense, Conv1D, MaxPooling1D, "
-                               "AveragePooling1D, Activation, Dropout, Flatten, Reshape")
+                               "AveragePooling1D, Activation, Dropout, Flatten, Reshape, and the "
+                               "normalisation and activation layers")
         return [dx[0].reshape(x.shape)], g, [], LayerGradients(name, g)
     if isinstance(layer, L.Embedding):
         ids = np.asarray(ins[0]).astype(np.int64).reshape(-1)
@@ -311,8 +312,10 @@ def layer_backward(layer, fw: Forward, d_outputs, dz_override=None):
                           layer.weights[0].shape)
         dE = rows.dense()
         return [None], [dE], [], LayerGradients(name, [dE], sparse={0: rows})
-    if hasattr(layer, "backward"):  # a layer that holds its own backward pass (engine/conv.py)
-        one, g = layer.backward(ins[0], outs[0], dy)
+    if hasattr(layer, "backward"):  # a layer that holds its own (engine/conv.py, engine/layers_more.py)
+        if dz_override is not None:  # (a Softmax whose logits the loss took)
+            return [dz_override], [], [], LayerGradients(name, [])
+        one, g = layer.backward(np.asarray(ins[0], np.float32), outs[0], dy, fw.in_masks[name][0])
         return [one], g, [], LayerGradients(name, g)
     dx, g = _simple_backward(layer, ins, outs[0], dy, dz_override, fw.masks[name][0])
     return dx, g, [], LayerGradients(name, g)
@@ -343,11 +346,14 @@ def _simple_backward(layer, ins, y, dy, dz_override=None, out_mask=None):
 # -- the whole model -------------------------------------------------------------------
 def _output_logits(model, fw: Forward, loss: str):
     """The logits Keras 3 takes a crossentropy from: the input of a top-level sigmoid or
-    softmax (Dense or Activation layer) that is the model's output, else None."""
+    softmax (Dense or Activation layer, or a Softmax layer over one axis) that is the model's
+    output, else None."""
     if loss not in CROSSENTROPIES or len(model.outputs) != 1:
         return None
     ref = model.outputs[0]
     layer = model.get_layer(ref.layer)
+    if getattr(layer, "keeps_logits", False):  # a Softmax layer over one axis
+        return layer.name, np.asarray(fw.inputs[layer.name][0], np.float32)
     if not isinstance(layer, (L.Dense, L.Activation)):
         return None
     act = A.get(layer.config["activation"], layer.keras_major)
@@ -493,6 +499,11 @@ def check_trainable(model) -> None:
         raise LstmvizError(f"the model has {len(model.outputs)} outputs ({shown}); gradients and training "
                            "need a model with one output")
     for layer in model.layers:
+        if getattr(layer, "inner", layer).class_name == "BatchNormalization":
+            raise LstmvizError(
+                f"layer '{layer.name}' (BatchNormalization) normalises by each batch's own mean and "
+                "variance while training, and moves its moving ones, which lstmviz does not compute; "
+                "gradients and training are for models without BatchNormalization (its inference is shown)")
         rnns = L_rnns(layer)
         for r in rnns:
             if r.config.get("stateful"):

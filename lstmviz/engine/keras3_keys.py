@@ -76,6 +76,26 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "Reshape": {"target_shape": REQUIRED}, "Concatenate": {"axis": -1},
     "Add": {}, "Subtract": {}, "Multiply": {}, "Average": {}, "Maximum": {}, "Minimum": {},
     **CONV_DEFAULTS,
+    # the layers around recurrent ones (engine/layers_more.py)
+    "GlobalAveragePooling1D": {"data_format": "channels_last", "keepdims": False},
+    "GlobalMaxPooling1D": {"data_format": "channels_last", "keepdims": False},
+    "Permute": {"dims": REQUIRED}, "Cropping1D": {"cropping": [1, 1]},
+    "ZeroPadding1D": {"padding": [1, 1], "data_format": "channels_last"}, "UpSampling1D": {"size": 2},
+    "LayerNormalization": {"axis": [-1], "epsilon": 0.001, "center": True, "scale": True,
+                           "rms_scaling": False, "beta_initializer": "zeros", "gamma_initializer": "ones",
+                           "beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None,
+                           "gamma_constraint": None},
+    "BatchNormalization": {"axis": -1, "momentum": 0.99, "epsilon": 0.001, "center": True, "scale": True,
+                           "beta_initializer": "zeros", "gamma_initializer": "ones",
+                           "moving_mean_initializer": "zeros", "moving_variance_initializer": "ones",
+                           "beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None,
+                           "gamma_constraint": None, "synchronized": False, "renorm": False,
+                           "renorm_clipping": None, "renorm_momentum": 0.99},
+    "ReLU": {"max_value": None, "negative_slope": 0.0, "threshold": 0.0},
+    "LeakyReLU": {"negative_slope": 0.3}, "Softmax": {"axis": -1},
+    # (Keras 3.15's ELU writes no alpha, and reads its files with 1.0; written here so that a
+    # model of another alpha, a Keras 2 file's, keeps it: its constructor takes it)
+    "ELU": {"alpha": 1.0},
 }
 #: The keys of each layer's Keras 3 config (see ``DEFAULTS``).
 KEYS: dict[str, tuple[str, ...]] = {cls: tuple(d) for cls, d in DEFAULTS.items()}
@@ -91,6 +111,7 @@ CONSTRUCTOR_KEYS: dict[str, tuple[str, ...]] = {
     "Dense": ("lora_rank", "lora_alpha"),
     "Embedding": ("input_length", "weights", "lora_rank", "lora_alpha"),
     "Bidirectional": ("weights",),
+    "LeakyReLU": ("alpha",),  # (Keras 2's name of negative_slope, which Keras 3 takes)
 }
 
 

@@ -42,7 +42,7 @@ import numpy as np
 from lstmviz import limits
 from lstmviz.engine import onnx_time, recurrent
 from lstmviz.engine.layers import (
-    LAYER_MODULES,
+    CONV_CLASSES,
     Activation,
     AnyOp,
     Bidirectional,
@@ -66,7 +66,8 @@ from lstmviz.text import numbered, plural, whole_number
 #: The setting the trace budget is derived from (see ``lstmviz.limits``).
 BUDGET_ENV = limits.ENV
 
-#: Layers that map each timestep on its own (so a window of steps is computed alone).
+#: Layers that map each timestep on its own (so a window of steps is computed alone); also
+#: a layer whose ``timewise`` says so (``layers_more``: a LayerNormalization of the features)
 TIMEWISE = (Dense, Activation, Identity, Masking, Embedding, Merge, NotEqual, TimeDistributed)
 
 
@@ -408,7 +409,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> 
             seq[layer.name] = [bool(rnn.config["return_sequences"])] + [False] * (n_out - 1)
             if isinstance(layer, Bidirectional) and layer.merge_mode is None:
                 seq[layer.name][1] = seq[layer.name][0]
-        elif isinstance(layer, TIMEWISE) or (isinstance(layer, AnyOp)
+        elif isinstance(layer, TIMEWISE) or getattr(layer, "timewise", False) or (isinstance(layer, AnyOp)
                                             and int(layer.config.get("axis", -1)) == -1):
             if any(ins) and not all(ins) and isinstance(layer, Merge):
                 raise LstmvizError(f"{name} merges a sequence with a tensor without steps; "
@@ -419,7 +420,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> 
                 f"{name} steps a list of cells together; a long sequence is traced by windows "
                 "through LSTM, GRU, SimpleRNN (or one cell) and Bidirectional layers, not yet "
                 "through RNN([cells])")
-        elif any(ins) and layer.class_name in LAYER_MODULES:  # (Conv1D, the poolings: engine/conv.py)
+        elif any(ins) and layer.class_name in CONV_CLASSES:  # (Conv1D, the poolings: engine/conv.py)
             raise LstmvizError(
                 f"{name} reads {plural(getattr(layer, 'span', 1), 'neighbouring step')} at a time; a long "
                 "sequence is traced by windows only through recurrent and per-step layers (a shorter "

@@ -286,8 +286,9 @@ def expected_count(cls: str, cfg: dict) -> int | None:
         return 2 if use_bias else 1
     if cls == "BatchNormalization":
         return int(bool(cfg.get("scale", True))) + int(bool(cfg.get("center", True))) + 2
-    if cls == "LayerNormalization":
-        return int(bool(cfg.get("scale", True))) + int(bool(cfg.get("center", True)))
+    if cls == "LayerNormalization":  # (Keras 3's rms_scaling: gamma, and no beta)
+        rms = bool(cfg.get("rms_scaling", False))
+        return int(bool(cfg.get("scale", True)) or rms) + int(bool(cfg.get("center", True)) and not rms)
     if cls == "RNN":
         cells = rnn_cell_list(cfg)
         if not cells or any(c.get("class_name") not in CELL_CLASSES for c in cells):

@@ -1,0 +1,183 @@
+"""The base every engine layer is built on: ``Layer`` (config with Keras' defaults, weight
+shapes and their checks, ``build`` from a seed or given weights, ``call``), and the helpers
+its checks use (``fmt_shape``, ``check_float32``). ``layers.py`` (the Keras layers a
+recurrent model is made of) and ``layers_more.py`` (the layers around them) both build on
+it; ``layers.py`` names everything here too, where it always was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lstmviz.engine import initializers
+from lstmviz.engine.trace import LayerTrace
+from lstmviz.errors import LstmvizError
+
+Shape = tuple  # of int | None, batch first
+
+
+#: what a number past float32 is told, in a file or an array (a float64 one became infinity
+#: in the model's float32, and was said to be "NaN or infinity" of finite numbers)
+BEYOND_FLOAT32 = "beyond float32's range (\u00b13.4e38), the numbers a model takes; scale it down"
+
+
+def check_float32(arr: np.ndarray, what: str) -> None:
+    """Refuse a wider float than float32 holding a finite number past float32's range (it
+    would become infinity in the model, then be said to be "NaN or infinity" of finite
+    numbers): ``what`` ("x.npy: holds", "the input holds") and the number, in one line."""
+    if np.issubdtype(arr.dtype, np.floating) and arr.itemsize > 4:  # (float64: a CSV's, a file's, an array's)
+        big = np.isfinite(arr) & (np.abs(arr) > np.finfo(np.float32).max)
+        if big.any():
+            at = tuple(int(i) for i in np.argwhere(big)[0])
+            raise LstmvizError(f"{what} {float(arr[at]):g} (first at index {at}), {BEYOND_FLOAT32}")
+
+
+def fmt_shape(shape) -> str:
+    if isinstance(shape, list):
+        return "[" + ", ".join(fmt_shape(s) for s in shape) + "]"
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+class Layer:
+    """Base: a layer with no weights that passes its input's mask through."""
+
+    class_name = "Layer"
+    defaults: dict[str, Any] = {}
+    #: Config keys without a Keras default: a config lacking one is refused by name.
+    required: tuple[str, ...] = ()
+    passes_mask = True
+
+    def __init__(self, name: str, config: dict | None = None, keras_major: int = 3,
+                 class_name: str | None = None):
+        self.name = name
+        self.keras_major = keras_major
+        if class_name:
+            self.class_name = class_name
+        self.config = {**self.defaults, **(config or {})}
+        if isinstance(self.config.get("name"), str):
+            self.config["name"] = name  # (LayerSpec(name=) or a name made unique: the layer's)
+        missing = [k for k in self.required if self.config.get(k) is None]
+        if missing:
+            raise LstmvizError(
+                f"layer '{name}' ({self.class_name}) has no {', '.join(repr(k) for k in missing)} "
+                "in its config (a weights-only file does not record it)"
+            )
+        self.weights: list[np.ndarray] = []
+        self.input_shapes: list[Shape] = []
+        self.output_shapes: list[Shape] = []
+
+    # -- shapes and weights -------------------------------------------------------------
+    def weight_specs(self, input_shapes: list[Shape]) -> list[tuple[str, tuple, Any]]:
+        """(name, shape, initializer) of each weight, in Keras' get_weights() order."""
+        return []
+
+    def compute_output_shapes(self, input_shapes: list[Shape]) -> list[Shape]:
+        return [input_shapes[0]]
+
+    def build(self, input_shapes: list[Shape], rng: np.random.Generator | None,
+              weights: list[np.ndarray] | None = None) -> None:
+        """Check shapes, then take ``weights`` (or keep/initialise our own)."""
+        out = self.compute_output_shapes(input_shapes)
+        specs = self.weight_specs(input_shapes)
+        if weights is not None:
+            self.set_weights(weights, specs)
+        elif not self.weights or [w.shape for w in self.weights] != [s[1] for s in specs]:
+            if rng is None:
+                rng = np.random.default_rng(0)
+            self.weights = [self._initial(name, shape, init, rng) for name, shape, init in specs]
+        self.input_shapes, self.output_shapes = list(input_shapes), out
+
+    def build_replaced(self, input_shapes: list[Shape], rng: np.random.Generator,
+                       keep: list[np.ndarray]) -> None:
+        """``build`` from ``rng``, each weight of ``keep`` that still fits its place taking
+        the place of the initial one, as one step: the draws are made (``rng`` ends where
+        ``build`` leaves it) but an initial weight that ``keep`` replaces is not computed
+        (``initializers.skip``). So a layer whose input width changed (the units of the
+        layer before it) draws a new kernel and keeps its recurrent kernel and bias. A
+        ``keep`` of another number of arrays keeps nothing. Layers that build otherwise
+        (wrappers) build, then take ``keep`` if every shape fits."""
+        if type(self).build is not Layer.build or type(self).build_replaced is not Layer.build_replaced:
+            self.build(input_shapes, rng)
+            if [np.shape(w) for w in keep] == [w.shape for w in self.weights]:
+                self.set_weights(keep)
+            return
+        out = self.compute_output_shapes(input_shapes)
+        specs = self.weight_specs(input_shapes)
+        fits = [tuple(np.shape(w)) == tuple(s[1]) for w, s in zip(keep, specs)] if len(keep) == len(specs) else []
+        if not any(fits):
+            self.weights = []  # initialised afresh, whatever this layer held
+            self.build(input_shapes, rng)
+            return
+        weights = []
+        for (name, shape, init), w, fit in zip(specs, keep, fits):
+            if fit:
+                initializers.skip(init, shape, rng)
+                weights.append(w)
+            else:
+                weights.append(self._initial(name, shape, init, rng))
+        self.set_weights(weights, specs)
+        self.input_shapes, self.output_shapes = list(input_shapes), out
+
+    def _initial(self, name, shape, init, rng):
+        return initializers.make(init, shape, rng)
+
+    def set_weights(self, weights, specs=None) -> None:
+        specs = self.weight_specs(self.input_shapes) if specs is None else specs
+        weights = [np.asarray(w) for w in weights]
+        if len(weights) != len(specs):
+            raise LstmvizError(
+                f"layer '{self.name}' ({self.class_name}) has {len(weights)} weight arrays "
+                f"but its config needs {len(specs)}: {', '.join(f'{n} {fmt_shape(s)}' for n, s, _ in specs) or 'none'}"
+            )
+        for w, (wname, shape, _) in zip(weights, specs):
+            if tuple(w.shape) != tuple(shape):
+                raise LstmvizError(
+                    f"layer '{self.name}' ({self.class_name}): weight {wname} has shape "
+                    f"{fmt_shape(w.shape)} but the config needs {fmt_shape(shape)}"
+                )
+            # (a float64 1e300 of a file became infinity, with NumPy's "RuntimeWarning: overflow
+            # encountered in cast" on stderr)
+            check_float32(w, f"layer '{self.name}' ({self.class_name}): weight {wname} holds")
+        self.weights = [np.ascontiguousarray(w, dtype=np.float32) for w in weights]
+
+    @property
+    def weight_names(self) -> list[str]:
+        return [n for n, _, _ in self.weight_specs(self.input_shapes)]
+
+    def named_weights(self) -> dict[str, np.ndarray]:
+        return dict(zip(self.weight_names, self.weights))
+
+    def count_params(self) -> int:
+        return int(sum(w.size for w in self.weights))
+
+    def param_formula(self) -> str | None:
+        return None
+
+    def gate_blocks(self) -> dict[str, np.ndarray]:
+        """Named per-gate views of the weights (``kernel_i``, ...); plain names otherwise."""
+        return self.named_weights()
+
+    def describe(self) -> str:
+        """Key options in a few words, for summaries and the side panel."""
+        return ""
+
+    # -- forward ------------------------------------------------------------------------
+    def call(self, inputs, masks, initial_state=None):
+        out = self.forward(inputs[0])
+        mask = masks[0] if self.passes_mask else None
+        return [out], [mask], LayerTrace(self.name, self.class_name, [out])
+
+    def forward(self, x):
+        return x
+
+    def reset_states(self) -> None:
+        pass
+
+    def _need_rank(self, shape, rank, what):
+        if len(shape) != rank:
+            raise LstmvizError(
+                f"layer '{self.name}' ({self.class_name}) expects {what} of rank {rank} "
+                f"but gets {fmt_shape(shape)}"
+            )

@@ -1,0 +1,676 @@
+"""The Keras layers practitioners put around recurrent layers, each described once.
+
+Global pooling over the steps (``GlobalAveragePooling1D``, ``GlobalMaxPooling1D``), the
+layers that reshape the time axis (``Permute``, ``Cropping1D``, ``ZeroPadding1D``,
+``UpSampling1D``), normalisation (``LayerNormalization``; ``BatchNormalization`` at
+inference, by its moving statistics) and the activation layers (``ReLU``, ``LeakyReLU``,
+``ELU``, ``Softmax``). Each class holds Keras' config defaults, its weight shapes (in
+``get_weights()`` order), its output shapes, its forward pass as Keras 3 and Keras 2
+compute it at inference, and its exact backward pass as TensorFlow's gradients take it:
+``backward(x, y, dy, mask) -> (dx, [weight gradients])`` (``x`` the input, ``y`` the
+output, ``mask`` the input's mask), which ``gradients.layer_backward`` calls.
+
+Masks: Keras 3 drops the mask at a layer that does not support masking and Keras 2
+refuses to build such a model, so the shape layers and ``GlobalMaxPooling1D`` hand on no
+mask; ``GlobalAveragePooling1D`` averages the unmasked steps only (Keras 3 with
+``where``, Keras 2 multiplying by the mask: a NaN at a masked step differs).
+
+``MORE_CLASSES`` is part of ``layers.LAYER_CLASSES``, so ``make_layer`` and every table
+built from it know them; the classes build on ``layer_base.Layer`` as ``layers.py``'s do.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lstmviz.engine import layer_base as L
+from lstmviz.engine.trace import LayerTrace
+from lstmviz.errors import LstmvizError, is_number, is_whole
+from lstmviz.text import safe_text
+
+
+def _refuse(layer, key: str, value: Any, accepted: str) -> LstmvizError:
+    return LstmvizError(f"layer '{layer.name}' ({layer.class_name}): {key} is "
+                        f"{safe_text(repr(value), 60)}; accepted: {accepted}")
+
+
+def _number(layer, key: str, *, least: float | None = None, above: float | None = None,
+            none: bool = False) -> float | None:
+    """``config[key]`` as a finite float (None kept where ``none``), else one line."""
+    value = layer.config.get(key)
+    if value is None and none:
+        return None
+    ok = is_number(value) and math.isfinite(value)
+    if ok and least is not None:
+        ok = value >= least
+    if ok and above is not None:
+        ok = value > above
+    if not ok:
+        bound = (f" of at least {least:g}" if least is not None
+                 else f" above {above:g}" if above is not None else "")
+        raise _refuse(layer, key, value, f"a finite number{bound}" + (" (or None)" if none else ""))
+    return float(value)
+
+
+def _flag(layer, key: str) -> bool:
+    value = layer.config.get(key)
+    if not isinstance(value, bool):
+        raise _refuse(layer, key, value, "true or false")
+    return value
+
+
+def _pair(layer, key: str) -> tuple[int, int]:
+    """Keras' ``standardize_tuple(value, 2, allow_zero=True)``: an int or two ints >= 0."""
+    value = layer.config.get(key)
+    if isinstance(value, dict):  # (Keras 3 writes a tuple as {"class_name": "__tuple__", ...})
+        value = value.get("config", {}).get("value") if isinstance(value.get("config"), dict) else None
+    pair = [value, value] if is_whole(value) else value
+    if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and all(is_whole(v, 0) for v in pair)):
+        raise _refuse(layer, key, layer.config.get(key), "a whole number >= 0 or two of them")
+    return int(pair[0]), int(pair[1])
+
+
+def _data_format(layer) -> str:
+    fmt = layer.config.get("data_format") or "channels_last"
+    if fmt not in ("channels_last", "channels_first"):
+        raise _refuse(layer, "data_format", fmt, "channels_last or channels_first")
+    return fmt
+
+
+def _float(x) -> np.ndarray:
+    return np.asarray(x).astype(np.float32, copy=False)
+
+
+# -- global pooling -------------------------------------------------------------------------
+class _GlobalPooling1D(L.Layer):
+    defaults = {"data_format": "channels_last", "keepdims": False}
+    passes_mask = False
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
+        super().__init__(name, config, keras_major, class_name)
+        self.steps_axis = 1 if _data_format(self) == "channels_last" else 2
+        self.keepdims = _flag(self, "keepdims")
+
+    def compute_output_shapes(self, input_shapes):
+        s = tuple(input_shapes[0])
+        self._need_rank(s, 3, "an input (batch, steps, features)")
+        ax = self.steps_axis
+        if self.keepdims:
+            return [tuple(1 if k == ax else d for k, d in enumerate(s))]
+        return [tuple(d for k, d in enumerate(s) if k != ax)]
+
+    def describe(self):
+        return "over the steps" + (", keepdims" if self.keepdims else "")
+
+    def _kept(self, dy):
+        """``dy`` with the steps axis kept (length 1)."""
+        return dy if self.keepdims else np.expand_dims(dy, self.steps_axis)
+
+
+class GlobalAveragePooling1D(_GlobalPooling1D):
+    """The mean over the steps; with a mask, over the unmasked steps only (a sample whose
+    every step is masked: 0/0, NaN, as Keras gives)."""
+
+    class_name = "GlobalAveragePooling1D"
+
+    def _mask(self, mask, x):
+        if mask is None:
+            return None
+        if self.steps_axis != 1:
+            raise LstmvizError(
+                f"layer '{self.name}' (GlobalAveragePooling1D, data_format channels_first) gets a "
+                "mask of the steps of a (batch, steps, features) input, which Keras lines up against "
+                "its last axis; supported: a mask with data_format channels_last")
+        return np.expand_dims(np.asarray(mask, bool), 2)
+
+    def call(self, inputs, masks, initial_state=None):
+        x = _float(inputs[0])
+        m = self._mask(masks[0], x)
+        ax = self.steps_axis
+        if m is None:
+            out = np.mean(x, axis=ax, keepdims=self.keepdims, dtype=np.float32)
+        else:
+            # Keras 3 puts 0 at the masked steps (``where``), Keras 2 multiplies by the mask
+            kept = np.where(m, x, np.float32(0)) if self.keras_major >= 3 else x * m.astype(np.float32)
+            out = (np.sum(kept, axis=ax, keepdims=self.keepdims)
+                   / np.sum(m.astype(np.float32), axis=ax, keepdims=self.keepdims))
+        return [out], [None], LayerTrace(self.name, self.class_name, [out])
+
+    def backward(self, x, y, dy, mask):
+        x = _float(x)
+        dy = self._kept(dy)
+        m = self._mask(mask, x)
+        if m is None:
+            return np.broadcast_to(dy / np.float32(x.shape[self.steps_axis]), x.shape).copy(), []
+        fm = m.astype(np.float32)
+        return fm * (dy / np.sum(fm, axis=self.steps_axis, keepdims=True)), []
+
+
+class GlobalMaxPooling1D(_GlobalPooling1D):
+    """The largest value over the steps (a mask is not looked at, as in Keras)."""
+
+    class_name = "GlobalMaxPooling1D"
+
+    def forward(self, x):
+        return np.max(_float(x), axis=self.steps_axis, keepdims=self.keepdims)
+
+    def backward(self, x, y, dy, mask):
+        # TensorFlow's reduce_max gradient: shared equally among the steps that hold the max
+        x = _float(x)
+        ax = self.steps_axis
+        picked = (x == self._kept(y)).astype(np.float32)
+        return picked / np.sum(picked, axis=ax, keepdims=True) * self._kept(dy), []
+
+
+# -- the shape of the time axis ---------------------------------------------------------------
+class Permute(L.Layer):
+    """Reorders the axes after the batch: ``dims`` counts them from 1 (``(2, 1)`` swaps
+    steps and features)."""
+
+    class_name = "Permute"
+    required = ("dims",)
+    passes_mask = False
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
+        super().__init__(name, config, keras_major, class_name)
+        dims = self.config["dims"]
+        if not (isinstance(dims, (list, tuple)) and dims and all(is_whole(d, 1) for d in dims)
+                and sorted(dims) == list(range(1, len(dims) + 1))):
+            raise _refuse(self, "dims", dims, "a permutation of 1, 2, ... n (the axes after the batch)")
+        self.dims = tuple(int(d) for d in dims)
+        self.config["dims"] = list(self.dims)
+
+    def compute_output_shapes(self, input_shapes):
+        s = tuple(input_shapes[0])
+        self._need_rank(s, len(self.dims) + 1, "an input")
+        return [(s[0],) + tuple(s[d] for d in self.dims)]
+
+    def forward(self, x):
+        return np.ascontiguousarray(np.asarray(x).transpose((0,) + self.dims))
+
+    def backward(self, x, y, dy, mask):
+        return np.ascontiguousarray(dy.transpose(np.argsort((0,) + self.dims))), []
+
+    def describe(self):
+        return f"dims={self.dims}"
+
+
+class Cropping1D(L.Layer):
+    """Drops ``cropping[0]`` steps at the start and ``cropping[1]`` at the end."""
+
+    class_name = "Cropping1D"
+    defaults = {"cropping": [1, 1]}
+    passes_mask = False
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
+        super().__init__(name, config, keras_major, class_name)
+        self.cropping = _pair(self, "cropping")
+        self.config["cropping"] = list(self.cropping)  # (as Keras writes it)
+
+    def _length(self, steps):
+        if steps is None:
+            return None
+        left = steps - sum(self.cropping)
+        if left <= 0:
+            raise LstmvizError(
+                f"layer '{self.name}' (Cropping1D): cropping {self.cropping} leaves no step of the "
+                f"input's {steps}; supported: cropping fewer steps than the input has")
+        return left
+
+    def compute_output_shapes(self, input_shapes):
+        s = tuple(input_shapes[0])
+        self._need_rank(s, 3, "an input (batch, steps, features)")
+        return [(s[0], self._length(s[1]), s[2])]
+
+    def forward(self, x):
+        a, b = self.cropping
+        self._length(x.shape[1])
+        return np.ascontiguousarray(x[:, a:x.shape[1] - b])
+
+    def backward(self, x, y, dy, mask):
+        a, b = self.cropping
+        return np.pad(dy, ((0, 0), (a, b), (0, 0))), []
+
+    def describe(self):
+        return f"cropping={self.cropping}"
+
+
+class ZeroPadding1D(L.Layer):
+    """Adds ``padding[0]`` steps of zeros at the start and ``padding[1]`` at the end."""
+
+    class_name = "ZeroPadding1D"
+    defaults = {"padding": [1, 1], "data_format": "channels_last"}
+    passes_mask = False
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
+        super().__init__(name, config, keras_major, class_name)
+        self.padding = _pair(self, "padding")
+        self.config["padding"] = list(self.padding)  # (as Keras writes it)
+        self.axis = 1 if _data_format(self) == "channels_last" else 2
+
+    def compute_output_shapes(self, input_shapes):
+        s = list(input_shapes[0])
+        self._need_rank(tuple(s), 3, "an input (batch, steps, features)")
+        if s[self.axis] is not None:
+            s[self.axis] += sum(self.padding)
+        return [tuple(s)]
+
+    def _widths(self, pad):
+        return tuple(pad if k == self.axis else (0, 0) for k in range(3))
+
+    def forward(self, x):
+        return np.pad(_float(x), self._widths(self.padding))
+
+    def backward(self, x, y, dy, mask):
+        a, b = self.padding
+        index = [slice(None)] * 3
+        index[self.axis] = slice(a, dy.shape[self.axis] - b)
+        return np.ascontiguousarray(dy[tuple(index)]), []
+
+    def describe(self):
+        return f"padding={self.padding}"
+
+
+class UpSampling1D(L.Layer):
+    """Repeats every step ``size`` times."""
+
+    class_name = "UpSampling1D"
+    defaults = {"size": 2}
+    passes_mask = False
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
+        super().__init__(name, config, keras_major, class_name)
+        if not is_whole(self.config["size"], 1):
+            raise _refuse(self, "size", self.config["size"], "a whole number of at least 1")
+        self.size = int(self.config["size"])
+
+    def compute_output_shapes(self, input_shapes):
+        s = tuple(input_shapes[0])
+        self._need_rank(s, 3, "an input (batch, steps, features)")
+        return [(s[0], None if s[1] is None else s[1] * self.size, s[2])]
+
+    def forward(self, x):
+        return np.repeat(_float(x), self.size, axis=1)
+
+    def backward(self, x, y, dy, mask):
+        B, T = dy.shape[:2]
+        return dy.reshape((B, T // self.size, self.size) + dy.shape[2:]).sum(axis=2), []
+
+    def describe(self):
+        return f"size={self.size}"
+
+
+# -- normalisation ----------------------------------------------------------------------------
+def _axes(layer, rank: int, many: bool) -> tuple[int, ...]:
+    """The layer's ``axis`` (an int or, where ``many``, a list) as sorted positive axes of
+    a tensor of ``rank``; the batch axis refused."""
+    axis = layer.config.get("axis")
+    given = list(axis) if isinstance(axis, (list, tuple)) and many else [axis]
+    if isinstance(axis, (list, tuple)) and not many and len(axis) == 1:
+        given = list(axis)
+    if not given or not all(is_whole(a, -rank) and a < rank for a in given):
+        what = "an axis or a list of axes" if many else "one axis"
+        raise _refuse(layer, "axis", axis, f"{what} of the input's {rank} (not the batch's, 0)")
+    out = sorted({int(a) % rank for a in given})
+    if 0 in out:
+        raise _refuse(layer, "axis", axis, "axes after the batch's (1, 2, ... or -1)")
+    return tuple(out)
+
+
+def _param_shape(layer, shape, axes) -> tuple:
+    dims = tuple(shape[a] for a in axes)
+    if any(d is None for d in dims):
+        raise LstmvizError(f"layer '{layer.name}' ({layer.class_name}) needs known sizes along its "
+                           f"axis {list(axes)}, gets the input {L.fmt_shape(tuple(shape))}")
+    return dims
+
+
+def _broadcast(w, ndim, axes):
+    shape = [1] * ndim
+    for a, d in zip(axes, w.shape if w.ndim == len(axes) else (w.size,)):
+        shape[a] = d
+    return w.reshape(shape)
+
+
+class LayerNormalization(L.Layer):
+    """Normalises each sample over ``axis`` (its features by default): ``(x - mean) /
+    sqrt(var + epsilon) * gamma + beta``; Keras 3's ``rms_scaling``: ``x / sqrt(var +
+    epsilon) * gamma`` (the variance, not the mean square, as Keras 3.15 computes it)."""
+
+    class_name = "LayerNormalization"
+    defaults = {"axis": [-1], "epsilon": 1e-3, "center": True, "scale": True, "rms_scaling": False,
+                "beta_initializer": "zeros", "gamma_initializer": "ones"}
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
+        super().__init__(name, config, keras_major, class_name)
+        self.epsilon = _number(self, "epsilon", least=0)
+        self.center, self.scale = _flag(self, "center"), _flag(self, "scale")
+        self.rms = _flag(self, "rms_scaling")
+        axis = self.config["axis"]  # (a built Keras layer's: a sorted list)
+        if is_whole(axis) or (isinstance(axis, (list, tuple)) and all(is_whole(a) for a in axis)):
+            self.config["axis"] = sorted(axis) if isinstance(axis, (list, tuple)) else [axis]
+
+    @property
+    def has_gamma(self) -> bool:
+        return self.scale or self.rms
+
+    @property
+    def has_beta(self) -> bool:
+        return self.center and not self.rms
+
+    @property
+    def timewise(self) -> bool:
+        """Each step normalised alone (a long input's windows follow it)."""
+        return bool(self.input_shapes) and _axes(self, len(self.input_shapes[0]), True) == (
+            len(self.input_shapes[0]) - 1,)
+
+    def weight_specs(self, input_shapes):
+        s = tuple(input_shapes[0])
+        shape = _param_shape(self, s, _axes(self, len(s), True))
+        specs = []
+        if self.has_gamma:
+            specs.append(("gamma", shape, self.config["gamma_initializer"]))
+        if self.has_beta:
+            specs.append(("beta", shape, self.config["beta_initializer"]))
+        return specs
+
+    def compute_output_shapes(self, input_shapes):
+        s = tuple(input_shapes[0])
+        _axes(self, len(s), True)
+        return [s]
+
+    def _parts(self, x):
+        axes = _axes(self, x.ndim, True)
+        mean = np.mean(x, axis=axes, keepdims=True, dtype=np.float32)
+        var = np.mean(np.square(x - mean), axis=axes, keepdims=True, dtype=np.float32)
+        r = np.float32(1) / np.sqrt(var + np.float32(self.epsilon))
+        w = iter(self.weights)
+        gamma = _broadcast(next(w), x.ndim, axes) if self.has_gamma else None
+        beta = _broadcast(next(w), x.ndim, axes) if self.has_beta else None
+        return axes, mean, r, gamma, beta
+
+    def forward(self, x):
+        x = _float(x)
+        axes, mean, r, gamma, beta = self._parts(x)
+        if self.rms:
+            out = x * r
+            return out * gamma if gamma is not None else out
+        inv = r * gamma if gamma is not None else r  # (Keras' order of the products)
+        res = -mean * inv
+        if beta is not None:
+            res = res + beta
+        return x * inv + res
+
+    def backward(self, x, y, dy, mask):
+        x = _float(x)
+        axes, mean, r, gamma, beta = self._parts(x)
+        rest = tuple(k for k in range(x.ndim) if k not in axes)
+        n = np.float32(np.prod([x.shape[a] for a in axes]))
+        g = dy * gamma if gamma is not None else dy
+        grads = []
+        if self.rms:
+            if gamma is not None:
+                grads.append(np.sum(dy * x * r, axis=rest).reshape(self.weights[0].shape))
+            dx = g * r - r ** 3 * (x - mean) * (np.sum(g * x, axis=axes, keepdims=True) / n)
+            return dx, grads
+        xhat = (x - mean) * r
+        if gamma is not None:
+            grads.append(np.sum(dy * xhat, axis=rest).reshape(self.weights[0].shape))
+        if beta is not None:
+            grads.append(np.sum(dy, axis=rest).reshape(self.weights[-1].shape))
+        dx = r * (g - np.mean(g, axis=axes, keepdims=True)
+                  - xhat * np.mean(g * xhat, axis=axes, keepdims=True))
+        return dx, grads
+
+    def param_formula(self):
+        n = int(np.prod(self.weights[0].shape)) if self.weights else 0
+        parts = (["gamma"] if self.has_gamma else []) + (["beta"] if self.has_beta else [])
+        if not parts:
+            return None
+        return f"{len(parts)}·d = {len(parts)}·{n} = {len(parts) * n:,}"
+
+    def describe(self):
+        return "rms_scaling" if self.rms else f"epsilon={self.epsilon:g}"
+
+
+class BatchNormalization(L.Layer):
+    """At inference (what ``predict`` computes): ``(x - moving_mean) / sqrt(moving_variance
+    + epsilon) * gamma + beta`` along ``axis``. Training normalises by each batch's own
+    statistics and moves the moving ones, which lstmviz does not compute:
+    ``gradients.check_trainable`` refuses such a model."""
+
+    class_name = "BatchNormalization"
+    defaults = {"axis": -1, "momentum": 0.99, "epsilon": 1e-3, "center": True, "scale": True,
+                "beta_initializer": "zeros", "gamma_initializer": "ones",
+                "moving_mean_initializer": "zeros", "moving_variance_initializer": "ones"}
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
+        super().__init__(name, config, keras_major, class_name)
+        self.epsilon = _number(self, "epsilon", least=0)
+        self.center, self.scale = _flag(self, "center"), _flag(self, "scale")
+        for key, off, said in (("renorm", False, "renorm"), ("virtual_batch_size", None, "a virtual_batch_size"),
+                               ("mode", 0, "a Keras 1 mode other than 0")):
+            if self.config.get(key, off) not in (off, None):
+                raise LstmvizError(
+                    f"layer '{name}' (BatchNormalization) has {said}, which lstmviz does not compute; "
+                    "supported: BatchNormalization without it (renorm off, no virtual batches, Keras 1's mode 0)")
+        axis = self.config["axis"]  # (Keras 2 writes a list of one: Keras 3 takes an int)
+        if isinstance(axis, (list, tuple)) and len(axis) == 1 and is_whole(axis[0]):
+            self.config["axis"] = axis[0]
+
+    @property
+    def timewise(self) -> bool:
+        return bool(self.input_shapes) and _axes(self, len(self.input_shapes[0]), False) == (
+            len(self.input_shapes[0]) - 1,)
+
+    def weight_specs(self, input_shapes):
+        s = tuple(input_shapes[0])
+        shape = _param_shape(self, s, _axes(self, len(s), False))
+        c = self.config
+        return ([("gamma", shape, c["gamma_initializer"])] if self.scale else []) \
+            + ([("beta", shape, c["beta_initializer"])] if self.center else []) \
+            + [("moving_mean", shape, c["moving_mean_initializer"]),
+               ("moving_variance", shape, c["moving_variance_initializer"])]
+
+    def compute_output_shapes(self, input_shapes):
+        s = tuple(input_shapes[0])
+        _axes(self, len(s), False)
+        return [s]
+
+    def forward(self, x):
+        x = _float(x)
+        axes = _axes(self, x.ndim, False)
+        named = dict(zip(self.weight_names, self.weights))
+        mean = _broadcast(named["moving_mean"], x.ndim, axes)
+        # tf.nn.batch_normalization's order of the products
+        inv = np.float32(1) / np.sqrt(_broadcast(named["moving_variance"], x.ndim, axes) + np.float32(self.epsilon))
+        if self.scale:
+            inv = inv * _broadcast(named["gamma"], x.ndim, axes)
+        shift = (_broadcast(named["beta"], x.ndim, axes) - mean * inv) if self.center else -mean * inv
+        return x * inv + shift
+
+    def param_formula(self):
+        d = self.weights[0].size if self.weights else 0
+        k = len(self.weights)
+        return f"{k}·d = {k}·{d} = {k * d:,} ({2 * d:,} moving statistics, not trained)"
+
+    def describe(self):
+        return f"epsilon={self.epsilon:g}, moving statistics"
+
+
+# -- activation layers ------------------------------------------------------------------------
+class _ActivationLayer(L.Layer):
+    @property
+    def timewise(self) -> bool:
+        """Each element on its own (a long input's windows follow it)."""
+        return True
+
+
+class ReLU(_ActivationLayer):
+    """Keras' ``relu(x, negative_slope, max_value, threshold)``: ``x`` above ``threshold``
+    (at most ``max_value``), ``negative_slope * (x - threshold)`` below it."""
+
+    class_name = "ReLU"
+    defaults = {"max_value": None, "negative_slope": 0.0, "threshold": 0.0}
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
+        super().__init__(name, config, keras_major, class_name)
+        self.max_value = _number(self, "max_value", least=0, none=True)
+        self.slope = _number(self, "negative_slope", least=0)
+        self.threshold = _number(self, "threshold", least=0)
+
+    def forward(self, x):
+        # the ops of Keras' ReLU.static_call (and Keras 2's backend.relu), in their order
+        x = _float(x)
+        slope, top, thr = np.float32(self.slope), self.max_value, np.float32(self.threshold)
+        if self.slope != 0:
+            if top is None and self.threshold == 0:
+                return np.where(x > 0, x, x * slope)
+            negative = np.maximum(-x + thr, np.float32(0)) if self.threshold != 0 else np.maximum(-x, np.float32(0))
+        clip = top is not None
+        if self.threshold != 0:
+            y = x * (x > thr).astype(np.float32)
+        elif top == 6:
+            y, clip = np.clip(x, np.float32(0), np.float32(6)), False
+        else:
+            y = np.maximum(x, np.float32(0))
+        if clip:
+            y = np.clip(y, np.float32(0), np.float32(top))
+        if self.slope != 0:
+            y = y - slope * negative
+        return y
+
+    def backward(self, x, y, dy, mask):
+        x = _float(x)
+        slope, top, thr = np.float32(self.slope), self.max_value, np.float32(self.threshold)
+        if self.slope != 0 and top is None and self.threshold == 0:
+            return np.where(x > 0, dy, dy * slope), []
+        # before the clip: x * (x > threshold), relu6 or relu; TensorFlow's kinks
+        if self.threshold != 0:
+            inner, passed = x * (x > thr), (x > thr)
+        elif top == 6:
+            inner, passed, top = x, (x > 0) & (x < 6), None
+        else:
+            inner, passed = np.maximum(x, np.float32(0)), x > 0
+        if top is not None:  # clip_by_value passes its closed interval
+            passed = passed & (inner >= 0) & (inner <= np.float32(top))
+        dx = dy * passed.astype(np.float32)
+        if self.slope != 0:
+            dx = dx + slope * dy * ((-x + thr) > 0).astype(np.float32)
+        return dx, []
+
+    def describe(self):
+        bits = [f"max_value={self.max_value:g}"] if self.max_value is not None else []
+        bits += [f"negative_slope={self.slope:g}"] if self.slope else []
+        bits += [f"threshold={self.threshold:g}"] if self.threshold else []
+        return ", ".join(bits)
+
+
+class LeakyReLU(_ActivationLayer):
+    """``x`` above 0, ``negative_slope * x`` below (Keras 2 and 1 call it ``alpha``)."""
+
+    class_name = "LeakyReLU"
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
+        config = dict(config or {})
+        if "negative_slope" not in config:
+            config["negative_slope"] = config.get("alpha", 0.3)
+        config.pop("alpha", None)
+        super().__init__(name, config, keras_major, class_name)
+        self.slope = _number(self, "negative_slope", least=0)
+
+    def forward(self, x):
+        x = _float(x)
+        return np.where(x > 0, x, x * np.float32(self.slope))
+
+    def backward(self, x, y, dy, mask):
+        return np.where(_float(x) > 0, dy, dy * np.float32(self.slope)), []
+
+    def describe(self):
+        return f"negative_slope={self.slope:g}"
+
+
+class ELU(_ActivationLayer):
+    """``x`` above 0, ``alpha * (exp(x) - 1)`` below. (Keras 3's ELU does not save its
+    ``alpha``: its files open with 1.0, as Keras' own ``load_model`` opens them.)"""
+
+    class_name = "ELU"
+    defaults = {"alpha": 1.0}
+
+    def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
+        super().__init__(name, config, keras_major, class_name)
+        self.alpha = _number(self, "alpha")
+
+    def _elu(self, x):
+        return np.where(x > 0, x, np.expm1(np.minimum(x, np.float32(0))))
+
+    def forward(self, x):
+        x = _float(x)
+        res = self._elu(x)
+        return res if self.alpha == 1 else np.where(x > 0, res, np.float32(self.alpha) * res)
+
+    def backward(self, x, y, dy, mask):
+        x = _float(x)
+        res = self._elu(x)
+        d = np.where(res < 0, res + np.float32(1), np.float32(1))  # TensorFlow's EluGrad
+        if self.alpha != 1:
+            d = np.where(x > 0, d, np.float32(self.alpha) * d)
+        return dy * d, []
+
+    def describe(self):
+        return f"alpha={self.alpha:g}"
+
+
+class Softmax(_ActivationLayer):
+    """``exp(x) / sum(exp(x))`` over ``axis`` (an int or a list)."""
+
+    class_name = "Softmax"
+    defaults = {"axis": -1}
+
+    def _axes(self, ndim):
+        return _axes(self, ndim, True)
+
+    @property
+    def timewise(self) -> bool:
+        return bool(self.input_shapes) and self._axes(len(self.input_shapes[0])) == (len(self.input_shapes[0]) - 1,)
+
+    @property
+    def keeps_logits(self) -> bool:
+        """Keras 3 keeps the logits of a softmax over one axis (``activations.softmax``),
+        and its crossentropies take them: ``gradients._output_logits``."""
+        return not isinstance(self.config["axis"], (list, tuple)) or len(self.config["axis"]) == 1
+
+    def compute_output_shapes(self, input_shapes):
+        self._axes(len(input_shapes[0]))
+        return [tuple(input_shapes[0])]
+
+    def call(self, inputs, masks, initial_state=None):
+        if masks[0] is not None:
+            raise LstmvizError(
+                f"layer '{self.name}' (Softmax) gets the mask of a Masking or Embedding layer, which "
+                "Keras lines up against its input's last axes; supported: a Softmax of an unmasked "
+                "tensor (or Dense(activation='softmax'))")
+        return super().call(inputs, masks, initial_state)
+
+    def forward(self, x):
+        x = _float(x)
+        axes = self._axes(x.ndim)
+        e = np.exp(x - np.max(x, axis=axes, keepdims=True))
+        return e / np.sum(e, axis=axes, keepdims=True)
+
+    def backward(self, x, y, dy, mask):
+        axes = self._axes(y.ndim)
+        return y * (dy - np.sum(dy * y, axis=axes, keepdims=True)), []
+
+    def describe(self):
+        return f"axis={self.config['axis']}"
+
+
+#: Keras class name -> class (``layers.LAYER_CLASSES`` takes them)
+MORE_CLASSES: dict[str, type[L.Layer]] = {
+    c.class_name: c for c in (GlobalAveragePooling1D, GlobalMaxPooling1D, Permute, Cropping1D,
+                              ZeroPadding1D, UpSampling1D, LayerNormalization, BatchNormalization,
+                              ReLU, LeakyReLU, ELU, Softmax)}
