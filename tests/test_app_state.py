@@ -107,6 +107,9 @@ def test_every_addable_layer_builds_somewhere(label):
     if cls in ("Flatten", "RepeatVector"):  # after the last LSTM's (batch, units)
         s.remove_layer(2)
         at = 2
+    elif cls in ("GlobalAveragePooling1D", "GlobalMaxPooling1D"):  # after the last LSTM's sequence
+        s.set_layer_option(1, "return_sequences", True)
+        at = 2
     else:
         s.set_layer_option(1, "return_sequences", True)
         at = 0 if cls in ("Embedding", "Conv1D", "MaxPooling1D", "AveragePooling1D") else 1

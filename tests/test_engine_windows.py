@@ -58,6 +58,14 @@ MODELS = {
         LayerSpec("SimpleRNN", {"units": 4, "go_backwards": True}, name="s")],
     "return_state": lambda: [
         LayerSpec("LSTM", {"units": 5, "return_sequences": True, "return_state": True}, name="l")],
+    # each step normalised and activated alone (engine/layers_more.py's ``timewise``)
+    "normalised_activations": lambda: [
+        LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="l"),
+        LayerSpec("LayerNormalization", {}, name="ln"),
+        LayerSpec("BatchNormalization", {}, name="bn"),
+        LayerSpec("ReLU", {"max_value": 0.5, "negative_slope": 0.1, "threshold": 0.1}, name="relu"),
+        LayerSpec("LeakyReLU", {}, name="leaky"), LayerSpec("ELU", {}, name="elu"),
+        LayerSpec("Softmax", {}, name="softmax"), LayerSpec("Dense", {"units": 2}, name="out")],
 }
 
 
@@ -1049,3 +1057,16 @@ def test_a_pipelined_pass_cancelled_anywhere_resumes_to_the_same_bits(monkeypatc
         assert cancels >= 2, stop
         _same_pass(got, want)
     assert both
+
+
+@pytest.mark.parametrize("layer", [LayerSpec("GlobalAveragePooling1D", {}, name="pool"),
+                                   LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="pool"),
+                                   LayerSpec("Softmax", {"axis": 1}, name="pool")])
+def test_a_layer_over_the_steps_refuses_windows_in_one_line(layer):
+    # (a mean, a normalisation or a softmax over every step: no window holds its numbers)
+    model = Model.sequential((None, 40, 3), [LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l"),
+                                             layer], seed=1)
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(model, _data(2)[:, :40], every=16)
+    assert "\n" not in str(err.value) and "'pool'" in str(err.value) and "time axis" in str(err.value)
+

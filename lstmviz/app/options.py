@@ -29,6 +29,12 @@ ADDABLE: dict[str, tuple[str, str | None]] = {
     "Activation": ("Activation", None),
     "Flatten": ("Flatten", None),
     "RepeatVector": ("RepeatVector", None),
+    "GlobalAveragePooling1D": ("GlobalAveragePooling1D", None),
+    "GlobalMaxPooling1D": ("GlobalMaxPooling1D", None),
+    "LayerNormalization": ("LayerNormalization", None),
+    "BatchNormalization": ("BatchNormalization", None),
+    "ReLU": ("ReLU", None),
+    "LeakyReLU": ("LeakyReLU", None),
 }
 
 #: Where Add puts a layer: "first" for layers that only make sense at the top of a stack
@@ -134,6 +140,21 @@ TIPS = {
                   "after Dense(2) squeezes each output into 0..1. No weights."),
     "repeat_n": ("n: how many times the input vector is repeated: (batch, d) becomes (batch, n, d), "
                  "a sequence a decoder LSTM can read."),
+    "keepdims": ("keepdims: keep the steps axis with length 1, (batch, 1, features), instead of "
+                 "dropping it, (batch, features). The numbers are the same."),
+    "pool_avg": ("GlobalAveragePooling1D: the mean of every feature over the steps: (batch, steps, "
+                 "features) becomes (batch, features). Masked steps (padding) are left out of the mean."),
+    "pool_max": ("GlobalMaxPooling1D: the largest value of every feature over the steps. A mask is "
+                 "not looked at: a padded step counts."),
+    "epsilon_ln": ("epsilon: added to the variance before its square root, so a step whose features "
+                   "are all alike is not divided by 0."),
+    "epsilon_bn": ("epsilon: added to the moving variance before its square root. At inference "
+                   "BatchNormalization uses the moving mean and variance it learned, not the batch's."),
+    "center": "center: add the learned offset beta after normalising. Off: no beta weights.",
+    "scale": "scale: multiply by the learned gamma after normalising. Off: no gamma weights.",
+    "negative_slope": ("negative_slope: what an input below the threshold is multiplied by (0: "
+                       "plain ReLU, every negative number becomes 0)."),
+    "threshold": "threshold: inputs at or below it count as negative (0 by default).",
 }
 
 
@@ -204,6 +225,21 @@ def options_for(class_name: str, config: dict | None = None) -> list[Option]:
         return [Option("activation", "choice", "activation", TIPS["act_layer"], tuple(ACTIVATIONS))]
     if class_name == "RepeatVector":
         return [Option("n", "int", "n", TIPS["repeat_n"], minimum=1, maximum=5000)]
+    if class_name in ("GlobalAveragePooling1D", "GlobalMaxPooling1D"):
+        what = TIPS["pool_avg" if class_name == "GlobalAveragePooling1D" else "pool_max"]
+        return [Option("keepdims", "bool", "keepdims", what + " " + TIPS["keepdims"])]
+    if class_name in ("LayerNormalization", "BatchNormalization"):
+        tip = TIPS["epsilon_ln" if class_name == "LayerNormalization" else "epsilon_bn"]
+        return [Option("epsilon", "float", "epsilon", tip, minimum=0.0, maximum=1.0, step=0.001),
+                Option("center", "bool", "center", TIPS["center"]),
+                Option("scale", "bool", "scale", TIPS["scale"])]
+    if class_name == "ReLU":
+        return [Option("negative_slope", "float", "negative_slope", TIPS["negative_slope"],
+                       minimum=0.0, maximum=1.0, step=0.05),
+                Option("threshold", "float", "threshold", TIPS["threshold"], minimum=0.0, maximum=10.0, step=0.1)]
+    if class_name == "LeakyReLU":
+        return [Option("negative_slope", "float", "negative_slope", TIPS["negative_slope"],
+                       minimum=0.0, maximum=1.0, step=0.05)]
     return []
 
 
@@ -287,6 +323,14 @@ def default_config(class_name: str, inner: str | None = None, units: int = 8) ->
         return {"n": 4}
     if class_name in CONV_DEFAULT_CONFIGS:
         return dict(CONV_DEFAULT_CONFIGS[class_name])
+    if class_name in ("GlobalAveragePooling1D", "GlobalMaxPooling1D"):
+        return {"keepdims": False}
+    if class_name in ("LayerNormalization", "BatchNormalization"):
+        return {"epsilon": 0.001, "center": True, "scale": True}
+    if class_name == "ReLU":
+        return {"negative_slope": 0.0, "threshold": 0.0}
+    if class_name == "LeakyReLU":
+        return {"negative_slope": 0.3}
     return {}
 
 

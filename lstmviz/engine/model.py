@@ -34,6 +34,9 @@ from lstmviz.text import plural, safe_name, snake_case
 #: Layers whose output has the rank of their input: a message about a shape that came
 #: through them names the recurrent layer before them (``Model._explain``).
 RANK_KEEPING = ("Dropout", "Masking", "Activation", "Dense")
+#: the modules of Keras' layers (each computed from its config, weights and inputs alone:
+#: a trace may take its record from an earlier one), not an ONNX node's
+KERAS_LAYER_MODULES = ("lstmviz.engine.layers", "lstmviz.engine.layers_more", "lstmviz.engine.conv")
 
 #: A trace larger than the memory limit (``lstmviz.limits``) is refused with a message,
 #: not attempted; so are weights to initialise beyond it.
@@ -989,7 +992,7 @@ class _Reusable:
     @staticmethod
     def eligible(layer: Layer) -> bool:
         return (type(layer).build is Layer.build  # no wrapped layers
-                and type(layer).__module__ == Layer.__module__  # Keras' layers: config + weights
+                and type(layer).__module__ in KERAS_LAYER_MODULES  # Keras' layers: config + weights
                 and not _rnn_config(layer).get("stateful"))
 
     #: what a trace copies to compare the next one with, at most, per layer and per input

@@ -213,6 +213,8 @@ def normalize_layer(cls: Any, cfg: Any, name: str, depth: int = 0) -> tuple[str,
         cfg["_keras1"] = True
     if cls == "Dropout" and "p" in cfg and "rate" not in cfg:
         cfg["rate"] = cfg.pop("p")
+    if cls == "UpSampling1D" and "length" in cfg and "size" not in cfg:  # (Keras 1's name)
+        cfg["size"] = cfg.pop("length")
     if cls == "Embedding" and "W_regularizer" in cfg:
         cfg.pop("W_regularizer", None)
     if cls == "Merge":
