@@ -13,6 +13,7 @@ import numpy as np
 
 from lstmviz.engine import activations, cells, initializers
 from lstmviz.engine.config_check import RATES, check_config, keras_rate
+from lstmviz.engine.conv import CLASSES as CONV_CLASSES
 from lstmviz.engine.layer_base import (  # noqa: F401 (named here too, where they always were)
     BEYOND_FLOAT32,
     Layer,
@@ -20,7 +21,6 @@ from lstmviz.engine.layer_base import (  # noqa: F401 (named here too, where the
     check_float32,
     fmt_shape,
 )
-from lstmviz.engine.conv import CLASSES as CONV_CLASSES
 from lstmviz.engine.layers_more import MORE_CLASSES
 from lstmviz.engine.recurrent import run_gru, run_lstm, run_parallel, run_simple_rnn
 from lstmviz.engine.trace import LayerTrace, Steps
