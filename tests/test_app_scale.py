@@ -1976,3 +1976,89 @@ def test_a_share_of_characters_too_small_to_round_is_not_said_as_0_percent():
     odd = "\u00e9" * 5000 + "a"
     assert unknown_note(odd).startswith("5,000 of 5,001 characters (over 99.9%)")
     assert unknown_note("ab?!").startswith("1 of 4 characters (25.0%)")
+
+
+def _numpy_scores(values, feature, gate):
+    """NumPy's variance, saturated share and Pearson r of each unit over ``values`` (rows of
+    steps: every sample's steps concatenated, (n, units)) with ``feature`` (n,)."""
+    v = np.asarray(values, np.float64)
+    sat = ((v < 0.1) | (v > 0.9)) if gate else (np.abs(v) > 0.9)
+    r = np.array([np.corrcoef(feature, v[:, u])[0, 1] for u in range(v.shape[1])])
+    return v.var(axis=0), sat.mean(axis=0), r
+
+
+@pytest.mark.parametrize("key", ["h", "f", "bi/backward/h"])
+def test_pooled_statistics_are_numpys_over_every_samples_steps_concatenated(traced, key):
+    """Units at scale's "all samples": the variance over every sample's steps, r over the
+    concatenated steps, the saturated share of them all, from a full trace or from
+    keyframes (a window stepping every sample at once) alike; a backward half's steps
+    beside the input steps they read."""
+    model, x, full, wt = traced
+    layer, rec = ("bi", key.rsplit("/", 1)[1]) if key.startswith("bi/") else ("l", key)
+    half = full[layer].children["backward"] if layer == "bi" else full[layer]
+    values = half.steps[rec]  # (samples, steps, units)
+    feature = x[:, ::-1, 1] if layer == "bi" else x[:, :, 1]  # (the backward half reads step T-1-t)
+    want = _numpy_scores(values.reshape(-1, values.shape[2]), feature.reshape(-1), rec in ("f", "i", "o"))
+    for source in (full, wt):
+        st = scale.pool(None, source, layer, rec if layer == "l" else f"backward/{rec}", [0, 1], feature=1)
+        assert st.n == 2 * T
+        for got, exp in zip((st.variance, st.saturation, st.correlation), want):
+            np.testing.assert_allclose(got, exp, rtol=1e-9, atol=1e-12)
+    # one sample's are not the pooled ones (the test tells them apart)
+    one = scale.summarize(full, "l", "h", sample=0, feature=1)[1]
+    both = scale.pool(None, full, "l", "h", [0, 1], feature=1)
+    assert not np.allclose(one.variance, both.variance)
+
+
+def test_a_long_input_traced_a_sample_at_a_time_pools_a_pass_of_every_sample():
+    """The app traces the sample shown alone, so its long input holds that one: pooled over
+    all samples, each other sample gets a keyframe pass of its own, one at a time, and the
+    numbers are NumPy's over every sample's steps (each sample traced alone, as the app
+    shows it)."""
+    from lstmviz.app.long_sequence import LongSequence
+    from lstmviz.app.tracing import sample_inputs
+
+    model = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 5, "return_sequences": True},
+                                                         name="l")], seed=4)
+    x = np.random.default_rng(2).normal(size=(3, 700, 2)).astype(np.float32)
+    shown = 1
+    ls = LongSequence(model, x[shown:shown + 1], window=128, every=64)
+    ls.samples_of = (3, shown, lambda k: sample_inputs(model, [x], k))
+    assert ls.run_pass() and ls.all_samples == 3
+    seen = []
+    ov, st = ls.summary("l", "h", 0, feature=0, progress=lambda d, t: seen.append((d, t)), pooled=True)
+    h = np.concatenate([model.trace(x[k:k + 1])["l"].steps["h"][0] for k in range(3)])
+    want = _numpy_scores(h, x[:, :, 0].reshape(-1), False)
+    for got, exp in zip((st.variance, st.saturation, st.correlation), want):
+        np.testing.assert_allclose(got, exp, rtol=1e-9, atol=1e-12)
+    assert st.n == 3 * 700 and seen[-1][0] == seen[-1][1]
+    # the overview beside is still the sample shown's
+    np.testing.assert_array_equal(ov.hi.max(axis=0), model.trace(x[1:2])["l"].steps["h"][0].max(axis=0))
+    assert ls.summary("l", "h", 0, feature=0, pooled=True)[1] is st  # (kept)
+    # a sequence holding every sample pools its own rows, one pass
+    whole = LongSequence(model, x, window=128, every=64)
+    assert whole.run_pass() and whole.all_samples == 3
+    st3 = whole.pooled_stats("l", "h", feature=0)
+    hb = model.trace(x)["l"].steps["h"].reshape(-1, 5)
+    for got, exp in zip((st3.variance, st3.correlation), _numpy_scores(hb, x[:, :, 0].reshape(-1), False)[::2]):
+        np.testing.assert_allclose(got, exp, rtol=1e-9, atol=1e-12)
+
+
+def test_an_input_traced_whole_pools_each_samples_own_trace():
+    """``WholeInput``'s all samples: each sample traced alone as the main window traces it
+    (the kept traces taken as they are), or the whole batch's rows."""
+    from lstmviz.app.whole_input import WholeInput
+
+    model = Model.sequential((None, None, 3), [LayerSpec("GRU", {"units": 4, "return_sequences": True},
+                                                         name="g")], seed=5)
+    x = np.random.default_rng(3).normal(size=(4, 50, 3)).astype(np.float32)
+    for alone in (True, False):
+        seq = WholeInput(model, [x], 2, alone=alone)
+        assert seq.run_pass()
+        ov, st = seq.summary("g", "z", seq.row(2), feature=2, pooled=True)
+        traces = [model.trace(x[k:k + 1])["g"].steps["z"][0] for k in range(4)] if alone else \
+            list(model.trace(x)["g"].steps["z"])
+        want = _numpy_scores(np.concatenate(traces), x[:, :, 2].reshape(-1), True)
+        for got, exp in zip((st.variance, st.saturation, st.correlation), want):
+            np.testing.assert_allclose(got, exp, rtol=1e-9, atol=1e-12)
+        assert np.array_equal(ov.hi, traces[2]) and seq.all_samples == 4  # (50 steps: a bin a step)

@@ -1810,3 +1810,44 @@ def test_a_ranking_names_as_many_rows_as_stand_apart(qtbot):
     assert len(rows) >= 4 and rows[0] == 0 and rows[1] <= 20, rows
     w.resize(1400, 1000)
     assert len(names()) > len(rows)
+
+
+def test_units_at_scale_scores_and_ranks_over_all_samples_when_asked(make_window):
+    """"Which units track X across my data": the scores and the ranking over every sample
+    of the input (each sample traced alone, as the main window shows it), NumPy's numbers
+    over the concatenated steps; the box, the scores and the titles say which is shown;
+    the heatmaps stay the sample shown's."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=5))],
+                     InputSpec(input_dim=2, batch_size=3, timesteps=40))
+    win = make_window((1280, 720), state)
+    state.set_cursor(sample=1)
+    lw = win.open_units_window()
+    assert lw is not None and lw.wait(60) and lw.summary is not None
+    name = state.model.layers[0].name
+    lw.show_at(0, name, 0)
+    lw.feature_spin.setValue(1)
+    lw.wait(60)
+    assert lw.pool_combo.isVisible() and lw.pool_combo.itemText(1) == "all 3 samples"
+    assert lw.scores_label.text().startswith("sample\u00a01: variance")
+    xs = state.whole_inputs()[1][0]
+    h = [state.model.trace(xs[k:k + 1])[name].steps["h"][0].astype(np.float64) for k in range(3)]
+    np.testing.assert_array_equal(lw.window_values()[2], h[1].astype(np.float32))
+    lw.pool_combo.setCurrentIndex(1)
+    lw.rank_combo.setCurrentText("correlation")
+    assert lw.wait(60) and lw._summary_key[-1] is True
+    every, feat = np.concatenate(h), xs[:, :, 1].reshape(-1)
+    rs = np.array([np.corrcoef(feat, every[:, u])[0, 1] for u in range(5)])
+    np.testing.assert_array_equal(lw.order, np.argsort(-np.abs(rs), kind="stable"))
+    u = lw.unit_spin.value()
+    assert lw.scores_label.text() == (
+        f"all\u00a03\u00a0samples: variance\u00a0{every[:, u].var():.4g} \u00b7 saturation\u00a0"
+        f"{100 * (np.abs(every[:, u]) > 0.9).mean():.1f}% \u00b7 r\u00a0{rs[u]:+.3f}")
+    assert lw.win_plot.titleLabel.text.endswith("units by correlation over all 3 samples")
+    np.testing.assert_array_equal(lw.window_values()[2], h[1].astype(np.float32))  # (still sample 1's)
+    lw.pool_combo.setCurrentIndex(0)  # the sample's own again
+    assert lw.wait(60) and lw.scores_label.text().startswith("sample\u00a01: ")
+    assert lw.win_plot.titleLabel.text.endswith("units by correlation")

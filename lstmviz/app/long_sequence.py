@@ -314,6 +314,12 @@ class LongSequence:
         self.overviews: dict | None = None
         #: what the worker is doing, for a progress bar: "keyframes" or "overview"
         self.phase = "keyframes"
+        #: the input's samples where this sequence holds one of them (the app traces the
+        #: sample shown alone): ``(samples, the one held, inputs_of(k))``, ``inputs_of`` giving
+        #: sample k alone as the app traces it (``pooled_stats`` runs a pass of each other);
+        #: None where it holds every sample of the input
+        self.samples_of: tuple | None = None
+        self._pooled: dict = {}
 
     #: what a worker's chunks call to let the window's thread have its turns (``Turns``)
     turns = Turns
@@ -752,11 +758,73 @@ class LongSequence:
         if fetcher is not None:
             fetcher.join(timeout)
 
-    def summary(self, layer: str, key: str, sample: int = 0, feature: int | None = None,
-                bins: int = 1023, progress=None):
-        """(Overview, UnitStats) of a record over the whole sequence (after the pass)."""
+    @property
+    def all_samples(self) -> int:
+        """The samples of the input (``samples_of``'s where this holds one of them)."""
+        return int(self.samples_of[0]) if self.samples_of is not None else self.samples
+
+    def pooled_stats(self, layer: str, key: str, feature: int | None = None, progress=None):
+        """``scale.UnitStats`` of a record over every step of every sample of the input
+        (``scale.pool``; after the pass): the rows of this sequence's windows (a window
+        steps the whole batch: one pass), or where it holds the sample shown alone
+        (``samples_of``), its own keyframes for that one and a keyframe pass of each other
+        sample, traced alone as the app traces it, one at a time (one sample's keyframes,
+        as this one's, held at once: within the memory budget), each dropped once read.
+        The latest ``CACHE_SUMMARIES`` kept; stopped as ``summary`` is."""
         if self.windowed is None:
             raise LstmvizError("the keyframe pass has not finished")
+        k = (layer, key, feature)
+        if k in self._pooled:
+            return self._pooled[k]
+        turns = self.turns()
+        cancels = self._cancels
+
+        def stop() -> bool:
+            return self._closed.is_set() or self._cancels != cancels
+        n = self.all_samples
+
+        def part(i: int, total_parts: int):
+            def tick(done, total):
+                turns()
+                if progress is not None:
+                    progress(i * total + done, total_parts * total)
+            return tick
+        if self.samples_of is None:
+            stats = scale.pool(None, self.windowed, layer, key, range(self.samples), feature,
+                               progress=part(0, 1), cancel=stop)
+        else:
+            _, shown, inputs_of = self.samples_of
+            stats = None
+            for i in range(n):  # (two parts a sample not held: its pass, then its windows)
+                if i == shown:
+                    stats = scale.pool(stats, self.windowed, layer, key, [0], feature,
+                                       progress=part(2 * i, 2 * n), cancel=stop)
+                    continue
+                xs = inputs_of(i)
+                make_room(pass_bytes(self.model, xs, self.every), keep=self)
+                try:
+                    other = keyframe_pass(self.model, xs, every=self.every, progress=part(2 * i, 2 * n),
+                                          cancel=stop)
+                except Cancelled as err:
+                    raise LstmvizError("cancelled") from err
+                stats = scale.pool(stats, other, layer, key, [0], feature,
+                                   progress=part(2 * i + 1, 2 * n), cancel=stop)
+                del other
+        while len(self._pooled) >= CACHE_SUMMARIES:
+            self._pooled.pop(next(iter(self._pooled)))
+        self._pooled[k] = stats
+        return stats
+
+    def summary(self, layer: str, key: str, sample: int = 0, feature: int | None = None,
+                bins: int = 1023, progress=None, pooled: bool = False):
+        """(Overview, UnitStats) of a record over the whole sequence (after the pass);
+        ``pooled``: the statistics over every sample (``pooled_stats``), the overview still
+        that of ``sample``."""
+        if self.windowed is None:
+            raise LstmvizError("the keyframe pass has not finished")
+        if pooled:
+            overview = self.summary(layer, key, sample, feature, bins, progress)[0]
+            return overview, self.pooled_stats(layer, key, feature, progress)
         k = (layer, key, sample, feature, bins)
         if k not in self._summaries:
             turns = self.turns()

@@ -65,12 +65,15 @@ OVERVIEW_AT_ONCE = 4
 STREAM_AT_ONCE = 2
 
 
-def stream(trace, layer: str, key: str, sample: int = 0, block: int = BLOCK_STEPS,
+def stream(trace, layer: str, key: str, sample=0, block: int = BLOCK_STEPS,
            progress=None, cancel=None):
     """Yields ``(start, array (steps, units))`` of record ``key`` of ``layer`` for one
-    sample, in processing order, over the whole sequence. A ``WindowedTrace`` is
-    recomputed in windows (``window_steps``; ``layer`` and the layers before it), up to
-    ``STREAM_AT_ONCE`` of them at once on the engine's threads."""
+    sample, in processing order, over the whole sequence (``sample`` a list of rows:
+    ``(start, array (rows, steps, units))``, every row's steps of a window at once). A
+    ``WindowedTrace`` is recomputed in windows (``window_steps``; ``layer`` and the layers
+    before it), up to ``STREAM_AT_ONCE`` of them at once on the engine's threads."""
+    if not isinstance(sample, (int, np.integer)):
+        sample = list(sample)
     windowed = hasattr(trace, "window")
     total = trace.timesteps if windowed else trace[layer].timesteps
     if not windowed:
@@ -492,15 +495,7 @@ def summarize(trace, layer: str, key: str, sample: int = 0, feature: int | None 
     """One pass over the sequence: the record's overview and its units' statistics
     (correlated with feature ``feature`` of the input the layer reads, ``feature_input``,
     at the same processing step)."""
-    rec = trace.window(0, 1)[layer] if hasattr(trace, "window") else trace[layer]
-    sub = rec.children[key.split("/", 1)[0]] if "/" in key else rec
-    model = getattr(trace, "model", None)
-    # (an ONNX node fed through a ReverseSequence reads the input turned around)
-    flipped = model is not None and reads_reversed(model.get_layer(layer))
-    backwards = bool(sub.go_backwards) != flipped
-    total = trace.timesteps if hasattr(trace, "window") else rec.timesteps
-    fed = feature_input(model, trace.inputs, layer, total)
-    x = fed[1] if fed is not None and feature is not None and 0 <= feature < fed[1].shape[2] else None
+    total, x, backwards = _feature_of(trace, layer, key, feature)
     overview: Overview | None = None
     stats: UnitStats | None = None
     for s, arr in stream(trace, layer, key, sample, progress=progress, cancel=cancel):
@@ -518,6 +513,48 @@ def summarize(trace, layer: str, key: str, sample: int = 0, feature: int | None 
     if overview is None or stats is None:
         raise LstmvizError(f"layer '{layer}' has no steps to summarize")
     return overview, stats
+
+
+def _feature_of(trace, layer: str, key: str, feature: int | None):
+    """``(total, x, backwards)`` of ``summarize``: the record's steps, the batch-major input
+    whose ``feature`` its units are correlated with (None: none), and whether the record
+    runs backwards over it (its step t reads input step total-1-t)."""
+    rec = trace.window(0, 1)[layer] if hasattr(trace, "window") else trace[layer]
+    sub = rec.children[key.split("/", 1)[0]] if "/" in key else rec
+    model = getattr(trace, "model", None)
+    # (an ONNX node fed through a ReverseSequence reads the input turned around)
+    flipped = model is not None and reads_reversed(model.get_layer(layer))
+    backwards = bool(sub.go_backwards) != flipped
+    total = trace.timesteps if hasattr(trace, "window") else rec.timesteps
+    fed = feature_input(model, trace.inputs, layer, total)
+    x = fed[1] if fed is not None and feature is not None and 0 <= feature < fed[1].shape[2] else None
+    return total, x, backwards
+
+
+def pool(stats: UnitStats | None, trace, layer: str, key: str, rows, feature: int | None = None,
+         progress=None, cancel=None) -> UnitStats:
+    """``stats`` (None: new ones) with every step of trace rows ``rows`` of the record
+    added, each row's steps beside its own input's feature: the statistics of several
+    samples pooled, exactly as of their steps concatenated (``UnitStats`` merges blocks in
+    any order: variance over every sample's steps, r over the concatenated steps, the
+    saturated share of them all). A ``WindowedTrace`` steps every row of a window at once,
+    so its rows cost one pass; each row's block is added on its own (float64 copies of one
+    row's block at a time, not the batch's)."""
+    rows = [int(r) for r in rows]
+    total, x, backwards = _feature_of(trace, layer, key, feature)
+    gate = key.rsplit("/", 1)[-1] in GATE_KEYS
+    for s, arr in stream(trace, layer, key, rows, progress=progress, cancel=cancel):
+        if stats is None:
+            stats = UnitStats(arr.shape[2], gate)
+        idx = np.arange(s, s + arr.shape[1])
+        if backwards:
+            idx = total - 1 - idx
+        for k, row in enumerate(rows):
+            f = None if x is None else np.asarray(x[row, idx, feature], np.float64)
+            stats.add(arr[k], f)
+    if stats is None:
+        raise LstmvizError(f"layer '{layer}' has no steps to summarize")
+    return stats
 
 
 RANKINGS = ("variance", "saturation", "correlation")

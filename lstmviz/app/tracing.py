@@ -425,6 +425,7 @@ class Tracing(StateBase):
         self.states_in = None
         b = xs[0].shape[batch_axis(model, 0)]  # (axis 0, or 1 for ONNX layouts)
         s = max(0, min(int(self.cursor.sample), b - 1))
+        every = xs
         if self.trace_all_samples or not samples_alone(model, xs):
             self.traced_sample = None
         else:
@@ -438,6 +439,9 @@ class Tracing(StateBase):
                                       wait=not self.background_pass)
         if self.long is not None and self.long is not long:
             self.long.close()  # its pass, prefetch and overviews stop
+        if long is not None and self.traced_sample is not None:
+            # (Units at scale's statistics over all samples: each other one traced alone too)
+            long.samples_of = (b, s, lambda k: sample_inputs(model, every, k))
         self.long = long
         return trace
 

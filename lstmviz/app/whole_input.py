@@ -50,7 +50,7 @@ class WholeInput:
     turns = Turns
 
     def __init__(self, model, xs: list, sample: int = 0, alone: bool = True, trace=None,
-                 batch: int = 0, _kept: dict | None = None):
+                 batch: int = 0, _kept: dict | None = None, _pooled: dict | None = None):
         self.model = model
         #: a stateful model's batch shown (0: its states start from zeros)
         self.batch = int(batch)
@@ -70,6 +70,9 @@ class WholeInput:
         self._closed = threading.Event()
         self._lock = threading.Lock()
         self._summaries: dict = {}
+        #: statistics over every sample (``pooled_stats``), shared with ``for_sample``'s: the
+        #: same whichever sample is shown
+        self._pooled: dict = _pooled if _pooled is not None else {}
 
     # -- what is traced --------------------------------------------------------------------
     @property
@@ -99,7 +102,8 @@ class WholeInput:
     def for_sample(self, sample: int) -> WholeInput:
         """The same inputs with ``sample`` shown (its trace made by its ``run_pass``; one
         kept, or the whole batch's, taken as it is)."""
-        return WholeInput(self.model, self.inputs, sample, self.alone, batch=self.batch, _kept=self._kept)
+        return WholeInput(self.model, self.inputs, sample, self.alone, batch=self.batch, _kept=self._kept,
+                          _pooled=self._pooled)
 
     def holds(self, model, xs: list, batch: int = 0) -> bool:
         """Whether this is ``model`` on the inputs ``xs`` (their values, every sample), at
@@ -167,12 +171,61 @@ class WholeInput:
         a = self.start_of(step, arr.shape[1])
         return trace, a, np.asarray(arr[row, a:a + self.window])
 
+    @property
+    def all_samples(self) -> int:
+        """The samples of the input (``pooled_stats`` pools them)."""
+        return self.samples
+
+    def pooled_stats(self, layer: str, key: str, feature: int | None = None, progress=None):
+        """``scale.UnitStats`` of a record over every step of every sample of the input
+        (``scale.pool``): the rows of the whole batch's trace, or where the app traces each
+        sample alone (``alone``), each sample's own trace, as the main window makes it (a
+        kept one taken as it is, the others made one at a time and dropped: one trace held
+        beside the kept ones), so every number pooled is one the main window shows."""
+        if self.windowed is None:
+            raise LstmvizError("the sample has not been traced")
+        k = (layer, key, feature)
+        if k not in self._pooled:
+            turns = self.turns()
+            n = 1 if not self.alone else self.samples
+
+            def part(i: int):
+                def tick(done, total):
+                    turns()
+                    if progress is not None:
+                        progress(i * total + done, n * total)
+                return tick
+            if not self.alone:
+                stats = scale.pool(None, self.windowed, layer, key, range(self.samples), feature,
+                                   progress=part(0), cancel=self._closed.is_set)
+            else:
+                stats = None
+                for i in range(self.samples):
+                    trace = self._kept.get(i)
+                    if trace is None:
+                        if self.closed:
+                            raise LstmvizError("cancelled")
+                        xs = sample_inputs(self.model, self.inputs, i)
+                        trace = self.model.trace(xs if len(xs) > 1 else xs[0])
+                    stats = scale.pool(stats, trace, layer, key, [0], feature, progress=part(i),
+                                       cancel=self._closed.is_set)
+                    del trace
+            while len(self._pooled) >= CACHE_SUMMARIES:
+                self._pooled.pop(next(iter(self._pooled)))
+            self._pooled[k] = stats
+        return self._pooled[k]
+
     def summary(self, layer: str, key: str, sample: int = 0, feature: int | None = None,
-                bins: int = 1023, progress=None):
-        """(Overview, UnitStats) of a record of trace row ``sample`` over its steps."""
+                bins: int = 1023, progress=None, pooled: bool = False):
+        """(Overview, UnitStats) of a record of trace row ``sample`` over its steps;
+        ``pooled``: the statistics over every sample (``pooled_stats``), the overview still
+        the sample's."""
         trace = self.windowed
         if trace is None:
             raise LstmvizError("the sample has not been traced")
+        if pooled:
+            overview = self.summary(layer, key, sample, feature, bins, progress)[0]
+            return overview, self.pooled_stats(layer, key, feature, progress)
         k = (layer, key, sample, feature, bins)
         if k not in self._summaries:
             turns = self.turns()

@@ -316,6 +316,16 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.feature_spin.setVisible(not ids)
         self.feature_spin.valueChanged.connect(self._name_feature)
         self.feature_spin.valueChanged.connect(lambda _: self._record_changed())
+        # the statistics of the sample shown, or pooled over every sample of the input (which
+        # units track a feature across the data, not in one sample): ``seq.pooled_stats``
+        self.pool_combo = QtWidgets.QComboBox()
+        self.pool_combo.addItems(["this sample", f"all {self.seq.all_samples:,} samples"])
+        self.pool_combo.setToolTip(
+            "What the scores and the ranking are over: the sample shown, or every step of every "
+            "sample of the input (variance over them all, r over their steps concatenated); the "
+            "heatmaps and curves show the sample shown either way")
+        self.pool_combo.setVisible(self.seq.all_samples > 1)
+        self.pool_combo.currentIndexChanged.connect(lambda _: self._record_changed())
         self.top_spin = QtWidgets.QSpinBox()
         self.top_spin.setRange(1, 100000)
         self.top_spin.setValue(64)
@@ -357,8 +367,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         # (the scores a part of their own: beside the ranking's boxes in a window of 760 px,
         # an 800 x 600 screen's, they had 133 px, wrapped to four lines in the room of three,
         # cut at the top and the bottom; on a line of their own where they do not fit beside)
-        self.units_bar = FlowRow([(QtWidgets.QLabel("units by"), self.rank_combo, self.feature_spin,
-                                   self.top_spin, self.unit_spin), (self.scores_label,),
+        self.units_bar = FlowRow([(QtWidgets.QLabel("units by"), self.rank_combo, self.pool_combo,
+                                   self.feature_spin, self.top_spin, self.unit_spin), (self.scores_label,),
                                   (self.threshold_edit, self.direction_combo, self.find_button,
                                    self.crossing_list)])
         lay.addWidget(self.units_bar)
@@ -480,7 +490,20 @@ class LongSequenceWindow(QtWidgets.QWidget):
         """What the summary is of (read on the UI thread, handed to the worker): the record,
         the row of the sample shown in the sequence's traces, the feature."""
         layer, key = self.record_combo.currentData()
-        return layer, key, self.row(), self.feature_spin.value()
+        return layer, key, self.row(), self.feature_spin.value(), self.pooled()
+
+    def pooled(self) -> bool:
+        """The scores and the ranking are over every sample of the input (the box beside
+        the ranking), not the sample shown."""
+        return self.pool_combo.currentIndex() == 1 and self.seq.all_samples > 1
+
+    def _over_what(self) -> str:
+        """What the scores are over, said before them where the input has several samples:
+        "all 3 samples: ", "sample 2: " ("" for an input of one)."""
+        if self.seq.all_samples <= 1:
+            return ""
+        return (f"all\u00a0{self.seq.all_samples:,}\u00a0samples: " if self.pooled()
+                else f"sample\u00a0{self.sample_spin.value():,}: ")
 
     def sample(self) -> int:
         """The sample shown, counted in the sequence (the box counts the input's)."""
@@ -499,8 +522,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self._summary_progress = (done, total)
 
         self._summary_progress = (0, 1)
+        layer, key, row, feature, pooled = want
         try:
-            result = seq.summary(*want, progress=tick)
+            result = seq.summary(layer, key, row, feature, progress=tick, pooled=pooled)
         except LstmvizError as err:
             if seq is self.seq:  # (not that of a sample no longer shown, stopped)
                 self._summary_error = str(err)
@@ -579,7 +603,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         busy = self._worker is not None and self._worker.is_alive()
         if s.ready and busy:  # the pass is done: the record's summary over the whole sequence
             done, total = self._summary_progress
-            self.progress.setFormat(f"{self.record_combo.currentData()[1]} over all steps %p%")
+            every = " of all samples" if self.pooled() else ""
+            self.progress.setFormat(f"{self.record_combo.currentData()[1]} over all steps{every} %p%")
         else:
             done, total = s.done, s.total
             self.progress.setFormat(f"{s.pass_name} %p%")
@@ -890,12 +915,12 @@ class LongSequenceWindow(QtWidgets.QWidget):
             st = self.summary[1]
             if unit < len(st.variance):
                 # a unit NaN at any step: why it has no scores ("variance nan", its plots empty)
-                self.scores_label.setText(st.unscored(unit, f"{key}[{unit}]") or (
+                self.scores_label.setText(self._over_what() + (st.unscored(unit, f"{key}[{unit}]") or (
                     # (no line break inside a score where the label wraps)
                     f"variance\u00a0{st.variance[unit]:.4g} \u00b7 saturation\u00a0{100 * st.saturation[unit]:.1f}%"
                     + ("" if self.feature_spin.isHidden() else f" \u00b7 r\u00a0{st.correlation[unit]:+.3f}")
                     + ("" if below is None else f" \u00b7 rank\u00a0{below[1]:,} of\u00a0{below[2]:,}, "
-                       f"below the top\u00a0{len(rows) - 1:,}: its row last")))
+                       f"below the top\u00a0{len(rows) - 1:,}: its row last"))))
         else:
             self.scores_label.setText("")
             self.over_row.setVisible(False)  # (no overview yet)
@@ -985,8 +1010,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         room = label_room(self.win_plot.getAxis("left"), names) or MAX_ROW_NAMES
         every = next(k for k in ROW_STRIDES if -(-n // k) <= max(2, room))
         below = self._below is not None  # (the last row: the selected unit's, always named)
+        pooled = self.pooled() and order is not None
         named = (None if order is None else tuple(int(u) for u in order), units, by, every, room,
-                 self._over_title(), below)
+                 self._over_title(), below, pooled)
         if named == getattr(self, "_named", None):
             return
         self._named = named
@@ -1000,14 +1026,16 @@ class LongSequenceWindow(QtWidgets.QWidget):
                 ticks[0].append((n - 0.5, str(int(order[-1]))))
         # the ranking in the titles: "unit (by correlation)" on the left axis was cut to
         # "unit (by correl" where the plots are short (a 1280 x 720 screen)
-        ranked = "" if order is None else f", units by {by}"
+        # (ranked over every sample: said, as the heatmaps show the sample shown)
+        over = f" over all {self.seq.all_samples:,} samples" if pooled else ""
+        ranked = "" if order is None else f", units by {by}{over}"
         window = EVERY_TITLE if self._one_column else WINDOW_TITLE
         for plot, title, short in ((self.over_plot, self._over_title(), OVER_SHORT), (self.win_plot, window, None)):
             plot.getAxis("left").setTicks(ticks)
             # (ranked, a short form for both: at 760 px, an 800 x 600 screen's window,
             # "exact window, units by correlation" was cut to "...by correlatio")
-            self._set_title(plot, title + ranked, (short or title) + f", by {by}" if ranked
-                            else short)
+            self._set_title(plot, title + ranked, (short or title) + f", by {by}" + (" (all)" if pooled else "")
+                            if ranked else short)
         if n:  # (the exact window's range follows its image)
             self.over_plot.setYRange(0, n, padding=0.02)
 
