@@ -1654,6 +1654,8 @@ def test_a_selected_unit_ranked_below_the_top_ones_has_its_row_under_theirs_and_
     curves showed it while no row was outlined, and nothing said why. Now its row stands
     under the top N, past a dashed line, named by its unit and outlined, its numbers the
     trace's, and the scores say its rank."""
+    from PySide6 import QtCore, QtWidgets
+
     model, x = model_x
     w = LongSequenceWindow(model, x, start=False)
     _summarized(qtbot, w)
@@ -1664,10 +1666,15 @@ def test_a_selected_unit_ranked_below_the_top_ones_has_its_row_under_theirs_and_
     last = int(ranking[-1])
     w.unit_spin.setValue(last)
     assert list(w._rows) == [*map(int, ranking[:2]), last]
-    for mark in (w.over_row, w.win_row):
-        assert mark.isVisible() and (mark.rect().top(), mark.rect().height()) == (2, 1.0)
     for sep in (w.over_sep, w.win_sep):
         assert sep.isVisible() and sep.value() == 2
+    # the outline stands a few pixels under the dashed line (its 2 px pen on the row's top
+    # edge hid the line but for its ends past the image), its bottom the row's
+    QtWidgets.QApplication.processEvents()
+    for plot, mark in ((w.over_plot, w.over_row), (w.win_plot, w.win_row)):
+        to_px = plot.vb.mapViewToScene
+        gap = to_px(QtCore.QPointF(0, mark.rect().top())).y() - to_px(QtCore.QPointF(0, 2)).y()
+        assert mark.isVisible() and mark.rect().bottom() == 3 and 2.5 <= gap <= 3.5, gap
     for plot in (w.over_plot, w.win_plot):
         assert (2.5, str(last)) in plot.getAxis("left")._tickLevels[0]
     # the row's numbers are the unit's: the exact window's and the overview's
@@ -1680,7 +1687,8 @@ def test_a_selected_unit_ranked_below_the_top_ones_has_its_row_under_theirs_and_
     assert w.unit_spin.value() == last
     w.unit_spin.setValue(int(ranking[1]))
     assert list(w._rows) == list(map(int, ranking[:2]))
-    assert w.win_row.rect().top() == 1 and not w.over_sep.isVisible() and not w.win_sep.isVisible()
+    assert (w.win_row.rect().top(), w.win_row.rect().height()) == (1, 1.0)  # (no line above: the whole row)
+    assert not w.over_sep.isVisible() and not w.win_sep.isVisible()
     assert "rank" not in w.scores_label.text()
     # model order: every unit a row, none added
     w.unit_spin.setValue(last)
@@ -1851,3 +1859,35 @@ def test_units_at_scale_scores_and_ranks_over_all_samples_when_asked(make_window
     lw.pool_combo.setCurrentIndex(0)  # the sample's own again
     assert lw.wait(60) and lw.scores_label.text().startswith("sample\u00a01: ")
     assert lw.win_plot.titleLabel.text.endswith("units by correlation")
+
+
+@pytest.mark.parametrize("size", [(760, 540), (1280, 720)])
+def test_the_whole_sequences_step_axes_say_0_at_their_left_end(qtbot, model_x, size):
+    """The whole sequence's step axes began at "1,000" in the projector theme in a window
+    of 760 x 540 (an 800 x 600 screen): pyqtgraph leaves out a label that stands past the
+    axis's end, and the "0" under the first column, half a step in, stood a pixel or two
+    past it."""
+    from PySide6 import QtGui, QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    app = QtWidgets.QApplication.instance()
+    was = th.current()
+    th.apply("projector", app)
+    try:
+        model, x = model_x
+        w = LongSequenceWindow(model, x, start=False)
+        _summarized(qtbot, w)
+        w.resize(*size)  # (the projector theme's least width may be more: as wide as it gets)
+        QtWidgets.QApplication.processEvents()
+        for plot in (w.over_plot, w.curve_over):
+            axis = plot.getAxis("bottom")
+            pixmap = QtGui.QPixmap(4, 4)
+            painter = QtGui.QPainter(pixmap)
+            try:
+                labels = [text for _, _, text in axis.generateDrawSpecs(painter)[2]]
+            finally:
+                painter.end()
+            assert labels[0] == "0" and len(labels) >= 3, labels
+    finally:
+        th.apply(was, app)

@@ -65,6 +65,8 @@ HEATMAPS_STRETCH = 2
 CURVES_STRETCH = 2
 CURVES_NARROW = 1
 ROWS_WIDE = 64
+#: pixels between the dashed line above a unit ranked below the top ones and its row's outline
+BELOW_GAP_PX = 3
 
 
 class _ColumnAxis:
@@ -262,6 +264,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.over_plot.addItem(self.over_line)
         self.win_plot.addItem(self.win_line)
         # the selected unit's row, outlined in both heatmaps (a click on a row selects it)
+        self._marks: dict = {}  # (each outline's row, x and width: ``_mark_again``)
         self.over_row = self._row_mark(self.over_plot, t)
         self.win_row = self._row_mark(self.win_plot, t)
         # above the selected unit's row where it is ranked below the top ones shown
@@ -286,6 +289,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self._curves_stretch = 0
         self._set_curves_stretch(CURVES_STRETCH)
         self.win_plot.vb.sigResized.connect(lambda _vb: self._refold())
+        for p in (self.over_plot, self.win_plot):  # (rows a pixel changed: the outlines' gap)
+            p.vb.sigYRangeChanged.connect(lambda *_: self._mark_again())
         lay.addWidget(self.glw, 1)
 
         seek = QtWidgets.QHBoxLayout()
@@ -394,11 +399,14 @@ class LongSequenceWindow(QtWidgets.QWidget):
 
     def _refold(self) -> None:
         """The plots resized: the heatmaps drawn again where their rows fold otherwise now,
-        else their rows named again (as many names as their new height holds)."""
+        else their rows named again (as many names as their new height holds) and outlined
+        again (``_mark_row``)."""
         if self._fold_for(len(self._rows)) != self._fold:
             self.redraw()
-        elif self._row_args is not None:
+            return
+        if self._row_args is not None:
             self._name_rows(*self._row_args)
+        self._mark_again()
 
     def _style_plots(self, t: th.Theme) -> None:
         """The plots' background, axes, titles and marks in theme ``t``."""
@@ -467,14 +475,28 @@ class LongSequenceWindow(QtWidgets.QWidget):
         plot.addItem(line, ignoreBounds=True)
         return line
 
-    @staticmethod
-    def _mark_row(item: QtWidgets.QGraphicsRectItem, row: int | None, x0: float, width: float) -> None:
-        """Outline heatmap row ``row`` (None: the unit is not among the rows shown)."""
+    def _mark_row(self, item: QtWidgets.QGraphicsRectItem, row: int | None, x0: float, width: float) -> None:
+        """Outline heatmap row ``row`` (None: the unit is not among the rows shown). The row
+        of a unit ranked below the top ones (``_below``, the last) is outlined from
+        ``BELOW_GAP_PX`` under its top edge: the dashed line above it stands on that edge, and
+        the outline's 2 px pen, centred there, hid it but for its ends past the image."""
+        self._marks[item] = (row, x0, width)
         item.setVisible(row is not None)
         if row is not None:
-            rect = QtCore.QRectF(x0, row, width, 1.0)
+            gap = 0.0
+            if self._below is not None and row == len(self._rows) - 1:
+                plot = self.over_plot if item is self.over_row else self.win_plot
+                per_px = abs(float(plot.vb.viewPixelSize()[1]))  # (rows a pixel)
+                gap = min(0.4, BELOW_GAP_PX * per_px) if np.isfinite(per_px) else 0.0
+            rect = QtCore.QRectF(x0, row + gap, width, 1.0 - gap)
             if item.rect() != rect:
                 item.setRect(rect)
+
+    def _mark_again(self) -> None:
+        """The rows' outlines placed anew (the plots resized: the gap below a dashed line
+        is in pixels)."""
+        for item, args in list(self._marks.items()):
+            self._mark_row(item, *args)
 
     # -- the pass and the summaries (worker thread) ------------------------------------
     def start(self):

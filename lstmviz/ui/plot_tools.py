@@ -456,6 +456,18 @@ class StepAxis(CommaRoom):
             return tick_labels(v * scale for v in values)
         return super().tickStrings(values, scale, spacing)
 
+    def boundingRect(self):  # noqa: N802 (Qt's name)
+        """pyqtgraph's bounds, which a label must fit inside to be drawn, reaching half a
+        "0" past the axis's left end (into the corner under the plot's left axis): a whole
+        sequence's steps begin at 0, a column's half-step from the left end, and its "0" was
+        left out where it stood a pixel or two past it (Units at scale's whole sequence at
+        760 x 540, or in the projector theme's larger font: "5k  10k", no "0")."""
+        rect = super().boundingRect()
+        if self.orientation in ("top", "bottom"):
+            font = self.style.get("tickFont") or self.font()
+            rect.adjust(-math.ceil(QtGui.QFontMetricsF(font).horizontalAdvance("0") / 2) - 1, 0, 0, 0)
+        return rect
+
     def _descends(self) -> bool:
         """A given label with a comma, or pyqtgraph's own ticks over a range that reaches a
         count of 1,000 (whose label is "1,000")."""
