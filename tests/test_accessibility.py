@@ -302,3 +302,91 @@ def test_the_direction_box_of_a_bidirectional_layer_is_labelled(make_window):
     window.state.set_cursor(layer="top")
     settle()
     assert not box.isVisible() and not word.isVisible()
+
+
+def _unnamed_said(root) -> str:
+    return "; ".join(_described(w) for w in unnamed(root))
+
+
+def test_every_control_of_units_at_scale_has_a_name(make_window, qtbot):
+    """View > Units at scale: its record box was read as "lstm: h", its spin boxes as their
+    values ("sample 0", "top 64"), its plots as nothing; with a ranking, the box of what
+    the scores are over (several samples) and crossings listed, each control named."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=4))],
+                     InputSpec(input_dim=2, batch_size=3, timesteps=60))
+    window = make_window((1400, 900), state)
+    lw = window.open_units_window()
+    assert lw is not None and lw.wait(60)
+    qtbot.waitExposed(lw)
+    lw.rank_combo.setCurrentText("variance")
+    lw.threshold_edit.setValue(0.0)
+    lw.direction_combo.setCurrentText("both")
+    lw.find_crossings()
+    settle()
+    assert lw.pool_combo.isVisible() and lw.top_spin.isEnabled() and lw.crossing_list.count()
+    assert not unnamed(lw), "controls a screen reader has no name for: " + _unnamed_said(lw)
+    assert (lw.record_combo.accessibleName(), lw.pool_combo.accessibleName()) == ("record", "scores over")
+    assert lw.glw.accessibleName().startswith("Units at scale: ")
+
+
+@pytest.mark.parametrize("tab", ["Cell", "Train"])
+def test_every_control_of_the_animation_dialog_has_a_name(make_window, tab):
+    """File > Export > Animation: its size and step boxes were read as "1006", "0"; over
+    the Train tab it offers the views by name, in a box of its own."""
+    from lstmviz.ui.export import AnimationDialog
+
+    window = make_window((1400, 900))
+    window.tabs.setCurrentIndex(next(k for k in range(window.tabs.count()) if window.tabs.tabText(k) == tab))
+    settle()
+    dialog = AnimationDialog(window)
+    dialog.show()
+    settle()
+    try:
+        assert not unnamed(dialog), "controls a screen reader has no name for: " + _unnamed_said(dialog)
+        assert (dialog.width_spin.accessibleName(), dialog.last_spin.accessibleName()) == ("Width (px)", "Last step")
+        assert _labelled_by(dialog.target) == ["Show"] and _labelled_by(dialog.fps) == ["Speed"]
+    finally:
+        dialog.reject()
+
+
+def test_the_png_scale_dialog_names_its_field(make_window):
+    """File > Export > PNG asks the scale in Qt's own dialog, whose field its label names
+    (its buddy: what Qt tells a screen reader)."""
+    window = make_window((1400, 900))
+    window.quiet = False  # (a quiet window exports at scale 1 without asking)
+    seen = []
+
+    def look():
+        dialog = QtWidgets.QApplication.activeModalWidget()
+        seen.append((type(dialog).__name__, [_described(w) for w in unnamed(dialog)],
+                     [QtGui.QAccessible.queryAccessibleInterface(w).text(QtGui.QAccessible.Text.Name)
+                      for w in dialog.findChildren(QtWidgets.QDoubleSpinBox)]))
+        dialog.reject()
+
+    QtCore.QTimer.singleShot(50, look)
+    window.exporter.picture("view", "png")
+    assert len(seen) == 1
+    kind, missing, names = seen[0]
+    assert kind == "QInputDialog" and not missing, missing
+    assert len(names) == 1 and names[0].startswith("Scale (1 = ")
+
+
+def test_every_control_of_a_lesson_has_a_name(make_window):
+    """Help > Lessons: the caption bar and each page a lesson's steps show."""
+    window = make_window((1400, 900))
+    tour = window.presenter.tour
+    missing = {}
+    for which in (0, 1):
+        tour.start(which)
+        for k in range(len(tour.lesson.steps)):
+            tour.go(k)
+            settle()
+            for w in unnamed(window):
+                missing.setdefault(_described(w), f"lesson {which + 1}, step {k + 1}")
+    tour.end()
+    assert not missing, "controls a screen reader has no name for: " + "; ".join(
+        f"{w} ({where})" for w, where in missing.items())

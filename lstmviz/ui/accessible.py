@@ -164,11 +164,16 @@ def own_text(w: QtWidgets.QWidget) -> str:
 
 def unnamed(root: QtWidgets.QWidget) -> list[QtWidgets.QWidget]:
     """The widgets under ``root`` shown with it that take the focus (by Tab or a click)
-    and have no name of their own (``own_text``): a combo box's current item or a spin
-    box's value is not a name, nor the title of the group it is in."""
+    and have no name of their own (``own_text``) nor a label whose buddy they are (Qt
+    names a control by its buddy's text: Qt's own dialogs, ``QInputDialog``, label their
+    field so): a combo box's current item or a spin box's value is not a name, nor the
+    title of the group it is in."""
     focusable = QtCore.Qt.FocusPolicy.TabFocus.value | QtCore.Qt.FocusPolicy.ClickFocus.value
+    labelled = {label.buddy() for label in root.findChildren(QtWidgets.QLabel)
+                if label.buddy() is not None and plain(label.text())}
     return [w for w in root.findChildren(QtWidgets.QWidget)
-            if w.isVisibleTo(root) and w.focusPolicy().value & focusable and not _is_part(w) and not own_text(w)]
+            if w.isVisibleTo(root) and w.focusPolicy().value & focusable and not _is_part(w) and not own_text(w)
+            and w not in labelled]
 
 
 class FocusRing(QtWidgets.QWidget):

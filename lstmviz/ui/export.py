@@ -57,6 +57,7 @@ from lstmviz.app.session import new_file_mode, write_atomic
 from lstmviz.app.views import TAB_KEYS, TRAIN_KEY, TRAIN_NOT_ANIMATED_HERE, VIEW_KEYS, VIEWS, tab_key
 from lstmviz.errors import LstmvizError, pip_install
 from lstmviz.text import file_stem, plural, safe_text
+from lstmviz.ui.accessible import name_form
 from lstmviz.ui.labels import hints_hidden
 from lstmviz.ui.tall_page import whole_pages
 
@@ -991,6 +992,12 @@ class AnimationDialog(QtWidgets.QDialog):
         # the last disabled OK, "the first step comes after the last", until the last was moved)
         self.first_spin.valueChanged.connect(lambda _v: self._bound_set(first=True))
         self.last_spin.valueChanged.connect(lambda _v: self._bound_set(first=False))
+        # what a screen reader calls them: a row's label names its one field; a pair's
+        # fields by their own names (a spin box's value, "1006", is no name)
+        for spin, name in ((self.width_spin, "Width (px)"), (self.height_spin, "Height (px)"),
+                           (self.first_spin, "First step"), (self.last_spin, "Last step")):
+            spin.setAccessibleName(name)
+        name_form(form)
         self._count_frames()
 
     def _bound_set(self, first: bool) -> None:

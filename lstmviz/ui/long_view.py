@@ -28,6 +28,7 @@ from lstmviz.engine.windows import recurrent_halves
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
+from lstmviz.ui.accessible import name_parts
 from lstmviz.ui.background import Job
 from lstmviz.ui.density import RectItem
 from lstmviz.ui.labels import ElidedCombo, FigureSpin, FlowRow, ShrinkCombo
@@ -377,10 +378,24 @@ class LongSequenceWindow(QtWidgets.QWidget):
                                   (self.threshold_edit, self.direction_combo, self.find_button,
                                    self.crossing_list)])
         lay.addWidget(self.units_bar)
+        self._name_controls()
         # as large as it was designed, but never past the screen it opens on
         parent = self.parentWidget()
         screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
         self.resize(min(1400, screen.width() - 40), min(800, screen.height() - 60))
+
+    def _name_controls(self) -> None:
+        """What a screen reader calls each control (``ui/accessible.py``; a combo box's item
+        or a spin box's value is no name: Qt on Linux named the record box "l: h"), and the
+        plots after the window ("Units at scale: whole sequence ...")."""
+        for widget, name in ((self.record_combo, "record"), (self.sample_spin, "sample"),
+                             (self.slider, "step"), (self.rank_combo, "units by"),
+                             (self.pool_combo, "scores over"), (self.feature_spin, "input feature"),
+                             (self.top_spin, "units shown"), (self.unit_spin, "unit"),
+                             (self.threshold_edit, "threshold"), (self.direction_combo, "crossing direction"),
+                             (self.crossing_list, "crossings found")):
+            widget.setAccessibleName(name)
+        name_parts(self, "Units at scale")
 
     def _set_curves_stretch(self, stretch: int) -> None:
         """The curves' share of the plots' height beside the heatmaps' ``HEATMAPS_STRETCH``."""
