@@ -1891,3 +1891,37 @@ def test_the_whole_sequences_step_axes_say_0_at_their_left_end(qtbot, model_x, s
             assert labels[0] == "0" and len(labels) >= 3, labels
     finally:
         th.apply(was, app)
+
+
+def test_units_at_scale_goes_on_with_the_main_windows_pass_after_its_cancel(make_window, monkeypatch):
+    """A Cancel in Units at scale on a long input stops the main window's keyframe pass;
+    its button was then disabled for good ("Go on" existed only for a window made of a
+    model and an input, which the app never makes), Trace all under the main window the
+    only way on. Now it says "Go on" and goes on with that pass, as Trace all does: the
+    main window's, from where it stopped, and this window's ranking follows."""
+    from lstmviz import limits
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # a long input
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=2))
+    win = make_window((1280, 720), state)
+    t = np.arange(6000)
+    state.set_input_data(np.stack([np.sin(t / 40.0), np.cos(t / 90.0)], -1)[None].astype(np.float32))
+    seq = state.long
+    lw = win.open_units_window()
+    assert lw is not None and lw.seq is seq and not lw.owns
+    lw.cancel_button.click()  # Cancel: the main window's pass stops
+    assert lw.wait(60) and win.long_runner.wait(60)
+    assert seq.cancelled and not seq.ready and win.long_runner.resume_button.isVisible()
+    assert lw.cancel_button.text() == "Go on" and lw.cancel_button.isEnabled()
+    assert lw.cancel_button.toolTip().endswith("(as Trace all in the main window)")
+    lw.cancel_button.click()  # Go on: Trace all's, the main window's pass
+    assert not win.long_runner.resume_button.isVisible()
+    assert "the keyframe pass goes on" in win.statusBar().currentMessage()
+    assert win.long_runner.wait(120) and seq.ready
+    assert lw.wait(120) and lw.summary is not None and not seq.cancelled
+    assert lw.cancel_button.text() == "Cancel" and not lw.cancel_button.isVisible()
+    h = state.model.trace(np.asarray(seq.x))[state.model.layers[0].name].steps["h"]
+    np.testing.assert_array_equal(lw.window_values()[2][:, 0], h[0, :256, 0])

@@ -142,8 +142,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
 
     def __init__(self, model=None, x=None, window: int = 256, parent=None, start: bool = True,
                  seq: LongSequence | WholeInput | None = None, feature_names=None, sample_base: int = 0,
-                 own: bool = False):
+                 own: bool = False, resume_pass=None):
         super().__init__(parent)
+        #: the main window's long input: what goes on with its pass after a Cancel (the main
+        #: window's Trace all, ``LongRunner.resume``: True where it did), for "Go on" here
+        self.resume_pass = resume_pass
         #: the input's sample that the sequence's sample 0 is (the main window traces the
         #: sample it shows alone: its long input holds that one; the sample box names it)
         self.sample_base = int(sample_base)
@@ -575,19 +578,27 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.seq.cancel()
 
     def can_go_on(self) -> bool:
-        """Whether its own pass (over an input traced whole) was cancelled and has stopped:
-        it may go on from where it stopped (``go_on``). A long input's pass is the main
-        window's, which goes on by its Trace all."""
+        """Whether the pass was cancelled and has stopped: it may go on from where it
+        stopped (``go_on``): its own (a ``LongSequence`` made of a model and an input), or
+        the main window's long input's, through its Trace all (``resume_pass``)."""
         busy = self._worker is not None and self._worker.is_alive()
-        return self.owns and self.seq.cancelled and not busy
+        return (self.owns or self.resume_pass is not None) and self.seq.cancelled and not busy
 
     def go_on(self) -> bool:
-        """Its own pass, cancelled, goes on (the Cancel button, then "Go on"; View > Units
-        at scale again): it stayed cancelled for good, the window brought up again as it
-        was, its ranking never made. False where there was nothing to go on with."""
-        if not self.can_go_on() or not self.seq.resume():
+        """The pass, cancelled, goes on (the Cancel button, then "Go on"): its own here (it
+        stayed cancelled for good, the ranking never made), the main window's by its Trace
+        all (``resume_pass``, which has this window follow: ``resume``; a Cancel here left
+        the button disabled, and Trace all below the main window as the only way on).
+        False where there was nothing to go on with."""
+        if not self.can_go_on():
             return False
-        self.resume()
+        if not self.owns:
+            if not self.resume_pass():
+                return False
+        elif not self.seq.resume():
+            return False
+        else:
+            self.resume()
         self._fit_cancel(busy=True)
         return True
 
@@ -602,7 +613,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         text = "Go on" if go_on else "Cancel"
         if self.cancel_button.text() != text:
             self.cancel_button.setText(text)
-            self.cancel_button.setToolTip("Go on with the pass from where it stopped" if go_on else "")
+            self.cancel_button.setToolTip(("Go on with the pass from where it stopped" + (
+                "" if self.owns else " (as Trace all in the main window)")) if go_on else "")
         self.cancel_button.setEnabled(go_on or (busy and not self.seq.ready))
 
     def resume(self) -> None:

@@ -1428,7 +1428,8 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             old = self.close_units_window(keep=seq)
         if old is not None:  # open on this input already: brought up, where this window is
-            old.go_on()  # (its own pass, cancelled there: it goes on)
+            if old.owns:
+                old.go_on()  # (its own pass, cancelled there: it goes on; the main window's by its Go on or Trace all)
             old.show_at(cur.step, cur.layer, cur.unit, cur.side, cur.sample)
             old.raise_()
             old.activateWindow()
@@ -1444,7 +1445,8 @@ class MainWindow(QtWidgets.QMainWindow):
             else:
                 self.long_window = LongSequenceWindow(seq=seq, parent=self,
                                                       feature_names=self.state.feature_names(),
-                                                      sample_base=self.state.traced_sample or 0)
+                                                      sample_base=self.state.traced_sample or 0,
+                                                      resume_pass=self.long_runner.resume)
         except LstmvizError as err:
             self.message(f"Units at scale: {err}", dialog=True, error=True)
             return None
