@@ -1083,7 +1083,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             plot.getAxis("left").setTicks(ticks)
             # (ranked, a short form for both: at 760 px, an 800 x 600 screen's window,
             # "exact window, units by correlation" was cut to "...by correlatio")
-            self._set_title(plot, title + ranked, (short or title) + f", by {by}" + (" (all)" if pooled else "")
+            self._set_title(plot, title + ranked, (short or title) + f", by {by}" + (" (all samples)" if pooled else "")
                             if ranked else short)
         if n:  # (the exact window's range follows its image)
             self.over_plot.setYRange(0, n, padding=0.02)
