@@ -117,6 +117,22 @@ REFUSED = {
     "activity_regularization_nan": ("ActivityRegularization", {"l1": float("nan")}),
     "activity_regularization_inf": ("ActivityRegularization", {"l2": float("inf")}),
     "activity_regularization_text": ("ActivityRegularization", {"l1": "0.1"}),
+    # a layer's or cell's *_regularizer whose factor Keras' regularizers refuse
+    # (validate_float_arg), wherever the layer or cell stands
+    "regularizer_lstm_kernel_l1l2": ("LSTM", {"units": 2, "kernel_regularizer": _cell("L1L2", l1=-0.1, l2=0.0)}),
+    "regularizer_gru_recurrent_l2_nan": ("GRU", {"units": 2, "recurrent_regularizer": _cell("L2", l2=float("nan"))}),
+    "regularizer_simple_rnn_bias_l1": ("SimpleRNN", {"units": 2, "bias_regularizer": _cell("L1", l1=-1)}),
+    "regularizer_dense_activity_inf": ("Dense", {"units": 2, "activity_regularizer": _cell("L1L2", l2=float("inf"))}),
+    "regularizer_dense_kernel_orthogonal": ("Dense", {"units": 2, "kernel_regularizer":
+                                                      _cell("OrthogonalRegularizer", factor=-0.5)}),
+    "regularizer_embedding_text": ("Embedding", {"input_dim": 10, "output_dim": 2,
+                                                 "embeddings_regularizer": _cell("l2", l2="0.1")}),
+    "regularizer_rnn_cell": ("RNN", {"cell": _cell("LSTMCell", units=2, kernel_regularizer=_cell("L1", l1=-0.01))}),
+    "regularizer_rnn_stacked_cells": ("RNN", {"cell": [_cell("GRUCell", units=2),
+                                                       _cell("SimpleRNNCell", units=2,
+                                                             recurrent_regularizer=_cell("L1L2", l1=-2))]}),
+    "regularizer_bidirectional": ("Bidirectional", {"layer": _cell("GRU", units=2,
+                                                                   bias_regularizer=_cell("L2", l2=-0.5))}),
 }
 
 

@@ -150,7 +150,7 @@ def test_a_files_dropout_outside_0_1_opens_clamped_and_a_word_for_one_is_refused
     assert "\n" not in str(err.value)
 
 
-@pytest.mark.parametrize("name", sorted(KERAS["refused"]))
+@pytest.mark.parametrize("name", sorted(n for n in KERAS["refused"] if not n.startswith("regularizer_")))
 def test_what_keras3s_constructor_refuses_is_refused_in_one_line(name):
     """``ActivityRegularization(l1=-1)`` (and NaN, infinity, a string): Keras 3's L1L2 refuses
     it ("expected a non-negative float"); lstmviz took it. Refused as Keras refuses it,
@@ -167,6 +167,76 @@ def test_what_keras3s_constructor_refuses_is_refused_in_one_line(name):
     assert said.endswith(f"accepted: a finite number of at least 0 (or None: 0), as Keras 3's {case['class_name']} "
                          "takes it")
     Model.sequential((None, 5, 3), [LayerSpec(case["class_name"], case["config"])], keras_version="2")
+
+
+def _regularizers(config: dict, where: str = "") -> list[tuple[str, str, dict]]:
+    """(where, key, regularizer) of each ``*_regularizer`` in a config and the layers and cells
+    it wraps ("its cell (SimpleRNNCell): ")."""
+    out = [(where, k, v) for k, v in config.items() if k.endswith("_regularizer") and isinstance(v, dict)]
+    for key in ("layer", "cell"):
+        inner = config.get(key)
+        for part in inner if isinstance(inner, list) else [inner] if isinstance(inner, dict) else []:
+            out += _regularizers(part["config"], f"{where}its {key} ({part['class_name']}): ")
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(n for n in KERAS["refused"] if n.startswith("regularizer_")))
+def test_a_regularizer_keras3_refuses_is_refused_in_one_line_wherever_it_stands(name):
+    """``LSTM(kernel_regularizer=L1L2(l1=-0.1))`` (NaN, infinity, a string; an L1, L2 or
+    OrthogonalRegularizer; in an RNN's cell, a stack of cells, a Bidirectional's layer): Keras
+    3's regularizers refuse the factor as the layer is built ("Invalid value for argument l1:
+    expected a non-negative float"); lstmviz took it. Refused naming the layer, the key and the
+    factor Keras names; a Keras 2 stack (which took any) is not held to it."""
+    from lstmviz.errors import LstmvizError
+
+    case = KERAS["refused"][name]
+    (where, key, reg), = _regularizers(case["config"])
+    factor = case["message"].split("argument ")[1].split(":")[0]
+    assert case["error"] == "ValueError" and factor in reg["config"]
+    shape = (None, 5) if case["class_name"] == "Embedding" else (None, 5, 3)
+    with pytest.raises(LstmvizError) as err:
+        Model.sequential(shape, [LayerSpec(case["class_name"], case["config"])])
+    said = str(err.value)
+    assert "\n" not in said
+    assert said.startswith(f"layers[0] ({case['class_name']}): {where}{key}'s {factor} is "
+                           f"{reg['config'][factor]!r}; accepted: a finite number of at least 0")
+    assert said.endswith(f"as Keras 3's {reg['class_name'] if reg['class_name'] != 'l2' else 'L2'} takes it")
+    Model.sequential(shape, [LayerSpec(case["class_name"], case["config"])], keras_version="2")
+    fine = json.loads(json.dumps(case["config"]).replace(json.dumps(reg), json.dumps(
+        {**reg, "config": {**reg["config"], factor: 0.01}})))  # (the same factor, one Keras takes)
+    Model.sequential(shape, [LayerSpec(case["class_name"], fine)])
+
+
+def test_a_regularizer_factor_of_none_is_taken_where_keras_takes_it():
+    """L1, L2 and L1L2 take None as their default; OrthogonalRegularizer does not (Keras 3.15:
+    ``validate_float_arg(None)`` raises); a regularizer by name is Keras' to judge."""
+    from lstmviz.errors import LstmvizError
+
+    for cls, key in (("L1", "l1"), ("L2", "l2"), ("L1L2", "l1")):
+        Model.sequential((None, 5, 3), [LayerSpec("GRU", {"units": 2, "kernel_regularizer": {
+            "class_name": cls, "config": {key: None}}})])
+    Model.sequential((None, 5, 3), [LayerSpec("GRU", {"units": 2, "kernel_regularizer": "l1_l2"})])
+    with pytest.raises(LstmvizError, match=r"kernel_regularizer's factor is None; accepted: a finite number of "
+                                           r"at least 0, as Keras 3's OrthogonalRegularizer takes it$"):
+        Model.sequential((None, 5, 3), [LayerSpec("Dense", {"units": 2, "kernel_regularizer": {
+            "class_name": "OrthogonalRegularizer", "config": {"factor": None}}})])
+
+
+def test_the_cells_of_stacked_rnn_cells_are_checked_as_an_rnns_cell_is():
+    """``RNN(cell=StackedRNNCells([...]))`` (the form Keras' get_config writes for
+    ``RNN([cell, cell])``): its cells' keys were not checked, where a single cell's are."""
+    from lstmviz.errors import LstmvizError
+
+    def cell(cls, **config):
+        return {"class_name": cls, "config": config}
+
+    stacked = {"cell": cell("StackedRNNCells", cells=[cell("LSTMCell", units=2), cell("GRUCell", units=2, unitz=3)])}
+    with pytest.raises(LstmvizError) as err:
+        Model.sequential((None, 5, 3), [LayerSpec("RNN", stacked)])
+    assert str(err.value).startswith("layers[0] (RNN): its cell (StackedRNNCells): its cells (GRUCell): unknown "
+                                     "config key 'unitz' (did you mean 'units'?); Keras 3's GRUCell takes: ")
+    stacked["cell"]["config"]["cells"][1]["config"].pop("unitz")
+    Model.sequential((None, 5, 3), [LayerSpec("RNN", stacked)])
 
 
 def test_a_penalty_of_none_is_taken_as_keras_takes_it():

@@ -160,10 +160,49 @@ def _penalty(value) -> bool:
         return False
 
 
+#: Keras 3's regularizers (``keras.regularizers``, by class name and snake_case name, as
+#: ``regularizers.get`` finds them) -> the factors their constructor checks by
+#: ``validate_float_arg`` and whether None is taken there (L1, L2 and L1L2 take None as
+#: their default; OrthogonalRegularizer passes its factor on unchecked for None: refused)
+REGULARIZERS = {"L1": (("l1",), True), "L2": (("l2",), True), "L1L2": (("l1", "l2"), True),
+                "OrthogonalRegularizer": (("factor",), False)}
+_REGULARIZER_NAMES = {**{k: k for k in REGULARIZERS}, "l1": "L1", "l2": "L2", "l1_l2": "L1L2",
+                      "orthogonal_regularizer": "OrthogonalRegularizer"}
+
+
+def refused_regularizer(class_name: str, config: dict) -> str | None:
+    """A ``*_regularizer`` of ``config`` (``kernel_regularizer``, ``recurrent_regularizer``,
+    ``bias_regularizer``, ``activity_regularizer``, an Embedding's ``embeddings_regularizer``)
+    whose factor Keras 3 refuses when it builds the layer (``regularizers.get`` of its config,
+    ``validate_float_arg``: "Invalid value for argument l1: expected a non-negative float"),
+    said as the end of a refusal ("kernel_regularizer's l1 is -0.1; accepted: a finite number of at
+    least 0 (or None: its default), as Keras 3's L1L2 takes it"); None where
+    each is one Keras takes, or one this does not know (its class is Keras' to judge)."""
+    for key, value in config.items():
+        if not (isinstance(key, str) and key.endswith("_regularizer")) or not isinstance(value, dict):
+            continue
+        name = value.get("class_name")
+        cls = _REGULARIZER_NAMES.get(name) if isinstance(name, str) else None
+        args = value.get("config")
+        if cls is None or not isinstance(args, dict):
+            continue
+        factors, none_taken = REGULARIZERS[cls]
+        for factor in factors:
+            given = args.get(factor)
+            if (given is None and (none_taken or factor not in args)) or (given is not None and _penalty(given)):
+                continue
+            return (f"{key}'s {factor} is {safe_text(repr(given), 60)}; accepted: a finite number of at least 0"
+                    f"{' (or None: its default)' if none_taken else ''}, as Keras 3's {cls} takes it")
+    return None
+
+
 def refused_value(class_name: str, config: dict) -> str | None:
     """A value Keras 3's ``class_name`` refuses when it is built, said as the end of a
     refusal ("rate is 2; accepted: a number from 0 to 1, as Keras 3's Dropout takes it"),
-    or a missing one it needs; else None."""
+    or a missing one it needs (a regularizer's factor too: ``refused_regularizer``); else None."""
+    said = refused_regularizer(class_name, config)
+    if said:
+        return said
     for penalty in PENALTIES.get(class_name, ()):
         value = config.get(penalty)
         if value is not None and not _penalty(value):

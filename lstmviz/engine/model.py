@@ -900,7 +900,8 @@ def _unknown_key(class_name: str, config: dict) -> str | None:
         class_name, config)
     if said:
         return said
-    for key in ("layer", "backward_layer", "cell"):  # (a Bidirectional's, TimeDistributed's, RNN's)
+    for key in ("layer", "backward_layer", "cell", "cells"):  # (a Bidirectional's, TimeDistributed's,
+        # RNN's, and StackedRNNCells' cells: RNN(cell=StackedRNNCells([...])) as RNN(cell=[...]))
         inner = config.get(key)
         for part in inner if isinstance(inner, list) else [inner]:
             if (isinstance(part, dict) and isinstance(part.get("class_name"), str)
