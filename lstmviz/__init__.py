@@ -16,7 +16,8 @@ Public API (``__all__``):
   ``bytes`` (Keras 1/2/3 ``.keras`` / ``.h5`` / ``.weights.h5``, PyTorch state_dicts in
   ``.pt`` or ``.safetensors``, ONNX models, ``.lstmviz`` sessions);
 - ``from_keras(model)``: a ``Model`` from a live Keras Sequential/functional model (read
-  through ``get_config()`` and the layers' ``get_weights()``; Keras is not imported);
+  through ``get_config()`` and the layers' ``get_weights()``, and what it was compiled with,
+  ``get_compile_config()`` and its optimizer's variables, for ``fit``; Keras is not imported);
 - ``from_torch(module)``: a ``Model`` from a live torch module holding ``nn.LSTM`` /
   ``nn.GRU`` / ``nn.RNN`` (+ ``nn.Linear``), through its ``state_dict()``;
 - ``show(obj, x=None)``: open the app's window on a path, a ``Model``, a ``Trace``, a Keras
@@ -24,15 +25,16 @@ Public API (``__all__``):
   integration, ``%gui qt``);
 - ``picture(obj, x=None, view="cell", step=...)``: one view drawn as a PNG, without a
   window or a display (a notebook on a server shows it inline); ``view="dh"`` (with
-  ``y=`` and ``loss=``), ``"connectivity"`` or ``"gates"``: where the gradient goes, the
+  ``y=`` and ``loss=``, by default the compiled one), ``"connectivity"`` or ``"gates"``: where the gradient goes, the
   Train tab's gradient pages on your model and data at its weights;
 - ``read_weights(path)`` / ``load_weights(model, path)``: a weights-only file onto a model;
-- ``gradients(model, x, y, loss)``: Keras' loss of ``model`` on ``(x, y)`` and its exact
+- ``gradients(model, x, y, loss=None)``: Keras' loss of ``model`` on ``(x, y)`` and its exact
   gradients (backpropagation through time, float32): ``g.loss``, every weight's
   (``g.layers[name].weights``), per recurrent layer and step ``dL/dh_t``
   (``g.layers[name].steps["dh"]``, ``"dc"`` for an LSTM, ``"dpre"``) and the inputs'
   (``g.inputs``); ``loss`` as ``keras.losses.get`` takes it (``"mse"``, ``"MSE"``,
-  ``"MeanSquaredError"``, ``"binary_crossentropy"``, ...);
+  ``"MeanSquaredError"``, ``"binary_crossentropy"``, ...; None: the one the model was
+  compiled with, as ``fit`` takes it);
 - ``fit(model, x, y, loss=None, optimizer=None, batch_size=32, epochs=1, shuffle=True, ...,
   validation_split=0.0, validation_data=None, verbose=0)``: trains ``model`` in place as
   Keras' ``model.fit`` does, an update per batch; returns each epoch's loss, a list that is
@@ -129,10 +131,11 @@ def picture(obj=None, x=None, *, view: str = "cell", step: int | None = None, la
     Where the gradient goes, at the model's weights, as the Train tab's gradient pages draw
     it (no training: ``fit`` trains): ``view="dh"``, dL/dh_t of a recurrent layer for one
     sample's own loss (needs ``y``, the targets, one per sample of ``x``, and ``loss``, a
-    Keras loss's name); ``"connectivity"``, ||dy_T/dx_t|| per input step for one sample;
-    ``"gates"``, each gate's mean and saturation per unit over the samples (``unit`` rings
-    one). ``layer``: the recurrent layer's name (``"bi / backward"``: a Bidirectional's
-    half), ``sample``: the sample of ``x``."""
+    Keras loss's name; None: the one the model was compiled with, as ``fit`` takes it);
+    ``"connectivity"``, ||dy_T/dx_t|| per input step for one sample; ``"gates"``, each
+    gate's mean and saturation per unit over the samples (``unit`` rings one). ``layer``:
+    the recurrent layer's name (``"bi / backward"``: a Bidirectional's half), ``sample``:
+    the sample of ``x``."""
     from lstmviz.ui.notebook import picture as draw
 
     return draw(obj, x, view=view, step=step, layer=layer, unit=unit, sample=sample, theme=theme,

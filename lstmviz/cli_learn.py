@@ -67,7 +67,8 @@ def add_parsers(sub) -> None:
                    help="an input file, .npy or .csv (repeat for a model with several inputs)")
     p.add_argument("--target", "-y", required=True, metavar="Y",
                    help=TARGET_HELP)
-    p.add_argument("--loss", required=True, type=_loss, metavar="LOSS", help=LOSS_HELP)
+    p.add_argument("--loss", default=None, type=_loss, metavar="LOSS",
+                   help=LOSS_HELP + " (default: the loss MODEL was compiled with)")
     p.add_argument("--out", "-o", required=True, metavar="OUT.npz", help="where to write the arrays")
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
                    help="reshape an input's numbers (a .csv's, or a .npy's) to this shape")
@@ -142,7 +143,7 @@ def cmd_grad(args) -> int:
         refuse_to_replace,
         write_npz,
     )
-    from lstmviz.engine.gradients import check_trainable, gradients
+    from lstmviz.engine.gradients import check_trainable, gradients, needed_loss
 
     refuse_to_replace(args.out, [("model file", args.model), ("target file", args.target)]
                       + [("input file", p) for p in args.inputs])
@@ -150,6 +151,9 @@ def cmd_grad(args) -> int:
     check_out_file(args.out)
     model = lstmviz.load(args.model)
     check_trainable(model)  # (before its inputs: a model that cannot be differentiated says so first)
+    compiled = args.loss is None
+    if compiled:  # (what the model was compiled with, as fit and train take it)
+        args.loss = needed_loss(model, "grad", "give --loss")
     arrays = load_inputs(model, args.inputs, args.shape)
     y = _read_target(args.target, model, args.loss)
     _check_count(args, model, arrays, y)
@@ -171,7 +175,8 @@ def cmd_grad(args) -> int:
     from lstmviz.cli_inputs import read_as
 
     csv = read_as(model, args.inputs, arrays)
-    print(f"wrote {safe_text(str(args.out))}: loss {g.loss:.6g}, gradients of {len(weights)} weight arrays "
+    print(f"wrote {safe_text(str(args.out))}: loss {g.loss:.6g} ({args.loss}{', as compiled' if compiled else ''}), "
+          f"gradients of {len(weights)} weight arrays "
           f"(global norm {norm:.4g}), {len(flat)} arrays in all" + (f" ({safe_text(csv)})" if csv else ""))
     return 0
 

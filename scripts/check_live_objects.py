@@ -91,6 +91,33 @@ def check_keras(legacy: bool) -> None:
             continue
         assert mine.keras_major == (2 if legacy else 3), mine.keras_version
         report(f"keras{2 if legacy else 3} {model.name}", mine.trace(x).output, want)
+    check_keras_compiled(keras, legacy)
+
+
+def check_keras_compiled(keras, legacy: bool) -> None:
+    """A live model compiled (and trained one epoch: its optimizer holds a state) gives
+    ``from_keras`` its loss, optimizer and state: ``lstmviz.fit`` of it with neither given
+    goes on as Keras' next ``fit`` of the live model does (weights within 2e-6)."""
+    from lstmviz.engine.compiled import describe, of
+    from lstmviz.engine.train import trainable_arrays
+
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(8, 5, 3)).astype("float32"), rng.normal(size=(8, 1)).astype("float32")
+    model = keras.Sequential([keras.Input((5, 3)), keras.layers.LSTM(3), keras.layers.Dense(1)])
+    model.compile(loss="mae", optimizer=keras.optimizers.RMSprop(0.005, rho=0.8, clipnorm=1.0))
+    model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    mine = lstmviz.from_keras(model)
+    said = describe(of(mine) or {})
+    model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    lstmviz.fit(mine, x, y, batch_size=4, epochs=1, shuffle=False)
+    want = [np.asarray(v) for v in model.trainable_weights]
+    got = trainable_arrays(mine)
+    name = f"keras{2 if legacy else 3} compiled ({said}; state: {'state' in (of(mine) or {})})"
+    if not said.startswith("loss mae, optimizer RMSprop(") or "state" not in (of(mine) or {}):
+        failures.append(name)
+        print(f"FAIL {name}")
+        return
+    report(name + ", fit goes on as Keras' fit", got, want)
 
 
 def check_torch() -> None:

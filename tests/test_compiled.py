@@ -530,3 +530,41 @@ def test_a_saved_state_read_in_the_readers_child_equals_the_one_read_here():
     other.slots[0].flags.writeable = True
     other.slots[0][...] += 1
     assert other != state
+
+
+def test_gradients_and_grad_take_the_compiled_loss_as_fit_does(tmp_path, capsys):
+    """``lstmviz.gradients(model, x, y)`` and ``lstmviz grad MODEL`` without a loss needed one
+    even where the file was compiled with one: they take it, as ``fit`` does (grad says so);
+    a model compiled with none, or with one lstmviz does not compute, is refused in one line."""
+    from lstmviz import cli
+    from lstmviz.engine.gradients import gradients
+
+    npz = _npz()
+    model = lstmviz.load(HERE / "rmsprop_mae.keras")
+    given, taken = gradients(model, npz["x"], npz["y"], "mae"), lstmviz.gradients(model, npz["x"], npz["y"])
+    assert taken.loss == given.loss and given.loss != gradients(model, npz["x"], npz["y"], "mse").loss
+    for (_, a), (_, b) in zip(sorted(given.weight_grads(model).items()), sorted(taken.weight_grads(model).items())):
+        np.testing.assert_array_equal(a, b)
+    plain = lstmviz.load(FIXTURES / "k3_lstm_default" / "model.keras")
+    x = np.load(FIXTURES / "k3_lstm_default" / "x.npy")
+    assert _refusal(lambda: gradients(plain, x, plain.predict(x))) == (
+        "gradients needs a loss: give gradients a loss (mse, mae, binary_crossentropy, categorical_crossentropy, "
+        "sparse_categorical_crossentropy); this model was not compiled with one")
+    assert _refusal(lambda: gradients(lstmviz.load(HERE / "adamw_huber.keras"), npz["x"], npz["y"])).startswith(
+        "this model's compile_config: loss 'huber' is not one lstmviz computes: give gradients a loss (mse, ")
+
+    np.save(tmp_path / "x.npy", npz["x"])
+    np.save(tmp_path / "y.npy", npz["y"])
+    files = ["-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy"), "-o", str(tmp_path / "g.npz")]
+    assert cli.main(["grad", str(HERE / "rmsprop_mae.keras"), *files]) == 0
+    assert f"loss {given.loss:.6g} (mae, as compiled)" in capsys.readouterr().out
+    with np.load(tmp_path / "g.npz") as g:
+        assert float(g["loss"]) == pytest.approx(given.loss)
+    assert cli.main(["grad", str(HERE / "rmsprop_mae.keras"), *files, "--loss", "mse"]) == 0
+    assert "(mse)" in capsys.readouterr().out
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", plain.predict(x))
+    assert cli.main(["grad", str(FIXTURES / "k3_lstm_default" / "model.keras"), *files]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == ("lstmviz: grad needs a loss: give --loss (mse, mae, binary_crossentropy, categorical_crossentropy, "
+                   "sparse_categorical_crossentropy); this model was not compiled with one")

@@ -452,3 +452,72 @@ def test_a_live_modules_names_are_escaped_as_a_files_are():
     summary = model.summary_text()
     assert safe_name(bad) in summary and safe_name(drop) in summary and "batch_first=False" in summary
     assert not any(c in summary for c in "\u202e\u2066\x1b\x07"), summary
+
+
+# -- a compiled model ------------------------------------------------------------------------
+
+
+class FakeOptimizer:
+    """A Keras 3 optimizer's ``variables`` (iterations, learning rate, slots) as a trained
+    model's optimizer holds them: those ``model.save`` wrote to ``optimizer/vars``."""
+
+    def __init__(self, arrays):
+        self.variables = [FakeVariable(a) for a in arrays]
+
+
+def fake_compiled_keras_model(path):
+    """A stand-in for the live Keras 3 model a compiled (and trained) ``.keras`` file was
+    saved from: its config, its layers' weights, ``get_compile_config()`` (the file's
+    ``compile_config``, as Keras 3 gives it) and its optimizer's variables."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        cfg = json.loads(z.read("config.json"))
+        h5 = h5py.File(io.BytesIO(z.read("model.weights.h5")), "r")
+    with h5:
+        found = h5["optimizer/vars"]
+        opt_vars = [np.array(found[str(k)]) for k in range(len(found))]
+    saved = lstmviz.load(path)
+    layers = [FakeLayer(layer.name, [np.array(w) for w in layer.weights]) for layer in saved.layers]
+    cls = type(cfg["class_name"], (), {
+        "__module__": "keras.src.models.sequential",
+        "get_config": lambda self: cfg["config"],
+        "get_weights": lambda self: [w for l in layers for w in l.get_weights()],
+        "get_compile_config": lambda self: cfg["compile_config"],
+        "layers": property(lambda self: layers),
+        "name": property(lambda self: cfg["config"]["name"]),
+        "optimizer": FakeOptimizer(opt_vars),
+    })
+    fake_module = types.ModuleType("keras")
+    fake_module.__version__ = "3.15.1"
+    return cls(), fake_module
+
+
+def test_from_keras_takes_what_a_live_model_was_compiled_with_and_its_optimizers_state(monkeypatch):
+    """A live compiled model's loss and optimizer (``get_compile_config()``, read as a file's
+    compile_config) and its optimizer's state: ``lstmviz.fit`` of ``from_keras(model)`` with
+    neither given goes on as Keras' next fit does (Keras 3.15's numbers; real Keras 3 and
+    tf.keras: ``scripts/check_live_objects.py``); without the state (a model compiled, not
+    trained) the optimizer starts afresh; an uncompiled model has none."""
+    from lstmviz.engine.compiled import describe, of
+    from lstmviz.engine.train import trainable_arrays
+
+    here = FIXTURES / "compiled"
+    obj, mod = fake_compiled_keras_model(here / "trained_adam.keras")
+    monkeypatch.setitem(sys.modules, "keras", mod)
+    model = lstmviz.from_keras(obj)
+    from_file = of(lstmviz.load(here / "trained_adam.keras"))
+    assert describe(of(model)) == describe(from_file)
+    assert describe(of(model), short=True) == "loss mse, optimizer Adam(learning_rate=0.01)"
+    assert of(model)["state"] == from_file["state"] and of(model)["state"].iterations == 2
+    npz = np.load(here / "fit.npz")
+    lstmviz.fit(model, npz["x"], npz["y"], batch_size=4, shuffle=False)
+    for k, a in enumerate(trainable_arrays(model)):
+        np.testing.assert_allclose(a, npz[f"resumed_adam_w{k}"], atol=2e-6)
+    type(obj).optimizer = FakeOptimizer([np.int64(0), np.float32(0.01)])  # (compiled, no update yet)
+    assert "state" not in of(lstmviz.from_keras(obj)) and of(lstmviz.from_keras(obj))["loss"] == "mse"
+    type(obj).get_compile_config = lambda self: {}  # (Keras 3's answer for a model not compiled)
+    assert of(lstmviz.from_keras(obj)) is None
+    type(obj).get_compile_config = lambda self: (_ for _ in ()).throw(NotImplementedError())
+    assert of(lstmviz.from_keras(obj))["notes"] == [
+        "compile_config: the live model's compile settings cannot be read (NotImplementedError)"]

@@ -183,3 +183,25 @@ def test_a_view_is_a_name_and_no_size_is_the_pictures_own(drawn):
     none, default = lstmviz.picture(m, x, view="connectivity", size=None), lstmviz.picture(m, x, view="connectivity")
     assert (none.width, none.height) == (default.width, default.height) == (1200, 750)
     assert none.data == default.data
+
+
+def test_the_dh_picture_takes_the_compiled_loss_and_says_so(drawn):
+    """``picture(model, x, view="dh", y=y)`` of a model compiled with a loss needed ``loss=``
+    all the same: it takes the compiled one, as ``fit`` does, and the picture says so; its
+    numbers are those of that loss given; a model compiled with none is refused in one line."""
+    from helpers import FIXTURES
+
+    here = FIXTURES / "compiled"
+    npz = np.load(here / "fit.npz")
+    model = lstmviz.load(here / "rmsprop_mae.keras")
+    taken = lstmviz.picture(model, npz["x"], view="dh", y=npz["y"])
+    given = lstmviz.picture(model, npz["x"], view="dh", y=npz["y"], loss="mae")
+    assert taken.what == given.what + ", loss mae as compiled" and "as compiled" in repr(taken)
+    (_, v_taken, d_taken), (_, v_given, d_given) = drawn
+    assert v_taken.loss == v_given.loss and v_taken.loss == probe_model(model, npz["x"], npz["y"], "mae").loss
+    np.testing.assert_array_equal(d_taken["heat"], d_given["heat"])
+    assert v_given.loss != probe_model(model, npz["x"], npz["y"], "mse").loss
+    x, y = _data()
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.picture(_lstm(), x, view="dh", y=y)
+    assert str(err.value).startswith("view='dh' draws dL/dh, the gradient of a loss: give loss (")

@@ -416,10 +416,13 @@ def targets(model, y, loss: str, n: int) -> np.ndarray:
     return y
 
 
-def gradients(model, x, y, loss: str) -> Gradients:
-    """Keras' loss of ``model`` on ``(x, y)`` and its exact gradients (float32)."""
+def gradients(model, x, y, loss: str | None = None) -> Gradients:
+    """Keras' loss of ``model`` on ``(x, y)`` and its exact gradients (float32). ``loss``
+    None: the one the model was compiled with, as ``fit`` takes it (``compiled_loss``: a
+    ``.keras`` file's ``compile_config``, a live compiled model's), refused in one line where
+    there is none."""
     check_model(model)
-    loss = canonical(loss)
+    loss = canonical(loss if loss is not None else needed_loss(model, "gradients", "give gradients a loss"))
     check_trainable(model)
     fw = forward(model, x)
     out_ref = model.outputs[0]
@@ -432,6 +435,18 @@ def gradients(model, x, y, loss: str) -> Gradients:
     grads = backward(model, fw, d_pred, value, dz_layer=None if logits is None else logits[0])
     grads.output_mask = mask
     return grads
+
+
+def needed_loss(model, who: str, give: str) -> str:
+    """The loss ``model`` was compiled with (``compiled.compiled_loss``), for ``who`` (a
+    call or command) given none, else refused in one line saying ``give`` and the losses."""
+    from lstmviz.engine.compiled import compiled_loss
+    from lstmviz.engine.losses import NAMES
+
+    loss = compiled_loss(model, give=give)
+    if loss is None:
+        raise LstmvizError(f"{who} needs a loss: {give} ({', '.join(NAMES)}); this model was not compiled with one")
+    return loss
 
 
 def backward(model, fw: Forward, d_pred, value, dz_layer=None) -> Gradients:

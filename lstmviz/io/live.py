@@ -150,7 +150,69 @@ def spec_from_keras(model: Any) -> ModelSpec:
         raise LstmvizError(f"{label}: {f.what}; {f.supported}") from None
     spec.source = {"format": "keras-object", "path": None, "weights_only": False,
                    "framework": "keras", "keras_version": version}
+    compiled = _compiled(model, version, [a for arrays, _ in weights.values() for a in arrays])
+    if compiled is not None:  # (as a .keras file's compile_config: fit's and the Train tab's defaults)
+        spec.source.update({"compile": compiled, "notes": list(compiled["notes"])})
     return spec
+
+
+def _compiled(model: Any, version: str, arrays: list[np.ndarray]) -> dict | None:
+    """What a live Keras model was compiled with, as names and numbers: its
+    ``get_compile_config()`` (Keras 3 and tf.keras 2.13+: the ``compile_config`` a ``.keras``
+    file holds; an older tf.keras: ``model.loss`` and ``model.optimizer.get_config()``), read
+    by ``engine.compiled.read_compile_config`` as a file's is, with its optimizer's variables
+    as the state a file saves after training (``_live_state``); None where it was not
+    compiled. ``arrays``: the model's weights (the state is theirs)."""
+    from ..engine.compiled import read_compile_config
+
+    optimizer = getattr(model, "optimizer", None)
+    try:
+        get = getattr(model, "get_compile_config", None)
+        if callable(get):
+            config = get()
+        else:
+            config = {"loss": getattr(model, "loss", None),
+                      "optimizer": None if optimizer is None else {
+                          "class_name": type(optimizer).__name__, "config": optimizer.get_config()}}
+        if not isinstance(config, dict) or not any(v is not None for v in config.values()):
+            return None
+        loss = config.get("loss")  # (a live loss object, as model.loss holds it: losses.canonical reads it)
+        config = json.loads(json.dumps({k: v for k, v in config.items() if k != "loss"}, default=_jsonable))
+        config["loss"] = json.loads(json.dumps(loss, default=_jsonable)) if isinstance(loss, (dict, list)) else loss
+    except Exception as err:  # noqa: BLE001 - the object's own code: any failure is a note, not lstmviz's error
+        why = f"compile_config: the live model's compile settings cannot be read ({type(err).__name__})"
+        return {"loss": None, "optimizer": None, "notes": [why], "config": "compile_config"}
+    compiled = read_compile_config(config)
+    if compiled is None or compiled.get("optimizer") is None or optimizer is None:
+        return compiled
+    return read_compile_config(config, _live_state(optimizer, version, compiled["optimizer"], arrays))
+
+
+def _live_state(optimizer: Any, version: str, compiled: dict, arrays: list[np.ndarray]):
+    """The state of a live model's optimizer, as ``engine.compiled`` reads a file's: Keras
+    3's ``variables`` (iterations, learning rate, the slots: ``saved_state``, as a ``.keras``
+    file's ``optimizer/vars``), tf.keras' by their names (``legacy_state``, as an HDF5 file's
+    ``optimizer_weights``); None where it has made no update, or why it cannot be read. At
+    most ``3 * weights + 2`` variables are read (Keras' RMSprop keeps three slots a weight)."""
+    from ..engine.compiled import legacy_state, saved_state
+    from ..engine.model import keras_major_of
+
+    try:
+        variables = getattr(optimizer, "variables", None)
+        variables = list((variables() if callable(variables) else variables) or [])
+        if len(variables) > 3 * len(arrays) + 2:
+            return f"it holds {len(variables):,} variables, more than its model's weights need"
+        names = [str(getattr(v, "path", None) or getattr(v, "name", "")) for v in variables]
+        values = [np.array(v.numpy() if callable(getattr(v, "numpy", None)) else v) for v in variables]
+    except Exception as err:  # noqa: BLE001 - the object's own code
+        return f"its variables cannot be read ({type(err).__name__})"
+    if not values:
+        return None
+    if keras_major_of(version) >= 3:
+        if len(values) < 2:
+            return "it holds its iterations but no learning rate"
+        return saved_state(values[0], values[1], values[2:], arrays)
+    return legacy_state(names, values, compiled, arrays)
 
 
 def _to_array(name: str, value: Any) -> np.ndarray:

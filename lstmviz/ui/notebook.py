@@ -335,6 +335,12 @@ def _gradient_picture(obj, x, view, step, layer, unit, sample, theme, size, scal
         x = x(model)
     if isinstance(x, (list, tuple)) and len(x) == 1:  # ([x] of a model of one input: x)
         x = x[0]
+    compiled = ""
+    if loss is None and (y is not None or view == "dh"):  # (the compiled loss, as fit takes it)
+        from lstmviz.engine.compiled import compiled_loss
+
+        loss = compiled_loss(model, give="give picture a loss")
+        compiled = f", loss {loss} as compiled" if loss is not None else ""
     if isinstance(y, (str, os.PathLike)) and loss is not None:  # (a .npy or .csv, read as
         # lstmviz grad --target reads it; without a loss, probe_model asks for one)
         from lstmviz.cli_inputs import read_target
@@ -368,7 +374,8 @@ def _gradient_picture(obj, x, view, step, layer, unit, sample, theme, size, scal
         data = png_bytes(page, scale * shrink)
         image = QtGui.QImage.fromData(data)
         name = v.ref.label if v.ref is not None and view != "connectivity" else ""
-        what = f"{TITLES[view]}{' of ' + name if name else ''}" + (f", {sample_words(v)}" if view != "gates" else "")
+        what = (f"{TITLES[view]}{' of ' + name if name else ''}" + (f", {sample_words(v)}" if view != "gates" else "")
+                + compiled)
     finally:
         if page is not None:
             dispose(page)
