@@ -1856,3 +1856,80 @@ def test_save_as_after_new_stack_offers_what_the_title_calls_it(window, monkeypa
     window.sessions.save_as_dialog()
     assert Path(offered[-1]).name == "built-in_stack.lstmviz"
     assert window.exporter.stem() == "built-in_stack"
+
+
+@pytest.mark.parametrize("answer", ["save", "discard", "cancel"])
+def test_a_restore_undone_by_mistake_is_not_lost_at_close(make_window, tmp_path, monkeypatch, qtbot, answer):
+    """Restore an autosave (hours of work), Edit > Undo once by mistake, close: the restored
+    work was only on the redo stack, the title had no "*", and the close asked nothing and
+    removed the autosave: the work was gone. The close asks, as for edits not saved: Save
+    brings it back and saves it as a session, Discard closes without it, Cancel keeps the
+    window open (Edit > Redo still brings it back)."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui import export
+
+    B = QtWidgets.QMessageBox.StandardButton
+    w = make_window()
+    crashed = edited_state()
+    left = _crashed_autosave(w, crashed)
+    assert _start(w, monkeypatch, B.Yes)
+    w.sessions.wait()
+    assert_same_stack(crashed, w.state)
+    assert not left.exists()
+    w.sessions.undo_action.trigger()  # (Edit > Undo, by mistake)
+    assert w.last_message.startswith("Undone: the restored work")
+    assert_same_stack(AppState(), w.state)  # (the built-in stack it replaced)
+    qtbot.waitUntil(lambda: not w.isWindowModified())  # (no "*": nothing the close asked about)
+    assert w.sessions.unsaved() == ""
+    assert w.sessions.undone_restore()
+    asked = []
+
+    def reply(box):
+        asked.append(box.text())
+        return {"save": B.Save, "discard": B.Discard, "cancel": B.Cancel}[answer]
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec", reply)
+    where = tmp_path / "rescued.lstmviz"
+    monkeypatch.setattr(export, "ask_save_name", lambda *a, **k: str(where))
+    w.quiet = False  # (a close of a window that is not quiet asks; make_window's are quiet)
+    try:
+        closed = w.close()
+    finally:
+        w.quiet = True
+    assert len(asked) == 1 and "restored from the autosave was taken back by Edit > Undo" in asked[0]
+    assert closed == (answer != "cancel")
+    if answer == "save":
+        assert_same_stack(crashed, w.state)  # (brought back, and saved)
+        saved = ses.read_session(where)
+        assert [e.config for e in saved.layers] == [e.config for e in crashed.layers]
+        assert saved.input.data is not None and np.array_equal(saved.input.data, crashed.input.data)
+    elif answer == "cancel":
+        assert w.isVisible() and w.sessions.undone_restore()
+        w.sessions.redo_action.trigger()
+        assert_same_stack(crashed, w.state)
+        assert w.sessions.unsaved() == "the restored work"
+    else:
+        assert not w.sessions.autosave_path.exists()
+
+
+def test_a_restore_undone_is_kept_in_the_autosave_when_the_system_ends_lstmviz(make_window, monkeypatch):
+    """The same on SIGTERM (no question can be asked): the restored work Undo took back is
+    written to the autosave and kept for the next start, as edits not saved are."""
+    from PySide6 import QtWidgets
+
+    w = make_window()
+    crashed = edited_state()
+    _crashed_autosave(w, crashed)
+    assert _start(w, monkeypatch, QtWidgets.QMessageBox.StandardButton.Yes)
+    w.sessions.wait()
+    assert w.sessions.undo() and w.sessions.undone_restore()
+    w.quiet = False
+    try:
+        w.sessions.end_by_signal("SIGTERM")
+    finally:
+        w.quiet = True
+    from lstmviz.ui import session_ui
+
+    kept = ses.read_session(w.sessions.autosave_path)
+    assert [e.config for e in kept.layers] == [e.config for e in crashed.layers]
+    assert session_ui.ended_by(w.sessions.autosave_path) == "SIGTERM"

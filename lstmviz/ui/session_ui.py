@@ -457,6 +457,8 @@ class SessionManager(QtCore.QObject):
             # about the lesson's stack ("another model than the one opened")
             self.window.presenter.tour.end()
         change = self.unsaved()
+        if not change and self.undone_restore():
+            return self._ask_undone_restore()
         if not change:
             return True
         box = plain_box(QtWidgets.QMessageBox(self.window))  # (the change names a layer from a file)
@@ -470,6 +472,36 @@ class SessionManager(QtCore.QObject):
         if answer == B.Discard or self.ending:  # (the question cut short by the end: autosaved)
             return True
         return answer == B.Save and self.save() is not None
+
+    def undone_restore(self) -> bool:
+        """Whether a restored autosave was taken back by Undo and is now only on the redo
+        stack (Edit > Redo brings it back), never saved: a close would lose it unasked (the
+        title has no "*": the work on screen is the file as opened)."""
+        mark = self._restored_redo
+        return (mark is not None and not self._restored and any(s is mark for s in self.state.redo_stack)
+                and self._sides[1][1] is self._sides[0][1])  # (its side's saved state: the work it
+        # replaced, as ``offer_restore`` set it, until a Save of the restored work)
+
+    def _ask_undone_restore(self) -> bool:
+        """A close with the restored work only on the redo stack asks, as a close with edits
+        not saved asks: Save brings it back (a redo) and saves it as a session (Cancel in
+        the dialog keeps the window open, the restored work on screen), Discard closes
+        without it, Cancel stays."""
+        box = QtWidgets.QMessageBox(self.window)
+        box.setIcon(QtWidgets.QMessageBox.Icon.Warning)
+        box.setWindowTitle("Save the restored work?")
+        box.setText("The work restored from the autosave was taken back by Edit > Undo and is not "
+                    "saved (Edit > Redo brings it back). Bring it back and save it as a session "
+                    "before closing?")
+        B = QtWidgets.QMessageBox.StandardButton
+        box.setStandardButtons(B.Save | B.Discard | B.Cancel)
+        box.setDefaultButton(B.Save)
+        answer = box.exec()
+        if answer == B.Discard or self.ending:
+            return True
+        if answer != B.Save or not self.redo():
+            return False
+        return self.save() is not None
 
     def _save_reporting(self, path):
         # in a lesson, Save session as... writes the lesson's stack, and the window stays on
@@ -899,6 +931,8 @@ class SessionManager(QtCore.QObject):
             self._release()
             return
         self.save_preferences()
+        if self.autosave_enabled and not self.unsaved() and self.undone_restore():
+            self.redo()  # (the restored work Undo took back: kept in the autosave, as edits are)
         if self.autosave_enabled and self.unsaved():
             self.wait()
             self._dirty = True
