@@ -1933,3 +1933,115 @@ def test_a_restore_undone_is_kept_in_the_autosave_when_the_system_ends_lstmviz(m
     kept = ses.read_session(w.sessions.autosave_path)
     assert [e.config for e in kept.layers] == [e.config for e in crashed.layers]
     assert session_ui.ended_by(w.sessions.autosave_path) == "SIGTERM"
+
+
+# -- what the model was compiled with ------------------------------------------------------------
+def _compiled_session(tmp_path) -> Path:
+    import lstmviz
+    from helpers import FIXTURES
+
+    path = FIXTURES / "compiled" / "trained_adam.keras"
+    st = AppState()
+    st.set_model(lstmviz.load(path), str(path))
+    out = tmp_path / "work.lstmviz"
+    ses.save_session(st, out)
+    return out
+
+
+def _rewritten(src: Path, dst: Path, change) -> Path:
+    """``src`` with its manifest changed by ``change(manifest)``, its members kept."""
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w") as out:
+        for item in z.namelist():
+            if item == "manifest.json":
+                m = json.loads(z.read(item))
+                change(m)
+                out.writestr(item, json.dumps(m))
+            else:
+                out.writestr(item, z.read(item))
+    return dst
+
+
+def test_a_session_keeps_what_the_model_was_compiled_with_and_its_saved_state(tmp_path):
+    """A session of an opened compiled (and Keras-trained) .keras kept nothing of it: fit
+    and the Train tab of the reopened stack needed a loss, and started the optimizer
+    afresh. It keeps the loss, the optimizer and its saved state (names, numbers and .npy
+    members, no pickle): fit of the reopened session goes on as Keras' fit of the file
+    (Keras 3.15's numbers); a session written before it was kept opens with none."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.engine.compiled import describe, of, state_of
+    from lstmviz.engine.train import trainable_arrays
+
+    kept = _compiled_session(tmp_path)
+    with zipfile.ZipFile(kept) as z:
+        manifest = json.loads(z.read("manifest.json"))
+        assert not [n for n in z.namelist() if n.endswith((".pkl", ".pickle"))]
+    assert manifest["compiled"]["loss"] == "mse" and len(manifest["compiled"]["state"]["slots"]) == 10
+    st = AppState()
+    ses.open_session(st, kept)
+    file_compiled = of(lstmviz.load(FIXTURES / "compiled" / "trained_adam.keras"))
+    assert describe(of(st.model)) == describe(file_compiled)
+    assert of(st.model)["state"] == file_compiled["state"] and state_of(st.model)[0] is not None
+    assert of(st.model)["session"] == str(kept)
+    npz = np.load(FIXTURES / "compiled" / "fit.npz")
+    model = lstmviz.load(kept)  # (the session as a model file: fit's defaults too)
+    lstmviz.fit(model, npz["x"], npz["y"], batch_size=4, shuffle=False)
+    for k, a in enumerate(trainable_arrays(model)):
+        np.testing.assert_allclose(a, npz[f"resumed_adam_w{k}"], atol=2e-6)
+    older = _rewritten(kept, tmp_path / "older.lstmviz", lambda m: m.pop("compiled"))
+    st = AppState()
+    ses.open_session(st, older)
+    assert of(st.model) is None and st.compiled is None
+
+
+@pytest.mark.parametrize("change, said", [
+    (lambda c: c.update(loss="huber"), "its loss 'huber' is not one lstmviz computes"),
+    (lambda c: c.update(optimizer={"class": "\x1b[31mLion", "options": {}}), "optimizer '\\x1b[31mLion'"),
+    (lambda c: c["optimizer"]["options"].update(weight_decay=0.1), "weight_decay=0.1 is not computed here"),
+    (lambda c: c["state"].update(iterations=-1), "iterations are not a count of updates"),
+    (lambda c: c["state"].update(weights=["zz" * 16]), "weights are not digests"),
+    (lambda c: c["state"].update(slots=["compiled/slots/99.npy"]),
+     "the compiled optimizer's slot 0 ('compiled/slots/99.npy') is missing from the archive"),
+    (lambda c: c.update(notes="text"), "its notes are not a list of texts"),
+    (lambda c: c.update(code="import os"), "not an object of loss, optimizer"),
+])
+def test_a_damaged_compile_in_a_session_is_refused_in_one_line(tmp_path, change, said):
+    kept = _compiled_session(tmp_path)
+    bad = _rewritten(kept, tmp_path / "bad.lstmviz", lambda m: change(m["compiled"]))
+    st = AppState()
+    before = st.snapshot()
+    with pytest.raises(LstmvizError) as err:
+        ses.open_session(st, bad)
+    text = str(err.value)
+    assert "\n" not in text and text.startswith(f"{bad}: not a usable lstmviz session (") and said in text, text
+    assert_same_stack(before, st)
+
+
+def test_a_kept_models_compile_is_kept_and_an_older_sessions_is_checked(tmp_path):
+    """A read-only model's compile was in its source, written only where it held no
+    optimizer state (json.dumps of the state failed: the whole source, notes and all, was
+    dropped) and read back unchecked. It is kept as the stack's is; an older session's
+    source is checked alike."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.engine.compiled import of
+
+    compiled = of(lstmviz.load(FIXTURES / "compiled" / "rmsprop_mae.keras"))
+    path = next(p for p in FIXTURES.glob("*/model.keras") if not lstmviz.load(p).is_sequential)
+    model = lstmviz.load(path)
+    model.source["compile"] = compiled
+    st = AppState()
+    st.set_model(model, str(path))
+    assert st.readonly
+    kept = tmp_path / "graph.lstmviz"
+    ses.save_session(st, kept)
+    again = AppState()
+    ses.open_session(again, kept)
+    assert again.readonly and of(again.model)["optimizer"] == compiled["optimizer"]
+    assert of(again.model)["session"] == str(kept)
+
+    def as_older(m):
+        m["model"]["source"]["compile"] = {**m.pop("compiled"), "optimizer": {"class": "Evil", "options": {}}}
+    older = _rewritten(kept, tmp_path / "older.lstmviz", as_older)
+    with pytest.raises(LstmvizError, match="what the model was compiled with: its optimizer 'Evil' is not one"):
+        ses.open_session(AppState(), older)

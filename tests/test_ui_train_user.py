@@ -564,3 +564,35 @@ def test_the_compiled_line_says_the_optimizer_starts_afresh_once_other_weights_a
     assert box.train(), box.message.text()
     assert panel.session.resumed == 0 and box.message.text().endswith(f"\nNote: {afresh[:1].lower()}{afresh[1:]}.")
     panel.stop()
+
+
+def test_a_session_of_a_compiled_model_keeps_its_compile_and_the_train_tab_says_where_from(make_window, tmp_path):
+    """Open a Keras-trained compiled .keras, save a session, reopen it: the Train tab's
+    loss and optimizer defaults, and the optimizer state the file saved, were lost (a session
+    kept no compile info). They come back, and the line says the file and the session that
+    kept them; an edit of the stack's weights starts the optimizer afresh (said), Undo of it
+    takes the state again, Undo of the opening takes them away, Redo brings them back."""
+    from helpers import FIXTURES
+
+    path = FIXTURES / "compiled" / "trained_adam.keras"
+    w = make_window()
+    assert w.open_file(path)
+    kept = tmp_path / "work.lstmviz"
+    w.sessions.save_to(kept)
+    other = make_window()
+    panel = other.train_panel
+    box = panel.user_box
+    box.loss_combo.setCurrentText("mae")
+    assert other.open_file(kept)
+    assert box.loss_combo.currentText() == "mse"
+    said = ("From trained_adam.keras's compile_config, kept in work.lstmviz: loss mse, optimizer "
+            "Adam(learning_rate=0.01), its state saved after 2 updates (the optimizer for the run Train starts)")
+    assert box.compiled_label.text() == said
+    other.state.set_layer_option(0, "units", 4)  # (new weights for the LSTM)
+    assert "is not taken" in box.compiled_label.text() and "kept in work.lstmviz" in box.compiled_label.text()
+    assert other.sessions.undo()
+    assert box.compiled_label.text() == said
+    assert other.sessions.undo()  # (the opening of the session: the built-in stack, compiled with nothing)
+    assert not box.compiled_label.isVisibleTo(panel)
+    assert other.sessions.redo()
+    assert box.compiled_label.text() == said

@@ -69,6 +69,7 @@ from lstmviz.app.selection import SPEEDS, Cursor
 from lstmviz.app.stack import ARRAY_FIELDS
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
+from lstmviz.engine.compiled import from_session_data, of, session_data
 from lstmviz.errors import LstmvizError, is_number, is_whole
 from lstmviz.files import check_regular, new_file_mode, not_regular, write_atomic  # noqa: F401  (exports import them from here)
 from lstmviz.io import formats
@@ -116,6 +117,10 @@ class Session:
     #: stand for (a text opened as a long input); ``AppState.given_with_input``
     feature_names: tuple[str, ...] | None = None
     token_labels: tuple[str, ...] | None = None
+    #: what the model was compiled with (``engine.compiled``: the loss, the optimizer, its
+    #: saved state, the file they were read from), the Train tab's and ``fit``'s defaults;
+    #: None: not compiled, or a session written before it was kept
+    compiled: dict | None = None
 
 
 def capture(state: AppState, ui: dict | None = None) -> Session:
@@ -129,14 +134,14 @@ def capture(state: AppState, ui: dict | None = None) -> Session:
         return Session([], spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
                        dict(ui or {}), state.path, Model.from_spec(state.model.to_spec()),
                        batch=_batch(state), states=_states_in(state), feature_names=names,
-                       token_labels=labels)
+                       token_labels=labels, compiled=of(state.model))
     layers = [LayerEntry(e.class_name, json.loads(json.dumps(e.config)), e.name,
                          None if e.weights is None else [np.array(w) for w in e.weights])
               for e in state.layers]
     return Session(layers, spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
                    dict(ui or {}), state.path, keras_version=state.keras_version,
                    batch=_batch(state), states=_states_in(state), feature_names=names, token_labels=labels,
-                   model_name=state.model_name)
+                   model_name=state.model_name, compiled=state.compiled)
 
 
 def _batch(state: AppState) -> int:
@@ -257,6 +262,11 @@ def session_bytes(session: Session) -> bytes:
                               for i, node in enumerate(session.states)]
     if session.model is not None:
         manifest["model"] = _model_manifest(session.model.to_spec(), members)
+    if session.compiled is not None:  # (names and numbers; the saved state's slots as members)
+        said, slots = session_data(session.compiled)
+        if "state" in said:
+            said["state"]["slots"] = _weight_members(slots, "compiled/slots", members)
+        manifest["compiled"] = said
     try:
         text = json.dumps(manifest, indent=1, allow_nan=True)
     except (TypeError, ValueError) as err:
@@ -328,8 +338,8 @@ def _model_manifest(spec: ModelSpec, members: dict) -> dict:
                        "weights": names, "inbound": _refs(ls.inbound),
                        "initial_state": _refs(ls.initial_state),
                        "mask": _refs([ls.mask]) if ls.mask is not None else None})
-    try:
-        source = json.loads(json.dumps(spec.source))
+    try:  # (what it was compiled with: the manifest's "compiled", its state's arrays as members)
+        source = json.loads(json.dumps({k: v for k, v in spec.source.items() if k != "compile"}))
     except (TypeError, ValueError):
         source = {}
     return {"name": spec.name, "keras_version": spec.keras_version, "inputs": _refs(spec.inputs),
@@ -615,9 +625,35 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     name = m.get("model_name")  # (written since it was kept; a name, as a file's model's)
     if name is not None and (not isinstance(name, str) or not name or len(name) > 256):
         raise _bad(path, "the stack's model name is not a name")
+    compiled = _parse_compiled(m.get("compiled"), zf, infos, path)
+    if model is not None:  # (a kept model's source held it before "compiled" was kept: read alike)
+        older = model.source.pop("compile", None)
+        if compiled is None and older is not None:
+            compiled = _parse_compiled(older, zf, infos, path)
+        if compiled is not None:
+            model.source["compile"] = compiled
     return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None, model,
                    keras_version=keras, batch=batch, states=states, feature_names=names, token_labels=labels,
-                   model_name=name)
+                   model_name=name, compiled=compiled)
+
+
+def _parse_compiled(value, zf, infos, path) -> dict | None:
+    """The manifest's ``compiled`` (``engine.compiled.session_data``): checked as a file's
+    compile_config is (``from_session_data``), its state's slots read as members; None where
+    absent (a session written before it was kept, or of a model not compiled)."""
+    if value is None:
+        return None
+    slots: list = []
+    state = value.get("state") if isinstance(value, dict) else None
+    if isinstance(state, dict):
+        names = state.pop("slots", [])
+        if not isinstance(names, list) or len(names) > STATE_ARRAYS * MAX_LAYERS:
+            raise _bad(path, "what the model was compiled with holds optimizer slots that are not a list")
+        slots = [_array(zf, infos, n, path, f"the compiled optimizer's slot {k}") for k, n in enumerate(names)]
+    try:
+        return from_session_data(value, slots)
+    except ValueError as err:
+        raise _bad(path, f"what the model was compiled with: {err}") from None
 
 
 def _parse_states(value, zf, infos, path) -> list | None:
@@ -847,6 +883,8 @@ def _apply(state: AppState, session: Session, path) -> None:
     if session.input.data is not None:
         state.give_with_input(session.input.data, session.feature_names, session.token_labels)
     if session.model is not None:  # a read-only model: shown as opened, on the session's input
+        if session.compiled is not None:  # (said by the Train tab as kept in this session)
+            session.model.source["compile"] = _reopened(session.compiled, path)
         state.seed = session.seed
         state.trace_all_samples = session.trace_all_samples
         state.set_model(session.model, str(path) if path is not None else session.path,
@@ -861,7 +899,7 @@ def _apply(state: AppState, session: Session, path) -> None:
     state.layers = session.layers
     state.keras_version = session.keras_version
     state.model_name = session.model_name
-    state.compiled = None  # (a session keeps no compile_config)
+    state.compiled = _reopened(session.compiled, path)  # (the Train tab's and fit's defaults)
     state.input = session.input
     state.seed = session.seed
     state.trace_all_samples = session.trace_all_samples
@@ -883,6 +921,14 @@ def _apply(state: AppState, session: Session, path) -> None:
     state.stack_changed.emit()
     _to_batch(state, session, path)
     state.set_cursor(**dataclasses.asdict(session.cursor))
+
+
+def _reopened(compiled: dict | None, path) -> dict | None:
+    """What a session kept of the model's compile, with the session it was reopened from
+    (``"session"``: the Train tab says where it came from, the file, kept in the session)."""
+    if compiled is None:
+        return None
+    return {**compiled, "session": str(path)} if path is not None else dict(compiled)
 
 
 def _to_batch(state: AppState, session: Session, path) -> None:
@@ -978,6 +1024,8 @@ def read_model_spec(path) -> ModelSpec:
             raise LstmvizError(f"{path}: the session's stack cannot run: {err}") from None
     spec.source = {"format": "lstmviz-session", "weights_only": False, "path": str(path),
                    "keras_version": spec.keras_version}
+    if session.compiled is not None:  # (fit's defaults, as the file's were)
+        spec.source.update({"compile": session.compiled, "notes": list(session.compiled["notes"])})
     return spec
 
 

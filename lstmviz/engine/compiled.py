@@ -45,7 +45,7 @@ import numpy as np
 
 from lstmviz.engine.losses import NAMES, canonical
 from lstmviz.engine.optimizers import OPTIMIZERS, Optimizer
-from lstmviz.errors import LstmvizError, is_number
+from lstmviz.errors import LstmvizError, is_number, is_whole
 from lstmviz.text import plural, safe_text
 
 #: Keras' optimizer classes lstmviz computes, by the ``class_name`` a config gives
@@ -571,3 +571,78 @@ def for_keras(model, loss: str | None = None, optimizer: Optimizer | None = None
         restore(fresh, model)
     return ForKeras(keras_compile_config(compiled["loss"], fresh),
                     fresh.keras_variables(shapes) if saved is not None else None, why)
+
+
+# -- kept in a session (``app/session.py``): names, numbers and the state's arrays, no pickle --
+#: the keys a session keeps of what a model was compiled with (``read_compile_config``'s, and
+#: the app's ``"file"``: the model file it was read from)
+SESSION_KEYS = ("loss", "optimizer", "notes", "config", "file")
+MAX_NOTES = 64
+
+
+def session_data(compiled: dict) -> tuple[dict, list[np.ndarray]]:
+    """What a session keeps of ``compiled`` (``SESSION_KEYS``: JSON's names and numbers) and
+    the slots of its saved optimizer state (``SavedState``: its iterations, learning rate and
+    the digests of its weights in the data, as hex), one ``.npy`` member each."""
+    data: dict[str, Any] = {k: compiled.get(k) for k in SESSION_KEYS if k in compiled}
+    state = compiled.get("state")
+    if not isinstance(state, SavedState):
+        return data, []
+    data["state"] = {"iterations": int(state.iterations), "learning_rate": float(state.learning_rate),
+                     "weights": sorted(d.hex() for d in state.weights)}
+    return data, list(state.slots)
+
+
+def from_session_data(data: Any, slots: list) -> dict:
+    """``session_data``'s the other way, checked as a file's ``compile_config`` is (the loss
+    one lstmviz computes, the optimizer's class and settings built, notes as text, the state's
+    numbers and slots as ``saved_state`` takes them): the dict ``read_compile_config`` gives,
+    or ValueError saying what is wrong (the session refuses it in one line)."""
+    if not isinstance(data, dict) or not set(data) <= {*SESSION_KEYS, "state"}:
+        raise ValueError("it is not an object of loss, optimizer, notes, config, file and state")
+    loss = data.get("loss")
+    if loss is not None and (not isinstance(loss, str) or loss not in NAMES):
+        raise ValueError(f"its loss {_shown(loss)} is not one lstmviz computes ({', '.join(NAMES)})")
+    opt = data.get("optimizer")
+    if opt is not None:
+        if not isinstance(opt, dict) or set(opt) != {"class", "options"} or not isinstance(opt["options"], dict):
+            raise ValueError("its optimizer is not a class and its settings")
+        made, why = _optimizer({"class_name": opt["class"], "config": opt["options"]})
+        if made is None or made != opt:
+            raise ValueError(f"its {why or 'optimizer is not one lstmviz computes'}")
+    notes = data.get("notes", [])
+    if not isinstance(notes, list) or len(notes) > MAX_NOTES or not all(isinstance(n, str) for n in notes):
+        raise ValueError("its notes are not a list of texts")
+    config = data.get("config", "compile_config")
+    if config not in ("compile_config", "training_config"):
+        raise ValueError(f"it names the config {_shown(config)} (compile_config or training_config)")
+    file = data.get("file")
+    if file is not None and (not isinstance(file, str) or not file or len(file) > 4096):
+        raise ValueError("the file it names is not a path")
+    out: dict[str, Any] = {"loss": loss, "optimizer": opt, "notes": [safe_text(n, 1000) for n in notes],
+                           "config": config}
+    if file is not None:
+        out["file"] = safe_text(file, 4096)
+    state = data.get("state")
+    if state is None:
+        if slots:
+            raise ValueError("it holds optimizer slots but no state")
+        return out
+    if opt is None or not isinstance(state, dict) or set(state) != {"iterations", "learning_rate", "weights"}:
+        raise ValueError("its optimizer state is not iterations, a learning rate and weights of an optimizer")
+    count, lr, weights = state["iterations"], state["learning_rate"], state["weights"]
+    if not is_whole(count, 1, 2 ** 63 - 1):
+        raise ValueError("its optimizer state's iterations are not a count of updates")
+    if not (is_number(lr) and math.isfinite(lr) and lr > 0):
+        raise ValueError("its optimizer state's learning rate is not a positive number")
+    if not isinstance(weights, list) or not all(isinstance(h, str) and len(h) == 32 for h in weights):
+        raise ValueError("its optimizer state's weights are not digests")
+    try:
+        digests = frozenset(bytes.fromhex(h) for h in weights)
+    except ValueError:
+        raise ValueError("its optimizer state's weights are not digests") from None
+    made_state = saved_state(np.int64(count), np.float32(lr), slots, [])
+    if not isinstance(made_state, SavedState):
+        raise ValueError(f"its optimizer state cannot be read: {made_state}")
+    out["state"] = SavedState(made_state.iterations, float(lr), made_state.slots, digests)
+    return out

@@ -110,6 +110,9 @@ class UserBox(QtWidgets.QGroupBox):
             self.loss_combo.setCurrentText(compiled["loss"])
         config = compiled.get("config", "compile_config")
         where = f"{safe_name(Path(read_from).name)}'s {config}" if read_from else f"the model's {config}"
+        kept_in = compiled.get("session")  # (reopened from a session, which kept it)
+        if kept_in and read_from != kept_in:
+            where += f", kept in {safe_name(Path(kept_in).name)}"
         said, full = describe(compiled, short=True), describe(compiled)  # (Keras' defaults: in the tooltip)
         state, afresh = state_of(model)
         resumes = f", its state saved after {plural(state.iterations, 'update', sep=',')}" if state is not None else ""
