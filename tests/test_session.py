@@ -1994,6 +1994,41 @@ def test_a_session_keeps_what_the_model_was_compiled_with_and_its_saved_state(tm
     assert of(st.model) is None and st.compiled is None
 
 
+@pytest.mark.parametrize("file, y, fit, keras", [
+    ("schedule_trained.keras", "y_schedule", {"validation_split": 0.25}, "schedule_trained"),
+    ("categorical.keras", "y_categorical", {"validation_split": 0.25}, "categorical"),
+])
+def test_a_sessions_compile_keeps_a_schedule_and_the_metrics(tmp_path, file, y, fit, keras):
+    """A compiled optimizer with a learning-rate schedule (ril_bilstm_128.h5's PolynomialDecay)
+    made a session that could not be reopened ("its optimizer Adam's setting 'schedule' is not
+    computed here"), and a session dropped the compiled metrics. Reopened, fit of the session
+    is Keras' fit of the file (Keras 3.15's History, metrics and all, and weights)."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.engine.compiled import describe, of
+    from lstmviz.engine.train import trainable_arrays
+
+    path = FIXTURES / "metrics" / file
+    st = AppState()
+    st.set_model(lstmviz.load(path), str(path))
+    kept = tmp_path / "work.lstmviz"
+    ses.save_session(st, kept)
+    again = AppState()
+    ses.open_session(again, kept)
+    file_compiled = of(lstmviz.load(path))
+    assert describe(of(again.model)) == describe(file_compiled)
+    assert of(again.model).get("metrics") == file_compiled.get("metrics")
+    npz = np.load(FIXTURES / "metrics" / "fit.npz")
+    model = lstmviz.load(kept)
+    history = lstmviz.fit(model, npz["x"], npz[y], batch_size=5, epochs=3, shuffle=False, **fit)
+    keys = [k for k in json.loads(str(npz[f"{keras}__keys"])) if "AUC" not in k]
+    assert sorted(history.history) == sorted(keys)
+    for key in keys:
+        np.testing.assert_allclose(history.history[key], npz[f"{keras}__{key}"], rtol=1e-5, err_msg=key)
+    for k, a in enumerate(trainable_arrays(model)):
+        np.testing.assert_allclose(a, npz[f"{keras}_w{k}"], atol=2e-6)
+
+
 @pytest.mark.parametrize("change, said", [
     (lambda c: c.update(loss="huber"), "its loss 'huber' is not one lstmviz computes"),
     (lambda c: c.update(optimizer={"class": "\x1b[31mLion", "options": {}}), "optimizer '\\x1b[31mLion'"),
@@ -2004,6 +2039,10 @@ def test_a_session_keeps_what_the_model_was_compiled_with_and_its_saved_state(tm
      "the compiled optimizer's slot 0 ('compiled/slots/99.npy') is missing from the archive"),
     (lambda c: c.update(notes="text"), "its notes are not a list of texts"),
     (lambda c: c.update(code="import os"), "not an object of loss, optimizer"),
+    (lambda c: c.update(metrics="accuracy"), "its metrics are not a list of metrics"),
+    (lambda c: c.update(metrics=[{"name": "auc", "kind": "auc", "options": {}}]), "its metric"),
+    (lambda c: c.update(metrics=[{"name": "top", "kind": "top_k_categorical_accuracy", "options": {"k": -1}}]),
+     "its metric 'top''s 'k' is not one lstmviz computes"),
 ])
 def test_a_damaged_compile_in_a_session_is_refused_in_one_line(tmp_path, change, said):
     kept = _compiled_session(tmp_path)

@@ -576,7 +576,8 @@ def for_keras(model, loss: str | None = None, optimizer: Optimizer | None = None
 # -- kept in a session (``app/session.py``): names, numbers and the state's arrays, no pickle --
 #: the keys a session keeps of what a model was compiled with (``read_compile_config``'s, and
 #: the app's ``"file"``: the model file it was read from)
-SESSION_KEYS = ("loss", "optimizer", "notes", "config", "file")
+SESSION_KEYS = ("loss", "optimizer", "metrics", "notes", "config", "file")
+MAX_METRICS = 64
 MAX_NOTES = 64
 
 
@@ -593,13 +594,36 @@ def session_data(compiled: dict) -> tuple[dict, list[np.ndarray]]:
     return data, list(state.slots)
 
 
+def _session_metrics(data: Any) -> list[dict]:
+    """A session's metrics (``Metric.plain()`` each), checked as a file's are: each one of
+    those ``engine.metrics`` computes, read back as the same; else ValueError."""
+    from lstmviz.engine import metrics as M
+
+    if not isinstance(data, list) or len(data) > MAX_METRICS:
+        raise ValueError("its metrics are not a list of metrics")
+    out = []
+    for item in data:
+        if (not isinstance(item, dict) or set(item) != {"name", "kind", "options"}
+                or not isinstance(item["name"], str) or not isinstance(item["options"], dict)
+                or item["kind"] not in M.KINDS.values()):
+            raise ValueError(f"its metric {_shown(item)} is not one lstmviz computes")
+        allowed = M.SETTINGS.get(item["kind"], {})
+        for key, value in item["options"].items():
+            number = key in ("threshold", "k") and is_number(value) and math.isfinite(value) and (
+                key != "k" or (value == int(value) and value >= 1))
+            if key not in allowed or not (number or (key not in ("threshold", "k") and value in allowed[key])):
+                raise ValueError(f"its metric {_shown(item['name'])}'s {_shown(key)} is not one lstmviz computes")
+        out.append(item)
+    return out
+
+
 def from_session_data(data: Any, slots: list) -> dict:
     """``session_data``'s the other way, checked as a file's ``compile_config`` is (the loss
     one lstmviz computes, the optimizer's class and settings built, notes as text, the state's
     numbers and slots as ``saved_state`` takes them): the dict ``read_compile_config`` gives,
     or ValueError saying what is wrong (the session refuses it in one line)."""
     if not isinstance(data, dict) or not set(data) <= {*SESSION_KEYS, "state"}:
-        raise ValueError("it is not an object of loss, optimizer, notes, config, file and state")
+        raise ValueError("it is not an object of loss, optimizer, metrics, notes, config, file and state")
     loss = data.get("loss")
     if loss is not None and (not isinstance(loss, str) or loss not in NAMES):
         raise ValueError(f"its loss {_shown(loss)} is not one lstmviz computes ({', '.join(NAMES)})")
@@ -607,20 +631,27 @@ def from_session_data(data: Any, slots: list) -> dict:
     if opt is not None:
         if not isinstance(opt, dict) or set(opt) != {"class", "options"} or not isinstance(opt["options"], dict):
             raise ValueError("its optimizer is not a class and its settings")
-        made, why = _optimizer({"class_name": opt["class"], "config": opt["options"]})
+        config = dict(opt["options"])
+        if "schedule" in config:  # (kept as its plain form: given back as Keras gives it, a rate)
+            config.pop("learning_rate", None)
+            config["learning_rate"] = config.pop("schedule")
+        made, why = _optimizer({"class_name": opt["class"], "config": config})
         if made is None or made != opt:
             raise ValueError(f"its {why or 'optimizer is not one lstmviz computes'}")
+    metrics = _session_metrics(data.get("metrics", []))
     notes = data.get("notes", [])
     if not isinstance(notes, list) or len(notes) > MAX_NOTES or not all(isinstance(n, str) for n in notes):
         raise ValueError("its notes are not a list of texts")
-    config = data.get("config", "compile_config")
-    if config not in ("compile_config", "training_config"):
-        raise ValueError(f"it names the config {_shown(config)} (compile_config or training_config)")
+    config_name = data.get("config", "compile_config")
+    if config_name not in ("compile_config", "training_config"):
+        raise ValueError(f"it names the config {_shown(config_name)} (compile_config or training_config)")
     file = data.get("file")
     if file is not None and (not isinstance(file, str) or not file or len(file) > 4096):
         raise ValueError("the file it names is not a path")
     out: dict[str, Any] = {"loss": loss, "optimizer": opt, "notes": [safe_text(n, 1000) for n in notes],
-                           "config": config}
+                           "config": config_name}
+    if metrics:
+        out["metrics"] = metrics
     if file is not None:
         out["file"] = safe_text(file, 4096)
     state = data.get("state")
