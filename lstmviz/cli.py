@@ -171,8 +171,9 @@ def build_parser() -> "_Parser":
                    help="remove what --install-desktop added; then exit")
     p.add_argument("--lesson", default=None, metavar="NAME",
                    help="start a guided lesson, as Help > Lessons does: its number in that menu "
-                        "or words of its title ('--lesson 3', '--lesson \"forget gate\"'); PgDn/PgUp "
-                        "step through it, F5 presents it full screen, Esc ends it")
+                        "or words of its title ('--lesson 3', '--lesson \"forget gate\"'), presented "
+                        "full screen (F5); PgDn/PgUp step through it, Esc ends it, Esc again "
+                        "leaves full screen")
     p.add_argument("--step", type=whole_arg(0), default=None, metavar="N", help="timestep to show")
     p.add_argument("--size", type=_size, default=None, metavar="WxH",
                    help="window size, e.g. 1600x900 (16 to 8192 pixels a side); for --export-*, "

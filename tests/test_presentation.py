@@ -1416,7 +1416,10 @@ def test_the_lesson_about_16_rows_shows_16_rows_on_a_1024_x_768_projector(make_w
 @pytest.mark.parametrize("shot", [True, False])
 def test_the_command_lines_lesson_opens_the_app_on_it(tmp_path, monkeypatch, shot):
     """``lstmviz --lesson NAME`` (and its --screenshot) opens the window on the lesson's
-    first step, as Help > Lessons starts it: its caption bar, its tab, its keys."""
+    first step, as Help > Lessons starts it: its caption bar, its tab, its keys. A lesson
+    is for the hall: the window opened on it presents it (F5, full screen), where it had
+    opened as a window to be put full screen by hand; Esc ends the lesson, Esc again gives
+    back the window as it was shown, in its theme (the screenshot: the window as drawn)."""
     from lstmviz import cli
     from lstmviz.app import tours
     from lstmviz.ui import app as ui_app
@@ -1426,7 +1429,9 @@ def test_the_command_lines_lesson_opens_the_app_on_it(tmp_path, monkeypatch, sho
     def record(window):
         tour = window.presenter.tour
         seen.update(active=tour.active, title=tour.lesson.title if tour.active else None, index=tour.index,
-                    train=window.on_train_tab(), caption=window.presenter.caption.isVisible())
+                    train=window.on_train_tab(), caption=window.presenter.caption.isVisible(),
+                    presenting=window.presenter.active,
+                    full=bool(window.windowState() & QtCore.Qt.WindowState.WindowFullScreen))
 
     real_render = ui_app.render
 
@@ -1435,11 +1440,23 @@ def test_the_command_lines_lesson_opens_the_app_on_it(tmp_path, monkeypatch, sho
         record(window)
         return out
 
-    class Loop:  # (the interactive start's event loop: the window as shown, then gone)
+    class Loop:  # (the interactive start's event loop: the window as shown, Esc twice, then gone)
         def exec(self):
-            record(held["window"])
-            ui_app.dispose(held["window"])
+            w = held["window"]
+            record(w)
+            escape = w.presenter.actions["escape"]
+            escape.trigger()
+            settle()
+            after.update(lesson=w.presenter.tour.active, presenting=w.presenter.active)
+            escape.trigger()
+            settle()
+            after.update(presenting_then=w.presenter.active, theme=th.current().name,
+                         full=bool(w.windowState() & QtCore.Qt.WindowState.WindowFullScreen),
+                         size=(w.width(), w.height()), status=w.statusBar().isVisible())
+            ui_app.dispose(w)
             return 0
+
+    after: dict = {}
 
     held: dict = {}
     real_show = ui_app.show_window
@@ -1458,8 +1475,11 @@ def test_the_command_lines_lesson_opens_the_app_on_it(tmp_path, monkeypatch, sho
     out = tmp_path / "lesson.png"
     assert cli.main(args + (["--screenshot", str(out)] if shot else [])) == 0
     assert seen == {"active": True, "title": "What the forget gate learns", "index": 0, "train": True,
-                    "caption": True}, seen
+                    "caption": True, "presenting": not shot, "full": not shot}, seen
     assert out.exists() == shot
+    if not shot:  # (Esc: the lesson ended, still presenting; Esc: the window, as shown)
+        assert after == {"lesson": False, "presenting": True, "presenting_then": False, "theme": "dark",
+                         "full": False, "size": (1280, 720), "status": True}, after
     assert tours.find_lesson("forget gate") == [les.title for les in tours.ALL_LESSONS].index(seen["title"])
 
 

@@ -436,6 +436,15 @@ def show_window(window, size=None, step: int | None = None) -> None:
         show_sized(window, parse_size(size), asked=size is not None)
 
 
+def present_lesson(window, lesson: int) -> None:
+    """``lstmviz --lesson NAME``'s start, once the window is shown: a lesson is for the hall,
+    so it is presented (F5: full screen, the projector's sizes) and then started, as F5
+    then L would start it; Esc ends the lesson, Esc again leaves presentation mode for the
+    window as it was shown (its size, its theme)."""
+    window.presenter.enter()
+    window.presenter.tour.start(lesson)
+
+
 def show_sized(window, size: tuple[int, int], asked: bool) -> None:
     """Show ``window`` at ``size``; a size nobody asked for (the default of a first start,
     of ``lstmviz.show``) that does not fit the screen's available area opens maximized
@@ -548,7 +557,8 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
 
     ``view`` (unrolled, cell, over_time, weights or 1-4, train) picks the tab shown first;
     ``lesson`` (an index in ``tours.ALL_LESSONS``) starts that lesson, as Help > Lessons
-    does, once the window is shown (a screenshot: its first step)."""
+    does, once the window is shown, presented (``present_lesson``; a screenshot: its first
+    step, in the window as drawn)."""
     limit_blas_threads(1)
     read = Preread(model_path)  # the file's reading child starts now, beside Qt's start
     headless = screenshot is not None
@@ -596,7 +606,7 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
     try:
         show_window(window, size, step)
         if lesson is not None:
-            window.presenter.tour.start(lesson)
+            present_lesson(window, lesson)
     except LstmvizError as err:
         dispose(window)
         refuse(err, shown=True)
