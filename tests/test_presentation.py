@@ -1660,6 +1660,87 @@ def assert_covers_nothing(window, toast) -> None:
     assert note.height() >= toast.heightForWidth(note.width())  # (its text whole)
 
 
+LONG_NOTE = ("Not saved: a lesson shows its own stack, not the work of lecture.lstmviz; Esc ends the "
+             "lesson and brings that work back (File > Save session as... keeps the lesson's stack)")
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1280, 720), (1920, 1080)])
+def test_a_short_note_leaves_the_players_step_in_sight(window, size):
+    """The note was laid over the whole player row: "t = 3 / 11", the speed and the sample
+    hidden for its 4-12 s while the lecture played. A note whose text fits before the step
+    readout ends there now (its text whole, on as many lines as the room keeps), the
+    readout and what follows it in sight; a longer one covers the row, as before."""
+    present_on(window, *size)
+    window.tabs.setCurrentIndex(1)
+    settle()
+    toast, player = window.presenter.toast, window.player
+    readout = _on_window(window, player.step_label)
+    for text in ("Nothing to undo", "Saved the session to lecture.lstmviz"):
+        window.message(text)
+        settle()
+        note = _on_window(window, toast)
+        assert toast.isVisible() and toast.text() == text
+        assert_covers_nothing(window, toast)
+        assert note.right() < readout.left(), (text, note, readout)  # (the readout in sight)
+        for part in (player.step_label, player.speed, player.sample, player.sample_of):
+            assert part.isVisible() and not note.intersects(_on_window(window, part)), text
+        toast.dismiss()
+        settle()
+    window.message(LONG_NOTE)  # (two lines of the whole width: over the row)
+    settle()
+    note = _on_window(window, toast)
+    assert toast.heightForWidth(readout.left()) > note.height() or note.right() < readout.left()
+    assert_covers_nothing(window, toast)
+    toast.dismiss()
+    window.presenter.leave()
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1280, 720), (1920, 1080)])
+def test_a_note_of_two_lines_has_room_round_its_text(window, size):
+    """Two lines of the note had 1 px above and below them, on the black strip's edges;
+    at 1920 x 1080 they took 2 px more than the room kept, so the first such note grew
+    it (the views moved once). The note's text is clear of its edges by a fifth of a line
+    (3 px at least) and two lines of it fit the room kept, in every tab."""
+    present_on(window, *size)
+    toast = window.presenter.toast
+    for tab in (1, 4):
+        window.tabs.setCurrentIndex(tab)
+        settle()
+        where = _on_window(window, window.tabs)
+        window.message(LONG_NOTE)
+        settle()
+        note = _on_window(window, toast)
+        assert note.height() >= toast.heightForWidth(note.width())
+        line = QtGui.QFontMetrics(toast.font()).lineSpacing()
+        pad = toast.contentsMargins()
+        assert min(pad.top(), pad.bottom()) >= max(3, round(0.2 * line)), (pad, line)
+        assert _on_window(window, window.tabs) == where, tab  # (no room taken from the views)
+        toast.dismiss()
+        settle()
+    window.presenter.leave()
+
+
+def test_a_note_of_two_lines_on_the_train_tab_moves_nothing(window):
+    """Where no player shows (the Train tab while presenting) the strip kept one line,
+    and the first note of two lines grew it under the tab's plots, which moved up ~20 px
+    for the rest of the lecture. It keeps two lines there as under the player."""
+    present_on(window, 1280, 720)
+    window.tabs.setCurrentIndex(4)
+    settle()
+    assert not window.player.isVisible()
+    where = _on_window(window, window.tabs)
+    window.message(LONG_NOTE)
+    settle()
+    toast = window.presenter.toast
+    assert toast.isVisible() and toast.heightForWidth(toast.width()) > toast.heightForWidth(10_000) // 2
+    assert_covers_nothing(window, toast)
+    assert _on_window(window, window.tabs) == where
+    toast.dismiss()
+    settle()
+    assert _on_window(window, window.tabs) == where
+    window.presenter.leave()
+
+
 @pytest.mark.parametrize("size", [(800, 600), (1024, 768), (1280, 720)])
 def test_the_note_covers_nothing_the_hall_reads(window, size):
     """At 800 x 600 the note laid over the tab bar's end covered the Train tab and the end
@@ -1674,11 +1755,10 @@ def test_the_note_covers_nothing_the_hall_reads(window, size):
     toast = window.presenter.toast
     assert toast.isVisible()
     assert_covers_nothing(window, toast)
-    one_line = toast.heightForWidth(toast.width())
-    window.message("Not saved: a lesson shows its own stack, not the work of lecture.lstmviz; Esc ends "
-                   "the lesson and brings that work back (File > Save session as... keeps the lesson's stack)")
+    one_line = toast.heightForWidth(window.width())  # (at the row's width: a short note may end before the readout)
+    window.message(LONG_NOTE)
     settle()
-    assert toast.heightForWidth(toast.width()) > one_line  # (wrapped, whole)
+    assert toast.heightForWidth(window.width()) > one_line  # (wrapped, whole)
     assert_covers_nothing(window, toast)
     assert pr.smallest_font(window)[0] >= round(MIN_PX * window.presenter.scale) - 1
     toast.dismiss()
@@ -1883,3 +1963,4 @@ def test_the_stack_error_says_where_it_is_read_while_presenting_hides_the_side_p
     window.state.set_layer_option(0, "units", 3)  # (still failing) said again, the side panel shown
     window.say_stack_error()
     assert bar.currentMessage().startswith("The stack cannot run (see the side panel); ")
+

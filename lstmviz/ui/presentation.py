@@ -218,8 +218,7 @@ class Toast(QtWidgets.QLabel):
         self.setTextFormat(QtCore.Qt.TextFormat.PlainText)
         self.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
         self.setAutoFillBackground(True)
-        # (two lines of it fit the player's height, which it is laid over: ``NoteStrip``)
-        self.setContentsMargins(10, 1, 10, 1)
+        self.setContentsMargins(note_margins())  # (again in ``say``: the theme's sizes then)
         # (clicks go to what is under it: the filter below hides it at any click)
         self.setAttribute(QtCore.Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.timer = QtCore.QTimer(self)
@@ -242,6 +241,7 @@ class Toast(QtWidgets.QLabel):
         pal.setColor(QtGui.QPalette.ColorRole.WindowText, QtGui.QColor(t.background))
         self.setPalette(pal)
         self.setFont(t.font(0.9, bold=error))
+        self.setContentsMargins(note_margins())
         self.error = bool(error)
         self.said = str(text)
         self.setText(safe_text(" ".join(str(text).split())))
@@ -274,6 +274,17 @@ class Toast(QtWidgets.QLabel):
 
 #: Qt's QWIDGETSIZE_MAX: no maximum
 QWIDGETSIZE_MAX = (1 << 24) - 1
+#: the note's room above and below its text, in its lines' height (two lines had 1 px each
+#: side, on the black strip's edges)
+NOTE_PAD = 0.2
+
+
+def note_margins() -> QtCore.QMargins:
+    """The note's (``Toast``) margins in the theme now: its text clear of its edges by a
+    fifth of a line above and below (at least 3 px), by half a line at its ends."""
+    line = QtGui.QFontMetrics(th.current().font(0.9, bold=True)).lineSpacing()
+    pad = max(3, round(NOTE_PAD * line))
+    return QtCore.QMargins(max(10, line // 2), pad, max(10, line // 2), pad)
 
 
 class NoteStrip(QtWidgets.QWidget):
@@ -281,24 +292,41 @@ class NoteStrip(QtWidgets.QWidget):
     so that the views do not move as notes come and go (the note took its room from them
     as it came and gave it back as it went: the plots jumped 40-70 px for each note's
     4-12 s). The note is laid over the player and the line above it (the lecturer's buttons
-    and slider; the header says the step too) and this strip under them, where the status
-    bar was, which keeps what ``LINES`` lines of the note need beyond them: nothing at the
-    usual sizes, where two lines fit the player's height (room for two lines under the
-    player halved the Cell view's bars at 1280 x 720). Where no player shows (the Train tab
-    while presenting) the strip keeps ``LINES_ALONE`` line (the tab's plots at 800 x 600
-    have no more to give). A note of more lines makes it taller, until F5 is left (``fit``:
-    once, not at each note). Hidden outside presentation mode."""
+    and slider) and this strip under them, where the status bar was, which keeps what
+    ``LINES`` lines of the note need beyond them: a few pixels at the usual sizes, where
+    two lines nearly fit the player's height (room for two lines under the player halved
+    the Cell view's bars at 1280 x 720). Where no player shows (the Train tab while
+    presenting) the strip keeps the same room, so a note of two lines moves nothing there
+    either (it kept one line, and the first note of two grew it under the tab's plots), but
+    in a window too short for it (800 x 600: one line). A note of more lines than kept
+    makes it taller, until F5 is left (``fit``: once, not at each note).
+    Where the note's text fits in that room beside it, the note ends before ``clear`` (the
+    player's step readout) and leaves it and what follows it (speed, sample) in sight: it
+    covered "t = 3 / 11" for its 4-12 s while the lecture played. Hidden outside
+    presentation mode."""
 
-    #: the lines of the note kept room for, over the player and where none shows
-    LINES, LINES_ALONE = 2, 1
+    #: the lines of the note kept room for, over the player and where none shows; where
+    #: none shows in a window less than ``ALONE_TALL`` px high, ``LINES_SHORT``: the Train
+    #: tab's plots at 800 x 600 have no line more to give (97 px high with two)
+    LINES, LINES_SHORT, ALONE_TALL = 2, 1, 700
+    #: the least room between the note's end and the readout it leaves in sight
+    GAP = 8
 
-    def __init__(self, toast: "Toast", over: list[QtWidgets.QWidget], parent: QtWidgets.QWidget | None = None):
+    def __init__(self, toast: "Toast", over: list[QtWidgets.QWidget], parent: QtWidgets.QWidget | None = None,
+                 clear: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.toast = toast
         toast.strip = self
         #: what the note is laid over with the strip (the player and its line), where shown
         self.over = list(over)
+        #: what the note leaves in sight where its text fits before it (a part of ``over``)
+        self.clear = clear
         self._need = 0  # the note's height kept room for, beyond the lines (``fit``)
+        #: a note of some lines, measured as the note is (``lines_height``), never shown
+        self._probe = QtWidgets.QLabel(self)
+        self._probe.setWordWrap(True)
+        self._probe.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+        self._probe.hide()
         for w in self.over:
             w.installEventFilter(self)
         self.installEventFilter(self)
@@ -306,10 +334,13 @@ class NoteStrip(QtWidgets.QWidget):
 
     def lines_height(self, lines: int) -> int:
         """The height of ``lines`` lines of the note in the theme now (a bold one's: an
-        error's), with its margins."""
-        fm = QtGui.QFontMetrics(th.current().font(0.9, bold=True))
-        m = self.toast.contentsMargins()
-        return lines * fm.lineSpacing() + 2 * self.toast.margin() + m.top() + m.bottom()
+        error's), with its margins, as the note measures its text (a note of two lines took
+        2 px more than two line spacings: the first one grew the strip)."""
+        probe = self._probe
+        probe.setFont(th.current().font(0.9, bold=True))
+        probe.setContentsMargins(note_margins())
+        probe.setText("\n".join(["Ag"] * lines))
+        return probe.heightForWidth(QWIDGETSIZE_MAX // 2)
 
     def reserve(self, on: bool) -> None:
         """Keep the room (presentation mode entered, in its theme), or give it up (left)."""
@@ -327,7 +358,7 @@ class NoteStrip(QtWidgets.QWidget):
 
     def _keep(self) -> None:
         over = self._shown_over()
-        lines = self.LINES if over else self.LINES_ALONE
+        lines = self.LINES if over or self.window().height() >= self.ALONE_TALL else self.LINES_SHORT
         height = max(0, max(self._need, self.lines_height(lines)) - sum(w.height() for w in over))
         if self.height() != height or self.minimumHeight() != height:
             self.setFixedHeight(height)
@@ -344,14 +375,28 @@ class NoteStrip(QtWidgets.QWidget):
         self._need = max(self._need, need)
         self._keep()
 
+    def clear_from(self) -> int | None:
+        """Where (x, in the strip's parent) the note ends to leave ``clear`` in sight, or None:
+        none shown."""
+        parent = self.parentWidget()
+        w = self.clear
+        if parent is None or w is None or not w.isVisibleTo(parent) or not self._shown_over():
+            return None
+        return w.mapTo(parent, QtCore.QPoint(0, 0)).x() - self.GAP
+
     def place(self) -> None:
         """The note over the player and its line (where they show) and the strip, to the
-        window's bottom."""
+        window's bottom; ending before the step readout where its text fits there."""
         parent = self.parentWidget()
         if parent is None or self.isHidden():
             return
         top = min([w.geometry().top() for w in self._shown_over()] + [self.y()])
-        rect = QtCore.QRect(0, top, parent.width(), max(1, self.y() + self.height() - top))
+        height = max(1, self.y() + self.height() - top)
+        width = parent.width()
+        end = self.clear_from()
+        if end is not None and 0 < end < width and self.toast.heightForWidth(end) <= height:
+            width = end
+        rect = QtCore.QRect(0, top, width, height)
         if self.toast.geometry() != rect:
             self.toast.setGeometry(rect)
         if self.toast.isVisible():
@@ -959,7 +1004,8 @@ class Presenter(QtCore.QObject):
         #: window's bottom, under the player, in the room the strip keeps for it
         self.toast = Toast(window.centralWidget())
         self._status_line = ""  # the status bar's last line (but "": ``_status_changed``)
-        self.note_strip = NoteStrip(self.toast, [window.player_line, window.player])
+        self.note_strip = NoteStrip(self.toast, [window.player_line, window.player],
+                                    clear=window.player.step_label)
         lay.addWidget(self.note_strip)
         self.caption.apply_theme(th.current())
         self.tour = TourRunner(self)
