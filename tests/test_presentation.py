@@ -1964,3 +1964,20 @@ def test_the_stack_error_says_where_it_is_read_while_presenting_hides_the_side_p
     window.say_stack_error()
     assert bar.currentMessage().startswith("The stack cannot run (see the side panel); ")
 
+def test_a_train_tab_first_shown_while_presenting_sets_its_updates_per_epoch_large(window):
+    """"256 samples / batch 32 = 8 updates per epoch" is set large and bold for the hall
+    in a lecture theme; a Train tab first shown while presenting (``lstmviz --lesson 10``,
+    or F5 before the tab was opened) said it in plain body text: the tab's style sheet put
+    back the font it had before as the tab took the panel. Built in F5 or before, the
+    same; plain again after Esc."""
+    present_on(window, 1920, 1080)
+    assert window._train_panel is None  # (not built yet)
+    window.tabs.setCurrentIndex(4)
+    settle()
+    label = window.train_panel.updates_label
+    want = th.current().font(1.15, bold=True)
+    assert th.current().lecture and label.isVisible()
+    assert label.font().bold() and label.font().pointSize() == want.pointSize(), label.font().toString()
+    window.presenter.leave()
+    settle()
+    assert not label.font().bold() and label.font().pointSize() == th.current().font().pointSize()

@@ -343,6 +343,13 @@ class TrainPanel(QtWidgets.QWidget):
         self.show_button.clicked.connect(lambda: self.show_in_views())
         self.save_button.clicked.connect(lambda: self.save_keras())
 
+    def _updates_font(self, t: th.Theme) -> None:
+        """The updates per epoch large for the hall in a lecture theme, else the rows' text.
+        Set again once the panel is in its tab (``install``): the style sheet put back the
+        font it had before as the tab took it, so a Train tab first shown while presenting
+        said it in plain body text."""
+        self.updates_label.setFont(t.font(1.15, bold=True) if t.lecture else QtGui.QFont())
+
     def apply_theme(self, theme: th.Theme) -> None:
         self.theme = t = theme
         self.plots.setBackground(t.background)
@@ -380,7 +387,7 @@ class TrainPanel(QtWidgets.QWidget):
         # updates per epoch are set large for the hall (elsewhere the rows' plain text: it
         # stayed large and bold after a lecture, or any change of theme)
         lecture = t.lecture
-        self.updates_label.setFont(t.font(1.15, bold=True) if lecture else QtGui.QFont())
+        self._updates_font(t)
         self.task_about.setVisible(not lecture)
         self._play_look()  # (its icon in the new foreground, as high as the new text)
         self._fit_plots()
@@ -1733,6 +1740,7 @@ def install(window) -> TrainPanel:
     panel = TrainPanel(window)
     panel.window_ref = window
     window.replace_tab(window.tabs.indexOf(window.train_page), panel)
+    panel._updates_font(panel.theme)  # (the tab's style sheet put back the font it had before)
     def window_gone(*_) -> None:
         panel._playing.clear()
         panel.process.close()
