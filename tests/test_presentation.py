@@ -4,7 +4,7 @@ window exactly, the keyboard-only keys, focus and spotlight."""
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from helpers import present_on, present_on_720_lines
+from helpers import DEMO, present_on, present_on_720_lines
 from lstmviz.ui import presentation as pr
 from lstmviz.ui import theme as th
 
@@ -1981,3 +1981,103 @@ def test_a_train_tab_first_shown_while_presenting_sets_its_updates_per_epoch_lar
     window.presenter.leave()
     settle()
     assert not label.font().bold() and label.font().pointSize() == th.current().font().pointSize()
+
+@pytest.mark.parametrize("presenting", [False, True])
+def test_digits_typed_in_a_spin_box_go_to_it_on_every_tab(window, presenting):
+    """Keys 1-4 pick a view wherever the focus is; a digit typed into a spin box (the
+    header's unit, the player's sample, the side panel's units, the Train tab's seed) goes
+    to the box, on every tab, presenting or not, in a lesson too: the tab stays and the
+    box reads the digit. Sent to the window's QWindow, as a display delivers a key (the
+    shortcut map sees it first)."""
+    from PySide6.QtTest import QTest
+
+    p = window.presenter
+    if presenting:
+        present_on(window, 1280, 720)
+    handle = window.windowHandle()
+
+    def boxes(tab):
+        out = [window.unit_spin, window.player.sample]
+        if tab == 4:
+            out.append(window.train_panel.seed_spin)
+        if window.side.isVisible():
+            window.stack_panel.cards.setCurrentRow(0)
+            settle()
+            out.append(window.stack_panel.option_widgets["units"])
+        return [b for b in out if b.isVisible()]
+
+    def check(tab):
+        window.tabs.setCurrentIndex(tab)
+        settle()
+        found = boxes(tab)
+        # (over the Train tab the header names its run: no unit box)
+        assert (window.unit_spin in found) == (tab != 4) == (window.train_panel.seed_spin not in found)
+        for box in found:
+            window.tabs.setCurrentIndex(tab)
+            window.activateWindow()
+            box.setFocus()
+            settle()
+            assert QtWidgets.QApplication.focusWidget() is box.lineEdit() or \
+                QtWidgets.QApplication.focusWidget() is box
+            was = box.value()
+            digit = 2 if box.maximum() >= 2 else box.minimum()  # (a lesson's one sample: 0)
+            box.lineEdit().selectAll()
+            QTest.keyClick(handle, QtCore.Qt.Key(QtCore.Qt.Key.Key_0.value + digit))
+            settle()
+            assert window.tabs.currentIndex() == tab, (tab, box.toolTip()[:40])
+            assert box.lineEdit().text() == str(digit), (tab, box.toolTip()[:40], box.lineEdit().text())
+            window.setFocus()
+            settle()
+            box.setValue(was)  # (the stack's units as they were: the unit box takes 2 again)
+            settle()
+
+    for tab in range(5):
+        check(tab)
+    p.tour.start(0)  # (a lesson: its keys are PgDn/PgUp, G; the digits still the box's)
+    settle()
+    check(window.tabs.currentIndex())
+    p.tour.end()
+    if presenting:
+        p.leave()
+
+
+@pytest.mark.parametrize("demo", ["sine_predictor", "char_model"])
+def test_the_colour_bars_label_round_values_while_presenting(qapp, demo):
+    """Over time's and Weights' colour bars, on a 1280 x 720 projector, label round values
+    (-1, -0.5, 0, 0.5, 1; -10, 0, 10), never their levels' ends (0.9712, 12.67): each bar's
+    labels are multiples of one step of 1, 2, 3 or 5 x 10^k, with 0 among them where the
+    scale is signed, and lie within its levels."""
+    import math
+
+    import pyqtgraph as pg
+
+    from helpers import axis_specs
+    from lstmviz.ui.app import dispose
+    from lstmviz.ui.app import make_window as open_window
+
+    w = open_window(str(DEMO.parent / f"{demo}.keras"), "projector", quiet=True)
+    try:
+        w.show()
+        present_on(w, 1280, 720)
+        for tab in (2, 3):  # Over time, Weights
+            w.tabs.setCurrentIndex(tab)
+            settle()
+            w.grab()
+            bars = [it for gv in w.views[tab].findChildren(pg.GraphicsView) for it in gv.scene().items()
+                    if isinstance(it, pg.ColorBarItem) and it.isVisible()]
+            assert len(bars) >= 3, tab
+            for bar in bars:
+                lo, hi = bar.levels()
+                texts = [t for *_, t in axis_specs(bar.axis, type(bar.axis).generateDrawSpecs)[2] if t]
+                values = sorted(float(t.replace("\u2212", "-")) for t in texts)
+                assert len(values) >= 2, (tab, texts)
+                step = min(b - a for a, b in zip(values, values[1:]))
+                mantissa = step / 10 ** math.floor(math.log10(step))
+                assert any(abs(mantissa - m) < 1e-6 for m in (1, 2, 3, 5)), (tab, texts, (lo, hi))
+                assert all(abs(v / step - round(v / step)) < 1e-6 for v in values), (tab, texts)
+                assert all(lo - 1e-6 <= v <= hi + 1e-6 for v in values), (tab, texts, (lo, hi))
+                assert lo >= 0 or 0.0 in values, (tab, texts)
+        w.presenter.leave()
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)
