@@ -223,6 +223,120 @@ def make_case(name, kind, kw, description, seed):
     print(f"{name}: {description}")
 
 
+# ------------------------------------------------------------------ norms and convolutions
+
+def _randomise(module, seed):
+    """Weights and running statistics no default holds, so a test of them can fail."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, t in list(module.named_parameters()) + list(module.named_buffers()):
+            if name.endswith("running_var"):
+                t.copy_(0.5 + 1.5 * torch.rand(t.shape, generator=g))
+            elif t.is_floating_point() and (name.endswith("running_mean") or "norm" in name
+                                            or name.startswith(("ln", "bn"))):
+                t.copy_(0.3 * torch.randn(t.shape, generator=g) + (1.0 if name.endswith("weight") else 0.0))
+
+
+class LayerNormNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm1 = nn.LSTM(3, 4, batch_first=True)
+        self.ln1 = nn.LayerNorm(4)                      # over each step of the sequence
+        self.lstm2 = nn.LSTM(4, 4, batch_first=True)
+        self.ln2 = nn.LayerNorm(4, bias=False)          # on the last step
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        o, _ = self.lstm1(x)
+        o, _ = self.lstm2(self.ln1(o))
+        return self.fc(self.ln2(o[:, -1]))
+
+
+class BatchNormNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(3, 4, batch_first=True)
+        self.bn = nn.BatchNorm1d(4)
+        self.fc1 = nn.Linear(4, 3)
+        self.bn2 = nn.BatchNorm1d(3, affine=False)
+        self.fc2 = nn.Linear(3, 2)
+
+    def forward(self, x):
+        o, _ = self.lstm(x)
+        return self.fc2(self.bn2(self.fc1(self.bn(o[:, -1]))))
+
+
+class ConvLstmNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(3, 5, kernel_size=3)
+        self.bn = nn.BatchNorm1d(5)                     # the conv's channels
+        self.lstm = nn.LSTM(5, 4, batch_first=True)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        h = self.bn(self.conv(x.transpose(1, 2))).transpose(1, 2)
+        o, _ = self.lstm(h)
+        return self.fc(o[:, -1])
+
+
+def _lstm_params(d, u):
+    return 4 * u * (d + u) + 4 * u
+
+
+#: name: (module, the layers lstmviz builds (name, Keras class, Keras parameter count), description)
+AROUND = {
+    "torch_lstm_layernorm": (LayerNormNet, [
+        ("input", "InputLayer", 0), ("lstm1", "LSTM", _lstm_params(3, 4)),
+        ("ln1", "LayerNormalization", 8), ("lstm2", "LSTM", _lstm_params(4, 4)),
+        ("ln2", "LayerNormalization", 4), ("fc", "Dense", 10)],
+        "nn.LSTM(3, 4) -> nn.LayerNorm(4) over each step -> nn.LSTM(4, 4) -> last step -> "
+        "nn.LayerNorm(4, bias=False) -> nn.Linear(4, 2)"),
+    "torch_lstm_batchnorm": (BatchNormNet, [
+        ("input", "InputLayer", 0), ("lstm", "LSTM", _lstm_params(3, 4)),
+        ("bn", "BatchNormalization", 16), ("fc1", "Dense", 15),
+        ("bn2", "BatchNormalization", 6), ("fc2", "Dense", 8)],
+        "nn.LSTM(3, 4) -> last step -> nn.BatchNorm1d(4) -> nn.Linear(4, 3) -> "
+        "nn.BatchNorm1d(3, affine=False) -> nn.Linear(3, 2), eval()"),
+    "torch_conv_lstm": (ConvLstmNet, [
+        ("input", "InputLayer", 0), ("conv", "Conv1D", 3 * 3 * 5 + 5),
+        ("bn", "BatchNormalization", 20), ("lstm", "LSTM", _lstm_params(5, 4)),
+        ("fc", "Dense", 10)],
+        "x.transpose(1, 2) -> nn.Conv1d(3, 5, kernel_size=3) -> nn.BatchNorm1d(5) -> "
+        "transpose back -> nn.LSTM(5, 4) -> last step -> nn.Linear(4, 2), eval()"),
+}
+
+
+def make_around(name, cls, rows, description, seed):
+    torch.manual_seed(seed)
+    net = cls()
+    _randomise(net, seed)
+    net.eval()
+    x = np.random.default_rng(seed).standard_normal((2, 5, 3)).astype(np.float32)
+    with torch.no_grad():
+        y = net(torch.from_numpy(x)).numpy()
+    out = FIXTURES / name
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    files = ["model.pt", "model_legacy.pt"]
+    torch.save(net.state_dict(), out / files[0])
+    torch.save(net.state_dict(), out / files[1], _use_new_zipfile_serialization=False)
+    np.save(out / "x.npy", x)
+    np.savez(out / "expected.npz", output=y)
+    layers = [{"name": n, "class": c, "params": k} for n, c, k in rows]
+    meta = {"case": name, "framework": "pytorch", "torch_version": torch.__version__,
+            "files": files, "inputs": 1, "outputs": 1, "batch": 2, "stateful": False,
+            "total_params": sum(r["params"] for r in layers), "layers": layers,
+            "torch_params": sum(p.numel() for p in net.parameters()),
+            "description": description}
+    (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    for f in files:
+        back = torch.load(out / f, weights_only=True)
+        for k, v in net.state_dict().items():
+            assert torch.equal(back[k], v), (name, f, k)
+    print(f"{name}: {description}")
+
+
 # ------------------------------------------------------------------ refused
 
 class CellLoop(nn.Module):
@@ -348,7 +462,7 @@ def main(argv=None):
                     help="write torch_corpus_expected/*.npz for the realworld .pt files")
     args = ap.parse_args(argv)
     if args.list:
-        for name, (_, _, desc) in CASES.items():
+        for name, (_, _, desc) in CASES.items() | AROUND.items():
             print(f"{name}: {desc}")
         return
     if args.corpus:
@@ -358,6 +472,10 @@ def main(argv=None):
         if args.only and not any(fnmatch.fnmatch(name, p) for p in args.only):
             continue
         make_case(name, kind, kw, desc, seed)
+    for seed, (name, (cls, rows, desc)) in enumerate(AROUND.items(), start=100):
+        if args.only and not any(fnmatch.fnmatch(name, p) for p in args.only):
+            continue
+        make_around(name, cls, rows, desc, seed)
     for seed, (name, (kind, desc)) in enumerate(REFUSED.items()):
         if args.only and not any(fnmatch.fnmatch(name, p) for p in args.only):
             continue

@@ -55,6 +55,7 @@ from ..engine.spec import LayerSpec, ModelSpec
 from ..errors import LstmvizError, is_whole
 from ..limits import HINT, MemoryBudget
 from ..text import archive_error, clean_spec_names, kind_of
+from . import torch_around
 from ._util import Fail as FileFail
 from ._util import first_repeat, fmt_shape, narrow_floats, read_head
 
@@ -1348,9 +1349,55 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
     head_prefixes = (chain(linears) if by_name  # (there, no module is "after" another)
                      else chain([c for c in linears if c[0] > last_rnn]) or chain(linears))
     emb = _embedding(order, plain, rnns[0].input_size, head_prefixes, named)
+    # nn.LayerNorm / nn.BatchNorm1d / nn.Conv1d around the stack (io/torch_around.py)
+    left: dict[str, str] = {}
+    found: list[torch_around.Around] = []
+    for i, (kind, p) in enumerate(order):
+        if kind == "plain" and p not in head_prefixes and p != emb:
+            mod, why = torch_around.classify(p, plain[p], i)
+            if mod is not None:
+                found.append(mod)
+            elif why:
+                left[p] = why
+    rnn_at = {p: i for i, (kind, p) in enumerate(order) if kind == "rnn"}
+    # (modules the recurrent ones were reordered past keep no order of the file's either)
+    unordered = by_name or reordered
+    convs = [m for m in found if not m.norm]
+    if emb is not None:
+        left.update((c.prefix, f"{c.label} ({c.describe()}) comes with an nn.Embedding, before "
+                     "which lstmviz places no nn.Conv1d") for c in convs)
+        convs = []
+    else:
+        convs, why_not = torch_around.convs_before(convs, rnns[0].input_size, min(rnn_at.values()),
+                                                   unordered)
+        left.update(why_not)
+    emb_at = next((i for i, (kind, p) in enumerate(order) if kind == "plain" and p == emb), -1)
+    points = [torch_around.Point(convs[0].width if convs else rnns[0].input_size, True,
+                                 None if emb is None else emb or "(top level)", emb_at)]
+    points += [torch_around.Point(c.out, True, c.label, c.index) for c in convs]
+    rnn_points = [torch_around.Point(r.out_width, r is not rnns[-1], r.prefix or "(top level)",
+                                     rnn_at[r.prefix]) for r in rnns]
+    head_at = {p: i for i, (kind, p) in enumerate(order) if kind == "plain"}
+    head_points = [torch_around.Point(int(plain[p]["weight"].shape[0]), False, p or "(top level)",
+                                      head_at[p]) for p in head_prefixes]
+    left.update(torch_around.place([m for m in found if m.norm],
+                                   points + rnn_points + head_points, unordered))
+    around_notes: list[str] = []
     used: set[str] = set()
+
+    def around(point: torch_around.Point) -> None:
+        for m in point.modules:
+            cls, cfg, weights, note = torch_around.keras_layer(m, _f32)
+            name = _layer_name(m.prefix or m.kind.lower(), used)
+            layers.append(LayerSpec(cls, dict(cfg, name=name), name=name, weights=weights))
+            layouts[name] = note
+            around_notes.append(f"{m.label} = {m.describe()} {point.where()}"
+                                + (" (over each step: forward() is taken to hand it (batch, "
+                                   "features, time), the one way BatchNorm1d takes a sequence of "
+                                   "any length)" if point.seq and m.kind == "BatchNorm1d" else ""))
+
     if emb is None:
-        layers = [LayerSpec("InputLayer", {"batch_shape": [None, None, rnns[0].input_size]},
+        layers = [LayerSpec("InputLayer", {"batch_shape": [None, None, points[0].width]},
                             name=_layer_name("input", used))]
     else:  # token ids (batch, time) into the table's rows
         table = plain[emb]["weight"]
@@ -1363,9 +1410,17 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
         layouts[name] = (f"PyTorch nn.Embedding: embeddings = {emb or '(top level)'}.weight, "
                          "row k the vector of id k, as Keras' (padding_idx masks nothing in "
                          "torch either)")
+    around(points[0])
+    for conv, point in zip(convs, points[1:]):
+        cls, cfg, weights, note = torch_around.keras_layer(conv, _f32)
+        name = _layer_name(conv.prefix or "conv", used)
+        layers.append(LayerSpec(cls, dict(cfg, name=name), name=name, weights=weights))
+        layouts[name] = note
+        around_notes.append(f"{conv.label} = {conv.describe()} before the recurrent stack")
+        around(point)
     total = sum(r.num_layers for r in rnns)
     done = 0
-    for mod in rnns:
+    for mod, point in zip(rnns, rnn_points):
         base = mod.prefix or mod.kind.lower()
         for layer in range(mod.num_layers):
             done += 1
@@ -1383,9 +1438,10 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
                     weights=weights))
             else:
                 layers.append(LayerSpec(mod.kind, cfg, name=name, weights=weights))
+        around(point)
 
     heads, skipped, other = [], [], []
-    for prefix in head_prefixes:
+    for prefix, point in zip(head_prefixes, head_points):
         params, label = plain[prefix], prefix or "(top level)"
         w = params["weight"]
         heads.append(label)
@@ -1396,8 +1452,12 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
         layers.append(LayerSpec("Dense", {
             "name": name, "units": int(w.shape[0]), "activation": "linear",
             "use_bias": "bias" in params}, name=name, weights=weights))
+        around(point)
+    placed = {m.prefix for p in points + rnn_points + head_points for m in p.modules}
+    placed.update(c.prefix for c in convs)
     for kind, prefix in order:
-        if kind != "plain" or prefix in head_prefixes or prefix == emb:
+        if kind != "plain" or prefix in head_prefixes or prefix == emb or prefix in placed \
+                or prefix in left:
             continue
         params, label = plain[prefix], prefix or "(top level)"
         if _is_linear(params):
@@ -1417,6 +1477,10 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
         f"Not used (not a Linear head that follows the recurrent output): {', '.join(skipped)}."
         if skipped else None,
         f"Other weights in the file, not used: {', '.join(other)}." if other else None,
+        f"Not applied: {'; '.join(left.values())}." if left else None,
+        f"nn.Conv1d {', '.join(c.label for c in convs)}: stride 1, padding 0, dilation 1, "
+        "groups 1 assumed (torch's defaults; a state_dict does not store them, and a model "
+        "built with others computes other numbers)." if convs else None,
         f"Modules without weights in the file, not applied (their place in forward() is "
         f"unknown): {', '.join(extra_modules)}." if extra_modules else None,
         f"The checkpoint holds other recurrent state_dicts, not shown: {', '.join(others)} "
@@ -1431,6 +1495,8 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
         + (f"; Linear head {', '.join(heads)}" if heads else "; no Linear head"),
         "The forward() code is not in the file: assumed "
         + ("token ids (batch, time) -> the Embedding -> " if emb is not None else "")
+        + ("the Conv1d layers over the steps (x.transpose(1, 2) in, the output turned back) -> "
+           if convs else "")
         + "recurrent stack (batch_first input "
         "(batch, time, features), zero initial states) -> the last timestep's output -> "
         + (("the Linear layers chained by their widths (a .safetensors file keeps no order of "
@@ -1438,6 +1504,10 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
             else "the Linear layers in file order (those registered after the recurrent "
             "module first)") + ", with no activation between them"
            if heads else "no head") + ".",
+        f"Around the recurrent stack: {'; '.join(around_notes)}"
+        + (f"; each norm's eps {torch_around.EPS_TEXT} (torch's default: a state_dict does "
+           "not store eps)" if placed - {c.prefix for c in convs} else "") + "."
+        if around_notes else None,
         f"The recurrent modules are taken in the one order their widths chain "
         f"({', '.join(r.prefix or '(top level)' for r in rnns)}), not the file's."
         if reordered else None,
