@@ -93,7 +93,7 @@ class Net(nn.Module):
         return y
 
 
-def export(name, net, x, dynamo, description):
+def export(name, net, x, dynamo, description, opset=None):
     torch.manual_seed(0)
     out = FIXTURES / name
     if out.exists():
@@ -124,7 +124,8 @@ def export(name, net, x, dynamo, description):
     else:
         axes = {0: "batch", 1: "seq"} if net.batch_first else {0: "seq", 1: "batch"}
         torch.onnx.export(net, (torch.from_numpy(x),), str(path), dynamo=False,
-                          input_names=["x"], output_names=["y"], dynamic_axes={"x": axes})
+                          input_names=["x"], output_names=["y"], dynamic_axes={"x": axes},
+                          **({"opset_version": opset} if opset else {}))
     with torch.no_grad():
         ref = net(torch.from_numpy(x)).numpy()
     got = run_ort(path, {"x": x})
@@ -173,6 +174,74 @@ for exp, dyn in (("classic", False), ("dynamo", True)):
         torch_case(f"onnx_torch_{exp}_gru_bidir_timemajor_seq", "gru", dyn,
                    "nn.GRU(3, 4, bidirectional) time-major -> every step -> Linear(8, 3) -> ReLU -> Linear(3, 2)",
                    bf=False, last=False, bidirectional=True, heads=(3, 2), relu=True)
+
+
+class AroundNet(nn.Module):
+    """The layers practitioners put around an LSTM: ``norm_mean``: LSTM(3, 4) -> LayerNorm(4)
+    -> out.mean(dim=1) -> Linear(4, 2); ``cnn_max``: Conv1d(3, 5, 3, padding=1) -> ReLU ->
+    BatchNorm1d(5) -> MaxPool1d(2) -> LSTM(5, 4) -> out.max(dim=1) -> Linear(4, 2);
+    ``cnn_avg``: Conv1d(3, 4, 2, padding=1, dilation=2) -> AvgPool1d(3, stride=2, padding=1,
+    ceil_mode=True) -> LSTM(4, 3) -> last step -> Linear(3, 2)."""
+
+    batch_first = True
+
+    def __init__(self, kind):
+        super().__init__()
+        self.kind = kind
+        if kind == "norm_mean":
+            self.rnn, self.norm, self.fc = nn.LSTM(3, 4, batch_first=True), nn.LayerNorm(4), nn.Linear(4, 2)
+        elif kind == "cnn_max":
+            self.conv, self.bn = nn.Conv1d(3, 5, 3, padding=1), nn.BatchNorm1d(5)
+            self.pool, self.rnn, self.fc = nn.MaxPool1d(2), nn.LSTM(5, 4, batch_first=True), nn.Linear(4, 2)
+        else:
+            self.conv = nn.Conv1d(3, 4, 2, padding=1, dilation=2)
+            self.pool = nn.AvgPool1d(3, stride=2, padding=1, ceil_mode=True)
+            self.rnn, self.fc = nn.LSTM(4, 3, batch_first=True), nn.Linear(3, 2)
+        g = torch.Generator().manual_seed(3)
+        with torch.no_grad():  # statistics and scales no default holds
+            for name, t in list(self.named_parameters()) + list(self.named_buffers()):
+                if name.startswith(("norm.", "bn.")) and t.is_floating_point():
+                    t.copy_((0.5 + torch.rand(t.shape, generator=g)) if name.endswith("var")
+                            else 0.3 * torch.randn(t.shape, generator=g) + (name.endswith("weight")))
+
+    def forward(self, x):
+        if self.kind == "norm_mean":
+            out, _ = self.rnn(x)
+            return self.fc(self.norm(out).mean(dim=1))
+        h = self.conv(x.transpose(1, 2))
+        if self.kind == "cnn_max":
+            h = self.bn(torch.relu(h))
+        out, _ = self.rnn(self.pool(h).transpose(1, 2))
+        return self.fc(out.max(dim=1).values if self.kind == "cnn_max" else out[:, -1])
+
+
+def around_case(name, kind, dynamo, description, opset=None):
+    def make():
+        torch.manual_seed(len(name))
+        net = AroundNet(kind)
+        x = np.random.default_rng(0).standard_normal((2, 5, 3)).astype(np.float32)
+        export(name, net, x, dynamo, description, opset)
+        meta_path = FIXTURES / name / "meta.json"
+        meta = json.loads(meta_path.read_text())  # the file holds BatchNorm1d's statistics too
+        meta["file_params"] = int(sum(p.numel() for p in net.parameters()) + sum(
+            b.numel() for n, b in net.named_buffers() if n.endswith(("running_mean", "running_var"))))
+        meta_path.write_text(json.dumps(meta, indent=1) + "\n")
+    make.__name__ = name
+    CASES[name] = make
+
+
+for exp, dyn in (("classic", False), ("dynamo", True)):
+    around_case(f"onnx_torch_{exp}_lstm_layernorm_mean", "norm_mean", dyn,
+                "nn.LSTM(3, 4) -> nn.LayerNorm(4) -> out.mean(dim=1) -> Linear(4, 2)")
+    around_case(f"onnx_torch_{exp}_cnn_lstm_max", "cnn_max", dyn,
+                "Conv1d(3, 5, 3, padding=1) -> ReLU -> BatchNorm1d(5) -> MaxPool1d(2) -> "
+                "LSTM(5, 4) -> out.max(dim=1) -> Linear(4, 2)")
+    around_case(f"onnx_torch_{exp}_cnn_avgpool_lstm", "cnn_avg", dyn,
+                "Conv1d(3, 4, 2, padding=1, dilation=2) -> AvgPool1d(3, stride=2, padding=1, "
+                "ceil_mode=True) -> LSTM(4, 3) -> last -> Linear(3, 2)")
+around_case("onnx_torch_classic_opset16_layernorm_mean", "norm_mean", False,
+            "nn.LSTM(3, 4) -> nn.LayerNorm(4) -> out.mean(dim=1) -> Linear(4, 2), opset 16: "
+            "LayerNorm written out as ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add", opset=16)
 
 
 # ------------------------------------------------------------------ hand-built nodes
@@ -302,6 +371,69 @@ hand("onnx_hand_rnn_bidir_nobias", "RNN", "bidirectional RNN without B, LeakyRel
      direction="bidirectional", bias=False, attrs={"activations": ["LeakyRelu", "Tanh"], "activation_alpha": [0.3]})
 hand("onnx_hand_rnn_layout1_seqlens", "RNN", "RNN layout=1 with sequence_lens and initial_h",
      layout=1, seq_lens=[5, 2], init_h=True)
+
+
+def hand_graph(name, description, nodes, inits, x_shape, outputs, opset=19, fixed_length=False):
+    """A graph of the nodes around recurrent ones with attributes exporters rarely write
+    (group, auto_pad, ceil_mode, count_include_pad, dilations, a LayerNormalization over
+    two axes naming its Mean and InvStdDev), onnxruntime's outputs beside."""
+    def make():
+        rng = np.random.default_rng(zlib.crc32(name.encode()))
+        tensors = [numpy_helper.from_array((rng.standard_normal(shape) * scale + shift).astype(np.float32), n)
+                   for n, shape, scale, shift in inits]
+        x = rng.standard_normal(x_shape).astype(np.float32)
+        g = helper.make_graph(
+            nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", x_shape[1],
+                                                                              x_shape[2] if fixed_length else "len"])],
+            [helper.make_tensor_value_info(o, TensorProto.FLOAT, [f"{o}_{k}" for k in range(rank)])
+             for o, rank in outputs.items()], initializer=tensors)
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="make_onnx_fixtures")
+        m.ir_version = 9
+        onnx.checker.check_model(m)
+        out = FIXTURES / name
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        onnx.save(m, out / "model.onnx")
+        got = run_ort(out / "model.onnx", {"x": x})
+        params = sum(int(np.prod(shape)) for _, shape, _, _ in inits)
+        write(name, {"x": x}, got, {"inputs": ["x"], "outputs": list(outputs), "description": description,
+                                    "file_params": params, "files": ["model.onnx"]})
+    make.__name__ = name
+    CASES[name] = make
+
+
+hand_graph("onnx_hand_conv_pool_attrs",
+           "Conv(group 2, stride 2, SAME_LOWER) -> MaxPool(3, stride 2, pads 1, ceil_mode) -> "
+           "AveragePool(2, pads [1, 0], count_include_pad 0, ceil_mode); Conv(dilation 2, pads [2, 1], "
+           "no bias) -> AveragePool(3, stride 2, pads 1, count_include_pad 1, ceil_mode) -> "
+           "MaxPool(2, stride 2, SAME_UPPER)",
+           [helper.make_node("Conv", ["x", "W", "B"], ["c"], name="conv_a", group=2, strides=[2],
+                             kernel_shape=[3], auto_pad="SAME_LOWER"),
+            helper.make_node("MaxPool", ["c"], ["m"], name="max_a", kernel_shape=[3], strides=[2],
+                             pads=[1, 1], ceil_mode=1),
+            helper.make_node("AveragePool", ["m"], ["y"], name="avg_a", kernel_shape=[2], pads=[1, 0],
+                             count_include_pad=0, ceil_mode=1),
+            helper.make_node("Conv", ["x", "W2"], ["c2"], name="conv_b", dilations=[2], pads=[2, 1]),
+            helper.make_node("AveragePool", ["c2"], ["a2"], name="avg_b", kernel_shape=[3], strides=[2],
+                             pads=[1, 1], count_include_pad=1, ceil_mode=1),
+            helper.make_node("MaxPool", ["a2"], ["y2"], name="max_b", kernel_shape=[2], strides=[2],
+                             auto_pad="SAME_UPPER")],
+           [("W", (6, 2, 3), 0.5, 0.0), ("B", (6,), 0.3, 0.0), ("W2", (3, 4, 2), 0.5, 0.0)],
+           (2, 4, 10), {"y": 3, "y2": 3})
+hand_graph("onnx_hand_norms_reduce",
+           "BatchNormalization(epsilon 1e-3) -> LayerNormalization(axis 1, epsilon 1e-2, Y, Mean, "
+           "InvStdDev) -> ReduceMax(axes [2], keepdims 0); ReduceMean over every axis",
+           [helper.make_node("BatchNormalization", ["x", "s", "b", "mu", "var"], ["bn"], name="bn",
+                             epsilon=1e-3),
+            helper.make_node("LayerNormalization", ["bn", "g", "beta"], ["ln", "mean", "inv"], name="ln",
+                             axis=1, epsilon=1e-2),
+            helper.make_node("Constant", [], ["ax"], value=numpy_helper.from_array(np.array([2], np.int64))),
+            helper.make_node("ReduceMax", ["ln", "ax"], ["y"], name="rmax", keepdims=0),
+            helper.make_node("ReduceMean", ["ln"], ["y3"], name="rmean")],
+           [("s", (5,), 0.3, 1.0), ("b", (5,), 0.3, 0.0), ("mu", (5,), 0.3, 0.0), ("var", (5,), 0.2, 1.0),
+            ("g", (5, 4), 0.3, 1.0), ("beta", (5, 4), 0.3, 0.0)],
+           (2, 5, 4), {"y": 2, "mean": 3, "inv": 3, "y3": 3}, fixed_length=True)
 
 
 # ------------------------------------------------------------------ safetensors

@@ -162,12 +162,55 @@ def _one_line(err, fname):
 
 
 def test_refuses_an_unsupported_op_naming_it(tmp_path):
-    path = _save(tmp_path, [helper.make_node("Conv", ["x", "w"], ["y"], name="/conv/Conv")],
+    path = _save(tmp_path, [helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="/conv/ConvTranspose")],
                  [numpy_helper.from_array(np.zeros((1, 1, 1), np.float32), "w")])
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(path)
     msg = _one_line(err, "m.onnx")
-    assert "Conv node ('conv.Conv')" in msg
+    assert "ConvTranspose node ('conv.ConvTranspose')" in msg
+    assert "Conv, " in msg and "LayerNormalization" in msg and "ReduceMean" in msg  # what is
+
+
+_CHW = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2, "len"])]
+
+
+@pytest.mark.parametrize("node, inits, inputs, says", [
+    (helper.make_node("Conv", ["x", "w"], ["y"], name="c"), [("w", (3, 2, 2, 2))],
+     [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2, 5, 5])],
+     "node 'c': ONNX Conv: runs over 2 spatial axes, where lstmviz computes a Conv over one axis"),
+    (helper.make_node("Conv", ["x", "w"], ["y"], name="c", group=2), [("w", (3, 1, 2))], _CHW,
+     "ONNX Conv: has 2 input channels, group 2 and a kernel [3, 1, 2], which do not fit"),
+    (helper.make_node("MaxPool", ["x"], ["y"], name="p", kernel_shape=[2], auto_pad="SAME"), [], _CHW,
+     "ONNX MaxPool: has auto_pad 'SAME', where lstmviz computes NOTSET, VALID, SAME_UPPER and SAME_LOWER"),
+    (helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], name="bn", training_mode=1),
+     [("s", (2,)), ("b", (2,)), ("m", (2,)), ("v", (2,))], _CHW,
+     "ONNX BatchNormalization: normalises by the batch's own statistics (training_mode)"),
+    (helper.make_node("LayerNormalization", ["x", "g"], ["y"], name="ln", axis=1), [("g", (3, 4))], _CHW,
+     "ONNX LayerNormalization: has a Scale of shape [3, 4] for the normalised axes"),
+])
+def test_a_norm_conv_or_pool_the_graph_sets_beyond_what_is_computed_is_refused_in_one_line(
+        tmp_path, node, inits, inputs, says):
+    arrays = [numpy_helper.from_array(np.ones(shape, np.float32), n) for n, shape in inits]
+    path = _save(tmp_path, [node], arrays, inputs=inputs, opset=17)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert says in _one_line(err, "m.onnx")
+
+
+def test_a_norm_and_a_convolution_hold_their_parameters_as_weights():
+    model = lstmviz.load(FIXTURES / "onnx_torch_classic_cnn_lstm_max" / "model.onnx")
+    by_op = {l.class_name: l for l in model.layers if l.class_name.startswith("onnx.")}
+    conv, bn = by_op["onnx.Conv"], by_op["onnx.BatchNormalization"]
+    assert [w.shape for w in conv.weights] == [(5, 3, 3), (5,)]
+    assert [w.shape for w in bn.weights] == [(5,)] * 4      # scale, B, mean, var: counted
+    assert not conv.glue and not bn.glue and not by_op["onnx.MaxPool"].glue   # drawn as layers
+    x = np.load(FIXTURES / "onnx_torch_classic_cnn_lstm_max" / "x.npy")
+    trace = model.trace(x)
+    c = trace[conv.name].output
+    # the conv by hand: padding 1, each output step the kernel over three input steps
+    xp = np.pad(x.transpose(0, 2, 1), ((0, 0), (0, 0), (1, 1)))
+    want = np.stack([np.einsum("nck,mck->nm", xp[:, :, t:t + 3], conv.weights[0]) for t in range(5)], -1)
+    np.testing.assert_allclose(c, want + conv.weights[1][None, :, None], atol=1e-5)
 
 
 def test_a_damaged_file_is_refused_without_the_list_of_ops(tmp_path):
@@ -206,7 +249,7 @@ def test_a_damaged_file_is_refused_without_the_list_of_ops(tmp_path):
     msg = _one_line(err, "short.onnx")
     assert "tensor 'w' holds" in msg and "[3]" in msg and "ValueError" not in msg
     # the op lstmviz lacks: the list of those it computes
-    conv = helper.make_node("Conv", ["x", "w"], ["y"])
+    conv = helper.make_node("ConvTranspose", ["x", "w"], ["y"])
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(_save(tmp_path, [conv], [numpy_helper.from_array(np.zeros(1, np.float32), "w")],
                            name="conv.onnx"))
@@ -597,9 +640,9 @@ def test_summary_leaves_out_the_ops_that_only_move_data(capsys):
 
 
 def test_cli_refusal_exits_2(tmp_path):
-    path = _save(tmp_path, [helper.make_node("Conv", ["x", "x"], ["y"])])
+    path = _save(tmp_path, [helper.make_node("ConvTranspose", ["x", "x"], ["y"])])
     res = _cli("summary", path)
-    assert res.returncode == 2 and "Conv" in res.stderr and "Traceback" not in res.stderr
+    assert res.returncode == 2 and "ConvTranspose" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_dynamo_model_needs_its_data_file_beside_it(tmp_path):

@@ -878,6 +878,8 @@ class OnnxOp(Layer):
             raise LstmvizError(f"layer '{self.name}' (ONNX {self.op}) cannot be computed with its "
                                f"attributes ({named}) and inputs: they are not what ONNX gives this op") from err
         declared = self.config.get("output_shapes") or []
+        if self.op in onnx_ops.OPTIONAL_OUTPUTS:  # (those the node names)
+            outs = outs[:max(1, len(declared))]
         if declared and len(outs) != len(declared):
             raise LstmvizError(f"layer '{self.name}' (ONNX {self.op}) makes {plural(len(outs), 'output')} where "
                                f"the model declares {len(declared)}")

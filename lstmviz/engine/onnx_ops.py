@@ -129,7 +129,15 @@ GLUE_OPS = frozenset({"Transpose", "Squeeze", "Unsqueeze", "Slice", "Gather", "C
                       "Greater", "GreaterOrEqual", "Equal", "Not", "And", "Or", "Xor"})
 #: Ops computing values (shown as a layer of their own).
 VALUE_OPS = frozenset({"MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Tanh",
-                       "Sigmoid", "Softmax", "LogSoftmax", "Where"})
+                       "Sigmoid", "Softmax", "LogSoftmax", "Where", "Pow", "Sqrt",
+                       "ReduceMean", "ReduceMax", "LayerNormalization", "BatchNormalization",
+                       "Conv", "MaxPool", "AveragePool"})
+#: Ops whose float initializers are the parameters they compute with (weights, counted and
+#: drawn as a layer's): a product's matrix, a bias, a norm's scale and statistics, a kernel.
+WEIGHTED_OPS = frozenset({"MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "LayerNormalization",
+                          "BatchNormalization", "Conv"})
+#: Ops of optional outputs beyond the first, computed only where the node names them.
+OPTIONAL_OUTPUTS = frozenset({"LayerNormalization"})
 SUPPORTED = GLUE_OPS | VALUE_OPS
 
 
@@ -357,6 +365,195 @@ def _reduce_prod(attrs, ins, opset):
     return [np.prod(x, axis=tuple(axes), keepdims=bool(attrs.get("keepdims", 1)), dtype=x.dtype)]
 
 
+def _reduce_axes(op, attrs, ins, opset, x) -> tuple[int, ...] | None:
+    """A Reduce* node's axes (None: none, with ``noop_with_empty_axes``)."""
+    if opset >= 18:  # the axes an input, no longer an attribute
+        axes = _ints(ins[1]) if len(ins) > 1 and ins[1] is not None else []
+        if not axes and attrs.get("noop_with_empty_axes", 0):
+            return None
+    else:
+        axes = list(attrs.get("axes") or [])
+    return tuple(sorted({_axis(op, a, x.ndim) for a in axes} if axes else range(x.ndim)))
+
+
+def _reduce(op, fn):
+    def run(attrs, ins, opset):
+        x = np.asarray(ins[0])
+        axes = _reduce_axes(op, attrs, ins, opset, x)
+        if axes is None:
+            return [x]
+        if op == "ReduceMax" and any(x.shape[a] == 0 for a in axes):
+            raise _fail(op, "takes the maximum of no elements")
+        return [fn(x, axis=axes, keepdims=bool(attrs.get("keepdims", 1))).astype(x.dtype, copy=False)]
+    return run
+
+
+def _pow(attrs, ins, opset):
+    x, y = np.asarray(ins[0]), np.asarray(ins[1])
+    _check_size("Pow", np.broadcast_shapes(x.shape, y.shape))
+    if np.issubdtype(x.dtype, np.floating) and y.size == 1 and float(y.reshape(-1)[0]) == 2.0:
+        return [np.square(x)]  # (x * x, as onnxruntime computes a square)
+    return [np.power(x, y.astype(x.dtype, copy=False))]
+
+
+def _broadcasts(shape, to) -> bool:
+    """Whether ``shape`` broadcasts to ``to`` (ONNX's unidirectional broadcasting)."""
+    return len(shape) <= len(to) and all(a in (1, b) for a, b in zip(shape[::-1], to[::-1]))
+
+
+def _layer_normalization(attrs, ins, opset):
+    """ONNX LayerNormalization (opset 17): over the axes from ``axis`` to the last; Y, and
+    the Mean and InvStdDev it names, in float32 (``stash_type`` 1)."""
+    x, scale = np.asarray(ins[0]), np.asarray(ins[1])
+    bias = ins[2] if len(ins) > 2 and ins[2] is not None else None
+    if int(attrs.get("stash_type", 1)) != 1:
+        raise _fail("LayerNormalization", f"has stash_type {attrs.get('stash_type')}, where lstmviz "
+                    "computes 1 (float32 statistics, the default)")
+    axis = _axis("LayerNormalization", int(attrs.get("axis", -1)), x.ndim)
+    axes = tuple(range(axis, x.ndim))
+    for what, p in (("Scale", scale), ("B", bias)):
+        if p is not None and np.ndim(p) and not _broadcasts(np.shape(p), x.shape[axis:]):
+            raise _fail("LayerNormalization", f"has a {what} of shape {list(np.shape(p))} for the "
+                        f"normalised axes {list(x.shape[axis:])} of an input {list(x.shape)}")
+    xf = x.astype(np.float32, copy=False)
+    mean = np.mean(xf, axis=axes, keepdims=True, dtype=np.float32)
+    d = xf - mean
+    inv = np.float32(1) / np.sqrt(np.mean(d * d, axis=axes, keepdims=True, dtype=np.float32)
+                                  + np.float32(attrs.get("epsilon", 1e-5)))
+    y = d * inv * scale
+    if bias is not None:
+        y = y + bias
+    return [y.astype(x.dtype, copy=False), mean, inv]
+
+
+def _channels(op, x, *params):
+    """Per-channel parameters (axis 1 of ``x``, (N, C, ...)) shaped to broadcast."""
+    if x.ndim < 2:
+        raise _fail(op, f"takes an input of rank {x.ndim}, where lstmviz computes it over (N, C, ...)")
+    shape = (x.shape[1],) + (1,) * (x.ndim - 2)
+    out = []
+    for p in params:
+        p = np.asarray(p)
+        if p.size != x.shape[1]:
+            raise _fail(op, f"has a parameter of {p.size} values for {x.shape[1]} channels")
+        out.append(p.reshape(shape))
+    return out
+
+
+def _batch_normalization(attrs, ins, opset):
+    """ONNX BatchNormalization at inference: ``(x - mean) / sqrt(var + epsilon) * scale + B``
+    per channel (axis 1)."""
+    if int(attrs.get("training_mode", 0)) or (opset < 9 and int(attrs.get("spatial", 1)) != 1):
+        raise _fail("BatchNormalization", "normalises by the batch's own statistics (training_mode) "
+                    "or per element (spatial 0), where lstmviz computes inference with running "
+                    "statistics, per channel")
+    x = np.asarray(ins[0])
+    scale, b, mean, var = _channels("BatchNormalization", x, *ins[1:5])
+    inv = np.float32(1) / np.sqrt(var + np.float32(attrs.get("epsilon", 1e-5)))
+    return [((x - mean) * (inv * scale) + b).astype(x.dtype, copy=False)]
+
+
+def _window_1d(op, attrs, x, kernel: int):
+    """Padding and output length of a 1-D Conv / pooling over ``x`` (N, C, L): (begin, end,
+    stride, dilation, out). ``ceil_mode`` as onnxruntime: the last window starts within the
+    input or its begin padding."""
+    if x.ndim != 3:
+        raise _fail(op, f"runs over {x.ndim - 2} spatial axes, where lstmviz computes one (an input (N, C, L))")
+    (s,) = attrs.get("strides") or [1]
+    (d,) = attrs.get("dilations") or [1]
+    if s < 1 or d < 1 or kernel < 1:
+        raise _fail(op, f"has kernel {kernel}, stride {s}, dilation {d}, where each must be 1 or more")
+    L, span = x.shape[2], (kernel - 1) * d + 1
+    auto = attrs.get("auto_pad", "NOTSET")
+    auto = auto.decode() if isinstance(auto, bytes) else str(auto)
+    if auto in ("SAME_UPPER", "SAME_LOWER"):
+        out = -(-L // s)
+        total = max((out - 1) * s + span - L, 0)
+        b = total // 2 if auto == "SAME_UPPER" else total - total // 2
+        return b, total - b, s, d, out
+    if auto == "VALID":
+        b = e = 0
+    elif auto in ("NOTSET", ""):
+        b, e = (attrs.get("pads") or [0, 0])[:2]
+    else:
+        raise _fail(op, f"has auto_pad {auto[:20]!r}, where lstmviz computes NOTSET, VALID, SAME_UPPER and SAME_LOWER")
+    if b < 0 or e < 0:
+        raise _fail(op, f"has pads {[b, e]}, where each must be 0 or more")
+    room = L + b + e - span
+    if room < 0:
+        raise _fail(op, f"has a window of {span} over {L} steps and pads {[b, e]}")
+    out = room // s + 1
+    if int(attrs.get("ceil_mode", 0)) and room % s:
+        out += 1
+        if (out - 1) * s >= L + b:
+            out -= 1
+    return b, e, s, d, out
+
+
+def _windows(x, b, e, s, d, kernel, out, fill):
+    """(N, C, out, kernel) windows of ``x`` padded with ``fill`` (a view where it can)."""
+    need = (out - 1) * s + (kernel - 1) * d + 1
+    right = max(e, need - x.shape[2] - b)
+    xp = np.pad(x, ((0, 0), (0, 0), (b, right)), constant_values=fill) if b or right else x
+    w = np.lib.stride_tricks.sliding_window_view(xp, (kernel - 1) * d + 1, axis=2)
+    return w[:, :, : (out - 1) * s + 1: s, ::d]
+
+
+class _Shaped:
+    """A product's operand by its shape alone (``_check_product`` reads no more)."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape, self.ndim = shape, len(shape)
+
+
+def _conv(attrs, ins, opset):
+    """ONNX Conv over one spatial axis: (N, C, L) * W (M, C / group, k) + B."""
+    x, w = np.asarray(ins[0]), np.asarray(ins[1])
+    bias = ins[2] if len(ins) > 2 and ins[2] is not None else None
+    g = int(attrs.get("group", 1))
+    if x.ndim != 3 or w.ndim != 3:
+        what = (f"runs over {x.ndim - 2} spatial axes" if x.ndim != 3 else
+                f"has a kernel of shape {list(w.shape)} for an input {list(x.shape)}")
+        raise _fail("Conv", f"{what}, where lstmviz computes a Conv over one axis (an input (N, C, L), "
+                    "a kernel (M, C / group, k))")
+    M, cg, k = w.shape
+    if g < 1 or x.shape[1] != cg * g or M % g:
+        raise _fail("Conv", f"has {x.shape[1]} input channels, group {g} and a kernel {list(w.shape)}, "
+                    "which do not fit")
+    b, e, s, d, out = _window_1d("Conv", attrs, x, k)
+    _check_size("Conv", (x.shape[0], M, out))
+    _check_product("Conv", _Shaped((x.shape[0] * out, cg * k)), _Shaped((cg * k, M)))
+    win = _windows(x, b, e, s, d, k, out, 0)             # (N, C, out, k)
+    groups = [np.einsum("ncok,mck->nmo", win[:, i * cg:(i + 1) * cg], w[i * (M // g):(i + 1) * (M // g)],
+                        optimize=True) for i in range(g)]
+    y = groups[0] if g == 1 else np.concatenate(groups, axis=1)
+    if bias is not None:
+        y = y + np.asarray(bias).reshape(1, M, 1)
+    return [y.astype(x.dtype, copy=False)]
+
+
+def _pool(op):
+    def run(attrs, ins, opset):
+        x = np.asarray(ins[0])
+        (k,) = attrs.get("kernel_shape") or [0]
+        if op == "MaxPool" and int(attrs.get("storage_order", 0)):
+            raise _fail(op, "has storage_order 1, where lstmviz computes 0 (row-major indices)")
+        b, e, s, d, out = _window_1d(op, attrs, x, k)
+        _check_size(op, (x.shape[0], x.shape[1], out, k))
+        if op == "MaxPool":
+            return [np.max(_windows(x, b, e, s, d, k, out, -np.inf), axis=3).astype(x.dtype, copy=False)]
+        win = _windows(x, b, e, s, d, k, out, 0)
+        # the elements counted: the input's, and its pads with count_include_pad (not the
+        # steps past them that ceil_mode adds), as onnxruntime divides
+        ones = np.zeros((1, 1, x.shape[2]), x.dtype) + 1
+        inside = _windows(np.pad(ones, ((0, 0), (0, 0), (b, e)), constant_values=1)
+                          if int(attrs.get("count_include_pad", 0)) else ones,
+                          0 if int(attrs.get("count_include_pad", 0)) else b,
+                          0 if int(attrs.get("count_include_pad", 0)) else e, s, d, k, out, 0)
+        return [(np.sum(win, axis=3) / np.sum(inside, axis=3)).astype(x.dtype, copy=False)]
+    return run
+
+
 def _reverse_sequence(attrs, ins, opset):
     x, lens = np.asarray(ins[0]), _ints(ins[1])
     batch_axis, time_axis = int(attrs.get("batch_axis", 1)), int(attrs.get("time_axis", 0))
@@ -479,4 +676,10 @@ _OPS = {
     "Relu": _unary(lambda x: np.maximum(x, np.zeros((), x.dtype))),
     "Tanh": _unary(np.tanh), "Sigmoid": _unary(_sigmoid),
     "Softmax": _softmax(False), "LogSoftmax": _softmax(True),
+    "Pow": _pow, "Sqrt": _unary(np.sqrt),
+    "ReduceMean": _reduce("ReduceMean", lambda x, **k: np.mean(
+        x, dtype=x.dtype if np.issubdtype(x.dtype, np.floating) else None, **k)),
+    "ReduceMax": _reduce("ReduceMax", np.max),
+    "LayerNormalization": _layer_normalization, "BatchNormalization": _batch_normalization,
+    "Conv": _conv, "MaxPool": _pool("MaxPool"), "AveragePool": _pool("AveragePool"),
 }

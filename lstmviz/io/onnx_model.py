@@ -1042,7 +1042,7 @@ def _op_spec(node, attrs, consts, where, lname, opset, shape_of):
             inbound.append(where[name])
         elif name in consts:
             arr = np.asarray(consts[name])
-            if op in ARITH and np.issubdtype(arr.dtype, np.floating) and arr.size > 1:
+            if op in onnx_ops.WEIGHTED_OPS and np.issubdtype(arr.dtype, np.floating) and arr.size > 1:
                 slots.append(["weight", len(weights)])
                 weights.append(arr)
             else:

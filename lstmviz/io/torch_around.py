@@ -211,7 +211,7 @@ def keras_layer(m: Around, f32) -> tuple[str, dict, list[np.ndarray], str]:
         weights = ([f32(p["weight"], at + "weight"), f32(p["bias"], at + "bias")] if affine else []) + [
             f32(p["running_mean"], at + "running_mean"), f32(p["running_var"], at + "running_var")]
         cfg = {"axis": -1, "epsilon": TORCH_EPS, "center": affine, "scale": affine}
-        note = (f"PyTorch nn.BatchNorm1d at inference (eval()): "
+        note = ("PyTorch nn.BatchNorm1d at inference (eval()): "
                 + (f"gamma = {at}weight, beta = {at}bias, " if affine else "no gamma, beta (affine=False), ")
                 + f"moving_mean = {at}running_mean, moving_variance = {at}running_var, "
                 f"epsilon {EPS_TEXT} (torch's default, not in a state_dict)")

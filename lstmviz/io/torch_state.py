@@ -1354,9 +1354,9 @@ def _build_spec(sd: dict[str, np.ndarray], path: str, fmt: str, where: str,
     found: list[torch_around.Around] = []
     for i, (kind, p) in enumerate(order):
         if kind == "plain" and p not in head_prefixes and p != emb:
-            mod, why = torch_around.classify(p, plain[p], i)
-            if mod is not None:
-                found.append(mod)
+            near, why = torch_around.classify(p, plain[p], i)
+            if near is not None:
+                found.append(near)
             elif why:
                 left[p] = why
     rnn_at = {p: i for i, (kind, p) in enumerate(order) if kind == "rnn"}
