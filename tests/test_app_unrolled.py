@@ -16,6 +16,7 @@ from lstmviz.app.unrolled import (
     layout,
     step_ticks,
     strip_values,
+    thin_links,
 )
 from lstmviz.engine import LayerSpec, Model
 
@@ -398,3 +399,57 @@ def test_row_heights_finds_the_rows_a_connection_passes_as_a_scan_of_every_row_d
         scan = any(lo < r.y < hi and r.domain == upper.domain and r.layer not in (src.layer, upper.layer)
                    for r in rows)
         assert heights.crossed(lo, hi, upper.domain, (src.layer, upper.layer)) == scan
+
+
+def _conv_case(case="k3_conv_lstm", x=None):
+    model = lstmviz.load(FIXTURES / case / "model.keras", isolate=False)
+    x = np.load(FIXTURES / case / "x.npy") if x is None else x
+    return model, layout(model, model.trace(x), [x])
+
+
+def test_a_conv_and_a_pool_are_linked_to_exactly_the_steps_they_read():
+    model, lay = _conv_case()
+    rows = {r.key: r for r in lay.rows}
+    conv, pool, lstm = rows["conv"], rows["pool"], rows["lstm"]
+    # causal Conv1D(kernel 3) over 10 steps: step t reads steps t-2..t, on the input's axis
+    assert conv.domain == rows["input"].domain and conv.sources == ["input"]
+    assert conv.links == sorted({(i, t) for t in range(10) for i in range(t - 2, t + 1) if i >= 0},
+                                key=lambda link: (link[1], link[0]))
+    # MaxPooling1D(2): a time axis of its own, step t from conv steps 2t, 2t+1
+    assert pool.domain != conv.domain and pool.T == 5
+    assert pool.links == [(2 * t + j, t) for t in range(5) for j in range(2)]
+    assert pool.links == [(int(i), t) for t, row in enumerate(model.get_layer("pool").read_steps(10)) for i in row]
+    assert lstm.links is None and (conv.unit_word, pool.unit_word, lstm.unit_word) == ("filter", "channel", "unit")
+
+
+def test_channels_first_layers_are_drawn_steps_first_and_not_linked_to_a_row_of_channels():
+    model, lay = _conv_case("k3_conv_pool_options")
+    rows = {r.key: r for r in lay.rows}
+    x = np.load(FIXTURES / "k3_conv_pool_options" / "x.npy")
+    out = model.trace(x)["conv_cf"].output  # (batch, 3 filters, 3 steps): the 9 rows of x are its channels
+    np.testing.assert_array_equal(rows["conv_cf"].data, out.transpose(0, 2, 1))
+    assert rows["conv_cf"].T == 3 and rows["conv_cf"].units == 3 and rows["conv_cf"].links is None
+    assert rows["conv_cf"].domain != rows["input"].domain
+    # channels last: linked; same padding with strides 2 reads steps 2t-1 .. 2t+1 that exist
+    assert rows["conv_same_s2"].links[:5] == [(0, 0), (1, 0), (1, 1), (2, 1), (3, 1)]
+
+
+def test_sub_sequences_are_rows_of_their_own_a_stripe_per_sub_step():
+    model = lstmviz.load(FIXTURES / "k3_td_conv" / "model.keras", isolate=False)
+    x = np.load(FIXTURES / "k3_td_conv" / "x.npy")
+    trace = model.trace(x)
+    rows = {r.key: r for r in layout(model, trace, [x]).rows}
+    td = rows["td_conv"]
+    assert td.kind == "sub" and td.domain == rows["input"].domain and td.sources == ["input"]
+    assert (td.sub_steps, td.units, td.unit_word) == (5, 3, "filter")
+    np.testing.assert_array_equal(td.data, trace["td_conv"].output)
+    assert rows["td_pool"].kind == "sub" and rows["td_pool"].sources == ["td_conv"]
+    assert rows["td_flat"].sources == ["td_pool"]
+
+
+def test_thin_links_keep_every_kth_column():
+    links = [(t + j, t) for t in range(200) for j in range(3)]
+    shown, every = thin_links(links, 200)
+    assert every == 10 and {c for _, c in shown} == set(range(0, 200, 10))
+    assert len(shown) == 60
+    assert thin_links(links[:30], 10) == (links[:30], 1)

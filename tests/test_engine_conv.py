@@ -148,3 +148,29 @@ def test_a_sequence_beyond_the_trace_budget_says_a_conv1d_reads_neighbouring_ste
         model.predict(np.zeros((1, 64, 2), np.float32))
     assert str(err.value).startswith("layer 'conv1d' (Conv1D) reads 3 neighbouring steps at a time; a long "
                                      "sequence is traced by windows only through recurrent and per-step layers")
+
+
+@pytest.mark.parametrize("cls,cfg", [
+    ("Conv1D", {"filters": 2, "kernel_size": 3}),
+    ("Conv1D", {"filters": 2, "kernel_size": 3, "padding": "causal", "dilation_rate": 2}),
+    ("Conv1D", {"filters": 2, "kernel_size": 4, "padding": "same", "strides": 3}),
+    ("Conv1D", {"filters": 2, "kernel_size": 2, "padding": "same", "dilation_rate": 3}),
+    ("AveragePooling1D", {"pool_size": 3, "strides": 2, "padding": "same"}),
+    ("AveragePooling1D", {"pool_size": 2}),
+])
+def test_read_steps_are_the_steps_each_output_step_depends_on(cls, cfg):
+    # which output steps move when one input step moves: exactly those whose reads name it
+    T = 11
+    model = stack((None, T, 2), (cls, cfg))
+    layer = model.layers[-1]
+    reads = layer.read_steps(T)
+    x = np.random.default_rng(0).normal(size=(1, T, 2)).astype(np.float32)
+    y = model.predict(x)
+    assert reads.shape == (y.shape[1], layer.taps)
+    for i in range(T):
+        nudged = x.copy()
+        nudged[0, i] += 1.0
+        moved = np.any(model.predict(nudged) != y, axis=(0, 2))
+        assert moved.tolist() == [i in row for row in reads.tolist()], i
+    # a tap in the padding is -1, and the padding is where the layer reads no input step
+    assert ((reads >= -1) & (reads < T)).all()

@@ -2598,3 +2598,20 @@ def test_opening_a_state_dict_says_what_the_model_shown_leaves_out(make_window, 
     path = _write(tmp_path, "zip", _tensor_pickle(entries), storages, name="clean.pt")
     assert w.open_file(str(path))
     assert "not used" not in w.last_message and ";" not in w.last_message, w.last_message
+
+
+def test_the_unit_box_says_filter_for_a_conv1d_and_channel_for_a_pooling(window):
+    import lstmviz
+
+    model = lstmviz.load(FIX / "k3_conv_pool_options" / "model.keras", isolate=False)
+    window.state.set_model(model)
+    window.state.set_input_data(np.load(FIX / "k3_conv_pool_options" / "x.npy"))
+    for layer, word, most in (("conv_same_s2", "filter", 3), ("conv_cf", "filter", 2),
+                              ("avg_cf", "channel", 8), ("max_same", "channel", 3)):
+        window.state.set_cursor(layer=layer, unit=0)
+        QtWidgets.QApplication.processEvents()
+        assert window.unit_label.text() == word and window.unit_spin.accessibleName() == word.capitalize()
+        assert window.unit_spin.maximum() == most  # (channels first: the filters are axis 1)
+        assert window.unit_spin.text() == "0"
+    window.state.set_cursor(layer="conv_cf", step=2)  # (channels first: 3 steps, its last axis)
+    assert window.state.cursor.step == 2 and window.state.steps_of("conv_cf") == 3

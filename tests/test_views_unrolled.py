@@ -1433,3 +1433,75 @@ def test_a_head_of_two_dense_layers_after_a_last_step_draws_the_arrow_between_th
     half = ROW_H / 2
     assert (col, rnn.y + half, col, fc1.y - half) in segments  # (rnn -> fc1, as before)
     assert (col, fc1.y + half, col, fc2.y - half) in segments  # fc1 -> fc2
+
+
+def _links_into(view, into_y):
+    """The drawn connections ending on the lower edge of the row at ``into_y``: (x0, x1) pairs."""
+    x, y = view.up_lines.getData()
+    return {(float(x[k]), float(x[k + 1])) for k in range(0, len(x), 2) if abs(y[k + 1] - (into_y - ROW_H / 2)) < 1e-9}
+
+
+def _conv_lstm(view, steps=None):
+    import lstmviz
+
+    model = lstmviz.load(FIX / "k3_conv_lstm" / "model.keras", isolate=False)
+    x = np.load(FIX / "k3_conv_lstm" / "x.npy")
+    if steps is not None:
+        x = np.random.default_rng(0).normal(size=(2, steps, 3)).astype(np.float32)
+    trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    return model, trace
+
+
+def test_a_conv_and_a_pool_are_drawn_from_exactly_the_steps_they_read(view, qtbot):
+    model, trace = _conv_lstm(view)
+    inp, conv, pool, lstm = (row(view, k) for k in ("input", "conv", "pool", "lstm"))
+    # every connection the app computed is drawn, and nothing else, into each row
+    assert _links_into(view, conv.y) == {(inp.offset + i, conv.offset + t) for i, t in conv.links}
+    assert _links_into(view, pool.y) == {(conv.offset + i, pool.offset + t) for i, t in pool.links}
+    assert len(conv.links) == 27 and len(pool.links) == 10  # (no fan from the conv's last step)
+    assert _links_into(view, lstm.y) == {(pool.offset + t, pool.offset + t) for t in range(5)}
+    # the selected step's own connections in the cursor's colour, and the header says them
+    view.set_cursor(Cursor(step=3, layer="pool", unit=2))
+    x, y = view.read_lines.getData()
+    assert {(float(x[k]), float(x[k + 1])) for k in range(0, len(x), 2)} == {
+        (conv.offset + 6, pool.offset + 3), (conv.offset + 7, pool.offset + 3)}
+    text = view.header.text()
+    assert "channel <b>2</b>" in text and "reads steps <b>6</b>–<b>7</b>" in text
+    # the cells show the engine's numbers of the selected channel
+    np.testing.assert_array_equal(pool.values, trace["pool"].output[0, :, 2])
+    view.set_cursor(Cursor(step=4, layer="conv", unit=1))
+    assert "filter <b>1</b>" in view.header.text() and "reads steps <b>2</b>–<b>4</b>" in view.header.text()
+    np.testing.assert_array_equal(conv.values, trace["conv"].output[0, :, 1])
+
+
+def test_a_conv_over_200_steps_draws_every_kth_steps_reads_and_says_so(view, qtbot):
+    _conv_lstm(view, steps=200)
+    inp, conv, pool = (row(view, k) for k in ("input", "conv", "pool"))
+    drawn = _links_into(view, conv.y)
+    columns = {round(b - conv.offset) for _, b in drawn}
+    assert columns == set(range(0, 200, 10))  # 20 of 200, each with all it reads
+    assert drawn == {(inp.offset + i, conv.offset + t) for i, t in conv.links if t % 10 == 0}
+    # into another block: the first and last step's only (side by side they made a wedge)
+    assert _links_into(view, pool.y) == {(conv.offset + i, pool.offset + t) for i, t in pool.links if t in (0, 99)}
+    legend = view.legend.text()
+    assert "every 10th step's drawn" in legend and "its first and last step's drawn" in legend
+    view.set_cursor(Cursor(step=57, layer="pool"))
+    x, _ = view.read_lines.getData()
+    assert sorted(x.tolist()) == [conv.offset + 114, conv.offset + 115, pool.offset + 57, pool.offset + 57]
+
+
+def test_sub_sequences_are_drawn_a_stripe_per_sub_step_of_the_engines_numbers(view, qtbot):
+    import lstmviz
+
+    model = lstmviz.load(FIX / "k3_td_conv" / "model.keras", isolate=False)
+    x = np.load(FIX / "k3_td_conv" / "x.npy")
+    trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=2, layer="td_conv", unit=1, sample=1))
+    td = row(view, "td_conv")
+    out = trace["td_conv"].output  # (batch, 4 steps, 5 sub-steps, 3 filters)
+    np.testing.assert_array_equal(td.values, out[1, :, ::-1, 1].T)  # (a row a sub-step, the first on top)
+    assert td.image.image.shape[0] == 5
+    assert "filter <b>1</b>" in view.header.text() and "sub-step" in view.header.text()
+    assert "a stripe per sub-step (5)" in view.legend.text()

@@ -632,3 +632,17 @@ def activation_names(ref: CellRef) -> list[str]:
         if n not in seen:
             seen.append(n)
     return seen
+
+
+def unit_word(layer) -> str:
+    """What one of ``layer``'s output numbers a step is called in the views and the unit
+    box: a Conv1D's ``filter``, a pooling's ``channel``, else ``unit`` (a recurrent
+    layer's, a Dense's); TimeDistributed's its inner layer's."""
+    inner = getattr(layer, "inner", None) or getattr(layer, "layer", None)
+    if layer.class_name == "TimeDistributed" and inner is not None and hasattr(inner, "class_name"):
+        layer = inner
+    if layer.class_name == "Conv1D":
+        return "filter"
+    if layer.class_name in ("MaxPooling1D", "AveragePooling1D"):
+        return "channel"
+    return "unit"

@@ -18,6 +18,7 @@ import numpy as np
 
 from lstmviz.app import inputs as gen
 from lstmviz.app.base import StateBase
+from lstmviz.app.cell_ref import unit_word
 from lstmviz.app.events import operation as _operation
 from lstmviz.app.input_edits import make_input, token_ids
 from lstmviz.app.long_sequence import holds_steps, trace_or_window
@@ -181,8 +182,8 @@ def _steps_of(model: Model, trace: Trace, name: str) -> int | None:
             if rec.timesteps:
                 return int(rec.timesteps)
             out = np.asarray(rec.output) if rec.outputs else None
-            if out is not None and out.ndim == 3:
-                return int(out.shape[1])
+            if out is not None and out.ndim == 3:  # (a channels-first Conv1D's steps are its last axis)
+                return int(out.shape[2 if getattr(by_name[name].layer, "channels_first", False) else 1])
         node = by_name.get(name)
         if node is None or not node.inbound:
             return None
@@ -260,8 +261,17 @@ class Tracing(StateBase):
         cells = getattr(layer, "cells", None)  # a stack of cells: its widest (Over time shows each)
         if cells:
             return max(int(c.units) for c in cells)
-        shape = layer.output_shapes[0] if layer.output_shapes else ()
+        shape = tuple(layer.output_shapes[0]) if layer.output_shapes else ()
+        if getattr(layer, "channels_first", False) and len(shape) == 3:  # (batch, filters, steps)
+            return int(shape[1]) if shape[1] else 0
         return int(shape[-1]) if shape and shape[-1] else 0
+
+    def unit_word(self, name: str | None) -> str:
+        """What the unit box picks in layer ``name``: "unit", a Conv1D's "filter", a
+        pooling's "channel" (``cell_ref.unit_word``)."""
+        if self.model is None or name is None or name not in [l.name for l in self.model.layers]:
+            return "unit"
+        return unit_word(self.model.get_layer(name))
 
     # -- cursor ------------------------------------------------------------------------------
     @_operation

@@ -23,11 +23,13 @@ from lstmviz.app.cell_ref import (
     state_refs,
     state_sources,
     token_label,
+    unit_word,
 )
 from lstmviz.app.counts import tick_labels
 from lstmviz.app.scale import largest, symmetric_levels
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES, InputLayer
+from lstmviz.errors import LstmvizError
 
 ROW_H = 1.0      # cell height (data units)
 ROW_GAP = 0.9    # vertical room between rows for the "output goes up" arrows
@@ -111,6 +113,16 @@ class Row:
     id_labels: tuple[str, ...] | None = None
     predicted: np.ndarray | None = None  # an output row over the tokens: its argmax (batch, T)
     kind_name: str | None = None     # a recurrent row's cell kind
+    #: a layer that reads windows of steps (Conv1D, a pooling: ``engine/conv.py``): the
+    #: connections (source column, this row's column) from its source row (``sources[0]``),
+    #: each output step from the steps it reads (``reads``); None: every column from the one
+    #: below it, or a fan from the source's last column (another time axis)
+    links: list[tuple[int, int]] | None = None
+    #: a row of a layer over sub-sequences (a 4-D output, TimeDistributed(Conv1D)): its
+    #: sub-steps a stripe each in a cell of its step, of the selected filter (``kind`` "sub")
+    sub_steps: int = 0
+    #: what the unit box picks in this row: "unit", a Conv1D's "filter", a pooling's "channel"
+    unit_word: str = "unit"
     id_texts: list = field(default_factory=list)  # the view's text items of its ids (none: not written)
 
 
@@ -123,6 +135,47 @@ def _over_tokens(values: np.ndarray, labels: tuple[str, ...] | None) -> np.ndarr
     if np.min(values) < 0 or not np.allclose(values.sum(-1), 1.0, atol=1e-3):
         return None
     return np.argmax(values, axis=-1)
+
+
+def step_links(model: Model, layer, source: Row, columns: int, steps: int) -> list[tuple[int, int]] | None:
+    """(source column, column) for every step a layer over windows of steps (``read_steps``:
+    Conv1D, MaxPooling1D, AveragePooling1D) reads from ``source``, its row below, of
+    ``columns`` columns, into its ``steps`` columns; None where the source's columns are not the steps the layer
+    reads (channels first over a row whose columns are its channels)."""
+    if source.data is None:
+        return None
+    below = model.get_layer(source.layer) if source.layer is not None else None
+    # (a channels-first row is drawn steps first: ``build_rows``; an input's columns are its axis 1)
+    if bool(layer.channels_first) != bool(getattr(below, "channels_first", False)):
+        return None
+    try:
+        idx = layer.read_steps(int(columns))
+    except LstmvizError:  # (a valid window longer than the row: not this row's steps)
+        return None
+    if idx.shape[0] != steps:
+        return None
+    # a go_backwards layer's sequence is in processing order: its step i stands at column T-1-i
+    turn = source.kind == "rnn" and source.backwards and source.side is None
+    links = []
+    for t, taps in enumerate(idx.tolist()):
+        for i in taps:
+            if i >= 0:
+                links.append((columns - 1 - i if turn else i, t))
+    return sorted(set(links), key=lambda link: (link[1], link[0]))
+
+
+#: at most this many columns of a row over windows of steps have their connections drawn
+#: (every k-th column, k round: ``thin_links``); 200 steps' 600 lines were a grey band
+LINKED_COLUMNS = 24
+
+
+def thin_links(links: list[tuple[int, int]], columns: int,
+               most: int = LINKED_COLUMNS) -> tuple[list[tuple[int, int]], int]:
+    """The connections into every k-th of ``columns`` columns (k the least of 1, 2, 5, 10,
+    20, 50, ... giving at most ``most``), and k. (The view draws the selected step's own
+    connections over them.)"""
+    every = next(k for k in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10**9) if -(-columns // k) <= most)
+    return [link for link in links if link[1] % every == 0], every
 
 
 def build_rows(model: Model, trace: Trace, inputs=None,
@@ -183,8 +236,9 @@ def build_rows(model: Model, trace: Trace, inputs=None,
         rec = trace.layers.get(layer.name)
         out = None if rec is None else np.asarray(rec.output)
         if out is not None and out.ndim == 3 and not getattr(layer, "glue", False):
-            same = d_src is not None and domains[d_src] == out.shape[1]
-            dom_of[layer.name] = d_src if same else new_domain(out.shape[1])
+            steps = out.shape[2] if getattr(layer, "channels_first", False) else out.shape[1]
+            same = d_src is not None and domains[d_src] == steps and not getattr(layer, "channels_first", False)
+            dom_of[layer.name] = d_src if same else new_domain(steps)
         else:
             dom_of[layer.name] = d_src
         feeds[layer.name] = up
@@ -222,8 +276,15 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                         row.states_from.append((name if side is None else f"{name}/{side}", key_there, key_here))
                 made.append(row)
         elif out is not None and out.ndim == 3:
+            if getattr(layer, "channels_first", False):  # (batch, channels, steps): columns are steps
+                out = out.transpose(0, 2, 1)
             made.append(Row(layer.name, layer.name, layer.name, None, "seq", data=out.astype(np.float32),
-                            units=out.shape[-1], mask=rec.mask if layer.class_name == "Masking" else None))
+                            units=out.shape[-1], mask=rec.mask if layer.class_name == "Masking" else None,
+                            unit_word=unit_word(layer)))
+        elif out is not None and out.ndim == 4 and d_src is not None and domains[d_src] == out.shape[1]:
+            # over sub-sequences (batch, steps, sub-steps, channels): a cell a step, a stripe a sub-step
+            made.append(Row(layer.name, layer.name, layer.name, None, "sub", data=out.astype(np.float32),
+                            units=out.shape[-1], sub_steps=out.shape[2], unit_word=unit_word(layer)))
         elif out is not None and out.ndim == 2:
             made.append(Row(layer.name, f"{layer.name} (once)", layer.name, None, "last",
                             data=out[:, None, :].astype(np.float32), units=out.shape[-1]))
@@ -243,8 +304,16 @@ def build_rows(model: Model, trace: Trace, inputs=None,
         row.domain = user.domain if user is not None else (0 if domains else new_domain(1))
     # Which columns of a per-step row feed upward: all of them for "seq"/"input".
     for row in rows:
-        if row.kind in ("seq", "input"):
+        if row.kind in ("seq", "input", "sub"):
             row.final_cols = list(range(domains[row.domain]))
+    # a layer reading windows of steps: each of its steps from exactly the steps it reads
+    by_key_ = {r.key: r for r in rows}
+    for row in rows:
+        if row.kind == "seq" and row.sources and hasattr(model.get_layer(row.layer), "read_steps"):
+            src = by_key_.get(row.sources[0])
+            if src is not None:
+                row.links = step_links(model, model.get_layer(row.layer), src, domains[src.domain],
+                                       domains[row.domain])
     # a row of one box (a Dense head after a last step) hands its output up where the row
     # below handed it in (a recurrent row's last processed step), else at its last column
     # (it fed no column: a second Dense over the first had no arrow into it)

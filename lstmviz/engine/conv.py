@@ -120,6 +120,21 @@ class _OverSteps(Layer):
             return self.span - 1, 0
         return 0, 0
 
+    #: taps of a window (a pooling's steps; a Conv1D's kernel_size, ``dilation`` apart)
+    taps: int = 1
+    dilation: int = 1
+
+    def read_steps(self, steps: int) -> np.ndarray:
+        """(output steps, taps) int: the input step each tap of each output step reads, -1
+        where it reads the padding: output step t reads ``t*strides + j*dilation - zeros
+        before`` (the Unrolled view draws these connections)."""
+        n = self.steps_out(steps)
+        before, _ = self.pads(steps)
+        idx = (np.arange(n)[:, None] * self.stride + np.arange(self.taps)[None, :] * self.dilation
+               - before)
+        idx[(idx < 0) | (idx >= steps)] = -1
+        return idx
+
     def compute_output_shapes(self, input_shapes):
         s = input_shapes[0]
         self._need_rank(s, 3, "an input (batch, steps, channels)" if not self.channels_first
@@ -200,6 +215,7 @@ class Conv1D(_OverSteps):
                 f"layer '{name}' (Conv1D): filters {self.filters} are not a multiple of groups "
                 f"{self.groups}; accepted, as Keras: filters divisible by groups")
         self.span = self.dilation * (self.kernel_size - 1) + 1
+        self.taps = self.kernel_size
         self.act = activations.get(self.config["activation"], keras_major)
         # (as Keras' get_config() writes them: a tuple of one, a list in JSON)
         self.config.update(kernel_size=[self.kernel_size], strides=[self.stride], dilation_rate=[self.dilation])
@@ -312,7 +328,7 @@ class _Pooling1D(_OverSteps):
 
     def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
         super().__init__(name, config, keras_major, class_name)
-        self.span = _one(self, "pool_size")
+        self.span = self.taps = _one(self, "pool_size")
         self.stride = self.span if self.config.get("strides") is None else _one(self, "strides")
         self.config.update(pool_size=[self.span], strides=[self.stride])  # (Keras' get_config())
 

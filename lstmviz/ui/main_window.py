@@ -535,6 +535,10 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.layer_combo.setCurrentIndex(i)
             units = st.units_of(cursor.layer)
             set_if_changed(self.unit_spin, max(0, units - 1), cursor.unit)
+            word = st.unit_word(cursor.layer)  # (a Conv1D's "filter", a pooling's "channel")
+            if self.unit_label.text() != word:
+                self.unit_label.setText(word)
+                self.unit_spin.setAccessibleName(word.capitalize())
             bidi = st.model is not None and cursor.layer in names and \
                 st.model.get_layer(cursor.layer).class_name == "Bidirectional"
             self.side_combo.setVisible(bool(bidi))

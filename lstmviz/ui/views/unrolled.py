@@ -38,6 +38,7 @@ from lstmviz.app.unrolled import (  # noqa: F401
     layout,
     step_ticks,
     strip_values,
+    thin_links,
     tokens_around,
 )
 from lstmviz.engine import Model, Trace
@@ -251,6 +252,9 @@ class _Static:
         #: the rows with an arrow of their own into their first processed cell (``_state_in``,
         #: or another row's final state that no elbow brings: ``_state_links``)
         self.arrows_in: set[str] = set()
+        #: rows over windows of steps whose connections are thinned: every k-th step's
+        #: drawn (k), or the first and last step's only (0)
+        self.thinned: dict[str, int] = {}
 
     def add(self, item) -> None:
         self.group.addItem(item)
@@ -331,6 +335,10 @@ class UnrolledView(TraceView):
         self.column_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 3), z=20)
         self.row_box = rect_item(self.vb, cosmetic_pen(self.theme.muted, 1.5, QtCore.Qt.PenStyle.DashLine), z=19)
         self.cell_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 5), z=21)
+        # the selected cell's own connections, of a layer over windows of steps: the steps it reads
+        self.read_lines = pg.PlotCurveItem(connect="pairs")
+        self.read_lines.setZValue(20)
+        self.vb.addItem(self.read_lines, ignoreBounds=True)
         # an input row of ids too long to write one in each column (a long text's window):
         # its tokens around the cursor, written over the row there (it was a grey band)
         # and an output row's most likely tokens (a softmax over the same ids) the same way
@@ -382,6 +390,7 @@ class UnrolledView(TraceView):
         self.column_box.setPen(cosmetic_pen(t.highlight, 3))
         self.cell_box.setPen(cosmetic_pen(t.highlight, 5))
         self.row_box.setPen(cosmetic_pen(t.muted, 1.5, QtCore.Qt.PenStyle.DashLine))
+        self.read_lines.setPen(cosmetic_pen(t.highlight, 3))
         font = t.font(0.95)
         font.setStyleHint(QtGui.QFont.StyleHint.Monospace)
         font.setFamily("monospace")
@@ -568,7 +577,7 @@ class UnrolledView(TraceView):
         rows = tuple((r.key, r.kind, r.label, r.y, r.offset, r.T, r.domain, r.backwards, r.units,
                       tuple(r.sources), tuple(r.states_from), tuple(r.final_cols or ()),
                       r.ids is not None, r.predicted is not None, r.id_labels,
-                      r.mask is not None, _states_enter(r)) for r in lay.rows)
+                      r.mask is not None, _states_enter(r), tuple(r.links or ()), r.sub_steps) for r in lay.rows)
         return (id(self.model), rows, tuple(lay.domains), tuple(lay.offsets), lay.T, lay.cell_gap)
 
     def _use_static(self, sig) -> bool:
@@ -1062,6 +1071,21 @@ class UnrolledView(TraceView):
                         cols = sorted(set(cols) | set(fwd.final_cols))
                 y0 = src.y + ROW_H / 2 if src.y < upper.y else src.y - ROW_H / 2
                 y1 = upper.y - ROW_H / 2 if src.y < upper.y else upper.y + ROW_H / 2
+                if upper.links is not None and src_key == upper.sources[0]:
+                    # a layer over windows of steps (Conv1D, a pooling): each of its steps from
+                    # the steps it reads (``app.unrolled.step_links``), every k-th step's where
+                    # its steps are many (``thin_links``): 200 steps' 600 lines were a grey band
+                    shown, every = thin_links(upper.links, upper.T)
+                    if every > 1 and src.domain != upper.domain:
+                        # (into another block: long lines side by side made a black wedge)
+                        shown, every = [link for link in upper.links if link[1] in (0, upper.T - 1)], 0
+                    for sc, c in shown:
+                        ux += [src.offset + sc, upper.offset + c]
+                        uy += [y0, y1]
+                    heads.extend((upper.offset + c, y1, "t1", "up") for c in sorted({c for _, c in shown}))
+                    if every != 1:  # (said in the legend)
+                        self.static.thinned[upper.key] = every
+                    continue
                 if src.domain != upper.domain:
                     # another time axis (e.g. a RepeatVector of a last output): from the
                     # last column that goes up, fanned out to every column above
@@ -1277,7 +1301,9 @@ class UnrolledView(TraceView):
         t = self.theme
         cm = th.diverging_cmap(t)
         neg, pos = cm.map(0.05, mode="qcolor").name(), cm.map(0.95, mode="qcolor").name()
-        parts = [f'<b>cell colour</b> = output of unit [n] at that step '
+        # (a Conv1D's numbers are its filters', a pooling's its channels': the unit box says so)
+        words = " / ".join(dict.fromkeys(["unit"] + [r.unit_word for r in self.rows if r.kind != "input"]))
+        parts = [f'<b>cell colour</b> = output of {words} [n] at that step '
                  f'(<span style="color:{neg}"><b>&lt; 0</b></span> · 0 · '
                  f'<span style="color:{pos}"><b>&gt; 0</b></span>)',
                  f'<span style="color:{t.foreground}"><b>⟶</b></span> h carried to the next step']
@@ -1310,6 +1336,18 @@ class UnrolledView(TraceView):
             parts.append("◀ = processes the input right to left")
         if any(r.states_from for r in self.rows):
             parts.append("initial state = a layer's final states start another layer")
+        linked = [r for r in self.rows if r.links is not None]
+        if linked:
+            def how(r: Row) -> str:
+                every = self.static.thinned.get(r.key, 1)
+                return ("" if every == 1 else " (its first and last step's drawn)" if every == 0
+                        else f" (every {every}th step's drawn)")
+            parts.append(f'<span style="color:{t.accent}"><b>╱</b></span> into '
+                         + ", ".join(f"<b>{markup(r.label)}</b>{how(r)}" for r in linked[:3])
+                         + (" …" if len(linked) > 3 else "")
+                         + ": the steps each of its steps reads (the selected step's in the cursor's colour)")
+        parts += [f"<b>{markup(r.label)}</b>: a stripe per sub-step ({r.sub_steps}), the first on top"
+                  for r in self.rows if r.kind == "sub"]
         if len(self.domains) > 1:
             parts.append("each block of columns is one time axis")
         if self._more_said:
@@ -1369,11 +1407,31 @@ class UnrolledView(TraceView):
         else:
             self.row_box.setVisible(False)
             self.cell_box.setVisible(False)
+        self._show_reads(sel, col)
         self._header(cursor, sel, step, col)
         self._apply_focus(sel)
         self._show_loupe(cursor)
         if self.static.gap_texts and self._per > 0:  # (clear of the cursor's column)
             self._fit_gap_texts(self._per, self._per_y)
+
+    def _show_reads(self, sel: Row | None, col: int) -> None:
+        """The selected cell's connections from the steps it reads (a Conv1D's or a
+        pooling's, ``Row.links``), over the thinned ones: its own are always drawn."""
+        src = None
+        if sel is not None and sel.links is not None and sel.sources:
+            src = next((r for r in self.rows if r.key == sel.sources[0]), None)
+        if src is None or sel is None or sel.links is None:
+            self.read_lines.setData([], [])
+            return
+        up = src.y < sel.y
+        y0 = src.y + (ROW_H / 2 if up else -ROW_H / 2)
+        y1 = sel.y - (ROW_H / 2 if up else -ROW_H / 2)
+        xs, ys = [], []
+        for i, c in sel.links:
+            if c == col:
+                xs += [src.offset + i, sel.offset + c]
+                ys += [y0, y1]
+        self.read_lines.setData(np.array(xs, float), np.array(ys, float))
 
     def _loupe_item(self) -> pg.TextItem:
         item = pg.TextItem(anchor=(0.5, 0.5))
@@ -1473,6 +1531,14 @@ class UnrolledView(TraceView):
             short += more if short else ""
         else:
             what = f"<b>{markup(sel.layer)}</b> · step <b>{count(step)}</b>"
+            if sel.kind in ("seq", "sub", "last") and sel.data is not None:
+                what += f" · {sel.unit_word} <b>{clamp(cursor.unit, 0, sel.units - 1)}</b>"
+            if sel.kind == "sub":
+                what += f" (a stripe per sub-step, {sel.sub_steps} a step, the first on top)"
+            if sel.links is not None:
+                reads = sorted(i for i, c in sel.links if c == col)
+                if reads:
+                    what += f" · reads steps <b>{count(reads[0])}</b>–<b>{count(reads[-1])}</b> below"
         shown = cursor.sample + self.sample_base  # (the input's sample: the trace may hold it alone)
         colour = f'<span style="color:{t.foreground}">'
         self.header.set_widest(f"{colour}{widest} · sample {shown}</span>" if widest else "")
@@ -1553,7 +1619,13 @@ class UnrolledView(TraceView):
                 self._set_rgba(row, rgba)
                 continue
             sample = clamp(cursor.sample, 0, row.data.shape[0] - 1)
-            if row.kind == "input":
+            if row.kind == "sub":  # its sub-steps a stripe each, of the selected filter
+                unit = clamp(cursor.unit, 0, row.units - 1)
+                vals = row.data[sample, :, ::-1, unit].T  # (sub-steps, T), the first on top
+                row.values = vals
+                rgba = self._map(cmap_div, vals, row.levels, nan_rgba)
+                any_nan = any_nan or holds_nan(vals)
+            elif row.kind == "input":
                 vals = row.data[sample].T  # (features, T)
                 row.values = vals
                 if row.ids is not None:
