@@ -304,3 +304,60 @@ def test_the_validation_loss_is_keras_val_loss_in_batches_of_the_batch_size():
     whole = evaluate(s.model, x[4:], y[4:], "mse")
     assert abs(batched - whole) > 1e-4  # (the case where the two differ)
     assert s.history.val_loss == [batched]
+
+
+def test_a_classification_task_records_accuracy_as_fit_records_it():
+    """The parity task (binary_crossentropy, a sigmoid unit) and next_char (sparse targets, a
+    softmax) are compiled with accuracy (``Task.metrics``): each epoch's ``accuracy`` and
+    ``val_accuracy`` are those of ``lstmviz.fit``'s History of the same run; a regression task
+    has none."""
+    import lstmviz
+
+    for name in ("parity", "next_char"):
+        s = TrainingSession(Settings(task=name, units=4, epochs=2))
+        assert s.metric_names() == ["accuracy"]
+        while s.step() is not None:
+            pass
+        task, h = tasks.get(name), s.view().history
+        data = task.data()
+        fitted = lstmviz.fit(task.model(units=4), data.x_train, data.y_train, task.loss, task.optimizer, 32, 2,
+                             True, 0, task.learning_rate, validation_data=(data.x_val, data.y_val),
+                             metrics=list(task.metrics))
+        assert sorted(fitted.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+        assert [m["accuracy"] for m in h.epoch_metrics] == fitted.history["accuracy"]
+        assert [m["accuracy"] for m in h.val_metrics] == fitted.history["val_accuracy"]
+        assert h.epoch_loss == fitted.history["loss"] and h.val_loss == fitted.history["val_loss"]
+    s = TrainingSession(Settings(task="delay", units=4, epochs=1))
+    while s.step() is not None:
+        pass
+    assert s.metric_names() == [] and s.view().history.epoch_metrics == [{}]
+
+
+def test_the_users_run_records_the_metrics_the_model_was_compiled_with_as_keras_fit():
+    """A file compiled with accuracy, top-k, mse, Precision, Recall, crossentropy (and AUC,
+    not computed): the Train tab's run of it on its data has Keras 3.15's fit History
+    (``tests/fixtures/metrics``), each epoch's and its validation's."""
+    import json
+
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.app.train_user import compiled_settings, user_session
+    from lstmviz.engine.train import split_at
+
+    here = FIXTURES / "metrics"
+    npz = np.load(here / "fit.npz")
+    model = lstmviz.load(here / "categorical.keras")
+    x, y = npz["x"], npz["y_categorical"]
+    cut = split_at(len(x), 0.25)
+    data = tasks.Data(x[:cut], y[:cut], x[cut:], y[cut:])
+    settings, _ = compiled_settings(model, Settings(batch_size=5, epochs=3, shuffle=False))
+    s = user_session(model, data, "categorical_crossentropy", settings)
+    while s.step() is not None:
+        pass
+    h = s.view().history
+    keys = [k for k in json.loads(str(npz["categorical__keys"])) if "AUC" not in k and "loss" not in k]
+    names = [k for k in keys if not k.startswith("val_")]
+    assert sorted(s.metric_names()) == sorted(names) and len(names) >= 4
+    for key in keys:
+        got = [m[key.removeprefix("val_")] for m in (h.val_metrics if key.startswith("val_") else h.epoch_metrics)]
+        np.testing.assert_allclose(got, npz[f"categorical__{key}"], rtol=1e-5, err_msg=key)

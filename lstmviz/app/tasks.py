@@ -51,6 +51,9 @@ class Task:
     batch_size: int = 32
     epochs: int = 20
     options: dict = field(default_factory=dict)
+    #: the metrics the task's model is compiled with (Keras' names, ``fit(metrics=)``): accuracy
+    #: for the classification tasks, none for the regressions (their loss is the measure)
+    metrics: tuple[str, ...] = ()
 
     def data(self, samples: int | None = None, steps: int | None = None, seed: int = 0,
              val_fraction: float = 0.2, **options) -> Data:
@@ -152,7 +155,7 @@ TASKS: dict[str, Task] = {t.name: t for t in [
     Task("parity", "Parity over time",
          "The target is 1 when the sequence holds an odd number of ones.", "binary_crossentropy",
          _parity, lambda u, c, o: [_rnn(c, u), LayerSpec("Dense", {"units": 1, "activation": "sigmoid"})],
-         lambda T, o: (None, T, 1), steps=8, units=16, epochs=40),
+         lambda T, o: (None, T, 1), steps=8, units=16, epochs=40, metrics=("accuracy",)),
     Task("sine", "Next value of a sine",
          "Given a window of a sine wave (random frequency and phase), predict the next value.",
          "mse", _sine, lambda u, c, o: [_rnn(c, u), LayerSpec("Dense", {"units": 1})],
@@ -169,7 +172,7 @@ TASKS: dict[str, Task] = {t.name: t for t in [
          lambda u, c, o: [LayerSpec("Embedding", {"input_dim": len(o["vocab"]) + 1, "output_dim": 8}),
                           _rnn(c, u, return_sequences=True),
                           LayerSpec("Dense", {"units": len(o["vocab"]), "activation": "softmax"})],
-         lambda T, o: (None, T), steps=16, units=32, learning_rate=0.01),
+         lambda T, o: (None, T), steps=16, units=32, learning_rate=0.01, metrics=("accuracy",)),
 ]}
 
 

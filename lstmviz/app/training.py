@@ -40,7 +40,8 @@ from lstmviz.app import tasks as T
 from lstmviz.engine import blas
 from lstmviz.engine import layers as L
 from lstmviz.engine.cells import cell_kind
-from lstmviz.engine.compiled import restore
+from lstmviz.engine.compiled import compiled_metrics, restore
+from lstmviz.engine.metrics import Metric, Tracker, given
 from lstmviz.engine.model import Model
 from lstmviz.engine.optimizers import make
 from lstmviz.engine.train import Trainer, Update, evaluate, overflowed, trainable_arrays
@@ -77,6 +78,10 @@ class History:
     epoch_iterations: list[int] = field(default_factory=list)  # the update ending each epoch
     epoch_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
+    #: the compiled metrics of each finished epoch by their Keras names (``{"accuracy": 0.8}``,
+    #: Keras' History's per epoch; ``{}`` for a run without metrics), and of its validation
+    epoch_metrics: list[dict[str, float]] = field(default_factory=list)
+    val_metrics: list[dict[str, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -128,6 +133,10 @@ class Record:
     learning_rate: float              # the rate this update ran with
     progress: tuple                   # ``read_progress`` after it
     snapshot: list[np.ndarray] | None  # the weights after it, when a snapshot was due
+    #: the compiled metrics over the epoch so far (``Update.metrics``: at an epoch's end,
+    #: Keras' History's), and the validation's at an epoch's end (None: no validation samples)
+    metrics: dict[str, float] = field(default_factory=dict)
+    val_metrics: dict[str, float] | None = None
 
 
 def read_progress(trainer: Trainer) -> tuple:
@@ -148,6 +157,7 @@ def advance(model: Model, trainer: Trainer, data: T.Data, loss: str, snapshot_ev
     another size rounds some products differently). Floating-point overflow in it is no
     warning: a loss that overflows stops the run (``blew_up``)."""
     rate = trainer.optimizer.current_rate()  # (a schedule's rate for this update)
+    val_metrics = None
     # A run that diverges overflows float32 on its way to a loss that is no longer a number:
     # ``blew_up`` stops it there and the tab says why, so NumPy's overflow warnings (printed
     # by the window's or the training process's terminal) say nothing more. Only here, for
@@ -156,14 +166,16 @@ def advance(model: Model, trainer: Trainer, data: T.Data, loss: str, snapshot_ev
         upd = trainer.step()
         val = None
         if upd.epoch_end and len(data.x_val):
-            val = evaluate(model, data.x_val, data.y_val, loss, trainer.batch_size)  # (Keras' val_loss: in batches)
+            tracker = Tracker(trainer.metrics.metrics)  # (Keras' val_ metrics: the same batches)
+            val = evaluate(model, data.x_val, data.y_val, loss, trainer.batch_size, tracker)  # (in batches)
+            val_metrics = tracker.result() if tracker.metrics else {}
         name, child = _first_rnn(model)
         dh, dc = step_norms(upd.grads, name, child)
     snap = None
     if snapshot_every and upd.iteration % snapshot_every == 0:
         snap = [a.copy() for a in trainable_arrays(model)]
     return upd, Record(upd.iteration, upd.loss, upd.grad_norm, upd.epoch_end, upd.epoch_loss, val, dh, dc,
-                       rate, read_progress(trainer), snap)
+                       rate, read_progress(trainer), snap, dict(upd.metrics), val_metrics)
 
 
 def blew_up(record: Record, optimizer: str) -> str:
@@ -291,6 +303,18 @@ class TrainingSession:
             return value
         return getattr(self.task, key) if self.task is not None else fallback
 
+    def compiled_metrics(self) -> list[Metric]:
+        """The metrics the run computes, as ``lstmviz.fit`` computes them: those the user's
+        model was compiled with that lstmviz computes (``engine.compiled.compiled_metrics``),
+        a task's own (``Task.metrics``: accuracy for the classification tasks)."""
+        if self._user is not None:
+            return compiled_metrics(self.model)
+        return given(list(self.task.metrics)) if self.task is not None else []
+
+    def metric_names(self) -> list[str]:
+        """The run's metrics by their Keras names (its History's keys besides the loss)."""
+        return [m.name for m in self.trainer.metrics.metrics]
+
     def _new_trainer(self) -> None:
         s = self.settings
         lr = self._default("learning_rate", None)
@@ -301,7 +325,7 @@ class TrainingSession:
         self.resumed, self.resume_note = restore(opt, self.model) if self._user is not None else (0, "")
         self.trainer = Trainer(self.model, self.data.x_train, self.data.y_train, self.loss, opt,
                                self._default("batch_size", 32), self._default("epochs", 20),
-                               s.shuffle, s.seed)
+                               s.shuffle, s.seed, metrics=self.compiled_metrics())
         with self.data_lock:
             self.generation += 1
             self.history = History()
@@ -487,8 +511,10 @@ class TrainingSession:
                 if rec.epoch_end:
                     h.epoch_iterations.append(rec.iteration)
                     h.epoch_loss.append(rec.epoch_loss)
+                    h.epoch_metrics.append(dict(rec.metrics))
                     if rec.val_loss is not None:
                         h.val_loss.append(rec.val_loss)
+                        h.val_metrics.append(dict(rec.val_metrics or {}))
                 if rec.snapshot is not None and (not self._thin_stride or rec.iteration % self.snapshot_stride == 0):
                     # (one copied at the spacing before thinning, by the training process, is not kept)
                     self.snapshots.append((rec.iteration, rec.snapshot))
@@ -574,7 +600,8 @@ class TrainingSession:
                     and since[2] <= len(h.epoch_iterations)):
                 start, epoch_start = since[1], since[2]
             copy = History(h.iterations[start:], h.loss[start:], h.grad_norm[start:],
-                           h.epoch_iterations[epoch_start:], h.epoch_loss[epoch_start:], h.val_loss[epoch_start:])
+                           h.epoch_iterations[epoch_start:], h.epoch_loss[epoch_start:], h.val_loss[epoch_start:],
+                           h.epoch_metrics[epoch_start:], h.val_metrics[epoch_start:])
             it, epoch, epochs, per_epoch, n, batch, done = self._progress
             return View(copy, None if self.dh_norm is None else self.dh_norm.copy(),
                         None if self.dc_norm is None else self.dc_norm.copy(),
