@@ -2246,3 +2246,44 @@ def test_presenting_at_800x600_the_train_controls_show_no_half_cut_row(make_wind
         assert set(controls) <= whole
     finally:
         p.leave()
+
+
+def test_a_classification_run_draws_accuracy_beside_the_loss_as_fit_records_it(make_window, qtbot):
+    """next_char (compiled with accuracy: ``Task.metrics``): the metric plot beside the loss
+    draws each epoch's ``accuracy`` and ``val_accuracy`` at the epoch's last update, the
+    numbers of ``lstmviz.fit``'s History of the same run, its legend naming Keras' keys and
+    its title the last epoch's values; a regression task has no metric plot."""
+    import lstmviz
+    from lstmviz.app import tasks
+
+    w, panel = _drawn_train_tab(make_window, (1280, 720))
+    panel.task_combo.setCurrentIndex(panel.task_combo.findData("next_char"))
+    panel.units_spin.setValue(4)
+    panel.epochs_spin.setValue(3)
+    assert panel.metric_plot.isVisible()
+    while panel.session.step() is not None:
+        pass
+    panel.refresh(force=True)
+    task = tasks.get("next_char")
+    data = task.data()
+    fitted = lstmviz.fit(task.model(units=4), data.x_train, data.y_train, task.loss, task.optimizer, 32, 3, True, 0,
+                         task.learning_rate, validation_data=(data.x_val, data.y_val), metrics=list(task.metrics))
+    train, val = panel._metric_curves["accuracy"]
+    xs, ys = train.getData()
+    np.testing.assert_array_equal(xs, [8, 16, 24])  # (each epoch's last update)
+    assert list(ys) == fitted.history["accuracy"]
+    assert list(val.getData()[1]) == fitted.history["val_accuracy"]
+    assert [label.text.split("<")[0] for _, label in panel.metric_legend.items] == ["accuracy", "val_accuracy"]
+    acc, val_acc = fitted.history["accuracy"][-1], fitted.history["val_accuracy"][-1]
+    assert panel._metric_title() == (f"accuracy {acc:.4f} \u00b7 val_accuracy {val_acc:.4f}", f"accuracy {acc:.4f}")
+    assert panel.metric_plot.titleLabel.text in panel._metric_title()
+    from PySide6 import QtWidgets
+
+    QtWidgets.QApplication.processEvents()  # (the layouts the legend's entries asked for)
+    box, view = panel.metric_legend.sceneBoundingRect(), panel.metric_plot.vb.sceneBoundingRect()
+    assert box.bottom() <= view.top() and not box.intersects(view)
+    assert panel.metric_plot.vb.viewRange()[1][0] < 0 and panel.metric_plot.vb.viewRange()[1][1] > 1  # 0..1 whole
+    panel.task_combo.setCurrentIndex(panel.task_combo.findData("delay"))
+    assert not panel.metric_plot.isVisible() and panel.metric_plot not in panel.plots.ci.items
+    assert len(panel.plots.ci.items[panel.loss_plot]) == 2  # (the loss plot spans the row again)
+    panel.stop()

@@ -49,6 +49,9 @@ from lstmviz.errors import LstmvizError
 from lstmviz.limits import fmt_bytes, snapshot_budget
 from lstmviz.text import plural, safe_name
 
+#: the metric kinds whose values lie in 0..1 (``engine.metrics.KINDS``' values)
+WITHIN_ONE = ("binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
+              "sparse_top_k_categorical_accuracy", "precision", "recall")
 #: the share of the snapshots' budget one message from the training process may carry
 #: (``TrainingSession.in_flight_most``); two of them are kept room for
 IN_FLIGHT_SHARE = 1 / 16
@@ -314,6 +317,11 @@ class TrainingSession:
     def metric_names(self) -> list[str]:
         """The run's metrics by their Keras names (its History's keys besides the loss)."""
         return [m.name for m in self.trainer.metrics.metrics]
+
+    def metrics_within_one(self) -> bool:
+        """Every metric of the run lies in 0..1 (accuracies, precision, recall): the Train
+        tab's metric axis is then 0 to 1, not a frame around the values."""
+        return all(m.kind in WITHIN_ONE for m in self.trainer.metrics.metrics)
 
     def _new_trainer(self) -> None:
         s = self.settings

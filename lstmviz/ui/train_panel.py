@@ -101,6 +101,15 @@ class TrainPanel(QtWidgets.QWidget):
         self._update_of = (0, 0)                          # (update, updates in all) the header says
         self._slider_update = 0                           # the update of the slider's snapshot
         self._slider_key: tuple = ()                      # the snapshots the slider was set for
+        #: the run's metrics (Keras' names) the metric plot has curves for, and their epochs'
+        #: values: update of each epoch's end, {name: [value]}, and the validation's
+        self._metric_names: list[str] = []
+        self._metric_curves: dict[str, tuple] = {}
+        self._metric_x: list[float] = []
+        self._metric_y: dict[str, list[float]] = {}
+        self._metric_val: dict[str, list[float]] = {}
+        self._metric_frame: tuple = ()                    # (right end, y range) the plot shows
+        self._metric_drawn = -1                           # the epochs its curves hold
         self._build()
         self._load_settings_into_controls()
         self.timer = QtCore.QTimer(self)
@@ -228,6 +237,17 @@ class TrainPanel(QtWidgets.QWidget):
         self.loss_plot = self.plots.addPlot(row=0, col=0)
         self.step_plot = self.plots.addPlot(row=1, col=0)
         self.norm_plot = self.plots.addPlot(row=2, col=0)
+        # the compiled metrics per epoch (accuracy climbing beside the loss falling), beside
+        # the loss plot for a run that has metrics (``_fit_plots``); a linear axis
+        self.metric_plot = pg.PlotItem()
+        self.metric_plot.showGrid(x=False, y=True, alpha=0.25)
+        self.metric_plot.getAxis("left").enableAutoSIPrefix(False)
+        self.metric_plot.getAxis("bottom").enableAutoSIPrefix(False)
+        self.metric_plot.vb.disableAutoRange()
+        self.metric_plot.setVisible(False)
+        self.metric_legend = RowLegend(self.metric_plot)
+        self._metric_right = FIRST_TOP  # (its update axis' right end, the loss plot's)
+        self.metric_plot.vb.sigResized.connect(weakly(self, type(self)._frame_metrics))
         for plot in (self.loss_plot, self.step_plot, self.norm_plot):
             plot.setLogMode(y=True)
             plot.showGrid(x=False, y=True, alpha=0.25)
@@ -293,7 +313,7 @@ class TrainPanel(QtWidgets.QWidget):
             plot.vb.sigRangeChangedManually.connect(weakly(self, unfollow))
             plot.vb.sigStateChanged.connect(self._auto_range_asked)
             plot.vb.sigResized.connect(weakly(self, place_ticks))  # labels for the new height
-        for plot in (self.loss_plot, self.step_plot, self.norm_plot):
+        for plot in (self.loss_plot, self.step_plot, self.norm_plot, self.metric_plot):
             for side in ("left", "bottom"):  # unchanged axes are copied, not drawn again
                 plot.getAxis(side).setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # so are the curves that change once an epoch or never while it plays, under the
@@ -302,8 +322,9 @@ class TrainPanel(QtWidgets.QWidget):
             keep_pixels(curve)
         # containers that paint nothing themselves (their children do): Qt then neither asks
         # their bounds (pyqtgraph's Python boundingRect, ~40 calls a redraw) nor their paint
-        plots = (self.loss_plot, self.step_plot, self.norm_plot)
-        paints_nothing(self.plots.ci, self.legend, self.step_legend, *plots, *(p.titleLabel for p in plots))
+        plots = (self.loss_plot, self.step_plot, self.norm_plot, self.metric_plot)
+        paints_nothing(self.plots.ci, self.legend, self.step_legend, self.metric_legend, *plots,
+                       *(p.titleLabel for p in plots))
         self.window_ref = None
         # the curves, then the gradient views (ui/grad_views.py), as tabs
         self.plot_tabs = QtWidgets.QTabWidget()
@@ -312,7 +333,8 @@ class TrainPanel(QtWidgets.QWidget):
         # (a screen reader's: what the curves show, and the run's line under the buttons)
         described(self.plots, "Curves page", lambda: " ".join(
             plain(x) for x in ("The loss per update and per epoch, and the gradient through time "
-                               "(||dL/dh_t|| per step) of the run.", self.status_label.text(),
+                               "(||dL/dh_t|| per step) of the run.", self.metric_plot.titleLabel.text
+                               if self.metric_plot.isVisible() else "", self.status_label.text(),
                                self.updates_label.text()) if x))
         self.plots.installEventFilter(self)  # (a third plot where they have the height: _fit_plots)
         self.grad_views = grad_views.install(self, self.plot_tabs)
@@ -359,6 +381,7 @@ class TrainPanel(QtWidgets.QWidget):
         th.style_plot(self.norm_plot, t, title=NORM_TITLE, left="\u2016g\u2016 (log)",
                       bottom="update", short=NORM_SHORT)
         self._norm_title = NORM_TITLE  # (the title _draw_norm set last)
+        self._style_metrics()
         w = t.line_width
         self.curve_loss.setPen(pg.mkPen(t.muted, width=max(1.0, w / 2)))
         self.curve_loss.setSymbolBrush(t.muted)  # (its points, marked where a run diverged)
@@ -372,7 +395,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.curve_dc.setSymbolBrush(t.hue("c"))
         self.curve_norm.setPen(pg.mkPen(th.OKABE_ITO["sky_blue"], width=max(1.0, w / 2)))
         self.pinned_dh.setPen(pg.mkPen(t.muted, width=w, style=QtCore.Qt.PenStyle.DashLine))
-        for legend in (self.legend, self.step_legend):
+        for legend in (self.legend, self.step_legend, self.metric_legend):
             legend.setLabelTextColor(t.foreground)
             legend.setLabelTextSize(f"{t.pt(0.9)}pt")
             for sample, label in legend.items:  # pyqtgraph restyles a label only on setText
@@ -402,6 +425,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.tab_names.fit()  # (names of another size)
         for plot in (self.loss_plot, self.step_plot, self.norm_plot):  # labels of the new size
             self._place_ticks(plot)
+        self._metric_frame = ()  # (its ticks of the new size: _draw_metrics)
 
     # -- settings --------------------------------------------------------------------------
     def _load_settings_into_controls(self) -> None:
@@ -751,10 +775,7 @@ class TrainPanel(QtWidgets.QWidget):
         """The loss plot's legend names "validation" only for a run that has validation
         samples: with a validation split of 0 (your data) there is no such curve, and its
         entry sent the eye looking for one."""
-        data = getattr(self.session, "data", None)
-        x_val = getattr(data, "x_val", None)
-        x_val = x_val[0] if isinstance(x_val, list) and x_val else x_val
-        has_val = x_val is not None and len(x_val) > 0
+        has_val = self._has_validation()
         shown = any(sample.item is self.curve_val for sample, _ in self.legend.items)
         if has_val == shown:
             return
@@ -1023,14 +1044,23 @@ class TrainPanel(QtWidgets.QWidget):
         tall = self.plots.height()
         lecture = self.theme.lecture
         alone = self._lesson_curve if tall < TWO_PLOTS_LEAST else None
-        for row, plot, show in ((0, self.loss_plot, alone in (None, "loss")),
-                                (1, self.step_plot, alone in (None, "gradient")),
-                                (2, self.norm_plot, not lecture and tall >= NORM_PLOT_LEAST)):
-            in_layout = plot in self.plots.ci.items
-            if not show and in_layout:
-                self.plots.ci.removeItem(plot)
-            elif show and not in_layout:
-                self.plots.ci.addItem(plot, row=row, col=0)
+        # a run's metrics beside its loss (side by side: stacked, three plots left each a view
+        # ~60 px high at 1280 x 720 in the projector theme); the others span both columns
+        metrics = bool(self._metric_names) and alone in (None, "loss")
+        layout = self.plots.ci
+        # (the loss' legend holds three names, the metric axis 0 to 1: the loss the wider)
+        layout.layout.setColumnStretchFactor(0, 3)
+        layout.layout.setColumnStretchFactor(1, 2)
+        places = ((0, 0, self.loss_plot, alone in (None, "loss")), (0, 1, self.metric_plot, metrics),
+                  (1, 0, self.step_plot, alone in (None, "gradient")),
+                  (2, 0, self.norm_plot, not lecture and tall >= NORM_PLOT_LEAST))
+        spans = [1 if col or (plot is self.loss_plot and metrics) else 2 for _, col, plot, _ in places]
+        for (_, _, plot, show), span in zip(places, spans):  # (all out first: no cell taken twice)
+            if plot in layout.items and (not show or len(layout.items[plot]) != span):  # (its cells: its span)
+                layout.removeItem(plot)
+        for (row, col, plot, show), span in zip(places, spans):
+            if show and plot not in layout.items:
+                layout.addItem(plot, row=row, col=col, colspan=span)
             if plot.isVisible() != show:
                 plot.setVisible(show)
 
@@ -1123,6 +1153,7 @@ class TrainPanel(QtWidgets.QWidget):
             sr["epoch"].clear()
             sr["val"].clear()
             self._last["val"] = None
+            self._sync_metrics()
         if h.loss:
             self._last["loss"] = float(h.loss[-1])
         if h.val_loss:
@@ -1131,6 +1162,10 @@ class TrainPanel(QtWidgets.QWidget):
             "loss": sr["loss"].extend(h.iterations, h.loss) or v.start == 0,
             "norm": sr["norm"].extend(h.iterations, h.grad_norm) or v.start == 0}
         epochs = sr["epoch"].extend(h.epoch_iterations, h.epoch_loss)
+        self._metric_x.extend(float(i) for i in h.epoch_iterations)
+        for values, into in ((h.epoch_metrics, self._metric_y), (h.val_metrics, self._metric_val)):
+            for name, kept in into.items():
+                kept.extend(float(m.get(name, math.nan)) for m in values)
         val = sr["val"]
         epochs = val.extend(sr["epoch"].x[val.n:val.n + len(h.val_loss)], h.val_loss) or epochs
         self._changed["epoch"] = epochs or v.epoch_start == 0
@@ -1221,10 +1256,152 @@ class TrainPanel(QtWidgets.QWidget):
             _mark_points(((self.curve_epoch, "o"), (self.curve_val, "s")), sr["epoch"].n <= MAX_SYMBOLS)
             self.curve_epoch.setData(*sr["epoch"].data())
             self.curve_val.setData(*sr["val"].data())
-        self._place(self.loss_plot, min(sr["loss"].lo, sr["val"].lo), max(sr["loss"].hi, sr["val"].hi),
-                    count_top(self._last_update(), v.epochs * v.batches_per_epoch))
+        right = count_top(self._last_update(), v.epochs * v.batches_per_epoch)
+        self._place(self.loss_plot, min(sr["loss"].lo, sr["val"].lo), max(sr["loss"].hi, sr["val"].hi), right)
+        self._draw_metrics(right)
         if note[0]:
             self._place_note()  # (clear of the curves just set, in their new frame)
+
+    # -- the metrics ----------------------------------------------------------------------
+    def _sync_metrics(self) -> None:
+        """Curves for the run's metrics (another run: maybe others, or none): each metric
+        and its validation's, named as Keras' History names them ("accuracy", "val_accuracy"),
+        the first in the loss' colours (train the foreground, validation orange)."""
+        names = self.session.metric_names()
+        self._metric_x = []
+        self._metric_y = {n: [] for n in names}
+        self._metric_val = {n: [] for n in names}
+        self._metric_frame = ()
+        self._metric_drawn = -1
+        if names != self._metric_names:
+            for train, val in self._metric_curves.values():
+                for curve in (train, val):
+                    self.metric_legend.removeItem(curve)
+                    self.metric_plot.removeItem(curve)
+            self._metric_names = names
+            self._metric_curves = {n: (QuickCurve(n, symbol="o"), QuickCurve(f"val_{n}", symbol="s")) for n in names}
+            for train, val in self._metric_curves.values():
+                for curve in (train, val):
+                    self.metric_plot.addItem(curve)
+                    keep_pixels(curve)
+            self._style_metrics()
+            self._fit_plots()
+        self._sync_metric_legend()
+        for train, val in self._metric_curves.values():
+            train.setData([], [])
+            val.setData([], [])
+
+    def _sync_metric_legend(self) -> None:
+        """The metric legend names each metric, and its ``val_`` one where the run has
+        validation samples (as the loss legend names "validation")."""
+        want = [c for train, val in self._metric_curves.values() for c in (train, val)
+                if c is train or self._has_validation()]
+        if [sample.item for sample, _ in self.metric_legend.items] == want:
+            return
+        for train, val in self._metric_curves.values():
+            for curve in (train, val):
+                self.metric_legend.removeItem(curve)
+        for curve in want:
+            self.metric_legend.addItem(curve, legend_html(self.theme, curve.name() or ""))
+        self.metric_legend.fit()
+        keep_pixels(self.metric_legend)
+
+    def _style_metrics(self) -> None:
+        """The metric plot's titles and its curves' colours in the theme."""
+        t = getattr(self, "theme", None)
+        if t is None:
+            return
+        names = self._metric_names
+        left = names[0] if len(names) == 1 else "metric"
+        th.style_plot(self.metric_plot, t, title=self._metric_title()[0], short=self._metric_title()[1],
+                      left=left, bottom="update")
+        hues = [t.foreground, th.OKABE_ITO["sky_blue"], th.OKABE_ITO["green"], th.OKABE_ITO["purple"],
+                th.OKABE_ITO["vermillion"], th.OKABE_ITO["blue"]]
+        w = t.line_width
+        for k, (train, val) in enumerate(self._metric_curves.values()):
+            hue = hues[k % len(hues)]
+            vhue = th.OKABE_ITO["orange"] if k == 0 else hue  # (the first's as the loss' validation)
+            train.setPen(pg.mkPen(hue, width=w))
+            train.setSymbolBrush(hue)
+            val.setPen(pg.mkPen(vhue, width=w, style=QtCore.Qt.PenStyle.SolidLine if k == 0
+                                else QtCore.Qt.PenStyle.DashLine))
+            val.setSymbolBrush(vhue)
+        for sample, label in self.metric_legend.items:
+            label.setText(legend_html(t, sample.item.name() or ""))
+        self.metric_legend.fit()
+
+    def _metric_title(self) -> tuple[str, str]:
+        """The metric plot's title (whole, short): the first metric's last epoch and its
+        validation's, as Keras' progress bar writes them ("accuracy 0.8320 · val_accuracy
+        0.7969"); its names before the first epoch's end."""
+        names = self._metric_names
+        if not names:
+            return "", ""
+        first = names[0]
+        train, val = self._metric_y.get(first) or [], self._metric_val.get(first) or []
+        if not train:
+            return ", ".join(names) + " (per epoch)", first + " (per epoch)"
+        said = f"{first} {train[-1]:.4f}"
+        return (said + (f" \u00b7 val_{first} {val[-1]:.4f}" if val else ""), said)
+
+    def _draw_metrics(self, right: float) -> None:
+        """The metric curves (each finished epoch's value at its last update, as the loss'
+        epoch curve), its title, and its frame: updates as the loss plot's, 0 to 1 for
+        metrics within it, else around the values."""
+        if not self._metric_names or self.metric_plot not in self.plots.ci.items:
+            return
+        x = np.asarray(self._metric_x, np.float64)
+        if len(x) != self._metric_drawn:  # (a new epoch: set once an epoch)
+            self._metric_drawn = len(x)
+            for name, (train, val) in self._metric_curves.items():
+                ys, vs = self._metric_y[name], self._metric_val[name]
+                _mark_points(((train, "o"), (val, "s")), len(x) <= MAX_SYMBOLS)
+                train.setData(x[:len(ys)], np.asarray(ys, np.float64))
+                val.setData(x[:len(vs)], np.asarray(vs, np.float64))
+        whole, short = self._metric_title()
+        th.set_title(self.metric_plot, whole, short=short, color=self.theme.foreground,
+                     size=f"{self.theme.pt(1.1)}pt")
+        self._metric_right = right
+        self._frame_metrics()
+
+    def _frame_metrics(self) -> None:
+        """The metric plot's frame and ticks for its data and size (set when they change)."""
+        if not self._metric_names or self.metric_plot not in self.plots.ci.items:
+            return
+        right = self._metric_right
+        within = self.session.metrics_within_one()
+        if within:
+            lo, hi = 0.0, 1.0
+        else:
+            values = [v for d in (self._metric_y, self._metric_val) for vs in d.values() for v in vs
+                      if math.isfinite(v)]
+            lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+            if hi - lo < 1e-12:
+                lo, hi = lo - 0.5, hi + 0.5
+        vb = self.metric_plot.vb
+        frame = (right, lo, hi, within, vb.width(), vb.height())
+        if frame != self._metric_frame:
+            self._metric_frame = frame
+            # (x with pyqtgraph's padding, as the loss plot's; y with room for half a label
+            # beyond 0 and 1, which pyqtgraph drops where it would stick out of its axis)
+            line = QtGui.QFontMetricsF(self.metric_plot.getAxis("left").style["tickFont"] or QtGui.QFont()).height()
+            pad = (hi - lo) * max(0.04, 0.6 * line / max(1.0, vb.height() - 1.2 * line))
+            vb.setXRange(0, right)
+            vb.setYRange(lo - pad, hi + pad, padding=0)
+            wide = max(2, int(vb.width() / (6 * self.theme.pt() * 4 / 3)))
+            set_ticks(self.metric_plot.getAxis("bottom"), count_tick_list(right, wide))
+            # 0 to 1: 0, 0.5, 1, and quarters where the view holds their labels a line and a
+            # half apart (pyqtgraph's own put five labels and nine grid lines in 90 px)
+            steps = (0.0, 0.25, 0.5, 0.75, 1.0) if vb.height() >= 6 * line else (0.0, 0.5, 1.0)
+            set_ticks(self.metric_plot.getAxis("left"), [[(v, f"{v:g}") for v in steps], []]
+                      if within else None)
+
+    def _has_validation(self) -> bool:
+        """The run has validation samples (with a validation split of 0, your data, none)."""
+        data = getattr(self.session, "data", None)
+        x_val = getattr(data, "x_val", None)
+        x_val = x_val[0] if isinstance(x_val, list) and x_val else x_val
+        return x_val is not None and len(x_val) > 0
 
     def _draw_steps(self, v) -> None:
         # norms of 0 (a step the loss does not depend on, a gradient of 0) and those not
