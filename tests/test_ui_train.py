@@ -2287,3 +2287,39 @@ def test_a_classification_run_draws_accuracy_beside_the_loss_as_fit_records_it(m
     assert not panel.metric_plot.isVisible() and panel.metric_plot not in panel.plots.ci.items
     assert len(panel.plots.ci.items[panel.loss_plot]) == 2  # (the loss plot spans the row again)
     panel.stop()
+
+
+def test_a_compiled_schedule_greys_the_learning_rate_box_and_says_why(make_window):
+    """A model compiled with a learning-rate schedule: each update's rate is the schedule's
+    (Keras refuses setting one), so the box is greyed, its tooltip names the schedule, and
+    setting a rate is refused in one line; another optimizer drops the schedule and the box
+    is the user's again."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.app import tasks
+    from lstmviz.app.train_user import compiled_settings, user_session
+    from lstmviz.app.training import Settings
+    from lstmviz.engine.compiled import of
+    from lstmviz.engine.schedules import from_plain
+    from lstmviz.errors import LstmvizError
+
+    here = FIXTURES / "metrics"
+    npz = np.load(here / "fit.npz")
+    model = lstmviz.load(here / "schedule_piecewise.keras")
+    x, y = npz["x"], npz["y_schedule"]
+    settings, _ = compiled_settings(model, Settings(batch_size=5, epochs=1))
+    w, panel = _drawn_train_tab(make_window)
+    panel.use_session(user_session(model, tasks.Data(x[:8], y[:8], x[8:], y[8:]), "mse", settings))
+    words = from_plain(of(model)["optimizer"]["options"]["schedule"]).words()
+    assert not panel.lr_spin.isEnabled() and words in panel.lr_spin.toolTip()
+    assert panel.session.schedule_words() == words
+    with pytest.raises(LstmvizError) as err:
+        panel.session.set_learning_rate(0.5)
+    assert "follows the compiled schedule" in str(err.value) and "\n" not in str(err.value)
+    other = next(n for n in ("adam", "sgd") if n != panel.opt_combo.currentText())
+    panel.opt_combo.setCurrentText(other)
+    assert panel.lr_spin.isEnabled() and panel.session.schedule_words() == ""
+    assert "schedule" not in panel.lr_spin.toolTip()
+    panel.lr_spin.setValue(0.05)
+    assert panel.session.trainer.optimizer.current_rate() == pytest.approx(0.05)
+    panel.stop()

@@ -451,9 +451,19 @@ class TrainingSession:
         self._stops = {it for it, _ in snaps} & self._stops
         self.snapshots = snaps
 
+    def schedule_words(self) -> str:
+        """The run's learning-rate schedule in words (a compiled model's: each update's rate
+        is the schedule's, ``engine.schedules``), "" where its rate is one number."""
+        schedule = getattr(self.trainer.optimizer, "schedule", None)
+        return schedule.words() if schedule is not None else ""
+
     def set_learning_rate(self, lr: float) -> None:
         if not (lr > 0 and math.isfinite(lr)):
             raise LstmvizError(f"the learning rate must be a positive number, got {lr}")
+        scheduled = self.schedule_words()
+        if scheduled:  # (Keras refuses setting it too: the schedule gives every update's rate)
+            raise LstmvizError(f"the learning rate follows the compiled schedule ({scheduled}); pick another "
+                               "optimizer to set a rate of your own")
         with self.data_lock:  # taken at the next update; never waits for this one
             self.settings.learning_rate = float(lr)
             self.trainer.optimizer.learning_rate = float(lr)

@@ -56,6 +56,8 @@ ONE_UPDATE = "lstmviz-one-update"  # the worker thread of the One update button
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad")
 
 
+#: the learning-rate box's tooltip (where a compiled schedule sets the rate: what it says instead)
+LR_TIP = "Learning rate: takes effect at the next update, also while training"
 #: the loss plot's text before the first update of a run
 EMPTY_HINT = "\u25b6 Play or One update to train"
 #: the gradient-through-time plot's, until the first update (it drew nothing, said nothing)
@@ -145,7 +147,7 @@ class TrainPanel(QtWidgets.QWidget):
         self.lr_spin = FigureSpin()  # (3e-05 and 0.00025 as typed, not rounded to 5 decimals)
         self.lr_spin.setRange(0.00001, 10.0)
         self.lr_spin.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-        self.lr_spin.setToolTip("Learning rate: takes effect at the next update, also while training")
+        self.lr_spin.setToolTip(LR_TIP)
         self.batch_spin = QtWidgets.QSpinBox()
         self.batch_spin.setRange(1, 4096)
         self.epochs_spin = QtWidgets.QSpinBox()
@@ -462,6 +464,14 @@ class TrainPanel(QtWidgets.QWidget):
                 w.setEnabled(task is not None)
             self.opt_combo.setCurrentText(s.settings.optimizer)
             self.lr_spin.setValue(s.trainer.optimizer.learning_rate)
+            # a compiled schedule gives each update's rate (Keras refuses setting one): the box
+            # shows its first update's, greyed, and says why (another optimizer drops the schedule)
+            scheduled = s.schedule_words()
+            self.lr_spin.setEnabled(not scheduled)
+            self.lr_spin.setToolTip(LR_TIP if not scheduled else
+                                    f"Learning rate: set by the schedule the model was compiled with, "
+                                    f"{scheduled}; the box shows its first update's rate. Pick another "
+                                    "optimizer to set a rate of your own")
             self.batch_spin.setValue(s.trainer.batch_size)
             self.epochs_spin.setValue(s.trainer.epochs)
             self.seed_spin.setValue(s.settings.seed)
