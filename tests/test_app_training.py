@@ -361,3 +361,19 @@ def test_the_users_run_records_the_metrics_the_model_was_compiled_with_as_keras_
     for key in keys:
         got = [m[key.removeprefix("val_")] for m in (h.val_metrics if key.startswith("val_") else h.epoch_metrics)]
         np.testing.assert_allclose(got, npz[f"categorical__{key}"], rtol=1e-5, err_msg=key)
+
+
+def test_a_task_run_saved_as_keras_keeps_its_accuracy(tmp_path):
+    """Save as .keras of a classification task's run writes its metrics in the compile_config
+    (Keras 3's fit of the file then has accuracy and val_accuracy: scripts/check_keras_metrics.py)."""
+    import json
+    import zipfile
+
+    from lstmviz.app.train_user import save_snapshot
+
+    s = TrainingSession(Settings(task="parity", units=4, epochs=1))
+    s.step()
+    s.keep_current()
+    save_snapshot(s, s.iteration, tmp_path / "parity.keras")
+    with zipfile.ZipFile(tmp_path / "parity.keras") as z:
+        assert json.loads(z.read("config.json"))["compile_config"]["metrics"] == ["accuracy"]

@@ -5,6 +5,7 @@ computed named in one line."""
 from __future__ import annotations
 
 import json
+import zipfile
 
 import numpy as np
 import pytest
@@ -132,3 +133,46 @@ def test_lstmviz_train_prints_each_epochs_metrics(tmp_path, capsys):
     for line, acc, mae in zip(lines, history.history["accuracy"], history.history["mae"]):
         assert f"accuracy {acc:.6g}, mae {mae:.6g}, mape " in line
     assert len(lines) == 3
+
+
+def test_weighted_metrics_are_in_the_history_as_keras_names_them():
+    """``weighted_metrics`` (no sample weights in fit: computed as the metric is), named as
+    Keras 3.15 names them: ``weighted_<name>`` where a metric of ``metrics`` has that name,
+    else the name (checked against Keras by ``scripts/check_keras_metrics.py``)."""
+    from lstmviz.engine.compiled import compiled_metrics
+
+    compiled = read_compile_config({"loss": "mse", "metrics": ["accuracy", "mae"],
+                                    "weighted_metrics": ["mae", {"class_name": "Precision", "config": {
+                                        "name": "precision"}}, "f1\x1b"]})
+    assert [m["name"] for m in compiled["metrics"]] == ["accuracy", "mae", "weighted_mae", "precision"]
+    assert compiled["notes"] == ["compile_config: metric 'f1\\x1b' not computed here: the History leaves it out"]
+    model = lstmviz.load(HERE / "binary.keras")
+    model.source["compile"] = {**model.source["compile"], "metrics": compiled["metrics"]}
+    assert [m.name for m in compiled_metrics(model)] == ["accuracy", "mae", "weighted_mae", "precision"]
+    npz = _npz()
+    history = lstmviz.fit(model, npz["x"], npz["y_binary"], **FIT)
+    assert history.history["weighted_mae"] == history.history["mae"]
+    assert history.history["val_weighted_mae"] == history.history["val_mae"]
+    assert "precision" in history.history and "val_precision" in history.history
+
+
+def test_a_keras_file_written_here_keeps_the_compiled_metrics(tmp_path):
+    """``save_keras`` writes the compiled metrics (and weighted ones) in the compile_config as
+    Keras 3.15 writes them ("accuracy" by name, the others as serialised metric objects under
+    their names; Keras 3 loads them: ``scripts/check_keras_metrics.py``); lstmviz reads back
+    the same metrics. A metric not computed (AUC) is left out."""
+    from lstmviz.engine.compiled import compiled_metrics
+    from lstmviz.io.keras_writer import save_keras
+
+    npz = _npz()
+    model = lstmviz.load(HERE / "categorical.keras")
+    lstmviz.fit(model, npz["x"], npz["y_categorical"], batch_size=5, epochs=1, shuffle=False)
+    save_keras(model, tmp_path / "again.keras")
+    with zipfile.ZipFile(tmp_path / "again.keras") as z:
+        written = json.loads(z.read("config.json"))["compile_config"]
+    assert written["metrics"][0] == "accuracy" and written["weighted_metrics"] is None
+    top_k = next(m for m in written["metrics"] if isinstance(m, dict) and m["class_name"] == "TopKCategoricalAccuracy")
+    assert top_k["config"] == {"name": "top_k_categorical_accuracy", "dtype": "float32", "k": 2}
+    again = lstmviz.load(tmp_path / "again.keras")
+    assert compiled_metrics(again) == compiled_metrics(model) and len(compiled_metrics(model)) >= 5
+    assert not any("AUC" in str(m) for m in written["metrics"])

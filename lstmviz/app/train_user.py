@@ -302,7 +302,7 @@ def save_snapshot(session: TrainingSession, iteration: int, path) -> tuple[int, 
     try:
         opt = session.trainer.optimizer
         training = for_keras(model, session.loss, opt, state=(opt.iterations == it) if free else
-                             "an update was under way")
+                             "an update was under way", metrics=session.compiled_metrics())
     finally:
         if free:
             session.lock.release()

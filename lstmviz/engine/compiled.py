@@ -61,7 +61,7 @@ IGNORED = ("name", "ema_momentum", "ema_overwrite_frequency", "jit_compile", "is
 KERAS2_NAMES = {"lr": "learning_rate"}
 KERAS2_ONLY_AT = {"decay": (0,), "adaptive_epsilon": (False,)}
 #: ``compile_config`` keys that change nothing of the loss and the updates
-RUN_KEYS = ("run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss", "weighted_metrics")
+RUN_KEYS = ("run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss")
 
 
 def _settings(cls: type[Optimizer]) -> tuple[str, ...]:
@@ -294,7 +294,7 @@ def read_compile_config(config: Any, state: SavedState | str | None = None,
         elif optimizer is not None and isinstance(state, str):
             notes.append(f"the optimizer's state saved with the weights is not read ({state}): "
                          f"fit starts {optimizer['class']} afresh")
-    metrics, why = _metrics(config.get("metrics"))
+    metrics, why = _metrics(config.get("metrics"), config.get("weighted_metrics"))
     if why:
         notes.append(why)
     if loss is None and optimizer is None and not notes and not metrics:
@@ -327,14 +327,16 @@ def _scheduled(opt: dict) -> str:
     return schedules.from_plain(plain).words() if plain else ""
 
 
-def _metrics(config: Any) -> tuple[list[dict], str]:
-    """A compiled model's ``metrics`` as the metrics ``fit`` computes (``engine.metrics``,
-    as plain data: ``{"name", "kind", "options"}``) and a one-line note naming those it does
-    not ("" for none)."""
+def _metrics(config: Any, weighted: Any = None) -> tuple[list[dict], str]:
+    """A compiled model's ``metrics`` and ``weighted_metrics`` as the metrics ``fit``
+    computes (``engine.metrics``, as plain data: ``{"name", "kind", "options"}``, a weighted
+    one's ``"weighted"`` its name as compiled) and a one-line note naming those it does not
+    ("" for none)."""
     from lstmviz.engine import metrics as M
 
     found, missing = M.read(config)
-    return [m.plain() for m in found], M.note(missing)
+    also, not_weighted = M.read_weighted(found, weighted)
+    return [m.plain() for m in found + also], M.note(missing + not_weighted)
 
 
 def compiled_metrics(model) -> list:
@@ -526,23 +528,55 @@ class ForKeras:
     note: str = ""
 
 
-def keras_compile_config(loss: str, optimizer: Optimizer) -> dict:
-    """``compile_config`` as Keras 3.15 writes it for ``compile(loss=<name>, optimizer=...)``."""
+#: the Keras 3 metric class of each metric kind ``engine.metrics`` computes
+METRIC_CLASSES = {"binary_accuracy": "BinaryAccuracy", "categorical_accuracy": "CategoricalAccuracy",
+                  "sparse_categorical_accuracy": "SparseCategoricalAccuracy",
+                  "top_k_categorical_accuracy": "TopKCategoricalAccuracy",
+                  "sparse_top_k_categorical_accuracy": "SparseTopKCategoricalAccuracy",
+                  "mse": "MeanSquaredError", "mae": "MeanAbsoluteError", "mape": "MeanAbsolutePercentageError",
+                  "msle": "MeanSquaredLogarithmicError", "binary_crossentropy": "BinaryCrossentropy",
+                  "categorical_crossentropy": "CategoricalCrossentropy",
+                  "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
+                  "precision": "Precision", "recall": "Recall"}
+
+
+def keras_metric(metric) -> Any:
+    """An ``engine.metrics.Metric`` as Keras 3.15's ``compile_config`` keeps it: ``"accuracy"``
+    (``"acc"``) as the name compiled (Keras resolves it from the shapes, as ``fit`` here), any
+    other as its serialised metric object under its name (a weighted one's as compiled), so
+    Keras' History names it as this one's."""
+    name = metric.weighted if metric.weighted is not None else metric.name
+    if metric.kind == "accuracy":
+        return name
+    return {"module": "keras.metrics", "class_name": METRIC_CLASSES[metric.kind],
+            "config": {"name": name, "dtype": "float32", **dict(metric.options)}, "registered_name": None}
+
+
+def keras_compile_config(loss: str, optimizer: Optimizer, metrics: list | None = None) -> dict:
+    """``compile_config`` as Keras 3.15 writes it for ``compile(loss=<name>, optimizer=...,
+    metrics=..., weighted_metrics=...)`` (``metrics``: ``engine.metrics.Metric``s, the
+    weighted ones going to ``weighted_metrics``; None where there are none)."""
+    plain = [keras_metric(m) for m in metrics or [] if m.weighted is None]
+    weighted = [keras_metric(m) for m in metrics or [] if m.weighted is not None]
     return {"optimizer": {"module": "keras.optimizers", "class_name": type(optimizer).__name__,
                           "config": optimizer.config(), "registered_name": None},
-            "loss": loss, "loss_weights": None, "metrics": None, "weighted_metrics": None,
+            "loss": loss, "loss_weights": None, "metrics": plain or None, "weighted_metrics": weighted or None,
             "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 
 
 def for_keras(model, loss: str | None = None, optimizer: Optimizer | None = None,
-              state: bool | str = True) -> ForKeras:
+              state: bool | str = True, metrics: list | None = None) -> ForKeras:
     """What a ``.keras`` file of ``model`` keeps of its training (``ForKeras``): ``loss`` and
     ``optimizer`` (a run's: ``lstmviz train``'s, the Train tab's) where given, else the last
     ``fit``'s (``trained``), else what its own file was compiled with (its state while the
     weights are still the file's). ``state`` False, or why not: the optimizer's state is not
     this model's (a snapshot before the run's latest update): the compile_config only, and a
-    note."""
+    note. ``metrics``: the run's (``engine.metrics.Metric``), else those the model was
+    compiled with that lstmviz computes (``compiled_metrics``), kept in the compile_config."""
     from lstmviz.engine.layers import trainable_arrays
+
+    if metrics is None:
+        metrics = compiled_metrics(model)
 
     if optimizer is None:
         loss, optimizer = getattr(model, "_trained_with", None) or (None, None)
@@ -556,7 +590,7 @@ def for_keras(model, loss: str | None = None, optimizer: Optimizer | None = None
                    else "it is kept only where the run stands")
             cls = type(optimizer).__name__
             note = f"the {cls} state is not saved, {why}: Keras' fit of this file starts {cls} afresh"
-        return ForKeras(keras_compile_config(loss, optimizer), variables, note)
+        return ForKeras(keras_compile_config(loss, optimizer, metrics), variables, note)
     compiled = of(model)
     if not compiled:
         return ForKeras()
@@ -569,7 +603,7 @@ def for_keras(model, loss: str | None = None, optimizer: Optimizer | None = None
     saved, why = state_of(model, fresh) if state is True else (None, "")
     if saved is not None:
         restore(fresh, model)
-    return ForKeras(keras_compile_config(compiled["loss"], fresh),
+    return ForKeras(keras_compile_config(compiled["loss"], fresh, metrics),
                     fresh.keras_variables(shapes) if saved is not None else None, why)
 
 

@@ -80,17 +80,23 @@ class Metric:
     name: str
     kind: str
     options: tuple = ()
+    #: a ``weighted_metrics`` one: its name as compiled (``name`` is its History key: Keras
+    #: prefixes ``weighted_`` where a metric has that name); None for a metric of ``metrics``
+    weighted: str | None = None
 
     def option(self, key: str, default):
         return dict(self.options).get(key, default)
 
     def plain(self) -> dict:
         """As plain data (a model's ``source["compile"]`` holds no classes of its own)."""
-        return {"name": self.name, "kind": self.kind, "options": dict(self.options)}
+        out = {"name": self.name, "kind": self.kind, "options": dict(self.options)}
+        if self.weighted is not None:
+            out["weighted"] = self.weighted
+        return out
 
     @classmethod
     def from_plain(cls, data: dict) -> Metric:
-        return cls(data["name"], data["kind"], tuple(data.get("options", {}).items()))
+        return cls(data["name"], data["kind"], tuple(data.get("options", {}).items()), data.get("weighted"))
 
 
 def _kind(name: str) -> str | None:
@@ -159,6 +165,23 @@ def read(config) -> tuple[list[Metric], list[str]]:
     return out, missing
 
 
+def read_weighted(metrics: list[Metric], config) -> tuple[list[Metric], list[str]]:
+    """A compiled model's ``weighted_metrics`` beside its ``metrics`` (read by ``read``): as
+    Keras 3.15's History names them, ``weighted_<name>`` where a metric of ``metrics`` has
+    that name, else the name; each computed as the metric is (``fit`` takes no sample
+    weights here, and Keras weighs them by the sample weights only). (the History's
+    metrics, the names of those not computed)"""
+    found, missing = read(config)
+    taken = [m.name for m in metrics]
+    out = []
+    for m in found:
+        key = f"weighted_{m.name}" if m.name in taken else m.name
+        if key not in taken:
+            out.append(Metric(key, m.kind, m.options, m.name))
+            taken.append(key)
+    return out, missing
+
+
 def given(metrics) -> list[Metric]:
     """``fit(metrics=...)``: names (``"accuracy"``, ``"mae"``) as Keras' ``compile`` takes
     them, refused in one line where one is not computed here."""
@@ -183,7 +206,7 @@ def resolve(metrics: list[Metric], y_shape: tuple, pred_shape: tuple) -> list[Me
             binary = pred_shape[-1] == 1
             sparse = len(y_shape) < len(pred_shape) or (y_shape[-1] == 1 and pred_shape[-1] > 1)
             kind = "binary_accuracy" if binary else "sparse_categorical_accuracy" if sparse else "categorical_accuracy"
-            m = Metric(m.name, kind, m.options)
+            m = Metric(m.name, kind, m.options, m.weighted)
         out.append(m)
     return out
 
