@@ -2029,6 +2029,27 @@ def test_a_sessions_compile_keeps_a_schedule_and_the_metrics(tmp_path, file, y, 
         np.testing.assert_allclose(a, npz[f"{keras}_w{k}"], atol=2e-6)
 
 
+def test_a_sessions_compile_keeps_weighted_metrics(tmp_path):
+    """A weighted metric (Keras names it ``weighted_mae`` beside a plain ``mae``) is kept with
+    the name it was compiled with; the session reopens with the same metrics."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.engine.compiled import of, read_compile_config
+
+    path = FIXTURES / "metrics" / "categorical.keras"
+    model = lstmviz.load(path)
+    model.source["compile"] = read_compile_config({
+        "loss": "mse", "optimizer": {"class_name": "SGD", "config": {}}, "metrics": ["mae"],
+        "weighted_metrics": ["mae", "mse"]})
+    assert [m.get("weighted") for m in of(model)["metrics"]] == [None, "mae", "mse"]
+    st = AppState()
+    st.set_model(model, str(path))
+    ses.save_session(st, tmp_path / "w.lstmviz")
+    again = AppState()
+    ses.open_session(again, tmp_path / "w.lstmviz")
+    assert of(again.model)["metrics"] == of(model)["metrics"]
+
+
 @pytest.mark.parametrize("change, said", [
     (lambda c: c.update(loss="huber"), "its loss 'huber' is not one lstmviz computes"),
     (lambda c: c.update(optimizer={"class": "\x1b[31mLion", "options": {}}), "optimizer '\\x1b[31mLion'"),
@@ -2040,6 +2061,7 @@ def test_a_sessions_compile_keeps_a_schedule_and_the_metrics(tmp_path, file, y, 
     (lambda c: c.update(notes="text"), "its notes are not a list of texts"),
     (lambda c: c.update(code="import os"), "not an object of loss, optimizer"),
     (lambda c: c.update(metrics="accuracy"), "its metrics are not a list of metrics"),
+    (lambda c: c.update(metrics=[{"name": "mae", "kind": "mae", "options": {}, "weighted": 1}]), "its metric"),
     (lambda c: c.update(metrics=[{"name": "auc", "kind": "auc", "options": {}}]), "its metric"),
     (lambda c: c.update(metrics=[{"name": "top", "kind": "top_k_categorical_accuracy", "options": {"k": -1}}]),
      "its metric 'top''s 'k' is not one lstmviz computes"),

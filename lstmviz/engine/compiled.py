@@ -637,9 +637,10 @@ def _session_metrics(data: Any) -> list[dict]:
         raise ValueError("its metrics are not a list of metrics")
     out = []
     for item in data:
-        if (not isinstance(item, dict) or set(item) != {"name", "kind", "options"}
+        if (not isinstance(item, dict) or not {"name", "kind", "options"} <= set(item)
+                or not set(item) <= {"name", "kind", "options", "weighted"}
                 or not isinstance(item["name"], str) or not isinstance(item["options"], dict)
-                or item["kind"] not in M.KINDS.values()):
+                or not isinstance(item.get("weighted", ""), str) or item["kind"] not in M.KINDS.values()):
             raise ValueError(f"its metric {_shown(item)} is not one lstmviz computes")
         allowed = M.SETTINGS.get(item["kind"], {})
         for key, value in item["options"].items():
