@@ -76,7 +76,9 @@ def _layer_weights(layer):
     if hasattr(layer, "cells"):
         return [w for c in layer.cells for w in c.weights]
     if hasattr(layer, "inner"):
-        return layer.inner.weights
+        return _layer_weights(layer.inner)
+    if hasattr(layer, "trainable_weights"):  # a BatchNormalization: gamma, beta (its moving ones not)
+        return layer.trainable_weights()
     return layer.weights
 
 
@@ -91,18 +93,24 @@ def _central_difference(f, flat, idx, eps):
     return (up - down) / (2 * eps)
 
 
-def check(model, x, y, loss, rng, n_entries=4, eps=1e-6, rtol=2e-6):
+def check(model, x, y, loss, rng, n_entries=4, eps=1e-6, rtol=2e-6, training=True):
     from lstmviz.engine.gradients import gradients
 
     with float64_engine():
         _randomize(model, rng)
+        for layer in model.layers:  # (a moving variance is positive)
+            stats = getattr(getattr(layer, "inner", layer), "statistics", ())
+            inner = getattr(layer, "inner", layer)
+            for name, w in zip(inner.weight_names, inner.weights):
+                if name == "moving_variance" and name in stats:
+                    w[...] = np.abs(w) + 0.5
         xs = [np.asarray(a, np.float64) if np.issubdtype(np.asarray(a).dtype, np.floating) else a
               for a in (x if isinstance(x, list) else [x])]
         x_in = xs if isinstance(x, list) else xs[0]
-        g = gradients(model, x_in, y, loss)
+        g = gradients(model, x_in, y, loss, training=training)
 
         def f():
-            return gradients(model, x_in, y, loss).loss
+            return gradients(model, x_in, y, loss, training=training).loss
 
         checked = 0
         for layer in model.layers:
@@ -366,16 +374,50 @@ def test_average_of_the_unmasked_steps(major):
     check(model, x, np.eye(3)[[0, 2, 1]], "categorical_crossentropy", rng)
 
 
-@pytest.mark.parametrize("where", ["plain", "time_distributed"])
-def test_batch_normalization_is_refused_for_training_in_one_line(where):
+@pytest.mark.parametrize("major", ["2", "3"])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_normalization_after_an_lstm(major, training):
+    # training: through the batch's mean and variance (over the batch); else the moving ones
+    rng = np.random.default_rng(17)
+    model = seq((None, 4, 2), ("LSTM", {"units": 3}), ("BatchNormalization", {"momentum": 0.8}),
+                ("Dense", {"units": 2}), keras_version=major)
+    g = check(model, rng.normal(size=(5, 4, 2)), rng.normal(size=(5, 2)), "mse", rng, training=training)
+    assert g.training is training and (set(g.moments) == {"batch_normalization"}) is training
+
+
+@pytest.mark.parametrize("major", ["2", "3"])
+@pytest.mark.parametrize("options", [{}, {"center": False}, {"scale": False, "axis": 1}])
+def test_batch_normalization_over_masked_steps(major, options):
+    # before an LSTM over (batch, steps): the moments of the unmasked steps only (Keras 3:
+    # over the count + 1e-7; Keras 2: tf.nn.weighted_moments); axis 1: one statistic per step
+    rng = np.random.default_rng(19)
+    x = rng.normal(size=(3, 5, 2))
+    x[0, 3:] = 0.0
+    x[2, :1] = 0.0
+    model = seq((None, 5, 2), ("Masking", {}), ("BatchNormalization", options),
+                ("LSTM", {"units": 3}), ("Dense", {"units": 1}), keras_version=major)
+    check(model, x, rng.normal(size=(3, 1)), "mse", rng)
+
+
+def test_time_distributed_batch_normalization_at_inference():
+    rng = np.random.default_rng(23)
+    model = seq((None, 4, 2), ("LSTM", {"units": 3, "return_sequences": True}),
+                ("TimeDistributed", {"layer": {"class_name": "BatchNormalization", "config": {}}}))
+    check(model, rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 4, 3)), "mse", rng, training=False)
+
+
+@pytest.mark.parametrize("case", ["time_distributed", "synchronized"])
+def test_batch_normalization_training_refused_where_not_computed(case):
     from lstmviz.engine.gradients import gradients
     from lstmviz.errors import LstmvizError
 
-    bn = ("BatchNormalization", {}) if where == "plain" else (
-        "TimeDistributed", {"layer": {"class_name": "BatchNormalization", "config": {}}})
+    bn = (("BatchNormalization", {"synchronized": True}) if case == "synchronized" else
+          ("TimeDistributed", {"layer": {"class_name": "BatchNormalization", "config": {}}}))
     model = seq((None, 4, 2), ("LSTM", {"units": 3, "return_sequences": True}), bn)
+    x, y = np.ones((2, 4, 2), np.float32), np.ones((2, 4, 3), np.float32)
     with pytest.raises(LstmvizError) as err:
-        gradients(model, np.ones((2, 4, 2), np.float32), np.ones((2, 4, 3), np.float32), "mse")
+        gradients(model, x, y, "mse")
     said = str(err.value)
-    assert "\n" not in said and "BatchNormalization" in said and "without BatchNormalization" in said
-
+    assert "\n" not in said and "BatchNormalization" in said and "supported:" in said
+    assert ("synchronized=False" if case == "synchronized" else "on its own") in said
+    assert gradients(model, x, y, "mse", training=False).training is False  # (inference: computed)

@@ -17,6 +17,9 @@ are none) at the run's current weights, and, for comparison, at its initial weig
   ``recurrent_activation`` (LSTM i, f, o; GRU z, r: ``CellKind.gates``), the share of the
   probe's (sample, step) pairs where the gate is below 0.1 and above 0.9, and its mean.
   Masked steps are left out.
+- dL/dh and connectivity are inference mode, as ``predict`` computes (``gradients(...,
+  training=False)``): a BatchNormalization by its moving statistics (one sample's own
+  statistics would be a batch of one); ``ProbeView.mode`` says so where it matters.
 - Weight updates per gate block: ``||W_after - W_before|| / ||W_before||`` (Frobenius) for
   each gate block (``CellKind.split``) of kernel, recurrent_kernel and bias, from the
   weights before and after the last update.
@@ -31,9 +34,9 @@ import numpy as np
 from lstmviz.engine import blas
 from lstmviz.engine import layers as L
 from lstmviz.engine.cells import CellKind, cell_kind
-from lstmviz.engine.gradients import backward, forward, gradients
+from lstmviz.engine.gradients import backward, forward, gradients, mode_note
+from lstmviz.engine.layers import model_arrays
 from lstmviz.engine.model import Model
-from lstmviz.engine.train import trainable_arrays
 from lstmviz.errors import LstmvizError
 
 LOW, HIGH = 0.1, 0.9
@@ -191,9 +194,9 @@ class Block:
 
 def update_blocks(model, ref: RnnRef, before: list[np.ndarray], after: list[np.ndarray]) -> list[Block]:
     """Per gate block of ``ref``'s weights, the size of the update ``before -> after``
-    (both in ``trainable_arrays(model)`` order)."""
+    (both in ``model_arrays(model)`` order)."""
     layer = inner_layer(model, ref)
-    arrays = trainable_arrays(model)
+    arrays = model_arrays(model)
     index = [next(k for k, a in enumerate(arrays) if a is w) for w in layer.weights]
     names = list(layer.weight_names)
     cell, u = ref.cell, ref.units
@@ -233,6 +236,9 @@ class ProbeView:
     #: a training run's probe (its update, update 0's numbers beside it); False: a model's own
     #: at its weights, no run (``train_user.probe_model``: ``lstmviz.picture``), nothing compared
     run: bool = True
+    #: the mode the gradients are in, in words, where it matters (``gradients.mode_note``: a
+    #: model holding a BatchNormalization); "" for every other model
+    mode: str = ""
 
 
 @dataclass
@@ -273,13 +279,13 @@ class Probe:
         self._initial_cache: dict = {}
 
     def set_weights(self, model, weights) -> None:
-        """Probe ``weights`` (in ``trainable_arrays`` order) on a copy of ``model`` (made once
+        """Probe ``weights`` (in ``model_arrays`` order) on a copy of ``model`` (made once
         per model; results at the initial weights are kept while it stays the same)."""
         if self._for is not model:
             self._model = Model.from_spec(model.to_spec())
             self._for = model
             self._initial_cache = {}
-        for a, w in zip(trainable_arrays(self._model), weights):
+        for a, w in zip(model_arrays(self._model), weights):
             a[...] = w
 
     def _sync(self) -> ProbeRun:
@@ -287,7 +293,7 @@ class Probe:
         s = self.session
         with s.lock:
             model = s.model
-            self.set_weights(model, trainable_arrays(model))
+            self.set_weights(model, model_arrays(model))
             before = getattr(s, "before_last", None)
             before = None if before is None else [a.copy() for a in before]
             x, y, kind = probe_samples(s.data)
@@ -324,8 +330,11 @@ class Probe:
         if "dh" in parts:
             if y is None or loss is None:
                 raise LstmvizError("dL/dh needs the targets and the loss")
-            g = gradients(model, xs, y[sample:sample + 1], loss)
+            # inference mode, as predict computes: one sample's own loss (a BatchNormalization by
+            # its moving statistics, not by a batch of one sample's)
+            g = gradients(model, xs, y[sample:sample + 1], loss, training=False)
             view.loss = g.loss
+            view.mode = mode_note(model, False)
             if ref is not None:
                 view.dh = np.asarray(pick(g.layers, ref).steps["dh"][0], np.float64).T
         if "connectivity" in parts:
@@ -346,12 +355,12 @@ class Probe:
                     initial, lambda m: gate_stats(pick(m.trace(xg).layers, ref), ref.cell))
             view.gates0 = self._initial_cache[key] if initial is not None else {}
         if "updates" in parts and ref is not None and before is not None:
-            view.updates = update_blocks(model, ref, before, trainable_arrays(model))
+            view.updates = update_blocks(model, ref, before, model_arrays(model))
         return view
 
     def _at_initial(self, initial, fn):
         """``fn(model)`` at the run's initial weights (then the current weights back)."""
-        arrays = trainable_arrays(self._model)
+        arrays = model_arrays(self._model)
         now = [a.copy() for a in arrays]
         try:
             for a, w in zip(arrays, initial):

@@ -59,7 +59,8 @@ from typing import Any, Iterator
 from lstmviz.app.grad_stats import Probe, ProbeRun, ProbeView, probe_samples
 from lstmviz.app.training import Mark, TrainingSession, advance, blew_up
 from lstmviz.engine import recurrent
-from lstmviz.engine.train import Trainer, trainable_arrays
+from lstmviz.engine.layers import model_arrays
+from lstmviz.engine.train import Trainer
 from lstmviz.errors import LstmvizError
 
 #: quick updates are sent together, at most this long after the first of them (s)
@@ -408,7 +409,7 @@ def _play(inbox, outbox, number: int, static: tuple, weights: list, state: dict,
     ``in_flight``: the snapshots a message carries at most (``TrainingSession.
     in_flight_most``): records holding that many are sent at once, however quick."""
     model, data, loss, _ = static
-    arrays = trainable_arrays(model)
+    arrays = model_arrays(model)
     for a, w in zip(arrays, weights):
         a[...] = w
     trainer = Trainer.from_state(model, data.x_train, data.y_train, state)

@@ -35,10 +35,10 @@ from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.app.views import GRADIENT_PICTURES
 from lstmviz.engine import Model
 from lstmviz.engine.gradients import check_trainable, targets
-from lstmviz.engine.layers import fmt_shape
+from lstmviz.engine.layers import fmt_shape, model_arrays
 from lstmviz.engine.losses import NAMES, canonical
 from lstmviz.engine.model import check_finite, check_float32
-from lstmviz.engine.train import evaluate, split_at, split_share, take_rows, trainable_arrays
+from lstmviz.engine.train import evaluate, split_at, split_share, take_rows
 from lstmviz.errors import LstmvizError
 from lstmviz.text import numbered, plural, safe_name
 
@@ -46,7 +46,7 @@ from lstmviz.text import numbered, plural, safe_name
 def copy_model(model: Model) -> Model:
     """An independent copy of ``model`` with the same weights."""
     twin = Model.from_spec(model.to_spec())
-    for a, w in zip(trainable_arrays(twin), trainable_arrays(model)):
+    for a, w in zip(model_arrays(twin), model_arrays(model)):
         a[...] = w
     return twin
 
@@ -178,8 +178,8 @@ def probe_model(model: Model, x, y=None, loss: str | None = None, part: str = "d
             raise LstmvizError("view='updates' draws the size of a training update, and a model's own "
                                f"weights have none (the Train tab shows it); use one of {', '.join(MODEL_PARTS)}")
         raise LstmvizError(f"unknown gradient page {part!r}; use one of {', '.join(MODEL_PARTS)}")
-    if part != "gates":  # (a backward pass: no ONNX node, no stateful layer, one output)
-        check_trainable(model)
+    if part != "gates":  # (a backward pass: no ONNX node, no stateful layer, one output; inference
+        check_trainable(model, training=False)  # mode, ``grad_stats.Probe``: one sample's own loss)
     specs = input_specs(model)
     if len(specs) != 1:
         raise LstmvizError(f"the gradient pictures take a model of one input; this one takes {len(specs)}")
@@ -220,7 +220,7 @@ def probe_model(model: Model, x, y=None, loss: str | None = None, part: str = "d
         y = targets(model, y, loss, n)  # ((n,) of a one-unit output: (n, 1), as Keras' fit)
         _check_targets(model, x, y, loss, "x", "y")
     probe = Probe()
-    probe.set_weights(model, trainable_arrays(model))
+    probe.set_weights(model, model_arrays(model))
     view = probe.compute_on(ProbeRun(0, None, None, x, y, loss, kind=""), index, sample, (part,))
     if view.connectivity_error:
         raise LstmvizError(view.connectivity_error)
@@ -276,7 +276,7 @@ def user_session(model: Model, data: T.Data, loss: str, settings: Settings | Non
 def snapshot_model(session: TrainingSession, iteration: int) -> Model:
     """The session's model with the weights of the snapshot at or before ``iteration``."""
     model = Model.from_spec(session.model.to_spec())  # the structure (its weights are replaced)
-    for a, w in zip(trainable_arrays(model), session.weights_at(iteration)):
+    for a, w in zip(model_arrays(model), session.weights_at(iteration)):
         a[...] = w
     return model
 
@@ -319,9 +319,9 @@ def unkept_update(session: TrainingSession, model: Model | None) -> int:
     if it == 0:
         return 0
     if same_structure(model, session.model):
-        ours = trainable_arrays(model)
+        ours = model_arrays(model)
         with session.data_lock:
-            kept = [w for _, w in session.snapshots] + [[a.copy() for a in trainable_arrays(session.model)]]
+            kept = [w for _, w in session.snapshots] + [[a.copy() for a in model_arrays(session.model)]]
         if any(all(np.array_equal(a, b) for a, b in zip(ours, w)) for w in kept):
             return 0
     return it
@@ -336,7 +336,7 @@ def same_structure(a: Model | None, b: Model | None) -> bool:
         return False
     if [_options(l) for l in a.layers] != [_options(l) for l in b.layers]:
         return False
-    return [w.shape for w in trainable_arrays(a)] == [w.shape for w in trainable_arrays(b)]
+    return [w.shape for w in model_arrays(a)] == [w.shape for w in model_arrays(b)]
 
 
 def _options(layer) -> tuple[str, str]:

@@ -41,10 +41,11 @@ from lstmviz.engine import blas
 from lstmviz.engine import layers as L
 from lstmviz.engine.cells import cell_kind
 from lstmviz.engine.compiled import compiled_metrics, restore
+from lstmviz.engine.layers import model_arrays
 from lstmviz.engine.metrics import Metric, Tracker, given
 from lstmviz.engine.model import Model
 from lstmviz.engine.optimizers import make
-from lstmviz.engine.train import Trainer, Update, evaluate, overflowed, trainable_arrays
+from lstmviz.engine.train import Trainer, Update, evaluate, overflowed
 from lstmviz.errors import LstmvizError
 from lstmviz.limits import fmt_bytes, snapshot_budget
 from lstmviz.text import plural, safe_name
@@ -176,7 +177,7 @@ def advance(model: Model, trainer: Trainer, data: T.Data, loss: str, snapshot_ev
         dh, dc = step_norms(upd.grads, name, child)
     snap = None
     if snapshot_every and upd.iteration % snapshot_every == 0:
-        snap = [a.copy() for a in trainable_arrays(model)]
+        snap = [a.copy() for a in model_arrays(model)]
     return upd, Record(upd.iteration, upd.loss, upd.grad_norm, upd.epoch_end, upd.epoch_loss, val, dh, dc,
                        rate, read_progress(trainer), snap, dict(upd.metrics), val_metrics)
 
@@ -285,7 +286,7 @@ class TrainingSession:
                 self.task = None
                 initial: list[np.ndarray] | None = getattr(self, "initial", None)
                 if initial is not None:  # a new run starts where the first did
-                    for a, w in zip(trainable_arrays(self.model), initial):
+                    for a, w in zip(model_arrays(self.model), initial):
                         a[...] = w
             else:
                 task = T.get(settings.task)
@@ -294,7 +295,7 @@ class TrainingSession:
                 self.model = task.model(units=settings.units, cell=settings.cell,
                                         steps=settings.steps, seed=settings.seed)
                 self.loss = task.loss
-            self.initial = [a.copy() for a in trainable_arrays(self.model)]
+            self.initial = [a.copy() for a in model_arrays(self.model)]
             #: the bytes of one snapshot (every one is a copy of the same arrays)
             self.snapshot_nbytes = sum(int(a.nbytes) for a in self.initial)
             self.key = (self.key[0], self.key[1] + 1)
@@ -372,7 +373,7 @@ class TrainingSession:
     def reset(self) -> None:
         """Back to the same initial weights and an untouched optimizer."""
         with self.lock:
-            for a, w in zip(trainable_arrays(self.model), self.initial):
+            for a, w in zip(model_arrays(self.model), self.initial):
                 a[...] = w
             self._new_trainer()
 
@@ -384,7 +385,7 @@ class TrainingSession:
         with self.lock:  # (no update under way)
             with self.data_lock:
                 if self.snapshots[-1][0] < self.iteration:
-                    self.snapshots.append((self.iteration, [a.copy() for a in self.trainer.arrays]))
+                    self.snapshots.append((self.iteration, [a.copy() for a in model_arrays(self.model)]))
                     self._stops.add(self.iteration)
                     self._within_budget()
 
@@ -514,7 +515,7 @@ class TrainingSession:
         with self.lock:
             if self.trainer.done or self.blown is not None:
                 return None
-            before = [a.copy() for a in self.trainer.arrays]
+            before = [a.copy() for a in model_arrays(self.model)]
             upd, rec = advance(self.model, self.trainer, self.data, self.loss, self.snapshot_stride)
             self._record([rec], before)
             return upd
@@ -557,7 +558,7 @@ class TrainingSession:
         with self.lock:
             if generation != self.generation:
                 return False
-            for a, w in zip(self.trainer.arrays, after):
+            for a, w in zip(model_arrays(self.model), after):
                 a[...] = w
             self._record(records, before)
             return True
@@ -580,7 +581,7 @@ class TrainingSession:
         """Where the run is now (``rollback`` returns to it)."""
         with self.lock, self.data_lock:
             h = self.history
-            return Mark(self.generation, [a.copy() for a in self.trainer.arrays],
+            return Mark(self.generation, [a.copy() for a in model_arrays(self.model)],
                         tuple(len(getattr(h, f)) for f in History.__dataclass_fields__),
                         len(self.learning_rates), self._progress, (self.dh_norm, self.dc_norm), self.before_last)
 
@@ -590,7 +591,7 @@ class TrainingSession:
         with self.lock, self.data_lock:
             if mark.generation != self.generation:
                 return False
-            for a, w in zip(self.trainer.arrays, mark.weights):
+            for a, w in zip(model_arrays(self.model), mark.weights):
                 a[...] = w
             h = self.history
             for f, n in zip(History.__dataclass_fields__, mark.lengths):

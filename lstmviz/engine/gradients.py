@@ -21,7 +21,7 @@ from lstmviz.engine import derivatives as D
 from lstmviz.engine import layers as L
 from lstmviz.engine.backward import recurrent_backward
 from lstmviz.engine.losses import CROSSENTROPIES, canonical, loss_and_grad
-from lstmviz.engine.trace import Trace, key_name
+from lstmviz.engine.trace import LayerTrace, Trace, key_name
 from lstmviz.errors import LstmvizError
 
 
@@ -64,6 +64,13 @@ class Gradients:
     trace: Trace
     #: the model's output's mask (None: no mask), which Keras' metrics weigh its steps by
     output_mask: np.ndarray | None = None
+    #: the mode: True as Keras' ``fit`` takes them (``model(x, training=True)``: a
+    #: BatchNormalization by the batch's statistics), False as ``predict`` computes (its
+    #: moving ones); the same for a model without BatchNormalization
+    training: bool = False
+    #: a BatchNormalization's batch ``(mean, variance)`` by layer name (training mode), which
+    #: ``apply_moments`` moves its moving statistics towards after an update
+    moments: dict[str, tuple] = field(default_factory=dict)
 
     def weight_grads(self, model) -> dict[str, np.ndarray]:
         """``<layer>/<weight>`` -> gradient, with the names ``lstmviz summary`` prints
@@ -121,7 +128,8 @@ def weight_keys(layer) -> list[str]:
     if isinstance(layer, L.Bidirectional):
         return ([f"forward/{n}" for n in layer.forward_layer.weight_names]
                 + [f"backward/{n}" for n in layer.backward_layer.weight_names])
-    return list(layer.weight_names)
+    stats = getattr(layer, "statistics", ())  # (a BatchNormalization's moving ones: not trained)
+    return [n for n in layer.weight_names if n not in stats]
 
 
 # -- the forward pass, keeping what the backward pass needs ---------------------------
@@ -133,14 +141,25 @@ class Forward:
     inputs: dict[str, list]       # each layer's inputs as fed
     in_masks: dict[str, list]
     inits: dict[str, list | None]  # a layer's initial states, None when it starts from zeros
+    training: bool = False
+    #: each BatchNormalization's batch ``(mean, variance)`` (training mode only)
+    moments: dict[str, tuple] = field(default_factory=dict)
 
 
-def forward(model, x) -> Forward:
-    """``model.trace(x)``, keeping each layer's inputs and masks."""
+def trains_by_batch(layer) -> bool:
+    """A top-level BatchNormalization that training normalises by the batch's statistics."""
+    return getattr(layer, "statistics", None) is not None and getattr(layer, "trains", False)
+
+
+def forward(model, x, training: bool = False) -> Forward:
+    """``model.trace(x)``, keeping each layer's inputs and masks. ``training``: as Keras'
+    ``model(x, training=True)``, a BatchNormalization normalises by the batch's mean and
+    variance (kept in ``moments``); else as ``predict``, by its moving ones (the trace's)."""
     arrays = model.check_inputs(x)
     in_shapes = model._infer_shapes([a.shape for a in arrays])
     model._check_size(arrays, in_shapes)
     values, masks, records, ins_of, ims_of, inits = {}, {}, {}, {}, {}, {}
+    moments: dict[str, tuple] = {}
     feed = {r.layer: a for r, a in zip(model.inputs, arrays)}
     for node in model.nodes:
         layer = node.layer
@@ -152,11 +171,16 @@ def forward(model, x) -> Forward:
         if node.mask is not None:
             ims[0] = np.asarray(values[node.mask.layer][node.mask.tensor_index]).astype(bool)
         init = [values[r.layer][r.tensor_index] for r in node.initial_state] or None
-        outs, oms, rec = L.run_layer(layer, ins, ims, init)
+        if training and trains_by_batch(layer):
+            with np.errstate(invalid="ignore", over="ignore"):
+                out, moments[layer.name] = layer.train_call(ins[0], ims[0])
+            outs, oms, rec = [out], [ims[0]], LayerTrace(layer.name, layer.class_name, [out])
+        else:
+            outs, oms, rec = L.run_layer(layer, ins, ims, init)
         values[layer.name], masks[layer.name], records[layer.name] = outs, oms, rec
         ins_of[layer.name], ims_of[layer.name], inits[layer.name] = ins, ims, init
     outputs = [values[r.layer][r.tensor_index] for r in model.outputs]
-    return Forward(Trace(records, outputs, arrays), values, masks, ins_of, ims_of, inits)
+    return Forward(Trace(records, outputs, arrays), values, masks, ins_of, ims_of, inits, training, moments)
 
 
 # -- each layer's backward -------------------------------------------------------------
@@ -312,6 +336,9 @@ def layer_backward(layer, fw: Forward, d_outputs, dz_override=None):
                           layer.weights[0].shape)
         dE = rows.dense()
         return [None], [dE], [], LayerGradients(name, [dE], sparse={0: rows})
+    if name in fw.moments:  # a BatchNormalization in training: through the batch's statistics
+        one, g = layer.train_backward(np.asarray(ins[0], np.float32), dy, fw.in_masks[name][0], fw.moments[name])
+        return [one], g, [], LayerGradients(name, g)
     if hasattr(layer, "backward"):  # a layer that holds its own (engine/conv.py, engine/layers_more.py)
         if dz_override is not None:  # (a Softmax whose logits the loss took)
             return [dz_override], [], [], LayerGradients(name, [])
@@ -416,15 +443,22 @@ def targets(model, y, loss: str, n: int) -> np.ndarray:
     return y
 
 
-def gradients(model, x, y, loss: str | None = None) -> Gradients:
+def gradients(model, x, y, loss: str | None = None, training: bool = True) -> Gradients:
     """Keras' loss of ``model`` on ``(x, y)`` and its exact gradients (float32). ``loss``
     None: the one the model was compiled with, as ``fit`` takes it (``compiled_loss``: a
     ``.keras`` file's ``compile_config``, a live compiled model's), refused in one line where
-    there is none."""
+    there is none. ``training``: True (the default) as ``fit``'s update takes them, Keras'
+    ``GradientTape`` over ``model(x, training=True)``: a BatchNormalization normalises by the
+    batch's mean and variance and the gradients go through them (``Gradients.moments`` holds
+    them); False over ``model(x, training=False)``, by its moving statistics, as ``predict``
+    and the trace compute. The same for a model without BatchNormalization (Dropout and noise
+    act as at inference in both, ``train.left_out``)."""
     check_model(model)
     loss = canonical(loss if loss is not None else needed_loss(model, "gradients", "give gradients a loss"))
-    check_trainable(model)
-    fw = forward(model, x)
+    if not isinstance(training, (bool, np.bool_)):
+        raise LstmvizError(f"training={training!r}: give True (as fit computes) or False (as predict computes)")
+    check_trainable(model, bool(training))
+    fw = forward(model, x, bool(training))
     out_ref = model.outputs[0]
     y_pred = fw.values[out_ref.layer][out_ref.tensor_index]
     y = targets(model, y, loss, int(np.shape(y_pred)[0]))
@@ -434,7 +468,24 @@ def gradients(model, x, y, loss: str | None = None) -> Gradients:
         value, d_pred = loss_and_grad(loss, y, y_pred, mask, None if logits is None else logits[1])
     grads = backward(model, fw, d_pred, value, dz_layer=None if logits is None else logits[0])
     grads.output_mask = mask
+    grads.training, grads.moments = fw.training, fw.moments
     return grads
+
+
+def mode_note(model, training: bool) -> str:
+    """The mode gradients were taken in, in words, where it matters (the model holds a
+    BatchNormalization that trains by the batch's statistics); else ""."""
+    if not any(trains_by_batch(getattr(layer, "inner", layer)) for layer in model.layers):
+        return ""
+    return ("training mode, as fit: BatchNormalization by the batch's statistics" if training else
+            "inference mode, as predict: BatchNormalization by its moving statistics")
+
+
+def apply_moments(model, moments: dict[str, tuple]) -> None:
+    """Move each BatchNormalization's moving statistics towards its batch's ``moments``
+    (``Gradients.moments``), as Keras' ``fit`` does with each training batch."""
+    for name, m in moments.items():
+        model.get_layer(name).move(m)
 
 
 def needed_loss(model, who: str, give: str) -> str:
@@ -478,8 +529,7 @@ def _backward(model, fw: Forward, d_pred, value, dz_layer=None) -> Gradients:
         d_outs = [grads.get((layer.name, k)) for k in range(n_out)]
         override = d_pred if layer.name == dz_layer else None
         if override is None and all(d is None for d in d_outs):
-            records[layer.name] = LayerGradients(
-                layer.name, [np.zeros_like(w) for w in layer.weights])
+            records[layer.name] = LayerGradients(layer.name, [np.zeros_like(w) for w in L.layer_arrays(layer)])
             continue
         d_ins, _, d_init, rec = layer_backward(layer, fw, d_outs, override)
         records[layer.name] = rec
@@ -498,10 +548,11 @@ def _backward(model, fw: Forward, d_pred, value, dz_layer=None) -> Gradients:
     return Gradients(float(value), ordered, input_grads, fw.trace)
 
 
-def check_trainable(model) -> None:
+def check_trainable(model, training: bool = True) -> None:
     """Refuse, in one line, a model lstmviz cannot differentiate (several outputs, stateful
-    layers, ONNX nodes); an ONNX graph first, whatever its outputs (its Keras or PyTorch
-    file is what trains)."""
+    layers, ONNX nodes; in ``training`` mode, a BatchNormalization whose training it does not
+    compute: synchronized, inside a TimeDistributed, or called at two places); an ONNX graph
+    first, whatever its outputs (its Keras or PyTorch file is what trains)."""
     for layer in model.layers:
         if layer.class_name.startswith("onnx."):  # a node's own semantics (layout, peepholes, clip ...)
             raise LstmvizError(
@@ -513,12 +564,22 @@ def check_trainable(model) -> None:
         shown = ", ".join(f"'{n}'" for n in names[:4]) + (", ..." if len(names) > 4 else "")
         raise LstmvizError(f"the model has {len(model.outputs)} outputs ({shown}); gradients and training "
                            "need a model with one output")
+    calls = [node.layer.name for node in model.nodes]
     for layer in model.layers:
-        if getattr(layer, "inner", layer).class_name == "BatchNormalization":
+        inner = getattr(layer, "inner", None)
+        if training and inner is not None and trains_by_batch(inner):
             raise LstmvizError(
-                f"layer '{layer.name}' (BatchNormalization) normalises by each batch's own mean and "
-                "variance while training, and moves its moving ones, which lstmviz does not compute; "
-                "gradients and training are for models without BatchNormalization (its inference is shown)")
+                f"layer '{layer.name}' (TimeDistributed(BatchNormalization)) normalises each step by "
+                "its own batch statistics in Keras' training, which lstmviz does not compute; supported: "
+                "BatchNormalization on its own (its axis -1 over the batch and the steps)")
+        if training and trains_by_batch(layer):
+            if layer.training_refusal():
+                raise LstmvizError(layer.training_refusal())
+            if calls.count(layer.name) > 1:
+                raise LstmvizError(
+                    f"layer '{layer.name}' (BatchNormalization) is called at {calls.count(layer.name)} places, "
+                    "each moving its statistics in Keras' training, which lstmviz does not compute; "
+                    "supported: a BatchNormalization called once")
         rnns = L_rnns(layer)
         for r in rnns:
             if r.config.get("stateful"):

@@ -931,18 +931,32 @@ def make_layer(class_name: str, config: dict | None, name: str, keras_major: int
 
 def trainable_arrays(model) -> list[np.ndarray]:
     """Every weight array the optimizer moves, in the order ``Gradients`` lists them (Keras'
-    ``model.trainable_variables``, the order its optimizer's slots follow)."""
+    ``model.trainable_variables``, the order its optimizer's slots follow): a
+    BatchNormalization's gamma and beta, not its moving statistics (``model_arrays``)."""
     out = []
     for layer in model.layers:
         out.extend(layer_arrays(layer))
     return out
 
 
-def layer_arrays(layer) -> list[np.ndarray]:
+def model_arrays(model) -> list[np.ndarray]:
+    """Every weight array training changes, each layer's in its ``get_weights()`` order: the
+    trainable ones and a BatchNormalization's moving statistics, which ``fit`` moves too
+    (what a snapshot of a run keeps, what a copy of the weights copies)."""
+    out = []
+    for layer in model.layers:
+        out.extend(layer_arrays(layer, every=True))
+    return out
+
+
+def layer_arrays(layer, every: bool = False) -> list[np.ndarray]:
+    """A layer's trainable arrays (``every``: its moving statistics too)."""
     if isinstance(layer, Bidirectional):
         return layer.forward_layer.weights + layer.backward_layer.weights
     if isinstance(layer, StackedRNN):
         return [w for c in layer.cells for w in c.weights]
     if isinstance(layer, TimeDistributed):
-        return layer.inner.weights
+        return layer_arrays(layer.inner, every)
+    if not every and hasattr(layer, "trainable_weights"):  # (a BatchNormalization)
+        return layer.trainable_weights()
     return layer.weights

@@ -2,8 +2,8 @@
 
 Global pooling over the steps (``GlobalAveragePooling1D``, ``GlobalMaxPooling1D``), the
 layers that reshape the time axis (``Permute``, ``Cropping1D``, ``ZeroPadding1D``,
-``UpSampling1D``), normalisation (``LayerNormalization``; ``BatchNormalization`` at
-inference, by its moving statistics) and the activation layers (``ReLU``, ``LeakyReLU``,
+``UpSampling1D``), normalisation (``LayerNormalization``; ``BatchNormalization``, by its moving statistics
+at inference and by the batch's in training) and the activation layers (``ReLU``, ``LeakyReLU``,
 ``ELU``, ``Softmax``). Each class holds Keras' config defaults, its weight shapes (in
 ``get_weights()`` order), its output shapes, its forward pass as Keras 3 and Keras 2
 compute it at inference, and its exact backward pass as TensorFlow's gradients take it:
@@ -437,19 +437,26 @@ class LayerNormalization(L.Layer):
 
 
 class BatchNormalization(L.Layer):
-    """At inference (what ``predict`` computes): ``(x - moving_mean) / sqrt(moving_variance
-    + epsilon) * gamma + beta`` along ``axis``. Training normalises by each batch's own
-    statistics and moves the moving ones, which lstmviz does not compute:
-    ``gradients.check_trainable`` refuses such a model."""
+    """At inference (what ``predict`` and the trace compute): ``(x - moving_mean) /
+    sqrt(moving_variance + epsilon) * gamma + beta`` along ``axis``. In training (``fit``,
+    gradients in training mode: Keras' ``model(x, training=True)``) the batch's own mean and
+    (biased) variance over every axis but ``axis`` take the moving ones' place (with a mask,
+    the unmasked positions' only: ``moments``), the backward pass goes through them
+    (``train_backward``), and ``move`` moves the moving statistics towards them, each as
+    Keras 3.15 and tf_keras 2.21 compute it."""
 
     class_name = "BatchNormalization"
     defaults = {"axis": -1, "momentum": 0.99, "epsilon": 1e-3, "center": True, "scale": True,
                 "beta_initializer": "zeros", "gamma_initializer": "ones",
                 "moving_mean_initializer": "zeros", "moving_variance_initializer": "ones"}
+    #: the weights the optimizer does not move (Keras' non-trainable variables): training
+    #: moves them by ``move`` instead
+    statistics = ("moving_mean", "moving_variance")
 
     def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
         super().__init__(name, config, keras_major, class_name)
         self.epsilon = _number(self, "epsilon", least=0)
+        self.momentum = float(_number(self, "momentum") or 0.0)
         self.center, self.scale = _flag(self, "center"), _flag(self, "scale")
         for key, off, said in (("renorm", False, "renorm"), ("virtual_batch_size", None, "a virtual_batch_size"),
                                ("mode", 0, "a Keras 1 mode other than 0")):
@@ -466,6 +473,20 @@ class BatchNormalization(L.Layer):
         return bool(self.input_shapes) and _axes(self, len(self.input_shapes[0]), False) == (
             len(self.input_shapes[0]) - 1,)
 
+    @property
+    def trains(self) -> bool:
+        """Normalises by the batch's statistics in training: Keras' ``training and
+        self.trainable`` (a layer frozen with ``trainable=False`` stays at inference)."""
+        return self.config.get("trainable", True) is not False
+
+    def training_refusal(self) -> str:
+        """Why training through this layer is not computed here ("" where it is)."""
+        if self.config.get("synchronized"):
+            return (f"layer '{self.name}' (BatchNormalization) has synchronized=True (statistics across "
+                    "devices, computed as E[x^2] - E[x]^2), which lstmviz does not compute in training; "
+                    "supported: synchronized=False")
+        return ""
+
     def weight_specs(self, input_shapes):
         s = tuple(input_shapes[0])
         shape = _param_shape(self, s, _axes(self, len(s), False))
@@ -475,22 +496,122 @@ class BatchNormalization(L.Layer):
             + [("moving_mean", shape, c["moving_mean_initializer"]),
                ("moving_variance", shape, c["moving_variance_initializer"])]
 
+    def trainable_weights(self) -> list[np.ndarray]:
+        """gamma and beta (those there are): what the optimizer moves."""
+        return [w for n, w in zip(self.weight_names, self.weights) if n not in self.statistics]
+
     def compute_output_shapes(self, input_shapes):
         s = tuple(input_shapes[0])
         _axes(self, len(s), False)
         return [s]
 
+    def _named(self, x):
+        axes = _axes(self, x.ndim, False)
+        return axes, {n: _broadcast(w, x.ndim, axes) for n, w in zip(self.weight_names, self.weights)}
+
+    def _normalise(self, x, named, mean, variance):
+        # tf.nn.batch_normalization's order of the products
+        inv = np.float32(1) / np.sqrt(variance + np.float32(self.epsilon))
+        if self.scale:
+            inv = inv * named["gamma"]
+        shift = (named["beta"] - mean * inv) if self.center else -mean * inv
+        return x * inv + shift
+
     def forward(self, x):
         x = _float(x)
+        _, named = self._named(x)
+        return self._normalise(x, named, named["moving_mean"], named["moving_variance"])
+
+    # -- training -------------------------------------------------------------------------
+    def moments(self, x, mask):
+        """The batch's mean and variance (biased), kept dims, over every axis but ``axis``:
+        ``tf.nn.moments``; with a mask (one per position but the last axis), over the
+        unmasked positions only: Keras 3's ``_moments`` (sums over the count + 1e-7),
+        Keras 2's ``tf.nn.weighted_moments`` (over the count; 0 where it is 0)."""
         axes = _axes(self, x.ndim, False)
-        named = dict(zip(self.weight_names, self.weights))
-        mean = _broadcast(named["moving_mean"], x.ndim, axes)
-        # tf.nn.batch_normalization's order of the products
-        inv = np.float32(1) / np.sqrt(_broadcast(named["moving_variance"], x.ndim, axes) + np.float32(self.epsilon))
-        if self.scale:
-            inv = inv * _broadcast(named["gamma"], x.ndim, axes)
-        shift = (_broadcast(named["beta"], x.ndim, axes) - mean * inv) if self.center else -mean * inv
-        return x * inv + shift
+        rest = tuple(k for k in range(x.ndim) if k not in axes)
+        if mask is None:
+            mean = np.mean(x, axis=rest, keepdims=True, dtype=np.float32)
+            return mean, np.mean(np.square(x - mean), axis=rest, keepdims=True, dtype=np.float32)
+        if np.ndim(mask) != x.ndim - 1:
+            raise LstmvizError(
+                f"layer '{self.name}' (BatchNormalization) gets a mask of shape {L.fmt_shape(np.shape(mask))} "
+                f"for its input {L.fmt_shape(x.shape)}; Keras takes a mask of one dimension less than the input")
+        m = np.broadcast_to(np.expand_dims(np.asarray(mask, bool), -1), x.shape)
+        count = np.sum(m.astype(np.float32), axis=rest, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if self.keras_major >= 3:
+                denom = count + np.float32(1e-7)
+                mean = np.sum(np.where(m, x, np.float32(0)), axis=rest, keepdims=True) / denom
+                var = np.sum(np.square(np.where(m, x - mean, np.float32(0))), axis=rest, keepdims=True) / denom
+                return mean.astype(np.float32), var.astype(np.float32)
+            w = m.astype(np.float32)
+            mean = np.where(count > 0, np.sum(w * x, axis=rest, keepdims=True) / count, np.float32(0))
+            var = np.sum(w * np.square(x - mean), axis=rest, keepdims=True)
+            return mean.astype(np.float32), np.where(count > 0, var / count, np.float32(0)).astype(np.float32)
+
+    def train_call(self, x, mask):
+        """``(output, (mean, variance))`` in training: normalised by the batch's moments."""
+        x = _float(x)
+        _, named = self._named(x)
+        mean, var = self.moments(x, mask)
+        return self._normalise(x, named, mean, var), (mean, var)
+
+    def move(self, moments) -> None:
+        """Move the moving statistics towards a batch's ``(mean, variance)`` as Keras' update
+        after a training batch: Keras 3 ``moving * momentum + batch * (1 - momentum)``, Keras 2
+        (``_assign_moving_average``) ``moving - (moving - batch) * (1 - momentum)``."""
+        names = self.weight_names
+        m, d = np.float32(self.momentum), np.float32(1.0 - self.momentum)
+        for stat, batch in zip(self.statistics, moments):
+            k = names.index(stat)
+            old = self.weights[k]
+            new = batch.reshape(old.shape).astype(np.float32)
+            # (in place: a run's lists of the model's arrays stay its arrays)
+            old[...] = (old * m + new * d) if self.keras_major >= 3 else (old - (old - new) * d)
+
+    def train_backward(self, x, dy, mask, moments):
+        """``(dx, [dgamma, dbeta])`` in training: the full batch-norm backward, through the
+        batch's mean and variance (which every position of the batch feeds, a masked one
+        not)."""
+        x, dy = _float(x), _float(dy)
+        axes, named = self._named(x)
+        rest = tuple(k for k in range(x.ndim) if k not in axes)
+        mean, var = moments
+        r = np.float32(1) / np.sqrt(var + np.float32(self.epsilon))
+        g = named["gamma"] if self.scale else np.float32(1)
+        xc = x - mean
+        d_inv = np.sum(dy * xc, axis=rest, keepdims=True)   # inv = r * gamma
+        d_var = d_inv * g * np.float32(-0.5) * r ** 3
+        d_mean = -np.sum(dy, axis=rest, keepdims=True) * r * g
+        if mask is None:
+            n = np.float32(np.prod([x.shape[a] for a in rest]))
+            dx = dy * (r * g) + d_mean / n + d_var * np.float32(2) * xc / n
+        else:
+            w = np.broadcast_to(np.expand_dims(np.asarray(mask, bool), -1), x.shape).astype(np.float32)
+            count = np.sum(w, axis=rest, keepdims=True)
+            denom = count + np.float32(1e-7) if self.keras_major >= 3 else count
+            with np.errstate(invalid="ignore", divide="ignore"):
+                d_mean = d_mean + d_var * np.float32(-2) * np.sum(w * xc, axis=rest, keepdims=True) / denom
+                dx = dy * (r * g) + w * (d_mean + d_var * np.float32(2) * xc) / denom
+            if self.keras_major < 3:
+                dx = np.where(count > 0, dx, dy * (r * g))
+        return dx.astype(np.float32), self._weight_grads(dy, xc * r, rest)
+
+    def backward(self, x, y, dy, mask):
+        """At inference (the moving statistics, constants): ``dy * gamma / sqrt(moving_variance
+        + epsilon)``."""
+        x, dy = _float(x), _float(dy)
+        axes, named = self._named(x)
+        rest = tuple(k for k in range(x.ndim) if k not in axes)
+        r = np.float32(1) / np.sqrt(named["moving_variance"] + np.float32(self.epsilon))
+        g = named["gamma"] if self.scale else np.float32(1)
+        return dy * (r * g), self._weight_grads(dy, (x - named["moving_mean"]) * r, rest)
+
+    def _weight_grads(self, dy, xhat, rest):
+        shape = self.weights[0].shape
+        return ([np.sum(dy * xhat, axis=rest).reshape(shape)] if self.scale else []) \
+            + ([np.sum(dy, axis=rest).reshape(shape)] if self.center else [])
 
     def param_formula(self):
         d = self.weights[0].size if self.weights else 0

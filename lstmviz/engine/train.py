@@ -2,7 +2,11 @@
 optimizer update per batch from that batch's own mean loss, a short last batch divided by
 its own size. With ``shuffle=False`` the weights after ``fit`` are the weights Keras'
 ``model.fit(x, y, batch_size=B, epochs=N, shuffle=False)`` gives (Dropout layers are the
-identity here, so a model that drops during training in Keras differs).
+identity here, so a model that drops during training in Keras differs). Each update is
+Keras' training mode (``gradients(..., training=True)``): a BatchNormalization normalises
+by the batch's statistics, and its moving statistics move after the update as Keras moves
+them (``gradients.apply_moments``); the validation loss is inference mode, as Keras'
+``evaluate``.
 
 ``Trainer`` holds a run that can be stepped one update at a time (the app's play / pause
 / one update), with the learning rate changeable between updates; ``fit`` runs it to the
@@ -21,7 +25,7 @@ import numpy as np
 
 from lstmviz.engine import layers as L
 from lstmviz.engine.compiled import trained
-from lstmviz.engine.gradients import Gradients, check_model, check_trainable, gradients, targets
+from lstmviz.engine.gradients import Gradients, apply_moments, check_model, check_trainable, gradients, targets
 from lstmviz.engine.layers import layer_arrays, trainable_arrays  # (named here too, where they always were)
 from lstmviz.engine.losses import canonical
 from lstmviz.engine.metrics import Metric, Tracker, resolve
@@ -142,6 +146,7 @@ class Trainer:
         if tracker is not None and tracker.metrics:  # (Keras: on this batch's outputs, before the update)
             tracker.update(self.y[idx], grads.trace.outputs[0], grads.output_mask)
         self.optimizer.apply(self.arrays, flat)
+        apply_moments(self.model, grads.moments)  # (a BatchNormalization's moving statistics, as Keras')
         trained(self.model, self.loss, self.optimizer)  # (a .keras file of it keeps them: io/keras_writer)
         self._loss_sum += grads.loss * len(idx)
         self._seen += len(idx)
@@ -431,6 +436,23 @@ def left_out_note(model) -> str:
         return ""
     return ("training here leaves out what Keras' fit adds while it trains: " + "; ".join(parts)
             + ". Here they act as at inference, so the updates differ from Keras' fit of this model")
+
+
+def batch_norm_note(model) -> str:
+    """One line saying how training here treats the model's BatchNormalization layers (as
+    Keras' fit: the batch's statistics, the moving ones moved), and that the views and the
+    validation loss take the moving ones; "" for a model without one."""
+    from lstmviz.engine.gradients import trains_by_batch
+    from lstmviz.text import safe_name
+
+    names = [layer.name for layer in model.layers if trains_by_batch(layer)]
+    if not names:
+        return ""
+    shown = ", ".join(f"'{safe_name(n)}'" for n in names[:3]) + (", ..." if len(names) > 3 else "")
+    one = len(names) == 1
+    return (f"BatchNormalization {'layer' if one else 'layers'} {shown} {'trains' if one else 'train'} as in "
+            "Keras' fit, by each batch's mean and variance, the moving statistics moved after each update; "
+            "the views and the validation loss use the moving statistics (inference, as predict)")
 
 
 def evaluate(model, x, y, loss: str, batch_size: int | None = None, metrics: Tracker | None = None) -> float:
