@@ -4,7 +4,10 @@ For every case of ``tests/grad_cases.py``: the initial weights, the data, Keras'
 ``tf.GradientTape`` gradients of every trainable weight and of a float input (through
 ``model.compute_loss``, the path ``fit`` takes), and the weights after
 ``model.fit(x, y, batch_size=4, epochs=3, shuffle=False)`` with each optimizer of
-``grad_cases.OPTIMIZERS``. Written to ``tests/fixtures/grad/<case>.npz`` (a few KB each).
+``grad_cases.OPTIMIZERS`` (every weight of ``get_weights()``: a BatchNormalization's moving
+statistics too, which fit moves). A case marked ``keras2`` is fitted with tf_keras too
+(``k2fit_*``: the same model, weights and data in Keras 2). Written to
+``tests/fixtures/grad/<case>.npz`` (a few KB each).
 
 Run with the fixture venv, from the repository root:
     $FIXENV/bin/python scripts/make_grad_fixtures.py [case ...]
@@ -65,6 +68,8 @@ def make(name):
     model = build(case)
     # random, non-trivial weights (biases too) so every path carries gradient
     w0 = [(rng.normal(size=w.shape) * 0.5).astype(np.float32) for w in model.get_weights()]
+    paths = [v.path for v in model.weights]
+    w0 = [np.abs(w) + np.float32(0.5) if p.endswith("moving_variance") else w for w, p in zip(w0, paths)]
     model.set_weights(w0)
     y = targets(case, model.output_shape, rng, n)
     out = {"x": x, "y": y}
@@ -91,10 +96,36 @@ def make(name):
         for k, w in enumerate(model.get_weights()):
             out[f"fit_{key}_{k}"] = w
         out[f"fit_{key}_loss"] = np.asarray(hist.history["loss"], np.float32)
-    out["versions"] = np.array(json.dumps({"keras": keras.__version__, "tensorflow": tf.__version__}))
+    versions = {"keras": keras.__version__, "tensorflow": tf.__version__}
+    if case.get("keras2"):
+        versions["tf_keras"] = fit_tf_keras(case, x, y, w0, out)
+    out["weight_paths"] = np.array(paths)
+    out["versions"] = np.array(json.dumps(versions))
     OUT.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(OUT / f"{name}.npz", **out)
     print(f"{name}: loss {float(loss):.6f}, {len(w0)} weights", flush=True)
+
+
+def fit_tf_keras(case, x, y, w0, out):
+    """``k2fit_<optimizer>_<k>`` / ``_loss``: the same fits with tf_keras (Keras 2)."""
+    import tf_keras
+
+    def layer(cls, cfg):
+        cfg = dict(cfg)
+        if isinstance(cfg.get("layer"), dict):
+            cfg["layer"] = layer(cfg["layer"]["class_name"], cfg["layer"]["config"])
+        return getattr(tf_keras.layers, cls)(**cfg)
+
+    model = tf_keras.Sequential([tf_keras.Input(shape=case["shape"][1:])]
+                                + [layer(c, cfg) for c, cfg in case["layers"]])
+    for key, cls, opts in OPTIMIZERS:
+        model.set_weights(w0)
+        model.compile(loss=case["loss"], optimizer=getattr(tf_keras.optimizers, cls)(**opts))
+        hist = model.fit(x, y, shuffle=False, verbose=0, **FIT)
+        for k, w in enumerate(model.get_weights()):
+            out[f"k2fit_{key}_{k}"] = w
+        out[f"k2fit_{key}_loss"] = np.asarray(hist.history["loss"], np.float32)
+    return tf_keras.__version__
 
 
 if __name__ == "__main__":

@@ -103,6 +103,20 @@ CASES = {
                 ("Permute", {"dims": [2, 1]}), ("GlobalMaxPooling1D", {}),
                 ("LeakyReLU", {"negative_slope": 0.2}), ("ELU", {"alpha": 0.5}),
                 ("Dense", {"units": 3}), ("Softmax", {})]),
+    # BatchNormalization in training: the batch's statistics, the moving ones moved after each
+    # update (``keras2``: also fitted with tf_keras, the Keras 2 form of the update)
+    "lstm_batchnorm_dense_mse": dict(
+        shape=(None, 5, 3), loss="mse", keras2=True,
+        layers=[("LSTM", {"units": 4}), ("BatchNormalization", {"momentum": 0.8}), ("Dense", {"units": 2})]),
+    "batchnorm_steps_lstm_mae": dict(
+        shape=(None, 5, 3), loss="mae", keras2=True,
+        layers=[("BatchNormalization", {"momentum": 0.7, "epsilon": 0.01}), ("LSTM", {"units": 3}),
+                ("Dense", {"units": 2})]),
+    "masked_batchnorm_lstm_mse": dict(
+        shape=(None, 6, 2), loss="mse", mask=True, keras2=True,
+        layers=[("Masking", {}), ("BatchNormalization", {"momentum": 0.6}),
+                ("LSTM", {"units": 3, "return_sequences": True}), ("BatchNormalization", {"center": False}),
+                _td(2)]),
 }
 
 

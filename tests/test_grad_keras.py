@@ -1,6 +1,7 @@
 """Gradients and training against real Keras 3 (fixtures from scripts/make_grad_fixtures.py):
 ``tf.GradientTape`` gradients of every weight and input through ``model.compute_loss``, and
-the weights after ``model.fit(..., shuffle=False)`` with each optimizer."""
+the weights after ``model.fit(..., shuffle=False)`` with each optimizer (every weight of
+``get_weights()``: a BatchNormalization's moving statistics too)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from grad_cases import CASES, FIT, OPTIMIZERS
 from helpers import FIXTURES
 from lstmviz.engine import LayerSpec, Model
 from lstmviz.engine.gradients import gradients
+from lstmviz.engine.layers import model_arrays
 from lstmviz.engine.optimizers import make
-from lstmviz.engine.train import fit, trainable_arrays
+from lstmviz.engine.train import fit
 
 GRAD = FIXTURES / "grad"
 NAMES = [n for n in CASES if (GRAD / f"{n}.npz").exists()]
@@ -21,7 +23,7 @@ NAMES = [n for n in CASES if (GRAD / f"{n}.npz").exists()]
 def build(name, npz):
     case = CASES[name]
     model = Model.sequential(case["shape"], [LayerSpec(c, dict(cfg)) for c, cfg in case["layers"]])
-    arrays = trainable_arrays(model)
+    arrays = model_arrays(model)
     n = sum(1 for k in npz.files if k.startswith("w") and k[1:].isdigit())
     assert len(arrays) == n, (len(arrays), n)
     for k, a in enumerate(arrays):
@@ -60,6 +62,6 @@ def test_fit_equals_keras_fit(name, opt):
     history = fit(model, npz["x"], npz["y"], CASES[name]["loss"], make(cls, lr, **options),
                   shuffle=False, **FIT)
     np.testing.assert_allclose(history, npz[f"fit_{opt}_loss"], rtol=1e-4, atol=1e-6)
-    for k, got in enumerate(trainable_arrays(model)):
+    for k, got in enumerate(model_arrays(model)):
         want = npz[f"fit_{opt}_{k}"]
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5, err_msg=f"weight {k}")
