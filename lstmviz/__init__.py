@@ -34,7 +34,11 @@ Public API (``__all__``):
   (``g.layers[name].steps["dh"]``, ``"dc"`` for an LSTM, ``"dpre"``) and the inputs'
   (``g.inputs``); ``loss`` as ``keras.losses.get`` takes it (``"mse"``, ``"MSE"``,
   ``"MeanSquaredError"``, ``"binary_crossentropy"``, ...; None: the one the model was
-  compiled with, as ``fit`` takes it);
+  compiled with, as ``fit`` takes it); ``training=True`` (the default) as ``fit``'s update
+  takes them, Keras' ``GradientTape`` over ``model(x, training=True)`` (a BatchNormalization by
+  the batch's mean and variance, ``g.moments``), ``training=False`` over ``model(x,
+  training=False)`` (by its moving statistics, as ``predict`` and the trace); ``g.training``
+  says which;
 - ``fit(model, x, y, loss=None, optimizer=None, batch_size=32, epochs=1, shuffle=True, ...,
   validation_split=0.0, validation_data=None, verbose=0)``: trains ``model`` in place as
   Keras' ``model.fit`` does, an update per batch; returns each epoch's loss, a list that is

@@ -60,7 +60,10 @@ def add_parsers(sub) -> None:
                     "Bidirectional); 'input' ('input0', 'input1', ... for several) for float "
                     "inputs; and per step of each recurrent layer, in processing order, "
                     "'<layer>/dh' (dL/dh_t), '<layer>/dc' (dL/dc_t, LSTM) and '<layer>/dpre' "
-                    "(dL/d pre-activation of each gate, fused in Keras' gate order).",
+                    "(dL/d pre-activation of each gate, fused in Keras' gate order). In training "
+                    "mode, as fit's update takes them (GradientTape over model(x, training=True): "
+                    "a BatchNormalization by the batch's mean and variance); --inference for "
+                    "model(x, training=False), by its moving statistics.",
         epilog=CSV_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--input", "-i", dest="inputs", action="append", required=True, metavar="X",
@@ -72,6 +75,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--out", "-o", required=True, metavar="OUT.npz", help="where to write the arrays")
     p.add_argument("--shape", action="append", type=parse_shape, default=[], metavar="B,T,F",
                    help="reshape an input's numbers (a .csv's, or a .npy's) to this shape")
+    p.add_argument("--inference", action="store_true",
+                   help="the gradients of model(x, training=False), as predict computes: a "
+                        "BatchNormalization by its moving statistics (default: training mode, as fit)")
 
     p = sub.add_parser(
         "train", help="train a model (or a built-in task) as Keras' model.fit and save it",
@@ -143,14 +149,15 @@ def cmd_grad(args) -> int:
         refuse_to_replace,
         write_npz,
     )
-    from lstmviz.engine.gradients import check_trainable, gradients, needed_loss
+    from lstmviz.engine.gradients import check_trainable, gradients, mode_note, needed_loss
 
     refuse_to_replace(args.out, [("model file", args.model), ("target file", args.target)]
                       + [("input file", p) for p in args.inputs])
     check_npz_name(args.out, "grad")
     check_out_file(args.out)
     model = lstmviz.load(args.model)
-    check_trainable(model)  # (before its inputs: a model that cannot be differentiated says so first)
+    training = not args.inference
+    check_trainable(model, training)  # (before its inputs: a model that cannot be differentiated says so first)
     compiled = args.loss is None
     if compiled:  # (what the model was compiled with, as fit and train take it)
         args.loss = needed_loss(model, "grad", "give --loss")
@@ -158,7 +165,7 @@ def cmd_grad(args) -> int:
     y = _read_target(args.target, model, args.loss)
     _check_count(args, model, arrays, y)
     try:
-        g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss)
+        g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss, training)
     except LstmvizError as err:
         msg = str(err)
         if msg.startswith("the target has shape"):  # (a .csv for a sequence output: one sample)
@@ -175,8 +182,9 @@ def cmd_grad(args) -> int:
     from lstmviz.cli_inputs import read_as
 
     csv = read_as(model, args.inputs, arrays)
+    mode = mode_note(model, training)
     print(f"wrote {safe_text(str(args.out))}: loss {g.loss:.6g} ({args.loss}{', as compiled' if compiled else ''}), "
-          f"gradients of {len(weights)} weight arrays "
+          f"gradients of {len(weights)} weight arrays" + (f" in {mode}" if mode else "") + " "
           f"(global norm {norm:.4g}), {len(flat)} arrays in all" + (f" ({safe_text(csv)})" if csv else ""))
     return 0
 
@@ -192,7 +200,7 @@ def cmd_train(args) -> int:
     from lstmviz.cli_inputs import check_named, name_input, read_as
     from lstmviz.engine.compiled import compiled_loss, compiled_optimizer, of, restore, state_of
     from lstmviz.engine.optimizers import make
-    from lstmviz.engine.train import Trainer, evaluate, left_out_note, overflowed
+    from lstmviz.engine.train import Trainer, batch_norm_note, evaluate, left_out_note, overflowed
     from lstmviz.io.keras_writer import keras3_caveat, model_config, save_keras
 
     check_named(args.out, "--out")
@@ -248,9 +256,9 @@ def cmd_train(args) -> int:
     caveat = keras3_caveat(model)
     if caveat:
         _say(f"note: {caveat}")
-    left_out = left_out_note(model)
-    if left_out:
-        _say(f"note: {left_out}")
+    for note in (left_out_note(model), batch_norm_note(model)):
+        if note:
+            _say(f"note: {note}")
     compiled = None if args.task or args.optimizer else compiled_optimizer(model, lr, give="give --optimizer")
     name = args.optimizer or (type(compiled).__name__.lower() if compiled is not None else "adam")
     options = {"clipnorm": args.clipnorm, "clipvalue": args.clipvalue}

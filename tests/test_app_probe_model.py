@@ -124,3 +124,22 @@ def test_every_refusal_is_one_line_saying_what_is_supported():
                                                           "SimpleRNN, a Bidirectional or RNN of them), and the "
                                                           "model has none; view='connectivity' draws any model")
     assert probe_model(dense, x, part="connectivity").connectivity.shape == (T,)  # (any model: no refusal)
+
+
+def test_a_batch_normalization_models_gradient_pages_are_inference_mode_and_say_so():
+    # one sample's own loss: a BatchNormalization by its moving statistics (a batch of one
+    # sample's own would be degenerate), the mode named; no such words for other models
+    model = Model.sequential((None, T, 2), [LayerSpec("LSTM", {"units": 4}, name="lstm"),
+                                            LayerSpec("BatchNormalization", {}), LayerSpec("Dense", {"units": 1})],
+                             seed=3)
+    bn = model.get_layer("batch_normalization")
+    bn.weights[2][...] = [0.3, -0.2, 0.1, 0.0]  # (moving statistics that are not the identity's)
+    bn.weights[3][...] = [0.5, 2.0, 1.5, 0.8]
+    x, y = _data(8)
+    v = probe_model(model, x, y, "mse", "dh", sample=2)
+    want = gradients(model, x[2:3], y[2:3], "mse", training=False)
+    assert v.loss == pytest.approx(want.loss)
+    np.testing.assert_array_equal(v.dh, np.asarray(want.layers["lstm"].steps["dh"][0], np.float64).T)
+    assert v.mode == "inference mode, as predict: BatchNormalization by its moving statistics"
+    assert v.loss != pytest.approx(gradients(model, x[2:3], y[2:3], "mse").loss)  # (training mode differs)
+    assert probe_model(_model(), x, y, "mse", "dh").mode == ""

@@ -468,3 +468,42 @@ def test_user_data_cuts_where_keras_fit_cuts(tmp_path):
     _files(tmp_path, n=1)
     with pytest.raises(LstmvizError, match="^1 sample leaves none to train on with a validation split of 0.2;"):
         user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.2)
+
+
+def test_a_users_batch_normalization_trains_by_batches_and_its_snapshots_keep_the_moving_statistics(tmp_path):
+    # the Train tab's run of the user's model: each update as fit (the batch's statistics,
+    # the moving ones moved); a snapshot holds the moving statistics, and the trace the
+    # views show (scrubbed to it) normalises by them, as predict
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.engine.layers import model_arrays
+
+    state = AppState()
+    state.set_model(Model.sequential((None, 10, 1), [LayerSpec("LSTM", {"units": 4}, name="lstm"),
+                                                     LayerSpec("BatchNormalization", {"momentum": 0.5}, name="bn"),
+                                                     LayerSpec("Dense", {"units": 1})]))
+    x, y = _files(tmp_path)
+    data, loss = user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.25)
+    s = user_session(state.model, data, loss, Settings(optimizer="adam", learning_rate=0.01, batch_size=8,
+                                                       epochs=1, shuffle=False), snapshot_every=2)
+    for _ in range(4):
+        s.step()
+    ref = copy_model(state.model)
+    tr = Trainer(ref, x[:30], y[:30], "mse", "adam", 8, 1, False, 0, learning_rate=0.01)
+    while not tr.done:
+        tr.step()
+    for a, b in zip(model_arrays(s.model), model_arrays(ref)):
+        np.testing.assert_array_equal(a, b)
+    bn = s.model.get_layer("bn")
+    mine = state.model.get_layer("bn").named_weights()
+    assert not np.array_equal(bn.named_weights()["moving_mean"], mine["moving_mean"])
+    shown = Scrubber(state).show(s, 2)
+    want = snapshot_model(s, shown)
+    for a, b in zip(model_arrays(state.model), model_arrays(want)):
+        np.testing.assert_array_equal(a, b)  # the moving statistics after update 2 too
+    stats = state.model.get_layer("bn").named_weights()
+    h = state.trace.layers["lstm"].outputs[0]
+    np.testing.assert_allclose(
+        state.trace.layers["bn"].outputs[0],
+        (h - stats["moving_mean"]) / np.sqrt(stats["moving_variance"] + np.float32(1e-3)) * stats["gamma"]
+        + stats["beta"],
+        rtol=1e-5, atol=1e-6)

@@ -684,3 +684,38 @@ def test_loss_takes_keras_other_names_for_a_loss_and_says_a_near_miss(tmp_path, 
     err = capsys.readouterr().err
     assert "unknown loss 'Mse' (Keras' names are case-sensitive: 'mse', 'MSE')" in err
     assert not (tmp_path / "g.npz").exists()
+
+
+def test_grad_and_train_of_a_batch_normalization_model_name_the_mode(tmp_path, capsys):
+    # grad: training mode as fit (the batch's statistics), --inference as predict; the line
+    # says which; the gradients are gamma's and beta's, not the moving statistics'; train says
+    # how the layer trains and saves the moving statistics it moved
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.io.keras_writer import save_keras
+
+    model = Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4}), LayerSpec("BatchNormalization", {},
+                                                                                     name="bn"),
+                                            LayerSpec("Dense", {"units": 1})], seed=2)
+    save_keras(model, tmp_path / "bn.keras")
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(8, 5, 3)).astype(np.float32), rng.normal(size=(8, 1)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "y.npy", y)
+    common = ["-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy"), "--loss", "mse"]
+    for extra, training, said in (([], True, "in training mode, as fit: BatchNormalization by the batch's statistics"),
+                                  (["--inference"], False,
+                                   "in inference mode, as predict: BatchNormalization by its moving statistics")):
+        out = tmp_path / f"g{training}.npz"
+        assert cli.main(["grad", str(tmp_path / "bn.keras"), *common, "--out", str(out), *extra]) == 0
+        assert said in capsys.readouterr().out
+        g, want = np.load(out), gradients(model, x, y, "mse", training=training)
+        assert float(g["loss"]) == pytest.approx(want.loss)
+        np.testing.assert_array_equal(g["bn/gamma"], want.layers["bn"].weights[0])
+        assert "bn/moving_mean" not in g.files
+    assert cli.main(["train", str(tmp_path / "bn.keras"), *common, "--batch-size", "4", "--no-shuffle",
+                     "--out", str(tmp_path / "t.keras")]) == 0
+    assert "BatchNormalization layer 'bn' trains as in Keras' fit" in capsys.readouterr().err
+    fit(model, x, y, "mse", "adam", batch_size=4, shuffle=False)
+    saved = lstmviz.load(tmp_path / "t.keras").get_layer("bn").named_weights()
+    for name, w in model.get_layer("bn").named_weights().items():
+        np.testing.assert_array_equal(saved[name], w, err_msg=name)

@@ -205,3 +205,20 @@ def test_the_dh_picture_takes_the_compiled_loss_and_says_so(drawn):
     with pytest.raises(LstmvizError) as err:
         lstmviz.picture(_lstm(), x, view="dh", y=y)
     assert str(err.value).startswith("view='dh' draws dL/dh, the gradient of a loss: give loss (")
+
+
+def test_the_dh_picture_of_a_batch_normalization_model_names_its_mode(drawn):
+    """A model holding a BatchNormalization: the dL/dh picture is inference mode (its moving
+    statistics, one sample's own loss), which its description and caption say; a model
+    without one says nothing of modes."""
+    model = Model.sequential((None, T, 1), [LayerSpec("LSTM", {"units": 5}), LayerSpec("BatchNormalization", {}),
+                                            LayerSpec("Dense", {"units": 1})], seed=1)
+    x, y = _data()
+    pic = lstmviz.picture(model, x, view="dh", y=y, loss="mse", sample=3)
+    mode = "inference mode, as predict: BatchNormalization by its moving statistics"
+    assert pic.what.endswith(f", {mode}")
+    (_, v, data), = drawn
+    assert data["caption"].endswith(f" In {mode}.")
+    assert v.loss == pytest.approx(gradients(model, x[3:4], y[3:4], "mse", training=False).loss)
+    plain = lstmviz.picture(_lstm(), x, view="dh", y=y, loss="mse")
+    assert "mode" not in plain.what and "mode" not in drawn[-1][2]["caption"]

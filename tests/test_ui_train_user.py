@@ -596,3 +596,26 @@ def test_a_session_of_a_compiled_model_keeps_its_compile_and_the_train_tab_says_
     assert not box.compiled_label.isVisibleTo(panel)
     assert other.sessions.redo()
     assert box.compiled_label.text() == said
+
+
+def test_training_a_model_with_batch_normalization_says_how_it_trains(make_window, tmp_path):
+    """The box says the layer trains by each batch's statistics, as Keras' fit, and that the
+    views and the validation loss take the moving ones; the run moves them."""
+    from lstmviz.engine import LayerSpec, Model
+
+    w = make_window()
+    box = _setup(w, tmp_path)
+    w.state.set_model(Model.sequential((None, 10, 1), [
+        LayerSpec("LSTM", {"units": 3}), LayerSpec("BatchNormalization", {}, name="bn"),
+        LayerSpec("Dense", {"units": 1})], seed=0))
+    assert box.train()
+    first, note = box.message.text().split("\n")
+    assert first.startswith("Training a copy of")
+    assert note == ("Note: BatchNormalization layer 'bn' trains as in Keras' fit, by each batch's mean and variance, "
+                    "the moving statistics moved after each update; the views and the validation loss use the "
+                    "moving statistics (inference, as predict).")
+    session = w.train_panel.session
+    before = session.model.get_layer("bn").named_weights()["moving_mean"].copy()
+    session.step()
+    assert not np.array_equal(session.model.get_layer("bn").named_weights()["moving_mean"], before)
+    w.train_panel.stop()

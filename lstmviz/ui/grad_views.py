@@ -608,6 +608,8 @@ class GradViews(QtCore.QObject):
         else:
             text = (f"Each cell: dL/dh<sub>t</sub> for one unit (row) at one processing step (column), "
                     f"L = this sample's own loss ({v.loss:.3g}){at_update(v)}. Colours {scale}.")
+        if v.mode:  # (a model holding a BatchNormalization: which statistics normalised)
+            text += f" In {v.mode}."
         self._caption("dh", text)
 
     def _draw_connectivity(self, v: ProbeView) -> None:

@@ -375,7 +375,7 @@ def _gradient_picture(obj, x, view, step, layer, unit, sample, theme, size, scal
         image = QtGui.QImage.fromData(data)
         name = v.ref.label if v.ref is not None and view != "connectivity" else ""
         what = (f"{TITLES[view]}{' of ' + name if name else ''}" + (f", {sample_words(v)}" if view != "gates" else "")
-                + compiled)
+                + compiled + (f", {v.mode}" if view == "dh" and v.mode else ""))
     finally:
         if page is not None:
             dispose(page)
