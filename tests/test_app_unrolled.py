@@ -453,3 +453,37 @@ def test_thin_links_keep_every_kth_column():
     assert every == 10 and {c for _, c in shown} == set(range(0, 200, 10))
     assert len(shown) == 60
     assert thin_links(links[:30], 10) == (links[:30], 1)
+
+
+def _onnx_case(case):
+    model = lstmviz.load(FIXTURES / case / "model.onnx", isolate=False)
+    x = np.load(FIXTURES / case / "x.npy")
+    trace = model.trace(x)
+    return model, trace, layout(model, trace, [x])
+
+
+@pytest.mark.parametrize("case,conv,pool,lstm", [
+    ("onnx_torch_dynamo_cnn_lstm_max", "node_conv1d", "node_max_pool1d", "rnn.lstm"),
+    ("onnx_torch_classic_cnn_lstm_max", "conv.Conv", "pool.MaxPool", "rnn.LSTM"),
+    ("onnx_torch_classic_cnn_avgpool_lstm", "conv.Conv", "pool.AveragePool", "rnn.LSTM"),
+    ("onnx_torch_dynamo_cnn_avgpool_lstm", "node_conv1d", "node_avg_pool1d", "rnn.lstm"),
+])
+def test_onnx_channels_first_layers_are_drawn_on_their_steps_and_linked_to_the_steps_they_read(case, conv, pool, lstm):
+    # an ONNX Conv / pool outputs (N, C, L): its columns are L, each linked to the steps it reads,
+    # and the LSTM after the pool (through a Transpose) runs on the pool's axis
+    model, trace, lay = _onnx_case(case)
+    rows = {r.key: r for r in lay.rows}
+    steps = np.load(FIXTURES / case / "x.npy").shape[1]
+    for name in [conv, pool] + [r.layer for r in lay.rows if r.kind == "seq" and r.layer not in (conv, pool)]:
+        out = trace[name].output  # (N, C, L)
+        np.testing.assert_array_equal(rows[name].data, out.transpose(0, 2, 1))
+        assert rows[name].T == out.shape[2] and rows[name].units == out.shape[1]
+    assert rows[conv].T == steps and rows[conv].domain == rows["input"].domain
+    for name, below in ((conv, steps), (pool, rows[conv].T)):
+        reads = model.get_layer(name).read_steps(below)
+        assert rows[name].links == sorted({(int(i), t) for t, taps in enumerate(reads) for i in taps if i >= 0},
+                                          key=lambda link: (link[1], link[0]))
+    assert rows[pool].domain != rows[conv].domain and rows[pool].T == trace[pool].output.shape[2]
+    assert rows[lstm].kind == "rnn" and rows[lstm].domain == rows[pool].domain
+    assert rows[lstm].T == rows[pool].T == trace[lstm].timesteps
+    assert (rows[conv].unit_word, rows[pool].unit_word) == ("filter", "channel")

@@ -11,6 +11,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
+from helpers import FIXTURES
 from lstmviz.engine import LayerSpec, Model
 from lstmviz.errors import LstmvizError
 
@@ -174,3 +175,43 @@ def test_read_steps_are_the_steps_each_output_step_depends_on(cls, cfg):
         assert moved.tolist() == [i in row for row in reads.tolist()], i
     # a tap in the padding is -1, and the padding is where the layer reads no input step
     assert ((reads >= -1) & (reads < T)).all()
+
+
+@pytest.mark.parametrize("op,attrs,kernel", [
+    ("Conv", {"pads": [1, 1]}, 3),
+    ("Conv", {"pads": [1, 1], "dilations": [2]}, 2),
+    ("Conv", {"auto_pad": "SAME_LOWER", "strides": [2]}, 4),
+    ("Conv", {"auto_pad": "SAME_UPPER", "strides": [3]}, 2),
+    ("MaxPool", {"kernel_shape": [2], "strides": [2]}, 2),
+    ("MaxPool", {"kernel_shape": [3], "strides": [2], "pads": [1, 1], "ceil_mode": 1}, 3),
+    ("AveragePool", {"kernel_shape": [3], "strides": [2], "pads": [1, 1], "ceil_mode": 1,
+                     "count_include_pad": 1}, 3),
+])
+def test_onnx_window_steps_are_the_steps_each_output_step_depends_on(op, attrs, kernel):
+    from lstmviz.engine import onnx_ops
+
+    T = 11
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(1, 2, T)).astype(np.float32)
+    extra = [rng.normal(size=(3, 2, kernel)).astype(np.float32)] if op == "Conv" else []
+    attrs = dict(attrs, **({} if op != "Conv" else {"kernel_shape": [kernel]}))
+    y = onnx_ops.evaluate(op, attrs, [x, *extra])[0]
+    reads = onnx_ops.window_steps(op, attrs, kernel, T)
+    assert reads.shape == (y.shape[2], kernel)
+    for i in range(T):
+        nudged = x.copy()
+        nudged[0, :, i] += 100.0  # (so that a maximum moves too)
+        moved = np.any(onnx_ops.evaluate(op, attrs, [nudged, *extra])[0] != y, axis=(0, 1))
+        assert moved.tolist() == [i in row for row in reads.tolist()], i
+    assert ((reads >= -1) & (reads < T)).all()
+
+
+def test_an_onnx_conv_without_kernel_shape_reads_its_kernels_taps():
+    import lstmviz
+
+    model = lstmviz.load(FIXTURES / "onnx_torch_dynamo_cnn_lstm_max" / "model.onnx", isolate=False)
+    conv = model.get_layer("node_conv1d")
+    attrs = {k: v for k, v in conv.config["attrs"].items() if k != "kernel_shape"}
+    conv.config["attrs"] = attrs
+    assert conv.kernel_taps() == conv.weights[0].shape[2] == 3
+    assert conv.read_steps(5).tolist() == [[-1, 0, 1], [0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, -1]]

@@ -2615,3 +2615,25 @@ def test_the_unit_box_says_filter_for_a_conv1d_and_channel_for_a_pooling(window)
         assert window.unit_spin.text() == "0"
     window.state.set_cursor(layer="conv_cf", step=2)  # (channels first: 3 steps, its last axis)
     assert window.state.cursor.step == 2 and window.state.steps_of("conv_cf") == 3
+
+
+def test_an_onnx_cnn_lstms_unit_box_and_clock_follow_each_layers_steps(window):
+    # (N, C, L) tensors: a Conv's filters and a pool's channels are axis 1, their steps axis 2;
+    # the LSTM after the pool runs over the pool's 2 steps, not the input's 5
+    import lstmviz
+
+    case = FIX / "onnx_torch_dynamo_cnn_lstm_max"
+    window.state.set_model(lstmviz.load(case / "model.onnx", isolate=False))
+    window.state.set_input_data(np.load(case / "x.npy"))
+    trace = window.state.trace
+    for layer, word in (("node_conv1d", "filter"), ("node_relu", "unit"), ("node_max_pool1d", "channel"),
+                        ("rnn.lstm", "unit")):
+        window.state.set_cursor(layer=layer, unit=0, step=0)
+        QtWidgets.QApplication.processEvents()
+        out = trace[layer].output
+        channels, steps = (out.shape[1], out.shape[2]) if out.ndim == 3 else (out.shape[-1], trace[layer].timesteps)
+        assert window.unit_label.text() == word
+        assert window.unit_spin.maximum() == channels - 1
+        assert window.state.steps_of(layer) == window.state.clock_steps == steps
+        window.state.set_cursor(step=99)
+        assert window.state.cursor.step == steps - 1

@@ -1505,3 +1505,31 @@ def test_sub_sequences_are_drawn_a_stripe_per_sub_step_of_the_engines_numbers(vi
     assert td.image.image.shape[0] == 5
     assert "filter <b>1</b>" in view.header.text() and "sub-step" in view.header.text()
     assert "a stripe per sub-step (5)" in view.legend.text()
+
+
+def test_an_onnx_conv_and_pool_are_drawn_on_their_steps_from_the_steps_they_read(view, qtbot):
+    # torch's Conv1d -> ReLU -> BatchNorm1d -> MaxPool1d(2) -> LSTM as ONNX: (N, C, L) tensors
+    import lstmviz
+
+    case = FIX / "onnx_torch_dynamo_cnn_lstm_max"
+    model = lstmviz.load(case / "model.onnx", isolate=False)
+    x = np.load(case / "x.npy")
+    trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    inp, conv, bn = row(view, "input"), row(view, "node_conv1d"), row(view, "node__native_batch_norm_legit_no_training__0")
+    pool, lstm = row(view, "node_max_pool1d"), row(view, "rnn.lstm")
+    assert _links_into(view, conv.y) == {(inp.offset + i, conv.offset + t) for i, t in conv.links}
+    assert _links_into(view, pool.y) == {(bn.offset + i, pool.offset + t) for i, t in pool.links}
+    assert pool.links == [(0, 0), (1, 0), (2, 1), (3, 1)]
+    # the LSTM's 2 steps stand over the pool's 2 columns, each from the one below it
+    assert lstm.T == pool.T == 2 and lstm.offset == pool.offset
+    assert _links_into(view, lstm.y) == {(pool.offset + t, pool.offset + t) for t in range(2)}
+    view.set_cursor(Cursor(step=1, layer="node_max_pool1d", unit=3))
+    x0, y0 = view.read_lines.getData()
+    assert {(float(x0[k]), float(x0[k + 1])) for k in range(0, len(x0), 2)} == {
+        (bn.offset + 2, pool.offset + 1), (bn.offset + 3, pool.offset + 1)}
+    assert "channel <b>3</b>" in view.header.text() and "reads steps <b>2</b>–<b>3</b>" in view.header.text()
+    np.testing.assert_array_equal(pool.values, trace["node_max_pool1d"].output[0, 3, :])
+    view.set_cursor(Cursor(step=4, layer="node_conv1d", unit=2))
+    assert "filter <b>2</b>" in view.header.text() and "reads steps <b>3</b>–<b>4</b>" in view.header.text()
+    np.testing.assert_array_equal(conv.values, trace["node_conv1d"].output[0, 2, :])

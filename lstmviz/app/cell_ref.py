@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import string
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CellKind, act_name
 from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Recurrent, StackedRNN
-from lstmviz.engine.onnx_time import reads_reversed
+from lstmviz.engine.onnx_time import drawn_axes, reads_reversed
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.text import markup
 
@@ -641,8 +642,88 @@ def unit_word(layer) -> str:
     inner = getattr(layer, "inner", None) or getattr(layer, "layer", None)
     if layer.class_name == "TimeDistributed" and inner is not None and hasattr(inner, "class_name"):
         layer = inner
-    if layer.class_name == "Conv1D":
+    if layer.class_name in ("Conv1D", "onnx.Conv"):
         return "filter"
-    if layer.class_name in ("MaxPooling1D", "AveragePooling1D"):
+    if layer.class_name in ("MaxPooling1D", "AveragePooling1D", "onnx.MaxPool", "onnx.AveragePool",
+                            "onnx.BatchNormalization"):
         return "channel"
     return "unit"
+
+
+def _own_axes(layer, ranks: list) -> list:
+    """The steps axis of each output (of ``ranks``) of ``layer``, not an ONNX op (see
+    ``steps_axes``)."""
+    if getattr(layer, "onnx_op", None):  # an ONNX recurrent node: Y on its layout's time axis
+        return [0 if int(layer.config.get("layout", 0)) == 0 else 1] + [None] * (len(ranks) - 1)
+    out = []
+    for r in ranks:
+        if r is None or r < 3:
+            out.append(None)
+        elif getattr(layer, "channels_first", False) and r == 3:
+            out.append(2)
+        elif getattr(layer, "steps_first", False):
+            out.append(0)
+        else:
+            out.append(1)
+    return out
+
+
+#: ``steps_axes`` of each model while its layers are the same objects of the same shapes
+_AXES_KNOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def steps_axes(model: Model) -> dict[str, list]:
+    """For every layer, the axis of each of its outputs that holds steps (None: none): what
+    the views draw as columns and the player counts. A Keras layer's by its data format
+    (axis 2 channels first, else 1: a (batch, steps, ...) output; none for (batch,
+    features)); an ONNX graph's followed from its inputs (axis 0 of a time-major one) op by
+    op, as ``onnx_time.drawn_axes`` says (a Transpose moves them, a Conv or a pooling makes
+    new ones on axis 2, a Relu or BatchNormalization keeps them, a ReduceMax over them
+    leaves none)."""
+    from lstmviz.engine.layers import InputLayer
+
+    key = tuple((id(n.layer), str(n.layer.output_shapes), getattr(n.layer, "channels_first", None))
+                for n in model.nodes)
+    known = _AXES_KNOWN.get(model)
+    if known is not None and known[0] == key:
+        return known[1]
+    axes: dict[str, list] = {}
+    tags: dict[str, list] = {}  # (an ONNX tensor's: where it holds the sequence's length, ``onnx_time``)
+    shapes: dict[str, list] = {}
+    for node in model.nodes:
+        layer = node.layer
+        shapes[layer.name] = [tuple(s) if s is not None else None for s in (layer.output_shapes or [None])]
+        if isinstance(layer, InputLayer):
+            shape = list(layer.config.get("batch_shape") or [])
+            steps = len(shape) >= 2 and not layer.config.get("role")
+            axes[layer.name] = [(0 if layer.config.get("time_major") else 1) if steps else None]
+            tags[layer.name] = [None]
+            continue
+        def of(table: dict[str, list], r) -> object:
+            got = table.get(r.layer) or []
+            return got[r.tensor_index] if r.tensor_index < len(got) else None
+
+        in_axes = [of(axes, r) for r in node.inbound]
+        ranks = [None if s is None else len(s) for s in shapes[layer.name]]
+        if str(layer.class_name).startswith("onnx.") and hasattr(layer, "op"):
+            axes[layer.name], tags[layer.name] = drawn_axes(
+                layer, in_axes, [of(tags, r) for r in node.inbound], [of(shapes, r) for r in node.inbound], ranks)
+        else:
+            axes[layer.name] = _own_axes(layer, ranks)
+    _AXES_KNOWN[model] = (key, axes)
+    return axes
+
+
+def steps_axis(model: Model, name: str, axes: dict[str, list] | None = None) -> int | None:
+    """The axis of layer ``name``'s (first) output that holds steps (``steps_axes``)."""
+    got = (axes if axes is not None else steps_axes(model)).get(name) or [None]
+    return got[0]
+
+
+def steps_first_view(out: np.ndarray, axis: int | None) -> np.ndarray:
+    """A 3-D output ``out`` as (batch, steps, channels), its steps on ``axis`` (None: 1,
+    as it is): a channels-first (N, C, L) output turned to (N, L, C), a time-major (T, N,
+    C) one to (N, T, C)."""
+    if out.ndim != 3 or axis in (None, 1):
+        return out
+    return out.transpose(0, 2, 1) if axis == 2 else out.transpose(1, 0, 2)

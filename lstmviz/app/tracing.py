@@ -18,7 +18,7 @@ import numpy as np
 
 from lstmviz.app import inputs as gen
 from lstmviz.app.base import StateBase
-from lstmviz.app.cell_ref import unit_word
+from lstmviz.app.cell_ref import steps_axes, unit_word
 from lstmviz.app.events import operation as _operation
 from lstmviz.app.input_edits import make_input, token_ids
 from lstmviz.app.long_sequence import holds_steps, trace_or_window
@@ -175,6 +175,7 @@ def _steps_of(model: Model, trace: Trace, name: str) -> int | None:
     """``Tracing.steps_of`` from the trace: None where no record says (an input layer)."""
     seen: set[str] = set()
     by_name = {n.layer.name: n for n in model.nodes}
+    axes = steps_axes(model)
     while name not in seen:
         seen.add(name)
         if name in trace.layers:
@@ -182,8 +183,13 @@ def _steps_of(model: Model, trace: Trace, name: str) -> int | None:
             if rec.timesteps:
                 return int(rec.timesteps)
             out = np.asarray(rec.output) if rec.outputs else None
-            if out is not None and out.ndim == 3:  # (a channels-first Conv1D's steps are its last axis)
-                return int(out.shape[2 if getattr(by_name[name].layer, "channels_first", False) else 1])
+            # (a channels-first Conv1D's steps are its last axis, an ONNX Conv's and the
+            # Relu after it too: ``steps_axes``)
+            ax = (axes.get(name) or [None])[0]
+            if out is not None and ax is not None and out.ndim > ax:
+                return int(out.shape[ax])
+            if out is not None and out.ndim == 3:
+                return int(out.shape[1])
         node = by_name.get(name)
         if node is None or not node.inbound:
             return None
@@ -262,8 +268,8 @@ class Tracing(StateBase):
         if cells:
             return max(int(c.units) for c in cells)
         shape = tuple(layer.output_shapes[0]) if layer.output_shapes else ()
-        if getattr(layer, "channels_first", False) and len(shape) == 3:  # (batch, filters, steps)
-            return int(shape[1]) if shape[1] else 0
+        if len(shape) == 3 and (steps_axes(self.model).get(name) or [None])[0] == 2:
+            return int(shape[1] or 0)  # (batch, filters, steps): an ONNX Conv's, the Relu's after it
         return int(shape[-1]) if shape and shape[-1] else 0
 
     def unit_word(self, name: str | None) -> str:

@@ -22,6 +22,8 @@ from lstmviz.app.cell_ref import (
     model_inputs,
     state_refs,
     state_sources,
+    steps_axes,
+    steps_first_view,
     token_label,
     unit_word,
 )
@@ -137,16 +139,17 @@ def _over_tokens(values: np.ndarray, labels: tuple[str, ...] | None) -> np.ndarr
     return np.argmax(values, axis=-1)
 
 
-def step_links(model: Model, layer, source: Row, columns: int, steps: int) -> list[tuple[int, int]] | None:
+def step_links(model: Model, layer, source: Row, columns: int, steps: int,
+               in_axis: int | None = 1) -> list[tuple[int, int]] | None:
     """(source column, column) for every step a layer over windows of steps (``read_steps``:
-    Conv1D, MaxPooling1D, AveragePooling1D) reads from ``source``, its row below, of
-    ``columns`` columns, into its ``steps`` columns; None where the source's columns are not the steps the layer
-    reads (channels first over a row whose columns are its channels)."""
+    Conv1D, MaxPooling1D, AveragePooling1D, ONNX's Conv, MaxPool, AveragePool) reads from
+    ``source``, its row below, of ``columns`` columns, into its ``steps`` columns; None
+    where the source's columns are not the steps the layer reads: its input holds its
+    steps on axis ``in_axis`` (``cell_ref.steps_axes``), the layer reads axis 2 channels
+    first, else 1 (a channels-first layer over a row whose columns are its channels)."""
     if source.data is None:
         return None
-    below = model.get_layer(source.layer) if source.layer is not None else None
-    # (a channels-first row is drawn steps first: ``build_rows``; an input's columns are its axis 1)
-    if bool(layer.channels_first) != bool(getattr(below, "channels_first", False)):
+    if in_axis != (2 if getattr(layer, "channels_first", False) else 1):
         return None
     try:
         idx = layer.read_steps(int(columns))
@@ -196,6 +199,8 @@ def build_rows(model: Model, trace: Trace, inputs=None,
 
     xs = model_inputs(trace, inputs)
     names = [r.layer for r in model.inputs]
+    axes = steps_axes(model)  # (where each layer's output holds steps: columns are steps)
+    in_axis: dict[str, int | None] = {}  # layer name -> the steps axis of its first input
     states = model.state_inputs()
     for k, name in enumerate(names):
         key = "input" if k == 0 else f"input:{name}"
@@ -235,13 +240,21 @@ def build_rows(model: Model, trace: Trace, inputs=None,
         d_src = next((dom_of[s] for s in srcs if dom_of.get(s) is not None), None)
         rec = trace.layers.get(layer.name)
         out = None if rec is None else np.asarray(rec.output)
+        ax = (axes.get(layer.name) or [None])[0]
+        first = node.inbound[0] if node.inbound else None
+        below = (axes.get(first.layer) or []) if first is not None else []
+        in_axis[layer.name] = below[first.tensor_index] if first is not None and first.tensor_index < len(below) else None
         if out is not None and out.ndim == 3 and not getattr(layer, "glue", False):
-            steps = out.shape[2] if getattr(layer, "channels_first", False) else out.shape[1]
-            same = d_src is not None and domains[d_src] == steps and not getattr(layer, "channels_first", False)
+            steps = out.shape[ax if ax is not None else 1]
+            # (a channels-first layer over a row whose columns are its channels: a time axis of its own)
+            same = (d_src is not None and domains[d_src] == steps
+                    and not (getattr(layer, "channels_first", False) and in_axis[layer.name] != 2))
             dom_of[layer.name] = d_src if same else new_domain(steps)
         else:
             dom_of[layer.name] = d_src
-        feeds[layer.name] = up
+        # (an ONNX Shape reads no value: the zeros of an initial state made from the input's
+        # batch size are not fed by the input; drawn as such, they fanned from its last step)
+        feeds[layer.name] = [] if getattr(layer, "op", None) == "Shape" else up
         if rec is None or layer.class_name in IDENTITY_CLASSES or getattr(layer, "glue", False):
             continue
         d = dom_of[layer.name]
@@ -276,8 +289,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                         row.states_from.append((name if side is None else f"{name}/{side}", key_there, key_here))
                 made.append(row)
         elif out is not None and out.ndim == 3:
-            if getattr(layer, "channels_first", False):  # (batch, channels, steps): columns are steps
-                out = out.transpose(0, 2, 1)
+            out = steps_first_view(out, ax)  # (batch, channels, steps) and the like: columns are steps
             made.append(Row(layer.name, layer.name, layer.name, None, "seq", data=out.astype(np.float32),
                             units=out.shape[-1], mask=rec.mask if layer.class_name == "Masking" else None,
                             unit_word=unit_word(layer)))
@@ -313,7 +325,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
             src = by_key_.get(row.sources[0])
             if src is not None:
                 row.links = step_links(model, model.get_layer(row.layer), src, domains[src.domain],
-                                       domains[row.domain])
+                                       domains[row.domain], in_axis.get(row.layer))
     # a row of one box (a Dense head after a last step) hands its output up where the row
     # below handed it in (a recurrent row's last processed step), else at its last column
     # (it fed no column: a second Dense over the first had no arrow into it)

@@ -891,6 +891,32 @@ class OnnxOp(Layer):
         return outs, [None] * len(outs), LayerTrace(self.name, self.class_name, outs)
 
 
+class OnnxWindowOp(OnnxOp):
+    """An ONNX Conv, MaxPool or AveragePool over one axis (``onnx_ops.WINDOW_OPS``):
+    channels first, (N, C, L), as a Keras Conv1D of ``data_format="channels_first"``; its
+    output step t reads the input steps ``read_steps`` gives (the Unrolled view's links)."""
+
+    channels_first = True
+
+    def kernel_taps(self) -> int:
+        """The window's taps: ``kernel_shape``, else the Conv kernel's last axis."""
+        shapes = []
+        for slot in self.config.get("slots") or []:
+            if slot[0] == "weight":
+                shapes.append(tuple(np.shape(self.weights[slot[1]])) if self.weights else
+                              tuple((self.config.get("weight_shapes") or [()])[slot[1]]))
+            elif slot[0] == "const":
+                shapes.append(tuple(np.shape(self._consts[slot[1]])))
+            else:
+                shapes.append(())
+        return onnx_ops.window_kernel(self.op, self.config.get("attrs") or {}, shapes[1:2])
+
+    def read_steps(self, steps: int) -> np.ndarray:
+        """(output steps, taps): the input step each tap of each output step reads, -1 in
+        the padding (``onnx_ops.window_steps``)."""
+        return onnx_ops.window_steps(self.op, self.config.get("attrs") or {}, self.kernel_taps(), int(steps))
+
+
 def make_onnx_layer(class_name: str, config: dict, name: str, keras_major: int = 3) -> Layer:
     """The layer for an ``onnx.*`` class name (what ``layers.make_layer`` hands over)."""
     op = class_name.split(".", 1)[1]
@@ -902,10 +928,12 @@ def make_onnx_layer(class_name: str, config: dict, name: str, keras_major: int =
     if op not in onnx_ops.SUPPORTED:
         raise LstmvizError(f"layer '{name}' is an ONNX {op} node, which lstmviz does not "
                            f"compute; supported: LSTM, GRU, RNN, {', '.join(sorted(onnx_ops.SUPPORTED))}")
+    if op in onnx_ops.WINDOW_OPS:
+        return OnnxWindowOp(name, dict(config, op=op), keras_major)
     return OnnxOp(name, dict(config, op=op), keras_major)
 
 
-__all__ = ["OnnxLSTM", "OnnxGRU", "OnnxRNN", "OnnxBidirectional", "OnnxOp", "make_onnx_layer",
+__all__ = ["OnnxLSTM", "OnnxGRU", "OnnxRNN", "OnnxBidirectional", "OnnxOp", "OnnxWindowOp", "make_onnx_layer",
            "activation_specs", "onnx_activation", "workspace"]
 
 

@@ -136,6 +136,12 @@ VALUE_OPS = frozenset({"MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "Relu", "Ta
 #: drawn as a layer's): a product's matrix, a bias, a norm's scale and statistics, a kernel.
 WEIGHTED_OPS = frozenset({"MatMul", "Gemm", "Add", "Sub", "Mul", "Div", "LayerNormalization",
                           "BatchNormalization", "Conv"})
+#: Ops over windows of steps: a 1-D Conv / pooling over (N, C, L), channels first, whose
+#: output's axis 2 holds new steps, each read from the input steps ``window_steps`` gives
+#: (``onnx_time.drawn_axes``: the steps axis of every op's output, for the views).
+WINDOW_OPS = frozenset({"Conv", "MaxPool", "AveragePool"})
+#: Ops that compute per channel (axis 1 of (N, C, ...)) and keep every other axis apart.
+CHANNEL_OPS = frozenset({"BatchNormalization"})
 #: Ops of optional outputs beyond the first, computed only where the node names them.
 OPTIONAL_OUTPUTS = frozenset({"LayerNormalization"})
 SUPPORTED = GLUE_OPS | VALUE_OPS
@@ -459,11 +465,16 @@ def _window_1d(op, attrs, x, kernel: int):
     input or its begin padding."""
     if x.ndim != 3:
         raise _fail(op, f"runs over {x.ndim - 2} spatial axes, where lstmviz computes one (an input (N, C, L))")
+    return _window_of(op, attrs, x.shape[2], kernel)
+
+
+def _window_of(op, attrs, L: int, kernel: int):
+    """``_window_1d`` of an input of ``L`` steps."""
     (s,) = attrs.get("strides") or [1]
     (d,) = attrs.get("dilations") or [1]
     if s < 1 or d < 1 or kernel < 1:
         raise _fail(op, f"has kernel {kernel}, stride {s}, dilation {d}, where each must be 1 or more")
-    L, span = x.shape[2], (kernel - 1) * d + 1
+    span = (kernel - 1) * d + 1
     auto = attrs.get("auto_pad", "NOTSET")
     auto = auto.decode() if isinstance(auto, bytes) else str(auto)
     if auto in ("SAME_UPPER", "SAME_LOWER"):
@@ -488,6 +499,28 @@ def _window_1d(op, attrs, x, kernel: int):
         if (out - 1) * s >= L + b:
             out -= 1
     return b, e, s, d, out
+
+
+def window_kernel(op: str, attrs: dict, weight_shapes) -> int:
+    """The taps of a ``WINDOW_OPS`` node: its ``kernel_shape``, else (a Conv) its kernel's
+    last axis (the weight (M, C / group, k))."""
+    shape = attrs.get("kernel_shape")
+    if shape:
+        return int(shape[0])
+    if op == "Conv" and weight_shapes and len(weight_shapes[0]) == 3:
+        return int(weight_shapes[0][2])
+    raise _fail(op, "has no kernel_shape and no kernel of shape (M, C / group, k)")
+
+
+def window_steps(op: str, attrs: dict, kernel: int, steps: int) -> np.ndarray:
+    """(output steps, taps) int of a ``WINDOW_OPS`` node over an input of ``steps`` steps
+    (axis 2 of (N, C, L)): the input step each tap of each output step reads, -1 where it
+    reads the padding (or, with ``ceil_mode``, past it), as ``conv._OverSteps.read_steps``
+    says of Keras' Conv1D and poolings (the Unrolled view draws them)."""
+    b, _, s, d, out = _window_of(op, attrs, int(steps), int(kernel))
+    idx = np.arange(out)[:, None] * s + np.arange(kernel)[None, :] * d - b
+    idx[(idx < 0) | (idx >= steps)] = -1
+    return idx
 
 
 def _windows(x, b, e, s, d, kernel, out, fill):

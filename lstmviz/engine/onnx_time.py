@@ -287,6 +287,55 @@ def _seq_axis(layer, op, attrs, ins: list[_In], out_ranks):
     raise _refuse(layer, "mixes or reorders the steps" if op in mixes else "is not followed step by step")
 
 
+def drawn_axes(layer, in_axes: list, in_tags: list, in_shapes: list, out_ranks: list) -> tuple[list, list]:
+    """(each output's steps axis or None, each output's tag) of the ONNX op ``layer``, for
+    the views (the Unrolled view's columns, the player's clock), from where its inbound
+    tensors hold steps (``in_axes``), their tags and shapes. Unlike ``follow`` (whether a
+    window of steps can be computed through the op, which it answers for the ops that keep
+    each step apart) it also goes through the ops that read several steps or channels at
+    once: a ``onnx_ops.WINDOW_OPS`` node (Conv, MaxPool, AveragePool) makes new steps on
+    axis 2 of (N, C, L), each read from the input steps ``onnx_ops.window_steps`` gives; a
+    ``onnx_ops.CHANNEL_OPS`` node (BatchNormalization), Pow, Sqrt and a LayerNormalization
+    over other axes keep them where they were; a ReduceMean / ReduceMax over them leaves
+    none. None (no steps) where even ``follow`` cannot say."""
+    from lstmviz.engine import onnx_ops  # (only for an ONNX graph: not at the app's start)
+
+    op = layer.op
+    attrs = layer.config.get("attrs") or {}
+    n_out = max(1, len(out_ranks))
+    rest = [None] * (n_out - 1)
+    ins = operands(layer, in_axes, in_tags, in_shapes)
+    x = ins[0] if ins else None
+    out_rank = out_ranks[0] if out_ranks else None
+    if op in onnx_ops.WINDOW_OPS:
+        return [2 if x is not None and x.axis == 2 and x.rank == 3 else None] + rest, [None] * n_out
+    if x is not None and x.axis is not None and x.rank is not None:
+        axis: int | None = x.axis
+        if op in onnx_ops.CHANNEL_OPS:
+            return [axis] + rest, [None] * n_out
+        if op == "LayerNormalization":
+            return [None if x.axis >= int(attrs.get("axis", -1)) % x.rank else x.axis] + rest, [None] * n_out
+        if op in ("ReduceMean", "ReduceMax"):
+            try:
+                got = (_axes_of(layer, attrs, ins, 1) if int(layer.config.get("opset", 17)) >= 18
+                       else attrs.get("axes"))
+            except LstmvizError:
+                got = None
+            if not got:
+                axis = x.axis if attrs.get("noop_with_empty_axes", 0) and got is not None else None
+            else:
+                reduced = [int(a) % x.rank for a in got]
+                axis = (None if x.axis in reduced else x.axis if attrs.get("keepdims", 1)
+                        else x.axis - sum(a < x.axis for a in reduced))
+            return [axis] + rest, [None] * n_out
+        if op in ("Pow", "Sqrt") and out_rank is not None:
+            return [x.axis + out_rank - x.rank] + rest, [None] * n_out
+    try:
+        return follow(layer, ins, out_ranks)
+    except LstmvizError:
+        return [None] * n_out, [None] * n_out
+
+
 def _reshape_axis(layer, attrs, ins: list[_In]):
     """A Reshape of a sequence keeps its steps apart when its shape's element that is the
     length (tagged), or an element 0 copying the time axis with only copies before it,
