@@ -539,3 +539,122 @@ def test_index_axes_of_a_layer_of_thousands_of_units_write_counts_as_the_app_doe
             assert labels_cut(axis) == [], (side, labels_cut(axis))
         assert all(t for _, t in axis_labels(matrix.plot.getAxis("bottom")))
     assert "1,000" in seen
+
+
+def _shown(view, name):
+    return next(m for m in view.matrices if m.name == name)
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_a_conv1d_kernel_is_drawn_per_tap_rows_input_channel_columns_filter(view, groups):
+    # Conv1D kernel (3 taps, 8 channels / groups, 8 filters): a block of filters per tap
+    model, trace = build([LayerSpec("Conv1D", {"filters": 8, "kernel_size": 3, "groups": groups})], T=6, d=8)
+    layer = model.get_layer("conv1d")
+    kernel = layer.weights[0]
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="conv1d"))
+    m = _shown(view, "kernel")
+    per = 8 // groups
+    assert view.images["kernel"].image.shape == (per, 3 * 8)
+    for j in range(3):  # tap j's block: rows the input channels, columns the filters
+        np.testing.assert_array_equal(view.images["kernel"].image[:, j * 8:(j + 1) * 8], kernel[j])
+    assert [line.value() for line in m.separators if line.isVisible()] == [7.5, 15.5]
+    assert [lab.toPlainText() for lab in m.labels if lab.isVisible()] == ["tap 0", "tap 1", "tap 2"]
+    assert m.left_forms[-1] == "channel"
+    text = view.hover_text("kernel", 13, 2)  # tap 1, filter 5
+    group = " (group 1)" if groups == 2 else ""
+    channel = 2 + (per if groups == 2 else 0)
+    assert text == (f"kernel[1, 2, 5] · tap 1, input channel {channel}{group} → filter 5 · "
+                    f"value {fmt(kernel[1, 2, 5], 4)}")
+    assert view.hover_text("bias", 3, 0) == f"bias[3] · filter 3 · value {fmt(layer.weights[1][3], 4)}"
+
+
+def test_norm_weights_are_labelled_vectors_of_the_layers_numbers(view):
+    model, trace = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True}),
+                          LayerSpec("BatchNormalization", {}), LayerSpec("LayerNormalization", {})])
+    bn = model.get_layer("batch_normalization")
+    rng = np.random.default_rng(2)
+    bn.set_weights([rng.normal(size=w.shape).astype(np.float32) for w in bn.weights])
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="batch_normalization"))
+    titles = {m.name: m.titles[0] for m in view.matrices if m.name is not None}  # (their longest forms)
+    assert list(titles) == ["gamma", "beta", "moving_mean", "moving_variance"]
+    for name, says in (("gamma", "γ"), ("beta", "β"), ("moving_mean", "μ"), ("moving_variance", "σ²")):
+        assert says in titles[name] and "one a feature" in titles[name], titles[name]
+        w = bn.named_weights()[name]
+        np.testing.assert_array_equal(view.images[name].image[0], w)
+        assert view.hover_text(name, 2, 0) == f"{name}[2] · feature 2 · value {fmt(w[2], 4)}"
+    view.set_cursor(Cursor(layer="layer_normalization"))
+    assert [m.name for m in view.matrices if m.name is not None] == ["gamma", "beta"]
+
+
+@pytest.mark.parametrize("case,conv,norm", [
+    ("onnx_torch_dynamo_cnn_lstm_max", "node_conv1d", "node__native_batch_norm_legit_no_training__0"),
+    ("onnx_torch_classic_cnn_lstm_max", "conv.Conv", "bn.BatchNormalization"),
+])
+def test_an_onnx_conv_kernel_and_batchnorm_are_drawn_as_their_keras_twins(view, case, conv, norm):
+    import lstmviz
+    from helpers import FIXTURES
+
+    model = lstmviz.load(FIXTURES / case / "model.onnx", isolate=False)
+    trace = model.trace(np.load(FIXTURES / case / "x.npy"))
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer=conv))
+    w = model.get_layer(conv).weights[0]  # (filters, channels, taps)
+    image = view.images["conv_0"].image
+    filters, channels, taps = w.shape
+    assert image.shape == (channels, taps * filters)
+    for j in range(taps):
+        np.testing.assert_array_equal(image[:, j * filters:(j + 1) * filters], w[:, :, j].T)
+    assert view.hover_text("conv_0", filters + 2, 1) == (
+        f"conv_0[2, 1, 1] · tap 1, input channel 1 → filter 2 · value {fmt(w[2, 1, 1], 4)}")
+    view.set_cursor(Cursor(layer=norm))
+    layer = model.get_layer(norm)
+    for name, says in zip(layer.named_weights(), ("scale γ", "B β", "mean μ", "variance σ²")):
+        assert _shown(view, name).titles[0].startswith(f"<b>{says}")
+        np.testing.assert_array_equal(view.images[name].image[0], layer.named_weights()[name])
+        assert view.hover_text(name, 1, 0).startswith(f"{name}[1] · channel 1 · value ")
+
+
+def test_a_torch_conv_and_batchnorm_read_into_keras_layers_are_drawn_alike(view):
+    import lstmviz
+    from helpers import FIXTURES
+
+    model = lstmviz.load(FIXTURES / "torch_conv_lstm" / "model.pt", isolate=False)
+    view.set_data(model, model.trace(np.load(FIXTURES / "torch_conv_lstm" / "x.npy")))
+    view.set_cursor(Cursor(layer="conv"))
+    kernel = model.get_layer("conv").weights[0]
+    np.testing.assert_array_equal(view.images["kernel"].image, kernel.transpose(1, 0, 2).reshape(kernel.shape[1], -1))
+    view.set_cursor(Cursor(layer="bn"))
+    assert "moving variance σ²" in _shown(view, "moving_variance").titles[0]
+
+
+def test_a_conv_kernel_is_readable_at_1280x720_presenting(qapp, tmp_path):
+    # the taps' labels and the filters' numbers seen whole, the title within its plot
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.app import dispose, make_window, render
+    from lstmviz.io.keras_writer import save_keras
+
+    model = Model.sequential((None, 12, 8), [LayerSpec("Conv1D", {"filters": 8, "kernel_size": 3}),
+                                             LayerSpec("LSTM", {"units": 4})], seed=1)
+    path = save_keras(model, tmp_path / "conv.keras")
+    w = make_window(str(path), theme="projector", quiet=True)
+    try:
+        w.tabs.setCurrentIndex(next(i for i, v in enumerate(w.views) if v.title == "Weights"))
+        w.state.set_cursor(layer="conv1d")
+        render(w, tmp_path / "shot.png", step=3, size=(1280, 720))
+        view = w.views[w.tabs.currentIndex()]
+        m = _shown(view, "kernel")
+        labels = [lab for lab in m.labels if lab.isVisible()]
+        assert [lab.toPlainText() for lab in labels] == ["tap 0", "tap 1", "tap 2"]
+        for g, lab in enumerate(labels):  # each within its block
+            left = m.plot.vb.mapViewToScene(pg.Point(g * 8 - 0.5, 0)).x()
+            right = m.plot.vb.mapViewToScene(pg.Point((g + 1) * 8 - 0.5, 0)).x()
+            text = lab.textItem.sceneBoundingRect()
+            assert left - 0.5 <= text.left() and text.right() <= right + 0.5
+        assert m.plot.titleLabel.item.boundingRect().width() <= m.plot.vb.width() + 1
+        ticks = m.plot.getAxis("bottom")._tickLevels[0]
+        assert [label for _, label in ticks] == [str(f) for _ in range(3) for f in range(8)]
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)

@@ -13,6 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app import accessible
 from lstmviz.app.counts import tick_labels
 from lstmviz.app.selection import Cursor
+from lstmviz.app.weight_grids import Grid, weight_grid
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import Bidirectional, Recurrent, StackedRNN, TimeDistributed, fmt_shape
 from lstmviz.text import markup
@@ -60,6 +61,13 @@ def _int_ticks(n: int) -> list:
     return list(zip((float(i) for i in values), tick_labels(values)))  # ("1,000", as every count)
 
 
+def _block_ticks(grid: Grid) -> list:
+    """A kernel's columns numbered within each tap's block (its filters: 0, 1, ... again
+    after each separator), as many in a block as ``_int_ticks`` gives one."""
+    n = grid.block_columns
+    return [(j * n + at, label) for j in range(len(grid.blocks)) for at, label in _int_ticks(n)]
+
+
 #: the share of a matrix's height its gate labels may cover; beyond it the gates are named
 #: in the columns' axis (``_Matrix.fit_labels``)
 LABEL_SHARE = 0.6
@@ -80,6 +88,9 @@ class _Matrix:
         self.name: str | None = None
         self.array: np.ndarray | None = None
         self.ndim = 2  # the weight's own axes (a vector is drawn as one row)
+        #: a convolution's kernel or a normalisation's vector: how it is laid out
+        #: (``app/weight_grids``), None for a recurrent layer's or a Dense's matrix
+        self.grid: Grid | None = None
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setMinimumHeight(MATRIX_MIN)
         self.plot: pg.PlotItem = add_plot(self.widget, row=0, col=0, axisItems=steady_axes("left", "bottom"))
@@ -119,6 +130,31 @@ class _Matrix:
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=0, col=1)
         self.nan_key = NanKey(self.colorbar)  # under the bar while the matrix holds a NaN
+
+    def ensure_blocks(self, n: int) -> None:
+        """Separators and labels for ``n`` blocks of columns (a kernel of more taps than an
+        LSTM has gates), styled as the first ones."""
+        t = self.view.theme if hasattr(self.view, "theme") else None
+        while len(self.labels) < n:
+            lab = pg.TextItem("", anchor=(0.5, 0.0))
+            self.plot.addItem(lab, ignoreBounds=True)
+            self.labels.append(lab)
+            self.label_forms.append(())
+            if t is not None:
+                self._style_label(lab, t)
+        while len(self.separators) < n - 1:
+            line = pg.InfiniteLine(angle=90, movable=False)
+            self.plot.addItem(line, ignoreBounds=True)
+            self.separators.append(line)
+            if t is not None:
+                line.setPen(pg.mkPen(t.foreground, width=2.5))
+
+    @staticmethod
+    def _style_label(lab: pg.TextItem, t: th.Theme) -> None:
+        bg = pg.mkColor(t.background)
+        bg.setAlpha(200)
+        lab.setFont(t.font(0.95, bold=True))
+        lab.fill = pg.mkBrush(bg)
 
     def thin_least(self) -> int:
         """The least height (px) of a thin matrix: its title's row, its rows as high as a
@@ -170,7 +206,8 @@ class _Matrix:
             self.gates_below = below
             self._gate_ticks = ticks
             count_axis(self.plot.getAxis("bottom"), self.columns,
-                       ticks=ticks if below else _int_ticks(self.columns))
+                       ticks=ticks if below else _block_ticks(self.grid) if self.grid is not None and self.grid.blocks
+                       else _int_ticks(self.columns))
 
     def fit_title(self) -> None:
         """The title: the longest of its forms as wide as the plot (at the window's least
@@ -197,11 +234,8 @@ class _Matrix:
         self.nan_key.style(t.font(0.75), t.nan, t.foreground)
         for line in self.separators:
             line.setPen(pg.mkPen(t.foreground, width=2.5))
-        bg = pg.mkColor(t.background)
-        bg.setAlpha(200)
         for lab in self.labels:
-            lab.setFont(t.font(0.95, bold=True))
-            lab.fill = pg.mkBrush(bg)
+            self._style_label(lab, t)
 
 
 class WeightsView(TraceView):
@@ -446,7 +480,8 @@ class WeightsView(TraceView):
                 slot.name = None
                 continue
             name, w = named[m]
-            arr = w if w.ndim == 2 else w.reshape(1, -1)
+            grid = slot.grid = weight_grid(shown, name, w)  # (a conv's kernel, a norm's vectors)
+            arr = grid.array if grid is not None else w if w.ndim == 2 else w.reshape(1, -1)
             slot.name, slot.array, slot.ndim = name, arr, w.ndim
             slot.widget.setVisible(True)
             slot.image.setImage(arr, autoLevels=False)
@@ -461,7 +496,8 @@ class WeightsView(TraceView):
             count_axis(slot.plot.getAxis("left"), rows, ticks=_int_ticks(rows), rows=True)
             slot.columns = cols
             slot.gates_below = False
-            count_axis(slot.plot.getAxis("bottom"), cols, ticks=_int_ticks(cols))
+            count_axis(slot.plot.getAxis("bottom"), cols, ticks=_block_ticks(grid) if grid and grid.blocks
+                       else _int_ticks(cols))
             into = "gates" if rnn and self.k > 1 else "h" if rnn else "outputs"  # a SimpleRNN has no gates
             source = f"{before}'s h" if before else "input"
             meaning = {"kernel": f"kernel W  ({source} → {into})",
@@ -473,7 +509,10 @@ class WeightsView(TraceView):
                 meaning = "peephole P  (rows: i, f, o; × c)"
             title = f"<b>{markup(meaning)}</b>"
             slot.titles = (f"{title}   {markup(name)} {fmt_shape(w.shape)}", title)
-            if name == "bias" and arr.shape[0] == 2:  # (short, its rows still named: b, b')
+            if grid is not None:
+                slot.titles = ((f"<b>{markup(grid.titles[0])}</b>   {markup(name)} {fmt_shape(w.shape)}",)
+                               + tuple(f"<b>{markup(form)}</b>" for form in grid.titles))
+            elif name == "bias" and arr.shape[0] == 2:  # (short, its rows still named: b, b')
                 slot.titles += ("<b>bias  (rows: b, b')</b>", "<b>b, b'</b>")
             else:
                 if "  (" in meaning:  # ("recurrent kernel U", without what it maps)
@@ -482,27 +521,33 @@ class WeightsView(TraceView):
                 if letter:  # (the symbol alone: the hover names the weight)
                     slot.titles += (f"<b>{letter}</b>",)
             slot.fit_title()
-            slot.left_forms = LEFT_LABELS.get(name, ())
+            slot.left_forms = LEFT_LABELS.get(name, ()) if grid is None else grid.rows
             if before and name == "kernel":
                 slot.left_forms = (f"from {before} unit", f"{before} unit", "unit")
             slot.plot.setLabel("left", slot.left_forms[0] if slot.left_forms else "", color=t.foreground,
                                **{"font-size": f"{t.pt(0.85)}pt"})
             slot.fit_left()
             gates = shown.gates if rnn and self.k > 1 and name != "peephole" else ()
-            u = self.units
-            for g, line in enumerate(slot.separators):
-                line.setVisible(g + 1 < len(gates))
-                if g + 1 < len(gates):
-                    line.setPos((g + 1) * u - 0.5)
             letter = {"kernel": "W", "recurrent_kernel": "U", "bias": "b"}.get(name)
+            if grid is not None:  # (a kernel's taps: a block of filters each)
+                blocks, u = grid.blocks, grid.block_columns
+                hues = [t.foreground] * len(blocks)
+            else:
+                blocks = [(f"{name}_{g}",) + ((f"{letter}_{g}",) if letter else ()) + (g,) for g in gates]
+                u = self.units
+                hues = [t.hue(th.GATE_LETTER_KEY[g]) for g in gates]
+            slot.ensure_blocks(len(blocks))
+            for g, line in enumerate(slot.separators):
+                line.setVisible(g + 1 < len(blocks))
+                if g + 1 < len(blocks):
+                    line.setPos((g + 1) * u - 0.5)
             slot.block_columns = u
             for g, lab in enumerate(slot.labels):
-                if g < len(gates):
-                    key = th.GATE_LETTER_KEY[gates[g]]
-                    forms = (f"{name}_{gates[g]}",) + ((f"{letter}_{gates[g]}",) if letter else ()) + (gates[g],)
+                if g < len(blocks):
+                    forms = blocks[g]
                     slot.label_forms[g] = forms
                     lab.setText(forms[0])
-                    lab.setColor(t.hue(key))
+                    lab.setColor(hues[g])
                     lab.setPos(g * u + (u - 1) / 2, -0.5)
                     lab.setVisible(True)
                 else:
@@ -580,7 +625,10 @@ class WeightsView(TraceView):
             return ""
         v = slot.array[row, column]
         shown = self.shown
-        if name == "peephole" and isinstance(shown, Recurrent):
+        if slot.grid is not None:  # (a conv's kernel, a norm's vector: the weight's own index)
+            where = slot.grid.where(row, column)
+            idx = ", ".join(str(i) for i in slot.grid.index(row, column))
+        elif name == "peephole" and isinstance(shown, Recurrent):
             key = th.GATE_LETTER_KEY["ifo"[row]]
             where = f"gate {th.SYMBOLS[key]} ({th.MEANINGS[key]}), unit {column}"
         elif isinstance(shown, Recurrent) and self.k > 1:
@@ -597,7 +645,8 @@ class WeightsView(TraceView):
             where = f"output {column}"
         if name == "kernel" and self.before:  # (a stack's later cell: its rows, the cell before's units)
             where = f"from {self.before} unit {row} · {where}"
-        idx = f"{column}" if slot.ndim == 1 else f"{row}, {column}"  # (a vector drawn as one row)
+        if slot.grid is None:
+            idx = f"{column}" if slot.ndim == 1 else f"{row}, {column}"  # (a vector drawn as one row)
         value = fmt(v, 4)
         if math.isnan(v):
             value += " (no number: the magenta key)"
