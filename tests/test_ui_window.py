@@ -2637,3 +2637,31 @@ def test_an_onnx_cnn_lstms_unit_box_and_clock_follow_each_layers_steps(window):
         assert window.state.steps_of(layer) == window.state.clock_steps == steps
         window.state.set_cursor(step=99)
         assert window.state.cursor.step == steps - 1
+
+
+def test_a_conv1d_or_pooling_added_below_a_recurrent_layer_goes_before_it_as_in_a_cnn_lstm(window):
+    from lstmviz.app.options import add_position
+
+    panel = window.stack_panel
+    assert [e.class_name for e in window.state.layers] == ["LSTM", "LSTM", "Dense"]
+    panel.cards.setCurrentRow(1)  # the second LSTM: a Conv1D after it would read its outputs
+    panel.add_actions["Conv1D"].trigger()
+    assert window.state.error is None
+    assert [e.class_name for e in window.state.layers] == ["Conv1D", "LSTM", "LSTM", "Dense"]
+    assert panel.selected_index() == 0  # (the new card selected)
+    panel.add_actions["MaxPooling1D"].trigger()  # below the Conv1D, still before the LSTM
+    assert [e.class_name for e in window.state.layers] == ["Conv1D", "MaxPooling1D", "LSTM", "LSTM", "Dense"]
+    model, trace = window.state.model, window.state.trace
+    names = [l.name for l in model.layers]
+    conv, pool, lstm = (window.state.layers[k].name for k in (0, 1, 2))
+    assert names.index(conv) < names.index(pool) < names.index(lstm)
+    assert trace[lstm].timesteps == trace[pool].output.shape[1]  # (the LSTM steps through the pool's)
+    # the other choices are kept: at the bottom, at the top, and below a front-end layer
+    classes = ["Embedding", "Conv1D", "LSTM", "Dense"]
+    assert add_position("Conv1D", "at the bottom", 2, 4, classes) == 4
+    assert add_position("AveragePooling1D", "at the top", 3, 4, classes) == 0
+    assert add_position("AveragePooling1D", "below the selected layer", 1, 4, classes) == 2
+    assert add_position("AveragePooling1D", "below the selected layer", 3, 4, classes) == 2
+    assert add_position("Conv1D", "below the selected layer", None, 4, classes) == 2
+    assert add_position("Dense", "below the selected layer", 2, 4, classes) == 3  # (others as ever)
+    assert add_position("Conv1D", "below the selected layer", 0, 1, ["Dense"]) == 1  # (no recurrent layer)

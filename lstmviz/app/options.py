@@ -45,12 +45,31 @@ ADD_FIRST = ("Masking", "Embedding")
 ADD_WHERE = ("below the selected layer", "at the top", "at the bottom")
 
 
-def add_position(class_name: str, where: str, selected: int | None, count: int) -> int:
+#: Layers that read the input side of a recurrent layer (a CNN-LSTM's front end): added
+#: "below the selected layer" where that is a recurrent layer or one after it (or none is
+#: selected), they go just before the first recurrent layer (``add_position``).
+ADD_BEFORE_RECURRENT = ("Conv1D", "MaxPooling1D", "AveragePooling1D")
+#: The classes of the stack's recurrent layers (a Bidirectional's too), for that rule.
+RECURRENT_CLASSES = (*CELLS, "Bidirectional", "RNN")
+
+
+def add_position(class_name: str, where: str, selected: int | None, count: int,
+                 classes: list[str] | tuple[str, ...] | None = None) -> int:
     """The index Add inserts ``class_name`` at: a Masking/Embedding always first; else
-    ``where`` (one of ``ADD_WHERE``) relative to the ``selected`` index of ``count`` layers."""
+    ``where`` (one of ``ADD_WHERE``) relative to the ``selected`` index of ``count`` layers.
+    ``classes``: the stack's layers' class names; with them, a Conv1D or a pooling
+    (``ADD_BEFORE_RECURRENT``) added below a recurrent layer, below a layer after one, or
+    with none selected goes just before the first recurrent layer, where a CNN-LSTM has
+    it (after the LSTM it read the LSTM's outputs; "at the bottom" still puts it last)."""
     if class_name in ADD_FIRST or where == "at the top":
         return 0
-    if where == "at the bottom" or selected is None:
+    if where == "at the bottom":
+        return count
+    if class_name in ADD_BEFORE_RECURRENT and classes is not None:
+        first = next((k for k, c in enumerate(classes) if c in RECURRENT_CLASSES), None)
+        if first is not None and (selected is None or selected >= first):
+            return first
+    if selected is None:
         return count
     return min(selected + 1, count)
 

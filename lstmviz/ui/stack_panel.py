@@ -361,7 +361,10 @@ class StackPanel(QtWidgets.QWidget):
         self.add_button.setMenu(menu)
         self.add_button.setToolTip(tip("Add a layer below the selected one (or at the top or bottom: "
                                        "the last items of the menu). A Masking or an Embedding "
-                                       "always goes first: it reads the input."))
+                                       "always goes first: it reads the input. A Conv1D or a pooling "
+                                       "added below a recurrent layer (or a layer after it) goes just "
+                                       "before the first recurrent layer, as in a CNN-LSTM; drag it "
+                                       "to move it."))
         self.duplicate_button = QtWidgets.QPushButton("Duplicate", body)
         self.duplicate_button.setToolTip("Copy the selected layer (same options) just below it")
         self.duplicate_button.clicked.connect(self._duplicate)
@@ -439,7 +442,8 @@ class StackPanel(QtWidgets.QWidget):
 
     # -- edits -----------------------------------------------------------------------------
     def add_layer(self, class_name: str, inner: str | None = None):
-        at = add_position(class_name, self.add_where, self.selected_index(), len(self.state.layers))
+        at = add_position(class_name, self.add_where, self.selected_index(), len(self.state.layers),
+                          [e.class_name for e in self.state.layers])
         return self._guard(self.state.add_layer, class_name, inner, at)
 
     def _duplicate(self):
