@@ -1516,7 +1516,8 @@ def test_an_onnx_conv_and_pool_are_drawn_on_their_steps_from_the_steps_they_read
     x = np.load(case / "x.npy")
     trace = model.trace(x)
     view.set_data(model, trace, inputs=[x])
-    inp, conv, bn = row(view, "input"), row(view, "node_conv1d"), row(view, "node__native_batch_norm_legit_no_training__0")
+    inp, conv = row(view, "input"), row(view, "node_conv1d")
+    bn = row(view, "node__native_batch_norm_legit_no_training__0")
     pool, lstm = row(view, "node_max_pool1d"), row(view, "rnn.lstm")
     assert _links_into(view, conv.y) == {(inp.offset + i, conv.offset + t) for i, t in conv.links}
     assert _links_into(view, pool.y) == {(bn.offset + i, pool.offset + t) for i, t in pool.links}

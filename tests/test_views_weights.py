@@ -631,9 +631,9 @@ def test_a_torch_conv_and_batchnorm_read_into_keras_layers_are_drawn_alike(view)
 
 def test_a_conv_kernel_is_readable_at_1280x720_presenting(qapp, tmp_path):
     # the taps' labels and the filters' numbers seen whole, the title within its plot
+    from lstmviz.io.keras_writer import save_keras
     from lstmviz.ui import theme as th
     from lstmviz.ui.app import dispose, make_window, render
-    from lstmviz.io.keras_writer import save_keras
 
     model = Model.sequential((None, 12, 8), [LayerSpec("Conv1D", {"filters": 8, "kernel_size": 3}),
                                              LayerSpec("LSTM", {"units": 4})], seed=1)

@@ -655,7 +655,7 @@ def _own_axes(layer, ranks: list) -> list:
     ``steps_axes``)."""
     if getattr(layer, "onnx_op", None):  # an ONNX recurrent node: Y on its layout's time axis
         return [0 if int(layer.config.get("layout", 0)) == 0 else 1] + [None] * (len(ranks) - 1)
-    out = []
+    out: list[int | None] = []
     for r in ranks:
         if r is None or r < 3:
             out.append(None)

@@ -243,7 +243,8 @@ def build_rows(model: Model, trace: Trace, inputs=None,
         ax = (axes.get(layer.name) or [None])[0]
         first = node.inbound[0] if node.inbound else None
         below = (axes.get(first.layer) or []) if first is not None else []
-        in_axis[layer.name] = below[first.tensor_index] if first is not None and first.tensor_index < len(below) else None
+        in_axis[layer.name] = (below[first.tensor_index] if first is not None and first.tensor_index < len(below)
+                               else None)
         if out is not None and out.ndim == 3 and not getattr(layer, "glue", False):
             steps = out.shape[ax if ax is not None else 1]
             # (a channels-first layer over a row whose columns are its channels: a time axis of its own)
@@ -325,7 +326,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
             src = by_key_.get(row.sources[0])
             if src is not None:
                 row.links = step_links(model, model.get_layer(row.layer), src, domains[src.domain],
-                                       domains[row.domain], in_axis.get(row.layer))
+                                       domains[row.domain], in_axis.get(row.layer or ""))
     # a row of one box (a Dense head after a last step) hands its output up where the row
     # below handed it in (a recurrent row's last processed step), else at its last column
     # (it fed no column: a second Dense over the first had no arrow into it)
