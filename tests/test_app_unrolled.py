@@ -487,3 +487,12 @@ def test_onnx_channels_first_layers_are_drawn_on_their_steps_and_linked_to_the_s
     assert rows[lstm].kind == "rnn" and rows[lstm].domain == rows[pool].domain
     assert rows[lstm].T == rows[pool].T == trace[lstm].timesteps
     assert (rows[conv].unit_word, rows[pool].unit_word) == ("filter", "channel")
+
+
+def test_an_onnx_time_major_head_is_drawn_on_the_lstms_steps():
+    # torch's nn.LSTM without batch_first, then a Linear over every step: (T, N, out)
+    model, trace, lay = _onnx_case("onnx_torch_classic_lstm_timemajor_seq")
+    rows = {r.key: r for r in lay.rows}
+    head = rows["heads.0.MatMul"]
+    np.testing.assert_array_equal(head.data, trace["heads.0.MatMul"].output.transpose(1, 0, 2))
+    assert head.domain == rows["rnn.LSTM"].domain and head.T == rows["rnn.LSTM"].T == 5
