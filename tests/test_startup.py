@@ -175,7 +175,12 @@ def test_undo_after_a_restore_in_the_files_place_takes_the_restore_back(started,
     assert sm.session_path is None
     assert not sm.undo() and w.last_message == "Nothing to undo"  # (no built-in stack before it)
     _same_as_the_file(st)
-    assert sm.may_close() and len(asked) == 1  # nothing to save: no question
+    # the restored work is only on the redo stack now: a close asks about it (the user's work is
+    # never lost unasked), Cancel keeps the window and the work
+    monkeypatch.setattr(QtWidgets.QMessageBox, "exec",
+                        lambda box: asked.append(box.text()) or QtWidgets.QMessageBox.StandardButton.Cancel)
+    assert not sm.may_close() and len(asked) == 2
+    assert "restored from the autosave was taken back by Edit > Undo" in asked[1]
     assert sm.redo() and w.last_message == "Redone: the restored work"
     assert st.layers[0].config["units"] == 6
     qtbot.waitUntil(w.isWindowModified, timeout=5000)
