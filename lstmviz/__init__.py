@@ -87,6 +87,8 @@ def __getattr__(name):
         return value
     if name == "optimizers":  # (a module, as keras.optimizers: lstmviz.optimizers.Adam)
         return import_module("lstmviz.optimizers")
+    if name == "io":  # (lstmviz.io.keras_writer.save_keras after a plain ``import lstmviz``)
+        return import_module("lstmviz.io")
     raise AttributeError(f"module 'lstmviz' has no attribute {name!r}")
 
 

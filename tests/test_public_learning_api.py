@@ -4,6 +4,7 @@ as Keras names them, and importing lstmviz still loads neither them nor Qt."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -83,3 +84,29 @@ def test_importing_lstmviz_loads_neither_the_learning_engine_nor_qt():
             "assert not [m for m in sys.modules if m.startswith('PySide6')]\n")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_save_keras_as_the_readme_spells_it_after_a_plain_import(tmp_path):
+    """README's ``lstmviz.io.keras_writer.save_keras(model, "trained.keras")`` after ``import
+    lstmviz`` alone raised AttributeError (neither ``lstmviz.io`` nor its ``keras_writer`` was
+    imported): both are now imported when asked for, and the file written opens again."""
+    out = tmp_path / "trained.keras"
+    code = ("import sys, numpy as np, lstmviz\n"
+            "from lstmviz import LayerSpec, Model\n"
+            "m = Model.sequential((None, 4, 2), [LayerSpec('LSTM', {'units': 3}),\n"
+            "                                    LayerSpec('Dense', {'units': 1})], seed=0)\n"
+            "x = np.ones((6, 4, 2), np.float32)\n"
+            "lstmviz.fit(m, x, x[:, 0, :1], 'mse', 'adam', epochs=1)\n"
+            f"lstmviz.io.keras_writer.save_keras(m, {str(out)!r})\n"
+            f"again = lstmviz.load({str(out)!r})\n"
+            "assert np.array_equal(again.predict(x), m.predict(x))\n"
+            "try:\n"
+            "    lstmviz.io.no_such_module\n"
+            "except AttributeError as e:\n"
+            "    assert 'no_such_module' in str(e)\n"
+            "else:\n"
+            "    raise SystemExit('no AttributeError')\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert "Compiled with: loss mse, optimizer Adam" in lstmviz.load(out).summary_text()

@@ -38,4 +38,12 @@ def __getattr__(name: str) -> Any:
         from . import keras
 
         return getattr(keras, name)
+    if name.isidentifier() and not name.startswith("_"):
+        # a submodule asked for by attribute (``lstmviz.io.keras_writer.save_keras``, as the
+        # README writes it), imported then, as ``import lstmviz.io.keras_writer`` would
+        from importlib import import_module
+        from importlib.util import find_spec
+
+        if find_spec(f"{__name__}.{name}") is not None:
+            return import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
