@@ -397,6 +397,47 @@ def test_a_refusal_under_the_train_button_is_scrolled_into_sight(make_window, tm
     panel.stop()
 
 
+def test_the_lines_under_the_train_button_are_whole_once_it_trains(make_window, tmp_path):
+    """At 1600 x 1000, "Train the stack's model" on a model with a Dropout wrote four lines
+    under the button, but the controls' form kept the box at its height before them: the
+    lines were cut in half and the button overlapped (the box 401 px high for the 461 it
+    needs). The box now has the height its lines wrap to, and keeps it as they change."""
+    from PySide6 import QtWidgets
+
+    from lstmviz.engine import LayerSpec, Model
+
+    w = make_window((1600, 1000))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    box = _setup(w, tmp_path)
+    w.state.set_model(Model.sequential((None, 10, 1), [
+        LayerSpec("LSTM", {"units": 3, "dropout": 0.2}), LayerSpec("Dropout", {"rate": 0.5}),
+        LayerSpec("Dense", {"units": 1})], seed=0))
+
+    def settled():
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+
+    def whole():
+        settled()
+        inside = box.contentsRect()
+        for part in (box.train_button, box.message, box.split_spin):
+            assert part.isVisible()
+            assert part.height() >= part.heightForWidth(part.width()), part
+            assert inside.contains(part.geometry()), part
+        assert box.height() >= box.heightForWidth(box.width())
+        assert box.geometry().bottom() <= panel.controls.widget().height()
+
+    settled()
+    assert box.train()
+    assert box.message.text().count("\n") == 1 and box.message.heightForWidth(box.message.width()) > \
+        3 * box.message.fontMetrics().lineSpacing()  # (the note wraps)
+    whole()
+    box.message.setText(box.message.text() + "\n" + "a longer line that wraps " * 8)  # (it changes again)
+    whole()
+    panel.stop()
+
+
 def _compiled_fit_data(panel, box, tmp_path, epochs: int):
     """The compiled fixtures' data (tests/fixtures/compiled/fit.npz, Keras' own run) as the
     box's x and y files, no validation, batches of 4, seed 0: the run Keras made."""

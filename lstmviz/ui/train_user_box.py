@@ -84,6 +84,19 @@ class UserBox(QtWidgets.QGroupBox):
         self.y_button.clicked.connect(lambda: self._ask("y"))
         self.train_button.clicked.connect(self.train)
 
+    def event(self, event: QtCore.QEvent) -> bool:
+        done = super().event(event)
+        if event.type() == QtCore.QEvent.Type.LayoutRequest:
+            # a line here wrapped anew ("Training a copy of ...", the compiled line): the
+            # controls' form kept the box's old height and cut both lines and the button
+            # (1600 x 1000); told once the box is laid out, it gives the box its new height
+            later(self, type(self)._refit)
+        return done
+
+    def _refit(self) -> None:
+        if self.isVisible() and self.heightForWidth(self.width()) != self.height():
+            self.updateGeometry()
+
     def follow_model(self, model, path=None) -> None:
         """A model compiled with a loss and an optimizer (a ``.keras`` file's compile_config)
         makes them the box's defaults: the loss in its box, the optimizer for the run "Train
