@@ -259,6 +259,32 @@ def test_text3_four_number_input_shape_the_screen_says_which_is_which():
     assert shape_words((None, None)) == "batch open \u00b7 any number of token ids"
 
 
+def test_a_cnn_lstms_input_box_says_how_many_steps_the_cell_runs(make_window):
+    """A Conv1D and a MaxPooling1D before the LSTM: the Input box said "20 steps (the cell
+    runs 20\u00d7)" while the LSTM ran 9 steps (the Unrolled view's columns, its header
+    "t = 0 / 8"). It now says the cell's own count and which layer hands the steps over; a
+    'same' Conv1D, which keeps the count, says the input's as before."""
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.ui.stack_panel import cell_steps, shape_words
+
+    layers = [LayerSpec("Conv1D", {"filters": 4, "kernel_size": 3}), LayerSpec("MaxPooling1D", {"pool_size": 2}),
+              LayerSpec("Dropout", {"rate": 0.1}), LayerSpec("LSTM", {"units": 3, "return_sequences": True}),
+              LayerSpec("GlobalAveragePooling1D", {}), LayerSpec("Dense", {"units": 1})]
+    model = Model.sequential((None, 20, 2), layers, seed=0)
+    lstm = model.get_layer("lstm")
+    assert cell_steps(model) == (lstm.input_shapes[0][1], "max_pooling1d") == (9, "max_pooling1d")
+    w = make_window()
+    w.state.set_model(model)
+    assert w.state.trace["lstm"].steps["h"].shape[1] == 9
+    label = w.stack_panel.input_shape_label.text()
+    assert "20 steps (the cell runs 9\u00d7, on max_pooling1d's 9 steps) \u00b7 2 features each" in label
+    same = Model.sequential((None, 20, 2), [LayerSpec("Conv1D", {"filters": 4, "kernel_size": 3, "padding": "same"}),
+                                            LayerSpec("LSTM", {"units": 3})], seed=0)
+    assert cell_steps(same) is None
+    assert shape_words((None, 20, 2), runs=cell_steps(same)) == \
+        "batch open \u00b7 20 steps (the cell runs 20\u00d7) \u00b7 2 features each"
+
+
 def test_text3_lstm10_on_20x30_weights_and_not_unrolled_30_times():
     p = Panel(timesteps=20, input_dim=30)
     p.add("LSTM", units=10, return_sequences=True)

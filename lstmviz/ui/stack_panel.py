@@ -513,7 +513,8 @@ class StackPanel(QtWidgets.QWidget):
         others = "".join(f"\n{safe_name(name)}: {made}"
                          for (name, _), made in zip(st.others_given(), st.others_made()))
         self.input_shape_label.setText("shape " + ", ".join(fmt_shape(s) for s in shapes)
-                                       + "\n" + shape_words(shapes[0] if shapes else (), st.time_major)
+                                       + "\n" + shape_words(shapes[0] if shapes else (), st.time_major,
+                                                             cell_steps(st.model))
                                        + others)
         self.input_shape_label.setToolTip(tip(
             "The input's shape as Keras writes it: (batch, timesteps, input_dim); None is the batch "
@@ -815,11 +816,13 @@ def tip(text: str) -> str:
     return f"<p style='white-space:normal'>{markup(text)}</p>"
 
 
-def shape_words(shape, time_major: bool = False) -> str:
+def shape_words(shape, time_major: bool = False, runs: tuple[int, str] | None = None) -> str:
     """Which number is which in an input shape: (None, 20, 30) -> batch open · 20 steps · 30 features
     (a long input's counts as its header and status bar say them: 120,000 steps, not 120000);
     ``time_major`` (an ONNX graph's (time, batch, features) input): (20, None, 30) -> 20 steps ·
-    batch open · 30 features, in the shape's order."""
+    batch open · 30 features, in the shape's order. ``runs``: the steps the first recurrent
+    cell runs and the layer that hands them to it, where that is not the input's count (a
+    CNN-LSTM's pooling: "20 steps (the cell runs 10×, on max_pooling1d's 10 steps)")."""
     shape = tuple(shape)
     if len(shape) == 3:
         b, t, d = shape
@@ -827,6 +830,10 @@ def shape_words(shape, time_major: bool = False) -> str:
             t, b = b, t
         steps = ("steps open (as many as the input has; the cell runs once per step)" if t is None
                  else f"{plural(t, 'step', sep=',')} (the cell runs {count(t)}\u00d7)")
+        if runs is not None and t is not None and runs[0] != t:
+            n, before = runs
+            steps = (f"{plural(t, 'step', sep=',')} (the cell runs {count(n)}\u00d7, on "
+                     f"{safe_name(before)}'s {plural(n, 'step', sep=',')})")
         batch = f"batch {'open' if b is None else b}"
         first, second = (steps, batch) if time_major else (batch, steps)
         return (f"{first} \u00b7 {second} "
@@ -837,6 +844,30 @@ def shape_words(shape, time_major: bool = False) -> str:
         ids = "any number of token ids" if t is None else plural(t, "token id", sep=",")
         return f"batch {'open' if b is None else b} \u00b7 {ids}"
     return ""
+
+
+def cell_steps(model) -> tuple[int, str] | None:
+    """The steps the first recurrent layer of a plain stack runs and the layer before it that
+    hands them over (a Conv1D's strides, a pooling, a Cropping1D change their count); None
+    where there is no such layer, its steps are open, or the model is a graph."""
+    from lstmviz.engine.cells import cell_kind
+
+    if model is None or not model.is_sequential:
+        return None
+    before = None  # (the last layer whose steps are not those it reads)
+
+    def steps_of(shapes) -> int | None:
+        return shapes[0][1] if shapes and len(shapes[0]) == 3 and isinstance(shapes[0][1], int) else None
+
+    for layer in model.layers:
+        if layer.class_name == "InputLayer":
+            continue
+        steps = steps_of(layer.input_shapes)
+        if cell_kind(layer) is not None:
+            return (steps, before) if steps is not None and before is not None else None
+        if steps is None or steps_of(layer.output_shapes) != steps:
+            before = layer.name
+    return None
 
 
 def _summary(entry) -> str:
