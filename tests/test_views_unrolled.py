@@ -1473,6 +1473,11 @@ def test_a_conv_and_a_pool_are_drawn_from_exactly_the_steps_they_read(view, qtbo
     view.set_cursor(Cursor(step=4, layer="conv", unit=1))
     assert "filter <b>1</b>" in view.header.text() and "reads steps <b>2</b>–<b>4</b>" in view.header.text()
     np.testing.assert_array_equal(conv.values, trace["conv"].output[0, :, 1])
+    # the causal Conv1D's step 0 reads the input's step 0 alone (its other taps are padding):
+    # one step, not "reads steps 0–0"
+    view.set_cursor(Cursor(step=0, layer="conv", unit=1))
+    assert {i for i, t in conv.links if t == 0} == {0}
+    assert "reads step <b>0</b> below" in view.header.text() and "–" not in view.header.text()
 
 
 def test_a_conv_over_200_steps_draws_every_kth_steps_reads_and_says_so(view, qtbot):

@@ -1537,7 +1537,9 @@ class UnrolledView(TraceView):
                 what += f" (a stripe per sub-step, {sel.sub_steps} a step, the first on top)"
             if sel.links is not None:
                 reads = sorted(i for i, c in sel.links if c == col)
-                if reads:
+                if len(reads) == 1 or (reads and reads[0] == reads[-1]):  # (a causal step 0: "steps 0–0")
+                    what += f" · reads step <b>{count(reads[0])}</b> below"
+                elif reads:
                     what += f" · reads steps <b>{count(reads[0])}</b>–<b>{count(reads[-1])}</b> below"
         shown = cursor.sample + self.sample_base  # (the input's sample: the trace may hold it alone)
         colour = f'<span style="color:{t.foreground}">'
