@@ -2323,3 +2323,27 @@ def test_a_compiled_schedule_greys_the_learning_rate_box_and_says_why(make_windo
     panel.lr_spin.setValue(0.05)
     assert panel.session.trainer.optimizer.current_rate() == pytest.approx(0.05)
     panel.stop()
+
+
+def test_the_controls_bottom_edge_follows_the_rows_as_laid_out_when_the_tab_is_first_shown(make_window):
+    """At 1600 x 1000 with a stack of no compile info, the Train tab first shown kept the
+    viewport margin measured before its rows were laid out (180 px): the view ended above the
+    whole "Your model and data" box, a blank strip where its first rows had room. The margin
+    is now measured again once the rows are laid out: it is the cut of the rows as they are,
+    and the box's first row (its Inputs button) is in sight."""
+    from helpers import settle
+    from lstmviz.engine import LayerSpec, Model
+
+    w = make_window((1600, 1000))
+    w.state.set_model(Model.sequential((None, 20, 1), [
+        LayerSpec("Conv1D", {"filters": 8, "kernel_size": 3, "padding": "causal", "activation": "relu"}),
+        LayerSpec("MaxPooling1D", {}), LayerSpec("LSTM", {"units": 8, "return_sequences": True}),
+        LayerSpec("GlobalAveragePooling1D", {}), LayerSpec("Dense", {"units": 1})], seed=0))
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    settle(6)
+    area = panel.controls
+    assert area.viewportMargins().bottom() == panel._whole_rows.cut()
+    button = panel.user_box.x_button
+    top = button.mapTo(area.viewport(), button.rect().topLeft()).y()
+    assert 0 <= top and top + button.height() <= area.viewport().height(), (top, area.viewport().height())

@@ -10,6 +10,8 @@ import math
 
 from PySide6 import QtCore, QtWidgets
 
+from lstmviz.ui.later import later
+
 
 def row_spans(content: QtWidgets.QWidget) -> list[tuple[int, int]]:
     """(top, bottom) of each row of ``content``'s layout in its own coordinates: each shown
@@ -51,14 +53,32 @@ def row_spans(content: QtWidgets.QWidget) -> list[tuple[int, int]]:
 
 class WholeRows(QtCore.QObject):
     """Keeps ``area``'s bottom edge off its rows (``row_spans``): measured again at each
-    scroll and each new range (the rows laid out again, the area resized)."""
+    scroll and each new range (the rows laid out again, the area resized), and once the rows
+    are laid out again or resized without a new range: the Train tab first shown at
+    1600 x 1000 kept the margin measured before its rows were laid out, 180 px, and the
+    viewport ended above the whole "Your model and data" box, a blank strip in its place."""
 
     def __init__(self, area: QtWidgets.QScrollArea):
         super().__init__(area)
         self.area = area
+        self._due = False
         bar = area.verticalScrollBar()
         bar.valueChanged.connect(self.fit)
         bar.rangeChanged.connect(self.fit)
+        content = area.widget()
+        if content is not None:
+            content.installEventFilter(self)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:  # noqa: N802 (Qt)
+        if event.type() in (QtCore.QEvent.Type.LayoutRequest, QtCore.QEvent.Type.Resize,
+                            QtCore.QEvent.Type.Show) and not self._due:
+            self._due = True  # (once the layout has set the rows where they now are)
+            later(self, type(self)._refit)
+        return False
+
+    def _refit(self) -> None:
+        self._due = False
+        self.fit()
 
     def cut(self) -> int:
         """How far above its whole height the viewport ends: to the top of the row its
