@@ -1,10 +1,11 @@
 """Gradient and training fixtures from real Keras 3 (TensorFlow backend).
 
 For every case of ``tests/grad_cases.py``: the initial weights, the data, Keras' loss and
-``tf.GradientTape`` gradients of every trainable weight and of a float input (through
-``model.compute_loss``, the path ``fit`` takes), and the weights after
-``model.fit(x, y, batch_size=4, epochs=3, shuffle=False)`` with each optimizer of
-``grad_cases.OPTIMIZERS`` (every weight of ``get_weights()``: a BatchNormalization's moving
+``tf.GradientTape`` gradients of every weight an optimizer could move (a frozen layer's
+too, watched as asked) and of a float input (through ``model.compute_loss``, the path
+``fit`` takes), and the weights after ``model.fit(x, y, batch_size=4, epochs=3,
+shuffle=False)`` with each optimizer of ``grad_cases.OPTIMIZERS`` (a case's
+``optimizers`` only where it names them; every weight of ``get_weights()``: a BatchNormalization's moving
 statistics too, which fit moves). A case marked ``keras2`` is fitted with tf_keras too
 (``k2fit_*``: the same model, weights and data in Keras 2). Written to
 ``tests/fixtures/grad/<case>.npz`` (a few KB each).
@@ -29,7 +30,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from grad_cases import CASES, FIT, OPTIMIZERS, data  # noqa: E402
+from grad_cases import CASES, FIT, data, runs  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "grad"
 
@@ -80,16 +81,22 @@ def make(name):
     with tf.GradientTape() as tape:
         if x.dtype.kind == "f":
             tape.watch(xt)
+        for v in model.weights:
+            if not v.trainable:
+                tape.watch(v.value)
         y_pred = model(xt, training=True)
         loss = model.compute_loss(x=xt, y=tf.convert_to_tensor(y), y_pred=y_pred)
-    watched = list(model.trainable_variables) + ([xt] if x.dtype.kind == "f" else [])
+    # every weight the optimizer could move: a frozen layer's too (the tape watches them as
+    # asked: lstmviz shows their gradients, marked frozen), a BatchNormalization's moving ones not
+    variables = [v for v in model.weights if not v.path.endswith(("moving_mean", "moving_variance"))]
+    watched = [v if v.trainable else v.value for v in variables] + ([xt] if x.dtype.kind == "f" else [])
     grads = tape.gradient(loss, watched)
     out["loss"] = np.float32(loss.numpy())
-    for k, g in enumerate(grads[:len(w0)]):
+    for k, g in enumerate(grads[:len(variables)]):
         out[f"g{k}"] = tf.convert_to_tensor(g).numpy()
     if x.dtype.kind == "f":
         out["dx"] = grads[-1].numpy()
-    for key, cls, opts in OPTIMIZERS:
+    for key, cls, opts in runs(name):
         model.set_weights(w0)
         model.compile(loss=case["loss"], optimizer=getattr(keras.optimizers, cls)(**opts))
         hist = model.fit(x, y, shuffle=False, verbose=0, **FIT)
@@ -98,7 +105,7 @@ def make(name):
         out[f"fit_{key}_loss"] = np.asarray(hist.history["loss"], np.float32)
     versions = {"keras": keras.__version__, "tensorflow": tf.__version__}
     if case.get("keras2"):
-        versions["tf_keras"] = fit_tf_keras(case, x, y, w0, out)
+        versions["tf_keras"] = fit_tf_keras(name, x, y, w0, out)
     out["weight_paths"] = np.array(paths)
     out["versions"] = np.array(json.dumps(versions))
     OUT.mkdir(parents=True, exist_ok=True)
@@ -106,9 +113,11 @@ def make(name):
     print(f"{name}: loss {float(loss):.6f}, {len(w0)} weights", flush=True)
 
 
-def fit_tf_keras(case, x, y, w0, out):
+def fit_tf_keras(name, x, y, w0, out):
     """``k2fit_<optimizer>_<k>`` / ``_loss``: the same fits with tf_keras (Keras 2)."""
     import tf_keras
+
+    case = CASES[name]
 
     def layer(cls, cfg):
         cfg = dict(cfg)
@@ -118,7 +127,7 @@ def fit_tf_keras(case, x, y, w0, out):
 
     model = tf_keras.Sequential([tf_keras.Input(shape=case["shape"][1:])]
                                 + [layer(c, cfg) for c, cfg in case["layers"]])
-    for key, cls, opts in OPTIMIZERS:
+    for key, cls, opts in runs(name):
         model.set_weights(w0)
         model.compile(loss=case["loss"], optimizer=getattr(tf_keras.optimizers, cls)(**opts))
         hist = model.fit(x, y, shuffle=False, verbose=0, **FIT)

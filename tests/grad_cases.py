@@ -21,6 +21,8 @@ OPTIMIZERS = [
     ("rmsprop_momentum_centered", "RMSprop", {"learning_rate": 0.005, "momentum": 0.5, "centered": True}),
     ("adagrad", "Adagrad", {"learning_rate": 0.1}),
 ]
+#: the runs the frozen layers' cases keep: momentum, Adam's two moments, RMSprop's centred three slots
+FROZEN_RUNS = ("sgd_nesterov", "adam", "rmsprop_momentum_centered")
 FIT = {"batch_size": 4, "epochs": 3}  # 6 samples: batches of 4 and 2 (a short last batch)
 
 
@@ -117,6 +119,32 @@ CASES = {
         layers=[("Masking", {}), ("BatchNormalization", {"momentum": 0.6}),
                 ("LSTM", {"units": 3, "return_sequences": True}), ("BatchNormalization", {"center": False}),
                 _td(2)]),
+    # frozen layers (``trainable: False``, ``frozen``: tests/test_frozen_training.py): fit moves only
+    # the others, the optimizer's slots follow ``trainable_variables`` (``optimizers``: the runs of
+    # ``OPTIMIZERS`` kept, for small files)
+    "frozen_embedding_lstm_scce": dict(
+        shape=(None, 6), loss="sparse_categorical_crossentropy", ids=7, keras2=True, frozen=True, optimizers=FROZEN_RUNS,
+        layers=[("Embedding", {"input_dim": 7, "output_dim": 3, "mask_zero": True, "trainable": False}),
+                ("LSTM", {"units": 3}), ("Dense", {"units": 3, "activation": "softmax"})]),
+    "frozen_first_lstm_batchnorm_mse": dict(
+        shape=(None, 5, 3), loss="mse", keras2=True, frozen=True, optimizers=FROZEN_RUNS,
+        layers=[("LSTM", {"units": 3, "return_sequences": True, "trainable": False}),
+                ("BatchNormalization", {"momentum": 0.8, "trainable": False}),
+                ("LSTM", {"units": 3}), ("Dense", {"units": 2})]),
+    # frozen as ``layer.trainable = False`` leaves it: the wrapper and the layer it wraps
+    "frozen_bidi_lstm_mse": dict(
+        shape=(None, 5, 3), loss="mse", keras2=True, frozen=True, optimizers=FROZEN_RUNS,
+        layers=[("Bidirectional", {"merge_mode": "concat", "trainable": False,
+                                   "layer": {"class_name": "LSTM", "config": {"units": 3, "trainable": False}}}),
+                ("Dense", {"units": 2})]),
+    # only the wrappers' own flag (``Bidirectional(GRU(3), trainable=False)``): Keras 3.15 trains
+    # what they wrap, tf_keras 2.21 does not
+    "wrapper_flag_only_mse": dict(
+        shape=(None, 5, 3), loss="mse", keras2=True, frozen=True, optimizers=FROZEN_RUNS,
+        layers=[("Bidirectional", {"merge_mode": "sum", "trainable": False,
+                                   "layer": {"class_name": "GRU", "config": {"units": 3, "return_sequences": True}}}),
+                ("TimeDistributed", {"trainable": False, "layer": {"class_name": "Dense", "config": {"units": 2}}}),
+                ("LSTM", {"units": 2}), ("Dense", {"units": 2})]),
 }
 
 
@@ -137,3 +165,9 @@ def data(name: str):
             x[2, :2] = 0.0
             x[4, 3] = 0.0
     return x, rng, n
+
+
+def runs(name: str) -> list:
+    """The optimizer runs of ``OPTIMIZERS`` a case's fixture holds."""
+    keep = CASES[name].get("optimizers")
+    return [o for o in OPTIMIZERS if keep is None or o[0] in keep]

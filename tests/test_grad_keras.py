@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from grad_cases import CASES, FIT, OPTIMIZERS
+from grad_cases import CASES, FIT, runs
 
 from helpers import FIXTURES
 from lstmviz.engine import LayerSpec, Model
@@ -51,12 +51,11 @@ def test_gradients_equal_gradient_tape(name):
         np.testing.assert_allclose(g.inputs[0], want, rtol=1e-4, atol=2e-5 * max(1e-3, float(np.abs(want).max())))
 
 
-@pytest.mark.parametrize("opt", [o[0] for o in OPTIMIZERS])
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(("name", "opt"), [(n, o[0]) for n in NAMES for o in runs(n)])
 def test_fit_equals_keras_fit(name, opt):
     npz = np.load(GRAD / f"{name}.npz")
     model = build(name, npz)
-    _, cls, options = next(o for o in OPTIMIZERS if o[0] == opt)
+    _, cls, options = next(o for o in runs(name) if o[0] == opt)
     options = dict(options)
     lr = options.pop("learning_rate")
     history = fit(model, npz["x"], npz["y"], CASES[name]["loss"], make(cls, lr, **options),

@@ -835,6 +835,8 @@ def make_rnn(config: dict, name: str, keras_major: int) -> Layer:
     options = {k: config[k] for k in RNN_OPTIONS if k in config}
     if len(cells) == 1:
         kind, cfg = cells[0]
+        if keras_major < 3 and not trains(config):  # (tf_keras: a frozen RNN freezes its cell)
+            cfg = {**cfg, "trainable": False}
         layer = RECURRENT[kind](name, {**cfg, **options}, keras_major)
         layer.class_name = "RNN"
         return layer
@@ -932,11 +934,46 @@ def make_layer(class_name: str, config: dict | None, name: str, keras_major: int
 def trainable_arrays(model) -> list[np.ndarray]:
     """Every weight array the optimizer moves, in the order ``Gradients`` lists them (Keras'
     ``model.trainable_variables``, the order its optimizer's slots follow): a
-    BatchNormalization's gamma and beta, not its moving statistics (``model_arrays``)."""
+    BatchNormalization's gamma and beta, not its moving statistics (``model_arrays``), and
+    none of a layer frozen with ``trainable: false`` (``weight_trains``)."""
     out = []
     for layer in model.layers:
-        out.extend(layer_arrays(layer))
+        out.extend(a for a, t in zip(layer_arrays(layer), weight_trains(layer)) if t)
     return out
+
+
+def trains(config: dict) -> bool:
+    """Keras' ``trainable`` flag of a layer's (or cell's) config: True unless it says false."""
+    return config.get("trainable", True) is not False
+
+
+def weight_trains(layer) -> list[bool]:
+    """For each of ``layer_arrays(layer)``: whether training moves it (Keras' ``trainable``).
+    A weight trains where the layer holding it does: an LSTM's, a cell's, a wrapped layer's own
+    flag. Keras 3.15 looks at that flag only (``Bidirectional(LSTM(2), trainable=False)``
+    still trains its LSTM; ``layer.trainable = False`` sets every layer it wraps, so a file
+    saved after it says false inside too); Keras 2 (tf_keras) freezes whatever a frozen
+    wrapper or ``RNN`` holds (its flag and the inner one's both; ``make_rnn`` puts an
+    ``RNN(cell)``'s on the cell's layer). A model's own flag moves nothing in either (Keras 3
+    does not read it from a file; tf_keras does not write it)."""
+    return [flag for holder, flag in _holders(layer) for _ in layer_arrays(holder)]
+
+
+def frozen_arrays(layer) -> int:
+    """How many of ``layer_arrays(layer)`` training leaves where they are (``trainable: false``)."""
+    return sum(not t for t in weight_trains(layer))
+
+
+def _holders(layer, outer: bool = True) -> list[tuple[Layer, bool]]:
+    """The layers holding ``layer``'s weights (itself, or those it wraps or steps, in
+    ``layer_arrays`` order), each with whether training moves them."""
+    own = trains(layer.config)
+    if isinstance(layer, (Bidirectional, StackedRNN, TimeDistributed)):
+        inner = ([layer.forward_layer, layer.backward_layer] if isinstance(layer, Bidirectional)
+                 else list(layer.cells) if isinstance(layer, StackedRNN) else [layer.inner])
+        passed = outer and (own or layer.keras_major >= 3)
+        return [h for part in inner for h in _holders(part, passed)]
+    return [(layer, outer and own)]
 
 
 def model_arrays(model) -> list[np.ndarray]:

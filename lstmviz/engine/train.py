@@ -26,21 +26,23 @@ import numpy as np
 from lstmviz.engine import layers as L
 from lstmviz.engine.compiled import trained
 from lstmviz.engine.gradients import Gradients, apply_moments, check_model, check_trainable, gradients, targets
-from lstmviz.engine.layers import layer_arrays, trainable_arrays  # (named here too, where they always were)
+from lstmviz.engine.layers import layer_arrays, trainable_arrays, weight_trains  # (the first two named here too)
 from lstmviz.engine.losses import canonical
 from lstmviz.engine.metrics import Metric, Tracker, resolve
 from lstmviz.engine.optimizers import OPTIMIZERS, Optimizer, make
 from lstmviz.errors import LstmvizError, whole_number
 
 
-def flat_grads(model, grads: Gradients) -> list:
-    """The gradients in ``trainable_arrays`` order, an Embedding's as ``SparseRows`` (as
-    TensorFlow hands it to Keras' optimizer)."""
+def flat_grads(model, grads: Gradients, dense: bool = False) -> list:
+    """The gradients in ``trainable_arrays`` order (a frozen layer's left out: ``weight_trains``),
+    an Embedding's as ``SparseRows`` (as TensorFlow hands it to Keras' optimizer; ``dense``:
+    as an array)."""
     out: list = []
     for layer in model.layers:
         if layer_arrays(layer):
             lg = grads.layers[layer.name]
-            out.extend(lg.sparse.get(k, g) for k, g in enumerate(lg.weights))
+            out.extend(g if dense else lg.sparse.get(k, g)
+                       for k, (g, t) in enumerate(zip(lg.weights, weight_trains(layer))) if t)
     return out
 
 
@@ -55,7 +57,7 @@ class Update:
     loss: float           # the batch's loss before the update
     epoch_loss: float     # running mean over the epoch so far (as Keras' progress bar)
     grads: Gradients
-    grad_norm: float      # global L2 norm of the weight gradients
+    grad_norm: float      # global L2 norm of the gradients the optimizer applied (no frozen layer's)
     epoch_end: bool
     #: the compiled metrics over the epoch so far, by their History names (Keras' running means)
     metrics: dict[str, float] = field(default_factory=dict)
@@ -141,7 +143,7 @@ class Trainer:
         grads = gradients(self.model, take_rows(self.x, idx), self.y[idx], self.loss)
         flat = flat_grads(self.model, grads)
         norm = float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64)))
-                                 for lg in grads.layers.values() for g in lg.weights)))
+                                 for g in flat_grads(self.model, grads, dense=True))))
         tracker = getattr(self, "metrics", None)
         if tracker is not None and tracker.metrics:  # (Keras: on this batch's outputs, before the update)
             tracker.update(self.y[idx], grads.trace.outputs[0], grads.output_mask)

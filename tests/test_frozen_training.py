@@ -1,0 +1,115 @@
+"""Frozen layers (``trainable: False``) against real Keras 3.15 and tf_keras 2.21 (the ``frozen``
+cases of ``tests/grad_cases.py``, fixtures from ``scripts/make_grad_fixtures.py``): ``fit``'s
+History and every weight after it, to the tolerance of the other fit tests; a frozen layer's
+weights left to the bit; the optimizer's slots only for the weights it moves; each generation's
+rule for a wrapper's own flag (Keras 3 trains what it wraps, tf_keras does not)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from grad_cases import CASES, FIT, runs
+
+from helpers import FIXTURES
+from lstmviz.engine import LayerSpec, Model
+from lstmviz.engine.gradients import gradients
+from lstmviz.engine.layers import frozen_arrays, layer_arrays, model_arrays, trainable_arrays, weight_trains
+from lstmviz.engine.optimizers import make
+from lstmviz.engine.train import Trainer, fit
+
+GRAD = FIXTURES / "grad"
+FROZEN = [n for n, c in CASES.items() if c.get("frozen")]
+RTOL, ATOL = 1e-5, 2e-6
+
+
+def build(name, npz, major="3"):
+    case = CASES[name]
+    model = Model.sequential(case["shape"], [LayerSpec(c, dict(cfg)) for c, cfg in case["layers"]],
+                             keras_version=major)
+    arrays = model_arrays(model)
+    assert len(arrays) == len([k for k in npz.files if k[:1] == "w" and k[1:].isdigit()])
+    for k, a in enumerate(arrays):
+        a[...] = npz[f"w{k}"]
+    return model
+
+
+def _optimizer(name, opt):
+    _, cls, options = next(o for o in runs(name) if o[0] == opt)
+    options = dict(options)
+    return make(cls, options.pop("learning_rate"), **options)
+
+
+def test_the_cases_freeze_something():
+    assert len(FROZEN) == 4
+    for name in FROZEN:
+        npz = np.load(GRAD / f"{name}.npz")
+        model = build(name, npz, "2")
+        assert sum(frozen_arrays(layer) for layer in model.layers) > 0, name
+        # Keras' get_weights() order is ours
+        paths = [str(p).rsplit("/", 1)[1] for p in npz["weight_paths"]]
+        assert paths == [w for layer in model.layers for w in _plain_names(layer)]
+
+
+def _plain_names(layer):
+    return [n.removeprefix("forward_").removeprefix("backward_") for n in layer.weight_names]
+
+
+@pytest.mark.parametrize("major", ["3", "2"])
+@pytest.mark.parametrize(("name", "opt"), [(n, o[0]) for n in FROZEN for o in runs(n)])
+def test_fit_equals_keras_fit_frozen_weights_stay(name, opt, major):
+    npz = np.load(GRAD / f"{name}.npz")
+    prefix = "fit" if major == "3" else "k2fit"
+    model = build(name, npz, major)
+    history = fit(model, npz["x"], npz["y"], CASES[name]["loss"], _optimizer(name, opt), shuffle=False, **FIT)
+    np.testing.assert_allclose(history.history["loss"], npz[f"{prefix}_{opt}_loss"], rtol=RTOL, atol=ATOL)
+    stayed = moved = 0
+    for k, got in enumerate(model_arrays(model)):
+        want = npz[f"{prefix}_{opt}_{k}"]
+        np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL, err_msg=f"weight {k} (Keras {major})")
+        if np.array_equal(want, npz[f"w{k}"]):  # (Keras left it: so did lstmviz, to the bit)
+            assert np.array_equal(got, npz[f"w{k}"]), f"weight {k} (Keras {major})"
+            stayed += 1
+        else:
+            moved += 1
+    assert moved >= 2
+    assert stayed >= (0 if (name, major) == ("wrapper_flag_only_mse", "3") else 1)
+
+
+def test_a_wrappers_own_flag_is_each_generations():
+    npz = np.load(GRAD / "wrapper_flag_only_mse.npz")
+    k3, k2 = build("wrapper_flag_only_mse", npz, "3"), build("wrapper_flag_only_mse", npz, "2")
+    bidi, td = k3.layers[0], k3.layers[1]
+    assert bidi.config["trainable"] is False and td.config["trainable"] is False
+    assert all(weight_trains(bidi)) and all(weight_trains(td))  # Keras 3: the flag of the layer holding them
+    assert not any(weight_trains(k2.layers[0])) and not any(weight_trains(k2.layers[1]))
+    assert len(trainable_arrays(k3)) == 13 and len(trainable_arrays(k2)) == 5
+
+
+def test_the_optimizer_keeps_slots_for_the_weights_it_moves_only():
+    npz = np.load(GRAD / "frozen_first_lstm_batchnorm_mse.npz")
+    model = build("frozen_first_lstm_batchnorm_mse", npz)
+    opt = _optimizer("frozen_first_lstm_batchnorm_mse", "adam")
+    trainer = Trainer(model, npz["x"], npz["y"], "mse", opt, batch_size=4, shuffle=False)
+    trainer.step()
+    moved = trainable_arrays(model)
+    assert [a.shape for a in moved] == [(3, 12), (3, 12), (12,), (3, 2), (2,)]  # the second LSTM, the Dense
+    assert sorted(opt._slots) == list(range(len(moved)))
+    for k, a in enumerate(moved):
+        assert opt._slots[k]["m"].shape == a.shape
+
+
+@pytest.mark.parametrize("name", FROZEN)
+def test_gradients_of_frozen_weights_are_shown_as_the_tape_gives_them(name):
+    # lstmviz.gradients gives every weight's (a frozen layer's too: information, not an update);
+    # the fixture's tape watched the frozen ones as asked
+    npz = np.load(GRAD / f"{name}.npz")
+    model = build(name, npz)
+    g = gradients(model, npz["x"], npz["y"], CASES[name]["loss"])
+    flat = [w for layer in model.layers if layer_arrays(layer) for w in g.layers[layer.name].weights]
+    frozen = [not t for layer in model.layers for t in weight_trains(layer)]
+    assert any(frozen) or name == "wrapper_flag_only_mse"
+    for k, got in enumerate(flat):
+        want = npz[f"g{k}"]
+        assert np.abs(want).max() > 0
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=2e-5 * max(1e-3, float(np.abs(want).max())),
+                                   err_msg=f"weight {k}")
