@@ -123,7 +123,8 @@ CASES = {
     # the others, the optimizer's slots follow ``trainable_variables`` (``optimizers``: the runs of
     # ``OPTIMIZERS`` kept, for small files)
     "frozen_embedding_lstm_scce": dict(
-        shape=(None, 6), loss="sparse_categorical_crossentropy", ids=7, keras2=True, frozen=True, optimizers=FROZEN_RUNS,
+        shape=(None, 6), loss="sparse_categorical_crossentropy", ids=7, keras2=True, frozen=True,
+        optimizers=FROZEN_RUNS,
         layers=[("Embedding", {"input_dim": 7, "output_dim": 3, "mask_zero": True, "trainable": False}),
                 ("LSTM", {"units": 3}), ("Dense", {"units": 3, "activation": "softmax"})]),
     "frozen_first_lstm_batchnorm_mse": dict(

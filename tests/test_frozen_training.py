@@ -113,3 +113,59 @@ def test_gradients_of_frozen_weights_are_shown_as_the_tape_gives_them(name):
         assert np.abs(want).max() > 0
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=2e-5 * max(1e-3, float(np.abs(want).max())),
                                    err_msg=f"weight {k}")
+
+
+# -- a Keras file saved after training partly frozen (scripts/make_frozen_fixtures.py) -----
+HERE = FIXTURES / "frozen"
+
+
+@pytest.mark.parametrize("stem", ["trained_frozen_adam", "trained_frozen_rmsprop", "legacy_trained_frozen_adam"])
+def test_a_saved_state_of_a_partly_frozen_model_goes_on_as_keras(stem):
+    import lstmviz
+    from lstmviz.engine.compiled import CLASSES, of
+
+    npz = np.load(HERE / "fit.npz")
+    path = HERE / f"{stem}{'.h5' if stem.startswith('legacy') else '.keras'}"
+    model = lstmviz.load(path)
+    assert [frozen_arrays(layer) for layer in model.layers] == [3, 0, 0]
+    assert "its state saved after 2 updates goes on in fit" in model.summary_text()
+    history = lstmviz.fit(model, npz["x"], npz["y"], batch_size=4, epochs=1, shuffle=False)
+    np.testing.assert_allclose(history.history["loss"], npz[f"resumed_{stem}_loss"], rtol=RTOL, atol=ATOL)
+    for k, a in enumerate(model_arrays(model)):
+        np.testing.assert_allclose(a, npz[f"resumed_{stem}_w{k}"], rtol=RTOL, atol=ATOL, err_msg=f"weight {k}")
+    for k in range(3):  # the frozen LSTM's: the file's, to the bit
+        assert np.array_equal(model_arrays(model)[k], npz[f"w{k}"])
+    # the state is what makes it so: the same optimizer afresh ends elsewhere
+    fresh = lstmviz.load(path)
+    opt = CLASSES[of(fresh)["optimizer"]["class"]](**of(fresh)["optimizer"]["options"])
+    lstmviz.fit(fresh, npz["x"], npz["y"], optimizer=opt, batch_size=4, epochs=1, shuffle=False)
+    assert max(float(np.abs(a - npz[f"resumed_{stem}_w{k}"]).max())
+               for k, a in enumerate(model_arrays(fresh))) > 1e-5
+
+
+def test_a_keras_2_wrappers_flag_is_written_inside_it_for_keras_3(tmp_path):
+    # tf_keras: a frozen Bidirectional, TimeDistributed or RNN freezes what it holds; Keras 3 reads
+    # the inner layer's flag only, so the .keras file lstmviz writes says false inside too
+    # (scripts/check_keras_continue.py: Keras 3's load_model + fit of it moves the same 5 weights)
+    import json
+    import zipfile
+
+    import lstmviz
+    from lstmviz.io.keras_writer import save_keras
+
+    specs = [LayerSpec("Bidirectional", {"trainable": False, "layer": {"class_name": "GRU", "config": {
+                 "units": 3, "return_sequences": True}}}),
+             LayerSpec("TimeDistributed", {"trainable": False,
+                                           "layer": {"class_name": "Dense", "config": {"units": 2}}}),
+             LayerSpec("RNN", {"trainable": False, "cell": {"class_name": "SimpleRNNCell", "config": {"units": 2}},
+                               "return_sequences": True}),
+             LayerSpec("LSTM", {"units": 2}), LayerSpec("Dense", {"units": 1})]
+    for major, moved in (("2", 5), ("3", 16)):
+        model = Model.sequential((None, 5, 3), specs, keras_version=major)
+        assert len(trainable_arrays(model)) == moved
+        save_keras(model, tmp_path / f"k{major}.keras")
+        again = lstmviz.load(tmp_path / f"k{major}.keras")
+        assert len(trainable_arrays(again)) == moved
+        config = json.loads(zipfile.ZipFile(tmp_path / f"k{major}.keras").read("config.json"))
+        bidi = config["config"]["layers"][1]["config"]
+        assert bidi["trainable"] is False and bidi["layer"]["config"]["trainable"] is (major == "3")

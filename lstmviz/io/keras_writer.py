@@ -80,6 +80,8 @@ def model_config(model) -> dict:
 
             cfg = spec_config(layer)
         cfg["name"] = layer.name
+        if layer.keras_major < 3 and not L.trains(cfg):
+            cfg = _frozen_inside(cfg)
         layers.append(layer_config(layer.class_name, cfg))
     return jsonable({
         "module": "keras", "class_name": "Sequential",
@@ -88,6 +90,20 @@ def model_config(model) -> dict:
         "registered_name": None,
         "build_config": {"input_shape": shape},
     })
+
+
+def _frozen_inside(cfg: dict) -> dict:
+    """A frozen wrapper's or RNN's config (a Keras 2 file's: what it holds trains no more,
+    ``layers.weight_trains``) with what it wraps frozen too, as Keras 3's ``layer.trainable =
+    False`` leaves it: Keras 3 reads only the flag of the layer holding the weights."""
+    cfg = copy.deepcopy(cfg)
+    for key in ("layer", "backward_layer", "cell", "cells"):
+        inner = cfg.get(key)
+        for part in inner if isinstance(inner, list) else [inner]:
+            if isinstance(part, dict) and isinstance(part.get("config"), dict):
+                part["config"]["trainable"] = False
+                part["config"].update(_frozen_inside(part["config"]))
+    return cfg
 
 
 def _vars(group, arrays, name):
