@@ -169,3 +169,24 @@ def test_a_keras_2_wrappers_flag_is_written_inside_it_for_keras_3(tmp_path):
         config = json.loads(zipfile.ZipFile(tmp_path / f"k{major}.keras").read("config.json"))
         bidi = config["config"]["layers"][1]["config"]
         assert bidi["trainable"] is False and bidi["layer"]["config"]["trainable"] is (major == "3")
+
+
+def test_the_summary_splits_trainable_and_non_trainable_params_as_keras():
+    # Keras 3.15's summary of trained_frozen_adam.keras: Trainable params: 51, Non-trainable
+    # params: 72 (the frozen LSTM's 4·(2·3 + 3·3 + 3)), Optimizer params: 104; its Total params (227)
+    # counts the optimizer's too, lstmviz's the model's (count_params, Keras' model.count_params())
+    import lstmviz
+
+    model = lstmviz.load(HERE / "trained_frozen_adam.keras")
+    text = model.summary_text()
+    frozen = 4 * (2 * 3 + 3 * 3 + 3)
+    assert f"Total params: {model.count_params():,}" in text
+    assert frozen == 72 and model.count_params() - frozen == 51
+    assert f"Trainable params: {model.count_params() - frozen:,}\nNon-trainable params: {frozen:,}" in text
+    assert "Frozen (trainable: false): first" in text
+    # a BatchNormalization's moving statistics are non-trainable too, a frozen one's gamma and beta also
+    npz = np.load(GRAD / "frozen_first_lstm_batchnorm_mse.npz")
+    model = build("frozen_first_lstm_batchnorm_mse", npz)
+    second, dense = model.layers[2].count_params(), model.layers[3].count_params()
+    assert model.count_trainable_params() == second + dense
+    assert f"Non-trainable params: {model.count_params() - second - dense:,}" in model.summary_text()

@@ -23,8 +23,10 @@ from lstmviz.engine.layers import (  # noqa: F401 (BEYOND_FLOAT32, check_float32
     Recurrent,
     check_float32,
     fmt_shape,
+    frozen_arrays,
     make_layer,
     run_layer,
+    trainable_arrays,
 )
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Trace
@@ -388,6 +390,11 @@ class Model:
     def count_params(self) -> int:
         return sum(layer.count_params() for layer in self.layers)
 
+    def count_trainable_params(self) -> int:
+        """The numbers training moves by the optimizer (Keras' "Trainable params":
+        ``trainable_arrays``; not a frozen layer's, nor a BatchNormalization's moving statistics)."""
+        return sum(int(a.size) for a in trainable_arrays(self))
+
     def nonfinite_weights(self) -> str | None:
         """Where the weights first hold NaN or infinity, in words, by gate block
         ("lstm's bias_f[1] is NaN (3 such numbers in the model)"): a model saved after its
@@ -525,6 +532,13 @@ class Model:
             lines.append((f"{a:<{w0}}{b:<{w1}}{c:>10}" + (f"  {d}" if graph else "")).rstrip())
             lines.append("_" * width if k < len(rows) - 1 else "=" * width)
         lines.append(f"Total params: {self.count_params():,}")
+        if not any(layer.class_name.startswith("onnx.") for layer in self.layers):  # (Keras' split)
+            trainable = self.count_trainable_params()
+            lines.append(f"Trainable params: {trainable:,}")
+            lines.append(f"Non-trainable params: {self.count_params() - trainable:,}")
+            frozen = [layer.name for layer in self.layers if frozen_arrays(layer)]
+            if frozen:
+                lines.append(f"Frozen (trainable: false): {', '.join(safe_name(n) for n in frozen)}")
         if hidden:
             lines.append(f"Not listed: {plural(hidden, 'ONNX op')} that only move, reshape or "
                          "index data (Transpose, Shape, Cast, ...); `lstmviz summary --all-ops` or "
