@@ -186,6 +186,10 @@ def cmd_grad(args) -> int:
     print(f"wrote {safe_text(str(args.out))}: loss {g.loss:.6g} ({args.loss}{', as compiled' if compiled else ''}), "
           f"gradients of {len(weights)} weight arrays" + (f" in {mode}" if mode else "") + " "
           f"(global norm {norm:.4g}), {len(flat)} arrays in all" + (f" ({safe_text(csv)})" if csv else ""))
+    from lstmviz.engine.train import frozen_note
+
+    if frozen_note(model):
+        print(f"note: {frozen_note(model, gradients=True)}")
     return 0
 
 
@@ -200,7 +204,7 @@ def cmd_train(args) -> int:
     from lstmviz.cli_inputs import check_named, name_input, read_as
     from lstmviz.engine.compiled import compiled_loss, compiled_optimizer, of, restore, state_of
     from lstmviz.engine.optimizers import make
-    from lstmviz.engine.train import Trainer, batch_norm_note, evaluate, left_out_note, overflowed
+    from lstmviz.engine.train import Trainer, batch_norm_note, evaluate, frozen_note, left_out_note, overflowed
     from lstmviz.io.keras_writer import keras3_caveat, model_config, save_keras
 
     check_named(args.out, "--out")
@@ -256,7 +260,7 @@ def cmd_train(args) -> int:
     caveat = keras3_caveat(model)
     if caveat:
         _say(f"note: {caveat}")
-    for note in (left_out_note(model), batch_norm_note(model)):
+    for note in (left_out_note(model), batch_norm_note(model), frozen_note(model)):
         if note:
             _say(f"note: {note}")
     compiled = None if args.task or args.optimizer else compiled_optimizer(model, lr, give="give --optimizer")

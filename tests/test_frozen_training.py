@@ -190,3 +190,29 @@ def test_the_summary_splits_trainable_and_non_trainable_params_as_keras():
     second, dense = model.layers[2].count_params(), model.layers[3].count_params()
     assert model.count_trainable_params() == second + dense
     assert f"Non-trainable params: {model.count_params() - second - dense:,}" in model.summary_text()
+
+
+def test_grad_and_train_say_what_is_frozen(tmp_path, capsys):
+    import lstmviz
+    from lstmviz import cli
+
+    npz = np.load(HERE / "fit.npz")
+    np.save(tmp_path / "x.npy", npz["x"])
+    np.save(tmp_path / "y.npy", npz["y"])
+    model_file = str(HERE / "trained_frozen_adam.keras")
+    assert cli.main(["grad", model_file, "-i", str(tmp_path / "x.npy"), "--target", str(tmp_path / "y.npy"),
+                     "--out", str(tmp_path / "g.npz")]) == 0
+    out = capsys.readouterr().out
+    assert ("note: frozen (trainable: false): 'first' (LSTM); its weights are not updated, as in Keras' fit; "
+            "its gradients are given all the same, as information") in out
+    with np.load(tmp_path / "g.npz") as g:  # (written: the tape's, as tested above)
+        assert float(np.abs(g["first/kernel"]).max()) > 0
+    assert cli.main(["train", model_file, "-i", str(tmp_path / "x.npy"), "--target", str(tmp_path / "y.npy"),
+                     "--batch-size", "4", "--no-shuffle", "--out", str(tmp_path / "t.keras")]) == 0
+    err = capsys.readouterr().err
+    assert "note: frozen (trainable: false): 'first' (LSTM); its weights are not updated" in err
+    trained = lstmviz.load(tmp_path / "t.keras")
+    for k in range(3):  # the frozen LSTM's, to the bit; the run went on from the file's state, as Keras'
+        assert np.array_equal(model_arrays(trained)[k], npz[f"w{k}"])
+    for k, a in enumerate(model_arrays(trained)):
+        np.testing.assert_allclose(a, npz[f"resumed_trained_frozen_adam_w{k}"], rtol=RTOL, atol=ATOL)

@@ -457,6 +457,27 @@ def batch_norm_note(model) -> str:
             "the views and the validation loss use the moving statistics (inference, as predict)")
 
 
+def frozen_note(model, gradients: bool = False) -> str:
+    """One line naming the layers frozen with ``trainable: false`` (``layers.frozen_arrays``):
+    fit leaves their weights where they are, as Keras' (``gradients``: their gradients are
+    computed all the same, as information); "" where none is."""
+    from lstmviz.text import safe_name
+
+    frozen = [layer for layer in model.layers if L.frozen_arrays(layer)]
+    if not frozen:
+        return ""
+    shown = ", ".join(f"'{safe_name(layer.name)}' ({layer.class_name}"
+                      + (", in part" if L.frozen_arrays(layer) < len(L.layer_arrays(layer)) else "") + ")"
+                      for layer in frozen[:4]) + (", ..." if len(frozen) > 4 else "")
+    one = len(frozen) == 1
+    said = (f"frozen (trainable: false): {shown}; {'its' if one else 'their'} weights are not updated, "
+            "as in Keras' fit")
+    if not trainable_arrays(model):
+        said += "; no layer trains: fit computes the loss and updates nothing"
+    return said + (f"; {'its' if one else 'their'} gradients are given all the same, as information"
+                   if gradients else "")
+
+
 def evaluate(model, x, y, loss: str, batch_size: int | None = None, metrics: Tracker | None = None) -> float:
     """Keras' loss of ``model`` on ``(x, y)``: in one batch, or as Keras' ``evaluate(...,
     batch_size=...)`` takes it, the batches' losses averaged weighted by their samples

@@ -18,7 +18,7 @@ from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app.train_user import Scrubber, compiled_settings, user_data, user_session
 from lstmviz.engine.losses import NAMES
-from lstmviz.engine.train import batch_norm_note, left_out_note
+from lstmviz.engine.train import batch_norm_note, frozen_note, left_out_note
 from lstmviz.errors import LstmvizError
 from lstmviz.text import file_label, plural, safe_name
 from lstmviz.ui.accessible import name_form
@@ -192,6 +192,7 @@ class UserBox(QtWidgets.QGroupBox):
                              f" ({n_val} validate), loss {loss}" + (f", {compiled}" if compiled else "")
                              + (f"\nNote: {note}." if note else "")
                              + (f"\nNote: {batch_norm_note(model)}." if batch_norm_note(model) else "")
+                             + (f"\nNote: {frozen_note(model)}." if frozen_note(model) else "")
                              + (f"\nNote: {session.resume_note}." if session.resume_note else ""))
         self._about = session
         self.panel.use_session(session)
