@@ -216,3 +216,60 @@ def test_grad_and_train_say_what_is_frozen(tmp_path, capsys):
         assert np.array_equal(model_arrays(trained)[k], npz[f"w{k}"])
     for k, a in enumerate(model_arrays(trained)):
         np.testing.assert_allclose(a, npz[f"resumed_trained_frozen_adam_w{k}"], rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("major", ["3", "2"])
+def test_the_train_tabs_run_leaves_frozen_layers_and_its_updates_page_says_so(major):
+    # a Bidirectional frozen by its own flag, a frozen cell of a stacked RNN: the Train tab's run
+    # (TrainingSession) moves what Keras' fit moves, and its probe marks each frozen cell
+    from lstmviz.app import grad_stats as G
+    from lstmviz.app.tasks import Data
+    from lstmviz.app.training import Settings, TrainingSession
+
+    rng = np.random.default_rng(0)
+    model = Model.sequential((None, 6, 2), [
+        LayerSpec("Bidirectional", {"trainable": False, "layer": {"class_name": "GRU", "config": {
+            "units": 3, "return_sequences": True}}}),
+        LayerSpec("RNN", {"cell": [{"class_name": "LSTMCell", "config": {"units": 4, "trainable": False}},
+                                   {"class_name": "SimpleRNNCell", "config": {"units": 2}}]}),
+        LayerSpec("Dense", {"units": 1})], seed=1, keras_version=major)
+    x = rng.normal(size=(10, 6, 2)).astype(np.float32)
+    y = rng.normal(size=(10, 1)).astype(np.float32)
+    s = TrainingSession(Settings(batch_size=5, epochs=1), model=model, data=Data(x[:8], y[:8], x[8:], y[8:]),
+                        loss="mse")
+    before = [a.copy() for a in model_arrays(s.model)]
+    s.step()
+    trains = [t for layer in s.model.layers for t in weight_trains(layer)]
+    assert trains == [major == "3"] * 6 + [False] * 3 + [True] * 3 + [True] * 2
+    for a, b, t in zip(model_arrays(s.model), before, trains):
+        assert np.array_equal(a, b) != t
+    probe = G.Probe(s)
+    frozen = [probe.compute(layer=k, parts=("updates",)).frozen for k in range(4)]
+    assert frozen == [major == "2", major == "2", True, False]
+
+
+def test_the_updates_page_says_a_frozen_cell_is_not_updated(qapp):
+    from lstmviz.app import grad_stats as G
+    from lstmviz.app.tasks import Data
+    from lstmviz.app.training import Settings, TrainingSession
+    from lstmviz.ui import grad_views
+
+    rng = np.random.default_rng(0)
+    model = Model.sequential((None, 6, 2), [LayerSpec("LSTM", {"units": 3, "return_sequences": True,
+                                                               "trainable": False}),
+                                            LayerSpec("GRU", {"units": 2}), LayerSpec("Dense", {"units": 1})], seed=1)
+    x = rng.normal(size=(10, 6, 2)).astype(np.float32)
+    y = rng.normal(size=(10, 1)).astype(np.float32)
+    s = TrainingSession(Settings(batch_size=5, epochs=1), model=model, data=Data(x[:8], y[:8], x[8:], y[8:]),
+                        loss="mse")
+    s.step()
+    probe = G.Probe(s)
+    captions = []
+    for k in range(2):
+        v = probe.compute(layer=k, parts=("dh", "updates"))
+        page = grad_views.probe_page(v, "dh")
+        page.views._draw_updates(v)
+        captions.append(page.views.captions["updates"].text())
+        page.deleteLater()
+    assert captions[0] == "lstm is frozen (trainable: false): not updated, as in Keras' fit; no bars."
+    assert captions[1].startswith("Bar height:") and "update 1" in captions[1]

@@ -35,7 +35,7 @@ from lstmviz.engine import blas
 from lstmviz.engine import layers as L
 from lstmviz.engine.cells import CellKind, cell_kind
 from lstmviz.engine.gradients import backward, forward, gradients, mode_note
-from lstmviz.engine.layers import model_arrays
+from lstmviz.engine.layers import layer_arrays, model_arrays, weight_trains
 from lstmviz.engine.model import Model
 from lstmviz.errors import LstmvizError
 
@@ -84,6 +84,15 @@ def inner_layer(model, ref: RnnRef):
     if ref.child is not None:
         return layer.cells[int(ref.child.split("_")[1])]
     return layer
+
+
+def ref_frozen(model, ref: RnnRef) -> bool:
+    """``ref``'s weights are frozen (``trainable: false``, ``layers.weight_trains``): training
+    leaves them where they are."""
+    top = model.get_layer(ref.layer)
+    held = {id(w) for w in inner_layer(model, ref).weights}
+    flags = [t for w, t in zip(layer_arrays(top), weight_trains(top)) if id(w) in held]
+    return bool(flags) and not any(flags)
 
 
 def pick(records: dict, ref: RnnRef):
@@ -239,6 +248,8 @@ class ProbeView:
     #: the mode the gradients are in, in words, where it matters (``gradients.mode_note``: a
     #: model holding a BatchNormalization); "" for every other model
     mode: str = ""
+    #: ``ref``'s weights are frozen (``trainable: false``, ``ref_frozen``): no update moves them
+    frozen: bool = False
 
 
 @dataclass
@@ -322,7 +333,8 @@ class Probe:
         sample = int(min(max(sample, 0), max(n - 1, 0)))
         layer = min(max(layer, 0), max(len(refs) - 1, 0))
         ref = refs[layer] if refs else None
-        view = ProbeView(refs, ref, iteration, sample, n, kind=run.kind, run=initial is not None)
+        view = ProbeView(refs, ref, iteration, sample, n, kind=run.kind, run=initial is not None,
+                         frozen=ref is not None and ref_frozen(model, ref))
         if n == 0:
             return view
         xs = np.asarray(x)[sample:sample + 1]

@@ -817,6 +817,7 @@ class GradViews(QtCore.QObject):
         label = markup(v.ref.label) if v.ref else ""
         blocks_of = "each gate's block of " if gated else ""
         self._caption("updates",
+            f"{label} is frozen (trainable: false): not updated, as in Keras' fit; no bars." if v.frozen else
             "No update yet." + hint("Press One update or Play.", " ") if not blocks else
             f"Bar height: \u2016W<sub>after</sub> \u2212 W<sub>before</sub>\u2016 / \u2016W<sub>before</sub>\u2016 "
             f"(Frobenius norms) of {blocks_of}{label}'s kernel W, recurrent kernel U and bias b, for "
