@@ -273,3 +273,72 @@ def test_the_updates_page_says_a_frozen_cell_is_not_updated(qapp):
         page.deleteLater()
     assert captions[0] == "lstm is frozen (trainable: false): not updated, as in Keras' fit; no bars."
     assert captions[1].startswith("Bar height:") and "update 1" in captions[1]
+
+
+# -- the side panel: Keras' trainable option ------------------------------------------------
+def test_the_trainable_option_freezes_keeps_weights_and_undoes():
+    from lstmviz.app.options import options_for
+    from lstmviz.app.state import AppState
+
+    s = AppState()  # the demo stack: LSTM, LSTM, Dense
+    assert all(o.key != "trainable" for o in options_for("Dropout", {"rate": 0.1}))
+    assert [o.key for o in options_for("LSTM")][-1] == "trainable"
+    name = s.layers[0].name
+    before = [a.copy() for a in s.model.get_layer(name).weights]
+    moved = len(trainable_arrays(s.model))
+    s.set_layer_option(0, "trainable", False)
+    assert s.error is None and s.layers[0].config["trainable"] is False
+    layer = s.model.get_layer(name)
+    assert frozen_arrays(layer) == 3 and len(trainable_arrays(s.model)) == moved - 3
+    for a, b in zip(layer.weights, before):  # (freezing is no new layer: its weights stay)
+        assert np.array_equal(a, b)
+    assert s.undo() and frozen_arrays(s.model.get_layer(name)) == 0
+    assert s.redo() and frozen_arrays(s.model.get_layer(name)) == 3
+
+
+@pytest.mark.parametrize("major", ["3", "2"])
+def test_the_trainable_box_of_a_wrapper_sets_what_it_wraps_as_keras_setter(major):
+    from lstmviz.app.options import trains_all
+    from lstmviz.app.state import AppState
+
+    model = Model.sequential((None, 5, 3), [
+        LayerSpec("Bidirectional", {"trainable": False, "layer": {"class_name": "GRU", "config": {
+            "units": 3, "return_sequences": True}}}), LayerSpec("LSTM", {"units": 2})], keras_version=major)
+    s = AppState()
+    s.set_model(model, "m.keras")
+    entry = s.layers[0]
+    # the box shows whether every weight trains, by the stack's generation's rule
+    assert trains_all(entry.config, s.keras_major()) is (major == "3")
+    assert bool(frozen_arrays(s.model.layers[0])) is (major == "2")
+    s.set_layer_option(0, "trainable", True)  # Keras' bidi.trainable = True: the GRU too (Keras 3: as it was)
+    assert trains_all(entry.config, s.keras_major()) and frozen_arrays(s.model.layers[0]) == 0
+    s.set_layer_option(0, "trainable", False)  # bidi.trainable = False: the GRU too, whatever Keras reads
+    assert entry.config["trainable"] is False and entry.config["layer"]["config"]["trainable"] is False
+    assert frozen_arrays(s.model.layers[0]) == 6
+
+
+def test_the_side_panel_box_and_card_say_frozen(make_window):
+    from PySide6 import QtWidgets
+
+    from lstmviz.ui.stack_panel import ROLE_CARD
+
+    w = make_window((1400, 900))
+    panel = w.stack_panel
+    panel.cards.setCurrentRow(0)
+    box = panel.option_widgets["trainable"]
+    assert isinstance(box, QtWidgets.QCheckBox) and box.isChecked() and "freezes" in box.toolTip()
+    total = w.state.model.count_params()
+    assert panel.total_label.text() == f"Total params   {total:,}"
+    box.setChecked(False)  # the user unticks it
+    QtWidgets.QApplication.processEvents()
+    layer = w.state.model.layers[0]
+    assert frozen_arrays(layer) == len(layer.weights)
+    card = panel.cards.item(0).data(ROLE_CARD)
+    assert card["params"] == f"frozen \u00b7 {layer.count_params():,}"
+    assert card["detail"].startswith("frozen (trainable: false): not trained\n")
+    assert panel.total_label.text() == f"Total params   {total:,}   (trainable {total - layer.count_params():,})"
+    panel.cards.setCurrentRow(0)
+    assert not panel.option_widgets["trainable"].isChecked()
+    w.state.undo()
+    QtWidgets.QApplication.processEvents()
+    assert "frozen" not in panel.cards.item(0).data(ROLE_CARD)["params"]

@@ -14,7 +14,7 @@ import numpy as np
 
 from lstmviz.app.base import StateBase
 from lstmviz.app.events import operation as _operation
-from lstmviz.app.options import RECURRENT, convert_config, default_config, get_option, set_option
+from lstmviz.app.options import RECURRENT, convert_config, default_config, get_option, set_option, trains_all
 from lstmviz.app.stack import LayerEntry
 from lstmviz.engine.cells import cell_kind
 from lstmviz.errors import LstmvizError
@@ -145,13 +145,21 @@ class Edits(StateBase):
         entry = self.layers[index]
         if key == "class_name":  # the panel's "layer" choice: LSTM <-> GRU <-> SimpleRNN
             return self.change_kind(index, value)
-        if get_option(entry.config, key) == value:
+        now = trains_all(entry.config, self.keras_major()) if key == "trainable" else get_option(entry.config, key)
+        if now == value:
             return
         new_config = set_option(entry.config, key, value)
         self._remember()
         entry.config = new_config
-        entry.weights = None  # a new option means a freshly initialised layer (from the seed)
+        if key != "trainable":  # (freezing a layer keeps its weights: only training changes)
+            entry.weights = None  # a new option means a freshly initialised layer (from the seed)
         self._edited(select=index)
+
+    def keras_major(self) -> int:
+        """The stack's Keras generation as a number (3, 2 or 1)."""
+        from lstmviz.engine.model import keras_major_of
+
+        return keras_major_of(self.keras_version)
 
     @_operation
     def change_kind(self, index: int, class_name: str) -> None:

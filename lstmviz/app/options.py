@@ -14,7 +14,7 @@ from typing import Any
 
 from lstmviz.engine.activations import SUPPORTED as ACTIVATIONS
 from lstmviz.engine.cells import CELLS, kind_of
-from lstmviz.engine.layers import RNN_OPTIONS, rnn_cells
+from lstmviz.engine.layers import RNN_OPTIONS, rnn_cells, trains
 from lstmviz.text import escape
 
 #: Layer classes the side panel can add, in menu order (label -> class, inner class).
@@ -174,7 +174,51 @@ TIPS = {
     "negative_slope": ("negative_slope: what an input below the threshold is multiplied by (0: "
                        "plain ReLU, every negative number becomes 0)."),
     "threshold": "threshold: inputs at or below it count as negative (0 by default).",
+    "trainable": ("trainable: off freezes the layer (Keras' layer.trainable = False, what a "
+                  "fine-tuned model does to its embedding or first LSTM): fit and the Train tab leave "
+                  "its weights where they are, and the optimizer keeps no slots for them. Its "
+                  "gradients are still shown. What you see here (inference) does not change; its "
+                  "weights stay."),
 }
+
+#: The layer classes holding weights: the side panel offers Keras' ``trainable`` for them.
+WEIGHTED = (*CELLS, "RNN", "Bidirectional", "TimeDistributed", "Dense", "Embedding", "LayerNormalization",
+            "BatchNormalization", "Conv1D")
+TRAINABLE = Option("trainable", "bool", "trainable", TIPS["trainable"])
+
+
+def inner_configs(config: dict) -> list[dict]:
+    """The configs of what a layer wraps or steps: a wrapper's layer (and backward layer), an
+    ``RNN``'s cell or cells (a ``StackedRNNCells``' too), each with what it holds in turn."""
+    out: list[dict] = []
+    for key in ("layer", "backward_layer", "cell", "cells"):
+        inner = config.get(key)
+        for part in inner if isinstance(inner, list) else [inner]:
+            if isinstance(part, dict) and isinstance(part.get("config"), dict):
+                out.append(part["config"])
+                out.extend(inner_configs(part["config"]))
+    return out
+
+
+def trains_all(config: dict, keras_major: int = 3) -> bool:
+    """Every weight of a layer of ``config`` trains (``engine.layers.weight_trains`` by the
+    config: Keras 3 reads the flag of the layer holding the weights, a wrapper's what it wraps;
+    Keras 2 a frozen wrapper's too): the side panel's ``trainable`` box."""
+    inner = inner_configs(config)
+    own = trains(config)
+    if not inner:
+        return own
+    return all(trains(c) for c in inner) and (own or keras_major >= 3)
+
+
+def set_trainable(config: dict, value: bool) -> dict:
+    """A copy of ``config`` with ``trainable`` set on it and on all it wraps or steps, as
+    Keras' ``layer.trainable = value`` sets it (so both generations read it alike)."""
+    config = copy.deepcopy(config)
+    config["trainable"] = bool(value)
+    for inner in inner_configs(config):
+        inner["trainable"] = bool(value)
+    return config
 
 
 def _recurrent_options(cls: str, prefix: str = "") -> list[Option]:
@@ -204,7 +248,13 @@ def _recurrent_options(cls: str, prefix: str = "") -> list[Option]:
 
 
 def options_for(class_name: str, config: dict | None = None) -> list[Option]:
-    """The editable options of a layer (for wrappers, depends on the inner class)."""
+    """The editable options of a layer (for wrappers, depends on the inner class); a layer
+    holding weights also Keras' ``trainable`` (``TRAINABLE``), last."""
+    opts = _options_for(class_name, config)
+    return [*opts, TRAINABLE] if opts and class_name in WEIGHTED else opts
+
+
+def _options_for(class_name: str, config: dict | None = None) -> list[Option]:
     config = config or {}
     if class_name == "RNN":  # Keras' RNN(cell): the cell's options, then the layer's
         kind = kind_of("RNN", config)
@@ -429,6 +479,8 @@ def get_option(config: dict, key: str, default=None):
 
 def set_option(config: dict, key: str, value) -> dict:
     """A copy of ``config`` with ``key`` set (changing a wrapper's inner class keeps units)."""
+    if key == "trainable":
+        return set_trainable(config, bool(value))
     config = copy.deepcopy(config)
     if key.startswith("cell."):  # an RNN(cell)'s cell option
         config.setdefault("cell", {}).setdefault("config", {})[key[len("cell."):]] = value

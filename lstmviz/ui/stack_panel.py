@@ -24,9 +24,10 @@ from lstmviz.app.options import (
     options_for,
     same_choice,
     stacked_cells,
+    trains_all,
 )
 from lstmviz.app.state import AppState
-from lstmviz.engine.layers import fmt_shape
+from lstmviz.engine.layers import fmt_shape, frozen_arrays
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural, safe_name
 from lstmviz.ui import theme as th
@@ -330,7 +331,9 @@ class StackPanel(QtWidgets.QWidget):
         f = self.total_label.font()
         f.setBold(True)
         self.total_label.setFont(f)
-        self.total_label.setToolTip("Total number of trainable numbers in the model, as Keras counts them")
+        self.total_label.setToolTip("Total number of weights in the model, as Keras counts them; "
+                                    "the trainable ones, where some are not (a frozen layer's, a "
+                                    "BatchNormalization's moving statistics), beside it")
         lay.addWidget(self.total_label)
 
         buttons = QtWidgets.QHBoxLayout()
@@ -544,6 +547,9 @@ class StackPanel(QtWidgets.QWidget):
             if layer is not None:
                 detail = ((layer.describe() + "\n") if layer.describe() else "") + "\u2192 " + output_text(layer)
                 params = f"{layer.count_params():,}"
+                if frozen_arrays(layer):  # (trainable: false: training leaves its weights)
+                    params = f"frozen \u00b7 {params}"
+                    detail = "frozen (trainable: false): not trained\n" + detail
             else:
                 detail, params = _summary(entry), ""
             item = QtWidgets.QListWidgetItem()
@@ -568,7 +574,9 @@ class StackPanel(QtWidgets.QWidget):
         self.cards.blockSignals(False)
         self.cards.fit_height()
         if st.model is not None and st.error is None:
-            self.total_label.setText(f"Total params   {st.model.count_params():,}")
+            total, moved = st.model.count_params(), st.model.count_trainable_params()
+            self.total_label.setText(f"Total params   {total:,}"
+                                     + (f"   (trainable {moved:,})" if moved != total else ""))
         else:
             self.total_label.setText("Total params   ?  (fix the stack)")
         self._build_form(self.cards.currentRow())
@@ -633,7 +641,9 @@ class StackPanel(QtWidgets.QWidget):
         self.form_box.set_full_title(f"Selected: {entry.label()} {entry.name or ''}")
         off = disabled_options(entry.config, inner_prefix(entry.class_name))
         for opt in opts:
-            value = entry.class_name if opt.key == "class_name" else get_option(entry.config, opt.key)
+            value = (entry.class_name if opt.key == "class_name" else
+                     trains_all(entry.config, st.keras_major()) if opt.key == "trainable" else
+                     get_option(entry.config, opt.key))
             w = self.option_widgets[opt.key]
             self._set_widget_value(w, opt, value)
             w.setEnabled(opt.key not in off)
