@@ -936,7 +936,7 @@ def trainable_arrays(model) -> list[np.ndarray]:
     ``model.trainable_variables``, the order its optimizer's slots follow): a
     BatchNormalization's gamma and beta, not its moving statistics (``model_arrays``), and
     none of a layer frozen with ``trainable: false`` (``weight_trains``)."""
-    out = []
+    out: list[np.ndarray] = []
     for layer in model.layers:
         out.extend(a for a, t in zip(layer_arrays(layer), weight_trains(layer)) if t)
     return out
