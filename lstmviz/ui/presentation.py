@@ -298,7 +298,7 @@ class NoteStrip(QtWidgets.QWidget):
     the Cell view's bars at 1280 x 720). Where no player shows (the Train tab while
     presenting) the strip keeps the same room, so a note of two lines moves nothing there
     either (it kept one line, and the first note of two grew it under the tab's plots), but
-    in a window too short for it (800 x 600: one line). A note of more lines than kept
+    in a 4:3 window too short for it (800 x 600, 1024 x 768: one line). A note of more lines than kept
     makes it taller, until F5 is left (``fit``: once, not at each note).
     Where the note's text fits in that room beside it, the note ends before ``clear`` (the
     player's step readout) and leaves it and what follows it (speed, sample) in sight: it
@@ -306,9 +306,11 @@ class NoteStrip(QtWidgets.QWidget):
     presentation mode."""
 
     #: the lines of the note kept room for, over the player and where none shows; where
-    #: none shows in a window less than ``ALONE_TALL`` px high, ``LINES_SHORT``: the Train
-    #: tab's plots at 800 x 600 have no line more to give (97 px high with two)
-    LINES, LINES_SHORT, ALONE_TALL = 2, 1, 700
+    #: none shows in a window less than ``ALONE_TALL`` px high and less than ``ALONE_WIDE``
+    #: times as wide as high (a 4:3 projector: 800 x 600, 1024 x 768), ``LINES_SHORT``: the
+    #: Train tab's plots there have no line more to give (97 px high with two at 800 x 600;
+    #: at 1024 x 768 the loss legend wrapped and a stopped run's reason fell below the fold)
+    LINES, LINES_SHORT, ALONE_TALL, ALONE_WIDE = 2, 1, 900, 1.5
     #: the least room between the note's end and the readout it leaves in sight
     GAP = 8
 
@@ -358,7 +360,9 @@ class NoteStrip(QtWidgets.QWidget):
 
     def _keep(self) -> None:
         over = self._shown_over()
-        lines = self.LINES if over or self.window().height() >= self.ALONE_TALL else self.LINES_SHORT
+        win = self.window()
+        roomy = win.height() >= self.ALONE_TALL or win.width() >= self.ALONE_WIDE * win.height()
+        lines = self.LINES if over or roomy else self.LINES_SHORT
         height = max(0, max(self._need, self.lines_height(lines)) - sum(w.height() for w in over))
         if self.height() != height or self.minimumHeight() != height:
             self.setFixedHeight(height)
