@@ -413,3 +413,22 @@ def labels_cut(axis) -> list:
     bounds = axis.boundingRect()
     return [text for rect, text in axis_labels(axis)
             if re.search(r"[,;gjpqy()]", text) and rect.top() + rect.height() / 0.8 > bounds.bottom() + 0.5]
+
+
+def build_grad_case(name: str, npz, major: str = "3"):
+    """The model of ``tests/grad_cases.py``'s case ``name`` (Keras ``major``'s semantics) with
+    the weights its fixture ``npz`` holds (``w0``, ``w1``, ...: every array training changes,
+    ``model_arrays``' order, the moving statistics too)."""
+    from grad_cases import CASES
+
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.engine.layers import model_arrays
+
+    case = CASES[name]
+    model = Model.sequential(case["shape"], [LayerSpec(c, dict(cfg)) for c, cfg in case["layers"]],
+                             keras_version=major)
+    arrays = model_arrays(model)
+    assert len(arrays) == len([k for k in npz.files if k[:1] == "w" and k[1:].isdigit()])
+    for k, a in enumerate(arrays):
+        a[...] = npz[f"w{k}"]
+    return model

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from grad_cases import CASES, FIT, runs
 
-from helpers import FIXTURES
+from helpers import FIXTURES, build_grad_case
 from lstmviz.engine import LayerSpec, Model
 from lstmviz.engine.gradients import gradients
 from lstmviz.engine.layers import frozen_arrays, layer_arrays, model_arrays, trainable_arrays, weight_trains
@@ -22,15 +22,7 @@ FROZEN = [n for n, c in CASES.items() if c.get("frozen")]
 RTOL, ATOL = 1e-5, 2e-6
 
 
-def build(name, npz, major="3"):
-    case = CASES[name]
-    model = Model.sequential(case["shape"], [LayerSpec(c, dict(cfg)) for c, cfg in case["layers"]],
-                             keras_version=major)
-    arrays = model_arrays(model)
-    assert len(arrays) == len([k for k in npz.files if k[:1] == "w" and k[1:].isdigit()])
-    for k, a in enumerate(arrays):
-        a[...] = npz[f"w{k}"]
-    return model
+build = build_grad_case  # (tests/helpers.py)
 
 
 def _optimizer(name, opt):
