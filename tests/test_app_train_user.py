@@ -507,3 +507,44 @@ def test_a_users_batch_normalization_trains_by_batches_and_its_snapshots_keep_th
         (h - stats["moving_mean"]) / np.sqrt(stats["moving_variance"] + np.float32(1e-3)) * stats["gamma"]
         + stats["beta"],
         rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("through_session", [False, True])
+def test_a_run_put_on_the_stack_goes_on_with_its_optimizer_in_the_next_run(tmp_path, through_session):
+    """After "Put on the stack" (and a session saved and reopened), the next run restarted
+    Adam: Keras' next fit goes on with the compiled optimizer's state. N updates, put on the
+    stack, M more are one run of N + M, to the bit."""
+    from lstmviz.app.session import open_session, save_session
+    from lstmviz.app.train_user import compiled_settings
+    from lstmviz.engine.compiled import of, state_of
+
+    state = _state_with_delay_model()
+    _files(tmp_path)
+    data, loss = user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.2)
+    plain = Settings(batch_size=8, epochs=3, shuffle=False, learning_rate=0.01)  # (4 updates per epoch)
+    whole = user_session(state.model, data, loss, plain)
+    for _ in range(12):
+        whole.step()
+    first = user_session(state.model, data, loss, dataclasses.replace(plain))
+    for _ in range(4):  # (one epoch: the next run begins its batches where the whole run's 2nd epoch does)
+        first.step()
+    first.keep_current()
+    Scrubber(state).show(first, 4, keep=True)
+    assert of(state.model)["run"] and state_of(state.model)[0].iterations == 4
+    if through_session:
+        save_session(state, tmp_path / "work.lstmviz")
+        state = AppState()
+        open_session(state, tmp_path / "work.lstmviz")
+    settings, said = compiled_settings(state.model, Settings(batch_size=8, epochs=2, shuffle=False))
+    assert said == "optimizer Adam(learning_rate=0.01) from the run put on the stack"
+    second = user_session(state.model, data, loss, settings)
+    assert second.resumed == 4 and second.resume_note == ""
+    for _ in range(8):
+        second.step()
+    for a, b in zip(trainable_arrays(second.model), trainable_arrays(whole.model)):
+        np.testing.assert_array_equal(a, b)
+    # a snapshot before the run's latest update has no state of its own: the next run starts afresh
+    earlier = AppState()
+    earlier.set_model(tasks.get("delay").model(units=4, steps=10, seed=3))
+    Scrubber(earlier).show(first, 0, keep=True)
+    assert of(earlier.model)["run"] and state_of(earlier.model) == (None, "")

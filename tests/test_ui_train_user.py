@@ -660,3 +660,36 @@ def test_training_a_model_with_batch_normalization_says_how_it_trains(make_windo
     session.step()
     assert not np.array_equal(session.model.get_layer("bn").named_weights()["moving_mean"], before)
     w.train_panel.stop()
+
+
+def test_a_run_put_on_the_stack_is_gone_on_with_by_the_next_run_and_the_tab_says_so(make_window, tmp_path):
+    """After "Put on the stack" the next run restarted Adam; Keras' next fit goes on with the
+    compiled optimizer. The box says where the optimizer comes from and that it continues,
+    and the next run's optimizer holds the first run's slots and count."""
+    w = make_window()
+    panel = w.train_panel
+    box = _setup(w, tmp_path)
+    assert box.train()
+    first = panel.session
+    for _ in range(5):
+        first.step()
+    first.keep_current()  # (as a pause does)
+    panel.refresh(force=True)
+    assert panel.show_in_views(5) == 5
+    assert not box.compiled_label.isHidden()
+    assert box.compiled_label.text() == ("From the Train tab's run put on the stack: loss mse, optimizer Adam(), its "
+                                         "state saved after 5 updates (the optimizer for the run Train starts)")
+    assert box.train(), box.message.text()
+    assert "loss mse, optimizer Adam() from the run put on the stack, continuing from update 5\n" in \
+        box.message.text() + "\n"
+    second = panel.session
+    assert second is not first and second.resumed == 5
+    mine, theirs = second.trainer.optimizer, first.trainer.optimizer
+    assert mine.restored_iterations == theirs.iterations == 5
+    assert sorted(mine._slots) == sorted(theirs._slots)
+    for k in theirs._slots:
+        for name in theirs._slots[k]:
+            np.testing.assert_array_equal(mine._slots[k][name], theirs._slots[k][name])
+    w.state.undo()  # (the user's model as it was: its next run starts afresh, as before)
+    assert box.train() and panel.session.resumed == 0 and "continuing" not in box.message.text()
+    panel.stop()

@@ -278,16 +278,24 @@ class Opening(StateBase):
         self.stack_changed.emit()
 
     @_operation
-    def show_weights(self, model: Model, undoable: bool = False, shown: ShownWeights | None = None) -> None:
+    def show_weights(self, model: Model, undoable: bool = False, shown: ShownWeights | None = None,
+                     compiled: dict | None = None) -> None:
         """Trace ``model``, the current model with other weights (a training snapshot), in
         its place: an undoable edit when ``undoable``, else a preview that leaves the undo
         history alone (scrubbing training time). The stack's layers must match. ``shown``:
-        which snapshot they are (``shown_weights``, said by the views' header)."""
+        which snapshot they are (``shown_weights``, said by the views' header). ``compiled``:
+        what the model is compiled with from now on (a run's put on the stack, its optimizer's
+        state with it: ``engine.compiled.after_run``), None: what it was."""
         if self.model is None or [l.name for l in model.layers] != [l.name for l in self.model.layers]:
             raise LstmvizError("these weights belong to another model than the one shown")
         if undoable:
             self._push_history(self.snapshot())
         self.shown_weights, self._shown_arrays = shown, None
+        if compiled is not None:  # (the editable stack's is put on its model when it is rebuilt)
+            if self.readonly:
+                model.source["compile"] = compiled
+            else:
+                self.compiled = compiled
         if self.readonly:
             self.model = model
         else:

@@ -261,9 +261,10 @@ def compiled_settings(model: Model, settings: Settings) -> tuple[Settings, str]:
     options = {k: v for k, v in opt["options"].items() if k != "learning_rate"}
     name = opt["class"].lower()
     said = describe({"optimizer": opt}, short=True)
+    where = ("the run put on the stack" if (compiled or {}).get("run")
+             else f"the file's {(compiled or {}).get('config', 'compile_config')}")
     return (replace(settings, optimizer=name, learning_rate=opt["options"].get("learning_rate"),
-                    optimizer_options=options or None),
-            f"{said} from the file's {(compiled or {}).get('config', 'compile_config')}")
+                    optimizer_options=options or None), f"{said} from {where}")
 
 
 def user_session(model: Model, data: T.Data, loss: str, settings: Settings | None = None,
@@ -309,6 +310,24 @@ def save_snapshot(session: TrainingSession, iteration: int, path) -> tuple[int, 
     save_keras(model, path, training)
     said = "; ".join(n for n in (keras3_caveat(model), training.note) if n)
     return it, said, model.nonfinite_weights() or ""
+
+
+def run_compiled(session: TrainingSession, iteration: int, model: Model) -> dict:
+    """What ``model`` (the run's snapshot at ``iteration``, put on the stack) is compiled with
+    from now on (``engine.compiled.after_run``): the run's loss, optimizer and metrics, and
+    where the run stands at that update its optimizer's state, which the next run goes on
+    from (as Keras' next ``fit`` goes on with the compiled optimizer's); read between updates
+    (one under way on a thread is not waited for: no state then)."""
+    from lstmviz.engine.compiled import after_run
+
+    free = session.lock.acquire(blocking=False)
+    try:
+        opt = session.trainer.optimizer
+        return after_run(session.loss, opt, session.compiled_metrics(), model,
+                         state=free and opt.iterations == iteration)
+    finally:
+        if free:
+            session.lock.release()
 
 
 def unkept_update(session: TrainingSession, model: Model | None) -> int:
@@ -395,7 +414,8 @@ class Scrubber:
             if (before.shown if before is not None else st.shown_weights) is None and _same_weights(
                     model, _held(before) if before is not None else [list(ly.weights) for ly in st.model.layers]):
                 shown = None
-            st.show_weights(model, undoable=not ours, shown=shown)
+            st.show_weights(model, undoable=not ours, shown=shown,
+                            compiled=run_compiled(session, it, model) if keep else None)
         else:
             # a task's model: opened once, on its validation inputs, as one edit (one undo
             # brings back the work)

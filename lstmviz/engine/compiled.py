@@ -516,6 +516,29 @@ def trained(model, loss: str, optimizer: Optimizer) -> None:
     model._trained_with = (loss, optimizer)
 
 
+def after_run(loss: str, optimizer: Optimizer, metrics: list, model, state: bool = True) -> dict:
+    """What ``model``, trained by a run (the Train tab's, put on the stack), is compiled with,
+    as a ``.keras`` file of it reads back (``read_compile_config`` of ``for_keras``'): the
+    run's ``loss``, ``optimizer`` (its class and settings, a schedule's too) and ``metrics``,
+    and ``state``: the optimizer's ``SavedState`` where the run stands, of ``model``'s weights
+    (``restore`` puts it on the next run's optimizer while they are still its weights, as
+    Keras' next ``fit`` goes on with the compiled optimizer's); False: no state (a snapshot
+    before the run's latest update). ``"run"`` marks it the run's, not a file's."""
+    from lstmviz.engine.layers import model_arrays, trainable_arrays
+
+    shapes = [tuple(np.shape(a)) for a in trainable_arrays(model)]
+    variables = optimizer.keras_variables(shapes) if state else None
+    saved = None
+    if variables is not None:
+        scheduled = getattr(optimizer, "schedule", None) is not None  # (Keras keeps no rate then)
+        rate, slots = (None, variables[1:]) if scheduled else (variables[1], variables[2:])
+        saved = saved_state(variables[0], rate, slots, model_arrays(model))
+    out = read_compile_config(keras_compile_config(loss, optimizer, metrics),
+                              saved if isinstance(saved, SavedState) else None) or {}
+    out["run"] = True
+    return out
+
+
 @dataclass(eq=False)
 class ForKeras:
     """What a ``.keras`` file of a model keeps of its training: ``compile_config`` (as Keras
@@ -609,8 +632,8 @@ def for_keras(model, loss: str | None = None, optimizer: Optimizer | None = None
 
 # -- kept in a session (``app/session.py``): names, numbers and the state's arrays, no pickle --
 #: the keys a session keeps of what a model was compiled with (``read_compile_config``'s, and
-#: the app's ``"file"``: the model file it was read from)
-SESSION_KEYS = ("loss", "optimizer", "metrics", "notes", "config", "file")
+#: the app's ``"file"``: the model file it was read from; ``after_run``'s ``"run"``)
+SESSION_KEYS = ("loss", "optimizer", "metrics", "notes", "config", "file", "run")
 MAX_METRICS = 64
 MAX_NOTES = 64
 
@@ -658,7 +681,7 @@ def from_session_data(data: Any, slots: list) -> dict:
     numbers and slots as ``saved_state`` takes them): the dict ``read_compile_config`` gives,
     or ValueError saying what is wrong (the session refuses it in one line)."""
     if not isinstance(data, dict) or not set(data) <= {*SESSION_KEYS, "state"}:
-        raise ValueError("it is not an object of loss, optimizer, metrics, notes, config, file and state")
+        raise ValueError("it is not an object of loss, optimizer, metrics, notes, config, file, run and state")
     loss = data.get("loss")
     if loss is not None and (not isinstance(loss, str) or loss not in NAMES):
         raise ValueError(f"its loss {_shown(loss)} is not one lstmviz computes ({', '.join(NAMES)})")
@@ -689,6 +712,10 @@ def from_session_data(data: Any, slots: list) -> dict:
         out["metrics"] = metrics
     if file is not None:
         out["file"] = safe_text(file, 4096)
+    if data.get("run") is not None:  # (the Train tab's run put on the stack: ``after_run``)
+        if data["run"] is not True:
+            raise ValueError(f"its run mark {_shown(data['run'])} is not true")
+        out["run"] = True
     state = data.get("state")
     if state is None:
         if slots:

@@ -122,7 +122,9 @@ class UserBox(QtWidgets.QGroupBox):
         if new and compiled.get("loss"):  # (a loss picked since stays while the model is edited)
             self.loss_combo.setCurrentText(compiled["loss"])
         config = compiled.get("config", "compile_config")
-        where = f"{safe_name(Path(read_from).name)}'s {config}" if read_from else f"the model's {config}"
+        where = (f"{safe_name(Path(read_from).name)}'s {config}" if read_from else f"the model's {config}")
+        if compiled.get("run"):  # (a run's put on the stack: ``engine.compiled.after_run``)
+            where = "the Train tab's run put on the stack"
         kept_in = compiled.get("session")  # (reopened from a session, which kept it)
         if kept_in and read_from != kept_in:
             where += f", kept in {safe_name(Path(kept_in).name)}"
@@ -186,8 +188,11 @@ class UserBox(QtWidgets.QGroupBox):
             return False
         n_val = len(data.x_val)
         note = left_out_note(model)
-        if session.resumed:  # (its optimizer goes on from the state the file saved, as Keras' load_model)
-            compiled += f", continuing from update {session.resumed:,} of the file"
+        if session.resumed:  # (its optimizer goes on from the state the file or a run saved, as Keras' fit)
+            from lstmviz.engine.compiled import of
+
+            compiled += f", continuing from update {session.resumed:,}" + ("" if (of(model) or {}).get("run")
+                                                                          else " of the file")
         self.message.setText(f"Training a copy of '{safe_name(model.name)}' on {plural(len(data.x_train), 'sample')}"
                              f" ({n_val} validate), loss {loss}" + (f", {compiled}" if compiled else "")
                              + (f"\nNote: {note}." if note else "")
