@@ -131,6 +131,27 @@ def test_the_title_of_a_run_of_stacked_cells_names_them():
         "RNN(GRU(3)+SimpleRNN(2)) \u00b7 5 steps \u00b7 your model 'stacked'"]
 
 
+def test_the_title_of_a_cnn_lstm_run_says_the_steps_its_recurrent_layer_runs():
+    """A Conv1D and a MaxPooling1D before the LSTM: the Train tab's header said "LSTM (3 units)
+    · 20 timesteps" while the LSTM ran 9 steps (as the Input box now says). It says the
+    recurrent layer's own count, the trace's."""
+    from lstmviz.engine import LayerSpec, Model
+
+    layers = [LayerSpec("Conv1D", {"filters": 4, "kernel_size": 3}), LayerSpec("MaxPooling1D", {"pool_size": 2}),
+              LayerSpec("LSTM", {"units": 3}), LayerSpec("Dense", {"units": 1})]
+    model = Model.sequential((None, 20, 2), layers, seed=0)
+    x = np.zeros((4, 20, 2), np.float32)
+    data = tasks.Data(x, np.zeros((4, 1), np.float32), x[:0], np.zeros((0, 1), np.float32))
+    s = TrainingSession(Settings(), model=model, data=data, loss="mse")
+    runs = model.trace(x[:1]).layers["lstm"].steps["h"].shape[1]
+    assert runs == 9 and s.cell_steps() == runs
+    assert s.titles() == [f"Training LSTM (3 units) \u00b7 {runs} timesteps \u00b7 your model '{model.name}'",
+                          f"LSTM (3 units) \u00b7 {runs} timesteps \u00b7 your model '{model.name}'",
+                          f"LSTM(3) \u00b7 {runs} steps \u00b7 your model '{model.name}'"]
+    task = TrainingSession(Settings(task="delay", units=4, steps=12))
+    assert task.cell_steps() == 12 and "12 timesteps" in task.title()
+
+
 def test_snapshots_scrub_training_time():
     s = TrainingSession(Settings(task="delay", units=4), snapshot_every=2)
     init = [a.copy() for a in trainable_arrays(s.model)]

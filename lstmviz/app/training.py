@@ -649,9 +649,8 @@ class TrainingSession:
                 units = getattr(layer, "units", None) or getattr(getattr(layer, "forward_layer", None), "units", None)
                 cells.append(f"{layer.class_name} ({plural(units, 'unit')})" if units else layer.class_name)
                 short.append(f"{layer.class_name}({units})" if units else layer.class_name)
-        x = self.data.x_train
         what = self.task.title if self.task is not None else f"your model '{safe_name(self.model.name)}'"
-        steps = int(np.shape(x)[1]) if np.ndim(x) >= 2 else None
+        steps = self.cell_steps()
 
         def joined(first: str, layers: list[str], step_word: str) -> str:
             bits = [first + (" \u2192 ".join(layers) if layers else safe_name(self.model.name))]
@@ -660,6 +659,22 @@ class TrainingSession:
             return " \u00b7 ".join(bits + [what])
 
         return [joined("Training ", cells, "timestep"), joined("", cells, "timestep"), joined("", short, "step")]
+
+    def cell_steps(self) -> int | None:
+        """The steps the first recurrent layer runs (the title's): its own input's count in a
+        plain stack (a CNN-LSTM's pooling or strided Conv1D hands it fewer than the input's, as
+        the side panel's Input box says), else the inputs' count; None for inputs of no steps."""
+        x = self.data.x_train
+        steps = int(np.shape(x)[1]) if np.ndim(x) >= 2 else None
+        if self.task is not None or not self.model.is_sequential:
+            return steps
+        for layer in self.model.layers:
+            if cell_kind(layer) is not None or isinstance(layer, L.StackedRNN):
+                shapes = layer.input_shapes
+                if shapes and len(shapes[0]) == 3 and isinstance(shapes[0][1], int):
+                    return int(shapes[0][1])
+                break
+        return steps
 
     def updates_text(self) -> str:
         """'256 samples / batch 32 = 8 updates per epoch' (a short last batch rounds up)."""
