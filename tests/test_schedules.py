@@ -125,3 +125,19 @@ def test_the_train_tabs_record_of_each_update_holds_the_schedules_rate():
     data = SimpleNamespace(x_val=npz["x"][:0], y_val=npz["y_schedule"][:0])
     rates = [advance(model, trainer, data, "mse", 0)[1].learning_rate for _ in range(7)]
     assert rates == [float(schedule(k)) for k in range(7)] and len(set(rates)) == 3  # (0.3 x3, 0.1 x3, 0.02)
+
+
+@pytest.mark.parametrize("cfg, said", [
+    ({"class_name": "PolynomialDecay", "config": {"initial_learning_rate": 0.1, "decay_steps": 7812500,
+                                                  "end_learning_rate": 0.0001, "power": 1.0, "cycle": False}},
+     "learning rate 0.1 down to 0.0001 over 7,812,500 updates (power 1; PolynomialDecay)"),
+    ({"class_name": "ExponentialDecay", "config": {"initial_learning_rate": 0.1, "decay_steps": 1, "decay_rate": 0.5,
+                                                   "staircase": True}},
+     "learning rate 0.1 times 0.5 every 1 update (in steps) (ExponentialDecay)"),
+    ({"class_name": "PiecewiseConstantDecay", "config": {"boundaries": [100000, 2500000], "values": [0.1, 0.01, 0.001]}},
+     "learning rate 0.1 while iterations <= 100,000, 0.01 while <= 2,500,000, then 0.001 (PiecewiseConstantDecay)"),
+])
+def test_a_schedules_counts_of_updates_are_written_as_the_train_tabs_others(cfg, said):
+    """The Train tab said "over 7812500 updates" beside its "1,362,326 updates": the counts
+    now take text.plural's thousands commas (and "1 update", not "1 updates")."""
+    assert S.read(cfg).words() == said

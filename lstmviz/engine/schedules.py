@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from lstmviz.errors import is_number
-from lstmviz.text import safe_text
+from lstmviz.text import plural, safe_text
 
 f32 = np.float32
 
@@ -108,30 +108,30 @@ class Schedule:
         n = _n
         if self.kind == "PiecewiseConstantDecay":
             v, b = s["values"], s["boundaries"]
-            parts = [f"{n(v[0])} while iterations <= {n(b[0])}"] + [f"{n(x)} while <= {n(hi)}"
+            parts = [f"{n(v[0])} while iterations <= {_c(b[0])}"] + [f"{n(x)} while <= {_c(hi)}"
                                                                      for x, hi in zip(v[1:-1], b[1:])]
             return "learning rate " + ", ".join(parts) + f", then {n(v[-1])} (PiecewiseConstantDecay)"
         lr0 = n(s["initial_learning_rate"])
         if self.kind == "ExponentialDecay":
             how = "every" if s["staircase"] else "over each"
-            return (f"learning rate {lr0} times {n(s['decay_rate'])} {how} {n(s['decay_steps'])} updates"
+            return (f"learning rate {lr0} times {n(s['decay_rate'])} {how} {_u(s['decay_steps'])}"
                     + (" (in steps)" if s["staircase"] else "") + " (ExponentialDecay)")
         if self.kind == "InverseTimeDecay":
-            return (f"learning rate {lr0} / (1 + {n(s['decay_rate'])} x updates / {n(s['decay_steps'])}"
+            return (f"learning rate {lr0} / (1 + {n(s['decay_rate'])} x updates / {_c(s['decay_steps'])}"
                     + (", in steps" if s["staircase"] else "") + ") (InverseTimeDecay)")
         if self.kind == "PolynomialDecay":
             again = ", again and again over multiples of them" if s["cycle"] else ""
-            return (f"learning rate {lr0} down to {n(s['end_learning_rate'])} over {n(s['decay_steps'])} updates "
+            return (f"learning rate {lr0} down to {n(s['end_learning_rate'])} over {_u(s['decay_steps'])} "
                     f"(power {n(s['power'])}{again}; PolynomialDecay)")
         if self.kind == "CosineDecay":
             warm = ""
             top = lr0
             if s["warmup_target"] is not None:
                 top = n(s["warmup_target"])
-                warm = f"up from {lr0} to {top} over {n(s['warmup_steps'])} updates, then "
+                warm = f"up from {lr0} to {top} over {_u(s['warmup_steps'])}, then "
             return (f"learning rate {warm}{top} down a cosine to {n(f32(s['alpha']) * f32(float(top)))} over "
-                    f"{n(s['decay_steps'])} updates (CosineDecay)")
-        return (f"learning rate {lr0} down a cosine over {n(s['first_decay_steps'])} updates, restarting "
+                    f"{_u(s['decay_steps'])} (CosineDecay)")
+        return (f"learning rate {lr0} down a cosine over {_u(s['first_decay_steps'])}, restarting "
                 f"(periods x{n(s['t_mul'])}, peaks x{n(s['m_mul'])}; CosineDecayRestarts)")
 
     def keras(self) -> dict:
@@ -148,6 +148,20 @@ class Schedule:
 def _cosine(step, steps, top, alpha):
     decayed = f32(0.5) * (f32(1) + np.cos(f32(math.pi) * (step / steps)))
     return f32(top * ((f32(1) - alpha) * decayed + alpha))
+
+
+def _c(value) -> str:
+    """A count of updates as the Train tab writes its others, with thousands commas
+    ("7,812,500", as ``text.plural(..., sep=",")``); ``_n``'s where it is not whole."""
+    said = _n(value)
+    return f"{int(said):,}" if said.lstrip("-").isdigit() else said
+
+
+def _u(value) -> str:
+    """"7,812,500 updates", "1 update": a count of updates in ``text.plural``'s form, as the
+    Train tab says its others ("1,362,326 updates"); ``_n``'s where it is not whole."""
+    said = _n(value)
+    return plural(int(said), "update", sep=",") if said.lstrip("-").isdigit() else f"{said} updates"
 
 
 def _n(value) -> str:
