@@ -134,8 +134,10 @@ def test_the_train_tabs_record_of_each_update_holds_the_schedules_rate():
     ({"class_name": "ExponentialDecay", "config": {"initial_learning_rate": 0.1, "decay_steps": 1, "decay_rate": 0.5,
                                                    "staircase": True}},
      "learning rate 0.1 times 0.5 every 1 update (in steps) (ExponentialDecay)"),
-    ({"class_name": "PiecewiseConstantDecay", "config": {"boundaries": [100000, 2500000], "values": [0.1, 0.01, 0.001]}},
-     "learning rate 0.1 while iterations <= 100,000, 0.01 while <= 2,500,000, then 0.001 (PiecewiseConstantDecay)"),
+    ({"class_name": "PiecewiseConstantDecay",
+      "config": {"boundaries": [100000, 2500000], "values": [0.1, 0.01, 0.001]}},
+     "learning rate 0.1 while iterations <= 100,000, 0.01 while <= 2,500,000, "
+     "then 0.001 (PiecewiseConstantDecay)"),
 ])
 def test_a_schedules_counts_of_updates_are_written_as_the_train_tabs_others(cfg, said):
     """The Train tab said "over 7812500 updates" beside its "1,362,326 updates": the counts

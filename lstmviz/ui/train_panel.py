@@ -1340,9 +1340,23 @@ class TrainPanel(QtWidgets.QWidget):
             label.setText(legend_html(t, sample.item.name() or ""))
         self.metric_legend.fit()
 
+    def _metric_words(self) -> list[str]:
+        """The last finished epoch's metrics and their validation's, as Keras' progress bar
+        writes them (["accuracy 0.8320", "val_accuracy 0.7969", "mae 0.1000", ...]); [] before
+        the first epoch's end."""
+        said = []
+        for name in self._metric_names:
+            train, val = self._metric_y.get(name) or [], self._metric_val.get(name) or []
+            if train:
+                said.append(f"{name} {train[-1]:.4f}")
+            if val:
+                said.append(f"val_{name} {val[-1]:.4f}")
+        return said
+
     def _metric_title(self) -> tuple[str, str]:
-        """The metric plot's title (whole, short): the first metric's last epoch and its
+        """The metric plot's title (whole, short): every metric's last epoch and its
         validation's, as Keras' progress bar writes them ("accuracy 0.8320 · val_accuracy
+        0.7969"); short, the first metric's and its validation's ("accuracy 0.8320 · val
         0.7969"); its names before the first epoch's end."""
         names = self._metric_names
         if not names:
@@ -1351,8 +1365,8 @@ class TrainPanel(QtWidgets.QWidget):
         train, val = self._metric_y.get(first) or [], self._metric_val.get(first) or []
         if not train:
             return ", ".join(names) + " (per epoch)", first + " (per epoch)"
-        said = f"{first} {train[-1]:.4f}"
-        return (said + (f" \u00b7 val_{first} {val[-1]:.4f}" if val else ""), said)
+        short = f"{first} {train[-1]:.4f}" + (f" \u00b7 val {val[-1]:.4f}" if val else "")
+        return " \u00b7 ".join(self._metric_words()), short
 
     def _draw_metrics(self, right: float) -> None:
         """The metric curves (each finished epoch's value at its last update, as the loss'
@@ -1470,6 +1484,7 @@ class TrainPanel(QtWidgets.QWidget):
         text = (f"update {v.iteration} \u00b7 epoch {epoch}/{v.epochs}"
                 + (f" \u00b7 loss {loss:.4g}" if loss is not None else "")
                 + (f" \u00b7 validation {val_loss:.4g}" if val_loss is not None else "")
+                + "".join(f" \u00b7 {m}" for m in self._metric_words())  # (the last epoch's)
                 + (" \u00b7 finished" if v.done else ""))
         if not v.done:
             self._finished_note = ""
