@@ -46,7 +46,7 @@ import numpy as np
 from lstmviz.engine.losses import NAMES, canonical
 from lstmviz.engine.optimizers import OPTIMIZERS, Optimizer
 from lstmviz.errors import LstmvizError, is_number, is_whole
-from lstmviz.text import plural, safe_text
+from lstmviz.text import plural, safe_name, safe_text
 
 #: Keras' optimizer classes lstmviz computes, by the ``class_name`` a config gives
 CLASSES = {cls.__name__: cls for cls in OPTIMIZERS.values()}
@@ -334,6 +334,10 @@ def _metrics(config: Any, weighted: Any = None) -> tuple[list[dict], str]:
     ("" for none)."""
     from lstmviz.engine import metrics as M
 
+    given = M.count(config) + M.count(weighted)
+    if given > MAX_METRICS:  # (read whole, a list of 10^6 took minutes; a session keeps 64)
+        return [], (f"{plural(given, 'metric', sep=',')} compiled, more than the {MAX_METRICS} lstmviz "
+                    "reads: the History leaves them out")
     found, missing = M.read(config)
     also, not_weighted = M.read_weighted(found, weighted)
     return [m.plain() for m in found + also], M.note(missing + not_weighted)
@@ -671,6 +675,9 @@ def _session_metrics(data: Any) -> list[dict]:
                 key != "k" or (value == int(value) and value >= 1))
             if key not in allowed or not (number or (key not in ("threshold", "k") and value in allowed[key])):
                 raise ValueError(f"its metric {_shown(item['name'])}'s {_shown(key)} is not one lstmviz computes")
+        item = {**item, "name": safe_name(item["name"])}  # (a History key, shown: as a file's are)
+        if "weighted" in item:
+            item["weighted"] = safe_name(item["weighted"])
         out.append(item)
     return out
 

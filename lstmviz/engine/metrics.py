@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from lstmviz.errors import LstmvizError, is_number
-from lstmviz.text import safe_text, snake_case
+from lstmviz.text import safe_name, safe_text, snake_case
 
 f32 = np.float32
 
@@ -107,7 +107,7 @@ def _from_object(spec: dict) -> tuple[Metric | None, str]:
     """(the metric a serialised metric object is, "") or (None, its name for the note)."""
     cls = spec.get("class_name")
     config: dict = spec["config"] if isinstance(spec.get("config"), dict) else {}
-    name = config.get("name") if isinstance(config.get("name"), str) else None
+    name = safe_name(config["name"]) if isinstance(config.get("name"), str) else None  # (the History's key)
     if not isinstance(cls, str):
         return None, str(name or cls)
     kind = None
@@ -135,6 +135,17 @@ def _from_object(spec: dict) -> tuple[Metric | None, str]:
     return Metric(name or DEFAULT_NAMES.get(kind, snake_case(cls)), kind, tuple(options)), ""
 
 
+def count(config) -> int:
+    """How many metrics ``config`` (a ``compile_config``'s ``metrics`` as ``read`` takes it)
+    lists, counted before any is read."""
+    if config is None:
+        return 0
+    items = config if isinstance(config, (list, tuple)) else [config]
+    if len(items) == 1 and isinstance(items[0], (list, tuple)):
+        items = items[0]
+    return len(items)
+
+
 def read(config) -> tuple[list[Metric], list[str]]:
     """A compiled model's ``metrics`` (a ``compile_config``'s or a ``training_config``'s:
     names, serialised metric objects, one list of them per output as tf_keras writes them)
@@ -150,7 +161,7 @@ def read(config) -> tuple[list[Metric], list[str]]:
         metric, why = None, ""
         if isinstance(item, str):
             kind = _kind(item)
-            metric = Metric(item, kind) if kind else None
+            metric = Metric(safe_name(item), kind) if kind else None  # ("m\x1bae" is mae)
             why = item
         elif isinstance(item, dict) and "class_name" in item:
             metric, why = _from_object(item)
@@ -339,13 +350,19 @@ class Tracker:
         return out
 
 
+#: the most names ``note`` quotes (one line: a list of 100,000 filled the summary)
+NOTE_NAMES = 8
+
+
 def note(missing: list[str]) -> str:
     """One line naming the metrics not computed ("metrics 'qscore', 'f1' not computed here:
     the History leaves them out"), "" for none."""
     names = list(dict.fromkeys(missing))
     if not names:
         return ""
-    shown = ", ".join(safe_text(repr(n), 40) for n in names)
+    shown = ", ".join(safe_text(repr(n), 40) for n in names[:NOTE_NAMES])
+    if len(names) > NOTE_NAMES:
+        shown += f" and {len(names) - NOTE_NAMES:,} more"
     them = "it" if len(names) == 1 else "them"
     word = "metric" if len(names) == 1 else "metrics"
     return f"{word} {shown} not computed here: the History leaves {them} out"
