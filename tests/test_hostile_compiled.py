@@ -83,3 +83,39 @@ def test_a_million_compiled_metrics_are_left_out_in_one_line_not_read_one_by_one
     line = note([f"q{i}" for i in range(100_000)])
     assert line.startswith("metrics 'q0', 'q1'") and "and 99,992 more not computed here" in line
     assert len(line) < 200
+
+
+def _schedule(config):
+    def edit(c):
+        c["compile_config"]["optimizer"]["config"]["learning_rate"]["config"].update(config)
+    return edit
+
+
+@pytest.mark.parametrize("fixture, config, said", [
+    ("schedule_piecewise.keras", {"boundaries": [1] * 50_000, "values": [0.1] * 50_001},
+     "PiecewiseConstantDecay's 50,000 boundaries: lstmviz computes up to 1,000 boundaries (1,001 values)"),
+    ("schedule_exponential.keras", {"decay_steps": 1e-300},  # (0 in float32: every rate nan)
+     "ExponentialDecay's decay steps 1e-300 are not positive in float32, as Keras computes them"),
+    ("schedule_exponential.keras", {"initial_learning_rate": 1e300},
+     "ExponentialDecay's initial_learning_rate=1e+300 is beyond float32's range"),
+])
+def test_an_absurd_schedule_is_left_out_in_one_line_saying_why(tmp_path, fixture, config, said):
+    """A PiecewiseConstantDecay of 10^6 boundaries in a 2 MB file was read (5 s), looked
+    through at every update and written out whole in the summary; a decay_steps that
+    float32 makes 0 was taken, its rates nan ("optimizer SGD: give a positive number")."""
+    p = _keras_with(FIXTURES / "metrics" / fixture, tmp_path / "m.keras", _schedule(config))
+    assert p.stat().st_size < 20_000
+    model = lstmviz.load(p)
+    note = next(n for n in model.source["notes"] if "optimizer" in n)
+    assert f"optimizer SGD's {said} (ExponentialDecay, " in note and not _raw(note)
+    assert model.source["compile"]["optimizer"] is None
+
+
+def test_a_piecewise_schedule_of_many_pieces_is_said_in_a_short_line():
+    from lstmviz.engine import schedules
+
+    got = schedules.read({"class_name": "PiecewiseConstantDecay",
+                          "config": {"boundaries": list(range(1000)), "values": [0.5] * 1000 + [0.25]}})
+    assert isinstance(got, schedules.Schedule) and got(999) == np.float32(0.5) and got(1000) == np.float32(0.25)
+    assert got.words() == ("learning rate 0.5 while iterations <= 0, 0.5 while <= 1, 0.5 while <= 2, "
+                           "0.5 while <= 3, 995 pieces more, 0.5 while <= 999, then 0.25 (PiecewiseConstantDecay)")

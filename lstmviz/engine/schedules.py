@@ -22,6 +22,7 @@ from lstmviz.errors import is_number
 from lstmviz.text import plural, safe_text
 
 f32 = np.float32
+F32_MAX = float(np.finfo(np.float32).max)
 
 #: each schedule's settings with Keras' defaults (None: required)
 CLASSES: dict[str, dict] = {
@@ -38,6 +39,11 @@ CLASSES: dict[str, dict] = {
                             "m_mul": 1.0, "alpha": 0.0},
 }
 FLAGS = ("staircase", "cycle")
+#: most boundaries of a PiecewiseConstantDecay (each update's rate looks through them: a
+#: file of 10^6 took seconds to read and wrote a line of megabytes)
+MAX_BOUNDARIES = 1000
+#: the pieces ``words`` writes out of a PiecewiseConstantDecay (the rest: "N more")
+WORDS_PIECES = 4
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,9 @@ class Schedule:
             v, b = s["values"], s["boundaries"]
             parts = [f"{n(v[0])} while iterations <= {_c(b[0])}"] + [f"{n(x)} while <= {_c(hi)}"
                                                                      for x, hi in zip(v[1:-1], b[1:])]
+            if len(parts) > WORDS_PIECES + 1:  # (one line: the first pieces, the last)
+                parts = parts[:WORDS_PIECES] + [f"{plural(len(parts) - WORDS_PIECES - 1, 'piece')} more",
+                                                parts[-1]]
             return "learning rate " + ", ".join(parts) + f", then {n(v[-1])} (PiecewiseConstantDecay)"
         lr0 = n(s["initial_learning_rate"])
         if self.kind == "ExponentialDecay":
@@ -188,6 +197,9 @@ def read(spec) -> Schedule | str:
             if not isinstance(value, bool):
                 return f"{kind}'s {key}={safe_text(repr(value), 40)} is not True or False"
         elif key in ("boundaries", "values"):
+            if isinstance(value, (list, tuple)) and len(value) > MAX_BOUNDARIES + 1:
+                return (f"{kind}'s {len(value):,} {key}: lstmviz computes up to {MAX_BOUNDARIES:,} "
+                        f"boundaries ({MAX_BOUNDARIES + 1:,} values)")
             if (not isinstance(value, (list, tuple)) or not value or not all(is_number(v) for v in value)
                     or not all(math.isfinite(v) for v in value)):
                 return f"{kind}'s {key} are not numbers"
@@ -195,6 +207,8 @@ def read(spec) -> Schedule | str:
             pass
         elif not is_number(value) or not math.isfinite(value):
             return f"{kind}'s {key}={safe_text(repr(value), 40)} is not a number"
+        elif abs(value) > F32_MAX:  # (Keras computes in float32: it would be inf, the rates nan)
+            return f"{kind}'s {key}={safe_text(repr(value), 40)} is beyond float32's range"
         settings[key] = tuple(value) if isinstance(value, list) else value
     extra = [k for k in config if k not in CLASSES[kind] and k != "name"]
     if extra:
@@ -202,8 +216,8 @@ def read(spec) -> Schedule | str:
     if kind == "PiecewiseConstantDecay" and len(settings["values"]) != len(settings["boundaries"]) + 1:
         return "PiecewiseConstantDecay needs one value more than boundaries"
     steps = settings.get("decay_steps", settings.get("first_decay_steps"))
-    if steps is not None and steps <= 0:
-        return f"{kind}'s decay steps {safe_text(repr(steps), 40)} are not positive"
+    if steps is not None and not f32(steps) > 0:  # (1e-300 is 0 in float32: every rate nan)
+        return f"{kind}'s decay steps {safe_text(repr(steps), 40)} are not positive" + (" in float32, as Keras computes them" if steps > 0 else "")
     return Schedule(kind, tuple(settings.items()))
 
 
