@@ -119,3 +119,40 @@ def test_a_piecewise_schedule_of_many_pieces_is_said_in_a_short_line():
     assert isinstance(got, schedules.Schedule) and got(999) == np.float32(0.5) and got(1000) == np.float32(0.25)
     assert got.words() == ("learning rate 0.5 while iterations <= 0, 0.5 while <= 1, 0.5 while <= 2, "
                            "0.5 while <= 3, 995 pieces more, 0.5 while <= 999, then 0.25 (PiecewiseConstantDecay)")
+
+
+def _layer(name, key, value):
+    def edit(c):
+        for layer in c["config"]["layers"]:
+            if layer["config"].get("name") == name:
+                layer["config"][key] = value
+    return edit
+
+
+@pytest.mark.parametrize("name, key, value, said", [
+    ("max_same", "pool_size", [10 ** 9], "layer 'max_same' (MaxPooling1D) reads windows of 1,000,000,000 steps"),
+    ("conv_causal_d2", "dilation_rate", [10 ** 9],
+     "layer 'conv_causal_d2' (Conv1D) reads windows of 1,000,000,001 steps"),
+])
+def test_a_window_far_longer_than_its_input_is_refused_before_its_padding_is_allocated(tmp_path, name, key,
+                                                                                       value, said):
+    """A 3 KB .keras whose MaxPooling1D (padding 'same') has pool_size 10^9, or whose causal
+    Conv1D has dilation_rate 10^9, loaded, and its trace padded the input with 10^9 steps
+    (gigabytes: 'out of memory' under a 4 GB limit, swapping without one)."""
+    p = _keras_with(FIXTURES / "k3_conv_pool_options" / "model.keras", tmp_path / "m.keras", _layer(name, key, value))
+    assert p.stat().st_size < 10_000
+    with pytest.raises(lstmviz.LstmvizError) as got:
+        lstmviz.load(p)
+    text = str(got.value)
+    assert f"{said} over an input of 9 steps; supported: windows of at most 4,096 steps more than the " \
+           "input has" in text and "\n" not in text
+
+
+def test_a_long_window_is_checked_against_the_steps_traced_when_the_file_leaves_them_open():
+    from lstmviz.engine.conv import MaxPooling1D
+
+    layer = MaxPooling1D("pool", {"pool_size": 5000, "padding": "same"})
+    assert layer.compute_output_shapes([(None, None, 2)]) == [(None, None, 2)]
+    assert layer.forward_steps(np.ones((1, 904, 2), "f4")).shape == (1, 1, 2)  # (4,096 past: taken)
+    with pytest.raises(lstmviz.LstmvizError, match="reads windows of 5,000 steps over an input of 903 steps"):
+        layer.forward_steps(np.ones((1, 903, 2), "f4"))

@@ -38,6 +38,9 @@ from lstmviz.text import plural, safe_text
 
 #: floats of windows copied for one product (16 MiB): a long input is convolved in chunks
 CHUNK = 4 * 1024 * 1024
+#: steps a window (a Conv1D's kernel_size x dilation_rate, a pool_size) may reach past its
+#: input's steps: the input is padded by about that many (a 3 KB file asked for 10^9)
+MAX_OVERHANG = 4096
 
 
 def _one(layer: Layer, key: str) -> int:
@@ -96,6 +99,11 @@ class _OverSteps(Layer):
         window does not fit."""
         if steps is None:
             return None
+        if self.span > steps + MAX_OVERHANG:  # (padded by about the window: 10^9 zeros allocated)
+            raise LstmvizError(
+                f"layer '{self.name}' ({self.class_name}) reads windows of {plural(self.span, 'step', sep=',')} "
+                f"over an input of {plural(steps, 'step', sep=',')}; supported: windows of at most "
+                f"{MAX_OVERHANG:,} steps more than the input has")
         if self.padding == "same":
             return same_padding(steps, self.span, self.stride)[0]
         if self.padding == "causal":

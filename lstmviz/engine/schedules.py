@@ -217,7 +217,8 @@ def read(spec) -> Schedule | str:
         return "PiecewiseConstantDecay needs one value more than boundaries"
     steps = settings.get("decay_steps", settings.get("first_decay_steps"))
     if steps is not None and not f32(steps) > 0:  # (1e-300 is 0 in float32: every rate nan)
-        return f"{kind}'s decay steps {safe_text(repr(steps), 40)} are not positive" + (" in float32, as Keras computes them" if steps > 0 else "")
+        how = " in float32, as Keras computes them" if steps > 0 else ""
+        return f"{kind}'s decay steps {safe_text(repr(steps), 40)} are not positive{how}"
     return Schedule(kind, tuple(settings.items()))
 
 
