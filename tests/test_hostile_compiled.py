@@ -156,3 +156,21 @@ def test_a_long_window_is_checked_against_the_steps_traced_when_the_file_leaves_
     assert layer.forward_steps(np.ones((1, 904, 2), "f4")).shape == (1, 1, 2)  # (4,096 past: taken)
     with pytest.raises(lstmviz.LstmvizError, match="reads windows of 5,000 steps over an input of 903 steps"):
         layer.forward_steps(np.ones((1, 903, 2), "f4"))
+
+
+def test_the_summary_table_escapes_layer_and_model_names():
+    """The summary's table printed a layer's name as it was: an ESC sequence, a line break
+    and a right-to-left override reached the terminal (the Frozen line, the notes and the
+    compiled line were escaped, the table and the weights' section not)."""
+    from lstmviz.engine import LayerSpec, Model
+
+    hostile = "bad\x1b[31mname\n\u202ex"
+    model = Model.sequential((None, 5, 2), [LayerSpec("LSTM", {"units": 3, "trainable": False}, name=hostile),
+                                            LayerSpec("Dense", {"units": 1})])
+    model.name = "m\x1b]0;title\x07"
+    text = model.summary_text()
+    assert all(ch.isprintable() or ch == "\n" for ch in text), repr(text)
+    assert "bad\\x1b[31mname\\x0a\\u202ex (LSTM)" in text and 'Model: "m\\x1b]0;title\\x07"' in text
+    assert len(text.splitlines()) == len(Model.sequential(
+        (None, 5, 2), [LayerSpec("LSTM", {"units": 3, "trainable": False}, name="plain"),
+                       LayerSpec("Dense", {"units": 1})]).summary_text().splitlines())

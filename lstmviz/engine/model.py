@@ -482,7 +482,7 @@ class Model:
     def summary_text(self, all_ops: bool = False) -> str:
         """The table that ``summary()`` prints, as a string."""
         def ref(r: TensorRef) -> str:
-            return f"{r.layer}[{r.tensor_index}]" if r.tensor_index else r.layer
+            return f"{safe_name(r.layer)}[{r.tensor_index}]" if r.tensor_index else safe_name(r.layer)
 
         def refs(found: list[TensorRef]) -> list[str]:
             """``found`` by name, each glue op replaced by the layers it leads back to."""
@@ -518,7 +518,7 @@ class Model:
                 links.append("initial_state=" + ", ".join(refs(list(node.initial_state))))
             if node.mask is not None:
                 links.append("mask=" + ", ".join(refs([node.mask])))
-            rows.append((f"{layer.name} ({layer.class_name})", shape, f"{layer.count_params():,}",
+            rows.append((f"{safe_name(layer.name)} ({safe_name(layer.class_name)})", shape, f"{layer.count_params():,}",
                          "" if self.is_sequential else ", ".join(links)))
         w0 = max([28] + [len(r[0]) + 2 for r in rows])
         w1 = max([26] + [len(r[1]) + 2 for r in rows])
@@ -526,7 +526,7 @@ class Model:
         w3 = max([14] + [len(r[3]) + 2 for r in rows]) if graph else 0
         width = w0 + w1 + 12 + w3
         head = f"{'Layer (type)':<{w0}}{'Output Shape':<{w1}}{'Param #':>10}"
-        lines = [f'Model: "{self.name}"', "_" * width,
+        lines = [f'Model: "{safe_name(self.name)}"', "_" * width,
                  head + ("  Connected to" if graph else ""), "=" * width]
         for k, (a, b, c, d) in enumerate(rows):
             lines.append((f"{a:<{w0}}{b:<{w1}}{c:>10}" + (f"  {d}" if graph else "")).rstrip())
@@ -567,7 +567,7 @@ class Model:
         rnn = layer.inner if hasattr(layer, "inner") else layer
         if not isinstance(rnn, (Recurrent, Bidirectional)):
             return ""
-        lines = [f"{layer.name} ({layer.class_name}): params = {layer.param_formula()}"]
+        lines = [f"{safe_name(layer.name)} ({layer.class_name}): params = {layer.param_formula()}"]
         for name, w in layer.named_weights().items() if not isinstance(layer, Bidirectional) else []:
             lines.append(f"  {name:<18} {fmt_shape(w.shape)}")
         if isinstance(layer, Bidirectional):
