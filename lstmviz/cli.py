@@ -34,7 +34,7 @@ from lstmviz.cli_inputs import (  # noqa: F401
     write_npz,
 )
 from lstmviz.errors import LstmvizError
-from lstmviz.text import plural, safe_text, whole_number
+from lstmviz.text import file_label, plural, safe_name, safe_text, whole_number
 
 PROG = "lstmviz"
 SUBCOMMANDS = ("summary", "trace", "grad", "train", "app")
@@ -269,13 +269,13 @@ def _weights_only_listing(path, err: LstmvizError) -> str | None:
     spec = getattr(err, "spec", None)  # what lstmviz.load read: the file is never read twice
     if spec is None or not spec.source.get("weights_only"):
         return None
-    rows = [(ls.name or "?", ls.class_name,
+    rows = [(safe_name(ls.name or "?"), safe_name(ls.class_name),
              ", ".join("x".join(str(d) for d in w.shape) for w in ls.weights or []) or "-",
              sum(int(w.size) for w in ls.weights or []))
             for ls in spec.layers if ls.class_name != "InputLayer"]
     w0 = max([20] + [len(r[0]) + len(r[1]) + 5 for r in rows])
     w1 = max([16] + [len(r[2]) + 2 for r in rows])
-    lines = [f"Weights-only file: {Path(str(path)).name} (no architecture inside; layers inferred "
+    lines = [f"Weights-only file: {file_label(path)} (no architecture inside; layers inferred "
              "from the weight shapes)",
              f"{'Layer (type)':<{w0}}{'Weights':<{w1}}{'Param #':>10}", "=" * (w0 + w1 + 10)]
     lines += [f"{f'{n} ({c})':<{w0}}{w:<{w1}}{p:>10,}" for n, c, w, p in rows]

@@ -312,6 +312,17 @@ def test_weights_only_listing_uses_what_was_read(tmp_path, capsys):
     out = capsys.readouterr().out
     assert rc == 0, out
     assert "Weights-only file: two.h5" in out and "Not runnable" in out
+    # a stranger's names: the file's and the layers' shown escaped, never as themselves
+    evil = tmp_path / "t\x1b[31mwo\n.h5"
+    with h5py.File(p, "r") as src, h5py.File(evil, "w") as f:
+        f.attrs["layer_names"] = np.array([b"en\x1b[2Jc", b"dec"])
+        src.copy(src["enc"], f, "en\x1b[2Jc")
+        src.copy(src["dec"], f, "dec")
+    rc = cli.main(["summary", str(evil)])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "\x1b" not in out and "Weights-only file: t\\x1b[31mwo\\x0a.h5" in out, out
+    assert "en\\x1b[2Jc (LSTM)" in out, out
 
 
 def test_keras_zip_with_a_member_named_twice(tmp_path):
