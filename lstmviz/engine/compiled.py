@@ -118,7 +118,10 @@ def _optimizer(spec: Any) -> tuple[dict | None, str | None]:
     try:
         cls(**options)  # (its numbers checked as lstmviz.optimizers checks them)
     except (LstmvizError, TypeError) as err:
-        return None, f"optimizer {name}: {str(err).partition(': ')[2] or err}"
+        said = str(err)
+        if said.startswith(f"{cls.__name__} ") and ": " in said:  # ("SGD momentum=2.0: give ...")
+            return None, f"optimizer {name}'s {safe_text(said[len(cls.__name__) + 1:], 200)}"
+        return None, f"optimizer {name}: {safe_text(said.partition(': ')[2] or said, 200)}"
     return {"class": cls.__name__, "options": options}, None
 
 
