@@ -616,7 +616,7 @@ class BatchNormalization(L.Layer):
     def param_formula(self):
         d = self.weights[0].size if self.weights else 0
         k = len(self.weights)
-        return f"{k}·d = {k}·{d} = {k * d:,} ({2 * d:,} moving statistics, not trained)"
+        return f"{k}·d = {k}·{d} = {k * d:,} ({2 * d:,} moving statistics, not moved by the optimizer)"
 
     def describe(self):
         return f"epsilon={self.epsilon:g}, moving statistics"
