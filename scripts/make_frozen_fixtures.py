@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -33,6 +32,7 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from make_compiled_fixtures import deflated  # noqa: E402 (its re-zip of a .keras)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "fixtures" / "frozen"
@@ -44,15 +44,6 @@ def build(K, weights):
     model.set_weights(weights)
     model.get_layer("first").trainable = False  # (as a practitioner freezes it)
     return model
-
-
-def deflated(path: Path) -> None:
-    """``path`` (a ``.keras`` zip, stored by Keras) re-zipped with its members deflated."""
-    with zipfile.ZipFile(path) as src:
-        members = [(info.filename, src.read(info)) for info in src.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
-        for name, data in members:
-            dst.writestr(name, data)
 
 
 def trained(K, optimizer, path: Path, x, y, w0, out, load) -> None:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -41,6 +40,7 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+from make_compiled_fixtures import deflated  # noqa: E402 (its re-zip of a .keras)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "fixtures" / "metrics"
@@ -60,14 +60,6 @@ SCHEDULES = {
     "cosine_warmup": lambda: S.CosineDecay(0.01, decay_steps=4, alpha=0.2, warmup_target=0.3, warmup_steps=3),
     "cosine_restarts": lambda: S.CosineDecayRestarts(0.3, first_decay_steps=2, t_mul=2.0, m_mul=0.5, alpha=0.1),
 }
-
-
-def deflated(path: Path) -> None:
-    with zipfile.ZipFile(path) as src:
-        members = [(info.filename, src.read(info)) for info in src.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
-        for name, data in members:
-            dst.writestr(name, data)
 
 
 def build(k, head, masked=False):
