@@ -245,3 +245,48 @@ def test_cli_trace_of_a_model_of_thousands_of_outputs_says_them_in_a_short_line(
     assert proc.returncode == 0, proc.stderr
     line = proc.stdout.decode().strip()
     assert "(5,000 outputs)" in line and len(line) < 400, line[:500]
+
+
+@pytest.mark.parametrize("case", ["onnx_hand_conv_pool_attrs", "onnx_hand_norms_reduce",
+                                  "onnx_torch_classic_cnn_lstm_max"])
+def test_onnx_conv_pool_and_norm_nodes_of_hostile_names_are_shown_as_text(tmp_path, case):
+    """Every node, tensor, initializer and the graph of an ONNX model with Conv, MaxPool,
+    AveragePool, BatchNormalization, LayerNormalization and Reduce* nodes renamed to a
+    terminal escape, a bidi override and markup: the model opens, computes the fixture's
+    numbers, and its layer names, notes and summary hold none of it raw."""
+    onnx = pytest.importorskip("onnx")
+    from helpers import FIXTURES
+
+    hostile = "x\x1b]0;pwned\x07\u202e<b>B</b>&amp;\r\n"
+    m = onnx.load(str(FIXTURES / case / "model.onnx"))
+    g, names = m.graph, {}
+
+    def bad(n):
+        return names.setdefault(n, f"{hostile}{len(names)}") if n else n
+    for k, node in enumerate(g.node):
+        node.name = bad(node.name or f"node{k}")
+        node.input[:] = [bad(s) for s in node.input]
+        node.output[:] = [bad(s) for s in node.output]
+    for coll in (g.input, g.output, g.value_info, g.initializer):
+        for v in coll:
+            v.name = bad(v.name)
+    g.name = hostile
+    p = tmp_path / "m.onnx"
+    onnx.save(m, str(p))
+    model = lstmviz.load(p)
+    kinds = {layer.class_name for layer in model.layers}
+    assert kinds & {"onnx.Conv", "onnx.MaxPool", "onnx.AveragePool", "onnx.LayerNormalization",
+                    "onnx.BatchNormalization", "onnx.ReduceMean", "onnx.ReduceMax"}, kinds
+    x = np.load(FIXTURES / case / "x.npy")
+    want = np.load(FIXTURES / case / "expected.npz")
+    got = model.predict(x)
+    got = got if isinstance(got, list) else [got]
+    np.testing.assert_allclose(got[0], want[want.files[0]], atol=1e-5)
+    texts = [layer.name for layer in model.layers] + list(model.source.get("notes", []))
+    for t in texts:
+        assert t.isprintable() and "<b>" not in t and "\u202e" not in t, repr(t)
+    proc = subprocess.run([sys.executable, "-m", "lstmviz", "summary", str(p)],
+                          capture_output=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode()
+    assert not any(c in out for c in "\x1b\x07\u202e\r") and "<b>B" not in out
