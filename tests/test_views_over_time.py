@@ -190,9 +190,11 @@ def test_non_recurrent_layer_shows_a_message(view):
     view.set_data(model, trace)
     view.set_cursor(Cursor(layer="dense"))
     assert view.stack.currentIndex() == 0
-    assert view.message.text() == ("The Over time view shows a recurrent cell's gates and states over every "
-                                   "step; 'dense' (Dense) has none.\n\nPick a recurrent layer in the layer "
-                                   "box above: lstm.")
+    # (what it outputs, and the layers with steps: tests/test_views_over_time_outputs.py)
+    assert view.message.text() == ("The Over time view shows a layer's values over its steps (a recurrent "
+                                   "cell's gates and states, another layer's outputs); 'dense' (Dense) "
+                                   "outputs one vector a sample (1 unit), with no steps.\n\nPick a layer "
+                                   "with steps in the layer box above: lstm.")
 
 
 def test_masked_steps_are_veiled_for_the_shown_sample(view):

@@ -12,6 +12,7 @@ import numpy as np
 
 from lstmviz.app.cell_ref import CellRef, cell_ref, fmt
 from lstmviz.app.counts import count
+from lstmviz.app.output_ref import output_ref
 from lstmviz.engine.cells import CELLS
 from lstmviz.text import plural
 
@@ -89,8 +90,15 @@ def over_time_view(model, trace, cursor, sample_base: int = 0) -> str:
     """The Over time view: which heatmaps (units by steps) and the selected unit's curves,
     and that unit's numbers at the cursor's step."""
     ref = _ref(model, trace, cursor)
+    out = output_ref(model, trace, cursor.layer) if ref is None and model is not None else None
+    if out is not None:  # a layer that is not recurrent: its output over its steps
+        s, t, u = out.clamp_cursor(cursor)
+        return (f"Heatmap of {out.name}'s output ({out.kind}), {plural(out.units, out.word)} by "
+                f"{plural(out.T, 'step')}; curve of {out.word} {u} below it. At the cursor, {out.word} {u}, "
+                f"step {count(t)}, sample {s + sample_base}: y = {fmt(out.values[s, t, u])}.")
     if ref is None:
-        return f"No recurrent cell selected ({cursor.layer or 'no layer'}): Over time shows a recurrent layer's."
+        return (f"No layer with steps selected ({cursor.layer or 'no layer'}): Over time shows a recurrent "
+                "layer's gates and states, or another layer's outputs, over its steps.")
     s, t, u = ref.clamp_cursor(cursor)
     start = int(getattr(trace, "start", 0) or 0)
     keys = [k for k in ref.cell.records if k in ref.rec.steps]

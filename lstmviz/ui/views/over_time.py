@@ -19,8 +19,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible
-from lstmviz.app.cell_ref import no_cell_text
 from lstmviz.app.counts import count
+from lstmviz.app.output_ref import OUTPUT_KEY, OutputRef, no_steps_text, output_ref
 from lstmviz.app.scale import gate_levels, overview_of
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
@@ -74,6 +74,10 @@ from lstmviz.ui.views.overview_strip import AXIS_WIDTH, OverviewStrip
 from lstmviz.ui.views.overview_strip import BARE_HEIGHT as STRIP_BARE_HEIGHT
 from lstmviz.ui.views.overview_strip import HEIGHT as STRIP_HEIGHT
 from lstmviz.ui.views.overview_strip import MIN_HEIGHT as STRIP_MIN_HEIGHT
+
+#: what the view draws: a recurrent cell's records, or a layer's output over its steps
+#: (``app/output_ref.py``: the same items, one heatmap and one curve)
+Shown = CellRef | OutputRef
 
 MAX_SLOTS = 6
 #: a record of the selected unit reaching past this (in absolute value) while others stay
@@ -421,7 +425,7 @@ class _Heatmap:
             if axis.label.isVisible():
                 axis.showLabel(False)
         else:
-            fit_side_label(self.plot, self.widget, ("unit",))
+            fit_side_label(self.plot, self.widget, (self.view.unit_word,))
         self.fit_left()  # (the rows' label takes its share of the width, or gives it back)
 
     def style(self, t: th.Theme):
@@ -446,7 +450,7 @@ class OverTimeView(TraceView):
     def __init__(self, parent=None, theme: th.Theme | str | None = None):
         super().__init__(parent, theme)
         self._drawn = True  # False: a step came while another tab was shown (set_cursor)
-        self.ref: CellRef | None = None
+        self.ref: Shown | None = None
         self._data_key: tuple | None = None
         self._unit_key: tuple | None = None
         self._layout_key: tuple | None = None
@@ -515,7 +519,8 @@ class OverTimeView(TraceView):
         # at 1920 x 1080 or a projector's 1280 x 720, it hid i, f and o)
         self.legend = RowLegend(self.curve_plot, beside_title=True)
         self.curves: dict[str, StripCurve] = {}
-        for key in dict.fromkeys(k for cell in CELLS.values() for k in cell.records):
+        # (and a layer's output over its steps: ``app/output_ref.py``)
+        for key in dict.fromkeys([*(k for cell in CELLS.values() for k in cell.records), OUTPUT_KEY]):
             self.curves[key] = StripCurve()  # stroked in strips: ~3 ms less a curve
             cache_pixels(self.curves[key].curve)  # redrawn when the unit changes, not at a step
         self.curve_cursor = StepLine()
@@ -775,7 +780,7 @@ class OverTimeView(TraceView):
             return int(self.ref.rec.start)
         return int(getattr(self.trace, "start", 0) or 0)
 
-    def _overview(self, ref: CellRef, key: str):
+    def _overview(self, ref: Shown, key: str):
         return overview_of(self.overviews, ref.name, ref.side, key)
 
     def describe(self) -> str:
@@ -789,15 +794,17 @@ class OverTimeView(TraceView):
         self._drawn = True
         if self.model is None:
             return
-        ref = cell_ref(self.model, self.trace, cursor.layer, cursor.side)
+        ref: Shown | None = cell_ref(self.model, self.trace, cursor.layer, cursor.side)
         cells = stacked_cell_refs(self.model, self.trace, cursor.layer) if ref is None else []
         self._cell_buttons(cells)
         if cells:  # a stack of cells: the records of the cell picked beside the header
             ref = cells[min(self.cell_box.index, len(cells) - 1)]
+        if ref is None and not cells:  # a layer that is not recurrent: its output over its steps
+            ref = output_ref(self.model, self.trace, cursor.layer)
         self.ref = ref
         if ref is None:
-            # (what the view shows, and the layers to pick: as the Cell view says it)
-            self.message.setText(no_cell_text(self.model, cursor.layer, "over_time", stacks=True))
+            # (what the view shows, what the layer outputs, and the layers to pick)
+            self.message.setText(no_steps_text(self.model, self.trace, cursor.layer))
             self.stack.setCurrentIndex(0)
             return
         self.stack.setCurrentIndex(1)
@@ -828,6 +835,9 @@ class OverTimeView(TraceView):
         for slot in self.slots:
             if slot.key is not None:
                 slot.strip.set_window(o, ref.T, o + t)
+        if isinstance(ref, OutputRef):
+            self._output_header(ref, s, t, u)
+            return
         tau = ref.input_step(t, int(getattr(self.trace, "start", 0) or 0))
         t = t + o
         side = f" {ref.side}" if ref.side else ""
@@ -860,6 +870,21 @@ class OverTimeView(TraceView):
             if fit != self._top_fit:
                 self._short_header, self._top_fit = plain, fit
                 self._fit_top()
+
+    def _output_header(self, ref: OutputRef, s: int, t: int, u: int) -> None:
+        """A layer's output over its steps: its name and class, the step (its own: a
+        strided Conv1D's step is no input step), the filter, channel or unit, the sample;
+        no masked step, no window (``output_ref``)."""
+        data = f" · {ref.word} <b>{u}</b> · sample {s + self.sample_base}"
+        short = f"<b>{markup(ref.name)}</b> · step <b>t = {count(t)}</b>{data}"
+        self.header.setText(f"<b>{markup(ref.name)}</b> ({markup(ref.kind)} output) · step <b>t = {count(t)}</b>"
+                            f"{data}" + hint(f"click the heatmap to pick a step and {ref.word}"), short=short)
+        self._fit_head()
+
+    @property
+    def unit_word(self) -> str:
+        """What a heatmap's row is: "unit", a Conv1D's "filter", a pooling's "channel"."""
+        return self.ref.word if isinstance(self.ref, OutputRef) else "unit"
 
     def _cell_buttons(self, cells: list[CellRef]) -> None:
         """A button for each cell of a stack of cells, made when another such layer is
@@ -894,7 +919,7 @@ class OverTimeView(TraceView):
         if self.cursor is not None:
             self.set_cursor(self.cursor)
 
-    def _levels(self, ref: CellRef, key: str):
+    def _levels(self, ref: Shown, key: str):
         ov = self._overview(ref, key)
         if key in GATE_KEYS:  # 0..1, or past it (a file's relu gates), as the Cell view's charts
             return ov.levels(True) if ov is not None else gate_levels(ref.rec.steps[key])
@@ -974,7 +999,7 @@ class OverTimeView(TraceView):
             self.grid.addWidget(slot.widget, k // columns, k % columns)
         self._columns = columns
 
-    def _set_layer(self, ref: CellRef, s: int) -> None:
+    def _set_layer(self, ref: Shown, s: int) -> None:
         t = self.theme
         keys = ref.cell.records
         self.images, self.colorbars = {}, {}
@@ -992,13 +1017,14 @@ class OverTimeView(TraceView):
             # the meaning's first words ("hidden state", not "hidden state / output"); the
             # symbol alone where that is wider than the heatmap (a projector's 1280 x 720)
             symbol = f"{th.symbol_html(key)}<sub>t</sub>"
-            name = f"{symbol} · {th.MEANINGS[key].split(' / ')[0]}"
+            meaning = th.MEANINGS[key] if key != OUTPUT_KEY else f"{markup(ref.name)}'s output"
+            name = f"{symbol} · {meaning.split(' / ')[0]}"
 
             def coloured(text: str, key: str = key) -> str:
                 return t.subscripts(f'<span style="color:{t.hue(key)}"><b>{text}</b></span>')
             th.set_title(slot.plot, coloured(name), short=coloured(symbol), size=f"{t.pt(1.0)}pt")
             slot.fit_title_row()
-            slot.plot.setLabel("left", "unit", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+            slot.plot.setLabel("left", self.unit_word, color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
             slot.fit_label()
             if not slot.strip.shown:
                 slot.plot.getAxis("left").setWidth(None)
@@ -1036,13 +1062,18 @@ class OverTimeView(TraceView):
         self._right_look = ()  # (the entries' names: _set_right)
         keep_pixels(self.legend)
         self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
+        # (a layer's output: its own steps, processed in no order of their own)
+        steps = "step  t" if isinstance(ref, OutputRef) else "processing step  t"
+        if self.curve_plot.getAxis("bottom").labelText != steps:
+            th.axis_title(self.curve_plot, "bottom", steps, None, t.foreground, f"{t.pt(0.95)}pt")
+            self._fit_curves_label()
         self._curve_range = ()
         for shifted in [slot.shift for slot in self.slots] + [self.curve_shift]:
             shifted.reset()
         self._set_units(ref)
         self._set_window(ref, s)
 
-    def _set_units(self, ref: CellRef) -> None:
+    def _set_units(self, ref: Shown) -> None:
         """The heatmaps' unit axes (an edit of ``units`` changes only these)."""
         U = ref.units
         for slot in self.slots:
@@ -1052,7 +1083,7 @@ class OverTimeView(TraceView):
                 count_axis(slot.plot.getAxis("left"), U, max_ticks=4)  # units and steps are counts
                 slot.fit_left()  # (more digits: more width)
 
-    def _set_window(self, ref: CellRef, s: int) -> None:
+    def _set_window(self, ref: Shown, s: int) -> None:
         """What changes with the trace (a long input's window): the heatmaps' numbers and
         levels, and the steps they span; the rest of the layout stays."""
         T, U = ref.T, ref.units
@@ -1086,7 +1117,7 @@ class OverTimeView(TraceView):
         count_axis(self.curve_plot.getAxis("bottom"), T, first=o, max_ticks=CURVE_STEP_TICKS,
                    place=self.curve_shift.to_range, reach=reach)  # whole steps only
 
-    def _unit_spans(self, ref: CellRef, u: int) -> dict[str, tuple[float, float]]:
+    def _unit_spans(self, ref: Shown, u: int) -> dict[str, tuple[float, float]]:
         """The least and the largest value of each of unit ``u``'s records over the whole
         sequence and every sample traced (a long input's: from its overviews); a record
         without a finite value has none."""
@@ -1110,7 +1141,7 @@ class OverTimeView(TraceView):
             return wide
         return ()
 
-    def _fit_curves(self, ref: CellRef, s: int, u: int) -> None:
+    def _fit_curves(self, ref: Shown, s: int, u: int) -> None:
         """The curves' value range: the selected unit's own values, 0..1 at least where
         the cell has gates (a SimpleRNN's: its values and 0, rounded out) (with
         the layer's widest cell state, a published model's +-17, every other unit's curves
@@ -1281,7 +1312,7 @@ class OverTimeView(TraceView):
                 place = lambda v, sh=shift, m=mapping: sh.to_range(v, m)  # noqa: E731
                 paint_axis_ahead(axis, counted_ticks(axis, T, start, most, place=place))
 
-    def _set_unit(self, ref: CellRef, s: int, u: int) -> None:
+    def _set_unit(self, ref: Shown, s: int, u: int) -> None:
         x = np.arange(self.offset, self.offset + ref.T)
         self._fit_curves(ref, s, u)
         for key in ref.cell.records:
@@ -1291,10 +1322,11 @@ class OverTimeView(TraceView):
                 slot.unit_line.setPos(u)
         self._update_focus()
         self._note_nan(ref, s, u)
-        th.set_title(self.curve_plot, f"unit {u} over time", short=f"unit {u}", color=self.theme.foreground,
+        word = self.unit_word
+        th.set_title(self.curve_plot, f"{word} {u} over time", short=f"{word} {u}", color=self.theme.foreground,
                      size=f"{self.theme.pt(1.0)}pt", justify="left")  # (the legend: at the right)
 
-    def _note_nan(self, ref: CellRef, s: int, u: int) -> None:
+    def _note_nan(self, ref: Shown, s: int, u: int) -> None:
         """"no number (NaN) from step k" at the top of the curves' plot where unit ``u``'s
         first record becomes NaN (reading into the empty part; from its right end where
         that is the last third); hidden where every record is a number."""

@@ -1,0 +1,233 @@
+"""A layer's output over its steps, for the Over time view: what a layer that is not
+recurrent (a Conv1D, a pooling, an Embedding, a Dense or a TimeDistributed on a sequence)
+gives at each of its steps, held as the view holds a recurrent cell's records
+(``CellRef``'s ``rec.steps[key]``: (batch, steps, units)), so that the view's heatmap,
+curve, step cursor and clicks are the same items for both. No math: the trace's own
+output array (a channels-first one seen steps first, ``steps_first_view``, not copied).
+No Qt.
+
+A long input's windowed trace is left out (``output_ref`` None, ``no_steps_text`` says
+why): its overviews (``app/scale.py``) are of recurrent records only, and a layer that
+reads windows of steps (a strided Conv1D) has steps of its own, not the window's."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstmviz.app.cell_ref import (
+    _traced_layer,
+    cell_refs,
+    clamp,
+    stacked_cell_refs,
+    steps_axes,
+    steps_first_view,
+    unit_word,
+)
+from lstmviz.engine import Model, Trace
+from lstmviz.engine.layers import Bidirectional, InputLayer, Recurrent, StackedRNN
+from lstmviz.text import plural
+
+#: the one record of a layer's output (``y``: as the Over time view's heatmap and curve
+#: name it)
+OUTPUT_KEY = "y"
+
+
+@dataclass(frozen=True)
+class OutputKind:
+    """What the Over time view reads of a ``CellKind``, for a layer's output: one record,
+    no gates (its colours and curves' range are a state's: symmetric around 0)."""
+
+    name: str = "output"
+    records: tuple[str, ...] = (OUTPUT_KEY,)
+    gated: bool = False
+    gates: tuple = ()
+    cell_class: str = ""
+
+
+#: the one kind (the view's layout is keyed by the kind's id and the layer's name)
+OUTPUT_KIND = OutputKind()
+
+
+@dataclass(frozen=True)
+class OutputRecord:
+    """What the Over time view reads of a ``LayerTrace``: ``steps[OUTPUT_KEY]`` the layer's
+    output (batch, steps, units), no mask (a layer's output at a masked step is what it
+    computed there, drawn as such), a whole trace's steps (``start`` 0)."""
+
+    steps: Mapping[str, np.ndarray]
+    mask: None = None
+    start: int = 0
+    go_backwards: bool = False
+    input_window: None = None
+    input_start: int = 0
+
+    @property
+    def timesteps(self) -> int:
+        return int(self.steps[OUTPUT_KEY].shape[1])
+
+
+@dataclass(frozen=True)
+class OutputRef:
+    """A layer's output over its steps, answering what the Over time view asks a
+    ``CellRef``: its steps are its own (an output step is no input step: a strided Conv1D's
+    step 2 reads several), processed left to right."""
+
+    name: str
+    layer: object
+    rec: OutputRecord
+    #: what one of its numbers a step is called: "unit", a Conv1D's "filter", a pooling's
+    #: "channel" (``cell_ref.unit_word``, as the Unrolled view and the unit box say)
+    word: str = "unit"
+    side: None = None
+    reversed_input: bool = False
+
+    @property
+    def cell(self) -> OutputKind:
+        return OUTPUT_KIND
+
+    @property
+    def kind(self) -> str:
+        """The layer's class ("Conv1D"; a TimeDistributed's with its inner layer's)."""
+        return class_said(self.layer)
+
+    @property
+    def top(self) -> object:
+        return self.layer
+
+    @property
+    def values(self) -> np.ndarray:
+        """(batch, steps, units): the trace's output of the layer."""
+        return self.rec.steps[OUTPUT_KEY]
+
+    @property
+    def units(self) -> int:
+        return int(self.values.shape[2])
+
+    @property
+    def T(self) -> int:
+        return int(self.values.shape[1])
+
+    @property
+    def backwards(self) -> bool:
+        return False
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+    def clamp_cursor(self, cursor) -> tuple[int, int, int]:
+        """(sample, step, unit) of ``cursor``, each within the output."""
+        return (clamp(cursor.sample, 0, self.values.shape[0] - 1),
+                clamp(cursor.step, 0, self.T - 1), clamp(cursor.unit, 0, self.units - 1))
+
+    def input_index(self, step: int) -> int:
+        return step
+
+    def input_step(self, step: int, start: int = 0) -> int:
+        """Its own step (``start`` added: a window's, which it never has)."""
+        return start + step
+
+    def step_of(self, input_index: int) -> int:
+        return input_index
+
+    def masked(self, sample: int, step: int) -> bool:
+        return False
+
+    def masked_steps(self, sample: int) -> None:
+        return None
+
+
+def class_said(layer) -> str:
+    """``layer``'s class as the Over time view names it: "Conv1D", a TimeDistributed's with
+    its inner layer's ("TimeDistributed(Dense)")."""
+    cls = str(getattr(layer, "class_name", ""))
+    inner = getattr(layer, "inner", None) or getattr(layer, "layer", None)
+    named = getattr(inner, "class_name", None)
+    if cls == "TimeDistributed" and named:
+        return f"TimeDistributed({named})"
+    return cls
+
+
+def _over_steps(model: Model, trace: Trace, name: str) -> np.ndarray | None:
+    """Layer ``name``'s traced output as (batch, steps, units), where it has steps; else
+    None (no time axis, a 4-D output of sub-steps, not numbers)."""
+    rec = trace.layers[name]
+    if not rec.outputs:
+        return None
+    out = rec.output
+    if not isinstance(out, np.ndarray) or out.ndim != 3 or not np.issubdtype(out.dtype, np.floating):
+        return None
+    return steps_first_view(out, (steps_axes(model).get(name) or [None])[0])
+
+
+def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None:
+    """Layer ``name``'s output over its steps, for the Over time view; None for a recurrent
+    layer (its cells' records: ``cell_ref``), a layer whose output has no steps, no layer,
+    and on a long input's window (``total_steps``: see the module's docstring)."""
+    if trace is None or getattr(trace, "total_steps", None):
+        return None
+    layer = _traced_layer(model, trace, name)
+    if layer is None or isinstance(layer, InputLayer) or getattr(layer, "glue", False):
+        return None
+    assert name is not None  # (_traced_layer: a name)
+    if cell_refs(model, trace, name) or stacked_cell_refs(model, trace, name):
+        return None
+    out = _over_steps(model, trace, name)
+    if out is None:
+        return None
+    return OutputRef(name, layer, OutputRecord({OUTPUT_KEY: out}), unit_word(layer))
+
+
+def _recurrent(layer) -> bool:
+    """A layer of recurrent cells (their records are over its steps, whatever it returns)."""
+    return isinstance(layer, (Bidirectional, Recurrent, StackedRNN))
+
+
+def _has_steps(model: Model, layer, long: bool = False) -> bool:
+    """Whether the Over time view draws ``layer`` (by its kind and output shape: a later
+    layer of a trace that runs them when first asked for is not run to say it; on a long
+    input, ``long``, the recurrent layers alone)."""
+    if isinstance(layer, InputLayer) or getattr(layer, "glue", False):
+        return False
+    if _recurrent(layer) or long:
+        return _recurrent(layer)
+    shape = tuple(layer.output_shapes[0]) if layer.output_shapes else ()
+    return len(shape) == 3 and (steps_axes(model).get(layer.name) or [None])[0] is not None
+
+
+def no_steps_text(model: Model, trace: Trace | None, name: str | None) -> str:
+    """What the Over time view says in place of a layer it does not draw: what the view
+    shows, what the layer outputs (one vector a sample, a step's sub-steps) or why not here
+    (a long input), and the layers with steps to pick in the layer box. Plain text."""
+    shows = ("The Over time view shows a layer's values over its steps (a recurrent cell's gates and "
+             "states, another layer's outputs)")
+    try:
+        layer = model.get_layer(name) if name else None
+    except Exception:
+        layer = None
+    if layer is None:
+        what = f"'{name}' is not traced" if name else "no layer is selected"
+    else:
+        shape = tuple(layer.output_shapes[0]) if layer.output_shapes else ()
+        cls = f"'{name}' ({class_said(layer)})"
+        if trace is not None and getattr(trace, "total_steps", None):
+            what = (f"on a long input it shows recurrent layers only (their whole sequence above each "
+                    f"window), and {cls} is not one")
+        elif len(shape) == 2:
+            n = plural(int(shape[1] or 0), unit_word(layer))
+            what = f"{cls} outputs one vector a sample ({n}), with no steps"
+        elif len(shape) == 4:
+            what = f"{cls} outputs sub-steps within each step, which the Unrolled view shows"
+        else:
+            what = f"{cls} has no steps in its output"
+    long = trace is not None and bool(getattr(trace, "total_steps", None))
+    names = [l.name for l in model.layers if _has_steps(model, l, long)]
+    if not names:
+        return (f"{shows}; {what}, and no layer of this model has steps.\n\n"
+                "The Unrolled view shows its layers' outputs, the Weights view their weights.")
+    shown = names if len(names) <= 6 else [*names[:5], f"{len(names) - 5} more"]
+    listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+    return f"{shows}; {what}.\n\nPick a layer with steps in the layer box above: {listed}."

@@ -1,0 +1,222 @@
+"""Over time on a layer that is not recurrent: a Conv1D, a pooling, a TimeDistributed(Dense),
+an Embedding drawn as their output over their steps (one heatmap of filters, channels or
+units by steps, the selected one's curve), the numbers exactly the trace's (and Keras'
+within the fixtures' tolerance); a layer whose output has no steps keeps a message that
+says what it outputs and which layers have steps."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+import lstmviz
+from lstmviz.app import accessible
+from lstmviz.app.output_ref import OUTPUT_KEY, no_steps_text, output_ref
+from lstmviz.app.scale import symmetric_levels
+from lstmviz.app.selection import Cursor
+from lstmviz.engine import LayerSpec, Model
+from lstmviz.ui import theme as th
+from lstmviz.ui.views.over_time import OverTimeView
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def traced(fixture: str):
+    model = lstmviz.load(str(FIXTURES / fixture / "model.keras"))
+    x = np.load(FIXTURES / fixture / "x.npy")
+    return model, model.trace(x), np.load(FIXTURES / fixture / "expected.npz")
+
+
+@pytest.fixture
+def view(qtbot):
+    v = OverTimeView()
+    qtbot.addWidget(v)
+    return v
+
+
+CASES = [("k3_conv_lstm", "conv", "filter"), ("k3_conv_lstm", "pool", "channel"),
+         ("k3_lstm_stacked_td", "td", "unit"), ("k3_emb_gru_lstm", "emb", "unit")]
+
+
+@pytest.mark.parametrize("fixture, layer, word", CASES)
+def test_a_layers_output_is_drawn_over_its_steps_exactly_as_traced(view, fixture, layer, word):
+    model, trace, keras = traced(fixture)
+    out = trace[layer].output
+    assert out.ndim == 3 and out.dtype == np.float32
+    B, T, U = out.shape
+    view.set_data(model, trace)
+    for s, t, u in ((0, 0, 0), (B - 1, T // 2, U - 1), (0, T - 1, U // 2)):
+        view.set_cursor(Cursor(step=t, sample=s, layer=layer, unit=u))
+        assert view.stack.currentIndex() == 1
+        assert set(view.images) == {OUTPUT_KEY}  # one heatmap: the output
+        image = view.images[OUTPUT_KEY].image
+        np.testing.assert_array_equal(image, out[s].T)  # rows: filters / channels / units
+        # the numbers on screen are Keras' too (the fixture's, by real Keras)
+        np.testing.assert_allclose(image, keras[f"layer:{layer}"][s].T, atol=1e-5, rtol=0)
+        np.testing.assert_array_equal(view.curves[OUTPUT_KEY].yData, out[s, :, u])
+        np.testing.assert_array_equal(view.curves[OUTPUT_KEY].xData, np.arange(T))
+        assert all(line.value() == t for line in view.cursor_lines)
+        assert len(view.cursor_lines) == 2  # the heatmap's and the curve's
+        assert view.slots[0].unit_line.value() == u
+        # levels as a recurrent state's: symmetric around 0, over the whole record
+        lo, hi = view.colorbars[OUTPUT_KEY].levels()
+        want = symmetric_levels(out)
+        assert (lo, hi) == pytest.approx(want)
+        assert view.slots[0].plot.getAxis("left").labelText == word
+        assert f"{word} {u}" in view.curve_plot.titleLabel.text
+        header = view.header.text()
+        assert f"{word} <b>{u}</b>" in header and f"t = {t}" in header
+    # the other heatmaps and curves are out of the page and the legend
+    assert [slot.widget.isHidden() for slot in view.slots] == [False] + [True] * 5
+    assert [item.item for item, _ in view.legend.items] == [view.curves[OUTPUT_KEY]]
+
+
+def test_a_channels_first_layers_steps_are_its_last_axis(view):
+    """k3_conv_pool_options' avg_cf: (batch, channels, steps); its rows are its channels."""
+    model, trace, keras = traced("k3_conv_pool_options")
+    out = trace["avg_cf"].output
+    assert model.get_layer("avg_cf").channels_first
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=1, sample=1, layer="avg_cf", unit=7))
+    np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, out[1])
+    np.testing.assert_array_equal(view.curves[OUTPUT_KEY].yData, out[1, 7, :])
+    assert view.ref.T == out.shape[2] and view.ref.units == out.shape[1]
+
+
+def test_a_click_on_the_output_heatmap_picks_its_step_and_filter(view, qtbot):
+    model, trace, _ = traced("k3_conv_lstm")
+    view.resize(900, 600)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=0, sample=0, layer="conv", unit=0))
+    view.show()
+    qtbot.waitExposed(view)
+    slot = view.slots[0]
+    assert slot.key == OUTPUT_KEY
+    seen = []
+    view.unit_requested.connect(lambda v: seen.append(("filter", v)))
+    view.step_requested.connect(lambda v: seen.append(("step", v)))
+    pos = slot.widget.mapFromScene(slot.plot.getViewBox().mapViewToScene(QtCore.QPointF(7.0, 2.0)))
+    qtbot.mouseClick(slot.widget.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+    assert seen == [("filter", 2), ("step", 7)]
+
+
+def test_a_click_in_the_window_moves_the_cursor_to_the_step_and_channel(make_window, qtbot, qapp):
+    window = make_window((1400, 900))
+    assert window.open_file(str(FIXTURES / "k3_conv_lstm" / "model.keras"))
+    st = window.state
+    st.set_input_data(np.load(FIXTURES / "k3_conv_lstm" / "x.npy"))
+    k = next(i for i in range(window.tabs.count()) if isinstance(window.views[i], OverTimeView))
+    window.tabs.setCurrentIndex(k)
+    view = window.views[k]
+    st.set_cursor(layer="pool", step=0, unit=0, sample=1)
+    qapp.processEvents()
+    assert view.stack.currentIndex() == 1
+    row = st.trace_cursor.sample  # (the window may trace the shown sample alone)
+    np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, st.trace["pool"].output[row].T)
+    keras = np.load(FIXTURES / "k3_conv_lstm" / "expected.npz")["layer:pool"]
+    np.testing.assert_allclose(view.images[OUTPUT_KEY].image, keras[1].T, atol=1e-5, rtol=0)
+    slot = view.slots[0]
+    pos = slot.widget.mapFromScene(slot.plot.getViewBox().mapViewToScene(QtCore.QPointF(4.0, 3.0)))
+    qtbot.mouseClick(slot.widget.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+    qapp.processEvents()
+    assert (st.cursor.layer, st.cursor.step, st.cursor.unit, st.cursor.sample) == ("pool", 4, 3, 1)
+    assert all(line.value() == 4 for line in view.cursor_lines)
+    np.testing.assert_array_equal(view.curves[OUTPUT_KEY].yData, st.trace["pool"].output[row, :, 3])
+
+
+@pytest.mark.parametrize("fixture, layer, said", [
+    ("k3_conv_lstm", "dense", "'dense' (Dense) outputs one vector a sample (1 unit), with no steps"),
+    ("k3_conv_lstm", "lstm", None),  # (recurrent: its cell's records, not this)
+    ("k3_td_conv", "td_conv", "'td_conv' (TimeDistributed(Conv1D)) outputs sub-steps within each step, "
+                              "which the Unrolled view shows"),
+])
+def test_a_layer_without_steps_says_what_it_outputs_and_which_layers_have_steps(view, fixture, layer, said):
+    model, trace, _ = traced(fixture)
+    assert output_ref(model, trace, layer) is None
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer=layer))
+    if said is None:  # a recurrent layer: its gates and states as ever
+        assert view.stack.currentIndex() == 1 and OUTPUT_KEY not in view.images
+        return
+    assert view.stack.currentIndex() == 0
+    text = view.message.text()
+    assert text == no_steps_text(model, trace, layer)
+    assert said in text
+    listed = {"k3_conv_lstm": "conv, pool or lstm.", "k3_td_conv": "td_flat or lstm."}[fixture]
+    assert text.endswith(f"Pick a layer with steps in the layer box above: {listed}")
+
+
+def test_global_pooling_keeps_its_message_and_the_next_layer_with_steps_is_drawn(view):
+    model = Model.sequential((None, 7, 3), [
+        LayerSpec("Conv1D", {"filters": 4, "kernel_size": 3, "padding": "same"}, name="conv"),
+        LayerSpec("GlobalAveragePooling1D", {}, name="gap"),
+        LayerSpec("Dense", {"units": 2}, name="head")], seed=1)
+    x = np.random.default_rng(1).normal(size=(2, 7, 3)).astype(np.float32)
+    trace = model.trace(x)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="gap"))
+    assert view.stack.currentIndex() == 0
+    assert view.message.text() == (
+        "The Over time view shows a layer's values over its steps (a recurrent cell's gates and states, "
+        "another layer's outputs); 'gap' (GlobalAveragePooling1D) outputs one vector a sample (4 units), "
+        "with no steps.\n\nPick a layer with steps in the layer box above: conv.")
+    view.set_cursor(Cursor(layer="conv", step=6, unit=3, sample=1))
+    assert view.stack.currentIndex() == 1
+    np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, trace["conv"].output[1].T)
+
+
+def test_a_model_without_steps_says_so():
+    model = Model.sequential((None, 3), [LayerSpec("Dense", {"units": 2}, name="head")], seed=0)
+    trace = model.trace(np.ones((1, 3), np.float32))
+    assert no_steps_text(model, trace, "head").endswith(
+        "'head' (Dense) outputs one vector a sample (2 units), with no steps, and no layer of this model "
+        "has steps.\n\nThe Unrolled view shows its layers' outputs, the Weights view their weights.")
+
+
+def test_the_output_is_the_traces_own_array_not_a_copy():
+    """No math in the view's data: the record is the trace's output (a view of it)."""
+    model, trace, _ = traced("k3_conv_lstm")
+    ref = output_ref(model, trace, "conv")
+    assert ref is not None and ref.rec.steps[OUTPUT_KEY] is trace["conv"].output
+    assert (ref.kind, ref.word, ref.T, ref.units) == ("Conv1D", "filter", 10, 4)
+    assert ref.masked_steps(0) is None and ref.input_step(3) == 3
+
+
+def test_a_switch_between_output_layers_and_a_recurrent_one_relays_the_page(view):
+    """From a recurrent layer's six heatmaps to a layer's output and back: each time the
+    page holds what the layer has, its curves alone in the legend."""
+    model, trace, _ = traced("k3_lstm_stacked_td")
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="lstm_2", step=2, unit=1))
+    assert set(view.images) == {"i", "f", "c_tilde", "o", "c", "h"}
+    view.set_cursor(Cursor(layer="dense_3d", step=2, unit=4))
+    assert set(view.images) == {OUTPUT_KEY}
+    np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, trace["dense_3d"].output[0].T)
+    assert view.slots[0].plot.getAxis("left").labelText == "unit"
+    view.set_cursor(Cursor(layer="td", step=5, unit=1))
+    np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, trace["td"].output[0].T)
+    view.set_cursor(Cursor(layer="lstm_1", step=2, unit=1))
+    assert set(view.images) == {"i", "f", "c_tilde", "o", "c", "h"}
+    np.testing.assert_array_equal(view.images["h"].image, trace["lstm_1"].steps["h"][0].T)
+    assert len(view.legend.items) == 6
+
+
+@pytest.mark.parametrize("theme", ["light", "projector"])
+def test_a_new_theme_keeps_the_outputs_numbers(view, theme):
+    model, trace, _ = traced("k3_conv_lstm")
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="conv", step=3, unit=1, sample=1))
+    view.apply_theme(th.get(theme))
+    np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, trace["conv"].output[1].T)
+    np.testing.assert_array_equal(view.curves[OUTPUT_KEY].yData, trace["conv"].output[1, :, 1])
+
+
+def test_the_screen_readers_words_read_the_outputs_number():
+    model, trace, _ = traced("k3_conv_lstm")
+    said = accessible.over_time_view(model, trace, Cursor(layer="pool", step=2, unit=3, sample=1))
+    value = trace["pool"].output[1, 2, 3]
+    from lstmviz.app.cell_ref import fmt
+
+    assert said.startswith("Heatmap of pool's output (MaxPooling1D), 4 channels by 5 steps")
+    assert f"channel 3, step 2, sample 1: y = {fmt(value)}" in said
