@@ -220,3 +220,58 @@ def test_the_screen_readers_words_read_the_outputs_number():
 
     assert said.startswith("Heatmap of pool's output (MaxPooling1D), 4 channels by 5 steps")
     assert f"channel 3, step 2, sample 1: y = {fmt(value)}" in said
+
+
+def test_a_long_inputs_window_keeps_the_message_for_a_layer_that_is_not_recurrent(view):
+    """A long input's window: its overviews (the colours and the strip of the whole
+    sequence) are of recurrent records only, so a TimeDistributed head's output is not
+    drawn window by window in colours of its own; the view says so and names the
+    recurrent layers, whose records it draws as ever."""
+    from lstmviz.engine.windows import keyframe_pass
+
+    model = Model.sequential((None, 200, 2), [
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="lstm"),
+        LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 2}}}, name="td")],
+        seed=0)
+    x = np.random.default_rng(0).normal(size=(1, 200, 2)).astype(np.float32)
+    window = keyframe_pass(model, x, every=64).window(64, 128)
+    assert window.total_steps == 200 and window["td"].output.shape == (1, 64, 2)  # (it has steps)
+    assert output_ref(model, window, "td") is None
+    view.set_data(model, window)
+    view.set_cursor(Cursor(layer="td", step=3))
+    assert view.stack.currentIndex() == 0
+    assert view.message.text() == (
+        "The Over time view shows a layer's values over its steps (a recurrent cell's gates and states, "
+        "another layer's outputs); on a long input it shows recurrent layers only (their whole sequence "
+        "above each window), and 'td' (TimeDistributed(Dense)) is not one.\n\n"
+        "Pick a layer with steps in the layer box above: lstm.")
+    view.set_cursor(Cursor(layer="lstm", step=3))
+    assert view.stack.currentIndex() == 1
+    np.testing.assert_array_equal(view.images["h"].image, window["lstm"].steps["h"][0].T)
+
+
+@pytest.mark.parametrize("fixture, layer, step, said", [
+    ("k3_conv_lstm", "conv", 0, " · reads input step <b>0</b> · "),  # (causal: padding before)
+    ("k3_conv_lstm", "conv", 5, " · reads input steps <b>3</b>–<b>5</b> · "),
+    ("k3_conv_lstm", "pool", 3, " · reads steps <b>6</b>–<b>7</b> of conv · "),
+    ("k3_conv_pool_options", "conv_causal_d2", 4, " · reads input steps <b>2</b>, <b>4</b> · "),  # (dilation 2)
+    ("k3_conv_pool_options", "conv_same_s2", 4, " · reads input steps <b>7</b>–<b>8</b> · "),
+])
+def test_a_window_layers_header_says_the_steps_below_its_step_reads(view, fixture, layer, step, said):
+    """As the Unrolled view's connections: each of a Conv1D's or a pooling's steps reads a
+    window of the steps below (``read_steps``), not the step of the same number."""
+    model, trace, _ = traced(fixture)
+    reads = model.get_layer(layer).read_steps(
+        trace["conv"].output.shape[1] if layer == "pool" else np.load(FIXTURES / fixture / "x.npy").shape[1])
+    taps = sorted({int(i) for i in reads[step] if i >= 0})
+    assert str(taps[0]) in said and str(taps[-1]) in said
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer=layer, step=step))
+    assert said in view.header.text()
+
+
+def test_a_layer_reading_each_step_alone_says_no_steps_read(view):
+    model, trace, _ = traced("k3_lstm_stacked_td")
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="td", step=2))
+    assert "reads" not in view.header.text()

@@ -21,6 +21,7 @@ from lstmviz.app.cell_ref import (
     _traced_layer,
     cell_refs,
     clamp,
+    model_inputs,
     stacked_cell_refs,
     steps_axes,
     steps_first_view,
@@ -28,6 +29,7 @@ from lstmviz.app.cell_ref import (
 )
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import Bidirectional, InputLayer, Recurrent, StackedRNN
+from lstmviz.errors import LstmvizError
 from lstmviz.text import plural
 
 #: the one record of a layer's output (``y``: as the Over time view's heatmap and curve
@@ -81,6 +83,11 @@ class OutputRef:
     #: what one of its numbers a step is called: "unit", a Conv1D's "filter", a pooling's
     #: "channel" (``cell_ref.unit_word``, as the Unrolled view and the unit box say)
     word: str = "unit"
+    #: a layer over windows of steps (Conv1D, a pooling: ``read_steps``): the step of the
+    #: array below each tap of each of its steps reads (-1: the padding), and whose steps
+    #: they are (the layer below's name, None: the model's input); else None
+    reads: np.ndarray | None = None
+    below: str | None = None
     side: None = None
     reversed_input: bool = False
 
@@ -133,6 +140,15 @@ class OutputRef:
     def step_of(self, input_index: int) -> int:
         return input_index
 
+    def read_steps(self, step: int) -> tuple[int, ...]:
+        """The steps below that step ``step`` reads, in order (a window of a Conv1D or a
+        pooling, its padding left out; a dilated one's with gaps), or () (each step its
+        own, or unknown)."""
+        if self.reads is None or not 0 <= step < self.reads.shape[0]:
+            return ()
+        taps = self.reads[step]
+        return tuple(int(i) for i in np.unique(taps[taps >= 0]))
+
     def masked(self, sample: int, step: int) -> bool:
         return False
 
@@ -163,6 +179,36 @@ def _over_steps(model: Model, trace: Trace, name: str) -> np.ndarray | None:
     return steps_first_view(out, (steps_axes(model).get(name) or [None])[0])
 
 
+def _reads(model: Model, trace: Trace, layer, steps: int) -> tuple[np.ndarray | None, str | None]:
+    """For a layer over windows of steps (``read_steps``): the step each tap of each of
+    its ``steps`` output steps reads, and whose steps they are (``OutputRef.reads``,
+    ``below``), where the array below holds its steps on the axis the layer reads (as the
+    Unrolled view's connections, ``unrolled.step_links``); else (None, None)."""
+    node = next((n for n in model.nodes if n.layer.name == layer.name), None)
+    if not hasattr(layer, "read_steps") or node is None or not node.inbound:
+        return None, None
+    ref = node.inbound[0]
+    axes = steps_axes(model).get(ref.layer) or []
+    axis = axes[ref.tensor_index] if ref.tensor_index < len(axes) else None
+    if axis is None or axis != (2 if getattr(layer, "channels_first", False) else 1):
+        return None, None
+    rec = trace.layers.get(ref.layer)
+    if rec is not None:
+        below = rec.outputs[ref.tensor_index]
+    else:
+        xs = model_inputs(trace) or []
+        below = next((xs[k] for k, r in enumerate(model.inputs) if r.layer == ref.layer and k < len(xs)), None)
+    if below is None or np.ndim(below) <= axis:
+        return None, None
+    try:
+        reads = layer.read_steps(int(np.shape(below)[axis]))
+    except LstmvizError:
+        return None, None
+    if reads.shape[0] != steps:
+        return None, None
+    return reads, (ref.layer if rec is not None else None)
+
+
 def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None:
     """Layer ``name``'s output over its steps, for the Over time view; None for a recurrent
     layer (its cells' records: ``cell_ref``), a layer whose output has no steps, no layer,
@@ -178,7 +224,8 @@ def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None
     out = _over_steps(model, trace, name)
     if out is None:
         return None
-    return OutputRef(name, layer, OutputRecord({OUTPUT_KEY: out}), unit_word(layer))
+    reads, below = _reads(model, trace, layer, int(out.shape[1]))
+    return OutputRef(name, layer, OutputRecord({OUTPUT_KEY: out}), unit_word(layer), reads, below)
 
 
 def _recurrent(layer) -> bool:

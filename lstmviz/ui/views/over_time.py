@@ -873,12 +873,24 @@ class OverTimeView(TraceView):
 
     def _output_header(self, ref: OutputRef, s: int, t: int, u: int) -> None:
         """A layer's output over its steps: its name and class, the step (its own: a
-        strided Conv1D's step is no input step), the filter, channel or unit, the sample;
-        no masked step, no window (``output_ref``)."""
+        strided Conv1D's step is no input step) and, for a layer over windows of steps,
+        the steps below it reads (``OutputRef.read_steps``), the filter, channel or unit,
+        the sample; no masked step, no window (``output_ref``)."""
         data = f" · {ref.word} <b>{u}</b> · sample {s + self.sample_base}"
-        short = f"<b>{markup(ref.name)}</b> · step <b>t = {count(t)}</b>{data}"
+        reads, taps = "", ref.read_steps(t)
+        if taps:  # (a Conv1D's or a pooling's window, as the Unrolled view says it)
+            if len(taps) == 1:
+                steps = f"step <b>{count(taps[0])}</b>"
+            elif taps[-1] - taps[0] == len(taps) - 1 or len(taps) > 4:  # (a run, or a long dilated one)
+                steps = f"steps <b>{count(taps[0])}</b>–<b>{count(taps[-1])}</b>"
+            else:  # (a dilated window: "steps 0, 2, 4")
+                steps = "steps " + ", ".join(f"<b>{count(i)}</b>" for i in taps)
+            reads = f" · reads input {steps}" if ref.below is None else f" · reads {steps} of {markup(ref.below)}"
+        # (cut to its short form: the filter and the sample first, then the steps read, as
+        # a cell's input step comes after its unit and sample there)
+        short = f"<b>{markup(ref.name)}</b> · step <b>t = {count(t)}</b>{data}{reads}"
         self.header.setText(f"<b>{markup(ref.name)}</b> ({markup(ref.kind)} output) · step <b>t = {count(t)}</b>"
-                            f"{data}" + hint(f"click the heatmap to pick a step and {ref.word}"), short=short)
+                            f"{reads}{data}" + hint(f"click the heatmap to pick a step and {ref.word}"), short=short)
         self._fit_head()
 
     @property
