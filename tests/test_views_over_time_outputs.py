@@ -275,3 +275,28 @@ def test_a_layer_reading_each_step_alone_says_no_steps_read(view):
     view.set_data(model, trace)
     view.set_cursor(Cursor(layer="td", step=2))
     assert "reads" not in view.header.text()
+
+
+def test_an_edit_of_the_filters_draws_the_new_traces_output(view):
+    """A new trace of the same layer (an edit of its filters in the side panel): the
+    heatmap's rows and numbers are the new trace's, its levels its own."""
+    def made(filters):
+        model = Model.sequential((None, 9, 2), [
+            LayerSpec("Conv1D", {"filters": filters, "kernel_size": 3}, name="conv"),
+            LayerSpec("LSTM", {"units": 2}, name="lstm")], seed=filters)
+        x = np.random.default_rng(0).normal(size=(2, 9, 2)).astype(np.float32)
+        return model, model.trace(x)
+
+    model, trace = made(3)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="conv", step=4, unit=2, sample=1))
+    assert view.slots[0].plot.getViewBox().viewRange()[1] == pytest.approx([-0.5, 2.5])
+    model, trace = made(6)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(layer="conv", step=4, unit=5, sample=1))
+    out = trace["conv"].output
+    assert out.shape == (2, 7, 6)  # (valid padding: 7 steps)
+    np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, out[1].T)
+    np.testing.assert_array_equal(view.curves[OUTPUT_KEY].yData, out[1, :, 5])
+    assert view.slots[0].plot.getViewBox().viewRange()[1] == pytest.approx([-0.5, 5.5])
+    assert view.colorbars[OUTPUT_KEY].levels() == pytest.approx(symmetric_levels(out))

@@ -8,6 +8,12 @@ its colour bar (an infinity: the map's end colour). Masked steps (the layer's ma
 columns in the heatmaps and grey bands behind the curves: there the states only carry
 over. ``set_cursor`` moves lines; it calls ``setImage``/``setData``
 only when the layer, side, sample or unit changed.
+
+A layer that is not recurrent (a Conv1D, a pooling, an Embedding, a Dense or
+TimeDistributed on a sequence) is drawn by the same items from its output over its steps
+(``app/output_ref.py``: one record ``y``, one heatmap of its filters, channels or units by
+its own steps, one curve); a layer whose output has no steps keeps a message saying what it
+outputs and which layers have steps.
 """
 
 from __future__ import annotations
@@ -463,7 +469,8 @@ class OverTimeView(TraceView):
         outer.setContentsMargins(8, 8, 8, 8)
         self.stack = QtWidgets.QStackedWidget()
         outer.addWidget(self.stack)
-        self.message = message_label("Select a recurrent layer to see its gates and states over time.",
+        self.message = message_label("Select a layer to see it over its steps: a recurrent cell's gates and "
+                                     "states, another layer's outputs.",
                                      self.theme)
         self.stack.addWidget(self.message)
         page = QtWidgets.QWidget()
