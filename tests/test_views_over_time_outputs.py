@@ -300,3 +300,24 @@ def test_an_edit_of_the_filters_draws_the_new_traces_output(view):
     np.testing.assert_array_equal(view.curves[OUTPUT_KEY].yData, out[1, :, 5])
     assert view.slots[0].plot.getViewBox().viewRange()[1] == pytest.approx([-0.5, 5.5])
     assert view.colorbars[OUTPUT_KEY].levels() == pytest.approx(symmetric_levels(out))
+
+
+def test_an_embeddings_header_names_the_token_its_step_embeds(view):
+    """The Embedding's step t embeds the input's token at t: its id, or its character where
+    the app made the ids from typed text (as the Unrolled view's header says it)."""
+    model, trace, _ = traced("k3_emb_gru_lstm")
+    x = np.load(FIXTURES / "k3_emb_gru_lstm" / "x.npy")
+    view.set_data(model, trace, [x])
+    view.set_cursor(Cursor(layer="emb", step=4, sample=1, unit=2))
+    i = int(x[1, 4])
+    assert f" · token id <b>{i}</b> · " in view.header.text()
+    np.testing.assert_array_equal(view.images[OUTPUT_KEY].image[:, 4],
+                                  model.get_layer("emb").weights[0][i])  # (its row of the table)
+    labels = tuple(chr(ord("a") + k) for k in range(int(x.max()) + 1))
+    view.set_token_labels(labels)
+    view.set_data(model, trace, [x])
+    view.set_cursor(Cursor(layer="emb", step=4, sample=1, unit=2))
+    assert f" · token <b>{labels[i]}</b> (id {i}) · " in view.header.text()
+    view.set_cursor(Cursor(layer="gru", step=4, sample=1, unit=2))  # (a cell: its own header)
+    view.set_cursor(Cursor(layer="emb", step=5, sample=0, unit=2))
+    assert f" · token <b>{labels[int(x[0, 5])]}</b> (id {int(x[0, 5])}) · " in view.header.text()

@@ -21,6 +21,8 @@ from lstmviz.app.cell_ref import (
     _traced_layer,
     cell_refs,
     clamp,
+    fed_by,
+    layer_input,
     model_inputs,
     stacked_cell_refs,
     steps_axes,
@@ -243,6 +245,20 @@ def _has_steps(model: Model, layer, long: bool = False) -> bool:
         return _recurrent(layer)
     shape = tuple(layer.output_shapes[0]) if layer.output_shapes else ()
     return len(shape) == 3 and (steps_axes(model).get(layer.name) or [None])[0] is not None
+
+
+def token_at(model: Model, trace: Trace, ref: OutputRef, sample: int, step: int,
+             inputs=None) -> tuple[int, bool] | None:
+    """The token id an Embedding's step ``step`` embeds (its input's column at that step,
+    ``inputs`` where the window gives the shown ones), and whether it is the model's first
+    input's (whose ids the app may know the characters of: ``token_label``); None for any
+    other layer, or where its input is not known."""
+    if getattr(ref.layer, "class_name", None) != "Embedding":
+        return None
+    ids = layer_input(model, trace, ref.name, inputs)
+    if ids is None or np.ndim(ids) != 2 or ids.shape[1] != ref.T or not 0 <= sample < ids.shape[0]:
+        return None
+    return int(ids[sample, step]), fed_by(model, ref.name) == 0
 
 
 def no_steps_text(model: Model, trace: Trace | None, name: str | None) -> str:

@@ -25,8 +25,9 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible
+from lstmviz.app.cell_ref import token_words
 from lstmviz.app.counts import count
-from lstmviz.app.output_ref import OUTPUT_KEY, OutputRef, no_steps_text, output_ref
+from lstmviz.app.output_ref import OUTPUT_KEY, OutputRef, no_steps_text, output_ref, token_at
 from lstmviz.app.scale import gate_levels, overview_of
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
@@ -457,6 +458,8 @@ class OverTimeView(TraceView):
         super().__init__(parent, theme)
         self._drawn = True  # False: a step came while another tab was shown (set_cursor)
         self.ref: Shown | None = None
+        self.inputs = None  # (the shown inputs: an Embedding's token ids, ``set_data``)
+        self._labels: tuple[str, ...] | None = None  # (``set_token_labels``)
         self._data_key: tuple | None = None
         self._unit_key: tuple | None = None
         self._layout_key: tuple | None = None
@@ -765,9 +768,15 @@ class OverTimeView(TraceView):
             later(self, type(self)._fit_strips)
 
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
-        self.model, self.trace = model, trace
+        self.model, self.trace, self.inputs = model, trace, inputs
         self._data_key = None
         self._unit_key = None
+
+    def set_token_labels(self, labels: tuple[str, ...] | None) -> None:
+        """What each token id of the input stands for (typed text: its characters,
+        ``InputEdits.token_labels``), or None (ids from a file: numbers): an Embedding's
+        header names the token its step embeds."""
+        self._labels = tuple(labels) if labels is not None else None
 
     def set_overview(self, overviews: dict | None) -> None:
         """A long input's whole sequence (``LongSequence.overviews``), drawn above each
@@ -881,8 +890,9 @@ class OverTimeView(TraceView):
     def _output_header(self, ref: OutputRef, s: int, t: int, u: int) -> None:
         """A layer's output over its steps: its name and class, the step (its own: a
         strided Conv1D's step is no input step) and, for a layer over windows of steps,
-        the steps below it reads (``OutputRef.read_steps``), the filter, channel or unit,
-        the sample; no masked step, no window (``output_ref``)."""
+        the steps below it reads (``OutputRef.read_steps``), for an Embedding the token it
+        embeds (``token_at``: its character where the app knows it), the filter, channel
+        or unit, the sample; no masked step, no window (``output_ref``)."""
         data = f" · {ref.word} <b>{u}</b> · sample {s + self.sample_base}"
         reads, taps = "", ref.read_steps(t)
         if taps:  # (a Conv1D's or a pooling's window, as the Unrolled view says it)
@@ -893,6 +903,9 @@ class OverTimeView(TraceView):
             else:  # (a dilated window: "steps 0, 2, 4")
                 steps = "steps " + ", ".join(f"<b>{count(i)}</b>" for i in taps)
             reads = f" · reads input {steps}" if ref.below is None else f" · reads {steps} of {markup(ref.below)}"
+        token = token_at(self.model, self.trace, ref, s, t, self.inputs)
+        if token is not None:  # (an Embedding's step: the token it embeds, as the Unrolled view names it)
+            reads = f" · {token_words(token[0], self._labels if token[1] else None)}"
         # (cut to its short form: the filter and the sample first, then the steps read, as
         # a cell's input step comes after its unit and sample there)
         short = f"<b>{markup(ref.name)}</b> · step <b>t = {count(t)}</b>{data}{reads}"
