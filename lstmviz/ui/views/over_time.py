@@ -893,7 +893,8 @@ class OverTimeView(TraceView):
         the steps below it reads (``OutputRef.read_steps``), for an Embedding the token it
         embeds (``token_at``: its character where the app knows it), the filter, channel
         or unit, the sample; no masked step, no window (``output_ref``)."""
-        data = f" · {ref.word} <b>{u}</b> · sample {s + self.sample_base}"
+        # (no line ends between a word and its number: "sample" alone ended a line at 900 px)
+        data = f" · {ref.word}&nbsp;<b>{u}</b> · sample&nbsp;{s + self.sample_base}"
         reads, taps = "", ref.read_steps(t)
         if taps:  # (a Conv1D's or a pooling's window, as the Unrolled view says it)
             if len(taps) == 1:
