@@ -908,6 +908,45 @@ def test_trace_steps_writes_the_window_of_a_full_trace_without_building_one(tmp_
     assert "('output' is the whole sequence's)" in " ".join(capsys.readouterr().out.split())
 
 
+def conv_stack() -> Model:
+    """A causal Conv1D and a same pooling before an LSTM, a same Conv1D after it: windows
+    follow them (``engine/conv.py``'s ``keeps_steps``)."""
+    return Model.sequential(
+        (None, None, 3),
+        [LayerSpec("Conv1D", {"filters": 5, "kernel_size": 4, "padding": "causal", "dilation_rate": 2}, name="conv"),
+         LayerSpec("AveragePooling1D", {"pool_size": 3, "strides": 1, "padding": "same"}, name="pool"),
+         LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="lstm"),
+         LayerSpec("Conv1D", {"filters": 2, "kernel_size": 3, "padding": "same"}, name="head")],
+        seed=5,
+    )
+
+
+@pytest.mark.parametrize("steps", ["1234:1300", "2990:", ":17"])
+def test_trace_steps_through_a_causal_conv1d_and_a_same_pooling(tmp_path, capsys, steps):
+    """'--steps' refused a Conv1D ('reads 3 neighbouring steps at a time'); one of strides 1
+    and padding same or causal (a pooling's too) is now windowed, its window's every array
+    a full trace's, to the bit (a real .keras file, read as a user's)."""
+    from lstmviz.io.keras_writer import save_keras
+
+    model = conv_stack()
+    save_keras(model, tmp_path / "m.keras")
+    x = np.random.default_rng(2).normal(size=(2, 3000, 3)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    full = model.trace(x).flat()
+    out = tmp_path / "w.npz"
+    rc, stdout, err = call(capsys, "trace", tmp_path / "m.keras", "--input", tmp_path / "x.npy", "--out", out,
+                           "--steps", steps)
+    assert rc == 0, err
+    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "3000")))
+    assert f"(window {a}:{b})" in stdout
+    with np.load(out) as npz:
+        assert npz["lstmviz:steps"].tolist() == [a, b, 3000]
+        for key in ("conv", "pool", "lstm/h", "lstm/c", "head"):
+            assert npz[key].shape[:2] == (2, b - a), key
+            np.testing.assert_array_equal(npz[key], full[key][:, a:b], err_msg=key)
+        np.testing.assert_array_equal(npz["output"], full["output"])
+
+
 @pytest.mark.parametrize("steps, shown", [(":40", "0:40"), ("2950:", "2950:3000"),
                                           ("7:9", "7:9")])
 def test_trace_steps_says_the_window_it_wrote(tmp_path, capsys, use_model, steps, shown):

@@ -140,15 +140,28 @@ def test_params_and_formula_are_keras_count_params():
     assert plain.param_formula() == "k·c·f = 2·6·2 = 24"
 
 
-def test_a_sequence_beyond_the_trace_budget_says_a_conv1d_reads_neighbouring_steps(monkeypatch):
+@pytest.mark.parametrize("layer,said", [
+    (("Conv1D", {"filters": 2, "kernel_size": 3}), "gives 2 steps fewer than it reads (padding 'valid')"),
+    (("Conv1D", {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"}),
+     "gives one step of every 2 (strides 2)"),
+    (("MaxPooling1D", {"pool_size": 2}), "gives one step of every 2 (strides 2)"),
+    (("AveragePooling1D", {"pool_size": 3, "strides": 1}), "gives 2 steps fewer than it reads (padding 'valid')"),
+    (("Conv1D", {"filters": 2, "kernel_size": 3, "padding": "same", "data_format": "channels_first"}),
+     "reads its steps on its last axis (channels_first)"),
+])
+def test_a_sequence_beyond_the_trace_budget_says_which_conv_or_pooling_windows_follow(monkeypatch, layer, said):
+    # (strides 1 with padding same or causal: windows follow them, test_engine_windows.py)
     from lstmviz.engine import windows
 
-    model = stack((None, 64, 2), ("Conv1D", {"filters": 2, "kernel_size": 3}), ("LSTM", {"units": 2}))
+    model = stack((None, 64, 2), layer, ("LSTM", {"units": 2}))
     monkeypatch.setattr(windows, "trace_budget", lambda: 1)
     with pytest.raises(LstmvizError) as err:
         model.predict(np.zeros((1, 64, 2), np.float32))
-    assert str(err.value).startswith("layer 'conv1d' (Conv1D) reads 3 neighbouring steps at a time; a long "
-                                     "sequence is traced by windows only through recurrent and per-step layers")
+    name = model.layers[0].name
+    assert str(err.value) == (
+        f"layer '{name}' ({layer[0]}) {said}; a long sequence is traced by windows through Conv1D and "
+        "pooling layers of strides 1 with padding 'same' or 'causal' (a shorter input, or more memory "
+        "for a whole trace, File > Memory limit, shows it)")
 
 
 @pytest.mark.parametrize("cls,cfg", [

@@ -66,6 +66,16 @@ MODELS = {
         LayerSpec("ReLU", {"max_value": 0.5, "negative_slope": 0.1, "threshold": 0.1}, name="relu"),
         LayerSpec("LeakyReLU", {}, name="leaky"), LayerSpec("ELU", {}, name="elu"),
         LayerSpec("Softmax", {}, name="softmax"), LayerSpec("Dense", {"units": 2}, name="out")],
+    # step t reads steps around t (engine/conv.py's ``keeps_steps``): strides 1, same or causal
+    "conv_pool_same_causal": lambda: [
+        LayerSpec("Conv1D", {"filters": 6, "kernel_size": 3, "padding": "causal", "activation": "tanh"}, name="c"),
+        LayerSpec("Conv1D", {"filters": 4, "kernel_size": 4, "padding": "same", "dilation_rate": 2,
+                             "groups": 2}, name="c2"),
+        LayerSpec("MaxPooling1D", {"pool_size": 3, "strides": 1, "padding": "same"}, name="mp"),
+        LayerSpec("AveragePooling1D", {"pool_size": 4, "strides": 1, "padding": "same"}, name="ap"),
+        LayerSpec("LSTM", {"units": 5, "return_sequences": True}, name="l"),
+        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 5, "padding": "same"}, name="c3"),
+        LayerSpec("Conv1D", {"filters": 2, "kernel_size": 1}, name="pointwise")],
 }
 
 
@@ -127,7 +137,8 @@ def test_windows_equal_the_trace_at_every_batch_width(batch):
 
 
 @pytest.mark.parametrize("every", [16, 48])
-@pytest.mark.parametrize("name", ["stacked_last_step", "masked", "bidirectional", "simple_rnn"])
+@pytest.mark.parametrize("name", ["stacked_last_step", "masked", "bidirectional", "simple_rnn",
+                                  "conv_pool_same_causal"])
 @pytest.mark.parametrize("batch", [1, 3, 16])
 def test_keyframes_every_few_steps_give_windows_equal_to_the_trace(every, name, batch):
     # K a multiple of CUT (16) but not of CHUNK (32): a window starts mid-chunk, at a cut of
@@ -318,7 +329,7 @@ def _same_pass(got, want):
 
 
 @pytest.mark.parametrize("name", ["lstm", "gru_reset_before", "simple_rnn", "stacked_last_step",
-                                  "go_backwards_stack", "bidirectional", "masked"])
+                                  "go_backwards_stack", "bidirectional", "masked", "conv_pool_same_causal"])
 @pytest.mark.parametrize("batch", [1, 3])
 def test_a_cancelled_pass_resumes_from_its_last_keyframes_to_the_same_bits(monkeypatch, name, batch):
     """'Trace all' after a Cancel ran the pass again from step 0. A cancelled pass now hands
@@ -386,7 +397,8 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
         keyframe_pass(repeat, _data(1))
 
 
-@pytest.mark.parametrize("name", ["stacked_last_step", "go_backwards_stack"])  # (Model._later: no Bidirectional)
+@pytest.mark.parametrize("name", ["stacked_last_step", "go_backwards_stack",  # (Model._later: no Bidirectional)
+                                  "conv_pool_same_causal"])
 def test_a_window_of_the_needed_layers_runs_the_later_ones_when_asked_with_the_same_bits(name):
     from lstmviz.engine.trace import LaterTrace
 
@@ -1070,3 +1082,83 @@ def test_a_layer_over_the_steps_refuses_windows_in_one_line(layer):
         keyframe_pass(model, _data(2)[:, :40], every=16)
     assert "\n" not in str(err.value) and "'pool'" in str(err.value) and "time axis" in str(err.value)
 
+
+
+@pytest.mark.parametrize("chunk", [None, 4 * 13 * 3 * 3, 13 * 3 * 5])  # CUT steps a chunk, 4, 1 (batch 3)
+def test_a_conv1d_window_makes_the_whole_traces_chunks_to_the_bit(monkeypatch, chunk):
+    """A Conv1D makes one product per chunk of output steps (``conv.chunk_steps``), and BLAS
+    sums a row of a product differently in products of different heights: a window computes
+    the whole chunks its steps are in, counted from step 0 (windows starting and ending
+    anywhere, at the sequence's ends, across chunk boundaries), and its padding at the
+    sequence's own ends only. The first steps of a causal one traced alone are the whole
+    sequence's too (what the app draws at once: ``LongSequence.first_steps``)."""
+    from lstmviz.engine import conv
+
+    if chunk is not None:  # (fewer floats a chunk: chunks of fewer steps than CUT)
+        monkeypatch.setattr(conv, "CHUNK", chunk)
+    model = Model.sequential((None, None, 13), [
+        LayerSpec("Conv1D", {"filters": 8, "kernel_size": 3, "padding": "causal", "dilation_rate": 3}, name="c"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+        LayerSpec("Conv1D", {"filters": 5, "kernel_size": 5, "padding": "same", "activation": "relu"}, name="s")],
+        seed=2)
+    x = _data(3, d=13, seed=5)
+    every = model.layers[0].chunk_steps(3)
+    assert every == {None: 16, 4 * 13 * 3 * 3: 4, 13 * 3 * 5: 1}[chunk]
+    full = model.trace(x)
+    ref = _per_step(full.flat(), T)
+    wt = keyframe_pass(model, x, every=32)
+    for a, b in [(0, 1), (0, 7), (1, 17), (5, 6), (15, 18), (33, 47), (100, 101), (131, 190), (T - 9, T - 1),
+                 (T - 1, T), (0, T)]:
+        flat = wt.window(a, b).flat()
+        for key, arr in ref.items():
+            assert np.array_equal(flat[key], arr[:, a:b]), f"{key} steps {a}:{b}"
+    head = Model.sequential((None, None, 13), [LayerSpec("Conv1D", model.layers[0].config, name="c")])
+    head.layers[0].set_weights(model.layers[0].weights)
+    assert np.array_equal(head.trace(x[:, :48])["c"].outputs[0], full["c"].outputs[0][:, :48])
+
+
+def test_a_mask_stops_at_a_conv1d_in_a_window_as_in_the_whole_trace():
+    # (Keras drops it there: the LSTM after it sees every step, conv.py)
+    model = Model.sequential((None, None), [
+        LayerSpec("Embedding", {"input_dim": 6, "output_dim": 3, "mask_zero": True}, name="e"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="masked"),
+        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 3, "padding": "same"}, name="c"),
+        LayerSpec("GRU", {"units": 3, "return_sequences": True}, name="g")], seed=3)
+    ids = np.random.default_rng(0).integers(1, 6, size=(2, T))
+    ids[0, 50:90] = 0
+    full = model.trace(ids)
+    assert full["masked"].mask is not None and full["g"].mask is None
+    ref = _per_step(full.flat(), T)
+    wt = keyframe_pass(model, ids, every=16)
+    for a, b in [(40, 60), (88, 120), (T - 4, T)]:
+        win = wt.window(a, b)
+        assert np.array_equal(win["masked"].mask, full["masked"].mask[:, a:b]) and win["g"].mask is None
+        flat = win.flat()
+        for key, arr in ref.items():
+            assert np.array_equal(flat[key], arr[:, a:b]), f"{key} steps {a}:{b}"
+
+
+def test_a_conv1d_before_a_long_lstm_holds_no_more_than_pass_bytes_says():
+    """A keyframe pass through a causal Conv1D and a same pooling: each in chunks, its
+    input never copied padded whole (tracemalloc within ``pass_bytes``), the model's
+    outputs a full trace's, bit for bit."""
+    import tracemalloc
+
+    from lstmviz.engine import workspace
+    from lstmviz.engine.windows import pass_bytes
+
+    model = Model.sequential((None, None, 8), [
+        LayerSpec("Conv1D", {"filters": 32, "kernel_size": 7, "padding": "causal"}, name="c"),
+        LayerSpec("MaxPooling1D", {"pool_size": 5, "strides": 1, "padding": "same"}, name="p"),
+        LayerSpec("LSTM", {"units": 16, "return_sequences": True}, name="l")], seed=0)
+    x = np.random.default_rng(0).normal(size=(1, 30_000, 8)).astype(np.float32)
+    est = pass_bytes(model, [x])
+    workspace._blocks.clear()
+    tracemalloc.start()
+    try:
+        wt = keyframe_pass(model, x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.1 * est, (est, peak)
+    assert np.array_equal(wt.output, model.trace(x).output)

@@ -17,9 +17,21 @@ As Keras (3 and 2) computes them, float32:
 - a mask reaching any of them is dropped (Keras 3 warns and "destroys the mask", tf.keras
   drops it): the layers after see every step.
 
-The convolution is one product per chunk of output steps over ``sliding_window_view``'s
-windows (a copy of ``CHUNK`` floats at most however long the input: a 100,000-step input
-costs its output, not 3 x its input); its backward is the same products transposed.
+Each layer runs in chunks of output steps, each chunk's input steps padded on their own
+where they reach past the sequence's ends (never the whole input copied padded): a
+100,000-step input costs its output, not 3 x its input. The convolution is one product per
+chunk and group over ``sliding_window_view``'s windows; its backward is the same products
+transposed. A chunk of a Conv1D holds ``chunk_steps`` output steps, a power of two of at
+most ``recurrent.CUT`` (16), counted from step 0 (``CHUNK`` floats of windows copied at
+most): BLAS sums a row of a product differently in products of different heights, so a
+long input's window (``window``, ``engine/windows.py``) computes the very chunks of a whole
+trace, and the first steps of a causal one traced alone (a multiple of 16) are the whole
+sequence's, to the bit. A pooling is elementwise over its taps (each tap's step added or
+compared in turn), so any chunk gives each step the same bits.
+
+A layer of ``strides`` 1 and padding ``same`` or ``causal`` (channels last: ``keeps_steps``)
+gives as many steps as it reads, step t reading input steps ``t - before .. t + after``
+(``reach``): a long input's windows follow it (``window``).
 """
 
 from __future__ import annotations
@@ -29,9 +41,10 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from lstmviz.engine import activations
+from lstmviz.engine import activations, blas
 from lstmviz.engine import derivatives as D
 from lstmviz.engine.layer_base import Layer
+from lstmviz.engine.recurrent import CUT
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.errors import LstmvizError, is_whole
 from lstmviz.text import plural, safe_text
@@ -183,6 +196,84 @@ class _OverSteps(Layer):
     def backward_steps(self, x, y, dy):
         raise NotImplementedError
 
+    @property
+    def keeps_steps(self) -> bool:
+        """As many output steps as input steps, output step t reading input steps around t
+        (``reach``): strides 1, padding ``same`` or ``causal`` (or a window of one step),
+        channels last. A long input's windows follow such a layer (``engine/windows._plan``)."""
+        return (self.stride == 1 and not self.channels_first
+                and (self.padding in ("same", "causal") or self.span == 1))
+
+    def changes_steps(self) -> str:
+        """Why a long input's windows cannot follow this layer, in a user's words ("" where
+        they can: ``keeps_steps``)."""
+        if self.channels_first:
+            return "reads its steps on its last axis (channels_first)"
+        if self.stride > 1:
+            return f"gives one step of every {self.stride} (strides {self.stride})"
+        if self.padding == "valid" and self.span > 1:
+            return f"gives {self.span - 1} steps fewer than it reads (padding 'valid')"
+        return ""
+
+    def reach(self) -> tuple[int, int]:
+        """(before, after): output step t of a layer that ``keeps_steps`` reads input steps
+        ``t - before .. t + after`` (the padding's zeros before and after, whatever the
+        steps: stride 1)."""
+        return self.pads(self.span)
+
+    def chunk_steps(self, batch: int) -> int | None:
+        """Output steps of a chunk whose numbers depend on the chunk (a Conv1D's products:
+        ``Conv1D.chunk_steps``); None: any chunk gives each step the same bits."""
+        return None
+
+    def window(self, read, lo: int, hi: int, steps: int, batch: int) -> np.ndarray:
+        """Output steps ``lo .. hi-1`` of a layer that ``keeps_steps`` over an input of
+        ``steps`` steps (a long input's window, ``engine/windows._Window``), ``read(i0,
+        i1)`` giving the input's steps ``i0 .. i1-1`` (channels last): the input steps the
+        outputs read, padded at the sequence's own ends as the layer pads them, computed
+        in the very chunks of a whole trace (``chunk_steps``, from step 0), so to the bit
+        the same steps of ``call`` over the whole input."""
+        every = self.chunk_steps(batch)
+        a, b = (lo, hi) if every is None else (lo // every * every, min(steps, -(-hi // every) * every))
+        before, after = self.reach()
+        i0, i1 = max(0, a - before), min(steps, b + after)
+        x = np.asarray(read(i0, i1), np.float32)
+        with np.errstate(invalid="ignore", over="ignore"):  # (as ``layers.run_layer``)
+            y = self.forward_part(x, i0, steps, a, b)
+        return y[:, lo - a:hi - a]
+
+    def _input_part(self, x, first: int, steps: int, lo: int, hi: int, fill: float) -> np.ndarray:
+        """Padded input steps ``lo .. hi-1`` (before step 0 and from ``steps`` on: the
+        padding, ``fill``) of an input of ``steps`` steps whose steps ``first ..`` ``x``
+        holds."""
+        part = np.full((x.shape[0], hi - lo, x.shape[2]), fill, np.float32)
+        a, b = max(lo, 0), min(hi, steps)
+        if b > a:
+            part[:, a - lo:b - lo] = x[:, a - first:b - first]
+        return part
+
+    def forward_part(self, x, first: int, steps: int, a: int, b: int) -> np.ndarray:
+        """Output steps ``a .. b-1`` (channels last) of an input of ``steps`` steps, from
+        ``x`` holding its steps ``first ..`` (at least those the outputs read), a chunk of
+        ``chunk_steps`` at a time from ``a``."""
+        raise NotImplementedError
+
+    def _chunks(self, x, first: int, steps: int, a: int, b: int, every: int, fill: float):
+        """(c0, c1, the windows of output steps c0 .. c1-1: (batch, c1 - c0, channels,
+        span)), chunk by chunk from ``a``: views of ``x``'s windows, but where a chunk
+        reads the padding (its input steps padded on their own)."""
+        before, _ = self.pads(steps)
+        s, span = self.stride, self.span
+        inner = sliding_window_view(x, span, axis=1) if x.shape[1] >= span else None
+        for c0 in range(a, b, every):
+            c1 = min(b, c0 + every)
+            lo, hi = c0 * s - before, (c1 - 1) * s + span - before  # (the input steps they read)
+            if inner is not None and lo >= 0 and hi <= steps:
+                yield c0, c1, inner[:, lo - first:lo - first + (c1 - c0 - 1) * s + 1:s]
+            else:
+                part = self._input_part(x, first, steps, lo, hi, fill)
+                yield c0, c1, sliding_window_view(part, span, axis=1)[:, ::s][:, :c1 - c0]
+
     def _padded(self, x, fill=0.0):
         before, after = self.pads(x.shape[1])
         if not before and not after:
@@ -255,23 +346,41 @@ class Conv1D(_OverSteps):
         return [np.ascontiguousarray(W[:, :, g * fg:(g + 1) * fg].transpose(1, 0, 2).reshape(cg * k, fg))
                 for g in range(self.groups)]
 
+    def chunk_steps(self, batch: int) -> int:
+        """Output steps of a chunk (one product per group): the largest power of two of at
+        most ``CUT`` whose windows copy at most ``CHUNK`` floats. A window of a long input
+        computes whole chunks counted from step 0, and a causal layer's first steps traced
+        alone (a multiple of ``CUT``) make its first chunks: the same products, the same bits."""
+        width = max(1, batch * self.weights[0].shape[1] * self.kernel_size)  # (a window row: (c/g)·k)
+        every = CUT
+        while every > 1 and every * width > CHUNK:
+            every //= 2
+        return every
+
     def _z(self, x) -> np.ndarray:
         """The sums before the activation, (batch, out steps, filters)."""
-        B, T, C = x.shape
-        n = self.steps_out(T)
-        z = np.empty((B, n, self.filters), np.float32)
-        win = self._windows(self._padded(x), n, self.dilation)
+        T = x.shape[1]
+        return self._z_part(x, 0, T, 0, self.steps_out(T))
+
+    def _z_part(self, x, first: int, steps: int, a: int, b: int) -> np.ndarray:
+        """Output steps ``a .. b-1``' sums before the activation (``forward_part``)."""
+        B, _, C = x.shape
+        z = np.empty((B, b - a, self.filters), np.float32)
         cg, fg, k = C // self.groups, self.filters // self.groups, self.kernel_size
         kernels = self._group_kernels()
-        step = self._chunk(B, cg * k)
-        for a in range(0, n, step):
-            b = min(n, a + step)
-            for g, Wg in enumerate(kernels):
-                cols = win[:, a:b, g * cg:(g + 1) * cg].reshape(B * (b - a), cg * k)
-                z[:, a:b, g * fg:(g + 1) * fg] = (cols @ Wg).reshape(B, b - a, fg)
+        with blas.single_threaded():  # (products of a few rows: OpenBLAS's threads only wait)
+            for c0, c1, win in self._chunks(x, first, steps, a, b, self.chunk_steps(B), 0.0):
+                win = win[..., ::self.dilation]
+                for g, Wg in enumerate(kernels):
+                    cols = win[:, :, g * cg:(g + 1) * cg].reshape(B * (c1 - c0), cg * k)
+                    z[:, c0 - a:c1 - a, g * fg:(g + 1) * fg] = (cols @ Wg).reshape(B, c1 - c0, fg)
         if self.config["use_bias"]:
             z += self.weights[1]
         return z
+
+    def forward_part(self, x, first, steps, a, b):
+        z = self._z_part(x, first, steps, a, b)
+        return self.act(z, out=z)
 
     def forward_steps(self, x):
         z = self._z(x)
@@ -345,13 +454,37 @@ class _Pooling1D(_OverSteps):
         return ", ".join(bits + ([self.padding] if self.padding != "valid" else [])
                          + (["channels_first"] if self.channels_first else []))
 
+    #: a pool's padding (a maximum never reads it)
+    FILL = 0.0
+
+    def forward_steps(self, x):
+        T = x.shape[1]
+        return self.forward_part(x, 0, T, 0, self.steps_out(T))
+
+    def forward_part(self, x, first, steps, a, b):
+        B, _, C = x.shape
+        out = np.empty((B, b - a, C), np.float32)
+        every = max(1, CHUNK // max(1, B * C * self.span))  # (an edge's padded copy: at most CHUNK floats)
+        for c0, c1, win in self._chunks(x, first, steps, a, b, every, self.FILL):
+            part = out[:, c0 - a:c1 - a]
+            part[...] = win[..., 0]
+            for j in range(1, self.span):  # (tap after tap: each step's bits whatever the chunk)
+                self._fold(part, win[..., j])
+        return self._finish(out, steps, a, b)
+
+    def _fold(self, acc, tap) -> None:
+        raise NotImplementedError
+
+    def _finish(self, out, steps: int, a: int, b: int) -> np.ndarray:
+        return out
+
 
 class MaxPooling1D(_Pooling1D):
     class_name = "MaxPooling1D"
+    FILL = -np.inf
 
-    def forward_steps(self, x):
-        n = self.steps_out(x.shape[1])
-        return np.ascontiguousarray(self._windows(self._padded(x, -np.inf), n).max(axis=-1))
+    def _fold(self, acc, tap) -> None:
+        np.maximum(acc, tap, out=acc)
 
     def backward_steps(self, x, y, dy):
         # the gradient of each window goes to the step its maximum came from (the first of equals)
@@ -369,21 +502,26 @@ class MaxPooling1D(_Pooling1D):
 class AveragePooling1D(_Pooling1D):
     class_name = "AveragePooling1D"
 
-    def _counts(self, T, n) -> np.ndarray:
-        """(n, 1): how many input steps each window reads (fewer at a same padding's ends)."""
-        ones = self._padded(np.ones((1, T, 1), np.float32))
-        return self._windows(ones, n).sum(axis=-1)[0]
+    def _fold(self, acc, tap) -> None:
+        np.add(acc, tap, out=acc)
 
-    def forward_steps(self, x):
-        n = self.steps_out(x.shape[1])
-        total = self._windows(self._padded(x), n).sum(axis=-1, dtype=np.float32)
-        return np.ascontiguousarray(total / self._counts(x.shape[1], n))
+    def _finish(self, out, steps, a, b):
+        out /= self._counts(steps, a, b)
+        return out
+
+    def _counts(self, T, a, b) -> np.ndarray:
+        """(b - a, 1): how many input steps the windows of output steps ``a .. b-1`` read
+        (fewer at a same padding's ends)."""
+        before, _ = self.pads(T)
+        first = np.arange(a, b) * self.stride - before
+        read = np.minimum(first + self.span, T) - np.maximum(first, 0)
+        return read.astype(np.float32)[:, None]
 
     def backward_steps(self, x, y, dy):
         B, T, C = x.shape
         n = dy.shape[1]
         before, after = self.pads(T)
-        share = (dy / self._counts(T, n)).astype(np.float32)
+        share = (dy / self._counts(T, 0, n)).astype(np.float32)
         dxp = np.zeros((B, T + before + after, C), np.float32)
         for j in range(self.span):
             dxp[:, j:j + (n - 1) * self.stride + 1:self.stride] += share

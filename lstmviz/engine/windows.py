@@ -19,6 +19,18 @@ step (a window starts at a keyframe, K a multiple of CUT, and runs to the end of
 and the time-wise layers (Dense, TimeDistributed(Dense), ...) make one product per
 step. The tests check it with ``np.array_equal``.
 
+A Conv1D or a pooling whose step t reads the steps around t (strides 1, padding ``same``
+or ``causal``: ``conv.keeps_steps``; a causal Conv1D before an LSTM over a year of sensor
+data) is followed too: its window of steps ``lo .. hi-1`` reads its input over
+``lo - before .. hi + after`` (``reach``), clipped to the sequence and padded at the
+sequence's own ends as the layer pads them, and is computed in the whole trace's chunks of
+output steps counted from step 0 (``conv.chunk_steps``: a Conv1D's products, whose rows
+BLAS sums differently in products of other heights), so it too is the trace's numbers to
+the bit (``conv.window``). One that changes the number of steps (strides > 1, padding
+``valid``, the usual MaxPooling1D(2)) or reads its steps on its last axis
+(channels_first) is refused in one line, and so are an ONNX graph's Conv and pooling nodes
+(their steps on axis 2: ``onnx_time``). A mask stops at them as in a trace.
+
 ``trace_auto(model, x)`` keeps full traces where they fit the trace budget
 (``limits.trace_budget()``: half the memory limit, ``LSTMVIZ_MAX_MEMORY`` /
 ``--max-memory``, 1 GiB by default) and takes the keyframe
@@ -421,14 +433,17 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> 
                 "through LSTM, GRU, SimpleRNN (or one cell) and Bidirectional layers, not yet "
                 "through RNN([cells])")
         elif any(ins) and layer.class_name in CONV_CLASSES:  # (Conv1D, the poolings: engine/conv.py)
-            raise LstmvizError(
-                f"{name} reads {plural(getattr(layer, 'span', 1), 'neighbouring step')} at a time; a long "
-                "sequence is traced by windows only through recurrent and per-step layers (a shorter "
-                "input, or more memory for a whole trace, File > Memory limit, shows it)")
+            if not layer.keeps_steps:
+                raise LstmvizError(
+                    f"{name} {layer.changes_steps()}; a long sequence is traced by windows through Conv1D "
+                    "and pooling layers of strides 1 with padding 'same' or 'causal' (a shorter input, or "
+                    "more memory for a whole trace, File > Memory limit, shows it)")
+            seq[layer.name] = [True]  # (step t of its output reads steps around t: ``_Window.values``)
         elif any(ins):
             raise LstmvizError(
                 f"{name} reshapes the time axis; a long sequence is traced by windows "
-                "only through recurrent and per-step layers")
+                "only through recurrent and per-step layers, and Conv1D and pooling layers of strides 1 "
+                "with padding 'same' or 'causal'")
         else:
             seq[layer.name] = [False] * max(1, len(layer.output_shapes))
         axes[layer.name] = [1 if s else None for s in seq[layer.name]]
@@ -593,6 +608,10 @@ class _Window:
         elif recurrent_halves(layer):
             s, _, _, y, _, _ = self.run(node, "", layer, lo, hi, False)
             out = [y[lo - s:hi - s].transpose(1, 0, 2)] + list(static[1:])
+        elif layer.class_name in CONV_CLASSES:  # (``keeps_steps``: the steps its outputs read)
+            src = node.inbound[0]
+            out = [layer.window(lambda i0, i1: self.values(src.layer, i0, i1)[src.tensor_index],
+                                lo, hi, self.T, self.wt.batch)]
         elif _onnx_op(layer) and onnx_time.reversed_steps(layer):  # (whole sequences reversed)
             src = node.inbound[0]
             x = self.values(src.layer, self.T - hi, self.T - lo)[src.tensor_index]
