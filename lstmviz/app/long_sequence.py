@@ -373,22 +373,36 @@ class LongSequence:
                    for _, rnn in recurrent_halves(n.layer)) and not any(
             reversed_steps(n.layer) and str(n.layer.class_name).startswith("onnx.") for n in self.model.nodes)
 
+    @functools.cached_property
+    def reads_ahead(self):
+        """The first layer whose step t reads later input steps (a Conv1D or a pooling of
+        padding 'same', ``engine/conv.py``'s ``reach``), or None: the first steps traced
+        alone would read its padding where the sequence goes on."""
+        for node in self.model.nodes:
+            layer = node.layer
+            if getattr(layer, "keeps_steps", False) and layer.reach()[1] > 0:
+                return layer
+        return None
+
     @property
     def plain_first(self) -> bool:
         """The first steps traced alone are the whole sequence's (``first_window``,
-        ``first_steps``): every layer runs forward from the first step, and no input is an
-        ONNX node's sequence_lens (lengths past the first steps: the pass's window instead)."""
-        return self.forward_only and not any(
+        ``first_steps``): every layer runs forward from the first step, none reads later
+        steps (``reads_ahead``: a causal Conv1D makes the very chunks of a whole trace,
+        ``conv.chunk_steps``), and no input is an ONNX node's sequence_lens (lengths past
+        the first steps: the pass's window instead)."""
+        return self.forward_only and self.reads_ahead is None and not any(
             self.model.get_layer(r.layer).config.get("role") == "sequence_lens" for r in self.model.inputs)
 
     @functools.cached_property
     def pass_first(self) -> str | None:
         """Why no step can be shown before the keyframe pass has run (None where the first
         steps can, ``plain_first``), in a user's words: the first layer that reads the input
-        from its last step (its first steps shown depend on every later one), or an ONNX
-        graph's sequence lengths."""
+        from its last step (its first steps shown depend on every later one), an ONNX
+        graph's sequence lengths, or a layer that reads later steps (``reads_ahead``)."""
         if self.plain_first:
             return None
+        ahead = self.reads_ahead
         from lstmviz.engine.onnx_time import reversed_steps
         from lstmviz.engine.windows import recurrent_halves
         from lstmviz.text import safe_name
@@ -400,6 +414,10 @@ class LongSequence:
                     return f"layer '{safe_name(layer.name)}'{half} reads the input from its last step"
             if reversed_steps(layer) and str(layer.class_name).startswith("onnx."):
                 return f"node '{safe_name(layer.name)}' turns the input around (its first step is the input's last)"
+            if layer is ahead:
+                later = ahead.reach()[1]
+                return (f"layer '{safe_name(layer.name)}' ({layer.class_name}, padding 'same') reads "
+                        f"{'the step' if later == 1 else f'{later} steps'} after each of its steps")
         return "the model's sequence_lens input gives each sample's length over the whole sequence"
 
     def _first_inputs(self, steps: int):
