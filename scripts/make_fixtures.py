@@ -695,6 +695,22 @@ def _(K):
                          L.AveragePooling1D(2, name="pool"), L.LSTM(2, name="lstm")], dtype="int32")
 
 
+@register("conv_steps_lstm", "a long input's windowed CNN-LSTM, every layer keeping the steps (strides 1): "
+          "Conv1D(4, 3, relu, causal, dilation 2) -> Conv1D(4, 4, same, groups 2) -> MaxPooling1D(3, strides 1, "
+          "same) -> AveragePooling1D(4, strides 1, same) -> LSTM(3, return_sequences) -> Conv1D(2, 3, same) over "
+          "40 steps of 2 features (tests/test_engine_windows.py: windows of it equal its full trace)",
+          [In((40, 2))], batch=3)
+def _(K):
+    L = K.layers
+    return seq(K, (40, 2), [
+        L.Conv1D(4, 3, activation="relu", padding="causal", dilation_rate=2, name="causal"),
+        L.Conv1D(4, 4, padding="same", groups=2, name="same"),
+        L.MaxPooling1D(3, strides=1, padding="same", name="max"),
+        L.AveragePooling1D(4, strides=1, padding="same", name="avg"),
+        L.LSTM(3, return_sequences=True, name="lstm"),
+        L.Conv1D(2, 3, padding="same", name="head")])
+
+
 @register("td_conv", "sub-sequences: TimeDistributed(Conv1D(3, 2, relu)) -> TimeDistributed(MaxPooling1D(2)) "
           "-> TimeDistributed(Flatten) -> LSTM(3) over (4 sub-sequences, 6 steps, 2 features)",
           [In((4, 6, 2))])

@@ -1162,3 +1162,29 @@ def test_a_conv1d_before_a_long_lstm_holds_no_more_than_pass_bytes_says():
         tracemalloc.stop()
     assert peak < 1.1 * est, (est, peak)
     assert np.array_equal(wt.output, model.trace(x).output)
+
+
+@pytest.mark.parametrize("case", ["k3_conv_steps_lstm", "k2_conv_steps_lstm"])
+def test_a_keras_cnn_lstms_windows_equal_its_full_trace_which_equals_keras(case):
+    """Real Keras' CNN-LSTM of every Conv1D and pooling option a window follows (causal and
+    dilated, same and grouped, max and average pools of strides 1, a Conv1D after the LSTM;
+    scripts/make_fixtures.py): the full trace is Keras' numbers (atol 1e-5, each layer), and
+    every window of it, from keyframes every 16 steps, is the full trace's to the bit."""
+    import lstmviz
+    from tests.helpers import FIXTURES
+
+    d = FIXTURES / case
+    model = lstmviz.load(d / ("model.keras" if case.startswith("k3") else "model.h5"), isolate=False)
+    x = np.load(d / "x.npy")
+    steps = x.shape[1]
+    full = model.trace(x)
+    with np.load(d / "expected.npz") as want:
+        for name in ("causal", "same", "max", "avg", "lstm", "head"):
+            np.testing.assert_allclose(full[name].outputs[0], want[f"layer:{name}"], atol=1e-5, err_msg=name)
+    ref = _per_step(full.flat(), steps)
+    assert {"causal", "same", "max", "avg", "lstm/h", "head"} <= set(ref)
+    wt = keyframe_pass(model, x, every=16)
+    for a, b in [(0, 1), (0, 5), (3, 19), (16, 32), (17, 18), (30, steps), (steps - 1, steps), (0, steps)]:
+        flat = wt.window(a, b).flat()
+        for key, arr in ref.items():
+            assert np.array_equal(flat[key], arr[:, a:b]), f"{case} {key} steps {a}:{b}"
