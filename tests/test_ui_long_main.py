@@ -2300,40 +2300,36 @@ def test_a_picture_of_an_input_whose_first_pass_failed_is_refused(make_window, m
 
 
 @pytest.mark.parametrize("padding", ["causal", "same"])
-def test_a_long_input_through_a_conv1d_and_a_pooling_shows_exact_numbers_at_a_seek(make_window, monkeypatch,
-                                                                                     padding):
+def test_a_long_input_through_a_conv1d_and_a_pooling_shows_exact_numbers_at_once_and_at_a_seek(
+        make_window, monkeypatch, padding):
     """A CNN-LSTM over 5,000 steps (a Conv1D of strides 1 and padding ``padding``; after a
     same one a MaxPooling1D of strides 1, padding same) was refused as a long input ('reads
-    3 neighbouring steps at a time'). Now it opens: a causal one's first steps are shown at
-    once (traced alone, the whole sequence's numbers: no step reads a later one); a same
-    one's after the pass, the veil saying why (its first steps read the steps after them).
-    At any seek the Cell view's x (the LSTM's input, the layer before it) and the LSTM's h
-    are a full trace's, to the bit."""
+    3 neighbouring steps at a time'). Now it opens, its first steps shown at once, before
+    any pass, and they are the whole sequence's numbers: a causal one's traced alone (no
+    step reads a later one), a same one's from a pass over as many more steps as its layers
+    read past a step (``LongSequence._head``; traced alone, its last steps read the padding
+    where the sequence goes on). At any seek the Cell view's x (the LSTM's input, the layer
+    before it) and the LSTM's h are a full trace's, to the bit."""
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
     conv = dict(default_config("Conv1D"), filters=3, kernel_size=3, padding=padding)
     pool = dict(default_config("MaxPooling1D"), pool_size=2, strides=1, padding="same")
     layers = [LayerEntry("Conv1D", conv)] + ([LayerEntry("MaxPooling1D", pool)] if padding == "same" else [])
     state = AppState(layers + [LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=2))
     lstm, before = state.model.layers[-1].name, state.model.layers[-2].name
-    if padding == "causal":  # (the first steps, before any pass: traced alone)
-        T = 5000
-        w = make_window((1400, 900), state)
-        t = np.arange(T)
-        x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
-        state.set_input_data(x)
-        assert state.long is not None and state.long.pass_first is None
-        first = state.long.first_steps()
-        full = state.model.trace(x)
+    T = 5000
+    w = make_window((1400, 900), state)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
+    state.set_input_data(x)
+    seq = state.long
+    assert seq is not None and seq.pass_first is None and seq.ahead == (2 if padding == "same" else 0)
+    full = state.model.trace(x)
+    for first in (seq.first_steps(), seq.first_window()):  # (before any pass)
         n = first[lstm].timesteps
-        assert n >= QUICK_STEPS
+        assert n >= QUICK_STEPS and first.start == 0 and first.total_steps == T
         assert np.array_equal(first[before].outputs[0], full[before].outputs[0][:, :n])
         assert np.array_equal(first[lstm].steps["h"], full[lstm].steps["h"][:, :n])
-        assert w.long_runner.wait(120)
-    else:
-        w, T, x = _ramped(make_window, state)
-        full = state.model.trace(x)
-        assert state.long.pass_first == (f"layer '{state.model.layers[0].name}' (Conv1D, padding 'same') "
-                                         "reads the step after each of its steps")
+    assert w.long_runner.wait(120)
     cell = _tab(w, "Cell")
     for step in (3210, 0, T - 1, 2047):
         state.set_cursor(step=step, layer=lstm)

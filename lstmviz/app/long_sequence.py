@@ -374,35 +374,29 @@ class LongSequence:
             reversed_steps(n.layer) and str(n.layer.class_name).startswith("onnx.") for n in self.model.nodes)
 
     @functools.cached_property
-    def reads_ahead(self):
-        """The first layer whose step t reads later input steps (a Conv1D or a pooling of
-        padding 'same', ``engine/conv.py``'s ``reach``), or None: the first steps traced
-        alone would read its padding where the sequence goes on."""
-        for node in self.model.nodes:
-            layer = node.layer
-            if getattr(layer, "keeps_steps", False) and layer.reach()[1] > 0:
-                return layer
-        return None
+    def ahead(self) -> int:
+        """How many steps after a step the model's numbers of it may read: the steps after
+        each step that its Conv1D and pooling layers of padding 'same' read (``engine/conv.py``'s
+        ``reach``), summed over them (0: none; a causal one reads none)."""
+        return sum(node.layer.reach()[1] for node in self.model.nodes
+                   if getattr(node.layer, "keeps_steps", False))
 
     @property
     def plain_first(self) -> bool:
         """The first steps traced alone are the whole sequence's (``first_window``,
-        ``first_steps``): every layer runs forward from the first step, none reads later
-        steps (``reads_ahead``: a causal Conv1D makes the very chunks of a whole trace,
-        ``conv.chunk_steps``), and no input is an ONNX node's sequence_lens (lengths past
-        the first steps: the pass's window instead)."""
-        return self.forward_only and self.reads_ahead is None and not any(
+        ``first_steps``): every layer runs forward from the first step, and no input is an
+        ONNX node's sequence_lens (lengths past the first steps: the pass's window instead)."""
+        return self.forward_only and not any(
             self.model.get_layer(r.layer).config.get("role") == "sequence_lens" for r in self.model.inputs)
 
     @functools.cached_property
     def pass_first(self) -> str | None:
         """Why no step can be shown before the keyframe pass has run (None where the first
         steps can, ``plain_first``), in a user's words: the first layer that reads the input
-        from its last step (its first steps shown depend on every later one), an ONNX
-        graph's sequence lengths, or a layer that reads later steps (``reads_ahead``)."""
+        from its last step (its first steps shown depend on every later one), or an ONNX
+        graph's sequence lengths."""
         if self.plain_first:
             return None
-        ahead = self.reads_ahead
         from lstmviz.engine.onnx_time import reversed_steps
         from lstmviz.engine.windows import recurrent_halves
         from lstmviz.text import safe_name
@@ -414,11 +408,22 @@ class LongSequence:
                     return f"layer '{safe_name(layer.name)}'{half} reads the input from its last step"
             if reversed_steps(layer) and str(layer.class_name).startswith("onnx."):
                 return f"node '{safe_name(layer.name)}' turns the input around (its first step is the input's last)"
-            if layer is ahead:
-                later = ahead.reach()[1]
-                return (f"layer '{safe_name(layer.name)}' ({layer.class_name}, padding 'same') reads "
-                        f"{'the step' if later == 1 else f'{later} steps'} after each of its steps")
         return "the model's sequence_lens input gives each sample's length over the whole sequence"
+
+    def _head(self, steps: int, needed=None):
+        """The first ``steps`` steps, the whole sequence's numbers: a plain trace of them
+        (the engine cuts its input products at multiples of ``CUT``, a causal Conv1D's
+        chunks divide it: the same products), or where a layer reads later steps
+        (``ahead``: a same Conv1D's last steps would read its padding where the sequence
+        goes on) the window of them of a keyframe pass over as many more steps as they
+        read, rounded up to ``CUT``."""
+        if not self.ahead:
+            got = self.model.trace(self._first_inputs(steps), needed=needed)
+        else:
+            more = min(self.steps, steps + -(-self.ahead // CUT) * CUT)
+            got = keyframe_pass(self.model, self._first_inputs(more)).window(0, min(steps, more), needed=needed)
+        got.start, got.total_steps = 0, self.steps
+        return got
 
     def _first_inputs(self, steps: int):
         """What a plain trace of the first ``steps`` steps takes: the sequences' first
@@ -428,21 +433,19 @@ class LongSequence:
         return xs if len(xs) > 1 else xs[0]
 
     def first_window(self):
-        """The first window, traced alone (None when a layer runs backwards, or an input is
+        """The first window, traced alone (``_head``; None when a layer runs backwards, or an input is
         an ONNX node's sequence_lens: ``plain_first``). Computed once (the worker computes
         it before its pass; a caller meanwhile waits for it)."""
         if self._first is None and self.plain_first:
             with self._first_lock:
                 if self._first is None:
-                    first = self.model.trace(self._first_inputs(self.window))
-                    first.start, first.total_steps = 0, self.steps
-                    self._first = first
+                    self._first = self._head(self.window)
         return self._first
 
     def first_steps(self, needed=None):
-        """The first ``QUICK_STEPS`` steps, traced alone: what the views draw at once on
-        opening (a fraction of the first window's time, and the same numbers: the engine
-        cuts its input products at multiples of ``QUICK_STEPS``). The worker computes the
+        """The first ``QUICK_STEPS`` steps, traced alone (``_head``): what the views draw at
+        once on opening (a fraction of the first window's time, and the same numbers: the
+        engine cuts its input products at multiples of ``QUICK_STEPS``). The worker computes the
         first window before its pass (``run_pass``); ``refinable`` says when it is there.
         The first window itself when it is computed already or is at most twice as long;
         None when a layer runs backwards (``plain_first``). ``needed``: the layers recorded
@@ -453,9 +456,7 @@ class LongSequence:
             return self.first_window()
         got = self._quick
         if got is None or got.start != 0:
-            got = self.model.trace(self._first_inputs(QUICK_STEPS), needed=needed)
-            got.start, got.total_steps = 0, self.steps
-            self._quick = got
+            got = self._quick = self._head(QUICK_STEPS, needed)
         return got
 
     @property

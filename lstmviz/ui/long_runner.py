@@ -401,7 +401,7 @@ class LongRunner(QtCore.QObject):
         if self.busy() or not (seq.cancelled or seq.error):
             done = int(100 * seq.done / max(1, seq.total))
             self.veil.say(f"Tracing all {steps} steps first ({done}%)",
-                          f"{why}: its first steps depend on later ones, so the "
+                          f"{why}: its first steps depend on every later one, so the "
                           "views show the input once the keyframe pass has run. Cancel (below) stops it; "
                           "the side panel, the menus and the Train tab work meanwhile.")
         elif seq.cancelled:
