@@ -76,6 +76,15 @@ MODELS = {
         LayerSpec("LSTM", {"units": 5, "return_sequences": True}, name="l"),
         LayerSpec("Conv1D", {"filters": 3, "kernel_size": 5, "padding": "same"}, name="c3"),
         LayerSpec("Conv1D", {"filters": 2, "kernel_size": 1}, name="pointwise")],
+    # a same Conv1D reading a go_backwards layer's sequence (its processing order) under a
+    # mask it stops, a Bidirectional and a pooling after it
+    "conv_masked_backwards": lambda: [
+        LayerSpec("Masking", {"mask_value": 0.0}, name="m"),
+        LayerSpec("LSTM", {"units": 5, "return_sequences": True, "go_backwards": True}, name="back"),
+        LayerSpec("Conv1D", {"filters": 4, "kernel_size": 5, "padding": "same"}, name="c"),
+        _bidi("GRU", 3, "bi", return_sequences=True),
+        LayerSpec("AveragePooling1D", {"pool_size": 3, "strides": 1, "padding": "same"}, name="p"),
+        LayerSpec("SimpleRNN", {"units": 2, "go_backwards": True}, name="s")],
 }
 
 
@@ -102,7 +111,7 @@ WINDOWS = [(0, 1), (0, 50), (31, 33), (64, 65), (77, 160), (150, T), (T - 1, T),
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_every_window_equals_the_same_steps_of_the_full_trace_to_the_bit(name):
     model = Model.sequential((None, None, 3), MODELS[name](), seed=4)
-    x = _data(3, mask_runs=name == "masked")
+    x = _data(3, mask_runs=name in ("masked", "conv_masked_backwards"))
     full = model.trace(x)
     ref = _per_step(full.flat(), T)
     assert ref  # there is something per step to compare
@@ -487,7 +496,7 @@ def test_a_backward_halfs_window_holds_the_input_steps_it_read(name):
     from the window's own input steps, 'input step 29228' being the one read at step 771
     of 30,000. The window's record of such a half holds the input steps it read."""
     model = Model.sequential((None, None, 3), MODELS[name](), seed=4)
-    x = _data(3, mask_runs=name == "masked")
+    x = _data(3, mask_runs=name in ("masked", "conv_masked_backwards"))
     full = model.trace(x)
     wt = keyframe_pass(model, x, every=64)
     for a, b in WINDOWS:
@@ -508,7 +517,8 @@ def test_a_backward_halfs_window_holds_the_input_steps_it_read(name):
                     assert half.input_window is None
 
 
-@pytest.mark.parametrize("name", ["go_backwards_stack", "bidirectional", "masked", "lstm"])
+@pytest.mark.parametrize("name", ["go_backwards_stack", "bidirectional", "masked", "lstm",
+                                  "conv_masked_backwards"])
 def test_a_window_by_input_steps_holds_every_half_under_the_same_input_steps(name):
     """``window(a, b, by_input=True)``: a half that runs backwards records its processing
     steps T-b .. T-a-1, the ones that read input steps a .. b-1 (its ``start`` says so), so
@@ -517,7 +527,7 @@ def test_a_window_by_input_steps_holds_every_half_under_the_same_input_steps(nam
     record equals those steps of the full trace to the bit; the layers' outputs are the
     window's steps a .. b-1, as in a window by processing steps."""
     model = Model.sequential((None, None, 3), MODELS[name](), seed=4)
-    x = _data(3, mask_runs=name == "masked")
+    x = _data(3, mask_runs=name in ("masked", "conv_masked_backwards"))
     full = model.trace(x)
     wt = keyframe_pass(model, x, every=64)
     halves = 0
