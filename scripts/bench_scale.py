@@ -16,9 +16,14 @@ ratio is against torch measured in the same run, as the median of back-to-back p
    (the 16 steps holding it, every record the views read) and a 128-step window around
    it, both recomputed from keyframes (goal within one 16 ms frame with the views; the
    views' part is bench_scale_gui.py's).
+4. a CNN-LSTM: a causal Conv1D(32, kernel 5) over batch 1 x the steps x 8 inputs, then
+   LSTM(256): the Conv1D over the whole sequence (chunks of 16 output steps, one BLAS
+   thread: ``engine/conv.py``) against torch's conv1d of the same weights, its share of
+   the keyframe pass, and a 128-step window at random steps (the window reads the steps its
+   outputs reach, in the whole trace's chunks). No target: what the windowed Conv1D costs.
 
     PYTHONPATH=. .venv/bin/python scripts/bench_scale.py [--repeat 3] [--steps 100000]
-                                                                [--part 1 2 3]
+                                                                [--part 1 2 3 4]
 
 torch is optional (``pip install -e '.[bench]'``); without it only lstmviz's figures print.
 A benchmark, not a test: it exits 0 unless outputs disagree.
@@ -276,11 +281,48 @@ def part_scale(torch, repeat, steps, window=128, seeks=20, threads=1):
     return ok
 
 
+def part_conv(torch, repeat, steps, window=128, seeks=20):
+    print(f"4. CNN-LSTM: causal Conv1D(32, kernel 5) -> LSTM(256), batch 1 x {steps:,} steps x 8 inputs, "
+          "one thread")
+    use_threads(1, torch)
+    model = Model.sequential((None, None, 8), [
+        LayerSpec("Conv1D", {"filters": 32, "kernel_size": 5, "padding": "causal"}, name="conv"),
+        LayerSpec("LSTM", {"units": 256, "return_sequences": True}, name="lstm")], seed=0)
+    conv = model.layers[0]
+    x = np.random.default_rng(5).normal(size=(1, steps, 8)).astype(np.float32)
+    ok = True
+    ours = lambda: conv.call([x], [None])[0][0]  # noqa: E731
+    if torch is None:
+        t_conv = statistics.median(timed(ours, repeat, warmup=1))
+        print(f"  the Conv1D over every step: {t_conv * 1e3:.0f} ms (torch not installed)")
+    else:
+        w = torch.from_numpy(np.ascontiguousarray(conv.weights[0].transpose(2, 1, 0)))  # (filters, in, k)
+        b = torch.from_numpy(conv.weights[1])
+        xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 2, 1)))
+
+        def theirs():
+            with torch.inference_mode():
+                return torch.nn.functional.conv1d(torch.nn.functional.pad(xt, (4, 0)), w, b)
+        ok &= agree("conv", ours(), theirs().numpy().transpose(0, 2, 1), 1e-4)
+        t_conv, t_torch, r = pairs(ours, theirs, repeat)
+        print(f"  the Conv1D over every step: lstmviz {t_conv * 1e3:.0f} ms, torch {t_torch * 1e3:.0f} ms, "
+              f"ratio {r:.2f}x")
+    t_pass = statistics.median(timed(lambda: keyframe_pass(model, x), repeat, warmup=0))
+    print(f"  keyframe pass: {t_pass:.2f} s, the Conv1D {100 * t_conv / t_pass:.0f}% of it")
+    wt = keyframe_pass(model, x)
+    rng = np.random.default_rng(6)
+    starts = rng.integers(0, steps - window, seeks)
+    times = [timed(lambda a=int(a): wt.window(a, a + window).flat(), 1, warmup=0)[0] for a in starts]
+    print(f"  a {window}-step window at {seeks} random steps: median {statistics.median(times) * 1e3:.1f} ms, "
+          f"slowest {max(times) * 1e3:.1f} ms")
+    return ok
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--steps", type=int, default=100_000)
-    ap.add_argument("--part", type=int, nargs="*", default=[1, 2, 3])
+    ap.add_argument("--part", type=int, nargs="*", default=[1, 2, 3, 4])
     ap.add_argument("--scale-threads", type=int, default=1,
                     help="threads each for part 3 (default 1; 0 = every core)")
     args = ap.parse_args(argv)
@@ -298,6 +340,8 @@ def main(argv=None) -> int:
         ok &= part_states_only(torch, args.repeat, args.steps)
     if 3 in args.part:
         ok &= part_scale(torch, args.repeat, args.steps, threads=args.scale_threads or CORES)
+    if 4 in args.part:
+        ok &= part_conv(torch, args.repeat, args.steps)
     print(f"load average {os.getloadavg()[0]:.1f} at the end (other work on the machine "
           "skews every figure; ratios are of back-to-back pairs)")
     return 0 if ok else 1
