@@ -25,7 +25,8 @@ def _npz():
 
 
 @pytest.mark.parametrize("case, file, x", [
-    ("categorical", "categorical.keras", "x"),   # accuracy -> categorical; top-k (k=2), mse, Precision, Recall, CE
+    ("categorical", "categorical.keras", "x"),   # accuracy -> categorical; top-k (k=2), mse, Precision, Recall,
+                                                 # "AUC" (of the three softmax outputs flattened), CE
     ("binary", "binary.keras", "x"),             # accuracy -> binary (targets of shape (n,)); mae, mape, msle
     ("sparse", "sparse.keras", "x"),             # acc -> sparse categorical; sparse top-k, sparse CE
     ("masked", "masked.keras", "x_masked"),      # a masked sequence: each sample's kept steps
@@ -37,17 +38,17 @@ def test_the_history_holds_the_compiled_metrics_as_keras_fit_records_them(case, 
     y = npz["y_" + case.removeprefix("legacy_")]
     history = lstmviz.fit(model, npz[x], y, **FIT)
     keras_keys = json.loads(str(npz[f"{case}__keys"]))
-    computed = [k for k in keras_keys if "AUC" not in k]
-    assert sorted(history.history) == sorted(computed)
-    for key in computed:
+    assert sorted(history.history) == sorted(keras_keys)
+    for key in keras_keys:
         np.testing.assert_allclose(history.history[key], npz[f"{case}__{key}"], rtol=1e-5, err_msg=key)
-    assert len(computed) > 2  # (metrics besides loss and val_loss)
+    assert len(keras_keys) > 2  # (metrics besides loss and val_loss)
 
 
 def test_a_metric_not_computed_is_named_in_one_line_not_a_config_dump():
     model = lstmviz.load(HERE / "categorical.keras")
-    notes = model.source["notes"]
-    assert notes == ["compile_config: metric 'AUC' not computed here: the History leaves it out"]
+    assert model.source["notes"] == []  # (its "AUC" is computed)
+    r2 = read_compile_config({"loss": "mse", "metrics": ["mae", {"class_name": "R2Score", "config": {"name": "r2"}}]})
+    assert r2["notes"] == ["compile_config: metric 'r2' not computed here: the History leaves it out"]
     compiled = read_training_config({
         "loss": "mse", "optimizer_config": {"class_name": "Adam", "config": {}},
         "metrics": [[{"class_name": "MeanMetricWrapper", "config": {"name": "accuracy", "fn": "binary_accuracy"}},
@@ -79,7 +80,14 @@ def test_a_metric_is_read_from_each_form_a_file_keeps_it_in(spec, kind):
     {"class_name": "Precision", "config": {"name": "p", "thresholds": [0.3, 0.6]}},
     {"class_name": "BinaryCrossentropy", "config": {"name": "bce", "from_logits": True}},
     {"class_name": "Accuracy", "config": {"name": "accuracy"}},  # (Keras' Accuracy: y == y_pred, another metric)
-    {"class_name": "AUC", "config": {"name": "auc"}},
+    {"class_name": "AUC", "config": {"name": "auc", "curve": "PRC"}},  # (Keras refuses these AUCs itself)
+    {"class_name": "AUC", "config": {"name": "auc", "num_thresholds": 1}},
+    {"class_name": "AUC", "config": {"name": "auc", "num_labels": 3}},  # (num_labels without multi_label)
+    {"class_name": "AUC", "config": {"name": "auc", "thresholds": [0.5, float("nan")]}},
+    {"class_name": "AUC", "config": {"name": "auc", "num_thresholds": 10**9}},  # (more than MAX_THRESHOLDS)
+    {"class_name": "AUC", "config": {"name": "auc", "label_weights": [1.0, -2.0]}},  # (tf_keras refuses it)
+    {"class_name": "AUC", "config": {"name": "auc", "multi_label": "yes"}},
+    {"class_name": "AUC", "config": {"name": "auc", "sample_weight": 1}},
 ])
 def test_a_metric_setting_not_computed_here_leaves_the_metric_out_by_name(spec):
     found, missing = M.read([spec])
@@ -114,8 +122,9 @@ def test_fit_takes_metrics_by_name_and_refuses_one_it_does_not_compute():
     np.testing.assert_allclose(history.history["val_mae"], npz["binary__val_mae"], rtol=1e-5)
     assert "accuracy" not in history.history  # (the given ones in place of the compiled ones)
     with pytest.raises(LstmvizError) as err:
-        lstmviz.fit(model, npz["x"], npz["y_binary"], metrics=["mae", "auc"], **FIT)
-    assert str(err.value).startswith("metric 'auc' is not computed here; give names of Keras metrics: accuracy")
+        lstmviz.fit(model, npz["x"], npz["y_binary"], metrics=["mae", "r2_score"], **FIT)
+    assert str(err.value).startswith("metric 'r2_score' is not computed here; give names of Keras metrics: accuracy")
+    assert str(err.value).endswith(", Precision, Recall, AUC")
     assert lstmviz.fit(model, npz["x"], npz["y_binary"], metrics=[], **FIT).history.keys() == {"loss", "val_loss"}
 
 
@@ -160,7 +169,8 @@ def test_a_keras_file_written_here_keeps_the_compiled_metrics(tmp_path):
     """``save_keras`` writes the compiled metrics (and weighted ones) in the compile_config as
     Keras 3.15 writes them ("accuracy" by name, the others as serialised metric objects under
     their names; Keras 3 loads them: ``scripts/check_keras_metrics.py``); lstmviz reads back
-    the same metrics. A metric not computed (AUC) is left out."""
+    the same metrics (an AUC with its settings: label weights as a list, which Keras 3.15's
+    own load_model takes, not the tensor object its save writes)."""
     from lstmviz.engine.compiled import compiled_metrics
     from lstmviz.io.keras_writer import save_keras
 
@@ -175,4 +185,105 @@ def test_a_keras_file_written_here_keeps_the_compiled_metrics(tmp_path):
     assert top_k["config"] == {"name": "top_k_categorical_accuracy", "dtype": "float32", "k": 2}
     again = lstmviz.load(tmp_path / "again.keras")
     assert compiled_metrics(again) == compiled_metrics(model) and len(compiled_metrics(model)) >= 5
-    assert not any("AUC" in str(m) for m in written["metrics"])
+    auc = next(m for m in written["metrics"] if isinstance(m, dict) and m["class_name"] == "AUC")
+    assert auc["config"] == {"name": "AUC", "dtype": "float32"}  # (Keras' defaults)
+    model = lstmviz.load(HERE / "auc_multi.keras")
+    save_keras(model, tmp_path / "multi.keras")
+    with zipfile.ZipFile(tmp_path / "multi.keras") as z:
+        written = json.loads(z.read("config.json"))["compile_config"]
+    assert written["metrics"][1]["config"] == {"name": "auc_9", "dtype": "float32", "curve": "PR",
+                                               "multi_label": True, "num_labels": 3, "label_weights": [0.5, 1.0, 2.0]}
+    assert compiled_metrics(lstmviz.load(tmp_path / "multi.keras")) == compiled_metrics(model)
+
+
+def _auc_npz():
+    return np.load(HERE / "auc.npz")
+
+
+@pytest.mark.parametrize("case, file, x, y", [
+    ("auc_binary", "auc_binary.keras", "x", "y_binary"),  # ROC, PR, minoring (50), PR majoring, uneven thresholds
+    ("auc_logits", "auc_logits.keras", "x", "y_logits"),  # from_logits, and outputs beyond 0..1 clipped
+    ("auc_multi", "auc_multi.keras", "x", "y_multi"),     # multi_label, its label_weights (PR), label_weights
+    ("auc_steps", "auc_steps.keras", "x_masked", "y_steps"),  # every step of a masked sequence ("auc")
+    ("legacy_auc", "legacy_auc.h5", "x", "y_binary"),     # tf_keras' training_config: AUC(), AUC(PR, 20)
+])
+def test_the_history_holds_each_epochs_auc_as_keras_fit_records_it(case, file, x, y):
+    """AUC streamed over each epoch's batches (the confusion counts per threshold, then the
+    area) and over the validation batches, under Keras' History keys (``auc``, ``auc_1``,
+    ``AUC``, ``val_auc``): Keras 3.15's and tf_keras 2.21's ``fit`` (``scripts/make_auc_fixtures.py``)."""
+    npz = _auc_npz()
+    model = lstmviz.load(HERE / file)
+    assert model.source["notes"] == []
+    history = lstmviz.fit(model, npz[x], npz[y], batch_size=8, epochs=3, shuffle=False, validation_split=0.25)
+    keras_keys = json.loads(str(npz[f"{case}__keys"]))
+    assert sorted(history.history) == sorted(keras_keys)
+    aucs = [k for k in keras_keys if "auc" in k.lower()]
+    assert len(aucs) >= 2 and len({tuple(np.round(history.history[k], 6)) for k in aucs}) > 1
+    for key in keras_keys:
+        np.testing.assert_allclose(history.history[key], npz[f"{case}__{key}"], rtol=0, atol=1e-6, err_msg=key)
+
+
+def test_auc_counts_and_area_are_keras_own_for_each_setting():
+    """Two batches of predictions on and between thresholds, at 0 and 1, below 0 and above
+    1 (Keras clips them), a target of 2 (true): each setting's AUC (curves, summation
+    methods, 3 thresholds, given ones evenly and unevenly spaced, logits, multi_label, label
+    weights) equals Keras 3's and tf_keras' ``update_state`` twice then ``result``, and the
+    confusion counts per threshold are Keras' own."""
+    npz = _auc_npz()
+    cases = json.loads(str(npz["direct_cases"]))
+    assert len(cases) >= 12
+    for case, settings in cases.items():
+        (metric,), missing = M.read([{"class_name": "AUC", "config": {"name": "auc", **settings}}])
+        assert not missing
+        tracker = M.Tracker([metric])
+        tracker.update(npz["direct_y1"], npz["direct_p1"])
+        tracker.update(npz["direct_y2"], npz["direct_p2"])
+        for gen in ("k3", "k2"):
+            np.testing.assert_allclose(tracker.result()["auc"], npz[f"{gen}_{case}__result"], rtol=0, atol=1e-6,
+                                       err_msg=f"{gen} {case}")
+        for n, short in enumerate(("tp", "fp", "tn", "fn")):
+            if f"k3_{case}__{short}" in npz:
+                np.testing.assert_array_equal(tracker.sums["auc"][n], npz[f"k3_{case}__{short}"], err_msg=short)
+
+
+def test_auc_is_read_as_keras_writes_it_and_named_as_keras_names_it():
+    """``"auc"`` and ``"AUC"`` are their own History keys (Keras' ``get_metric``), an object its
+    config's name; Keras' default settings leave no options (so ``AUC()`` is ``"auc"``), Keras 3's
+    label weights as a ``__tensor__`` object read as a list, given thresholds sorted."""
+    found, missing = M.read(["auc", "AUC", {"class_name": "AUC", "config": {
+        "name": "auc_3", "dtype": "float32", "num_thresholds": 5, "curve": "pr", "summation_method": "Minoring",
+        "multi_label": True, "num_labels": None, "from_logits": False, "thresholds": [0.9, 0.2],
+        "label_weights": {"class_name": "__tensor__", "config": {"value": [1, 2], "dtype": "float32"}}}}])
+    assert not missing and [m.name for m in found] == ["auc", "AUC", "auc_3"]
+    assert found[0].kind == found[1].kind == "auc" and found[0].options == ()
+    assert dict(found[2].options) == {"curve": "PR", "summation_method": "minoring", "multi_label": True,
+                                      "label_weights": [1.0, 2.0], "thresholds": [0.2, 0.9]}
+    assert M.auc(found[2])["num_thresholds"] == 200  # (unused: given thresholds make 4)
+    assert len(M._thresholds(M.auc(found[2]))[0]) == 4
+
+
+@pytest.mark.parametrize("settings, y_shape, pred_shape, said", [
+    ({"multi_label": True}, (8, 4, 1), (None, 4, 1), "AUC's multi_label is computed for an output of (batch, labels)"),
+    ({"label_weights": [1, 2]}, (8, 3), (None, 3), "AUC's label_weights gives 2 labels, the output has 3"),
+    ({"multi_label": True, "num_labels": 4}, (8, 3), (None, 3), "AUC's num_labels gives 4 labels"),
+    ({}, (8,), (None, 4), "targets (8,) are not as many as the output's (None, 4)"),  # (sparse ids)
+    ({"multi_label": True, "num_thresholds": 10_000}, (8, 1000), (None, 1000),
+     "multi_label over 1,000 labels at 10,000 thresholds is 10,000,000 counts, more than the 4,194,304"),
+])
+def test_an_auc_whose_labels_do_not_fit_the_output_is_refused_in_one_line(settings, y_shape, pred_shape, said):
+    (metric,), _ = M.read([{"class_name": "AUC", "config": {"name": "auc", **settings}}])
+    with pytest.raises(LstmvizError) as err:
+        M.resolve([metric], y_shape, pred_shape)
+    assert said in str(err.value) and "\n" not in str(err.value)
+    assert str(err.value).startswith("metric 'auc': ")
+
+
+def test_fit_takes_auc_by_name_as_keras_compile_does():
+    """``fit(metrics=["auc"])`` is Keras' default AUC: the same numbers as the file's own
+    ``"AUC"`` (Keras' History of it)."""
+    npz = _auc_npz()
+    model = lstmviz.load(HERE / "auc_binary.keras")
+    history = lstmviz.fit(model, npz["x"], npz["y_binary"], batch_size=8, epochs=3, shuffle=False,
+                          validation_split=0.25, metrics=["auc"])
+    assert sorted(history.history) == ["auc", "loss", "val_auc", "val_loss"]
+    np.testing.assert_allclose(history.history["val_auc"], npz["auc_binary__val_AUC"], rtol=0, atol=1e-6)

@@ -2021,7 +2021,7 @@ def test_a_sessions_compile_keeps_a_schedule_and_the_metrics(tmp_path, file, y, 
     npz = np.load(FIXTURES / "metrics" / "fit.npz")
     model = lstmviz.load(kept)
     history = lstmviz.fit(model, npz["x"], npz[y], batch_size=5, epochs=3, shuffle=False, **fit)
-    keys = [k for k in json.loads(str(npz[f"{keras}__keys"])) if "AUC" not in k]
+    keys = json.loads(str(npz[f"{keras}__keys"]))
     assert sorted(history.history) == sorted(keys)
     for key in keys:
         np.testing.assert_allclose(history.history[key], npz[f"{keras}__{key}"], rtol=1e-5, err_msg=key)
@@ -2050,6 +2050,25 @@ def test_a_sessions_compile_keeps_weighted_metrics(tmp_path):
     assert of(again.model)["metrics"] == of(model)["metrics"]
 
 
+def test_a_sessions_compile_keeps_an_aucs_settings(tmp_path):
+    """AUCs of multi_label, num_labels, label weights, curve and summation method (Keras 3's
+    file: its label weights a tensor object) reopen from a session as the same metrics."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.engine.compiled import of
+
+    path = FIXTURES / "metrics" / "auc_multi.keras"
+    st = AppState()
+    st.set_model(lstmviz.load(path), str(path))
+    assert [dict(m["options"]) for m in of(st.model)["metrics"]][1:] == [
+        {"curve": "PR", "multi_label": True, "num_labels": 3, "label_weights": [0.5, 1.0, 2.0]},
+        {"summation_method": "majoring", "label_weights": [1.0, 0.5, 2.0]}]
+    ses.save_session(st, tmp_path / "a.lstmviz")
+    again = AppState()
+    ses.open_session(again, tmp_path / "a.lstmviz")
+    assert of(again.model)["metrics"] == of(st.model)["metrics"]
+
+
 @pytest.mark.parametrize("change, said", [
     (lambda c: c.update(loss="huber"), "its loss 'huber' is not one lstmviz computes"),
     (lambda c: c.update(optimizer={"class": "\x1b[31mLion", "options": {}}), "optimizer '\\x1b[31mLion'"),
@@ -2062,7 +2081,11 @@ def test_a_sessions_compile_keeps_weighted_metrics(tmp_path):
     (lambda c: c.update(code="import os"), "not an object of loss, optimizer"),
     (lambda c: c.update(metrics="accuracy"), "its metrics are not a list of metrics"),
     (lambda c: c.update(metrics=[{"name": "mae", "kind": "mae", "options": {}, "weighted": 1}]), "its metric"),
-    (lambda c: c.update(metrics=[{"name": "auc", "kind": "auc", "options": {}}]), "its metric"),
+    (lambda c: c.update(metrics=[{"name": "r2", "kind": "r2_score", "options": {}}]), "its metric"),
+    (lambda c: c.update(metrics=[{"name": "auc", "kind": "auc", "options": {"curve": "PRC"}}]),
+     "its metric 'auc''s 'curve' is not one lstmviz computes"),
+    (lambda c: c.update(metrics=[{"name": "auc", "kind": "auc", "options": {"thresholds": [0.9, 0.1]}}]),
+     "its metric 'auc''s 'thresholds' is not one lstmviz computes"),  # (a file's are read sorted)
     (lambda c: c.update(metrics=[{"name": "top", "kind": "top_k_categorical_accuracy", "options": {"k": -1}}]),
      "its metric 'top''s 'k' is not one lstmviz computes"),
 ])

@@ -42,7 +42,7 @@ from lstmviz.engine import layers as L
 from lstmviz.engine.cells import cell_kind
 from lstmviz.engine.compiled import compiled_metrics, restore
 from lstmviz.engine.layers import model_arrays
-from lstmviz.engine.metrics import Metric, Tracker, given
+from lstmviz.engine.metrics import Metric, Tracker, auc, given
 from lstmviz.engine.model import Model
 from lstmviz.engine.optimizers import make
 from lstmviz.engine.train import Trainer, Update, evaluate, overflowed
@@ -320,9 +320,11 @@ class TrainingSession:
         return [m.name for m in self.trainer.metrics.metrics]
 
     def metrics_within_one(self) -> bool:
-        """Every metric of the run lies in 0..1 (accuracies, precision, recall): the Train
-        tab's metric axis is then 0 to 1, not a frame around the values."""
-        return all(m.kind in WITHIN_ONE for m in self.trainer.metrics.metrics)
+        """Every metric of the run lies in 0..1 (accuracies, precision, recall, an AUC but a
+        PR-gain one's, which can be below 0): the Train tab's metric axis is then 0 to 1, not
+        a frame around the values."""
+        return all(m.kind in WITHIN_ONE or (m.kind == "auc" and auc(m)["curve"] != "PRGAIN")
+                   for m in self.trainer.metrics.metrics)
 
     def _new_trainer(self) -> None:
         s = self.settings

@@ -567,7 +567,7 @@ METRIC_CLASSES = {"binary_accuracy": "BinaryAccuracy", "categorical_accuracy": "
                   "msle": "MeanSquaredLogarithmicError", "binary_crossentropy": "BinaryCrossentropy",
                   "categorical_crossentropy": "CategoricalCrossentropy",
                   "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
-                  "precision": "Precision", "recall": "Recall"}
+                  "precision": "Precision", "recall": "Recall", "auc": "AUC"}
 
 
 def keras_metric(metric) -> Any:
@@ -672,12 +672,9 @@ def _session_metrics(data: Any) -> list[dict]:
                 or not isinstance(item["name"], str) or not isinstance(item["options"], dict)
                 or not isinstance(item.get("weighted", ""), str) or item["kind"] not in M.KINDS.values()):
             raise ValueError(f"its metric {_shown(item)} is not one lstmviz computes")
-        allowed = M.SETTINGS.get(item["kind"], {})
-        for key, value in item["options"].items():
-            number = key in ("threshold", "k") and is_number(value) and math.isfinite(value) and (
-                key != "k" or (value == int(value) and value >= 1))
-            if key not in allowed or not (number or (key not in ("threshold", "k") and value in allowed[key])):
-                raise ValueError(f"its metric {_shown(item['name'])}'s {_shown(key)} is not one lstmviz computes")
+        key = M.setting_not_computed(item["kind"], item["options"])
+        if key is not None:
+            raise ValueError(f"its metric {_shown(item['name'])}'s {_shown(key)} is not one lstmviz computes")
         item = {**item, "name": safe_name(item["name"])}  # (a History key, shown: as a file's are)
         if "weighted" in item:
             item["weighted"] = safe_name(item["weighted"])

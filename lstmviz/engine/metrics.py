@@ -16,18 +16,25 @@ sample's mean over its other axes; an output's mask weighs its steps, as the los
 to a float32 total and its samples (or kept steps' share) to a float32 count, the result
 ``total / count``. ``Precision`` and ``Recall`` (their default threshold 0.5) count true
 and false positives and negatives over the epoch instead (Keras' confusion-matrix
-variables; no mask). Anything else (``AUC``, ``R2Score``, a custom function) is not
-computed: ``read`` names it for a one-line note.
+variables; no mask). ``AUC`` counts them per threshold over the epoch, as Keras 3's
+``metrics_utils.update_confusion_matrix_variables`` and tf_keras 2.21's do (their one
+algorithm: each prediction's bucket among evenly spaced thresholds, ``ceil(p * (n - 1)) - 1``
+of the prediction clipped to 0..1, the ends ``-1e-7`` and ``1 + 1e-7``; thresholds given
+unevenly: ``p > t`` each), and its ``result`` is the area under the ROC, PR or PR-gain curve
+of those counts by Keras' Riemann sums (``AUC.result``, ``interpolate_pr_auc``), in float32.
+Anything else (``R2Score``, ``F1Score``, a custom function) is not computed: ``read`` names it
+for a one-line note.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from lstmviz.errors import LstmvizError, is_number
+from lstmviz.errors import LstmvizError, is_number, is_whole
 from lstmviz.text import safe_name, safe_text, snake_case
 
 f32 = np.float32
@@ -47,7 +54,7 @@ KINDS = {
     "binary_crossentropy": "binary_crossentropy", "bce": "binary_crossentropy",
     "categorical_crossentropy": "categorical_crossentropy",
     "sparse_categorical_crossentropy": "sparse_categorical_crossentropy",
-    "precision": "precision", "recall": "recall",
+    "precision": "precision", "recall": "recall", "auc": "auc",
     "accuracy": "accuracy", "acc": "accuracy",
 }
 #: what the History names a metric object given without a name (Keras' class default)
@@ -61,6 +68,24 @@ SETTINGS: dict[str, dict[str, Any]] = {"binary_accuracy": {"threshold": None}, "
             "sparse_categorical_crossentropy": {"from_logits": (False,), "axis": (-1,)},
             "precision": {"thresholds": (None, 0.5, [0.5]), "top_k": (None,), "class_id": (None,)},
             "recall": {"thresholds": (None, 0.5, [0.5]), "top_k": (None,), "class_id": (None,)}}
+#: ``AUC``'s settings as Keras' config holds them, with Keras' defaults (a metric's options
+#: hold those that differ, ``auc_settings``)
+AUC_DEFAULTS: dict[str, Any] = {"num_thresholds": 200, "curve": "ROC", "summation_method": "interpolation",
+                                "multi_label": False, "num_labels": None, "label_weights": None,
+                                "from_logits": False, "thresholds": None}
+#: the spellings of ``curve`` and ``summation_method`` Keras 3 and tf_keras take (``from_str``)
+AUC_CURVES = {"ROC": "ROC", "roc": "ROC", "PR": "PR", "pr": "PR", "PRGAIN": "PRGAIN", "prgain": "PRGAIN",
+              "PR_GAIN": "PRGAIN", "pr_gain": "PRGAIN"}
+AUC_SUMS = {"interpolation": "interpolation", "Interpolation": "interpolation", "majoring": "majoring",
+            "Majoring": "majoring", "minoring": "minoring", "Minoring": "minoring"}
+#: the most thresholds (and label weights) an AUC may have here (Keras' default is 200; its
+#: counts are four arrays of them per label, made at the first batch)
+MAX_THRESHOLDS = 10_000
+#: the most counts per kind a multi_label AUC keeps (thresholds times labels: four float32
+#: arrays of them, 64 MB, and the validation's as many)
+MAX_COUNTS = 1 << 22
+#: Keras' ``backend.epsilon()``: the end thresholds are ``0 - EPSILON`` and ``1 + EPSILON``
+EPSILON = 1e-7
 #: config keys of a serialised metric that change nothing here
 INERT = ("name", "dtype", "trainable", "fn", "reduction")
 #: the confusion-matrix metrics (counts over the epoch, not a mean of values)
@@ -69,7 +94,7 @@ CONFUSION = ("precision", "recall")
 SUPPORTED = ("accuracy", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
              "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mse", "mae", "mape", "msle",
              "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
-             "Precision", "Recall")
+             "Precision", "Recall", "AUC")
 
 
 @dataclass(frozen=True)
@@ -103,6 +128,57 @@ def _kind(name: str) -> str | None:
     return KINDS.get(name.lower()) or KINDS.get(snake_case(name).lower())
 
 
+def _finite_list(value, least: float | None = None) -> list[float] | None:
+    """``value`` as a list of finite floats (at least ``least``), at most ``MAX_THRESHOLDS`` of
+    them; None where it is not one."""
+    if not isinstance(value, list) or len(value) > MAX_THRESHOLDS:
+        return None
+    if not all(is_number(v) and math.isfinite(v) and (least is None or v >= least) for v in value):
+        return None
+    return [float(v) for v in value]
+
+
+def auc_settings(config: dict) -> tuple | None:
+    """An ``AUC``'s config (its keys besides name and dtype) as a ``Metric``'s options: the
+    settings that differ from Keras' defaults (``AUC_DEFAULTS``), each as Keras reads it
+    (``curve`` and ``summation_method`` by their values, given thresholds sorted and their
+    ``num_thresholds`` left out, Keras 3's ``{"class_name": "__tensor__"}`` label weights as
+    a list), in ``AUC_DEFAULTS``' order; None where one is not computed here (another key,
+    a value Keras refuses, more than ``MAX_THRESHOLDS`` thresholds)."""
+    if not set(config) <= set(AUC_DEFAULTS):
+        return None
+    out = {**AUC_DEFAULTS, **config}
+    if out["thresholds"] is not None:
+        out["thresholds"] = _finite_list(out["thresholds"])
+        if out["thresholds"] is None or len(out["thresholds"]) > MAX_THRESHOLDS - 2:
+            return None
+        out["thresholds"] = sorted(out["thresholds"])
+        out["num_thresholds"] = AUC_DEFAULTS["num_thresholds"]  # (Keras: len(thresholds) + 2)
+    elif not is_whole(out["num_thresholds"], 2, MAX_THRESHOLDS):
+        return None
+    weights = out["label_weights"]
+    if isinstance(weights, dict) and weights.get("class_name") == "__tensor__":  # (Keras 3 writes a tensor so)
+        weights = weights.get("config", {}).get("value") if isinstance(weights.get("config"), dict) else None
+    if weights is not None:
+        weights = _finite_list(weights, least=0.0)  # (tf_keras refuses negative ones)
+        if not weights:
+            return None
+    out["label_weights"] = weights
+    if (not isinstance(out["curve"], str) or out["curve"] not in AUC_CURVES
+            or not isinstance(out["summation_method"], str) or out["summation_method"] not in AUC_SUMS
+            or not isinstance(out["multi_label"], bool) or not isinstance(out["from_logits"], bool)):
+        return None
+    out["curve"], out["summation_method"] = AUC_CURVES[out["curve"]], AUC_SUMS[out["summation_method"]]
+    if out["num_labels"] is not None and not (out["multi_label"] and is_whole(out["num_labels"], 1, MAX_THRESHOLDS)):
+        return None  # (Keras refuses num_labels without multi_label)
+    return tuple((k, v) for k, v in out.items() if v != AUC_DEFAULTS[k])
+
+
+def auc(metric: Metric) -> dict:
+    """An AUC metric's settings, Keras' defaults where its options hold none."""
+    return {**AUC_DEFAULTS, **dict(metric.options)}
+
+
 def _from_object(spec: dict) -> tuple[Metric | None, str]:
     """(the metric a serialised metric object is, "") or (None, its name for the note)."""
     cls = spec.get("class_name")
@@ -119,6 +195,9 @@ def _from_object(spec: dict) -> tuple[Metric | None, str]:
         kind = _kind(cls)
     if kind is None or kind == "accuracy":
         return None, name or cls
+    if kind == "auc":
+        settings = auc_settings({k: v for k, v in config.items() if k not in INERT})
+        return (None, name or cls) if settings is None else (Metric(name or "auc", kind, settings), "")
     options = []
     for key, value in config.items():
         if key in INERT:
@@ -133,6 +212,23 @@ def _from_object(spec: dict) -> tuple[Metric | None, str]:
         elif value not in allowed[key]:
             return None, name or cls
     return Metric(name or DEFAULT_NAMES.get(kind, snake_case(cls)), kind, tuple(options)), ""
+
+
+def setting_not_computed(kind: str, options: dict) -> str | None:
+    """The first of a metric's ``options`` (as ``Metric.plain()`` keeps them: a session's) that
+    is not one computed here, None where all are (an AUC's read back as the same)."""
+    if kind == "auc":
+        settings = auc_settings(options)
+        if settings is not None and dict(settings) == options:
+            return None
+        return next((k for k in options if auc_settings({k: options[k]}) != ((k, options[k]),)), next(iter(options)))
+    allowed = SETTINGS.get(kind, {})
+    for key, value in options.items():
+        number = key in ("threshold", "k") and is_number(value) and math.isfinite(value) and (
+            key != "k" or (value == int(value) and value >= 1))
+        if key not in allowed or not (number or (key not in ("threshold", "k") and value in allowed[key])):
+            return key
+    return None
 
 
 def count(config) -> int:
@@ -210,9 +306,12 @@ def given(metrics) -> list[Metric]:
 
 def resolve(metrics: list[Metric], y_shape: tuple, pred_shape: tuple) -> list[Metric]:
     """``metrics`` with ``"accuracy"`` resolved as Keras resolves it from the targets' and
-    the output's shapes (``compile_utils.is_binary_or_sparse_categorical``)."""
+    the output's shapes (``compile_utils.is_binary_or_sparse_categorical``); an AUC whose
+    labels do not fit the shapes refused in one line (``check_auc``)."""
     out = []
     for m in metrics:
+        if m.kind == "auc":
+            check_auc(m, tuple(y_shape), tuple(pred_shape))
         if m.kind == "accuracy":
             binary = pred_shape[-1] == 1
             sparse = len(y_shape) < len(pred_shape) or (y_shape[-1] == 1 and pred_shape[-1] > 1)
@@ -220,6 +319,41 @@ def resolve(metrics: list[Metric], y_shape: tuple, pred_shape: tuple) -> list[Me
             m = Metric(m.name, kind, m.options, m.weighted)
         out.append(m)
     return out
+
+
+def check_auc(metric: Metric, y_shape: tuple, pred_shape: tuple) -> None:
+    """An AUC needs a target for each output value (as Keras: sparse class ids are not
+    AUC's); one of ``multi_label`` or ``label_weights`` needs what Keras 3 and tf_keras both
+    compute: an output of (batch, labels), targets of its shape (or (batch,) for one label),
+    as many label weights (and ``num_labels``) as labels; else refused in one line."""
+    o = auc(metric)
+    each, theirs = pred_shape[1:], tuple(y_shape[1:])
+    if None not in each and math.prod(each) != math.prod(theirs):
+        raise LstmvizError(f"metric {safe_text(repr(metric.name), 60)}: AUC compares each target with an output "
+                           f"value, and targets {_shape(y_shape)} are not as many as the output's {_shape(pred_shape)}")
+    if not o["multi_label"] and o["label_weights"] is None:
+        return
+    labels = pred_shape[-1]
+    fits = len(pred_shape) == 2 and (tuple(y_shape[1:]) == (labels,) or (len(y_shape) == 1 and labels == 1))
+    wanted = [("multi_label", o["multi_label"]), ("label_weights", o["label_weights"] is not None)]
+    what = " and ".join(k for k, v in wanted if v)
+    if not fits:
+        raise LstmvizError(f"metric {safe_text(repr(metric.name), 60)}: AUC's {what} is computed for an output "
+                           f"of (batch, labels) and targets of that shape, not an output {_shape(pred_shape)} "
+                           f"and targets {_shape(y_shape)}")
+    for key, count in (("num_labels", o["num_labels"]), ("label_weights", len(o["label_weights"] or []) or None)):
+        if count is not None and count != labels:
+            raise LstmvizError(f"metric {safe_text(repr(metric.name), 60)}: AUC's {key} gives {count:,} labels, "
+                               f"the output has {labels:,}: give one a label")
+    thresholds = len(_thresholds(o)[0])
+    if o["multi_label"] and thresholds * labels > MAX_COUNTS:
+        raise LstmvizError(f"metric {safe_text(repr(metric.name), 60)}: AUC's multi_label over {labels:,} labels "
+                           f"at {thresholds:,} thresholds is {thresholds * labels:,} counts, more than the "
+                           f"{MAX_COUNTS:,} lstmviz keeps: give fewer thresholds or no multi_label")
+
+
+def _shape(shape: tuple) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _same_rank(y, p):
@@ -293,13 +427,14 @@ def values(metric: Metric, y, p) -> np.ndarray:
 class Tracker:
     """The epoch's running metrics (Keras' metric variables), reset at each epoch's start
     and for each evaluation: float32 ``total`` / ``count`` per mean metric, true / false
-    positives and negatives per confusion metric."""
+    positives and negatives per confusion metric (an AUC's: four float32 arrays, one count
+    per threshold (and label), made at the first batch as Keras builds them)."""
 
     metrics: list[Metric]
     sums: dict[str, list] = field(default_factory=dict)
 
     def reset(self) -> None:
-        self.sums = {m.name: [f32(0), f32(0), f32(0)] for m in self.metrics}
+        self.sums = {m.name: [] if m.kind == "auc" else [f32(0), f32(0), f32(0)] for m in self.metrics}
 
     def update(self, y, p, mask=None) -> None:
         """One batch: targets ``y``, the outputs ``p`` (before the update), the output's mask."""
@@ -308,6 +443,9 @@ class Tracker:
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             for m in self.metrics:
                 acc = self.sums[m.name]
+                if m.kind == "auc":
+                    auc_update(m, acc, y, p)
+                    continue
                 if m.kind in CONFUSION:
                     yy, pp = _same_rank(np.asarray(y, np.float32), np.asarray(p, np.float32))
                     label, hit = yy != 0, pp > f32(0.5)
@@ -339,6 +477,9 @@ class Tracker:
         """Each metric's value so far (Keras' ``result()``: 0 where nothing was counted)."""
         out = {}
         for m in self.metrics:
+            if m.kind == "auc":
+                out[m.name] = auc_result(m, self.sums.get(m.name) or [])
+                continue
             a, b, c = self.sums.get(m.name, (f32(0), f32(0), f32(0)))
             if m.kind == "precision":
                 num, den = a, a + b
@@ -348,6 +489,139 @@ class Tracker:
                 num, den = a, b
             out[m.name] = float(f32(num) / f32(den)) if den else 0.0
         return out
+
+
+def _thresholds(o: dict) -> tuple[np.ndarray, bool]:
+    """An AUC's thresholds in float32 as Keras makes them (``0 - 1e-7``, the given ones
+    sorted or ``num_thresholds - 2`` evenly spaced, ``1 + 1e-7``), and whether they are
+    evenly spaced (Keras' ``is_evenly_distributed_thresholds``, by NumPy's ``allclose``)."""
+    given = o["thresholds"]
+    if given is None:
+        n = o["num_thresholds"]
+        inner = [(i + 1) * 1.0 / (n - 1) for i in range(n - 2)]
+        even = True
+    else:
+        inner = sorted(given)
+        ends = np.array([0.0] + inner + [1.0])
+        count = len(ends)
+        even = count >= 3 and bool(np.allclose(ends, np.arange(count, dtype=np.float32) / (count - 1),
+                                               atol=EPSILON))
+    return np.array([0.0 - EPSILON] + inner + [1.0 + EPSILON]).astype(np.float32), even
+
+
+def _exceeded(o: dict, p: np.ndarray) -> np.ndarray:
+    """How many of the AUC's thresholds each prediction is above (it counts as positive at
+    the thresholds before that number): by Keras' bucket of evenly spaced thresholds, the
+    prediction clipped to 0..1, ``relu(ceil(p * (n - 1)) - 1) + 1``; else by ``p > t`` at
+    each. A NaN is above none (Keras' comparisons are false, and its bucket, cast to int32,
+    is a negative id that ``unsorted_segment_sum`` drops)."""
+    thresholds, even = _thresholds(o)
+    n = len(thresholds)
+    nan = np.isnan(p)
+    if even:
+        bucket = np.ceil(np.clip(p, f32(0), f32(1)) * f32(n - 1)) - f32(1)
+        k = np.maximum(np.where(nan, 0, bucket), 0).astype(np.int64) + 1
+    else:
+        k = np.searchsorted(thresholds, np.where(nan, 0, p), side="left").astype(np.int64)
+    return np.where(nan, 0, k)
+
+
+def auc_update(metric: Metric, acc: list, y, p) -> None:
+    """An AUC's counts ``acc`` ([tp, fp, tn, fn], float32 per threshold (and label); made
+    here at the first batch) plus one batch's: Keras' ``update_confusion_matrix_variables``
+    (the outputs' sigmoid first where ``from_logits``; targets true where not 0; flattened
+    unless ``multi_label``; ``label_weights`` weighing each label's values unless
+    ``multi_label``)."""
+    from lstmviz.engine.activations import sigmoid
+
+    o = auc(metric)
+    p = np.array(p, np.float32)
+    if o["from_logits"]:
+        p = sigmoid(p)
+    y = np.asarray(y, np.float32).reshape(p.shape)  # (Keras' squeeze_or_expand_to_same_rank)
+    truth = (y != 0).astype(np.float32)
+    weights = np.ones(p.shape, np.float32)
+    if o["label_weights"] is not None and not o["multi_label"]:
+        weights = np.broadcast_to(np.asarray(o["label_weights"], np.float32), p.shape)
+    n = len(_thresholds(o)[0])
+    k = _exceeded(o, p)
+    if o["multi_label"]:
+        k, truth, weights = k.reshape(-1, p.shape[-1]), truth.reshape(-1, p.shape[-1]), weights.reshape(-1, p.shape[-1])
+    else:
+        k, truth, weights = k.reshape(-1, 1), truth.reshape(-1, 1), weights.reshape(-1, 1)
+    labels = k.shape[1]
+    ids = (k + np.arange(labels) * (n + 1)).reshape(-1)  # (each label's own n + 1 bins)
+    true_w = (truth * weights).reshape(-1)
+    false_w = ((f32(1) - truth) * weights).reshape(-1)
+    counts = []
+    for w in (true_w, false_w):
+        per = np.bincount(ids, weights=w, minlength=labels * (n + 1)).astype(np.float32).reshape(labels, n + 1)
+        # (above threshold i: every prediction above more than i of them, a reversed running sum)
+        above = np.cumsum(per[:, :0:-1], axis=1, dtype=np.float32)[:, ::-1].T
+        counts.append(above)
+    tp, fp = counts
+    total_true = np.sum(true_w.reshape(-1, labels), axis=0, dtype=np.float32)
+    total_false = np.sum(false_w.reshape(-1, labels), axis=0, dtype=np.float32)
+    new = [tp, fp, total_false - fp, total_true - tp]
+    if not o["multi_label"]:
+        new = [a[:, 0] for a in new]
+    if not acc:
+        acc.extend(np.zeros_like(a) for a in new)
+    for total, batch in zip(acc, new):
+        total += batch
+
+
+def _no_nan(a, b):
+    """TensorFlow's ``divide_no_nan``: a / b, 0 where b is 0."""
+    a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
+    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape, np.float32), where=b != 0)
+
+
+def auc_result(metric: Metric, counts: list) -> float:
+    """An AUC's value from its counts (Keras' ``AUC.result``, in float32): the PR curve's
+    interpolated area (Davis & Goadrich's, ``interpolate_pr_auc``), else the Riemann sum of
+    the ROC (recall by false positive rate), PR (precision by recall) or PR-gain curve with
+    its ``summation_method``'s heights; over labels their mean (weighted by ``label_weights``).
+    0 before any batch."""
+    if not counts:
+        return 0.0
+    o = auc(metric)
+    tp, fp, tn, fn = counts
+    lw = None if o["label_weights"] is None else np.asarray(o["label_weights"], np.float32)
+
+    def labels_mean(by_label):
+        if not o["multi_label"]:
+            return by_label
+        if lw is None:
+            return np.mean(by_label, dtype=np.float32)
+        return _no_nan(np.sum(by_label * lw, dtype=np.float32), np.sum(lw, dtype=np.float32))
+
+    if o["curve"] == "PR" and o["summation_method"] == "interpolation":
+        dtp = tp[:-1] - tp[1:]
+        pos = tp + fp
+        dp = pos[:-1] - pos[1:]
+        slope = _no_nan(dtp, np.maximum(dp, f32(0)))
+        intercept = tp[1:] - slope * pos[1:]
+        ratio = np.where((pos[:-1] > 0) & (pos[1:] > 0), _no_nan(pos[:-1], np.maximum(pos[1:], f32(0))), f32(1))
+        with np.errstate(divide="ignore"):
+            terms = _no_nan(slope * (dtp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], f32(0)))
+        return float(labels_mean(np.sum(terms, axis=0, dtype=np.float32)))
+    recall = _no_nan(tp, tp + fn)
+    if o["curve"] == "ROC":
+        x, y = _no_nan(fp, fp + tn), recall
+    elif o["curve"] == "PR":
+        x, y = recall, _no_nan(tp, tp + fp)
+    else:  # (PR gain: Keras' three corner cases)
+        scale = _no_nan(tp + fn, tn + fp)
+        x = np.maximum(np.where(tp == 0, f32(0), f32(1) - scale * _no_nan(fn, tp)), f32(0))
+        y = np.where(tp == 0, f32(1), f32(1) - scale * _no_nan(fp, tp))
+    if o["summation_method"] == "interpolation":
+        heights = (y[:-1] + y[1:]) / f32(2)
+    elif o["summation_method"] == "minoring":
+        heights = np.minimum(y[:-1], y[1:])
+    else:
+        heights = np.maximum(y[:-1], y[1:])
+    return float(labels_mean(np.sum((x[:-1] - x[1:]) * heights, axis=0, dtype=np.float32)))
 
 
 #: the most names ``note`` quotes (one line: a list of 100,000 filled the summary)
