@@ -5,7 +5,9 @@ values of lstmviz's own next ``fit`` of the same model.
     .venv/bin/python scripts/check_keras_metrics.py [--keras-python /tmp/kenv3/bin/python]
 
 Cases: ``tests/fixtures/metrics/categorical.keras`` (accuracy, top-k, mse, Precision, Recall,
-crossentropy; AUC, not computed, is left out of the file and of both Histories); a model
+"AUC", crossentropy); ``auc_multi.keras`` (AUCs of multi_label, num_labels, label_weights, PR,
+majoring: lstmviz writes the label weights as a list, which Keras 3.15's ``load_model`` reads,
+where Keras' own save writes a tensor object it cannot read back); a model
 Keras compiles here with ``metrics=["accuracy", "mae"]`` and ``weighted_metrics=["mae",
 Precision()]`` (Keras names the first ``weighted_mae``); the Train tab's ``parity`` task saved
 by ``app.train_user.save_snapshot`` (accuracy). lstmviz fits each 2 updates and saves it
@@ -77,6 +79,7 @@ def main() -> int:
         subprocess.run([args.keras_python, "-c", KERAS_MAKE, str(weighted)], check=True, env=KERAS_ENV)
         todo = {}
         for name, path in (("categorical", ROOT / "tests" / "fixtures" / "metrics" / "categorical.keras"),
+                           ("auc", ROOT / "tests" / "fixtures" / "metrics" / "auc_multi.keras"),
                            ("weighted", weighted)):
             model = lstmviz.load(path)
             _, steps, features = model.input_shapes()[0]
