@@ -2292,6 +2292,44 @@ def test_a_classification_run_draws_accuracy_beside_the_loss_as_fit_records_it(m
     panel.stop()
 
 
+def test_a_models_aucs_are_drawn_beside_the_loss_as_keras_fit_records_them(make_window):
+    """A tf_keras file compiled with AUC() and AUC(curve="PR", num_thresholds=20), run on its
+    data in the Train tab: the metric plot draws each epoch's ``auc`` / ``auc_1`` and their
+    ``val_`` ones at the epoch's last update, tf_keras 2.21's fit History
+    (``scripts/make_auc_fixtures.py``), its legend naming Keras' keys, its axis 0 to 1."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.app import tasks
+    from lstmviz.app.train_user import compiled_settings, user_session
+    from lstmviz.app.training import Settings
+    from lstmviz.engine.train import split_at
+
+    here = FIXTURES / "metrics"
+    npz = np.load(here / "auc.npz")
+    model = lstmviz.load(here / "legacy_auc.h5")
+    x, y = npz["x"], npz["y_binary"][:, None]
+    cut = split_at(len(x), 0.25)
+    settings, _ = compiled_settings(model, Settings(batch_size=8, epochs=3, shuffle=False))
+    w, panel = _drawn_train_tab(make_window, (1280, 800))
+    panel.use_session(user_session(model, tasks.Data(x[:cut], y[:cut], x[cut:], y[cut:]), "binary_crossentropy",
+                                   settings))
+    assert panel.metric_plot.isVisible()
+    while panel.session.step() is not None:
+        pass
+    panel.refresh(force=True)
+    for key in ("auc", "auc_1"):
+        train, val = panel._metric_curves[key]
+        xs, ys = train.getData()
+        np.testing.assert_array_equal(xs, [4, 8, 12])  # (each epoch's last update: 30 samples, batches of 8)
+        np.testing.assert_allclose(ys, npz[f"legacy_auc__{key}"], rtol=0, atol=1e-6, err_msg=key)
+        np.testing.assert_allclose(val.getData()[1], npz[f"legacy_auc__val_{key}"], rtol=0, atol=1e-6, err_msg=key)
+    assert [label.text.split("<")[0] for _, label in panel.metric_legend.items] == ["auc", "val_auc", "auc_1",
+                                                                                     "val_auc_1"]
+    low, high = panel.metric_plot.vb.viewRange()[1]
+    assert low < 0 < 1 < high and high - low < 2  # (0..1 whole, a frame around it)
+    panel.stop()
+
+
 def test_a_compiled_schedule_greys_the_learning_rate_box_and_says_why(make_window):
     """A model compiled with a learning-rate schedule: each update's rate is the schedule's
     (Keras refuses setting one), so the box is greyed, its tooltip names the schedule, and
