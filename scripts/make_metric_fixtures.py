@@ -7,7 +7,8 @@ features, saved compiled before any training, its members deflated; 12 samples):
 - ``categorical.keras``: Dense(3, softmax), categorical_crossentropy, SGD(0.5),
   ``metrics=["accuracy", TopKCategoricalAccuracy(k=2), "mse", Precision(), Recall(), "AUC",
   "categorical_crossentropy"]``
-  (AUC is not computed here: its note names it);
+  ("AUC": Keras' default AUC of the three outputs flattened; more AUCs in
+  ``scripts/make_auc_fixtures.py``);
 - ``binary.keras``: Dense(1, sigmoid), binary_crossentropy, Adam(0.05),
   ``metrics=["accuracy", "mae", "mape", "msle"]``, targets of shape (n,);
 - ``sparse.keras``: Dense(4, softmax), sparse_categorical_crossentropy, RMSprop(0.05),
