@@ -19,6 +19,9 @@ features, saved compiled before any training, its members deflated; 40 samples):
   SGD(0.5), ``metrics=["auc"]``, masked inputs: every step is counted (Keras 3 gives AUC no mask);
 - ``legacy_auc.h5``: the binary model built and compiled with tf_keras 2.21 (Keras 2),
   ``metrics=[AUC(), AUC(curve="PR", num_thresholds=20)]``, saved as HDF5 (its ``training_config``);
+- ``legacy_auc_steps.h5``: the model of ``auc_steps.keras`` built with tf_keras, Adam(0.05),
+  ``metrics=[AUC(), Precision(), Recall()]``: tf_keras weighs their counts by the output's mask
+  (its ``MetricsContainer`` hands every metric the mask as ``sample_weight``), Keras 3 does not;
 - ``auc.npz``: ``x``, ``x_masked``, ``y_<case>``, and Keras' ``fit(x, y, batch_size=8, epochs=3,
   shuffle=False, validation_split=0.25)`` of each file loaded back: ``<case>__<key>`` for each
   History key (``<case>__keys`` their order); and ``direct_y1``, ``direct_p1``, ``direct_y2``,
@@ -158,7 +161,7 @@ def main() -> None:
 
 
 def legacy(x, out) -> None:
-    """The tf_keras (Keras 2) file, tf_keras' fit of it loaded back, and its direct AUCs."""
+    """The tf_keras (Keras 2) files, tf_keras' fit of each loaded back, and its direct AUCs."""
     import tf_keras
 
     model = build(tf_keras, tf_keras.layers.Dense(1, activation="sigmoid", name="dense"))
@@ -168,6 +171,13 @@ def legacy(x, out) -> None:
     model.save(path)
     loaded = tf_keras.models.load_model(path)
     record(out, "legacy_auc", loaded.fit(x, out["y_binary"], **FIT))
+    model = build(tf_keras, tf_keras.layers.Dense(1, activation="sigmoid", name="dense"), masked=True)
+    model.compile(loss="binary_crossentropy", optimizer=tf_keras.optimizers.Adam(0.05),
+                  metrics=[tf_keras.metrics.AUC(), tf_keras.metrics.Precision(), tf_keras.metrics.Recall()])
+    path = OUT / "legacy_auc_steps.h5"
+    model.save(path)
+    loaded = tf_keras.models.load_model(path)
+    record(out, "legacy_auc_steps", loaded.fit(out["x_masked"], out["y_steps"], **FIT))
     direct(tf_keras, "k2", out)
     out["legacy_version"] = np.array(tf_keras.__version__)
 

@@ -287,3 +287,24 @@ def test_fit_takes_auc_by_name_as_keras_compile_does():
                           validation_split=0.25, metrics=["auc"])
     assert sorted(history.history) == ["auc", "loss", "val_auc", "val_loss"]
     np.testing.assert_allclose(history.history["val_auc"], npz["auc_binary__val_AUC"], rtol=0, atol=1e-6)
+
+
+def test_a_keras_2_models_confusion_counts_are_weighed_by_the_outputs_mask_as_tf_keras_weighs_them():
+    """tf_keras hands every metric the output's mask as its sample weight, so a masked
+    sequence's masked steps count in no AUC, Precision or Recall; Keras 3 hands it only to
+    mean metrics (``auc_steps.keras``, every step counted). tf_keras 2.21's fit History of
+    ``legacy_auc_steps.h5``, and the same run counting every step is not it."""
+    npz = _auc_npz()
+    fit = {"batch_size": 8, "epochs": 3, "shuffle": False, "validation_split": 0.25}
+    model = lstmviz.load(HERE / "legacy_auc_steps.h5")
+    history = lstmviz.fit(model, npz["x_masked"], npz["y_steps"], **fit)
+    keras_keys = json.loads(str(npz["legacy_auc_steps__keys"]))
+    assert sorted(history.history) == sorted(keras_keys)
+    for key in keras_keys:
+        np.testing.assert_allclose(history.history[key], npz[f"legacy_auc_steps__{key}"], rtol=0, atol=1e-6,
+                                   err_msg=key)
+    model = lstmviz.load(HERE / "legacy_auc_steps.h5")
+    model.keras_major = 3  # (counted as Keras 3 counts them: every step)
+    unmasked = lstmviz.fit(model, npz["x_masked"], npz["y_steps"], **fit)
+    for key in ("auc_2", "precision", "recall"):
+        assert np.max(np.abs(np.subtract(unmasked.history[key], npz[f"legacy_auc_steps__{key}"]))) > 1e-3, key

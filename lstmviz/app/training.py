@@ -42,7 +42,7 @@ from lstmviz.engine import layers as L
 from lstmviz.engine.cells import cell_kind
 from lstmviz.engine.compiled import compiled_metrics, restore
 from lstmviz.engine.layers import model_arrays
-from lstmviz.engine.metrics import Metric, Tracker, auc, given
+from lstmviz.engine.metrics import Metric, auc, given
 from lstmviz.engine.model import Model
 from lstmviz.engine.optimizers import make
 from lstmviz.engine.train import Trainer, Update, evaluate, overflowed
@@ -170,7 +170,7 @@ def advance(model: Model, trainer: Trainer, data: T.Data, loss: str, snapshot_ev
         upd = trainer.step()
         val = None
         if upd.epoch_end and len(data.x_val):
-            tracker = Tracker(trainer.metrics.metrics)  # (Keras' val_ metrics: the same batches)
+            tracker = trainer.metrics.fresh()  # (Keras' val_ metrics: the same batches)
             val = evaluate(model, data.x_val, data.y_val, loss, trainer.batch_size, tracker)  # (in batches)
             val_metrics = tracker.result() if tracker.metrics else {}
         name, child = _first_rnn(model)

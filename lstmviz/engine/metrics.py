@@ -428,10 +428,19 @@ class Tracker:
     """The epoch's running metrics (Keras' metric variables), reset at each epoch's start
     and for each evaluation: float32 ``total`` / ``count`` per mean metric, true / false
     positives and negatives per confusion metric (an AUC's: four float32 arrays, one count
-    per threshold (and label), made at the first batch as Keras builds them)."""
+    per threshold (and label), made at the first batch as Keras builds them). ``masked``:
+    the confusion counts (Precision, Recall, AUC) weighed by the output's mask, as tf_keras
+    2.21 counts them (its ``MetricsContainer`` hands every metric the mask as its
+    ``sample_weight``; Keras 3 hands it only to mean metrics): a Keras 1 / 2 model's."""
 
     metrics: list[Metric]
     sums: dict[str, list] = field(default_factory=dict)
+    masked: bool = False
+
+    def fresh(self) -> Tracker:
+        """A tracker of the same metrics counting as this one does, nothing counted (an
+        evaluation's: Keras' ``val_`` metrics)."""
+        return Tracker(self.metrics, masked=self.masked)
 
     def reset(self) -> None:
         self.sums = {m.name: [] if m.kind == "auc" else [f32(0), f32(0), f32(0)] for m in self.metrics}
@@ -444,14 +453,14 @@ class Tracker:
             for m in self.metrics:
                 acc = self.sums[m.name]
                 if m.kind == "auc":
-                    auc_update(m, acc, y, p)
+                    auc_update(m, acc, y, p, mask if self.masked else None)
                     continue
                 if m.kind in CONFUSION:
                     yy, pp = _same_rank(np.asarray(y, np.float32), np.asarray(p, np.float32))
                     label, hit = yy != 0, pp > f32(0.5)
-                    acc[0] += f32(np.count_nonzero(label & hit))
-                    acc[1] += f32(np.count_nonzero(~label & hit))
-                    acc[2] += f32(np.count_nonzero(label & ~hit))
+                    w = _mask_weights(mask if self.masked else None, pp.shape)
+                    for n, cell in enumerate((label & hit, ~label & hit, label & ~hit)):
+                        acc[n] += f32(np.count_nonzero(cell)) if w is None else np.sum(w[cell], dtype=np.float32)
                     continue
                 v: Any = values(m, y, p)
                 weight = None
@@ -526,12 +535,27 @@ def _exceeded(o: dict, p: np.ndarray) -> np.ndarray:
     return np.where(nan, 0, k)
 
 
-def auc_update(metric: Metric, acc: list, y, p) -> None:
+def _mask_weights(mask, shape: tuple) -> np.ndarray | None:
+    """An output's mask (its steps) as weights of values of ``shape`` (a trailing axis added
+    as tf_keras' ``squeeze_or_expand_dimensions`` adds it); None for no mask, or one that
+    does not fit."""
+    if mask is None:
+        return None
+    w = np.asarray(mask, np.float32)
+    while w.ndim < len(shape):
+        w = w[..., None]
+    try:
+        return np.broadcast_to(w, shape)
+    except ValueError:
+        return None
+
+
+def auc_update(metric: Metric, acc: list, y, p, mask=None) -> None:
     """An AUC's counts ``acc`` ([tp, fp, tn, fn], float32 per threshold (and label); made
     here at the first batch) plus one batch's: Keras' ``update_confusion_matrix_variables``
     (the outputs' sigmoid first where ``from_logits``; targets true where not 0; flattened
     unless ``multi_label``; ``label_weights`` weighing each label's values unless
-    ``multi_label``)."""
+    ``multi_label``; ``mask``, tf_keras' sample weights, weighing each step's)."""
     from lstmviz.engine.activations import sigmoid
 
     o = auc(metric)
@@ -543,6 +567,9 @@ def auc_update(metric: Metric, acc: list, y, p) -> None:
     weights = np.ones(p.shape, np.float32)
     if o["label_weights"] is not None and not o["multi_label"]:
         weights = np.broadcast_to(np.asarray(o["label_weights"], np.float32), p.shape)
+    steps = _mask_weights(mask, p.shape)
+    if steps is not None:
+        weights = steps * weights
     n = len(_thresholds(o)[0])
     k = _exceeded(o, p)
     if o["multi_label"]:

@@ -102,7 +102,8 @@ class Trainer:
         self.arrays = trainable_arrays(model)
         self.history: list[float] = []  # loss per finished epoch
         #: the metrics (``engine.metrics``), "accuracy" resolved from the targets' and output's shapes
-        self.metrics = Tracker(resolve(list(metrics or []), self.y.shape, tuple(model.output_shapes()[0])))
+        self.metrics = Tracker(resolve(list(metrics or []), self.y.shape, tuple(model.output_shapes()[0])),
+                               masked=model.keras_major < 3)  # (tf_keras' confusion counts by the mask)
 
     #: what ``state()`` leaves out: the model, the data and the model's arrays (the receiver's own)
     _NOT_STATE = ("model", "x", "y", "arrays")
@@ -283,7 +284,7 @@ def fit(model, x, y, loss=None, optimizer: Optimizer | str | None = None, batch_
         upd = trainer.step()
         stop = callback is not None and callback(upd) is False
         if upd.epoch_end or stop:  # (Keras: an epoch a callback stops is recorded as far as it went)
-            val_tracker = Tracker(trainer.metrics.metrics)
+            val_tracker = trainer.metrics.fresh()
             val_loss = None if val is None else evaluate(model, val[0], val[1], trainer.loss, trainer.batch_size,
                                                          val_tracker)
             history.add(upd.epoch, upd.epoch_loss, val_loss, upd.metrics, val_tracker.result())
