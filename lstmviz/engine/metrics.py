@@ -28,6 +28,7 @@ for a one-line note.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -458,9 +459,9 @@ class Tracker:
                 if m.kind in CONFUSION:
                     yy, pp = _same_rank(np.asarray(y, np.float32), np.asarray(p, np.float32))
                     label, hit = yy != 0, pp > f32(0.5)
-                    w = _mask_weights(mask if self.masked else None, pp.shape)
+                    kept = _mask_weights(mask if self.masked else None, pp.shape)
                     for n, cell in enumerate((label & hit, ~label & hit, label & ~hit)):
-                        acc[n] += f32(np.count_nonzero(cell)) if w is None else np.sum(w[cell], dtype=np.float32)
+                        acc[n] += f32(np.count_nonzero(cell)) if kept is None else np.sum(kept[cell], dtype=np.float32)
                     continue
                 v: Any = values(m, y, p)
                 weight = None
@@ -503,10 +504,15 @@ class Tracker:
 def _thresholds(o: dict) -> tuple[np.ndarray, bool]:
     """An AUC's thresholds in float32 as Keras makes them (``0 - 1e-7``, the given ones
     sorted or ``num_thresholds - 2`` evenly spaced, ``1 + 1e-7``), and whether they are
-    evenly spaced (Keras' ``is_evenly_distributed_thresholds``, by NumPy's ``allclose``)."""
+    evenly spaced (Keras' ``is_evenly_distributed_thresholds``, by NumPy's ``allclose``).
+    Made once per setting (10,000 of them took 2 ms, each batch)."""
     given = o["thresholds"]
+    return _made_thresholds(o["num_thresholds"], None if given is None else tuple(given))
+
+
+@functools.lru_cache(maxsize=16)
+def _made_thresholds(n: int, given: tuple | None) -> tuple[np.ndarray, bool]:
     if given is None:
-        n = o["num_thresholds"]
         inner = [(i + 1) * 1.0 / (n - 1) for i in range(n - 2)]
         even = True
     else:
@@ -515,7 +521,9 @@ def _thresholds(o: dict) -> tuple[np.ndarray, bool]:
         count = len(ends)
         even = count >= 3 and bool(np.allclose(ends, np.arange(count, dtype=np.float32) / (count - 1),
                                                atol=EPSILON))
-    return np.array([0.0 - EPSILON] + inner + [1.0 + EPSILON]).astype(np.float32), even
+    out = np.array([0.0 - EPSILON] + inner + [1.0 + EPSILON]).astype(np.float32)
+    out.setflags(write=False)  # (shared by every batch of every AUC of this setting)
+    return out, even
 
 
 def _exceeded(o: dict, p: np.ndarray) -> np.ndarray:
