@@ -22,6 +22,10 @@ features, saved compiled before any training, its members deflated; 40 samples):
 - ``legacy_auc_steps.h5``: the model of ``auc_steps.keras`` built with tf_keras, Adam(0.05),
   ``metrics=[AUC(), Precision(), Recall()]``: tf_keras weighs their counts by the output's mask
   (its ``MetricsContainer`` hands every metric the mask as ``sample_weight``), Keras 3 does not;
+- ``legacy_auc_names.keras``: the binary model built with tf_keras and saved in its ``.keras``
+  format, ``metrics=["AUC", "Precision", "AUC", "MeanSquaredError", "mae"]``: tf_keras names
+  the classes given by name as the classes name themselves (``auc``, ``precision``, ``auc_1``,
+  ``mean_squared_error``), Keras 3 by the names given;
 - ``auc.npz``: ``x``, ``x_masked``, ``y_<case>``, and Keras' ``fit(x, y, batch_size=8, epochs=3,
   shuffle=False, validation_split=0.25)`` of each file loaded back: ``<case>__<key>`` for each
   History key (``<case>__keys`` their order); and ``direct_y1``, ``direct_p1``, ``direct_y2``,
@@ -178,6 +182,16 @@ def legacy(x, out) -> None:
     model.save(path)
     loaded = tf_keras.models.load_model(path)
     record(out, "legacy_auc_steps", loaded.fit(out["x_masked"], out["y_steps"], **FIT))
+    # metric classes given by name, in tf_keras' own .keras format: named by their classes
+    model = build(tf_keras, tf_keras.layers.Dense(1, activation="sigmoid", name="dense"))
+    model.compile(loss="binary_crossentropy", optimizer=tf_keras.optimizers.Adam(0.05),
+                  metrics=["AUC", "Precision", "AUC", "MeanSquaredError", "mae"])
+    path = OUT / "legacy_auc_names.keras"
+    model.save(path)
+    deflated(path)
+    tf_keras.backend.clear_session()  # (names made as in a process that only loads the file)
+    loaded = tf_keras.models.load_model(path)
+    record(out, "legacy_auc_names", loaded.fit(x, out["y_binary"], **FIT))
     direct(tf_keras, "k2", out)
     out["legacy_version"] = np.array(tf_keras.__version__)
 

@@ -206,6 +206,7 @@ def _auc_npz():
     ("auc_multi", "auc_multi.keras", "x", "y_multi"),     # multi_label, its label_weights (PR), label_weights
     ("auc_steps", "auc_steps.keras", "x_masked", "y_steps"),  # every step of a masked sequence ("auc")
     ("legacy_auc", "legacy_auc.h5", "x", "y_binary"),     # tf_keras' training_config: AUC(), AUC(PR, 20)
+    ("legacy_auc_names", "legacy_auc_names.keras", "x", "y_binary"),  # tf_keras' "AUC", "AUC": auc, auc_1
 ])
 def test_the_history_holds_each_epochs_auc_as_keras_fit_records_it(case, file, x, y):
     """AUC streamed over each epoch's batches (the confusion counts per threshold, then the
@@ -213,7 +214,7 @@ def test_the_history_holds_each_epochs_auc_as_keras_fit_records_it(case, file, x
     ``AUC``, ``val_auc``): Keras 3.15's and tf_keras 2.21's ``fit`` (``scripts/make_auc_fixtures.py``)."""
     npz = _auc_npz()
     model = lstmviz.load(HERE / file)
-    assert model.source["notes"] == []
+    assert not any("metric" in n for n in model.source["notes"])  # (tf_keras' .keras: a note on its optimizer)
     history = lstmviz.fit(model, npz[x], npz[y], batch_size=8, epochs=3, shuffle=False, validation_split=0.25)
     keras_keys = json.loads(str(npz[f"{case}__keys"]))
     assert sorted(history.history) == sorted(keras_keys)
@@ -308,3 +309,19 @@ def test_a_keras_2_models_confusion_counts_are_weighed_by_the_outputs_mask_as_tf
     unmasked = lstmviz.fit(model, npz["x_masked"], npz["y_steps"], **fit)
     for key in ("auc_2", "precision", "recall"):
         assert np.max(np.abs(np.subtract(unmasked.history[key], npz[f"legacy_auc_steps__{key}"]))) > 1e-3, key
+
+
+def test_a_metric_class_given_by_name_is_named_as_each_keras_names_it():
+    """Keras 3 names a metric given by name by that name (``"AUC"`` is ``AUC``); tf_keras makes
+    the class's object, named by the class, the second ``_1`` (``"AUC"``, ``"AUC"`` are ``auc``,
+    ``auc_1``; ``"MeanSquaredError"`` is ``mean_squared_error``), a function by its name
+    (``"mae"``); an object keeps its config's name in both."""
+    given = ["AUC", "Precision", "AUC", "MeanSquaredError", "mae", "accuracy",
+             {"class_name": "AUC", "config": {"name": "roc"}}]
+    assert [m.name for m in M.read(given)[0]] == ["AUC", "Precision", "MeanSquaredError", "mae", "accuracy", "roc"]
+    assert [m.name for m in M.read(given, keras2=True)[0]] == ["auc", "precision", "auc_1", "mean_squared_error",
+                                                              "mae", "accuracy", "roc"]
+    model = lstmviz.load(HERE / "legacy_auc_names.keras")  # (tf_keras' own .keras: its compile_config's names)
+    assert [m["name"] for m in model.source["compile"]["metrics"]] == ["auc", "precision", "auc_1",
+                                                                        "mean_squared_error", "mae"]
+

@@ -198,16 +198,17 @@ def saved_state(iterations: Any, learning_rate: Any, slots: list, weights: list)
     return SavedState(int(it), float(lr), tuple(kept), frozenset(digest(w) for w in weights))
 
 
-def read_training_config(config: Any, state: SavedState | str | None = None) -> dict | None:
+def read_training_config(config: Any, state: SavedState | str | None = None, keras2: bool = True) -> dict | None:
     """A Keras 2 / tf.keras HDF5 file's ``training_config`` (its ``optimizer_config`` is the
     ``.keras`` file's ``optimizer``), read as ``read_compile_config`` reads a
     ``compile_config``. ``state``: the optimizer state its ``optimizer_weights`` hold
-    (``legacy_state``), or why it cannot be read."""
+    (``legacy_state``), or why it cannot be read. ``keras2``: the file's model is Keras 1 / 2's
+    (its metrics named as tf_keras names them), not Keras 3's legacy HDF5 writer's."""
     if not isinstance(config, dict) or not config:
         return None
     keys = ("loss", "loss_weights", "metrics", "weighted_metrics")
     return read_compile_config({**{k: config[k] for k in keys if k in config},
-                                "optimizer": config.get("optimizer_config")}, state, "training_config")
+                                "optimizer": config.get("optimizer_config")}, state, "training_config", keras2)
 
 
 #: a Keras 2 / tf.keras slot's name (``RMSprop/velocity/dense/kernel:0``, older
@@ -263,14 +264,15 @@ def legacy_state(names: list[str], arrays: list, optimizer: dict | None,
 
 
 def read_compile_config(config: Any, state: SavedState | str | None = None,
-                        what: str = "compile_config") -> dict | None:
+                        what: str = "compile_config", keras2: bool = False) -> dict | None:
     """A ``.keras`` file's ``compile_config`` as ``{"loss": name or None, "optimizer": {...}
     or None, "notes": [...]}`` (see the module's doc), with ``"state"``, the optimizer's
     ``SavedState``, where the file saved one; None where the model was not compiled (no
     config, or an empty one). ``state``: the optimizer state saved with the weights (Keras
     saves it after training): a ``SavedState``, or why it could not be read. ``what``: the config's name in the file
     (``"training_config"`` for a Keras 2 file), which begins each note and is kept as
-    ``"config"``."""
+    ``"config"``. ``keras2``: a Keras 1 / 2 model's (a metric class given by name, ``"AUC"``,
+    is then named in the History as tf_keras names it: ``engine.metrics.read``)."""
     if not isinstance(config, dict) or not config:
         return None
     notes: list[str] = []
@@ -297,7 +299,7 @@ def read_compile_config(config: Any, state: SavedState | str | None = None,
         elif optimizer is not None and isinstance(state, str):
             notes.append(f"the optimizer's state saved with the weights is not read ({state}): "
                          f"fit starts {optimizer['class']} afresh")
-    metrics, why = _metrics(config.get("metrics"), config.get("weighted_metrics"))
+    metrics, why = _metrics(config.get("metrics"), config.get("weighted_metrics"), keras2)
     if why:
         notes.append(why)
     if loss is None and optimizer is None and not notes and not metrics:
@@ -330,7 +332,7 @@ def _scheduled(opt: dict) -> str:
     return schedules.from_plain(plain).words() if plain else ""
 
 
-def _metrics(config: Any, weighted: Any = None) -> tuple[list[dict], str]:
+def _metrics(config: Any, weighted: Any = None, keras2: bool = False) -> tuple[list[dict], str]:
     """A compiled model's ``metrics`` and ``weighted_metrics`` as the metrics ``fit``
     computes (``engine.metrics``, as plain data: ``{"name", "kind", "options"}``, a weighted
     one's ``"weighted"`` its name as compiled) and a one-line note naming those it does not
@@ -341,8 +343,8 @@ def _metrics(config: Any, weighted: Any = None) -> tuple[list[dict], str]:
     if given > MAX_METRICS:  # (read whole, a list of 10^6 took minutes; a session keeps 64)
         return [], (f"{plural(given, 'metric', sep=',')} compiled, more than the {MAX_METRICS} lstmviz "
                     "reads: the History leaves them out")
-    found, missing = M.read(config)
-    also, not_weighted = M.read_weighted(found, weighted)
+    found, missing = M.read(config, keras2)
+    also, not_weighted = M.read_weighted(found, weighted, keras2)
     return [m.plain() for m in found + also], M.note(missing + not_weighted)
 
 

@@ -243,10 +243,14 @@ def count(config) -> int:
     return len(items)
 
 
-def read(config) -> tuple[list[Metric], list[str]]:
+def read(config, keras2: bool = False) -> tuple[list[Metric], list[str]]:
     """A compiled model's ``metrics`` (a ``compile_config``'s or a ``training_config``'s:
     names, serialised metric objects, one list of them per output as tf_keras writes them)
-    as (the metrics computed here, the names of those that are not)."""
+    as (the metrics computed here, the names of those that are not). A name is the History's
+    key (Keras 3's ``get_metric``), but where ``keras2`` a metric class given by name
+    (``"AUC"``, ``"Precision"``, ``"MeanSquaredError"``): tf_keras makes the class's object,
+    named as the class names it, the second of a name ``_1`` and so on (``auc``, ``auc_1``:
+    ``unique_object_name`` of a model loaded afresh)."""
     if config is None:
         return [], []
     items = config if isinstance(config, (list, tuple)) else [config]
@@ -254,11 +258,17 @@ def read(config) -> tuple[list[Metric], list[str]]:
         items = items[0]
     out: list[Metric] = []
     missing: list[str] = []
+    made: dict[str, int] = {}  # (tf_keras' names of the classes given by name, so far)
     for item in items:
         metric, why = None, ""
         if isinstance(item, str):
             kind = _kind(item)
-            metric = Metric(safe_name(item), kind) if kind else None  # ("m\x1bae" is mae)
+            name = safe_name(item)  # ("m\x1bae" is mae)
+            if kind and keras2 and kind != "accuracy" and item[:1].isupper():  # (a class: "AUC", "Precision")
+                first = DEFAULT_NAMES.get(kind, snake_case(item))
+                made[first] = made.get(first, 0) + 1
+                name = first if made[first] == 1 else f"{first}_{made[first] - 1}"
+            metric = Metric(name, kind) if kind else None
             why = item
         elif isinstance(item, dict) and "class_name" in item:
             metric, why = _from_object(item)
@@ -273,13 +283,13 @@ def read(config) -> tuple[list[Metric], list[str]]:
     return out, missing
 
 
-def read_weighted(metrics: list[Metric], config) -> tuple[list[Metric], list[str]]:
+def read_weighted(metrics: list[Metric], config, keras2: bool = False) -> tuple[list[Metric], list[str]]:
     """A compiled model's ``weighted_metrics`` beside its ``metrics`` (read by ``read``): as
     Keras 3.15's History names them, ``weighted_<name>`` where a metric of ``metrics`` has
     that name, else the name; each computed as the metric is (``fit`` takes no sample
     weights here, and Keras weighs them by the sample weights only). (the History's
     metrics, the names of those not computed)"""
-    found, missing = read(config)
+    found, missing = read(config, keras2)
     taken = [m.name for m in metrics]
     out = []
     for m in found:

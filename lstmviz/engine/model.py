@@ -28,7 +28,7 @@ from lstmviz.engine.layers import (  # noqa: F401 (BEYOND_FLOAT32, check_float32
     run_layer,
     trainable_arrays,
 )
-from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef
+from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef, keras_major_of  # noqa: F401 (named here too)
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Trace
 from lstmviz.errors import LstmvizError, is_whole
 from lstmviz.text import plural, safe_name, snake_case
@@ -52,14 +52,6 @@ def spec_config(layer: Layer) -> dict:
         options = {k: cfg.pop(k) for k in RNN_OPTIONS if k in cfg}
         return {"cell": {"class_name": layer.cell.cell_class, "config": cfg}, **options}
     return cfg
-
-
-def keras_major_of(version: str | None) -> int:
-    """1, 2 or 3 from a Keras version string such as '2.2.4-tf' (default 3)."""
-    try:
-        return max(1, min(3, int(str(version).split(".")[0])))
-    except (TypeError, ValueError):
-        return 3
 
 
 def check_finite(arr: np.ndarray, what: str) -> None:

@@ -90,3 +90,12 @@ class ModelSpec:
                 return None
         return ModelSpec([dataclasses.replace(l, inbound=[]) for l in layers], name=self.name,
                          keras_version=self.keras_version, source=dict(self.source))
+
+
+def keras_major_of(version: str | None) -> int:
+    """1, 2 or 3 from a Keras version string such as '2.2.4-tf' (default 3). Here, beside
+    ``ModelSpec.keras_version``, so the file readers ask it without the engine's layers."""
+    try:
+        return max(1, min(3, int(str(version).split(".")[0])))
+    except (TypeError, ValueError):
+        return 3

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..engine.compiled import SavedState, read_compile_config, read_training_config
 from ..engine.config_check import check_config
-from ..engine.spec import LayerSpec, ModelSpec
+from ..engine.spec import LayerSpec, ModelSpec, keras_major_of
 from ..errors import LstmvizError
 from ..text import clean_spec_names, safe_name, system_reason
 from ._graph import Graph, parse_model
@@ -217,7 +217,7 @@ def _read_keras3_parts(cfg_text: Any, wbytes: bytes, meta: dict,
     finally:
         h5.close()
     spec = _build_spec(graph, weights, version or "3", "keras3-zip")
-    compiled = read_compile_config(cfg.get("compile_config"), state)
+    compiled = read_compile_config(cfg.get("compile_config"), state, keras2=keras_major_of(version) < 3)
     if compiled is not None:  # (what fit and the Train tab take by default; notes for the summary)
         spec.source = {"compile": compiled, "notes": list(compiled["notes"])}
     return spec, version or "3"
@@ -270,11 +270,12 @@ def _training_config(h5: Any, spec: ModelSpec) -> dict | None:
         config = parse_json(text, "the training_config attribute")
     except Fail as err:
         return {"loss": None, "optimizer": None, "notes": [f"training_config: {err}"], "config": "training_config"}
-    compiled = read_training_config(config)
+    keras2 = keras_major_of(spec.keras_version) < 3
+    compiled = read_training_config(config, keras2=keras2)
     optimizer = (compiled or {}).get("optimizer")
     if optimizer is None:
         return compiled
-    return read_training_config(config, _legacy_state(h5, spec, optimizer))
+    return read_training_config(config, _legacy_state(h5, spec, optimizer), keras2)
 
 
 def _legacy_state(h5: Any, spec: ModelSpec, optimizer: dict) -> SavedState | str | None:

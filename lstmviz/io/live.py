@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..engine.spec import ModelSpec
+from ..engine.spec import ModelSpec, keras_major_of
 from ..errors import LstmvizError
 from ..text import clean_spec_names
 from ._layers import MODEL_CLASSES, expected_count
@@ -182,10 +182,11 @@ def _compiled(model: Any, version: str, arrays: list[np.ndarray]) -> dict | None
     except Exception as err:  # noqa: BLE001 - the object's own code: any failure is a note, not lstmviz's error
         why = f"compile_config: the live model's compile settings cannot be read ({type(err).__name__})"
         return {"loss": None, "optimizer": None, "notes": [why], "config": "compile_config"}
-    compiled = read_compile_config(config)
+    keras2 = keras_major_of(version) < 3  # (tf_keras names a metric class given by name its own way)
+    compiled = read_compile_config(config, keras2=keras2)
     if compiled is None or compiled.get("optimizer") is None or optimizer is None:
         return compiled
-    return read_compile_config(config, _live_state(optimizer, version, compiled["optimizer"], arrays))
+    return read_compile_config(config, _live_state(optimizer, version, compiled["optimizer"], arrays), keras2=keras2)
 
 
 def _live_state(optimizer: Any, version: str, compiled: dict, arrays: list[np.ndarray]):
@@ -195,7 +196,6 @@ def _live_state(optimizer: Any, version: str, compiled: dict, arrays: list[np.nd
     ``optimizer_weights``); None where it has made no update, or why it cannot be read. At
     most ``3 * weights + 2`` variables are read (Keras' RMSprop keeps three slots a weight)."""
     from ..engine.compiled import legacy_state, saved_state
-    from ..engine.model import keras_major_of
 
     try:
         variables = getattr(optimizer, "variables", None)
