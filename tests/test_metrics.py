@@ -92,6 +92,11 @@ def test_a_metric_is_read_from_each_form_a_file_keeps_it_in(spec, kind):
 def test_a_metric_setting_not_computed_here_leaves_the_metric_out_by_name(spec):
     found, missing = M.read([spec])
     assert found == [] and missing == [spec["config"]["name"]]
+    if spec["class_name"] == "AUC":  # (the note says which setting, and what is computed)
+        said = M.note(missing)
+        assert said.startswith("metric 'auc' (AUC's ") and " is computed) not computed here" in said or (
+            " are computed) not computed here" in said)
+        assert "\n" not in said
 
 
 @pytest.mark.parametrize("y_shape, pred_shape, kind", [
@@ -324,4 +329,14 @@ def test_a_metric_class_given_by_name_is_named_as_each_keras_names_it():
     model = lstmviz.load(HERE / "legacy_auc_names.keras")  # (tf_keras' own .keras: its compile_config's names)
     assert [m["name"] for m in model.source["compile"]["metrics"]] == ["auc", "precision", "auc_1",
                                                                         "mean_squared_error", "mae"]
+
+
+def test_an_aucs_setting_not_computed_is_named_with_what_is():
+    compiled = read_compile_config({"loss": "mse", "metrics": [
+        {"class_name": "AUC", "config": {"name": "auc", "num_thresholds": 10**9}},
+        {"class_name": "AUC", "config": {"name": "pr", "curve": "PRC\x1b[31m"}}]})
+    assert compiled["notes"] == [
+        "compile_config: metrics 'auc' (AUC's num_thresholds 1000000000: a whole number from 2 to 10,000 is "
+        "computed), 'pr' (AUC's curve 'PRC\\x1b[31m': ROC, PR or PRGAIN is computed) not computed here: the "
+        "History leaves them out"]
 

@@ -139,40 +139,71 @@ def _finite_list(value, least: float | None = None) -> list[float] | None:
     return [float(v) for v in value]
 
 
+class Missing(str):
+    """A metric's name the History leaves out (``read``'s), with why where one of its
+    settings is not computed (``why``: "AUC's curve 'PRC': ROC, PR or PRGAIN is computed")."""
+
+    why = ""
+
+
+def _missing(name: str, why: str = "") -> Missing:
+    out = Missing(name)
+    out.why = why
+    return out
+
+
 def auc_settings(config: dict) -> tuple | None:
     """An ``AUC``'s config (its keys besides name and dtype) as a ``Metric``'s options: the
     settings that differ from Keras' defaults (``AUC_DEFAULTS``), each as Keras reads it
     (``curve`` and ``summation_method`` by their values, given thresholds sorted and their
     ``num_thresholds`` left out, Keras 3's ``{"class_name": "__tensor__"}`` label weights as
     a list), in ``AUC_DEFAULTS``' order; None where one is not computed here (another key,
-    a value Keras refuses, more than ``MAX_THRESHOLDS`` thresholds)."""
-    if not set(config) <= set(AUC_DEFAULTS):
-        return None
+    a value Keras refuses, more than ``MAX_THRESHOLDS`` thresholds: ``auc_refusal`` says why)."""
+    return _auc_read(config)[0]
+
+
+def auc_refusal(config: dict) -> str:
+    """Why an AUC's config is not computed, and what is ("" where it is)."""
+    return _auc_read(config)[1]
+
+
+def _auc_read(config: dict) -> tuple[tuple | None, str]:
+    def shown(value) -> str:
+        return safe_text(repr(value), 30)
+
+    extra = [k for k in config if k not in AUC_DEFAULTS]
+    if extra:
+        return None, f"AUC's setting {shown(extra[0])}: {', '.join(AUC_DEFAULTS)} are computed"
     out = {**AUC_DEFAULTS, **config}
     if out["thresholds"] is not None:
-        out["thresholds"] = _finite_list(out["thresholds"])
-        if out["thresholds"] is None or len(out["thresholds"]) > MAX_THRESHOLDS - 2:
-            return None
-        out["thresholds"] = sorted(out["thresholds"])
+        given = _finite_list(out["thresholds"])
+        if given is None or len(given) > MAX_THRESHOLDS - 2:
+            return None, f"AUC's thresholds: a list of at most {MAX_THRESHOLDS - 2:,} finite numbers is computed"
+        out["thresholds"] = sorted(given)
         out["num_thresholds"] = AUC_DEFAULTS["num_thresholds"]  # (Keras: len(thresholds) + 2)
     elif not is_whole(out["num_thresholds"], 2, MAX_THRESHOLDS):
-        return None
+        return None, (f"AUC's num_thresholds {shown(out['num_thresholds'])}: a whole number from 2 to "
+                      f"{MAX_THRESHOLDS:,} is computed")
     weights = out["label_weights"]
     if isinstance(weights, dict) and weights.get("class_name") == "__tensor__":  # (Keras 3 writes a tensor so)
         weights = weights.get("config", {}).get("value") if isinstance(weights.get("config"), dict) else None
     if weights is not None:
         weights = _finite_list(weights, least=0.0)  # (tf_keras refuses negative ones)
         if not weights:
-            return None
+            return None, "AUC's label_weights: a list of numbers of 0 or more, one a label, is computed"
     out["label_weights"] = weights
-    if (not isinstance(out["curve"], str) or out["curve"] not in AUC_CURVES
-            or not isinstance(out["summation_method"], str) or out["summation_method"] not in AUC_SUMS
-            or not isinstance(out["multi_label"], bool) or not isinstance(out["from_logits"], bool)):
-        return None
-    out["curve"], out["summation_method"] = AUC_CURVES[out["curve"]], AUC_SUMS[out["summation_method"]]
+    for key, spellings, words in (("curve", AUC_CURVES, "ROC, PR or PRGAIN"),
+                                  ("summation_method", AUC_SUMS, "interpolation, minoring or majoring")):
+        if not isinstance(out[key], str) or out[key] not in spellings:
+            return None, f"AUC's {key} {shown(out[key])}: {words} is computed"
+        out[key] = spellings[out[key]]
+    for key in ("multi_label", "from_logits"):
+        if not isinstance(out[key], bool):
+            return None, f"AUC's {key} {shown(out[key])}: true or false is computed"
     if out["num_labels"] is not None and not (out["multi_label"] and is_whole(out["num_labels"], 1, MAX_THRESHOLDS)):
-        return None  # (Keras refuses num_labels without multi_label)
-    return tuple((k, v) for k, v in out.items() if v != AUC_DEFAULTS[k])
+        # (Keras refuses num_labels without multi_label)
+        return None, f"AUC's num_labels {shown(out['num_labels'])}: a count of labels with multi_label is computed"
+    return tuple((k, v) for k, v in out.items() if v != AUC_DEFAULTS[k]), ""
 
 
 def auc(metric: Metric) -> dict:
@@ -197,8 +228,8 @@ def _from_object(spec: dict) -> tuple[Metric | None, str]:
     if kind is None or kind == "accuracy":
         return None, name or cls
     if kind == "auc":
-        settings = auc_settings({k: v for k, v in config.items() if k not in INERT})
-        return (None, name or cls) if settings is None else (Metric(name or "auc", kind, settings), "")
+        settings, why = _auc_read({k: v for k, v in config.items() if k not in INERT})
+        return (None, _missing(name or cls, why)) if settings is None else (Metric(name or "auc", kind, settings), "")
     options = []
     for key, value in config.items():
         if key in INERT:
@@ -675,11 +706,13 @@ NOTE_NAMES = 8
 
 def note(missing: list[str]) -> str:
     """One line naming the metrics not computed ("metrics 'qscore', 'f1' not computed here:
-    the History leaves them out"), "" for none."""
+    the History leaves them out"; a setting not computed said after the name: "metric 'auc'
+    (AUC's curve 'PRC': ROC, PR or PRGAIN is computed) not computed here: ..."), "" for none."""
     names = list(dict.fromkeys(missing))
     if not names:
         return ""
-    shown = ", ".join(safe_text(repr(n), 40) for n in names[:NOTE_NAMES])
+    whys = [getattr(n, "why", "") for n in names[:NOTE_NAMES]]
+    shown = ", ".join(safe_text(repr(str(n)), 40) + (f" ({why})" if why else "") for n, why in zip(names, whys))
     if len(names) > NOTE_NAMES:
         shown += f" and {len(names) - NOTE_NAMES:,} more"
     them = "it" if len(names) == 1 else "them"
