@@ -158,13 +158,8 @@ def auc_settings(config: dict) -> tuple | None:
     (``curve`` and ``summation_method`` by their values, given thresholds sorted and their
     ``num_thresholds`` left out, Keras 3's ``{"class_name": "__tensor__"}`` label weights as
     a list), in ``AUC_DEFAULTS``' order; None where one is not computed here (another key,
-    a value Keras refuses, more than ``MAX_THRESHOLDS`` thresholds: ``auc_refusal`` says why)."""
+    a value Keras refuses, more than ``MAX_THRESHOLDS`` thresholds: ``read``'s ``Missing`` says why)."""
     return _auc_read(config)[0]
-
-
-def auc_refusal(config: dict) -> str:
-    """Why an AUC's config is not computed, and what is ("" where it is)."""
-    return _auc_read(config)[1]
 
 
 def _auc_read(config: dict) -> tuple[tuple | None, str]:
