@@ -367,7 +367,8 @@ def check_auc(metric: Metric, y_shape: tuple, pred_shape: tuple) -> None:
     each, theirs = pred_shape[1:], tuple(y_shape[1:])
     if None not in each and math.prod(each) != math.prod(theirs):
         raise LstmvizError(f"metric {safe_text(repr(metric.name), 60)}: AUC compares each target with an output "
-                           f"value, and targets {_shape(y_shape)} are not as many as the output's {_shape(pred_shape)}")
+                           f"value, and targets {_shape(y_shape)} are not as many as the output's "
+                           f"{_shape(pred_shape)}: give one target, 0 or 1, a value (one-hot, not class ids)")
     if not o["multi_label"] and o["label_weights"] is None:
         return
     labels = pred_shape[-1]
