@@ -287,9 +287,12 @@ def cmd_train(args) -> int:
     if not args.task:
         _check_count(args, model, x, y)
     from lstmviz.engine.compiled import compiled_metrics
+    from lstmviz.engine.metrics import Tracker
+    from lstmviz.engine.metrics import given as given_metrics
 
+    # (Keras' compiled metrics; a task's own, as the Train tab computes them: parity's accuracy)
     trainer = Trainer(model, x, y, loss, opt, batch, epochs, not args.no_shuffle, args.seed,
-                      metrics=[] if args.task else compiled_metrics(model))  # (Keras' compiled metrics)
+                      metrics=given_metrics(list(task.metrics)) if args.task else compiled_metrics(model))
     from lstmviz.engine.train import take_rows
 
     try:  # shapes fit, before any output
@@ -329,12 +332,15 @@ def cmd_train(args) -> int:
             line = (f"epoch {upd.epoch + 1}/{trainer.epochs}: loss {upd.epoch_loss:.6g}, "
                     + "".join(f"{safe_text(k, 40)} {v:.6g}, " for k, v in upd.metrics.items())
                     + f"gradient norm {upd.grad_norm:.3g}")
-            if x_val is not None:
-                line += f", validation loss {evaluate(model, x_val, y_val, loss, trainer.batch_size):.6g}"
+            if x_val is not None:  # (and Keras' val_ metrics, over the same batches)
+                tracker = Tracker(trainer.metrics.metrics)
+                line += f", validation loss {evaluate(model, x_val, y_val, loss, trainer.batch_size, tracker):.6g}"
+                line += "".join(f", validation {safe_text(k, 40)} {v:.6g}" for k, v in tracker.result().items())
             _say(line + f" ({time.perf_counter() - start:.1f} s)")
     from lstmviz.engine.compiled import for_keras
 
-    training = for_keras(model, loss, trainer.optimizer)  # (its compile_config and optimizer state)
+    training = for_keras(model, loss, trainer.optimizer,  # (its compile_config and optimizer state)
+                         metrics=trainer.metrics.metrics)
     save_keras(model, out, training)
     _say(f"saved {safe_text(str(out))} ({plural(trainer.optimizer.iterations, 'update')})")
     if training.variables is not None:

@@ -1406,7 +1406,7 @@ def test_one_update_under_way_is_said_until_it_is_done(make_window, qtbot, monke
     gate.set()
     panel.wait()
     qtbot.waitUntil(lambda: "\n" not in panel.status_label.text(), timeout=10000)
-    assert panel.status_label.text().startswith("update 1 \u00b7 epoch 1/20 \u00b7 loss ")
+    assert panel.status_label.text().startswith("update 1 \u00b7 epoch 1/60 \u00b7 loss ")
     panel.stop()
 
 
@@ -1916,7 +1916,7 @@ def test_every_number_the_curves_and_status_show_equals_an_engine_run_of_the_sam
         np.testing.assert_array_equal(x, list(xs))
         np.testing.assert_allclose(y, want, rtol=1e-9)
     assert panel.status_label.text().split("\n")[0] == (
-        f"update 10 \u00b7 epoch 2/20 \u00b7 loss {loss[-1]:.4g} \u00b7 validation {val[-1]:.4g}")
+        f"update 10 \u00b7 epoch 2/60 \u00b7 loss {loss[-1]:.4g} \u00b7 validation {val[-1]:.4g}")
     panel.stop()
 
 

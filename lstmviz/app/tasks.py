@@ -147,15 +147,19 @@ TASKS: dict[str, Task] = {t.name: t for t in [
          "The target is the first input value, read out after the last step: the gradient "
          "has to travel back through every step.", "mse", _delay,
          lambda u, c, o: [_rnn(c, u), LayerSpec("Dense", {"units": 1})],
-         lambda T, o: (None, T, 1), steps=20, units=8),
+         lambda T, o: (None, T, 1), steps=20, units=8, epochs=60),
     Task("adding", "The adding problem",
-         "Each step holds a value and a marker; the target is the sum of the two marked values.",
+         "Each step holds a value and a marker; the target is the sum of the two marked values. "
+         "Watch the loss fall from 0.17 (guessing 1); a SimpleRNN gets only part way.",
          "mse", _adding, lambda u, c, o: [_rnn(c, u), LayerSpec("Dense", {"units": 1})],
-         lambda T, o: (None, T, 2), steps=20, units=16),
+         lambda T, o: (None, T, 2), steps=20, units=16, samples=1280),
     Task("parity", "Parity over time",
-         "The target is 1 when the sequence holds an odd number of ones.", "binary_crossentropy",
+         "Target 1 when the sequence holds an odd number of ones: the classic hard task for gradients. "
+         "Loss 0.69 and accuracy 0.5 (guessing) for many epochs, then a sudden drop. "
+         "5 steps (32 sequences): every cell finds it; 8 or more: rarely.",
+         "binary_crossentropy",
          _parity, lambda u, c, o: [_rnn(c, u), LayerSpec("Dense", {"units": 1, "activation": "sigmoid"})],
-         lambda T, o: (None, T, 1), steps=8, units=16, epochs=40, metrics=("accuracy",)),
+         lambda T, o: (None, T, 1), steps=5, units=16, samples=1280, epochs=60, metrics=("accuracy",)),
     Task("sine", "Next value of a sine",
          "Given a window of a sine wave (random frequency and phase), predict the next value.",
          "mse", _sine, lambda u, c, o: [_rnn(c, u), LayerSpec("Dense", {"units": 1})],
