@@ -460,6 +460,9 @@ class TrainPanel(QtWidgets.QWidget):
                 x = x[0] if isinstance(x, list) else x  # (a model of several inputs: the first)
                 if x is not None and np.ndim(x) >= 2:
                     self.steps_spin.setValue(int(np.shape(x)[1]))
+            # (the text laid out again once the form has taken it: the form kept the last text's
+            # line count, and a task's description of more lines was cut at both ends)
+            later(self, lambda p: p.task_about.updateGeometry())
             for w in (self.cell_combo, self.units_spin, self.steps_spin):
                 w.setEnabled(task is not None)
             self.opt_combo.setCurrentText(s.settings.optimizer)
