@@ -2327,6 +2327,54 @@ def test_a_models_aucs_are_drawn_beside_the_loss_as_keras_fit_records_them(make_
                                                                                      "val_auc_1"]
     low, high = panel.metric_plot.vb.viewRange()[1]
     assert low < 0 < 1 < high and high - low < 2  # (0..1 whole, a frame around it)
+
+
+def test_the_metric_plot_keeps_the_users_zoom_until_auto_range(make_window, qtbot):
+    """The accuracy plot's frame was set again at every update: a user who zoomed into the
+    accuracy near 1 (or panned to an epoch) lost the view at the next update. As the loss
+    plot's, its view now follows the frame until the user pans or zooms it, keeps the user's
+    range (with pyqtgraph's own labels for it) while training goes on and its curves grow,
+    and follows the frame again from the plot's auto-range ("A") button on."""
+    from PySide6 import QtWidgets
+
+    w, panel = _drawn_train_tab(make_window, (1280, 720))
+    panel.task_combo.setCurrentIndex(panel.task_combo.findData("parity"))
+    panel.units_spin.setValue(4)
+    panel.epochs_spin.setValue(6)
+    s = panel.session
+    vb = panel.metric_plot.vb
+    per_epoch = s.trainer.batches_per_epoch
+
+    def run_to(update):
+        while s.iteration < update and s.step() is not None:
+            pass
+        panel.refresh(force=True)
+        QtWidgets.QApplication.processEvents()
+
+    run_to(2 * per_epoch)
+    assert panel.metric_plot.isVisible() and vb.state["autoRange"] == [False, False]
+    left = panel.metric_plot.getAxis("left")
+    assert left._tickLevels is not None  # (the frame's 0, 0.5, 1)
+    vb.setRange(xRange=(per_epoch - 3, per_epoch + 3), yRange=(0.4, 0.6), padding=0)
+    vb.sigRangeChangedManually.emit(vb.state["mouseEnabled"])  # as the mouse's drag or wheel
+    zoomed = vb.viewRange()
+    assert left._tickLevels is None  # (pyqtgraph's own labels for 0.4 .. 0.6)
+    run_to(s.iteration + 1)  # an update within an epoch
+    assert vb.viewRange() == zoomed
+    run_to(4 * per_epoch)  # two more epochs: new points, a wider frame
+    assert vb.viewRange() == zoomed
+    train, val = panel._metric_curves["accuracy"]
+    h = s.view().history
+    assert list(train.getData()[1]) == [m["accuracy"] for m in h.epoch_metrics]  # (drawn all the same)
+    assert list(train.getData()[0]) == [per_epoch * k for k in (1, 2, 3, 4)]
+    vb.enableAutoRange()  # the "A" button
+    QtWidgets.QApplication.processEvents()
+    assert vb.state["autoRange"] == [False, False]
+    (x0, x1), (y0, y1) = vb.viewRange()
+    assert x0 <= 0 and 4 * per_epoch <= x1 and y0 < 0 and y1 > 1  # (the frame: every update, 0..1)
+    assert left._tickLevels is not None
+    run_to(5 * per_epoch)  # followed again: the frame grows with the run
+    assert vb.viewRange()[0][1] >= 5 * per_epoch
     panel.stop()
 
 

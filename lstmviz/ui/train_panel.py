@@ -297,23 +297,26 @@ class TrainPanel(QtWidgets.QWidget):
         # the data leaves it; pyqtgraph's auto range is off: with it on, every new point repaints
         # the whole plot (ViewBox.itemBoundsChanged), with it off only the curve that changed.
         # The view follows the frame until the user pans or zooms it; the "A" button (auto
-        # range) hands it back to the frame.
+        # range) hands it back to the frame. The metric plot's too (its frame: _frame_metrics;
+        # it was set again whenever the frame changed, as the updates passed each step of its
+        # axis or at each epoch for a metric outside 0..1: a user's zoom into it was lost).
         self._follow = {}
         # (the connections reach the panel through a weak reference: PySide kept two lambdas
         # of them, and through them the closed window's whole Python side, after their plots
         # were deleted)
-        for k, plot in enumerate(self._timed_plots()):
+        for plot in (*self._timed_plots(), self.metric_plot):
             plot.vb.disableAutoRange()
             key = id(plot.vb)
             self._follow[key] = True
             def unfollow(p: TrainPanel, key: int = key) -> None:
-                p._follow[key] = False
-
-            def place_ticks(p: TrainPanel, k: int = k) -> None:
-                p._place_ticks(p._timed_plots()[k])
+                p._unfollow(key)
 
             plot.vb.sigRangeChangedManually.connect(weakly(self, unfollow))
             plot.vb.sigStateChanged.connect(self._auto_range_asked)
+        for k, plot in enumerate(self._timed_plots()):
+            def place_ticks(p: TrainPanel, k: int = k) -> None:
+                p._place_ticks(p._timed_plots()[k])
+
             plot.vb.sigResized.connect(weakly(self, place_ticks))  # labels for the new height
         for plot in (self.loss_plot, self.step_plot, self.norm_plot, self.metric_plot):
             for side in ("left", "bottom"):  # unchanged axes are copied, not drawn again
@@ -1406,9 +1409,15 @@ class TrainPanel(QtWidgets.QWidget):
             if hi - lo < 1e-12:
                 lo, hi = lo - 0.5, hi + 0.5
         vb = self.metric_plot.vb
-        frame = (right, lo, hi, within, vb.width(), vb.height())
+        follow = self._follow[id(vb)]
+        frame = (right, lo, hi, within, vb.width(), vb.height(), follow)
         if frame != self._metric_frame:
             self._metric_frame = frame
+            if not follow:  # (the user's pan or zoom, kept until "A": pyqtgraph's own labels
+                # for it, not the whole frame's, which a zoom into 0.9 .. 1 left with one label)
+                set_ticks(self.metric_plot.getAxis("bottom"), None)
+                set_ticks(self.metric_plot.getAxis("left"), None)
+                return
             # (x with pyqtgraph's padding, as the loss plot's; y with room for half a label
             # beyond 0 and 1, which pyqtgraph drops where it would stick out of its axis)
             line = QtGui.QFontMetricsF(self.metric_plot.getAxis("left").style["tickFont"] or QtGui.QFont()).height()
@@ -1654,11 +1663,22 @@ class TrainPanel(QtWidgets.QWidget):
         else:
             plot.vb.setRange(xRange=(0, frame[0]), yRange=(frame[1] / 4, frame[2] / 4))
 
+    def _unfollow(self, key: int) -> None:
+        """The user panned or zoomed the plot whose view box is ``key``: the frame no longer
+        sets its range (the metric plot's labels become pyqtgraph's own for the new range)."""
+        was = self._follow[key]
+        self._follow[key] = False
+        if was and key == id(self.metric_plot.vb):
+            self._frame_metrics()
+
     def _auto_range_asked(self, vb) -> None:
         """The "A" button or View All: the frame takes the range back."""
         if any(a is not False for a in vb.state["autoRange"]):
             vb.disableAutoRange()
             self._follow[id(vb)] = True
+            if vb is self.metric_plot.vb:
+                self._frame_metrics()  # (a new frame: it holds whether the view follows)
+                return
             plot = next(p for p in (self.loss_plot, self.step_plot, self.norm_plot) if p.vb is vb)
             self._show_frame(plot)
 
