@@ -2129,3 +2129,105 @@ def test_a_kept_models_compile_is_kept_and_an_older_sessions_is_checked(tmp_path
     older = _rewritten(kept, tmp_path / "older.lstmviz", as_older)
     with pytest.raises(LstmvizError, match="what the model was compiled with: its optimizer 'Evil' is not one"):
         ses.open_session(AppState(), older)
+
+
+# -- the Train tab's own data and frozen layers ------------------------------------------------
+def _train_data(st: AppState, tmp_path):
+    """The Train tab's "Your data" for ``st``'s stack, read from files as the tab reads them."""
+    from lstmviz.app.train_user import kept_data, user_data
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(10,) + st.x.shape[1:]).astype(np.float32)
+    y = rng.normal(size=(10,) + tuple(st.model.output_shapes()[0][1:])).astype(np.float32)
+    np.save(tmp_path / "my x.npy", x)
+    np.save(tmp_path / "my y.npy", y)
+    data, loss = user_data(st.model, tmp_path / "my x.npy", tmp_path / "my y.npy", "mae", 0.3)
+    return kept_data(data, "my x.npy", "my y.npy", loss, 0.3), x, y
+
+
+def test_the_train_tabs_own_data_round_trips_in_a_session(tmp_path):
+    """The inputs and targets opened in the Train tab ("Your model and data") were not kept:
+    a reopened session had none, and their files may be gone. They are kept as members of the
+    session (their files' names, the loss and validation split with them), equal to the bit,
+    and a run on them after reopening trains on the same data as before."""
+    st = edited_state()
+    st.train_data, x, y = _train_data(st, tmp_path)
+    path = ses.save_session(st, tmp_path / "t.lstmviz")
+    (tmp_path / "my x.npy").unlink()  # (the files are not needed)
+    (tmp_path / "my y.npy").unlink()
+    with zipfile.ZipFile(path) as zf:
+        assert {"train/inputs.npy", "train/targets.npy"} <= set(zf.namelist())
+        kept = json.loads(zf.read("manifest.json"))["train_data"]
+    assert kept["loss"] == "mae" and kept["validation_split"] == 0.3 and kept["input_name"] == "my x.npy"
+    other = AppState()
+    ses.open_session(other, path)
+    t = other.train_data
+    assert t is not None and (t.input_name, t.target_name, t.loss, t.validation_split) == (
+        "my x.npy", "my y.npy", "mae", 0.3)
+    assert t.inputs.dtype == x.dtype and t.targets.dtype == y.dtype
+    np.testing.assert_array_equal(t.inputs, x)
+    np.testing.assert_array_equal(t.targets, y)
+    from lstmviz.app.train_user import user_data
+
+    data, loss = user_data(other.model, None, None, t.loss, t.validation_split, held=t)  # (what Train runs on)
+    np.testing.assert_array_equal(np.concatenate([data.x_train, data.x_val]), x)
+    np.testing.assert_array_equal(np.concatenate([data.y_train, data.y_val]), y)
+    assert len(data.x_val) == 3 and loss == "mae"
+    # a session without them (one written before they were kept) opens, and holds none
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist() if not n.startswith("train/")}
+    manifest = json.loads(members.pop("manifest.json"))
+    del manifest["train_data"]
+    old = tmp_path / "old.lstmviz"
+    with zipfile.ZipFile(old, "w") as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+        for n, b in members.items():
+            zf.writestr(n, b)
+    ses.open_session(other, old)
+    assert other.train_data is None
+    assert_same_stack(st, other)
+
+
+@pytest.mark.parametrize("damage, said", [
+    (lambda t: t.update(loss="hinge_of_doom"), "its loss 'hinge_of_doom' is not a loss lstmviz computes"),
+    (lambda t: t.update(validation_split=2), "its validation split 2 is not a share from 0 to 0.9"),
+    (lambda t: t.update(targets="layers/0/0.npy"), "not one target per sample"),
+    (lambda t: t.update(inputs="train/nothing.npy"), "the Train tab's data's inputs ('train/nothing.npy') is missing"),
+    (lambda t: t.update(input_name=""), "its files' names are not names"),
+])
+def test_damaged_train_data_in_a_session_is_refused_in_one_line(tmp_path, damage, said):
+    st = edited_state()
+    st.train_data = _train_data(st, tmp_path)[0]
+    path = ses.save_session(st, tmp_path / "t.lstmviz")
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    manifest = json.loads(members.pop("manifest.json"))
+    damage(manifest["train_data"])
+    bad = tmp_path / "bad.lstmviz"
+    with zipfile.ZipFile(bad, "w") as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+        for n, b in members.items():
+            zf.writestr(n, b)
+    with pytest.raises(LstmvizError) as err:
+        ses.read_session(bad)
+    assert said in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_frozen_layer_stays_frozen_through_a_session(tmp_path):
+    """A layer frozen in the side panel (Keras' ``trainable = False``) reopens frozen: its
+    config says so, training moves none of its weights, the others' as before."""
+    from lstmviz.engine.layers import frozen_arrays, trainable_arrays
+
+    st = edited_state()
+    st.set_layer_option(1, "trainable", False)
+    assert st.layers[1].config["trainable"] is False
+    n_trainable = len(trainable_arrays(st.model))
+    path = ses.save_session(st, tmp_path / "f.lstmviz")
+    other = AppState()
+    ses.open_session(other, path)
+    assert [e.config.get("trainable", True) for e in other.layers] == [e.config.get("trainable", True)
+                                                                       for e in st.layers]
+    assert other.layers[1].config["trainable"] is False
+    assert len(trainable_arrays(other.model)) == n_trainable
+    frozen = [frozen_arrays(layer) for layer in other.model.layers]
+    assert frozen == [frozen_arrays(layer) for layer in st.model.layers] and frozen[1] > 0 == frozen[0]

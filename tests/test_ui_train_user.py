@@ -693,3 +693,45 @@ def test_a_run_put_on_the_stack_is_gone_on_with_by_the_next_run_and_the_tab_says
     w.state.undo()  # (the user's model as it was: its next run starts afresh, as before)
     assert box.train() and panel.session.resumed == 0 and "continuing" not in box.message.text()
     panel.stop()
+
+
+def test_the_train_tabs_own_data_are_kept_in_a_session_and_train_after_their_files_are_gone(make_window, tmp_path):
+    """Inputs and targets opened in the Train tab, a session saved (File > Save session),
+    the files deleted: the session reopened in another window gave the tab no data ("no
+    inputs", "no targets"). Now the box names them as kept in the session, with the loss and
+    validation split picked, and Train runs on the same arrays (the run's data equal
+    them to the bit); a session written without them leaves the box none."""
+    w = make_window()
+    box = _setup(w, tmp_path)
+    x, y = np.load(tmp_path / "x.npy"), np.load(tmp_path / "y.npy")
+    held = w.state.train_data  # (read once both were picked: saved even before Train is pressed)
+    assert held is not None and held.loss == "mse" and held.input_name == "x.npy"
+    np.testing.assert_array_equal(held.inputs, x)
+    box.loss_combo.setCurrentText("mae")
+    box.split_spin.setValue(0.25)
+    assert box.train()  # (read again with the loss and split now picked)
+    kept = tmp_path / "work.lstmviz"
+    w.sessions.save_to(kept)
+    (tmp_path / "x.npy").unlink()
+    (tmp_path / "y.npy").unlink()
+    other = make_window()
+    panel = other.train_panel
+    obox = panel.user_box
+    assert other.open_file(kept)
+    assert obox.x_label.text() == "x.npy (in the session)" and obox.y_label.text() == "y.npy (in the session)"
+    assert obox.loss_combo.currentText() == "mae" and obox.split_spin.value() == 0.25
+    assert obox.train(), obox.message.text()
+    d = panel.session.data
+    np.testing.assert_array_equal(np.concatenate([d.x_train, d.x_val]), x)
+    np.testing.assert_array_equal(np.concatenate([d.y_train, d.y_val]), y)
+    assert len(d.x_val) == 10 and panel.session.loss == "mae"
+    assert obox.message.text().startswith("Training a copy of")
+    panel.stop()
+    # the window's own session (the built-in stack, no Train data): the box holds none
+    plain = tmp_path / "plain.lstmviz"
+    third = make_window()
+    third.sessions.save_to(plain)
+    assert other.open_file(plain)
+    assert obox.held is None and obox.x_label.text() == "no inputs" and obox.y_label.text() == "no targets"
+    assert not obox.train() and obox.message.text() == "open the inputs and the targets first"
+    w.train_panel.stop()

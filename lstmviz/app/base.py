@@ -20,7 +20,7 @@ import numpy as np
 
 from lstmviz.app.events import Change, Event
 from lstmviz.app.selection import Cursor
-from lstmviz.app.stack import InputSpec, LayerEntry, ShownWeights, Snapshot, default_layers
+from lstmviz.app.stack import InputSpec, LayerEntry, ShownWeights, Snapshot, TrainData, default_layers
 from lstmviz.engine import Model, Trace
 
 if TYPE_CHECKING:
@@ -52,6 +52,9 @@ class StateBase:
         #: ``source["compile"]``, ``engine.compiled``), kept through its edits: the Train
         #: tab's defaults; None for the app's stacks
         self.compiled: dict | None = None
+        #: the Train tab's own inputs and targets (``stack.TrainData``: "Your model and data"),
+        #: kept in a session; None until the user opened them there
+        self.train_data: TrainData | None = None
         self.model: Model | None = None
         self.trace: Trace | None = None
         self.x: np.ndarray | None = None

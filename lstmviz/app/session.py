@@ -31,6 +31,11 @@ A session file is a zip archive:
   "weights": ["model/0/0.npy", ...] or null, "inbound": [[layer, index]],
   "initial_state": [...], "mask": [[layer, index]] or null}]}`` (``"layers"`` is then
   empty); the file it came from is not needed to open the session again.
+- the Train tab's own inputs and targets ("Your model and data", ``StateBase.train_data``)
+  where the user opened some: ``"train_data": {"inputs": "train/inputs.npy", "targets":
+  "train/targets.npy", "input_name", "target_name", "loss", "validation_split"}``, the
+  arrays as the tab read them (float32 or int32 inputs, float32 targets, one per sample);
+  absent in a session written before they were kept (it opens, with none).
 - one ``.npy`` member per array, written with ``np.save(allow_pickle=False)`` and read
   with ``allow_pickle=False`` (a session never runs code).
 
@@ -66,7 +71,7 @@ from lstmviz.app import inputs as gen
 from lstmviz.app.atomic import all_or_nothing
 from lstmviz.app.input_edits import frozen, shared
 from lstmviz.app.selection import SPEEDS, Cursor
-from lstmviz.app.stack import ARRAY_FIELDS
+from lstmviz.app.stack import ARRAY_FIELDS, TrainData
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
 from lstmviz.engine.compiled import from_session_data, of, session_data
@@ -121,6 +126,9 @@ class Session:
     #: saved state, the file they were read from), the Train tab's and ``fit``'s defaults;
     #: None: not compiled, or a session written before it was kept
     compiled: dict | None = None
+    #: the Train tab's own inputs and targets (``stack.TrainData``); None: none opened there,
+    #: or a session written before they were kept
+    train_data: TrainData | None = None
 
 
 def capture(state: AppState, ui: dict | None = None) -> Session:
@@ -134,14 +142,14 @@ def capture(state: AppState, ui: dict | None = None) -> Session:
         return Session([], spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
                        dict(ui or {}), state.path, Model.from_spec(state.model.to_spec()),
                        batch=_batch(state), states=_states_in(state), feature_names=names,
-                       token_labels=labels, compiled=of(state.model))
+                       token_labels=labels, compiled=of(state.model), train_data=state.train_data)
     layers = [LayerEntry(e.class_name, json.loads(json.dumps(e.config)), e.name,
                          None if e.weights is None else [np.array(w) for w in e.weights])
               for e in state.layers]
     return Session(layers, spec, int(state.seed), bool(state.trace_all_samples), state.cursor,
                    dict(ui or {}), state.path, keras_version=state.keras_version,
                    batch=_batch(state), states=_states_in(state), feature_names=names, token_labels=labels,
-                   model_name=state.model_name, compiled=state.compiled)
+                   model_name=state.model_name, compiled=state.compiled, train_data=state.train_data)
 
 
 def _batch(state: AppState) -> int:
@@ -267,6 +275,13 @@ def session_bytes(session: Session) -> bytes:
         if "state" in said:
             said["state"]["slots"] = _weight_members(slots, "compiled/slots", members)
         manifest["compiled"] = said
+    t = session.train_data
+    if t is not None:  # (the Train tab's own data: its arrays as members, the rest by name)
+        manifest["train_data"] = {"inputs": "train/inputs.npy", "targets": "train/targets.npy",
+                                  "input_name": t.input_name, "target_name": t.target_name,
+                                  "loss": t.loss, "validation_split": float(t.validation_split)}
+        members["train/inputs.npy"] = _array_member(t.inputs, kept)
+        members["train/targets.npy"] = _array_member(t.targets, kept)
     try:
         text = json.dumps(manifest, indent=1, allow_nan=True)
     except (TypeError, ValueError) as err:
@@ -634,7 +649,46 @@ def _parse_manifest(m, zf, infos, path) -> Session:
             model.source["compile"] = compiled
     return Session(layers, spec, seed, tas, cursor, ui, where if isinstance(where, str) else None, model,
                    keras_version=keras, batch=batch, states=states, feature_names=names, token_labels=labels,
-                   model_name=name, compiled=compiled)
+                   model_name=name, compiled=compiled,
+                   train_data=_parse_train_data(m.get("train_data"), zf, infos, path))
+
+
+def _parse_train_data(value, zf, infos, path) -> TrainData | None:
+    """The manifest's ``train_data`` (the Train tab's own inputs and targets), checked as
+    the tab reads a file of them (numbers, finite, one target per sample; whether they fit
+    the model is said when a run starts on them); None where absent (none opened there, or a
+    session written before they were kept)."""
+    if value is None:
+        return None
+    what = "the Train tab's data"
+    if not isinstance(value, dict):
+        raise _bad(path, f"{what} is not an object")
+    from lstmviz.engine.losses import canonical
+
+    names = [value.get("input_name", "inputs"), value.get("target_name", "targets")]
+    if not all(isinstance(n, str) and 0 < len(n) <= NAME_LIMIT for n in names):
+        raise _bad(path, f"{what}: its files' names are not names")
+    loss, split = value.get("loss"), value.get("validation_split", 0.2)
+    try:
+        loss = canonical(loss) if isinstance(loss, str) else None
+    except LstmvizError:
+        loss = None
+    if loss is None:
+        raise _bad(path, f"{what}: its loss {str(value.get('loss'))[:40]!r} is not a loss lstmviz computes")
+    if not (is_number(split) and 0 <= split <= 0.9):
+        raise _bad(path, f"{what}: its validation split {str(split)[:40]} is not a share from 0 to 0.9")
+    x = _array(zf, infos, value.get("inputs"), path, f"{what}'s inputs")
+    y = _array(zf, infos, value.get("targets"), path, f"{what}'s targets")
+    for arr, which, kinds in ((x, "inputs", (np.float32, np.int32)), (y, "targets", (np.float32,))):
+        if arr.ndim < 1 or arr.dtype not in kinds or not len(arr):
+            raise _bad(path, f"{what}'s {which} are {arr.dtype} of shape {arr.shape}, not "
+                             f"{' or '.join(np.dtype(k).name for k in kinds)} samples")
+        if arr.dtype == np.float32 and not np.isfinite(arr).all():
+            raise _bad(path, f"{what}'s {which} hold NaN or infinity")
+    if x.ndim < 2 or len(y) != len(x):
+        raise _bad(path, f"{what}: inputs of shape {x.shape} and targets of shape {y.shape}, not one "
+                         "target per sample of (samples, timesteps, ...)")
+    return TrainData(frozen(x), frozen(y), safe_name(names[0]), safe_name(names[1]), loss, float(split))
 
 
 def _parse_compiled(value, zf, infos, path) -> dict | None:
@@ -880,6 +934,7 @@ def apply_session(state: AppState, session: Session, path=None) -> None:
 
 
 def _apply(state: AppState, session: Session, path) -> None:
+    state.train_data = session.train_data  # (the Train tab's own data: the session's, or none)
     if session.input.data is not None:
         state.give_with_input(session.input.data, session.feature_names, session.token_labels)
     if session.model is not None:  # a read-only model: shown as opened, on the session's input

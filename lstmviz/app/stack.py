@@ -63,6 +63,22 @@ ARRAY_FIELDS = ("data", "others")
 
 
 @dataclass(frozen=True)
+class TrainData:
+    """The Train tab's own data ("Your model and data"): the inputs and targets the user
+    opened there, as read for the model (``app.train_user.user_data``: token ids int32, else
+    float32), the names of the files they came from, the loss and validation split picked
+    with them. Held by the state (``StateBase.train_data``) so a session keeps them (the
+    files may be gone when it is opened again); arrays read-only, replaced, never changed."""
+
+    inputs: np.ndarray = field(repr=False)
+    targets: np.ndarray = field(repr=False)
+    input_name: str = "inputs"
+    target_name: str = "targets"
+    loss: str = "mse"
+    validation_split: float = 0.2
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """An immutable copy of the stack and the input (weights and data read-only)."""
 

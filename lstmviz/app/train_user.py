@@ -30,7 +30,7 @@ from lstmviz.app.grad_stats import (
     squashed_gates,
 )
 from lstmviz.app.input_edits import frozen
-from lstmviz.app.stack import ShownWeights
+from lstmviz.app.stack import ShownWeights, TrainData
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.app.views import GRADIENT_PICTURES
 from lstmviz.engine import Model
@@ -81,9 +81,11 @@ def output_shape(model: Model, x) -> tuple:
 
 
 def user_data(model: Model, input_path, target_path, loss: str,
-              validation_split: float = 0.2) -> tuple[T.Data, str]:
+              validation_split: float = 0.2, held: TrainData | None = None) -> tuple[T.Data, str]:
     """The user's inputs and targets as a task's ``Data`` and the canonical loss name.
-    Every refusal is one line naming the file, what it holds and what is expected."""
+    Every refusal is one line naming the file, what it holds and what is expected. A path
+    that is None takes ``held``'s array of that side instead (the Train tab's data kept in a
+    session, ``StateBase.train_data``: its files may be gone), checked alike."""
     from lstmviz.cli_inputs import input_specs, read_input, read_target
 
     loss = canonical(loss)
@@ -93,23 +95,44 @@ def user_data(model: Model, input_path, target_path, loss: str,
     if len(specs) != 1:
         raise LstmvizError(f"the Train tab trains models with one input; this one takes {len(specs)} "
                            "(train it with `lstmviz train MODEL --input X1 --input X2 ...`)")
+    if (input_path is None or target_path is None) and held is None:
+        raise LstmvizError("open the inputs and the targets first")
     want, integer = specs[0]
-    x = np.asarray(_by_name(input_path, lambda: read_input(input_path, want, None, integer)))
-    x = _inputs(x, want, integer, _name(input_path))
+    if input_path is not None:
+        x_what = _name(input_path)
+        x = np.asarray(_by_name(input_path, lambda: read_input(input_path, want, None, integer)))
+    else:
+        assert held is not None
+        x_what, x = safe_name(held.input_name), held.inputs
+    x = _inputs(x, want, integer, x_what)
     n = x.shape[0]
-    y = np.asarray(_by_name(target_path, lambda: read_target(target_path, model, loss)))
+    if target_path is not None:
+        y_what = _name(target_path)
+        y = np.asarray(_by_name(target_path, lambda: read_target(target_path, model, loss)))
+    else:
+        assert held is not None
+        y_what, y = safe_name(held.target_name), held.targets
     if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
-        raise LstmvizError(f"{_name(target_path)}: holds {y.dtype} values, not numbers")
+        raise LstmvizError(f"{y_what}: holds {y.dtype} values, not numbers")
     y = y.astype(np.float32)
     if y.ndim == 0 or y.shape[0] != n:
         from lstmviz.cli_inputs import sequence_csv_note
 
-        raise LstmvizError(f"{_name(target_path)}: {plural(y.shape[0] if y.ndim else 0, 'target')}, but "
+        raise LstmvizError(f"{y_what}: {plural(y.shape[0] if y.ndim else 0, 'target')}, but "
                            f"the inputs have {plural(n, 'sample')}; expected one target per sample"
-                           + sequence_csv_note(target_path, model, n))
-    _check_targets(model, x, y, loss, _name(input_path), _name(target_path))
+                           + (sequence_csv_note(target_path, model, n) if target_path is not None else ""))
+    _check_targets(model, x, y, loss, x_what, y_what)
     cut = split_at(n, validation_split)  # Keras: the last samples validate, before any shuffling
     return T.Data(x[:cut], y[:cut], x[cut:], y[cut:]), loss
+
+
+def kept_data(data: T.Data, input_name: str, target_name: str, loss: str,
+              validation_split: float) -> TrainData:
+    """What the state keeps of the user's data a run was made of (``StateBase.train_data``,
+    saved in a session): the whole inputs and targets again, read-only, with their names."""
+    return TrainData(frozen(np.concatenate([data.x_train, data.x_val])),  # (copies: the run's stay its own)
+                     frozen(np.concatenate([data.y_train, data.y_val])),
+                     input_name, target_name, loss, float(validation_split))
 
 
 def _inputs(x: np.ndarray, want: tuple, integer: bool, what: str) -> np.ndarray:

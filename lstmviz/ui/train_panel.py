@@ -1974,6 +1974,10 @@ def install(window) -> TrainPanel:
     window.destroyed.connect(window_gone)
     state = getattr(window, "state", None)
     if state is not None:  # (the box's defaults follow the window's model: a compiled one's loss)
-        state.changed.connect(lambda *_: panel.user_box.follow_model(state.model, state.path))
-        panel.user_box.follow_model(state.model, state.path)
+        def follow(*_) -> None:  # (and its data: a session's own inputs and targets)
+            panel.user_box.follow_model(state.model, state.path)
+            panel.user_box.follow_data(state.train_data)
+
+        state.changed.connect(follow)
+        follow()
     return panel

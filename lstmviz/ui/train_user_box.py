@@ -16,7 +16,8 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
-from lstmviz.app.train_user import Scrubber, compiled_settings, user_data, user_session
+from lstmviz.app.stack import TrainData
+from lstmviz.app.train_user import Scrubber, compiled_settings, kept_data, user_data, user_session
 from lstmviz.engine.losses import NAMES
 from lstmviz.engine.train import batch_norm_note, frozen_note, left_out_note
 from lstmviz.errors import LstmvizError
@@ -35,6 +36,10 @@ class UserBox(QtWidgets.QGroupBox):
         self.x_path: str | None = None
         self._about = None  # the run the message under the button describes (None: a refusal, or none)
         self.y_path: str | None = None
+        #: the inputs and targets last read here, or kept in the session opened (the window
+        #: state's ``train_data``, which a session saves): a side without a file picked since
+        #: trains on its array (the files may be gone)
+        self.held: TrainData | None = None
         form = QtWidgets.QFormLayout(self)
         form.setRowWrapPolicy(QtWidgets.QFormLayout.RowWrapPolicy.WrapLongRows)  # (a narrow tab)
         self.x_button = QtWidgets.QPushButton("Inputs\u2026")
@@ -156,6 +161,59 @@ class UserBox(QtWidgets.QGroupBox):
         label = self.x_label if which == "x" else self.y_label
         setattr(self, f"{which}_path", path)
         label.setText(safe_name(Path(path).name))
+        label.setToolTip("")
+        self._read()  # (kept in the window's state, so a session saved now keeps them)
+
+    def _read(self) -> tuple | None:
+        """The inputs and targets picked (or held) read for the window's model, kept as the
+        state's ``train_data``: (data, loss), or None where there is nothing to read yet or
+        they do not fit (said by Train, not here)."""
+        window = self.panel.window_ref
+        model = window.state.model if window is not None else None
+        if model is None or ((not self.x_path or not self.y_path) and self.held is None):
+            return None
+        try:
+            return self._keep(model)
+        except (LstmvizError, OSError):
+            return None
+
+    def _keep(self, model) -> tuple:
+        """(data, loss) of the picked files or held arrays for ``model``; what was read is
+        kept, as the window state's ``train_data``. Raises LstmvizError / OSError."""
+        held = self.held
+        data, loss = user_data(model, self.x_path or None, self.y_path or None, self.loss_combo.currentText(),
+                               self.split_spin.value(), held=held)
+        names = [Path(p).name if p else (getattr(held, f"{k}_name") if held is not None else k + "s")
+                 for p, k in ((self.x_path, "input"), (self.y_path, "target"))]
+        self.held = kept_data(data, names[0], names[1], loss, self.split_spin.value())
+        window = self.panel.window_ref
+        if window is not None:
+            window.state.train_data = self.held
+        return data, loss
+
+    def follow_data(self, kept: TrainData | None) -> None:
+        """The window state's Train data changed (a session opened): the box shows and trains
+        on the session's inputs and targets (their files' names, "in the session"), its loss
+        and validation split; a session without them leaves none held."""
+        if kept is self.held:
+            return
+        had = self.held
+        self.held = kept
+        if kept is None:
+            if had is not None:  # (the last session's data are not this one's)
+                self.x_path = self.y_path = None
+                for label, text in ((self.x_label, "no inputs"), (self.y_label, "no targets")):
+                    label.setText(text)
+                    label.setToolTip("")
+            return
+        self.x_path = self.y_path = None  # (the session's arrays, not the files picked before)
+        for label, name, arr in ((self.x_label, kept.input_name, kept.inputs),
+                                 (self.y_label, kept.target_name, kept.targets)):
+            label.setText(f"{safe_name(name)} (in the session)")
+            label.setToolTip(f"{safe_name(name)}: shape {tuple(arr.shape)}, kept in the session "
+                             "(the file is not needed); pick a file to replace it")
+        self.loss_combo.setCurrentText(kept.loss)
+        self.split_spin.setValue(kept.validation_split)
 
     def train(self) -> bool:
         """A run of the window's model on the opened files (the panel switches to it);
@@ -165,10 +223,9 @@ class UserBox(QtWidgets.QGroupBox):
         try:
             if model is None:
                 raise LstmvizError("there is no model on the stack to train")
-            if not self.x_path or not self.y_path:
+            if (not self.x_path or not self.y_path) and self.held is None:
                 raise LstmvizError("open the inputs and the targets first")
-            data, loss = user_data(model, self.x_path, self.y_path, self.loss_combo.currentText(),
-                                   self.split_spin.value())
+            data, loss = self._keep(model)
             s = self.panel.session.settings
             settings = type(s)(optimizer=s.optimizer, learning_rate=s.learning_rate,
                                batch_size=self.panel.batch_spin.value(), epochs=self.panel.epochs_spin.value(),
