@@ -95,18 +95,22 @@ def test_simple_rnn_and_activation_names(view):
     assert "max(x, 0)" in view.eq_label.text()
 
 
-def test_bidirectional_backward_side_and_dense_message(view):
+def test_bidirectional_backward_side_and_activation_message(view):
+    """A layer without weights per step (an Activation) has the message; a Dense has its
+    step page (``test_views_step.py``)."""
     model, trace, _ = build([LayerSpec("Bidirectional", {"layer": {"class_name": "LSTM", "config": {"units": 2}}}),
-                             LayerSpec("Dense", {"units": 1})])
+                             LayerSpec("Dense", {"units": 1}), LayerSpec("Activation", {"activation": "relu"})])
     back = trace["bidirectional"].children["backward"]
     view.set_data(model, trace)
     view.set_cursor(Cursor(step=0, sample=0, layer="bidirectional", unit=1, side="backward"))
     assert view.equation_lines()[-1].endswith("= " + fmt(back.steps["h"][0, 0, 1]))
     assert view.message_text() is None
     view.set_cursor(Cursor(step=0, sample=0, layer="dense", unit=0))
+    assert view.message_text() is None and view.equation_lines()[0].startswith("y[u] = W[:,u]·x + b[u] = ")
+    view.set_cursor(Cursor(step=0, sample=0, layer="activation", unit=0))
     assert view.equation_lines() == []
-    assert view.message_text() == ("The Cell view looks inside a recurrent cell, one step at a time; 'dense' "
-                                   "(Dense) has none.\n\nPick a recurrent layer in the layer box above: "
+    assert view.message_text() == ("The Cell view looks inside a recurrent cell, one step at a time; 'activation' "
+                                   "(Activation) has none.\n\nPick a recurrent layer in the layer box above: "
                                    "bidirectional.")
 
 

@@ -386,6 +386,32 @@ class Conv1D(_OverSteps):
         z = self._z(x)
         return self.act(z, out=z)
 
+    def read_index(self, steps: int) -> str:
+        """Which input step tap ``k`` of output step ``t`` reads, as the equations write
+        it: ``t·strides + k·dilation − padding before`` (``2t+k-1``; ``read_steps`` the
+        numbers), for an input of ``steps``."""
+        before, _ = self.pads(steps)
+        text = ("t" if self.stride == 1 else f"{self.stride}t") + "+" + (
+            "k" if self.dilation == 1 else f"{self.dilation}k")
+        return text + (f"-{before}" if before else "")
+
+    #: taps written out one by one in the equations up to this many, else their sum
+    TERMS_MAX = 8
+
+    def equations(self, steps: int) -> list:
+        """What one output number is, as the Cell view prints it (see ``layers.Dense``'s,
+        whose form it shares: ``layers.dense_equations``): ``y_t[f] = act(Σₖ
+        W_k[:,f]·x_{t+k} + b[f])`` for an input of ``steps``; the fields ``{w0}``,
+        ``{w1}``, ... each tap's ``W_k[:,f]·x`` (0 where it reads the padding), or
+        ``{wx}`` their sum past ``TERMS_MAX`` taps, ``{b}``, ``{pre}``, ``{y}``."""
+        from lstmviz.engine.layers import dense_equations  # (layers imports this module)
+
+        group = "[g]" if self.groups > 1 else ""  # (a filter reads its group's channels)
+        wx = f"Σₖ W_k[:,f]·x_{{{self.read_index(steps)}}}{group}"
+        taps = self.kernel_size
+        terms = ("{w0}" + "".join(f" + {{w{k}:t}}" for k in range(1, taps))) if taps <= self.TERMS_MAX else "{wx}"
+        return dense_equations(self.config, True, "f", wx, terms)
+
     def backward_steps(self, x, y, dy):
         z = None if self.act in D.FROM_OUTPUT else self._z(x)
         dz = np.asarray(D.grad(self.act, z, y, dy), np.float32)

@@ -79,6 +79,36 @@ class Activation(Layer):
         return str(self.config["activation"])
 
 
+def dense_equations(config: dict, steps: bool = True, unit: str = "u", wx: str | None = None,
+                    terms: str = "{wx}") -> list[cells.EquationTemplate]:
+    """A Dense's equation templates for its output number ``unit`` at a step (see
+    ``Dense.equations``), a Conv1D's too (``conv.Conv1D.equations``: ``wx`` its sum over
+    the kernel's taps, ``terms`` their fields). Fields: ``{wx}``, ``{b}``, ``{pre}``,
+    ``{y}``; ``_t`` where the layer steps (``steps``)."""
+    act = cells.act_name(config.get("activation"))
+    t = "_t" if steps else ""
+    wx = wx or f"W[:,{unit}]·x{t}"
+    z, y = f"z{t}", f"y{t}[{unit}]"
+    use_bias = bool(config.get("use_bias", True))
+    inner = f"{wx} + b[{unit}]" if use_bias else wx
+    sums = f"{terms} + {{b:t}}" if use_bias else terms
+    single = terms == "{wx}" and not use_bias  # (one number: nothing to add up)
+    if act in ("softmax", "log_softmax"):  # (a unit's share of all the units' sums)
+        over = f"the step's {unit_name(unit)}s" if steps else f"all {unit_name(unit)}s"
+        return [cells.EquationTemplate("pre", f"{z}[{unit}] = {inner}", "{pre}" if single else f"{sums} = {{pre}}"),
+                cells.EquationTemplate("y", f"{y} = {act}({z})[{unit}]  (over {over})", "{y}")]
+    if act == "linear":
+        return [cells.EquationTemplate("y", f"{y} = {inner}", "{y}" if single else f"{sums} = {{y}}")]
+    a = cells._esc(act)
+    numeric = f"{a}({{wx}}) = {{y}}" if single else f"{a}({sums}) = {a}({{pre}}) = {{y}}"
+    return [cells.EquationTemplate("y", f"{y} = {act}({inner})", numeric)]
+
+
+def unit_name(letter: str) -> str:
+    """A unit's letter in words: ``f`` a Conv1D's filter, else a unit."""
+    return "filter" if letter == "f" else "unit"
+
+
 class Dense(Layer):
     class_name = "Dense"
     required = ("units",)
@@ -103,18 +133,31 @@ class Dense(Layer):
             self._need_rank(input_shapes[0], 2, "an input")
         return [tuple(input_shapes[0][:-1]) + (int(self.config["units"]),)]
 
-    def forward(self, x):
+    def product(self, x) -> np.ndarray:
+        """``W·x`` (float32, no bias): the forward's own products, so a step of it (a
+        sequence's ``x[:, t:t + 1]``) gives that step's numbers to the bit (the Cell
+        view's ``app/step_ref.py`` prints them)."""
         x = x.astype(np.float32, copy=False)  # (a copy of a long sequence's input: not needed)
         if x.ndim == 3 and not self.steps_first:
             # one product per timestep (batch rows each), however many steps: a window of
             # steps then gets the very numbers of the whole sequence (BLAS sums rows of
             # taller products differently); (steps, batch, ...): np.matmul makes one already
-            y = np.matmul(x.transpose(1, 0, 2), self.weights[0]).transpose(1, 0, 2)
-        else:
-            y = np.matmul(x, self.weights[0])
+            return np.matmul(x.transpose(1, 0, 2), self.weights[0]).transpose(1, 0, 2)
+        return np.matmul(x, self.weights[0])
+
+    def forward(self, x):
+        y = self.product(x)
         if self.config["use_bias"]:
             y += self.weights[1]
         return activations.get(self.config["activation"], self.keras_major)(y, out=y)
+
+    def equations(self, steps: bool = True) -> list[cells.EquationTemplate]:
+        """What one output number is, as the Cell view prints it (the step page,
+        ``app/step_ref.py`` fills the numbers in): ``y_t[u] = act(W[:,u]·x_t + b[u])``, or
+        without ``_t`` where the input is a vector (``steps`` False). Fields: ``{wx}``
+        (W[:,u]·x_t), ``{b}``, ``{pre}`` (their sum), ``{y}`` (the trace's output). A
+        softmax is not a function of one number: the sum first, then the unit's share."""
+        return dense_equations(self.config, steps)
 
     def param_formula(self):
         d, u = self.weights[0].shape

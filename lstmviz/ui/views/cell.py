@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -32,6 +33,7 @@ from lstmviz.app.cell_ref import (  # noqa: F401
 from lstmviz.app.counts import count
 from lstmviz.app.scale import gate_levels, input_overview, overview_of
 from lstmviz.app.selection import Cursor
+from lstmviz.app.step_ref import StepRef, step_ref, step_refusal
 from lstmviz.app.terms import projection_terms
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
@@ -64,6 +66,9 @@ from lstmviz.ui.views._common import (
     steady_axes,
 )
 from lstmviz.ui.views.base import TraceView
+
+if TYPE_CHECKING:  # (step_page draws with this module's charts: imported when first shown)
+    from lstmviz.ui.views.step_page import StepPage
 
 _HEAD_WIDTHS: dict = {}  # (css, title) -> its width (_BarPlot.fits)
 
@@ -591,6 +596,12 @@ class CellView(TraceView):
         self._numbers: tuple = (3, False, None)  # the charts' numbers' last decimals, tightness, pitch
         self._placing = False  # in _place_bars (the grid laying its cells out): _fit_rows waits
         self._fit_pending = False
+        #: a layer that maps each step on its own with weights (``_show_step``): its page,
+        #: made when first shown, and its ``StepRef`` (or why a long input's window has none)
+        self.step_page: StepPage | None = None
+        self._step: StepRef | None = None
+        self._step_refusal: str | None = None
+        self._step_key: tuple | None = None
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -1162,6 +1173,7 @@ class CellView(TraceView):
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
         self.model, self.trace, self.inputs = model, trace, inputs
         self._setup_key = None
+        self._step_key = None
 
     def set_token_labels(self, labels: tuple[str, ...] | None) -> None:
         """What each token id of the input stands for (typed text: its characters,
@@ -1201,6 +1213,8 @@ class CellView(TraceView):
             return
         ref = cell_ref(self.model, self.trace, cursor.layer, cursor.side)
         self.ref = ref
+        if ref is None and self._show_step(cursor, later):
+            return
         if ref is None:
             name = cursor.layer or "no layer"
             layer = None
@@ -1233,6 +1247,37 @@ class CellView(TraceView):
             return
         self._drawn = True
         self._update(ref, s, t, u)
+
+    def _show_step(self, cursor: Cursor, later: bool) -> bool:
+        """A layer that maps each step on its own with weights (a Dense, TimeDistributed(
+        Dense), a Conv1D: ``app/step_ref.py``) on its page (``step_page.StepPage``), or in a
+        long input's window without what it reads, the message why; False for any other."""
+        from lstmviz.ui.views.step_page import StepPage  # (it draws with this module's charts)
+
+        key = (id(self.trace), id(self.inputs), cursor.layer)
+        if key != self._step_key:
+            self._step_key = key
+            self._step = step_ref(self.model, self.trace, cursor.layer, self.inputs)
+            self._step_refusal = (step_refusal(self.model, self.trace, cursor.layer, self.inputs)
+                                  if self._step is None else None)
+        if self._step is None:
+            if self._step_refusal is None:
+                return False
+            self.message.setText(self._step_refusal)
+            self._eqs = []
+            self.stack.setCurrentIndex(0)
+            return True
+        if self.step_page is None:
+            self.step_page = StepPage(self.unit_requested.emit)
+            self.stack.addWidget(self.step_page)
+        self._eqs = []
+        self.stack.setCurrentWidget(self.step_page)
+        if later:
+            self._drawn = False
+            return True
+        self._drawn = True
+        self.step_page.show_step(self._step, cursor, self.theme, self.sample_base)
+        return True
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
@@ -1892,6 +1937,8 @@ class CellView(TraceView):
     # -- for tests and the main window ---------------------------------------------------
     def equation_lines(self) -> list[str]:
         """The equations on screen, one plain-text line each (symbolic = numbers)."""
+        if self.step_page is not None and self.stack.currentWidget() is self.step_page:
+            return self.step_page.equation_lines()
         return [eq.line for eq in self._eqs]
 
     def message_text(self) -> str | None:

@@ -1,0 +1,306 @@
+"""What the Cell view shows of a layer that maps each step on its own with weights: a Dense
+on a sequence, TimeDistributed(Dense), a Dense on a vector (one "step") and a Conv1D (a
+window of steps), computed without Qt.
+
+``StepRef`` is such a layer with its input and output in a trace; ``equations`` its line
+for one output number at a step with the numbers filled in: the layer's own equation
+templates (``engine/layers.py``'s ``Dense.equations``, ``engine/conv.py``'s
+``Conv1D.equations``), ``y`` read from the trace, the sum ``W·x_t + b`` computed by the
+layer's own code (``Dense.product`` on that step, ``Conv1D._z``), so it is the sum the
+engine (= Keras) took the activation of, to the bit. ``same_weights`` says that the same W
+and b serve every step; ``source`` where the input comes from (an LSTM's h_t, the model's
+input ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from lstmviz.app.cell_ref import Equation, _parsed, clamp, fmt, fmt_term, layer_input, unit_word
+from lstmviz.engine import Model, Trace
+from lstmviz.engine.conv import Conv1D
+from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Dense, Recurrent, TimeDistributed
+
+
+def step_layer(layer) -> Dense | Conv1D | None:
+    """The layer that computes each step of ``layer`` with its weights: a Dense (of its
+    own, or TimeDistributed's), a Conv1D; None for any other (a pooling, a normalisation,
+    an activation: no weights per step; TimeDistributed(Conv1D): sub-sequences)."""
+    inner = layer.inner if isinstance(layer, TimeDistributed) else layer
+    if isinstance(inner, Dense) and not inner.steps_first and inner.weights:
+        return inner
+    if isinstance(inner, Conv1D) and inner is layer and inner.weights:
+        return inner
+    return None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a layer's input comes from, as the step page names it: ``symbol`` what it is
+    there (``h_t``, ``y_t``, ``x_t``; ``h`` of a last step), ``layer`` the layer that made it
+    (None: the model's input), ``last``: a recurrent layer's last step (a vector)."""
+
+    symbol: str
+    layer: str | None
+    last: bool = False
+
+    @property
+    def words(self) -> str:
+        """Plain text: "h_t of lstm_2", "the last h of lstm", "the input"."""
+        if self.layer is None:
+            return "the model's input"
+        if self.last:
+            return f"the last {self.symbol} of {self.layer}"
+        return f"{self.symbol} of {self.layer}"
+
+
+@dataclass
+class StepRef:
+    """A layer that maps each step on its own with weights, with its record in a trace."""
+
+    name: str          # the model's layer name
+    top: object        # the model's layer (TimeDistributed, or == layer)
+    layer: Dense | Conv1D  # the layer that computes (TimeDistributed's inner)
+    x: np.ndarray      # its input, (batch, steps, d) or (batch, d) (channels last)
+    y: np.ndarray      # its output, (batch, steps, units) or (batch, units) (channels last)
+    source: Source
+    #: a long input's window: the processing step of the arrays' first (``Trace.start``)
+    start: int = 0
+    _z: np.ndarray | None = field(default=None, repr=False)  # a Conv1D's sums (``pre``)
+
+    @property
+    def kind(self) -> str:
+        """"Dense", "TimeDistributed(Dense)" or "Conv1D"."""
+        top = getattr(self.top, "class_name", "")
+        return f"{top}({self.layer.class_name})" if top == "TimeDistributed" else self.layer.class_name
+
+    @property
+    def conv(self) -> bool:
+        return isinstance(self.layer, Conv1D)
+
+    @property
+    def convolution(self) -> Conv1D:
+        """The layer where it is a Conv1D (``conv``)."""
+        assert isinstance(self.layer, Conv1D)
+        return self.layer
+
+    @property
+    def dense(self) -> Dense:
+        """The layer where it is a Dense (not ``conv``)."""
+        assert isinstance(self.layer, Dense)
+        return self.layer
+
+    @property
+    def steps(self) -> bool:
+        """Whether it steps (a sequence in and out); False: a Dense on a vector, one "step"."""
+        return self.y.ndim == 3
+
+    @property
+    def T(self) -> int:
+        return int(self.y.shape[1]) if self.steps else 1
+
+    @property
+    def units(self) -> int:
+        return int(self.y.shape[-1])
+
+    @property
+    def unit_word(self) -> str:
+        """"unit", or a Conv1D's "filter" (``cell_ref.unit_word``)."""
+        return unit_word(self.layer)
+
+    @property
+    def use_bias(self) -> bool:
+        return bool(self.layer.config.get("use_bias", True))
+
+    @property
+    def kernel(self) -> np.ndarray:
+        return self.layer.weights[0]
+
+    def clamp_cursor(self, cursor) -> tuple[int, int, int]:
+        """(sample, step, unit) of ``cursor`` within this layer's arrays."""
+        return (clamp(cursor.sample, 0, self.y.shape[0] - 1), clamp(cursor.step, 0, self.T - 1),
+                clamp(cursor.unit, 0, self.units - 1))
+
+    def reads(self, step: int) -> list[int]:
+        """The steps of ``x`` output step ``step`` reads: itself (a Dense), a Conv1D's window
+        (``read_steps``; -1 a tap on the padding); [] for a vector."""
+        if not self.steps:
+            return []
+        if self.conv:
+            return [int(r) for r in self.convolution.read_steps(int(self.x.shape[1]))[step]]
+        return [step]
+
+    def x_at(self, sample: int, step: int) -> np.ndarray:
+        """The input the output step reads: ``x_t`` (d,), a Conv1D's window tap by tap
+        ((taps·channels,): zeros where a tap reads the padding), a vector's whole."""
+        if not self.steps:
+            return np.asarray(self.x[sample], np.float32)
+        if not self.conv:
+            return np.asarray(self.x[sample, step], np.float32)
+        rows = [self.x[sample, r] if r >= 0 else np.zeros(self.x.shape[-1], np.float32) for r in self.reads(step)]
+        return np.concatenate(rows).astype(np.float32, copy=False)
+
+    def y_at(self, sample: int, step: int) -> np.ndarray:
+        """The output ``y_t`` (units,) as the trace holds it."""
+        return self.y[sample, step] if self.steps else self.y[sample]
+
+    def numbers(self, sample: int, step: int, unit: int) -> dict[str, float]:
+        """The fields of the equation's template at (sample, step, unit): ``wx`` (W[:,u]·x_t,
+        or a Conv1D's taps ``w0``, ``w1``, ... and their sum), ``b``, ``pre`` (the sum the
+        activation takes, the layer's own: ``Dense.product`` + b, ``Conv1D._z``) and ``y``
+        (the trace's)."""
+        s, t, u = sample, step, unit
+        b = np.float32(self.layer.weights[1][u]) if self.use_bias else np.float32(0.0)
+        out: dict[str, float] = {"y": float(self.y_at(s, t)[u])}
+        if self.use_bias:
+            out["b"] = float(b)
+        if self.conv:
+            z = self._conv_sums()
+            pre = np.float32(z[s, t, u])
+            out["pre"] = float(pre)
+            out["wx"] = float(pre - b) if self.use_bias else float(pre)
+            W, groups = self.kernel, self.convolution.groups
+            cg, fg = W.shape[1], self.units // groups
+            g = u // fg
+            for k, r in enumerate(self.reads(t)):
+                xs = (self.x[s, r, g * cg:(g + 1) * cg] if r >= 0 else np.zeros(cg, np.float32))
+                out[f"w{k}"] = float(np.dot(xs.astype(np.float32), W[k, :, u]))
+            return out
+        xs = self.x[:, t:t + 1] if self.steps else self.x
+        prod = self.dense.product(np.asarray(xs))  # (the layer's own products: its numbers)
+        wx = np.float32(prod[s, 0, u] if self.steps else prod[s, u])
+        out["wx"] = float(wx)
+        out["pre"] = float(np.float32(wx + b))
+        return out
+
+    def _conv_sums(self) -> np.ndarray:
+        if self._z is None:
+            self._z = self.convolution._z(np.asarray(self.x, np.float32))
+        return self._z
+
+    def shapes(self) -> tuple[str, str]:
+        """W's and b's shapes as the page writes them: ("5×2", "2"), a Conv1D's kernel
+        (taps × channels a group × filters)."""
+        w = "×".join(str(n) for n in self.kernel.shape)
+        return w, (str(self.units) if self.use_bias else "")
+
+
+def step_ref(model: Model, trace: Trace, name: str | None, inputs=None) -> StepRef | None:
+    """Layer ``name`` as a ``StepRef`` where it maps each step on its own with weights
+    (``step_layer``) and the trace holds what it needs (``step_refusal`` says why not), else
+    None."""
+    got = _step_parts(model, trace, name, inputs)
+    return got if isinstance(got, StepRef) else None
+
+
+def step_refusal(model: Model, trace: Trace, name: str | None, inputs=None) -> str | None:
+    """Why layer ``name``, a layer ``step_layer`` knows, is not shown a step at a time (a
+    long input's window without its Conv1D's whole input), in one line; None where it is,
+    or where it is not such a layer."""
+    got = _step_parts(model, trace, name, inputs)
+    return got if isinstance(got, str) else None
+
+
+def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> StepRef | str | None:
+    if name is None or trace is None or name not in trace.layers:
+        return None
+    try:
+        top = model.get_layer(name)
+    except Exception:
+        return None
+    layer = step_layer(top)
+    if layer is None:
+        return None
+    x = layer_input(model, trace, name, inputs)
+    y = trace.layers[name].outputs[0] if trace.layers[name].outputs else None
+    if x is None or y is None:
+        return None
+    x, y = np.asarray(x), np.asarray(y)
+    if isinstance(layer, Conv1D):
+        if x.ndim != 3 or y.ndim != 3:
+            return None
+        x, y = layer._steps_last(x), layer._steps_last(y)
+        if getattr(trace, "total_steps", None) is not None or y.shape[1] != layer.steps_out(x.shape[1]):
+            return (f"'{name}' (Conv1D) reads windows of its input's steps, which this long input's window "
+                    "does not hold whole; its step is shown on an input traced whole (shorter than the "
+                    "long-input threshold)")
+    elif x.ndim not in (2, 3) or x.ndim != y.ndim or (x.ndim == 3 and x.shape[1] != y.shape[1]):
+        return None  # (a Dense on a 4-D input: no steps of one vector each)
+    start = int(getattr(trace, "start", 0) or 0)
+    return StepRef(name, top, layer, x, y, source_of(model, name, x.ndim == 3), start)
+
+
+def source_of(model: Model, name: str, steps: bool = True) -> Source:
+    """Where layer ``name``'s (first) input comes from, through layers that hand it on
+    unchanged (Dropout and its kin): the model's input, a recurrent layer's h_t (its last h
+    where it returns the last step only), another layer's y_t."""
+    nodes = {n.layer.name: n for n in model.nodes}
+    inputs = {r.layer for r in model.inputs}
+    node = nodes.get(name)
+    t = "_t" if steps else ""
+    seen: set[str] = set()
+    while node is not None and node.inbound:
+        src = node.inbound[0].layer
+        if src in inputs or src in seen:
+            return Source(f"x{t}", None)
+        seen.add(src)
+        before = nodes.get(src)
+        if before is None:
+            return Source(f"x{t}", None)
+        layer = before.layer
+        if layer.class_name in IDENTITY_CLASSES:
+            node = before
+            continue
+        if isinstance(layer, (Recurrent, Bidirectional)):
+            inner = layer.forward_layer if isinstance(layer, Bidirectional) else layer
+            sequences = bool(inner.config.get("return_sequences"))
+            return Source(f"h{t}" if sequences else "h", src, last=not sequences)
+        return Source(f"y{t}", src)
+    return Source(f"x{t}", None)
+
+
+def equations(ref: StepRef, sample: int, step: int, unit: int) -> list[Equation]:
+    """The layer's line(s) for output ``unit`` at ``step`` of ``sample``, the template's
+    fields filled in from ``StepRef.numbers``; ``{name:t}`` prints a term of a sum."""
+    numbers = ref.numbers(sample, step, unit)
+    tpls = ref.convolution.equations(int(ref.x.shape[1])) if ref.conv else ref.dense.equations(ref.steps)
+    out = []
+    for tpl in tpls:
+        parts = []
+        for literal, name, spec in _parsed(tpl.numeric):
+            parts.append(literal)
+            if name is None:
+                continue
+            v = numbers[name]
+            parts.append(fmt_term(v) if spec == "t" else fmt(v))
+        out.append(Equation(tpl.key, tpl.symbolic, "".join(parts)))
+    return out
+
+
+def same_weights(ref: StepRef) -> str:
+    """One line (plain text) saying which weights serve which steps: the same W and b at
+    every step (the answer to "what does TimeDistributed(Dense) do"), a Dense on a vector's
+    one step, a Conv1D's window of steps."""
+    w, b = ref.shapes()
+    wb = f"W ({w}) and b ({b})" if b else f"W ({w})"
+    if ref.conv:
+        layer = ref.convolution
+        how = [f"kernel {layer.kernel_size}"]
+        if layer.stride > 1:
+            how.append(f"stride {layer.stride}")
+        if layer.dilation > 1:
+            how.append(f"dilation {layer.dilation}")
+        if layer.padding != "valid":
+            how.append(f"padding {layer.padding}")
+        return (f"The same {wb} slide along the steps ({', '.join(how)}): each output step reads "
+                f"a window of {layer.kernel_size} input steps, every filter the same window.")
+    if not ref.steps:
+        return (f"One step: the input is a vector ({ref.source.words}), not a sequence, so {wb} "
+                "are applied once.")
+    if ref.kind.startswith("TimeDistributed"):
+        return (f"TimeDistributed(Dense) applies one Dense, the same {wb}, to every one of the "
+                f"{ref.T} steps on its own: y_t depends on x_t alone.")
+    return (f"A Dense on a sequence maps each of its {ref.T} steps on its own with the same {wb} "
+            "(as TimeDistributed(Dense) would): y_t depends on x_t alone.")

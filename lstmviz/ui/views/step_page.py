@@ -1,0 +1,230 @@
+"""The Cell view's page for a layer that maps each step on its own with weights (a Dense on
+a sequence, TimeDistributed(Dense), a Dense on a vector, a Conv1D): at the cursor's step,
+bars of what the layer reads (x_t, named by where it comes from) and of its outputs y_t,
+the selected unit marked (a click on a bar picks it), and the equation of that unit with
+its numbers, over one line saying that the same W and b serve every step.
+
+Every number comes from ``app/step_ref.py`` (the trace's y, the layer's own sum): the page
+draws, it computes nothing. Its charts are the cell page's (``cell._BarPlot``), each in a
+graphics view of its own (two charts: the cell page's one view over a grid is for nine).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import shiboken6
+from PySide6 import QtCore, QtWidgets
+
+from lstmviz.app.cell_ref import Equation, fmt
+from lstmviz.app.counts import count
+from lstmviz.app.selection import Cursor
+from lstmviz.app.step_ref import StepRef, equations, same_weights
+from lstmviz.engine.activations import formula
+from lstmviz.engine.cells import act_name
+from lstmviz.text import markup, plural
+from lstmviz.ui import theme as th
+from lstmviz.ui.views._common import QuietLabel, count_axis, hint
+from lstmviz.ui.views.cell import _BarPlot, to_html
+
+
+class _ChartView(pg.GraphicsView):
+    """One bar chart (``cell._BarPlot``) filling a graphics view of its own."""
+
+    def __init__(self, key: str):
+        super().__init__()
+        self.setCentralItem(None)
+        self.setMinimumSize(140, 150)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
+        self.chart = _BarPlot(self, self, key)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        rect = QtCore.QRectF(0, 0, self.width(), self.height())
+        bp = getattr(self, "chart", None)  # (pyqtgraph's constructor resizes it first)
+        if bp is not None and shiboken6.isValid(bp.plot):
+            bp.frame.setRect(rect)
+            bp.plot.setGeometry(rect)
+            bp._place_title()
+
+
+class StepPage(QtWidgets.QWidget):
+    """The page (see the module docstring); ``picked`` is called with the unit a click on
+    an output bar picks."""
+
+    def __init__(self, picked, parent=None):
+        super().__init__(parent)
+        self._picked = picked
+        self.ref: StepRef | None = None
+        self._eqs: list[Equation] = []
+        self._setup_key: tuple | None = None
+        self._theme: th.Theme | None = None
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(6)
+        self.header = QuietLabel()
+        lay.addWidget(self.header)
+        row = QtWidgets.QHBoxLayout()
+        row.setSpacing(12)
+        self.x_view, self.y_view = _ChartView("x"), _ChartView("y")
+        # between them, what maps one to the other: W and b, the same at every step
+        self.arrow = QtWidgets.QLabel()
+        self.arrow.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.arrow.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        row.addWidget(self.x_view, 1)
+        row.addWidget(self.arrow, 0)
+        row.addWidget(self.y_view, 1)
+        self._separators: list = []  # a Conv1D's window: dashed lines between its taps
+        lay.addLayout(row, 11)
+        self.bars = {"x": self.x_view.chart, "y": self.y_view.chart}
+        self.y_view.scene().sigMouseClicked.connect(self._clicked)
+        # the equation, the line about the weights, the legend (one short text: a label)
+        self.eq_label = QtWidgets.QLabel()
+        self.eq_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.eq_label.setWordWrap(True)
+        self.eq_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+        self.eq_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Minimum)
+        lay.addWidget(self.eq_label, 0)
+
+    # -- drawing --------------------------------------------------------------------------
+    def show_step(self, ref: StepRef, cursor: Cursor, t: th.Theme, sample_base: int = 0) -> None:
+        """Draw ``ref`` at ``cursor``'s step, sample and unit in theme ``t``."""
+        if t is not self._theme:
+            self._theme = t
+            self.header.setFont(t.font(1.15))
+            # (a line or two, and the room of a page of two charts: larger than the cell
+            # page's six, for the back row)
+            self.eq_label.setFont(t.font(self.EQ_SCALE))
+            self.arrow.setFont(t.font(1.0))
+            self._setup_key = None
+        self.ref = ref
+        s, step, u = ref.clamp_cursor(cursor)
+        key = (id(ref), id(t))
+        if key != self._setup_key:
+            self._setup(ref, t)
+            self._setup_key = key
+        word = ref.unit_word
+        xs, ys = ref.x_at(s, step), ref.y_at(s, step)
+        t_ = "<sub>t</sub>" if ref.steps else ""
+        at = step + ref.start
+        reads = ref.reads(step)
+        if ref.conv:
+            real = [count(r + ref.start) for r in reads if r >= 0]
+            pads = len(reads) - len(real)
+            where = (f"step{'s' if len(real) > 1 else ''} {', '.join(real)}" if len(real) <= 4
+                     else f"steps {real[0]}…{real[-1]}")
+            if pads:
+                where += f" + {pads} of padding"
+        elif ref.steps:
+            where = f"step {count(at)}"
+        else:
+            where = "one vector"
+        self.bars["x"].set(xs, None, self._x_title(ref, t), where, t)
+        self._tap_ticks(ref, step)
+        color = t.hue("h")
+        self.bars["y"].set(ys, u, f'<span style="color:{color}"><b>y{t_}</b></span> out', fmt(ys[u]), t)
+        act = act_name(ref.layer.config.get("activation"))
+        what = f"{ref.kind}, {plural(ref.units, word)}" + ("" if act == "linear" else f", {markup(act)}")
+        if ref.steps:
+            place = f"step <b>t = {count(at)}</b>"
+            if ref.conv:
+                place += f" reads input {where}"
+        else:
+            place = "one step (a vector in, a vector out)"
+        self.header.setText(
+            f"<b>{markup(ref.name)}</b> ({markup(what)}) · {place} · {word} <b>{u}</b> · "
+            f"sample {s + sample_base}" + hint(f"click a bar of y to pick its {word}"))
+        self._eqs = equations(ref, s, step, u)
+        self._show_equations(ref, t)
+
+    def _x_title(self, ref: StepRef, t: th.Theme) -> str:
+        """x_t's title: the symbol and where it comes from ("x_t = h_t of lstm_2"); a
+        Conv1D's window ("x_t+k-2, k = 0…2")."""
+        if ref.conv:
+            sym = to_html(f"x_{{{ref.convolution.read_index(int(ref.x.shape[1]))}}}")
+            return f"<b>{sym}</b>, k = 0…{ref.convolution.kernel_size - 1}"
+        t_ = "<sub>t</sub>" if ref.steps else ""
+        src = ref.source
+        if src.layer is None:
+            return f"<b>x{t_}</b> (input)"
+        said = to_html(src.symbol)
+        return f"<b>x{t_}</b> = {said} of {markup(src.layer)}" if not src.last else \
+            f"<b>x</b> = last {said} of {markup(src.layer)}"
+
+    #: the equation's size relative to the body text
+    EQ_SCALE = 1.25
+
+    def _setup(self, ref: StepRef, t: th.Theme) -> None:
+        """The charts' ranges over every step (a new step moves no axis) and their style."""
+        x = np.asarray(ref.x)
+        for key, values, n in (("x", x, ref.x_at(0, 0).size), ("y", ref.y, ref.units)):
+            lo, hi = th.symmetric_levels(values)
+            finite = values[np.isfinite(values)] if values.size else values
+            if finite.size and float(finite.min()) >= 0.0:
+                lo = 0.0  # (a relu's, a sigmoid's, a softmax's: nothing below 0 to show)
+            bp = self.bars[key]
+            bp.style(t, t.hue("x" if key == "x" else "h"))
+            bp.setup(n, (lo, hi), f"{key}:{ref.name}", t)
+        plot = self.bars["x"].plot
+        for line in self._separators:
+            plot.removeItem(line)
+        self._separators = []
+        if ref.conv:  # (the window's taps, channels each: where one tap's end)
+            c = int(ref.x.shape[-1])
+            pen = pg.mkPen(t.muted, width=1, style=QtCore.Qt.PenStyle.DashLine)
+            for k in range(1, ref.convolution.kernel_size):
+                line = pg.InfiniteLine(k * c - 0.5, angle=90, pen=pen, movable=False)
+                plot.addItem(line, ignoreBounds=True)
+                self._separators.append(line)
+        w, b = ref.shapes()
+        self.arrow.setText(f'<div style="color:{t.muted}">W ({w})' + (f"<br>+ b ({b})" if b else "")
+                           + f'</div><div style="font-size:{t.pt(1.6)}pt">⟶</div>')
+
+    def _tap_ticks(self, ref: StepRef, step: int) -> None:
+        """A Conv1D's window: each tap's channels under the input step it reads."""
+        if not ref.conv:
+            return
+        c = int(ref.x.shape[-1])
+        ticks = [((k + 0.5) * c - 0.5, f"step {count(r + ref.start)}" if r >= 0 else "padding")
+                 for k, r in enumerate(ref.reads(step))]
+        count_axis(self.bars["x"].plot.getAxis("bottom"), int(ref.x_at(0, 0).size), ticks=ticks, middle=True)
+
+    def _show_equations(self, ref: StepRef, t: th.Theme) -> None:
+        rows = []
+        for eq in self._eqs:
+            lhs, _, rhs = eq.symbolic.partition(" = ")
+            note = ""
+            if "  (" in rhs:
+                rhs, _, note = rhs.partition("  (")
+                note = f' <span style="color:{t.muted}">({markup(note)}</span>'
+            hue = t.hue("h")
+            rows.append(f'<tr><td align="right" style="padding:4px 8px 0 0"><span style="color:{hue}">'
+                        f'<b>{to_html(lhs)}</b></span></td>'
+                        f'<td style="padding:4px 0 0 0">= {to_html(rhs)}{note}</td></tr>'
+                        f'<tr><td></td><td style="padding:0 0 6px 0">= <b>{to_html(eq.numeric)}</b></td></tr>')
+        act = act_name(ref.layer.config.get("activation"))
+        major = getattr(ref.layer, "keras_major", 3)
+        told = formula(act, major)
+        acts = "" if act == "linear" else (f"{act}(x) = {told}" if told != f"{act}(x)" else f"{act}(x)") + " · "
+        wx = "each tap's W_k·x" if ref.conv else "W·x"
+        legend = (f'<p style="color:{t.muted}; margin-top:4px">{to_html(acts)}the numbers are the layer\'s own: '
+                  f"{to_html(wx)}{', b' if ref.use_bias else ''}, their sum and the trace's y.</p>")
+        same = f'<p style="margin-top:6px">{to_html(same_weights(ref))}</p>'
+        html = (f'<table cellspacing="0" style="color:{t.foreground}">{"".join(rows)}</table>{same}{legend}')
+        self.eq_label.setText(t.subscripts(html, legible=True))
+
+    def _clicked(self, ev) -> None:
+        """A click on an output bar picks its unit."""
+        if ev.button() != QtCore.Qt.MouseButton.LeftButton or self.ref is None:
+            return
+        vb = self.bars["y"].plot.getViewBox()
+        if not vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        unit = int(np.floor(vb.mapSceneToView(ev.scenePos()).x() + 0.5))
+        if 0 <= unit < self.ref.units:
+            ev.accept()
+            self._picked(unit)
+
+    # -- for tests ------------------------------------------------------------------------
+    def equation_lines(self) -> list[str]:
+        return [eq.line for eq in self._eqs]

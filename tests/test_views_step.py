@@ -1,0 +1,194 @@
+"""The Cell view's page for a layer that maps each step on its own with weights (Dense on a
+sequence, TimeDistributed(Dense), Dense on a vector, Conv1D): its bars are the trace's
+input and output at the cursor's step, its equation's numbers are W·x_t + b as the layer
+sums them and the traced y, which equals Keras' (the fixtures' expected.npz)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+
+import lstmviz
+from lstmviz.app.cell_ref import fmt, fmt_term
+from lstmviz.app.selection import Cursor
+from lstmviz.app.step_ref import equations, same_weights, step_ref, step_refusal
+from lstmviz.engine import LayerSpec, Model, activations
+from lstmviz.engine.layers import dense_equations
+from lstmviz.ui.views.cell import CellView
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture(name):
+    model = lstmviz.load(str(FIXTURES / name / "model.keras"))
+    x = np.load(FIXTURES / name / "x.npy")
+    expected = np.load(FIXTURES / name / "expected.npz")
+    return model, x, model.trace(x), expected
+
+
+@pytest.fixture
+def view(qtbot):
+    v = CellView()
+    qtbot.addWidget(v)
+    return v
+
+
+# -- the engine's templates and the app's numbers ---------------------------------------------
+def test_dense_templates_say_one_unit_at_a_step():
+    relu = dense_equations({"activation": "relu", "use_bias": True})
+    assert [(e.symbolic, e.numeric) for e in relu] == [
+        ("y_t[u] = relu(W[:,u]·x_t + b[u])", "relu({wx} + {b:t}) = relu({pre}) = {y}")]
+    vector = dense_equations({"activation": "linear", "use_bias": False}, steps=False)
+    assert [(e.symbolic, e.numeric) for e in vector] == [("y[u] = W[:,u]·x", "{y}")]
+    soft = dense_equations({"activation": "softmax", "use_bias": True})
+    assert [e.symbolic for e in soft] == ["z_t[u] = W[:,u]·x_t + b[u]",
+                                          "y_t[u] = softmax(z_t)[u]  (over the step's units)"]
+
+
+@pytest.mark.parametrize("fixture_name,layer", [("k3_lstm_stacked_td", "td"), ("k3_lstm_stacked_td", "dense_3d"),
+                                                ("k3_conv_lstm", "dense"), ("k3_conv_lstm", "conv")])
+def test_the_numbers_are_the_layers_sum_and_keras_output(fixture_name, layer):
+    model, x, trace, expected = fixture(fixture_name)
+    ref = step_ref(model, trace, layer)
+    assert ref is not None
+    keras_y = expected[f"layer:{layer}"]
+    np.testing.assert_allclose(ref.y, keras_y, atol=1e-5)  # (what the page reads: Keras' numbers)
+    act = activations.get(ref.layer.config["activation"], model.keras_major)
+    W = ref.kernel
+    b = ref.layer.weights[1]
+    for s in range(ref.y.shape[0]):
+        for t in range(ref.T):
+            pre = np.array([ref.numbers(s, t, u)["pre"] for u in range(ref.units)], np.float32)
+            # the activation of the shown sums is the traced output, to the bit
+            np.testing.assert_array_equal(act(pre.copy()), ref.y_at(s, t))
+            for u in range(ref.units):
+                got = ref.numbers(s, t, u)
+                assert got["y"] == ref.y_at(s, t)[u]
+                assert got["b"] == b[u]
+                if ref.conv:
+                    reads = ref.layer.read_steps(ref.x.shape[1])[t]
+                    taps = [x_[s, r] @ W[k, :, u] if r >= 0 else 0.0 for k, r in enumerate(reads)
+                            for x_ in [ref.x]]
+                    assert got["pre"] == pytest.approx(sum(taps) + b[u], abs=1e-5)
+                    assert [got[f"w{k}"] for k in range(len(reads))] == pytest.approx(taps, abs=1e-6)
+                else:
+                    xt = ref.x[s, t] if ref.steps else ref.x[s]
+                    assert got["wx"] == pytest.approx(float(xt @ W[:, u]), abs=1e-6)
+                    assert got["pre"] == pytest.approx(got["wx"] + got["b"], abs=1e-6)
+                line = equations(ref, s, t, u)[-1].line
+                assert line.endswith("= " + fmt(ref.y_at(s, t)[u]))
+                if not ref.conv:
+                    assert fmt(got["wx"]) in equations(ref, s, t, u)[0].line
+                assert fmt_term(got["b"]) in equations(ref, s, t, u)[0].line
+
+
+def test_where_the_input_comes_from_and_the_same_weights():
+    model, _, trace, _ = fixture("k3_lstm_stacked_td")
+    assert step_ref(model, trace, "dense_3d").source.words == "h_t of lstm_2"
+    td = step_ref(model, trace, "td")
+    assert td.source.words == "y_t of dense_3d"
+    assert same_weights(td) == ("TimeDistributed(Dense) applies one Dense, the same W (5×2) and b (2), to every "
+                                "one of the 6 steps on its own: y_t depends on x_t alone.")
+    model, _, trace, _ = fixture("k3_conv_lstm")
+    dense = step_ref(model, trace, "dense")
+    assert dense.source.words == "the last h of lstm" and not dense.steps and dense.T == 1
+    assert same_weights(dense).startswith("One step: the input is a vector (the last h of lstm)")
+    conv = step_ref(model, trace, "conv")
+    assert conv.source.words == "the model's input" and conv.unit_word == "filter"
+    # (causal, kernel 3: step 0 reads two taps of padding and input step 0)
+    assert conv.reads(0) == [-1, -1, 0] and conv.reads(4) == [2, 3, 4]
+    np.testing.assert_array_equal(conv.x_at(1, 0)[-conv.x.shape[-1]:], conv.x[1, 0])
+    assert not conv.x_at(1, 0)[:-conv.x.shape[-1]].any()
+    # layers without weights per step: none (the view keeps its message)
+    for name in ("pool", "lstm"):
+        assert step_ref(model, trace, name) is None
+
+
+def test_a_window_of_a_long_input_without_a_convs_whole_input_is_said_in_one_line():
+    model, _, trace, _ = fixture("k3_conv_lstm")
+    trace.total_steps = 50_000  # (as a long input's window says it: engine/windows.py)
+    assert step_ref(model, trace, "conv") is None
+    said = step_refusal(model, trace, "conv")
+    assert said is not None and "\n" not in said and said.startswith("'conv' (Conv1D) reads windows")
+    assert step_ref(model, trace, "dense") is not None  # (a Dense reads the step alone)
+
+
+# -- the view ---------------------------------------------------------------------------------
+def test_the_page_shows_the_traces_numbers_and_follows_the_cursor(view):
+    model, x, trace, _ = fixture("k3_lstm_stacked_td")
+    view.set_data(model, trace, inputs=[x])
+    before = trace["dense_3d"].outputs[0]
+    out = trace["td"].outputs[0]
+    W, b = model.get_layer("td").weights
+    for s, t, u in ((0, 0, 0), (1, 3, 1), (1, 5, 0)):
+        view.set_cursor(Cursor(step=t, sample=s, layer="td", unit=u))
+        assert view.message_text() is None
+        page = view.step_page
+        assert view.stack.currentWidget() is page
+        np.testing.assert_array_equal(page.bars["x"].values, before[s, t])
+        np.testing.assert_array_equal(page.bars["y"].values, out[s, t])
+        [line] = view.equation_lines()
+        assert line == (f"y_t[u] = W[:,u]·x_t + b[u] = {fmt(before[s, t] @ W[:, u])} + {fmt_term(b[u])} = "
+                        f"{fmt(out[s, t, u])}")
+        assert f"step <b>t = {t}</b>" in page.header.text() and f"unit <b>{u}</b>" in page.header.text()
+    assert "the same W (5×2) and b (2)" in page.eq_label.text()
+
+
+def test_a_dense_on_a_vector_is_one_step(view):
+    model, x, trace, expected = fixture("k3_conv_lstm")
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=3, sample=1, layer="dense", unit=0))
+    page = view.step_page
+    np.testing.assert_array_equal(page.bars["x"].values, trace["lstm"].outputs[0][1])
+    np.testing.assert_allclose(page.bars["y"].values, expected["layer:dense"][1], atol=1e-5)
+    assert view.equation_lines()[0].startswith("y[u] = W[:,u]·x + b[u] = ")
+    assert "one step" in page.header.text()
+    # a pooling has no weights per step: the message, as before
+    view.set_cursor(Cursor(step=0, layer="pool"))
+    assert view.message_text() is not None and "'pool' (MaxPooling1D) has none" in view.message_text()
+
+
+def test_a_conv_reads_its_window(view):
+    model, x, trace, _ = fixture("k3_conv_lstm")
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=4, sample=0, layer="conv", unit=2))
+    page = view.step_page
+    np.testing.assert_array_equal(page.bars["x"].values, x[0, 2:5].reshape(-1))
+    np.testing.assert_array_equal(page.bars["y"].values, trace["conv"].outputs[0][0, 4])
+    [line] = view.equation_lines()
+    assert line.startswith("y_t[f] = relu(Σₖ W_k[:,f]·x_{t+k-2} + b[f]) = relu(")
+    assert line.endswith(fmt(trace["conv"].outputs[0][0, 4, 2]))
+    assert "reads input steps 2, 3, 4" in page.header.text()
+
+
+def test_a_click_on_an_output_bar_picks_its_unit(view, qtbot):
+    model = Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4, "return_sequences": True}),
+                                            LayerSpec("TimeDistributed", {"layer": {
+                                                "class_name": "Dense", "config": {"units": 6}}})], seed=1)
+    x = np.random.default_rng(1).normal(size=(1, 5, 3)).astype(np.float32)
+    trace = model.trace(x)
+    name = model.layers[-1].name
+    view.resize(1200, 700)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=2, layer=name, unit=0))
+    view.show()
+    qtbot.waitExposed(view)
+    seen = []
+    view.unit_requested.connect(seen.append)
+
+    def click(key, x_value):
+        bp = view.step_page.bars[key]
+        vb = bp.plot.getViewBox()
+        pos = bp.view.mapFromScene(vb.mapViewToScene(QtCore.QPointF(x_value, sum(bp.yr) / 2)))
+        qtbot.mouseClick(bp.view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+
+    click("y", 4.1)
+    click("y", 1.0)
+    click("x", 2.0)  # the input's bars are features, not units
+    assert seen == [4, 1]
+    view.set_cursor(Cursor(step=2, layer=name, unit=4))
+    assert view.equation_lines()[0].endswith(fmt(trace[name].outputs[0][0, 2, 4]))
+    # the page's unit marked where the cursor's unit is
+    band = view.step_page.bars["y"].band
+    assert band.isVisible() and band.rect().center().x() == pytest.approx(4.0)
