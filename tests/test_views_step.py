@@ -14,7 +14,7 @@ from lstmviz.app.cell_ref import fmt, fmt_term
 from lstmviz.app.selection import Cursor
 from lstmviz.app.step_ref import equations, same_weights, step_ref, step_refusal
 from lstmviz.engine import LayerSpec, Model, activations
-from lstmviz.engine.layers import dense_equations
+from lstmviz.engine.step_equations import dense_equations
 from lstmviz.ui.views.cell import CellView
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -43,8 +43,10 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from lstmviz.engine import activations, blas
 from lstmviz.engine import derivatives as D
+from lstmviz.engine.cells import EquationTemplate
 from lstmviz.engine.layer_base import Layer
 from lstmviz.engine.recurrent import CUT
+from lstmviz.engine.step_equations import dense_equations
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.errors import LstmvizError, is_whole
 from lstmviz.text import plural, safe_text
@@ -398,14 +400,12 @@ class Conv1D(_OverSteps):
     #: taps written out one by one in the equations up to this many, else their sum
     TERMS_MAX = 8
 
-    def equations(self, steps: int) -> list:
+    def equations(self, steps: int) -> list[EquationTemplate]:
         """What one output number is, as the Cell view prints it (see ``layers.Dense``'s,
-        whose form it shares: ``layers.dense_equations``): ``y_t[f] = act(Σₖ
+        whose form it shares: ``step_equations.dense_equations``): ``y_t[f] = act(Σₖ
         W_k[:,f]·x_{t+k} + b[f])`` for an input of ``steps``; the fields ``{w0}``,
         ``{w1}``, ... each tap's ``W_k[:,f]·x`` (0 where it reads the padding), or
         ``{wx}`` their sum past ``TERMS_MAX`` taps, ``{b}``, ``{pre}``, ``{y}``."""
-        from lstmviz.engine.layers import dense_equations  # (layers imports this module)
-
         group = "[g]" if self.groups > 1 else ""  # (a filter reads its group's channels)
         wx = f"Σₖ W_k[:,f]·x_{{{self.read_index(steps)}}}{group}"
         taps = self.kernel_size

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from lstmviz.engine import activations, cells, initializers
+from lstmviz.engine.cells import EquationTemplate
 from lstmviz.engine.config_check import RATES, check_config, keras_rate
 from lstmviz.engine.conv import CLASSES as CONV_CLASSES
 from lstmviz.engine.layer_base import (  # noqa: F401 (named here too, where they always were)
@@ -23,6 +24,7 @@ from lstmviz.engine.layer_base import (  # noqa: F401 (named here too, where the
 )
 from lstmviz.engine.layers_more import MORE_CLASSES
 from lstmviz.engine.recurrent import run_gru, run_lstm, run_parallel, run_simple_rnn
+from lstmviz.engine.step_equations import dense_equations
 from lstmviz.engine.trace import LayerTrace, Steps
 from lstmviz.errors import LstmvizError
 from lstmviz.text import plural
@@ -79,36 +81,6 @@ class Activation(Layer):
         return str(self.config["activation"])
 
 
-def dense_equations(config: dict, steps: bool = True, unit: str = "u", wx: str | None = None,
-                    terms: str = "{wx}") -> list[cells.EquationTemplate]:
-    """A Dense's equation templates for its output number ``unit`` at a step (see
-    ``Dense.equations``), a Conv1D's too (``conv.Conv1D.equations``: ``wx`` its sum over
-    the kernel's taps, ``terms`` their fields). Fields: ``{wx}``, ``{b}``, ``{pre}``,
-    ``{y}``; ``_t`` where the layer steps (``steps``)."""
-    act = cells.act_name(config.get("activation"))
-    t = "_t" if steps else ""
-    wx = wx or f"W[:,{unit}]·x{t}"
-    z, y = f"z{t}", f"y{t}[{unit}]"
-    use_bias = bool(config.get("use_bias", True))
-    inner = f"{wx} + b[{unit}]" if use_bias else wx
-    sums = f"{terms} + {{b:t}}" if use_bias else terms
-    single = terms == "{wx}" and not use_bias  # (one number: nothing to add up)
-    if act in ("softmax", "log_softmax"):  # (a unit's share of all the units' sums)
-        over = f"the step's {unit_name(unit)}s" if steps else f"all {unit_name(unit)}s"
-        return [cells.EquationTemplate("pre", f"{z}[{unit}] = {inner}", "{pre}" if single else f"{sums} = {{pre}}"),
-                cells.EquationTemplate("y", f"{y} = {act}({z})[{unit}]  (over {over})", "{y}")]
-    if act == "linear":
-        return [cells.EquationTemplate("y", f"{y} = {inner}", "{y}" if single else f"{sums} = {{y}}")]
-    a = cells._esc(act)
-    numeric = f"{a}({{wx}}) = {{y}}" if single else f"{a}({sums}) = {a}({{pre}}) = {{y}}"
-    return [cells.EquationTemplate("y", f"{y} = {act}({inner})", numeric)]
-
-
-def unit_name(letter: str) -> str:
-    """A unit's letter in words: ``f`` a Conv1D's filter, else a unit."""
-    return "filter" if letter == "f" else "unit"
-
-
 class Dense(Layer):
     class_name = "Dense"
     required = ("units",)
@@ -151,7 +123,7 @@ class Dense(Layer):
             y += self.weights[1]
         return activations.get(self.config["activation"], self.keras_major)(y, out=y)
 
-    def equations(self, steps: bool = True) -> list[cells.EquationTemplate]:
+    def equations(self, steps: bool = True) -> list[EquationTemplate]:
         """What one output number is, as the Cell view prints it (the step page,
         ``app/step_ref.py`` fills the numbers in): ``y_t[u] = act(W[:,u]·x_t + b[u])``, or
         without ``_t`` where the input is a vector (``steps`` False). Fields: ``{wx}``

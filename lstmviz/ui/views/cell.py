@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -66,9 +65,7 @@ from lstmviz.ui.views._common import (
     steady_axes,
 )
 from lstmviz.ui.views.base import TraceView
-
-if TYPE_CHECKING:  # (step_page draws with this module's charts: imported when first shown)
-    from lstmviz.ui.views.step_page import StepPage
+from lstmviz.ui.views.step_page import StepPage
 
 _HEAD_WIDTHS: dict = {}  # (css, title) -> its width (_BarPlot.fits)
 
@@ -1252,8 +1249,6 @@ class CellView(TraceView):
         """A layer that maps each step on its own with weights (a Dense, TimeDistributed(
         Dense), a Conv1D: ``app/step_ref.py``) on its page (``step_page.StepPage``), or in a
         long input's window without what it reads, the message why; False for any other."""
-        from lstmviz.ui.views.step_page import StepPage  # (it draws with this module's charts)
-
         key = (id(self.trace), id(self.inputs), cursor.layer)
         if key != self._step_key:
             self._step_key = key
@@ -1268,7 +1263,7 @@ class CellView(TraceView):
             self.stack.setCurrentIndex(0)
             return True
         if self.step_page is None:
-            self.step_page = StepPage(self.unit_requested.emit)
+            self.step_page = StepPage(self.unit_requested.emit, _BarPlot, to_html)  # (this page's charts)
             self.stack.addWidget(self.step_page)
         self._eqs = []
         self.stack.setCurrentWidget(self.step_page)

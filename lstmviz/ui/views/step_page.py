@@ -6,10 +6,14 @@ its numbers, over one line saying that the same W and b serve every step.
 
 Every number comes from ``app/step_ref.py`` (the trace's y, the layer's own sum): the page
 draws, it computes nothing. Its charts are the cell page's (``cell._BarPlot``), each in a
-graphics view of its own (two charts: the cell page's one view over a grid is for nine).
+graphics view of its own (two charts: the cell page's one view over a grid is for nine),
+and its symbols are written by the cell page's ``to_html``: the Cell view hands both in
+(this module imports nothing of it, which imports this one).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -25,18 +29,18 @@ from lstmviz.engine.cells import act_name
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.views._common import QuietLabel, count_axis, hint
-from lstmviz.ui.views.cell import _BarPlot, to_html
 
 
 class _ChartView(pg.GraphicsView):
-    """One bar chart (``cell._BarPlot``) filling a graphics view of its own."""
+    """One bar chart (``chart``: the cell page's ``_BarPlot``) filling a graphics view of
+    its own."""
 
-    def __init__(self, key: str):
+    def __init__(self, key: str, chart: Callable):
         super().__init__()
         self.setCentralItem(None)
         self.setMinimumSize(140, 150)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Expanding)
-        self.chart = _BarPlot(self, self, key)
+        self.chart = chart(self, self, key)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
@@ -50,11 +54,14 @@ class _ChartView(pg.GraphicsView):
 
 class StepPage(QtWidgets.QWidget):
     """The page (see the module docstring); ``picked`` is called with the unit a click on
-    an output bar picks."""
+    an output bar picks; ``chart(slot, view, key)`` makes a bar chart, ``to_html`` writes a
+    plain equation's symbols as rich text (the cell page's)."""
 
-    def __init__(self, picked, parent=None):
+    def __init__(self, picked: Callable[[int], object], chart: Callable, to_html: Callable[[str], str],
+                 parent=None):
         super().__init__(parent)
         self._picked = picked
+        self._html = to_html
         self.ref: StepRef | None = None
         self._eqs: list[Equation] = []
         self._setup_key: tuple | None = None
@@ -66,7 +73,7 @@ class StepPage(QtWidgets.QWidget):
         lay.addWidget(self.header)
         row = QtWidgets.QHBoxLayout()
         row.setSpacing(12)
-        self.x_view, self.y_view = _ChartView("x"), _ChartView("y")
+        self.x_view, self.y_view = _ChartView("x", chart), _ChartView("y", chart)
         # between them, what maps one to the other: W and b, the same at every step
         self.arrow = QtWidgets.QLabel()
         self.arrow.setTextFormat(QtCore.Qt.TextFormat.RichText)
@@ -141,13 +148,13 @@ class StepPage(QtWidgets.QWidget):
         """x_t's title: the symbol and where it comes from ("x_t = h_t of lstm_2"); a
         Conv1D's window ("x_t+k-2, k = 0…2")."""
         if ref.conv:
-            sym = to_html(f"x_{{{ref.convolution.read_index(int(ref.x.shape[1]))}}}")
+            sym = self._html(f"x_{{{ref.convolution.read_index(int(ref.x.shape[1]))}}}")
             return f"<b>{sym}</b>, k = 0…{ref.convolution.kernel_size - 1}"
         t_ = "<sub>t</sub>" if ref.steps else ""
         src = ref.source
         if src.layer is None:
             return f"<b>x{t_}</b> (input)"
-        said = to_html(src.symbol)
+        said = self._html(src.symbol)
         return f"<b>x{t_}</b> = {said} of {markup(src.layer)}" if not src.last else \
             f"<b>x</b> = last {said} of {markup(src.layer)}"
 
@@ -199,17 +206,17 @@ class StepPage(QtWidgets.QWidget):
                 note = f' <span style="color:{t.muted}">({markup(note)}</span>'
             hue = t.hue("h")
             rows.append(f'<tr><td align="right" style="padding:4px 8px 0 0"><span style="color:{hue}">'
-                        f'<b>{to_html(lhs)}</b></span></td>'
-                        f'<td style="padding:4px 0 0 0">= {to_html(rhs)}{note}</td></tr>'
-                        f'<tr><td></td><td style="padding:0 0 6px 0">= <b>{to_html(eq.numeric)}</b></td></tr>')
+                        f'<b>{self._html(lhs)}</b></span></td>'
+                        f'<td style="padding:4px 0 0 0">= {self._html(rhs)}{note}</td></tr>'
+                        f'<tr><td></td><td style="padding:0 0 6px 0">= <b>{self._html(eq.numeric)}</b></td></tr>')
         act = act_name(ref.layer.config.get("activation"))
         major = getattr(ref.layer, "keras_major", 3)
         told = formula(act, major)
         acts = "" if act == "linear" else (f"{act}(x) = {told}" if told != f"{act}(x)" else f"{act}(x)") + " · "
         wx = "each tap's W_k·x" if ref.conv else "W·x"
-        legend = (f'<p style="color:{t.muted}; margin-top:4px">{to_html(acts)}the numbers are the layer\'s own: '
-                  f"{to_html(wx)}{', b' if ref.use_bias else ''}, their sum and the trace's y.</p>")
-        same = f'<p style="margin-top:6px">{to_html(same_weights(ref))}</p>'
+        legend = (f'<p style="color:{t.muted}; margin-top:4px">{self._html(acts)}the numbers are the layer\'s own: '
+                  f"{self._html(wx)}{', b' if ref.use_bias else ''}, their sum and the trace's y.</p>")
+        same = f'<p style="margin-top:6px">{self._html(same_weights(ref))}</p>'
         html = (f'<table cellspacing="0" style="color:{t.foreground}">{"".join(rows)}</table>{same}{legend}')
         self.eq_label.setText(t.subscripts(html, legible=True))
 
