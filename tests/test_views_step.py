@@ -125,7 +125,7 @@ def test_the_page_shows_the_traces_numbers_and_follows_the_cursor(view):
         view.set_cursor(Cursor(step=t, sample=s, layer="td", unit=u))
         assert view.message_text() is None
         page = view.step_page
-        assert view.stack.currentWidget() is page
+        assert view.stack.currentWidget() is view.step_scroll
         np.testing.assert_array_equal(page.bars["x"].values, before[s, t])
         np.testing.assert_array_equal(page.bars["y"].values, out[s, t])
         [line] = view.equation_lines()

@@ -596,6 +596,7 @@ class CellView(TraceView):
         #: a layer that maps each step on its own with weights (``_show_step``): its page,
         #: made when first shown, and its ``StepRef`` (or why a long input's window has none)
         self.step_page: StepPage | None = None
+        self.step_scroll: TallPage | None = None  # (the page in it)
         self._step: StepRef | None = None
         self._step_refusal: str | None = None
         self._step_key: tuple | None = None
@@ -1262,11 +1263,13 @@ class CellView(TraceView):
             self._eqs = []
             self.stack.setCurrentIndex(0)
             return True
-        if self.step_page is None:
+        if self.step_page is None or self.step_scroll is None:
             self.step_page = StepPage(self.unit_requested.emit, _BarPlot, to_html)  # (this page's charts)
-            self.stack.addWidget(self.step_page)
+            # (scrolling where the view is shorter than the page's least: 800 x 600 presenting)
+            self.step_scroll = TallPage(self.step_page)
+            self.stack.addWidget(self.step_scroll)
         self._eqs = []
-        self.stack.setCurrentWidget(self.step_page)
+        self.stack.setCurrentWidget(self.step_scroll)
         if later:
             self._drawn = False
             return True
@@ -1932,7 +1935,7 @@ class CellView(TraceView):
     # -- for tests and the main window ---------------------------------------------------
     def equation_lines(self) -> list[str]:
         """The equations on screen, one plain-text line each (symbolic = numbers)."""
-        if self.step_page is not None and self.stack.currentWidget() is self.step_page:
+        if self.step_page is not None and self.stack.currentWidget() is self.step_scroll:
             return self.step_page.equation_lines()
         return [eq.line for eq in self._eqs]
 

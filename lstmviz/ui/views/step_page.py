@@ -70,6 +70,9 @@ class StepPage(QtWidgets.QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
         self.header = QuietLabel()
+        # (never squeezed: where the view is shorter than the page, the page scrolls, in the
+        # Cell view's TallPage; at 800 x 600 presenting it was squeezed to nothing)
+        self.header.set_whole(True)
         lay.addWidget(self.header)
         row = QtWidgets.QHBoxLayout()
         row.setSpacing(12)
@@ -92,6 +95,32 @@ class StepPage(QtWidgets.QWidget):
         self.eq_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         self.eq_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Minimum)
         lay.addWidget(self.eq_label, 0)
+        self._narrow: bool | None = None  # the page's narrow form (``_fit``)
+
+    #: below this width (px) the page takes its narrow form: the equation at the body's
+    #: size and no arrow between the charts (the line on the weights says what it said);
+    #: at 800 x 600 presenting beside the side panel the arrow took a third of the charts'
+    #: width and the equation six lines
+    NARROW = 760
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """The narrow form or not, and the equation's least height: its text at the page's
+        width (a word-wrapped label asks for less, and was cut at the page's bottom)."""
+        t = self._theme
+        if t is None:
+            return
+        narrow = self.width() < self.NARROW
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self.eq_label.setFont(t.font(1.0 if narrow else self.EQ_SCALE))
+            self.arrow.setVisible(not narrow)
+        need = self.eq_label.heightForWidth(max(1, self.width()))
+        if need > 0 and self.eq_label.minimumHeight() != need:
+            self.eq_label.setMinimumHeight(need)
 
     # -- drawing --------------------------------------------------------------------------
     def show_step(self, ref: StepRef, cursor: Cursor, t: th.Theme, sample_base: int = 0) -> None:
@@ -100,9 +129,9 @@ class StepPage(QtWidgets.QWidget):
             self._theme = t
             self.header.setFont(t.font(1.15))
             # (a line or two, and the room of a page of two charts: larger than the cell
-            # page's six, for the back row)
-            self.eq_label.setFont(t.font(self.EQ_SCALE))
+            # page's six, for the back row; the body's size in a narrow page, ``_fit``)
             self.arrow.setFont(t.font(1.0))
+            self._narrow = None
             self._setup_key = None
         self.ref = ref
         s, step, u = ref.clamp_cursor(cursor)
@@ -214,11 +243,16 @@ class StepPage(QtWidgets.QWidget):
         told = formula(act, major)
         acts = "" if act == "linear" else (f"{act}(x) = {told}" if told != f"{act}(x)" else f"{act}(x)") + " · "
         wx = "each tap's W_k·x" if ref.conv else "W·x"
-        legend = (f'<p style="color:{t.muted}; margin-top:4px">{self._html(acts)}the numbers are the layer\'s own: '
+        # (the weights' line and the legend at the body's size and less: the equation is
+        # the page's news, and at 1280 x 720 presenting beside the side panel they took
+        # four lines of the charts' height at its size)
+        legend = (f'<p style="color:{t.muted}; margin-top:4px; font-size:{t.pt(0.85)}pt">{self._html(acts)}'
+                  "the numbers are the layer's own: "
                   f"{self._html(wx)}{', b' if ref.use_bias else ''}, their sum and the trace's y.</p>")
-        same = f'<p style="margin-top:6px">{self._html(same_weights(ref))}</p>'
+        same = f'<p style="margin-top:6px; font-size:{t.pt(1.0)}pt">{self._html(same_weights(ref))}</p>'
         html = (f'<table cellspacing="0" style="color:{t.foreground}">{"".join(rows)}</table>{same}{legend}')
         self.eq_label.setText(t.subscripts(html, legible=True))
+        self._fit()
 
     def _clicked(self, ev) -> None:
         """A click on an output bar picks its unit."""
