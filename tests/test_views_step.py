@@ -192,3 +192,31 @@ def test_a_click_on_an_output_bar_picks_its_unit(view, qtbot):
     # the page's unit marked where the cursor's unit is
     band = view.step_page.bars["y"].band
     assert band.isVisible() and band.rect().center().x() == pytest.approx(4.0)
+
+
+def test_a_long_inputs_window_shows_a_dense_step(view):
+    """A long input's window far along (``LongSequence.window_at`` after its pass) holds a
+    TimeDistributed(Dense)'s input and output at its steps: the page shows them, the whole
+    trace's numbers, and names the step of the whole sequence. (A Conv1D is not windowed:
+    a long sequence is traced by windows only through recurrent and per-step layers.)"""
+    from lstmviz.app.long_sequence import LongSequence
+
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}),
+        LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 2}}})], seed=0)
+    x = np.random.default_rng(0).normal(size=(1, 5000, 2)).astype(np.float32)
+    long = LongSequence(model, x)
+    assert long.run_pass()  # (the keyframes: a window far along)
+    window, t = long.window_at(3000)
+    lstm, td = (layer.name for layer in model.layers)
+    assert window.start > 0 and window.total_steps == 5000 and window[td].outputs[0].shape[1] < 5000
+    whole = model.trace(x)
+    view.set_data(model, window, inputs=[x])
+    view.set_cursor(Cursor(step=t, layer=td, unit=1))
+    page = view.step_page
+    at = window.start + t
+    assert at == 3000
+    np.testing.assert_array_equal(page.bars["y"].values, whole[td].outputs[0][0, at])
+    np.testing.assert_array_equal(page.bars["x"].values, whole[lstm].outputs[0][0, at])
+    assert view.equation_lines()[0].endswith(fmt(whole[td].outputs[0][0, at, 1]))
+    assert "step <b>t = 3,000</b>" in page.header.text()
