@@ -220,3 +220,28 @@ def test_a_long_inputs_window_shows_a_dense_step(view):
     np.testing.assert_array_equal(page.bars["x"].values, whole[lstm].outputs[0][0, at])
     assert view.equation_lines()[0].endswith(fmt(whole[td].outputs[0][0, at, 1]))
     assert "step <b>t = 3,000</b>" in page.header.text()
+
+
+def test_the_page_in_words_for_a_screen_reader(view):
+    """``describe`` (the view's accessible description) says the page's numbers: the
+    equation line the page shows, and the line on the weights."""
+    model, x, trace, _ = fixture("k3_conv_lstm")
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=3, sample=1, layer="conv", unit=2))
+    said = view.describe()
+    assert said.startswith("conv (Conv1D, 4 filters), step 3 of 10, sample 1, filter 2: reads the model's input, "
+                           "input steps 1, 2, 3.")
+    assert view.equation_lines()[0] + "." in said
+    assert same_weights(step_ref(model, trace, "conv")) in said
+
+
+def test_focus_mode_dims_every_output_bar_but_the_units(view):
+    model, x, trace, _ = fixture("k3_lstm_stacked_td")
+    view.set_data(model, trace, inputs=[x])
+    view.set_focus(True)
+    view.set_cursor(Cursor(step=1, layer="dense_3d", unit=3))
+    y = view.step_page.bars["y"]
+    assert y.focus and y.mask.visible
+    assert not view.step_page.bars["x"].focus  # (features: no unit to keep)
+    view.set_focus(False)
+    assert not y.focus and not y.mask.visible

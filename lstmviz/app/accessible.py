@@ -13,6 +13,8 @@ import numpy as np
 from lstmviz.app.cell_ref import CellRef, cell_ref, fmt
 from lstmviz.app.counts import count
 from lstmviz.app.output_ref import output_ref
+from lstmviz.app.step_ref import StepRef, same_weights, step_ref
+from lstmviz.app.step_ref import equations as step_equations
 from lstmviz.engine.cells import CELLS
 from lstmviz.text import plural
 
@@ -79,11 +81,30 @@ def cell_view(model, trace, cursor, sample_base: int = 0) -> str:
     0.102, ...; input gate i = 0.512, ...; out: ...")."""
     ref = _ref(model, trace, cursor)
     if ref is None:
+        step = step_ref(model, trace, cursor.layer) if model is not None and trace is not None else None
+        if step is not None:
+            return step_view(step, cursor, trace, sample_base)
         return f"No recurrent cell selected ({cursor.layer or 'no layer'}): the Cell view shows a recurrent layer's."
     s, t, u = ref.clamp_cursor(cursor)
     start = int(getattr(trace, "start", 0) or 0)
     return (f"{_where(ref, s, t, u, _total(trace, ref), start, sample_base)}: {cell_at(ref, s, t, u)} "
             f"Bars: every unit's values of each, unit {u} marked; below, the equations with these numbers.")
+
+
+def step_view(ref: StepRef, cursor, trace, sample_base: int = 0) -> str:
+    """The Cell view's page of a layer that maps each step on its own with weights (a
+    Dense, TimeDistributed(Dense), a Conv1D: ``step_ref``): where the cursor is, what the
+    layer reads, the equation with its numbers and the line on the weights."""
+    s, t, u = ref.clamp_cursor(cursor)
+    word = ref.unit_word
+    total = getattr(trace, "total_steps", None) or ref.T + ref.start
+    where = (f"step {count(t + ref.start)} of {count(total)}" if ref.steps else "one step")
+    reads = [r for r in ref.reads(t) if r >= 0]
+    src = ref.source.words + (f", input steps {', '.join(count(r + ref.start) for r in reads)}" if ref.conv else "")
+    eqs = " ".join(f"{eq.line}." for eq in step_equations(ref, s, t, u))
+    return (f"{ref.name} ({ref.kind}, {plural(ref.units, word)}), {where}, sample {s + sample_base}, {word} {u}: "
+            f"reads {src}. {eqs} {same_weights(ref)} Bars: the input it reads, and every {word}'s output, "
+            f"{word} {u} marked.")
 
 
 def over_time_view(model, trace, cursor, sample_base: int = 0) -> str:

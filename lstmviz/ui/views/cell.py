@@ -600,6 +600,7 @@ class CellView(TraceView):
         self._step: StepRef | None = None
         self._step_refusal: str | None = None
         self._step_key: tuple | None = None
+        self._focus = False  # focus mode (``set_focus``)
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -1115,6 +1116,9 @@ class CellView(TraceView):
         """Focus mode: dim every bar but the selected unit's."""
         for bp in self.bars.values():
             bp.focus = bool(enabled)
+        self._focus = bool(enabled)
+        if self.step_page is not None:  # (its outputs' chart: the input's bars are features)
+            self.step_page.bars["y"].focus = self._focus
         self._setup_key = None
         if self.model is not None:
             self._show(self.cursor)
@@ -1266,6 +1270,7 @@ class CellView(TraceView):
         if self.step_page is None or self.step_scroll is None:
             self.step_page = StepPage(self.unit_requested.emit, _BarPlot, to_html)  # (this page's charts)
             # (scrolling where the view is shorter than the page's least: 800 x 600 presenting)
+            self.step_page.bars["y"].focus = self._focus
             self.step_scroll = TallPage(self.step_page)
             self.stack.addWidget(self.step_scroll)
         self._eqs = []
