@@ -3,6 +3,7 @@ sequence, TimeDistributed(Dense), Dense on a vector, Conv1D): its bars are the t
 input and output at the cursor's step, its equation's numbers are W·x_t + b as the layer
 sums them and the traced y, which equals Keras' (the fixtures' expected.npz)."""
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +43,32 @@ def test_dense_templates_say_one_unit_at_a_step():
     vector = dense_equations({"activation": "linear", "use_bias": False}, steps=False)
     assert [(e.symbolic, e.numeric) for e in vector] == [("y[u] = W[:,u]·x", "{y}")]
     soft = dense_equations({"activation": "softmax", "use_bias": True})
-    assert [e.symbolic for e in soft] == ["z_t[u] = W[:,u]·x_t + b[u]",
-                                          "y_t[u] = softmax(z_t)[u]  (over the step's units)"]
+    assert [e.symbolic for e in soft] == [
+        "z_t[u] = W[:,u]·x_t + b[u]",
+        "y_t[u] = exp(z_t[u] − m) / Σⱼ exp(z_t[j] − m)  (j: the step's units; m: the largest z_t[j])"]
+    assert soft[1].numeric == "exp({pre} − {m:t}) / {sum} = {e} / {sum} = {y}"
+
+
+@pytest.mark.parametrize("act", ["softmax", "log_softmax"])
+def test_a_softmax_is_each_units_share_of_its_steps_sums(act):
+    """The units' sums z_t first, then the unit's share as Keras takes it (less the
+    largest, m): the printed numbers give the traced y (to their decimals)."""
+    model = Model.sequential((None, 5, 3), [LayerSpec("LSTM", {"units": 4, "return_sequences": True}),
+                                            LayerSpec("Dense", {"units": 6, "activation": act})], seed=2)
+    x = np.random.default_rng(2).normal(size=(2, 5, 3)).astype(np.float32)
+    trace = model.trace(x)
+    ref = step_ref(model, trace, model.layers[-1].name)
+    for s, t, u in ((0, 0, 0), (1, 3, 5)):
+        got = ref.numbers(s, t, u)
+        z = [ref.numbers(s, t, j)["pre"] for j in range(ref.units)]
+        assert got["m"] == pytest.approx(max(z))
+        share = (math.exp(got["pre"] - got["m"]) / got["sum"] if act == "softmax"
+                 else got["pre"] - got["m"] - math.log(got["sum"]))
+        assert share == pytest.approx(ref.y_at(s, t)[u], abs=1e-6)
+        first, second = equations(ref, s, t, u)
+        assert first.line.endswith("= " + fmt(got["pre"]))
+        assert second.line.endswith("= " + fmt(ref.y_at(s, t)[u]))
+        assert f"{fmt(got['pre'])} − {fmt_term(got['m'])}" in second.line
 
 
 @pytest.mark.parametrize("fixture_name,layer", [("k3_lstm_stacked_td", "td"), ("k3_lstm_stacked_td", "dense_3d"),
@@ -245,3 +270,19 @@ def test_focus_mode_dims_every_output_bar_but_the_units(view):
     assert not view.step_page.bars["x"].focus  # (features: no unit to keep)
     view.set_focus(False)
     assert not y.focus and not y.mask.visible
+
+
+def test_names_from_a_file_are_shown_as_text(view):
+    """A layer's name is a stranger's: the page's header, the input's title and the line on
+    the weights show it escaped, never as markup."""
+    lstm, head = "<i>lstm</i>&", "<b>head</b>"
+    model = Model.sequential((None, 4, 2), [LayerSpec("LSTM", {"units": 3}, name=lstm),
+                                            LayerSpec("Dense", {"units": 2}, name=head)], seed=0)
+    x = np.random.default_rng(0).normal(size=(1, 4, 2)).astype(np.float32)
+    view.set_data(model, model.trace(x), inputs=[x])
+    view.set_cursor(Cursor(step=0, layer=head, unit=1))
+    page = view.step_page
+    assert "<b>head</b>" not in page.header.text() and "&lt;b&gt;head&lt;/b&gt;" in page.header.text()
+    title = page.bars["x"].plot.titleLabel.text
+    assert "<i>lstm</i>" not in title and "&lt;i&gt;lstm&lt;/i&gt;&amp;" in title
+    assert "<i>lstm</i>" not in page.eq_label.text() and "&lt;i&gt;lstm&lt;/i&gt;&amp;" in page.eq_label.text()

@@ -20,6 +20,7 @@ import numpy as np
 
 from lstmviz.app.cell_ref import Equation, _parsed, clamp, fmt, fmt_term, layer_input, unit_word
 from lstmviz.engine import Model, Trace
+from lstmviz.engine.cells import act_name
 from lstmviz.engine.conv import Conv1D
 from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Dense, Recurrent, TimeDistributed
 
@@ -158,6 +159,7 @@ class StepRef:
             out["b"] = float(b)
         if self.conv:
             z = self._conv_sums()
+            self._shares(out, z[s, t], u)
             pre = np.float32(z[s, t, u])
             out["pre"] = float(pre)
             out["wx"] = float(pre - b) if self.use_bias else float(pre)
@@ -173,7 +175,22 @@ class StepRef:
         wx = np.float32(prod[s, 0, u] if self.steps else prod[s, u])
         out["wx"] = float(wx)
         out["pre"] = float(np.float32(wx + b))
+        row = (prod[s, 0] if self.steps else prod[s]).astype(np.float32)
+        if self.use_bias:
+            row = row + self.layer.weights[1]
+        self._shares(out, row, u)
         return out
+
+    def _shares(self, out: dict, z: np.ndarray, u: int) -> None:
+        """A softmax's (log_softmax's) numbers of unit ``u`` among the sums ``z`` of its step,
+        as Keras takes them (less their largest, ``m``): ``e`` = exp(z[u] − m), ``sum`` =
+        Σⱼ exp(z[j] − m) (printed only: y is the trace's)."""
+        if act_name(self.layer.config.get("activation")) not in ("softmax", "log_softmax"):
+            return
+        z = np.asarray(z, np.float64)
+        m = float(np.max(z))
+        e = np.exp(z - m)
+        out.update(m=m, e=float(e[u]), sum=float(np.sum(e)))
 
     def _conv_sums(self) -> np.ndarray:
         if self._z is None:

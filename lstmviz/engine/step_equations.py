@@ -23,10 +23,19 @@ def dense_equations(config: dict, steps: bool = True, unit: str = "u", wx: str |
     inner = f"{wx} + b[{unit}]" if use_bias else wx
     sums = f"{terms} + {{b:t}}" if use_bias else terms
     single = terms == "{wx}" and not use_bias  # (one number: nothing to add up)
-    if act in ("softmax", "log_softmax"):  # (a unit's share of all the units' sums)
-        over = f"the step's {unit_name(unit)}s" if steps else f"all {unit_name(unit)}s"
-        return [EquationTemplate("pre", f"{z}[{unit}] = {inner}", "{pre}" if single else f"{sums} = {{pre}}"),
-                EquationTemplate("y", f"{y} = {act}({z})[{unit}]  (over {over})", "{y}")]
+    if act in ("softmax", "log_softmax"):
+        # a unit's share of all the units' sums, as Keras computes it: less their largest,
+        # m, first (``activations.softmax``); fields ``{m}``, ``{e}`` (exp(z[u] − m)) and
+        # ``{sum}`` (Σⱼ exp(z[j] − m)) besides
+        over = f"j: the step's {unit_name(unit)}s" if steps else f"j: every {unit_name(unit)}"
+        first = EquationTemplate("pre", f"{z}[{unit}] = {inner}", "{pre}" if single else f"{sums} = {{pre}}")
+        if act == "softmax":
+            return [first, EquationTemplate(
+                "y", f"{y} = exp({z}[{unit}] − m) / Σⱼ exp({z}[j] − m)  ({over}; m: the largest {z}[j])",
+                "exp({pre} − {m:t}) / {sum} = {e} / {sum} = {y}")]
+        return [first, EquationTemplate(
+            "y", f"{y} = {z}[{unit}] − m − log Σⱼ exp({z}[j] − m)  ({over}; m: the largest {z}[j])",
+            "{pre} − {m:t} − log({sum}) = {y}")]
     if act == "linear":
         return [EquationTemplate("y", f"{y} = {inner}", "{y}" if single else f"{sums} = {{y}}")]
     a = _esc(act)

@@ -95,13 +95,16 @@ class StepPage(QtWidgets.QWidget):
         self.eq_label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         self.eq_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Minimum)
         lay.addWidget(self.eq_label, 0)
-        self._narrow: bool | None = None  # the page's narrow form (``_fit``)
+        self._narrow: tuple | None = None  # the page's narrow and short form (``_fit``)
 
     #: below this width (px) the page takes its narrow form: the equation at the body's
     #: size and no arrow between the charts (the line on the weights says what it said);
     #: at 800 x 600 presenting beside the side panel the arrow took a third of the charts'
     #: width and the equation six lines
     NARROW = 760
+    #: below this height (px) the equation is at the body's size too: presenting at 1280
+    #: x 720 a softmax's two equations at 1.25 x left the charts 60 px of plot
+    SHORT = 600
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
@@ -113,11 +116,11 @@ class StepPage(QtWidgets.QWidget):
         t = self._theme
         if t is None:
             return
-        narrow = self.width() < self.NARROW
-        if narrow != self._narrow:
-            self._narrow = narrow
-            self.eq_label.setFont(t.font(1.0 if narrow else self.EQ_SCALE))
-            self.arrow.setVisible(not narrow)
+        thin, short = self.width() < self.NARROW, self.height() < self.SHORT
+        if (thin, short) != self._narrow:
+            self._narrow = (thin, short)
+            self.eq_label.setFont(t.font(1.0 if thin or short else self.EQ_SCALE))
+            self.arrow.setVisible(not thin)
         need = self.eq_label.heightForWidth(max(1, self.width()))
         if need > 0 and self.eq_label.minimumHeight() != need:
             self.eq_label.setMinimumHeight(need)
@@ -160,7 +163,7 @@ class StepPage(QtWidgets.QWidget):
         color = t.hue("h")
         self.bars["y"].set(ys, u, f'<span style="color:{color}"><b>y{t_}</b></span> out', fmt(ys[u]), t)
         act = act_name(ref.layer.config.get("activation"))
-        what = f"{ref.kind}, {plural(ref.units, word)}" + ("" if act == "linear" else f", {markup(act)}")
+        what = f"{ref.kind}, {plural(ref.units, word)}" + ("" if act == "linear" else f", {act}")
         if ref.steps:
             place = f"step <b>t = {count(at)}</b>"
             if ref.conv:
@@ -232,7 +235,7 @@ class StepPage(QtWidgets.QWidget):
             note = ""
             if "  (" in rhs:
                 rhs, _, note = rhs.partition("  (")
-                note = f' <span style="color:{t.muted}">({markup(note)}</span>'
+                note = f' <span style="color:{t.muted}">({self._html(note)}</span>'
             hue = t.hue("h")
             rows.append(f'<tr><td align="right" style="padding:4px 8px 0 0"><span style="color:{hue}">'
                         f'<b>{self._html(lhs)}</b></span></td>'
@@ -241,7 +244,9 @@ class StepPage(QtWidgets.QWidget):
         act = act_name(ref.layer.config.get("activation"))
         major = getattr(ref.layer, "keras_major", 3)
         told = formula(act, major)
-        acts = "" if act == "linear" else (f"{act}(x) = {told}" if told != f"{act}(x)" else f"{act}(x)") + " · "
+        # (a softmax's equation says what it computes: no formula again)
+        acts = ("" if act in ("linear", "softmax", "log_softmax")
+                else (f"{act}(x) = {told}" if told != f"{act}(x)" else f"{act}(x)") + " · ")
         wx = "each tap's W_k·x" if ref.conv else "W·x"
         # (the weights' line and the legend at the body's size and less: the equation is
         # the page's news, and at 1280 x 720 presenting beside the side panel they took
