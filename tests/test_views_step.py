@@ -286,3 +286,17 @@ def test_names_from_a_file_are_shown_as_text(view):
     title = page.bars["x"].plot.titleLabel.text
     assert "<i>lstm</i>" not in title and "&lt;i&gt;lstm&lt;/i&gt;&amp;" in title
     assert "<i>lstm</i>" not in page.eq_label.text() and "&lt;i&gt;lstm&lt;/i&gt;&amp;" in page.eq_label.text()
+
+
+def test_equations_hidden_as_the_cell_pages_are(view):
+    """A lesson's slide without equations (``set_equations_visible(False)``) hides the step
+    page's too, before and after the page is made."""
+    model, x, trace, _ = fixture("k3_lstm_stacked_td")
+    view.set_data(model, trace, inputs=[x])
+    view.set_equations_visible(False)
+    view.set_cursor(Cursor(step=1, layer="td", unit=0))
+    assert view.step_page.eq_label.isHidden()
+    view.set_equations_visible(True)
+    assert not view.step_page.eq_label.isHidden()
+    view.set_equations_visible(False)
+    assert view.step_page.eq_label.isHidden()

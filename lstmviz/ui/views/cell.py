@@ -601,6 +601,7 @@ class CellView(TraceView):
         self._step_refusal: str | None = None
         self._step_key: tuple | None = None
         self._focus = False  # focus mode (``set_focus``)
+        self._equations_shown = True  # (``set_equations_visible``)
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
@@ -1119,6 +1120,7 @@ class CellView(TraceView):
         self._focus = bool(enabled)
         if self.step_page is not None:  # (its outputs' chart: the input's bars are features)
             self.step_page.bars["y"].focus = self._focus
+            self.step_page.eq_label.setVisible(self._equations_shown)
         self._setup_key = None
         if self.model is not None:
             self._show(self.cursor)
@@ -1127,6 +1129,9 @@ class CellView(TraceView):
         self.eq_scroll.setVisible(bool(visible))
         self.eq_label.setVisible(bool(visible))
         self.expand_box.setVisible(bool(visible))
+        self._equations_shown = bool(visible)
+        if self.step_page is not None:  # (its equation, the line on the weights and the legend)
+            self.step_page.eq_label.setVisible(self._equations_shown)
 
     def set_expanded(self, on: bool) -> None:
         """Write each gate's W·x_t and U·h_{t-1} out term by term (or not)."""
@@ -1271,6 +1276,7 @@ class CellView(TraceView):
             self.step_page = StepPage(self.unit_requested.emit, _BarPlot, to_html)  # (this page's charts)
             # (scrolling where the view is shorter than the page's least: 800 x 600 presenting)
             self.step_page.bars["y"].focus = self._focus
+            self.step_page.eq_label.setVisible(self._equations_shown)
             self.step_scroll = TallPage(self.step_page)
             self.stack.addWidget(self.step_scroll)
         self._eqs = []
