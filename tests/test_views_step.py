@@ -22,7 +22,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def fixture(name):
-    model = lstmviz.load(str(FIXTURES / name / "model.keras"))
+    path = FIXTURES / name / "model.keras"
+    model = lstmviz.load(str(path if path.exists() else path.with_suffix(".h5")))
     x = np.load(FIXTURES / name / "x.npy")
     expected = np.load(FIXTURES / name / "expected.npz")
     return model, x, model.trace(x), expected
@@ -71,17 +72,23 @@ def test_a_softmax_is_each_units_share_of_its_steps_sums(act):
         assert f"{fmt(got['pre'])} − {fmt_term(got['m'])}" in second.line
 
 
-@pytest.mark.parametrize("fixture_name,layer", [("k3_lstm_stacked_td", "td"), ("k3_lstm_stacked_td", "dense_3d"),
-                                                ("k3_conv_lstm", "dense"), ("k3_conv_lstm", "conv")])
+@pytest.mark.parametrize("fixture_name,layer", [
+    ("k3_lstm_stacked_td", "td"), ("k3_lstm_stacked_td", "dense_3d"), ("k3_conv_lstm", "dense"),
+    ("k3_conv_lstm", "conv"), ("k2_lstm_stacked_td", "td"), ("k3_dense_activations", "dense_softmax"),
+    # (padding same and strides 2; causal, dilation 2, no bias; groups 2; channels first)
+    ("k3_conv_pool_options", "conv_same_s2"), ("k3_conv_pool_options", "conv_causal_d2"),
+    ("k3_conv_pool_options", "conv_groups"), ("k3_conv_pool_options", "conv_cf")])
 def test_the_numbers_are_the_layers_sum_and_keras_output(fixture_name, layer):
     model, x, trace, expected = fixture(fixture_name)
     ref = step_ref(model, trace, layer)
     assert ref is not None
     keras_y = expected[f"layer:{layer}"]
+    if getattr(ref.layer, "channels_first", False):  # (the page's steps-last of Keras' (N, C, L))
+        keras_y = keras_y.transpose(0, 2, 1)
     np.testing.assert_allclose(ref.y, keras_y, atol=1e-5)  # (what the page reads: Keras' numbers)
     act = activations.get(ref.layer.config["activation"], model.keras_major)
     W = ref.kernel
-    b = ref.layer.weights[1]
+    b = ref.layer.weights[1] if ref.use_bias else np.zeros(ref.units, np.float32)
     for s in range(ref.y.shape[0]):
         for t in range(ref.T):
             pre = np.array([ref.numbers(s, t, u)["pre"] for u in range(ref.units)], np.float32)
@@ -90,11 +97,13 @@ def test_the_numbers_are_the_layers_sum_and_keras_output(fixture_name, layer):
             for u in range(ref.units):
                 got = ref.numbers(s, t, u)
                 assert got["y"] == ref.y_at(s, t)[u]
-                assert got["b"] == b[u]
+                assert got.get("b", 0.0) == b[u]
                 if ref.conv:
                     reads = ref.layer.read_steps(ref.x.shape[1])[t]
-                    taps = [x_[s, r] @ W[k, :, u] if r >= 0 else 0.0 for k, r in enumerate(reads)
-                            for x_ in [ref.x]]
+                    c = W.shape[1]  # (a filter of group g reads channels g*c .. (g+1)*c)
+                    g = u // (ref.units // ref.layer.groups)
+                    taps = [ref.x[s, r, g * c:(g + 1) * c] @ W[k, :, u] if r >= 0 else 0.0
+                            for k, r in enumerate(reads)]
                     assert got["pre"] == pytest.approx(sum(taps) + b[u], abs=1e-5)
                     assert [got[f"w{k}"] for k in range(len(reads))] == pytest.approx(taps, abs=1e-6)
                 else:
@@ -105,7 +114,8 @@ def test_the_numbers_are_the_layers_sum_and_keras_output(fixture_name, layer):
                 assert line.endswith("= " + fmt(ref.y_at(s, t)[u]))
                 if not ref.conv:
                     assert fmt(got["wx"]) in equations(ref, s, t, u)[0].line
-                assert fmt_term(got["b"]) in equations(ref, s, t, u)[0].line
+                if ref.use_bias:
+                    assert fmt_term(got["b"]) in equations(ref, s, t, u)[0].line
 
 
 def test_where_the_input_comes_from_and_the_same_weights():

@@ -311,8 +311,12 @@ def same_weights(ref: StepRef) -> str:
             how.append(f"dilation {layer.dilation}")
         if layer.padding != "valid":
             how.append(f"padding {layer.padding}")
+        which = "every filter the same window"
+        if layer.groups > 1:  # (the equation's x[g])
+            how.append(f"groups {layer.groups}")
+            which += f", of its group's {ref.kernel.shape[1]} channels, x[g]"
         return (f"The same {wb} slide along the steps ({', '.join(how)}): each output step reads "
-                f"a window of {layer.kernel_size} input steps, every filter the same window.")
+                f"a window of {layer.kernel_size} input steps, {which}.")
     if not ref.steps:
         return (f"One step: the input is a vector ({ref.source.words}), not a sequence, so {wb} "
                 "are applied once.")
