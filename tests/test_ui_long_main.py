@@ -2338,3 +2338,59 @@ def test_a_long_input_through_a_conv1d_and_a_pooling_shows_exact_numbers_at_once
         assert state.trace.start <= step < state.trace.start + state.trace[lstm].timesteps
         np.testing.assert_array_equal(cell.bars["x"].values, full[before].outputs[0][0, step])
         np.testing.assert_array_equal(cell.bars["h"].values, full[lstm].steps["h"][0, step])
+
+
+@pytest.mark.parametrize("padding", ["causal", "same"])
+def test_a_conv1ds_step_page_on_a_long_input_is_the_whole_traces(make_window, monkeypatch, qtbot, padding):
+    """The Cell view's step page of a Conv1D (strides 1, padding causal or same) on a
+    5,000-step long input: it was refused at every step of every window ("reads windows of
+    its input's steps, which this long input's window does not hold whole"). Now at seeks
+    into the middle of windows, at step 0 and at the last step, its bars are the whole
+    trace's taps and y, its equation the whole trace's page's (the same sums to the bit),
+    its ticks name the whole sequence's steps; a seek's quick steps, which hold no input
+    before their first, say so in one line at that first step, and the page follows once
+    the window around it is there."""
+    from lstmviz.app.step_ref import equations, step_ref
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    conv = dict(default_config("Conv1D"), filters=3, kernel_size=3, padding=padding, activation="tanh")
+    pool = dict(default_config("MaxPooling1D"), pool_size=2, strides=1, padding="same")
+    layers = [LayerEntry("Conv1D", conv)] + ([LayerEntry("MaxPooling1D", pool)] if padding == "same" else [])
+    state = AppState(layers + [LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=2))
+    name = state.model.layers[0].name
+    T = 5000
+    w = make_window((1400, 900), state)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
+    state.set_input_data(x)
+    assert w.long_runner.wait(120)
+    full = state.model.trace(x)
+    whole = step_ref(state.model, full, name)
+    reads = state.model.layers[0].read_steps(T)
+    cell = _tab(w, "Cell")
+    for step, unit in ((3210, 1), (0, 0), (T - 1, 2), (2047, 1)):
+        state.set_cursor(step=step, layer=name, unit=unit)
+        assert w.long_runner.wait(60)
+        w.long_runner.poll()
+        start, n = state.trace.start, state.trace[name].outputs[0].shape[1]
+        assert n < T and start <= step < start + n and (step in (0, T - 1) or start + 2 < step < start + n - 2)
+        assert cell.message_text() is None
+        page = cell.step_page
+        taps = np.concatenate([x[0, r] if r >= 0 else np.zeros(2, np.float32) for r in reads[step]])
+        np.testing.assert_array_equal(page.bars["x"].values, taps)
+        np.testing.assert_array_equal(page.bars["y"].values, full[name].outputs[0][0, step])
+        assert cell.equation_lines() == [eq.line for eq in equations(whole, 0, step, unit)]
+        axis = page.bars["x"].plot.getAxis("bottom")
+        assert [label for _, label in axis._tickLevels[0]] == [
+            f"step {r:,}" if r >= 0 else "padding" for r in reads[step]]
+    # a seek far away: its quick steps (3,504 .. 3,519) first, the window a moment later
+    state.long._cache.clear()
+    state.set_cursor(step=3504, layer=name, unit=0)
+    assert state.trace.start == 3504  # (the quick steps: nothing before 3,504 in them)
+    said = cell.message_text()
+    assert said is not None and "\n" not in said and " before this window of the long input (steps 3,504…3,519)" in said
+    assert said.startswith(f"'{name}' (Conv1D) at step 3,504 reads input steps 3,50")
+    qtbot.waitUntil(lambda: state.trace.start < 3504, timeout=60_000)
+    assert cell.message_text() is None
+    np.testing.assert_array_equal(cell.step_page.bars["y"].values, full[name].outputs[0][0, 3504])
+    assert cell.equation_lines() == [eq.line for eq in equations(whole, 0, 3504, 0)]

@@ -140,13 +140,18 @@ def test_where_the_input_comes_from_and_the_same_weights():
         assert step_ref(model, trace, name) is None
 
 
-def test_a_window_of_a_long_input_without_a_convs_whole_input_is_said_in_one_line():
-    model, _, trace, _ = fixture("k3_conv_lstm")
+def test_a_window_of_a_long_input_of_a_conv_that_changes_its_steps_is_said_in_one_line():
+    """A long input's windows follow only a Conv1D that keeps its steps (strides 1, padding
+    same or causal: ``windows._plan`` refuses the others), so a window of one of strides 2
+    is never made; were it, its step page is refused in one line, saying why."""
+    model, _, trace, _ = fixture("k3_conv_pool_options")
     trace.total_steps = 50_000  # (as a long input's window says it: engine/windows.py)
-    assert step_ref(model, trace, "conv") is None
-    said = step_refusal(model, trace, "conv")
-    assert said is not None and "\n" not in said and said.startswith("'conv' (Conv1D) reads windows")
-    assert step_ref(model, trace, "dense") is not None  # (a Dense reads the step alone)
+    assert step_ref(model, trace, "conv_same_s2") is None
+    said = step_refusal(model, trace, "conv_same_s2")
+    assert said is not None and "\n" not in said
+    assert said.startswith("'conv_same_s2' (Conv1D) gives one step of every 2 (strides 2): a long input's windows "
+                           "do not follow it")
+    assert "padding same or causal" in said
 
 
 # -- the view ---------------------------------------------------------------------------------
@@ -232,8 +237,7 @@ def test_a_click_on_an_output_bar_picks_its_unit(view, qtbot):
 def test_a_long_inputs_window_shows_a_dense_step(view):
     """A long input's window far along (``LongSequence.window_at`` after its pass) holds a
     TimeDistributed(Dense)'s input and output at its steps: the page shows them, the whole
-    trace's numbers, and names the step of the whole sequence. (A Conv1D is not windowed:
-    a long sequence is traced by windows only through recurrent and per-step layers.)"""
+    trace's numbers, and names the step of the whole sequence (a Conv1D's: below)."""
     from lstmviz.app.long_sequence import LongSequence
 
     model = Model.sequential((None, None, 2), [
@@ -255,6 +259,120 @@ def test_a_long_inputs_window_shows_a_dense_step(view):
     np.testing.assert_array_equal(page.bars["x"].values, whole[lstm].outputs[0][0, at])
     assert view.equation_lines()[0].endswith(fmt(whole[td].outputs[0][0, at, 1]))
     assert "step <b>t = 3,000</b>" in page.header.text()
+
+
+def _conv_model(padding):
+    return Model.sequential((None, None, 2), [
+        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 3, "padding": padding, "activation": "tanh"}),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True})], seed=3)
+
+
+def _long_x(T=5000):
+    t = np.arange(T)
+    return np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
+
+
+def _shown_ticks(page):
+    axis = page.bars["x"].plot.getAxis("bottom")
+    return [label for _, label in axis._tickLevels[0]]
+
+
+@pytest.mark.parametrize("padding", ["causal", "same"])
+def test_a_long_inputs_window_shows_a_convs_step_as_the_whole_trace(qtbot, padding):
+    """A Conv1D that keeps its steps on a 5,000-step long input (its windows after the
+    pass, ``LongSequence.window_at``): at a step in the middle of a window, at step 0 and
+    at the last, the page reads the whole sequence's input steps (its padding at the
+    sequence's own ends only), its bars are the whole trace's taps and y, its sums the
+    whole trace's page's to the bit (the same chunk of products), its ticks and header
+    name the whole sequence's steps."""
+    from lstmviz.app.long_sequence import LongSequence
+
+    model, x = _conv_model(padding), _long_x()
+    conv = model.layers[0].name
+    T = x.shape[1]
+    long = LongSequence(model, x)
+    assert long.run_pass()
+    whole = model.trace(x)
+    wref = step_ref(model, whole, conv)
+    reads = model.layers[0].read_steps(T)  # (the whole sequence's taps, -1 the padding)
+    shown, full = CellView(), CellView()
+    for v in (shown, full):
+        qtbot.addWidget(v)
+        v.resize(1400, 900)
+        v.show()
+    full.set_data(model, whole, inputs=[x])
+    for step, u in ((3210, 0), (2047, 2), (0, 1), (T - 1, 2)):
+        window, t = long.window_at(step)
+        assert window.total_steps == T and window.start + t == step
+        n = window[conv].outputs[0].shape[1]
+        assert n < T and (step in (0, T - 1) or 2 < t < n - 2)  # (0, T - 1: the sequence's ends)
+        shown.set_data(model, window, inputs=list(window.inputs))
+        shown.set_cursor(Cursor(step=t, layer=conv, unit=u))
+        full.set_cursor(Cursor(step=step, layer=conv, unit=u))
+        assert shown.message_text() is None
+        page = shown.step_page
+        taps = [x[0, r] if r >= 0 else np.zeros(2, np.float32) for r in reads[step]]
+        np.testing.assert_array_equal(page.bars["x"].values, np.concatenate(taps))
+        np.testing.assert_array_equal(page.bars["y"].values, whole[conv].outputs[0][0, step])
+        assert shown.equation_lines() == full.equation_lines()
+        ref = step_ref(model, window, conv)
+        for f in range(3):  # (the sums themselves: the whole trace's, to the bit)
+            assert ref.numbers(0, t, f) == wref.numbers(0, step, f)
+        assert _shown_ticks(page) == [f"step {r:,}" if r >= 0 else "padding" for r in reads[step]]
+        assert f"step <b>t = {step:,}</b>" in page.header.text()
+        real = [f"{r:,}" for r in reads[step] if r >= 0]
+        said = ", ".join(real)
+        assert f"reads input step{'s' if len(real) > 1 else ''} {said}" in page.header.text()
+        assert f"input steps {said}." in shown.describe()
+    assert reads[0][0] == -1 and reads[T - 1][-1] == (-1 if padding == "same" else T - 1)
+
+
+@pytest.mark.parametrize("padding", ["causal", "same"])
+def test_a_step_whose_taps_lie_before_the_window_is_said_in_one_line(view, padding):
+    """A seek's quick steps (``window_at(quick=True)``: 16 steps from a multiple of 16,
+    while the window around them is computed) hold no input before their first step: there
+    the page says in one line which steps the Conv1D reads, which lie before the window and
+    which of its steps are shown; the next step whose taps the window holds shows the page,
+    the whole trace's numbers (its sums over that step alone: to float32's last bits)."""
+    from lstmviz.app.long_sequence import LongSequence
+
+    model, x = _conv_model(padding), _long_x()
+    conv = model.layers[0].name
+    long = LongSequence(model, x)
+    assert long.run_pass()
+    whole = model.trace(x)
+    wref = step_ref(model, whole, conv)
+    quick, t = long.window_at(3200, quick=True)
+    assert (quick.start, t, quick[conv].outputs[0].shape[1]) == (3200, 0, 16)
+    view.set_data(model, quick, inputs=list(quick.inputs))
+    view.set_cursor(Cursor(step=0, layer=conv, unit=1))
+    said = view.message_text()
+    assert said is not None and "\n" not in said
+    first = 3202 if padding == "causal" else 3201
+    last = 3215 if padding == "causal" else 3214
+    reads = "3,198…3,200" if padding == "causal" else "3,199…3,201"
+    lie = "steps 3,198…3,199 lie" if padding == "causal" else "step 3,199 lies"
+    assert said == (f"'{conv}' (Conv1D) at step 3,200 reads input steps {reads}, and {lie} before this window "
+                    "of the long input (steps 3,200…3,215): its step is shown where the window holds every step "
+                    f"it reads; here steps {first:,}…{last:,}")
+    assert view.describe() == said
+    if padding == "same":  # (its last step reads the next window's first)
+        view.set_cursor(Cursor(step=15, layer=conv, unit=1))
+        assert "and step 3,216 lies after this window" in view.message_text()
+    view.set_cursor(Cursor(step=first - 3200, layer=conv, unit=1))
+    assert view.message_text() is None
+    page = view.step_page
+    taps = model.layers[0].read_steps(x.shape[1])[first]
+    assert list(taps) == list(range(first - 2, first + 1) if padding == "causal" else range(first - 1, first + 2))
+    np.testing.assert_array_equal(page.bars["x"].values, x[0, taps].reshape(-1))
+    np.testing.assert_array_equal(page.bars["y"].values, whole[conv].outputs[0][0, first])
+    ref = step_ref(model, quick, conv)
+    for f in range(3):
+        got, want = ref.numbers(0, first - 3200, f), wref.numbers(0, first, f)
+        assert got.keys() == want.keys()
+        for key in got:
+            assert got[key] == pytest.approx(want[key], abs=1e-6)
+    assert ref.numbers(0, first - 3200, 1)["y"] == wref.numbers(0, first, 1)["y"]  # (y: the trace's)
 
 
 def test_the_page_in_words_for_a_screen_reader(view):

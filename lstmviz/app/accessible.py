@@ -96,6 +96,9 @@ def step_view(ref: StepRef, cursor, trace, sample_base: int = 0) -> str:
     Dense, TimeDistributed(Dense), a Conv1D: ``step_ref``): where the cursor is, what the
     layer reads, the equation with its numbers and the line on the weights."""
     s, t, u = ref.clamp_cursor(cursor)
+    said = ref.outside(t)
+    if said is not None:  # (a long input's window without the step's taps: the view's message)
+        return said
     word = ref.unit_word
     total = getattr(trace, "total_steps", None) or ref.T + ref.start
     where = (f"step {count(t + ref.start)} of {count(total)}" if ref.steps else "one step")

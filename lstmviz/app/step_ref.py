@@ -6,10 +6,16 @@ window of steps), computed without Qt.
 for one output number at a step with the numbers filled in: the layer's own equation
 templates (``engine/layers.py``'s ``Dense.equations``, ``engine/conv.py``'s
 ``Conv1D.equations``), ``y`` read from the trace, the sum ``W·x_t + b`` computed by the
-layer's own code (``Dense.product`` on that step, ``Conv1D._z``), so it is the sum the
-engine (= Keras) took the activation of, to the bit. ``same_weights`` says that the same W
-and b serve every step; ``source`` where the input comes from (an LSTM's h_t, the model's
-input ...).
+layer's own code (``Dense.product`` on that step, ``Conv1D._z_part`` over the chunk of
+steps the trace computed it in), so it is the sum the engine (= Keras) took the activation
+of, to the bit. ``same_weights`` says that the same W and b serve every step; ``source``
+where the input comes from (an LSTM's h_t, the model's input ...).
+
+A long input's window (``Trace.start``, ``Trace.total_steps``) holds a Conv1D's input and
+output over the window's steps only: at a step whose taps read steps of the whole sequence
+inside the window the page is shown as on a whole trace (its padding where the whole
+sequence's ends are), at one whose taps reach past the window ``outside`` says so in one
+line.
 """
 
 from __future__ import annotations
@@ -19,10 +25,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lstmviz.app.cell_ref import Equation, _parsed, clamp, fmt, fmt_term, layer_input, unit_word
+from lstmviz.app.counts import count
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import act_name
 from lstmviz.engine.conv import Conv1D
 from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Dense, Recurrent, TimeDistributed
+from lstmviz.text import safe_name
+
+
+def span(a: int, b: int) -> str:
+    """Steps ``a`` to ``b`` as the page says them: "3,200" or "3,198…3,199"."""
+    return count(a) if a == b else f"{count(a)}…{count(b)}"
 
 
 def step_layer(layer) -> Dense | Conv1D | None:
@@ -69,7 +82,11 @@ class StepRef:
     source: Source
     #: a long input's window: the processing step of the arrays' first (``Trace.start``)
     start: int = 0
-    _z: np.ndarray | None = field(default=None, repr=False)  # a Conv1D's sums (``pre``)
+    #: the whole sequence's steps of the input (a long input's ``Trace.total_steps``; None:
+    #: the steps ``x`` holds)
+    total_steps: int | None = None
+    #: a Conv1D's sums (``pre``) by the output steps (a, b) they were computed over
+    _z: dict = field(default_factory=dict, repr=False)
 
     @property
     def kind(self) -> str:
@@ -107,6 +124,16 @@ class StepRef:
         return int(self.y.shape[-1])
 
     @property
+    def total(self) -> int:
+        """The input's steps in the whole sequence (a long input's, else those ``x`` holds)."""
+        return int(self.total_steps) if self.total_steps is not None else int(self.x.shape[1])
+
+    @property
+    def whole(self) -> bool:
+        """Whether ``x`` holds the whole input (not a long input's window of it)."""
+        return self.start == 0 and self.total == int(self.x.shape[1])
+
+    @property
     def unit_word(self) -> str:
         """"unit", or a Conv1D's "filter" (``cell_ref.unit_word``)."""
         return unit_word(self.layer)
@@ -124,14 +151,46 @@ class StepRef:
         return (clamp(cursor.sample, 0, self.y.shape[0] - 1), clamp(cursor.step, 0, self.T - 1),
                 clamp(cursor.unit, 0, self.units - 1))
 
+    def taps(self, step: int) -> list[int]:
+        """A Conv1D's input steps of the whole sequence (``start`` on in a long input's
+        window) output step ``step`` (of ``y``) reads, tap by tap (``reads_at`` over the
+        whole sequence's length; -1 a tap on the padding)."""
+        return [int(r) for r in self.convolution.reads_at(step + self.start, self.total)]
+
     def reads(self, step: int) -> list[int]:
         """The steps of ``x`` output step ``step`` reads: itself (a Dense), a Conv1D's window
-        (``read_steps``; -1 a tap on the padding); [] for a vector."""
+        (``taps``, counted in ``x``; -1 a tap on the padding), where ``outside`` is None;
+        [] for a vector."""
         if not self.steps:
             return []
         if self.conv:
-            return [int(r) for r in self.convolution.read_steps(int(self.x.shape[1]))[step]]
+            return [r - self.start if r >= 0 else -1 for r in self.taps(step)]
         return [step]
+
+    def outside(self, step: int) -> str | None:
+        """Where a Conv1D's output step ``step`` in a long input's window reads input steps
+        the window does not hold (before its first step, past its last): in one line, which
+        it reads, which lie outside and the steps of this window that are shown; else None
+        (nothing fetched: the window around a step, once computed, holds its taps)."""
+        if not self.conv or self.whole:
+            return None
+        n = int(self.x.shape[1])
+        lo, hi = self.start, self.start + n
+        reads = [r for r in self.taps(step) if r >= 0]
+        out = [r for r in reads if not lo <= r < hi]
+        if not out:
+            return None
+        side = ("before" if max(out) < lo else "after" if min(out) >= hi else "outside")
+        before, after = self.convolution.reach()
+        # (the window's steps whose taps it holds: a step's taps reach ``before`` back and
+        # ``after`` on, but never past the sequence's ends)
+        first = lo if lo == 0 else lo + before
+        last = hi - 1 if hi == self.total else hi - 1 - after
+        shown = (f"; here steps {span(first, last)}" if first <= last else "")
+        lie = f"step {count(out[0])} lies" if len(out) == 1 else f"steps {span(min(out), max(out))} lie"
+        return (f"'{safe_name(self.name)}' (Conv1D) at step {count(step + self.start)} reads input steps "
+                f"{span(reads[0], reads[-1])}, and {lie} {side} this window of the long input (steps "
+                f"{span(lo, hi - 1)}): its step is shown where the window holds every step it reads{shown}")
 
     def x_at(self, sample: int, step: int) -> np.ndarray:
         """The input the output step reads: ``x_t`` (d,), a Conv1D's window tap by tap
@@ -158,9 +217,9 @@ class StepRef:
         if self.use_bias:
             out["b"] = float(b)
         if self.conv:
-            z = self._conv_sums()
-            self._shares(out, z[s, t], u)
-            pre = np.float32(z[s, t, u])
+            z = self._conv_sums(t)
+            self._shares(out, z[s], u)
+            pre = np.float32(z[s, u])
             out["pre"] = float(pre)
             out["wx"] = float(pre - b) if self.use_bias else float(pre)
             W, groups = self.kernel, self.convolution.groups
@@ -192,10 +251,28 @@ class StepRef:
         e = np.exp(z - m)
         out.update(m=m, e=float(e[u]), sum=float(np.sum(e)))
 
-    def _conv_sums(self) -> np.ndarray:
-        if self._z is None:
-            self._z = self.convolution._z(np.asarray(self.x, np.float32))
-        return self._z
+    def _conv_sums(self, step: int) -> np.ndarray:
+        """A Conv1D's sums of output step ``step`` (batch, filters), by the layer's own code
+        over the chunk of output steps the trace computed it in (``chunk_steps``, counted
+        from the whole sequence's step 0), so the very products: the traced y is their
+        activation to the bit. In a long input's window whose steps do not hold that
+        chunk's input (a quick chunk's first and last steps), over the step alone (the same
+        sum but for float32's last bits: a product of another height)."""
+        layer = self.convolution
+        x = np.asarray(self.x, np.float32)
+        at, n = step + self.start, int(x.shape[1])
+        every = layer.chunk_steps(int(x.shape[0]))
+        a = at // every * every
+        b = min(layer.steps_out(self.total), a + every)
+        if not self.whole:
+            before, after = layer.reach()
+            if max(0, a - before) < self.start or min(self.total, b + after) > self.start + n:
+                a, b = at, at + 1
+        z = self._z.get((a, b))
+        if z is None:
+            with np.errstate(invalid="ignore", over="ignore"):  # (as the trace computed them)
+                z = self._z[(a, b)] = layer._z_part(x, self.start, self.total, a, b)
+        return z[:, at - a]
 
     def shapes(self) -> tuple[str, str]:
         """W's and b's shapes as the page writes them: ("5×2", "2"), a Conv1D's kernel
@@ -214,8 +291,9 @@ def step_ref(model: Model, trace: Trace, name: str | None, inputs=None) -> StepR
 
 def step_refusal(model: Model, trace: Trace, name: str | None, inputs=None) -> str | None:
     """Why layer ``name``, a layer ``step_layer`` knows, is not shown a step at a time (a
-    long input's window without its Conv1D's whole input), in one line; None where it is,
-    or where it is not such a layer."""
+    long input's window of a Conv1D that does not keep its steps: never made, ``windows``
+    refuses it), in one line; None where it is, or where it is not such a layer (a step
+    outside a window: ``StepRef.outside``)."""
     got = _step_parts(model, trace, name, inputs)
     return got if isinstance(got, str) else None
 
@@ -239,14 +317,20 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
         if x.ndim != 3 or y.ndim != 3:
             return None
         x, y = layer._steps_last(x), layer._steps_last(y)
-        if getattr(trace, "total_steps", None) is not None or y.shape[1] != layer.steps_out(x.shape[1]):
-            return (f"'{name}' (Conv1D) reads windows of its input's steps, which this long input's window "
-                    "does not hold whole; its step is shown on an input traced whole (shorter than the "
-                    "long-input threshold)")
+        total = getattr(trace, "total_steps", None)
+        # (a long input's windows follow only a Conv1D that keeps its steps: ``windows._plan``)
+        if (y.shape[1] != layer.steps_out(x.shape[1]) if total is None
+                else not layer.keeps_steps or x.shape[1] != y.shape[1]):
+            why = layer.changes_steps() or "reads windows of its input steps"
+            return (f"'{safe_name(name)}' (Conv1D) {why}: a long input's windows do not follow it; its step "
+                    "is shown on an input traced whole (shorter than the long-input threshold), or on a long "
+                    "input where the Conv1D keeps its steps (strides 1, padding same or causal)")
     elif x.ndim not in (2, 3) or x.ndim != y.ndim or (x.ndim == 3 and x.shape[1] != y.shape[1]):
         return None  # (a Dense on a 4-D input: no steps of one vector each)
     start = int(getattr(trace, "start", 0) or 0)
-    return StepRef(name, top, layer, x, y, source_of(model, name, x.ndim == 3), start)
+    total = getattr(trace, "total_steps", None)
+    return StepRef(name, top, layer, x, y, source_of(model, name, x.ndim == 3), start,
+                   None if total is None else int(total))
 
 
 def source_of(model: Model, name: str, steps: bool = True) -> Source:
@@ -282,7 +366,7 @@ def equations(ref: StepRef, sample: int, step: int, unit: int) -> list[Equation]
     """The layer's line(s) for output ``unit`` at ``step`` of ``sample``, the template's
     fields filled in from ``StepRef.numbers``; ``{name:t}`` prints a term of a sum."""
     numbers = ref.numbers(sample, step, unit)
-    tpls = ref.convolution.equations(int(ref.x.shape[1])) if ref.conv else ref.dense.equations(ref.steps)
+    tpls = ref.convolution.equations(ref.total) if ref.conv else ref.dense.equations(ref.steps)
     out = []
     for tpl in tpls:
         parts = []

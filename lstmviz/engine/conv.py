@@ -151,10 +151,14 @@ class _OverSteps(Layer):
         """(output steps, taps) int: the input step each tap of each output step reads, -1
         where it reads the padding: output step t reads ``t*strides + j*dilation - zeros
         before`` (the Unrolled view draws these connections)."""
-        n = self.steps_out(steps)
+        return self.reads_at(np.arange(self.steps_out(steps))[:, None], steps)
+
+    def reads_at(self, step, steps: int) -> np.ndarray:
+        """(taps,) int: the input step each tap of output step ``step`` reads (-1: the
+        padding), ``read_steps``' row without the others (a long input's window asks one
+        step of millions: ``app/step_ref.py``); ``step`` a column of steps gives their rows."""
         before, _ = self.pads(steps)
-        idx = (np.arange(n)[:, None] * self.stride + np.arange(self.taps)[None, :] * self.dilation
-               - before)
+        idx = np.asarray(step) * self.stride + np.arange(self.taps) * self.dilation - before
         idx[(idx < 0) | (idx >= steps)] = -1
         return idx
 

@@ -1258,20 +1258,24 @@ class CellView(TraceView):
     def _show_step(self, cursor: Cursor, later: bool) -> bool:
         """A layer that maps each step on its own with weights (a Dense, TimeDistributed(
         Dense), a Conv1D: ``app/step_ref.py``) on its page (``step_page.StepPage``), or in a
-        long input's window without what it reads, the message why; False for any other."""
+        long input's window without what its step reads, the message why; False for any other."""
         key = (id(self.trace), id(self.inputs), cursor.layer)
         if key != self._step_key:
             self._step_key = key
             self._step = step_ref(self.model, self.trace, cursor.layer, self.inputs)
             self._step_refusal = (step_refusal(self.model, self.trace, cursor.layer, self.inputs)
                                   if self._step is None else None)
-        if self._step is None:
-            if self._step_refusal is None:
-                return False
-            self.message.setText(self._step_refusal)
+        said = self._step_refusal
+        if self._step is not None:  # (a long input's window without the step's taps: ``StepRef.outside``)
+            said = self._step.outside(self._step.clamp_cursor(cursor)[1])
+        elif said is None:
+            return False
+        if said is not None:
+            self.message.setText(said)
             self._eqs = []
             self.stack.setCurrentIndex(0)
             return True
+        assert self._step is not None
         if self.step_page is None or self.step_scroll is None:
             self.step_page = StepPage(self.unit_requested.emit, _BarPlot, to_html)  # (this page's charts)
             # (scrolling where the view is shorter than the page's least: 800 x 600 presenting)

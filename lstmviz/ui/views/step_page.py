@@ -180,7 +180,7 @@ class StepPage(QtWidgets.QWidget):
         """x_t's title: the symbol and where it comes from ("x_t = h_t of lstm_2"); a
         Conv1D's window ("x_t+k-2, k = 0…2")."""
         if ref.conv:
-            sym = self._html(f"x_{{{ref.convolution.read_index(int(ref.x.shape[1]))}}}")
+            sym = self._html(f"x_{{{ref.convolution.read_index(ref.total)}}}")
             return f"<b>{sym}</b>, k = 0…{ref.convolution.kernel_size - 1}"
         t_ = "<sub>t</sub>" if ref.steps else ""
         src = ref.source
