@@ -587,25 +587,13 @@ def test_a_dense_after_a_long_sequence_holds_no_more_than_pass_bytes_says(head):
     pass of the demo character model over a 6.9 MB book peaked at 3.2 GB under the 2 GB
     memory limit that ``pass_bytes`` had checked (1.9 GB). Now what NumPy allocates is
     within what it said (tracemalloc), and the numbers are a full trace's, bit for bit."""
-    import tracemalloc
 
-    from lstmviz.engine import workspace
-    from lstmviz.engine.windows import pass_bytes
 
     model = Model.sequential((None, None, 3), [
         LayerSpec("LSTM", {"units": 64, "return_sequences": True}, name="l"),
         LayerSpec("Dense", head, name="p")], seed=0)
     x = np.random.default_rng(0).normal(size=(1, 20_000, 3)).astype(np.float32)  # (sequences dominate)
-    est = pass_bytes(model, [x])
-    workspace._blocks.clear()
-    tracemalloc.start()
-    try:
-        wt = keyframe_pass(model, x)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 1.1 * est, (est, peak)
-    assert np.array_equal(wt.output, model.trace(x).output)
+    _pass_within_its_estimate(model, x)
 
 
 @pytest.mark.parametrize("stop", [0.3, 0.8])  # in the first layer, in the second
@@ -1152,26 +1140,14 @@ def test_a_conv1d_before_a_long_lstm_holds_no_more_than_pass_bytes_says():
     """A keyframe pass through a causal Conv1D and a same pooling: each in chunks, its
     input never copied padded whole (tracemalloc within ``pass_bytes``), the model's
     outputs a full trace's, bit for bit."""
-    import tracemalloc
 
-    from lstmviz.engine import workspace
-    from lstmviz.engine.windows import pass_bytes
 
     model = Model.sequential((None, None, 8), [
         LayerSpec("Conv1D", {"filters": 32, "kernel_size": 7, "padding": "causal"}, name="c"),
         LayerSpec("MaxPooling1D", {"pool_size": 5, "strides": 1, "padding": "same"}, name="p"),
         LayerSpec("LSTM", {"units": 16, "return_sequences": True}, name="l")], seed=0)
     x = np.random.default_rng(0).normal(size=(1, 30_000, 8)).astype(np.float32)
-    est = pass_bytes(model, [x])
-    workspace._blocks.clear()
-    tracemalloc.start()
-    try:
-        wt = keyframe_pass(model, x)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    assert peak < 1.1 * est, (est, peak)
-    assert np.array_equal(wt.output, model.trace(x).output)
+    _pass_within_its_estimate(model, x)
 
 
 @pytest.mark.parametrize("case", ["k3_conv_steps_lstm", "k2_conv_steps_lstm"])
@@ -1198,3 +1174,23 @@ def test_a_keras_cnn_lstms_windows_equal_its_full_trace_which_equals_keras(case)
         flat = wt.window(a, b).flat()
         for key, arr in ref.items():
             assert np.array_equal(flat[key], arr[:, a:b]), f"{case} {key} steps {a}:{b}"
+
+
+def _pass_within_its_estimate(model, x) -> None:
+    """A keyframe pass of ``model`` over ``x`` peaks within 1.1x ``pass_bytes``' estimate
+    (tracemalloc) and returns the full trace's outputs."""
+    import tracemalloc
+
+    from lstmviz.engine import workspace
+    from lstmviz.engine.windows import pass_bytes
+
+    est = pass_bytes(model, [x])
+    workspace._blocks.clear()
+    tracemalloc.start()
+    try:
+        wt = keyframe_pass(model, x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.1 * est, (est, peak)
+    assert np.array_equal(wt.output, model.trace(x).output)
