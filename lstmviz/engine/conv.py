@@ -147,11 +147,14 @@ class _OverSteps(Layer):
     taps: int = 1
     dilation: int = 1
 
-    def read_steps(self, steps: int) -> np.ndarray:
+    def read_steps(self, steps: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
         """(output steps, taps) int: the input step each tap of each output step reads, -1
         where it reads the padding: output step t reads ``t*strides + j*dilation - zeros
-        before`` (the Unrolled view draws these connections)."""
-        return self.reads_at(np.arange(self.steps_out(steps))[:, None], steps)
+        before`` (the Unrolled view draws these connections); output steps ``lo .. hi-1``
+        alone where given (a long input's window: not a row of every step made)."""
+        n = self.steps_out(steps)
+        hi = n if hi is None else min(int(hi), n)
+        return self.reads_at(np.arange(max(0, int(lo)), max(int(lo), hi))[:, None], steps)
 
     def reads_at(self, step, steps: int) -> np.ndarray:
         """(taps,) int: the input step each tap of output step ``step`` reads (-1: the
