@@ -2062,3 +2062,42 @@ def test_an_input_traced_whole_pools_each_samples_own_trace():
         for got, exp in zip((st.variance, st.saturation, st.correlation), want):
             np.testing.assert_allclose(got, exp, rtol=1e-9, atol=1e-12)
         assert np.array_equal(ov.hi, traces[2]) and seq.all_samples == 4  # (50 steps: a bin a step)
+
+
+def test_the_overviews_of_layers_that_are_not_recurrent_are_their_outputs_min_and_max_in_a_windows_memory(
+        monkeypatch):
+    """Issue 13: a causal Conv1D before an LSTM and a TimeDistributed head after it, on a
+    long input: the overviews hold each one's output over the whole sequence (``(name,
+    OUTPUT_KEY)``), min and max per bin of a whole trace's to the bit, made from the windows
+    the pass computes anyway: no output sequence is held whole (the peak a fraction of one
+    of them); a stack of recurrent layers alone gets none (no work added to its pass)."""
+    from lstmviz.app.output_ref import OUTPUT_KEY, output_layers
+    from lstmviz.engine import windows
+
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("Conv1D", {"filters": 64, "kernel_size": 5, "padding": "causal"}, name="conv"),
+        LayerSpec("LSTM", {"units": 8, "return_sequences": True}, name="lstm"),
+        LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 64}}}, name="td")],
+        seed=3)
+    T = 40_000
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 40.0), np.cos(t / 333.0) * t / T], -1)[None].astype(np.float32)
+    x[0, 31_337] = 9.0  # (a one-step spike: its bin shows it)
+    assert output_layers(model, x) == {"conv": 1, "td": 1}
+    wt = keyframe_pass(model, x, every=64)
+    monkeypatch.setattr(windows, "trace_budget", lambda: 4 << 20)
+    got, held = _peak(lambda: scale.overviews(wt, 0, 511))
+    # (one of the two outputs over the whole sequence: 10 MB; held: 2.9 MB, whatever the steps)
+    whole = T * 64 * 4
+    assert held < whole / 3, (held, whole)
+    full = model.trace(x)
+    for name in ("conv", "td"):
+        ov = got[(name, OUTPUT_KEY)]
+        y = full[name].output[0]
+        e = ov.edges()
+        assert np.array_equal(ov.lo, np.array([y[a:b].min(0) for a, b in zip(e[:-1], e[1:])])), name
+        assert np.array_equal(ov.hi, np.array([y[a:b].max(0) for a, b in zip(e[:-1], e[1:])])), name
+        assert ov.levels(False)[1] == float(np.abs(y).max())
+    rnn = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 8, "return_sequences": True})], seed=3)
+    assert output_layers(rnn, x) == {}
+    assert not any(k == OUTPUT_KEY for _, k in scale.overviews(keyframe_pass(rnn, x[:, :2000], every=64), 0, 99))

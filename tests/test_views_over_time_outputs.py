@@ -222,11 +222,12 @@ def test_the_screen_readers_words_read_the_outputs_number():
     assert f"channel 3, step 2, sample 1: y = {fmt(value)}" in said
 
 
-def test_a_long_inputs_window_keeps_the_message_for_a_layer_that_is_not_recurrent(view):
-    """A long input's window: its overviews (the colours and the strip of the whole
-    sequence) are of recurrent records only, so a TimeDistributed head's output is not
-    drawn window by window in colours of its own; the view says so and names the
-    recurrent layers, whose records it draws as ever."""
+def test_a_long_inputs_window_draws_a_layer_over_its_steps_as_the_window_holds_them(view):
+    """A long input's window of a TimeDistributed head: its output over the window's steps,
+    counted in the whole sequence (the heatmap's columns, the header's step and window),
+    the window's own numbers (the app's main window adds the whole sequence's strip and
+    levels: ``test_ui_long_main``); a layer computed once for the whole sequence (a
+    RepeatVector's after a last step) has no window's steps, and the view says so."""
     from lstmviz.engine.windows import keyframe_pass
 
     model = Model.sequential((None, 200, 2), [
@@ -235,19 +236,33 @@ def test_a_long_inputs_window_keeps_the_message_for_a_layer_that_is_not_recurren
         seed=0)
     x = np.random.default_rng(0).normal(size=(1, 200, 2)).astype(np.float32)
     window = keyframe_pass(model, x, every=64).window(64, 128)
-    assert window.total_steps == 200 and window["td"].output.shape == (1, 64, 2)  # (it has steps)
-    assert output_ref(model, window, "td") is None
+    ref = output_ref(model, window, "td")
+    assert ref is not None and ref.rec.start == 64 and ref.T == 64
     view.set_data(model, window)
+    view.set_cursor(Cursor(layer="td", step=3, unit=1))
+    assert view.stack.currentIndex() == 1
+    np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, model.trace(x)["td"].output[0, 64:128].T)
+    assert view.images[OUTPUT_KEY].mapRectToParent(view.images[OUTPUT_KEY].boundingRect()).left() == 63.5
+    assert "step <b>t = 67</b>" in view.header.text() and "exact steps 64–127 of 200" in view.header.text()
+    said = accessible.over_time_view(model, window, Cursor(layer="td", step=3, unit=1))
+    from lstmviz.app.cell_ref import fmt
+
+    value = fmt(window["td"].output[0, 3, 1])
+    assert "by 64 steps" in said and f"unit 1, step 67 of 200, sample 0: y = {value}." in said
+    head = Model.sequential((None, 200, 2), [
+        LayerSpec("LSTM", {"units": 3}, name="lstm"), LayerSpec("RepeatVector", {"n": 4}, name="rv"),
+        LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 2}}}, name="td")],
+        seed=0)
+    window = keyframe_pass(head, x, every=64).window(64, 68)  # (4 steps: as many as the head's)
+    assert window["td"].output.shape == (1, 4, 2) and output_ref(head, window, "td") is None
+    view.set_data(head, window)
     view.set_cursor(Cursor(layer="td", step=3))
     assert view.stack.currentIndex() == 0
     assert view.message.text() == (
         "The Over time view shows a layer's values over its steps (a recurrent cell's gates and states, "
-        "another layer's outputs); on a long input it shows recurrent layers only (their whole sequence "
-        "above each window), and 'td' (TimeDistributed(Dense)) is not one.\n\n"
+        "another layer's outputs); on a long input it shows the layers over the input's steps, and 'td' "
+        "(TimeDistributed(Dense)) outputs steps of its own, computed once for the whole sequence.\n\n"
         "Pick a layer with steps in the layer box above: lstm.")
-    view.set_cursor(Cursor(layer="lstm", step=3))
-    assert view.stack.currentIndex() == 1
-    np.testing.assert_array_equal(view.images["h"].image, window["lstm"].steps["h"][0].T)
 
 
 @pytest.mark.parametrize("fixture, layer, step, said", [

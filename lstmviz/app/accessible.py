@@ -117,9 +117,11 @@ def over_time_view(model, trace, cursor, sample_base: int = 0) -> str:
     out = output_ref(model, trace, cursor.layer) if ref is None and model is not None else None
     if out is not None:  # a layer that is not recurrent: its output over its steps
         s, t, u = out.clamp_cursor(cursor)
+        total = getattr(trace, "total_steps", None)  # (a long input's window: its steps of the whole)
+        of = f" of {count(total)}" if total else ""
         return (f"Heatmap of {out.name}'s output ({out.kind}), {plural(out.units, out.word)} by "
                 f"{plural(out.T, 'step')}; curve of {out.word} {u} below it. At the cursor, {out.word} {u}, "
-                f"step {count(t)}, sample {s + sample_base}: y = {fmt(out.values[s, t, u])}.")
+                f"step {count(t + out.rec.start)}{of}, sample {s + sample_base}: y = {fmt(out.values[s, t, u])}.")
     if ref is None:
         return (f"No layer with steps selected ({cursor.layer or 'no layer'}): Over time shows a recurrent "
                 "layer's gates and states, or another layer's outputs, over its steps.")

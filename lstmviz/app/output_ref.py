@@ -6,9 +6,12 @@ curve, step cursor and clicks are the same items for both. No math: the trace's 
 output array (a channels-first one seen steps first, ``steps_first_view``, not copied).
 No Qt.
 
-A long input's windowed trace is left out (``output_ref`` None, ``no_steps_text`` says
-why): its overviews (``app/scale.py``) are of recurrent records only, and a layer that
-reads windows of steps (a strided Conv1D) has steps of its own, not the window's."""
+On a long input's window (``total_steps``) a layer whose output holds the window's steps
+(``windows.window_axes``: a per-step layer, a Conv1D or a pooling of strides 1 with padding
+same or causal) is drawn as on a whole trace, its steps the window's (``OutputRecord.start``)
+and its colours the whole sequence's, from its overview (``scale.overviews``' ``(name,
+OUTPUT_KEY)``); one computed once for the whole sequence (a RepeatVector's, after a last
+step) has no window's steps, and is left out (``no_steps_text`` says why)."""
 
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from lstmviz.app.cell_ref import (
 )
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import Bidirectional, InputLayer, Recurrent, StackedRNN
+from lstmviz.engine.windows import window_axes
 from lstmviz.errors import LstmvizError
 from lstmviz.text import plural
 
@@ -63,6 +67,7 @@ class OutputRecord:
 
     steps: Mapping[str, np.ndarray]
     mask: None = None
+    #: its first step in the whole sequence (a long input's window; 0 in a whole trace)
     start: int = 0
     go_backwards: bool = False
     input_window: None = None
@@ -136,16 +141,17 @@ class OutputRef:
         return step
 
     def input_step(self, step: int, start: int = 0) -> int:
-        """Its own step (``start`` added: a window's, which it never has)."""
+        """Its own step (``start`` added: a window's first)."""
         return start + step
 
     def step_of(self, input_index: int) -> int:
         return input_index
 
     def read_steps(self, step: int) -> tuple[int, ...]:
-        """The steps below that step ``step`` reads, in order (a window of a Conv1D or a
-        pooling, its padding left out; a dilated one's with gaps), or () (each step its
-        own, or unknown)."""
+        """The steps below that step ``step`` (of the trace's: a long input's window's)
+        reads, in order, counted in the whole sequence (a window of a Conv1D or a pooling,
+        its padding left out; a dilated one's with gaps), or () (each step its own, or
+        unknown)."""
         if self.reads is None or not 0 <= step < self.reads.shape[0]:
             return ()
         taps = self.reads[step]
@@ -171,21 +177,38 @@ def class_said(layer) -> str:
 
 def _over_steps(model: Model, trace: Trace, name: str) -> np.ndarray | None:
     """Layer ``name``'s traced output as (batch, steps, units), where it has steps; else
-    None (no time axis, a 4-D output of sub-steps, not numbers)."""
+    None (no time axis, a 4-D output of sub-steps, not numbers; on a long input's window
+    an output without the window's steps: ``window_axis``)."""
     rec = trace.layers[name]
     if not rec.outputs:
         return None
     out = rec.output
     if not isinstance(out, np.ndarray) or out.ndim != 3 or not np.issubdtype(out.dtype, np.floating):
         return None
+    if getattr(trace, "total_steps", None):
+        axis = window_axis(model, trace, name)
+        return None if axis is None else steps_first_view(out, axis)
     return steps_first_view(out, (steps_axes(model).get(name) or [None])[0])
+
+
+def window_axis(model: Model, trace: Trace, name: str) -> int | None:
+    """The axis of layer ``name``'s output holding a long input's window's steps
+    (``windows.window_axes`` of the window's inputs), None where it has none (computed
+    once for the whole sequence) or no window can be made of the model."""
+    try:
+        axes = window_axes(model, list(trace.inputs or []))
+    except (LstmvizError, KeyError, IndexError):
+        return None
+    return (axes.get(name) or [None])[0]
 
 
 def _reads(model: Model, trace: Trace, layer, steps: int) -> tuple[np.ndarray | None, str | None]:
     """For a layer over windows of steps (``read_steps``): the step each tap of each of
     its ``steps`` output steps reads, and whose steps they are (``OutputRef.reads``,
     ``below``), where the array below holds its steps on the axis the layer reads (as the
-    Unrolled view's connections, ``unrolled.step_links``); else (None, None)."""
+    Unrolled view's connections, ``unrolled.step_links``); else (None, None). On a long
+    input's window, its steps' rows of the whole sequence's (a same Conv1D's first step
+    of a window reads the step before it, not the padding)."""
     node = next((n for n in model.nodes if n.layer.name == layer.name), None)
     if not hasattr(layer, "read_steps") or node is None or not node.inbound:
         return None, None
@@ -202,8 +225,12 @@ def _reads(model: Model, trace: Trace, layer, steps: int) -> tuple[np.ndarray | 
         below = next((xs[k] for k, r in enumerate(model.inputs) if r.layer == ref.layer and k < len(xs)), None)
     if below is None or np.ndim(below) <= axis:
         return None, None
+    total, start = getattr(trace, "total_steps", None), int(getattr(trace, "start", 0) or 0)
     try:
-        reads = layer.read_steps(int(np.shape(below)[axis]))
+        if total:  # (strides 1, the steps below the sequence's: ``window_axes``)
+            reads = layer.read_steps(int(total), start, start + steps)
+        else:
+            reads = layer.read_steps(int(np.shape(below)[axis]))
     except LstmvizError:
         return None, None
     if reads.shape[0] != steps:
@@ -213,9 +240,9 @@ def _reads(model: Model, trace: Trace, layer, steps: int) -> tuple[np.ndarray | 
 
 def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None:
     """Layer ``name``'s output over its steps, for the Over time view; None for a recurrent
-    layer (its cells' records: ``cell_ref``), a layer whose output has no steps, no layer,
-    and on a long input's window (``total_steps``: see the module's docstring)."""
-    if trace is None or getattr(trace, "total_steps", None):
+    layer (its cells' records: ``cell_ref``), a layer whose output has no steps (on a long
+    input's window: none of the window's, see the module's docstring), no layer."""
+    if trace is None:
         return None
     layer = _traced_layer(model, trace, name)
     if layer is None or isinstance(layer, InputLayer) or getattr(layer, "glue", False):
@@ -227,7 +254,30 @@ def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None
     if out is None:
         return None
     reads, below = _reads(model, trace, layer, int(out.shape[1]))
-    return OutputRef(name, layer, OutputRecord({OUTPUT_KEY: out}), unit_word(layer), reads, below)
+    start = int(getattr(trace, "start", 0) or 0) if getattr(trace, "total_steps", None) else 0
+    return OutputRef(name, layer, OutputRecord({OUTPUT_KEY: out}, start=start), unit_word(layer), reads, below)
+
+
+def output_layers(model: Model, inputs) -> dict[str, int]:
+    """The layers the Over time view draws as their output over a long input's steps
+    (``output_ref``'s: not recurrent, no InputLayer, a 3-D output), each with the axis
+    of its output that holds the steps of a window of ``model`` over ``inputs`` (their
+    shapes: ``windows.window_axes``); none where no window can be made. What
+    ``scale.overviews`` adds an overview of (``(name, OUTPUT_KEY)``), so a model of
+    recurrent layers alone costs nothing more."""
+    try:
+        axes = window_axes(model, [inputs] if isinstance(inputs, np.ndarray) else list(inputs or []))
+    except (LstmvizError, KeyError, IndexError):
+        return {}
+    out = {}
+    for node in model.nodes:
+        layer = node.layer
+        if _recurrent(layer) or not _has_steps(model, layer, axes):
+            continue
+        axis = (axes.get(layer.name) or [None])[0]
+        if axis is not None:
+            out[layer.name] = int(axis)
+    return out
 
 
 def _recurrent(layer) -> bool:
@@ -235,16 +285,18 @@ def _recurrent(layer) -> bool:
     return isinstance(layer, (Bidirectional, Recurrent, StackedRNN))
 
 
-def _has_steps(model: Model, layer, long: bool = False) -> bool:
+def _has_steps(model: Model, layer, long: dict | None = None) -> bool:
     """Whether the Over time view draws ``layer`` (by its kind and output shape: a later
     layer of a trace that runs them when first asked for is not run to say it; on a long
-    input, ``long``, the recurrent layers alone)."""
+    input, ``long`` its ``windows.window_axes``, the layers whose output holds the
+    window's steps)."""
     if isinstance(layer, InputLayer) or getattr(layer, "glue", False):
         return False
-    if _recurrent(layer) or long:
-        return _recurrent(layer)
+    if _recurrent(layer):
+        return True
     shape = tuple(layer.output_shapes[0]) if layer.output_shapes else ()
-    return len(shape) == 3 and (steps_axes(model).get(layer.name) or [None])[0] is not None
+    axes = long.get(layer.name) if long is not None else steps_axes(model).get(layer.name)
+    return len(shape) == 3 and (axes or [None])[0] is not None
 
 
 def token_at(model: Model, trace: Trace, ref: OutputRef, sample: int, step: int,
@@ -276,9 +328,9 @@ def no_steps_text(model: Model, trace: Trace | None, name: str | None) -> str:
     else:
         shape = tuple(layer.output_shapes[0]) if layer.output_shapes else ()
         cls = f"'{name}' ({class_said(layer)})"
-        if trace is not None and getattr(trace, "total_steps", None):
-            what = (f"on a long input it shows recurrent layers only (their whole sequence above each "
-                    f"window), and {cls} is not one")
+        if len(shape) == 3 and trace is not None and getattr(trace, "total_steps", None):
+            what = (f"on a long input it shows the layers over the input's steps, and {cls} outputs "
+                    "steps of its own, computed once for the whole sequence")
         elif len(shape) == 2:
             n = plural(int(shape[1] or 0), unit_word(layer))
             what = f"{cls} outputs one vector a sample ({n}), with no steps"
@@ -286,7 +338,12 @@ def no_steps_text(model: Model, trace: Trace | None, name: str | None) -> str:
             what = f"{cls} outputs sub-steps within each step, which the Unrolled view shows"
         else:
             what = f"{cls} has no steps in its output"
-    long = trace is not None and bool(getattr(trace, "total_steps", None))
+    long = None
+    if trace is not None and getattr(trace, "total_steps", None):
+        try:
+            long = window_axes(model, list(trace.inputs or []))
+        except (LstmvizError, KeyError, IndexError):
+            long = {}
     names = [l.name for l in model.layers if _has_steps(model, l, long)]
     if not names:
         return (f"{shows}; {what}, and no layer of this model has steps.\n\n"

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstmviz.app.cell_ref import fed_by, layer_input, model_inputs
+from lstmviz.app.cell_ref import fed_by, layer_input, model_inputs, steps_first_view
+from lstmviz.app.output_ref import OUTPUT_KEY, output_layers
 from lstmviz.engine import recurrent
 from lstmviz.engine.onnx_time import reads_reversed
 from lstmviz.engine.trace import GATE_KEYS
@@ -312,9 +313,13 @@ def overviews(trace, sample: int = 0, bins: int = 511, block: int = BLOCK_STEPS,
     recurrent layer (``record_keys``) of one sample, and with the model (``model``, or a
     ``WindowedTrace``'s own) ``(name, "x")``: the sequence each recurrent layer takes as
     its input, and each of the model's inputs (``name`` its InputLayer's), so that the
-    views' inputs keep their levels from window to window too (``input_overview``). A
-    ``WindowedTrace`` is recomputed a block at a time (each block's window computes every
-    record anyway, so all of them cost what one does)."""
+    views' inputs keep their levels from window to window too (``input_overview``), and
+    ``(name, OUTPUT_KEY)``: the output of each layer that is not recurrent over the
+    sequence's steps (``output_ref.output_layers``: a TimeDistributed head, a same
+    Conv1D; the Over time view draws it so). A ``WindowedTrace`` is recomputed a block
+    at a time (each block's window computes every record and every layer's output
+    anyway, so all of them cost what one does; nothing is kept of a block but its
+    bins)."""
     windowed = hasattr(trace, "window")
     model = model if model is not None else getattr(trace, "model", None)
     total = trace.timesteps if windowed else max(r.timesteps for r in trace.layers.values())
@@ -322,10 +327,11 @@ def overviews(trace, sample: int = 0, bins: int = 511, block: int = BLOCK_STEPS,
     if windowed:  # on n threads n windows of a block's n-th each (``window_steps``)
         block = window_steps(trace, block, at_once)
     flipped = {n.layer.name for n in model.nodes if reads_reversed(n.layer)} if model is not None else set()
+    outputs = output_layers(model, trace.inputs) if model is not None else {}
     out: dict[tuple[str, str], Overview] = {}
 
     def work(s: int, e: int) -> list:
-        return _block_values(trace, model, s, e, total, sample, flipped)
+        return _block_values(trace, model, s, e, total, sample, flipped, outputs)
 
     for spans, got in _at_once(total, block, at_once, work, cancel):
         for items in got:  # (in order: the same overviews on one thread or several)
@@ -338,9 +344,11 @@ def overviews(trace, sample: int = 0, bins: int = 511, block: int = BLOCK_STEPS,
     return out
 
 
-def _block_values(trace, model, s: int, e: int, total: int, sample: int, flipped) -> list:
+def _block_values(trace, model, s: int, e: int, total: int, sample: int, flipped,
+                  outputs: dict | None = None) -> list:
     """``overviews``' numbers of steps ``s .. e-1``: ``(key, first step, values (steps,
-    units))`` of each record, and of each layer's input (``(name, "x")``), a
+    units))`` of each record, of each layer's input (``(name, "x")``) and of each layer of
+    ``outputs`` (``(name, OUTPUT_KEY)``: its output, its steps on the axis given), a
     ``WindowedTrace``'s window computed here (on one of the engine's threads)."""
     windowed = hasattr(trace, "window")
     part = trace.window(s, e) if windowed else trace
@@ -348,6 +356,12 @@ def _block_values(trace, model, s: int, e: int, total: int, sample: int, flipped
     for layer, key in record_keys(part):
         arr = _record(part[layer], key)
         items.append(((layer, key), s, np.asarray(arr[sample, :e - s] if windowed else arr[sample, s:e])))
+    for name, axis in (outputs or {}).items():
+        y = part[name].output
+        if not isinstance(y, np.ndarray) or y.ndim != 3 or not np.issubdtype(y.dtype, np.floating):
+            continue  # (as ``output_ref`` draws none: a mask's booleans)
+        y = steps_first_view(y, axis)
+        items.append(((name, OUTPUT_KEY), s, y[sample, :e - s] if windowed else y[sample, s:e]))
     if model is not None:
         xs = model_inputs(part) or []
         seqs: list[tuple[str, np.ndarray | None]] = [(r.layer, _batch_major(model, k, x))
