@@ -13,6 +13,7 @@ from helpers import held_pass, paint_anew, present_on_720_lines
 from lstmviz import limits
 from lstmviz.app.long_sequence import QUICK_STEPS
 from lstmviz.app.options import default_config
+from lstmviz.app.output_ref import OUTPUT_KEY
 from lstmviz.app.stack import InputSpec, LayerEntry
 from lstmviz.app.state import AppState
 
@@ -2394,3 +2395,114 @@ def test_a_conv1ds_step_page_on_a_long_input_is_the_whole_traces(make_window, mo
     assert cell.message_text() is None
     np.testing.assert_array_equal(cell.step_page.bars["y"].values, full[name].outputs[0][0, 3504])
     assert cell.equation_lines() == [eq.line for eq in equations(whole, 0, 3504, 0)]
+def _long_outputs_state(case: str) -> tuple[AppState, str]:
+    """A stack with a layer that is not recurrent over a long input's steps: an LSTM's
+    TimeDistributed(Dense) head, or a causal Conv1D before an LSTM; and that layer's name."""
+    if case == "td":
+        td = default_config("TimeDistributed")
+        td["layer"]["config"].update(units=3, activation="tanh")
+        layers = [LayerEntry("LSTM", dict(default_config("LSTM", None, units=5), return_sequences=True)),
+                  LayerEntry("TimeDistributed", td)]
+    else:
+        conv = dict(default_config("Conv1D"), filters=4, kernel_size=5, padding="causal")
+        layers = [LayerEntry("Conv1D", conv), LayerEntry("LSTM", default_config("LSTM", None, units=4))]
+    state = AppState(layers, InputSpec(input_dim=2))
+    return state, state.model.layers[-1 if case == "td" else 0].name
+
+
+@pytest.mark.parametrize("case", ["td", "conv"])
+def test_over_time_shows_a_layer_that_is_not_recurrent_over_the_whole_sequence_and_exact_at_any_seek(
+        make_window, monkeypatch, qtbot, case):
+    """Issue 13 for a TimeDistributed head and a causal Conv1D: on a long input the Over time
+    view said "on a long input it shows recurrent layers only". Now it draws such a layer
+    as it draws a recurrent one there: the strip of its output over the whole sequence (min
+    and max per bin of a whole trace's, to the bit), the exact window around the cursor (a
+    whole trace's steps, to the bit) on colour levels of the whole sequence, the same at
+    every seek, and a click on the strip seeks there."""
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)  # (a long input: windows)
+    state, name = _long_outputs_state(case)
+    w = make_window((1400, 900), state)
+    view = _tab(w, "Over time")
+    T = 3000
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.sign(np.sin(t / 230.0)) * t / T], -1)[None].astype(np.float32)
+    state.set_input_data(x)
+    seq = state.long
+    assert seq is not None
+    state.set_cursor(layer=name, unit=1)
+    full = state.model.trace(x)[name].output[0]
+    slot = view.slots[0]
+    assert view.stack.currentIndex() == 1 and slot.key == OUTPUT_KEY  # (no message: drawn at once)
+    n = state.trace[name].output.shape[1]
+    np.testing.assert_array_equal(slot.image.image, full[:n].T)
+    assert w.long_runner.wait(120) and seq.overviews is not None
+    w.long_runner.poll()
+    QtWidgets.QApplication.processEvents()
+    ov = seq.overviews[(name, OUTPUT_KEY)]
+    assert slot.strip.shown
+    np.testing.assert_array_equal(slot.strip.image.image, _brute_extreme(full, ov.bins).T)
+    m = float(np.abs(full).max())
+    levels = (-m, m)  # (the whole sequence's: the overview holds every step's min and max)
+    assert tuple(slot.colorbar.levels()) == pytest.approx(levels, rel=0, abs=0)
+    for step in (1717, 0, T - 1, 1000):  # the player seeks anywhere: exact numbers, the same levels
+        state.set_cursor(step=step)
+        for refined in (False, True):  # the chunk around the step at once, then the window
+            if refined:
+                assert w.long_runner.wait(60)
+                w.long_runner.poll()
+            start, n = state.trace.start, state.trace[name].output.shape[1]
+            assert start <= step < start + n
+            np.testing.assert_array_equal(slot.image.image, full[start:start + n].T)
+            xs, ys = view.curves[OUTPUT_KEY].getData()
+            assert ys[int(np.flatnonzero(xs == step)[0])] == full[step, 1]
+            assert slot.cursor_line.value() == step and slot.strip.line.value() == step
+            assert tuple(slot.colorbar.levels()) == levels
+            assert tuple(slot.strip.image.levels) == levels
+            said = view.header.text()
+            assert f"t = {step:,}" in said and f"of {T:,} (top strip: the whole sequence)" in said
+    if case == "conv":  # (a window's first step reads the steps before it, not the padding)
+        state.set_cursor(step=2048)
+        assert w.long_runner.wait(60)
+        w.long_runner.poll()
+        assert " · reads input steps <b>2,044</b>–<b>2,048</b> · " in view.header.text()
+    view.click_overview(2500)  # a click on the strip seeks the whole sequence
+    assert state.cursor.step == 2500 and state.trace.start <= 2500
+
+
+def test_over_time_paints_a_heads_next_window_ahead_as_a_cells(make_window, monkeypatch, qtbot):
+    """Stepping forward through a TimeDistributed head's output on a long input, the next
+    window is painted ahead as a cell's records are: the step into it copies the heatmap's
+    and the curve's paintings, and they hold that window's numbers."""
+    from lstmviz.ui.views._common import Ahead
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    state, name = _long_outputs_state("td")
+    w = make_window((1400, 900), state)
+    view = _tab(w, "Over time")
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 230.0)], -1)[None].astype(np.float32)
+    state.set_input_data(x)
+    seq = state.long
+    assert seq is not None and w.long_runner.wait(120)
+    full = state.model.trace(x)[name].output[0]
+    state.set_cursor(layer=name, unit=2, step=1000)
+    seq.wait_prefetch()
+    w.long_runner.poll()
+    qtbot.wait(100)  # (the page laid out for one heatmap)
+    a = seq.start_of(1000)
+    state.set_cursor(step=1001)
+    seq.wait_prefetch()
+    w.long_runner.poll()
+    nxt = seq.next_window(1001)
+    assert nxt is not None and view._ahead_trace is nxt
+    qtbot.waitUntil(lambda: not view._ahead_todo, timeout=10_000)
+    used = Ahead.used
+    for step in range(1002, a + seq.window // 2 + seq.window // 4 + 1):
+        state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
+    assert state.trace is nxt and Ahead.used - used == 2  # (the heatmap and the curve copied)
+    start, n = nxt.start, seq.window
+    np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, full[start:start + n].T)
+    xs, ys = view.curves[OUTPUT_KEY].getData()
+    np.testing.assert_array_equal(xs, np.arange(start, start + n))
+    np.testing.assert_array_equal(ys, full[start:start + n, 2])

@@ -892,7 +892,8 @@ class OverTimeView(TraceView):
         strided Conv1D's step is no input step) and, for a layer over windows of steps,
         the steps below it reads (``OutputRef.read_steps``), for an Embedding the token it
         embeds (``token_at``: its character where the app knows it), the filter, channel
-        or unit, the sample; no masked step, no window (``output_ref``)."""
+        or unit, the sample, a long input's window (its steps of the whole sequence); no
+        masked step (``output_ref``)."""
         # (no line ends between a word and its number: "sample" alone ended a line at 900 px)
         data = f" · {ref.word}&nbsp;<b>{u}</b> · sample&nbsp;{s + self.sample_base}"
         reads, taps = "", ref.read_steps(t)
@@ -907,11 +908,18 @@ class OverTimeView(TraceView):
         token = token_at(self.model, self.trace, ref, s, t, self.inputs)
         if token is not None:  # (an Embedding's step: the token it embeds, as the Unrolled view names it)
             reads = f" · {token_words(token[0], self._labels if token[1] else None)}"
+        total, exact, whole = getattr(self.trace, "total_steps", None), "", ""
+        if total:  # a long input's window, as a cell's header says it
+            o = ref.rec.start
+            exact = f" · steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
+            whole = " · exact" + exact[2:] + (" (top strip: the whole sequence)" if self.overviews else "")
+        t += ref.rec.start
         # (cut to its short form: the filter and the sample first, then the steps read, as
         # a cell's input step comes after its unit and sample there)
-        short = f"<b>{markup(ref.name)}</b> · step <b>t = {count(t)}</b>{data}{reads}"
+        short = f"<b>{markup(ref.name)}</b> · step <b>t = {count(t)}</b>{data}{reads}{exact}"
         self.header.setText(f"<b>{markup(ref.name)}</b> ({markup(ref.kind)} output) · step <b>t = {count(t)}</b>"
-                            f"{reads}{data}" + hint(f"click the heatmap to pick a step and {ref.word}"), short=short)
+                            f"{reads}{data}{whole}" + hint(f"click the heatmap to pick a step and {ref.word}"),
+                            short=short)
         self._fit_head()
 
     @property
@@ -1276,7 +1284,8 @@ class OverTimeView(TraceView):
         for item in [slot.image for slot in self.slots] + [curve.curve for curve in self.curves.values()]:
             item._ahead = None  # (an earlier window's, never shown: another size, unit ...)
         ref = self.ref
-        nref = cell_ref(self.model, trace, ref.name, ref.side)
+        nref: Shown | None = (output_ref(self.model, trace, ref.name) if isinstance(ref, OutputRef)
+                              else cell_ref(self.model, trace, ref.name, ref.side))
         if (nref is None or nref.cell is not ref.cell or nref.T != ref.T or nref.units != ref.units
                 or not self._layout_key):
             return
@@ -1300,7 +1309,7 @@ class OverTimeView(TraceView):
         piece, *args = self._ahead_todo.pop(0)
         piece(*args)
 
-    def _ahead_image(self, nref: CellRef, slot: _Heatmap, s: int, start: int) -> None:
+    def _ahead_image(self, nref: Shown, slot: _Heatmap, s: int, start: int) -> None:
         assert slot.key is not None  # (prepare_ahead: the slots with a key)
         image = np.ascontiguousarray(nref.rec.steps[slot.key][s].T)
         self._ahead_arrays[slot.key] = image
@@ -1319,7 +1328,7 @@ class OverTimeView(TraceView):
         shown._ahead = Ahead.paint(twin, world, view.renderHints(), twin.ahead_content(),
                                    view.devicePixelRatioF())
 
-    def _ahead_curve(self, nref: CellRef, key: str, s: int, u: int, start: int) -> None:
+    def _ahead_curve(self, nref: Shown, key: str, s: int, u: int, start: int) -> None:
         shown = self.curves[key].curve
         mapping = self.curve_shift.map_of(start, nref.T)
         if mapping is None or nref.T <= 3:
@@ -1335,7 +1344,7 @@ class OverTimeView(TraceView):
         shown._ahead = Ahead.paint(twin, world, view.renderHints(), twin.ahead_content(),
                                    view.devicePixelRatioF())
 
-    def _ahead_axes(self, nref: CellRef, start: int) -> None:
+    def _ahead_axes(self, nref: Shown, start: int) -> None:
         T = nref.T
         plots = [(slot.plot, slot.shift, HEAT_STEP_TICKS) for slot in self.slots if slot.key is not None]
         for plot, shift, most in plots + [(self.curve_plot, self.curve_shift, CURVE_STEP_TICKS)]:
