@@ -2506,3 +2506,49 @@ def test_over_time_paints_a_heads_next_window_ahead_as_a_cells(make_window, monk
     xs, ys = view.curves[OUTPUT_KEY].getData()
     np.testing.assert_array_equal(xs, np.arange(start, start + n))
     np.testing.assert_array_equal(ys, full[start:start + n, 2])
+
+
+@pytest.mark.parametrize("case", ["td", "conv"])
+def test_unrolled_strips_a_layer_that_is_not_recurrent_and_keeps_its_levels_from_window_to_window(
+        make_window, monkeypatch, qtbot, case):
+    """The Unrolled view on a long input: its strip had a row per recurrent layer only, and
+    a TimeDistributed head's or a causal Conv1D's row below was coloured on its own scale
+    of each window (its colours changed from window to window), its header counting the
+    window's steps ("td · step 152" at step 31,000). Now the strip has its row too (min and
+    max per bin of a whole trace's output, on its own scale as its cells are), its levels
+    are the whole sequence's at every seek, and the header counts the whole sequence's."""
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    state, name = _long_outputs_state(case)
+    lstm = next(layer.name for layer in state.model.layers if layer.class_name == "LSTM")
+    w = make_window((1400, 900), state)
+    view = _tab(w, "Unrolled")
+    T = 3000
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.sign(np.sin(t / 230.0)) * t / T], -1)[None].astype(np.float32)
+    state.set_input_data(x)
+    seq = state.long
+    assert seq is not None and w.long_runner.wait(120) and seq.overviews is not None
+    state.set_cursor(layer=name, unit=1)
+    full = state.model.trace(x)
+    y = full[name].output[0]
+    m = float(np.abs(y).max())
+    assert view.strip.shown and (name, OUTPUT_KEY) in view.strip_keys
+    k = view.strip_keys.index((name, OUTPUT_KEY))
+    row = next(r for r in view.rows if r.layer == name)
+    shared = tuple(view.colorbar.levels())
+    bins = seq.overviews[(name, OUTPUT_KEY)].bins
+    h = _brute_extreme(full[lstm].steps["h"][0], bins)[:, 1]
+    np.testing.assert_array_equal(view.strip.image.image[view.strip_keys.index((lstm, "h"))], h)
+    np.testing.assert_allclose(view.strip.image.image[k], _brute_extreme(y, bins)[:, 1] * (shared[1] / m), rtol=1e-6)
+    assert "a row per layer" in view.header.text()
+    for step in (2222, 5, T - 1):
+        state.set_cursor(step=step)
+        assert w.long_runner.wait(60)
+        w.long_runner.poll()
+        start, n = state.trace.start, state.trace[name].output.shape[1]
+        row = next(r for r in view.rows if r.layer == name)
+        np.testing.assert_array_equal(row.values, y[start:start + n, 1])
+        assert row.own_scale and tuple(row.levels) == (-m, m)  # (the whole sequence's, every window)
+        assert tuple(view.colorbar.levels()) == shared
+        said = view.header.text()
+        assert f"<b>{name}</b> · step <b>{step:,}</b>" in said and f" of {T:,} (top strip" in said

@@ -354,15 +354,17 @@ def colour_levels(rows: list[Row], whole: dict[str, float] | None = None) -> tup
     head's 450 made the cells' -1..1 black), and so has a recurrent layer whose values are
     all under ``OWN_SCALE_SHARE`` of the shared scale (both halves of a Bidirectional
     together): it would be drawn black. Without recurrent rows the rows share one scale.
-    ``whole``: a long input's recurrent rows' largest magnitude over the whole sequence
-    by row key (their overviews), so that a window's colours stay from window to window;
-    the shared scale covers them too."""
+    ``whole``: a long input's rows' largest magnitude over the whole sequence by row key
+    (their overviews: a recurrent row's, and a row without a cell over the steps, whose
+    own levels then cover it), so that a window's colours stay from window to window; the
+    shared scale covers the recurrent rows' (every row's, without recurrent rows)."""
     cells = [r for r in rows if r.kind == "rnn" and r.data is not None]
     shared = symmetric_levels(*[r.data for r in cells] or [r.data for r in rows
                                                          if r.kind != "input" and r.data is not None])
     whole = whole or {}
-    if whole:
-        m = max([shared[1], *whole.values()])
+    held = [whole[r.key] for r in (cells or [r for r in rows if r.kind != "input"]) if r.key in whole]
+    if held:
+        m = max([shared[1], *held])
         shared = (-m, m)
     # a recurrent layer's magnitude: over its rows (a Bidirectional's halves), the whole
     # sequence's where a long input's overviews give it
@@ -379,9 +381,11 @@ def colour_levels(rows: list[Row], whole: dict[str, float] | None = None) -> tup
             row.levels, row.own_scale = (-m, m), True
         elif row.kind == "rnn" or not cells:
             row.levels = shared
+        elif row.data is not None:
+            row.levels = symmetric_levels(row.data, [whole.get(row.key, 0.0)])
+            row.own_scale = True
         else:
-            row.levels = symmetric_levels(row.data) if row.data is not None else shared
-            row.own_scale = row.data is not None
+            row.levels = shared
     return shared
 
 

@@ -28,6 +28,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app import accessible, scale
 from lstmviz.app.cell_ref import fed_by, token_words
 from lstmviz.app.counts import count
+from lstmviz.app.output_ref import OUTPUT_KEY, window_axis
 from lstmviz.app.selection import Cursor
 from lstmviz.app.unrolled import (  # noqa: F401
     ROW_GAP,
@@ -439,11 +440,14 @@ class UnrolledView(TraceView):
                 name = model.inputs[0].layer if row.key == "input" else row.key.split(":", 1)[1]
                 ov = scale.input_overview(self.overviews, name)
                 row.levels = ov.levels(False) if ov is not None else th.symmetric_levels(row.data)
-        # a long input: the recurrent rows over the whole sequence (strip), on levels that
-        # also cover the whole sequence, so that the window and the strip agree
-        strip_rows = [r for r in sorted(self.rows, key=lambda r: -r.y) if r.ref is not None and r.kind != "input"]
-        self.strip_keys = [(r.ref.name, f"{r.ref.side}/h" if r.ref.side else "h")
-                           for r in strip_rows if r.ref is not None]  # (every one: rows with cells)
+        # a long input: the recurrent rows over the whole sequence (strip), and the rows of
+        # the other layers over its steps whose outputs it has overviews of (a TimeDistributed
+        # head, a same Conv1D: ``scale.overviews``' OUTPUT_KEY), on levels that also cover the
+        # whole sequence, so that the window and the strip agree
+        strip_rows = [r for r in sorted(self.rows, key=lambda r: -r.y) if r.kind != "input" and (
+            r.ref is not None or (r.kind == "seq" and (r.layer, OUTPUT_KEY) in (self.overviews or {})))]
+        self.strip_keys = [(r.ref.name, f"{r.ref.side}/h" if r.ref.side else "h") if r.ref is not None
+                           else (r.layer, OUTPUT_KEY) for r in strip_rows]
         # (input steps, as the rows below: a backward row's overview turned around)
         self.strip_backwards = tuple(r.backwards for r in strip_rows)
         whole = None
@@ -1525,27 +1529,42 @@ class UnrolledView(TraceView):
                 more += f" · {token_words(i, row.id_labels)}"
             if getattr(self.trace, "total_steps", None):
                 more += (f" · exact steps {count(o)}–{count(o + sel.ref.T - 1)} of {count(self.trace.total_steps)}"
-                         + (" (top strip: the whole sequence, a row per recurrent layer)" if self.strip_keys else ""))
+                         + self._strip_words())
             what += more
             widest += more
             short += more if short else ""
         else:
-            what = f"<b>{markup(sel.layer)}</b> · step <b>{count(step)}</b>"
+            # (a long input's window: its steps of the whole sequence, as a cell's row says)
+            total = getattr(self.trace, "total_steps", None)
+            windowed = bool(total) and self.model is not None and sel.layer is not None and \
+                window_axis(self.model, self.trace, sel.layer) is not None
+            o = self.start if windowed else 0
+            what = f"<b>{markup(sel.layer)}</b> · step <b>{count(step + o)}</b>"
             if sel.kind in ("seq", "sub", "last") and sel.data is not None:
                 what += f" · {sel.unit_word} <b>{clamp(cursor.unit, 0, sel.units - 1)}</b>"
             if sel.kind == "sub":
                 what += f" (a stripe per sub-step, {sel.sub_steps} a step, the first on top)"
             if sel.links is not None:
-                reads = sorted(i for i, c in sel.links if c == col)
+                reads = sorted(i + o for i, c in sel.links if c == col)
                 if len(reads) == 1 or (reads and reads[0] == reads[-1]):  # (a causal step 0: "steps 0–0")
                     what += f" · reads step <b>{count(reads[0])}</b> below"
                 elif reads:
                     what += f" · reads steps <b>{count(reads[0])}</b>–<b>{count(reads[-1])}</b> below"
+            if windowed:
+                what += f" · exact steps {count(o)}–{count(o + sel.T - 1)} of {count(total)}{self._strip_words()}"
         shown = cursor.sample + self.sample_base  # (the input's sample: the trace may hold it alone)
         colour = f'<span style="color:{t.foreground}">'
         self.header.set_widest(f"{colour}{widest} · sample {shown}</span>" if widest else "")
         self.header.setText(f"{colour}{what} · sample {shown}</span>",
                             short=f"{colour}{short} · sample&nbsp;{shown}</span>" if short else "")
+
+    def _strip_words(self) -> str:
+        """What the header says of a long input's strip: a row per recurrent layer, or per
+        layer where the other layers' outputs have rows of their own there."""
+        if not self.strip_keys:
+            return ""
+        which = "recurrent layer" if all(r.ref is not None for r in self.strip_rows) else "layer"
+        return f" (top strip: the whole sequence, a row per {which})"
 
     def _align_strip(self) -> None:
         """The strip's rows named like the rows below, its left axis as wide as theirs (a
