@@ -1597,7 +1597,8 @@ class UnrolledView(TraceView):
 
     def set_overview(self, overviews: dict | None) -> None:
         """A long input's whole sequence (``LongSequence.overviews``): a strip above the
-        rows, a row per recurrent layer coloured by its h of the selected unit."""
+        rows, a row per recurrent layer coloured by its h of the selected unit, and per layer
+        over the steps that has an overview of its output (a head, a Conv1D)."""
         if overviews is not self.overviews:
             self.overviews = overviews
             self._overview_stale = True  # laid out again at the next set_cursor (or set_data)
