@@ -2552,3 +2552,32 @@ def test_unrolled_strips_a_layer_that_is_not_recurrent_and_keeps_its_levels_from
         assert tuple(view.colorbar.levels()) == shared
         said = view.header.text()
         assert f"<b>{name}</b> · step <b>{step:,}</b>" in said and f" of {T:,} (top strip" in said
+
+
+def test_over_time_shows_an_embedding_of_a_long_text_with_its_tokens_and_the_whole_sequence(
+        make_window, monkeypatch, tmp_path):
+    """A long text through Embedding -> LSTM: the Embedding's output is drawn on a window as
+    on a whole trace, its header naming the character its step embeds (the text's, at the
+    step of the whole sequence), the strip of its whole sequence above it."""
+    from lstmviz.app import inputs as gen
+    from lstmviz.ui.export import long_settled
+
+    state = AppState([LayerEntry("Embedding", {"input_dim": len(gen.ALPHABET) + 1, "output_dim": 4}),
+                      LayerEntry("LSTM", default_config("LSTM", None, units=5))], InputSpec())
+    w = make_window((1400, 900), state)
+    view = _tab(w, "Over time")
+    text = "She said \"hello\" and left.\n" * 250
+    p = tmp_path / "book.txt"
+    p.write_text(text)
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)
+    assert w.open_long(p) and state.long is not None
+    name = state.model.layers[0].name
+    state.set_cursor(layer=name, step=4321, unit=1)
+    long_settled(w)
+    full = state.model.trace(gen.text_ids(text))[name].output[0]
+    start, n = state.trace.start, state.trace[name].output.shape[1]
+    assert start > 0 and view.slots[0].strip.shown
+    np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, full[start:start + n].T)
+    said = view.header.text()
+    assert text[4321] == "h" and "step <b>t = 4,321</b> · token <b>h</b> (id " in said
+    assert f" of {len(text):,} (top strip" in said
