@@ -2552,6 +2552,10 @@ def test_unrolled_strips_a_layer_that_is_not_recurrent_and_keeps_its_levels_from
         assert tuple(view.colorbar.levels()) == shared
         said = view.header.text()
         assert f"<b>{name}</b> · step <b>{step:,}</b>" in said and f" of {T:,} (top strip" in said
+    if case == "conv":  # a window's first step reads the 4 steps before it too (causal, kernel 5)
+        state.set_cursor(step=1600)  # (a seek: the quick steps from it, at once)
+        assert state.trace.start == 1600
+        assert " · reads steps <b>1,596</b>–<b>1,600</b> below" in view.header.text()
 
 
 def test_over_time_shows_an_embedding_of_a_long_text_with_its_tokens_and_the_whole_sequence(

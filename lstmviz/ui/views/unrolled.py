@@ -1545,7 +1545,13 @@ class UnrolledView(TraceView):
             if sel.kind == "sub":
                 what += f" (a stripe per sub-step, {sel.sub_steps} a step, the first on top)"
             if sel.links is not None:
-                reads = sorted(i + o for i, c in sel.links if c == col)
+                layer = self.model.get_layer(sel.layer) if windowed and self.model is not None else None
+                if layer is not None and hasattr(layer, "read_steps"):
+                    # (a window's links stop at its ends: its first steps read the steps before it)
+                    taps = layer.read_steps(int(total), o + col, o + col + 1)[0]
+                    reads = sorted(int(i) for i in taps if i >= 0)
+                else:
+                    reads = sorted(i + o for i, c in sel.links if c == col)
                 if len(reads) == 1 or (reads and reads[0] == reads[-1]):  # (a causal step 0: "steps 0–0")
                     what += f" · reads step <b>{count(reads[0])}</b> below"
                 elif reads:
