@@ -31,7 +31,8 @@ sequence, the others, an ONNX graph's sequence_lens or initial states, as they a
   before the pass ends only the first window is there; a window the thread could not
   compute is kept for the main window to say (``take_window_error``), the quick steps stay;
 - ``summary(layer, key, ...)``: the record's overview and unit statistics (``app.scale``);
-- ``run_overviews()``: after the pass, every record's overview of sample 0 in one more
+- ``run_overviews()``: after the pass, every record's overview of sample 0 (and each
+  other layer's output over the steps: a TimeDistributed head, a Conv1D) in one more
   pass (``scale.overviews``; on the worker thread), kept in ``overviews``.
 
 The main window (``AppState.long``) and the long-sequence window both use it.
@@ -578,8 +579,9 @@ class LongSequence:
         return False
 
     def run_overviews(self, bins: int = 511) -> bool:
-        """Every record's overview over the whole sequence (after the pass, on a worker
-        thread); True when done."""
+        """Every record's overview over the whole sequence, and each other layer's output's
+        over the steps (``scale.overviews``; after the pass, on a worker thread); True when
+        done."""
         if not self.ready:
             return False
         self.phase, self.done, self.total = "overview", 0, self.steps
