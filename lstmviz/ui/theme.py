@@ -283,7 +283,7 @@ def apply(theme: Theme | str, target: QtWidgets.QApplication | QtWidgets.QWidget
 
 
 def style_plot(plot: pg.PlotItem, theme: Theme, title: str | None = None,
-               left: str | None = None, bottom: str | None = None, short: str | None = None,
+               left: str | None = None, bottom: str | None = None, short: str | tuple[str, ...] | None = None,
                left_short: str | None = None, bottom_short: str | None = None) -> None:
     """Large tick labels and axis titles in the theme's colours (``short``: the title
     where the whole one is wider than the plot, see ``set_title``; ``left_short``,
@@ -346,6 +346,8 @@ def html_width(font: QtGui.QFont, html: str) -> float:
     font): an axis title (``axis_title``), a legend's names (``plot_tools.RowLegend``)."""
     key = (html, font.key())
     if key not in _HTML_WIDTHS:
+        if len(_HTML_WIDTHS) >= 4096:  # (a title's numbers change each epoch: its forms' widths not kept forever)
+            _HTML_WIDTHS.clear()
         scratch = QtWidgets.QGraphicsTextItem()
         scratch.setFont(font)
         scratch.setHtml(html)
@@ -353,13 +355,15 @@ def html_width(font: QtGui.QFont, html: str) -> float:
     return _HTML_WIDTHS[key]
 
 
-def set_title(plot: pg.PlotItem, title: str, short: str | None = None, **args) -> None:
+def set_title(plot: pg.PlotItem, title: str, short: str | tuple[str, ...] | None = None, **args) -> None:
     """``plot.setTitle`` with the title row as tall as the text (pyqtgraph fixes it at
     30 px, which clips large or two-line titles), and never wider than the plot.
 
     ``short``: the title shown instead while the whole one is wider than the plot (at a
     projector's 1280 x 720, "h_t · hidden state" ran over its heatmap's colour bar and out
-    of the window), chosen again whenever the plot is resized.
+    of the window), chosen again whenever the plot is resized; a tuple of short forms:
+    the first of them that fits, else the last (the Train tab's metric plot: fewer digits,
+    fewer metrics).
 
     The same title again leaves it as it is; a title shown with the same style and height
     as before (a number that changes at every step) only has its text replaced and
@@ -459,12 +463,25 @@ def _fit_title(label) -> None:
         if getattr(lab, "_lstmviz_css", None) is None:
             continue
         short = lab._lstmviz_short
+        if isinstance(short, tuple):
+            short = _fitting_form(lab, short)
         shown = short if short is not None and short_all else lab.text
         if shown != lab._lstmviz_shown:
             lab.item.setHtml(f"<span style='{lab._lstmviz_css}'>{shown}</span>")
             lab._lstmviz_shown = shown
             if lab is not label:
                 pg.LabelItem.resizeEvent(lab, None)  # (centred again)
+
+
+def _fitting_form(label, forms: tuple[str, ...]) -> str | None:
+    """The first of a title's short ``forms`` that fits ``label`` (less what is kept beside
+    it), else its last."""
+    room = label.rect().width() - getattr(label, "_lstmviz_beside", 0.0)
+    font = label.item.font()
+    for form in forms:
+        if html_width(font, f"<span style='{label._lstmviz_css}'>{form}</span>") <= room:
+            return form
+    return forms[-1] if forms else None
 
 
 def titles_together(*plots: pg.PlotItem) -> None:

@@ -1064,9 +1064,14 @@ class TrainPanel(QtWidgets.QWidget):
         # ~60 px high at 1280 x 720 in the projector theme); the others span both columns
         metrics = bool(self._metric_names) and alone in (None, "loss")
         layout = self.plots.ci
-        # (the loss' legend holds three names, the metric axis 0 to 1: the loss the wider)
-        layout.layout.setColumnStretchFactor(0, 3)
-        layout.layout.setColumnStretchFactor(1, 2)
+        # (the loss' legend holds three short names, the metric's a name a metric and its
+        # title the values: the metrics the wider, 3 : 2, whatever their texts ask: the metric
+        # title's short forms and legend rows follow the width, and a width following them
+        # had the plot shrink to its shortest)
+        layout.layout.setColumnStretchFactor(0, 2)
+        layout.layout.setColumnStretchFactor(1, 3)
+        for plot in (self.loss_plot, self.metric_plot):
+            plot.setPreferredWidth(1.0 if metrics else -1.0)
         places = ((0, 0, self.loss_plot, alone in (None, "loss")), (0, 1, self.metric_plot, metrics),
                   (1, 0, self.step_plot, alone in (None, "gradient")),
                   (2, 0, self.norm_plot, not lecture and tall >= NORM_PLOT_LEAST))
@@ -1359,20 +1364,32 @@ class TrainPanel(QtWidgets.QWidget):
                 said.append(f"val_{name} {val[-1]:.4f}")
         return said
 
-    def _metric_title(self) -> tuple[str, str]:
-        """The metric plot's title (whole, short): every metric's last epoch and its
-        validation's, as Keras' progress bar writes them ("accuracy 0.8320 · val_accuracy
-        0.7969"); short, the first metric's and its validation's ("accuracy 0.8320 · val
-        0.7969"); its names before the first epoch's end."""
+    def _metric_title(self) -> tuple[str, tuple[str, ...]]:
+        """The metric plot's title (whole, its short forms, the first that fits is shown:
+        ``theme.set_title``): every metric's last epoch and its validation's, as Keras'
+        progress bar writes them ("accuracy 0.8320 · val_accuracy 0.7969"); short, the
+        first metric's and its validation's, the others counted ("auc 0.8320 · val 0.7969
+        +5"), then with 3 and 2 digits, then without the count, then without the name (the
+        axis' where it is one metric: "accuracy 1.0000 · val 1.0000" lost its last digit at
+        1400 x 900); its names before the first epoch's end. The whole title is the plot
+        title's tooltip."""
         names = self._metric_names
         if not names:
-            return "", ""
+            return "", ()
         first = names[0]
         train, val = self._metric_y.get(first) or [], self._metric_val.get(first) or []
+        more = f" +{len(names) - 1}" if len(names) > 1 else ""
         if not train:
-            return ", ".join(names) + " (per epoch)", first + " (per epoch)"
-        short = f"{first} {train[-1]:.4f}" + (f" \u00b7 val {val[-1]:.4f}" if val else "")
-        return " \u00b7 ".join(self._metric_words()), short
+            return ", ".join(names) + " (per epoch)", tuple(
+                dict.fromkeys([f"{first}{more} (per epoch)", f"{first} (per epoch)", first]))
+
+        def said(digits: int, more: str = "", name: bool = True) -> str:
+            return ((f"{first} " if name else "") + f"{train[-1]:.{digits}f}"
+                    + (f" \u00b7 val {val[-1]:.{digits}f}" if val else "") + more)
+
+        forms = ([said(d, more) for d in (4, 3, 2)] if more else []) + [said(d) for d in (4, 3, 2)] + [
+            said(2, name=False)]
+        return " \u00b7 ".join(self._metric_words()), tuple(dict.fromkeys(forms))
 
     def _draw_metrics(self, right: float) -> None:
         """The metric curves (each finished epoch's value at its last update, as the loss'
@@ -1391,6 +1408,7 @@ class TrainPanel(QtWidgets.QWidget):
         whole, short = self._metric_title()
         th.set_title(self.metric_plot, whole, short=short, color=self.theme.foreground,
                      size=f"{self.theme.pt(1.1)}pt")
+        self.metric_plot.titleLabel.setToolTip(whole)  # (every value, whichever form shows)
         self._metric_right = right
         self._frame_metrics()
 
