@@ -2325,8 +2325,8 @@ def test_a_models_aucs_are_drawn_beside_the_loss_as_keras_fit_records_them(make_
         np.testing.assert_array_equal(xs, [4, 8, 12])  # (each epoch's last update: 30 samples, batches of 8)
         np.testing.assert_allclose(ys, npz[f"legacy_auc__{key}"], rtol=0, atol=1e-6, err_msg=key)
         np.testing.assert_allclose(val.getData()[1], npz[f"legacy_auc__val_{key}"], rtol=0, atol=1e-6, err_msg=key)
-    assert [label.text.split("<")[0] for _, label in panel.metric_legend.items] == ["auc", "val_auc", "auc_1",
-                                                                                     "val_auc_1"]
+    # (two metrics: each named once, and one key to their validation curves, dashed)
+    assert [label.text.split("<")[0] for _, label in panel.metric_legend.items] == ["auc", "auc_1", "val_\u2026"]
     low, high = panel.metric_plot.vb.viewRange()[1]
     assert low < 0 < 1 < high and high - low < 2  # (0..1 whole, a frame around it)
 
@@ -2438,3 +2438,121 @@ def test_the_controls_bottom_edge_follows_the_rows_as_laid_out_when_the_tab_is_f
     button = panel.user_box.x_button
     top = button.mapTo(area.viewport(), button.rect().topLeft()).y()
     assert 0 <= top and top + button.height() <= area.viewport().height(), (top, area.viewport().height())
+
+
+def _metrics_run(make_window, size, count, theme=None):
+    """The Train tab at ``size`` (and ``theme``) after a run of ``auc_binary.keras`` on its
+    data compiled with the file's first ``count`` AUCs (Keras' ``auc``, ``auc_1``, ... and
+    ``AUC``; ``scripts/make_auc_fixtures.py``), 3 epochs of 4 updates: (window, panel)."""
+    from PySide6 import QtWidgets
+
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.app import tasks
+    from lstmviz.app.train_user import compiled_settings, user_session
+    from lstmviz.app.training import Settings
+    from lstmviz.engine.train import split_at
+
+    here = FIXTURES / "metrics"
+    npz = np.load(here / "auc.npz")
+    model = lstmviz.load(here / "auc_binary.keras")
+    compiled = model.source["compile"]
+    compiled["metrics"] = compiled["metrics"][:count]  # (a model compiled with those alone)
+    x, y = npz["x"], npz["y_binary"][:, None]
+    cut = split_at(len(x), 0.25)
+    settings, _ = compiled_settings(model, Settings(batch_size=8, epochs=3, shuffle=False))
+    w, panel = _drawn_train_tab(make_window, size)
+    if theme is not None:
+        w.set_theme(theme)
+    panel.use_session(user_session(model, tasks.Data(x[:cut], y[:cut], x[cut:], y[cut:]), "binary_crossentropy",
+                                   settings))
+    while panel.session.step() is not None:
+        pass
+    panel.refresh(force=True)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()  # (the layouts the legend and title asked for)
+    return w, panel
+
+
+@pytest.mark.parametrize("size, theme", [((1280, 720), None), ((1600, 1000), None), ((1280, 720), "projector"),
+                                         ((1280, 600), None)])
+def test_the_metric_plot_reads_with_one_to_six_metrics(make_window, size, theme):
+    """Six AUCs put 12 names in the metric legend, one a row: the plot's view a strip of
+    71 px at 1400 x 900, and its title ("accuracy 1.0000 · val 1.0000") lost its last
+    digit. With 1, 3 and 6 metrics: the view keeps most of one metric's height; each
+    metric is named by an entry of its colour or counted in "+N more" (its name in that
+    entry's tooltip), validation curves dashed in their metric's colour as the one key
+    "val_…" draws them, the legend in at most two rows above the view; the title is whole
+    within its width, its numbers the engine's last epoch rounded, every value in its
+    tooltip."""
+    from PySide6 import QtCore, QtGui
+
+    from lstmviz.ui.train_panel import METRIC_LEAST_LINES
+
+    heights = {}
+    for count in (1, 3, 6):
+        w, panel = _metrics_run(make_window, size, count, theme)
+        names = panel.session.metric_names()
+        assert len(names) == count
+        h = panel.session.view().history
+        vb, legend, title = panel.metric_plot.vb, panel.metric_legend, panel.metric_plot.titleLabel
+        heights[count] = vb.height()
+        # the legend: above the view, within the plot, at most two rows
+        box, view = legend.sceneBoundingRect(), vb.sceneBoundingRect()
+        assert box.bottom() <= view.top() + 0.5 and not box.intersects(view)
+        assert view.left() - 0.5 <= box.left() and box.right() <= view.right() + 0.5
+        shown = [(sample, label) for sample, label in legend.items if label.isVisible()]
+        entries = [label.sceneBoundingRect() for _, label in shown]
+        if legend.more is not None and legend.more.isVisible():
+            entries.append(legend.more.sceneBoundingRect())
+        rows = len({round(r.center().y()) for r in entries})
+        assert rows <= 2
+        # a second row only where the view keeps its least height (else "+N more" in one:
+        # 1280 x 600)
+        line = QtGui.QFontMetricsF(panel.theme.font(1.0)).height()
+        assert rows == 1 or vb.height() >= METRIC_LEAST_LINES * line - 0.5
+        assert all(box.contains(r.center()) for r in entries)
+        # every metric named (or counted in "+N more" and named in its tooltip)
+        said = {label.text.split("<")[0]: sample.item for sample, label in shown}
+        hidden = [n for n in names if n not in said]
+        if hidden:
+            assert legend.more.isVisible() and legend.more.text.split("<")[0] == f"+{len(hidden)} more"
+            assert legend.more.toolTip().split(", ") == hidden
+        else:
+            assert legend.more is None or not legend.more.isVisible()
+        for name in names:
+            train, val = panel._metric_curves[name]
+            assert said.get(name, train) is train  # (its entry's sample draws its train curve)
+            np.testing.assert_allclose(train.getData()[1], [m[name] for m in h.epoch_metrics], rtol=0, atol=0)
+            np.testing.assert_allclose(val.getData()[1], [m[name] for m in h.val_metrics], rtol=0, atol=0)
+        if count == 1:
+            assert list(said) == [names[0], f"val_{names[0]}"]
+        else:  # one key to the validation curves: dashed, squares, as each metric's is in its hue
+            key = said["val_\u2026"]
+            assert key.opts["pen"].style() == QtCore.Qt.PenStyle.DashLine and key.opts["symbol"] == "s"
+            hues = set()
+            for name in names:
+                train, val = panel._metric_curves[name]
+                assert val.opts["pen"].style() == QtCore.Qt.PenStyle.DashLine
+                assert train.opts["pen"].style() == QtCore.Qt.PenStyle.SolidLine
+                assert val.opts["pen"].color() == train.opts["pen"].color()
+                assert (train.opts["symbol"], val.opts["symbol"]) == ("o", "s")
+                hues.add(train.opts["pen"].color().name())
+            assert len(hues) == count  # (a hue per metric)
+        # the title: whole within its width, the last epoch's numbers as rounded, all in its tooltip
+        text = QtGui.QTextDocumentFragment.fromHtml(title.item.toHtml()).toPlainText()
+        assert title.item.boundingRect().width() <= title.rect().width() + 0.5
+        whole, forms = panel._metric_title()
+        assert text in (whole, *forms)
+        first = names[0]
+        numbers = [float(v) for v in text.replace("+", " +").split() if v[0].isdigit()]
+        last, last_val = h.epoch_metrics[-1][first], h.val_metrics[-1][first]
+        digits = len(next(v for v in text.split() if v[0].isdigit()).split(".")[1])
+        assert numbers == [float(f"{last:.{digits}f}"), float(f"{last_val:.{digits}f}")]
+        tip = title.toolTip()
+        for name in names:
+            assert f"{name} {h.epoch_metrics[-1][name]:.4f}" in tip
+            assert f"val_{name} {h.val_metrics[-1][name]:.4f}" in tip
+        panel.stop()
+    for count in (3, 6):  # (two rows of names: most of one metric's view)
+        assert heights[count] >= 0.75 * heights[1], heights

@@ -1210,7 +1210,12 @@ class RowLegend(pg.LegendItem):
 
     An entry may have a short name (``set_names``): shown where it puts the entries in
     fewer rows than the whole names (a narrow plot: the Train tab's beside the side panel
-    in a projector's 1280 x 720 took three rows of its short plot)."""
+    in a projector's 1280 x 720 took three rows of its short plot).
+
+    In a row of its own it may take at most a number of rows (``limit_rows``), fewer where
+    its view would be lower than a least height: the entries that do not fit then end in
+    one "+N more", their names in its tooltip (the Train tab's metric plot with six AUCs
+    left its curves a strip of 71 px under six rows of names)."""
 
     GAP = 10  # px between an entry's sample and label, and between entries
     _beside = False  # (beside_title)
@@ -1242,7 +1247,33 @@ class RowLegend(pg.LegendItem):
         self.setMinimumWidth(10)  # the plot's width decides the columns, not the other way
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Preferred)
         self._names: dict[int, tuple[str, str]] = {}  # id(item) -> (name, short name)
+        #: ``limit_rows``: the most rows (0: any), the view's least height, the "+N more"
+        #: entry's text for N, the entries never counted in it (by id of their item), the
+        #: entry itself, and what the layout holds (columns, the entries shown)
+        self._rows_at_most = 0
+        self._least = 0.0
+        self._more_text = "+{} more".format
+        self._kept: set[int] = set()
+        self.more: pg.LabelItem | None = None
+        self._laid: tuple | None = None
         plot.vb.sigResized.connect(lambda *_: self.fit())
+
+    def limit_rows(self, rows: int, least: float = 0.0, more=None) -> None:
+        """At most ``rows`` rows of entries (0: as many as they take), fewer where the view
+        would be lower than ``least`` px; the entries that do not fit are left out, counted
+        in a last entry ``more(N)`` (rich text; "+N more") whose tooltip names them."""
+        self._rows_at_most, self._least = int(rows), float(least)
+        if more is not None:
+            self._more_text = more
+        self._laid = None
+        self.fit()
+
+    def keep(self, item) -> None:
+        """The entry of ``item`` is never left out for "+N more" (a key to the curves'
+        line styles)."""
+        self._kept.add(id(item))
+        self._laid = None
+        self.fit()
 
     def set_names(self, item, name: str, short: str) -> None:
         """The entry of ``item`` named ``name`` (rich text, as ``LabelItem.setText`` takes
@@ -1254,7 +1285,15 @@ class RowLegend(pg.LegendItem):
 
     def addItem(self, item, name) -> None:  # noqa: N802 (pyqtgraph's name)
         super().addItem(item, name)
+        self._laid = None
         self.fit()
+
+    def removeItem(self, item) -> None:  # noqa: N802 (pyqtgraph's name)
+        super().removeItem(item)
+        self._kept.discard(id(item))
+        self._laid = None
+        if self._rows_at_most:
+            self.fit()
 
     def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt's name)
         """Shown or hidden; beside a title, a hidden one keeps it no room (the whole title,
@@ -1270,9 +1309,19 @@ class RowLegend(pg.LegendItem):
     def updateSize(self) -> None:  # noqa: N802 (pyqtgraph's name)
         """pyqtgraph's (which puts the legend at (0, 0) of its parent); beside a title,
         placed at the title's right end (``_place``)."""
-        super().updateSize()
         if self._beside:
+            super().updateSize()
             self._place()
+            return
+        # (in its row: where the plot's layout put it, not pyqtgraph's (0, 0); and the plot
+        # laid out again: its layout, invalidated while it lays out the plot (a fit at the
+        # view's resize), stayed so with no request to lay out again, the legend's rows
+        # over the view)
+        pos = self.pos()
+        super().updateSize()
+        self.setPos(pos)
+        self.updateGeometry()
+        QtWidgets.QApplication.postEvent(self.plot, QtCore.QEvent(QtCore.QEvent.Type.LayoutRequest))
 
     def _place(self) -> None:
         """Beside a title: as large as its entries, its right end at the title's, centred
@@ -1297,6 +1346,9 @@ class RowLegend(pg.LegendItem):
     def fit(self) -> None:
         """The most entries side by side that fit the view's width (beside a title: what
         the title's text leaves of it)."""
+        if self._rows_at_most and not self._beside:
+            self._fit_limited()
+            return
         room = self.plot.vb.width()
         if self._beside:
             # the title's short form where its whole one leaves the entries less than a
@@ -1338,6 +1390,65 @@ class RowLegend(pg.LegendItem):
                 self._place()
         if cols != self.columnCount:
             self.setColumnCount(cols)
+
+    def _fit_limited(self) -> None:
+        """``fit`` within ``limit_rows``: every entry where they take no more rows than it
+        allows, else the first ones that do with "+N more" after them (the kept ones
+        last)."""
+        if not shiboken6.isValid(self.plot.vb):
+            return
+        lines = [label.item.boundingRect().height() for _, label in self.items]
+        line = max(lines) if lines else 0.0
+        # rows r of labels take r * line - 8 * (r - 1) px (spaced -8: __init__); the view's
+        # height and this legend's are what the plot gives the two
+        total = self.plot.vb.height() + (self.geometry().height() if self._laid else 0.0)
+        rows = self._rows_at_most
+        if line > 8 and self._least:
+            rows = max(1, min(rows, int((total - self._least - 8) // (line - 8))))
+        room = self.plot.vb.width()
+        entries = [(sample, label) for sample, label in self.items if id(sample.item) not in self._kept]
+        kept = [(sample, label) for sample, label in self.items if id(sample.item) in self._kept]
+        width = {id(label): (sample.width(), label.item.boundingRect().width()) for sample, label in self.items}
+        if self.more is None:
+            self.more = pg.LabelItem("", color=self.opts["labelTextColor"], justify="left",
+                                     size=self.opts["labelTextSize"])
+            self.more.setParentItem(self)
+            cache_pixels(self.more)
+        self.more.opts.update(color=self.opts["labelTextColor"], size=self.opts["labelTextSize"])  # (measured so)
+        cut = 0
+        for cut in range(len(entries) + 1):
+            shown = entries[:len(entries) - cut]
+            widths = [width[id(label)] for _, label in shown] + [width[id(label)] for _, label in kept]
+            if cut:
+                widths.insert(len(shown), (0.0, _text_width(self.more, self._more_text(cut))))
+            cols = self._columns(widths, room)
+            if -(-len(widths) // cols) <= rows:
+                break
+        laid = (cols, cut, tuple(id(label) for _, label in shown))
+        if laid == self._laid:
+            return
+        self._laid = laid
+        for k in range(self.layout.count() - 1, -1, -1):
+            self.layout.removeAt(k)
+        place = [*shown, None, *kept] if cut else [*shown, *kept]
+        for sample, label in self.items:
+            sample.setVisible((sample, label) in place)
+            label.setVisible((sample, label) in place)
+        self.more.setVisible(bool(cut))
+        if cut:
+            self.more.setText(self._more_text(cut))
+            self.more.setToolTip(", ".join(QtGui.QTextDocumentFragment.fromHtml(label.text).toPlainText()
+                                           .replace("\u200b", "") for _, label in entries[len(shown):]))
+        for k, entry in enumerate(place):
+            row, col = divmod(k, cols)
+            if entry is None:
+                self.layout.addItem(self.more, row, 2 * col, 1, 2)
+            else:
+                self.layout.addItem(entry[0], row, 2 * col, alignment=QtCore.Qt.AlignmentFlag.AlignVCenter)
+                self.layout.addItem(entry[1], row, 2 * col + 1)
+        self.columnCount = cols
+        self.rowCount = -(-len(place) // cols)
+        self.updateSize()
 
     def _columns(self, widths: list, room: float) -> int:
         """The most columns of entries of (sample, label) ``widths`` that fit ``room``."""

@@ -246,8 +246,16 @@ class TrainPanel(QtWidgets.QWidget):
         self.metric_plot.getAxis("left").enableAutoSIPrefix(False)
         self.metric_plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.metric_plot.vb.disableAutoRange()
+        # its value axis as wide as its widest labels yet ("0.75"), not narrower again where
+        # the view is too low for quarters: that left the view 10 px wider, the legend one
+        # row, the view high enough for quarters, ... without end (``RowLegend.limit_rows``)
+        self.metric_plot.getAxis("left").setStyle(autoReduceTextSpace=False)
         self.metric_plot.setVisible(False)
         self.metric_legend = RowLegend(self.metric_plot)
+        # with two metrics or more, the legend names each metric once (its colour: its train
+        # curve's sample) and this one key says how every validation curve is drawn (dashed,
+        # squares): 12 names of six AUCs left the plot a strip (``_sync_metric_legend``)
+        self._metric_val_key = QuickCurve(VAL_KEY, symbol="s")
         self._metric_right = FIRST_TOP  # (its update axis' right end, the loss plot's)
         self.metric_plot.vb.sigResized.connect(weakly(self, type(self)._frame_metrics))
         for plot in (self.loss_plot, self.step_plot, self.norm_plot):
@@ -411,6 +419,9 @@ class TrainPanel(QtWidgets.QWidget):
                     label.setText(legend_html(t, base))
             legend.fit()  # the names' new size
             keep_pixels(legend)
+        line = QtGui.QFontMetricsF(t.font(1.0)).height()
+        self.metric_legend.limit_rows(METRIC_LEGEND_ROWS, METRIC_LEAST_LINES * line,
+                                      lambda n, t=t: legend_html(t, f"+{n} more"))
         # in a lecture theme the room goes to the two plots the lessons talk about, and the
         # updates per epoch are set large for the hall (elsewhere the rows' plain text: it
         # stayed large and bold after a lecture, or any change of theme)
@@ -1314,16 +1325,22 @@ class TrainPanel(QtWidgets.QWidget):
 
     def _sync_metric_legend(self) -> None:
         """The metric legend names each metric, and its ``val_`` one where the run has
-        validation samples (as the loss legend names "validation")."""
-        want = [c for train, val in self._metric_curves.values() for c in (train, val)
-                if c is train or self._has_validation()]
+        validation samples (as the loss legend names "validation"); with two metrics or
+        more, each metric once and one key to the validation curves ("val_…", dashed),
+        in at most two rows, the metrics that do not fit in "+N more" (``RowLegend.limit_rows``)."""
+        several = len(self._metric_curves) > 1
+        val = self._has_validation()
+        want = [c for train, v in self._metric_curves.values() for c in (train, v)
+                if c is train or (val and not several)]
+        if several and val:
+            want.append(self._metric_val_key)
         if [sample.item for sample, _ in self.metric_legend.items] == want:
             return
-        for train, val in self._metric_curves.values():
-            for curve in (train, val):
-                self.metric_legend.removeItem(curve)
+        for sample, _ in list(self.metric_legend.items):
+            self.metric_legend.removeItem(sample.item)
         for curve in want:
             self.metric_legend.addItem(curve, legend_html(self.theme, curve.name() or ""))
+        self.metric_legend.keep(self._metric_val_key)
         self.metric_legend.fit()
         keep_pixels(self.metric_legend)
 
@@ -1336,17 +1353,24 @@ class TrainPanel(QtWidgets.QWidget):
         left = names[0] if len(names) == 1 else "metric"
         th.style_plot(self.metric_plot, t, title=self._metric_title()[0], short=self._metric_title()[1],
                       left=left, bottom="update")
+        # a hue per metric, eight apart (Okabe-Ito's; its yellow unread on white: grey there)
         hues = [t.foreground, th.OKABE_ITO["sky_blue"], th.OKABE_ITO["green"], th.OKABE_ITO["purple"],
-                th.OKABE_ITO["vermillion"], th.OKABE_ITO["blue"]]
+                th.OKABE_ITO["vermillion"], th.OKABE_ITO["blue"], th.OKABE_ITO["orange"],
+                th.OKABE_ITO["yellow"] if t.dark else "#8a8a8a"]
         w = t.line_width
+        dashed = QtCore.Qt.PenStyle.DashLine
+        one = len(self._metric_curves) == 1
         for k, (train, val) in enumerate(self._metric_curves.values()):
             hue = hues[k % len(hues)]
-            vhue = th.OKABE_ITO["orange"] if k == 0 else hue  # (the first's as the loss' validation)
+            # one metric: its validation as the loss' (orange); more: each validation in its
+            # metric's hue, dashed, as the legend's one key draws it
+            vhue = th.OKABE_ITO["orange"] if one else hue
             train.setPen(pg.mkPen(hue, width=w))
             train.setSymbolBrush(hue)
-            val.setPen(pg.mkPen(vhue, width=w, style=QtCore.Qt.PenStyle.SolidLine if k == 0
-                                else QtCore.Qt.PenStyle.DashLine))
+            val.setPen(pg.mkPen(vhue, width=w, style=QtCore.Qt.PenStyle.SolidLine if one else dashed))
             val.setSymbolBrush(vhue)
+        self._metric_val_key.setPen(pg.mkPen(t.muted, width=w, style=dashed))
+        self._metric_val_key.setSymbolBrush(t.muted)
         for sample, label in self.metric_legend.items:
             label.setText(legend_html(t, sample.item.name() or ""))
         self.metric_legend.fit()
@@ -1790,6 +1814,13 @@ class TwoLineLabel(QtWidgets.QLabel):
 #: the loss curves' names where the whole ones would put the legend in more rows (beside the
 #: side panel on a 1280 x 720 projector they took three rows of a plot 84 px high)
 SHORT_NAMES = {"train, per update": "per update", "train, per epoch": "per epoch"}
+#: the metric legend's key to the validation curves (Keras' ``val_`` keys), with two
+#: metrics or more (one metric: its ``val_`` name)
+VAL_KEY = "val_\u2026"
+#: the most rows of the metric legend, and its view's least height in lines of the theme's text
+#: (six AUCs' names in one column left the view 71 px of a 1400 x 900 window)
+METRIC_LEGEND_ROWS = 2
+METRIC_LEAST_LINES = 4.0
 
 
 def legend_html(theme: th.Theme, name: str) -> str:
