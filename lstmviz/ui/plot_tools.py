@@ -1208,9 +1208,9 @@ class RowLegend(pg.LegendItem):
     its curves. As many entries side by side as the plot's width holds (``fit``, at each
     resize and new entry); never wider than the plot. Not draggable.
 
-    An entry may have a short name (``set_names``): shown where it puts the entries in
-    fewer rows than the whole names (a narrow plot: the Train tab's beside the side panel
-    in a projector's 1280 x 720 took three rows of its short plot).
+    An entry may have shorter names (``set_names``): the first form that puts the entries
+    in the fewest rows is shown (a narrow plot: the Train tab's loss legend beside the side
+    panel in a projector's 1280 x 720 took three rows of its short plot).
 
     In a row of its own it may take at most a number of rows (``limit_rows``), fewer where
     its view would be lower than a least height: the entries that do not fit then end in
@@ -1246,7 +1246,7 @@ class RowLegend(pg.LegendItem):
             plot.layout.setAlignment(self, QtCore.Qt.AlignmentFlag.AlignRight)
         self.setMinimumWidth(10)  # the plot's width decides the columns, not the other way
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Maximum, QtWidgets.QSizePolicy.Policy.Preferred)
-        self._names: dict[int, tuple[str, str]] = {}  # id(item) -> (name, short name)
+        self._names: dict[int, tuple[str, ...]] = {}  # id(item) -> (name, shorter names, ...)
         #: ``limit_rows``: the most rows (0: any), the view's least height, the "+N more"
         #: entry's text for N, the entries never counted in it (by id of their item), the
         #: entry itself, and what the layout holds (columns, the entries shown)
@@ -1261,7 +1261,9 @@ class RowLegend(pg.LegendItem):
     def limit_rows(self, rows: int, least: float = 0.0, more=None) -> None:
         """At most ``rows`` rows of entries (0: as many as they take), fewer where the view
         would be lower than ``least`` px; the entries that do not fit are left out, counted
-        in a last entry ``more(N)`` (rich text; "+N more") whose tooltip names them."""
+        in a last entry ``more(N)`` (rich text; "+N more") whose tooltip names them.
+        Beside a title only ``least`` holds: where the names' forms (``set_names``) would
+        all take more rows than that leaves, their form of empty names (``_form``)."""
         self._rows_at_most, self._least = int(rows), float(least)
         if more is not None:
             self._more_text = more
@@ -1275,10 +1277,12 @@ class RowLegend(pg.LegendItem):
         self._laid = None
         self.fit()
 
-    def set_names(self, item, name: str, short: str) -> None:
+    def set_names(self, item, name: str, *shorter: str) -> None:
         """The entry of ``item`` named ``name`` (rich text, as ``LabelItem.setText`` takes
-        it), or ``short`` where that puts the entries in fewer rows."""
-        self._names[id(item)] = (name, short)
+        it), or the first of the ``shorter`` forms where that puts the entries in fewer rows
+        (the same form of every entry: "update", "epoch" beside "validation")."""
+        self._names[id(item)] = (name, *shorter)
+        self._laid = None  # (laid out again in the names' new text: another theme's)
         label = next(label for sample, label in self.items if sample.item is item)
         label.setText(name)
         self.fit()
@@ -1327,7 +1331,10 @@ class RowLegend(pg.LegendItem):
         """Beside a title: as large as its entries, its right end at the title's, centred
         on the title's row."""
         title = self.plot.titleLabel
-        if not shiboken6.isValid(title) or self.parentItem() is None:
+        # (not once the window's items are being deleted: the Train tab's loss plot's title
+        # moved as its plot went, after this legend's layout)
+        if not all(shiboken6.isValid(o) for o in (self, title, self.layout, self.plot.layout)) \
+                or self.parentItem() is None:
             return
         size = self.layout.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize)
         row = title.geometry()  # (in the plot's coordinates, the legend's parent's)
@@ -1357,25 +1364,18 @@ class RowLegend(pg.LegendItem):
             widths = [(sample.width(), label.item.boundingRect().width()) for sample, label in self.items]
             keep_beside_title(self.plot, self._need(widths, len(widths)) + 2 * self.GAP
                               if widths and self._shown else 0.0)
-            room -= self.plot.titleLabel.item.boundingRect().width() + 2 * self.GAP
+            if getattr(self.plot.titleLabel, "_lstmviz_shown", self.plot.titleLabel.text):  # (not its short form "")
+                room -= self.plot.titleLabel.item.boundingRect().width() + 2 * self.GAP
         names = [self._names.get(id(sample.item)) for sample, _ in self.items]
         if not any(names):
             widths = [(sample.width(), label.item.boundingRect().width()) for sample, label in self.items]
             cols = self._columns(widths, room)
-        else:  # the whole names, unless the short ones take fewer rows
-            whole, short = ([(sample.width(), _text_width(label, n[k] if n else label.text))
-                             for (sample, label), n in zip(self.items, names)] for k in (0, 1))
-            cols, cols_short = self._columns(whole, room), self._columns(short, room)
-            rows = -(-len(whole) // cols)
-            # (or where a whole name is wider than the plot, even alone in its row: at 1024 x
-            # 768 in the projector theme "train, per update" was cut to "train, per u")
-            wider = self._need(whole, 1) > room
-            use = 1 if -(-len(short) // cols_short) < rows or wider else 0
-            if use:
-                cols = cols_short
-            for (_, label), n in zip(self.items, names):
-                if n and label.text != n[use]:
-                    label.setText(n[use])
+        else:  # the whole names, unless shorter ones take fewer rows
+            allowed = self._rows_allowed() if self._least and self._beside else 0
+            wider, cols, form = self._form(names, room, allowed)
+            if wider and self._beside:  # (under the title: the forms that fit its whole width)
+                wider, cols, form = self._form(names, self.plot.vb.width(), 0)
+            self._use_form(names, form)
         if self._beside:
             # an entry wider than the room the title leaves (the connectivity's "update 0: 0
             # at 4 of 10 steps" in a narrow plot, drawn over the title): the entries under
@@ -1408,26 +1408,37 @@ class RowLegend(pg.LegendItem):
         room = self.plot.vb.width()
         entries = [(sample, label) for sample, label in self.items if id(sample.item) not in self._kept]
         kept = [(sample, label) for sample, label in self.items if id(sample.item) in self._kept]
-        width = {id(label): (sample.width(), label.item.boundingRect().width()) for sample, label in self.items}
+        names = [self._names.get(id(sample.item)) for sample, _ in self.items]
         if self.more is None:
             self.more = pg.LabelItem("", color=self.opts["labelTextColor"], justify="left",
                                      size=self.opts["labelTextSize"])
             self.more.setParentItem(self)
             cache_pixels(self.more)
         self.more.opts.update(color=self.opts["labelTextColor"], size=self.opts["labelTextSize"])  # (measured so)
-        cut = 0
-        for cut in range(len(entries) + 1):
-            shown = entries[:len(entries) - cut]
-            widths = [width[id(label)] for _, label in shown] + [width[id(label)] for _, label in kept]
-            if cut:
-                widths.insert(len(shown), (0.0, _text_width(self.more, self._more_text(cut))))
-            cols = self._columns(widths, room)
-            if -(-len(widths) // cols) <= rows:
-                break
-        laid = (cols, cut, tuple(id(label) for _, label in shown))
+        # each form of the names (``set_names``): the fewest entries left out, then the
+        # fewest rows, then the longer form
+        best = None
+        for form in range(max((len(n) for n in names if n), default=1)):
+            widths_of = self._widths(names, form)
+            width = {id(label): w for (_, label), w in zip(self.items, widths_of)}
+            for cut in range(len(entries) + 1):
+                shown = entries[:len(entries) - cut]
+                widths = [width[id(label)] for _, label in shown] + [width[id(label)] for _, label in kept]
+                if cut:
+                    widths.insert(len(shown), (0.0, _text_width(self.more, self._more_text(cut))))
+                cols = self._columns(widths, room)
+                if -(-len(widths) // cols) <= rows:
+                    break
+            key = (cut, -(-len(widths) // cols), form)
+            if best is None or key < best[0]:
+                best = (key, cols, shown)
+        assert best is not None
+        (cut, _, form), cols, shown = best
+        laid = (cols, cut, form, tuple(id(label) for _, label in shown))
         if laid == self._laid:
             return
         self._laid = laid
+        self._use_form(names, form)
         for k in range(self.layout.count() - 1, -1, -1):
             self.layout.removeAt(k)
         place = [*shown, None, *kept] if cut else [*shown, *kept]
@@ -1437,8 +1448,9 @@ class RowLegend(pg.LegendItem):
         self.more.setVisible(bool(cut))
         if cut:
             self.more.setText(self._more_text(cut))
-            self.more.setToolTip(", ".join(QtGui.QTextDocumentFragment.fromHtml(label.text).toPlainText()
-                                           .replace("\u200b", "") for _, label in entries[len(shown):]))
+            self.more.setToolTip(", ".join(  # (their whole names)
+                QtGui.QTextDocumentFragment.fromHtml(self._names.get(id(sample.item), (label.text,))[0])
+                .toPlainText().replace("\u200b", "") for sample, label in entries[len(shown):]))
         for k, entry in enumerate(place):
             row, col = divmod(k, cols)
             if entry is None:
@@ -1449,6 +1461,60 @@ class RowLegend(pg.LegendItem):
         self.columnCount = cols
         self.rowCount = -(-len(place) // cols)
         self.updateSize()
+
+    def _form(self, names: list, room: float, allowed: int) -> tuple[bool, int, int]:
+        """The form of the names (``set_names``) that puts the entries in the fewest rows of
+        ``room`` px, the first of those: (whether its names are wider than ``room`` even
+        alone in a row, its columns, the form). Where more than ``allowed`` rows (0: any)
+        would leave the view under its least height (``limit_rows``), a form of empty
+        names (the samples alone, each name in its tooltip) rather than such rows."""
+        best = None
+        for form in range(max(len(n) for n in names if n)):
+            widths = self._widths(names, form)
+            cols = self._columns(widths, room)
+            rows = -(-len(widths) // cols)
+            # (a form whose names are wider than the plot, even alone in a row, last: at
+            # 1024 x 768 in the projector theme "train, per update" was cut to "train, per u")
+            wider = self._need(widths, 1) > room
+            bare = all(n is None or not n[min(form, len(n) - 1)] for n in names)
+            key = (wider or bool(allowed) and rows > allowed, bare, rows, form)
+            if best is None or key < best[0]:
+                best = (key, cols, wider)
+        assert best is not None
+        return best[2], best[1], best[0][3]
+
+    def _rows_allowed(self) -> int:
+        """Beside a title: the most rows of entries that leave the view its least height
+        (``limit_rows``), one at least (the rows the title's row holds cost nothing)."""
+        lines = [label.item.boundingRect().height() for _, label in self.items]
+        line = max(lines, default=0.0)
+        title = title_height(self.plot.titleLabel)
+
+        def extra(rows: int) -> float:  # (rows r of labels take r * line - 8 * (r - 1) px: __init__)
+            return rows * (line - 8) + 8 - (0.0 if self._below else title)
+
+        budget = self.plot.vb.height() + max(0.0, extra(self.rowCount if self._shown else 0)) - self._least
+        rows = 1
+        while line > 8 and rows < len(lines) and extra(rows + 1) <= budget:
+            rows += 1
+        return rows
+
+    def _widths(self, names: list, form: int) -> list:
+        """The (sample, label) widths of the entries, each named by its form ``form`` (its
+        shortest where it has fewer; an entry without forms its own text)."""
+        return [(sample.width(),
+                 _text_width(label, n[min(form, len(n) - 1)]) if n else label.item.boundingRect().width())
+                for (sample, label), n in zip(self.items, names)]
+
+    def _use_form(self, names: list, form: int) -> None:
+        """Each entry named by its form ``form`` (``_widths``), its whole name in its
+        sample's and label's tooltips (a form of empty names shows the samples alone)."""
+        for (sample, label), n in zip(self.items, names):
+            if n and label.text != n[min(form, len(n) - 1)]:
+                label.setText(n[min(form, len(n) - 1)])
+                tip = QtGui.QTextDocumentFragment.fromHtml(n[0]).toPlainText().replace("\u200b", "")
+                sample.setToolTip(tip)
+                label.setToolTip(tip)
 
     def _columns(self, widths: list, room: float) -> int:
         """The most columns of entries of (sample, label) ``widths`` that fit ``room``."""
