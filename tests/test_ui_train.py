@@ -298,7 +298,13 @@ def test_plots_follow_the_data_until_the_user_zooms_and_again_after_auto_range(m
     (x0, x1), (y0, y1) = vb.viewRange()
     assert x0 <= 0 and max(xs) < x1 <= 2 * max(xs) and y0 <= min(ys) and max(ys) <= y1
     norm = panel.norm_plot.vb  # not zoomed: it followed its data all along
-    assert norm.viewRange()[0][1] == x1
+    # (the same frame of updates as the loss', with pyqtgraph's padding for its own width:
+    # the loss' axis labels, of a taller view, may be wider than the norm's)
+    right = panel._frames[id(panel.loss_plot)][0]
+    assert panel._frames[id(panel.norm_plot)][0] == right
+    for view, (a, b) in ((vb, (x0, x1)), (norm, norm.viewRange()[0])):
+        pad = min(max(view.width() ** -0.5, 0.02), 0.1) * right
+        assert (a, b) == pytest.approx((-pad, right + pad))
     panel.stop()
 
 
@@ -638,12 +644,14 @@ def test_a_short_log_axis_of_a_narrow_range_shows_two_labels_a_line_apart(make_w
     """In the projector theme at 1280 x 720 (the controls beside the plots) a loss that stayed
     within 0.09 .. 0.12 was framed 0.056 .. 0.18, where 1, 2, 3, 5 x 10^k hold only 0.1: the
     loss axis read "0.1" alone, and no reader could tell its scale. It now has two labels at
-    least, a line apart (round steps of the values, "0.1, 0.15"), in one format."""
+    least, a line apart (round steps of the values, "0.1, 0.15"), in one format. (At 1280 x
+    600: since the loss legend went beside its title, the view at 1280 x 720 is no longer
+    short.)"""
     from PySide6 import QtGui, QtWidgets
 
     from lstmviz.ui import theme as th
 
-    w = make_window((1280, 720))
+    w = make_window((1280, 600))
     panel = w.train_panel
     try:
         w.set_theme("projector")
@@ -2556,3 +2564,79 @@ def test_the_metric_plot_reads_with_one_to_six_metrics(make_window, size, theme)
         panel.stop()
     for count in (3, 6):  # (two rows of names: most of one metric's view)
         assert heights[count] >= 0.75 * heights[1], heights
+
+
+@pytest.mark.parametrize("task", ["parity", "delay"])
+@pytest.mark.parametrize("theme, size, present", [("light", (1280, 720), False), ("projector", (1280, 720), True),
+                                                  ("projector", (1280, 600), False), ("projector", (800, 600), False)])
+def test_the_loss_legend_leaves_its_view_lines_of_height_on_a_projector(make_window, qapp, theme, size, present, task):
+    """The loss legend in a row of its own, one entry a row, left the loss view 99 px of a
+    light 1280 x 720 window, 48 px at 1280 x 600, 27 px in the projector theme at 1280 x 600
+    and 800 x 600 (the gradient's view beside it as low). Beside the title now ("Loss" given
+    up where the entries need the room: the axis says "loss"), in its names' shortest forms
+    ("update", "epoch", "validation") rather than more rows, the samples alone (each name in
+    its tooltip) where every named form's rows would leave the view under LOSS_LEAST_LINES:
+    after a run of a task with a metric (parity: the metric plot beside the loss) and one
+    without (delay), the loss view is 3 lines high at least, and 4 wherever its legend takes
+    a second row; each entry's sample is its curve and it names it, or, its name empty, its
+    tooltip does; the legend lies above the view within the plot's width, clear of the
+    title's text; the gradient through time keeps two lines; the curves are the run's."""
+    from PySide6 import QtGui, QtWidgets
+
+    from helpers import present_on_720_lines
+    from lstmviz.ui import theme as th
+    from lstmviz.ui.train_panel import LOSS_LEAST_LINES, SHORT_NAMES
+
+    w = make_window(size)
+    panel = w.train_panel
+    try:
+        w.tabs.setCurrentWidget(panel)
+        panel.task_combo.setCurrentIndex(panel.task_combo.findData(task))
+        if present:
+            present_on_720_lines(w)
+        else:
+            w.set_theme(theme)
+            w.resize(*size)
+        QtWidgets.QApplication.processEvents()
+        for _ in range(40):  # (an epoch and more of parity's 32 updates, five of delay's 8)
+            assert panel.session.step() is not None
+        panel.refresh(force=True)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()  # (the layouts the legend and title asked for)
+        line = QtGui.QFontMetricsF(panel.theme.font(1.0)).height()
+        legend, plot, vb = panel.legend, panel.loss_plot, panel.loss_plot.vb
+        assert plot.isVisible() and panel.metric_plot.isVisible() == (task == "parity")
+        h = panel.session.view().history
+        np.testing.assert_allclose(10 ** panel.curve_loss.getData()[1], h.loss, rtol=1e-6)
+        assert len(h.val_loss) >= 1
+        # every curve named by its entry, or its sample alone with its name in its tooltip
+        curves = {panel.curve_loss: "train, per update", panel.curve_epoch: "train, per epoch",
+                  panel.curve_val: "validation"}
+        assert [sample.item for sample, _ in legend.items] == list(curves)
+        for sample, label in legend.items:
+            whole = curves[sample.item]
+            text = label.item.toPlainText().replace("\u200b", "")
+            assert text in (whole, *SHORT_NAMES[whole]), text
+            if not text:
+                assert sample.toolTip() == whole
+            assert sample.isVisible() and label.isVisible()
+        # the view's height: 3 lines at least, 4 where the legend takes a second row
+        rows = len({round(sample.sceneBoundingRect().center().y()) for sample, _ in legend.items})
+        assert vb.height() >= 3 * line, (vb.height(), line)
+        assert rows == 1 or vb.height() >= LOSS_LEAST_LINES * line - 0.5, (rows, vb.height())
+        # nothing over anything: the legend above the view, within its width, clear of the title's text
+        box, view = legend.sceneBoundingRect(), vb.sceneBoundingRect()
+        assert box.bottom() <= view.top() + 0.5 and not box.intersects(view)
+        assert view.left() - 0.5 <= box.left() and box.right() <= view.right() + 0.5
+        for sample, label in legend.items:
+            assert box.contains(sample.sceneBoundingRect().center())
+            assert box.contains(label.sceneBoundingRect().center())
+        title = plot.titleLabel.item
+        if title.toPlainText():
+            assert title.sceneBoundingRect().right() <= box.left() or title.sceneBoundingRect().bottom() <= box.top()
+        # the gradient through time: two lines at least, its legend above it
+        assert panel.step_plot.isVisible() and panel.step_plot.vb.height() >= 2 * line
+        _legends_cover_no_curve(panel)
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)

@@ -267,7 +267,7 @@ class TrainPanel(QtWidgets.QWidget):
             plot.getAxis("bottom").enableAutoSIPrefix(False)  # counts: "2000", not "2 (x1000)"
         # the legends above the plots, never over a curve (the lesson's point is where the
         # gradient curves end)
-        self.legend = RowLegend(self.loss_plot)
+        self.legend = RowLegend(self.loss_plot, beside_title=True)
         self.step_legend = RowLegend(self.step_plot)
         # QuickCurve, not pyqtgraph's PlotDataItem: set and drawn ~15 times a second while
         # training, each set and paint is a fraction of PlotDataItem's (quick_curve.py)
@@ -388,7 +388,10 @@ class TrainPanel(QtWidgets.QWidget):
     def apply_theme(self, theme: th.Theme) -> None:
         self.theme = t = theme
         self.plots.setBackground(t.background)
-        th.style_plot(self.loss_plot, t, title="Loss", left="loss", bottom="update")
+        th.style_plot(self.loss_plot, t, left="loss", bottom="update")
+        # its legend at the right of the title's row: the title left-aligned, and given up
+        # where the legend needs its room (the axis says "loss")
+        th.set_title(self.loss_plot, "Loss", short="", color=t.foreground, size=f"{t.pt(1.1)}pt", justify="left")
         th.style_plot(self.step_plot, t, title="Gradient through time (last update)",
                       left="norm (log)", bottom="processing step  t", short="Gradient through time")
         th.style_plot(self.norm_plot, t, title=NORM_TITLE, left="\u2016g\u2016 (log)",
@@ -414,7 +417,7 @@ class TrainPanel(QtWidgets.QWidget):
             for sample, label in legend.items:  # pyqtgraph restyles a label only on setText
                 base = self._legend_names.setdefault(id(sample.item), label.text)
                 if base in SHORT_NAMES:  # (where the plot is narrow: fewer rows of the legend)
-                    legend.set_names(sample.item, legend_html(t, base), legend_html(t, SHORT_NAMES[base]))
+                    self._short_names(legend, sample.item, base)
                 else:
                     label.setText(legend_html(t, base))
             legend.fit()  # the names' new size
@@ -422,6 +425,10 @@ class TrainPanel(QtWidgets.QWidget):
         line = QtGui.QFontMetricsF(t.font(1.0)).height()
         self.metric_legend.limit_rows(METRIC_LEGEND_ROWS, METRIC_LEAST_LINES * line,
                                       lambda n, t=t: legend_html(t, f"+{n} more"))
+        # the loss legend beside its title: its names' shortest forms, then the samples alone
+        # (names in their tooltips), rather than rows that leave the view under
+        # LOSS_LEAST_LINES (in a row of its own its three rows left a projector's view 25-99 px)
+        self.legend.limit_rows(0, LOSS_LEAST_LINES * line)
         # in a lecture theme the room goes to the two plots the lessons talk about, and the
         # updates per epoch are set large for the hall (elsewhere the rows' plain text: it
         # stayed large and bold after a lecture, or any change of theme)
@@ -798,6 +805,13 @@ class TrainPanel(QtWidgets.QWidget):
         self._pinned = None
         self._sync_step_legend(self.session.view().dc_norm is not None)
 
+    def _short_names(self, legend: RowLegend, item, base: str) -> None:
+        """``item``'s entry in ``legend`` named ``base`` or its ``SHORT_NAMES`` (the last,
+        "", the sample alone)."""
+        t = self.theme
+        legend.set_names(item, legend_html(t, base),
+                         *(legend_html(t, short) if short else "" for short in SHORT_NAMES[base]))
+
     def _sync_loss_legend(self) -> None:
         """The loss plot's legend names "validation" only for a run that has validation
         samples: with a validation split of 0 (your data) there is no such curve, and its
@@ -809,6 +823,7 @@ class TrainPanel(QtWidgets.QWidget):
         if has_val:
             name = self._legend_names.get(id(self.curve_val), self.curve_val.name() or "")
             self.legend.addItem(self.curve_val, legend_html(self.theme, name))
+            self._short_names(self.legend, self.curve_val, name)
         else:
             self.legend.removeItem(self.curve_val)
             self.legend.fit()
@@ -1075,12 +1090,13 @@ class TrainPanel(QtWidgets.QWidget):
         # ~60 px high at 1280 x 720 in the projector theme); the others span both columns
         metrics = bool(self._metric_names) and alone in (None, "loss")
         layout = self.plots.ci
-        # (the loss' legend holds three short names, the metric's a name a metric and its
-        # title the values: the metrics the wider, 3 : 2, whatever their texts ask: the metric
-        # title's short forms and legend rows follow the width, and a width following them
-        # had the plot shrink to its shortest)
-        layout.layout.setColumnStretchFactor(0, 2)
-        layout.layout.setColumnStretchFactor(1, 3)
+        # (the loss' legend holds three names, the metric's a name a metric and its title the
+        # values: half the width each, whatever their texts ask: the titles' short forms and
+        # legend rows follow the width, and a width following them had a plot shrink to its
+        # shortest; at 3 : 2 for the metrics the loss view was 241 px wide at 1280 x 720 and
+        # 77 px at 800 x 600 in the projector theme, narrower than one of its legend's names)
+        layout.layout.setColumnStretchFactor(0, 1)
+        layout.layout.setColumnStretchFactor(1, 1)
         for plot in (self.loss_plot, self.metric_plot):
             plot.setPreferredWidth(1.0 if metrics else -1.0)
         places = ((0, 0, self.loss_plot, alone in (None, "loss")), (0, 1, self.metric_plot, metrics),
@@ -1811,9 +1827,15 @@ class TwoLineLabel(QtWidgets.QLabel):
         return QtCore.QSize(hint.width(), max(hint.height(), self._two()))
 
 
-#: the loss curves' names where the whole ones would put the legend in more rows (beside the
-#: side panel on a 1280 x 720 projector they took three rows of a plot 84 px high)
-SHORT_NAMES = {"train, per update": "per update", "train, per epoch": "per epoch"}
+#: the loss curves' shorter names, the first form that puts the legend in the fewest rows
+#: (beside the side panel on a 1280 x 720 projector the whole ones took three rows of a plot
+#: 84 px high; "update", "epoch" beside "validation" in one row); the last, "", the samples
+#: alone where every named form's rows would leave the view under ``LOSS_LEAST_LINES``
+SHORT_NAMES = {"train, per update": ("per update", "update", ""), "train, per epoch": ("per epoch", "epoch", ""),
+               "validation": ("validation", "validation", "")}
+#: the loss view's least height in lines of the theme's text: its legend takes no row that
+#: would leave it lower (``RowLegend.limit_rows``)
+LOSS_LEAST_LINES = 4.0
 #: the metric legend's key to the validation curves (Keras' ``val_`` keys), with two
 #: metrics or more (one metric: its ``val_`` name)
 VAL_KEY = "val_\u2026"
