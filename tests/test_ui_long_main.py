@@ -2410,6 +2410,12 @@ def _long_outputs_state(case: str) -> tuple[AppState, str]:
     return state, state.model.layers[-1 if case == "td" else 0].name
 
 
+def _long_outputs_input(T: int = 3000) -> np.ndarray:
+    """The long input those stacks are traced on: a sine and a growing square wave, one sample."""
+    t = np.arange(T)
+    return np.stack([np.sin(t / 50.0), np.sign(np.sin(t / 230.0)) * t / T], -1)[None].astype(np.float32)
+
+
 @pytest.mark.parametrize("case", ["td", "conv"])
 def test_over_time_shows_a_layer_that_is_not_recurrent_over_the_whole_sequence_and_exact_at_any_seek(
         make_window, monkeypatch, qtbot, case):
@@ -2423,9 +2429,8 @@ def test_over_time_shows_a_layer_that_is_not_recurrent_over_the_whole_sequence_a
     state, name = _long_outputs_state(case)
     w = make_window((1400, 900), state)
     view = _tab(w, "Over time")
-    T = 3000
-    t = np.arange(T)
-    x = np.stack([np.sin(t / 50.0), np.sign(np.sin(t / 230.0)) * t / T], -1)[None].astype(np.float32)
+    x = _long_outputs_input()
+    T = x.shape[1]
     state.set_input_data(x)
     seq = state.long
     assert seq is not None
@@ -2522,9 +2527,8 @@ def test_unrolled_strips_a_layer_that_is_not_recurrent_and_keeps_its_levels_from
     lstm = next(layer.name for layer in state.model.layers if layer.class_name == "LSTM")
     w = make_window((1400, 900), state)
     view = _tab(w, "Unrolled")
-    T = 3000
-    t = np.arange(T)
-    x = np.stack([np.sin(t / 50.0), np.sign(np.sin(t / 230.0)) * t / T], -1)[None].astype(np.float32)
+    x = _long_outputs_input()
+    T = x.shape[1]
     state.set_input_data(x)
     seq = state.long
     assert seq is not None and w.long_runner.wait(120) and seq.overviews is not None
