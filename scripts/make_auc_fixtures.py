@@ -50,6 +50,8 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from make_compiled_fixtures import deflated  # noqa: E402 (its re-zip of a .keras)
+from make_metric_fixtures import build as metric_model  # noqa: E402 (the metric fixtures' model)
+from make_metric_fixtures import record_history as record  # noqa: E402 (a History into the .npz)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "fixtures" / "metrics"
@@ -77,19 +79,7 @@ KEPT_VARIABLES = ("roc", "uneven", "multi")
 
 
 def build(k, head, masked=False):
-    layers = [k.Input(shape=(4, 2))]
-    if masked:
-        layers += [k.layers.Masking(0.0, name="mask"), k.layers.LSTM(3, return_sequences=True, name="lstm")]
-    else:
-        layers += [k.layers.LSTM(3, name="lstm")]
-    layers += [head]
-    return k.Sequential(layers, name="auc")
-
-
-def record(out, case, hist):
-    for key, values in hist.history.items():
-        out[f"{case}__{key}"] = np.asarray(values, np.float32)
-    out[f"{case}__keys"] = np.array(json.dumps(list(hist.history)))
+    return metric_model(k, head, masked, name="auc")
 
 
 def direct(k, gen, out) -> None:

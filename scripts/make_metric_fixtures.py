@@ -63,20 +63,27 @@ SCHEDULES = {
 }
 
 
-def build(k, head, masked=False):
+def build(k, head, masked=False, name="metrics"):
+    """A Sequential of ``k`` (Keras 3 or tf_keras): an LSTM(3) over (4, 2) inputs (masked:
+    a Masking before it, its sequences out) and ``head``."""
     layers = [k.Input(shape=(4, 2))]
     if masked:
         layers += [k.layers.Masking(0.0, name="mask"), k.layers.LSTM(3, return_sequences=True, name="lstm")]
     else:
         layers += [k.layers.LSTM(3, name="lstm")]
     layers += [head]
-    return k.Sequential(layers, name="metrics")
+    return k.Sequential(layers, name=name)
 
 
-def record(out, case, model, x, y, hist):
+def record_history(out, case, hist):
+    """A fit's History into ``out``: ``<case>__<key>`` each key's values, ``<case>__keys`` their order."""
     for key, values in hist.history.items():
         out[f"{case}__{key}"] = np.asarray(values, np.float32)
     out[f"{case}__keys"] = np.array(json.dumps(list(hist.history)))
+
+
+def record(out, case, model, x, y, hist):
+    record_history(out, case, hist)
     for n, w in enumerate(model.get_weights()):
         out[f"{case}_w{n}"] = w
 
