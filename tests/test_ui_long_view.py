@@ -1899,20 +1899,35 @@ def test_units_at_scale_goes_on_with_the_main_windows_pass_after_its_cancel(make
     model and an input, which the app never makes), Trace all under the main window the
     only way on. Now it says "Go on" and goes on with that pass, as Trace all does: the
     main window's, from where it stopped, and this window's ranking follows."""
+    import threading
+
     from lstmviz import limits
+    from lstmviz.app import long_sequence
     from lstmviz.app.options import default_config
     from lstmviz.app.stack import InputSpec, LayerEntry
     from lstmviz.app.state import AppState
 
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # a long input
+    # the main window's pass waits at its first steps until the Cancel was clicked (6,000
+    # steps of an LSTM(4) ran to the end before the click on an idle machine)
+    gate, real_pass = threading.Event(), long_sequence.keyframe_pass
+
+    def held_pass(*args, progress=None, **kw):
+        def tick(done, total):
+            gate.wait(60)
+            progress(done, total)
+        return real_pass(*args, progress=tick if progress is not None else None, **kw)
+
+    monkeypatch.setattr(long_sequence, "keyframe_pass", held_pass)
     state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=2))
     win = make_window((1280, 720), state)
     t = np.arange(6000)
     state.set_input_data(np.stack([np.sin(t / 40.0), np.cos(t / 90.0)], -1)[None].astype(np.float32))
     seq = state.long
     lw = win.open_units_window()
-    assert lw is not None and lw.seq is seq and not lw.owns
+    assert lw is not None and lw.seq is seq and not lw.owns and not seq.ready
     lw.cancel_button.click()  # Cancel: the main window's pass stops
+    gate.set()
     assert lw.wait(60) and win.long_runner.wait(60)
     assert seq.cancelled and not seq.ready and win.long_runner.resume_button.isVisible()
     assert lw.cancel_button.text() == "Go on" and lw.cancel_button.isEnabled()
