@@ -10,7 +10,8 @@ import pytest
 
 import lstmviz
 from helpers import FIXTURES, read_inputs
-from lstmviz.app.cell_ref import cell_ref, cell_refs, equations, fmt, layer_input, no_cell_text
+from lstmviz.app.cell_ref import cell_ref, cell_refs, equations, fmt, layer_input
+from lstmviz.app.step_ref import no_page_text
 from lstmviz.engine import LayerSpec, Model
 
 NUM = re.compile(r"\(?(−?\d+\.\d{3})\)?")
@@ -155,32 +156,32 @@ def test_a_long_input_of_tf2onnx_go_backwards_maps_its_steps_as_keras_does(monke
         np.testing.assert_array_equal(ref.rec.steps["h"], full.steps["h"][:, ref.rec.start:ref.rec.start + ref.T])
 
 
-def test_a_layer_without_a_cell_is_told_what_the_views_show_and_what_to_pick():
+def test_a_layer_without_a_page_is_told_what_the_cell_view_shows_and_what_to_pick():
     """An Embedding selected: the Cell view said "'embedding_1' (Embedding) has no recurrent
-    cell.", Over time "'embedding_1' has no recurrent cell." (its kind left out), both
-    "Select a recurrent layer (LSTM, GRU, SimpleRNN or Bidirectional)" without naming one.
-    Both say what they show, in the same words, and name the layers to pick in the layer
-    box; a model without one says where its layers are shown instead."""
+    cell." without naming a layer to pick; then that a recurrent cell is all it shows, while
+    it shows one step of a Dense or Conv1D too (``step_ref``). It says what it shows and
+    names the layers to pick, the recurrent ones first; a model without either says where
+    its layers are shown instead; names from a file escaped."""
     model = Model.sequential((None, 6), [
         LayerSpec("Embedding", {"input_dim": 10, "output_dim": 3}, name="embedding_1"),
         LayerSpec("LSTM", {"units": 2, "return_sequences": True}, name="lstm_1"),
         LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 2}}}, name="bi"),
         LayerSpec("Dense", {"units": 1}, name="head")])
-    cell = no_cell_text(model, "embedding_1", "cell")
-    over = no_cell_text(model, "embedding_1", "over_time", stacks=True)
-    assert cell == ("The Cell view looks inside a recurrent cell, one step at a time; 'embedding_1' "
-                    "(Embedding) has none.\n\nPick a recurrent layer in the layer box above: lstm_1 or bi.")
-    assert over == ("The Over time view shows a recurrent cell's gates and states over every step; "
-                    "'embedding_1' (Embedding) has none.\n\nPick a recurrent layer in the layer box "
-                    "above: lstm_1 or bi.")
-    assert no_cell_text(model, "head", "cell").split("; ", 1)[1].startswith("'head' (Dense) has none.")
-    assert "no layer is selected." in no_cell_text(model, None, "over_time")
+    shows = "The Cell view looks inside a recurrent cell, or at one step of a Dense or Conv1D layer; "
+    assert no_page_text(model, "embedding_1") == (
+        shows + "'embedding_1' (Embedding) is neither.\n\nPick in the layer box above a recurrent layer: "
+        "lstm_1 or bi; or a layer shown one step at a time: head.")
+    assert no_page_text(model, None).startswith(shows + "no layer is selected.\n\n")
     many = Model.sequential((None, 6, 2), [LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True},
                                                      name=f"r{k}") for k in range(8)] + [
-        LayerSpec("Dense", {"units": 1}, name="head")])
-    assert no_cell_text(many, "head", "cell").endswith("above: r0, r1, r2, r3, r4 or 3 more.")
+        LayerSpec("MaxPooling1D", {"pool_size": 2}, name="pool\n<b>")])
+    assert no_page_text(many, "pool\n<b>") == (
+        shows + "'pool\\x0a<b>' (MaxPooling1D) is neither.\n\nPick in the layer box above a recurrent "
+        "layer: r0, r1, r2, r3, r4 or 3 more.")
     dense = Model.sequential((None, 6, 2), [LayerSpec("Dense", {"units": 2}, name="head")])
-    assert no_cell_text(dense, "head", "cell") == (
-        "The Cell view looks inside a recurrent cell, one step at a time; 'head' (Dense) has none, nor "
-        "has any layer of this model.\n\nThe Unrolled view shows its layers' outputs at every step, "
-        "the Weights view their weights.")
+    assert no_page_text(dense, None) == (
+        shows + "no layer is selected.\n\nPick in the layer box above a layer shown one step at a time: head.")
+    pool = Model.sequential((None, 6, 2), [LayerSpec("MaxPooling1D", {"pool_size": 2}, name="pool")])
+    assert no_page_text(pool, "pool") == (
+        shows + "'pool' (MaxPooling1D) is neither, nor is any layer of this model.\n\nThe Unrolled view "
+        "shows its layers' outputs at every step, the Weights view their weights.")

@@ -186,7 +186,7 @@ def test_a_dense_on_a_vector_is_one_step(view):
     assert "one step" in page.header.text()
     # a pooling has no weights per step: the message, as before
     view.set_cursor(Cursor(step=0, layer="pool"))
-    assert view.message_text() is not None and "'pool' (MaxPooling1D) has none" in view.message_text()
+    assert view.message_text() is not None and "'pool' (MaxPooling1D) is neither" in view.message_text()
 
 
 def test_a_conv_reads_its_window(view):

@@ -170,38 +170,6 @@ def stacked_cell_refs(model: Model, trace: Trace, name: str | None) -> list[Cell
             for k, cell in enumerate(layer.cells) if f"cell_{k}" in rec.children]
 
 
-#: what the Cell and Over time views show of a recurrent cell, where they say it in place of
-#: a layer that has none (``no_cell_text``)
-CELL_VIEWS_SHOW = {
-    "cell": "The Cell view looks inside a recurrent cell, one step at a time",
-    "over_time": "The Over time view shows a recurrent cell's gates and states over every step",
-}
-
-
-def no_cell_text(model: Model, name: str | None, view: str, stacks: bool = False) -> str:
-    """What the Cell view (``view`` "cell") or Over time ("over_time") says in place of a
-    layer without a recurrent cell (an Embedding, a Dense head) or of no layer: what the view
-    shows, and the recurrent layers to pick in the layer box (``stacks``: a stack of cells
-    too, which Over time shows cell by cell). Both in the same words; plain text. (The
-    layers by their kind: a later layer's record would run it on a trace that runs them
-    when first asked for.)"""
-    try:
-        layer = model.get_layer(name) if name else None
-    except Exception:
-        layer = None
-    what = (f"'{name}' ({layer.class_name}) has none" if layer is not None
-            else f"'{name}' has none" if name else "no layer is selected")
-    kinds = (Bidirectional, Recurrent, StackedRNN) if stacks else (Bidirectional, Recurrent)
-    names = [l.name for l in model.layers if isinstance(l, kinds)]
-    if not names:
-        return (f"{CELL_VIEWS_SHOW[view]}; {what}, nor has any layer of this model.\n\n"
-                "The Unrolled view shows its layers' outputs at every step, the Weights view their weights.")
-    shown = names if len(names) <= 6 else [*names[:5], f"{len(names) - 5} more"]
-    listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
-    return (f"{CELL_VIEWS_SHOW[view]}; {what}.\n\n"
-            f"Pick a recurrent layer in the layer box above: {listed}.")
-
-
 def cell_ref(model: Model, trace: Trace, name: str | None, side: str | None = "forward") -> CellRef | None:
     refs = cell_refs(model, trace, name) if name is not None else []  # (no layer selected)
     if not refs:

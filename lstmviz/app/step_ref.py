@@ -50,6 +50,34 @@ def step_layer(layer) -> Dense | Conv1D | None:
     return None
 
 
+def no_page_text(model: Model, name: str | None) -> str:
+    """What the Cell view says in place of a layer it has no page for (a pooling, an
+    Embedding, a normalisation, or no layer): what it shows, and the layers to pick in the
+    layer box, recurrent ones first, then those it shows one step of; a model without either
+    says where its layers are shown instead. Plain text. (The layers by their kind: a later
+    layer's record would run it on a trace that runs them when first asked for.)"""
+    try:
+        layer = model.get_layer(name) if name else None
+    except Exception:
+        layer = None
+    what = (f"'{safe_name(name)}' ({layer.class_name}) is neither" if layer is not None and name
+            else f"'{safe_name(name)}' is neither" if name else "no layer is selected")
+    shows = "The Cell view looks inside a recurrent cell, or at one step of a Dense or Conv1D layer"
+    cells = [l.name for l in model.layers if isinstance(l, (Bidirectional, Recurrent))]
+    steps = [l.name for l in model.layers if step_layer(l) is not None]
+    if not cells and not steps:
+        return (f"{shows}; {what}, nor is any layer of this model.\n\n"
+                "The Unrolled view shows its layers' outputs at every step, the Weights view their weights.")
+
+    def listed(names: list[str]) -> str:
+        shown = [safe_name(n) for n in names] if len(names) <= 6 else [
+            *map(safe_name, names[:5]), f"{len(names) - 5} more"]
+        return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+    picks = ([f"a recurrent layer: {listed(cells)}"] if cells else []) + (
+        [f"a layer shown one step at a time: {listed(steps)}"] if steps else [])
+    return f"{shows}; {what}.\n\nPick in the layer box above {'; or '.join(picks)}."
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a layer's input comes from, as the step page names it: ``symbol`` what it is

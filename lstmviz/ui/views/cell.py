@@ -25,14 +25,13 @@ from lstmviz.app.cell_ref import (  # noqa: F401
     equations,
     fed_by,
     input_token,
-    no_cell_text,
     state_sources,
     token_text,
 )
 from lstmviz.app.counts import count
 from lstmviz.app.scale import gate_levels, input_overview, overview_of
 from lstmviz.app.selection import Cursor
-from lstmviz.app.step_ref import StepRef, step_ref, step_refusal
+from lstmviz.app.step_ref import StepRef, no_page_text, step_ref, step_refusal
 from lstmviz.app.terms import projection_terms
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
@@ -1236,7 +1235,7 @@ class CellView(TraceView):
                     "view looks inside a layer of one cell.\n\nThe Weights view shows each of its cells' "
                     "weights; select an LSTM, GRU, SimpleRNN or Bidirectional layer to look inside its cell.")
             else:  # (what the view shows, and the layers to pick: as Over time says it)
-                self.message.setText(no_cell_text(self.model, cursor.layer, "cell"))
+                self.message.setText(no_page_text(self.model, cursor.layer))
             self._eqs = []
             self.stack.setCurrentIndex(0)
             return
