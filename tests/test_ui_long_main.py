@@ -16,6 +16,7 @@ from lstmviz.app.options import default_config
 from lstmviz.app.output_ref import OUTPUT_KEY
 from lstmviz.app.stack import InputSpec, LayerEntry
 from lstmviz.app.state import AppState
+from lstmviz.ui import theme as th
 
 T = 3000
 
@@ -1913,7 +1914,6 @@ def test_a_narrow_strips_step_axis_says_more_than_its_first_step(qtbot, width):
     thinned to every 5th); now the ticks are spaced to fit: '0  500k' there, every label
     exact and compact, no more than fit."""
     from lstmviz.app.counts import tick_labels
-    from lstmviz.ui import theme as th
     from lstmviz.ui.views.overview_strip import OverviewStrip
 
     widget = pg.GraphicsLayoutWidget()
@@ -2447,8 +2447,12 @@ def test_over_time_shows_a_layer_that_is_not_recurrent_over_the_whole_sequence_a
     assert slot.strip.shown
     np.testing.assert_array_equal(slot.strip.image.image, _brute_extreme(full, ov.bins).T)
     m = float(np.abs(full).max())
-    levels = (-m, m)  # (the whole sequence's: the overview holds every step's min and max)
+    # (the whole sequence's: the overview holds every step's min and max; the Conv1D's, of
+    # relu, from 0 up on the sequential map)
+    levels = (0.0, m) if case == "conv" else (-m, m)
     assert tuple(slot.colorbar.levels()) == pytest.approx(levels, rel=0, abs=0)
+    cmap = th.gate_cmap() if case == "conv" else th.diverging_cmap()
+    np.testing.assert_array_equal(slot.colorbar.colorMap().getLookupTable(nPts=64), cmap.getLookupTable(nPts=64))
     for step in (1717, 0, T - 1, 1000):  # the player seeks anywhere: exact numbers, the same levels
         state.set_cursor(step=step)
         for refined in (False, True):  # the chunk around the step at once, then the window

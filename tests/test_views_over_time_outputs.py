@@ -12,7 +12,7 @@ from PySide6 import QtCore
 
 import lstmviz
 from lstmviz.app import accessible
-from lstmviz.app.output_ref import OUTPUT_KEY, no_steps_text, output_ref
+from lstmviz.app.output_ref import OUTPUT_KEY, no_steps_text, nonnegative, output_ref
 from lstmviz.app.scale import symmetric_levels
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import LayerSpec, Model
@@ -35,12 +35,12 @@ def view(qtbot):
     return v
 
 
-CASES = [("k3_conv_lstm", "conv", "filter"), ("k3_conv_lstm", "pool", "channel"),
-         ("k3_lstm_stacked_td", "td", "unit"), ("k3_emb_gru_lstm", "emb", "unit")]
+CASES = [("k3_conv_lstm", "conv", "filter", True), ("k3_conv_lstm", "pool", "channel", True),
+         ("k3_lstm_stacked_td", "td", "unit", False), ("k3_emb_gru_lstm", "emb", "unit", False)]
 
 
-@pytest.mark.parametrize("fixture, layer, word", CASES)
-def test_a_layers_output_is_drawn_over_its_steps_exactly_as_traced(view, fixture, layer, word):
+@pytest.mark.parametrize("fixture, layer, word, relu", CASES)
+def test_a_layers_output_is_drawn_over_its_steps_exactly_as_traced(view, fixture, layer, word, relu):
     model, trace, keras = traced(fixture)
     out = trace[layer].output
     assert out.ndim == 3 and out.dtype == np.float32
@@ -59,10 +59,15 @@ def test_a_layers_output_is_drawn_over_its_steps_exactly_as_traced(view, fixture
         assert all(line.value() == t for line in view.cursor_lines)
         assert len(view.cursor_lines) == 2  # the heatmap's and the curve's
         assert view.slots[0].unit_line.value() == u
-        # levels as a recurrent state's: symmetric around 0, over the whole record
+        # levels over the whole record: a relu's output (k3_conv_lstm's conv, and the
+        # MaxPooling1D of it) from 0 to its largest on the sequential map, whose whole
+        # range it uses; any other symmetric around 0 on the diverging map, as a state's
         lo, hi = view.colorbars[OUTPUT_KEY].levels()
-        want = symmetric_levels(out)
-        assert (lo, hi) == pytest.approx(want)
+        want = (0.0, float(out.max())) if relu else symmetric_levels(out)
+        assert (lo, hi) == pytest.approx(want) and (out.min() >= 0) == relu
+        cmap = th.gate_cmap() if relu else th.diverging_cmap()
+        np.testing.assert_array_equal(view.colorbars[OUTPUT_KEY].colorMap().getLookupTable(nPts=64),
+                                      cmap.getLookupTable(nPts=64))
         assert view.slots[0].plot.getAxis("left").labelText == word
         assert f"{word} {u}" in view.curve_plot.titleLabel.text
         header = view.header.text()
@@ -336,3 +341,27 @@ def test_an_embeddings_header_names_the_token_its_step_embeds(view):
     view.set_cursor(Cursor(layer="gru", step=4, sample=1, unit=2))  # (a cell: its own header)
     view.set_cursor(Cursor(layer="emb", step=5, sample=0, unit=2))
     assert f" · token <b>{labels[int(x[0, 5])]}</b> (id {int(x[0, 5])}) · " in view.header.text()
+
+
+def test_the_layers_said_to_be_nonnegative_are_in_every_fixtures_trace():
+    """``output_ref.nonnegative`` (its colours from 0 up) claims no layer whose trace has a
+    number below 0: every fixture made by real Keras, each layer it names; and it names the
+    ones it should (a relu's, a softmax's, a pooling of a relu's) but not a linear one."""
+    named = set()
+    for folder in sorted(FIXTURES.glob("k[23]_*")):
+        path = folder / "model.keras"
+        path = path if path.exists() else folder / "model.h5"
+        if not path.exists() or not (folder / "x.npy").exists():
+            continue
+        model = lstmviz.load(str(path))
+        trace = model.trace(np.load(folder / "x.npy"))
+        for name, yes in nonnegative(model).items():
+            if yes and name in trace.layers and trace[name].outputs:
+                out = np.asarray(trace[name].outputs[0])
+                assert np.nanmin(out) >= 0, (folder.name, name)
+                named.add((folder.name, name))
+    assert {("k3_conv_lstm", "conv"), ("k3_conv_lstm", "pool"), ("k2_conv_lstm", "pool"),
+            ("k3_dense_activations", "dense_relu"), ("k3_dense_activations", "dense_softmax"),
+            ("k3_around_rnn", "relu"), ("k3_around_rnn", "softmax"), ("k3_td_conv", "td_pool")} <= named
+    assert ("k3_dense_activations", "dense_linear") not in named
+    assert ("k3_around_rnn", "leaky") not in named and ("k3_conv_steps_lstm", "same") not in named

@@ -97,6 +97,8 @@ class OutputRef:
     below: str | None = None
     side: None = None
     reversed_input: bool = False
+    #: every number of its output is >= 0 (``nonnegative``): its colours run from 0 up
+    nonneg: bool = False
 
     @property
     def cell(self) -> OutputKind:
@@ -255,7 +257,23 @@ def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None
         return None
     reads, below = _reads(model, trace, layer, int(out.shape[1]))
     start = int(getattr(trace, "start", 0) or 0) if getattr(trace, "total_steps", None) else 0
-    return OutputRef(name, layer, OutputRecord({OUTPUT_KEY: out}, start=start), unit_word(layer), reads, below)
+    return OutputRef(name, layer, OutputRecord({OUTPUT_KEY: out}, start=start), unit_word(layer), reads, below,
+                     nonneg=nonnegative(model).get(name, False))
+
+
+def nonnegative(model: Model) -> dict[str, bool]:
+    """Per layer, whether every number of its (first) output is >= 0 whatever the model's
+    input (``Layer.nonnegative``, followed through the graph from the inputs, which may be
+    anything): a Conv1D of relu, the MaxPooling1D after it, a softmax head."""
+    outs: dict[str, bool] = {}
+    for node in model.nodes:
+        layer = node.layer
+        if isinstance(layer, InputLayer):
+            outs[layer.name] = False
+            continue
+        ins = [outs.get(r.layer, False) and r.tensor_index == 0 for r in node.inbound]
+        outs[layer.name] = bool(layer.nonnegative(ins))  # (an ONNX graph's nodes: False)
+    return outs
 
 
 def output_layers(model: Model, inputs) -> dict[str, int]:

@@ -133,7 +133,7 @@ class Overview:
         self.bins = self.bins_for(self.total, bins)
         self.lo = np.full((self.bins, units), np.inf, np.float32)
         self.hi = np.full((self.bins, units), -np.inf, np.float32)
-        self._levels: tuple[bool, tuple[float, float]] | None = None
+        self._levels: tuple[tuple[bool, bool], tuple[float, float]] | None = None
 
     @staticmethod
     def bins_for(total: int, bins: int = 1023) -> int:
@@ -164,20 +164,21 @@ class Overview:
         """(bins,): ``extreme()`` of one unit (its column, without the others')."""
         return _further(self.lo[:, unit], self.hi[:, unit])
 
-    def levels(self, gate: bool) -> tuple[float, float]:
+    def levels(self, gate: bool, from_zero: bool = False) -> tuple[float, float]:
         """Colour levels of the record over the whole sequence (the exact window takes the
-        same, so colours agree): a gate's ``gate_levels``, else symmetric around 0. Kept
-        until the next ``add``: the views ask on every step (a gate's range over 2 x 1023
-        x 512 numbers took ~1 ms a heatmap at each seek)."""
-        if self._levels is None or self._levels[0] != gate:
+        same, so colours agree): a gate's ``gate_levels``, an output >= 0's 0 .. its largest
+        (``from_zero``), else symmetric around 0. Kept until the next ``add``: the views ask
+        on every step (a gate's range over 2 x 1023 x 512 numbers took ~1 ms a heatmap at
+        each seek)."""
+        if self._levels is None or self._levels[0] != (gate, from_zero):
             if gate:
                 got = gate_levels(self.lo, self.hi)
             else:
                 # (bins no block has reached yet, +-inf, left out: not (-1, 1) half-way)
                 m = max(float(np.max(np.abs(a), where=np.isfinite(a), initial=0.0)) for a in (self.lo, self.hi))
                 m = m if m > 0 else 1.0
-                got = (-m, m)
-            self._levels = (gate, got)
+                got = (0.0, m) if from_zero else (-m, m)
+            self._levels = ((gate, from_zero), got)
         return self._levels[1]
 
     def add(self, start: int, values: np.ndarray) -> None:
@@ -224,6 +225,14 @@ def symmetric_levels(*arrays, floor: float = 1e-6) -> tuple[float, float]:
         return (-1.0, 1.0)
     m = max(m, floor)
     return (-m, m)
+
+
+def from_zero_levels(*arrays, floor: float = 1e-6) -> tuple[float, float]:
+    """(0, m) with m the largest finite number over ``arrays`` (at least ``floor``; 1
+    where every one is 0): the colour levels of an output whose numbers are all >= 0
+    (``output_ref.nonnegative``: a relu's), its sequential map's whole range used."""
+    m = largest(*arrays)
+    return (0.0, max(m, floor) if m > 0 else 1.0)
 
 
 def gate_levels(*arrays) -> tuple[float, float]:

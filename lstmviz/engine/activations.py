@@ -177,6 +177,10 @@ _COMMON: dict[str, Activation] = {
 
 SUPPORTED = sorted(set(_COMMON) | {"hard_sigmoid"})
 
+#: The activations whose every output is >= 0 (``Layer.nonnegative``: the Over time view's
+#: colours of such a layer's output run from 0 up)
+NONNEGATIVE = frozenset({"relu", "relu6", "sigmoid", "hard_sigmoid", "softplus", "exponential", "softmax"})
+
 # Activations that normalise over the last axis (the units) rather than value by value:
 # callers that hold a gate as (units, batch) hand these its transpose.
 ROWWISE = frozenset({softmax, log_softmax})

@@ -301,6 +301,7 @@ class Conv1D(_OverSteps):
     """Keras' ``Conv1D`` (``Convolution1D``)."""
 
     class_name = "Conv1D"
+    activated = True
     required = ("filters", "kernel_size")
     PADDINGS = ("valid", "same", "causal")
     defaults = {"strides": 1, "padding": "valid", "data_format": "channels_last", "dilation_rate": 1,
@@ -474,6 +475,7 @@ class Conv1D(_OverSteps):
 
 
 class _Pooling1D(_OverSteps):
+    keeps_sign = True  # (the max or the mean of its inputs' numbers, its padding left out)
     defaults = {"pool_size": 2, "strides": None, "padding": "valid", "data_format": "channels_last"}
 
     def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:

@@ -68,6 +68,27 @@ class Layer:
         self.input_shapes: list[Shape] = []
         self.output_shapes: list[Shape] = []
 
+    #: its output's numbers are its input's, moved or picked (a Dropout at inference, a
+    #: pooling, a Flatten): >= 0 where its inputs' are (``nonnegative``)
+    keeps_sign = False
+
+    def nonnegative(self, inputs: list[bool]) -> bool:
+        """Whether every number of its output is >= 0, given which of its inputs' are
+        (``inputs``): by its ``activation`` where its config has one (``activations.
+        NONNEGATIVE``: a Dense or Conv1D of relu), by its inputs where it ``keeps_sign``;
+        False otherwise. The Over time view's colours of such an output run from 0 up (a
+        ReLU's output used half of a scale symmetric around 0)."""
+        from lstmviz.engine.activations import NONNEGATIVE
+
+        if self.keeps_sign:
+            return bool(inputs) and all(inputs)
+        act = self.config.get("activation") if self.activated else None
+        return isinstance(act, str) and act in NONNEGATIVE
+
+    #: its output is its ``activation`` of what it computes (a Dense, a Conv1D, an
+    #: Activation layer; not a recurrent layer, whose ``activation`` is its cell's)
+    activated = False
+
     # -- shapes and weights -------------------------------------------------------------
     def weight_specs(self, input_shapes: list[Shape]) -> list[tuple[str, tuple, Any]]:
         """(name, shape, initializer) of each weight, in Keras' get_weights() order."""

@@ -68,10 +68,12 @@ class Identity(Layer):
     """Dropout, SpatialDropout1D, GaussianNoise, ...: the identity at inference."""
 
     class_name = "Dropout"
+    keeps_sign = True
 
 
 class Activation(Layer):
     class_name = "Activation"
+    activated = True
     defaults = {"activation": "linear"}
 
     def forward(self, x):
@@ -83,6 +85,7 @@ class Activation(Layer):
 
 class Dense(Layer):
     class_name = "Dense"
+    activated = True
     required = ("units",)
     #: its 3-D input holds the steps on axis 0 (an ONNX graph's time-major sequence:
     #: ``onnx_time.mark_steps_first``), not on axis 1
@@ -187,6 +190,7 @@ class Embedding(Layer):
 
 class Masking(Layer):
     class_name = "Masking"
+    keeps_sign = True
     defaults = {"mask_value": 0.0}
 
     def call(self, inputs, masks, initial_state=None):
@@ -201,6 +205,7 @@ class Masking(Layer):
 
 class Flatten(Layer):
     class_name = "Flatten"
+    keeps_sign = True
     passes_mask = False
 
     def compute_output_shapes(self, input_shapes):
@@ -214,6 +219,7 @@ class Flatten(Layer):
 
 class RepeatVector(Layer):
     class_name = "RepeatVector"
+    keeps_sign = True
     required = ("n",)
     passes_mask = False
 
@@ -230,6 +236,7 @@ class RepeatVector(Layer):
 
 class Reshape(Layer):
     class_name = "Reshape"
+    keeps_sign = True
     required = ("target_shape",)
     passes_mask = False
 
@@ -286,6 +293,10 @@ class Merge(Layer):
 
     class_name = "Add"
     defaults = {"axis": -1}
+
+    def nonnegative(self, inputs: list[bool]) -> bool:
+        """>= 0 where every input is, but for a Subtract."""
+        return self.class_name != "Subtract" and bool(inputs) and all(inputs)
 
     def compute_output_shapes(self, input_shapes):
         if len(input_shapes) < 2:
@@ -546,6 +557,9 @@ class TimeDistributed(Layer):
     """Applies its inner layer to every timestep (as one batch of batch*timesteps)."""
 
     class_name = "TimeDistributed"
+
+    def nonnegative(self, inputs: list[bool]) -> bool:
+        return self.inner.nonnegative(inputs)
 
     def __init__(self, name, config=None, keras_major=3, class_name=None, make_layer=None):
         super().__init__(name, config, keras_major, class_name)

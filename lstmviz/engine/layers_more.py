@@ -86,6 +86,7 @@ def _float(x) -> np.ndarray:
 
 # -- global pooling -------------------------------------------------------------------------
 class _GlobalPooling1D(L.Layer):
+    keeps_sign = True
     defaults = {"data_format": "channels_last", "keepdims": False}
     passes_mask = False
 
@@ -171,6 +172,7 @@ class Permute(L.Layer):
     steps and features)."""
 
     class_name = "Permute"
+    keeps_sign = True
     required = ("dims",)
     passes_mask = False
 
@@ -202,6 +204,7 @@ class Cropping1D(L.Layer):
     """Drops ``cropping[0]`` steps at the start and ``cropping[1]`` at the end."""
 
     class_name = "Cropping1D"
+    keeps_sign = True
     defaults = {"cropping": [1, 1]}
     passes_mask = False
 
@@ -242,6 +245,7 @@ class ZeroPadding1D(L.Layer):
     """Adds ``padding[0]`` steps of zeros at the start and ``padding[1]`` at the end."""
 
     class_name = "ZeroPadding1D"
+    keeps_sign = True
     defaults = {"padding": [1, 1], "data_format": "channels_last"}
     passes_mask = False
 
@@ -278,6 +282,7 @@ class UpSampling1D(L.Layer):
     """Repeats every step ``size`` times."""
 
     class_name = "UpSampling1D"
+    keeps_sign = True
     defaults = {"size": 2}
     passes_mask = False
 
@@ -683,6 +688,11 @@ class ReLU(_ActivationLayer):
             dx = dx + slope * dy * ((-x + thr) > 0).astype(np.float32)
         return dx, []
 
+    def nonnegative(self, inputs: list[bool]) -> bool:
+        """0 or x above a threshold >= 0 (at most ``max_value``), without a negative slope;
+        a slope keeps a number's sign."""
+        return self.slope == 0 or (bool(inputs) and all(inputs))
+
     def describe(self):
         bits = [f"max_value={self.max_value:g}"] if self.max_value is not None else []
         bits += [f"negative_slope={self.slope:g}"] if self.slope else []
@@ -694,6 +704,7 @@ class LeakyReLU(_ActivationLayer):
     """``x`` above 0, ``negative_slope * x`` below (Keras 2 and 1 call it ``alpha``)."""
 
     class_name = "LeakyReLU"
+    keeps_sign = True  # (a positive slope keeps a negative number negative)
 
     def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:
         config = dict(config or {})
@@ -750,6 +761,9 @@ class Softmax(_ActivationLayer):
 
     class_name = "Softmax"
     defaults = {"axis": -1}
+
+    def nonnegative(self, inputs: list[bool]) -> bool:
+        return True
 
     def _axes(self, ndim):
         return _axes(self, ndim, True)

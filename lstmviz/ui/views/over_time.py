@@ -28,7 +28,7 @@ from lstmviz.app import accessible
 from lstmviz.app.cell_ref import token_words
 from lstmviz.app.counts import count
 from lstmviz.app.output_ref import OUTPUT_KEY, OutputRef, no_steps_text, output_ref, token_at
-from lstmviz.app.scale import gate_levels, overview_of
+from lstmviz.app.scale import from_zero_levels, gate_levels, overview_of
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CELLS
@@ -964,9 +964,19 @@ class OverTimeView(TraceView):
         ov = self._overview(ref, key)
         if key in GATE_KEYS:  # 0..1, or past it (a file's relu gates), as the Cell view's charts
             return ov.levels(True) if ov is not None else gate_levels(ref.rec.steps[key])
+        zero = self._from_zero(ref, key)
         if ov is not None:  # the whole sequence's levels: the same colours in every window
-            return ov.levels(False)
-        return th.symmetric_levels(ref.rec.steps[key])
+            return ov.levels(False, from_zero=zero)
+        return from_zero_levels(ref.rec.steps[key]) if zero else th.symmetric_levels(ref.rec.steps[key])
+
+    @staticmethod
+    def _from_zero(ref: Shown, key: str) -> bool:
+        """An output whose numbers are all >= 0 (a relu's: ``OutputRef.nonneg``): its
+        colours run from 0 up on the sequential map, not over half of a diverging one."""
+        return key == OUTPUT_KEY and bool(getattr(ref, "nonneg", False))
+
+    def _cmap(self, ref: Shown, key: str):
+        return th.gate_cmap(self.theme) if self._from_zero(ref, key) else th.cmap_for(key, self.theme)
 
     def _stacked_least(self) -> int | None:
         """The least height (px) of a heatmap in three rows: its title's row, its image
@@ -1053,8 +1063,8 @@ class OverTimeView(TraceView):
             key = keys[k]
             slot.key = key
             slot.widget.setVisible(True)
-            slot.colorbar.setColorMap(th.cmap_for(key, t))
-            slot.strip.show(self._overview(ref, key), th.cmap_for(key, t), self._levels(ref, key))
+            slot.colorbar.setColorMap(self._cmap(ref, key))
+            slot.strip.show(self._overview(ref, key), self._cmap(ref, key), self._levels(ref, key))
             # the meaning's first words ("hidden state", not "hidden state / output"); the
             # symbol alone where that is wider than the heatmap (a projector's 1280 x 720)
             symbol = f"{th.symbol_html(key)}<sub>t</sub>"
