@@ -167,21 +167,21 @@ def test_a_layer_without_a_page_is_told_what_the_cell_view_shows_and_what_to_pic
         LayerSpec("LSTM", {"units": 2, "return_sequences": True}, name="lstm_1"),
         LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 2}}}, name="bi"),
         LayerSpec("Dense", {"units": 1}, name="head")])
-    shows = "The Cell view looks inside a recurrent cell, or at one step of a Dense or Conv1D layer; "
+    shows = "The Cell view looks inside a recurrent cell, or at one step of a Dense, Conv1D or pooling layer; "
     assert no_page_text(model, "embedding_1") == (
         shows + "'embedding_1' (Embedding) is neither.\n\nPick in the layer box above a recurrent layer: "
         "lstm_1 or bi; or a layer shown one step at a time: head.")
     assert no_page_text(model, None).startswith(shows + "no layer is selected.\n\n")
     many = Model.sequential((None, 6, 2), [LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True},
                                                      name=f"r{k}") for k in range(8)] + [
-        LayerSpec("MaxPooling1D", {"pool_size": 2}, name="pool\n<b>")])
-    assert no_page_text(many, "pool\n<b>") == (
-        shows + "'pool\\x0a<b>' (MaxPooling1D) is neither.\n\nPick in the layer box above a recurrent "
+        LayerSpec("LayerNormalization", {}, name="norm\n<b>")])
+    assert no_page_text(many, "norm\n<b>") == (
+        shows + "'norm\\x0a<b>' (LayerNormalization) is neither.\n\nPick in the layer box above a recurrent "
         "layer: r0, r1, r2, r3, r4 or 3 more.")
     dense = Model.sequential((None, 6, 2), [LayerSpec("Dense", {"units": 2}, name="head")])
     assert no_page_text(dense, None) == (
         shows + "no layer is selected.\n\nPick in the layer box above a layer shown one step at a time: head.")
-    pool = Model.sequential((None, 6, 2), [LayerSpec("MaxPooling1D", {"pool_size": 2}, name="pool")])
-    assert no_page_text(pool, "pool") == (
-        shows + "'pool' (MaxPooling1D) is neither, nor is any layer of this model.\n\nThe Unrolled view "
+    norm = Model.sequential((None, 6, 2), [LayerSpec("LayerNormalization", {}, name="norm")])
+    assert no_page_text(norm, "norm") == (
+        shows + "'norm' (LayerNormalization) is neither, nor is any layer of this model.\n\nThe Unrolled view "
         "shows its layers' outputs at every step, the Weights view their weights.")

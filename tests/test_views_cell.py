@@ -109,10 +109,10 @@ def test_bidirectional_backward_side_and_activation_message(view):
     assert view.message_text() is None and view.equation_lines()[0].startswith("y[u] = W[:,u]·x + b[u] = ")
     view.set_cursor(Cursor(step=0, sample=0, layer="activation", unit=0))
     assert view.equation_lines() == []
-    assert view.message_text() == ("The Cell view looks inside a recurrent cell, or at one step of a Dense or "
-                                   "Conv1D layer; 'activation' (Activation) is neither.\n\nPick in the layer box "
-                                   "above a recurrent layer: bidirectional; or a layer shown one step at a time: "
-                                   "dense.")
+    assert view.message_text() == ("The Cell view looks inside a recurrent cell, or at one step of a Dense, "
+                                   "Conv1D or pooling layer; 'activation' (Activation) is neither.\n\nPick in the "
+                                   "layer box above a recurrent layer: bidirectional; or a layer shown one step at a "
+                                   "time: dense.")
 
 
 def test_masked_step_says_state_carried_over(view):

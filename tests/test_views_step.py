@@ -135,9 +135,11 @@ def test_where_the_input_comes_from_and_the_same_weights():
     assert conv.reads(0) == [-1, -1, 0] and conv.reads(4) == [2, 3, 4]
     np.testing.assert_array_equal(conv.x_at(1, 0)[-conv.x.shape[-1]:], conv.x[1, 0])
     assert not conv.x_at(1, 0)[:-conv.x.shape[-1]].any()
-    # layers without weights per step: none (the view keeps its message)
-    for name in ("pool", "lstm"):
-        assert step_ref(model, trace, name) is None
+    pool = step_ref(model, trace, "pool")  # (no weights: the max of a window, no W and b)
+    assert pool.source.words == "y_t of conv" and pool.unit_word == "channel" and pool.reads(3) == [6, 7]
+    assert pool.shapes() == ("", "") and not pool.use_bias
+    # a recurrent layer: none (the cell page shows it)
+    assert step_ref(model, trace, "lstm") is None
 
 
 def test_a_window_of_a_long_input_of_a_conv_that_changes_its_steps_is_said_in_one_line():
@@ -184,9 +186,81 @@ def test_a_dense_on_a_vector_is_one_step(view):
     np.testing.assert_allclose(page.bars["y"].values, expected["layer:dense"][1], atol=1e-5)
     assert view.equation_lines()[0].startswith("y[u] = W[:,u]·x + b[u] = ")
     assert "one step" in page.header.text()
-    # a pooling has no weights per step: the message, as before
-    view.set_cursor(Cursor(step=0, layer="pool"))
-    assert view.message_text() is not None and "'pool' (MaxPooling1D) is neither" in view.message_text()
+
+
+def test_a_max_pooling_takes_the_largest_of_its_window_channel_by_channel(view):
+    """A MaxPooling1D selected: the Cell view said it has no page ("'pool' (MaxPooling1D)
+    has none"), and what a pooling does was nowhere on screen. Its page: the selected
+    channel's numbers its window reads, tap by tap, the one it takes marked; every channel's
+    output, the channel marked; y_t[c] = max(...) with the trace's (Keras') numbers; the
+    line saying it has no weights and how many steps become how many."""
+    model, x, trace, expected = fixture("k3_conv_lstm")
+    view.set_data(model, trace, inputs=[x])
+    below, out = trace["conv"].outputs[0], trace["pool"].outputs[0]
+    assert out.shape[1] == 5 and below.shape[1] == 10
+    for s, t, c in ((0, 0, 0), (1, 3, 2), (1, 4, 3), (0, 2, 1)):
+        view.set_cursor(Cursor(step=t, sample=s, layer="pool", unit=c))
+        assert view.message_text() is None and view.stack.currentWidget() is view.step_scroll
+        page = view.step_page
+        taps = below[s, 2 * t:2 * t + 2, c]
+        np.testing.assert_array_equal(page.bars["x"].values, taps)
+        np.testing.assert_array_equal(page.bars["y"].values, out[s, t])
+        np.testing.assert_allclose(out[s, t], expected["layer:pool"][s, t], atol=1e-5, rtol=0)  # (Keras')
+        assert out[s, t, c] == taps.max()
+        [line] = view.equation_lines()
+        assert line == (f"y_t[c] = maxₖ x_{{2t+k}}[c]  (k = 0…1) = max({fmt(taps[0])}, {fmt(taps[1])}) = "
+                        f"{fmt(out[s, t, c])}")
+        band = page.bars["x"].band
+        assert band.isVisible() and band.rect().center().x() == float(np.argmax(taps))  # (the tap taken)
+        assert page.bars["y"].band.rect().center().x() == c
+        head = page.header.text()
+        assert f"reads steps {2 * t}, {2 * t + 1} of conv" in head and f"channel <b>{c}</b>" in head
+    said = page.eq_label.text()
+    assert "No weights: each output step takes, channel by channel, the largest of a window of 2 input steps " \
+           "(pool 2, strides 2): its 10 input steps become 5." in said
+    assert "max" in page.arrow.text() and "W (" not in page.arrow.text()
+
+
+def test_an_average_pooling_divides_by_the_steps_its_window_reads(view):
+    """AveragePooling1D, padding 'same' (pool 3, strides 2 over 9 steps): its first and last
+    windows reach onto the padding, which it never reads: the equation adds the taps that
+    read a step, in the layer's order, and divides by their count, to the trace's bit; a
+    channels-first one reads its steps on its last axis."""
+    model, x, trace, expected = fixture("k3_conv_pool_options")
+    view.set_data(model, trace, inputs=[x])
+    for name in ("avg_same", "avg_cf"):
+        layer = model.get_layer(name)
+        out = trace[name].outputs[0]
+        out = out.transpose(0, 2, 1) if layer.channels_first else out
+        xs = x.transpose(0, 2, 1) if layer.channels_first else x  # (its input: the model's)
+        T = xs.shape[1]
+        for s, t, c in ((0, 0, 1), (1, out.shape[1] - 1, 0), (0, out.shape[1] // 2, out.shape[2] - 1)):
+            view.set_cursor(Cursor(step=t, sample=s, layer=name, unit=c))
+            page = view.step_page
+            assert view.message_text() is None
+            reads = [int(r) for r in layer.reads_at(t, T)]
+            real = [r for r in reads if r >= 0]
+            taps = xs[s, real, c]
+            np.testing.assert_array_equal(page.bars["x"].values, [xs[s, r, c] if r >= 0 else 0 for r in reads])
+            total = np.float32(0)
+            for v in taps:
+                total = np.float32(total + v)
+            assert np.float32(total / np.float32(len(real))) == out[s, t, c]  # (the layer's own sum)
+            [line] = view.equation_lines()
+            terms = " + ".join([fmt(taps[0])] + [fmt_term(v) for v in taps[1:]])
+            assert line.endswith(f"= ({terms}) / {len(real)} = {fmt(total)} / {len(real)} = {fmt(out[s, t, c])}")
+            assert not page.bars["x"].band.isVisible()  # (a mean takes every tap)
+            if len(real) < len(reads):
+                assert "padding" in page.header.text()
+    said = "the mean of a window of 2 input steps (pool 2, strides 2): its 4 input steps become 2."
+    assert said in page.eq_label.text()
+
+
+def test_a_layer_without_a_page_still_says_what_the_view_shows(view):
+    model, x, trace, _ = fixture("k3_misc_layers")
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=0, layer="flatten"))
+    assert view.message_text() is not None and "'flatten' (Flatten) is neither" in view.message_text()
 
 
 def test_a_conv_reads_its_window(view):
@@ -428,3 +502,46 @@ def test_equations_hidden_as_the_cell_pages_are(view):
     assert not view.step_page.eq_label.isHidden()
     view.set_equations_visible(False)
     assert view.step_page.eq_label.isHidden()
+
+
+def test_a_poolings_page_in_words_for_a_screen_reader(view):
+    model, x, trace, _ = fixture("k3_conv_lstm")
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=3, sample=1, layer="pool", unit=2))
+    said = view.describe()
+    assert said.startswith("pool (MaxPooling1D, 4 channels), step 3 of 5, sample 1, channel 2: reads y_t of conv, "
+                           "input steps 6, 7.")
+    assert view.equation_lines()[0] + "." in said and "No weights: each output step takes" in said
+
+
+@pytest.mark.parametrize("kind", ["MaxPooling1D", "AveragePooling1D"])
+def test_a_long_inputs_window_shows_a_poolings_step_as_the_whole_trace(view, kind):
+    """A pooling that keeps its steps (pool 3, strides 1, padding same) on a 5,000-step long
+    input: at a step far along, at step 0 and at the last, the page shows the whole trace's
+    taps and y, the equation's numbers the whole trace's page's; the taps name the whole
+    sequence's steps (its padding at the sequence's ends only)."""
+    from lstmviz.app.long_sequence import LongSequence
+
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 3, "padding": "causal", "activation": "relu"}),
+        LayerSpec(kind, {"pool_size": 3, "strides": 1, "padding": "same"}),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True})], seed=3)
+    x = _long_x()
+    conv, pool = model.layers[0].name, model.layers[1].name
+    long = LongSequence(model, x)
+    assert long.run_pass()
+    whole = model.trace(x)
+    wref = step_ref(model, whole, pool)
+    for at, c in ((3000, 1), (0, 0), (4999, 2)):
+        window, t = long.window_at(at)
+        assert window.start + t == at and window.total_steps == 5000
+        view.set_data(model, window, inputs=[x])
+        view.set_cursor(Cursor(step=t, layer=pool, unit=c))
+        page = view.step_page
+        assert view.message_text() is None
+        ref = step_ref(model, window, pool)
+        assert ref.taps(t) == wref.taps(at) == [r if 0 <= r < 5000 else -1 for r in (at - 1, at, at + 1)]
+        np.testing.assert_array_equal(page.bars["x"].values, wref.tap_values(0, at, c))
+        np.testing.assert_array_equal(page.bars["y"].values, whole[pool].outputs[0][0, at])
+        assert equations(ref, 0, t, c)[0].numeric == equations(wref, 0, at, c)[0].numeric
+        assert f"step <b>t = {at:,}</b> reads steps " in page.header.text() and f" of {conv}" in page.header.text()

@@ -28,9 +28,9 @@ from lstmviz.app.cell_ref import Equation, _parsed, clamp, fmt, fmt_term, layer_
 from lstmviz.app.counts import count
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import act_name
-from lstmviz.engine.conv import Conv1D
+from lstmviz.engine.conv import AveragePooling1D, Conv1D, MaxPooling1D
 from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Dense, Recurrent, TimeDistributed
-from lstmviz.text import safe_name
+from lstmviz.text import plural, safe_name
 
 
 def span(a: int, b: int) -> str:
@@ -38,14 +38,21 @@ def span(a: int, b: int) -> str:
     return count(a) if a == b else f"{count(a)}…{count(b)}"
 
 
-def step_layer(layer) -> Dense | Conv1D | None:
-    """The layer that computes each step of ``layer`` with its weights: a Dense (of its
-    own, or TimeDistributed's), a Conv1D; None for any other (a pooling, a normalisation,
-    an activation: no weights per step; TimeDistributed(Conv1D): sub-sequences)."""
+#: the poolings shown a step at a time (no weights: the max or the mean of a window)
+POOLS = (MaxPooling1D, AveragePooling1D)
+
+
+def step_layer(layer) -> Dense | Conv1D | MaxPooling1D | AveragePooling1D | None:
+    """The layer that computes each step of ``layer``: a Dense (of its own, or
+    TimeDistributed's), a Conv1D, with their weights; a MaxPooling1D or AveragePooling1D
+    (the max or mean of a window); None for any other (a normalisation, an activation;
+    TimeDistributed(Conv1D): sub-sequences)."""
     inner = layer.inner if isinstance(layer, TimeDistributed) else layer
     if isinstance(inner, Dense) and not inner.steps_first and inner.weights:
         return inner
     if isinstance(inner, Conv1D) and inner is layer and inner.weights:
+        return inner
+    if isinstance(inner, POOLS) and inner is layer:
         return inner
     return None
 
@@ -62,7 +69,7 @@ def no_page_text(model: Model, name: str | None) -> str:
         layer = None
     what = (f"'{safe_name(name)}' ({layer.class_name}) is neither" if layer is not None and name
             else f"'{safe_name(name)}' is neither" if name else "no layer is selected")
-    shows = "The Cell view looks inside a recurrent cell, or at one step of a Dense or Conv1D layer"
+    shows = "The Cell view looks inside a recurrent cell, or at one step of a Dense, Conv1D or pooling layer"
     cells = [l.name for l in model.layers if isinstance(l, (Bidirectional, Recurrent))]
     steps = [l.name for l in model.layers if step_layer(l) is not None]
     if not cells and not steps:
@@ -104,7 +111,7 @@ class StepRef:
 
     name: str          # the model's layer name
     top: object        # the model's layer (TimeDistributed, or == layer)
-    layer: Dense | Conv1D  # the layer that computes (TimeDistributed's inner)
+    layer: Dense | Conv1D | MaxPooling1D | AveragePooling1D  # the layer that computes (TimeDistributed's inner)
     x: np.ndarray      # its input, (batch, steps, d) or (batch, d) (channels last)
     y: np.ndarray      # its output, (batch, steps, units) or (batch, units) (channels last)
     source: Source
@@ -118,13 +125,35 @@ class StepRef:
 
     @property
     def kind(self) -> str:
-        """"Dense", "TimeDistributed(Dense)" or "Conv1D"."""
+        """"Dense", "TimeDistributed(Dense)", "Conv1D", "MaxPooling1D", "AveragePooling1D"."""
         top = getattr(self.top, "class_name", "")
         return f"{top}({self.layer.class_name})" if top == "TimeDistributed" else self.layer.class_name
 
     @property
     def conv(self) -> bool:
         return isinstance(self.layer, Conv1D)
+
+    @property
+    def pool(self) -> bool:
+        """A MaxPooling1D or AveragePooling1D: no weights, the max or mean of a window."""
+        return isinstance(self.layer, POOLS)
+
+    @property
+    def windowed(self) -> bool:
+        """Its output step reads a window of input steps (a Conv1D, a pooling)."""
+        return isinstance(self.layer, (Conv1D, *POOLS))
+
+    @property
+    def over_steps(self) -> Conv1D | MaxPooling1D | AveragePooling1D:
+        """The layer where it reads windows of steps (``windowed``)."""
+        assert isinstance(self.layer, (Conv1D, *POOLS))
+        return self.layer
+
+    @property
+    def pooling(self) -> MaxPooling1D | AveragePooling1D:
+        """The layer where it is a pooling (``pool``)."""
+        assert isinstance(self.layer, POOLS)
+        return self.layer
 
     @property
     def convolution(self) -> Conv1D:
@@ -163,12 +192,12 @@ class StepRef:
 
     @property
     def unit_word(self) -> str:
-        """"unit", or a Conv1D's "filter" (``cell_ref.unit_word``)."""
+        """"unit", a Conv1D's "filter", a pooling's "channel" (``cell_ref.unit_word``)."""
         return unit_word(self.layer)
 
     @property
     def use_bias(self) -> bool:
-        return bool(self.layer.config.get("use_bias", True))
+        return not self.pool and bool(self.layer.config.get("use_bias", True))
 
     @property
     def kernel(self) -> np.ndarray:
@@ -180,10 +209,10 @@ class StepRef:
                 clamp(cursor.unit, 0, self.units - 1))
 
     def taps(self, step: int) -> list[int]:
-        """A Conv1D's input steps of the whole sequence (``start`` on in a long input's
-        window) output step ``step`` (of ``y``) reads, tap by tap (``reads_at`` over the
-        whole sequence's length; -1 a tap on the padding)."""
-        return [int(r) for r in self.convolution.reads_at(step + self.start, self.total)]
+        """A Conv1D's (a pooling's) input steps of the whole sequence (``start`` on in a long
+        input's window) output step ``step`` (of ``y``) reads, tap by tap (``reads_at`` over
+        the whole sequence's length; -1 a tap on the padding)."""
+        return [int(r) for r in self.over_steps.reads_at(step + self.start, self.total)]
 
     def reads(self, step: int) -> list[int]:
         """The steps of ``x`` output step ``step`` reads: itself (a Dense), a Conv1D's window
@@ -191,7 +220,7 @@ class StepRef:
         [] for a vector."""
         if not self.steps:
             return []
-        if self.conv:
+        if self.windowed:
             return [r - self.start if r >= 0 else -1 for r in self.taps(step)]
         return [step]
 
@@ -200,7 +229,7 @@ class StepRef:
         the window does not hold (before its first step, past its last): in one line, which
         it reads, which lie outside and the steps of this window that are shown; else None
         (nothing fetched: the window around a step, once computed, holds its taps)."""
-        if not self.conv or self.whole:
+        if not self.windowed or self.whole:
             return None
         n = int(self.x.shape[1])
         lo, hi = self.start, self.start + n
@@ -209,26 +238,42 @@ class StepRef:
         if not out:
             return None
         side = ("before" if max(out) < lo else "after" if min(out) >= hi else "outside")
-        before, after = self.convolution.reach()
+        before, after = self.over_steps.reach()
         # (the window's steps whose taps it holds: a step's taps reach ``before`` back and
         # ``after`` on, but never past the sequence's ends)
         first = lo if lo == 0 else lo + before
         last = hi - 1 if hi == self.total else hi - 1 - after
         shown = (f"; here steps {span(first, last)}" if first <= last else "")
         lie = f"step {count(out[0])} lies" if len(out) == 1 else f"steps {span(min(out), max(out))} lie"
-        return (f"'{safe_name(self.name)}' (Conv1D) at step {count(step + self.start)} reads input steps "
+        return (f"'{safe_name(self.name)}' ({self.kind}) at step {count(step + self.start)} reads input steps "
                 f"{span(reads[0], reads[-1])}, and {lie} {side} this window of the long input (steps "
                 f"{span(lo, hi - 1)}): its step is shown where the window holds every step it reads{shown}")
 
     def x_at(self, sample: int, step: int) -> np.ndarray:
-        """The input the output step reads: ``x_t`` (d,), a Conv1D's window tap by tap
-        ((taps·channels,): zeros where a tap reads the padding), a vector's whole."""
+        """The input the output step reads: ``x_t`` (d,), a Conv1D's (a pooling's) window
+        tap by tap ((taps·channels,): zeros where a tap reads the padding), a vector's whole."""
         if not self.steps:
             return np.asarray(self.x[sample], np.float32)
-        if not self.conv:
+        if not self.windowed:
             return np.asarray(self.x[sample, step], np.float32)
         rows = [self.x[sample, r] if r >= 0 else np.zeros(self.x.shape[-1], np.float32) for r in self.reads(step)]
         return np.concatenate(rows).astype(np.float32, copy=False)
+
+    def tap_values(self, sample: int, step: int, unit: int) -> np.ndarray:
+        """A pooling's numbers of channel ``unit`` its output step reads, tap by tap
+        ((taps,): 0 where a tap is on the padding, which it never reads)."""
+        return np.array([self.x[sample, r, unit] if r >= 0 else 0.0 for r in self.reads(step)], np.float32)
+
+    def taken(self, sample: int, step: int, unit: int) -> int | None:
+        """A MaxPooling1D's tap whose number its output is (the first of equals, as Keras'
+        gradient goes to it; never one on the padding); None for any other layer."""
+        if not self.pool or self.pooling.TAKES != "max":
+            return None
+        y = self.y_at(sample, step)[unit]
+        for k, r in enumerate(self.reads(step)):
+            if r >= 0 and self.x[sample, r, unit] == y:
+                return k
+        return None
 
     def y_at(self, sample: int, step: int) -> np.ndarray:
         """The output ``y_t`` (units,) as the trace holds it."""
@@ -240,6 +285,16 @@ class StepRef:
         activation takes, the layer's own: ``Dense.product`` + b, ``Conv1D._z``) and ``y``
         (the trace's)."""
         s, t, u = sample, step, unit
+        if self.pool:  # (each tap's number; a mean's sum added tap after tap, as the layer adds)
+            taps: dict[str, float] = {"y": float(self.y_at(s, t)[u])}
+            total = None
+            for k, r in enumerate(self.reads(t)):
+                if r >= 0:
+                    v = np.float32(self.x[s, r, u])
+                    taps[f"x{k}"] = float(v)
+                    total = v if total is None else np.float32(total + v)
+            taps["sum"] = float(total if total is not None else 0.0)
+            return taps
         b = np.float32(self.layer.weights[1][u]) if self.use_bias else np.float32(0.0)
         out: dict[str, float] = {"y": float(self.y_at(s, t)[u])}
         if self.use_bias:
@@ -304,7 +359,9 @@ class StepRef:
 
     def shapes(self) -> tuple[str, str]:
         """W's and b's shapes as the page writes them: ("5×2", "2"), a Conv1D's kernel
-        (taps × channels a group × filters)."""
+        (taps × channels a group × filters); ("", "") for a pooling (none)."""
+        if self.pool:
+            return "", ""
         w = "×".join(str(n) for n in self.kernel.shape)
         return w, (str(self.units) if self.use_bias else "")
 
@@ -341,7 +398,7 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
     if x is None or y is None:
         return None
     x, y = np.asarray(x), np.asarray(y)
-    if isinstance(layer, Conv1D):
+    if isinstance(layer, (Conv1D, *POOLS)):
         if x.ndim != 3 or y.ndim != 3:
             return None
         x, y = layer._steps_last(x), layer._steps_last(y)
@@ -350,9 +407,10 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
         if (y.shape[1] != layer.steps_out(x.shape[1]) if total is None
                 else not layer.keeps_steps or x.shape[1] != y.shape[1]):
             why = layer.changes_steps() or "reads windows of its input steps"
-            return (f"'{safe_name(name)}' (Conv1D) {why}: a long input's windows do not follow it; its step "
+            kind = layer.class_name
+            return (f"'{safe_name(name)}' ({kind}) {why}: a long input's windows do not follow it; its step "
                     "is shown on an input traced whole (shorter than the long-input threshold), or on a long "
-                    "input where the Conv1D keeps its steps (strides 1, padding same or causal)")
+                    f"input where the {kind} keeps its steps (strides 1, padding same or causal)")
     elif x.ndim not in (2, 3) or x.ndim != y.ndim or (x.ndim == 3 and x.shape[1] != y.shape[1]):
         return None  # (a Dense on a 4-D input: no steps of one vector each)
     start = int(getattr(trace, "start", 0) or 0)
@@ -394,7 +452,10 @@ def equations(ref: StepRef, sample: int, step: int, unit: int) -> list[Equation]
     """The layer's line(s) for output ``unit`` at ``step`` of ``sample``, the template's
     fields filled in from ``StepRef.numbers``; ``{name:t}`` prints a term of a sum."""
     numbers = ref.numbers(sample, step, unit)
-    tpls = ref.convolution.equations(ref.total) if ref.conv else ref.dense.equations(ref.steps)
+    if ref.pool:
+        tpls = ref.pooling.equations(ref.total, [r >= 0 for r in ref.reads(step)])
+    else:
+        tpls = ref.convolution.equations(ref.total) if ref.conv else ref.dense.equations(ref.steps)
     out = []
     for tpl in tpls:
         parts = []
@@ -412,6 +473,16 @@ def same_weights(ref: StepRef) -> str:
     """One line (plain text) saying which weights serve which steps: the same W and b at
     every step (the answer to "what does TimeDistributed(Dense) do"), a Dense on a vector's
     one step, a Conv1D's window of steps."""
+    if ref.pool:
+        pool = ref.pooling
+        how = [f"pool {pool.span}", f"strides {pool.stride}"]
+        how += [f"padding {pool.padding}"] if pool.padding != "valid" else []
+        n_in, n_out = ref.total, pool.steps_out(ref.total)
+        fewer = (f": its {count(n_in)} input steps become {count(n_out)}" if n_out != n_in
+                 else f": its {count(n_in)} steps stay {count(n_out)}")
+        takes = "largest" if pool.TAKES == "max" else "mean"
+        return (f"No weights: each output step takes, channel by channel, the {takes} of a window of "
+                f"{plural(pool.span, 'input step')} ({', '.join(how)}){fewer}.")
     w, b = ref.shapes()
     wb = f"W ({w}) and b ({b})" if b else f"W ({w})"
     if ref.conv:

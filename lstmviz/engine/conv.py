@@ -165,6 +165,15 @@ class _OverSteps(Layer):
         idx[(idx < 0) | (idx >= steps)] = -1
         return idx
 
+    def read_index(self, steps: int) -> str:
+        """Which input step tap ``k`` of output step ``t`` reads, as the equations write
+        it: ``t·strides + k·dilation − padding before`` (``2t+k-1``; ``read_steps`` the
+        numbers), for an input of ``steps``."""
+        before, _ = self.pads(steps)
+        text = ("t" if self.stride == 1 else f"{self.stride}t") + "+" + (
+            "k" if self.dilation == 1 else f"{self.dilation}k")
+        return text + (f"-{before}" if before else "")
+
     def compute_output_shapes(self, input_shapes):
         s = input_shapes[0]
         self._need_rank(s, 3, "an input (batch, steps, channels)" if not self.channels_first
@@ -396,15 +405,6 @@ class Conv1D(_OverSteps):
         z = self._z(x)
         return self.act(z, out=z)
 
-    def read_index(self, steps: int) -> str:
-        """Which input step tap ``k`` of output step ``t`` reads, as the equations write
-        it: ``t·strides + k·dilation − padding before`` (``2t+k-1``; ``read_steps`` the
-        numbers), for an input of ``steps``."""
-        before, _ = self.pads(steps)
-        text = ("t" if self.stride == 1 else f"{self.stride}t") + "+" + (
-            "k" if self.dilation == 1 else f"{self.dilation}k")
-        return text + (f"-{before}" if before else "")
-
     #: taps written out one by one in the equations up to this many, else their sum
     TERMS_MAX = 8
 
@@ -510,6 +510,26 @@ class _Pooling1D(_OverSteps):
     def _fold(self, acc, tap) -> None:
         raise NotImplementedError
 
+    #: what it takes of a window's numbers, as its equation writes it ("max", "mean")
+    TAKES = ""
+
+    def equations(self, steps: int, reads: list[bool] | None = None) -> list[EquationTemplate]:
+        """What one output number is, as the Cell view prints it: ``y_t[c]`` the largest
+        (the mean) of channel c over the window's steps, for an input of ``steps``; the
+        fields ``{x0}``, ``{x1}``, ... each tap's number, of the taps that read a step
+        (``reads``: the padding is never read, a mean divides by the steps read), ``{sum}``
+        (a mean's, added tap after tap as the layer adds them) and ``{y}``."""
+        reads = [True] * self.taps if reads is None else list(reads)
+        got = [k for k, r in enumerate(reads) if r]
+        x = f"x_{{{self.read_index(steps)}}}[c]"
+        note = f"  (k = 0…{self.taps - 1}" + (", the padding not read)" if self.padding == "same" else ")")
+        if self.TAKES == "max":
+            return [EquationTemplate("y", f"y_t[c] = maxₖ {x}{note}",
+                                     "max(" + ", ".join(f"{{x{k}}}" for k in got) + ") = {y}")]
+        terms = " + ".join(f"{{x{k}}}" if i == 0 else f"{{x{k}:t}}" for i, k in enumerate(got))
+        return [EquationTemplate("y", f"y_t[c] = Σₖ {x} / n{note[:-1]}; n: the steps it reads)",
+                                 f"({terms}) / {len(got)} = {{sum}} / {len(got)} = {{y}}")]
+
     def _finish(self, out, steps: int, a: int, b: int) -> np.ndarray:
         return out
 
@@ -517,6 +537,7 @@ class _Pooling1D(_OverSteps):
 class MaxPooling1D(_Pooling1D):
     class_name = "MaxPooling1D"
     FILL = -np.inf
+    TAKES = "max"
 
     def _fold(self, acc, tap) -> None:
         np.maximum(acc, tap, out=acc)
@@ -536,6 +557,7 @@ class MaxPooling1D(_Pooling1D):
 
 class AveragePooling1D(_Pooling1D):
     class_name = "AveragePooling1D"
+    TAKES = "mean"
 
     def _fold(self, acc, tap) -> None:
         np.add(acc, tap, out=acc)

@@ -2,7 +2,10 @@
 a sequence, TimeDistributed(Dense), a Dense on a vector, a Conv1D): at the cursor's step,
 bars of what the layer reads (x_t, named by where it comes from) and of its outputs y_t,
 the selected unit marked (a click on a bar picks it), and the equation of that unit with
-its numbers, over one line saying that the same W and b serve every step.
+its numbers, over one line saying that the same W and b serve every step. A MaxPooling1D's
+or AveragePooling1D's page: the selected channel's numbers its window reads, tap by tap
+(the one a max takes marked), its channels' outputs, ``y_t[c] = max(...)`` or the mean,
+and the line saying it has no weights and how many steps it makes of how many.
 
 Every number comes from ``app/step_ref.py`` (the trace's y, the layer's own sum): the page
 draws, it computes nothing. Its charts are the cell page's (``cell._BarPlot``), each in a
@@ -143,22 +146,27 @@ class StepPage(QtWidgets.QWidget):
             self._setup(ref, t)
             self._setup_key = key
         word = ref.unit_word
-        xs, ys = ref.x_at(s, step), ref.y_at(s, step)
+        # (a pooling's input: the selected channel's numbers its window reads, tap by tap)
+        xs = ref.tap_values(s, step, u) if ref.pool else ref.x_at(s, step)
+        ys = ref.y_at(s, step)
         t_ = "<sub>t</sub>" if ref.steps else ""
         at = step + ref.start
         reads = ref.reads(step)
-        if ref.conv:
+        if ref.windowed:
             real = [count(r + ref.start) for r in reads if r >= 0]
             pads = len(reads) - len(real)
             where = (f"step{'s' if len(real) > 1 else ''} {', '.join(real)}" if len(real) <= 4
                      else f"steps {real[0]}…{real[-1]}")
+            if ref.source.layer is not None:  # (whose steps: "steps 6, 7 of conv", as Over time says)
+                where += f" of {markup(ref.source.layer)}"
             if pads:
                 where += f" + {pads} of padding"
         elif ref.steps:
             where = f"step {count(at)}"
         else:
             where = "one vector"
-        self.bars["x"].set(xs, None, self._x_title(ref, t), where, t)
+        # (a MaxPooling1D's tap it takes marked, as a Dense's selected unit is)
+        self.bars["x"].set(xs, ref.taken(s, step, u), self._x_title(ref, t, u), where, t)
         self._tap_ticks(ref, step)
         color = t.hue("h")
         self.bars["y"].set(ys, u, f'<span style="color:{color}"><b>y{t_}</b></span> out', fmt(ys[u]), t)
@@ -166,8 +174,8 @@ class StepPage(QtWidgets.QWidget):
         what = f"{ref.kind}, {plural(ref.units, word)}" + ("" if act == "linear" else f", {act}")
         if ref.steps:
             place = f"step <b>t = {count(at)}</b>"
-            if ref.conv:
-                place += f" reads input {where}"
+            if ref.windowed:
+                place += f" reads {'' if ref.source.layer is not None else 'input '}{where}"
         else:
             place = "one step (a vector in, a vector out)"
         self.header.setText(
@@ -176,12 +184,14 @@ class StepPage(QtWidgets.QWidget):
         self._eqs = equations(ref, s, step, u)
         self._show_equations(ref, t)
 
-    def _x_title(self, ref: StepRef, t: th.Theme) -> str:
+    def _x_title(self, ref: StepRef, t: th.Theme, unit: int = 0) -> str:
         """x_t's title: the symbol and where it comes from ("x_t = h_t of lstm_2"); a
-        Conv1D's window ("x_t+k-2, k = 0…2")."""
-        if ref.conv:
-            sym = self._html(f"x_{{{ref.convolution.read_index(ref.total)}}}")
-            return f"<b>{sym}</b>, k = 0…{ref.convolution.kernel_size - 1}"
+        Conv1D's window ("x_t+k-2, k = 0…2"), a pooling's of the selected channel
+        ("x_2t+k[3], k = 0…1")."""
+        if ref.windowed:
+            sym = self._html(f"x_{{{ref.over_steps.read_index(ref.total)}}}")
+            channel = f"[{unit}]" if ref.pool else ""
+            return f"<b>{sym}{channel}</b>, k = 0…{ref.over_steps.taps - 1}"
         t_ = "<sub>t</sub>" if ref.steps else ""
         src = ref.source
         if src.layer is None:
@@ -196,7 +206,8 @@ class StepPage(QtWidgets.QWidget):
     def _setup(self, ref: StepRef, t: th.Theme) -> None:
         """The charts' ranges over every step (a new step moves no axis) and their style."""
         x = np.asarray(ref.x)
-        for key, values, n in (("x", x, ref.x_at(0, 0).size), ("y", ref.y, ref.units)):
+        n_x = ref.over_steps.taps if ref.pool else ref.x_at(0, 0).size
+        for key, values, n in (("x", x, n_x), ("y", ref.y, ref.units)):
             lo, hi = th.symmetric_levels(values)
             finite = values[np.isfinite(values)] if values.size else values
             if finite.size and float(finite.min()) >= 0.0:
@@ -216,14 +227,16 @@ class StepPage(QtWidgets.QWidget):
                 plot.addItem(line, ignoreBounds=True)
                 self._separators.append(line)
         w, b = ref.shapes()
-        self.arrow.setText(f'<div style="color:{t.muted}">W ({w})' + (f"<br>+ b ({b})" if b else "")
+        said = (ref.pooling.TAKES if ref.pool else f"W ({w})" + (f"<br>+ b ({b})" if b else ""))
+        self.arrow.setText(f'<div style="color:{t.muted}">{said}'
                            + f'</div><div style="font-size:{t.pt(1.6)}pt">⟶</div>')
 
     def _tap_ticks(self, ref: StepRef, step: int) -> None:
-        """A Conv1D's window: each tap's channels under the input step it reads."""
-        if not ref.conv:
+        """A Conv1D's window: each tap's channels under the input step it reads; a pooling's:
+        each tap under its step."""
+        if not ref.windowed:
             return
-        c = int(ref.x.shape[-1])
+        c = 1 if ref.pool else int(ref.x.shape[-1])
         ticks = [((k + 0.5) * c - 0.5, f"step {count(r + ref.start)}" if r >= 0 else "padding")
                  for k, r in enumerate(ref.reads(step))]
         count_axis(self.bars["x"].plot.getAxis("bottom"), int(ref.x_at(0, 0).size), ticks=ticks, middle=True)
@@ -251,9 +264,11 @@ class StepPage(QtWidgets.QWidget):
         # (the weights' line and the legend at the body's size and less: the equation is
         # the page's news, and at 1280 x 720 presenting beside the side panel they took
         # four lines of the charts' height at its size)
+        own = (f"{self._html(wx)}{', b' if ref.use_bias else ''}, their sum and the trace's y" if not ref.pool
+               else "each tap's x[c]" + (", their sum as the layer adds them" if ref.pooling.TAKES == "mean" else "")
+               + " and the trace's y")
         legend = (f'<p style="color:{t.muted}; margin-top:4px; font-size:{t.pt(0.85)}pt">{self._html(acts)}'
-                  "the numbers are the layer's own: "
-                  f"{self._html(wx)}{', b' if ref.use_bias else ''}, their sum and the trace's y.</p>")
+                  f"the numbers are the layer's own: {own}.</p>")
         same = f'<p style="margin-top:6px; font-size:{t.pt(1.0)}pt">{self._html(same_weights(ref))}</p>'
         html = (f'<table cellspacing="0" style="color:{t.foreground}">{"".join(rows)}</table>{same}{legend}')
         self.eq_label.setText(t.subscripts(html, legible=True))
