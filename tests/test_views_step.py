@@ -545,3 +545,19 @@ def test_a_long_inputs_window_shows_a_poolings_step_as_the_whole_trace(view, kin
         np.testing.assert_array_equal(page.bars["y"].values, whole[pool].outputs[0][0, at])
         assert equations(ref, 0, t, c)[0].numeric == equations(wref, 0, at, c)[0].numeric
         assert f"step <b>t = {at:,}</b> reads steps " in page.header.text() and f" of {conv}" in page.header.text()
+
+
+def test_a_long_note_goes_under_the_numbers_a_short_one_stays_on_its_line(view):
+    """A softmax's "(j: every unit; m: the largest z[j])" after its symbolic line wrapped
+    that line at 1280 x 720 presenting: a long note is a row of its own under the numbers,
+    a short one (a pooling's "(k = 0…1)") stays beside the symbols."""
+    model, x, trace, _ = fixture("k3_dense_activations")
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(layer="dense_softmax", unit=0))
+    html = view.step_page.eq_label.text()
+    assert html.index("j: every unit") > html.index("exp(") and html.index("j: every unit") > html.rindex("= <b>")
+    model, x, trace, _ = fixture("k3_conv_lstm")
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(layer="pool", unit=0))
+    html = view.step_page.eq_label.text()
+    assert html.index("k = 0…1") < html.index("= <b>max(")

@@ -202,6 +202,9 @@ class StepPage(QtWidgets.QWidget):
 
     #: the equation's size relative to the body text
     EQ_SCALE = 1.25
+    #: characters of a symbolic line with its note (in parentheses) up to which the note
+    #: stays on the line; a longer one goes under the numbers
+    NOTE_INLINE = 60
 
     def _setup(self, ref: StepRef, t: th.Theme) -> None:
         """The charts' ranges over every step (a new step moves no axis) and their style."""
@@ -245,15 +248,24 @@ class StepPage(QtWidgets.QWidget):
         rows = []
         for eq in self._eqs:
             lhs, _, rhs = eq.symbolic.partition(" = ")
-            note = ""
+            note, below = "", ""
             if "  (" in rhs:
-                rhs, _, note = rhs.partition("  (")
-                note = f' <span style="color:{t.muted}">({self._html(note)}</span>'
+                rhs, _, said = rhs.partition("  (")
+                note = f'<span style="color:{t.muted}">({self._html(said)}</span>'
+                # (a long note on a row of its own under the numbers: a softmax's "(j: every
+                # unit; m: the largest z[j])" wrapped its line at 1280 x 720 presenting)
+                if len(lhs) + len(rhs) + len(said) > self.NOTE_INLINE:
+                    below = (f'<tr><td></td><td style="padding:0 0 6px 0; font-size:{t.pt(0.85)}pt">'
+                             f'{note}</td></tr>')
+                    note = ""
+                else:
+                    note = " " + note
             hue = t.hue("h")
             rows.append(f'<tr><td align="right" style="padding:4px 8px 0 0"><span style="color:{hue}">'
                         f'<b>{self._html(lhs)}</b></span></td>'
                         f'<td style="padding:4px 0 0 0">= {self._html(rhs)}{note}</td></tr>'
-                        f'<tr><td></td><td style="padding:0 0 6px 0">= <b>{self._html(eq.numeric)}</b></td></tr>')
+                        f'<tr><td></td><td style="padding:0 0 {0 if below else 6}px 0">= '
+                        f'<b>{self._html(eq.numeric)}</b></td></tr>{below}')
         act = act_name(ref.layer.config.get("activation"))
         major = getattr(ref.layer, "keras_major", 3)
         told = formula(act, major)
