@@ -58,6 +58,17 @@ CHUNK = 4 * 1024 * 1024
 MAX_OVERHANG = 4096
 
 
+def chunk_steps_of(width: int) -> int:
+    """Output steps of a convolution's chunk whose windows' rows are ``width`` floats
+    together (batch x a window row: (channels / groups) x taps): the largest power of two
+    of at most ``CUT`` whose windows copy at most ``CHUNK`` floats (``Conv1D.chunk_steps``;
+    an ONNX Conv's too, ``onnx_ops.window_part``)."""
+    every = CUT
+    while every > 1 and every * max(1, int(width)) > CHUNK:
+        every //= 2
+    return every
+
+
 def _one(layer: Layer, key: str) -> int:
     """A config's size of one axis, as Keras takes it: a whole number >= 1, or a list of one."""
     value = layer.config.get(key)
@@ -370,11 +381,7 @@ class Conv1D(_OverSteps):
         most ``CUT`` whose windows copy at most ``CHUNK`` floats. A window of a long input
         computes whole chunks counted from step 0, and a causal layer's first steps traced
         alone (a multiple of ``CUT``) make its first chunks: the same products, the same bits."""
-        width = max(1, batch * self.weights[0].shape[1] * self.kernel_size)  # (a window row: (c/g)·k)
-        every = CUT
-        while every > 1 and every * width > CHUNK:
-            every //= 2
-        return every
+        return chunk_steps_of(batch * self.weights[0].shape[1] * self.kernel_size)  # (a window row: (c/g)·k)
 
     def _z(self, x) -> np.ndarray:
         """The sums before the activation, (batch, out steps, filters)."""

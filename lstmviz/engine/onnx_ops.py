@@ -512,24 +512,116 @@ def window_kernel(op: str, attrs: dict, weight_shapes) -> int:
     raise _fail(op, "has no kernel_shape and no kernel of shape (M, C / group, k)")
 
 
-def window_steps(op: str, attrs: dict, kernel: int, steps: int) -> np.ndarray:
+def window_steps(op: str, attrs: dict, kernel: int, steps: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
     """(output steps, taps) int of a ``WINDOW_OPS`` node over an input of ``steps`` steps
     (axis 2 of (N, C, L)): the input step each tap of each output step reads, -1 where it
     reads the padding (or, with ``ceil_mode``, past it), as ``conv._OverSteps.read_steps``
-    says of Keras' Conv1D and poolings (the Unrolled view draws them)."""
+    says of Keras' Conv1D and poolings (the Unrolled view draws them); output steps
+    ``lo .. hi-1`` alone where given (a long input's window: not a row of every step made)."""
     b, _, s, d, out = _window_of(op, attrs, int(steps), int(kernel))
-    idx = np.arange(out)[:, None] * s + np.arange(kernel)[None, :] * d - b
+    hi = out if hi is None else min(int(hi), out)
+    idx = np.arange(max(0, int(lo)), max(int(lo), hi))[:, None] * s + np.arange(kernel)[None, :] * d - b
     idx[(idx < 0) | (idx >= steps)] = -1
     return idx
 
 
-def _windows(x, b, e, s, d, kernel, out, fill):
-    """(N, C, out, kernel) windows of ``x`` padded with ``fill`` (a view where it can)."""
-    need = (out - 1) * s + (kernel - 1) * d + 1
-    right = max(e, need - x.shape[2] - b)
-    xp = np.pad(x, ((0, 0), (0, 0), (b, right)), constant_values=fill) if b or right else x
-    w = np.lib.stride_tricks.sliding_window_view(xp, (kernel - 1) * d + 1, axis=2)
-    return w[:, :, : (out - 1) * s + 1: s, ::d]
+def changes_steps(op: str, attrs: dict, kernel: int) -> str:
+    """Why a long input's windows cannot follow a ``WINDOW_OPS`` node, in a user's words
+    ("" where they can: strides 1 and pads that give as many steps as it reads, symmetric,
+    ``auto_pad`` SAME_UPPER / SAME_LOWER, or causal ``[k-1, 0]``; output step t then reads
+    input steps ``t - before .. t + after``, ``window_reach``)."""
+    (s,) = attrs.get("strides") or [1]
+    if s > 1:
+        return f"gives one step of every {s} (strides {s})"
+    span = (kernel - 1) * ((attrs.get("dilations") or [1])[0]) + 1
+    b, e, _, _, _ = _window_of(op, attrs, span, kernel)  # (strides 1: the same pads whatever the steps)
+    if b + e != span - 1:
+        more = b + e - (span - 1)
+        return (f"gives {plural(abs(more), 'step')} {'more' if more > 0 else 'fewer'} than it reads "
+                f"(a window of {span} with pads {[b, e]})")
+    return ""
+
+
+def window_reach(op: str, attrs: dict, kernel: int) -> tuple[int, int]:
+    """(before, after): output step t of a node that keeps its steps (``changes_steps`` "")
+    reads input steps ``t - before .. t + after`` (its pads: strides 1)."""
+    span = (kernel - 1) * ((attrs.get("dilations") or [1])[0]) + 1
+    b, e, _, _, _ = _window_of(op, attrs, span, kernel)
+    return b, e
+
+
+def _chunks(x, first: int, steps: int, a: int, b: int, every: int, before: int, s: int, span: int, fill):
+    """(c0, c1, the windows of output steps c0 .. c1-1: (N, C, c1 - c0, span)), chunk by
+    chunk from ``a``, of an input (N, C, ``steps``) of which ``x`` holds steps ``first ..``:
+    views of ``x``'s windows, but where a chunk reads the padding (its input steps padded
+    with ``fill`` on their own, never the whole input copied padded)."""
+    inner = np.lib.stride_tricks.sliding_window_view(x, span, axis=2) if x.shape[2] >= span else None
+    for c0 in range(a, b, every):
+        c1 = min(b, c0 + every)
+        lo, hi = c0 * s - before, (c1 - 1) * s + span - before  # (the input steps they read)
+        if inner is not None and lo >= max(0, first) and hi <= min(steps, first + x.shape[2]):
+            yield c0, c1, inner[:, :, lo - first:lo - first + (c1 - c0 - 1) * s + 1:s]
+        else:
+            part = np.full(x.shape[:2] + (hi - lo,), fill, x.dtype)
+            i0, i1 = max(lo, 0), min(hi, steps)
+            if i1 > i0:
+                part[:, :, i0 - lo:i1 - lo] = x[:, :, i0 - first:i1 - first]
+            yield c0, c1, np.lib.stride_tricks.sliding_window_view(part, span, axis=2)[:, :, ::s][:, :, :c1 - c0]
+
+
+def window_part(op: str, attrs: dict, x, params: list, first: int, steps: int, a: int, b: int) -> np.ndarray:
+    """Output steps ``a .. b-1`` of the ``WINDOW_OPS`` node ``op`` over an input (N, C,
+    ``steps``) of which ``x`` holds steps ``first ..`` (at least those the outputs read);
+    ``params``: a Conv's kernel (M, C / group, k) and bias (or None). In chunks of output
+    steps from ``a``, each reading its input padded on its own where it reaches past the
+    sequence's ends: a Conv one product per chunk and group, ``conv.chunk_steps_of``
+    output steps as Keras' Conv1D makes them (BLAS sums a row differently in products of
+    other heights: a long input's window, ``OnnxWindowOp.window``, computes the whole
+    trace's chunks, counted from step 0, and gets its bits), a pooling tap after tap
+    (elementwise: any chunk the same bits). What ``_conv`` and the poolings compute over
+    the whole input (``first`` 0, every output step) and a window of them."""
+    from lstmviz.engine import blas
+    from lstmviz.engine.conv import CHUNK, chunk_steps_of
+
+    x = np.asarray(x)
+    N, C = x.shape[:2]
+    if op == "Conv":
+        w = np.asarray(params[0])
+        bias = params[1] if len(params) > 1 else None
+        M, cg, k = w.shape
+        before, _, s, d, _ = _window_of(op, attrs, steps, k)
+        span = (k - 1) * d + 1
+        mg = M // (C // cg)
+        kernels = [np.ascontiguousarray(w[i * mg:(i + 1) * mg].reshape(mg, cg * k).T) for i in range(C // cg)]
+        out = np.empty((N, M, b - a), np.result_type(x.dtype, w.dtype))
+        with blas.single_threaded():  # (products of a few rows: OpenBLAS's threads only wait)
+            for c0, c1, win in _chunks(x, first, steps, a, b, chunk_steps_of(N * cg * k), before, s, span, 0):
+                win = win[..., ::d]  # (N, C, n, k)
+                n = c1 - c0
+                for i, wi in enumerate(kernels):
+                    cols = win[:, i * cg:(i + 1) * cg].transpose(0, 2, 1, 3).reshape(N * n, cg * k)
+                    out[:, i * mg:(i + 1) * mg, c0 - a:c1 - a] = (cols @ wi).reshape(N, n, mg).transpose(0, 2, 1)
+        if bias is not None:
+            out += np.asarray(bias).reshape(1, M, 1)
+        return out.astype(x.dtype, copy=False)
+    (k,) = attrs.get("kernel_shape") or [0]
+    before, after, s, d, _ = _window_of(op, attrs, steps, k)
+    span = (k - 1) * d + 1
+    out = np.empty((N, C, b - a), x.dtype)
+    big = op == "MaxPool"
+    every = max(1, CHUNK // max(1, N * C * span))  # (an edge's padded copy: at most CHUNK floats)
+    for c0, c1, win in _chunks(x, first, steps, a, b, every, before, s, span, -np.inf if big else 0):
+        part = out[:, :, c0 - a:c1 - a]
+        part[...] = win[..., 0]
+        for j in range(1, k):  # (tap after tap: each step's bits whatever the chunk)
+            (np.maximum if big else np.add)(part, win[..., j * d], out=part)
+    if not big:
+        # the elements counted: the input's, and its pads with count_include_pad (not the
+        # steps past them that ceil_mode adds), as onnxruntime divides
+        at = np.arange(a, b)[:, None] * s + np.arange(k)[None, :] * d - before
+        lo, hi = (-before, steps + after) if int(attrs.get("count_include_pad", 0)) else (0, steps)
+        out /= ((at >= lo) & (at < hi)).sum(axis=1).astype(x.dtype)
+    return out
 
 
 class _Shaped:
@@ -540,7 +632,8 @@ class _Shaped:
 
 
 def _conv(attrs, ins, opset):
-    """ONNX Conv over one spatial axis: (N, C, L) * W (M, C / group, k) + B."""
+    """ONNX Conv over one spatial axis: (N, C, L) * W (M, C / group, k) + B, in chunks of
+    output steps (``window_part``)."""
     x, w = np.asarray(ins[0]), np.asarray(ins[1])
     bias = ins[2] if len(ins) > 2 and ins[2] is not None else None
     g = int(attrs.get("group", 1))
@@ -553,16 +646,10 @@ def _conv(attrs, ins, opset):
     if g < 1 or x.shape[1] != cg * g or M % g:
         raise _fail("Conv", f"has {x.shape[1]} input channels, group {g} and a kernel {list(w.shape)}, "
                     "which do not fit")
-    b, e, s, d, out = _window_1d("Conv", attrs, x, k)
+    _, _, _, _, out = _window_1d("Conv", attrs, x, k)
     _check_size("Conv", (x.shape[0], M, out))
     _check_product("Conv", _Shaped((x.shape[0] * out, cg * k)), _Shaped((cg * k, M)))
-    win = _windows(x, b, e, s, d, k, out, 0)             # (N, C, out, k)
-    groups = [np.einsum("ncok,mck->nmo", win[:, i * cg:(i + 1) * cg], w[i * (M // g):(i + 1) * (M // g)],
-                        optimize=True) for i in range(g)]
-    y = groups[0] if g == 1 else np.concatenate(groups, axis=1)
-    if bias is not None:
-        y = y + np.asarray(bias).reshape(1, M, 1)
-    return [y.astype(x.dtype, copy=False)]
+    return [window_part("Conv", attrs, x, [w, bias], 0, x.shape[2], 0, out)]
 
 
 def _pool(op):
@@ -571,19 +658,9 @@ def _pool(op):
         (k,) = attrs.get("kernel_shape") or [0]
         if op == "MaxPool" and int(attrs.get("storage_order", 0)):
             raise _fail(op, "has storage_order 1, where lstmviz computes 0 (row-major indices)")
-        b, e, s, d, out = _window_1d(op, attrs, x, k)
-        _check_size(op, (x.shape[0], x.shape[1], out, k))
-        if op == "MaxPool":
-            return [np.max(_windows(x, b, e, s, d, k, out, -np.inf), axis=3).astype(x.dtype, copy=False)]
-        win = _windows(x, b, e, s, d, k, out, 0)
-        # the elements counted: the input's, and its pads with count_include_pad (not the
-        # steps past them that ceil_mode adds), as onnxruntime divides
-        ones = np.zeros((1, 1, x.shape[2]), x.dtype) + 1
-        inside = _windows(np.pad(ones, ((0, 0), (0, 0), (b, e)), constant_values=1)
-                          if int(attrs.get("count_include_pad", 0)) else ones,
-                          0 if int(attrs.get("count_include_pad", 0)) else b,
-                          0 if int(attrs.get("count_include_pad", 0)) else e, s, d, k, out, 0)
-        return [(np.sum(win, axis=3) / np.sum(inside, axis=3)).astype(x.dtype, copy=False)]
+        _, _, _, _, out = _window_1d(op, attrs, x, k)
+        _check_size(op, (x.shape[0], x.shape[1], out))
+        return [window_part(op, attrs, x, [], 0, x.shape[2], 0, out)]
     return run
 
 
