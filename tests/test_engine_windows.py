@@ -797,7 +797,6 @@ def test_a_real_exports_windows_equal_the_full_trace_to_the_bit(case):
     step (a Reshape to (batch x steps, units), a MatMul, a Reshape back: one Dense over
     the 3-D sequence since it is read)."""
     model, x = _export(case, ONNX_T)
-    T = ONNX_T
     full = model.trace(x)
     wt = keyframe_pass(model, x, every=32)
     for o, want in zip(wt.outputs, full.outputs):
@@ -805,7 +804,17 @@ def test_a_real_exports_windows_equal_the_full_trace_to_the_bit(case):
     followed = [n.layer.name for n in model.nodes if n.layer.class_name.startswith("onnx.")
                 and any(a is not None for a in wt._axes[n.layer.name])]
     assert len(followed) >= 2  # (the node and an op around it)
-    for a, b in [(0, 1), (0, 40), (31, 33), (64, 65), (77, 150), (T - 1, T), (0, T)]:
+    _windows_are_the_full_trace(model, wt, full, [(0, 1), (0, 40), (31, 33), (64, 65), (77, 150),
+                                                  (ONNX_T - 1, ONNX_T), (0, ONNX_T)])
+
+
+def _windows_are_the_full_trace(model, wt, full, spans) -> None:
+    """Each window ``(a, b)`` of ``spans`` of the pass ``wt``, by processing and by input
+    steps: every output of every layer the same steps of the full trace ``full`` to the bit
+    (sliced on the axis holding its steps, whole where it holds none), and every recurrent
+    half's records and start."""
+    T = wt.timesteps
+    for a, b in spans:
         for by_input in (False, True):
             win = wt.window(a, b, by_input=by_input)
             for name in full.layers:
@@ -941,6 +950,142 @@ def test_an_op_that_mixes_the_steps_is_refused_for_windows_in_one_line(tmp_path,
         keyframe_pass(model, x, every=16)
     msg = str(err.value)
     assert "\n" not in msg and f"({op})" in msg and "traced by windows only" in msg, msg
+
+
+# -- an ONNX CNN before the recurrent node: Conv / MaxPool / AveragePool keeping the steps --
+CNN = "onnx_hand_cnn_lstm_same_causal"  # (scripts/make_onnx_window_fixtures.py)
+WINDOW_NODES = ("onnx.Conv", "onnx.MaxPool", "onnx.AveragePool")
+
+
+def _cnn_variant(tmp_path, nodes=None, weights=None):
+    """The CNN-LSTM fixture with its nodes' attributes (by node name: {attribute: value})
+    and its weights (by name: a shape, drawn anew) changed, saved under ``tmp_path`` and
+    read by lstmviz."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    import lstmviz
+    from tests.helpers import FIXTURES
+
+    m = onnx.load(str(FIXTURES / CNN / "model.onnx"))
+    for node in m.graph.node:
+        for key, value in ((nodes or {}).get(node.name) or {}).items():
+            kept = [a for a in node.attribute if a.name != key]
+            del node.attribute[:]
+            node.attribute.extend(kept + ([helper.make_attribute(key, value)] if value is not None else []))
+    rng = np.random.default_rng(5)
+    for t in m.graph.initializer:
+        if t.name in (weights or {}):
+            t.CopyFrom(numpy_helper.from_array((rng.normal(size=weights[t.name]) * 0.3).astype(np.float32), t.name))
+    onnx.save(m, str(tmp_path / "cnn.onnx"))
+    return lstmviz.load(tmp_path / "cnn.onnx")
+
+
+#: the CNN-LSTM fixture's weights widened: 16 filters (its own 4 over a batch of 2 make
+#: products whose rows BLAS sums alike whatever their number: misaligned chunks still agreed)
+WIDER = {"W1": (16, 3, 3), "B1": (16,), "W2": (16, 8, 3), "W": (1, 20, 16)}
+
+
+@pytest.mark.parametrize("chunk", [16, 4], ids=["conv-chunks-of-16", "conv-chunks-of-4"])
+@pytest.mark.parametrize("every", [32, 48])
+@pytest.mark.parametrize("wide", [False, True], ids=["4-filters", "16-filters"])
+def test_an_onnx_cnn_before_an_lstm_gets_windows_equal_to_the_full_trace_to_the_bit(
+        tmp_path, monkeypatch, wide, every, chunk):
+    """A CNN-LSTM as torch exports it (Transpose to (N, C, L), Conv, Relu, ..., Transpose,
+    LSTM) over a long input was refused ('is not followed step by step'). Its Conv,
+    MaxPool and AveragePool nodes that keep the steps (pads [1, 1]; a grouped, dilated
+    causal Conv of pads [4, 0]; SAME_UPPER, SAME_LOWER; pads [2, 1] counting the pads)
+    are followed on axis 2 now: every output of every node of a window, at the start, in
+    the middle, at the end and across a Conv's chunks of output steps (16, or 4 for the
+    widest Conv where a chunk's windows hold fewer floats: ``conv.CHUNK``), by processing
+    and by input steps, equals the same steps of the full trace to the bit, and so do the
+    LSTM's records (a window computing its Convs' chunks from its own first step instead
+    gave other bits with 16 filters)."""
+    from lstmviz.engine import conv
+
+    model, x = _export(CNN, ONNX_T)
+    if wide:
+        model = _cnn_variant(tmp_path, weights=WIDER)
+    if chunk != 16:  # (the widest Conv row: batch x channels of a group x taps)
+        width = max(int(np.prod(n.layer.weights[0].shape[1:])) for n in model.nodes
+                    if n.layer.class_name == "onnx.Conv")
+        monkeypatch.setattr(conv, "CHUNK", chunk * x.shape[0] * width)
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=every)
+    for o, want in zip(wt.outputs, full.outputs):
+        assert np.array_equal(o, want)
+    convs = [n.layer.name for n in model.nodes if n.layer.class_name in WINDOW_NODES]
+    assert len(convs) == 5 and all(wt._axes[name] == [2] for name in convs)
+    T = ONNX_T
+    _windows_are_the_full_trace(model, wt, full, [(0, 1), (0, 40), (1, 2), (3, 5), (5, 6), (15, 17), (31, 33),
+                                                  (47, 50), (64, 65), (77, 150), (T - 3, T), (T - 1, T), (0, T)])
+
+
+@pytest.mark.parametrize("case,nodes,says", [
+    ("conv-strides-2", {"c1": {"strides": [2]}}, "(onnx.Conv) gives one step of every 2 (strides 2)"),
+    ("conv-without-pads", {"c1": {"pads": None}}, "(onnx.Conv) gives 2 steps fewer than it reads "
+                                                  "(a window of 3 with pads [0, 0])"),
+    ("pool-of-more-steps", {"f": {"pads": [2, 2]}}, "(onnx.AveragePool) gives 1 step more than it reads "
+                                                    "(a window of 4 with pads [2, 2])"),
+    ("maxpool-of-strides-2", {"m": {"strides": [2]}}, "(onnx.MaxPool) gives one step of every 2 (strides 2)"),
+])
+def test_an_onnx_conv_or_pool_that_changes_the_steps_is_refused_for_windows_in_one_line(tmp_path, case,
+                                                                                          nodes, says):
+    """A node that changes the number of steps (strides > 1, pads short of or beyond its
+    window less one) is refused for windows in one line naming it, saying what it does to
+    the steps and which nodes windows follow, before the pass (as Keras' Conv1D is); the
+    model still traces whole."""
+    model = _cnn_variant(tmp_path, nodes)
+    x = np.random.default_rng(1).normal(size=(2, 40, 3)).astype(np.float32)
+    model.trace(x)
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(model, x, every=16)
+    msg = str(err.value)
+    assert "\n" not in msg and says in msg, msg
+    assert ("a long sequence is traced by windows through ONNX Conv, MaxPool and AveragePool nodes over "
+            "(N, C, L) of strides 1 whose pads give as many steps as they read") in msg, msg
+
+
+def test_lstmviz_trace_steps_through_an_onnx_cnn_writes_those_steps_of_the_full_trace(tmp_path, capsys):
+    """`lstmviz trace MODEL --input X --out W.npz --steps 100:200` through a CNN-LSTM ONNX
+    graph: refused before; now every array written is that window of a full trace, to the
+    bit (each sliced on the axis holding its steps: a Conv's (N, C, L) on its last)."""
+    from lstmviz import cli
+    from tests.helpers import FIXTURES
+
+    path = FIXTURES / CNN / "model.onnx"
+    model, x = _export(CNN, 300)
+    np.save(tmp_path / "x.npy", x)
+    assert cli.main(["trace", str(path), "-i", str(tmp_path / "x.npy"), "-o", str(tmp_path / "w.npz"),
+                     "--steps", "100:200"]) == 0, capsys.readouterr().err
+    full = model.trace(x).flat()
+    with np.load(tmp_path / "w.npz") as npz:
+        assert npz["lstmviz:steps"].tolist() == [100, 200, 300]
+        for key, want in full.items():
+            got = npz[key]
+            if "/initial_" in key:  # (the states entering step 100: those step 99 left)
+                want = full[key.replace("initial_", "")][:, 99]
+            axes = [i for i, (g, w) in enumerate(zip(got.shape, want.shape)) if g != w]
+            if axes:  # (the one axis of 300 steps, written as 100)
+                assert axes == [want.shape.index(300)] and got.shape[axes[0]] == 100, key
+                want = np.take(want, np.arange(100, 200), axis=axes[0])
+            assert np.array_equal(got, want), key
+        assert npz["c2"].shape == (2, 4, 100)
+
+
+def test_a_pass_through_onnx_convs_holds_about_what_pass_bytes_says(tmp_path):
+    """A Conv's output (N, C, L) holds C floats a step: ``pass_bytes`` counted one (the
+    dimensions after the second, as of (batch, steps, features)), so a pass through
+    wide Convs held more than it said and than its check against the memory
+    limit. It counts each ONNX op's output by the axis holding its steps now (Convs of
+    128 channels)."""
+    from lstmviz.engine.windows import pass_bytes
+
+    model = _cnn_variant(tmp_path, weights={"W1": (128, 3, 3), "B1": (128,), "W2": (128, 64, 3),
+                                            "W": (1, 20, 128)})
+    x = np.random.default_rng(2).normal(size=(4, 3000, 3)).astype(np.float32)
+    est, peak = pass_bytes(model, [x]), pass_peak(model, x)
+    assert 0.8 * peak < est < 1.5 * peak, (est, peak)  # (12.4 MB said of a peak of 18.6 before)
 
 
 # -- a stack of layers on two cores: a pipelined pass ---------------------------------------

@@ -2125,6 +2125,43 @@ def test_a_long_input_of_a_real_onnx_export_shows_exact_windows(make_window, tmp
     _each_view_shows_exact_windows(w, tmp_path, model.trace(x), nodes)
 
 
+def test_a_long_input_of_an_onnx_cnn_lstm_opens_and_shows_exact_windows(make_window, tmp_path, monkeypatch):
+    """A CNN-LSTM ONNX graph (Conv, Relu, a causal Conv, MaxPool and AveragePool nodes of
+    strides 1 keeping the steps, then an LSTM node): a long input through it was refused
+    ('is not followed step by step'). It opens now: its first steps at once, before any
+    pass, the whole sequence's numbers (from a pass over as many more steps as its nodes
+    read past a step: ``LongSequence.ahead``), and each view drawn at a step shows a
+    window whose Conv outputs and LSTM records are those steps of the whole trace."""
+    import lstmviz
+    from helpers import FIXTURES
+
+    path = FIXTURES / "onnx_hand_cnn_lstm_same_causal" / "model.onnx"
+    model = lstmviz.load(path)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0), np.sign(np.sin(t / 230.0))], -1)[None].astype(np.float32)
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    w = make_window((1400, 900))
+    assert w.open_file(str(path)), w.last_message
+    state = w.state
+    state.set_input_data(x)
+    seq = state.long
+    assert seq is not None and (seq.steps, seq.samples) == (T, 1)
+    assert seq.pass_first is None and seq.ahead == 3  # (pads [1, 1], SAME_UPPER of 2, pads [2, 1])
+    full = model.trace(x)
+    for first in (seq.first_steps(), seq.first_window()):  # (before any pass)
+        n = first["lstm"].timesteps
+        assert n >= QUICK_STEPS and first.start == 0 and first.total_steps == T
+        for name in ("c1", "c2", "f"):
+            assert np.array_equal(first[name].outputs[0], full[name].outputs[0][:, :, :n]), name
+        assert np.array_equal(first["lstm"].steps["h"], full["lstm"].steps["h"][:, :n])
+    assert w.long_runner.wait(120)
+    _each_view_shows_exact_windows(w, tmp_path, full, ["lstm"])
+    trace = state.trace
+    n = trace["lstm"].timesteps
+    for name in ("c1", "c2", "m", "a1", "f"):
+        np.testing.assert_array_equal(trace[name].outputs[0], full[name].outputs[0][:, :, trace.start:trace.start + n])
+
+
 def _each_view_shows_exact_windows(w, tmp_path, full, names) -> None:
     """Over time, Unrolled and Cell, each drawn at a step of a long input: the window on
     screen holds the step, and each recurrent record of layers ``names`` is those steps of

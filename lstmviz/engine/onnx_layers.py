@@ -38,6 +38,7 @@ import re
 import numpy as np
 
 from lstmviz.engine import activations, onnx_ops, workspace
+from lstmviz.engine.conv import chunk_steps_of
 from lstmviz.engine.layers import (
     GRU,
     LAYER_FAMILIES,
@@ -911,10 +912,59 @@ class OnnxWindowOp(OnnxOp):
                 shapes.append(())
         return onnx_ops.window_kernel(self.op, self.config.get("attrs") or {}, shapes[1:2])
 
-    def read_steps(self, steps: int) -> np.ndarray:
+    def read_steps(self, steps: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
         """(output steps, taps): the input step each tap of each output step reads, -1 in
-        the padding (``onnx_ops.window_steps``)."""
-        return onnx_ops.window_steps(self.op, self.config.get("attrs") or {}, self.kernel_taps(), int(steps))
+        the padding (``onnx_ops.window_steps``); output steps ``lo .. hi-1`` alone where
+        given (a long input's window)."""
+        return onnx_ops.window_steps(self.op, self.config.get("attrs") or {}, self.kernel_taps(), int(steps), lo, hi)
+
+    def changes_steps(self) -> str:
+        """Why a long input's windows cannot follow this node, in a user's words ("" where
+        they can: strides 1, pads giving as many steps as it reads; ``onnx_ops.changes_steps``)."""
+        return onnx_ops.changes_steps(self.op, self.config.get("attrs") or {}, self.kernel_taps())
+
+    @property
+    def keeps_steps(self) -> bool:
+        """As many output steps as input steps, output step t reading the input steps around
+        t (``reach``), as ``conv._OverSteps.keeps_steps`` says of Keras' layers."""
+        try:
+            return not self.changes_steps()
+        except LstmvizError:
+            return False
+
+    def reach(self) -> tuple[int, int]:
+        """(before, after): output step t of a node that ``keeps_steps`` reads input steps
+        ``t - before .. t + after`` (its pads)."""
+        return onnx_ops.window_reach(self.op, self.config.get("attrs") or {}, self.kernel_taps())
+
+    def _params(self, rest) -> list:
+        """The node's inputs after X as ``call`` hands them to the op: its weights and
+        constants, ``rest`` for the tensors it reads (inbound 1, 2, ...)."""
+        args: list = []
+        for slot in (self.config.get("slots") or [])[1:]:
+            kind = slot[0]
+            args.append(rest[slot[1] - 1] if kind == "in" else self.weights[slot[1]] if kind == "weight"
+                        else self._consts[slot[1]] if kind == "const" else None)
+        return args
+
+    def window(self, read, lo: int, hi: int, steps: int, batch: int, rest=()) -> np.ndarray:
+        """Output steps ``lo .. hi-1`` of a node that ``keeps_steps`` over an input of
+        ``steps`` steps (a long input's window, ``engine/windows._Window``), ``read(i0,
+        i1)`` giving the input's steps ``i0 .. i1-1`` (N, C, i1 - i0), ``rest`` its other
+        inputs (whole): the input steps the outputs read, padded at the sequence's own
+        ends, computed in the very chunks of a whole trace (``conv.chunk_steps_of``, from
+        step 0), so to the bit the same steps of ``call`` over the whole input (as
+        ``conv._OverSteps.window`` does for Keras' layers)."""
+        params = self._params(list(rest))
+        # (a Conv's chunks: one product each, ``onnx_ops.window_part``; a pooling's any)
+        every = chunk_steps_of(batch * int(np.prod(np.shape(params[0])[1:]))) if self.op == "Conv" else None
+        a, b = (lo, hi) if every is None else (lo // every * every, min(steps, -(-hi // every) * every))
+        before, after = self.reach()
+        i0, i1 = max(0, a - before), min(steps, b + after)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):  # (as ``evaluate``)
+            y = onnx_ops.window_part(self.op, self.config.get("attrs") or {}, read(i0, i1),
+                                     params, i0, steps, a, b)
+        return y[:, :, lo - a:hi - a]
 
 
 def make_onnx_layer(class_name: str, config: dict, name: str, keras_major: int = 3) -> Layer:

@@ -23,6 +23,14 @@ whose tagged element is the time axis of its output: a window computes it with t
 there (``window_operand``); or as a ReverseSequence's lengths, every one the whole
 length (tf2onnx's go_backwards): a window of it is the input's mirrored window turned
 around (``reversed_steps``); anything else refused.
+
+A Conv, MaxPool or AveragePool over (N, C, L) (``onnx_ops.WINDOW_OPS``: torch's Conv1d
+before an LSTM) reads the steps around each step: followed where its output keeps the
+input's steps on axis 2, step t reading input steps ``t - before .. t + after`` (strides
+1, pads giving as many steps as it reads: ``onnx_ops.changes_steps``); a window computes
+it over the steps its outputs reach (``onnx_layers.OnnxWindowOp.window``). One that
+changes the steps (strides > 1, pads short of or beyond its window less one) is refused
+in one line saying so, as Keras' Conv1D is (``_refuse_window``).
 """
 
 from __future__ import annotations
@@ -81,7 +89,17 @@ def _refuse(layer, why: str) -> LstmvizError:
         f"layer '{layer.name}' ({layer.class_name}) {why}; a long sequence is traced by windows "
         "only through ops that keep each step apart (elementwise, Transpose, Squeeze, Unsqueeze, "
         "Slice or Gather off the time axis or of one step, Concat off it, Reshape keeping it, "
-        "sizes from Shape)")
+        "sizes from Shape, Conv and pooling nodes keeping the steps)")
+
+
+def _refuse_window(layer, why: str) -> LstmvizError:
+    """A Conv / pooling node a window cannot follow, refused as Keras' Conv1D is
+    (``windows._plan``): what it does to the steps, and what is followed."""
+    return LstmvizError(
+        f"layer '{layer.name}' ({layer.class_name}) {why}; a long sequence is traced by windows through "
+        "ONNX Conv, MaxPool and AveragePool nodes over (N, C, L) of strides 1 whose pads give as many "
+        "steps as they read (symmetric, SAME_UPPER or SAME_LOWER, or causal [k-1, 0]) (a shorter input, "
+        "or more memory for a whole trace, File > Memory limit, shows it)")
 
 
 def tagged(tag) -> bool:
@@ -225,6 +243,8 @@ def _seq_axis(layer, op, attrs, ins: list[_In], out_ranks):
         return x.axis
     if any(y.axis is not None for y in ins[1:]) and op != "Concat":
         raise _refuse(layer, "takes indices, a shape or axes from a sequence")
+    if op in _window_ops():
+        return _window_axis(layer, attrs, ins)
     if op == "Transpose":
         perm = attrs.get("perm") or list(range(x.rank))[::-1]
         return list(perm).index(x.axis)
@@ -285,6 +305,31 @@ def _seq_axis(layer, op, attrs, ins: list[_In], out_ranks):
         return x.axis
     mixes = ("Flatten", "Expand", "Gemm", "ReduceProd")
     raise _refuse(layer, "mixes or reorders the steps" if op in mixes else "is not followed step by step")
+
+
+def _window_ops() -> frozenset:
+    from lstmviz.engine import onnx_ops  # (only for an ONNX graph: not at the app's start)
+
+    return onnx_ops.WINDOW_OPS
+
+
+def _window_axis(layer, attrs, ins: list[_In]) -> int:
+    """A Conv / MaxPool / AveragePool over (N, C, L) whose output step t reads the input
+    steps around t keeps them on axis 2: strides 1 and pads that give as many steps as it
+    reads (``onnx_ops.changes_steps``); a window computes it over the steps its outputs
+    read (``onnx_layers.OnnxWindowOp.window``). Else refused in one line saying why."""
+    from lstmviz.engine import onnx_ops
+
+    x = ins[0]
+    if x.rank != 3 or x.axis != 2:
+        raise _refuse_window(layer, f"reads a tensor of rank {x.rank} whose steps are on axis {x.axis}, "
+                                    "not the last axis of (N, C, L)")
+    w = ins[1] if layer.op == "Conv" and len(ins) > 1 else None
+    kernel = onnx_ops.window_kernel(layer.op, attrs, [w.shape] if w is not None and w.shape is not None else [])
+    why = onnx_ops.changes_steps(layer.op, attrs, kernel)
+    if why:
+        raise _refuse_window(layer, why)
+    return 2
 
 
 def drawn_axes(layer, in_axes: list, in_tags: list, in_shapes: list, out_ranks: list) -> tuple[list, list]:

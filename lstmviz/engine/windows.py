@@ -28,8 +28,14 @@ output steps counted from step 0 (``conv.chunk_steps``: a Conv1D's products, who
 BLAS sums differently in products of other heights), so it too is the trace's numbers to
 the bit (``conv.window``). One that changes the number of steps (strides > 1, padding
 ``valid``, the usual MaxPooling1D(2)) or reads its steps on its last axis
-(channels_first) is refused in one line, and so are an ONNX graph's Conv and pooling nodes
-(their steps on axis 2: ``onnx_time``). A mask stops at them as in a trace.
+(channels_first) is refused in one line. A mask stops at them as in a trace. An ONNX
+graph's Conv, MaxPool and AveragePool nodes over (N, C, L) (torch's Conv1d before an
+LSTM: their steps on axis 2) are followed alike where they keep the steps (strides 1, pads
+that give as many steps as they read: symmetric, SAME_UPPER / SAME_LOWER, causal
+``[k-1, 0]``; ``onnx_time.follow``): a window of one reads its input over the steps its
+outputs reach, padded at the sequence's own ends, its Conv products in the chunks of
+output steps from step 0 a whole trace makes (``onnx_ops.window_part``,
+``onnx_layers.OnnxWindowOp.window``); one that changes the steps is refused in one line.
 
 ``trace_auto(model, x)`` keeps full traces where they fit the trace budget
 (``limits.trace_budget()``: half the memory limit, ``LSTMVIZ_MAX_MEMORY`` /
@@ -225,13 +231,18 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
     (``recurrent``: an LSTM's or GRU's input as columns, a SimpleRNN's input projection, a
     copy made time-major or reversed, masked outputs). Within about 10% of what NumPy
     allocates, or under it (``tests/test_engine_windows.py`` measures it)."""
-    T, seq = _plan(model, arrays)
+    axes: dict = {}
+    T, seq = _plan(model, arrays, axes)
     B = input_samples(model, arrays[0])
 
     def per_step(layer, k: int) -> int:
         if onnx_node(layer) and k == 0:  # Y: (steps, directions, batch, units) or (batch, steps, ...)
             return len(recurrent_halves(layer)) * int(layer.units)
         shape = layer.output_shapes[k] if k < len(layer.output_shapes) else ()
+        ax = axes[layer.name][k] if _onnx_op(layer) and k < len(axes[layer.name]) else None
+        if ax is not None and len(shape) > 2:  # (an ONNX op's steps where ``follow`` says: a Conv's
+            # (N, C, L) holds C floats a step; the batch on axis 1 where the steps are first)
+            return int(np.prod([d or 1 for i, d in enumerate(shape) if i not in (ax, int(ax == 0))], dtype=np.int64))
         return int(np.prod([d or 1 for d in shape[2:]], dtype=np.int64)) if len(shape) > 2 else 1
 
     last = last_reads(model)
@@ -624,6 +635,12 @@ class _Window:
             src = node.inbound[0]
             out = [layer.window(lambda i0, i1: self.values(src.layer, i0, i1)[src.tensor_index],
                                 lo, hi, self.T, self.wt.batch)]
+        elif _onnx_op(layer) and callable(getattr(layer, "window", None)):  # (an ONNX Conv or pooling
+            # that keeps its steps, ``onnx_time.follow``: the steps its outputs read, on axis 2)
+            src = node.inbound[0]
+            rest = [self.values(r.layer, lo, hi)[r.tensor_index] for r in node.inbound[1:]]
+            out = [layer.window(lambda i0, i1: self.values(src.layer, i0, i1)[src.tensor_index],
+                                lo, hi, self.T, self.wt.batch, rest)]
         elif _onnx_op(layer) and onnx_time.reversed_steps(layer):  # (whole sequences reversed)
             src = node.inbound[0]
             x = self.values(src.layer, self.T - hi, self.T - lo)[src.tensor_index]
