@@ -1021,6 +1021,24 @@ def test_an_onnx_cnn_before_an_lstm_gets_windows_equal_to_the_full_trace_to_the_
                                                   (47, 50), (64, 65), (77, 150), (T - 3, T), (T - 1, T), (0, T)])
 
 
+def test_an_all_causal_onnx_cnns_first_steps_traced_alone_are_the_whole_sequences(tmp_path):
+    """Where every Conv and pooling node is causal (pads [k-1, 0], SAME_LOWER of 2: each
+    ``reach`` reads no later step), a long input's first steps are traced alone (the app's
+    first view, ``LongSequence._head``): a Conv's chunks counted from step 0 and each
+    window padded at the sequence's start only give them the whole trace's bits."""
+    model = _cnn_variant(tmp_path, {"c1": {"pads": [2, 0]}, "m": {"auto_pad": "SAME_LOWER"}, "f": {"pads": [3, 0]}},
+                         WIDER)
+    convs = [n.layer for n in model.nodes if n.layer.class_name in WINDOW_NODES]
+    assert [c.reach() for c in convs] == [(2, 0), (4, 0), (1, 0), (1, 0), (3, 0)]
+    x = np.random.default_rng(4).normal(size=(2, 300, 3)).astype(np.float32)
+    full = model.trace(x)
+    for n in (16, 48, 256):
+        head = model.trace(np.ascontiguousarray(x[:, :n]))
+        for c in convs:
+            assert np.array_equal(head[c.name].outputs[0], full[c.name].outputs[0][:, :, :n]), (c.name, n)
+        assert np.array_equal(head["lstm"].steps["h"], full["lstm"].steps["h"][:, :n])
+
+
 @pytest.mark.parametrize("case,nodes,says", [
     ("conv-strides-2", {"c1": {"strides": [2]}}, "(onnx.Conv) gives one step of every 2 (strides 2)"),
     ("conv-without-pads", {"c1": {"pads": None}}, "(onnx.Conv) gives 2 steps fewer than it reads "
@@ -1073,19 +1091,23 @@ def test_lstmviz_trace_steps_through_an_onnx_cnn_writes_those_steps_of_the_full_
         assert npz["c2"].shape == (2, 4, 100)
 
 
-def test_a_pass_through_onnx_convs_holds_about_what_pass_bytes_says(tmp_path):
-    """A Conv's output (N, C, L) holds C floats a step: ``pass_bytes`` counted one (the
-    dimensions after the second, as of (batch, steps, features)), so a pass through
-    wide Convs held more than it said and than its check against the memory
-    limit. It counts each ONNX op's output by the axis holding its steps now (Convs of
-    128 channels)."""
-    from lstmviz.engine.windows import pass_bytes
+def test_a_pass_and_a_trace_through_onnx_convs_hold_about_what_pass_bytes_and_full_trace_bytes_say(tmp_path):
+    """A Conv's output (N, C, L) holds C floats a step: ``pass_bytes`` and
+    ``full_trace_bytes`` counted one (the dimensions after the second, as of (batch,
+    steps, features)), so through Convs of 128 channels a pass held more than it said
+    and its check against the memory limit (12.4 MB said of an 18.6 MB peak), and a whole
+    trace four times what the budget's choice of a whole trace or windows read (11 MB
+    said of 48 MB). Each ONNX op's output is counted by its steps' axis now."""
+    from lstmviz.engine.windows import full_trace_bytes, pass_bytes
 
     model = _cnn_variant(tmp_path, weights={"W1": (128, 3, 3), "B1": (128,), "W2": (128, 64, 3),
                                             "W": (1, 20, 128)})
     x = np.random.default_rng(2).normal(size=(4, 3000, 3)).astype(np.float32)
     est, peak = pass_bytes(model, [x]), pass_peak(model, x)
-    assert 0.8 * peak < est < 1.5 * peak, (est, peak)  # (12.4 MB said of a peak of 18.6 before)
+    assert 0.8 * peak < est < 1.5 * peak, (est, peak)
+    held = sum(a.nbytes for a in model.trace(x).flat().values())
+    est = full_trace_bytes(model, 4, 3000)
+    assert 0.8 * held < est < 1.5 * held, (est, held)
 
 
 # -- a stack of layers on two cores: a pipelined pass ---------------------------------------

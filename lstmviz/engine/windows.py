@@ -163,14 +163,18 @@ def _take(arr, axis, lo: int, hi: int):
 
 def full_trace_bytes(model, batch: int, steps: int) -> int:
     """About what ``model.trace`` holds for ``batch x steps``: every recorded array of
-    every recurrent layer (the layers' outputs are small beside them)."""
+    every recurrent layer (the layers' outputs are small beside them); an ONNX op's output
+    by every known dimension after the first (its steps on any axis, the length left open:
+    a Conv's (N, C, L) holds C floats a step, not the one its dimensions after the second
+    said)."""
     total = 0
     for node in model.nodes:
         for _, rnn in recurrent_halves(node.layer):
             total += batch * steps * rnn.units * (3 * rnn.k + 4) * 4
         if not recurrent_halves(node.layer) and node.layer.output_shapes:
             shape = node.layer.output_shapes[0]
-            per = int(np.prod([d for d in shape[2:] if d is not None], dtype=np.int64)) if len(shape) > 2 else 1
+            dims = shape[1:] if _onnx_op(node.layer) else shape[2:]
+            per = int(np.prod([d for d in dims if d is not None], dtype=np.int64)) if len(shape) > 2 else 1
             total += batch * steps * per * 4
     return total
 
