@@ -45,7 +45,8 @@ def cnn_lstm(name, description, front, inits, channels, x_shape=(2, 7, 3), units
         rng = np.random.default_rng(zlib.crc32(name.encode()))
         shapes = dict(inits, W=(1, 4 * units, channels), R=(1, 4 * units, units), Bl=(1, 8 * units),
                       M=(units, 2), b=(2,))
-        tensors = [numpy_helper.from_array((rng.standard_normal(shape) * 0.5).astype(np.float32), n)
+        tensors = [numpy_helper.from_array((np.abs(rng.standard_normal(shape)) * 0.5 + 0.5 if n.endswith("var")
+                                            else rng.standard_normal(shape) * 0.5).astype(np.float32), n)
                    for n, shape in shapes.items()]
         tensors.append(numpy_helper.from_array(np.array([1], np.int64), "one"))
         nodes = [node("Transpose", ["x"], ["xc"], perm=[0, 2, 1])] + front + [
@@ -89,17 +90,20 @@ def cnn_lstm(name, description, front, inits, channels, x_shape=(2, 7, 3), units
 
 
 cnn_lstm("onnx_hand_cnn_lstm_same_causal",
-         "x (batch, seq, 3) -> Transpose -> Conv(4, k 3, pads [1, 1]) -> Relu -> Conv(4, k 3, group 2, "
+         "x (batch, seq, 3) -> Transpose -> Conv(4, k 3, pads [1, 1]) -> Relu -> BatchNormalization -> "
+         "Conv(4, k 3, group 2, "
          "dilation 2, causal pads [4, 0], no bias) -> MaxPool(2, SAME_UPPER) -> AveragePool(2, SAME_LOWER, "
          "count_include_pad 0) -> AveragePool(4, pads [2, 1], count_include_pad 1) -> Transpose -> "
          "LSTM(5) -> Squeeze -> Transpose -> MatMul + Add (2): every node keeps the steps",
          [node("Conv", ["xc", "W1", "B1"], ["c1"], pads=[1, 1]),
           node("Relu", ["c1"], ["r1"]),
-          node("Conv", ["r1", "W2"], ["c2"], group=2, dilations=[2], pads=[4, 0]),
+          node("BatchNormalization", ["r1", "bn_scale", "bn_b", "bn_mean", "bn_var"], ["bn"]),
+          node("Conv", ["bn", "W2"], ["c2"], group=2, dilations=[2], pads=[4, 0]),
           node("MaxPool", ["c2"], ["m"], kernel_shape=[2], auto_pad="SAME_UPPER"),
           node("AveragePool", ["m"], ["a1"], kernel_shape=[2], auto_pad="SAME_LOWER", count_include_pad=0),
           node("AveragePool", ["a1"], ["f"], kernel_shape=[4], pads=[2, 1], count_include_pad=1)],
-         {"W1": (4, 3, 3), "B1": (4,), "W2": (4, 2, 3)}, channels=4)
+         {"W1": (4, 3, 3), "B1": (4,), "W2": (4, 2, 3), "bn_scale": (4,), "bn_b": (4,), "bn_mean": (4,),
+          "bn_var": (4,)}, channels=4)
 
 
 def main() -> int:

@@ -959,8 +959,8 @@ WINDOW_NODES = ("onnx.Conv", "onnx.MaxPool", "onnx.AveragePool")
 
 def _cnn_variant(tmp_path, nodes=None, weights=None):
     """The CNN-LSTM fixture with its nodes' attributes (by node name: {attribute: value})
-    and its weights (by name: a shape, drawn anew) changed, saved under ``tmp_path`` and
-    read by lstmviz."""
+    and its weights (by name: a shape, drawn anew; the BatchNormalization's as the first
+    Conv's filters) changed, saved under ``tmp_path`` and read by lstmviz."""
     import onnx
     from onnx import helper, numpy_helper
 
@@ -974,9 +974,14 @@ def _cnn_variant(tmp_path, nodes=None, weights=None):
             del node.attribute[:]
             node.attribute.extend(kept + ([helper.make_attribute(key, value)] if value is not None else []))
     rng = np.random.default_rng(5)
+    weights = dict(weights or {})
+    if "W1" in weights:  # (the BatchNormalization after the first Conv: a parameter a filter)
+        weights.update({n: weights["W1"][:1] for n in ("bn_scale", "bn_b", "bn_mean", "bn_var")})
     for t in m.graph.initializer:
-        if t.name in (weights or {}):
-            t.CopyFrom(numpy_helper.from_array((rng.normal(size=weights[t.name]) * 0.3).astype(np.float32), t.name))
+        if t.name in weights:
+            w = rng.normal(size=weights[t.name]) * 0.3
+            t.CopyFrom(numpy_helper.from_array((np.abs(w) + 0.5 if t.name == "bn_var" else w).astype(np.float32),
+                                               t.name))
     onnx.save(m, str(tmp_path / "cnn.onnx"))
     return lstmviz.load(tmp_path / "cnn.onnx")
 
@@ -995,12 +1000,13 @@ def test_an_onnx_cnn_before_an_lstm_gets_windows_equal_to_the_full_trace_to_the_
     LSTM) over a long input was refused ('is not followed step by step'). Its Conv,
     MaxPool and AveragePool nodes that keep the steps (pads [1, 1]; a grouped, dilated
     causal Conv of pads [4, 0]; SAME_UPPER, SAME_LOWER; pads [2, 1] counting the pads)
-    are followed on axis 2 now: every output of every node of a window, at the start, in
-    the middle, at the end and across a Conv's chunks of output steps (16, or 4 for the
-    widest Conv where a chunk's windows hold fewer floats: ``conv.CHUNK``), by processing
-    and by input steps, equals the same steps of the full trace to the bit, and so do the
-    LSTM's records (a window computing its Convs' chunks from its own first step instead
-    gave other bits with 16 filters)."""
+    and the BatchNormalization between them (per channel) are followed on axis 2 now:
+    every output of every node of a window, at the start, in the middle, at the end and
+    across a Conv's chunks of output steps (16, or 4 for the widest Conv where a chunk's
+    windows hold fewer floats: ``conv.CHUNK``), by processing and by input steps, equals
+    the same steps of the full trace to the bit, and so do the LSTM's records (a window
+    computing its Convs' chunks from its own first step instead gave other bits with 16
+    filters)."""
     from lstmviz.engine import conv
 
     model, x = _export(CNN, ONNX_T)
@@ -1014,8 +1020,8 @@ def test_an_onnx_cnn_before_an_lstm_gets_windows_equal_to_the_full_trace_to_the_
     wt = keyframe_pass(model, x, every=every)
     for o, want in zip(wt.outputs, full.outputs):
         assert np.array_equal(o, want)
-    convs = [n.layer.name for n in model.nodes if n.layer.class_name in WINDOW_NODES]
-    assert len(convs) == 5 and all(wt._axes[name] == [2] for name in convs)
+    convs = [n.layer.name for n in model.nodes if n.layer.class_name in WINDOW_NODES + ("onnx.BatchNormalization",)]
+    assert len(convs) == 6 and all(wt._axes[name] == [2] for name in convs)
     T = ONNX_T
     _windows_are_the_full_trace(model, wt, full, [(0, 1), (0, 40), (1, 2), (3, 5), (5, 6), (15, 17), (31, 33),
                                                   (47, 50), (64, 65), (77, 150), (T - 3, T), (T - 1, T), (0, T)])
@@ -1062,6 +1068,23 @@ def test_an_onnx_conv_or_pool_that_changes_the_steps_is_refused_for_windows_in_o
     assert "\n" not in msg and says in msg, msg
     assert ("a long sequence is traced by windows through ONNX Conv, MaxPool and AveragePool nodes over "
             "(N, C, L) of strides 1 whose pads give as many steps as they read") in msg, msg
+
+
+@pytest.mark.parametrize("case,pool", [("onnx_torch_classic_cnn_lstm_max", "'pool.MaxPool' (onnx.MaxPool)"),
+                                       ("onnx_torch_classic_cnn_avgpool_lstm", "'pool.AveragePool' (onnx.AveragePool)"),
+                                       ("onnx_torch_dynamo_cnn_avgpool_lstm", "'node_avg_pool1d' (onnx.AveragePool)")])
+def test_a_torch_cnn_lstm_whose_pool_halves_the_steps_is_refused_at_the_pool(case, pool):
+    """torch's Conv1d -> ReLU -> BatchNorm1d -> MaxPool1d(2) (or a Conv1d then an
+    AvgPool1d of stride 2) before an LSTM: the Conv, the ReLU and the BatchNormalization
+    keep the steps and are followed; the pool gives one step of every 2, and the refusal
+    names it, in one line, with what windows follow (its input traced whole as ever)."""
+    model, x = _export(case, 40)
+    model.trace(x)
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(model, x, every=16)
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith(f"layer {pool} gives one step of every 2 (strides 2); "), msg
+    assert "a long sequence is traced by windows through ONNX Conv, MaxPool and AveragePool nodes" in msg, msg
 
 
 def test_lstmviz_trace_steps_through_an_onnx_cnn_writes_those_steps_of_the_full_trace(tmp_path, capsys):

@@ -30,7 +30,9 @@ input's steps on axis 2, step t reading input steps ``t - before .. t + after`` 
 1, pads giving as many steps as it reads: ``onnx_ops.changes_steps``); a window computes
 it over the steps its outputs reach (``onnx_layers.OnnxWindowOp.window``). One that
 changes the steps (strides > 1, pads short of or beyond its window less one) is refused
-in one line saying so, as Keras' Conv1D is (``_refuse_window``).
+in one line saying so, as Keras' Conv1D is (``_refuse_window``). A BatchNormalization
+between them (at inference, per channel: axis 1) computes each element on its own, and
+is followed where the steps are on another axis.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def _refuse(layer, why: str) -> LstmvizError:
         f"layer '{layer.name}' ({layer.class_name}) {why}; a long sequence is traced by windows "
         "only through ops that keep each step apart (elementwise, Transpose, Squeeze, Unsqueeze, "
         "Slice or Gather off the time axis or of one step, Concat off it, Reshape keeping it, "
-        "sizes from Shape, Conv and pooling nodes keeping the steps)")
+        "sizes from Shape, Conv and pooling nodes keeping the steps, BatchNormalization)")
 
 
 def _refuse_window(layer, why: str) -> LstmvizError:
@@ -243,8 +245,12 @@ def _seq_axis(layer, op, attrs, ins: list[_In], out_ranks):
         return x.axis
     if any(y.axis is not None for y in ins[1:]) and op != "Concat":
         raise _refuse(layer, "takes indices, a shape or axes from a sequence")
-    if op in _window_ops():
+    if op in _onnx_ops().WINDOW_OPS:
         return _window_axis(layer, attrs, ins)
+    if op in _onnx_ops().CHANNEL_OPS:  # (BatchNormalization at inference: each element on its own)
+        if x.axis == 1:
+            raise _refuse(layer, "normalises its time axis as channels, a parameter a step")
+        return x.axis
     if op == "Transpose":
         perm = attrs.get("perm") or list(range(x.rank))[::-1]
         return list(perm).index(x.axis)
@@ -307,10 +313,10 @@ def _seq_axis(layer, op, attrs, ins: list[_In], out_ranks):
     raise _refuse(layer, "mixes or reorders the steps" if op in mixes else "is not followed step by step")
 
 
-def _window_ops() -> frozenset:
+def _onnx_ops():
     from lstmviz.engine import onnx_ops  # (only for an ONNX graph: not at the app's start)
 
-    return onnx_ops.WINDOW_OPS
+    return onnx_ops
 
 
 def _window_axis(layer, attrs, ins: list[_In]) -> int:
