@@ -2101,3 +2101,30 @@ def test_the_overviews_of_layers_that_are_not_recurrent_are_their_outputs_min_an
     rnn = Model.sequential((None, None, 2), [LayerSpec("LSTM", {"units": 8, "return_sequences": True})], seed=3)
     assert output_layers(rnn, x) == {}
     assert not any(k == OUTPUT_KEY for _, k in scale.overviews(keyframe_pass(rnn, x[:, :2000], every=64), 0, 99))
+
+
+def test_the_overviews_of_an_onnx_cnns_nodes_are_their_outputs_min_and_max_over_their_steps_axis():
+    """A long input through an ONNX CNN-LSTM (Conv, BatchNormalization, MaxPool and
+    AveragePool nodes (N, C, L) that keep the steps, before an LSTM node): each node's
+    overview is its output's min and max per bin over axis 2, where a window holds its
+    steps (``output_ref.output_layers``), to the bit of a whole trace's; the Linear after
+    the LSTM's over axis 1."""
+    import lstmviz
+    from lstmviz.app.output_ref import OUTPUT_KEY, output_layers
+    from tests.helpers import FIXTURES
+
+    model = lstmviz.load(FIXTURES / "onnx_hand_cnn_lstm_same_causal" / "model.onnx")
+    T = 5000
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 40.0), np.cos(t / 333.0), np.sign(np.sin(t / 97.0))], -1)[None].astype(np.float32)
+    x[0, 3333] = 9.0  # (a one-step spike: its bin shows it)
+    axes = output_layers(model, x)
+    assert axes == {"c1": 2, "r1": 2, "bn": 2, "c2": 2, "m": 2, "a1": 2, "f": 2, "ym": 1}
+    got = scale.overviews(keyframe_pass(model, x, every=64), 0, 511)
+    full = model.trace(x)
+    for name, axis in axes.items():
+        ov = got[(name, OUTPUT_KEY)]
+        y = np.moveaxis(full[name].output[0], axis - 1, 0)  # (its one sample: steps, units)
+        e = ov.edges()
+        assert np.array_equal(ov.lo, np.array([y[a:b].min(0) for a, b in zip(e[:-1], e[1:])])), name
+        assert np.array_equal(ov.hi, np.array([y[a:b].max(0) for a, b in zip(e[:-1], e[1:])])), name
