@@ -2128,3 +2128,102 @@ def test_the_overviews_of_an_onnx_cnns_nodes_are_their_outputs_min_and_max_over_
         e = ov.edges()
         assert np.array_equal(ov.lo, np.array([y[a:b].min(0) for a, b in zip(e[:-1], e[1:])])), name
         assert np.array_equal(ov.hi, np.array([y[a:b].max(0) for a, b in zip(e[:-1], e[1:])])), name
+
+
+@pytest.fixture(scope="module")
+def outputs_traced():
+    """A CNN-LSTM over a long input: a causal Conv1D of relu, the MaxPooling1D of strides 1
+    after it, an LSTM, a TimeDistributed(Dense) head of tanh and a linear Dense; two
+    samples, a whole trace and keyframes."""
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("Conv1D", {"filters": 12, "kernel_size": 5, "padding": "causal", "activation": "relu"},
+                  name="conv"),
+        LayerSpec("MaxPooling1D", {"pool_size": 3, "strides": 1, "padding": "same"}, name="pool"),
+        LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="lstm"),
+        LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {
+            "units": 5, "activation": "tanh"}}}, name="td"),
+        LayerSpec("Dense", {"units": 3}, name="lin")], seed=3)
+    n = 5000
+    t = np.arange(n)
+    x = np.stack([np.sin(t / 40.0), np.sign(np.sin(t / 333.0)) * t / n], -1)[None].repeat(2, 0)
+    x = (x + np.random.default_rng(4).normal(scale=0.2, size=x.shape)).astype(np.float32)
+    return model, x, model.trace(x), keyframe_pass(model, x, every=64)
+
+
+#: per layer of ``outputs_traced``: what a saturated step of its output is (its activation's)
+_SATURATED = {"conv": lambda v: v == 0, "pool": lambda v: v == 0, "td": lambda v: np.abs(v) > 0.9, "lin": None}
+
+
+@pytest.mark.parametrize("name", ["conv", "pool", "td", "lin"])
+def test_the_outputs_of_layers_that_are_not_recurrent_are_ranked_and_searched_as_a_whole_trace_says(
+        outputs_traced, name):
+    """Issue 13: Units at scale ranked recurrent records alone; a CNN-LSTM's Conv1D filters,
+    its pooling's channels, its heads' units over a long input were never ranked. Now each
+    layer whose output has the long input's steps is a record (``(name, OUTPUT_KEY)``),
+    summarized from the same windows: its overview the min and max per bin of a whole
+    trace's output to the bit, its variance and r NumPy's over the whole trace's steps, its
+    saturation by its activation (a relu's the steps at 0, the pooling's after it too, a
+    tanh's |y| > 0.9; a linear one none, said why, and not ranked by), its crossings a
+    whole trace's, of one sample and of both pooled."""
+    from lstmviz.app.output_ref import OUTPUT_KEY
+
+    model, x, full, wt = outputs_traced
+    assert scale.output_records(model, x) == [(n, OUTPUT_KEY) for n in ("conv", "pool", "td", "lin")]
+    y = full[name].output  # (samples, steps, units)
+    steps = y.shape[1]
+    for source in (full, wt):
+        ov, st = scale.summarize(source, name, OUTPUT_KEY, sample=1, feature=1, bins=97)
+        lo, hi = _brute_minmax(y[1], ov.bins)
+        assert np.array_equal(ov.lo, lo) and np.array_equal(ov.hi, hi) and ov.total == steps
+        var, _, r = _numpy_scores(y[1], x[1, :, 1].astype(np.float64), False)
+        np.testing.assert_allclose(st.variance, var, rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(st.correlation, r, rtol=1e-9, atol=1e-12)
+        saturated = _SATURATED[name]
+        if saturated is None:
+            assert not st.saturates and np.isnan(st.saturation).all()
+            assert st.why_not == "no saturation: 'lin' is linear, no flat range to count"
+            with pytest.raises(LstmvizError, match="^no saturation: 'lin' is linear.*by variance or correlation$"):
+                scale.rank_units(st, "saturation")
+        else:
+            want = saturated(y[1]).sum(axis=0) / steps
+            assert st.saturates and np.array_equal(st.saturation, want)
+            assert list(scale.rank_units(st, "saturation")) == list(np.argsort(-want, kind="stable"))
+        assert list(scale.rank_units(st, "variance")) == list(np.argsort(-st.variance, kind="stable"))
+        pooled = scale.pool(None, source, name, OUTPUT_KEY, [0, 1], feature=0)
+        both = y.reshape(-1, y.shape[2])
+        var, _, r = _numpy_scores(both, x[:, :, 0].reshape(-1).astype(np.float64), False)
+        assert pooled.n == 2 * steps
+        np.testing.assert_allclose(pooled.variance, var, rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(pooled.correlation, r, rtol=1e-9, atol=1e-12)
+        for unit in (0, y.shape[2] - 1):
+            col = y[1, :, unit]
+            thr = float(np.median(col)) if name != "conv" else float(np.float32(0.5) * col.max())
+            for direction in ("up", "both"):
+                want = scale.crossings(col, thr, direction)
+                assert len(want) > 2
+                got = scale.find_crossings(source, name, OUTPUT_KEY, unit, thr, direction, sample=1)
+                assert np.array_equal(got, want), (name, unit, direction)
+
+
+def test_an_outputs_saturation_is_its_activations():
+    """Which steps of a layer's output count as saturated follows its activation, through the
+    layers that keep its numbers (a pooling, a Dropout); a recurrent record's by its key."""
+    from lstmviz.app.output_ref import OUTPUT_KEY
+
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("Conv1D", {"filters": 4, "kernel_size": 3, "padding": "same"}, name="conv"),
+        LayerSpec("MaxPooling1D", {"pool_size": 2, "strides": 1, "padding": "same"}, name="pool"),
+        LayerSpec("Dense", {"units": 3, "activation": "sigmoid"}, name="sig"),
+        LayerSpec("Dropout", {"rate": 0.5}, name="drop"),
+        LayerSpec("GRU", {"units": 3, "return_sequences": True}, name="g"),
+        LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {
+            "units": 4, "activation": "softmax"}}}, name="head")], seed=1)
+    rule = scale.saturation_rule
+    assert rule(model, "conv", OUTPUT_KEY) == ("", "no saturation: 'conv' is linear, no flat range to count")
+    assert rule(model, "pool", OUTPUT_KEY) == (
+        "", "no saturation: its numbers are those of 'conv', which is linear, no flat range to count")
+    assert rule(model, "sig", OUTPUT_KEY) == rule(model, "drop", OUTPUT_KEY) == ("gate", "")
+    assert rule(model, "head", OUTPUT_KEY) == ("gate", "")
+    assert rule(model, "g", "z") == ("gate", "") and rule(model, "g", "h") == ("state", "")
+    emb = Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": 9, "output_dim": 4}, name="e")], seed=1)
+    assert rule(emb, "e", OUTPUT_KEY) == ("", "no saturation: 'e' has no activation, no flat range to count")

@@ -177,10 +177,11 @@ def class_said(layer) -> str:
     return cls
 
 
-def _over_steps(model: Model, trace: Trace, name: str) -> np.ndarray | None:
+def over_steps(model: Model, trace: Trace, name: str) -> np.ndarray | None:
     """Layer ``name``'s traced output as (batch, steps, units), where it has steps; else
     None (no time axis, a 4-D output of sub-steps, not numbers; on a long input's window
-    an output without the window's steps: ``window_axis``)."""
+    an output without the window's steps: ``window_axis``). What the Over time view draws
+    and Units at scale ranks (``scale.stream``'s ``OUTPUT_KEY``)."""
     rec = trace.layers[name]
     if not rec.outputs:
         return None
@@ -252,7 +253,7 @@ def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None
     assert name is not None  # (_traced_layer: a name)
     if cell_refs(model, trace, name) or stacked_cell_refs(model, trace, name):
         return None
-    out = _over_steps(model, trace, name)
+    out = over_steps(model, trace, name)
     if out is None:
         return None
     reads, below = _reads(model, trace, layer, int(out.shape[1]))

@@ -9,8 +9,12 @@
 - ``overviews``: every record's ``Overview`` in one pass (the main window's Over time
   and Unrolled views draw them above the exact window);
 - ``UnitStats``: per unit over the whole sequence: mean, variance, saturation (the share of
-  steps a gate is below 0.1 or above 0.9, or |h| above 0.9: Karpathy et al. 2015) and the
-  correlation with an input feature; ``rank_units`` sorts and filters units by them;
+  steps a gate is below 0.1 or above 0.9, or |h| above 0.9: Karpathy et al. 2015; a layer's
+  output by its activation, ``saturation_rule``) and the correlation with an input feature;
+  ``rank_units`` sorts and filters units by them. A record is a recurrent layer's
+  (``record_keys``) or ``(name, OUTPUT_KEY)``: the output of a layer that is not recurrent
+  over the sequence's steps (``output_records``: a same Conv1D's filters, a TimeDistributed
+  head's units), read from the same windows;
 - ``crossings``: the steps where a unit crosses a threshold (LSTMVis' way of finding the
   cells that track quotes or line length).
 """
@@ -20,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from lstmviz.app.cell_ref import fed_by, layer_input, model_inputs, steps_first_view
-from lstmviz.app.output_ref import OUTPUT_KEY, output_layers
+from lstmviz.app.output_ref import OUTPUT_KEY, output_layers, output_ref, over_steps
 from lstmviz.engine import recurrent
 from lstmviz.engine.onnx_time import reads_reversed
 from lstmviz.engine.trace import GATE_KEYS
@@ -35,6 +39,47 @@ def _record(rec, key):
         side, key = key.split("/", 1)
         rec = rec.children[side]
     return rec.steps[key] if key in rec.steps else None
+
+
+def _record_in(part, layer: str, key: str, model=None):
+    """Record ``key`` of ``layer`` in trace ``part`` as (batch, steps, units): a recurrent
+    layer's (``_record``), or ``OUTPUT_KEY`` of a layer that is not recurrent: its output
+    over its steps as the Over time view draws it (``output_ref.over_steps``; a window's
+    steps on a long input); None where it has none."""
+    rec = part[layer]
+    if key == OUTPUT_KEY and not rec.steps and not rec.children:
+        model = model if model is not None else getattr(part, "model", None)
+        return None if model is None else over_steps(model, part, layer)
+    return _record(rec, key)
+
+
+def output_records(model, inputs) -> list[tuple[str, str]]:
+    """``(name, OUTPUT_KEY)`` of each layer whose output has the steps of a long input of
+    ``model`` over ``inputs`` (``output_ref.output_layers``: a Conv1D or pooling keeping its
+    steps, a Dense or TimeDistributed on the sequence, an Embedding), in the model's order:
+    the records of layers that are not recurrent Units at scale ranks beside the recurrent
+    ones' (``record_keys``)."""
+    return [(name, OUTPUT_KEY) for name in output_layers(model, inputs)]
+
+
+def output_window(seq, layer: str, row: int, step: int):
+    """``(trace, first step, values (steps, units))`` of layer ``layer``'s output
+    (``OUTPUT_KEY``) for trace row ``row``, as a sequence's ``record_window`` gives a
+    recurrent record: a long input's exact window holding step ``step`` (``window_at``;
+    before the pass, its first steps), an input traced whole's ``window`` steps around it
+    (``start_of``); ``(None, 0, None)`` while there is none."""
+    if hasattr(seq, "window_at"):
+        trace, _ = seq.window_at(int(step))
+        ref = output_ref(seq.model, trace, layer) if trace is not None else None
+        if ref is None:
+            return None, 0, None
+        return trace, int(ref.rec.start), np.asarray(ref.values[row])
+    trace = seq.windowed
+    values = over_steps(seq.model, trace, layer) if trace is not None else None
+    if values is None:
+        return None, 0, None
+    a = seq.start_of(step, values.shape[1])
+    return trace, a, np.asarray(values[row, a:a + seq.window])
 
 
 def window_steps(trace, block: int = BLOCK_STEPS, at_once: int = 1) -> int:
@@ -76,24 +121,25 @@ def stream(trace, layer: str, key: str, sample=0, block: int = BLOCK_STEPS,
     if not isinstance(sample, (int, np.integer)):
         sample = list(sample)
     windowed = hasattr(trace, "window")
-    total = trace.timesteps if windowed else trace[layer].timesteps
     if not windowed:
+        arr = _record_in(trace, layer, key)
+        if arr is None:
+            raise LstmvizError(f"layer '{layer}' records no '{key}'")
+        total = int(arr.shape[1])
         for s in range(0, total, block):
             e = min(total, s + block)
             if cancel is not None and cancel():
                 raise LstmvizError("cancelled")
-            arr = _record(trace[layer], key)
-            if arr is None:
-                raise LstmvizError(f"layer '{layer}' records no '{key}'")
             yield s, np.asarray(arr[sample, s:e])
             if progress is not None:
                 progress(e, total)
         return
+    total = trace.timesteps
     block = window_steps(trace, block * STREAM_AT_ONCE, STREAM_AT_ONCE)
     at_once = max(1, min(STREAM_AT_ONCE, recurrent.threads()))
 
     def one(s: int, e: int) -> np.ndarray:
-        arr = _record(trace.window(s, e, needed=[layer])[layer], key)
+        arr = _record_in(trace.window(s, e, needed=[layer]), layer, key, trace.model)
         if arr is None:
             raise LstmvizError(f"layer '{layer}' records no '{key}'")
         return np.asarray(arr[sample, :e - s])
@@ -419,8 +465,13 @@ class UnitStats:
     its variance (sum of squares / n - mean², over 100,000 steps, lost it to cancellation,
     or turned it negative)."""
 
-    def __init__(self, units: int, gate: bool):
+    def __init__(self, units: int, gate: bool, rule: str | None = None, why_not: str = ""):
         self.gate = gate
+        #: what a saturated step is (``SATURATED``'s keys; a gate's or a state's by ``gate``
+        #: where not given), "" where nothing is counted, ``why_not`` saying why
+        #: (``saturation_rule``: a layer's linear output)
+        self.rule = rule if rule is not None else ("gate" if gate else "state")
+        self.why_not = why_not
         self.n = 0
         self.mean = np.zeros(units)
         self.m2 = np.zeros(units)  # sum of squared deviations from the mean
@@ -441,10 +492,12 @@ class UnitStats:
         mb = v.mean(axis=0)
         d = v - mb
         m2b = (d * d).sum(axis=0)
-        if self.gate:
+        if self.rule == "gate":
             self.saturated += ((v < 0.1) | (v > 0.9)).sum(axis=0)
-        else:
+        elif self.rule == "state":
             self.saturated += (np.abs(v) > 0.9).sum(axis=0)
+        elif self.rule == "off":
+            self.saturated += (v == 0).sum(axis=0)
         na = self.n
         n = na + nb
         w = na * nb / n  # (0 for the first block: the merge is the block itself)
@@ -486,7 +539,15 @@ class UnitStats:
         return self.m2 / max(1, self.n)
 
     @property
+    def saturates(self) -> bool:
+        """Whether a saturated step is counted (``rule``): not of a linear output."""
+        return bool(self.rule)
+
+    @property
     def saturation(self):
+        """The share of steps saturated (``rule``), NaN where nothing is counted."""
+        if not self.saturates:
+            return np.full(len(self.saturated), np.nan)
         return self.saturated / max(1, self.n)
 
     @property
@@ -497,6 +558,62 @@ class UnitStats:
         with np.errstate(invalid="ignore", divide="ignore"):
             r = np.where(den > 1e-12, self.c / n / np.where(den > 0, den, 1.0), 0.0)
         return np.clip(r, -1.0, 1.0)
+
+
+#: what a saturated step is, by ``UnitStats.rule``: a gate's (a sigmoid's or a softmax's
+#: output too), a state's (a tanh's), a relu's (its flat side, where no gradient flows)
+SATURATED = {
+    "gate": "below 0.1 or above 0.9",
+    "state": "|value| above 0.9",
+    "off": "at 0 (relu's flat side)",
+}
+
+#: a layer's output saturates as its activation does (``saturation_rule``)
+ACTIVATION_RULES = {"sigmoid": "gate", "hard_sigmoid": "gate", "softmax": "gate",
+                    "tanh": "state", "softsign": "state", "relu": "off"}
+
+
+def _activation_of(model, name: str) -> tuple[str, str | None]:
+    """``(layer, activation)``: the layer whose activation layer ``name``'s output is, and
+    that activation's name (a Dense's, a Conv1D's, a TimeDistributed's inner layer's, an
+    Activation layer's; a pooling's, a Dropout's that of the layer below, whose numbers
+    they keep: ``Layer.keeps_sign``); None where none is (an Embedding, a normalization)."""
+    nodes = {n.layer.name: n for n in model.nodes}
+    seen: set[str] = set()
+    while name in nodes and name not in seen:
+        seen.add(name)
+        node = nodes[name]
+        layer = node.layer
+        inner = getattr(layer, "inner", None) if layer.class_name == "TimeDistributed" else None
+        own = inner if inner is not None else layer
+        if getattr(own, "activated", False):
+            act = own.config.get("activation")
+            return name, act if isinstance(act, str) else None
+        if getattr(own, "keeps_sign", False) and len(node.inbound) == 1:
+            name = node.inbound[0].layer
+            continue
+        return name, None
+    return name, None
+
+
+def saturation_rule(model, layer: str, key: str) -> tuple[str, str]:
+    """``(rule, why not)`` of record ``key`` of ``layer`` (``UnitStats``' ``rule`` and
+    ``why_not``): a recurrent record's by its key (a gate's, a state's); a layer's output
+    (``OUTPUT_KEY``) by the activation it is of (``ACTIVATION_RULES``: a sigmoid's or
+    softmax's as a gate's, a tanh's as a state's, a relu's the steps it is 0); none of a
+    linear output (a Conv1D or Dense of no activation, an Embedding), said in one line."""
+    if key != OUTPUT_KEY or model is None:
+        return ("gate" if key.rsplit("/", 1)[-1] in GATE_KEYS else "state"), ""
+    try:
+        below, act = _activation_of(model, layer)
+    except Exception:  # (no such layer: as a state, the rule before outputs were ranked)
+        return "state", ""
+    rule = ACTIVATION_RULES.get(act or "")
+    if rule:
+        return rule, ""
+    what = f"is {act}" if act else "has no activation"
+    return "", (f"no saturation: '{below}' {what}, no flat range to count" if below == layer
+                else f"no saturation: its numbers are those of '{below}', which {what}, no flat range to count")
 
 
 def feature_input(model, inputs, layer: str, steps: int) -> tuple[int, np.ndarray] | None:
@@ -519,12 +636,13 @@ def summarize(trace, layer: str, key: str, sample: int = 0, feature: int | None 
     (correlated with feature ``feature`` of the input the layer reads, ``feature_input``,
     at the same processing step)."""
     total, x, backwards = _feature_of(trace, layer, key, feature)
+    rule = saturation_rule(getattr(trace, "model", None), layer, key)
     overview: Overview | None = None
     stats: UnitStats | None = None
     for s, arr in stream(trace, layer, key, sample, progress=progress, cancel=cancel):
         if overview is None or stats is None:
             overview = Overview(total, arr.shape[1], bins)
-            stats = UnitStats(arr.shape[1], key.rsplit("/", 1)[-1] in GATE_KEYS)
+            stats = UnitStats(arr.shape[1], key.rsplit("/", 1)[-1] in GATE_KEYS, *rule)
         f = None
         if x is not None:
             idx = np.arange(s, s + len(arr))
@@ -542,13 +660,15 @@ def _feature_of(trace, layer: str, key: str, feature: int | None):
     """``(total, x, backwards)`` of ``summarize``: the record's steps, the batch-major input
     whose ``feature`` its units are correlated with (None: none), and whether the record
     runs backwards over it (its step t reads input step total-1-t)."""
-    rec = trace.window(0, 1)[layer] if hasattr(trace, "window") else trace[layer]
+    windowed = hasattr(trace, "window")
+    rec = trace.window(0, 1)[layer] if windowed else trace[layer]
     sub = rec.children[key.split("/", 1)[0]] if "/" in key else rec
     model = getattr(trace, "model", None)
     # (an ONNX node fed through a ReverseSequence reads the input turned around)
     flipped = model is not None and reads_reversed(model.get_layer(layer))
     backwards = bool(sub.go_backwards) != flipped
-    total = trace.timesteps if hasattr(trace, "window") else rec.timesteps
+    whole = None if windowed else _record_in(trace, layer, key)  # (a layer's output: its own steps)
+    total = trace.timesteps if windowed else int(whole.shape[1]) if whole is not None else rec.timesteps
     fed = feature_input(model, trace.inputs, layer, total)
     x = fed[1] if fed is not None and feature is not None and 0 <= feature < fed[1].shape[2] else None
     return total, x, backwards
@@ -566,9 +686,10 @@ def pool(stats: UnitStats | None, trace, layer: str, key: str, rows, feature: in
     rows = [int(r) for r in rows]
     total, x, backwards = _feature_of(trace, layer, key, feature)
     gate = key.rsplit("/", 1)[-1] in GATE_KEYS
+    rule = saturation_rule(getattr(trace, "model", None), layer, key)
     for s, arr in stream(trace, layer, key, rows, progress=progress, cancel=cancel):
         if stats is None:
-            stats = UnitStats(arr.shape[2], gate)
+            stats = UnitStats(arr.shape[2], gate, *rule)
         idx = np.arange(s, s + arr.shape[1])
         if backwards:
             idx = total - 1 - idx
@@ -591,6 +712,8 @@ def rank_units(stats: UnitStats, by: str = "variance", minimum: float | None = N
     ranking (in unit order), and not kept by a ``minimum``."""
     if by not in RANKINGS:
         raise LstmvizError(f"units are ranked by {', '.join(RANKINGS)}, not {by!r}")
+    if by == "saturation" and not stats.saturates:
+        raise LstmvizError(f"{stats.why_not}: rank its units by variance or correlation")
     score = {"variance": stats.variance, "saturation": stats.saturation,
              "correlation": np.abs(stats.correlation)}[by]
     score = np.where(stats.scored, score, -np.inf)

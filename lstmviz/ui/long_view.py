@@ -20,8 +20,10 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import scale
+from lstmviz.app.cell_ref import unit_word
 from lstmviz.app.counts import count
 from lstmviz.app.long_sequence import LONG_STEPS, LongSequence, failure
+from lstmviz.app.output_ref import OUTPUT_KEY, nonnegative
 from lstmviz.app.whole_input import WholeInput
 from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
 from lstmviz.engine.windows import recurrent_halves
@@ -120,10 +122,15 @@ class _OneLine(QtWidgets.QLabel):
         return QtCore.QSize(max(hint.width(), line), hint.height())
 
 
-def record_choices(model) -> list[tuple[str, str]]:
-    """(layer, key) pairs a long sequence can show: every recorded state and gate."""
+def record_choices(model, outputs=()) -> list[tuple[str, str]]:
+    """(layer, key) pairs a long sequence can show, in the model's order: every recorded
+    state and gate, and the output of each layer of ``outputs`` (``(name, OUTPUT_KEY)``,
+    ``scale.output_records``: a Conv1D's filters, a TimeDistributed head's units)."""
     out = []
+    shown = {name for name, _ in outputs}
     for node in model.nodes:
+        if node.layer.name in shown:
+            out.append((node.layer.name, OUTPUT_KEY))
         for side, rnn in recurrent_halves(node.layer):
             for key in RECURRENT_KEYS[rnn.kind]:
                 out.append((node.layer.name, f"{side}/{key}" if side else key))
@@ -159,7 +166,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self._titled_steps: int | None = None
         self._fit_title()
         self.setWindowFlag(QtCore.Qt.WindowType.Window)
-        self.choices = record_choices(model)
+        # (a long input's layers that are not recurrent too, their outputs over its steps
+        # from the same windows; an input traced whole ranks its recurrent layers alone)
+        outputs = [] if isinstance(self.seq, WholeInput) else scale.output_records(model, self.seq.inputs)
+        self.choices = record_choices(model, outputs)
         feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
         #: the input's features' names (a CSV header's, escaped: ``long_data.header_name``), or None
         self.feature_names = (tuple(feature_names) if feature_names is not None and len(feature_names) == feats
@@ -187,6 +197,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         #: main window's unit lost), set once they are (``redraw``)
         self._unit_wanted: int | None = None
         self._build()
+        self._fit_saturation()
         self._fit_feature()
         self._offer_find()
         self.timer = QtCore.QTimer(self)
@@ -343,7 +354,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.top_spin.setEnabled(False)  # (model order shows every unit: it would do nothing)
         self.top_spin.valueChanged.connect(lambda _: self._rank())
         self.unit_spin = QtWidgets.QSpinBox()
-        self.unit_spin.setPrefix("unit ")
+        self.unit_spin.setPrefix(f"{self._word()} ")
         self.unit_spin.valueChanged.connect(self._unit_changed)
         self._unit_by_code = False  # the unit box set by the window, not by the user
         # the selected unit's scores over the whole sequence, those the ranking sorts by
@@ -352,7 +363,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.scores_label.setWordWrap(True)  # (two lines where the ranking has its own row and no more)
         self.scores_label.setToolTip(
             "The selected unit over the whole sequence: the variance of its values; saturation, "
-            "the share of steps a gate is below 0.1 or above 0.9 (|value| above 0.9 for a state); "
+            "the share of steps a gate is below 0.1 or above 0.9 (|value| above 0.9 for a state; "
+            "a layer's output y by its activation: a sigmoid's or softmax's as a gate's, a tanh's "
+            "as a state's, a relu's the steps it is 0; none of a linear one); "
             "r, its correlation with the input feature chosen beside")
         self.threshold_edit = FigureSpin()  # (0.0005 stays 0.0005: a unit of tiny amplitude)
         self.threshold_edit.setRange(-1e6, 1e6)
@@ -430,7 +443,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         """The plots' background, axes, titles and marks in theme ``t``."""
         self.glw.setBackground(t.background)
         for p in (self.over_plot, self.win_plot):
-            th.style_plot(p, t, left="unit", bottom="step")
+            th.style_plot(p, t, left=self._word(), bottom="step")
         for p in (self.curve_over, self.curve_win):
             th.style_plot(p, t)
         for plot, (title, short) in self._titles.items():
@@ -768,7 +781,37 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.feature_spin.setVisible(feats > 0)
         self._name_feature(self.feature_spin.value())
 
+    def _word(self) -> str:
+        """What one number of the record shown is called: a Conv1D's output's "filter", a
+        pooling's "channel" (``cell_ref.unit_word``, as the other views and the main
+        window's unit box say), else "unit"."""
+        data = self.record_combo.currentData() if hasattr(self, "record_combo") else None
+        if not data or data[1] != OUTPUT_KEY:
+            return "unit"
+        return unit_word(self.seq.model.get_layer(data[0]))
+
+    def _fit_word(self) -> None:
+        """The unit box and the heatmaps' unit axes name the record's numbers (``_word``)."""
+        word = self._word()
+        if self.unit_spin.prefix() != f"{word} ":
+            self.unit_spin.setPrefix(f"{word} ")
+            for p in (self.over_plot, self.win_plot):
+                th.style_plot(p, th.current(), left=word, bottom="step")
+
+    def _fit_saturation(self) -> None:
+        """The ranking by saturation offered where the record's saturation is counted (a
+        layer's linear output has none: ``scale.saturation_rule``), the reason its tooltip."""
+        layer, key = self.record_combo.currentData()
+        _, why = scale.saturation_rule(self.seq.model, layer, key)
+        at = self.rank_combo.findText("saturation")
+        item = self.rank_combo.model().item(at) if at >= 0 else None
+        if item is not None and item.isEnabled() == bool(why):
+            item.setEnabled(not why)
+            item.setToolTip(why)
+
     def _record_changed(self):
+        self._fit_word()
+        self._fit_saturation()
         self._fit_feature()
         self.order = self._ranking = None
         self.summary = None
@@ -785,6 +828,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self.top_spin.setEnabled(by != "model order")
         if self.summary is None or by == "model order":
             self.order = self._ranking = None
+        elif by == "saturation" and not self.summary[1].saturates:
+            self.order = self._ranking = None  # (its scores say why: a linear output's)
         else:
             self._ranking = scale.rank_units(self.summary[1], by)
             self.order = self._ranking[:self.top_spin.value()]
@@ -803,9 +848,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
     def show_at(self, step: int, layer: str | None = None, unit: int | None = None,
                 side: str | None = None, sample: int | None = None) -> None:
         """Where the main window is: its step, and its layer's hidden state ``h`` (the
-        ``side``'s of a Bidirectional), unit and sample where this window shows them."""
+        ``side``'s of a Bidirectional), or the output ``y`` of a layer that is not recurrent
+        (a Conv1D's filters), unit and sample where this window shows them."""
         if layer is not None:
-            want = [(layer, f"{side}/h" if side else "h"), (layer, "forward/h"), (layer, "h")]
+            want = [(layer, f"{side}/h" if side else "h"), (layer, "forward/h"), (layer, "h"), (layer, OUTPUT_KEY)]
             data = [tuple(self.record_combo.itemData(i)) for i in range(self.record_combo.count())]
             at = next((data.index(w) for w in want if w in data), -1)  # (findData: no tuples)
             if at >= 0:
@@ -889,16 +935,26 @@ class LongSequenceWindow(QtWidgets.QWidget):
     def levels(self, key, values) -> tuple[float, float]:
         """A record's colour levels over ``values``' finite numbers (a state that overflowed
         to inf, then NaN, made them (nan, nan) and nothing was drawn, its finite steps too):
-        a gate's 0..1 widened as ``scale.gate_levels``, else symmetric around 0."""
+        a gate's 0..1 widened as ``scale.gate_levels``, an output whose every number is >= 0
+        (a relu's: ``_from_zero``) 0 .. its largest, else symmetric around 0."""
         if key.rsplit("/", 1)[-1] in GATE_KEYS:
             return scale.gate_levels(values)
         values = np.asarray(values)
         m = float(np.max(np.abs(values), where=np.isfinite(values), initial=0.0))
-        return -(m or 1.0), (m or 1.0)
+        return (0.0 if self._from_zero() else -(m or 1.0)), (m or 1.0)
+
+    def _from_zero(self) -> bool:
+        """The record shown is a layer's output whose every number is >= 0 (a Conv1D of
+        relu, the pooling after it: ``output_ref.nonnegative``): coloured from 0 up on the
+        gates' sequential map, as the Over time view colours it."""
+        layer, key = self.record_combo.currentData()
+        return key == OUTPUT_KEY and nonnegative(self.seq.model).get(layer, False)
 
     def window_values(self):
         """(window trace, first step, (steps, units) exact values of the shown record)."""
         layer, key = self.record_combo.currentData()
+        if key == OUTPUT_KEY:  # (a layer that is not recurrent: its output's window)
+            return scale.output_window(self.seq, layer, self.row(), self.step)
         return self.seq.record_window(layer, key, self.row(), self.step)
 
     def redraw(self):
@@ -908,7 +964,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         layer, key = self.record_combo.currentData()
         trace, start, values = self.window_values()
         self._fit_columns(values is not None and start == 0 and len(values) >= self._steps())
-        cmap = th.cmap_for(key.rsplit("/", 1)[-1])
+        cmap = th.gate_cmap() if self._from_zero() else th.cmap_for(key.rsplit("/", 1)[-1])
         units = values.shape[1] if values is not None else 0
         with self._unit_by_window():  # (a narrower range moves the unit)
             self.unit_spin.setRange(0, max(0, units - 1))
@@ -964,9 +1020,14 @@ class LongSequenceWindow(QtWidgets.QWidget):
             st = self.summary[1]
             if unit < len(st.variance):
                 # a unit NaN at any step: why it has no scores ("variance nan", its plots empty)
+                # (a linear output's saturation is none: why, in its place)
+                # (and a relu's says what its saturation is: the steps it is 0)
+                at_zero = "\u00a0(at\u00a00)" if st.rule == "off" else ""
+                sat = (f"saturation{at_zero}\u00a0{100 * st.saturation[unit]:.1f}%" if st.saturates
+                       else st.why_not.replace(" ", "\u00a0", 1))
                 self.scores_label.setText(self._over_what() + (st.unscored(unit, f"{key}[{unit}]") or (
                     # (no line break inside a score where the label wraps)
-                    f"variance\u00a0{st.variance[unit]:.4g} \u00b7 saturation\u00a0{100 * st.saturation[unit]:.1f}%"
+                    f"variance\u00a0{st.variance[unit]:.4g} \u00b7 {sat}"
                     + ("" if self.feature_spin.isHidden() else f" \u00b7 r\u00a0{st.correlation[unit]:+.3f}")
                     + ("" if below is None else f" \u00b7 rank\u00a0{below[1]:,} of\u00a0{below[2]:,}, "
                        f"below the top\u00a0{len(rows) - 1:,}: its row last"))))
