@@ -164,7 +164,9 @@ def test_file_menu_opens_a_long_text_for_an_embedding_model(make_window, tmp_pat
     lw.seek(4000)
     trace, start, values = lw.window_values()
     np.testing.assert_array_equal(values, full[name].steps["h"][0, start:start + len(values)])
-    lw.record_combo.setCurrentIndex(0)  # the input gate i
+    # (the Embedding's output first, its vectors over the text's steps: then the input gate i)
+    assert lw.choices[:2] == [(state.model.layers[0].name, "y"), (name, "i")]
+    lw.record_combo.setCurrentIndex(1)  # the input gate i
     assert lw.record_combo.currentData() == (name, "i")
     # a crossing picked there moves the main window's cursor to it (it stayed put)
     lw.unit_spin.setValue(3)
@@ -1940,3 +1942,120 @@ def test_units_at_scale_goes_on_with_the_main_windows_pass_after_its_cancel(make
     assert lw.cancel_button.text() == "Cancel" and not lw.cancel_button.isVisible()
     h = state.model.trace(np.asarray(seq.x))[state.model.layers[0].name].steps["h"]
     np.testing.assert_array_equal(lw.window_values()[2][:, 0], h[0, :256, 0])
+
+
+def _cnn_lstm(filters: int = 32) -> Model:
+    """A practitioner's CNN-LSTM: a causal Conv1D of relu, an LSTM, a linear Dense head."""
+    return Model.sequential((None, None, 2), [
+        LayerSpec("Conv1D", {"filters": filters, "kernel_size": 5, "padding": "causal", "activation": "relu"},
+                  name="conv"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="lstm"),
+        LayerSpec("Dense", {"units": 3}, name="head")], seed=3)
+
+
+def test_units_at_scale_ranks_and_searches_a_conv1ds_filters_as_a_whole_trace_says(qtbot, model_x):
+    """Issue 13: Units at scale listed recurrent records alone; a CNN-LSTM's Conv1D of 32
+    filters over a long input was never ranked. Now its output is a record ("conv: y", in
+    the model's order, its numbers "filter"s as the other views name them), drawn from 0
+    on the gates' map as Over time draws a relu's output, its overview, scores, ranking,
+    exact windows and crossings a whole trace's; a linear head's has no saturation to rank
+    by, and its scores say why in its place."""
+    from lstmviz.app.output_ref import OUTPUT_KEY
+
+    model = _cnn_lstm()
+    _, x = model_x
+    w = LongSequenceWindow(model, x, window=256, start=False)
+    items = [w.record_combo.itemText(i) for i in range(w.record_combo.count())]
+    assert items == ["conv: y", "lstm: i", "lstm: f", "lstm: c_tilde", "lstm: o", "lstm: c", "lstm: h", "head: y"]
+    assert w.record_combo.currentData() == ("conv", OUTPUT_KEY)
+    assert w.unit_spin.prefix() == "filter " and w.over_plot.getAxis("left").labelText == "filter"
+    _summarized(qtbot, w)
+    full = model.trace(x)
+    y = full["conv"].output[0]
+    lo, hi = np.array([[y[a:b].min(0), y[a:b].max(0)] for a, b in zip(w.summary[0].edges()[:-1],
+                                                                        w.summary[0].edges()[1:])]).transpose(1, 0, 2)
+    assert np.array_equal(w.summary[0].lo, lo) and np.array_equal(w.summary[0].hi, hi)
+    np.testing.assert_array_equal(w.over_img.image, np.where(np.abs(hi) >= np.abs(lo), hi, lo).T)
+    assert tuple(w.over_img.levels) == (0.0, float(y.max()))  # (a relu's: from 0, as Over time)
+    st = w.summary[1]
+    v = y.astype(np.float64)
+    np.testing.assert_allclose(st.variance, v.var(0), rtol=1e-9, atol=1e-15)
+    r = [np.corrcoef(x[0, :, 0], v[:, u])[0, 1] if v[:, u].std() else 0.0 for u in range(32)]
+    np.testing.assert_allclose(st.correlation, r, rtol=1e-9, atol=1e-12)
+    assert np.array_equal(st.saturation, (y == 0).sum(0) / T)
+    w.unit_spin.setValue(5)
+    assert f"saturation\u00a0(at\u00a00)\u00a0{100 * (y[:, 5] == 0).mean():.1f}%" in w.scores_label.text()
+    assert w.curve_over.titleLabel.text.startswith("conv y[5] over the whole sequence")
+    for step in (0, 1717, T - 1):  # the exact window around any step: the whole trace's
+        w.seek(step)
+        _, start, values = w.window_values()
+        assert start <= step < start + len(values)
+        np.testing.assert_array_equal(values, y[start:start + len(values)])
+        np.testing.assert_array_equal(w.win_img.image, y[start:start + len(values)].T)
+        assert f"y[5] = {y[step, 5]:.4f}" in w.step_label.text()
+    w.top_spin.setValue(10)
+    w.rank_combo.setCurrentText("variance")  # the filters ranked: rows in that order
+    order = scale.rank_units(st, "variance", top=10)
+    assert list(order) == list(np.argsort(-st.variance, kind="stable")[:10])
+    np.testing.assert_array_equal(w.over_img.image, np.where(np.abs(hi) >= np.abs(lo), hi, lo)[:, order].T)
+    assert w.over_plot.titleLabel.text.endswith("units by variance")
+    w.rank_combo.setCurrentText("saturation")
+    assert list(w.order) == list(np.argsort(-st.saturation, kind="stable")[:10])
+    unit = int(np.argmax(v.var(0)))
+    w.unit_spin.setValue(unit)
+    thr = float(np.float32(0.5) * y[:, unit].max())
+    w.threshold_edit.setValue(thr)
+    w.direction_combo.setCurrentText("both")
+    got = w.find_crossings()
+    want = scale.crossings(y[:, unit], w.threshold_edit.value(), "both")
+    assert len(want) > 2 and np.array_equal(got, want)
+    # a linear head: no saturation (none offered to rank by; its scores say why)
+    w.rank_combo.setCurrentText("model order")
+    w.record_combo.setCurrentIndex(items.index("head: y"))
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    item = w.rank_combo.model().item(w.rank_combo.findText("saturation"))
+    why = "no saturation: 'head' is linear, no flat range to count"
+    assert not item.isEnabled() and item.toolTip() == why
+    assert w.unit_spin.prefix() == "unit " and w.over_plot.getAxis("left").labelText == "unit"
+    assert why.replace(" ", "\u00a0", 1) in w.scores_label.text()
+    _, start, values = w.window_values()
+    np.testing.assert_array_equal(values, full["head"].output[0, start:start + len(values)])
+    w.record_combo.setCurrentIndex(0)  # back on the conv: saturation offered again
+    assert item.isEnabled() and item.toolTip() == ""
+
+
+def test_units_at_scale_opens_on_the_selected_conv1d_of_a_long_input(make_window, monkeypatch):
+    """Opened from the main window with a Conv1D selected on a long input, Units at scale
+    shows its output at the main window's step and filter (it opened on the LSTM's first
+    record: the layer selected had no record there); a row picked selects that filter of
+    that layer in the main window."""
+    from lstmviz import limits
+    from lstmviz.app.options import default_config
+    from lstmviz.app.output_ref import OUTPUT_KEY
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)  # a long input
+    conv = dict(default_config("Conv1D"), filters=6, kernel_size=5, padding="causal", activation="relu")
+    state = AppState([LayerEntry("Conv1D", conv), LayerEntry("LSTM", default_config("LSTM", None, units=4))],
+                     InputSpec(input_dim=2))
+    win = make_window((1280, 720), state)
+    t = np.arange(6000)
+    x = np.stack([np.sin(t / 40.0), np.cos(t / 90.0)], -1)[None].astype(np.float32)
+    state.set_input_data(x)
+    assert state.long is not None
+    name = state.model.layers[0].name
+    state.set_cursor(layer=name, unit=2, step=4321)
+    lw = win.open_units_window()
+    assert lw is not None and lw.seq is state.long
+    assert lw.record_combo.currentData() == (name, OUTPUT_KEY)
+    assert lw.unit_spin.value() == 2 and lw.unit_spin.prefix() == "filter " and lw.step == 4321
+    assert lw.wait(120) and win.long_runner.wait(120)
+    y = state.model.trace(x)[name].output[0]
+    _, start, values = lw.window_values()
+    assert start <= 4321 < start + len(values)
+    np.testing.assert_array_equal(values, y[start:start + len(values)])
+    lw.pick_row(4)
+    assert (state.cursor.layer, state.cursor.unit) == (name, 4)
+    lw.close()
