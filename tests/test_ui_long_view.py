@@ -1910,15 +1910,16 @@ def test_units_at_scale_goes_on_with_the_main_windows_pass_after_its_cancel(make
     from lstmviz.app.state import AppState
 
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # a long input
-    # the main window's pass waits at its first steps until the Cancel was clicked (6,000
-    # steps of an LSTM(4) ran to the end before the click on an idle machine)
+    # the main window's pass asks whether it is cancelled only once the Cancel was clicked
+    # (6,000 steps of an LSTM(4) ran to the end before the click on an idle machine; held
+    # in its progress instead, a pass of one stretch asked before and ran on to its end)
     gate, real_pass = threading.Event(), long_sequence.keyframe_pass
 
-    def held_pass(*args, progress=None, **kw):
-        def tick(done, total):
+    def held_pass(*args, cancel=None, **kw):
+        def asked():
             gate.wait(60)
-            progress(done, total)
-        return real_pass(*args, progress=tick if progress is not None else None, **kw)
+            return cancel()
+        return real_pass(*args, cancel=asked if cancel is not None else None, **kw)
 
     monkeypatch.setattr(long_sequence, "keyframe_pass", held_pass)
     state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=2))
