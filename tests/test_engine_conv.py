@@ -140,28 +140,38 @@ def test_params_and_formula_are_keras_count_params():
     assert plain.param_formula() == "k·c·f = 2·6·2 = 24"
 
 
-@pytest.mark.parametrize("layer,said", [
-    (("Conv1D", {"filters": 2, "kernel_size": 3}), "gives 2 steps fewer than it reads (padding 'valid')"),
-    (("Conv1D", {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"}),
-     "gives one step of every 2 (strides 2)"),
-    (("MaxPooling1D", {"pool_size": 2}), "gives one step of every 2 (strides 2)"),
-    (("AveragePooling1D", {"pool_size": 3, "strides": 1}), "gives 2 steps fewer than it reads (padding 'valid')"),
-    (("Conv1D", {"filters": 2, "kernel_size": 3, "padding": "same", "data_format": "channels_first"}),
-     "reads its steps on its last axis (channels_first)"),
+@pytest.mark.parametrize("layer", [
+    ("Conv1D", {"filters": 2, "kernel_size": 3}),
+    ("Conv1D", {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"}),
+    ("MaxPooling1D", {"pool_size": 2}),
+    ("AveragePooling1D", {"pool_size": 3, "strides": 1}),
+    ("AveragePooling1D", {"pool_size": 3, "strides": 2, "padding": "same"}),
 ])
-def test_a_sequence_beyond_the_trace_budget_says_which_conv_or_pooling_windows_follow(monkeypatch, layer, said):
-    # (strides 1 with padding same or causal: windows follow them, test_engine_windows.py)
+def test_a_sequence_beyond_the_trace_budget_predicts_through_any_channels_last_conv_or_pooling(monkeypatch, layer):
+    # (strides > 1 or padding 'valid': the LSTM after it steps over its own, fewer steps;
+    # test_engine_windows.py compares every window)
     from lstmviz.engine import windows
 
     model = stack((None, 64, 2), layer, ("LSTM", {"units": 2}))
+    x = np.random.default_rng(0).normal(size=(1, 64, 2)).astype(np.float32)
+    want = model.trace(x).output
+    monkeypatch.setattr(windows, "trace_budget", lambda: 1)
+    assert np.array_equal(model.predict(x), want)
+
+
+def test_a_sequence_beyond_the_trace_budget_refuses_a_channels_first_conv_in_one_line(monkeypatch):
+    from lstmviz.engine import windows
+
+    layer = ("Conv1D", {"filters": 2, "kernel_size": 3, "padding": "same", "data_format": "channels_first"})
+    model = stack((None, 2, 64), layer, ("Permute", {"dims": [2, 1]}), ("LSTM", {"units": 2}))
     monkeypatch.setattr(windows, "trace_budget", lambda: 1)
     with pytest.raises(LstmvizError) as err:
-        model.predict(np.zeros((1, 64, 2), np.float32))
+        model.predict(np.zeros((1, 2, 64), np.float32))
     name = model.layers[0].name
     assert str(err.value) == (
-        f"layer '{name}' ({layer[0]}) {said}; a long sequence is traced by windows through Conv1D and "
-        "pooling layers of strides 1 with padding 'same' or 'causal' (a shorter input, or more memory "
-        "for a whole trace, File > Memory limit, shows it)")
+        f"layer '{name}' (Conv1D) reads its steps on its last axis (channels_first); a long sequence is "
+        "traced by windows through Conv1D and pooling layers of data_format 'channels_last' (a shorter "
+        "input, or more memory for a whole trace, File > Memory limit, shows it)")
 
 
 @pytest.mark.parametrize("cls,cfg", [

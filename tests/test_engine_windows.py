@@ -1384,3 +1384,217 @@ def _pass_within_its_estimate(model, x) -> None:
         tracemalloc.stop()
     assert peak < 1.1 * est, (est, peak)
     assert np.array_equal(wt.output, model.trace(x).output)
+
+
+# -- layers of their own steps: strided or 'valid' Conv1D and pooling (a CNN-LSTM) -------
+#: models whose later layers have fewer steps than the input (engine/windows.py's clocks)
+STRIDED = {
+    # the usual CNN-LSTM: a causal Conv1D, MaxPooling1D(2), an LSTM over half the steps
+    "conv_maxpool_lstm": lambda: [
+        LayerSpec("Conv1D", {"filters": 6, "kernel_size": 3, "padding": "causal", "activation": "relu"}, name="c"),
+        LayerSpec("MaxPooling1D", {"pool_size": 2}, name="p"),
+        LayerSpec("LSTM", {"units": 5, "return_sequences": True}, name="l"),
+        LayerSpec("Dense", {"units": 2}, name="d")],
+    # strides 2 'same', a same pooling of strides 2, a Bidirectional, a 'valid' Conv1D, an
+    # overlapping pool of strides 3 and a go_backwards layer over 15 of 203 steps
+    "strides_valid_backwards": lambda: [
+        LayerSpec("Conv1D", {"filters": 4, "kernel_size": 5, "strides": 2, "padding": "same"}, name="c"),
+        LayerSpec("AveragePooling1D", {"pool_size": 3, "strides": 2, "padding": "same"}, name="p"),
+        _bidi("GRU", 3, "bi", return_sequences=True),
+        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 4, "padding": "valid", "groups": 3}, name="v"),
+        LayerSpec("MaxPooling1D", {"pool_size": 4, "strides": 3}, name="p2"),
+        LayerSpec("SimpleRNN", {"units": 2, "go_backwards": True, "return_sequences": True}, name="s"),
+        LayerSpec("LSTM", {"units": 3}, name="last")],
+    # a mask stops at the pooling (Keras drops it): the GRU after it sees every step
+    "masked_then_pooled": lambda: [
+        LayerSpec("Masking", {"mask_value": 0.0}, name="m"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="masked"),
+        LayerSpec("AveragePooling1D", {"pool_size": 3}, name="p"),
+        LayerSpec("GRU", {"units": 3, "return_sequences": True}, name="g")],
+}
+
+
+def _same_own_steps(full, win, wt, a, b, of=None):
+    """Every record and output of window ``win`` (steps a..b-1 of the input, or of layer
+    ``of``) equals the same steps of the full trace to the bit, each layer in its own steps
+    (``steps_for``); returns how many arrays were compared."""
+    compared = 0
+    for name, rec in full.layers.items():
+        got = win[name]
+        n = wt.steps_of(name)
+        lo, hi = wt.steps_for(name, a, b, of)
+        pairs = list(zip(rec.outputs, got.outputs))
+        for side, half in (rec.children.items() if rec.children else [("", rec)]):
+            mine = got.children[side] if side else got
+            if half.steps:
+                assert (mine.start, mine.total) == (lo, n), (name, side)
+            pairs += [(half.steps[k], mine.steps[k]) for k in half.steps]
+            assert (half.mask is None) == (mine.mask is None), name
+            if half.mask is not None:
+                pairs.append((half.mask, mine.mask))
+        for whole, part in pairs:
+            whole, part = np.asarray(whole), np.asarray(part)
+            if whole.shape != part.shape:  # (a sequence: the window's steps of it)
+                assert whole.shape[1] == n and part.shape[1] == hi - lo, (name, a, b)
+                whole = whole[:, lo:hi]
+            assert np.array_equal(whole, part), f"{name} steps {a}:{b} (its own {lo}:{hi})"
+            compared += 1
+    return compared
+
+
+@pytest.mark.parametrize("name", sorted(STRIDED))
+@pytest.mark.parametrize("every", [16, 48])
+@pytest.mark.parametrize("batch", [1, 3, 16])
+def test_windows_through_strided_and_valid_conv_and_pooling_equal_the_full_trace_in_each_layers_steps(
+        name, every, batch):
+    """After a Conv1D or pooling of strides s (or padding 'valid') a layer has its own
+    steps (T/s): its keyframes and windows count them. A window of input steps a..b-1 holds
+    each layer's steps those stand for (``steps_for``), every record and output the full
+    trace's to the bit (13 features: a Conv1D's chunks of products as the whole trace's);
+    a window of a layer's own steps (``of=``) holds exactly them."""
+    model = Model.sequential((None, None, 13), STRIDED[name](), seed=6)
+    x = _data(batch, d=13, seed=every + batch, mask_runs=name.startswith("masked") and batch > 1)
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=every)
+    for layer in model.layers:
+        rec = full[layer.name]
+        assert wt.steps_of(layer.name) == (rec.timesteps or rec.output.shape[1]), layer.name
+    assert wt.steps_of(model.layers[-1].name) < T  # (fewer steps than the input's)
+    for o, want in zip(wt.outputs, full.outputs):
+        assert np.array_equal(o, want)
+    for a, b in WINDOWS + [(1, 2), (5, 9), (100, 103)]:
+        win = wt.window(a, b)
+        assert (win.start, win.total_steps) == (a, T) and np.array_equal(win.inputs[0], x[:, a:b])
+        assert _same_own_steps(full, win, wt, a, b) > 0
+    rnn = [n.layer.name for n in model.nodes if recurrent_halves(n.layer)][-1]
+    n = wt.steps_of(rnn)
+    for a, b in [(0, 1), (0, n), (n // 3, n // 2 + 1), (n - 1, n)]:
+        win = wt.window(a, b, of=rnn)
+        assert wt.steps_for(rnn, a, b, rnn) == (a, b) and win[rnn].start == a
+        _same_own_steps(full, win, wt, a, b, of=rnn)
+    with pytest.raises(LstmvizError, match=f"not a window of 0:{n} of layer '{rnn}'"):
+        wt.window(0, n + 1, of=rnn)
+
+
+@pytest.mark.parametrize("name", sorted(STRIDED))
+def test_a_window_by_input_steps_and_of_the_needed_layers_through_a_pooling_are_the_trace(name):
+    """By input steps, a half running backwards over its own n steps records its processing
+    steps n-hi .. n-lo-1 (its own window lo..hi-1 turned around); a window of the needed
+    layers runs the rest when asked: both the full trace's numbers."""
+    model = Model.sequential((None, None, 3), STRIDED[name](), seed=4)
+    x = _data(3, mask_runs=name.startswith("masked"))
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=16)
+    for a, b in [(0, 40), (77, 160), (T - 1, T)]:
+        win = wt.window(a, b, by_input=True)
+        for lname, rec in win.layers.items():
+            for side, half in (rec.children.items() if rec.children else [("", rec)]):
+                if not half.steps:
+                    continue
+                whole = full[lname].children[side] if side else full[lname]
+                n = wt.steps_of(lname)
+                lo, hi = wt.steps_for(lname, a, b)
+                if half.go_backwards:
+                    lo, hi = n - hi, n - lo
+                assert half.start == lo, (lname, side)
+                for key, arr in whole.steps.items():
+                    assert np.array_equal(half.steps[key], arr[:, lo:hi]), (lname, side, key, a, b)
+        first = model.layers[0].name
+        later = wt.window(a, b, needed={first})
+        _same_own_steps(full, later, wt, a, b)
+
+
+def test_a_cancelled_pass_through_a_pooling_resumes_to_the_same_bits(monkeypatch):
+    """Each half after the pooling runs and reports its own steps (the progress' total is
+    theirs summed); a pass cancelled mid-way resumes to the keyframes and outputs of one
+    never cancelled."""
+    from lstmviz.engine import windows
+
+    model = Model.sequential((None, None, 3), STRIDED["strides_valid_backwards"](), seed=5)
+    x = np.random.default_rng(1).normal(size=(2, 5000, 3)).astype(np.float32)
+    monkeypatch.setattr(windows, "SEGMENT", 64)
+    want = keyframe_pass(model, x, every=32)
+    own = sum(len(recurrent_halves(n.layer)) * want.steps_of(n.layer.name) for n in model.nodes)
+    assert own < 5000  # (4 halves: 1,250 steps each of the GRU's, fewer after)
+    seen = []
+    calls = [0]
+
+    def cancel():  # (asked as each half goes: stopped in the first, the Bidirectional)
+        calls[0] += 1
+        return calls[0] == 3
+
+    with pytest.raises(Cancelled) as err:
+        keyframe_pass(model, x, every=32, cancel=cancel)
+    assert err.value.partial.done < own
+    got = keyframe_pass(model, x, every=32, resume=err.value.partial, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (own, own)
+    _same_pass(got, want)
+
+
+def test_a_pooled_cnn_lstm_pass_holds_about_what_pass_bytes_says():
+    """A long input through Conv1D -> MaxPooling1D(2) -> LSTM: each layer holds its own
+    steps (the LSTM's half the input's), what NumPy allocates within ``pass_bytes``, the
+    estimate not far above it, the outputs a full trace's."""
+    from lstmviz.engine.windows import pass_bytes
+
+    model = Model.sequential((None, None, 8), [
+        LayerSpec("Conv1D", {"filters": 32, "kernel_size": 7, "padding": "causal"}, name="c"),
+        LayerSpec("MaxPooling1D", {"pool_size": 4}, name="p"),
+        LayerSpec("LSTM", {"units": 16, "return_sequences": True}, name="l")], seed=0)
+    x = np.random.default_rng(0).normal(size=(1, 30_000, 8)).astype(np.float32)
+    _pass_within_its_estimate(model, x)
+    assert pass_bytes(model, [x]) < 2 * pass_peak(model, x)
+
+
+@pytest.mark.parametrize("case", ["k3_conv_lstm", "k2_conv_lstm"])
+def test_a_keras_conv_pool_lstms_windows_equal_its_full_trace_which_equals_keras(case):
+    """Real Keras' Conv1D -> MaxPooling1D(2) -> LSTM (Keras 3: padding 'valid'; Keras 2:
+    causal): the full trace is Keras' numbers, and every window, from keyframes every 16
+    steps, the full trace's to the bit in each layer's own steps."""
+    import lstmviz
+    from tests.helpers import FIXTURES
+
+    d = FIXTURES / case
+    model = lstmviz.load(d / ("model.keras" if case.startswith("k3") else "model.h5"), isolate=False)
+    x = np.load(d / "x.npy")
+    steps = x.shape[1]
+    full = model.trace(x)
+    with np.load(d / "expected.npz") as want:
+        for name in ("conv", "pool", "lstm", "dense"):
+            np.testing.assert_allclose(full[name].outputs[0], want[f"layer:{name}"], atol=1e-5, err_msg=name)
+    wt = keyframe_pass(model, x, every=16)
+    assert wt.steps_of("lstm") == full["pool"].output.shape[1] < steps
+    for a, b in [(0, 1), (0, 5), (3, 7), (1, 2), (steps - 1, steps), (0, steps)]:
+        _same_own_steps(full, wt.window(a, b), wt, a, b)
+
+
+def test_keras_strided_and_valid_layers_window_to_keras_and_channels_first_is_refused_in_one_line():
+    """Every channels-last Conv1D and pooling of tests/fixtures/k3_conv_pool_options (strides
+    2 'same', dilated causal, grouped 'valid', pools of strides 2 'same' and 1 'valid'), each
+    alone over the fixture's input: its full trace is Keras' numbers, its windows the full
+    trace's to the bit. The fixture itself holds channels_first layers: refused in one line
+    naming the layer and what windows take."""
+    import lstmviz
+    from tests.helpers import FIXTURES
+
+    d = FIXTURES / "k3_conv_pool_options"
+    model = lstmviz.load(d / "model.keras", isolate=False)
+    x = np.load(d / "x.npy")
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(model, x, every=16)
+    assert "\n" not in str(err.value) and "'conv_cf'" in str(err.value) and "channels_last" in str(err.value)
+    want = np.load(d / "expected.npz")
+    done = 0
+    for layer in model.layers:
+        if layer.class_name == "InputLayer" or layer.channels_first:
+            continue
+        one = Model.sequential((None, None, x.shape[2]), [LayerSpec(layer.class_name, dict(layer.config),
+                                                                    name=layer.name)])
+        one.layers[0].set_weights(layer.weights)
+        full = one.trace(x)
+        np.testing.assert_allclose(full[layer.name].output, want[f"layer:{layer.name}"], atol=1e-5)
+        wt = keyframe_pass(one, x, every=16)
+        for a, b in [(0, 1), (0, 4), (2, 5), (x.shape[1] - 1, x.shape[1]), (0, x.shape[1])]:
+            _same_own_steps(full, wt.window(a, b), wt, a, b)
+        done += 1
+    assert done == 6

@@ -31,7 +31,8 @@ compared in turn), so any chunk gives each step the same bits.
 
 A layer of ``strides`` 1 and padding ``same`` or ``causal`` (channels last: ``keeps_steps``)
 gives as many steps as it reads, step t reading input steps ``t - before .. t + after``
-(``reach``): a long input's windows follow it (``window``).
+(``reach``). A long input's windows follow any channels-last one (``window``): output
+steps ``lo .. hi-1`` read input steps ``reads_of(lo, hi)``, whatever its strides and padding.
 """
 
 from __future__ import annotations
@@ -229,13 +230,13 @@ class _OverSteps(Layer):
     def keeps_steps(self) -> bool:
         """As many output steps as input steps, output step t reading input steps around t
         (``reach``): strides 1, padding ``same`` or ``causal`` (or a window of one step),
-        channels last. A long input's windows follow such a layer (``engine/windows._plan``)."""
+        channels last."""
         return (self.stride == 1 and not self.channels_first
                 and (self.padding in ("same", "causal") or self.span == 1))
 
     def changes_steps(self) -> str:
-        """Why a long input's windows cannot follow this layer, in a user's words ("" where
-        they can: ``keeps_steps``)."""
+        """How this layer changes the steps, in a user's words ("" where it keeps them:
+        ``keeps_steps``)."""
         if self.channels_first:
             return "reads its steps on its last axis (channels_first)"
         if self.stride > 1:
@@ -250,22 +251,31 @@ class _OverSteps(Layer):
         steps: stride 1)."""
         return self.pads(self.span)
 
+    def reads_of(self, lo: int, hi: int, steps: int) -> tuple[int, int]:
+        """The input steps ``i0 .. i1-1`` output steps ``lo .. hi-1`` read, clipped to the
+        sequence's ``steps`` (any strides and padding: output step t reads ``t*strides -
+        zeros before`` on, ``span`` steps); ``reach`` generalised."""
+        before, _ = self.pads(steps)
+        return (max(0, lo * self.stride - before),
+                max(0, min(steps, (hi - 1) * self.stride + self.span - before)))
+
     def chunk_steps(self, batch: int) -> int | None:
         """Output steps of a chunk whose numbers depend on the chunk (a Conv1D's products:
         ``Conv1D.chunk_steps``); None: any chunk gives each step the same bits."""
         return None
 
     def window(self, read, lo: int, hi: int, steps: int, batch: int) -> np.ndarray:
-        """Output steps ``lo .. hi-1`` of a layer that ``keeps_steps`` over an input of
-        ``steps`` steps (a long input's window, ``engine/windows._Window``), ``read(i0,
-        i1)`` giving the input's steps ``i0 .. i1-1`` (channels last): the input steps the
-        outputs read, padded at the sequence's own ends as the layer pads them, computed
-        in the very chunks of a whole trace (``chunk_steps``, from step 0), so to the bit
-        the same steps of ``call`` over the whole input."""
+        """Output steps ``lo .. hi-1`` (of its own steps: ``out_steps``) of this layer over
+        an input of ``steps`` steps (a long input's window, ``engine/windows._Window``),
+        channels last, any strides and padding, ``read(i0, i1)`` giving the input's steps
+        ``i0 .. i1-1``: the input steps the outputs read (``reads_of``), padded at the
+        sequence's own ends as the layer pads them, computed in the very chunks of a whole
+        trace (``chunk_steps``, from output step 0), so to the bit the same steps of
+        ``call`` over the whole input."""
         every = self.chunk_steps(batch)
-        a, b = (lo, hi) if every is None else (lo // every * every, min(steps, -(-hi // every) * every))
-        before, after = self.reach()
-        i0, i1 = max(0, a - before), min(steps, b + after)
+        n = self.steps_out(steps)
+        a, b = (lo, hi) if every is None else (lo // every * every, min(n, -(-hi // every) * every))
+        i0, i1 = self.reads_of(a, b, steps)
         x = np.asarray(read(i0, i1), np.float32)
         with np.errstate(invalid="ignore", over="ignore"):  # (as ``layers.run_layer``)
             y = self.forward_part(x, i0, steps, a, b)

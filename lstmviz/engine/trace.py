@@ -78,6 +78,10 @@ class LayerTrace:
     - ``start``: the processing step of ``steps``' first (a long sequence's window; 0 in a
       whole trace). In a window by input steps (``WindowedTrace.window(a, b, by_input=True)``)
       the record of a half that reads the input backwards has ``T - b``, the others' ``a``.
+      A layer after a strided Conv1D or pooling counts its own steps (fewer than the input's).
+    - ``total``: a long sequence's window: the steps of the layer's own time axis in the
+      whole sequence (``WindowedTrace.steps_of``: after a MaxPooling1D(2), half the input's);
+      None in a whole trace and for a layer without steps.
     """
 
     name: str
@@ -91,6 +95,7 @@ class LayerTrace:
     input_start: int = 0
     input_window: np.ndarray | None = None
     start: int = 0
+    total: int | None = None
 
     def __repr__(self) -> str:
         keys = ", ".join(list(self.steps)[:8]) + (", ..." if len(self.steps) > 8 else "")

@@ -11,23 +11,33 @@ without recording (the states-only kernels of ``recurrent``), keeping
 
 and gives a ``WindowedTrace``. ``window(a, b)`` recomputes processing steps ``a .. b-1``
 of every layer from the keyframe before ``a`` and returns them as a ``Trace`` (each
-per-step array ``(batch, b - a, ...)``, ``start = a``): bit for bit the same numbers as
-the same steps of ``model.trace(x)``. That holds because a window makes the very products
+per-step array ``(batch, b - a, ...)``, ``start = a``; a layer after a strided Conv1D or
+pooling: its own steps, below): bit for bit the same numbers as the same steps of
+``model.trace(x)``. That holds because a window makes the very products
 a whole trace makes: the recurrent kernels step the batch in blocks fixed by the batch
 size, cut input products at multiples of ``recurrent.CUT`` (16) steps counted from the first
 step (a window starts at a keyframe, K a multiple of CUT, and runs to the end of a cut),
 and the time-wise layers (Dense, TimeDistributed(Dense), ...) make one product per
 step. The tests check it with ``np.array_equal``.
 
-A Conv1D or a pooling whose step t reads the steps around t (strides 1, padding ``same``
-or ``causal``: ``conv.keeps_steps``; a causal Conv1D before an LSTM over a year of sensor
-data) is followed too: its window of steps ``lo .. hi-1`` reads its input over
-``lo - before .. hi + after`` (``reach``), clipped to the sequence and padded at the
-sequence's own ends as the layer pads them, and is computed in the whole trace's chunks of
-output steps counted from step 0 (``conv.chunk_steps``: a Conv1D's products, whose rows
-BLAS sums differently in products of other heights), so it too is the trace's numbers to
-the bit (``conv.window``). One that changes the number of steps (strides > 1, padding
-``valid``, the usual MaxPooling1D(2)) or reads its steps on its last axis
+A Conv1D or a pooling (``engine/conv.py``, channels last) is followed too, whatever its
+strides and padding: its window of output steps ``lo .. hi-1`` reads its input over the
+steps they reach (``conv.reads_of``: ``lo*s - before .. (hi-1)*s + span - before``),
+clipped to the sequence and padded at the sequence's own ends as the layer pads them, and
+is computed in the whole trace's chunks of output steps counted from step 0
+(``conv.chunk_steps``: a Conv1D's products, whose rows BLAS sums differently in products
+of other heights), so it too is the trace's numbers to the bit (``conv.window``).
+
+Each layer has its own time axis (``_clocks``): ``(steps, scale)``, its number of steps
+and how many input steps one of them stands for. The input's is ``(T, 1)``; a Conv1D or
+pooling of strides s gives ``out_steps`` of its input's (T/s; padding 'valid' its window
+less one fewer) at s times its input's scale; every other layer keeps its input's. After
+the usual MaxPooling1D(2) the LSTM steps over T/2 steps of its own: its keyframes are
+every K of ITS steps, ``_Window.values(name, lo, hi)`` takes ``lo``/``hi`` in that layer's
+own steps, and ``window(a, b)`` (steps of the input, or of a layer ``of``) gives each
+layer the steps the window's input steps ``a*S .. b*S-1`` stand for (``steps_for``: step
+t of a layer of scale S stands for input step t*S; at least one step), each record's
+``start`` and ``total`` its own. One that reads its steps on its last axis
 (channels_first) is refused in one line. A mask stops at them as in a trace. An ONNX
 graph's Conv, MaxPool and AveragePool nodes over (N, C, L) (torch's Conv1d before an
 LSTM: their steps on axis 2) are followed alike where they keep the steps (strides 1, pads
@@ -79,7 +89,7 @@ from lstmviz.engine.layers import (
 from lstmviz.engine.recurrent import CUT, Keyframes
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Steps, Trace
 from lstmviz.errors import LstmvizError
-from lstmviz.text import numbered, plural, whole_number
+from lstmviz.text import numbered, plural, safe_name, whole_number
 
 #: The setting the trace budget is derived from (see ``lstmviz.limits``).
 BUDGET_ENV = limits.ENV
@@ -206,10 +216,14 @@ def steps_within(model, batch: int, room: int, multiple: int) -> int:
     return max(multiple, room // per_step // multiple * multiple)
 
 
-def keyframe_bytes(model, batch: int, steps: int, every: int) -> int:
-    n = -(-steps // every)
+def keyframe_bytes(model, batch: int, steps: int, every: int, clocks: dict | None = None) -> int:
+    """Bytes of the keyframes every ``every`` steps over ``steps`` input steps (each layer
+    over its own steps where ``clocks``, ``_plan``'s, are given: fewer after a strided
+    Conv1D or pooling; else as many as the input's, at most what they take)."""
     total = 0
     for node in model.nodes:
+        clock = (clocks or {}).get(node.layer.name)
+        n = -(-(clock[0] if clock else steps) // every)
         for _, rnn in recurrent_halves(node.layer):
             total += n * batch * rnn.units * (len(rnn.state_names) + 1) * 4
     return total
@@ -236,8 +250,12 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
     copy made time-major or reversed, masked outputs). Within about 10% of what NumPy
     allocates, or under it (``tests/test_engine_windows.py`` measures it)."""
     axes: dict = {}
-    T, seq = _plan(model, arrays, axes)
+    clocks: dict = {}
+    T, seq = _plan(model, arrays, axes, clocks=clocks)
     B = input_samples(model, arrays[0])
+
+    def own(name: str) -> int:  # (a layer's own steps: fewer after a strided Conv1D or pooling)
+        return clocks[name][0] if clocks.get(name) else T
 
     def per_step(layer, k: int) -> int:
         if onnx_node(layer) and k == 0:  # Y: (steps, directions, batch, units) or (batch, steps, ...)
@@ -252,7 +270,8 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
     last = last_reads(model)
     order = {n.layer.name: i for i, n in enumerate(model.nodes)}
     given = {r.layer: int(np.size(a)) * 4 for r, a in zip(model.inputs, arrays)}  # (as float32)
-    sizes = {n.layer.name: sum(B * T * per_step(n.layer, k) * 4 for k, s in enumerate(seq[n.layer.name]) if s)
+    sizes = {n.layer.name: sum(B * own(n.layer.name) * per_step(n.layer, k) * 4
+                               for k, s in enumerate(seq[n.layer.name]) if s)
              for n in model.nodes if not isinstance(n.layer, InputLayer)}
     masked = any(n.mask is not None or isinstance(n.layer, Masking) or (
         isinstance(n.layer, Embedding) and n.layer.config.get("mask_zero")) for n in model.nodes)
@@ -266,6 +285,7 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
         alive = sum(b for other, b in sizes.items() if order[other] < i and last.get(other, -1) >= i)
         here = sizes[name]
         halves = recurrent_halves(node.layer)
+        Tn = own(name)
         if halves:
             keep = seq[name][0] and last.get(name, -1) > i
             src = node.inbound[0].layer
@@ -274,32 +294,32 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
             here = sizes[name] if keep and (len(halves) == 2 or onnx_node(node.layer)) else 0  # (merged)
             # a half runs a stretch of ``Ts`` steps at a time (``SEGMENT``): what its kernel
             # makes is a stretch's; a kept sequence is gathered whole beside it (several)
-            Ts = min(T, segment(K))
-            several = Ts < T
+            Ts = min(Tn, segment(K))
+            several = Ts < Tn
             for _, rnn in halves:
                 out = B * Ts * rnn.units * 4
-                whole = B * T * rnn.units * 4 * int(keep and several)
+                whole = B * Tn * rnn.units * 4 * int(keep and several)
                 if rnn.cell.name == "SimpleRNN":
                     here += 2 * out + whole  # its input projection and sequence, always
                 else:  # the input as columns over a row of ones; the sequence when kept
-                    here += (given_in * Ts) // T + B * Ts * 4 + (out + whole) * int(keep)
+                    here += (given_in * Ts) // Tn + B * Ts * 4 + (out + whole) * int(keep)
                 here += out * int(masked and keep)  # the masked outputs
                 if onnx_node(node.layer):  # (ONNX's own runners: the input products and
                     # their copy, and the outputs, made whether kept or not)
                     here += (2 * rnn.k + 1) * out
                 if rnn.config.get("go_backwards") or not time_major:
-                    here += (given_in * Ts) // T  # the input copied time-major (reversed)
+                    here += (given_in * Ts) // Tn  # the input copied time-major (reversed)
         else:
             here = 2 * sizes[name]  # (the output and a temporary: x @ kernel, then its activation)
         if ahead is not None:  # this node and the one before at once: what was alive then
             # (its input, held till it ends), its own (its output among them) and this one's
             peak, ahead = max(peak, ahead + here), None
             continue
-        if _pipelined(model, i, last, B, T, segment(K)):
+        if _pipelined(model, i, last, B, Tn, segment(K)):
             ahead = alive + here
             continue
         peak = max(peak, alive + here)
-    return peak + keyframe_bytes(model, B, T, K)
+    return peak + keyframe_bytes(model, B, T, K, clocks)
 
 
 def check_pass(model, arrays, every: int | None = None) -> None:
@@ -364,12 +384,14 @@ def _shape_of(model, feed: dict, ref):
     return tuple(shapes[ref.tensor_index]) if ref.tensor_index < len(shapes) else None
 
 
-def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> tuple[int, dict[str, list[bool]]]:
+def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
+          clocks: dict | None = None) -> tuple[int, dict[str, list[bool]]]:
     """(T, per layer a list: True where that output has the input's time axis); ``axes``,
     when given, gets per layer each output's steps axis (None where it has none: 1, but
     0 for a time-major input and an ONNX recurrent node's layout-0 Y; an ONNX op's as
     ``onnx_time.follow`` says); ``tags``, per layer each output's ``onnx_time`` tag (where
-    a tensor without steps holds the sequence's length).
+    a tensor without steps holds the sequence's length); ``clocks``, per layer its own
+    time axis (``_clocks``).
     Refuses, in one line, a model whose time axis a window cannot follow."""
     seq: dict[str, list[bool]] = {}
     axes = {} if axes is None else axes
@@ -460,34 +482,73 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None) -> 
                 "through LSTM, GRU, SimpleRNN (or one cell) and Bidirectional layers, not yet "
                 "through RNN([cells])")
         elif any(ins) and layer.class_name in CONV_CLASSES:  # (Conv1D, the poolings: engine/conv.py)
-            if not layer.keeps_steps:
+            if layer.channels_first:
                 raise LstmvizError(
                     f"{name} {layer.changes_steps()}; a long sequence is traced by windows through Conv1D "
-                    "and pooling layers of strides 1 with padding 'same' or 'causal' (a shorter input, or "
-                    "more memory for a whole trace, File > Memory limit, shows it)")
-            seq[layer.name] = [True]  # (step t of its output reads steps around t: ``_Window.values``)
+                    "and pooling layers of data_format 'channels_last' (a shorter input, or more memory "
+                    "for a whole trace, File > Memory limit, shows it)")
+            # (its output's steps read input steps ``reads_of`` theirs: ``_Window.values``; its
+            # own time axis, fewer steps where strides > 1 or padding 'valid': ``_clocks``)
+            seq[layer.name] = [True]
         elif any(ins):
             raise LstmvizError(
                 f"{name} reshapes the time axis; a long sequence is traced by windows "
-                "only through recurrent and per-step layers, and Conv1D and pooling layers of strides 1 "
-                "with padding 'same' or 'causal'")
+                "only through recurrent and per-step layers, and Conv1D and pooling layers "
+                "(channels_last)")
         else:
             seq[layer.name] = [False] * max(1, len(layer.output_shapes))
         axes[layer.name] = [1 if s else None for s in seq[layer.name]]
         # (made of the whole sequence: no op over the steps may read it, see onnx_time)
         made = any(ins) or any(onnx_time.tagged(t) for t in in_tags)
         tags[layer.name] = [onnx_time.ANY if made and not s else None for s in seq[layer.name]]
+    if clocks is not None:
+        clocks.update(_clocks(model, T or 0, seq))
     return (T or 0), seq
+
+
+def _clocks(model, T: int, seq: dict) -> dict[str, tuple[int, int] | None]:
+    """Per layer its own time axis, ``(steps, scale)``: the steps of its outputs' time axis
+    (a recurrent layer's: the sequence it steps over, whether it returns it or not), and
+    how many of the model's input steps one of them stands for. The input's are ``(T,
+    1)``; a Conv1D or pooling of strides s over ``(n, S)`` gives ``(out_steps(n), S*s)``
+    (its step t stands for input step ``t*S*s``, the first its window starts at but for the
+    padding: on a keeps-steps layer t for t); every other layer keeps its input's. None:
+    no time axis. Refuses, in one line, a layer merging sequences of different scales
+    (a pooled branch with one that is not): no window of input steps is a window of both."""
+    clocks: dict[str, tuple[int, int] | None] = {}
+    for node in model.nodes:
+        layer = node.layer
+        name = layer.name
+        if isinstance(layer, InputLayer):
+            clocks[name] = (T, 1) if seq[name][0] else None
+            continue
+        got = [clocks[r.layer] for r in node.inbound if seq[r.layer][r.tensor_index] and clocks.get(r.layer)]
+        if not got:
+            clocks[name] = None
+            continue
+        if len({c[1] for c in got}) > 1:
+            every = " and ".join(sorted({plural(c[1], "input step") for c in got}))
+            raise LstmvizError(
+                f"layer '{layer.name}' ({layer.class_name}) reads sequences of different time scales "
+                f"(a step every {every}); a long sequence is traced by windows only where the "
+                "sequences a layer reads step alike")
+        steps, scale = got[0]
+        if layer.class_name in CONV_CLASSES:
+            steps, scale = layer.steps_out(steps), scale * layer.stride
+        clocks[name] = (steps, scale) if any(seq[name]) or recurrent_halves(layer) else None
+    return clocks
 
 
 class WindowedTrace:
     """A long sequence's trace held as keyframes (see the module's docstring).
 
     ``outputs``/``output`` are what the model returns (as ``Trace``); ``timesteps`` the
-    sequence's length; ``window(a, b)`` a ``Trace`` of processing steps a..b-1."""
+    sequence's length (the input's steps); ``steps_of(layer)`` a layer's own (fewer after
+    a strided Conv1D or pooling); ``window(a, b)`` a ``Trace`` of processing steps a..b-1."""
 
     def __init__(self, model, inputs, T, every, seq, keyframes, static, masks, in_masks,
-                 outputs, static_records, axes: dict | None = None, tags: dict | None = None) -> None:
+                 outputs, static_records, axes: dict | None = None, tags: dict | None = None,
+                 clocks: dict | None = None) -> None:
         self.model = model
         self.inputs = inputs
         self.timesteps = T
@@ -498,6 +559,8 @@ class WindowedTrace:
             k: [1 if s else None for s in v] for k, v in seq.items()}
         #: per layer, each output's ``onnx_time`` tag (a size made of the sequence's length)
         self._tags = tags or {}
+        #: per layer its own time axis, (steps, input steps a step stands for): ``_clocks``
+        self._clocks: dict = clocks or {}
         self.keyframes: dict[tuple[str, str], Keyframes] = keyframes
         self._static = static          # layer -> outputs, None where the output is a sequence
         self._masks = masks            # layer -> masks of its outputs (whole sequence)
@@ -528,8 +591,43 @@ class WindowedTrace:
                 total += a.nbytes
         return total
 
-    def window(self, a: int, b: int, needed=None, by_input: bool = False) -> Trace:
+    def steps_of(self, layer: str | None = None) -> int:
+        """The steps of ``layer``'s own time axis (a recurrent layer's: the sequence it steps
+        over): the input's ``timesteps`` but after a Conv1D or pooling of strides s (T/s)
+        or padding 'valid' (fewer by its window less one); the input's for None or a
+        layer without a time axis."""
+        return _own_steps(self._clocks, layer, self.timesteps) if layer is not None else self.timesteps
+
+    def scale_of(self, layer: str | None = None) -> int:
+        """How many of the input's steps one step of ``layer`` stands for (its strides and
+        those before it multiplied; 1 without): its step t stands for input step t x it."""
+        clock = self._clocks.get(layer) if layer is not None else None
+        return int(clock[1]) if clock else 1
+
+    def steps_for(self, layer: str | None, a: int, b: int, of: str | None = None) -> tuple[int, int]:
+        """The steps of ``layer``'s own time axis (None: the input's) a window of steps ``a .. b-1`` of layer
+        ``of`` (None: of the input) holds: those standing for input steps ``a*S .. b*S-1``
+        (S ``of``'s scale; ``scale_of``), at least one (a window of fewer input steps than
+        one step of ``layer`` stands for holds the step it is in). A layer of ``of``'s
+        scale gets ``a .. b-1`` itself."""
+        x0, x1 = a * self.scale_of(of), b * self.scale_of(of)
+        s, n = self.scale_of(layer), self.steps_of(layer)
+        lo, hi = min(-(-x0 // s), n), min(-(-x1 // s), n)
+        if hi <= lo:  # (a window narrower than one of its steps: the step it starts in)
+            lo = min(x0 // s, n - 1)
+            hi = lo + 1
+        return lo, hi
+
+    def window(self, a: int, b: int, needed=None, by_input: bool = False, of: str | None = None) -> Trace:
         """Processing steps ``a .. b-1`` of every layer, recomputed from keyframes.
+
+        ``a``, ``b`` are steps of the model's input, or of layer ``of`` where given: a
+        layer after a Conv1D or pooling of strides s (padding 'valid': fewer steps than it
+        reads) has its own steps, and its record holds those the window's input steps
+        stand for (``steps_for``: input steps 1000..1200 are steps 500..600 after a
+        MaxPooling1D(2)); each ``LayerTrace.start`` is its own first step, and its
+        ``total`` its own steps (``steps_of``). The ``Trace``'s ``start`` and
+        ``total_steps`` are the input's (its ``inputs`` the window's input steps).
 
         ``needed``: the layers whose records are wanted now (``Model.trace``'s): in a plain
         stack without state, the layers after the last of them run when their record (or
@@ -541,9 +639,11 @@ class WindowedTrace:
         ``T-b .. T-a-1``, which read those input steps (its ``LayerTrace.start``), so that
         every record of the window stands under the same input steps (the app's views)."""
         a, b = int(a), int(b)
-        if not 0 <= a < b <= self.timesteps:
-            raise LstmvizError(f"steps {a}:{b} are not a window of 0:{self.timesteps}")
-        return _Window(self, by_input).trace(a, b, needed)
+        n = self.steps_of(of)
+        if not 0 <= a < b <= n:
+            where = "" if of is None else f" of layer '{safe_name(of)}'"
+            raise LstmvizError(f"steps {a}:{b} are not a window of 0:{n}{where}")
+        return _Window(self, by_input).trace(a, b, needed, of)
 
 
 def _steps_slice(recorded, derived, lo, hi) -> Steps:
@@ -569,7 +669,7 @@ class _Window:
 
     # a recurrent half over processing steps [lo, hi), from the keyframe before lo
     def run(self, node, side, rnn, lo, hi, record):
-        K, T = self.wt.every, self.T
+        K, T = self.wt.every, self.wt.steps_of(node.layer.name)  # (its own steps)
         k = lo // K
         start = k * K
         end = min(-(-hi // CUT) * CUT, T)
@@ -626,19 +726,20 @@ class _Window:
             out = node_arrays(layer, ys, None) + list(static[1:])
         elif isinstance(layer, Bidirectional):
             (_, f), (_, bk) = recurrent_halves(layer)
+            T = self.wt.steps_of(name)
             s, _, _, yf, _, _ = self.run(node, "forward", f, lo, hi, False)
-            s2, _, _, yb, _, _ = self.run(node, "backward", bk, self.T - hi, self.T - lo, False)
+            s2, _, _, yb, _, _ = self.run(node, "backward", bk, T - hi, T - lo, False)
             yf = yf[lo - s:hi - s].transpose(1, 0, 2)
-            yb = yb[self.T - hi - s2:self.T - lo - s2].transpose(1, 0, 2)
+            yb = yb[T - hi - s2:T - lo - s2].transpose(1, 0, 2)
             merged = layer.merge(yf, yb)
             out = merged + list(static[len(merged):])
         elif recurrent_halves(layer):
             s, _, _, y, _, _ = self.run(node, "", layer, lo, hi, False)
             out = [y[lo - s:hi - s].transpose(1, 0, 2)] + list(static[1:])
-        elif layer.class_name in CONV_CLASSES:  # (``keeps_steps``: the steps its outputs read)
+        elif layer.class_name in CONV_CLASSES:  # (the steps of its input its outputs read)
             src = node.inbound[0]
             out = [layer.window(lambda i0, i1: self.values(src.layer, i0, i1)[src.tensor_index],
-                                lo, hi, self.T, self.wt.batch)]
+                                lo, hi, self.wt.steps_of(src.layer), self.wt.batch)]
         elif _onnx_op(layer) and callable(getattr(layer, "window", None)):  # (an ONNX Conv or pooling
             # that keeps its steps, ``onnx_time.follow``: the steps its outputs read, on axis 2)
             src = node.inbound[0]
@@ -668,8 +769,9 @@ class _Window:
         """Processing steps ``a .. b-1`` of a recurrent half (of input steps ``a .. b-1``
         where the window is by input and the half runs backwards)."""
         wa, wb = a, b  # the window's steps of the layer's time axis
+        own = self.wt.steps_of(node.layer.name)  # (its own steps)
         if self.by_input and reads_backwards(node.layer, rnn):
-            a, b = self.T - wb, self.T - wa
+            a, b = own - wb, own - wa
         start, recorded, derived, out, states, mask = self.run(node, side, rnn, a, b, True)
         lo, hi = a - start, b - start
         if lo == 0:
@@ -693,7 +795,7 @@ class _Window:
             # the input its steps read, in the input's order: steps n0 .. n1-1 of its own
             # input (run() read them), the model's input steps T-n1 .. T-n0-1 where that
             # input is the model's turned around
-            T, ref = self.T, node.inbound[0]
+            T, ref = own, node.inbound[0]
             end = min(-(-b // CUT) * CUT, T)
             i0, i1 = (T - end, T - start) if backwards else (start, end)
             n0, n1 = (T - b, T - a) if backwards else (a, b)
@@ -709,9 +811,9 @@ class _Window:
                           initial_state=initial,
                           mask=None if mask is None else mask[:, lo:hi],
                           go_backwards=backwards,
-                          input_start=input_start, input_window=given, start=a)
+                          input_start=input_start, input_window=given, start=a, total=own)
 
-    def trace(self, a, b, needed=None) -> Trace:
+    def trace(self, a, b, needed=None, of=None) -> Trace:
         later = self.model._later(needed)
         first = self.model.nodes[:len(self.model.nodes) - len(later)]
         # the recurrent layers before a needed one whose records nobody asked for: run
@@ -722,14 +824,17 @@ class _Window:
         waiting = [n for n in first if known and n.layer.name not in needed and self._deferrable(n)]
         first = [n for n in first if n not in waiting]
         layers: dict[str, LayerTrace] = {}
-        self._records(first, layers, a, b)
-        inputs = [_take(x, self.wt._axes[r.layer][0], a, b)
+        # (each layer's own steps: those input steps x0 .. x1-1 stand for)
+        spans = {n.layer.name: self.wt.steps_for(n.layer.name, a, b, of) for n in self.model.nodes}
+        self._records(first, layers, spans)
+        x0, x1 = (a, b) if of is None else self.wt.steps_for(None, a, b, of)  # (the input's)
+        inputs = [_take(x, self.wt._axes[r.layer][0], x0, x1)
                   for r, x in zip(self.model.inputs, self.wt.inputs)]
         if not later and not waiting:
-            return Trace(layers, list(self.wt.outputs), inputs, start=a, total_steps=self.T)
+            return Trace(layers, list(self.wt.outputs), inputs, start=x0, total_steps=self.T)
 
         def finish() -> list:
-            self._records(waiting + later, layers, a, b)
+            self._records(waiting + later, layers, spans)
             return list(self.wt.outputs)
 
         # (``layers`` a Mapping, not a dict; ``outputs`` the property that runs them)
@@ -737,7 +842,7 @@ class _Window:
                  or n in waiting or n in later]
         return LaterTrace(LaterLayers(layers, [n.layer.name for n in waiting + later], finish,  # type: ignore[arg-type]
                                       order=order),
-                          [], inputs, start=a, total_steps=self.T)
+                          [], inputs, start=x0, total_steps=self.T)
 
     def _deferrable(self, node) -> bool:
         """A recurrent layer (a Bidirectional's halves too) of a plain stack without state,
@@ -747,13 +852,16 @@ class _Window:
         return (model.is_sequential and not model.stateful and not onnx_node(layer)
                 and layer.name not in self.wt._static_records and bool(recurrent_halves(layer)))
 
-    def _records(self, nodes, layers: dict, a, b) -> None:
-        """The records of ``nodes`` over steps ``a .. b-1`` into ``layers``."""
+    def _records(self, nodes, layers: dict, spans: dict) -> None:
+        """The records of ``nodes`` into ``layers``, each over its own steps ``spans[name]``
+        (``WindowedTrace.steps_for``)."""
         for node in nodes:
             layer = node.layer
             name = layer.name
             if isinstance(layer, InputLayer):
                 continue
+            a, b = spans[name]
+            own = self.wt.steps_of(name)
             if name in self.wt._static_records:
                 layers[name] = self.wt._static_records[name]
             elif isinstance(layer, Bidirectional):
@@ -761,14 +869,16 @@ class _Window:
                 outs = self.values(name, a, b) if any(self.wt._seq[name]) else self.wt._static[name]
                 m = self.wt._in_masks.get(name)
                 layers[name] = LayerTrace(name, layer.class_name, list(outs), children=children,
-                                          mask=None if m is None else m[:, a:b])
+                                          mask=None if m is None else m[:, a:b], start=a, total=own)
             elif recurrent_halves(layer):
                 layers[name] = self.record(node, "", layer, a, b)
             else:
                 outs = self.values(name, a, b)
                 m = self.wt._masks[name][0] if isinstance(layer, Masking) else None
+                steps = any(self.wt._seq[name])  # (its window's first step and its own steps)
                 layers[name] = LayerTrace(name, layer.class_name, list(outs),
-                                          mask=None if m is None else m[:, a:b])
+                                          mask=None if m is None else m[:, a:b],
+                                          start=a if steps else 0, total=own if steps else None)
 
 
 # -- the pass ---------------------------------------------------------------------------
@@ -804,9 +914,11 @@ class PassState:
     how far. A cancelled pass hands it on (``Cancelled.partial``); ``keyframe_pass(model,
     x, resume=partial)`` goes on from there."""
 
-    def __init__(self, model, arrays, T: int, seq, K: int, segment: int) -> None:
+    def __init__(self, model, arrays, T: int, seq, K: int, segment: int, clocks: dict | None = None) -> None:
         self.model, self.arrays, self.T, self.seq, self.every = model, arrays, T, seq, K
         self.segment = segment
+        #: per layer its own time axis (``_clocks``): a recurrent half's steps are its own
+        self.clocks: dict = clocks or {}
         self.node = 0  # the next node to run
         self.values: dict[str, list] = {}
         self.masks: dict[str, list] = {}
@@ -1021,16 +1133,18 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
         model._infer_shapes([a.shape for a in arrays])
         axes: dict = {}
         tags: dict = {}
-        T, seq = _plan(model, arrays, axes, tags)
+        clocks: dict = {}
+        T, seq = _plan(model, arrays, axes, tags, clocks)
         B = input_samples(model, arrays[0])
         K = every or choose_every(model, B, T, budget)
         check_pass(model, arrays, K)
         if K % CUT:
             raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CUT}")
-        st = PassState(model, arrays, T, seq, K, segment(K))
+        st = PassState(model, arrays, T, seq, K, segment(K), clocks)
         st.axes, st.tags = axes, tags
-    runs = sum(len(recurrent_halves(n.layer)) for n in model.nodes)
-    total = max(1, runs * T)
+    # (each half's own steps: fewer after a strided Conv1D or pooling)
+    total = max(1, sum(len(recurrent_halves(n.layer)) * _own_steps(st.clocks, n.layer.name, T)
+                       for n in model.nodes))
     parts = st.parts  # steps run per recurrent half (halves may run at once)
     lock = threading.Lock()  # (``progress`` and ``cancel`` called by one thread at a time)
 
@@ -1059,7 +1173,13 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
     if any(o is None for o in outputs):  # pragma: no cover - outputs are never dropped
         raise LstmvizError("internal: a model output was dropped")
     return WindowedTrace(model, arrays, T, K, seq, st.keyframes, st.static, st.masks, st.in_masks,
-                         outputs, st.static_records, st.axes, st.tags)
+                         outputs, st.static_records, st.axes, st.tags, st.clocks)
+
+
+def _own_steps(clocks: dict, name: str, T: int) -> int:
+    """Layer ``name``'s own steps (``_clocks``; ``T``, the input's, where it has no time axis)."""
+    clock = clocks.get(name)
+    return int(clock[0]) if clock else int(T)
 
 
 def _run_nodes(model, st: PassState, tick_for) -> None:
@@ -1086,6 +1206,7 @@ def _run_nodes_from(model, st: PassState, tick_for, ahead: list) -> None:
         node = model.nodes[i]
         layer = node.layer
         name = layer.name
+        Tn = _own_steps(st.clocks, name, T)  # (a recurrent half's steps)
         if isinstance(layer, InputLayer):
             outs, oms = [feed[name]], [None]
         else:
@@ -1106,7 +1227,7 @@ def _run_nodes_from(model, st: PassState, tick_for, ahead: list) -> None:
                 for (side, rnn), s0 in zip(halves, inits):
                     half = st.halves.get((name, side))
                     if half is None:
-                        half = st.halves[(name, side)] = _Half(rnn, B, T, K, ims[0] is not None, s0)
+                        half = st.halves[(name, side)] = _Half(rnn, B, Tn, K, ims[0] is not None, s0)
                     run[side] = (rnn, half)
                 if isinstance(layer, Bidirectional):
                     res = _directions(
@@ -1125,12 +1246,12 @@ def _run_nodes_from(model, st: PassState, tick_for, ahead: list) -> None:
                         halves[0][1].config["return_state"])
                     m = ims[0] if rs else None
                     oms = [m] * len(merged) + [None] * (len(outs) - len(merged))
-                elif not ahead and _pipelined(model, i, last, B, T, segment):
+                elif not ahead and _pipelined(model, i, last, B, Tn, segment):
                     # on a thread of its own; the next node reads its sequence as it is made (a
                     # pair: that node runs here, on this thread)
                     rnn, half = run[""]
                     if half.out is None:
-                        half.out = np.empty((T, B, rnn.units), np.float32)
+                        half.out = np.empty((Tn, B, rnn.units), np.float32)
                     own = _Feed(half)
                     tick = tick_for((name, ""), own)
                     own.start(lambda r=rnn, h=half, x=ins[0], m=ims[0], f=own, t=tick: _pass_recurrent(
@@ -1154,7 +1275,7 @@ def _run_nodes_from(model, st: PassState, tick_for, ahead: list) -> None:
                                       if layer.config["return_state"] else [])
                     oms = [ims[0] if rs else None] + [None] * (len(outs) - 1)
             if halves:
-                _halves_ran(st, name, [side for side, _ in halves], T, ims[0], onnx_node(layer))
+                _halves_ran(st, name, [side for side, _ in halves], Tn, ims[0], onnx_node(layer))
             else:
                 outs, oms, rec = run_layer(layer, ins, ims, init)
                 if _onnx_op(layer) and st.axes.get(name, [None])[0] is not None:
@@ -1168,7 +1289,7 @@ def _run_nodes_from(model, st: PassState, tick_for, ahead: list) -> None:
             own, j, in_mask = ahead.pop()
             done = model.nodes[j].layer.name
             keyframes[(done, "")] = own.join()[2]
-            _halves_ran(st, done, [""], T, in_mask)
+            _halves_ran(st, done, [""], _own_steps(st.clocks, done, T), in_mask)
             _drop_read(last, seq, values, j)
         _drop_read(last, seq, values, i)
         st.node = i + 1
