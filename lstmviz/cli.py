@@ -141,10 +141,14 @@ def build_parser() -> "_Parser":
                    help="reset the states of stateful layers to zeros before the run "
                         "(a freshly loaded model already starts from zeros)")
     p.add_argument("--steps", default=None, metavar="A:B",
-                   help="only processing steps A..B-1 (each '<layer>/<name>' is (batch, B-A, ...), "
-                        "and 'lstmviz:steps' is [A, B, steps in the sequence]), recomputed from "
-                        "keyframes: every record of the window only, the layers' outputs of the "
-                        "whole sequence ('output' is the whole sequence's)")
+                   help="only processing steps A..B-1 of the input (each '<layer>/<name>' is (batch, "
+                        "B-A, ...), and 'lstmviz:steps' is [A, B, steps in the sequence]), recomputed "
+                        "from keyframes: every record of the window only, the layers' outputs of the "
+                        "whole sequence ('output' is the whole sequence's). A layer after a Conv1D or "
+                        "pooling of strides s (or padding 'valid') has fewer steps of its own and holds "
+                        "those the window's input steps stand for (its step t stands for input step "
+                        "t*s: after MaxPooling1D(2), A/2..B/2), said in 'lstmviz:steps/<layer>' as "
+                        "[first, after the last, its steps]")
     p.add_argument("--seed", type=whole_arg(0), default=0, help=argparse.SUPPRESS)
 
     from lstmviz import cli_learn

@@ -947,6 +947,44 @@ def test_trace_steps_through_a_causal_conv1d_and_a_same_pooling(tmp_path, capsys
         np.testing.assert_array_equal(npz["output"], full["output"])
 
 
+@pytest.mark.parametrize("steps", ["1234:1301", "2990:", ":17", "7:8"])
+def test_trace_steps_through_a_maxpooling_writes_each_layers_own_steps(tmp_path, capsys, steps):
+    """A CNN-LSTM (causal Conv1D -> MaxPooling1D(2) -> LSTM -> Dense) over 3,001 steps was
+    refused with '--steps' ('gives one step of every 2'). A:B are the input's steps; the
+    layers after the pooling have 1,500 of their own and hold those A..B-1 stand for
+    (ceil(A/2) .. ceil(B/2)-1; at least the one step 7 is in), said under 'lstmviz:steps/<layer>', every
+    array a full trace's to the bit."""
+    from lstmviz.io.keras_writer import save_keras
+
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("Conv1D", {"filters": 5, "kernel_size": 3, "padding": "causal"}, name="conv"),
+        LayerSpec("MaxPooling1D", {"pool_size": 2}, name="pool"),
+        LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="lstm"),
+        LayerSpec("Dense", {"units": 2}, name="head")], seed=5)
+    save_keras(model, tmp_path / "m.keras")
+    x = np.random.default_rng(2).normal(size=(2, 3001, 3)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    full = model.trace(x).flat()
+    out = tmp_path / "w.npz"
+    rc, stdout, err = call(capsys, "trace", tmp_path / "m.keras", "--input", tmp_path / "x.npy", "--out", out,
+                           "--steps", steps)
+    assert rc == 0, err
+    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "3001")))
+    assert f"(window {a}:{b})" in stdout
+    lo, hi = -(-a // 2), min(1500, -(-b // 2))
+    if hi <= lo:  # (one input step: the pooled step it is in)
+        lo, hi = a // 2, a // 2 + 1
+    with np.load(out) as npz:
+        assert npz["lstmviz:steps"].tolist() == [a, b, 3001] and "lstmviz:steps/conv" not in npz
+        np.testing.assert_array_equal(npz["conv"], full["conv"][:, a:b])
+        for key in ("pool", "lstm", "head"):
+            assert npz[f"lstmviz:steps/{key}"].tolist() == [lo, hi, 1500], key
+        for key in ("pool", "lstm/h", "lstm/c", "lstm/pre", "head"):
+            assert npz[key].shape[:2] == (2, hi - lo), key
+            np.testing.assert_array_equal(npz[key], full[key][:, lo:hi], err_msg=key)
+        np.testing.assert_array_equal(npz["output"], full["output"])
+
+
 @pytest.mark.parametrize("steps, shown", [(":40", "0:40"), ("2950:", "2950:3000"),
                                           ("7:9", "7:9")])
 def test_trace_steps_says_the_window_it_wrote(tmp_path, capsys, use_model, steps, shown):

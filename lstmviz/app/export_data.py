@@ -17,13 +17,16 @@ import numpy as np
 from lstmviz.app.opening import not_a_stack
 from lstmviz.app.session import write_atomic
 from lstmviz.engine.model import spec_config
+from lstmviz.engine.trace import key_name
 from lstmviz.errors import LstmvizError
 from lstmviz.io.keras3_config import DTYPE_POLICY, jsonable, layer_config
 
 #: Keys of what a trace file holds when it is not every step or every sample: the window
-#: ``[first step, step after the last, steps in the sequence]`` and the input's sample
-#: the arrays are of (their batch axis is then 1). No layer's key has this form (a ':'
-#: in a layer's name is written %3A: ``engine.trace.key_name``).
+#: ``[first step, step after the last, steps in the sequence]`` (of the input; a layer of
+#: its own steps, after a strided Conv1D or pooling, has its own under
+#: ``lstmviz:steps/<layer>``) and the input's sample the arrays are of (their batch axis is
+#: then 1). No layer's key has this form (a ':' in a layer's name is written %3A:
+#: ``engine.trace.key_name``).
 STEPS_KEY, SAMPLE_KEY = "lstmviz:steps", "lstmviz:sample"
 #: The key of a trace or gradient file's index: a ``(keys, 4)`` string array, a row
 #: ``[key, layer, part, record]`` for each array of the file (``Trace.flat_index``,
@@ -32,12 +35,34 @@ KEYS_KEY = "lstmviz:keys"
 
 
 def window_of(trace) -> tuple[int, int] | None:
-    """The processing steps ``(first, after the last)`` a window of a long sequence holds;
+    """The processing steps ``(first, after the last)`` a window of a long sequence holds
+    (of the input: a layer after a strided Conv1D or pooling holds its own, ``own_windows``);
     None for a whole trace."""
     if trace.total_steps is None:
         return None
+    if getattr(trace, "end", None) is not None:
+        return trace.start, int(trace.end)
     steps = max((rec.timesteps for rec in trace.layers.values()), default=0)
     return trace.start, trace.start + steps
+
+
+def own_windows(trace) -> dict[str, tuple[int, int, int]]:
+    """Per layer of a long sequence's window whose steps are its own, not the input's (after
+    a Conv1D or pooling of strides > 1 or padding 'valid'): ``(first, after the last, its
+    steps in the whole sequence)`` (``LayerTrace.start``, ``total``); {} for a whole trace
+    and where every layer's steps are the input's."""
+    window = window_of(trace)
+    if window is None:
+        return {}
+    got = {}
+    for name, rec in trace.layers.items():
+        total = getattr(rec, "total", None)
+        if total is None:
+            continue
+        n = rec.timesteps or int(np.shape(rec.output)[1])
+        if (int(rec.start), int(rec.start) + n, int(total)) != (*window, trace.total_steps):
+            got[name] = (int(rec.start), int(rec.start) + n, int(total))
+    return got
 
 
 def trace_arrays(trace, sample: int | None = None) -> dict:
@@ -49,6 +74,8 @@ def trace_arrays(trace, sample: int | None = None) -> dict:
     window = window_of(trace)
     if window is not None:
         arrays[STEPS_KEY] = np.array([*window, trace.total_steps], dtype=np.int64)
+        for name, own in own_windows(trace).items():  # (a layer of its own steps: a pool's)
+            arrays[f"{STEPS_KEY}/{key_name(name)}"] = np.array(own, dtype=np.int64)
     if sample is not None:
         arrays[SAMPLE_KEY] = np.array(int(sample), dtype=np.int64)
     return arrays
@@ -84,14 +111,22 @@ def trace_rows(trace, sample_offset: int = 0):
     whole sequence (a long input's window starts at ``trace.start``). A window's arrays over
     the whole sequence (the model's outputs: a ``WindowedTrace`` keeps them whole) give the
     rows of the window's steps only: the table is of the window."""
-    start = int(getattr(trace, "start", 0) or 0)
     window = window_of(trace)
+    own = own_windows(trace)  # (a layer after a strided Conv1D or pooling: its own steps)
+    # (a whole sequence's array, the model's outputs: the window's steps of it, by its length)
+    whole = {lo_hi_total[2]: lo_hi_total[:2] for lo_hi_total in own.values()}
+    if window is not None:
+        whole[trace.total_steps] = window
     index = trace.flat_index()
     for flat_key, arr in trace.flat().items():
-        layer, key = _layer_and_key(*index[flat_key])
+        where = index[flat_key]
+        layer, key = _layer_and_key(*where)
         a = np.asarray(arr)
-        if window is not None and a.ndim >= 3 and a.shape[1] == trace.total_steps != window[1] - window[0]:
-            a = a[:, window[0]:window[1]]
+        span = own.get(where[0]) if where[0] else None
+        start = int(span[0]) if span else int(getattr(trace, "start", 0) or 0)
+        cut = whole.get(a.shape[1]) if window is not None and a.ndim >= 3 else None
+        if cut is not None and span is None and cut[1] - cut[0] != a.shape[1]:
+            a, start = a[:, cut[0]:cut[1]], int(cut[0])
         if a.ndim == 0:
             a = a.reshape(1, 1)
         if a.ndim == 1:

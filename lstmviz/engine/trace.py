@@ -138,6 +138,10 @@ class Trace:
     model: Any = field(default=None, repr=False, compare=False)
     #: What made each record, for a later ``Model.trace(reuse=this)`` (``Model.trace`` sets it).
     _flow: dict | None = field(default=None, repr=False, compare=False)
+    #: A window of a long sequence: the input step after its last (``start .. end - 1``
+    #: of the input; a layer after a strided Conv1D or pooling holds fewer steps of its
+    #: own, ``LayerTrace.start`` and ``total``); None where the records say it.
+    end: int | None = None
 
     def __repr__(self) -> str:
         x = self.inputs[0].shape if self.inputs else None
@@ -314,7 +318,7 @@ class LaterTrace(Trace):
 
     def __reduce__(self):  # a copy is the plain trace, every layer run
         plain = Trace(dict(self.layers), list(self.outputs), list(self.inputs), self.start,
-                      self.total_steps, self.model, self._flow)
+                      self.total_steps, self.model, self._flow, self.end)
         return (_plain_trace, (plain,))
 
 

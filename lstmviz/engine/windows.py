@@ -828,10 +828,11 @@ class _Window:
         spans = {n.layer.name: self.wt.steps_for(n.layer.name, a, b, of) for n in self.model.nodes}
         self._records(first, layers, spans)
         x0, x1 = (a, b) if of is None else self.wt.steps_for(None, a, b, of)  # (the input's)
+        x1 = min(x1, self.T)
         inputs = [_take(x, self.wt._axes[r.layer][0], x0, x1)
                   for r, x in zip(self.model.inputs, self.wt.inputs)]
         if not later and not waiting:
-            return Trace(layers, list(self.wt.outputs), inputs, start=x0, total_steps=self.T)
+            return Trace(layers, list(self.wt.outputs), inputs, start=x0, total_steps=self.T, end=x1)
 
         def finish() -> list:
             self._records(waiting + later, layers, spans)
@@ -842,7 +843,7 @@ class _Window:
                  or n in waiting or n in later]
         return LaterTrace(LaterLayers(layers, [n.layer.name for n in waiting + later], finish,  # type: ignore[arg-type]
                                       order=order),
-                          [], inputs, start=x0, total_steps=self.T)
+                          [], inputs, start=x0, total_steps=self.T, end=x1)
 
     def _deferrable(self, node) -> bool:
         """A recurrent layer (a Bidirectional's halves too) of a plain stack without state,
