@@ -2227,3 +2227,48 @@ def test_an_outputs_saturation_is_its_activations():
     assert rule(model, "g", "z") == ("gate", "") and rule(model, "g", "h") == ("state", "")
     emb = Model.sequential((None, None), [LayerSpec("Embedding", {"input_dim": 9, "output_dim": 4}, name="e")], seed=1)
     assert rule(emb, "e", OUTPUT_KEY) == ("", "no saturation: 'e' has no activation, no flat range to count")
+
+
+@pytest.mark.parametrize("T", [5000, 5001])
+@pytest.mark.parametrize("first", [
+    ("Conv1D", {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}),
+    ("MaxPooling1D", {"pool_size": 3, "strides": 2, "padding": "same"}),
+    ("Conv1D", {"filters": 3, "kernel_size": 4, "padding": "valid"})])
+def test_a_long_inputs_first_steps_and_windows_after_a_strided_layer_are_the_whole_sequences(T, first):
+    """A long input through a layer that changes the steps: its first steps and first
+    window, shown before the pass, are the whole sequence's numbers (a pass over a prefix of
+    as many steps modulo the strides as the sequence: TensorFlow's SAME puts its odd zero
+    by the input's length, and a Conv1D's chunks and the LSTM's cuts are whole); after the
+    pass a window around any own step of the LSTM, its units' summary over its own steps,
+    each layer's overview over its own steps: a whole trace's."""
+    from lstmviz.app.long_sequence import LongSequence
+
+    model = Model.sequential((None, None, 2), [LayerSpec(first[0], first[1], name="c"),
+                                               LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l")],
+                             seed=2)
+    x = np.random.default_rng(T).normal(size=(1, T, 2)).astype(np.float32)
+    full = model.trace(x)
+    seq = LongSequence(model, x)
+    own = full["l"].timesteps
+    assert seq.steps_of("l") == seq.steps_of("c") == own < T and seq.changes_steps
+    for got, steps in ((seq.first_steps(), QUICK_STEPS), (seq.first_window(), seq.window)):
+        n = got["l"].timesteps
+        assert got["l"].total == own and n == -(-steps // first[1].get("strides", 1))
+        assert got.end == steps and (steps == QUICK_STEPS or n == seq.first_of("l"))
+        np.testing.assert_array_equal(got["c"].output, full["c"].output[:, :n])
+        np.testing.assert_array_equal(got["l"].steps["h"], full["l"].steps["h"][:, :n])
+    assert seq.run_pass() and seq.run_overviews(bins=32)
+    for step in (0, own // 2 + 3, own - 1):
+        trace, _ = seq.window_at(seq.input_step("l", None, step))
+        rec = trace["l"]
+        assert rec.start <= step < rec.start + rec.timesteps
+        np.testing.assert_array_equal(rec.steps["c"], full["l"].steps["c"][:, rec.start:rec.start + rec.timesteps])
+    ov, stats = seq.summary("l", "h", bins=32)
+    h = full["l"].steps["h"][0]
+    assert ov.total == own and stats.n == own
+    np.testing.assert_allclose(stats.mean, h.astype(np.float64).mean(axis=0), rtol=1e-9)
+    for key, arr in ((("l", "h"), h), (("c", "y"), full["c"].output[0]), (("l", "x"), full["c"].output[0])):
+        got = seq.overviews[key]
+        assert got.total == own
+        np.testing.assert_array_equal(got.hi, np.array([arr[a:b].max(axis=0) for a, b in zip(
+            *(lambda e: (e[:-1], e[1:]))((2 * np.arange(got.bins + 1) * own + got.bins) // (2 * got.bins)))]))

@@ -2630,3 +2630,73 @@ def test_over_time_shows_an_embedding_of_a_long_text_with_its_tokens_and_the_who
     said = view.header.text()
     assert text[4321] == "h" and "step <b>t = 4,321</b> · token <b>h</b> (id " in said
     assert f" of {len(text):,} (top strip" in said
+
+
+def test_a_long_input_through_a_maxpooling_shows_each_layer_in_its_own_steps_exactly(
+        make_window, monkeypatch, qtbot):
+    """Issue 13, the usual CNN-LSTM: Conv1D -> MaxPooling1D(2) -> LSTM on a 5,001-step long
+    input was refused ('gives one step of every 2'). Now it opens: the first window at once,
+    the whole sequence's numbers; the player on the LSTM runs over its own 2,500 steps, and a
+    seek anywhere shows exact numbers in Over time (heatmap, curve, header 'of 2,500'),
+    Unrolled (its row) and Cell (x: the pooling's output, h); the strips of the pooling and
+    of the LSTM's records are their whole sequences' over their own steps, the Conv1D's
+    over the input's."""
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    conv = dict(default_config("Conv1D"), filters=3, kernel_size=3, padding="causal", activation="tanh")
+    pool = dict(default_config("MaxPooling1D"), pool_size=2)
+    state = AppState([LayerEntry("Conv1D", conv), LayerEntry("MaxPooling1D", pool),
+                      LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=2))
+    cname, pname, lstm = (layer.name for layer in state.model.layers)
+    T = 5001
+    w = make_window((1400, 900), state)
+    view = _tab(w, "Over time")
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
+    full = state.model.trace(x)
+    state.set_input_data(x)
+    seq = state.long
+    assert seq is not None and state.error is None
+    assert (seq.steps_of(cname), seq.steps_of(pname), seq.steps_of(lstm)) == (T, 2500, 2500)
+    state.set_cursor(layer=lstm)
+    n = state.trace[lstm].timesteps  # the first steps at once: the whole sequence's
+    slot = next(s for s in view.slots if s.key == "c")
+    np.testing.assert_array_equal(slot.image.image, full[lstm].steps["c"][0, :n].T)
+    assert w.long_runner.wait(120) and seq.overviews is not None
+    w.long_runner.poll()
+    assert state.clock_steps == 2500
+    for key, name in (("h", lstm), (OUTPUT_KEY, pname), (OUTPUT_KEY, cname)):
+        arr = full[name].steps[key][0] if key != OUTPUT_KEY else full[name].output[0]
+        ov = seq.overviews[(name, key)]
+        assert ov.total == arr.shape[0]
+        np.testing.assert_array_equal(np.where(np.abs(ov.hi) >= np.abs(ov.lo), ov.hi, ov.lo),
+                                      _brute_extreme(arr, ov.bins))
+    cell, unrolled = _tab(w, "Cell"), _tab(w, "Unrolled")
+    for step in (1600, 0, 2499, 1234):
+        state.set_cursor(step=step, layer=lstm, unit=1)
+        assert state.cursor.step == step
+        for refined in (False, True):  # the quick steps at once, then the window
+            if refined:
+                assert w.long_runner.wait(60)
+                w.long_runner.poll()
+            rec = state.trace[lstm]
+            start, n = rec.start, rec.timesteps
+            assert start <= step < start + n and rec.total == 2500
+            _tab(w, "Over time")
+            slot = next(s for s in view.slots if s.key == "c")
+            np.testing.assert_array_equal(slot.image.image, full[lstm].steps["c"][0, start:start + n].T)
+            xs, ys = view.curves["h"].getData()
+            assert ys[int(np.flatnonzero(xs == step)[0])] == full[lstm].steps["h"][0, step, 1]
+            said = view.header.text()
+            assert f"t = {step:,}" in said and f" of {2500:,}" in said and f"of {T:,}" not in said
+            _tab(w, "Cell")
+            np.testing.assert_array_equal(cell.bars["x"].values, full[pname].output[0, step])
+            np.testing.assert_array_equal(cell.bars["h"].values, full[lstm].steps["h"][0, step])
+        _tab(w, "Unrolled")  # (its cells: each layer's own steps of the window)
+        row = next(r for r in unrolled.rows if r.layer == lstm)
+        o = state.trace[lstm].start
+        np.testing.assert_array_equal(row.values, full[lstm].steps["h"][0, o:o + len(row.values), 1])
+        row = next(r for r in unrolled.rows if r.layer == pname)
+        o = state.trace[pname].start
+        np.testing.assert_array_equal(row.values, full[pname].output[0, o:o + len(row.values), 1])
+        said = unrolled.header.text()
+        assert f"{step:,}" in said and f"of {2500:,}" in said, said

@@ -16,6 +16,7 @@ from lstmviz.app.output_ref import output_ref
 from lstmviz.app.step_ref import StepRef, same_weights, step_ref
 from lstmviz.app.step_ref import equations as step_equations
 from lstmviz.engine.cells import CELLS
+from lstmviz.engine.trace import whole_steps
 from lstmviz.text import plural
 
 #: a record's name in words: the gates by their meaning (engine/cells.py), the states
@@ -56,7 +57,7 @@ def _where(ref: CellRef, s: int, t: int, u: int, total: int | None, start: int, 
     o = int(ref.rec.start)
     step = t + o
     of = f" of {count(total)}" if total else ""
-    read = ref.input_step(t, start)
+    read = ref.input_step(t, o if ref.rec.total is not None and not ref.backwards else start)
     again = f" (input step {count(read)}{', processed right to left' if ref.backwards else ''})" \
         if read != step or ref.backwards else ""
     side = f" {ref.side}" if ref.side else ""
@@ -65,7 +66,7 @@ def _where(ref: CellRef, s: int, t: int, u: int, total: int | None, start: int, 
 
 
 def _total(trace, ref: CellRef) -> int:
-    total = getattr(trace, "total_steps", None)
+    total = whole_steps(trace, ref.rec)
     return int(total) if total else ref.T + int(ref.rec.start)
 
 
@@ -117,7 +118,7 @@ def over_time_view(model, trace, cursor, sample_base: int = 0) -> str:
     out = output_ref(model, trace, cursor.layer) if ref is None and model is not None else None
     if out is not None:  # a layer that is not recurrent: its output over its steps
         s, t, u = out.clamp_cursor(cursor)
-        total = getattr(trace, "total_steps", None)  # (a long input's window: its steps of the whole)
+        total = whole_steps(trace, out.rec)  # (a long input's window: its steps of the whole)
         of = f" of {count(total)}" if total else ""
         return (f"Heatmap of {out.name}'s output ({out.kind}), {plural(out.units, out.word)} by "
                 f"{plural(out.T, 'step')}; curve of {out.word} {u} below it. At the cursor, {out.word} {u}, "

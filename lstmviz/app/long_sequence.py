@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import threading
 import time
 import weakref
@@ -56,12 +57,14 @@ from lstmviz.engine.windows import (
     PassState,
     WindowedTrace,
     check_pass,
+    clock_window,
     full_trace_bytes,
     full_trace_work,
     input_samples,
     input_steps,
     input_window,
     keyframe_pass,
+    layer_clocks,
     pass_bytes,
     steps_within,
     trace_budget,
@@ -275,6 +278,12 @@ class LongSequence:
         self.x = x
         self.steps = input_steps(model, x)  # (axis 0 of a time-major input)
         self.samples = input_samples(model, x)
+        #: per layer its own time axis (``windows.layer_clocks``: (steps, input steps a step
+        #: stands for)): after a Conv1D or pooling of strides s, T/s steps of its own
+        try:
+            self.clocks = layer_clocks(model, self.inputs)
+        except LstmvizError:  # (the pass says it, in its words)
+            self.clocks = {}
         # a multiple of the engine's chunk: the first window, traced alone, then makes the
         # very products of the whole sequence's first steps
         # (fewer steps where a batch's records would not leave room for several: ``fitted_window``)
@@ -332,9 +341,40 @@ class LongSequence:
         """The traces' row of sample ``sample`` of the sequence (its windows step the batch)."""
         return int(sample)
 
+    def _clock(self, layer: str | None) -> tuple[int, int]:
+        """(steps, scale) of ``layer``'s time axis: its own, or where it has none (a Dense
+        after a last-step LSTM) that of the layer it reads, as a whole trace's steps go
+        (``tracing.steps_of``); the input's for None."""
+        seen: set = set()
+        nodes = {n.layer.name: n for n in self.model.nodes}
+        while layer is not None and layer not in seen:
+            seen.add(layer)
+            got = self.clocks.get(layer)
+            if got:
+                return int(got[0]), int(got[1])
+            node = nodes.get(layer)
+            layer = node.inbound[0].layer if node is not None and node.inbound else None
+        return self.steps, 1
+
     def steps_of(self, layer: str | None) -> int:
-        """The steps of ``layer``'s records: the sequence's (windows follow one time axis)."""
-        return self.steps
+        """The steps of ``layer``'s records: the sequence's, but after a Conv1D or pooling of
+        strides s (or padding 'valid') its own, fewer (``windows._clocks``: the LSTM after a
+        MaxPooling1D(2) steps over half the input's)."""
+        return self._clock(layer)[0]
+
+    def scale_of(self, layer: str | None) -> int:
+        """How many input steps one step of ``layer`` stands for (1 but after a strided
+        Conv1D or pooling): its step t stands for input step t x this."""
+        return self._clock(layer)[1]
+
+    def own_window(self, layer: str | None, side: str | None, a: int, b: int) -> tuple[int, int]:
+        """The processing steps ``(lo, hi)`` of ``layer`` (its half ``side``) that a window of
+        input steps ``a .. b-1`` by input steps holds (``WindowedTrace.window(by_input=True)``):
+        its own steps those stand for (``windows.clock_window``), turned around where the half
+        runs backwards."""
+        n, scale = self._clock(layer)
+        lo, hi = clock_window({"": (n, scale)}, self.steps, "", a, b)
+        return (n - hi, n - lo) if self.runs_backwards(layer, side) else (lo, hi)
 
     def record_window(self, layer: str, key: str, row: int, step: int):
         """``(window trace, first step, values (steps, units))``: record ``key`` of ``layer``
@@ -418,13 +458,40 @@ class LongSequence:
         (``ahead``: a same Conv1D's last steps would read its padding where the sequence
         goes on) the window of them of a keyframe pass over as many more steps as they
         read, rounded up to ``CUT``."""
-        if not self.ahead:
+        if self.changes_steps:
+            more = self._prefix(steps)
+            wt = keyframe_pass(self.model, self._first_inputs(more))
+            wt.told = {name: int(c[0]) for name, c in self.clocks.items() if c}  # (the whole's steps)
+            got = wt.window(0, min(steps, more), needed=needed)
+        elif not self.ahead:
             got = self.model.trace(self._first_inputs(steps), needed=needed)
         else:
             more = min(self.steps, steps + -(-self.ahead // CUT) * CUT)
             got = keyframe_pass(self.model, self._first_inputs(more)).window(0, min(steps, more), needed=needed)
         got.start, got.total_steps = 0, self.steps
         return got
+
+    @functools.cached_property
+    def changes_steps(self) -> bool:
+        """A Conv1D or pooling of the model gives fewer steps than it reads (strides > 1,
+        padding 'valid'): the layers after it have their own steps (``steps_of``)."""
+        return any(getattr(n.layer, "keeps_steps", True) is False for n in self.model.nodes)
+
+    def _prefix(self, steps: int) -> int:
+        """Input steps whose keyframe pass gives the first ``steps`` input steps' window
+        the whole sequence's numbers where a layer changes the steps (``changes_steps``):
+        every layer's own steps of the window, rounded up to a cut of ``CUT``, a chunk and
+        the steps its Conv1D and pooling layers read past them, within the prefix's own
+        steps (its chunks and cuts the whole sequence's), and as many input steps as the
+        whole sequence modulo every layer's scale, so that a padding 'same' of strides s
+        pads the prefix's steps as the sequence's (TensorFlow's SAME puts its odd zero by
+        the input's length modulo s)."""
+        scale = math.lcm(*[int(c[1]) for c in self.clocks.values() if c] or [1])
+        reach = sum(int(getattr(n.layer, "span", 0)) for n in self.model.nodes
+                    if getattr(n.layer, "keeps_steps", None) is not None)
+        more = steps + scale * (2 * CUT + reach)
+        more += (self.steps - more) % scale
+        return min(self.steps, more)
 
     def _first_inputs(self, steps: int):
         """What a plain trace of the first ``steps`` steps takes: the sequences' first
@@ -468,6 +535,19 @@ class LongSequence:
         if self.ready:
             return self.steps
         return 0 if self.pass_first is not None else self.window
+
+    def shown_of(self, layer: str | None) -> int:
+        """``shown_steps`` in ``layer``'s own steps (after a MaxPooling1D(2), half as many:
+        the player on it holds at the first window's last step of its own)."""
+        shown = self.shown_steps
+        if shown in (0, self.steps):
+            return self.steps_of(layer) if shown else 0
+        return self.first_of(layer)
+
+    def first_of(self, layer: str | None) -> int:
+        """The first window's steps of ``layer``'s own (``window`` but after a strided Conv1D
+        or pooling: fewer)."""
+        return clock_window({"": self._clock(layer)}, self.steps, "", 0, self.window)[1]
 
     @property
     def cancelled(self) -> bool:
@@ -618,8 +698,11 @@ class LongSequence:
 
     def input_step(self, layer: str | None, side: str | None, step: int) -> int:
         """The input step that processing step ``step`` of ``layer`` (its half ``side``)
-        reads: the step the window holding it is chosen by."""
-        return self.steps - 1 - int(step) if self.runs_backwards(layer, side) else int(step)
+        reads, or after a strided Conv1D or pooling stands for (its own step t: input step
+        t x ``scale_of``): the step the window holding it is chosen by."""
+        n, scale = self._clock(layer)
+        t = n - 1 - int(step) if self.runs_backwards(layer, side) else int(step)
+        return max(0, min(t * scale, self.steps - 1))
 
     def by_processing(self, trace):
         """``trace`` (a window from ``window_at``) as a window of processing steps: the same
@@ -627,8 +710,9 @@ class LongSequence:
         ``lstmviz trace --steps``); ``trace`` itself where no half runs backwards."""
         if self.windowed is None or self.forward_only or not getattr(trace, "total_steps", None):
             return trace
+        end = getattr(trace, "end", None)  # (the window's input steps: a pooled layer's are fewer)
         steps = max(r.timesteps for r in trace.layers.values())
-        return self.windowed.window(trace.start, trace.start + steps)
+        return self.windowed.window(trace.start, end if end is not None else trace.start + steps)
 
     def start_of(self, step: int) -> int:
         """First step of the window that shows ``step`` (half-window hops, clamped)."""

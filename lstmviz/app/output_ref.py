@@ -34,6 +34,7 @@ from lstmviz.app.cell_ref import (
 )
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import Bidirectional, InputLayer, Recurrent, StackedRNN
+from lstmviz.engine.trace import whole_steps, window_first
 from lstmviz.engine.windows import window_axes
 from lstmviz.errors import LstmvizError
 from lstmviz.text import plural
@@ -69,6 +70,9 @@ class OutputRecord:
     mask: None = None
     #: its first step in the whole sequence (a long input's window; 0 in a whole trace)
     start: int = 0
+    #: a long input's window: its own steps in the whole sequence where they are not the
+    #: input's (after a strided Conv1D or pooling: ``LayerTrace.total``), else None
+    total: int | None = None
     go_backwards: bool = False
     input_window: None = None
     input_start: int = 0
@@ -228,9 +232,11 @@ def _reads(model: Model, trace: Trace, layer, steps: int) -> tuple[np.ndarray | 
         below = next((xs[k] for k, r in enumerate(model.inputs) if r.layer == ref.layer and k < len(xs)), None)
     if below is None or np.ndim(below) <= axis:
         return None, None
-    total, start = getattr(trace, "total_steps", None), int(getattr(trace, "start", 0) or 0)
+    # (a long input's window: the steps below of the whole sequence, and the layer's first,
+    # each its own after a strided Conv1D or pooling)
+    total, start = whole_steps(trace, rec), window_first(trace, trace.layers.get(layer.name))
     try:
-        if total:  # (strides 1, the steps below the sequence's: ``window_axes``)
+        if total:
             reads = layer.read_steps(int(total), start, start + steps)
         else:
             reads = layer.read_steps(int(np.shape(below)[axis]))
@@ -257,9 +263,11 @@ def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None
     if out is None:
         return None
     reads, below = _reads(model, trace, layer, int(out.shape[1]))
-    start = int(getattr(trace, "start", 0) or 0) if getattr(trace, "total_steps", None) else 0
-    return OutputRef(name, layer, OutputRecord({OUTPUT_KEY: out}, start=start), unit_word(layer), reads, below,
-                     nonneg=nonnegative(model).get(name, False))
+    own = trace.layers.get(name) if getattr(trace, "total_steps", None) else None
+    start = window_first(trace, own) if own is not None else 0
+    total = getattr(own, "total", None)
+    return OutputRef(name, layer, OutputRecord({OUTPUT_KEY: out}, start=start, total=total), unit_word(layer),
+                     reads, below, nonneg=nonnegative(model).get(name, False))
 
 
 def nonnegative(model: Model) -> dict[str, bool]:

@@ -134,12 +134,13 @@ def stream(trace, layer: str, key: str, sample=0, block: int = BLOCK_STEPS,
             if progress is not None:
                 progress(e, total)
         return
-    total = trace.timesteps
+    # (a layer's own steps: fewer after a strided Conv1D or pooling, ``WindowedTrace.steps_of``)
+    total = trace.steps_of(layer)
     block = window_steps(trace, block * STREAM_AT_ONCE, STREAM_AT_ONCE)
     at_once = max(1, min(STREAM_AT_ONCE, recurrent.threads()))
 
-    def one(s: int, e: int) -> np.ndarray:
-        arr = _record_in(trace.window(s, e, needed=[layer]), layer, key, trace.model)
+    def one(s: int, e: int) -> np.ndarray:  # (steps s..e-1 of the layer's own)
+        arr = _record_in(trace.window(s, e, needed=[layer], of=layer), layer, key, trace.model)
         if arr is None:
             raise LstmvizError(f"layer '{layer}' records no '{key}'")
         return np.asarray(arr[sample, :e - s])
@@ -388,11 +389,13 @@ def overviews(trace, sample: int = 0, bins: int = 511, block: int = BLOCK_STEPS,
     def work(s: int, e: int) -> list:
         return _block_values(trace, model, s, e, total, sample, flipped, outputs)
 
+    inputs = {r.layer for r in model.inputs} if model is not None else set()
     for spans, got in _at_once(total, block, at_once, work, cancel):
         for items in got:  # (in order: the same overviews on one thread or several)
             for key, start, values in items:
-                if key not in out:
-                    out[key] = Overview(total, values.shape[1], bins)
+                if key not in out:  # (each layer over its own steps: after a pooling, fewer)
+                    own = trace.steps_of(key[0]) if windowed and key[0] not in inputs else total
+                    out[key] = Overview(own, values.shape[1], bins)
                 out[key].add(start, values)
         if progress is not None:
             progress(spans[-1][1], total)
@@ -407,16 +410,25 @@ def _block_values(trace, model, s: int, e: int, total: int, sample: int, flipped
     ``WindowedTrace``'s window computed here (on one of the engine's threads)."""
     windowed = hasattr(trace, "window")
     part = trace.window(s, e) if windowed else trace
+
+    def first(name: str, key: str = "") -> int:
+        """The window's first step of the record: its own after a strided Conv1D or pooling."""
+        if not windowed:
+            return s
+        rec = part[name]
+        side = key.split("/", 1)[0] if "/" in key else ""
+        return int((rec.children[side] if side else rec).start) if rec.total is not None else s
     items = []
     for layer, key in record_keys(part):
         arr = _record(part[layer], key)
-        items.append(((layer, key), s, np.asarray(arr[sample, :e - s] if windowed else arr[sample, s:e])))
+        values = np.asarray(arr[sample, :e - s] if windowed else arr[sample, s:e])
+        items.append(((layer, key), first(layer, key), values))
     for name, axis in (outputs or {}).items():
         y = part[name].output
         if not isinstance(y, np.ndarray) or y.ndim != 3 or not np.issubdtype(y.dtype, np.floating):
             continue  # (as ``output_ref`` draws none: a mask's booleans)
         y = steps_first_view(y, axis)
-        items.append(((name, OUTPUT_KEY), s, y[sample, :e - s] if windowed else y[sample, s:e]))
+        items.append(((name, OUTPUT_KEY), first(name), y[sample, :e - s] if windowed else y[sample, s:e]))
     if model is not None:
         xs = model_inputs(part) or []
         seqs: list[tuple[str, np.ndarray | None]] = [(r.layer, _batch_major(model, k, x))
@@ -427,8 +439,10 @@ def _block_values(trace, model, s: int, e: int, total: int, sample: int, flipped
                 continue  # (token ids, or not known)
             values = np.asarray(x[sample, :e - s] if windowed else x[sample, s:e], np.float32)
             # (a window of a node that reads the input turned around: its steps s..e-1
-            # read input steps total-e..total-s-1, which layer_input gives in input order)
-            items.append(((name, "x"), total - e if windowed and name in flipped else s, values))
+            # read input steps total-e..total-s-1, which layer_input gives in input order;
+            # a layer after a strided Conv1D or pooling: its own steps the window holds)
+            at = trace.steps_for(name, s, e)[0] if windowed else s
+            items.append(((name, "x"), total - e if windowed and name in flipped else at, values))
     return items
 
 
@@ -668,7 +682,7 @@ def _feature_of(trace, layer: str, key: str, feature: int | None):
     flipped = model is not None and reads_reversed(model.get_layer(layer))
     backwards = bool(sub.go_backwards) != flipped
     whole = None if windowed else _record_in(trace, layer, key)  # (a layer's output: its own steps)
-    total = trace.timesteps if windowed else int(whole.shape[1]) if whole is not None else rec.timesteps
+    total = trace.steps_of(layer) if windowed else int(whole.shape[1]) if whole is not None else rec.timesteps
     fed = feature_input(model, trace.inputs, layer, total)
     x = fed[1] if fed is not None and feature is not None and 0 <= feature < fed[1].shape[2] else None
     return total, x, backwards

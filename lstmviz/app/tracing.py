@@ -229,10 +229,12 @@ class Tracing(StateBase):
         layer's per-step outputs', else (a head after a last step) the layer's it reads. A
         seq2seq decoder runs over its own input's steps, more or fewer than the first
         input's (katakana_seq2seq: 45 and 85), as does a layer after a RepeatVector or a
-        pooling. The input's steps where the trace does not say, and for a long input
-        (its window's records are not its steps)."""
+        pooling. The input's steps where the trace does not say; a long input's own
+        (``LongSequence.steps_of``: its window's records are not its steps)."""
         T = self.timesteps
         trace, model = self.trace, self.model
+        if self.long is not None and model is not None and name is not None:
+            return int(self.long.steps_of(name))
         if trace is None or model is None or name is None or self.long is not None \
                 or getattr(trace, "total_steps", None):
             return T
@@ -327,8 +329,8 @@ class Tracing(StateBase):
         if self.traced_sample is not None:
             cur = dataclasses.replace(cur, sample=0)
         if self.long is not None and self.trace is not None:
-            last = self._window_steps() - 1
-            cur = dataclasses.replace(cur, step=max(0, min(cur.step - self.window_start(), last)))
+            lo, hi = self._own_window()
+            cur = dataclasses.replace(cur, step=max(0, min(cur.step - lo, hi - lo - 1)))
         return cur
 
     def _window_steps(self) -> int:
@@ -343,13 +345,22 @@ class Tracing(StateBase):
         """The processing step of the selected layer that a long input's window starts at
         (0 for a whole trace): the window's first input step, or where the selected half
         runs backwards, ``T - b`` (the window is of input steps a..b-1, and its record of
-        that half of the processing steps reading them)."""
+        that half of the processing steps reading them); after a strided Conv1D or pooling
+        the layer's own step those stand for (``LongSequence.own_window``)."""
         if self.long is None or self.trace is None:
             return 0
+        return self._own_window()[0]
+
+    def _own_window(self) -> tuple[int, int]:
+        """A long input's window: the selected layer's (half's) own processing steps it
+        holds, ``(first, after the last)``."""
+        assert self.long is not None and self.trace is not None
         a = int(self.trace.start)
-        if not self.long.runs_backwards(self.cursor.layer, self.cursor.side):
-            return a
-        return self.long.steps - (a + self._window_steps())
+        end = getattr(self.trace, "end", None)
+        b = int(end) if end is not None else a + self._window_steps()
+        if end is None and self.long.changes_steps:  # (a plain trace of the first steps)
+            b = a + int(np.shape(self.trace.inputs[0])[1]) if self.trace.inputs else b
+        return self.long.own_window(self.cursor.layer, self.cursor.side, a, b)
 
     def long_step(self) -> int:
         """A long input: the input step the cursor's processing step reads (what the

@@ -196,6 +196,26 @@ class Trace:
         return out
 
 
+def whole_steps(trace, rec: Any = None) -> int | None:
+    """A long input's window (``Trace.total_steps``): the steps of the whole sequence on
+    ``rec``'s time axis: its own after a strided Conv1D or pooling (``LayerTrace.total``:
+    after a MaxPooling1D(2), half the input's), else the input's; None for a whole trace."""
+    total = getattr(trace, "total_steps", None)
+    if not total:
+        return None
+    own = getattr(rec, "total", None) if rec is not None else None
+    return int(own) if own else int(total)
+
+
+def window_first(trace, rec: Any = None) -> int:
+    """A long input's window: the first step of ``rec``'s own time axis it holds (its
+    ``start`` where its steps are its own, ``LayerTrace.total``), else the window's first
+    input step (``Trace.start``; 0 for a whole trace)."""
+    if rec is not None and getattr(rec, "total", None) is not None and getattr(trace, "total_steps", None):
+        return int(rec.start)
+    return int(getattr(trace, "start", 0) or 0)
+
+
 #: Flat keys of a trace's model-level arrays; a layer of such a name has its first letter
 #: escaped in its keys (``key_name``).
 _MODEL_KEY = re.compile(r"output[0-9]*")

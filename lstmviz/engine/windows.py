@@ -522,7 +522,8 @@ def _clocks(model, T: int, seq: dict) -> dict[str, tuple[int, int] | None]:
         if isinstance(layer, InputLayer):
             clocks[name] = (T, 1) if seq[name][0] else None
             continue
-        got = [clocks[r.layer] for r in node.inbound if seq[r.layer][r.tensor_index] and clocks.get(r.layer)]
+        got: list[tuple[int, int]] = [c for c in (clocks.get(r.layer) for r in node.inbound
+                                                   if seq[r.layer][r.tensor_index]) if c]
         if not got:
             clocks[name] = None
             continue
@@ -561,6 +562,10 @@ class WindowedTrace:
         self._tags = tags or {}
         #: per layer its own time axis, (steps, input steps a step stands for): ``_clocks``
         self._clocks: dict = clocks or {}
+        #: the steps each record's ``total`` says (``steps_of``'s by default): a pass over an
+        #: input's first steps standing for the whole sequence's says the whole's
+        #: (``app/long_sequence._head``: ``told``)
+        self.told: dict[str, int] = {}
         self.keyframes: dict[tuple[str, str], Keyframes] = keyframes
         self._static = static          # layer -> outputs, None where the output is a sequence
         self._masks = masks            # layer -> masks of its outputs (whole sequence)
@@ -605,18 +610,9 @@ class WindowedTrace:
         return int(clock[1]) if clock else 1
 
     def steps_for(self, layer: str | None, a: int, b: int, of: str | None = None) -> tuple[int, int]:
-        """The steps of ``layer``'s own time axis (None: the input's) a window of steps ``a .. b-1`` of layer
-        ``of`` (None: of the input) holds: those standing for input steps ``a*S .. b*S-1``
-        (S ``of``'s scale; ``scale_of``), at least one (a window of fewer input steps than
-        one step of ``layer`` stands for holds the step it is in). A layer of ``of``'s
-        scale gets ``a .. b-1`` itself."""
-        x0, x1 = a * self.scale_of(of), b * self.scale_of(of)
-        s, n = self.scale_of(layer), self.steps_of(layer)
-        lo, hi = min(-(-x0 // s), n), min(-(-x1 // s), n)
-        if hi <= lo:  # (a window narrower than one of its steps: the step it starts in)
-            lo = min(x0 // s, n - 1)
-            hi = lo + 1
-        return lo, hi
+        """The steps of ``layer``'s own time axis (None: the input's) a window of steps
+        ``a .. b-1`` of layer ``of`` (None: of the input) holds (``clock_window``)."""
+        return clock_window(self._clocks, self.timesteps, layer, a, b, of)
 
     def window(self, a: int, b: int, needed=None, by_input: bool = False, of: str | None = None) -> Trace:
         """Processing steps ``a .. b-1`` of every layer, recomputed from keyframes.
@@ -811,7 +807,8 @@ class _Window:
                           initial_state=initial,
                           mask=None if mask is None else mask[:, lo:hi],
                           go_backwards=backwards,
-                          input_start=input_start, input_window=given, start=a, total=own)
+                          input_start=input_start, input_window=given, start=a,
+                          total=self.wt.told.get(node.layer.name, own))
 
     def trace(self, a, b, needed=None, of=None) -> Trace:
         later = self.model._later(needed)
@@ -862,7 +859,7 @@ class _Window:
             if isinstance(layer, InputLayer):
                 continue
             a, b = spans[name]
-            own = self.wt.steps_of(name)
+            own = self.wt.told.get(name, self.wt.steps_of(name))
             if name in self.wt._static_records:
                 layers[name] = self.wt._static_records[name]
             elif isinstance(layer, Bidirectional):
@@ -1175,6 +1172,35 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
         raise LstmvizError("internal: a model output was dropped")
     return WindowedTrace(model, arrays, T, K, seq, st.keyframes, st.static, st.masks, st.in_masks,
                          outputs, st.static_records, st.axes, st.tags, st.clocks)
+
+
+def layer_clocks(model, arrays) -> dict[str, tuple[int, int] | None]:
+    """Per layer its own time axis over inputs shaped as ``arrays`` (``_clocks``: its steps,
+    and the input steps one of them stands for; only shapes are read), without a pass: what
+    the app counts a layer's steps by before the keyframe pass has run. Refuses, in one
+    line, a model whose time axis a window cannot follow (``_plan``)."""
+    clocks: dict = {}
+    _plan(model, arrays, clocks=clocks)
+    return clocks
+
+
+def clock_window(clocks: dict, T: int, layer: str | None, a: int, b: int,
+                 of: str | None = None) -> tuple[int, int]:
+    """The steps of ``layer``'s own time axis (None: the input's, of ``T`` steps) a window
+    of steps ``a .. b-1`` of layer ``of`` (None: of the input) holds: those standing for
+    input steps ``a*S .. b*S-1`` (S ``of``'s scale, ``clocks``: ``_clocks``), at least one
+    (a window of fewer input steps than one step of ``layer`` stands for holds the step it
+    is in). A layer of ``of``'s scale gets ``a .. b-1`` itself."""
+    def clock(name):
+        got = clocks.get(name) if name is not None else None
+        return (int(got[0]), int(got[1])) if got else (int(T), 1)
+    x0, x1 = a * clock(of)[1], b * clock(of)[1]
+    n, s = clock(layer)
+    lo, hi = min(-(-x0 // s), n), min(-(-x1 // s), n)
+    if hi <= lo:  # (a window narrower than one of its steps: the step it starts in)
+        lo = max(0, min(x0 // s, n - 1))
+        hi = lo + 1
+    return lo, hi
 
 
 def _own_steps(clocks: dict, name: str, T: int) -> int:

@@ -178,9 +178,11 @@ class LongRunner(QtCore.QObject):
         undo or redo): that message replaced it, and the player and the views disagreed
         without a word."""
         seq = self.seq
-        if seq is None or seq.ready or self.state.long is not seq or step < seq.window or self.pending():
+        # (the first window's steps of the layer on screen: its own, after a pooling fewer)
+        n = seq.first_of(self.state.cursor.layer) if seq is not None else 0
+        if seq is None or seq.ready or self.state.long is not seq or step < n or self.pending():
             return ""  # (pending: the veil over the views says why no step is shown)
-        first = f"the first {count(seq.window)} steps are shown"
+        first = f"the first {count(n)} steps are shown"
         if self.busy():
             return f"Step {count(step)} {AWAITING}; until then {first}"
         if seq.cancelled:
@@ -196,8 +198,10 @@ class LongRunner(QtCore.QObject):
         seq = self.seq
         if seq is None or seq.ready:
             return
-        if self.busy() and step - 1 >= seq.window:  # (the player's step is not the one shown)
-            text = f"Playing waits: step {count(step - 1)} {AWAITING}; the first {count(seq.window)} steps until then"
+        # (the first window's steps of the layer on screen: its own, after a pooling fewer)
+        first = seq.first_of(self.state.cursor.layer)
+        if self.busy() and step - 1 >= first:  # (the player's step is not the one shown)
+            text = f"Playing waits: step {count(step - 1)} {AWAITING}; the first {count(first)} steps until then"
         elif self.busy():
             # (beside the progress bar and Cancel at 1280 px)
             text = f"Playing waits at step {count(step - 1)} until the keyframe pass has run, then goes on"
@@ -205,7 +209,7 @@ class LongRunner(QtCore.QObject):
             # the step the player shows where that one is not shown either (Play after a far
             # seek: it said "Step 2,001 cannot be shown" under the player's 2,000), else the
             # next one, the step playing could not go on to
-            text = self.unreachable(step - 1 if step - 1 >= seq.window else step)
+            text = self.unreachable(step - 1 if step - 1 >= first else step)
         if text and self.window.statusBar().currentMessage() != text:
             self.window.statusBar().showMessage(text, 15000)
 

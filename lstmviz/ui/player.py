@@ -331,7 +331,7 @@ class Player(QtWidgets.QWidget):
                 return
             nxt = 0
         long = self.state.long
-        if long is not None and nxt >= long.shown_steps:
+        if long is not None and nxt >= long.shown_of(self.state.cursor.layer):
             # the views would stay at the first window's last step while the player ran on
             # (a far seek says why; playing waits there for the pass, or stops after a Cancel)
             if not long.ready and (long.error or long.cancelled):

@@ -37,7 +37,7 @@ from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
 from lstmviz.engine.cells import CELLS
 from lstmviz.engine.layers import StackedRNN
-from lstmviz.engine.trace import GATE_KEYS
+from lstmviz.engine.trace import GATE_KEYS, window_first
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.density import LineItem, RectItem, dense_paint
@@ -1364,7 +1364,7 @@ class CellView(TraceView):
         rec = ref.rec
         tau = ref.input_index(t)
         o = int(ref.rec.start)  # a long input's window: the record's first step
-        start = int(getattr(self.trace, "start", 0) or 0)
+        start = window_first(self.trace, rec)  # (a layer's own steps after a strided pooling)
         read = ref.input_step(t, start)  # the input step x_t is
         # charts too close for numbers of 3 decimals: 2, so the numbers fit above them
         self._numbers = self._number_look()

@@ -32,7 +32,7 @@ from lstmviz.app.scale import from_zero_levels, gate_levels, overview_of
 from lstmviz.app.selection import Cursor
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CELLS
-from lstmviz.engine.trace import GATE_KEYS
+from lstmviz.engine.trace import GATE_KEYS, whole_steps, window_first
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import control_only
@@ -854,14 +854,14 @@ class OverTimeView(TraceView):
         if isinstance(ref, OutputRef):
             self._output_header(ref, s, t, u)
             return
-        tau = ref.input_step(t, int(getattr(self.trace, "start", 0) or 0))
+        tau = ref.input_step(t, window_first(self.trace, ref.rec))  # (a pooled layer's: its own)
         t = t + o
         side = f" {ref.side}" if ref.side else ""
         order = " (processed right to left)" if ref.backwards else ""
         masked = ' · <span style="color:#D55E00"><b>masked step</b></span>' if ref.masked(s, t - o) else ""
         veiled = (" · grey columns: masked steps (states carried over)"
                   if ref.masked_steps(s) is not None else "")
-        total = getattr(self.trace, "total_steps", None)
+        total = whole_steps(self.trace, ref.rec)  # (its own: fewer after a strided pooling)
         exact = ""
         if total:
             # (the short form without "exact": at 760 x 540 it cut "of 20,000" off)
@@ -908,7 +908,7 @@ class OverTimeView(TraceView):
         token = token_at(self.model, self.trace, ref, s, t, self.inputs)
         if token is not None:  # (an Embedding's step: the token it embeds, as the Unrolled view names it)
             reads = f" · {token_words(token[0], self._labels if token[1] else None)}"
-        total, exact, whole = getattr(self.trace, "total_steps", None), "", ""
+        total, exact, whole = whole_steps(self.trace, ref.rec), "", ""
         if total:  # a long input's window, as a cell's header says it
             o = ref.rec.start
             exact = f" · steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
@@ -1139,7 +1139,7 @@ class OverTimeView(TraceView):
         levels, and the steps they span; the rest of the layout stays."""
         T, U = ref.T, ref.units
         o = self.offset
-        reach = getattr(self.trace, "total_steps", None) or o + T  # (every window's steps: below it)
+        reach = whole_steps(self.trace, ref.rec) or o + T  # (every window's steps: below it)
         made = {}
         if self._ahead_trace is self.trace and self._ahead_key == (ref.name, ref.side, s):
             made, self._ahead_arrays = self._ahead_arrays, {}  # (made ahead: prepare_ahead)

@@ -44,6 +44,7 @@ from lstmviz.app.unrolled import (  # noqa: F401
 )
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
+from lstmviz.engine.trace import whole_steps, window_first
 from lstmviz.text import markup, safe_name
 from lstmviz.ui import theme as th
 from lstmviz.ui.density import PathItem
@@ -510,10 +511,9 @@ class UnrolledView(TraceView):
         if ranges != self._ranges:  # the same again would still update the view's transforms
             self._ranges = ranges
             self.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
-        o = self.start
-        count_axis(self.plot.getAxis("bottom"), T, ticks=[
-            (off + c, label) for off, length in zip(self.offsets, self.domains)
-            for c, label in step_ticks(length, width=T, first=o)])
+        count_axis(self.plot.getAxis("bottom"), T, ticks=[  # (each block its own first step)
+            (off + c, label) for d, (off, length) in enumerate(zip(self.offsets, self.domains))
+            for c, label in step_ticks(length, width=T, first=self._domain_first(d))])
         # a window's legend is made anew: the input's levels change once the whole
         # sequence has been read
         if not reused or getattr(trace, "total_steps", None):
@@ -1377,12 +1377,15 @@ class UnrolledView(TraceView):
             self._color_key = key
             self._recolour(cursor, sel)
             self._row_ticks(cursor.unit)
+            # (the strip in the steps of the selected row's block of columns: each row binned
+            # over its own steps, after a MaxPooling1D(2) half the input's, spans it whole)
+            dom = sel.domain if sel is not None else 0
             strip = (id(self.overviews), tuple(self.strip_keys), cursor.unit, self.strip_levels,
-                     tuple(r.levels for r in self.strip_rows if r.own_scale), id(self.theme))
+                     tuple(r.levels for r in self.strip_rows if r.own_scale), id(self.theme), dom)
             if self.strip_keys and strip != self._strip_key:  # another window: the same strip
                 assert self.overviews is not None  # (strip_keys: the overviews' keys)
                 self._strip_key = strip
-                total = next(iter(self.overviews.values())).total
+                total = self._domain_total(dom) or next(iter(self.overviews.values())).total
                 lines = scale.unit_rows(self.overviews, self.strip_keys, cursor.unit, self.strip_backwards)
                 # (a row on its own scale below is on it in the strip too: ``strip_values``)
                 self.strip.show_rows(None if lines is None else strip_values(lines, self.strip_rows, self.strip_levels),
@@ -1394,7 +1397,8 @@ class UnrolledView(TraceView):
         col = sel.ref.input_index(step) if sel is not None and sel.ref is not None and sel.ref.T == T else step
         self.current_column, self.current_domain = col, domain
         x = offset + col
-        self.strip.set_window(self.start, T, self.start + col)  # (input steps, as the columns)
+        first = self._domain_first(domain)  # (its own steps, as the columns)
+        self.strip.set_window(first, T, first + col)
         # the column box spans the rows on this time axis
         ys = [r.y for r in self.rows if r.domain == domain] or [r.y for r in self.rows]
         top, bottom = max(ys) + ROW_H / 2 + 0.08, min(ys) - ROW_H / 2 - 0.08
@@ -1504,7 +1508,7 @@ class UnrolledView(TraceView):
         elif sel.ref is not None:
             unit = clamp(cursor.unit, 0, sel.units - 1)
             order = " (processing order runs right to left)" if sel.backwards else ""
-            o = self.start
+            o = self._domain_first(sel.domain)
 
             def said(p, i):
                 return (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{count(p)}</b> = "
@@ -1528,8 +1532,8 @@ class UnrolledView(TraceView):
                 i = int(ids[clamp(cursor.sample, 0, ids.shape[0] - 1), col])
                 more += f" · {token_words(i, row.id_labels)}"
             if getattr(self.trace, "total_steps", None):
-                more += (f" · exact steps {count(o)}–{count(o + sel.ref.T - 1)} of {count(self.trace.total_steps)}"
-                         + self._strip_words())
+                more += (f" · exact steps {count(o)}–{count(o + sel.ref.T - 1)} of "
+                         f"{count(self._domain_total(sel.domain) or self.trace.total_steps)}" + self._strip_words())
             what += more
             widest += more
             short += more if short else ""
@@ -1538,7 +1542,8 @@ class UnrolledView(TraceView):
             total = getattr(self.trace, "total_steps", None)
             windowed = bool(total) and self.model is not None and sel.layer is not None and \
                 window_axis(self.model, self.trace, sel.layer) is not None
-            o = self.start if windowed else 0
+            o = self._domain_first(sel.domain) if windowed else 0
+            own = (self._domain_total(sel.domain) or total) if windowed else total  # (its own steps)
             what = f"<b>{markup(sel.layer)}</b> · step <b>{count(step + o)}</b>"
             if sel.kind in ("seq", "sub", "last") and sel.data is not None:
                 what += f" · {sel.unit_word} <b>{clamp(cursor.unit, 0, sel.units - 1)}</b>"
@@ -1547,8 +1552,12 @@ class UnrolledView(TraceView):
             if sel.links is not None:
                 layer = self.model.get_layer(sel.layer) if windowed and self.model is not None else None
                 if layer is not None and hasattr(layer, "read_steps"):
-                    # (a window's links stop at its ends: its first steps read the steps before it)
-                    taps = layer.read_steps(int(total), o + col, o + col + 1)[0]
+                    # (a window's links stop at its ends: its first steps read the steps before it;
+                    # the steps below of the whole sequence: its input's own)
+                    below = next((n.inbound[0].layer for n in self.model.nodes
+                                  if n.layer.name == sel.layer and n.inbound), None)
+                    steps_below = whole_steps(self.trace, self._record(below)) or total
+                    taps = layer.read_steps(int(steps_below), o + col, o + col + 1)[0]
                     reads = sorted(int(i) for i in taps if i >= 0)
                 else:
                     reads = sorted(i + o for i, c in sel.links if c == col)
@@ -1557,7 +1566,7 @@ class UnrolledView(TraceView):
                 elif reads:
                     what += f" · reads steps <b>{count(reads[0])}</b>–<b>{count(reads[-1])}</b> below"
             if windowed:
-                what += f" · exact steps {count(o)}–{count(o + sel.T - 1)} of {count(total)}{self._strip_words()}"
+                what += f" · exact steps {count(o)}–{count(o + sel.T - 1)} of {count(own)}{self._strip_words()}"
         shown = cursor.sample + self.sample_base  # (the input's sample: the trace may hold it alone)
         colour = f'<span style="color:{t.foreground}">'
         self.header.set_widest(f"{colour}{widest} · sample {shown}</span>" if widest else "")
@@ -1601,6 +1610,31 @@ class UnrolledView(TraceView):
         """The trace's first step in the whole sequence (a long input's window), else 0."""
         return int(getattr(self.trace, "start", 0) or 0)
 
+    def _record(self, layer: str | None):
+        """Layer ``layer``'s record in the trace (None: none, or the input)."""
+        if layer is None or self.trace is None or layer not in self.trace.layers:
+            return None
+        return self.trace.layers[layer]
+
+    def _domain_record(self, domain: int):
+        """A record of block of columns ``domain``'s time axis (a row on it that runs
+        forward; None: the input's)."""
+        for r in self.rows:
+            if r.domain == domain and r.layer is not None and not r.backwards:
+                return r.ref.rec if r.ref is not None else self._record(r.layer)
+        return None
+
+    def _domain_first(self, domain: int) -> int:
+        """A long input's window: the first step of block of columns ``domain`` in the whole
+        sequence (its layers' own after a strided Conv1D or pooling, ``trace.window_first``;
+        the window's first input step else); 0 for a whole trace."""
+        return window_first(self.trace, self._domain_record(domain))
+
+    def _domain_total(self, domain: int) -> int | None:
+        """A long input's window: the steps of block ``domain``'s time axis in the whole
+        sequence (``trace.whole_steps``); None for a whole trace."""
+        return whole_steps(self.trace, self._domain_record(domain))
+
     def set_overview(self, overviews: dict | None) -> None:
         """A long input's whole sequence (``LongSequence.overviews``): a strip above the
         rows, a row per recurrent layer coloured by its h of the selected unit, and per layer
@@ -1613,7 +1647,9 @@ class UnrolledView(TraceView):
         """A click on the strip at input step ``step`` of the whole sequence: the selected
         layer's step that reads it (its processing step where it runs backwards)."""
         sel = self._selected_row()
-        total = getattr(self.trace, "total_steps", None) or 0
+        # (the strip is in the selected row's own steps, ``set_cursor``)
+        total = (self._domain_total(sel.domain) if sel is not None else None) or \
+            getattr(self.trace, "total_steps", None) or 0
         back = sel is not None and sel.backwards and total
         self.cursor_requested.emit({"step": total - 1 - int(step) if back else int(step)})
 
@@ -1757,8 +1793,8 @@ class UnrolledView(TraceView):
             if sel is not None and row.layer is None:  # the input: the selected layer's step
                 assert sel.ref is not None  # (_selected_row: a row with a cell)
                 changes["step"] = sel.ref.rec.start + sel.ref.step_of(column)
-            else:  # a layer without a cell: its step is the input step
-                changes["step"] = self.start + column
+            else:  # a layer without a cell: its step is its own (the input's but after a pooling)
+                changes["step"] = self._domain_first(row.domain) + column
         if changes:
             self.cursor_requested.emit(changes)
 
