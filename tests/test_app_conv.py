@@ -6,10 +6,12 @@ of a Conv1D opens as the layers it implies."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import lstmviz
 from lstmviz.app.opening import readonly_reason
 from lstmviz.app.state import AppState
+from lstmviz.engine import LayerSpec, Model
 from tests.helpers import FIXTURES
 
 
@@ -42,3 +44,43 @@ def test_a_conv1d_weights_file_implies_a_conv1d():
     model = lstmviz.load(FIXTURES / "k3_conv_lstm" / "model.weights.h5", isolate=False)
     assert [layer.class_name for layer in model.layers] == ["Conv1D", "LSTM", "Dense"]
     assert model.count_params() == 140
+
+
+@pytest.mark.parametrize("cfg", [{"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"},
+                                 {"filters": 3, "kernel_size": 4, "padding": "valid"},
+                                 {"filters": 3, "kernel_size": 3, "padding": "causal"}])
+def test_a_conv1ds_step_page_after_a_pooling_on_a_long_inputs_window_is_the_whole_traces(cfg):
+    """The Cell view's step page of a Conv1D after a MaxPooling1D(2) (its input the pooling's
+    own steps), of strides 2, padding 'valid' or causal, on a long input's windows (by input
+    steps, as the app makes them; 16 steps, a seek's quick ones): at every step whose taps
+    the window holds, its taps, y and equations are a whole trace's page's at the same
+    step of the whole sequence (``Trace.spans``: the layer's and its input's own first
+    steps); the others say in one line which steps it reads and which are shown."""
+    from lstmviz.app.step_ref import equations, step_ref
+    from lstmviz.engine.windows import keyframe_pass
+
+    model = Model.sequential((None, None, 2), [LayerSpec("MaxPooling1D", {"pool_size": 2}, name="p"),
+                                               LayerSpec("Conv1D", cfg, name="c"),
+                                               LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l")],
+                             seed=1)
+    T = 3001
+    x = np.random.default_rng(0).normal(size=(1, T, 2)).astype(np.float32)
+    whole = step_ref(model, model.trace(x), "c")
+    wt = keyframe_pass(model, x, every=16)
+    shown = 0
+    for a, b in [(0, 256), (1000, 1256), (T - 256, T), (1600, 1616)]:
+        win = wt.window(a, b, by_input=True)
+        ref = step_ref(model, win, "c")
+        assert ref is not None
+        lo = win.spans["c"][0]
+        assert lo == wt.steps_for("c", a, b)[0] and ref.start == lo and ref.x_first == win.spans["p"][0]
+        for t in range(ref.T):
+            said = ref.outside(t)
+            if said is not None:
+                assert "\n" not in said and f"at step {lo + t:,} reads input steps" in said
+                continue
+            shown += 1
+            np.testing.assert_array_equal(ref.x_at(0, t), whole.x_at(0, lo + t))
+            np.testing.assert_array_equal(ref.y_at(0, t), whole.y_at(0, lo + t))
+            assert [e.line for e in equations(ref, 0, t, 1)] == [e.line for e in equations(whole, 0, lo + t, 1)]
+    assert shown > 150  # (strides 2: 64 steps a window of 256)

@@ -2060,3 +2060,36 @@ def test_units_at_scale_opens_on_the_selected_conv1d_of_a_long_input(make_window
     lw.pick_row(4)
     assert (state.cursor.layer, state.cursor.unit) == (name, 4)
     lw.close()
+
+
+def test_units_at_scale_of_an_lstm_after_a_maxpooling_run_over_its_own_steps(qtbot):
+    """Conv1D -> MaxPooling1D(2) -> LSTM: the LSTM's records have half the input's steps.
+    Units at scale shows them over those: its overview and statistics a whole trace's (of
+    the LSTM's 1,500 steps), a seek to any of them the exact window holding it, crossings
+    found over them."""
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 3, "padding": "causal"}, name="c"),
+        LayerSpec("MaxPooling1D", {"pool_size": 2}, name="p"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l")], seed=2)
+    t = np.arange(3001)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 230.0)], -1)[None].astype(np.float32)
+    w = LongSequenceWindow(model, x, window=256, start=False)
+    qtbot.addWidget(w)
+    full = model.trace(x)
+    own = full["l"].timesteps
+    assert own == 1500 and w.seq.steps_of("l") == own
+    w.start()
+    assert w.wait(120)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
+    ov, _ = scale.summarize(full, "l", "i", bins=1023, feature=0)
+    assert w.summary[0].total == own
+    np.testing.assert_array_equal(w.summary[0].hi, ov.hi)
+    for step in (0, 777, own - 1):
+        w.seek(step)
+        _, start, values = w.window_values()
+        assert start <= step < start + len(values)
+        np.testing.assert_array_equal(w.win_img.image, full["l"].steps["i"][0, start:start + len(values)].T)
+    w.unit_spin.setValue(1)
+    w.threshold_edit.setValue(0.5)
+    col = full["l"].steps["i"][0, :, 1]
+    np.testing.assert_array_equal(w.find_crossings(), [s for s in range(1, own) if col[s - 1] < 0.5 <= col[s]])

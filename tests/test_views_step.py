@@ -142,18 +142,18 @@ def test_where_the_input_comes_from_and_the_same_weights():
     assert step_ref(model, trace, "lstm") is None
 
 
-def test_a_window_of_a_long_input_of_a_conv_that_changes_its_steps_is_said_in_one_line():
-    """A long input's windows follow only a Conv1D that keeps its steps (strides 1, padding
-    same or causal: ``windows._plan`` refuses the others), so a window of one of strides 2
+def test_a_window_of_a_long_input_of_a_channels_first_conv_is_said_in_one_line():
+    """A long input's windows follow a channels-last Conv1D of any strides and padding
+    (``windows._plan`` refuses a channels_first one), so a window of a channels_first one
     is never made; were it, its step page is refused in one line, saying why."""
     model, _, trace, _ = fixture("k3_conv_pool_options")
     trace.total_steps = 50_000  # (as a long input's window says it: engine/windows.py)
-    assert step_ref(model, trace, "conv_same_s2") is None
-    said = step_refusal(model, trace, "conv_same_s2")
+    assert step_ref(model, trace, "conv_cf") is None
+    said = step_refusal(model, trace, "conv_cf")
     assert said is not None and "\n" not in said
-    assert said.startswith("'conv_same_s2' (Conv1D) gives one step of every 2 (strides 2): a long input's windows "
-                           "do not follow it")
-    assert "padding same or causal" in said
+    assert said.startswith("'conv_cf' (Conv1D) reads its steps on its last axis (channels_first): a long input's "
+                           "windows do not follow it")
+    assert "channels last" in said
 
 
 # -- the view ---------------------------------------------------------------------------------

@@ -101,7 +101,8 @@ def step_view(ref: StepRef, cursor, trace, sample_base: int = 0) -> str:
     if said is not None:  # (a long input's window without the step's taps: the view's message)
         return said
     word = ref.unit_word
-    total = getattr(trace, "total_steps", None) or ref.T + ref.start
+    # (its own steps of the whole sequence: fewer after a strided Conv1D or pooling)
+    total = whole_steps(trace, trace.layers[ref.name] if ref.name in trace.layers else None) or ref.T + ref.start
     where = (f"step {count(t + ref.start)} of {count(total)}" if ref.steps else "one step")
     reads = [r for r in ref.reads(t) if r >= 0]
     src = ref.source.words + (f", input steps {', '.join(count(r + ref.start) for r in reads)}" if ref.windowed else "")

@@ -30,6 +30,7 @@ from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import act_name
 from lstmviz.engine.conv import AveragePooling1D, Conv1D, MaxPooling1D
 from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Dense, Recurrent, TimeDistributed
+from lstmviz.engine.trace import steps_first, whole_steps
 from lstmviz.text import plural, safe_name
 
 
@@ -115,11 +116,15 @@ class StepRef:
     x: np.ndarray      # its input, (batch, steps, d) or (batch, d) (channels last)
     y: np.ndarray      # its output, (batch, steps, units) or (batch, units) (channels last)
     source: Source
-    #: a long input's window: the processing step of the arrays' first (``Trace.start``)
+    #: a long input's window: the processing step of the arrays' first (``Trace.start``;
+    #: the layer's own after a strided Conv1D or pooling, ``trace.window_first``)
     start: int = 0
-    #: the whole sequence's steps of the input (a long input's ``Trace.total_steps``; None:
-    #: the steps ``x`` holds)
+    #: the whole sequence's steps of the input (a long input's ``Trace.total_steps``, or its
+    #: own, ``trace.whole_steps``; None: the steps ``x`` holds)
     total_steps: int | None = None
+    #: a long input's window: the step of ``x``'s first of its own steps where they are not
+    #: ``y``'s (a Conv1D of strides > 1 or padding 'valid'); None: ``start``
+    x_start: int | None = None
     #: a Conv1D's sums (``pre``) by the output steps (a, b) they were computed over
     _z: dict = field(default_factory=dict, repr=False)
 
@@ -186,9 +191,14 @@ class StepRef:
         return int(self.total_steps) if self.total_steps is not None else int(self.x.shape[1])
 
     @property
+    def x_first(self) -> int:
+        """The step of ``x``'s first in the whole sequence (``x_start``, else ``start``)."""
+        return self.start if self.x_start is None else int(self.x_start)
+
+    @property
     def whole(self) -> bool:
         """Whether ``x`` holds the whole input (not a long input's window of it)."""
-        return self.start == 0 and self.total == int(self.x.shape[1])
+        return self.x_first == 0 and self.start == 0 and self.total == int(self.x.shape[1])
 
     @property
     def unit_word(self) -> str:
@@ -221,7 +231,7 @@ class StepRef:
         if not self.steps:
             return []
         if self.windowed:
-            return [r - self.start if r >= 0 else -1 for r in self.taps(step)]
+            return [r - self.x_first if r >= 0 else -1 for r in self.taps(step)]
         return [step]
 
     def outside(self, step: int) -> str | None:
@@ -232,17 +242,18 @@ class StepRef:
         if not self.windowed or self.whole:
             return None
         n = int(self.x.shape[1])
-        lo, hi = self.start, self.start + n
+        lo, hi = self.x_first, self.x_first + n
         reads = [r for r in self.taps(step) if r >= 0]
         out = [r for r in reads if not lo <= r < hi]
         if not out:
             return None
         side = ("before" if max(out) < lo else "after" if min(out) >= hi else "outside")
-        before, after = self.over_steps.reach()
-        # (the window's steps whose taps it holds: a step's taps reach ``before`` back and
-        # ``after`` on, but never past the sequence's ends)
-        first = lo if lo == 0 else lo + before
-        last = hi - 1 if hi == self.total else hi - 1 - after
+        layer = self.over_steps
+        pad, s = layer.pads(self.total)[0], layer.stride
+        # (the window's steps whose taps it holds: output step t reads from t*s - pad on,
+        # ``span`` steps, but never past the sequence's ends; strides 1: ``reach`` back and on)
+        first = -(-(lo + pad) // s) if lo else 0
+        last = (hi - layer.span + pad) // s if hi != self.total else layer.steps_out(self.total) - 1
         shown = (f"; here steps {span(first, last)}" if first <= last else "")
         lie = f"step {count(out[0])} lies" if len(out) == 1 else f"steps {span(min(out), max(out))} lie"
         return (f"'{safe_name(self.name)}' ({self.kind}) at step {count(step + self.start)} reads input steps "
@@ -348,13 +359,13 @@ class StepRef:
         a = at // every * every
         b = min(layer.steps_out(self.total), a + every)
         if not self.whole:
-            before, after = layer.reach()
-            if max(0, a - before) < self.start or min(self.total, b + after) > self.start + n:
+            i0, i1 = layer.reads_of(a, b, self.total)  # (the input steps the chunk reads)
+            if i0 < self.x_first or i1 > self.x_first + n:
                 a, b = at, at + 1
         z = self._z.get((a, b))
         if z is None:
             with np.errstate(invalid="ignore", over="ignore"):  # (as the trace computed them)
-                z = self._z[(a, b)] = layer._z_part(x, self.start, self.total, a, b)
+                z = self._z[(a, b)] = layer._z_part(x, self.x_first, self.total, a, b)
         return z[:, at - a]
 
     def shapes(self) -> tuple[str, str]:
@@ -403,20 +414,27 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
             return None
         x, y = layer._steps_last(x), layer._steps_last(y)
         total = getattr(trace, "total_steps", None)
-        # (a long input's windows follow only a Conv1D that keeps its steps: ``windows._plan``)
-        if (y.shape[1] != layer.steps_out(x.shape[1]) if total is None
-                else not layer.keeps_steps or x.shape[1] != y.shape[1]):
+        # (a long input's windows follow a channels-last Conv1D: ``windows._plan``)
+        if (y.shape[1] != layer.steps_out(x.shape[1]) if total is None else layer.channels_first):
             why = layer.changes_steps() or "reads windows of its input steps"
             kind = layer.class_name
             return (f"'{safe_name(name)}' ({kind}) {why}: a long input's windows do not follow it; its step "
                     "is shown on an input traced whole (shorter than the long-input threshold), or on a long "
-                    f"input where the {kind} keeps its steps (strides 1, padding same or causal)")
+                    f"input where the {kind} reads its steps channels last")
     elif x.ndim not in (2, 3) or x.ndim != y.ndim or (x.ndim == 3 and x.shape[1] != y.shape[1]):
         return None  # (a Dense on a 4-D input: no steps of one vector each)
-    start = int(getattr(trace, "start", 0) or 0)
-    total = getattr(trace, "total_steps", None)
+    # (a long input's window: the layer's own first step and its input's, each its own after
+    # a strided Conv1D or pooling, and the input's steps of the whole sequence)
+    rec = trace.layers[name]
+    node = next((n for n in model.nodes if n.layer.name == name), None)
+    below = node.inbound[0].layer if node is not None and node.inbound else None
+    below_rec = trace.layers[below] if below is not None and below in trace.layers else None
+    windowed = bool(getattr(trace, "total_steps", None))
+    start = steps_first(trace, name) if windowed else 0
+    x_start = steps_first(trace, below) if windowed and isinstance(layer, Conv1D) else None
+    total = whole_steps(trace, below_rec if isinstance(layer, Conv1D) else rec)
     return StepRef(name, top, layer, x, y, source_of(model, name, x.ndim == 3), start,
-                   None if total is None else int(total))
+                   None if total is None else int(total), x_start)
 
 
 def source_of(model: Model, name: str, steps: bool = True) -> Source:

@@ -142,6 +142,11 @@ class Trace:
     #: of the input; a layer after a strided Conv1D or pooling holds fewer steps of its
     #: own, ``LayerTrace.start`` and ``total``); None where the records say it.
     end: int | None = None
+    #: A window of a long sequence: per layer, the steps ``(first, after the last)`` of its
+    #: own time axis the window holds, in input order (``WindowedTrace.steps_for``; a half
+    #: that runs backwards records them turned around, its ``LayerTrace.start``); None where
+    #: every layer's are the input's.
+    spans: dict | None = None
 
     def __repr__(self) -> str:
         x = self.inputs[0].shape if self.inputs else None
@@ -213,6 +218,16 @@ def window_first(trace, rec: Any = None) -> int:
     input step (``Trace.start``; 0 for a whole trace)."""
     if rec is not None and getattr(rec, "total", None) is not None and getattr(trace, "total_steps", None):
         return int(rec.start)
+    return int(getattr(trace, "start", 0) or 0)
+
+
+def steps_first(trace, name: str | None) -> int:
+    """A long input's window: the first step of layer ``name``'s own time axis it holds,
+    in input order (``Trace.spans``: its outputs' first, also where a half runs backwards),
+    else the window's first input step (0 for a whole trace)."""
+    spans = getattr(trace, "spans", None)
+    if spans and name in spans:
+        return int(spans[name][0])
     return int(getattr(trace, "start", 0) or 0)
 
 
@@ -338,7 +353,7 @@ class LaterTrace(Trace):
 
     def __reduce__(self):  # a copy is the plain trace, every layer run
         plain = Trace(dict(self.layers), list(self.outputs), list(self.inputs), self.start,
-                      self.total_steps, self.model, self._flow, self.end)
+                      self.total_steps, self.model, self._flow, self.end, self.spans)
         return (_plain_trace, (plain,))
 
 

@@ -171,21 +171,37 @@ def _take(arr, axis, lo: int, hi: int):
     return arr[lo:hi] if axis == 0 else arr[:, lo:hi]
 
 
+def strides_of(model) -> dict[str, int]:
+    """Per layer, how many input steps one of its steps stands for about (its Conv1D and
+    pooling strides and those before it multiplied, ``_clocks``' scale without the input's
+    shape: the largest of its inputs'); 1 for every layer of a model without strides."""
+    got: dict[str, int] = {}
+    for node in model.nodes:
+        s = max([got.get(r.layer, 1) for r in node.inbound] or [1])
+        if node.layer.class_name in CONV_CLASSES:
+            s *= int(getattr(node.layer, "stride", 1) or 1)
+        got[node.layer.name] = s
+    return got
+
+
 def full_trace_bytes(model, batch: int, steps: int) -> int:
     """About what ``model.trace`` holds for ``batch x steps``: every recorded array of
-    every recurrent layer (the layers' outputs are small beside them); an ONNX op's output
-    by every known dimension after the first (its steps on any axis, the length left open:
-    a Conv's (N, C, L) holds C floats a step, not the one its dimensions after the second
-    said)."""
+    every recurrent layer (the layers' outputs are small beside them), each layer over
+    its own steps (after a MaxPooling1D(2), half as many: ``strides_of``); an ONNX op's
+    output by every known dimension after the first (its steps on any axis, the length left
+    open: a Conv's (N, C, L) holds C floats a step, not the one its dimensions after the
+    second said)."""
     total = 0
+    scales = strides_of(model)
     for node in model.nodes:
+        own = -(-steps // scales.get(node.layer.name, 1))
         for _, rnn in recurrent_halves(node.layer):
-            total += batch * steps * rnn.units * (3 * rnn.k + 4) * 4
+            total += batch * own * rnn.units * (3 * rnn.k + 4) * 4
         if not recurrent_halves(node.layer) and node.layer.output_shapes:
             shape = node.layer.output_shapes[0]
             dims = shape[1:] if _onnx_op(node.layer) else shape[2:]
             per = int(np.prod([d for d in dims if d is not None], dtype=np.int64)) if len(shape) > 2 else 1
-            total += batch * steps * per * 4
+            total += batch * own * per * 4
     return total
 
 
@@ -829,7 +845,7 @@ class _Window:
         inputs = [_take(x, self.wt._axes[r.layer][0], x0, x1)
                   for r, x in zip(self.model.inputs, self.wt.inputs)]
         if not later and not waiting:
-            return Trace(layers, list(self.wt.outputs), inputs, start=x0, total_steps=self.T, end=x1)
+            return Trace(layers, list(self.wt.outputs), inputs, start=x0, total_steps=self.T, end=x1, spans=spans)
 
         def finish() -> list:
             self._records(waiting + later, layers, spans)
@@ -840,7 +856,7 @@ class _Window:
                  or n in waiting or n in later]
         return LaterTrace(LaterLayers(layers, [n.layer.name for n in waiting + later], finish,  # type: ignore[arg-type]
                                       order=order),
-                          [], inputs, start=x0, total_steps=self.T, end=x1)
+                          [], inputs, start=x0, total_steps=self.T, end=x1, spans=spans)
 
     def _deferrable(self, node) -> bool:
         """A recurrent layer (a Bidirectional's halves too) of a plain stack without state,

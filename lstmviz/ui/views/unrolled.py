@@ -44,7 +44,7 @@ from lstmviz.app.unrolled import (  # noqa: F401
 )
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
-from lstmviz.engine.trace import whole_steps, window_first
+from lstmviz.engine.trace import steps_first, whole_steps
 from lstmviz.text import markup, safe_name
 from lstmviz.ui import theme as th
 from lstmviz.ui.density import PathItem
@@ -1616,19 +1616,20 @@ class UnrolledView(TraceView):
             return None
         return self.trace.layers[layer]
 
+    def _domain_layer(self, domain: int) -> str | None:
+        """A layer on block of columns ``domain``'s time axis (None: the input's)."""
+        return next((r.layer for r in self.rows if r.domain == domain and r.layer is not None), None)
+
     def _domain_record(self, domain: int):
-        """A record of block of columns ``domain``'s time axis (a row on it that runs
-        forward; None: the input's)."""
-        for r in self.rows:
-            if r.domain == domain and r.layer is not None and not r.backwards:
-                return r.ref.rec if r.ref is not None else self._record(r.layer)
-        return None
+        """A record of block of columns ``domain``'s time axis (None: the input's)."""
+        return self._record(self._domain_layer(domain))
 
     def _domain_first(self, domain: int) -> int:
         """A long input's window: the first step of block of columns ``domain`` in the whole
-        sequence (its layers' own after a strided Conv1D or pooling, ``trace.window_first``;
-        the window's first input step else); 0 for a whole trace."""
-        return window_first(self.trace, self._domain_record(domain))
+        sequence, in input order as the columns (its layers' own after a strided Conv1D or
+        pooling, ``trace.steps_first``; the window's first input step else); 0 for a whole
+        trace."""
+        return steps_first(self.trace, self._domain_layer(domain))
 
     def _domain_total(self, domain: int) -> int | None:
         """A long input's window: the steps of block ``domain``'s time axis in the whole
