@@ -1598,3 +1598,34 @@ def test_keras_strided_and_valid_layers_window_to_keras_and_channels_first_is_re
             _same_own_steps(full, wt.window(a, b), wt, a, b)
         done += 1
     assert done == 6
+
+
+def test_a_merge_of_a_pooled_and_an_unpooled_sequence_is_refused_for_windows_in_one_line():
+    """A Concatenate of a MaxPooling1D(2)'s 100 steps and a 'valid' Conv1D(kernel 101)'s 100
+    steps over 200 input steps has one length but two time scales: no window of input steps
+    is a window of both, refused in one line naming the layer; a merge of two sequences of
+    one scale (two pools) is traced by windows, to the bit."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    def model(second):
+        layers = [LayerSpec("InputLayer", {"batch_shape": [None, None, 3]}, "x"),
+                  LayerSpec("MaxPooling1D", {"pool_size": 2}, "pool", inbound=[TensorRef("x")]),
+                  LayerSpec(*second, inbound=[TensorRef("x")]),
+                  LayerSpec("Concatenate", {"axis": -1}, "both", inbound=[TensorRef("pool"), TensorRef(second[2])]),
+                  LayerSpec("LSTM", {"units": 3, "return_sequences": True}, "l", inbound=[TensorRef("both")])]
+        return Model.from_spec(ModelSpec(layers, [TensorRef("x")], [TensorRef("l")]), seed=1)
+
+    x = np.random.default_rng(0).normal(size=(1, 200, 3)).astype(np.float32)
+    mixed = model(("Conv1D", {"filters": 2, "kernel_size": 101}, "conv"))
+    assert mixed.trace(x)["both"].output.shape[1] == 100  # (Keras concatenates them)
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(mixed, x, every=16)
+    said = str(err.value)
+    assert "\n" not in said and said.startswith("layer 'both' (Concatenate) reads sequences of different time scales")
+    alike = model(("AveragePooling1D", {"pool_size": 2}, "avg"))
+    full = alike.trace(x)
+    wt = keyframe_pass(alike, x, every=16)
+    for a, b in [(0, 7), (33, 150), (199, 200)]:
+        win = wt.window(a, b)
+        lo, hi = wt.steps_for("l", a, b)
+        assert np.array_equal(win["l"].steps["h"], full["l"].steps["h"][:, lo:hi])
