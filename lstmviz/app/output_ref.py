@@ -7,8 +7,9 @@ output array (a channels-first one seen steps first, ``steps_first_view``, not c
 No Qt.
 
 On a long input's window (``total_steps``) a layer whose output holds the window's steps
-(``windows.window_axes``: a per-step layer, a Conv1D or a pooling of strides 1 with padding
-same or causal) is drawn as on a whole trace, its steps the window's (``OutputRecord.start``)
+(``windows.window_axes``: a per-step layer, a Conv1D or a pooling) is drawn as on a whole
+trace, its steps the window's (``OutputRecord.start``; after a strided Conv1D or pooling
+its own, fewer: ``OutputRecord.total``)
 and its colours the whole sequence's, from its overview (``scale.overviews``' ``(name,
 OUTPUT_KEY)``); one computed once for the whole sequence (a RepeatVector's, after a last
 step) has no window's steps, and is left out (``no_steps_text`` says why)."""
