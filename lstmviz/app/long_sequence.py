@@ -287,7 +287,12 @@ class LongSequence:
         # a multiple of the engine's chunk: the first window, traced alone, then makes the
         # very products of the whole sequence's first steps
         # (fewer steps where a batch's records would not leave room for several: ``fitted_window``)
-        self.window = min(fitted_window(model, self.samples, window), self.steps)
+        # (after a MaxPooling1D(2), twice the input steps: the recurrent layers' windows as
+        # many of their own steps as they would have without it)
+        from lstmviz.engine.windows import recurrent_halves
+        scale = max([int(c[1]) for name, c in self.clocks.items()
+                     if c and recurrent_halves(model.get_layer(name))] or [1])
+        self.window = min(fitted_window(model, self.samples, window * scale), self.steps)
         self._window_bytes = full_trace_bytes(model, self.samples, self.window)
         self.every = every
         self.windowed: WindowedTrace | None = None
