@@ -2078,6 +2078,11 @@ def test_units_at_scale_of_an_lstm_after_a_maxpooling_run_over_its_own_steps(qtb
     full = model.trace(x)
     own = full["l"].timesteps
     assert own == 1500 and w.seq.steps_of("l") == own
+    # (the Conv1D's and the pooling's outputs are listed first, in the model's order)
+    items = [w.record_combo.itemText(i) for i in range(w.record_combo.count())]
+    assert items[:3] == ["c: y", "p: y", "l: i"]
+    w.record_combo.setCurrentIndex(items.index("l: i"))
+    assert w.record_combo.currentData() == ("l", "i")
     w.start()
     assert w.wait(120)
     qtbot.waitUntil(lambda: w.summary is not None, timeout=120_000)
