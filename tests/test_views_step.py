@@ -561,3 +561,42 @@ def test_a_long_note_goes_under_the_numbers_a_short_one_stays_on_its_line(view):
     view.set_cursor(Cursor(layer="pool", unit=0))
     html = view.step_page.eq_label.text()
     assert html.index("k = 0…1") < html.index("= <b>max(")
+
+
+def test_a_strided_poolings_step_on_a_long_input_reads_the_steps_below_it_at_twice_its_own(view):
+    """Conv1D -> MaxPooling1D(2) on a 5,000-step long input, its windows after the pass:
+    the pooling's step t reads steps 2t and 2t+1 of the Conv1D (its own 2,500 steps); the
+    page named them as its own window's offsets added to the pooling's first step ("reads
+    steps 1,476, 1,477" at step 2,600, the taps of another step) and said "its 2,500 input
+    steps become 1,250". Now: the Conv1D's steps, the whole trace's numbers."""
+    from lstmviz.app.long_sequence import LongSequence
+
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 3, "padding": "causal", "activation": "relu"}),
+        LayerSpec("MaxPooling1D", {"pool_size": 2}),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True})], seed=3)
+    x = _long_x()
+    conv, pool = model.layers[0].name, model.layers[1].name
+    long = LongSequence(model, x)
+    assert long.run_pass()
+    whole = model.trace(x)
+    below, out = whole[conv].outputs[0][0], whole[pool].outputs[0][0]
+    assert out.shape[0] == 2500
+    for own, c in ((1300, 1), (0, 0), (2499, 2)):
+        window, _ = long.window_at(2 * own)
+        rec = window[pool]
+        t = own - rec.start
+        assert 0 <= t < rec.outputs[0].shape[1]
+        view.set_data(model, window, inputs=[x])
+        view.set_cursor(Cursor(step=t, layer=pool, unit=c))
+        page = view.step_page
+        assert view.message_text() is None
+        np.testing.assert_array_equal(page.bars["x"].values, below[2 * own:2 * own + 2, c])
+        np.testing.assert_array_equal(page.bars["y"].values, out[own])
+        assert view.equation_lines()[0].endswith(
+            f"max({fmt(below[2 * own, c])}, {fmt(below[2 * own + 1, c])}) = {fmt(out[own, c])}")
+        head = page.header.text()
+        assert f"step <b>t = {own:,}</b> reads steps {2 * own:,}, {2 * own + 1:,} of {conv}" in head
+        said = view.describe()
+        assert f"input steps {2 * own:,}, {2 * own + 1:,}." in said
+    assert "its 5,000 input steps become 2,500." in page.eq_label.text()

@@ -105,7 +105,8 @@ def step_view(ref: StepRef, cursor, trace, sample_base: int = 0) -> str:
     total = whole_steps(trace, trace.layers[ref.name] if ref.name in trace.layers else None) or ref.T + ref.start
     where = (f"step {count(t + ref.start)} of {count(total)}" if ref.steps else "one step")
     reads = [r for r in ref.reads(t) if r >= 0]
-    src = ref.source.words + (f", input steps {', '.join(count(r + ref.start) for r in reads)}" if ref.windowed else "")
+    taps = ", ".join(count(r + ref.x_first) for r in reads)
+    src = ref.source.words + (f", input steps {taps}" if ref.windowed else "")
     eqs = " ".join(f"{eq.line}." for eq in step_equations(ref, s, t, u))
     return (f"{ref.name} ({ref.kind}, {plural(ref.units, word)}), {where}, sample {s + sample_base}, {word} {u}: "
             f"reads {src}. {eqs} {same_weights(ref)} Bars: the input it reads, and every {word}'s output, "

@@ -431,8 +431,9 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
     below_rec = trace.layers[below] if below is not None and below in trace.layers else None
     windowed = bool(getattr(trace, "total_steps", None))
     start = steps_first(trace, name) if windowed else 0
-    x_start = steps_first(trace, below) if windowed and isinstance(layer, Conv1D) else None
-    total = whole_steps(trace, below_rec if isinstance(layer, Conv1D) else rec)
+    over = isinstance(layer, (Conv1D, *POOLS))  # (its input's steps: its own, strided, fewer)
+    x_start = steps_first(trace, below) if windowed and over else None
+    total = whole_steps(trace, below_rec if over else rec)
     return StepRef(name, top, layer, x, y, source_of(model, name, x.ndim == 3), start,
                    None if total is None else int(total), x_start)
 

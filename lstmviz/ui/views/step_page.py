@@ -153,7 +153,7 @@ class StepPage(QtWidgets.QWidget):
         at = step + ref.start
         reads = ref.reads(step)
         if ref.windowed:
-            real = [count(r + ref.start) for r in reads if r >= 0]
+            real = [count(r + ref.x_first) for r in reads if r >= 0]
             pads = len(reads) - len(real)
             where = (f"step{'s' if len(real) > 1 else ''} {', '.join(real)}" if len(real) <= 4
                      else f"steps {real[0]}…{real[-1]}")
@@ -240,7 +240,7 @@ class StepPage(QtWidgets.QWidget):
         if not ref.windowed:
             return
         c = 1 if ref.pool else int(ref.x.shape[-1])
-        ticks = [((k + 0.5) * c - 0.5, f"step {count(r + ref.start)}" if r >= 0 else "padding")
+        ticks = [((k + 0.5) * c - 0.5, f"step {count(r + ref.x_first)}" if r >= 0 else "padding")
                  for k, r in enumerate(ref.reads(step))]
         count_axis(self.bars["x"].plot.getAxis("bottom"), int(ref.x_at(0, 0).size), ticks=ticks, middle=True)
 
