@@ -600,3 +600,23 @@ def test_a_strided_poolings_step_on_a_long_input_reads_the_steps_below_it_at_twi
         said = view.describe()
         assert f"input steps {2 * own:,}, {2 * own + 1:,}." in said
     assert "its 5,000 input steps become 2,500." in page.eq_label.text()
+
+
+def test_a_layer_after_a_pooling_says_it_reads_the_poolings_steps(qtbot):
+    """k3_conv_lstm's LSTM after its MaxPooling1D(2): its step 3 reads the pooling's step 3
+    (input steps 6 and 7); the Cell, Over time and Unrolled headers said "= input step 3".
+    Now "= pool's step 3"; a layer over the input's own steps still says "input step"."""
+    from lstmviz.app.cell_ref import steps_below
+    from lstmviz.ui.views.over_time import OverTimeView
+    from lstmviz.ui.views.unrolled import UnrolledView
+
+    model, x, trace, _ = fixture("k3_conv_lstm")
+    assert steps_below(model, "lstm") == "pool" and steps_below(model, "conv") is None
+    assert steps_below(model, "pool") == "conv"  # (its own steps: conv's, two a step)
+    for make in (CellView, OverTimeView, UnrolledView):
+        v = make()
+        qtbot.addWidget(v)
+        v.set_data(model, trace)
+        v.set_cursor(Cursor(step=3, layer="lstm", unit=1))
+        head = v.header.text()
+        assert "= pool's step " in head and "= input step" not in head, (make.__name__, head)

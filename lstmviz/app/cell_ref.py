@@ -21,6 +21,7 @@ from lstmviz.engine.cells import CellKind, act_name
 from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Recurrent, StackedRNN
 from lstmviz.engine.onnx_time import drawn_axes, reads_reversed
 from lstmviz.engine.trace import LayerTrace
+from lstmviz.engine.windows import strides_of
 from lstmviz.text import markup
 
 MINUS = "\u2212"
@@ -168,6 +169,18 @@ def stacked_cell_refs(model: Model, trace: Trace, name: str | None) -> list[Cell
     back = bool(layer.cells[0].config.get("go_backwards")) if layer.cells else False
     return [CellRef(layer.name, f"cell_{k}", cell, rec.children[f"cell_{k}"], layer, reversed_input=back and k > 0)
             for k, cell in enumerate(layer.cells) if f"cell_{k}" in rec.children]
+
+
+def steps_below(model: Model | None, name: str) -> str | None:
+    """Whose steps layer ``name``'s steps read, where they are not the model input's: the
+    layer below it (its first input) after a strided Conv1D or pooling, whose own steps they
+    are (an LSTM after a MaxPooling1D(2): its step 30,000 reads the pooling's step 30,000,
+    which reads input steps 60,000 and 60,001); None where they are the input's, one for
+    one. The views then say "= pool's step 30,000", not "= input step 30,000"."""
+    if model is None or strides_of(model).get(name, 1) == 1:
+        return None
+    node = next((n for n in model.nodes if n.layer.name == name), None)
+    return node.inbound[0].layer if node is not None and node.inbound else None
 
 
 def cell_ref(model: Model, trace: Trace, name: str | None, side: str | None = "forward") -> CellRef | None:

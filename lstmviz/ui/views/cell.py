@@ -26,6 +26,7 @@ from lstmviz.app.cell_ref import (  # noqa: F401
     fed_by,
     input_token,
     state_sources,
+    steps_below,
     token_text,
 )
 from lstmviz.app.counts import count
@@ -1438,11 +1439,15 @@ class CellView(TraceView):
         mtxt = ' · <span style="color:#D55E00"><b>masked: state carried over</b></span>' if masked else ""
         # (short: where the view has not the height for it beside two rows of charts, the
         # data first: the kind, and an input step that is the step itself, left out)
-        again = "" if count(read) == count(t + o) and not order else f" = input step {count(read)}{order}"
+        # (a layer after a strided Conv1D or pooling reads that layer's steps: "= pool's step")
+        below = steps_below(self.model, ref.name)
+        word = "input step" if below is None else f"{markup(below)}'s step"
+        again = ("" if count(read) == count(t + o) and not order and below is None
+                 else f" = {word} {count(read)}{order}")
 
         def said(step, read):
             return (f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {plural(ref.units, 'unit')}) · "
-                    f"step <b>t = {count(step)}</b> = input step "
+                    f"step <b>t = {count(step)}</b> = {word} "
                     f"{count(read)}{order} · unit <b>{u}</b> · sample {s + self.sample_base}{mtxt}"
                     + (hint("click a bar to pick its unit") if self._hint else ""))
 

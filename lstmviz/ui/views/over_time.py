@@ -25,7 +25,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible
-from lstmviz.app.cell_ref import token_words
+from lstmviz.app.cell_ref import steps_below, token_words
 from lstmviz.app.counts import count
 from lstmviz.app.output_ref import OUTPUT_KEY, OutputRef, no_steps_text, output_ref, token_at
 from lstmviz.app.scale import from_zero_levels, gate_levels, overview_of
@@ -875,9 +875,12 @@ class OverTimeView(TraceView):
         # where the header is cut (a window at its least size, or past two lines), the unit
         # and the sample before the kind and an input step that is the step itself, the
         # long input's window without its words about the strips, no hint
-        same = "" if tau == t else f" = input step {count(tau)}{order}"
+        # (a layer after a strided Conv1D or pooling reads that layer's steps: "= pool's step")
+        below = steps_below(self.model, ref.name)
+        word = "input step" if below is None else f"{markup(below)}'s step"
+        same = "" if tau == t and below is None else f" = {word} {count(tau)}{order}"
         short = f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t)}</b>{same}{data}{exact}"
-        self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {count(t)}</b> = input step "
+        self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {count(t)}</b> = {word} "
                             f"{count(tau)}{order}{rest}", short=short)
         self._fit_head()  # (another line)
         if not self.cell_box.isHidden():  # (its length changes with a layer, a cell, the digits)

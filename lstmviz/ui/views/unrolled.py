@@ -26,7 +26,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible, scale
-from lstmviz.app.cell_ref import fed_by, token_words
+from lstmviz.app.cell_ref import fed_by, steps_below, token_words
 from lstmviz.app.counts import count
 from lstmviz.app.output_ref import OUTPUT_KEY, window_axis
 from lstmviz.app.selection import Cursor
@@ -1509,16 +1509,19 @@ class UnrolledView(TraceView):
             unit = clamp(cursor.unit, 0, sel.units - 1)
             order = " (processing order runs right to left)" if sel.backwards else ""
             o = self._domain_first(sel.domain)
+            # (a layer after a strided Conv1D or pooling reads that layer's steps: "= pool's step")
+            below = steps_below(self.model, sel.ref.name)
+            word = "input step" if below is None else f"{markup(below)}'s step"
 
             def said(p, i):
                 return (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{count(p)}</b> = "
-                        f"input step <b>{count(i)}</b>{order} · unit <b>{unit}</b>")
+                        f"{word} <b>{count(i)}</b>{order} · unit <b>{unit}</b>")
 
             what = said(step + sel.ref.rec.start, col + o)
             # (its height that of the last step's: the steps' numbers only grow wider)
             last = max(sel.ref.T - 1 + sel.ref.rec.start, sel.ref.T - 1 + o)
             widest = said(last, last)
-            if step + sel.ref.rec.start == col + o and not order:  # (where the header is cut)
+            if step + sel.ref.rec.start == col + o and not order and below is None:  # (where the header is cut)
                 short = f"<b>{markup(sel.ref.label)}</b> · step <b>{count(col + o)}</b> · unit <b>{unit}</b>"
             # the input the selected layer reads (``fed_by``: a seq2seq's encoder its input
             # 0, the decoder its input 1), when it is token ids on the layer's time axis
@@ -1556,8 +1559,8 @@ class UnrolledView(TraceView):
                     # the steps below of the whole sequence: its input's own)
                     below = next((n.inbound[0].layer for n in self.model.nodes
                                   if n.layer.name == sel.layer and n.inbound), None)
-                    steps_below = whole_steps(self.trace, self._record(below)) or total
-                    taps = layer.read_steps(int(steps_below), o + col, o + col + 1)[0]
+                    below_total = whole_steps(self.trace, self._record(below)) or total
+                    taps = layer.read_steps(int(below_total), o + col, o + col + 1)[0]
                     reads = sorted(int(i) for i in taps if i >= 0)
                 else:
                     reads = sorted(i + o for i, c in sel.links if c == col)
