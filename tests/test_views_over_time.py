@@ -335,9 +335,11 @@ def test_a_quiet_label_takes_the_height_of_a_font_it_inherits(qtbot):
         app.setStyleSheet(sheet)
 
 
-# (16 and 12 steps: a long input's exact steps, each wider than the pen reaches: strips of a few)
+# (16 and 12 steps: a long input's exact steps, each wider than the pen reaches: strips of a few;
+# 200, 100 and 60: steps a little wider than it, strips of 8-16 steps)
 @pytest.mark.parametrize("steps, cached", [(200, False), (200, True), (1000, False), (33, False),
-                                           (16, False), (16, True), (12, False)])
+                                           (16, False), (16, True), (12, False), (100, False),
+                                           (60, True)])
 def test_strip_curves_paint_the_pixels_of_one_polyline(qtbot, steps, cached):
     # the unit curves are stroked in strips (faster): every pixel must be the whole line's
     import pyqtgraph as pg

@@ -5,6 +5,8 @@ and re-exported here for the views.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph import functions_qimage
@@ -236,8 +238,9 @@ class StripCurveItem(pg.PlotCurveItem):
     line: the same pixels (no bead where strips meet, as separate segments would give)."""
 
     STRIP = 16
-    #: steps a strip where each is wider than the pen's reach (``paint``): a 16-point line
-    #: stroked whole took ~0.40 ms, in three strips ~0.32 (six curves at every seek)
+    #: steps a strip at least where each is wider than the pen's reach (``paint``): a
+    #: 16-point line stroked whole took ~0.40 ms, in three strips ~0.32 (six curves at
+    #: every seek)
     WIDE_STRIP = 5
 
     def _plain(self, x, y) -> bool:
@@ -281,8 +284,10 @@ class StripCurveItem(pg.PlotCurveItem):
         if step_px > reach:
             # steps wider than that (a long input's 16 exact steps: ~58 px each): the points
             # next to a strip's ends, whose joins are drawn, and no more (the caps there
-            # stand a step beyond its columns); strips of a few steps
-            pad, strip = 1, self.WIDE_STRIP
+            # stand a step beyond its columns); strips of a few steps, or as wide as
+            # ``STRIP`` steps of the pen's reach where steps are barely wider (200 steps
+            # across 1,100 px: strips of 5 steps stroked the six curves in ~3.5 ms, of 16 in ~2.8)
+            pad, strip = 1, max(self.WIDE_STRIP, math.ceil(self.STRIP * reach / step_px))
         else:
             pad = 1 + int(np.ceil(reach / max(step_px, 1e-9)))
             strip = max(self.STRIP, 4 * pad)
