@@ -227,6 +227,76 @@ def test_a_step_paints_every_plot_in_one_pass_of_the_event_loop(window):
         QtWidgets.QApplication.instance().removeEventFilter(spy)
 
 
+@pytest.mark.parametrize("tab", [2, 3])
+def test_an_edit_paints_the_tabs_plots_in_one_pass_with_the_new_model(make_window, tab):
+    """An edit in the side panel (units of the layer shown) re-traces and redraws the tab on
+    screen: Over time's seven plots and the Weights tab's grids (each in its own view) in
+    one sync of the window's backing store, not one a scene, each painted once, with the
+    new model's numbers; what the window then shows equals the window painted anew."""
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import AppState, InputSpec, LayerEntry
+
+    def lstm():
+        cfg = default_config("LSTM", units=6)
+        cfg["return_sequences"] = True
+        return LayerEntry("LSTM", cfg)
+
+    state = AppState([lstm(), lstm()], InputSpec(batch_size=2, timesteps=30, input_dim=3))
+    window = make_window((1400, 900), state=state)
+    window.tabs.setCurrentIndex(tab)
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    assert state.cursor.layer == state.model.layers[0].name
+    view = window.views[tab]
+    spin = panel.option_widgets["units"]
+    plots = {v.viewport() for v in view.findChildren(QtWidgets.QGraphicsView) if v.isVisible()}
+    least = 7 if tab == 2 else 2
+    assert len(plots) >= least
+    syncs, painted = [], []
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, ev):
+            if ev.type() == QtCore.QEvent.Type.UpdateRequest and obj is window:
+                syncs.append(obj)
+            elif ev.type() == QtCore.QEvent.Type.Paint and obj in plots:
+                painted.append(obj)
+            return False
+
+    def shown():
+        img = window.screen().grabWindow(window.winId()).toImage()
+        img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+        return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine()).copy()
+
+    spy = Spy()
+    QtWidgets.QApplication.instance().installEventFilter(spy)
+    try:
+        for units in (5, 7, 6):
+            syncs.clear()
+            painted.clear()
+            spin.setValue(units)
+            QtWidgets.QApplication.processEvents()
+            layer = state.model.layers[0]
+            assert layer.units == units
+            assert len(syncs) == 1, units
+            assert len(painted) == len(set(painted)) >= least, units  # each plot once
+            if tab == 2:
+                rec = state.trace[layer.name]
+                for slot in view.slots:
+                    np.testing.assert_array_equal(slot.image.image, rec.steps[slot.key][0].T)
+            else:
+                assert view.layer is layer
+                drawn = [slot.image.image for slot in view.matrices if slot.name is not None]
+                np.testing.assert_array_equal(drawn[1], layer.weights[1])  # the recurrent kernel
+    finally:
+        QtWidgets.QApplication.instance().removeEventFilter(spy)
+    edited = shown()
+    window.repaint()
+    QtWidgets.QApplication.processEvents()
+    assert np.array_equal(edited, shown())
+
+
 def test_containers_marked_as_painting_nothing_draw_the_same_picture(window):
     """The plots and title rows the views mark ``paints_nothing`` (Qt skips their bounds
     and paint at each repaint) had nothing of their own on screen: a plot looks the same

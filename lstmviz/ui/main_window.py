@@ -287,7 +287,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._data_stale: set[int] = set()  # tabs not yet given the current trace
         #: update only the visible view on a step (hidden ones catch up when shown)
         self.lazy_hidden_views = False
-        self._one_paint = OnePaint(self)  # a step's plots painted in one pass, not one a plot
+        self._one_paint = OnePaint(self)  # a step's or an edit's plots painted in one pass, not one a plot
         self.setWindowTitle("lstmviz")
         self.setAcceptDrops(True)
         self.resize(1600, 1000)
@@ -910,6 +910,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 continue
             self._push_data(view, model, trace, xs, cursor)
         self._sync_header(self.state.cursor)
+        self._one_paint.expect()  # (the tab's plots in one pass, as after a step)
 
     def _push_data(self, view, model, trace, xs, cursor):
         if hasattr(view, "set_overview"):

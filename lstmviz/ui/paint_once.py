@@ -4,11 +4,12 @@ A ``QGraphicsScene`` processes its changed items in a queued call and then sends
 window's pending update request at once (``QGraphicsViewPrivate::
 dispatchPendingUpdateRequests``): a tab of nine plots, each in its own view, synced the
 window's backing store nine times a step (plus once for the labels), each sync painting
-what had changed so far. ``OnePaint.expect()``, called when the step changed, posts one
-event of low priority, which comes after the scenes' queued calls of the same step; until
-it comes, the update request a scene sends at the end of its call is held, and the event
-then sends one: every change of the step painted in one pass, in the same turn of the
-event loop. Any other update request (a ``repaint()``, a resize) passes as before, and
+what had changed so far; an edit in the side panel synced it once for each of Over time's
+seven plots. ``OnePaint.expect()``, called when the step changed or the views drew a new
+trace, posts one event of low priority, which comes after the scenes' queued calls of the
+same turn; until it comes, the update request a scene sends at the end of its call is
+held, and the event then sends one: every change painted in one pass, in the same turn of
+the event loop. Any other update request (a ``repaint()``, a resize) passes as before, and
 ends the listening (the application-wide filter is removed at once: a whole window
 repainted sends hundreds of paint events, which would each pass through it).
 """
