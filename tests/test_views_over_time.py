@@ -897,6 +897,58 @@ def test_set_line_gives_the_curve_what_set_data_gives(qtbot):
     np.testing.assert_array_equal(curves[1].curve.yData, curves[0].curve.yData)
 
 
+def test_a_set_line_keeps_its_points_through_range_changes_as_setdata_would(qtbot):
+    # a new value range (an edit, another unit) gives a set_line's points to the line item
+    # again only where pyqtgraph's display data would differ (clipped at a range a million
+    # times narrower): the line holds setData's points and draws its pixels at each range
+    import pyqtgraph as pg
+
+    from lstmviz.ui.views._common import StripCurve
+
+    rng = np.random.default_rng(3)
+    y = np.tanh(rng.normal(0, 1, 200)).astype(np.float32)
+    x = np.arange(200)
+    plots, curves = [], []
+    for _ in range(2):
+        w = pg.PlotWidget()
+        qtbot.addWidget(w)
+        w.resize(600, 200)
+        w.setXRange(-0.5, 199.5, padding=0)
+        w.setYRange(-1.5, 1.5, padding=0)
+        c = StripCurve(pen=pg.mkPen("#E69F00", width=2.5), antialias=True)
+        w.addItem(c)
+        w.show()
+        qtbot.waitExposed(w)
+        plots.append(w)
+        curves.append(c)
+    curves[0].setData(x, y)
+    curves[1].setData(x[:5], y[:5])  # (the first points: setData's, as the view's)
+    curves[1].set_line(x, y)
+    assert curves[1]._line
+    given = []
+    real = curves[1].curve.setData
+    curves[1].curve.setData = lambda *a, **k: given.append(1) or real(*a, **k)
+    for lo, hi, again in ((-0.4, 0.9, False), (-3.0, 2.0, False), (0.1, 0.1 + 1e-8, True), (-1.5, 1.5, True)):
+        given.clear()
+        for w in plots:
+            w.setYRange(lo, hi, padding=0.05)
+        assert bool(given) == again, (lo, hi)  # (a clipped line: pyqtgraph's own, until set_line)
+        for got, want in zip(curves[1].curve.getData(), curves[0].curve.getData(), strict=True):
+            np.testing.assert_array_equal(got, want)
+        grabs = []
+        for w in plots:
+            img = w.grab().toImage()
+            grabs.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
+        np.testing.assert_array_equal(grabs[1], grabs[0])
+    curves[1].set_line(x, y[::-1].copy())
+    curves[0].setData(x, y[::-1].copy())
+    given.clear()
+    for w in plots:
+        w.setYRange(-2.0, 2.0, padding=0)
+    assert not given
+    np.testing.assert_array_equal(curves[1].curve.getData()[1], curves[0].curve.getData()[1])
+
+
 def test_a_grus_four_heatmaps_are_two_by_two_and_an_lstms_six_three_by_two(qtbot):
     """Three to a row, a GRU's h_t sat alone under z_t: two thirds of its row empty and
     every heatmap a third of the width. Two by two, each takes half; an LSTM keeps three."""

@@ -315,6 +315,9 @@ class StripCurve(pg.PlotDataItem):
     """A ``PlotDataItem`` whose line is a ``StripCurveItem`` (symbols, legend as usual)."""
 
     _dataset: PlotDataset | None  # (pyqtgraph's: the data setData was given)
+    #: the line item holds ``set_line``'s points as given (no mapping, not clipped), and
+    #: nothing since changed them (``setData``, ``updateItems``)
+    _line = False
 
     def __init__(self, *args, **kwargs):
         super().__init__()
@@ -327,28 +330,63 @@ class StripCurve(pg.PlotDataItem):
         if args or kwargs:
             self.setData(*args, **kwargs)
 
+    def _plain(self) -> bool:
+        """Whether the options map nothing (what ``set_line`` takes)."""
+        o = self.opts
+        return not (o["connect"] != "auto" or o["symbol"] is not None or o["pen"] is None or o["stepMode"]
+                    or o["fftMode"] or o["derivativeMode"] or o["phasemapMode"] or o["subtractMeanMode"]
+                    or any(o["logMode"]) or o["downsample"] != 1 or o["autoDownsample"] or o["clipToView"])
+
+    def _unclipped(self, y: np.ndarray) -> bool:
+        """Whether setData's display data is ``y`` itself at the view's height now: values
+        spanning at most ``dynamicRangeHyst`` x ``dynamicRangeLimit`` x 2 view heights are
+        not clipped (pyqtgraph's ``_getDisplayDataset``)."""
+        o = self.opts
+        limit = o["dynamicRangeLimit"]
+        if limit is None:
+            return True
+        view = self.getViewBox()
+        height = view.viewRect().height() if view is not None else 0.0
+        return height > 0 and not float(y.max()) - float(y.min()) > 2 * o["dynamicRangeHyst"] * limit * height
+
+    def setData(self, *args, **kwargs):  # noqa: N802 (pyqtgraph's name)
+        self._line = False
+        super().setData(*args, **kwargs)
+
+    def updateItems(self, styleUpdate: bool = True):  # noqa: N802 (pyqtgraph's name)
+        self._line = False
+        super().updateItems(styleUpdate)
+
+    def viewRangeChanged(self, vb=None, ranges=None, changed=None):  # noqa: N802 (pyqtgraph's name)
+        """pyqtgraph's, but a line ``set_line`` gave, still unclipped at the new range, is
+        not given to the line item again: pyqtgraph's ``updateItems`` (its display data made
+        anew, the line item's ``setData``) would give it the very points it holds (~0.1 ms
+        a curve; Over time's six at every edit and every unit picked, whose value range
+        changes with the unit's values)."""
+        if self._line and self._plain() and self._unclipped(self._dataset.y):
+            # (as pyqtgraph marks it: the display data is made anew when next asked)
+            if changed is None or changed[0]:
+                self.setProperty("xViewRangeWasChanged", True)
+            if changed is None or changed[1]:
+                self.setProperty("yViewRangeWasChanged", True)
+            return
+        super().viewRangeChanged(vb, ranges, changed)
+
     def set_line(self, x: np.ndarray, y: np.ndarray) -> None:
         """``setData(x, y)`` for a line of finite points, as the Over time view sets one
         at each seek: what ``setData`` gives the line item (the points, connected, with the
         style it holds already), without its general mapping (log, fft, downsampling,
         clipping) which a plain line does not use (~0.1 ms a curve: ``setData`` ~0.1 ms,
         this ~0.02). Anything else is ``setData``'s."""
-        o = self.opts
         view = self.getViewBox()
         x = np.asarray(x).view(np.ndarray)
         y = np.asarray(y).view(np.ndarray)
-        if (self._dataset is None or view is None or o["connect"] != "auto" or o["symbol"] is not None
-                or o["pen"] is None or o["stepMode"] or o["fftMode"] or o["derivativeMode"] or o["phasemapMode"]
-                or o["subtractMeanMode"] or any(o["logMode"]) or o["downsample"] != 1 or o["autoDownsample"]
-                or o["clipToView"] or x.ndim != 1 or x.shape != y.shape or len(x) < 2
-                or x.dtype.kind != "f" and x.dtype.kind not in "iu" or y.dtype.kind != "f"
+        if (self._dataset is None or view is None or not self._plain() or x.ndim != 1 or x.shape != y.shape
+                or len(x) < 2 or x.dtype.kind != "f" and x.dtype.kind not in "iu" or y.dtype.kind != "f"
                 or not (np.isfinite(x).all() and np.isfinite(y).all())):
             return self.setData(x, y)
-        limit = o["dynamicRangeLimit"]
-        if limit is not None:  # setData clips data spanning more than a million view heights
-            height = view.viewRect().height()
-            if not height > 0 or float(y.max()) - float(y.min()) > 2 * o["dynamicRangeHyst"] * limit * height:
-                return self.setData(x, y)
+        if not self._unclipped(y):  # setData clips data spanning more than a million view heights
+            return self.setData(x, y)
         self._dataset = PlotDataset(x, y)
         self._datasetMapped = None
         self._datasetDisplay = None
@@ -359,6 +397,7 @@ class StripCurve(pg.PlotDataItem):
         self.scatter.hide()
         self.informViewBoundsChanged()
         self.sigPlotChanged.emit(self)
+        self._line = True
 
 
 def holds_only(group: QtWidgets.QGraphicsRectItem) -> QtWidgets.QGraphicsRectItem:
