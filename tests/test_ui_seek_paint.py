@@ -297,6 +297,65 @@ def test_an_edit_paints_the_tabs_plots_in_one_pass_with_the_new_model(make_windo
     assert np.array_equal(edited, shown())
 
 
+def test_an_edit_paints_the_layer_cards_once_with_their_new_numbers(make_window):
+    """An edit of one layer's units gives the cards their new texts in place (the edited
+    layer's output and parameters, the next layer's parameters, their tooltips), the
+    selected card stays, and the list is painted once, with the edit's other changes: its
+    items laid out before that paint (Qt's delayed layout came after it, and the cards
+    were painted in a sync of their own at the event loop's next turn)."""
+    import time
+
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import AppState, InputSpec, LayerEntry
+    from lstmviz.ui.stack_panel import ROLE_CARD, ROLE_INDEX
+
+    def lstm():
+        cfg = default_config("LSTM", units=6)
+        cfg["return_sequences"] = True
+        return LayerEntry("LSTM", cfg)
+
+    state = AppState([lstm(), lstm()], InputSpec(batch_size=2, timesteps=30, input_dim=3))
+    window = make_window((1400, 900), state=state)
+    panel = window.stack_panel
+    cards = panel.cards
+    cards.setCurrentRow(0)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    painted = []
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, ev):
+            if ev.type() == QtCore.QEvent.Type.Paint and obj is cards.viewport():
+                painted.append(turn[0])
+            return False
+
+    spy = Spy()
+    turn = [0]
+    QtWidgets.QApplication.instance().installEventFilter(spy)
+    try:
+        for units in (5, 9):
+            painted.clear()
+            panel.option_widgets["units"].setValue(units)
+            for turn[0] in range(4):  # (the event loop's next turns too)
+                QtWidgets.QApplication.processEvents()
+                time.sleep(0.005)
+            assert painted == [0], units
+            assert cards.count() == 2 and cards.currentRow() == 0
+            for i, layer in enumerate(state.model.layers):
+                item = cards.item(i)
+                card = item.data(ROLE_CARD)
+                assert item.data(ROLE_INDEX) == i
+                assert card["params"] == f"{layer.count_params():,}"
+                assert f"parameters: {card['params']}" in item.toolTip()
+            assert f"{units})" in cards.item(0).data(ROLE_CARD)["detail"]  # (its output's shape)
+    finally:
+        QtWidgets.QApplication.instance().removeEventFilter(spy)
+    state.add_layer("Dense")  # another number of layers: the list made anew
+    QtWidgets.QApplication.processEvents()
+    assert cards.count() == 3 and [cards.item(i).data(ROLE_INDEX) for i in range(3)] == [0, 1, 2]
+    assert cards.item(2).data(ROLE_CARD)["params"] == f"{state.model.layers[2].count_params():,}"
+
+
 def test_containers_marked_as_painting_nothing_draw_the_same_picture(window):
     """The plots and title rows the views mark ``paints_nothing`` (Qt skips their bounds
     and paint at each repaint) had nothing of their own on screen: a plot looks the same
