@@ -307,7 +307,9 @@ class StripCurveItem(pg.PlotCurveItem):
             p.resetTransform()
             p.setClipRect(QtCore.QRect(lo, -far, hi - lo, 2 * far), QtCore.Qt.ClipOperation.IntersectClip)
             p.setTransform(tr)
-            p.drawPath(pg.arrayToQPath(x[sl], y[sl], connect="all", finiteCheck=False))
+            # (a polyline: Qt strokes it as the path of the same points, the same pixels,
+            # without a QPainterPath built in Python for each strip)
+            p.drawPolyline(pg.functions.arrayToQPolygonF(x[sl], y[sl]))
             p.restore()
 
 
