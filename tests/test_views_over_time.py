@@ -947,6 +947,9 @@ def test_a_set_line_keeps_its_points_through_range_changes_as_setdata_would(qtbo
         w.setYRange(-2.0, 2.0, padding=0)
     assert not given
     np.testing.assert_array_equal(curves[1].curve.getData()[1], curves[0].curve.getData()[1])
+    curves[1].clear()  # (no points: a new range is pyqtgraph's own)
+    plots[1].setYRange(-1.0, 1.0, padding=0)
+    assert curves[1].getData() == (None, None)
 
 
 def test_a_grus_four_heatmaps_are_two_by_two_and_an_lstms_six_three_by_two(qtbot):

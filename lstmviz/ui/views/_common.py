@@ -359,13 +359,17 @@ class StripCurve(pg.PlotDataItem):
         self._line = False
         super().updateItems(styleUpdate)
 
+    def clear(self):
+        self._line = False
+        super().clear()
+
     def viewRangeChanged(self, vb=None, ranges=None, changed=None):  # noqa: N802 (pyqtgraph's name)
         """pyqtgraph's, but a line ``set_line`` gave, still unclipped at the new range, is
         not given to the line item again: pyqtgraph's ``updateItems`` (its display data made
         anew, the line item's ``setData``) would give it the very points it holds (~0.1 ms
         a curve; Over time's six at every edit and every unit picked, whose value range
         changes with the unit's values)."""
-        if self._line and self._plain() and self._unclipped(self._dataset.y):
+        if self._line and self._dataset is not None and self._plain() and self._unclipped(self._dataset.y):
             # (as pyqtgraph marks it: the display data is made anew when next asked)
             if changed is None or changed[0]:
                 self.setProperty("xViewRangeWasChanged", True)
