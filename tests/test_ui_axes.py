@@ -317,3 +317,30 @@ def test_a_new_range_sets_the_axis_label_again_only_where_it_reads_otherwise(qtb
     w.setYRange(0.0, 1.0, padding=0)
     w.getViewBox().updateViewRange()
     assert axis.label.toPlainText().strip() == "unit"
+
+
+def test_tick_values_are_pyqtgraphs(qtbot):
+    # the value axes' tick values without np.isclose's Python: pyqtgraph's own, the same
+    # numbers of the same type in the same lists, for ranges of any size and sign, scaled,
+    # nearly empty, and for a log axis (pyqtgraph's there)
+    import pyqtgraph as pg
+
+    from lstmviz.ui.plot_tools import SteadyAxis
+    from lstmviz.ui.views._common import GridAxis
+
+    rng = np.random.default_rng(13)
+    for cls in (SteadyAxis, GridAxis):
+        for side in ("left", "bottom"):
+            axis = cls(side)
+            for k in range(600):
+                a, b = rng.normal(0, 10 ** rng.uniform(-6, 6), 2)
+                if k % 7 == 0:
+                    b = a + abs(rng.normal()) * 1e-12
+                if k % 11 == 0:
+                    a, b = -abs(a), abs(a)
+                axis.scale = (1.0, 1.0, 0.001, 1e3)[k % 4]
+                axis.logMode = k % 50 == 49 and min(a, b) > 0
+                size = float(rng.uniform(10, 1500))
+                got, want = axis.tickValues(a, b, size), pg.AxisItem.tickValues(axis, a, b, size)
+                assert got == want, (a, b, size)
+                assert [type(v) for _, vs in got for v in vs] == [type(v) for _, vs in want for v in vs]

@@ -795,6 +795,31 @@ class UncrowdedLabels:
     #: its other axis: the Cell view's unit axes at 800 x 600 kept one label then)
     odd_steps = False
 
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        """pyqtgraph's tick values, in its steps, a lower level's tick within a hundredth
+        of its spacing of a higher level's left out by one comparison of the differences,
+        as ``np.isclose(rtol=0)`` compares them (its Python, ~30 us a level, three levels
+        an axis, was a third of laying out a colour bar's axis: three of them at an edit in
+        Over time); pyqtgraph's own on a log axis or at numbers that are not finite."""
+        lo, hi = sorted((minVal, maxVal))
+        scale = self.scale
+        if self.logMode or not (math.isfinite(lo) and math.isfinite(hi) and math.isfinite(scale)) or not scale:
+            return super().tickValues(minVal, maxVal, size)
+        lo *= scale
+        hi *= scale
+        ticks = []
+        seen = np.array([])
+        for spacing, offset in self.tickSpacing(lo, hi, size):
+            start = (math.ceil((lo - offset) / spacing) * spacing) + offset
+            num = int((hi - start) / spacing) + 1
+            values = (np.arange(num) * spacing + start) / scale
+            if seen.size:
+                near = np.abs(seen - values[:, np.newaxis]) <= spacing / scale * 0.01
+                values = values[~near.any(axis=-1)]
+            seen = np.concatenate([seen, values])
+            ticks.append((spacing / scale, values.tolist()))
+        return ticks
+
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
         """pyqtgraph's tick levels; on a value axis (left or right) whose major labels
         would overlap, a wider major step (the next of 1, 2, 4, 5 x 10^k: -0.4, 0, 0.4
