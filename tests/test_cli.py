@@ -921,24 +921,31 @@ def conv_stack() -> Model:
     )
 
 
-@pytest.mark.parametrize("steps", ["1234:1300", "2990:", ":17"])
-def test_trace_steps_through_a_causal_conv1d_and_a_same_pooling(tmp_path, capsys, steps):
-    """'--steps' refused a Conv1D ('reads 3 neighbouring steps at a time'); one of strides 1
-    and padding same or causal (a pooling's too) is now windowed, its window's every array
-    a full trace's, to the bit (a real .keras file, read as a user's)."""
+def _trace_steps(tmp_path, capsys, model: Model, T: int, steps: str):
+    """``lstmviz trace m.keras --input x.npy --out w.npz --steps STEPS`` of ``model`` saved
+    as a real .keras file, over a 2-sample input of ``T`` steps: (the full trace's flat
+    arrays, the file written, the window's first and end input steps, as said)."""
     from lstmviz.io.keras_writer import save_keras
 
-    model = conv_stack()
     save_keras(model, tmp_path / "m.keras")
-    x = np.random.default_rng(2).normal(size=(2, 3000, 3)).astype(np.float32)
+    x = np.random.default_rng(2).normal(size=(2, T, 3)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
     full = model.trace(x).flat()
     out = tmp_path / "w.npz"
     rc, stdout, err = call(capsys, "trace", tmp_path / "m.keras", "--input", tmp_path / "x.npy", "--out", out,
                            "--steps", steps)
     assert rc == 0, err
-    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "3000")))
+    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", str(T))))
     assert f"(window {a}:{b})" in stdout
+    return full, out, a, b
+
+
+@pytest.mark.parametrize("steps", ["1234:1300", "2990:", ":17"])
+def test_trace_steps_through_a_causal_conv1d_and_a_same_pooling(tmp_path, capsys, steps):
+    """'--steps' refused a Conv1D ('reads 3 neighbouring steps at a time'); one of strides 1
+    and padding same or causal (a pooling's too) is now windowed, its window's every array
+    a full trace's, to the bit (a real .keras file, read as a user's)."""
+    full, out, a, b = _trace_steps(tmp_path, capsys, conv_stack(), 3000, steps)
     with np.load(out) as npz:
         assert npz["lstmviz:steps"].tolist() == [a, b, 3000]
         for key in ("conv", "pool", "lstm/h", "lstm/c", "head"):
@@ -954,23 +961,12 @@ def test_trace_steps_through_a_maxpooling_writes_each_layers_own_steps(tmp_path,
     layers after the pooling have 1,500 of their own and hold those A..B-1 stand for
     (ceil(A/2) .. ceil(B/2)-1; at least the one step 7 is in), said under 'lstmviz:steps/<layer>', every
     array a full trace's to the bit."""
-    from lstmviz.io.keras_writer import save_keras
-
     model = Model.sequential((None, None, 3), [
         LayerSpec("Conv1D", {"filters": 5, "kernel_size": 3, "padding": "causal"}, name="conv"),
         LayerSpec("MaxPooling1D", {"pool_size": 2}, name="pool"),
         LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="lstm"),
         LayerSpec("Dense", {"units": 2}, name="head")], seed=5)
-    save_keras(model, tmp_path / "m.keras")
-    x = np.random.default_rng(2).normal(size=(2, 3001, 3)).astype(np.float32)
-    np.save(tmp_path / "x.npy", x)
-    full = model.trace(x).flat()
-    out = tmp_path / "w.npz"
-    rc, stdout, err = call(capsys, "trace", tmp_path / "m.keras", "--input", tmp_path / "x.npy", "--out", out,
-                           "--steps", steps)
-    assert rc == 0, err
-    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "3001")))
-    assert f"(window {a}:{b})" in stdout
+    full, out, a, b = _trace_steps(tmp_path, capsys, model, 3001, steps)
     lo, hi = -(-a // 2), min(1500, -(-b // 2))
     if hi <= lo:  # (one input step: the pooled step it is in)
         lo, hi = a // 2, a // 2 + 1

@@ -1340,23 +1340,30 @@ def test_a_conv1d_before_a_long_lstm_holds_no_more_than_pass_bytes_says():
     _pass_within_its_estimate(model, x)
 
 
-@pytest.mark.parametrize("case", ["k3_conv_steps_lstm", "k2_conv_steps_lstm"])
-def test_a_keras_cnn_lstms_windows_equal_its_full_trace_which_equals_keras(case):
-    """Real Keras' CNN-LSTM of every Conv1D and pooling option a window follows (causal and
-    dilated, same and grouped, max and average pools of strides 1, a Conv1D after the LSTM;
-    scripts/make_fixtures.py): the full trace is Keras' numbers (atol 1e-5, each layer), and
-    every window of it, from keyframes every 16 steps, is the full trace's to the bit."""
+def _keras_fixture_traced(case: str, names):
+    """A Keras fixture's model (tests/fixtures/CASE), its input and its full trace, whose
+    layers ``names`` are checked against Keras' own outputs (the fixture's expected)."""
     import lstmviz
     from tests.helpers import FIXTURES
 
     d = FIXTURES / case
     model = lstmviz.load(d / ("model.keras" if case.startswith("k3") else "model.h5"), isolate=False)
     x = np.load(d / "x.npy")
-    steps = x.shape[1]
     full = model.trace(x)
     with np.load(d / "expected.npz") as want:
-        for name in ("causal", "same", "max", "avg", "lstm", "head"):
+        for name in names:
             np.testing.assert_allclose(full[name].outputs[0], want[f"layer:{name}"], atol=1e-5, err_msg=name)
+    return model, x, full
+
+
+@pytest.mark.parametrize("case", ["k3_conv_steps_lstm", "k2_conv_steps_lstm"])
+def test_a_keras_cnn_lstms_windows_equal_its_full_trace_which_equals_keras(case):
+    """Real Keras' CNN-LSTM of every Conv1D and pooling option a window follows (causal and
+    dilated, same and grouped, max and average pools of strides 1, a Conv1D after the LSTM;
+    scripts/make_fixtures.py): the full trace is Keras' numbers (atol 1e-5, each layer), and
+    every window of it, from keyframes every 16 steps, is the full trace's to the bit."""
+    model, x, full = _keras_fixture_traced(case, ("causal", "same", "max", "avg", "lstm", "head"))
+    steps = x.shape[1]
     ref = _per_step(full.flat(), steps)
     assert {"causal", "same", "max", "avg", "lstm/h", "head"} <= set(ref)
     wt = keyframe_pass(model, x, every=16)
@@ -1551,17 +1558,8 @@ def test_a_keras_conv_pool_lstms_windows_equal_its_full_trace_which_equals_keras
     """Real Keras' Conv1D -> MaxPooling1D(2) -> LSTM (Keras 3: padding 'valid'; Keras 2:
     causal): the full trace is Keras' numbers, and every window, from keyframes every 16
     steps, the full trace's to the bit in each layer's own steps."""
-    import lstmviz
-    from tests.helpers import FIXTURES
-
-    d = FIXTURES / case
-    model = lstmviz.load(d / ("model.keras" if case.startswith("k3") else "model.h5"), isolate=False)
-    x = np.load(d / "x.npy")
+    model, x, full = _keras_fixture_traced(case, ("conv", "pool", "lstm", "dense"))
     steps = x.shape[1]
-    full = model.trace(x)
-    with np.load(d / "expected.npz") as want:
-        for name in ("conv", "pool", "lstm", "dense"):
-            np.testing.assert_allclose(full[name].outputs[0], want[f"layer:{name}"], atol=1e-5, err_msg=name)
     wt = keyframe_pass(model, x, every=16)
     assert wt.steps_of("lstm") == full["pool"].output.shape[1] < steps
     for a, b in [(0, 1), (0, 5), (3, 7), (1, 2), (steps - 1, steps), (0, steps)]:

@@ -200,16 +200,7 @@ def test_a_step_paints_every_plot_in_one_pass_of_the_event_loop(window):
     assert {bp.view for bp in cell.bars.values()} == {cell.bar_view}
     plots = {cell.bar_view.viewport(): "bars"}
     syncs, painted = [], []
-
-    class Spy(QtCore.QObject):
-        def eventFilter(self, obj, ev):
-            if ev.type() == QtCore.QEvent.Type.UpdateRequest and obj is window:
-                syncs.append(obj)
-            elif ev.type() == QtCore.QEvent.Type.Paint and obj in plots:
-                painted.append(plots[obj])
-            return False
-
-    spy = Spy()
+    spy = _SyncSpy(window, plots, syncs, painted, lambda obj: plots[obj])
     QtWidgets.QApplication.instance().installEventFilter(spy)
     try:
         for step in (3, 4, 9):
@@ -227,12 +218,25 @@ def test_a_step_paints_every_plot_in_one_pass_of_the_event_loop(window):
         QtWidgets.QApplication.instance().removeEventFilter(spy)
 
 
-@pytest.mark.parametrize("tab", [2, 3])
-def test_an_edit_paints_the_tabs_plots_in_one_pass_with_the_new_model(make_window, tab):
-    """An edit in the side panel (units of the layer shown) re-traces and redraws the tab on
-    screen: Over time's seven plots and the Weights tab's grids (each in its own view) in
-    one sync of the window's backing store, not one a scene, each painted once, with the
-    new model's numbers; what the window then shows equals the window painted anew."""
+class _SyncSpy(QtCore.QObject):
+    """Records each sync of ``window``'s backing store (``syncs``) and each paint of the
+    viewports ``plots`` (``painted``, as ``name(obj)``), as an application's event filter."""
+
+    def __init__(self, window, plots, syncs: list, painted: list, name) -> None:
+        super().__init__()
+        self.window, self.plots, self.syncs, self.painted, self.name = window, plots, syncs, painted, name
+
+    def eventFilter(self, obj, ev):  # noqa: N802 (Qt's name)
+        if ev.type() == QtCore.QEvent.Type.UpdateRequest and obj is self.window:
+            self.syncs.append(obj)
+        elif ev.type() == QtCore.QEvent.Type.Paint and obj in self.plots:
+            self.painted.append(self.name(obj))
+        return False
+
+
+def _two_lstms(make_window):
+    """The window on two LSTM(6) returning sequences over 30 steps of 3 features, batch 2,
+    at 1400 x 900 (what the edit tests change)."""
     from lstmviz.app.options import default_config
     from lstmviz.app.state import AppState, InputSpec, LayerEntry
 
@@ -242,7 +246,17 @@ def test_an_edit_paints_the_tabs_plots_in_one_pass_with_the_new_model(make_windo
         return LayerEntry("LSTM", cfg)
 
     state = AppState([lstm(), lstm()], InputSpec(batch_size=2, timesteps=30, input_dim=3))
-    window = make_window((1400, 900), state=state)
+    return make_window((1400, 900), state=state)
+
+
+@pytest.mark.parametrize("tab", [2, 3])
+def test_an_edit_paints_the_tabs_plots_in_one_pass_with_the_new_model(make_window, tab):
+    """An edit in the side panel (units of the layer shown) re-traces and redraws the tab on
+    screen: Over time's seven plots and the Weights tab's grids (each in its own view) in
+    one sync of the window's backing store, not one a scene, each painted once, with the
+    new model's numbers; what the window then shows equals the window painted anew."""
+    window = _two_lstms(make_window)
+    state = window.state
     window.tabs.setCurrentIndex(tab)
     panel = window.stack_panel
     panel.cards.setCurrentRow(0)
@@ -255,21 +269,13 @@ def test_an_edit_paints_the_tabs_plots_in_one_pass_with_the_new_model(make_windo
     least = 7 if tab == 2 else 2
     assert len(plots) >= least
     syncs, painted = [], []
-
-    class Spy(QtCore.QObject):
-        def eventFilter(self, obj, ev):
-            if ev.type() == QtCore.QEvent.Type.UpdateRequest and obj is window:
-                syncs.append(obj)
-            elif ev.type() == QtCore.QEvent.Type.Paint and obj in plots:
-                painted.append(obj)
-            return False
+    spy = _SyncSpy(window, plots, syncs, painted, lambda obj: obj)
 
     def shown():
         img = window.screen().grabWindow(window.winId()).toImage()
         img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
         return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine()).copy()
 
-    spy = Spy()
     QtWidgets.QApplication.instance().installEventFilter(spy)
     try:
         for units in (5, 7, 6):
@@ -305,17 +311,10 @@ def test_an_edit_paints_the_layer_cards_once_with_their_new_numbers(make_window)
     were painted in a sync of their own at the event loop's next turn)."""
     import time
 
-    from lstmviz.app.options import default_config
-    from lstmviz.app.state import AppState, InputSpec, LayerEntry
     from lstmviz.ui.stack_panel import ROLE_CARD, ROLE_INDEX
 
-    def lstm():
-        cfg = default_config("LSTM", units=6)
-        cfg["return_sequences"] = True
-        return LayerEntry("LSTM", cfg)
-
-    state = AppState([lstm(), lstm()], InputSpec(batch_size=2, timesteps=30, input_dim=3))
-    window = make_window((1400, 900), state=state)
+    window = _two_lstms(make_window)
+    state = window.state
     panel = window.stack_panel
     cards = panel.cards
     cards.setCurrentRow(0)

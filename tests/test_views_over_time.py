@@ -839,20 +839,20 @@ def test_alike_cached_step_axes_copy_one_pixmap_and_paint_their_own_pixels(qtbot
     assert not np.array_equal(show(31104, 256, "#ffffff")[0][0], show(31104, 256, "#ff8800")[0][0])
 
 
-def test_set_line_gives_the_curve_what_set_data_gives(qtbot):
-    # the unit curves take a seek's points without PlotDataItem's general mapping: the
-    # line item holds the same points and options, the pixels are setData's; symbols,
-    # non-finite points, log mode are setData's own
+def _two_strip_plots(qtbot, x_range=None):
+    """Two plots of 600 x 200, y over -1.5 .. 1.5 (x over ``x_range`` where given), each
+    with an empty ``StripCurve`` of a 2.5 px antialiased pen, shown: (plots, curves)."""
     import pyqtgraph as pg
 
     from lstmviz.ui.views._common import StripCurve
 
-    rng = np.random.default_rng(7)
     plots, curves = [], []
     for _ in range(2):
         w = pg.PlotWidget()
         qtbot.addWidget(w)
         w.resize(600, 200)
+        if x_range is not None:
+            w.setXRange(*x_range, padding=0)
         w.setYRange(-1.5, 1.5, padding=0)
         c = StripCurve(pen=pg.mkPen("#E69F00", width=2.5), antialias=True)
         w.addItem(c)
@@ -860,6 +860,15 @@ def test_set_line_gives_the_curve_what_set_data_gives(qtbot):
         qtbot.waitExposed(w)
         plots.append(w)
         curves.append(c)
+    return plots, curves
+
+
+def test_set_line_gives_the_curve_what_set_data_gives(qtbot):
+    # the unit curves take a seek's points without PlotDataItem's general mapping: the
+    # line item holds the same points and options, the pixels are setData's; symbols,
+    # non-finite points, log mode are setData's own
+    rng = np.random.default_rng(7)
+    plots, curves = _two_strip_plots(qtbot)
     keys = ("pen", "shadowPen", "fillLevel", "brush", "antialias", "connect", "stepMode", "skipFiniteCheck")
     cases = [(np.arange(16), rng.normal(0, 0.5, 16).astype(np.float32)),
              (np.arange(31104, 31120), rng.normal(0, 0.5, 16).astype(np.float32)),
@@ -901,26 +910,12 @@ def test_a_set_line_keeps_its_points_through_range_changes_as_setdata_would(qtbo
     # a new value range (an edit, another unit) gives a set_line's points to the line item
     # again only where pyqtgraph's display data would differ (clipped at a range a million
     # times narrower): the line holds setData's points and draws its pixels at each range
-    import pyqtgraph as pg
 
-    from lstmviz.ui.views._common import StripCurve
 
     rng = np.random.default_rng(3)
     y = np.tanh(rng.normal(0, 1, 200)).astype(np.float32)
     x = np.arange(200)
-    plots, curves = [], []
-    for _ in range(2):
-        w = pg.PlotWidget()
-        qtbot.addWidget(w)
-        w.resize(600, 200)
-        w.setXRange(-0.5, 199.5, padding=0)
-        w.setYRange(-1.5, 1.5, padding=0)
-        c = StripCurve(pen=pg.mkPen("#E69F00", width=2.5), antialias=True)
-        w.addItem(c)
-        w.show()
-        qtbot.waitExposed(w)
-        plots.append(w)
-        curves.append(c)
+    plots, curves = _two_strip_plots(qtbot, x_range=(-0.5, 199.5))
     curves[0].setData(x, y)
     curves[1].setData(x[:5], y[:5])  # (the first points: setData's, as the view's)
     curves[1].set_line(x, y)

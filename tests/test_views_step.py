@@ -449,17 +449,21 @@ def test_a_step_whose_taps_lie_before_the_window_is_said_in_one_line(view, paddi
     assert ref.numbers(0, first - 3200, 1)["y"] == wref.numbers(0, first, 1)["y"]  # (y: the trace's)
 
 
-def test_the_page_in_words_for_a_screen_reader(view):
+@pytest.mark.parametrize("layer, step, unit, said_first", [
+    ("conv", 3, 2, "conv (Conv1D, 4 filters), step 3 of 10, sample 1, filter 2: reads the model's input, "
+                   "input steps 1, 2, 3."),
+    ("pool", 3, 2, "pool (MaxPooling1D, 4 channels), step 3 of 5, sample 1, channel 2: reads y_t of conv, "
+                   "input steps 6, 7.")])
+def test_the_page_in_words_for_a_screen_reader(view, layer, step, unit, said_first):
     """``describe`` (the view's accessible description) says the page's numbers: the
-    equation line the page shows, and the line on the weights."""
+    equation line the page shows, and the line on the weights (a pooling's: it has none)."""
     model, x, trace, _ = fixture("k3_conv_lstm")
     view.set_data(model, trace, inputs=[x])
-    view.set_cursor(Cursor(step=3, sample=1, layer="conv", unit=2))
+    view.set_cursor(Cursor(step=step, sample=1, layer=layer, unit=unit))
     said = view.describe()
-    assert said.startswith("conv (Conv1D, 4 filters), step 3 of 10, sample 1, filter 2: reads the model's input, "
-                           "input steps 1, 2, 3.")
+    assert said.startswith(said_first)
     assert view.equation_lines()[0] + "." in said
-    assert same_weights(step_ref(model, trace, "conv")) in said
+    assert same_weights(step_ref(model, trace, layer)) in said
 
 
 def test_focus_mode_dims_every_output_bar_but_the_units(view):
@@ -504,14 +508,19 @@ def test_equations_hidden_as_the_cell_pages_are(view):
     assert view.step_page.eq_label.isHidden()
 
 
-def test_a_poolings_page_in_words_for_a_screen_reader(view):
-    model, x, trace, _ = fixture("k3_conv_lstm")
-    view.set_data(model, trace, inputs=[x])
-    view.set_cursor(Cursor(step=3, sample=1, layer="pool", unit=2))
-    said = view.describe()
-    assert said.startswith("pool (MaxPooling1D, 4 channels), step 3 of 5, sample 1, channel 2: reads y_t of conv, "
-                           "input steps 6, 7.")
-    assert view.equation_lines()[0] + "." in said and "No weights: each output step takes" in said
+def _pooled_long(kind: str, config: dict):
+    """A causal Conv1D of relu, a pooling ``kind`` of ``config``, an LSTM over the 5,000-step
+    ``_long_x``: (model, x, its ``LongSequence`` after the pass, the whole trace)."""
+    from lstmviz.app.long_sequence import LongSequence
+
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 3, "padding": "causal", "activation": "relu"}),
+        LayerSpec(kind, config),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True})], seed=3)
+    x = _long_x()
+    long = LongSequence(model, x)
+    assert long.run_pass()
+    return model, x, long, model.trace(x)
 
 
 @pytest.mark.parametrize("kind", ["MaxPooling1D", "AveragePooling1D"])
@@ -520,17 +529,8 @@ def test_a_long_inputs_window_shows_a_poolings_step_as_the_whole_trace(view, kin
     input: at a step far along, at step 0 and at the last, the page shows the whole trace's
     taps and y, the equation's numbers the whole trace's page's; the taps name the whole
     sequence's steps (its padding at the sequence's ends only)."""
-    from lstmviz.app.long_sequence import LongSequence
-
-    model = Model.sequential((None, None, 2), [
-        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 3, "padding": "causal", "activation": "relu"}),
-        LayerSpec(kind, {"pool_size": 3, "strides": 1, "padding": "same"}),
-        LayerSpec("LSTM", {"units": 4, "return_sequences": True})], seed=3)
-    x = _long_x()
+    model, x, long, whole = _pooled_long(kind, {"pool_size": 3, "strides": 1, "padding": "same"})
     conv, pool = model.layers[0].name, model.layers[1].name
-    long = LongSequence(model, x)
-    assert long.run_pass()
-    whole = model.trace(x)
     wref = step_ref(model, whole, pool)
     for at, c in ((3000, 1), (0, 0), (4999, 2)):
         window, t = long.window_at(at)
@@ -569,17 +569,8 @@ def test_a_strided_poolings_step_on_a_long_input_reads_the_steps_below_it_at_twi
     page named them as its own window's offsets added to the pooling's first step ("reads
     steps 1,476, 1,477" at step 2,600, the taps of another step) and said "its 2,500 input
     steps become 1,250". Now: the Conv1D's steps, the whole trace's numbers."""
-    from lstmviz.app.long_sequence import LongSequence
-
-    model = Model.sequential((None, None, 2), [
-        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 3, "padding": "causal", "activation": "relu"}),
-        LayerSpec("MaxPooling1D", {"pool_size": 2}),
-        LayerSpec("LSTM", {"units": 4, "return_sequences": True})], seed=3)
-    x = _long_x()
+    model, x, long, whole = _pooled_long("MaxPooling1D", {"pool_size": 2})
     conv, pool = model.layers[0].name, model.layers[1].name
-    long = LongSequence(model, x)
-    assert long.run_pass()
-    whole = model.trace(x)
     below, out = whole[conv].outputs[0][0], whole[pool].outputs[0][0]
     assert out.shape[0] == 2500
     for own, c in ((1300, 1), (0, 0), (2499, 2)):
