@@ -171,6 +171,13 @@ def stacked_cell_refs(model: Model, trace: Trace, name: str | None) -> list[Cell
             for k, cell in enumerate(layer.cells) if f"cell_{k}" in rec.children]
 
 
+def layer_below(model: Model, name: str | None) -> str | None:
+    """The layer whose output layer ``name`` reads first (its first input; a model input's
+    name too), None where it reads none or is not in the model."""
+    node = next((n for n in model.nodes if n.layer.name == name), None)
+    return node.inbound[0].layer if node is not None and node.inbound else None
+
+
 def steps_below(model: Model | None, name: str) -> str | None:
     """Whose steps layer ``name``'s steps read, where they are not the model input's: the
     layer below it (its first input) after a strided Conv1D or pooling, whose own steps they
@@ -179,8 +186,7 @@ def steps_below(model: Model | None, name: str) -> str | None:
     one. The views then say "= pool's step 30,000", not "= input step 30,000"."""
     if model is None or strides_of(model).get(name, 1) == 1:
         return None
-    node = next((n for n in model.nodes if n.layer.name == name), None)
-    return node.inbound[0].layer if node is not None and node.inbound else None
+    return layer_below(model, name)
 
 
 def cell_ref(model: Model, trace: Trace, name: str | None, side: str | None = "forward") -> CellRef | None:

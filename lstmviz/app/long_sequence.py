@@ -66,6 +66,7 @@ from lstmviz.engine.windows import (
     keyframe_pass,
     layer_clocks,
     pass_bytes,
+    recurrent_halves,
     steps_within,
     trace_budget,
 )
@@ -289,7 +290,6 @@ class LongSequence:
         # (fewer steps where a batch's records would not leave room for several: ``fitted_window``)
         # (after a MaxPooling1D(2), twice the input steps: the recurrent layers' windows as
         # many of their own steps as they would have without it)
-        from lstmviz.engine.windows import recurrent_halves
         scale = max([int(c[1]) for name, c in self.clocks.items()
                      if c and recurrent_halves(model.get_layer(name))] or [1])
         self.window = min(fitted_window(model, self.samples, window * scale), self.steps)

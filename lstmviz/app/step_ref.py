@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lstmviz.app.cell_ref import Equation, _parsed, clamp, fmt, fmt_term, layer_input, unit_word
+from lstmviz.app.cell_ref import Equation, _parsed, clamp, fmt, fmt_term, layer_below, layer_input, unit_word
 from lstmviz.app.counts import count
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import act_name
@@ -426,8 +426,7 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
     # (a long input's window: the layer's own first step and its input's, each its own after
     # a strided Conv1D or pooling, and the input's steps of the whole sequence)
     rec = trace.layers[name]
-    node = next((n for n in model.nodes if n.layer.name == name), None)
-    below = node.inbound[0].layer if node is not None and node.inbound else None
+    below = layer_below(model, name)
     below_rec = trace.layers[below] if below is not None and below in trace.layers else None
     windowed = bool(getattr(trace, "total_steps", None))
     start = steps_first(trace, name) if windowed else 0

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from lstmviz.engine import initializers
+from lstmviz.engine.activations import NONNEGATIVE
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.errors import LstmvizError
 
@@ -78,8 +79,6 @@ class Layer:
         NONNEGATIVE``: a Dense or Conv1D of relu), by its inputs where it ``keeps_sign``;
         False otherwise. The Over time view's colours of such an output run from 0 up (a
         ReLU's output used half of a scale symmetric around 0)."""
-        from lstmviz.engine.activations import NONNEGATIVE
-
         if self.keeps_sign:
             return bool(inputs) and all(inputs)
         act = self.config.get("activation") if self.activated else None

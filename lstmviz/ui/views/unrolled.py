@@ -26,7 +26,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible, scale
-from lstmviz.app.cell_ref import fed_by, steps_below, token_words
+from lstmviz.app.cell_ref import fed_by, layer_below, steps_below, token_words
 from lstmviz.app.counts import count
 from lstmviz.app.output_ref import OUTPUT_KEY, window_axis
 from lstmviz.app.selection import Cursor
@@ -1557,9 +1557,7 @@ class UnrolledView(TraceView):
                 if layer is not None and hasattr(layer, "read_steps"):
                     # (a window's links stop at its ends: its first steps read the steps before it;
                     # the steps below of the whole sequence: its input's own)
-                    below = next((n.inbound[0].layer for n in self.model.nodes
-                                  if n.layer.name == sel.layer and n.inbound), None)
-                    below_total = whole_steps(self.trace, self._record(below)) or total
+                    below_total = whole_steps(self.trace, self._record(layer_below(self.model, sel.layer))) or total
                     taps = layer.read_steps(int(below_total), o + col, o + col + 1)[0]
                     reads = sorted(int(i) for i in taps if i >= 0)
                 else:
