@@ -1,6 +1,8 @@
 #!/usr/bin/env python
 """Generate the hand-built ONNX fixtures of a CNN before an LSTM whose Conv / pooling nodes
-keep the steps (strides 1, pads giving as many steps as they read), in
+keep the steps (strides 1, pads giving as many steps as they read), or change them (strides,
+pads short of the window, VALID, SAME of strides 2, ceil_mode: the LSTM steps over steps of
+its own), in
 ``tests/fixtures/onnx_<case>/``, with REAL onnx and onnxruntime (no torch: a venv of
 ``onnx`` and ``onnxruntime`` is enough; run it outside the test suite)::
 
@@ -37,10 +39,11 @@ def node(op, ins, outs, **attrs):
     return helper.make_node(op, ins, outs, name=outs[0], **attrs)
 
 
-def cnn_lstm(name, description, front, inits, channels, x_shape=(2, 7, 3), units=5):
+def cnn_lstm(name, description, front, inits, channels, x_shape=(2, 7, 3), units=5, out_steps="seq"):
     """x (batch, seq, features) -> Transpose to (N, C, L) -> ``front`` (nodes from "xc" to
     "f", of ``channels`` channels) -> Transpose to (L, N, C) -> LSTM(``units``) -> Squeeze ->
-    Transpose to (N, L, units) -> MatMul + Add (2 outputs) as "y"."""
+    Transpose to (N, L, units) -> MatMul + Add (2 outputs) as "y" (of ``out_steps`` steps: a
+    name of its own where the front changes the steps)."""
     def make():
         rng = np.random.default_rng(zlib.crc32(name.encode()))
         shapes = dict(inits, W=(1, 4 * units, channels), R=(1, 4 * units, units), Bl=(1, 8 * units),
@@ -58,7 +61,7 @@ def cnn_lstm(name, description, front, inits, channels, x_shape=(2, 7, 3), units
             node("Add", ["ym", "b"], ["y"])]
         g = helper.make_graph(
             nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", x_shape[2]])],
-            [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "seq", 2])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", out_steps, 2])],
             initializer=tensors)
         m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 19)],
                               producer_name="make_onnx_window_fixtures")
@@ -104,6 +107,21 @@ cnn_lstm("onnx_hand_cnn_lstm_same_causal",
           node("AveragePool", ["a1"], ["f"], kernel_shape=[4], pads=[2, 1], count_include_pad=1)],
          {"W1": (4, 3, 3), "B1": (4,), "W2": (4, 2, 3), "bn_scale": (4,), "bn_b": (4,), "bn_mean": (4,),
           "bn_var": (4,)}, channels=4)
+
+cnn_lstm("onnx_hand_cnn_lstm_strided",
+         "x (batch, seq, 3) -> Transpose -> Conv(4, k 5, strides 2, pads [2, 1]) -> Relu -> MaxPool(3, "
+         "strides 2, pads [1, 1], ceil_mode 1) -> Conv(4, k 2, group 2, dilation 2, VALID, no bias) -> "
+         "AveragePool(2, strides 2, SAME_UPPER, count_include_pad 0) -> AveragePool(3, SAME_LOWER, "
+         "count_include_pad 1) -> Transpose -> LSTM(5) -> Squeeze -> Transpose -> MatMul + Add (2): the "
+         "LSTM steps over one step of every 8 (40 steps: 5; 100: 12)",
+         [node("Conv", ["xc", "W1", "B1"], ["c1"], strides=[2], pads=[2, 1]),
+          node("Relu", ["c1"], ["r1"]),
+          node("MaxPool", ["r1"], ["m"], kernel_shape=[3], strides=[2], pads=[1, 1], ceil_mode=1),
+          node("Conv", ["m", "W2"], ["c2"], group=2, dilations=[2], auto_pad="VALID"),
+          node("AveragePool", ["c2"], ["a1"], kernel_shape=[2], strides=[2], auto_pad="SAME_UPPER",
+               count_include_pad=0),
+          node("AveragePool", ["a1"], ["f"], kernel_shape=[3], auto_pad="SAME_LOWER", count_include_pad=1)],
+         {"W1": (4, 3, 5), "B1": (4,), "W2": (4, 2, 2)}, channels=4, x_shape=(2, 40, 3), out_steps="pooled")
 
 
 def main() -> int:
