@@ -808,21 +808,25 @@ def test_a_real_exports_windows_equal_the_full_trace_to_the_bit(case):
                                                   (ONNX_T - 1, ONNX_T), (0, ONNX_T)])
 
 
-def _windows_are_the_full_trace(model, wt, full, spans) -> None:
-    """Each window ``(a, b)`` of ``spans`` of the pass ``wt``, by processing and by input
-    steps: every output of every layer the same steps of the full trace ``full`` to the bit
-    (sliced on the axis holding its steps, whole where it holds none), and every recurrent
-    half's records and start."""
-    T = wt.timesteps
+def _windows_are_the_full_trace(model, wt, full, spans, of=None) -> None:
+    """Each window ``(a, b)`` of ``spans`` of the pass ``wt`` (steps of the input, or of
+    layer ``of``), by processing and by input steps: every output of every layer the same
+    steps of the full trace ``full`` to the bit (sliced on the axis holding its steps, in
+    the layer's own steps, ``steps_for``: fewer after a Conv or pool of strides; whole where
+    it holds none), and every recurrent half's records, start and total."""
     for a, b in spans:
         for by_input in (False, True):
-            win = wt.window(a, b, by_input=by_input)
+            win = wt.window(a, b, by_input=by_input, of=of)
             for name in full.layers:
                 rec, whole = win[name], full[name]
+                lo, hi = wt.steps_for(name, a, b, of)  # (its own steps)
+                n = wt.steps_of(name)
                 assert len(rec.outputs) == len(whole.outputs)
                 for k, (o, w) in enumerate(zip(rec.outputs, whole.outputs)):
                     axis = wt._axes[name][k]
-                    want = w if axis is None else np.take(w, np.arange(a, b), axis=axis)
+                    if axis is not None:
+                        assert np.shape(w)[axis] == n, (name, k)
+                    want = w if axis is None else np.take(w, np.arange(lo, hi), axis=axis)
                     assert np.shape(o) == np.shape(want) and np.array_equal(o, want), (name, k, a, b, by_input)
                 node = model.get_layer(name)
                 for side, half in (list(rec.children.items()) or [("", rec)]):
@@ -831,11 +835,12 @@ def _windows_are_the_full_trace(model, wt, full, spans) -> None:
                     # or a node behind tf2onnx's ReverseSequence, the steps reading a..b-1)
                     rnn = dict(recurrent_halves(node)).get(side)
                     back = rnn is not None and reads_backwards(node, rnn)
-                    lo, hi = (T - b, T - a) if back and by_input else (a, b)
-                    assert rnn is None or half.start == lo
+                    h0, h1 = (n - hi, n - lo) if back and by_input else (lo, hi)
+                    assert rnn is None or (half.start, half.total) == (h0, n)
                     assert set(half.steps) == set(ref.steps)
                     for key, arr in ref.steps.items():
-                        assert np.array_equal(half.steps[key], arr[:, lo:hi]), (name, side, key, a, b)
+                        assert arr.shape[1] == n
+                        assert np.array_equal(half.steps[key], arr[:, h0:h1]), (name, side, key, a, b)
 
 
 def _graph_around_lstm(tmp_path, after, inits=(), steps=ONNX_T, batch=3):
@@ -1045,46 +1050,127 @@ def test_an_all_causal_onnx_cnns_first_steps_traced_alone_are_the_whole_sequence
         assert np.array_equal(head["lstm"].steps["h"], full["lstm"].steps["h"][:, :n])
 
 
-@pytest.mark.parametrize("case,nodes,says", [
-    ("conv-strides-2", {"c1": {"strides": [2]}}, "(onnx.Conv) gives one step of every 2 (strides 2)"),
-    ("conv-without-pads", {"c1": {"pads": None}}, "(onnx.Conv) gives 2 steps fewer than it reads "
-                                                  "(a window of 3 with pads [0, 0])"),
-    ("pool-of-more-steps", {"f": {"pads": [2, 2]}}, "(onnx.AveragePool) gives 1 step more than it reads "
-                                                    "(a window of 4 with pads [2, 2])"),
-    ("maxpool-of-strides-2", {"m": {"strides": [2]}}, "(onnx.MaxPool) gives one step of every 2 (strides 2)"),
-])
-def test_an_onnx_conv_or_pool_that_changes_the_steps_is_refused_for_windows_in_one_line(tmp_path, case,
-                                                                                          nodes, says):
-    """A node that changes the number of steps (strides > 1, pads short of or beyond its
-    window less one) is refused for windows in one line naming it, saying what it does to
-    the steps and which nodes windows follow, before the pass (as Keras' Conv1D is); the
-    model still traces whole."""
-    model = _cnn_variant(tmp_path, nodes)
-    x = np.random.default_rng(1).normal(size=(2, 40, 3)).astype(np.float32)
-    model.trace(x)
+#: the CNN-LSTM fixture's nodes changed so that they change the steps (refused for windows
+#: before: "gives one step of every 2 (strides 2)"): the LSTM steps over steps of its own
+CHANGED = {
+    "conv-strides-2": {"c1": {"strides": [2]}},
+    "conv-without-pads": {"c1": {"pads": None}},
+    "pool-of-more-steps": {"f": {"pads": [2, 2]}},
+    "maxpool-of-strides-2": {"m": {"strides": [2]}},
+    # strides 3 over pads [2, 0], a MaxPool of strides 2 and ceil_mode, SAME_UPPER of strides
+    # 2, a VALID pool: 300 steps -> 100 -> 51 -> 26 -> 23
+    "strides-ceil-same-valid": {"c1": {"strides": [3], "pads": [2, 0]},
+                                "m": {"auto_pad": None, "strides": [2], "pads": [1, 0], "ceil_mode": 1},
+                                "a1": {"strides": [2]}, "f": {"auto_pad": "VALID", "pads": None}},
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHANGED))
+@pytest.mark.parametrize("every", [16, 48])
+@pytest.mark.parametrize("wide", [False, True], ids=["4-filters", "16-filters"])
+def test_an_onnx_conv_or_pool_that_changes_the_steps_gets_windows_of_its_own_steps(tmp_path, case, every, wide):
+    """A Conv / MaxPool / AveragePool node that changes the number of steps (strides > 1,
+    pads short of or beyond its window less one, ceil_mode, VALID, SAME of strides 2) was
+    refused for windows in one line. It has its own steps now, as Keras' strided Conv1D
+    has (``steps_out``, its scale times its stride), the LSTM after it its keyframes in its
+    own steps: every output and record of a window, by input steps and of the LSTM's own,
+    at the start, the middle and the end, equals the same steps of the full trace to the
+    bit (a Conv's chunks of output steps the whole trace's, 16 filters too)."""
+    model = _cnn_variant(tmp_path, CHANGED[case], WIDER if wide else None)
+    T = 300
+    x = np.random.default_rng(every).normal(size=(2, T, 3)).astype(np.float32)
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=every)
+    for o, want in zip(wt.outputs, full.outputs):
+        assert np.array_equal(o, want)
+    n = wt.steps_of("lstm")
+    assert n == full["lstm"].steps["h"].shape[1] and wt.keyframes[("lstm", "")].every == every
+    assert (n < T) == (case != "pool-of-more-steps") and (n > T) == (case == "pool-of-more-steps")
+    if case == "strides-ceil-same-valid":
+        assert [wt.steps_of(name) for name in ("c1", "m", "a1", "f")] == [100, 51, 26, 23]
+        assert [wt.scale_of(name) for name in ("c1", "m", "a1", "f", "lstm")] == [3, 6, 12, 12, 12]
+    _windows_are_the_full_trace(model, wt, full, [(0, 1), (0, 40), (1, 2), (15, 17), (31, 35), (77, 150),
+                                                  (T - 3, T), (T - 1, T), (0, T)])
+    _windows_are_the_full_trace(model, wt, full, [(0, 1), (n // 3, n // 2 + 1), (n - 1, n), (0, n)], of="lstm")
+
+
+#: torch's CNN-LSTMs exported to ONNX whose pool halves the steps (its graph's length open)
+POOLED = ["onnx_torch_classic_cnn_lstm_max", "onnx_torch_classic_cnn_avgpool_lstm",
+          "onnx_torch_dynamo_cnn_avgpool_lstm", "onnx_hand_cnn_lstm_strided"]
+
+
+@pytest.mark.parametrize("case", POOLED)
+@pytest.mark.parametrize("every", [16, 48])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_a_torch_cnn_lstm_whose_pool_halves_the_steps_gets_windows_equal_to_the_full_trace(case, every, batch):
+    """torch's Conv1d -> ReLU -> BatchNorm1d -> MaxPool1d(2) (or a dilated Conv1d then an
+    AvgPool1d(3, stride 2, padding 1, ceil_mode)) -> LSTM, exported to ONNX (classic and
+    dynamo), then ``out.max(dim=1)`` (a ReduceMax over the steps) or the last step: a long
+    input was refused at the pool ("gives one step of every 2"). Over 3,000 steps now the
+    LSTM node steps over the pool's 1,500 (or 1,501) steps, its keyframes every K of them;
+    every output and record of a window, at the start, the middle and the end, by input
+    steps and of the LSTM's own, equals the same steps of the full trace to the bit, and the
+    ReduceMax over the steps (computed once by the pass) the whole trace's. The hand-built
+    graph (scripts/make_onnx_window_fixtures.py: strides 2 with pads [2, 1], ceil_mode,
+    VALID, SAME_UPPER of strides 2; onnxruntime's numbers, ``test_io_onnx``) steps over one
+    of every 8."""
+    model, x = _export(case, 3000)
+    x = np.ascontiguousarray(np.concatenate([x] * batch)[:batch]) if batch != x.shape[0] else x
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=every)
+    for o, want in zip(wt.outputs, full.outputs):
+        assert np.array_equal(o, want)
+    rnn = next(n.layer.name for n in model.nodes if recurrent_halves(n.layer))
+    n = wt.steps_of(rnn)
+    assert n == full[rnn].steps["h"].shape[1] == {"onnx_hand_cnn_lstm_strided": 375}.get(case, n)
+    assert n in (1500, 1501, 375) and wt.scale_of(rnn) == (8 if n == 375 else 2)
+    T = 3000
+    _windows_are_the_full_trace(model, wt, full, [(0, 1), (0, 37), (1, 2), (5, 9), (1499, 1601), (T - 3, T),
+                                                  (T - 1, T), (0, T)])
+    _windows_are_the_full_trace(model, wt, full, [(0, 1), (n // 3, n // 2 + 1), (n - 1, n)], of=rnn)
+
+
+def test_a_cancelled_pass_through_a_torch_cnn_lstms_pool_resumes_to_the_same_bits(monkeypatch):
+    """A pass through the pooled torch export cancelled mid-way (inside the LSTM node, over
+    its own 1,500 steps) goes on from where it stopped to the keyframes and outputs of a
+    pass never cancelled; its progress counts the node's own steps."""
+    from lstmviz.engine import windows
+
+    model, x = _export("onnx_torch_classic_cnn_lstm_max", 3000)
+    monkeypatch.setattr(windows, "SEGMENT", 64)
+    want = keyframe_pass(model, x, every=32)
+    calls, seen = [0], []
+
+    def cancel():
+        calls[0] += 1
+        return calls[0] == 5
+
+    with pytest.raises(Cancelled) as err:
+        keyframe_pass(model, x, every=32, cancel=cancel)
+    assert err.value.partial.halves and 0 < err.value.partial.done < 1500
+    got = keyframe_pass(model, x, every=32, resume=err.value.partial, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (1500, 1500)
+    _same_pass(got, want)
+
+
+def test_a_graph_that_fixes_its_sequence_length_is_refused_for_windows_in_one_line():
+    """torch's dynamo export of the max-pooled CNN-LSTM fixes its length to the 5 steps it
+    was traced on (a Reshape's constant): it runs on those only (a longer input is refused
+    as ever), and windows of it, which its own shapes refuse, are refused in one line
+    saying why before the pass; its whole trace is onnxruntime's."""
+    from tests.helpers import FIXTURES
+
+    model, x = _export("onnx_torch_dynamo_cnn_lstm_max", 5)
+    np.testing.assert_allclose(model.trace(np.load(FIXTURES / "onnx_torch_dynamo_cnn_lstm_max" / "x.npy")).output,
+                               np.load(FIXTURES / "onnx_torch_dynamo_cnn_lstm_max" / "expected.npz")["y"], atol=1e-5)
     with pytest.raises(LstmvizError) as err:
         keyframe_pass(model, x, every=16)
     msg = str(err.value)
-    assert "\n" not in msg and says in msg, msg
-    assert ("a long sequence is traced by windows through ONNX Conv, MaxPool and AveragePool nodes over "
-            "(N, C, L) of strides 1 whose pads give as many steps as they read") in msg, msg
-
-
-@pytest.mark.parametrize("case,pool", [("onnx_torch_classic_cnn_lstm_max", "'pool.MaxPool' (onnx.MaxPool)"),
-                                       ("onnx_torch_classic_cnn_avgpool_lstm", "'pool.AveragePool' (onnx.AveragePool)"),
-                                       ("onnx_torch_dynamo_cnn_avgpool_lstm", "'node_avg_pool1d' (onnx.AveragePool)")])
-def test_a_torch_cnn_lstm_whose_pool_halves_the_steps_is_refused_at_the_pool(case, pool):
-    """torch's Conv1d -> ReLU -> BatchNorm1d -> MaxPool1d(2) (or a Conv1d then an
-    AvgPool1d of stride 2) before an LSTM: the Conv, the ReLU and the BatchNormalization
-    keep the steps and are followed; the pool gives one step of every 2, and the refusal
-    names it, in one line, with what windows follow (its input traced whole as ever)."""
-    model, x = _export(case, 40)
-    model.trace(x)
-    with pytest.raises(LstmvizError) as err:
-        keyframe_pass(model, x, every=16)
-    msg = str(err.value)
-    assert "\n" not in msg and msg.startswith(f"layer {pool} gives one step of every 2 (strides 2); "), msg
-    assert "a long sequence is traced by windows through ONNX Conv, MaxPool and AveragePool nodes" in msg, msg
+    assert "\n" not in msg and msg == (
+        "the graph fixes its sequence length to 5 steps; a long sequence is traced by windows only "
+        "through a graph of a dynamic sequence axis (export the model with one)"), msg
+    with pytest.raises(LstmvizError, match="fixes its sequence length to 5 steps"):
+        model.trace(np.zeros((1, 3000, 3), np.float32))
 
 
 def test_lstmviz_trace_steps_through_an_onnx_cnn_writes_those_steps_of_the_full_trace(tmp_path, capsys):

@@ -895,9 +895,17 @@ class OnnxOp(Layer):
 class OnnxWindowOp(OnnxOp):
     """An ONNX Conv, MaxPool or AveragePool over one axis (``onnx_ops.WINDOW_OPS``):
     channels first, (N, C, L), as a Keras Conv1D of ``data_format="channels_first"``; its
-    output step t reads the input steps ``read_steps`` gives (the Unrolled view's links)."""
+    output step t reads the input steps ``read_steps`` gives (the Unrolled view's links).
+    Over a long input it has its own steps where it changes them (strides > 1, pads giving
+    fewer or more steps than it reads: ``steps_out``, ``stride``, ``engine/windows._clocks``),
+    and a window of its output steps reads the input steps they reach (``reads_of``,
+    ``window``), as ``conv._OverSteps`` does for Keras' Conv1D and poolings."""
 
     channels_first = True
+
+    @property
+    def _attrs(self) -> dict:
+        return self.config.get("attrs") or {}
 
     def kernel_taps(self) -> int:
         """The window's taps: ``kernel_shape``, else the Conv kernel's last axis."""
@@ -910,18 +918,45 @@ class OnnxWindowOp(OnnxOp):
                 shapes.append(tuple(np.shape(self._consts[slot[1]])))
             else:
                 shapes.append(())
-        return onnx_ops.window_kernel(self.op, self.config.get("attrs") or {}, shapes[1:2])
+        return onnx_ops.window_kernel(self.op, self._attrs, shapes[1:2])
+
+    @property
+    def stride(self) -> int:
+        """Input steps between two output steps' windows (``strides``; 1 without)."""
+        (s,) = self._attrs.get("strides") or [1]
+        return int(s)
+
+    @property
+    def span(self) -> int:
+        """Input steps one window covers: its taps ``dilations`` apart."""
+        (d,) = self._attrs.get("dilations") or [1]
+        return (self.kernel_taps() - 1) * int(d) + 1
+
+    def pads(self, steps: int) -> tuple[int, int]:
+        """(zeros before, zeros after) over an input of ``steps`` steps (``pads`` or
+        ``auto_pad``: SAME_UPPER / SAME_LOWER depend on the steps)."""
+        b, e, _, _, _ = onnx_ops.window_of(self.op, self._attrs, steps, self.kernel_taps())
+        return b, e
+
+    def steps_out(self, steps: int) -> int:
+        """Output steps of an input of ``steps`` steps, as the node computes them
+        (``onnx_ops.window_of``: pads, auto_pad, strides, dilations, ceil_mode)."""
+        return onnx_ops.window_of(self.op, self._attrs, steps, self.kernel_taps())[4]
+
+    def out_steps(self, steps: int | None) -> int | None:
+        """``steps_out``, None where the steps are not known."""
+        return None if steps is None else self.steps_out(steps)
 
     def read_steps(self, steps: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
         """(output steps, taps): the input step each tap of each output step reads, -1 in
         the padding (``onnx_ops.window_steps``); output steps ``lo .. hi-1`` alone where
         given (a long input's window)."""
-        return onnx_ops.window_steps(self.op, self.config.get("attrs") or {}, self.kernel_taps(), int(steps), lo, hi)
+        return onnx_ops.window_steps(self.op, self._attrs, self.kernel_taps(), int(steps), lo, hi)
 
     def changes_steps(self) -> str:
-        """Why a long input's windows cannot follow this node, in a user's words ("" where
-        they can: strides 1, pads giving as many steps as it reads; ``onnx_ops.changes_steps``)."""
-        return onnx_ops.changes_steps(self.op, self.config.get("attrs") or {}, self.kernel_taps())
+        """How the node changes the steps, in a user's words ("" where it keeps them:
+        strides 1, pads giving as many steps as it reads; ``onnx_ops.changes_steps``)."""
+        return onnx_ops.changes_steps(self.op, self._attrs, self.kernel_taps())
 
     @property
     def keeps_steps(self) -> bool:
@@ -935,7 +970,15 @@ class OnnxWindowOp(OnnxOp):
     def reach(self) -> tuple[int, int]:
         """(before, after): output step t of a node that ``keeps_steps`` reads input steps
         ``t - before .. t + after`` (its pads)."""
-        return onnx_ops.window_reach(self.op, self.config.get("attrs") or {}, self.kernel_taps())
+        return onnx_ops.window_reach(self.op, self._attrs, self.kernel_taps())
+
+    def reads_of(self, lo: int, hi: int, steps: int) -> tuple[int, int]:
+        """The input steps ``i0 .. i1-1`` output steps ``lo .. hi-1`` read, clipped to the
+        sequence's ``steps`` (output step t reads ``t*stride - zeros before`` on, ``span``
+        steps: any strides and pads), as ``conv._OverSteps.reads_of``."""
+        before, _ = self.pads(steps)
+        return (max(0, lo * self.stride - before),
+                max(0, min(steps, (hi - 1) * self.stride + self.span - before)))
 
     def _params(self, rest) -> list:
         """The node's inputs after X as ``call`` hands them to the op: its weights and
@@ -948,22 +991,25 @@ class OnnxWindowOp(OnnxOp):
         return args
 
     def window(self, read, lo: int, hi: int, steps: int, batch: int, rest=()) -> np.ndarray:
-        """Output steps ``lo .. hi-1`` of a node that ``keeps_steps`` over an input of
+        """Output steps ``lo .. hi-1`` (its own: ``steps_out``) of the node over an input of
         ``steps`` steps (a long input's window, ``engine/windows._Window``), ``read(i0,
         i1)`` giving the input's steps ``i0 .. i1-1`` (N, C, i1 - i0), ``rest`` its other
-        inputs (whole): the input steps the outputs read, padded at the sequence's own
-        ends, computed in the very chunks of a whole trace (``conv.chunk_steps_of``, from
-        step 0), so to the bit the same steps of ``call`` over the whole input (as
-        ``conv._OverSteps.window`` does for Keras' layers)."""
+        inputs (whole): the input steps the outputs read (``reads_of``, any strides and
+        pads), padded at the sequence's own ends, computed in the very chunks of output
+        steps of a whole trace (``conv.chunk_steps_of``, from step 0), so to the bit the
+        same steps of ``call`` over the whole input (as ``conv._OverSteps.window`` does
+        for Keras' layers)."""
         params = self._params(list(rest))
         # (a Conv's chunks: one product each, ``onnx_ops.window_part``; a pooling's any)
         every = chunk_steps_of(batch * int(np.prod(np.shape(params[0])[1:]))) if self.op == "Conv" else None
-        a, b = (lo, hi) if every is None else (lo // every * every, min(steps, -(-hi // every) * every))
-        before, after = self.reach()
-        i0, i1 = max(0, a - before), min(steps, b + after)
+        n = self.steps_out(steps)
+        a, b = (lo, hi) if every is None else (lo // every * every, min(n, -(-hi // every) * every))
+        i0, i1 = self.reads_of(a, b, steps)
+        if i1 <= i0:  # (outputs reading the padding alone: a step read, none of it used)
+            i0 = max(0, min(i0, steps - 1))
+            i1 = i0 + 1
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):  # (as ``evaluate``)
-            y = onnx_ops.window_part(self.op, self.config.get("attrs") or {}, read(i0, i1),
-                                     params, i0, steps, a, b)
+            y = onnx_ops.window_part(self.op, self._attrs, read(i0, i1), params, i0, steps, a, b)
         return y[:, :, lo - a:hi - a]
 
 

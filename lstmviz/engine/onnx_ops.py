@@ -468,6 +468,16 @@ def _window_1d(op, attrs, x, kernel: int):
     return _window_of(op, attrs, x.shape[2], kernel)
 
 
+def window_of(op: str, attrs: dict, steps: int, kernel: int) -> tuple[int, int, int, int, int]:
+    """(zeros before, zeros after, stride, dilation, output steps) of a ``WINDOW_OPS`` node
+    of ``kernel`` taps over an input of ``steps`` steps, as it computes them (``pads`` or
+    ``auto_pad``, ``ceil_mode``): a long input's windows count its own steps by it
+    (``OnnxWindowOp.steps_out``, ``engine/windows._clocks``). One line where lstmviz does not
+    compute it (an ``auto_pad`` other than NOTSET, VALID, SAME_UPPER, SAME_LOWER; negative
+    pads; a window longer than the padded input)."""
+    return _window_of(op, attrs, int(steps), int(kernel))
+
+
 def _window_of(op, attrs, L: int, kernel: int):
     """``_window_1d`` of an input of ``L`` steps."""
     (s,) = attrs.get("strides") or [1]
@@ -526,10 +536,11 @@ def window_steps(op: str, attrs: dict, kernel: int, steps: int, lo: int = 0, hi:
 
 
 def changes_steps(op: str, attrs: dict, kernel: int) -> str:
-    """Why a long input's windows cannot follow a ``WINDOW_OPS`` node, in a user's words
-    ("" where they can: strides 1 and pads that give as many steps as it reads, symmetric,
-    ``auto_pad`` SAME_UPPER / SAME_LOWER, or causal ``[k-1, 0]``; output step t then reads
-    input steps ``t - before .. t + after``, ``window_reach``)."""
+    """How a ``WINDOW_OPS`` node changes the steps, in a user's words ("" where it keeps
+    them: strides 1 and pads that give as many steps as it reads, symmetric, ``auto_pad``
+    SAME_UPPER / SAME_LOWER, or causal ``[k-1, 0]``; output step t then reads input steps
+    ``t - before .. t + after``, ``window_reach``). One that changes them has steps of its
+    own in a long input's windows (``OnnxWindowOp.steps_out``)."""
     (s,) = attrs.get("strides") or [1]
     if s > 1:
         return f"gives one step of every {s} (strides {s})"

@@ -99,9 +99,9 @@ def _refuse_window(layer, why: str) -> LstmvizError:
     (``windows._plan``): what it does to the steps, and what is followed."""
     return LstmvizError(
         f"layer '{layer.name}' ({layer.class_name}) {why}; a long sequence is traced by windows through "
-        "ONNX Conv, MaxPool and AveragePool nodes over (N, C, L) of strides 1 whose pads give as many "
-        "steps as they read (symmetric, SAME_UPPER or SAME_LOWER, or causal [k-1, 0]) (a shorter input, "
-        "or more memory for a whole trace, File > Memory limit, shows it)")
+        "ONNX Conv, MaxPool and AveragePool nodes over (N, C, L), their steps on axis 2 (any strides, "
+        "dilations and pads 0 or more, auto_pad NOTSET, VALID, SAME_UPPER or SAME_LOWER, ceil_mode) "
+        "(a shorter input, or more memory for a whole trace, File > Memory limit, shows it)")
 
 
 def tagged(tag) -> bool:
@@ -304,6 +304,8 @@ def _seq_axis(layer, op, attrs, ins: list[_In], out_ranks):
                 and int(attrs.get("batch_axis", 1)) == 1 - x.axis):
             raise _refuse(layer, "reverses sequences by lengths other than the whole sequence's")
         return x.axis  # (its steps lo..hi-1: the input's T-hi..T-lo-1 turned around: ``reversed_steps``)
+    if op in ("ReduceMean", "ReduceMax"):
+        return _reduce_axis(layer, attrs, ins)
     if op == "MatMul":
         if ins[1].rank != 2 or x.rank < 3 or x.axis >= x.rank - 2:
             raise _refuse(layer, "multiplies with the steps as rows of one product (a window's rows "
@@ -313,6 +315,23 @@ def _seq_axis(layer, op, attrs, ins: list[_In], out_ranks):
     raise _refuse(layer, "mixes or reorders the steps" if op in mixes else "is not followed step by step")
 
 
+def _reduce_axis(layer, attrs, ins: list[_In]):
+    """A ReduceMean / ReduceMax: over other axes it keeps each step apart (its steps where
+    the axes before them leave them); over the time axis (torch's ``out.max(dim=1)`` after
+    an LSTM) its output has no steps and is computed once over the whole sequence in a
+    keyframe pass, as a last step picked is (tagged: made of the steps)."""
+    x = ins[0]
+    got = _axes_of(layer, attrs, ins, 1) if int(layer.config.get("opset", 17)) >= 18 else attrs.get("axes")
+    if not got:
+        if got is not None and int(attrs.get("noop_with_empty_axes", 0)):
+            return x.axis  # (no axes: the input as it is)
+        return None  # (every axis reduced: the steps' too)
+    reduced = [int(a) % x.rank for a in got]
+    if x.axis in reduced:
+        return None  # (over the steps: computed once over the whole sequence)
+    return x.axis if int(attrs.get("keepdims", 1)) else x.axis - sum(a < x.axis for a in reduced)
+
+
 def _onnx_ops():
     from lstmviz.engine import onnx_ops  # (only for an ONNX graph: not at the app's start)
 
@@ -320,10 +339,13 @@ def _onnx_ops():
 
 
 def _window_axis(layer, attrs, ins: list[_In]) -> int:
-    """A Conv / MaxPool / AveragePool over (N, C, L) whose output step t reads the input
-    steps around t keeps them on axis 2: strides 1 and pads that give as many steps as it
-    reads (``onnx_ops.changes_steps``); a window computes it over the steps its outputs
-    read (``onnx_layers.OnnxWindowOp.window``). Else refused in one line saying why."""
+    """A Conv / MaxPool / AveragePool over (N, C, L) holds its output's steps on axis 2:
+    output step t reads the input steps from ``t*stride - zeros before`` on (any strides,
+    dilations, pads, ``auto_pad``, ``ceil_mode``: ``onnx_ops.window_of``); one that changes
+    the steps has steps of its own (``engine/windows._clocks``: ``OnnxWindowOp.steps_out``,
+    its scale times its stride); a window computes it over the input steps its outputs
+    read (``onnx_layers.OnnxWindowOp.window``). One over another axis, or whose window
+    lstmviz does not compute, is refused in one line saying why."""
     from lstmviz.engine import onnx_ops
 
     x = ins[0]
@@ -332,9 +354,13 @@ def _window_axis(layer, attrs, ins: list[_In]) -> int:
                                     "not the last axis of (N, C, L)")
     w = ins[1] if layer.op == "Conv" and len(ins) > 1 else None
     kernel = onnx_ops.window_kernel(layer.op, attrs, [w.shape] if w is not None and w.shape is not None else [])
-    why = onnx_ops.changes_steps(layer.op, attrs, kernel)
-    if why:
-        raise _refuse_window(layer, why)
+    try:  # (its pads are checked over an input of one window, its output steps at ``_clocks``)
+        (s,), (d,) = attrs.get("strides") or [1], attrs.get("dilations") or [1]
+        onnx_ops.window_of(layer.op, attrs, (kernel - 1) * int(d) + int(s), kernel)
+    except (ValueError, TypeError):
+        raise _refuse_window(layer, "has strides or dilations of more than one axis") from None
+    except LstmvizError as err:
+        raise _refuse_window(layer, str(err).split(": ", 1)[-1]) from None
     return 2
 
 

@@ -178,7 +178,7 @@ def strides_of(model) -> dict[str, int]:
     got: dict[str, int] = {}
     for node in model.nodes:
         s = max([got.get(r.layer, 1) for r in node.inbound] or [1])
-        if node.layer.class_name in CONV_CLASSES:
+        if _own_clock(node.layer):
             s *= int(getattr(node.layer, "stride", 1) or 1)
         got[node.layer.name] = s
     return got
@@ -392,6 +392,14 @@ def _onnx_op(layer) -> bool:
                 and not onnx_node(layer))
 
 
+def _own_clock(layer) -> bool:
+    """Whether ``layer`` gives its output steps of its own (``_clocks``: ``steps_out``,
+    ``stride``): a Conv1D or pooling (``engine/conv.py``), or an ONNX Conv, MaxPool or
+    AveragePool (``onnx_layers.OnnxWindowOp``), whatever its strides and padding (one that
+    keeps the steps gives as many, at the same scale)."""
+    return layer.class_name in CONV_CLASSES or (_onnx_op(layer) and callable(getattr(layer, "steps_out", None)))
+
+
 def _shape_of(model, feed: dict, ref):
     """The shape of tensor ``ref`` as shapes are inferred (a given input's own)."""
     if ref.layer in feed:
@@ -427,6 +435,14 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 raise LstmvizError(
                     f"inputs of {T} and {plural(a.shape[ax], 'step')}: a long sequence is traced by "
                     "windows only when every input has the same number of steps")
+            fixed = list(layer.config.get("batch_shape") or [])
+            if steps and (model.source or {}).get("format") == "onnx" and len(fixed) == 3 and fixed[ax] is not None:
+                # (torch's dynamo export of the steps it was traced on: a window of fewer is refused
+                # by the graph's own shapes, a longer input by ``Model.check_inputs``)
+                raise LstmvizError(
+                    f"the graph fixes its sequence length to {plural(fixed[ax], 'step')}; a long sequence is "
+                    "traced by windows only through a graph of a dynamic sequence axis (export the model "
+                    "with one)")
             seq[layer.name] = [steps]
             axes[layer.name] = [ax if steps else None]
             tags[layer.name] = [None]
@@ -550,7 +566,7 @@ def _clocks(model, T: int, seq: dict) -> dict[str, tuple[int, int] | None]:
                 f"(a step every {every}); a long sequence is traced by windows only where the "
                 "sequences a layer reads step alike")
         steps, scale = got[0]
-        if layer.class_name in CONV_CLASSES:
+        if _own_clock(layer):  # (a Conv1D or pooling; an ONNX Conv, MaxPool or AveragePool)
             steps, scale = layer.steps_out(steps), scale * layer.stride
         clocks[name] = (steps, scale) if any(seq[name]) or recurrent_halves(layer) else None
     return clocks
@@ -729,9 +745,10 @@ class _Window:
             from lstmviz.engine.onnx_layers import node_arrays
 
             ys = []
+            n = self.wt.steps_of(name)  # (its own steps: after a strided Conv or pool, fewer)
             for side, rnn in recurrent_halves(layer):
                 back = bool(rnn.config["go_backwards"])
-                p0, p1 = (self.T - hi, self.T - lo) if back else (lo, hi)
+                p0, p1 = (n - hi, n - lo) if back else (lo, hi)
                 s, _, _, y, _, _ = self.run(node, side, rnn, p0, p1, False)
                 y = y[p0 - s:p1 - s]
                 ys.append((y[::-1] if back else y).transpose(1, 0, 2))
@@ -752,15 +769,16 @@ class _Window:
             src = node.inbound[0]
             out = [layer.window(lambda i0, i1: self.values(src.layer, i0, i1)[src.tensor_index],
                                 lo, hi, self.wt.steps_of(src.layer), self.wt.batch)]
-        elif _onnx_op(layer) and callable(getattr(layer, "window", None)):  # (an ONNX Conv or pooling
-            # that keeps its steps, ``onnx_time.follow``: the steps its outputs read, on axis 2)
+        elif _onnx_op(layer) and callable(getattr(layer, "window", None)):  # (an ONNX Conv or pooling,
+            # ``onnx_time.follow``: the steps its outputs read, on axis 2, any strides and pads)
             src = node.inbound[0]
             rest = [self.values(r.layer, lo, hi)[r.tensor_index] for r in node.inbound[1:]]
             out = [layer.window(lambda i0, i1: self.values(src.layer, i0, i1)[src.tensor_index],
-                                lo, hi, self.T, self.wt.batch, rest)]
+                                lo, hi, self.wt.steps_of(src.layer), self.wt.batch, rest)]
         elif _onnx_op(layer) and onnx_time.reversed_steps(layer):  # (whole sequences reversed)
             src = node.inbound[0]
-            x = self.values(src.layer, self.T - hi, self.T - lo)[src.tensor_index]
+            n = self.wt.steps_of(name)  # (its own steps: after a strided Conv, fewer)
+            x = self.values(src.layer, n - hi, n - lo)[src.tensor_index]
             out = [np.ascontiguousarray(np.flip(x, axis=self.wt._axes[name][0]))]
         else:
             ins = [self.values(r.layer, lo, hi)[r.tensor_index] for r in node.inbound]
@@ -1323,7 +1341,7 @@ def _run_nodes_from(model, st: PassState, tick_for, ahead: list) -> None:
                 outs, oms, rec = run_layer(layer, ins, ims, init)
                 if _onnx_op(layer) and st.axes.get(name, [None])[0] is not None:
                     onnx_time.check_run(layer, ins, [st.axes[r.layer][r.tensor_index] for r in node.inbound],
-                                        outs[0], st.axes[name][0], T)
+                                        outs[0], st.axes[name][0], Tn)
                 if not any(seq[name]):
                     st.static_records[name] = rec
         values[name], masks[name] = list(outs), list(oms)
@@ -1365,7 +1383,7 @@ def _pass_onnx(layer, name: str, ins: list, st: PassState, keep: bool, tick_for)
 
     halves = recurrent_halves(layer)
     x_bm, mask, inits = prepare_node(layer, node_inputs(layer, ins), len(halves), copy=False)
-    B, T, K = x_bm.shape[0], st.T, st.every
+    B, T, K = x_bm.shape[0], _own_steps(st.clocks, name, st.T), st.every  # (its own steps)
     run = []
     for (side, rnn), s0 in zip(halves, inits):
         half = st.halves.get((name, side))
