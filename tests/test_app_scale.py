@@ -2272,3 +2272,48 @@ def test_a_long_inputs_first_steps_and_windows_after_a_strided_layer_are_the_who
         assert got.total == own
         np.testing.assert_array_equal(got.hi, np.array([arr[a:b].max(axis=0) for a, b in zip(
             *(lambda e: (e[:-1], e[1:]))((2 * np.arange(got.bins + 1) * own + got.bins) // (2 * got.bins)))]))
+
+
+@pytest.mark.parametrize("T", [5000, 5001])
+@pytest.mark.parametrize("case", ["onnx_torch_classic_cnn_lstm_max", "onnx_torch_classic_cnn_avgpool_lstm",
+                                  "onnx_torch_dynamo_cnn_avgpool_lstm", "onnx_hand_cnn_lstm_strided"])
+def test_a_long_inputs_first_steps_and_windows_after_an_onnx_pool_of_strides_are_the_whole_sequences(T, case):
+    """A long input through torch's CNN-LSTM exported to ONNX (MaxPool1d(2), an
+    AvgPool1d(3, 2, padding 1, ceil_mode), or the hand-built graph of strides 2, 2 and 2
+    with ceil_mode and VALID): its first steps and first window, shown before the pass,
+    are the whole sequence's numbers in the LSTM node's own steps; after the pass a window
+    around any own step of the node, its units' summary over its own steps and the pool's
+    overview (its output (N, C, L) over axis 2): a whole trace's."""
+    import lstmviz
+    from lstmviz.app.long_sequence import LongSequence
+    from tests.helpers import FIXTURES
+
+    model = lstmviz.load(FIXTURES / case / "model.onnx")
+    x = np.random.default_rng(T).normal(size=(1, T, 3)).astype(np.float32)
+    full = model.trace(x)
+    seq = LongSequence(model, x)
+    rnn = next(n.layer.name for n in model.nodes if n.layer.class_name.startswith("onnx.LSTM"))
+    pool = [n.layer.name for n in model.nodes if n.layer.class_name in ("onnx.MaxPool", "onnx.AveragePool")][-1]
+    own = full[rnn].timesteps
+    assert seq.steps_of(rnn) == seq.steps_of(pool) == own < T and seq.changes_steps
+    assert full[pool].output.shape[2] == own
+    for got, steps in ((seq.first_steps(), QUICK_STEPS), (seq.first_window(), seq.window)):
+        n = got[rnn].timesteps
+        assert got[rnn].total == own and got.end == steps and 0 < n < own
+        np.testing.assert_array_equal(got[pool].output, full[pool].output[:, :, :n])
+        np.testing.assert_array_equal(got[rnn].steps["h"], full[rnn].steps["h"][:, :n])
+    assert seq.run_pass() and seq.run_overviews(bins=32)
+    for step in (0, own // 2 + 3, own - 1):
+        trace, _ = seq.window_at(seq.input_step(rnn, None, step))
+        rec = trace[rnn]
+        assert rec.start <= step < rec.start + rec.timesteps
+        np.testing.assert_array_equal(rec.steps["c"], full[rnn].steps["c"][:, rec.start:rec.start + rec.timesteps])
+    ov, stats = seq.summary(rnn, "h", bins=32)
+    h = full[rnn].steps["h"][0]
+    assert ov.total == own and stats.n == own
+    np.testing.assert_allclose(stats.mean, h.astype(np.float64).mean(axis=0), rtol=1e-9)
+    for key, arr in (((rnn, "h"), h), ((pool, "y"), full[pool].output[0].T)):
+        got = seq.overviews[key]
+        assert got.total == own
+        np.testing.assert_array_equal(got.hi, np.array([arr[a:b].max(axis=0) for a, b in zip(
+            *(lambda e: (e[:-1], e[1:]))((2 * np.arange(got.bins + 1) * own + got.bins) // (2 * got.bins)))]))

@@ -981,6 +981,50 @@ def test_trace_steps_through_a_maxpooling_writes_each_layers_own_steps(tmp_path,
         np.testing.assert_array_equal(npz["output"], full["output"])
 
 
+@pytest.mark.parametrize("case", ["onnx_torch_classic_cnn_lstm_max", "onnx_torch_dynamo_cnn_avgpool_lstm"])
+@pytest.mark.parametrize("steps", ["1234:1301", "2990:", ":17", "7:8"])
+def test_trace_steps_through_a_torch_onnx_cnn_lstms_pool_writes_each_layers_own_steps(tmp_path, capsys, case, steps):
+    """torch's CNN-LSTM exported to ONNX (Conv1d -> MaxPool1d(2), or AvgPool1d(3, 2,
+    padding 1, ceil_mode: 1,501 steps of 3,000), -> LSTM) over 3,000 steps was refused with
+    '--steps' ('gives one step of every 2'). A:B are the input's steps; the pool and the
+    nodes after it hold their own steps those stand for, said under 'lstmviz:steps/<layer>'
+    (a window to the input's end: to their own end), every array a full trace's to the bit,
+    each sliced on the axis holding its steps (the pool's (N, C, L) on its last)."""
+    path = FIXTURES / case / "model.onnx"
+    model = lstmviz.load(path)
+    x = np.random.default_rng(3).normal(size=(2, 3000, 3)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    full = model.trace(x).flat()
+    out = tmp_path / "w.npz"
+    rc, stdout, err = call(capsys, "trace", path, "--input", tmp_path / "x.npy", "--out", out, "--steps", steps)
+    assert rc == 0, err
+    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "3000")))
+    assert f"(window {a}:{b})" in stdout
+    pool = "pool.MaxPool" if "max" in case else "node_avg_pool1d"
+    own = 1500 if "max" in case else 1501
+    lo, hi = -(-a // 2), min(own, -(-b // 2)) if b < 3000 else own
+    if hi <= lo:  # (one input step: the pooled step it is in)
+        lo, hi = a // 2, a // 2 + 1
+    with np.load(out) as npz:
+        assert npz["lstmviz:steps"].tolist() == [a, b, 3000]
+        assert npz[f"lstmviz:steps/{pool}"].tolist() == [lo, hi, own]
+        compared = 0
+        for key, want in full.items():
+            got = npz[key]
+            layer = key.split("/")[0]
+            w0, w1, n = (npz[f"lstmviz:steps/{layer}"].tolist() if f"lstmviz:steps/{layer}" in npz
+                         else (a, b, 3000))
+            if "/initial_" in key:  # (the states entering the window: those its step before left)
+                want = full[key.replace("initial_", "")][:, w0 - 1] if w0 else want
+            axes = [i for i, (g, d) in enumerate(zip(got.shape, want.shape)) if g != d]
+            if axes:  # (the one axis of the layer's own steps)
+                assert len(axes) == 1 and want.shape[axes[0]] == n and got.shape[axes[0]] == w1 - w0, key
+                want = np.take(want, np.arange(w0, w1), axis=axes[0])
+            assert np.array_equal(got, want), key
+            compared += 1
+        assert compared > 20 and npz[pool].shape == (2, 5 if "max" in case else 4, hi - lo)
+
+
 @pytest.mark.parametrize("steps, shown", [(":40", "0:40"), ("2950:", "2950:3000"),
                                           ("7:9", "7:9")])
 def test_trace_steps_says_the_window_it_wrote(tmp_path, capsys, use_model, steps, shown):

@@ -1089,6 +1089,7 @@ def test_an_onnx_conv_or_pool_that_changes_the_steps_gets_windows_of_its_own_ste
     if case == "strides-ceil-same-valid":
         assert [wt.steps_of(name) for name in ("c1", "m", "a1", "f")] == [100, 51, 26, 23]
         assert [wt.scale_of(name) for name in ("c1", "m", "a1", "f", "lstm")] == [3, 6, 12, 12, 12]
+    assert wt.steps_for("lstm", T - 1, T)[1] == n  # (a window to the input's end: the LSTM's to its end)
     _windows_are_the_full_trace(model, wt, full, [(0, 1), (0, 40), (1, 2), (15, 17), (31, 35), (77, 150),
                                                   (T - 3, T), (T - 1, T), (0, T)])
     _windows_are_the_full_trace(model, wt, full, [(0, 1), (n // 3, n // 2 + 1), (n - 1, n), (0, n)], of="lstm")
@@ -1125,6 +1126,9 @@ def test_a_torch_cnn_lstm_whose_pool_halves_the_steps_gets_windows_equal_to_the_
     assert n == full[rnn].steps["h"].shape[1] == {"onnx_hand_cnn_lstm_strided": 375}.get(case, n)
     assert n in (1500, 1501, 375) and wt.scale_of(rnn) == (8 if n == 375 else 2)
     T = 3000
+    # (AvgPool1d(3, 2, padding 1, ceil_mode) gives 1,501 steps of 3,000: its last stands for input
+    # step 3,000, past the input's last; a window to the input's end holds it)
+    assert wt.steps_for(rnn, T - 1, T) == (n - 1, n)
     _windows_are_the_full_trace(model, wt, full, [(0, 1), (0, 37), (1, 2), (5, 9), (1499, 1601), (T - 3, T),
                                                   (T - 1, T), (0, T)])
     _windows_are_the_full_trace(model, wt, full, [(0, 1), (n // 3, n // 2 + 1), (n - 1, n)], of=rnn)

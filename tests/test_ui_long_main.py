@@ -2700,3 +2700,80 @@ def test_a_long_input_through_a_maxpooling_shows_each_layer_in_its_own_steps_exa
         np.testing.assert_array_equal(row.values, full[pname].output[0, o:o + len(row.values), 1])
         said = unrolled.header.text()
         assert f"{step:,}" in said and f"of {2500:,}" in said, said
+
+
+@pytest.mark.parametrize("case,conv,pool,lstm", [
+    ("onnx_torch_classic_cnn_lstm_max", "conv.Conv", "pool.MaxPool", "rnn.LSTM"),
+    ("onnx_torch_dynamo_cnn_avgpool_lstm", "node_conv1d", "node_avg_pool1d", "rnn.lstm")])
+def test_a_long_input_through_a_torch_onnx_cnn_lstms_pool_shows_the_lstm_in_its_own_steps_exactly(
+        make_window, monkeypatch, tmp_path, case, conv, pool, lstm):
+    """Issue 13 for torch's CNN-LSTM exported to ONNX (Conv1d -> ... -> MaxPool1d(2), or an
+    AvgPool1d(3, 2, padding 1, ceil_mode), -> LSTM): a 5,001-step input was refused at the
+    pool ('gives one step of every 2'). Now it opens: the first steps at once, the whole
+    sequence's numbers, before any pass; the player on the LSTM node runs over its own
+    steps (2,500; 2,501 with ceil_mode), and a seek anywhere shows exact numbers in Over
+    time (heatmap, curve, header 'of 2,500'), Cell (h) and Unrolled (its row); the strips
+    of the pool's output and the LSTM's records are their whole sequences' over their own
+    steps, the Conv's over the input's."""
+    import lstmviz
+    from helpers import FIXTURES
+
+    path = FIXTURES / case / "model.onnx"
+    model = lstmviz.load(path)
+    T = 5001
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T, np.sign(np.sin(t / 230.0))], -1)[None]
+    x = x.astype(np.float32)
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    w = make_window((1400, 900))
+    assert w.open_file(str(path)), w.last_message
+    state = w.state
+    view = _tab(w, "Over time")
+    state.set_input_data(x)
+    seq = state.long
+    assert seq is not None and state.error is None and seq.pass_first is None
+    own = 2500 if "max" in case else 2501
+    assert (seq.steps_of(conv), seq.steps_of(pool), seq.steps_of(lstm)) == (T, own, own)
+    full = model.trace(x)
+    state.set_cursor(layer=lstm)
+    rec = state.trace[lstm]  # the first steps at once: the whole sequence's
+    n = rec.timesteps
+    assert rec.start == 0 and n >= 1
+    slot = next(s for s in view.slots if s.key == "c")
+    np.testing.assert_array_equal(slot.image.image, full[lstm].steps["c"][0, :n].T)
+    assert w.long_runner.wait(120) and seq.overviews is not None
+    w.long_runner.poll()
+    assert state.clock_steps == own
+    for key, name in (("h", lstm), (OUTPUT_KEY, pool), (OUTPUT_KEY, conv)):
+        arr = full[name].steps[key][0] if key != OUTPUT_KEY else full[name].output[0].T  # ((N, C, L): steps first)
+        ov = seq.overviews[(name, key)]
+        assert ov.total == arr.shape[0]
+        np.testing.assert_array_equal(np.where(np.abs(ov.hi) >= np.abs(ov.lo), ov.hi, ov.lo),
+                                      _brute_extreme(arr, ov.bins))
+    cell, unrolled = _tab(w, "Cell"), _tab(w, "Unrolled")
+    for step in (1600, 0, own - 1, 1234):
+        state.set_cursor(step=step, layer=lstm, unit=1)
+        assert state.cursor.step == step
+        for refined in (False, True):  # the quick steps at once, then the window
+            if refined:
+                assert w.long_runner.wait(60)
+                w.long_runner.poll()
+            rec = state.trace[lstm]
+            start, n = rec.start, rec.timesteps
+            assert start <= step < start + n and rec.total == own
+            _tab(w, "Over time")
+            slot = next(s for s in view.slots if s.key == "c")
+            np.testing.assert_array_equal(slot.image.image, full[lstm].steps["c"][0, start:start + n].T)
+            xs, ys = view.curves["h"].getData()
+            assert ys[int(np.flatnonzero(xs == step)[0])] == full[lstm].steps["h"][0, step, 1]
+            said = view.header.text()
+            assert f"t = {step:,}" in said and f" of {own:,}" in said and f"of {T:,}" not in said, said
+            _tab(w, "Cell")  # (x: the pool's channels at the LSTM's step)
+            np.testing.assert_array_equal(cell.bars["x"].values, full[pool].output[0, :, step])
+            np.testing.assert_array_equal(cell.bars["h"].values, full[lstm].steps["h"][0, step])
+        _tab(w, "Unrolled")  # (its cells: each layer's own steps of the window)
+        row = next(r for r in unrolled.rows if r.layer == lstm)
+        o = state.trace[lstm].start
+        np.testing.assert_array_equal(row.values, full[lstm].steps["h"][0, o:o + len(row.values), 1])
+        said = unrolled.header.text()
+        assert f"{step:,}" in said and f"of {own:,}" in said, said

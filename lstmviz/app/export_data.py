@@ -55,13 +55,19 @@ def own_windows(trace) -> dict[str, tuple[int, int, int]]:
     if window is None:
         return {}
     got = {}
+    spans = getattr(trace, "spans", None) or {}
     for name, rec in trace.layers.items():
         total = getattr(rec, "total", None)
         if total is None:
             continue
-        n = rec.timesteps or int(np.shape(rec.output)[1])
-        if (int(rec.start), int(rec.start) + n, int(total)) != (*window, trace.total_steps):
-            got[name] = (int(rec.start), int(rec.start) + n, int(total))
+        if name in spans:  # (the window's own steps of it: an ONNX node's steps on any axis,
+            # a Conv's (N, C, L) on its last, where axis 1 holds its channels)
+            lo, hi = (int(v) for v in spans[name])
+        else:
+            lo = int(rec.start)
+            hi = lo + (rec.timesteps or int(np.shape(rec.output)[1]))
+        if (lo, hi, int(total)) != (*window, trace.total_steps):
+            got[name] = (lo, hi, int(total))
     return got
 
 

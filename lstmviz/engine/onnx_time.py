@@ -24,15 +24,23 @@ there (``window_operand``); or as a ReverseSequence's lengths, every one the who
 length (tf2onnx's go_backwards): a window of it is the input's mirrored window turned
 around (``reversed_steps``); anything else refused.
 
-A Conv, MaxPool or AveragePool over (N, C, L) (``onnx_ops.WINDOW_OPS``: torch's Conv1d
-before an LSTM) reads the steps around each step: followed where its output keeps the
-input's steps on axis 2, step t reading input steps ``t - before .. t + after`` (strides
-1, pads giving as many steps as it reads: ``onnx_ops.changes_steps``); a window computes
-it over the steps its outputs reach (``onnx_layers.OnnxWindowOp.window``). One that
-changes the steps (strides > 1, pads short of or beyond its window less one) is refused
-in one line saying so, as Keras' Conv1D is (``_refuse_window``). A BatchNormalization
-between them (at inference, per channel: axis 1) computes each element on its own, and
-is followed where the steps are on another axis.
+A Conv, MaxPool or AveragePool over (N, C, L) (``onnx_ops.WINDOW_OPS``: torch's Conv1d and
+MaxPool1d / AvgPool1d before an LSTM) reads the steps around each step: followed where its
+input holds the steps on axis 2, its output's on axis 2 too, output step t reading input steps
+``t*stride - before`` on, a window of ``span`` (any strides, dilations, pads, ``auto_pad``
+NOTSET / VALID / SAME_UPPER / SAME_LOWER, ``ceil_mode``: ``onnx_ops.window_of``). One that
+keeps the steps (strides 1, pads giving as many steps as it reads: ``onnx_ops.changes_steps``
+"") runs on the input's clock; one that changes them (torch's MaxPool1d(2): one step of every
+2) has steps of its own, as Keras' strided Conv1D has (``engine/windows._clocks``:
+``OnnxWindowOp.steps_out``, its scale times its stride), and the nodes after it, the LSTM
+node's keyframes too, count those. A window computes it over the input steps its outputs
+reach (``onnx_layers.OnnxWindowOp.window``: ``reads_of``, in a whole trace's chunks of output
+steps). One over another axis, or of attributes lstmviz does not compute, is refused in one
+line saying so (``_refuse_window``). A ReduceMean / ReduceMax over the steps (torch's
+``out.max(dim=1)`` after the LSTM) leaves a tensor without steps, computed once over the whole
+sequence by the pass as a last step picked is; over other axes it keeps each step apart. A
+BatchNormalization between them (at inference, per channel: axis 1) computes each element on
+its own, and is followed where the steps are on another axis.
 """
 
 from __future__ import annotations
@@ -91,7 +99,8 @@ def _refuse(layer, why: str) -> LstmvizError:
         f"layer '{layer.name}' ({layer.class_name}) {why}; a long sequence is traced by windows "
         "only through ops that keep each step apart (elementwise, Transpose, Squeeze, Unsqueeze, "
         "Slice or Gather off the time axis or of one step, Concat off it, Reshape keeping it, "
-        "sizes from Shape, Conv and pooling nodes keeping the steps, BatchNormalization)")
+        "sizes from Shape, Conv and pooling nodes over (N, C, L), BatchNormalization, ReduceMean or "
+        "ReduceMax off the time axis or over it)")
 
 
 def _refuse_window(layer, why: str) -> LstmvizError:

@@ -39,13 +39,17 @@ layer the steps the window's input steps ``a*S .. b*S-1`` stand for (``steps_for
 t of a layer of scale S stands for input step t*S; at least one step), each record's
 ``start`` and ``total`` its own. One that reads its steps on its last axis
 (channels_first) is refused in one line. A mask stops at them as in a trace. An ONNX
-graph's Conv, MaxPool and AveragePool nodes over (N, C, L) (torch's Conv1d before an
-LSTM: their steps on axis 2) are followed alike where they keep the steps (strides 1, pads
-that give as many steps as they read: symmetric, SAME_UPPER / SAME_LOWER, causal
-``[k-1, 0]``; ``onnx_time.follow``): a window of one reads its input over the steps its
-outputs reach, padded at the sequence's own ends, its Conv products in the chunks of
-output steps from step 0 a whole trace makes (``onnx_ops.window_part``,
-``onnx_layers.OnnxWindowOp.window``); one that changes the steps is refused in one line.
+graph's Conv, MaxPool and AveragePool nodes over (N, C, L) (torch's Conv1d and MaxPool1d(2)
+before an LSTM: their steps on axis 2) are followed alike, whatever their strides, dilations,
+pads, ``auto_pad`` and ``ceil_mode`` (``onnx_time.follow``): one that changes the steps has
+its own clock (``onnx_layers.OnnxWindowOp.steps_out`` / ``stride``: the LSTM node after a
+MaxPool of stride 2 steps over T/2 of its own, its keyframes every K of them), and a window
+of one reads its input over the steps its outputs reach (``reads_of``), padded at the
+sequence's own ends, its Conv products in the chunks of output steps from step 0 a whole
+trace makes (``onnx_ops.window_part``, ``OnnxWindowOp.window``). A pool's ``ceil_mode`` or
+pads beyond its window may give it a last step standing past the input's last: a window to
+the input's end holds it (``clock_window``). A graph that fixes its sequence length (torch's
+dynamo export of the steps it was traced on) is refused for windows in one line.
 
 ``trace_auto(model, x)`` keeps full traces where they fit the trace budget
 (``limits.trace_budget()``: half the memory limit, ``LSTMVIZ_MAX_MEMORY`` /
@@ -173,7 +177,7 @@ def _take(arr, axis, lo: int, hi: int):
 
 def strides_of(model) -> dict[str, int]:
     """Per layer, how many input steps one of its steps stands for about (its Conv1D and
-    pooling strides and those before it multiplied, ``_clocks``' scale without the input's
+    pooling strides (an ONNX Conv's or pool's) and those before it multiplied, ``_clocks``' scale without the input's
     shape: the largest of its inputs'); 1 for every layer of a model without strides."""
     got: dict[str, int] = {}
     for node in model.nodes:
@@ -542,7 +546,8 @@ def _clocks(model, T: int, seq: dict) -> dict[str, tuple[int, int] | None]:
     """Per layer its own time axis, ``(steps, scale)``: the steps of its outputs' time axis
     (a recurrent layer's: the sequence it steps over, whether it returns it or not), and
     how many of the model's input steps one of them stands for. The input's are ``(T,
-    1)``; a Conv1D or pooling of strides s over ``(n, S)`` gives ``(out_steps(n), S*s)``
+    1)``; a Conv1D or pooling of strides s over ``(n, S)`` (an ONNX Conv, MaxPool or
+    AveragePool too: ``_own_clock``) gives ``(out_steps(n), S*s)``
     (its step t stands for input step ``t*S*s``, the first its window starts at but for the
     padding: on a keeps-steps layer t for t); every other layer keeps its input's. None:
     no time axis. Refuses, in one line, a layer merging sequences of different scales
@@ -1224,13 +1229,19 @@ def clock_window(clocks: dict, T: int, layer: str | None, a: int, b: int,
     of steps ``a .. b-1`` of layer ``of`` (None: of the input) holds: those standing for
     input steps ``a*S .. b*S-1`` (S ``of``'s scale, ``clocks``: ``_clocks``), at least one
     (a window of fewer input steps than one step of ``layer`` stands for holds the step it
-    is in). A layer of ``of``'s scale gets ``a .. b-1`` itself."""
+    is in). A layer of ``of``'s clock gets ``a .. b-1`` itself. A window to the input's
+    end holds the layer's steps to its end: those past the input's last step too (an ONNX
+    pool's ``ceil_mode``, or pads beyond its window: 5,000 steps pooled by 2 into 2,501)."""
     def clock(name):
         got = clocks.get(name) if name is not None else None
         return (int(got[0]), int(got[1])) if got else (int(T), 1)
+    if of is not None and clock(of) == clock(layer):
+        return a, b
     x0, x1 = a * clock(of)[1], b * clock(of)[1]
     n, s = clock(layer)
     lo, hi = min(-(-x0 // s), n), min(-(-x1 // s), n)
+    if x1 >= T:  # (to the input's end: the steps standing past it too)
+        hi = n
     if hi <= lo:  # (a window narrower than one of its steps: the step it starts in)
         lo = max(0, min(x0 // s, n - 1))
         hi = lo + 1
