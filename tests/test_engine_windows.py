@@ -1157,6 +1157,22 @@ def test_a_cancelled_pass_through_a_torch_cnn_lstms_pool_resumes_to_the_same_bit
     _same_pass(got, want)
 
 
+@pytest.mark.parametrize("case", ["onnx_torch_classic_cnn_lstm_max", "onnx_hand_cnn_lstm_strided"])
+def test_a_pass_and_a_trace_through_an_onnx_pool_of_strides_hold_about_what_their_estimates_say(case):
+    """After a pool of strides the LSTM node and the nodes after it hold their own steps
+    (half the input's, or an eighth): ``pass_bytes`` and ``full_trace_bytes`` count those
+    (``strides_of``, the clocks), within the memory NumPy allocates."""
+    from lstmviz.engine.windows import full_trace_bytes, pass_bytes
+
+    model, x = _export(case, 30_000)
+    x = np.concatenate([x, x])  # (4 samples)
+    est, peak = pass_bytes(model, [x]), pass_peak(model, x)
+    assert 0.9 * peak < est < 1.5 * peak, (est, peak)
+    held = sum(a.nbytes for a in model.trace(x[:, :8000]).flat().values())
+    est = full_trace_bytes(model, 4, 8000)
+    assert 0.9 * held < est < 1.2 * held, (est, held)
+
+
 def test_a_graph_that_fixes_its_sequence_length_is_refused_for_windows_in_one_line():
     """torch's dynamo export of the max-pooled CNN-LSTM fixes its length to the 5 steps it
     was traced on (a Reshape's constant): it runs on those only (a longer input is refused
