@@ -611,3 +611,19 @@ def test_a_layer_after_a_pooling_says_it_reads_the_poolings_steps(qtbot):
         v.set_cursor(Cursor(step=3, layer="lstm", unit=1))
         head = v.header.text()
         assert "= pool's step " in head and "= input step" not in head, (make.__name__, head)
+
+
+def test_x_t_after_a_pooling_names_the_poolings_step_not_an_input_step(qtbot):
+    """k3_conv_lstm's LSTM reads its MaxPooling1D(2)'s outputs: x_t at step 3 is the
+    pooling's step 3 (input steps 6 and 7). Its number over the chart said "input 3"; now
+    "pool 3" (x[3] where that does not fit; a layer over the input still says "input 3":
+    test_views_cell)."""
+    model, x, trace, _ = fixture("k3_conv_lstm")
+    view = CellView()
+    qtbot.addWidget(view)
+    view.resize(1300, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=3, layer="lstm", unit=0))
+    assert view.bars["x"].value_item.text() == "pool 3"

@@ -1382,13 +1382,17 @@ class CellView(TraceView):
                 # short: a narrow column cut off 'input step 6'; narrower still, 'input 12'
                 # ran into h_t-1's number: x_t is the input's step 12, x[12] (as a long
                 # input's 'input 7005' did where 0.000 fitted)
-                where = f"input {count(read)}"
+                # (after a strided Conv1D or pooling x_t is that layer's output at its step
+                # ``read``: "pool 6,000", not "input 6,000", which is input step 12,000)
+                below = steps_below(self.model, ref.name)
+                source = "input" if below is None else below
+                where = f"{source} {count(read)}"
                 # (the form chosen for the widest step of the layer's, at every step: at
                 # 1024 x 768 presenting, "input 9" fitted and "input 10" did not, and x_t's
                 # number changed its form as the steps went by and back)
                 widest = max((ref.input_step(k, start) for k in (0, max(0, ref.T - 1))),
                              key=lambda r: len(count(r)))
-                if tight or not self._fits(f"input {count(widest)}"):
+                if tight or not self._fits(f"{source} {count(widest)}"):
                     # (x[1234], not x[1,234], which reads as two indices)
                     where = f"x[{read}]" if widest < 1000 and self._fits(f"x[{widest}]") else count(read)
                 # a token's embedding (an Embedding first): which token, its character where
