@@ -185,3 +185,15 @@ def test_a_layer_without_a_page_is_told_what_the_cell_view_shows_and_what_to_pic
     assert no_page_text(norm, "norm") == (
         shows + "'norm' (LayerNormalization) is neither, nor is any layer of this model.\n\nThe Unrolled view "
         "shows its layers' outputs at every step, the Weights view their weights.")
+
+
+def test_the_cell_view_names_an_onnx_pool_node_for_what_it_is():
+    """An ONNX graph's MaxPool node selected in the Cell view (torch's CNN-LSTM export): it
+    said "'pool.MaxPool' (onnx.MaxPool) is neither" beside "one step of a ... pooling layer",
+    as if it were not one. It names it an ONNX node shown in the Unrolled and Over time views,
+    and the recurrent node to pick."""
+    pytest.importorskip("onnx")
+    model = lstmviz.load(FIXTURES / "onnx_torch_classic_cnn_lstm_max" / "model.onnx", isolate=False)
+    said = no_page_text(model, "pool.MaxPool")
+    assert "'pool.MaxPool' is an ONNX MaxPool node, whose steps the Unrolled and Over time views show" in said
+    assert "is neither" not in said and "rnn.LSTM" in said.split("\n\n")[1]

@@ -71,6 +71,12 @@ def no_page_text(model: Model, name: str | None) -> str:
     what = (f"'{safe_name(name)}' ({layer.class_name}) is neither" if layer is not None and name
             else f"'{safe_name(name)}' is neither" if name else "no layer is selected")
     shows = "The Cell view looks inside a recurrent cell, or at one step of a Dense, Conv1D or pooling layer"
+    op = str(getattr(layer, "class_name", "")) if layer is not None else ""
+    if op.startswith("onnx."):
+        # (an ONNX graph's Conv or MaxPool is a convolution or pooling, but not Keras': the
+        # page reads Keras' layers' options; "is neither" said it was not one)
+        what = (f"'{safe_name(name)}' is an ONNX {safe_name(op[5:])} node, whose steps the Unrolled "
+                "and Over time views show")
     cells = [l.name for l in model.layers if isinstance(l, (Bidirectional, Recurrent))]
     steps = [l.name for l in model.layers if step_layer(l) is not None]
     if not cells and not steps:
