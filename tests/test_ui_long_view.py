@@ -1521,16 +1521,32 @@ def test_units_at_scale_of_one_step_says_one_step(make_window):
 
 
 def test_units_at_scale_of_a_model_without_a_recurrent_layer_says_so_in_its_words(make_window):
-    """An ONNX export whose RNN is unrolled into Dense and Tanh nodes, traced whole: the
-    refusal said "the model has no recurrent layer to follow over a long sequence", without
-    naming Units at scale, of an input of 20 steps."""
+    """A model with no layer over its steps, traced whole: the refusal said "the model has
+    no recurrent layer to follow over a long sequence", without naming Units at scale, of
+    an input of 20 steps. An ONNX export whose RNN is unrolled into Dense and Tanh nodes
+    (refused so too) ranks its input projection's output over the steps, a Dense on the
+    time-major input, as a long input of it lists (``scale.records``)."""
     from pathlib import Path
 
-    win = make_window((1280, 720))
-    assert win.open_file(Path(__file__).parent / "fixtures" / "onnx_torch_dynamo_rnn_2layer" / "model.onnx")
+    from lstmviz.app.options import default_config
+    from lstmviz.app.output_ref import OUTPUT_KEY
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    state = AppState([LayerEntry("GlobalAveragePooling1D", default_config("GlobalAveragePooling1D")),
+                      LayerEntry("Dense", default_config("Dense"))], InputSpec(input_dim=3, timesteps=20))
+    win = make_window((1280, 720), state)
     assert win.state.long is None
     assert win.open_units_window() is None
-    assert win.last_message == "Units at scale: the model has no recurrent layer to follow over its steps"
+    assert win.last_message == ("Units at scale: the model has no layer to follow over its steps: none is "
+                                "recurrent or gives an output a step")
+    assert win.open_file(Path(__file__).parent / "fixtures" / "onnx_torch_dynamo_rnn_2layer" / "model.onnx")
+    lw = win.open_units_window()
+    assert lw is not None and lw.choices == [("rnn.linear", OUTPUT_KEY)] and lw.wait(60)
+    y = win.state.trace["rnn.linear"].output[:, win.state.cursor.sample]  # (time-major: steps, units)
+    _, start, values = lw.window_values()
+    assert start == 0 and np.array_equal(values, y)
+    lw.close()
 
 
 def test_an_input_within_one_window_shows_its_steps_once_and_says_why(make_window, qtbot, model_x):
@@ -2098,3 +2114,37 @@ def test_units_at_scale_of_an_lstm_after_a_maxpooling_run_over_its_own_steps(qtb
     w.threshold_edit.setValue(0.5)
     col = full["l"].steps["i"][0, :, 1]
     np.testing.assert_array_equal(w.find_crossings(), [s for s in range(1, own) if col[s - 1] < 0.5 <= col[s]])
+
+
+def test_an_input_traced_whole_lists_the_records_a_long_input_lists_in_the_same_order(qtbot):
+    """Issue 13: on a long input Units at scale listed a Conv1D's and a pooling's outputs
+    beside the LSTM's records, on an input traced whole (``WholeInput``) the LSTM's alone.
+    One rule lists both (``scale.records``): the same records in the same order, and the
+    pooling's output over its own steps (half the input's) is the whole trace's."""
+    from lstmviz.app.output_ref import OUTPUT_KEY
+    from lstmviz.app.whole_input import WholeInput
+
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 3, "padding": "causal", "activation": "relu"}, name="c"),
+        LayerSpec("MaxPooling1D", {"pool_size": 2}, name="p"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+        LayerSpec("Dense", {"units": 2}, name="head")], seed=2)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 230.0)], -1)[None].astype(np.float32)
+    long_w = LongSequenceWindow(model, x, window=256, start=False)
+    qtbot.addWidget(long_w)
+    short = x[:, :300]
+    w = LongSequenceWindow(seq=WholeInput(model, [short], 0, alone=True), own=True, start=False)
+    qtbot.addWidget(w)
+    assert w.choices == long_w.choices == scale.records(model, [x])
+    assert w.choices[:2] == [("c", OUTPUT_KEY), ("p", OUTPUT_KEY)] and w.choices[-1] == ("head", OUTPUT_KEY)
+    w.record_combo.setCurrentIndex(w.choices.index(("p", OUTPUT_KEY)))
+    w.start()
+    assert w.wait(60)
+    qtbot.waitUntil(lambda: w.summary is not None, timeout=60_000)
+    y = model.trace(short)["p"].output[0]
+    assert y.shape[0] == 150 and w._steps() == 150 and w.summary[0].total == 150
+    assert w.unit_spin.prefix() == "channel "
+    _, start, values = w.window_values()
+    assert start == 0 and np.array_equal(values, y)
+    np.testing.assert_allclose(w.summary[1].variance, y.astype(np.float64).var(0), rtol=1e-9, atol=1e-15)

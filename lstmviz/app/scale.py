@@ -27,7 +27,8 @@ from lstmviz.app.cell_ref import fed_by, layer_input, model_inputs, steps_first_
 from lstmviz.app.output_ref import OUTPUT_KEY, output_layers, output_ref, over_steps
 from lstmviz.engine import recurrent
 from lstmviz.engine.onnx_time import reads_reversed
-from lstmviz.engine.trace import GATE_KEYS
+from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
+from lstmviz.engine.windows import recurrent_halves
 from lstmviz.errors import LstmvizError
 
 BLOCK_STEPS = 4096
@@ -60,6 +61,23 @@ def output_records(model, inputs) -> list[tuple[str, str]]:
     the records of layers that are not recurrent Units at scale ranks beside the recurrent
     ones' (``record_keys``)."""
     return [(name, OUTPUT_KEY) for name in output_layers(model, inputs)]
+
+
+def records(model, inputs) -> list[tuple[str, str]]:
+    """``(layer, key)`` of every record Units at scale lists for ``model`` over ``inputs``
+    (one array per model input), in the model's order: each recurrent half's recorded
+    states and gates (``forward/h`` inside a Bidirectional) and the output of each layer
+    of ``output_records`` (``(name, OUTPUT_KEY)``). The one rule of a long input's windows
+    and of an input traced whole (``WholeInput``), so both list the same records."""
+    shown = {name for name, _ in output_records(model, inputs)}
+    out = []
+    for node in model.nodes:
+        name = node.layer.name
+        if name in shown:
+            out.append((name, OUTPUT_KEY))
+        for side, rnn in recurrent_halves(node.layer):
+            out += [(name, f"{side}/{key}" if side else key) for key in RECURRENT_KEYS[rnn.kind]]
+    return out
 
 
 def output_window(seq, layer: str, row: int, step: int):

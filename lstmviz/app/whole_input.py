@@ -16,6 +16,8 @@ states the batch left, and carry its own on).
 Every recurrent layer is on its own time axis (a seq2seq's encoder and decoder,
 ``steps_of``): nothing is windowed, so a model a long input's windows cannot follow (inputs
 of other lengths, a RepeatVector's decoder, a Flatten after the last step) is ranked too.
+The layers that are not recurrent are listed as on a long input (``scale.records``), each
+over its own steps (a pooling's fewer).
 
 It answers what the long-sequence window asks of a ``LongSequence`` (``ui/long_view.py``):
 ``run_pass``, ``ready``, ``summary``, ``record_window``, ``windowed`` (the trace, which
@@ -30,6 +32,7 @@ import numpy as np
 
 from lstmviz.app import scale
 from lstmviz.app.long_sequence import CACHE_SUMMARIES, DEFAULT_WINDOW, Turns, failure
+from lstmviz.app.output_ref import over_steps
 from lstmviz.app.tracing import sample_inputs
 from lstmviz.engine.windows import input_samples, input_steps
 from lstmviz.errors import LstmvizError
@@ -139,11 +142,16 @@ class WholeInput:
     # -- what the window asks --------------------------------------------------------------
     def steps_of(self, layer: str | None) -> int:
         """The steps of ``layer``'s records (its own time axis: a seq2seq's decoder has its
-        own); the first input's before the trace, or for a layer it does not hold."""
+        own; a layer that is not recurrent, its output's, ``output_ref.over_steps``: half
+        the input's after a MaxPooling1D(2)); the first input's before the trace, or for a
+        layer it does not hold."""
         trace = self.windowed
-        if trace is not None and layer in trace:
+        if trace is None or layer not in trace:
+            return self.steps
+        if trace[layer].steps or trace[layer].children:
             return int(trace[layer].timesteps) or self.steps
-        return self.steps
+        out = over_steps(self.model, trace, layer)
+        return int(out.shape[1]) if out is not None else self.steps
 
     def input_step(self, layer, side, step: int) -> int:
         """A whole trace is indexed by processing steps: ``step`` itself."""

@@ -25,8 +25,7 @@ from lstmviz.app.counts import count
 from lstmviz.app.long_sequence import LONG_STEPS, LongSequence, failure
 from lstmviz.app.output_ref import OUTPUT_KEY, nonnegative
 from lstmviz.app.whole_input import WholeInput
-from lstmviz.engine.trace import GATE_KEYS, RECURRENT_KEYS
-from lstmviz.engine.windows import recurrent_halves
+from lstmviz.engine.trace import GATE_KEYS
 from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
@@ -122,21 +121,6 @@ class _OneLine(QtWidgets.QLabel):
         return QtCore.QSize(max(hint.width(), line), hint.height())
 
 
-def record_choices(model, outputs=()) -> list[tuple[str, str]]:
-    """(layer, key) pairs a long sequence can show, in the model's order: every recorded
-    state and gate, and the output of each layer of ``outputs`` (``(name, OUTPUT_KEY)``,
-    ``scale.output_records``: a Conv1D's filters, a TimeDistributed head's units)."""
-    out = []
-    shown = {name for name, _ in outputs}
-    for node in model.nodes:
-        if node.layer.name in shown:
-            out.append((node.layer.name, OUTPUT_KEY))
-        for side, rnn in recurrent_halves(node.layer):
-            for key in RECURRENT_KEYS[rnn.kind]:
-                out.append((node.layer.name, f"{side}/{key}" if side else key))
-    return out
-
-
 class LongSequenceWindow(QtWidgets.QWidget):
     """A window on one long input of one model."""
 
@@ -166,18 +150,18 @@ class LongSequenceWindow(QtWidgets.QWidget):
         self._titled_steps: int | None = None
         self._fit_title()
         self.setWindowFlag(QtCore.Qt.WindowType.Window)
-        # (a long input's layers that are not recurrent too, their outputs over its steps
-        # from the same windows; an input traced whole ranks its recurrent layers alone)
-        outputs = [] if isinstance(self.seq, WholeInput) else scale.output_records(model, self.seq.inputs)
-        self.choices = record_choices(model, outputs)
+        # (the layers that are not recurrent too, their outputs over their steps: from the
+        # same windows on a long input, the trace's own on an input traced whole)
+        self.choices = scale.records(model, self.seq.inputs)
         feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
         #: the input's features' names (a CSV header's, escaped: ``long_data.header_name``), or None
         self.feature_names = (tuple(feature_names) if feature_names is not None and len(feature_names) == feats
                               else None)
         if not self.choices:
-            # (an input traced whole is no long sequence: ONNX's unrolled RNN, a Dense stack)
+            # (nothing over the steps: a GlobalAveragePooling1D, then a Dense)
             over = "a long sequence" if self.seq.steps > LONG_STEPS else "its steps"
-            raise LstmvizError(f"the model has no recurrent layer to follow over {over}")
+            raise LstmvizError(f"the model has no layer to follow over {over}: none is recurrent or "
+                               "gives an output a step")
         self.step = 0
         self.order: np.ndarray | None = None
         #: every unit ranked (``order`` is its top ones): the rank of a unit below them
