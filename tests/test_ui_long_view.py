@@ -2148,3 +2148,41 @@ def test_an_input_traced_whole_lists_the_records_a_long_input_lists_in_the_same_
     _, start, values = w.window_values()
     assert start == 0 and np.array_equal(values, y)
     np.testing.assert_allclose(w.summary[1].variance, y.astype(np.float64).var(0), rtol=1e-9, atol=1e-15)
+
+
+def test_saturation_chosen_gives_way_to_variance_on_a_linear_output_and_comes_back(qtbot, model_x):
+    """Saturation chosen, then a linear head's output picked (no saturation to count): the
+    box stayed on its greyed "saturation", the units in model order. Now the ranking goes
+    to variance and the scores say why; a record with saturation picked again (the user
+    chose nothing else meanwhile) ranks by saturation again. A choice made meanwhile
+    stands."""
+    from lstmviz.app.output_ref import OUTPUT_KEY
+
+    model = _cnn_lstm()
+    _, x = model_x
+    w = LongSequenceWindow(model, x, window=256, start=False)
+    _summarized(qtbot, w)
+    w.rank_combo.setCurrentText("saturation")
+    assert w.order is not None
+    head = w.choices.index(("head", OUTPUT_KEY))
+
+    def summary_of(i: int) -> None:
+        w.record_combo.setCurrentIndex(i)
+        assert w.wait(120)
+        qtbot.waitUntil(lambda: w.summary is not None and w._summary_key == w._wanted(), timeout=120_000)
+
+    summary_of(head)
+    assert w.rank_combo.currentText() == "variance"
+    assert w.rank_combo.model().item(w.rank_combo.currentIndex()).isEnabled()
+    st = w.summary[1]
+    assert list(w.order) == list(scale.rank_units(st, "variance", top=w.top_spin.value()))
+    assert w.over_plot.titleLabel.text.endswith("units by variance")
+    assert "no\u00a0saturation: 'head' is linear, no flat range to count: ranked by variance" in w.scores_label.text()
+    summary_of(w.choices.index(("lstm", "i")))  # (a gate: saturation again)
+    assert w.rank_combo.currentText() == "saturation"
+    assert list(w.order) == list(scale.rank_units(w.summary[1], "saturation", top=w.top_spin.value()))
+    assert "ranked by variance" not in w.scores_label.text()
+    summary_of(head)
+    w.rank_combo.setCurrentText("correlation")  # (the user's own choice: it stands)
+    summary_of(w.choices.index(("lstm", "h")))
+    assert w.rank_combo.currentText() == "correlation"

@@ -180,6 +180,11 @@ class LongSequenceWindow(QtWidgets.QWidget):
         #: runs backwards shows no step before the pass: the unit box was held to 0 and the
         #: main window's unit lost), set once they are (``redraw``)
         self._unit_wanted: int | None = None
+        #: saturation was chosen and a record without it picked: ranked by variance meanwhile,
+        #: by saturation again on a record that has it (``_fit_saturation``), unless the user
+        #: picks another ranking meanwhile
+        self._saturation_left = False
+        self._ranking_by_code = False
         self._build()
         self._fit_saturation()
         self._fit_feature()
@@ -308,7 +313,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         ids = np.ndim(self.seq.x) == 2
         self.rank_combo = ElidedCombo()
         self.rank_combo.addItems(["model order", *(r for r in scale.RANKINGS if not (ids and r == "correlation"))])
-        self.rank_combo.currentIndexChanged.connect(lambda _: self._rank())
+        self.rank_combo.currentIndexChanged.connect(lambda _: self._rank_picked())
         self.feature_spin = QtWidgets.QSpinBox()
         feats = int(np.shape(self.seq.x)[2]) if np.ndim(self.seq.x) == 3 else 1
         self.feature_spin.setRange(0, max(0, feats - 1))
@@ -784,21 +789,39 @@ class LongSequenceWindow(QtWidgets.QWidget):
 
     def _fit_saturation(self) -> None:
         """The ranking by saturation offered where the record's saturation is counted (a
-        layer's linear output has none: ``scale.saturation_rule``), the reason its tooltip."""
+        layer's linear output has none: ``scale.saturation_rule``), the reason its tooltip.
+        Chosen when a record without it is picked, the ranking goes to variance (the box
+        stayed on its greyed choice, the units in model order) and the scores say why
+        (``_saturation_left``); on a record with it again, back to saturation."""
         layer, key = self.record_combo.currentData()
         _, why = scale.saturation_rule(self.seq.model, layer, key)
         at = self.rank_combo.findText("saturation")
         item = self.rank_combo.model().item(at) if at >= 0 else None
-        if item is not None and item.isEnabled() == bool(why):
+        if item is None:
+            return
+        if item.isEnabled() == bool(why):
             item.setEnabled(not why)
             item.setToolTip(why)
+        if why and self.rank_combo.currentIndex() == at:
+            self._saturation_left = True
+            self._set_ranking("variance")
+        elif not why and self._saturation_left:
+            self._set_ranking("saturation")
+
+    def _set_ranking(self, by: str) -> None:
+        """The rank box set to ``by`` by the window, not the user (``_saturation_left`` kept)."""
+        self._ranking_by_code = True
+        try:
+            self.rank_combo.setCurrentText(by)
+        finally:
+            self._ranking_by_code = False
 
     def _record_changed(self):
+        self.order = self._ranking = None
+        self.summary = None  # (before the ranking may change: not the record before's)
         self._fit_word()
         self._fit_saturation()
         self._fit_feature()
-        self.order = self._ranking = None
-        self.summary = None
         self._summary_error = None
         if self.seq.ready and self._worker is None:
             self._worker = threading.Thread(target=self._summarize, args=(self.seq, self._wanted()),
@@ -806,6 +829,12 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self._worker.start()
             self.timer.start()
         self.redraw()
+
+    def _rank_picked(self) -> None:
+        """Another ranking in the box: the user's choice stands (not ``_saturation_left``'s)."""
+        if not self._ranking_by_code:
+            self._saturation_left = False
+        self._rank()
 
     def _rank(self):
         by = self.rank_combo.currentText()
@@ -1007,8 +1036,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
                 # (a linear output's saturation is none: why, in its place)
                 # (and a relu's says what its saturation is: the steps it is 0)
                 at_zero = "\u00a0(at\u00a00)" if st.rule == "off" else ""
+                # (saturation chosen before: ranked by variance here, said after why)
+                left = ": ranked by variance" if self._saturation_left else ""
                 sat = (f"saturation{at_zero}\u00a0{100 * st.saturation[unit]:.1f}%" if st.saturates
-                       else st.why_not.replace(" ", "\u00a0", 1))
+                       else st.why_not.replace(" ", "\u00a0", 1) + left)
                 self.scores_label.setText(self._over_what() + (st.unscored(unit, f"{key}[{unit}]") or (
                     # (no line break inside a score where the label wraps)
                     f"variance\u00a0{st.variance[unit]:.4g} \u00b7 {sat}"
