@@ -2186,3 +2186,35 @@ def test_saturation_chosen_gives_way_to_variance_on_a_linear_output_and_comes_ba
     w.rank_combo.setCurrentText("correlation")  # (the user's own choice: it stands)
     summary_of(w.choices.index(("lstm", "h")))
     assert w.rank_combo.currentText() == "correlation"
+
+
+def test_a_flat_curve_gets_a_range_from_0_or_around_its_value(qtbot, model_x):
+    """Units at scale of a relu Conv1D's output: a filter at 0 at every step drew its
+    curves on a value axis of +-0.03 (pyqtgraph keeps the span it had for a range of
+    nothing, around the value); now 0 up (``scale.flat_range``, as its heatmap's colours
+    run from 0), a filter flat at 0.5 around 0.5, a filter that varies on its own range."""
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 5, "padding": "causal", "activation": "relu"},
+                  name="conv", weights=[np.concatenate([np.full((5, 2, 1), 0.3), np.zeros((5, 2, 2))], -1)
+                                        .astype(np.float32), np.array([0.0, -1.0, 0.5], np.float32)]),
+        LayerSpec("LSTM", {"units": 2}, name="lstm")], seed=3)
+    _, x = model_x
+    w = LongSequenceWindow(model, x, window=256, start=False)
+    _summarized(qtbot, w)
+    y = model.trace(x)["conv"].output[0]
+    assert np.all(y[:, 1] == 0) and np.all(y[:, 2] == 0.5) and np.ptp(y[:, 0]) > 1
+
+    def ranges(unit: int) -> list:
+        w.unit_spin.setValue(unit)
+        w.grab()  # (pyqtgraph's auto range is applied at the paint)
+        return [p.vb.viewRange()[1] for p in (w.curve_over, w.curve_win)]
+
+    for lo, hi in ranges(0):  # (each drawn on its values' range, as before)
+        assert lo <= float(y[:, 0].min()) and float(y[:, 0].max()) <= hi < 1.2 * float(y[:, 0].max())
+    assert scale.flat_range(0.0, 0.0, from_zero=True) == (0.0, 1.0)
+    for lo, hi in ranges(1):  # (0 at its foot, 1 above: not +-0.03)
+        assert -0.1 < lo <= 0.0 and 1.0 <= hi < 1.1
+    for lo, hi in ranges(2):
+        assert lo < 0.5 < hi and abs((lo + hi) / 2 - 0.5) < 1e-6 and 0.05 < hi - lo < 0.2
+    for lo, hi in ranges(0):  # (its own range again)
+        assert lo <= float(y[:, 0].min()) and float(y[:, 0].max()) <= hi < 1.2 * float(y[:, 0].max())

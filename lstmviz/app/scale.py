@@ -300,6 +300,21 @@ def from_zero_levels(*arrays, floor: float = 1e-6) -> tuple[float, float]:
     return (0.0, max(m, floor) if m > 0 else 1.0)
 
 
+def flat_range(lo: float, hi: float, from_zero: bool = False) -> tuple[float, float] | None:
+    """The value range to draw a curve of values ``lo`` .. ``hi`` on where it is flat
+    (``lo == hi``): 0 .. 1 for one at 0 whose numbers are >= 0 (a relu's output off at
+    every step, a gate shut: ``from_zero``), -1 .. 1 for another at 0, a tenth of its size
+    either side of any other value; None where it is not flat (or has no finite number):
+    the plot's own range of its values. (pyqtgraph keeps the span a plot had for a range
+    of nothing: a relu's 0 drew on +-0.03, or on the unit before's span.)"""
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi > lo:
+        return None
+    if lo == 0:
+        return (0.0, 1.0) if from_zero else (-1.0, 1.0)
+    pad = abs(float(lo)) / 10
+    return float(lo) - pad, float(lo) + pad
+
+
 def gate_levels(*arrays) -> tuple[float, float]:
     """A gate's colour levels: 0..1, what sigmoid and hard_sigmoid give, widened to
     ``arrays``' finite values: a gate a file squashes with relu or linear (its

@@ -246,6 +246,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
         for top, below in ((self.over_plot, self.curve_over), (self.win_plot, self.curve_win)):
             top.getAxis("left").pair(below.getAxis("left"))
         self._ranges: dict = {}  # (each plot's steps range set last: ``_fit_steps``)
+        self._value_ranges: dict = {}  # (each curve's value range set last, None: its own: ``_fit_values``)
         for p in (self.over_plot, self.win_plot):
             p.invertY(True)
         for p in (self.over_plot, self.win_plot, self.curve_over, self.curve_win):
@@ -1030,6 +1031,7 @@ class LongSequenceWindow(QtWidgets.QWidget):
             x = (edges[:-1] + edges[1:] - 1) / 2  # (each bin's middle: a bin of one step at its step)
             self.band_lo.setData(x, lo[:, unit])
             self.band_hi.setData(x, hi[:, unit])
+            self._fit_values(self.curve_over, lo[:, unit], hi[:, unit])
             st = self.summary[1]
             if unit < len(st.variance):
                 # a unit NaN at any step: why it has no scores ("variance nan", its plots empty)
@@ -1060,6 +1062,9 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self._fit_steps(self.win_plot, self.curve_win, start, len(values))
             self.win_line.setValue(self.step)
             self.unit_curve.setData(np.arange(start, start + len(values)), values[:, unit])
+            whole = self.summary[0] if self.summary is not None and unit < self.summary[0].lo.shape[1] else None
+            self._fit_values(self.curve_win, values[:, unit], values[:, unit],
+                             None if whole is None else (whole.lo[:, unit], whole.hi[:, unit]))
             self.curve_line.setValue(self.step)
             at = f"step {count(self.step)} of {count(self._steps())}"
             if start <= self.step < start + len(values):
@@ -1111,6 +1116,31 @@ class LongSequenceWindow(QtWidgets.QWidget):
         steps = self._steps()
         per_step = ov.bins == ov.total if ov is not None else scale.Overview.bins_for(steps) == steps
         return OVER_STEPS_TITLE if per_step else OVER_TITLE
+
+    def _fit_values(self, curve, lo, hi, whole=None) -> None:
+        """A curve's value range: its plot's own over its values ``lo`` .. ``hi``, but where
+        they are flat, ``scale.flat_range`` (a relu's output at 0 at every step: 0 up, as its
+        colours, not pyqtgraph's +-0.03 kept from nothing; a gate's too), or, where the
+        exact window's curve is flat and the unit's ``whole`` sequence (its overview's lo,
+        hi) is not, that sequence's range. Set again only where it changed (a user's zoom
+        kept until it does)."""
+        def ends(*arrays) -> tuple[float, float]:
+            v = np.concatenate([np.ravel(np.asarray(a, np.float64)) for a in arrays])
+            v = v[np.isfinite(v)]
+            return (float(v.min()), float(v.max())) if v.size else (np.nan, np.nan)
+        key = self.record_combo.currentData()[1].rsplit("/", 1)[-1]
+        rng = scale.flat_range(*ends(lo, hi), from_zero=self._from_zero() or key in GATE_KEYS)
+        if rng is not None and whole is not None:
+            a, b = ends(*whole)
+            if b > a:  # (the window flat, the sequence not: the sequence's range)
+                rng = (a, b)
+        if self._value_ranges.get(curve, False) == rng:
+            return
+        self._value_ranges[curve] = rng
+        if rng is None:
+            curve.enableAutoRange(axis="y")
+        else:
+            curve.setYRange(*rng, padding=0.05)
 
     def _fit_steps(self, heatmap, curve, start: int, steps: int) -> None:
         """A heatmap and its curve below over the same steps, ``start .. start + steps - 1``,
