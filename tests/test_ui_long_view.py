@@ -2114,6 +2114,16 @@ def test_units_at_scale_of_an_lstm_after_a_maxpooling_run_over_its_own_steps(qtb
     w.threshold_edit.setValue(0.5)
     col = full["l"].steps["i"][0, :, 1]
     np.testing.assert_array_equal(w.find_crossings(), [s for s in range(1, own) if col[s - 1] < 0.5 <= col[s]])
+    # the pooling's output over its own steps too: a seek to its step 1,200 showed the
+    # window of input step 1,200 (its steps ~600), "shown once the keyframe pass has run"
+    w.record_combo.setCurrentIndex(items.index("p: y"))
+    y = full["p"].output[0]
+    for step in (0, 777, 1200, own - 1):
+        w.seek(step)
+        _, start, values = w.window_values()
+        assert start <= step < start + len(values)
+        np.testing.assert_array_equal(values, y[start:start + len(values)])
+        assert w.step_label.text().endswith(f"y[1] = {y[step, 1]:.4f}")
 
 
 def test_an_input_traced_whole_lists_the_records_a_long_input_lists_in_the_same_order(qtbot):

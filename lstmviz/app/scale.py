@@ -83,11 +83,12 @@ def records(model, inputs) -> list[tuple[str, str]]:
 def output_window(seq, layer: str, row: int, step: int):
     """``(trace, first step, values (steps, units))`` of layer ``layer``'s output
     (``OUTPUT_KEY``) for trace row ``row``, as a sequence's ``record_window`` gives a
-    recurrent record: a long input's exact window holding step ``step`` (``window_at``;
-    before the pass, its first steps), an input traced whole's ``window`` steps around it
-    (``start_of``); ``(None, 0, None)`` while there is none."""
+    recurrent record: a long input's exact window holding the layer's own step ``step``
+    (``window_at`` of the input step it stands for, ``input_step``: a pooling's step 600 is
+    input step 1,200; before the pass, its first steps), an input traced whole's ``window``
+    steps around it (``start_of``); ``(None, 0, None)`` while there is none."""
     if hasattr(seq, "window_at"):
-        trace, _ = seq.window_at(int(step))
+        trace, _ = seq.window_at(seq.input_step(layer, None, int(step)))
         ref = output_ref(seq.model, trace, layer) if trace is not None else None
         if ref is None:
             return None, 0, None
