@@ -146,7 +146,7 @@ class WholeInput:
         the input's after a MaxPooling1D(2)); the first input's before the trace, or for a
         layer it does not hold."""
         trace = self.windowed
-        if trace is None or layer not in trace:
+        if trace is None or layer is None or layer not in trace:
             return self.steps
         if trace[layer].steps or trace[layer].children:
             return int(trace[layer].timesteps) or self.steps
