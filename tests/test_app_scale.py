@@ -2251,10 +2251,13 @@ def test_a_long_inputs_first_steps_and_windows_after_a_strided_layer_are_the_who
     seq = LongSequence(model, x)
     own = full["l"].timesteps
     assert seq.steps_of("l") == seq.steps_of("c") == own < T and seq.changes_steps
-    for got, steps in ((seq.first_steps(), QUICK_STEPS), (seq.first_window(), seq.window)):
+    # (the first steps 16 of the LSTM's own: ``quick_steps``, 32 input steps after strides 2)
+    quick = seq.quick_steps()
+    assert quick == QUICK_STEPS * first[1].get("strides", 1)
+    for got, steps in ((seq.first_steps(), quick), (seq.first_window(), seq.window)):
         n = got["l"].timesteps
         assert got["l"].total == own and n == -(-steps // first[1].get("strides", 1))
-        assert got.end == steps and (steps == QUICK_STEPS or n == seq.first_of("l"))
+        assert got.end == steps and (steps == quick or n == seq.first_of("l"))
         np.testing.assert_array_equal(got["c"].output, full["c"].output[:, :n])
         np.testing.assert_array_equal(got["l"].steps["h"], full["l"].steps["h"][:, :n])
     assert seq.run_pass() and seq.run_overviews(bins=32)
@@ -2317,3 +2320,47 @@ def test_a_long_inputs_first_steps_and_windows_after_an_onnx_pool_of_strides_are
         assert got.total == own
         np.testing.assert_array_equal(got.hi, np.array([arr[a:b].max(axis=0) for a, b in zip(
             *(lambda e: (e[:-1], e[1:]))((2 * np.arange(got.bins + 1) * own + got.bins) // (2 * got.bins)))]))
+
+
+def _deep_pools(T: int, seed: int = 5):
+    """Conv1D -> MaxPooling1D(2) x 5 -> LSTM over ``T`` steps: the LSTM at scale 32, and
+    the whole trace of the input."""
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 3, "padding": "causal"}, name="c"),
+        *(LayerSpec("MaxPooling1D", {"pool_size": 2}, name=f"p{i}") for i in range(1, 6)),
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l")], seed=2)
+    x = np.random.default_rng(seed).normal(size=(1, T, 2)).astype(np.float32)
+    return model, x, model.trace(x)
+
+
+def test_a_far_seeks_quick_window_after_a_deep_stack_of_pools_holds_sixteen_of_the_layers_own_steps():
+    """Conv1D -> MaxPooling1D(2) x 5 -> LSTM: a far seek's quick window, shown until the
+    whole window comes, was 16 input steps, which hold one of the LSTM's own steps (each
+    stands for 32). Now it holds 16 of the selected layer's own steps (the 512 input steps
+    they read), from a cut of its own (a multiple of 16), to the bit a whole trace's; 16 of
+    its own for a layer at scale 1, as before; the first steps on opening the same."""
+    from lstmviz.app.long_sequence import LongSequence
+
+    model, x, full = _deep_pools(32 * 600 + 7)
+    own = full["l"].timesteps
+    seq = LongSequence(model, x)
+    assert seq.scale_of("l") == 32 and seq.steps_of("l") == own == 600
+    first = seq.first_steps({"l"})
+    assert first["l"].start == 0 and first["l"].timesteps == QUICK_STEPS
+    np.testing.assert_array_equal(first["l"].steps["h"], full["l"].steps["h"][:, :QUICK_STEPS])
+    assert seq.run_pass()
+    for step in (own // 2 + 5, 333, own - 1):
+        quick, _ = seq.window_at(seq.input_step("l", None, step), quick=True, needed={"l"})
+        assert seq.is_quick(quick)
+        rec = quick["l"]
+        assert rec.start % QUICK_STEPS == 0 and rec.start <= step < rec.start + rec.timesteps
+        assert rec.timesteps == min(QUICK_STEPS, own - rec.start)
+        for key in ("h", "c", "f"):
+            np.testing.assert_array_equal(rec.steps[key], full["l"].steps[key][:, rec.start:rec.start + rec.timesteps])
+        p = quick["p3"]  # (the layers below: the steps those read, the whole trace's too)
+        np.testing.assert_array_equal(p.output, full["p3"].output[:, p.start:p.start + p.output.shape[1]])
+    # the Conv1D selected: 16 of its own steps, as before
+    quick, _ = seq.window_at(15000, quick=True, needed={"c"})
+    assert seq.is_quick(quick) and quick["c"].output.shape[1] == QUICK_STEPS and quick["c"].start == 14992
+    np.testing.assert_array_equal(quick["c"].output, full["c"].output[:, 14992:15008])
+    seq.close()

@@ -26,7 +26,8 @@ sequence, the others, an ONNX graph's sequence_lens or initial states, as they a
   records the processing steps that read the window's input steps, so every record stands
   under the same input steps; ``input_step(layer, side, step)`` is the input step a
   record's processing step reads. ``quick``: a window not computed
-  yet is first the exact ``QUICK_STEPS`` (16) steps holding ``step`` while the window is
+  yet is first the exact ``QUICK_STEPS`` (16) steps holding ``step`` (of the layers needed:
+  after a strided Conv1D or pooling 16 of their own, ``quick_steps``) while the window is
   computed on a thread (``refinable``), so that a seek far away shows its step at once;
   before the pass ends only the first window is there; a window the thread could not
   compute is kept for the main window to say (``take_window_error``), the quick steps stay;
@@ -246,7 +247,7 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
         return model.trace(given, reuse=reuse, needed=needed), None
     make_room(pass_bytes(model, xs))  # (a cancelled pass's stretches give way to this one)
     seq = LongSequence(model, given, window)
-    first = seq.first_steps(needed) if step < QUICK_STEPS else seq.first_window()
+    first = seq.first_steps(needed) if step < seq.quick_steps(needed) else seq.first_window()
     if first is None:
         if not wait:
             return None, seq
@@ -313,6 +314,9 @@ class LongSequence:
         self.freed = False
         self._lock = threading.Lock()  # the window cache and the prefetch thread
         self._quick: Trace | None = None
+        #: the input steps ``(first, end)`` the quick steps hold (``quick_steps``: their span
+        #: follows the layers needed)
+        self._quick_at: tuple[int, int] | None = None
         self._wanted: int | None = None
         self._fetcher: threading.Thread | None = None
         #: the window a quick chunk stands for, not started yet (``start_deferred``)
@@ -515,8 +519,16 @@ class LongSequence:
                     self._first = self._head(self.window)
         return self._first
 
+    def quick_steps(self, needed=None) -> int:
+        """Input steps of the quick steps (``first_steps``, ``window_at(quick=True)``):
+        ``QUICK_STEPS`` of the ``needed`` layers' own (of every layer's where none is
+        named), the input steps they read: 16 but after a strided Conv1D or pooling, 512
+        for an LSTM after five MaxPooling1D(2) (16 input steps held one of its steps)."""
+        names = list(needed) if needed else [n.layer.name for n in self.model.nodes]
+        return QUICK_STEPS * max([self.scale_of(name) for name in names] or [1])
+
     def first_steps(self, needed=None):
-        """The first ``QUICK_STEPS`` steps, traced alone (``_head``): what the views draw at
+        """The first ``quick_steps`` steps, traced alone (``_head``): what the views draw at
         once on opening (a fraction of the first window's time, and the same numbers: the
         engine cuts its input products at multiples of ``QUICK_STEPS``). The worker computes the
         first window before its pass (``run_pass``); ``refinable`` says when it is there.
@@ -525,11 +537,13 @@ class LongSequence:
         at once, those after them when first asked for (``Model.trace``)."""
         if self._first is not None or not self.plain_first:
             return self._first
-        if self.window <= 2 * QUICK_STEPS:  # (a short first window costs about as little)
+        steps = self.quick_steps(needed)
+        if self.window <= 2 * steps:  # (a short first window costs about as little)
             return self.first_window()
         got = self._quick
-        if got is None or got.start != 0:
-            got = self._quick = self._head(QUICK_STEPS, needed)
+        if got is None or self._quick_at != (0, steps):
+            got = self._quick = self._head(steps, needed)
+            self._quick_at = (0, steps)
         return got
 
     @property
@@ -729,7 +743,7 @@ class LongSequence:
         """(trace of the window holding input step ``step``, ``step``'s index in it).
 
         ``quick``: when that window is not computed yet, the exact ``QUICK_STEPS`` steps
-        holding ``step`` (recomputed from the keyframe before it: a fraction of a window's
+        of the ``needed`` layers' own (``quick_steps``) holding ``step`` (recomputed from the keyframe before it: a fraction of a window's
         time); the whole window is computed on a thread when ``start_deferred`` is called
         (``refinable`` says when it is there); the views show the step at once and the
         window a moment later. ``needed``: the layers the quick steps record at once, the
@@ -738,7 +752,8 @@ class LongSequence:
         last, self._last_step = self._last_step, step
         if self.windowed is None:
             steps = self._quick if self._first is None else None
-            if steps is not None and steps.start == 0 and step < QUICK_STEPS:
+            if steps is not None and self._quick_at is not None and self._quick_at[0] == 0 \
+                    and step < self._quick_at[1]:
                 return steps, step  # (opening: the first window follows from the worker)
             first = self.first_window()
             return first, min(step, self.window - 1)  # (None, ..) before a backward pass
@@ -749,11 +764,14 @@ class LongSequence:
         if trace is None and a == 0 and self._first is not None:
             trace = self._first
         if trace is None and quick:
-            q = step // QUICK_STEPS * QUICK_STEPS
+            # (16 of the needed layers' own steps, from a cut of theirs: ``quick_steps``)
+            span = self.quick_steps(needed)
+            q = step // span * span
+            e = min(q + span, self.steps)
             got = self._quick
-            if got is None or got.start != q:
-                got = self._quick = self.windowed.window(q, min(q + QUICK_STEPS, self.steps), needed=needed,
-                                                         by_input=True)
+            if got is None or self._quick_at != (q, e):
+                got = self._quick = self.windowed.window(q, e, needed=needed, by_input=True)
+                self._quick_at = (q, e)
             # the whole window once asked (``start_deferred``): a thread started now would
             # compete with the quick steps and with the views drawing them
             self.deferred = a
@@ -847,6 +865,12 @@ class LongSequence:
         with self._lock:
             failed, self._window_error = self._window_error, None
         return failed
+
+    @property
+    def quick_at(self) -> tuple[int, int] | None:
+        """The input steps ``(first, end)`` the quick steps hold (``quick_steps`` of the
+        layers they were made for), or None before any."""
+        return self._quick_at
 
     def is_quick(self, trace) -> bool:
         """Whether ``trace`` is the quick steps ``window_at`` gave for a window not computed."""

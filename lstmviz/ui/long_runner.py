@@ -27,7 +27,7 @@ from html import escape
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.counts import count
-from lstmviz.app.long_sequence import QUICK_STEPS, moving
+from lstmviz.app.long_sequence import moving
 from lstmviz.ui.later import later
 
 #: a seek far away: the whole window is started this long after the last seek (ms)
@@ -325,8 +325,8 @@ class LongRunner(QtCore.QObject):
         step = self.state.long_step()
         if self.state.long is seq and seq.is_quick(self.state.trace) and seq.start_of(step) == a:
             # (what is shown first: at 1024 px the end of a long reason is cut, not that)
-            q = step // QUICK_STEPS * QUICK_STEPS  # (the quick steps' input steps: window_at)
-            text = f"Only steps {count(q)}\u2013{count(min(q + QUICK_STEPS, seq.steps) - 1)} shown: {text}"
+            q, e = seq.quick_at or (step, step + 1)  # (the quick steps' input steps: window_at)
+            text = f"Only steps {count(q)}\u2013{count(e - 1)} shown: {text}"
         else:
             text = text[0].upper() + text[1:]
         self.window.statusBar().showMessage(text, 15000)
