@@ -743,11 +743,12 @@ class LongSequence:
         """(trace of the window holding input step ``step``, ``step``'s index in it).
 
         ``quick``: when that window is not computed yet, the exact ``QUICK_STEPS`` steps
-        of the ``needed`` layers' own (``quick_steps``) holding ``step`` (recomputed from the keyframe before it: a fraction of a window's
-        time); the whole window is computed on a thread when ``start_deferred`` is called
-        (``refinable`` says when it is there); the views show the step at once and the
-        window a moment later. ``needed``: the layers the quick steps record at once, the
-        layers after them when first asked for (``WindowedTrace.window``)."""
+        of the ``needed`` layers' own (``quick_steps``) holding ``step`` (recomputed from
+        the keyframe before it: a fraction of a window's time); the whole window is
+        computed on a thread when ``start_deferred`` is called (``refinable`` says when it
+        is there); the views show the step at once and the window a moment later.
+        ``needed``: the layers the quick steps record at once, the layers after them when
+        first asked for (``WindowedTrace.window``)."""
         step = max(0, min(int(step), self.steps - 1))
         last, self._last_step = self._last_step, step
         if self.windowed is None:
