@@ -197,3 +197,47 @@ def test_the_cell_view_names_an_onnx_pool_node_for_what_it_is():
     said = no_page_text(model, "pool.MaxPool")
     assert "'pool.MaxPool' is an ONNX MaxPool node, whose steps the Unrolled and Over time views show" in said
     assert "is neither" not in said and "rnn.LSTM" in said.split("\n\n")[1]
+
+
+class _CountedNodes(list):
+    """A model's nodes that count the walks over them (each ``for`` over the list)."""
+
+    walks = 0
+
+    def __iter__(self):
+        type(self).walks += 1
+        return super().__iter__()
+
+
+def _pooled_stack(activation: str) -> Model:
+    return Model.sequential((None, None, 2), [
+        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 3, "padding": "causal", "activation": activation},
+                  name="c"),
+        LayerSpec("MaxPooling1D", {"pool_size": 2}, name="p"),
+        LayerSpec("LSTM", {"units": 2, "return_sequences": True}, name="l"),
+        LayerSpec("Dense", {"units": 2, "activation": "relu"}, name="head")], seed=1)
+
+
+def test_nonnegative_and_steps_below_walk_a_models_graph_once():
+    """Over time asked ``output_ref.nonnegative`` and ``cell_ref.steps_below`` (through
+    ``windows.strides_of``) at every seek, each a walk of the whole graph. Both are kept per
+    model (an edit makes a new model: its own answers): the same answers, no walk again."""
+    from lstmviz.app.cell_ref import steps_below
+    from lstmviz.app.output_ref import nonnegative
+
+    model = _pooled_stack("relu")
+    model.nodes = _CountedNodes(model.nodes)
+    first = dict(nonnegative(model))
+    below = {name: steps_below(model, name) for name in ("c", "p", "l", "head")}
+    walks = _CountedNodes.walks
+    assert walks > 0
+    assert {k: first[k] for k in ("c", "p", "l", "head")} == {"c": True, "p": True, "l": False, "head": True}
+    assert below == {"c": None, "p": "c", "l": "p", "head": "l"}
+    for _ in range(3):  # (a seek after another)
+        assert dict(nonnegative(model)) == first
+        assert {name: steps_below(model, name) for name in below} == below
+    assert _CountedNodes.walks == walks
+    assert steps_below(model, "no such layer") is None and steps_below(None, "l") is None
+    edited = _pooled_stack("tanh")  # (an edit: a new model, answered anew)
+    assert nonnegative(edited)["c"] is False and nonnegative(edited)["p"] is False
+    assert nonnegative(edited)["head"] is True and steps_below(edited, "l") == "p"

@@ -178,15 +178,27 @@ def layer_below(model: Model, name: str | None) -> str | None:
     return node.inbound[0].layer if node is not None and node.inbound else None
 
 
+#: ``steps_below`` of every layer of each model (a model's graph and strides never change:
+#: an edit makes a new model), so a seek asks a dict, not a walk of the graph
+_BELOW_KNOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def steps_below(model: Model | None, name: str) -> str | None:
     """Whose steps layer ``name``'s steps read, where they are not the model input's: the
     layer below it (its first input) after a strided Conv1D or pooling, whose own steps they
     are (an LSTM after a MaxPooling1D(2): its step 30,000 reads the pooling's step 30,000,
     which reads input steps 60,000 and 60,001); None where they are the input's, one for
-    one. The views then say "= pool's step 30,000", not "= input step 30,000"."""
-    if model is None or strides_of(model).get(name, 1) == 1:
+    one. The views then say "= pool's step 30,000", not "= input step 30,000". Every
+    layer's found at the model's first call (``strides_of``, ``layer_below``) and kept."""
+    if model is None:
         return None
-    return layer_below(model, name)
+    below = _BELOW_KNOWN.get(model)
+    if below is None:
+        strides = strides_of(model)
+        below = {n.layer.name: n.inbound[0].layer for n in model.nodes
+                 if strides.get(n.layer.name, 1) != 1 and n.inbound}
+        _BELOW_KNOWN[model] = below
+    return below.get(name)
 
 
 def cell_ref(model: Model, trace: Trace, name: str | None, side: str | None = "forward") -> CellRef | None:

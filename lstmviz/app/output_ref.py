@@ -16,8 +16,10 @@ step) has no window's steps, and is left out (``no_steps_text`` says why)."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -271,10 +273,24 @@ def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None
                      reads, below, nonneg=nonnegative(model).get(name, False))
 
 
-def nonnegative(model: Model) -> dict[str, bool]:
+#: ``nonnegative`` of each model (its layers' configs and graph never change: an edit makes
+#: a new model), so the Over time view's seeks ask a dict, not a walk of the graph
+_NONNEGATIVE_KNOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def nonnegative(model: Model) -> Mapping[str, bool]:
     """Per layer, whether every number of its (first) output is >= 0 whatever the model's
     input (``Layer.nonnegative``, followed through the graph from the inputs, which may be
-    anything): a Conv1D of relu, the MaxPooling1D after it, a softmax head."""
+    anything): a Conv1D of relu, the MaxPooling1D after it, a softmax head. Walked at the
+    model's first call and kept (read-only)."""
+    known = _NONNEGATIVE_KNOWN.get(model)
+    if known is None:
+        known = _NONNEGATIVE_KNOWN[model] = MappingProxyType(_nonnegative_walk(model))
+    return known
+
+
+def _nonnegative_walk(model: Model) -> dict[str, bool]:
+    """``nonnegative``'s walk of the graph."""
     outs: dict[str, bool] = {}
     for node in model.nodes:
         layer = node.layer
