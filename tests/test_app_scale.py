@@ -2364,3 +2364,18 @@ def test_a_far_seeks_quick_window_after_a_deep_stack_of_pools_holds_sixteen_of_t
     assert seq.is_quick(quick) and quick["c"].output.shape[1] == QUICK_STEPS and quick["c"].start == 14992
     np.testing.assert_array_equal(quick["c"].output, full["c"].output[:, 14992:15008])
     seq.close()
+    # pools after the LSTM (its windows of 256 input steps hold 8 of the last pool's): the
+    # quick steps of the last pool at most the window they stand for, not 512 input steps
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l"),
+        *(LayerSpec("MaxPooling1D", {"pool_size": 2}, name=f"p{i}") for i in range(1, 6))], seed=2)
+    full = model.trace(x)
+    seq = LongSequence(model, x)
+    assert seq.window == 256 and seq.quick_steps({"p5"}) == 256 and seq.quick_steps({"l"}) == QUICK_STEPS
+    assert seq.run_pass()
+    quick, _ = seq.window_at(15000, quick=True, needed={"p5"})
+    assert seq.is_quick(quick) and seq.quick_at == (14848, 15104)
+    p = quick["p5"]
+    assert p.start == 14848 // 32 and p.output.shape[1] == 8
+    np.testing.assert_array_equal(p.output, full["p5"].output[:, p.start:p.start + 8])
+    seq.close()

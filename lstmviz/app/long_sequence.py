@@ -523,9 +523,13 @@ class LongSequence:
         """Input steps of the quick steps (``first_steps``, ``window_at(quick=True)``):
         ``QUICK_STEPS`` of the ``needed`` layers' own (of every layer's where none is
         named), the input steps they read: 16 but after a strided Conv1D or pooling, 512
-        for an LSTM after five MaxPooling1D(2) (16 input steps held one of its steps)."""
+        for an LSTM after five MaxPooling1D(2) (16 input steps held one of its steps); at
+        most a window's."""
         names = list(needed) if needed else [n.layer.name for n in self.model.nodes]
-        return QUICK_STEPS * max([self.scale_of(name) for name in names] or [1])
+        # (at most the window they stand for: pools after the last recurrent layer are at a
+        # scale the windows, sized by the recurrent layers', do not hold 16 steps of)
+        return min(QUICK_STEPS * max([self.scale_of(name) for name in names] or [1]),
+                   max(QUICK_STEPS, self.window))
 
     def first_steps(self, needed=None):
         """The first ``quick_steps`` steps, traced alone (``_head``): what the views draw at
