@@ -2379,3 +2379,32 @@ def test_a_far_seeks_quick_window_after_a_deep_stack_of_pools_holds_sixteen_of_t
     assert p.start == 14848 // 32 and p.output.shape[1] == 8
     np.testing.assert_array_equal(p.output, full["p5"].output[:, p.start:p.start + 8])
     seq.close()
+
+
+def test_the_app_states_far_seek_on_an_lstm_after_five_pools_shows_sixteen_of_its_steps(monkeypatch):
+    """The main window's route (``AppState.follow_long``: the cursor's layer needed): a far
+    seek on the LSTM after five MaxPooling1D(2) shows 16 of its own steps holding the
+    cursor's, the whole trace's, until the whole window comes."""
+    from lstmviz import limits
+    from lstmviz.app.options import default_config
+    from lstmviz.app.stack import InputSpec, LayerEntry
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)  # a long input
+    pool = dict(default_config("MaxPooling1D"), pool_size=2)
+    conv = dict(default_config("Conv1D"), filters=3, kernel_size=3, padding="causal")
+    state = AppState([LayerEntry("Conv1D", conv)] + [LayerEntry("MaxPooling1D", pool)] * 5
+                     + [LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=2))
+    x = np.random.default_rng(0).normal(size=(1, 32 * 700, 2)).astype(np.float32)
+    state.set_input_data(x)
+    seq = state.long
+    lstm = state.model.layers[-1].name
+    assert seq is not None and seq.run_pass()
+    state.set_cursor(layer=lstm, step=500)
+    state.follow_long()
+    rec = state.trace[lstm]
+    assert seq.is_quick(state.trace) and (rec.start, rec.timesteps, state.trace_cursor.step) == (496, 16, 4)
+    full = state.model.trace(x)[lstm].steps
+    for key in ("h", "c"):
+        np.testing.assert_array_equal(rec.steps[key], full[key][:, 496:512])
+    seq.close()
