@@ -14,7 +14,8 @@
   ``rank_units`` sorts and filters units by them. A record is a recurrent layer's
   (``record_keys``) or ``(name, OUTPUT_KEY)``: the output of a layer that is not recurrent
   over the sequence's steps (``output_records``: a same Conv1D's filters, a TimeDistributed
-  head's units), read from the same windows;
+  head's units), read from the same windows; ``records``: every record Units at scale lists,
+  in the model's order, on a long input and on an input traced whole alike;
 - ``crossings``: the steps where a unit crosses a threshold (LSTMVis' way of finding the
   cells that track quotes or line length).
 """
