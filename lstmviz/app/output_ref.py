@@ -308,11 +308,13 @@ def output_layers(model: Model, inputs) -> dict[str, int]:
     of its output that holds the steps of a window of ``model`` over ``inputs`` (their
     shapes: ``windows.window_axes``); none where no window can be made. What
     ``scale.overviews`` adds an overview of (``(name, OUTPUT_KEY)``), so a model of
-    recurrent layers alone costs nothing more."""
+    recurrent layers alone costs nothing more. A model no window can be made of (an ONNX
+    graph that fixes its length) is traced whole only: there, the axes its trace holds its
+    outputs' steps on (``steps_axes``), so an input traced whole lists them still."""
     try:
         axes = window_axes(model, [inputs] if isinstance(inputs, np.ndarray) else list(inputs or []))
     except (LstmvizError, KeyError, IndexError):
-        return {}
+        axes = steps_axes(model)
     out = {}
     for node in model.nodes:
         layer = node.layer
