@@ -2580,11 +2580,24 @@ def test_unrolled_strips_a_layer_that_is_not_recurrent_and_keeps_its_levels_from
     assert view.strip.shown and (name, OUTPUT_KEY) in view.strip_keys
     k = view.strip_keys.index((name, OUTPUT_KEY))
     row = next(r for r in view.rows if r.layer == name)
-    shared = tuple(view.colorbar.levels())
+    # (the app's Conv1D is of relu: its numbers all >= 0, from 0 on the gates' map, the
+    # colour bar its levels while it is selected; the head's tanh symmetric on the shared one)
+    zero = row.from_zero
+    assert zero == (case == "conv")
+    shared = tuple(view.strip_levels)
+    levels = (0.0, m) if zero else (-m, m)
+    assert tuple(view.colorbar.levels()) == (levels if zero else shared)
     bins = seq.overviews[(name, OUTPUT_KEY)].bins
     h = _brute_extreme(full[lstm].steps["h"][0], bins)[:, 1]
-    np.testing.assert_array_equal(view.strip.image.image[view.strip_keys.index((lstm, "h"))], h)
-    np.testing.assert_allclose(view.strip.image.image[k], _brute_extreme(y, bins)[:, 1] * (shared[1] / m), rtol=1e-6)
+    mine = _brute_extreme(y, bins)[:, 1]
+    strip = view.strip.image.image
+    if zero:  # (rows on maps of their own: the strip's image coloured as the rows below)
+        np.testing.assert_array_equal(strip[view.strip_keys.index((lstm, "h"))],
+                                      view._map(th.diverging_cmap(view.theme), h, shared))
+        np.testing.assert_array_equal(strip[k], view._map(th.gate_cmap(view.theme), mine, levels))
+    else:
+        np.testing.assert_array_equal(strip[view.strip_keys.index((lstm, "h"))], h)
+        np.testing.assert_allclose(strip[k], mine * (shared[1] / m), rtol=1e-6)
     assert "a row per layer" in view.header.text()
     for step in (2222, 5, T - 1):
         state.set_cursor(step=step)
@@ -2593,8 +2606,8 @@ def test_unrolled_strips_a_layer_that_is_not_recurrent_and_keeps_its_levels_from
         start, n = state.trace.start, state.trace[name].output.shape[1]
         row = next(r for r in view.rows if r.layer == name)
         np.testing.assert_array_equal(row.values, y[start:start + n, 1])
-        assert row.own_scale and tuple(row.levels) == (-m, m)  # (the whole sequence's, every window)
-        assert tuple(view.colorbar.levels()) == shared
+        assert row.own_scale and tuple(row.levels) == levels  # (the whole sequence's, every window)
+        assert tuple(view.colorbar.levels()) == (levels if zero else shared)
         said = view.header.text()
         assert f"<b>{name}</b> · step <b>{step:,}</b>" in said and f" of {T:,} (top strip" in said
     if case == "conv":  # a window's first step reads the 4 steps before it too (causal, kernel 5)

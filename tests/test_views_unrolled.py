@@ -3,6 +3,7 @@
 import numpy as np
 import pyqtgraph as pg
 import pytest
+from PySide6 import QtCore
 
 from helpers import axis_specs, demo_at_least_size, settle
 from lstmviz.app.selection import Cursor
@@ -377,7 +378,8 @@ def test_rows_on_their_own_scale_say_their_range(view):
     each one's least and largest value."""
     model, trace, x = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True}),
                              LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {"units": 3}}}),
-                             LayerSpec("Dense", {"units": 2, "activation": "softmax"})])
+                             LayerSpec("Dense", {"units": 2, "activation": "tanh"})])
+    # (a softmax head's numbers are all >= 0: its own scale runs from 0, a test of its own)
     view.set_data(model, trace, inputs=[x])
     view.set_cursor(Cursor(step=0, sample=0, layer="lstm", unit=0))
     text = view.legend.text()
@@ -1539,3 +1541,145 @@ def test_an_onnx_conv_and_pool_are_drawn_on_their_steps_from_the_steps_they_read
     view.set_cursor(Cursor(step=4, layer="node_conv1d", unit=2))
     assert "filter <b>2</b>" in view.header.text() and "reads steps <b>3</b>–<b>4</b>" in view.header.text()
     np.testing.assert_array_equal(conv.values, trace["node_conv1d"].output[0, 2, :])
+
+
+def _pooled(conv_activation: str = "relu"):
+    """A Conv1D (causal, of ``conv_activation``), a MaxPooling1D(2), an LSTM and a softmax
+    TimeDistributed head over 12 steps: (model, trace, x)."""
+    return build([LayerSpec("Conv1D", {"filters": 3, "kernel_size": 3, "padding": "causal",
+                                       "activation": conv_activation}, name="conv"),
+                  LayerSpec("MaxPooling1D", {"pool_size": 2}, name="pool"),
+                  LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="lstm"),
+                  LayerSpec("TimeDistributed", {"layer": {"class_name": "Dense", "config": {
+                      "units": 3, "activation": "softmax"}}}, name="head")], T=12, d=2, seed=4)
+
+
+@pytest.mark.parametrize("conv_activation", ["relu", "linear"])
+def test_an_output_never_below_zero_is_coloured_from_zero_as_over_time_colours_it(view, conv_activation):
+    """A relu Conv1D's, the MaxPooling1D after it and a softmax head's rows were coloured on
+    a scale symmetric around 0 (half the diverging map unused), while Over time and Units
+    at scale colour such an output from 0 on the gates' sequential map. Each row the app
+    says is >= 0 (``output_ref.nonnegative``) has its own levels from 0 (``from_zero_levels``
+    of its output), its cells those colours, and the colour bar shows that map and those
+    levels while it is selected; a linear Conv1D and the LSTM's h stay symmetric on the
+    diverging map."""
+    from lstmviz.app.output_ref import nonnegative
+    from lstmviz.app.scale import from_zero_levels, symmetric_levels
+    from lstmviz.ui import theme as th
+
+    model, trace, x = _pooled(conv_activation)
+    says = nonnegative(model)
+    assert says["head"] and says["conv"] == says["pool"] == (conv_activation == "relu") and not says["lstm"]
+    view.set_data(model, trace, inputs=[x])
+    lut = {zero: cmap.getLookupTable(nPts=64) for zero, cmap in ((True, th.gate_cmap(view.theme)),
+                                                               (False, th.diverging_cmap(view.theme)))}
+    h = trace["lstm"].steps["h"]
+    for name in ("conv", "pool", "head", "lstm"):
+        view.set_cursor(Cursor(step=1, sample=1, layer=name, unit=2))
+        r = row(view, name)
+        out = h if name == "lstm" else trace[name].output
+        levels = (from_zero_levels if says[name] else symmetric_levels)(out)
+        assert r.from_zero == says[name] and r.levels == pytest.approx(levels, rel=0, abs=0), name
+        # its cells: each step's number in that map's colour at those levels
+        vals = out[1, :, 2]
+        want = view._map(th.gate_cmap(view.theme) if says[name] else th_cmap(view), vals[None, :], levels)[0]
+        np.testing.assert_array_equal(r.image.image[0, view.sub // 2::view.sub], want, err_msg=name)
+        # the colour bar: the selected row's map and levels where it is >= 0, else the shared one's
+        bar = levels if says[name] else symmetric_levels(h)
+        assert tuple(view.colorbar.levels()) == pytest.approx(bar, rel=0, abs=0), name
+        np.testing.assert_array_equal(view.colorbar.colorMap().getLookupTable(nPts=64), lut[says[name]])
+    assert row(view, "lstm").levels == pytest.approx(symmetric_levels(h), rel=0, abs=0)
+    text = view.legend.text()
+    for name in ("conv", "pool", "head"):
+        m = float(trace[name].output.max())
+        said = f"<b>{name}</b>: its own scale from 0, 0 to {m:.2g} in the gates' colours"
+        assert (said in text) == says[name], text
+
+
+def test_each_block_of_columns_says_whose_steps_it_counts(view, qtbot):
+    """After a MaxPooling1D(2) the Unrolled view's second block of columns holds the
+    pooling's steps (each two input steps), and its axis said "input step t" as the first
+    block's. Each block says its own under it: "input step t" under the input's, "step t of
+    pool" under the pooling's, each title within its block's columns; a model of one time
+    axis keeps the axis's own title."""
+    model, trace, x = _pooled()
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=1, sample=0, layer="lstm", unit=0))
+    view.resize(1100, 600)
+    view.show()
+    qtbot.wait(50)
+    view.grab()
+    assert view.domains == [12, 6]
+    axis = view.plot.getAxis("bottom")
+    shown = [i for i in view.title_items if i.isVisible()]
+    assert [i.toPlainText() for i in shown] == ["input step  t", "step t of pool"]
+    assert axis.label.opacity() == 0.0  # (its height kept, its text not drawn over theirs)
+    for item, off, n in zip(shown, view.offsets, view.domains):
+        a = view.vb.mapViewToScene(QtCore.QPointF(off - 0.5, 0)).x()
+        b = view.vb.mapViewToScene(QtCore.QPointF(off + n - 0.5, 0)).x()
+        box = item.sceneBoundingRect()
+        assert a - 1 <= box.left() and box.right() <= b + 1 and abs(box.center().x() - (a + b) / 2) < 1
+        assert box.top() >= view.vb.sceneBoundingRect().bottom()  # (under the cells and the ticks)
+    # narrow: the shorter forms, never past the block's room
+    view.resize(330, 600)
+    qtbot.wait(50)
+    view.grab()
+    assert all(i.toPlainText() in ("input step  t", "t", "step t of pool", "t (pool)") for i in shown)
+    # one time axis: the axis's own title, no block titles
+    plain, trace2, x2 = build([LayerSpec("LSTM", {"units": 2, "return_sequences": True})])
+    view.set_data(plain, trace2, inputs=[x2])
+    view.set_cursor(Cursor(step=1, layer="lstm"))
+    assert axis.label.opacity() == 1.0 and not any(i.isVisible() for i in view.title_items)
+
+
+def test_the_screen_readers_words_name_the_poolings_step_as_the_header_does(view):
+    """A pooled LSTM's header says "processing step 5 = pool's step 5", and the screen
+    reader's words of the Unrolled view (and of the Cell and Over time views) said "step 5"
+    alone, as if it were an input step. They say "(pool's step 5)" with the header's
+    number, in a whole trace and in a long input's window far along (the pooling's own
+    steps of the whole sequence)."""
+    from lstmviz.app import accessible
+    from lstmviz.app.counts import count
+    from lstmviz.engine.windows import keyframe_pass
+
+    model, trace, x = _pooled()
+    long_x = np.random.default_rng(2).normal(size=(1, 600, 2)).astype(np.float32)
+    window = keyframe_pass(model, long_x, every=64).window(320, 448, by_input=True)
+    for tr, xs, t in ((trace, x, 3), (window, long_x, 7)):
+        cursor = Cursor(step=t, sample=0, layer="lstm", unit=1)
+        view.set_data(model, tr, inputs=[xs] if tr is trace else None)
+        view.set_cursor(cursor)
+        n = t + int(tr["lstm"].start)  # (the pooling's step: each of its steps two input steps)
+        assert f"pool's step <b>{count(n)}</b>" in view.header.text()
+        for said in (view.describe(), accessible.cell_view(model, tr, cursor),
+                     accessible.over_time_view(model, tr, cursor)):
+            assert f"step {count(n)}" in said and f"(pool's step {count(n)})" in said, said
+            assert "input step" not in said
+    assert int(window["lstm"].start) == 160
+
+
+def test_a_long_inputs_strip_names_its_rows_a_line_apart(view):
+    """Conv1D, MaxPooling1D(2), LSTM, LSTM on a long input: the strip's four rows share its
+    38 pixels, and their four names were drawn over one another. The names drawn stand a
+    line of their font apart (every k-th row from the top), the top row's always, and the
+    axis's tooltip names every row, top to bottom."""
+    from PySide6 import QtGui
+
+    from lstmviz.app.output_ref import OUTPUT_KEY
+    from lstmviz.ui.views.unrolled import STRIP_AXIS_PX
+
+    names = ["lstm_2", "lstm", "pool", "conv"]
+    view.strip_keys = [("lstm_2", "h"), ("lstm", "h"), ("pool", OUTPUT_KEY), ("conv", OUTPUT_KEY)]
+    view._align_strip()
+    width, ticks, tip = view.strip._left
+    line = QtGui.QFontMetrics(view.theme.font(0.8)).height()
+    row_px = (view.strip.height - STRIP_AXIS_PX) / len(names)
+    assert row_px < line  # (the case: rows thinner than a name)
+    assert ticks[0] == (0.0, "lstm_2") and 1 <= len(ticks) < len(names)
+    assert all((b - a) * row_px >= line for (a, _), (b, _) in zip(ticks, ticks[1:]))
+    assert [text for _, text in ticks] == [names[int(y)] for y, _ in ticks]
+    assert all(f"  {n}" in tip for n in names) and tip.index("lstm_2") < tip.index("conv")
+    # two rows fit a name each
+    view.strip_keys = view.strip_keys[:2]
+    view._align_strip()
+    assert [text for _, text in view.strip._left[1]] == ["lstm_2", "lstm"]

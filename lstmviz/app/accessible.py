@@ -10,13 +10,13 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from lstmviz.app.cell_ref import CellRef, cell_ref, fmt
+from lstmviz.app.cell_ref import CellRef, cell_ref, fmt, steps_below
 from lstmviz.app.counts import count
 from lstmviz.app.output_ref import output_ref
 from lstmviz.app.step_ref import StepRef, same_weights, step_ref
 from lstmviz.app.step_ref import equations as step_equations
 from lstmviz.engine.cells import CELLS
-from lstmviz.engine.trace import whole_steps
+from lstmviz.engine.trace import steps_first, whole_steps
 from lstmviz.text import plural
 
 #: a record's name in words: the gates by their meaning (engine/cells.py), the states
@@ -51,15 +51,24 @@ def cell_at(ref: CellRef, s: int, t: int, u: int) -> str:
     return said
 
 
-def _where(ref: CellRef, s: int, t: int, u: int, total: int | None, start: int, sample_base: int) -> str:
+def _where(ref: CellRef, s: int, t: int, u: int, total: int | None, start: int, sample_base: int,
+           model=None, trace=None) -> str:
     """"lstm (LSTM, 8 units), step 5 of 40, sample 0, unit 3" (the step as the header
-    counts it: a long input's window adds its start; the input step where it differs)."""
+    counts it: a long input's window adds its start; the input step where it differs; after
+    a strided Conv1D or pooling, the step of the layer below it reads, "(pool's step 5)", as
+    the views' headers say it: ``steps_below``)."""
     o = int(ref.rec.start)
     step = t + o
     of = f" of {count(total)}" if total else ""
-    read = ref.input_step(t, o if ref.rec.total is not None and not ref.backwards else start)
-    again = f" (input step {count(read)}{', processed right to left' if ref.backwards else ''})" \
-        if read != step or ref.backwards else ""
+    below = steps_below(model, ref.name)
+    if below is not None:  # (its columns' steps: the layer's own, in input order)
+        read = steps_first(trace, ref.name) + ref.input_index(t)
+        word = f"{below}'s step"
+    else:
+        read = ref.input_step(t, o if ref.rec.total is not None and not ref.backwards else start)
+        word = "input step"
+    again = f" ({word} {count(read)}{', processed right to left' if ref.backwards else ''})" \
+        if read != step or ref.backwards or below is not None else ""
     side = f" {ref.side}" if ref.side else ""
     return (f"{ref.name}{side} ({ref.kind}, {plural(ref.units, 'unit')}), step {count(step)}{of}{again}, "
             f"sample {s + sample_base}, unit {u}")
@@ -88,7 +97,7 @@ def cell_view(model, trace, cursor, sample_base: int = 0) -> str:
         return f"No recurrent cell selected ({cursor.layer or 'no layer'}): the Cell view shows a recurrent layer's."
     s, t, u = ref.clamp_cursor(cursor)
     start = int(getattr(trace, "start", 0) or 0)
-    return (f"{_where(ref, s, t, u, _total(trace, ref), start, sample_base)}: {cell_at(ref, s, t, u)} "
+    return (f"{_where(ref, s, t, u, _total(trace, ref), start, sample_base, model, trace)}: {cell_at(ref, s, t, u)} "
             f"Bars: every unit's values of each, unit {u} marked; below, the equations with these numbers.")
 
 
@@ -132,7 +141,7 @@ def over_time_view(model, trace, cursor, sample_base: int = 0) -> str:
     start = int(getattr(trace, "start", 0) or 0)
     keys = [k for k in ref.cell.records if k in ref.rec.steps]
     shown = ", ".join(MEANING.get(k, k) for k in keys)
-    where = _where(ref, s, t, u, _total(trace, ref), start, sample_base)
+    where = _where(ref, s, t, u, _total(trace, ref), start, sample_base, model, trace)
     return (f"Heatmaps of {ref.label}, {plural(ref.units, 'unit')} by {plural(ref.T, 'step')}: {shown}; "
             f"curves of unit {u} below them. At the cursor, {where}: {cell_at(ref, s, t, u)}")
 
@@ -153,7 +162,7 @@ def unrolled_view(model, trace, cursor, sample_base: int = 0) -> str:
     if ref is not None:
         s, t, u = ref.clamp_cursor(cursor)
         start = int(getattr(trace, "start", 0) or 0)
-        said += (f" Selected: {_where(ref, s, t, u, _total(trace, ref), start, sample_base)}: "
+        said += (f" Selected: {_where(ref, s, t, u, _total(trace, ref), start, sample_base, model, trace)}: "
                  f"hidden state h = {fmt(ref.rec.steps['h'][s, t, u])}.")
     return said
 

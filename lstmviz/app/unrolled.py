@@ -28,7 +28,8 @@ from lstmviz.app.cell_ref import (
     unit_word,
 )
 from lstmviz.app.counts import tick_labels
-from lstmviz.app.scale import largest, symmetric_levels
+from lstmviz.app.output_ref import nonnegative
+from lstmviz.app.scale import from_zero_levels, largest, symmetric_levels
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES, InputLayer
 from lstmviz.errors import LstmvizError
@@ -86,6 +87,11 @@ class Row:
     #: bar's): a row without a cell beside cells, a recurrent row too small to be seen on
     #: the shared scale (``colour_levels``); an input's are its own always
     own_scale: bool = False
+    #: a row without a cell whose every number is >= 0 whatever the input (a Conv1D of relu,
+    #: the pooling after it, a softmax head: ``output_ref.nonnegative``): its own levels run
+    #: from 0 up (``scale.from_zero_levels``), coloured on the gates' sequential map, as Over
+    #: time and Units at scale colour that output
+    from_zero: bool = False
     mask: np.ndarray | None = None   # (batch, T) input order, True = kept
     backwards: bool = False
     final_cols: list = field(default_factory=list)  # columns whose output goes up
@@ -202,6 +208,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
     axes = steps_axes(model)  # (where each layer's output holds steps: columns are steps)
     in_axis: dict[str, int | None] = {}  # layer name -> the steps axis of its first input
     states = model.state_inputs()
+    nonneg = nonnegative(model)
     for k, name in enumerate(names):
         key = "input" if k == 0 else f"input:{name}"
         # a recurrent layer's initial state: said at its row's first cell; an ONNX node's
@@ -308,6 +315,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
             continue
         for row in made:
             row.domain = d
+            row.from_zero = row.kind != "rnn" and nonneg.get(layer.name, False)
         made[0].sources = up
         rows.extend(made)
         feeds[layer.name] = [made[-1].key]
@@ -353,16 +361,23 @@ def colour_levels(rows: list[Row], whole: dict[str, float] | None = None) -> tup
     (a Dense head's logits, an Embedding) has its own, as an input has (on the shared one, a
     head's 450 made the cells' -1..1 black), and so has a recurrent layer whose values are
     all under ``OWN_SCALE_SHARE`` of the shared scale (both halves of a Bidirectional
-    together): it would be drawn black. Without recurrent rows the rows share one scale.
-    ``whole``: a long input's rows' largest magnitude over the whole sequence by row key
-    (their overviews: a recurrent row's, and a row without a cell over the steps, whose
-    own levels then cover it), so that a window's colours stay from window to window; the
-    shared scale covers the recurrent rows' (every row's, without recurrent rows)."""
+    together): it would be drawn black. Without recurrent rows the rows share one scale,
+    but those whose numbers are all >= 0 (``Row.from_zero``), which have their own from 0
+    up (``from_zero_levels``: a relu's half of a symmetric scale was all one colour) (with
+    recurrent rows too). ``whole``: a long input's rows' largest magnitude over the whole
+    sequence by row key (their overviews: a recurrent row's, and a row without a cell over
+    the steps, whose own levels then cover it), so that a window's colours stay from window
+    to window; the shared scale covers the recurrent rows' (every row's, without recurrent
+    rows)."""
     cells = [r for r in rows if r.kind == "rnn" and r.data is not None]
-    shared = symmetric_levels(*[r.data for r in cells] or [r.data for r in rows
-                                                         if r.kind != "input" and r.data is not None])
+    others = [r for r in rows if r.kind != "input" and r.data is not None]
+    # (without cells: the rows that are not all >= 0, else every one)
+    sharing = cells or [r for r in others if not r.from_zero] or others
+    shared = symmetric_levels(*[r.data for r in sharing])
+    on_shared = {id(r) for r in sharing}  # (rows are dataclasses of arrays: by identity)
     whole = whole or {}
-    held = [whole[r.key] for r in (cells or [r for r in rows if r.kind != "input"]) if r.key in whole]
+    held = [whole[r.key] for r in (cells or [r for r in rows if r.kind != "input" and id(r) in on_shared])
+            if r.key in whole]
     if held:
         m = max([shared[1], *held])
         shared = (-m, m)
@@ -379,10 +394,11 @@ def colour_levels(rows: list[Row], whole: dict[str, float] | None = None) -> tup
         if row.kind == "rnn" and row.layer in own_layers:
             m = own_layers[row.layer]
             row.levels, row.own_scale = (-m, m), True
-        elif row.kind == "rnn" or not cells:
+        elif row.kind == "rnn" or (not cells and id(row) in on_shared):
             row.levels = shared
         elif row.data is not None:
-            row.levels = symmetric_levels(row.data, [whole.get(row.key, 0.0)])
+            levels = from_zero_levels if row.from_zero else symmetric_levels
+            row.levels = levels(row.data, [whole.get(row.key, 0.0)])
             row.own_scale = True
         else:
             row.levels = shared
@@ -453,6 +469,24 @@ def step_ticks(T: int, width: int | None = None, first: int = 0) -> list:
     every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 10**9) if cols / k <= 20)
     cols_at = range(-first % every, T, every)
     return list(zip((float(c) for c in cols_at), tick_labels(c + first for c in cols_at)))
+
+
+def block_titles(rows: list[Row], domains: list[int]) -> list[tuple[str, ...]]:
+    """What the steps of each block of columns are, as the step axis says under it, whole
+    then shorter: "input step t" where a model input's row is on it (the input's steps),
+    else "step t of pool", the steps of the first layer on it (rows in the model's order:
+    the one whose steps they are, a strided Conv1D's, a pooling's, a RepeatVector's), then
+    "t (pool)", then "t". Names as the file gives them: the view writes them as plain text.
+    (Every block said "input step t", also one of a MaxPooling1D(2)'s steps, each two input
+    steps.)"""
+    titles: list[tuple[str, ...]] = []
+    for d in range(len(domains)):
+        on = [r for r in rows if r.domain == d]
+        if not on or any(r.kind == "input" for r in on) or on[0].layer is None:
+            titles.append(("input step  t", "t"))
+        else:
+            titles.append((f"step t of {on[0].layer}", f"t ({on[0].layer})", "t"))
+    return titles
 
 
 @dataclass

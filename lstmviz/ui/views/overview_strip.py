@@ -151,7 +151,7 @@ class OverviewStrip:
         """Its left axis ``width`` px, without the row label where ``on`` (the exact heatmap
         below needs the width: Over time's ``_Heatmap.fit_room``), else with it."""
         self.narrow = bool(on)
-        self.set_left(width, self._left[1] if self._left is not None else None)
+        self.set_left(width, *(self._left[1:] if self._left is not None else ()))
         self._bare_axes()
 
     def show(self, overview, cmap, levels) -> None:
@@ -162,7 +162,9 @@ class OverviewStrip:
         self.show_rows(overview.extreme().T, overview.total, cmap, levels)
 
     def show_rows(self, rows: np.ndarray | None, total: int, cmap, levels) -> None:
-        """Draw ``rows`` (rows x bins, bins spanning ``total`` steps; None hides the strip)."""
+        """Draw ``rows`` (rows x bins, bins spanning ``total`` steps; None hides the strip),
+        or rows already coloured (rows x bins x 4 bytes, RGBA; ``cmap`` and ``levels`` None:
+        the Unrolled view's rows on maps of their own, a relu's from 0 on the gates' map)."""
         if rows is None:
             self.set_visible(False)
             return
@@ -171,8 +173,12 @@ class OverviewStrip:
         n = rows.shape[0]
         self.total = int(total)
         self.rows = n
-        self.image.setImage(np.ascontiguousarray(rows), autoLevels=False, levels=levels)
-        self.image.setColorMap(cmap)
+        if rows.ndim == 3:
+            self.image.setLookupTable(None, update=False)
+            self.image.setImage(np.ascontiguousarray(rows), autoLevels=False, levels=None)
+        else:
+            self.image.setImage(np.ascontiguousarray(rows), autoLevels=False, levels=levels)
+            self.image.setColorMap(cmap)
         self.image.setRect(QtCore.QRectF(-0.5, -0.5, self.total, n))
         self.plot.setXRange(-0.5, self.total - 0.5, padding=0)
         self.plot.setYRange(-0.5, n - 0.5, padding=0)
@@ -187,15 +193,18 @@ class OverviewStrip:
         """Its left axis' width (``set_left``), None before it is given."""
         return self._left[0] if self._left is not None else None
 
-    def set_left(self, width: int, ticks: list | None = None) -> None:
+    def set_left(self, width: int, ticks: list | None = None, tip: str | None = None) -> None:
         """The left axis: ``width`` pixels (as the plot's below, so that steps line up) and
-        ``ticks`` [(row, text)] naming the rows."""
-        self._left = (width, ticks)
+        ``ticks`` [(row, text)] naming the rows (``tip``: its tooltip, every row's name
+        where the ticks name some)."""
+        self._left = (width, ticks, tip)
         if self.plot is None:
             return
         axis = self.plot.getAxis("left")
         axis.setWidth(width)
         axis.setTicks([ticks or [], []])
+        if tip is not None and axis.toolTip() != tip:
+            axis.setToolTip(tip)
 
     def set_window(self, start: int, n: int, step: int) -> None:
         """The exact window's steps ``start .. start + n - 1``; the current ``step``."""

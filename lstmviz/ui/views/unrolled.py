@@ -35,6 +35,7 @@ from lstmviz.app.unrolled import (  # noqa: F401
     ROW_H,
     Row,
     RowHeights,
+    block_titles,
     colour_levels,
     layout,
     step_ticks,
@@ -212,6 +213,15 @@ def _elided(metrics: QtGui.QFontMetricsF, text: str, width: float) -> str:
     return metrics.elidedText(name, QtCore.Qt.TextElideMode.ElideRight, room) + tail
 
 
+def _own_scale(row: Row) -> str:
+    """How a row on its own levels is coloured, in words: "its own scale, ±0.65", or, a
+    row whose numbers are all >= 0 (``Row.from_zero``), "its own scale from 0, 0 to 0.65 in
+    the gates' colours" (the sequential map, as Over time colours it)."""
+    if row.from_zero:
+        return f"its own scale from 0, 0 to {row.levels[1]:.2g} in the gates' colours"
+    return f"its own scale, ±{row.levels[1]:.2g}"
+
+
 def more(first: str, n: int) -> str:
     """A level's name cut to its first row's and how many more rows share the level."""
     return f"{first} (+{n} more)"
@@ -301,6 +311,8 @@ class UnrolledView(TraceView):
         self.strip_keys: list = []
         self.strip_backwards: tuple = ()
         self.strip_rows: list[Row] = []  # (the rows below whose h the strip draws, as strip_keys)
+        self.strip_levels: tuple = (-1.0, 1.0)  # (the recurrent rows' shared scale: ``colour_levels``)
+        self._bar_zero = False  # the colour bar on the gates' map (``_fit_colorbar``)
 
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
@@ -359,6 +371,13 @@ class UnrolledView(TraceView):
         self._no_room: set[int] = set()  # edge texts hidden for lack of room beside each other
         self.vb.sigResized.connect(self._fit_texts)
         self.vb.sigResized.connect(self._fit_row_ticks)
+        #: each block of columns' step axis title ((whole, shorter, ...) by block,
+        #: ``block_titles``), and the text items that write them under their blocks where
+        #: the blocks' steps are not all the input's (the axis's own title then unseen,
+        #: keeping its height)
+        self.block_titles: list[tuple[str, ...]] = []
+        self.title_items: list[QtWidgets.QGraphicsTextItem] = []
+        self.plot.getAxis("bottom").geometryChanged.connect(self._place_block_titles)
         self.vb.sigXRangeChanged.connect(self._fit_texts)
         self.vb.sigYRangeChanged.connect(self._fit_texts)
         self.focus = False
@@ -382,10 +401,17 @@ class UnrolledView(TraceView):
         self._ticks = []
         self.glw.setBackground(t.background)
         th.style_plot(self.plot, t, bottom="input step  t", bottom_short="t")
+        for item in getattr(self, "title_items", []):  # (made again in the theme's font)
+            item.setParentItem(None)
+            if item.scene() is not None:
+                item.scene().removeItem(item)
+        self.title_items = []
+        self.block_titles = []
         self.plot.getAxis("left").setStyle(tickFont=t.font(1.0, bold=True))
         self.header.setFont(t.font(1.15))
         self.legend.setFont(t.font(0.95))
         self.colorbar.setColorMap(th.diverging_cmap(t))
+        self._bar_zero = False  # (the bar's map: the gates' where the selected row is >= 0)
         self.colorbar.axis.setStyle(tickFont=t.font(0.85))
         self.colorbar.axis.setTextPen(pg.mkPen(t.foreground))
         self.nan_key.style(t.font(0.85), t.nan, t.foreground)
@@ -483,8 +509,7 @@ class UnrolledView(TraceView):
             row.image = img
             self.images[row.key] = img
             self.static.rects[row.key] = row.rect
-        if tuple(self.colorbar.levels()) != tuple(rnn_levels):
-            self.colorbar.setLevels(rnn_levels)
+        self._fit_colorbar(self._row_of(self.cursor) if self.cursor is not None else None)
         if reused:
             self.lane_left = self.static.lane_left
         else:
@@ -514,6 +539,7 @@ class UnrolledView(TraceView):
         count_axis(self.plot.getAxis("bottom"), T, ticks=[  # (each block its own first step)
             (off + c, label) for d, (off, length) in enumerate(zip(self.offsets, self.domains))
             for c, label in step_ticks(length, width=T, first=self._domain_first(d))])
+        self._set_block_titles(block_titles(self.rows, self.domains))
         # a window's legend is made anew: the input's levels change once the whole
         # sequence has been read
         if not reused or getattr(trace, "total_steps", None):
@@ -660,7 +686,7 @@ class UnrolledView(TraceView):
                 line = f"  {r.label}"
                 if r.key in self.own_scales:
                     span = self.own_scales[r.key]
-                    line += f": its own scale, ±{r.levels[1]:.2g} at full colour" + (
+                    line += f": {_own_scale(r)} at full colour" + (
                         f" (values {span[0]:.2g} to {span[1]:.2g})" if span is not None else " (no number)")
                 lines.append(line)
         return text_tip("\n".join(lines))
@@ -740,10 +766,57 @@ class UnrolledView(TraceView):
         self._fit_heads(per)
         self._fit_outlines(per)
         self._fit_least(x1 - x0)
+        self._place_block_titles()
         if per != self._per:
             self._per = per
             if self.cursor is not None and self.rows:
                 self._show_loupe(self.cursor)
+
+    def _set_block_titles(self, titles: list[tuple[str, ...]]) -> None:
+        """Each block's step axis title (``block_titles``): the axis's own title where every
+        block's steps are the input's, else a title under each block (after a MaxPooling1D(2)
+        its block's steps are the pooling's, "step t of pool", each two input steps)."""
+        if titles == self.block_titles:
+            return
+        self.block_titles = titles
+        apart = len({forms[0] for forms in titles}) > 1
+        axis = self.plot.getAxis("bottom")
+        axis.label.setOpacity(0.0 if apart else 1.0)  # (shown, it keeps the axis's height)
+        t = self.theme
+        while len(self.title_items) < (len(titles) if apart else 0):
+            item = QtWidgets.QGraphicsTextItem(axis)
+            item.setFont(t.font(0.95))
+            item.setDefaultTextColor(pg.mkColor(t.foreground))
+            self.title_items.append(item)
+        for k, item in enumerate(self.title_items):
+            item.setVisible(apart and k < len(titles))
+        self._place_block_titles()
+
+    def _place_block_titles(self, *_) -> None:
+        """The blocks' titles each centred under its block, in its longest form that fits
+        between the blocks beside it (at the axis's own title's height)."""
+        if not any(i.isVisible() for i in self.title_items) or len(self.block_titles) != len(self.domains):
+            return  # (none shown, or another layout's, given its own titles next)
+        axis = self.plot.getAxis("bottom")
+        y = axis.label.pos().y()
+        scene_x = [self.vb.mapViewToScene(QtCore.QPointF(float(x), 0.0)).x()
+                   for off, n in zip(self.offsets, self.domains) for x in (off - 0.5, off + n - 0.5)]
+        xs = [axis.mapFromScene(QtCore.QPointF(x, 0.0)).x() for x in scene_x]
+        width = axis.size().width()  # (its bounding rectangle reaches past it: tick labels)
+        for k, (forms, item) in enumerate(zip(self.block_titles, self.title_items)):
+            a, b = xs[2 * k], xs[2 * k + 1]
+            # (room: the block and half of each gap beside it, within the axis)
+            lo = (xs[2 * k - 1] + a) / 2 if k else 0.0
+            hi = (b + xs[2 * k + 2]) / 2 if 2 * k + 2 < len(xs) else width
+            metrics = QtGui.QFontMetricsF(item.font())
+            pad = 2 * item.document().documentMargin()
+            text = next((f for f in forms if metrics.horizontalAdvance(f) + pad <= hi - lo), forms[-1])
+            if item.toPlainText() != text:
+                item.setPlainText(text)
+            w = metrics.horizontalAdvance(text) + pad
+            x = min(max((a + b) / 2 - w / 2, lo), max(lo, hi - w))
+            if (item.pos().x(), item.pos().y()) != (x, y):
+                item.setPos(x, y)
 
     def _fit_outlines(self, per: float) -> None:
         """The cells' outlines where a box is at least ``OUTLINE_LEAST`` px wide, else none
@@ -1323,7 +1396,7 @@ class UnrolledView(TraceView):
         # a row without a cell (a Dense head, an Embedding) on its own levels too, said as the
         # input's: "a row without a cell on its own scale" gave no range (its values in
         # the names' tooltip)
-        parts += [f"<b>{markup(r.label)}</b>: its own scale, ±{r.levels[1]:.2g}" for r in own]
+        parts += [f"<b>{markup(r.label)}</b>: {_own_scale(r)}" for r in own]
         # a recurrent layer too small to be seen on the colour bar's scale (beside one that
         # explodes): its own, once for both halves of a Bidirectional
         small = {r.layer: r.levels[1] for r in self.rows if r.kind == "rnn" and r.own_scale}
@@ -1369,9 +1442,8 @@ class UnrolledView(TraceView):
             return
         if self._overview_stale:
             self.set_data(self.model, self.trace, self._inputs)
-        sel = next((r for r in self.rows if r.layer == cursor.layer and r.side in (None, cursor.side)), None)
-        if sel is None:
-            sel = next((r for r in self.rows if r.layer == cursor.layer), None)
+        sel = self._row_of(cursor)
+        self._fit_colorbar(sel)
         key = (cursor.sample, cursor.unit, cursor.layer)
         if key != self._color_key:
             self._color_key = key
@@ -1388,7 +1460,7 @@ class UnrolledView(TraceView):
                 total = self._domain_total(dom) or next(iter(self.overviews.values())).total
                 lines = scale.unit_rows(self.overviews, self.strip_keys, cursor.unit, self.strip_backwards)
                 # (a row on its own scale below is on it in the strip too: ``strip_values``)
-                self.strip.show_rows(None if lines is None else strip_values(lines, self.strip_rows, self.strip_levels),
+                self.strip.show_rows(None if lines is None else self._strip_colours(lines),
                                      total, th.diverging_cmap(self.theme), self.strip_levels)
         # the selected row's block of columns (the first block with no row selected)
         domain = sel.domain if sel is not None else 0
@@ -1421,6 +1493,40 @@ class UnrolledView(TraceView):
         self._show_loupe(cursor)
         if self.static.gap_texts and self._per > 0:  # (clear of the cursor's column)
             self._fit_gap_texts(self._per, self._per_y)
+
+    def _strip_colours(self, lines: np.ndarray) -> np.ndarray:
+        """The strip's lines (a line per row of ``strip_rows``, by bins) as its image takes
+        them: on the shared levels (``strip_values``), or, where a row's numbers are all
+        >= 0 (``Row.from_zero``), every line coloured as its cells are (RGBA: such a row on
+        its own levels from 0 on the gates' map, the others on the diverging one)."""
+        values = strip_values(lines, self.strip_rows, self.strip_levels)
+        if not any(r.from_zero for r in self.strip_rows):
+            return values
+        nan_rgba = np.array(QtGui.QColor(self.theme.nan).getRgb(), np.uint8)
+        div, zero = th.diverging_cmap(self.theme), th.gate_cmap(self.theme)
+        return np.stack([self._map(zero, line, r.levels, nan_rgba) if r.from_zero
+                         else self._map(div, v, self.strip_levels, nan_rgba)
+                         for r, line, v in zip(self.strip_rows, np.asarray(lines), values)])
+
+    def _row_of(self, cursor: Cursor) -> Row | None:
+        """The cursor's layer's row (its side's half), if it has one."""
+        sel = next((r for r in self.rows if r.layer == cursor.layer and r.side in (None, cursor.side)), None)
+        if sel is None:
+            sel = next((r for r in self.rows if r.layer == cursor.layer), None)
+        return sel
+
+    def _fit_colorbar(self, sel: Row | None) -> None:
+        """The colour bar: the recurrent rows' shared scale on the diverging map; where the
+        selected row's numbers are all >= 0 (``Row.from_zero``: a Conv1D of relu, the pooling
+        after it, a softmax head), that row's own levels from 0 on the gates' sequential map,
+        the colours its cells take (as Over time's bar of that output)."""
+        zero = sel is not None and sel.from_zero and sel.data is not None
+        levels = tuple(sel.levels) if zero and sel is not None else tuple(self.strip_levels)
+        if zero != self._bar_zero:
+            self._bar_zero = zero
+            self.colorbar.setColorMap(th.gate_cmap(self.theme) if zero else th.diverging_cmap(self.theme))
+        if tuple(self.colorbar.levels()) != levels:
+            self.colorbar.setLevels(levels)
 
     def _show_reads(self, sel: Row | None, col: int) -> None:
         """The selected cell's connections from the steps it reads (a Conv1D's or a
@@ -1597,14 +1703,22 @@ class UnrolledView(TraceView):
         ticks = [(float(i), name) for i, name in enumerate(names)]
         # rows thinner than a line of the axis's text: a name a layer, between its rows (a
         # Bidirectional's two halves), not four names run into each other in 30 pixels
-        row_px = (self.strip.height - STRIP_AXIS_PX) / max(1, len(names))
-        if row_px < QtGui.QFontMetrics(self.plot.getAxis("left").style["tickFont"] or self.font()).height():
+        room = self.strip.height - STRIP_AXIS_PX
+        line = QtGui.QFontMetrics(self.theme.font(0.8)).height()  # (the strip's tick font)
+        if room / max(1, len(names)) < line:
             layers: dict[str, list[int]] = {}
             for i, (n, _) in enumerate(self.strip_keys):
                 layers.setdefault(n, []).append(i)
             ticks = [(sum(rows) / len(rows), n + (" (both halves)" if len(rows) > 1 else ""))
                      for n, rows in layers.items()]
-        self.strip.set_left(width, ticks)
+            # still more names than lines (Conv1D, pooling, LSTM, LSTM in 38 pixels at 1280 x
+            # 720: four names over one another): every k-th from the top, a line apart, each
+            # row named in the axis's tooltip
+            fit = max(1, int(room // line))
+            if len(ticks) > fit:
+                ticks = ticks[::-(-len(ticks) // fit)]
+        tip = "Strip rows, top to bottom (as the rows below):\n" + "\n".join(f"  {n}" for n in names)
+        self.strip.set_left(width, ticks, tip=text_tip(tip))
 
     @property
     def start(self) -> int:
@@ -1670,6 +1784,7 @@ class UnrolledView(TraceView):
 
     def _recolour(self, cursor: Cursor, sel: Row | None) -> None:
         cmap_div = th.diverging_cmap(self.theme)
+        cmap_zero = th.gate_cmap(self.theme)  # (a row >= 0 from 0 up, ``Row.from_zero``)
         neutral = np.array(QtGui.QColor(self.theme.grid).getRgb(), np.uint8)
         nan_rgba = np.array(QtGui.QColor(self.theme.nan).getRgb(), np.uint8)
         any_nan = False
@@ -1689,7 +1804,7 @@ class UnrolledView(TraceView):
                 unit = clamp(cursor.unit, 0, row.units - 1)
                 vals = row.data[sample, :, ::-1, unit].T  # (sub-steps, T), the first on top
                 row.values = vals
-                rgba = self._map(cmap_div, vals, row.levels, nan_rgba)
+                rgba = self._map(cmap_zero if row.from_zero else cmap_div, vals, row.levels, nan_rgba)
                 any_nan = any_nan or holds_nan(vals)
             elif row.kind == "input":
                 vals = row.data[sample].T  # (features, T)
@@ -1710,7 +1825,7 @@ class UnrolledView(TraceView):
                 if row.kind == "rnn" and row.backwards:
                     vals = vals[::-1]  # processing order -> input order
                 row.values = vals
-                rgba = self._map(cmap_div, vals[None, :], row.levels, nan_rgba)
+                rgba = self._map(cmap_zero if row.from_zero else cmap_div, vals[None, :], row.levels, nan_rgba)
                 shown = vals if row.mask is None else vals[row.mask[sample].astype(bool)]  # (masked: grey)
                 any_nan = any_nan or holds_nan(shown)
                 if row.predicted is not None and row.id_labels is not None:
