@@ -365,3 +365,52 @@ def test_the_layers_said_to_be_nonnegative_are_in_every_fixtures_trace():
             ("k3_around_rnn", "relu"), ("k3_around_rnn", "softmax"), ("k3_td_conv", "td_pool")} <= named
     assert ("k3_dense_activations", "dense_linear") not in named
     assert ("k3_around_rnn", "leaky") not in named and ("k3_conv_steps_lstm", "same") not in named
+
+
+@pytest.mark.parametrize("after, greyed", [
+    ({"class_name": "Dense", "config": {"units": 3}}, True),
+    ({"class_name": "TimeDistributed", "config": {"layer": {"class_name": "Dense", "config": {"units": 3}}}}, True),
+    ({"class_name": "Conv1D", "config": {"filters": 3, "kernel_size": 2, "padding": "causal"}}, False)])
+def test_a_layer_after_a_masked_lstm_greys_the_steps_its_output_is_masked_at(view, after, greyed):
+    """Over time greyed the masked steps of a recurrent layer's records, and not those of a
+    Dense or TimeDistributed after a masked LSTM's sequence, whose output carries the same
+    mask (Keras hands it on); the trace kept no mask for it. Now its record keeps the mask
+    its output carries (``trace.keep_output_mask``: the mask the engine hands the next
+    layer), and its heatmap and curve are greyed at those steps, its header saying so; a
+    Conv1D, which drops the mask as Keras does, greys none."""
+    from lstmviz.engine.spec import LayerSpec
+
+    model = Model.sequential((None, 7, 2), [
+        LayerSpec("Masking", {"mask_value": 0.0}, name="mask"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="lstm"),
+        LayerSpec(after["class_name"], after["config"], name="after")], seed=2)
+    x = np.random.default_rng(3).normal(size=(2, 7, 2)).astype(np.float32)
+    x[0, :2] = 0.0  # (sample 0: its two first steps masked, sample 1 its last)
+    x[1, 6] = 0.0
+    trace = model.trace(x)
+    kept = ~np.all(x == 0.0, axis=-1)
+    np.testing.assert_array_equal(trace["lstm"].mask, kept)  # (the LSTM's, as ever)
+    if greyed:
+        np.testing.assert_array_equal(trace["after"].mask, kept)
+    else:
+        assert trace["after"].mask is None
+    view.set_data(model, trace)
+    for s in (0, 1):
+        view.set_cursor(Cursor(layer="after", step=0, unit=1, sample=s))
+        slot = next(sl for sl in view.slots if sl.key == OUTPUT_KEY)
+        for veil in (slot.veil, view.curve_veil):
+            assert veil.item.isVisible() == greyed
+            if greyed:  # (grey where masked, clear where kept)
+                np.testing.assert_array_equal(veil.item.image[0, :, 3] > 0, ~kept[s])
+        assert ("masked step</b>" in view.header.text()) == (greyed and not kept[s, 0])
+        assert ("grey columns: masked steps" in view.header.text()) == greyed
+    # and as a window of a long input holds it: the window's steps of the whole trace's mask
+    from lstmviz.engine.windows import keyframe_pass
+
+    long_x = np.concatenate([x] * 40, axis=1)
+    window = keyframe_pass(model, long_x, every=64).window(64, 128)
+    whole = model.trace(long_x)["after"].mask
+    if greyed:
+        np.testing.assert_array_equal(window["after"].mask, whole[:, 64:128])
+    else:
+        assert window["after"].mask is None and whole is None

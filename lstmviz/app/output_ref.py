@@ -66,11 +66,14 @@ OUTPUT_KIND = OutputKind()
 @dataclass(frozen=True)
 class OutputRecord:
     """What the Over time view reads of a ``LayerTrace``: ``steps[OUTPUT_KEY]`` the layer's
-    output (batch, steps, units), no mask (a layer's output at a masked step is what it
-    computed there, drawn as such), a whole trace's steps (``start`` 0)."""
+    output (batch, steps, units), the mask its output carries (batch, steps; True = kept),
+    as Keras hands it on (``trace.keep_output_mask``: a Dense after a masked LSTM's
+    sequence; None after a Conv1D or a pooling, which drop it) (its numbers at a masked step
+    are what it computed there, drawn greyed as a recurrent record's), a whole trace's
+    steps (``start`` 0)."""
 
     steps: Mapping[str, np.ndarray]
-    mask: None = None
+    mask: np.ndarray | None = None
     #: its first step in the whole sequence (a long input's window; 0 in a whole trace)
     start: int = 0
     #: a long input's window: its own steps in the whole sequence where they are not the
@@ -167,10 +170,17 @@ class OutputRef:
         return tuple(int(i) for i in np.unique(taps[taps >= 0]))
 
     def masked(self, sample: int, step: int) -> bool:
-        return False
+        m = self.rec.mask
+        return m is not None and not bool(m[sample, step])
 
-    def masked_steps(self, sample: int) -> None:
-        return None
+    def masked_steps(self, sample: int) -> np.ndarray | None:
+        """(T,) True at the masked steps of ``sample``, or None if none are (as a
+        ``CellRef``'s)."""
+        m = self.rec.mask
+        if m is None:
+            return None
+        masked = ~np.asarray(m[sample], dtype=bool)
+        return masked if masked.any() else None
 
 
 def class_said(layer) -> str:
@@ -269,8 +279,11 @@ def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None
     own = trace.layers.get(name) if getattr(trace, "total_steps", None) else None
     start = window_first(trace, own) if own is not None else 0
     total = getattr(own, "total", None)
-    return OutputRef(name, layer, OutputRecord({OUTPUT_KEY: out}, start=start, total=total), unit_word(layer),
-                     reads, below, nonneg=nonnegative(model).get(name, False))
+    # the mask its output carries, where it holds the steps drawn (batch, steps)
+    kept = getattr(trace.layers.get(name), "mask", None)
+    mask = kept if kept is not None and np.shape(kept) == out.shape[:2] else None
+    rec = OutputRecord({OUTPUT_KEY: out}, mask=mask, start=start, total=total)
+    return OutputRef(name, layer, rec, unit_word(layer), reads, below, nonneg=nonnegative(model).get(name, False))
 
 
 #: ``nonnegative`` of each model (its layers' configs and graph never change: an edit makes

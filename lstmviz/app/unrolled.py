@@ -298,8 +298,11 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                 made.append(row)
         elif out is not None and out.ndim == 3:
             out = steps_first_view(out, ax)  # (batch, channels, steps) and the like: columns are steps
+            # (the mask its output carries: a Masking's, a Dense's after a masked LSTM's
+            # sequence, ``trace.keep_output_mask``: its masked cells grey as a cell's)
+            kept = rec.mask if rec.mask is not None and np.shape(rec.mask) == out.shape[:2] else None
             made.append(Row(layer.name, layer.name, layer.name, None, "seq", data=out.astype(np.float32),
-                            units=out.shape[-1], mask=rec.mask if layer.class_name == "Masking" else None,
+                            units=out.shape[-1], mask=kept,
                             unit_word=unit_word(layer)))
         elif out is not None and out.ndim == 4 and d_src is not None and domains[d_src] == out.shape[1]:
             # over sub-sequences (batch, steps, sub-steps, channels): a cell a step, a stripe a sub-step

@@ -29,7 +29,7 @@ from lstmviz.engine.layers import (  # noqa: F401 (BEYOND_FLOAT32, check_float32
     trainable_arrays,
 )
 from lstmviz.engine.spec import LayerSpec, ModelSpec, TensorRef, keras_major_of  # noqa: F401 (named here too)
-from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Trace
+from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Trace, keep_output_mask
 from lstmviz.errors import LstmvizError, is_whole
 from lstmviz.text import plural, safe_name, snake_case
 
@@ -629,6 +629,7 @@ class Model:
                     ims[0] = np.asarray(values[node.mask.layer][node.mask.tensor_index]).astype(bool)
                 init = [values[r.layer][r.tensor_index] for r in node.initial_state] or None
                 outs, oms, rec = run_layer(layer, ins, ims, init)
+                keep_output_mask(rec, outs, oms)
                 old.record(node, outs, oms, private)
             values[layer.name], masks[layer.name] = outs, oms
             records[layer.name] = rec

@@ -201,6 +201,20 @@ class Trace:
         return out
 
 
+def keep_output_mask(rec: LayerTrace, outs: list, masks: list) -> None:
+    """A layer that is not recurrent keeps in its record the mask its output carries (the
+    one the engine hands on to the next layer, as Keras propagates it: a Dense or
+    TimeDistributed after a masked LSTM's sequence, a Dropout; none after a Conv1D or a
+    pooling, which drop it), where it is (batch, steps) of that output: the Over time view
+    greys those steps, as a recurrent record's. A recurrent record's (``steps``, a
+    Bidirectional's ``children``) and one already set (a Masking's) are left as they are."""
+    if rec.steps or rec.children or rec.mask is not None or not masks or masks[0] is None or not outs:
+        return
+    mask = np.asarray(masks[0])
+    if mask.ndim == 2 and np.ndim(outs[0]) >= 3 and mask.shape == np.shape(outs[0])[:2]:
+        rec.mask = mask
+
+
 def whole_steps(trace, rec: Any = None) -> int | None:
     """A long input's window (``Trace.total_steps``): the steps of the whole sequence on
     ``rec``'s time axis: its own after a strided Conv1D or pooling (``LayerTrace.total``:

@@ -911,10 +911,13 @@ class _Window:
                 layers[name] = self.record(node, "", layer, a, b)
             else:
                 outs = self.values(name, a, b)
-                m = self.wt._masks[name][0] if isinstance(layer, Masking) else None
                 steps = any(self.wt._seq[name])  # (its window's first step and its own steps)
-                layers[name] = LayerTrace(name, layer.class_name, list(outs),
-                                          mask=None if m is None else m[:, a:b],
+                # (the mask its output carries, as a whole trace's record: ``keep_output_mask``)
+                m = self.wt._masks[name][0] if isinstance(layer, Masking) or steps else None
+                m = None if m is None or np.ndim(m) != 2 else m[:, a:b]
+                if m is not None and not isinstance(layer, Masking) and m.shape != np.shape(outs[0])[:2]:
+                    m = None  # (not a mask of its output's steps)
+                layers[name] = LayerTrace(name, layer.class_name, list(outs), mask=m,
                                           start=a if steps else 0, total=own if steps else None)
 
 

@@ -895,10 +895,12 @@ class OverTimeView(TraceView):
         strided Conv1D's step is no input step) and, for a layer over windows of steps,
         the steps below it reads (``OutputRef.read_steps``), for an Embedding the token it
         embeds (``token_at``: its character where the app knows it), the filter, channel
-        or unit, the sample, a long input's window (its steps of the whole sequence); no
-        masked step (``output_ref``)."""
+        or unit, the sample, a long input's window (its steps of the whole sequence); a
+        masked step where its output carries a mask (a Dense after a masked LSTM's sequence:
+        ``OutputRecord.mask``), its grey columns said as a cell's are."""
         # (no line ends between a word and its number: "sample" alone ended a line at 900 px)
-        data = f" · {ref.word}&nbsp;<b>{u}</b> · sample&nbsp;{s + self.sample_base}"
+        masked = ' · <span style="color:#D55E00"><b>masked step</b></span>' if ref.masked(s, t) else ""
+        data = f" · {ref.word}&nbsp;<b>{u}</b> · sample&nbsp;{s + self.sample_base}{masked}"
         reads, taps = "", ref.read_steps(t)
         if taps:  # (a Conv1D's or a pooling's window, as the Unrolled view says it)
             if len(taps) == 1:
@@ -916,6 +918,8 @@ class OverTimeView(TraceView):
             o = ref.rec.start
             exact = f" · steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
             whole = " · exact" + exact[2:] + (" (top strip: the whole sequence)" if self.overviews else "")
+        if ref.masked_steps(s) is not None:  # (the mask the layer's input carried, handed on)
+            whole = " · grey columns: masked steps" + whole
         t += ref.rec.start
         # (cut to its short form: the filter and the sample first, then the steps read, as
         # a cell's input step comes after its unit and sample there)
