@@ -213,13 +213,14 @@ def _elided(metrics: QtGui.QFontMetricsF, text: str, width: float) -> str:
     return metrics.elidedText(name, QtCore.Qt.TextElideMode.ElideRight, room) + tail
 
 
-def _own_scale(row: Row) -> str:
-    """How a row on its own levels is coloured, in words: "its own scale, ±0.65", or, a
-    row whose numbers are all >= 0 (``Row.from_zero``), "its own scale from 0, 0 to 0.65 in
-    the gates' colours" (the sequential map, as Over time colours it)."""
+def _own_scale(row: Row, full: str = "") -> str:
+    """How a row on its own levels is coloured, in words: "its own scale, ±0.65" (and
+    ``full``, " at full colour"), or, a row whose numbers are all >= 0 (``Row.from_zero``),
+    "its own scale from 0, 0 to 0.65 in the gates' colours" (the sequential map, as Over
+    time colours it)."""
     if row.from_zero:
         return f"its own scale from 0, 0 to {row.levels[1]:.2g} in the gates' colours"
-    return f"its own scale, ±{row.levels[1]:.2g}"
+    return f"its own scale, ±{row.levels[1]:.2g}{full}"
 
 
 def more(first: str, n: int) -> str:
@@ -686,7 +687,7 @@ class UnrolledView(TraceView):
                 line = f"  {r.label}"
                 if r.key in self.own_scales:
                     span = self.own_scales[r.key]
-                    line += f": {_own_scale(r)} at full colour" + (
+                    line += f": {_own_scale(r, ' at full colour')}" + (
                         f" (values {span[0]:.2g} to {span[1]:.2g})" if span is not None else " (no number)")
                 lines.append(line)
         return text_tip("\n".join(lines))
