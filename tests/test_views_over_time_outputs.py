@@ -404,6 +404,8 @@ def test_a_layer_after_a_masked_lstm_greys_the_steps_its_output_is_masked_at(vie
                 np.testing.assert_array_equal(veil.item.image[0, :, 3] > 0, ~kept[s])
         assert ("masked step</b>" in view.header.text()) == (greyed and not kept[s, 0])
         assert ("grey columns: masked steps" in view.header.text()) == greyed
+        said = accessible.over_time_view(model, trace, Cursor(layer="after", step=0, unit=1, sample=s))
+        assert ("Masked step" in said) == (greyed and not kept[s, 0])
     # and as a window of a long input holds it: the window's steps of the whole trace's mask
     from lstmviz.engine.windows import keyframe_pass
 
