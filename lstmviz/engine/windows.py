@@ -913,7 +913,7 @@ class _Window:
                 outs = self.values(name, a, b)
                 steps = any(self.wt._seq[name])  # (its window's first step and its own steps)
                 # (the mask its output carries, as a whole trace's record: ``keep_output_mask``)
-                m = self.wt._masks[name][0] if isinstance(layer, Masking) or steps else None
+                m = (self.wt._masks.get(name) or [None])[0] if isinstance(layer, Masking) or steps else None
                 m = None if m is None or np.ndim(m) != 2 else m[:, a:b]
                 if m is not None and not isinstance(layer, Masking) and m.shape != np.shape(outs[0])[:2]:
                     m = None  # (not a mask of its output's steps)
