@@ -1686,3 +1686,26 @@ def test_a_long_inputs_strip_names_its_rows_a_line_apart(view):
     view.strip_keys = view.strip_keys[:2]
     view._align_strip()
     assert [text for _, text in view.strip._left[1]] == ["lstm_2", "lstm"]
+
+
+def test_without_recurrent_rows_an_output_never_below_zero_still_has_its_own_scale_from_zero(view):
+    """A model of a relu Conv1D and its MaxPooling1D alone (no cells): the rows shared one
+    symmetric scale, and with every row >= 0 they would have taken the gates' map on it.
+    Each such row has its own levels from 0 as beside cells; a linear Dense after them the
+    shared scale, the colour bar's."""
+    from lstmviz.app.scale import from_zero_levels, symmetric_levels
+
+    model, trace, x = build([LayerSpec("Conv1D", {"filters": 3, "kernel_size": 3, "activation": "relu"}, name="conv"),
+                             LayerSpec("MaxPooling1D", {"pool_size": 2}, name="pool"),
+                             LayerSpec("Dense", {"units": 2}, name="dense")], T=12, d=2, seed=5)
+    view.set_data(model, trace, inputs=[x])
+    for name in ("conv", "pool"):
+        view.set_cursor(Cursor(step=0, layer=name))
+        r = row(view, name)
+        levels = from_zero_levels(trace[name].output)
+        assert r.from_zero and r.own_scale and r.levels == pytest.approx(levels, rel=0, abs=0)
+        assert tuple(view.colorbar.levels()) == pytest.approx(levels, rel=0, abs=0)
+    view.set_cursor(Cursor(step=0, layer="dense"))
+    shared = symmetric_levels(trace["dense"].output)
+    assert row(view, "dense").levels == pytest.approx(shared, rel=0, abs=0) and not row(view, "dense").own_scale
+    assert tuple(view.colorbar.levels()) == pytest.approx(shared, rel=0, abs=0)

@@ -374,8 +374,8 @@ def colour_levels(rows: list[Row], whole: dict[str, float] | None = None) -> tup
     rows)."""
     cells = [r for r in rows if r.kind == "rnn" and r.data is not None]
     others = [r for r in rows if r.kind != "input" and r.data is not None]
-    # (without cells: the rows that are not all >= 0, else every one)
-    sharing = cells or [r for r in others if not r.from_zero] or others
+    # (without cells: the rows that are not all >= 0; those have their own from 0 always)
+    sharing = cells or [r for r in others if not r.from_zero]
     shared = symmetric_levels(*[r.data for r in sharing])
     on_shared = {id(r) for r in sharing}  # (rows are dataclasses of arrays: by identity)
     whole = whole or {}
