@@ -416,3 +416,25 @@ def test_a_layer_after_a_masked_lstm_greys_the_steps_its_output_is_masked_at(vie
         np.testing.assert_array_equal(window["after"].mask, whole[:, 64:128])
     else:
         assert window["after"].mask is None and whole is None
+
+
+def test_a_relu_filter_off_at_every_step_is_drawn_from_0_up(view):
+    """A relu Conv1D's filter at 0 at every step: Over time drew its curve on -1 .. 1 (its
+    zero line mid-plot, as if it could go below 0); now 0 .. 1, as its colours run from 0
+    and Units at scale draws it (``scale.flat_range``). A linear filter at 0 keeps -1 .. 1,
+    a relu filter that varies its own values from 0."""
+    for act, want in (("relu", (0.0, 1.0)), ("linear", (-1.0, 1.0))):
+        model = Model.sequential((None, 12, 2), [
+            LayerSpec("Conv1D", {"filters": 2, "kernel_size": 3, "padding": "causal", "activation": act},
+                      name="conv", weights=[np.concatenate([np.full((3, 2, 1), 0.3), np.zeros((3, 2, 1))], -1)
+                                            .astype(np.float32), np.array([0.5, 0.0], np.float32)]),
+            LayerSpec("LSTM", {"units": 2}, name="lstm")], seed=3)
+        x = np.abs(np.random.default_rng(1).normal(size=(1, 12, 2))).astype(np.float32)
+        trace = model.trace(x)
+        assert np.all(trace["conv"].output[0, :, 1] == 0) and trace["conv"].output[0, :, 0].min() > 0
+        view.set_data(model, trace)
+        view.set_cursor(Cursor(step=4, layer="conv", unit=1))
+        assert view._curve_range == want, act
+        view.set_cursor(Cursor(step=4, layer="conv", unit=0))
+        lo, hi = view._curve_range
+        assert lo == 0.0 and hi >= float(trace["conv"].output[0, :, 0].max()), act

@@ -96,14 +96,15 @@ WIDE, NARROW = 4.0, 1.5
 HEAT_STEP_TICKS, CURVE_STEP_TICKS = 8, 24
 
 
-def _rounded_out(lo: float, hi: float) -> tuple[float, float]:
+def _rounded_out(lo: float, hi: float, from_zero: bool = False) -> tuple[float, float]:
     """``lo``..``hi`` widened to the multiples of a round step (the power of ten at or
     under its span, a tenth of that where the span is less than two of them): -0.3..0.3
     stays, 0..0.37 is 0..0.4, 0..37 is 0..40; -1..1 where it spans nothing (a unit that
-    stays at 0)."""
+    stays at 0), 0..1 for one whose numbers are never below 0 (``from_zero``: a relu's
+    filter off at every step, as Units at scale draws it, ``scale.flat_range``)."""
     span = hi - lo
     if not (np.isfinite(span) and span > 0):
-        return (-1.0, 1.0)
+        return (0.0, 1.0) if from_zero else (-1.0, 1.0)
     step = 10.0 ** np.floor(np.log10(span))
     if span / step < 2:  # (0..0.15: 0..0.2 in tenths, not 0..1)
         step /= 10
@@ -1214,7 +1215,8 @@ class OverTimeView(TraceView):
         if ref.cell.gated:
             lo, hi = min(0.0, least), max(1.0, most)
         else:  # (no gate in 0..1 to show: a SimpleRNN's h of +-0.3 was drawn against 0..1)
-            lo, hi = _rounded_out(min(0.0, least), max(0.0, most))
+            lo, hi = _rounded_out(min(0.0, least), max(0.0, most),
+                                  from_zero=all(self._from_zero(ref, key) for key in spans))
         if right:
             rlo = min(0.0, min(spans[k][0] for k in right))
             rhi = max(0.0, max(spans[k][1] for k in right))
