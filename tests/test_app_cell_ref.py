@@ -241,3 +241,16 @@ def test_nonnegative_and_steps_below_walk_a_models_graph_once():
     edited = _pooled_stack("tanh")  # (an edit: a new model, answered anew)
     assert nonnegative(edited)["c"] is False and nonnegative(edited)["p"] is False
     assert nonnegative(edited)["head"] is True and steps_below(edited, "l") == "p"
+
+
+def test_an_onnx_lstm_after_a_pool_reads_the_pools_steps_through_its_transpose():
+    """torch's CNN-LSTM exported to ONNX: its LSTM node reads the MaxPool's steps through a
+    Transpose (an op that only moves data). The headers said "= rnn.Transpose's step 9,000";
+    now "= pool.MaxPool's step 9,000", the layer the user sees in the stack."""
+    from lstmviz.app.cell_ref import steps_below
+
+    pytest.importorskip("onnx")
+    model = lstmviz.load(FIXTURES / "onnx_torch_classic_cnn_lstm_max" / "model.onnx", isolate=False)
+    assert [r.layer for r in next(n for n in model.nodes if n.layer.name == "rnn.LSTM").inbound][0] == "rnn.Transpose"
+    assert steps_below(model, "rnn.LSTM") == "pool.MaxPool"
+    assert steps_below(model, "conv.Conv") is None

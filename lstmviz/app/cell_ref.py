@@ -188,14 +188,27 @@ def steps_below(model: Model | None, name: str) -> str | None:
     layer below it (its first input) after a strided Conv1D or pooling, whose own steps they
     are (an LSTM after a MaxPooling1D(2): its step 30,000 reads the pooling's step 30,000,
     which reads input steps 60,000 and 60,001); None where they are the input's, one for
-    one. The views then say "= pool's step 30,000", not "= input step 30,000". Every
-    layer's found at the model's first call (``strides_of``, ``layer_below``) and kept."""
+    one. The views then say "= pool's step 30,000", not "= input step 30,000"; of an ONNX
+    graph the layer below the ops that only move data (a Transpose). Every layer's found at
+    the model's first call (``strides_of``) and kept."""
     if model is None:
         return None
     below = _BELOW_KNOWN.get(model)
     if below is None:
         strides = strides_of(model)
-        below = {n.layer.name: n.inbound[0].layer for n in model.nodes
+        nodes = {n.layer.name: n for n in model.nodes}
+
+        def named(layer: str) -> str:
+            # (through an ONNX graph's ops that only move data: torch's LSTM reads the
+            # pool's steps through a Transpose, "rnn.Transpose's step" named none the
+            # user knows)
+            seen = set()
+            while (node := nodes.get(layer)) is not None and getattr(node.layer, "glue", False) \
+                    and node.inbound and layer not in seen:
+                seen.add(layer)
+                layer = node.inbound[0].layer
+            return layer
+        below = {n.layer.name: named(n.inbound[0].layer) for n in model.nodes
                  if strides.get(n.layer.name, 1) != 1 and n.inbound}
         _BELOW_KNOWN[model] = below
     return below.get(name)
