@@ -1025,6 +1025,45 @@ def test_trace_steps_through_a_torch_onnx_cnn_lstms_pool_writes_each_layers_own_
         assert compared > 20 and npz[pool].shape == (2, 5 if "max" in case else 4, hi - lo)
 
 
+@pytest.mark.parametrize("case", ["onnx_torch_classic_lstm_layernorm_mean", "onnx_torch_dynamo_lstm_layernorm_mean",
+                                  "onnx_torch_classic_opset16_layernorm_mean"])
+@pytest.mark.parametrize("steps", ["1234:1301", "2990:", "7:8"])
+def test_trace_steps_through_a_torch_onnx_lstm_layernorm_writes_those_steps_of_the_full_trace(
+        tmp_path, capsys, case, steps):
+    """torch's LSTM -> LayerNorm -> mean over the steps exported to ONNX (classic, dynamo,
+    and opset 16's LayerNorm decomposed into ReduceMean, Sub, Pow, Sqrt, Div ...) over 3,000
+    steps was refused with '--steps' at the LayerNormalization (at opset 16 at its Pow). Now
+    every array written is the full trace's to the bit: the LSTM's and the LayerNorm's
+    steps A:B (sliced on the axis holding them), the mean over the steps and the output the
+    whole sequence's."""
+    path = FIXTURES / case / "model.onnx"
+    model = lstmviz.load(path)
+    x = np.random.default_rng(3).normal(size=(2, 3000, 3)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    full = model.trace(x).flat()
+    out = tmp_path / "w.npz"
+    rc, stdout, err = call(capsys, "trace", path, "--input", tmp_path / "x.npy", "--out", out, "--steps", steps)
+    assert rc == 0, err
+    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "3000")))
+    assert f"(window {a}:{b})" in stdout
+    norm = [n.layer.name for n in model.nodes if n.layer.class_name in ("onnx.LayerNormalization", "onnx.Div")][0]
+    with np.load(out) as npz:
+        assert npz["lstmviz:steps"].tolist() == [a, b, 3000]
+        sliced = set()
+        for key, want in full.items():
+            got = npz[key]
+            if "/initial_" in key:  # (the states entering the window: those its step before left)
+                want = full[key.replace("initial_", "")][:, a - 1]
+            axes = [i for i, (g, d) in enumerate(zip(got.shape, want.shape)) if g != d]
+            if axes:  # (the one axis of the steps)
+                assert len(axes) == 1 and want.shape[axes[0]] == 3000 and got.shape[axes[0]] == b - a, key
+                want = np.take(want, np.arange(a, b), axis=axes[0])
+                sliced.add(key.split("/")[0])
+            assert np.array_equal(got, want), key
+        assert norm in sliced and npz["output"].shape == (2, 2)
+        np.testing.assert_array_equal(npz["output"], full["output"])
+
+
 @pytest.mark.parametrize("steps, shown", [(":40", "0:40"), ("2950:", "2950:3000"),
                                           ("7:9", "7:9")])
 def test_trace_steps_says_the_window_it_wrote(tmp_path, capsys, use_model, steps, shown):

@@ -843,17 +843,18 @@ def _windows_are_the_full_trace(model, wt, full, spans, of=None) -> None:
                         assert np.array_equal(half.steps[key], arr[:, h0:h1]), (name, side, key, a, b)
 
 
-def _graph_around_lstm(tmp_path, after, inits=(), steps=ONNX_T, batch=3):
-    """An ONNX graph: the input (batch, steps, 4) made time-major by a Transpose, an LSTM
-    node of 5 units whose initial states are sized by the input's Shape, then ``after``
-    (nodes reading "Y", the node's output, and writing "out"), read by lstmviz."""
+def _graph_around_lstm(tmp_path, after, inits=(), steps=ONNX_T, batch=3, units=5, opset=14):
+    """An ONNX graph (of ``opset``): the input (batch, steps, 4) made time-major by a
+    Transpose, an LSTM node of ``units`` units whose initial states are sized by the input's
+    Shape, then ``after`` (nodes reading "Y", the node's output, and writing "out"), read by
+    lstmviz."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     import lstmviz
 
     rng = np.random.default_rng(7)
-    u, d = 5, 4
+    u, d = units, 4
 
     def arr(*shape):
         return (rng.normal(size=shape) * 0.5).astype(np.float32)
@@ -873,7 +874,7 @@ def _graph_around_lstm(tmp_path, after, inits=(), steps=ONNX_T, batch=3):
     g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", d])],
                           [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)],
                           initializer=[numpy_helper.from_array(v, k) for k, v in consts.items()])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
     m.ir_version = 8
     onnx.save(m, str(tmp_path / "m.onnx"))
     return lstmviz.load(tmp_path / "m.onnx"), arr(batch, steps, d)
@@ -955,6 +956,112 @@ def test_an_op_that_mixes_the_steps_is_refused_for_windows_in_one_line(tmp_path,
         keyframe_pass(model, x, every=16)
     msg = str(err.value)
     assert "\n" not in msg and f"({op})" in msg and "traced by windows only" in msg, msg
+
+
+# -- a LayerNormalization after the recurrent node: of the features, whole or decomposed --
+def _ln(ins, outs, **attrs):
+    from onnx import helper
+    return helper.make_node("LayerNormalization", ins, outs, **attrs)
+
+
+#: the steps made (batch, steps, 48) as torch's batch_first output is ("t")
+_BATCH_FIRST = [_node("Squeeze", ["Y", "one"], "s"), _node("Transpose", ["s"], "t", perm=[1, 0, 2])]
+NORMS = {  # (after Y (steps, 1, batch, 48), opset 17)
+    "layernorm-of-units-then-mean-over-steps": _BATCH_FIRST + [
+        _ln(["t", "gamma", "beta"], ["n"], axis=-1, epsilon=1e-5),
+        _node("ReduceMean", ["n"], "out", axes=[1], keepdims=0)],
+    "layernorm-with-mean-and-invstddev": [  # (over batch and units: each step still alone)
+        _ln(["Y", "gamma", "beta"], ["n", "mean", "inv"], axis=2),
+        _node("Mul", ["n", "inv"], "ni"), _node("Add", ["ni", "mean"], "out")],
+    "decomposed-over-units": _BATCH_FIRST + [  # (torch's LayerNorm at opset 16)
+        _node("ReduceMean", ["t"], "m", axes=[-1]), _node("Sub", ["t", "m"], "d"),
+        _node("Pow", ["d", "two_f"], "p"), _node("ReduceMean", ["p"], "v", axes=[-1]),
+        _node("Add", ["v", "eps"], "ve"), _node("Sqrt", ["ve"], "sd"), _node("Div", ["d", "sd"], "nrm"),
+        _node("Mul", ["nrm", "gamma"], "g"), _node("Add", ["g", "beta"], "out")],
+}
+NORMS_REFUSED = {  # (the op named in the refusal)
+    "layernorm-over-steps": ([_node("Squeeze", ["Y", "one"], "s"), _node("Transpose", ["s"], "t", perm=[1, 2, 0]),
+                              _ln(["t", "gamma_t"], ["out"], axis=-1)], "onnx.LayerNormalization"),
+    "layernorm-of-every-axis": ([_ln(["Y", "gamma"], ["out"], axis=0)], "onnx.LayerNormalization"),
+    "decomposed-over-steps": (_BATCH_FIRST + [_node("ReduceMean", ["t"], "m", axes=[1]),
+                                              _node("Sub", ["t", "m"], "out")], "onnx.Sub"),
+}
+NORM_EXTRA = {"gamma": np.linspace(0.5, 1.5, 48, dtype=np.float32),
+              "beta": np.linspace(-0.25, 0.25, 48, dtype=np.float32),
+              "gamma_t": np.ones(1, np.float32), "two_f": np.array(2.0, np.float32),
+              "eps": np.array(1e-5, np.float32)}
+
+
+@pytest.mark.parametrize("case", list(NORMS))
+def test_windows_follow_a_layernorm_of_the_features_to_the_bit(tmp_path, case):
+    """A LayerNormalization whose normalised axes leave the steps out (torch's LayerNorm
+    after its LSTM; over the batch and units of Y, its Mean and InvStdDev read after it),
+    and the same decomposed (ReduceMean over the units with keepdims, Sub, Pow, Sqrt, Div:
+    torch's export at opset 16), over 48 units (sums of more than 8 numbers, which NumPy
+    adds pairwise): every output of a window equals the same steps of the full trace to the
+    bit, a mean over the steps after it the whole trace's (computed once by the pass)."""
+    model, x = _graph_around_lstm(tmp_path, NORMS[case], NORM_EXTRA.items(), units=48, opset=17)
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=32)
+    assert np.array_equal(wt.outputs[0], full.outputs[0])
+    followed = {n.layer.class_name[5:] for n in model.nodes if n.layer.class_name.startswith("onnx.")
+                and wt._axes[n.layer.name][0] is not None}
+    assert followed >= ({"LayerNormalization"} if "layernorm" in case else {"ReduceMean", "Pow", "Sqrt", "Div"})
+    if case == "layernorm-with-mean-and-invstddev":
+        ln = next(n.layer.name for n in model.nodes if n.layer.class_name == "onnx.LayerNormalization")
+        assert wt._axes[ln] == [0, 0, 0]  # (a mean and a spread a step: windows of them too)
+    _windows_are_the_full_trace(model, wt, full, [(0, 1), (31, 33), (64, 65), (77, 150), (ONNX_T - 1, ONNX_T),
+                                                  (0, ONNX_T)])
+
+
+@pytest.mark.parametrize("case", list(NORMS_REFUSED))
+def test_a_norm_that_reads_across_the_steps_is_refused_for_windows_in_one_line(tmp_path, case):
+    """A LayerNormalization whose normalised axes hold the steps (the steps made last, or
+    axis 0 of Y: every axis), or a decomposed one whose ReduceMean is over the steps with
+    keepdims then subtracted from each step: each step's numbers are the whole sequence's,
+    refused for windows in one line naming the op and what it does; the model still traces
+    whole."""
+    after, op = NORMS_REFUSED[case]
+    model, x = _graph_around_lstm(tmp_path, after, NORM_EXTRA.items(), steps=40, units=48, opset=17)
+    model.trace(x)
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(model, x, every=16)
+    msg = str(err.value)
+    assert "\n" not in msg and f"({op})" in msg and "traced by windows only" in msg, msg
+    assert ("the time axis" in msg and "whole sequence's" in msg) if op == "onnx.LayerNormalization" else (
+        "made of the whole sequence" in msg), msg
+
+
+#: torch's LSTM -> LayerNorm of the features -> mean over the steps, exported to ONNX
+NORMED = ["onnx_torch_classic_lstm_layernorm_mean", "onnx_torch_dynamo_lstm_layernorm_mean",
+          "onnx_torch_classic_opset16_layernorm_mean"]
+
+
+@pytest.mark.parametrize("case", NORMED)
+@pytest.mark.parametrize("every", [16, 48])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_a_torch_lstm_layernorm_export_gets_windows_equal_to_the_full_trace(case, every, batch):
+    """torch's LSTM -> LayerNorm -> ``out.mean(dim=1)`` -> Linear, exported classic, dynamo
+    and at opset 16 (the LayerNorm decomposed into ReduceMean, Sub, Pow, Add, Sqrt, Div, Mul,
+    Add): a long input was refused at the LayerNormalization ("is not followed step by
+    step"), at opset 16 at its Pow. Over 3,000 steps now every output and record of a
+    window, at the start, the middle and the end, by processing and by input steps, equals
+    the same steps of the full trace to the bit, and the mean over the steps (computed once
+    by the pass) and the model's output the whole trace's."""
+    model, x = _export(case, 3000)
+    x = np.ascontiguousarray(np.concatenate([x] * batch)[:batch]) if batch != x.shape[0] else x
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=every)
+    for o, want in zip(wt.outputs, full.outputs):
+        assert np.array_equal(o, want)
+    norm = [wt._axes[n.layer.name][0] for n in model.nodes
+            if n.layer.class_name in ("onnx.LayerNormalization", "onnx.Pow", "onnx.Sqrt")]
+    assert norm and set(norm) == {1}  # (followed: its steps on axis 1, as the LSTM's batch_first output)
+    mean = [n.layer.name for n in model.nodes if n.layer.class_name == "onnx.ReduceMean"][-1]
+    assert wt._axes[mean] == [None]  # (over the steps)
+    T = 3000
+    _windows_are_the_full_trace(model, wt, full, [(0, 1), (0, 37), (1, 2), (1499, 1601), (T - 3, T),
+                                                  (T - 1, T), (0, T)])
 
 
 # -- an ONNX CNN before the recurrent node: Conv / MaxPool / AveragePool keeping the steps --

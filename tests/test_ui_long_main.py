@@ -2790,3 +2790,80 @@ def test_a_long_input_through_a_torch_onnx_cnn_lstms_pool_shows_the_lstm_in_its_
         np.testing.assert_array_equal(row.values, full[lstm].steps["h"][0, o:o + len(row.values), 1])
         said = unrolled.header.text()
         assert f"{step:,}" in said and f"of {own:,}" in said, said
+
+
+@pytest.mark.parametrize("case,norm,lstm", [
+    ("onnx_torch_classic_lstm_layernorm_mean", "norm.LayerNormalization", "rnn.LSTM"),
+    ("onnx_torch_dynamo_lstm_layernorm_mean", "node_layer_norm", "rnn.lstm"),
+    ("onnx_torch_classic_opset16_layernorm_mean", "norm.Add_1", "rnn.LSTM")])
+def test_a_long_input_through_a_torch_onnx_lstm_layernorm_opens_and_seeks_exactly(
+        make_window, monkeypatch, case, norm, lstm):
+    """Issue 13 for torch's LSTM -> LayerNorm -> mean over the steps exported to ONNX
+    (classic, dynamo, and opset 16's LayerNorm decomposed: its last op the Add of the
+    bias): a 5,001-step input was refused at the LayerNormalization (at opset 16 at its
+    Pow). Now it opens: the first steps at once, the whole sequence's numbers, before any
+    pass; after it a seek anywhere shows exact numbers in Over time (the LSTM's heatmap and
+    curve, header 'of 5,001'), Cell (h) and Unrolled (its row), and the LayerNorm's output
+    is its whole sequence's in its overview and at each step's window."""
+    import lstmviz
+    from helpers import FIXTURES
+
+    path = FIXTURES / case / "model.onnx"
+    model = lstmviz.load(path)
+    T = 5001
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T, np.sign(np.sin(t / 230.0))], -1)[None]
+    x = x.astype(np.float32)
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    w = make_window((1400, 900))
+    assert w.open_file(str(path)), w.last_message
+    state = w.state
+    view = _tab(w, "Over time")
+    state.set_input_data(x)
+    seq = state.long
+    assert seq is not None and state.error is None and seq.pass_first is None
+    assert seq.steps_of(lstm) == seq.steps_of(norm) == T
+    full = model.trace(x)
+    state.set_cursor(layer=lstm)
+    rec = state.trace[lstm]  # the first steps at once: the whole sequence's
+    n = rec.timesteps
+    assert rec.start == 0 and 1 <= n < T
+    slot = next(s for s in view.slots if s.key == "c")
+    np.testing.assert_array_equal(slot.image.image, full[lstm].steps["c"][0, :n].T)
+    np.testing.assert_array_equal(state.trace[norm].output, full[norm].output[:, :n])
+    assert w.long_runner.wait(120) and seq.overviews is not None
+    w.long_runner.poll()
+    assert state.clock_steps == T
+    for key, name in (("h", lstm), (OUTPUT_KEY, norm)):
+        arr = full[name].steps[key][0] if key != OUTPUT_KEY else full[name].output[0]
+        ov = seq.overviews[(name, key)]
+        assert ov.total == T
+        np.testing.assert_array_equal(np.where(np.abs(ov.hi) >= np.abs(ov.lo), ov.hi, ov.lo),
+                                      _brute_extreme(arr, ov.bins))
+    cell, unrolled = _tab(w, "Cell"), _tab(w, "Unrolled")
+    for step in (3200, 0, T - 1, 1234):
+        state.set_cursor(step=step, layer=lstm, unit=1)
+        assert state.cursor.step == step
+        for refined in (False, True):  # the quick steps at once, then the window
+            if refined:
+                assert w.long_runner.wait(60)
+                w.long_runner.poll()
+            rec = state.trace[lstm]
+            start, n = rec.start, rec.timesteps
+            assert start <= step < start + n and rec.total == T
+            np.testing.assert_array_equal(state.trace[norm].output, full[norm].output[:, start:start + n])
+            _tab(w, "Over time")
+            slot = next(s for s in view.slots if s.key == "c")
+            np.testing.assert_array_equal(slot.image.image, full[lstm].steps["c"][0, start:start + n].T)
+            xs, ys = view.curves["h"].getData()
+            assert ys[int(np.flatnonzero(xs == step)[0])] == full[lstm].steps["h"][0, step, 1]
+            said = view.header.text()
+            assert f"t = {step:,}" in said and f" of {T:,}" in said, said
+            _tab(w, "Cell")
+            np.testing.assert_array_equal(cell.bars["h"].values, full[lstm].steps["h"][0, step])
+        _tab(w, "Unrolled")  # (its cells: the window's steps)
+        row = next(r for r in unrolled.rows if r.layer == lstm)
+        o = state.trace[lstm].start
+        np.testing.assert_array_equal(row.values, full[lstm].steps["h"][0, o:o + len(row.values), 1])
+        said = unrolled.header.text()
+        assert f"{step:,}" in said and f"of {T:,}" in said, said

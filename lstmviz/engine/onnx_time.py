@@ -41,6 +41,15 @@ line saying so (``_refuse_window``). A ReduceMean / ReduceMax over the steps (to
 sequence by the pass as a last step picked is; over other axes it keeps each step apart. A
 BatchNormalization between them (at inference, per channel: axis 1) computes each element on
 its own, and is followed where the steps are on another axis.
+
+A LayerNormalization normalises over the axes from its ``axis`` to the last: where the time
+axis is before them (torch's LayerNorm of an LSTM's features: the last axis) it computes each
+step on its own, and its output (its Mean and InvStdDev too, of size 1 on the normalised
+axes) keeps the steps on the input's axis (``_layer_norm_axis``); over the time axis each
+step's numbers would be the whole sequence's, refused in one line. torch's export at opset 16
+decomposes it into a ReduceMean over the last axis with keepdims (its steps kept), Sub, Pow,
+Add, Sqrt, Div, Mul, Add (elementwise): followed op by op; a ReduceMean over the steps
+subtracted from each step is a tensor made of the whole sequence beside the steps, refused.
 """
 
 from __future__ import annotations
@@ -55,9 +64,10 @@ ANY = "any"
 #: when run: an Expand of the length to the batch's size, tf2onnx's sequence lengths).
 ALL = "all"
 
-#: Ops that compute each element from the same element of their inputs (broadcasting).
+#: Ops that compute each element from the same element of their inputs (broadcasting; Pow
+#: and Sqrt: torch's LayerNorm decomposed at opset 16, ``x - mean``, its square, the root).
 ELEMENTWISE = frozenset({
-    "Identity", "Cast", "Relu", "Tanh", "Sigmoid", "Not", "Add", "Sub", "Mul", "Div",
+    "Identity", "Cast", "Relu", "Tanh", "Sigmoid", "Not", "Add", "Sub", "Mul", "Div", "Pow", "Sqrt",
     "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Equal", "And", "Or", "Xor", "Where"})
 #: Ops that move elements without computing: a tag goes where its element goes.
 MOVING = frozenset({"Identity", "Cast", "Gather", "Slice", "Concat", "Unsqueeze", "Squeeze",
@@ -99,8 +109,8 @@ def _refuse(layer, why: str) -> LstmvizError:
         f"layer '{layer.name}' ({layer.class_name}) {why}; a long sequence is traced by windows "
         "only through ops that keep each step apart (elementwise, Transpose, Squeeze, Unsqueeze, "
         "Slice or Gather off the time axis or of one step, Concat off it, Reshape keeping it, "
-        "sizes from Shape, Conv and pooling nodes over (N, C, L), BatchNormalization, ReduceMean or "
-        "ReduceMax off the time axis or over it)")
+        "sizes from Shape, Conv and pooling nodes over (N, C, L), BatchNormalization, LayerNormalization "
+        "off the time axis, ReduceMean or ReduceMax off the time axis or over it)")
 
 
 def _refuse_window(layer, why: str) -> LstmvizError:
@@ -174,6 +184,8 @@ def follow(layer, ins: list[_In], out_ranks: list[int | None]) -> tuple[list, li
             raise _refuse(layer, "reads, beside its steps, a tensor made of the whole sequence "
                                  "(its length, or some of its steps)")
     ax = _seq_axis(layer, op, attrs, ins, out_ranks)
+    if op == "LayerNormalization":  # (its Mean and InvStdDev too: a number a step, size 1 on the features)
+        return [ax] * n_out, [None] * n_out
     # (some steps picked: a tensor of the whole sequence's, which no op over steps may read)
     return [ax] + [None] * (n_out - 1), [None if ax is not None else ANY] + [None] * (n_out - 1)
 
@@ -252,6 +264,8 @@ def _seq_axis(layer, op, attrs, ins: list[_In], out_ranks):
         if int(attrs.get("axis", -1)) % x.rank == x.axis:
             raise _refuse(layer, "normalises over the time axis")
         return x.axis
+    if op == "LayerNormalization":
+        return _layer_norm_axis(layer, attrs, ins)
     if any(y.axis is not None for y in ins[1:]) and op != "Concat":
         raise _refuse(layer, "takes indices, a shape or axes from a sequence")
     if op in _onnx_ops().WINDOW_OPS:
@@ -324,6 +338,24 @@ def _seq_axis(layer, op, attrs, ins: list[_In], out_ranks):
     raise _refuse(layer, "mixes or reorders the steps" if op in mixes else "is not followed step by step")
 
 
+def _layer_norm_axis(layer, attrs, ins: list[_In]) -> int:
+    """A LayerNormalization over the axes from ``axis`` to the last (torch's LayerNorm of
+    the features after an LSTM: the last) computes each step on its own where the time axis
+    is before them: its output, and its Mean and InvStdDev where it names them (of size 1
+    on the normalised axes), keep the steps on the input's axis. Over the time axis, each
+    step's numbers would be the whole sequence's: refused in one line."""
+    x = ins[0]
+    axis = int(attrs.get("axis", -1))
+    first = axis % x.rank if -x.rank <= axis < x.rank else None
+    if first is None or x.axis >= first:
+        where = ("its last axis, the time axis" if first == x.axis == x.rank - 1 else
+                 f"axes {first if first is not None else axis} to {x.rank - 1}, its time axis {x.axis} among them")
+        raise _refuse(layer, f"normalises over {where} (each step's numbers made of the whole sequence's)")
+    if any(y.axis is not None for y in ins[1:]):
+        raise _refuse(layer, "takes its scale or bias from a sequence")
+    return x.axis
+
+
 def _reduce_axis(layer, attrs, ins: list[_In]):
     """A ReduceMean / ReduceMax: over other axes it keeps each step apart (its steps where
     the axes before them leave them); over the time axis (torch's ``out.max(dim=1)`` after
@@ -381,9 +413,9 @@ def drawn_axes(layer, in_axes: list, in_tags: list, in_shapes: list, out_ranks: 
     each step apart) it also goes through the ops that read several steps or channels at
     once: a ``onnx_ops.WINDOW_OPS`` node (Conv, MaxPool, AveragePool) makes new steps on
     axis 2 of (N, C, L), each read from the input steps ``onnx_ops.window_steps`` gives; a
-    ``onnx_ops.CHANNEL_OPS`` node (BatchNormalization), Pow, Sqrt and a LayerNormalization
-    over other axes keep them where they were; a ReduceMean / ReduceMax over them leaves
-    none. None (no steps) where even ``follow`` cannot say."""
+    ``onnx_ops.CHANNEL_OPS`` node (BatchNormalization) keeps them where they were, also on
+    axis 1; a ReduceMean / ReduceMax over them leaves none (``follow`` refuses a tensor made of
+    such a one beside the steps). None (no steps) where even ``follow`` cannot say."""
     from lstmviz.engine import onnx_ops  # (only for an ONNX graph: not at the app's start)
 
     op = layer.op
@@ -392,15 +424,12 @@ def drawn_axes(layer, in_axes: list, in_tags: list, in_shapes: list, out_ranks: 
     rest = [None] * (n_out - 1)
     ins = operands(layer, in_axes, in_tags, in_shapes)
     x = ins[0] if ins else None
-    out_rank = out_ranks[0] if out_ranks else None
     if op in onnx_ops.WINDOW_OPS:
         return [2 if x is not None and x.axis == 2 and x.rank == 3 else None] + rest, [None] * n_out
     if x is not None and x.axis is not None and x.rank is not None:
         axis: int | None = x.axis
         if op in onnx_ops.CHANNEL_OPS:
             return [axis] + rest, [None] * n_out
-        if op == "LayerNormalization":
-            return [None if x.axis >= int(attrs.get("axis", -1)) % x.rank else x.axis] + rest, [None] * n_out
         if op in ("ReduceMean", "ReduceMax"):
             try:
                 got = (_axes_of(layer, attrs, ins, 1) if int(layer.config.get("opset", 17)) >= 18
@@ -414,8 +443,6 @@ def drawn_axes(layer, in_axes: list, in_tags: list, in_shapes: list, out_ranks: 
                 axis = (None if x.axis in reduced else x.axis if attrs.get("keepdims", 1)
                         else x.axis - sum(a < x.axis for a in reduced))
             return [axis] + rest, [None] * n_out
-        if op in ("Pow", "Sqrt") and out_rank is not None:
-            return [x.axis + out_rank - x.rank] + rest, [None] * n_out
     try:
         return follow(layer, ins, out_ranks)
     except LstmvizError:
