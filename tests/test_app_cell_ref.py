@@ -187,16 +187,20 @@ def test_a_layer_without_a_page_is_told_what_the_cell_view_shows_and_what_to_pic
         "shows its layers' outputs at every step, the Weights view their weights.")
 
 
-def test_the_cell_view_names_an_onnx_pool_node_for_what_it_is():
-    """An ONNX graph's MaxPool node selected in the Cell view (torch's CNN-LSTM export): it
-    said "'pool.MaxPool' (onnx.MaxPool) is neither" beside "one step of a ... pooling layer",
-    as if it were not one. It names it an ONNX node shown in the Unrolled and Over time views,
-    and the recurrent node to pick."""
+def test_the_cell_view_names_an_onnx_node_without_a_page_for_what_it_is():
+    """An ONNX graph's node the Cell view has no page for selected (torch's CNN-LSTM
+    export's BatchNormalization): "is neither" said it was not what the line named. It
+    names it an ONNX node shown in the Unrolled and Over time views, and lists the nodes to
+    pick: the recurrent node, then the Conv and MaxPool nodes (shown a step at a time, as
+    Keras' Conv1D and poolings are) and the Dense."""
     pytest.importorskip("onnx")
     model = lstmviz.load(FIXTURES / "onnx_torch_classic_cnn_lstm_max" / "model.onnx", isolate=False)
-    said = no_page_text(model, "pool.MaxPool")
-    assert "'pool.MaxPool' is an ONNX MaxPool node, whose steps the Unrolled and Over time views show" in said
-    assert "is neither" not in said and "rnn.LSTM" in said.split("\n\n")[1]
+    said = no_page_text(model, "bn.BatchNormalization")
+    assert ("'bn.BatchNormalization' is an ONNX BatchNormalization node, whose steps the Unrolled and Over "
+            "time views show") in said
+    assert "is neither" not in said and said.split("\n\n")[1] == (
+        "Pick in the layer box above a recurrent layer: rnn.LSTM; or a layer shown one step at a time: "
+        "conv.Conv, pool.MaxPool or fc.Gemm.")
 
 
 class _CountedNodes(list):

@@ -627,3 +627,169 @@ def test_x_t_after_a_pooling_names_the_poolings_step_not_an_input_step(qtbot):
     view.set_data(model, trace, inputs=[x])
     view.set_cursor(Cursor(step=3, layer="lstm", unit=0))
     assert view.bars["x"].value_item.text() == "pool 3"
+
+
+# -- an ONNX graph's Conv, MaxPool and AveragePool nodes (torch's CNN-LSTM exports) ----------
+#: (fixture, nodes): a Conv of pads [1, 1] and a MaxPool(2); a dilated Conv and an
+#: AvgPool1d(3, 2, padding 1, ceil_mode) (torch's count_include_pad); the hand-built graph
+#: of strides 2 and pads [2, 1], a ceil_mode MaxPool, a grouped dilated VALID Conv, an
+#: AveragePool SAME_UPPER of strides 2
+ONNX_WINDOW_CASES = [("onnx_torch_classic_cnn_lstm_max", ("conv.Conv", "pool.MaxPool")),
+                     ("onnx_torch_classic_cnn_avgpool_lstm", None), ("onnx_hand_cnn_lstm_strided", None)]
+
+
+def _onnx_fixture(case):
+    pytest.importorskip("onnx")
+    model = lstmviz.load(FIXTURES / case / "model.onnx", isolate=False)
+    x = np.load(FIXTURES / case / "x.npy")
+    return model, x, model.trace(x)
+
+
+def _onnx_taps(node, steps, t):
+    """The input steps output step ``t`` of ONNX node ``node`` reads, tap by tap (-1 outside
+    the input), and how many an AveragePool divides by, from the node's attributes as ONNX
+    defines them (not lstmviz's window code)."""
+    attrs = node.config["attrs"]
+    w = node.weight_of(1)
+    k = int((attrs.get("kernel_shape") or [w.shape[2]])[0])
+    (s,), (d,) = attrs.get("strides") or [1], attrs.get("dilations") or [1]
+    span = (k - 1) * d + 1
+    auto = attrs.get("auto_pad", "NOTSET")
+    if auto in ("SAME_UPPER", "SAME_LOWER"):
+        total = max((-(-steps // s) - 1) * s + span - steps, 0)
+        b = total // 2 if auto == "SAME_UPPER" else total - total // 2
+        e = total - b
+    else:
+        b, e = (attrs.get("pads") or [0, 0])[:2] if auto != "VALID" else (0, 0)
+    at = [t * s + j * d - b for j in range(k)]
+    counted = sum(1 for i in at if (-b <= i < steps + e if attrs.get("count_include_pad") else 0 <= i < steps))
+    return [i if 0 <= i < steps else -1 for i in at], counted
+
+
+@pytest.mark.parametrize("case,names", ONNX_WINDOW_CASES)
+def test_an_onnx_conv_or_pool_nodes_step_is_the_traces_numbers(view, case, names):
+    """An ONNX Conv / MaxPool / AveragePool node selected in the Cell view said "'pool.MaxPool'
+    is an ONNX MaxPool node" without a page. Its page now, at every step, sample and a few
+    units: the taps its output step reads (the input steps ONNX's pads, auto_pad, strides,
+    dilations and ceil_mode give, the padding as 0), the outputs the trace's; a Conv's
+    equation each tap's W[f,:,k]·x of the file's kernel (M, C / group, k), its group's
+    channels, and the bias, their sum the traced y (no activation: the Relu is a node of
+    its own); a MaxPool's the largest of its taps, the trace's y to the bit; an
+    AveragePool's taps added in order and divided by what onnxruntime counts
+    (count_include_pad: the pads too, not ceil_mode's steps past them), the trace's y to
+    the bit; y itself onnxruntime's output through the graph (the fixture's expected)."""
+    model, x, trace = _onnx_fixture(case)
+    nodes = [n.layer for n in model.nodes if n.layer.class_name in ("onnx.Conv", "onnx.MaxPool", "onnx.AveragePool")]
+    assert len(nodes) >= 2 and (names is None or [n.name for n in nodes] == list(names))
+    kinds = set()
+    view.set_data(model, trace, inputs=[x])
+    for node in nodes:
+        below = trace[model.nodes[[n.layer.name for n in model.nodes].index(node.name)].inbound[0].layer]
+        xs = below.outputs[0].transpose(0, 2, 1)  # ((N, C, L): steps first)
+        ys = trace[node.name].outputs[0].transpose(0, 2, 1)
+        T, op = xs.shape[1], node.class_name[5:]
+        kinds.add(op)
+        for s in range(xs.shape[0]):
+            for t in range(ys.shape[1]):
+                for u in sorted({0, t % ys.shape[2], ys.shape[2] - 1}):
+                    view.set_cursor(Cursor(step=t, sample=s, layer=node.name, unit=u))
+                    assert view.message_text() is None and view.stack.currentWidget() is view.step_scroll
+                    page = view.step_page
+                    reads, counted = _onnx_taps(node, T, t)
+                    y = ys[s, t, u]
+                    np.testing.assert_array_equal(page.bars["y"].values, ys[s, t])
+                    [line] = view.equation_lines()
+                    if op == "Conv":
+                        W, b = node.weight_of(1), node.weight_of(2)
+                        cg = W.shape[1]
+                        g = u // (W.shape[0] // (xs.shape[2] // cg))
+                        rows = [xs[s, r] if r >= 0 else np.zeros(xs.shape[2], np.float32) for r in reads]
+                        np.testing.assert_array_equal(page.bars["x"].values, np.concatenate(rows))
+                        terms = [float(np.dot(row[g * cg:(g + 1) * cg], W[u, :, k])) for k, row in enumerate(rows)]
+                        bias = [] if b is None else [float(b[u])]
+                        assert math.isclose(math.fsum(terms + bias), float(y), abs_tol=1e-5)
+                        group = "[g]" if cg != xs.shape[2] else ""
+                        said = " + b[f]" if b is not None else ""
+                        assert line.startswith(f"y_t[f] = Σₖ W[f,:,k]·x_{{{node.read_index(T)}}}{group}{said} = ")
+                        assert line.endswith(" = " + " + ".join([fmt(terms[0])] + [fmt_term(v) for v in terms[1:]]
+                                                                + [fmt_term(v) for v in bias]) + f" = {fmt(y)}")
+                        continue
+                    taps = [xs[s, r, u] for r in reads if r >= 0]
+                    np.testing.assert_array_equal(page.bars["x"].values, [xs[s, r, u] if r >= 0 else 0 for r in reads])
+                    if op == "MaxPool":
+                        assert y == max(taps)
+                        assert line.endswith(f"= max({', '.join(fmt(v) for v in taps)}) = {fmt(y)}")
+                    else:
+                        total = np.float32(0)
+                        for v in taps:
+                            total = np.float32(total + v)
+                        assert np.float32(total / np.float32(counted)) == y  # (the node's own sum and count)
+                        said = " + ".join([fmt(taps[0])] + [fmt_term(v) for v in taps[1:]])
+                        assert line.endswith(f"= ({said}) / {counted} = {fmt(total)} / {counted} = {fmt(y)}")
+    expected = np.load(FIXTURES / case / "expected.npz")
+    np.testing.assert_allclose(trace.outputs[0], expected[list(expected.keys())[0]], atol=1e-5)
+    assert kinds >= {"Conv"} and len(kinds) >= 2
+
+
+def test_an_onnx_nodes_page_says_its_window_in_the_files_words(view):
+    """The page of torch's Conv1d(3, 5, 3, padding 1) -> MaxPool1d(2) export: its header
+    names the node an ONNX Conv of 5 filters reading the model's input (through the
+    Transpose that only moves data) and the padding; its line the file's kernel shape and
+    pads, the pool's kernel, strides and how many steps become how many."""
+    model, x, trace = _onnx_fixture("onnx_torch_classic_cnn_lstm_max")
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=0, sample=0, layer="conv.Conv", unit=1))
+    page = view.step_page
+    head = page.header.text()
+    assert "(ONNX Conv, 5 filters)" in head and "reads input steps 0, 1 + 1 of padding" in head, head
+    said = page.eq_label.text()
+    assert ("The same W (5×3×3) and b (5) slide along the steps (kernel 3, pads [1, 1]): each output step "
+            "reads a window of 3 input steps, every filter the same window.") in said
+    assert "W[f,:,k]·x, b, their sum and the trace" in said
+    view.set_cursor(Cursor(step=1, sample=1, layer="pool.MaxPool", unit=0))
+    head, said = page.header.text(), page.eq_label.text()
+    assert "(ONNX MaxPool, 5 channels)" in head and "reads steps 2, 3 of bn.BatchNormalization" in head, head
+    assert ("No weights: each output step takes, channel by channel, the largest of a window of 2 input steps "
+            "(kernel 2, strides 2): its 5 input steps become 2.") in said
+    assert "max" in page.arrow.text() and "W (" not in page.arrow.text()
+
+
+@pytest.mark.parametrize("case,node", [("onnx_torch_classic_cnn_lstm_max", "conv.Conv"),
+                                       ("onnx_torch_classic_cnn_lstm_max", "pool.MaxPool"),
+                                       ("onnx_torch_classic_cnn_avgpool_lstm", "pool.AveragePool"),
+                                       ("onnx_torch_classic_cnn_avgpool_lstm", "conv.Conv")])
+def test_a_long_inputs_window_shows_an_onnx_nodes_step_as_the_whole_trace(view, case, node):
+    """torch's CNN-LSTM exported to ONNX on a 5,001-step long input (its pool of strides 2
+    has 2,500 or 2,501 steps of its own): at a step far along, at step 0 and at its last,
+    the page of a window shows the whole trace's taps and y, and the equation the whole
+    trace's page's numbers; its header the step of the node's own steps."""
+    pytest.importorskip("onnx")
+    from lstmviz.app.long_sequence import LongSequence
+
+    model = lstmviz.load(FIXTURES / case / "model.onnx", isolate=False)
+    T = 5001
+    t_ = np.arange(T)
+    x = np.stack([np.sin(t_ / 50.0), np.cos(t_ / 37.0) * t_ / T, np.sign(np.sin(t_ / 230.0))], -1)[None]
+    x = x.astype(np.float32)
+    long = LongSequence(model, x)
+    assert long.run_pass()
+    whole = model.trace(x)
+    wref = step_ref(model, whole, node)
+    own = long.steps_of(node)
+    assert wref is not None and wref.T == own
+    for at, c in ((own // 2 + 7, 1), (0, 0), (own - 1, 2)):
+        window, _ = long.window_at(long.input_step(node, None, at))
+        ref = step_ref(model, window, node)
+        assert ref is not None and window.total_steps == T
+        t = at - ref.start
+        assert 0 <= t < ref.T
+        view.set_data(model, window, inputs=[x])
+        view.set_cursor(Cursor(step=t, layer=node, unit=c))
+        assert view.message_text() is None, view.message_text()
+        page = view.step_page
+        assert ref.taps(t) == wref.taps(at)
+        np.testing.assert_array_equal(page.bars["x"].values, wref.tap_values(0, at, c) if wref.pool
+                                      else wref.x_at(0, at))
+        np.testing.assert_array_equal(page.bars["y"].values, wref.y_at(0, at))
+        assert equations(ref, 0, t, c)[0].numeric == equations(wref, 0, at, c)[0].numeric
+        assert f"step <b>t = {at:,}</b> reads " in page.header.text()

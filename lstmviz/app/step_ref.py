@@ -1,6 +1,9 @@
 """What the Cell view shows of a layer that maps each step on its own with weights: a Dense
 on a sequence, TimeDistributed(Dense), a Dense on a vector (one "step") and a Conv1D (a
-window of steps), computed without Qt.
+window of steps), and of a MaxPooling1D or AveragePooling1D, computed without Qt. An ONNX
+graph's Conv, MaxPool and AveragePool nodes (torch's Conv1d, MaxPool1d, AvgPool1d) are
+shown alike (``ONNX_WINDOWS``): their (N, C, L) seen steps last, the node's own equations
+(``onnx_layers.OnnxWindowOp.equations``), a Conv's y its sum (no activation).
 
 ``StepRef`` is such a layer with its input and output in a trace; ``equations`` its line
 for one output number at a step with the numbers filled in: the layer's own equation
@@ -21,6 +24,7 @@ line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
@@ -33,6 +37,9 @@ from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Dense, Recurr
 from lstmviz.engine.trace import steps_first, whole_steps
 from lstmviz.text import plural, safe_name
 
+if TYPE_CHECKING:
+    from lstmviz.engine.onnx_layers import OnnxWindowOp
+
 
 def span(a: int, b: int) -> str:
     """Steps ``a`` to ``b`` as the page says them: "3,200" or "3,198…3,199"."""
@@ -41,13 +48,27 @@ def span(a: int, b: int) -> str:
 
 #: the poolings shown a step at a time (no weights: the max or the mean of a window)
 POOLS = (MaxPooling1D, AveragePooling1D)
+#: an ONNX graph's nodes shown a step at a time as Keras' Conv1D and poolings are (torch's
+#: Conv1d and MaxPool1d / AvgPool1d: ``onnx_layers.OnnxWindowOp``, its data (N, C, L))
+ONNX_WINDOWS = ("onnx.Conv", "onnx.MaxPool", "onnx.AveragePool")
+
+#: a layer that reads a window of steps: Keras' Conv1D and poolings, an ONNX Conv or pool node
+Windowed = Union[Conv1D, MaxPooling1D, AveragePooling1D, "OnnxWindowOp"]
 
 
-def step_layer(layer) -> Dense | Conv1D | MaxPooling1D | AveragePooling1D | None:
+def onnx_window(layer) -> bool:
+    """Whether ``layer`` is an ONNX Conv, MaxPool or AveragePool node (``ONNX_WINDOWS``)."""
+    return str(getattr(layer, "class_name", "")) in ONNX_WINDOWS
+
+
+def step_layer(layer) -> Dense | Windowed | None:
     """The layer that computes each step of ``layer``: a Dense (of its own, or
     TimeDistributed's), a Conv1D, with their weights; a MaxPooling1D or AveragePooling1D
-    (the max or mean of a window); None for any other (a normalisation, an activation;
-    TimeDistributed(Conv1D): sub-sequences)."""
+    (the max or mean of a window); an ONNX Conv node whose kernel is a weight of the file,
+    MaxPool or AveragePool node (``ONNX_WINDOWS``); None for any other (a normalisation,
+    an activation; TimeDistributed(Conv1D): sub-sequences)."""
+    if onnx_window(layer):
+        return layer if layer.op != "Conv" or layer.weight_of(1) is not None else None
     inner = layer.inner if isinstance(layer, TimeDistributed) else layer
     if isinstance(inner, Dense) and not inner.steps_first and inner.weights:
         return inner
@@ -118,7 +139,7 @@ class StepRef:
 
     name: str          # the model's layer name
     top: object        # the model's layer (TimeDistributed, or == layer)
-    layer: Dense | Conv1D | MaxPooling1D | AveragePooling1D  # the layer that computes (TimeDistributed's inner)
+    layer: Dense | Windowed  # the layer that computes (TimeDistributed's inner)
     x: np.ndarray      # its input, (batch, steps, d) or (batch, d) (channels last)
     y: np.ndarray      # its output, (batch, steps, units) or (batch, units) (channels last)
     source: Source
@@ -136,40 +157,57 @@ class StepRef:
 
     @property
     def kind(self) -> str:
-        """"Dense", "TimeDistributed(Dense)", "Conv1D", "MaxPooling1D", "AveragePooling1D"."""
+        """"Dense", "TimeDistributed(Dense)", "Conv1D", "MaxPooling1D", "AveragePooling1D";
+        an ONNX node's "ONNX Conv", "ONNX MaxPool", "ONNX AveragePool"."""
+        if self.onnx:
+            return f"ONNX {self.layer.class_name[5:]}"
         top = getattr(self.top, "class_name", "")
         return f"{top}({self.layer.class_name})" if top == "TimeDistributed" else self.layer.class_name
 
     @property
+    def onnx(self) -> bool:
+        """An ONNX graph's Conv, MaxPool or AveragePool node (``ONNX_WINDOWS``): its data
+        (N, C, L), its kernel (M, C / group, k), no activation."""
+        return onnx_window(self.layer)
+
+    @property
+    def node(self) -> OnnxWindowOp:
+        """The ONNX node where it is one (``onnx``)."""
+        layer = self.layer
+        assert self.onnx and not isinstance(layer, (Dense, Conv1D, MaxPooling1D, AveragePooling1D))
+        return layer
+
+    @property
     def conv(self) -> bool:
-        return isinstance(self.layer, Conv1D)
+        return isinstance(self.layer, Conv1D) or (self.onnx and self.layer.class_name == "onnx.Conv")
 
     @property
     def pool(self) -> bool:
-        """A MaxPooling1D or AveragePooling1D: no weights, the max or mean of a window."""
-        return isinstance(self.layer, POOLS)
+        """A MaxPooling1D or AveragePooling1D (an ONNX MaxPool or AveragePool): no weights,
+        the max or mean of a window."""
+        return isinstance(self.layer, POOLS) or (self.onnx and self.layer.class_name != "onnx.Conv")
 
     @property
     def windowed(self) -> bool:
-        """Its output step reads a window of input steps (a Conv1D, a pooling)."""
-        return isinstance(self.layer, (Conv1D, *POOLS))
+        """Its output step reads a window of input steps (a Conv1D, a pooling, their ONNX nodes)."""
+        return isinstance(self.layer, (Conv1D, *POOLS)) or self.onnx
 
     @property
-    def over_steps(self) -> Conv1D | MaxPooling1D | AveragePooling1D:
+    def over_steps(self) -> Windowed:
         """The layer where it reads windows of steps (``windowed``)."""
-        assert isinstance(self.layer, (Conv1D, *POOLS))
+        assert self.windowed and not isinstance(self.layer, Dense)
         return self.layer
 
     @property
-    def pooling(self) -> MaxPooling1D | AveragePooling1D:
+    def pooling(self) -> MaxPooling1D | AveragePooling1D | OnnxWindowOp:
         """The layer where it is a pooling (``pool``)."""
-        assert isinstance(self.layer, POOLS)
+        assert self.pool and not isinstance(self.layer, (Dense, Conv1D))
         return self.layer
 
     @property
-    def convolution(self) -> Conv1D:
-        """The layer where it is a Conv1D (``conv``)."""
-        assert isinstance(self.layer, Conv1D)
+    def convolution(self) -> Conv1D | OnnxWindowOp:
+        """The layer where it is a Conv1D or an ONNX Conv (``conv``)."""
+        assert self.conv and not isinstance(self.layer, (Dense, *POOLS))
         return self.layer
 
     @property
@@ -213,11 +251,31 @@ class StepRef:
 
     @property
     def use_bias(self) -> bool:
+        if self.onnx:
+            return self.conv and self.bias is not None
         return not self.pool and bool(self.layer.config.get("use_bias", True))
 
     @property
     def kernel(self) -> np.ndarray:
+        """The weights: a Dense's (d, units), a Conv1D's (k, channels / groups, filters), an
+        ONNX Conv's as the file holds it, (M, C / group, k)."""
+        if self.onnx:
+            w = self.node.weight_of(1)
+            assert w is not None
+            return w
         return self.layer.weights[0]
+
+    @property
+    def bias(self) -> np.ndarray | None:
+        """b (units,), None without."""
+        if self.onnx:
+            return self.node.weight_of(2) if self.conv else None
+        return self.layer.weights[1] if self.use_bias else None
+
+    def tap_kernel(self, unit: int) -> np.ndarray:
+        """A convolution's weights of filter ``unit``, tap by tap: (taps, channels of its
+        group), from Keras' (k, c/g, f) or ONNX's (M, C/g, k)."""
+        return self.kernel[unit].T if self.onnx else self.kernel[:, :, unit]
 
     def clamp_cursor(self, cursor) -> tuple[int, int, int]:
         """(sample, step, unit) of ``cursor`` within this layer's arrays."""
@@ -312,22 +370,23 @@ class StepRef:
                     total = v if total is None else np.float32(total + v)
             taps["sum"] = float(total if total is not None else 0.0)
             return taps
-        b = np.float32(self.layer.weights[1][u]) if self.use_bias else np.float32(0.0)
+        bias = self.bias
+        b = np.float32(bias[u]) if bias is not None else np.float32(0.0)
         out: dict[str, float] = {"y": float(self.y_at(s, t)[u])}
         if self.use_bias:
             out["b"] = float(b)
+        if self.conv and self.onnx:  # (no activation: the node's output is its sum, the trace's y)
+            pre = np.float32(self.y_at(s, t)[u])
+            out["pre"], out["wx"] = float(pre), float(np.float32(pre - b))
+            self._tap_terms(out, s, t, u)
+            return out
         if self.conv:
             z = self._conv_sums(t)
             self._shares(out, z[s], u)
             pre = np.float32(z[s, u])
             out["pre"] = float(pre)
             out["wx"] = float(pre - b) if self.use_bias else float(pre)
-            W, groups = self.kernel, self.convolution.groups
-            cg, fg = W.shape[1], self.units // groups
-            g = u // fg
-            for k, r in enumerate(self.reads(t)):
-                xs = (self.x[s, r, g * cg:(g + 1) * cg] if r >= 0 else np.zeros(cg, np.float32))
-                out[f"w{k}"] = float(np.dot(xs.astype(np.float32), W[k, :, u]))
+            self._tap_terms(out, s, t, u)
             return out
         xs = self.x[:, t:t + 1] if self.steps else self.x
         prod = self.dense.product(np.asarray(xs))  # (the layer's own products: its numbers)
@@ -339,6 +398,16 @@ class StepRef:
             row = row + self.layer.weights[1]
         self._shares(out, row, u)
         return out
+
+    def _tap_terms(self, out: dict, s: int, t: int, u: int) -> None:
+        """A convolution's ``w0``, ``w1``, ...: each tap's weights of filter ``u`` times the
+        input step it reads (its group's channels; 0 on the padding)."""
+        W = self.tap_kernel(u)
+        cg, fg = W.shape[1], self.units // self.convolution.groups
+        g = u // fg
+        for k, r in enumerate(self.reads(t)):
+            xs = (self.x[s, r, g * cg:(g + 1) * cg] if r >= 0 else np.zeros(cg, np.float32))
+            out[f"w{k}"] = float(np.dot(xs.astype(np.float32), W[k]))
 
     def _shares(self, out: dict, z: np.ndarray, u: int) -> None:
         """A softmax's (log_softmax's) numbers of unit ``u`` among the sums ``z`` of its step,
@@ -359,6 +428,7 @@ class StepRef:
         chunk's input (a quick chunk's first and last steps), over the step alone (the same
         sum but for float32's last bits: a product of another height)."""
         layer = self.convolution
+        assert isinstance(layer, Conv1D)  # (an ONNX Conv's sum is its output: ``numbers``)
         x = np.asarray(self.x, np.float32)
         at, n = step + self.start, int(x.shape[1])
         every = layer.chunk_steps(int(x.shape[0]))
@@ -415,13 +485,17 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
     if x is None or y is None:
         return None
     x, y = np.asarray(x), np.asarray(y)
-    if isinstance(layer, (Conv1D, *POOLS)):
+    over = isinstance(layer, (Conv1D, *POOLS)) or onnx_window(layer)  # (its input's steps: its own, fewer)
+    if over:
+        assert not isinstance(layer, Dense)
         if x.ndim != 3 or y.ndim != 3:
             return None
         x, y = layer._steps_last(x), layer._steps_last(y)
         total = getattr(trace, "total_steps", None)
-        # (a long input's windows follow a channels-last Conv1D: ``windows._plan``)
-        if (y.shape[1] != layer.steps_out(x.shape[1]) if total is None else layer.channels_first):
+        # (a long input's windows follow a channels-last Conv1D, an ONNX node over (N, C, L):
+        # ``windows._plan``)
+        if (y.shape[1] != layer.steps_out(x.shape[1]) if total is None
+                else layer.channels_first and not onnx_window(layer)):
             why = layer.changes_steps() or "reads windows of its input steps"
             kind = layer.class_name
             return (f"'{safe_name(name)}' ({kind}) {why}: a long input's windows do not follow it; its step "
@@ -436,7 +510,6 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
     below_rec = trace.layers[below] if below is not None and below in trace.layers else None
     windowed = bool(getattr(trace, "total_steps", None))
     start = steps_first(trace, name) if windowed else 0
-    over = isinstance(layer, (Conv1D, *POOLS))  # (its input's steps: its own, strided, fewer)
     x_start = steps_first(trace, below) if windowed and over else None
     total = whole_steps(trace, below_rec if over else rec)
     return StepRef(name, top, layer, x, y, source_of(model, name, x.ndim == 3), start,
@@ -445,7 +518,8 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
 
 def source_of(model: Model, name: str, steps: bool = True) -> Source:
     """Where layer ``name``'s (first) input comes from, through layers that hand it on
-    unchanged (Dropout and its kin): the model's input, a recurrent layer's h_t (its last h
+    unchanged (Dropout and its kin; an ONNX graph's ops that only move data, ``glue``): the
+    model's input, a recurrent layer's h_t (its last h
     where it returns the last step only), another layer's y_t."""
     nodes = {n.layer.name: n for n in model.nodes}
     inputs = {r.layer for r in model.inputs}
@@ -461,8 +535,8 @@ def source_of(model: Model, name: str, steps: bool = True) -> Source:
         if before is None:
             return Source(f"x{t}", None)
         layer = before.layer
-        if layer.class_name in IDENTITY_CLASSES:
-            node = before
+        if layer.class_name in IDENTITY_CLASSES or getattr(layer, "glue", False):
+            node = before  # (an ONNX graph's Transpose, Squeeze ...: the data moved, not computed)
             continue
         if isinstance(layer, (Recurrent, Bidirectional)):
             inner = layer.forward_layer if isinstance(layer, Bidirectional) else layer
@@ -476,7 +550,10 @@ def equations(ref: StepRef, sample: int, step: int, unit: int) -> list[Equation]
     """The layer's line(s) for output ``unit`` at ``step`` of ``sample``, the template's
     fields filled in from ``StepRef.numbers``; ``{name:t}`` prints a term of a sum."""
     numbers = ref.numbers(sample, step, unit)
-    if ref.pool:
+    if ref.onnx:  # (an AveragePool of count_include_pad divides by its pads too: ``counted``)
+        node = ref.node
+        tpls = node.equations(ref.total, [r >= 0 for r in ref.reads(step)], node.counted(step + ref.start, ref.total))
+    elif ref.pool:
         tpls = ref.pooling.equations(ref.total, [r >= 0 for r in ref.reads(step)])
     else:
         tpls = ref.convolution.equations(ref.total) if ref.conv else ref.dense.equations(ref.steps)
@@ -499,8 +576,12 @@ def same_weights(ref: StepRef) -> str:
     one step, a Conv1D's window of steps."""
     if ref.pool:
         pool = ref.pooling
-        how = [f"pool {pool.span}", f"strides {pool.stride}"]
-        how += [f"padding {pool.padding}"] if pool.padding != "valid" else []
+        if ref.onnx:  # (an ONNX node's in the file's words)
+            how = ref.node.window_words(ref.total)
+        else:
+            assert isinstance(pool, (MaxPooling1D, AveragePooling1D))
+            how = [f"pool {pool.span}", f"strides {pool.stride}"]
+            how += [f"padding {pool.padding}"] if pool.padding != "valid" else []
         n_in, n_out = ref.total, pool.steps_out(ref.total)
         fewer = (f": its {count(n_in)} input steps become {count(n_out)}" if n_out != n_in
                  else f": its {count(n_in)} steps stay {count(n_out)}")
@@ -509,8 +590,15 @@ def same_weights(ref: StepRef) -> str:
                 f"{plural(pool.span, 'input step')} ({', '.join(how)}){fewer}.")
     w, b = ref.shapes()
     wb = f"W ({w}) and b ({b})" if b else f"W ({w})"
+    if ref.conv and ref.onnx:  # (an ONNX Conv: in the file's words)
+        node = ref.node
+        which = "every filter the same window" + (
+            f", of its group's {ref.kernel.shape[1]} channels, x[g]" if node.groups > 1 else "")
+        return (f"The same {wb} slide along the steps ({', '.join(node.window_words(ref.total))}): each output "
+                f"step reads a window of {plural(node.taps, 'input step')}, {which}.")
     if ref.conv:
         layer = ref.convolution
+        assert isinstance(layer, Conv1D)
         how = [f"kernel {layer.kernel_size}"]
         if layer.stride > 1:
             how.append(f"stride {layer.stride}")

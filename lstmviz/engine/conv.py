@@ -47,7 +47,7 @@ from lstmviz.engine import derivatives as D
 from lstmviz.engine.cells import EquationTemplate
 from lstmviz.engine.layer_base import Layer
 from lstmviz.engine.recurrent import CUT
-from lstmviz.engine.step_equations import dense_equations
+from lstmviz.engine.step_equations import conv_equations, pool_equations, tap_index
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.errors import LstmvizError, is_whole
 from lstmviz.text import plural, safe_text
@@ -181,10 +181,7 @@ class _OverSteps(Layer):
         """Which input step tap ``k`` of output step ``t`` reads, as the equations write
         it: ``t·strides + k·dilation − padding before`` (``2t+k-1``; ``read_steps`` the
         numbers), for an input of ``steps``."""
-        before, _ = self.pads(steps)
-        text = ("t" if self.stride == 1 else f"{self.stride}t") + "+" + (
-            "k" if self.dilation == 1 else f"{self.dilation}k")
-        return text + (f"-{before}" if before else "")
+        return tap_index(self.stride, self.dilation, self.pads(steps)[0])
 
     def compute_output_shapes(self, input_shapes):
         s = input_shapes[0]
@@ -422,20 +419,13 @@ class Conv1D(_OverSteps):
         z = self._z(x)
         return self.act(z, out=z)
 
-    #: taps written out one by one in the equations up to this many, else their sum
-    TERMS_MAX = 8
-
     def equations(self, steps: int) -> list[EquationTemplate]:
         """What one output number is, as the Cell view prints it (see ``layers.Dense``'s,
         whose form it shares: ``step_equations.dense_equations``): ``y_t[f] = act(Σₖ
         W_k[:,f]·x_{t+k} + b[f])`` for an input of ``steps``; the fields ``{w0}``,
         ``{w1}``, ... each tap's ``W_k[:,f]·x`` (0 where it reads the padding), or
-        ``{wx}`` their sum past ``TERMS_MAX`` taps, ``{b}``, ``{pre}``, ``{y}``."""
-        group = "[g]" if self.groups > 1 else ""  # (a filter reads its group's channels)
-        wx = f"Σₖ W_k[:,f]·x_{{{self.read_index(steps)}}}{group}"
-        taps = self.kernel_size
-        terms = ("{w0}" + "".join(f" + {{w{k}:t}}" for k in range(1, taps))) if taps <= self.TERMS_MAX else "{wx}"
-        return dense_equations(self.config, True, "f", wx, terms)
+        ``{wx}`` their sum past ``step_equations.TERMS_MAX`` taps, ``{b}``, ``{pre}``, ``{y}``."""
+        return conv_equations(self.config, self.read_index(steps), self.kernel_size, self.groups)
 
     def backward_steps(self, x, y, dy):
         z = None if self.act in D.FROM_OUTPUT else self._z(x)
@@ -537,15 +527,8 @@ class _Pooling1D(_OverSteps):
         (``reads``: the padding is never read, a mean divides by the steps read), ``{sum}``
         (a mean's, added tap after tap as the layer adds them) and ``{y}``."""
         reads = [True] * self.taps if reads is None else list(reads)
-        got = [k for k, r in enumerate(reads) if r]
-        x = f"x_{{{self.read_index(steps)}}}[c]"
-        note = f"  (k = 0…{self.taps - 1}" + (", the padding not read)" if self.padding == "same" else ")")
-        if self.TAKES == "max":
-            return [EquationTemplate("y", f"y_t[c] = maxₖ {x}{note}",
-                                     "max(" + ", ".join(f"{{x{k}}}" for k in got) + ") = {y}")]
-        terms = " + ".join(f"{{x{k}}}" if i == 0 else f"{{x{k}:t}}" for i, k in enumerate(got))
-        return [EquationTemplate("y", f"y_t[c] = Σₖ {x} / n{note[:-1]}; n: the steps it reads)",
-                                 f"({terms}) / {len(got)} = {{sum}} / {len(got)} = {{y}}")]
+        note = "the padding not read" if self.padding == "same" else ""
+        return pool_equations(self.TAKES, self.read_index(steps), self.taps, reads, note)
 
     def _finish(self, out, steps: int, a: int, b: int) -> np.ndarray:
         return out

@@ -38,6 +38,7 @@ import re
 import numpy as np
 
 from lstmviz.engine import activations, onnx_ops, workspace
+from lstmviz.engine.cells import EquationTemplate
 from lstmviz.engine.conv import chunk_steps_of
 from lstmviz.engine.layers import (
     GRU,
@@ -59,6 +60,7 @@ from lstmviz.engine.recurrent import (
     run_lstm,
     run_simple_rnn,
 )
+from lstmviz.engine.step_equations import conv_equations, pool_equations, tap_index
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.errors import LstmvizError, is_number, is_whole
 from lstmviz.text import plural
@@ -979,6 +981,106 @@ class OnnxWindowOp(OnnxOp):
         before, _ = self.pads(steps)
         return (max(0, lo * self.stride - before),
                 max(0, min(steps, (hi - 1) * self.stride + self.span - before)))
+
+    # -- one step, as the Cell view's step page shows it (``app/step_ref.py``) ------------
+    @property
+    def taps(self) -> int:
+        """The window's taps (``kernel_taps``), as ``conv._OverSteps.taps``."""
+        return self.kernel_taps()
+
+    @property
+    def kernel_size(self) -> int:
+        """A Conv's taps, as ``conv.Conv1D.kernel_size``."""
+        return self.kernel_taps()
+
+    @property
+    def dilation(self) -> int:
+        """Input steps between two taps (``dilations``; 1 without)."""
+        (d,) = self._attrs.get("dilations") or [1]
+        return int(d)
+
+    @property
+    def groups(self) -> int:
+        """A Conv's ``group``: filter f reads channels ``g·C/group ..`` of its group g."""
+        return int(self._attrs.get("group", 1))
+
+    @property
+    def TAKES(self) -> str:  # noqa: N802 (named as ``conv._Pooling1D.TAKES``, which the page reads)
+        """What a pool takes of a window's numbers ("max", "mean"); "" for a Conv."""
+        return {"MaxPool": "max", "AveragePool": "mean"}.get(self.op, "")
+
+    def weight_of(self, k: int) -> np.ndarray | None:
+        """The node's input ``k`` where it is one of its weights (a Conv's kernel 1, bias 2),
+        else None (absent, or a tensor computed by the graph)."""
+        slots = self.config.get("slots") or []
+        if k < len(slots) and slots[k][0] == "weight" and self.weights:
+            return np.asarray(self.weights[slots[k][1]])
+        return None
+
+    def reads_at(self, step, steps: int) -> np.ndarray:
+        """(taps,) int: the input step each tap of output step ``step`` reads (-1: the
+        padding, or past it with ceil_mode), ``read_steps``' row alone (a long input's step
+        page asks one step of millions), as ``conv._OverSteps.reads_at``."""
+        b, _ = self.pads(steps)
+        idx = int(step) * self.stride + np.arange(self.taps) * self.dilation - b
+        idx[(idx < 0) | (idx >= steps)] = -1
+        return idx
+
+    def read_index(self, steps: int) -> str:
+        """Which input step tap ``k`` of output step ``t`` reads, as the equations write it
+        (``step_equations.tap_index``: ``2t+k-1``)."""
+        return tap_index(self.stride, self.dilation, self.pads(steps)[0])
+
+    def counted(self, step: int, steps: int) -> int:
+        """The taps an AveragePool's output step ``step`` divides by: those reading the
+        input, and its pads too with ``count_include_pad`` (not the steps past them that
+        ceil_mode adds), as ``onnx_ops.window_part`` divides (onnxruntime's count)."""
+        b, e = self.pads(steps)
+        at = int(step) * self.stride + np.arange(self.taps) * self.dilation - b
+        lo, hi = (-b, steps + e) if int(self._attrs.get("count_include_pad", 0)) else (0, steps)
+        return int(((at >= lo) & (at < hi)).sum())
+
+    def equations(self, steps: int, reads: list[bool] | None = None,
+                  count: int | None = None) -> list[EquationTemplate]:
+        """What one output number at a step is, as the Cell view prints it, over an input of
+        ``steps`` steps: a Conv's ``y_t[f] = Σₖ W[f,:,k]·x_{2t+k-1} + b[f]`` (the file's
+        kernel (M, C / group, k); no activation: a Relu is a node of its own; fields
+        ``{w0}``, ``{w1}`` ... each tap's product, ``{b}``, ``{y}``), a MaxPool's largest
+        or an AveragePool's mean of a channel over the taps that read a step (``reads``;
+        ``count`` the taps it divides by, ``counted``; fields ``{x0}`` ..., ``{sum}``,
+        ``{y}``): ``step_equations``' forms, Keras' Conv1D's and poolings' alike."""
+        index = self.read_index(steps)
+        if self.op == "Conv":
+            config = {"activation": "linear", "use_bias": self.weight_of(2) is not None}
+            return conv_equations(config, index, self.kernel_size, self.groups, kernel="W[f,:,k]")
+        reads = [True] * self.taps if reads is None else list(reads)
+        padded = self.pads(steps) != (0, 0) or int(self._attrs.get("ceil_mode", 0))
+        include = self.op == "AveragePool" and int(self._attrs.get("count_include_pad", 0))
+        note = ("the padding not read" + (" but counted: count_include_pad" if include else "")) if padded else ""
+        # (count_include_pad: n the taps on the input or its pads, every tap's where not given)
+        return pool_equations(self.TAKES, index, self.taps, reads, note,
+                              (self.taps if count is None else count) if include else None)
+
+    def window_words(self, steps: int) -> list[str]:
+        """Its window in the file's words, for the step page's line: "kernel 3", "strides
+        2", "dilations 2", "pads [1, 1]" (as it pads an input of ``steps``: auto_pad's
+        too), "ceil_mode", "group 2"."""
+        words = [f"kernel {self.taps}"]
+        words += [f"strides {self.stride}"] if self.stride > 1 else []
+        words += [f"dilations {self.dilation}"] if self.dilation > 1 else []
+        b, e = self.pads(steps)
+        auto = self._attrs.get("auto_pad", "NOTSET")
+        auto = auto.decode() if isinstance(auto, bytes) else str(auto)
+        words += ([f"pads [{b}, {e}]" + (f" ({auto})" if auto not in ("NOTSET", "") else "")] if b or e else [])
+        words += ["ceil_mode"] if int(self._attrs.get("ceil_mode", 0)) else []
+        words += ["count_include_pad"] if self.op == "AveragePool" and int(self._attrs.get(
+            "count_include_pad", 0)) else []
+        words += [f"group {self.groups}"] if self.op == "Conv" and self.groups > 1 else []
+        return words
+
+    def _steps_last(self, x) -> np.ndarray:
+        """(N, C, L) as (batch, steps, channels) float32, a view (``conv._OverSteps``')."""
+        return np.asarray(x, np.float32).transpose(0, 2, 1)
 
     def _params(self, rest) -> list:
         """The node's inputs after X as ``call`` hands them to the op: its weights and

@@ -43,6 +43,55 @@ def dense_equations(config: dict, steps: bool = True, unit: str = "u", wx: str |
     return [EquationTemplate("y", f"{y} = {act}({inner})", numeric)]
 
 
+#: taps written out one by one in a convolution's equations up to this many, else their sum
+TERMS_MAX = 8
+
+
+def tap_index(stride: int, dilation: int, before: int) -> str:
+    """Which input step tap ``k`` of output step ``t`` reads, as the equations write it:
+    ``t·stride + k·dilation − zeros before`` ("t+k", "2t+k-1"): a Keras Conv1D's or
+    pooling's (``conv._OverSteps.read_index``) and an ONNX Conv's or pool's
+    (``onnx_layers.OnnxWindowOp.read_index``)."""
+    text = ("t" if stride == 1 else f"{stride}t") + "+" + ("k" if dilation == 1 else f"{dilation}k")
+    return text + (f"-{before}" if before else "")
+
+
+def conv_equations(config: dict, index: str, taps: int, groups: int,
+                   kernel: str = "W_k[:,f]") -> list[EquationTemplate]:
+    """A convolution's equation templates for its output number ``f`` at a step: ``y_t[f] =
+    act(Σₖ W_k[:,f]·x_{t+k} + b[f])`` (``dense_equations``' form), ``index`` the input step
+    tap k reads (``tap_index``), ``kernel`` how one tap's weights of filter f are written
+    (Keras' ``W_k[:,f]``, ONNX's ``W[f,:,k]``); the fields ``{w0}``, ``{w1}``, ... each tap's
+    product with its step (0 where it reads the padding), or ``{wx}`` their sum past
+    ``TERMS_MAX`` taps, ``{b}``, ``{pre}``, ``{y}``."""
+    group = "[g]" if groups > 1 else ""  # (a filter reads its group's channels)
+    wx = f"Σₖ {kernel}·x_{{{index}}}{group}"
+    terms = ("{w0}" + "".join(f" + {{w{k}:t}}" for k in range(1, taps))) if taps <= TERMS_MAX else "{wx}"
+    return dense_equations(config, True, "f", wx, terms)
+
+
+def pool_equations(takes: str, index: str, taps: int, reads: list[bool], note: str,
+                   count: int | None = None) -> list[EquationTemplate]:
+    """A pooling's equation templates for its output number ``y_t[c]``: the largest
+    (``takes`` "max") or the mean of channel c over its window's taps, ``index`` the input
+    step tap k reads (``tap_index``); the fields ``{x0}``, ``{x1}``, ... each tap's number,
+    of the taps that read a step (``reads``: the padding is never read), ``{sum}`` (a
+    mean's, added tap after tap) and ``{y}``; a mean divides by ``count`` (the taps that
+    read a step where None; an ONNX AveragePool of count_include_pad its pads too), ``note``
+    what k runs over and what n is, in words ("the padding not read")."""
+    got = [k for k, r in enumerate(reads) if r]
+    x = f"x_{{{index}}}[c]"
+    ks = f"k = 0…{taps - 1}" + (f", {note}" if note else "")
+    if takes == "max":
+        return [EquationTemplate("y", f"y_t[c] = maxₖ {x}  ({ks})",
+                                 "max(" + ", ".join(f"{{x{k}}}" for k in got) + ") = {y}")]
+    n = len(got) if count is None else int(count)
+    said = "the steps it reads" if count is None else "the taps it counts"
+    terms = " + ".join(f"{{x{k}}}" if i == 0 else f"{{x{k}:t}}" for i, k in enumerate(got))
+    return [EquationTemplate("y", f"y_t[c] = Σₖ {x} / n  ({ks}; n: {said})",
+                             f"({terms}) / {n} = {{sum}} / {n} = {{y}}")]
+
+
 def unit_name(letter: str) -> str:
     """A unit's letter in words: ``f`` a Conv1D's filter, else a unit."""
     return "filter" if letter == "f" else "unit"

@@ -272,7 +272,7 @@ class StepPage(QtWidgets.QWidget):
         # (a softmax's equation says what it computes: no formula again)
         acts = ("" if act in ("linear", "softmax", "log_softmax")
                 else (f"{act}(x) = {told}" if told != f"{act}(x)" else f"{act}(x)") + " · ")
-        wx = "each tap's W_k·x" if ref.conv else "W·x"
+        wx = ("each tap's W[f,:,k]·x" if ref.onnx else "each tap's W_k·x") if ref.conv else "W·x"
         # (the weights' line and the legend at the body's size and less: the equation is
         # the page's news, and at 1280 x 720 presenting beside the side panel they took
         # four lines of the charts' height at its size)
