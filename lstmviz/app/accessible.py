@@ -115,7 +115,7 @@ def step_view(ref: StepRef, cursor, trace, sample_base: int = 0) -> str:
     where = (f"step {count(t + ref.start)} of {count(total)}" if ref.steps else "one step")
     reads = [r for r in ref.reads(t) if r >= 0]
     taps = ", ".join(count(r + ref.x_first) for r in reads)
-    src = ref.source.words + (f", input steps {taps}" if ref.windowed else "")
+    src = ref.source.words + (f", input step{'s' if len(reads) != 1 else ''} {taps}" if ref.windowed else "")
     eqs = " ".join(f"{eq.line}." for eq in step_equations(ref, s, t, u))
     return (f"{ref.name} ({ref.kind}, {plural(ref.units, word)}), {where}, sample {s + sample_base}, {word} {u}: "
             f"reads {src}. {eqs} {same_weights(ref)} Bars: the input it reads, and every {word}'s output, "
