@@ -633,9 +633,11 @@ def test_x_t_after_a_pooling_names_the_poolings_step_not_an_input_step(qtbot):
 #: (fixture, nodes): a Conv of pads [1, 1] and a MaxPool(2); a dilated Conv and an
 #: AvgPool1d(3, 2, padding 1, ceil_mode) (torch's count_include_pad); the hand-built graph
 #: of strides 2 and pads [2, 1], a ceil_mode MaxPool, a grouped dilated VALID Conv, an
-#: AveragePool SAME_UPPER of strides 2
+#: AveragePool SAME_UPPER of strides 2; the hand-built nodes of each attribute (SAME_LOWER,
+#: count_include_pad 0 and 1 ...) and the CNN of causal pads
 ONNX_WINDOW_CASES = [("onnx_torch_classic_cnn_lstm_max", ("conv.Conv", "pool.MaxPool")),
-                     ("onnx_torch_classic_cnn_avgpool_lstm", None), ("onnx_hand_cnn_lstm_strided", None)]
+                     ("onnx_torch_classic_cnn_avgpool_lstm", None), ("onnx_hand_cnn_lstm_strided", None),
+                     ("onnx_hand_conv_pool_attrs", None), ("onnx_hand_cnn_lstm_same_causal", None)]
 
 
 def _onnx_fixture(case):
@@ -684,8 +686,9 @@ def test_an_onnx_conv_or_pool_nodes_step_is_the_traces_numbers(view, case, names
     kinds = set()
     view.set_data(model, trace, inputs=[x])
     for node in nodes:
-        below = trace[model.nodes[[n.layer.name for n in model.nodes].index(node.name)].inbound[0].layer]
-        xs = below.outputs[0].transpose(0, 2, 1)  # ((N, C, L): steps first)
+        src = next(n for n in model.nodes if n.layer.name == node.name).inbound[0].layer
+        below = trace[src].outputs[0] if src in trace.layers else x  # (the model's input (N, C, L))
+        xs = below.transpose(0, 2, 1)  # ((N, C, L): steps first)
         ys = trace[node.name].outputs[0].transpose(0, 2, 1)
         T, op = xs.shape[1], node.class_name[5:]
         kinds.add(op)
@@ -727,7 +730,8 @@ def test_an_onnx_conv_or_pool_nodes_step_is_the_traces_numbers(view, case, names
                         said = " + ".join([fmt(taps[0])] + [fmt_term(v) for v in taps[1:]])
                         assert line.endswith(f"= ({said}) / {counted} = {fmt(total)} / {counted} = {fmt(y)}")
     expected = np.load(FIXTURES / case / "expected.npz")
-    np.testing.assert_allclose(trace.outputs[0], expected[list(expected.keys())[0]], atol=1e-5)
+    for got, key in zip(trace.outputs, ("y", "y2")):
+        np.testing.assert_allclose(got, expected[key], atol=1e-5)
     assert kinds >= {"Conv"} and len(kinds) >= 2
 
 
