@@ -453,7 +453,7 @@ def test_a_step_whose_taps_lie_before_the_window_is_said_in_one_line(view, paddi
     ("conv", 3, 2, "conv (Conv1D, 4 filters), step 3 of 10, sample 1, filter 2: reads the model's input, "
                    "input steps 1, 2, 3."),
     ("pool", 3, 2, "pool (MaxPooling1D, 4 channels), step 3 of 5, sample 1, channel 2: reads y_t of conv, "
-                   "input steps 6, 7.")])
+                   "steps 6, 7.")])
 def test_the_page_in_words_for_a_screen_reader(view, layer, step, unit, said_first):
     """``describe`` (the view's accessible description) says the page's numbers: the
     equation line the page shows, and the line on the weights (a pooling's: it has none)."""
@@ -589,7 +589,7 @@ def test_a_strided_poolings_step_on_a_long_input_reads_the_steps_below_it_at_twi
         head = page.header.text()
         assert f"step <b>t = {own:,}</b> reads steps {2 * own:,}, {2 * own + 1:,} of {conv}" in head
         said = view.describe()
-        assert f"input steps {2 * own:,}, {2 * own + 1:,}." in said
+        assert f"of {conv}, steps {2 * own:,}, {2 * own + 1:,}." in said  # (the Conv1D's, not "input steps")
     assert "its 5,000 input steps become 2,500." in page.eq_label.text()
 
 

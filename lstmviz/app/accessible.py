@@ -115,7 +115,10 @@ def step_view(ref: StepRef, cursor, trace, sample_base: int = 0) -> str:
     where = (f"step {count(t + ref.start)} of {count(total)}" if ref.steps else "one step")
     reads = [r for r in ref.reads(t) if r >= 0]
     taps = ", ".join(count(r + ref.x_first) for r in reads)
-    src = ref.source.words + (f", input step{'s' if len(reads) != 1 else ''} {taps}" if ref.windowed else "")
+    # (a layer's steps where it reads one's: a pooling after a Conv1D of strides 2 reads
+    # the Conv1D's steps 6, 7, which are not the input's)
+    kind = "input step" if ref.source.layer is None else "step"
+    src = ref.source.words + (f", {kind}{'s' if len(reads) != 1 else ''} {taps}" if ref.windowed else "")
     eqs = " ".join(f"{eq.line}." for eq in step_equations(ref, s, t, u))
     return (f"{ref.name} ({ref.kind}, {plural(ref.units, word)}), {where}, sample {s + sample_base}, {word} {u}: "
             f"reads {src}. {eqs} {same_weights(ref)} Bars: the input it reads, and every {word}'s output, "
