@@ -4,6 +4,7 @@ units by steps, the selected one's curve), the numbers exactly the trace's (and 
 within the fixtures' tolerance); a layer whose output has no steps keeps a message that
 says what it outputs and which layers have steps."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -438,3 +439,27 @@ def test_a_relu_filter_off_at_every_step_is_drawn_from_0_up(view):
         view.set_cursor(Cursor(step=4, layer="conv", unit=0))
         lo, hi = view._curve_range
         assert lo == 0.0 and hi >= float(trace["conv"].output[0, :, 0].max()), act
+
+
+def test_an_onnx_graphs_nodes_said_to_be_nonnegative_are_in_every_onnx_fixtures_trace():
+    """An ONNX graph's nodes were never said >= 0 (a torch Relu's output coloured on a scale
+    symmetric around 0, half of it unused). Now a Relu, Sigmoid, Softmax, and the Transpose,
+    pools or reductions of such numbers are (``OnnxOp.nonnegative``): every claim holds in
+    every ONNX fixture's trace, and torch's CNN-LSTM's Relu is named, its BatchNormalization
+    and the MaxPool after it not."""
+    pytest.importorskip("onnx")
+    named = set()
+    for folder in sorted(FIXTURES.glob("onnx_*")):
+        if not (folder / "model.onnx").exists() or not (folder / "x.npy").exists():
+            continue
+        model = lstmviz.load(str(folder / "model.onnx"), isolate=False)
+        names = json.loads((folder / "meta.json").read_text())["inputs"]  # (x, seq_lens, h0 ...)
+        trace = model.trace([np.load(folder / ("x.npy" if k == 0 else f"{n}.npy")) for k, n in enumerate(names)])
+        for name, yes in nonnegative(model).items():
+            if yes and name in trace.layers and trace[name].outputs:
+                out = np.asarray(trace[name].outputs[0], np.float64)
+                assert np.nanmin(out) >= 0, (folder.name, name)
+                named.add((folder.name, name))
+    case = "onnx_torch_classic_cnn_lstm_max"
+    assert (case, "Relu") in named
+    assert (case, "bn.BatchNormalization") not in named and (case, "pool.MaxPool") not in named

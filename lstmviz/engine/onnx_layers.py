@@ -848,6 +848,22 @@ class OnnxOp(Layer):
         self.glue = self.op in onnx_ops.GLUE_OPS or bool(self.config.get("indices"))
         self._consts = {k: _const(v) for k, v in (self.config.get("consts") or {}).items()}
 
+    #: ops whose every output number is >= 0 whatever they read (a Relu's, torch's nn.ReLU
+    #: between a Conv and a pool)
+    NONNEGATIVE_OPS = frozenset({"Relu", "Sigmoid", "Softmax", "Abs", "Exp"})
+    #: ops whose output numbers are some of their first input's (moved, picked, the largest
+    #: of a window) or a mean of them: >= 0 where that input's are
+    SIGN_KEEPING_OPS = frozenset({"Identity", "Transpose", "Reshape", "Squeeze", "Unsqueeze", "Flatten",
+                                  "Gather", "Slice", "MaxPool", "AveragePool", "ReduceMax", "ReduceMean"})
+
+    def nonnegative(self, inputs: list[bool]) -> bool:
+        """Whether every number of its output is >= 0 (``Layer.nonnegative``): a Relu's,
+        Sigmoid's, Softmax's; a Transpose's, a MaxPool's or AveragePool's of such numbers
+        (its first input's: the data; the others an index, a shape)."""
+        if self.op in self.NONNEGATIVE_OPS:
+            return True
+        return self.op in self.SIGN_KEEPING_OPS and bool(inputs) and bool(inputs[0])
+
     def weight_specs(self, input_shapes):
         return [(f"{self.op.lower()}_{k}", tuple(s), "zeros")
                 for k, s in enumerate(self.config.get("weight_shapes") or [])]
