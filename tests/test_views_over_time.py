@@ -340,13 +340,17 @@ def test_a_quiet_label_takes_the_height_of_a_font_it_inherits(qtbot):
 @pytest.mark.parametrize("steps, cached", [(200, False), (200, True), (1000, False), (33, False),
                                            (16, False), (16, True), (12, False), (100, False),
                                            (60, True)])
-def test_strip_curves_paint_the_pixels_of_one_polyline(qtbot, steps, cached):
+def test_strip_curves_paint_the_pixels_of_one_polyline(qtbot, monkeypatch, steps, cached):
     # the unit curves are stroked in strips (faster): every pixel must be the whole line's
     import pyqtgraph as pg
     from PySide6 import QtWidgets
 
-    from lstmviz.ui.views._common import StripCurve
+    from lstmviz.ui.views._common import StripCurve, StripCurveItem
 
+    whole = []  # (the strips' curves stroked whole by pyqtgraph: 16 steps were, by a length rule)
+    plain_paint = pg.PlotCurveItem.paint
+    monkeypatch.setattr(pg.PlotCurveItem, "paint", lambda self, *a: (
+        whole.append(self) if isinstance(self, StripCurveItem) else None, plain_paint(self, *a))[1])
     rng = np.random.default_rng(steps)
     ys = [np.tanh(np.cumsum(rng.normal(0, 0.3, steps))) * (k + 1) / 2 for k in range(3)]
     grabs = []
@@ -365,6 +369,7 @@ def test_strip_curves_paint_the_pixels_of_one_polyline(qtbot, steps, cached):
         img = w.grab().toImage()
         grabs.append(np.array(img.constBits()).reshape(img.height(), -1).copy())
     assert grabs[0].any() and (grabs[0] != grabs[0][0, 0]).any()  # something was drawn
+    assert not whole  # (stroked in strips)
     np.testing.assert_array_equal(grabs[1], grabs[0])
 
 

@@ -244,9 +244,12 @@ class StripCurveItem(pg.PlotCurveItem):
     WIDE_STRIP = 5
 
     def _plain(self, x, y) -> bool:
+        # (longer than two strips of ``WIDE_STRIP``: a long input's 16 exact steps are
+        # stroked in strips too; ``paint`` strokes a line whole where it is not longer than
+        # two of its strips)
         o = self.opts
         pen, shadow = o["pen"], o["shadowPen"]
-        return (x is not None and len(x) > 2 * self.STRIP and o["fillLevel"] is None and not o["stepMode"]
+        return (x is not None and len(x) > 2 * self.WIDE_STRIP and o["fillLevel"] is None and not o["stepMode"]
                 and (shadow is None or shadow.style() == QtCore.Qt.PenStyle.NoPen)
                 and isinstance(o["connect"], str) and o["connect"] in ("all", "finite")  # all finite here
                 and o["compositionMode"] is None
