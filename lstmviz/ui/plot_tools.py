@@ -915,20 +915,62 @@ class SteadyAxis(KeptLabel, UncrowdedLabels, CommaRoom):
         geometry = self.geometry()
         levels = self._tickLevels
         several = bool(levels) and len(levels[0]) > 1
-        key = (self.style["tickLength"], self.style["hideOverlappingLabels"], several)
+        counted = (self.orientation == "bottom" and getattr(self, "_lstmviz_counts", None) is not None
+                   and not isinstance(self.style["hideOverlappingLabels"], bool))
+        key = (self.style["tickLength"], self.style["hideOverlappingLabels"], several,
+               (tuple(levels[0]), tuple(self.range)) if counted and levels else None)
         known, known_key, rect = self._bounds
         if known is None or key != known_key or geometry != known:
             rect = super().boundingRect()
-            if (self.orientation == "bottom" and getattr(self, "_lstmviz_counts", None) is not None
-                    and not isinstance(key[1], bool) and several):
-                # a count axis (``count_axis``) lets its first label stand half out at the
-                # left (the empty corner under the left axis), not its last at the right:
-                # a colour bar or the next chart stands there, and a step 3 columns from a
-                # long input's window's end was labelled half under the colour bar ("15014").
-                # Its only label stays (a narrow heatmap's axis was left without a number)
-                rect.setRight(min(rect.right(), self.mapRectFromParent(geometry).right() + 2))
+            if counted:
+                own = self.mapRectFromParent(geometry)
+                if several:
+                    # a count axis (``count_axis``) lets its first label stand half out at the
+                    # left (the empty corner under the left axis), not its last at the right:
+                    # a colour bar or the next chart stands there, and a step 3 columns from a
+                    # long input's window's end was labelled half under the colour bar ("15014").
+                    # Its only label stays (a narrow heatmap's axis was left without a number)
+                    rect.setRight(min(rect.right(), own.right() + 2))
+                if key[3] is not None:
+                    self._labels_only(rect, own)
             self._bounds = (geometry, key, rect)
         return QtCore.QRectF(rect)
+
+    def _follows_labels(self) -> bool:
+        """Whether this axis's bounds follow its labels (``_labels_only``): a count axis
+        along the bottom that lets its labels stand past its ends."""
+        return (self.orientation == "bottom" and getattr(self, "_lstmviz_counts", None) is not None
+                and not isinstance(self.style["hideOverlappingLabels"], bool))
+
+    def setTicks(self, ticks):  # noqa: N802 (pyqtgraph's name)
+        if self._follows_labels():
+            self.prepareGeometryChange()  # (Qt repaints where it painted it last, as the bounds change)
+        super().setTicks(ticks)
+
+    def setRange(self, mn, mx):  # noqa: N802 (pyqtgraph's name)
+        if hasattr(self, "range") and (mn, mx) != tuple(self.range) and self._follows_labels():
+            self.prepareGeometryChange()
+        super().setRange(mn, mx)
+
+    def _labels_only(self, rect: QtCore.QRectF, own: QtCore.QRectF) -> None:
+        """A count axis's bounds past its own ends trimmed to where its labels stand (each
+        as wide as pyqtgraph measures it, and a pixel or two more): Qt repaints what an
+        item's bounds cover when its ticks change, and a step axis's room for a label at
+        either end reached into the colour bar beside its heatmap and the unit axis
+        before it, repainted at every seek though no label stood there."""
+        font = self.style["tickFont"] or self.font()
+        metrics = QtGui.QFontMetricsF(font)
+        r0, r1 = self.range[0], self.range[1]
+        scale = own.width() / (r1 - r0) if r1 != r0 else 0.0
+        lo, hi = own.left() - 2, own.right() + 2  # (the axis line runs a pixel past its ends)
+        for v, text in self._tickLevels[0]:
+            # (every label's room, within pyqtgraph's bounds: a label that fits those fits
+            # these, one that does not fits neither)
+            x = (float(v) - r0) * scale + own.left()
+            half = math.ceil(metrics.horizontalAdvance(str(text))) / 2.0 + 3.0
+            lo, hi = min(lo, x - half), max(hi, x + half)
+        rect.setLeft(max(rect.left(), math.floor(lo)))
+        rect.setRight(min(rect.right(), math.ceil(hi)))
 
     def _steady(self) -> bool:
         """Whether this axis is what ``generateDrawSpecs`` makes in its own steps: a step
