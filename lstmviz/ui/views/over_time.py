@@ -43,6 +43,7 @@ from lstmviz.ui.plot_tools import (
     RowLegend,
     add_plot,
     counted_ticks,
+    exact_updates,
     fit_side_label,
     keep_pixels,
     label_share,
@@ -523,6 +524,7 @@ class OverTimeView(TraceView):
         self.curve_widget = pg.PlotWidget(enableMenu=False,  # (made without the menu: ~4 ms)
                                          axisItems={"left": GridAxis("left"), **steady_axes("bottom")})
         self.curve_plot: pg.PlotItem = self.curve_widget.getPlotItem()
+        exact_updates(self.curve_widget, *(s.widget for s in self.slots))  # (a seek repaints what it moved)
         self.curve_plot.hideButtons()
         self.curve_plot.setMouseEnabled(False, False)
         self.curve_plot.showGrid(x=False, y=True, alpha=0.25)
