@@ -138,6 +138,7 @@ def test_the_orthogonal_draw_has_the_bits_of_lapacks_qr_on_every_blas_thread_cou
     if blas.threads() is None:
         pytest.skip("no OpenBLAS found")
     before = blas.threads()
+    I._DRAWN.clear()  # (each draw made here, none remembered)
     try:
         blas.set_threads(2)
         for shape in ((128, 512), (512, 128), (64, 256)):
@@ -161,6 +162,41 @@ def test_skip_remembers_where_a_draw_left_the_generator():
         assert a.bit_generator.state == b.bit_generator.state
         assert a.normal() == b.normal()
     assert len(I._SKIPPED) == 2
+
+
+def test_an_orthogonal_draw_again_from_where_it_started_is_remembered(monkeypatch):
+    # an edit that draws a layer again from the same place in the stream (an option that
+    # changes no weight's shape, units back to a number it had) takes the factor drawn
+    # then: the same bits, the generator left where the draw leaves it, no QR made again
+    I._DRAWN.clear()
+    qrs = []
+    real_qr = np.linalg.qr
+    monkeypatch.setattr(np.linalg, "qr", lambda a: (qrs.append(a.shape), real_qr(a))[1])
+    drawn, states = [], []
+    for _ in range(2):
+        rng = np.random.default_rng(11)
+        rng.uniform(size=7)  # (not from the seed's start)
+        w = I.make({"class_name": "Orthogonal", "config": {"gain": 2.0}}, (32, 128), rng)
+        drawn.append(w)
+        states.append((rng.bit_generator.state, rng.normal()))
+    assert qrs == [(128, 32)]  # the second from the memo
+    np.testing.assert_array_equal(drawn[1], drawn[0])
+    assert states[1] == states[0]
+    drawn[1][0, 0] = 5.0  # the caller's own array: the memo's stays as drawn
+    again = I.make({"class_name": "Orthogonal", "config": {"gain": 2.0}}, (32, 128), _advanced(11, 7))
+    np.testing.assert_array_equal(again, drawn[0])
+    # another place in the stream or another shape: drawn anew
+    I.make("orthogonal", (32, 128), np.random.default_rng(12))
+    I.make("orthogonal", (128, 32), _advanced(11, 7))
+    assert len(qrs) == 3
+    np.testing.assert_array_equal(I.make("orthogonal", (64, 16), np.random.default_rng(3)),
+                                  I.orthogonal((64, 16), np.random.default_rng(3)).astype(np.float32))
+
+
+def _advanced(seed: int, n: int) -> np.random.Generator:
+    rng = np.random.default_rng(seed)
+    rng.uniform(size=n)
+    return rng
 
 
 def _keras3(cls, **config):

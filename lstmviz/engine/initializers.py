@@ -3,6 +3,8 @@ not the same numbers: Keras' random streams are its backend's)."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from lstmviz.engine import blas
@@ -190,7 +192,7 @@ def make(init, shape, rng: np.random.Generator) -> np.ndarray:
     elif key == "truncatednormal":  # Keras' TruncatedNormal: no variance correction
         out = _truncated(rng, args["stddev"], shape, corrected=False, mean=args["mean"])
     elif key == "orthogonal":
-        out = args["gain"] * orthogonal(shape, rng)
+        out = args["gain"] * _orthogonal_drawn(shape, rng)
     elif key == "identity":
         if len(shape) != 2:
             raise LstmvizError(f"initializer {name!r}: an identity matrix is 2D, not of shape {shape}; "
@@ -244,6 +246,38 @@ def skip(init, shape, rng: np.random.Generator) -> None:
 #: kernel's orthogonal draw: ~0.8 ms of normals at 128 units), move the stream without
 #: drawing.
 _SKIPPED: dict = {}
+
+
+def _orthogonal_drawn(shape, rng) -> np.ndarray:
+    """``orthogonal(shape, rng)``, the last few draws remembered by where they started in
+    the stream (``_DRAWN``): the same state and shape are the same normals and the same QR,
+    so a layer drawn again from where it was drawn before (an edit of an option that draws
+    no other weights, ``activation``, ``use_bias`` ...; ``units`` back to a number it had)
+    takes the factor it had, and the stream is left where the draw leaves it. The caller
+    gets an array of its own (never one the memo holds)."""
+    before = _frozen_state(rng)
+    memo = None if before is None else (before, tuple(int(s) for s in shape))
+    with _DRAWN_LOCK:  # (builds on other threads use it too)
+        known = _DRAWN.get(memo) if memo is not None else None
+    if known is not None:
+        q, after = known
+        rng.bit_generator.state = after
+        return q.copy()
+    q = orthogonal(shape, rng)
+    if memo is not None and q.nbytes <= _DRAWN_BYTES // 4:
+        with _DRAWN_LOCK:
+            while _DRAWN and sum(v[0].nbytes for v in _DRAWN.values()) + q.nbytes > _DRAWN_BYTES:
+                del _DRAWN[next(iter(_DRAWN))]  # (the oldest first)
+            _DRAWN[memo] = (q.copy(), rng.bit_generator.state)
+    return q
+
+
+#: ``_orthogonal_drawn``'s memo: (the generator's state before, shape) -> (the factor, its
+#: state after), oldest first, at most ``_DRAWN_BYTES`` of factors (a QR of 512 x 128 takes
+#: ~2-3 ms, ~6-10 on a machine half as fast: most of an edit's model build)
+_DRAWN: dict = {}
+_DRAWN_BYTES = 64 << 20
+_DRAWN_LOCK = threading.Lock()
 
 
 def _frozen_state(rng) -> tuple | None:
