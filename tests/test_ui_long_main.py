@@ -2884,8 +2884,8 @@ def test_seeks_in_a_long_input_leave_what_the_window_painted_anew_shows(long_win
         img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
         return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine()).copy()
 
-    for step in (2991, 453, 1487, 12, 2222, 460, 461, 1999):
-        state.set_cursor(step=step)
+    for step, unit in ((2991, 0), (453, 0), (1487, 3), (12, 3), (2222, 1), (460, 1), (461, 1), (1999, 5)):
+        state.set_cursor(step=step, unit=unit)
         for whole in (False, True):
             if whole:  # (the window around it, once computed: what the runner's timer swaps in)
                 state.long.wait_prefetch()
