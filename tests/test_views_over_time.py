@@ -1727,3 +1727,31 @@ def test_the_curves_give_way_in_an_800_x_600_window(qapp, tmp_path):
         assert not any(s.plot.getAxis("bottom").isVisible() for s in slots)
     finally:
         dispose(w)
+
+
+@pytest.mark.parametrize("height, lo, hi, alpha", [(200, -0.55, 1.02, 0.25), (60, -2.2, 1.2, 0.25),
+                                                    (400, 0.0, 1.0, 0.6), (120, -1e-3, 2e-3, 0.25)])
+def test_a_grid_axis_makes_the_specs_of_pyqtgraph(qtbot, height, lo, hi, alpha):
+    # Over time's curves' value axis (with a grid) lays its lines, grid lines and labels out
+    # in fewer steps than pyqtgraph: the very specs pyqtgraph makes
+    import pyqtgraph as pg
+
+    from helpers import axis_specs as specs
+    from helpers import plain_specs as plain
+    from lstmviz.ui.views._common import GridAxis
+
+    for axis_type in (GridAxis, pg.AxisItem):
+        w = pg.PlotWidget(axisItems={"left": axis_type("left")})
+        qtbot.addWidget(w)
+        w.resize(500, height)
+        w.showGrid(x=False, y=True, alpha=alpha)
+        w.setYRange(lo, hi, padding=0)
+        w.show()
+        qtbot.waitExposed(w)
+        axis = w.getAxis("left")
+        ours = specs(axis, type(axis).generateDrawSpecs)
+        assert ours[1] and ours[2]  # grid lines and labels
+        if axis_type is GridAxis:
+            assert plain(ours) == plain(specs(axis, pg.AxisItem.generateDrawSpecs))
+            # (across the plot, from its far side to the axis)
+            assert len({p1.x() for _, p1, _ in ours[1]}) == 1 and ours[1][0][1].x() > ours[1][0][2].x() + 100

@@ -1119,6 +1119,11 @@ class SteadyAxis(KeptLabel, UncrowdedLabels, CommaRoom):
         else:
             span = (bounds.topLeft() + point(-1.0, 1.0), bounds.topRight() + point(1.0, 1.0))
             stop, direction, axis = bounds.top(), 1, 1
+        linked = self.linkedView()
+        grid = self.grid is not False and linked is not None
+        if grid:  # (its ticks are grid lines across the linked view, from its far side)
+            far = linked.mapRectToItem(self, linked.boundingRect())
+            start = {"left": far.right(), "right": far.left(), "top": far.bottom(), "bottom": far.top()}[side]
         ends = [self.mapToDevice(x) for x in span]
         if None in ends:
             return None
@@ -1151,6 +1156,8 @@ class SteadyAxis(KeptLabel, UncrowdedLabels, CommaRoom):
             tip = stop + st["tickLength"] / ((i * 0.5) + 1.0) * direction
             if alpha is None:
                 line_alpha = 255 / (i + 1)
+                if grid:  # (pyqtgraph's: fainter where the lines stand closer)
+                    line_alpha *= self.grid / 255. * min(max(0.05 * pixels / (len(ticks) + 1), 0.0), 1.0)
             elif isinstance(alpha, float):
                 line_alpha = min(255, max(0, int(round(alpha * 255))))
             elif isinstance(alpha, int) and 0 <= alpha <= 255:
@@ -1170,7 +1177,10 @@ class SteadyAxis(KeptLabel, UncrowdedLabels, CommaRoom):
                     at.append(None)
                     continue
                 at.append(x)
-                if axis == 0:
+                if grid:
+                    tick_specs.append((pen, point(start, x), point(stop, x)) if axis == 0 else
+                                      (pen, point(x, start), point(x, stop)))
+                elif axis == 0:
                     tick_specs.append((pen, point(stop, x), point(tip, x)))
                 else:
                     tick_specs.append((pen, point(x, stop), point(x, tip)))
