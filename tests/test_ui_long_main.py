@@ -2072,6 +2072,32 @@ def test_the_rows_label_stands_clear_of_three_digit_units_above_a_strip(make_win
     assert checked == 6
 
 
+def test_seeks_in_a_long_input_leave_what_the_window_painted_anew_shows(long_window):
+    # Over time's plots repaint what a seek changed and no more (``exact_updates``: Qt
+    # widened each changed rectangle by 2 px, and so repainted the titles over the strips'
+    # bands and the colour bars' axes beside the step axes): nothing of an earlier step left
+    from PySide6 import QtGui
+
+    w, x = long_window
+    state, view = _opened(w, x, "Over time")
+    flag = QtWidgets.QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing
+    assert all(v.optimizationFlags() & flag for v in [view.curve_widget] + [s.widget for s in view.slots])
+
+    def pixels(img):
+        img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+        return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine()).copy()
+
+    for step, unit in ((2991, 0), (453, 0), (1487, 3), (12, 3), (2222, 1), (460, 1), (461, 1), (1999, 5)):
+        state.set_cursor(step=step, unit=unit)
+        for whole in (False, True):
+            if whole:  # (the window around it, once computed: what the runner's timer swaps in)
+                state.long.wait_prefetch()
+                w.long_runner.poll()
+            QtWidgets.QApplication.processEvents()
+            shown = pixels(w.screen().grabWindow(w.winId()).toImage())  # (the backing store)
+            assert np.array_equal(shown, pixels(w.grab().toImage())), (step, whole)
+
+
 def test_a_long_input_of_one_step_says_one_step(long_window, tmp_path):
     """File > Open a long input of one row said "Opened one.csv: 1 steps, traced whole"."""
     w, x = long_window
@@ -2867,29 +2893,3 @@ def test_a_long_input_through_a_torch_onnx_lstm_layernorm_opens_and_seeks_exactl
         np.testing.assert_array_equal(row.values, full[lstm].steps["h"][0, o:o + len(row.values), 1])
         said = unrolled.header.text()
         assert f"{step:,}" in said and f"of {T:,}" in said, said
-
-
-def test_seeks_in_a_long_input_leave_what_the_window_painted_anew_shows(long_window):
-    # Over time's plots repaint what a seek changed and no more (``exact_updates``: Qt
-    # widened each changed rectangle by 2 px, and so repainted the titles over the strips'
-    # bands and the colour bars' axes beside the step axes): nothing of an earlier step left
-    from PySide6 import QtGui
-
-    w, x = long_window
-    state, view = _opened(w, x, "Over time")
-    flag = QtWidgets.QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing
-    assert all(v.optimizationFlags() & flag for v in [view.curve_widget] + [s.widget for s in view.slots])
-
-    def pixels(img):
-        img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
-        return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine()).copy()
-
-    for step, unit in ((2991, 0), (453, 0), (1487, 3), (12, 3), (2222, 1), (460, 1), (461, 1), (1999, 5)):
-        state.set_cursor(step=step, unit=unit)
-        for whole in (False, True):
-            if whole:  # (the window around it, once computed: what the runner's timer swaps in)
-                state.long.wait_prefetch()
-                w.long_runner.poll()
-            QtWidgets.QApplication.processEvents()
-            shown = pixels(w.screen().grabWindow(w.winId()).toImage())  # (the backing store)
-            assert np.array_equal(shown, pixels(w.grab().toImage())), (step, whole)
