@@ -6,7 +6,9 @@ For a stack of three 128-unit LSTMs (return_sequences=True) over 200 steps:
    the window is painted: once as the event loop does it (the layouts the new texts ask
    for, then the widgets that changed), once as a repaint of the whole window;
 2. edit: changing `units` in the side panel's spin box re-builds, re-traces and redraws
-   the tab on screen (each tab in turn);
+   the tab on screen (each tab in turn); each edit's weights drawn anew, as an edit to a
+   number of units the stack has not had (``--remembered``: back to a number it had, whose
+   orthogonal draws the engine remembers and so skips their QR);
 3. start-up: from the command start (a subprocess running ``lstmviz --screenshot``, the
    default demo) to the window painted, and to the PNG written; twice: as this sandbox
    runs sources (``PYTHONDONTWRITEBYTECODE``: every lstmviz module compiled at each start)
@@ -26,7 +28,7 @@ one where the view asks for them: the Unrolled view), and the event loop's layou
 paint).
 
 Usage: scripts/bench_gui.py [--repeats N] [--batch B] [--starts N]
-                            [--only-startup | --only-seek | --only-edit] [--stages]
+                            [--only-startup | --only-seek | --only-edit] [--stages] [--remembered]
 """
 
 from __future__ import annotations
@@ -156,6 +158,9 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=40)
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--units", type=int, default=128)
+    ap.add_argument("--remembered", action="store_true",
+                    help="edit: keep the engine's remembered orthogonal draws (units back to a number "
+                         "they had); by default each edit draws anew, as one to a new number does")
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--starts", type=int, default=5, help="start-ups timed per way (median)")
     ap.add_argument("--only-startup", action="store_true", help="time the start-up only")
@@ -265,6 +270,15 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
     panel = window.stack_panel
     panel.cards.setCurrentRow(1)
     spin = panel.option_widgets["units"]
+    # (units 127 <-> 128 draw from where they drew two edits before: the engine remembers
+    # such orthogonal draws, initializers._DRAWN, and skips their QR. A user's edit to a
+    # number the stack has not had draws anew: forgotten before each edit, unless
+    # --remembered measures the edit back to a number it had)
+    from lstmviz.engine import initializers
+
+    def forget() -> None:
+        if not args.remembered:
+            initializers._DRAWN.clear()
     parts: dict[str, list[float]] = {}
     restore = _time_parts(parts) if args.stages else (lambda: None)
     per_tab, per_tab_parts = {}, {}
@@ -275,6 +289,7 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
             v.clear()
         for i in range(max(5, args.repeats // 5)):
             value = args.units - 1 if i % 2 == 0 else args.units
+            forget()
             c0, t0 = time.process_time(), time.perf_counter()
             spin.setValue(value)
             t1 = time.perf_counter()
@@ -287,7 +302,9 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
         per_tab[tab.title] = (median_ms(edits), median_ms(edit_cpu))
         per_tab_parts[tab.title] = {name: median_ms(v) for name, v in parts.items() if v}
     restore()
-    print("edit in the side panel (units of the middle LSTM):")
+    print("edit in the side panel (units of the middle LSTM" + (
+        ", back to a number it had: its orthogonal draw remembered):" if args.remembered
+        else ", each edit's orthogonal draws made anew, QR included):"))
     for title, (ms, cpu_ms) in per_tab.items():
         print(f"    {'re-built, re-traced, ' + title + ' tab redrawn, painted':<50} "
               f"{ms:8.1f} ms  (CPU {cpu_ms:.1f} ms)")
@@ -303,9 +320,11 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
     alone, with_view = [], []
     for i in range(max(5, args.repeats // 5)):
         value = args.units - 1 if i % 2 == 0 else args.units
+        forget()
         t0 = time.perf_counter()
         bare.set_layer_option(1, "units", value)
         alone.append(time.perf_counter() - t0)
+        forget()
         t0 = time.perf_counter()
         spin.setValue(value)
         app.processEvents()
