@@ -2640,3 +2640,48 @@ def test_the_loss_legend_leaves_its_view_lines_of_height_on_a_projector(make_win
     finally:
         panel.stop()
         th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1024, 768), (1280, 720)])
+def test_the_metric_axis_labels_stand_apart_on_a_projector(make_window, qapp, size):
+    """The accuracy plot's 0 .. 1 axis in the projector theme: at 800 x 600 its view is two
+    lines high, and its labels 0, 0.5 and 1 stood over one another (each half a line from the
+    next). Now each label clear of the next by a tenth of a line, 0 and 1 always labelled, 0.5
+    where it has the room, the labels the values they stand at."""
+    from PySide6 import QtCore, QtGui, QtWidgets
+
+    from helpers import axis_labels
+    from lstmviz.ui import theme as th
+
+    w = make_window(size)
+    panel = w.train_panel
+    try:
+        w.set_theme("projector")
+        w.resize(*size)
+        w.tabs.setCurrentWidget(panel)
+        panel.task_combo.setCurrentIndex(panel.task_combo.findData("parity"))
+        QtWidgets.QApplication.processEvents()
+        for _ in range(40):  # (an epoch and more: an accuracy to draw)
+            assert panel.session.step() is not None
+        panel.refresh(force=True)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        plot = panel.metric_plot
+        assert plot.isVisible() and panel.session.metrics_within_one()
+        axis = plot.getAxis("left")
+        labels = sorted(axis_labels(axis), key=lambda r: r[0].top())
+        texts = [t for _, t in labels]
+        assert texts[0] == "1" and texts[-1] == "0", texts
+        line = QtGui.QFontMetricsF(axis.style["tickFont"]).height()
+        for (a, _), (b, _) in zip(labels, labels[1:]):
+            assert b.top() - a.bottom() >= 0.1 * line, (texts, [(r.top(), r.bottom()) for r, _ in labels])
+        # each label at its value's height in the view
+        vb = plot.vb
+        for rect, text in labels:
+            y = axis.mapToScene(rect.center()).y()
+            at = vb.mapViewToScene(QtCore.QPointF(0, float(text))).y()
+            assert abs(y - at) <= 0.6 * line, (text, y, at)
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
+

@@ -1485,8 +1485,12 @@ class TrainPanel(QtWidgets.QWidget):
             wide = max(2, int(vb.width() / (6 * self.theme.pt() * 4 / 3)))
             set_ticks(self.metric_plot.getAxis("bottom"), count_tick_list(right, wide))
             # 0 to 1: 0, 0.5, 1, and quarters where the view holds their labels a line and a
-            # half apart (pyqtgraph's own put five labels and nine grid lines in 90 px)
-            steps = (0.0, 0.25, 0.5, 0.75, 1.0) if vb.height() >= 6 * line else (0.0, 0.5, 1.0)
+            # half apart (pyqtgraph's own put five labels and nine grid lines in 90 px); 0 and
+            # 1 alone where 0.5 would stand within 1.2 lines of them (a projector's 800 x 600:
+            # the three labels over one another in a view two lines high)
+            unit = vb.height() / (hi - lo + 2 * pad)  # (pixels from 0 to 1)
+            steps = ((0.0, 0.25, 0.5, 0.75, 1.0) if vb.height() >= 6 * line
+                     else (0.0, 0.5, 1.0) if unit / 2 >= 1.2 * line else (0.0, 1.0))
             set_ticks(self.metric_plot.getAxis("left"), [[(v, f"{v:g}") for v in steps], []]
                       if within else None)
 
