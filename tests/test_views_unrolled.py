@@ -155,6 +155,32 @@ def test_branches_run_in_lanes_not_through_other_rows(view):
         assert not (vertical and min(y[k], y[k + 1]) < b.y and max(y[k], y[k + 1]) > a.y)
 
 
+def test_the_layers_one_layer_feeds_branch_off_one_lane(view):
+    """k3_around_rnn: fourteen layers read the LSTM's output, each in a lane of its own
+    left of the block (0.22 of a step each: 3 of its 6 columns' width), a black band beside
+    the cells at 800 x 600. A source has one lane now, each layer it feeds branching off it
+    into that layer's row with an arrow head; no lane crosses a row's cells."""
+    model, trace, xs = _load("k3_around_rnn")
+    view.set_data(model, trace, inputs=xs)
+    lstm = row(view, "lstm")
+    fed = [r for r in view.rows if r.sources == ["lstm"] and r.domain == lstm.domain and r.y > lstm.y + 2]
+    assert len(fed) >= 10
+    x, y = view.up_lines.getData()
+    left = lstm.offset - 0.5
+    segments = [((x[k], y[k]), (x[k + 1], y[k + 1])) for k in range(0, len(x), 2)]
+    uprights = {a[0] for a, b in segments if a[0] == b[0] and a[0] < left}
+    assert len(uprights) == 1 and view.lane_left == pytest.approx(left - 0.22), uprights
+    lane = uprights.pop()
+    top = max(max(a[1], b[1]) for a, b in segments if a[0] == b[0] == lane)
+    assert top == pytest.approx(max(r.y for r in fed) - 0.3)
+    heads = set(zip(view.heads.data["x"].tolist(), view.heads.data["y"].tolist()))
+    for r in fed:  # (a branch from the lane into the row's left end, its arrow head there)
+        branch = [(a, b) for a, b in segments if a == (lane, r.y - 0.3) and b[1] == r.y - 0.3 and b[0] > lane]
+        assert len(branch) == 1, r.key
+        end = branch[0][1]
+        assert left <= end[0] <= left + 0.5 and end in heads, (r.key, end)
+
+
 def test_repeat_vector_fans_one_vector_out_to_every_step(view):
     model, trace, xs = _load("k3_repeat_vector")
     view.set_data(model, trace, inputs=xs)

@@ -1186,17 +1186,31 @@ class UnrolledView(TraceView):
                                       (0.5, 0.5), t.accent, t.font(0.85), over=True)
                     self.static.gap_texts.append((item, src.offset - 0.5, src.offset + src.T - 0.5,
                                            y0 if src.y < upper.y else upper.y + ROW_H / 2))
+        # One lane a source, each layer it feeds branching off it (k3_around_rnn: fourteen
+        # layers reading the LSTM's output ran in fourteen lanes side by side, 3 of its 6
+        # columns' width: a black band at 800 x 600), the source with the shortest span nearest the cells
         self.lane_left = 0.0
-        lanes.sort(key=lambda lane: lane[0])  # short spans nearest the cells
-        for k, (_, src, upper) in enumerate(lanes):
+        fed: dict[str, list] = {}
+        for span, src, upper in lanes:
+            fed.setdefault(src.key, []).append((span, src, upper))
+        for k, group in enumerate(sorted(fed.values(), key=lambda g: max(span for span, _, _ in g))):
+            src = group[0][1]
             x_lane = src.offset - 0.5 - 0.22 * (k + 1)
             self.lane_left = min(self.lane_left, x_lane)
-            x_end = upper.offset - half
-            y0 = src.y + (0.3 if src.y < upper.y else -0.3)
-            y1 = upper.y - (0.3 if src.y < upper.y else -0.3)
-            ux += [src.offset - half, x_lane, x_lane, x_lane, x_lane, x_end]
-            uy += [y0, y0, y0, y1, y1, y1]
-            heads.append((x_end, y1, "t2", "up"))
+            for up in (True, False):
+                ends = [upper for _, _, upper in group if (src.y < upper.y) == up]
+                if not ends:
+                    continue
+                y0 = src.y + (0.3 if up else -0.3)
+                far = max(ends, key=lambda r: abs(r.y - src.y))
+                ux += [src.offset - half, x_lane, x_lane, x_lane]
+                uy += [y0, y0, y0, far.y - (0.3 if up else -0.3)]
+                for upper in ends:
+                    y1 = upper.y - (0.3 if up else -0.3)
+                    x_end = upper.offset - half
+                    ux += [x_lane, x_end]
+                    uy += [y1, y1]
+                    heads.append((x_end, y1, "t2", "up"))
         # Final states handed on as another layer's initial states: elbow arrows from the
         # source's last processed cell into the target's first processed cell (the rest:
         # arrows of their own into it, above).
