@@ -1735,3 +1735,56 @@ def test_without_recurrent_rows_an_output_never_below_zero_still_has_its_own_sca
     shared = symmetric_levels(trace["dense"].output)
     assert row(view, "dense").levels == pytest.approx(shared, rel=0, abs=0) and not row(view, "dense").own_scale
     assert tuple(view.colorbar.levels()) == pytest.approx(shared, rel=0, abs=0)
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1024, 768)])
+@pytest.mark.parametrize("case", ["k3_around_rnn", "k3_conv_lstm"])
+def test_the_blocks_step_titles_stand_apart_and_each_block_has_a_step_on_a_projector(qapp, monkeypatch, tmp_path,
+                                                                                     case, size):
+    """``lstmviz MODEL --screenshot --view unrolled --theme projector``, beside the side
+    panel: k3_around_rnn's six blocks (6, 1, 4, 3, 9 and 18 columns) at 800 x 600 wrote
+    "t" under each, two of them over each other ("tt"). A block's title stands within its
+    room (its columns and half the gaps beside it) or is not shown, no two titles meet;
+    the pooled model's block of the pooling's steps has its title and a step label
+    within its columns at both sizes."""
+    from lstmviz.ui import app as app_mod
+    from lstmviz.ui import theme as th
+
+    seen = {}
+    real = app_mod.dispose
+
+    def dispose(window):  # (what the screenshot showed, before the window goes)
+        view = window.views[0]
+        seen["view"] = view
+        seen["domains"] = list(view.domains)
+        edges = [view.vb.mapViewToScene(QtCore.QPointF(float(x), 0.0)).x()
+                 for off, n in zip(view.offsets, view.domains) for x in (off - 0.5, off + n - 0.5)]
+        seen["edges"] = edges
+        seen["titles"] = []
+        for k, item in enumerate(view.title_items[:len(view.domains)]):
+            if item.isVisible():
+                m = item.document().documentMargin()
+                seen["titles"].append((k, item.toPlainText(), item.sceneBoundingRect().adjusted(m, 0, -m, 0)))
+        axis = view.plot.getAxis("bottom")
+        specs = axis_specs(axis, lambda a, painter: a.generateDrawSpecs(painter))
+        seen["ticks"] = [(axis.mapRectToScene(r).center().x(), t) for r, _, t in specs[2]]
+        real(window)
+    monkeypatch.setattr(app_mod, "dispose", dispose)
+    try:
+        assert app_mod.run_app(str(FIX / case / "model.keras"), screenshot=str(tmp_path / "u.png"),
+                               view="unrolled", size=size, theme="projector") == 0
+    finally:
+        th.apply("dark", qapp)
+    edges, titles = seen["edges"], seen["titles"]
+    n = len(seen["domains"])
+    assert n >= 2
+    for k, text, box in titles:
+        lo = (edges[2 * k - 1] + edges[2 * k]) / 2 if k else -np.inf
+        hi = (edges[2 * k + 1] + edges[2 * k + 2]) / 2 if k + 1 < n else np.inf
+        assert lo - 0.5 <= box.left() and box.right() <= hi + 0.5, (k, text, box, lo, hi)
+    for (_, a, p), (_, b, q) in zip(titles, titles[1:]):
+        assert p.right() <= q.left() + 0.5, (a, b, p, q)
+    if case == "k3_conv_lstm":
+        assert seen["domains"] == [10, 5] and [k for k, _, _ in titles] == [0, 1]
+        for k in range(n):  # (a step label within each block's columns)
+            assert any(edges[2 * k] <= x <= edges[2 * k + 1] for x, _ in seen["ticks"]), (k, seen["ticks"])

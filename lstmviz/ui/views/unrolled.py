@@ -378,6 +378,7 @@ class UnrolledView(TraceView):
         #: keeping its height)
         self.block_titles: list[tuple[str, ...]] = []
         self.title_items: list[QtWidgets.QGraphicsTextItem] = []
+        self.titles_apart = False  # (each block titled: the items' texts, where they fit)
         self.plot.getAxis("bottom").geometryChanged.connect(self._place_block_titles)
         self.vb.sigXRangeChanged.connect(self._fit_texts)
         self.vb.sigYRangeChanged.connect(self._fit_texts)
@@ -408,6 +409,7 @@ class UnrolledView(TraceView):
                 item.scene().removeItem(item)
         self.title_items = []
         self.block_titles = []
+        self.titles_apart = False
         self.plot.getAxis("left").setStyle(tickFont=t.font(1.0, bold=True))
         self.header.setFont(t.font(1.15))
         self.legend.setFont(t.font(0.95))
@@ -789,14 +791,17 @@ class UnrolledView(TraceView):
             item.setFont(t.font(0.95))
             item.setDefaultTextColor(pg.mkColor(t.foreground))
             self.title_items.append(item)
+        self.titles_apart = apart
         for k, item in enumerate(self.title_items):
             item.setVisible(apart and k < len(titles))
         self._place_block_titles()
 
     def _place_block_titles(self, *_) -> None:
         """The blocks' titles each centred under its block, in its longest form that fits
-        between the blocks beside it (at the axis's own title's height)."""
-        if not any(i.isVisible() for i in self.title_items) or len(self.block_titles) != len(self.domains):
+        between the blocks beside it (at the axis's own title's height); none under a block
+        whose room does not hold even "t" (k3_around_rnn at 800 x 600: the "t" of a block of
+        one column and the next one's stood over each other, "tt")."""
+        if not self.titles_apart or len(self.block_titles) != len(self.domains):
             return  # (none shown, or another layout's, given its own titles next)
         axis = self.plot.getAxis("bottom")
         y = axis.label.pos().y()
@@ -811,7 +816,11 @@ class UnrolledView(TraceView):
             hi = (b + xs[2 * k + 2]) / 2 if 2 * k + 2 < len(xs) else width
             metrics = QtGui.QFontMetricsF(item.font())
             pad = 2 * item.document().documentMargin()
-            text = next((f for f in forms if metrics.horizontalAdvance(f) + pad <= hi - lo), forms[-1])
+            text = next((f for f in forms if metrics.horizontalAdvance(f) + pad <= hi - lo), None)
+            if item.isVisible() != (text is not None):
+                item.setVisible(text is not None)
+            if text is None:
+                continue
             if item.toPlainText() != text:
                 item.setPlainText(text)
             w = metrics.horizontalAdvance(text) + pad
