@@ -181,6 +181,35 @@ def test_the_layers_one_layer_feeds_branch_off_one_lane(view):
         assert left <= end[0] <= left + 0.5 and end in heads, (r.key, end)
 
 
+def test_connections_into_a_block_far_along_go_to_its_first_and_last_steps(view):
+    """k3_around_rnn: the LSTM's 6 steps feed a Cropping1D, a ZeroPadding1D and an
+    UpSampling1D whose blocks stand 12 to 45 columns to its right, on a level just above:
+    their 33 lines, nearly level and side by side, were one black wedge across the view. A
+    block whose first column lies more than FAN_REACH columns past its source gets lines to
+    its first and last steps only (a RepeatVector's fan beside its encoder stays whole:
+    ``test_repeat_vector_fans_one_vector_out_to_every_step``)."""
+    from lstmviz.ui.views.unrolled import FAN_REACH
+
+    model, trace, xs = _load("k3_around_rnn")
+    view.set_data(model, trace, inputs=xs)
+    lstm = row(view, "lstm")
+    x, y = view.up_lines.getData()
+    far = [r for r in view.rows if r.sources and r.sources[0] == "lstm" and r.domain != lstm.domain
+           and r.offset - (lstm.offset + lstm.T - 1) > FAN_REACH]
+    assert {r.key for r in far} >= {"crop", "pad", "up"}
+    for r in far:
+        ends = {x[k + 1] for k in range(0, len(x), 2)
+                if r.offset - 0.5 <= x[k + 1] <= r.offset + r.T - 0.5 and x[k] < lstm.offset + lstm.T
+                and y[k + 1] == pytest.approx(r.y - ROW_H / 2)}
+        assert ends == {r.offset, r.offset + r.T - 1}, (r.key, sorted(ends))
+    # a block nearer keeps a line into each of its steps (the Permute's 4)
+    near = row(view, "permute")
+    assert near.offset - (lstm.offset + lstm.T - 1) <= FAN_REACH and near.T == 4
+    ends = {x[k + 1] for k in range(0, len(x), 2) if near.offset - 0.5 <= x[k + 1] <= near.offset + near.T - 0.5
+            and y[k + 1] == pytest.approx(near.y - ROW_H / 2)}
+    assert ends == {near.offset + c for c in range(near.T)}, sorted(ends)
+
+
 def test_repeat_vector_fans_one_vector_out_to_every_step(view):
     model, trace, xs = _load("k3_repeat_vector")
     view.set_data(model, trace, inputs=xs)

@@ -81,6 +81,11 @@ ROW_LEAST = 0.75
 #: (``_fit_heads``)
 HEAD_SHARE = 0.6
 HEAD_LEAST = 5.0
+#: a connection into another block whose first column lies more than this many columns
+#: past its source's column goes to that block's first and last columns only: lines that
+#: long run side by side, one black wedge (k3_around_rnn: from the LSTM's 6 steps into the
+#: blocks of a Cropping1D, a ZeroPadding1D and an UpSampling1D beside it, 10 to 45 columns on)
+FAN_REACH = 8
 #: a cell's outline only where its box is at least this many pixels wide (``_fit_outlines``):
 #: narrower, the 1.2 px outlines on both its sides fill most of it, in the grey a masked
 #: step is filled with (a row of 90 token ids read as a masked row)
@@ -1163,7 +1168,8 @@ class UnrolledView(TraceView):
                     # the steps it reads (``app.unrolled.step_links``), every k-th step's where
                     # its steps are many (``thin_links``): 200 steps' 600 lines were a grey band
                     shown, every = thin_links(upper.links, upper.T)
-                    if every > 1 and src.domain != upper.domain:
+                    far = src.domain != upper.domain and upper.offset - (src.offset + src.T - 1) > FAN_REACH
+                    if (every > 1 or far) and src.domain != upper.domain:
                         # (into another block: long lines side by side made a black wedge)
                         shown, every = [link for link in upper.links if link[1] in (0, upper.T - 1)], 0
                     for sc, c in shown:
@@ -1177,7 +1183,8 @@ class UnrolledView(TraceView):
                     # another time axis (e.g. a RepeatVector of a last output): from the
                     # last column that goes up, fanned out to every column above
                     x0 = src.offset + (cols[-1] if cols else src.T - 1)
-                    targets = range(upper.T) if upper.T <= 40 else [0, upper.T - 1]
+                    far = abs(upper.offset - x0) > FAN_REACH  # (``FAN_REACH``)
+                    targets = range(upper.T) if upper.T <= 40 and not far else sorted({0, upper.T - 1})
                     for c in targets:
                         ux += [x0, upper.offset + c]
                         uy += [y0, y1]
