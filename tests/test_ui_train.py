@@ -2685,3 +2685,38 @@ def test_the_metric_axis_labels_stand_apart_on_a_projector(make_window, qapp, si
         panel.stop()
         th.apply("dark", qapp)
 
+
+
+@pytest.mark.parametrize("span", [(4.6e-4, 1.37e-2), (9e-4, 6.4e-3), (0.011, 0.3)])
+def test_the_gradient_axis_at_800_x_600_reads_two_labels(make_window, qapp, span):
+    """The projector theme at 800 x 600, parity's gradient through time after 60 updates
+    (0.00046 .. 0.0137): its view is 48 px high, a decade 23 px, and its labels were to stand
+    a line and a quarter apart: "0.001" alone, no scale to read. Where that leaves one label,
+    two a line apart (the least ``test_a_short_log_axis_of_a_narrow_range_shows_two_labels_a_line_apart``
+    asks) are drawn, within the view."""
+    from PySide6 import QtGui, QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    w = make_window((800, 600))
+    panel = w.train_panel
+    try:
+        w.set_theme("projector")
+        w.resize(800, 600)
+        w.tabs.setCurrentWidget(panel)
+        panel.task_combo.setCurrentIndex(panel.task_combo.findData("parity"))
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        plot = panel.step_plot
+        panel._place(plot, *span, 4)
+        QtWidgets.QApplication.processEvents()
+        axis = plot.getAxis("left")
+        line = QtGui.QFontMetricsF(axis.style["tickFont"] or QtGui.QFont()).height()
+        assert plot.vb.height() < 3 * line  # (a short plot)
+        drawn = _drawn_log_labels(plot)
+        assert len(drawn) >= 2, (plot.vb.height(), axis._tickLevels)
+        ys = [y for y, _ in drawn]
+        assert all(b - a >= line - 0.5 for a, b in zip(ys, ys[1:])), drawn
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)

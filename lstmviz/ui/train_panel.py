@@ -1707,6 +1707,14 @@ class TrainPanel(QtWidgets.QWidget):
             if ticks and not all(y0 + edge <= v <= y1 - edge for v, _ in ticks[0]):
                 ticks = log_tick_list(10.0 ** max(lo + 0.05, y0 + edge), 10.0 ** min(hi - 0.05, y1 - edge), most,
                                       gap)
+            # one label is no scale: then two a line apart where they fit so (the gradient
+            # through time at 800 x 600 in the projector theme: 48 px, a decade 23 px, read
+            # "0.001" alone)
+            if ticks and len(ticks[0]) < 2 and plot.vb.height() >= 2 * line:
+                closer = log_tick_list(10.0 ** max(lo + 0.05, y0 + edge), 10.0 ** min(hi - 0.05, y1 - edge),
+                                       max(most, 2), gap / 1.25)
+                if closer and len(closer[0]) >= 2:
+                    ticks = closer
         set_ticks(plot.getAxis("left"), ticks)
         # counts along x (updates, steps): whole numbers only, no minor ticks: pyqtgraph's
         # own three levels of ticks take ~1.7 ms of Python to lay out at each new range
