@@ -1087,3 +1087,29 @@ def test_a_simplernns_updates_are_per_weight_not_per_gate_block(make_window, qtb
     title, caption = one_update("LSTM")
     assert title == "The last update, per gate block"
     assert "of each gate's block of lstm's kernel W" in caption
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1024, 768)])
+def test_the_updates_axis_title_lies_within_its_axis_on_a_projector(make_window, qapp, size):
+    """The Updates page in the projector theme at 800 x 600: its left axis' title
+    "‖ΔW‖ / ‖W‖ (log)" was longer than the plot was high and ran past its bottom, cut
+    ("‖Δ" under the plot). Where the whole title is longer than the axis it says
+    "ΔW / W" (its caption says of which norms); the title shown lies within the view's
+    height and the window."""
+    from lstmviz.ui import theme as th
+
+    w, panel = _panel(make_window, size=size, updates=2)
+    try:
+        gv = _on_view(w, panel, size, "projector", "updates")
+        plot = gv.upd_plot
+        axis = plot.getAxis("left")
+        shown = axis.label.toPlainText().strip()
+        assert axis.label.isVisible() and shown in ("\u2016\u0394W\u2016 / \u2016W\u2016 (log)", "\u0394W / W"), shown
+        box, view = axis.label.sceneBoundingRect(), plot.vb.sceneBoundingRect()
+        assert box.height() <= view.height() + 0.5 and view.top() - 0.5 <= box.top() \
+            and box.bottom() <= view.bottom() + 0.5, (shown, box, view)
+        glw = gv.glws["updates"]
+        assert glw.mapToScene(glw.viewport().rect()).boundingRect().contains(box)
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)

@@ -350,7 +350,8 @@ class GradViews(QtCore.QObject):
         th.style_plot(self.mean_plot, t, left="mean over steps", bottom="unit")
         th.style_plot(self.sat_plot, t, left=f"share of steps &gt; {HIGH:g}", bottom=f"share of steps &lt; {LOW:g}",
                       left_short=f"share &gt; {HIGH:g}", bottom_short=f"share &lt; {LOW:g}")  # (narrow)
-        th.style_plot(self.upd_plot, t, left="\u2016\u0394W\u2016 / \u2016W\u2016 (log)")
+        # (a short plot, 800 x 600 in the projector theme: "ΔW / W", the caption says of which norms)
+        th.style_plot(self.upd_plot, t, left="\u2016\u0394W\u2016 / \u2016W\u2016 (log)", left_short="\u0394W / W")
         self.heat_bar.setColorMap(th.diverging_cmap(t))
         self.heat_bar.axis.setStyle(tickFont=t.font(0.8))
         self.heat_bar.axis.setTextPen(pg.mkPen(t.foreground))
