@@ -1113,3 +1113,26 @@ def test_the_updates_axis_title_lies_within_its_axis_on_a_projector(make_window,
     finally:
         panel.stop()
         th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1024, 768)])
+def test_the_mean_plots_labels_stand_apart_on_a_projector(make_window, qapp, size):
+    """The Gates page in the projector theme at 800 x 600: its "Mean per unit" plot, 75 px
+    high, kept pyqtgraph's labels every 0.2, "1.0 0.8 0.6 0.4 0.2 0" each over the next.
+    Its 0 .. 1 axis now labels as the saturation plot's does: every 0.2 where they stand
+    apart, else 0, 0.5 and 1; no label over another, 0 and 1 among them."""
+    from helpers import axis_labels
+    from lstmviz.ui import theme as th
+
+    w, panel = _panel(make_window, size=size, updates=2)
+    try:
+        gv = _on_view(w, panel, size, "projector", "gates")
+        axis = gv.mean_plot.getAxis("left")
+        labels = sorted(axis_labels(axis), key=lambda r: r[0].top())
+        values = [float(t) for _, t in labels]
+        assert values[0] == 1.0 and values[-1] == 0.0, values
+        for (a, _), (b, _) in zip(labels, labels[1:]):
+            assert a.bottom() <= b.top(), [(t, r.top(), r.bottom()) for r, t in labels]
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)

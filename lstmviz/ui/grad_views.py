@@ -63,10 +63,12 @@ def _sym(key: str) -> str:
 
 
 class ShareAxis(pg.AxisItem):
-    """The saturation plot's share axes (0 .. 1), along the bottom and up the left side:
-    ticks every 0.2 where its labels fit apart, else every 0.5 (at 1280 x 720 they ran
-    together, "0 0.20.40.60.8"); one level (pyqtgraph's own added a minor tick every 0.02
-    along the bottom, and up the left side, which kept pyqtgraph's, every 0.04)."""
+    """The saturation plot's share axes (0 .. 1), along the bottom and up the left side,
+    and the mean plot's 0 .. 1 up its left side: ticks every 0.2 where its labels fit
+    apart, else every 0.5 (at 1280 x 720 they ran together, "0 0.20.40.60.8"; the mean
+    plot's, pyqtgraph's, at 800 x 600 in the projector theme "1.0 0.8 ... 0" each over the
+    next); one level (pyqtgraph's own added a minor tick every 0.02 along the bottom, and
+    up the left side, which kept pyqtgraph's, every 0.04)."""
 
     def tickSpacing(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph)
         if maxVal - minVal > 1.5:
@@ -259,7 +261,7 @@ class GradViews(QtCore.QObject):
         self.conn_legend.addItem(self.conn_curve0, "update 0")
 
         _, glw, _ = self._page("gates")
-        self.mean_plot = glw.addPlot(row=0, col=0)
+        self.mean_plot = glw.addPlot(row=0, col=0, axisItems={"left": ShareAxis("left")})
         self.sat_plot = glw.addPlot(row=0, col=1, axisItems={"bottom": ShareAxis("bottom"), "left": ShareAxis("left")})
         glw.installEventFilter(self)  # (side by side, or one above the other: _fit_gates)
         # the gates' legend (their hues, the bars' and the points') in a row of its own under
