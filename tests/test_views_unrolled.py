@@ -1817,3 +1817,34 @@ def test_the_blocks_step_titles_stand_apart_and_each_block_has_a_step_on_a_proje
         assert seen["domains"] == [10, 5] and [k for k, _, _ in titles] == [0, 1]
         for k in range(n):  # (a step label within each block's columns)
             assert any(edges[2 * k] <= x <= edges[2 * k + 1] for x, _ in seen["ticks"]), (k, seen["ticks"])
+
+
+def test_a_pooled_layers_header_gives_its_short_form_before_the_legend_is_cut(qapp, monkeypatch, tmp_path):
+    """k3_conv_lstm beside the side panel at 800 x 600 in the projector theme: the header
+    "lstm · processing step 0 = pool's step 0 · unit 0 · sample 0" took three lines (a "0"
+    of its own) while the legend was cut, for it had no short form (only a layer on the
+    input's steps had one). After a pooling the short form says the pooling's step once,
+    "lstm · pool's step 0 · unit 0 · sample 0", in two lines; the whole in its tooltip."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui import app as app_mod
+    from lstmviz.ui import theme as th
+
+    seen = {}
+    real = app_mod.dispose
+
+    def dispose(window):
+        head = window.views[0].header
+        seen.update(shown=QtGui.QTextDocumentFragment.fromHtml(head.label.text()).toPlainText().replace("\xa0", " "),
+                    tip=QtGui.QTextDocumentFragment.fromHtml(head.toolTip()).toPlainText(),
+                    height=head.height(), line=QtGui.QFontMetrics(head.label.font()).lineSpacing())
+        real(window)
+    monkeypatch.setattr(app_mod, "dispose", dispose)
+    try:
+        assert app_mod.run_app(str(FIX / "k3_conv_lstm" / "model.keras"), screenshot=str(tmp_path / "u.png"),
+                               view="unrolled", size=(800, 600), theme="projector") == 0
+    finally:
+        th.apply("dark", qapp)
+    assert seen["shown"] == "lstm · pool's step 0 · unit 0 · sample 0", seen
+    assert seen["height"] <= 2 * seen["line"] + 4, seen
+    assert "processing step 0 = pool's step 0" in seen["tip"], seen

@@ -1658,8 +1658,11 @@ class UnrolledView(TraceView):
             # (its height that of the last step's: the steps' numbers only grow wider)
             last = max(sel.ref.T - 1 + sel.ref.rec.start, sel.ref.T - 1 + o)
             widest = said(last, last)
-            if step + sel.ref.rec.start == col + o and not order and below is None:  # (where the header is cut)
-                short = f"<b>{markup(sel.ref.label)}</b> · step <b>{count(col + o)}</b> · unit <b>{unit}</b>"
+            if step + sel.ref.rec.start == col + o and not order:  # (where the header is cut)
+                # (after a pooling, its step: "lstm · pool's step 0", the k3_conv_lstm's header
+                # at 800 x 600 beside the side panel took three lines, a "0" on its own)
+                short = (f"<b>{markup(sel.ref.label)}</b> · {'step' if below is None else word} "
+                         f"<b>{count(col + o)}</b> · unit <b>{unit}</b>")
             # the input the selected layer reads (``fed_by``: a seq2seq's encoder its input
             # 0, the decoder its input 1), when it is token ids on the layer's time axis
             k = fed_by(self.model, sel.ref.name) if self.model is not None else None
