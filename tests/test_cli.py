@@ -981,15 +981,9 @@ def test_trace_steps_through_a_maxpooling_writes_each_layers_own_steps(tmp_path,
         np.testing.assert_array_equal(npz["output"], full["output"])
 
 
-@pytest.mark.parametrize("case", ["onnx_torch_classic_cnn_lstm_max", "onnx_torch_dynamo_cnn_avgpool_lstm"])
-@pytest.mark.parametrize("steps", ["1234:1301", "2990:", ":17", "7:8"])
-def test_trace_steps_through_a_torch_onnx_cnn_lstms_pool_writes_each_layers_own_steps(tmp_path, capsys, case, steps):
-    """torch's CNN-LSTM exported to ONNX (Conv1d -> MaxPool1d(2), or AvgPool1d(3, 2,
-    padding 1, ceil_mode: 1,501 steps of 3,000), -> LSTM) over 3,000 steps was refused with
-    '--steps' ('gives one step of every 2'). A:B are the input's steps; the pool and the
-    nodes after it hold their own steps those stand for, said under 'lstmviz:steps/<layer>'
-    (a window to the input's end: to their own end), every array a full trace's to the bit,
-    each sliced on the axis holding its steps (the pool's (N, C, L) on its last)."""
+def _onnx_trace_steps(tmp_path, capsys, case: str, steps: str):
+    """``lstmviz trace`` of ONNX fixture ``case`` over 3,000 random steps (batch 2) with
+    ``--steps steps``: (the model, its full trace flat, the .npz written, A, B)."""
     path = FIXTURES / case / "model.onnx"
     model = lstmviz.load(path)
     x = np.random.default_rng(3).normal(size=(2, 3000, 3)).astype(np.float32)
@@ -1000,6 +994,19 @@ def test_trace_steps_through_a_torch_onnx_cnn_lstms_pool_writes_each_layers_own_
     assert rc == 0, err
     a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "3000")))
     assert f"(window {a}:{b})" in stdout
+    return model, full, out, a, b
+
+
+@pytest.mark.parametrize("case", ["onnx_torch_classic_cnn_lstm_max", "onnx_torch_dynamo_cnn_avgpool_lstm"])
+@pytest.mark.parametrize("steps", ["1234:1301", "2990:", ":17", "7:8"])
+def test_trace_steps_through_a_torch_onnx_cnn_lstms_pool_writes_each_layers_own_steps(tmp_path, capsys, case, steps):
+    """torch's CNN-LSTM exported to ONNX (Conv1d -> MaxPool1d(2), or AvgPool1d(3, 2,
+    padding 1, ceil_mode: 1,501 steps of 3,000), -> LSTM) over 3,000 steps was refused with
+    '--steps' ('gives one step of every 2'). A:B are the input's steps; the pool and the
+    nodes after it hold their own steps those stand for, said under 'lstmviz:steps/<layer>'
+    (a window to the input's end: to their own end), every array a full trace's to the bit,
+    each sliced on the axis holding its steps (the pool's (N, C, L) on its last)."""
+    model, full, out, a, b = _onnx_trace_steps(tmp_path, capsys, case, steps)
     pool = "pool.MaxPool" if "max" in case else "node_avg_pool1d"
     own = 1500 if "max" in case else 1501
     lo, hi = -(-a // 2), min(own, -(-b // 2)) if b < 3000 else own
@@ -1036,16 +1043,7 @@ def test_trace_steps_through_a_torch_onnx_lstm_layernorm_writes_those_steps_of_t
     every array written is the full trace's to the bit: the LSTM's and the LayerNorm's
     steps A:B (sliced on the axis holding them), the mean over the steps and the output the
     whole sequence's."""
-    path = FIXTURES / case / "model.onnx"
-    model = lstmviz.load(path)
-    x = np.random.default_rng(3).normal(size=(2, 3000, 3)).astype(np.float32)
-    np.save(tmp_path / "x.npy", x)
-    full = model.trace(x).flat()
-    out = tmp_path / "w.npz"
-    rc, stdout, err = call(capsys, "trace", path, "--input", tmp_path / "x.npy", "--out", out, "--steps", steps)
-    assert rc == 0, err
-    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "3000")))
-    assert f"(window {a}:{b})" in stdout
+    model, full, out, a, b = _onnx_trace_steps(tmp_path, capsys, case, steps)
     norm = [n.layer.name for n in model.nodes if n.layer.class_name in ("onnx.LayerNormalization", "onnx.Div")][0]
     with np.load(out) as npz:
         assert npz["lstmviz:steps"].tolist() == [a, b, 3000]

@@ -2741,19 +2741,10 @@ def test_a_long_input_through_a_maxpooling_shows_each_layer_in_its_own_steps_exa
         assert f"{step:,}" in said and f"of {2500:,}" in said, said
 
 
-@pytest.mark.parametrize("case,conv,pool,lstm", [
-    ("onnx_torch_classic_cnn_lstm_max", "conv.Conv", "pool.MaxPool", "rnn.LSTM"),
-    ("onnx_torch_dynamo_cnn_avgpool_lstm", "node_conv1d", "node_avg_pool1d", "rnn.lstm")])
-def test_a_long_input_through_a_torch_onnx_cnn_lstms_pool_shows_the_lstm_in_its_own_steps_exactly(
-        make_window, monkeypatch, tmp_path, case, conv, pool, lstm):
-    """Issue 13 for torch's CNN-LSTM exported to ONNX (Conv1d -> ... -> MaxPool1d(2), or an
-    AvgPool1d(3, 2, padding 1, ceil_mode), -> LSTM): a 5,001-step input was refused at the
-    pool ('gives one step of every 2'). Now it opens: the first steps at once, the whole
-    sequence's numbers, before any pass; the player on the LSTM node runs over its own
-    steps (2,500; 2,501 with ceil_mode), and a seek anywhere shows exact numbers in Over
-    time (heatmap, curve, header 'of 2,500'), Cell (h) and Unrolled (its row); the strips
-    of the pool's output and the LSTM's records are their whole sequences' over their own
-    steps, the Conv's over the input's."""
+def _onnx_long_window(make_window, monkeypatch, case: str):
+    """A 5,001-step input set on ONNX fixture ``case`` in a main window, the windowed route
+    forced (``TRACE_SHARE``), Over time on screen: (model, x, window, state, Over time
+    view, its LongSequence), before any pass."""
     import lstmviz
     from helpers import FIXTURES
 
@@ -2771,6 +2762,24 @@ def test_a_long_input_through_a_torch_onnx_cnn_lstms_pool_shows_the_lstm_in_its_
     state.set_input_data(x)
     seq = state.long
     assert seq is not None and state.error is None and seq.pass_first is None
+    return model, x, w, state, view, seq
+
+
+@pytest.mark.parametrize("case,conv,pool,lstm", [
+    ("onnx_torch_classic_cnn_lstm_max", "conv.Conv", "pool.MaxPool", "rnn.LSTM"),
+    ("onnx_torch_dynamo_cnn_avgpool_lstm", "node_conv1d", "node_avg_pool1d", "rnn.lstm")])
+def test_a_long_input_through_a_torch_onnx_cnn_lstms_pool_shows_the_lstm_in_its_own_steps_exactly(
+        make_window, monkeypatch, tmp_path, case, conv, pool, lstm):
+    """Issue 13 for torch's CNN-LSTM exported to ONNX (Conv1d -> ... -> MaxPool1d(2), or an
+    AvgPool1d(3, 2, padding 1, ceil_mode), -> LSTM): a 5,001-step input was refused at the
+    pool ('gives one step of every 2'). Now it opens: the first steps at once, the whole
+    sequence's numbers, before any pass; the player on the LSTM node runs over its own
+    steps (2,500; 2,501 with ceil_mode), and a seek anywhere shows exact numbers in Over
+    time (heatmap, curve, header 'of 2,500'), Cell (h) and Unrolled (its row); the strips
+    of the pool's output and the LSTM's records are their whole sequences' over their own
+    steps, the Conv's over the input's."""
+    model, x, w, state, view, seq = _onnx_long_window(make_window, monkeypatch, case)
+    T = x.shape[1]
     own = 2500 if "max" in case else 2501
     assert (seq.steps_of(conv), seq.steps_of(pool), seq.steps_of(lstm)) == (T, own, own)
     full = model.trace(x)
@@ -2831,23 +2840,8 @@ def test_a_long_input_through_a_torch_onnx_lstm_layernorm_opens_and_seeks_exactl
     pass; after it a seek anywhere shows exact numbers in Over time (the LSTM's heatmap and
     curve, header 'of 5,001'), Cell (h) and Unrolled (its row), and the LayerNorm's output
     is its whole sequence's in its overview and at each step's window."""
-    import lstmviz
-    from helpers import FIXTURES
-
-    path = FIXTURES / case / "model.onnx"
-    model = lstmviz.load(path)
-    T = 5001
-    t = np.arange(T)
-    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T, np.sign(np.sin(t / 230.0))], -1)[None]
-    x = x.astype(np.float32)
-    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
-    w = make_window((1400, 900))
-    assert w.open_file(str(path)), w.last_message
-    state = w.state
-    view = _tab(w, "Over time")
-    state.set_input_data(x)
-    seq = state.long
-    assert seq is not None and state.error is None and seq.pass_first is None
+    model, x, w, state, view, seq = _onnx_long_window(make_window, monkeypatch, case)
+    T = x.shape[1]
     assert seq.steps_of(lstm) == seq.steps_of(norm) == T
     full = model.trace(x)
     state.set_cursor(layer=lstm)
