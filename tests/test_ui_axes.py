@@ -212,25 +212,28 @@ def test_a_colour_bars_short_axis_writes_a_label_each_side_of_0(qtbot):
     from lstmviz.ui.plot_tools import ColorBar, steady_axes
 
     assert ColorBar(values=(-1, 1), colorMap="viridis").axis.odd_steps
-    got = {}
-    for odd in (False, True):
-        w = pg.PlotWidget(axisItems=steady_axes("left"))
-        qtbot.addWidget(w)
-        w.resize(300, 70)
-        axis = w.getAxis("left")
-        axis.odd_steps = odd
-        axis.setStyle(tickFont=QtGui.QFont("DejaVu Sans", 12))
-        w.setYRange(-0.35, 0.35, padding=0)
-        w.show()
-        qtbot.waitExposed(w)
-        for _ in range(2):
-            w.grab()
-            QtWidgets.QApplication.processEvents()
-        texts = sorted(_specs(axis, type(axis).generateDrawSpecs)[2], key=lambda s: s[0].top())
-        got[odd] = [t for *_, t in texts]
-        rects = [r for r, _, _ in texts]
-        assert all(a.bottom() <= b.top() for a, b in zip(rects, rects[1:])), got  # none over the next
-    assert got == {False: ["0"], True: ["0.3", "0", "-0.3"]}
+    # (+-0.9 on the same height, k3_around_rnn's candidate at 800 x 600: 0.5 too close, 1
+    # past its ends, 0.3 and 0.6 too close too: 0.8)
+    for extent, want in ((0.35, ["0.3", "0", "-0.3"]), (0.9, ["0.8", "0", "-0.8"])):
+        got = {}
+        for odd in (False, True):
+            w = pg.PlotWidget(axisItems=steady_axes("left"))
+            qtbot.addWidget(w)
+            w.resize(300, 70)
+            axis = w.getAxis("left")
+            axis.odd_steps = odd
+            axis.setStyle(tickFont=QtGui.QFont("DejaVu Sans", 12))
+            w.setYRange(-extent, extent, padding=0)
+            w.show()
+            qtbot.waitExposed(w)
+            for _ in range(2):
+                w.grab()
+                QtWidgets.QApplication.processEvents()
+            texts = sorted(_specs(axis, type(axis).generateDrawSpecs)[2], key=lambda s: s[0].top())
+            got[odd] = [t for *_, t in texts]
+            rects = [r for r, _, _ in texts]
+            assert all(a.bottom() <= b.top() for a, b in zip(rects, rects[1:])), got  # none over the next
+        assert got == {False: ["0"], True: want}, extent
 
 
 def test_a_tall_value_axis_keeps_pyqtgraphs_ticks(qtbot):

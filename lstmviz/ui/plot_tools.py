@@ -801,7 +801,7 @@ class UncrowdedLabels:
     label_room = LABEL_ROOM
     #: the major labels a wider step leaves at least (else they stay closer)
     least_labels = 1
-    #: a step of 3 x 10^k where the step that fits leaves one label at most (a colour bar's
+    #: a step of 3, 6 or 8 x 10^k where the step that fits leaves one label at most (a colour bar's
     #: axis: ``ColorBar``; a chart's value axis keeps 0 alone rather than take the room of
     #: its other axis: the Cell view's unit axes at 800 x 600 kept one label then)
     odd_steps = False
@@ -868,11 +868,13 @@ class UncrowdedLabels:
         if digits(wider)[0] == 4 and labels(step_after(wider)) >= 2:
             wider = step_after(wider)  # 0, 0.5, 1 rather than 0, 0.4, 0.8
         if labels(wider) < 2 and self.odd_steps:
-            # a step of 3 x 10^k where the step that fits leaves one label at most: a colour
-            # bar of +-0.35 on 48 px (projector, 800 x 600) read "0" alone (0.2 too close,
-            # +-0.4 past its ends); -0.3, 0, 0.3 there
+            # a step of 3, 6 or 8 x 10^k where the step that fits leaves one label at most: a
+            # colour bar of +-0.35 on 48 px (projector, 800 x 600) read "0" alone (0.2 too
+            # close, +-0.4 past its ends): -0.3, 0, 0.3 there; one of -0.64 .. 0.9 (levels
+            # +-0.9, k3_around_rnn's candidate) "0" alone too (0.5 too close, 1 past its
+            # ends): -0.8, 0, 0.8
             e = digits(wider)[1]
-            for step in (3.0 * 10.0 ** (e - 1), 3.0 * 10.0 ** e):
+            for step in sorted(m * 10.0 ** k for k in (e - 1, e) for m in (3.0, 6.0, 8.0)):
                 if major < step < wider and step * size / dif >= self.label_room * line and labels(step) >= 2:
                     wider = step
                     break
