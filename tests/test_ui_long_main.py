@@ -2765,6 +2765,42 @@ def _onnx_long_window(make_window, monkeypatch, case: str):
     return model, x, w, state, view, seq
 
 
+def _onnx_seeks_exact(w, view, full, lstm: str, steps, own: int, also) -> None:
+    """Seeks of the ONNX LSTM node ``lstm`` (``own`` steps) to each of ``steps`` in main
+    window ``w`` (``view``: its Over time view): at once (the quick steps) and after the
+    window came, its record holds the step, Over time's heatmap, curve and header ('t = ...
+    of own'), the Cell view's h and the Unrolled row and header are the full trace's;
+    ``also(step, start, n, Over time's header)`` checks a test's own at each."""
+    state = w.state
+    cell, unrolled = _tab(w, "Cell"), _tab(w, "Unrolled")
+    for step in steps:
+        state.set_cursor(step=step, layer=lstm, unit=1)
+        assert state.cursor.step == step
+        for refined in (False, True):  # the quick steps at once, then the window
+            if refined:
+                assert w.long_runner.wait(60)
+                w.long_runner.poll()
+            rec = state.trace[lstm]
+            start, n = rec.start, rec.timesteps
+            assert start <= step < start + n and rec.total == own
+            _tab(w, "Over time")
+            slot = next(s for s in view.slots if s.key == "c")
+            np.testing.assert_array_equal(slot.image.image, full[lstm].steps["c"][0, start:start + n].T)
+            xs, ys = view.curves["h"].getData()
+            assert ys[int(np.flatnonzero(xs == step)[0])] == full[lstm].steps["h"][0, step, 1]
+            said = view.header.text()
+            assert f"t = {step:,}" in said and f" of {own:,}" in said, said
+            also(step, start, n, said)
+            _tab(w, "Cell")
+            np.testing.assert_array_equal(cell.bars["h"].values, full[lstm].steps["h"][0, step])
+        _tab(w, "Unrolled")  # (its cells: each layer's own steps of the window)
+        row = next(r for r in unrolled.rows if r.layer == lstm)
+        o = state.trace[lstm].start
+        np.testing.assert_array_equal(row.values, full[lstm].steps["h"][0, o:o + len(row.values), 1])
+        said = unrolled.header.text()
+        assert f"{step:,}" in said and f"of {own:,}" in said, said
+
+
 @pytest.mark.parametrize("case,conv,pool,lstm", [
     ("onnx_torch_classic_cnn_lstm_max", "conv.Conv", "pool.MaxPool", "rnn.LSTM"),
     ("onnx_torch_dynamo_cnn_avgpool_lstm", "node_conv1d", "node_avg_pool1d", "rnn.lstm")])
@@ -2798,33 +2834,14 @@ def test_a_long_input_through_a_torch_onnx_cnn_lstms_pool_shows_the_lstm_in_its_
         assert ov.total == arr.shape[0]
         np.testing.assert_array_equal(np.where(np.abs(ov.hi) >= np.abs(ov.lo), ov.hi, ov.lo),
                                       _brute_extreme(arr, ov.bins))
-    cell, unrolled = _tab(w, "Cell"), _tab(w, "Unrolled")
-    for step in (1600, 0, own - 1, 1234):
-        state.set_cursor(step=step, layer=lstm, unit=1)
-        assert state.cursor.step == step
-        for refined in (False, True):  # the quick steps at once, then the window
-            if refined:
-                assert w.long_runner.wait(60)
-                w.long_runner.poll()
-            rec = state.trace[lstm]
-            start, n = rec.start, rec.timesteps
-            assert start <= step < start + n and rec.total == own
-            _tab(w, "Over time")
-            slot = next(s for s in view.slots if s.key == "c")
-            np.testing.assert_array_equal(slot.image.image, full[lstm].steps["c"][0, start:start + n].T)
-            xs, ys = view.curves["h"].getData()
-            assert ys[int(np.flatnonzero(xs == step)[0])] == full[lstm].steps["h"][0, step, 1]
-            said = view.header.text()
-            assert f"t = {step:,}" in said and f" of {own:,}" in said and f"of {T:,}" not in said, said
-            _tab(w, "Cell")  # (x: the pool's channels at the LSTM's step)
-            np.testing.assert_array_equal(cell.bars["x"].values, full[pool].output[0, :, step])
-            np.testing.assert_array_equal(cell.bars["h"].values, full[lstm].steps["h"][0, step])
-        _tab(w, "Unrolled")  # (its cells: each layer's own steps of the window)
-        row = next(r for r in unrolled.rows if r.layer == lstm)
-        o = state.trace[lstm].start
-        np.testing.assert_array_equal(row.values, full[lstm].steps["h"][0, o:o + len(row.values), 1])
-        said = unrolled.header.text()
-        assert f"{step:,}" in said and f"of {own:,}" in said, said
+    cell = _tab(w, "Cell")
+
+    def pooled(step, start, n, said):  # (x: the pool's channels at the LSTM's step)
+        assert f"of {T:,}" not in said, said
+        _tab(w, "Cell")
+        np.testing.assert_array_equal(cell.bars["x"].values, full[pool].output[0, :, step])
+
+    _onnx_seeks_exact(w, view, full, lstm, (1600, 0, own - 1, 1234), own, pooled)
 
 
 @pytest.mark.parametrize("case,norm,lstm", [
@@ -2860,30 +2877,8 @@ def test_a_long_input_through_a_torch_onnx_lstm_layernorm_opens_and_seeks_exactl
         assert ov.total == T
         np.testing.assert_array_equal(np.where(np.abs(ov.hi) >= np.abs(ov.lo), ov.hi, ov.lo),
                                       _brute_extreme(arr, ov.bins))
-    cell, unrolled = _tab(w, "Cell"), _tab(w, "Unrolled")
-    for step in (3200, 0, T - 1, 1234):
-        state.set_cursor(step=step, layer=lstm, unit=1)
-        assert state.cursor.step == step
-        for refined in (False, True):  # the quick steps at once, then the window
-            if refined:
-                assert w.long_runner.wait(60)
-                w.long_runner.poll()
-            rec = state.trace[lstm]
-            start, n = rec.start, rec.timesteps
-            assert start <= step < start + n and rec.total == T
-            np.testing.assert_array_equal(state.trace[norm].output, full[norm].output[:, start:start + n])
-            _tab(w, "Over time")
-            slot = next(s for s in view.slots if s.key == "c")
-            np.testing.assert_array_equal(slot.image.image, full[lstm].steps["c"][0, start:start + n].T)
-            xs, ys = view.curves["h"].getData()
-            assert ys[int(np.flatnonzero(xs == step)[0])] == full[lstm].steps["h"][0, step, 1]
-            said = view.header.text()
-            assert f"t = {step:,}" in said and f" of {T:,}" in said, said
-            _tab(w, "Cell")
-            np.testing.assert_array_equal(cell.bars["h"].values, full[lstm].steps["h"][0, step])
-        _tab(w, "Unrolled")  # (its cells: the window's steps)
-        row = next(r for r in unrolled.rows if r.layer == lstm)
-        o = state.trace[lstm].start
-        np.testing.assert_array_equal(row.values, full[lstm].steps["h"][0, o:o + len(row.values), 1])
-        said = unrolled.header.text()
-        assert f"{step:,}" in said and f"of {T:,}" in said, said
+
+    def normed(step, start, n, said):
+        np.testing.assert_array_equal(state.trace[norm].output, full[norm].output[:, start:start + n])
+
+    _onnx_seeks_exact(w, view, full, lstm, (3200, 0, T - 1, 1234), T, normed)
