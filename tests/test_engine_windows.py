@@ -1037,6 +1037,18 @@ NORMED = ["onnx_torch_classic_lstm_layernorm_mean", "onnx_torch_dynamo_lstm_laye
           "onnx_torch_classic_opset16_layernorm_mean"]
 
 
+def _export_passed(case: str, batch: int, every: int):
+    """ONNX fixture ``case`` over 3,000 steps of ``batch`` samples: (model, x, its full
+    trace, its keyframe pass every ``every`` steps), the pass's outputs the full trace's."""
+    model, x = _export(case, 3000)
+    x = np.ascontiguousarray(np.concatenate([x] * batch)[:batch]) if batch != x.shape[0] else x
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=every)
+    for o, want in zip(wt.outputs, full.outputs):
+        assert np.array_equal(o, want)
+    return model, x, full, wt
+
+
 @pytest.mark.parametrize("case", NORMED)
 @pytest.mark.parametrize("every", [16, 48])
 @pytest.mark.parametrize("batch", [1, 3])
@@ -1048,12 +1060,7 @@ def test_a_torch_lstm_layernorm_export_gets_windows_equal_to_the_full_trace(case
     window, at the start, the middle and the end, by processing and by input steps, equals
     the same steps of the full trace to the bit, and the mean over the steps (computed once
     by the pass) and the model's output the whole trace's."""
-    model, x = _export(case, 3000)
-    x = np.ascontiguousarray(np.concatenate([x] * batch)[:batch]) if batch != x.shape[0] else x
-    full = model.trace(x)
-    wt = keyframe_pass(model, x, every=every)
-    for o, want in zip(wt.outputs, full.outputs):
-        assert np.array_equal(o, want)
+    model, x, full, wt = _export_passed(case, batch, every)
     norm = [wt._axes[n.layer.name][0] for n in model.nodes
             if n.layer.class_name in ("onnx.LayerNormalization", "onnx.Pow", "onnx.Sqrt")]
     assert norm and set(norm) == {1}  # (followed: its steps on axis 1, as the LSTM's batch_first output)
@@ -1222,12 +1229,7 @@ def test_a_torch_cnn_lstm_whose_pool_halves_the_steps_gets_windows_equal_to_the_
     graph (scripts/make_onnx_window_fixtures.py: strides 2 with pads [2, 1], ceil_mode,
     VALID, SAME_UPPER of strides 2; onnxruntime's numbers, ``test_io_onnx``) steps over one
     of every 8."""
-    model, x = _export(case, 3000)
-    x = np.ascontiguousarray(np.concatenate([x] * batch)[:batch]) if batch != x.shape[0] else x
-    full = model.trace(x)
-    wt = keyframe_pass(model, x, every=every)
-    for o, want in zip(wt.outputs, full.outputs):
-        assert np.array_equal(o, want)
+    model, x, full, wt = _export_passed(case, batch, every)
     rnn = next(n.layer.name for n in model.nodes if recurrent_halves(n.layer))
     n = wt.steps_of(rnn)
     assert n == full[rnn].steps["h"].shape[1] == {"onnx_hand_cnn_lstm_strided": 375}.get(case, n)

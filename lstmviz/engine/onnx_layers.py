@@ -946,9 +946,8 @@ class OnnxWindowOp(OnnxOp):
 
     @property
     def span(self) -> int:
-        """Input steps one window covers: its taps ``dilations`` apart."""
-        (d,) = self._attrs.get("dilations") or [1]
-        return (self.kernel_taps() - 1) * int(d) + 1
+        """Input steps one window covers: its taps ``dilation`` apart."""
+        return (self.kernel_taps() - 1) * self.dilation + 1
 
     def pads(self, steps: int) -> tuple[int, int]:
         """(zeros before, zeros after) over an input of ``steps`` steps (``pads`` or
