@@ -2671,6 +2671,44 @@ def test_over_time_shows_an_embedding_of_a_long_text_with_its_tokens_and_the_who
     assert f" of {len(text):,} (top strip" in said
 
 
+def _long_seeks_exact(w, view, full, lstm: str, steps, own: int, also, rows=()) -> None:
+    """Seeks of the LSTM ``lstm`` (``own`` steps of its own) to each of ``steps`` in main
+    window ``w`` (``view``: its Over time view): at once (the quick steps) and after the
+    window came, its record holds the step, Over time's heatmap, curve and header ('t = ...
+    of own'), the Cell view's h and the Unrolled row and header are the full trace's;
+    ``also(step, start, n, Over time's header)`` checks a test's own at each, ``rows`` (layer,
+    its whole output (steps, units)) more Unrolled rows, unit 1's cells."""
+    state = w.state
+    cell, unrolled = _tab(w, "Cell"), _tab(w, "Unrolled")
+    for step in steps:
+        state.set_cursor(step=step, layer=lstm, unit=1)
+        assert state.cursor.step == step
+        for refined in (False, True):  # the quick steps at once, then the window
+            if refined:
+                assert w.long_runner.wait(60)
+                w.long_runner.poll()
+            rec = state.trace[lstm]
+            start, n = rec.start, rec.timesteps
+            assert start <= step < start + n and rec.total == own
+            _tab(w, "Over time")
+            slot = next(s for s in view.slots if s.key == "c")
+            np.testing.assert_array_equal(slot.image.image, full[lstm].steps["c"][0, start:start + n].T)
+            xs, ys = view.curves["h"].getData()
+            assert ys[int(np.flatnonzero(xs == step)[0])] == full[lstm].steps["h"][0, step, 1]
+            said = view.header.text()
+            assert f"t = {step:,}" in said and f" of {own:,}" in said, said
+            also(step, start, n, said)
+            _tab(w, "Cell")
+            np.testing.assert_array_equal(cell.bars["h"].values, full[lstm].steps["h"][0, step])
+        _tab(w, "Unrolled")  # (its cells: each layer's own steps of the window)
+        for name, whole in ((lstm, full[lstm].steps["h"][0]), *rows):
+            row = next(r for r in unrolled.rows if r.layer == name)
+            o = state.trace[name].start
+            np.testing.assert_array_equal(row.values, whole[o:o + len(row.values), 1])
+        said = unrolled.header.text()
+        assert f"{step:,}" in said and f"of {own:,}" in said, said
+
+
 def test_a_long_input_through_a_maxpooling_shows_each_layer_in_its_own_steps_exactly(
         make_window, monkeypatch, qtbot):
     """Issue 13, the usual CNN-LSTM: Conv1D -> MaxPooling1D(2) -> LSTM on a 5,001-step long
@@ -2709,36 +2747,14 @@ def test_a_long_input_through_a_maxpooling_shows_each_layer_in_its_own_steps_exa
         assert ov.total == arr.shape[0]
         np.testing.assert_array_equal(np.where(np.abs(ov.hi) >= np.abs(ov.lo), ov.hi, ov.lo),
                                       _brute_extreme(arr, ov.bins))
-    cell, unrolled = _tab(w, "Cell"), _tab(w, "Unrolled")
-    for step in (1600, 0, 2499, 1234):
-        state.set_cursor(step=step, layer=lstm, unit=1)
-        assert state.cursor.step == step
-        for refined in (False, True):  # the quick steps at once, then the window
-            if refined:
-                assert w.long_runner.wait(60)
-                w.long_runner.poll()
-            rec = state.trace[lstm]
-            start, n = rec.start, rec.timesteps
-            assert start <= step < start + n and rec.total == 2500
-            _tab(w, "Over time")
-            slot = next(s for s in view.slots if s.key == "c")
-            np.testing.assert_array_equal(slot.image.image, full[lstm].steps["c"][0, start:start + n].T)
-            xs, ys = view.curves["h"].getData()
-            assert ys[int(np.flatnonzero(xs == step)[0])] == full[lstm].steps["h"][0, step, 1]
-            said = view.header.text()
-            assert f"t = {step:,}" in said and f" of {2500:,}" in said and f"of {T:,}" not in said
-            _tab(w, "Cell")
-            np.testing.assert_array_equal(cell.bars["x"].values, full[pname].output[0, step])
-            np.testing.assert_array_equal(cell.bars["h"].values, full[lstm].steps["h"][0, step])
-        _tab(w, "Unrolled")  # (its cells: each layer's own steps of the window)
-        row = next(r for r in unrolled.rows if r.layer == lstm)
-        o = state.trace[lstm].start
-        np.testing.assert_array_equal(row.values, full[lstm].steps["h"][0, o:o + len(row.values), 1])
-        row = next(r for r in unrolled.rows if r.layer == pname)
-        o = state.trace[pname].start
-        np.testing.assert_array_equal(row.values, full[pname].output[0, o:o + len(row.values), 1])
-        said = unrolled.header.text()
-        assert f"{step:,}" in said and f"of {2500:,}" in said, said
+    cell = _tab(w, "Cell")
+
+    def pooled(step, start, n, said):  # (x: the pooling's output at the LSTM's step)
+        assert f"of {T:,}" not in said
+        _tab(w, "Cell")
+        np.testing.assert_array_equal(cell.bars["x"].values, full[pname].output[0, step])
+
+    _long_seeks_exact(w, view, full, lstm, (1600, 0, 2499, 1234), 2500, pooled, rows=[(pname, full[pname].output[0])])
 
 
 def _onnx_long_window(make_window, monkeypatch, case: str):
@@ -2764,41 +2780,6 @@ def _onnx_long_window(make_window, monkeypatch, case: str):
     assert seq is not None and state.error is None and seq.pass_first is None
     return model, x, w, state, view, seq
 
-
-def _onnx_seeks_exact(w, view, full, lstm: str, steps, own: int, also) -> None:
-    """Seeks of the ONNX LSTM node ``lstm`` (``own`` steps) to each of ``steps`` in main
-    window ``w`` (``view``: its Over time view): at once (the quick steps) and after the
-    window came, its record holds the step, Over time's heatmap, curve and header ('t = ...
-    of own'), the Cell view's h and the Unrolled row and header are the full trace's;
-    ``also(step, start, n, Over time's header)`` checks a test's own at each."""
-    state = w.state
-    cell, unrolled = _tab(w, "Cell"), _tab(w, "Unrolled")
-    for step in steps:
-        state.set_cursor(step=step, layer=lstm, unit=1)
-        assert state.cursor.step == step
-        for refined in (False, True):  # the quick steps at once, then the window
-            if refined:
-                assert w.long_runner.wait(60)
-                w.long_runner.poll()
-            rec = state.trace[lstm]
-            start, n = rec.start, rec.timesteps
-            assert start <= step < start + n and rec.total == own
-            _tab(w, "Over time")
-            slot = next(s for s in view.slots if s.key == "c")
-            np.testing.assert_array_equal(slot.image.image, full[lstm].steps["c"][0, start:start + n].T)
-            xs, ys = view.curves["h"].getData()
-            assert ys[int(np.flatnonzero(xs == step)[0])] == full[lstm].steps["h"][0, step, 1]
-            said = view.header.text()
-            assert f"t = {step:,}" in said and f" of {own:,}" in said, said
-            also(step, start, n, said)
-            _tab(w, "Cell")
-            np.testing.assert_array_equal(cell.bars["h"].values, full[lstm].steps["h"][0, step])
-        _tab(w, "Unrolled")  # (its cells: each layer's own steps of the window)
-        row = next(r for r in unrolled.rows if r.layer == lstm)
-        o = state.trace[lstm].start
-        np.testing.assert_array_equal(row.values, full[lstm].steps["h"][0, o:o + len(row.values), 1])
-        said = unrolled.header.text()
-        assert f"{step:,}" in said and f"of {own:,}" in said, said
 
 
 @pytest.mark.parametrize("case,conv,pool,lstm", [
@@ -2841,7 +2822,7 @@ def test_a_long_input_through_a_torch_onnx_cnn_lstms_pool_shows_the_lstm_in_its_
         _tab(w, "Cell")
         np.testing.assert_array_equal(cell.bars["x"].values, full[pool].output[0, :, step])
 
-    _onnx_seeks_exact(w, view, full, lstm, (1600, 0, own - 1, 1234), own, pooled)
+    _long_seeks_exact(w, view, full, lstm, (1600, 0, own - 1, 1234), own, pooled)
 
 
 @pytest.mark.parametrize("case,norm,lstm", [
@@ -2881,4 +2862,4 @@ def test_a_long_input_through_a_torch_onnx_lstm_layernorm_opens_and_seeks_exactl
     def normed(step, start, n, said):
         np.testing.assert_array_equal(state.trace[norm].output, full[norm].output[:, start:start + n])
 
-    _onnx_seeks_exact(w, view, full, lstm, (3200, 0, T - 1, 1234), T, normed)
+    _long_seeks_exact(w, view, full, lstm, (3200, 0, T - 1, 1234), T, normed)
