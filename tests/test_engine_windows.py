@@ -85,7 +85,28 @@ MODELS = {
         _bidi("GRU", 3, "bi", return_sequences=True),
         LayerSpec("AveragePooling1D", {"pool_size": 3, "strides": 1, "padding": "same"}, name="p"),
         LayerSpec("SimpleRNN", {"units": 2, "go_backwards": True}, name="s")],
+    # a text classifier's head, pooled over the steps: no steps left, computed once by the
+    # pass from the whole sequence (as a last step's), the Dense after it too
+    "global_max_pooled": lambda: [
+        LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="l"),
+        LayerSpec("GlobalMaxPooling1D", {}, name="gmp"),
+        LayerSpec("Dense", {"units": 2}, name="out")],
+    # the mean over the unmasked steps only, keepdims: (batch, 1, units)
+    "masked_global_average": lambda: [
+        LayerSpec("Masking", {"mask_value": 0.0}, name="m"),
+        _bidi("LSTM", 4, "bi", return_sequences=True),
+        LayerSpec("GlobalAveragePooling1D", {"keepdims": True}, name="gap"),
+        LayerSpec("Dense", {"units": 2}, name="out")],
+    # channels_first on (batch, steps, units) pools each step's units: the steps stay
+    "pooled_per_step": lambda: [
+        LayerSpec("GRU", {"units": 5, "return_sequences": True}, name="g"),
+        LayerSpec("GlobalAveragePooling1D", {"data_format": "channels_first", "keepdims": True}, name="gap"),
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l"),
+        LayerSpec("GlobalMaxPooling1D", {"data_format": "channels_first"}, name="gmp")],
 }
+
+#: the models whose input has masked runs of steps (``_data(mask_runs=True)``)
+MASKED = ("masked", "conv_masked_backwards", "masked_global_average")
 
 
 def _data(batch, d=3, seed=0, mask_runs=False):
@@ -111,10 +132,13 @@ WINDOWS = [(0, 1), (0, 50), (31, 33), (64, 65), (77, 160), (150, T), (T - 1, T),
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_every_window_equals_the_same_steps_of_the_full_trace_to_the_bit(name):
     model = Model.sequential((None, None, 3), MODELS[name](), seed=4)
-    x = _data(3, mask_runs=name in ("masked", "conv_masked_backwards"))
+    x = _data(3, mask_runs=name in MASKED)
     full = model.trace(x)
     ref = _per_step(full.flat(), T)
     assert ref  # there is something per step to compare
+    # (the tensors without steps: a last step's, a pooling's over the whole sequence and the
+    # layers after it, computed once by the pass; every window holds them as the trace does)
+    whole = {k: v for k, v in full.flat().items() if k not in ref and "/initial_" not in k}
     wt = keyframe_pass(model, x, every=64)
     assert isinstance(wt, WindowedTrace) and wt.timesteps == T
     for o, want in zip(wt.outputs, full.outputs):
@@ -126,6 +150,8 @@ def test_every_window_equals_the_same_steps_of_the_full_trace_to_the_bit(name):
         for key, arr in ref.items():
             assert key in flat, key
             assert np.array_equal(flat[key], arr[:, a:b]), f"{name} {key} steps {a}:{b}"
+        for key, arr in whole.items():
+            assert np.array_equal(flat[key], arr), f"{name} {key} (no steps) in window {a}:{b}"
 
 
 @pytest.mark.parametrize("batch", [1, 2, 9, 15, 16, 64])
@@ -147,14 +173,15 @@ def test_windows_equal_the_trace_at_every_batch_width(batch):
 
 @pytest.mark.parametrize("every", [16, 48])
 @pytest.mark.parametrize("name", ["stacked_last_step", "masked", "bidirectional", "simple_rnn",
-                                  "conv_pool_same_causal"])
+                                  "conv_pool_same_causal", "global_max_pooled", "masked_global_average",
+                                  "pooled_per_step"])
 @pytest.mark.parametrize("batch", [1, 3, 16])
 def test_keyframes_every_few_steps_give_windows_equal_to_the_trace(every, name, batch):
     # K a multiple of CUT (16) but not of CHUNK (32): a window starts mid-chunk, at a cut of
     # the input products, and is still the trace's numbers to the bit (13 inputs: BLAS sums
     # a row of such a product differently in products of different heights)
     model = Model.sequential((None, None, 13), MODELS[name](), seed=6)
-    x = _data(batch, d=13, seed=every + batch, mask_runs=name == "masked" and batch > 1)
+    x = _data(batch, d=13, seed=every + batch, mask_runs=name in MASKED and batch > 1)
     ref = _per_step(model.trace(x).flat(), T)
     wt = keyframe_pass(model, x, every=every)
     for a, b in [(0, 5), (16, 32), (13, 14), (40, 57), (97, 130), (T - 3, T)]:
@@ -338,7 +365,8 @@ def _same_pass(got, want):
 
 
 @pytest.mark.parametrize("name", ["lstm", "gru_reset_before", "simple_rnn", "stacked_last_step",
-                                  "go_backwards_stack", "bidirectional", "masked", "conv_pool_same_causal"])
+                                  "go_backwards_stack", "bidirectional", "masked", "conv_pool_same_causal",
+                                  "global_max_pooled", "masked_global_average"])
 @pytest.mark.parametrize("batch", [1, 3])
 def test_a_cancelled_pass_resumes_from_its_last_keyframes_to_the_same_bits(monkeypatch, name, batch):
     """'Trace all' after a Cancel ran the pass again from step 0. A cancelled pass now hands
@@ -349,7 +377,7 @@ def test_a_cancelled_pass_resumes_from_its_last_keyframes_to_the_same_bits(monke
     from lstmviz.engine import windows
 
     model = Model.sequential((None, None, 3), MODELS[name](), seed=5)
-    x = _data(batch, mask_runs=name == "masked" and batch > 1)
+    x = _data(batch, mask_runs=name in MASKED and batch > 1)
     whole = keyframe_pass(model, x, every=16)  # one stretch: T < SEGMENT
     monkeypatch.setattr(windows, "SEGMENT", 32)
     want = keyframe_pass(model, x, every=16)  # stretches of 32 steps: the same bits
@@ -496,7 +524,7 @@ def test_a_backward_halfs_window_holds_the_input_steps_it_read(name):
     from the window's own input steps, 'input step 29228' being the one read at step 771
     of 30,000. The window's record of such a half holds the input steps it read."""
     model = Model.sequential((None, None, 3), MODELS[name](), seed=4)
-    x = _data(3, mask_runs=name in ("masked", "conv_masked_backwards"))
+    x = _data(3, mask_runs=name in MASKED)
     full = model.trace(x)
     wt = keyframe_pass(model, x, every=64)
     for a, b in WINDOWS:
@@ -527,7 +555,7 @@ def test_a_window_by_input_steps_holds_every_half_under_the_same_input_steps(nam
     record equals those steps of the full trace to the bit; the layers' outputs are the
     window's steps a .. b-1, as in a window by processing steps."""
     model = Model.sequential((None, None, 3), MODELS[name](), seed=4)
-    x = _data(3, mask_runs=name in ("masked", "conv_masked_backwards"))
+    x = _data(3, mask_runs=name in MASKED)
     full = model.trace(x)
     wt = keyframe_pass(model, x, every=64)
     halves = 0
@@ -572,7 +600,7 @@ def test_a_keyframe_pass_holds_about_what_pass_bytes_says(name, batch):
             cfg["units"] *= 8
     model = Model.sequential((None, None, 3), layers, seed=0)
     x = np.random.default_rng(0).normal(size=(batch, steps, 3)).astype(np.float32)
-    if name == "masked":
+    if name in MASKED:
         x[:, :40] = 0.0
     est, peak = pass_bytes(model, [x]), pass_peak(model, x)
     # (a Bidirectional's halves counted as running at once: one after the other, half of it)
@@ -593,6 +621,57 @@ def test_a_dense_after_a_long_sequence_holds_no_more_than_pass_bytes_says(head):
         LayerSpec("LSTM", {"units": 64, "return_sequences": True}, name="l"),
         LayerSpec("Dense", head, name="p")], seed=0)
     x = np.random.default_rng(0).normal(size=(1, 20_000, 3)).astype(np.float32)  # (sequences dominate)
+    _pass_within_its_estimate(model, x)
+
+
+@pytest.mark.parametrize("case", ["k3_masked_pooling", "k2_masked_pooling"])
+def test_a_keras_files_pooled_classifier_takes_a_long_input_by_windows(case):
+    """Masking -> LSTM(return_sequences) -> LayerNormalization -> ReLU ->
+    GlobalAveragePooling1D -> Dense -> Softmax, saved by Keras 3.15 (and tf_keras 2.21),
+    its steps left open (its file fixes 6): a long input was refused ("reshapes the time
+    axis"). Its pass computes the pooled mean over the unmasked steps of the whole
+    sequence once, the Dense and Softmax after it too, the same bits as a full trace, and
+    every window holds the LSTM's steps and the pooled tensor as the trace does."""
+    import lstmviz
+    from tests.helpers import FIXTURES
+
+    path = next(p for p in (FIXTURES / case).iterdir() if p.name.startswith("model."))
+    spec = lstmviz.load(path).to_spec()
+    first = spec.layers[0]
+    assert first.class_name == "InputLayer" and first.config["batch_shape"][1] == 6
+    first.config["batch_shape"][1] = None
+    model = Model.from_spec(spec)
+    x = np.random.default_rng(3).normal(size=(3, 2_000, 3)).astype(np.float32)
+    x[0, :100] = 0.0  # (masked runs: the mean is over the other steps)
+    x[2, 1_500:] = 0.0
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=32)
+    assert np.array_equal(wt.output, full.output)
+    steps = [n.layer.name for n in model.nodes if n.layer.class_name == "LSTM"]
+    pooled = [n.layer.name for n in model.nodes if n.layer.class_name == "GlobalAveragePooling1D"]
+    assert len(steps) == len(pooled) == 1
+    for a, b in [(0, 40), (1_003, 1_130), (1_990, 2_000)]:
+        win = wt.window(a, b)
+        for k in ("h", "c", "i"):
+            assert np.array_equal(win[steps[0]].steps[k], full[steps[0]].steps[k][:, a:b]), (k, a, b)
+        for name in pooled + ["dense", "softmax"]:
+            assert np.array_equal(win[name].outputs[0], full[name].outputs[0]), (name, a, b)
+            assert np.ndim(win[name].outputs[0]) == 2  # (batch, units): no steps
+
+
+@pytest.mark.parametrize("pool, masked", [("GlobalMaxPooling1D", False), ("GlobalAveragePooling1D", False),
+                                          ("GlobalAveragePooling1D", True)])
+def test_a_pooling_over_a_long_sequence_holds_no_more_than_pass_bytes_says(pool, masked):
+    """A pooling over the steps reads its input's whole sequence once, in the pass (held
+    while it runs); a masked GlobalAveragePooling1D makes a copy of it with 0 at the masked
+    steps and the mask as floats: 1.9x ``pass_bytes``' estimate (batch 3, LSTM(64) over
+    20,000 steps) until it counted them. Within 1.1x it now, and the outputs a full trace's."""
+    model = Model.sequential((None, None, 3), [LayerSpec("Masking", {}, name="m")] * masked + [
+        LayerSpec("LSTM", {"units": 64, "return_sequences": True}, name="l"),
+        LayerSpec(pool, {}, name="pool"), LayerSpec("Dense", {"units": 2}, name="out")], seed=0)
+    x = np.random.default_rng(0).normal(size=(3, 20_000, 3)).astype(np.float32)  # (sequences dominate)
+    x[:, :40] = 0.0
+    x[1, 15_000:] = 0.0
     _pass_within_its_estimate(model, x)
 
 

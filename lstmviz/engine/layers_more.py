@@ -106,6 +106,18 @@ class _GlobalPooling1D(L.Layer):
     def describe(self):
         return "over the steps" + (", keepdims" if self.keepdims else "")
 
+    @property
+    def reduces_steps(self) -> bool:
+        """Whether it pools over the steps (channels_last): a long input's keyframe pass
+        computes it once from the whole sequence (``windows._plan``), a tensor without steps."""
+        return self.steps_axis == 1
+
+    @property
+    def timewise(self) -> bool:
+        """channels_first on a (batch, steps, features) input pools each step's features
+        alone (axis 2): the steps stay, and a long input's windows follow it."""
+        return self.steps_axis == 2
+
     def _kept(self, dy):
         """``dy`` with the steps axis kept (length 1)."""
         return dy if self.keepdims else np.expand_dims(dy, self.steps_axis)

@@ -331,6 +331,11 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
                     here += (given_in * Ts) // Tn  # the input copied time-major (reversed)
         else:
             here = 2 * sizes[name]  # (the output and a temporary: x @ kernel, then its activation)
+            if masked and node.layer.class_name == "GlobalAveragePooling1D" and node.layer.reduces_steps:
+                # (its mean over the unmasked steps: its input with 0 at the masked ones, the
+                # mask as floats; a GlobalMaxPooling1D makes its output alone)
+                src = node.inbound[0].layer
+                here += sizes.get(src, given.get(src, 0)) + B * own(src) * 4
         if ahead is not None:  # this node and the one before at once: what was alive then
             # (its input, held till it ends), its own (its output among them) and this one's
             peak, ahead = max(peak, ahead + here), None
@@ -512,6 +517,10 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 raise LstmvizError(f"{name} merges a sequence with a tensor without steps; "
                                    "a long sequence cannot be traced by windows through it")
             seq[layer.name] = [any(ins)] * max(1, len(layer.output_shapes))
+        elif any(ins) and getattr(layer, "reduces_steps", False):
+            # (a GlobalMaxPooling1D / GlobalAveragePooling1D over the steps: no time axis left,
+            # computed once by the pass from the whole sequence, as a whole trace calls it)
+            seq[layer.name] = [False]
         elif any(ins) and isinstance(layer, StackedRNN):
             raise LstmvizError(
                 f"{name} steps a list of cells together; a long sequence is traced by windows "
