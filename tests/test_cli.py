@@ -981,6 +981,39 @@ def test_trace_steps_through_a_maxpooling_writes_each_layers_own_steps(tmp_path,
         np.testing.assert_array_equal(npz["output"], full["output"])
 
 
+@pytest.mark.parametrize("steps", ["1234:1301", "2990:", ":17"])
+def test_trace_steps_through_a_text_classifiers_global_pooling(tmp_path, capsys, steps):
+    """The usual text classifier's head, Embedding -> LSTM(return_sequences) ->
+    GlobalMaxPooling1D -> Dense, over 3,000 token ids was refused with '--steps' ('reshapes
+    the time axis'). The window's LSTM arrays are the full trace's steps A..B-1, the pooled
+    tensor and the Dense after it (no steps: computed once from the whole sequence) the full
+    trace's whole, to the bit (a real .keras file, read as a user's)."""
+    from lstmviz.io.keras_writer import save_keras
+
+    model = Model.sequential((None, None), [
+        LayerSpec("Embedding", {"input_dim": 20, "output_dim": 4}, name="emb"),
+        LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="lstm"),
+        LayerSpec("GlobalMaxPooling1D", {}, name="pool"),
+        LayerSpec("Dense", {"units": 3, "activation": "softmax"}, name="head")], seed=5)
+    save_keras(model, tmp_path / "m.keras")
+    x = np.random.default_rng(2).integers(0, 20, size=(2, 3000)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    full = model.trace(x).flat()
+    out = tmp_path / "w.npz"
+    rc, stdout, err = call(capsys, "trace", tmp_path / "m.keras", "--input", tmp_path / "x.npy", "--out", out,
+                           "--steps", steps)
+    assert rc == 0, err
+    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "3000")))
+    assert f"(window {a}:{b})" in stdout
+    with np.load(out) as npz:
+        for key in ("emb", "lstm/h", "lstm/c", "lstm"):
+            assert npz[key].shape[:2] == (2, b - a), key
+            np.testing.assert_array_equal(npz[key], full[key][:, a:b], err_msg=key)
+        for key in ("pool", "head", "output"):
+            assert npz[key].shape == (2, 6 if key == "pool" else 3), key
+            np.testing.assert_array_equal(npz[key], full[key], err_msg=key)
+
+
 def _onnx_trace_steps(tmp_path, capsys, case: str, steps: str):
     """``lstmviz trace`` of ONNX fixture ``case`` over 3,000 random steps (batch 2) with
     ``--steps steps``: (the model, its full trace flat, the .npz written, A, B)."""

@@ -2757,6 +2757,61 @@ def test_a_long_input_through_a_maxpooling_shows_each_layer_in_its_own_steps_exa
     _long_seeks_exact(w, view, full, lstm, (1600, 0, 2499, 1234), 2500, pooled, rows=[(pname, full[pname].output[0])])
 
 
+@pytest.mark.parametrize("pool", ["GlobalMaxPooling1D", "GlobalAveragePooling1D"])
+def test_a_long_input_through_a_global_pooling_shows_the_lstm_exactly_and_the_pool_once(
+        make_window, monkeypatch, qtbot, pool):
+    """Issue 13, the usual classifier's head: LSTM(return_sequences) -> GlobalMaxPooling1D
+    (or GlobalAveragePooling1D) -> Dense on a 5,000-step long input was refused ('reshapes
+    the time axis'). Now it opens: the first steps at once, the whole sequence's numbers;
+    a seek anywhere shows the LSTM's exact steps in Over time, Cell and Unrolled; every
+    window holds the pooled tensor and the Dense after it as the full trace does (the pass
+    computed them once from the whole sequence); Over time and Cell say they have no steps,
+    and the Unrolled header of the pooled row says the cursor's step of the whole sequence
+    (it said the step's column in the window: 'step 96' at step 3,210)."""
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=4)),
+                      LayerEntry(pool, default_config(pool)),
+                      LayerEntry("Dense", dict(default_config("Dense"), units=3))], InputSpec(input_dim=2))
+    state.set_layer_option(0, "return_sequences", True)
+    lstm, pname, head = (layer.name for layer in state.model.layers)
+    T = 5000
+    w = make_window((1400, 900), state)
+    view = _tab(w, "Over time")
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
+    full = state.model.trace(x)
+    state.set_input_data(x)
+    seq = state.long
+    assert seq is not None and state.error is None
+    state.set_cursor(layer=lstm)
+    n = state.trace[lstm].timesteps  # the first steps at once: the whole sequence's
+    slot = next(s for s in view.slots if s.key == "c")
+    np.testing.assert_array_equal(slot.image.image, full[lstm].steps["c"][0, :n].T)
+    assert w.long_runner.wait(120)
+    w.long_runner.poll()
+
+    def once(step, start, n, said):  # (no steps: the full trace's whole, in every window)
+        for name in (pname, head):
+            got = state.trace[name].outputs[0]
+            assert np.ndim(got) == 2
+            np.testing.assert_array_equal(got, full[name].outputs[0])
+
+    _long_seeks_exact(w, view, full, lstm, (1600, 0, T - 1, 1234), T, once)
+    cell, unrolled = _tab(w, "Cell"), _tab(w, "Unrolled")
+    for name in (pname, head):
+        state.set_cursor(layer=name, step=3210, unit=0)
+        _tab(w, "Over time")
+        assert view.stack.currentWidget() is view.message
+        assert f"'{name}' ({pool if name == pname else 'Dense'}) outputs one vector a sample" in view.message.text()
+        _tab(w, "Cell")
+        assert (cell.stack.currentWidget() is cell.message) == (name == pname)
+        _tab(w, "Unrolled")
+        row = next(r for r in unrolled.rows if r.layer == name)
+        np.testing.assert_array_equal(row.values, full[name].outputs[0][0, :1])  # (unit 0, once)
+        said = unrolled.header.text()
+        assert "step <b>3,210</b>" in said, said
+
+
 def _onnx_long_window(make_window, monkeypatch, case: str):
     """A 5,001-step input set on ONNX fixture ``case`` in a main window, the windowed route
     forced (``TRACE_SHARE``), Over time on screen: (model, x, window, state, Over time
