@@ -269,6 +269,19 @@ def test_a_long_inputs_window_draws_a_layer_over_its_steps_as_the_window_holds_t
         "another layer's outputs); on a long input it shows the layers over the input's steps, and 'td' "
         "(TimeDistributed(Dense)) outputs steps of its own, computed once for the whole sequence.\n\n"
         "Pick a layer with steps in the layer box above: lstm.")
+    # a pooling over the steps of keepdims=True: one step a sample, of the whole sequence
+    # (it said "outputs steps of its own")
+    pooled = Model.sequential((None, None, 2), [
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="lstm"),
+        LayerSpec("GlobalAveragePooling1D", {"keepdims": True}, name="gap")], seed=0)
+    window = keyframe_pass(pooled, x, every=64).window(64, 128)
+    np.testing.assert_array_equal(window["gap"].output, pooled.trace(x)["gap"].output)
+    view.set_data(pooled, window)
+    view.set_cursor(Cursor(layer="gap", step=3))
+    assert view.stack.currentIndex() == 0
+    assert "on a long input it shows the layers over the input's steps" not in view.message.text()
+    assert ("'gap' (GlobalAveragePooling1D) outputs one step a sample (3 units), computed once for the "
+            "whole sequence.\n\nPick a layer with steps in the layer box above: lstm.") in view.message.text()
 
 
 @pytest.mark.parametrize("fixture, layer, step, said", [

@@ -387,7 +387,11 @@ def no_steps_text(model: Model, trace: Trace | None, name: str | None) -> str:
     else:
         shape = tuple(layer.output_shapes[0]) if layer.output_shapes else ()
         cls = f"'{name}' ({class_said(layer)})"
-        if len(shape) == 3 and trace is not None and getattr(trace, "total_steps", None):
+        if len(shape) == 3 and shape[1] == 1 and trace is not None and getattr(trace, "total_steps", None):
+            # (a pooling over the steps of keepdims=True: one step of the whole sequence's)
+            n = plural(int(shape[2] or 0), unit_word(layer))
+            what = f"{cls} outputs one step a sample ({n}), computed once for the whole sequence"
+        elif len(shape) == 3 and trace is not None and getattr(trace, "total_steps", None):
             what = (f"on a long input it shows the layers over the input's steps, and {cls} outputs "
                     "steps of its own, computed once for the whole sequence")
         elif len(shape) == 2:

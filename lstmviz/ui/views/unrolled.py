@@ -1685,9 +1685,9 @@ class UnrolledView(TraceView):
             total = getattr(self.trace, "total_steps", None)
             windowed = bool(total) and self.model is not None and sel.layer is not None and \
                 window_axis(self.model, self.trace, sel.layer) is not None
-            # (a layer without steps, a pooling's over them or a last step's, on its block's
-            # columns: the step of the whole sequence too, not the window's column)
-            o = self._domain_first(sel.domain)
+            # (a layer without steps, a pooling's over them or a last step's, "(once)" over its
+            # block's columns: the step of the whole sequence too, not the window's column)
+            o = self._domain_first(sel.domain) if windowed or sel.kind == "last" else 0
             own = (self._domain_total(sel.domain) or total) if windowed else total  # (its own steps)
             what = f"<b>{markup(sel.layer)}</b> · step <b>{count(step + o)}</b>"
             if sel.kind in ("seq", "sub", "last") and sel.data is not None:
