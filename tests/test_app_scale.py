@@ -507,6 +507,31 @@ def test_a_layer_that_runs_backwards_plays_its_input_right_to_left_and_the_windo
     assert ls.next_window(10, -1) is None  # the first window: nothing to its left
 
 
+def test_an_rnn_of_cells_that_runs_backwards_reads_its_input_right_to_left_in_every_cell():
+    """An RNN([cells]) of go_backwards on a long input: its later cells read the first's
+    output in its processing order, so each cell's processing step t reads input step
+    T-1-t. ``runs_backwards`` looked for a 'forward' half, found none among its cells and
+    said it ran forwards: a seek to processing step 1,000 took the window of input step
+    1,000 (processing steps 1,848 .. 2,103), and the views showed another step than the one
+    asked for (a picture at step 12,000 of 30,000: 'step t = 17,936'). Now the window holds
+    it, and each cell's steps are the whole trace's."""
+    from lstmviz.app.long_sequence import LongSequence
+
+    cells = [{"class_name": "GRUCell", "config": {"units": 3}}, {"class_name": "LSTMCell", "config": {"units": 4}}]
+    model = Model.sequential((None, None, 2), [LayerSpec("RNN", {"cell": cells, "return_sequences": True,
+                                                                 "go_backwards": True}, name="r")], seed=2)
+    x = np.random.default_rng(1).normal(size=(1, 3000, 2)).astype(np.float32)
+    ls = LongSequence(model, x, window=256, every=64)
+    assert ls.run_pass()
+    assert ls.runs_backwards("r") and ls.runs_backwards("r", "cell_1") and ls.input_step("r", None, 1000) == 1999
+    win, _ = ls.window_at(ls.input_step("r", None, 1000))
+    full = model.trace(x)["r"]
+    for side in ("cell_0", "cell_1"):
+        rec = win["r"].children[side]
+        assert rec.start <= 1000 < rec.start + rec.timesteps
+        np.testing.assert_array_equal(rec.steps["h"], full.children[side].steps["h"][:, rec.start:rec.start + 256])
+
+
 def test_after_the_pass_the_first_window_holds_the_whole_sequences_output():
     """A long input's first window was a trace of its first steps alone, kept after the
     pass: the Dense after a last-step LSTM (the Unrolled view's "dense (once)") read 0.158,

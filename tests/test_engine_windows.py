@@ -103,10 +103,31 @@ MODELS = {
         LayerSpec("GlobalAveragePooling1D", {"data_format": "channels_first", "keepdims": True}, name="gap"),
         LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l"),
         LayerSpec("GlobalMaxPooling1D", {"data_format": "channels_first"}, name="gmp")],
+    # RNN([cells]) (StackedRNNCells): each cell's states keyframed, a window's cells from them
+    "stacked_cells": lambda: [
+        LayerSpec("RNN", {"cell": [_rnn("LSTMCell", 5), _rnn("GRUCell", 4)], "return_sequences": True}, name="r"),
+        LayerSpec("Dense", {"units": 2}, name="out")],
+    # backwards, masked (the later cells read the first's output and the mask turned around),
+    # then one to its last step
+    "masked_stacked_cells_backwards": lambda: [
+        LayerSpec("Masking", {"mask_value": 0.0}, name="m"),
+        LayerSpec("RNN", {"cell": [_rnn("GRUCell", 4), _rnn("SimpleRNNCell", 3), _rnn("LSTMCell", 3)],
+                          "return_sequences": True, "go_backwards": True}, name="back"),
+        LayerSpec("RNN", {"cell": [_rnn("LSTMCell", 4), _rnn("GRUCell", 2, reset_after=False)]}, name="last"),
+        LayerSpec("Dense", {"units": 2}, name="out")],
+    # a Reshape keeping the batch and time axes (target_shape[0] -1: each step's features
+    # reshaped) and a Permute leaving axis 1 in place: each step alone
+    "reshaped_steps": lambda: [
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+        LayerSpec("Reshape", {"target_shape": [-1, 2, 2]}, name="r"),
+        LayerSpec("Permute", {"dims": [1, 3, 2]}, name="p"),
+        LayerSpec("Reshape", {"target_shape": [-1, 4]}, name="back"),
+        LayerSpec("GRU", {"units": 3, "return_sequences": True}, name="g"),
+        LayerSpec("Reshape", {"target_shape": [-1, 3, 1]}, name="r2")],
 }
 
 #: the models whose input has masked runs of steps (``_data(mask_runs=True)``)
-MASKED = ("masked", "conv_masked_backwards", "masked_global_average")
+MASKED = ("masked", "conv_masked_backwards", "masked_global_average", "masked_stacked_cells_backwards")
 
 
 def _data(batch, d=3, seed=0, mask_runs=False):
@@ -174,7 +195,8 @@ def test_windows_equal_the_trace_at_every_batch_width(batch):
 @pytest.mark.parametrize("every", [16, 48])
 @pytest.mark.parametrize("name", ["stacked_last_step", "masked", "bidirectional", "simple_rnn",
                                   "conv_pool_same_causal", "global_max_pooled", "masked_global_average",
-                                  "pooled_per_step"])
+                                  "pooled_per_step", "stacked_cells", "masked_stacked_cells_backwards",
+                                  "reshaped_steps"])
 @pytest.mark.parametrize("batch", [1, 3, 16])
 def test_keyframes_every_few_steps_give_windows_equal_to_the_trace(every, name, batch):
     # K a multiple of CUT (16) but not of CHUNK (32): a window starts mid-chunk, at a cut of
@@ -366,7 +388,8 @@ def _same_pass(got, want):
 
 @pytest.mark.parametrize("name", ["lstm", "gru_reset_before", "simple_rnn", "stacked_last_step",
                                   "go_backwards_stack", "bidirectional", "masked", "conv_pool_same_causal",
-                                  "global_max_pooled", "masked_global_average"])
+                                  "global_max_pooled", "masked_global_average", "stacked_cells",
+                                  "masked_stacked_cells_backwards"])
 @pytest.mark.parametrize("batch", [1, 3])
 def test_a_cancelled_pass_resumes_from_its_last_keyframes_to_the_same_bits(monkeypatch, name, batch):
     """'Trace all' after a Cancel ran the pass again from step 0. A cancelled pass now hands
@@ -426,12 +449,44 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
                                            LayerSpec("Flatten", {})])
     with pytest.raises(LstmvizError, match="reshapes the time axis"):
         keyframe_pass(flat, _data(1))
+    # the steps moved, cropped, padded or repeated: one line naming what windows go through
+    for spec in (LayerSpec("Permute", {"dims": [2, 1]}, name="p"), LayerSpec("Cropping1D", {}, name="p"),
+                 LayerSpec("ZeroPadding1D", {}, name="p"), LayerSpec("UpSampling1D", {}, name="p"),
+                 LayerSpec("Reshape", {"target_shape": [-1, 2]}, name="p")):
+        model = Model.sequential((None, None, 4), [spec])
+        with pytest.raises(LstmvizError) as err:
+            keyframe_pass(model, _data(1, d=4))
+        said = str(err.value)
+        assert "\n" not in said and said.startswith(f"layer 'p' ({spec.class_name}) reshapes the time axis; ")
+        assert said.endswith("only through recurrent layers (RNN([cells]) too), per-step layers (a Reshape or "
+                             "Permute keeping the batch and time axes), Conv1D and pooling layers "
+                             "(channels_last), GlobalMaxPooling1D and GlobalAveragePooling1D"), said
     # a decoder stepping over a RepeatVector's steps: the message says why and what windows take
     repeat = Model.sequential((None, T, 3), [LayerSpec("LSTM", {"units": 4}), LayerSpec("RepeatVector", {"n": 5}),
                                              LayerSpec("LSTM", {"units": 2}, name="decoder")])
     with pytest.raises(LstmvizError, match="'decoder' .* steps over a sequence made inside the model "
                                            ".*only where each recurrent layer steps over the input's"):
         keyframe_pass(repeat, _data(1))
+
+
+def test_a_reshape_to_the_models_own_length_is_per_step_in_a_window():
+    """A model of a fixed length whose Reshape names it (``target_shape`` (T, 2, 2), not
+    (-1, 2, 2)): each step's features reshaped alone, so a window of fewer steps is those
+    steps of the whole trace (the Reshape's target length was the whole's: it refused a
+    window of fewer steps)."""
+    model = Model.sequential((None, T, 3), [
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+        LayerSpec("Reshape", {"target_shape": [T, 2, 2]}, name="r"),
+        LayerSpec("Reshape", {"target_shape": [T, 4, 1]}, name="r2")], seed=0)
+    x = _data(2)
+    full = model.trace(x)
+    assert full["r2"].output.shape == (2, T, 4, 1)
+    wt = keyframe_pass(model, x, every=32)
+    assert np.array_equal(wt.output, full.output)
+    for a, b in [(0, 5), (40, 77), (T - 3, T)]:
+        win = wt.window(a, b)
+        for name in ("l", "r", "r2"):
+            assert np.array_equal(win[name].output, full[name].output[:, a:b]), (name, a, b)
 
 
 @pytest.mark.parametrize("name", ["stacked_last_step", "go_backwards_stack",  # (Model._later: no Bidirectional)
@@ -596,8 +651,11 @@ def test_a_keyframe_pass_holds_about_what_pass_bytes_says(name, batch):
     layers = MODELS[name]()
     for spec in layers:  # eight times the units: the sequences, not the overheads, dominate
         cfg = spec.config["layer"]["config"] if spec.class_name == "Bidirectional" else spec.config
-        if "units" in cfg and spec.class_name != "Dense":
-            cfg["units"] *= 8
+        for c in [cfg] + [cell["config"] for cell in cfg.get("cell", [])]:  # (an RNN([cells])'s)
+            if "units" in c and spec.class_name != "Dense":
+                c["units"] *= 8
+        if spec.class_name == "Reshape":  # (each step's features, eight times as many)
+            cfg["target_shape"][-1] *= 8
     model = Model.sequential((None, None, 3), layers, seed=0)
     x = np.random.default_rng(0).normal(size=(batch, steps, 3)).astype(np.float32)
     if name in MASKED:
@@ -1553,11 +1611,13 @@ def test_a_pipelined_pass_cancelled_anywhere_resumes_to_the_same_bits(monkeypatc
     assert both
 
 
-@pytest.mark.parametrize("layer", [LayerSpec("GlobalAveragePooling1D", {}, name="pool"),
+@pytest.mark.parametrize("layer", [LayerSpec("BatchNormalization", {"axis": 1}, name="pool"),
                                    LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="pool"),
                                    LayerSpec("Softmax", {"axis": 1}, name="pool")])
 def test_a_layer_over_the_steps_refuses_windows_in_one_line(layer):
-    # (a mean, a normalisation or a softmax over every step: no window holds its numbers)
+    # (a BatchNormalization of axis 1, a parameter per step position; a normalisation or a
+    # softmax over every step: no window holds its numbers alone; a GlobalAveragePooling1D,
+    # which leaves no steps, is computed once by the pass instead)
     model = Model.sequential((None, 40, 3), [LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l"),
                                              layer], seed=1)
     with pytest.raises(LstmvizError) as err:

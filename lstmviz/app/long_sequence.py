@@ -709,14 +709,16 @@ class LongSequence:
         go_backwards, a Bidirectional's backward half, an ONNX node fed through a
         ReverseSequence); False for a layer without one. A layer that is
         not a Bidirectional has one half whatever ``side`` says (the cursor says 'forward'
-        on every layer: a go_backwards GRU was taken as running forwards)."""
+        on every layer: a go_backwards GRU was taken as running forwards). An RNN([cells])'s
+        cells all run as its first does (``cell_0``: each reads the one before's output in
+        its processing order)."""
         from lstmviz.engine.windows import reads_backwards, recurrent_halves
         try:
             top = self.model.get_layer(layer)
         except Exception:  # (no such layer, None: nothing runs backwards)
             return False
         halves = dict(recurrent_halves(top))
-        rnn = halves[""] if "" in halves else halves.get(side or "forward")
+        rnn = halves[""] if "" in halves else halves.get(side or "forward", halves.get("cell_0"))
         return bool(rnn is not None and reads_backwards(top, rnn))
 
     def input_step(self, layer: str | None, side: str | None, step: int) -> int:

@@ -258,7 +258,22 @@ class Reshape(Layer):
                 f"{fmt_shape((None,) + target)}: the sizes differ")
         return tuple(size // known if d == -1 else d for d in target)
 
+    @property
+    def timewise(self) -> bool:
+        """Each step reshaped alone: the batch and time axes kept (``target_shape[0]`` -1,
+        or the input's steps), each step's known features reshaped to the rest (a long
+        input's windows follow it: ``windows._plan``)."""
+        if not self.input_shapes or len(self.input_shapes[0]) < 3:
+            return False
+        s = tuple(self.input_shapes[0])
+        target = tuple(int(d) for d in self.config["target_shape"])
+        if not target or target[0] not in (-1, s[1]) or -1 in target[1:] or any(d is None for d in s[2:]):
+            return False
+        return int(np.prod(s[2:], dtype=object)) == int(np.prod(target[1:], dtype=object))
+
     def forward(self, x):
+        if self.timewise:  # (each step's features: a window of steps as the whole sequence)
+            return x.reshape(x.shape[:2] + tuple(int(d) for d in self.config["target_shape"][1:]))
         return x.reshape((x.shape[0],) + self._target(x.shape))
 
 

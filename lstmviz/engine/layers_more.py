@@ -211,6 +211,12 @@ class Permute(L.Layer):
     def describe(self):
         return f"dims={self.dims}"
 
+    @property
+    def timewise(self) -> bool:
+        """The time axis left in place (``dims[0] == 1``: the features of each step reordered
+        alone): a long input's windows follow it (``windows._plan``)."""
+        return self.dims[0] == 1
+
 
 class Cropping1D(L.Layer):
     """Drops ``cropping[0]`` steps at the start and ``cropping[1]`` at the end."""

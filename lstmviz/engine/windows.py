@@ -5,9 +5,14 @@ example, wrong for a year of sensor data. ``keyframe_pass(model, x)`` runs the m
 without recording (the states-only kernels of ``recurrent``), keeping
 
 - the states ``(h, c)`` entering every K-th step of each recurrent layer (each half of a
-  Bidirectional), and the output before it when a mask may repeat it;
+  Bidirectional, each cell of an RNN([cells])), and the output before it when a mask may
+  repeat it;
 - the outputs the model returns, every input mask, and every tensor without a time axis
-  (a layer after ``return_sequences=False``, returned states): they are small;
+  (a layer after ``return_sequences=False``, returned states; a GlobalMaxPooling1D or
+  GlobalAveragePooling1D over the steps, the usual classifier's head, and the layers after
+  it): they are small. A pooling over the steps is computed once, by the very call a whole
+  trace makes, over the whole sequence the pass holds while its readers run (a masked
+  mean over the unmasked steps only); every window holds it as it is, as a last step's;
 
 and gives a ``WindowedTrace``. ``window(a, b)`` recomputes processing steps ``a .. b-1``
 of every layer from the keyframe before ``a`` and returns them as a ``Trace`` (each
@@ -17,8 +22,17 @@ pooling: its own steps, below): bit for bit the same numbers as the same steps o
 a whole trace makes: the recurrent kernels step the batch in blocks fixed by the batch
 size, cut input products at multiples of ``recurrent.CUT`` (16) steps counted from the first
 step (a window starts at a keyframe, K a multiple of CUT, and runs to the end of a cut),
-and the time-wise layers (Dense, TimeDistributed(Dense), ...) make one product per
+and the time-wise layers (Dense, TimeDistributed(Dense), ...; a Reshape or Permute that
+keeps the batch and time axes, reshaping each step's features alone) make one product per
 step. The tests check it with ``np.array_equal``.
+
+An RNN([cells]) (Keras' StackedRNNCells) steps its cells together, each reading the one
+before's output: the pass runs them one after the other, each a half with keyframes of its
+own states, the sequence of the cell before held while the next one runs (then dropped);
+a window runs each cell from its keyframe before the window over the same steps, the
+later cells reading the cell before's window output in its processing order (the mask
+turned around with it where the layer runs backwards), the same steps and products as
+the whole trace's.
 
 A Conv1D or a pooling (``engine/conv.py``, channels last) is followed too, whatever its
 strides and padding: its window of output steps ``lo .. hi-1`` reads its input over the
@@ -59,7 +73,9 @@ sequence); a window costs at most K + CUT extra steps per layer.
 
 Memory of a keyframe pass: the keyframes, the masks, the model's outputs, and while a
 layer runs its input and output sequences (``batch x steps x units`` floats each, never
-the ~10 records per step a trace keeps); a sequence is dropped once its last reader ran.
+the ~10 records per step a trace keeps); a sequence is dropped once its last reader ran
+(a masked GlobalAveragePooling1D also makes a copy of the sequence it reads, 0 at the
+masked steps, and the mask as floats: ``pass_bytes`` counts them).
 ``check_pass`` refuses, before it starts, a pass whose sequences would need more than the
 memory limit (``pass_bytes``): a long input's own size is checked when it is read, but a
 layer of 512 units makes 512 floats of each step of it.
@@ -116,9 +132,23 @@ def trace_budget() -> int:
 
 
 def recurrent_halves(layer) -> list[tuple[str, Recurrent]]:
+    """The recurrent runs of ``layer``, each with its keyframes: a Bidirectional's two
+    halves, an RNN([cells])'s cells (``cell_0``, ``cell_1``, ...: each reads the one before's
+    output sequence, in its processing order), a recurrent layer itself ("")."""
     if isinstance(layer, Bidirectional):
         return [("forward", layer.forward_layer), ("backward", layer.backward_layer)]
+    if isinstance(layer, StackedRNN):
+        return [(f"cell_{k}", cell) for k, cell in enumerate(layer.cells)]
     return [("", layer)] if isinstance(layer, Recurrent) else []
+
+
+def _cell_below(layer, side: str) -> tuple[str, Recurrent] | None:
+    """The cell whose output sequence cell ``side`` of an RNN([cells]) reads (None: the
+    first cell, or not a stack of cells: it reads the layer's input)."""
+    if not isinstance(layer, StackedRNN) or not side.startswith("cell_") or side == "cell_0":
+        return None
+    k = int(side[len("cell_"):])
+    return f"cell_{k - 1}", layer.cells[k - 1]
 
 
 def reads_backwards(layer, rnn) -> bool:
@@ -126,7 +156,10 @@ def reads_backwards(layer, rnn) -> bool:
     model's input from its last step: it runs backwards (go_backwards, a Bidirectional's
     backward half), or its ONNX node reads the input turned around (tf2onnx's
     go_backwards, ``onnx_time.reads_reversed``), not both. Its processing step t then
-    reads input step T-1-t."""
+    reads input step T-1-t. Every cell of an RNN([cells]) of go_backwards (the later cells
+    read the first's output in its processing order)."""
+    if isinstance(layer, StackedRNN):
+        return bool(layer.config.get("go_backwards"))
     return bool(rnn.config["go_backwards"]) != onnx_time.reads_reversed(layer)
 
 
@@ -311,24 +344,34 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
             src = node.inbound[0].layer
             given_in = sizes.get(src, given.get(src, 0))  # its input sequence
             time_major = B == 1 or bool(recurrent_halves(model.nodes[order[src]].layer))
-            here = sizes[name] if keep and (len(halves) == 2 or onnx_node(node.layer)) else 0  # (merged)
+            merges = isinstance(node.layer, Bidirectional) or onnx_node(node.layer)
+            here = sizes[name] if keep and merges else 0  # (merged)
             # a half runs a stretch of ``Ts`` steps at a time (``SEGMENT``): what its kernel
             # makes is a stretch's; a kept sequence is gathered whole beside it (several)
             Ts = min(Tn, segment(K))
             several = Ts < Tn
-            for _, rnn in halves:
+            # (an RNN([cells])'s cells one after the other: each holds the sequence of the one
+            # before, which it reads (time-major), and keeps its own for the next)
+            stacked = isinstance(node.layer, StackedRNN)
+            costs = []
+            for k, (_, rnn) in enumerate(halves):
+                kept = keep or (stacked and k < len(halves) - 1)
+                held = B * Tn * halves[k - 1][1].units * 4 if stacked and k else 0
+                reads = held or given_in
                 out = B * Ts * rnn.units * 4
-                whole = B * Tn * rnn.units * 4 * int(keep and several)
+                whole = B * Tn * rnn.units * 4 * int(kept and several)
                 if rnn.cell.name == "SimpleRNN":
-                    here += 2 * out + whole  # its input projection and sequence, always
+                    cost = 2 * out + whole  # its input projection and sequence, always
                 else:  # the input as columns over a row of ones; the sequence when kept
-                    here += (given_in * Ts) // Tn + B * Ts * 4 + (out + whole) * int(keep)
-                here += out * int(masked and keep)  # the masked outputs
+                    cost = (reads * Ts) // Tn + B * Ts * 4 + (out + whole) * int(kept)
+                cost += held + out * int(masked and kept)  # the masked outputs
                 if onnx_node(node.layer):  # (ONNX's own runners: the input products and
                     # their copy, and the outputs, made whether kept or not)
-                    here += (2 * rnn.k + 1) * out
-                if rnn.config.get("go_backwards") or not time_major:
-                    here += (given_in * Ts) // Tn  # the input copied time-major (reversed)
+                    cost += (2 * rnn.k + 1) * out
+                if rnn.config.get("go_backwards") or not (time_major or held):
+                    cost += (reads * Ts) // Tn  # the input copied time-major (reversed)
+                costs.append(cost)
+            here += max(costs) if stacked else sum(costs)
         else:
             here = 2 * sizes[name]  # (the output and a temporary: x @ kernel, then its activation)
             if masked and node.layer.class_name == "GlobalAveragePooling1D" and node.layer.reduces_steps:
@@ -508,7 +551,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                     "say), not over the input's steps; a long sequence is traced by windows "
                     "only where each recurrent layer steps over the input's time axis")
             rnn = recurrent_halves(layer)[0][1]
-            seq[layer.name] = [bool(rnn.config["return_sequences"])] + [False] * (n_out - 1)
+            # (an RNN([cells])'s first cell returns its sequence to the next: the layer's says)
+            rs = (layer if isinstance(layer, StackedRNN) else rnn).config.get("return_sequences")
+            seq[layer.name] = [bool(rs)] + [False] * (n_out - 1)
             if isinstance(layer, Bidirectional) and layer.merge_mode is None:
                 seq[layer.name][1] = seq[layer.name][0]
         elif isinstance(layer, TIMEWISE) or getattr(layer, "timewise", False) or (isinstance(layer, AnyOp)
@@ -521,11 +566,6 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # (a GlobalMaxPooling1D / GlobalAveragePooling1D over the steps: no time axis left,
             # computed once by the pass from the whole sequence, as a whole trace calls it)
             seq[layer.name] = [False]
-        elif any(ins) and isinstance(layer, StackedRNN):
-            raise LstmvizError(
-                f"{name} steps a list of cells together; a long sequence is traced by windows "
-                "through LSTM, GRU, SimpleRNN (or one cell) and Bidirectional layers, not yet "
-                "through RNN([cells])")
         elif any(ins) and layer.class_name in CONV_CLASSES:  # (Conv1D, the poolings: engine/conv.py)
             if layer.channels_first:
                 raise LstmvizError(
@@ -538,8 +578,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
         elif any(ins):
             raise LstmvizError(
                 f"{name} reshapes the time axis; a long sequence is traced by windows "
-                "only through recurrent and per-step layers, and Conv1D and pooling layers "
-                "(channels_last)")
+                "only through recurrent layers (RNN([cells]) too), per-step layers (a Reshape or "
+                "Permute keeping the batch and time axes), Conv1D and pooling layers (channels_last), "
+                "GlobalMaxPooling1D and GlobalAveragePooling1D")
         else:
             seq[layer.name] = [False] * max(1, len(layer.output_shapes))
         axes[layer.name] = [1 if s else None for s in seq[layer.name]]
@@ -722,14 +763,22 @@ class _Window:
         backwards = bool(rnn.config["go_backwards"])
         i0, i1 = (T - end, T - start) if backwards else (start, end)
         ref = node.inbound[0]
-        x = self.values(ref.layer, i0, i1)[ref.tensor_index]
+        below = _cell_below(node.layer, side)
+        if below is not None:  # (a later cell of an RNN([cells]): the cell before's output
+            # over the same processing steps, from its keyframe at the same step)
+            s, _, _, y, _, _ = self.run(node, below[0], below[1], start, end, False)
+            x = y[start - s:end - s].transpose(1, 0, 2)
+        else:
+            x = self.values(ref.layer, i0, i1)[ref.tensor_index]
         if onnx_node(node.layer) and _node_time_axis(node.layer) == 0:
             x = x.transpose(1, 0, 2)  # (its X in the node's layout: time first)
         mask = self.wt._in_masks.get(node.layer.name)
-        mask = None if mask is None else mask[:, i0:i1]
+        # (in its processing order: a later cell of an RNN([cells]) of go_backwards reads
+        # the mask turned around, as the first cell does)
+        flip = backwards or (below is not None and reads_backwards(node.layer, rnn))
+        mask = None if mask is None else (mask[:, T - end:T - start][:, ::-1] if flip else mask[:, i0:i1])
         if backwards:
             x = x[:, ::-1]
-            mask = None if mask is None else mask[:, ::-1]
         xs = np.ascontiguousarray(np.asarray(x, np.float32).transpose(1, 0, 2))
         mask_t = None if mask is None else np.ascontiguousarray(mask.T)
         states, prev = self.wt.keyframes[(node.layer.name, side)].at(k)
@@ -776,6 +825,10 @@ class _Window:
             yb = yb[T - hi - s2:T - lo - s2].transpose(1, 0, 2)
             merged = layer.merge(yf, yb)
             out = merged + list(static[len(merged):])
+        elif isinstance(layer, StackedRNN):  # (its last cell's sequence, in processing order)
+            side, cell = recurrent_halves(layer)[-1]
+            s, _, _, y, _, _ = self.run(node, side, cell, lo, hi, False)
+            out = [y[lo - s:hi - s].transpose(1, 0, 2)] + list(static[1:])
         elif recurrent_halves(layer):
             s, _, _, y, _, _ = self.run(node, "", layer, lo, hi, False)
             out = [y[lo - s:hi - s].transpose(1, 0, 2)] + list(static[1:])
@@ -910,7 +963,7 @@ class _Window:
             own = self.wt.told.get(name, self.wt.steps_of(name))
             if name in self.wt._static_records:
                 layers[name] = self.wt._static_records[name]
-            elif isinstance(layer, Bidirectional):
+            elif isinstance(layer, (Bidirectional, StackedRNN)):  # (its halves, or its cells)
                 children = {side: self.record(node, side, rnn, a, b) for side, rnn in recurrent_halves(layer)}
                 outs = self.values(name, a, b) if any(self.wt._seq[name]) else self.wt._static[name]
                 m = self.wt._in_masks.get(name)
@@ -1302,6 +1355,9 @@ def _run_nodes_from(model, st: PassState, tick_for, ahead: list) -> None:
             halves = recurrent_halves(layer)
             if onnx_node(layer):
                 outs, oms = _pass_onnx(layer, name, ins, st, keep=last.get(name, -1) > i, tick_for=tick_for)
+            elif isinstance(layer, StackedRNN):
+                outs, oms = _pass_stacked(layer, name, ins[0], ims[0], init, st,
+                                          seq[name][0] and last.get(name, -1) > i, tick_for)
             elif halves:
                 keep = seq[name][0] and last.get(name, -1) > i
                 rs = bool(halves[0][1].config["return_sequences"])
@@ -1395,6 +1451,44 @@ def _drop_read(last: dict, seq: dict, values: dict, i: int) -> None:
     for other, j in last.items():
         if j == i and other in values:
             values[other] = [None if s else v for s, v in zip(seq[other], values[other])]
+
+
+def _pass_stacked(layer, name: str, x, mask, init, st: PassState, keep: bool, tick_for):
+    """An RNN([cells]) in a keyframe pass: each cell a half of its own (``_pass_recurrent``,
+    keyframes of its states), one after the other as ``StackedRNN.call`` steps them: a
+    later cell reads the cell before's output sequence (in its processing order, the mask
+    turned around with it where the layer runs backwards), which is held until it ran and
+    dropped then. A cancelled pass keeps each cell's half; resumed, a cell that ran to the
+    end is not run again. (outputs, masks) as the layer gives them."""
+    cells = recurrent_halves(layer)
+    B, T, K = input_samples(st.model, st.arrays[0]), _own_steps(st.clocks, name, st.T), st.every
+    back = bool(layer.config.get("go_backwards"))
+    at, finals = 0, []
+    got: tuple = ()  # (the last cell's: its sequence, final states, keyframes, last output)
+    for k, (side, cell) in enumerate(cells):
+        n = len(cell.state_names)
+        half = st.halves.get((name, side))
+        if half is None:
+            s0 = init[at:at + n] if init else None
+            half = st.halves[(name, side)] = _Half(cell, B, T, K, mask is not None, s0)
+        at += n
+        last = k == len(cells) - 1
+        m = mask if k == 0 or mask is None or not back else mask[:, ::-1]
+        if half.done < T:
+            got = _pass_recurrent(cell, x, m, half, st.segment, keep or not last, tick_for((name, side)))
+        else:  # (ran to the end before a Cancel: its sequence kept for the next cell)
+            got = (half.out, half.states, half.kf, half.prev if half.prev is not None else half.states[0])
+        st.keyframes[(name, side)] = got[2]
+        finals += [np.ascontiguousarray(s) for s in got[1]]
+        if k > 0:  # (the sequence it read: dropped)
+            st.halves[(name, cells[k - 1][0])].out = None
+        if not last:  # (batch, steps, units) in its processing order (None: the next ran already)
+            x = None if got[0] is None else got[0].transpose(1, 0, 2)
+    out, _, _, lst = got
+    rs = bool(layer.config.get("return_sequences"))
+    first = (out.transpose(1, 0, 2) if keep else None) if rs else np.ascontiguousarray(lst)
+    outs = [first] + (finals if layer.config.get("return_state") else [])
+    return outs, [mask if rs else None] + [None] * (len(outs) - 1)
 
 
 def _pass_onnx(layer, name: str, ins: list, st: PassState, keep: bool, tick_for):
