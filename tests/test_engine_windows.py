@@ -601,7 +601,7 @@ def test_a_backward_halfs_window_holds_the_input_steps_it_read(name):
 
 
 @pytest.mark.parametrize("name", ["go_backwards_stack", "bidirectional", "masked", "lstm",
-                                  "conv_masked_backwards"])
+                                  "conv_masked_backwards", "masked_stacked_cells_backwards"])
 def test_a_window_by_input_steps_holds_every_half_under_the_same_input_steps(name):
     """``window(a, b, by_input=True)``: a half that runs backwards records its processing
     steps T-b .. T-a-1, the ones that read input steps a .. b-1 (its ``start`` says so), so
@@ -623,8 +623,11 @@ def test_a_window_by_input_steps_holds_every_half_under_the_same_input_steps(nam
                 whole = full[name_].children[side] if side else full[name_]
                 if not half.steps:
                     continue
-                lo, hi = (T - b, T - a) if half.go_backwards else (a, b)
-                halves += half.go_backwards
+                # (every cell of an RNN([cells]) of go_backwards: the later ones read the first's
+                # output in its processing order)
+                back = reads_backwards(model.get_layer(name_), dict(recurrent_halves(model.get_layer(name_)))[side])
+                lo, hi = (T - b, T - a) if back else (a, b)
+                halves += back
                 assert half.start == lo and half.input_start == a, (name_, side, a, b)
                 for key, arr in whole.steps.items():
                     assert np.array_equal(half.steps[key], arr[:, lo:hi]), (name_, side, key, a, b)

@@ -888,6 +888,9 @@ class _Window:
         backwards = bool(rnn.config["go_backwards"])
         flipped = onnx_time.reads_reversed(node.layer)  # (its X the input's steps turned around)
         given, input_start = None, a
+        if _cell_below(node.layer, side) is not None and reads_backwards(node.layer, rnn):
+            input_start = own - b  # (a later cell of an RNN([cells]) run backwards: the input
+            # steps its steps stand under, the first cell's; its input is that cell's output)
         if backwards or flipped:
             # the input its steps read, in the input's order: steps n0 .. n1-1 of its own
             # input (run() read them), the model's input steps T-n1 .. T-n0-1 where that
