@@ -2918,3 +2918,54 @@ def test_a_long_input_through_a_torch_onnx_lstm_layernorm_opens_and_seeks_exactl
         np.testing.assert_array_equal(state.trace[norm].output, full[norm].output[:, start:start + n])
 
     _long_seeks_exact(w, view, full, lstm, (3200, 0, T - 1, 1234), T, normed)
+
+
+def test_a_long_inputs_vector_without_steps_says_it_is_the_first_steps_until_the_pass_has_run(
+        make_window, monkeypatch, qtbot):
+    """Before the keyframe pass has run, what has no time axis (a GlobalMaxPooling1D over the
+    LSTM's steps, the Dense after it) is that of the first steps shown, not yet the whole
+    sequence's: the Unrolled header of its row and the Cell view's page of the Dense say so
+    ("of input steps 0–15 so far"), their numbers those of a trace of those steps; once the
+    pass has run they are the whole sequence's and nothing says "so far"."""
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    go = held_pass(monkeypatch)
+    state = AppState([LayerEntry("LSTM", default_config("LSTM", None, units=4)),
+                      LayerEntry("GlobalMaxPooling1D", default_config("GlobalMaxPooling1D")),
+                      LayerEntry("Dense", dict(default_config("Dense"), units=3))], InputSpec(input_dim=2))
+    state.set_layer_option(0, "return_sequences", True)
+    lstm, pname, head = (layer.name for layer in state.model.layers)
+    T = 5000
+    w = make_window((1400, 900), state)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
+    full = state.model.trace(x)
+    state.set_input_data(x)
+    assert state.long is not None and state.error is None
+    n = state.trace.static_through
+    assert n is not None and 0 < n < T
+    prefix = state.model.trace(x[:, :n])
+    unrolled = _tab(w, "Unrolled")
+    state.set_cursor(layer=pname, step=3, unit=1)
+    np.testing.assert_array_equal(state.trace[pname].outputs[0], prefix[pname].outputs[0])
+    assert not np.array_equal(prefix[pname].outputs[0], full[pname].outputs[0])  # (the case matters)
+    row = next(r for r in unrolled.rows if r.layer == pname)
+    np.testing.assert_array_equal(row.values, prefix[pname].outputs[0][0, 1:2])
+    said = unrolled.header.text()
+    assert f"of input steps 0–{n - 1:,} so far" in said, said
+    cell = _tab(w, "Cell")
+    state.set_cursor(layer=head, unit=0)
+    page = cell.step_page
+    assert page is not None and cell.stack.currentWidget() is not cell.message and page.isVisibleTo(w)
+    np.testing.assert_array_equal(page.ref.y, prefix[head].outputs[0])
+    assert f"of input steps 0–{n - 1:,} so far" in page.header.text()
+    go.set()
+    assert w.long_runner.wait(120)
+    w.long_runner.poll()
+    assert state.trace.static_through is None
+    np.testing.assert_array_equal(page.ref.y, full[head].outputs[0])
+    assert "so far" not in page.header.text()
+    _tab(w, "Unrolled")
+    state.set_cursor(layer=pname, unit=1)
+    assert "so far" not in unrolled.header.text()
+    row = next(r for r in unrolled.rows if r.layer == pname)
+    np.testing.assert_array_equal(row.values, full[pname].outputs[0][0, 1:2])

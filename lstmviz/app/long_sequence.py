@@ -473,11 +473,15 @@ class LongSequence:
             wt.told = {name: int(c[0]) for name, c in self.clocks.items() if c}  # (the whole's steps)
             got = wt.window(0, min(steps, more), needed=needed)
         elif not self.ahead:
+            more = steps
             got = self.model.trace(self._first_inputs(steps), needed=needed)
         else:
             more = min(self.steps, steps + -(-self.ahead // CUT) * CUT)
             got = keyframe_pass(self.model, self._first_inputs(more)).window(0, min(steps, more), needed=needed)
         got.start, got.total_steps = 0, self.steps
+        # (what has no time axis, a last step or a pooling over the steps, is the prefix's:
+        # the views say so until the pass gives the whole sequence's)
+        got.static_through = int(more) if more < self.steps else None
         return got
 
     @functools.cached_property

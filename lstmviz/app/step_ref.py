@@ -46,6 +46,16 @@ def span(a: int, b: int) -> str:
     return count(a) if a == b else f"{count(a)}…{count(b)}"
 
 
+def so_far(trace) -> str:
+    """What a long input's tensors without steps (a last step, a pooling over the steps, the
+    layers after them) stand for before its keyframe pass has run: the first steps' sequence
+    (``Trace.static_through``), in a user's words; "" where they are the whole sequence's."""
+    n = getattr(trace, "static_through", None)
+    if not n:
+        return ""
+    return f"of input steps 0–{count(int(n) - 1)} so far (the whole sequence's once the keyframe pass has run)"
+
+
 #: the poolings shown a step at a time (no weights: the max or the mean of a window)
 POOLS = (MaxPooling1D, AveragePooling1D)
 #: an ONNX graph's nodes shown a step at a time as Keras' Conv1D and poolings are (torch's
@@ -152,6 +162,9 @@ class StepRef:
     #: a long input's window: the step of ``x``'s first of its own steps where they are not
     #: ``y``'s (a Conv1D of strides > 1 or padding 'valid'); None: ``start``
     x_start: int | None = None
+    #: a vector without steps on a long input's first steps before its keyframe pass: what
+    #: it stands for (``so_far``: "of input steps 0–255 so far (...)"); "" otherwise
+    so_far: str = ""
     #: a Conv1D's sums (``pre``) by the output steps (a, b) they were computed over
     _z: dict = field(default_factory=dict, repr=False)
 
@@ -513,7 +526,7 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
     x_start = steps_first(trace, below) if windowed and over else None
     total = whole_steps(trace, below_rec if over else rec)
     return StepRef(name, top, layer, x, y, source_of(model, name, x.ndim == 3), start,
-                   None if total is None else int(total), x_start)
+                   None if total is None else int(total), x_start, so_far(trace) if x.ndim == 2 else "")
 
 
 def source_of(model: Model, name: str, steps: bool = True) -> Source:

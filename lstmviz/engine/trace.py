@@ -147,6 +147,11 @@ class Trace:
     #: that runs backwards records them turned around, its ``LayerTrace.start``); None where
     #: every layer's are the input's.
     spans: dict | None = None
+    #: A long input's first steps traced before its keyframe pass (``app.long_sequence``):
+    #: what has no time axis (a last step, a pooling over the steps, the layers after them)
+    #: is that of the sequence's first ``static_through`` input steps, not yet the whole
+    #: sequence's; None where it is the whole sequence's (a whole trace, a window of a pass).
+    static_through: int | None = None
 
     def __repr__(self) -> str:
         x = self.inputs[0].shape if self.inputs else None
@@ -367,7 +372,8 @@ class LaterTrace(Trace):
 
     def __reduce__(self):  # a copy is the plain trace, every layer run
         plain = Trace(dict(self.layers), list(self.outputs), list(self.inputs), self.start,
-                      self.total_steps, self.model, self._flow, self.end, self.spans)
+                      self.total_steps, self.model, self._flow, self.end, self.spans,
+                      self.static_through)
         return (_plain_trace, (plain,))
 
 

@@ -178,6 +178,8 @@ class StepPage(QtWidgets.QWidget):
                 place += f" reads {'' if ref.source.layer is not None else 'input '}{where}"
         else:
             place = "one step (a vector in, a vector out)"
+            if ref.so_far:  # (a long input's first steps: the vector is theirs, for now)
+                place += f" {ref.so_far}"
         self.header.setText(
             f"<b>{markup(ref.name)}</b> ({markup(what)}) · {place} · {word} <b>{u}</b> · "
             f"sample {s + sample_base}" + hint(f"click a bar of y to pick its {word}"))

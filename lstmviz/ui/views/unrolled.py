@@ -30,6 +30,7 @@ from lstmviz.app.cell_ref import fed_by, layer_below, steps_below, token_words
 from lstmviz.app.counts import count
 from lstmviz.app.output_ref import OUTPUT_KEY, window_axis
 from lstmviz.app.selection import Cursor
+from lstmviz.app.step_ref import so_far
 from lstmviz.app.unrolled import (  # noqa: F401
     ROW_GAP,
     ROW_H,
@@ -1694,6 +1695,8 @@ class UnrolledView(TraceView):
                 what += f" · {sel.unit_word} <b>{clamp(cursor.unit, 0, sel.units - 1)}</b>"
             if sel.kind == "sub":
                 what += f" (a stripe per sub-step, {sel.sub_steps} a step, the first on top)"
+            if sel.kind == "last" and so_far(self.trace):  # (a long input's first steps' vector)
+                what += f" · {so_far(self.trace)}"
             if sel.links is not None:
                 layer = self.model.get_layer(sel.layer) if windowed and self.model is not None else None
                 if layer is not None and hasattr(layer, "read_steps"):
