@@ -120,6 +120,24 @@ def test_step_ticks_stay_about_twenty():
     assert all(int(label.replace(",", "")) - 31104 == c and int(label.replace(",", "")) % 20 == 0 for c, label in ticks)
 
 
+def test_step_ticks_stand_apart_as_asked_and_keep_two_where_they_fit():
+    """``apart``: the least columns between two labels (their room on screen). A pooled
+    block of 5 steps on an axis of 17 columns, labels 2.2 columns apart: every 5th would
+    leave "0" alone; its first and last steps instead, and 0, 2, 4 where 2 columns hold a
+    label; a block too narrow for two keeps its first."""
+    assert step_ticks(5, width=17, apart=0.0) == [(float(c), str(c)) for c in range(5)]
+    assert step_ticks(5, width=17, apart=2.0) == [(0.0, "0"), (2.0, "2"), (4.0, "4")]
+    assert step_ticks(5, width=17, apart=2.2) == [(0.0, "0"), (4.0, "4")]
+    assert step_ticks(5, width=17, apart=4.5) == [(0.0, "0")]
+    assert step_ticks(10, width=17, apart=3.0) == [(0.0, "0"), (5.0, "5")]
+    # a window from step 31,104: round steps still, each at least ``apart`` columns on
+    ticks = step_ticks(256, first=31104, apart=30.0)
+    assert [label for _, label in ticks[:2]] == ["31,150", "31,200"]
+    assert all(b - a >= 30 for (a, _), (b, _) in zip(ticks, ticks[1:]))
+    # too few round steps in a window: its first and last steps, exact
+    assert step_ticks(40, first=31104, apart=30.0) == [(0.0, "31,104"), (39.0, "31,143")]
+
+
 def test_a_backward_row_of_a_long_inputs_window_holds_the_input_steps_of_its_columns():
     """A window of input steps 40..71 of a 300-step input (``window(by_input=True)``, as the
     app asks): every row's cells stand under the input steps they hold. A backward half (and

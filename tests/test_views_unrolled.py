@@ -1819,6 +1819,77 @@ def test_the_blocks_step_titles_stand_apart_and_each_block_has_a_step_on_a_proje
             assert any(edges[2 * k] <= x <= edges[2 * k + 1] for x, _ in seen["ticks"]), (k, seen["ticks"])
 
 
+@pytest.mark.parametrize("size", [(800, 600), (1024, 768)])
+@pytest.mark.parametrize("case, theme", [("k3_conv_lstm", "dark"), ("k3_conv_lstm", "projector"),
+                                         ("k3_around_rnn", "dark"), ("k3_bidi_lstm_stacked", "projector")])
+def test_each_blocks_step_labels_stand_apart_and_say_two_steps_where_they_fit(qapp, monkeypatch, tmp_path,
+                                                                               case, theme, size):
+    """``lstmviz MODEL --screenshot --view unrolled --size 800x600``, beside the side panel:
+    k3_conv_lstm's pooled block (5 columns of about 10 px) said "0" alone, for the whole
+    axis's labels were thinned to every 5th, whichever block each stood in. Each block's
+    labels are its own: no two labels' rectangles meet, each says the step of the column it
+    stands under (the block's own steps, from its first), and a block of two steps or more
+    whose first and last columns stand a label's room apart has two labels at least."""
+    from PySide6 import QtGui
+
+    from lstmviz.app.counts import tick_labels
+    from lstmviz.ui import app as app_mod
+    from lstmviz.ui import theme as th
+
+    seen = {}
+    real = app_mod.dispose
+
+    def dispose(window):  # (what the screenshot showed, before the window goes)
+        view = window.views[0]
+        axis = view.plot.getAxis("bottom")
+        specs = axis_specs(axis, lambda a, painter: a.generateDrawSpecs(painter))
+        seen["labels"] = [(axis.mapRectToScene(r), t) for r, _, t in specs[2]]
+        seen["blocks"] = [(off, n, view._domain_first(d)) for d, (off, n) in enumerate(zip(view.offsets, view.domains))]
+        seen["x0"], seen["per"] = (view.vb.mapViewToScene(QtCore.QPointF(0.0, 0.0)).x(),
+                                   view.vb.mapViewToScene(QtCore.QPointF(1.0, 0.0)).x()
+                                   - view.vb.mapViewToScene(QtCore.QPointF(0.0, 0.0)).x())
+        metrics = QtGui.QFontMetricsF(axis.style["tickFont"] or axis.font())
+        seen["em"], seen["widths"] = metrics.horizontalAdvance("M"), {
+            t: metrics.horizontalAdvance(t) for _, n, f in seen["blocks"] for t in tick_labels([f + n - 1])}
+        seen["side"] = window.side.isVisible()
+        seen["end"] = view.vb.sceneBoundingRect().right()  # (a label past it: under the colour bar)
+        real(window)
+    monkeypatch.setattr(app_mod, "dispose", dispose)
+    try:
+        assert app_mod.run_app(str(FIX / case / "model.keras"), screenshot=str(tmp_path / "u.png"),
+                               view="unrolled", size=size, theme=theme) == 0
+    finally:
+        th.apply("dark", qapp)
+    labels, per = seen["labels"], seen["per"]
+
+    def x(c):  # (a column's centre in the scene)
+        return seen["x0"] + c * per
+    assert seen["side"] and labels
+    rects = sorted((r for r, _ in labels), key=lambda r: r.left())
+    for a, b in zip(rects, rects[1:]):
+        assert a.right() <= b.left(), (a, b, labels)
+    for off, n, first in seen["blocks"]:
+        mine = [(r, t) for r, t in labels if x(off - 0.5) <= r.center().x() <= x(off + n - 0.5)]
+        for r, text in mine:  # (the column it stands under, and that column's step)
+            col = round((r.center().x() - x(off)) / per)
+            assert 0 <= col < n and text == tick_labels([first + col])[0], (text, col, first)
+        # two labels where the block's first is shown, its last column stands a label's
+        # room from it, inside the view's right end, and the next label after the block
+        # stands that far from its last
+        last, em = tick_labels([first + n - 1])[0], seen["em"]
+        right = x(off + n - 1)
+        after = [r for r, _ in labels if r.center().x() > x(off + n - 0.5)]
+        nxt = min(after, key=lambda r: r.left(), default=None)
+        shown_first = any(t == tick_labels([first])[0] and abs(r.center().x() - x(off)) < 1 for r, t in mine)
+        if shown_first and n > 1 and (n - 1) * per >= seen["widths"][last] + em + 1 and (
+                right + seen["widths"][last] / 2 + 1 <= seen["end"]) and (
+                nxt is None or nxt.center().x() - right >= (seen["widths"][last] + nxt.width()) / 2 + em + 1):
+            assert len(mine) >= 2, (off, n, mine)
+    first_block = seen["blocks"][0]
+    assert any(t == tick_labels([first_block[2]])[0] and abs(r.center().x() - x(first_block[0])) < 1
+               for r, t in labels)  # (the first step always said)
+
+
 def test_a_pooled_layers_header_gives_its_short_form_before_the_legend_is_cut(qapp, monkeypatch, tmp_path):
     """k3_conv_lstm beside the side panel at 800 x 600 in the projector theme: the header
     "lstm · processing step 0 = pool's step 0 · unit 0 · sample 0" took three lines (a "0"

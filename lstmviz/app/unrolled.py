@@ -463,14 +463,22 @@ def place_rows(rows: list[Row]) -> float:
         row.y = y_of[level[row.key]]
     return y + ROW_H + ROW_GAP
 
-def step_ticks(T: int, width: int | None = None, first: int = 0) -> list:
+def step_ticks(T: int, width: int | None = None, first: int = 0, apart: float = 0.0) -> list:
     """Ticks of one time axis of T columns showing steps ``first``..``first+T-1``, spaced for
     ``width`` columns in all (~20 labels), at round steps (a long input's window from step
     31,104 on: 31,120, 31,140, ..., not 31,124, 31,144), in the compact form of
-    ``counts.tick_labels``."""
+    ``counts.tick_labels``; ``apart``: the least columns between two labels (a label's room
+    on screen), the finest round spacing at least that far. Where that leaves fewer than
+    two labels on a block of two steps or more, its first and last steps, where they stand
+    that far apart (a MaxPooling1D(2)'s five steps beside the side panel at 800 x 600 said
+    "0" alone: the whole axis was thinned to every 5th label, whichever block each was in;
+    they say "0" and "4", or "0, 2, 4")."""
     cols = max(T, width or T)
-    every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 10**9) if cols / k <= 20)
-    cols_at = range(-first % every, T, every)
+    every = next(k for k in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000, 10**9)
+                 if cols / k <= 20 and k >= apart)
+    cols_at: list[int] = list(range(-first % every, T, every))
+    if len(cols_at) < 2 and T > 1 and T - 1 >= apart:
+        cols_at = [0, T - 1]
     return list(zip((float(c) for c in cols_at), tick_labels(c + first for c in cols_at)))
 
 

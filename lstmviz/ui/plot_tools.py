@@ -606,7 +606,8 @@ def _fit(axis: pg.AxisItem, n: int, first: int, max_ticks: int, ticks, middle: b
             ticks = _few_that_fit(axis, n, first) or ticks
     else:
         room = label_room(axis, [t for _, t in ticks])
-        if room is not None and len(ticks) > room:
+        # (not ticks their caller spaced on screen: the Unrolled view's, block by block)
+        if room is not None and len(ticks) > room and not getattr(axis, "_lstmviz_spaced", False):
             stride = next(k for k in (2, 5, 10, 20, 25, 50, 100, 10**9) if -(-len(ticks) // k) <= room)
             last = len(ticks) - 1
             ticks = ticks[(last - last // stride * stride) // 2 if middle else 0::stride]

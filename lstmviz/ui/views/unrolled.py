@@ -27,7 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible, scale
 from lstmviz.app.cell_ref import fed_by, layer_below, steps_below, token_words
-from lstmviz.app.counts import count
+from lstmviz.app.counts import count, tick_labels
 from lstmviz.app.output_ref import OUTPUT_KEY, window_axis
 from lstmviz.app.selection import Cursor
 from lstmviz.app.step_ref import so_far
@@ -350,6 +350,7 @@ class UnrolledView(TraceView):
         self._strip_key: tuple = ()
         self._align_key: tuple = ()
         self._ticks: list = []
+        self._step_ticks: tuple | None = None  # (the step axis's labels, as last fitted: ``_fit_step_ticks``)
         self._more_said = ""  # "(+1 more)" of a level's name cut to its first row's (``_set_more_said``)
         self._cells_least = 0  # the view's least width that leaves the cells theirs (``_fit_least``)
         # Cursor items: the current column, the selected row, the selected cell.
@@ -545,9 +546,7 @@ class UnrolledView(TraceView):
         if ranges != self._ranges:  # the same again would still update the view's transforms
             self._ranges = ranges
             self.vb.setRange(xRange=ranges[0], yRange=ranges[1], padding=0)
-        count_axis(self.plot.getAxis("bottom"), T, ticks=[  # (each block its own first step)
-            (off + c, label) for d, (off, length) in enumerate(zip(self.offsets, self.domains))
-            for c, label in step_ticks(length, width=T, first=self._domain_first(d))])
+        self._fit_step_ticks()
         self._set_block_titles(block_titles(self.rows, self.domains))
         # a window's legend is made anew: the input's levels change once the whole
         # sequence has been read
@@ -775,11 +774,81 @@ class UnrolledView(TraceView):
         self._fit_heads(per)
         self._fit_outlines(per)
         self._fit_least(x1 - x0)
+        self._fit_step_ticks()
         self._place_block_titles()
         if per != self._per:
             self._per = per
             if self.cursor is not None and self.rows:
                 self._show_loupe(self.cursor)
+
+    def _fit_step_ticks(self) -> None:
+        """The step axis's labels, each block's own (``step_ticks``) a label's width and an
+        em apart on screen at the view's present width: fewer where the columns are narrow,
+        two at least on a block of two steps or more where its first and last steps stand
+        that far apart; never two over one another across blocks (a block's first label
+        before the labels after the previous block's first: k3_around_rnn's six blocks at
+        800 x 600, 2 px a column, wrote their "0"s over each other). Fitted at each layout
+        and resize, not at a step."""
+        if not self.rows:
+            return
+        axis = self.plot.getAxis("bottom")
+        (x0, x1), _ = self.vb.viewRange()
+        per = self.vb.width() / max(x1 - x0, 1e-9) if self.vb.width() > 1 else 0.0  # px a step
+        metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
+        em = metrics.horizontalAdvance("M")
+        blocks = []
+        for d, (off, length) in enumerate(zip(self.offsets, self.domains)):
+            first = self._domain_first(d)
+            widest = metrics.horizontalAdvance(count(first + max(length - 1, 0)))
+            apart = (widest + em) / per if per > 0 else 0.0
+            blocks.append((off, length, first,
+                           [(off + c, label) for c, label in step_ticks(length, width=self.T, first=first, apart=apart)]))
+        ticks = [tick for *_, block in blocks for tick in block]
+        if per > 0:
+            ticks = self._apart(blocks, per, metrics, em, x0 + self.vb.width() / per)
+        spaced = per > 0
+        if (ticks, spaced, self.T) == self._step_ticks:
+            return
+        self._step_ticks = (ticks, spaced, self.T)
+        axis._lstmviz_spaced = spaced  # (count_axis thins them no more: ``plot_tools._fit``)
+        count_axis(axis, self.T, ticks=ticks)
+
+    @staticmethod
+    def _apart(blocks: list, per: float, metrics: QtGui.QFontMetricsF, em: float, end: float) -> list:
+        """The blocks' labels (``_fit_step_ticks``: (offset, columns, first step, labels) a
+        block) with none closer to the one before than half of both and an em (``per``: px
+        a column), none past the view's right end ``end`` (a column: pyqtgraph leaves such a
+        label out, under the colour bar): a block's first label goes before the previous
+        block's later ones, else the earlier label stays; a block left with one label of two
+        steps or more gets its furthest column that stands clear of both neighbours (its
+        steps exact, not round)."""
+        def clear(a: tuple, b: tuple) -> bool:
+            return (b[0] - a[0]) * per >= (metrics.horizontalAdvance(a[1]) + metrics.horizontalAdvance(b[1])) / 2 + em
+
+        def inside(tick: tuple) -> bool:
+            return (end - tick[0]) * per >= metrics.horizontalAdvance(tick[1]) / 2
+
+        firsts = {block[0][0] for *_, block in blocks if block}
+        kept: list = []
+        for *_, block in blocks:
+            for tick in filter(inside, block):
+                while kept and not clear(kept[-1], tick) and tick[0] in firsts and kept[-1][0] not in firsts:
+                    kept.pop()
+                if not kept or clear(kept[-1], tick):
+                    kept.append(tick)
+        for off, length, first, _ in blocks:
+            mine = [t for t in kept if off <= t[0] < off + length]
+            if len(mine) != 1 or length < 2:
+                continue
+            k = kept.index(mine[0])
+            after = kept[k + 1] if k + 1 < len(kept) else None
+            for c in range(length - 1, 0, -1):
+                tick = (off + c, tick_labels([first + c])[0])
+                if tick[0] > mine[0][0] and inside(tick) and clear(mine[0], tick) and (
+                        after is None or clear(tick, after)):
+                    kept.insert(k + 1, tick)
+                    break
+        return kept
 
     def _set_block_titles(self, titles: list[tuple[str, ...]]) -> None:
         """Each block's step axis title (``block_titles``): the axis's own title where every
