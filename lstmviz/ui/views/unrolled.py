@@ -801,8 +801,8 @@ class UnrolledView(TraceView):
             first = self._domain_first(d)
             widest = metrics.horizontalAdvance(count(first + max(length - 1, 0)))
             apart = (widest + em) / per if per > 0 else 0.0
-            blocks.append((off, length, first,
-                           [(off + c, label) for c, label in step_ticks(length, width=self.T, first=first, apart=apart)]))
+            ticks = step_ticks(length, width=self.T, first=first, apart=apart)
+            blocks.append((off, length, first, [(off + c, label) for c, label in ticks]))
         ticks = [tick for *_, block in blocks for tick in block]
         if per > 0:
             ticks = self._apart(blocks, per, metrics, em, x0 + self.vb.width() / per)
