@@ -2642,6 +2642,55 @@ def test_the_loss_legend_leaves_its_view_lines_of_height_on_a_projector(make_win
         th.apply("dark", qapp)
 
 
+@pytest.mark.parametrize("size, present", [((800, 600), False), ((800, 600), True), ((1280, 720), False)])
+def test_one_metrics_legend_names_its_curves_beside_the_loss_at_800_x_600(make_window, qapp, size, present):
+    """Parity's accuracy beside the loss at 800 x 600 (the side panel given way; and
+    presenting there): the metric legend said "+2 more" alone, its two names in a tooltip
+    the hall cannot read. Its entries show, named "accuracy" and "val_accuracy" where they
+    fit in a row, else "train" and "val" (the axis says the metric); each entry's sample
+    is its curve, drawn with the run's numbers; the legend above the view, within its
+    width."""
+    from PySide6 import QtWidgets
+
+    from helpers import present_on
+    from lstmviz.ui import theme as th
+
+    w = make_window(size)
+    panel = w.train_panel
+    try:
+        w.tabs.setCurrentWidget(panel)
+        panel.task_combo.setCurrentIndex(panel.task_combo.findData("parity"))
+        if present:
+            present_on(w, *size)
+        QtWidgets.QApplication.processEvents()
+        for _ in range(40):  # (an epoch and more: an accuracy and a validation accuracy to draw)
+            assert panel.session.step() is not None
+        panel.refresh(force=True)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        legend, vb = panel.metric_legend, panel.metric_plot.vb
+        assert panel.metric_plot.isVisible()
+        (name,) = panel.session.metric_names()
+        train, val = panel._metric_curves[name]
+        h = panel.session.view().history
+        np.testing.assert_allclose(train.getData()[1], [m[name] for m in h.epoch_metrics], rtol=0, atol=0)
+        np.testing.assert_allclose(val.getData()[1], [m[name] for m in h.val_metrics], rtol=0, atol=0)
+        assert legend.more is None or not legend.more.isVisible()
+        said = {label.item.toPlainText().replace("\u200b", ""): sample.item
+                for sample, label in legend.items if label.isVisible() and sample.isVisible()}
+        assert said in ({name: train, f"val_{name}": val}, {"train": train, "val": val}), said
+        box, view = legend.sceneBoundingRect(), vb.sceneBoundingRect()
+        assert box.bottom() <= view.top() + 0.5 and not box.intersects(view)
+        assert view.left() - 0.5 <= box.left() and box.right() <= view.right() + 0.5
+        for _, label in legend.items:
+            assert box.contains(label.sceneBoundingRect().center())
+        if size == (1280, 720):
+            assert set(said) == {name, f"val_{name}"}  # (the whole names where they fit)
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
+
+
 @pytest.mark.parametrize("size", [(800, 600), (1024, 768), (1280, 720)])
 def test_the_metric_axis_labels_stand_apart_on_a_projector(make_window, qapp, size):
     """The accuracy plot's 0 .. 1 axis in the projector theme: at 800 x 600 its view is two

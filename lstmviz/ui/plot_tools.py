@@ -1301,7 +1301,9 @@ class RowLegend(pg.LegendItem):
 
     An entry may have shorter names (``set_names``): the first form that puts the entries
     in the fewest rows is shown (a narrow plot: the Train tab's loss legend beside the side
-    panel in a projector's 1280 x 720 took three rows of its short plot).
+    panel in a projector's 1280 x 720 took three rows of its short plot); within
+    ``limit_rows`` the first form that leaves no entry out (one metric's "train" and "val"
+    rather than "+2 more" beside the loss at 800 x 600).
 
     In a row of its own it may take at most a number of rows (``limit_rows``), fewer where
     its view would be lower than a least height: the entries that do not fit then end in
@@ -1507,7 +1509,8 @@ class RowLegend(pg.LegendItem):
             cache_pixels(self.more)
         self.more.opts.update(color=self.opts["labelTextColor"], size=self.opts["labelTextSize"])  # (measured so)
         # each form of the names (``set_names``): the fewest entries left out, then the
-        # fewest rows, then the longer form
+        # longer form (within the rows allowed: a metric's Keras keys in two rows where
+        # they fit, "train" and "val" where they would be left out), then the fewest rows
         best = None
         for form in range(max((len(n) for n in names if n), default=1)):
             widths_of = self._widths(names, form)
@@ -1520,11 +1523,11 @@ class RowLegend(pg.LegendItem):
                 cols = self._columns(widths, room)
                 if -(-len(widths) // cols) <= rows:
                     break
-            key = (cut, -(-len(widths) // cols), form)
+            key = (cut, form, -(-len(widths) // cols))
             if best is None or key < best[0]:
                 best = (key, cols, shown)
         assert best is not None
-        (cut, _, form), cols, shown = best
+        (cut, form, _), cols, shown = best
         laid = (cols, cut, form, tuple(id(label) for _, label in shown))
         if laid == self._laid:
             return

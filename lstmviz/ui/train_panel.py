@@ -415,11 +415,15 @@ class TrainPanel(QtWidgets.QWidget):
             legend.setLabelTextColor(t.foreground)
             legend.setLabelTextSize(f"{t.pt(0.9)}pt")
             for sample, label in legend.items:  # pyqtgraph restyles a label only on setText
+                if legend is self.metric_legend:
+                    continue  # (named after the loop: ``_name_metric_entries``)
                 base = self._legend_names.setdefault(id(sample.item), label.text)
                 if base in SHORT_NAMES:  # (where the plot is narrow: fewer rows of the legend)
                     self._short_names(legend, sample.item, base)
                 else:
                     label.setText(legend_html(t, base))
+            if legend is self.metric_legend:
+                self._name_metric_entries()
             legend.fit()  # the names' new size
             keep_pixels(legend)
         line = QtGui.QFontMetricsF(t.font(1.0)).height()
@@ -1356,6 +1360,7 @@ class TrainPanel(QtWidgets.QWidget):
             self.metric_legend.removeItem(sample.item)
         for curve in want:
             self.metric_legend.addItem(curve, legend_html(self.theme, curve.name() or ""))
+        self._name_metric_entries()
         self.metric_legend.keep(self._metric_val_key)
         self.metric_legend.fit()
         keep_pixels(self.metric_legend)
@@ -1387,9 +1392,22 @@ class TrainPanel(QtWidgets.QWidget):
             val.setSymbolBrush(vhue)
         self._metric_val_key.setPen(pg.mkPen(t.muted, width=w, style=dashed))
         self._metric_val_key.setSymbolBrush(t.muted)
-        for sample, label in self.metric_legend.items:
-            label.setText(legend_html(t, sample.item.name() or ""))
+        self._name_metric_entries()
         self.metric_legend.fit()
+
+    def _name_metric_entries(self) -> None:
+        """The metric legend's entries named by their curves' names (Keras' keys); one
+        metric's also "train" and "val" (``METRIC_SHORT``), where its plot is too narrow
+        for "accuracy" and "val_accuracy" in a row: the axis says the metric (beside the
+        loss at 800 x 600 both were left out for "+2 more", which said nothing the hall
+        could read)."""
+        t = self.theme
+        one = next(iter(self._metric_curves.values())) if len(self._metric_curves) == 1 else ()
+        for sample, _ in self.metric_legend.items:
+            item = sample.item
+            short = METRIC_SHORT[one.index(item)] if item in one else ()
+            self.metric_legend.set_names(item, legend_html(t, item.name() or ""),
+                                         *(legend_html(t, name) for name in short))
 
     def _metric_words(self) -> list[str]:
         """The last finished epoch's metrics and their validation's, as Keras' progress bar
@@ -1848,6 +1866,9 @@ SHORT_NAMES = {"train, per update": ("per update", "update", ""), "train, per ep
 #: the loss view's least height in lines of the theme's text: its legend takes no row that
 #: would leave it lower (``RowLegend.limit_rows``)
 LOSS_LEAST_LINES = 4.0
+#: one metric's legend entries in shorter forms (its train curve's, its validation's), where
+#: its plot is too narrow for its names in a row (``TrainPanel._name_metric_entries``)
+METRIC_SHORT = (("train",), ("val",))
 #: the metric legend's key to the validation curves (Keras' ``val_`` keys), with two
 #: metrics or more (one metric: its ``val_`` name)
 VAL_KEY = "val_\u2026"
