@@ -355,6 +355,56 @@ def test_graph_models_and_masks_are_lecture_sized_too(window, case):
         assert sub >= MIN_SUB_PX, f"{case}, {window.tabs.tabText(k)}: subscript {swhere} is {sub} px"
 
 
+def test_unicode_scripts_are_measured_and_written_at_the_halls_size(window):
+    """Presenting at 1920 x 1080, the Cell view's check box "Write W·xₜ and U·hₜ₋₁ out term by
+    term" drew its t and 1 at 16-17 px, and a Conv1D's and a pooling's step page their
+    "Σₖ" / "maxₖ" k at 19 px: Unicode's script characters are drawn smaller than Qt's
+    <sub>, and the measure counted them as text of the font's size. They count as small
+    text now (their glyph's height over the one of the character they stand for); a
+    lecture theme writes them as <sub> in rich text and "x_t", "h_{t−1}" in a check box,
+    at least ``MIN_SUB_PX``; after presentation mode the check box says ₜ again."""
+    from pathlib import Path
+
+    from lstmviz.ui.views.cell import EXPAND_WORDS
+
+    assert window.open_file(Path(__file__).parent / "fixtures" / "k3_conv_lstm" / "model.keras")
+    window.tabs.setCurrentIndex(1)
+    settle()
+    box = window.views[1].expand_box
+    assert box.text() == EXPAND_WORDS[0]
+    unicode = [px for px, small, where in pr.rendered_fonts(window) if small and "ShortCheckBox: 'ₜ'" in where]
+    assert unicode and unicode[0] < 0.6 * box.fontInfo().pixelSize()  # (measured: the small glyph it is)
+    present(window)
+    assert box.text() == "Write W·x_t and U·h_{t−1} out term by term"
+    for layer in ("conv", "pool", "lstm"):
+        window.state.set_cursor(step=1, layer=layer)
+        settle()
+        (px, where), (sub, swhere) = smallest(window)
+        assert px >= MIN_PX, f"{layer}: {where} is {px} px"
+        assert sub >= MIN_SUB_PX, f"{layer}: subscript {swhere} is {sub} px"
+        if layer != "lstm":  # (the step page's sum or max over the taps: its k a <sub>)
+            text = window.views[1].step_page.eq_label.text()
+            assert "ₖ" not in text and "<sub>" in text
+    window.presenter.leave()
+    settle()
+    assert box.text() == EXPAND_WORDS[0]
+
+
+def test_a_lecture_theme_writes_unicode_scripts_at_a_readable_size():
+    """``Theme.subscripts`` and ``Theme.plain_scripts``: Unicode's script characters as
+    <sub>/<sup> of the lecture's least size in rich text, as "_t" / "_{t−1}" / "^2" in plain
+    text, in a lecture theme only (elsewhere the text as it is)."""
+    lecture = pr.presentation_theme("dark", 1.0)
+    assert lecture.lecture
+    dark = th.THEMES["dark"]
+    assert lecture.plain_scripts("Write W·xₜ and U·hₜ₋₁") == "Write W·x_t and U·h_{t−1}"
+    assert lecture.plain_scripts("variance σ², Wᵀ") == "variance σ^2, W^T"
+    assert dark.plain_scripts("W·xₜ") == "W·xₜ" and dark.subscripts("Σₖ x") == "Σₖ x"
+    big = f'<span style="font-size:{lecture.min_pt * 1.5:.1f}pt">'
+    assert lecture.subscripts("y = Σₖ W<sub>k</sub>") == f"y = Σ<sub>{big}k</span></sub> W<sub>{big}k</span></sub>"
+    assert lecture.subscripts("σ²") == f"σ<sup>{big}2</span></sup>"
+
+
 def test_a_title_with_a_short_form_shows_it_while_the_plot_is_too_narrow(qtbot):
     """``theme.set_title(..., short=...)``: the whole title where it fits the plot, the short
     one while it does not, chosen again at each resize; the same title again keeps it."""

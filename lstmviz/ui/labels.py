@@ -523,6 +523,13 @@ class ShortCheckBox(_FitsItsWidth, QtWidgets.QCheckBox):
         policy.setHorizontalPolicy(QtWidgets.QSizePolicy.Policy.Preferred)
         self.setSizePolicy(policy)
 
+    def set_forms(self, text: str, short: str) -> None:
+        """New whole and short forms (another theme's), shown as its width allows."""
+        if (text, short) != (self.whole, self.short):
+            self.whole, self.short = text, short
+            self.updateGeometry()
+            self._fit()
+
     def _as(self, text: str) -> QtCore.QSize:
         """The check box's size hint with ``text`` instead of the text it shows (Qt's own
         hint: its least is that too, which asks for the hint the overridden way)."""

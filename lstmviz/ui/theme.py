@@ -30,6 +30,31 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.engine.cells import CELLS, STATE_MEANINGS
 
+#: Unicode's sub- and superscript characters the app writes (the Cell view's "W·xₜ and
+#: U·hₜ₋₁", a convolution's "Σₖ", a weight's "σ²", a PyTorch weight's "ᵀ"), each with the
+#: character it stands for and whether it is a subscript: fonts draw them smaller than
+#: Qt's <sub> (DejaVu Sans' ₜ at 0.56 of a t), so where sizes are for a hall they are
+#: written as <sub>/<sup> or, in plain text, "_t" (``Theme.subscripts``, ``Theme.plain_scripts``)
+SCRIPTS: dict[str, tuple[str, bool]] = {
+    **{chr(0x2080 + k): (str(k), True) for k in range(10)},
+    **dict(zip("₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜ", ((c, True) for c in "+−=()aeoxhklmnpst"))),
+    **dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵀ", ((c, False) for c in "0123456789+−=()niT"))),
+}
+
+
+def script_runs(text: str) -> list[tuple[str, bool | None]]:
+    """``text`` cut into runs: (plain text, None) and (a run of Unicode sub- or superscript
+    characters as the characters they stand for, whether subscripts)."""
+    runs: list[tuple[str, bool | None]] = []
+    for ch in text:
+        base, sub = SCRIPTS.get(ch, (ch, None))
+        if runs and runs[-1][1] is sub:
+            runs[-1] = (runs[-1][0] + base, sub)
+        else:
+            runs.append((base, sub))
+    return runs
+
+
 #: Okabe-Ito palette (Okabe & Ito 2008), safe for the common colour-vision deficiencies.
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -109,10 +134,24 @@ class Theme:
         which Qt then draws at ``min_pt``, lowered as a subscript."""
         if not (self.lecture or (legible and self.legible_scripts)):
             return html
+        # (Unicode's script characters as <sub>/<sup> first: drawn smaller still: SCRIPTS)
+        if any(ch in SCRIPTS for ch in html):
+            html = "".join(text if sub is None else f"<{'sub' if sub else 'sup'}>{text}</{'sub' if sub else 'sup'}>"
+                           for text, sub in script_runs(html))
         big = f'<span style="font-size:{self.min_pt * 1.5:.1f}pt">'
         for tag in ("sub", "sup"):
             html = html.replace(f"<{tag}>", f"<{tag}>{big}").replace(f"</{tag}>", f"</span></{tag}>")
         return html
+
+    def plain_scripts(self, text: str) -> str:
+        """Plain text (a check box's, which shows no rich text) whose Unicode sub- and
+        superscripts (``SCRIPTS``) a lecture theme writes at the text's size: "x_t",
+        "h_{t−1}", "σ^2" (presenting at 1920 x 1080 the Cell view's "Write W·xₜ and U·hₜ₋₁
+        out term by term" drew its t at 15 px, the hall's least 24)."""
+        if not self.lecture or not any(ch in SCRIPTS for ch in text):
+            return text
+        return "".join(run if sub is None else ("_" if sub else "^") + (run if len(run) == 1 else f"{{{run}}}")
+                       for run, sub in script_runs(text))
 
     def hue(self, key: str) -> str:
         """The fixed colour of a quantity (gates' hues; h/x use the foreground)."""

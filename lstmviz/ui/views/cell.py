@@ -77,6 +77,9 @@ def _word(meaning: str) -> str:
     return "cand." if word == "candidate" else word
 
 
+#: the check box that writes the products out, whole and short (``ShortCheckBox``; a
+#: lecture theme writes its scripts at the text's size: ``Theme.plain_scripts``)
+EXPAND_WORDS = ("Write W·xₜ and U·hₜ₋₁ out term by term", "Write out W·xₜ and U·hₜ₋₁")
 #: The bars' short words by trace key, from each cell kind's gates (engine/cells.py): a
 #: gated kind's gates (a SimpleRNN's one block is its state h, titled "out" as c and h are)
 SHORT = {g.key: _word(g.meaning) for kind in CELLS.values() if kind.k > 1 for g in kind.gates}
@@ -688,7 +691,7 @@ class CellView(TraceView):
         #: write W·x_t and U·h_{t-1} out term by term (per input feature, per unit)
         self.expanded = False
         # (its short form beside the side panel at 800 x 600 in the projector theme)
-        self.expand_box = ShortCheckBox("Write W·xₜ and U·hₜ₋₁ out term by term", "Write out W·xₜ and U·hₜ₋₁")
+        self.expand_box = ShortCheckBox(*EXPAND_WORDS)
         self.expand_box.setToolTip(
             "<p>x<sub>t</sub> holds input_dim numbers, and each unit's gate has one weight per "
             "feature: W<sub>i</sub>·x<sub>t</sub> = W<sub>i</sub>[0]·x<sub>t</sub>[0] + "
@@ -1172,6 +1175,8 @@ class CellView(TraceView):
         for lab in self.col_titles:
             lab.setFont(t.font(1.0, bold=True))
         self.eq_label.setFont(t.font(self.eq_scale))
+        # (its t's at the text's size where the sizes are a hall's: "W·x_t")
+        self.expand_box.set_forms(*(t.plain_scripts(words) for words in EXPAND_WORDS))
         self._setup_key = None
         if self.model is not None:
             self._show(self.cursor)
