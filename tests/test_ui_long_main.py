@@ -1496,7 +1496,9 @@ def test_units_at_scale_names_a_csvs_features_by_its_header(long_window, tmp_pat
 
 def test_the_step_axis_keeps_its_last_label_clear_of_the_colour_bar(long_window, qtbot):
     # a window from step 2688: its last round step, 2940, stands 3 columns from the right
-    # end, and its label ran half under the colour bar beside the plot (150140 read "15014")
+    # end, and its label ran half under the colour bar beside the plot (150140 read "15014");
+    # the labels a label's room apart (``UnrolledView._fit_step_ticks``): every 25th step,
+    # the last 2,925
     from helpers import axis_specs
     from lstmviz.ui.plot_tools import SteadyAxis
     state, view = _opened(*long_window, "Unrolled")
@@ -1504,7 +1506,7 @@ def test_the_step_axis_keeps_its_last_label_clear_of_the_colour_bar(long_window,
     qtbot.waitUntil(lambda: state.trace.layers[state.cursor.layer].timesteps == state.long.window, timeout=60_000)
     assert state.trace.start == 2688
     axis = view.plot.getAxis("bottom")
-    assert axis._tickLevels[0][-1][1] == "2,940"
+    assert axis._tickLevels[0][-1][1] == "2,925"
     texts = axis_specs(axis, SteadyAxis.generateDrawSpecs)[2]
     assert texts and texts[0][2] == "2,700"  # (the first one may stand half out at the left)
     right = axis.mapRectFromParent(axis.geometry()).right()
