@@ -166,9 +166,18 @@ class NanKey(pg.GraphicsWidget):
 
 
 def add_plot(layout: pg.GraphicsLayout, **kwargs) -> pg.PlotItem:
-    """``layout.addPlot(**kwargs)`` for a plot whose menu is switched off: made without it."""
+    """``layout.addPlot(**kwargs)`` for a plot whose menu is switched off: made without it;
+    its top and right axes, where none is given, ``KeptAxis`` (hidden unless shown, they
+    follow the view's range all the same: pyqtgraph laid their empty label's HTML out again
+    at every new range, the Unrolled view's at every seek of a long input)."""
     kwargs.setdefault("enableMenu", False)
-    return layout.addPlot(**kwargs)
+    given = kwargs.get("axisItems") or {}
+    hidden = [side for side in ("top", "right") if side not in given]
+    kwargs["axisItems"] = {**{side: KeptAxis(side) for side in hidden}, **given}
+    plot = layout.addPlot(**kwargs)
+    for side in hidden:  # (pyqtgraph shows every axis it is given)
+        plot.hideAxis(side)
+    return plot
 
 
 def fit_side_label(plot: pg.PlotItem, widget: pg.GraphicsView, forms: tuple[str, ...]) -> None:
@@ -907,6 +916,11 @@ class KeptLabel:
         self._adjustSize()
         self.picture = None
         self.update()
+
+
+class KeptAxis(KeptLabel, pg.AxisItem):
+    """pyqtgraph's axis, its label's text given to Qt only when it changed (``KeptLabel``):
+    a plot's top and right axes (``add_plot``)."""
 
 
 class SteadyAxis(KeptLabel, UncrowdedLabels, CommaRoom):
