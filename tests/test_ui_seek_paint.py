@@ -355,6 +355,41 @@ def test_an_edit_paints_the_layer_cards_once_with_their_new_numbers(make_window)
     assert cards.item(2).data(ROLE_CARD)["params"] == f"{state.model.layers[2].count_params():,}"
 
 
+def test_an_edit_draws_over_times_titles_from_their_pixmaps(make_window, monkeypatch):
+    """An edit of a layer's option redraws Over time's heatmaps and curves, not the titles
+    and axis titles beside them (rich texts the edit did not change): those are copied from
+    their pixmaps, not drawn anew; what the window shows still equals the window painted
+    anew."""
+    drawn = []
+    paint = QtWidgets.QGraphicsTextItem.paint
+
+    def counted(item, *args):
+        drawn.append(item.toPlainText())
+        return paint(item, *args)
+
+    monkeypatch.setattr(QtWidgets.QGraphicsTextItem, "paint", counted)
+    window = _two_lstms(make_window)
+    state = window.state
+    window.tabs.setCurrentIndex(2)
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    view = window.views[2]
+    for units in (5, 7):
+        drawn.clear()
+        panel.option_widgets["units"].setValue(units)
+        QtWidgets.QApplication.processEvents()
+        assert state.model.layers[0].units == units
+        titles = [slot.plot.titleLabel.item.toPlainText() for slot in view.slots if slot.key is not None]
+        titles += [view.curve_plot.titleLabel.item.toPlainText(), "unit", "value"]
+        assert len(titles) == 9 and not set(titles) & {text.strip() for text in drawn}, (units, drawn)
+    edited = window.screen().grabWindow(window.winId()).toImage()
+    window.repaint()
+    QtWidgets.QApplication.processEvents()
+    assert edited == window.screen().grabWindow(window.winId()).toImage()
+
+
 def test_containers_marked_as_painting_nothing_draw_the_same_picture(window):
     """The plots and title rows the views mark ``paints_nothing`` (Qt skips their bounds
     and paint at each repaint) had nothing of their own on screen: a plot looks the same
