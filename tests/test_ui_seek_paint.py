@@ -390,6 +390,42 @@ def test_an_edit_draws_over_times_titles_from_their_pixmaps(make_window, monkeyp
     assert edited == window.screen().grabWindow(window.winId()).toImage()
 
 
+def test_an_edit_repaints_none_of_the_inputs_spin_boxes(make_window):
+    """An edit of a layer's option does not repaint the input's three spin boxes (their
+    same numbers were given again at each edit, and Qt repainted them), which still show
+    the input's numbers."""
+    window = _two_lstms(make_window)
+    state = window.state
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    boxes = {panel.batch_spin, panel.timesteps_spin, panel.input_dim_spin}
+    boxes |= {box.lineEdit() for box in list(boxes)}
+    painted = []
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, ev):  # noqa: N802 (Qt's name)
+            if ev.type() == QtCore.QEvent.Type.Paint and obj in boxes:
+                painted.append(obj)
+            return False
+
+    spy = Spy()
+    QtWidgets.QApplication.instance().installEventFilter(spy)
+    try:
+        for units in (5, 7):
+            painted.clear()
+            panel.option_widgets["units"].setValue(units)
+            QtWidgets.QApplication.processEvents()
+            assert state.model.layers[0].units == units
+            assert painted == [], units
+            shown = (panel.batch_spin.value(), panel.timesteps_spin.value(), panel.input_dim_spin.value())
+            assert shown == (2, 30, 3)
+            assert panel.timesteps_spin.lineEdit().text() == panel.timesteps_spin.textFromValue(30)
+    finally:
+        QtWidgets.QApplication.instance().removeEventFilter(spy)
+
+
 def test_containers_marked_as_painting_nothing_draw_the_same_picture(window):
     """The plots and title rows the views mark ``paints_nothing`` (Qt skips their bounds
     and paint at each repaint) had nothing of their own on screen: a plot looks the same
