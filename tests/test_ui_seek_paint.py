@@ -393,7 +393,9 @@ def test_an_edit_draws_over_times_titles_from_their_pixmaps(make_window, monkeyp
 def test_an_edit_repaints_none_of_the_inputs_spin_boxes(make_window):
     """An edit of a layer's option does not repaint the input's three spin boxes (their
     same numbers were given again at each edit, and Qt repainted them), which still show
-    the input's numbers."""
+    the input's numbers, nor gives a field of the form or the input its same tooltip again
+    (each a tooltip-change event through the field's event filters); a tooltip that
+    changes still changes (use_bias off: its initializer's says so)."""
     window = _two_lstms(make_window)
     state = window.state
     panel = window.stack_panel
@@ -402,12 +404,15 @@ def test_an_edit_repaints_none_of_the_inputs_spin_boxes(make_window):
         QtWidgets.QApplication.processEvents()
     boxes = {panel.batch_spin, panel.timesteps_spin, panel.input_dim_spin}
     boxes |= {box.lineEdit() for box in list(boxes)}
-    painted = []
+    fields = set(panel.option_widgets.values()) | {panel.input_dim_spin, panel.input_shape_label}
+    painted, tipped = [], []
 
     class Spy(QtCore.QObject):
         def eventFilter(self, obj, ev):  # noqa: N802 (Qt's name)
             if ev.type() == QtCore.QEvent.Type.Paint and obj in boxes:
                 painted.append(obj)
+            elif ev.type() == QtCore.QEvent.Type.ToolTipChange and obj in fields:
+                tipped.append(obj)
             return False
 
     spy = Spy()
@@ -415,13 +420,21 @@ def test_an_edit_repaints_none_of_the_inputs_spin_boxes(make_window):
     try:
         for units in (5, 7):
             painted.clear()
+            tipped.clear()
             panel.option_widgets["units"].setValue(units)
             QtWidgets.QApplication.processEvents()
             assert state.model.layers[0].units == units
             assert painted == [], units
+            assert tipped == [], units
             shown = (panel.batch_spin.value(), panel.timesteps_spin.value(), panel.input_dim_spin.value())
             assert shown == (2, 30, 3)
             assert panel.timesteps_spin.lineEdit().text() == panel.timesteps_spin.textFromValue(30)
+        bias = panel.option_widgets["bias_initializer"]
+        assert "Off now" not in bias.toolTip()
+        panel.option_widgets["use_bias"].setChecked(False)
+        QtWidgets.QApplication.processEvents()
+        assert state.layers[0].config["use_bias"] is False
+        assert bias in tipped and "Off now: needs use_bias" in panel.option_widgets["bias_initializer"].toolTip()
     finally:
         QtWidgets.QApplication.instance().removeEventFilter(spy)
 
