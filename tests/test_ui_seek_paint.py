@@ -390,6 +390,46 @@ def test_an_edit_draws_over_times_titles_from_their_pixmaps(make_window, monkeyp
     assert edited == window.screen().grabWindow(window.winId()).toImage()
 
 
+@pytest.mark.parametrize("tab", [1, 2, 3])
+def test_an_edit_gives_no_axis_its_same_title_again(make_window, monkeypatch, tab):
+    """An edit of units gives the plots' axes new ranges: the plots' hidden sides
+    (pyqtgraph's axes, linked to their views) no longer set their same empty title in a
+    text item at each (the Cell tab's thirteen, Over time's six), and stay hidden; no
+    shown axis's title is set again either."""
+    import pyqtgraph as pg
+
+    from lstmviz.ui.plot_tools import KeptAxis
+
+    titled = []
+    set_html = QtWidgets.QGraphicsTextItem.setHtml
+
+    def counted(item, html):
+        if isinstance(item.parentItem(), pg.AxisItem):
+            titled.append(html)
+        return set_html(item, html)
+
+    monkeypatch.setattr(QtWidgets.QGraphicsTextItem, "setHtml", counted)
+    window = _two_lstms(make_window)
+    state = window.state
+    window.tabs.setCurrentIndex(tab)
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    plots = [item for view in window.views[tab].findChildren(QtWidgets.QGraphicsView) if view.scene()
+             for item in view.scene().items() if isinstance(item, pg.PlotItem)]
+    hidden = [plot.getAxis(side) for plot in plots for side in ("left", "bottom", "right", "top")
+              if not plot.getAxis(side).isVisible()]
+    assert hidden and all(isinstance(axis, KeptAxis) for axis in hidden)
+    for units in (5, 7):
+        titled.clear()
+        panel.option_widgets["units"].setValue(units)
+        QtWidgets.QApplication.processEvents()
+        assert state.model.layers[0].units == units
+        assert titled == [], units
+        assert not any(axis.isVisible() for axis in hidden)
+
+
 def test_an_edit_repaints_none_of_the_inputs_spin_boxes(make_window):
     """An edit of a layer's option does not repaint the input's three spin boxes (their
     same numbers were given again at each edit, and Qt repainted them), which still show

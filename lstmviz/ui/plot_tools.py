@@ -177,7 +177,7 @@ def add_plot(layout: pg.GraphicsLayout, **kwargs) -> pg.PlotItem:
     plot = layout.addPlot(**kwargs)
     for side in hidden:  # (pyqtgraph shows every axis it is given)
         plot.hideAxis(side)
-    return plot
+    return quiet_axes(plot)  # (a hidden left or bottom one of pyqtgraph's too)
 
 
 def fit_side_label(plot: pg.PlotItem, widget: pg.GraphicsView, forms: tuple[str, ...]) -> None:
@@ -1291,6 +1291,20 @@ def _pen_key(pen: QtGui.QPen) -> tuple:
 def steady_axes(*sides: str) -> dict:
     """``axisItems`` for a plot whose ``sides`` are ``SteadyAxis``."""
     return {side: SteadyAxis(side) for side in sides}
+
+
+def quiet_axes(plot: pg.PlotItem) -> pg.PlotItem:
+    """``plot``'s hidden sides that are pyqtgraph's own axes made ``KeptAxis``, for a plot
+    not made by ``add_plot`` (still hidden, still linked to its view, which sets their same
+    empty label at every new range: an edit of ``units``, thirteen in the Cell tab, six in
+    Over time, ~35 us each; one shown later draws as pyqtgraph's); the plot."""
+    hidden = [side for side in ("left", "bottom", "right", "top")
+              if type(plot.getAxis(side)) is pg.AxisItem and not plot.getAxis(side).isVisible()]
+    if hidden:
+        plot.setAxisItems({side: KeptAxis(side) for side in hidden})  # (pyqtgraph shows them)
+        for side in hidden:
+            plot.showAxis(side, False)
+    return plot
 
 
 class _BarAxis(SteadyAxis):

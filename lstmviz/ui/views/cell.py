@@ -44,7 +44,7 @@ from lstmviz.ui import theme as th
 from lstmviz.ui.density import LineItem, RectItem, dense_paint
 from lstmviz.ui.labels import ShortCheckBox, control_only, text_tip
 from lstmviz.ui.later import later
-from lstmviz.ui.plot_tools import counted_ticks
+from lstmviz.ui.plot_tools import counted_ticks, quiet_axes
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     UNCAPPED,
@@ -363,7 +363,7 @@ class _BarPlot:
         self.frame.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents, True)
         view.scene().addItem(self.frame)
         # no context menu (not even made); axes laid out in fewer steps (SteadyAxis)
-        self.plot = pg.PlotItem(enableMenu=False, axisItems=steady_axes("left", "bottom"))
+        self.plot = quiet_axes(pg.PlotItem(enableMenu=False, axisItems=steady_axes("left", "bottom")))
         self.plot.setParentItem(self.frame)
         self.key = key
         self.plot.hideButtons()

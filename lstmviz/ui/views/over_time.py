@@ -49,6 +49,7 @@ from lstmviz.ui.plot_tools import (
     label_share,
     labels_above_bottom,
     labels_inside,
+    quiet_axes,
 )
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
@@ -527,7 +528,7 @@ class OverTimeView(TraceView):
         # The selected unit's curves.
         self.curve_widget = pg.PlotWidget(enableMenu=False,  # (made without the menu: ~4 ms)
                                          axisItems={"left": GridAxis("left"), **steady_axes("bottom")})
-        self.curve_plot: pg.PlotItem = self.curve_widget.getPlotItem()
+        self.curve_plot: pg.PlotItem = quiet_axes(self.curve_widget.getPlotItem())
         exact_updates(self.curve_widget, *(s.widget for s in self.slots))  # (a seek repaints what it moved)
         self.curve_plot.hideButtons()
         self.curve_plot.setMouseEnabled(False, False)
