@@ -11,9 +11,11 @@ from lstmviz.engine.windows import (
     Cancelled,
     WindowedTrace,
     choose_every,
+    input_reversed,
     keyframe_pass,
     reads_backwards,
     recurrent_halves,
+    steps_reversed,
     trace_auto,
     trace_budget,
 )
@@ -577,11 +579,16 @@ def test_a_backward_halfs_window_holds_the_input_steps_it_read(name):
     """A window of steps a..b-1 of a half that runs backwards reads input steps T-b ..
     T-a-1, not the window's a..b-1: the Cell view showed x_t (and wrote 'input step 764')
     from the window's own input steps, 'input step 29228' being the one read at step 771
-    of 30,000. The window's record of such a half holds the input steps it read."""
+    of 30,000. The window's record of such a half holds the input steps it read.
+
+    So does a half reading a sequence turned around (the SimpleRNN after the go_backwards
+    LSTM: its input's steps a..b-1 are the model's input steps T-b .. T-a-1, held in the
+    input's order; it held none, and the views said its step t read input step t)."""
     model = Model.sequential((None, None, 3), MODELS[name](), seed=4)
     x = _data(3, mask_runs=name in MASKED)
     full = model.trace(x)
     wt = keyframe_pass(model, x, every=64)
+    turned = 0
     for a, b in WINDOWS:
         win = wt.window(a, b)
         for node in model.nodes:
@@ -592,12 +599,20 @@ def test_a_backward_halfs_window_holds_the_input_steps_it_read(name):
             given = x if below in [r.layer for r in model.inputs] else None
             if given is None and below in full.layers:
                 given = full[below].output
+            rev_in = input_reversed(model, node.layer.name)
+            turned += rev_in
             for half in (rec.children.values() if rec.children else [rec]):
-                if half.go_backwards and given is not None:
-                    assert half.input_start == T - b
-                    np.testing.assert_array_equal(half.input_window, given[:, T - b:T - a])
-                elif not half.go_backwards:
+                back = bool(half.go_backwards)
+                if not half.steps:  # (a Dense: no half)
+                    continue
+                if (back or rev_in) and given is not None:
+                    lo, hi = (T - b, T - a) if back else (a, b)  # (the steps of its input it read)
+                    assert half.input_start == (T - hi if rev_in else lo)
+                    want = given[:, lo:hi]
+                    np.testing.assert_array_equal(half.input_window, want[:, ::-1] if rev_in else want)
+                elif not back and not rev_in:
                     assert half.input_window is None
+    assert turned > 0 or name != "go_backwards_stack"
 
 
 @pytest.mark.parametrize("name", ["go_backwards_stack", "bidirectional", "masked", "lstm",
@@ -608,7 +623,10 @@ def test_a_window_by_input_steps_holds_every_half_under_the_same_input_steps(nam
     every record of the window stands under the window's input steps (the Unrolled view drew
     a backward row's cells under columns a .. b-1 holding input steps T-b .. T-a-1). Each
     record equals those steps of the full trace to the bit; the layers' outputs are the
-    window's steps a .. b-1, as in a window by processing steps."""
+    window's steps a .. b-1, as in a window by processing steps, but a sequence standing
+    over the input turned around (a go_backwards layer's, the SimpleRNN's and Dense's after
+    it: ``steps_reversed``), whose steps T-b .. T-a-1 stand over those input steps; a half
+    reading such a sequence (the SimpleRNN) records its processing steps T-b .. T-a-1 too."""
     model = Model.sequential((None, None, 3), MODELS[name](), seed=4)
     x = _data(3, mask_runs=name in MASKED)
     full = model.trace(x)
@@ -625,7 +643,8 @@ def test_a_window_by_input_steps_holds_every_half_under_the_same_input_steps(nam
                     continue
                 # (every cell of an RNN([cells]) of go_backwards: the later ones read the first's
                 # output in its processing order)
-                back = reads_backwards(model.get_layer(name_), dict(recurrent_halves(model.get_layer(name_)))[side])
+                back = reads_backwards(model.get_layer(name_), dict(recurrent_halves(model.get_layer(name_)))[side]) \
+                    != input_reversed(model, name_)
                 lo, hi = (T - b, T - a) if back else (a, b)
                 halves += back
                 assert half.start == lo and half.input_start == a, (name_, side, a, b)
@@ -636,7 +655,8 @@ def test_a_window_by_input_steps_holds_every_half_under_the_same_input_steps(nam
                 first = whole.initial_state if lo == 0 else {k: whole.steps[k][:, lo - 1] for k in half.initial_state}
                 for k, v in half.initial_state.items():
                     assert np.array_equal(v, first[k]), (name_, side, k, a, b)
-            for o, want in zip(rec.outputs, plain[name_].outputs):
+            over = wt.window(T - b, T - a) if steps_reversed(model)[name_] else plain
+            for o, want in zip(rec.outputs, over[name_].outputs):
                 assert np.array_equal(o, want), (name_, a, b)
     assert halves > 0 or name == "lstm"
 
@@ -1858,7 +1878,9 @@ def test_a_window_by_input_steps_and_of_the_needed_layers_through_a_pooling_are_
                 whole = full[lname].children[side] if side else full[lname]
                 n = wt.steps_of(lname)
                 lo, hi = wt.steps_for(lname, a, b)
-                if half.go_backwards:
+                # (the LSTM after the go_backwards SimpleRNN's sequence runs over the input
+                # turned around: by input steps its processing steps turned too)
+                if bool(half.go_backwards) != input_reversed(model, lname):
                     lo, hi = n - hi, n - lo
                 assert half.start == lo, (lname, side)
                 for key, arr in whole.steps.items():

@@ -163,6 +163,44 @@ def reads_backwards(layer, rnn) -> bool:
     return bool(rnn.config["go_backwards"]) != onnx_time.reads_reversed(layer)
 
 
+def steps_reversed(model) -> dict[str, bool]:
+    """Per layer, whether its output sequence stands over the model's input steps turned
+    around: its step t over input step T-1-t. Keras' ``LSTM(go_backwards=True,
+    return_sequences=True)`` returns its sequence in its processing order, and every layer
+    after it that keeps the steps (a Dense, a TimeDistributed, a same or causal Conv1D, an
+    LSTM going forwards) works on that sequence turned around; a recurrent layer running
+    backwards over one turns it back (rev_out = rev_in XOR go_backwards; an RNN([cells]) by
+    its own flag), a Bidirectional's merged output keeps its input's order, as every other
+    layer does. An output without steps (a last step, a Flatten) is never turned, so a
+    RepeatVector of it starts a sequence in order. (ONNX nodes keep their input's: their Y
+    is in the order of their X, ``onnx_time.reads_reversed`` says where X is turned.)"""
+    got: dict[str, bool] = {}
+    for node in model.nodes:
+        layer = node.layer
+        rev = bool(node.inbound) and got.get(node.inbound[0].layer, False)
+        if isinstance(layer, InputLayer) or _onnx_op(layer) or onnx_node(layer):
+            pass
+        elif isinstance(layer, StackedRNN):
+            rev = rev != bool(layer.config.get("go_backwards"))
+        elif isinstance(layer, Recurrent) and not isinstance(layer, Bidirectional):
+            rev = rev != bool(layer.config.get("go_backwards"))
+        shapes = getattr(layer, "output_shapes", None) or []
+        got[layer.name] = bool(rev) and bool(shapes) and len(shapes[0]) >= 3
+    return got
+
+
+def inputs_reversed(model, reversed_: dict[str, bool] | None = None) -> dict[str, bool]:
+    """Per layer, whether it reads a sequence turned around (``steps_reversed`` of the
+    layer its first input comes from), found in one walk of the graph."""
+    got = steps_reversed(model) if reversed_ is None else reversed_
+    return {n.layer.name: bool(n.inbound) and got.get(n.inbound[0].layer, False) for n in model.nodes}
+
+
+def input_reversed(model, name: str) -> bool:
+    """Whether layer ``name`` reads a sequence turned around (``inputs_reversed``'s one)."""
+    return inputs_reversed(model).get(name, False)
+
+
 def onnx_node(layer) -> bool:
     """Whether ``layer`` is an ONNX recurrent node (``engine/onnx_layers``): its input X
     and output Y in the node's layout (``layout`` 0: time first), its output Y in input
@@ -744,6 +782,11 @@ class _Window:
         self.wt = wt
         self.by_input = by_input
         self.model = wt.model
+        #: each layer's output sequence over the input turned around (``steps_reversed``):
+        #: by input steps, its record holds its own steps T-b .. T-a-1
+        self.rev = steps_reversed(wt.model)
+        self.rev_in = inputs_reversed(wt.model, self.rev)  # (the sequence each layer reads)
+        self.by_rev = self.rev if by_input else {}
         self.T = wt.timesteps
         self.nodes = {n.layer.name: n for n in wt.model.nodes}
         self.feed = {r.layer: a for r, a in zip(wt.model.inputs, wt.inputs)}
@@ -867,8 +910,11 @@ class _Window:
         where the window is by input and the half runs backwards)."""
         wa, wb = a, b  # the window's steps of the layer's time axis
         own = self.wt.steps_of(node.layer.name)  # (its own steps)
-        if self.by_input and reads_backwards(node.layer, rnn):
-            a, b = own - wb, own - wa
+        rev_in = self.rev_in.get(node.layer.name, False)
+        turned = reads_backwards(node.layer, rnn) != rev_in
+        if self.by_input and turned:
+            a, b = own - wb, own - wa  # (a half over the input turned around: a forward LSTM
+            # after a go_backwards one reads input step T-1-t at its step t)
         start, recorded, derived, out, states, mask = self.run(node, side, rnn, a, b, True)
         lo, hi = a - start, b - start
         if lo == 0:
@@ -882,13 +928,18 @@ class _Window:
             static = self.wt._static[node.layer.name]
             # (a backward layer's output sequence is in its processing order: the layers
             # after it read steps wa..wb-1 of it, whatever steps its record holds)
-            seq = (out[lo:hi].transpose(1, 0, 2) if (a, b) == (wa, wb)
-                   else self.values(node.layer.name, wa, wb)[0])
+            # (by input steps, a sequence over the input turned around: its steps T-wb ..
+            # T-wa-1, those standing over the window's input steps)
+            oa, ob = (own - wb, own - wa) if self.by_rev.get(node.layer.name) else (wa, wb)
+            seq = (out[lo:hi].transpose(1, 0, 2) if (a, b) == (oa, ob)
+                   else self.values(node.layer.name, oa, ob)[0])
             outputs = [seq if rnn.config["return_sequences"] else static[0]] + list(static[1:])
         backwards = bool(rnn.config["go_backwards"])
         flipped = onnx_time.reads_reversed(node.layer)  # (its X the input's steps turned around)
+        if _cell_below(node.layer, side) is None:  # (or its layer's input, a sequence turned
+            flipped = flipped != rev_in  # around: a forward LSTM after a go_backwards one)
         given, input_start = None, a
-        if _cell_below(node.layer, side) is not None and reads_backwards(node.layer, rnn):
+        if _cell_below(node.layer, side) is not None and turned:
             input_start = own - b  # (a later cell of an RNN([cells]) run backwards: the input
             # steps its steps stand under, the first cell's; its input is that cell's output)
         if backwards or flipped:
@@ -964,11 +1015,18 @@ class _Window:
                 continue
             a, b = spans[name]
             own = self.wt.told.get(name, self.wt.steps_of(name))
+            if self.by_rev.get(name) and not recurrent_halves(layer):
+                # (by input steps, a sequence over the input turned around: its own steps
+                # standing over them, ``steps_reversed``; a Dense after a go_backwards LSTM)
+                n = self.wt.steps_of(name)
+                a, b = n - b, n - a
             if name in self.wt._static_records:
                 layers[name] = self.wt._static_records[name]
             elif isinstance(layer, (Bidirectional, StackedRNN)):  # (its halves, or its cells)
                 children = {side: self.record(node, side, rnn, a, b) for side, rnn in recurrent_halves(layer)}
-                outs = self.values(name, a, b) if any(self.wt._seq[name]) else self.wt._static[name]
+                n = self.wt.steps_of(name)  # (its merged or last cell's sequence: ``steps_reversed``)
+                oa, ob = (n - b, n - a) if self.by_rev.get(name) else (a, b)
+                outs = self.values(name, oa, ob) if any(self.wt._seq[name]) else self.wt._static[name]
                 m = self.wt._in_masks.get(name)
                 layers[name] = LayerTrace(name, layer.class_name, list(outs), children=children,
                                           mask=None if m is None else m[:, a:b], start=a, total=own)
