@@ -21,7 +21,7 @@ from lstmviz.engine.cells import CellKind, act_name
 from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Recurrent, StackedRNN
 from lstmviz.engine.onnx_time import drawn_axes, reads_reversed
 from lstmviz.engine.trace import LayerTrace
-from lstmviz.engine.windows import strides_of
+from lstmviz.engine.windows import inputs_reversed, steps_reversed, strides_of
 from lstmviz.text import markup
 
 MINUS = "\u2212"
@@ -62,7 +62,8 @@ class CellRef:
     #: its record runs forwards (and step t input step t where its record runs backwards):
     #: a later cell of a stack of cells that runs backwards (it steps in its first cell's
     #: order, its record's own ``go_backwards`` False), an ONNX node fed through a
-    #: ReverseSequence (tf2onnx's go_backwards, ``onnx_time.reads_reversed``)
+    #: ReverseSequence (tf2onnx's go_backwards, ``onnx_time.reads_reversed``), a layer after
+    #: a go_backwards layer's sequence (``reversed_steps``; each of these XOR the others)
     reversed_input: bool = False
 
     @property
@@ -147,7 +148,9 @@ def cell_refs(model: Model, trace: Trace, name: str) -> list[CellRef]:
     if layer is None:
         return []
     rec = trace.layers[name]
-    flipped = reads_reversed(layer)
+    # (its input turned around: an ONNX node's through a ReverseSequence, or a layer's after
+    # a go_backwards layer's sequence, ``reversed_steps``: its step t over input step T-1-t)
+    flipped = reads_reversed(layer) != reads_reversed_steps(model, name)
     if isinstance(layer, Bidirectional):
         return [CellRef(name, side, sub, rec.children[side], layer, reversed_input=flipped)
                 for side, sub in (("forward", layer.forward_layer), ("backward", layer.backward_layer))
@@ -167,7 +170,9 @@ def stacked_cell_refs(model: Model, trace: Trace, name: str | None) -> list[Cell
         return []
     rec = trace.layers[layer.name]
     back = bool(layer.cells[0].config.get("go_backwards")) if layer.cells else False
-    return [CellRef(layer.name, f"cell_{k}", cell, rec.children[f"cell_{k}"], layer, reversed_input=back and k > 0)
+    turned = reads_reversed_steps(model, layer.name)  # (after a go_backwards layer)
+    return [CellRef(layer.name, f"cell_{k}", cell, rec.children[f"cell_{k}"], layer,
+                    reversed_input=(back and k > 0) != turned)
             for k, cell in enumerate(layer.cells) if f"cell_{k}" in rec.children]
 
 
@@ -212,6 +217,35 @@ def steps_below(model: Model | None, name: str) -> str | None:
                  if strides.get(n.layer.name, 1) != 1 and n.inbound}
         _BELOW_KNOWN[model] = below
     return below.get(name)
+
+
+#: ``reversed_steps`` of each model (its graph never changes: an edit makes a new model)
+_REVERSED_KNOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def reversed_steps(model: Model | None) -> dict[str, bool]:
+    """Per layer, whether its output sequence stands over the input steps turned around
+    (``windows.steps_reversed``: after ``LSTM(go_backwards=True, return_sequences=True)``
+    a Dense's step t, a forward SimpleRNN's, stands over input step T-1-t; a recurrent layer
+    running backwards turns it back), found at the model's first call and kept: the rows
+    of the Unrolled view turn such a sequence's columns, ``cell_refs`` its cells'."""
+    return _reversed_known(model)[0]
+
+
+def reads_reversed_steps(model: Model | None, name: str) -> bool:
+    """Whether layer ``name`` reads a sequence standing over the input turned around (the
+    ``reversed_steps`` of the layer its first input comes from), kept per model as those."""
+    return _reversed_known(model)[1].get(name, False)
+
+
+def _reversed_known(model: Model | None) -> tuple[dict[str, bool], dict[str, bool]]:
+    if model is None:
+        return {}, {}
+    got = _REVERSED_KNOWN.get(model)
+    if got is None:
+        out = steps_reversed(model)
+        got = _REVERSED_KNOWN[model] = (out, inputs_reversed(model, out))
+    return got
 
 
 def cell_ref(model: Model, trace: Trace, name: str | None, side: str | None = "forward") -> CellRef | None:
@@ -455,6 +489,17 @@ def layer_input(model: Model, trace: Trace, name: str, inputs=None) -> np.ndarra
         if r.layer == ref.layer and k < len(xs):
             return batch_major(xs[k])
     return None
+
+
+def cell_input(model: Model, trace: Trace, ref: CellRef, inputs=None) -> np.ndarray | None:
+    """The array the steps of ``ref`` read, in the input's order: ``layer_input``, turned
+    around where its layer reads a sequence standing over the input turned around (the
+    forward SimpleRNN after a go_backwards LSTM: ``reversed_steps``), so that its step t's
+    x_t is at ``ref.input_index(t)`` as a go_backwards layer's is."""
+    x = layer_input(model, trace, ref.name, inputs)
+    if x is not None and np.ndim(x) == 3 and reads_reversed_steps(model, ref.name):
+        return x[:, ::-1]
+    return x
 
 
 # -- the equations with this step's numbers ---------------------------------------------------

@@ -715,7 +715,10 @@ class LongSequence:
         not a Bidirectional has one half whatever ``side`` says (the cursor says 'forward'
         on every layer: a go_backwards GRU was taken as running forwards). An RNN([cells])'s
         cells all run as its first does (``cell_0``: each reads the one before's output in
-        its processing order)."""
+        its processing order). A half reading a sequence turned around (a forward LSTM after a
+        go_backwards one, ``windows.steps_reversed``) runs backwards over the input, and a
+        layer without a half over such a sequence (the Dense after it) counts its steps so too."""
+        from lstmviz.app.cell_ref import reads_reversed_steps, reversed_steps
         from lstmviz.engine.windows import reads_backwards, recurrent_halves
         try:
             top = self.model.get_layer(layer)
@@ -723,7 +726,9 @@ class LongSequence:
             return False
         halves = dict(recurrent_halves(top))
         rnn = halves[""] if "" in halves else halves.get(side or "forward", halves.get("cell_0"))
-        return bool(rnn is not None and reads_backwards(top, rnn))
+        if rnn is None:  # (a layer over a sequence turned around: a Dense after a go_backwards LSTM)
+            return bool(reversed_steps(self.model).get(top.name))
+        return reads_backwards(top, rnn) != reads_reversed_steps(self.model, top.name)
 
     def input_step(self, layer: str | None, side: str | None, step: int) -> int:
         """The input step that processing step ``step`` of ``layer`` (its half ``side``)

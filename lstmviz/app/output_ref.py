@@ -30,6 +30,7 @@ from lstmviz.app.cell_ref import (
     fed_by,
     layer_input,
     model_inputs,
+    reversed_steps,
     stacked_cell_refs,
     steps_axes,
     steps_first_view,
@@ -106,6 +107,8 @@ class OutputRef:
     reads: np.ndarray | None = None
     below: str | None = None
     side: None = None
+    #: its steps stand over the input turned around (``cell_ref.reversed_steps``: a Dense
+    #: after a go_backwards LSTM's sequence, its step t over input step T-1-t)
     reversed_input: bool = False
     #: every number of its output is >= 0 (``nonnegative``): its colours run from 0 up
     nonneg: bool = False
@@ -138,7 +141,8 @@ class OutputRef:
 
     @property
     def backwards(self) -> bool:
-        return False
+        """Whether its steps stand over the input turned around (``reversed_input``)."""
+        return self.reversed_input
 
     @property
     def label(self) -> str:
@@ -150,14 +154,17 @@ class OutputRef:
                 clamp(cursor.step, 0, self.T - 1), clamp(cursor.unit, 0, self.units - 1))
 
     def input_index(self, step: int) -> int:
-        return step
+        """The column (input order) of its step ``step``: T-1-step where its steps stand
+        over the input turned around (a Dense after a go_backwards LSTM's sequence)."""
+        return self.T - 1 - step if self.reversed_input else step
 
     def input_step(self, step: int, start: int = 0) -> int:
-        """Its own step (``start`` added: a window's first)."""
-        return start + step
+        """The step of the whole sequence its step ``step`` stands over (``start`` added:
+        a window's first; its own step, after a strided Conv1D or pooling)."""
+        return start + self.input_index(step)
 
     def step_of(self, input_index: int) -> int:
-        return input_index
+        return self.input_index(input_index)
 
     def read_steps(self, step: int) -> tuple[int, ...]:
         """The steps below that step ``step`` (of the trace's: a long input's window's)
@@ -283,7 +290,8 @@ def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None
     kept = getattr(trace.layers.get(name), "mask", None)
     mask = kept if kept is not None and np.shape(kept) == out.shape[:2] else None
     rec = OutputRecord({OUTPUT_KEY: out}, mask=mask, start=start, total=total)
-    return OutputRef(name, layer, rec, unit_word(layer), reads, below, nonneg=nonnegative(model).get(name, False))
+    return OutputRef(name, layer, rec, unit_word(layer), reads, below, nonneg=nonnegative(model).get(name, False),
+                     reversed_input=reversed_steps(model).get(name, False))
 
 
 #: ``nonnegative`` of each model (its layers' configs and graph never change: an edit makes

@@ -20,6 +20,8 @@ from lstmviz.app.cell_ref import (
     cell_refs,
     final_states_of,
     model_inputs,
+    reversed_steps,
+    stacked_cell_refs,
     state_refs,
     state_sources,
     steps_axes,
@@ -93,6 +95,10 @@ class Row:
     #: time and Units at scale colour that output
     from_zero: bool = False
     mask: np.ndarray | None = None   # (batch, T) input order, True = kept
+    #: its steps run right to left: a recurrent row processing the input from its last step
+    #: (``CellRef.backwards``: go_backwards, a forward layer after a go_backwards layer's
+    #: sequence), a row of a sequence standing over the input turned around
+    #: (``cell_ref.reversed_steps``: its ``data`` and ``mask`` turned to input order)
     backwards: bool = False
     final_cols: list = field(default_factory=list)  # columns whose output goes up
     image: Any = None                # the view's image item for the row
@@ -133,6 +139,17 @@ class Row:
     unit_word: str = "unit"
     id_texts: list = field(default_factory=list)  # the view's text items of its ids (none: not written)
 
+    def column_of(self, step: int) -> int:
+        """The column of the row's own step ``step`` (a recurrent row's processing step,
+        ``CellRef.input_index``; a sequence over the input turned around: T-1-step)."""
+        if self.ref is not None:
+            return self.ref.input_index(step) if self.ref.T == self.T else int(step)
+        return self.T - 1 - int(step) if self.backwards and self.kind in ("seq", "sub") else int(step)
+
+    def step_at(self, column: int) -> int:
+        """The row's own step at ``column`` (``column_of`` is its own inverse)."""
+        return self.column_of(column)
+
 
 def _over_tokens(values: np.ndarray, labels: tuple[str, ...] | None) -> np.ndarray | None:
     """The most likely token at each (sample, step) of ``values`` (..., units) when they
@@ -143,6 +160,11 @@ def _over_tokens(values: np.ndarray, labels: tuple[str, ...] | None) -> np.ndarr
     if np.min(values) < 0 or not np.allclose(values.sum(-1), 1.0, atol=1e-3):
         return None
     return np.argmax(values, axis=-1)
+
+
+def _turn(values: np.ndarray | None, turn: bool) -> np.ndarray | None:
+    """``values`` (batch, steps, ...) with its steps turned around where ``turn``."""
+    return values[:, ::-1] if turn and values is not None else values
 
 
 def step_links(model: Model, layer, source: Row, columns: int, steps: int,
@@ -163,13 +185,17 @@ def step_links(model: Model, layer, source: Row, columns: int, steps: int,
         return None
     if idx.shape[0] != steps:
         return None
-    # a go_backwards layer's sequence is in processing order: its step i stands at column T-1-i
-    turn = source.kind == "rnn" and source.backwards and source.side is None
+    # a sequence over the input turned around (a go_backwards layer's, in its processing
+    # order, and the layers' after it: ``cell_ref.reversed_steps``) has its step i at column
+    # T-1-i, and so has this layer's own where it keeps that order
+    turned = reversed_steps(model)
+    turn = source.layer is not None and turned.get(source.layer, False)
+    own = turned.get(layer.name, False)
     links = []
     for t, taps in enumerate(idx.tolist()):
         for i in taps:
             if i >= 0:
-                links.append((columns - 1 - i if turn else i, t))
+                links.append((columns - 1 - i if turn else i, steps - 1 - t if own else t))
     return sorted(set(links), key=lambda link: (link[1], link[0]))
 
 
@@ -209,6 +235,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
     in_axis: dict[str, int | None] = {}  # layer name -> the steps axis of its first input
     states = model.state_inputs()
     nonneg = nonnegative(model)
+    turned = reversed_steps(model)  # (the sequences standing over the input turned around)
     for k, name in enumerate(names):
         key = "input" if k == 0 else f"input:{name}"
         # a recurrent layer's initial state: said at its row's first cell; an ONNX node's
@@ -269,11 +296,16 @@ def build_rows(model: Model, trace: Trace, inputs=None,
         if d is None:  # no time axis below (a plain vector input): one column of its own
             d = dom_of[layer.name] = new_domain(1)
         refs = cell_refs(model, trace, layer.name)
+        # (an RNN([cells]): a row a cell, cell k reading cell k-1's outputs, as a
+        # Bidirectional's halves are two rows; it was one row of its output)
+        stack = [] if refs else stacked_cell_refs(model, trace, layer.name)
         made: list[Row] = []
-        if refs:
-            for ref in refs:
+        if refs or stack:
+            for ref in refs or stack:
                 label = layer.name
-                if ref.side is not None:
+                if ref.side is not None and ref.side.startswith("cell_"):
+                    label = f"{layer.name} (cell {ref.side[len('cell_'):]})" + (" ◀" if ref.backwards else "")
+                elif ref.side is not None:
                     label = f"{layer.name} {'▶ fwd' if ref.side == 'forward' else '◀ bwd'}"
                 elif ref.backwards:
                     label = f"{layer.name} ◀"
@@ -281,7 +313,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                 mask = None
                 if ref.rec.mask is not None:
                     mask = ref.rec.mask[:, ::-1] if ref.backwards else ref.rec.mask
-                seqs = bool(ref.layer.config["return_sequences"])
+                seqs = bool(ref.layer.config["return_sequences"])  # (a stack's cells but its last: True)
                 final = list(range(ref.T)) if seqs else [ref.input_index(ref.T - 1)]
                 row = Row(key, label, layer.name, ref.side, "rnn", ref, data=ref.rec.steps["h"],
                           mask=mask, backwards=ref.backwards, final_cols=final, units=ref.units)
@@ -295,19 +327,28 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                 for key_here, tensor in state_refs(model, ref).items():
                     for name, side, key_there in final_states_of(model, tensor):
                         row.states_from.append((name if side is None else f"{name}/{side}", key_there, key_here))
+                if made and stack:  # (cell k steps through cell k-1's outputs)
+                    row.sources = [made[-1].key]
                 made.append(row)
         elif out is not None and out.ndim == 3:
             out = steps_first_view(out, ax)  # (batch, channels, steps) and the like: columns are steps
             # (the mask its output carries: a Masking's, a Dense's after a masked LSTM's
             # sequence, ``trace.keep_output_mask``: its masked cells grey as a cell's)
             kept = rec.mask if rec.mask is not None and np.shape(rec.mask) == out.shape[:2] else None
-            made.append(Row(layer.name, layer.name, layer.name, None, "seq", data=out.astype(np.float32),
-                            units=out.shape[-1], mask=kept,
+            # a sequence over the input turned around (after a go_backwards layer's: its step t
+            # over input step T-1-t, ``reversed_steps``): its columns turned, input order
+            turn = turned.get(layer.name, False)
+            seq = out[:, ::-1] if turn else out
+            made.append(Row(layer.name, layer.name, layer.name, None, "seq", data=seq.astype(np.float32),
+                            units=out.shape[-1], mask=_turn(kept, turn), backwards=turn,
                             unit_word=unit_word(layer)))
         elif out is not None and out.ndim == 4 and d_src is not None and domains[d_src] == out.shape[1]:
             # over sub-sequences (batch, steps, sub-steps, channels): a cell a step, a stripe a sub-step
-            made.append(Row(layer.name, layer.name, layer.name, None, "sub", data=out.astype(np.float32),
-                            units=out.shape[-1], sub_steps=out.shape[2], unit_word=unit_word(layer)))
+            turn = turned.get(layer.name, False)
+            sub = out[:, ::-1] if turn else out
+            made.append(Row(layer.name, layer.name, layer.name, None, "sub", data=sub.astype(np.float32),
+                            units=out.shape[-1], sub_steps=out.shape[2], backwards=turn,
+                            unit_word=unit_word(layer)))
         elif out is not None and out.ndim == 2:
             made.append(Row(layer.name, f"{layer.name} (once)", layer.name, None, "last",
                             data=out[:, None, :].astype(np.float32), units=out.shape[-1]))
@@ -319,7 +360,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
         for row in made:
             row.domain = d
             row.from_zero = row.kind != "rnn" and nonneg.get(layer.name, False)
-        made[0].sources = up
+        made[0].sources = up  # (a stack's later cells: the cell before, above)
         rows.extend(made)
         feeds[layer.name] = [made[-1].key]
     # an input without known values takes the columns of the first row it feeds

@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app.cell_ref import (  # noqa: F401
     MINUS,
     CellRef,
+    cell_input,
     cell_ref,
     cell_refs,
     clamp,

@@ -53,13 +53,13 @@ from lstmviz.ui.views._common import (
     RichText,
     TallPage,
     cache_pixels,
+    cell_input,
     cell_ref,
     cosmetic_pen,
     count_axis,
     count_ticks,
     fmt,
     hint,
-    layer_input,
     message_label,
     paints_nothing,
     steady_axes,
@@ -1333,7 +1333,7 @@ class CellView(TraceView):
         # a long input's window of a half that runs backwards reads input steps of its own,
         # which its record holds (the window's input is its steps' of a forward half)
         self._x = (ref.rec.input_window if ref.rec.input_window is not None
-                   else layer_input(self.model, self.trace, ref.name, self.inputs))
+                   else cell_input(self.model, self.trace, ref, self.inputs))  # (in the input's order)
         if self._x is not None and np.asarray(self._x).ndim != 3:
             self._x = None
         gates = ref.cell.gate_keys

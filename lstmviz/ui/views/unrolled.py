@@ -1508,8 +1508,10 @@ class UnrolledView(TraceView):
                       not getattr(r, "id_texts", None) or r.id_texts[0].isVisible())]
         if any(r.mask is not None for r in self.rows if r.kind == "rnn"):
             parts.append("grey cell = masked step (state carried over)")
-        if any(r.side for r in self.rows):
+        if any(r.side in ("forward", "backward") for r in self.rows):
             parts.append("fwd and bwd rows both read the same input")
+        if any((r.side or "").startswith("cell_") for r in self.rows):  # (an RNN([cells]))
+            parts.append("cell k reads cell k−1's outputs")
         if any(r.kind == "rnn" and r.backwards for r in self.rows):
             parts.append("◀ = processes the input right to left")
         if any(r.states_from for r in self.rows):
@@ -1567,7 +1569,7 @@ class UnrolledView(TraceView):
         domain = sel.domain if sel is not None else 0
         T, offset = self.domains[domain], self.offsets[domain]
         step = clamp(cursor.step, 0, T - 1)
-        col = sel.ref.input_index(step) if sel is not None and sel.ref is not None and sel.ref.T == T else step
+        col = sel.column_of(step) if sel is not None else step  # (``Row.column_of``: a turned row's T-1-step)
         self.current_column, self.current_domain = col, domain
         x = offset + col
         first = self._domain_first(domain)  # (its own steps, as the columns)
@@ -1760,6 +1762,10 @@ class UnrolledView(TraceView):
             o = self._domain_first(sel.domain) if windowed or sel.kind == "last" else 0
             own = (self._domain_total(sel.domain) or total) if windowed else total  # (its own steps)
             what = f"<b>{markup(sel.layer)}</b> · step <b>{count(step + o)}</b>"
+            if sel.backwards and sel.kind in ("seq", "sub"):  # (its steps over the input turned around)
+                own = (self._domain_total(sel.domain) if windowed else None) or sel.T
+                what = (f"<b>{markup(sel.layer)}</b> · step <b>{count(own - 1 - (col + o))}</b> = "
+                        f"input step <b>{count(col + o)}</b> (its steps run right to left)")
             if sel.kind in ("seq", "sub", "last") and sel.data is not None:
                 what += f" · {sel.unit_word} <b>{clamp(cursor.unit, 0, sel.units - 1)}</b>"
             if sel.kind == "sub":
@@ -2009,8 +2015,8 @@ class UnrolledView(TraceView):
         changes: dict = {}
         if row.layer is not None and row.layer != self.cursor.layer:
             changes["layer"] = row.layer
-        if row.side is not None and row.side != self.cursor.side:
-            changes["side"] = row.side
+        if row.side is not None and row.side != self.cursor.side and not row.side.startswith("cell_"):
+            changes["side"] = row.side  # (a stack's cells: one layer, its steps the cells' own)
         if row.ref is not None:
             changes["step"] = row.ref.rec.start + row.ref.step_of(column)
         elif row.kind != "last":
@@ -2020,10 +2026,15 @@ class UnrolledView(TraceView):
                 changes["step"] = sel.ref.rec.start + sel.ref.step_of(column)
             else:  # a layer without a cell: its step is its own (the input's but after a pooling)
                 changes["step"] = self._domain_first(row.domain) + column
+                if row.backwards:  # (over the input turned around: its step T-1-t at column t)
+                    total = (self._domain_total(row.domain) if getattr(self.trace, "total_steps", None)
+                             else None) or row.T
+                    changes["step"] = total - 1 - changes["step"]
         if changes:
             self.cursor_requested.emit(changes)
 
     def _selected_row(self) -> Row | None:
         """The selected layer's row with a cell (its selected half), if any."""
         return next((r for r in self.rows if r.layer == self.cursor.layer and r.ref is not None
-                     and r.side in (None, self.cursor.side)), None)
+                     and r.side in (None, self.cursor.side)), None) or next(  # (a stack's first cell)
+            (r for r in self.rows if r.layer == self.cursor.layer and r.ref is not None), None)

@@ -1,0 +1,223 @@
+"""The layers after a go_backwards layer, and an RNN([cells]) of go_backwards, drawn in
+input order: Keras' ``LSTM(go_backwards=True, return_sequences=True)`` returns its sequence
+in its processing order, so a forward SimpleRNN after it processes the input right to left
+and a Dense after it has its step t over input step T-1-t (``cell_ref.reversed_steps``).
+Every row's column c holds what was computed from input step c's side of the flow, and the
+Cell view names the input step each step stands over."""
+
+import re
+
+import numpy as np
+import pytest
+
+from lstmviz.app.cell_ref import cell_refs, reversed_steps
+from lstmviz.app.output_ref import OUTPUT_KEY
+from lstmviz.app.selection import Cursor
+from lstmviz.app.unrolled import layout
+from lstmviz.engine import LayerSpec, Model
+from lstmviz.ui.views.cell import CellView
+from lstmviz.ui.views.unrolled import UnrolledView
+
+T = 6
+CELLS = [{"class_name": "LSTMCell", "config": {"units": 3}}, {"class_name": "GRUCell", "config": {"units": 2}}]
+
+
+def three() -> Model:
+    """The go_backwards LSTM, a forward SimpleRNN reading its sequence, a Dense after."""
+    spec = [LayerSpec("LSTM", {"units": 3, "return_sequences": True, "go_backwards": True}, name="l"),
+            LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True}, name="s"),
+            LayerSpec("Dense", {"units": 2}, name="d")]
+    return Model.sequential((None, None, 3), spec, seed=1)
+
+
+def stack() -> Model:
+    """Keras' RNN([LSTMCell(3), GRUCell(2)], go_backwards=True, return_sequences=True), a Dense after."""
+    spec = [LayerSpec("RNN", {"cell": CELLS, "go_backwards": True, "return_sequences": True}, name="r"),
+            LayerSpec("Dense", {"units": 2}, name="d")]
+    return Model.sequential((None, None, 3), spec, seed=1)
+
+
+def _x(batch=2, steps=T) -> np.ndarray:
+    return np.random.default_rng(0).normal(size=(batch, steps, 3)).astype(np.float32)
+
+
+def test_the_walk_says_which_sequences_stand_over_the_input_turned_around():
+    """rev_out = rev_in XOR go_backwards for recurrent layers, rev_in for the rest; a
+    backward LSTM after the turned sequence turns it back; a last step is never turned."""
+    spec = [LayerSpec("LSTM", {"units": 3, "return_sequences": True, "go_backwards": True}, name="l"),
+            LayerSpec("Dense", {"units": 2}, name="d"),
+            LayerSpec("Bidirectional", {"layer": {"class_name": "GRU",
+                                                  "config": {"units": 2, "return_sequences": True}}}, name="bi"),
+            LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True, "go_backwards": True}, name="s"),
+            LayerSpec("Dense", {"units": 2}, name="d2"),
+            LayerSpec("LSTM", {"units": 2, "go_backwards": True}, name="last")]
+    model = Model.sequential((None, None, 3), spec, seed=1)
+    got = reversed_steps(model)
+    assert {k: got[k] for k in ("l", "d", "bi", "s", "d2", "last")} == {
+        "l": True, "d": True, "bi": True, "s": False, "d2": False, "last": False}
+    trace = model.trace(_x())
+    # (the Bidirectional's halves over the turned sequence: its forward half runs right to left)
+    assert [(r.side, r.backwards) for r in cell_refs(model, trace, "bi")] == [("forward", True), ("backward", False)]
+    assert [r.backwards for r in cell_refs(model, trace, "s")] == [False]
+
+
+@pytest.fixture
+def unrolled(qtbot):
+    v = UnrolledView()
+    qtbot.addWidget(v)
+    return v
+
+
+def _row(view, key):
+    return next(r for r in view.rows if r.key == key)
+
+
+def test_the_rows_after_a_go_backwards_layer_hold_each_input_steps_numbers_in_its_column(unrolled):
+    """``s`` and ``d`` were drawn with their step t at column t, under input step t, linked
+    to ``l``'s cell there, which is l's processing step T-1-t: s's step t reads l's output
+    step t, l's processing step t, at column T-1-t. Now every row's column c is what the
+    flow computed from input step c's side, and its links join the same column."""
+    model = three()
+    x = _x()
+    trace = model.trace(x)
+    rows = layout(model, trace, inputs=[x]).rows
+    by = {r.key: r for r in rows}
+    assert [(r.key, r.kind, r.backwards) for r in rows] == [
+        ("input", "input", False), ("l", "rnn", True), ("s", "rnn", True), ("d", "seq", True)]
+    for t in range(T):
+        # (s's step t reads l's output step t, l's processing step t; d's step t reads s's)
+        assert by["s"].column_of(t) == by["l"].column_of(t) == by["d"].column_of(t) == T - 1 - t
+        assert by["s"].ref.input_step(t) == T - 1 - t
+    unrolled.set_data(model, trace, inputs=[x])
+    for unit in (0, 1):
+        unrolled.set_cursor(Cursor(step=1, sample=1, layer="s", unit=unit))
+        for c in range(T):
+            assert _row(unrolled, "l").values[c] == trace["l"].steps["h"][1, T - 1 - c, unit]
+            assert _row(unrolled, "s").values[c] == trace["s"].steps["h"][1, T - 1 - c, unit]
+            assert _row(unrolled, "d").values[c] == trace["d"].output[1, T - 1 - c, unit]
+    assert unrolled.current_column == T - 2  # (s's processing step 1 reads input step 4)
+    said = re.sub("<[^>]+>", "", unrolled.header.text())
+    assert f"processing step 1 = input step {T - 2} (processing order runs right to left)" in said, said
+    # the Dense's own step 1 stands over input step 4, and a click on its column 4 is its step 1
+    unrolled.set_cursor(Cursor(step=1, sample=0, layer="d", unit=0))
+    assert unrolled.current_column == T - 2
+    said = re.sub("<[^>]+>", "", unrolled.header.text())
+    assert f"d · step 1 = input step {T - 2}" in said, said
+    asked = []
+    unrolled.cursor_requested.connect(asked.append)
+    unrolled.click_cell("d", T - 2)
+    unrolled.click_cell("s", 0)
+    assert asked == [{"step": 1}, {"layer": "s", "step": T - 1}]
+
+
+def test_the_cell_view_says_the_input_step_a_step_after_a_go_backwards_layer_reads(qtbot):
+    model = three()
+    x = _x()
+    trace = model.trace(x)
+    view = CellView()
+    qtbot.addWidget(view)
+    view.set_data(model, trace)
+    for t in (0, 2, T - 1):
+        view.set_cursor(Cursor(step=t, sample=0, layer="s", unit=0))
+        said = re.sub("<[^>]+>", "", view.header.text())
+        assert f"= input step {T - 1 - t} (processed right to left)" in said, said
+        # (its x_t: l's output at its own step t, the one it reads)
+        np.testing.assert_array_equal(view.bars["x"].values, trace["l"].output[0, t])
+
+
+def test_an_rnn_of_cells_run_backwards_is_a_row_a_cell_in_input_order(unrolled):
+    """RNN([LSTMCell, GRUCell], go_backwards=True) was one 'seq' row of its output in its
+    processing order under input columns. Now each cell is a recurrent row (cell 1 reading
+    cell 0's outputs), both running right to left, and the Dense after it is turned."""
+    model = stack()
+    x = _x()
+    trace = model.trace(x)
+    unrolled.set_data(model, trace, inputs=[x])
+    assert [(r.key, r.kind, r.backwards, r.sources) for r in unrolled.rows] == [
+        ("input", "input", False, []), ("r/cell_0", "rnn", True, ["input"]),
+        ("r/cell_1", "rnn", True, ["r/cell_0"]), ("d", "seq", True, ["r/cell_1"])]
+    assert [r.label for r in unrolled.rows[1:3]] == ["r (cell 0) ◀", "r (cell 1) ◀"]
+    rec = trace["r"].children
+    unrolled.set_cursor(Cursor(step=2, sample=1, layer="r", unit=1))
+    for c in range(T):
+        assert _row(unrolled, "r/cell_0").values[c] == rec["cell_0"].steps["h"][1, T - 1 - c, 1]
+        assert _row(unrolled, "r/cell_1").values[c] == rec["cell_1"].steps["h"][1, T - 1 - c, 1]
+        assert _row(unrolled, "d").values[c] == trace["d"].output[1, T - 1 - c, 1]
+    assert unrolled.current_column == T - 3
+    # (its last cell's output is the layer's: the Dense reads it, step for step)
+    np.testing.assert_array_equal(rec["cell_1"].steps["h"], trace["r"].output)
+
+
+def _tab(w, title):
+    k = next(i for i, v in enumerate(w.views) if v.title == title)
+    w.tabs.setCurrentIndex(k)
+    return w.views[k]
+
+
+@pytest.mark.parametrize("which", ["three", "stack"])
+def test_on_a_long_input_a_seek_puts_every_rows_cursor_on_the_input_steps_column(make_window, monkeypatch, which):
+    """A long input (windowed: TRACE_SHARE tiny) of 3,000 steps. A window by input steps
+    held s's processing steps a..b-1 and d's steps a..b-1, which stand over input steps
+    T-b..T-a-1: each row's cells stood under other input steps than the columns said. Now at
+    a seek to input step k (each layer's own step reading it) the cursor's column is k's in
+    the window, and every row's value there is the full trace's at that input step."""
+    import pyqtgraph as pg
+
+    from lstmviz import limits
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    n = 3000
+    model = three() if which == "three" else stack()
+    state = AppState()
+    state.set_model(model)
+    w = make_window((1400, 900), state)
+    x = np.random.default_rng(1).normal(size=(1, n, 3)).astype(np.float32)
+    state.set_input_data(x)
+    assert state.long is not None and w.long_runner.wait(120)
+    full = model.trace(x)
+    view = _tab(w, "Unrolled")
+    if which == "three":
+        rows = {"l": full["l"].steps["h"], "s": full["s"].steps["h"], "d": full["d"].output}
+        layers = ("s", "d", "l")
+    else:
+        rows = {"r/cell_0": full["r"].children["cell_0"].steps["h"],
+                "r/cell_1": full["r"].children["cell_1"].steps["h"], "d": full["d"].output}
+        layers = ("r", "d")
+    for k, layer in [(1234, layers[0]), (17, layers[1]), (n - 1, layers[0]), (2600, layers[-1])]:
+        state.set_cursor(step=n - 1 - k, layer=layer, unit=1)  # (its own step over input step k)
+        assert w.long_runner.wait(60)
+        w.long_runner.poll()
+        pg.QtWidgets.QApplication.processEvents()
+        a = state.trace.start
+        assert view.current_column == k - a, (layer, k, a)
+        for key, values in rows.items():
+            drawn = next(r for r in view.rows if r.key == key)
+            # (every column of the window: input step a + c, the full trace's step n-1-(a+c))
+            want = values[0, n - 1 - (a + np.arange(len(drawn.values))), 1]
+            np.testing.assert_array_equal(drawn.values, want, err_msg=f"{key} at {k}")
+            assert drawn.values[k - a] == values[0, n - 1 - k, 1]
+    if which == "three":  # the Cell view of s at its step reading input step k: that step's x and h
+        cell = _tab(w, "Cell")
+        for k in (1234, 5):
+            state.set_cursor(step=n - 1 - k, layer="s", unit=1)
+            assert w.long_runner.wait(60)
+            w.long_runner.poll()
+            pg.QtWidgets.QApplication.processEvents()
+            said = re.sub("<[^>]+>", "", cell.header.text())
+            assert f"step t = {n - 1 - k:,} = input step {k:,} (processed right to left)" in said, said
+            np.testing.assert_array_equal(cell.bars["x"].values, full["l"].output[0, n - 1 - k])
+            np.testing.assert_array_equal(cell.bars["h"].values, full["s"].steps["h"][0, n - 1 - k])
+        view = _tab(w, "Unrolled")
+    # the overview strip above: a row a recurrent row, a stack's cells each (as a
+    # Bidirectional's halves), turned to input order as the rows below
+    from lstmviz.ui.export import long_settled
+
+    long_settled(w)
+    state.set_cursor(step=5, layer=layers[0])
+    pg.QtWidgets.QApplication.processEvents()
+    assert state.long.overviews is not None and view.strip.shown
+    want = ([("l", "h"), ("s", "h"), ("d", OUTPUT_KEY)] if which == "three"
+            else [("r", "cell_0/h"), ("r", "cell_1/h"), ("d", OUTPUT_KEY)])
+    assert sorted(view.strip_keys) == sorted(want)
+    assert all(view.strip_backwards)
