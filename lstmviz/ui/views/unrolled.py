@@ -1823,7 +1823,9 @@ class UnrolledView(TraceView):
             layers: dict[str, list[int]] = {}
             for i, (n, _) in enumerate(self.strip_keys):
                 layers.setdefault(n, []).append(i)
-            ticks = [(sum(rows) / len(rows), n + (" (both halves)" if len(rows) > 1 else ""))
+            cells = {n for n, k in self.strip_keys if k.startswith("cell_")}  # (an RNN([cells])'s)
+            ticks = [(sum(rows) / len(rows), n + ((" (its cells)" if n in cells else " (both halves)")
+                                                  if len(rows) > 1 else ""))
                      for n, rows in layers.items()]
             # still more names than lines (Conv1D, pooling, LSTM, LSTM in 38 pixels at 1280 x
             # 720: four names over one another): every k-th from the top, a line apart, each
