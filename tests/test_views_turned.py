@@ -224,3 +224,19 @@ def test_on_a_long_input_a_seek_puts_every_rows_cursor_on_the_input_steps_column
     if which == "stack":  # (three rows thinner than a line: a name a layer, the stack's not "both halves")
         ticks = [t for _, t in view.strip.plot.getAxis("left")._tickLevels[0]]
         assert ticks == ["d", "r (its cells)"] or ticks == ["r (its cells)", "d"], ticks
+
+
+def test_over_time_says_the_input_step_a_dense_after_a_go_backwards_layer_stands_over(qtbot):
+    """The Dense's Over time header said 'step t = 1' alone: its step 1 stands over input
+    step T-2 (the SimpleRNN's header said so already)."""
+    from lstmviz.ui.views.over_time import OverTimeView
+
+    model = three()
+    trace = model.trace(_x())
+    view = OverTimeView()
+    qtbot.addWidget(view)
+    view.set_data(model, trace)
+    for layer in ("d", "s"):
+        view.set_cursor(Cursor(step=1, sample=0, layer=layer, unit=0))
+        said = re.sub("<[^>]+>", "", view.header.text())
+        assert f"step t = 1 = input step {T - 2} (" in said, said

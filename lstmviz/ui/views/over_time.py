@@ -929,6 +929,9 @@ class OverTimeView(TraceView):
             whole = " · exact" + exact[2:] + (" (top strip: the whole sequence)" if self.overviews else "")
         if ref.masked_steps(s) is not None:  # (the mask the layer's input carried, handed on)
             whole = " · grey columns: masked steps" + whole
+        if ref.backwards:  # (its steps over the input turned around: a Dense after a go_backwards LSTM)
+            tau = ref.input_step(t, window_first(self.trace, ref.rec))
+            reads = f" = input step <b>{count(tau)}</b> (its steps run right to left)" + reads
         t += ref.rec.start
         # (cut to its short form: the filter and the sample first, then the steps read, as
         # a cell's input step comes after its unit and sample there)
