@@ -240,3 +240,53 @@ def test_over_time_says_the_input_step_a_dense_after_a_go_backwards_layer_stands
         view.set_cursor(Cursor(step=1, sample=0, layer=layer, unit=0))
         said = re.sub("<[^>]+>", "", view.header.text())
         assert f"step t = 1 = input step {T - 2} (" in said, said
+
+
+def test_a_conv1d_after_a_go_backwards_layer_reads_the_columns_around_its_own(make_window, monkeypatch, qtbot):
+    """A same Conv1D over the go_backwards LSTM's sequence: its step p stands over input
+    step T-1-p and reads the LSTM's steps p-1..p+1, input steps T-2-p..T-p. Its row, links
+    and header say so on a short input and on a long one (windowed), where the header's
+    'reads steps' came from its step numbered as the column's."""
+    import pyqtgraph as pg
+
+    from lstmviz import limits
+    from lstmviz.app.state import AppState
+
+    spec = [LayerSpec("LSTM", {"units": 3, "return_sequences": True, "go_backwards": True}, name="l"),
+            LayerSpec("Conv1D", {"filters": 2, "kernel_size": 3, "padding": "same"}, name="c")]
+    model = Model.sequential((None, None, 3), spec, seed=1)
+    x = _x()
+    trace = model.trace(x)
+    view = UnrolledView()
+    qtbot.addWidget(view)
+    view.set_data(model, trace, inputs=[x])
+    c = _row(view, "c")
+    # (each column from the LSTM's columns beside it: its step p reads l's steps p-1..p+1)
+    assert c.links == [(s, col) for col in range(T) for s in range(max(0, col - 1), min(T, col + 2))]
+    view.set_cursor(Cursor(step=1, sample=0, layer="c", unit=1))
+    said = re.sub("<[^>]+>", "", view.header.text())
+    assert f"c · step 1 = input step {T - 2}" in said and f"reads steps {T - 3}–{T - 1} below" in said, said
+    np.testing.assert_array_equal(c.values, trace["c"].output[0, ::-1, 1])
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    n = 3000
+    state = AppState()
+    state.set_model(model)
+    w = make_window((1400, 900), state)
+    xs = np.random.default_rng(1).normal(size=(1, n, 3)).astype(np.float32)
+    state.set_input_data(xs)
+    assert state.long is not None and w.long_runner.wait(120)
+    full = model.trace(xs)
+    view = _tab(w, "Unrolled")
+    for k in (1234, 2000):
+        state.set_cursor(step=n - 1 - k, layer="c", unit=1)
+        assert w.long_runner.wait(60)
+        w.long_runner.poll()
+        pg.QtWidgets.QApplication.processEvents()
+        a = state.trace.start
+        assert view.current_column == k - a
+        drawn = _row(view, "c")
+        np.testing.assert_array_equal(drawn.values, full["c"].output[0, n - 1 - (a + np.arange(len(drawn.values))), 1])
+        said = re.sub("<[^>]+>", "", view.header.text())
+        assert f"c · step {n - 1 - k:,} = input step {k:,}" in said, said
+        assert f"reads steps {k - 1:,}–{k + 1:,} below" in said, said

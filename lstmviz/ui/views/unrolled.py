@@ -26,7 +26,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible, scale
-from lstmviz.app.cell_ref import fed_by, layer_below, steps_below, token_words
+from lstmviz.app.cell_ref import fed_by, layer_below, reversed_steps, steps_below, token_words
 from lstmviz.app.counts import count, tick_labels
 from lstmviz.app.output_ref import OUTPUT_KEY, window_axis
 from lstmviz.app.selection import Cursor
@@ -1763,8 +1763,8 @@ class UnrolledView(TraceView):
             own = (self._domain_total(sel.domain) or total) if windowed else total  # (its own steps)
             what = f"<b>{markup(sel.layer)}</b> · step <b>{count(step + o)}</b>"
             if sel.backwards and sel.kind in ("seq", "sub"):  # (its steps over the input turned around)
-                own = (self._domain_total(sel.domain) if windowed else None) or sel.T
-                what = (f"<b>{markup(sel.layer)}</b> · step <b>{count(own - 1 - (col + o))}</b> = "
+                n = (self._domain_total(sel.domain) if windowed else None) or sel.T
+                what = (f"<b>{markup(sel.layer)}</b> · step <b>{count(n - 1 - (col + o))}</b> = "
                         f"input step <b>{count(col + o)}</b> (its steps run right to left)")
             if sel.kind in ("seq", "sub", "last") and sel.data is not None:
                 what += f" · {sel.unit_word} <b>{clamp(cursor.unit, 0, sel.units - 1)}</b>"
@@ -1777,9 +1777,15 @@ class UnrolledView(TraceView):
                 if layer is not None and hasattr(layer, "read_steps"):
                     # (a window's links stop at its ends: its first steps read the steps before it;
                     # the steps below of the whole sequence: its input's own)
-                    below_total = whole_steps(self.trace, self._record(layer_below(self.model, sel.layer))) or total
-                    taps = layer.read_steps(int(below_total), o + col, o + col + 1)[0]
-                    reads = sorted(int(i) for i in taps if i >= 0)
+                    below = layer_below(self.model, sel.layer)
+                    below_total = int(whole_steps(self.trace, self._record(below)) or total)
+                    # (over a sequence turned around, its own step and the steps below it reads
+                    # turned to the columns': ``reversed_steps``)
+                    turned = reversed_steps(self.model)
+                    at = own - 1 - (o + col) if sel.backwards else o + col
+                    taps = layer.read_steps(below_total, at, at + 1)[0]
+                    reads = sorted(below_total - 1 - int(i) if turned.get(below or "") else int(i)
+                                   for i in taps if i >= 0)
                 else:
                     reads = sorted(i + o for i, c in sel.links if c == col)
                 if len(reads) == 1 or (reads and reads[0] == reads[-1]):  # (a causal step 0: "steps 0–0")
