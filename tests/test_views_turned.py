@@ -221,6 +221,13 @@ def test_on_a_long_input_a_seek_puts_every_rows_cursor_on_the_input_steps_column
             else [("r", "cell_0/h"), ("r", "cell_1/h"), ("d", OUTPUT_KEY)])
     assert sorted(view.strip_keys) == sorted(want)
     assert all(view.strip_backwards)
+    # a click on the strip at input step 700 with the Dense selected: its step over it
+    state.set_cursor(step=5, layer="d")
+    pg.QtWidgets.QApplication.processEvents()
+    asked = []
+    view.cursor_requested.connect(asked.append)
+    view.click_overview(700)
+    assert asked == [{"step": n - 1 - 700}]
     if which == "stack":  # (three rows thinner than a line: a name a layer, the stack's not "both halves")
         ticks = [t for _, t in view.strip.plot.getAxis("left")._tickLevels[0]]
         assert ticks == ["d", "r (its cells)"] or ticks == ["r (its cells)", "d"], ticks

@@ -1883,8 +1883,9 @@ class UnrolledView(TraceView):
 
     def click_overview(self, step: int) -> None:
         """A click on the strip at input step ``step`` of the whole sequence: the selected
-        layer's step that reads it (its processing step where it runs backwards)."""
-        sel = self._selected_row()
+        layer's step that reads it (its processing step where it runs backwards), or stands
+        over it (a Dense's after a go_backwards layer: its steps turned around)."""
+        sel = self._row_of(self.cursor) if self.cursor is not None else None
         # (the strip is in the selected row's own steps, ``set_cursor``)
         total = (self._domain_total(sel.domain) if sel is not None else None) or \
             getattr(self.trace, "total_steps", None) or 0
