@@ -144,6 +144,9 @@ def test_an_rnn_of_cells_run_backwards_is_a_row_a_cell_in_input_order(unrolled):
         assert _row(unrolled, "r/cell_1").values[c] == rec["cell_1"].steps["h"][1, T - 1 - c, 1]
         assert _row(unrolled, "d").values[c] == trace["d"].output[1, T - 1 - c, 1]
     assert unrolled.current_column == T - 3
+    # (the header names the cell as its row does: it said "r (cell_0)", its key)
+    said = re.sub("<[^>]+>", "", unrolled.header.text())
+    assert said.startswith("r (cell 0) · processing step 2 = input step 3"), said
     # (its last cell's output is the layer's: the Dense reads it, step for step)
     np.testing.assert_array_equal(rec["cell_1"].steps["h"], trace["r"].output)
 

@@ -90,7 +90,9 @@ class CellRef:
 
     @property
     def label(self) -> str:
-        return self.name if self.side is None else f"{self.name} ({self.side})"
+        """Its name as the views write it: "bi (backward)", "r (cell 1)" (the Unrolled rows'
+        words; the side's key is ``cell_1``)."""
+        return self.name if self.side is None else f"{self.name} ({self.side.replace('_', ' ')})"
 
     def clamp_cursor(self, cursor) -> tuple[int, int, int]:
         """(sample, step, unit) of ``cursor``, each within this cell's record."""
