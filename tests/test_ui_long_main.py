@@ -1203,14 +1203,18 @@ def test_over_time_keeps_its_rows_readable_beside_the_side_panel_in_the_projecto
     assert view.curve_plot.getAxis("bottom").label.isVisible()
 
 
-def _ramped(make_window, state, T=5000):
-    """A 1400 x 900 window of ``state`` with a long input of ``T`` steps (a sine, and a
-    cosine that grows along the sequence) opened and its pass run: (window, T, x)."""
+def _ramped(make_window, state, T=5000, wait=True, tab=None):
+    """A 1400 x 900 window of ``state`` (tab ``tab`` on screen) with a long input of ``T``
+    steps (a sine, and a cosine that grows along the sequence) opened and, with ``wait``,
+    its pass run: (window, T, x)."""
     w = make_window((1400, 900), state)
+    if tab is not None:
+        _tab(w, tab)
     t = np.arange(T)
     x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
     state.set_input_data(x)
-    assert state.long is not None and w.long_runner.wait(120)
+    assert state.long is not None and state.error is None
+    assert not wait or w.long_runner.wait(120)
     return w, T, x
 
 
@@ -2412,11 +2416,7 @@ def test_a_long_input_through_a_conv1d_and_a_pooling_shows_exact_numbers_at_once
     layers = [LayerEntry("Conv1D", conv)] + ([LayerEntry("MaxPooling1D", pool)] if padding == "same" else [])
     state = AppState(layers + [LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=2))
     lstm, before = state.model.layers[-1].name, state.model.layers[-2].name
-    T = 5000
-    w = make_window((1400, 900), state)
-    t = np.arange(T)
-    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
-    state.set_input_data(x)
+    w, T, x = _ramped(make_window, state, wait=False)
     seq = state.long
     assert seq is not None and seq.pass_first is None and seq.ahead == (2 if padding == "same" else 0)
     full = state.model.trace(x)
@@ -2454,12 +2454,7 @@ def test_a_conv1ds_step_page_on_a_long_input_is_the_whole_traces(make_window, mo
     layers = [LayerEntry("Conv1D", conv)] + ([LayerEntry("MaxPooling1D", pool)] if padding == "same" else [])
     state = AppState(layers + [LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=2))
     name = state.model.layers[0].name
-    T = 5000
-    w = make_window((1400, 900), state)
-    t = np.arange(T)
-    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
-    state.set_input_data(x)
-    assert w.long_runner.wait(120)
+    w, T, x = _ramped(make_window, state)
     full = state.model.trace(x)
     whole = step_ref(state.model, full, name)
     reads = state.model.layers[0].read_steps(T)
@@ -2756,15 +2751,8 @@ def test_a_long_input_through_a_maxpooling_shows_each_layer_in_its_own_steps_exa
     state = AppState([LayerEntry("Conv1D", conv), LayerEntry("MaxPooling1D", pool),
                       LayerEntry("LSTM", default_config("LSTM", None, units=4))], InputSpec(input_dim=2))
     cname, pname, lstm = (layer.name for layer in state.model.layers)
-    T = 5001
-    w = make_window((1400, 900), state)
-    view = _tab(w, "Over time")
-    t = np.arange(T)
-    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
-    full = state.model.trace(x)
-    state.set_input_data(x)
-    seq = state.long
-    assert seq is not None and state.error is None
+    w, T, x = _ramped(make_window, state, T=5001, wait=False, tab="Over time")
+    view, full, seq = _tab(w, "Over time"), state.model.trace(x), state.long
     assert (seq.steps_of(cname), seq.steps_of(pname), seq.steps_of(lstm)) == (T, 2500, 2500)
     state.set_cursor(layer=lstm)
     n = state.trace[lstm].timesteps  # the first steps at once: the whole sequence's
@@ -2806,15 +2794,8 @@ def test_a_long_input_through_a_global_pooling_shows_the_lstm_exactly_and_the_po
                       LayerEntry("Dense", dict(default_config("Dense"), units=3))], InputSpec(input_dim=2))
     state.set_layer_option(0, "return_sequences", True)
     lstm, pname, head = (layer.name for layer in state.model.layers)
-    T = 5000
-    w = make_window((1400, 900), state)
-    view = _tab(w, "Over time")
-    t = np.arange(T)
-    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
-    full = state.model.trace(x)
-    state.set_input_data(x)
-    seq = state.long
-    assert seq is not None and state.error is None
+    w, T, x = _ramped(make_window, state, wait=False, tab="Over time")
+    view, full = _tab(w, "Over time"), state.model.trace(x)
     state.set_cursor(layer=lstm)
     n = state.trace[lstm].timesteps  # the first steps at once: the whole sequence's
     slot = next(s for s in view.slots if s.key == "c")
@@ -2966,13 +2947,8 @@ def test_a_long_inputs_vector_without_steps_says_it_is_the_first_steps_until_the
                       LayerEntry("Dense", dict(default_config("Dense"), units=3))], InputSpec(input_dim=2))
     state.set_layer_option(0, "return_sequences", True)
     lstm, pname, head = (layer.name for layer in state.model.layers)
-    T = 5000
-    w = make_window((1400, 900), state)
-    t = np.arange(T)
-    x = np.stack([np.sin(t / 50.0), np.cos(t / 37.0) * t / T], -1)[None].astype(np.float32)
+    w, T, x = _ramped(make_window, state, wait=False)
     full = state.model.trace(x)
-    state.set_input_data(x)
-    assert state.long is not None and state.error is None
     n = state.trace.static_through
     assert n is not None and 0 < n < T
     prefix = state.model.trace(x[:, :n])
