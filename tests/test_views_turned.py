@@ -151,6 +151,23 @@ def test_an_rnn_of_cells_run_backwards_is_a_row_a_cell_in_input_order(unrolled):
     np.testing.assert_array_equal(rec["cell_1"].steps["h"], trace["r"].output)
 
 
+def _long_unrolled(make_window, monkeypatch, model, n=3000):
+    """``model`` in a 1400 x 900 window on a long input of ``n`` random steps (the windowed
+    route forced), its pass run, the Unrolled tab on screen: (n, window, state, x, the full
+    trace, the view)."""
+    from lstmviz import limits
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    state = AppState()
+    state.set_model(model)
+    w = make_window((1400, 900), state)
+    x = np.random.default_rng(1).normal(size=(1, n, 3)).astype(np.float32)
+    state.set_input_data(x)
+    assert state.long is not None and w.long_runner.wait(120)
+    return n, w, state, x, model.trace(x), _tab(w, "Unrolled")
+
+
 def _tab(w, title):
     k = next(i for i, v in enumerate(w.views) if v.title == title)
     w.tabs.setCurrentIndex(k)
@@ -166,20 +183,8 @@ def test_on_a_long_input_a_seek_puts_every_rows_cursor_on_the_input_steps_column
     the window, and every row's value there is the full trace's at that input step."""
     import pyqtgraph as pg
 
-    from lstmviz import limits
-    from lstmviz.app.state import AppState
-
-    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
-    n = 3000
     model = three() if which == "three" else stack()
-    state = AppState()
-    state.set_model(model)
-    w = make_window((1400, 900), state)
-    x = np.random.default_rng(1).normal(size=(1, n, 3)).astype(np.float32)
-    state.set_input_data(x)
-    assert state.long is not None and w.long_runner.wait(120)
-    full = model.trace(x)
-    view = _tab(w, "Unrolled")
+    n, w, state, x, full, view = _long_unrolled(make_window, monkeypatch, model)
     if which == "three":
         rows = {"l": full["l"].steps["h"], "s": full["s"].steps["h"], "d": full["d"].output}
         layers = ("s", "d", "l")
@@ -259,9 +264,6 @@ def test_a_conv1d_after_a_go_backwards_layer_reads_the_columns_around_its_own(ma
     'reads steps' came from its step numbered as the column's."""
     import pyqtgraph as pg
 
-    from lstmviz import limits
-    from lstmviz.app.state import AppState
-
     spec = [LayerSpec("LSTM", {"units": 3, "return_sequences": True, "go_backwards": True}, name="l"),
             LayerSpec("Conv1D", {"filters": 2, "kernel_size": 3, "padding": "same"}, name="c")]
     model = Model.sequential((None, None, 3), spec, seed=1)
@@ -278,16 +280,7 @@ def test_a_conv1d_after_a_go_backwards_layer_reads_the_columns_around_its_own(ma
     assert f"c · step 1 = input step {T - 2}" in said and f"reads steps {T - 3}–{T - 1} below" in said, said
     np.testing.assert_array_equal(c.values, trace["c"].output[0, ::-1, 1])
 
-    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
-    n = 3000
-    state = AppState()
-    state.set_model(model)
-    w = make_window((1400, 900), state)
-    xs = np.random.default_rng(1).normal(size=(1, n, 3)).astype(np.float32)
-    state.set_input_data(xs)
-    assert state.long is not None and w.long_runner.wait(120)
-    full = model.trace(xs)
-    view = _tab(w, "Unrolled")
+    n, w, state, xs, full, view = _long_unrolled(make_window, monkeypatch, model)
     for k in (1234, 2000):
         state.set_cursor(step=n - 1 - k, layer="c", unit=1)
         assert w.long_runner.wait(60)
