@@ -249,19 +249,26 @@ def _two_lstms(make_window):
     return make_window((1400, 900), state=state)
 
 
+def _editing(make_window, tab: int | None = None):
+    """``_two_lstms``' window, tab ``tab`` on screen, its first layer's card picked in the
+    side panel (the edit tests' start), its events run: (window, state, panel)."""
+    window = _two_lstms(make_window)
+    if tab is not None:
+        window.tabs.setCurrentIndex(tab)
+    panel = window.stack_panel
+    panel.cards.setCurrentRow(0)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    return window, window.state, panel
+
+
 @pytest.mark.parametrize("tab", [2, 3])
 def test_an_edit_paints_the_tabs_plots_in_one_pass_with_the_new_model(make_window, tab):
     """An edit in the side panel (units of the layer shown) re-traces and redraws the tab on
     screen: Over time's seven plots and the Weights tab's grids (each in its own view) in
     one sync of the window's backing store, not one a scene, each painted once, with the
     new model's numbers; what the window then shows equals the window painted anew."""
-    window = _two_lstms(make_window)
-    state = window.state
-    window.tabs.setCurrentIndex(tab)
-    panel = window.stack_panel
-    panel.cards.setCurrentRow(0)
-    for _ in range(3):
-        QtWidgets.QApplication.processEvents()
+    window, state, panel = _editing(make_window, tab)
     assert state.cursor.layer == state.model.layers[0].name
     view = window.views[tab]
     spin = panel.option_widgets["units"]
@@ -368,13 +375,7 @@ def test_an_edit_draws_over_times_titles_from_their_pixmaps(make_window, monkeyp
         return paint(item, *args)
 
     monkeypatch.setattr(QtWidgets.QGraphicsTextItem, "paint", counted)
-    window = _two_lstms(make_window)
-    state = window.state
-    window.tabs.setCurrentIndex(2)
-    panel = window.stack_panel
-    panel.cards.setCurrentRow(0)
-    for _ in range(3):
-        QtWidgets.QApplication.processEvents()
+    window, state, panel = _editing(make_window, 2)
     view = window.views[2]
     for units in (5, 7):
         drawn.clear()
@@ -409,13 +410,7 @@ def test_an_edit_gives_no_axis_its_same_title_again(make_window, monkeypatch, ta
         return set_html(item, html)
 
     monkeypatch.setattr(QtWidgets.QGraphicsTextItem, "setHtml", counted)
-    window = _two_lstms(make_window)
-    state = window.state
-    window.tabs.setCurrentIndex(tab)
-    panel = window.stack_panel
-    panel.cards.setCurrentRow(0)
-    for _ in range(3):
-        QtWidgets.QApplication.processEvents()
+    window, state, panel = _editing(make_window, tab)
     plots = [item for view in window.views[tab].findChildren(QtWidgets.QGraphicsView) if view.scene()
              for item in view.scene().items() if isinstance(item, pg.PlotItem)]
     hidden = [plot.getAxis(side) for plot in plots for side in ("left", "bottom", "right", "top")
@@ -436,12 +431,7 @@ def test_an_edit_repaints_none_of_the_inputs_spin_boxes(make_window):
     the input's numbers, nor gives a field of the form or the input its same tooltip again
     (each a tooltip-change event through the field's event filters); a tooltip that
     changes still changes (use_bias off: its initializer's says so)."""
-    window = _two_lstms(make_window)
-    state = window.state
-    panel = window.stack_panel
-    panel.cards.setCurrentRow(0)
-    for _ in range(3):
-        QtWidgets.QApplication.processEvents()
+    window, state, panel = _editing(make_window)
     boxes = {panel.batch_spin, panel.timesteps_spin, panel.input_dim_spin}
     boxes |= {box.lineEdit() for box in list(boxes)}
     fields = set(panel.option_widgets.values()) | {panel.input_dim_spin, panel.input_shape_label}
