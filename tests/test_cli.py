@@ -921,14 +921,16 @@ def conv_stack() -> Model:
     )
 
 
-def _trace_steps(tmp_path, capsys, model: Model, T: int, steps: str):
+def _trace_steps(tmp_path, capsys, model: Model, T: int, steps: str, x=None):
     """``lstmviz trace m.keras --input x.npy --out w.npz --steps STEPS`` of ``model`` saved
-    as a real .keras file, over a 2-sample input of ``T`` steps: (the full trace's flat
-    arrays, the file written, the window's first and end input steps, as said)."""
+    as a real .keras file, over ``x`` (by default a 2-sample input of ``T`` steps of 3
+    features): (the full trace's flat arrays, the file written, the window's first and end
+    input steps, as said)."""
     from lstmviz.io.keras_writer import save_keras
 
     save_keras(model, tmp_path / "m.keras")
-    x = np.random.default_rng(2).normal(size=(2, T, 3)).astype(np.float32)
+    if x is None:
+        x = np.random.default_rng(2).normal(size=(2, T, 3)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
     full = model.trace(x).flat()
     out = tmp_path / "w.npz"
@@ -988,23 +990,13 @@ def test_trace_steps_through_a_text_classifiers_global_pooling(tmp_path, capsys,
     the time axis'). The window's LSTM arrays are the full trace's steps A..B-1, the pooled
     tensor and the Dense after it (no steps: computed once from the whole sequence) the full
     trace's whole, to the bit (a real .keras file, read as a user's)."""
-    from lstmviz.io.keras_writer import save_keras
-
     model = Model.sequential((None, None), [
         LayerSpec("Embedding", {"input_dim": 20, "output_dim": 4}, name="emb"),
         LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="lstm"),
         LayerSpec("GlobalMaxPooling1D", {}, name="pool"),
         LayerSpec("Dense", {"units": 3, "activation": "softmax"}, name="head")], seed=5)
-    save_keras(model, tmp_path / "m.keras")
-    x = np.random.default_rng(2).integers(0, 20, size=(2, 3000)).astype(np.float32)
-    np.save(tmp_path / "x.npy", x)
-    full = model.trace(x).flat()
-    out = tmp_path / "w.npz"
-    rc, stdout, err = call(capsys, "trace", tmp_path / "m.keras", "--input", tmp_path / "x.npy", "--out", out,
-                           "--steps", steps)
-    assert rc == 0, err
-    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "3000")))
-    assert f"(window {a}:{b})" in stdout
+    ids = np.random.default_rng(2).integers(0, 20, size=(2, 3000)).astype(np.float32)
+    full, out, a, b = _trace_steps(tmp_path, capsys, model, 3000, steps, x=ids)
     with np.load(out) as npz:
         for key in ("emb", "lstm/h", "lstm/c", "lstm"):
             assert npz[key].shape[:2] == (2, b - a), key
