@@ -258,3 +258,28 @@ def test_an_onnx_lstm_after_a_pool_reads_the_pools_steps_through_its_transpose()
     assert [r.layer for r in next(n for n in model.nodes if n.layer.name == "rnn.LSTM").inbound][0] == "rnn.Transpose"
     assert steps_below(model, "rnn.LSTM") == "pool.MaxPool"
     assert steps_below(model, "conv.Conv") is None
+
+
+@pytest.mark.parametrize("back", [False, True])
+def test_a_later_cell_of_a_stack_reads_the_cell_befores_h(back):
+    """RNN([LSTMCell(3), GRUCell(2)]): cell 1's x_t is cell 0's h_t at the same step
+    (``cell_input``, in the input's order: at ``input_index(t)``, T-1-t where the stack runs
+    backwards), named "h_t of r (cell 0)"; cell 0 reads the layer's input; no token id."""
+    from lstmviz.app.cell_ref import cell_below, cell_input, input_source, input_token, stacked_cell_refs
+
+    cells = [{"class_name": "LSTMCell", "config": {"units": 3}}, {"class_name": "GRUCell", "config": {"units": 2}}]
+    model = Model.sequential((None, None, 3), [LayerSpec("RNN", {"cell": cells, "return_sequences": True,
+                                                                 "go_backwards": back}, name="r")], seed=1)
+    x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype(np.float32)
+    trace = model.trace(x)
+    first, second = stacked_cell_refs(model, trace, "r")
+    assert (cell_below(first), cell_below(second)) == (None, "cell_0")
+    assert (input_source(first), input_source(second)) == (None, "h_t of r (cell 0)")
+    np.testing.assert_array_equal(cell_input(model, trace, first, [x]), x)
+    got = cell_input(model, trace, second, [x])
+    h0 = trace["r"].children["cell_0"].steps["h"]
+    for t in range(5):
+        assert second.input_index(t) == (4 - t if back else t) == first.input_index(t)
+        np.testing.assert_array_equal(got[:, second.input_index(t)], h0[:, t])
+        assert second.input_step(t) == first.input_step(t)
+    assert input_token(model, trace, second, 0, 1, [x]) is None

@@ -106,8 +106,10 @@ class CellRef:
     def input_step(self, step: int, start: int = 0) -> int:
         """The input step of the whole sequence that processing step ``step`` of this
         record reads (``start``: the window's first input step, a long input's); a window's
-        record of a backward half says its own (``LayerTrace.input_start``)."""
-        if self.rec.input_window is not None:
+        record of a backward half says its own (``LayerTrace.input_start``), and so does a
+        later cell of a stack of cells (its steps stand under its first cell's input steps:
+        in a window of a stack run backwards, not under its own ``start``'s)."""
+        if self.rec.input_window is not None or cell_below(self) is not None:
             return self.rec.input_start + self.input_index(step)
         return start + self.input_index(step)
 
@@ -428,7 +430,10 @@ def input_token(model: Model, trace: Trace, ref: CellRef, sample: int, step: int
     input it reads (``fed_by``) when that is token ids (an Embedding first; a seq2seq's
     encoder and decoder each their own): its column at the step's input step
     (``CellRef.input_step``; a long input's window counts from its ``start``), when the
-    cell runs on that input's time axis (as many steps); else None."""
+    cell runs on that input's time axis (as many steps); else None (a later cell of a
+    stack of cells reads the cell before's h)."""
+    if cell_below(ref) is not None:
+        return None
     k = fed_by(model, ref.name)
     xs = model_inputs(trace, inputs)
     ids = xs[k] if xs and k is not None and k < len(xs) else None
@@ -493,11 +498,43 @@ def layer_input(model: Model, trace: Trace, name: str, inputs=None) -> np.ndarra
     return None
 
 
+def cell_below(ref: CellRef) -> str | None:
+    """The side (``cell_0``) of the cell whose h a later cell of a stack of cells
+    (``RNN([LSTMCell(3), GRUCell(2)])``'s ``cell_1``) reads as its x_t at the same step;
+    None for a stack's first cell and any other cell (those read their layer's input)."""
+    side = ref.side or ""
+    if not side.startswith("cell_") or not side[len("cell_"):].isdigit():
+        return None
+    k = int(side[len("cell_"):])
+    return f"cell_{k - 1}" if k > 0 else None
+
+
+def input_source(ref: CellRef) -> str | None:
+    """Where a later cell of a stack of cells takes its x_t from, as the views write it
+    ("h_t of r (cell 0)", as the step page names a layer's input from another layer);
+    None where x_t is the layer's input."""
+    below = cell_below(ref)
+    return None if below is None else f"h_t of {ref.name} ({below.replace('_', ' ')})"
+
+
 def cell_input(model: Model, trace: Trace, ref: CellRef, inputs=None) -> np.ndarray | None:
-    """The array the steps of ``ref`` read, in the input's order: ``layer_input``, turned
+    """The array the steps of ``ref`` read, in the input's order, so that its step t's x_t
+    is at ``ref.input_index(t)`` as a go_backwards layer's is: ``layer_input``, turned
     around where its layer reads a sequence standing over the input turned around (the
-    forward SimpleRNN after a go_backwards LSTM: ``reversed_steps``), so that its step t's
-    x_t is at ``ref.input_index(t)`` as a go_backwards layer's is."""
+    forward SimpleRNN after a go_backwards LSTM: ``reversed_steps``); a long input's
+    window of a half that runs backwards, the input steps its record holds
+    (``LayerTrace.input_window``); a later cell of a stack of cells, the cell before's h
+    (``cell_below``: cell k reads cell k-1's h_t at its own step t, in the processing
+    order they share, turned to the input's where the stack runs backwards)."""
+    below = cell_below(ref)
+    if below is not None:
+        rec = trace.layers[ref.name].children.get(below)
+        if rec is None:
+            return None
+        h = rec.steps["h"]
+        return h[:, ::-1] if ref.backwards else h
+    if ref.rec.input_window is not None:
+        return ref.rec.input_window
     x = layer_input(model, trace, ref.name, inputs)
     if x is not None and np.ndim(x) == 3 and reads_reversed_steps(model, ref.name):
         return x[:, ::-1]
