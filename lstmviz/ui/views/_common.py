@@ -16,12 +16,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app.cell_ref import (  # noqa: F401
     MINUS,
     CellRef,
+    cell_below,
     cell_input,
     cell_ref,
     cell_refs,
     clamp,
     fmt,
     fmt_term,
+    input_source,
     layer_input,
     model_inputs,
     recurrent_names,
@@ -711,8 +713,8 @@ class IndexedImage(ClickableImage):
 
 class CellButtons(QtWidgets.QWidget):
     """A checkable button for each cell of a stack of cells (Keras' ``RNN([GRUCell(3),
-    SimpleRNNCell(2)])``), beside a view's header (Over time's, the Weights view's formula);
-    hidden for any other layer. ``index`` is the cell shown; a click calls ``on_pick(k)``."""
+    SimpleRNNCell(2)])``), beside a view's header (Over time's, the Cell view's, the Weights
+    view's formula); hidden for any other layer. ``index`` is the cell shown; a click calls ``on_pick(k)``."""
 
     def __init__(self, on_pick, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -751,6 +753,18 @@ class CellButtons(QtWidgets.QWidget):
         parent = self.parentWidget()
         if (self.isVisibleTo(parent) if parent is not None else self.isVisible()) != bool(cells):
             self.setVisible(bool(cells))
+
+    def show_stack(self, cells: list[CellRef], font: QtGui.QFont) -> CellRef | None:
+        """A button for each of ``cells`` (``stacked_cell_refs``: none, hidden, for any
+        other layer), made again for another such layer (the same layer in a new trace
+        keeps the cell picked); the cell picked, or None. Over time's and the Cell view's
+        buttons, one rule."""
+        key = (cells[0].name, tuple(f"{r.kind}({r.units})" for r in cells)) if cells else None
+        self.set_cells(key, [
+            (r.side or f"cell_{k}", f"{r.side}: {r.cell.cell_class}({r.units}), stepping through "
+             + (f"cell_{k - 1}'s outputs" if k else "the layer's input"))
+            for k, r in enumerate(cells)], font)
+        return cells[min(self.index, len(cells) - 1)] if cells else None
 
     def pick(self, k: int) -> None:
         """Cell ``k`` shown (its button checked; a click has checked it already)."""

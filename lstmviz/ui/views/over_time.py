@@ -821,9 +821,8 @@ class OverTimeView(TraceView):
             return
         ref: Shown | None = cell_ref(self.model, self.trace, cursor.layer, cursor.side)
         cells = stacked_cell_refs(self.model, self.trace, cursor.layer) if ref is None else []
-        self._cell_buttons(cells)
-        if cells:  # a stack of cells: the records of the cell picked beside the header
-            ref = cells[min(self.cell_box.index, len(cells) - 1)]
+        # a stack of cells: the records of the cell picked beside the header
+        ref = self.cell_box.show_stack(cells, self.theme.font(1.0)) or ref
         if ref is None and not cells:  # a layer that is not recurrent: its output over its steps
             ref = output_ref(self.model, self.trace, cursor.layer)
         self.ref = ref
@@ -945,15 +944,6 @@ class OverTimeView(TraceView):
     def unit_word(self) -> str:
         """What a heatmap's row is: "unit", a Conv1D's "filter", a pooling's "channel"."""
         return self.ref.word if isinstance(self.ref, OutputRef) else "unit"
-
-    def _cell_buttons(self, cells: list[CellRef]) -> None:
-        """A button for each cell of a stack of cells, made when another such layer is
-        shown (the same layer in a new trace keeps the cell shown); none for any other."""
-        key = (cells[0].name, tuple(f"{r.kind}({r.units})" for r in cells)) if cells else None
-        self.cell_box.set_cells(key, [
-            (r.side or f"cell_{k}", f"{r.side}: {r.cell.cell_class}({r.units}), stepping through "
-             + (f"cell_{k - 1}'s outputs" if k else "the layer's input"))
-            for k, r in enumerate(cells)], self.theme.font(1.0))
 
     def _fit_top(self) -> None:
         """A stack of cells' buttons beside the header where its short form (bold, at its
