@@ -1152,22 +1152,6 @@ def test_the_legend_under_the_equations_is_never_cut_in_two(qapp, tmp_path):
         th.apply("dark", qapp)
 
 
-def test_a_stack_of_cells_is_not_said_to_have_no_recurrent_cell(view):
-    """Keras' RNN([GRUCell(3), SimpleRNNCell(2)]) selected: the view said "'rnn' (RNN) has
-    no recurrent cell", of a layer of two. It says what the layer holds and where its
-    cells' weights are shown."""
-    cells = [{"class_name": "GRUCell", "config": {"units": 3}},
-             {"class_name": "SimpleRNNCell", "config": {"units": 2}}]
-    model, trace, x = build([LayerSpec("RNN", {"cell": cells})])
-    name = model.layers[0].name
-    view.set_data(model, trace, inputs=[x])
-    view.set_cursor(Cursor(layer=name))
-    text = view.message_text()
-    assert text is not None and "no recurrent cell" not in text
-    assert f"'{name}' (RNN) steps 2 cells together (GRUCell(3) + SimpleRNNCell(2))" in text
-    assert "Weights view" in text
-
-
 def test_activations_serialized_in_full_are_named_by_their_function(view):
     """Keras 3 may save a built-in activation in full ({"class_name": "function", "config":
     "relu", "module": "keras.activations", ...}): the engine runs it, and the Cell view

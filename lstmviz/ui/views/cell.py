@@ -37,7 +37,6 @@ from lstmviz.app.terms import projection_terms
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.activations import formula
 from lstmviz.engine.cells import CELLS
-from lstmviz.engine.layers import StackedRNN
 from lstmviz.engine.trace import GATE_KEYS, window_first
 from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
@@ -48,11 +47,13 @@ from lstmviz.ui.plot_tools import counted_ticks, quiet_axes
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     UNCAPPED,
+    CellButtons,
     CellRef,
     QuietLabel,
     RichText,
     TallPage,
     cache_pixels,
+    cell_below,
     cell_input,
     cell_ref,
     cosmetic_pen,
@@ -60,8 +61,10 @@ from lstmviz.ui.views._common import (
     count_ticks,
     fmt,
     hint,
+    input_source,
     message_label,
     paints_nothing,
+    stacked_cell_refs,
     steady_axes,
 )
 from lstmviz.ui.views.base import TraceView
@@ -565,6 +568,7 @@ class CellView(TraceView):
         #: what the input's token ids stand for (``set_token_labels``), or None
         self._labels: tuple[str, ...] | None = None
         self.ref: CellRef | None = None
+        self._cells = 0  # the cells of the stack of cells shown (0: a layer of one cell)
         self._eqs: list[Equation] = []
         self._setup_key: tuple | None = None
         self._height_cache: tuple = (None,)  # their height at that answer (_show_equations)
@@ -585,6 +589,12 @@ class CellView(TraceView):
         self._named = False  # h_t-1 and c_t-1 name their source over their charts (_update)
         self._sources: dict = {}  # the initial states the model gives the cell (_setup)
         self._in_note = ""  # where they come from, at step 0 (the "in" title's, _fit_in_title)
+        #: where a later cell of a stack of cells takes x_t from (rich text, "x_t = h_t of r
+        #: (cell 0)"), or None; whether x_t's chart says it (else the "in" does: _x_fits)
+        self._x_source: str | None = None
+        self._x_words = ""  # (the same in plain text: "h_t of r (cell 0)")
+        self._x_whole = False
+        self._shown_titles: list = []  # the charts' titles as shown (_update)
         self._showing = False  # in _show (which decides that itself)
         self._layout_serial = 0  # counts the charts' layouts (_place_bars)
         self._titles_pending = False  # their titles measured again soon (_titles_laid_out)
@@ -623,7 +633,21 @@ class CellView(TraceView):
         lay.setSpacing(6)
         self._page_layout = lay
         self.header = QuietLabel()  # its text changes at every step: no layout pass for that
-        lay.addWidget(self.header)
+        top = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.header, 1)
+        # a stack of cells (Keras' RNN([LSTMCell(3), GRUCell(2)])): a button for each cell
+        # beside the header, Over time's (``CellButtons.show_stack``), picking the cell
+        # whose page is shown, or under the header where beside it they would cost it a
+        # line (``_fit_top``); hidden otherwise
+        # (not in an exported picture: the header names the cell drawn)
+        self.cell_box = control_only(CellButtons(self.show_cell))
+        top.addWidget(self.cell_box, 0, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+        lay.addLayout(top)
+        self._top = top
+        self._widest_text = ""  # the header's widest text without its hint (_fit_top)
+        self._top_key: tuple = ()  # (what _fit_top measured last, and its answer)
+        self._beside = True
         # Top: in -> gates -> out, as bars over units (one row, read left to right).
         grid = QtWidgets.QGridLayout()
         grid.setHorizontalSpacing(2)
@@ -869,6 +893,9 @@ class CellView(TraceView):
                   if shown and shown[0].widget.height() > 1 else 0)
         hint = not (self._two_rows and beside and self.height() < need + 2 * max(
             0, beside + self.PLOT_READABLE - self.SLOT_LEAST_TWO_ROWS[1]))
+        # (and where a stack of cells' buttons stand under the header, taking a row of the
+        # charts' height: presenting at 1024 x 768 beside the side panel)
+        hint = hint and not self._under()
         if hint != self._hint:
             self._hint = hint
             if self._charts and self._drawn and not self._showing and self.ref is not None:
@@ -972,7 +999,7 @@ class CellView(TraceView):
         each other, and their numbers' decimals, as the charts' places now ask."""
         if (self._charts and self._drawn and not self._showing and self.ref is not None
                 and (self._title_mode() != (self._named, self._short, self._init)
-                     or self._number_look() != self._numbers)):
+                     or self._number_look() != self._numbers or self._x_fits() != self._x_whole)):
             self._show(self.cursor)  # the titles whole or short again
         elif self._charts:
             self._fit_in_title()
@@ -1010,19 +1037,43 @@ class CellView(TraceView):
         narrow = self._narrow[key] = self._measure_narrow(shown, gap)
         return narrow
 
+    def _x_fits(self) -> bool:
+        """Whether x_t's title naming where a later cell of a stack of cells takes it from
+        ("x_t = h_t of r (cell 0)") stands clear of the other charts' titles as they are
+        shown; else x_t alone, and the "in" over the charts says it (``_fit_in_title``):
+        an LSTM's nine charts at 1280 x 800 beside the side panel, whose titles it would
+        have cut to their symbols alone."""
+        if self._x_source is None:
+            return False
+        return not self._too_narrow([(bp, self._x_title() if bp.key == "x" else lab)
+                                     for bp, lab in self._shown_titles])
+
+    def _x_title(self) -> str:
+        """x_t's chart's title naming its source (``_x_source``), its symbol bold."""
+        return "<b>x<sub>t</sub></b>" + (self._x_source or "")[len("x<sub>t</sub>"):]
+
     def _fit_in_title(self) -> None:
         """The "in" over the charts, followed at step 0 by where the model's initial states
         come from ("in · h, c from lstm_1") where h_t-1 and c_t-1 cannot say it themselves
-        (``_title_mode``), if that fits over the charts (its whole text in its tooltip)."""
+        (``_title_mode``), and by where a later cell of a stack takes x_t from where its
+        chart's title cannot say it (``_x_fits``), if that fits over the charts (its whole
+        text in its tooltip)."""
         lab = self.col_titles[0]
         note = self._in_note if not self._named else ""
+        html = markup(note)
+        said = f"at step 0: {note}" if note else ""
+        if self._x_source is not None and not self._x_whole:
+            words = f"x_t = {self._x_words}"
+            note = f"{words}; {note}" if note else words
+            html = f"{self._x_source}; {html}" if html else self._x_source
+            said = f"{words}; {said}" if said else words
         text = "in"
         if note:
             bold, plain = QtGui.QFontMetricsF(lab.font()), QtGui.QFontMetricsF(self.theme.font(0.85))
             if bold.horizontalAdvance("in ") + plain.horizontalAdvance(f"· {note}") + 4 <= lab.width():
                 text = (f'in <span style="font-weight:normal; font-size:{self.theme.pt(0.85)}pt">'
-                        f"· {markup(note)}</span>")
-        tip = text_tip(f"at step 0: {note}") if note else ""
+                        f"· {html}</span>")
+        tip = text_tip(said) if said else ""
         if lab.text() != text:
             lab.setText(text)
         if lab.toolTip() != tip:
@@ -1171,6 +1222,7 @@ class CellView(TraceView):
     def apply_theme(self, theme: th.Theme) -> None:
         self.theme = t = theme
         self.header.setFont(t.font(1.15))
+        self.cell_box.set_font(t.font(1.0))  # (a stack of cells' buttons, as Over time's)
         self.message.setFont(t.font(1.3))
         for lab in self.col_titles:
             lab.setFont(t.font(1.0, bold=True))
@@ -1224,24 +1276,14 @@ class CellView(TraceView):
             self.stack.setCurrentWidget(self.message)
             return
         ref = cell_ref(self.model, self.trace, cursor.layer, cursor.side)
-        self.ref = ref
+        cells = stacked_cell_refs(self.model, self.trace, cursor.layer) if ref is None else []
+        # a stack of cells: the page of the cell picked beside the header
+        ref = self.cell_box.show_stack(cells, self.theme.font(1.0)) or ref
+        self.ref, self._cells = ref, len(cells)
         if ref is None and self._show_step(cursor, later):
             return
-        if ref is None:
-            name = cursor.layer or "no layer"
-            layer = None
-            try:
-                layer = self.model.get_layer(cursor.layer) if cursor.layer else None
-            except Exception:
-                pass
-            kind = f" ({layer.class_name})" if layer is not None else ""
-            if isinstance(layer, StackedRNN):  # (cells, but not one: "no recurrent cell" was untrue)
-                self.message.setText(
-                    f"'{name}'{kind} steps {len(layer.cells)} cells together ({layer.describe()}): the Cell "
-                    "view looks inside a layer of one cell.\n\nThe Weights view shows each of its cells' "
-                    "weights; select an LSTM, GRU, SimpleRNN or Bidirectional layer to look inside its cell.")
-            else:  # (what the view shows, and the layers to pick: as Over time says it)
-                self.message.setText(no_page_text(self.model, cursor.layer))
+        if ref is None:  # (what the view shows, and the layers to pick: as Over time says it)
+            self.message.setText(no_page_text(self.model, cursor.layer))
             self._eqs = []
             self.stack.setCurrentIndex(0)
             return
@@ -1297,6 +1339,12 @@ class CellView(TraceView):
         self.step_page.show_step(self._step, cursor, self.theme, self.sample_base)
         return True
 
+    def show_cell(self, k: int) -> None:
+        """Show the page of cell ``k`` of a stack of cells (its button clicked)."""
+        self.cell_box.pick(k)
+        if self.model is not None:
+            self._show(self.cursor, later=self.hidden_in_window())
+
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         if not self._drawn and self.model is not None:
@@ -1304,7 +1352,9 @@ class CellView(TraceView):
 
     def _levels_of(self, ref: CellRef, key: str):
         if key in ("x",):
-            ov = input_overview(self.overviews, ref.name)
+            below = cell_below(ref)  # (a later cell of a stack of cells: the cell before's h)
+            ov = (input_overview(self.overviews, ref.name) if below is None
+                  else overview_of(self.overviews, ref.name, below, "h"))
             if ov is not None:  # a long input's window: the whole sequence's input, as for h and c
                 return ov.levels(False)
             arr = self._x
@@ -1330,10 +1380,9 @@ class CellView(TraceView):
         assert self.model is not None  # (_show_now: a model to show)
         t = self.theme
         U = ref.units
-        # a long input's window of a half that runs backwards reads input steps of its own,
-        # which its record holds (the window's input is its steps' of a forward half)
-        self._x = (ref.rec.input_window if ref.rec.input_window is not None
-                   else cell_input(self.model, self.trace, ref, self.inputs))  # (in the input's order)
+        # (in the input's order: a long input's window of a half that runs backwards, the
+        # input steps its record holds; a later cell of a stack of cells, the cell before's h)
+        self._x = cell_input(self.model, self.trace, ref, self.inputs)
         if self._x is not None and np.asarray(self._x).ndim != 3:
             self._x = None
         gates = ref.cell.gate_keys
@@ -1368,6 +1417,9 @@ class CellView(TraceView):
     def _update(self, ref: CellRef, s: int, t: int, u: int) -> None:
         th_ = self.theme
         rec = ref.rec
+        # a later cell of a stack of cells: x_t is the cell before's h_t at this step
+        # ("x_t = h_t of r (cell 0)", as the step page titles a layer's input from another)
+        source = input_source(ref)
         tau = ref.input_index(t)
         o = int(ref.rec.start)  # a long input's window: the record's first step
         start = window_first(self.trace, rec)  # (a layer's own steps after a strided pooling)
@@ -1390,14 +1442,15 @@ class CellView(TraceView):
                 # (after a strided Conv1D or pooling x_t is that layer's output at its step
                 # ``read``: "pool 6,000", not "input 6,000", which is input step 12,000)
                 below = steps_below(self.model, ref.name)
-                source = "input" if below is None else below
-                where = f"{source} {count(read)}"
+                # (a later cell of a stack: the step of the cell before it reads, "step 3")
+                whose = "step" if source is not None else "input" if below is None else below
+                where = f"{whose} {count(read)}"
                 # (the form chosen for the widest step of the layer's, at every step: at
                 # 1024 x 768 presenting, "input 9" fitted and "input 10" did not, and x_t's
                 # number changed its form as the steps went by and back)
                 widest = max((ref.input_step(k, start) for k in (0, max(0, ref.T - 1))),
                              key=lambda r: len(count(r)))
-                if tight or not self._fits(f"{source} {count(widest)}"):
+                if tight or not self._fits(f"{whose} {count(widest)}"):
                     # (x[1234], not x[1,234], which reads as two indices)
                     where = f"x[{read}]" if widest < 1000 and self._fits(f"x[{widest}]") else count(read)
                 # a token's embedding (an Embedding first): which token, its character where
@@ -1410,6 +1463,7 @@ class CellView(TraceView):
                     # one feature: its value, as every other chart shows its selected unit's
                     # (the header says which input step it is)
                     where = fmt(vals.reshape(-1)[0], nd)
+                # (its source, a later cell's, in its title where that fits: _x_fits)
                 charts.append((bp, vals, None, "<b>x<sub>t</sub></b>", "<b>x<sub>t</sub></b>", where))
                 continue
             if slot in ("h_prev", "c_prev"):
@@ -1435,15 +1489,31 @@ class CellView(TraceView):
         self._plain_charts = [(bp, plain.get(bp.key, lab)) for bp, lab in self._charts]
         self._in_note = self._sources_said() if named else ""
         self._named, self._short, self._init = self._title_mode()
-        for (bp, vals, unit, lab, symbol, value), (_, whole), (_, other) in zip(
-                charts, self._named_charts, self._plain_charts):
-            bp.set(vals, unit, symbol if self._short else whole if self._named else lab if self._init else other,
-                   value, th_)
+        shown = [(bp, symbol if self._short else whole if self._named else lab if self._init else other)
+                 for (bp, _, _, lab, symbol, _), (_, whole), (_, other) in zip(
+                     charts, self._named_charts, self._plain_charts)]
+        self._shown_titles = shown
+        self._x_source = None
+        if source is not None:  # (the symbol written as the equations write it)
+            symbol, of = source.split(" of ", 1)
+            self._x_source = f"x<sub>t</sub> = {to_html(symbol)} of {markup(of)}"
+            self._x_words = source
+        self._x_whole = self._x_fits()
+        for (bp, vals, unit, _, _, value), (_, title) in zip(charts, shown):
+            if bp.key == "x" and self._x_whole:
+                title = self._x_title()
+            bp.set(vals, unit, title, value, th_)
         self._fit_in_title()
         order = ""
         if ref.backwards:
             order = " (processed right to left)"
-        side = f" {ref.side}" if ref.side else ""
+        side, fewer = (f" {ref.side}" if ref.side else ""), ""
+        if self._cells:  # a stack's cell, as the Unrolled rows name it: "r (cell 1)"
+            side = markup(ref.label[len(ref.name):])
+            # (the unit box counts the widest cell's units: a smaller cell shows its last,
+            # and says so, as Over time's header does)
+            if self.cursor.unit > u:
+                fewer = f" (this cell has no unit {self.cursor.unit}: its last)"
         masked = ref.masked(s, t)
         mtxt = ' · <span style="color:#D55E00"><b>masked: state carried over</b></span>' if masked else ""
         # (short: where the view has not the height for it beside two rows of charts, the
@@ -1454,19 +1524,25 @@ class CellView(TraceView):
         again = ("" if count(read) == count(t + o) and not order and below is None
                  else f" = {word} {count(read)}{order}")
 
-        def said(step, read):
+        def said(step, read, mouse=True):
             return (f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {plural(ref.units, 'unit')}) · "
                     f"step <b>t = {count(step)}</b> = {word} "
-                    f"{count(read)}{order} · unit <b>{u}</b> · sample {s + self.sample_base}{mtxt}"
-                    + (hint("click a bar to pick its unit") if self._hint else ""))
+                    f"{count(read)}{order} · unit <b>{u}</b>{fewer} · sample {s + self.sample_base}{mtxt}"
+                    + (hint("click a bar to pick its unit") if self._hint and mouse else ""))
 
         # (its height that of the last step's: the steps' numbers only grow wider; at 1024 x
         # 768 presenting, the header took a third line at step 100 and the charts moved down)
         last = max(ref.T - 1 + o, ref.input_step(0, start), ref.input_step(ref.T - 1, start))
+        if self._cells:  # (the buttons beside it or under it: its widest text's lines, without
+            # its words for the mouse, which give way where the buttons stand under it)
+            said_widest = said(last, last, mouse=False)
+            if said_widest != self._widest_text:
+                self._widest_text = said_widest
+                self._fit_top()
         self.header.set_widest(said(last, last))
         self.header.setText(
             said(t + o, read),
-            short=f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t + o)}</b>{again} · unit <b>{u}</b> · "
+            short=f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t + o)}</b>{again} · unit <b>{u}</b>{fewer} · "
                   f"sample {s + self.sample_base}{mtxt}")
         self._eqs = equations(ref, s, t, u)
         if self.expanded:
@@ -1862,8 +1938,47 @@ class CellView(TraceView):
                                                                           for f in fills)) + 1.0
         return max(table, legend)
 
+    def _under(self) -> bool:
+        """Whether a stack of cells' buttons stand under the header (``_fit_top``)."""
+        return bool(self._cells) and self._top.direction() == QtWidgets.QBoxLayout.Direction.TopToBottom
+
+    def _fit_top(self) -> None:
+        """A stack of cells' buttons beside the header where its widest text (at the
+        sequence's last step, without its words for the mouse) takes no more lines in the
+        room they leave it than in the page's width, else under the header, whose words for
+        the mouse then give way (``_fit_rows``): presenting at 1024 x 768 beside the side
+        panel, beside it they left the header 390 px, four lines, the charts 40 px tall."""
+        box, beside = self.cell_box, True
+        if not box.isHidden() and self._widest_text:
+            m = self._outer().contentsMargins()
+            whole = self.width() - m.left() - m.right()
+            room = whole - box.sizeHint().width() - max(0, self._top.spacing())
+            key = (self._widest_text, whole, room, self.header.label.font().key())
+            if key != self._top_key:
+                doc = QtGui.QTextDocument()
+                doc.setDocumentMargin(0)
+                doc.setDefaultFont(self.header.label.font())
+                doc.setHtml(self._widest_text)
+
+                def lines(width: int) -> int:
+                    doc.setTextWidth(max(1, width))
+                    doc.documentLayout().documentSize()  # (laid out at that width)
+                    block, n = doc.begin(), 0
+                    while block.isValid():
+                        n += block.layout().lineCount()
+                        block = block.next()
+                    return n
+                self._top_key, self._beside = key, lines(room) <= lines(whole)
+            beside = self._beside
+        want = (QtWidgets.QBoxLayout.Direction.LeftToRight if beside
+                else QtWidgets.QBoxLayout.Direction.TopToBottom)
+        if self._top.direction() != want:
+            self._top.setDirection(want)
+            self._fit_rows()  # (the header's words for the mouse give way under it, or come back)
+
     def resizeEvent(self, event):
         super().resizeEvent(event)
+        self._fit_top()
         self._fit_rows()
         if self._eqs:
             self._show_equations()

@@ -1,0 +1,193 @@
+"""The Cell view on Keras' ``RNN([LSTMCell(3), GRUCell(2)])`` (StackedRNNCells): a button
+for each cell beside the header (Over time's ``CellButtons``), the picked cell's page as a
+layer of that cell's (gates, states, equations with the trace's numbers), cell k's x_t cell
+k-1's h_t at the same step (``cell_ref.cell_input``), the header naming the cell. The view
+said "'r' (RNN) steps 2 cells together ...: the Cell view looks inside a layer of one cell"."""
+
+import re
+
+import numpy as np
+import pytest
+
+from lstmviz.app.selection import Cursor
+from lstmviz.engine import LayerSpec, Model
+from lstmviz.ui.views._common import fmt, fmt_term
+from lstmviz.ui.views.cell import CellView
+
+CELLS = [{"class_name": "LSTMCell", "config": {"units": 3}}, {"class_name": "GRUCell", "config": {"units": 2}}]
+GATES = {0: ("i", "f", "c_tilde", "o"), 1: ("z", "r", "h_tilde")}
+
+
+def stack(back: bool = False) -> Model:
+    spec = [LayerSpec("RNN", {"cell": CELLS, "return_sequences": True, "go_backwards": back}, name="r"),
+            LayerSpec("Dense", {"units": 2}, name="d")]
+    return Model.sequential((None, None, 3), spec, seed=1)
+
+
+def _x(batch=2, steps=7, seed=0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(batch, steps, 3)).astype(np.float32)
+
+
+def _said(view) -> str:
+    return re.sub("<[^>]+>", "", view.header.text())
+
+
+def _check_page(view, trace, k: int, s: int, t: int, u: int, x_t: np.ndarray) -> None:
+    """The page of cell ``k`` at (s, t, u): its charts and equations the trace's numbers,
+    its x_t's bars ``x_t``."""
+    cell = trace["r"].children[f"cell_{k}"]
+    assert view.message_text() is None
+    np.testing.assert_array_equal(view.bars["x"].values, x_t)
+    for g, key in enumerate(GATES[k]):
+        np.testing.assert_array_equal(view.bars[f"g{g}"].values, cell.steps[key][s, t])
+    np.testing.assert_array_equal(view.bars["h"].values, cell.steps["h"][s, t])
+    np.testing.assert_array_equal(view.bars["h_prev"].values,
+                                  cell.steps["h"][s, t - 1] if t else cell.initial_state["h"][s])
+    lines = view.equation_lines()
+    U = view.ref.units
+    for g, key in enumerate(GATES[k]):  # (each gate's line: its x_proj and h_proj block, its value)
+        line = lines[g]
+        assert fmt(cell.steps["x_proj"][s, t, g * U + u]) in line, line
+        assert fmt_term(cell.steps["h_proj"][s, t, g * U + u]) in line, line
+        assert line.endswith("= " + fmt(cell.steps[key][s, t, u])), line
+    assert lines[-1].startswith("h_t = ") and lines[-1].endswith("= " + fmt(cell.steps["h"][s, t, u]))
+
+
+@pytest.fixture
+def view(qtbot):
+    v = CellView()
+    qtbot.addWidget(v)
+    v.resize(1300, 800)
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
+def test_a_stack_of_cells_shows_each_cells_page(view):
+    """Cell 0's page reads the layer's input; a click on cell_1 shows the GRU's page, its
+    x_t cell 0's h_t at the same step, titled by where it comes from; the picked cell stays
+    at a new step and in a new trace of the layer; another layer hides the buttons."""
+    model, x = stack(), _x()
+    trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    s, t, u = 1, 3, 1
+    view.set_cursor(Cursor(step=t, sample=s, layer="r", unit=u))
+    assert [b.text() for b in view.cell_box.buttons] == ["cell_0", "cell_1"]
+    assert not view.cell_box.isHidden() and view.cell_box.buttons[0].isChecked()
+    _check_page(view, trace, 0, s, t, u, x[s, t])
+    assert _said(view).startswith("r (cell 0) (LSTM, 3 units) · step t = 3"), _said(view)
+    view.cell_box.buttons[1].click()
+    assert view.cell_box.index == 1 and view.ref.side == "cell_1"
+    h0 = trace["r"].children["cell_0"].steps["h"]
+    _check_page(view, trace, 1, s, t, u, h0[s, t])
+    assert _said(view).startswith("r (cell 1) (GRU, 2 units) · step t = 3 = input step 3"), _said(view)
+    assert "h<sub>t</sub> of r (cell 0)" in view.bars["x"].plot.titleLabel.text
+    # (its written-out terms sum cell 0's h too: W_z[k]·x_t[k] with x_t[k] its number)
+    view.set_expanded(True)
+    assert any(f"·{fmt_term(h0[s, t, 2])}" in line and "W_z[2]" in line for line in view.equation_lines()), \
+        view.equation_lines()
+    view.set_expanded(False)
+    # another step, then a new trace of the same layer: cell 1 still shown, its numbers new
+    view.set_cursor(Cursor(step=5, sample=0, layer="r", unit=0))
+    _check_page(view, trace, 1, 0, 5, 0, h0[0, 5])
+    x2 = _x(seed=4)
+    trace2 = model.trace(x2)
+    view.set_data(model, trace2, inputs=[x2])
+    view.set_cursor(Cursor(step=2, sample=1, layer="r", unit=1))
+    assert view.cell_box.buttons[1].isChecked()
+    _check_page(view, trace2, 1, 1, 2, 1, trace2["r"].children["cell_0"].steps["h"][1, 2])
+    # the unit box counts the widest cell's units: cell 1 shows its last and says so
+    view.set_cursor(Cursor(step=2, sample=1, layer="r", unit=2))
+    assert "unit 1 (this cell has no unit 2: its last)" in _said(view)
+    # a layer of one cell: no buttons
+    view.set_cursor(Cursor(step=2, layer="d"))
+    assert view.cell_box.isHidden()
+
+
+def test_a_later_cells_x_t_says_its_source_over_the_charts_where_its_title_cannot(view, qtbot):
+    """RNN([GRUCell(2), LSTMCell(3)]): the LSTM's nine charts at 900 px leave x_t's title
+    no room for "= h_t of r (cell 0)" (it would cut every title to its symbol): the "in"
+    over the charts says it (its tooltip where even that has no room), x_t's title its
+    symbol; at 1300 px a GRU's six charts leave it the room (the first test)."""
+    spec = [LayerSpec("RNN", {"cell": CELLS[::-1], "return_sequences": True}, name="r")]
+    model, x = Model.sequential((None, None, 3), spec, seed=1), _x()
+    trace = model.trace(x)
+    view.resize(900, 700)
+    qtbot.wait(10)
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=2, layer="r"))
+    view.show_cell(1)
+    qtbot.wait(10)
+    title = view.bars["x"].plot.titleLabel.text
+    over = view.col_titles[0]
+    assert "of r (cell 0)" not in title and "x<sub>t</sub>" in title, title
+    assert "x_t = h_t of r (cell 0)" in over.toolTip()
+    np.testing.assert_array_equal(view.bars["x"].values, trace["r"].children["cell_0"].steps["h"][0, 2])
+
+
+def test_a_go_backwards_stacks_later_cell_says_the_input_step_it_reads(view):
+    """RNN([LSTMCell(3), GRUCell(2)], go_backwards=True): cell 1 steps in cell 0's order,
+    its step t over input step T-1-t, its x_t cell 0's h at its own step t."""
+    model, x = stack(back=True), _x()
+    trace = model.trace(x)
+    T = x.shape[1]
+    view.set_data(model, trace, inputs=[x])
+    s, t, u = 0, 2, 1
+    view.set_cursor(Cursor(step=t, sample=s, layer="r", unit=u))
+    _check_page(view, trace, 0, s, t, u, x[s, T - 1 - t])
+    view.show_cell(1)
+    _check_page(view, trace, 1, s, t, u, trace["r"].children["cell_0"].steps["h"][s, t])
+    said = _said(view)
+    assert said.startswith(f"r (cell 1) (GRU, 2 units) · step t = {t} = input step {T - 1 - t} "
+                           "(processed right to left)"), said
+
+
+@pytest.mark.parametrize("back", [False, True])
+def test_a_stacks_cells_on_a_long_input_show_the_whole_traces_numbers_at_a_seek(make_window, monkeypatch, back):
+    """A long input of 3,000 steps (windowed: TRACE_SHARE tiny): at a seek each cell's page
+    holds the numbers of a trace of the whole sequence at that step, cell 1's x_t cell 0's
+    h_t there."""
+    import pyqtgraph as pg
+
+    from lstmviz import limits
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    model, n = stack(back), 3000
+    state = AppState()
+    state.set_model(model)
+    w = make_window((1400, 900), state)
+    x = np.random.default_rng(1).normal(size=(1, n, 3)).astype(np.float32)
+    state.set_input_data(x)
+    assert state.long is not None and w.long_runner.wait(120)
+    full = model.trace(x)
+    k = next(i for i, v in enumerate(w.views) if v.title == "Cell")
+    w.tabs.setCurrentIndex(k)
+    view = w.views[k]
+    for step, cell in ((2345, 1), (17, 0), (1800, 1)):
+        state.set_cursor(step=step, layer="r", unit=1)
+        assert w.long_runner.wait(60)
+        w.long_runner.poll()
+        view.show_cell(cell)
+        pg.QtWidgets.QApplication.processEvents()
+        assert state.trace["r"].children["cell_1"].timesteps < n  # (a window, not the whole sequence)
+        rec = full["r"].children[f"cell_{cell}"]
+        h0 = full["r"].children["cell_0"].steps["h"]
+        x_t = h0[0, step] if cell else x[0, n - 1 - step if back else step]
+        np.testing.assert_array_equal(view.bars["x"].values, x_t)
+        np.testing.assert_array_equal(view.bars["h"].values, rec.steps["h"][0, step])
+        np.testing.assert_array_equal(view.bars["g0"].values, rec.steps[GATES[cell][0]][0, step])
+        lines = view.equation_lines()
+        assert lines[-1].endswith("= " + fmt(rec.steps["h"][0, step, 1])), lines
+        assert fmt(rec.steps["x_proj"][0, step, 1]) in lines[0]
+        said = _said(view)
+        assert f"r (cell {cell})" in said and f"step t = {step:,}" in said, said
+        assert f"input step {n - 1 - step if back else step:,}" in said, said
+    # Over time's header of cell 1 names the same input step (``CellRef.input_step``)
+    k = next(i for i, v in enumerate(w.views) if v.title == "Over time")
+    w.tabs.setCurrentIndex(k)
+    over = w.views[k]
+    over.show_cell(1)
+    pg.QtWidgets.QApplication.processEvents()
+    said = re.sub("<[^>]+>", "", over.header.text())
+    assert f"step t = 1,800 = input step {n - 1 - 1800 if back else 1800:,}" in said, said
