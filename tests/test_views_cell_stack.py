@@ -191,3 +191,20 @@ def test_a_stacks_cells_on_a_long_input_show_the_whole_traces_numbers_at_a_seek(
     pg.QtWidgets.QApplication.processEvents()
     said = re.sub("<[^>]+>", "", over.header.text())
     assert f"step t = 1,800 = input step {n - 1 - 1800 if back else 1800:,}" in said, said
+
+
+def test_the_cell_buttons_stay_out_of_a_picture_exported_as_the_stack_is_first_shown(view):
+    """The CLI's --export-png of the Cell view on a stack: the layer first shown while the
+    picture is made, its buttons (made then) stood in it. They show only in the window;
+    the header names the cell drawn."""
+    from lstmviz.ui.labels import hints_hidden
+
+    model, x = stack(), _x()
+    trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    with hints_hidden():
+        view.set_cursor(Cursor(step=1, layer="r"))
+        assert view.cell_box.buttons and view.cell_box.isHidden()
+        assert _said(view).startswith("r (cell 0) (LSTM, 3 units)")
+    view.set_cursor(Cursor(step=2, layer="r"))
+    assert not view.cell_box.isHidden()

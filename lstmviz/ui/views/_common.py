@@ -32,7 +32,7 @@ from lstmviz.app.cell_ref import (  # noqa: F401
 from lstmviz.engine.layers import InputLayer, TimeDistributed
 from lstmviz.ui import theme as th
 from lstmviz.ui.density import LineItem, RectItem, dense_paint
-from lstmviz.ui.labels import HintLabel, QuietLabel, hint  # noqa: F401 (the views import them from here)
+from lstmviz.ui.labels import HintLabel, QuietLabel, hint, hints_shown  # noqa: F401 (the views import them from here)
 from lstmviz.ui.plot_tools import (  # noqa: F401 (the views import them from here)
     KeptLabel,
     SteadyAxis,
@@ -751,7 +751,10 @@ class CellButtons(QtWidgets.QWidget):
         if self.buttons:
             self.buttons[min(self.index, len(self.buttons) - 1)].setChecked(True)
         parent = self.parentWidget()
-        if (self.isVisibleTo(parent) if parent is not None else self.isVisible()) != bool(cells):
+        # (not shown while a picture is exported, ``labels.control_only``: the Cell view's,
+        # made at the CLI's --export-png, stood in its picture)
+        if ((self.isVisibleTo(parent) if parent is not None else self.isVisible()) != bool(cells)
+                and (not cells or hints_shown())):
             self.setVisible(bool(cells))
 
     def show_stack(self, cells: list[CellRef], font: QtGui.QFont) -> CellRef | None:
