@@ -82,6 +82,10 @@ def test_a_stack_of_cells_shows_each_cells_page(view):
     _check_page(view, trace, 1, s, t, u, h0[s, t])
     assert _said(view).startswith("r (cell 1) (GRU, 2 units) · step t = 3 = input step 3"), _said(view)
     assert "h<sub>t</sub> of r (cell 0)" in view.bars["x"].plot.titleLabel.text
+    # (in words for a screen reader: the cell shown, where x_t comes from, its numbers)
+    words = view.describe()
+    assert words.startswith("r (cell 1) (GRU, 2 units), step 3") and "x_t is h_t of r (cell 0)" in words, words
+    assert fmt(trace["r"].children["cell_1"].steps["h"][s, t, u]) in words
     # (its written-out terms sum cell 0's h too: W_z[k]·x_t[k] with x_t[k] its number)
     view.set_expanded(True)
     assert any(f"·{fmt_term(h0[s, t, 2])}" in line and "W_z[2]" in line for line in view.equation_lines()), \

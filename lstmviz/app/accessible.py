@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from lstmviz.app.cell_ref import CellRef, cell_ref, fmt, steps_below
+from lstmviz.app.cell_ref import CellRef, cell_ref, fmt, input_source, steps_below
 from lstmviz.app.counts import count
 from lstmviz.app.output_ref import output_ref
 from lstmviz.app.step_ref import StepRef, same_weights, step_ref
@@ -70,6 +70,8 @@ def _where(ref: CellRef, s: int, t: int, u: int, total: int | None, start: int, 
     again = f" ({word} {count(read)}{', processed right to left' if ref.backwards else ''})" \
         if read != step or ref.backwards or below is not None else ""
     side = f" {ref.side}" if ref.side else ""
+    if ref.side and ref.side.startswith("cell_"):  # (a stack of cells' cell: "r (cell 1)", as the views say it)
+        side = ref.label[len(ref.name):]
     return (f"{ref.name}{side} ({ref.kind}, {plural(ref.units, 'unit')}), step {count(step)}{of}{again}, "
             f"sample {s + sample_base}, unit {u}")
 
@@ -85,11 +87,12 @@ def _ref(model, trace, cursor) -> CellRef | None:
     return cell_ref(model, trace, cursor.layer, cursor.side)
 
 
-def cell_view(model, trace, cursor, sample_base: int = 0) -> str:
+def cell_view(model, trace, cursor, sample_base: int = 0, ref: CellRef | None = None) -> str:
     """The Cell view's picture in words: where the cursor is and its unit's numbers
     ("lstm (LSTM, 8 units), step 5 of 40, sample 0, unit 3: entering: hidden state h =
-    0.102, ...; input gate i = 0.512, ...; out: ...")."""
-    ref = _ref(model, trace, cursor)
+    0.102, ...; input gate i = 0.512, ...; out: ..."); ``ref``: the cell shown where the
+    view picks it (a stack of cells' cell, its buttons'), else the cursor's."""
+    ref = ref if ref is not None else _ref(model, trace, cursor)
     if ref is None:
         step = step_ref(model, trace, cursor.layer) if model is not None and trace is not None else None
         if step is not None:
@@ -97,8 +100,10 @@ def cell_view(model, trace, cursor, sample_base: int = 0) -> str:
         return f"No recurrent cell selected ({cursor.layer or 'no layer'}): the Cell view shows a recurrent layer's."
     s, t, u = ref.clamp_cursor(cursor)
     start = int(getattr(trace, "start", 0) or 0)
-    return (f"{_where(ref, s, t, u, _total(trace, ref), start, sample_base, model, trace)}: {cell_at(ref, s, t, u)} "
-            f"Bars: every unit's values of each, unit {u} marked; below, the equations with these numbers.")
+    source = input_source(ref)  # (a later cell of a stack of cells: the cell before's h)
+    reads = f" x_t is {source}." if source is not None else ""
+    return (f"{_where(ref, s, t, u, _total(trace, ref), start, sample_base, model, trace)}: {cell_at(ref, s, t, u)}"
+            f"{reads} Bars: every unit's values of each, unit {u} marked; below, the equations with these numbers.")
 
 
 def step_view(ref: StepRef, cursor, trace, sample_base: int = 0) -> str:

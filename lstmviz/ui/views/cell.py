@@ -1259,7 +1259,9 @@ class CellView(TraceView):
         self._show(cursor, later=self.hidden_in_window())
 
     def describe(self) -> str:
-        return accessible.cell_view(self.model, self.trace, self.cursor, self.sample_base)
+        # (a stack of cells: the cell its buttons picked)
+        return accessible.cell_view(self.model, self.trace, self.cursor, self.sample_base,
+                                    ref=self.ref if self._cells else None)
 
     def _show(self, cursor: Cursor, later: bool = False) -> None:
         """Draw ``cursor``'s step; ``later``: only its equations' numbers now, the rest
