@@ -1497,7 +1497,7 @@ def test_a_stack_of_cells_shows_each_cells_records(view):
                 np.testing.assert_array_equal(view.images[key].image, cell.steps[key][1].T)
             np.testing.assert_array_equal(view.curves["h"].yData, cell.steps["h"][1, :, 1])
             text = view.header.text()
-            assert f"<b>{name}</b> cell_{k} ({('GRU', 'SimpleRNN')[k]})" in text
+            assert f"<b>{name}</b> (cell {k}) ({('GRU', 'SimpleRNN')[k]})" in text
             assert f"input step {4 if back else 2}" in text
     # another layer: no buttons
     model, trace = build([LayerSpec("LSTM", {"units": 2, "return_sequences": True})])
@@ -1586,7 +1586,7 @@ def test_a_stack_of_cells_buttons_go_under_a_narrow_header(qapp, tmp_path):
         assert box.isVisible() and _lines_of(header) <= 2.05, _lines_of(header)
         assert box.geometry().top() >= header.geometry().bottom()
         shown, _ = _shown_lines(header)
-        assert shown.startswith("rnn_stacked cell_0") and "t = 3" in shown and "sample 0" in shown, shown
+        assert shown.startswith("rnn_stacked (cell 0)") and "t = 3" in shown and "sample 0" in shown, shown
         render(w, tmp_path / "wide.png", step=3, size=(1600, 900))
         assert box.geometry().top() < header.geometry().bottom()  # beside it
         assert box.geometry().left() >= header.geometry().right()
@@ -1598,7 +1598,8 @@ def test_a_stack_of_cells_buttons_go_under_a_narrow_header(qapp, tmp_path):
 def test_a_smaller_cell_of_a_stack_says_it_lacks_the_unit_asked(view):
     """RNN([GRUCell(3), SimpleRNNCell(2)]): the unit box counts the widest cell's units.
     Unit 2 picked, cell_1 showed its unit 1 and its header said "unit 1" as if asked. It
-    says cell_1 has no unit 2 and shows its last; cell_0, which has it, says nothing more."""
+    says the cell has no unit 2 and shows its last; cell_0, which has it, says nothing more.
+    The header names the cell as the Unrolled rows and the Cell view do: "r (cell 1)"."""
     cells = [{"class_name": "GRUCell", "config": {"units": 3}},
              {"class_name": "SimpleRNNCell", "config": {"units": 2}}]
     model, trace = build([LayerSpec("RNN", {"cell": cells, "return_sequences": True})])
@@ -1606,7 +1607,8 @@ def test_a_smaller_cell_of_a_stack_says_it_lacks_the_unit_asked(view):
     view.set_data(model, trace)
     view.set_cursor(Cursor(step=1, layer=name, unit=2))
     view.show_cell(1)
-    assert "unit <b>1</b> (cell_1 has no unit 2: its last)" in view.header.text()
+    assert "unit <b>1</b> (this cell has no unit 2: its last)" in view.header.text()
+    assert f"<b>{name}</b> (cell 1) (SimpleRNN)" in view.header.text()  # (as the other views name it)
     np.testing.assert_array_equal(view.curves["h"].yData, trace[name].children["cell_1"].steps["h"][0, :, 1])
     view.show_cell(0)
     assert "unit <b>2</b> · sample" in view.header.text() and "has no unit" not in view.header.text()

@@ -864,7 +864,8 @@ class OverTimeView(TraceView):
             return
         tau = ref.input_step(t, window_first(self.trace, ref.rec))  # (a pooled layer's: its own)
         t = t + o
-        side = f" {ref.side}" if ref.side else ""
+        # (a stack's cell as the Unrolled rows and the Cell view name it: "r (cell 1)")
+        side = markup(ref.label[len(ref.name):]) if cells else (f" {ref.side}" if ref.side else "")
         order = " (processed right to left)" if ref.backwards else ""
         masked = ' · <span style="color:#D55E00"><b>masked step</b></span>' if ref.masked(s, t - o) else ""
         veiled = (" · grey columns: masked steps (states carried over)"
@@ -877,7 +878,7 @@ class OverTimeView(TraceView):
             veiled += " · exact" + exact[2:] + (" (top strips: the whole sequence)" if self.overviews else "")
         # a stack of cells: the unit box counts the widest cell's units; a smaller cell
         # shows its last unit, and says so (it showed it as if asked)
-        fewer = f" ({ref.side} has no unit {cursor.unit}: its last)" if cells and cursor.unit > u else ""
+        fewer = f" (this cell has no unit {cursor.unit}: its last)" if cells and cursor.unit > u else ""
         data = f" · unit <b>{u}</b>{fewer} · sample {s + self.sample_base}{masked}"
         rest = data + veiled + hint("click a heatmap to pick a step and unit")
         # where the header is cut (a window at its least size, or past two lines), the unit
