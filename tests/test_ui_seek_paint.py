@@ -560,11 +560,14 @@ def test_a_quiet_labels_height_stays_while_only_its_numbers_change(qtbot):
 
 
 def _height_at(label, holder, width: int, text: str) -> int:
-    """The height ``text`` needs at ``width`` (measured on a label of its own)."""
+    """The height ``text`` needs at ``width`` (measured on a label of its own, laid out as
+    the label lays it out: its numbers bound to their words, ``bound_numbers``)."""
+    from lstmviz.ui.labels import bound_numbers
+
     probe = QtWidgets.QLabel()
     probe.setFont(label.label.font())
     probe.setWordWrap(True)
     probe.setTextFormat(QtCore.Qt.TextFormat.RichText)
-    probe.setText(text)
+    probe.setText(bound_numbers(text))
     return probe.heightForWidth(width - holder.layout().contentsMargins().left()
                                 - holder.layout().contentsMargins().right())

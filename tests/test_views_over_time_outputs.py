@@ -72,7 +72,7 @@ def test_a_layers_output_is_drawn_over_its_steps_exactly_as_traced(view, fixture
         assert view.slots[0].plot.getAxis("left").labelText == word
         assert f"{word} {u}" in view.curve_plot.titleLabel.text
         header = view.header.text()
-        assert f"{word}&nbsp;<b>{u}</b> · sample&nbsp;{s}" in header and f"t = {t}" in header
+        assert f"{word} <b>{u}</b> · sample {s}" in header and f"t = {t}" in header
     # the other heatmaps and curves are out of the page and the legend
     assert [slot.widget.isHidden() for slot in view.slots] == [False] + [True] * 5
     assert [item.item for item, _ in view.legend.items] == [view.curves[OUTPUT_KEY]]

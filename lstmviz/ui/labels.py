@@ -668,6 +668,63 @@ _DIGITS = re.compile("[0-9]")
 _NUMBER = re.compile(r"[0-9](?:[0-9,.]*[0-9])?")
 
 
+# -- a number kept on its word's line ----------------------------------------------------------
+_TAG_OR_ENTITY = re.compile(r"<[^>]*>|&[#\w]+;")
+#: tags that end a line of their own: nothing is bound across them
+_BREAKS = re.compile(r"<\s*(?:br|p|/p|div|/div|li|tr|td)\b", re.IGNORECASE)
+#: in the text as read (tags left out): the spaces after a word that a number of its own
+#: follows ("step 12", "unit 3", "of 1,234"; "step t = 12", "t = 12" itself)
+_WORD_NUMBER = re.compile(
+    r"(?<=[^\W\d_])( +)(?=[-\u2212]?[0-9]|[^\W\d_] = [-\u2212]?[0-9])"  # a word, then its number
+    r"|(?<=\b[^\W\d_])( +)(?== +[-\u2212]?[0-9])"  # "t" before "= 12"
+    r"|(?<=\b[^\W\d_] =)( +)(?=[-\u2212]?[0-9])"  # "t =" before "12"
+)
+
+
+def bound_numbers(html: str) -> str:
+    """``html`` with the spaces between a word and the number that belongs to it non-
+    breaking ("step <b>12</b>", "= input step 4", "unit <b>3</b>", "sample 0",
+    "t = 1,234"): a wrapped line never ends in "step" with its number alone on the next
+    (at 800 x 600 beside the side panel, Over time's header ended a line in "unit", "0"
+    below it). Only the text between tags changes (a space becomes U+00A0, a character,
+    not the entity "&nbsp;", so what is read out of the label is the text itself), never
+    a tag's attributes; a run of spaces becomes one, as rich text shows it.
+    ``QuietLabel`` lays out every text it is given through this."""
+    if not any(c.isdigit() for c in html):
+        return html
+    # the text as read: each tag nothing (a line break a newline), each entity one character
+    read: list[str] = []
+    where: list[int] = []  # the position in ``html`` of each character of ``read``
+    at = 0
+    for m in _TAG_OR_ENTITY.finditer(html):
+        for k in range(at, m.start()):
+            read.append(html[k])
+            where.append(k)
+        token = m.group()
+        if token.startswith("<"):
+            if _BREAKS.match(token):
+                read.append("\n")
+                where.append(-1)
+        else:
+            read.append("\u00a0" if token == "&nbsp;" else "\x00")
+            where.append(-1)
+        at = m.end()
+    for k in range(at, len(html)):
+        read.append(html[k])
+        where.append(k)
+    spaces: dict[int, str] = {}  # position in ``html`` -> what it becomes
+    for m in _WORD_NUMBER.finditer("".join(read)):
+        group = next(g for g in (1, 2, 3) if m.group(g) is not None)
+        first = True
+        for k in range(m.start(group), m.end(group)):
+            if where[k] >= 0:
+                spaces[where[k]] = "\u00a0" if first else ""
+                first = False
+    if not spaces:
+        return html
+    return "".join(spaces.get(k, c) for k, c in enumerate(html))
+
+
 def _tabular_digits(font: QtGui.QFont) -> bool:
     """Whether every digit is as wide as the others in ``font`` and its bold face."""
     key = font.toString()
@@ -739,7 +796,7 @@ class QuietLabel(QtWidgets.QWidget):
         #: (width, font, text with one token for every number) -> the tallest it has been
         self._tallest: dict[tuple, int] = {}
         self._text = ""  # the text given (the label shows it without hints in an export)
-        self._shown = ""  # what it shows of it: without hints while they are hidden
+        self._shown = ""  # what it shows of it: without hints while they are hidden, numbers bound to their words
         self._short = ""  # the text's short form given (``setText(short=)``), and as shown
         self._short_shown = ""
         self._widest = ""  # the text at the widest numbers it will show (``set_widest``)
@@ -774,8 +831,8 @@ class QuietLabel(QtWidgets.QWidget):
         self._show()
 
     def _show(self) -> None:
-        shown = shown_text(self._text)
-        short = shown_text(self._short) if self._short else ""
+        shown = bound_numbers(shown_text(self._text))
+        short = bound_numbers(shown_text(self._short)) if self._short else ""
         if shown != self._shown or short != self._short_shown:
             self._shown, self._short_shown = shown, short
             self.label.setText(shown)
@@ -820,7 +877,7 @@ class QuietLabel(QtWidgets.QWidget):
         # each such seek, 13 ms more of a seek in Over time, the plots jumping while playing)
         steady = (w, font.key(), _NUMBER.sub("0", self.label.text()))
         h = max(h, self._tallest.get(steady, 0))
-        widest = shown_text(self._widest) if self._widest else ""
+        widest = bound_numbers(shown_text(self._widest)) if self._widest else ""
         if widest and _NUMBER.sub("0", widest) == steady[2]:
             wkey = (w, font.key(), widest)
             if wkey not in self._widest_heights:
@@ -862,7 +919,8 @@ class QuietLabel(QtWidgets.QWidget):
                 self._elide(w, self.height(), self._short_shown)
         elif cut:
             self._elide(w, self.height(), self._shown)
-        tip = self._shown if cut else ""  # (the whole text where it ends in "…")
+        # (the whole text where it ends in "…", as it was given: its spaces plain, read as spaces)
+        tip = shown_text(self._text) if cut else ""
         if self.toolTip() != tip:
             self.setToolTip(tip)
 

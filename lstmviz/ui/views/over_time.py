@@ -907,9 +907,8 @@ class OverTimeView(TraceView):
         or unit, the sample, a long input's window (its steps of the whole sequence); a
         masked step where its output carries a mask (a Dense after a masked LSTM's sequence:
         ``OutputRecord.mask``), its grey columns said as a cell's are."""
-        # (no line ends between a word and its number: "sample" alone ended a line at 900 px)
         masked = ' · <span style="color:#D55E00"><b>masked step</b></span>' if ref.masked(s, t) else ""
-        data = f" · {ref.word}&nbsp;<b>{u}</b> · sample&nbsp;{s + self.sample_base}{masked}"
+        data = f" · {ref.word} <b>{u}</b> · sample {s + self.sample_base}{masked}"
         reads, taps = "", ref.read_steps(t)
         if taps:  # (a Conv1D's or a pooling's window, as the Unrolled view says it)
             if len(taps) == 1:

@@ -1798,7 +1798,7 @@ class UnrolledView(TraceView):
         colour = f'<span style="color:{t.foreground}">'
         self.header.set_widest(f"{colour}{widest} · sample {shown}</span>" if widest else "")
         self.header.setText(f"{colour}{what} · sample {shown}</span>",
-                            short=f"{colour}{short} · sample&nbsp;{shown}</span>" if short else "")
+                            short=f"{colour}{short} · sample {shown}</span>" if short else "")
 
     def _strip_words(self) -> str:
         """What the header says of a long input's strip: a row per recurrent layer, or per
