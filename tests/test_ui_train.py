@@ -59,7 +59,9 @@ def _legends_cover_no_curve(panel):
         box = legend.sceneBoundingRect()
         view = plot.vb.sceneBoundingRect()
         assert legend.isVisible() and not box.intersects(view) and box.bottom() <= view.top()
-        assert view.left() - 0.5 <= box.left() and box.right() <= view.right() + 0.5
+        # (beside a title given up, it may reach over the left axis' column: above its labels)
+        left = view.left() if legend is panel.step_legend or title_shown(plot) else plot.sceneBoundingRect().left()
+        assert left - 0.5 <= box.left() and box.right() <= view.right() + 0.5
         for _, label in legend.items:
             assert box.contains(label.sceneBoundingRect().center())
             assert label.sceneBoundingRect().right() <= view.right() + 0.5
@@ -1357,7 +1359,10 @@ def test_the_loss_legend_fits_a_narrow_plot_on_a_1024_x_768_projector(make_windo
             QtWidgets.QApplication.processEvents()
         assert w.splitter.sizes()[0] > 0  # (beside the side panel)
         names = [label.item.toPlainText().strip("\u200b") for _, label in panel.legend.items]
-        assert names == ["per update", "per epoch", "validation"], names
+        # (the title given up, the legend reaches over the left axis' column: the whole
+        # names fit there in as few rows as the short ones)
+        assert names in (["per update", "per epoch", "validation"],
+                         ["train, per update", "train, per epoch", "validation"]), names
         _legends_cover_no_curve(panel)
     finally:
         panel.stop()
@@ -2627,7 +2632,9 @@ def test_the_loss_legend_leaves_its_view_lines_of_height_on_a_projector(make_win
         # nothing over anything: the legend above the view, within its width, clear of the title's text
         box, view = legend.sceneBoundingRect(), vb.sceneBoundingRect()
         assert box.bottom() <= view.top() + 0.5 and not box.intersects(view)
-        assert view.left() - 0.5 <= box.left() and box.right() <= view.right() + 0.5
+        # (beside a title given up, it reaches over the left axis' column: above its labels)
+        left = view.left() if title_shown(plot) else plot.sceneBoundingRect().left()
+        assert left - 0.5 <= box.left() and box.right() <= view.right() + 0.5
         for sample, label in legend.items:
             assert box.contains(sample.sceneBoundingRect().center())
             assert box.contains(label.sceneBoundingRect().center())
@@ -2640,6 +2647,56 @@ def test_the_loss_legend_leaves_its_view_lines_of_height_on_a_projector(make_win
     finally:
         panel.stop()
         th.apply("dark", qapp)
+
+
+def title_shown(plot) -> bool:
+    """Whether ``plot``'s title shows a text (not its short form "", given up)."""
+    return bool(plot.titleLabel.item.toPlainText().strip())
+
+
+def test_the_loss_legend_names_its_curves_beside_a_metric_at_800_x_600(make_window, qapp):
+    """At 800 x 600 (dark, not presenting) parity's accuracy beside the loss left the loss
+    legend 161 px over its view: its three samples alone, their names only in tooltips.
+    With the title given up, the legend reaches over the left axis' column of the title's
+    row (above the axis' labels, which stand beside the view): every curve named in the
+    legend's text, in two rows, the legend above the view within the plot, over no curve,
+    the view still LOSS_LEAST_LINES lines high."""
+    from PySide6 import QtGui, QtWidgets
+
+    from lstmviz.ui.train_panel import LOSS_LEAST_LINES, SHORT_NAMES
+
+    w = make_window((800, 600))
+    panel = w.train_panel
+    try:
+        w.tabs.setCurrentWidget(panel)
+        panel.task_combo.setCurrentIndex(panel.task_combo.findData("parity"))
+        w.resize(800, 600)
+        QtWidgets.QApplication.processEvents()
+        for _ in range(40):  # (an epoch and more: a validation point)
+            assert panel.session.step() is not None
+        panel.refresh(force=True)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        legend, plot, vb = panel.legend, panel.loss_plot, panel.loss_plot.vb
+        assert panel.metric_plot.isVisible() and not title_shown(plot)
+        line = QtGui.QFontMetricsF(panel.theme.font(1.0)).height()
+        curves = {panel.curve_loss: "train, per update", panel.curve_epoch: "train, per epoch",
+                  panel.curve_val: "validation"}
+        assert [sample.item for sample, _ in legend.items] == list(curves)
+        for sample, label in legend.items:
+            text = label.item.toPlainText().replace("\u200b", "")
+            whole = curves[sample.item]
+            assert text and text in (whole, *SHORT_NAMES[whole]), text
+            assert sample.isVisible() and label.isVisible() and sample.toolTip() == whole
+        box, view = legend.sceneBoundingRect(), vb.sceneBoundingRect()
+        assert box.bottom() <= view.top() + 0.5 and not box.intersects(view)
+        assert plot.sceneBoundingRect().left() - 0.5 <= box.left() and box.right() <= view.right() + 0.5
+        for _, label in legend.items:  # (each name whole within the legend)
+            assert box.contains(label.sceneBoundingRect().adjusted(4, 4, -4, -4))
+        assert vb.height() >= LOSS_LEAST_LINES * line - 0.5, (vb.height(), line)
+        _legends_cover_no_curve(panel)
+    finally:
+        panel.stop()
 
 
 @pytest.mark.parametrize("size, present", [((800, 600), False), ((800, 600), True), ((1280, 720), False)])
