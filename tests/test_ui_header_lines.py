@@ -45,6 +45,7 @@ def test_bound_numbers_binds_a_word_to_its_number_only_in_the_text():
     assert "&nbsp;" not in got  # (a character, not an entity)
     assert bound_numbers("step<br> 3") == "step<br> 3"  # (a line break between them stays)
     assert bound_numbers("a &amp; 3") == "a &amp; 3"
+    assert bound_numbers("(<span>&lt; 0</span> · &gt; -1)") == "(<span>&lt;\u00a00</span> · &gt;\u00a0-1)"
 
 
 def _window(model: Path, x: Path | None, theme: str = "dark"):

@@ -678,17 +678,21 @@ _WORD_NUMBER = re.compile(
     r"(?<=[^\W\d_])( +)(?=[-\u2212]?[0-9]|[^\W\d_] = [-\u2212]?[0-9])"  # a word, then its number
     r"|(?<=\b[^\W\d_])( +)(?== +[-\u2212]?[0-9])"  # "t" before "= 12"
     r"|(?<=\b[^\W\d_] =)( +)(?=[-\u2212]?[0-9])"  # "t =" before "12"
+    r"|(?<=[<>\u2264\u2265])( +)(?=[-\u2212]?[0-9])"  # "< 0", "> 0": a sign and its number
 )
+#: entities read as the characters they stand for (``_WORD_NUMBER``'s signs); any other one character
+_ENTITIES = {"&nbsp;": "\u00a0", "&lt;": "<", "&gt;": ">"}
 
 
 def bound_numbers(html: str) -> str:
     """``html`` with the spaces between a word and the number that belongs to it non-
     breaking ("step <b>12</b>", "= input step 4", "unit <b>3</b>", "sample 0",
-    "t = 1,234"): a wrapped line never ends in "step" with its number alone on the next
-    (at 800 x 600 beside the side panel, Over time's header ended a line in "unit", "0"
-    below it). Only the text between tags changes (a space becomes U+00A0, a character,
-    not the entity "&nbsp;", so what is read out of the label is the text itself), never
-    a tag's attributes; a run of spaces becomes one, as rich text shows it.
+    "t = 1,234"; a sign and its number, "&lt; 0"): a wrapped line never ends in "step"
+    with its number alone on the next (at 800 x 600 beside the side panel, Over time's
+    header ended a line in "unit", "0" below it; the Unrolled legend in "(<"). Only the
+    text between tags changes (a space becomes U+00A0, a character, not the entity
+    "&nbsp;", so what is read out of the label is the text itself), never a tag's
+    attributes; a run of spaces becomes one, as rich text shows it.
     ``QuietLabel`` lays out every text it is given through this."""
     if not any(c.isdigit() for c in html):
         return html
@@ -706,7 +710,7 @@ def bound_numbers(html: str) -> str:
                 read.append("\n")
                 where.append(-1)
         else:
-            read.append("\u00a0" if token == "&nbsp;" else "\x00")
+            read.append(_ENTITIES.get(token, "\x00"))
             where.append(-1)
         at = m.end()
     for k in range(at, len(html)):
@@ -714,7 +718,7 @@ def bound_numbers(html: str) -> str:
         where.append(k)
     spaces: dict[int, str] = {}  # position in ``html`` -> what it becomes
     for m in _WORD_NUMBER.finditer("".join(read)):
-        group = next(g for g in (1, 2, 3) if m.group(g) is not None)
+        group = next(g for g in (1, 2, 3, 4) if m.group(g) is not None)
         first = True
         for k in range(m.start(group), m.end(group)):
             if where[k] >= 0:
