@@ -780,6 +780,22 @@ class CellButtons(QtWidgets.QWidget):
             b.setFont(font)
 
 
+def header_row(header: QtWidgets.QWidget, on_pick) -> tuple[QtWidgets.QBoxLayout, CellButtons]:
+    """A view's header with a stack of cells' buttons beside it (``CellButtons``, a click
+    calling ``on_pick(k)``; hidden for any other layer, and in an exported picture, where
+    the header names the cell drawn: ``labels.control_only``), the buttons at the top left
+    of their room: Over time's and the Cell view's row, one rule (each view moves the
+    buttons under the header where beside it they would cost it a line: ``_fit_top``)."""
+    from lstmviz.ui.labels import control_only
+
+    top = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
+    top.setContentsMargins(0, 0, 0, 0)
+    top.addWidget(header, 1)
+    box = control_only(CellButtons(on_pick))
+    top.addWidget(box, 0, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+    return top, box
+
+
 class RichText(QtWidgets.QWidget):
     """Rich text drawn from one ``QTextDocument`` this widget lays out itself.
 

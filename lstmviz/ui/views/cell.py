@@ -47,7 +47,6 @@ from lstmviz.ui.plot_tools import counted_ticks, quiet_axes
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     UNCAPPED,
-    CellButtons,
     CellRef,
     QuietLabel,
     RichText,
@@ -60,6 +59,7 @@ from lstmviz.ui.views._common import (
     count_axis,
     count_ticks,
     fmt,
+    header_row,
     hint,
     input_source,
     message_label,
@@ -633,16 +633,11 @@ class CellView(TraceView):
         lay.setSpacing(6)
         self._page_layout = lay
         self.header = QuietLabel()  # its text changes at every step: no layout pass for that
-        top = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
-        top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(self.header, 1)
         # a stack of cells (Keras' RNN([LSTMCell(3), GRUCell(2)])): a button for each cell
-        # beside the header, Over time's (``CellButtons.show_stack``), picking the cell
-        # whose page is shown, or under the header where beside it they would cost it a
-        # line (``_fit_top``); hidden otherwise
-        # (not in an exported picture: the header names the cell drawn)
-        self.cell_box = control_only(CellButtons(self.show_cell))
-        top.addWidget(self.cell_box, 0, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+        # beside the header, Over time's (``CellButtons.show_stack``, ``header_row``), picking
+        # the cell whose page is shown, or under the header where beside it they would cost
+        # it a line (``_fit_top``); hidden otherwise
+        top, self.cell_box = header_row(self.header, self.show_cell)
         lay.addLayout(top)
         self._top = top
         self._widest_text = ""  # the header's widest text without its hint (_fit_top)

@@ -35,7 +35,6 @@ from lstmviz.engine.cells import CELLS
 from lstmviz.engine.trace import GATE_KEYS, whole_steps, window_first
 from lstmviz.text import markup
 from lstmviz.ui import theme as th
-from lstmviz.ui.labels import control_only
 from lstmviz.ui.later import later
 from lstmviz.ui.plot_tools import (
     ColorBar,
@@ -54,7 +53,6 @@ from lstmviz.ui.plot_tools import (
 from lstmviz.ui.spotlight import DimMask
 from lstmviz.ui.views._common import (
     Ahead,
-    CellButtons,
     CellRef,
     GridAxis,
     IndexedImage,
@@ -69,6 +67,7 @@ from lstmviz.ui.views._common import (
     count_axis,
     empty_group,
     ground,
+    header_row,
     hint,
     holds_nan,
     message_label,
@@ -501,16 +500,11 @@ class OverTimeView(TraceView):
         # _fit_page)
         self.header.installEventFilter(self)
         page.installEventFilter(self)
-        top = QtWidgets.QBoxLayout(QtWidgets.QBoxLayout.Direction.LeftToRight)
-        top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(self.header, 1)
         # a stack of cells (Keras' RNN([GRUCell(3), SimpleRNNCell(2)])): a button for each
-        # cell beside the header, as the Weights view's (``_cell_buttons``), or under it
-        # where the header's short form would not keep its two lines beside them
+        # cell beside the header, as the Weights view's (``_cell_buttons``, ``header_row``), or
+        # under it where the header's short form would not keep its two lines beside them
         # (``_fit_top``); hidden otherwise
-        # (not in an exported picture: the header names the cell drawn)
-        self.cell_box = control_only(CellButtons(self.show_cell))
-        top.addWidget(self.cell_box, 0, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+        top, self.cell_box = header_row(self.header, self.show_cell)
         lay.addLayout(top)
         self._top = top
         self._short_header = ""  # the header's short form, as last set (plain text)
