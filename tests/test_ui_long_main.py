@@ -2082,21 +2082,30 @@ def test_seeks_in_a_long_input_leave_what_the_window_painted_anew_shows(long_win
     # Over time's plots repaint what a seek changed and no more (``exact_updates``: Qt
     # widened each changed rectangle by 2 px, and so repainted the titles over the strips'
     # bands and the colour bars' axes beside the step axes): nothing of an earlier step left
-    from PySide6 import QtGui
 
     w, x = long_window
     state, view = _opened(w, x, "Over time")
     flag = QtWidgets.QGraphicsView.OptimizationFlag.DontAdjustForAntialiasing
     assert all(v.optimizationFlags() & flag for v in [view.curve_widget] + [s.widget for s in view.slots])
+    _store_is_painted_anew(w, state, ((2991, 0), (453, 0), (1487, 3), (12, 3), (2222, 1), (460, 1),
+                                      (461, 1), (1999, 5)))
+
+
+def _store_is_painted_anew(w, state, seeks) -> None:
+    """At each (step, unit) of ``seeks``, its quick steps and then its whole window (what
+    the runner's timer swaps in), the events run as the window runs them: the window's
+    backing store equals the window painted anew (``grab()``), nothing of an earlier step
+    left in it."""
+    from PySide6 import QtGui
 
     def pixels(img):
         img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
         return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine()).copy()
 
-    for step, unit in ((2991, 0), (453, 0), (1487, 3), (12, 3), (2222, 1), (460, 1), (461, 1), (1999, 5)):
+    for step, unit in seeks:
         state.set_cursor(step=step, unit=unit)
         for whole in (False, True):
-            if whole:  # (the window around it, once computed: what the runner's timer swaps in)
+            if whole:
                 state.long.wait_prefetch()
                 w.long_runner.poll()
             QtWidgets.QApplication.processEvents()
@@ -2112,27 +2121,14 @@ def test_seeks_in_a_long_input_leave_what_the_other_tabs_painted_anew_show(long_
     # seek, the quick steps and the whole window being two layouts, and its plot's hidden
     # top and right axes follow it: ``KeptAxis``). The first seek after the pass lays the
     # Unrolled tab out anew (its header and legend take other lines): left to settle first
-    from PySide6 import QtGui
 
     w, x = long_window
     state, _ = _opened(w, x, title)
     state.set_cursor(step=1000)
     for _ in range(5):
         QtWidgets.QApplication.processEvents()
-
-    def pixels(img):
-        img = img.convertToFormat(QtGui.QImage.Format.Format_RGB32)
-        return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine()).copy()
-
-    for step in (2991, 453, 1487, 12, 2222, 460, 461, 1999):
-        state.set_cursor(step=step)
-        for whole in (False, True):
-            if whole:  # (the window around it, once computed: what the runner's timer swaps in)
-                state.long.wait_prefetch()
-                w.long_runner.poll()
-            QtWidgets.QApplication.processEvents()
-            shown = pixels(w.screen().grabWindow(w.winId()).toImage())  # (the backing store)
-            assert np.array_equal(shown, pixels(w.grab().toImage())), (step, whole)
+    _store_is_painted_anew(w, state, [(step, state.cursor.unit) for step in (2991, 453, 1487, 12, 2222, 460,
+                                                                             461, 1999)])
 
 def test_a_long_input_of_one_step_says_one_step(long_window, tmp_path):
     """File > Open a long input of one row said "Opened one.csv: 1 steps, traced whole"."""
