@@ -34,11 +34,12 @@ from lstmviz.engine.cells import CELLS, STATE_MEANINGS
 #: U·hₜ₋₁", a convolution's "Σₖ", a weight's "σ²", a PyTorch weight's "ᵀ"), each with the
 #: character it stands for and whether it is a subscript: fonts draw them smaller than
 #: Qt's <sub> (DejaVu Sans' ₜ at 0.56 of a t), so where sizes are for a hall they are
-#: written as <sub>/<sup> or, in plain text, "_t" (``Theme.subscripts``, ``Theme.plain_scripts``)
+#: written as <sub>/<sup> or, in plain text, "_t" (``Theme.subscripts``, ``Theme.plain_scripts``).
+#: (only those the app writes: each a reviewed glyph, ``tests/test_glyphs.py``)
 SCRIPTS: dict[str, tuple[str, bool]] = {
     **{chr(0x2080 + k): (str(k), True) for k in range(10)},
-    **dict(zip("₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜ", ((c, True) for c in "+−=()aeoxhklmnpst"))),
-    **dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵀ", ((c, False) for c in "0123456789+−=()niT"))),
+    **dict(zip("₋ₖₜ", ((c, True) for c in "−kt"))),
+    **dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᵀ", ((c, False) for c in "0123456789−T"))),
 }
 
 
