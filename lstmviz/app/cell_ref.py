@@ -21,6 +21,7 @@ from lstmviz.engine.cells import CellKind, act_name
 from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Recurrent, StackedRNN
 from lstmviz.engine.onnx_time import drawn_axes, reads_reversed
 from lstmviz.engine.trace import LayerTrace
+from lstmviz.engine.windows import cell_below as windows_cell_below
 from lstmviz.engine.windows import inputs_reversed, steps_reversed, strides_of
 from lstmviz.text import markup
 
@@ -502,11 +503,8 @@ def cell_below(ref: CellRef) -> str | None:
     """The side (``cell_0``) of the cell whose h a later cell of a stack of cells
     (``RNN([LSTMCell(3), GRUCell(2)])``'s ``cell_1``) reads as its x_t at the same step;
     None for a stack's first cell and any other cell (those read their layer's input)."""
-    side = ref.side or ""
-    if not side.startswith("cell_") or not side[len("cell_"):].isdigit():
-        return None
-    k = int(side[len("cell_"):])
-    return f"cell_{k - 1}" if k > 0 else None
+    got = windows_cell_below(ref.top, ref.side or "")  # (the engine's rule, its windows')
+    return None if got is None else got[0]
 
 
 def input_source(ref: CellRef) -> str | None:

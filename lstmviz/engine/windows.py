@@ -142,7 +142,7 @@ def recurrent_halves(layer) -> list[tuple[str, Recurrent]]:
     return [("", layer)] if isinstance(layer, Recurrent) else []
 
 
-def _cell_below(layer, side: str) -> tuple[str, Recurrent] | None:
+def cell_below(layer, side: str) -> tuple[str, Recurrent] | None:
     """The cell whose output sequence cell ``side`` of an RNN([cells]) reads (None: the
     first cell, or not a stack of cells: it reads the layer's input)."""
     if not isinstance(layer, StackedRNN) or not side.startswith("cell_") or side == "cell_0":
@@ -806,7 +806,7 @@ class _Window:
         backwards = bool(rnn.config["go_backwards"])
         i0, i1 = (T - end, T - start) if backwards else (start, end)
         ref = node.inbound[0]
-        below = _cell_below(node.layer, side)
+        below = cell_below(node.layer, side)
         if below is not None:  # (a later cell of an RNN([cells]): the cell before's output
             # over the same processing steps, from its keyframe at the same step)
             s, _, _, y, _, _ = self.run(node, below[0], below[1], start, end, False)
@@ -936,10 +936,10 @@ class _Window:
             outputs = [seq if rnn.config["return_sequences"] else static[0]] + list(static[1:])
         backwards = bool(rnn.config["go_backwards"])
         flipped = onnx_time.reads_reversed(node.layer)  # (its X the input's steps turned around)
-        if _cell_below(node.layer, side) is None:  # (or its layer's input, a sequence turned
+        if cell_below(node.layer, side) is None:  # (or its layer's input, a sequence turned
             flipped = flipped != rev_in  # around: a forward LSTM after a go_backwards one)
         given, input_start = None, a
-        if _cell_below(node.layer, side) is not None and turned:
+        if cell_below(node.layer, side) is not None and turned:
             input_start = own - b  # (a later cell of an RNN([cells]) run backwards: the input
             # steps its steps stand under, the first cell's; its input is that cell's output)
         if backwards or flipped:
