@@ -2435,3 +2435,47 @@ def test_the_app_states_far_seek_on_an_lstm_after_five_pools_shows_sixteen_of_it
     for key in ("h", "c"):
         np.testing.assert_array_equal(rec.steps[key], full[key][:, 496:512])
     seq.close()
+
+
+@pytest.mark.parametrize("T", [5000, 5001])
+@pytest.mark.parametrize("first, below", [
+    (("Cropping1D", {"cropping": [3, 5]}), "c"), (("Cropping1D", {"cropping": [0, 5]}), None),
+    (("ZeroPadding1D", {"padding": [4, 2]}), "c"), (("UpSampling1D", {"size": 3}), "c")])
+def test_a_long_input_through_cropping_padding_or_upsampling_opens_and_seeks_to_the_whole_sequences(
+        T, first, below):
+    """A long input through a Cropping1D, ZeroPadding1D or UpSampling1D before an LSTM (it
+    was refused: 'reshapes the time axis'): the LSTM over its own steps (fewer, more, three
+    times the input's), its first steps and first window the whole sequence's, a window
+    around any own step of it after the pass a whole trace's, its overview over its own
+    steps; the views name the steps it reads as the layer below's where they are not the
+    input's one for one (a Cropping1D((3, 5)): its step t reads input step t+3)."""
+    from lstmviz.app.cell_ref import steps_below
+    from lstmviz.app.long_sequence import LongSequence
+
+    model = Model.sequential((None, None, 2), [LayerSpec(first[0], first[1], name="c"),
+                                               LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l")],
+                             seed=2)
+    x = np.random.default_rng(T).normal(size=(1, T, 2)).astype(np.float32)
+    full = model.trace(x)
+    seq = LongSequence(model, x)
+    own = full["l"].timesteps
+    assert seq.steps_of("l") == seq.steps_of("c") == own != T and seq.changes_steps
+    assert steps_below(model, "l") == below
+    reads = model.get_layer("c").read_steps(T, 0, own)[:, 0]
+    np.testing.assert_array_equal(full["c"].output[0][reads >= 0], x[0][reads[reads >= 0]])
+    assert not full["c"].output[0][reads < 0].any()  # (the padding's zeros)
+    for got in (seq.first_steps(), seq.first_window()):
+        n = got["l"].timesteps
+        assert got["l"].total == own and n > 0
+        np.testing.assert_array_equal(got["c"].output, full["c"].output[:, :n])
+        np.testing.assert_array_equal(got["l"].steps["h"], full["l"].steps["h"][:, :n])
+    assert seq.run_pass() and seq.run_overviews(bins=32)
+    for step in (0, own // 2 + 3, own - 1):
+        trace, _ = seq.window_at(seq.input_step("l", None, step))
+        rec = trace["l"]
+        assert rec.start <= step < rec.start + rec.timesteps
+        np.testing.assert_array_equal(rec.steps["c"], full["l"].steps["c"][:, rec.start:rec.start + rec.timesteps])
+        np.testing.assert_array_equal(trace["c"].output, full["c"].output[:, rec.start:rec.start + rec.timesteps])
+    ov, stats = seq.summary("l", "h", bins=32)
+    assert ov.total == own and stats.n == own
+    np.testing.assert_allclose(stats.mean, full["l"].steps["h"][0].astype(np.float64).mean(axis=0), rtol=1e-9)

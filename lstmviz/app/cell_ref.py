@@ -22,7 +22,7 @@ from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Recurrent, St
 from lstmviz.engine.onnx_time import drawn_axes, reads_reversed
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.engine.windows import cell_below as windows_cell_below
-from lstmviz.engine.windows import inputs_reversed, steps_reversed, strides_of
+from lstmviz.engine.windows import inputs_reversed, steps_moved, steps_reversed, strides_of
 from lstmviz.text import markup
 
 MINUS = "\u2212"
@@ -198,14 +198,16 @@ def steps_below(model: Model | None, name: str) -> str | None:
     layer below it (its first input) after a strided Conv1D or pooling, whose own steps they
     are (an LSTM after a MaxPooling1D(2): its step 30,000 reads the pooling's step 30,000,
     which reads input steps 60,000 and 60,001); None where they are the input's, one for
-    one. The views then say "= pool's step 30,000", not "= input step 30,000"; of an ONNX
+    one (after a Cropping1D((3, 0)) the LSTM's step t reads input step t+3: "= crop's step
+    t", whose own header says the input step; after a ZeroPadding1D or UpSampling1D alike,
+    ``windows.steps_moved``). The views then say "= pool's step 30,000", not "= input step 30,000"; of an ONNX
     graph the layer below the ops that only move data (a Transpose). Every layer's found at
     the model's first call (``strides_of``) and kept."""
     if model is None:
         return None
     below = _BELOW_KNOWN.get(model)
     if below is None:
-        strides = strides_of(model)
+        strides, moved = strides_of(model), steps_moved(model)
         nodes = {n.layer.name: n for n in model.nodes}
 
         def named(layer: str) -> str:
@@ -219,7 +221,7 @@ def steps_below(model: Model | None, name: str) -> str | None:
                 layer = node.inbound[0].layer
             return layer
         below = {n.layer.name: named(n.inbound[0].layer) for n in model.nodes
-                 if strides.get(n.layer.name, 1) != 1 and n.inbound}
+                 if (strides.get(n.layer.name, 1) != 1 or moved.get(n.layer.name)) and n.inbound}
         _BELOW_KNOWN[model] = below
     return below.get(name)
 

@@ -47,6 +47,7 @@ import math
 import threading
 import time
 import weakref
+from fractions import Fraction
 
 import numpy as np
 
@@ -70,6 +71,7 @@ from lstmviz.engine.windows import (
     recurrent_halves,
     steps_within,
     trace_budget,
+    whole_scale,
 )
 from lstmviz.errors import LstmvizError
 from lstmviz.text import safe_text
@@ -291,7 +293,8 @@ class LongSequence:
         # (fewer steps where a batch's records would not leave room for several: ``fitted_window``)
         # (after a MaxPooling1D(2), twice the input steps: the recurrent layers' windows as
         # many of their own steps as they would have without it)
-        scale = max([int(c[1]) for name, c in self.clocks.items()
+        # (after an UpSampling1D(3), a third: as many input steps, whose LSTM steps are more)
+        scale = max([math.ceil(c[1]) for name, c in self.clocks.items()
                      if c and recurrent_halves(model.get_layer(name))] or [1])
         self.window = min(fitted_window(model, self.samples, window * scale), self.steps)
         self._window_bytes = full_trace_bytes(model, self.samples, self.window)
@@ -350,7 +353,7 @@ class LongSequence:
         """The traces' row of sample ``sample`` of the sequence (its windows step the batch)."""
         return int(sample)
 
-    def _clock(self, layer: str | None) -> tuple[int, int]:
+    def _clock(self, layer: str | None) -> tuple[int, int | Fraction]:
         """(steps, scale) of ``layer``'s time axis: its own, or where it has none (a Dense
         after a last-step LSTM) that of the layer it reads, as a whole trace's steps go
         (``tracing.steps_of``); the input's for None."""
@@ -360,7 +363,7 @@ class LongSequence:
             seen.add(layer)
             got = self.clocks.get(layer)
             if got:
-                return int(got[0]), int(got[1])
+                return int(got[0]), whole_scale(got[1])
             node = nodes.get(layer)
             layer = node.inbound[0].layer if node is not None and node.inbound else None
         return self.steps, 1
@@ -371,9 +374,10 @@ class LongSequence:
         MaxPooling1D(2) steps over half the input's)."""
         return self._clock(layer)[0]
 
-    def scale_of(self, layer: str | None) -> int:
+    def scale_of(self, layer: str | None) -> int | Fraction:
         """How many input steps one step of ``layer`` stands for (1 but after a strided
-        Conv1D or pooling): its step t stands for input step t x this."""
+        Conv1D or pooling; a Fraction, 1/k, after an UpSampling1D(k)): its step t stands for
+        input step t x this."""
         return self._clock(layer)[1]
 
     def own_window(self, layer: str | None, side: str | None, a: int, b: int) -> tuple[int, int]:
@@ -499,7 +503,8 @@ class LongSequence:
         whole sequence modulo every layer's scale, so that a padding 'same' of strides s
         pads the prefix's steps as the sequence's (TensorFlow's SAME puts its odd zero by
         the input's length modulo s)."""
-        scale = math.lcm(*[int(c[1]) for c in self.clocks.values() if c] or [1])
+        # (an UpSampling1D(k)'s 1/k repeats steps: whole in any prefix; its numerator's strides)
+        scale = math.lcm(*[Fraction(c[1]).numerator for c in self.clocks.values() if c] or [1])
         reach = sum(int(getattr(n.layer, "span", 0)) for n in self.model.nodes
                     if getattr(n.layer, "keeps_steps", None) is not None)
         more = steps + scale * (2 * CUT + reach)
@@ -532,7 +537,7 @@ class LongSequence:
         names = list(needed) if needed else [n.layer.name for n in self.model.nodes]
         # (at most the window they stand for: pools after the last recurrent layer are at a
         # scale the windows, sized by the recurrent layers', do not hold 16 steps of)
-        return min(QUICK_STEPS * max([self.scale_of(name) for name in names] or [1]),
+        return min(max(1, math.ceil(QUICK_STEPS * max([self.scale_of(name) for name in names] or [1]))),
                    max(QUICK_STEPS, self.window))
 
     def first_steps(self, needed=None):
@@ -736,7 +741,7 @@ class LongSequence:
         t x ``scale_of``): the step the window holding it is chosen by."""
         n, scale = self._clock(layer)
         t = n - 1 - int(step) if self.runs_backwards(layer, side) else int(step)
-        return max(0, min(t * scale, self.steps - 1))
+        return max(0, min(int(t * scale), self.steps - 1))  # (after an UpSampling1D(k): t // k)
 
     def by_processing(self, trace):
         """``trace`` (a window from ``window_at``) as a window of processing steps: the same

@@ -22,6 +22,7 @@ built from it know them; the classes build on ``layer_base.Layer`` as ``layers.p
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ import numpy as np
 from lstmviz.engine import layer_base as L
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.errors import LstmvizError, is_number, is_whole
-from lstmviz.text import safe_text
+from lstmviz.text import plural, safe_text
 
 
 def _refuse(layer, key: str, value: Any, accepted: str) -> LstmvizError:
@@ -218,7 +219,104 @@ class Permute(L.Layer):
         return self.dims[0] == 1
 
 
-class Cropping1D(L.Layer):
+# -- the layers that move the steps ----------------------------------------------------------
+class StepMap(L.Layer):
+    """What Cropping1D, ZeroPadding1D and UpSampling1D share: output step t is input step
+    ``(t - shift) // repeat`` (-1, a zero step, where that is before the first or from the
+    last on), over ``steps_out`` steps of their own. A long input's windows follow them as a
+    Conv1D's (``engine/windows.py``: ``own_clock``, ``steps_out``, ``stride``, ``reads_of``,
+    ``window``): a window of output steps lo..hi-1 reads the input steps they repeat, and
+    is those steps of ``forward`` over the whole input to the bit (a copy, zeros, or each
+    step repeated: no arithmetic). ``read_steps`` / ``reads_at``, as ``conv._OverSteps``'s:
+    the input step each output step reads (the Unrolled view's links, Over time's "reads")."""
+
+    #: output step t reads input step (t - shift) // repeat (Cropping1D((a, b)): shift -a)
+    shift: int = 0
+    repeat: int = 1
+    #: steps it drops or adds around the sequence (a cropping's or padding's two sides)
+    moved: int = 0
+    #: one tap: each output step reads one input step (or none)
+    taps: int = 1
+    channels_first = False
+
+    @property
+    def own_clock(self) -> bool:
+        """Whether its steps are not its input's one for one (``windows._own_clock``: a
+        layer of its own steps, ``steps_out``, ``stride``)."""
+        return not self.keeps_steps
+
+    @property
+    def stride(self):
+        """Input steps one of its steps stands for: 1, or ``Fraction(1, size)`` after an
+        UpSampling1D (``windows._clocks``: its step t stands for input step t / size)."""
+        return Fraction(1, self.repeat) if self.repeat > 1 else 1
+
+    @property
+    def keeps_steps(self) -> bool:
+        """As many steps as its input, step t reading step t (nothing cropped, padded or
+        repeated)."""
+        return self.moved == 0 and self.repeat == 1
+
+    def reach(self) -> tuple[int, int]:
+        """(before, after): none (step t reads step t alone where it ``keeps_steps``)."""
+        return 0, 0
+
+    @property
+    def span(self) -> int:
+        """The steps it adds or drops around the sequence, and one (what a first window
+        traced alone reads past its steps: ``app/long_sequence._prefix``)."""
+        return 1 + self.moved
+
+    def steps_out(self, steps: int) -> int:
+        raise NotImplementedError
+
+    def changes_steps(self) -> str:
+        raise NotImplementedError
+
+    def reads_at(self, step, steps: int) -> np.ndarray:
+        """(1,) int: the input step output step ``step`` reads (-1: a zero step of the
+        padding); a column of steps gives their rows (``read_steps``)."""
+        idx = (np.asarray(step) - self.shift) // self.repeat
+        idx = np.atleast_1d(idx) if np.ndim(step) == 0 else idx
+        idx[(idx < 0) | (idx >= steps)] = -1
+        return idx
+
+    def read_steps(self, steps: int, lo: int = 0, hi: int | None = None) -> np.ndarray:
+        """(output steps, 1) int: the input step each output step reads, -1 on the padding;
+        output steps ``lo .. hi-1`` alone where given (a long input's window)."""
+        n = self.steps_out(steps)
+        hi = n if hi is None else min(int(hi), n)
+        return self.reads_at(np.arange(max(0, int(lo)), max(int(lo), hi))[:, None], steps)
+
+    def reads_of(self, lo: int, hi: int, steps: int) -> tuple[int, int]:
+        """The input steps ``i0 .. i1-1`` output steps ``lo .. hi-1`` read, clipped to the
+        sequence's ``steps`` (``i1 <= i0``: none, all padding)."""
+        i0 = (lo - self.shift) // self.repeat
+        i1 = (hi - 1 - self.shift) // self.repeat + 1
+        return min(max(0, i0), steps), max(0, min(steps, i1))
+
+    def window(self, read, lo: int, hi: int, steps: int, batch: int) -> np.ndarray:
+        """Output steps ``lo .. hi-1`` (of its own steps) over an input of ``steps`` steps,
+        ``read(i0, i1)`` giving the input's steps ``i0 .. i1-1`` (``engine/windows._Window``):
+        the input steps they read (``reads_of``), repeated and padded with zeros as
+        ``forward`` does, so those steps of ``forward`` over the whole input to the bit."""
+        i0, i1 = self.reads_of(lo, hi, steps)
+        if i1 > i0:
+            x = _float(read(i0, i1))
+        else:  # (all zeros of the padding: a step's features, none of its numbers)
+            k = min(i0, steps - 1)
+            x = _float(read(k, k + 1))[:, :0]
+            i1 = i0
+        y = np.repeat(x, self.repeat, axis=1) if self.repeat > 1 else x
+        first = i0 * self.repeat + self.shift  # (the output step y's first is)
+        before, after = max(0, first - lo), max(0, hi - (first + y.shape[1]))
+        if before or after:
+            y = np.pad(y, ((0, 0), (before, after), (0, 0)))
+        a = lo - first + before
+        return np.ascontiguousarray(y[:, a:a + hi - lo])
+
+
+class Cropping1D(StepMap):
     """Drops ``cropping[0]`` steps at the start and ``cropping[1]`` at the end."""
 
     class_name = "Cropping1D"
@@ -230,6 +328,18 @@ class Cropping1D(L.Layer):
         super().__init__(name, config, keras_major, class_name)
         self.cropping = _pair(self, "cropping")
         self.config["cropping"] = list(self.cropping)  # (as Keras writes it)
+        self.shift = -self.cropping[0]  # (its step t is its input's step t + cropping[0])
+        self.moved = sum(self.cropping)
+
+    def steps_out(self, steps: int) -> int:
+        """Its steps over an input of ``steps`` (refused where none is left)."""
+        n = self._length(steps)
+        assert n is not None
+        return n
+
+    def changes_steps(self) -> str:
+        a, b = self.cropping
+        return f"drops {plural(a, 'step')} at the start and {b} at the end"
 
     def _length(self, steps):
         if steps is None:
@@ -259,7 +369,7 @@ class Cropping1D(L.Layer):
         return f"cropping={self.cropping}"
 
 
-class ZeroPadding1D(L.Layer):
+class ZeroPadding1D(StepMap):
     """Adds ``padding[0]`` steps of zeros at the start and ``padding[1]`` at the end."""
 
     class_name = "ZeroPadding1D"
@@ -272,6 +382,23 @@ class ZeroPadding1D(L.Layer):
         self.padding = _pair(self, "padding")
         self.config["padding"] = list(self.padding)  # (as Keras writes it)
         self.axis = 1 if _data_format(self) == "channels_last" else 2
+        # (its step t is its input's step t - padding[0]; channels_first on (batch, steps,
+        # features) pads each step's features: the steps stay, ``timewise``)
+        self.shift = self.padding[0] if self.axis == 1 else 0
+        self.moved = sum(self.padding) if self.axis == 1 else 0
+
+    @property
+    def timewise(self) -> bool:
+        """channels_first on a (batch, steps, features) input pads each step's features
+        alone (axis 2): a long input's windows follow it as a per-step layer."""
+        return self.axis == 2
+
+    def steps_out(self, steps: int) -> int:
+        return int(steps) + (sum(self.padding) if self.axis == 1 else 0)
+
+    def changes_steps(self) -> str:
+        a, b = self.padding
+        return f"adds {plural(a, 'step')} of zeros at the start and {b} at the end"
 
     def compute_output_shapes(self, input_shapes):
         s = list(input_shapes[0])
@@ -296,7 +423,7 @@ class ZeroPadding1D(L.Layer):
         return f"padding={self.padding}"
 
 
-class UpSampling1D(L.Layer):
+class UpSampling1D(StepMap):
     """Repeats every step ``size`` times."""
 
     class_name = "UpSampling1D"
@@ -309,6 +436,13 @@ class UpSampling1D(L.Layer):
         if not is_whole(self.config["size"], 1):
             raise _refuse(self, "size", self.config["size"], "a whole number of at least 1")
         self.size = int(self.config["size"])
+        self.repeat = self.size  # (its step t is its input's step t // size)
+
+    def steps_out(self, steps: int) -> int:
+        return int(steps) * self.size
+
+    def changes_steps(self) -> str:
+        return f"repeats every step {self.size} times"
 
     def compute_output_shapes(self, input_shapes):
         s = tuple(input_shapes[0])

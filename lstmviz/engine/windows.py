@@ -84,6 +84,7 @@ layer of 512 units makes 512 floats of each step of it.
 from __future__ import annotations
 
 import threading
+from fractions import Fraction
 
 import numpy as np
 
@@ -106,6 +107,7 @@ from lstmviz.engine.layers import (
     TimeDistributed,
     run_layer,
 )
+from lstmviz.engine.layers_more import StepMap
 from lstmviz.engine.recurrent import CUT, Keyframes
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Steps, Trace
 from lstmviz.errors import LstmvizError
@@ -246,16 +248,44 @@ def _take(arr, axis, lo: int, hi: int):
     return arr[lo:hi] if axis == 0 else arr[:, lo:hi]
 
 
-def strides_of(model) -> dict[str, int]:
+#: a layer's own time axis: (its steps, how many input steps one of them stands for: an
+#: int, a Fraction after an UpSampling1D), ``_clocks``
+Clock = tuple[int, "int | Fraction"]
+
+
+def strides_of(model) -> dict[str, int | Fraction]:
     """Per layer, how many input steps one of its steps stands for about (its Conv1D and
-    pooling strides (an ONNX Conv's or pool's) and those before it multiplied, ``_clocks``' scale without the input's
-    shape: the largest of its inputs'); 1 for every layer of a model without strides."""
-    got: dict[str, int] = {}
+    pooling strides (an ONNX Conv's or pool's) and those before it multiplied, an
+    UpSampling1D(k)'s 1/k, ``_clocks``' scale without the input's shape: the largest of its
+    inputs'); 1 for every layer of a model without strides."""
+    got: dict[str, int | Fraction] = {}
     for node in model.nodes:
         s = max([got.get(r.layer, 1) for r in node.inbound] or [1])
         if _own_clock(node.layer):
-            s *= int(getattr(node.layer, "stride", 1) or 1)
+            s = whole_scale(s * (getattr(node.layer, "stride", 1) or 1))
         got[node.layer.name] = s
+    return got
+
+
+def whole_scale(scale) -> int | Fraction:
+    """A clock's scale as an int where it is whole (a Fraction where an UpSampling1D left
+    it one: its step t stands for input step t/k)."""
+    scale = Fraction(scale)
+    return int(scale) if scale.denominator == 1 else scale
+
+
+def steps_moved(model) -> dict[str, bool]:
+    """Per layer, whether its step t is not the input step ``t x strides_of`` it stands
+    for: a Cropping1D or ZeroPadding1D of steps at the start, or an UpSampling1D, below it
+    or it itself (its step t reads input step t+3 after a Cropping1D((3, 0))), so the views
+    name the steps it reads as the layer below's (``app/cell_ref.steps_below``)."""
+    got: dict[str, bool] = {}
+    for node in model.nodes:
+        layer = node.layer
+        moved = any(got.get(r.layer, False) for r in node.inbound[:1])
+        if isinstance(layer, StepMap) and layer.own_clock:
+            moved = moved or layer.shift != 0 or layer.repeat != 1
+        got[layer.name] = moved
     return got
 
 
@@ -487,7 +517,8 @@ def _own_clock(layer) -> bool:
     ``stride``): a Conv1D or pooling (``engine/conv.py``), or an ONNX Conv, MaxPool or
     AveragePool (``onnx_layers.OnnxWindowOp``), whatever its strides and padding (one that
     keeps the steps gives as many, at the same scale)."""
-    return layer.class_name in CONV_CLASSES or (_onnx_op(layer) and callable(getattr(layer, "steps_out", None)))
+    return (layer.class_name in CONV_CLASSES or (isinstance(layer, StepMap) and layer.own_clock)
+            or (_onnx_op(layer) and callable(getattr(layer, "steps_out", None))))
 
 
 def _shape_of(model, feed: dict, ref):
@@ -613,12 +644,16 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # (its output's steps read input steps ``reads_of`` theirs: ``_Window.values``; its
             # own time axis, fewer steps where strides > 1 or padding 'valid': ``_clocks``)
             seq[layer.name] = [True]
+        elif any(ins) and isinstance(layer, StepMap):
+            # (a Cropping1D, ZeroPadding1D or UpSampling1D: its steps read input steps
+            # ``reads_of`` theirs, its own time axis, ``_clocks``; no mask handed on)
+            seq[layer.name] = [True]
         elif any(ins):
             raise LstmvizError(
                 f"{name} reshapes the time axis; a long sequence is traced by windows "
                 "only through recurrent layers (RNN([cells]) too), per-step layers (a Reshape or "
                 "Permute keeping the batch and time axes), Conv1D and pooling layers (channels_last), "
-                "GlobalMaxPooling1D and GlobalAveragePooling1D")
+                "Cropping1D, ZeroPadding1D, UpSampling1D, GlobalMaxPooling1D and GlobalAveragePooling1D")
         else:
             seq[layer.name] = [False] * max(1, len(layer.output_shapes))
         axes[layer.name] = [1 if s else None for s in seq[layer.name]]
@@ -630,7 +665,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
     return (T or 0), seq
 
 
-def _clocks(model, T: int, seq: dict) -> dict[str, tuple[int, int] | None]:
+def _clocks(model, T: int, seq: dict) -> dict[str, Clock | None]:
     """Per layer its own time axis, ``(steps, scale)``: the steps of its outputs' time axis
     (a recurrent layer's: the sequence it steps over, whether it returns it or not), and
     how many of the model's input steps one of them stands for. The input's are ``(T,
@@ -640,27 +675,29 @@ def _clocks(model, T: int, seq: dict) -> dict[str, tuple[int, int] | None]:
     padding: on a keeps-steps layer t for t); every other layer keeps its input's. None:
     no time axis. Refuses, in one line, a layer merging sequences of different scales
     (a pooled branch with one that is not): no window of input steps is a window of both."""
-    clocks: dict[str, tuple[int, int] | None] = {}
+    clocks: dict[str, Clock | None] = {}
     for node in model.nodes:
         layer = node.layer
         name = layer.name
         if isinstance(layer, InputLayer):
             clocks[name] = (T, 1) if seq[name][0] else None
             continue
-        got: list[tuple[int, int]] = [c for c in (clocks.get(r.layer) for r in node.inbound
+        got: list[Clock] = [c for c in (clocks.get(r.layer) for r in node.inbound
                                                    if seq[r.layer][r.tensor_index]) if c]
         if not got:
             clocks[name] = None
             continue
         if len({c[1] for c in got}) > 1:
-            every = " and ".join(sorted({plural(c[1], "input step") for c in got}))
+            every = " and ".join(sorted({plural(c[1], "input step") if isinstance(c[1], int)
+                                         else f"{c[1]} input step" for c in got}))
             raise LstmvizError(
                 f"layer '{layer.name}' ({layer.class_name}) reads sequences of different time scales "
                 f"(a step every {every}); a long sequence is traced by windows only where the "
                 "sequences a layer reads step alike")
         steps, scale = got[0]
-        if _own_clock(layer):  # (a Conv1D or pooling; an ONNX Conv, MaxPool or AveragePool)
-            steps, scale = layer.steps_out(steps), scale * layer.stride
+        if _own_clock(layer):  # (a Conv1D or pooling; an ONNX Conv, MaxPool or AveragePool;
+            # a Cropping1D, ZeroPadding1D, UpSampling1D: scale 1, or 1/size)
+            steps, scale = layer.steps_out(steps), whole_scale(scale * layer.stride)
         clocks[name] = (steps, scale) if any(seq[name]) or recurrent_halves(layer) else None
     return clocks
 
@@ -728,11 +765,12 @@ class WindowedTrace:
         layer without a time axis."""
         return _own_steps(self._clocks, layer, self.timesteps) if layer is not None else self.timesteps
 
-    def scale_of(self, layer: str | None = None) -> int:
+    def scale_of(self, layer: str | None = None) -> int | Fraction:
         """How many of the input's steps one step of ``layer`` stands for (its strides and
-        those before it multiplied; 1 without): its step t stands for input step t x it."""
+        those before it multiplied, an UpSampling1D(k)'s 1/k; 1 without): its step t stands
+        for input step t x it."""
         clock = self._clocks.get(layer) if layer is not None else None
-        return int(clock[1]) if clock else 1
+        return whole_scale(clock[1]) if clock else 1
 
     def steps_for(self, layer: str | None, a: int, b: int, of: str | None = None) -> tuple[int, int]:
         """The steps of ``layer``'s own time axis (None: the input's) a window of steps
@@ -875,7 +913,8 @@ class _Window:
         elif recurrent_halves(layer):
             s, _, _, y, _, _ = self.run(node, "", layer, lo, hi, False)
             out = [y[lo - s:hi - s].transpose(1, 0, 2)] + list(static[1:])
-        elif layer.class_name in CONV_CLASSES:  # (the steps of its input its outputs read)
+        elif layer.class_name in CONV_CLASSES or isinstance(layer, StepMap):  # (the steps of its
+            # input its outputs read; a Cropping1D's, ZeroPadding1D's or UpSampling1D's too)
             src = node.inbound[0]
             out = [layer.window(lambda i0, i1: self.values(src.layer, i0, i1)[src.tensor_index],
                                 lo, hi, self.wt.steps_of(src.layer), self.wt.batch)]
@@ -1339,7 +1378,7 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
                          outputs, st.static_records, st.axes, st.tags, st.clocks)
 
 
-def layer_clocks(model, arrays) -> dict[str, tuple[int, int] | None]:
+def layer_clocks(model, arrays) -> dict[str, Clock | None]:
     """Per layer its own time axis over inputs shaped as ``arrays`` (``_clocks``: its steps,
     and the input steps one of them stands for; only shapes are read), without a pass: what
     the app counts a layer's steps by before the keyframe pass has run. Refuses, in one
@@ -1360,7 +1399,7 @@ def clock_window(clocks: dict, T: int, layer: str | None, a: int, b: int,
     pool's ``ceil_mode``, or pads beyond its window: 5,000 steps pooled by 2 into 2,501)."""
     def clock(name):
         got = clocks.get(name) if name is not None else None
-        return (int(got[0]), int(got[1])) if got else (int(T), 1)
+        return (int(got[0]), whole_scale(got[1])) if got else (int(T), 1)
     if of is not None and clock(of) == clock(layer):
         return a, b
     x0, x1 = a * clock(of)[1], b * clock(of)[1]
