@@ -1804,3 +1804,46 @@ def test_trace_says_each_inputs_steps_where_they_differ(capsys, tmp_path):
     xs = [np.zeros((1, 4, 2), np.float32), np.zeros((1, 3), np.float32), np.zeros((1, 3), np.float32),
           np.zeros((1, 1, 2), np.float32)]
     assert cli.inputs_read(model, xs) == "1 sample; x 4 steps, y 1 step"
+
+
+@pytest.mark.parametrize("steps", ["100:200", "290:", ":17", "7:8"])
+def test_trace_steps_through_cropping_padding_and_upsampling_of_a_real_keras_file(tmp_path, capsys, steps):
+    """A real Keras 3 file (tests/fixtures/k3_steps_moved_lstm, scripts/make_steps_moved_fixture.py):
+    Cropping1D((3, 2)) -> LSTM -> ZeroPadding1D((2, 1)) -> UpSampling1D(2) -> GRU over 300
+    steps was refused with '--steps' ('reshapes the time axis'). A:B are the input's steps;
+    every layer holds its own steps those stand for (the crop's and LSTM's 295, the pad's
+    298, the repeated 596: 2A .. 2B-1), said under 'lstmviz:steps/<layer>', each array a
+    full trace's to the bit, and the full trace Keras' numbers."""
+    import lstmviz
+    from lstmviz.engine.windows import clock_window, layer_clocks
+    from tests.helpers import FIXTURES
+
+    case = FIXTURES / "k3_steps_moved_lstm"
+    model = lstmviz.load(case / "model.keras")
+    x = np.load(case / "x.npy")
+    full_trace = model.trace(x)
+    with np.load(case / "expected.npz") as want:
+        np.testing.assert_allclose(full_trace.output, want["output"], atol=1e-5)
+    full = full_trace.flat()
+    out = tmp_path / "w.npz"
+    rc, stdout, err = call(capsys, "trace", case / "model.keras", "--input", case / "x.npy", "--out", out,
+                           "--steps", steps)
+    assert rc == 0, err
+    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "300")))
+    assert f"(window {a}:{b})" in stdout
+    clocks = layer_clocks(model, [x])
+    assert {k: clocks[k][0] for k in ("crop", "lstm", "pad", "up", "gru")} == {
+        "crop": 295, "lstm": 295, "pad": 298, "up": 596, "gru": 596}
+    with np.load(out) as npz:
+        assert npz["lstmviz:steps"].tolist() == [a, b, 300]
+        for layer, keys in (("crop", ["crop"]), ("lstm", ["lstm/h", "lstm/c"]), ("pad", ["pad"]),
+                            ("up", ["up"]), ("gru", ["gru/h", "gru/z"])):
+            lo, hi = clock_window(clocks, 300, layer, a, b)
+            if layer == "up":
+                assert (lo, hi) == (2 * a, 2 * b if b < 300 else 596)
+            said = npz[f"lstmviz:steps/{layer}"].tolist() if f"lstmviz:steps/{layer}" in npz else [a, b, 300]
+            assert said == [lo, hi, clocks[layer][0]], layer
+            for key in keys:
+                assert npz[key].shape[:2] == (2, hi - lo), key
+                np.testing.assert_array_equal(npz[key], full[key][:, lo:hi], err_msg=key)
+        np.testing.assert_array_equal(npz["output"], full["output"])
