@@ -514,3 +514,29 @@ def test_an_onnx_time_major_head_is_drawn_on_the_lstms_steps():
     head = rows["heads.0.MatMul"]
     np.testing.assert_array_equal(head.data, trace["heads.0.MatMul"].output.transpose(1, 0, 2))
     assert head.domain == rows["rnn.LSTM"].domain and head.T == rows["rnn.LSTM"].T == 5
+
+
+def test_cropping_padding_and_upsampling_are_linked_to_the_steps_they_read_in_a_long_inputs_window_too():
+    """A Cropping1D((3, 2)), a ZeroPadding1D((2, 1)) and an UpSampling1D(2) each have a time
+    axis of their own (a block of columns), also in a long input's window, where the crop
+    holds as many steps as the input (256 of each: it was drawn on the input's columns, its
+    step 6,912 under input step 6,912, which it does not read); each column is linked to the
+    step it reads, the whole sequence's (the crop's first to the input's fourth column), as
+    in a whole trace."""
+    from lstmviz.engine.windows import keyframe_pass
+
+    model = lstmviz.load(FIXTURES / "k3_steps_moved_lstm" / "model.keras")
+    x = np.random.default_rng(0).normal(size=(1, 2000, 3)).astype(np.float32)
+    for trace, first in ((model.trace(x[:, :40]), 0), (keyframe_pass(model, x, every=64).window(512, 768), 512)):
+        rows = {r.key: r for r in layout(model, trace).rows}
+        assert len({rows[k].domain for k in ("input", "crop", "pad", "up")}) == 4
+        assert rows["lstm"].domain == rows["crop"].domain and rows["gru"].domain == rows["up"].domain
+        n = rows["crop"].T
+        cropped = [(t + 3, t) for t in range(n) if t + 3 < rows["input"].T]
+        assert rows["crop"].links == cropped, first
+        padded = [(t - 2, t) for t in range(rows["pad"].T) if 0 <= t - 2 < rows["lstm"].T]
+        assert rows["pad"].links == padded, first
+        up_first = trace["up"].start if first else 0  # (the pad's steps it repeats, 2 each)
+        pad_first = trace["pad"].start if first else 0
+        ups = [((up_first + t) // 2 - pad_first, t) for t in range(rows["up"].T)]
+        assert rows["up"].links == [(i, t) for i, t in ups if 0 <= i < rows["pad"].T], first

@@ -2973,3 +2973,41 @@ def test_a_long_inputs_vector_without_steps_says_it_is_the_first_steps_until_the
     assert "so far" not in unrolled.header.text()
     row = next(r for r in unrolled.rows if r.layer == pname)
     np.testing.assert_array_equal(row.values, full[pname].outputs[0][0, 1:2])
+
+
+@pytest.mark.parametrize("moves, own", [(("Cropping1D", {"cropping": [3, 0]}), 4998),
+                                        (("ZeroPadding1D", {"padding": [4, 2]}), 5007),
+                                        (("UpSampling1D", {"size": 2}), 10002)])
+def test_a_long_input_through_cropping_padding_or_upsampling_shows_the_lstm_in_its_own_steps_exactly(
+        make_window, monkeypatch, qtbot, moves, own):
+    """Issue 13: a Cropping1D, ZeroPadding1D or UpSampling1D before an LSTM on a 5,001-step
+    long input was refused ('reshapes the time axis'). Now it opens: the LSTM over its own
+    steps (4,998, 5,007, 10,002), a seek anywhere exact in Over time (heatmap, curve, header
+    'of' its own steps, '= crop's step t': its step t is not input step t), Unrolled (its
+    row, the layer's below it) and Cell (x: the layer's output at its step, h)."""
+    from lstmviz.engine import LayerSpec, Model
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    model = Model.sequential((None, None, 2), [LayerSpec(*moves, name="moved"),
+                                               LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="lstm")],
+                             seed=3)
+    state = AppState()
+    state.set_model(model)
+    w, T, x = _ramped(make_window, state, T=5001, wait=False, tab="Over time")
+    view, full, seq = _tab(w, "Over time"), state.model.trace(x), state.long
+    assert seq.steps_of("lstm") == seq.steps_of("moved") == own
+    state.set_cursor(layer="lstm")
+    n = state.trace["lstm"].timesteps  # the first steps at once: the whole sequence's
+    slot = next(s for s in view.slots if s.key == "c")
+    np.testing.assert_array_equal(slot.image.image, full["lstm"].steps["c"][0, :n].T)
+    assert w.long_runner.wait(120)
+    w.long_runner.poll()
+    cell = _tab(w, "Cell")
+
+    def moved(step, start, n, said):  # (x: the moved layer's output at the LSTM's step)
+        assert f"= moved's step {step:,}" in said.replace("</b>", "").replace("<b>", ""), said
+        _tab(w, "Cell")
+        np.testing.assert_array_equal(cell.bars["x"].values, full["moved"].output[0, step])
+
+    _long_seeks_exact(w, view, full, "lstm", (own // 3, 0, own - 1, 1234), own, moved,
+                      rows=[("moved", full["moved"].output[0])])

@@ -187,7 +187,9 @@ def test_connections_into_a_block_far_along_go_to_its_first_and_last_steps(view)
     their 33 lines, nearly level and side by side, were one black wedge across the view. A
     block whose first column lies more than FAN_REACH columns past its source gets lines to
     its first and last steps only (a RepeatVector's fan beside its encoder stays whole:
-    ``test_repeat_vector_fans_one_vector_out_to_every_step``)."""
+    ``test_repeat_vector_fans_one_vector_out_to_every_step``); of those reading a step (the
+    ZeroPadding1D's first and last that are not its padding's zeros: ``read_steps``), each
+    from the step it reads."""
     from lstmviz.ui.views.unrolled import FAN_REACH
 
     model, trace, xs = _load("k3_around_rnn")
@@ -201,7 +203,11 @@ def test_connections_into_a_block_far_along_go_to_its_first_and_last_steps(view)
         ends = {x[k + 1] for k in range(0, len(x), 2)
                 if r.offset - 0.5 <= x[k + 1] <= r.offset + r.T - 0.5 and x[k] < lstm.offset + lstm.T
                 and y[k + 1] == pytest.approx(r.y - ROW_H / 2)}
-        assert ends == {r.offset, r.offset + r.T - 1}, (r.key, sorted(ends))
+        reads = model.get_layer(r.layer).read_steps(lstm.T)[:, 0]
+        linked = np.flatnonzero(reads >= 0)
+        assert ends == {r.offset + linked[0], r.offset + linked[-1]}, (r.key, sorted(ends))
+        starts = {x[k] for k in range(0, len(x), 2) if x[k + 1] in ends and y[k + 1] == pytest.approx(r.y - ROW_H / 2)}
+        assert starts == {lstm.offset + reads[linked[0]], lstm.offset + reads[linked[-1]]}, (r.key, sorted(starts))
     # a block nearer keeps a line into each of its steps (the Permute's 4)
     near = row(view, "permute")
     assert near.offset - (lstm.offset + lstm.T - 1) <= FAN_REACH and near.T == 4

@@ -34,6 +34,8 @@ from lstmviz.app.output_ref import nonnegative
 from lstmviz.app.scale import from_zero_levels, largest, symmetric_levels
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES, InputLayer
+from lstmviz.engine.layers_more import StepMap
+from lstmviz.engine.trace import whole_steps, window_first
 from lstmviz.errors import LstmvizError
 
 ROW_H = 1.0      # cell height (data units)
@@ -168,19 +170,28 @@ def _turn(values: np.ndarray | None, turn: bool) -> np.ndarray | None:
 
 
 def step_links(model: Model, layer, source: Row, columns: int, steps: int,
-               in_axis: int | None = 1) -> list[tuple[int, int]] | None:
+               in_axis: int | None = 1, window: tuple[int, int, int] | None = None) -> list[tuple[int, int]] | None:
     """(source column, column) for every step a layer over windows of steps (``read_steps``:
     Conv1D, MaxPooling1D, AveragePooling1D, ONNX's Conv, MaxPool, AveragePool) reads from
     ``source``, its row below, of ``columns`` columns, into its ``steps`` columns; None
     where the source's columns are not the steps the layer reads: its input holds its
     steps on axis ``in_axis`` (``cell_ref.steps_axes``), the layer reads axis 2 channels
-    first, else 1 (a channels-first layer over a row whose columns are its channels)."""
+    first, else 1 (a channels-first layer over a row whose columns are its channels).
+    ``window``: a long input's, ``(the source's steps of the whole sequence, the layer's
+    first step, the source's first step)``: the steps its columns read of the whole
+    sequence, those the source's columns hold (a Cropping1D((3, 0))'s first column reads
+    the input's fourth, not a window of its own over the input's columns)."""
     if source.data is None:
         return None
     if in_axis != (2 if getattr(layer, "channels_first", False) else 1):
         return None
     try:
-        idx = layer.read_steps(int(columns))
+        if window is not None and isinstance(layer, StepMap):
+            total, start, below = window
+            idx = layer.read_steps(int(total), start, start + steps) - below
+            idx[(idx < 0) | (idx >= columns)] = -1  # (outside the source's columns: not drawn)
+        else:
+            idx = layer.read_steps(int(columns))
     except LstmvizError:  # (a valid window longer than the row: not this row's steps)
         return None
     if idx.shape[0] != steps:
@@ -282,8 +293,11 @@ def build_rows(model: Model, trace: Trace, inputs=None,
         if out is not None and out.ndim == 3 and not getattr(layer, "glue", False):
             steps = out.shape[ax if ax is not None else 1]
             # (a channels-first layer over a row whose columns are its channels: a time axis of its own)
+            # (a Cropping1D, ZeroPadding1D or UpSampling1D: steps of its own, also where a long
+            # input's window holds as many of them as of the input's: ``StepMap.own_clock``)
             same = (d_src is not None and domains[d_src] == steps
-                    and not (getattr(layer, "channels_first", False) and in_axis[layer.name] != 2))
+                    and not (getattr(layer, "channels_first", False) and in_axis[layer.name] != 2)
+                    and not (isinstance(layer, StepMap) and layer.own_clock))
             dom_of[layer.name] = d_src if same else new_domain(steps)
         else:
             dom_of[layer.name] = d_src
@@ -377,8 +391,12 @@ def build_rows(model: Model, trace: Trace, inputs=None,
         if row.kind == "seq" and row.sources and hasattr(model.get_layer(row.layer), "read_steps"):
             src = by_key_.get(row.sources[0])
             if src is not None:
+                under = trace.layers.get(src.layer) if src.layer is not None else None
+                whole = whole_steps(trace, under)  # (a long input's window: its steps of the whole)
+                window = ((whole, window_first(trace, trace.layers.get(row.layer)), window_first(trace, under))
+                          if whole else None)
                 row.links = step_links(model, model.get_layer(row.layer), src, domains[src.domain],
-                                       domains[row.domain], in_axis.get(row.layer or ""))
+                                       domains[row.domain], in_axis.get(row.layer or ""), window)
     # a row of one box (a Dense head after a last step) hands its output up where the row
     # below handed it in (a recurrent row's last processed step), else at its last column
     # (it fed no column: a second Dense over the first had no arrow into it)

@@ -52,7 +52,24 @@ own steps, and ``window(a, b)`` (steps of the input, or of a layer ``of``) gives
 layer the steps the window's input steps ``a*S .. b*S-1`` stand for (``steps_for``: step
 t of a layer of scale S stands for input step t*S; at least one step), each record's
 ``start`` and ``total`` its own. One that reads its steps on its last axis
-(channels_first) is refused in one line. A mask stops at them as in a trace. An ONNX
+(channels_first) is refused in one line. A mask stops at them as in a trace.
+
+A Cropping1D((a, b)), ZeroPadding1D((a, b)) or UpSampling1D(k) (``layers_more.StepMap``) is
+followed alike: its output step t reads input step ``(t - shift) // repeat`` (t+a, t-a, or
+t//k; none, a zero step, in the padding), over ``T-a-b``, ``T+a+b`` or ``kT`` steps of its
+own (``steps_out``); a window of its steps reads the input steps they repeat
+(``StepMap.reads_of`` / ``window``): a copy, zeros or repeats, no arithmetic, so the
+trace's numbers to the bit. An UpSampling1D(k) gives its clock a scale of ``1/k`` (a
+``fractions.Fraction``: its step t stands for input step t/k; ``whole_scale`` makes a
+scale an int again where it is whole, an UpSampling1D(2) after a MaxPooling1D(2)), and
+``steps_for`` counts by it exactly: input steps a..b-1 are its steps ka..kb-1. A
+Cropping1D or ZeroPadding1D keeps its input's scale, its step t standing for input step t
+(as a 'valid' Conv1D's step t stands for the first it reads): a window of input steps
+a..b-1 holds its steps a..b-1 (those there are); ``steps_moved`` says where a layer's step
+t is not the input step it stands for (after a Cropping1D((3, 0)) the LSTM's step t reads
+input step t+3), so the views name its steps as the layer below's. No mask passes them
+(Keras 3 drops it there, as a whole trace does). A merge of sequences of different scales
+stays refused (``_clocks``). An ONNX
 graph's Conv, MaxPool and AveragePool nodes over (N, C, L) (torch's Conv1d and MaxPool1d(2)
 before an LSTM: their steps on axis 2) are followed alike, whatever their strides, dilations,
 pads, ``auto_pad`` and ``ceil_mode`` (``onnx_time.follow``): one that changes the steps has

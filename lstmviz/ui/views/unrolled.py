@@ -1240,8 +1240,12 @@ class UnrolledView(TraceView):
                     shown, every = thin_links(upper.links, upper.T)
                     far = src.domain != upper.domain and upper.offset - (src.offset + src.T - 1) > FAN_REACH
                     if (every > 1 or far) and src.domain != upper.domain:
-                        # (into another block: long lines side by side made a black wedge)
-                        shown, every = [link for link in upper.links if link[1] in (0, upper.T - 1)], 0
+                        # (into another block: long lines side by side made a black wedge; the
+                        # first and last step reading one, a ZeroPadding1D's first and last past
+                        # its padding)
+                        reading = sorted({c for _, c in upper.links})
+                        both = {reading[0], reading[-1]} if reading else set()
+                        shown, every = [link for link in upper.links if link[1] in both], 0
                     for sc, c in shown:
                         ux += [src.offset + sc, upper.offset + c]
                         uy += [y0, y1]
