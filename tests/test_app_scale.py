@@ -2479,3 +2479,18 @@ def test_a_long_input_through_cropping_padding_or_upsampling_opens_and_seeks_to_
     ov, stats = seq.summary("l", "h", bins=32)
     assert ov.total == own and stats.n == own
     np.testing.assert_allclose(stats.mean, full["l"].steps["h"][0].astype(np.float64).mean(axis=0), rtol=1e-9)
+    # (every overview over its own steps, each bin the whole trace's: after an UpSampling1D(3)
+    # a window of input steps holds three times as many of the LSTM's, all of them binned)
+    whole = {("l", k): full["l"].steps[k][0] for k in full["l"].steps}
+    whole.update({("c", "y"): full["c"].output[0], ("l", "x"): full["c"].output[0],
+                  (model.inputs[0].layer, "x"): x[0]})
+    assert set(whole) >= set(seq.overviews) >= {("l", "h"), ("c", "y"), ("l", "x")}
+    for key, got in seq.overviews.items():
+        arr = whole[key]
+        n = arr.shape[0]  # (its own steps; the input's, T, for the model's input)
+        assert got.total == n and n in (own, T), key
+        edges = (2 * np.arange(got.bins + 1) * n + got.bins) // (2 * got.bins)
+        np.testing.assert_array_equal(got.hi, np.array([arr[a:b].max(axis=0) for a, b in zip(edges[:-1], edges[1:])]),
+                                      err_msg=str(key))
+        np.testing.assert_array_equal(got.lo, np.array([arr[a:b].min(axis=0) for a, b in zip(edges[:-1], edges[1:])]),
+                                      err_msg=str(key))

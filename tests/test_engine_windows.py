@@ -105,6 +105,14 @@ MODELS = {
         LayerSpec("GlobalAveragePooling1D", {"data_format": "channels_first", "keepdims": True}, name="gap"),
         LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l"),
         LayerSpec("GlobalMaxPooling1D", {"data_format": "channels_first"}, name="gmp")],
+    # a ZeroPadding1D of channels_first on (batch, steps, units) pads each step's units: the
+    # steps stay (its ``timewise``), the GRU reads 2 + 5 + 1 features a step; a Cropping1D of
+    # nothing keeps them too
+    "padded_per_step": lambda: [
+        LayerSpec("LSTM", {"units": 5, "return_sequences": True}, name="l"),
+        LayerSpec("ZeroPadding1D", {"padding": [2, 1], "data_format": "channels_first"}, name="pad"),
+        LayerSpec("Cropping1D", {"cropping": [0, 0]}, name="crop"),
+        LayerSpec("GRU", {"units": 3, "return_sequences": True}, name="g")],
     # RNN([cells]) (StackedRNNCells): each cell's states keyframed, a window's cells from them
     "stacked_cells": lambda: [
         LayerSpec("RNN", {"cell": [_rnn("LSTMCell", 5), _rnn("GRUCell", 4)], "return_sequences": True}, name="r"),
@@ -198,7 +206,7 @@ def test_windows_equal_the_trace_at_every_batch_width(batch):
 @pytest.mark.parametrize("name", ["stacked_last_step", "masked", "bidirectional", "simple_rnn",
                                   "conv_pool_same_causal", "global_max_pooled", "masked_global_average",
                                   "pooled_per_step", "stacked_cells", "masked_stacked_cells_backwards",
-                                  "reshaped_steps"])
+                                  "reshaped_steps", "padded_per_step"])
 @pytest.mark.parametrize("batch", [1, 3, 16])
 def test_keyframes_every_few_steps_give_windows_equal_to_the_trace(every, name, batch):
     # K a multiple of CUT (16) but not of CHUNK (32): a window starts mid-chunk, at a cut of

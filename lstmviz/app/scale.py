@@ -453,17 +453,23 @@ def _block_values(trace, model, s: int, e: int, total: int, sample: int, flipped
         rec = part[name]
         side = key.split("/", 1)[0] if "/" in key else ""
         return int((rec.children[side] if side else rec).start) if rec.total is not None else s
+
+    def own(name: str) -> int:
+        """The window's steps of layer ``name``'s own: fewer after a strided Conv1D or
+        pooling, k times as many after an UpSampling1D(k) (``WindowedTrace.steps_for``)."""
+        lo, hi = trace.steps_for(name, s, e)
+        return hi - lo
     items = []
     for layer, key in record_keys(part):
         arr = _record(part[layer], key)
-        values = np.asarray(arr[sample, :e - s] if windowed else arr[sample, s:e])
+        values = np.asarray(arr[sample, :own(layer)] if windowed else arr[sample, s:e])
         items.append(((layer, key), first(layer, key), values))
     for name, axis in (outputs or {}).items():
         y = part[name].output
         if not isinstance(y, np.ndarray) or y.ndim != 3 or not np.issubdtype(y.dtype, np.floating):
             continue  # (as ``output_ref`` draws none: a mask's booleans)
         y = steps_first_view(y, axis)
-        items.append(((name, OUTPUT_KEY), first(name), y[sample, :e - s] if windowed else y[sample, s:e]))
+        items.append(((name, OUTPUT_KEY), first(name), y[sample, :own(name)] if windowed else y[sample, s:e]))
     if model is not None:
         xs = model_inputs(part) or []
         seqs: list[tuple[str, np.ndarray | None]] = [(r.layer, _batch_major(model, k, x))
@@ -472,7 +478,7 @@ def _block_values(trace, model, s: int, e: int, total: int, sample: int, flipped
         for name, x in seqs:
             if x is None or np.ndim(x) != 3:
                 continue  # (token ids, or not known)
-            values = np.asarray(x[sample, :e - s] if windowed else x[sample, s:e], np.float32)
+            values = np.asarray(x[sample, :own(name)] if windowed else x[sample, s:e], np.float32)
             # (a window of a node that reads the input turned around: its steps s..e-1
             # read input steps total-e..total-s-1, which layer_input gives in input order;
             # a layer after a strided Conv1D or pooling: its own steps the window holds)

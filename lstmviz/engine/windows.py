@@ -930,8 +930,9 @@ class _Window:
         elif recurrent_halves(layer):
             s, _, _, y, _, _ = self.run(node, "", layer, lo, hi, False)
             out = [y[lo - s:hi - s].transpose(1, 0, 2)] + list(static[1:])
-        elif layer.class_name in CONV_CLASSES or isinstance(layer, StepMap):  # (the steps of its
-            # input its outputs read; a Cropping1D's, ZeroPadding1D's or UpSampling1D's too)
+        elif layer.class_name in CONV_CLASSES or (isinstance(layer, StepMap) and layer.own_clock):
+            # (the steps of its input its outputs read; a Cropping1D's, ZeroPadding1D's or
+            # UpSampling1D's too, but one that keeps them: channels_first, nothing cropped)
             src = node.inbound[0]
             out = [layer.window(lambda i0, i1: self.values(src.layer, i0, i1)[src.tensor_index],
                                 lo, hi, self.wt.steps_of(src.layer), self.wt.batch)]
