@@ -3011,3 +3011,15 @@ def test_a_long_input_through_cropping_padding_or_upsampling_shows_the_lstm_in_i
 
     _long_seeks_exact(w, view, full, "lstm", (own // 3, 0, own - 1, 1234), own, moved,
                       rows=[("moved", full["moved"].output[0])])
+    # the moved layer's own header in Over time: the input step its step reads (a crop's
+    # step 1,234 reads input step 1,237; the padding's zeros none)
+    for step in (1234, 1, own - 1):
+        state.set_cursor(step=step, layer="moved", unit=1)
+        assert w.long_runner.wait(60)
+        w.long_runner.poll()
+        _tab(w, "Over time")
+        said = view.header.text().replace("<b>", "").replace("</b>", "")
+        read = int(model.get_layer("moved").reads_at(step, T)[0])
+        assert f"t = {step:,}" in said and f"of {own:,}" in said, said
+        assert ("reads input step" in said) == (read >= 0), (step, read, said)
+        assert read < 0 or f"reads input step {read:,} " in said, (step, read, said)
