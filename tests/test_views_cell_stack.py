@@ -72,7 +72,11 @@ def test_a_stack_of_cells_shows_each_cells_page(view):
     view.set_data(model, trace, inputs=[x])
     s, t, u = 1, 3, 1
     view.set_cursor(Cursor(step=t, sample=s, layer="r", unit=u))
-    assert [b.text() for b in view.cell_box.buttons] == ["cell_0", "cell_1"]
+    # (named as the header and the Unrolled rows name a cell, ``cell_ref.cell_name``: they said "cell_0")
+    assert [b.text() for b in view.cell_box.buttons] == ["cell 0", "cell 1"]
+    assert [b.toolTip() for b in view.cell_box.buttons] == [
+        "cell 0: LSTMCell(3), stepping through the layer's input",
+        "cell 1: GRUCell(2), stepping through cell 0's outputs"]
     assert not view.cell_box.isHidden() and view.cell_box.buttons[0].isChecked()
     _check_page(view, trace, 0, s, t, u, x[s, t])
     assert _said(view).startswith("r (cell 0) (LSTM, 3 units) · step t = 3"), _said(view)

@@ -1486,7 +1486,7 @@ def test_a_stack_of_cells_shows_each_cells_records(view):
         view.set_data(model, trace)
         view.set_cursor(Cursor(step=2, sample=1, layer=name, unit=1))
         assert view.stack.currentIndex() == 1, view.message.text()
-        assert [b.text() for b in view.cell_box.buttons] == ["cell_0", "cell_1"]
+        assert [b.text() for b in view.cell_box.buttons] == ["cell 0", "cell 1"]
         assert not view.cell_box.isHidden()
         for k, keys in ((0, {"z", "r", "h_tilde", "h"}), (1, {"h"})):
             view.show_cell(k)

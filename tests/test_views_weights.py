@@ -243,8 +243,8 @@ def test_a_stack_of_cells_shows_every_cells_weights_in_its_gate_blocks(view, qtb
     view.set_data(model, trace)
     view.set_cursor(Cursor(layer=layer.name))
     assert view.cell_box.isVisibleTo(view) and not view.side_box.isVisibleTo(view)
-    assert [b.text() for b in view.cell_box.buttons] == ["cell_0", "cell_1"]
-    assert [b.toolTip() for b in view.cell_box.buttons] == ["cell_0: GRUCell(3)", "cell_1: SimpleRNNCell(2)"]
+    assert [b.text() for b in view.cell_box.buttons] == ["cell 0", "cell 1"]
+    assert [b.toolTip() for b in view.cell_box.buttons] == ["cell 0: GRUCell(3)", "cell 1: SimpleRNNCell(2)"]
     drawn = {}
     for k, cell in enumerate(layer.cells):
         view.cell_box.buttons[k].click()
@@ -254,7 +254,7 @@ def test_a_stack_of_cells_shows_every_cells_weights_in_its_gate_blocks(view, qtb
             want = named[f"cell_{k}/{name}"]
             np.testing.assert_array_equal(image.image, want if want.ndim == 2 else want.reshape(1, -1))
             drawn[f"cell_{k}/{name}"] = True
-        assert cell.param_formula() in view.formula.text() and f"cell_{k}" in view.formula.text()
+        assert cell.param_formula() in view.formula.text() and f"cell {k} (" in view.formula.text()
         assert f"({cell.cell.cell_class} in RNN)" in view.formula.text()
         kernel = view.matrices[0]
         letters = [forms[-1] for forms in kernel.label_forms if forms]

@@ -46,6 +46,13 @@ def fmt_term(v, nd: int = 3) -> str:
     return f"({s})" if s.startswith(MINUS) else s
 
 
+def cell_name(side: str) -> str:
+    """A side as the views write it: a stack of cells' cell ``cell_1`` (the key of its
+    record, of the engine's windows and of a session) as "cell 1", the Unrolled rows', the
+    headers' and ``CellButtons``' word; a Bidirectional's ``forward`` as it is."""
+    return f"cell {side[len('cell_'):]}" if side.startswith("cell_") else side
+
+
 def clamp(v: int, lo: int, hi: int) -> int:
     return max(lo, min(hi, int(v)))
 
@@ -93,7 +100,7 @@ class CellRef:
     def label(self) -> str:
         """Its name as the views write it: "bi (backward)", "r (cell 1)" (the Unrolled rows'
         words; the side's key is ``cell_1``)."""
-        return self.name if self.side is None else f"{self.name} ({self.side.replace('_', ' ')})"
+        return self.name if self.side is None else f"{self.name} ({cell_name(self.side)})"
 
     def clamp_cursor(self, cursor) -> tuple[int, int, int]:
         """(sample, step, unit) of ``cursor``, each within this cell's record."""
@@ -514,7 +521,7 @@ def input_source(ref: CellRef) -> str | None:
     ("h_t of r (cell 0)", as the step page names a layer's input from another layer);
     None where x_t is the layer's input."""
     below = cell_below(ref)
-    return None if below is None else f"h_t of {ref.name} ({below.replace('_', ' ')})"
+    return None if below is None else f"h_t of {ref.name} ({cell_name(below)})"
 
 
 def cell_input(model: Model, trace: Trace, ref: CellRef, inputs=None) -> np.ndarray | None:

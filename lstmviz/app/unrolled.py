@@ -318,7 +318,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
             for ref in refs or stack:
                 label = layer.name
                 if ref.side is not None and ref.side.startswith("cell_"):
-                    label = f"{layer.name} (cell {ref.side[len('cell_'):]})" + (" ◀" if ref.backwards else "")
+                    label = ref.label + (" ◀" if ref.backwards else "")
                 elif ref.side is not None:
                     label = f"{layer.name} {'▶ fwd' if ref.side == 'forward' else '◀ bwd'}"
                 elif ref.backwards:

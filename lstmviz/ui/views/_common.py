@@ -18,6 +18,7 @@ from lstmviz.app.cell_ref import (  # noqa: F401
     CellRef,
     cell_below,
     cell_input,
+    cell_name,
     cell_ref,
     cell_refs,
     clamp,
@@ -763,9 +764,11 @@ class CellButtons(QtWidgets.QWidget):
         keeps the cell picked); the cell picked, or None. Over time's and the Cell view's
         buttons, one rule."""
         key = (cells[0].name, tuple(f"{r.kind}({r.units})" for r in cells)) if cells else None
+        # (named as the headers and the Unrolled rows name them, "cell 1": ``cell_name``)
+        names = [cell_name(r.side or f"cell_{k}") for k, r in enumerate(cells)]
         self.set_cells(key, [
-            (r.side or f"cell_{k}", f"{r.side}: {r.cell.cell_class}({r.units}), stepping through "
-             + (f"cell_{k - 1}'s outputs" if k else "the layer's input"))
+            (names[k], f"{names[k]}: {r.cell.cell_class}({r.units}), stepping through "
+             + (f"{names[k - 1]}'s outputs" if k else "the layer's input"))
             for k, r in enumerate(cells)], font)
         return cells[min(self.index, len(cells) - 1)] if cells else None
 

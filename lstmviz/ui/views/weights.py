@@ -29,6 +29,7 @@ from lstmviz.ui.views._common import (
     HintLabel,
     QuietLabel,
     TallPage,
+    cell_name,
     count_axis,
     fmt,
     hint,
@@ -397,7 +398,7 @@ class WeightsView(TraceView):
         if isinstance(layer, Bidirectional):
             return f"{layer.name} {self.side}"
         if isinstance(layer, StackedRNN):
-            return f"{layer.name} cell_{self.cell_box.index}"
+            return f"{layer.name} ({cell_name(f'cell_{self.cell_box.index}')})"
         return layer.name if layer is not None else ""
 
     def set_cursor(self, cursor: Cursor) -> None:
@@ -432,8 +433,8 @@ class WeightsView(TraceView):
         # name alone: with the cell's class, "cell_0 GRUCell(3)", two buttons held the window
         # 916 px wide at 800 x 600 presenting; the formula names the class)
         self.cell_box.set_cells((layer.name, layer.describe()) if cells else None,
-                                [(f"cell_{k}", f"cell_{k}: {cell.cell.cell_class}({cell.units})")
-                                 for k, cell in enumerate(cells)], self.theme.font(1.0))
+                                [(cell_name(f"cell_{k}"), f"{cell_name(f'cell_{k}')}: {cell.cell.cell_class}"
+                                  f"({cell.units})") for k, cell in enumerate(cells)], self.theme.font(1.0))
 
     def show_cell(self, k: int) -> None:
         """Draw the weights of cell ``k`` of a stack of cells."""
@@ -572,7 +573,7 @@ class WeightsView(TraceView):
         formula = layer.param_formula() or f"{layer.count_params():,}"
         kind = markup(layer.class_name)
         if isinstance(layer, StackedRNN):  # (the cell's formula, and the layer's count)
-            side = f" cell_{layer.cells.index(shown)}"
+            side = f" {cell_name(f'cell_{layer.cells.index(shown)}')}"
             kind = f"{markup(shown.cell.cell_class)} in {kind}"
             formula = f"{shown.param_formula()}</b> of the layer's <b>{layer.count_params():,}"
         # how an opened file's arrays became these (a PyTorch state_dict's: transposed, gate
