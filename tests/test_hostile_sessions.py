@@ -329,6 +329,17 @@ def test_a_speed_the_player_does_not_offer_is_dropped(tmp_path, value):
     assert s.ui == {"focus": True}
 
 
+@pytest.mark.parametrize("value", [-1, ses.MOST_CELLS, 1.0, True, "1", None, [1], float("nan")])
+def test_a_picked_cell_not_a_cells_number_is_dropped(tmp_path, value):
+    """A stack of cells' cell a view showed (``CELL_PICKS``): a whole number 0 .. 1,023, else
+    dropped as no window wrote it; 0 and 3 kept."""
+    data = _with_manifest(_good(), lambda m: m.update(ui={"cell_view_cell": value, "over_time_cell": 3,
+                                                          "focus": True}))
+    assert ses.read_session(_write(tmp_path, data)).ui == {"over_time_cell": 3, "focus": True}
+    data = _with_manifest(_good(), lambda m: m.update(ui={"cell_view_cell": 0}))
+    assert ses.read_session(_write(tmp_path, data)).ui == {"cell_view_cell": 0}
+
+
 def test_speeds_the_player_offers_are_kept(tmp_path):
     for speed in (0.5, 1, 4.0, 60):
         data = _with_manifest(_good(), lambda m, v=speed: m.update(ui={"speed": v, "cell_terms": False}))

@@ -216,3 +216,57 @@ def test_the_cell_buttons_stay_out_of_a_picture_exported_as_the_stack_is_first_s
         assert _said(view).startswith("r (cell 0) (LSTM, 3 units)")
     view.set_cursor(Cursor(step=2, layer="r"))
     assert not view.cell_box.isHidden()
+
+
+def test_a_session_keeps_the_cell_each_view_shows(make_window, tmp_path):
+    """The Cell view's cell 1 and Over time's cell 0 of r, saved and reopened, came back
+    as cell 0 in both (the pick lived in the buttons alone); now the session keeps each
+    view's (``session.CELL_PICKS``), and an older session without them opens at cell 0."""
+    import pyqtgraph as pg
+
+    from lstmviz.app.state import AppState
+    from lstmviz.app.views import VIEW_KEYS
+
+    def tab(w, key):
+        k = VIEW_KEYS.index(key)
+        w.tabs.setCurrentIndex(k)
+        pg.QtWidgets.QApplication.processEvents()
+        return w.views[k]
+
+    state = AppState()
+    state.set_model(stack())
+    a = make_window((1300, 850), state)
+    x = _x()
+    state.set_input_data(x)
+    state.set_cursor(step=3, layer="r", unit=1)
+    tab(a, "over_time").show_cell(0)
+    tab(a, "cell").cell_box.buttons[1].click()
+    assert a.views[VIEW_KEYS.index("cell")].ref.side == "cell_1"
+    ui = a.sessions.ui_state()
+    assert (ui["cell_view_cell"], ui["over_time_cell"]) == (1, 0)
+    path = a.sessions.save_to(tmp_path / "cells.lstmviz")
+
+    b = make_window((1300, 850))
+    assert b.open_file(str(path))
+    cell = tab(b, "cell")
+    assert cell.ref.side == "cell_1" and cell.cell_box.buttons[1].isChecked()
+    assert _said(cell).startswith("r (cell 1) (GRU, 2 units) · step t = 3"), _said(cell)
+    trace = b.state.trace
+    _check_page(cell, trace, 1, 0, 3, 1, trace["r"].children["cell_0"].steps["h"][0, 3])
+    assert tab(b, "over_time").ref.side == "cell_0"
+    # the Over time view's pick too, applied to a view already showing the stack
+    b.sessions.apply_ui({"over_time_cell": 1}, geometry=False)
+    over = b.views[VIEW_KEYS.index("over_time")]
+    assert over.ref.side == "cell_1" and over.cell_box.buttons[1].isChecked()
+    np.testing.assert_array_equal(over.images["h"].image, trace["r"].children["cell_1"].steps["h"][0].T)
+    # an older session (its manifest without the picks) opens at each view's first cell,
+    # and so does one whose pick is past the stack's cells
+    from tests.test_hostile_sessions import _with_manifest, _write
+
+    for edit in ({}, {"cell_view_cell": 5, "over_time_cell": 2}):
+        def manifest(m, edit=edit):
+            m["ui"] = {**{k: v for k, v in m["ui"].items() if not k.endswith("_cell")}, **edit}
+        old = _write(tmp_path, _with_manifest(path.read_bytes(), manifest), "old.lstmviz")
+        c = make_window((1300, 850))
+        assert c.open_file(str(old))
+        assert tab(c, "cell").ref.side == "cell_0" and tab(c, "over_time").ref.side == "cell_0", edit

@@ -832,6 +832,13 @@ def _names(value, what: str, path, limit: int, fits) -> tuple[str, ...] | None:
 #: The view settings a session keeps as true/false: Focus on the unit (F), Equations (E),
 #: the Cell view's "Write W·xₜ and U·hₜ₋₁ out term by term" (``SessionManager.ui_state``).
 VIEW_SETTINGS = ("focus", "equations", "cell_terms")
+#: The cell of a stack of cells (``RNN([LSTMCell(3), GRUCell(2)])``) shown by each view that
+#: picks one, by the view's key (``app/views.VIEW_KEYS``): the Cell view's page, Over time's
+#: records (``CellButtons.picked_of`` the cursor's layer; absent where the view shows no
+#: stack, an older session's: the first cell, as before)
+CELL_PICKS = {"cell": "cell_view_cell", "over_time": "over_time_cell"}
+#: a picked cell past this is no cell a window wrote: dropped (the first cell shown)
+MOST_CELLS = 1024
 
 
 def _plausible_ui(ui: dict) -> dict:
@@ -848,6 +855,8 @@ def _plausible_ui(ui: dict) -> dict:
             ok = isinstance(value, str) and len(value) <= 64 * 1024
         elif key in VIEW_SETTINGS:  # (F, E, the Cell view's terms written out)
             ok = isinstance(value, bool)
+        elif key in CELL_PICKS.values():  # (a stack of cells' cell a view shows)
+            ok = is_whole(value, 0, MOST_CELLS - 1)
         elif key == "speed":  # one the player offers
             ok = is_number(value) and value in SPEEDS
         else:

@@ -28,7 +28,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import session as ses
 from lstmviz.app.selection import SPEEDS
-from lstmviz.errors import LstmvizError, is_number
+from lstmviz.errors import LstmvizError, is_number, is_whole
 from lstmviz.text import file_label, file_stem, safe_text
 from lstmviz.ui.focused import FocusedFilter
 from lstmviz.ui.labels import plain_box
@@ -296,6 +296,11 @@ class SessionManager(QtCore.QObject):
         speed = w.player.speed.currentData()
         if speed in SPEEDS:
             out["speed"] = speed
+        for view_key, key in ses.CELL_PICKS.items():  # (the cell of a stack each view shows)
+            view = _view(w, view_key, build=False)
+            k = view.cell_box.picked_of(self.state.cursor.layer) if view is not None else None
+            if k is not None:
+                out[key] = int(k)
         return out
 
     def _apply_view_settings(self, ui: dict) -> None:
@@ -316,6 +321,13 @@ class SessionManager(QtCore.QObject):
         speed = ui.get("speed")
         if is_number(speed) and speed in SPEEDS:
             w.player.speed.setCurrentIndex(SPEEDS.index(speed))
+        layer = self.state.cursor.layer
+        for view_key, key in ses.CELL_PICKS.items():
+            k = ui.get(key)
+            if layer is not None and is_whole(k, 0, ses.MOST_CELLS - 1):
+                view = _view(w, view_key, build=k > 0)  # (cell 0: a view never built shows it)
+                if view is not None:
+                    view.keep_cell(layer, k)
 
     def _splitter_sizes(self) -> list[int] | None:
         """The splitter's sizes with the side panel's width: hidden (S, or given way to the
@@ -946,9 +958,15 @@ class SessionManager(QtCore.QObject):
 
 def _cell_view(window, build: bool):
     """The window's Cell view; None where it was not built yet and ``build`` is False."""
+    return _view(window, "cell", build)
+
+
+def _view(window, key: str, build: bool):
+    """The window's view ``key`` (``app/views.VIEW_KEYS``); None where it was not built yet
+    and ``build`` is False."""
     from lstmviz.app.views import VIEW_KEYS
 
-    k = VIEW_KEYS.index("cell")
+    k = VIEW_KEYS.index(key)
     views = window.views
     if not build and hasattr(views, "is_built") and not views.is_built(k):
         return None

@@ -727,6 +727,8 @@ class CellButtons(QtWidgets.QWidget):
         self._of: tuple | None = None  # the layer the buttons were made for
         self._on_pick = on_pick
         self.index = 0
+        #: (layer, cell) to show when the buttons are next made for that layer (``keep``)
+        self._kept: tuple[str, int] | None = None
         self.setVisible(False)
 
     def set_cells(self, key: tuple | None, cells: list[tuple[str, str]], font: QtGui.QFont) -> None:
@@ -740,6 +742,10 @@ class CellButtons(QtWidgets.QWidget):
                 b.deleteLater()
             self.buttons = []
             self.index = 0
+            kept = self._kept
+            if kept is not None and key is not None and cells and key[0] == kept[0]:
+                self.index = kept[1] if kept[1] < len(cells) else 0  # (a session's: ``keep``)
+                self._kept = None
             for k, (text, tip) in enumerate(cells):
                 b = QtWidgets.QPushButton(text)
                 b.setToolTip(tip)
@@ -777,6 +783,25 @@ class CellButtons(QtWidgets.QWidget):
         self.index = k
         if 0 <= k < len(self.buttons) and not self.buttons[k].isChecked():
             self.buttons[k].setChecked(True)
+
+    def picked_of(self, layer: str | None) -> int | None:
+        """The cell picked where the buttons are those of layer ``layer`` (what a session
+        keeps), else None."""
+        return self.index if self._of is not None and layer is not None and self._of[0] == layer else None
+
+    def keep(self, layer: str, k: int) -> bool:
+        """Cell ``k`` of layer ``layer`` picked (a session opened): at once where the buttons
+        are that layer's (True: the view shows it anew), else when they are next made for
+        it (a view built later, or drawn when its tab is first shown). A cell past the
+        layer's last is not picked: its first is shown."""
+        if self.picked_of(layer) is None:
+            self._kept = (layer, int(k))
+            return False
+        self._kept = None
+        if not 0 <= k < len(self.buttons):
+            return False
+        self.pick(k)
+        return True
 
     def set_font(self, font: QtGui.QFont) -> None:
         for b in self.buttons:
