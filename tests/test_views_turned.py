@@ -125,6 +125,36 @@ def test_the_cell_view_says_the_input_step_a_step_after_a_go_backwards_layer_rea
         np.testing.assert_array_equal(view.bars["x"].values, trace["l"].output[0, t])
 
 
+def test_the_dense_step_page_after_a_go_backwards_layer_says_the_input_step(qtbot):
+    """The Cell view's page of d said 'd (Dense, 2 units) · step t = 1' and 'h_t of s, step 1'
+    alone: d's step t stands over input step T-1-t, as s's page said of s's step."""
+    from lstmviz.app import accessible
+
+    model = three()
+    x = _x()
+    trace = model.trace(x)
+    view = CellView()
+    qtbot.addWidget(view)
+    view.set_data(model, trace, inputs=[x])
+    for t in (0, 1, T - 1):
+        view.set_cursor(Cursor(step=t, sample=1, layer="d", unit=1))
+        page = view.step_page
+        said = re.sub("<[^>]+>", "", page.header.text())
+        assert f"d (Dense, 2 units) · step t = {t} = input step {T - 1 - t} (its steps run right to left)" in said, said
+        assert page.bars["x"].value_item.text() == f"step {t} = input step {T - 1 - t}"
+        np.testing.assert_array_equal(page.bars["x"].values, trace["s"].steps["h"][1, t])
+        np.testing.assert_array_equal(page.bars["y"].values, trace["d"].output[1, t])
+        words = accessible.step_view(view._step, Cursor(step=t, sample=1, layer="d", unit=1), trace)
+        assert f"step {t} of {T} (input step {T - 1 - t}, its steps running right to left)" in words, words
+    # (a Dense on the input itself: its step is the input step, nothing more said)
+    spec = [LayerSpec("Dense", {"units": 2}, name="e")]
+    plain = Model.sequential((None, None, 3), spec, seed=1)
+    view.set_data(plain, plain.trace(x), inputs=[x])
+    view.set_cursor(Cursor(step=1, layer="e"))
+    said = re.sub("<[^>]+>", "", view.step_page.header.text())
+    assert "step t = 1 · unit" in said and "input step" not in said, said
+
+
 def test_an_rnn_of_cells_run_backwards_is_a_row_a_cell_in_input_order(unrolled):
     """RNN([LSTMCell, GRUCell], go_backwards=True) was one 'seq' row of its output in its
     processing order under input columns. Now each cell is a recurrent row (cell 1 reading
@@ -216,6 +246,14 @@ def test_on_a_long_input_a_seek_puts_every_rows_cursor_on_the_input_steps_column
             assert f"step t = {n - 1 - k:,} = input step {k:,} (processed right to left)" in said, said
             np.testing.assert_array_equal(cell.bars["x"].values, full["l"].output[0, n - 1 - k])
             np.testing.assert_array_equal(cell.bars["h"].values, full["s"].steps["h"][0, n - 1 - k])
+            # (the Dense's step page at its step over input step k: its window's step, said whole)
+            state.set_cursor(step=n - 1 - k, layer="d", unit=1)
+            assert w.long_runner.wait(60)
+            w.long_runner.poll()
+            pg.QtWidgets.QApplication.processEvents()
+            said = re.sub("<[^>]+>", "", cell.step_page.header.text())
+            assert f"step t = {n - 1 - k:,} = input step {k:,} (its steps run right to left)" in said, said
+            np.testing.assert_array_equal(cell.step_page.bars["y"].values, full["d"].output[0, n - 1 - k])
         view = _tab(w, "Unrolled")
     # the overview strip above: a row a recurrent row, a stack's cells each (as a
     # Bidirectional's halves), turned to input order as the rows below
@@ -293,3 +331,19 @@ def test_a_conv1d_after_a_go_backwards_layer_reads_the_columns_around_its_own(ma
         said = re.sub("<[^>]+>", "", view.header.text())
         assert f"c · step {n - 1 - k:,} = input step {k:,}" in said, said
         assert f"reads steps {k - 1:,}–{k + 1:,} below" in said, said
+    # the Cell view's step page of c at its step over input step k: its own step said (its
+    # window's steps were counted from the input's first, 'step t = 1,325' for 1,765) and
+    # what it reads, l's processing steps p-1..p+1, the full trace's numbers
+    cell = _tab(w, "Cell")
+    for k in (1234, 2000):
+        p = n - 1 - k
+        state.set_cursor(step=p, layer="c", unit=1)
+        assert w.long_runner.wait(60)
+        w.long_runner.poll()
+        pg.QtWidgets.QApplication.processEvents()
+        assert cell.message_text() is None, cell.message_text()
+        said = re.sub("<[^>]+>", "", cell.step_page.header.text())
+        assert (f"step t = {p:,} = input step {k:,} (its steps run right to left) "
+                f"reads steps {p - 1:,}, {p:,}, {p + 1:,} of l") in said, said
+        np.testing.assert_array_equal(cell.step_page.bars["y"].values, full["c"].output[0, p])
+        np.testing.assert_array_equal(cell.step_page.bars["x"].values, full["l"].output[0, p - 1:p + 2].ravel())

@@ -118,6 +118,9 @@ def step_view(ref: StepRef, cursor, trace, sample_base: int = 0) -> str:
     # (its own steps of the whole sequence: fewer after a strided Conv1D or pooling)
     total = whole_steps(trace, trace.layers[ref.name] if ref.name in trace.layers else None) or ref.T + ref.start
     where = (f"step {count(t + ref.start)} of {count(total)}" if ref.steps else "one step")
+    over = ref.input_step(t)
+    if over is not None:  # (its steps over the input turned around: after a go_backwards layer)
+        where += f" (input step {count(over)}, its steps running right to left)"
     reads = [r for r in ref.reads(t) if r >= 0]
     taps = ", ".join(count(r + ref.x_first) for r in reads)
     # (a layer's steps where it reads one's: a pooling after a Conv1D of strides 2 reads

@@ -28,7 +28,18 @@ from typing import TYPE_CHECKING, Union
 
 import numpy as np
 
-from lstmviz.app.cell_ref import Equation, _parsed, clamp, fmt, fmt_term, layer_below, layer_input, unit_word
+from lstmviz.app.cell_ref import (
+    Equation,
+    _parsed,
+    clamp,
+    fmt,
+    fmt_term,
+    layer_below,
+    layer_input,
+    reversed_steps,
+    steps_below,
+    unit_word,
+)
 from lstmviz.app.counts import count
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import act_name
@@ -165,6 +176,9 @@ class StepRef:
     #: a vector without steps on a long input's first steps before its keyframe pass: what
     #: it stands for (``so_far``: "of input steps 0–255 so far (...)"); "" otherwise
     so_far: str = ""
+    #: its steps stand over the input turned around (``cell_ref.reversed_steps``: a Dense
+    #: after a go_backwards LSTM's sequence, its step t over input step T-1-t), one for one
+    turned: bool = False
     #: a Conv1D's sums (``pre``) by the output steps (a, b) they were computed over
     _z: dict = field(default_factory=dict, repr=False)
 
@@ -289,6 +303,12 @@ class StepRef:
         """A convolution's weights of filter ``unit``, tap by tap: (taps, channels of its
         group), from Keras' (k, c/g, f) or ONNX's (M, C/g, k)."""
         return self.kernel[unit].T if self.onnx else self.kernel[:, :, unit]
+
+    def input_step(self, step: int) -> int | None:
+        """The input step of the whole sequence its step ``step`` (of ``y``) stands over
+        where its steps are turned (``turned``: T-1-t, a window's counted from ``start``),
+        else None (its step is the input's, or another layer's after a strided one)."""
+        return self.total - 1 - (step + self.start) if self.turned and self.steps else None
 
     def clamp_cursor(self, cursor) -> tuple[int, int, int]:
         """(sample, step, unit) of ``cursor`` within this layer's arrays."""
@@ -522,11 +542,20 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
     below = layer_below(model, name)
     below_rec = trace.layers[below] if below is not None and below in trace.layers else None
     windowed = bool(getattr(trace, "total_steps", None))
-    start = steps_first(trace, name) if windowed else 0
-    x_start = steps_first(trace, below) if windowed and over else None
+    # (its steps over the input turned around, one for one: not after a strided layer,
+    # whose steps are that layer's, ``steps_below``)
+    turned = bool(reversed_steps(model).get(name)) and steps_below(model, name) is None
+    # (a window of such steps holds its own T-b .. T-a-1, its record's ``start``: the input
+    # order's first, ``steps_first``, numbered a Dense's step 1,765 over input step 1,234
+    # as 1,325)
+    start = (int(rec.start) if turned else steps_first(trace, name)) if windowed else 0
+    # (and a same Conv1D's input then the turned sequence below it, its record's own steps)
+    x_start = ((int(below_rec.start) if turned and below_rec is not None else steps_first(trace, below))
+               if windowed and over else None)
     total = whole_steps(trace, below_rec if over else rec)
     return StepRef(name, top, layer, x, y, source_of(model, name, x.ndim == 3), start,
-                   None if total is None else int(total), x_start, so_far(trace) if x.ndim == 2 else "")
+                   None if total is None else int(total), x_start, so_far(trace) if x.ndim == 2 else "",
+                   turned=turned)
 
 
 def source_of(model: Model, name: str, steps: bool = True) -> Source:

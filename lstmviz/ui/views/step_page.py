@@ -163,6 +163,9 @@ class StepPage(QtWidgets.QWidget):
                 where += f" + {pads} of padding"
         elif ref.steps:
             where = f"step {count(at)}"
+            over = ref.input_step(step)
+            if over is not None:  # (its steps over the input turned around: after a go_backwards layer)
+                where += f" = input step {count(over)}"
         else:
             where = "one vector"
         # (a MaxPooling1D's tap it takes marked, as a Dense's selected unit is)
@@ -174,6 +177,9 @@ class StepPage(QtWidgets.QWidget):
         what = f"{ref.kind}, {plural(ref.units, word)}" + ("" if act == "linear" else f", {act}")
         if ref.steps:
             place = f"step <b>t = {count(at)}</b>"
+            over = ref.input_step(step)
+            if over is not None:  # (as a recurrent page and Over time say it: after a go_backwards layer)
+                place += f" = input step <b>{count(over)}</b> (its steps run right to left)"
             if ref.windowed:
                 place += f" reads {'' if ref.source.layer is not None else 'input '}{where}"
         else:
