@@ -254,6 +254,19 @@ def test_on_a_long_input_a_seek_puts_every_rows_cursor_on_the_input_steps_column
             said = re.sub("<[^>]+>", "", cell.step_page.header.text())
             assert f"step t = {n - 1 - k:,} = input step {k:,} (its steps run right to left)" in said, said
             np.testing.assert_array_equal(cell.step_page.bars["y"].values, full["d"].output[0, n - 1 - k])
+        # Over time's header of d at its step over input step k (its window's own T-1-t
+        # added to its first step said input step 1,674 for 1,234), short or whole
+        over = _tab(w, "Over time")
+        for k in (1234, 5):
+            state.set_cursor(step=n - 1 - k, layer="d", unit=1)
+            assert w.long_runner.wait(60)
+            w.long_runner.poll()
+            pg.QtWidgets.QApplication.processEvents()
+            for text in (over.header.text(), over.header._short):
+                said = re.sub("<[^>]+>", "", text)
+                assert f"step t = {n - 1 - k:,} = input step {k:,} (its steps run right to left) · unit 1" in said, said
+            a = over.ref.rec.start
+            np.testing.assert_array_equal(over.images[OUTPUT_KEY].image, full["d"].output[0, a:a + over.ref.T].T)
         view = _tab(w, "Unrolled")
     # the overview strip above: a row a recurrent row, a stack's cells each (as a
     # Bidirectional's halves), turned to input order as the rows below
@@ -293,6 +306,49 @@ def test_over_time_says_the_input_step_a_dense_after_a_go_backwards_layer_stands
         view.set_cursor(Cursor(step=1, sample=0, layer=layer, unit=0))
         said = re.sub("<[^>]+>", "", view.header.text())
         assert f"step t = 1 = input step {T - 2} (" in said, said
+
+
+def test_over_time_says_on_its_step_axis_which_input_step_a_turned_records_step_is(qtbot):
+    """Over time draws a record in its own steps' order, as Keras' arrays hold it (the
+    cursor's step, the header's 't'); where those steps stand over the input turned around
+    (l, going backwards; s, a forward SimpleRNN reading l's turned sequence; d, the Dense
+    after them; a Bidirectional's backward half) the step axis said 'processing step t' or,
+    the Dense's, 'step t' alone under a header naming the input step. It now says which
+    input step each is; a layer in input order's axis as before."""
+    from lstmviz.ui.views.over_time import OverTimeView
+
+    model = three()
+    x = _x()
+    trace = model.trace(x)
+    view = OverTimeView()
+    qtbot.addWidget(view)
+    view.set_data(model, trace)
+
+    def axis() -> str:
+        return re.sub(r"\s+", " ", view.curve_plot.getAxis("bottom").labelText)
+
+    for layer, key, record in (("l", "h", trace["l"].steps["h"]), ("s", "h", trace["s"].steps["h"]),
+                               ("d", OUTPUT_KEY, trace["d"].output)):
+        for t in (1, 4):
+            view.set_cursor(Cursor(step=t, sample=1, layer=layer, unit=0))
+            said = re.sub("<[^>]+>", "", view.header.text())
+            assert f"step t = {t} = input step {T - 1 - t} (" in said, said
+            assert axis() == ("step t" if layer == "d" else "processing step t") + f" = input step {T - 1} \u2212 t"
+            # (its numbers the trace's in its own order, the cursor on its own step t)
+            np.testing.assert_array_equal(view.images[key].image, record[1].T)
+            assert view.curve_cursor.value() == t
+    # a Bidirectional's backward half, and a layer in input order
+    spec = [LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 2,
+                                                                                  "return_sequences": True}}},
+                      name="bi"), LayerSpec("Dense", {"units": 2}, name="e")]
+    bi = Model.sequential((None, None, 3), spec, seed=1)
+    view.set_data(bi, bi.trace(x))
+    view.set_cursor(Cursor(step=1, layer="bi", side="backward"))
+    assert axis() == f"processing step t = input step {T - 1} \u2212 t"
+    view.set_cursor(Cursor(step=1, layer="bi", side="forward"))
+    assert axis() == "processing step t"
+    view.set_cursor(Cursor(step=1, layer="e"))
+    assert axis() == "step t"
 
 
 def test_a_conv1d_after_a_go_backwards_layer_reads_the_columns_around_its_own(make_window, monkeypatch, qtbot):

@@ -160,7 +160,12 @@ class OutputRef:
 
     def input_step(self, step: int, start: int = 0) -> int:
         """The step of the whole sequence its step ``step`` stands over (``start`` added:
-        a window's first; its own step, after a strided Conv1D or pooling)."""
+        a window's first; its own step, after a strided Conv1D or pooling); a long input's
+        window of steps over the input turned around holds its own steps T-b .. T-a-1 from
+        ``rec.start``: T-1 less its own step (it said the window's own T-1-t added to that
+        start, a Dense's step 1,765 over input step 1,674, not 1,234)."""
+        if self.reversed_input and self.rec.total is not None:
+            return int(self.rec.total) - 1 - (int(self.rec.start) + step)
         return start + self.input_index(step)
 
     def step_of(self, input_index: int) -> int:

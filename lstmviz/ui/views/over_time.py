@@ -922,15 +922,17 @@ class OverTimeView(TraceView):
             whole = " · exact" + exact[2:] + (" (top strip: the whole sequence)" if self.overviews else "")
         if ref.masked_steps(s) is not None:  # (the mask the layer's input carried, handed on)
             whole = " · grey columns: masked steps" + whole
+        over = ""
         if ref.backwards:  # (its steps over the input turned around: a Dense after a go_backwards LSTM)
             tau = ref.input_step(t, window_first(self.trace, ref.rec))
-            reads = f" = input step <b>{count(tau)}</b> (its steps run right to left)" + reads
+            over = f" = input step <b>{count(tau)}</b> (its steps run right to left)"
         t += ref.rec.start
         # (cut to its short form: the filter and the sample first, then the steps read, as
-        # a cell's input step comes after its unit and sample there)
-        short = f"<b>{markup(ref.name)}</b> · step <b>t = {count(t)}</b>{data}{reads}{exact}"
+        # a cell's input step comes after its unit and sample there; the input step a turned
+        # step stands over beside it: after the sample it read "sample 0 = input step 1,234")
+        short = f"<b>{markup(ref.name)}</b> · step <b>t = {count(t)}</b>{over}{data}{reads}{exact}"
         self.header.setText(f"<b>{markup(ref.name)}</b> ({markup(ref.kind)} output) · step <b>t = {count(t)}</b>"
-                            f"{reads}{data}{whole}" + hint(f"click the heatmap to pick a step and {ref.word}"),
+                            f"{over}{reads}{data}{whole}" + hint(f"click the heatmap to pick a step and {ref.word}"),
                             short=short)
         self._fit_head()
 
@@ -1122,11 +1124,6 @@ class OverTimeView(TraceView):
         self._right_look = ()  # (the entries' names: _set_right)
         keep_pixels(self.legend)
         self.curve_plot.setLabel("left", "value", color=t.foreground, **{"font-size": f"{t.pt(0.85)}pt"})
-        # (a layer's output: its own steps, processed in no order of their own)
-        steps = "step  t" if isinstance(ref, OutputRef) else "processing step  t"
-        if self.curve_plot.getAxis("bottom").labelText != steps:
-            th.axis_title(self.curve_plot, "bottom", steps, None, t.foreground, f"{t.pt(0.95)}pt")
-            self._fit_curves_label()
         self._curve_range = ()
         for shifted in [slot.shift for slot in self.slots] + [self.curve_shift]:
             shifted.reset()
@@ -1172,10 +1169,30 @@ class OverTimeView(TraceView):
             # one step draws no line: a symbol shows the point (a few steps: both)
             self.curves[key].setSymbol("o" if T <= 3 else None)
             self.curves[key].setSymbolSize(12 if T == 1 else 8)
+        self._steps_label(ref)
         self.curve_shift.set_window(o, T)
         self.zero_line.set_span(o - 0.5, o + T - 0.5)
         count_axis(self.curve_plot.getAxis("bottom"), T, first=o, max_ticks=CURVE_STEP_TICKS,
                    place=self.curve_shift.to_range, reach=reach)  # whole steps only
+
+    def _steps_label(self, ref: Shown) -> None:
+        """The curves' steps' label: a recurrent record's "processing step t", a layer's
+        output's "step t" (its own steps, processed in no order of their own); where its
+        steps stand over the input turned around (a backward half, a go_backwards layer, a
+        Dense or SimpleRNN after one: drawn in their own order, as Keras' arrays hold them)
+        the input step each is, "= input step 11 − t" (a Dense's said "step t" alone under a
+        header naming the input step), "pool's step" after a strided layer. Set where it
+        changed (a trace of another length: once per trace, not per seek)."""
+        t = self.theme
+        steps = "step  t" if isinstance(ref, OutputRef) else "processing step  t"
+        if ref.backwards:
+            below = steps_below(self.model, ref.name)
+            word = "input step" if below is None else f"{markup(below)}'s step"
+            last = (whole_steps(self.trace, ref.rec) or ref.T) - 1
+            steps += f"  =  {word}  {count(last)} \u2212 t"
+        if self.curve_plot.getAxis("bottom").labelText != steps:
+            th.axis_title(self.curve_plot, "bottom", steps, None, t.foreground, f"{t.pt(0.95)}pt")
+            self._fit_curves_label()
 
     def _unit_spans(self, ref: Shown, u: int) -> dict[str, tuple[float, float]]:
         """The least and the largest value of each of unit ``u``'s records over the whole
