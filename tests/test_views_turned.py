@@ -337,6 +337,9 @@ def test_over_time_says_on_its_step_axis_which_input_step_a_turned_records_step_
             # (its numbers the trace's in its own order, the cursor on its own step t)
             np.testing.assert_array_equal(view.images[key].image, record[1].T)
             assert view.curve_cursor.value() == t
+    # (in words for a screen reader too)
+    words = view.describe()
+    assert f"step 4 (input step {T - 5}, its steps running right to left), sample 1" in words, words
     # a Bidirectional's backward half, and a layer in input order
     spec = [LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 2,
                                                                                   "return_sequences": True}}},

@@ -142,6 +142,8 @@ def over_time_view(model, trace, cursor, sample_base: int = 0) -> str:
         s, t, u = out.clamp_cursor(cursor)
         total = whole_steps(trace, out.rec)  # (a long input's window: its steps of the whole)
         of = f" of {count(total)}" if total else ""
+        if out.backwards:  # (its steps over the input turned around: a Dense after a go_backwards layer)
+            of += f" (input step {count(out.input_step(t))}, its steps running right to left)"
         return (f"Heatmap of {out.name}'s output ({out.kind}), {plural(out.units, out.word)} by "
                 f"{plural(out.T, 'step')}; curve of {out.word} {u} below it. At the cursor, {out.word} {u}, "
                 f"step {count(t + out.rec.start)}{of}, sample {s + sample_base}: y = {fmt(out.values[s, t, u])}."
