@@ -406,3 +406,40 @@ def test_a_conv1d_after_a_go_backwards_layer_reads_the_columns_around_its_own(ma
                 f"reads steps {p - 1:,}, {p:,}, {p + 1:,} of l") in said, said
         np.testing.assert_array_equal(cell.step_page.bars["y"].values, full["c"].output[0, p])
         np.testing.assert_array_equal(cell.step_page.bars["x"].values, full["l"].output[0, p - 1:p + 2].ravel())
+
+
+@pytest.mark.parametrize("which", ["three", "stack"])
+def test_units_at_scale_correlates_each_step_with_the_input_step_it_stands_over(which):
+    """Units at scale's correlation with an input feature paired a record's step t with
+    input step t where the record ran forwards by its own flag: s (a forward SimpleRNN over
+    l's turned sequence), d (the Dense after it) and a go_backwards stack's cell 1 (its own
+    flag False, stepping in cell 0's order) stand over input step T-1-t. Each is now
+    correlated with the input step it reads, as l's own (go_backwards) always was; pooled
+    over the samples too, and on a long input's windows."""
+    from lstmviz.app.scale import pool, summarize
+    from lstmviz.engine.windows import keyframe_pass
+
+    model = three() if which == "three" else stack()
+    x = np.random.default_rng(3).normal(size=(2, 40, 3)).astype(np.float32)
+    trace = model.trace(x)
+    if which == "three":
+        records = {("l", "h"): trace["l"].steps["h"], ("s", "h"): trace["s"].steps["h"],
+                   ("d", OUTPUT_KEY): trace["d"].output}
+    else:
+        records = {("r", f"cell_{k}/h"): trace["r"].children[f"cell_{k}"].steps["h"] for k in (0, 1)}
+        records[("d", OUTPUT_KEY)] = trace["d"].output
+
+    def r(values, feature, rows):  # (Pearson's r of each unit with the feature at the input step read)
+        v = np.concatenate([values[s] for s in rows]).astype(np.float64)
+        f = np.concatenate([x[s, ::-1, feature] for s in rows]).astype(np.float64)
+        return np.array([np.corrcoef(v[:, u], f)[0, 1] for u in range(v.shape[1])])
+
+    windowed = keyframe_pass(model, x)
+    for (layer, key), values in records.items():
+        for feature in (0, 2):
+            _, stats = summarize(trace, layer, key, sample=1, feature=feature)
+            np.testing.assert_allclose(stats.correlation, r(values, feature, [1]), atol=1e-6, err_msg=f"{layer} {key}")
+            np.testing.assert_allclose(pool(None, trace, layer, key, [0, 1], feature=feature).correlation,
+                                       r(values, feature, [0, 1]), atol=1e-6)
+            _, stats = summarize(windowed, layer, key, sample=0, feature=feature)
+            np.testing.assert_allclose(stats.correlation, r(values, feature, [0]), atol=1e-6)

@@ -181,11 +181,35 @@ def stacked_cell_refs(model: Model, trace: Trace, name: str | None) -> list[Cell
     if not isinstance(layer, StackedRNN):
         return []
     rec = trace.layers[layer.name]
-    back = bool(layer.cells[0].config.get("go_backwards")) if layer.cells else False
-    turned = reads_reversed_steps(model, layer.name)  # (after a go_backwards layer)
     return [CellRef(layer.name, f"cell_{k}", cell, rec.children[f"cell_{k}"], layer,
-                    reversed_input=(back and k > 0) != turned)
+                    reversed_input=reads_turned(model, layer.name, f"cell_{k}"))
             for k, cell in enumerate(layer.cells) if f"cell_{k}" in rec.children]
+
+
+def reads_turned(model: Model, name: str, side: str | None = None) -> bool:
+    """Whether the record of layer ``name`` (of its cell ``side`` in a stack of cells) steps
+    through the input turned around where its own ``go_backwards`` flag does not say so: a
+    layer after a go_backwards layer's sequence (``reads_reversed_steps``: a forward
+    SimpleRNN's, a Dense's output), a later cell of a stack of cells run backwards (it steps
+    in its first cell's order, its own flag False), each XOR the other. So a record's step t
+    stands over input step T-1-t where this XOR its flag (and an ONNX node's
+    ``reads_reversed``) holds: the cells' ``reversed_input``, Units at scale's pairing of a
+    step with the input's feature (``scale._feature_of``)."""
+    turned = reads_reversed_steps(model, name)  # (after a go_backwards layer)
+    if side is not None and side.startswith("cell_") and side != "cell_0":
+        layer = _layer_named(model, name)
+        cells = getattr(layer, "cells", None) if isinstance(layer, StackedRNN) else None
+        if cells and cells[0].config.get("go_backwards"):
+            turned = not turned
+    return turned
+
+
+def _layer_named(model: Model, name: str):
+    """Layer ``name`` of ``model``, None where it has none."""
+    try:
+        return model.get_layer(name)
+    except Exception:
+        return None
 
 
 def layer_below(model: Model, name: str | None) -> str | None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstmviz.app.cell_ref import fed_by, layer_input, model_inputs, steps_first_view
+from lstmviz.app.cell_ref import fed_by, layer_input, model_inputs, reads_turned, steps_first_view
 from lstmviz.app.output_ref import OUTPUT_KEY, output_layers, output_ref, over_steps
 from lstmviz.engine import recurrent
 from lstmviz.engine.onnx_time import reads_reversed
@@ -722,6 +722,9 @@ def _feature_of(trace, layer: str, key: str, feature: int | None):
     # (an ONNX node fed through a ReverseSequence reads the input turned around)
     flipped = model is not None and reads_reversed(model.get_layer(layer))
     backwards = bool(sub.go_backwards) != flipped
+    if model is not None:  # (after a go_backwards layer, a go_backwards stack's later cell:
+        # its own flag False, its step t over input step T-1-t, it was paired with step t)
+        backwards ^= reads_turned(model, layer, key.split("/", 1)[0] if "/" in key else None)
     whole = None if windowed else _record_in(trace, layer, key)  # (a layer's output: its own steps)
     total = trace.steps_of(layer) if windowed else int(whole.shape[1]) if whole is not None else rec.timesteps
     fed = feature_input(model, trace.inputs, layer, total)
