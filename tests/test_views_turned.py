@@ -37,6 +37,26 @@ def stack() -> Model:
     return Model.sequential((None, None, 3), spec, seed=1)
 
 
+def joined(merge: str = "Concatenate", first_turned: bool = True) -> Model:
+    """A hand-made bidirectional layer without the backward sequence turned back: a
+    go_backwards LSTM's sequence and a forward LSTM's, both on the input, joined by a
+    ``merge`` (its first input the turned one, or the other), a Dense, then a forward
+    SimpleRNN reading the Dense."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    back = LayerSpec("LSTM", {"units": 2, "return_sequences": True, "go_backwards": True}, name="l",
+                     inbound=[TensorRef("x")])
+    fwd = LayerSpec("LSTM", {"units": 2, "return_sequences": True}, name="m", inbound=[TensorRef("x")])
+    pair = [TensorRef("l"), TensorRef("m")] if first_turned else [TensorRef("m"), TensorRef("l")]
+    spec = ModelSpec(
+        layers=[LayerSpec("InputLayer", {"batch_shape": [None, None, 3]}, name="x"), back, fwd,
+                LayerSpec(merge, {"axis": -1} if merge == "Concatenate" else {}, name="c", inbound=pair),
+                LayerSpec("Dense", {"units": 2}, name="d", inbound=[TensorRef("c")]),
+                LayerSpec("SimpleRNN", {"units": 2, "return_sequences": True}, name="s", inbound=[TensorRef("d")])],
+        inputs=[TensorRef("x")], outputs=[TensorRef("s")])
+    return Model.from_spec(spec, seed=1)
+
+
 def _x(batch=2, steps=T) -> np.ndarray:
     return np.random.default_rng(0).normal(size=(batch, steps, 3)).astype(np.float32)
 
@@ -59,6 +79,26 @@ def test_the_walk_says_which_sequences_stand_over_the_input_turned_around():
     # (the Bidirectional's halves over the turned sequence: its forward half runs right to left)
     assert [(r.side, r.backwards) for r in cell_refs(model, trace, "bi")] == [("forward", True), ("backward", False)]
     assert [r.backwards for r in cell_refs(model, trace, "s")] == [False]
+
+
+def test_a_merge_of_a_turned_and_an_unturned_sequence_mixes_input_steps():
+    """Keras' Concatenate (Add) joins element p of each input: l's processing step p, over
+    input step T-1-p, and m's step p, over input step p. ``reversed_steps`` gives it its
+    first input's order; ``mixed_steps`` says its steps, and those of every layer with steps
+    after it, mix two input steps (the merge named), and two sequences in one order do not."""
+    from lstmviz.app.cell_ref import mixed_said, mixed_steps
+
+    for merge in ("Concatenate", "Add"):
+        for first in (True, False):
+            model = joined(merge, first)
+            assert mixed_steps(model) == {"c": "c", "d": "c", "s": "c"}
+            assert reversed_steps(model)["c"] is first
+    trace = joined().trace(_x())  # (its numbers: l's step p beside m's step p, as Keras joins them)
+    np.testing.assert_array_equal(trace["c"].output, np.concatenate([trace["l"].output, trace["m"].output], -1))
+    assert mixed_steps(three()) == {} and mixed_steps(stack()) == {}
+    assert mixed_said(1, T) == f"input steps <b>1</b> and <b>{T - 2}</b> mixed"
+    assert mixed_said(T - 2, T, bold=False) == f"input steps 1 and {T - 2} mixed"
+    assert mixed_said(2, 5, bold=False) == "input step 2"
 
 
 @pytest.fixture
@@ -443,3 +483,62 @@ def test_units_at_scale_correlates_each_step_with_the_input_step_it_stands_over(
                                        r(values, feature, [0, 1]), atol=1e-6)
             _, stats = summarize(windowed, layer, key, sample=0, feature=feature)
             np.testing.assert_allclose(stats.correlation, r(values, feature, [0]), atol=1e-6)
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_the_views_say_a_merged_step_mixes_two_input_steps(unrolled, qtbot, first):
+    """c = Concatenate([l (go_backwards), m]) (or [m, l]): its step p holds l's step p, over
+    input step T-1-p, and m's step p, over input step p. The views named one input step for
+    it, its first input's ('c · step 1 = input step 4 (its steps run right to left)', or
+    'step 1' alone), and so for the Dense and the SimpleRNN after it. Now each says its step
+    mixes input steps p and T-1-p; the Unrolled legend says what c joins and in whose order
+    it is drawn; the numbers are the trace's."""
+    from lstmviz.ui.views.over_time import OverTimeView
+
+    model = joined(first_turned=first)
+    x = _x()
+    trace = model.trace(x)
+    p = 1
+    mixed = f"input steps {p} and {T - 1 - p} mixed"
+
+    def plain(text: str) -> str:
+        return re.sub("<[^>]+>", "", text)
+
+    unrolled.set_data(model, trace, inputs=[x])
+    for layer, head in (("c", f"c · step {p} = {mixed} · unit 0"), ("d", f"d · step {p} = {mixed} · unit 0"),
+                        ("s", f"s · processing step {p} = {mixed} · unit 0")):
+        unrolled.set_cursor(Cursor(step=p, sample=1, layer=layer, unit=0))
+        said = plain(unrolled.header.text())
+        assert said.startswith(head), said
+        assert "its steps run right to left" not in said and "processing order runs" not in said, said
+    # (drawn in its first input's order: its step p at column T-1-p where that is l)
+    c = _row(unrolled, "c")
+    np.testing.assert_array_equal(c.values, trace["c"].output[1, ::-1, 0] if first else trace["c"].output[1, :, 0])
+    legend = plain(unrolled.legend.text())
+    assert ("c joins step p of a sequence turned around and of one in input order: input steps T−1−p and p mixed "
+            "(drawn in its first input's order, and so every row after it)") in legend, legend
+
+    over = OverTimeView()
+    qtbot.addWidget(over)
+    over.set_data(model, trace)
+    for layer, kind in (("c", "Concatenate output"), ("d", "Dense output"), ("s", "SimpleRNN")):
+        over.set_cursor(Cursor(step=p, sample=1, layer=layer, unit=0))
+        said = plain(over.header.text())
+        assert said.startswith(f"{layer} ({kind}) · step t = {p} = {mixed} · unit 0"), said
+        assert "input step " + str(T - 1 - p) not in said.replace(mixed, ""), said
+    np.testing.assert_array_equal(over.images["h"].image, trace["s"].steps["h"][1].T)
+
+    cell = CellView()
+    qtbot.addWidget(cell)
+    cell.set_data(model, trace, inputs=[x])
+    cell.set_cursor(Cursor(step=p, sample=1, layer="d", unit=0))
+    said = plain(cell.step_page.header.text())
+    assert said.startswith(f"d (Dense, 2 units) · step t = {p} = {mixed} · unit 0"), said
+    assert cell.step_page.bars["x"].value_item.text() == f"step {p} = {mixed}"
+    np.testing.assert_array_equal(cell.step_page.bars["x"].values, trace["c"].output[1, p])
+    cell.set_cursor(Cursor(step=p, sample=1, layer="s", unit=0))
+    said = plain(cell.header.text())
+    assert said.startswith(f"s (SimpleRNN, 2 units) · step t = {p} = {mixed} · unit 0"), said
+    # (its x_t: d's step p, the step of d it reads, not 'input 4')
+    assert cell.bars["x"].value_item.text() == f"step {p}"
+    np.testing.assert_array_equal(cell.bars["x"].values, trace["d"].output[1, p])

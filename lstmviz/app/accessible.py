@@ -121,6 +121,8 @@ def step_view(ref: StepRef, cursor, trace, sample_base: int = 0) -> str:
     over = ref.input_step(t)
     if over is not None:  # (its steps over the input turned around: after a go_backwards layer)
         where += f" (input step {count(over)}, its steps running right to left)"
+    elif ref.mixed and ref.steps:  # (over two input steps: after a merge of a turned and an unturned sequence)
+        where += f" ({ref.over_input(t, bold=False)})"
     reads = [r for r in ref.reads(t) if r >= 0]
     taps = ", ".join(count(r + ref.x_first) for r in reads)
     # (a layer's steps where it reads one's: a pooling after a Conv1D of strides 2 reads

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmviz.app.counts import count
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CellKind, act_name
-from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Recurrent, StackedRNN
+from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Merge, Recurrent, StackedRNN
 from lstmviz.engine.onnx_time import drawn_axes, reads_reversed
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.engine.windows import cell_below as windows_cell_below
@@ -284,6 +285,53 @@ def _reversed_known(model: Model | None) -> tuple[dict[str, bool], dict[str, boo
         out = steps_reversed(model)
         got = _REVERSED_KNOWN[model] = (out, inputs_reversed(model, out))
     return got
+
+
+#: ``mixed_steps`` of each model (its graph never changes: an edit makes a new model)
+_MIXED_KNOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def mixed_steps(model: Model | None) -> dict[str, str]:
+    """Per layer whose output steps each join steps standing over two input steps, the
+    merge that joins them: a Concatenate, Add, ... of a sequence standing over the input
+    turned around (``reversed_steps``: ``LSTM(go_backwards=True, return_sequences=True)``'s)
+    and one in input order: Keras joins element p of each, the turned one's over input
+    step T-1-p, the other's over input step p (a hand-made bidirectional layer without its
+    backward sequence turned back); and every layer with steps after it (a Dense, an LSTM
+    reading them). Its step p, or T-1-p, is then over input steps p and T-1-p both: no view
+    says one input step for it (``mixed_said``). The merge draws as its first input's order
+    (``windows.steps_reversed``). Found at the model's first call and kept."""
+    if model is None:
+        return {}
+    got = _MIXED_KNOWN.get(model)
+    if got is None:
+        turned = reversed_steps(model)
+        steps: dict[str, bool] = {}
+        got = {}
+        for node in model.nodes:
+            layer = node.layer
+            shapes = getattr(layer, "output_shapes", None) or []
+            steps[layer.name] = bool(shapes) and len(shapes[0]) >= 3
+            ins = [r.layer for r in node.inbound]
+            merge = next((got[n] for n in ins if n in got), None)
+            if merge is None and isinstance(layer, Merge):
+                orders = {turned.get(n, False) for n in ins if steps.get(n)}
+                merge = layer.name if len(orders) > 1 else None
+            if merge is not None and steps[layer.name]:
+                got[layer.name] = merge
+        _MIXED_KNOWN[model] = got
+    return got
+
+
+def mixed_said(step: int, total: int, bold: bool = True) -> str:
+    """What step ``step`` (an input step, or its own: the pair is the same) of a layer of
+    ``mixed_steps`` stands over, of ``total`` steps: "input steps 2 and 9 mixed" (bold
+    numbers for rich text), "input step 5" in the middle."""
+    a, b = sorted((int(step), int(total) - 1 - int(step)))
+
+    def num(v: int) -> str:
+        return f"<b>{count(v)}</b>" if bold else count(v)
+    return f"input step {num(a)}" if a == b else f"input steps {num(a)} and {num(b)} mixed"
 
 
 def cell_ref(model: Model, trace: Trace, name: str | None, side: str | None = "forward") -> CellRef | None:

@@ -36,6 +36,8 @@ from lstmviz.app.cell_ref import (
     fmt_term,
     layer_below,
     layer_input,
+    mixed_said,
+    mixed_steps,
     reversed_steps,
     steps_below,
     unit_word,
@@ -179,6 +181,9 @@ class StepRef:
     #: its steps stand over the input turned around (``cell_ref.reversed_steps``: a Dense
     #: after a go_backwards LSTM's sequence, its step t over input step T-1-t), one for one
     turned: bool = False
+    #: its steps each stand over two input steps, t and T-1-t (``cell_ref.mixed_steps``: a
+    #: Dense after a merge of a turned sequence and one in input order)
+    mixed: bool = False
     #: a Conv1D's sums (``pre``) by the output steps (a, b) they were computed over
     _z: dict = field(default_factory=dict, repr=False)
 
@@ -308,7 +313,18 @@ class StepRef:
         """The input step of the whole sequence its step ``step`` (of ``y``) stands over
         where its steps are turned (``turned``: T-1-t, a window's counted from ``start``),
         else None (its step is the input's, or another layer's after a strided one)."""
-        return self.total - 1 - (step + self.start) if self.turned and self.steps else None
+        return self.total - 1 - (step + self.start) if self.turned and self.steps and not self.mixed else None
+
+    def over_input(self, step: int, bold: bool = True) -> str:
+        """What its step ``step`` stands over where that is not the input step of its own
+        number: "input step 9 (its steps run right to left)" (``turned``), "input steps 2
+        and 9 mixed" (``mixed``); "" else."""
+        if self.mixed and self.steps:
+            return mixed_said(step + self.start, self.total, bold)
+        over = self.input_step(step)
+        if over is None:
+            return ""
+        return f"input step {f'<b>{count(over)}</b>' if bold else count(over)} (its steps run right to left)"
 
     def clamp_cursor(self, cursor) -> tuple[int, int, int]:
         """(sample, step, unit) of ``cursor`` within this layer's arrays."""
@@ -555,7 +571,7 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
     total = whole_steps(trace, below_rec if over else rec)
     return StepRef(name, top, layer, x, y, source_of(model, name, x.ndim == 3), start,
                    None if total is None else int(total), x_start, so_far(trace) if x.ndim == 2 else "",
-                   turned=turned)
+                   turned=turned, mixed=name in mixed_steps(model))
 
 
 def source_of(model: Model, name: str, steps: bool = True) -> Source:

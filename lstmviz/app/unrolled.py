@@ -19,6 +19,7 @@ from lstmviz.app.cell_ref import (
     CellRef,
     cell_refs,
     final_states_of,
+    mixed_steps,
     model_inputs,
     reversed_steps,
     stacked_cell_refs,
@@ -140,6 +141,11 @@ class Row:
     #: what the unit box picks in this row: "unit", a Conv1D's "filter", a pooling's "channel"
     unit_word: str = "unit"
     id_texts: list = field(default_factory=list)  # the view's text items of its ids (none: not written)
+    #: its steps each join steps over two input steps, t and T-1-t (``cell_ref.mixed_steps``:
+    #: a merge of a turned sequence and one in input order, and the layers after it): the
+    #: merge's name, which the legend and header say; "" else. (Drawn in the merge's first
+    #: input's order, ``reversed_steps``.)
+    mixed: str = ""
 
     def column_of(self, step: int) -> int:
         """The column of the row's own step ``step`` (a recurrent row's processing step,
@@ -247,6 +253,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
     states = model.state_inputs()
     nonneg = nonnegative(model)
     turned = reversed_steps(model)  # (the sequences standing over the input turned around)
+    mixed = mixed_steps(model)  # (and those whose steps join a turned one's and another's)
     for k, name in enumerate(names):
         key = "input" if k == 0 else f"input:{name}"
         # a recurrent layer's initial state: said at its row's first cell; an ONNX node's
@@ -374,6 +381,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
         for row in made:
             row.domain = d
             row.from_zero = row.kind != "rnn" and nonneg.get(layer.name, False)
+            row.mixed = mixed.get(layer.name, "")
         made[0].sources = up  # (a stack's later cells: the cell before, above)
         rows.extend(made)
         feeds[layer.name] = [made[-1].key]

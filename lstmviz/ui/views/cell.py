@@ -25,6 +25,8 @@ from lstmviz.app.cell_ref import (  # noqa: F401
     equations,
     fed_by,
     input_token,
+    mixed_said,
+    mixed_steps,
     state_sources,
     steps_below,
     token_text,
@@ -1447,7 +1449,14 @@ class CellView(TraceView):
                 below = steps_below(self.model, ref.name)
                 # (a later cell of a stack: the step of the cell before it reads, "step 3")
                 whose = "step" if source is not None else "input" if below is None else below
-                where = f"{whose} {count(read)}"
+                if ref.name in mixed_steps(self.model):
+                    # (its input's steps each over two input steps, ``mixed_steps``: the step of
+                    # that sequence it reads, the header says the two; it said "input 6")
+                    whose, shown = "step", t + o if not ref.rec.go_backwards else (
+                        getattr(self.trace, "total_steps", None) or ref.T) - 1 - (t + o)
+                else:
+                    shown = read
+                where = f"{whose} {count(shown)}"
                 # (the form chosen for the widest step of the layer's, at every step: at
                 # 1024 x 768 presenting, "input 9" fitted and "input 10" did not, and x_t's
                 # number changed its form as the steps went by and back)
@@ -1524,13 +1533,20 @@ class CellView(TraceView):
         # (a layer after a strided Conv1D or pooling reads that layer's steps: "= pool's step")
         below = steps_below(self.model, ref.name)
         word = "input step" if below is None else f"{markup(below)}'s step"
-        again = ("" if count(read) == count(t + o) and not order and below is None
-                 else f" = {word} {count(read)}{order}")
+        # (its steps each over two input steps: after a merge of a turned and an unturned
+        # sequence, ``mixed_steps``; "= input step 6 (processed right to left)" named one)
+        mixed = ref.name in mixed_steps(self.model)
+        total = (getattr(self.trace, "total_steps", None) or ref.T) if mixed else 0
+
+        def over(read) -> str:
+            return mixed_said(read, total, bold=False) if mixed else f"{word} {count(read)}{order}"
+        again = ("" if count(read) == count(t + o) and not order and below is None and not mixed
+                 else f" = {over(read)}")
 
         def said(step, read, mouse=True):
             return (f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {plural(ref.units, 'unit')}) · "
-                    f"step <b>t = {count(step)}</b> = {word} "
-                    f"{count(read)}{order} · unit <b>{u}</b>{fewer} · sample {s + self.sample_base}{mtxt}"
+                    f"step <b>t = {count(step)}</b> = {over(read)}"
+                    f" · unit <b>{u}</b>{fewer} · sample {s + self.sample_base}{mtxt}"
                     + (hint("click a bar to pick its unit") if self._hint and mouse else ""))
 
         # (its height that of the last step's: the steps' numbers only grow wider; at 1024 x

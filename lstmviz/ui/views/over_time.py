@@ -25,7 +25,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible
-from lstmviz.app.cell_ref import steps_below, token_words
+from lstmviz.app.cell_ref import mixed_said, mixed_steps, steps_below, token_words
 from lstmviz.app.counts import count
 from lstmviz.app.output_ref import OUTPUT_KEY, OutputRef, no_steps_text, output_ref, token_at
 from lstmviz.app.scale import from_zero_levels, gate_levels, overview_of
@@ -881,10 +881,13 @@ class OverTimeView(TraceView):
         # (a layer after a strided Conv1D or pooling reads that layer's steps: "= pool's step")
         below = steps_below(self.model, ref.name)
         word = "input step" if below is None else f"{markup(below)}'s step"
-        same = "" if tau == t and below is None else f" = {word} {count(tau)}{order}"
+        over, mixed = f"{word} {count(tau)}{order}", self._mixed(ref)
+        if mixed:  # (its steps each over two input steps: after a merge of a turned and an unturned one)
+            over = mixed_said(tau, whole_steps(self.trace, ref.rec) or ref.T, bold=False)
+        same = "" if tau == t and below is None and not mixed else f" = {over}"
         short = f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t)}</b>{same}{data}{exact}"
-        self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {count(t)}</b> = {word} "
-                            f"{count(tau)}{order}{rest}", short=short)
+        self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {count(t)}</b> = "
+                            f"{over}{rest}", short=short)
         self._fit_head()  # (another line)
         if not self.cell_box.isHidden():  # (its length changes with a layer, a cell, the digits)
             plain = QtGui.QTextDocumentFragment.fromHtml(short).toPlainText()
@@ -923,7 +926,9 @@ class OverTimeView(TraceView):
         if ref.masked_steps(s) is not None:  # (the mask the layer's input carried, handed on)
             whole = " · grey columns: masked steps" + whole
         over = ""
-        if ref.backwards:  # (its steps over the input turned around: a Dense after a go_backwards LSTM)
+        if self._mixed(ref):  # (its steps each over two input steps: after a merge of a turned and an unturned one)
+            over = f" = {mixed_said(ref.input_step(t, window_first(self.trace, ref.rec)), total or ref.T)}"
+        elif ref.backwards:  # (its steps over the input turned around: a Dense after a go_backwards LSTM)
             tau = ref.input_step(t, window_first(self.trace, ref.rec))
             over = f" = input step <b>{count(tau)}</b> (its steps run right to left)"
         t += ref.rec.start
@@ -935,6 +940,11 @@ class OverTimeView(TraceView):
                             f"{over}{reads}{data}{whole}" + hint(f"click the heatmap to pick a step and {ref.word}"),
                             short=short)
         self._fit_head()
+
+    def _mixed(self, ref: Shown) -> bool:
+        """Whether ``ref``'s steps each stand over two input steps (``cell_ref.mixed_steps``:
+        a merge of a turned and an unturned sequence, the layers after it)."""
+        return ref.name in mixed_steps(self.model)
 
     @property
     def unit_word(self) -> str:
@@ -1185,7 +1195,7 @@ class OverTimeView(TraceView):
         changed (a trace of another length: once per trace, not per seek)."""
         t = self.theme
         steps = "step  t" if isinstance(ref, OutputRef) else "processing step  t"
-        if ref.backwards:
+        if ref.backwards and not self._mixed(ref):  # (a mixed one's: the header's two input steps)
             below = steps_below(self.model, ref.name)
             word = "input step" if below is None else f"{markup(below)}'s step"
             last = (whole_steps(self.trace, ref.rec) or ref.T) - 1

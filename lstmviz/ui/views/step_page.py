@@ -166,6 +166,8 @@ class StepPage(QtWidgets.QWidget):
             over = ref.input_step(step)
             if over is not None:  # (its steps over the input turned around: after a go_backwards layer)
                 where += f" = input step {count(over)}"
+            elif ref.mixed:  # (over two input steps: after a merge of a turned and an unturned sequence)
+                where += f" = {ref.over_input(step, bold=False)}"
         else:
             where = "one vector"
         # (a MaxPooling1D's tap it takes marked, as a Dense's selected unit is)
@@ -177,9 +179,8 @@ class StepPage(QtWidgets.QWidget):
         what = f"{ref.kind}, {plural(ref.units, word)}" + ("" if act == "linear" else f", {act}")
         if ref.steps:
             place = f"step <b>t = {count(at)}</b>"
-            over = ref.input_step(step)
-            if over is not None:  # (as a recurrent page and Over time say it: after a go_backwards layer)
-                place += f" = input step <b>{count(over)}</b> (its steps run right to left)"
+            if ref.over_input(step):  # (as a recurrent page and Over time say it: after a go_backwards layer)
+                place += f" = {ref.over_input(step)}"
             if ref.windowed:
                 place += f" reads {'' if ref.source.layer is not None else 'input '}{where}"
         else:

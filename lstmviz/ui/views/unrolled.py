@@ -26,7 +26,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible, scale
-from lstmviz.app.cell_ref import fed_by, layer_below, reversed_steps, steps_below, token_words
+from lstmviz.app.cell_ref import fed_by, layer_below, mixed_said, reversed_steps, steps_below, token_words
 from lstmviz.app.counts import count, tick_labels
 from lstmviz.app.output_ref import OUTPUT_KEY, window_axis
 from lstmviz.app.selection import Cursor
@@ -1518,6 +1518,13 @@ class UnrolledView(TraceView):
             parts.append("cell k reads cell k−1's outputs")
         if any(r.kind == "rnn" and r.backwards for r in self.rows):
             parts.append("◀ = processes the input right to left")
+        # (a merge of a turned sequence and one in input order: Keras joins their step p,
+        # over input steps T-1-p and p; drawn in its first input's order, said so)
+        for merge in dict.fromkeys(r.mixed for r in self.rows if r.mixed):
+            parts.append(f"<b>{markup(merge)}</b> joins step p of a sequence turned around and of one in "
+                         f"input order: input steps T−1−p and p mixed (drawn in its first input's order"
+                         + (", and so every row after it" if any(r.mixed == merge and r.layer != merge
+                                                                  for r in self.rows) else "") + ")")
         if any(r.states_from for r in self.rows):
             parts.append("initial state = a layer's final states start another layer")
         linked = [r for r in self.rows if r.links is not None]
@@ -1727,14 +1734,18 @@ class UnrolledView(TraceView):
             word = "input step" if below is None else f"{markup(below)}'s step"
 
             def said(p, i):
+                # (its steps over two input steps: after a merge of a turned and an unturned
+                # sequence, ``Row.mixed``; "= input step 6" named one)
+                over = (mixed_said(i, self._domain_total(sel.domain) or sel.T) if sel.mixed
+                        else f"{word} <b>{count(i)}</b>{order}")
                 return (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{count(p)}</b> = "
-                        f"{word} <b>{count(i)}</b>{order} · unit <b>{unit}</b>")
+                        f"{over} · unit <b>{unit}</b>")
 
             what = said(step + sel.ref.rec.start, col + o)
             # (its height that of the last step's: the steps' numbers only grow wider)
             last = max(sel.ref.T - 1 + sel.ref.rec.start, sel.ref.T - 1 + o)
             widest = said(last, last)
-            if step + sel.ref.rec.start == col + o and not order:  # (where the header is cut)
+            if step + sel.ref.rec.start == col + o and not order and not sel.mixed:  # (where the header is cut)
                 # (after a pooling, its step: "lstm · pool's step 0", the k3_conv_lstm's header
                 # at 800 x 600 beside the side panel took three lines, a "0" on its own)
                 short = (f"<b>{markup(sel.ref.label)}</b> · {'step' if below is None else word} "
@@ -1766,7 +1777,12 @@ class UnrolledView(TraceView):
             o = self._domain_first(sel.domain) if windowed or sel.kind == "last" else 0
             own = (self._domain_total(sel.domain) or total) if windowed else total  # (its own steps)
             what = f"<b>{markup(sel.layer)}</b> · step <b>{count(step + o)}</b>"
-            if sel.backwards and sel.kind in ("seq", "sub"):  # (its steps over the input turned around)
+            if sel.mixed and sel.kind in ("seq", "sub"):  # (each step over two input steps)
+                n = (self._domain_total(sel.domain) if windowed else None) or sel.T
+                own_step = n - 1 - (col + o) if sel.backwards else col + o
+                what = (f"<b>{markup(sel.layer)}</b> · step <b>{count(own_step)}</b> = "
+                        f"{mixed_said(col + o, n)}")
+            elif sel.backwards and sel.kind in ("seq", "sub"):  # (its steps over the input turned around)
                 n = (self._domain_total(sel.domain) if windowed else None) or sel.T
                 what = (f"<b>{markup(sel.layer)}</b> · step <b>{count(n - 1 - (col + o))}</b> = "
                         f"input step <b>{count(col + o)}</b> (its steps run right to left)")
