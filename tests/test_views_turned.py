@@ -527,6 +527,9 @@ def test_the_views_say_a_merged_step_mixes_two_input_steps(unrolled, qtbot, firs
         assert said.startswith(f"{layer} ({kind}) · step t = {p} = {mixed} · unit 0"), said
         assert "input step " + str(T - 1 - p) not in said.replace(mixed, ""), said
     np.testing.assert_array_equal(over.images["h"].image, trace["s"].steps["h"][1].T)
+    assert f"step {p} of {T} ({mixed}), sample 1" in over.describe(), over.describe()
+    over.set_cursor(Cursor(step=p, sample=1, layer="c", unit=0))
+    assert f"step {p} ({mixed}), sample 1" in over.describe(), over.describe()
 
     cell = CellView()
     qtbot.addWidget(cell)
@@ -536,6 +539,7 @@ def test_the_views_say_a_merged_step_mixes_two_input_steps(unrolled, qtbot, firs
     assert said.startswith(f"d (Dense, 2 units) · step t = {p} = {mixed} · unit 0"), said
     assert cell.step_page.bars["x"].value_item.text() == f"step {p} = {mixed}"
     np.testing.assert_array_equal(cell.step_page.bars["x"].values, trace["c"].output[1, p])
+    assert f"step {p} of {T} ({mixed}), sample 1" in cell.describe(), cell.describe()
     cell.set_cursor(Cursor(step=p, sample=1, layer="s", unit=0))
     said = plain(cell.header.text())
     assert said.startswith(f"s (SimpleRNN, 2 units) · step t = {p} = {mixed} · unit 0"), said

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from lstmviz.app.cell_ref import CellRef, cell_ref, fmt, input_source, steps_below
+from lstmviz.app.cell_ref import CellRef, cell_ref, fmt, input_source, mixed_said, mixed_steps, steps_below
 from lstmviz.app.counts import count
 from lstmviz.app.output_ref import output_ref
 from lstmviz.app.step_ref import StepRef, same_weights, step_ref
@@ -69,6 +69,8 @@ def _where(ref: CellRef, s: int, t: int, u: int, total: int | None, start: int, 
         word = "input step"
     again = f" ({word} {count(read)}{', processed right to left' if ref.backwards else ''})" \
         if read != step or ref.backwards or below is not None else ""
+    if model is not None and ref.name in mixed_steps(model):  # (over two input steps, as the header says)
+        again = f" ({mixed_said(read, total or ref.T, bold=False)})"
     side = f" {ref.side}" if ref.side else ""
     if ref.side and ref.side.startswith("cell_"):  # (a stack of cells' cell: "r (cell 1)", as the views say it)
         side = ref.label[len(ref.name):]
@@ -144,7 +146,9 @@ def over_time_view(model, trace, cursor, sample_base: int = 0) -> str:
         s, t, u = out.clamp_cursor(cursor)
         total = whole_steps(trace, out.rec)  # (a long input's window: its steps of the whole)
         of = f" of {count(total)}" if total else ""
-        if out.backwards:  # (its steps over the input turned around: a Dense after a go_backwards layer)
+        if out.name in mixed_steps(model):  # (over two input steps, as the header says)
+            of += f" ({mixed_said(out.input_step(t), total or out.T, bold=False)})"
+        elif out.backwards:  # (its steps over the input turned around: a Dense after a go_backwards layer)
             of += f" (input step {count(out.input_step(t))}, its steps running right to left)"
         return (f"Heatmap of {out.name}'s output ({out.kind}), {plural(out.units, out.word)} by "
                 f"{plural(out.T, 'step')}; curve of {out.word} {u} below it. At the cursor, {out.word} {u}, "
