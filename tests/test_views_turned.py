@@ -101,6 +101,18 @@ def test_a_merge_of_a_turned_and_an_unturned_sequence_mixes_input_steps():
     assert mixed_said(2, 5, bold=False) == "input step 2"
 
 
+def _viewing(qtbot, make, model: Model | None = None):
+    """``model`` (``three()``) traced on ``_x()`` and shown by a new view ``make()`` (its
+    input given): (model, x, trace, view)."""
+    model = model if model is not None else three()
+    x = _x()
+    trace = model.trace(x)
+    view = make()
+    qtbot.addWidget(view)
+    view.set_data(model, trace, inputs=[x])
+    return model, x, trace, view
+
+
 @pytest.fixture
 def unrolled(qtbot):
     v = UnrolledView()
@@ -151,12 +163,7 @@ def test_the_rows_after_a_go_backwards_layer_hold_each_input_steps_numbers_in_it
 
 
 def test_the_cell_view_says_the_input_step_a_step_after_a_go_backwards_layer_reads(qtbot):
-    model = three()
-    x = _x()
-    trace = model.trace(x)
-    view = CellView()
-    qtbot.addWidget(view)
-    view.set_data(model, trace)
+    model, x, trace, view = _viewing(qtbot, CellView)
     for t in (0, 2, T - 1):
         view.set_cursor(Cursor(step=t, sample=0, layer="s", unit=0))
         said = re.sub("<[^>]+>", "", view.header.text())
@@ -170,12 +177,7 @@ def test_the_dense_step_page_after_a_go_backwards_layer_says_the_input_step(qtbo
     alone: d's step t stands over input step T-1-t, as s's page said of s's step."""
     from lstmviz.app import accessible
 
-    model = three()
-    x = _x()
-    trace = model.trace(x)
-    view = CellView()
-    qtbot.addWidget(view)
-    view.set_data(model, trace, inputs=[x])
+    model, x, trace, view = _viewing(qtbot, CellView)
     for t in (0, 1, T - 1):
         view.set_cursor(Cursor(step=t, sample=1, layer="d", unit=1))
         page = view.step_page
@@ -238,6 +240,17 @@ def _long_unrolled(make_window, monkeypatch, model, n=3000):
     return n, w, state, x, model.trace(x), _tab(w, "Unrolled")
 
 
+def _seek(w, state, **cursor) -> None:
+    """The cursor moved in window ``w`` on a long input, the window its step needs computed
+    and shown."""
+    import pyqtgraph as pg
+
+    state.set_cursor(**cursor)
+    assert w.long_runner.wait(60)
+    w.long_runner.poll()
+    pg.QtWidgets.QApplication.processEvents()
+
+
 def _tab(w, title):
     k = next(i for i, v in enumerate(w.views) if v.title == title)
     w.tabs.setCurrentIndex(k)
@@ -263,10 +276,7 @@ def test_on_a_long_input_a_seek_puts_every_rows_cursor_on_the_input_steps_column
                 "r/cell_1": full["r"].children["cell_1"].steps["h"], "d": full["d"].output}
         layers = ("r", "d")
     for k, layer in [(1234, layers[0]), (17, layers[1]), (n - 1, layers[0]), (2600, layers[-1])]:
-        state.set_cursor(step=n - 1 - k, layer=layer, unit=1)  # (its own step over input step k)
-        assert w.long_runner.wait(60)
-        w.long_runner.poll()
-        pg.QtWidgets.QApplication.processEvents()
+        _seek(w, state, step=n - 1 - k, layer=layer, unit=1)  # (its own step over input step k)
         a = state.trace.start
         assert view.current_column == k - a, (layer, k, a)
         for key, values in rows.items():
@@ -278,19 +288,13 @@ def test_on_a_long_input_a_seek_puts_every_rows_cursor_on_the_input_steps_column
     if which == "three":  # the Cell view of s at its step reading input step k: that step's x and h
         cell = _tab(w, "Cell")
         for k in (1234, 5):
-            state.set_cursor(step=n - 1 - k, layer="s", unit=1)
-            assert w.long_runner.wait(60)
-            w.long_runner.poll()
-            pg.QtWidgets.QApplication.processEvents()
+            _seek(w, state, step=n - 1 - k, layer="s", unit=1)
             said = re.sub("<[^>]+>", "", cell.header.text())
             assert f"step t = {n - 1 - k:,} = input step {k:,} (processed right to left)" in said, said
             np.testing.assert_array_equal(cell.bars["x"].values, full["l"].output[0, n - 1 - k])
             np.testing.assert_array_equal(cell.bars["h"].values, full["s"].steps["h"][0, n - 1 - k])
             # (the Dense's step page at its step over input step k: its window's step, said whole)
-            state.set_cursor(step=n - 1 - k, layer="d", unit=1)
-            assert w.long_runner.wait(60)
-            w.long_runner.poll()
-            pg.QtWidgets.QApplication.processEvents()
+            _seek(w, state, step=n - 1 - k, layer="d", unit=1)
             said = re.sub("<[^>]+>", "", cell.step_page.header.text())
             assert f"step t = {n - 1 - k:,} = input step {k:,} (its steps run right to left)" in said, said
             np.testing.assert_array_equal(cell.step_page.bars["y"].values, full["d"].output[0, n - 1 - k])
@@ -298,10 +302,7 @@ def test_on_a_long_input_a_seek_puts_every_rows_cursor_on_the_input_steps_column
         # added to its first step said input step 1,674 for 1,234), short or whole
         over = _tab(w, "Over time")
         for k in (1234, 5):
-            state.set_cursor(step=n - 1 - k, layer="d", unit=1)
-            assert w.long_runner.wait(60)
-            w.long_runner.poll()
-            pg.QtWidgets.QApplication.processEvents()
+            _seek(w, state, step=n - 1 - k, layer="d", unit=1)
             for text in (over.header.text(), over.header._short):
                 said = re.sub("<[^>]+>", "", text)
                 assert f"step t = {n - 1 - k:,} = input step {k:,} (its steps run right to left) · unit 1" in said, said
@@ -337,11 +338,7 @@ def test_over_time_says_the_input_step_a_dense_after_a_go_backwards_layer_stands
     step T-2 (the SimpleRNN's header said so already)."""
     from lstmviz.ui.views.over_time import OverTimeView
 
-    model = three()
-    trace = model.trace(_x())
-    view = OverTimeView()
-    qtbot.addWidget(view)
-    view.set_data(model, trace)
+    model, x, trace, view = _viewing(qtbot, OverTimeView)
     for layer in ("d", "s"):
         view.set_cursor(Cursor(step=1, sample=0, layer=layer, unit=0))
         said = re.sub("<[^>]+>", "", view.header.text())
@@ -357,12 +354,7 @@ def test_over_time_says_on_its_step_axis_which_input_step_a_turned_records_step_
     input step each is; a layer in input order's axis as before."""
     from lstmviz.ui.views.over_time import OverTimeView
 
-    model = three()
-    x = _x()
-    trace = model.trace(x)
-    view = OverTimeView()
-    qtbot.addWidget(view)
-    view.set_data(model, trace)
+    model, x, trace, view = _viewing(qtbot, OverTimeView)
 
     def axis() -> str:
         return re.sub(r"\s+", " ", view.curve_plot.getAxis("bottom").labelText)
@@ -399,7 +391,6 @@ def test_a_conv1d_after_a_go_backwards_layer_reads_the_columns_around_its_own(ma
     step T-1-p and reads the LSTM's steps p-1..p+1, input steps T-2-p..T-p. Its row, links
     and header say so on a short input and on a long one (windowed), where the header's
     'reads steps' came from its step numbered as the column's."""
-    import pyqtgraph as pg
 
     spec = [LayerSpec("LSTM", {"units": 3, "return_sequences": True, "go_backwards": True}, name="l"),
             LayerSpec("Conv1D", {"filters": 2, "kernel_size": 3, "padding": "same"}, name="c")]
@@ -419,10 +410,7 @@ def test_a_conv1d_after_a_go_backwards_layer_reads_the_columns_around_its_own(ma
 
     n, w, state, xs, full, view = _long_unrolled(make_window, monkeypatch, model)
     for k in (1234, 2000):
-        state.set_cursor(step=n - 1 - k, layer="c", unit=1)
-        assert w.long_runner.wait(60)
-        w.long_runner.poll()
-        pg.QtWidgets.QApplication.processEvents()
+        _seek(w, state, step=n - 1 - k, layer="c", unit=1)
         a = state.trace.start
         assert view.current_column == k - a
         drawn = _row(view, "c")
@@ -436,10 +424,7 @@ def test_a_conv1d_after_a_go_backwards_layer_reads_the_columns_around_its_own(ma
     cell = _tab(w, "Cell")
     for k in (1234, 2000):
         p = n - 1 - k
-        state.set_cursor(step=p, layer="c", unit=1)
-        assert w.long_runner.wait(60)
-        w.long_runner.poll()
-        pg.QtWidgets.QApplication.processEvents()
+        _seek(w, state, step=p, layer="c", unit=1)
         assert cell.message_text() is None, cell.message_text()
         said = re.sub("<[^>]+>", "", cell.step_page.header.text())
         assert (f"step t = {p:,} = input step {k:,} (its steps run right to left) "
