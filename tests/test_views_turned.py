@@ -501,7 +501,12 @@ def test_the_views_say_a_merged_step_mixes_two_input_steps(unrolled, qtbot, firs
     np.testing.assert_array_equal(c.values, trace["c"].output[1, ::-1, 0] if first else trace["c"].output[1, :, 0])
     legend = plain(unrolled.legend.text())
     assert ("c joins step p of a sequence turned around and of one in input order: input steps T−1−p and p mixed "
-            "(drawn in its first input's order, and so every row after it)") in legend, legend
+            "(drawn in its first input's order: the other's step p joins its column T−1−p; every row after it in "
+            "that order too)") in legend, legend
+    # (the other input's step p goes up to c's column of its step p: crossed, it went straight up)
+    other, same = (_row(unrolled, "m"), _row(unrolled, "l")) if first else (_row(unrolled, "l"), _row(unrolled, "m"))
+    assert unrolled._merged_links(other, c) == [(T - 1 - col, col) for col in range(T)]
+    assert unrolled._merged_links(same, c) == [] and unrolled._merged_links(c, _row(unrolled, "d")) == []
 
     over = OverTimeView()
     qtbot.addWidget(over)

@@ -1253,6 +1253,18 @@ class UnrolledView(TraceView):
                     if every != 1:  # (said in the legend)
                         self.static.thinned[upper.key] = every
                     continue
+                crossed = self._merged_links(src, upper)
+                if crossed:
+                    # a merge of a turned and an unturned sequence (``Row.mixed``): Keras joins
+                    # step p of each, so an input in the other order goes up from its column
+                    # of step p to the merge's, crossing (it was drawn straight up, as if the
+                    # merge joined what stands over the same input step)
+                    shown, every = thin_links(crossed, upper.T)
+                    for sc, c in shown:
+                        ux += [src.offset + sc, upper.offset + c]
+                        uy += [y0, y1]
+                    heads.extend((upper.offset + c, y1, "t1", "up") for c in sorted({c for _, c in shown}))
+                    continue
                 if src.domain != upper.domain:
                     # another time axis (e.g. a RepeatVector of a last output): from the
                     # last column that goes up, fanned out to every column above
@@ -1522,9 +1534,10 @@ class UnrolledView(TraceView):
         # over input steps T-1-p and p; drawn in its first input's order, said so)
         for merge in dict.fromkeys(r.mixed for r in self.rows if r.mixed):
             parts.append(f"<b>{markup(merge)}</b> joins step p of a sequence turned around and of one in "
-                         f"input order: input steps T−1−p and p mixed (drawn in its first input's order"
-                         + (", and so every row after it" if any(r.mixed == merge and r.layer != merge
-                                                                  for r in self.rows) else "") + ")")
+                         f"input order: input steps T−1−p and p mixed (drawn in its first input's order: the "
+                         "other's step p joins its column T−1−p"
+                         + ("; every row after it in that order too" if any(r.mixed == merge and r.layer != merge
+                                                                             for r in self.rows) else "") + ")")
         if any(r.states_from for r in self.rows):
             parts.append("initial state = a layer's final states start another layer")
         linked = [r for r in self.rows if r.links is not None]
@@ -1717,6 +1730,17 @@ class UnrolledView(TraceView):
         for row in self.rows:
             if row.image is not None:
                 row.image.setOpacity(0.22 if self.focus and sel is not None and row is not sel else 1.0)
+
+    @staticmethod
+    def _merged_links(src, upper) -> list[tuple[int, int]]:
+        """(source column, column) of each step p where ``upper`` is a merge of a turned and
+        an unturned sequence (``Row.mixed`` its own name) and ``src`` one of its inputs in
+        the other order than it is drawn in: ``src``'s column of its step p to the merge's
+        column of its step p; [] where they are the same columns (drawn straight up)."""
+        if upper.mixed != upper.layer or upper.kind != "seq" or src.domain != upper.domain:
+            return []
+        pairs = [(src.column_of(p), upper.column_of(p)) for p in range(min(src.T, upper.T))]
+        return sorted(pairs, key=lambda link: link[1]) if any(a != b for a, b in pairs) else []
 
     def _header(self, cursor, sel, step, col):
         t = self.theme
