@@ -324,9 +324,10 @@ def test_a_stack_of_cells_selected_says_each_cells_kind_and_options(window):
         field = form.itemAt(r, QtWidgets.QFormLayout.ItemRole.FieldRole)
         if label is not None and field is not None:
             rows[label.widget().text()] = field.widget().text()
-    assert rows["cell_0"].startswith("GRU, 3 units")
-    assert "recurrent_activation sigmoid" in rows["cell_0"] and "reset_after on" in rows["cell_0"]
-    assert rows["cell_1"].startswith("SimpleRNN, 2 units") and "activation tanh" in rows["cell_1"]
+    # (named as the views name a cell, "cell 0": ``cell_ref.cell_name``)
+    assert rows["cell 0"].startswith("GRU, 3 units")
+    assert "recurrent_activation sigmoid" in rows["cell 0"] and "reset_after on" in rows["cell 0"]
+    assert rows["cell 1"].startswith("SimpleRNN, 2 units") and "activation tanh" in rows["cell 1"]
     assert "return_sequences off" in rows["layer"]
     why = panel.findChild(QtWidgets.QLabel, "read-only:why")
     assert why is not None and why.text().startswith("read-only")
@@ -335,7 +336,7 @@ def test_a_stack_of_cells_selected_says_each_cells_kind_and_options(window):
     settle()
     assert "cell.units" in panel.option_widgets
     labels = [form.itemAt(r, QtWidgets.QFormLayout.ItemRole.LabelRole) for r in range(form.rowCount())]
-    assert "cell_0" not in [item.widget().text() for item in labels if item is not None]
+    assert "cell 0" not in [item.widget().text() for item in labels if item is not None]
 
 
 def test_cards_are_not_cut_off(window):

@@ -393,10 +393,11 @@ def test_a_later_cell_of_a_stack_names_its_kernels_rows_as_the_cell_befores_unit
             assert kernel.left_forms[0] == "input feature" and label in kernel.left_forms
             assert "input →" in title and "from cell" not in text
         else:
-            assert kernel.left_forms == (f"from cell_{k - 1} unit", f"cell_{k - 1} unit", "unit")
+            # (the cell named as the buttons and headers name it: "cell 0", ``cell_ref.cell_name``)
+            assert kernel.left_forms == (f"from cell {k - 1} unit", f"cell {k - 1} unit", "unit")
             assert label in kernel.left_forms and "feature" not in label
-            assert f"cell_{k - 1}'s h →" in title and "input" not in title
-            assert f" · from cell_{k - 1} unit {rows - 1} · " in text
+            assert f"cell {k - 1}'s h →" in title and "input" not in title
+            assert f" · from cell {k - 1} unit {rows - 1} · " in text
 
 
 def test_a_torch_layer_says_how_its_arrays_became_keras(make_window):

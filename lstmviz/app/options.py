@@ -12,6 +12,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from lstmviz.app.cell_ref import cell_name
 from lstmviz.engine.activations import SUPPORTED as ACTIVATIONS
 from lstmviz.engine.cells import CELLS, kind_of
 from lstmviz.engine.layers import RNN_OPTIONS, rnn_cells, trains
@@ -321,7 +322,7 @@ STACK_READ_ONLY = ("read-only: the side panel edits the options of one cell (RNN
 def stacked_cells(class_name: str, config: dict | None) -> list[tuple[str, str]]:
     """What the side panel says of Keras' ``RNN([GRUCell(3), SimpleRNNCell(2)])`` in place
     of the form it cannot offer (``options_for`` has none): a row for each cell, its kind,
-    units and options (``cell_0``: ``GRU, 3 units · activation tanh, ...``), and one for
+    units and options ("cell 0": ``GRU, 3 units · activation tanh, ...``, ``cell_ref.cell_name``), and one for
     the layer's own options; [] for anything else, one cell included (it has its form)."""
     config = config or {}
     if class_name != "RNN" or options_for(class_name, config):
@@ -350,7 +351,7 @@ def stacked_cells(class_name: str, config: dict | None) -> list[tuple[str, str]]
         bits = [f"{key} {word(cfg[key])}" for key in keys if key in cfg]
         bits += [f"{key} {word(cfg[key])}" for key in ("dropout", "recurrent_dropout")
                  if isinstance(cfg.get(key), (int, float)) and cfg[key]]
-        rows.append((f"cell_{k}", " \u00b7 ".join([head] + bits)))
+        rows.append((cell_name(f"cell_{k}"), " \u00b7 ".join([head] + bits)))  # ("cell 0", as the views)
     flags = [f"{key} {word(config[key])}" for key in RNN_OPTIONS[:4] if isinstance(config.get(key), bool)]
     if flags:
         rows.append(("layer", " \u00b7 ".join(flags)))

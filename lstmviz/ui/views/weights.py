@@ -468,7 +468,7 @@ class WeightsView(TraceView):
         rnn = isinstance(shown, Recurrent)
         # a stack of cells' later cell steps through the cell before's outputs, not the
         # layer's input features: its kernel's rows are that cell's units
-        before = (f"cell_{layer.cells.index(shown) - 1}"
+        before = (cell_name(f"cell_{layer.cells.index(shown) - 1}")
                   if isinstance(layer, StackedRNN) and layer.cells.index(shown) > 0 else None)
         self.before = before
         self.k = shown.k if rnn else 1
