@@ -8,7 +8,8 @@ For a stack of three 128-unit LSTMs (return_sequences=True) over 200 steps:
 2. edit: changing `units` in the side panel's spin box re-builds, re-traces and redraws
    the tab on screen (each tab in turn); each edit's weights drawn anew, as an edit to a
    number of units the stack has not had (``--remembered``: back to a number it had, whose
-   orthogonal draws the engine remembers and so skips their QR);
+   orthogonal draws the engine remembers and so skips their QR; ``--ahead``: a number it has
+   not had, one arrow from the last, after a pause in which the side panel drew it ahead);
 3. start-up: from the command start (a subprocess running ``lstmviz --screenshot``, the
    default demo) to the window painted, and to the PNG written; twice: as this sandbox
    runs sources (``PYTHONDONTWRITEBYTECODE``: every lstmviz module compiled at each start)
@@ -28,7 +29,7 @@ one where the view asks for them: the Unrolled view), and the event loop's layou
 paint).
 
 Usage: scripts/bench_gui.py [--repeats N] [--batch B] [--starts N]
-                            [--only-startup | --only-seek | --only-edit] [--stages] [--remembered]
+                            [--only-startup | --only-seek | --only-edit] [--stages] [--remembered | --ahead]
 """
 
 from __future__ import annotations
@@ -161,6 +162,10 @@ def main(argv=None) -> int:
     ap.add_argument("--remembered", action="store_true",
                     help="edit: keep the engine's remembered orthogonal draws (units back to a number "
                          "they had); by default each edit draws anew, as one to a new number does")
+    ap.add_argument("--ahead", action="store_true",
+                    help="edit: a pause before each edit (outside the timing) in which the side panel "
+                         "draws the next numbers of units ahead, the draws of earlier edits forgotten: "
+                         "an arrow's edit to a number the stack has not had")
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--starts", type=int, default=5, help="start-ups timed per way (median)")
     ap.add_argument("--only-startup", action="store_true", help="time the start-up only")
@@ -277,7 +282,20 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
     from lstmviz.engine import initializers
 
     def forget() -> None:
-        if not args.remembered:
+        if args.ahead:  # (a user's pause: the panel's timer runs out, the next numbers drawn ahead)
+            from lstmviz.app import draw_ahead
+            from lstmviz.ui.stack_panel import AHEAD_MS
+
+            before = set(initializers._DRAWN)
+            panel._ahead_timer.start()  # (as the edit before, or the box taking focus, started it)
+            end = time.perf_counter() + AHEAD_MS / 1000 + 0.05
+            while time.perf_counter() < end:
+                app.processEvents()
+                time.sleep(0.005)
+            draw_ahead.wait(30)
+            for key in before:  # only what was drawn ahead is left: no number the stack had
+                initializers._DRAWN.pop(key, None)
+        elif not args.remembered:
             initializers._DRAWN.clear()
     parts: dict[str, list[float]] = {}
     restore = _time_parts(parts) if args.stages else (lambda: None)
@@ -304,6 +322,7 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
     restore()
     print("edit in the side panel (units of the middle LSTM" + (
         ", back to a number it had: its orthogonal draw remembered):" if args.remembered
+        else ", to a number it had not had, drawn ahead in a pause before the edit):" if args.ahead
         else ", each edit's orthogonal draws made anew, QR included):"))
     for title, (ms, cpu_ms) in per_tab.items():
         print(f"    {'re-built, re-traced, ' + title + ' tab redrawn, painted':<50} "

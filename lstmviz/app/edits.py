@@ -8,6 +8,7 @@ the edited layer, ``stack_changed``. An edit that changes nothing remembers noth
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from lstmviz.app.events import operation as _operation
 from lstmviz.app.options import RECURRENT, convert_config, default_config, get_option, set_option, trains_all
 from lstmviz.app.stack import LayerEntry
 from lstmviz.engine.cells import cell_kind
-from lstmviz.errors import LstmvizError
+from lstmviz.errors import LstmvizError, is_whole
 
 #: layers that take a sequence: a layer inserted before one of them returns every step
 SEQUENCE_CONSUMERS = RECURRENT + ("RNN", "Bidirectional", "TimeDistributed")
@@ -154,6 +155,48 @@ class Edits(StateBase):
         if key != "trainable":  # (freezing a layer keeps its weights: only training changes)
             entry.weights = None  # a new option means a freshly initialised layer (from the seed)
         self._edited(select=index)
+
+    def draw_ahead(self, index: int) -> int:
+        """Have the models built that an edit of recurrent layer ``index``'s units to one
+        more or one fewer would build, on ``app/draw_ahead``'s thread, from what the stack
+        holds now (the same arguments as the edit's ``build_model``): their orthogonal draws
+        are remembered (``engine/initializers``), and that edit takes them, the same bits,
+        without their QR. The panel asks after an edit and while a units box has focus.
+        Returns how many builds were asked for (none where an edit of units draws no
+        orthogonal factor, the model is read-only, or the layer is large:
+        ``draw_ahead.MAX_AHEAD_BYTES``)."""
+        from lstmviz.app import draw_ahead
+        from lstmviz.app.options import options_for
+        from lstmviz.app.tracing import build_stack
+        from lstmviz.engine import LayerSpec, initializers
+
+        if self.readonly or not 0 <= index < len(self.layers):
+            return 0
+        entry = self.layers[index]
+        prefix = {"Bidirectional": "layer."}.get(entry.class_name, "")
+        inner = get_option(entry.config, "layer.class_name") if prefix else entry.class_name
+        units = get_option(entry.config, prefix + "units")
+        option = next((o for o in options_for(entry.class_name, entry.config) if o.key == prefix + "units"), None)
+        if inner not in RECURRENT or option is None or not is_whole(units, 1):
+            return 0
+        try:
+            init = get_option(entry.config, prefix + "recurrent_initializer", "orthogonal")
+            if not initializers.orthogonal_work(init, (2, 2)):
+                return 0
+        except LstmvizError:
+            return 0
+        values = [v for v in (units + 1, units - 1) if option.minimum <= v <= option.maximum
+                  and 8 * 4 * v * v * (2 if prefix else 1) <= draw_ahead.MAX_AHEAD_BYTES]
+        shape = self.input_shape()
+        builds = []
+        for v in values:
+            layers = [(e.spec(), e.weights) for e in self.layers]
+            config = {k: x for k, x in set_option(entry.config, prefix + "units", v).items() if k != "name"}
+            layers[index] = (LayerSpec(entry.class_name, config, name=entry.name), None)
+            builds.append(functools.partial(build_stack, shape, layers, self.seed, self.keras_version,
+                                            self.model_name or "sequential"))
+        draw_ahead.request(builds)
+        return len(builds)
 
     def keras_major(self) -> int:
         """The stack's Keras generation as a number (3, 2 or 1)."""

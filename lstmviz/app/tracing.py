@@ -11,6 +11,7 @@ get an input for each of theirs (``_inputs_for``: ONNX layouts and extra inputs)
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from typing import Any
 
@@ -197,6 +198,27 @@ def _steps_of(model: Model, trace: Trace, name: str) -> int | None:
     return None
 
 
+def build_stack(shape: tuple, layers: list, seed: int, keras_version: str, name: str) -> Model:
+    """The model of a stack: ``layers`` its (spec, kept weights or None) pairs, each spec
+    the layer's own to change (``LayerEntry.spec`` copies). ``AppState.build_model`` builds
+    with it, and a build ahead of an edit (``Edits.draw_ahead``, on another thread) with the
+    same arguments the edit will give it, so that both draw from the same places."""
+    if any(w is not None for _, w in layers):
+        # fast path: every layer keeps the weights it had (only an edited layer, whose
+        # weights were dropped, is initialised), so an edit does not reshuffle the others
+        # (copies of the configs: the path below builds from the specs as given)
+        specs = [dataclasses.replace(spec, config=copy.deepcopy(spec.config), weights=w) for spec, w in layers]
+        try:
+            return Model.sequential(shape, specs, seed=seed, keras_version=keras_version,
+                                    name=name, check_keys=False)
+        except LstmvizError:
+            pass  # some shapes changed (units upstream, input_dim): keep what still fits
+    # every layer initialised from the seed, then given the weights it kept where they
+    # still fit (``keep``: their initial weights are drawn, not computed)
+    return Model.sequential(shape, [spec for spec, _ in layers], seed=seed, keep=[w for _, w in layers],
+                            keras_version=keras_version, name=name, check_keys=False)
+
+
 class Tracing(StateBase):
     """The model, its trace and the cursor of ``AppState``."""
 
@@ -372,25 +394,8 @@ class Tracing(StateBase):
     def build_model(self) -> Model:
         if not self.layers:
             raise LstmvizError("the stack is empty: add a layer (LSTM, GRU, SimpleRNN, Dense ...)")
-        shape = self.input_shape()
-        if any(e.weights is not None for e in self.layers):
-            # fast path: every layer keeps the weights it had (only an edited layer, whose
-            # weights were dropped, is initialised), so an edit does not reshuffle the others
-            specs = []
-            for e in self.layers:
-                spec = e.spec()
-                spec.weights = e.weights
-                specs.append(spec)
-            try:
-                return Model.sequential(shape, specs, seed=self.seed, keras_version=self.keras_version,
-                                        name=self.model_name or "sequential", check_keys=False)
-            except LstmvizError:
-                pass  # some shapes changed (units upstream, input_dim): keep what still fits
-        # every layer initialised from the seed, then given the weights it kept where they
-        # still fit (``keep``: their initial weights are drawn, not computed)
-        return Model.sequential(shape, [e.spec() for e in self.layers], seed=self.seed,
-                                keep=[e.weights for e in self.layers], keras_version=self.keras_version,
-                                name=self.model_name or "sequential", check_keys=False)
+        return build_stack(self.input_shape(), [(e.spec(), e.weights) for e in self.layers], self.seed,
+                           self.keras_version, self.model_name or "sequential")
 
     @_operation
     def rebuild(self) -> bool:

@@ -32,6 +32,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import markup, plural, safe_name
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import ElidedCombo, FigureSpin, QuietLabel, text_tip
+from lstmviz.ui.later import weakly
 from lstmviz.ui.wheel import wheel_scrolls
 
 ROLE_INDEX = QtCore.Qt.ItemDataRole.UserRole + 1
@@ -262,6 +263,26 @@ class CardList(QtWidgets.QListWidget):
         self.setFixedHeight(max(h, 40))
 
 
+#: the options that set a recurrent layer's units (a Bidirectional's inner layer's)
+UNITS_KEYS = ("units", "layer.units")
+
+#: after an edit of units (or the box taking focus), the pause before the draws of the next
+#: numbers are made ahead: the edit painted by then, even at half speed (~60-80 ms)
+AHEAD_MS = 120
+
+
+class DrawsAhead(QtCore.QObject):
+    """The units box taking focus has the panel draw ahead (``StackPanel._draw_ahead``)
+    once its timer runs out (after the click that gave it focus has made its edit, if it
+    made one)."""
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        panel = self.parent()  # (its parent, not a reference of its own: no cycle)
+        if event.type() == QtCore.QEvent.Type.FocusIn and isinstance(panel, StackPanel):
+            panel._ahead_timer.start()
+        return False
+
+
 class StackPanel(QtWidgets.QWidget):
     """Input spec, layer cards, total, add/duplicate/remove, the error, the option form."""
 
@@ -276,6 +297,11 @@ class StackPanel(QtWidgets.QWidget):
         self.option_widgets: dict[str, QtWidgets.QWidget] = {}
         self._spin_ranges: dict[QtWidgets.QSpinBox, tuple[int, int]] = {}
         self.escape = EscapeReverts(self)
+        self._draws_ahead = DrawsAhead(self)
+        self._ahead_timer = QtCore.QTimer(self)
+        self._ahead_timer.setSingleShot(True)
+        self._ahead_timer.setInterval(AHEAD_MS)
+        self._ahead_timer.timeout.connect(weakly(self, StackPanel._draw_ahead))
 
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -473,6 +499,20 @@ class StackPanel(QtWidgets.QWidget):
         idx = self.selected_index()
         if idx is not None:
             self._guard(self.state.set_layer_option, idx, key, value)
+            if key in UNITS_KEYS:  # (the next arrow's draw made ahead, once the edits pause)
+                self._ahead_timer.start()
+
+    def _draw_ahead(self):
+        """The selected layer's models of one unit more and one fewer built ahead on a
+        thread (``AppState.draw_ahead``): an edit of units to either then finds its
+        orthogonal draw made. Asked ``AHEAD_MS`` after the last edit of units or the units
+        box taking focus (``DrawsAhead``), by one timer started again at each: after the
+        edit's paint (a call on the next turn of the event loop came before it, and its
+        build's Python took the interpreter lock in turns with the paint's), and not
+        between the edits of an arrow held down."""
+        idx = self.selected_index()
+        if idx is not None:
+            self.state.draw_ahead(idx)
 
     def _select_row(self, row):
         if 0 <= row < len(self.state.layers):
@@ -639,6 +679,8 @@ class StackPanel(QtWidgets.QWidget):
                 w.setAccessibleName(opt.label)  # (a combo box's own name is its choice)
                 self.form_layout.addRow(label, w)
                 self.option_widgets[opt.key] = w
+                if opt.key in UNITS_KEYS:
+                    w.installEventFilter(self._draws_ahead)
             for name, text in shown:
                 value = QtWidgets.QLabel(text)
                 value.setWordWrap(True)

@@ -1,0 +1,115 @@
+"""Models built ahead of an edit of units (``app/draw_ahead``, ``Edits.draw_ahead``): the
+edit to one unit more or fewer then takes the orthogonal factors drawn ahead, the very
+bits it would have drawn, and makes no QR of its own."""
+
+import numpy as np
+import pytest
+
+from lstmviz.app import draw_ahead
+from lstmviz.app.options import default_config
+from lstmviz.app.state import AppState, InputSpec, LayerEntry
+from lstmviz.engine import initializers
+
+
+def lstm(units=24, **options) -> LayerEntry:
+    cfg = default_config("LSTM", units=units)
+    cfg["return_sequences"] = True
+    cfg.update(options)
+    return LayerEntry("LSTM", cfg)
+
+
+def stack(**options) -> AppState:
+    st = AppState([lstm(), lstm(**options), lstm()], InputSpec(batch_size=2, timesteps=6, input_dim=3))
+    assert st.error is None
+    return st
+
+
+@pytest.fixture
+def qrs(monkeypatch):
+    """The shapes of the QRs made on this (the test's) thread from now on."""
+    import threading
+
+    made: list = []
+    real = np.linalg.qr
+    me = threading.get_ident()
+
+    def counted(a, *args, **kw):
+        if threading.get_ident() == me:
+            made.append(a.shape)
+        return real(a, *args, **kw)
+    monkeypatch.setattr(np.linalg, "qr", counted)
+    return made
+
+
+def weights_bits(st: AppState) -> list[bytes]:
+    return [np.asarray(w).tobytes() for e in st.layers for w in e.weights]
+
+
+@pytest.mark.parametrize("index", [1, 2])  # (a layer whose edit changes the next one's input; the last)
+@pytest.mark.parametrize("step", [1, -1])
+def test_an_edit_of_units_takes_the_draw_made_ahead(index, step, qrs):
+    initializers._DRAWN.clear()
+    ahead, fresh = stack(), stack()
+    assert ahead.draw_ahead(index) == 2
+    assert draw_ahead.wait(60)
+    qrs.clear()
+    ahead.set_layer_option(index, "units", 24 + step)
+    assert qrs == []  # its recurrent kernel's factor was drawn ahead
+    initializers._DRAWN.clear()
+    fresh.set_layer_option(index, "units", 24 + step)
+    assert qrs == [(4 * (24 + step), 24 + step)]  # drawn here, from nothing remembered
+    assert weights_bits(ahead) == weights_bits(fresh)
+    assert ahead.trace is not None and fresh.trace is not None
+    np.testing.assert_array_equal(ahead.trace.layers[ahead.layers[index].name].output,
+                                  fresh.trace.layers[fresh.layers[index].name].output)
+
+
+def test_a_build_ahead_is_asked_only_where_it_draws_a_factor():
+    initializers._DRAWN.clear()
+    st = AppState([lstm(units=1), lstm(recurrent_initializer="glorot_uniform"), lstm(units=600),
+                   LayerEntry("Dense", default_config("Dense"))],
+                  InputSpec(batch_size=2, timesteps=4, input_dim=3))
+    assert st.error is None
+    assert st.draw_ahead(0) == 1  # (no LSTM of 0 units)
+    assert st.draw_ahead(1) == 0  # (no orthogonal draw)
+    assert st.draw_ahead(2) == 0  # (a factor past MAX_AHEAD_BYTES: a long QR for a guess)
+    assert st.draw_ahead(3) == 0  # (a Dense: no recurrent kernel)
+    assert st.draw_ahead(7) == 0
+    assert draw_ahead.wait(60)
+
+
+def test_a_refused_build_ahead_ends_quietly_and_the_next_runs():
+    calls = []
+
+    def refused():
+        from lstmviz.errors import LstmvizError
+        raise LstmvizError("no")
+    draw_ahead.request([refused, lambda: calls.append(1)])
+    assert draw_ahead.wait(60) and calls == [1]
+    draw_ahead.request([lambda: calls.append(2)])
+    assert draw_ahead.wait(60) and calls == [1, 2]
+
+
+def test_the_units_box_draws_ahead_once_the_edits_pause(make_window, qtbot, qrs):
+    """An arrow of the units box edits; once the edits pause (``AHEAD_MS``) the panel has
+    the next numbers drawn ahead, and the next arrow's edit shows the same numbers as an
+    edit that drew them itself."""
+    from lstmviz.ui.stack_panel import AHEAD_MS
+
+    initializers._DRAWN.clear()
+    w = make_window((1200, 800), state=stack())
+    panel = w.stack_panel
+    panel.cards.setCurrentRow(1)
+    spin = panel.option_widgets["units"]
+    spin.stepUp()
+    assert w.state.layers[1].config["units"] == 25
+    qtbot.wait(AHEAD_MS + 100)
+    assert draw_ahead.wait(60)
+    qrs.clear()
+    spin.stepUp()
+    assert qrs == []  # (26: drawn ahead)
+    fresh = stack()
+    initializers._DRAWN.clear()
+    fresh.set_layer_option(1, "units", 25)
+    fresh.set_layer_option(1, "units", 26)
+    assert weights_bits(w.state) == weights_bits(fresh)
