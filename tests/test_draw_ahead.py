@@ -11,7 +11,7 @@ from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.engine import initializers
 
 
-def lstm(units=24, **options) -> LayerEntry:
+def lstm(units=40, **options) -> LayerEntry:
     cfg = default_config("LSTM", units=units)
     cfg["return_sequences"] = True
     cfg.update(options)
@@ -47,17 +47,32 @@ def weights_bits(st: AppState) -> list[bytes]:
 
 @pytest.mark.parametrize("index", [1, 2])  # (a layer whose edit changes the next one's input; the last)
 @pytest.mark.parametrize("step", [1, -1])
-def test_an_edit_of_units_takes_the_draw_made_ahead(index, step, qrs):
+def test_an_edit_of_units_takes_the_draw_made_ahead(index, step, qrs, monkeypatch):
+    import threading
+
     initializers._DRAWN.clear()
+    draws: list = []  # (this thread's draws of MEMO_LEAST numbers or more, but orthogonal ones)
+    real, me = initializers._make, threading.get_ident()
+
+    def counted(init, shape, rng):
+        if (threading.get_ident() == me and np.prod(shape) >= initializers.MEMO_LEAST
+                and not initializers.orthogonal_work(init, shape)):  # (the QRs: ``qrs``)
+            draws.append(shape)
+        return real(init, shape, rng)
+    monkeypatch.setattr(initializers, "_make", counted)
     ahead, fresh = stack(), stack()
     assert ahead.draw_ahead(index) == 2
     assert draw_ahead.wait(60)
     qrs.clear()
-    ahead.set_layer_option(index, "units", 24 + step)
+    draws.clear()
+    ahead.set_layer_option(index, "units", 40 + step)
     assert qrs == []  # its recurrent kernel's factor was drawn ahead
+    assert draws == []  # and the next layer's kernel (its input is wider or narrower)
     initializers._DRAWN.clear()
-    fresh.set_layer_option(index, "units", 24 + step)
-    assert qrs == [(4 * (24 + step), 24 + step)]  # drawn here, from nothing remembered
+    initializers._SKIPPED.clear()
+    fresh.set_layer_option(index, "units", 40 + step)
+    assert qrs == [(4 * (40 + step), 40 + step)]  # drawn here, from nothing remembered
+    assert draws
     assert weights_bits(ahead) == weights_bits(fresh)
     assert ahead.trace is not None and fresh.trace is not None
     np.testing.assert_array_equal(ahead.trace.layers[ahead.layers[index].name].output,
@@ -102,14 +117,14 @@ def test_the_units_box_draws_ahead_once_the_edits_pause(make_window, qtbot, qrs)
     panel.cards.setCurrentRow(1)
     spin = panel.option_widgets["units"]
     spin.stepUp()
-    assert w.state.layers[1].config["units"] == 25
+    assert w.state.layers[1].config["units"] == 41
     qtbot.wait(AHEAD_MS + 100)
     assert draw_ahead.wait(60)
     qrs.clear()
     spin.stepUp()
-    assert qrs == []  # (26: drawn ahead)
+    assert qrs == []  # (42: drawn ahead)
     fresh = stack()
     initializers._DRAWN.clear()
-    fresh.set_layer_option(1, "units", 25)
-    fresh.set_layer_option(1, "units", 26)
+    fresh.set_layer_option(1, "units", 41)
+    fresh.set_layer_option(1, "units", 42)
     assert weights_bits(w.state) == weights_bits(fresh)

@@ -193,6 +193,29 @@ def test_an_orthogonal_draw_again_from_where_it_started_is_remembered(monkeypatc
                                   I.orthogonal((64, 16), np.random.default_rng(3)).astype(np.float32))
 
 
+def test_a_large_draw_again_from_where_it_started_is_remembered(monkeypatch):
+    # a kernel drawn again from the same place in the stream (a model built ahead of an
+    # edit, then the edit) is taken from the memo: the same bits, the stream left where the
+    # draw leaves it; a small draw (a bias) is not remembered
+    I._DRAWN.clear()
+    made = []
+    real = I._make
+    monkeypatch.setattr(I, "_make", lambda init, shape, rng: (made.append(shape), real(init, shape, rng))[1])
+    out = []
+    for _ in range(2):
+        rng = _advanced(4, 3)
+        out.append((I.make("glorot_uniform", (40, 512), rng), I.make("random_normal", (8, 8), rng),
+                    rng.bit_generator.state))
+    assert made == [(40, 512), (8, 8), (8, 8)]
+    np.testing.assert_array_equal(out[1][0], out[0][0])
+    assert out[1][0].dtype == np.float32 and out[1][0] is not out[0][0]
+    assert out[1][2] == out[0][2]
+    # other arguments, another place in the stream: drawn anew
+    I.make({"class_name": "RandomUniform", "config": {"minval": -1.0, "maxval": 1.0}}, (40, 512), _advanced(4, 3))
+    I.make("glorot_uniform", (40, 512), _advanced(4, 4))
+    assert made[3:] == [(40, 512), (40, 512)]
+
+
 def _advanced(seed: int, n: int) -> np.random.Generator:
     rng = np.random.default_rng(seed)
     rng.uniform(size=n)

@@ -3,6 +3,7 @@ not the same numbers: Keras' random streams are its backend's)."""
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -147,11 +148,46 @@ def same(a, b) -> bool:
 
 def make(init, shape, rng: np.random.Generator) -> np.ndarray:
     """An array of ``shape`` drawn as Keras' initializer ``init`` (name or config dict),
-    with the config's arguments (``arguments``) in Keras' formulas."""
+    with the config's arguments (``arguments``) in Keras' formulas. A draw of
+    ``MEMO_LEAST`` numbers or more from a ``Generator`` is remembered with the others
+    (``_DRAWN``) by where it started in the stream, the initializer, its arguments and
+    the shape (the same draws: the same numbers, the stream left at the same place): a
+    model built ahead of an edit (``app/draw_ahead``) leaves that edit its kernels drawn,
+    as its orthogonal factors (``_orthogonal_drawn``). The caller's array is its own."""
+    shape = tuple(int(s) for s in shape)
+    key = _key(init)
+    if key in _FIXED or key == "orthogonal" or math.prod(shape) < MEMO_LEAST:
+        return _make(init, shape, rng)
+    before = _frozen_state(rng)
+    try:
+        memo = None if before is None else (before, key, tuple(sorted(arguments(init).items())), shape)
+    except LstmvizError:
+        memo = None  # (``_make`` refuses it, in its words)
+    with _DRAWN_LOCK:
+        known = _DRAWN.get(memo) if memo is not None else None
+    if known is not None:
+        out, after = known
+        rng.bit_generator.state = after
+        return out.copy()
+    out = _make(init, shape, rng)
+    if memo is not None:
+        _keep(memo, out, rng.bit_generator.state)
+    return out
+
+
+#: initializers that draw nothing from the generator
+_FIXED = ("zeros", "ones", "constant", "identity")
+
+#: the fewest numbers of a draw ``make`` remembers (smaller ones cost less than the memo:
+#: a bias, a kernel of a few inputs)
+MEMO_LEAST = 4096
+
+
+def _make(init, shape: tuple, rng: np.random.Generator) -> np.ndarray:
+    """``make`` without the memo (but an orthogonal draw's own, ``_orthogonal_drawn``)."""
     name = _name_of(init)
     key = _key(init)
     args = arguments(init)
-    shape = tuple(int(s) for s in shape)
     fan_in, fan_out = _fans(shape)
     if key == "zeros":
         out = np.zeros(shape)
@@ -264,17 +300,27 @@ def _orthogonal_drawn(shape, rng) -> np.ndarray:
         rng.bit_generator.state = after
         return q.copy()
     q = orthogonal(shape, rng)
-    if memo is not None and q.nbytes <= _DRAWN_BYTES // 4:
-        with _DRAWN_LOCK:
-            while _DRAWN and sum(v[0].nbytes for v in _DRAWN.values()) + q.nbytes > _DRAWN_BYTES:
-                del _DRAWN[next(iter(_DRAWN))]  # (the oldest first)
-            _DRAWN[memo] = (q.copy(), rng.bit_generator.state)
+    if memo is not None:
+        _keep(memo, q, rng.bit_generator.state)
     return q
 
 
-#: ``_orthogonal_drawn``'s memo: (the generator's state before, shape) -> (the factor, its
-#: state after), oldest first, at most ``_DRAWN_BYTES`` of factors (a QR of 512 x 128 takes
-#: ~2-3 ms, ~6-10 on a machine half as fast: most of an edit's model build)
+def _keep(memo: tuple, drawn: np.ndarray, after) -> None:
+    """Remember ``drawn`` (a copy) and the generator's state ``after`` it under ``memo``,
+    the oldest draws forgotten past ``_DRAWN_BYTES``."""
+    if drawn.nbytes > _DRAWN_BYTES // 4:
+        return
+    with _DRAWN_LOCK:
+        while _DRAWN and sum(v[0].nbytes for v in _DRAWN.values()) + drawn.nbytes > _DRAWN_BYTES:
+            del _DRAWN[next(iter(_DRAWN))]  # (the oldest first)
+        _DRAWN[memo] = (drawn.copy(), after)
+
+
+#: the memo of draws: ``_orthogonal_drawn``'s, (the generator's state before, shape) -> (the
+#: factor, its state after), and ``make``'s of other draws, (state before, initializer,
+#: arguments, shape) -> (the float32 array, state after); oldest first, at most
+#: ``_DRAWN_BYTES`` of arrays (a QR of 512 x 128 takes ~2-3 ms, ~6-10 on a machine half as
+#: fast: most of an edit's model build; a kernel's uniform draw of 128 x 512, ~0.4)
 _DRAWN: dict = {}
 _DRAWN_BYTES = 64 << 20
 _DRAWN_LOCK = threading.Lock()
