@@ -128,3 +128,24 @@ def test_the_units_box_draws_ahead_once_the_edits_pause(make_window, qtbot, qrs)
     fresh.set_layer_option(1, "units", 41)
     fresh.set_layer_option(1, "units", 42)
     assert weights_bits(w.state) == weights_bits(fresh)
+
+
+def test_the_units_box_taking_focus_draws_ahead(make_window, qtbot, qrs):
+    """Clicking into the units box (before any edit) has the next numbers drawn ahead."""
+    from PySide6 import QtCore, QtGui, QtWidgets
+
+    from lstmviz.ui.stack_panel import AHEAD_MS
+
+    initializers._DRAWN.clear()
+    w = make_window((1200, 800), state=stack())
+    panel = w.stack_panel
+    panel.cards.setCurrentRow(2)
+    QtWidgets.QApplication.processEvents()
+    spin = panel.option_widgets["units"]
+    initializers._DRAWN.clear()
+    QtWidgets.QApplication.sendEvent(spin, QtGui.QFocusEvent(QtCore.QEvent.Type.FocusIn))
+    qtbot.wait(AHEAD_MS + 100)
+    assert draw_ahead.wait(60)
+    qrs.clear()
+    spin.stepDown()
+    assert w.state.layers[2].config["units"] == 39 and qrs == []
