@@ -63,11 +63,15 @@ def test_an_edit_of_units_takes_the_draw_made_ahead(index, step, qrs, monkeypatc
     ahead, fresh = stack(), stack()
     assert ahead.draw_ahead(index) == 2
     assert draw_ahead.wait(60)
+    traced = {config["units"]: trace for _name, config, _base, trace in ahead._traced_ahead}
+    assert sorted(traced) == [39, 41]
     qrs.clear()
     draws.clear()
     ahead.set_layer_option(index, "units", 40 + step)
     assert qrs == []  # its recurrent kernel's factor was drawn ahead
     assert draws == []  # and the next layer's kernel (its input is wider or narrower)
+    name = ahead.layers[index].name
+    assert ahead.trace.layers[name] is traced[40 + step].layers[name]  # its record traced ahead
     initializers._DRAWN.clear()
     initializers._SKIPPED.clear()
     fresh.set_layer_option(index, "units", 40 + step)
@@ -149,3 +153,15 @@ def test_the_units_box_taking_focus_draws_ahead(make_window, qtbot, qrs):
     qrs.clear()
     spin.stepDown()
     assert w.state.layers[2].config["units"] == 39 and qrs == []
+
+
+def test_a_trace_ahead_past_its_bound_is_not_made_but_the_draws_are(monkeypatch, qrs):
+    monkeypatch.setattr(draw_ahead, "MAX_TRACE_BYTES", 4 * 12 * 41 * 6 - 1)  # (41 units over 6 steps: one byte over)
+    initializers._DRAWN.clear()
+    st = stack()
+    assert st.draw_ahead(1) == 2
+    assert draw_ahead.wait(60)
+    assert st._traced_ahead == []
+    qrs.clear()
+    st.set_layer_option(1, "units", 41)
+    assert qrs == [] and st.error is None

@@ -83,6 +83,10 @@ class StateBase:
         #: the layer an edit is rebuilding for (``Edits._edited``): traced at once with the
         #: cursor's, the layers after both when first asked for (``Tracing._trace``)
         self.edit_target: str | None = None
+        #: traces made ahead of an edit of units (``Edits.draw_ahead``, on its thread): (the
+        #: layer's name, its config then, the trace they reused, the trace), which that edit
+        #: takes records from (``Tracing._trace``; the engine checks each to the bit)
+        self._traced_ahead: list[tuple] = []
         #: what the last ``set_model`` left out of the input, in a sentence (the user's data
         #: that the model cannot take), said with "Opened ..."; None when nothing
         self.input_note: str | None = None

@@ -43,6 +43,24 @@ def check_kind_change(entry: LayerEntry, class_name: str) -> None:
                            f"this one is a {entry.class_name}")
 
 
+def _record_bytes(units: int, x, every: bool) -> int:
+    """About the bytes of a recurrent layer's trace record of ``units`` over input ``x``
+    (its steps, the sample shown or ``every`` one; ~12 numbers a unit and step: an LSTM's
+    gates, states and sums), bounding what a trace made ahead holds and takes."""
+    return 4 * 12 * int(units) * int(np.shape(x)[1]) * (int(np.shape(x)[0]) if every else 1)
+
+
+def _build_and_trace(build, x, sample: int, every: bool, base, needed: set, key: tuple, made: list) -> None:
+    """``build()``, then its trace of the sample shown as the edit's ``Tracing._trace`` makes
+    it (``shown_sample``, reusing ``base``, the layers in ``needed`` at once), put in ``made``
+    under ``key`` (the layer's name, its config, ``base``): on ``draw_ahead``'s thread."""
+    from lstmviz.app.tracing import shown_sample
+
+    model = build()
+    xs, _ = shown_sample(model, [x], sample, every)
+    made.append((*key, model.trace(xs[0], reuse=base, needed=needed)))
+
+
 class Edits(StateBase):
     """The layer edits of ``AppState``."""
 
@@ -161,7 +179,10 @@ class Edits(StateBase):
         more or one fewer would build, on ``app/draw_ahead``'s thread, from what the stack
         holds now (the same arguments as the edit's ``build_model``): their orthogonal draws
         are remembered (``engine/initializers``), and that edit takes them, the same bits,
-        without their QR. The panel asks after an edit and while a units box has focus.
+        without their QR; each is traced there too, as the edit would trace it (the sample
+        shown, from the trace shown: ``_build_and_trace``), and the edit takes the edited
+        layer's record from it (``Tracing._reused``). The panel asks after an edit and
+        while a units box has focus.
         Returns how many builds were asked for (none where an edit of units draws no
         orthogonal factor, the model is read-only, or the layer is large:
         ``draw_ahead.MAX_AHEAD_BYTES``)."""
@@ -188,13 +209,28 @@ class Edits(StateBase):
         values = [v for v in (units + 1, units - 1) if option.minimum <= v <= option.maximum
                   and 8 * 4 * v * v * (2 if prefix else 1) <= draw_ahead.MAX_AHEAD_BYTES]
         shape = self.input_shape()
+        # the edited layer traced ahead too, on the sample shown, from the trace shown: where
+        # that trace is of the whole input and of every layer's state from zeros, as the
+        # edit's will be (not a long input's window, not a stateful batch past the first)
+        base, x = self.trace, self.x
+        traced = base is not None and x is not None and self.long is None and self.model is not None \
+            and not self.model.stateful and entry.name is not None and np.ndim(x) >= 2 \
+            and _record_bytes(units + 1, x, self.traced_sample is None) <= draw_ahead.MAX_TRACE_BYTES
+        made: list[tuple] = []
+        self._traced_ahead = made  # (what builds asked for before put theirs elsewhere)
+        needed = {n for n in (self.cursor.layer, entry.name) if n is not None}
         builds = []
         for v in values:
             layers = [(e.spec(), e.weights) for e in self.layers]
-            config = {k: x for k, x in set_option(entry.config, prefix + "units", v).items() if k != "name"}
+            new = set_option(entry.config, prefix + "units", v)
+            config = {k: x for k, x in new.items() if k != "name"}
             layers[index] = (LayerSpec(entry.class_name, config, name=entry.name), None)
-            builds.append(functools.partial(build_stack, shape, layers, self.seed, self.keras_version,
-                                            self.model_name or "sequential"))
+            build = functools.partial(build_stack, shape, layers, self.seed, self.keras_version,
+                                      self.model_name or "sequential")
+            if traced:
+                build = functools.partial(_build_and_trace, build, x, self.cursor.sample, self.trace_all_samples,
+                                          base, needed, (entry.name, new, base), made)
+            builds.append(build)
         draw_ahead.request(builds)
         return len(builds)
 

@@ -219,6 +219,17 @@ def build_stack(shape: tuple, layers: list, seed: int, keras_version: str, name:
                             keras_version=keras_version, name=name, check_keys=False)
 
 
+def shown_sample(model: Model, xs: list, sample: int, every: bool) -> tuple[list, int | None]:
+    """The inputs a trace of the shown sample runs on and that sample: ``sample`` alone
+    (clamped) where the model's samples are independent, else every one (None), as with
+    ``every`` (``trace_all_samples``). ``_trace`` and a trace made ahead of an edit."""
+    b = xs[0].shape[batch_axis(model, 0)]  # (axis 0, or 1 for ONNX layouts)
+    s = max(0, min(int(sample), b - 1))
+    if every or not samples_alone(model, xs):
+        return xs, None
+    return sample_inputs(model, xs, s), s
+
+
 class Tracing(StateBase):
     """The model, its trace and the cursor of ``AppState``."""
 
@@ -458,16 +469,12 @@ class Tracing(StateBase):
         b = xs[0].shape[batch_axis(model, 0)]  # (axis 0, or 1 for ONNX layouts)
         s = max(0, min(int(self.cursor.sample), b - 1))
         every = xs
-        if self.trace_all_samples or not samples_alone(model, xs):
-            self.traced_sample = None
-        else:
-            self.traced_sample = s
-            xs = sample_inputs(model, xs, s)
+        xs, self.traced_sample = shown_sample(model, xs, self.cursor.sample, self.trace_all_samples)
         # the layers an edit left as they were (before the edited one) keep their records;
         # those after the layer on screen and the edited one run when first asked for (a
         # view of one layer draws before they run; the Unrolled view runs them at once)
         needed = {n for n in (self.cursor.layer, self.edit_target) if n is not None} or None
-        trace, long = trace_or_window(model, xs, reuse=self.trace, needed=needed, step=self.cursor.step,
+        trace, long = trace_or_window(model, xs, reuse=self._reused(), needed=needed, step=self.cursor.step,
                                       wait=not self.background_pass)
         if self.long is not None and self.long is not long:
             self.long.close()  # its pass, prefetch and overviews stop
@@ -476,6 +483,19 @@ class Tracing(StateBase):
             long.samples_of = (b, s, lambda k: sample_inputs(model, every, k))
         self.long = long
         return trace
+
+    def _reused(self) -> Trace | None:
+        """The trace whose records a new trace may take: one made ahead of this edit (the
+        edited layer's config as it is now, from the trace shown before it: its records of
+        the layers before, and of the edited layer if the edit drew the same weights, as
+        ``draw_ahead`` makes sure), else the trace shown. The engine takes a record only
+        where the layer and its input are the same to the bit (``Model.trace(reuse=)``)."""
+        ahead, self._traced_ahead = self._traced_ahead, []
+        entry = next((e for e in self.layers if self.edit_target is not None and e.name == self.edit_target), None)
+        for name, config, base, trace in list(ahead):
+            if entry is not None and name == entry.name and base is self.trace and config == entry.config:
+                return trace
+        return self.trace
 
     @_operation
     def follow_long(self) -> None:
