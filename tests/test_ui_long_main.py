@@ -569,14 +569,22 @@ def test_a_far_seek_computes_its_window_once_the_seeking_pauses(long_window, qtb
     qtbot.waitUntil(lambda: state.trace.layers[name].timesteps == seq.window, timeout=60_000)
     assert state.trace.start == seq.start_of(700) and seq.deferred is None
     assert seq.start_of(2222) not in seq._cache  # the windows the drag left were not computed
+    # the pause is counted from the seek's paint, not from the seek: where a seek takes
+    # longer than SETTLE_MS (a slow machine) the thread started amid it, or amid a drag
+    timer = w.long_runner.settle
+    timer.setInterval(60_000)  # (not due within this test: the windows below stay deferred)
+    state.set_cursor(step=3000)
+    assert seq.deferred == seq.start_of(3000) and not timer.isActive()
+    QtWidgets.QApplication.processEvents()  # (the seek's paint)
+    assert timer.isActive() and seq.deferred == seq.start_of(3000)
     # steps within one window not computed yet (playing fast, an export's frames) do not put
     # its start off: the timer is started for the first of them only
     starts = []
-    timer = w.long_runner.settle
     original = timer.start
     timer.start = lambda: (starts.append(seq.deferred), original())
     for step in (1800, 1801, 1802, 1803, 2500):
         state.set_cursor(step=step)
+        QtWidgets.QApplication.processEvents()
     assert starts == [seq.start_of(1800), seq.start_of(2500)]
 
 

@@ -10,7 +10,7 @@ releases the GIL: the window stays responsive), reads their progress on a timer,
 the pass ends asks the state for the exact window around the cursor (``follow_long``) and
 hands the overviews to the views (``MainWindow.push_overviews``). After a seek far away the
 state shows the exact chunk around the step at once; the whole window is started on a
-thread ``SETTLE_MS`` later unless a seek into another window came meanwhile
+thread ``SETTLE_MS`` after the seek's paint unless a seek into another window came meanwhile
 (``LongSequence.start_deferred``), and when it is there the timer asks the state for it.
 A new input's worker starts once the window has painted its first steps (``_start``):
 started where the input is set, its first window competed with those steps' trace and
@@ -136,6 +136,8 @@ class LongRunner(QtCore.QObject):
         self.settle.setInterval(SETTLE_MS)
         self.settle.timeout.connect(self._start_deferred)
         self._settling: int | None = None  # the window the settle timer is for
+        self._settle_due = False  # the settle timer starts once the views have painted (``after_views``)
+        self._settle_queued = False  # its start waits for that paint
         self._last_step: int | None = None  # the input step of the cursor at the last change
         self._way = 0  # that change was a step on (1: right, -1: left), not a seek (0)
         self.state.changed.connect(self._changed)
@@ -156,11 +158,15 @@ class LongRunner(QtCore.QObject):
             self._way = moving(last, step, self.seq.window)
         self._offer_ahead()
         wanted = self.seq.deferred if self.seq is not None else None
-        if wanted is not None and (wanted != self._settling or not self.settle.isActive()):
+        if wanted is not None and (wanted != self._settling or not (self.settle.isActive() or self._settle_queued)):
             # (re)started for another window: a drag's seeks keep putting it off; steps
-            # within the same window (playing, an export's frames) do not
+            # within the same window (playing, an export's frames) do not. Counted from
+            # the seek's paint (``after_views``), not from here: where the seek takes longer
+            # than ``SETTLE_MS`` (a machine at half speed: ~40 ms), the timer came due during
+            # it and the window's thread started amid the seek, or before the next seek of a drag
             self._settling = wanted
-            self.settle.start()
+            self.settle.stop()
+            self._settle_due = True
 
     def _say_unreachable(self, step: int) -> None:
         """A step past the first window before the keyframe pass has run (or after it was
@@ -279,9 +285,18 @@ class LongRunner(QtCore.QObject):
 
     def after_views(self, _change=None) -> None:
         """The views were handed the state's change (``MainWindow`` calls it after its own
-        handler): a worker that waits for their paint starts after the window's next one."""
+        handler): a worker that waits for their paint starts after the window's next one;
+        after a seek far away, the settle timer starts once the views have painted it."""
         if self.due is not None:
             self.window.installEventFilter(self)
+        if self._settle_due:
+            self._settle_due = False
+            self._settle_queued = True
+            self.window.after_paint(self._settle_start)  # (``_changed``: once the views painted the seek)
+
+    def _settle_start(self) -> None:
+        self._settle_queued = False
+        self.settle.start()
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
         if obj is self.window and event.type() == QtCore.QEvent.Type.UpdateRequest and self.due is not None:

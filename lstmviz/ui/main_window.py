@@ -949,6 +949,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self._sync_header(cursor)
         self._one_paint.expect()
 
+    def after_paint(self, call) -> None:
+        """``call()`` once the views have painted the change they were handed (the one paint
+        of a step or an edit, ``OnePaint.then``), or now where none is expected: a long
+        input's whole window after a seek is started then (``LongRunner.after_views``)."""
+        self._one_paint.then(call)
+
     def on_train_tab(self) -> bool:
         k = self.tabs.currentIndex()
         return k >= 0 and self.tabs.widget(k) is (self._train_panel or self.train_page)

@@ -12,6 +12,8 @@ held, and the event then sends one: every change painted in one pass, in the sam
 the event loop. Any other update request (a ``repaint()``, a resize) passes as before, and
 ends the listening (the application-wide filter is removed at once: a whole window
 repainted sends hundreds of paint events, which would each pass through it).
+``then(call)``: ``call()`` once that paint is done (at once where none is expected): a
+long input's whole window is started after the seek's paint, not amid it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,15 @@ class OnePaint(QtCore.QObject):
         self._pending = False
         self._in_scene = False  # the last event filtered was a scene's queued call
         self._held = False
+        self._then: list = []  # calls made once the expected paint is done (``then``)
+
+    def then(self, call) -> None:
+        """``call()`` once the paint ``expect()`` asked for is done (after its event), or
+        now where none is expected."""
+        if self._pending:
+            self._then.append(call)
+        else:
+            call()
 
     def expect(self) -> None:
         """The views changed: paint them once, after every scene has processed its items."""
@@ -76,4 +87,7 @@ class OnePaint(QtCore.QObject):
         if self._held:
             self._held = False
             QtCore.QCoreApplication.sendEvent(self.window, QtCore.QEvent(_UPDATE))
+        calls, self._then = self._then, []
+        for call in calls:
+            call()
         return True
