@@ -2138,6 +2138,35 @@ def test_seeks_in_a_long_input_leave_what_the_other_tabs_painted_anew_show(long_
     _store_is_painted_anew(w, state, [(step, state.cursor.unit) for step in (2991, 453, 1487, 12, 2222, 460,
                                                                              461, 1999)])
 
+def test_unrolled_keeps_its_least_width_from_a_far_seeks_quick_steps_to_its_window(long_window):
+    """A far seek's 16 quick steps asked a smaller least width of the Unrolled view than its
+    whole window (2 px a step, up to 60 steps): each far seek changed it twice, and each
+    change (``updateGeometry``) laid the tab widget out and repainted its tab bar, the
+    header and the legend. The quick steps ask what the window asks."""
+    w, x = long_window
+    state, view = _opened(w, x, "Unrolled")
+    state.set_cursor(step=1000)
+    state.long.wait_prefetch()
+    w.long_runner.poll()
+    QtWidgets.QApplication.processEvents()
+    whole = view.minimumSizeHint().width()
+    asked = []
+    view.updateGeometry = lambda: asked.append(state.cursor.step)  # (the view's own call)
+    try:
+        for step in (2500, 300, 1800):
+            state.set_cursor(step=step)
+            assert state.trace.layers[state.cursor.layer].timesteps == QUICK_STEPS
+            QtWidgets.QApplication.processEvents()
+            assert view.minimumSizeHint().width() == whole
+            state.long.wait_prefetch()
+            w.long_runner.poll()
+            QtWidgets.QApplication.processEvents()
+            assert state.trace.layers[state.cursor.layer].timesteps == state.long.window
+            assert view.minimumSizeHint().width() == whole
+    finally:
+        del view.updateGeometry
+    assert asked == []
+
 def test_a_long_input_of_one_step_says_one_step(long_window, tmp_path):
     """File > Open a long input of one row said "Opened one.csv: 1 steps, traced whole"."""
     w, x = long_window

@@ -773,7 +773,12 @@ class UnrolledView(TraceView):
         self._fit_gap_texts(per, per_y)
         self._fit_heads(per)
         self._fit_outlines(per)
-        self._fit_least(x1 - x0)
+        # a long input's window: the least its whole windows ask, its quick steps too (16
+        # steps asked less: each far seek changed the view's least width twice, the quick
+        # steps' and then its window's, and each change laid out the tab widget and
+        # repainted its tab bar, the header and the legend)
+        total = whole_steps(self.trace)
+        self._fit_least(max(x1 - x0, total or 0))
         self._fit_step_ticks()
         self._place_block_titles()
         if per != self._per:
