@@ -988,6 +988,12 @@ class QuietLabel(QtWidgets.QWidget):
         doc.setTextWidth(w)
         return doc
 
+    def height_of(self, html: str) -> float:
+        """The height (px) ``html`` takes at the label's width, laid out as the label shows
+        it (its hints while shown, its numbers bound): what a holder that picks among
+        forms of its text measures them by (the Unrolled legend's entries)."""
+        return self._document(bound_numbers(shown_text(html)), max(1, self.width())).size().height()
+
     def short_height(self) -> int | None:
         """The height (px) the short form (``setText(short=)``) takes at the label's width,
         None without one: what a holder that would rather cut the text gives it."""

@@ -69,6 +69,7 @@ from lstmviz.ui.views._common import (
     count_axis,
     ground,
     hint,
+    hints_shown,
     holds_nan,
     rect_item,
 )
@@ -78,6 +79,12 @@ from lstmviz.ui.views.overview_strip import OverviewStrip
 SUB = 10         # image sub-pixels per column (cell + gap) when gaps are drawn
 #: a row's cell at least this share of its name's height (``_fit_legend``)
 ROW_LEAST = 0.75
+#: the most of the view's height the legend takes: past it (or past what the rows leave
+#: it) its entries of least rank give way, the whole legend in its tooltip (``_fit_legend``;
+#: a seq2seq at 800 x 600 presenting beside the side panel: eleven lines, the rows 150 px)
+LEGEND_SHARE = 0.25
+#: between the legend's entries
+LEGEND_SEP = "  ·  "
 #: an arrow head at most this share of a step's width on screen, none under HEAD_LEAST px
 #: (``_fit_heads``)
 HEAD_SHARE = 0.6
@@ -229,6 +236,12 @@ def _own_scale(row: Row, full: str = "") -> str:
     return f"its own scale, ±{row.levels[1]:.2g}{full}"
 
 
+def _joined(parts: list[tuple[int, str]], keep: list[int]) -> str:
+    """The legend's entries ``keep`` (indexes into ``parts``), in their order."""
+    return LEGEND_SEP.join(parts[k][1] for k in keep if parts[k][0] < 2) + "".join(
+        parts[k][1] for k in keep if parts[k][0] == 2)
+
+
 def more(first: str, n: int) -> str:
     """A level's name cut to its first row's and how many more rows share the level."""
     return f"{first} (+{n} more)"
@@ -268,6 +281,9 @@ class _Static:
         self.state_texts: list = []  # ('initial state' item, its arrow's x, its edge's y)
         self.lane_left = 0.0
         self.legend = ""
+        #: the legend's entries: (rank, html), rank 0 the colours and arrows, 1 what a
+        #: glance at the rows also tells, 2 the mouse's hint (``_legend_short``)
+        self.legend_parts: list[tuple[int, str]] = []
         #: the rows with an arrow of their own into their first processed cell (``_state_in``,
         #: or another row's final state that no elbow brings: ``_state_links``)
         self.arrows_in: set[str] = set()
@@ -351,7 +367,10 @@ class UnrolledView(TraceView):
         self._align_key: tuple = ()
         self._ticks: list = []
         self._step_ticks: tuple | None = None  # (the step axis's labels, as last fitted: ``_fit_step_ticks``)
+        self._legend_short_shown = ""  # the legend where it gives way (``_legend_short``), or ""
+        self._legend_fits: dict[tuple, tuple[str, int]] = {}  # (width, font, text, room, hints) -> it, its height
         self._more_said = ""  # "(+1 more)" of a level's name cut to its first row's (``_set_more_said``)
+        self._names_least = 0.0  # the rows' names' least width: without "(+1 more)" (``_fit_row_ticks``)
         self._cells_least = 0  # the view's least width that leaves the cells theirs (``_fit_least``)
         # Cursor items: the current column, the selected row, the selected cell.
         self.column_box = rect_item(self.vb, cosmetic_pen(self.theme.highlight, 3), z=20)
@@ -552,19 +571,23 @@ class UnrolledView(TraceView):
         # sequence has been read
         if not reused or getattr(trace, "total_steps", None):
             self.static.legend = self._legend_text()
-        self.legend.setText(self.static.legend)  # (the same text again: QLabel does nothing)
+        self.legend.setText(self.static.legend, self._legend_short_shown)  # (the same again: nothing done)
         measure_labels(*self.axes)
         self._fit_legend()
 
     def _fit_legend(self) -> None:
-        """The legend at most as tall as the rows leave it, its last line ending in "…"
-        (its whole text in a tooltip): where the view is short (a 1024 x 600 laptop beside
-        the side panel, a long input's strip above the rows) the legend's five lines took
-        the height the rows needed, and the rows' names ran into each other. The rows need
-        a row's name's height a row (with the room between them), the step axis and the
-        strip; the legend keeps at least one line."""
+        """The legend at most as tall as the rows leave it and at most ``LEGEND_SHARE`` of
+        the view, its whole text in a tooltip where it gives way: where the view is short
+        (a 1024 x 600 laptop beside the side panel, a long input's strip above the rows) the
+        legend's five lines took the height the rows needed, and the rows' names ran into
+        each other. The rows need a row's name's height a row (with the room between them),
+        the step axis and the strip. What does not fit gives way entry by entry, those of
+        least rank first (``_legend_short``), never cut in a phrase: at 800 x 600 presenting
+        it read "cell colour = output of unit [n] at that…"; the legend keeps at least one
+        line."""
         levels = len({row.y for row in self.rows})
         cap = head_cap = UNCAPPED
+        short_text = ""
         if levels:
             name = QtGui.QFontMetrics(self.plot.getAxis("left").style["tickFont"] or self.font()).height()
             need = levels * name * (ROW_H + ROW_GAP) / ROW_H * ROW_LEAST + self.plot.getAxis("bottom").height()
@@ -576,19 +599,56 @@ class UnrolledView(TraceView):
             room = self.height() - m.top() - m.bottom() - 2 * lay.spacing() - head
             spare = int(room - need)
             short = self.header.short_height()
-            if spare < self.legend.sizeHint().height() and short is not None and short < head:
+            whole = self.legend.sizeHint().height()
+            line = self.legend.label.fontMetrics().lineSpacing()
+            if spare < whole and short is not None and short < head:
                 # the header's short form (a processing step that is the input step said
                 # once) before the legend is cut: at the window's least size "= input step
                 # 5" took a line of its own, and the legend kept two of its five
                 head_cap, spare = short, spare + head - short
-            if spare < self.legend.sizeHint().height():
-                cap = max(self.legend.label.fontMetrics().lineSpacing(), spare)
+            allowed = max(line, min(spare, int(LEGEND_SHARE * self.height())))
+            if allowed < whole:
+                short_text, cap = self._legend_short(allowed)
+        if short_text != self._legend_short_shown:
+            self._legend_short_shown = short_text
+            self.legend.setText(self.static.legend, short_text)
         if self.header.maximumHeight() != head_cap:
             self.header.setMaximumHeight(head_cap)
         if self.legend.maximumHeight() != cap:
             self.legend.setMaximumHeight(cap)
-            # (and a line at least while it is cut: the layout shared the shortage with it)
+            # (and that height at least while it gives way: the layout shared the shortage with it)
             self.legend.setMinimumHeight(cap if cap != UNCAPPED else 0)
+
+    def _legend_short(self, room: int) -> tuple[str, int]:
+        """The legend in ``room`` px at its width, and the height it takes: its entries of
+        rank 2, then 1 (``_legend_entries``), the last first, left out until it fits; where
+        even those of rank 0 do not, as many of them as fit, then "+N more" (the rest in
+        the tooltip). Measured once per width, font and text (a resize, not a seek)."""
+        parts = self.static.legend_parts
+        width = max(1, self.legend.width())
+        key = (width, self.legend.label.font().key(), self.static.legend, room, hints_shown())
+        got = self._legend_fits.get(key)
+        if got is not None:
+            return got
+        keep = list(range(len(parts)))
+        for rank in (2, 1):
+            for k in reversed([k for k in keep if parts[k][0] == rank]):
+                if self.legend.height_of(_joined(parts, keep)) <= room:
+                    break
+                keep.remove(k)
+        text = _joined(parts, keep)
+        if self.legend.height_of(text) > room:
+            kept = [k for k in keep if parts[k][0] == 0]
+            while len(kept) > 1:
+                kept.pop()
+                text = _joined(parts, kept) + f"{LEGEND_SEP}+{len(parts) - len(kept)} more"
+                if self.legend.height_of(text) <= room:
+                    break
+        got = (text, max(math.ceil(self.legend.height_of(text)), 1))
+        if len(self._legend_fits) > 32:
+            self._legend_fits.clear()
+        self._legend_fits[key] = got
+        return got
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
@@ -599,12 +659,20 @@ class UnrolledView(TraceView):
         hint = super().minimumSizeHint()
         return QtCore.QSize(max(hint.width(), self._cells_least), hint.height())
 
+    def _steps_wide(self) -> float:
+        """The steps the view's x range spans (its columns, the room beside them)."""
+        (x0, x1), _ = self.vb.viewRange()
+        return x1 - x0
+
     def _fit_least(self, steps: float) -> None:
-        """The least width: what is beside the cells (the rows' names, the colour bar) as
-        laid out now and ``STEP_LEAST`` px a step for up to ``STEPS_HELD`` steps."""
+        """The least width: what is beside the cells (the colour bar) as laid out now, the
+        rows' names without a "(+1 more)" (``_names_least``: where the cells would get less,
+        ``_fit_row_ticks`` leaves it out) and ``STEP_LEAST`` px a step for up to
+        ``STEPS_HELD`` steps."""
         if self.vb.width() <= 1 or not self.rows:
             return
-        least = math.ceil(self.width() - self.vb.width() + STEP_LEAST * min(steps, STEPS_HELD))
+        beside = self.width() - self.vb.width() - self.plot.getAxis("left").width()
+        least = math.ceil(beside + self._names_least + STEP_LEAST * min(steps, STEPS_HELD))
         if abs(least - self._cells_least) > 1:
             self._cells_least = least
             self.updateGeometry()
@@ -733,6 +801,15 @@ class UnrolledView(TraceView):
             cap = NAME_SHARE * room - st["tickTextOffset"][0] - 4
             if need(ticks) - st["tickTextOffset"][0] - 4 > cap:
                 ticks = [(y, _elided(metrics, text, cap) if len(text) > BRIEF_CHARS else text) for y, text in ticks]
+            # and a short name's "(+5 more)" left out where with it the cells would have less
+            # than STEP_LEAST px a step: the view's least width counts the names without it
+            # (``_fit_least``; k3_around_rnn's 22 layers at 800 x 600 beside the side panel:
+            # "gap (once) (+5 more)" held the window at 812 px; that level's other rows are
+            # named over their blocks)
+            bare = [(y, _MORE.sub("", text)) for y, text in ticks]
+            if bare != ticks and room - need(ticks) < STEP_LEAST * min(self._steps_wide(), STEPS_HELD):
+                ticks = bare
+            self._names_least = need(bare)
         room = label_room(axis, [text for _, text in ticks])
         cut = [text for (_, text), names in zip(ticks, whole) if text.endswith(" more)") and text not in names]
         self._set_more_said(cut[0][cut[0].rindex("(+"):] if cut else "")
@@ -741,6 +818,7 @@ class UnrolledView(TraceView):
             first = next((i for i, (y, _) in enumerate(ticks) if y == anchor), 0)
             ticks = [tick for i, tick in enumerate(ticks) if (i - first) % every == 0]
         set_ticks(axis, [ticks, []])
+        self._fit_least(self._steps_wide())
 
     def _set_more_said(self, said: str) -> None:
         """The "(+1 more)" of a level's name on the axis cut to its first row's, or "": the
@@ -749,7 +827,7 @@ class UnrolledView(TraceView):
             self._more_said = said
             if self.rows:
                 self.static.legend = self._legend_text()
-                self.legend.setText(self.static.legend)
+                self.legend.setText(self.static.legend, self._legend_short_shown)
 
     def _fit_texts(self, *_) -> None:
         """The texts sized to the steps' width on screen, when the plot is resized or its
@@ -1133,7 +1211,7 @@ class UnrolledView(TraceView):
                     item.setFont(font)
         if self._predictions_shown() != was:  # the legend speaks of the letters only when written
             self.static.legend = self._legend_text()
-            self.legend.setText(self.static.legend)
+            self.legend.setText(self.static.legend, self._legend_short_shown)
 
     def _room_above(self, row) -> float:
         """Row units from ``row``'s top edge to the cells of the row above it on its time
@@ -1497,12 +1575,21 @@ class UnrolledView(TraceView):
         return item
 
     def _legend_text(self) -> str:
+        """The legend's whole text; its entries, ranked, in ``static.legend_parts``."""
+        parts = self._legend_entries()
+        self.static.legend_parts = parts
+        return _joined(parts, list(range(len(parts))))
+
+    def _legend_entries(self) -> list[tuple[int, str]]:
+        """The legend's entries, (rank, html): 0 what the colours and arrows mean (an own
+        scale too: a row read on the colour bar's is read wrong), 1 what the rows and their
+        names also say, 2 the mouse's hint; the first to give way where room is short."""
         t = self.theme
         cm = th.diverging_cmap(t)
         neg, pos = cm.map(0.05, mode="qcolor").name(), cm.map(0.95, mode="qcolor").name()
         # (a Conv1D's numbers are its filters', a pooling's its channels': the unit box says so)
         words = " / ".join(dict.fromkeys(["unit"] + [r.unit_word for r in self.rows if r.kind != "input"]))
-        parts = [f'<b>cell colour</b> = output of {words} [n] at that step '
+        parts: list = [f'<b>cell colour</b> = output of {words} [n] at that step '
                  f'(<span style="color:{neg}"><b>&lt; 0</b></span> · 0 · '
                  f'<span style="color:{pos}"><b>&gt; 0</b></span>)',
                  f'<span style="color:{t.foreground}"><b>⟶</b></span> h carried to the next step']
@@ -1529,10 +1616,6 @@ class UnrolledView(TraceView):
                       not getattr(r, "id_texts", None) or r.id_texts[0].isVisible())]
         if any(r.mask is not None for r in self.rows if r.kind == "rnn"):
             parts.append("grey cell = masked step (state carried over)")
-        if any(r.side in ("forward", "backward") for r in self.rows):
-            parts.append("fwd and bwd rows both read the same input")
-        if any((r.side or "").startswith("cell_") for r in self.rows):  # (an RNN([cells]))
-            parts.append("cell k reads cell k−1's outputs")
         if any(r.kind == "rnn" and r.backwards for r in self.rows):
             parts.append("◀ = processes the input right to left")
         # (a merge of a turned sequence and one in input order: Keras joins their step p,
@@ -1543,8 +1626,13 @@ class UnrolledView(TraceView):
                          "other's step p joins its column T−1−p"
                          + ("; every row after it in that order too" if any(r.mixed == merge and r.layer != merge
                                                                              for r in self.rows) else "") + ")")
+        # (what the rows' arrows and names also show: the first to give way)
+        if any(r.side in ("forward", "backward") for r in self.rows):
+            parts.append((1, "fwd and bwd rows both read the same input"))
+        if any((r.side or "").startswith("cell_") for r in self.rows):  # (an RNN([cells]))
+            parts.append((1, "cell k reads cell k−1's outputs"))
         if any(r.states_from for r in self.rows):
-            parts.append("initial state = a layer's final states start another layer")
+            parts.append((1, "initial state = a layer's final states start another layer"))
         linked = [r for r in self.rows if r.links is not None]
         if linked:
             def how(r: Row) -> str:
@@ -1558,11 +1646,12 @@ class UnrolledView(TraceView):
         parts += [f"<b>{markup(r.label)}</b>: a stripe per sub-step ({r.sub_steps}), the first on top"
                   for r in self.rows if r.kind == "sub"]
         if len(self.domains) > 1:
-            parts.append("each block of columns is one time axis")
+            parts.append((1, "each block of columns is one time axis"))
         if self._more_said:
-            parts.append(f"“{self._more_said}” after a row's name: the other rows on that level, "
-                         "each named over its block")
-        return "  ·  ".join(parts) + hint("click a cell to go there", "  ·  ")
+            parts.append((1, f"“{self._more_said}” after a row's name: the other rows on that level, "
+                             "each named over its block"))
+        ranked = [p if isinstance(p, tuple) else (0, p) for p in parts]
+        return ranked + [(2, hint("click a cell to go there", LEGEND_SEP))]
 
     # -- cursor ---------------------------------------------------------------------------
     def describe(self) -> str:
