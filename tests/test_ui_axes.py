@@ -347,3 +347,49 @@ def test_tick_values_are_pyqtgraphs(qtbot):
                 got, want = axis.tickValues(a, b, size), pg.AxisItem.tickValues(axis, a, b, size)
                 assert got == want, (a, b, size)
                 assert [type(v) for _, vs in got for v in vs] == [type(v) for _, vs in want for v in vs]
+
+
+@pytest.mark.parametrize("extent", [0.47, 0.92])
+def test_a_colour_bar_never_writes_a_lone_0(qtbot, extent):
+    """Over time's signed colour bars beside a Bidirectional model's header at 800 x 600
+    were 29 px tall and read "0" alone: no scale. Where the axis holds two labels apart,
+    it writes its ends (+-m, as the levels are); where it holds one at most, none, its
+    range in its tooltip; tall, pyqtgraph's labels as before."""
+    import pyqtgraph as pg
+    from PySide6 import QtGui, QtWidgets
+
+    from lstmviz.ui.plot_tools import ColorBar
+
+    def drawn(height: int) -> tuple[list[str], str]:
+        w = pg.GraphicsLayoutWidget()
+        qtbot.addWidget(w)
+        bar = ColorBar(values=(-extent, extent), colorMap="viridis", width=14, interactive=False)
+        bar.axis.setStyle(tickFont=QtGui.QFont("DejaVu Sans", 10))
+        w.addItem(bar)
+        w.resize(120, height)
+        w.show()
+        qtbot.waitExposed(w)
+        for _ in range(3):
+            w.grab()
+            QtWidgets.QApplication.processEvents()
+        axis = bar.axis
+        texts = sorted(_specs(axis, type(axis).generateDrawSpecs)[2], key=lambda s: s[0].top())
+        rects = [r for r, _, _ in texts]
+        assert all(a.bottom() <= b.top() for a, b in zip(rects, rects[1:]))  # none over the next
+        return [t for *_, t in texts], axis.toolTip(), axis.geometry().height()
+
+    line = QtGui.QFontMetricsF(QtGui.QFont("DejaVu Sans", 10)).height()
+    seen = set()
+    for height in range(20, 90, 4):
+        texts, tip, size = drawn(height)
+        seen.add("ends" if len(texts) == 2 else "none" if not texts else "more")
+        if size >= 20 * line:
+            assert len(texts) >= 3 and "0" in texts and tip == ""  # (tall: as before)
+        elif len(texts) <= 2 and size >= line:
+            assert texts == [f"{extent:.2g}", f"{-extent:.2g}"] and tip == "", (texts, size)
+        elif size < line:
+            assert texts == [] and tip == f"colours from {-extent:.2g} to {extent:.2g}", (texts, tip, size)
+        assert texts != ["0"], size
+    assert seen == {"ends", "none", "more"}, seen  # (each case met)
+    texts, tip, size = drawn(400)
+    assert len(texts) >= 3 and "0" in texts and tip == ""

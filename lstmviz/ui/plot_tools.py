@@ -1307,11 +1307,44 @@ def quiet_axes(plot: pg.PlotItem) -> pg.PlotItem:
     return plot
 
 
+def bar_number(value: float) -> str:
+    """A colour bar's end as its label writes it: two significant digits ("-0.47", "1.2")."""
+    text = f"{value:.2g}"
+    return "0" if text == "-0" else text
+
+
 class _BarAxis(SteadyAxis):
     """A ``ColorBar``'s axis: a new tick font widens the bar's value axis to its labels
     (``ColorBar.fit_labels``)."""
 
     _bar = None  # (a weak reference to the bar whose value axis this is)
+    #: what a value axis shows in place of one lone label (``tickValues``): () pyqtgraph's
+    #: labels, (lo, hi) its ends, or None: no label, the range in its tooltip
+    _ends: tuple | None = ()
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        """The labels ``UncrowdedLabels`` gives, but never one alone: a signed bar 29 px tall
+        (Over time's c, h and candidate beside a Bidirectional model's header at 800 x 600)
+        read "0" alone, no scale. Its two ends instead where the axis holds two labels
+        (``label_room`` line heights apart), else no label and its range in the tooltip."""
+        ticks = super().tickValues(minVal, maxVal, size)
+        lo, hi = sorted((minVal, maxVal))
+        ends: tuple | None = ()
+        if (self.orientation in ("left", "right") and ticks and len(ticks[0][1]) < 2
+                and math.isfinite(lo) and math.isfinite(hi) and hi > lo):
+            font = self.style["tickFont"] or QtGui.QFont()
+            ends = (lo, hi) if size >= self.label_room * _line_height(font.key(), font) else None
+        if ends != self._ends:
+            self._ends = ends
+            self.setToolTip(f"colours from {bar_number(lo)} to {bar_number(hi)}" if ends is None else "")
+        if ends == ():
+            return ticks
+        return [(hi - lo, list(ends) if ends else [])]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph)
+        if self._ends and list(values) == list(self._ends):
+            return [bar_number(v * scale) for v in values]
+        return super().tickStrings(values, scale, spacing)
 
     def setStyle(self, **kwds):  # noqa: N802 (pyqtgraph's name)
         super().setStyle(**kwds)

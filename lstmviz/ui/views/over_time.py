@@ -496,6 +496,9 @@ class OverTimeView(TraceView):
         # (never squeezed to nothing: a small window; never more than two lines: the
         # heatmaps keep their room, the short form shows, the whole text in the tooltip)
         self.header = QuietLabel(one_line=True, max_lines=2)
+        # (its short form whole at the least: the window's least size, settled, cut it to
+        # "lstm · step t = 0 · unit 0…")
+        self.header.set_short_whole(True)
         # (its lines at a new width, or a text of more lines, asks the page for a layout:
         # _fit_page)
         self.header.installEventFilter(self)
