@@ -349,12 +349,13 @@ def test_tick_values_are_pyqtgraphs(qtbot):
                 assert [type(v) for _, vs in got for v in vs] == [type(v) for _, vs in want for v in vs]
 
 
-@pytest.mark.parametrize("extent", [0.47, 0.92])
-def test_a_colour_bar_never_writes_a_lone_0(qtbot, extent):
+@pytest.mark.parametrize("extent, end", [(0.47, "0.4"), (0.92, "0.9")])
+def test_a_colour_bar_never_writes_a_lone_0(qtbot, extent, end):
     """Over time's signed colour bars beside a Bidirectional model's header at 800 x 600
     were 29 px tall and read "0" alone: no scale. Where the axis holds two labels apart,
-    it writes its ends (+-m, as the levels are); where it holds one at most, none, its
-    range in its tooltip; tall, pyqtgraph's labels as before."""
+    it writes them near its ends (+-m to a digit toward 0, at their places: as wide as the
+    odd steps' labels, the heatmaps keep their width); where it holds one at most, none,
+    its range in its tooltip; tall, pyqtgraph's labels as before."""
     import pyqtgraph as pg
     from PySide6 import QtGui, QtWidgets
 
@@ -386,7 +387,7 @@ def test_a_colour_bar_never_writes_a_lone_0(qtbot, extent):
         if size >= 20 * line:
             assert len(texts) >= 3 and "0" in texts and tip == ""  # (tall: as before)
         elif len(texts) <= 2 and size >= line:
-            assert texts == [f"{extent:.2g}", f"{-extent:.2g}"] and tip == "", (texts, size)
+            assert texts == [end, "-" + end] and tip == "", (texts, size)  # (near its ends: a digit)
         elif size < line:
             assert texts == [] and tip == f"colours from {-extent:.2g} to {extent:.2g}", (texts, tip, size)
         assert texts != ["0"], size

@@ -1308,9 +1308,26 @@ def quiet_axes(plot: pg.PlotItem) -> pg.PlotItem:
 
 
 def bar_number(value: float) -> str:
-    """A colour bar's end as its label writes it: two significant digits ("-0.47", "1.2")."""
+    """A colour bar's end as its tooltip writes it: two significant digits ("-0.47", "1.2")."""
     text = f"{value:.2g}"
     return "0" if text == "-0" else text
+
+
+def bar_end(value: float) -> float:
+    """``value`` to one significant digit, toward 0 (0.97 -> 0.9, -0.47 -> -0.4, 12 -> 10):
+    a colour bar's label near its end, within it, no wider than its odd steps' labels."""
+    if value == 0 or not math.isfinite(value):
+        return 0.0
+    e = math.floor(math.log10(abs(value)))
+    digit = min(9, math.floor(abs(value) / 10.0 ** e + 1e-9))
+    return math.copysign(float(f"{digit}e{e}"), value)
+
+
+def bar_end_text(value: float) -> str:
+    """A ``bar_end`` as its label: "0.9", "-0.04", "10"."""
+    if value == 0:
+        return "0"
+    return f"{value:.{max(0, -math.floor(math.log10(abs(value))))}f}"
 
 
 class _BarAxis(SteadyAxis):
@@ -1325,15 +1342,18 @@ class _BarAxis(SteadyAxis):
     def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
         """The labels ``UncrowdedLabels`` gives, but never one alone: a signed bar 29 px tall
         (Over time's c, h and candidate beside a Bidirectional model's header at 800 x 600)
-        read "0" alone, no scale. Its two ends instead where the axis holds two labels
-        (``label_room`` line heights apart), else no label and its range in the tooltip."""
+        read "0" alone, no scale. Near its two ends instead (``bar_end``: -0.9 and 0.9 of
+        +-0.97, a digit as the odd steps' labels, as wide) where the axis holds them
+        ``label_room`` line heights apart, else no label and its range in the tooltip."""
         ticks = super().tickValues(minVal, maxVal, size)
         lo, hi = sorted((minVal, maxVal))
         ends: tuple | None = ()
         if (self.orientation in ("left", "right") and ticks and len(ticks[0][1]) < 2
                 and math.isfinite(lo) and math.isfinite(hi) and hi > lo):
             font = self.style["tickFont"] or QtGui.QFont()
-            ends = (lo, hi) if size >= self.label_room * _line_height(font.key(), font) else None
+            a, b = bar_end(lo), bar_end(hi)
+            apart = (b - a) / (hi - lo) * size >= self.label_room * _line_height(font.key(), font)
+            ends = (a, b) if b > a and apart else None
         if ends != self._ends:
             self._ends = ends
             self.setToolTip(f"colours from {bar_number(lo)} to {bar_number(hi)}" if ends is None else "")
@@ -1343,14 +1363,8 @@ class _BarAxis(SteadyAxis):
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph)
         if self._ends and list(values) == list(self._ends):
-            return [bar_number(v * scale) for v in values]
+            return [bar_end_text(v * scale) for v in values]
         return super().tickStrings(values, scale, spacing)
-
-    def setStyle(self, **kwds):  # noqa: N802 (pyqtgraph's name)
-        super().setStyle(**kwds)
-        bar = self._bar() if self._bar is not None else None
-        if bar is not None and shiboken6.isValid(bar):
-            bar.fit_labels()
 
 
 class RowLegend(pg.LegendItem):
