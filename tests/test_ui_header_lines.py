@@ -40,12 +40,55 @@ def test_bound_numbers_binds_a_word_to_its_number_only_in_the_text():
             'unit <b>3</b> · sample 0 · steps <b>3</b>–<b>5</b> of 1,234 · lstm_2 · 4 steps')
     got = bound_numbers(html)
     assert got == ('<span style="color: 3px">lstm</span> · step\u00a0<b>t\u00a0=\u00a012</b> = input '
-                   'step\u00a04 · unit\u00a0<b>3</b> · sample\u00a00 · steps\u00a0<b>3</b>–<b>5</b> of\u00a01,234'
+                   'step\u00a04 · unit\u00a0<b>3</b> · sample\u00a00 · steps <b>3</b>–\u2060<b>5</b> of\u00a01,234'
                    ' · lstm_2 · 4 steps')
     assert "&nbsp;" not in got  # (a character, not an entity)
     assert bound_numbers("step<br> 3") == "step<br> 3"  # (a line break between them stays)
     assert bound_numbers("a &amp; 3") == "a &amp; 3"
     assert bound_numbers("(<span>&lt; 0</span> · &gt; -1)") == "(<span>&lt;\u00a00</span> · &gt;\u00a0-1)"
+
+
+def test_a_range_never_breaks_after_its_dash(qapp):
+    """A range like "3–5" (an en dash) broke in wrapped labels after its dash: "steps 3–"
+    at a line's end and "5" below it, where the word bound to its number ("steps 3–5", one
+    run) was wider than the line (Qt then breaks the run where it overflows). The range is
+    now the run (the word before it unbound, its dash bound to the number after it by a
+    word joiner): at every width that holds the widest range, no line ends in "–" (Qt's
+    own line breaking, QTextLayout's lines), and the text still wraps."""
+    from PySide6 import QtGui
+
+    from lstmviz.ui.labels import WORD_JOINER, bound_numbers
+
+    def lines(html: str, width: int) -> list[str]:
+        doc = QtGui.QTextDocument()
+        doc.setDocumentMargin(0)
+        doc.setHtml(html)
+        doc.setTextWidth(width)
+        doc.size()
+        block, got = doc.begin(), []
+        while block.isValid():
+            lay = block.layout()
+            got += [block.text()[lay.lineAt(k).textStart():lay.lineAt(k).textStart() + lay.lineAt(k).textLength()]
+                    for k in range(lay.lineCount())]
+            block = block.next()
+        return got
+
+    html = ("conv · reads steps <b>3</b>–<b>5</b> below · unit <b>0</b> · exact steps 1,000–2,047 of "
+            "150,000 · from 0.5–1.0")
+    bound = bound_numbers(html)
+    assert "steps <b>3</b>–\u2060<b>5</b>" in bound and "steps 1,000–\u20602,047" in bound
+    assert "unit\u00a0<b>0</b>" in bound and "of\u00a0150,000" in bound  # (a word and its number: bound)
+    metrics = QtGui.QFontMetrics(QtGui.QFont())
+    wide = metrics.horizontalAdvance(QtGui.QTextDocumentFragment.fromHtml(html).toPlainText())
+    before = bound_numbers(html.replace("–", "\u2012")).replace("\u2012", "–").replace(WORD_JOINER, "")
+    broke_before = wraps = 0
+    for width in range(metrics.horizontalAdvance("1,000–2,047 ") + 2, wide, 2):
+        broke_before += any(line.rstrip().endswith("–") for line in lines(before, width))
+        got = lines(bound, width)
+        wraps += len(got) > 1
+        assert not any(line.rstrip().endswith(("–", "–" + WORD_JOINER)) for line in got), (width, got)
+    assert broke_before and wraps, (broke_before, wraps)  # (bound as before, it broke; now it wraps whole)
+    assert WORD_JOINER not in bound_numbers("long–short term 3")  # (words: as they were)
 
 
 def _window(model: Path, x: Path | None, theme: str = "dark"):

@@ -680,6 +680,15 @@ _WORD_NUMBER = re.compile(
     r"|(?<=\b[^\W\d_] =)( +)(?=[-\u2212]?[0-9])"  # "t =" before "12"
     r"|(?<=[<>\u2264\u2265])( +)(?=[-\u2212]?[0-9])"  # "< 0", "> 0": a sign and its number
 )
+#: a range's dash between its numbers ("3–5", "<b>0</b>–<b>255</b>"): a line may break after
+#: an en dash (Unicode's line breaking), "3–" at a line's end and "5" below it
+_RANGE_DASH = re.compile(r"(?<=[0-9])\u2013(?=[-\u2212]?[0-9])")
+#: what binds it to the number after it: a word joiner, where Qt's line breaking never
+#: breaks (it still breaks anywhere in a run wider than its line: its emergency wrap)
+WORD_JOINER = "\u2060"
+#: a range at a number's start ("3–5", "1,000–2,047"): the word before it stays unbound
+#: (``bound_numbers``), so that the run wrapped whole is the range alone
+_RANGE_AHEAD = re.compile(r"[-\u2212]?[0-9][0-9,.]*\u2013[-\u2212]?[0-9]")
 #: entities read as the characters they stand for (``_WORD_NUMBER``'s signs); any other one character
 _ENTITIES = {"&nbsp;": "\u00a0", "&lt;": "<", "&gt;": ">"}
 
@@ -692,7 +701,11 @@ def bound_numbers(html: str) -> str:
     header ended a line in "unit", "0" below it; the Unrolled legend in "(<"). Only the
     text between tags changes (a space becomes U+00A0, a character, not the entity
     "&nbsp;", so what is read out of the label is the text itself), never a tag's
-    attributes; a run of spaces becomes one, as rich text shows it.
+    attributes; a run of spaces becomes one, as rich text shows it. A range's en dash
+    between numbers ("steps 3–5") is bound to the number after it (``WORD_JOINER``), and
+    the word before it is not bound to it: "steps 3–5" as one run wider than its line was
+    broken where Qt breaks such a run, anywhere: "steps 3–" and "5" below it; the range
+    alone wraps whole.
     ``QuietLabel`` lays out every text it is given through this."""
     if not any(c.isdigit() for c in html):
         return html
@@ -717,13 +730,19 @@ def bound_numbers(html: str) -> str:
         read.append(html[k])
         where.append(k)
     spaces: dict[int, str] = {}  # position in ``html`` -> what it becomes
-    for m in _WORD_NUMBER.finditer("".join(read)):
+    text = "".join(read)
+    for m in _WORD_NUMBER.finditer(text):
         group = next(g for g in (1, 2, 3, 4) if m.group(g) is not None)
+        if _RANGE_AHEAD.match(text, m.end(group)):
+            continue  # ("steps 3–5": the range is the run that wraps whole, not "steps 3–")
         first = True
         for k in range(m.start(group), m.end(group)):
             if where[k] >= 0:
                 spaces[where[k]] = "\u00a0" if first else ""
                 first = False
+    for m in _RANGE_DASH.finditer(text):  # (a range: its dash bound to the number after it)
+        if where[m.start()] >= 0:
+            spaces[where[m.start()]] = "\u2013" + WORD_JOINER
     if not spaces:
         return html
     return "".join(spaces.get(k, c) for k, c in enumerate(html))
