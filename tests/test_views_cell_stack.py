@@ -270,3 +270,33 @@ def test_a_session_keeps_the_cell_each_view_shows(make_window, tmp_path):
         c = make_window((1300, 850))
         assert c.open_file(str(old))
         assert tab(c, "cell").ref.side == "cell_0" and tab(c, "over_time").ref.side == "cell_0", edit
+
+
+def test_a_stacks_gru_cell_at_1024x768_presenting_gives_its_charts_the_headers_second_line(make_window):
+    """RNN([LSTMCell(4), GRUCell(3)]) at 1024 x 768 presenting, cell 1 (the GRU, its four
+    equations two lines each): the header's two lines left each chart 53 px of plot. Where
+    the whole header would leave the charts less than PLOT_LEAST, it gives its short form's
+    one line (the whole text in its tooltip) and the charts take the line; x_t's source
+    ("= h_t of r (cell 0)") stays on screen, its bars cell 0's h_t."""
+    from helpers import present_on, settle
+
+    cells = [{"class_name": "LSTMCell", "config": {"units": 4}}, {"class_name": "GRUCell", "config": {"units": 3}}]
+    spec = [LayerSpec("RNN", {"cell": cells, "return_sequences": True}, name="r"), LayerSpec("Dense", {"units": 2}, name="d")]
+    w = make_window((1024, 768))
+    w.state.set_model(Model.sequential((None, 10, 3), spec, seed=1))
+    w.tabs.setCurrentIndex(next(i for i, v in enumerate(w.views) if v.title == "Cell"))
+    view = next(v for v in w.views if v.title == "Cell")
+    present_on(w, 1024, 768)
+    settle()
+    view.show_cell(1)
+    settle(8)
+    line = view.header.label.fontMetrics().lineSpacing()
+    assert view.header.height() < 2 * line, view.header.height()  # (its short form's one line)
+    shown = re.sub("<[^>]+>", "", view.header.label.text()).replace("\xa0", " ")
+    assert "r (cell 1) · step t = 0 · unit 0 · sample 0" in shown, shown
+    assert "GRU, 3 units" in view.header.toolTip()  # (the whole text there)
+    plots = [b.plot.vb.height() for b in view.bars.values() if b.plot.isVisible()]
+    assert len(plots) == 6 and min(plots) >= 70, plots
+    assert "of r (cell 0)" in view.bars["x"].plot.titleLabel.text
+    trace = w.state.trace
+    np.testing.assert_array_equal(view.bars["x"].values, trace["r"].children["cell_0"].steps["h"][0, 0])

@@ -672,6 +672,9 @@ class CellView(TraceView):
         self._hint = True  # the header's words for the mouse (_fit_rows)
         self._hold = True
         self._short_head = False  # two rows without the height for them (_fit_rows)
+        #: the header's short form where its whole text would leave the charts
+        #: ``PLOT_READABLE`` only (``_show_equations``)
+        self._head_gives_way = False
         self._col_of: dict[str, int] = {}
         self._arrange(False)
         # The nine charts are drawn in one graphics view over their grid cells (nine views
@@ -881,7 +884,7 @@ class CellView(TraceView):
         self.header.set_whole(bool(self._two_rows) and not fits)
         # its short form's lines never squeezed (the equations' two lines are their least,
         # ``_show_equations``: at 760 x 540 the layout cut the header's line to 18 px)
-        self.header.set_short_whole(self._short_head)
+        self.header.set_short_whole(self._short_head or self._head_gives_way)
         # the header's words for the mouse ("click a bar to pick its unit", a line of it in a
         # narrow view) give way where two rows of charts would otherwise have less than
         # PLOT_READABLE of plot above two lines of equations (800 x 600)
@@ -1673,8 +1676,8 @@ class CellView(TraceView):
         # so their height is measured at every new text
         wrap = self.eq_label.laid_out(vw) if (not fits or self.expanded) else None
         head = self.header.sizeHint().height()
-        if self._short_head:  # (two rows without their height: the header's short form)
-            head = min(head, self.header.short_height() or head)
+        if self._short_head or self._head_gives_way:  # (the header's short form: two rows
+            head = min(head, self.header.short_height() or head)  # without their height, or the charts')
         # (the room is in the key: the charts going into two rows change it at the same
         # size; measured before that, at 800 x 600 the equations kept one row's room, the
         # view's minimum grew past its height, the header was squeezed to nothing and the
@@ -1723,6 +1726,22 @@ class CellView(TraceView):
                 bottom = int(first) + 4
                 self._terms_in_sight = bottom
                 later(self, lambda view: view._bring_into_sight(bottom))
+        # the header's short form where with its whole text the equations would leave the
+        # charts less than PLOT_LEAST of plot in one row (a stack's GRU cell at 1024 x 768
+        # presenting: its two lines left the plots 53 px, the short form's one line 75; in
+        # two rows the header stays whole, ``_fit_rows`` decides there)
+        full, short = self.header.sizeHint().height(), self.header.short_height()
+        under = self._charts_extra(self.PLOT_LEAST)
+        gives = (not self._two_rows and under is not None and short is not None and short < full
+                 and self._height_cache[1] + 4 > self._room_for_equations(full) - under)
+        cap = short if gives and short is not None else UNCAPPED
+        if self.header.maximumHeight() != cap:
+            self.header.setMaximumHeight(cap)
+        if gives != self._head_gives_way:
+            self._head_gives_way = gives
+            self.header.set_short_whole(self._short_head or gives)
+            self._show_equations()
+            return
         self.eq_scroll.setMinimumHeight(self._height_cache[2])
         # (held to that where the charts would have less than PLOT_READABLE: what the
         # layout has to spare then goes to the charts)
