@@ -281,7 +281,8 @@ def test_a_stacks_gru_cell_at_1024x768_presenting_gives_its_charts_the_headers_s
     from helpers import present_on, settle
 
     cells = [{"class_name": "LSTMCell", "config": {"units": 4}}, {"class_name": "GRUCell", "config": {"units": 3}}]
-    spec = [LayerSpec("RNN", {"cell": cells, "return_sequences": True}, name="r"), LayerSpec("Dense", {"units": 2}, name="d")]
+    spec = [LayerSpec("RNN", {"cell": cells, "return_sequences": True}, name="r"),
+            LayerSpec("Dense", {"units": 2}, name="d")]
     w = make_window((1024, 768))
     w.state.set_model(Model.sequential((None, 10, 3), spec, seed=1))
     w.tabs.setCurrentIndex(next(i for i, v in enumerate(w.views) if v.title == "Cell"))
