@@ -169,9 +169,29 @@ def test_a_sequence_beyond_the_trace_budget_refuses_a_channels_first_conv_in_one
         model.predict(np.zeros((1, 2, 64), np.float32))
     name = model.layers[0].name
     assert str(err.value) == (
-        f"layer '{name}' (Conv1D) reads its steps on its last axis (channels_first); a long sequence is "
-        "traced by windows through Conv1D and pooling layers of data_format 'channels_last' (a shorter "
-        "input, or more memory for a whole trace, File > Memory limit, shows it)")
+        f"layer '{name}' (Conv1D) reads its steps on axis 2 (channels_first) of a sequence whose steps are "
+        "on axis 1, so it convolves each step's features; a long sequence is traced by windows through a "
+        "Conv1D or pooling of data_format 'channels_last', or of 'channels_first' after a Permute((2, 1)) "
+        "puts the steps on axis 2 (a shorter input, or more memory for a whole trace, File > Memory limit, "
+        "shows it)")
+
+
+@pytest.mark.parametrize("layer", [
+    ("Conv1D", {"filters": 2, "kernel_size": 3, "padding": "same", "data_format": "channels_first"}),
+    ("MaxPooling1D", {"pool_size": 2, "data_format": "channels_first"}),
+])
+def test_a_sequence_beyond_the_trace_budget_predicts_through_a_channels_first_conv_between_permutes(
+        monkeypatch, layer):
+    # (a Permute((2, 1)) puts the steps on axis 2, where the layer reads them, another puts
+    # them back: test_engine_windows.py compares every window)
+    from lstmviz.engine import windows
+
+    model = stack((None, 64, 2), ("Permute", {"dims": [2, 1]}), layer, ("Permute", {"dims": [2, 1]}),
+                  ("LSTM", {"units": 2}))
+    x = np.random.default_rng(0).normal(size=(1, 64, 2)).astype(np.float32)
+    want = model.trace(x).output
+    monkeypatch.setattr(windows, "trace_budget", lambda: 1)
+    assert np.array_equal(model.predict(x), want)
 
 
 @pytest.mark.parametrize("cls,cfg", [

@@ -459,19 +459,20 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
                                            LayerSpec("Flatten", {})])
     with pytest.raises(LstmvizError, match="reshapes the time axis"):
         keyframe_pass(flat, _data(1))
-    # the steps moved to another axis or reshaped: one line naming what windows go through
-    # (a Cropping1D, ZeroPadding1D or UpSampling1D is followed: ``STRIDED``)
-    for spec in (LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
-                 LayerSpec("Reshape", {"target_shape": [-1, 2]}, name="p")):
+    # the steps reshaped: one line naming what windows go through (a Cropping1D,
+    # ZeroPadding1D or UpSampling1D is followed, a Permute((2, 1)) and the channels_first
+    # layers after it too: ``STRIDED``)
+    for spec in (LayerSpec("Reshape", {"target_shape": [-1, 2]}, name="p"),
+                 LayerSpec("Reshape", {"target_shape": [2, -1]}, name="p")):
         model = Model.sequential((None, None, 4), [spec])
         with pytest.raises(LstmvizError) as err:
             keyframe_pass(model, _data(1, d=4))
         said = str(err.value)
         assert "\n" not in said and said.startswith(f"layer 'p' ({spec.class_name}) reshapes the time axis; ")
         assert said.endswith("only through recurrent layers (RNN([cells]) too), per-step layers (a Reshape or "
-                             "Permute keeping the batch and time axes), Conv1D and pooling layers "
-                             "(channels_last), Cropping1D, ZeroPadding1D, UpSampling1D, GlobalMaxPooling1D "
-                             "and GlobalAveragePooling1D"), said
+                             "Permute keeping the batch and time axes), Permute((2, 1)), Conv1D and pooling "
+                             "layers (channels_first after a Permute((2, 1))), Cropping1D, ZeroPadding1D, "
+                             "UpSampling1D, GlobalMaxPooling1D and GlobalAveragePooling1D"), said
     # a decoder stepping over a RepeatVector's steps: the message says why and what windows take
     repeat = Model.sequential((None, T, 3), [LayerSpec("LSTM", {"units": 4}), LayerSpec("RepeatVector", {"n": 5}),
                                              LayerSpec("LSTM", {"units": 2}, name="decoder")])
@@ -1839,6 +1840,29 @@ STRIDED = {
         LayerSpec("GRU", {"units": 3, "return_sequences": True}, name="g"),
         LayerSpec("UpSampling1D", {"size": 2}, name="up"),
         LayerSpec("LSTM", {"units": 2, "return_sequences": True}, name="l")],
+    # Keras' usual channels_first CNN: a Permute((2, 1)) puts the steps on axis 2, the
+    # Conv1D ('valid', Keras' default) reads them there, a Permute((2, 1)) puts them back
+    "permuted_conv_cf": lambda: [
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+        LayerSpec("Conv1D", {"filters": 6, "kernel_size": 3, "data_format": "channels_first",
+                             "activation": "relu"}, name="c"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
+        LayerSpec("LSTM", {"units": 5, "return_sequences": True}, name="l")],
+    "permuted_maxpool_cf": lambda: [
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+        LayerSpec("MaxPooling1D", {"pool_size": 2, "data_format": "channels_first"}, name="p"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l")],
+    # between two recurrent layers: strides 2 'same', a same mean of strides 1 on axis 2 too
+    "lstm_permuted_strided_conv_cf_gru": lambda: [
+        LayerSpec("LSTM", {"units": 5, "return_sequences": True}, name="l"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+        LayerSpec("Conv1D", {"filters": 4, "kernel_size": 5, "strides": 2, "padding": "same",
+                             "data_format": "channels_first"}, name="c"),
+        LayerSpec("AveragePooling1D", {"pool_size": 3, "strides": 1, "padding": "same",
+                                       "data_format": "channels_first"}, name="ap"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
+        LayerSpec("GRU", {"units": 3, "return_sequences": True}, name="g")],
 }
 
 
@@ -1862,9 +1886,11 @@ def _same_own_steps(full, win, wt, a, b, of=None):
                 pairs.append((half.mask, mine.mask))
         for whole, part in pairs:
             whole, part = np.asarray(whole), np.asarray(part)
-            if whole.shape != part.shape:  # (a sequence: the window's steps of it)
-                assert whole.shape[1] == n and part.shape[1] == hi - lo, (name, a, b)
-                whole = whole[:, lo:hi]
+            if whole.shape != part.shape:  # (a sequence: the window's steps of it, on axis 1,
+                # or on axis 2 after a Permute((2, 1)))
+                ax = 1 if whole.shape[2:] == part.shape[2:] else 2
+                assert whole.shape[ax] == n and part.shape[ax] == hi - lo, (name, a, b)
+                whole = whole[:, lo:hi] if ax == 1 else whole[:, :, lo:hi]
             assert np.array_equal(whole, part), f"{name} steps {a}:{b} (its own {lo}:{hi})"
             compared += 1
     return compared
@@ -1886,7 +1912,9 @@ def test_windows_through_strided_and_valid_conv_and_pooling_equal_the_full_trace
     wt = keyframe_pass(model, x, every=every)
     for layer in model.layers:
         rec = full[layer.name]
-        assert wt.steps_of(layer.name) == (rec.timesteps or rec.output.shape[1]), layer.name
+        # (the steps on axis 2 of the first Permute's output and the channels_first layers')
+        ax = 2 if getattr(layer, "channels_first", False) or (layer.class_name, layer.name) == ("Permute", "p1") else 1
+        assert wt.steps_of(layer.name) == (rec.timesteps or rec.output.shape[ax]), layer.name
     assert wt.steps_of(model.layers[-1].name) != T  # (its own steps, not the input's)
     for o, want in zip(wt.outputs, full.outputs):
         assert np.array_equal(o, want)
@@ -2023,6 +2051,75 @@ def test_a_pooled_cnn_lstm_pass_holds_about_what_pass_bytes_says():
         LayerSpec("Conv1D", {"filters": 32, "kernel_size": 7, "padding": "causal"}, name="c"),
         LayerSpec("MaxPooling1D", {"pool_size": 4}, name="p"),
         LayerSpec("LSTM", {"units": 16, "return_sequences": True}, name="l")], seed=0)
+    x = np.random.default_rng(0).normal(size=(1, 30_000, 8)).astype(np.float32)
+    _pass_within_its_estimate(model, x)
+    assert pass_bytes(model, [x]) < 2 * pass_peak(model, x)
+
+
+#: a channels_first layer or a reader of steps on axis 2 where windows cannot follow: (the
+#: layers, the refused layer, what its one line says)
+AXIS_TWO_REFUSED = {
+    # no Permute before: a channels_first Conv1D over (batch, steps, features) convolves
+    # each step's features, its "steps" are the features
+    "conv_cf_over_steps": ([LayerSpec("Conv1D", {"filters": 3, "kernel_size": 2, "data_format": "channels_first"},
+                                      name="c")],
+                           "c", "reads its steps on axis 2 (channels_first) of a sequence whose steps are on "
+                                "axis 1, so it convolves each step's features; "),
+    "pool_cf_after_lstm": ([LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+                            LayerSpec("AveragePooling1D", {"pool_size": 2, "data_format": "channels_first"},
+                                      name="p")],
+                           "p", "so it pools each step's features; "),
+    # no Permute back: the LSTM would step over the features
+    "lstm_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+                            LayerSpec("Conv1D", {"filters": 3, "kernel_size": 2, "data_format": "channels_first"},
+                                      name="c"),
+                            LayerSpec("LSTM", {"units": 4}, name="l")],
+                           "l", "steps over axis 1 of a sequence whose steps are on axis 2 (after a "
+                                "Permute((2, 1))); "),
+    # a Dense over (batch, features, steps) mixes the steps
+    "dense_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+                             LayerSpec("Dense", {"units": 2}, name="d")],
+                            "d", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
+}
+
+
+@pytest.mark.parametrize("case", sorted(AXIS_TWO_REFUSED))
+def test_a_layer_reading_the_steps_on_an_axis_it_does_not_step_over_is_refused_for_windows_in_one_line(case):
+    """A channels_first Conv1D or pooling over steps on axis 1 (it steps over each step's
+    features), a recurrent layer or a Dense over steps on axis 2 (no Permute((2, 1)) back):
+    refused in one line naming the layer and what windows take; the whole trace of a short
+    input still runs."""
+    specs, refused, says = AXIS_TWO_REFUSED[case]
+    model = Model.sequential((None, T, 3), specs, seed=1)  # (the steps known: the LSTM's features)
+    x = _data(2)
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(model, x, every=16)
+    said = str(err.value)
+    assert "\n" not in said and said.startswith(f"layer '{refused}' (") and says in said, said
+    assert "Permute((2, 1))" in said.split("; ", 1)[1], said
+    model.trace(x)
+
+
+def test_a_permuted_channels_first_cnn_lstm_pass_holds_about_what_pass_bytes_says():
+    """A long input through Permute((2, 1)) -> Conv1D(channels_first) -> MaxPooling1D(2,
+    channels_first) -> Permute((2, 1)) -> LSTM: a step of the (batch, features, steps)
+    outputs counts its features, not the sequence's steps (``full_trace_bytes`` of one
+    step is the same over 1,000 steps as over 30,000), the pass within ``pass_bytes``, the
+    estimate not far above it, the outputs a full trace's."""
+    from lstmviz.engine.windows import full_trace_bytes, pass_bytes
+
+    model = Model.sequential((None, None, 8), [
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+        LayerSpec("Conv1D", {"filters": 32, "kernel_size": 7, "padding": "causal",
+                             "data_format": "channels_first"}, name="c"),
+        LayerSpec("MaxPooling1D", {"pool_size": 4, "data_format": "channels_first"}, name="p"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
+        LayerSpec("LSTM", {"units": 16, "return_sequences": True}, name="l")], seed=0)
+    per_step = []
+    for steps in (1000, 30_000):
+        model._infer_shapes([(1, steps, 8)])
+        per_step.append(full_trace_bytes(model, 1, 1))
+    assert per_step[0] == per_step[1] < 2000, per_step
     x = np.random.default_rng(0).normal(size=(1, 30_000, 8)).astype(np.float32)
     _pass_within_its_estimate(model, x)
     assert pass_bytes(model, [x]) < 2 * pass_peak(model, x)

@@ -264,19 +264,19 @@ class _OverSteps(Layer):
     def window(self, read, lo: int, hi: int, steps: int, batch: int) -> np.ndarray:
         """Output steps ``lo .. hi-1`` (of its own steps: ``out_steps``) of this layer over
         an input of ``steps`` steps (a long input's window, ``engine/windows._Window``),
-        channels last, any strides and padding, ``read(i0, i1)`` giving the input's steps
-        ``i0 .. i1-1``: the input steps the outputs read (``reads_of``), padded at the
-        sequence's own ends as the layer pads them, computed in the very chunks of a whole
-        trace (``chunk_steps``, from output step 0), so to the bit the same steps of
-        ``call`` over the whole input."""
+        any strides and padding, ``read(i0, i1)`` giving the input's steps ``i0 .. i1-1``
+        (channels first: on axis 2, a Permute((2, 1))'s, the output's there too): the input
+        steps the outputs read (``reads_of``), padded at the sequence's own ends as the layer
+        pads them, computed in the very chunks of a whole trace (``chunk_steps``, from
+        output step 0), so to the bit the same steps of ``call`` over the whole input."""
         every = self.chunk_steps(batch)
         n = self.steps_out(steps)
         a, b = (lo, hi) if every is None else (lo // every * every, min(n, -(-hi // every) * every))
         i0, i1 = self.reads_of(a, b, steps)
-        x = np.asarray(read(i0, i1), np.float32)
+        x = self._steps_last(read(i0, i1))  # (as ``call`` turns a channels_first input)
         with np.errstate(invalid="ignore", over="ignore"):  # (as ``layers.run_layer``)
             y = self.forward_part(x, i0, steps, a, b)
-        return y[:, lo - a:hi - a]
+        return self._back(y[:, lo - a:hi - a])
 
     def _input_part(self, x, first: int, steps: int, lo: int, hi: int, fill: float) -> np.ndarray:
         """Padded input steps ``lo .. hi-1`` (before step 0 and from ``steps`` on: the
@@ -405,7 +405,9 @@ class Conv1D(_OverSteps):
             for c0, c1, win in self._chunks(x, first, steps, a, b, self.chunk_steps(B), 0.0):
                 win = win[..., ::self.dilation]
                 for g, Wg in enumerate(kernels):
-                    cols = win[:, :, g * cg:(g + 1) * cg].reshape(B * (c1 - c0), cg * k)
+                    # (rows copied whole whatever the input's layout, a channels_first one's
+                    # transposed view or a window's, or a reshape's view: the same BLAS call)
+                    cols = np.ascontiguousarray(win[:, :, g * cg:(g + 1) * cg].reshape(B * (c1 - c0), cg * k))
                     z[:, c0 - a:c1 - a, g * fg:(g + 1) * fg] = (cols @ Wg).reshape(B, c1 - c0, fg)
         if self.config["use_bias"]:
             z += self.weights[1]

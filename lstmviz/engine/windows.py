@@ -124,7 +124,7 @@ from lstmviz.engine.layers import (
     TimeDistributed,
     run_layer,
 )
-from lstmviz.engine.layers_more import StepMap
+from lstmviz.engine.layers_more import Permute, StepMap
 from lstmviz.engine.recurrent import CUT, Keyframes
 from lstmviz.engine.trace import LaterLayers, LaterTrace, LayerTrace, Steps, Trace
 from lstmviz.errors import LstmvizError
@@ -262,7 +262,7 @@ def _take(arr, axis, lo: int, hi: int):
     """Steps ``lo .. hi-1`` of ``arr`` along its steps ``axis`` (None: it has none)."""
     if axis is None:
         return arr
-    return arr[lo:hi] if axis == 0 else arr[:, lo:hi]
+    return arr[lo:hi] if axis == 0 else arr[:, lo:hi] if axis == 1 else arr[:, :, lo:hi]
 
 
 #: a layer's own time axis: (its steps, how many input steps one of them stands for: an
@@ -315,16 +315,35 @@ def full_trace_bytes(model, batch: int, steps: int) -> int:
     second said)."""
     total = 0
     scales = strides_of(model)
+    on_two = _steps_on_two(model)
     for node in model.nodes:
         own = -(-steps // scales.get(node.layer.name, 1))
         for _, rnn in recurrent_halves(node.layer):
             total += batch * own * rnn.units * (3 * rnn.k + 4) * 4
         if not recurrent_halves(node.layer) and node.layer.output_shapes:
             shape = node.layer.output_shapes[0]
-            dims = shape[1:] if _onnx_op(node.layer) else shape[2:]
+            # (a Permute((2, 1))'s (batch, features, steps): its features a step, not its steps)
+            dims = (shape[1:] if _onnx_op(node.layer) else
+                    shape[1:2] + shape[3:] if on_two.get(node.layer.name) else shape[2:])
             per = int(np.prod([d for d in dims if d is not None], dtype=np.int64)) if len(shape) > 2 else 1
             total += batch * own * per * 4
     return total
+
+
+def _steps_on_two(model) -> dict[str, bool]:
+    """Per Keras layer, whether its (first) output holds the steps on axis 2: a
+    Permute((2, 1)) over a sequence, the channels_first Conv1D and poolings after it (as
+    ``_plan`` follows them, without refusing anything), for counting a step's floats."""
+    got: dict[str, bool] = {}
+    for node in model.nodes:
+        layer = node.layer
+        two = bool(node.inbound) and got.get(node.inbound[0].layer, False)
+        if isinstance(layer, Permute) and len(layer.dims) >= 2:
+            two = layer.dims.index(2 if two else 1) == 1
+        elif not (layer.class_name in CONV_CLASSES and layer.channels_first):
+            two = False
+        got[layer.name] = two
+    return got
 
 
 #: What a recurrent half's step costs beside its products, in multiply-adds (a step's
@@ -399,9 +418,10 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
         if onnx_node(layer) and k == 0:  # Y: (steps, directions, batch, units) or (batch, steps, ...)
             return len(recurrent_halves(layer)) * int(layer.units)
         shape = layer.output_shapes[k] if k < len(layer.output_shapes) else ()
-        ax = axes[layer.name][k] if _onnx_op(layer) and k < len(axes[layer.name]) else None
+        ax = axes[layer.name][k] if k < len(axes[layer.name]) else None
         if ax is not None and len(shape) > 2:  # (an ONNX op's steps where ``follow`` says: a Conv's
-            # (N, C, L) holds C floats a step; the batch on axis 1 where the steps are first)
+            # (N, C, L) holds C floats a step, a Permute((2, 1))'s (batch, features, steps)
+            # too; the batch on axis 1 where the steps are first)
             return int(np.prod([d or 1 for i, d in enumerate(shape) if i not in (ax, int(ax == 0))], dtype=np.int64))
         return int(np.prod([d or 1 for d in shape[2:]], dtype=np.int64)) if len(shape) > 2 else 1
 
@@ -625,6 +645,37 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
         if isinstance(layer, Dense) and layer.steps_first and in_axes[0] == 0:
             seq[layer.name], axes[layer.name] = [True], [0]  # (one product per step: its forward)
             continue
+        if (isinstance(layer, Permute) and len(ins) == 1 and ins[0]
+                and in_axes[0] is not None and 1 <= in_axes[0] <= len(layer.dims)):
+            # (the steps where its dims put them: a Permute((2, 1)) over (batch, steps,
+            # features) holds them on axis 2, another Permute((2, 1)) puts them back on axis 1;
+            # each number copied, no arithmetic, so a window's steps are the whole's)
+            seq[layer.name], axes[layer.name] = [True], [1 + layer.dims.index(in_axes[0])]
+            tags[layer.name] = [None]
+            continue
+        if any(ins) and layer.class_name in CONV_CLASSES and layer.channels_first:
+            if in_axes[0] != 2:
+                verb = "convolves" if layer.class_name == "Conv1D" else "pools"
+                raise LstmvizError(
+                    f"{name} reads its steps on axis 2 (channels_first) of a sequence whose steps are "
+                    f"on axis 1, so it {verb} each step's features; a long sequence is traced by windows "
+                    "through a Conv1D or pooling of data_format 'channels_last', or of 'channels_first' "
+                    "after a Permute((2, 1)) puts the steps on axis 2 (a shorter input, or more memory "
+                    "for a whole trace, File > Memory limit, shows it)")
+            # (its output's steps on axis 2 too, reading input steps ``reads_of`` theirs:
+            # ``conv.window``; its own time axis, ``_clocks``)
+            seq[layer.name], axes[layer.name], tags[layer.name] = [True], [2], [None]
+            continue
+        if any(has and ax == 2 for has, ax in zip(ins, in_axes)):
+            if recurrent_halves(layer):
+                raise LstmvizError(
+                    f"{name} steps over axis 1 of a sequence whose steps are on axis 2 (after a "
+                    "Permute((2, 1))); a long sequence is traced by windows only where a Permute((2, 1)) "
+                    "puts the steps back on axis 1 before each recurrent layer")
+            raise LstmvizError(
+                f"{name} reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); a long "
+                "sequence is traced by windows through one only by a Conv1D or pooling of data_format "
+                "'channels_first' or a Permute((2, 1)) putting the steps back on axis 1")
         if any(has and ax != 1 for has, ax in zip(ins, in_axes)):
             raise LstmvizError(
                 f"{name} reads a sequence whose steps are on its first axis (time, batch, ...); "
@@ -652,12 +703,8 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # (a GlobalMaxPooling1D / GlobalAveragePooling1D over the steps: no time axis left,
             # computed once by the pass from the whole sequence, as a whole trace calls it)
             seq[layer.name] = [False]
-        elif any(ins) and layer.class_name in CONV_CLASSES:  # (Conv1D, the poolings: engine/conv.py)
-            if layer.channels_first:
-                raise LstmvizError(
-                    f"{name} {layer.changes_steps()}; a long sequence is traced by windows through Conv1D "
-                    "and pooling layers of data_format 'channels_last' (a shorter input, or more memory "
-                    "for a whole trace, File > Memory limit, shows it)")
+        elif any(ins) and layer.class_name in CONV_CLASSES:  # (Conv1D, the poolings: engine/conv.py;
+            # channels_first ones above)
             # (its output's steps read input steps ``reads_of`` theirs: ``_Window.values``; its
             # own time axis, fewer steps where strides > 1 or padding 'valid': ``_clocks``)
             seq[layer.name] = [True]
@@ -669,8 +716,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             raise LstmvizError(
                 f"{name} reshapes the time axis; a long sequence is traced by windows "
                 "only through recurrent layers (RNN([cells]) too), per-step layers (a Reshape or "
-                "Permute keeping the batch and time axes), Conv1D and pooling layers (channels_last), "
-                "Cropping1D, ZeroPadding1D, UpSampling1D, GlobalMaxPooling1D and GlobalAveragePooling1D")
+                "Permute keeping the batch and time axes), Permute((2, 1)), Conv1D and pooling layers "
+                "(channels_first after a Permute((2, 1))), Cropping1D, ZeroPadding1D, UpSampling1D, "
+                "GlobalMaxPooling1D and GlobalAveragePooling1D")
         else:
             seq[layer.name] = [False] * max(1, len(layer.output_shapes))
         axes[layer.name] = [1 if s else None for s in seq[layer.name]]
