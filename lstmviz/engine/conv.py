@@ -31,8 +31,9 @@ compared in turn), so any chunk gives each step the same bits.
 
 A layer of ``strides`` 1 and padding ``same`` or ``causal`` (channels last: ``keeps_steps``)
 gives as many steps as it reads, step t reading input steps ``t - before .. t + after``
-(``reach``). A long input's windows follow any channels-last one (``window``): output
-steps ``lo .. hi-1`` read input steps ``reads_of(lo, hi)``, whatever its strides and padding.
+(``reach``). A long input's windows follow any one (``window``): output steps ``lo ..
+hi-1`` read input steps ``reads_of(lo, hi)``, whatever its strides and padding; a
+channels_first one where a Permute((2, 1)) put the steps on axis 2 (``engine/windows.py``).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ later cells reading the cell before's window output in its processing order (the
 turned around with it where the layer runs backwards), the same steps and products as
 the whole trace's.
 
-A Conv1D or a pooling (``engine/conv.py``, channels last) is followed too, whatever its
+A Conv1D or a pooling (``engine/conv.py``; channels_first: below) is followed too, whatever its
 strides and padding: its window of output steps ``lo .. hi-1`` reads its input over the
 steps they reach (``conv.reads_of``: ``lo*s - before .. (hi-1)*s + span - before``),
 clipped to the sequence and padded at the sequence's own ends as the layer pads them, and
@@ -51,8 +51,20 @@ every K of ITS steps, ``_Window.values(name, lo, hi)`` takes ``lo``/``hi`` in th
 own steps, and ``window(a, b)`` (steps of the input, or of a layer ``of``) gives each
 layer the steps the window's input steps ``a*S .. b*S-1`` stand for (``steps_for``: step
 t of a layer of scale S stands for input step t*S; at least one step), each record's
-``start`` and ``total`` its own. One that reads its steps on its last axis
-(channels_first) is refused in one line. A mask stops at them as in a trace.
+``start`` and ``total`` its own. A mask stops at them as in a trace.
+
+Keras' usual channels_first CNN, ``Permute((2, 1)) -> Conv1D(data_format='channels_first')
+-> Permute((2, 1)) -> LSTM``, is followed too: each output's steps axis (``_plan``'s
+``axes``) is where a Permute puts the steps (axis 2 of (batch, features, steps) after a
+Permute((2, 1)) over a sequence, axis 1 again after another; a copy of each number, so a
+window of the input's steps gives the same steps of it), and a channels_first Conv1D or
+pooling reading them on axis 2 is followed as a channels_last one, its window turned as
+``call`` turns its input and output (``conv.window``; a Conv1D's product rows always a
+contiguous copy, so the same BLAS calls as the whole trace's chunks). A channels_first one
+over steps on axis 1 (no Permute before it: it steps over each step's features) is refused
+in one line, as is any other layer reading steps on axis 2 (a recurrent layer with no
+Permute((2, 1)) back, a Dense). A (batch, features, steps) output counts its features a
+step in ``full_trace_bytes`` and ``pass_bytes``.
 
 A Cropping1D((a, b)), ZeroPadding1D((a, b)) or UpSampling1D(k) (``layers_more.StepMap``) is
 followed alike: its output step t reads input step ``(t - shift) // repeat`` (t+a, t-a, or
