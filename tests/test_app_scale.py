@@ -2494,3 +2494,60 @@ def test_a_long_input_through_cropping_padding_or_upsampling_opens_and_seeks_to_
                                       err_msg=str(key))
         np.testing.assert_array_equal(got.lo, np.array([arr[a:b].min(axis=0) for a, b in zip(edges[:-1], edges[1:])]),
                                       err_msg=str(key))
+
+
+def test_a_long_input_through_permuted_channels_first_layers_seeks_exact_windows():
+    """Issue 13: Keras' channels_first CNN, Permute((2, 1)) -> Conv1D(channels_first) ->
+    MaxPooling1D(2, channels_first) -> Permute((2, 1)) -> LSTM, over a long input: the views
+    count the steps of the first Permute's and the channels_first layers' outputs on axis 2
+    (``cell_ref.steps_axes``, as the windows hold them); the first window before the pass is
+    refused by no layer, and a seek anywhere after it gives every layer's own steps of the
+    whole trace, to the bit, on that axis; the overviews of each output are its min and max
+    per bin over that axis."""
+    import threading
+
+    from lstmviz.app.cell_ref import steps_axes
+    from lstmviz.app.long_sequence import LongSequence
+    from lstmviz.app.output_ref import OUTPUT_KEY, output_layers
+
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+        LayerSpec("Conv1D", {"filters": 6, "kernel_size": 5, "padding": "causal", "activation": "relu",
+                             "data_format": "channels_first"}, name="conv"),
+        LayerSpec("MaxPooling1D", {"pool_size": 2, "data_format": "channels_first"}, name="pool"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="lstm")], seed=3)
+    n = 3000
+    t = np.arange(n)
+    x = np.stack([np.sin(t / 40.0), np.cos(t / 333.0), np.sign(np.sin(t / 97.0))], -1)[None].repeat(2, 0)
+    x = (x + np.random.default_rng(5).normal(scale=0.1, size=x.shape)).astype(np.float32)
+    axes = {name: got[0] for name, got in steps_axes(model).items()}
+    assert {k: axes[k] for k in ("p1", "conv", "pool", "p2", "lstm")} == {
+        "p1": 2, "conv": 2, "pool": 2, "p2": 1, "lstm": 1}, axes
+    full = model.trace(x)
+    ls = LongSequence(model, x, window=256, every=64)
+    worker = threading.Thread(target=ls.run_pass)
+    worker.start()
+    worker.join()
+    assert ls.ready and ls.error is None
+    for step in (0, 777, 1501, n - 1):
+        win, i = ls.window_at(step)
+        assert win.start + i == step
+        for name in ("p1", "conv", "pool", "p2", "lstm"):
+            rec = win[name]
+            got = np.asarray(rec.output)
+            whole = np.moveaxis(np.asarray(full[name].output), axes[name], 1)
+            part = np.moveaxis(got, axes[name], 1)
+            assert np.array_equal(part, whole[:, rec.start:rec.start + part.shape[1]]), (name, step)
+        c = win["lstm"].steps["c"]
+        assert c.shape[1] >= 128  # (the LSTM's own steps: half the input's)
+        np.testing.assert_array_equal(c, full["lstm"].steps["c"][:, win["lstm"].start:win["lstm"].start + c.shape[1]])
+    assert output_layers(model, x[:1]) == {"p1": 2, "conv": 2, "pool": 2, "p2": 1}
+    one = keyframe_pass(model, x[:1], every=64)
+    got = scale.overviews(one, 0, 511)
+    for name, axis in output_layers(model, x[:1]).items():
+        ov = got[(name, OUTPUT_KEY)]
+        y = np.moveaxis(full[name].output[0], axis - 1, 0)
+        e = ov.edges()
+        assert np.array_equal(ov.lo, np.array([y[a:b].min(0) for a, b in zip(e[:-1], e[1:])])), name
+        assert np.array_equal(ov.hi, np.array([y[a:b].max(0) for a, b in zip(e[:-1], e[1:])])), name

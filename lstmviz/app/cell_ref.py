@@ -851,7 +851,8 @@ def steps_axes(model: Model) -> dict[str, list]:
     """For every layer, the axis of each of its outputs that holds steps (None: none): what
     the views draw as columns and the player counts. A Keras layer's by its data format
     (axis 2 channels first, else 1: a (batch, steps, ...) output; none for (batch,
-    features)); an ONNX graph's followed from its inputs (axis 0 of a time-major one) op by
+    features)), a Permute's where its dims put its input's steps (a Permute((2, 1))'s on
+    axis 2, where a channels_first Conv1D after it reads them); an ONNX graph's followed from its inputs (axis 0 of a time-major one) op by
     op, as ``onnx_time.drawn_axes`` says (a Transpose moves them, a Conv or a pooling makes
     new ones on axis 2, a Relu or BatchNormalization keeps them, a ReduceMax over them
     leaves none)."""
@@ -885,6 +886,12 @@ def steps_axes(model: Model) -> dict[str, list]:
                 layer, in_axes, [of(tags, r) for r in node.inbound], [of(shapes, r) for r in node.inbound], ranks)
         else:
             axes[layer.name] = _own_axes(layer, ranks)
+            dims = list(getattr(layer, "dims", None) or []) if layer.class_name == "Permute" else []
+            ax = in_axes[0] if in_axes else None
+            if dims and isinstance(ax, int) and 1 <= ax <= len(dims) and ranks[:1] == [len(dims) + 1]:
+                # (a Permute moves the steps where its dims put them: a Permute((2, 1))'s on
+                # axis 2, as a long input's windows hold them, ``windows._plan``)
+                axes[layer.name] = [1 + dims.index(ax)]
     _AXES_KNOWN[model] = (key, axes)
     return axes
 
