@@ -852,10 +852,10 @@ def steps_axes(model: Model) -> dict[str, list]:
     the views draw as columns and the player counts. A Keras layer's by its data format
     (axis 2 channels first, else 1: a (batch, steps, ...) output; none for (batch,
     features)), a Permute's where its dims put its input's steps (a Permute((2, 1))'s on
-    axis 2, where a channels_first Conv1D after it reads them); an ONNX graph's followed from its inputs (axis 0 of a time-major one) op by
-    op, as ``onnx_time.drawn_axes`` says (a Transpose moves them, a Conv or a pooling makes
-    new ones on axis 2, a Relu or BatchNormalization keeps them, a ReduceMax over them
-    leaves none)."""
+    axis 2, where a channels_first Conv1D after it reads them); an ONNX graph's followed
+    from its inputs (axis 0 of a time-major one) op by op, as ``onnx_time.drawn_axes`` says
+    (a Transpose moves them, a Conv or a pooling makes new ones on axis 2, a Relu or
+    BatchNormalization keeps them, a ReduceMax over them leaves none)."""
     from lstmviz.engine.layers import InputLayer
 
     key = tuple((id(n.layer), str(n.layer.output_shapes), getattr(n.layer, "channels_first", None))
