@@ -2125,6 +2125,36 @@ def test_a_permuted_channels_first_cnn_lstm_pass_holds_about_what_pass_bytes_say
     assert pass_bytes(model, [x]) < 2 * pass_peak(model, x)
 
 
+def test_keras_around_rnns_permute_windows_to_keras_and_a_norm_across_the_steps_still_stops_it():
+    """tests/fixtures/k3_around_rnn: its Permute((2, 1)) of the LSTM's sequence is followed
+    now (the LSTM with the file's weights and the Permute alone: the full trace is Keras'
+    numbers, every window the full trace's to the bit, the steps on axis 2); the model as a
+    whole is still refused, in one line, at its first layer reading across the steps (a
+    LayerNormalization over steps and features), not at the Permute."""
+    import lstmviz
+    from tests.helpers import FIXTURES
+
+    d = FIXTURES / "k3_around_rnn"
+    model = lstmviz.load(d / "model.keras", isolate=False)
+    x = np.load(d / "x.npy")
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(model, x, every=16)
+    said = str(err.value)
+    assert "\n" not in said and said.startswith("layer 'ln_steps_features' (LayerNormalization)"), said
+    lstm = model.get_layer("lstm")
+    two = Model.sequential((None, None, x.shape[2]), [LayerSpec("LSTM", dict(lstm.config), name="lstm"),
+                                                     LayerSpec("Permute", {"dims": [2, 1]}, name="permute")])
+    two.get_layer("lstm").set_weights(lstm.weights)
+    full = two.trace(x)
+    np.testing.assert_allclose(full["permute"].output, np.load(d / "expected.npz")["layer:permute"], atol=1e-5)
+    wt = keyframe_pass(two, x, every=16)
+    steps = x.shape[1]
+    for a, b in [(0, 1), (0, 4), (2, 5), (steps - 1, steps), (0, steps)]:
+        win = wt.window(a, b)
+        assert np.array_equal(win["permute"].output, full["permute"].output[:, :, a:b]), (a, b)
+        assert _same_own_steps(full, win, wt, a, b) > 0
+
+
 @pytest.mark.parametrize("case", ["k3_conv_lstm", "k2_conv_lstm"])
 def test_a_keras_conv_pool_lstms_windows_equal_its_full_trace_which_equals_keras(case):
     """Real Keras' Conv1D -> MaxPooling1D(2) -> LSTM (Keras 3: padding 'valid'; Keras 2:
