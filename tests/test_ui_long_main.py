@@ -3063,3 +3063,55 @@ def test_a_long_input_through_cropping_padding_or_upsampling_shows_the_lstm_in_i
         assert f"t = {step:,}" in said and f"of {own:,}" in said, said
         assert ("reads input step" in said) == (read >= 0), (step, read, said)
         assert read < 0 or f"reads input step {read:,} " in said, (step, read, said)
+
+
+def test_a_long_input_through_permuted_channels_first_layers_shows_exact_windows(qapp, qtbot, monkeypatch):
+    """Issue 13: Keras' Permute((2, 1)) -> Conv1D(channels_first) -> MaxPooling1D(2,
+    channels_first) -> Permute((2, 1)) -> LSTM opens a long input (beyond a small trace
+    budget: windows, not refused) and the player seeks anywhere: Over time's heatmap of the
+    Conv1D's output (its steps on axis 2) and of the LSTM's cell state are the whole
+    trace's steps of the window, to the bit."""
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.ui.app import dispose, make_window
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+        LayerSpec("Conv1D", {"filters": 6, "kernel_size": 5, "padding": "causal", "activation": "relu",
+                             "data_format": "channels_first"}, name="conv"),
+        LayerSpec("MaxPooling1D", {"pool_size": 2, "data_format": "channels_first"}, name="pool"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="lstm")], seed=3)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 40.0), np.cos(t / 333.0), np.sign(np.sin(t / 97.0))], -1)[None].astype(np.float32)
+    full = model.trace(x)
+    w = make_window(model=model, quiet=True)
+    try:
+        w.resize(1400, 900)
+        w.show()
+        qtbot.waitExposed(w)
+        state = w.state
+        view = _tab(w, "Over time")
+        state.set_input_data(x)
+        seq = state.long
+        assert seq is not None and state.error is None
+        assert w.long_runner.wait(120)
+        seq.wait_prefetch()
+        # (the cursor's step is the layer's own: the LSTM after the pooling has T/2)
+        for name, key, steps in (("conv", "y", (2222, 10, T - 1)), ("lstm", "c", (1111, 5, T // 2 - 1))):
+            state.set_cursor(layer=name)
+            for step in steps:
+                state.set_cursor(step=step)
+                assert state.cursor.step == step
+                # (the quick chunk at once, then its whole window)
+                qtbot.waitUntil(lambda: seq.deferred is None and state.trace.end - state.trace.start == min(
+                    seq.window, T - state.trace.start), timeout=60_000)
+                QtWidgets.QApplication.processEvents()
+                rec = state.trace.layers[name]
+                slot = next(s for s in view.slots if s.key == key)
+                img = slot.image.image
+                assert rec.start <= step < rec.start + img.shape[1], (name, step)
+                whole = full[name].output[0] if key == "y" else full[name].steps[key][0].T
+                np.testing.assert_array_equal(img, whole[:, rec.start:rec.start + img.shape[1]])
+    finally:
+        dispose(w)
