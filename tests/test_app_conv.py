@@ -84,3 +84,45 @@ def test_a_conv1ds_step_page_after_a_pooling_on_a_long_inputs_window_is_the_whol
             np.testing.assert_array_equal(ref.y_at(0, t), whole.y_at(0, lo + t))
             assert [e.line for e in equations(ref, 0, t, 1)] == [e.line for e in equations(whole, 0, lo + t, 1)]
     assert shown > 150  # (strides 2: 64 steps a window of 256)
+
+
+@pytest.mark.parametrize("kind, cfg", [
+    ("Conv1D", {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}),
+    ("Conv1D", {"filters": 3, "kernel_size": 4, "padding": "causal", "activation": "tanh"}),
+    ("AveragePooling1D", {"pool_size": 3, "strides": 2, "padding": "same"})])
+def test_a_channels_first_conv_after_a_permute_on_a_long_inputs_window_has_the_whole_traces_step_page(kind, cfg):
+    """Keras' Permute((2, 1)) -> Conv1D(channels_first) (or pooling) -> Permute((2, 1)) ->
+    LSTM on a long input's windows: the Cell view's step page of the channels_first layer
+    (its input's steps on axis 2: followed by the windows) is not refused; at every step
+    whose taps the window holds, its taps, y and equations are a whole trace's page's at
+    the same step (the same sums to the bit). A channels_first one over steps on axis 1 is
+    still refused (``tests/test_views_step.py``)."""
+    from lstmviz.app.step_ref import equations, step_ref, step_refusal
+    from lstmviz.engine.windows import keyframe_pass
+
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+        LayerSpec(kind, dict(cfg, data_format="channels_first"), name="c"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l")], seed=1)
+    T = 3001
+    x = np.random.default_rng(0).normal(size=(1, T, 2)).astype(np.float32)
+    whole = step_ref(model, model.trace(x), "c")
+    assert whole is not None
+    wt = keyframe_pass(model, x, every=16)
+    shown = 0
+    for a, b in [(0, 256), (1000, 1256), (T - 256, T)]:
+        win = wt.window(a, b, by_input=True)
+        assert step_refusal(model, win, "c") is None
+        ref = step_ref(model, win, "c")
+        assert ref is not None
+        lo = win.spans["c"][0]
+        for t in range(ref.T):
+            if ref.outside(t) is not None:
+                continue
+            shown += 1
+            np.testing.assert_array_equal(ref.x_at(0, t), whole.x_at(0, lo + t))
+            np.testing.assert_array_equal(ref.y_at(0, t), whole.y_at(0, lo + t))
+            unit = t % (3 if kind == "Conv1D" else 2)
+            assert [e.line for e in equations(ref, 0, t, unit)] == [e.line for e in equations(whole, 0, lo + t, unit)]
+    assert shown > 300

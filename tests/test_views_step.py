@@ -143,9 +143,10 @@ def test_where_the_input_comes_from_and_the_same_weights():
 
 
 def test_a_window_of_a_long_input_of_a_channels_first_conv_is_said_in_one_line():
-    """A long input's windows follow a channels-last Conv1D of any strides and padding
-    (``windows._plan`` refuses a channels_first one), so a window of a channels_first one
-    is never made; were it, its step page is refused in one line, saying why."""
+    """A long input's windows follow a channels-last Conv1D of any strides and padding, a
+    channels_first one only after a Permute((2, 1)) (``windows._plan`` refuses one over
+    steps on axis 1), so a window of this one is never made; were it, its step page is
+    refused in one line, saying why (``tests/test_app_conv.py``: after a Permute, shown)."""
     model, _, trace, _ = fixture("k3_conv_pool_options")
     trace.total_steps = 50_000  # (as a long input's window says it: engine/windows.py)
     assert step_ref(model, trace, "conv_cf") is None

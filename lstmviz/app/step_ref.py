@@ -39,6 +39,7 @@ from lstmviz.app.cell_ref import (
     mixed_said,
     mixed_steps,
     reversed_steps,
+    steps_axis,
     steps_below,
     unit_word,
 )
@@ -541,15 +542,18 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
             return None
         x, y = layer._steps_last(x), layer._steps_last(y)
         total = getattr(trace, "total_steps", None)
-        # (a long input's windows follow a channels-last Conv1D, an ONNX node over (N, C, L):
-        # ``windows._plan``)
+        # (a long input's windows follow a channels-last Conv1D, a channels_first one where a
+        # Permute((2, 1)) put its input's steps on axis 2 (turned here as ``call`` turns
+        # them), an ONNX node over (N, C, L): ``windows._plan``)
+        below = layer_below(model, name)
         if (y.shape[1] != layer.steps_out(x.shape[1]) if total is None
-                else layer.channels_first and not onnx_window(layer)):
+                else layer.channels_first and not onnx_window(layer)
+                and (below is None or steps_axis(model, below) != 2)):
             why = layer.changes_steps() or "reads windows of its input steps"
             kind = layer.class_name
             return (f"'{safe_name(name)}' ({kind}) {why}: a long input's windows do not follow it; its step "
                     "is shown on an input traced whole (shorter than the long-input threshold), or on a long "
-                    f"input where the {kind} reads its steps channels last")
+                    f"input where the {kind} reads its steps channels last, or after a Permute((2, 1))")
     elif x.ndim not in (2, 3) or x.ndim != y.ndim or (x.ndim == 3 and x.shape[1] != y.shape[1]):
         return None  # (a Dense on a 4-D input: no steps of one vector each)
     # (a long input's window: the layer's own first step and its input's, each its own after
