@@ -719,6 +719,52 @@ def test_the_side_panel_gives_way_beside_a_bidirectional_header_at_800_x_600(mak
     assert w.side.minimumWidth() == natural
 
 
+def test_over_times_colour_bar_labels_lie_within_the_window_at_800_x_600_beside_the_side_panel(qapp, qtbot):
+    """Presenting a Bidirectional LSTM at 800 x 600 with the side panel (S), Over time's page
+    was 374 px for three heatmaps of 152 each: the widgets overlapped (each colour bar's
+    labels under its right neighbour) and the third column's labels were cut at the window's
+    right edge. Each heatmap now takes its share of the row: every label pyqtgraph draws on
+    a colour bar's axis lies within its own heatmap's widget and within the window."""
+    import pyqtgraph as pg
+
+    from helpers import FIXTURES, axis_specs
+    from lstmviz.ui.app import dispose
+    from lstmviz.ui.app import make_window as open_window
+
+    w = open_window(str(FIXTURES / "k3_bidi_lstm_stacked" / "model.keras"), "projector", quiet=True)
+    try:
+        w.show()
+        p = present_on(w, 800, 600)
+        settle()
+        press(qtbot, w, QtCore.Qt.Key.Key_S)
+        w.resize(800, 600)
+        w.tabs.setCurrentIndex(2)  # Over time
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        view = w.views[2]
+        assert w.side.isVisible() and view.isVisible() and w.width() <= 800
+        seen = 0
+        for gv in view.findChildren(pg.GraphicsView):
+            if not gv.isVisible():
+                continue
+            own = QtCore.QRectF(QtCore.QRect(gv.mapTo(w, QtCore.QPoint(0, 0)), gv.size()))
+            for bar in (it for it in gv.scene().items() if isinstance(it, pg.ColorBarItem) and it.isVisible()):
+                for rect, _, text in axis_specs(bar.axis, type(bar.axis).generateDrawSpecs)[2]:
+                    if not text:
+                        continue
+                    r = bar.axis.mapRectToScene(rect)
+                    box = QtCore.QRectF(QtCore.QPointF(gv.mapTo(w, gv.mapFromScene(r.topLeft()))),
+                                        QtCore.QPointF(gv.mapTo(w, gv.mapFromScene(r.bottomRight()))))
+                    assert own.adjusted(-1, -1, 1, 1).contains(box), (text, box, own)
+                    assert box.right() <= w.width(), (text, box)
+                    seen += 1
+        assert seen >= 6 * 2  # (six heatmaps' bars, two labels each at least)
+        p.leave()
+    finally:
+        dispose(w)
+        th.apply("dark", qapp)
+
+
 def test_a_train_lesson_gives_back_the_users_pinned_curve_and_both_plots(window):
     """The user pinned their run's gradient curve, then ran the vanishing-gradient lesson:
     when it ended, the dashed curve on their 20-step run was the lesson's 50-step SimpleRNN

@@ -187,6 +187,10 @@ CURVES_MIN_PLOT = 40
 #: the side panel: past a 1024 x 768 screen; 160, two to a row, 790 px at 760 x 540; at 152
 #: each image is still ``IMAGE_MIN_WIDE`` wide at the window's least size)
 HEATMAP_MIN_WIDTH = 152
+#: a heatmap's least width where its page is narrower than its row of ``HEATMAP_MIN_WIDTH``
+#: (``_fit_columns``): its share of the row, but not under this (the left axis' and colour
+#: bar's labels and an image of ~40 px)
+HEATMAP_NARROW_WIDTH = 112
 #: an LSTM's six heatmaps two to a row, three rows, in a page too narrow for three to a
 #: row (``_fit_columns``: at 800 x 600 beside the side panel three to a row held the window
 #: 902 px wide): each image at least this high, without their step axes (the curves' below
@@ -1035,6 +1039,17 @@ class OverTimeView(TraceView):
             else:  # (as narrow as two to a row, at the least: the window can be narrowed to it)
                 two = 2 * HEATMAP_MIN_WIDTH + gap
                 least = (-(-(two - (wide - 1) * gap) // wide), HEATMAP_MIN)
+        if columns == wide and self.width() > 0:
+            # a page narrower than its row's least (presenting at 800 x 600 beside the side
+            # panel a Bidirectional's page was 374 px for three of 152: the widgets overlapped,
+            # each colour bar's labels under its right neighbour, the third's past the
+            # window's edge): each heatmap the row's share, down to HEATMAP_NARROW_WIDTH
+            # (its image, its colour bar and their labels within it: ``fit_room``)
+            m = self._outer().contentsMargins()
+            gap = self.grid.horizontalSpacing()
+            share = (self.width() - m.left() - m.right() - (columns - 1) * gap) // columns
+            if share < least[0]:
+                least = (max(HEATMAP_NARROW_WIDTH, share), least[1])
         strips = [slot for slot in self.slots if not slot.widget.isHidden() and slot.strip.shown]
         if strips:  # a long input's strip above each image: at least bare (fit_strip)
             strip = strips[0].strip
