@@ -2510,7 +2510,9 @@ def test_the_metric_plot_reads_with_one_to_six_metrics(make_window, size, theme)
         h = panel.session.view().history
         vb, legend, title = panel.metric_plot.vb, panel.metric_legend, panel.metric_plot.titleLabel
         heights[count] = vb.height()
-        # the legend: above the view, within the plot, at most two rows
+        shared = panel.shared_key.isVisible()  # (one key over the loss and metric plots)
+        assert not shared or _unnamed_curves(panel) == []
+        # the legend: above the view, within the plot, at most two rows (one under the key)
         box, view = legend.sceneBoundingRect(), vb.sceneBoundingRect()
         assert box.bottom() <= view.top() + 0.5 and not box.intersects(view)
         assert view.left() - 0.5 <= box.left() and box.right() <= view.right() + 0.5
@@ -2519,17 +2521,21 @@ def test_the_metric_plot_reads_with_one_to_six_metrics(make_window, size, theme)
         if legend.more is not None and legend.more.isVisible():
             entries.append(legend.more.sceneBoundingRect())
         rows = len({round(r.center().y()) for r in entries})
-        assert rows <= 2
+        assert rows <= (1 if shared else 2)
         # a second row only where the view keeps its least height (else "+N more" in one:
         # 1280 x 600)
         line = QtGui.QFontMetricsF(panel.theme.font(1.0)).height()
         assert rows == 1 or vb.height() >= METRIC_LEAST_LINES * line - 0.5
         assert all(box.contains(r.center()) for r in entries)
-        # every metric named (or counted in "+N more" and named in its tooltip)
-        said = {label.text.split("<")[0]: sample.item for sample, label in shown}
+        # every metric named (or counted in "+N more" and named in its tooltip; one metric
+        # under the shared key: its axis names it)
+        said = {label.text.split("<")[0]: sample.item for sample, label in shown} if legend.isVisible() else {}
         hidden = [n for n in names if n not in said]
-        if hidden:
-            assert legend.more.isVisible() and legend.more.text.split("<")[0] == f"+{len(hidden)} more"
+        if shared and count == 1:
+            assert not legend.isVisible() and panel.metric_plot.getAxis("left").labelText == names[0]
+        elif hidden:
+            more = f"+{len(hidden)}" if shared else f"+{len(hidden)} more"
+            assert legend.more.isVisible() and legend.more.text.split("<")[0] == more
             assert legend.more.toolTip().split(", ") == hidden
         else:
             assert legend.more is None or not legend.more.isVisible()
@@ -2539,9 +2545,9 @@ def test_the_metric_plot_reads_with_one_to_six_metrics(make_window, size, theme)
             np.testing.assert_allclose(train.getData()[1], [m[name] for m in h.epoch_metrics], rtol=0, atol=0)
             np.testing.assert_allclose(val.getData()[1], [m[name] for m in h.val_metrics], rtol=0, atol=0)
         if count == 1:
-            assert list(said) == [names[0], f"val_{names[0]}"]
+            assert list(said) == ([] if shared else [names[0], f"val_{names[0]}"])
         else:  # one key to the validation curves: dashed, squares, as each metric's is in its hue
-            key = said["val_\u2026"]
+            key = panel._metric_val_key if shared else said["val_\u2026"]  # (the shared key: "- - validation")
             assert key.opts["pen"].style() == QtCore.Qt.PenStyle.DashLine and key.opts["symbol"] == "s"
             hues = set()
             for name in names:
@@ -2618,6 +2624,11 @@ def test_the_loss_legend_leaves_its_view_lines_of_height_on_a_projector(make_win
         curves = {panel.curve_loss: "train, per update", panel.curve_epoch: "train, per epoch",
                   panel.curve_val: "validation"}
         assert [sample.item for sample, _ in legend.items] == list(curves)
+        if panel.shared_key.isVisible():  # (beside the metrics at 800 x 600: one key over both plots)
+            assert task == "parity" and not legend.isVisible() and _unnamed_curves(panel) == []
+            assert vb.height() >= 3 * line
+            assert panel.step_plot.isVisible() and panel.step_plot.vb.height() >= 2 * line
+            return
         for sample, label in legend.items:
             whole = curves[sample.item]
             text = label.item.toPlainText().replace("\u200b", "")
@@ -2732,6 +2743,9 @@ def test_one_metrics_legend_names_its_curves_beside_the_loss_at_800_x_600(make_w
         h = panel.session.view().history
         np.testing.assert_allclose(train.getData()[1], [m[name] for m in h.epoch_metrics], rtol=0, atol=0)
         np.testing.assert_allclose(val.getData()[1], [m[name] for m in h.val_metrics], rtol=0, atol=0)
+        if panel.shared_key.isVisible():  # (presenting: one key over both plots, the axis names the metric)
+            assert not legend.isVisible() and _unnamed_curves(panel) == [] and size == (800, 600)
+            return
         assert legend.more is None or not legend.more.isVisible()
         said = {label.item.toPlainText().replace("\u200b", ""): sample.item
                 for sample, label in legend.items if label.isVisible() and sample.isVisible()}
@@ -2823,6 +2837,132 @@ def test_the_gradient_axis_at_800_x_600_reads_two_labels(make_window, qapp, span
         assert len(drawn) >= 2, (plot.vb.height(), axis._tickLevels)
         ys = [y for y, _ in drawn]
         assert all(b - a >= line - 0.5 for a, b in zip(ys, ys[1:])), drawn
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
+
+
+def _unnamed_curves(panel) -> list[str]:
+    """The loss and metric plots' drawn curves that nothing on screen names: neither a shown
+    legend entry of a non-empty name, nor the shared key's word for their style ("update",
+    "epoch", "val...") (a metric's train curve also needs its metric's name: its shown entry,
+    the axis' title of one metric, or "+N more" beside named entries); the shared key and
+    the legends' names whole within the plots' widget."""
+    from PySide6 import QtGui
+
+    def plain(label) -> str:
+        return QtGui.QTextDocumentFragment.fromHtml(label.item.toHtml()).toPlainText().replace("\u200b", "").strip()
+
+    scene = panel.plots.mapToScene(panel.plots.viewport().rect()).boundingRect()
+    named = {}  # id(curve) -> its shown entry's name
+    for legend in (panel.legend, panel.metric_legend):
+        if not legend.isVisible():
+            continue
+        for sample, label in legend.items:
+            if label.isVisible() and plain(label):
+                assert scene.contains(label.sceneBoundingRect()), plain(label)
+                named[id(sample.item)] = plain(label)
+    key = plain(panel.shared_key) if panel.shared_key.isVisible() else ""
+    if key:
+        assert scene.contains(panel.shared_key.item.sceneBoundingRect()), (key, scene)
+    more = panel.metric_legend.more
+    counted = more is not None and more.isVisible() and panel.metric_legend.isVisible()
+    metric_names = list(panel._metric_curves)
+    unnamed = []
+    styles = [(panel.curve_loss, "loss per update", "update"), (panel.curve_epoch, "loss per epoch", "epoch"),
+              (panel.curve_val, "loss validation", "val")]
+    for name, (train, val) in panel._metric_curves.items():
+        styles += [(train, name, "epoch"), (val, f"val_{name}", "val")]
+    for curve, what, word in styles:
+        xs = curve.getData()[0]
+        if not curve.isVisible() or xs is None or len(xs) == 0:
+            continue
+        if id(curve) in named:
+            continue
+        if word not in key:
+            unnamed.append(what)
+            continue
+        if curve in (panel.curve_loss, panel.curve_epoch, panel.curve_val):
+            continue
+        base = what.removeprefix("val_")
+        axis = panel.metric_plot.getAxis("left").labelText
+        if (len(metric_names) == 1 and axis == base) or any(n == base for n in named.values()):
+            continue
+        if counted and named and base in more.toolTip().split(", "):
+            continue
+        unnamed.append(what)
+    return unnamed
+
+
+@pytest.mark.parametrize("present", [False, True])
+@pytest.mark.parametrize("metrics", [1, 3])
+def test_every_train_curve_is_named_on_an_800_x_600_projector(make_window, qapp, present, metrics):
+    """At 800 x 600 in the projector theme the loss plot beside the metrics had ~203 px:
+    its legend showed its three samples unnamed (their names in tooltips), and the metric
+    legend only "+2 more". Now one key over both plots names the curves' styles ("per
+    update", "per epoch", "validation": the plots share the update axis and those styles),
+    the loss legend gone under it, the metric legend naming only the metrics by colour
+    (one metric: the axis says it): every curve drawn is named on screen, presenting or
+    not, and the views keep their height (the loss view 3 lines, the gradient's 2)."""
+    from PySide6 import QtGui, QtWidgets
+
+    from helpers import present_on
+    from lstmviz.ui import theme as th
+
+    if metrics == 1:
+        w = make_window((800, 600))
+        panel = w.train_panel
+        w.tabs.setCurrentWidget(panel)
+        panel.task_combo.setCurrentIndex(panel.task_combo.findData("parity"))
+        for _ in range(40):  # (an epoch and more of parity's 32 updates)
+            assert panel.session.step() is not None
+    else:
+        w, panel = _metrics_run(make_window, (800, 600), metrics)
+    try:
+        if present:
+            present_on(w, 800, 600)
+        else:
+            w.set_theme("projector")
+            w.resize(800, 600)
+        panel.refresh(force=True)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        assert panel.metric_plot.isVisible() and len(panel._metric_curves) == metrics
+        assert _unnamed_curves(panel) == []
+        line = QtGui.QFontMetricsF(panel.theme.font(1.0)).height()
+        assert panel.loss_plot.vb.height() >= 3 * line, panel.loss_plot.vb.height()
+        # (three metrics, not presenting: the gradient's view ~20 px under the metric
+        # legend's two rows before, a line at least now)
+        assert panel.step_plot.isVisible() and panel.step_plot.vb.height() >= (2 if metrics == 1 else 1) * line
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("size", [(1400, 800), (1920, 1080)])
+def test_presenting_on_a_large_screen_the_train_legends_name_each_curve_in_their_plots(make_window, qapp, size):
+    """Presenting at 1400 x 800 and 1920 x 1080 the loss plot beside one metric has room for
+    its legend's names beside its title: no shared key there, the loss legend and the metric
+    legend name every curve in their own plots, as before the shared key."""
+    from PySide6 import QtWidgets
+
+    from helpers import present_on
+    from lstmviz.ui import theme as th
+
+    w = make_window(size)
+    panel = w.train_panel
+    try:
+        w.tabs.setCurrentWidget(panel)
+        panel.task_combo.setCurrentIndex(panel.task_combo.findData("parity"))
+        for _ in range(40):
+            assert panel.session.step() is not None
+        present_on(w, *size)
+        panel.refresh(force=True)
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+        assert not panel.shared_key.isVisible() and panel.legend.isVisible() and panel.metric_legend.isVisible()
+        assert panel.loss_plot.titleLabel.isVisible()
+        assert _unnamed_curves(panel) == []
     finally:
         panel.stop()
         th.apply("dark", qapp)

@@ -1367,6 +1367,10 @@ class _BarAxis(SteadyAxis):
         return super().tickStrings(values, scale, spacing)
 
 
+#: Qt's largest widget size (``QWIDGETSIZE_MAX``): no maximum
+QWIDGETSIZE_MAX = 16777215
+
+
 class RowLegend(pg.LegendItem):
     """A legend in a row of its own between a plot's title and its view (where pyqtgraph
     keeps the hidden top axis), or at the right end of the title's row (``beside_title``),
@@ -1474,6 +1478,8 @@ class RowLegend(pg.LegendItem):
         super().setVisible(visible)
         if bool(visible) != self._shown:
             self._shown = bool(visible)
+            if not self._beside:  # (in its row: a hidden one keeps the view no room either)
+                self.setMaximumHeight(QWIDGETSIZE_MAX if visible else 0)
             if self._beside:
                 self.fit()
                 self._place()
@@ -1509,13 +1515,13 @@ class RowLegend(pg.LegendItem):
         # the title's row as tall as the title (as theme.set_title makes it) or the legend in
         # rows (a narrow plot), whichever is taller
         below = self._below and self._shown
-        height = (title_height(title) + size.height() if below
-                  else max(title_height(title), size.height() if self._shown else 0.0))
+        tall = title_height(title) if title.isVisible() else 0.0  # (a title hidden: no row of its own)
+        height = (tall + size.height() if below else max(tall, size.height() if self._shown else 0.0))
         if abs(height - row.height()) > 0.5:
             title.setMaximumHeight(height)
             self.plot.layout.setRowFixedHeight(0, height)
             return  # (placed when the title's new geometry comes)
-        top = row.top() + title_height(title) if below else row.center().y() - size.height() / 2
+        top = row.top() + tall if below else row.center().y() - size.height() / 2
         self.setGeometry(row.right() - size.width(), top, size.width(), size.height())
 
     def fit(self) -> None:

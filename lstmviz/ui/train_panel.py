@@ -269,6 +269,17 @@ class TrainPanel(QtWidgets.QWidget):
         # gradient curves end)
         self.legend = RowLegend(self.loss_plot, beside_title=True)
         self.step_legend = RowLegend(self.step_plot)
+        # one row of text over the loss and metric plots where the loss plot is too narrow
+        # for its legend's names in a row (beside the metrics at 800 x 600 in the projector
+        # theme: the samples alone, unnamed, and the metric's "+2 more" with no name): the
+        # two plots share the update axis and the curves' styles, so this one key names them
+        # for both, each plot's own legend hidden (``_fit_key``)
+        self.shared_key = pg.LabelItem(justify="center")
+        # (no document margins: 8 px of the plots' height under it, a projector's 800 x 600
+        # metric view then too low for its 0 and 1 apart)
+        self.shared_key.item.document().setDocumentMargin(0)
+        self.shared_key.setVisible(False)
+        self._shared = False  # (the key shown, the plots' legends hidden)
         # QuickCurve, not pyqtgraph's PlotDataItem: set and drawn ~15 times a second while
         # training, each set and paint is a fraction of PlotDataItem's (quick_curve.py)
         self.curve_loss = QuickCurve("train, per update")
@@ -391,7 +402,7 @@ class TrainPanel(QtWidgets.QWidget):
         th.style_plot(self.loss_plot, t, left="loss", bottom="update")
         # its legend at the right of the title's row: the title left-aligned, and given up
         # where the legend needs its room (the axis says "loss")
-        th.set_title(self.loss_plot, "Loss", short="", color=t.foreground, size=f"{t.pt(1.1)}pt", justify="left")
+        self._loss_title()
         th.style_plot(self.step_plot, t, title="Gradient through time (last update)",
                       left="norm (log)", bottom="processing step  t", short="Gradient through time")
         th.style_plot(self.norm_plot, t, title=NORM_TITLE, left="\u2016g\u2016 (log)",
@@ -427,8 +438,7 @@ class TrainPanel(QtWidgets.QWidget):
             legend.fit()  # the names' new size
             keep_pixels(legend)
         line = QtGui.QFontMetricsF(t.font(1.0)).height()
-        self.metric_legend.limit_rows(METRIC_LEGEND_ROWS, METRIC_LEAST_LINES * line,
-                                      lambda n, t=t: legend_html(t, f"+{n} more"))
+        self._limit_metric_legend()
         # the loss legend beside its title: its names' shortest forms, then the samples alone
         # (names in their tooltips), rather than rows that leave the view under
         # LOSS_LEAST_LINES (in a row of its own its three rows left a projector's view 25-99 px)
@@ -1103,18 +1113,99 @@ class TrainPanel(QtWidgets.QWidget):
         layout.layout.setColumnStretchFactor(1, 1)
         for plot in (self.loss_plot, self.metric_plot):
             plot.setPreferredWidth(1.0 if metrics else -1.0)
-        places = ((0, 0, self.loss_plot, alone in (None, "loss")), (0, 1, self.metric_plot, metrics),
-                  (1, 0, self.step_plot, alone in (None, "gradient")),
-                  (2, 0, self.norm_plot, not lecture and tall >= NORM_PLOT_LEAST))
+        shared = metrics and self._key_needed()
+        top = int(shared)  # (the shared key's row above them)
+        places = ((0, 0, self.shared_key, shared),
+                  (top, 0, self.loss_plot, alone in (None, "loss")), (top, 1, self.metric_plot, metrics),
+                  (top + 1, 0, self.step_plot, alone in (None, "gradient")),
+                  (top + 2, 0, self.norm_plot, not lecture and tall >= NORM_PLOT_LEAST))
         spans = [1 if col or (plot is self.loss_plot and metrics) else 2 for _, col, plot, _ in places]
-        for (_, _, plot, show), span in zip(places, spans):  # (all out first: no cell taken twice)
-            if plot in layout.items and (not show or len(layout.items[plot]) != span):  # (its cells: its span)
+        for (row, _, plot, show), span in zip(places, spans):  # (all out first: no cell taken twice)
+            cells = layout.items.get(plot)  # (its cells: its span and row)
+            if cells is not None and (not show or len(cells) != span or cells[0][0] != row):
                 layout.removeItem(plot)
+        self._fit_key(shared)
         for (row, col, plot, show), span in zip(places, spans):
             if show and plot not in layout.items:
                 layout.addItem(plot, row=row, col=col, colspan=span)
             if plot.isVisible() != show:
                 plot.setVisible(show)
+
+    def _key_needed(self) -> bool:
+        """Whether the loss plot beside the metrics (half the plots' width) is narrower than
+        its legend's shortest named entries in one row ("update", "epoch", "validation",
+        each with its sample, the title "Loss" given up): where it is, the legend would show
+        its samples unnamed or take rows off its view, and the shared key names the curves.
+        Only in the projector theme and a lecture's (their type: a second row of names
+        leaves the loss view under ``LOSS_LEAST_LINES`` there; in the dark and light themes
+        at 1280 x 720 beside the side panel two rows keep it, and each plot its own legend).
+        (Decided from the width alone, at each resize: not from the legend's own fitting,
+        which the key's row would change.)"""
+        if not (self.theme.lecture or self.theme.name == "projector"):
+            return False
+        fm = QtGui.QFontMetricsF(self.theme.font(0.9))
+        names = [short[-2] for short in SHORT_NAMES.values()][:2 + self._has_validation()]
+        # (each label's text and its document's margins, its sample, the gaps between)
+        need = sum(fm.horizontalAdvance(n) + LABEL_MARGINS + SAMPLE_WIDTH + RowLegend.GAP for n in names)
+        need += RowLegend.GAP * (len(names) - 1)
+        return self.plots.width() / 2 - 2 * RowLegend.GAP < need
+
+    def _fit_key(self, shared: bool) -> None:
+        """The shared key shown (``shared``) or not, its text in the theme's colours (each
+        style's mark in its curve's colour); the loss plot's and one metric's legends hidden
+        under it (the metrics' names by colour kept where there are several)."""
+        t = self.theme
+        val = self._has_validation()
+        several = len(self._metric_curves) > 1
+
+        def mark(colour: str, glyph: str) -> str:
+            return f'<span style="color:{colour}">{glyph}</span>'
+
+        orange = th.OKABE_ITO["orange"]
+        val_mark = mark(orange, "\u25a0") + (f" {mark(t.muted, '- -')}" if several else "")
+        fm = QtGui.QFontMetricsF(t.font(0.9))
+        room = self.plots.width() - 2 * RowLegend.GAP
+        text = ""
+        for form in SHARED_KEY:  # (the longest form the plots' width holds, else the shortest)
+            words = form[:2] + form[2:] * val
+            text = " \u00b7 ".join(f"{m} {w}" for m, w in zip(
+                (mark(t.muted, "\u2014"), mark(t.foreground, "\u25cf"), val_mark), words))
+            plain = QtGui.QTextDocumentFragment.fromHtml(text).toPlainText()
+            if fm.horizontalAdvance(plain) <= room:
+                break
+        if shared and self.shared_key.text != text:
+            self.shared_key.setText(text, color=t.foreground, size=f"{t.pt(0.9)}pt")
+        if self.shared_key.isVisible() != shared:
+            self.shared_key.setVisible(shared)
+        if shared != self._shared:
+            self._shared = shared
+            self.legend.setVisible(not shared)
+            self._loss_title()
+            self._sync_metric_legend()
+            self._limit_metric_legend()
+        self.metric_legend.setVisible(not shared or several)
+
+    def _limit_metric_legend(self) -> None:
+        """The metric legend in at most ``METRIC_LEGEND_ROWS`` rows, fewer where its view would
+        go under ``METRIC_LEAST_LINES``; under the shared key (several metrics) one row at
+        most, whatever the view's height, its count of the others "+N", so that it names a
+        metric or more beside it (at 800 x 600 in the projector theme "+3 more" stood alone)."""
+        t = self.theme
+        line = QtGui.QFontMetricsF(t.font(1.0)).height()
+        rows, least = (1, 0.0) if self._shared else (METRIC_LEGEND_ROWS, METRIC_LEAST_LINES * line)
+        more = "+{}" if self._shared else "+{} more"  # (one row: "auc +2", not "+3 more" alone)
+        self.metric_legend.limit_rows(rows, least, lambda n, t=t: legend_html(t, more.format(n)))
+
+    def _loss_title(self) -> None:
+        """The loss plot's title "Loss", left-aligned for its legend beside it; none under
+        the shared key (its row the loss view's: the axis says "loss"; with it the key's row
+        left the loss view 48 px at 800 x 600 in the projector theme)."""
+        t = self.theme
+        if self._shared:
+            if self.loss_plot.titleLabel.isVisible():
+                self.loss_plot.setTitle(None)
+            return
+        th.set_title(self.loss_plot, "Loss", short="", color=t.foreground, size=f"{t.pt(1.1)}pt", justify="left")
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt)
         if obj is self.plots and event.type() == QtCore.QEvent.Type.Resize:
@@ -1352,7 +1443,7 @@ class TrainPanel(QtWidgets.QWidget):
         val = self._has_validation()
         want = [c for train, v in self._metric_curves.values() for c in (train, v)
                 if c is train or (val and not several)]
-        if several and val:
+        if several and val and not self._shared:  # (under the shared key: its "- - validation")
             want.append(self._metric_val_key)
         if [sample.item for sample, _ in self.metric_legend.items] == want:
             return
@@ -1863,6 +1954,14 @@ class TwoLineLabel(QtWidgets.QLabel):
 #: alone where every named form's rows would leave the view under ``LOSS_LEAST_LINES``
 SHORT_NAMES = {"train, per update": ("per update", "update", ""), "train, per epoch": ("per epoch", "epoch", ""),
                "validation": ("validation", "validation", "")}
+#: the shared key's words over the loss and metric plots (``TrainPanel._fit_key``): the
+#: longest form the plots' width holds (the update curve's, the epoch curves', validation's)
+SHARED_KEY = (("loss per update", "per epoch", "validation"), ("per update", "per epoch", "validation"),
+              ("update", "epoch", "validation"), ("update", "epoch", "val."))
+#: a legend label's document margins around its text and a legend sample's width (px:
+#: pyqtgraph's ``ItemSample``), as ``TrainPanel._key_needed`` counts an entry
+LABEL_MARGINS = 8
+SAMPLE_WIDTH = 20
 #: the loss view's least height in lines of the theme's text: its legend takes no row that
 #: would leave it lower (``RowLegend.limit_rows``)
 LOSS_LEAST_LINES = 4.0
