@@ -216,6 +216,25 @@ def encoder_decoder(dec_steps: int):
                                      keras_version="3"))
 
 
+def permuted_channels_first(n: int, batch: int = 1):
+    """Keras' channels_first CNN before an LSTM, Permute((2, 1)) -> Conv1D(channels_first,
+    causal) -> MaxPooling1D(2, channels_first) -> Permute((2, 1)) -> LSTM, and ``n`` steps of
+    three features (a sine, a slow cosine, a square wave): a long input's case whose steps
+    stand on axis 2 between the Permutes."""
+    from lstmviz.engine import LayerSpec, Model
+
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+        LayerSpec("Conv1D", {"filters": 6, "kernel_size": 5, "padding": "causal", "activation": "relu",
+                             "data_format": "channels_first"}, name="conv"),
+        LayerSpec("MaxPooling1D", {"pool_size": 2, "data_format": "channels_first"}, name="pool"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="lstm")], seed=3)
+    t = np.arange(n)
+    x = np.stack([np.sin(t / 40.0), np.cos(t / 333.0), np.sign(np.sin(t / 97.0))], -1)[None].repeat(batch, 0)
+    return model, x
+
+
 def onnx_recurrent_model(tmp_path, op, layout, direction, extras, steps=150, d=5, u=6, batch=3):
     """An ONNX graph of one recurrent node fed by the graph's input (and, as ``extras``
     say, its sequence_lens and initial states, its clip, peepholes, GRU's

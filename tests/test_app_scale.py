@@ -2506,20 +2506,13 @@ def test_a_long_input_through_permuted_channels_first_layers_seeks_exact_windows
     per bin over that axis."""
     import threading
 
+    from helpers import permuted_channels_first
     from lstmviz.app.cell_ref import steps_axes
     from lstmviz.app.long_sequence import LongSequence
     from lstmviz.app.output_ref import OUTPUT_KEY, output_layers
 
-    model = Model.sequential((None, None, 3), [
-        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
-        LayerSpec("Conv1D", {"filters": 6, "kernel_size": 5, "padding": "causal", "activation": "relu",
-                             "data_format": "channels_first"}, name="conv"),
-        LayerSpec("MaxPooling1D", {"pool_size": 2, "data_format": "channels_first"}, name="pool"),
-        LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
-        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="lstm")], seed=3)
     n = 3000
-    t = np.arange(n)
-    x = np.stack([np.sin(t / 40.0), np.cos(t / 333.0), np.sign(np.sin(t / 97.0))], -1)[None].repeat(2, 0)
+    model, x = permuted_channels_first(n, batch=2)
     x = (x + np.random.default_rng(5).normal(scale=0.1, size=x.shape)).astype(np.float32)
     axes = {name: got[0] for name, got in steps_axes(model).items()}
     assert {k: axes[k] for k in ("p1", "conv", "pool", "p2", "lstm")} == {

@@ -3071,19 +3071,12 @@ def test_a_long_input_through_permuted_channels_first_layers_shows_exact_windows
     budget: windows, not refused) and the player seeks anywhere: Over time's heatmap of the
     Conv1D's output (its steps on axis 2) and of the LSTM's cell state are the whole
     trace's steps of the window, to the bit."""
-    from lstmviz.engine import LayerSpec, Model
+    from helpers import permuted_channels_first
     from lstmviz.ui.app import dispose, make_window
 
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
-    model = Model.sequential((None, None, 3), [
-        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
-        LayerSpec("Conv1D", {"filters": 6, "kernel_size": 5, "padding": "causal", "activation": "relu",
-                             "data_format": "channels_first"}, name="conv"),
-        LayerSpec("MaxPooling1D", {"pool_size": 2, "data_format": "channels_first"}, name="pool"),
-        LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
-        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="lstm")], seed=3)
-    t = np.arange(T)
-    x = np.stack([np.sin(t / 40.0), np.cos(t / 333.0), np.sign(np.sin(t / 97.0))], -1)[None].astype(np.float32)
+    model, x = permuted_channels_first(T)
+    x = x.astype(np.float32)
     full = model.trace(x)
     w = make_window(model=model, quiet=True)
     try:
