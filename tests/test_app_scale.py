@@ -2254,6 +2254,34 @@ def test_an_outputs_saturation_is_its_activations():
     assert rule(emb, "e", OUTPUT_KEY) == ("", "no saturation: 'e' has no activation, no flat range to count")
 
 
+def _before_an_lstm(first: tuple, T: int):
+    """``first`` (a class name and its config) named "c" before LSTM(3, return_sequences)
+    "l", over ``T`` random steps of two features: the model, the input, its whole trace,
+    its ``LongSequence`` and the LSTM's own steps."""
+    from lstmviz.app.long_sequence import LongSequence
+
+    model = Model.sequential((None, None, 2), [LayerSpec(first[0], first[1], name="c"),
+                                               LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l")],
+                             seed=2)
+    x = np.random.default_rng(T).normal(size=(1, T, 2)).astype(np.float32)
+    full = model.trace(x)
+    return model, x, full, LongSequence(model, x), full["l"].timesteps
+
+
+def _windows_are_whole(seq, full, rnn: str, own: int) -> list:
+    """After the pass, the window around the first, a middle and the last own step of
+    ``rnn`` holds that step, its cell states the whole trace's ``full`` to the bit; the
+    windows and ``rnn``'s records in them, for more checks."""
+    got = []
+    for step in (0, own // 2 + 3, own - 1):
+        trace, _ = seq.window_at(seq.input_step(rnn, None, step))
+        rec = trace[rnn]
+        assert rec.start <= step < rec.start + rec.timesteps
+        np.testing.assert_array_equal(rec.steps["c"], full[rnn].steps["c"][:, rec.start:rec.start + rec.timesteps])
+        got.append((trace, rec))
+    return got
+
+
 @pytest.mark.parametrize("T", [5000, 5001])
 @pytest.mark.parametrize("first", [
     ("Conv1D", {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}),
@@ -2266,15 +2294,7 @@ def test_a_long_inputs_first_steps_and_windows_after_a_strided_layer_are_the_who
     by the input's length, and a Conv1D's chunks and the LSTM's cuts are whole); after the
     pass a window around any own step of the LSTM, its units' summary over its own steps,
     each layer's overview over its own steps: a whole trace's."""
-    from lstmviz.app.long_sequence import LongSequence
-
-    model = Model.sequential((None, None, 2), [LayerSpec(first[0], first[1], name="c"),
-                                               LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l")],
-                             seed=2)
-    x = np.random.default_rng(T).normal(size=(1, T, 2)).astype(np.float32)
-    full = model.trace(x)
-    seq = LongSequence(model, x)
-    own = full["l"].timesteps
+    model, x, full, seq, own = _before_an_lstm(first, T)
     assert seq.steps_of("l") == seq.steps_of("c") == own < T and seq.changes_steps
     # (the first steps 16 of the LSTM's own: ``quick_steps``, 32 input steps after strides 2)
     quick = seq.quick_steps()
@@ -2286,11 +2306,7 @@ def test_a_long_inputs_first_steps_and_windows_after_a_strided_layer_are_the_who
         np.testing.assert_array_equal(got["c"].output, full["c"].output[:, :n])
         np.testing.assert_array_equal(got["l"].steps["h"], full["l"].steps["h"][:, :n])
     assert seq.run_pass() and seq.run_overviews(bins=32)
-    for step in (0, own // 2 + 3, own - 1):
-        trace, _ = seq.window_at(seq.input_step("l", None, step))
-        rec = trace["l"]
-        assert rec.start <= step < rec.start + rec.timesteps
-        np.testing.assert_array_equal(rec.steps["c"], full["l"].steps["c"][:, rec.start:rec.start + rec.timesteps])
+    _windows_are_whole(seq, full, "l", own)
     ov, stats = seq.summary("l", "h", bins=32)
     h = full["l"].steps["h"][0]
     assert ov.total == own and stats.n == own
@@ -2333,11 +2349,7 @@ def test_a_long_inputs_first_steps_and_windows_after_an_onnx_pool_of_strides_are
         np.testing.assert_array_equal(got[pool].output, full[pool].output[:, :, :n])
         np.testing.assert_array_equal(got[rnn].steps["h"], full[rnn].steps["h"][:, :n])
     assert seq.run_pass() and seq.run_overviews(bins=32)
-    for step in (0, own // 2 + 3, own - 1):
-        trace, _ = seq.window_at(seq.input_step(rnn, None, step))
-        rec = trace[rnn]
-        assert rec.start <= step < rec.start + rec.timesteps
-        np.testing.assert_array_equal(rec.steps["c"], full[rnn].steps["c"][:, rec.start:rec.start + rec.timesteps])
+    _windows_are_whole(seq, full, rnn, own)
     ov, stats = seq.summary(rnn, "h", bins=32)
     h = full[rnn].steps["h"][0]
     assert ov.total == own and stats.n == own
@@ -2450,15 +2462,7 @@ def test_a_long_input_through_cropping_padding_or_upsampling_opens_and_seeks_to_
     steps; the views name the steps it reads as the layer below's where they are not the
     input's one for one (a Cropping1D((3, 5)): its step t reads input step t+3)."""
     from lstmviz.app.cell_ref import steps_below
-    from lstmviz.app.long_sequence import LongSequence
-
-    model = Model.sequential((None, None, 2), [LayerSpec(first[0], first[1], name="c"),
-                                               LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l")],
-                             seed=2)
-    x = np.random.default_rng(T).normal(size=(1, T, 2)).astype(np.float32)
-    full = model.trace(x)
-    seq = LongSequence(model, x)
-    own = full["l"].timesteps
+    model, x, full, seq, own = _before_an_lstm(first, T)
     assert seq.steps_of("l") == seq.steps_of("c") == own != T and seq.changes_steps
     assert steps_below(model, "l") == below
     reads = model.get_layer("c").read_steps(T, 0, own)[:, 0]
@@ -2470,11 +2474,7 @@ def test_a_long_input_through_cropping_padding_or_upsampling_opens_and_seeks_to_
         np.testing.assert_array_equal(got["c"].output, full["c"].output[:, :n])
         np.testing.assert_array_equal(got["l"].steps["h"], full["l"].steps["h"][:, :n])
     assert seq.run_pass() and seq.run_overviews(bins=32)
-    for step in (0, own // 2 + 3, own - 1):
-        trace, _ = seq.window_at(seq.input_step("l", None, step))
-        rec = trace["l"]
-        assert rec.start <= step < rec.start + rec.timesteps
-        np.testing.assert_array_equal(rec.steps["c"], full["l"].steps["c"][:, rec.start:rec.start + rec.timesteps])
+    for trace, rec in _windows_are_whole(seq, full, "l", own):
         np.testing.assert_array_equal(trace["c"].output, full["c"].output[:, rec.start:rec.start + rec.timesteps])
     ov, stats = seq.summary("l", "h", bins=32)
     assert ov.total == own and stats.n == own
