@@ -449,6 +449,23 @@ def test_a_cancelled_pass_resumes_from_its_last_keyframes_to_the_same_bits(monke
         keyframe_pass(other, x, resume=partial)
 
 
+@pytest.mark.parametrize("spec", [LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="n"),
+                                  LayerSpec("Softmax", {"axis": 1}, name="n"),
+                                  LayerSpec("BatchNormalization", {"axis": 1}, name="n")])
+def test_a_layer_acting_along_the_steps_is_refused_for_windows_in_its_own_words(spec):
+    """k3_around_rnn's LayerNormalization over steps and features (and a Softmax or a
+    BatchNormalization on axis 1) keeps its input's shape but needs the steps together: a
+    window cannot follow it, and the refusal said it "reshapes the time axis", which it does
+    not; it says the layer acts along the time axis, in one line naming what is followed."""
+    model = Model.sequential((None, 40, 3), [LayerSpec("LSTM", {"units": 3, "return_sequences": True}), spec],
+                             seed=0)
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(model, np.zeros((1, 40, 3), np.float32))
+    said = str(err.value)
+    assert "\n" not in said and said.startswith(f"layer 'n' ({spec.class_name}) acts along the time axis; "), said
+    assert said.endswith("GlobalMaxPooling1D and GlobalAveragePooling1D"), said
+
+
 def test_windows_out_of_range_and_time_reshaping_models_are_refused():
     model = Model.sequential((None, None, 3), MODELS["lstm"](), seed=0)
     wt = keyframe_pass(model, _data(1))
@@ -2140,7 +2157,8 @@ def test_keras_around_rnns_permute_windows_to_keras_and_a_norm_across_the_steps_
     with pytest.raises(LstmvizError) as err:
         keyframe_pass(model, x, every=16)
     said = str(err.value)
-    assert "\n" not in said and said.startswith("layer 'ln_steps_features' (LayerNormalization)"), said
+    assert "\n" not in said, said
+    assert said.startswith("layer 'ln_steps_features' (LayerNormalization) acts along the time axis; "), said
     lstm = model.get_layer("lstm")
     two = Model.sequential((None, None, x.shape[2]), [LayerSpec("LSTM", dict(lstm.config), name="lstm"),
                                                      LayerSpec("Permute", {"dims": [2, 1]}, name="permute")])

@@ -725,8 +725,16 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # ``reads_of`` theirs, its own time axis, ``_clocks``; no mask handed on)
             seq[layer.name] = [True]
         elif any(ins):
+            # (a layer keeping its input's shape that is not per-step acts along the steps: a
+            # LayerNormalization over the steps and features, a Softmax(axis=1) (its step t
+            # needs every step), a BatchNormalization(axis=1) (a statistic per step index))
+            shape = _shape_of(model, feed, node.inbound[0]) if len(node.inbound) == 1 else None
+            out = tuple(layer.output_shapes[0]) if len(layer.output_shapes) == 1 else ()
+            kept = shape is not None and len(shape) == len(out) and all(
+                a is None or b is None or a == b for a, b in zip(shape, out))
             raise LstmvizError(
-                f"{name} reshapes the time axis; a long sequence is traced by windows "
+                f"{name} {'acts along the time axis' if kept else 'reshapes the time axis'}; "
+                "a long sequence is traced by windows "
                 "only through recurrent layers (RNN([cells]) too), per-step layers (a Reshape or "
                 "Permute keeping the batch and time axes), Permute((2, 1)), Conv1D and pooling layers "
                 "(channels_first after a Permute((2, 1))), Cropping1D, ZeroPadding1D, UpSampling1D, "
