@@ -27,6 +27,7 @@ DRAWN = set(
     "\u2190\u2191\u2192\u2193\u21b5\u21e1\u21e5\u27f6"  # ← ↑ → ↓ ↵ ⇡ ⇥ ⟶
     "\u2202\u2212\u2248\u2264\u2265"  # ∂ − ≈ ≤ ≥
     "\u2423\u25b6\u25be\u25c0\ufffd"  # ␣ ▶ ▾ ◀ (and U+FFFD, what bytes not UTF-8 read as)
+    "\u25a0\u25cf"  # ■ ● (the Train tab's shared key: validation, per epoch)
 )
 
 #: characters the app never draws: the formatting and line-break characters that
