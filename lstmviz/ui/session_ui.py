@@ -327,7 +327,7 @@ class SessionManager(QtCore.QObject):
             if layer is not None and is_whole(k, 0, ses.MOST_CELLS - 1):
                 view = _view(w, view_key, build=k > 0)  # (cell 0: a view never built shows it)
                 if view is not None:
-                    view.keep_cell(layer, k)
+                    view.cell_box.keep(layer, k)  # (its buttons show it: now, or once made)
 
     def _splitter_sizes(self) -> list[int] | None:
         """The splitter's sizes with the side panel's width: hidden (S, or given way to the

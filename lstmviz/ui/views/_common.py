@@ -789,19 +789,18 @@ class CellButtons(QtWidgets.QWidget):
         keeps), else None."""
         return self.index if self._of is not None and layer is not None and self._of[0] == layer else None
 
-    def keep(self, layer: str, k: int) -> bool:
+    def keep(self, layer: str, k: int) -> None:
         """Cell ``k`` of layer ``layer`` picked (a session opened): at once where the buttons
-        are that layer's (True: the view shows it anew), else when they are next made for
-        it (a view built later, or drawn when its tab is first shown). A cell past the
-        layer's last is not picked: its first is shown."""
+        are that layer's (``on_pick(k)``: the view shows it anew, as at a click), else when
+        they are next made for it (a view built later, or drawn when its tab is first
+        shown). A cell past the layer's last is not picked: its first is shown."""
         if self.picked_of(layer) is None:
             self._kept = (layer, int(k))
-            return False
+            return
         self._kept = None
-        if not 0 <= k < len(self.buttons):
-            return False
-        self.pick(k)
-        return True
+        if 0 <= k < len(self.buttons):
+            self.pick(k)
+            self._on_pick(k)
 
     def set_font(self, font: QtGui.QFont) -> None:
         for b in self.buttons:

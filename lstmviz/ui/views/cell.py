@@ -1341,12 +1341,6 @@ class CellView(TraceView):
         self.step_page.show_step(self._step, cursor, self.theme, self.sample_base)
         return True
 
-    def keep_cell(self, layer: str, k: int) -> None:
-        """Cell ``k`` of the stack of cells ``layer`` shown (a session's, ``CellButtons.keep``:
-        now where its buttons are made, else when they are)."""
-        if self.cell_box.keep(layer, k):
-            self.show_cell(k)
-
     def show_cell(self, k: int) -> None:
         """Show the page of cell ``k`` of a stack of cells (its button clicked)."""
         self.cell_box.pick(k)

@@ -976,12 +976,6 @@ class OverTimeView(TraceView):
         if self._top.direction() != want:
             self._top.setDirection(want)
 
-    def keep_cell(self, layer: str, k: int) -> None:
-        """Cell ``k`` of the stack of cells ``layer`` shown (a session's, ``CellButtons.keep``:
-        now where its buttons are made, else when they are)."""
-        if self.cell_box.keep(layer, k):
-            self.show_cell(k)
-
     def show_cell(self, k: int) -> None:
         """Show the records of cell ``k`` of a stack of cells."""
         self.cell_box.pick(k)
