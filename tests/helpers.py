@@ -235,6 +235,23 @@ def permuted_channels_first(n: int, batch: int = 1):
     return model, x
 
 
+def long_window(make_window, monkeypatch, model, n: int = 3000):
+    """``model`` in a 1400 x 900 window on a long input of ``n`` random steps of three
+    features (the windowed route forced: ``TRACE_SHARE`` tiny), its keyframe pass run:
+    (window, state, x, the whole sequence's trace)."""
+    from lstmviz import limits
+    from lstmviz.app.state import AppState
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    state = AppState()
+    state.set_model(model)
+    w = make_window((1400, 900), state)
+    x = np.random.default_rng(1).normal(size=(1, n, 3)).astype(np.float32)
+    state.set_input_data(x)
+    assert state.long is not None and w.long_runner.wait(120)
+    return w, state, x, model.trace(x)
+
+
 def onnx_recurrent_model(tmp_path, op, layout, direction, extras, steps=150, d=5, u=6, batch=3):
     """An ONNX graph of one recurrent node fed by the graph's input (and, as ``extras``
     say, its sequence_lens and initial states, its clip, peepholes, GRU's

@@ -157,18 +157,10 @@ def test_a_stacks_cells_on_a_long_input_show_the_whole_traces_numbers_at_a_seek(
     h_t there."""
     import pyqtgraph as pg
 
-    from lstmviz import limits
-    from lstmviz.app.state import AppState
+    from helpers import long_window
 
-    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
-    model, n = stack(back), 3000
-    state = AppState()
-    state.set_model(model)
-    w = make_window((1400, 900), state)
-    x = np.random.default_rng(1).normal(size=(1, n, 3)).astype(np.float32)
-    state.set_input_data(x)
-    assert state.long is not None and w.long_runner.wait(120)
-    full = model.trace(x)
+    n = 3000
+    w, state, x, full = long_window(make_window, monkeypatch, stack(back), n)
     k = next(i for i, v in enumerate(w.views) if v.title == "Cell")
     w.tabs.setCurrentIndex(k)
     view = w.views[k]

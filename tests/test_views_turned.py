@@ -227,17 +227,10 @@ def _long_unrolled(make_window, monkeypatch, model, n=3000):
     """``model`` in a 1400 x 900 window on a long input of ``n`` random steps (the windowed
     route forced), its pass run, the Unrolled tab on screen: (n, window, state, x, the full
     trace, the view)."""
-    from lstmviz import limits
-    from lstmviz.app.state import AppState
+    from helpers import long_window
 
-    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
-    state = AppState()
-    state.set_model(model)
-    w = make_window((1400, 900), state)
-    x = np.random.default_rng(1).normal(size=(1, n, 3)).astype(np.float32)
-    state.set_input_data(x)
-    assert state.long is not None and w.long_runner.wait(120)
-    return n, w, state, x, model.trace(x), _tab(w, "Unrolled")
+    w, state, x, full = long_window(make_window, monkeypatch, model, n)
+    return n, w, state, x, full, _tab(w, "Unrolled")
 
 
 def _seek(w, state, **cursor) -> None:
