@@ -118,6 +118,16 @@ def test_use_commands_do_what_their_comments_say(tmp_path):
         assert im.format == "PNG"
 
 
+def test_use_names_every_file_format():
+    """"Use" names every file name ending the format registry opens (a format added to
+    ``io/formats.py`` is added to the README's list of what ``lstmviz MODEL`` opens)."""
+    from lstmviz.io import formats
+
+    use = block("lstmviz summary MODEL")
+    named = set(re.findall(r"(?<![\w.])(\.[a-z0-9]+(?:\.h5)?)\b", use))
+    assert set(formats.suffixes()) <= named, set(formats.suffixes()) - named
+
+
 def test_grad_and_train_commands_equal_the_python_api(tmp_path, monkeypatch):
     """"Gradients and training": ``lstmviz grad`` writes the loss and gradients
     ``lstmviz.gradients`` gives; ``lstmviz train`` of the README's settings saves the
