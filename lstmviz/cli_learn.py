@@ -324,6 +324,11 @@ def cmd_train(args) -> int:
         bad = overflowed(upd.loss, upd.grad_norm)
         if bad is not None:
             what, value = bad
+            if upd.iteration == 1:  # (its loss and gradients are of the weights it started from)
+                raise LstmvizError(
+                    f"the {what} is {value} at the first update, before any weight moved: the "
+                    "model's weights or outputs, or the targets, are past float32's range; "
+                    f"{out} not written. Give targets (and weights) of finite float32 size")
             raise LstmvizError(
                 f"the {what} became {value} at update {upd.iteration} "
                 f"(epoch {upd.epoch + 1}): the weights overflowed ({name}, learning rate "

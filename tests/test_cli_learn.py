@@ -450,6 +450,29 @@ def test_train_stops_where_the_loss_overflows_and_writes_nothing(tmp_path, capsy
         "with --clipnorm)")
 
 
+def test_a_loss_past_float32_at_the_start_is_not_blamed_on_the_learning_rate(tmp_path, capsys):
+    """Targets of 1e30 (finite float32, their squares not): the shape check's loss wrote
+    NumPy's two lines of 'overflow encountered in multiply' before the refusal, which said
+    'the weights overflowed ... Lower --lr' of weights no update had moved yet. Now one
+    line, no warning, naming what is past float32's range."""
+    import warnings
+
+    _, x, y = _files(tmp_path, "k3_lstm_default")
+    np.save(tmp_path / "y.npy", np.full_like(y, 1e30))
+    out = tmp_path / "t.keras"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (a NumPy warning would be an exception here)
+        rc = cli.main(["train", str(FIXTURES / "k3_lstm_default" / "model.keras"), "--input",
+                       str(tmp_path / "x.npy"), "--target", str(tmp_path / "y.npy"), "--loss", "mse",
+                       "--optimizer", "sgd", "--lr", "1e30", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and not out.exists(), err
+    assert err[-1] == (f"lstmviz: the loss is inf at the first update, before any weight moved: the "
+                       f"model's weights or outputs, or the targets, are past float32's range; {out} not "
+                       "written. Give targets (and weights) of finite float32 size")
+    assert all(line.startswith("training ") for line in err[:-1]), err
+
+
 def test_a_target_holding_nan_is_refused_not_blamed_on_the_learning_rate(tmp_path, capsys):
     """A NaN in y.npy: grad wrote 'loss nan' with exit status 0, train said 'the weights
     overflowed ... Lower --lr'. Now both (and the Train tab's reader) say where it is."""

@@ -171,8 +171,14 @@ def _target(y_true, p):
 def values_and_grad(name: str, y_true, y_pred, logits=None):
     """Per-element loss values (y_pred's shape without the last axis) and d values / d y_pred
     (each value's own derivative, y_pred's shape), or d values / d logits when ``logits``
-    is given and the loss is a crossentropy."""
-    name = canonical(name)
+    is given and the loss is a crossentropy. A loss past float32's range is infinity or NaN,
+    without NumPy's warnings (their two lines of stderr came before ``lstmviz train``'s one
+    line saying the loss overflowed, which ``fit`` and the Train tab say as well)."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return _values_and_grad(canonical(name), y_true, y_pred, logits)
+
+
+def _values_and_grad(name: str, y_true, y_pred, logits):
     p = np.asarray(y_pred, np.float32)
     if logits is not None and name in CROSSENTROPIES:
         return _from_logits(name, y_true, logits)
