@@ -16,8 +16,9 @@ from lstmviz.text import plural, safe_text
 LOSSES = ("mse", "mae", "binary_crossentropy", "categorical_crossentropy",
           "sparse_categorical_crossentropy")
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad")
-MODEL_HELP = ("a Keras model or weights file (.keras, .h5, .hdf5, .weights.h5) or a PyTorch "
-              "state_dict (.pt, .pth, .bin, .safetensors); not ONNX (run forward only)")
+MODEL_HELP = ("a Keras model or weights file (.keras, .h5, .hdf5, .weights.h5), a PyTorch "
+              "state_dict (.pt, .pth, .bin, .safetensors) or an lstmviz session (.lstmviz) of "
+              "one; not ONNX (run forward only)")
 TARGET_HELP = ("the targets, .npy or .csv (class ids for sparse_categorical_crossentropy); a .csv "
                "is read as the model's output is shaped: a row per sample for (batch, units), a "
                "column of class ids, or one sample with a row per step for a sequence output")

@@ -761,3 +761,27 @@ def test_grad_and_train_of_a_batch_normalization_model_name_the_mode(tmp_path, c
     saved = lstmviz.load(tmp_path / "t.keras").get_layer("bn").named_weights()
     for name, w in model.get_layer("bn").named_weights().items():
         np.testing.assert_array_equal(saved[name], w, err_msg=name)
+
+
+def test_grad_and_train_take_a_session_as_their_help_says(tmp_path, capsys):
+    """'lstmviz grad --help' named Keras and PyTorch files only, yet a session saved from the
+    app is what a student has: grad of it is grad of the model it holds, and train saves."""
+    from lstmviz.app.session import save_session
+    from lstmviz.app.state import AppState
+
+    model, _, _ = _files(tmp_path, "k3_lstm_default")
+    state = AppState()
+    state.set_model(model, path=str(FIXTURES / "k3_lstm_default" / "model.keras"))
+    session = save_session(state, tmp_path / "work.lstmviz")
+    data = ["--input", str(tmp_path / "x.npy"), "--target", str(tmp_path / "y.npy"), "--loss", "mse"]
+    for source, out in ((FIXTURES / "k3_lstm_default" / "model.keras", "a.npz"), (session, "b.npz")):
+        assert cli.main(["grad", str(source), *data, "--out", str(tmp_path / out)]) == 0
+    with np.load(tmp_path / "a.npz") as a, np.load(tmp_path / "b.npz") as b:
+        assert sorted(a.files) == sorted(b.files)
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key])
+    assert cli.main(["train", str(session), *data, "--out", str(tmp_path / "t.keras")]) == 0
+    assert lstmviz.load(tmp_path / "t.keras").get_layer("lstm") is not None
+    capsys.readouterr()
+    assert cli.main(["grad", "--help"]) == 0
+    assert "lstmviz session (.lstmviz)" in " ".join(capsys.readouterr().out.split())
