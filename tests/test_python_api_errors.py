@@ -299,3 +299,23 @@ def test_a_closed_file_no_model_and_no_spec_are_refused_in_one_line(tmp_path):
     assert refusal(lambda: lstmviz.load_weights(None, tmp_path / "m.keras")).startswith(
         "lstmviz.load_weights(model, path) puts weights onto an lstmviz Model, not a NoneType")
     assert refusal(lambda: Model.from_spec(None)).startswith("Model.from_spec takes a ModelSpec")
+
+
+def test_one_array_for_a_model_of_two_inputs_names_them():
+    """The README: ``model.trace`` of a seq2seq needs every input. Given the encoder's alone
+    it said "the model takes 2 input(s), got 1", naming neither; now it says what to give,
+    as ``lstmviz trace`` names its --input files. What it names is the model's own."""
+    from pathlib import Path
+
+    case = Path(__file__).resolve().parent / "fixtures" / "k3_seq2seq_lstm"
+    if not (case / "model.keras").is_file():
+        pytest.skip("fixture k3_seq2seq_lstm is absent (scripts/make_fixtures.py)")
+    model = lstmviz.load(case / "model.keras")
+    x0, x1 = np.load(case / "x0.npy"), np.load(case / "x1.npy")
+    shapes = [tuple(s) for s in model.input_shapes()]
+    assert shapes == [(None, *x0.shape[1:]), (None, *x1.shape[1:])]
+    for given in (x0, [x0]):
+        assert refusal(lambda given=given: model.trace(given)) == (
+            "the model takes 2 input(s), got 1; give a list of one array per input, in order: "
+            f"'encoder_input' {shapes[0]}, 'decoder_input' {shapes[1]}")
+    assert model.trace([x0, x1]).output.shape[0] == len(x0)

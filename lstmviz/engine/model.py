@@ -709,6 +709,9 @@ class Model:
             if len(self.inputs) == 1 and isinstance(x, (list, tuple)):
                 hint = (f" (a {type(x).__name__} holds one array per input; for this model's one "
                         "input give one array, e.g. np.asarray(x))")
+            elif len(self.inputs) > 1:  # (which arrays, as the command line names its files)
+                hint = "; give a list of one array per input, in order: " + ", ".join(
+                    f"{ref.layer!r} {fmt_shape(shape)}" for ref, shape in zip(self.inputs, self.input_shapes()))
             raise LstmvizError(f"the model takes {len(self.inputs)} input(s), got {len(xs)}{hint}")
         return [self._check_input(np.asarray(a), ref, k) for k, (a, ref) in enumerate(zip(xs, self.inputs))]
 
