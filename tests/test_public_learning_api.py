@@ -71,6 +71,23 @@ def test_public_fit_with_a_keras_named_optimizer_trains_as_the_engines_trainer()
     assert not np.array_equal(trainable_arrays(a)[0], trainable_arrays(_model())[0])  # (it moved)
 
 
+def test_fit_whose_numbers_overflow_goes_on_as_keras_without_numpys_warnings():
+    """Targets of 1e30 (finite float32; their squares are not): fit printed NumPy's
+    "overflow encountered in square" from Adam's moments, while Keras' fit goes on quietly,
+    its History's loss inf and then NaN. Now the same, as `lstmviz train` and the Train tab
+    already stepped; the weights are NaN afterwards, as Keras' are."""
+    import warnings
+
+    x, y = _data()
+    model = _model()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (a NumPy warning would be an exception here)
+        history = lstmviz.fit(model, x, np.full_like(y, 1e30), "mse", "adam", batch_size=4, epochs=2,
+                              shuffle=False)
+    assert len(history) == 2 and not np.isfinite(history).any()
+    assert not np.isfinite(model.get_layer("lstm").weights[0]).all()
+
+
 def test_importing_lstmviz_loads_neither_the_learning_engine_nor_qt():
     code = ("import sys, lstmviz\n"
             "assert 'gradients' in lstmviz.__all__\n"

@@ -281,7 +281,11 @@ def fit(model, x, y, loss=None, optimizer: Optimizer | str | None = None, batch_
     trainer.optimizer.bind(model)
     history = History({"verbose": talk, "epochs": trainer.epochs, "steps": trainer.batches_per_epoch})
     while not trainer.done:
-        upd = trainer.step()
+        # (a run whose numbers overflow goes on to inf and NaN as Keras' fit does, its History
+        # saying so, without NumPy's warnings; errstate is this thread's, as the CLI's and the
+        # Train tab's around their steps)
+        with np.errstate(over="ignore", invalid="ignore"):
+            upd = trainer.step()
         stop = callback is not None and callback(upd) is False
         if upd.epoch_end or stop:  # (Keras: an epoch a callback stops is recorded as far as it went)
             val_tracker = trainer.metrics.fresh()
