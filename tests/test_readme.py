@@ -230,3 +230,24 @@ def test_stack_in_code_block():
     model = space["model"]
     assert model.predict(np.zeros((2, 20, 3), np.float32)).shape == (2, 1)
     assert "Total params: 2,089" in model.summary_text()
+
+
+def test_help_and_version_as_use_says(capsys):
+    """"Use": `lstmviz --help` lists the commands and the app's options, `lstmviz COMMAND
+    --help` each command's (`--shape B,T,F`, `trace --reset-states` among them), and
+    `lstmviz --version` prints the version pyproject.toml gives."""
+    text = " ".join(README.split())
+    assert "`lstmviz --help` lists the commands and the app's options" in text
+    assert cli.main(["--help"]) == 0
+    top = capsys.readouterr().out
+    for word in ("summary", "trace", "grad", "train", "app", "--screenshot", "--export-gif", "--max-memory"):
+        assert word in top, word
+    for command in ("trace", "grad", "train", "app"):
+        assert cli.main([command, "--help"]) == 0
+        assert "--shape B,T,F" in capsys.readouterr().out, command
+    assert cli.main(["trace", "--help"]) == 0
+    assert "--reset-states" in capsys.readouterr().out
+    version = re.search(r'^version = "(.+)"$', (ROOT / "pyproject.toml").read_text(), re.M).group(1)
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"lstmviz {version}"
+    assert f"lstmviz-{version}-py3-none-any.whl" in README  # (the wheel the Install lines name)
