@@ -92,10 +92,11 @@ def read_input(path, expected_shape=None, shape=None, integer: bool = False,
     if not head:
         raise LstmvizError(empty(path))
     if head == NPY_MAGIC:
-        from lstmviz.io.npy import read_npy
+        from lstmviz.io.npy import map_npy, read_npy
 
-        # header, dtype and declared size checked before reading
-        arr = read_npy(path, steps=not long)
+        # header, dtype and declared size checked before reading (a long one mapped, read
+        # from the disk as its steps are used)
+        arr = map_npy(path) if long else read_npy(path)
         if shape is not None:
             arr = _reshape(arr, shape, path)
         return arr

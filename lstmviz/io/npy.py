@@ -12,7 +12,8 @@
   the step limit (``lstmviz.limits``), before reading it;
 - a file shorter than its header says (truncated).
 
-Used by the CLI's ``--input``, the app's input files and sessions' arrays.
+Used by the CLI's ``--input``, the app's input files and sessions' arrays; ``map_npy``
+maps a long input's instead, after the same checks.
 """
 
 from __future__ import annotations
@@ -125,6 +126,31 @@ def read_npy(path, label: str | None = None, steps: bool = True) -> np.ndarray:
             return read_npy_stream(fh, label, size, steps)
     except OSError as err:
         raise LstmvizError(f"{label}: {err.strerror or err}") from None
+
+
+def map_npy(path, label: str | None = None) -> np.ndarray:
+    """A long input's .npy mapped read-only, checked as ``read_npy(steps=False)`` checks
+    it (its header, dtype, declared size against the memory limit, length), its steps read
+    from the disk when used: ``lstmviz MODEL --input long.npy``, ``trace --steps``,
+    ``show``/``picture`` of a path, as File > Open a long input maps it. (Read whole, a
+    400 MB input was held three times over, the bytes, their copy and the state's copy,
+    and took 8 s before the window; mapped, the state keeps the map itself, ``frozen``.)
+    An empty array, or a file that cannot be mapped, is read as ``read_npy`` reads it."""
+    label = label or str(path)
+    try:
+        with open(path, "rb") as fh:
+            shape, fortran, dtype = npy_header(fh, label)
+            check_dtype(dtype, label)
+            check(nbytes_of(shape, max(dtype.itemsize, 4)), f"{label}: the array")
+            offset = fh.tell()
+            need = nbytes_of(shape, dtype.itemsize)
+            check_length(need, os.fstat(fh.fileno()).st_size - offset, label)
+        if need == 0:
+            return read_npy(path, label, steps=False)
+        return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
+                         order="F" if fortran else "C")
+    except (OSError, ValueError):  # (a file system that maps nothing: read as ever)
+        return read_npy(path, label, steps=False)
 
 
 def read_npy_bytes(data: bytes, label: str, steps: bool = True) -> np.ndarray:
