@@ -40,19 +40,24 @@ def test_the_window_traces_the_given_file(qapp, tmp_path, suffix):
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
-def test_a_given_npy_is_mapped_as_open_a_long_input_maps_it(qapp, tmp_path, order):
+def test_a_given_npy_is_mapped_as_open_a_long_input_maps_it(qapp, tmp_path, monkeypatch, order):
     """The README: 'File > Open a long input (.npy memory-mapped ...) or lstmviz MODEL
     --input long.npy'. --input read the file whole, copied it, and the state copied it
     again (a 400 MB input: 954 MB held, 8.5 s before the window; mapped: 635 MB, 3.9 s).
     Now the state keeps the file's read-only map itself, its numbers the file's, a
-    Fortran-order file's too; ``trace --steps`` reads the same map."""
+    Fortran-order file's too; ``trace --steps`` reads the same map. (A file under
+    ``MAP_BYTES`` is read whole: saved again in its place while a window shows it, its map
+    would fault; the fixture stands for a large one here.)"""
     from lstmviz.app.input_edits import _mapped_read_only
     from lstmviz.cli_inputs import read_input
+    from lstmviz.io import npy
 
     case = FIXTURES / "k3_lstm_default"
     x = np.load(case / "x.npy")
     path = tmp_path / "x.npy"
     np.save(path, np.asarray(x, order=order))
+    assert not isinstance(read_input(path, long=True), np.memmap)  # (small: read)
+    monkeypatch.setattr(npy, "MAP_BYTES", x.nbytes)
     mapped = read_input(path, long=True)
     assert isinstance(mapped, np.memmap) and not mapped.flags.writeable
     np.testing.assert_array_equal(mapped, x)

@@ -35,6 +35,8 @@ MAX_HEADER = 64 * 1024
 MAX_DIMS = 64
 MAX_ELEMENTS = 2 ** 63 - 1
 ACCEPTED = "accepted: .npy arrays of numbers (bool, integer or float)"
+#: a long input's .npy of at least this many bytes of data is mapped (``map_npy``), not read
+MAP_BYTES = 16 << 20
 
 
 def npy_header(fh: BinaryIO, label: str) -> tuple[tuple[int, ...], bool, np.dtype]:
@@ -135,7 +137,10 @@ def map_npy(path, label: str | None = None) -> np.ndarray:
     ``show``/``picture`` of a path, as File > Open a long input maps it. (Read whole, a
     400 MB input was held three times over, the bytes, their copy and the state's copy,
     and took 8 s before the window; mapped, the state keeps the map itself, ``frozen``.)
-    An empty array, or a file that cannot be mapped, is read as ``read_npy`` reads it."""
+    One under ``MAP_BYTES``, an empty array, or a file that cannot be mapped, is read as
+    ``read_npy`` reads it: a map reads the file as it is when used, and a small input
+    saved again in its place (``np.save`` truncates it first) while a notebook's window
+    shows it must not crash that window for the little a copy costs."""
     label = label or str(path)
     try:
         with open(path, "rb") as fh:
@@ -145,7 +150,7 @@ def map_npy(path, label: str | None = None) -> np.ndarray:
             offset = fh.tell()
             need = nbytes_of(shape, dtype.itemsize)
             check_length(need, os.fstat(fh.fileno()).st_size - offset, label)
-        if need == 0:
+        if need < max(MAP_BYTES, 1):
             return read_npy(path, label, steps=False)
         return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
                          order="F" if fortran else "C")
