@@ -820,6 +820,14 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
         else:
             _apply(rec, z, out, u)
 
+    if one and not record and mask is None and sig and act is activations.tanh:
+        with np.errstate(over="ignore"):
+            h = _gru_states_column(xa1, W_cols, U_cols, b_rec, reset_after, h, h_all, keyframes,
+                                   on_chunk, prepared)
+        out = None if h_all is None else _to_batch_major(h_all)
+        _keyframe_outputs(keyframes, out, prev_out, T)
+        return {}, {}, out, [h if T else h0]
+
     with np.errstate(over="ignore"):
         for t in range(T):
             if keyframes is not None and K and t % K == 0:
@@ -881,6 +889,83 @@ def run_gru(xs, h0, kernel, recurrent_kernel, bias, act, rec, reset_after, mask=
         "h_tilde": _to_batch_major(gates[:, 2 * u:]), "h": h_seq,
     }
     return rec_out, {}, out, final
+
+
+def _gru_states_column(xa1, W_cols, U_cols, b_rec, reset_after, h0, h_all, keyframes, on_chunk,
+                       prepared):
+    """``run_gru``'s states-only steps at batch 1 without a mask, with Keras' default
+    activations (sigmoid, tanh): a step is two small products and about a dozen elementwise
+    calls of a microsecond or less, so every view is made once, no check is made again at
+    each step, and the z and r gates' columns of the kernels and of the recurrent bias are
+    held negated (exact), so their sigmoid is three calls, ``1 / (1 + exp(z'))``, without
+    ``activations.negative`` of the sums (a sum of negated products is the negated sum to
+    the bit, rounding being symmetric; only a zero's sign differs, and exp(-0) = exp(0)).
+    Otherwise the very products, on arrays of the same strides, and the very elementwise
+    operations of ``run_gru``'s loop in its order, so the same numbers to the bit (the
+    windows' tests check it). ``xa1``: each step's ``[x_t 1]``; ``W_cols`` (d + 1, 3u) and
+    ``U_cols`` (u, 3u) as ``run_gru`` holds them; ``h0`` (u, 1). Returns the last ``h``,
+    (1, u)."""
+    T = xa1.shape[0]
+    u = U_cols.shape[0]
+    u2 = 2 * u
+    dt = np.float32
+
+    def negated_zr(m):  # (the z and r columns negated, the h~ ones as they are: same strides)
+        out = np.array(m, dtype=dt, order="C")
+        np.negative(out[..., :u2], out=out[..., :u2])
+        return out
+
+    W_n = negated_zr(W_cols)
+    U_n = _prepared(prepared, "U_cols_zr_negated", lambda: negated_zr(U_cols))
+    b_n = None if b_rec is None else negated_zr(b_rec[:, 0])
+    xp, hp, zt, gt = (np.empty(3 * u, dt) for _ in range(4))
+    tmp = np.empty(u, dt)
+    xp_zr, xp_h, hp_zr, hp_h = xp[:u2], xp[u2:], hp[:u2], hp[u2:]
+    zt_zr, zt_h, g_zr, g_z, g_r, g_h = zt[:u2], zt[u2:], gt[:u2], gt[:u], gt[u:u2], gt[u2:]
+    U_zr, U_h = U_n[:, :u2], U_n[:, u2:]
+    h_rows = (itertools.cycle([np.empty(u, dt), np.empty(u, dt)]) if h_all is None
+              else iter(h_all.reshape(T, u)))
+    h = h0[:, 0]
+    K = keyframes.every if keyframes is not None else 0
+    next_kf = 0 if K else -1
+    matmul, add, subtract, multiply, divide, tanh, exp = (
+        np.matmul, np.add, np.subtract, np.multiply, np.divide, np.tanh, np.exp)
+    for s in range(0, T, CHUNK):
+        e = min(s + CHUNK, T)
+        for t, x_t, ht in zip(range(s, e), xa1[s:e], h_rows):
+            if t == next_kf:
+                keyframes.states["h"][t // K] = h
+                next_kf += K
+            matmul(x_t, W_n, out=xp)
+            if reset_after:
+                matmul(h, U_n, out=hp)
+                if b_n is not None:
+                    add(hp, b_n, out=hp)
+                add(xp_zr, hp_zr, out=zt_zr)
+                exp(zt_zr, out=g_zr)
+                add(g_zr, ONE, out=g_zr)
+                divide(ONE, g_zr, out=g_zr)
+                multiply(g_r, hp_h, out=tmp)
+                add(xp_h, tmp, out=zt_h)
+            else:
+                matmul(h, U_zr, out=hp_zr)
+                add(xp_zr, hp_zr, out=zt_zr)
+                exp(zt_zr, out=g_zr)
+                add(g_zr, ONE, out=g_zr)
+                divide(ONE, g_zr, out=g_zr)
+                multiply(g_r, h, out=tmp)
+                matmul(tmp, U_h, out=hp_h)
+                add(xp_h, hp_h, out=zt_h)
+            tanh(zt_h, out=g_h)
+            # h = z * h_prev + (1 - z) * h~, in Keras' own order of operations
+            multiply(g_z, h, out=ht)
+            subtract(ONE, g_z, out=tmp)
+            multiply(tmp, g_h, out=tmp)
+            add(ht, tmp, out=ht)
+            h = ht
+        if on_chunk is not None and e - s == CHUNK:
+            on_chunk(e)
+    return h.reshape(1, u).copy()
 
 
 @_one_blas_thread
