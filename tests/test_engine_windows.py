@@ -202,6 +202,30 @@ def test_windows_equal_the_trace_at_every_batch_width(batch):
             assert np.array_equal(flat[key], arr[:, a:b]), f"batch {batch} {key} steps {a}:{b}"
 
 
+@pytest.mark.parametrize("cfg", [{}, {"reset_after": False}, {"use_bias": False},
+                                 {"reset_after": False, "use_bias": False}])
+@pytest.mark.parametrize("sequences", [True, False])
+def test_a_grus_states_only_steps_at_batch_one_give_the_traces_bits(cfg, sequences):
+    # batch 1 without a mask, sigmoid and tanh: the keyframe pass steps the GRU through
+    # recurrent._gru_states_column (the z and r gates' weights held negated); its keyframes,
+    # output and windows are the full trace's to the bit, with inputs large enough to
+    # saturate gates (exp of the negated sums overflowing to inf) and 13 units (no multiple of
+    # a SIMD width: the products' tails too)
+    spec = [LayerSpec("GRU", {"units": 13, "return_sequences": sequences, **cfg}, name="g")]
+    model = Model.sequential((None, None, 5), spec, seed=11)
+    x = _data(1, d=5, seed=12) * np.float32(200.0)
+    full = model.trace(x)
+    gates = full["g"].steps["z"]
+    assert gates.min() == 0.0 and gates.max() == 1.0  # saturated both ways
+    wt = keyframe_pass(model, x, every=16)
+    assert np.array_equal(wt.output, full.output)
+    ref = _per_step(full.flat(), T)
+    for a, b in [(0, 5), (16, 32), (13, 14), (97, 130), (T - 3, T)]:
+        flat = wt.window(a, b).flat()
+        for key, arr in ref.items():
+            assert np.array_equal(flat[key], arr[:, a:b]), f"{cfg} {key} steps {a}:{b}"
+
+
 @pytest.mark.parametrize("every", [16, 48])
 @pytest.mark.parametrize("name", ["stacked_last_step", "masked", "bidirectional", "simple_rnn",
                                   "conv_pool_same_causal", "global_max_pooled", "masked_global_average",
