@@ -988,11 +988,12 @@ def run_simple_rnn(xs, h0, kernel, recurrent_kernel, bias, act, mask=None,
     # constant checks out of the loop, and tanh called as NumPy's own; the same calls)
     matmul, add, copyto = np.matmul, np.add, np.copyto
     fn = np.tanh if act is activations.tanh else act
-    next_kf = 0 if keyframes is not None and K else -1
+    kf_h = keyframes.states["h"] if keyframes is not None else None
+    next_kf = 0 if kf_h is not None and K else -1
     keep = None if mask is None else ~mask[:, :, None]
     for t, zt, ht in zip(range(T), z, h_all):
-        if t == next_kf:
-            keyframes.states["h"][t // K] = h
+        if t == next_kf and kf_h is not None:
+            kf_h[t // K] = h
             next_kf += K
         matmul(h, recurrent_kernel, out=hu)
         add(zt, hu, out=zt)
