@@ -101,6 +101,49 @@ def test_over_time_shows_the_whole_sequence_beside_the_exact_window(long_window,
     assert state.cursor.step == 2500 and state.trace.start <= 2500 < state.trace.start + QUICK_STEPS
 
 
+def test_a_far_seeks_quick_steps_draw_the_curves_aliased_and_their_whole_window_as_ever(long_window, qtbot):
+    """A far seek's 16 quick steps draw the unit's curves without antialiasing, the same
+    numbers with the same pens (Qt's antialiased fill of a 2.5 px line ~0.3 ms a curve,
+    aliased ~0.03: the largest part of a seek's paint); the whole window that replaces them
+    a moment later is drawn antialiased, the very picture of that window seeked to when
+    it was computed already (no quick steps)."""
+    w, x = long_window
+    state = w.state
+    view = _tab(w, "Over time")
+    state.set_input_data(x)
+    seq = state.long
+    assert w.long_runner.wait(120)
+    name = state.model.layers[0].name
+    state.set_cursor(layer=name, unit=3)
+    full = state.model.trace(x)[name]
+    app = QtWidgets.QApplication.instance()
+    settled = {}
+    for step in (2500, 700, 2500):
+        state.set_cursor(step=step)
+        app.processEvents()
+        quick = seq.is_quick(state.trace)
+        assert view.quick == quick and quick == (step not in settled)  # (2500's window: computed)
+        start, n = state.trace.start, state.trace.layers[name].timesteps
+        assert n == (QUICK_STEPS if quick else seq.window)
+        for key in ("i", "f", "c", "o", "h"):
+            item = view.curves[key].curve
+            assert item.opts["antialias"] is not quick
+            xs, ys = item.getData()
+            np.testing.assert_array_equal(xs, np.arange(start, start + n))
+            np.testing.assert_array_equal(ys, full.steps[key][0, start:start + n, 3])
+            assert item.opts["pen"] == view.curves[key].opts["pen"]  # (the legend's pen)
+        if quick:
+            seq.wait_prefetch()
+            w.long_runner.poll()
+            app.processEvents()
+            assert not seq.is_quick(state.trace) and not view.quick
+            assert all(view.curves[key].curve.opts["antialias"] for key in view.curves)
+        picture = view.grab().toImage()
+        if step in settled:
+            assert picture == settled[step]  # (the whole window as the seek to it drew it)
+        settled[step] = picture
+
+
 def test_the_pass_starts_once_the_first_steps_are_painted(long_window, qtbot, monkeypatch):
     # started where the input was set, the worker's first window competed with the first
     # steps' trace and paint for the interpreter and the cores (90-155 ms to the first
@@ -1984,6 +2027,8 @@ def test_a_window_whose_computation_raises_is_said_and_the_app_goes_on(long_wind
             "(RuntimeError: boom, please report this)")
     qtbot.waitUntil(lambda: w.statusBar().currentMessage() == said, timeout=10_000)
     assert "\n" not in said
+    # (no window replaces the quick steps: their curves drawn antialiased, as a window's)
+    assert not view.quick and all(view.curves[key].curve.opts["antialias"] for key in view.ref.cell.records)
     assert state.trace.layers[name].timesteps == QUICK_STEPS and "t = 2,500" in view.header.text()
     assert seq.take_window_error() is None  # said once
     # the app goes on: a step, and a seek to a window that computes

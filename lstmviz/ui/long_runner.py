@@ -342,6 +342,7 @@ class LongRunner(QtCore.QObject):
             # (what is shown first: at 1024 px the end of a long reason is cut, not that)
             q, e = seq.quick_at or (step, step + 1)  # (the quick steps' input steps: window_at)
             text = f"Only steps {count(q)}\u2013{count(e - 1)} shown: {text}"
+            self.window.quick_stays()  # (drawn as a whole window is: no window replaces them)
         else:
             text = text[0].upper() + text[1:]
         self.window.statusBar().showMessage(text, 15000)

@@ -285,6 +285,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.view_errors: dict[str, str] = {}
         self._stale: set[int] = set()
         self._data_stale: set[int] = set()  # tabs not yet given the current trace
+        self._quick_kept: object = None  # the quick steps whose window failed (``quick_stays``)
         #: update only the visible view on a step (hidden ones catch up when shown)
         self.lazy_hidden_views = False
         self._one_paint = OnePaint(self)  # a step's or an edit's plots painted in one pass, not one a plot
@@ -912,9 +913,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self._sync_header(self.state.cursor)
         self._one_paint.expect()  # (the tab's plots in one pass, as after a step)
 
+    def quick_stays(self) -> None:
+        """The quick steps shown stay (their whole window failed, ``LongRunner``): the views
+        draw them again as a whole window is drawn (``TraceView.quick``)."""
+        trace = self.state.trace
+        if trace is self._quick_kept or self.state.model is None:
+            return
+        self._quick_kept = trace
+        if any(view.quick for _, view in self.views.built()):
+            self._model_changed(self.state.model, trace)
+
     def _push_data(self, view, model, trace, xs, cursor):
+        seq = self.state.long
+        # (its whole window follows; not where it failed: ``quick_stays``)
+        view.quick = seq is not None and seq.is_quick(trace) and trace is not self._quick_kept
         if hasattr(view, "set_overview"):
-            seq = self.state.long
             self._call_view(view, "set_overview", seq.overviews if seq is not None else None)
         if hasattr(view, "set_token_labels"):  # typed text: the characters its ids stand for
             self._call_view(view, "set_token_labels", self.state.token_labels())

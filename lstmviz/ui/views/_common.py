@@ -398,7 +398,8 @@ class StripCurve(pg.PlotDataItem):
     def set_line(self, x: np.ndarray, y: np.ndarray) -> None:
         """``setData(x, y)`` for a line of finite points, as the Over time view sets one
         at each seek: what ``setData`` gives the line item (the points, connected, with the
-        style it holds already), without its general mapping (log, fft, downsampling,
+        style it holds already, antialiased as ``opts`` says: a long input's quick steps are
+        not), without its general mapping (log, fft, downsampling,
         clipping) which a plain line does not use (~0.1 ms a curve: ``setData`` ~0.1 ms,
         this ~0.02). Anything else is ``setData``'s."""
         view = self.getViewBox()
@@ -415,7 +416,7 @@ class StripCurve(pg.PlotDataItem):
         self._datasetDisplay = None
         self._adsLastValue = 1
         # (what setData hands on: its display data has not counted the non-finite points)
-        self.curve.setData(x=x, y=y, connect="finite", skipFiniteCheck=False)
+        self.curve.setData(x=x, y=y, connect="finite", skipFiniteCheck=False, antialias=self.opts["antialias"])
         self.curve.show()
         self.scatter.hide()
         self.informViewBoundsChanged()

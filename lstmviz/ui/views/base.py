@@ -34,6 +34,11 @@ class TraceView(QtWidgets.QWidget):
     #: sample only (``AppState.traced_sample``), so the cursor a view gets indexes sample 0;
     #: a header names ``sample + sample_base``, the sample the player shows.
     sample_base = 0
+    #: The trace is a long input's quick steps around a far seek (``LongSequence.is_quick``),
+    #: drawn at once while its whole window is computed, which then replaces it (the main
+    #: window's ``_push_data`` says which): a view may draw it in a cheaper form (Over
+    #: time's curves without antialiasing); the whole window is drawn as ever.
+    quick = False
     #: the step, layer, unit and sample shown (``set_cursor``'s). The name hides QWidget's
     #: cursor() (the mouse pointer's shape), which no view reads; the checker sees a method
     #: replaced by a value, hence the one ignore.

@@ -95,6 +95,10 @@ WIDE, NARROW = 4.0, 1.5
 #: step ticks at most under a heatmap and under the curves (``count_axis``; the window
 #: painted ahead gives its axes the same)
 HEAT_STEP_TICKS, CURVE_STEP_TICKS = 8, 24
+#: a long input's quick steps (``TraceView.quick``: a far seek's 16 exact steps, its whole
+#: window following) draw the unit's curves without antialiasing, with the same pens (False:
+#: as the whole window, antialiased; the A/B of a benchmark)
+ROUGH_QUICK = True
 
 
 def _rounded_out(lo: float, hi: float, from_zero: bool = False) -> tuple[float, float]:
@@ -1416,7 +1420,12 @@ class OverTimeView(TraceView):
     def _set_unit(self, ref: Shown, s: int, u: int) -> None:
         x = np.arange(self.offset, self.offset + ref.T)
         self._fit_curves(ref, s, u)
+        # a far seek's quick steps: the curves aliased, the same pen (Qt's antialiased fill of
+        # a 2.5 px line ~0.3 ms a curve, aliased ~0.03); the whole window, a moment later,
+        # antialiased as ever
+        smooth = not (self.quick and ROUGH_QUICK)
         for key in ref.cell.records:
+            self.curves[key].opts["antialias"] = smooth
             self.curves[key].set_line(x, ref.rec.steps[key][s, :, u])
         for slot in self.slots:
             if slot.key is not None:
