@@ -334,7 +334,7 @@ def test_a_picked_cell_not_a_cells_number_is_dropped(tmp_path, value):
     """A stack of cells' cell a view showed (``CELL_PICKS``): a whole number 0 .. 1,023, else
     dropped as no window wrote it; 0 and 3 kept."""
     data = _with_manifest(_good(), lambda m: m.update(ui={"cell_view_cell": value, "over_time_cell": 3,
-                                                          "focus": True}))
+                                                          "weights_cell": value, "focus": True}))
     assert ses.read_session(_write(tmp_path, data)).ui == {"over_time_cell": 3, "focus": True}
     data = _with_manifest(_good(), lambda m: m.update(ui={"cell_view_cell": 0}))
     assert ses.read_session(_write(tmp_path, data)).ui == {"cell_view_cell": 0}

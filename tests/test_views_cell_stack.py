@@ -213,7 +213,8 @@ def test_the_cell_buttons_stay_out_of_a_picture_exported_as_the_stack_is_first_s
 def test_a_session_keeps_the_cell_each_view_shows(make_window, tmp_path):
     """The Cell view's cell 1 and Over time's cell 0 of r, saved and reopened, came back
     as cell 0 in both (the pick lived in the buttons alone); now the session keeps each
-    view's (``session.CELL_PICKS``), and an older session without them opens at cell 0."""
+    view's (``session.CELL_PICKS``), the Weights tab's too (its cell 1 came back as cell 0),
+    and an older session without them opens at cell 0."""
     import pyqtgraph as pg
 
     from lstmviz.app.state import AppState
@@ -234,8 +235,9 @@ def test_a_session_keeps_the_cell_each_view_shows(make_window, tmp_path):
     tab(a, "over_time").show_cell(0)
     tab(a, "cell").cell_box.buttons[1].click()
     assert a.views[VIEW_KEYS.index("cell")].ref.side == "cell_1"
+    tab(a, "weights").cell_box.buttons[1].click()  # (the Weights tab's pick: was not kept)
     ui = a.sessions.ui_state()
-    assert (ui["cell_view_cell"], ui["over_time_cell"]) == (1, 0)
+    assert (ui["cell_view_cell"], ui["over_time_cell"], ui["weights_cell"]) == (1, 0, 1)
     path = a.sessions.save_to(tmp_path / "cells.lstmviz")
 
     b = make_window((1300, 850))
@@ -246,22 +248,27 @@ def test_a_session_keeps_the_cell_each_view_shows(make_window, tmp_path):
     trace = b.state.trace
     _check_page(cell, trace, 1, 0, 3, 1, trace["r"].children["cell_0"].steps["h"][0, 3])
     assert tab(b, "over_time").ref.side == "cell_0"
+    weights = tab(b, "weights")  # (cell 1's arrays drawn, its button checked)
+    assert weights.cell_box.buttons[1].isChecked() and weights.shown_name() == "r (cell 1)"
+    np.testing.assert_array_equal(weights.images["kernel"].image,
+                                  b.state.model.get_layer("r").named_weights()["cell_1/kernel"])
     # the Over time view's pick too, applied to a view already showing the stack
     b.sessions.apply_ui({"over_time_cell": 1}, geometry=False)
-    over = b.views[VIEW_KEYS.index("over_time")]
+    over = tab(b, "over_time")
     assert over.ref.side == "cell_1" and over.cell_box.buttons[1].isChecked()
     np.testing.assert_array_equal(over.images["h"].image, trace["r"].children["cell_1"].steps["h"][0].T)
     # an older session (its manifest without the picks) opens at each view's first cell,
     # and so does one whose pick is past the stack's cells
     from tests.test_hostile_sessions import _with_manifest, _write
 
-    for edit in ({}, {"cell_view_cell": 5, "over_time_cell": 2}):
+    for edit in ({}, {"cell_view_cell": 5, "over_time_cell": 2, "weights_cell": 2}):
         def manifest(m, edit=edit):
             m["ui"] = {**{k: v for k, v in m["ui"].items() if not k.endswith("_cell")}, **edit}
         old = _write(tmp_path, _with_manifest(path.read_bytes(), manifest), "old.lstmviz")
         c = make_window((1300, 850))
         assert c.open_file(str(old))
         assert tab(c, "cell").ref.side == "cell_0" and tab(c, "over_time").ref.side == "cell_0", edit
+        assert tab(c, "weights").shown_name() == "r (cell 0)", edit
 
 
 def test_a_stacks_gru_cell_at_1024x768_presenting_gives_its_charts_the_headers_second_line(make_window):

@@ -834,9 +834,9 @@ def _names(value, what: str, path, limit: int, fits) -> tuple[str, ...] | None:
 VIEW_SETTINGS = ("focus", "equations", "cell_terms")
 #: The cell of a stack of cells (``RNN([LSTMCell(3), GRUCell(2)])``) shown by each view that
 #: picks one, by the view's key (``app/views.VIEW_KEYS``): the Cell view's page, Over time's
-#: records (``CellButtons.picked_of`` the cursor's layer; absent where the view shows no
-#: stack, an older session's: the first cell, as before)
-CELL_PICKS = {"cell": "cell_view_cell", "over_time": "over_time_cell"}
+#: records, the Weights tab's arrays (``CellButtons.picked_of`` the cursor's layer; absent
+#: where the view shows no stack, an older session's: the first cell, as before)
+CELL_PICKS = {"cell": "cell_view_cell", "over_time": "over_time_cell", "weights": "weights_cell"}
 #: a picked cell past this is no cell a window wrote: dropped (the first cell shown)
 MOST_CELLS = 1024
 
