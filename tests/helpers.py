@@ -252,6 +252,23 @@ def long_window(make_window, monkeypatch, model, n: int = 3000):
     return w, state, x, model.trace(x)
 
 
+def steps_moved(dense: bool = False):
+    """tests/fixtures/k3_steps_moved_lstm's real Keras 3 model: Cropping1D((3, 2)) -> LSTM(4)
+    -> ZeroPadding1D((2, 1)) -> UpSampling1D(2) -> GRU(3), its steps moved three ways (its
+    LSTM's step t reads input step t+3, its GRU's step t the pad's step t//2, the pad's first
+    two and last its padding); with a Dense(2) on the GRU's steps where ``dense``."""
+    import lstmviz
+    from lstmviz.engine import LayerSpec, Model, TensorRef
+
+    model = lstmviz.load(FIXTURES / "k3_steps_moved_lstm" / "model.keras")
+    if not dense:
+        return model
+    spec = model.to_spec()
+    spec.layers.append(LayerSpec("Dense", {"units": 2}, name="d", inbound=[TensorRef("gru")]))
+    spec.outputs = [TensorRef("d")]
+    return Model.from_spec(spec)
+
+
 def onnx_recurrent_model(tmp_path, op, layout, direction, extras, steps=150, d=5, u=6, batch=3):
     """An ONNX graph of one recurrent node fed by the graph's input (and, as ``extras``
     say, its sequence_lens and initial states, its clip, peepholes, GRU's

@@ -10,7 +10,16 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from lstmviz.app.cell_ref import CellRef, cell_ref, fmt, input_source, mixed_said, mixed_steps, steps_below
+from lstmviz.app.cell_ref import (
+    CellRef,
+    cell_ref,
+    fmt,
+    input_source,
+    mixed_said,
+    mixed_steps,
+    moved_said,
+    steps_below,
+)
 from lstmviz.app.counts import count
 from lstmviz.app.output_ref import output_ref
 from lstmviz.app.step_ref import StepRef, same_weights, step_ref
@@ -61,9 +70,12 @@ def _where(ref: CellRef, s: int, t: int, u: int, total: int | None, start: int, 
     step = t + o
     of = f" of {count(total)}" if total else ""
     below = steps_below(model, ref.name)
+    moved = None
     if below is not None:  # (its columns' steps: the layer's own, in input order)
         read = steps_first(trace, ref.name) + ref.input_index(t)
         word = f"{below}'s step"
+        # (after a Cropping1D, ZeroPadding1D or UpSampling1D: the input step read, at once)
+        moved = moved_said(model, trace, ref.name, read, bold=False)
     else:
         read = ref.input_step(t, o if ref.rec.total is not None and not ref.backwards else start)
         word = "input step"
@@ -71,6 +83,8 @@ def _where(ref: CellRef, s: int, t: int, u: int, total: int | None, start: int, 
         if read != step or ref.backwards or below is not None else ""
     if model is not None and ref.name in mixed_steps(model):  # (over two input steps, as the header says)
         again = f" ({mixed_said(read, total or ref.T, bold=False)})"
+    elif moved is not None:
+        again = f" ({moved}{', processed right to left' if ref.backwards else ''})"
     side = f" {ref.side}" if ref.side else ""
     if ref.side and ref.side.startswith("cell_"):  # (a stack of cells' cell: "r (cell 1)", as the views say it)
         side = ref.label[len(ref.name):]
@@ -123,7 +137,8 @@ def step_view(ref: StepRef, cursor, trace, sample_base: int = 0) -> str:
     over = ref.input_step(t)
     if over is not None:  # (its steps over the input turned around: after a go_backwards layer)
         where += f" (input step {count(over)}, its steps running right to left)"
-    elif ref.mixed and ref.steps:  # (over two input steps: after a merge of a turned and an unturned sequence)
+    elif ref.steps and ref.over_input(t):  # (over two input steps: after a merge of a turned and
+        # an unturned sequence; the input step read after a Cropping1D, ZeroPadding1D or UpSampling1D)
         where += f" ({ref.over_input(t, bold=False)})"
     reads = [r for r in ref.reads(t) if r >= 0]
     taps = ", ".join(count(r + ref.x_first) for r in reads)

@@ -20,10 +20,11 @@ from lstmviz.app.counts import count
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CellKind, act_name
 from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Merge, Recurrent, StackedRNN
+from lstmviz.engine.layers_more import StepMap
 from lstmviz.engine.onnx_time import drawn_axes, reads_reversed
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.engine.windows import cell_below as windows_cell_below
-from lstmviz.engine.windows import inputs_reversed, steps_moved, steps_reversed, strides_of
+from lstmviz.engine.windows import inputs_reversed, own_clock, steps_moved, steps_reversed, strides_of
 from lstmviz.text import markup
 
 MINUS = "\u2212"
@@ -230,10 +231,11 @@ def steps_below(model: Model | None, name: str) -> str | None:
     layer below it (its first input) after a strided Conv1D or pooling, whose own steps they
     are (an LSTM after a MaxPooling1D(2): its step 30,000 reads the pooling's step 30,000,
     which reads input steps 60,000 and 60,001); None where they are the input's, one for
-    one (after a Cropping1D((3, 0)) the LSTM's step t reads input step t+3: "= crop's step
-    t", whose own header says the input step; after a ZeroPadding1D or UpSampling1D alike,
-    ``windows.steps_moved``). The views then say "= pool's step 30,000", not "= input step 30,000"; of an ONNX
-    graph the layer below the ops that only move data (a Transpose). Every layer's found at
+    one (after a Cropping1D((3, 0)) the LSTM's step t reads input step t+3, the crop's step
+    t; after a ZeroPadding1D or UpSampling1D alike, ``windows.steps_moved``: the views then
+    say the input step at once, ``moved_said``). The views then say "= pool's step 30,000",
+    not "= input step 30,000"; of an ONNX graph the layer below the ops that only move data
+    (a Transpose). Every layer's found at
     the model's first call (``strides_of``) and kept."""
     if model is None:
         return None
@@ -256,6 +258,112 @@ def steps_below(model: Model | None, name: str) -> str | None:
                  if (strides.get(n.layer.name, 1) != 1 or moved.get(n.layer.name)) and n.inbound}
         _BELOW_KNOWN[model] = below
     return below.get(name)
+
+
+#: ``_moved_chain`` of every layer of each model (kept as ``steps_below``'s)
+_CHAIN_KNOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _moved_chain(model: Model, name: str) -> tuple[int, list] | None:
+    """(the model input's index, the StepMaps from it up to ``steps_below``'s layer, first
+    the lowest) where every other layer between hands its steps on one for one (an LSTM, a
+    Dense: no stride, no window of steps, none turned, no merge of turned steps); None where
+    its steps are not moved or another layer changes them (a strided Conv1D: the views
+    then name the layer below's steps, ``steps_below``)."""
+    known = _CHAIN_KNOWN.setdefault(model, {})
+    if name in known:
+        return known[name]
+    below = steps_below(model, name)
+    got = None
+    if below is not None and steps_moved(model).get(name):
+        nodes = {n.layer.name: n for n in model.nodes}
+        inputs = [r.layer for r in model.inputs]
+        turned, mixed = reversed_steps(model), mixed_steps(model)
+        maps: list = []
+        layer, seen = below, set()
+        while layer not in inputs and layer not in seen:
+            seen.add(layer)
+            node = nodes.get(layer)
+            if node is None or not node.inbound:
+                break
+            lower = node.inbound[0].layer
+            if isinstance(node.layer, StepMap) and node.layer.own_clock:
+                maps.append(node.layer)
+            elif (own_clock(node.layer) or layer in mixed
+                  or turned.get(layer, False) != turned.get(lower, False)):
+                break
+            layer = lower
+        if layer in inputs and maps:
+            got = (inputs.index(layer), maps[::-1])
+    known[name] = got
+    return got
+
+
+def input_total(trace, k: int = 0) -> int | None:
+    """The steps of the whole sequence of model input ``k`` (a long input's window's
+    ``total_steps``, else the steps the trace was given); None where unknown."""
+    total = getattr(trace, "total_steps", None)
+    inputs = getattr(trace, "inputs", None) or []
+    if not total and k < len(inputs) and np.ndim(inputs[k]) >= 2:
+        total = np.shape(inputs[k])[1]
+    return int(total) if total else None
+
+
+def moved_step(model: Model | None, trace, name: str, step: int) -> int | None:
+    """The input step of the whole sequence that step ``step`` (of ``steps_below``'s layer,
+    as the views count its steps) of layer ``name`` reads where only a Cropping1D,
+    ZeroPadding1D or UpSampling1D moved its steps (``_moved_chain``: after a Cropping1D((3,
+    0)) the LSTM's step t reads input step t+3, after an UpSampling1D(2) step t reads step
+    t//2), -1 where it reads a padded step (zeros: no input step), None where the layer's
+    steps are not moved so (the input's own, or a strided layer's)."""
+    chain = _moved_chain(model, name) if model is not None else None
+    if chain is None or trace is None:
+        return None
+    k, maps = chain
+    total = input_total(trace, k)
+    if not total:
+        return None
+    steps = [int(total)]  # (each StepMap's input's steps, the input's first)
+    for layer in maps[:-1]:
+        steps.append(int(layer.steps_out(steps[-1])))
+    i = int(step)
+    for layer, n in zip(maps[::-1], steps[::-1]):
+        i = int(layer.reads_at(i, n)[0])
+        if i < 0:
+            return -1
+    return i
+
+
+def moved_said(model: Model | None, trace, name: str, step: int, bold: bool = True) -> str | None:
+    """What step ``step`` (of ``steps_below``'s layer) of layer ``name`` reads, said at once
+    where only a Cropping1D, ZeroPadding1D or UpSampling1D moved its steps (``moved_step``):
+    "input step 12" (bold numbers for rich text), "padding" (zeros: no input step); None
+    where its steps are not moved so (the views then say "= pool's step 6")."""
+    i = moved_step(model, trace, name, step)
+    if i is None:
+        return None
+    if i < 0:
+        return "padding"
+    return f"input step {f'<b>{count(i)}</b>' if bold else count(i)}"
+
+
+def moved_output_said(model: Model | None, trace, name: str, step: int, reads=None,
+                      bold: bool = True) -> str | None:
+    """``moved_said`` of a layer's output step ``step`` (of the whole sequence): a layer
+    reading windows of steps says it by ``reads``, the steps of the layer below it reads
+    (an UpSampling1D's one, a ZeroPadding1D's none on its padding: "padding"; a window
+    of several: None, its header names them); another (a Dense) by its own step, the
+    layer below's. Over time's and the Unrolled view's output headers."""
+    if model is None:
+        return None
+    if reads is None:
+        return moved_said(model, trace, name, step, bold)
+    if len(reads) == 1:
+        return moved_said(model, trace, name, int(reads[0]), bold)
+    layer = _layer_named(model, name)
+    if not len(reads) and isinstance(layer, StepMap) and moved_step(model, trace, name, 0) is not None:
+        return "padding"
+    return None
 
 
 #: ``reversed_steps`` of each model (its graph never changes: an edit makes a new model)

@@ -24,7 +24,8 @@ line.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Union
 
 import numpy as np
 
@@ -38,6 +39,8 @@ from lstmviz.app.cell_ref import (
     layer_input,
     mixed_said,
     mixed_steps,
+    moved_said,
+    moved_step,
     reversed_steps,
     steps_axis,
     steps_below,
@@ -185,6 +188,10 @@ class StepRef:
     #: its steps each stand over two input steps, t and T-1-t (``cell_ref.mixed_steps``: a
     #: Dense after a merge of a turned sequence and one in input order)
     mixed: bool = False
+    #: its steps moved by a Cropping1D, ZeroPadding1D or UpSampling1D below it, each its own
+    #: layer's step t: what its step of the whole sequence reads, ``(step, bold) -> "input
+    #: step 8"`` or "padding" (``cell_ref.moved_said``; None: not so moved)
+    moved: Callable[[int, bool], str | None] | None = None
     #: a Conv1D's sums (``pre``) by the output steps (a, b) they were computed over
     _z: dict = field(default_factory=dict, repr=False)
 
@@ -319,9 +326,12 @@ class StepRef:
     def over_input(self, step: int, bold: bool = True) -> str:
         """What its step ``step`` stands over where that is not the input step of its own
         number: "input step 9 (its steps run right to left)" (``turned``), "input steps 2
-        and 9 mixed" (``mixed``); "" else."""
+        and 9 mixed" (``mixed``), "input step 8" or "padding" (``moved``); "" else."""
         if self.mixed and self.steps:
             return mixed_said(step + self.start, self.total, bold)
+        if self.moved is not None and self.steps and not self.windowed:
+            # (after a Cropping1D, ZeroPadding1D or UpSampling1D: the input step it reads)
+            return self.moved(step + self.start, bold) or ""
         over = self.input_step(step)
         if over is None:
             return ""
@@ -575,7 +585,8 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
     total = whole_steps(trace, below_rec if over else rec)
     return StepRef(name, top, layer, x, y, source_of(model, name, x.ndim == 3), start,
                    None if total is None else int(total), x_start, so_far(trace) if x.ndim == 2 else "",
-                   turned=turned, mixed=name in mixed_steps(model))
+                   turned=turned, mixed=name in mixed_steps(model),
+                   moved=None if moved_step(model, trace, name, 0) is None else partial(moved_said, model, trace, name))
 
 
 def source_of(model: Model, name: str, steps: bool = True) -> Source:

@@ -290,7 +290,7 @@ def strides_of(model) -> dict[str, int | Fraction]:
     got: dict[str, int | Fraction] = {}
     for node in model.nodes:
         s = max([got.get(r.layer, 1) for r in node.inbound] or [1])
-        if _own_clock(node.layer):
+        if own_clock(node.layer):
             s = whole_scale(s * (getattr(node.layer, "stride", 1) or 1))
         got[node.layer.name] = s
     return got
@@ -561,7 +561,7 @@ def _onnx_op(layer) -> bool:
                 and not onnx_node(layer))
 
 
-def _own_clock(layer) -> bool:
+def own_clock(layer) -> bool:
     """Whether ``layer`` gives its output steps of its own (``_clocks``: ``steps_out``,
     ``stride``): a Conv1D or pooling (``engine/conv.py``), or an ONNX Conv, MaxPool or
     AveragePool (``onnx_layers.OnnxWindowOp``), whatever its strides and padding (one that
@@ -755,7 +755,7 @@ def _clocks(model, T: int, seq: dict) -> dict[str, Clock | None]:
     (a recurrent layer's: the sequence it steps over, whether it returns it or not), and
     how many of the model's input steps one of them stands for. The input's are ``(T,
     1)``; a Conv1D or pooling of strides s over ``(n, S)`` (an ONNX Conv, MaxPool or
-    AveragePool too: ``_own_clock``) gives ``(out_steps(n), S*s)``
+    AveragePool too: ``own_clock``) gives ``(out_steps(n), S*s)``
     (its step t stands for input step ``t*S*s``, the first its window starts at but for the
     padding: on a keeps-steps layer t for t); every other layer keeps its input's. None:
     no time axis. Refuses, in one line, a layer merging sequences of different scales
@@ -780,7 +780,7 @@ def _clocks(model, T: int, seq: dict) -> dict[str, Clock | None]:
                 f"(a step every {every}); a long sequence is traced by windows only where the "
                 "sequences a layer reads step alike")
         steps, scale = got[0]
-        if _own_clock(layer):  # (a Conv1D or pooling; an ONNX Conv, MaxPool or AveragePool;
+        if own_clock(layer):  # (a Conv1D or pooling; an ONNX Conv, MaxPool or AveragePool;
             # a Cropping1D, ZeroPadding1D, UpSampling1D: scale 1, or 1/size)
             steps, scale = layer.steps_out(steps), whole_scale(scale * layer.stride)
         clocks[name] = (steps, scale) if any(seq[name]) or recurrent_halves(layer) else None

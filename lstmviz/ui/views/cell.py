@@ -25,8 +25,11 @@ from lstmviz.app.cell_ref import (  # noqa: F401
     equations,
     fed_by,
     input_token,
+    input_total,
     mixed_said,
     mixed_steps,
+    moved_said,
+    moved_step,
     state_sources,
     steps_below,
     token_text,
@@ -1446,14 +1449,20 @@ class CellView(TraceView):
                 below = steps_below(self.model, ref.name)
                 # (a later cell of a stack: the step of the cell before it reads, "step 3")
                 whose = "step" if source is not None else "input" if below is None else below
+                moved = (moved_step(self.model, self.trace, ref.name, read)
+                         if below is not None and source is None else None)
                 if ref.name in mixed_steps(self.model):
                     # (its input's steps each over two input steps, ``mixed_steps``: the step of
                     # that sequence it reads, the header says the two; it said "input 6")
                     whose, shown = "step", t + o if not ref.rec.go_backwards else (
                         getattr(self.trace, "total_steps", None) or ref.T) - 1 - (t + o)
+                elif moved is not None:
+                    # (after a Cropping1D, ZeroPadding1D or UpSampling1D the input step it
+                    # reads, or the padding's zeros: "up 5" named the upsampling's step)
+                    whose, shown = "input", moved
                 else:
                     shown = read
-                where = f"{whose} {count(shown)}"
+                where = f"{whose} {count(shown)}" if moved is None or moved >= 0 else "padding"
                 # (the form chosen for the widest step of the layer's, at every step: at
                 # 1024 x 768 presenting, "input 9" fitted and "input 10" did not, and x_t's
                 # number changed its form as the steps went by and back)
@@ -1536,7 +1545,11 @@ class CellView(TraceView):
         total = (getattr(self.trace, "total_steps", None) or ref.T) if mixed else 0
 
         def over(read) -> str:
-            return mixed_said(read, total, bold=False) if mixed else f"{word} {count(read)}{order}"
+            # (after a Cropping1D, ZeroPadding1D or UpSampling1D the input step it reads at
+            # once, or "padding": "= up's step 5" sent the student through two headers)
+            moved = None if mixed or below is None else moved_said(self.model, self.trace, ref.name, read, bold=False)
+            return (mixed_said(read, total, bold=False) if mixed else f"{moved}{order}" if moved is not None
+                    else f"{word} {count(read)}{order}")
         again = ("" if count(read) == count(t + o) and not order and below is None and not mixed
                  else f" = {over(read)}")
 
@@ -1555,7 +1568,13 @@ class CellView(TraceView):
             if said_widest != self._widest_text:
                 self._widest_text = said_widest
                 self._fit_top()
-        self.header.set_widest(said(last, last))
+        widest = said(last, last)
+        if below is not None and moved_step(self.model, self.trace, ref.name, last) is not None:
+            # (its last step may be padding: the widest an input step's, of the sequence's
+            # last step's digits)
+            whole = input_total(self.trace) or last
+            widest = max(widest, said(last, last).replace("padding", f"input step {count(whole)}"), key=len)
+        self.header.set_widest(widest)
         self.header.setText(
             said(t + o, read),
             short=f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t + o)}</b>{again} · unit <b>{u}</b>{fewer} · "

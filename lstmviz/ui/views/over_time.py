@@ -25,7 +25,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible
-from lstmviz.app.cell_ref import mixed_said, mixed_steps, steps_below, token_words
+from lstmviz.app.cell_ref import mixed_said, mixed_steps, moved_output_said, moved_said, steps_below, token_words
 from lstmviz.app.counts import count
 from lstmviz.app.output_ref import OUTPUT_KEY, OutputRef, no_steps_text, output_ref, token_at
 from lstmviz.app.scale import from_zero_levels, gate_levels, overview_of
@@ -895,6 +895,10 @@ class OverTimeView(TraceView):
         over, mixed = f"{word} {count(tau)}{order}", self._mixed(ref)
         if mixed:  # (its steps each over two input steps: after a merge of a turned and an unturned one)
             over = mixed_said(tau, whole_steps(self.trace, ref.rec) or ref.T, bold=False)
+        elif below is not None and (moved := moved_said(self.model, self.trace, ref.name, tau, bold=False)):
+            # (after a Cropping1D, ZeroPadding1D or UpSampling1D the input step it reads at
+            # once, or "padding": "= crop's step 2" sent the student to the crop's header)
+            over = f"{moved}{order}"
         same = "" if tau == t and below is None and not mixed else f" = {over}"
         short = f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t)}</b>{same}{data}{exact}"
         self.header.setText(f"<b>{markup(ref.name)}</b>{side} ({ref.kind}) · step <b>t = {count(t)}</b> = "
@@ -942,6 +946,12 @@ class OverTimeView(TraceView):
         elif ref.backwards:  # (its steps over the input turned around: a Dense after a go_backwards LSTM)
             tau = ref.input_step(t, window_first(self.trace, ref.rec))
             over = f" = input step <b>{count(tau)}</b> (its steps run right to left)"
+        elif (moved := moved_output_said(self.model, self.trace, ref.name, t + ref.rec.start,
+                                         taps if ref.reads is not None else None)) is not None:
+            # (its steps moved by a Cropping1D, ZeroPadding1D or UpSampling1D: the input step
+            # its step reads, or "padding"; a Dense after them said its own step alone, an
+            # UpSampling1D "reads step 2 of pad", the pad's own header then the input step)
+            over = f" = {moved}"
         t += ref.rec.start
         # (cut to its short form: the filter and the sample first, then the steps read, as
         # a cell's input step comes after its unit and sample there; the input step a turned

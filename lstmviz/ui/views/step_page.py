@@ -168,6 +168,8 @@ class StepPage(QtWidgets.QWidget):
                 where += f" = input step {count(over)}"
             elif ref.mixed:  # (over two input steps: after a merge of a turned and an unturned sequence)
                 where += f" = {ref.over_input(step, bold=False)}"
+            elif ref.over_input(step):  # (after a Cropping1D, ZeroPadding1D or UpSampling1D)
+                where = ref.over_input(step, bold=False).replace("input step", "input")
         else:
             where = "one vector"
         # (a MaxPooling1D's tap it takes marked, as a Dense's selected unit is)

@@ -26,7 +26,17 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible, scale
-from lstmviz.app.cell_ref import fed_by, layer_below, mixed_said, reversed_steps, steps_below, token_words
+from lstmviz.app.cell_ref import (
+    fed_by,
+    input_total,
+    layer_below,
+    mixed_said,
+    moved_output_said,
+    moved_said,
+    reversed_steps,
+    steps_below,
+    token_words,
+)
 from lstmviz.app.counts import count, tick_labels
 from lstmviz.app.output_ref import OUTPUT_KEY, window_axis
 from lstmviz.app.selection import Cursor
@@ -1851,10 +1861,18 @@ class UnrolledView(TraceView):
             below = steps_below(self.model, sel.ref.name)
             word = "input step" if below is None else f"{markup(below)}'s step"
 
-            def said(p, i):
+            def moved(i):
+                # (after a Cropping1D, ZeroPadding1D or UpSampling1D the input step it reads
+                # at once, or "padding": "= crop's step 2" sent the student to the crop's
+                # header for it, ``moved_said``)
+                return moved_said(self.model, self.trace, sel.ref.name, i) if below is not None else None
+
+            def said(p, i, moved=moved):
                 # (its steps over two input steps: after a merge of a turned and an unturned
                 # sequence, ``Row.mixed``; "= input step 6" named one)
+                moved = moved(i)
                 over = (mixed_said(i, self._domain_total(sel.domain) or sel.T) if sel.mixed
+                        else f"{moved}{order}" if moved is not None
                         else f"{word} <b>{count(i)}</b>{order}")
                 return (f"<b>{markup(sel.ref.label)}</b> · processing step <b>{count(p)}</b> = "
                         f"{over} · unit <b>{unit}</b>")
@@ -1863,7 +1881,14 @@ class UnrolledView(TraceView):
             # (its height that of the last step's: the steps' numbers only grow wider)
             last = max(sel.ref.T - 1 + sel.ref.rec.start, sel.ref.T - 1 + o)
             widest = said(last, last)
-            if step + sel.ref.rec.start == col + o and not order and not sel.mixed:  # (where the header is cut)
+            if moved(last) is not None:  # (its last step may be padding: the widest an input step's)
+                total = input_total(self.trace) or last
+                widest = max(widest, said(last, last, lambda i: f"input step <b>{count(total)}</b>"), key=len)
+            now = moved(col + o)
+            if now is not None and not sel.mixed:  # (where the header is cut: its step and the input step)
+                short = (f"<b>{markup(sel.ref.label)}</b> · step <b>{count(step + sel.ref.rec.start)}</b> = "
+                         f"{now}{order} · unit <b>{unit}</b>")
+            elif step + sel.ref.rec.start == col + o and not order and not sel.mixed:  # (where the header is cut)
                 # (after a pooling, its step: "lstm · pool's step 0", the k3_conv_lstm's header
                 # at 800 x 600 beside the side panel took three lines, a "0" on its own)
                 short = (f"<b>{markup(sel.ref.label)}</b> · {'step' if below is None else word} "
@@ -1894,7 +1919,8 @@ class UnrolledView(TraceView):
             # block's columns: the step of the whole sequence too, not the window's column)
             o = self._domain_first(sel.domain) if windowed or sel.kind == "last" else 0
             own = (self._domain_total(sel.domain) or total) if windowed else total  # (its own steps)
-            what = f"<b>{markup(sel.layer)}</b> · step <b>{count(step + o)}</b>"
+            what = head = f"<b>{markup(sel.layer)}</b> · step <b>{count(step + o)}</b>"
+            reads = None
             if sel.mixed and sel.kind in ("seq", "sub"):  # (each step over two input steps)
                 n = (self._domain_total(sel.domain) if windowed else None) or sel.T
                 own_step = n - 1 - (col + o) if sel.backwards else col + o
@@ -1930,6 +1956,12 @@ class UnrolledView(TraceView):
                     what += f" · reads step <b>{count(reads[0])}</b> below"
                 elif reads:
                     what += f" · reads steps <b>{count(reads[0])}</b>–<b>{count(reads[-1])}</b> below"
+            if sel.kind in ("seq", "sub") and not sel.mixed and not sel.backwards and (moved := moved_output_said(
+                    self.model, self.trace, sel.layer, col + o,
+                    reads if sel.links is not None else None)) is not None:
+                # (after a Cropping1D, ZeroPadding1D or UpSampling1D: the input step its step
+                # reads, or "padding", beside its own step, as a recurrent row's header says it)
+                what = f"{head} = {moved}{what[len(head):]}"
             if windowed:
                 what += f" · exact steps {count(o)}–{count(o + sel.T - 1)} of {count(own)}{self._strip_words()}"
         shown = cursor.sample + self.sample_base  # (the input's sample: the trace may hold it alone)
