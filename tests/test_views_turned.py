@@ -499,7 +499,7 @@ def test_the_views_say_a_merged_step_mixes_two_input_steps(unrolled, qtbot, firs
     # (the other input's step p goes up to c's column of its step p: crossed, it went straight up)
     other, same = (_row(unrolled, "m"), _row(unrolled, "l")) if first else (_row(unrolled, "l"), _row(unrolled, "m"))
     assert unrolled._merged_links(other, c) == [(T - 1 - col, col) for col in range(T)]
-    assert unrolled._merged_links(same, c) == [] and unrolled._merged_links(c, _row(unrolled, "d")) == []
+    assert unrolled._merged_links(same, c) is None and unrolled._merged_links(c, _row(unrolled, "d")) is None
 
     over = OverTimeView()
     qtbot.addWidget(over)
@@ -529,3 +529,41 @@ def test_the_views_say_a_merged_step_mixes_two_input_steps(unrolled, qtbot, firs
     # (its x_t: d's step p, the step of d it reads, not 'input 4')
     assert cell.bars["x"].value_item.text() == f"step {p}"
     np.testing.assert_array_equal(cell.bars["x"].values, trace["d"].output[1, p])
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_on_a_long_input_a_merged_steps_links_cross_by_the_whole_sequence(make_window, monkeypatch, first):
+    """c = Concatenate([l (go_backwards), m]) (or [m, l]) on a long input (windows of 256 of
+    3,000 steps). The other input's links into c crossed about the window's own middle, as if
+    the window were the whole sequence (m's input step 1,408 went up to c's step 1,663), and a
+    window's links were those of the window drawn before it. Now each link joins the other
+    input's step p to c's step p of the whole sequence, by the numbers drawn; a window where
+    every partner is outside it has none, and says so in the gap; the header says the two
+    input steps a step of c mixes."""
+    n, w, state, x, full, view = _long_unrolled(make_window, monkeypatch, joined(first_turned=first))
+    other_key = "m" if first else "l"
+    for k in (1400, 1500, 100):
+        _seek(w, state, step=k, layer="c", unit=0)
+        c, other = _row(view, "c"), _row(view, other_key)
+        o = state.trace.start  # (the window's first input step: c's column 0)
+        said = re.sub("<[^>]+>", "", view.header.text())
+        lo, hi = sorted((k, n - 1 - k))
+        assert said.startswith(f"c · step {k:,} = input steps {lo:,} and {hi:,} mixed · unit 0"), said
+        # (c drawn in its first input's order: its step k at input step k's column, or T-1-k's)
+        col = (n - 1 - k if first else k) - o
+        assert view.current_column == col
+        assert c.values[col] == full["c"].output[0, k, 0]
+        links = view._merged_links(other, c)
+        turned = other_key == "l"  # (the other input's own step at its column j: o + j, or T-1-(o+j))
+        steps = {j: n - 1 - (o + j) if turned else o + j for j in range(other.T)}
+        for j, up in links:  # (each link: the other's step p and c's step p, by the values drawn)
+            p = steps[j]
+            assert other.values[j] == full[other_key].output[0, p, 0]
+            assert c.values[up] == full["c"].output[0, p, 0], (j, up, p)
+        partners = {j for j, p in steps.items() if 0 <= (p if not first else n - 1 - p) - o < c.T}
+        assert {j for j, _ in links} == partners, k
+        gap = [item.isVisible() for item, *_ in view.static.gap_texts
+               if item.toPlainText() == "⇡ to column T−1−p, outside this window ⇡"]
+        if first:  # (m right under c: its links drawn, or, none in the window, said in the gap)
+            assert gap == ([True] if not partners else [])
+        assert bool(partners) == (k != 100)

@@ -694,7 +694,11 @@ class UnrolledView(TraceView):
                       tuple(r.sources), tuple(r.states_from), tuple(r.final_cols or ()),
                       r.ids is not None, r.predicted is not None, r.id_labels,
                       r.mask is not None, _states_enter(r), tuple(r.links or ()), r.sub_steps) for r in lay.rows)
-        return (id(self.model), rows, tuple(lay.domains), tuple(lay.offsets), lay.T, lay.cell_gap)
+        # (a merge of a turned and an unturned sequence: its crossed links are the window's
+        # own, by where it stands in the whole sequence, ``_merged_links``; a window at input
+        # step 2,744 drew those of the window before it)
+        merged = tuple(self._domain_first(r.domain) for r in lay.rows if r.mixed == r.layer and r.kind == "seq")
+        return (id(self.model), rows, tuple(lay.domains), tuple(lay.offsets), lay.T, lay.cell_gap, merged)
 
     def _use_static(self, sig) -> bool:
         """Show the static set drawn before for ``sig`` (True: its items are reused), or a
@@ -1347,11 +1351,20 @@ class UnrolledView(TraceView):
                         self.static.thinned[upper.key] = every
                     continue
                 crossed = self._merged_links(src, upper)
-                if crossed:
+                if crossed is not None:
                     # a merge of a turned and an unturned sequence (``Row.mixed``): Keras joins
                     # step p of each, so an input in the other order goes up from its column
                     # of step p to the merge's, crossing (it was drawn straight up, as if the
                     # merge joined what stands over the same input step)
+                    if not crossed:  # (a long input's window: every partner outside it, said
+                        # in the gap, not "every step goes up", which reads straight up)
+                        gap_y = y0 + (ROW_GAP if src.y < upper.y else -ROW_GAP) / 2
+                        item = self._text("⇡ to column T−1−p, outside this window ⇡",
+                                          (src.offset + (src.T - 1) / 2, gap_y), (0.5, 0.5), t.accent,
+                                          t.font(0.85), over=True)
+                        self.static.gap_texts.append((item, src.offset - 0.5, src.offset + src.T - 0.5,
+                                                      y0 if src.y < upper.y else upper.y + ROW_H / 2))
+                        continue
                     shown, every = thin_links(crossed, upper.T)
                     for sc, c in shown:
                         ux += [src.offset + sc, upper.offset + c]
@@ -1835,16 +1848,36 @@ class UnrolledView(TraceView):
             if row.image is not None:
                 row.image.setOpacity(0.22 if self.focus and sel is not None and row is not sel else 1.0)
 
-    @staticmethod
-    def _merged_links(src, upper) -> list[tuple[int, int]]:
+    def _merged_links(self, src, upper) -> list[tuple[int, int]] | None:
         """(source column, column) of each step p where ``upper`` is a merge of a turned and
         an unturned sequence (``Row.mixed`` its own name) and ``src`` one of its inputs in
         the other order than it is drawn in: ``src``'s column of its step p to the merge's
-        column of its step p; [] where they are the same columns (drawn straight up)."""
+        column of its step p; None where they are the same columns (drawn straight up). A
+        long input's window counts p in the whole sequence (its column c is input step o + c,
+        a turned row's own step T-1-(o+c)): a step whose partner stands outside the window
+        has no link, none where all do ([]: each window was crossed about its own middle, as
+        if it were the whole sequence: m's input step 1,408 went up to c's step 1,663, not
+        to its step 1,408)."""
         if upper.mixed != upper.layer or upper.kind != "seq" or src.domain != upper.domain:
-            return []
-        pairs = [(src.column_of(p), upper.column_of(p)) for p in range(min(src.T, upper.T))]
-        return sorted(pairs, key=lambda link: link[1]) if any(a != b for a, b in pairs) else []
+            return None
+        total = self._domain_total(upper.domain)
+        if not total:  # (a whole trace)
+            pairs = [(src.column_of(p), upper.column_of(p)) for p in range(min(src.T, upper.T))]
+            return sorted(pairs, key=lambda link: link[1]) if any(a != b for a, b in pairs) else None
+
+        def turned(row) -> bool:  # (its column 0 its own last step of the window)
+            return row.T > 1 and row.column_of(0) == row.T - 1
+
+        if turned(src) == turned(upper):
+            return None
+        o, last = self._domain_first(upper.domain), int(total) - 1
+        pairs = []
+        for c in range(src.T):
+            p = last - (o + c) if turned(src) else o + c  # (src's own step at column c)
+            up = (last - p if turned(upper) else p) - o  # (the merge's column of its step p)
+            if 0 <= up < upper.T:
+                pairs.append((c, up))
+        return sorted(pairs, key=lambda link: link[1])
 
     def _header(self, cursor, sel, step, col):
         t = self.theme
