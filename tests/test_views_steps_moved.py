@@ -57,7 +57,8 @@ def case():
 @pytest.mark.parametrize("kind", ["cell", "over_time", "unrolled"])
 def test_a_later_layers_header_says_the_input_step_its_step_reads(qtbot, case, kind):
     """Each view's header at the LSTM's, the GRU's and the Dense's steps (the GRU's and the
-    Dense's first four and last two over the padding, the rest each an input step twice)."""
+    Dense's first four and last two over the padding, the rest each an input step twice);
+    the Cell view's x_t says it too, in its short form where the words have no room."""
     from lstmviz.ui.views.cell import CellView
     from lstmviz.ui.views.over_time import OverTimeView
     from lstmviz.ui.views.unrolled import UnrolledView
@@ -89,6 +90,11 @@ def test_a_later_layers_header_says_the_input_step_its_step_reads(qtbot, case, k
                 want = "padding" if step < 0 else f"input {step}"
                 assert view.bars["x"].value_item.text() == want
     assert seen == {True, False}  # (both said: an input step and the padding)
+    if kind == "cell":  # (where "input 5" has no room over x_t: "x[5]", not the up's step "x[9]")
+        view._fits = lambda text: text.startswith("x[")
+        for t, want in ((9, "x[5]"), (1, "padding")):
+            view.set_cursor(Cursor(step=t, layer="gru"))
+            assert view.bars["x"].value_item.text() == want
 
 
 def test_the_moved_layers_own_headers_and_the_words_said(qtbot, case):

@@ -1469,8 +1469,11 @@ class CellView(TraceView):
                 widest = max((ref.input_step(k, start) for k in (0, max(0, ref.T - 1))),
                              key=lambda r: len(count(r)))
                 if tight or not self._fits(f"{whose} {count(widest)}"):
-                    # (x[1234], not x[1,234], which reads as two indices)
-                    where = f"x[{read}]" if widest < 1000 and self._fits(f"x[{widest}]") else count(read)
+                    # (x[1234], not x[1,234], which reads as two indices; after a Cropping1D,
+                    # ZeroPadding1D or UpSampling1D the input step it reads, or its padding)
+                    at = read if moved is None else moved
+                    where = (f"x[{at}]" if widest < 1000 and self._fits(f"x[{widest}]") else count(at)) \
+                        if moved is None or moved >= 0 else "padding"
                 # a token's embedding (an Embedding first): which token, its character where
                 # the app made the ids from typed text (the header says the step)
                 i = input_token(self.model, self.trace, ref, s, t, self.inputs)
