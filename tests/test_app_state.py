@@ -562,14 +562,14 @@ def test_the_input_is_kept_once_however_many_edits_the_undo_history_holds():
 def test_a_long_npy_stays_memory_mapped_in_the_state(tmp_path):
     """A ``.npy`` opened as a long input is read from the disk when used: the state, its
     undo history and the trace read the mapped file, not a copy in memory."""
-    from lstmviz.app.input_edits import _mapped_read_only
+    from lstmviz.app.input_edits import mapped_read_only
     from lstmviz.app.long_data import open_npy
 
     x = np.random.default_rng(1).normal(size=(1, 5000, 3)).astype(np.float32)
     np.save(tmp_path / "long.npy", x)
     s = AppState()
     s.set_input_data(open_npy(tmp_path / "long.npy"))
-    assert _mapped_read_only(s.input.data) and np.array_equal(s.input.data, x)
+    assert mapped_read_only(s.input.data) and np.array_equal(s.input.data, x)
     s.set_layer_option(0, "units", 6)
     assert s.undo_stack[-1].input.data is s.input.data
     assert s.error is None and s.long is not None  # 5,000 steps: a long input
@@ -762,6 +762,86 @@ def test_the_undo_history_is_bounded_by_its_weights_bytes(monkeypatch):
     for _ in range(kept):
         assert s.undo()
     assert not s.undo() and s.layers[0].config["units"] == 80 - kept
+
+
+def _history_bytes(s: AppState) -> int:
+    """The memory the undo history holds, found by walking what its snapshots refer to (not
+    by ``history.held_bytes``): every array's buffer once, a file mapped read-only none
+    (it is on the disk), the state's own input not counted unless a snapshot holds it."""
+    import gc
+    import types
+
+    seen: set[int] = set()
+    buffers: dict[int, int] = {}
+    todo: list = [s.undo_stack, s.redo_stack]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen or isinstance(obj, (type, types.ModuleType, types.FunctionType)):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, np.ndarray):
+            root = obj
+            while isinstance(root.base, np.ndarray):
+                root = root.base
+            if not isinstance(root, np.memmap) and root.base is None:
+                buffers[id(root)] = root.nbytes
+            continue
+        todo.extend(gc.get_referents(obj))
+    return sum(buffers.values())
+
+
+def test_a_long_inputs_number_edits_keep_it_once_in_the_undo_history(tmp_path):
+    """A .npy of 100,000 steps (1.2 MB) edited a number at a time: each edit's snapshot kept
+    the whole input as it was, 1.2 MB an edit (100 edits of 100,000 steps of 64 features:
+    2.5 GB). The history now keeps an older input as the numbers it differs by from the next
+    one's (``HeldInput``): what it holds does not grow with the edits, and every undo and
+    redo gives back the input to the bit."""
+    x = np.random.default_rng(3).normal(size=(1, 100_000, 3)).astype(np.float32)
+    np.save(tmp_path / "long.npy", x)
+    s = AppState()
+    s.import_input(tmp_path / "long.npy")
+    edits = [(int(t), int(t) % 3, float(k) + 0.5) for k, t in
+             enumerate(np.random.default_rng(4).choice(100_000, 30, replace=False))]
+    held = []
+    for t, f, v in edits:
+        s.set_input_value(0, t, f, v)
+        held.append(_history_bytes(s))
+    assert s.error is None and len(s.undo_stack) == 31
+    assert held[-1] < 1.5 * x.nbytes, held  # (30 copies before: 36 MB)
+    assert held[-1] - held[4] < 30 * 64, held  # (a patch of 12 bytes an edit)
+    final = np.array(s.input.data)
+    for k in range(len(edits) - 1, -1, -1):  # each undo: that edit's number as it was
+        assert s.undo()
+        t, f, _ = edits[k]
+        assert s.input.data[0, t, f] == x[0, t, f]
+        assert all(s.input.data[0, tt, ff] == v for tt, ff, v in edits[:k])
+    np.testing.assert_array_equal(s.input.data, x)
+    while s.redo():
+        pass
+    np.testing.assert_array_equal(s.input.data, final)
+    assert _history_bytes(s) < 1.5 * x.nbytes  # (and so on the way back)
+
+
+def test_the_undo_history_is_bounded_with_its_inputs(monkeypatch, tmp_path):
+    """Inputs imported one after another (each another 0.4 MB, no patch of the one before):
+    the history's bound (``UNDO_SHARE`` of the memory limit) counted weights alone, and kept
+    them all. Counted with its inputs, the oldest go first; what is kept undoes right."""
+    from lstmviz import limits
+    from lstmviz.app import history
+
+    # (2 MB of history: its share of the memory limit; the limit itself also bounds the steps)
+    monkeypatch.setattr(history, "UNDO_SHARE", 2 * 1024 ** 2 / limits.memory_limit())
+    s = AppState()
+    xs = [np.random.default_rng(k).normal(size=(1, 35_000, 3)).astype(np.float32) for k in range(12)]
+    for k, x in enumerate(xs):
+        np.save(tmp_path / f"x{k}.npy", x)
+        s.import_input(tmp_path / f"x{k}.npy")
+        assert _history_bytes(s) <= 2 * 1024 ** 2, k
+    kept = len(s.undo_stack)
+    assert 1 < kept < 12
+    for k in range(kept - 1):
+        assert s.undo()
+        np.testing.assert_array_equal(s.input.data, xs[-2 - k])
 
 
 def test_an_opened_models_name_stays_through_its_edits(tmp_path):

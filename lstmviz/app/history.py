@@ -22,9 +22,9 @@ import numpy as np
 from lstmviz import limits
 from lstmviz.app.base import StateBase
 from lstmviz.app.events import operation as _operation
-from lstmviz.app.input_edits import shared
+from lstmviz.app.input_edits import mapped_read_only, shared
 from lstmviz.app.selection import Cursor
-from lstmviz.app.stack import ARRAY_FIELDS, InputSpec, LayerEntry, Snapshot
+from lstmviz.app.stack import ARRAY_FIELDS, HeldInput, InputSpec, LayerEntry, Snapshot
 from lstmviz.engine.trace import Trace
 
 
@@ -36,15 +36,23 @@ class History(StateBase):
         a read-only model (which is never edited) is kept as it is, with the file it came
         from."""
         kept = _kept_weights(self.undo_stack[::-1] + self.redo_stack[::-1])  # nearest first
-        return Snapshot(tuple(_frozen_entry(e, kept) for e in self.layers), _frozen_input(self.input),
+        spec = _frozen_input(self.input)
+        data, spec.data = spec.data, None
+        # (the input as the nearest snapshot holds it, where it is that array: one holder,
+        # which ``_pack`` makes a patch once for all of them)
+        near = [s.held for s in self.undo_stack[-1:] + self.redo_stack[-1:]]
+        held = next((h for h in near if h.array is not None and h.array is data), None) or HeldInput(data)
+        return Snapshot(tuple(_frozen_entry(e, kept) for e in self.layers), spec,
                         self.model if self.readonly else None, self.path, self.keras_version,
-                        self.model_name, compiled=self.compiled, cursor=self.cursor, shown=self.shown_weights)
+                        self.model_name, compiled=self.compiled, cursor=self.cursor, shown=self.shown_weights,
+                        held=held)
 
     def _push_history(self, snap: Snapshot) -> None:
         self.undo_stack.append(snap)
+        _pack(self.undo_stack)
         del self.undo_stack[:-UNDO_LIMIT]
         budget = limits.memory_limit() * UNDO_SHARE
-        while len(self.undo_stack) > 1 and _weight_bytes(self.undo_stack + self.redo_stack) > budget:
+        while len(self.undo_stack) > 1 and held_bytes(self.undo_stack + self.redo_stack) > budget:
             del self.undo_stack[0]  # the oldest edits go first, as past UNDO_LIMIT
         self.redo_stack.clear()
         self.history_changed.emit()
@@ -76,8 +84,8 @@ class History(StateBase):
         """Put a snapshot back (and re-trace); not itself an undoable edit."""
         self.layers = [LayerEntry(c, copy.deepcopy(cfg), n, None if w is None else [np.array(a) for a in w])
                        for c, cfg, n, w in snap.layers]
-        spec = dataclasses.replace(snap.input)
-        spec.data = shared(snap.input.data)  # read-only: kept, never written
+        spec = snap.input  # (its own copy of the spec; its array made again once, if a patch)
+        spec.data = shared(spec.data)  # read-only: kept, never written
         self.input = spec
         self.path = snap.path
         self.keras_version = snap.keras_version
@@ -97,6 +105,7 @@ class History(StateBase):
         if not self.undo_stack:
             return False
         self.redo_stack.append(self.snapshot())
+        _pack(self.redo_stack)
         self._back_to(self.undo_stack.pop())
         self.history_changed.emit()
         return True
@@ -106,6 +115,7 @@ class History(StateBase):
         if not self.redo_stack:
             return False
         self.undo_stack.append(self.snapshot())
+        _pack(self.undo_stack)
         self._back_to(self.redo_stack.pop())
         self.history_changed.emit()
         return True
@@ -222,9 +232,58 @@ UNDO_LIMIT = 100
 UNDO_SHARE = 0.25
 
 
-def _weight_bytes(snaps: list[Snapshot]) -> int:
-    arrays = {id(a): a.nbytes for snap in snaps for _c, _cfg, _n, w in snap.layers if w is not None for a in w}
+#: an older input is kept as a patch of the newer one where the numbers that differ take at
+#: most this share of its bytes (their flat indices 8 bytes each, their values their own)
+PATCH_SHARE = 0.25
+
+
+def held_bytes(snaps: list[Snapshot]) -> int:
+    """The memory ``snaps`` hold, each array once: their weights, their inputs' arrays (a
+    patch by its numbers; a file mapped read-only, a long ``.npy``, none: it is on the disk)
+    and the other inputs of a read-only model. Bounded by ``UNDO_SHARE`` of the memory limit:
+    the inputs were not counted, and 100 edits of a long input's numbers held 100 copies."""
+    arrays: dict[int, int] = {}
+    for snap in snaps:
+        for _c, _cfg, _n, w in snap.layers:
+            for a in w or ():
+                arrays[id(a)] = a.nbytes
+        held: HeldInput | None = snap.held
+        while held is not None and id(held) not in arrays:
+            if held.array is not None:
+                arrays[id(held)] = 0
+                if not mapped_read_only(held.array):
+                    arrays[id(held.array)] = held.array.nbytes
+                break
+            arrays[id(held)] = (held.where.nbytes if held.where is not None else 0) + (
+                held.values.nbytes if held.values is not None else 0)
+            held = held.base
+        for a in snap.spec.others:
+            if isinstance(a, np.ndarray):
+                arrays[id(a)] = a.nbytes
     return sum(arrays.values())
+
+
+def _pack(stack: list[Snapshot]) -> None:
+    """The snapshot before the last of ``stack`` (of the undo or the redo history) kept as
+    a patch of the last one's input where that is its own array with a few numbers changed
+    (``HeldInput.patch``: an edit of the input's numbers, one at a time), so a history holds
+    one long input whole, not one a snapshot. Equal to the bit (a NaN its own bits); not an
+    input of another shape, a file mapped read-only (no memory to save), or one that differs
+    in more than ``PATCH_SHARE`` of its bytes."""
+    if len(stack) < 2:
+        return
+    older, newer = stack[-2].held, stack[-1].held
+    a, b = older.array, newer.array
+    if (older is newer or a is None or b is None or a is b or a.shape != b.shape or a.dtype != b.dtype
+            or a.dtype.hasobject or a.size == 0 or mapped_read_only(a)):
+        return
+    bits = np.dtype(f"u{a.itemsize}") if a.itemsize in (1, 2, 4, 8) else None
+    if bits is None:
+        return
+    where = np.flatnonzero(np.ascontiguousarray(a).reshape(-1).view(bits)
+                           != np.ascontiguousarray(b).reshape(-1).view(bits))
+    if where.size * (8 + a.itemsize) <= PATCH_SHARE * a.nbytes:
+        older.patch(newer, where.astype(np.int64))
 
 
 def _readonly(a: object) -> np.ndarray:

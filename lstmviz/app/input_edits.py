@@ -22,7 +22,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.text import safe_name
 
 
-def _mapped_read_only(a: np.ndarray) -> bool:
+def mapped_read_only(a: np.ndarray) -> bool:
     """Whether ``a`` reads a file mapped read-only (``np.load(..., mmap_mode="r")``)."""
     b: Any = a
     while b is not None:
@@ -38,7 +38,7 @@ def frozen(data: np.ndarray, given: Any = None) -> np.ndarray:
     it (``shared``). A copy only where ``data`` is ``given``'s memory, which its owner may
     change; a file mapped read-only (a long ``.npy``) stays mapped: its steps are read from
     the disk when used, not all held in memory."""
-    if not data.flags.writeable and (_mapped_read_only(data) or given is None):
+    if not data.flags.writeable and (mapped_read_only(data) or given is None):
         return data
     if given is not None and isinstance(given, np.ndarray) and np.may_share_memory(data, given):
         data = data.copy()
