@@ -123,7 +123,12 @@ def test_the_moved_layers_own_headers_and_the_words_said(qtbot, case):
                 assert not trace["pad"].outputs[0][:, t].any()
         for t in (3, 4, 41, 75):
             view.set_cursor(Cursor(step=t, layer="up"))
-            _check(trace, x, "up", t, _read(_plain(view.header.text()), own.format(t)))
+            step = _read(_plain(view.header.text()), own.format(t))
+            _check(trace, x, "up", t, step)
+            if kind is OverTimeView:  # (its words for a screen reader say it too)
+                said = "padding" if step < 0 else f"input step {step}"
+                assert f"step {t} of 76 ({said})" in view.describe() or f"step {t} ({said})" in view.describe(), \
+                    view.describe()
     for t in (4, 41):
         said = accessible.step_view(step_ref(model, trace, "d", [x]), Cursor(step=t, layer="d"), trace)
         assert f"step {t} of 76 (input step {t // 2 - 2 + CROP})" in said, said

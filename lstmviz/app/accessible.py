@@ -17,6 +17,7 @@ from lstmviz.app.cell_ref import (
     input_source,
     mixed_said,
     mixed_steps,
+    moved_output_said,
     moved_said,
     steps_below,
 )
@@ -165,6 +166,10 @@ def over_time_view(model, trace, cursor, sample_base: int = 0) -> str:
             of += f" ({mixed_said(out.input_step(t), total or out.T, bold=False)})"
         elif out.backwards:  # (its steps over the input turned around: a Dense after a go_backwards layer)
             of += f" (input step {count(out.input_step(t))}, its steps running right to left)"
+        elif (moved := moved_output_said(model, trace, out.name, t + out.rec.start,
+                                         out.read_steps(t) if out.reads is not None else None,
+                                         bold=False)) is not None:
+            of += f" ({moved})"  # (after a Cropping1D, ZeroPadding1D or UpSampling1D, as the header says)
         return (f"Heatmap of {out.name}'s output ({out.kind}), {plural(out.units, out.word)} by "
                 f"{plural(out.T, 'step')}; curve of {out.word} {u} below it. At the cursor, {out.word} {u}, "
                 f"step {count(t + out.rec.start)}{of}, sample {s + sample_base}: y = {fmt(out.values[s, t, u])}."
