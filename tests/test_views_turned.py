@@ -531,16 +531,17 @@ def test_the_views_say_a_merged_step_mixes_two_input_steps(unrolled, qtbot, firs
     np.testing.assert_array_equal(cell.bars["x"].values, trace["d"].output[1, p])
 
 
+@pytest.mark.parametrize("merge", ["Concatenate", "Add"])
 @pytest.mark.parametrize("first", [True, False])
-def test_on_a_long_input_a_merged_steps_links_cross_by_the_whole_sequence(make_window, monkeypatch, first):
-    """c = Concatenate([l (go_backwards), m]) (or [m, l]) on a long input (windows of 256 of
-    3,000 steps). The other input's links into c crossed about the window's own middle, as if
+def test_on_a_long_input_a_merged_steps_links_cross_by_the_whole_sequence(make_window, monkeypatch, first, merge):
+    """c = Concatenate([l (go_backwards), m]) (or [m, l]; or an Add) on a long input (windows
+    of 256 of 3,000 steps). The other input's links into c crossed about the window's own middle, as if
     the window were the whole sequence (m's input step 1,408 went up to c's step 1,663), and a
     window's links were those of the window drawn before it. Now each link joins the other
     input's step p to c's step p of the whole sequence, by the numbers drawn; a window where
     every partner is outside it has none, and says so in the gap; the header says the two
     input steps a step of c mixes."""
-    n, w, state, x, full, view = _long_unrolled(make_window, monkeypatch, joined(first_turned=first))
+    n, w, state, x, full, view = _long_unrolled(make_window, monkeypatch, joined(merge, first_turned=first))
     other_key = "m" if first else "l"
     for k in (1400, 1500, 100):
         _seek(w, state, step=k, layer="c", unit=0)
