@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -137,6 +138,20 @@ class Snapshot:
     #: undo or redo of a scrub puts the views' "weights of update 80 of 160" back with them
     shown: ShownWeights | None = None
     held: HeldInput = field(default_factory=lambda: HeldInput(None), compare=False)
+
+    @cached_property
+    def weights_by_name(self) -> dict:
+        """Each named layer's frozen weights (a tuple of arrays), found once: a snapshot's
+        layers never change (``history._earlier`` looks a layer up in every snapshot)."""
+        return {n: w for _c, _cfg, n, w in self.layers if n is not None and w is not None}
+
+    @cached_property
+    def weight_bytes(self) -> dict[int, int]:
+        """Its weights' arrays and the other inputs of a read-only model, by ``id``, with
+        their bytes, found once (``history.held_bytes`` joins those of every snapshot)."""
+        arrays = {id(a): a.nbytes for _c, _cfg, _n, w in self.layers for a in w or ()}
+        arrays.update((id(a), a.nbytes) for a in self.spec.others if isinstance(a, np.ndarray))
+        return arrays
 
     @property
     def input(self) -> InputSpec:
