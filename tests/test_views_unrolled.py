@@ -1,5 +1,7 @@
 """UnrolledView: one row per cell row, coloured by the trace's h, the current column at t."""
 
+import re
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -646,6 +648,9 @@ def test_typed_text_is_written_as_characters_and_the_next_one_predicted(qtbot):
     assert got == [labels[i] for i in want] and all(t.isVisible() for t in head.id_texts)
     assert "token <b>f</b> (id 7)" in v.header.text()
     assert "most likely next character" in v.legend.text()
+    # (one entry per layer: the head's own scale and its letters were two, naming next_char twice)
+    named = [m.group(1) for _, part in v.static.legend_parts if (m := re.match(r"<b>(.*?)</b>:", part))]
+    assert named.count(head.label) == 1 and len(named) == len(set(named)), named
     # ids from a file or a generator mean what the model's vocabulary says: numbers
     st.set_input_spec(source="counting")
     assert st.token_labels() is None

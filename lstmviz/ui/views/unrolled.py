@@ -1625,18 +1625,24 @@ class UnrolledView(TraceView):
         parts.append(f'<span style="color:{t.accent}"><b>↑</b></span> output to the next layer'
                      + (" (left lanes: to a layer further up)" if self.lane_left < 0 else ""))
         own = [r for r in self.rows if r.kind not in ("rnn", "input") and r.key in self.own_scales]
+        # (a row whose letters are shown: in the boxes, or the loupe's; rows by identity, as a
+        # Row's == compares its arrays)
+        letters = [r for r in self.rows if r.predicted is not None and (
+            not getattr(r, "id_texts", None) or r.id_texts[0].isVisible())]
+        lettered, owned = {id(r) for r in letters}, {id(r) for r in own}
+        letter = "the letter is its most likely next character"
         # a row without a cell (a Dense head, an Embedding) on its own levels too, said as the
         # input's: "a row without a cell on its own scale" gave no range (its values in
-        # the names' tooltip)
-        parts += [f"<b>{markup(r.label)}</b>: {_own_scale(r)}" for r in own]
+        # the names' tooltip); a softmax head writing its letters says both in one entry (two
+        # entries named the character demo's next_char twice)
+        parts += [f"<b>{markup(r.label)}</b>: {_own_scale(r)}" + (f"; {letter}" if id(r) in lettered else "")
+                  for r in own]
         # a recurrent layer too small to be seen on the colour bar's scale (beside one that
         # explodes): its own, once for both halves of a Bidirectional
         small = {r.layer: r.levels[1] for r in self.rows if r.kind == "rnn" and r.own_scale}
         parts += [f"<b>{markup(name or '')}</b>: its own scale, ±{m:.2g} at full colour"
                   for name, m in small.items()]
-        parts += [f"<b>{markup(r.layer or r.label)}</b>: the letter is its most likely next character"
-                  for r in self.rows if r.predicted is not None and (  # (in the boxes, or the loupe's)
-                      not getattr(r, "id_texts", None) or r.id_texts[0].isVisible())]
+        parts += [f"<b>{markup(r.layer or r.label)}</b>: {letter}" for r in letters if id(r) not in owned]
         if any(r.mask is not None for r in self.rows if r.kind == "rnn"):
             parts.append("grey cell = masked step (state carried over)")
         if any(r.kind == "rnn" and r.backwards for r in self.rows):
