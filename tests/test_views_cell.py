@@ -1483,3 +1483,44 @@ def test_the_projector_themes_equations_set_their_subscripts_at_its_least_size(d
         assert min(subs) >= floor - 0.5, (min(subs), floor)
     else:
         assert max(subs) <= body * 2 / 3 + 0.5 < floor  # (Qt's own: 2/3 of the text)
+
+
+@pytest.mark.parametrize("kind", ["png", "gif", "picture"])
+def test_an_export_of_a_size_shows_the_equations_whole_without_a_scroll_bar(demo_at, monkeypatch, tmp_path, kind):
+    """``lstmviz --export-gif OUT.gif --view cell --size 800x500`` (and ``--export-png``)
+    drew the equations' scroll bar in the picture, four of the LSTM's six equations in
+    sight, and so did ``lstmviz.picture``: a picture for a slide scrolls nothing. Drawn, the view's equations are whole (the
+    label as tall as its text, the viewport as tall as the label, no scroll bar), the
+    picture the size asked; the window at that size still scrolls them (its room)."""
+    from helpers import DEMO
+    from lstmviz.ui import export as ex
+    from lstmviz.ui.app import export_from_cli
+
+    _, shown = demo_at("dark", (800, 500))
+    assert shown.eq_scroll.verticalScrollBar().isVisible()  # (the window: its room scrolls)
+    seen = []
+
+    def whole(view) -> None:
+        area, label = view.eq_scroll, view.eq_label
+        seen.append((not area.verticalScrollBar().isVisible(), area.verticalScrollBar().value(),
+                     label.height() >= label.heightForWidth(label.width()),
+                     area.viewport().height() >= label.height(), len(view._eqs)))
+
+    def drawn(widget, *args, **kwargs):
+        whole(widget)
+        return draw(widget, *args, **kwargs)
+    name = {"png": "save_png", "gif": "frame_image", "picture": "png_bytes"}[kind]
+    draw = getattr(ex, name)
+    monkeypatch.setattr(ex, name, drawn)
+    out = tmp_path / f"cell.{kind}"
+    if kind == "picture":
+        import lstmviz
+
+        lstmviz.picture(DEMO, None, view="cell", step=3, size=(800, 500)).save(out)
+    else:
+        assert export_from_cli(str(DEMO), out, kind, view="cell", size=(800, 500), steps=(3, 6)) == 0
+    assert seen == [(True, 0, True, True, 6)] * (3 if kind == "gif" else 1)
+    from PIL import Image
+
+    with Image.open(out) as im:
+        assert im.size == (800, 500)

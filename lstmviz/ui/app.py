@@ -773,6 +773,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
         save_svg,
         view_index,
     )
+    from lstmviz.ui.tall_page import whole_pages
 
     def fail(msg) -> int:
         print(f"lstmviz: {' '.join(str(msg).split())}", file=sys.stderr)
@@ -818,12 +819,14 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
             frames = range(a, b)
         widget = prepare_view(window, target, step)
         if kind in ("png", "svg"):
-            shrink = 1.0 if size is None else fit_widget(window, widget, size)
-            _settle()
-            if kind == "png":
-                save_png(widget, out, scale * shrink)
-            else:
-                save_svg(widget, out, shrink)
+            # (a view fitted and drawn with its page whole: no scroll bar in a picture)
+            with whole_pages(size is not None and widget is not window):
+                shrink = 1.0 if size is None else fit_widget(window, widget, size)
+                _settle()
+                if kind == "png":
+                    save_png(widget, out, scale * shrink)
+                else:
+                    save_svg(widget, out, shrink)
         else:
             (save_gif if kind == "gif" else save_mp4)(window, out, target, size, fps or DEFAULT_FPS,
                                                        steps=frames)

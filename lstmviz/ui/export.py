@@ -760,8 +760,9 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
         if progress is not None and progress(done, len(steps)) is False:
             raise Cancelled("the export was cancelled")
     try:
-        with exported():
-            widget = target_widget(window, target)
+        widget = target_widget(window, target)
+        # (a view's frames as fitted: its page whole, ``whole_pages``, for every frame)
+        with exported(), whole_pages(size is not None and widget is not window):
             if size is not None:
                 fit_widget(window, widget, size)
             _settle()

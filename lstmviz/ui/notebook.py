@@ -245,6 +245,7 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
     from lstmviz.ui import theme as th
     from lstmviz.ui.app import dispose, make_window, prepare_view
     from lstmviz.ui.export import _settle, fit_widget, png_bytes
+    from lstmviz.ui.tall_page import whole_pages
 
     target = "window" if view == "window" else _picture_view(view)
     step, unit, sample = (_whole(k, v) for k, v in (("step", step), ("unit", unit), ("sample", sample)))
@@ -264,9 +265,10 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         _check_cursor(st, step, layer, unit, sample)
         chosen = {k: v for k, v in (("layer", layer), ("unit", unit), ("sample", sample)) if v is not None}
         widget = prepare_view(window, target, step, chosen)  # (as export_from_cli: the same pixels)
-        shrink = fit_widget(window, widget, (w, h))
-        _settle()
-        data = png_bytes(widget, scale * shrink)
+        with whole_pages(widget is not window):  # (fitted and drawn whole: no scroll bar)
+            shrink = fit_widget(window, widget, (w, h))
+            _settle()
+            data = png_bytes(widget, scale * shrink)
         image = QtGui.QImage.fromData(data)  # (a PNG, read as one: PySide6's stub types the
         # format as bytes, which the binding refuses)
         what = f"{target.replace('_', ' ')} at step {count(st.cursor.step)}"

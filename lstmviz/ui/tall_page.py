@@ -1,7 +1,10 @@
 """``TallPage``: a view's page that scrolls vertically where the view is shorter than the
 page's least, so a small window stays the size asked; ``whole_pages``: while a view's
-picture is fitted to its size (``export.fit_widget``), the pages' least heights count
-again, so a picture holds a whole page (scaled down where the size asked is smaller).
+picture is fitted to its size and drawn (``export.fit_widget``, the exports of a size),
+the pages' least heights count again, so a picture holds a whole page (scaled down where
+the size asked is smaller), and a page's own scrolled parts are whole too where it asks
+(``TallPage.whole``, ``held``: the Cell view's equations, whose scroll bar an export at
+800 x 500 drew, their text cut under it).
 """
 
 from __future__ import annotations
@@ -32,11 +35,18 @@ def whole_pages(on: bool = True):
         _tell()
 
 
+def held() -> bool:
+    """Whether ``whole_pages`` is held: a picture of a view is being fitted or drawn."""
+    return _whole[0]
+
+
 def _tell() -> None:
-    """Every page's layout told that its least size changed (a window's pages whose
-    Qt side is gone, a closed window's, left out)."""
+    """Every page's layout told that its least size changed, and its page (``whole``)
+    that pages are whole or no longer (a window's pages whose Qt side is gone, a closed
+    window's, left out)."""
     for page in list(_pages):
         if shiboken6.isValid(page):
+            page.whole.emit(_whole[0])
             page.updateGeometry()
         else:
             _pages.discard(page)
@@ -53,6 +63,10 @@ class TallPage(QtWidgets.QScrollArea):
     600); it never scrolls sideways. Its least width is the page's and, where the page
     is taller than the view, the scroll bar's; its least height none; where the page
     fits, the page is the viewport, as the page alone was."""
+
+    #: ``whole_pages`` taken (True) or let go of (False): a page whose parts scroll on
+    #: their own shows them whole in a picture (the Cell view's equations)
+    whole = QtCore.Signal(bool)
 
     def __init__(self, page: QtWidgets.QWidget):
         super().__init__()

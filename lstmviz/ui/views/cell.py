@@ -50,6 +50,7 @@ from lstmviz.ui.labels import ShortCheckBox, control_only, text_tip
 from lstmviz.ui.later import later
 from lstmviz.ui.plot_tools import counted_ticks, quiet_axes
 from lstmviz.ui.spotlight import DimMask
+from lstmviz.ui.tall_page import held as whole_pages_held
 from lstmviz.ui.views._common import (
     UNCAPPED,
     CellRef,
@@ -633,6 +634,8 @@ class CellView(TraceView):
         # least: a narrow, short view, 760 x 540 beside the side panel in the projector theme)
         self.page_scroll = TallPage(page)
         self.stack.addWidget(self.page_scroll)
+        # (in a picture the equations are whole, never scrolled: ``_show_equations``)
+        self.page_scroll.whole.connect(self._pages_whole)
         lay = QtWidgets.QVBoxLayout(page)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
@@ -1703,8 +1706,18 @@ class CellView(TraceView):
         extra = self._charts_extra() if self.expanded else None
         # and in any case the charts keep ``PLOT_READABLE`` where two lines of equations stay
         keep = self._charts_extra(self.PLOT_READABLE)
-        hkey = (key, fits, compact, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head, room, extra, keep)
-        if self._height_cache[0] != hkey:
+        # a picture of the view (``tall_page.whole_pages``) holds them whole, without a scroll
+        # bar: the page's least grows by what they need, and a picture of a size its page
+        # does not fit is the whole page scaled down (``export.fit_widget``; the Cell view
+        # exported at 800 x 500 drew the equations' scroll bar, four of six in sight)
+        whole = whole_pages_held()
+        hkey = (key, fits, compact, len(self._eqs), vw, self.height(), self.eq_scale, wrap, head, room, extra, keep,
+                whole)
+        if self._height_cache[0] != hkey and whole:
+            need = self.eq_label.heightForWidth(vw)
+            self._height_cache = (hkey, need, need + 4, None)
+            self._terms_in_sight = None
+        elif self._height_cache[0] != hkey:
             need = self.eq_label.heightForWidth(vw)
             # all of them where the room holds them (presenting at 1280 x 720, half the view
             # left the legend's line cut in two under a scroll bar), else half the view
@@ -1767,6 +1780,12 @@ class CellView(TraceView):
             self.eq_label.resize(vw, self._height_cache[1])
         self._drop_sliver()
         self._masked_rows_in_sight(fits, vw)
+
+    def _pages_whole(self, _whole: bool) -> None:
+        """A picture's fitting or drawing began or ended (``TallPage.whole``): the
+        equations' room again, whole in a picture (``_show_equations``)."""
+        if self._eqs and shiboken6.isValid(self):
+            self._show_equations()
 
     def _too_tall(self, html: str, font: QtGui.QFont, width: int, compact: bool, stacked: bool = False) -> bool:
         """Whether the one-row text ``html`` (``stacked``: the two-row one) is taller than
