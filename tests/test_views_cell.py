@@ -1489,9 +1489,10 @@ def test_the_projector_themes_equations_set_their_subscripts_at_its_least_size(d
 def test_an_export_of_a_size_shows_the_equations_whole_without_a_scroll_bar(demo_at, monkeypatch, tmp_path, kind):
     """``lstmviz --export-gif OUT.gif --view cell --size 800x500`` (and ``--export-png``)
     drew the equations' scroll bar in the picture, four of the LSTM's six equations in
-    sight, and so did ``lstmviz.picture``: a picture for a slide scrolls nothing. Drawn, the view's equations are whole (the
-    label as tall as its text, the viewport as tall as the label, no scroll bar), the
-    picture the size asked; the window at that size still scrolls them (its room)."""
+    sight, and so did ``lstmviz.picture``: a picture for a slide scrolls nothing. Drawn,
+    the view's equations are whole (the label as tall as its text, the viewport as tall as
+    the label, no scroll bar), the picture the size asked; the window at that size still
+    scrolls them (its room)."""
     from helpers import DEMO
     from lstmviz.ui import export as ex
     from lstmviz.ui.app import export_from_cli
