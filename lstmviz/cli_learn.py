@@ -138,6 +138,25 @@ def _check_count(args, model, x, y) -> None:
                            + sequence_csv_note(args.target, model, n))
 
 
+def _check_shape(args, model, arrays, y, loss: str) -> None:
+    """Targets shaped as the model's output under ``loss``, else refused in one line naming
+    the targets' file, their shape and the one to give: the Train tab's words
+    (``losses.target_refusal``; a .csv of a sequence output's targets: how to give them)."""
+    import numpy as np
+
+    from lstmviz.cli_inputs import name_input, sequence_csv_note
+    from lstmviz.engine.gradients import output_shape
+    from lstmviz.engine.losses import target_refusal
+
+    try:
+        out = output_shape(model, arrays if len(arrays) > 1 else arrays[0])
+    except LstmvizError as err:  # (the inputs' own fault, named by their files)
+        raise LstmvizError(name_input(str(err), args.inputs)) from None
+    why = target_refusal(np.shape(y), out, loss)
+    if why is not None:
+        raise LstmvizError(f"{args.target}: {why}" + sequence_csv_note(args.target, model, len(arrays[0])))
+
+
 def cmd_grad(args) -> int:
     import numpy as np
 
@@ -165,6 +184,7 @@ def cmd_grad(args) -> int:
     arrays = load_inputs(model, args.inputs, args.shape)
     y = _read_target(args.target, model, args.loss)
     _check_count(args, model, arrays, y)
+    _check_shape(args, model, arrays, y, args.loss)
     try:
         g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss, training)
     except LstmvizError as err:
@@ -297,14 +317,16 @@ def cmd_train(args) -> int:
     from lstmviz.engine.train import take_rows
 
     try:  # shapes fit, before any output
+        if not args.task:  # (the targets' file: what to give, as grad and the Train tab say it)
+            _check_shape(args, model, [x] if not isinstance(x, list) else x, y, loss)
         evaluate(model, take_rows(x, slice(0, 1)), np.asarray(y)[:1], loss)
     except LstmvizError as err:
         msg = str(err)
-        if msg.startswith("the target has shape"):  # (of the first sample alone)
-            from lstmviz.app.train_user import output_shape
+        if msg.startswith("the target has shape"):  # (a task's own targets, of the first sample alone)
+            from lstmviz.engine.gradients import output_shape
+            from lstmviz.engine.losses import target_refusal
 
-            shape = (len(y),) + tuple(output_shape(model, x)[1:])
-            msg = f"the target has shape {np.shape(y)} but the model's output is {shape}"
+            msg = target_refusal(np.shape(y), output_shape(model, x), loss) or msg
         if args.task and loss != task.loss:  # (--loss in place of the task's own)
             msg += f"; task {task.name} trains with --loss {task.loss}"
         raise LstmvizError(name_input(msg, args.inputs or [], args.target)) from None

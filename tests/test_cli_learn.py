@@ -126,7 +126,8 @@ def test_train_help_gives_the_defaults_a_task_trains_with(tmp_path, capsys):
 
 @pytest.mark.parametrize("args,msg", [
     (["--loss", "mse", "--optimizer", "adam", "--momentum", "0.9"], "--momentum applies to sgd and rmsprop"),
-    (["--loss", "categorical_crossentropy"], "target has shape"),
+    (["--loss", "categorical_crossentropy"], "targets of shape (2, 7), but the model outputs (None, 2); "
+                                             "categorical_crossentropy expects shape (2, 2)"),
 ])
 def test_train_refusals(tmp_path, capsys, args, msg):
     _files(tmp_path, "k3_lstm_default")
@@ -177,18 +178,26 @@ def test_grad_and_train_out_naming_a_file_they_read_replace_nothing(tmp_path, ca
 def test_grad_and_train_name_the_target_file_and_its_whole_shape(tmp_path, capsys):
     """Targets of 7 values for an output of 2: grad said "the target has shape (2, 7) but the
     model's output is (2, 2)" naming no file, train "(1, 7) ... (1, 2)" (its check of the
-    first sample alone) of a file of 2 samples."""
+    first sample alone) of a file of 2 samples; then the file and the whole shape, but not
+    what to give, which the Train tab said. All three say it alike, in one line."""
+    from lstmviz.app.train_user import user_data
+
     _files(tmp_path, "k3_lstm_default")
     np.save(tmp_path / "wide.npy", np.zeros((2, 7), np.float32))
+    model = FIXTURES / "k3_lstm_default" / "model.keras"
+    said = (f"{tmp_path / 'wide.npy'}: targets of shape (2, 7), but the model outputs (None, 2); "
+            "mse expects shape (2, 2)")
     for cmd in ("grad", "train"):
         out = tmp_path / ("g.npz" if cmd == "grad" else "t.keras")
-        rc = cli.main([cmd, str(FIXTURES / "k3_lstm_default" / "model.keras"), "-i", str(tmp_path / "x.npy"),
+        rc = cli.main([cmd, str(model), "-i", str(tmp_path / "x.npy"),
                        "-y", str(tmp_path / "wide.npy"), "--loss", "mse", "-o", str(out)])
         err = capsys.readouterr().err.strip()
         assert rc == 2 and len(err.splitlines()) == 1, err
-        assert err == (f"lstmviz: {tmp_path / 'wide.npy'}: the target has shape (2, 7) but the model's "
-                       "output is (2, 2)"), cmd
+        assert err == f"lstmviz: {said}", cmd
         assert not out.exists()
+    with pytest.raises(lstmviz.LstmvizError) as tab:  # (the Train tab's own data, named by the file's name)
+        user_data(lstmviz.load(model), tmp_path / "x.npy", tmp_path / "wide.npy", "mse", 0.0)
+    assert f"{tmp_path / 'wide.npy'}: {str(tab.value).split(': ', 1)[1]}" == said
 
 
 def test_a_list_for_a_model_of_one_input_says_what_a_list_means():
@@ -693,8 +702,8 @@ def test_targets_of_shape_n_are_taken_for_an_output_of_one_unit(tmp_path, capsys
     rc = cli.main(["grad", str(tmp_path / "m3.keras"), "-i", str(tmp_path / "x.npy"), "-y", str(tmp_path / "y.npy"),
                    "--loss", "mse", "-o", str(tmp_path / "g3.npz")])
     err = capsys.readouterr().err.strip()
-    assert rc == 2 and err == (f"lstmviz: {tmp_path / 'y.npy'}: the target has shape (12,) but the model's "
-                               "output is (12, 3)")
+    assert rc == 2 and err == (f"lstmviz: {tmp_path / 'y.npy'}: targets of shape (12,), but the model outputs "
+                               "(None, 3); mse expects shape (12, 3)")
 
 
 def _model_with_units(units):

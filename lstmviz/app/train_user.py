@@ -34,9 +34,9 @@ from lstmviz.app.stack import ShownWeights, TrainData
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.app.views import GRADIENT_PICTURES
 from lstmviz.engine import Model
-from lstmviz.engine.gradients import check_trainable, targets
+from lstmviz.engine.gradients import check_trainable, output_shape, targets
 from lstmviz.engine.layers import fmt_shape, model_arrays
-from lstmviz.engine.losses import NAMES, canonical
+from lstmviz.engine.losses import NAMES, canonical, target_refusal
 from lstmviz.engine.model import check_finite, check_float32
 from lstmviz.engine.train import evaluate, split_at, split_share, take_rows
 from lstmviz.errors import LstmvizError
@@ -69,15 +69,6 @@ def _by_name(path, read):
 
 def _fits(shape, want) -> bool:
     return len(shape) == len(want) and all(d is None or d == s for s, d in zip(shape, want))
-
-
-def output_shape(model: Model, x) -> tuple:
-    """The model's output shape for ``x`` (run on its first sample)."""
-    from lstmviz.engine.gradients import forward
-
-    fw = forward(model, take_rows(x, slice(0, 1)))
-    ref = model.outputs[0]
-    return tuple(np.shape(fw.values[ref.layer][ref.tensor_index]))
 
 
 def user_data(model: Model, input_path, target_path, loss: str,
@@ -159,17 +150,13 @@ def _check_targets(model: Model, x, y: np.ndarray, loss: str, x_what: str, y_wha
     """Targets ``y`` (one per sample of ``x``) fit the model's output under ``loss``, else
     refused in one line beginning with ``y_what`` (or ``x_what``, of the inputs: "the input
     is empty", an Embedding's token id outside its vocabulary)."""
-    n = len(y)
     try:
         out = output_shape(model, x)
     except LstmvizError as err:  # (named by their file, as the command line names it)
         raise LstmvizError(f"{x_what}: {err}") from None
-    want = out[1:-1] if loss == "sparse_categorical_crossentropy" else out[1:]
-    ok = y.shape[1:] == want or (loss == "sparse_categorical_crossentropy" and y.shape[1:] == want + (1,))
-    if not ok:
-        what = "class ids of shape" if loss == "sparse_categorical_crossentropy" else "shape"
-        raise LstmvizError(f"{y_what}: targets of shape {y.shape}, but the model outputs "
-                           f"{fmt_shape((None,) + out[1:])}; {loss} expects {what} {fmt_shape((n,) + want)}")
+    why = target_refusal(y.shape, out, loss)  # (as ``lstmviz grad`` and ``train`` say it)
+    if why is not None:
+        raise LstmvizError(f"{y_what}: {why}")
     try:
         evaluate(model, take_rows(x, slice(0, 1)), y[:1], loss)
     except LstmvizError as err:

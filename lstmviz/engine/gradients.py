@@ -151,6 +151,16 @@ def trains_by_batch(layer) -> bool:
     return getattr(layer, "statistics", None) is not None and getattr(layer, "trains", False)
 
 
+def output_shape(model, x) -> tuple:
+    """The model's (first) output shape for ``x`` (run on its first sample; samples
+    first, its count ``x``'s first sample's 1): what targets are checked against
+    (``losses.target_refusal``: the Train tab, ``lstmviz grad`` and ``train``)."""
+    first = [np.asarray(a)[:1] for a in x] if isinstance(x, (list, tuple)) else np.asarray(x)[:1]
+    fw = forward(model, first)
+    ref = model.outputs[0]
+    return tuple(np.shape(fw.values[ref.layer][ref.tensor_index]))
+
+
 def forward(model, x, training: bool = False) -> Forward:
     """``model.trace(x)``, keeping each layer's inputs and masks. ``training``: as Keras'
     ``model(x, training=True)``, a BatchNormalization normalises by the batch's mean and

@@ -161,6 +161,27 @@ def _from_logits(name, y_true, z):
     return vals.astype(np.float32), grad.astype(np.float32)
 
 
+def target_refusal(y_shape: tuple, out: tuple, loss: str) -> str | None:
+    """What is wrong with targets of ``y_shape`` for a model whose output is ``out`` (both
+    samples first) under ``loss``, and what to give, in one phrase; None where they fit.
+    The one wording of the Train tab's, ``lstmviz grad``'s and ``lstmviz train``'s refusal
+    (``grad`` said "the target has shape (2, 7) but the model's output is (2, 2)", not what
+    to give): "targets of shape (2, 7), but the model outputs (None, 2); mse expects shape
+    (2, 2)"; sparse_categorical_crossentropy's class ids one axis short of the output (or
+    with a last axis of 1)."""
+    from lstmviz.engine.layer_base import fmt_shape
+
+    y_shape, out = tuple(y_shape), tuple(out)
+    sparse = canonical(loss) == "sparse_categorical_crossentropy"
+    want = out[1:-1] if sparse else out[1:]
+    if y_shape[1:] == want or (sparse and y_shape[1:] == want + (1,)):
+        return None
+    what = "class ids of shape" if sparse else "shape"
+    n = y_shape[0] if y_shape else 0
+    return (f"targets of shape {y_shape}, but the model outputs {fmt_shape((None,) + out[1:])}; "
+            f"{canonical(loss)} expects {what} {fmt_shape((n,) + want)}")
+
+
 def _target(y_true, p):
     y = np.asarray(y_true, np.float32)
     if y.shape != p.shape:
