@@ -83,6 +83,13 @@ class _Parser(argparse.ArgumentParser):
                      f"see '{self.prog} --help'\n")
 
 
+#: ``--max-memory``'s help, the same in 'lstmviz --help' and each command's
+MAX_MEMORY_HELP = ("memory limit for traces, arrays read from files, inputs and sessions, such as 16G, "
+                   "up to the machine's memory (default 2G, or $LSTMVIZ_MAX_MEMORY); files that would "
+                   "need more are refused before anything is allocated; a full trace may take half of "
+                   "it, a longer sequence is traced by keyframes (a window of steps at a time)")
+
+
 def build_parser() -> "_Parser":
     MODEL_HELP = f"a model file: {model_formats()}"
     parser = _Parser(
@@ -100,13 +107,7 @@ def build_parser() -> "_Parser":
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {lstmviz.__version__}")
-    parser.add_argument("--max-memory", metavar="SIZE", default=None,
-                        help="memory limit for traces, arrays read from files, inputs and "
-                             "sessions, such as 16G, up to the machine's memory (default 2G, or "
-                             "$LSTMVIZ_MAX_MEMORY); files "
-                             "that would need more are refused before anything is allocated; "
-                             "a full trace may take half of it, a longer sequence is traced by "
-                             "keyframes (a window of steps at a time)")
+    parser.add_argument("--max-memory", metavar="SIZE", default=None, help=MAX_MEMORY_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parser.commands = sub.choices  # (an option a command does not take: its parser says so)
 
@@ -203,6 +204,11 @@ def build_parser() -> "_Parser":
     app_help = p.format_help().split("\n\n", 1)[1]
     parser.epilog = (parser.epilog or "") + ("\n\nlstmviz [MODEL] opens the app (same as 'lstmviz app [MODEL]'):\n\n"
                       + app_help.replace("options:\n", "app options:\n", 1))
+    # each command's --help lists --max-memory too, which may stand after the command
+    # (``_normalise_argv`` moves it before; only 'lstmviz --help' listed it); added after
+    # the app's options were copied above, which list it once already
+    for command in sub.choices.values():
+        command.add_argument("--max-memory", metavar="SIZE", default=argparse.SUPPRESS, help=MAX_MEMORY_HELP)
     return parser
 
 

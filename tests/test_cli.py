@@ -657,6 +657,23 @@ def test_help_documents_csv(capsys):
     assert "rows" in out and "timestep" in out and "--shape" in out and "Embedding" in out
 
 
+def test_each_commands_help_lists_max_memory(capsys):
+    """``--max-memory`` works after a command (``lstmviz trace ... --max-memory 4G``), but
+    only 'lstmviz --help' listed it: each command's --help lists it with the same words, the
+    top-level help once (its copy of the app's options leaves it out), and given after a
+    command it is the limit (a value under the least refused as such)."""
+    words = " ".join(cli.MAX_MEMORY_HELP.split())
+    for command in cli.SUBCOMMANDS:
+        assert cli.main([command, "--help"]) == 0
+        out = " ".join(capsys.readouterr().out.split())
+        assert f"--max-memory SIZE {words}" in out, command
+    assert cli.main(["--help"]) == 0
+    assert " ".join(capsys.readouterr().out.split()).count(f"--max-memory SIZE {words}") == 1
+    model = str(FIXTURES / "k3_lstm_default" / "model.keras")
+    assert cli.main(["summary", model, "--max-memory", "1K"]) == 2
+    assert "memory limit '1K' is below" in capsys.readouterr().err
+
+
 def test_theme_alone_lists_the_themes(capsys):
     """``lstmviz --theme`` (no value) lists the choices instead of argparse's "expected one
     argument"; a wrong name is refused naming them; both before any window."""
