@@ -148,7 +148,8 @@ def _check_shape(args, model, arrays, y, loss: str) -> None:
     from lstmviz.engine.gradients import output_shape
     from lstmviz.engine.losses import target_refusal
 
-    try:
+    try:  # (the whole inputs first: their own fault said of their shape, not the first sample's)
+        model.check_inputs(arrays if len(arrays) > 1 else arrays[0])
         out = output_shape(model, arrays if len(arrays) > 1 else arrays[0])
     except LstmvizError as err:  # (the inputs' own fault, named by their files)
         raise LstmvizError(name_input(str(err), args.inputs)) from None

@@ -5,6 +5,8 @@ saying what is wrong and what is supported."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -116,8 +118,10 @@ def test_every_refusal_is_one_line_saying_what_is_supported():
                                                                   "model's output depends on each input step")
     assert _refusal(x=None, part="connectivity") == ("view='connectivity' draws the model on your inputs: give x "
                                                      "(samples first, (None, 12, 2))")
-    assert _refusal(x=np.zeros((8, 5, 2)), part="connectivity") == ("x: inputs of shape (8, 5, 2), but the model "
-                                                                    "takes (None, 12, 2) (samples first)")
+    assert _refusal(x=np.zeros((8, 12)), part="connectivity") == ("x: inputs of shape (8, 12), but the model "
+                                                                  "takes (None, 12, 2) (samples first)")
+    assert _refusal(x=np.zeros((8, 12, 5)), part="connectivity") == ("x: the input has 5 features but the model "
+                                                                     "expects 2: shape (8, 12, 5) vs (None, 12, 2)")
     assert _refusal(x=np.array([["a"]]), part="gates") == "x: holds <U1 values, not numbers"
     dense = Model.sequential((None, T, 2), [LayerSpec("Dense", {"units": 1})], seed=0)
     assert _refusal(model=dense, part="gates").startswith("view='gates' draws a recurrent layer (LSTM, GRU, "
@@ -143,3 +147,47 @@ def test_a_batch_normalization_models_gradient_pages_are_inference_mode_and_say_
     assert v.mode == "inference mode, as predict: BatchNormalization by its moving statistics"
     assert v.loss != pytest.approx(gradients(model, x[2:3], y[2:3], "mse").loss)  # (training mode differs)
     assert probe_model(_model(), x, y, "mse", "dh").mode == ""
+
+
+def test_other_steps_are_taken_or_refused_as_keras_and_the_command_line_take_them(tmp_path, capsys):
+    """``lstmviz.picture(model, x, view="dh")`` refused an x of 8 steps for a Sequential
+    stack declared of 5 ("x: inputs of shape (3, 8, 3), but the model takes (None, 5, 3)")
+    where ``lstmviz grad``, ``model.trace`` and the other views ran it. Keras 3.15.1 (with
+    TensorFlow 2.21) runs a Sequential stack built on ``Input(shape=(5, 3))`` on 8 steps
+    (predict, fit, no warning) and refuses them to a functional model ("Input 0 ... is
+    incompatible with the layer: expected shape=(None, 5, 3), found shape=(3, 8, 3)"): the
+    gradient pages and the Train tab now take what the engine takes, the Sequential's at the
+    engine's numbers, and refuse the functional model's in the command line's words."""
+    from helpers import FIXTURES
+    from lstmviz import cli, load
+    from lstmviz.app.train_user import user_data
+
+    rng = np.random.default_rng(1)
+    for case, steps, outputs, runs in (("k3_lstm_default", 8, 2, True), ("k3_dense_activations", 6, 57, False)):
+        model = load(FIXTURES / case / "model.keras")
+        declared = model.input_shapes()[0][1]
+        assert declared is not None and declared != steps
+        x = rng.normal(size=(3, steps, 3)).astype(np.float32)
+        y = rng.normal(size=(3, outputs)).astype(np.float32)
+        np.save(tmp_path / "x.npy", x)
+        np.save(tmp_path / "y.npy", y)
+        rc = cli.main(["grad", str(FIXTURES / case / "model.keras"), "-i", str(tmp_path / "x.npy"), "-y",
+                       str(tmp_path / "y.npy"), "--loss", "mse", "-o", str(tmp_path / "g.npz")])
+        err = capsys.readouterr().err.strip()
+        if runs:
+            assert rc == 0, err
+            v = probe_model(model, x, y, "mse", "dh", sample=1)
+            g = gradients(model, x[1:2], y[1:2], "mse")
+            np.testing.assert_array_equal(v.dh, g.layers[v.ref.layer].steps["dh"][0].T.astype(np.float64))
+            assert v.dh.shape[1] == steps
+            data, _ = user_data(model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.0)  # (the Train tab's)
+            np.testing.assert_array_equal(data.x_train, x)
+        else:
+            with pytest.raises(LstmvizError) as refused:
+                probe_model(model, x, y, "mse", "dh")
+            said = (f"the input has {steps} timesteps but the model expects {declared}: shape (3, {steps}, 3) "
+                    f"vs (None, {declared}, 3)")
+            assert rc == 2 and err == f"lstmviz: {tmp_path / 'x.npy'}: {said}"
+            assert str(refused.value) == f"x: {said}"
+            with pytest.raises(LstmvizError, match=f"^x.npy: {re.escape(said)}$"):
+                user_data(model, tmp_path / "x.npy", tmp_path / "y.npy", "mse", 0.0)

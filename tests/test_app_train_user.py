@@ -68,7 +68,9 @@ def test_user_data_splits_like_keras_and_trains_a_copy(tmp_path):
 @pytest.mark.parametrize("case, message", [
     ("targets", "y.npy: targets of shape (40, 3), but the model outputs (None, 1); mse expects shape (40, 1)"),
     ("count", "y.npy: 39 targets, but the inputs have 40 samples; expected one target per sample"),
-    ("inputs", "x.npy: inputs of shape (40, 12, 1), but the model takes (None, 10, 1) (samples first)"),
+    # (12 steps for the Sequential stack of 10 are taken, as Keras 3 takes them:
+    # test_app_probe_model; 2 features for its 1 are not)
+    ("inputs", "x.npy: the input has 2 features but the model expects 1: shape (40, 10, 2) vs (None, 10, 1)"),
 ])
 def test_shape_refusals_say_what_is_wrong_and_expected(tmp_path, case, message):
     state = _state_with_delay_model()
@@ -77,7 +79,8 @@ def test_shape_refusals_say_what_is_wrong_and_expected(tmp_path, case, message):
     elif case == "count":
         _files(tmp_path, y_shape=(39, 1))
     else:
-        _files(tmp_path, T=12)
+        x, _ = _files(tmp_path)
+        np.save(tmp_path / "x.npy", np.concatenate([x, x], axis=-1))
     with pytest.raises(LstmvizError) as err:
         user_data(state.model, tmp_path / "x.npy", tmp_path / "y.npy", "mse")
     assert str(err.value) == message and "\n" not in message

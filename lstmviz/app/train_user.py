@@ -95,7 +95,7 @@ def user_data(model: Model, input_path, target_path, loss: str,
     else:
         assert held is not None
         x_what, x = safe_name(held.input_name), held.inputs
-    x = _inputs(x, want, integer, x_what)
+    x = _inputs(model, x, want, integer, x_what)
     n = x.shape[0]
     if target_path is not None:
         y_what = _name(target_path)
@@ -126,10 +126,15 @@ def kept_data(data: T.Data, input_name: str, target_name: str, loss: str,
                      input_name, target_name, loss, float(validation_split))
 
 
-def _inputs(x: np.ndarray, want: tuple, integer: bool, what: str) -> np.ndarray:
+def _inputs(model: Model, x: np.ndarray, want: tuple, integer: bool, what: str) -> np.ndarray:
     """The user's inputs as the model is trained on them (token ids int32, else float32),
     refused in one line beginning with ``what`` (the file's name, or ``x``) where they are
-    not numbers, not finite, or not of the shape ``want`` the model takes."""
+    not numbers, not finite, or not of the shape ``want`` the model takes: of its rank, a
+    shape the model runs on as ``Model.check_inputs`` (``model.trace``, ``lstmviz grad``
+    and ``trace``) takes it and in its words. Keras 3.15 runs a Sequential stack declared
+    of 5 steps on 8 (predict, fit) and refuses them to a functional model ("expected
+    shape=(None, 5, 3), found shape=(3, 8, 3)"); the gradient pictures and the Train tab
+    refused both, where the views and the command line took the Sequential's."""
     if not np.issubdtype(x.dtype, np.number) and x.dtype != bool:
         raise LstmvizError(f"{what}: holds {x.dtype} values, not numbers")
     # as ``lstmviz grad`` refuses them: a NaN input made the run's loss NaN (said to be the
@@ -141,6 +146,12 @@ def _inputs(x: np.ndarray, want: tuple, integer: bool, what: str) -> np.ndarray:
     elif not integer:
         x = x.astype(np.float32)
     if not _fits(x.shape, want):
+        if x.ndim == len(want):
+            try:
+                model.check_inputs(x)
+            except LstmvizError as err:
+                raise LstmvizError(f"{what}: {err}") from None
+            return x
         raise LstmvizError(f"{what}: inputs of shape {x.shape}, but the model takes "
                            f"{fmt_shape(want)} (samples first)")
     return x
@@ -197,7 +208,7 @@ def probe_model(model: Model, x, y=None, loss: str | None = None, part: str = "d
         raise LstmvizError(f"view={part!r} draws the model on your inputs: give x (samples first, "
                            f"{fmt_shape(specs[0][0])})")
     want, integer = specs[0]
-    x = _inputs(np.asarray(x), want, integer, "x")
+    x = _inputs(model, np.asarray(x), want, integer, "x")
     n = int(x.shape[0])
     if n == 0:
         raise LstmvizError("x holds no sample")
