@@ -164,6 +164,28 @@ def test_colour_bars_side_by_side_share_one_width(qtbot, make_window):
         assert np.isfinite(list(widths)[0])
 
 
+def test_colour_bars_whose_axis_a_disposal_deleted_first_are_left_alone(qtbot):
+    # a window being disposed deletes a bar's value axis before the bar; the axis' last
+    # geometryChanged then fitted the group's labels through the deleted axis: "Internal C++
+    # object (_BarAxis) already deleted" raised in Qt's event loop, once followed by a
+    # segmentation fault in a test run
+    import pyqtgraph as pg
+    import shiboken6
+
+    from lstmviz.ui.plot_tools import ColorBar
+
+    w = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(w)
+    bars = [ColorBar(values=(-1, 1), interactive=False, width=14) for _ in range(2)]
+    for bar in bars:
+        w.addItem(bar)
+    bars[0].share_width(bars[1])
+    width = bars[1].axis.width()
+    shiboken6.delete(bars[0].axis)
+    bars[1].fit_labels()  # (raised before)
+    assert bars[1].axis.width() == width
+
+
 @pytest.mark.parametrize("rng,want", [((-0.05, 1.05), ["0", "0.5", "1.0"]), ((-0.5, 0.5), ["-0.5", "0", "0.5"]),
                                       ((-0.45, 0.45), ["-0.4", "0", "0.4"]), ((-0.22, 0.22), ["-0.2", "0", "0.2"])])
 def test_a_short_value_axis_in_a_large_font_writes_no_label_over_another(qtbot, rng, want):

@@ -101,7 +101,10 @@ class ColorBar(pg.ColorBarItem, _BarPlot):
 
     def fit_labels(self) -> None:
         """The value axes of this bar's group as wide as the widest of them needs."""
-        bars = [b for b in (r() for r in self._group) if b is not None and shiboken6.isValid(b)]
+        # (a window being disposed deletes a bar's axis before the bar, and the axis' last
+        # geometryChanged may still call here: a bar without its axis has nothing to fit)
+        bars = [b for b in (r() for r in self._group)
+                if b is not None and shiboken6.isValid(b) and shiboken6.isValid(b.axis)]
         if not bars or any(b.horizontal for b in bars):
             return
         width = max(b.label_room() for b in bars)
