@@ -2966,3 +2966,51 @@ def test_presenting_on_a_large_screen_the_train_legends_name_each_curve_in_their
     finally:
         panel.stop()
         th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_the_controls_wrapped_lines_are_whole_after_a_run_with_many_metrics(make_window, present):
+    """After a run of six metrics the line under Play grows to six lines: the scroll area
+    heightened the controls, yet their form kept its rows' earlier heights (presenting at
+    1280 x 720 that line showed four of its six lines and the updates per epoch one of its
+    two, cut through; in the dark theme five of six). Every wrapped label is as high as
+    its lines at its width, the run's whole line in the label."""
+    from PySide6 import QtWidgets
+
+    import lstmviz
+    from helpers import FIXTURES, present_on
+    from lstmviz.app import tasks
+    from lstmviz.app.train_user import compiled_settings, user_session
+    from lstmviz.app.training import Settings
+    from lstmviz.engine.train import split_at
+    from lstmviz.ui.whole_rows import squeezed
+
+    w = make_window((1280, 720))
+    if present:
+        present_on(w, 1280, 720)
+    panel = w.train_panel
+    w.tabs.setCurrentWidget(panel)
+    QtWidgets.QApplication.processEvents()
+    panel.refresh(force=True)
+    here = FIXTURES / "metrics"
+    npz = np.load(here / "auc.npz")
+    model = lstmviz.load(here / "auc_binary.keras")
+    x, y = npz["x"], npz["y_binary"][:, None]
+    cut = split_at(len(x), 0.25)
+    settings, _ = compiled_settings(model, Settings(batch_size=8, epochs=3, shuffle=False))
+    panel.use_session(user_session(model, tasks.Data(x[:cut], y[:cut], x[cut:], y[cut:]), "binary_crossentropy",
+                                   settings))
+    panel.session.step()
+    panel.refresh(force=True)
+    for _ in range(3):
+        QtWidgets.QApplication.processEvents()
+    while panel.session.step() is not None:
+        pass
+    panel.refresh(force=True)
+    for _ in range(6):
+        QtWidgets.QApplication.processEvents()
+    status = panel.status_label
+    assert status.text().count("val_") == 6
+    assert status.heightForWidth(status.width()) >= 3 * status.fontMetrics().height()
+    assert squeezed(panel.controls.widget()) == []
+    assert panel.updates_label.height() >= panel.updates_label.heightForWidth(panel.updates_label.width())

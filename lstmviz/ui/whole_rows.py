@@ -51,6 +51,13 @@ def row_spans(content: QtWidgets.QWidget) -> list[tuple[int, int]]:
     return spans
 
 
+def squeezed(content: QtWidgets.QWidget) -> list[QtWidgets.QLabel]:
+    """The shown word-wrapped labels of ``content`` laid out shorter than their lines."""
+    return [label for label in content.findChildren(QtWidgets.QLabel)
+            if label.wordWrap() and label.text() and label.isVisibleTo(content)
+            and label.height() < label.heightForWidth(label.width())]
+
+
 class WholeRows(QtCore.QObject):
     """Keeps ``area``'s bottom edge off its rows (``row_spans``): measured again at each
     scroll and each new range (the rows laid out again, the area resized), and once the rows
@@ -62,6 +69,7 @@ class WholeRows(QtCore.QObject):
         super().__init__(area)
         self.area = area
         self._due = False
+        self._relaid = QtCore.QSize()  # (the content's size when ``_whole_labels`` last laid it out)
         bar = area.verticalScrollBar()
         bar.valueChanged.connect(self.fit)
         bar.rangeChanged.connect(self.fit)
@@ -78,7 +86,25 @@ class WholeRows(QtCore.QObject):
 
     def _refit(self) -> None:
         self._due = False
+        self._whole_labels()
         self.fit()
+
+    def _whole_labels(self) -> None:
+        """The content laid out again where a shown word-wrapped label of it is shorter than
+        its lines (``squeezed``): after a run whose line under Play grew to six lines, the
+        scroll area heightened the content to its rows' new height, yet Qt's form layout,
+        at the width it had, kept rows measured before (presenting at 1280 x 720 that line
+        kept four of its six lines and "30 samples / batch 8 \u2192 4 updates per epoch"
+        one of two, cut through); a new width measured them again. Once a content size:
+        a label its layout cannot give more room to asks nothing again."""
+        content = self.area.widget()
+        layout = content.layout() if content is not None else None
+        if layout is None or content is None or content.size() == self._relaid:
+            return
+        if squeezed(content):
+            self._relaid = content.size()
+            layout.invalidate()
+            layout.activate()
 
     def cut(self) -> int:
         """How far above its whole height the viewport ends: to the top of the row its
