@@ -1123,6 +1123,50 @@ def test_over_time_gives_its_heatmaps_room_on_an_800_x_600_projector(make_window
     p.leave()
 
 
+@pytest.mark.parametrize("case, units", [("demo", 8), ("k3_gru_reset_after", 4)])
+def test_over_times_heatmap_rows_share_their_step_axes_on_an_800_x_600_projector(make_window, case, units):
+    """Presenting on an 800 x 600 projector, an LSTM's six heatmaps (two rows of three above
+    the curves) had images 44 px high, 5.5 px a unit of 8: each heatmap's own step axis and
+    margins took the rest. The rows now share the last row's step axes (the same steps in
+    the same columns) and their margins above and below are tight: each image at least 64
+    px (70), alike in both rows, 8 px a unit or more; the step axes under the columns they
+    label; the curves keep their plot. Left again, at 1280 x 800 and 1600 x 1000 every
+    heatmap has its own step axis and margins, as before."""
+    from pathlib import Path
+
+    from lstmviz.ui.views import over_time
+
+    w = make_window((800, 600))
+    assert w.open_file(DEMO if case == "demo" else Path(__file__).parent / "fixtures" / case / "model.keras")
+    p = present_on(w, 800, 600)
+    w.tabs.setCurrentIndex(2)
+    w.resize(800, 600)
+    settle()
+    settle()
+    view = w.views[2]
+    shown = [slot for slot in view.slots if slot.widget.isVisible()]
+    columns = 3 if len(shown) == 6 else 2
+    assert view.curves_shown and view.compact and view._columns == columns
+    assert view.ref.units == units
+    images = [slot.plot.vb.height() for slot in shown]
+    assert min(images) >= over_time.COMPACT_BELOW and max(images) - min(images) <= 2, images  # (44 before)
+    assert min(images) >= 8 * units
+    for top, bottom in zip(shown[:columns], shown[columns:]):
+        assert not top.plot.getAxis("bottom").isVisible() and bottom.plot.getAxis("bottom").isVisible()
+        a, b = top.plot.vb.sceneBoundingRect(), bottom.plot.vb.sceneBoundingRect()
+        assert abs(a.left() - b.left()) <= 1 and abs(a.right() - b.right()) <= 1
+        assert top.plot.vb.viewRange()[0] == bottom.plot.vb.viewRange()[0]
+    assert view.curve_plot.vb.height() >= over_time.CURVES_MIN_PLOT
+    p.leave()
+    for size in ((1280, 800), (1600, 1000)):
+        w.resize(*size)
+        settle()
+        settle()
+        assert not view.compact, size
+        assert all(slot.plot.getAxis("bottom").isVisible() for slot in shown), size
+        assert all(slot.widget.ci.layout.getContentsMargins()[1] == over_time.MARGIN for slot in shown), size
+
+
 def test_the_train_tabs_header_has_the_views_heading_font_while_presenting(window):
     """Presenting, the header over the Train tab (the run it trains) was in the body font
     while every view's header has the theme's heading font (1.15 times the body's)."""

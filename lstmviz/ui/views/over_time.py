@@ -205,6 +205,13 @@ HEATMAP_NARROW_WIDTH = 112
 #: three to a row held it 954 px wide)
 IMAGE_STACKED = 34
 STACK_ROOM = 30
+#: heatmaps in rows above the curves, where an image with each heatmap's own step axis and
+#: margins would keep fewer than this many pixels (presenting on an 800 x 600 projector:
+#: 44 px, 5.5 a unit of 8 for a hall to tell apart): only the last row's step axes, which
+#: the rows above share (the same steps, the same columns: the curves' below too), and
+#: the margins above and below ``MARGIN_TIGHT`` (``compact``: the images 70 px); back
+#: ``ROOM_SLACK`` px past it
+COMPACT_BELOW = 64
 #: a heatmap widget's margins (pyqtgraph's), and the least it keeps where its image would
 #: be less than ``IMAGE_MIN`` high or ``IMAGE_MIN_WIDE`` wide with them (``_Heatmap.fit_room``)
 MARGIN, MARGIN_TIGHT = 9, 2
@@ -377,6 +384,7 @@ class _Heatmap:
         # above a bare strip (``fit_strip`` gave all it can) the margins above and below
         # give way too: at 760 x 540 they left a long input's images 24 px of 34
         tight_high = tight if sides else short and self.strip.bare
+        tight_high = tight_high or self.view.compact  # (rows sharing their step axes: no room between)
         if (tight, tight_high) == (self.tight, self._tight_high):
             return
         axis = self.plot.getAxis("left")
@@ -499,6 +507,8 @@ class OverTimeView(TraceView):
         self._curves_stretch = CURVES_STRETCH
         self._refits = 0  # (_fit_strips)
         self._head_need: tuple = ()  # (the header's and the curves' heights _fit_page counted)
+        #: the heatmaps' rows share the last row's step axes, their margins tight (``_fit_compact``)
+        self.compact = False
         # its text changes at every step: no layout pass for that (QuietLabel); a long
         # header wraps, it never widens the window
         # (never squeezed to nothing: a small window; never more than two lines: the
@@ -736,14 +746,53 @@ class OverTimeView(TraceView):
             self._fit_step_axes()
         # rows of heatmaps whose images are alike high: the last row's step axis its own
         stretch = [0] * rows
+        axis = math.ceil(self.slots[max(0, n - 1)].plot.getAxis("bottom").minimumHeight())  # (shown)
         if not show and rows > 1 and self._columns == 2 and n > 4:
-            axis = math.ceil(self.slots[n - 1].plot.getAxis("bottom").minimumHeight())  # (shown)
             each = max(1.0, (room - head - gap - (rows - 1) * max(0, self.grid.verticalSpacing()) - axis) / rows)
+            stretch = [round(each)] * (rows - 1) + [round(each) + axis]
+        elif self.compact and rows > 1:  # (the rows' height as laid out: the curves' share is theirs)
+            each = max(1.0, (self._rows_height(rows) - axis) / rows)
             stretch = [round(each)] * (rows - 1) + [round(each) + axis]
         for r in range(MAX_SLOTS):
             want = stretch[r] if r < rows else 0
             if self.grid.rowStretch(r) != want:
                 self.grid.setRowStretch(r, want)
+        later(self, type(self)._fit_compact)  # (once laid out at this size)
+
+    def _rows_height(self, rows: int) -> int:
+        """The heatmaps' rows' heights together, as laid out (each row's first widget's)."""
+        columns = max(1, self._columns)
+        return sum(self.slots[r * columns].widget.height() for r in range(rows) if r * columns < len(self.slots))
+
+    def _full_image(self) -> float | None:
+        """The height each image would have with every heatmap's own step axis and its
+        margins (``MARGIN``), from the rows' heights as laid out; None where the heatmaps
+        are not in rows above the curves (one row, three rows without step axes, the curves
+        given way, a long input's strips: their own fitting, ``fit_strip``)."""
+        shown = [slot for slot in self.slots if not slot.widget.isHidden()]
+        n, columns = len(shown), max(1, self._columns)
+        rows = -(-n // columns)
+        if rows < 2 or (columns == 2 and n > 4) or not self.curves_shown or any(s.strip.shown for s in shown):
+            return None
+        slot = shown[-1]
+        _, top, _, bottom = slot.plot.layout.getContentsMargins()
+        title = max(th.title_height(s.plot.titleLabel) for s in shown)
+        axis = math.ceil(slot.plot.getAxis("bottom").minimumHeight())
+        return (self._rows_height(rows) - rows * (title + 2 * MARGIN + top + bottom + axis)) / rows
+
+    def _fit_compact(self) -> None:
+        """The heatmaps' rows ``compact`` where an image with every step axis and margin
+        would keep less than ``COMPACT_BELOW`` pixels, else each with its own; the step axes,
+        the rows' heights and each heatmap's margins follow (``fit_room``)."""
+        image = self._full_image()
+        want = image is not None and 0 < image < COMPACT_BELOW + (ROOM_SLACK if self.compact else 0)
+        if want == self.compact:
+            return
+        self.compact = want
+        self._fit_step_axes()
+        self._fit_page()
+        for slot in self.slots:
+            slot.fit_room()  # (their margins above and below: tight in compact rows)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
         if (watched is self.header and event.type() == QtCore.QEvent.Type.Resize) or (
@@ -1078,6 +1127,8 @@ class OverTimeView(TraceView):
         for k, slot in enumerate(self.slots):
             axis = slot.plot.getAxis("bottom")
             steps = not stacked or (not self.curves_shown and k // columns == last)
+            if self.compact and not stacked:  # (the rows above share the last row's)
+                steps = k // columns == last
             if axis.isVisible() != steps:
                 slot.plot.showAxis("bottom", steps)
                 slot.fit_unit_labels()
