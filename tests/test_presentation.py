@@ -1109,16 +1109,23 @@ def test_over_time_gives_its_heatmaps_room_on_an_800_x_600_projector(make_window
     """Lesson 1's Over time step on an 800 x 600 projector: the six heatmaps' images were
     20 px high (4 units) under their titles and colour bars, the curves below taller. Where an
     image keeps fewer than ``IMAGE_MIN`` pixels, the curves give the heatmaps a share of
-    theirs (as they do for a long input's strips), the curves keeping their least plot."""
+    theirs (as they do for a long input's strips), the curves keeping their least plot.
+    Now the rows share their step axes and tight margins (``compact``) before the curves give
+    anything: the images alike high, ``IMAGE_MIN`` or more (46-47 px starved before), the
+    curves their share (their least before)."""
     from lstmviz.ui.views import over_time
 
     w, p = _third_step_on_800_x_600(make_window, lambda title: title == "What `units` means")
     view = w.views[2]
     assert w.tabs.currentWidget() is view and "Over time" in p.caption.text()
     images = [s.plot.vb.height() for s in view.slots if s.widget.isVisible()]
-    assert len(images) == 6 and view.starved
-    assert min(images) >= 0.6 * over_time.IMAGE_MIN, images  # (20 px before)
-    assert view.curve_plot.vb.height() >= over_time.CURVES_MIN_PLOT * 0.75
+    assert len(images) == 6 and view.compact
+    assert min(images) >= over_time.IMAGE_MIN and max(images) - min(images) <= 2, images  # (20 px at first)
+    shown = [s for s in view.slots if s.widget.isVisible()]
+    for top, bottom in zip(shown[:3], shown[3:]):  # (the shared step axes under their columns)
+        a, b = top.plot.vb.sceneBoundingRect(), bottom.plot.vb.sceneBoundingRect()
+        assert abs(a.left() - b.left()) <= 1 and abs(a.right() - b.right()) <= 1, (a, b)
+    assert view.curve_plot.vb.height() >= over_time.CURVES_MIN_PLOT
     p.tour.end()
     p.leave()
 

@@ -376,7 +376,8 @@ class _Heatmap:
         # (what the rows' label gave, or above a strip what the left axis gave)
         given = float(self.left_width(False) - self.left_width(True)) if self.strip.shown else self._label_room
         wide = vb.width() - 2 * (MARGIN - left) - (given if self.tight else 0.0)
-        high = vb.height() - 2 * (MARGIN - top)
+        # (in compact rows the margins above and below are tight by design: not given way)
+        high = vb.height() - 2 * ((MARGIN_TIGHT if self.view.compact else MARGIN) - top)
         slack = ROOM_SLACK if self.tight else 0
         sides = not self.strip.shown  # (the height too)
         short = high < IMAGE_MIN + (ROOM_SLACK if self._tight_high else 0)
@@ -789,6 +790,8 @@ class OverTimeView(TraceView):
         if want == self.compact:
             return
         self.compact = want
+        if want:  # (the curves' share back: the images gain the rows' room first, fit_strip)
+            self._set_curves_stretch(CURVES_STRETCH)
         self._fit_step_axes()
         self._fit_page()
         for slot in self.slots:
@@ -1135,6 +1138,11 @@ class OverTimeView(TraceView):
             width, height = self._least
             if stacked and steps:
                 height += math.ceil(axis.minimumHeight())
+            elif self.compact and not stacked:
+                # (the rows' least as before, shared so that their images are alike high:
+                # the last row's step axes its own, the window's least height kept)
+                rows, share = last + 1, math.ceil(self.slots[n - 1].plot.getAxis("bottom").minimumHeight())  # (shown)
+                height += share - share // rows if steps else -(share // rows)
             if (slot.widget.minimumWidth(), slot.widget.minimumHeight()) != (width, height):
                 slot.widget.setMinimumSize(width, height)
 
