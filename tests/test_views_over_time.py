@@ -1757,3 +1757,37 @@ def test_a_grid_axis_makes_the_specs_of_pyqtgraph(qtbot, height, lo, hi, alpha):
             assert plain(ours) == plain(specs(axis, pg.AxisItem.generateDrawSpecs))
             # (across the plot, from its far side to the axis)
             assert len({p1.x() for _, p1, _ in ours[1]}) == 1 and ours[1][0][1].x() > ours[1][0][2].x() + 100
+
+
+def test_compact_heatmap_rows_in_a_short_window_and_alike_rows_again_when_it_grows(make_window):
+    """A window (dark theme, beside the side panel) shortened until an image with its own
+    step axis and margins would keep under ``COMPACT_BELOW`` px: the rows share the last
+    row's step axes, their images alike and 26 px taller than that; grown again past it, every
+    heatmap has its step axis back and the two rows' images are alike (a pyqtgraph view
+    hints its present size: the rows kept the compact rows' unlike heights, images 60 and
+    83 px at 1000 x 710)."""
+    from helpers import DEMO, settle
+    from lstmviz.ui.views import over_time
+
+    w = make_window((1000, 760))
+    assert w.open_file(DEMO)
+    w.tabs.setCurrentIndex(2)
+    view = w.views[2]
+    seen = set()
+    for height in (760, 660, 600, 660, 720, 760):
+        w.resize(1000, height)
+        settle(8)
+        shown = [slot for slot in view.slots if slot.widget.isVisible()]
+        assert len(shown) == 6 and view._columns == 3 and view.curves_shown, height
+        images = [slot.plot.vb.height() for slot in shown]
+        assert max(images) - min(images) <= 2, (height, images)
+        axes = [slot.plot.getAxis("bottom").isVisible() for slot in shown]
+        if view.compact:
+            # (each its share of the step axes' row and of the margins: 26 px more)
+            full = view._full_image()
+            assert axes == [False] * 3 + [True] * 3 and full < over_time.COMPACT_BELOW + over_time.ROOM_SLACK
+            assert min(images) >= full + 20, (height, images, full)
+        else:
+            assert all(axes) and view._full_image() >= over_time.COMPACT_BELOW, height
+        seen.add(view.compact)
+    assert seen == {True, False}

@@ -754,6 +754,11 @@ class OverTimeView(TraceView):
         elif self.compact and rows > 1:  # (the rows' height as laid out: the curves' share is theirs)
             each = max(1.0, (self._rows_height(rows) - axis) / rows)
             stretch = [round(each)] * (rows - 1) + [round(each) + axis]
+        elif show and rows > 1:
+            # rows alike high: a pyqtgraph view's size hint is its present size, so rows that
+            # were unlike (compact rows, the last taller by its step axes) stayed so without
+            # (at 1000 x 710 in the dark theme after compact rows the images were 60 and 83 px)
+            stretch = [1] * rows
         for r in range(MAX_SLOTS):
             want = stretch[r] if r < rows else 0
             if self.grid.rowStretch(r) != want:
