@@ -107,13 +107,7 @@ def test_a_far_seeks_quick_steps_draw_the_curves_aliased_and_their_whole_window_
     aliased ~0.03: the largest part of a seek's paint); the whole window that replaces them
     a moment later is drawn antialiased, the very picture of that window seeked to when
     it was computed already (no quick steps)."""
-    w, x = long_window
-    state = w.state
-    view = _tab(w, "Over time")
-    state.set_input_data(x)
-    seq = state.long
-    assert w.long_runner.wait(120)
-    name = state.model.layers[0].name
+    w, x, state, view, seq, name = _long_tab(long_window, "Over time")
     state.set_cursor(layer=name, unit=3)
     full = state.model.trace(x)[name]
     app = QtWidgets.QApplication.instance()
@@ -2003,14 +1997,8 @@ def test_a_window_whose_computation_raises_is_said_and_the_app_goes_on(long_wind
     not be traced, why and what is shown; the player and a seek elsewhere work on."""
     import logging
 
-    w, x = long_window
-    state = w.state
-    view = _tab(w, "Over time")
-    state.set_input_data(x)
-    seq = state.long
-    assert w.long_runner.wait(120)
+    w, x, state, view, seq, name = _long_tab(long_window, "Over time")
     seq.wait_prefetch()
-    name = state.model.layers[0].name
     window = seq.windowed.window
     broken = {seq.start_of(2500)}
 

@@ -2307,11 +2307,11 @@ def test_a_classification_run_draws_accuracy_beside_the_loss_as_fit_records_it(m
     panel.stop()
 
 
-def test_a_models_aucs_are_drawn_beside_the_loss_as_keras_fit_records_them(make_window):
-    """A tf_keras file compiled with AUC() and AUC(curve="PR", num_thresholds=20), run on its
-    data in the Train tab: the metric plot draws each epoch's ``auc`` / ``auc_1`` and their
-    ``val_`` ones at the epoch's last update, tf_keras 2.21's fit History
-    (``scripts/make_auc_fixtures.py``), its legend naming Keras' keys, its axis 0 to 1."""
+def _auc_session(name: str, metrics: int | None = None):
+    """A user's training session on the AUC fixture's binary task (its first quarter held
+    out for validation, batches of 8, three epochs, no shuffling) for the compiled model
+    ``name`` of tests/fixtures/metrics, compiled with its first ``metrics`` metrics alone
+    where given."""
     import lstmviz
     from helpers import FIXTURES
     from lstmviz.app import tasks
@@ -2321,13 +2321,26 @@ def test_a_models_aucs_are_drawn_beside_the_loss_as_keras_fit_records_them(make_
 
     here = FIXTURES / "metrics"
     npz = np.load(here / "auc.npz")
-    model = lstmviz.load(here / "legacy_auc.h5")
+    model = lstmviz.load(here / name)
+    if metrics is not None:
+        compiled = model.source["compile"]
+        compiled["metrics"] = compiled["metrics"][:metrics]  # (a model compiled with those alone)
     x, y = npz["x"], npz["y_binary"][:, None]
     cut = split_at(len(x), 0.25)
     settings, _ = compiled_settings(model, Settings(batch_size=8, epochs=3, shuffle=False))
+    return user_session(model, tasks.Data(x[:cut], y[:cut], x[cut:], y[cut:]), "binary_crossentropy", settings)
+
+
+def test_a_models_aucs_are_drawn_beside_the_loss_as_keras_fit_records_them(make_window):
+    """A tf_keras file compiled with AUC() and AUC(curve="PR", num_thresholds=20), run on its
+    data in the Train tab: the metric plot draws each epoch's ``auc`` / ``auc_1`` and their
+    ``val_`` ones at the epoch's last update, tf_keras 2.21's fit History
+    (``scripts/make_auc_fixtures.py``), its legend naming Keras' keys, its axis 0 to 1."""
+    from helpers import FIXTURES
+
+    npz = np.load(FIXTURES / "metrics" / "auc.npz")  # (Keras' History beside the data)
     w, panel = _drawn_train_tab(make_window, (1280, 800))
-    panel.use_session(user_session(model, tasks.Data(x[:cut], y[:cut], x[cut:], y[cut:]), "binary_crossentropy",
-                                   settings))
+    panel.use_session(_auc_session("legacy_auc.h5"))
     assert panel.metric_plot.isVisible()
     while panel.session.step() is not None:
         pass
@@ -2459,26 +2472,11 @@ def _metrics_run(make_window, size, count, theme=None):
     ``AUC``; ``scripts/make_auc_fixtures.py``), 3 epochs of 4 updates: (window, panel)."""
     from PySide6 import QtWidgets
 
-    import lstmviz
-    from helpers import FIXTURES
-    from lstmviz.app import tasks
-    from lstmviz.app.train_user import compiled_settings, user_session
-    from lstmviz.app.training import Settings
-    from lstmviz.engine.train import split_at
 
-    here = FIXTURES / "metrics"
-    npz = np.load(here / "auc.npz")
-    model = lstmviz.load(here / "auc_binary.keras")
-    compiled = model.source["compile"]
-    compiled["metrics"] = compiled["metrics"][:count]  # (a model compiled with those alone)
-    x, y = npz["x"], npz["y_binary"][:, None]
-    cut = split_at(len(x), 0.25)
-    settings, _ = compiled_settings(model, Settings(batch_size=8, epochs=3, shuffle=False))
     w, panel = _drawn_train_tab(make_window, size)
     if theme is not None:
         w.set_theme(theme)
-    panel.use_session(user_session(model, tasks.Data(x[:cut], y[:cut], x[cut:], y[cut:]), "binary_crossentropy",
-                                   settings))
+    panel.use_session(_auc_session("auc_binary.keras", count))
     while panel.session.step() is not None:
         pass
     panel.refresh(force=True)
@@ -2977,12 +2975,7 @@ def test_the_controls_wrapped_lines_are_whole_after_a_run_with_many_metrics(make
     its lines at its width, the run's whole line in the label."""
     from PySide6 import QtWidgets
 
-    import lstmviz
-    from helpers import FIXTURES, present_on
-    from lstmviz.app import tasks
-    from lstmviz.app.train_user import compiled_settings, user_session
-    from lstmviz.app.training import Settings
-    from lstmviz.engine.train import split_at
+    from helpers import present_on
     from lstmviz.ui.whole_rows import squeezed
 
     w = make_window((1280, 720))
@@ -2992,14 +2985,7 @@ def test_the_controls_wrapped_lines_are_whole_after_a_run_with_many_metrics(make
     w.tabs.setCurrentWidget(panel)
     QtWidgets.QApplication.processEvents()
     panel.refresh(force=True)
-    here = FIXTURES / "metrics"
-    npz = np.load(here / "auc.npz")
-    model = lstmviz.load(here / "auc_binary.keras")
-    x, y = npz["x"], npz["y_binary"][:, None]
-    cut = split_at(len(x), 0.25)
-    settings, _ = compiled_settings(model, Settings(batch_size=8, epochs=3, shuffle=False))
-    panel.use_session(user_session(model, tasks.Data(x[:cut], y[:cut], x[cut:], y[cut:]), "binary_crossentropy",
-                                   settings))
+    panel.use_session(_auc_session("auc_binary.keras"))
     panel.session.step()
     panel.refresh(force=True)
     for _ in range(3):
