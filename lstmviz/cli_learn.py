@@ -190,10 +190,10 @@ def cmd_grad(args) -> int:
         g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss, training)
     except LstmvizError as err:
         msg = str(err)
-        if msg.startswith("the target has shape"):  # (a .csv for a sequence output: one sample)
+        if msg.startswith("y: targets of shape"):  # (gradients' words, as _check_shape's, of the file)
             from lstmviz.cli_inputs import sequence_csv_note
 
-            msg += sequence_csv_note(args.target, model, len(arrays[0]))
+            msg = f"{args.target}: {msg[3:]}" + sequence_csv_note(args.target, model, len(arrays[0]))
         raise LstmvizError(name_input(msg, args.inputs, args.target)) from None
     from lstmviz.app.export_data import grad_arrays
 

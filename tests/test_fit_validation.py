@@ -189,7 +189,8 @@ def test_a_masked_sequence_validates_batch_by_batch_as_keras_evaluates():
     ({"validation_data": (np.zeros((2, 5, 2)), np.zeros((3, 1)))},
      "validation_data: y: 3 targets, but x has 2 samples"),
     ({"validation_data": (np.zeros((2, 5, 3)), np.zeros((2, 1)))}, "validation_data: "),
-    ({"validation_data": (np.zeros((2, 5, 2)), np.zeros((2, 4)))}, "validation_data: the target has shape"),
+    ({"validation_data": (np.zeros((2, 5, 2)), np.zeros((2, 4)))},
+     "validation_data: targets of shape (2, 4), but the model outputs (None, 1)"),
     ({"validation_data": (np.zeros((0, 5, 2)), np.zeros((0, 1)))}, "validation_data: the input is empty"),
 ])
 def test_refusals_are_one_line(kw, words):

@@ -9,6 +9,7 @@ import pytest
 
 import lstmviz
 from lstmviz import LayerSpec, Model
+from lstmviz.engine.losses import target_refusal
 
 
 def refusal(make) -> str:
@@ -183,6 +184,24 @@ def test_inputs_and_targets_as_keras_fit_takes_them():
     np.testing.assert_array_equal(_stack().trace(x.tolist()).output, _stack().trace(x).output)
     assert lstmviz.fit(_stack(), x, y, "mse", batch_size=None, shuffle=False) == lstmviz.fit(
         _stack(), x, y, "mse", batch_size=32, shuffle=False)  # (Keras: None is 32)
+
+
+@pytest.mark.parametrize("call", ["gradients", "fit", "fit split", "fit validation_data"])
+def test_targets_of_another_shape_are_refused_in_lstmvizs_one_wording(call):
+    """Targets of 7 values for an output of 1: lstmviz.gradients and fit said "the target has
+    shape (10, 7) but the model's output is (10, 1)", not what to give; now the words of
+    lstmviz grad, train and the Train tab (losses.target_refusal), after the argument's name."""
+    x, y = _xy()
+    bad = np.zeros((10, 7), np.float32)
+    said = {"gradients": lambda: lstmviz.gradients(_stack(), x, bad, "mse"),
+            "fit": lambda: lstmviz.fit(_stack(), x, bad, "mse"),
+            "fit split": lambda: lstmviz.fit(_stack(), x, bad, "mse", validation_split=0.5),
+            "fit validation_data": lambda: lstmviz.fit(_stack(), x, y, "mse", validation_data=(x[:4], bad[:4]))}
+    want = {"fit validation_data": "validation_data: " + target_refusal((4, 7), (4, 1), "mse")}.get(
+        call, "y: " + target_refusal((10, 7), (10, 1), "mse"))
+    assert refusal(said[call]) == want
+    assert want.endswith("targets of shape (%d, 7), but the model outputs (None, 1); mse expects shape (%d, 1)"
+                         % ((4, 4) if call == "fit validation_data" else (10, 10)))
 
 
 @pytest.mark.parametrize("y, words", [

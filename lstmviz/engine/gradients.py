@@ -161,6 +161,18 @@ def output_shape(model, x) -> tuple:
     return tuple(np.shape(fw.values[ref.layer][ref.tensor_index]))
 
 
+def check_targets(y_shape, out, loss: str, label: str = "y") -> None:
+    """Targets of ``y_shape`` fit an output of ``out`` under ``loss``, else refused in
+    ``losses.target_refusal``'s one line, after ``label`` (the argument's name; "" for
+    none): ``lstmviz.gradients`` and ``fit`` say what ``lstmviz grad`` and the Train tab
+    say ("the target has shape (2, 7) but the model's output is (2, 2)" said not what to give)."""
+    from lstmviz.engine.losses import target_refusal
+
+    why = target_refusal(y_shape, out, loss)
+    if why is not None:
+        raise LstmvizError(f"{label}: {why}" if label else why)
+
+
 def forward(model, x, training: bool = False) -> Forward:
     """``model.trace(x)``, keeping each layer's inputs and masks. ``training``: as Keras'
     ``model(x, training=True)``, a BatchNormalization normalises by the batch's mean and
@@ -472,6 +484,7 @@ def gradients(model, x, y, loss: str | None = None, training: bool = True) -> Gr
     out_ref = model.outputs[0]
     y_pred = fw.values[out_ref.layer][out_ref.tensor_index]
     y = targets(model, y, loss, int(np.shape(y_pred)[0]))
+    check_targets(y.shape, np.shape(y_pred), loss)
     mask = fw.masks[out_ref.layer][out_ref.tensor_index]
     logits = _output_logits(model, fw, loss)
     with np.errstate(invalid="ignore", over="ignore"):  # (a model's own infinities: NaN)

@@ -25,7 +25,16 @@ import numpy as np
 
 from lstmviz.engine import layers as L
 from lstmviz.engine.compiled import trained
-from lstmviz.engine.gradients import Gradients, apply_moments, check_model, check_trainable, gradients, targets
+from lstmviz.engine.gradients import (
+    Gradients,
+    apply_moments,
+    check_model,
+    check_targets,
+    check_trainable,
+    gradients,
+    output_shape,
+    targets,
+)
 from lstmviz.engine.layers import layer_arrays, trainable_arrays, weight_trains  # (the first two named here too)
 from lstmviz.engine.losses import canonical
 from lstmviz.engine.metrics import Metric, Tracker, resolve
@@ -276,6 +285,8 @@ def fit(model, x, y, loss=None, optimizer: Optimizer | str | None = None, batch_
     if validation_data is None and share:  # (Keras: validation_data overrides validation_split)
         x, y, val = _split(model, x, y, loss, share)
     trainer = Trainer(model, x, y, loss, optimizer, batch_size, epochs, shuffle, seed, learning_rate, chosen)
+    if val is None:  # (the targets' shape, in the words of lstmviz grad's; a split's checked whole in _split)
+        check_targets(trainer.y.shape, output_shape(model, trainer.x), trainer.loss)
     if validation_data is not None:  # (once the model is one fit trains: run on a sample)
         val = _validation_data(model, validation_data, trainer.loss)
     trainer.optimizer.bind(model)
@@ -323,6 +334,7 @@ def _split(model, x, y, loss: str, validation_split):
     x = arrays[0] if len(arrays) == 1 else arrays
     n = _n_samples(x)
     y = targets(model, y, name, n)
+    check_targets(y.shape, output_shape(model, x), name)  # (all of them, before the cut)
     cut = split_at(n, validation_split)
     return take_rows(x, slice(0, cut)), y[:cut], (take_rows(x, slice(cut, n)), y[cut:])
 
@@ -344,6 +356,7 @@ def _validation_data(model, data, loss: str):
         arrays = model.check_inputs(data[0])
         x = arrays[0] if len(arrays) == 1 else arrays
         y = targets(model, data[1], name, _n_samples(x))
+        check_targets(y.shape, output_shape(model, x), name, label="")
         evaluate(model, take_rows(x, slice(0, 1)), y[:1], name)  # (its shapes fit, before training)
     except LstmvizError as err:
         raise LstmvizError(f"validation_data: {err}") from None
