@@ -1485,6 +1485,35 @@ def test_the_projector_themes_equations_set_their_subscripts_at_its_least_size(d
         assert max(subs) <= body * 2 / 3 + 0.5 < floor  # (Qt's own: 2/3 of the text)
 
 
+def _equations_seen(view) -> tuple:
+    """The Cell view's equations as drawn: (no scroll bar, scrolled to, the label as tall as
+    its text, the viewport as tall as the label, how many, the page whole: not scrolled, as
+    tall as its least and within the view)."""
+    area, label, page = view.eq_scroll, view.eq_label, view.page_scroll
+    return (not area.verticalScrollBar().isVisible(), area.verticalScrollBar().value(),
+            label.height() >= label.heightForWidth(label.width()),
+            area.viewport().height() >= label.height(), len(view._eqs),
+            not page.verticalScrollBar().isVisible()
+            and page.widget().minimumSizeHint().height() <= page.widget().height() <= page.viewport().height())
+
+
+def _equations_drawn(monkeypatch, kind: str) -> list:
+    """A list that each picture ``kind`` draws ("png", "gif" frames, "picture") adds the
+    Cell view's equations to as drawn (``_equations_seen``; of a window's, its Cell view's)."""
+    from lstmviz.ui import export as ex
+
+    seen: list = []
+
+    def drawn(widget, *args, **kwargs):
+        views = getattr(widget, "views", None)
+        seen.append(_equations_seen(widget if views is None else next(v for v in views if v.title == "Cell")))
+        return draw(widget, *args, **kwargs)
+    name = {"png": "save_png", "gif": "frame_image", "picture": "png_bytes"}[kind]
+    draw = getattr(ex, name)
+    monkeypatch.setattr(ex, name, drawn)
+    return seen
+
+
 @pytest.mark.parametrize("kind", ["png", "gif", "picture"])
 def test_an_export_of_a_size_shows_the_equations_whole_without_a_scroll_bar(demo_at, monkeypatch, tmp_path, kind):
     """``lstmviz --export-gif OUT.gif --view cell --size 800x500`` (and ``--export-png``)
@@ -1494,25 +1523,11 @@ def test_an_export_of_a_size_shows_the_equations_whole_without_a_scroll_bar(demo
     the label, no scroll bar), the picture the size asked; the window at that size still
     scrolls them (its room)."""
     from helpers import DEMO
-    from lstmviz.ui import export as ex
     from lstmviz.ui.app import export_from_cli
 
     _, shown = demo_at("dark", (800, 500))
     assert shown.eq_scroll.verticalScrollBar().isVisible()  # (the window: its room scrolls)
-    seen = []
-
-    def whole(view) -> None:
-        area, label = view.eq_scroll, view.eq_label
-        seen.append((not area.verticalScrollBar().isVisible(), area.verticalScrollBar().value(),
-                     label.height() >= label.heightForWidth(label.width()),
-                     area.viewport().height() >= label.height(), len(view._eqs)))
-
-    def drawn(widget, *args, **kwargs):
-        whole(widget)
-        return draw(widget, *args, **kwargs)
-    name = {"png": "save_png", "gif": "frame_image", "picture": "png_bytes"}[kind]
-    draw = getattr(ex, name)
-    monkeypatch.setattr(ex, name, drawn)
+    seen = _equations_drawn(monkeypatch, kind)
     out = tmp_path / f"cell.{kind}"
     if kind == "picture":
         import lstmviz
@@ -1520,8 +1535,80 @@ def test_an_export_of_a_size_shows_the_equations_whole_without_a_scroll_bar(demo
         lstmviz.picture(DEMO, None, view="cell", step=3, size=(800, 500)).save(out)
     else:
         assert export_from_cli(str(DEMO), out, kind, view="cell", size=(800, 500), steps=(3, 6)) == 0
-    assert seen == [(True, 0, True, True, 6)] * (3 if kind == "gif" else 1)
+    assert seen == [(True, 0, True, True, 6, True)] * (3 if kind == "gif" else 1)
     from PIL import Image
 
     with Image.open(out) as im:
         assert im.size == (800, 500)
+
+
+def _terms_written_out(monkeypatch, window_on_cell: bool = False) -> dict:
+    """``export_from_cli``'s window with the Cell view's terms written out (as a session
+    restores them: the tallest equations), on the Cell tab where ``window_on_cell``; gives
+    what the window showed before the picture: the view's size, its equations' scroll bar
+    and whether their room held them."""
+    from lstmviz.ui import app
+
+    shown: dict = {}
+
+    def prepared(window, target, *args, **kwargs):
+        widget = prepare(window, target, *args, **kwargs)
+        view = next(v for v in window.views if v.title == "Cell")
+        if window_on_cell:
+            window.tabs.setCurrentIndex(window.views.index(view))
+        view.set_expanded(True)
+        from lstmviz.ui.export import _settle
+
+        _settle()
+        label = view.eq_label
+        shown.update(size=(widget.width(), widget.height()), window=(window.width(), window.height()),
+                     scrolls=view.eq_scroll.verticalScrollBar().isVisible(), eqs=len(view._eqs),
+                     room=label.heightForWidth(label.width()) + 4 <= view._room_for_equations(
+                         view.header.sizeHint().height()))
+        return widget
+    prepare = app.prepare_view
+    monkeypatch.setattr(app, "prepare_view", prepared)
+    return shown
+
+
+@pytest.mark.parametrize("kind", ["png", "gif"])
+def test_an_export_without_a_size_shows_the_equations_whole_at_the_views_size(monkeypatch, tmp_path, kind):
+    """``lstmviz DEMO --export-png OUT --view cell --theme projector`` with the terms written
+    out drew the view as the 1600 x 1000 window shows it: the equations' scroll bar, 386 px
+    of their 652 in sight (an export of a size drew them whole). Drawn, they are whole, the
+    picture the view's size as the window showed it (its whole page scaled down to that;
+    drawn at that size at once, its page's foot was cut: the window's least not yet told)."""
+    from helpers import DEMO
+    from lstmviz.ui.app import export_from_cli
+
+    shown = _terms_written_out(monkeypatch)
+    seen = _equations_drawn(monkeypatch, kind)
+    out = tmp_path / f"cell.{kind}"
+    assert export_from_cli(str(DEMO), out, kind, view="cell", theme="projector", steps=(3, 5)) == 0
+    assert shown["scrolls"]  # (the window: its room scrolls them)
+    assert seen == [(True, 0, True, True, shown["eqs"], True)] * (2 if kind == "gif" else 1)
+    from PIL import Image
+
+    with Image.open(out) as im:  # (within a pixel: the whole page scaled down, rounded)
+        assert all(abs(a - b) <= 1 for a, b in zip(im.size, shown["size"])), (im.size, shown["size"])
+
+
+@pytest.mark.parametrize("theme", ["dark", "projector"])
+def test_an_export_of_the_window_draws_it_as_it_is(monkeypatch, tmp_path, theme):
+    """``--export-png OUT --view window`` draws the window as it is, its size, nothing laid
+    out anew: the Cell page's equations whole wherever its room holds them (no scroll bar
+    then: dark, terms written out), scrolled as on screen where it cannot (projector: the
+    whole page would not fit the window without scrolling it or cutting its charts)."""
+    from helpers import DEMO
+    from lstmviz.ui.app import export_from_cli
+
+    shown = _terms_written_out(monkeypatch, window_on_cell=True)
+    seen = _equations_drawn(monkeypatch, "png")
+    out = tmp_path / "window.png"
+    assert export_from_cli(str(DEMO), out, "png", view="window", theme=theme) == 0
+    assert shown["room"] is (theme == "dark") and shown["scrolls"] is not shown["room"]
+    assert [s[0] for s in seen] == [shown["room"]]  # (no scroll bar exactly where the room holds them)
+    from PIL import Image
+
+    with Image.open(out) as im:
+        assert im.size == shown["window"]

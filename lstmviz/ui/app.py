@@ -819,8 +819,14 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
             frames = range(a, b)
         widget = prepare_view(window, target, step)
         if kind in ("png", "svg"):
-            # (a view fitted and drawn with its page whole: no scroll bar in a picture)
-            with whole_pages(size is not None and widget is not window):
+            # (a view fitted and drawn with its page whole: no scroll bar in a picture; without
+            # a size, at the size the window shows it, its whole page scaled down to that where
+            # it is taller: the Cell view's written-out terms in the projector theme were cut
+            # under a scroll bar, 386 px of their 652 in sight. The window is drawn as it is,
+            # its Cell page's equations whole wherever its room holds them, as on screen)
+            if size is None and widget is not window:
+                size = (widget.width(), widget.height())
+            with whole_pages(widget is not window):
                 shrink = 1.0 if size is None else fit_widget(window, widget, size)
                 _settle()
                 if kind == "png":

@@ -198,9 +198,14 @@ def fit_widget(window, widget, size) -> float:
     with whole_pages(widget is not window):
         for _ in range(4):  # (a layout's least height can depend on its width: text wraps)
             _fit(window, widget, tw, th)
-            if widget.width() <= tw and widget.height() <= th:
+            # (its least too: a view whose whole page grew past the size it has, the window's
+            # least not yet told, was drawn squeezed, its page's foot cut)
+            _settle()
+            least = widget.minimumSizeHint()
+            width, height = max(widget.width(), least.width()), max(widget.height(), least.height())
+            if width <= tw and height <= th:
                 break
-            grow = max(widget.width() / w, widget.height() / h)
+            grow = max(width / w, height / h)
             tw, th = math.ceil(w * grow), math.ceil(h * grow)
     return min(1.0, w / widget.width(), h / widget.height())
 
@@ -217,8 +222,14 @@ def _fit(window, widget, w: int, h: int) -> None:
     if follows is not None:
         window.side_follows = False
     try:
-        for _ in range(3):
+        for k in range(3):
             dw, dh = w - widget.width(), h - widget.height()
+            if dw == 0 and dh == 0 and k == 0:
+                # (the size it has: laid out first with its page whole, then looked at again;
+                # a view asked for its own size, an export without one, was taken as fitted
+                # before its whole page's least was laid out, and its page then scrolled)
+                _settle()
+                continue
             if dw == 0 and dh == 0:
                 break
             window.resize(max(200, window.width() + dw), max(200, window.height() + dh))
@@ -761,8 +772,15 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
             raise Cancelled("the export was cancelled")
     try:
         widget = target_widget(window, target)
-        # (a view's frames as fitted: its page whole, ``whole_pages``, for every frame)
-        with exported(), whole_pages(size is not None and widget is not window):
+        # (a view's frames as fitted: its page whole, ``whole_pages``, for every frame; without
+        # a size, at the size the window shows it; the window's frames as it is)
+        if size is None and widget is not window:
+            size = (widget.width(), widget.height())
+        with exported(), whole_pages(widget is not window):
+            if steps and widget is not window:  # (fitted at the first frame's step: its page, not
+                # the cursor's step's; the Cell view's equations at step 0 are shorter than at 3)
+                state.set_cursor(step=int(steps[0]))
+                long_settled(window, turn=lambda: going_on(0))
             if size is not None:
                 fit_widget(window, widget, size)
             _settle()
