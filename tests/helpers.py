@@ -252,20 +252,28 @@ def long_window(make_window, monkeypatch, model, n: int = 3000):
     return w, state, x, model.trace(x)
 
 
-def steps_moved(dense: bool = False):
+def steps_moved(dense: bool = False, backwards: str | None = None):
     """tests/fixtures/k3_steps_moved_lstm's real Keras 3 model: Cropping1D((3, 2)) -> LSTM(4)
     -> ZeroPadding1D((2, 1)) -> UpSampling1D(2) -> GRU(3), its steps moved three ways (its
     LSTM's step t reads input step t+3, its GRU's step t the pad's step t//2, the pad's first
-    two and last its padding); with a Dense(2) on the GRU's steps where ``dense``."""
+    two and last its padding); with a Dense(2) on the GRU's steps where ``dense``; with an
+    LSTM(3, go_backwards=True, return_sequences=True) "back" on the steps of layer
+    ``backwards`` (the crop's: its processing step t reads the crop's step N-1-t, input step
+    N+2-t; the up's: padding or input step (N-1-t)//2 + 1), a second output."""
     import lstmviz
     from lstmviz.engine import LayerSpec, Model, TensorRef
 
     model = lstmviz.load(FIXTURES / "k3_steps_moved_lstm" / "model.keras")
-    if not dense:
+    if not dense and not backwards:
         return model
     spec = model.to_spec()
-    spec.layers.append(LayerSpec("Dense", {"units": 2}, name="d", inbound=[TensorRef("gru")]))
-    spec.outputs = [TensorRef("d")]
+    if dense:
+        spec.layers.append(LayerSpec("Dense", {"units": 2}, name="d", inbound=[TensorRef("gru")]))
+        spec.outputs = [TensorRef("d")]
+    if backwards:
+        spec.layers.append(LayerSpec("LSTM", {"units": 3, "go_backwards": True, "return_sequences": True},
+                                     name="back", inbound=[TensorRef(backwards)]))
+        spec.outputs = spec.outputs + [TensorRef("back")]
     return Model.from_spec(spec)
 
 

@@ -568,3 +568,39 @@ def test_on_a_long_input_a_merged_steps_links_cross_by_the_whole_sequence(make_w
         if first:  # (m right under c: its links drawn, or, none in the window, said in the gap)
             assert gap == ([True] if not partners else [])
         assert bool(partners) == (k != 100)
+
+
+@pytest.mark.parametrize("below", ["crop", "up"])
+def test_a_turned_layers_steps_axis_says_the_input_step_or_leaves_it_to_the_headers(qtbot, below):
+    """An LSTM(go_backwards=True) on the crop's steps: Over time's steps axis said "= crop's
+    step 34 − t" where its headers say "= input step 33" (the crop's step no header names).
+    It now says the input step, the crop's shift added ("= input step 37 − t"), each step's
+    header the one the formula gives, as the numbers show (its processing step t reads the
+    crop's step 34 − t, input step 37 − t). On the up's steps (padding, each step twice: no
+    one formula) it says "processing step t" alone, the headers each step's input step."""
+    from lstmviz.ui.views.over_time import OverTimeView
+    from tests.helpers import FIXTURES, steps_moved
+    from tests.test_views_steps_moved import CROP, _check, _plain, _read
+
+    model = steps_moved(backwards=below)
+    x = np.load(FIXTURES / "k3_steps_moved_lstm" / "x.npy")[:, :40]
+    trace = model.trace(x)
+    view = OverTimeView()
+    qtbot.addWidget(view)
+    view.resize(1300, 800)
+    view.show()
+    view.set_data(model, trace, inputs=[x])
+    last = trace[below].outputs[0].shape[1] - 1
+    for t in (0, 1, 4, 20, last - 1, last):
+        view.set_cursor(Cursor(step=t, layer="back"))
+        axis = re.sub(r"\s+", " ", view.curve_plot.getAxis("bottom").labelText)
+        step = _read(_plain(view.header.text()), f"step t = {t}")
+        assert "'s step" not in axis, axis
+        if below == "crop":
+            assert axis == f"processing step t = input step {last + CROP} \u2212 t", axis
+            assert step == last + CROP - t
+            # (the numbers: processing step t reads the crop's step last - t, x's step)
+            np.testing.assert_array_equal(trace["crop"].outputs[0][:, last - t], x[:, step])
+        else:
+            assert axis == "processing step t", axis
+            _check(trace, x, "up", last - t, step)

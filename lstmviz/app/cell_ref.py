@@ -334,6 +334,23 @@ def moved_step(model: Model | None, trace, name: str, step: int) -> int | None:
     return i
 
 
+def moved_shift(model: Model | None, trace, name: str) -> int | None:
+    """``a`` where only Cropping1Ds moved layer ``name``'s steps, so that its step t (of
+    ``steps_below``'s layer) reads input step t + a, one formula for every step (after a
+    Cropping1D((3, 2)): 3); None where a ZeroPadding1D or UpSampling1D moved them too (their
+    padding and their repeated steps: no one formula, each step's header says its own) or
+    they are not moved so. Over time's steps axis of a layer turned around says "= input
+    step 37 − t" by it, not "= crop's step 34 − t" (the crop's steps, which its headers
+    no longer name)."""
+    from lstmviz.engine.layers_more import Cropping1D
+
+    chain = _moved_chain(model, name) if model is not None else None
+    if chain is None or not all(isinstance(layer, Cropping1D) for layer in chain[1]):
+        return None
+    first = moved_step(model, trace, name, 0)
+    return None if first is None or first < 0 else first
+
+
 def moved_said(model: Model | None, trace, name: str, step: int, bold: bool = True) -> str | None:
     """What step ``step`` (of ``steps_below``'s layer) of layer ``name`` reads, said at once
     where only a Cropping1D, ZeroPadding1D or UpSampling1D moved its steps (``moved_step``):

@@ -25,7 +25,16 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible
-from lstmviz.app.cell_ref import mixed_said, mixed_steps, moved_output_said, moved_said, steps_below, token_words
+from lstmviz.app.cell_ref import (
+    mixed_said,
+    mixed_steps,
+    moved_output_said,
+    moved_said,
+    moved_shift,
+    moved_step,
+    steps_below,
+    token_words,
+)
 from lstmviz.app.counts import count
 from lstmviz.app.output_ref import OUTPUT_KEY, OutputRef, no_steps_text, output_ref, token_at
 from lstmviz.app.scale import from_zero_levels, gate_levels, overview_of
@@ -1281,15 +1290,23 @@ class OverTimeView(TraceView):
         steps stand over the input turned around (a backward half, a go_backwards layer, a
         Dense or SimpleRNN after one: drawn in their own order, as Keras' arrays hold them)
         the input step each is, "= input step 11 − t" (a Dense's said "step t" alone under a
-        header naming the input step), "pool's step" after a strided layer. Set where it
-        changed (a trace of another length: once per trace, not per seek)."""
+        header naming the input step), "pool's step" after a strided layer; after a
+        Cropping1D the input step too ("= input step 37 − t": the crop's shift added,
+        ``moved_shift``), after a ZeroPadding1D or UpSampling1D no formula (its headers say
+        each step's input step or padding; "= crop's step 34 − t" named steps no header
+        names). Set where it changed (a trace of another length: once per trace, not per seek)."""
         t = self.theme
         steps = "step  t" if isinstance(ref, OutputRef) else "processing step  t"
         if ref.backwards and not self._mixed(ref):  # (a mixed one's: the header's two input steps)
             below = steps_below(self.model, ref.name)
-            word = "input step" if below is None else f"{markup(below)}'s step"
             last = (whole_steps(self.trace, ref.rec) or ref.T) - 1
-            steps += f"  =  {word}  {count(last)} \u2212 t"
+            shift = moved_shift(self.model, self.trace, ref.name) if below is not None else None
+            if below is None:
+                steps += f"  =  input step  {count(last)} \u2212 t"
+            elif shift is not None:  # (a crop's: one formula)
+                steps += f"  =  input step  {count(last + shift)} \u2212 t"
+            elif moved_step(self.model, self.trace, ref.name, 0) is None:  # (a strided layer's steps)
+                steps += f"  =  {markup(below)}'s step  {count(last)} \u2212 t"
         if self.curve_plot.getAxis("bottom").labelText != steps:
             th.axis_title(self.curve_plot, "bottom", steps, None, t.foreground, f"{t.pt(0.95)}pt")
             self._fit_curves_label()
