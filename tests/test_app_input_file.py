@@ -48,7 +48,7 @@ def test_a_given_npy_is_mapped_as_open_a_long_input_maps_it(qapp, tmp_path, monk
     Fortran-order file's too; ``trace --steps`` reads the same map. (A file under
     ``MAP_BYTES`` is read whole: saved again in its place while a window shows it, its map
     would fault; the fixture stands for a large one here.)"""
-    from lstmviz.app.input_edits import _mapped_read_only
+    from lstmviz.app.input_edits import mapped_read_only
     from lstmviz.cli_inputs import read_input
     from lstmviz.io import npy
 
@@ -66,7 +66,7 @@ def test_a_given_npy_is_mapped_as_open_a_long_input_maps_it(qapp, tmp_path, monk
     window = make_window(str(case / "model.keras"), quiet=True, inputs=cli._app_input([str(path)], []))
     try:
         st = window.state
-        assert _mapped_read_only(st.x)  # (not a copy of it)
+        assert mapped_read_only(st.x)  # (not a copy of it)
         np.testing.assert_array_equal(st.x, x)
         st.set_cursor(sample=1)
         np.testing.assert_allclose(st.trace.output, expected_output("k3_lstm_default")[1:2], atol=1e-5)

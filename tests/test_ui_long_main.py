@@ -3056,7 +3056,8 @@ def test_a_long_input_through_cropping_padding_or_upsampling_shows_the_lstm_in_i
     """Issue 13: a Cropping1D, ZeroPadding1D or UpSampling1D before an LSTM on a 5,001-step
     long input was refused ('reshapes the time axis'). Now it opens: the LSTM over its own
     steps (4,998, 5,007, 10,002), a seek anywhere exact in Over time (heatmap, curve, header
-    'of' its own steps, '= crop's step t': its step t is not input step t), Unrolled (its
+    'of' its own steps, '= input step' the moved layer's step reads, or '= padding': its step
+    t is not input step t), Unrolled (its
     row, the layer's below it) and Cell (x: the layer's output at its step, h)."""
     from lstmviz.engine import LayerSpec, Model
 
@@ -3077,8 +3078,17 @@ def test_a_long_input_through_cropping_padding_or_upsampling_shows_the_lstm_in_i
     w.long_runner.poll()
     cell = _tab(w, "Cell")
 
+    kind = moves[0]
+
+    def reads(step):  # (the input step the moved layer's step reads, None for padding)
+        got = {"Cropping1D": step + 3, "ZeroPadding1D": step - 4, "UpSampling1D": step // 2}[kind]
+        return got if 0 <= got < T else None
+
     def moved(step, start, n, said):  # (x: the moved layer's output at the LSTM's step)
-        assert f"= moved's step {step:,}" in said.replace("</b>", "").replace("<b>", ""), said
+        plain = said.replace("</b>", "").replace("<b>", "")
+        read = reads(step)  # (said at once, not as the moved layer's step)
+        assert ("= padding" if read is None else f"= input step {read:,}") in plain, said
+        assert "moved's step" not in plain, said
         _tab(w, "Cell")
         np.testing.assert_array_equal(cell.bars["x"].values, full["moved"].output[0, step])
 

@@ -912,7 +912,7 @@ def _gru_states_column(xa1, W_cols, U_cols, b_rec, reset_after, h0, h_all, keyfr
 
     def negated_zr(m):  # (the z and r columns negated, the h~ ones as they are: same strides)
         out = np.array(m, dtype=dt, order="C")
-        np.negative(out[..., :u2], out=out[..., :u2])
+        activations.negative(out[..., :u2], out=out[..., :u2])
         return out
 
     W_n = negated_zr(W_cols)
