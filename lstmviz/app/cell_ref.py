@@ -22,7 +22,7 @@ from lstmviz.engine.cells import CellKind, act_name
 from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Merge, Recurrent, StackedRNN
 from lstmviz.engine.layers_more import StepMap
 from lstmviz.engine.onnx_time import drawn_axes, reads_reversed
-from lstmviz.engine.trace import LayerTrace
+from lstmviz.engine.trace import LayerTrace, whole_steps
 from lstmviz.engine.windows import cell_below as windows_cell_below
 from lstmviz.engine.windows import inputs_reversed, own_clock, steps_moved, steps_reversed, strides_of
 from lstmviz.text import markup
@@ -300,13 +300,16 @@ def _moved_chain(model: Model, name: str) -> tuple[int, list] | None:
 
 
 def input_total(trace, k: int = 0) -> int | None:
-    """The steps of the whole sequence of model input ``k`` (a long input's window's
-    ``total_steps``, else the steps the trace was given); None where unknown."""
-    total = getattr(trace, "total_steps", None)
+    """The steps of the whole sequence of model input ``k``: a long input's window's
+    (``trace.whole_steps`` of no record: the input's), else the steps the trace was given
+    (a whole trace, where ``whole_steps`` says None); None where unknown."""
+    total = whole_steps(trace)
+    if total is not None:
+        return total
     inputs = getattr(trace, "inputs", None) or []
-    if not total and k < len(inputs) and np.ndim(inputs[k]) >= 2:
-        total = np.shape(inputs[k])[1]
-    return int(total) if total else None
+    if k < len(inputs) and np.ndim(inputs[k]) >= 2:
+        return int(np.shape(inputs[k])[1]) or None
+    return None
 
 
 def moved_step(model: Model | None, trace, name: str, step: int) -> int | None:
