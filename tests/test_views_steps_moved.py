@@ -97,6 +97,28 @@ def test_a_later_layers_header_says_the_input_step_its_step_reads(qtbot, case, k
             assert view.bars["x"].value_item.text() == want
 
 
+@pytest.mark.parametrize("kind", ["cell", "unrolled"])
+def test_a_header_is_as_tall_as_an_input_step_of_the_sequences_digits(qtbot, case, kind):
+    """The GRU's last step (75) reads padding, shorter than an input step: its header's
+    widest text, which the label takes its height from (``set_widest``,
+    ``_common.widest_header``), says "= input step 40" there instead (the whole sequence's
+    40 steps)."""
+    from lstmviz.ui.views.cell import CellView
+    from lstmviz.ui.views.unrolled import UnrolledView
+
+    model, x, trace = case
+    view = {"cell": CellView, "unrolled": UnrolledView}[kind]()
+    qtbot.addWidget(view)
+    view.resize(1300, 800)
+    view.show()
+    view.set_data(model, trace) if kind == "unrolled" else view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=3, layer="gru"))
+    widest = _plain(view.header._widest)
+    assert _read(widest, "step t = 75" if kind == "cell" else "step 75") == x.shape[1], widest
+    view.set_cursor(Cursor(step=75, layer="gru"))
+    assert _read(_plain(view.header.text()), "step t = 75" if kind == "cell" else "step 75") == -1
+
+
 def test_the_moved_layers_own_headers_and_the_words_said(qtbot, case):
     """Over time's and the Unrolled view's rows of the pad and the up: the pad's padded steps
     "= padding", its others the input step (the LSTM's step below, + 3); the up's step t the

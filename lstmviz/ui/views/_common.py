@@ -25,11 +25,14 @@ from lstmviz.app.cell_ref import (  # noqa: F401
     fmt,
     fmt_term,
     input_source,
+    input_total,
     layer_input,
     model_inputs,
+    moved_step,
     recurrent_names,
     stacked_cell_refs,
 )
+from lstmviz.app.counts import count
 from lstmviz.engine.layers import InputLayer, TimeDistributed
 from lstmviz.ui import theme as th
 from lstmviz.ui.density import LineItem, RectItem, dense_paint
@@ -56,6 +59,22 @@ pg.setConfigOptions(imageAxisOrder="row-major")
 
 #: Qt's QWIDGETSIZE_MAX: a widget's maximum height or width that is none
 UNCAPPED = (1 << 24) - 1
+
+
+def widest_header(said, model, trace, name: str, last: int, bold: bool = True) -> str:
+    """The widest text a view's header says of recurrent layer ``name``, which its label
+    takes its height from (``set_widest``: the steps' numbers only grow wider): ``said(None)``,
+    its text at its last step ``last``; where only a Cropping1D, ZeroPadding1D or
+    UpSampling1D moved its steps (``moved_step``) the longer of that and ``said(read)``, the
+    same header with ``read`` ("input step N", N the whole sequence's steps,
+    ``input_total``; bold numbers for rich text) in place of what the last step reads (it
+    may read padding: "padding" is shorter than an input step of the sequence's digits).
+    The Cell view's and the Unrolled view's headers, said once."""
+    widest = said(None)
+    if moved_step(model, trace, name, last) is None:
+        return widest
+    total = count(input_total(trace) or last)
+    return max(widest, said(f"input step {f'<b>{total}</b>' if bold else total}"), key=len)
 
 
 def ground(theme: th.Theme) -> QtGui.QBrush:

@@ -25,7 +25,6 @@ from lstmviz.app.cell_ref import (  # noqa: F401
     equations,
     fed_by,
     input_token,
-    input_total,
     mixed_said,
     mixed_steps,
     moved_said,
@@ -72,6 +71,7 @@ from lstmviz.ui.views._common import (
     paints_nothing,
     stacked_cell_refs,
     steady_axes,
+    widest_header,
 )
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.step_page import StepPage
@@ -1550,18 +1550,20 @@ class CellView(TraceView):
         mixed = ref.name in mixed_steps(self.model)
         total = (getattr(self.trace, "total_steps", None) or ref.T) if mixed else 0
 
-        def over(read) -> str:
+        def over(read, moved_text=None) -> str:
             # (after a Cropping1D, ZeroPadding1D or UpSampling1D the input step it reads at
-            # once, or "padding": "= up's step 5" sent the student through two headers)
-            moved = None if mixed or below is None else moved_said(self.model, self.trace, ref.name, read, bold=False)
+            # once, or "padding": "= up's step 5" sent the student through two headers;
+            # ``moved_text`` said in its place, ``widest_header``)
+            moved = (None if mixed or below is None
+                     else moved_text or moved_said(self.model, self.trace, ref.name, read, bold=False))
             return (mixed_said(read, total, bold=False) if mixed else f"{moved}{order}" if moved is not None
                     else f"{word} {count(read)}{order}")
         again = ("" if count(read) == count(t + o) and not order and below is None and not mixed
                  else f" = {over(read)}")
 
-        def said(step, read, mouse=True):
+        def said(step, read, mouse=True, moved_text=None):
             return (f"<b>{markup(ref.name)}</b>{side} ({ref.kind}, {plural(ref.units, 'unit')}) · "
-                    f"step <b>t = {count(step)}</b> = {over(read)}"
+                    f"step <b>t = {count(step)}</b> = {over(read, moved_text)}"
                     f" · unit <b>{u}</b>{fewer} · sample {s + self.sample_base}{mtxt}"
                     + (hint("click a bar to pick its unit") if self._hint and mouse else ""))
 
@@ -1574,13 +1576,8 @@ class CellView(TraceView):
             if said_widest != self._widest_text:
                 self._widest_text = said_widest
                 self._fit_top()
-        widest = said(last, last)
-        if below is not None and moved_step(self.model, self.trace, ref.name, last) is not None:
-            # (its last step may be padding: the widest an input step's, of the sequence's
-            # last step's digits)
-            whole = input_total(self.trace) or last
-            widest = max(widest, said(last, last).replace("padding", f"input step {count(whole)}"), key=len)
-        self.header.set_widest(widest)
+        self.header.set_widest(widest_header(lambda read: said(last, last, moved_text=read), self.model,
+                                             self.trace, ref.name, last, bold=False))
         self.header.setText(
             said(t + o, read),
             short=f"<b>{markup(ref.name)}</b>{side} · step <b>t = {count(t + o)}</b>{again} · unit <b>{u}</b>{fewer} · "

@@ -28,7 +28,6 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app import accessible, scale
 from lstmviz.app.cell_ref import (
     fed_by,
-    input_total,
     layer_below,
     mixed_said,
     moved_output_said,
@@ -82,6 +81,7 @@ from lstmviz.ui.views._common import (
     hints_shown,
     holds_nan,
     rect_item,
+    widest_header,
 )
 from lstmviz.ui.views.base import TraceView
 from lstmviz.ui.views.overview_strip import OverviewStrip
@@ -1919,10 +1919,8 @@ class UnrolledView(TraceView):
             what = said(step + sel.ref.rec.start, col + o)
             # (its height that of the last step's: the steps' numbers only grow wider)
             last = max(sel.ref.T - 1 + sel.ref.rec.start, sel.ref.T - 1 + o)
-            widest = said(last, last)
-            if moved(last) is not None:  # (its last step may be padding: the widest an input step's)
-                total = input_total(self.trace) or last
-                widest = max(widest, said(last, last, lambda i: f"input step <b>{count(total)}</b>"), key=len)
+            widest = widest_header(lambda read: said(last, last) if read is None else said(last, last, lambda i: read),
+                                   self.model, self.trace, sel.ref.name, last)
             now = moved(col + o)
             if now is not None and not sel.mixed:  # (where the header is cut: its step and the input step)
                 short = (f"<b>{markup(sel.ref.label)}</b> · step <b>{count(step + sel.ref.rec.start)}</b> = "
