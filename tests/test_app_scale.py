@@ -237,7 +237,7 @@ def test_a_long_csv_of_token_ids_in_a_row_is_a_sample_not_one_step(tmp_path):
 
 @pytest.mark.parametrize("case,match", [
     ("nan", "NaN"), ("objects", "pickled"), ("truncated", "is truncated"),
-    ("text", "not a readable|cannot be read"), ("rank4", "expected")])
+    ("text", r"not a \.npy file \(no NumPy header\)"), ("rank4", "expected")])
 def test_bad_npy_files_are_one_line_refusals(tmp_path, case, match):
     p = tmp_path / "x.npy"
     if case == "nan":
@@ -1864,11 +1864,12 @@ def test_a_long_npy_numpy_cannot_map_is_refused_in_words_not_numpys(tmp_path, mo
     (negative dimensions are not allowed)", NumPy's words; a file the system would not
     read, "cannot be read as .npy ([Errno 2] No such file or directory:
     '/whole/path/x.npy')", the errno and the whole path. Each is said in words now, the
-    exception kept as the cause; a pickled array is still refused, never unpickled."""
+    exception kept as the cause; a pickled array is still refused, never unpickled nor
+    mapped, in the words of the command line's reader (``npy.mapped`` checks both)."""
     import errno
     import os
 
-    from lstmviz.io.npy import read_npy
+    from lstmviz.io.npy import map_npy, read_npy
 
     p = tmp_path / "neg.npy"
     _npy_with_header(p, "{'descr': '<f4', 'fortran_order': False, 'shape': (-3, 4), }")
@@ -1887,35 +1888,43 @@ def test_a_long_npy_numpy_cannot_map_is_refused_in_words_not_numpys(tmp_path, mo
         long_data.open_npy(tmp_path / "folder.npy")
     assert str(err.value) == "folder.npy: cannot be read as .npy (Is a directory)"
 
-    # a pickle-bearing .npy: refused as such, np.load never asked to unpickle
+    # a pickle-bearing .npy: refused as such, neither loaded nor mapped
     np.save(tmp_path / "obj.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
     asked = []
-    real_load = np.load
+    real_load, real_map = np.load, np.memmap
 
     def load(*a, **k):
-        asked.append(k.get("allow_pickle"))
+        asked.append("load")
         return real_load(*a, **k)
 
+    def memmap(*a, **k):
+        asked.append("memmap")
+        return real_map(*a, **k)
+
     monkeypatch.setattr(long_data.np, "load", load)
+    monkeypatch.setattr(long_data.np, "memmap", memmap)
     with pytest.raises(LstmvizError) as err:
         long_data.open_npy(tmp_path / "obj.npy")
     assert str(err.value) == ("obj.npy: holds Python objects (a pickled array), which lstmviz never "
-                              "loads; save numbers")
-    assert asked == [False]
+                              "loads; accepted: .npy arrays of numbers (bool, integer or float)")
+    with pytest.raises(LstmvizError) as same:  # (the command line's reader, word for word)
+        map_npy(tmp_path / "obj.npy", "obj.npy")
+    assert str(same.value) == str(err.value)
+    assert asked == []
 
     np.save(tmp_path / "ok.npy", np.zeros((1, 8, 2), np.float32))
+    assert long_data.open_npy(tmp_path / "ok.npy").shape == (1, 8, 2) and asked == ["memmap"]
     for raised, said in [
             (OSError(errno.EIO, os.strerror(errno.EIO), str(tmp_path / "ok.npy")),
              "ok.npy: cannot be read as .npy (Input/output error)"),
             (OSError("mmap failed"), "ok.npy: cannot be read as .npy"),
-            (EOFError(), "ok.npy: cannot be read as .npy (its data ends early)"),
             (ValueError("buffer is smaller than requested size"),
              "ok.npy: not a readable .npy file (NumPy cannot map the array its header declares; "
              "the file may be damaged)")]:
         def failing(*a, raised=raised, **k):
             raise raised
 
-        monkeypatch.setattr(long_data.np, "load", failing)
+        monkeypatch.setattr(long_data.np, "memmap", failing)
         with pytest.raises(LstmvizError) as err:
             long_data.open_npy(tmp_path / "ok.npy")
         assert str(err.value) == said

@@ -1,7 +1,8 @@
 """Long real data for long sequences, read without Qt and with progress.
 
-- ``open_npy``: a ``.npy`` file memory-mapped (nothing read until used; the header's shape
-  must fit the file), checked for numbers and NaN block by block;
+- ``open_npy``: a ``.npy`` file memory-mapped (nothing read until used; the header checked
+  and its shape fitting the file, as the command line's reader checks them: ``io.npy.mapped``),
+  checked for NaN block by block;
 - ``read_csv``: a ``.csv`` of hundreds of thousands of rows (one row per timestep, one
   column per feature, an optional header line, ``#`` comments) parsed in blocks of rows
   by NumPy's C reader; a refusal names the file's line and column (and the header's name
@@ -53,7 +54,7 @@ from lstmviz.io.csv_numbers import (
     value_fault,
     where,
 )
-from lstmviz.io.npy import check_dtype, check_length, npy_header
+from lstmviz.io.npy import mapped
 from lstmviz.text import json_fault, plural, safe_name, system_reason
 
 BLOCK_BYTES = 4 << 20
@@ -85,30 +86,14 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
     (a model that takes token ids): a 2-D array is ``(batch, timesteps)``."""
     path = Path(path)
     name = path.name
-    try:
-        with open(path, "rb") as fh:
-            if fh.read(6) != b"\x93NUMPY":
-                raise LstmvizError(f"{name}: not a readable .npy file (no NumPy header)")
-            fh.seek(0)
-            shape, _, dtype = npy_header(fh, name)
-            if not dtype.hasobject:  # (a pickled array is refused as such below)
-                check_length(limits.nbytes_of(shape, dtype.itemsize), path.stat().st_size - fh.tell(), name)
-        arr = np.load(path, mmap_mode="r", allow_pickle=False)
-    except ValueError as err:
-        if "pickle" in str(err).lower() or "python objects" in str(err).lower():
-            raise LstmvizError(f"{name}: holds Python objects (a pickled array), which lstmviz "
-                               "never loads; save numbers") from None
-        # (NumPy's own words were put in parentheses; a negative dimension is refused by
-        # npy_header already)
+    try:  # (its header checked before a byte is mapped, as the command line's: ``npy.mapped``;
+        # an empty array read whole, nothing to map, and refused below as empty)
+        arr = mapped(path, name, read_below=1, memory=False)
+    except ValueError as err:  # (NumPy's own words were put in parentheses)
         raise LstmvizError(f"{name}: not a readable .npy file (NumPy cannot map the array its header "
                            "declares; the file may be damaged)") from err
-    except EOFError as err:
-        raise LstmvizError(f"{name}: cannot be read as .npy (its data ends early)") from err
     except OSError as err:  # (the system's words, not the errno and the whole path)
         raise LstmvizError(f"{name}: cannot be read as .npy{system_reason(err)}") from err
-    if not isinstance(arr, np.ndarray):
-        raise LstmvizError(f"{name}: holds no array of numbers")
-    check_dtype(arr.dtype, name)  # (complex numbers refused: their imaginary part would vanish)
     arr = gen.as_sequence(arr, name, ids)
     if arr.size == 0:
         raise LstmvizError(f"{name}: is empty (shape {arr.shape})")

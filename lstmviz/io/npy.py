@@ -134,7 +134,8 @@ def map_npy(path, label: str | None = None) -> np.ndarray:
     """A long input's .npy mapped read-only, checked as ``read_npy(steps=False)`` checks
     it (its header, dtype, declared size against the memory limit, length), its steps read
     from the disk when used: ``lstmviz MODEL --input long.npy``, ``trace --steps``,
-    ``show``/``picture`` of a path, as File > Open a long input maps it. (Read whole, a
+    ``show``/``picture`` of a path, as File > Open a long input maps it (``mapped``, which
+    ``app.long_data.open_npy`` asks too). (Read whole, a
     400 MB input was held three times over, the bytes, their copy and the state's copy,
     and took 8 s before the window; mapped, the state keeps the map itself, ``frozen``.)
     One under ``MAP_BYTES``, an empty array, or a file that cannot be mapped, is read as
@@ -143,19 +144,34 @@ def map_npy(path, label: str | None = None) -> np.ndarray:
     shows it must not crash that window for the little a copy costs."""
     label = label or str(path)
     try:
-        with open(path, "rb") as fh:
-            shape, fortran, dtype = npy_header(fh, label)
-            check_dtype(dtype, label)
-            check(nbytes_of(shape, max(dtype.itemsize, 4)), f"{label}: the array")
-            offset = fh.tell()
-            need = nbytes_of(shape, dtype.itemsize)
-            check_length(need, os.fstat(fh.fileno()).st_size - offset, label)
-        if need < max(MAP_BYTES, 1):
-            return read_npy(path, label, steps=False)
-        return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
-                         order="F" if fortran else "C")
+        return mapped(path, label, read_below=max(MAP_BYTES, 1))
     except (OSError, ValueError):  # (a file system that maps nothing: read as ever)
         return read_npy(path, label, steps=False)
+
+
+def mapped(path, label: str, read_below: int = 0, memory: bool = True) -> np.ndarray:
+    """A .npy mapped read-only after its header's checks, each refused in one line as
+    ``read_npy`` refuses it (``npy_header``: no NumPy header, a damaged one; ``check_dtype``:
+    a pickled array, never unpickled, or no numbers; ``check``: a declared size past the
+    memory limit, where ``memory``; ``check_length``: a file cut short); one of fewer
+    than ``read_below`` bytes of data read whole (``read_npy``). The one mapping of both
+    .npy readers of long inputs: ``map_npy`` (the command line's, which reads the file
+    whole where it cannot be mapped) and ``app.long_data.open_npy`` (File > Open a long
+    input, which maps any size and is held to no memory limit: a map holds no copy).
+    Raises OSError or ValueError where the system or NumPy cannot open or map it: each
+    caller says that its own way."""
+    with open(path, "rb") as fh:
+        shape, fortran, dtype = npy_header(fh, label)
+        check_dtype(dtype, label)
+        if memory:
+            check(nbytes_of(shape, max(dtype.itemsize, 4)), f"{label}: the array")
+        offset = fh.tell()
+        need = nbytes_of(shape, dtype.itemsize)
+        check_length(need, os.fstat(fh.fileno()).st_size - offset, label)
+    if need < read_below:
+        return read_npy(path, label, steps=False)
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape,
+                     order="F" if fortran else "C")
 
 
 def read_npy_bytes(data: bytes, label: str, steps: bool = True) -> np.ndarray:
