@@ -236,7 +236,15 @@ def steps_below(model: Model | None, name: str) -> str | None:
     say the input step at once, ``moved_said``). The views then say "= pool's step 30,000",
     not "= input step 30,000"; of an ONNX graph the layer below the ops that only move data
     (a Transpose). Every layer's found at
-    the model's first call (``strides_of``) and kept."""
+    the model's first call (``strides_of``) and kept.
+
+    Its walk down is not ``step_ref.source_of``'s, and they do not agree: this one names
+    whose step numbers a layer's are, so it goes through an ONNX graph's ops alone and
+    names any layer below (an LSTM after a MaxPooling1D(2) and a Dropout: "= dropout's
+    step", the pooling's steps handed on), the model's input layer too, and only for a
+    layer whose steps are not the input's; ``source_of`` names what a layer reads and
+    from which layer that is computed (x_t, h_t, y_t), so it goes through the layers that
+    hand it on unchanged too (the Dropout: the pooling's y_t) and names no input layer."""
     if model is None:
         return None
     below = _BELOW_KNOWN.get(model)

@@ -593,7 +593,13 @@ def source_of(model: Model, name: str, steps: bool = True) -> Source:
     """Where layer ``name``'s (first) input comes from, through layers that hand it on
     unchanged (Dropout and its kin; an ONNX graph's ops that only move data, ``glue``): the
     model's input, a recurrent layer's h_t (its last h
-    where it returns the last step only), another layer's y_t."""
+    where it returns the last step only), another layer's y_t. Not ``cell_ref.steps_below``'s
+    walk, and they do not agree: that one names whose step numbers a layer's steps are (the
+    layer right below, a Dropout too, the model's input layer too, through an ONNX
+    graph's ops alone, and only where they are not the input's steps); this one names
+    what is computed that the layer reads, through a Dropout and its kin as well (after a
+    MaxPooling1D(2) and a Dropout: the pooling's y_t, where ``steps_below`` says the
+    Dropout's steps)."""
     nodes = {n.layer.name: n for n in model.nodes}
     inputs = {r.layer for r in model.inputs}
     node = nodes.get(name)
