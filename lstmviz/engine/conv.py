@@ -38,7 +38,7 @@ channels_first one where a Permute((2, 1)) put the steps on axis 2 (``engine/win
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -98,7 +98,70 @@ def same_padding(steps: int, span: int, stride: int) -> tuple[int, int, int]:
     return out, total // 2, total - total // 2
 
 
-class _OverSteps(Layer):
+class WindowReads:
+    """Which input steps a layer reading a window of ``taps`` taps ``dilation`` apart
+    (``span`` steps) every ``stride`` steps reads, padded ``pads(steps)``: said once for
+    Keras' Conv1D and poolings (``_OverSteps``) and an ONNX Conv, MaxPool or AveragePool
+    (``onnx_layers.OnnxWindowOp``), each of which gives ``stride``, ``dilation``,
+    ``taps``, ``span``, ``pads`` and ``steps_out``."""
+
+    if TYPE_CHECKING:  # (read-only to these methods: a class attribute, or a property's)
+        @property
+        def stride(self) -> int: ...
+
+        @property
+        def dilation(self) -> int: ...
+
+        @property
+        def taps(self) -> int: ...
+
+        @property
+        def span(self) -> int: ...
+
+    def pads(self, steps: int) -> tuple[int, int]:
+        """(zeros before, zeros after) over an input of ``steps`` steps."""
+        raise NotImplementedError
+
+    def steps_out(self, steps: int) -> int:
+        """Output steps of an input of ``steps`` steps."""
+        raise NotImplementedError
+
+    def reads_at(self, step, steps: int) -> np.ndarray:
+        """(taps,) int: the input step each tap of output step ``step`` reads (-1: the
+        padding, or past it: an ONNX pool's ceil_mode), ``read_steps``' row without the
+        others (a long input's window asks one step of millions: ``app/step_ref.py``);
+        ``step`` a column of steps gives their rows."""
+        before, _ = self.pads(steps)
+        idx = np.asarray(step) * self.stride + np.arange(self.taps) * self.dilation - before
+        idx[(idx < 0) | (idx >= steps)] = -1
+        return idx
+
+    def read_index(self, steps: int) -> str:
+        """Which input step tap ``k`` of output step ``t`` reads, as the equations write
+        it: ``t·strides + k·dilation − padding before`` (``step_equations.tap_index``:
+        ``2t+k-1``; ``read_steps`` the numbers), for an input of ``steps``."""
+        return tap_index(self.stride, self.dilation, self.pads(steps)[0])
+
+    def reads_of(self, lo: int, hi: int, steps: int) -> tuple[int, int]:
+        """The input steps ``i0 .. i1-1`` output steps ``lo .. hi-1`` read, clipped to the
+        sequence's ``steps`` (any strides and padding: output step t reads ``t*strides -
+        zeros before`` on, ``span`` steps); ``reach`` generalised."""
+        before, _ = self.pads(steps)
+        return (max(0, lo * self.stride - before),
+                max(0, min(steps, (hi - 1) * self.stride + self.span - before)))
+
+    def chunks_read(self, lo: int, hi: int, steps: int, every: int | None) -> tuple[int, int, int, int]:
+        """(a, b, i0, i1) of a long input's window of output steps ``lo .. hi-1``: the
+        output steps ``a .. b-1`` a whole trace computes them in (whole chunks of ``every``
+        output steps counted from step 0, ``chunk_steps_of``; ``lo .. hi-1`` where
+        ``every`` is None: any chunk the same bits) and the input steps ``i0 .. i1-1``
+        those read (``reads_of``), so that a window's numbers are a whole trace's to the
+        bit (``window``)."""
+        a, b = (lo, hi) if every is None else (lo // every * every, min(self.steps_out(steps), -(-hi // every) * every))
+        return (a, b, *self.reads_of(a, b, steps))
+
+
+class _OverSteps(WindowReads, Layer):
     """What Conv1D and the poolings share: a window of ``span`` steps every ``stride``,
     padded by ``padding``, over (batch, steps, channels) or channels first."""
 
@@ -169,21 +232,6 @@ class _OverSteps(Layer):
         hi = n if hi is None else min(int(hi), n)
         return self.reads_at(np.arange(max(0, int(lo)), max(int(lo), hi))[:, None], steps)
 
-    def reads_at(self, step, steps: int) -> np.ndarray:
-        """(taps,) int: the input step each tap of output step ``step`` reads (-1: the
-        padding), ``read_steps``' row without the others (a long input's window asks one
-        step of millions: ``app/step_ref.py``); ``step`` a column of steps gives their rows."""
-        before, _ = self.pads(steps)
-        idx = np.asarray(step) * self.stride + np.arange(self.taps) * self.dilation - before
-        idx[(idx < 0) | (idx >= steps)] = -1
-        return idx
-
-    def read_index(self, steps: int) -> str:
-        """Which input step tap ``k`` of output step ``t`` reads, as the equations write
-        it: ``t·strides + k·dilation − padding before`` (``2t+k-1``; ``read_steps`` the
-        numbers), for an input of ``steps``."""
-        return tap_index(self.stride, self.dilation, self.pads(steps)[0])
-
     def compute_output_shapes(self, input_shapes):
         s = input_shapes[0]
         self._need_rank(s, 3, "an input (batch, steps, channels)" if not self.channels_first
@@ -249,14 +297,6 @@ class _OverSteps(Layer):
         steps: stride 1)."""
         return self.pads(self.span)
 
-    def reads_of(self, lo: int, hi: int, steps: int) -> tuple[int, int]:
-        """The input steps ``i0 .. i1-1`` output steps ``lo .. hi-1`` read, clipped to the
-        sequence's ``steps`` (any strides and padding: output step t reads ``t*strides -
-        zeros before`` on, ``span`` steps); ``reach`` generalised."""
-        before, _ = self.pads(steps)
-        return (max(0, lo * self.stride - before),
-                max(0, min(steps, (hi - 1) * self.stride + self.span - before)))
-
     def chunk_steps(self, batch: int) -> int | None:
         """Output steps of a chunk whose numbers depend on the chunk (a Conv1D's products:
         ``Conv1D.chunk_steps``); None: any chunk gives each step the same bits."""
@@ -270,10 +310,7 @@ class _OverSteps(Layer):
         steps the outputs read (``reads_of``), padded at the sequence's own ends as the layer
         pads them, computed in the very chunks of a whole trace (``chunk_steps``, from
         output step 0), so to the bit the same steps of ``call`` over the whole input."""
-        every = self.chunk_steps(batch)
-        n = self.steps_out(steps)
-        a, b = (lo, hi) if every is None else (lo // every * every, min(n, -(-hi // every) * every))
-        i0, i1 = self.reads_of(a, b, steps)
+        a, b, i0, i1 = self.chunks_read(lo, hi, steps, self.chunk_steps(batch))
         x = self._steps_last(read(i0, i1))  # (as ``call`` turns a channels_first input)
         with np.errstate(invalid="ignore", over="ignore"):  # (as ``layers.run_layer``)
             y = self.forward_part(x, i0, steps, a, b)

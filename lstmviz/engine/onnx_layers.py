@@ -39,7 +39,7 @@ import numpy as np
 
 from lstmviz.engine import activations, onnx_ops, workspace
 from lstmviz.engine.cells import EquationTemplate
-from lstmviz.engine.conv import chunk_steps_of
+from lstmviz.engine.conv import WindowReads, chunk_steps_of
 from lstmviz.engine.layers import (
     GRU,
     LAYER_FAMILIES,
@@ -60,7 +60,7 @@ from lstmviz.engine.recurrent import (
     run_lstm,
     run_simple_rnn,
 )
-from lstmviz.engine.step_equations import conv_equations, pool_equations, tap_index
+from lstmviz.engine.step_equations import conv_equations, pool_equations
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.errors import LstmvizError, is_number, is_whole
 from lstmviz.text import plural
@@ -910,14 +910,17 @@ class OnnxOp(Layer):
         return outs, [None] * len(outs), LayerTrace(self.name, self.class_name, outs)
 
 
-class OnnxWindowOp(OnnxOp):
+class OnnxWindowOp(WindowReads, OnnxOp):
     """An ONNX Conv, MaxPool or AveragePool over one axis (``onnx_ops.WINDOW_OPS``):
     channels first, (N, C, L), as a Keras Conv1D of ``data_format="channels_first"``; its
     output step t reads the input steps ``read_steps`` gives (the Unrolled view's links).
     Over a long input it has its own steps where it changes them (strides > 1, pads giving
     fewer or more steps than it reads: ``steps_out``, ``stride``, ``engine/windows._clocks``),
     and a window of its output steps reads the input steps they reach (``reads_of``,
-    ``window``), as ``conv._OverSteps`` does for Keras' Conv1D and poolings."""
+    ``window``), as ``conv._OverSteps`` does for Keras' Conv1D and poolings: which steps
+    a window reads said once for both, ``conv.WindowReads`` (``reads_at``, ``reads_of``,
+    ``read_index``, ``chunks_read``), from this node's ``pads``, ``stride``, ``dilation``
+    and ``taps``."""
 
     channels_first = True
 
@@ -989,14 +992,6 @@ class OnnxWindowOp(OnnxOp):
         ``t - before .. t + after`` (its pads)."""
         return onnx_ops.window_reach(self.op, self._attrs, self.kernel_taps())
 
-    def reads_of(self, lo: int, hi: int, steps: int) -> tuple[int, int]:
-        """The input steps ``i0 .. i1-1`` output steps ``lo .. hi-1`` read, clipped to the
-        sequence's ``steps`` (output step t reads ``t*stride - zeros before`` on, ``span``
-        steps: any strides and pads), as ``conv._OverSteps.reads_of``."""
-        before, _ = self.pads(steps)
-        return (max(0, lo * self.stride - before),
-                max(0, min(steps, (hi - 1) * self.stride + self.span - before)))
-
     # -- one step, as the Cell view's step page shows it (``app/step_ref.py``) ------------
     @property
     def taps(self) -> int:
@@ -1031,20 +1026,6 @@ class OnnxWindowOp(OnnxOp):
         if k < len(slots) and slots[k][0] == "weight" and self.weights:
             return np.asarray(self.weights[slots[k][1]])
         return None
-
-    def reads_at(self, step, steps: int) -> np.ndarray:
-        """(taps,) int: the input step each tap of output step ``step`` reads (-1: the
-        padding, or past it with ceil_mode), ``read_steps``' row alone (a long input's step
-        page asks one step of millions), as ``conv._OverSteps.reads_at``."""
-        b, _ = self.pads(steps)
-        idx = int(step) * self.stride + np.arange(self.taps) * self.dilation - b
-        idx[(idx < 0) | (idx >= steps)] = -1
-        return idx
-
-    def read_index(self, steps: int) -> str:
-        """Which input step tap ``k`` of output step ``t`` reads, as the equations write it
-        (``step_equations.tap_index``: ``2t+k-1``)."""
-        return tap_index(self.stride, self.dilation, self.pads(steps)[0])
 
     def counted(self, step: int, steps: int) -> int:
         """The taps an AveragePool's output step ``step`` divides by: those reading the
@@ -1119,9 +1100,7 @@ class OnnxWindowOp(OnnxOp):
         params = self._params(list(rest))
         # (a Conv's chunks: one product each, ``onnx_ops.window_part``; a pooling's any)
         every = chunk_steps_of(batch * int(np.prod(np.shape(params[0])[1:]))) if self.op == "Conv" else None
-        n = self.steps_out(steps)
-        a, b = (lo, hi) if every is None else (lo // every * every, min(n, -(-hi // every) * every))
-        i0, i1 = self.reads_of(a, b, steps)
+        a, b, i0, i1 = self.chunks_read(lo, hi, steps, every)
         if i1 <= i0:  # (outputs reading the padding alone: a step read, none of it used)
             i0 = max(0, min(i0, steps - 1))
             i1 = i0 + 1
