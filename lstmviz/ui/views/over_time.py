@@ -1141,21 +1141,27 @@ class OverTimeView(TraceView):
         columns = max(1, self._columns)
         stacked = columns == 2 and n > 4
         last = (n - 1) // columns
+        shown = []
         for k, slot in enumerate(self.slots):
-            axis = slot.plot.getAxis("bottom")
             steps = not stacked or (not self.curves_shown and k // columns == last)
             if self.compact and not stacked:  # (the rows above share the last row's)
                 steps = k // columns == last
-            if axis.isVisible() != steps:
+            if slot.plot.getAxis("bottom").isVisible() != steps:
                 slot.plot.showAxis("bottom", steps)
                 slot.fit_unit_labels()
+            shown.append(steps)
+        # (compact: the rows' least as before, shared so that their images are alike high:
+        # the last row's step axes its own, the window's least height kept; the height of
+        # its last slot's axis, measured once it is shown: a hidden axis is 0 high, which
+        # the rows above took where that axis was shown in the same pass)
+        rows = last + 1
+        share = (math.ceil(self.slots[n - 1].plot.getAxis("bottom").minimumHeight())
+                 if self.compact and not stacked and self.slots else 0)
+        for slot, steps in zip(self.slots, shown):
             width, height = self._least
             if stacked and steps:
-                height += math.ceil(axis.minimumHeight())
+                height += math.ceil(slot.plot.getAxis("bottom").minimumHeight())
             elif self.compact and not stacked:
-                # (the rows' least as before, shared so that their images are alike high:
-                # the last row's step axes its own, the window's least height kept)
-                rows, share = last + 1, math.ceil(self.slots[n - 1].plot.getAxis("bottom").minimumHeight())  # (shown)
                 height += share - share // rows if steps else -(share // rows)
             if (slot.widget.minimumWidth(), slot.widget.minimumHeight()) != (width, height):
                 slot.widget.setMinimumSize(width, height)
