@@ -186,15 +186,12 @@ def cmd_grad(args) -> int:
     y = _read_target(args.target, model, args.loss)
     _check_count(args, model, arrays, y)
     _check_shape(args, model, arrays, y, args.loss)
-    try:
+    try:  # (targets of the wrong shape refused above in the same words, ``_check_shape``:
+        # gradients' own check of them, ``check_targets``, then passes, its output's shape
+        # the same after every sample as after the first)
         g = gradients(model, arrays if len(arrays) > 1 else arrays[0], y, args.loss, training)
     except LstmvizError as err:
-        msg = str(err)
-        if msg.startswith("y: targets of shape"):  # (gradients' words, as _check_shape's, of the file)
-            from lstmviz.cli_inputs import sequence_csv_note
-
-            msg = f"{args.target}: {msg[3:]}" + sequence_csv_note(args.target, model, len(arrays[0]))
-        raise LstmvizError(name_input(msg, args.inputs, args.target)) from None
+        raise LstmvizError(name_input(str(err), args.inputs, args.target)) from None
     from lstmviz.app.export_data import grad_arrays
 
     flat = grad_arrays(g, model)  # with its index ('lstmviz:keys'), as a trace file's
