@@ -230,11 +230,11 @@ def steps_below(model: Model | None, name: str) -> str | None:
     """Whose steps layer ``name``'s steps read, where they are not the model input's: the
     layer below it (its first input) after a strided Conv1D or pooling, whose own steps they
     are (an LSTM after a MaxPooling1D(2): its step 30,000 reads the pooling's step 30,000,
-    which reads input steps 60,000 and 60,001); None where they are the input's, one for
-    one (after a Cropping1D((3, 0)) the LSTM's step t reads input step t+3, the crop's step
-    t; after a ZeroPadding1D or UpSampling1D alike, ``windows.steps_moved``: the views then
-    say the input step at once, ``moved_said``). The views then say "= pool's step 30,000",
-    not "= input step 30,000"; of an ONNX graph the layer below the ops that only move data
+    which reads input steps 60,000 and 60,001), or after a Cropping1D, ZeroPadding1D or
+    UpSampling1D (``windows.steps_moved``: after a Cropping1D((3, 0)) the LSTM's step t reads
+    the crop's step t, input step t+3; the views then say the input step at once,
+    ``moved_said``, where ``_moved_chain`` finds one); None where they are the input's, one
+    for one. The views then say "= pool's step 30,000", not "= input step 30,000"; of an ONNX graph the layer below the ops that only move data
     (a Transpose). Every layer's found at
     the model's first call (``strides_of``) and kept.
 
