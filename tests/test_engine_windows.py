@@ -1904,6 +1904,27 @@ STRIDED = {
                                        "data_format": "channels_first"}, name="ap"),
         LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
         LayerSpec("GRU", {"units": 3, "return_sequences": True}, name="g")],
+    # layers acting on each number alone between channels_first ones: their steps on axis 2
+    # too (Keras' Conv1D -> BatchNormalization(axis=1) -> ReLU of (batch, features, steps))
+    "permuted_conv_cf_elementwise": lambda: [
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+        LayerSpec("Conv1D", {"filters": 6, "kernel_size": 3, "data_format": "channels_first"}, name="c"),
+        LayerSpec("BatchNormalization", {"axis": 1}, name="bn", weights=[
+            np.linspace(0.5, 2, 6, dtype=np.float32), np.linspace(-1, 1, 6, dtype=np.float32),
+            np.linspace(-0.3, 0.4, 6, dtype=np.float32), np.linspace(0.2, 3, 6, dtype=np.float32)]),
+        LayerSpec("Activation", {"activation": "relu"}, name="act"),
+        LayerSpec("Dropout", {"rate": 0.5}, name="drop"),
+        LayerSpec("Conv1D", {"filters": 5, "kernel_size": 4, "strides": 2, "padding": "same",
+                             "data_format": "channels_first"}, name="c2"),
+        LayerSpec("Activation", {"activation": "gelu"}, name="gelu"),
+        LayerSpec("LeakyReLU", {"negative_slope": 0.2}, name="leaky"),
+        LayerSpec("ELU", {}, name="elu"),
+        LayerSpec("Activation", {"activation": "tanh"}, name="tanh"),
+        LayerSpec("MaxPooling1D", {"pool_size": 2, "data_format": "channels_first"}, name="pool"),
+        LayerSpec("ReLU", {"max_value": 0.5}, name="relu"),
+        LayerSpec("SpatialDropout1D", {"rate": 0.5}, name="sdrop"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l")],
 }
 
 
@@ -1951,10 +1972,11 @@ def test_windows_through_strided_and_valid_conv_and_pooling_equal_the_full_trace
     x = _data(batch, d=13, seed=every + batch, mask_runs=name.startswith("masked") and batch > 1)
     full = model.trace(x)
     wt = keyframe_pass(model, x, every=every)
+    between = False  # (the steps on axis 2 from the first Permute's output to the second's)
     for layer in model.layers:
         rec = full[layer.name]
-        # (the steps on axis 2 of the first Permute's output and the channels_first layers')
-        ax = 2 if getattr(layer, "channels_first", False) or (layer.class_name, layer.name) == ("Permute", "p1") else 1
+        between = layer.name == "p1" or (between and layer.name != "p2")
+        ax = 2 if between else 1
         assert wt.steps_of(layer.name) == (rec.timesteps or rec.output.shape[ax]), layer.name
     assert wt.steps_of(model.layers[-1].name) != T  # (its own steps, not the input's)
     for o, want in zip(wt.outputs, full.outputs):
@@ -2121,6 +2143,19 @@ AXIS_TWO_REFUSED = {
     "dense_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
                              LayerSpec("Dense", {"units": 2}, name="d")],
                             "d", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
+    # a softmax over the last axis of (batch, features, steps): a share of the steps' numbers
+    "softmax_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+                               LayerSpec("Conv1D", {"filters": 3, "kernel_size": 2,
+                                                    "data_format": "channels_first"}, name="c"),
+                               LayerSpec("Activation", {"activation": "softmax"}, name="sm")],
+                              "sm", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
+    "softmax_layer_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+                                     LayerSpec("Softmax", {}, name="sm")],
+                                    "sm", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
+    # a BatchNormalization of the last axis there: moving statistics per step index
+    "batchnorm_of_the_steps": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+                                LayerSpec("BatchNormalization", {"axis": -1}, name="bn")],
+                               "bn", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
 }
 
 
@@ -2141,18 +2176,95 @@ def test_a_layer_reading_the_steps_on_an_axis_it_does_not_step_over_is_refused_f
     model.trace(x)
 
 
-def test_a_permuted_channels_first_cnn_lstm_pass_holds_about_what_pass_bytes_says():
-    """A long input through Permute((2, 1)) -> Conv1D(channels_first) -> MaxPooling1D(2,
-    channels_first) -> Permute((2, 1)) -> LSTM: a step of the (batch, features, steps)
-    outputs counts its features, not the sequence's steps (``full_trace_bytes`` of one
-    step is the same over 1,000 steps as over 30,000), the pass within ``pass_bytes``, the
-    estimate not far above it, the outputs a full trace's."""
+#: each layer the refusal of a reader of steps on axis 2 names as acting on each number alone
+#: (what its line says of it, the layer as a model holds it)
+ELEMENTWISE_ON_AXIS_TWO = {
+    "Dropout": LayerSpec("Dropout", {"rate": 0.5}, name="e"),
+    "Activation but softmax": LayerSpec("Activation", {"activation": "swish"}, name="e"),
+    "ReLU": LayerSpec("ReLU", {"negative_slope": 0.1, "threshold": 0.2}, name="e"),
+    "LeakyReLU": LayerSpec("LeakyReLU", {"negative_slope": 0.3}, name="e"),
+    "ELU": LayerSpec("ELU", {"alpha": 0.7}, name="e"),
+    "BatchNormalization(axis=1)": LayerSpec("BatchNormalization", {"axis": 1}, name="e", weights=[
+        np.array([0.5, 2, 1.5], np.float32), np.array([0.1, -1, 0], np.float32),
+        np.array([0.3, 0, -0.2], np.float32), np.array([2, 0.5, 1], np.float32)]),
+}
+#: the merges it names: of two such sequences, a channels_first Conv1D's and a ReLU of it
+MERGES_ON_AXIS_TWO = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+
+
+def _axis_two_merge(merge: str, config: dict | None = None) -> Model:
+    """x -> Permute((2, 1)) -> Conv1D(channels_first, causal) -> [ReLU of it, and it] ->
+    ``merge`` of the two (batch, features, steps) sequences -> Permute((2, 1)) -> LSTM."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, None, 3]}, "x"),
+              LayerSpec("Permute", {"dims": [2, 1]}, "p1", inbound=[TensorRef("x")]),
+              LayerSpec("Conv1D", {"filters": 4, "kernel_size": 3, "padding": "causal",
+                                   "data_format": "channels_first"}, "c", inbound=[TensorRef("p1")]),
+              LayerSpec("ReLU", {}, "r", inbound=[TensorRef("c")]),
+              LayerSpec(merge, config or {}, "m", inbound=[TensorRef("r"), TensorRef("c")]),
+              LayerSpec("Permute", {"dims": [2, 1]}, "p2", inbound=[TensorRef("m")]),
+              LayerSpec("LSTM", {"units": 3, "return_sequences": True}, "l", inbound=[TensorRef("p2")])]
+    return Model.from_spec(ModelSpec(layers, [TensorRef("x")], [TensorRef("l")]), seed=2)
+
+
+def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_what_windows_follow_there():
+    """The one line refusing a Dense over (batch, features, steps) names the layers acting on
+    each number alone that windows follow there, and each of them is: between Permute((2, 1))
+    and a channels_first Conv1D, and a Permute((2, 1)) back before an LSTM, every window of a
+    long input is the full trace's to the bit, the layer's output holding its steps on axis
+    2 (as the views draw it: ``cell_ref.steps_axes``); so is each merge it names of two such
+    sequences, not a Concatenate of their steps."""
+    from lstmviz.app.cell_ref import steps_axes
+
+    specs, refused, _ = AXIS_TWO_REFUSED["dense_over_axis_two"]
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(Model.sequential((None, T, 3), specs, seed=1), _data(2), every=16)
+    supported = str(err.value).split("; ", 1)[1]
+    x = _data(2, seed=5)
+    for said, spec in ELEMENTWISE_ON_AXIS_TWO.items():
+        assert said in supported, (said, supported)
+        model = Model.sequential((None, None, 3), [
+            LayerSpec("Permute", {"dims": [2, 1]}, name="p1"), spec,
+            LayerSpec("Conv1D", {"filters": 4, "kernel_size": 3, "data_format": "channels_first"}, name="c"),
+            LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
+            LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l")], seed=2)
+        full = model.trace(x)
+        wt = keyframe_pass(model, x, every=16)
+        assert wt._axes["e"] == [2] and steps_axes(model)["e"] == [2], said
+        for a, b in [(0, 1), (10, 40), (150, T), (0, T)]:
+            win = wt.window(a, b)
+            assert np.array_equal(win["e"].output, full["e"].output[:, :, a:b]), (said, a, b)
+            assert _same_own_steps(full, win, wt, a, b) > 0
+    assert f"{', '.join(MERGES_ON_AXIS_TWO)} of two such sequences" in supported, supported
+    for merge in MERGES_ON_AXIS_TWO:
+        model = _axis_two_merge(merge)
+        full = model.trace(x)
+        wt = keyframe_pass(model, x, every=16)
+        assert steps_axes(model)["m"] == [2] and full["m"].output.shape == (2, 4, T), merge
+        for a, b in [(0, 1), (31, 33), (64, 65), (77, 160), (T - 1, T)]:
+            assert _same_own_steps(full, wt.window(a, b), wt, a, b) > 0
+    # (a Concatenate of their last axis joins their steps: refused, one line)
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(_axis_two_merge("Concatenate", {"axis": -1}), x, every=16)
+    said = str(err.value)
+    assert "\n" not in said and said.startswith("layer 'm' (Concatenate) reads a sequence whose steps are on axis 2")
+
+
+@pytest.mark.parametrize("between", [[], [LayerSpec("BatchNormalization", {"axis": 1}, name="bn"),
+                                          LayerSpec("Activation", {"activation": "relu"}, name="act")]])
+def test_a_permuted_channels_first_cnn_lstm_pass_holds_about_what_pass_bytes_says(between):
+    """A long input through Permute((2, 1)) -> Conv1D(channels_first) (-> BatchNormalization(axis=1)
+    -> Activation('relu')) -> MaxPooling1D(2, channels_first) -> Permute((2, 1)) -> LSTM: a step
+    of the (batch, features, steps) outputs counts its features, not the sequence's steps
+    (``full_trace_bytes`` of one step is the same over 1,000 steps as over 30,000), the pass
+    within ``pass_bytes``, the estimate not far above it, the outputs a full trace's."""
     from lstmviz.engine.windows import full_trace_bytes, pass_bytes
 
     model = Model.sequential((None, None, 8), [
         LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
         LayerSpec("Conv1D", {"filters": 32, "kernel_size": 7, "padding": "causal",
-                             "data_format": "channels_first"}, name="c"),
+                             "data_format": "channels_first"}, name="c"), *between,
         LayerSpec("MaxPooling1D", {"pool_size": 4, "data_format": "channels_first"}, name="p"),
         LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
         LayerSpec("LSTM", {"units": 16, "return_sequences": True}, name="l")], seed=0)

@@ -88,6 +88,15 @@ class Layer:
     #: Activation layer; not a recurrent layer, whose ``activation`` is its cell's)
     activated = False
 
+    def elementwise(self, axis: int) -> bool:
+        """Whether each number of its output is made of its inputs' numbers at the same
+        place alone (a constant of that place's feature aside), its inputs holding their
+        steps on ``axis`` (2: (batch, features, steps) after a Permute((2, 1))): then its
+        output holds them there too, and a window of those steps gives the same numbers
+        (``windows._plan`` follows it). None here: a Dropout at inference, an Activation
+        but softmax, a ReLU, a BatchNormalization of the features, an Add ... say so."""
+        return False
+
     # -- shapes and weights -------------------------------------------------------------
     def weight_specs(self, input_shapes: list[Shape]) -> list[tuple[str, tuple, Any]]:
         """(name, shape, initializer) of each weight, in Keras' get_weights() order."""

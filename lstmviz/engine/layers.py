@@ -70,6 +70,10 @@ class Identity(Layer):
     class_name = "Dropout"
     keeps_sign = True
 
+    def elementwise(self, axis: int) -> bool:
+        """The identity at inference: each number itself."""
+        return True
+
 
 class Activation(Layer):
     class_name = "Activation"
@@ -78,6 +82,11 @@ class Activation(Layer):
 
     def forward(self, x):
         return activations.get(self.config["activation"], self.keras_major)(x.astype(np.float32))
+
+    def elementwise(self, axis: int) -> bool:
+        """Each number alone, but for softmax and log_softmax (a share of the last axis' numbers:
+        the steps' there after a Permute((2, 1)))."""
+        return activations.get(self.config["activation"], self.keras_major) not in activations.ROWWISE
 
     def describe(self):
         return str(self.config["activation"])
@@ -332,6 +341,11 @@ class Merge(Layer):
                 raise LstmvizError(f"layer '{self.name}' ({self.class_name}) needs inputs of one shape, "
                                    f"gets {fmt_shape(list(input_shapes))}")
         return [first]
+
+    def elementwise(self, axis: int) -> bool:
+        """An Add, Subtract, Multiply, Average, Maximum or Minimum: each place's numbers of its
+        inputs alone (not a Concatenate, which moves them)."""
+        return self.class_name != "Concatenate"
 
     def call(self, inputs, masks, initial_state=None):
         xs = [x.astype(np.float32) for x in inputs]

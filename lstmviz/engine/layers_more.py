@@ -630,6 +630,12 @@ class BatchNormalization(L.Layer):
         return bool(self.input_shapes) and _axes(self, len(self.input_shapes[0]), False) == (
             len(self.input_shapes[0]) - 1,)
 
+    def elementwise(self, axis: int) -> bool:
+        """At inference each number alone, by the moving statistics of its place along
+        ``axis`` (the features): where the steps are not on that axis (a
+        BatchNormalization(axis=1) of (batch, features, steps))."""
+        return bool(self.input_shapes) and axis not in _axes(self, len(self.input_shapes[0]), False)
+
     @property
     def trains(self) -> bool:
         """Normalises by the batch's statistics in training: Keras' ``training and
@@ -785,6 +791,10 @@ class _ActivationLayer(L.Layer):
     def timewise(self) -> bool:
         """Each element on its own (a long input's windows follow it)."""
         return True
+
+    def elementwise(self, axis: int) -> bool:
+        """Each number alone (a ReLU, LeakyReLU, ELU; not a Softmax, a share of an axis')."""
+        return not isinstance(self, Softmax)
 
 
 class ReLU(_ActivationLayer):

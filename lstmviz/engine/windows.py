@@ -60,10 +60,14 @@ Permute((2, 1)) over a sequence, axis 1 again after another; a copy of each numb
 window of the input's steps gives the same steps of it), and a channels_first Conv1D or
 pooling reading them on axis 2 is followed as a channels_last one, its window turned as
 ``call`` turns its input and output (``conv.window``; a Conv1D's product rows always a
-contiguous copy, so the same BLAS calls as the whole trace's chunks). A channels_first one
-over steps on axis 1 (no Permute before it: it steps over each step's features) is refused
-in one line, as is any other layer reading steps on axis 2 (a recurrent layer with no
-Permute((2, 1)) back, a Dense). A (batch, features, steps) output counts its features a
+contiguous copy, so the same BLAS calls as the whole trace's chunks). A layer acting on
+each number alone between them (``Layer.elementwise``: a Dropout, an Activation but
+softmax, a ReLU, a BatchNormalization(axis=1); an Add of two such sequences) holds the
+steps on axis 2 too: its window of them is the whole's, number for number. A
+channels_first one over steps on axis 1 (no Permute before it: it steps over each step's
+features) is refused in one line, as is any other layer reading steps on axis 2 (a
+recurrent layer with no Permute((2, 1)) back, a Dense or a softmax over the last axis,
+then the steps', a Concatenate of them). A (batch, features, steps) output counts its features a
 step in ``full_trace_bytes`` and ``pass_bytes``.
 
 A Cropping1D((a, b)), ZeroPadding1D((a, b)) or UpSampling1D(k) (``layers_more.StepMap``) is
@@ -344,15 +348,17 @@ def full_trace_bytes(model, batch: int, steps: int) -> int:
 
 def _steps_on_two(model) -> dict[str, bool]:
     """Per Keras layer, whether its (first) output holds the steps on axis 2: a
-    Permute((2, 1)) over a sequence, the channels_first Conv1D and poolings after it (as
-    ``_plan`` follows them, without refusing anything), for counting a step's floats."""
+    Permute((2, 1)) over a sequence, the channels_first Conv1D and poolings after it and
+    the layers acting on each number alone between them (as ``_plan`` follows them,
+    without refusing anything), for counting a step's floats."""
     got: dict[str, bool] = {}
     for node in model.nodes:
         layer = node.layer
         two = bool(node.inbound) and got.get(node.inbound[0].layer, False)
         if isinstance(layer, Permute) and len(layer.dims) >= 2:
             two = layer.dims.index(2 if two else 1) == 1
-        elif not (layer.class_name in CONV_CLASSES and layer.channels_first):
+        elif not (layer.class_name in CONV_CLASSES and layer.channels_first) and not (
+                layer.elementwise(2) and all(got.get(r.layer, False) for r in node.inbound)):
             two = False
         got[layer.name] = two
     return got
@@ -678,6 +684,12 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # ``conv.window``; its own time axis, ``_clocks``)
             seq[layer.name], axes[layer.name], tags[layer.name] = [True], [2], [None]
             continue
+        if ins and all(has and ax == 2 for has, ax in zip(ins, in_axes)) and layer.elementwise(2):
+            # (a Dropout, an Activation but softmax, a ReLU, a BatchNormalization of the
+            # features, an Add of two such sequences ...: each number alone, so its output
+            # holds the steps on axis 2 too, and a window's steps are the whole's)
+            seq[layer.name], axes[layer.name], tags[layer.name] = [True], [2], [None]
+            continue
         if any(has and ax == 2 for has, ax in zip(ins, in_axes)):
             if recurrent_halves(layer):
                 raise LstmvizError(
@@ -687,7 +699,10 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             raise LstmvizError(
                 f"{name} reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); a long "
                 "sequence is traced by windows through one only by a Conv1D or pooling of data_format "
-                "'channels_first' or a Permute((2, 1)) putting the steps back on axis 1")
+                "'channels_first', a layer acting on each number alone (Dropout, Activation but softmax, "
+                "ReLU, LeakyReLU, ELU, BatchNormalization(axis=1); Add, Subtract, Multiply, Average, "
+                "Maximum, Minimum of two such sequences) or a Permute((2, 1)) putting the steps back on "
+                "axis 1")
         if any(has and ax != 1 for has, ax in zip(ins, in_axes)):
             raise LstmvizError(
                 f"{name} reads a sequence whose steps are on its first axis (time, batch, ...); "
