@@ -216,17 +216,17 @@ def encoder_decoder(dec_steps: int):
                                      keras_version="3"))
 
 
-def permuted_channels_first(n: int, batch: int = 1):
+def permuted_channels_first(n: int, batch: int = 1, between=()):
     """Keras' channels_first CNN before an LSTM, Permute((2, 1)) -> Conv1D(channels_first,
-    causal) -> MaxPooling1D(2, channels_first) -> Permute((2, 1)) -> LSTM, and ``n`` steps of
-    three features (a sine, a slow cosine, a square wave): a long input's case whose steps
-    stand on axis 2 between the Permutes."""
+    causal) (-> the layers ``between``) -> MaxPooling1D(2, channels_first) -> Permute((2, 1))
+    -> LSTM, and ``n`` steps of three features (a sine, a slow cosine, a square wave): a long
+    input's case whose steps stand on axis 2 between the Permutes."""
     from lstmviz.engine import LayerSpec, Model
 
     model = Model.sequential((None, None, 3), [
         LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
         LayerSpec("Conv1D", {"filters": 6, "kernel_size": 5, "padding": "causal", "activation": "relu",
-                             "data_format": "channels_first"}, name="conv"),
+                             "data_format": "channels_first"}, name="conv"), *between,
         LayerSpec("MaxPooling1D", {"pool_size": 2, "data_format": "channels_first"}, name="pool"),
         LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
         LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="lstm")], seed=3)

@@ -1000,6 +1000,50 @@ def test_trace_steps_through_a_maxpooling_writes_each_layers_own_steps(tmp_path,
         np.testing.assert_array_equal(npz["output"], full["output"])
 
 
+@pytest.mark.parametrize("steps", ["1234:1301", "2990:", ":17", "7:8"])
+def test_trace_steps_through_a_relu_between_channels_first_convolutions_writes_the_full_traces_steps(
+        tmp_path, capsys, steps):
+    """Permute((2, 1)) -> Conv1D(channels_first, causal) -> BatchNormalization(axis=1) ->
+    Activation('relu') -> Conv1D(channels_first, strides 2) -> Dropout -> Permute((2, 1)) ->
+    LSTM over 3,001 steps was refused with '--steps' at the BatchNormalization ('reads a
+    sequence whose steps are on axis 2'). Now every array written is the full trace's to the
+    bit: the layers before the strided Conv1D hold steps A..B-1 on axis 2, it and the layers
+    after it their own steps those stand for (said under 'lstmviz:steps/<layer>'; the Dropout's
+    on axis 2, the LSTM's on axis 1), a real .keras file read as a user's."""
+    rng = np.random.default_rng(4)
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+        LayerSpec("Conv1D", {"filters": 6, "kernel_size": 5, "padding": "causal",
+                             "data_format": "channels_first"}, name="conv"),
+        LayerSpec("BatchNormalization", {"axis": 1}, name="bn", weights=[
+            rng.uniform(0.5, 2, 6).astype(np.float32), rng.normal(size=6).astype(np.float32),
+            rng.normal(size=6).astype(np.float32), rng.uniform(0.2, 3, 6).astype(np.float32)]),
+        LayerSpec("Activation", {"activation": "relu"}, name="relu"),
+        LayerSpec("Conv1D", {"filters": 4, "kernel_size": 3, "strides": 2,
+                             "data_format": "channels_first"}, name="conv2"),
+        LayerSpec("Dropout", {"rate": 0.3}, name="drop"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="lstm")], seed=5)
+    full, out, a, b = _trace_steps(tmp_path, capsys, model, 3001, steps)
+    own = 1500  # ((3,001 - 3) // 2 + 1: 'valid', strides 2)
+    lo, hi = -(-a // 2), min(own, -(-b // 2))
+    if hi <= lo:  # (one input step: the strided step it is in)
+        lo, hi = a // 2, a // 2 + 1
+    with np.load(out) as npz:
+        assert npz["lstmviz:steps"].tolist() == [a, b, 3001]
+        for key in ("p1", "conv", "bn", "relu"):
+            assert f"lstmviz:steps/{key}" not in npz and npz[key].shape == (2, 3 if key == "p1" else 6, b - a), key
+            np.testing.assert_array_equal(npz[key], full[key][:, :, a:b], err_msg=key)
+        for key in ("conv2", "drop", "p2", "lstm"):
+            assert npz[f"lstmviz:steps/{key}"].tolist() == [lo, hi, own], key
+        for key in ("conv2", "drop"):
+            np.testing.assert_array_equal(npz[key], full[key][:, :, lo:hi], err_msg=key)
+        for key in ("p2", "lstm/h", "lstm/c", "lstm/pre", "lstm"):
+            assert npz[key].shape[:2] == (2, hi - lo), key
+            np.testing.assert_array_equal(npz[key], full[key][:, lo:hi], err_msg=key)
+        np.testing.assert_array_equal(npz["output"], full["output"])
+
+
 @pytest.mark.parametrize("steps", ["1234:1301", "2990:", ":17"])
 def test_trace_steps_through_a_text_classifiers_global_pooling(tmp_path, capsys, steps):
     """The usual text classifier's head, Embedding -> LSTM(return_sequences) ->

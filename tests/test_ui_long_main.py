@@ -3108,17 +3108,23 @@ def test_a_long_input_through_cropping_padding_or_upsampling_shows_the_lstm_in_i
         assert read < 0 or f"reads input step {read:,} " in said, (step, read, said)
 
 
-def test_a_long_input_through_permuted_channels_first_layers_shows_exact_windows(qapp, qtbot, monkeypatch):
-    """Issue 13: Keras' Permute((2, 1)) -> Conv1D(channels_first) -> MaxPooling1D(2,
-    channels_first) -> Permute((2, 1)) -> LSTM opens a long input (beyond a small trace
-    budget: windows, not refused) and the player seeks anywhere: Over time's heatmap of the
-    Conv1D's output (its steps on axis 2) and of the LSTM's cell state are the whole
-    trace's steps of the window, to the bit."""
+@pytest.mark.parametrize("between", [(), (("BatchNormalization", {"axis": 1}, "bn"),
+                                          ("Dropout", {"rate": 0.5}, "drop"),
+                                          ("ReLU", {"negative_slope": 0.1}, "relu"))])
+def test_a_long_input_through_permuted_channels_first_layers_shows_exact_windows(qapp, qtbot, monkeypatch,
+                                                                                  between):
+    """Issue 13: Keras' Permute((2, 1)) -> Conv1D(channels_first) (-> BatchNormalization(axis=1)
+    -> Dropout -> ReLU, which acting on each number alone hold the steps on axis 2 too) ->
+    MaxPooling1D(2, channels_first) -> Permute((2, 1)) -> LSTM opens a long input (beyond a
+    small trace budget: windows, not refused) and the player seeks anywhere: Over time's
+    heatmap of the Conv1D's output (its steps on axis 2), of the ReLU's and of the LSTM's cell
+    state are the whole trace's steps of the window, to the bit."""
     from helpers import permuted_channels_first
+    from lstmviz.engine import LayerSpec
     from lstmviz.ui.app import dispose, make_window
 
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
-    model, x = permuted_channels_first(T)
+    model, x = permuted_channels_first(T, between=[LayerSpec(c, cfg, name=n) for c, cfg, n in between])
     x = x.astype(np.float32)
     full = model.trace(x)
     w = make_window(model=model, quiet=True)
@@ -3134,7 +3140,9 @@ def test_a_long_input_through_permuted_channels_first_layers_shows_exact_windows
         assert w.long_runner.wait(120)
         seq.wait_prefetch()
         # (the cursor's step is the layer's own: the LSTM after the pooling has T/2)
-        for name, key, steps in (("conv", "y", (2222, 10, T - 1)), ("lstm", "c", (1111, 5, T // 2 - 1))):
+        shown = [("conv", "y", (2222, 10, T - 1)), ("lstm", "c", (1111, 5, T // 2 - 1))]
+        shown += [("relu", "y", (T - 1, 2345, 7))] if between else []
+        for name, key, steps in shown:
             state.set_cursor(layer=name)
             for step in steps:
                 state.set_cursor(step=step)

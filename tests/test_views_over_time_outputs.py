@@ -90,6 +90,28 @@ def test_a_channels_first_layers_steps_are_its_last_axis(view):
     assert view.ref.T == out.shape[2] and view.ref.units == out.shape[1]
 
 
+@pytest.mark.parametrize("name", ["bn", "relu", "drop"])
+def test_a_layer_acting_on_each_number_after_a_channels_first_conv_keeps_its_steps_last(view, name):
+    """Permute((2, 1)) -> Conv1D(channels_first) -> BatchNormalization(axis=1) -> ReLU ->
+    Dropout: their (batch, 6 filters, 40 steps) outputs were drawn as 6 steps of 40 units
+    (only a channels_first layer's and a Permute's steps were on axis 2); now as the Conv1D's,
+    rows its filters, columns its steps."""
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+        LayerSpec("Conv1D", {"filters": 6, "kernel_size": 3, "data_format": "channels_first"}, name="c"),
+        LayerSpec("BatchNormalization", {"axis": 1}, name="bn"),
+        LayerSpec("ReLU", {}, name="relu"),
+        LayerSpec("Dropout", {"rate": 0.5}, name="drop")], seed=1)
+    trace = model.trace(np.random.default_rng(0).normal(size=(2, 42, 3)).astype(np.float32))
+    out = trace[name].output
+    assert out.shape == (2, 6, 40)
+    view.set_data(model, trace)
+    view.set_cursor(Cursor(step=30, sample=1, layer=name, unit=4))
+    np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, out[1])
+    np.testing.assert_array_equal(view.curves[OUTPUT_KEY].yData, out[1, 4, :])
+    assert view.ref.T == 40 and view.ref.units == 6
+
+
 def test_a_click_on_the_output_heatmap_picks_its_step_and_filter(view, qtbot):
     model, trace, _ = traced("k3_conv_lstm")
     view.resize(900, 600)
