@@ -2385,6 +2385,39 @@ def test_a_merge_of_a_pooled_and_an_unpooled_sequence_is_refused_for_windows_in_
         assert np.array_equal(win["l"].steps["h"], full["l"].steps["h"][:, lo:hi])
 
 
+@pytest.mark.parametrize("axis", [1, -2])
+def test_a_concatenate_of_two_sequences_steps_is_refused_for_windows_in_one_line(axis):
+    """A Concatenate(axis=1) of an LSTM's and a GRU's sequences over 200 steps holds 400
+    steps, the LSTM's then the GRU's: no window of input steps is a window of them. Its
+    keyframe pass stopped with an IndexError ('index 13 is out of bounds'); now refused in
+    one line naming the layer and what windows take. A Concatenate of their features (axis
+    -1) is traced by windows, to the bit."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    def model(along):
+        layers = [LayerSpec("InputLayer", {"batch_shape": [None, None, 3]}, "x"),
+                  LayerSpec("LSTM", {"units": 3, "return_sequences": True}, "a", inbound=[TensorRef("x")]),
+                  LayerSpec("GRU", {"units": 3, "return_sequences": True}, "b", inbound=[TensorRef("x")]),
+                  LayerSpec("Concatenate", {"axis": along}, "both", inbound=[TensorRef("a"), TensorRef("b")]),
+                  LayerSpec("LSTM", {"units": 2, "return_sequences": True}, "l", inbound=[TensorRef("both")])]
+        return Model.from_spec(ModelSpec(layers, [TensorRef("x")], [TensorRef("l")]), seed=1)
+
+    x = np.random.default_rng(0).normal(size=(2, 200, 3)).astype(np.float32)
+    joined = model(axis)
+    assert joined.trace(x)["both"].output.shape == (2, 400, 3)  # (Keras joins them)
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(joined, x, every=16)
+    said = str(err.value)
+    assert "\n" not in said and said == (
+        "layer 'both' (Concatenate) joins its inputs' steps one after the other (axis 1); a long sequence "
+        "is traced by windows only through a Concatenate of sequences' features (axis -1)")
+    beside = model(-1)
+    full = beside.trace(x)
+    wt = keyframe_pass(beside, x, every=16)
+    for a, b in [(0, 7), (31, 33), (77, 160), (199, 200)]:
+        assert _same_own_steps(full, wt.window(a, b), wt, a, b) > 0
+
+
 def test_a_merge_through_cropping_padding_and_upsampling_steps_alike_or_is_refused_in_one_line():
     """A Concatenate of a Cropping1D((100, 0))'s 100 steps and a MaxPooling1D(2)'s 100 steps
     of 200 input steps: two time scales, refused in one line; the pooled steps repeated by an

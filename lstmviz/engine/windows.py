@@ -85,7 +85,8 @@ a..b-1 holds its steps a..b-1 (those there are); ``steps_moved`` says where a la
 t is not the input step it stands for (after a Cropping1D((3, 0)) the LSTM's step t reads
 input step t+3), so the views name its steps as the layer below's. No mask passes them
 (Keras 3 drops it there, as a whole trace does). A merge of sequences of different scales
-stays refused (``_clocks``). An ONNX
+stays refused (``_clocks``), as does a Concatenate of sequences' steps (axis 1: one's steps
+then the other's, ``_plan``). An ONNX
 graph's Conv, MaxPool and AveragePool nodes over (N, C, L) (torch's Conv1d and MaxPool1d(2)
 before an LSTM: their steps on axis 2) are followed alike, whatever their strides, dilations,
 pads, ``auto_pad`` and ``ceil_mode`` (``onnx_time.follow``): one that changes the steps has
@@ -725,6 +726,13 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             if any(ins) and not all(ins) and isinstance(layer, Merge):
                 raise LstmvizError(f"{name} merges a sequence with a tensor without steps; "
                                    "a long sequence cannot be traced by windows through it")
+            rank = len(layer.output_shapes[0]) if layer.output_shapes else 0
+            if any(ins) and layer.class_name == "Concatenate" and rank > 1 and int(layer.config["axis"]) % rank == 1:
+                # (its steps one sequence's, then the other's: a window of input steps is no
+                # window of them)
+                raise LstmvizError(
+                    f"{name} joins its inputs' steps one after the other (axis 1); a long sequence is "
+                    "traced by windows only through a Concatenate of sequences' features (axis -1)")
             seq[layer.name] = [any(ins)] * max(1, len(layer.output_shapes))
         elif any(ins) and getattr(layer, "reduces_steps", False):
             # (a GlobalMaxPooling1D / GlobalAveragePooling1D over the steps: no time axis left,
