@@ -1044,6 +1044,55 @@ def test_trace_steps_through_a_relu_between_channels_first_convolutions_writes_t
         np.testing.assert_array_equal(npz["output"], full["output"])
 
 
+@pytest.mark.parametrize("steps", ["100:200", "290:", ":17", "7:8"])
+def test_trace_steps_through_layers_acting_on_each_number_between_channels_first_ones_of_a_real_keras_file(
+        tmp_path, capsys, steps):
+    """A real Keras 3 file (tests/fixtures/k3_cf_elementwise_lstm, scripts/make_cf_elementwise_fixture.py):
+    Permute((2, 1)) -> Conv1D(channels_first) -> BatchNormalization(axis=1) -> relu -> Dropout
+    -> Conv1D(channels_first, strides 2) -> Add(LeakyReLU of it, it) -> MaxPooling1D(2,
+    channels_first) -> Permute((2, 1)) -> LSTM over 300 steps was refused with '--steps' at
+    the BatchNormalization. The full trace is Keras' numbers; every array of the window file
+    the full trace's to the bit, sliced on the axis holding its steps (2 before the Permute
+    back), each layer in its own steps (149 after the strided Conv1D, 74 after the pooling)."""
+    import lstmviz
+    from lstmviz.engine.windows import clock_window, layer_clocks, window_axes
+    from tests.helpers import FIXTURES
+
+    case = FIXTURES / "k3_cf_elementwise_lstm"
+    model = lstmviz.load(case / "model.keras")
+    x = np.load(case / "x.npy")
+    full_trace = model.trace(x)
+    with np.load(case / "expected.npz") as want:
+        np.testing.assert_allclose(full_trace.output, want["output"], atol=1e-5)
+        for name in ("relu", "add"):
+            np.testing.assert_allclose(full_trace[name].output, want[f"layer:{name}"], atol=1e-5)
+    full = full_trace.flat()
+    out = tmp_path / "w.npz"
+    rc, stdout, err = call(capsys, "trace", case / "model.keras", "--input", case / "x.npy", "--out", out,
+                           "--steps", steps)
+    assert rc == 0, err
+    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "300")))
+    assert f"(window {a}:{b})" in stdout
+    clocks, axes = layer_clocks(model, [x]), window_axes(model, [x])
+    assert {k: clocks[k][0] for k in ("relu", "add", "lstm")} == {"relu": 300, "add": 149, "lstm": 74}
+    on_two = [k for k in ("p1", "conv", "bn", "relu", "drop", "conv2", "leaky", "add", "pool") if axes[k] == [2]]
+    assert len(on_two) == 9
+    with np.load(out) as npz:
+        assert npz["lstmviz:steps"].tolist() == [a, b, 300]
+        compared = 0
+        for key, whole in full.items():
+            layer = key.split("/")[0]
+            if key == "output" or key.startswith("lstmviz:") or "/initial_" in key:
+                continue
+            lo, hi = clock_window(clocks, 300, layer, a, b)
+            ax = 2 if layer in on_two else 1
+            assert npz[key].shape[ax] == hi - lo, key
+            np.testing.assert_array_equal(npz[key], np.take(whole, np.arange(lo, hi), axis=ax), err_msg=key)
+            compared += 1
+        assert compared >= 18
+        np.testing.assert_array_equal(npz["output"], full["output"])
+
+
 @pytest.mark.parametrize("steps", ["1234:1301", "2990:", ":17"])
 def test_trace_steps_through_a_text_classifiers_global_pooling(tmp_path, capsys, steps):
     """The usual text classifier's head, Embedding -> LSTM(return_sequences) ->
