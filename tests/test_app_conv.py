@@ -90,18 +90,22 @@ def test_a_conv1ds_step_page_after_a_pooling_on_a_long_inputs_window_is_the_whol
     ("Conv1D", {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}),
     ("Conv1D", {"filters": 3, "kernel_size": 4, "padding": "causal", "activation": "tanh"}),
     ("AveragePooling1D", {"pool_size": 3, "strides": 2, "padding": "same"})])
-def test_a_channels_first_conv_after_a_permute_on_a_long_inputs_window_has_the_whole_traces_step_page(kind, cfg):
-    """Keras' Permute((2, 1)) -> Conv1D(channels_first) (or pooling) -> Permute((2, 1)) ->
-    LSTM on a long input's windows: the Cell view's step page of the channels_first layer
-    (its input's steps on axis 2: followed by the windows) is not refused; at every step
-    whose taps the window holds, its taps, y and equations are a whole trace's page's at
-    the same step (the same sums to the bit). A channels_first one over steps on axis 1 is
-    still refused (``tests/test_views_step.py``)."""
+@pytest.mark.parametrize("between", [[], [("BatchNormalization", {"axis": 1}), ("ReLU", {"negative_slope": 0.1})]])
+def test_a_channels_first_conv_after_a_permute_on_a_long_inputs_window_has_the_whole_traces_step_page(
+        kind, cfg, between):
+    """Keras' Permute((2, 1)) (-> BatchNormalization(axis=1) -> ReLU, acting on each number
+    alone: the steps stay on axis 2) -> Conv1D(channels_first) (or pooling) -> Permute((2,
+    1)) -> LSTM on a long input's windows: the Cell view's step page of the channels_first
+    layer (its input's steps on axis 2: followed by the windows) is not refused; at every
+    step whose taps the window holds, its taps, y and equations are a whole trace's page's
+    at the same step (the same sums to the bit). A channels_first one over steps on axis 1
+    is still refused (``tests/test_views_step.py``)."""
     from lstmviz.app.step_ref import equations, step_ref, step_refusal
     from lstmviz.engine.windows import keyframe_pass
 
     model = Model.sequential((None, None, 2), [
         LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+        *[LayerSpec(c, cf, name=f"e{k}") for k, (c, cf) in enumerate(between)],
         LayerSpec(kind, dict(cfg, data_format="channels_first"), name="c"),
         LayerSpec("Permute", {"dims": [2, 1]}, name="p2"),
         LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l")], seed=1)
