@@ -2149,6 +2149,9 @@ AXIS_TWO_REFUSED = {
                                                     "data_format": "channels_first"}, name="c"),
                                LayerSpec("Activation", {"activation": "softmax"}, name="sm")],
                               "sm", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
+    "log_softmax_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+                                   LayerSpec("Activation", {"activation": "log_softmax"}, name="sm")],
+                                  "sm", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
     "softmax_layer_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
                                      LayerSpec("Softmax", {}, name="sm")],
                                     "sm", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
@@ -2180,7 +2183,7 @@ def test_a_layer_reading_the_steps_on_an_axis_it_does_not_step_over_is_refused_f
 #: (what its line says of it, the layer as a model holds it)
 ELEMENTWISE_ON_AXIS_TWO = {
     "Dropout": LayerSpec("Dropout", {"rate": 0.5}, name="e"),
-    "Activation but softmax": LayerSpec("Activation", {"activation": "swish"}, name="e"),
+    "Activation but softmax and log_softmax": LayerSpec("Activation", {"activation": "swish"}, name="e"),
     "ReLU": LayerSpec("ReLU", {"negative_slope": 0.1, "threshold": 0.2}, name="e"),
     "LeakyReLU": LayerSpec("LeakyReLU", {"negative_slope": 0.3}, name="e"),
     "ELU": LayerSpec("ELU", {"alpha": 0.7}, name="e"),

@@ -700,10 +700,10 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             raise LstmvizError(
                 f"{name} reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); a long "
                 "sequence is traced by windows through one only by a Conv1D or pooling of data_format "
-                "'channels_first', a layer acting on each number alone (Dropout, Activation but softmax, "
-                "ReLU, LeakyReLU, ELU, BatchNormalization(axis=1); Add, Subtract, Multiply, Average, "
-                "Maximum, Minimum of two such sequences) or a Permute((2, 1)) putting the steps back on "
-                "axis 1")
+                "'channels_first', a layer acting on each number alone (Dropout, Activation but softmax "
+                "and log_softmax, ReLU, LeakyReLU, ELU, BatchNormalization(axis=1); Add, Subtract, Multiply, "
+                "Average, Maximum, Minimum of two such sequences) or a Permute((2, 1)) putting the steps back "
+                "on axis 1")
         if any(has and ax != 1 for has, ax in zip(ins, in_axes)):
             raise LstmvizError(
                 f"{name} reads a sequence whose steps are on its first axis (time, batch, ...); "
