@@ -3108,6 +3108,56 @@ def test_a_long_input_through_cropping_padding_or_upsampling_shows_the_lstm_in_i
         assert read < 0 or f"reads input step {read:,} " in said, (step, read, said)
 
 
+def test_a_real_keras_cnn_with_layers_acting_on_each_number_opens_a_long_input_file(qapp, qtbot, monkeypatch,
+                                                                                    tmp_path):
+    """tests/fixtures/k3_cf_elementwise_lstm (Keras 3: Permute((2, 1)) -> Conv1D(channels_first)
+    -> BatchNormalization(axis=1) -> relu -> Dropout -> strided Conv1D -> Add(LeakyReLU, it) ->
+    MaxPooling1D -> Permute((2, 1)) -> LSTM) opened as a file, then File > Open a long input's
+    .npy of 3,000 steps (beyond a small trace budget): not refused, its windows' Over time
+    heatmaps of the ReLU (the input's steps), the Add (1,499 of its own, after the strided
+    Conv1D) and the LSTM's cell state are the whole trace's steps, to the bit, wherever the player seeks."""
+    from helpers import FIXTURES
+    from lstmviz.ui.app import dispose, make_window
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    path = FIXTURES / "k3_cf_elementwise_lstm" / "model.keras"
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 40.0), np.cos(t / 333.0), np.sign(np.sin(t / 97.0))], -1).astype(np.float32)
+    npy = tmp_path / "long.npy"
+    np.save(npy, x)
+    w = make_window(str(path), quiet=True)
+    try:
+        w.resize(1400, 900)
+        w.show()
+        qtbot.waitExposed(w)
+        state = w.state
+        full = state.model.trace(x[None])
+        view = _tab(w, "Over time")
+        assert w.open_long(npy)
+        seq = state.long
+        assert seq is not None and state.error is None
+        assert w.long_runner.wait(120)
+        seq.wait_prefetch()
+        own = {name: full[name].output.shape[2] for name in ("relu", "add")}
+        assert own == {"relu": T, "add": (T - 3) // 2 + 1}
+        for name, key, steps in (("relu", "y", (2222, 9, T - 1)), ("add", "y", (1111, 4, own["add"] - 1)),
+                                 ("lstm", "c", (600, own["add"] // 2 - 1))):
+            state.set_cursor(layer=name)
+            for step in steps:
+                state.set_cursor(step=step)
+                assert state.cursor.step == step
+                qtbot.waitUntil(lambda: seq.deferred is None and state.trace.end - state.trace.start == min(
+                    seq.window, T - state.trace.start), timeout=60_000)
+                QtWidgets.QApplication.processEvents()
+                rec = state.trace.layers[name]
+                img = next(s for s in view.slots if s.key == key).image.image
+                assert rec.start <= step < rec.start + img.shape[1], (name, step)
+                whole = full[name].output[0] if key == "y" else full[name].steps[key][0].T
+                np.testing.assert_array_equal(img, whole[:, rec.start:rec.start + img.shape[1]])
+    finally:
+        dispose(w)
+
+
 @pytest.mark.parametrize("between", [(), (("BatchNormalization", {"axis": 1}, "bn"),
                                           ("Dropout", {"rate": 0.5}, "drop"),
                                           ("ReLU", {"negative_slope": 0.1}, "relu"))])
