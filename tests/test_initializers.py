@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lstmviz.engine import initializers as I
+from lstmviz.errors import LstmvizError
 
 
 def test_truncated_normal_is_cut_at_two_stddev_without_correction():
@@ -162,6 +163,67 @@ def test_skip_remembers_where_a_draw_left_the_generator():
         assert a.bit_generator.state == b.bit_generator.state
         assert a.normal() == b.normal()
     assert len(I._SKIPPED) == 2
+
+
+def test_deferred_skips_are_drawn_before_the_next_draw_and_never_after_the_last():
+    # ``Model._build``: a kept weight's draws are made only where a later weight is drawn
+    # (the same weights), and those no draw follows are left undrawn (the stream is dropped)
+    I._SKIPPED.clear()
+    a, b = np.random.default_rng(5), np.random.default_rng(5)
+    I.skip("orthogonal", (16, 64), a)
+    I.skip("zeros", (64,), a)
+    want = I.make("glorot_uniform", (24, 64), a)
+    with I.deferred(b):
+        I.skip("orthogonal", (16, 64), b)
+        I.skip("zeros", (64,), b)
+        assert b.bit_generator.state == np.random.default_rng(5).bit_generator.state  # nothing drawn yet
+        got = I.make("glorot_uniform", (24, 64), b)
+        assert b.bit_generator.state == a.bit_generator.state
+        I.skip("orthogonal", (64, 256), b)  # the last: never drawn
+        after = b.bit_generator.state
+    assert after == a.bit_generator.state
+    np.testing.assert_array_equal(got, want)
+    c = np.random.default_rng(5)
+    with I.deferred(c):
+        I.skip("orthogonal", (16, 64), c)
+    I.skip("glorot_uniform", (24, 64), c)  # (outside: drawn at once, the deferred ones dropped)
+    assert c.bit_generator.state != a.bit_generator.state
+    with pytest.raises(LstmvizError):  # what ``make`` refuses is refused at once, undeferred
+        with I.deferred(np.random.default_rng(0)):
+            I.skip("orthogonal", (1 << 16, 1 << 16), np.random.default_rng(0))
+
+
+def test_a_typed_edit_of_units_builds_the_weights_it_built_with_every_skip_drawn(monkeypatch):
+    # units of the middle LSTM to a new number: the last LSTM keeps its recurrent kernel,
+    # whose draw no later one needs (left undrawn); the weights those of a build that draws
+    # every skip at once (``deferred`` a plain context)
+    import contextlib
+
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import AppState, InputSpec, LayerEntry
+
+    def layer(kind):
+        cfg = default_config(kind, units=24)
+        cfg["return_sequences"] = True
+        return LayerEntry(kind, cfg)
+
+    built = []
+    for defer in (True, False):
+        if not defer:
+            monkeypatch.setattr(I, "deferred", lambda rng: contextlib.nullcontext())
+        I._DRAWN.clear()
+        I._SKIPPED.clear()
+        state = AppState([layer("LSTM"), layer("GRU"), layer("LSTM"), layer("SimpleRNN")],
+                         InputSpec(batch_size=2, timesteps=9, input_dim=3))
+        for index, units in ((1, 31), (2, 7), (0, 12), (3, 5)):
+            state.set_layer_option(index, "units", units)
+            assert state.error is None
+            built.append([np.array(w) for layer_ in state.model.layers for w in layer_.weights])
+    half = len(built) // 2
+    for a, b in zip(built[:half], built[half:]):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            np.testing.assert_array_equal(x, y)
 
 
 def test_an_orthogonal_draw_again_from_where_it_started_is_remembered(monkeypatch):

@@ -3,6 +3,7 @@ not the same numbers: Keras' random streams are its backend's)."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 
@@ -156,6 +157,8 @@ def make(init, shape, rng: np.random.Generator) -> np.ndarray:
     as its orthogonal factors (``_orthogonal_drawn``). The caller's array is its own."""
     shape = tuple(int(s) for s in shape)
     key = _key(init)
+    if key not in _FIXED:
+        _skip_deferred(rng)  # (the draws a kept weight skipped before this one, first)
     if key in _FIXED or key == "orthogonal" or math.prod(shape) < MEMO_LEAST:
         return _make(init, shape, rng)
     before = _frozen_state(rng)
@@ -259,6 +262,10 @@ def skip(init, shape, rng: np.random.Generator) -> None:
     shape = tuple(int(s) for s in shape)
     if key == "orthogonal":
         _orthogonal_flat(shape)  # refuses what ``make`` refuses, before any draw
+    pending = getattr(_DEFERRED, "skips", {}).get(id(rng))
+    if pending is not None and key not in _FIXED:
+        pending.append((init, shape))  # (drawn by the next ``make`` from ``rng``, if any)
+        return
     before = _frozen_state(rng)
     memo = None if before is None else (before, key, args, shape)
     after = _SKIPPED.get(memo) if memo is not None else None
@@ -273,6 +280,41 @@ def skip(init, shape, rng: np.random.Generator) -> None:
         if len(_SKIPPED) >= 64:
             _SKIPPED.clear()  # (one call: other threads' builds may use it too)
         _SKIPPED[memo] = rng.bit_generator.state
+
+
+@contextlib.contextmanager
+def deferred(rng: np.random.Generator):
+    """Within it, ``skip(..., rng)`` on this thread only notes its draws, and the next
+    ``make`` from ``rng`` makes them first, in order (the same stream, the same numbers);
+    those no draw follows are never made. ``Model._build``: the stream is dropped after the
+    last layer, so the skipped draws after the last drawn weight (a typed edit of units: the
+    next layer keeps its recurrent kernel, whose orthogonal draw's ~65,000 normals for 128
+    units moved a stream nobody reads again) cost nothing."""
+    skips = _DEFERRED.__dict__.setdefault("skips", {})
+    if id(rng) in skips:  # (nested: the outer one makes or drops them)
+        yield
+        return
+    skips[id(rng)] = []
+    try:
+        yield
+    finally:
+        del skips[id(rng)]
+
+
+def _skip_deferred(rng) -> None:
+    """Make the draws ``skip`` deferred for ``rng`` (``deferred``), before a draw of its own."""
+    pending = getattr(_DEFERRED, "skips", {}).get(id(rng))
+    while pending:
+        init, shape = pending.pop(0)
+        skips, _DEFERRED.skips = _DEFERRED.skips, {}  # (each one drawn now, not noted again)
+        try:
+            skip(init, shape, rng)
+        finally:
+            _DEFERRED.skips = skips
+
+
+#: per thread: generator id -> the draws ``skip`` noted for it (``deferred``)
+_DEFERRED = threading.local()
 
 
 #: Where ``skip`` left a generator: (its state before, initializer, its arguments, shape)

@@ -237,12 +237,15 @@ class Model:
                 f"too long ({work:.1e} multiply-adds of QR, at most "
                 f"{initializers.MAX_ORTHOGONAL_TOTAL:.0e}); give the layers their weights or "
                 "fewer units")
-        for node in sorted(self.nodes, key=lambda n: given[n.layer.name] is None):
-            name = node.layer.name
-            if given[name] is None and keep.get(name) is not None:
-                node.layer.build_replaced(shapes[name], rng, keep[name])
-            else:
-                node.layer.build(shapes[name], rng, given[name])
+        # (a kept weight's draws are made only where a later weight is drawn: the stream
+        # after the last draw is read by no one, ``initializers.deferred``)
+        with initializers.deferred(rng):
+            for node in sorted(self.nodes, key=lambda n: given[n.layer.name] is None):
+                name = node.layer.name
+                if given[name] is None and keep.get(name) is not None:
+                    node.layer.build_replaced(shapes[name], rng, keep[name])
+                else:
+                    node.layer.build(shapes[name], rng, given[name])
 
     @staticmethod
     def _check_mask_shape(node: Node, mask: TensorRef, mask_shape, input_shape) -> None:
