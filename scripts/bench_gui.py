@@ -9,7 +9,9 @@ For a stack of three 128-unit LSTMs (return_sequences=True) over 200 steps:
    the tab on screen (each tab in turn); each edit's weights drawn anew, as an edit to a
    number of units the stack has not had (``--remembered``: back to a number it had, whose
    orthogonal draws the engine remembers and so skips their QR; ``--ahead``: a number it has
-   not had, one arrow from the last, after a pause in which the side panel drew it ahead);
+   not had, one arrow from the last, after a pause in which the side panel drew it ahead;
+   ``--typed``: a number typed into the box (its digits, a user's pause, then Enter, which
+   is timed), the draws of earlier edits forgotten before the digits);
 3. start-up: from the command start (a subprocess running ``lstmviz --screenshot``, the
    default demo) to the window painted, and to the PNG written; twice: as this sandbox
    runs sources (``PYTHONDONTWRITEBYTECODE``: every lstmviz module compiled at each start)
@@ -29,7 +31,7 @@ one where the view asks for them: the Unrolled view), and the event loop's layou
 paint).
 
 Usage: scripts/bench_gui.py [--repeats N] [--batch B] [--starts N]
-                            [--only-startup | --only-seek | --only-edit] [--stages] [--remembered | --ahead]
+                            [--only-startup | --only-seek | --only-edit] [--stages] [--remembered | --ahead | --typed]
 """
 
 from __future__ import annotations
@@ -166,6 +168,9 @@ def main(argv=None) -> int:
                     help="edit: a pause before each edit (outside the timing) in which the side panel "
                          "draws the next numbers of units ahead, the draws of earlier edits forgotten: "
                          "an arrow's edit to a number the stack has not had")
+    ap.add_argument("--typed", action="store_true",
+                    help="edit: the number typed into the units box (digits, a pause of a user's, then "
+                         "Enter: the Enter timed), the draws of earlier edits forgotten before the digits")
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--starts", type=int, default=5, help="start-ups timed per way (median)")
     ap.add_argument("--only-startup", action="store_true", help="time the start-up only")
@@ -279,10 +284,19 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
     # such orthogonal draws, initializers._DRAWN, and skips their QR. A user's edit to a
     # number the stack has not had draws anew: forgotten before each edit, unless
     # --remembered measures the edit back to a number it had)
+    from PySide6 import QtCore as _QtCore
+    from PySide6.QtTest import QTest
+
     from lstmviz.engine import initializers
 
     def forget() -> None:
-        if args.ahead:  # (a user's pause: the panel's timer runs out, the next numbers drawn ahead)
+        if args.typed:  # (no draw of an earlier edit left: only what the typing asks for)
+            from lstmviz.app import draw_ahead
+
+            panel._ahead_timer.stop()
+            draw_ahead.wait(30)
+            initializers._DRAWN.clear()
+        elif args.ahead:  # (a user's pause: the panel's timer runs out, the next numbers drawn ahead)
             from lstmviz.app import draw_ahead
             from lstmviz.ui.stack_panel import AHEAD_MS
 
@@ -297,6 +311,19 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
                 initializers._DRAWN.pop(key, None)
         elif not args.remembered:
             initializers._DRAWN.clear()
+    def type_number(value: int) -> None:
+        """The digits of ``value`` typed into the box, then a user's pause before Enter."""
+        from lstmviz.app import draw_ahead
+        from lstmviz.ui.stack_panel import AHEAD_MS
+
+        spin.setFocus()
+        spin.selectAll()
+        QTest.keyClicks(spin, str(value))
+        end = time.perf_counter() + AHEAD_MS / 1000 + 0.05
+        while time.perf_counter() < end:
+            app.processEvents()
+            time.sleep(0.005)
+        draw_ahead.wait(30)
     parts: dict[str, list[float]] = {}
     restore = _time_parts(parts) if args.stages else (lambda: None)
     per_tab, per_tab_parts = {}, {}
@@ -307,9 +334,16 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
             v.clear()
         for i in range(max(5, args.repeats // 5)):
             value = args.units - 1 if i % 2 == 0 else args.units
+            if args.typed:  # (two numbers not one arrow apart)
+                value = args.units - 9 if i % 2 == 0 else args.units
             forget()
+            if args.typed:
+                type_number(value)
             c0, t0 = time.process_time(), time.perf_counter()
-            spin.setValue(value)
+            if args.typed:
+                QTest.keyClick(spin, _QtCore.Qt.Key.Key_Return)
+            else:
+                spin.setValue(value)
             t1 = time.perf_counter()
             app.processEvents()  # the layouts it asks for, the changed widgets painted
             edits.append(time.perf_counter() - t0)
@@ -322,6 +356,7 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
     restore()
     print("edit in the side panel (units of the middle LSTM" + (
         ", back to a number it had: its orthogonal draw remembered):" if args.remembered
+        else ", a number typed into the box, Enter after a pause, earlier draws forgotten):" if args.typed
         else ", to a number it had not had, drawn ahead in a pause before the edit):" if args.ahead
         else ", each edit's orthogonal draws made anew, QR included):"))
     for title, (ms, cpu_ms) in per_tab.items():

@@ -165,3 +165,39 @@ def test_a_trace_ahead_past_its_bound_is_not_made_but_the_draws_are(monkeypatch,
     qrs.clear()
     st.set_layer_option(1, "units", 41)
     assert qrs == [] and st.error is None
+
+
+def test_a_number_typed_into_the_units_box_is_drawn_ahead_before_it_is_entered(make_window, qtbot, qrs):
+    """Digits typed into the units box (not entered yet) have that number's model built and
+    traced ahead; Enter then edits with its draw and its record made, the numbers of an
+    edit that drew them itself. A number out of the box's range asks for nothing."""
+    from PySide6 import QtCore
+
+    initializers._DRAWN.clear()
+    w = make_window((1200, 800), state=stack())
+    panel = w.stack_panel
+    panel.cards.setCurrentRow(1)
+    spin = panel.option_widgets["units"]
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "47")
+    assert w.state.layers[1].config["units"] == 40  # (typed, not entered)
+    assert draw_ahead.wait(60)
+    traced = {config["units"]: trace for _name, config, _base, trace in w.state._traced_ahead}
+    assert list(traced) == [47]
+    qrs.clear()
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_Return)
+    assert w.state.layers[1].config["units"] == 47 and w.state.error is None
+    assert qrs == []  # (its factor drawn ahead)
+    name = w.state.layers[1].name
+    assert w.state.trace.layers[name] is traced[47].layers[name]
+    fresh = stack()
+    initializers._DRAWN.clear()
+    fresh.set_layer_option(1, "units", 47)
+    assert weights_bits(w.state) == weights_bits(fresh)
+    np.testing.assert_array_equal(w.state.trace.layers[name].output, fresh.trace.layers[fresh.layers[1].name].output)
+    assert draw_ahead.wait(60)
+    w.state._traced_ahead = []
+    spin.selectAll()
+    qtbot.keyClicks(spin, "0")  # (no LSTM of 0 units: the box does not accept it)
+    assert draw_ahead.wait(60) and w.state._traced_ahead == []

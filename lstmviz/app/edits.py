@@ -9,6 +9,7 @@ the edited layer, ``stack_changed``. An edit that changes nothing remembers noth
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -174,15 +175,16 @@ class Edits(StateBase):
             entry.weights = None  # a new option means a freshly initialised layer (from the seed)
         self._edited(select=index)
 
-    def draw_ahead(self, index: int) -> int:
+    def draw_ahead(self, index: int, values: Sequence[int] | None = None) -> int:
         """Have the models built that an edit of recurrent layer ``index``'s units to one
-        more or one fewer would build, on ``app/draw_ahead``'s thread, from what the stack
+        more or one fewer (or to each of ``values``: a number being typed) would build, on
+        ``app/draw_ahead``'s thread, from what the stack
         holds now (the same arguments as the edit's ``build_model``): their orthogonal draws
         are remembered (``engine/initializers``), and that edit takes them, the same bits,
         without their QR; each is traced there too, as the edit would trace it (the sample
         shown, from the trace shown: ``_build_and_trace``), and the edit takes the edited
         layer's record from it (``Tracing._reused``). The panel asks after an edit and
-        while a units box has focus.
+        while a units box has focus, and for the number in it as it is typed.
         Returns how many builds were asked for (none where an edit of units draws no
         orthogonal factor, the model is read-only, or the layer is large:
         ``draw_ahead.MAX_AHEAD_BYTES``)."""
@@ -206,7 +208,8 @@ class Edits(StateBase):
                 return 0
         except LstmvizError:
             return 0
-        values = [v for v in (units + 1, units - 1) if option.minimum <= v <= option.maximum
+        values = [v for v in ((units + 1, units - 1) if values is None else values)
+                  if is_whole(v, 1) and v != units and option.minimum <= v <= option.maximum
                   and 8 * 4 * v * v * (2 if prefix else 1) <= draw_ahead.MAX_AHEAD_BYTES]
         shape = self.input_shape()
         # the edited layer traced ahead too, on the sample shown, from the trace shown: where
@@ -215,7 +218,7 @@ class Edits(StateBase):
         base, x = self.trace, self.x
         traced = base is not None and x is not None and self.long is None and self.model is not None \
             and not self.model.stateful and entry.name is not None and np.ndim(x) >= 2 \
-            and _record_bytes(units + 1, x, self.traced_sample is None) <= draw_ahead.MAX_TRACE_BYTES
+            and _record_bytes(max(values, default=units), x, self.traced_sample is None) <= draw_ahead.MAX_TRACE_BYTES
         made: list[tuple] = []
         self._traced_ahead = made  # (what builds asked for before put theirs elsewhere)
         needed = {n for n in (self.cursor.layer, entry.name) if n is not None}

@@ -514,6 +514,23 @@ class StackPanel(QtWidgets.QWidget):
         if idx is not None:
             self.state.draw_ahead(idx)
 
+    def _units_typed(self, box: QtWidgets.QSpinBox) -> None:
+        """A number typed into a units box, not entered yet (the box edits at Enter or when
+        it loses focus): its model built ahead at once (``AppState.draw_ahead``), so that
+        the edit finds its draw and the edited layer's trace made, as an arrow's edit does
+        (between a number's last digit and Enter a user pauses longer than the build takes;
+        the digits before it ask for builds that the next replaces before they start, or
+        small ones). The next arrows' builds asked when the box took focus give way to it."""
+        idx = self.selected_index()
+        text = box.text()
+        if idx is None or box.validate(text, len(text))[0] != QtGui.QValidator.State.Acceptable:
+            return
+        self._ahead_timer.stop()
+        try:
+            self.state.draw_ahead(idx, [box.valueFromText(text)])
+        except LstmvizError:
+            pass  # (a number the stack refuses: the edit, if it is made, says why)
+
     def _select_row(self, row):
         if 0 <= row < len(self.state.layers):
             name = self.state.layers[row].name
@@ -681,6 +698,8 @@ class StackPanel(QtWidgets.QWidget):
                 self.option_widgets[opt.key] = w
                 if opt.key in UNITS_KEYS:
                     w.installEventFilter(self._draws_ahead)
+                    if isinstance(w, QtWidgets.QSpinBox):
+                        w.lineEdit().textEdited.connect(lambda _text, box=w: self._units_typed(box))
             for name, text in shown:
                 value = QtWidgets.QLabel(text)
                 value.setWordWrap(True)
