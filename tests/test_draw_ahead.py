@@ -72,6 +72,7 @@ def test_an_edit_of_units_takes_the_draw_made_ahead(index, step, qrs, monkeypatc
     assert draws == []  # and the next layer's kernel (its input is wider or narrower)
     name = ahead.layers[index].name
     assert ahead.trace.layers[name] is traced[40 + step].layers[name]  # its record traced ahead
+    assert ahead.model is traced[40 + step].model  # (and the model built ahead taken: nothing built)
     initializers._DRAWN.clear()
     initializers._SKIPPED.clear()
     fresh.set_layer_option(index, "units", 40 + step)
@@ -191,6 +192,7 @@ def test_a_number_typed_into_the_units_box_is_drawn_ahead_before_it_is_entered(m
     assert qrs == []  # (its factor drawn ahead)
     name = w.state.layers[1].name
     assert w.state.trace.layers[name] is traced[47].layers[name]
+    assert w.state.model is traced[47].model
     fresh = stack()
     initializers._DRAWN.clear()
     fresh.set_layer_option(1, "units", 47)
@@ -201,3 +203,18 @@ def test_a_number_typed_into_the_units_box_is_drawn_ahead_before_it_is_entered(m
     spin.selectAll()
     qtbot.keyClicks(spin, "0")  # (no LSTM of 0 units: the box does not accept it)
     assert draw_ahead.wait(60) and w.state._traced_ahead == []
+
+
+def test_a_model_built_ahead_is_not_taken_where_the_edit_would_build_another(qrs):
+    """A build ahead of an edit is of the stack as it was when asked for: where the edit
+    would build another model (the stack renamed since, which traces nothing anew), it
+    builds its own."""
+    initializers._DRAWN.clear()
+    st = stack()
+    assert st.draw_ahead(1) == 2
+    assert draw_ahead.wait(60)
+    made = {config["units"]: trace.model for _name, config, _base, trace in st._traced_ahead}
+    st.model_name = "renamed"
+    st.set_layer_option(1, "units", 41)
+    assert st.error is None and st.model is not made[41] and st.model.name == "renamed"
+    assert weights_bits(st) == [np.asarray(w).tobytes() for layer in made[41].layers for w in layer.weights]
