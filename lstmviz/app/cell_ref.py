@@ -234,9 +234,9 @@ def steps_below(model: Model | None, name: str) -> str | None:
     UpSampling1D (``windows.steps_moved``: after a Cropping1D((3, 0)) the LSTM's step t reads
     the crop's step t, input step t+3; the views then say the input step at once,
     ``moved_said``, where ``_moved_chain`` finds one); None where they are the input's, one
-    for one. The views then say "= pool's step 30,000", not "= input step 30,000"; of an ONNX graph the layer below the ops that only move data
-    (a Transpose). Every layer's found at
-    the model's first call (``strides_of``) and kept.
+    for one. The views then say "= pool's step 30,000", not "= input step 30,000"; of an
+    ONNX graph the layer below the ops that only move data (a Transpose). Every layer's found
+    at the model's first call (``strides_of``) and kept.
 
     Its walk down is not ``step_ref.source_of``'s, and they do not agree: this one names
     whose step numbers a layer's are, so it goes through an ONNX graph's ops alone and
