@@ -218,3 +218,96 @@ def test_a_model_built_ahead_is_not_taken_where_the_edit_would_build_another(qrs
     st.set_layer_option(1, "units", 41)
     assert st.error is None and st.model is not made[41] and st.model.name == "renamed"
     assert weights_bits(st) == [np.asarray(w).tobytes() for layer in made[41].layers for w in layer.weights]
+
+
+@pytest.fixture
+def held(monkeypatch):
+    """The draw-ahead thread's QRs held until the test lets them go, and every QR and
+    model build counted, on whichever thread (the real ones made): ``held.qrs`` (thread
+    name, shape), ``held.builds`` (thread names), ``held.in_qr`` (set once the thread is
+    in its QR), ``held.release(after_take)`` (a thread that lets it go once an edit waits
+    for it, ``draw_ahead.take``, or at once)."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from lstmviz.app import tracing
+
+    h = SimpleNamespace(qrs=[], builds=[], in_qr=threading.Event(), go=threading.Event())
+    real_qr, real_build = np.linalg.qr, tracing.build_stack
+
+    def qr(a, *args, **kw):
+        h.qrs.append((threading.current_thread().name, a.shape))
+        if threading.current_thread().name == "lstmviz-draw-ahead":
+            h.in_qr.set()
+            h.go.wait(60)
+        return real_qr(a, *args, **kw)
+
+    def build(*args, **kw):
+        h.builds.append(threading.current_thread().name)
+        return real_build(*args, **kw)
+
+    def release(after_take: bool) -> None:
+        before = draw_ahead.taken
+
+        def run():
+            end = time.monotonic() + 60  # (a bound: never reached where the edit waits)
+            while after_take and draw_ahead.taken == before and time.monotonic() < end:
+                time.sleep(0.001)
+            h.go.set()
+        threading.Thread(target=run, daemon=True).start()
+    h.release = release
+    monkeypatch.setattr(np.linalg, "qr", qr)
+    monkeypatch.setattr(tracing, "build_stack", build)
+    yield h
+    h.go.set()
+    assert draw_ahead.wait(60)
+
+
+def test_an_edit_entered_while_its_build_ahead_runs_takes_that_build(held):
+    """Enter pressed while the typed number's build ahead is still in its QR (a fast
+    typist's): the edit waits for that build and takes its model and record, rather than
+    build the same beside it: one QR, one build, the weights of an edit that built alone."""
+    initializers._DRAWN.clear()
+    st = stack()
+    held.qrs.clear()
+    held.builds.clear()
+    taken = draw_ahead.taken
+    assert st.draw_ahead(1, [47]) == 1
+    made = st._traced_ahead  # (what the build will put there)
+    assert held.in_qr.wait(60)  # (the build under way, held in its QR)
+    held.release(after_take=True)
+    st.set_layer_option(1, "units", 47)
+    assert draw_ahead.taken == taken + 1
+    assert held.qrs == [("lstmviz-draw-ahead", (4 * 47, 47))]  # (no QR of the edit's own)
+    assert held.builds == ["lstmviz-draw-ahead"]  # (nor a build)
+    assert st.error is None and st.layers[1].config["units"] == 47
+    name = st.layers[1].name
+    assert [config["units"] for _n, config, _b, _t in made] == [47]
+    assert st.model is made[0][3].model and st.trace.layers[name] is made[0][3].layers[name]
+    fresh = stack()
+    initializers._DRAWN.clear()
+    fresh.set_layer_option(1, "units", 47)
+    assert weights_bits(st) == weights_bits(fresh)
+    np.testing.assert_array_equal(st.trace.layers[name].output, fresh.trace.layers[fresh.layers[1].name].output)
+
+
+@pytest.mark.parametrize("other", ["number", "stack"])
+def test_an_edit_does_not_wait_for_a_build_ahead_of_another_edit(held, other):
+    """A build under way for another number, or for the stack as it was before another
+    edit, is not waited for: the edit builds its own at once (the thread still held)."""
+    initializers._DRAWN.clear()
+    st = stack()
+    taken = draw_ahead.taken
+    assert st.draw_ahead(1, [46 if other == "number" else 47]) == 1
+    assert held.in_qr.wait(60)
+    held.qrs.clear()
+    held.builds.clear()
+    if other == "stack":
+        st.set_layer_option(2, "units", 41)
+        held.qrs.clear()
+        held.builds.clear()
+    st.set_layer_option(1, "units", 47)  # (returns with the thread still held in its QR)
+    assert not held.go.is_set() and draw_ahead.taken == taken
+    assert held.builds == ["MainThread"] and ("MainThread", (4 * 47, 47)) in held.qrs
+    assert st.error is None and st.layers[1].config["units"] == 47

@@ -11,8 +11,12 @@ arrows) by the very function the edit builds with (``tracing.build_stack``, the 
 specs, kept weights, seed and input shape) draws each of those factors from the place the
 edit will draw it from: the edit takes it, the same bits, and no QR. A build ahead that
 the stack has moved on from (the user typed another number) only leaves factors nobody
-asks for, bounded with the others in the engine's memo (``_DRAWN_BYTES``); the edit never
-waits for one under way (a draw not yet remembered is made again by the edit). Each model
+asks for, bounded with the others in the engine's memo (``_DRAWN_BYTES``). An edit whose
+own build is the one under way (Enter pressed while the typed number's build still runs)
+waits for it (``take``) rather than build the same model beside it: that build started
+first and does the same work, and while the window's thread waits it holds no interpreter
+lock, so it ends no later than a build made anew would (which would share the two cores
+with it); a build for another number, or of a stack edited since, is not waited for. Each model
 built ahead is traced there too, where ``Edits.draw_ahead`` asks (the sample shown, from the
 trace shown): the edit's trace takes the edited layer's record from it (``Tracing._reused``;
 the engine takes it only where the layer's weights and input are the same to the bit).
@@ -42,18 +46,23 @@ MAX_AHEAD_BYTES = 8 << 20
 MAX_TRACE_BYTES = 8 << 20
 
 _lock = threading.Lock()
-_wanted: list[Callable[[], object]] = []
+_wanted: list[tuple[Callable[[], object], tuple | None]] = []
 _thread: threading.Thread | None = None
 _idle = threading.Event()
 _idle.set()
+#: the build under way: its key (``request``) and the event set when it has ended
+_running: tuple[tuple | None, threading.Event] | None = None
+#: how many times an edit waited for the build under way (``take``): for tests and benchmarks
+taken = 0
 
 
-def request(builds: Sequence[Callable[[], object]]) -> None:
+def request(builds: Sequence[Callable[[], object]], keys: Sequence[tuple | None] | None = None) -> None:
     """Run ``builds`` (functions that build a model) on the thread, in order, in place of
-    any not yet started; a refused build (``LstmvizError``) is dropped."""
+    any not yet started; a refused build (``LstmvizError``) is dropped. ``keys`` (one a
+    build, None for none) say what each builds, for ``take``."""
     global _thread
     with _lock:
-        _wanted[:] = list(builds)
+        _wanted[:] = list(zip(builds, keys if keys is not None else [None] * len(builds), strict=True))
         if not _wanted:
             return
         _idle.clear()
@@ -68,8 +77,24 @@ def wait(timeout: float | None = None) -> bool:
     return _idle.wait(timeout)
 
 
+def take(matches: Callable[[tuple], bool]) -> tuple | None:
+    """The key of the build under way where ``matches(key)``, once that build has ended
+    (waiting for it: no longer than its remaining time, the lock of the interpreter left to
+    it); None at once where none is under way or it is another's (a build not yet started
+    is not waited for: the edit's own is no slower; it is dropped, the edit makes it)."""
+    global taken
+    with _lock:
+        running = _running
+        if running is None or running[0] is None or not matches(running[0]):
+            _wanted[:] = [(b, k) for b, k in _wanted if k is None or not matches(k)]
+            return None
+        taken += 1
+    running[1].wait()
+    return running[0]
+
+
 def _run() -> None:
-    global _thread
+    global _thread, _running
     ended = False
     try:
         while True:
@@ -78,11 +103,17 @@ def _run() -> None:
                     _thread, ended = None, True
                     _idle.set()
                     return
-                build = _wanted.pop(0)
+                build, key = _wanted.pop(0)
+                _running = (key, threading.Event())
+                done = _running[1]
             try:
                 build()
             except LstmvizError:
                 pass  # (the number is one the stack refuses: the edit will say why)
+            finally:  # (ended, or failed: an edit waiting for it builds its own)
+                with _lock:
+                    _running = None
+                done.set()
     finally:
         if not ended:  # a build failed otherwise: the thread's hook reports it, the next request starts anew
             with _lock:

@@ -222,7 +222,7 @@ class Edits(StateBase):
         made: list[tuple] = []
         self._traced_ahead = made  # (what builds asked for before put theirs elsewhere)
         needed = {n for n in (self.cursor.layer, entry.name) if n is not None}
-        builds = []
+        builds, keys = [], []
         for v in values:
             layers = [(e.spec(), e.weights) for e in self.layers]
             new = set_option(entry.config, prefix + "units", v)
@@ -234,7 +234,8 @@ class Edits(StateBase):
                 build = functools.partial(_build_and_trace, build, x, self.cursor.sample, self.trace_all_samples,
                                           base, needed, (entry.name, new, base), made)
             builds.append(build)
-        draw_ahead.request(builds)
+            keys.append((entry.name, new, base, made if traced else None))  # (what ``Tracing._built_ahead`` may take)
+        draw_ahead.request(builds, keys)
         return len(builds)
 
     def keras_major(self) -> int:

@@ -491,10 +491,26 @@ class Tracing(StateBase):
         ``build_stack`` from the same arguments (the other layers' kept weight arrays
         themselves, the seed, the input shape, the Keras generation, the name), so the same
         model, every weight to the bit; the edit then builds nothing (~1 ms of Python, ~2-3
-        at half speed). None where none was made (``_reused`` then takes its trace)."""
+        at half speed). Where none is made yet but this very build is under way on the
+        thread (Enter pressed while the typed number's build runs), the edit waits for it
+        (``draw_ahead.take``: no longer than building it anew beside it would take) and takes
+        what it made. None where none was made (``_reused`` then takes its trace)."""
+        from lstmviz.app import draw_ahead
+
         entry = next((e for e in self.layers if self.edit_target is not None and e.name == self.edit_target), None)
         if entry is None:
             return None
+        model = self._made_ahead(entry)
+        if model is None:
+            key = draw_ahead.take(lambda k: k[0] == entry.name and k[2] is self.trace and k[1] == entry.config)
+            if key is not None and key[3] is not None and key[3] is not self._traced_ahead:
+                self._traced_ahead = [*key[3], *self._traced_ahead]  # (asked for before the last request)
+            if key is not None:
+                model = self._made_ahead(entry)
+        return model
+
+    def _made_ahead(self, entry) -> Model | None:
+        """The model of ``_traced_ahead`` that ``build_model`` would build now (``_built_ahead``)."""
         for name, config, base, trace in list(self._traced_ahead):
             model = getattr(trace, "model", None)
             if (name == entry.name and base is self.trace and config == entry.config and model is not None
