@@ -11,7 +11,8 @@ For a stack of three 128-unit LSTMs (return_sequences=True) over 200 steps:
    orthogonal draws the engine remembers and so skips their QR; ``--ahead``: a number it has
    not had, one arrow from the last, after a pause in which the side panel drew it ahead;
    ``--typed``: a number typed into the box (its digits, a user's pause, then Enter, which
-   is timed), the draws of earlier edits forgotten before the digits);
+   is timed), the draws of earlier edits forgotten before the digits; ``--no-pause``: Enter
+   at once after the last digit, a fast typist's, while its build ahead is under way);
 3. start-up: from the command start (a subprocess running ``lstmviz --screenshot``, the
    default demo) to the window painted, and to the PNG written; twice: as this sandbox
    runs sources (``PYTHONDONTWRITEBYTECODE``: every lstmviz module compiled at each start)
@@ -31,7 +32,8 @@ one where the view asks for them: the Unrolled view), and the event loop's layou
 paint).
 
 Usage: scripts/bench_gui.py [--repeats N] [--batch B] [--starts N]
-                            [--only-startup | --only-seek | --only-edit] [--stages] [--remembered | --ahead | --typed]
+                            [--only-startup | --only-seek | --only-edit] [--stages]
+                            [--remembered | --ahead | --typed [--no-pause]]
 """
 
 from __future__ import annotations
@@ -171,6 +173,9 @@ def main(argv=None) -> int:
     ap.add_argument("--typed", action="store_true",
                     help="edit: the number typed into the units box (digits, a pause of a user's, then "
                          "Enter: the Enter timed), the draws of earlier edits forgotten before the digits")
+    ap.add_argument("--no-pause", action="store_true",
+                    help="edit, with --typed: Enter at once after the last digit (no user's pause), "
+                         "while the number's build ahead is under way")
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--starts", type=int, default=5, help="start-ups timed per way (median)")
     ap.add_argument("--only-startup", action="store_true", help="time the start-up only")
@@ -319,6 +324,8 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
         spin.setFocus()
         spin.selectAll()
         QTest.keyClicks(spin, str(value))
+        if args.no_pause:  # (Enter next: the last digit's build under way)
+            return
         end = time.perf_counter() + AHEAD_MS / 1000 + 0.05
         while time.perf_counter() < end:
             app.processEvents()
@@ -356,6 +363,7 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
     restore()
     print("edit in the side panel (units of the middle LSTM" + (
         ", back to a number it had: its orthogonal draw remembered):" if args.remembered
+        else ", a number typed into the box, Enter at once, earlier draws forgotten):" if args.typed and args.no_pause
         else ", a number typed into the box, Enter after a pause, earlier draws forgotten):" if args.typed
         else ", to a number it had not had, drawn ahead in a pause before the edit):" if args.ahead
         else ", each edit's orthogonal draws made anew, QR included):"))
@@ -364,6 +372,11 @@ def edit(app, window, state, args, lstm, AppState, InputSpec) -> None:
               f"{ms:8.1f} ms  (CPU {cpu_ms:.1f} ms)")
         if args.stages:
             print("      " + ", ".join(f"{name} {v:.1f}" for name, v in per_tab_parts[title].items()) + " ms")
+    if args.typed and args.no_pause:
+        from lstmviz.app import draw_ahead
+
+        waited = getattr(draw_ahead, "taken", "none (no draw_ahead.take)")
+        print(f"    edits that waited for their build under way: {waited}")
     row("edit: re-built, re-traced, tab on screen redrawn (worst tab)", max(v[0] for v in per_tab.values()),
         TARGET_EDIT)
     # the peer: the same edit on a state with no window (build and trace only: what no
