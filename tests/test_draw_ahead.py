@@ -222,23 +222,24 @@ def test_a_model_built_ahead_is_not_taken_where_the_edit_would_build_another(qrs
 
 @pytest.fixture
 def held(monkeypatch):
-    """The draw-ahead thread's QRs held until the test lets them go, and every QR and
-    model build counted, on whichever thread (the real ones made): ``held.qrs`` (thread
-    name, shape), ``held.builds`` (thread names), ``held.in_qr`` (set once the thread is
-    in its QR), ``held.release(after_take)`` (a thread that lets it go once an edit waits
-    for it, ``draw_ahead.take``, or at once)."""
+    """The draw-ahead thread's QRs held until the test lets them go (``held.hold``: those of
+    that many columns only), and every QR and model build counted, on whichever thread
+    (the real ones made): ``held.qrs`` (thread name, shape), ``held.builds`` (thread
+    names), ``held.in_qr`` (set once the thread is in a QR it holds),
+    ``held.release(after_take)`` (a thread that lets it go once an edit waits for it,
+    ``draw_ahead.take``, or at once)."""
     import threading
     import time
     from types import SimpleNamespace
 
     from lstmviz.app import tracing
 
-    h = SimpleNamespace(qrs=[], builds=[], in_qr=threading.Event(), go=threading.Event())
+    h = SimpleNamespace(qrs=[], builds=[], in_qr=threading.Event(), go=threading.Event(), hold=None)
     real_qr, real_build = np.linalg.qr, tracing.build_stack
 
     def qr(a, *args, **kw):
         h.qrs.append((threading.current_thread().name, a.shape))
-        if threading.current_thread().name == "lstmviz-draw-ahead":
+        if threading.current_thread().name == "lstmviz-draw-ahead" and h.hold in (None, a.shape[-1]):
             h.in_qr.set()
             h.go.wait(60)
         return real_qr(a, *args, **kw)
@@ -289,7 +290,8 @@ def test_an_edit_entered_while_its_build_ahead_runs_takes_that_build(held):
     initializers._DRAWN.clear()
     fresh.set_layer_option(1, "units", 47)
     assert weights_bits(st) == weights_bits(fresh)
-    np.testing.assert_array_equal(st.trace.layers[name].output, fresh.trace.layers[fresh.layers[1].name].output)
+    fresh_output = fresh.trace.layers[fresh.layers[1].name].output
+    np.testing.assert_array_equal(st.trace.layers[name].output, fresh_output)
 
 
 @pytest.mark.parametrize("other", ["number", "stack"])
@@ -311,3 +313,53 @@ def test_an_edit_does_not_wait_for_a_build_ahead_of_another_edit(held, other):
     assert not held.go.is_set() and draw_ahead.taken == taken
     assert held.builds == ["MainThread"] and ("MainThread", (4 * 47, 47)) in held.qrs
     assert st.error is None and st.layers[1].config["units"] == 47
+
+
+def test_enter_right_after_the_digits_takes_the_build_under_way(make_window, qtbot, held):
+    """Digits typed into the units box and Enter at once (a fast typist's), the number's
+    build ahead still in its QR: the edit waits for it and takes it, no build of its own."""
+    from PySide6 import QtCore
+
+    initializers._DRAWN.clear()
+    w = make_window((1200, 800), state=stack())
+    panel = w.stack_panel
+    panel.cards.setCurrentRow(1)
+    spin = panel.option_widgets["units"]
+    spin.setFocus()
+    spin.selectAll()
+    assert draw_ahead.wait(60)
+    held.hold = 47  # (the build of "4" passes)
+    held.qrs.clear()
+    held.builds.clear()
+    taken = draw_ahead.taken
+    qtbot.keyClicks(spin, "47")
+    assert held.in_qr.wait(60)
+    held.release(after_take=True)
+    qtbot.keyClick(spin, QtCore.Qt.Key.Key_Return)
+    assert w.state.layers[1].config["units"] == 47 and w.state.error is None
+    assert draw_ahead.taken == taken + 1
+    assert [q for q in held.qrs if q[1] == (4 * 47, 47)] == [("lstmviz-draw-ahead", (4 * 47, 47))]
+    assert "MainThread" not in held.builds
+    fresh = stack()
+    initializers._DRAWN.clear()
+    fresh.set_layer_option(1, "units", 47)
+    assert weights_bits(w.state) == weights_bits(fresh)
+
+
+def test_enter_before_the_build_starts_drops_it(held):
+    """The edit's own build asked for but not started (the thread still on an earlier
+    number's): the edit builds it at once and the thread never does (one build of it)."""
+    initializers._DRAWN.clear()
+    st = stack()
+    held.hold = 46
+    assert st.draw_ahead(1, [46]) == 1
+    assert held.in_qr.wait(60)  # (46's build under way, held)
+    assert st.draw_ahead(1, [47]) == 1  # (waits behind it)
+    held.qrs.clear()
+    held.builds.clear()
+    st.set_layer_option(1, "units", 47)
+    assert held.builds == ["MainThread"] and st.error is None
+    held.go.set()
+    assert draw_ahead.wait(60)
+    assert held.builds == ["MainThread"]  # (47's build ahead dropped)
+    assert [q for q in held.qrs if q[1] == (4 * 47, 47)] == [("MainThread", (4 * 47, 47))]
