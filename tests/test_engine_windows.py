@@ -2155,6 +2155,16 @@ AXIS_TWO_REFUSED = {
     "softmax_layer_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
                                      LayerSpec("Softmax", {}, name="sm")],
                                     "sm", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
+    # a LayerNormalization of the last axis there (the default), or of both: over the steps
+    "layernorm_of_the_steps": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+                                LayerSpec("LayerNormalization", {"axis": -1}, name="ln")],
+                               "ln", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
+    "layernorm_of_features_and_steps": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+                                         LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="ln")],
+                                        "ln", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
+    "softmax_of_features_and_steps": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+                                       LayerSpec("Softmax", {"axis": [1, 2]}, name="sm")],
+                                      "sm", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
     # a BatchNormalization of the last axis there: moving statistics per step index
     "batchnorm_of_the_steps": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
                                 LayerSpec("BatchNormalization", {"axis": -1}, name="bn")],
@@ -2254,8 +2264,109 @@ def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_what_windows_follow_
     assert "\n" not in said and said.startswith("layer 'm' (Concatenate) reads a sequence whose steps are on axis 2")
 
 
+@pytest.mark.parametrize("features", [8, 9, 17, 128, 130, 300])
+def test_a_softmax_and_a_layer_normalization_of_axis_one_give_any_window_of_steps_on_axis_two_the_same_bits(
+        features):
+    """NumPy sums more than 8 numbers pairwise only along its innermost loop: over axis 1 of
+    (batch, features, steps) that depends on the steps' count and strides (a window of one
+    step summed its features pairwise, the whole sequence one by one: other last bits). A
+    Softmax(axis=1) and LayerNormalization(axis=1) (rms_scaling too) of a window of steps,
+    a contiguous copy or a slice, of one sample or three, give the whole's numbers at those
+    steps to the bit (``layers_more._reduced``)."""
+    rng = np.random.default_rng(features)
+    x = (rng.standard_normal((3, features, 97)) * 4).astype(np.float32)
+    model = Model.sequential((None, None, features), [
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+        LayerSpec("Softmax", {"axis": 1}, name="sm"),
+        LayerSpec("LayerNormalization", {"axis": 1}, name="ln", weights=[
+            np.linspace(0.5, 2, features, dtype=np.float32), np.linspace(-1, 1, features, dtype=np.float32)]),
+        LayerSpec("LayerNormalization", {"axis": -2, "rms_scaling": True}, name="rms")], seed=3)
+    for name in ("sm", "ln", "rms"):
+        layer = next(lay for lay in model.layers if lay.name == name)
+        assert layer.stepwise(2) and not layer.stepwise(1), name
+        whole = layer.forward(x)
+        for a, b in [(0, 1), (5, 6), (96, 97), (0, 16), (3, 40), (50, 97), (0, 97)]:
+            for part in (x[:, :, a:b], np.ascontiguousarray(x[:, :, a:b]), x[1:2, :, a:b]):
+                want = whole[1:2, :, a:b] if part.shape[0] == 1 else whole[:, :, a:b]
+                assert np.array_equal(layer.forward(part), want), (name, a, b, part.shape, part.flags.c_contiguous)
+
+
+def _axis_two_stepwise() -> Model:
+    """x -> Permute((2, 1)) -> Conv1D(130, channels_first) -> LayerNormalization(axis=1) ->
+    Softmax(axis=1); beside it Conv1D(9, channels_first) -> LayerNormalization(axis=-2,
+    rms_scaling); their Concatenate(axis=1) -> Softmax(axis=-2), Concatenate(axis=-2) of it and
+    the first Conv1D -> MaxPooling1D(2, channels_first) -> Permute((2, 1)) -> LSTM: every
+    layer between the Permutes over (batch, features, steps), the sums over more than 128
+    features (NumPy's pairwise blocks)."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    def spec(cls, config, name, *inbound, **kw):
+        return LayerSpec(cls, config, name, inbound=[TensorRef(r) for r in inbound], **kw)
+
+    cf = {"padding": "causal", "data_format": "channels_first"}
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, None, 3]}, "x"),
+              spec("Permute", {"dims": [2, 1]}, "p1", "x"),
+              spec("Conv1D", {"filters": 130, "kernel_size": 3, **cf}, "c", "p1"),
+              spec("LayerNormalization", {"axis": 1}, "ln", "c", weights=[
+                  np.linspace(0.5, 2, 130, dtype=np.float32), np.linspace(-1, 1, 130, dtype=np.float32)]),
+              spec("Softmax", {"axis": 1}, "sm", "ln"),
+              spec("Conv1D", {"filters": 9, "kernel_size": 2, **cf}, "c2", "p1"),
+              spec("LayerNormalization", {"axis": -2, "rms_scaling": True}, "rms", "c2"),
+              spec("Concatenate", {"axis": 1}, "cat", "sm", "rms"),
+              spec("Softmax", {"axis": -2}, "sm2", "cat"),
+              spec("Concatenate", {"axis": -2}, "cat2", "sm2", "c"),
+              spec("MaxPooling1D", {"pool_size": 2, "data_format": "channels_first"}, "pool", "cat2"),
+              spec("Permute", {"dims": [2, 1]}, "p2", "pool"),
+              spec("LSTM", {"units": 3, "return_sequences": True}, "l", "p2")]
+    return Model.from_spec(ModelSpec(layers, [TensorRef("x")], [TensorRef("l")]), seed=4)
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("every", [16, 48])
+def test_windows_through_layers_acting_on_each_steps_features_over_axis_two_equal_the_full_trace(batch, every):
+    """A Softmax(axis=1), LayerNormalization(axis=1) and Concatenate(axis=1) of (batch,
+    features, steps) act on each step's features alone: windows follow them (their steps on
+    axis 2, as the views draw them: ``cell_ref.steps_axes``), and every window, of one step
+    or many, inside a keyframe interval or across keyframes, by input steps or by the LSTM's
+    own, is the whole trace's to the bit, every record of every layer."""
+    from lstmviz.app.cell_ref import steps_axes
+
+    model = _axis_two_stepwise()
+    x = _data(batch, seed=every + batch)
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=every)
+    between = ["p1", "c", "ln", "sm", "c2", "rms", "cat", "sm2", "cat2", "pool"]
+    assert [k for k in wt._axes if wt._axes[k] == [2]] == between
+    assert {k: v for k, v in steps_axes(model).items() if v == [2]} == {k: [2] for k in between}
+    assert full["cat2"].output.shape == (batch, 269, T)
+    wins = [(0, 1), (15, 16), (16, 17), (every - 1, every + 1), (47, 50), (64, 65), (5, 100), (100, T),
+            (T - 1, T), (0, T), (2 * every - 3, 2 * every + 5)]
+    for a, b in wins:
+        assert _same_own_steps(full, wt.window(a, b), wt, a, b) > 0, (a, b)
+    n = wt.steps_of("l")
+    for a, b in [(0, 1), (7, 9), (n - 1, n), (20, 60)]:
+        assert _same_own_steps(full, wt.window(a, b, of="l"), wt, a, b, of="l") > 0, (a, b)
+
+
+def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_the_layers_of_each_steps_features():
+    """The one line refusing a Dense over (batch, features, steps) names the layers acting on
+    each step's features that windows follow there (Softmax(axis=1), LayerNormalization(axis=1),
+    a Concatenate(axis=1) of two such sequences); a softmax of the last axis (the steps') is
+    still refused, an Activation('softmax') and Softmax() alike, as is a Concatenate joining the
+    steps (``AXIS_TWO_REFUSED``, ``test_the_refusal_of_a_reader_of_steps_on_axis_two_names_...``)."""
+    specs, _, _ = AXIS_TWO_REFUSED["dense_over_axis_two"]
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(Model.sequential((None, T, 3), specs, seed=1), _data(2), every=16)
+    said = str(err.value)
+    assert "\n" not in said
+    assert ("one acting on each step's features (Softmax(axis=1), LayerNormalization(axis=1); "
+            "Concatenate(axis=1) of two such sequences)") in said.split("; ", 1)[1], said
+
+
 @pytest.mark.parametrize("between", [[], [LayerSpec("BatchNormalization", {"axis": 1}, name="bn"),
-                                          LayerSpec("Activation", {"activation": "relu"}, name="act")]])
+                                          LayerSpec("Activation", {"activation": "relu"}, name="act")],
+                                     [LayerSpec("LayerNormalization", {"axis": 1}, name="ln"),
+                                      LayerSpec("Softmax", {"axis": 1}, name="sm")]])
 def test_a_permuted_channels_first_cnn_lstm_pass_holds_about_what_pass_bytes_says(between):
     """A long input through Permute((2, 1)) -> Conv1D(channels_first) (-> BatchNormalization(axis=1)
     -> Activation('relu')) -> MaxPooling1D(2, channels_first) -> Permute((2, 1)) -> LSTM: a step

@@ -989,8 +989,8 @@ def steps_axes(model: Model) -> dict[str, list]:
     (axis 2 channels first, else 1: a (batch, steps, ...) output; none for (batch,
     features)), a Permute's where its dims put its input's steps (a Permute((2, 1))'s on
     axis 2, where a channels_first Conv1D after it reads them), a layer acting on each
-    number alone where its inputs' are (``Layer.elementwise``: a ReLU after a channels_first
-    Conv1D holds them on axis 2 too); an ONNX graph's followed
+    number alone or on each step's features where its inputs' are (``Layer.stepwise``: a ReLU or
+    a Softmax(axis=1) after a channels_first Conv1D holds them on axis 2 too); an ONNX graph's followed
     from its inputs (axis 0 of a time-major one) op by op, as ``onnx_time.drawn_axes`` says
     (a Transpose moves them, a Conv or a pooling makes new ones on axis 2, a Relu or
     BatchNormalization keeps them, a ReduceMax over them leaves none)."""
@@ -1030,9 +1030,10 @@ def steps_axes(model: Model) -> dict[str, list]:
                 # (a Permute moves the steps where its dims put them: a Permute((2, 1))'s on
                 # axis 2, as a long input's windows hold them, ``windows._plan``)
                 axes[layer.name] = [1 + dims.index(ax)]
-            elif in_axes and all(a == 2 for a in in_axes) and ranks == [3] and layer.elementwise(2):
+            elif in_axes and all(a == 2 for a in in_axes) and ranks == [3] and layer.stepwise(2):
                 # (a Dropout, an Activation, a ReLU ... after a channels_first Conv1D: each
-                # number alone, its output's steps on axis 2 too, as ``windows._plan`` says)
+                # number alone; a Softmax(axis=1), LayerNormalization(axis=1), Concatenate(axis=1):
+                # each step's features; its output's steps on axis 2 too, as ``windows._plan`` says)
                 axes[layer.name] = [2]
     _AXES_KNOWN[model] = (key, axes)
     return axes

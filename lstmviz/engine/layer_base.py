@@ -97,6 +97,15 @@ class Layer:
         but softmax, a ReLU, a BatchNormalization of the features, an Add ... say so."""
         return False
 
+    def stepwise(self, axis: int) -> bool:
+        """Whether each step of its output is made of its inputs' same step alone, their steps
+        on ``axis`` (2 after a Permute((2, 1))), in the same order of arithmetic whatever the
+        other steps: then its output holds them there too, and a window of them gives the
+        same bits (``windows._plan`` follows it; the views draw it so). Each ``elementwise``
+        layer, and a Softmax(axis=1), LayerNormalization(axis=1) or Concatenate(axis=1) of
+        (batch, features, steps), across each step's features."""
+        return self.elementwise(axis)
+
     # -- shapes and weights -------------------------------------------------------------
     def weight_specs(self, input_shapes: list[Shape]) -> list[tuple[str, tuple, Any]]:
         """(name, shape, initializer) of each weight, in Keras' get_weights() order."""

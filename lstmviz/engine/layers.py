@@ -347,6 +347,15 @@ class Merge(Layer):
         inputs alone (not a Concatenate, which moves them)."""
         return self.class_name != "Concatenate"
 
+    def stepwise(self, axis: int) -> bool:
+        """Each ``elementwise`` merge, and a Concatenate of each step's features where the
+        steps are on ``axis``: a Concatenate(axis=1) of (batch, features, steps) sequences
+        (each number copied; not of axis 2, which joins their steps)."""
+        if self.class_name != "Concatenate":
+            return self.elementwise(axis)
+        rank = len(self.output_shapes[0]) if self.output_shapes else 0
+        return rank > axis and int(self.config.get("axis", -1)) % rank not in (0, axis)
+
     def call(self, inputs, masks, initial_state=None):
         xs = [x.astype(np.float32) for x in inputs]
         op = self.class_name

@@ -477,6 +477,41 @@ def _axes(layer, rank: int, many: bool) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _reduced(fn, x, axes: tuple[int, ...], **kw):
+    """``fn(x, axis=axes, keepdims=True, **kw)`` (np.sum, np.mean, np.max) in an order that is
+    the same at every place whatever ``x``'s other sizes and strides: NumPy sums more than 8
+    numbers pairwise only along the axis its loop runs innermost, which over axis 1 of
+    (batch, features, steps) depends on the steps' count (a window of one step summed its
+    features pairwise, the whole sequence one by one: other bits). So the reduced axes are
+    moved last, a block of places at a time copied contiguous, each place's numbers then
+    summed as a last axis is, alone in its row (a window of steps on axis 2 the whole
+    trace's to the bit, ``windows._plan``; float32 in and out)."""
+    if axes == (x.ndim - 1,):
+        return fn(x, axis=axes, keepdims=True, **kw)  # (the last axis: each row its own loop)
+    last = tuple(range(x.ndim - len(axes), x.ndim))
+    moved = np.moveaxis(x, axes, last)  # (a view: copied a block of rows at a time, so a long
+    # input's keyframe pass holds no second copy of the sequence, ``windows.pass_bytes``)
+    lead = moved.shape[:-len(axes)]
+    out = np.empty(lead + (1,) * len(axes), np.float32)  # (float32 in, float32 out: every caller's)
+    rows = max(1, _REDUCED_BLOCK // max(1, int(np.prod(moved.shape[len(lead):], dtype=np.int64))))
+    for at in np.ndindex(*lead[:-1]):
+        for r in range(0, lead[-1], rows):
+            block = np.ascontiguousarray(moved[at + (slice(r, r + rows),)])
+            out[at + (slice(r, r + rows),)] = fn(block, axis=tuple(range(1, block.ndim)), keepdims=True, **kw)
+    return np.moveaxis(out, last, axes)
+
+
+#: the numbers ``_reduced`` copies at a time (256 KB of float32)
+_REDUCED_BLOCK = 1 << 16
+
+
+def _features_alone(layer, axes: tuple[int, ...], axis: int) -> bool:
+    """Whether a layer reducing over ``axes`` (one axis, not ``axis``, where the steps are:
+    axis 1 of (batch, features, steps)) acts on each step alone, the same bits in any window
+    of them (``_reduced``)."""
+    return bool(layer.input_shapes) and len(axes) == 1 and axis not in axes
+
+
 def _param_shape(layer, shape, axes) -> tuple:
     dims = tuple(shape[a] for a in axes)
     if any(d is None for d in dims):
@@ -524,6 +559,12 @@ class LayerNormalization(L.Layer):
         return bool(self.input_shapes) and _axes(self, len(self.input_shapes[0]), True) == (
             len(self.input_shapes[0]) - 1,)
 
+    def stepwise(self, axis: int) -> bool:
+        """Normalising each step's features alone where the steps are on ``axis`` and its
+        ``axis`` names only another (a LayerNormalization(axis=1) of (batch, features,
+        steps): per sample and step, as Keras)."""
+        return bool(self.input_shapes) and _features_alone(self, _axes(self, len(self.input_shapes[0]), True), axis)
+
     def weight_specs(self, input_shapes):
         s = tuple(input_shapes[0])
         shape = _param_shape(self, s, _axes(self, len(s), True))
@@ -541,8 +582,8 @@ class LayerNormalization(L.Layer):
 
     def _parts(self, x):
         axes = _axes(self, x.ndim, True)
-        mean = np.mean(x, axis=axes, keepdims=True, dtype=np.float32)
-        var = np.mean(np.square(x - mean), axis=axes, keepdims=True, dtype=np.float32)
+        mean = _reduced(np.mean, x, axes, dtype=np.float32)
+        var = _reduced(np.mean, np.square(x - mean), axes, dtype=np.float32)
         r = np.float32(1) / np.sqrt(var + np.float32(self.epsilon))
         w = iter(self.weights)
         gamma = _broadcast(next(w), x.ndim, axes) if self.has_gamma else None
@@ -934,6 +975,12 @@ class Softmax(_ActivationLayer):
     def timewise(self) -> bool:
         return bool(self.input_shapes) and self._axes(len(self.input_shapes[0])) == (len(self.input_shapes[0]) - 1,)
 
+    def stepwise(self, axis: int) -> bool:
+        """A share of each step's features alone where the steps are on ``axis`` and its
+        ``axis`` names only another (a Softmax(axis=1) of (batch, features, steps); not the
+        default last axis, the steps' there)."""
+        return bool(self.input_shapes) and _features_alone(self, self._axes(len(self.input_shapes[0])), axis)
+
     @property
     def keeps_logits(self) -> bool:
         """Keras 3 keeps the logits of a softmax over one axis (``activations.softmax``),
@@ -955,8 +1002,8 @@ class Softmax(_ActivationLayer):
     def forward(self, x):
         x = _float(x)
         axes = self._axes(x.ndim)
-        e = np.exp(x - np.max(x, axis=axes, keepdims=True))
-        return e / np.sum(e, axis=axes, keepdims=True)
+        e = np.exp(x - np.max(x, axis=axes, keepdims=True))  # (a maximum: any order the same)
+        return e / _reduced(np.sum, e, axes)
 
     def backward(self, x, y, dy, mask):
         axes = self._axes(y.ndim)

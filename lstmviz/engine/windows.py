@@ -63,7 +63,10 @@ pooling reading them on axis 2 is followed as a channels_last one, its window tu
 contiguous copy, so the same BLAS calls as the whole trace's chunks). A layer acting on
 each number alone between them (``Layer.elementwise``: a Dropout, an Activation but
 softmax, a ReLU, a BatchNormalization(axis=1); an Add of two such sequences) holds the
-steps on axis 2 too: its window of them is the whole's, number for number. A
+steps on axis 2 too: its window of them is the whole's, number for number; so does one
+acting on each step's features alone (``Layer.stepwise``: a Softmax(axis=1), a
+LayerNormalization(axis=1), their sums over axis 1 in one order at every step,
+``layers_more._reduced``; a Concatenate(axis=1) of two such sequences). A
 channels_first one over steps on axis 1 (no Permute before it: it steps over each step's
 features) is refused in one line, as is any other layer reading steps on axis 2 (a
 recurrent layer with no Permute((2, 1)) back, a Dense or a softmax over the last axis,
@@ -350,7 +353,7 @@ def full_trace_bytes(model, batch: int, steps: int) -> int:
 def _steps_on_two(model) -> dict[str, bool]:
     """Per Keras layer, whether its (first) output holds the steps on axis 2: a
     Permute((2, 1)) over a sequence, the channels_first Conv1D and poolings after it and
-    the layers acting on each number alone between them (as ``_plan`` follows them,
+    the layers acting on each step alone between them (as ``_plan`` follows them,
     without refusing anything), for counting a step's floats."""
     got: dict[str, bool] = {}
     for node in model.nodes:
@@ -359,7 +362,7 @@ def _steps_on_two(model) -> dict[str, bool]:
         if isinstance(layer, Permute) and len(layer.dims) >= 2:
             two = layer.dims.index(2 if two else 1) == 1
         elif not (layer.class_name in CONV_CLASSES and layer.channels_first) and not (
-                layer.elementwise(2) and all(got.get(r.layer, False) for r in node.inbound)):
+                layer.stepwise(2) and all(got.get(r.layer, False) for r in node.inbound)):
             two = False
         got[layer.name] = two
     return got
@@ -498,6 +501,11 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
             here += max(costs) if stacked else sum(costs)
         else:
             here = 2 * sizes[name]  # (the output and a temporary: x @ kernel, then its activation)
+            if node.layer.class_name == "LayerNormalization":
+                # (two: x - mean and its square for the variance, then gamma / sqrt(var + eps)
+                # and -mean times it at every place beside the output: 3.06 x its output over
+                # 30,000 steps of 32 features, tracemalloc)
+                here = 3 * sizes[name]
             if masked and node.layer.class_name == "GlobalAveragePooling1D" and node.layer.reduces_steps:
                 # (its mean over the unmasked steps: its input with 0 at the masked ones, the
                 # mask as floats; a GlobalMaxPooling1D makes its output alone)
@@ -685,10 +693,14 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # ``conv.window``; its own time axis, ``_clocks``)
             seq[layer.name], axes[layer.name], tags[layer.name] = [True], [2], [None]
             continue
-        if ins and all(has and ax == 2 for has, ax in zip(ins, in_axes)) and layer.elementwise(2):
+        if ins and all(has and ax == 2 for has, ax in zip(ins, in_axes)) and layer.stepwise(2):
             # (a Dropout, an Activation but softmax, a ReLU, a BatchNormalization of the
-            # features, an Add of two such sequences ...: each number alone, so its output
-            # holds the steps on axis 2 too, and a window's steps are the whole's)
+            # features, an Add of two such sequences ...: each number alone; a Softmax(axis=1),
+            # a LayerNormalization(axis=1), a Concatenate(axis=1) of two such sequences: each
+            # step's features alone, summed in one order at every step (``layers_more._reduced``:
+            # NumPy's own order over axis 1 changed with the steps' count, a one-step window's
+            # sums were other bits); so its output holds the steps on axis 2 too, and a window's
+            # steps are the whole's. A softmax of the last axis shares the steps: refused below)
             seq[layer.name], axes[layer.name], tags[layer.name] = [True], [2], [None]
             continue
         if any(has and ax == 2 for has, ax in zip(ins, in_axes)):
@@ -702,8 +714,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 "sequence is traced by windows through one only by a Conv1D or pooling of data_format "
                 "'channels_first', a layer acting on each number alone (Dropout, Activation but softmax "
                 "and log_softmax, ReLU, LeakyReLU, ELU, BatchNormalization(axis=1); Add, Subtract, Multiply, "
-                "Average, Maximum, Minimum of two such sequences) or a Permute((2, 1)) putting the steps back "
-                "on axis 1")
+                "Average, Maximum, Minimum of two such sequences), one acting on each step's features "
+                "(Softmax(axis=1), LayerNormalization(axis=1); Concatenate(axis=1) of two such sequences) or "
+                "a Permute((2, 1)) putting the steps back on axis 1")
         if any(has and ax != 1 for has, ax in zip(ins, in_axes)):
             raise LstmvizError(
                 f"{name} reads a sequence whose steps are on its first axis (time, batch, ...); "
