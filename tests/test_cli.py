@@ -1093,6 +1093,54 @@ def test_trace_steps_through_layers_acting_on_each_number_between_channels_first
         np.testing.assert_array_equal(npz["output"], full["output"])
 
 
+@pytest.mark.parametrize("steps", ["100:150", "159:", ":17", "15:16", "31:49"])
+def test_trace_steps_through_layers_acting_on_each_steps_features_of_a_real_keras_file(tmp_path, capsys, steps):
+    """A real Keras 3 file (tests/fixtures/k3_cf_stepwise_lstm, scripts/make_cf_stepwise_fixture.py):
+    Permute((2, 1)) -> Conv1D(12, channels_first) -> LayerNormalization(axis=1) -> Softmax(axis=1),
+    Concatenate(axis=1) of it and another channels_first Conv1D -> MaxPooling1D(2, channels_first)
+    -> Permute((2, 1)) -> LSTM over 160 steps was refused with '--steps' at the LayerNormalization.
+    The full trace is Keras' numbers (atol 1e-5); every array of the window file the full
+    trace's to the bit, sliced on the axis holding its steps (2 before the Permute back), each
+    layer in its own steps (80 after the pooling)."""
+    import lstmviz
+    from lstmviz.engine.windows import clock_window, layer_clocks, window_axes
+    from tests.helpers import FIXTURES
+
+    case = FIXTURES / "k3_cf_stepwise_lstm"
+    model = lstmviz.load(case / "model.keras")
+    x = np.load(case / "x.npy")
+    full_trace = model.trace(x)
+    with np.load(case / "expected.npz") as want:
+        np.testing.assert_allclose(full_trace.output, want["output"], atol=1e-5)
+        for name in ("ln", "cat"):
+            np.testing.assert_allclose(full_trace[name].output, want[f"layer:{name}"], atol=1e-5)
+    full = full_trace.flat()
+    out = tmp_path / "w.npz"
+    rc, stdout, err = call(capsys, "trace", case / "model.keras", "--input", case / "x.npy", "--out", out,
+                           "--steps", steps)
+    assert rc == 0, err
+    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "160")))
+    assert f"(window {a}:{b})" in stdout
+    clocks, axes = layer_clocks(model, [x]), window_axes(model, [x])
+    assert {k: clocks[k][0] for k in ("sm", "cat", "lstm")} == {"sm": 160, "cat": 160, "lstm": 80}
+    on_two = ["p1", "conv", "ln", "sm", "conv2", "cat", "pool"]
+    assert [k for k in axes if axes[k] == [2]] == on_two
+    with np.load(out) as npz:
+        assert npz["lstmviz:steps"].tolist() == [a, b, 160]
+        compared = 0
+        for key, whole in full.items():
+            layer = key.split("/")[0]
+            if key == "output" or key.startswith("lstmviz:") or "/initial_" in key:
+                continue
+            lo, hi = clock_window(clocks, 160, layer, a, b)
+            ax = 2 if layer in on_two else 1
+            assert npz[key].shape[ax] == hi - lo, key
+            np.testing.assert_array_equal(npz[key], np.take(whole, np.arange(lo, hi), axis=ax), err_msg=key)
+            compared += 1
+        assert compared >= 14
+        np.testing.assert_array_equal(npz["output"], full["output"])
+
+
 @pytest.mark.parametrize("steps", ["1234:1301", "2990:", ":17"])
 def test_trace_steps_through_a_text_classifiers_global_pooling(tmp_path, capsys, steps):
     """The usual text classifier's head, Embedding -> LSTM(return_sequences) ->

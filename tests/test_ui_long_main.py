@@ -3158,6 +3158,58 @@ def test_a_real_keras_cnn_with_layers_acting_on_each_number_opens_a_long_input_f
         dispose(w)
 
 
+def test_a_real_keras_cnn_with_layers_acting_on_each_steps_features_opens_a_long_input_file(
+        qapp, qtbot, monkeypatch, tmp_path):
+    """tests/fixtures/k3_cf_stepwise_lstm (Keras 3: Permute((2, 1)) -> Conv1D(12, channels_first)
+    -> LayerNormalization(axis=1) -> Softmax(axis=1), Concatenate(axis=1) of it and another
+    Conv1D -> MaxPooling1D -> Permute((2, 1)) -> LSTM) opened as a file, then File > Open a long
+    input's .npy of 3,000 steps (beyond a small trace budget): not refused, its windows' Over
+    time heatmaps of the Softmax and the Concatenate (their 12 and 15 features as rows, the
+    input's steps as columns: ``cell_ref.steps_axes``) and the LSTM's cell state are the whole
+    trace's steps, to the bit, wherever the player seeks."""
+    from helpers import FIXTURES
+    from lstmviz.app.cell_ref import steps_axes
+    from lstmviz.ui.app import dispose, make_window
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    path = FIXTURES / "k3_cf_stepwise_lstm" / "model.keras"
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 40.0), np.cos(t / 333.0), np.sign(np.sin(t / 97.0))], -1).astype(np.float32)
+    npy = tmp_path / "long.npy"
+    np.save(npy, x)
+    w = make_window(str(path), quiet=True)
+    try:
+        w.resize(1400, 900)
+        w.show()
+        qtbot.waitExposed(w)
+        state = w.state
+        full = state.model.trace(x[None])
+        assert {k: steps_axes(state.model)[k] for k in ("ln", "sm", "cat", "lstm")} == {
+            "ln": [2], "sm": [2], "cat": [2], "lstm": [1]}
+        view = _tab(w, "Over time")
+        assert w.open_long(npy)
+        seq = state.long
+        assert seq is not None and state.error is None
+        assert w.long_runner.wait(120)
+        seq.wait_prefetch()
+        for name, key, rows, steps in (("sm", "y", 12, (2222, 9, T - 1)), ("cat", "y", 15, (1111, 0, T - 1)),
+                                       ("lstm", "c", 4, (600, T // 2 - 1))):
+            state.set_cursor(layer=name)
+            for step in steps:
+                state.set_cursor(step=step)
+                assert state.cursor.step == step
+                qtbot.waitUntil(lambda: seq.deferred is None and state.trace.end - state.trace.start == min(
+                    seq.window, T - state.trace.start), timeout=60_000)
+                QtWidgets.QApplication.processEvents()
+                rec = state.trace.layers[name]
+                img = next(s for s in view.slots if s.key == key).image.image
+                assert img.shape[0] == rows and rec.start <= step < rec.start + img.shape[1], (name, step)
+                whole = full[name].output[0] if key == "y" else full[name].steps[key][0].T
+                np.testing.assert_array_equal(img, whole[:, rec.start:rec.start + img.shape[1]])
+    finally:
+        dispose(w)
+
+
 @pytest.mark.parametrize("between", [(), (("BatchNormalization", {"axis": 1}, "bn"),
                                           ("Dropout", {"rate": 0.5}, "drop"),
                                           ("ReLU", {"negative_slope": 0.1}, "relu"))])
