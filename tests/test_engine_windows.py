@@ -2348,6 +2348,28 @@ def test_windows_through_layers_acting_on_each_steps_features_over_axis_two_equa
         assert _same_own_steps(full, wt.window(a, b, of="l"), wt, a, b, of="l") > 0, (a, b)
 
 
+def test_the_views_hold_the_steps_where_windows_do_after_a_permute_of_four_axes():
+    """A Permute((2, 1, 3)) of (batch, steps, 10, 3) puts the steps on axis 2, and a Softmax(axis=1)
+    and a ReLU after it keep them there in a long input's windows (each window the trace's to the
+    bit); ``cell_ref.steps_axes`` says the same axes for every layer (it took a 4-D output's
+    steps on axis 1 after the Permute: the Softmax's 10 rows as steps, and the Permute back's
+    steps on axis 2)."""
+    from lstmviz.app.cell_ref import steps_axes
+
+    model = Model.sequential((None, None, 10, 3), [
+        LayerSpec("Permute", {"dims": [2, 1, 3]}, name="p1"), LayerSpec("Softmax", {"axis": 1}, name="sm"),
+        LayerSpec("ReLU", {}, name="r"), LayerSpec("Permute", {"dims": [2, 1, 3]}, name="p2")], seed=0)
+    x = np.random.default_rng(0).standard_normal((2, T, 10, 3)).astype(np.float32)
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=16)
+    assert {k: wt._axes[k] for k in ("p1", "sm", "r", "p2")} == {"p1": [2], "sm": [2], "r": [2], "p2": [1]}
+    assert steps_axes(model) == wt._axes
+    for a, b in [(0, 1), (15, 17), (3, 140)]:
+        win = wt.window(a, b)
+        for name in ("p1", "sm", "r"):
+            assert np.array_equal(win[name].output, full[name].output[:, :, a:b]), (name, a, b)
+
+
 def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_the_layers_of_each_steps_features():
     """The one line refusing a Dense over (batch, features, steps) names the layers acting on
     each step's features that windows follow there (Softmax(axis=1), LayerNormalization(axis=1),
