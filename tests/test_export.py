@@ -275,6 +275,7 @@ def test_an_svg_leaves_out_the_hints_for_the_mouse_the_window_shows(window, tmp_
     """A picture for a slide said "click a bar to pick its unit", "hover a weight to read
     it": every export leaves the hints out (one mechanism: labels mark them, the export
     hides them) and the window shows them again."""
+    window.resize(1700, 900)  # (headers on one line with their hints: where one would cost a line, it gives way)
     window.state.set_cursor(step=2)
     widget = ex.target_widget(window, view)
     QtWidgets.QApplication.processEvents()

@@ -2228,3 +2228,74 @@ def test_the_colour_bars_label_round_values_while_presenting(qapp, demo):
     finally:
         dispose(w)
         th.apply("dark", qapp)
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1024, 768), (1280, 720)])
+def test_the_views_headers_keep_one_line_with_the_mouse_hints_shown(make_window, size):
+    """Presenting at 800 x 600 and 1024 x 768, "· click a heatmap to pick a step and unit"
+    and "· click a bar to pick its unit" took Over time's and the Cell view's header onto a
+    second line (46 and 54 px), the plots below a line lower. A hint gives way where it
+    would take a line (its words then in the header's tooltip), and is shown where it fits
+    (1280 x 720): every view's header one line of its font, hints shown (not an export)."""
+    from lstmviz.ui.labels import HINT_OPEN, hints_shown, without_hints
+
+    w = make_window(size)
+    assert w.open_file(DEMO)
+    p = present_on(w, *size)
+    w.resize(*size)
+    settle()
+    assert hints_shown() and (w.width(), w.height()) == size
+    seen = {}
+    for title in ("Unrolled", "Cell", "Over time"):
+        k = next(i for i, v in enumerate(w.views) if v.title == title)
+        w.tabs.setCurrentIndex(k)
+        for step in (0, 39):  # (the first step and the last: the widest numbers)
+            w.state.set_cursor(step=step)
+            settle()
+            header = w.views[k].header
+            assert header.isVisible() and header.text(), (title, step)
+            assert header.height() == header.line_height(), (title, step, header.height(), header.line_height())
+            hinted = HINT_OPEN in header.text()
+            shown = HINT_OPEN in header.label.text()
+            if hinted and not shown:  # (given way: the tooltip says it)
+                assert header.toolTip().startswith("click ") and header.toolTip() in header.text(), header.toolTip()
+            seen[title] = (hinted, shown)
+            assert without_hints(header.text()) != ""
+    # (the test measures something: Over time's and the Cell view's headers hold a hint)
+    assert seen["Over time"][0] and seen["Cell"][0], seen
+    if size == (1280, 720):  # (where it fits, the hint is shown)
+        assert seen["Over time"][1] and seen["Cell"][1], seen
+    p.leave()
+
+
+def test_a_hint_that_would_take_a_line_gives_way_and_comes_back_where_it_fits(qtbot):
+    """A ``QuietLabel`` whose text with its hint wraps where the text alone does not shows
+    the text alone (one line), its hint in the tooltip; wider, the hint again, no tooltip.
+    Steady while only the numbers change: at that width the hint stays away at step 7."""
+    from lstmviz.ui.labels import QuietLabel, hint
+
+    holder = QtWidgets.QWidget()
+    qtbot.addWidget(holder)
+    QtWidgets.QVBoxLayout(holder).addWidget(label := QuietLabel())
+    holder.layout().setContentsMargins(0, 0, 0, 0)
+    holder.show()
+    qtbot.waitExposed(holder)
+    text = "<b>lstm</b> · step <b>t = {}</b> · unit 0"
+    label.setText(text.format(0) + hint("click a heatmap to pick a step and unit"))
+    doc = QtGui.QTextDocument()
+    doc.setDefaultFont(label.label.font())
+    doc.setDocumentMargin(0)
+    doc.setHtml(text.format(0))
+    alone = doc.idealWidth()
+    holder.resize(round(alone) + 40, 300)  # (the text fits, not with its hint)
+    settle()
+    assert label.height() == label.line_height()
+    assert "click" not in label.label.text() and label.toolTip() == "click a heatmap to pick a step and unit"
+    label.setText(text.format(7) + hint("click a heatmap to pick a step and unit"))
+    settle()
+    assert "click" not in label.label.text() and label.height() == label.line_height()
+    holder.resize(round(alone) + 600, 300)
+    settle()
+    assert "click a heatmap" in label.label.text() and label.toolTip() == ""
+    assert label.height() == label.line_height()
+

@@ -748,6 +748,14 @@ def bound_numbers(html: str) -> str:
     return "".join(spaces.get(k, c) for k, c in enumerate(html))
 
 
+def _blocks(doc: QtGui.QTextDocument):
+    """The text blocks (paragraphs) of ``doc``, laid out, in order."""
+    block = doc.begin()
+    while block.isValid():
+        yield block
+        block = block.next()
+
+
 def _tabular_digits(font: QtGui.QFont) -> bool:
     """Whether every digit is as wide as the others in ``font`` and its bold face."""
     key = font.toString()
@@ -820,6 +828,14 @@ class QuietLabel(QtWidgets.QWidget):
         self._tallest: dict[tuple, int] = {}
         self._text = ""  # the text given (the label shows it without hints in an export)
         self._shown = ""  # what it shows of it: without hints while they are hidden, numbers bound to their words
+        self._hinted = ""  # the text as shown with its hints (while shown), and without them
+        self._bare = ""
+        #: (width, font, text with 0 for every digit) -> whether its hints would take a line
+        self._hint_costs: dict[tuple, bool] = {}
+        #: (width, font, text with one token for every number) where the hints gave way: they
+        #: stay away while only the numbers change (a hint that came and went at the steps
+        #: whose numbers are wider moved the plots below at each)
+        self._hints_away: set[tuple] = set()
         self._short = ""  # the text's short form given (``setText(short=)``), and as shown
         self._short_shown = ""
         self._widest = ""  # the text at the widest numbers it will show (``set_widest``)
@@ -856,8 +872,10 @@ class QuietLabel(QtWidgets.QWidget):
     def _show(self) -> None:
         shown = bound_numbers(shown_text(self._text))
         short = bound_numbers(shown_text(self._short)) if self._short else ""
-        if shown != self._shown or short != self._short_shown:
-            self._shown, self._short_shown = shown, short
+        if shown != self._hinted or short != self._short_shown:
+            self._hinted, self._short_shown = shown, short
+            self._bare = bound_numbers(without_hints(self._text)) if HINT_OPEN in shown else shown
+            self._shown = shown
             self.label.setText(shown)
             if self.isVisible():  # a hidden view (another tab) is measured when shown
                 self._fit()
@@ -876,6 +894,7 @@ class QuietLabel(QtWidgets.QWidget):
     def _fit(self) -> None:
         self._unfit = False
         w = max(1, self.width())
+        self._shown = self._bare if self._hints_cost_a_line(w) else self._hinted
         if self.label.text() != self._shown:  # (it showed the lines that fitted: measure it whole)
             self.label.setText(self._shown)
         # A step's text differs from the last one's in its digits only: where every digit
@@ -942,10 +961,50 @@ class QuietLabel(QtWidgets.QWidget):
                 self._elide(w, self.height(), self._short_shown)
         elif cut:
             self._elide(w, self.height(), self._shown)
-        # (the whole text where it ends in "…", as it was given: its spaces plain, read as spaces)
-        tip = shown_text(self._text) if cut else ""
+        # (the whole text where it ends in "…", as it was given: its spaces plain, read as
+        # spaces; where its hints gave way, they: ``_hints_cost_a_line``)
+        tip = shown_text(self._text) if cut else self._hints_said()
         if self.toolTip() != tip:
             self.setToolTip(tip)
+
+    def _hints_cost_a_line(self, w: int) -> bool:
+        """Whether the text's hints for the mouse (``hint``) would take a line of their own
+        at width ``w``: then it shows them not, and its tooltip says them (presenting at
+        800 x 600 and 1024 x 768, "· click a heatmap to pick a step and unit" took Over
+        time's and the Cell view's header onto a second line, the heatmaps and charts
+        below a line lower). Steady while only the numbers change: where they gave way,
+        they stay away at that width and font."""
+        if self._bare == self._hinted:
+            return False
+        font = self.label.font()
+        steady = (w, font.key(), _NUMBER.sub("0", self._bare))
+        if steady in self._hints_away:
+            return True
+        key = (w, font.key(), _DIGITS.sub("0", self._hinted))
+        cost = self._hint_costs.get(key)
+        if cost is None:
+            texts = [(self._hinted, self._bare)]
+            widest = bound_numbers(shown_text(self._widest)) if self._widest else ""
+            if widest and _NUMBER.sub("0", widest) == _NUMBER.sub("0", self._hinted):
+                texts.append((widest, bound_numbers(without_hints(self._widest))))  # (the steps to come)
+            # (where even with its hints the text takes more than ``max_lines``, it shows its
+            # short form, which has none: shown whole without them, it took a line more)
+            cost = any(self._lines_of(bare, w) < lines and not (self.max_lines and lines > self.max_lines)
+                       for lines, bare in ((self._lines_of(h, w), b) for h, b in texts))
+            if len(self._hint_costs) > 64:
+                self._hint_costs.clear()
+            self._hint_costs[key] = cost
+        if cost:
+            if len(self._hints_away) > 64:
+                self._hints_away.clear()
+            self._hints_away.add(steady)
+        return cost
+
+    def _lines_of(self, html: str, w: int) -> int:
+        """The lines ``html`` takes at width ``w``, laid out as the label lays it out."""
+        doc = self._document(html, w)
+        doc.size()  # (laid out: its blocks' line counts are 0 before)
+        return sum(block.layout().lineCount() for block in _blocks(doc))
 
     def _short_laid_out(self, w: int) -> float:
         """The short form's height at width ``w`` as the label lays it out (``_document``),
@@ -962,6 +1021,15 @@ class QuietLabel(QtWidgets.QWidget):
                     self._short_laid.clear()
                 self._short_laid[key] = h
         return h
+
+    def _hints_said(self) -> str:
+        """The hints the label leaves out where they would take a line (``_hints_cost_a_line``),
+        in plain words for its tooltip; "" where it shows them or there are none."""
+        if self._shown == self._hinted:
+            return ""
+        said = [QtGui.QTextDocumentFragment.fromHtml(h).toPlainText().strip(" ·\u00a0")
+                for h in _HINTS.findall(self._hinted)]
+        return "; ".join(s for s in said if s)
 
     def _elide(self, w: int, room: int, html: str) -> None:
         """Show the lines of ``html`` that fit in ``room`` px at width ``w``, the last one
