@@ -2299,3 +2299,37 @@ def test_a_hint_that_would_take_a_line_gives_way_and_comes_back_where_it_fits(qt
     assert "click a heatmap" in label.label.text() and label.toolTip() == ""
     assert label.height() == label.line_height()
 
+
+@pytest.mark.parametrize("case", ["demo", "k3_gru_reset_after"])
+def test_over_times_heatmaps_never_shrink_as_the_window_grows(make_window, case):
+    """Presenting on a 1024-wide projector, a window grown 4 px at a time across the height
+    where Over time's rows go from compact (shared step axes, tight margins) to each with
+    its own step axes: the images were 95 px just below it and 71 px just above (a window
+    grown, its heatmaps shrunk). Compact rows' images now stop at ``COMPACT_MOST``, what the
+    rows with their own axes keep when they come back: at every height the images are at
+    least as tall as at the height before, and alike; both kinds of rows are seen."""
+    from pathlib import Path
+
+    from lstmviz.ui.views import over_time
+
+    w = make_window((1024, 768))
+    assert w.open_file(DEMO if case == "demo" else Path(__file__).parent / "fixtures" / case / "model.keras")
+    p = present_on(w, 1024, 768)
+    w.tabs.setCurrentIndex(2)
+    view = w.views[2]
+    before, kinds = 0.0, []
+    for height in range(540, 740, 4):
+        w.resize(1024, height)
+        for _ in range(3):
+            settle()
+        assert w.height() == height
+        shown = [slot for slot in view.slots if slot.widget.isVisible()]
+        images = [slot.plot.vb.height() for slot in shown]
+        assert max(images) - min(images) <= 2, (height, images)
+        assert min(images) >= before, (height, images, before, view.compact)
+        if view.compact:
+            assert max(images) <= over_time.COMPACT_MOST + 1, (height, images)
+        before = min(images)
+        kinds.append(view.compact)
+    assert True in kinds and False in kinds and kinds == sorted(kinds, reverse=True), kinds  # (compact, then not)
+    p.leave()

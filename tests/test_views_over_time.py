@@ -1762,7 +1762,8 @@ def test_a_grid_axis_makes_the_specs_of_pyqtgraph(qtbot, height, lo, hi, alpha):
 def test_compact_heatmap_rows_in_a_short_window_and_alike_rows_again_when_it_grows(make_window):
     """A window (dark theme, beside the side panel) shortened until an image with its own
     step axis and margins would keep under ``COMPACT_BELOW`` px: the rows share the last
-    row's step axes, their images alike and 26 px taller than that; grown again past it, every
+    row's step axes, their images alike and up to 26 px taller than that, ``COMPACT_MOST``
+    at most (what the rows keep when their axes come back); grown again past it, every
     heatmap has its step axis back and the two rows' images are alike (a pyqtgraph view
     hints its present size: the rows kept the compact rows' unlike heights, images 60 and
     83 px at 1000 x 710)."""
@@ -1783,10 +1784,11 @@ def test_compact_heatmap_rows_in_a_short_window_and_alike_rows_again_when_it_gro
         assert max(images) - min(images) <= 2, (height, images)
         axes = [slot.plot.getAxis("bottom").isVisible() for slot in shown]
         if view.compact:
-            # (each its share of the step axes' row and of the margins: 26 px more)
+            # (each its share of the step axes' row and of the margins: up to 26 px more)
             full = view._full_image()
             assert axes == [False] * 3 + [True] * 3 and full < over_time.COMPACT_BELOW + over_time.ROOM_SLACK
-            assert min(images) >= full + 20, (height, images, full)
+            assert min(images) >= min(full + 20, over_time.COMPACT_MOST), (height, images, full)
+            assert max(images) <= over_time.COMPACT_MOST + 1, (height, images, full)
         else:
             assert all(axes) and view._full_image() >= over_time.COMPACT_BELOW, height
         seen.add(view.compact)

@@ -218,7 +218,7 @@ STACK_ROOM = 30
 #: margins would keep fewer than this many pixels (presenting on an 800 x 600 projector:
 #: 44 px, 5.5 a unit of 8 for a hall to tell apart): only the last row's step axes, which
 #: the rows above share (the same steps, the same columns: the curves' below too), and
-#: the margins above and below ``MARGIN_TIGHT`` (``compact``: the images 70 px); back
+#: the margins above and below ``MARGIN_TIGHT`` (``compact``: the images 68 px, ``COMPACT_MOST``); back
 #: ``ROOM_SLACK`` px past it
 COMPACT_BELOW = 64
 #: a heatmap widget's margins (pyqtgraph's), and the least it keeps where its image would
@@ -227,6 +227,13 @@ MARGIN, MARGIN_TIGHT = 9, 2
 IMAGE_MIN_WIDE = 60
 #: pixels more the image must have before the margins and the rows' label come back
 ROOM_SLACK = 4
+#: the tallest image of compact rows: what the rows with their own step axes and margins
+#: keep at the least (``COMPACT_BELOW``, and ``ROOM_SLACK`` more before they come back),
+#: so that growing the window never shrinks the images (presenting at 1024 x 662 compact
+#: rows' images were 95 px; at 1024 x 668, each row with its own step axes, 71); a
+#: compact row's room past it stands above and below its heatmap (``_Heatmap.fit_room``),
+#: the curves' share as ever
+COMPACT_MOST = COMPACT_BELOW + ROOM_SLACK
 
 
 def _refit_central(widget: pg.GraphicsView) -> None:
@@ -257,6 +264,8 @@ class _Heatmap:
         self.tight = False
         self._label_room = 0.0  # (the width the rows' label took before it went)
         self._tight_high = False  # (the margins above and below too)
+        #: in compact rows, the room past ``COMPACT_MOST`` of image, above and below it (``fit_room``)
+        self._pad = (0, 0)
         self._bar_margins: tuple | None = None  # (the colour bar's own, before)
         def refit(_vb) -> None:
             self.fit_room()
@@ -381,12 +390,12 @@ class _Heatmap:
             return
         self.fit_unit_labels()
         layout = self.widget.ci.layout
-        left, top, _, _ = layout.getContentsMargins()
+        left, top, _, bottom = layout.getContentsMargins()
         # (what the rows' label gave, or above a strip what the left axis gave)
         given = float(self.left_width(False) - self.left_width(True)) if self.strip.shown else self._label_room
         wide = vb.width() - 2 * (MARGIN - left) - (given if self.tight else 0.0)
         # (in compact rows the margins above and below are tight by design: not given way)
-        high = vb.height() - 2 * ((MARGIN_TIGHT if self.view.compact else MARGIN) - top)
+        high = vb.height() - 2 * (MARGIN_TIGHT if self.view.compact else MARGIN) + top + bottom
         slack = ROOM_SLACK if self.tight else 0
         sides = not self.strip.shown  # (the height too)
         short = high < IMAGE_MIN + (ROOM_SLACK if self._tight_high else 0)
@@ -395,8 +404,14 @@ class _Heatmap:
         # give way too: at 760 x 540 they left a long input's images 24 px of 34
         tight_high = tight if sides else short and self.strip.bare
         tight_high = tight_high or self.view.compact  # (rows sharing their step axes: no room between)
-        if (tight, tight_high) == (self.tight, self._tight_high):
+        # compact rows' images no taller than the rows with their own step axes and margins
+        # give them where those come back (``COMPACT_MOST``): the rest of a row's height
+        # stands above and below the heatmap; growing the window never shrinks the images
+        extra = max(0, math.floor(high - COMPACT_MOST)) if self.view.compact and sides else 0
+        pad = (extra // 2, extra - extra // 2)  # (above, below: the image at COMPACT_MOST to the pixel)
+        if (tight, tight_high, pad) == (self.tight, self._tight_high, self._pad):
             return
+        self._pad = pad
         axis = self.plot.getAxis("left")
         if tight and not self.tight:
             self._label_room = label_share(axis) if axis.fixedWidth is None else 0.0
@@ -404,7 +419,7 @@ class _Heatmap:
         self.fit_left()
         m = MARGIN_TIGHT if tight else MARGIN
         h = MARGIN_TIGHT if self._tight_high else MARGIN
-        layout.setContentsMargins(m, h, m, h)
+        layout.setContentsMargins(m, h + pad[0], m, h + pad[1])
         self.fit_unit_labels()
         later(self.widget, _refit_central)
         # the colour bar keeps room above and below for its end labels, half of each stands
@@ -414,8 +429,10 @@ class _Heatmap:
             self._bar_margins = bar.getContentsMargins()
         if self._tight_high:
             font = self.colorbar.axis.style.get("tickFont") or self.colorbar.axis.font()
-            half = max(1.0, math.ceil(QtGui.QFontMetricsF(font).height() / 2) - h)
-            bar.setContentsMargins(self._bar_margins[0], half, self._bar_margins[2], half)
+            half = math.ceil(QtGui.QFontMetricsF(font).height() / 2) - h
+            # (less where a compact row's room stands above and below: the bar as tall as the image)
+            bar.setContentsMargins(self._bar_margins[0], max(1.0, half - pad[0]),
+                                   self._bar_margins[2], max(1.0, half - pad[1]))
         else:
             bar.setContentsMargins(*self._bar_margins)
         self.fit_label()
