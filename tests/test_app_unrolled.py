@@ -540,3 +540,27 @@ def test_cropping_padding_and_upsampling_are_linked_to_the_steps_they_read_in_a_
         pad_first = trace["pad"].start if first else 0
         ups = [((up_first + t) // 2 - pad_first, t) for t in range(rows["up"].T)]
         assert rows["up"].links == [(i, t) for i, t in ups if 0 <= i < rows["pad"].T], first
+
+
+def test_blocks_beside_their_source_stand_a_level_apart_the_farthest_lowest():
+    """k3_around_rnn: a GlobalMaxPooling1D(keepdims), a Cropping1D, a ZeroPadding1D and an
+    UpSampling1D read the LSTM, each on a time axis of its own: their four blocks stood
+    side by side on the level above the LSTM, and its connections into them ran nearly
+    level over one another along their bottom edges. They stand a level apart now, the
+    farthest from the LSTM's block lowest, within the levels the LSTM's own block has (the
+    drawing no taller); a seq2seq's encoder and decoder still share their level."""
+    case = FIXTURES / "k3_around_rnn"
+    model = lstmviz.load(case / "model.keras", isolate=False)
+    xs = read_inputs(case)
+    lay = layout(model, model.trace(xs), xs)
+    rows = {r.key: r for r in lay.rows}
+    lstm = rows["lstm"]
+    beside = sorted((r for r in lay.rows if r.sources == ["lstm"] and r.domain != lstm.domain),
+                    key=lambda r: r.offset)
+    assert [r.key for r in beside] == ["gmp_keep", "crop", "pad", "up"], [r.key for r in beside]
+    ys = [r.y for r in beside]
+    assert ys == sorted(ys, reverse=True) and len(set(ys)) == len(ys), ys  # (the farthest lowest)
+    assert beside[-1].y == lstm.y + ROW_H + ROW_GAP  # (the farthest on the level just above)
+    own = max(r.y for r in lay.rows if r.domain == lstm.domain)
+    assert max(ys) <= own and lay.top == own + ROW_H + ROW_GAP
+    # (the seq2seq's encoder and decoder: test_a_seq2seq_gets_one_block_of_columns_per_time_axis)

@@ -91,7 +91,7 @@ def test_k3_around_rnn_lets_the_window_fit_800_px(open_fixture):
     least width held "gap (once) (+5 more)" among the rows' names, and the window needed
     812 px. Where keeping "(+5 more)" would leave the cells less than STEP_LEAST px a step,
     the name goes without it (that level's other rows are named over their blocks), and the
-    view's least width counts the names so; wide, the name says its "(+5 more)" again."""
+    view's least width counts the names so; wide, the name says its other rows again."""
     from lstmviz.ui.views.unrolled import STEP_LEAST, STEPS_HELD
 
     w, view = open_fixture("k3_around_rnn")
@@ -107,4 +107,8 @@ def test_k3_around_rnn_lets_the_window_fit_800_px(open_fixture):
     assert view.vb.width() >= STEP_LEAST * min(x1 - x0, STEPS_HELD) - 1
     w.resize(1600, 1000)
     settle(8)
-    assert any(text.endswith("(+4 more)") for _, text in view.plot.getAxis("left")._tickLevels[0])
+    # wide, the name says its other rows again (the blocks beside the LSTM a level apart,
+    # app.unrolled._stagger: each of those levels names its two rows, where one level said
+    # "gap (once) (+4 more)")
+    names = [text for _, text in view.plot.getAxis("left")._tickLevels[0]]
+    assert "gap (once)  [0] · up  [0]" in names and "ln  [0] · gmp_keep  [0]" in names, names

@@ -185,7 +185,7 @@ def test_the_layers_one_layer_feeds_branch_off_one_lane(view):
 
 def test_connections_into_a_block_far_along_go_to_its_first_and_last_steps(view):
     """k3_around_rnn: the LSTM's 6 steps feed a Cropping1D, a ZeroPadding1D and an
-    UpSampling1D whose blocks stand 12 to 45 columns to its right, on a level just above:
+    UpSampling1D whose blocks stand 12 to 45 columns to its right, then all on the level just above:
     their 33 lines, nearly level and side by side, were one black wedge across the view. A
     block whose first column lies more than FAN_REACH columns past its source gets lines to
     its first and last steps only (a RepeatVector's fan beside its encoder stays whole:
@@ -209,7 +209,9 @@ def test_connections_into_a_block_far_along_go_to_its_first_and_last_steps(view)
         reads = model.get_layer(r.layer).read_steps(lstm.T)[:, 0]
         linked = np.flatnonzero(reads >= 0)
         assert ends == {r.offset + linked[0], r.offset + linked[-1]}, (r.key, sorted(ends))
-        starts = {x[k] for k in range(0, len(x), 2) if x[k + 1] in ends and y[k + 1] == pytest.approx(r.y - ROW_H / 2)}
+        # (a line bent on its way, into a block a level further up: from the segment before it)
+        starts = {x[k - 2] if k >= 2 and (x[k], y[k]) == (x[k - 1], y[k - 1]) else x[k] for k in range(0, len(x), 2)
+                  if x[k + 1] in ends and y[k + 1] == pytest.approx(r.y - ROW_H / 2)}
         assert starts == {lstm.offset + reads[linked[0]], lstm.offset + reads[linked[-1]]}, (r.key, sorted(starts))
     # a block nearer keeps a line into each of its steps (the Cropping1D's 3)
     near = row(view, "crop")
@@ -1931,3 +1933,60 @@ def test_a_pooled_layers_header_gives_its_short_form_before_the_legend_is_cut(qa
     assert seen["shown"] == "lstm · pool's step 0 · unit 0 · sample 0", seen
     assert seen["height"] <= 2 * seen["line"] + 4, seen
     assert "processing step 0 = pool's step 0" in seen["tip"], seen
+
+
+def test_k3_around_rnns_connections_into_the_blocks_beside_its_lstm_clear_every_other_row(make_window):
+    """k3_around_rnn presenting at 1024 x 768: its LSTM's connections into the blocks beside
+    it (a GlobalMaxPooling1D's, a Cropping1D's, a ZeroPadding1D's, an UpSampling1D's) ran
+    nearly level along those blocks' bottom edges, over one another (one into the
+    UpSampling1D 1 px under the ZeroPadding1D's cells); the blocks, a level apart
+    (``app.unrolled._stagger``), had them cross the rows over the LSTM. Measured on screen:
+    every segment of a line that leaves the LSTM's block stays 3 px or more clear of every
+    row's cells but the LSTM's and the row it goes into; the blocks' names over them are
+    written with three letters at least, or not at all (they said "…" and "c…")."""
+    from helpers import present_on
+    from lstmviz.ui.views.unrolled import NAME_LEAST
+
+    w = make_window((1024, 768))
+    assert w.open_file(FIX / "k3_around_rnn" / "model.keras")
+    p = present_on(w, 1024, 768)
+    w.tabs.setCurrentIndex(0)
+    w.resize(1024, 768)
+    settle()
+    view = w.views[0]
+    view.grab()
+    lstm = row(view, "lstm")
+    beside = [r for r in view.rows if r.sources == ["lstm"] and r.domain != lstm.domain]
+    assert len(beside) == 4 and len({r.y for r in beside}) == 4
+
+    def px(x: float, y: float) -> tuple[float, float]:
+        q = view.vb.mapViewToScene(QtCore.QPointF(x, y))
+        return q.x(), q.y()
+
+    boxes = {}
+    for r in view.rows:
+        (x0, y0), (x1, y1) = px(r.offset - 0.5, r.y - ROW_H / 2), px(r.offset + r.T - 0.5, r.y + ROW_H / 2)
+        boxes[r.key] = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+    right = lstm.offset + lstm.T - 0.5
+    x, y = view.up_lines.getData()
+    checked = 0
+    for k in range(0, len(x), 2):
+        if max(x[k], x[k + 1]) <= right + 1e-9:
+            continue  # (within the LSTM's block)
+        into = {r.key for r in view.rows if abs(y[k + 1] - (r.y - ROW_H / 2)) < 1e-9
+                and r.offset - 0.5 <= x[k + 1] <= r.offset + r.T - 0.5}
+        a, b = np.array(px(x[k], y[k])), np.array(px(x[k + 1], y[k + 1]))
+        points = a + np.linspace(0.0, 1.0, 200)[:, None] * (b - a)
+        for key, (l, t, r_, bt) in boxes.items():
+            if key == "lstm" or key in into:
+                continue
+            inside = ((points[:, 0] > l - 3) & (points[:, 0] < r_ + 3)
+                      & (points[:, 1] > t - 3) & (points[:, 1] < bt + 3))
+            assert not inside.any(), (key, (x[k], y[k]), (x[k + 1], y[k + 1]))
+        checked += 1
+    assert checked >= 8, checked  # (the lines into the four blocks, each in two segments where bent)
+    names = [(item.toPlainText(), label) for item, label, *_ in view.block_names if item.isVisible()]
+    assert all(n == label or len(n.rstrip("\u2026")) >= NAME_LEAST for n, label in names), names
+    names = [n for n, _ in names]
+    assert {"pad", "up"} <= set(names), names
+    p.leave()

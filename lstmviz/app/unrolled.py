@@ -3,8 +3,9 @@
 and each row's place. ``ui/views/unrolled.py`` draws it.
 
 Columns are INPUT time (x_0 on the left). A row sits one level above the rows feeding it,
-so rows on other time axes share a level (a seq2seq encoder beside its decoder); a
-Bidirectional's halves sit close together.
+so rows on other time axes share a level (a seq2seq encoder beside its decoder; blocks
+that only read one row of another axis stand a level apart where the drawing has the
+levels, ``_stagger``); a Bidirectional's halves sit close together.
 """
 
 from __future__ import annotations
@@ -509,6 +510,7 @@ def place_rows(rows: list[Row]) -> float:
             lv += 1
         level[row.key] = lv
         taken.add((row.domain, lv))
+    _stagger(rows, level, taken)
     rows_at: dict[int, list[Row]] = {}
     for row in rows:
         rows_at.setdefault(level[row.key], []).append(row)
@@ -529,6 +531,40 @@ def place_rows(rows: list[Row]) -> float:
     for row in rows:
         row.y = y_of[level[row.key]]
     return y + ROW_H + ROW_GAP
+
+def _stagger(rows: list[Row], level: dict[str, int], taken: set[tuple[int, int]]) -> None:
+    """Rows on time axes of their own that read one row of another axis, their blocks side
+    by side on one level (k3_around_rnn: a GlobalMaxPooling1D's of one step, a Cropping1D's,
+    a ZeroPadding1D's and an UpSampling1D's blocks right of the LSTM's, all on the level
+    above it), stand a level apart, the farthest from the source lowest, where the drawing
+    has those levels anyway (never taller) and nothing stands there on their axes: their
+    connections rise from the source at slopes of their own, under the nearer blocks (side
+    by side, nearly level, they ran along the bottom edges of the blocks between, over one
+    another: at 1024 x 768 presenting one black wedge from the LSTM to the UpSampling1D).
+    Only rows no other row reads, nor takes states from (its readers keep their levels
+    above it); ``level`` and ``taken`` are changed in place."""
+    by_key = {r.key: r for r in rows}
+    read = {k for r in rows for k in r.sources} | {s[0] for r in rows for s in r.states_from}
+    top = max(level.values(), default=0)
+    groups: dict[tuple[str, int], list[Row]] = {}
+    for r in rows:
+        src = by_key.get(r.sources[0]) if len(r.sources) == 1 else None
+        if (src is not None and src.domain != r.domain and r.side is None and r.key not in read
+                and not r.states_from and not r.state_inputs):
+            groups.setdefault((src.key, level[r.key]), []).append(r)
+    for (src_key, lv), group in groups.items():
+        if len(group) < 2:
+            continue
+        here = by_key[src_key].domain
+        group.sort(key=lambda r: (-abs(r.domain - here), r.domain))  # (the farthest first: lowest)
+        for k, r in enumerate(group):
+            to = lv + k
+            if to > top or (to != lv and (r.domain, to) in taken):
+                break
+            taken.discard((r.domain, lv))
+            taken.add((r.domain, to))
+            level[r.key] = to
+
 
 def step_ticks(T: int, width: int | None = None, first: int = 0, apart: float = 0.0) -> list:
     """Ticks of one time axis of T columns showing steps ``first``..``first+T-1``, spaced for

@@ -104,6 +104,9 @@ HEAD_LEAST = 5.0
 #: long run side by side, one black wedge (k3_around_rnn: from the LSTM's 6 steps into the
 #: blocks of a Cropping1D, a ZeroPadding1D and an UpSampling1D beside it, 10 to 45 columns on)
 FAN_REACH = 8
+#: how far right of its block (in columns) a line into a block on a higher level leaves
+#: the source's block, in the gap over the source's row (``_build_static``)
+EXIT_OUT = 0.3
 #: a cell's outline only where its box is at least this many pixels wide (``_fit_outlines``):
 #: narrower, the 1.2 px outlines on both its sides fill most of it, in the grey a masked
 #: step is filled with (a row of 90 token ids read as a masked row)
@@ -212,6 +215,9 @@ def _brief(rows: list[Row], whole: str) -> str:
 NAME_SHARE = 0.35
 #: the fewest letters an elided name keeps
 ELIDED_LEAST = 12
+#: the fewest letters a block's name over it keeps, cut; else it is not written
+#: (``_fit_block_names``)
+NAME_LEAST = 3
 #: a level's name cut to its first row's: "(+1 more)" (``more``)
 _MORE = re.compile(r"\s+\(\+\d+ more\)$")
 #: a row's unit after its name: "  [3]"
@@ -234,6 +240,18 @@ def _elided(metrics: QtGui.QFontMetricsF, text: str, width: float) -> str:
         return text
     room = max(width - metrics.horizontalAdvance(tail), metrics.horizontalAdvance(name[:ELIDED_LEAST] + "\u2026"))
     return metrics.elidedText(name, QtCore.Qt.TextElideMode.ElideRight, room) + tail
+
+
+def _line(xs: list[float], ys: list[float], start: tuple[float, float], end: tuple[float, float],
+          bend: tuple[float, float] | None) -> None:
+    """A connection from ``start`` to ``end`` added to the pairs ``xs``, ``ys`` (a line
+    item's ``connect="pairs"``): straight, or in two segments through ``bend``."""
+    if bend is None:
+        xs.extend((start[0], end[0]))
+        ys.extend((start[1], end[1]))
+    else:
+        xs.extend((start[0], bend[0], bend[0], end[0]))
+        ys.extend((start[1], bend[1], bend[1], end[1]))
 
 
 def _own_scale(row: Row, full: str = "") -> str:
@@ -1137,6 +1155,10 @@ class UnrolledView(TraceView):
             if tail is not None:
                 width = self._fit_tail_note(tail, per, width, item, label)
             text = metrics.elidedText(label, QtCore.Qt.TextElideMode.ElideRight, width)
+            if text != label and len(text.rstrip("\u2026")) < min(len(label), NAME_LEAST):
+                # (k3_around_rnn's blocks of one and three steps beside its LSTM said "…" and
+                # "c…" at 1024 x 768 presenting: the level's names at the left say them whole)
+                self._no_room.add(id(item))
             if text != item.toPlainText():
                 item.setText(text)
 
@@ -1263,7 +1285,8 @@ class UnrolledView(TraceView):
         elbows, stubs = self._state_links(by_key, half)
         # State arrows along each recurrent row, in processing order.
         hx, hy, cx, cy, heads = [], [], [], [], []
-        ux, uy = [], []
+        ux: list[float] = []
+        uy: list[float] = []
         for row in self.rows:
             if row.kind != "rnn":
                 continue
@@ -1330,6 +1353,16 @@ class UnrolledView(TraceView):
                         cols = sorted(set(cols) | set(fwd.final_cols))
                 y0 = src.y + ROW_H / 2 if src.y < upper.y else src.y - ROW_H / 2
                 y1 = upper.y - ROW_H / 2 if src.y < upper.y else upper.y + ROW_H / 2
+                # into another block on a level past a row of the source's own block (the blocks
+                # beside it a level apart: ``app.unrolled._stagger``): each line leaves the
+                # source's block by the gap over it, bent where it ends (``bend``), and rises
+                # right of the block to its row, not through the rows of the source's block
+                # (straight, they crossed its ReLU's and poolings' rows and their arrows)
+                bend = None
+                if src.domain != upper.domain and heights.crossed(lo, hi, src.domain, (src.layer, upper.layer)):
+                    right = upper.offset > src.offset
+                    bend = (src.offset + (src.T - 0.5 + EXIT_OUT if right else -0.5 - EXIT_OUT),
+                            y0 + (ROW_GAP if src.y < upper.y else -ROW_GAP) / 2)
                 if upper.links is not None and src_key == upper.sources[0]:
                     # a layer over windows of steps (Conv1D, a pooling): each of its steps from
                     # the steps it reads (``app.unrolled.step_links``), every k-th step's where
@@ -1344,8 +1377,7 @@ class UnrolledView(TraceView):
                         both = {reading[0], reading[-1]} if reading else set()
                         shown, every = [link for link in upper.links if link[1] in both], 0
                     for sc, c in shown:
-                        ux += [src.offset + sc, upper.offset + c]
-                        uy += [y0, y1]
+                        _line(ux, uy, (src.offset + sc, y0), (upper.offset + c, y1), bend)
                     heads.extend((upper.offset + c, y1, "t1", "up") for c in sorted({c for _, c in shown}))
                     if every != 1:  # (said in the legend)
                         self.static.thinned[upper.key] = every
@@ -1378,8 +1410,7 @@ class UnrolledView(TraceView):
                     far = abs(upper.offset - x0) > FAN_REACH  # (``FAN_REACH``)
                     targets = range(upper.T) if upper.T <= 40 and not far else sorted({0, upper.T - 1})
                     for c in targets:
-                        ux += [x0, upper.offset + c]
-                        uy += [y0, y1]
+                        _line(ux, uy, (x0, y0), (upper.offset + c, y1), bend)
                         heads.append((upper.offset + c, y1, "t1", "up"))
                 elif upper.kind == "last" or small or len(cols) <= 2:
                     for c in cols:
