@@ -291,10 +291,13 @@ def test_a_stacks_gru_cell_at_1024x768_presenting_gives_its_charts_the_headers_s
     view.show_cell(1)
     settle(8)
     line = view.header.label.fontMetrics().lineSpacing()
-    assert view.header.height() < 2 * line, view.header.height()  # (its short form's one line)
+    assert view.header.height() < 2 * line, view.header.height()  # (one line)
     shown = re.sub("<[^>]+>", "", view.header.label.text()).replace("\xa0", " ")
-    assert "r (cell 1) · step t = 0 · unit 0 · sample 0" in shown, shown
-    assert "GRU, 3 units" in view.header.toolTip()  # (the whole text there)
+    # (its hint for the mouse gives way, which took a line: the whole text fits that line,
+    # no short form, the hint in its tooltip; before, "r (cell 1) · step t = 0 · unit 0 ·
+    # sample 0", the whole text in its tooltip)
+    assert "r (cell 1) (GRU, 3 units) · step t = 0 = input step 0 · unit 0 · sample 0" in shown, shown
+    assert view.header.toolTip() == "click a bar to pick its unit"
     plots = [b.plot.vb.height() for b in view.bars.values() if b.plot.isVisible()]
     assert len(plots) == 6 and min(plots) >= 70, plots
     assert "of r (cell 0)" in view.bars["x"].plot.titleLabel.text
