@@ -2269,14 +2269,16 @@ def test_the_views_headers_keep_one_line_with_the_mouse_hints_shown(make_window,
 
 
 def test_a_hint_that_would_take_a_line_gives_way_and_comes_back_where_it_fits(qtbot):
-    """A ``QuietLabel`` whose text with its hint wraps where the text alone does not shows
-    the text alone (one line), its hint in the tooltip; wider, the hint again, no tooltip.
-    Steady while only the numbers change: at that width the hint stays away at step 7."""
+    """A view's header (a ``QuietLabel`` whose hints give way) whose text with its hint
+    wraps where the text alone does not shows the text alone (one line), its hint in the
+    tooltip; wider, the hint again, no tooltip. Steady while only the numbers change: at
+    that width the hint stays away at step 7. (A legend, which fits its own forms, keeps
+    its hint.)"""
     from lstmviz.ui.labels import QuietLabel, hint
 
     holder = QtWidgets.QWidget()
     qtbot.addWidget(holder)
-    QtWidgets.QVBoxLayout(holder).addWidget(label := QuietLabel())
+    QtWidgets.QVBoxLayout(holder).addWidget(label := QuietLabel(hints_give_way=True))  # (a view's header)
     holder.layout().setContentsMargins(0, 0, 0, 0)
     holder.show()
     qtbot.waitExposed(holder)
@@ -2298,6 +2300,10 @@ def test_a_hint_that_would_take_a_line_gives_way_and_comes_back_where_it_fits(qt
     settle()
     assert "click a heatmap" in label.label.text() and label.toolTip() == ""
     assert label.height() == label.line_height()
+    label.hints_give_way = False
+    holder.resize(round(alone) + 40, 300)
+    settle()
+    assert "click a heatmap" in label.label.text() and label.height() > label.line_height()
 
 
 @pytest.mark.parametrize("case", ["demo", "k3_gru_reset_after"])

@@ -748,6 +748,11 @@ def bound_numbers(html: str) -> str:
     return "".join(spaces.get(k, c) for k, c in enumerate(html))
 
 
+#: what a ``QuietLabel``'s hints cost at a width (``_hints_cost_a_line``): no line, a line,
+#: or nothing as its text with them is past ``max_lines`` (its short form shows)
+_HINTS_FIT, _HINTS_COST, _HINTS_PAST_MOST = 0, 1, 2
+
+
 def _blocks(doc: QtGui.QTextDocument):
     """The text blocks (paragraphs) of ``doc``, laid out, in order."""
     block = doc.begin()
@@ -800,10 +805,14 @@ class QuietLabel(QtWidgets.QWidget):
     is shorter than it (the Cell view's header beside two rows of charts at 760 x 540).
     """
 
-    def __init__(self, parent=None, one_line: bool = False, max_lines: int | None = None):
+    def __init__(self, parent=None, one_line: bool = False, max_lines: int | None = None,
+                 hints_give_way: bool = False):
         super().__init__(parent)
         self.one_line = one_line
         self.max_lines = max_lines
+        #: its hints for the mouse left out where they would take a line of their own
+        #: (``_hints_cost_a_line``): a view's header; a legend fits its own forms, hints too
+        self.hints_give_way = hints_give_way
         #: never less than its whole text (``set_whole``): in a page that scrolls anyway
         self.whole = False
         #: never less than its short form's text (``set_short_whole``), and that height
@@ -831,7 +840,8 @@ class QuietLabel(QtWidgets.QWidget):
         self._hinted = ""  # the text as shown with its hints (while shown), and without them
         self._bare = ""
         #: (width, font, text with 0 for every digit) -> whether its hints would take a line
-        self._hint_costs: dict[tuple, bool] = {}
+        #: (``_HINTS_COST``), not (``_HINTS_FIT``), or it is past ``max_lines`` with them
+        self._hint_costs: dict[tuple, int] = {}
         #: (width, font, text with one token for every number) where the hints gave way: they
         #: stay away while only the numbers change (a hint that came and went at the steps
         #: whose numbers are wider moved the plots below at each)
@@ -973,32 +983,39 @@ class QuietLabel(QtWidgets.QWidget):
         800 x 600 and 1024 x 768, "· click a heatmap to pick a step and unit" took Over
         time's and the Cell view's header onto a second line, the heatmaps and charts
         below a line lower). Steady while only the numbers change: where they gave way,
-        they stay away at that width and font."""
-        if self._bare == self._hinted:
+        they stay away at that width and font, but where the text with them is past
+        ``max_lines`` (its short form shows, without them: a long input's header at 760 x
+        540, where the whole text without them took two lines, the window 3 px taller)."""
+        if self._bare == self._hinted or not self.hints_give_way:
             return False
         font = self.label.font()
-        steady = (w, font.key(), _NUMBER.sub("0", self._bare))
-        if steady in self._hints_away:
-            return True
         key = (w, font.key(), _DIGITS.sub("0", self._hinted))
         cost = self._hint_costs.get(key)
         if cost is None:
-            texts = [(self._hinted, self._bare)]
-            widest = bound_numbers(shown_text(self._widest)) if self._widest else ""
-            if widest and _NUMBER.sub("0", widest) == _NUMBER.sub("0", self._hinted):
-                texts.append((widest, bound_numbers(without_hints(self._widest))))  # (the steps to come)
-            # (where even with its hints the text takes more than ``max_lines``, it shows its
-            # short form, which has none: shown whole without them, it took a line more)
-            cost = any(self._lines_of(bare, w) < lines and not (self.max_lines and lines > self.max_lines)
-                       for lines, bare in ((self._lines_of(h, w), b) for h, b in texts))
+            lines = self._lines_of(self._hinted, w)
+            if self.max_lines and lines > self.max_lines:
+                # (even with its hints past ``max_lines``: it shows its short form, which has
+                # none; shown whole without them, it took a line more)
+                cost = _HINTS_PAST_MOST
+            else:
+                texts = [(lines, self._bare)]
+                widest = bound_numbers(shown_text(self._widest)) if self._widest else ""
+                if widest and _NUMBER.sub("0", widest) == _NUMBER.sub("0", self._hinted):  # (the steps to come)
+                    texts.append((self._lines_of(widest, w), bound_numbers(without_hints(self._widest))))
+                costs = any(self._lines_of(bare, w) < n and not (self.max_lines and n > self.max_lines)
+                            for n, bare in texts)
+                cost = _HINTS_COST if costs else _HINTS_FIT
             if len(self._hint_costs) > 64:
                 self._hint_costs.clear()
             self._hint_costs[key] = cost
-        if cost:
+        if cost == _HINTS_PAST_MOST:
+            return False
+        steady = (w, font.key(), _NUMBER.sub("0", self._bare))
+        if cost == _HINTS_COST:
             if len(self._hints_away) > 64:
                 self._hints_away.clear()
             self._hints_away.add(steady)
-        return cost
+        return steady in self._hints_away
 
     def _lines_of(self, html: str, w: int) -> int:
         """The lines ``html`` takes at width ``w``, laid out as the label lays it out."""

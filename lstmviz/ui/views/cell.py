@@ -640,7 +640,7 @@ class CellView(TraceView):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
         self._page_layout = lay
-        self.header = QuietLabel()  # its text changes at every step: no layout pass for that
+        self.header = QuietLabel(hints_give_way=True)  # its text changes at every step: no layout pass for that
         # a stack of cells (Keras' RNN([LSTMCell(3), GRUCell(2)])): a button for each cell
         # beside the header, Over time's (``CellButtons.show_stack``, ``header_row``), picking
         # the cell whose page is shown, or under the header where beside it they would cost

@@ -540,7 +540,7 @@ class OverTimeView(TraceView):
         # header wraps, it never widens the window
         # (never squeezed to nothing: a small window; never more than two lines: the
         # heatmaps keep their room, the short form shows, the whole text in the tooltip)
-        self.header = QuietLabel(one_line=True, max_lines=2)
+        self.header = QuietLabel(one_line=True, max_lines=2, hints_give_way=True)
         # (its short form whole at the least: the window's least size, settled, cut it to
         # "lstm · step t = 0 · unit 0…")
         self.header.set_short_whole(True)

@@ -72,7 +72,7 @@ class StepPage(QtWidgets.QWidget):
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
-        self.header = QuietLabel()
+        self.header = QuietLabel(hints_give_way=True)
         # (never squeezed: where the view is shorter than the page, the page scrolls, in the
         # Cell view's TallPage; at 800 x 600 presenting it was squeezed to nothing)
         self.header.set_whole(True)

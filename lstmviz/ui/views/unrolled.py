@@ -368,7 +368,7 @@ class UnrolledView(TraceView):
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(8, 8, 8, 8)
         lay.setSpacing(6)
-        self.header = QuietLabel()  # its text changes at every step: no layout pass for that
+        self.header = QuietLabel(hints_give_way=True)  # its text changes at every step: no layout pass for that
         lay.addWidget(self.header)
         self.glw = pg.GraphicsLayoutWidget()
         lay.addWidget(self.glw, 1)
