@@ -2271,9 +2271,8 @@ def test_the_views_headers_keep_one_line_with_the_mouse_hints_shown(make_window,
 def test_a_hint_that_would_take_a_line_gives_way_and_comes_back_where_it_fits(qtbot):
     """A view's header (a ``QuietLabel`` whose hints give way) whose text with its hint
     wraps where the text alone does not shows the text alone (one line), its hint in the
-    tooltip; wider, the hint again, no tooltip. Steady while only the numbers change: at
-    that width the hint stays away at step 7. (A legend, which fits its own forms, keeps
-    its hint.)"""
+    tooltip; wider, the hint again, no tooltip. At step 7, its numbers as wide, the hint
+    stays away. (A legend, which fits its own forms, keeps its hint.)"""
     from lstmviz.ui.labels import QuietLabel, hint
 
     holder = QtWidgets.QWidget()

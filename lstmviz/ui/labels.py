@@ -842,10 +842,6 @@ class QuietLabel(QtWidgets.QWidget):
         #: (width, font, text with 0 for every digit) -> whether its hints would take a line
         #: (``_HINTS_COST``), not (``_HINTS_FIT``), or it is past ``max_lines`` with them
         self._hint_costs: dict[tuple, int] = {}
-        #: (width, font, text with one token for every number) where the hints gave way: they
-        #: stay away while only the numbers change (a hint that came and went at the steps
-        #: whose numbers are wider moved the plots below at each)
-        self._hints_away: set[tuple] = set()
         self._short = ""  # the text's short form given (``setText(short=)``), and as shown
         self._short_shown = ""
         self._widest = ""  # the text at the widest numbers it will show (``set_widest``)
@@ -982,10 +978,12 @@ class QuietLabel(QtWidgets.QWidget):
         at width ``w``: then it shows them not, and its tooltip says them (presenting at
         800 x 600 and 1024 x 768, "· click a heatmap to pick a step and unit" took Over
         time's and the Cell view's header onto a second line, the heatmaps and charts
-        below a line lower). Steady while only the numbers change: where they gave way,
-        they stay away at that width and font, but where the text with them is past
-        ``max_lines`` (its short form shows, without them: a long input's header at 760 x
-        540, where the whole text without them took two lines, the window 3 px taller)."""
+        below a line lower); decided by the text at the widest numbers where the label is
+        told it (``set_widest``), so they do not come and go as the steps' numbers widen.
+        Never where the text with them is past ``max_lines`` (its short form shows, which
+        has none). (Kept away at a width once gone, as the height is kept, ``_tallest``, a
+        long input's header at 760 x 540 showed its whole text in two lines, not its short
+        form: the window 3 px taller.)"""
         if self._bare == self._hinted or not self.hints_give_way:
             return False
         font = self.label.font()
@@ -1008,14 +1006,7 @@ class QuietLabel(QtWidgets.QWidget):
             if len(self._hint_costs) > 64:
                 self._hint_costs.clear()
             self._hint_costs[key] = cost
-        if cost == _HINTS_PAST_MOST:
-            return False
-        steady = (w, font.key(), _NUMBER.sub("0", self._bare))
-        if cost == _HINTS_COST:
-            if len(self._hints_away) > 64:
-                self._hints_away.clear()
-            self._hints_away.add(steady)
-        return steady in self._hints_away
+        return cost == _HINTS_COST
 
     def _lines_of(self, html: str, w: int) -> int:
         """The lines ``html`` takes at width ``w``, laid out as the label lays it out."""
