@@ -598,6 +598,33 @@ def test_only_the_tab_on_screen_sets_the_windows_least_size(make_window):
     assert least(window)[1] > alone[1]  # (and it holds the window while on screen)
 
 
+def test_the_tabs_least_is_the_bar_and_the_pages_least(window):
+    """The views' tabs (document mode: no frame round the page) as small as their least
+    size give the page on screen its own least, not 4 px more: Qt's least added Fusion's
+    frame (``CT_TabWidget``), and a long input's Over time at 760 x 540 held its window at
+    543 px whenever the window read the tabs' least again (``ViewTabs``)."""
+    from lstmviz.ui.main_window import ViewTabs
+
+    assert isinstance(window.tabs, ViewTabs) and window.tabs.documentMode()
+    given = {}
+    for kind in (ViewTabs, QtWidgets.QTabWidget):
+        tabs = kind()
+        tabs.setDocumentMode(True)
+        page = QtWidgets.QWidget()
+        page.setMinimumSize(300, 363)
+        tabs.addTab(page, "Over time")
+        tabs.addTab(QtWidgets.QWidget(), "Cell")
+        tabs.resize(tabs.minimumSizeHint())
+        tabs.show()
+        settle()
+        given[kind] = page.size().toTuple()
+        assert tabs.size() == tabs.minimumSizeHint()
+        tabs.close()
+        tabs.deleteLater()
+    assert given[ViewTabs] == (300, 363)
+    assert given[QtWidgets.QTabWidget][1] > 363  # (Qt's own: the frame it does not draw)
+
+
 @contextlib.contextmanager
 def window_at(theme, size):
     """``lstmviz --theme THEME`` on the demo, sized ``size`` and then shown, as
