@@ -1990,6 +1990,71 @@ def test_a_narrow_strips_step_axis_says_more_than_its_first_step(qtbot, width):
     assert len(labels) <= room
 
 
+def test_an_export_during_a_far_seeks_quick_steps_draws_them_as_settled(long_window, monkeypatch, tmp_path):
+    """A PNG exported while a far seek shows its 16 quick steps (File > Export picture,
+    the clipboard, ``lstmviz.picture``: ``export.png_bytes``) is the picture of those steps
+    as their settled state draws them (the curves antialiased: ``quick_stays``, the same 16
+    steps drawn as a whole window is), not the seek's aliased curves; the window goes on
+    showing the quick steps as the seek drew them until their whole window comes."""
+    import contextlib
+    import threading
+
+    from lstmviz.ui import export
+
+    w, x, state, view, seq, name = _long_tab(long_window, "Over time")
+    state.set_cursor(layer=name, unit=3)
+    seq.wait_prefetch()
+    window, held = seq.windowed.window, threading.Event()
+    a = seq.start_of(2500)
+
+    def waiting(lo, hi, **kw):  # (the whole window around 2500 computed once the test says)
+        if lo == a and hi - lo > QUICK_STEPS:
+            held.wait(60)
+        return window(lo, hi, **kw)
+    monkeypatch.setattr(seq.windowed, "window", waiting)
+    app = QtWidgets.QApplication.instance()
+    try:
+        state.set_cursor(step=2500)
+        app.processEvents()
+        assert seq.is_quick(state.trace) and view.quick
+        curves = [view.curves[key].curve for key in view.ref.cell.records]
+        assert curves and not any(c.opts["antialias"] for c in curves)
+        during = export.png_bytes(view)
+        assert view.quick and not any(c.opts["antialias"] for c in curves)  # (as the seek drew them)
+        with export.settled_quick(w):  # (--screenshot's: the window's painted pixels)
+            shot_during = _view_painted(w, view)
+        with monkeypatch.context() as m:  # (the seek's own drawing, exported as it was before)
+            m.setattr(export, "settled_quick", lambda widget: contextlib.nullcontext())
+            rough = export.png_bytes(view)
+        w.quick_stays()  # (the same 16 steps, drawn as settled)
+        app.processEvents()
+        assert not view.quick and all(c.opts["antialias"] for c in curves)
+        assert state.trace.layers[name].timesteps == QUICK_STEPS and state.trace.start <= 2500
+        settled = export.png_bytes(view)
+        shot_settled = _view_painted(w, view)
+    finally:
+        held.set()
+    for stem, data in (("during", during), ("rough", rough), ("settled", settled)):
+        (tmp_path / f"{stem}.png").write_bytes(data)  # (to look at)
+    images = {stem: QtGui.QImage.fromData(data) for stem, data in
+              (("during", during), ("rough", rough), ("settled", settled))}
+    assert images["during"] == images["settled"]
+    assert images["rough"] != images["settled"]  # (the aliased curves: what it exported before)
+    assert shot_during == shot_settled
+
+
+def _view_painted(w, view) -> QtGui.QImage:
+    """The part of the window's painted pixels (``ui.app.painted``, ``--screenshot``'s) that
+    ``view`` covers."""
+    from lstmviz.ui.app import painted
+
+    at = view.mapTo(w, view.rect().topLeft())
+    image = painted(w).toImage()
+    ratio = image.devicePixelRatio()
+    return image.copy(round(at.x() * ratio), round(at.y() * ratio), round(view.width() * ratio),
+                      round(view.height() * ratio))
+
+
 def test_a_window_whose_computation_raises_is_said_and_the_app_goes_on(long_window, qtbot, monkeypatch):
     """A far seek shows the 16 quick steps at once and computes the whole window on a
     thread: when that raised, the views stayed on the quick steps without a word (the

@@ -516,7 +516,7 @@ def render(window, out, step: int | None = None, size=None) -> Path:
         QtWidgets.QApplication.processEvents()  # the window asks for w x h again: MainWindow.resize)
         if turn >= 2 and (window.width(), window.height()) == (w, h):
             break
-    from lstmviz.ui.export import at_rest, fit_widget, long_settled, pass_reporter
+    from lstmviz.ui.export import at_rest, fit_widget, long_settled, pass_reporter, settled_quick
 
     if window.width() > w or window.height() > h:  # below the layout's minimum: of the same shape
         fit_widget(window, window, (w, h))
@@ -533,7 +533,8 @@ def render(window, out, step: int | None = None, size=None) -> Path:
         at_rest(window)
     check_drawn(window)
     out = Path(out)
-    pix = painted(window)
+    with settled_quick(window):  # (a long input's quick steps as settled: painted anew in painted())
+        pix = painted(window)
     # the screen's pixels, as it shows them (QT_SCALE_FACTOR=2: twice --size each way; it
     # was scaled down to --size, every text and line smoothed)
     ratio = pix.devicePixelRatio()

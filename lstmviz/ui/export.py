@@ -253,14 +253,34 @@ def exported(hints: bool = False):
         yield
 
 
+@contextlib.contextmanager
+def settled_quick(widget):
+    """While it is held, the views under ``widget`` (or it) that show a long input's quick
+    steps (``TraceView.quick``: a far seek's 16 exact steps, drawn at once in a cheaper form
+    while their whole window is computed) draw them as a whole window is drawn
+    (``TraceView.drawn_settled``: Over time's curves antialiased): a picture taken then
+    (File > Export picture, the clipboard, an animation's frame, ``--screenshot``) is
+    the settled drawing of those steps, not the seek's aliased curves; a seek is not
+    slowed (nothing changes until a picture is taken)."""
+    from lstmviz.ui.views.base import TraceView
+
+    found = [widget] + widget.findChildren(QtWidgets.QWidget)
+    with contextlib.ExitStack() as held:
+        for view in found:
+            if isinstance(view, TraceView) and view.quick:
+                held.enter_context(view.drawn_settled())
+        yield
+
+
 def render_pixmap(widget, scale: float = 1.0, hints: bool = False) -> QtGui.QPixmap:
     """The widget drawn at ``scale`` x its size (sharp: device pixel ratio = scale), as
-    exported (``exported``: no hints for the mouse unless ``hints``)."""
+    exported (``exported``: no hints for the mouse unless ``hints``; a long input's quick
+    steps as settled, ``settled_quick``)."""
     from lstmviz.limits import check_picture_scale
 
     scale = float(scale)
     w, h = check_picture_scale(widget.width(), widget.height(), scale)
-    with exported(hints), uncached(widget, scale):
+    with exported(hints), uncached(widget, scale), settled_quick(widget):
         pix = QtGui.QPixmap(w, h)
         pix.setDevicePixelRatio(scale)
         pix.fill(widget.palette().color(QtGui.QPalette.ColorRole.Window))
@@ -710,7 +730,7 @@ def svg_bytes(widget, title: str = "lstmviz", scale: float = 1.0) -> bytes:
     """``widget`` as an SVG file's bytes; its size ``scale`` x the widget's (``--size`` below
     what the layout can take: the picture of the smallest layout of that shape, said at the
     size asked for, as a PNG is scaled: ``fit_widget``)."""
-    with exported(), symbols_as_shapes(widget):
+    with exported(), symbols_as_shapes(widget), settled_quick(widget):
         # (the size painted: without the mouse's hints a view may be laid out narrower)
         w, h = widget.width(), widget.height()
         with clipped_as_pixels(widget):
@@ -806,7 +826,8 @@ def frame_image(widget) -> QtGui.QImage:
     heatmaps' cells sharp at the frame's pixels). A 200% screen's grab (twice the pixels
     each way) smoothed down to the frame's size made every text, line and cell edge soft."""
     if widget.devicePixelRatioF() == 1.0:
-        return widget.grab().toImage()
+        with settled_quick(widget):
+            return widget.grab().toImage()
     return render_pixmap(widget, 1.0, hints=True).toImage()  # (hints: already hidden, ``exported``)
 
 

@@ -8,6 +8,9 @@ existing plot items (``setData``/``setImage``/``setText``), never re-creates the
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from PySide6 import QtCore, QtWidgets
 
 from lstmviz.app.selection import Cursor
@@ -64,6 +67,13 @@ class TraceView(QtWidgets.QWidget):
 
     def set_data(self, model: Model, trace: Trace) -> None:
         raise NotImplementedError
+
+    @contextlib.contextmanager
+    def drawn_settled(self) -> Iterator[None]:
+        """While it is held, the view draws its ``quick`` steps as it draws a whole window
+        (an export: ``ui/export.settled_quick``); put back after. Views without a cheaper
+        form have nothing to change."""
+        yield
 
     def _outer(self) -> QtWidgets.QLayout:
         """The view's own layout (set by its ``__init__``)."""

@@ -18,7 +18,9 @@ outputs and which layers have steps.
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import pyqtgraph as pg
@@ -1549,6 +1551,23 @@ class OverTimeView(TraceView):
         word = self.unit_word
         th.set_title(self.curve_plot, f"{word} {u} over time", short=f"{word} {u}", color=self.theme.foreground,
                      size=f"{self.theme.pt(1.0)}pt", justify="left")  # (the legend: at the right)
+
+    @contextlib.contextmanager
+    def drawn_settled(self) -> Iterator[None]:
+        """The unit's curves antialiased while it is held, where the quick steps drew them
+        aliased (``ROUGH_QUICK``): an export made then is the picture of those steps drawn
+        as their whole window is, not the seek's cheaper one; aliased again after (the
+        window as it is, until the whole window replaces them)."""
+        rough = [c for c in self.curves.values() if not c.curve.opts["antialias"]] if self.quick else []
+        for item in rough:
+            item.opts["antialias"] = item.curve.opts["antialias"] = True
+            item.curve.update()  # (its cached pixmap, painted aliased, painted anew)
+        try:
+            yield
+        finally:
+            for item in rough:
+                item.opts["antialias"] = item.curve.opts["antialias"] = False
+                item.curve.update()
 
     def _note_nan(self, ref: Shown, s: int, u: int) -> None:
         """"no number (NaN) from step k" at the top of the curves' plot where unit ``u``'s
