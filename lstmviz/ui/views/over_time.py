@@ -199,9 +199,10 @@ FIT_ROUNDS = 6
 HEATMAP_MIN = 100
 CURVES_MIN_PLOT = 40
 #: a heatmap's least width (200 held the window 1,074 px wide in the projector theme beside
-#: the side panel: past a 1024 x 768 screen; 160, two to a row, 790 px at 760 x 540; at 152
-#: each image is still ``IMAGE_MIN_WIDE`` wide at the window's least size)
-HEATMAP_MIN_WIDTH = 152
+#: the side panel: past a 1024 x 768 screen; 160, two to a row, 790 px at 760 x 540; at 154
+#: each image is still ``IMAGE_MIN_WIDE`` wide at the window's least size: 152 was, while
+#: the tabs' least held 4 px more than the page's, ``main_window.ViewTabs``)
+HEATMAP_MIN_WIDTH = 154
 #: a heatmap's least width where its page is narrower than its row of ``HEATMAP_MIN_WIDTH``
 #: (``_fit_columns``): its share of the row, but not under this (the left axis' and colour
 #: bar's labels and an image of ~40 px)
