@@ -264,10 +264,10 @@ def settled_quick(widget):
     slowed (nothing changes until a picture is taken)."""
     from lstmviz.ui.views.base import TraceView
 
-    found = [widget] + widget.findChildren(QtWidgets.QWidget)
+    found = ([widget] if isinstance(widget, TraceView) else []) + widget.findChildren(TraceView)
     with contextlib.ExitStack() as held:
         for view in found:
-            if isinstance(view, TraceView) and view.quick:
+            if view.quick:
                 held.enter_context(view.drawn_settled())
         yield
 
