@@ -12,11 +12,14 @@ layout (units-major, the gates i f o c~, the sigmoid gates' weights negated):
   stack of small NumPy/OpenBLAS products, into the step's record of the sums), then ONE
   numba call (``@njit(nogil=True, fastmath=False, cache=True)``) doing the step's
   elementwise work: ``sigmoid(z) = 1 / (1 + exp(z'))``, ``tanh``, c, h, every record
-  written, h also into the next step's operand.
+  written, h also into the next step's operand. Two flavours: ``fused`` with numba's own
+  ``np.exp``/``np.tanh`` (libm's, one lane at a time: the PyPI llvmlite has no SVML), and
+  ``fusedv`` with ``exp32``, a float32 exp LLVM vectorises (tanh as 1 - 2 / (1 + exp(2x));
+  ``error_model="numpy"``: numba's zero-division check would stop the vectorising).
 - ``fused, 2 threads``: the batch in 2 column blocks of 16 on 2 Python threads, each
   making its product and its fused call (both release the interpreter lock), OpenBLAS on
   one thread.
-- ``all in numba``: the whole loop one njit call, the product too (``np.dot`` inside
+- ``all in numba``: the whole loop one njit call (with ``exp32``), the product too (``np.dot`` inside
   njit calls scipy's BLAS: scipy is needed; without it this variant is skipped), on one
   thread, and as 2 column blocks on 2 threads (no interpreter lock at all).
 - batch 1, states only: ``h @ U_cols`` (NumPy) then one fused call a step (the input
