@@ -951,12 +951,18 @@ def _trace_steps(tmp_path, capsys, model: Model, T: int, steps: str, x=None):
     np.save(tmp_path / "x.npy", x)
     full = model.trace(x).flat()
     out = tmp_path / "w.npz"
-    rc, stdout, err = call(capsys, "trace", tmp_path / "m.keras", "--input", tmp_path / "x.npy", "--out", out,
-                           "--steps", steps)
+    a, b = _window_written(capsys, tmp_path / "m.keras", tmp_path / "x.npy", out, steps, T)
+    return full, out, a, b
+
+
+def _window_written(capsys, model_path, x_path, out, steps: str, T: int) -> tuple[int, int]:
+    """``lstmviz trace MODEL --input X --out OUT --steps STEPS`` over an input of ``T`` steps
+    run, said done: the window's first and end input steps, as said."""
+    rc, stdout, err = call(capsys, "trace", model_path, "--input", x_path, "--out", out, "--steps", steps)
     assert rc == 0, err
     a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", str(T))))
     assert f"(window {a}:{b})" in stdout
-    return full, out, a, b
+    return a, b
 
 
 @pytest.mark.parametrize("steps", ["1234:1300", "2990:", ":17"])
@@ -1044,101 +1050,71 @@ def test_trace_steps_through_a_relu_between_channels_first_convolutions_writes_t
         np.testing.assert_array_equal(npz["output"], full["output"])
 
 
-@pytest.mark.parametrize("steps", ["100:200", "290:", ":17", "7:8"])
-def test_trace_steps_through_layers_acting_on_each_number_between_channels_first_ones_of_a_real_keras_file(
-        tmp_path, capsys, steps):
-    """A real Keras 3 file (tests/fixtures/k3_cf_elementwise_lstm, scripts/make_cf_elementwise_fixture.py):
-    Permute((2, 1)) -> Conv1D(channels_first) -> BatchNormalization(axis=1) -> relu -> Dropout
-    -> Conv1D(channels_first, strides 2) -> Add(LeakyReLU of it, it) -> MaxPooling1D(2,
-    channels_first) -> Permute((2, 1)) -> LSTM over 300 steps was refused with '--steps' at
-    the BatchNormalization. The full trace is Keras' numbers; every array of the window file
-    the full trace's to the bit, sliced on the axis holding its steps (2 before the Permute
-    back), each layer in its own steps (149 after the strided Conv1D, 74 after the pooling)."""
+def _channels_first_window_file(tmp_path, capsys, case_name, steps, total, named, clocks_want, on_two, least):
+    """``lstmviz trace --steps`` of a real Keras 3 file whose layers between two Permute((2, 1))
+    hold their steps on axis 2: the full trace Keras' numbers (its layers ``named`` too, atol
+    1e-5); every array of the window file the full trace's to the bit, sliced on the axis
+    holding its steps (2 for the layers ``on_two``, in the model's order), each layer in its
+    own steps (``clocks_want``); at least ``least`` arrays compared."""
     import lstmviz
     from lstmviz.engine.windows import clock_window, layer_clocks, window_axes
     from tests.helpers import FIXTURES
 
-    case = FIXTURES / "k3_cf_elementwise_lstm"
+    case = FIXTURES / case_name
     model = lstmviz.load(case / "model.keras")
     x = np.load(case / "x.npy")
     full_trace = model.trace(x)
     with np.load(case / "expected.npz") as want:
         np.testing.assert_allclose(full_trace.output, want["output"], atol=1e-5)
-        for name in ("relu", "add"):
+        for name in named:
             np.testing.assert_allclose(full_trace[name].output, want[f"layer:{name}"], atol=1e-5)
     full = full_trace.flat()
     out = tmp_path / "w.npz"
-    rc, stdout, err = call(capsys, "trace", case / "model.keras", "--input", case / "x.npy", "--out", out,
-                           "--steps", steps)
-    assert rc == 0, err
-    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "300")))
-    assert f"(window {a}:{b})" in stdout
+    a, b = _window_written(capsys, case / "model.keras", case / "x.npy", out, steps, total)
     clocks, axes = layer_clocks(model, [x]), window_axes(model, [x])
-    assert {k: clocks[k][0] for k in ("relu", "add", "lstm")} == {"relu": 300, "add": 149, "lstm": 74}
-    on_two = [k for k in ("p1", "conv", "bn", "relu", "drop", "conv2", "leaky", "add", "pool") if axes[k] == [2]]
-    assert len(on_two) == 9
+    assert {k: clocks[k][0] for k in clocks_want} == clocks_want
+    assert [k for k in axes if axes[k] == [2]] == on_two
     with np.load(out) as npz:
-        assert npz["lstmviz:steps"].tolist() == [a, b, 300]
+        assert npz["lstmviz:steps"].tolist() == [a, b, total]
         compared = 0
         for key, whole in full.items():
             layer = key.split("/")[0]
             if key == "output" or key.startswith("lstmviz:") or "/initial_" in key:
                 continue
-            lo, hi = clock_window(clocks, 300, layer, a, b)
+            lo, hi = clock_window(clocks, total, layer, a, b)
             ax = 2 if layer in on_two else 1
             assert npz[key].shape[ax] == hi - lo, key
             np.testing.assert_array_equal(npz[key], np.take(whole, np.arange(lo, hi), axis=ax), err_msg=key)
             compared += 1
-        assert compared >= 18
+        assert compared >= least
         np.testing.assert_array_equal(npz["output"], full["output"])
+
+
+@pytest.mark.parametrize("steps", ["100:200", "290:", ":17", "7:8"])
+def test_trace_steps_through_layers_acting_on_each_number_between_channels_first_ones_of_a_real_keras_file(
+        tmp_path, capsys, steps):
+    """A real Keras 3 file (tests/fixtures/k3_cf_elementwise_lstm, scripts/make_cf_fixtures.py):
+    Permute((2, 1)) -> Conv1D(channels_first) -> BatchNormalization(axis=1) -> relu -> Dropout
+    -> Conv1D(channels_first, strides 2) -> Add(LeakyReLU of it, it) -> MaxPooling1D(2,
+    channels_first) -> Permute((2, 1)) -> LSTM over 300 steps was refused with '--steps' at
+    the BatchNormalization. Each layer in its own steps (149 after the strided Conv1D, 74
+    after the pooling): ``_channels_first_window_file``."""
+    _channels_first_window_file(
+        tmp_path, capsys, "k3_cf_elementwise_lstm", steps, 300, ("relu", "add"),
+        {"relu": 300, "add": 149, "lstm": 74},
+        ["p1", "conv", "bn", "relu", "drop", "conv2", "leaky", "add", "pool"], 18)
 
 
 @pytest.mark.parametrize("steps", ["100:150", "159:", ":17", "15:16", "31:49"])
 def test_trace_steps_through_layers_acting_on_each_steps_features_of_a_real_keras_file(tmp_path, capsys, steps):
-    """A real Keras 3 file (tests/fixtures/k3_cf_stepwise_lstm, scripts/make_cf_stepwise_fixture.py):
+    """A real Keras 3 file (tests/fixtures/k3_cf_stepwise_lstm, scripts/make_cf_fixtures.py):
     Permute((2, 1)) -> Conv1D(12, channels_first) -> LayerNormalization(axis=1) -> Softmax(axis=1),
     Concatenate(axis=1) of it and another channels_first Conv1D -> MaxPooling1D(2, channels_first)
     -> Permute((2, 1)) -> LSTM over 160 steps was refused with '--steps' at the LayerNormalization.
-    The full trace is Keras' numbers (atol 1e-5); every array of the window file the full
-    trace's to the bit, sliced on the axis holding its steps (2 before the Permute back), each
-    layer in its own steps (80 after the pooling)."""
-    import lstmviz
-    from lstmviz.engine.windows import clock_window, layer_clocks, window_axes
-    from tests.helpers import FIXTURES
-
-    case = FIXTURES / "k3_cf_stepwise_lstm"
-    model = lstmviz.load(case / "model.keras")
-    x = np.load(case / "x.npy")
-    full_trace = model.trace(x)
-    with np.load(case / "expected.npz") as want:
-        np.testing.assert_allclose(full_trace.output, want["output"], atol=1e-5)
-        for name in ("ln", "cat"):
-            np.testing.assert_allclose(full_trace[name].output, want[f"layer:{name}"], atol=1e-5)
-    full = full_trace.flat()
-    out = tmp_path / "w.npz"
-    rc, stdout, err = call(capsys, "trace", case / "model.keras", "--input", case / "x.npy", "--out", out,
-                           "--steps", steps)
-    assert rc == 0, err
-    a, b = (int(v or d) for v, d in zip(steps.split(":"), ("0", "160")))
-    assert f"(window {a}:{b})" in stdout
-    clocks, axes = layer_clocks(model, [x]), window_axes(model, [x])
-    assert {k: clocks[k][0] for k in ("sm", "cat", "lstm")} == {"sm": 160, "cat": 160, "lstm": 80}
-    on_two = ["p1", "conv", "ln", "sm", "conv2", "cat", "pool"]
-    assert [k for k in axes if axes[k] == [2]] == on_two
-    with np.load(out) as npz:
-        assert npz["lstmviz:steps"].tolist() == [a, b, 160]
-        compared = 0
-        for key, whole in full.items():
-            layer = key.split("/")[0]
-            if key == "output" or key.startswith("lstmviz:") or "/initial_" in key:
-                continue
-            lo, hi = clock_window(clocks, 160, layer, a, b)
-            ax = 2 if layer in on_two else 1
-            assert npz[key].shape[ax] == hi - lo, key
-            np.testing.assert_array_equal(npz[key], np.take(whole, np.arange(lo, hi), axis=ax), err_msg=key)
-            compared += 1
-        assert compared >= 14
-        np.testing.assert_array_equal(npz["output"], full["output"])
+    Each layer in its own steps (80 after the pooling): ``_channels_first_window_file``."""
+    _channels_first_window_file(
+        tmp_path, capsys, "k3_cf_stepwise_lstm", steps, 160, ("ln", "cat"),
+        {"sm": 160, "cat": 160, "lstm": 80}, ["p1", "conv", "ln", "sm", "conv2", "cat", "pool"], 14)
 
 
 @pytest.mark.parametrize("steps", ["1234:1301", "2990:", ":17"])

@@ -168,19 +168,25 @@ def test_a_trace_ahead_past_its_bound_is_not_made_but_the_draws_are(monkeypatch,
     assert qrs == [] and st.error is None
 
 
+def typing_units(make_window):
+    """A window of ``stack()`` with the earlier edits' draws forgotten, its second layer's card
+    shown and the units box focused, its number selected for digits to replace: (window, box)."""
+    initializers._DRAWN.clear()
+    w = make_window((1200, 800), state=stack())
+    w.stack_panel.cards.setCurrentRow(1)
+    spin = w.stack_panel.option_widgets["units"]
+    spin.setFocus()
+    spin.selectAll()
+    return w, spin
+
+
 def test_a_number_typed_into_the_units_box_is_drawn_ahead_before_it_is_entered(make_window, qtbot, qrs):
     """Digits typed into the units box (not entered yet) have that number's model built and
     traced ahead; Enter then edits with its draw and its record made, the numbers of an
     edit that drew them itself. A number out of the box's range asks for nothing."""
     from PySide6 import QtCore
 
-    initializers._DRAWN.clear()
-    w = make_window((1200, 800), state=stack())
-    panel = w.stack_panel
-    panel.cards.setCurrentRow(1)
-    spin = panel.option_widgets["units"]
-    spin.setFocus()
-    spin.selectAll()
+    w, spin = typing_units(make_window)
     qtbot.keyClicks(spin, "47")
     assert w.state.layers[1].config["units"] == 40  # (typed, not entered)
     assert draw_ahead.wait(60)
@@ -320,13 +326,7 @@ def test_enter_right_after_the_digits_takes_the_build_under_way(make_window, qtb
     build ahead still in its QR: the edit waits for it and takes it, no build of its own."""
     from PySide6 import QtCore
 
-    initializers._DRAWN.clear()
-    w = make_window((1200, 800), state=stack())
-    panel = w.stack_panel
-    panel.cards.setCurrentRow(1)
-    spin = panel.option_widgets["units"]
-    spin.setFocus()
-    spin.selectAll()
+    w, spin = typing_units(make_window)
     assert draw_ahead.wait(60)
     held.hold = 47  # (the build of "4" passes)
     held.qrs.clear()

@@ -3179,106 +3179,95 @@ def test_a_long_input_through_cropping_padding_or_upsampling_shows_the_lstm_in_i
         assert read < 0 or f"reads input step {read:,} " in said, (step, read, said)
 
 
-def test_a_real_keras_cnn_with_layers_acting_on_each_number_opens_a_long_input_file(qapp, qtbot, monkeypatch,
-                                                                                    tmp_path):
-    """tests/fixtures/k3_cf_elementwise_lstm (Keras 3: Permute((2, 1)) -> Conv1D(channels_first)
-    -> BatchNormalization(axis=1) -> relu -> Dropout -> strided Conv1D -> Add(LeakyReLU, it) ->
-    MaxPooling1D -> Permute((2, 1)) -> LSTM) opened as a file, then File > Open a long input's
-    .npy of 3,000 steps (beyond a small trace budget): not refused, its windows' Over time
-    heatmaps of the ReLU (the input's steps), the Add (1,499 of its own, after the strided
-    Conv1D) and the LSTM's cell state are the whole trace's steps, to the bit, wherever the player seeks."""
+def _long_file_heatmaps_are_whole(qtbot, monkeypatch, tmp_path, case_name, seeks, check=None):
+    """Real Keras 3 file tests/fixtures/``case_name`` opened as a file, then File > Open a long
+    input's .npy of ``T`` steps (beyond a small trace budget): not refused, and for each
+    (layer, record, rows, steps) of ``seeks`` its windows' Over time heatmap (``rows`` of them
+    where not None) at each step the player seeks to is the whole trace's steps, to the bit.
+    ``check(state, full)`` first, on the file's model and its whole trace."""
     from helpers import FIXTURES
     from lstmviz.ui.app import dispose, make_window
 
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
-    path = FIXTURES / "k3_cf_elementwise_lstm" / "model.keras"
     t = np.arange(T)
     x = np.stack([np.sin(t / 40.0), np.cos(t / 333.0), np.sign(np.sin(t / 97.0))], -1).astype(np.float32)
     npy = tmp_path / "long.npy"
     np.save(npy, x)
-    w = make_window(str(path), quiet=True)
+    w = make_window(str(FIXTURES / case_name / "model.keras"), quiet=True)
     try:
         w.resize(1400, 900)
         w.show()
         qtbot.waitExposed(w)
         state = w.state
         full = state.model.trace(x[None])
+        if check is not None:
+            check(state, full)
         view = _tab(w, "Over time")
         assert w.open_long(npy)
-        seq = state.long
-        assert seq is not None and state.error is None
-        assert w.long_runner.wait(120)
-        seq.wait_prefetch()
-        own = {name: full[name].output.shape[2] for name in ("relu", "add")}
-        assert own == {"relu": T, "add": (T - 3) // 2 + 1}
-        for name, key, steps in (("relu", "y", (2222, 9, T - 1)), ("add", "y", (1111, 4, own["add"] - 1)),
-                                 ("lstm", "c", (600, own["add"] // 2 - 1))):
-            state.set_cursor(layer=name)
-            for step in steps:
-                state.set_cursor(step=step)
-                assert state.cursor.step == step
-                qtbot.waitUntil(lambda: seq.deferred is None and state.trace.end - state.trace.start == min(
-                    seq.window, T - state.trace.start), timeout=60_000)
-                QtWidgets.QApplication.processEvents()
-                rec = state.trace.layers[name]
-                img = next(s for s in view.slots if s.key == key).image.image
-                assert rec.start <= step < rec.start + img.shape[1], (name, step)
-                whole = full[name].output[0] if key == "y" else full[name].steps[key][0].T
-                np.testing.assert_array_equal(img, whole[:, rec.start:rec.start + img.shape[1]])
+        _long_heatmaps_are_whole(qtbot, w, view, full, seeks)
     finally:
         dispose(w)
+
+
+def _long_heatmaps_are_whole(qtbot, w, view, full, seeks):
+    """A long input just set in window ``w`` (its keyframe pass awaited): for each (layer,
+    record, rows, steps) of ``seeks`` Over time's (``view``) heatmap of it (``rows`` of them
+    where not None) at each step the player seeks to (the quick chunk at once, then its whole
+    window) is ``full``'s (the whole trace's) steps of the window, to the bit."""
+    state, seq = w.state, w.state.long
+    assert seq is not None and state.error is None
+    assert w.long_runner.wait(120)
+    seq.wait_prefetch()
+    for name, key, rows, steps in seeks:
+        state.set_cursor(layer=name)
+        for step in steps:
+            state.set_cursor(step=step)
+            assert state.cursor.step == step
+            qtbot.waitUntil(lambda: seq.deferred is None and state.trace.end - state.trace.start == min(
+                seq.window, T - state.trace.start), timeout=60_000)
+            QtWidgets.QApplication.processEvents()
+            rec = state.trace.layers[name]
+            img = next(s for s in view.slots if s.key == key).image.image
+            assert rec.start <= step < rec.start + img.shape[1], (name, step)
+            assert rows is None or img.shape[0] == rows, (name, img.shape)
+            whole = full[name].output[0] if key == "y" else full[name].steps[key][0].T
+            np.testing.assert_array_equal(img, whole[:, rec.start:rec.start + img.shape[1]])
+
+
+def test_a_real_keras_cnn_with_layers_acting_on_each_number_opens_a_long_input_file(qapp, qtbot, monkeypatch,
+                                                                                    tmp_path):
+    """tests/fixtures/k3_cf_elementwise_lstm (Keras 3: Permute((2, 1)) -> Conv1D(channels_first)
+    -> BatchNormalization(axis=1) -> relu -> Dropout -> strided Conv1D -> Add(LeakyReLU, it) ->
+    MaxPooling1D -> Permute((2, 1)) -> LSTM) with a long input: its windows' Over time heatmaps
+    of the ReLU (the input's steps), the Add (1,499 of its own, after the strided Conv1D) and
+    the LSTM's cell state are the whole trace's steps (``_long_file_heatmaps_are_whole``)."""
+    own = (T - 3) // 2 + 1
+
+    def check(state, full):
+        assert {name: full[name].output.shape[2] for name in ("relu", "add")} == {"relu": T, "add": own}
+
+    _long_file_heatmaps_are_whole(qtbot, monkeypatch, tmp_path, "k3_cf_elementwise_lstm", (
+        ("relu", "y", None, (2222, 9, T - 1)), ("add", "y", None, (1111, 4, own - 1)),
+        ("lstm", "c", None, (600, own // 2 - 1))), check)
 
 
 def test_a_real_keras_cnn_with_layers_acting_on_each_steps_features_opens_a_long_input_file(
         qapp, qtbot, monkeypatch, tmp_path):
     """tests/fixtures/k3_cf_stepwise_lstm (Keras 3: Permute((2, 1)) -> Conv1D(12, channels_first)
     -> LayerNormalization(axis=1) -> Softmax(axis=1), Concatenate(axis=1) of it and another
-    Conv1D -> MaxPooling1D -> Permute((2, 1)) -> LSTM) opened as a file, then File > Open a long
-    input's .npy of 3,000 steps (beyond a small trace budget): not refused, its windows' Over
+    Conv1D -> MaxPooling1D -> Permute((2, 1)) -> LSTM) with a long input: its windows' Over
     time heatmaps of the Softmax and the Concatenate (their 12 and 15 features as rows, the
     input's steps as columns: ``cell_ref.steps_axes``) and the LSTM's cell state are the whole
-    trace's steps, to the bit, wherever the player seeks."""
-    from helpers import FIXTURES
+    trace's steps (``_long_file_heatmaps_are_whole``)."""
     from lstmviz.app.cell_ref import steps_axes
-    from lstmviz.ui.app import dispose, make_window
 
-    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
-    path = FIXTURES / "k3_cf_stepwise_lstm" / "model.keras"
-    t = np.arange(T)
-    x = np.stack([np.sin(t / 40.0), np.cos(t / 333.0), np.sign(np.sin(t / 97.0))], -1).astype(np.float32)
-    npy = tmp_path / "long.npy"
-    np.save(npy, x)
-    w = make_window(str(path), quiet=True)
-    try:
-        w.resize(1400, 900)
-        w.show()
-        qtbot.waitExposed(w)
-        state = w.state
-        full = state.model.trace(x[None])
+    def check(state, full):
         assert {k: steps_axes(state.model)[k] for k in ("ln", "sm", "cat", "lstm")} == {
             "ln": [2], "sm": [2], "cat": [2], "lstm": [1]}
-        view = _tab(w, "Over time")
-        assert w.open_long(npy)
-        seq = state.long
-        assert seq is not None and state.error is None
-        assert w.long_runner.wait(120)
-        seq.wait_prefetch()
-        for name, key, rows, steps in (("sm", "y", 12, (2222, 9, T - 1)), ("cat", "y", 15, (1111, 0, T - 1)),
-                                       ("lstm", "c", 4, (600, T // 2 - 1))):
-            state.set_cursor(layer=name)
-            for step in steps:
-                state.set_cursor(step=step)
-                assert state.cursor.step == step
-                qtbot.waitUntil(lambda: seq.deferred is None and state.trace.end - state.trace.start == min(
-                    seq.window, T - state.trace.start), timeout=60_000)
-                QtWidgets.QApplication.processEvents()
-                rec = state.trace.layers[name]
-                img = next(s for s in view.slots if s.key == key).image.image
-                assert img.shape[0] == rows and rec.start <= step < rec.start + img.shape[1], (name, step)
-                whole = full[name].output[0] if key == "y" else full[name].steps[key][0].T
-                np.testing.assert_array_equal(img, whole[:, rec.start:rec.start + img.shape[1]])
-    finally:
-        dispose(w)
+
+    _long_file_heatmaps_are_whole(qtbot, monkeypatch, tmp_path, "k3_cf_stepwise_lstm", (
+        ("sm", "y", 12, (2222, 9, T - 1)), ("cat", "y", 15, (1111, 0, T - 1)),
+        ("lstm", "c", 4, (600, T // 2 - 1))), check)
 
 
 @pytest.mark.parametrize("between", [(), (("BatchNormalization", {"axis": 1}, "bn"),
@@ -3308,27 +3297,9 @@ def test_a_long_input_through_permuted_channels_first_layers_shows_exact_windows
         state = w.state
         view = _tab(w, "Over time")
         state.set_input_data(x)
-        seq = state.long
-        assert seq is not None and state.error is None
-        assert w.long_runner.wait(120)
-        seq.wait_prefetch()
         # (the cursor's step is the layer's own: the LSTM after the pooling has T/2)
-        shown = [("conv", "y", (2222, 10, T - 1)), ("lstm", "c", (1111, 5, T // 2 - 1))]
-        shown += [("relu", "y", (T - 1, 2345, 7))] if between else []
-        for name, key, steps in shown:
-            state.set_cursor(layer=name)
-            for step in steps:
-                state.set_cursor(step=step)
-                assert state.cursor.step == step
-                # (the quick chunk at once, then its whole window)
-                qtbot.waitUntil(lambda: seq.deferred is None and state.trace.end - state.trace.start == min(
-                    seq.window, T - state.trace.start), timeout=60_000)
-                QtWidgets.QApplication.processEvents()
-                rec = state.trace.layers[name]
-                slot = next(s for s in view.slots if s.key == key)
-                img = slot.image.image
-                assert rec.start <= step < rec.start + img.shape[1], (name, step)
-                whole = full[name].output[0] if key == "y" else full[name].steps[key][0].T
-                np.testing.assert_array_equal(img, whole[:, rec.start:rec.start + img.shape[1]])
+        shown = [("conv", "y", None, (2222, 10, T - 1)), ("lstm", "c", None, (1111, 5, T // 2 - 1))]
+        shown += [("relu", "y", None, (T - 1, 2345, 7))] if between else []
+        _long_heatmaps_are_whole(qtbot, w, view, full, shown)
     finally:
         dispose(w)
