@@ -254,7 +254,10 @@ def cmd_train(args) -> int:
         from lstmviz.cli_inputs import load_inputs, refuse_to_replace
 
         if not args.model or not args.inputs or not args.target:
-            raise LstmvizError("train needs MODEL, --input, --target and --loss (or --task NAME)")
+            missing = [what for what, given in (("MODEL", args.model), ("--input", args.inputs),
+                                                ("--target", args.target)) if not given]
+            raise LstmvizError(f"train needs MODEL, --input and --target (and --loss where MODEL was not "
+                               f"compiled with one), or --task NAME: {', '.join(missing)} not given")
         # (the model file may be replaced by its trained self: a run continued in place)
         refuse_to_replace(args.out, [("target file", args.target)] + [("input file", p) for p in args.inputs])
         from lstmviz.engine.gradients import check_trainable

@@ -224,6 +224,14 @@ def test_train_refuses_unknown_task_and_bad_out(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err == f"lstmviz: {tmp_path / '.keras'}: nothing before .keras; give the file a name, e.g. trained.keras"
     assert not (tmp_path / ".keras").exists()
+    # MODEL without its data: the line names what is missing, and --loss only where it is needed
+    model = str(FIXTURES / "k3_lstm_default" / "model.keras")
+    assert cli.main(["train", model, "--out", str(tmp_path / "o.keras")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "lstmviz: train needs MODEL, --input and --target (and --loss where MODEL was not compiled "
+        "with one), or --task NAME: --input, --target not given")
+    assert cli.main(["train", "--out", str(tmp_path / "o.keras")]) == 2
+    assert capsys.readouterr().err.strip().endswith(": MODEL, --input, --target not given")
 
 
 @pytest.mark.parametrize("task,loss", [("delay", "sparse_categorical_crossentropy"),
