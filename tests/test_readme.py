@@ -251,3 +251,38 @@ def test_help_and_version_as_use_says(capsys):
     assert cli.main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"lstmviz {version}"
     assert f"lstmviz-{version}-py3-none-any.whl" in README  # (the wheel the Install lines name)
+
+
+def test_every_menu_path_the_readme_names_is_in_the_window(make_window):
+    """A "File > X", "Edit > X", "View > X", "Play > X" or "Help > X" of the README names an
+    entry of that menu (the README's words begin with the entry's, its "…" and a
+    parenthesis left out, or name its first word: "File > Open, drag and drop"); "File >
+    Load weights", a menu there never was, read as one a newcomer would look for."""
+    window = make_window()
+
+    def entries(menu, path=()):
+        for action in menu.actions():
+            text = re.sub(r"\s*\(.*?\)|\u2026|\t.*", "", action.text().replace("&&", "\0").replace("&", ""))
+            text = re.sub(r"^\d+\s+", "", text).replace("\0", "&").strip()
+            if text:
+                yield (*path, text)
+            if action.menu() is not None:
+                yield from entries(action.menu(), (*path, text))
+
+    menus = {}
+    for action in window.menuBar().actions():
+        top = action.text().replace("&", "")
+        menus[top] = ([" > ".join(e) for e in entries(action.menu())] if action.menu() is not None else [])
+    text = " ".join(README.split())
+    named = re.findall(r"\b(File|Edit|View|Play|Help) > ([A-Z][^,;:()`]*)", text)
+    assert len(named) > 20
+    for top, words in named:
+        first = words.split()[0]
+        assert any(words.startswith(e) or e.split()[0] == first for e in menus[top]), (top, words, menus[top])
+    # and each Ctrl and Shift key it names is an action's shortcut in that window
+    from PySide6 import QtGui
+
+    keys = {k.toString() for a in window.findChildren(QtGui.QAction) for k in a.shortcuts()}
+    for key in set(re.findall(r"\b(?:Ctrl|Shift)\+[A-Za-z+]+\b", text)):
+        assert QtGui.QKeySequence(key).toString() in keys, key
+    assert {top[:1] for top in menus} >= {"F", "V", "P"}  # (Alt+F, Alt+V, Alt+P)
