@@ -509,6 +509,10 @@ def cmd_app(args) -> int:
         model = lstmviz.load(args.model) if args.model else demo_model()
         model.summary()
         return 0
+    if args.model and not os.path.exists(args.model):  # (before Qt starts, as summary says it)
+        from lstmviz.io import formats
+
+        formats.sniff(args.model)  # "MODEL: no such file; supported: <every format>"
     if exports:
         from lstmviz.ui.app import export_from_cli
 

@@ -725,13 +725,16 @@ def _fake_exports(monkeypatch) -> list:
     return done
 
 
-def test_app_arguments_passed(capsys, monkeypatch):
+def test_app_arguments_passed(capsys, monkeypatch, tmp_path):
     import types
 
+    monkeypatch.chdir(tmp_path)  # (a model that is no file is refused before the app starts, below)
+    (tmp_path / "m.keras").touch()
     seen = {}
     fake = types.ModuleType("lstmviz.ui.app")
     fake.run_app = lambda *a: seen.setdefault("args", a) and 0
     monkeypatch.setitem(sys.modules, "lstmviz.ui.app", fake)
+    monkeypatch.setattr("lstmviz.ui.preflight.check_window", lambda window: [])
     assert cli.main(["m.keras", "--screenshot", "o.png", "--step", "3", "--size", "1600x900",
                      "--theme", "light", "--view", "cell"]) == 0
     assert seen["args"] == ("m.keras", "o.png", 3, (1600, 900), "light", "cell")
@@ -745,9 +748,15 @@ def test_app_arguments_passed(capsys, monkeypatch):
     fake.run_app = failing
     rc, _, err = call(capsys, "app", "m.keras")
     assert_one_line_error(rc, err, contains="no such file")
+    # a MODEL that is no file, nor a command's name, is refused before Qt starts, saying what
+    # is supported as `lstmviz summary` says it (it said "frobnicate: no such file" alone)
+    for argv in (["frobnicate"], ["frobnicate", "--export-png", "o.png"]):
+        rc, _, err = call(capsys, *argv)
+        assert_one_line_error(rc, err, contains="frobnicate: no such file; supported: Keras 3 model")
+    assert not (tmp_path / "o.png").exists()
 
 
-def test_a_lesson_is_started_from_the_command_line(capsys, monkeypatch):
+def test_a_lesson_is_started_from_the_command_line(capsys, monkeypatch, tmp_path):
     """Lessons opened only from Help > Lessons (or L, then its key): ``--lesson NAME``
     (its number in that menu, its title or words of one title) starts it as the menu
     does, named in --help; a name of no lesson, of several, or beside what a lesson sets
@@ -762,6 +771,8 @@ def test_a_lesson_is_started_from_the_command_line(capsys, monkeypatch):
     fake.run_app = lambda *a, **k: seen.update(args=a, kwargs=k) and 0
     monkeypatch.setitem(sys.modules, "lstmviz.ui.app", fake)
     monkeypatch.setattr("lstmviz.ui.preflight.check_window", lambda window: [])
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.keras").touch()
     forget = next(k for k, les in enumerate(tours.ALL_LESSONS) if les.title == "What the forget gate learns")
     for name in ("forget gate", "What the FORGET  gate learns", str(forget + 1)):
         seen.clear()
@@ -804,9 +815,11 @@ def test_the_train_tab_is_a_view_of_the_command_line(capsys, monkeypatch):
     assert done == [("png", "e.png"), ("screenshot", "s.png")]
 
 
-def test_app_screenshot_beside_an_export_is_taken_too(monkeypatch):
+def test_app_screenshot_beside_an_export_is_taken_too(monkeypatch, tmp_path):
     """--export-png OUT --screenshot SHOT: both are written (the screenshot was dropped, exit 0)."""
     done = _fake_exports(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.keras").touch()
     assert cli.main(["m.keras", "--export-png", "e.png", "--export-gif", "e.gif", "--screenshot", "s.png"]) == 0
     assert done == [("gif", "e.gif"), ("png", "e.png"), ("screenshot", "s.png")]
     done.clear()
