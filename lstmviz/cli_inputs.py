@@ -284,7 +284,7 @@ def load_inputs(model, paths, shapes, long: bool = False) -> list[np.ndarray]:
         names = ", ".join(f"'{r.layer}' {fmt_shape(s)}"
                           for r, (s, _) in zip(model.inputs, specs))
         raise LstmvizError(f"the model takes {len(specs)} input(s) ({names}) but {len(paths)} --input "
-                           f"file(s) were given")
+                           f"file(s) were given: give one --input per input, in this order")
     arrays = []
     for k, (path, (want, integer)) in enumerate(zip(paths, specs)):
         shape = (shapes[0] if len(shapes) == 1 else shapes[k]) if shapes else None

@@ -1934,6 +1934,11 @@ def test_trace_says_each_inputs_steps_where_they_differ(capsys, tmp_path):
     rc, out, _ = call(capsys, "trace", path, "-i", path.parent / "x0.npy", "-i", path.parent / "x1.npy",
                       "-o", tmp_path / "t.npz")
     assert rc == 0 and f"; {n} samples; {names[0]} 5 steps, {names[1]} 4 steps; output " in out, out
+    # one file for two inputs: the line names them and says what to give
+    rc, _, err = call(capsys, "trace", path, "-i", path.parent / "x0.npy", "-o", tmp_path / "t1.npz")
+    assert_one_line_error(rc, err, contains=(
+        f"the model takes 2 input(s) ('{names[0]}' (None, 5, 3), '{names[1]}' (None, 4, 2)) but 1 --input "
+        "file(s) were given: give one --input per input, in this order"))
     rng = np.random.default_rng(0)
     same = encoder_decoder(5)
     xs = [rng.normal(size=(1, 5, 2)).astype(np.float32) for _ in range(2)]
