@@ -566,8 +566,8 @@ def test_a_compiled_model_of_a_loss_not_computed_here_says_so_under_the_loss(mak
 
 def test_the_compiled_line_says_the_optimizer_starts_afresh_once_other_weights_are_on_the_stack(make_window, tmp_path):
     """trained_adam.keras opened: "its state saved after 2 updates". Other weights put on the
-    stack (File > Load weights, an edit that draws new ones) make the run start its optimizer
-    afresh, but the line went on saying the saved state: it now says what the run will do,
+    stack (a weights-only file opened onto it, an edit that draws new ones) make the run start
+    its optimizer afresh, but the line went on saying the saved state: it now says what the run will do,
     as the run's own note does; Undo brings the file's weights and the state back. A loss
     picked in the box stays through the edit."""
     import lstmviz

@@ -111,14 +111,15 @@ class UserBox(QtWidgets.QGroupBox):
         from lstmviz.engine.compiled import describe, of, state_of
 
         compiled = of(model) if model is not None else None
-        # (the file the compile info was read from: after Load weights the window's path is
-        # the weights file's, which changes neither the info nor a loss picked in the box)
+        # (the file the compile info was read from: after a weights-only file opened onto the
+        # stack the window's path is the weights file's, which changes neither the info nor a
+        # loss picked in the box)
         read_from = (compiled or {}).get("file") or path
         new = (compiled, read_from) != self._compiled
         if not new and (self._model() if self._model is not None else None) is model:
             return
         self._compiled = (compiled, read_from)
-        # the line follows the model too: other weights put on the stack (Load weights, an
+        # the line follows the model too: other weights put on the stack (a weights file, an
         # edit that draws new ones) make the run start its optimizer afresh, which it says
         self._model = weakref.ref(model) if model is not None else None
         if compiled is None:
