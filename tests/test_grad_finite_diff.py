@@ -262,6 +262,27 @@ def test_functional_concat_add_initial_state():
     assert g.inputs[0].shape == (2, 4, 2) and g.inputs[1].shape == (2, 3, 2)
 
 
+@pytest.mark.parametrize("op", ["Multiply", "Add", "Subtract", "Maximum", "Average"])
+def test_attention_pooling_and_merges_that_broadcast(op):
+    """Keras' attention pooling without a Lambda: an LSTM's sequence merged with its Softmax
+    over the steps, (2, 5, 3) by (2, 5, 1) (Keras 3 broadcasts), pooled, a Dense: the gradient
+    of the broadcast input summed over the features it was repeated along."""
+    rng = np.random.default_rng(10)
+    layers = [
+        LayerSpec("InputLayer", {"batch_shape": [None, 5, 2]}, "x"),
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, "h", inbound=[TensorRef("x")]),
+        LayerSpec("Dense", {"units": 1, "activation": "tanh"}, "e", inbound=[TensorRef("h")]),
+        LayerSpec("Softmax", {"axis": 1}, "a", inbound=[TensorRef("e")]),
+        LayerSpec(op, {}, "ctx", inbound=[TensorRef("h"), TensorRef("a")]),
+        LayerSpec("GlobalAveragePooling1D", {}, "p", inbound=[TensorRef("ctx")]),
+        LayerSpec("Dense", {"units": 2}, "y", inbound=[TensorRef("p")]),
+    ]
+    model = Model.from_spec(ModelSpec(layers, [TensorRef("x")], [TensorRef("y")], keras_version="3"))
+    assert model.get_layer("ctx").output_shapes == [(None, 5, 3)]
+    g = check(model, rng.normal(size=(2, 5, 2)), rng.normal(size=(2, 2)), "mse", rng)
+    assert g.inputs[0].shape == (2, 5, 2)
+
+
 def test_stacked_rnn_cells():
     rng = np.random.default_rng(9)
     cells = [{"class_name": "GRUCell", "config": {"units": 3}},

@@ -232,6 +232,24 @@ def _merge_backward(layer, xs, y, dy):
         axis = int(layer.config["axis"]) % y.ndim
         cuts = np.cumsum([x.shape[axis] for x in xs])[:-1]
         return np.split(dy, cuts, axis=axis)
+    given = [x.shape for x in xs]
+    # (inputs broadcast, ``Merge.call``: each one's gradient summed over the places it was
+    # repeated at, in its own shape)
+    grads = _merge_grads(op, L.ranked(xs), y, dy)
+    return [g if g.shape == s else _unbroadcast(g, s) for g, s in zip(grads, given)]
+
+
+def _unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """``g`` (the merge's output shape) summed over the axes an input of ``shape`` was
+    broadcast along (those it lacks after the batch, and its sizes 1), in its shape."""
+    lead = g.ndim - len(shape)  # (axes of size 1 put after the batch: ``layers.ranked``)
+    g = g.sum(axis=tuple(range(1, 1 + lead))) if lead else g
+    ones = tuple(k for k, d in enumerate(shape) if d == 1 and g.shape[k] != 1)
+    return (g.sum(axis=ones, keepdims=True) if ones else g).astype(np.float32, copy=False)
+
+
+def _merge_grads(op, xs, y, dy):
+    """Each input's gradient of an elementwise merge, in the output's shape."""
     if op == "Add":
         return [dy] * len(xs)
     if op == "Subtract":
@@ -244,13 +262,13 @@ def _merge_backward(layer, xs, y, dy):
             g = dy.copy()
             for j, x in enumerate(xs):
                 if j != k:
-                    g *= x
+                    g = g * x
             out.append(g)
         return out
     # Maximum / Minimum: Keras folds pairwise; the gradient goes where the value came from
     better = np.greater_equal if op == "Maximum" else np.less_equal
-    best = xs[0].astype(np.float32)
-    where = np.zeros(best.shape, np.int64)
+    best = np.broadcast_to(xs[0].astype(np.float32), y.shape)
+    where = np.zeros(y.shape, np.int64)
     for k, x in enumerate(xs[1:], start=1):
         take = ~better(best, x)
         best = np.where(take, x, best)

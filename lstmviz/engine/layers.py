@@ -312,6 +312,31 @@ class AnyOp(Layer):
         return np.any(x, axis=int(self.config.get("axis", -1)))
 
 
+def _broadcast_dims(a: tuple | None, b: tuple) -> tuple | None:
+    """The dims (after the batch) of an elementwise merge of inputs of dims ``a`` and ``b``, as
+    Keras 3 computes them (lined up from the last; a 1 takes the other's size, an unknown
+    gives an unknown); None where they do not broadcast."""
+    if a is None:
+        return None
+    if len(a) < len(b):
+        a, b = b, a
+    if not b:
+        return a
+    got = list(a[:len(a) - len(b)])
+    for i, j in zip(a[len(a) - len(b):], b):
+        if i is not None and j is not None and i != j and 1 not in (i, j):
+            return None
+        got.append(None if i is None or j is None else j if i == 1 else i)
+    return tuple(got)
+
+
+def ranked(xs: list) -> list:
+    """Inputs of an elementwise merge of different ranks brought to the highest, each given
+    axes of size 1 after the batch (Keras 3's ``Merge.call``: ``expand_dims(x, axis=1)``)."""
+    top = max(np.ndim(x) for x in xs)
+    return [x.reshape(x.shape[:1] + (1,) * (top - x.ndim) + x.shape[1:]) for x in xs]
+
+
 class Merge(Layer):
     """Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum."""
 
@@ -336,11 +361,17 @@ class Merge(Layer):
                                        f"{fmt_shape(list(input_shapes))}")
                 total = None if total is None or s[axis] is None else total + s[axis]
             return [tuple(total if i == axis else d for i, d in enumerate(first))]
+        # (Keras 3 broadcasts, ``Merge._compute_elemwise_op_output_shape``: each input's dims
+        # after the batch lined up from the last, a 1 taking the other's size; a Multiply of an
+        # LSTM's (batch, steps, 16) by attention weights (batch, steps, 1))
+        out: tuple | None = tuple(first[1:])
         for s in input_shapes[1:]:
-            if tuple(s) != tuple(first):
-                raise LstmvizError(f"layer '{self.name}' ({self.class_name}) needs inputs of one shape, "
-                                   f"gets {fmt_shape(list(input_shapes))}")
-        return [first]
+            out = _broadcast_dims(out, tuple(s[1:]))
+            if out is None:
+                raise LstmvizError(f"layer '{self.name}' ({self.class_name}) needs inputs of one shape "
+                                   "or shapes that broadcast (a size 1 against any), gets "
+                                   f"{fmt_shape(list(input_shapes))}")
+        return [(first[0],) + out]
 
     def elementwise(self, axis: int) -> bool:
         """An Add, Subtract, Multiply, Average, Maximum or Minimum: each place's numbers of its
@@ -359,22 +390,25 @@ class Merge(Layer):
     def call(self, inputs, masks, initial_state=None):
         xs = [x.astype(np.float32) for x in inputs]
         op = self.class_name
+        if op != "Concatenate":
+            xs = ranked(xs)
         if op == "Concatenate":
             out = np.concatenate(xs, axis=int(self.config["axis"]))
         elif op == "Add":
             out = sum(xs[1:], xs[0].copy())
         elif op == "Subtract":
             out = xs[0] - xs[1]
-        elif op == "Multiply":
+        elif op == "Multiply":  # (pairwise, as Keras 3: ``out * x`` broadcasts either way)
             out = xs[0].copy()
             for x in xs[1:]:
-                out *= x
+                out = out * x
         elif op == "Average":
             out = sum(xs[1:], xs[0].copy()) / np.float32(len(xs))
-        elif op == "Maximum":
-            out = np.maximum.reduce(xs)
-        else:
-            out = np.minimum.reduce(xs)
+        else:  # (Maximum, Minimum: pairwise, each input broadcast)
+            pick = np.maximum if op == "Maximum" else np.minimum
+            out = xs[0]
+            for x in xs[1:]:
+                out = pick(out, x)
         present = [m for m in masks if m is not None]
         mask = np.logical_and.reduce(present) if present else None
         return [out], [mask], LayerTrace(self.name, self.class_name, [out])
