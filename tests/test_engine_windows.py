@@ -20,7 +20,7 @@ from lstmviz.engine.windows import (
     trace_budget,
 )
 from lstmviz.errors import LstmvizError
-from tests.helpers import onnx_recurrent_model
+from tests.helpers import FIXTURES, onnx_recurrent_model
 
 T = 203  # not a multiple of the chunk (32) nor of K
 
@@ -113,6 +113,21 @@ MODELS = {
         LayerSpec("ZeroPadding1D", {"padding": [2, 1], "data_format": "channels_first"}, name="pad"),
         LayerSpec("Cropping1D", {"cropping": [0, 0]}, name="crop"),
         LayerSpec("GRU", {"units": 3, "return_sequences": True}, name="g")],
+    # layers acting along the steps (attention weights over time, a norm over steps and
+    # features): their whole output computed once by the pass and held, a window's steps
+    # sliced from it; a go_backwards LSTM reading it, a Dense after that
+    "held_along_steps": lambda: [
+        LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="l"),
+        LayerSpec("Softmax", {"axis": 1}, name="over_time"),
+        LayerSpec("LayerNormalization", {"axis": [1, 2], "center": False, "scale": False}, name="ln"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True, "go_backwards": True}, name="back"),
+        LayerSpec("Dense", {"units": 2}, name="out")],
+    # held under a mask (the norm takes no mask, as Keras'; the GRU after it does)
+    "masked_held": lambda: [
+        LayerSpec("Masking", {"mask_value": 0.0}, name="m"),
+        LayerSpec("GRU", {"units": 5, "return_sequences": True, "go_backwards": True}, name="g"),
+        LayerSpec("LayerNormalization", {"axis": [1, 2], "center": False, "scale": False}, name="ln"),
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l")],
     # RNN([cells]) (StackedRNNCells): each cell's states keyframed, a window's cells from them
     "stacked_cells": lambda: [
         LayerSpec("RNN", {"cell": [_rnn("LSTMCell", 5), _rnn("GRUCell", 4)], "return_sequences": True}, name="r"),
@@ -137,7 +152,8 @@ MODELS = {
 }
 
 #: the models whose input has masked runs of steps (``_data(mask_runs=True)``)
-MASKED = ("masked", "conv_masked_backwards", "masked_global_average", "masked_stacked_cells_backwards")
+MASKED = ("masked", "conv_masked_backwards", "masked_global_average", "masked_stacked_cells_backwards",
+          "masked_held")
 
 
 def _data(batch, d=3, seed=0, mask_runs=False):
@@ -230,7 +246,7 @@ def test_a_grus_states_only_steps_at_batch_one_give_the_traces_bits(cfg, sequenc
 @pytest.mark.parametrize("name", ["stacked_last_step", "masked", "bidirectional", "simple_rnn",
                                   "conv_pool_same_causal", "global_max_pooled", "masked_global_average",
                                   "pooled_per_step", "stacked_cells", "masked_stacked_cells_backwards",
-                                  "reshaped_steps", "padded_per_step"])
+                                  "reshaped_steps", "padded_per_step", "held_along_steps", "masked_held"])
 @pytest.mark.parametrize("batch", [1, 3, 16])
 def test_keyframes_every_few_steps_give_windows_equal_to_the_trace(every, name, batch):
     # K a multiple of CUT (16) but not of CHUNK (32): a window starts mid-chunk, at a cut of
@@ -423,7 +439,7 @@ def _same_pass(got, want):
 @pytest.mark.parametrize("name", ["lstm", "gru_reset_before", "simple_rnn", "stacked_last_step",
                                   "go_backwards_stack", "bidirectional", "masked", "conv_pool_same_causal",
                                   "global_max_pooled", "masked_global_average", "stacked_cells",
-                                  "masked_stacked_cells_backwards"])
+                                  "masked_stacked_cells_backwards", "held_along_steps", "masked_held"])
 @pytest.mark.parametrize("batch", [1, 3])
 def test_a_cancelled_pass_resumes_from_its_last_keyframes_to_the_same_bits(monkeypatch, name, batch):
     """'Trace all' after a Cancel ran the pass again from step 0. A cancelled pass now hands
@@ -475,19 +491,24 @@ def test_a_cancelled_pass_resumes_from_its_last_keyframes_to_the_same_bits(monke
 
 @pytest.mark.parametrize("spec", [LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="n"),
                                   LayerSpec("Softmax", {"axis": 1}, name="n"),
+                                  LayerSpec("Softmax", {"axis": [1, 2]}, name="n"),
                                   LayerSpec("BatchNormalization", {"axis": 1}, name="n")])
-def test_a_layer_acting_along_the_steps_is_refused_for_windows_in_its_own_words(spec):
-    """k3_around_rnn's LayerNormalization over steps and features (and a Softmax or a
-    BatchNormalization on axis 1) keeps its input's shape but needs the steps together: a
-    window cannot follow it, and the refusal said it "reshapes the time axis", which it does
-    not; it says the layer acts along the time axis, in one line naming what is followed."""
-    model = Model.sequential((None, 40, 3), [LayerSpec("LSTM", {"units": 3, "return_sequences": True}), spec],
-                             seed=0)
-    with pytest.raises(LstmvizError) as err:
-        keyframe_pass(model, np.zeros((1, 40, 3), np.float32))
-    said = str(err.value)
-    assert "\n" not in said and said.startswith(f"layer 'n' ({spec.class_name}) acts along the time axis; "), said
-    assert said.endswith("GlobalMaxPooling1D and GlobalAveragePooling1D"), said
+def test_a_layer_acting_along_the_steps_is_held_whole_and_every_window_takes_its_steps(spec):
+    """Issue 13: k3_around_rnn's LayerNormalization over steps and features, a Softmax over the
+    steps (attention weights over time) or a BatchNormalization on axis 1 (a statistic per
+    step position) keeps its input's shape but needs the steps together: windows were refused
+    ("acts along the time axis"). The pass computes its whole output once, by the call a whole
+    trace makes, and holds it; every window (batch 2, the GRU after it from its keyframes)
+    takes its steps from it: the full trace's to the bit."""
+    model = Model.sequential((None, 40, 3), [LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l"),
+                                             spec, LayerSpec("GRU", {"units": 2, "return_sequences": True},
+                                                             name="g")], seed=1)
+    x = _data(2)[:, :40]
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=16)
+    assert list(wt._held) == ["n"] and np.array_equal(wt._held["n"][0], full["n"].output)
+    for a, b in [(0, 1), (3, 19), (16, 32), (39, 40), (0, 40)]:
+        assert _same_own_steps(full, wt.window(a, b), wt, a, b) >= 6
 
 
 def test_windows_out_of_range_and_time_reshaping_models_are_refused():
@@ -513,7 +534,9 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
         assert said.endswith("only through recurrent layers (RNN([cells]) too), per-step layers (a Reshape or "
                              "Permute keeping the batch and time axes), Permute((2, 1)), Conv1D and pooling "
                              "layers (channels_first after a Permute((2, 1))), Cropping1D, ZeroPadding1D, "
-                             "UpSampling1D, GlobalMaxPooling1D and GlobalAveragePooling1D"), said
+                             "UpSampling1D, GlobalMaxPooling1D and GlobalAveragePooling1D, and a Softmax, "
+                             "LayerNormalization or BatchNormalization over the steps (axis 1) of one "
+                             "sequence"), said
     # a decoder stepping over a RepeatVector's steps: the message says why and what windows take
     repeat = Model.sequential((None, T, 3), [LayerSpec("LSTM", {"units": 4}), LayerSpec("RepeatVector", {"n": 5}),
                                              LayerSpec("LSTM", {"units": 2}, name="decoder")])
@@ -543,7 +566,7 @@ def test_a_reshape_to_the_models_own_length_is_per_step_in_a_window():
 
 
 @pytest.mark.parametrize("name", ["stacked_last_step", "go_backwards_stack",  # (Model._later: no Bidirectional)
-                                  "conv_pool_same_causal"])
+                                  "conv_pool_same_causal", "held_along_steps"])
 def test_a_window_of_the_needed_layers_runs_the_later_ones_when_asked_with_the_same_bits(name):
     from lstmviz.engine.trace import LaterTrace
 
@@ -667,7 +690,7 @@ def test_a_backward_halfs_window_holds_the_input_steps_it_read(name):
 
 
 @pytest.mark.parametrize("name", ["go_backwards_stack", "bidirectional", "masked", "lstm",
-                                  "conv_masked_backwards", "masked_stacked_cells_backwards"])
+                                  "conv_masked_backwards", "masked_stacked_cells_backwards", "masked_held"])
 def test_a_window_by_input_steps_holds_every_half_under_the_same_input_steps(name):
     """``window(a, b, by_input=True)``: a half that runs backwards records its processing
     steps T-b .. T-a-1, the ones that read input steps a .. b-1 (its ``start`` says so), so
@@ -868,6 +891,36 @@ def test_a_pass_over_the_memory_limit_is_refused_before_it_starts(monkeypatch, t
     assert err.count("\n") == 1 and "would need" in err and not (tmp_path / "t.npz").exists()
     monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")  # room enough: the same window is written
     assert trace_steps(model, x, 100, 200)["lstm"].steps["h"].shape == (2, 100, 64)
+
+
+def test_a_held_outputs_memory_is_counted_and_a_pass_it_would_not_fit_is_refused(monkeypatch):
+    """A Softmax(axis=1) over 128 features a step is held whole by the pass to its end (2 x
+    20,000 x 128 floats, 20 MB), past its last reader (a GRU) while the Dense after that runs:
+    ``pass_bytes`` counts it, what NumPy allocates is within it (``_pass_within_its_estimate``),
+    and under a limit it would not fit the pass is refused before it starts, in one line. A
+    masked input to a Softmax over the steps is refused by the pass in the whole trace's one
+    line."""
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+        LayerSpec("Dense", {"units": 128}, name="e"), LayerSpec("Softmax", {"axis": 1}, name="a"),
+        LayerSpec("GRU", {"units": 4, "return_sequences": True}, name="g"),
+        LayerSpec("Dense", {"units": 192}, name="out")], seed=0)
+    x = np.random.default_rng(0).normal(size=(2, 20_000, 3)).astype(np.float32)
+    _pass_within_its_estimate(model, x)
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "48M")
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(model, x)
+    assert "\n" not in str(err.value) and "over the memory limit of 48 MB" in str(err.value)
+    monkeypatch.delenv("LSTMVIZ_MAX_MEMORY")
+    masked = Model.sequential((None, None, 3), [LayerSpec("Masking", {}, name="m")] + [
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+        LayerSpec("Dense", {"units": 1}, name="e"), LayerSpec("Softmax", {"axis": 1}, name="a")], seed=0)
+    said = []
+    for run in (lambda: masked.trace(x[:, :300]), lambda: keyframe_pass(masked, x[:, :300], every=16)):
+        with pytest.raises(LstmvizError) as err:
+            run()
+        said.append(str(err.value))
+    assert said[0] == said[1] and "\n" not in said[0] and said[0].startswith("layer 'a' (Softmax) gets the mask")
 
 
 # -- ONNX recurrent nodes ---------------------------------------------------------------
@@ -1685,21 +1738,6 @@ def test_a_pipelined_pass_cancelled_anywhere_resumes_to_the_same_bits(monkeypatc
     assert both
 
 
-@pytest.mark.parametrize("layer", [LayerSpec("BatchNormalization", {"axis": 1}, name="pool"),
-                                   LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="pool"),
-                                   LayerSpec("Softmax", {"axis": 1}, name="pool")])
-def test_a_layer_over_the_steps_refuses_windows_in_one_line(layer):
-    # (a BatchNormalization of axis 1, a parameter per step position; a normalisation or a
-    # softmax over every step: no window holds its numbers alone; a GlobalAveragePooling1D,
-    # which leaves no steps, is computed once by the pass instead)
-    model = Model.sequential((None, 40, 3), [LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l"),
-                                             layer], seed=1)
-    with pytest.raises(LstmvizError) as err:
-        keyframe_pass(model, _data(2)[:, :40], every=16)
-    assert "\n" not in str(err.value) and "'pool'" in str(err.value) and "time axis" in str(err.value)
-
-
-
 @pytest.mark.parametrize("chunk", [None, 4 * 13 * 3 * 3, 13 * 3 * 5])  # CUT steps a chunk, 4, 1 (batch 3)
 def test_a_conv1d_window_makes_the_whole_traces_chunks_to_the_bit(monkeypatch, chunk):
     """A Conv1D makes one product per chunk of output steps (``conv.chunk_steps``), and BLAS
@@ -2414,35 +2452,44 @@ def test_a_permuted_channels_first_cnn_lstm_pass_holds_about_what_pass_bytes_say
     assert pass_bytes(model, [x]) < 2 * pass_peak(model, x)
 
 
-def test_keras_around_rnns_permute_windows_to_keras_and_a_norm_across_the_steps_still_stops_it():
-    """tests/fixtures/k3_around_rnn: its Permute((2, 1)) of the LSTM's sequence is followed
-    now (the LSTM with the file's weights and the Permute alone: the full trace is Keras'
-    numbers, every window the full trace's to the bit, the steps on axis 2); the model as a
-    whole is still refused, in one line, at its first layer reading across the steps (a
-    LayerNormalization over steps and features), not at the Permute."""
-    import lstmviz
-    from tests.helpers import FIXTURES
-
-    d = FIXTURES / "k3_around_rnn"
-    model = lstmviz.load(d / "model.keras", isolate=False)
-    x = np.load(d / "x.npy")
-    with pytest.raises(LstmvizError) as err:
-        keyframe_pass(model, x, every=16)
-    said = str(err.value)
-    assert "\n" not in said, said
-    assert said.startswith("layer 'ln_steps_features' (LayerNormalization) acts along the time axis; "), said
-    lstm = model.get_layer("lstm")
-    two = Model.sequential((None, None, x.shape[2]), [LayerSpec("LSTM", dict(lstm.config), name="lstm"),
-                                                     LayerSpec("Permute", {"dims": [2, 1]}, name="permute")])
-    two.get_layer("lstm").set_weights(lstm.weights)
-    full = two.trace(x)
-    np.testing.assert_allclose(full["permute"].output, np.load(d / "expected.npz")["layer:permute"], atol=1e-5)
-    wt = keyframe_pass(two, x, every=16)
+def test_keras_around_rnns_every_layer_windows_to_the_full_trace_which_equals_keras():
+    """tests/fixtures/k3_around_rnn: every layer Keras users put around an LSTM's sequence is
+    followed by windows now: its Permute((2, 1)) (the steps on axis 2), the poolings over the
+    steps, and (issue 13) the layers acting along them, held whole by the pass (a
+    LayerNormalization over steps and features, where the model was refused in one line, a
+    BatchNormalization and a Softmax over the steps). The full trace is Keras' numbers, every
+    window of every layer the full trace's to the bit."""
+    model, x, full = _keras_fixture_traced("k3_around_rnn", ("permute", "ln_steps_features", "bn_steps",
+                                                            "softmax_steps", "gap", "up"))
+    wt = keyframe_pass(model, x, every=16)
+    assert sorted(wt._held) == ["bn_steps", "ln_steps_features", "softmax_steps"]
     steps = x.shape[1]
     for a, b in [(0, 1), (0, 4), (2, 5), (steps - 1, steps), (0, steps)]:
         win = wt.window(a, b)
         assert np.array_equal(win["permute"].output, full["permute"].output[:, :, a:b]), (a, b)
-        assert _same_own_steps(full, win, wt, a, b) > 0
+        assert _same_own_steps(full, win, wt, a, b) >= 20
+
+
+def test_a_keras_attention_pooling_classifier_takes_a_long_input_by_windows_to_the_bit():
+    """Issue 13's target, tests/fixtures/k3_attention_pooling (scripts/make_attention_fixture.py,
+    real Keras 3): LSTM(16, return_sequences) -> Dense(1, tanh) -> Softmax(axis=1) (attention
+    weights over time) -> Multiply of the LSTM's sequence by them (broadcast (b, T, 16) by (b,
+    T, 1), as Keras 3) -> GlobalAveragePooling1D -> Dense(2, softmax). The full trace is
+    Keras' numbers (atol 1e-5); the pass holds the weights' whole sequence; every window of
+    batch 2 is the full trace's to the bit, the pooled head the whole's; ``trace_auto`` takes
+    the windows under a small budget, its outputs the full trace's."""
+    model, x, full = _keras_fixture_traced("k3_attention_pooling", ("a", "ctx"))
+    with np.load(FIXTURES / "k3_attention_pooling" / "expected.npz") as want:
+        np.testing.assert_allclose(full.output, want["output"], atol=1e-5)
+    steps = x.shape[1]
+    wt = trace_auto(model, x, budget=16 << 10, every=16)  # (16 KiB: the trace is ~150 KiB)
+    assert isinstance(wt, WindowedTrace) and list(wt._held) == ["a"]
+    assert np.array_equal(wt.output, full.output)
+    for a, b in [(0, 1), (0, 17), (5, 77), (16, 48), (100, 101), (150, steps), (steps - 1, steps), (0, steps)]:
+        win = wt.window(a, b)
+        assert np.array_equal(win["a"].output, full["a"].output[:, a:b]), (a, b)
+        assert np.array_equal(win["y"].output, full["y"].output), (a, b)
+        assert _same_own_steps(full, win, wt, a, b) >= 12
 
 
 @pytest.mark.parametrize("case", ["k3_conv_lstm", "k2_conv_lstm"])

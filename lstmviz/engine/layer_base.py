@@ -106,6 +106,15 @@ class Layer:
         (batch, features, steps), across each step's features."""
         return self.elementwise(axis)
 
+    def along_steps(self, axis: int) -> bool:
+        """Whether its output is its input's shape, each number at its input number's place,
+        but a step's numbers made of other steps' too, its input's steps on ``axis`` (a
+        Softmax or LayerNormalization whose axes take it in; a BatchNormalization of it, a
+        statistic per step position): a long input's keyframe pass computes its whole output
+        once, by the very call a whole trace makes, and holds it; each window takes its steps
+        from it (``windows._plan``)."""
+        return False
+
     # -- shapes and weights -------------------------------------------------------------
     def weight_specs(self, input_shapes: list[Shape]) -> list[tuple[str, tuple, Any]]:
         """(name, shape, initializer) of each weight, in Keras' get_weights() order."""

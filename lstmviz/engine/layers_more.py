@@ -565,9 +565,16 @@ class LayerNormalization(L.Layer):
         steps): per sample and step, as Keras)."""
         return bool(self.input_shapes) and _features_alone(self, _axes(self, len(self.input_shapes[0]), True), axis)
 
+    def along_steps(self, axis: int) -> bool:
+        """Normalising over the steps (its ``axis`` takes in ``axis``, theirs)."""
+        return bool(self.input_shapes) and axis in _axes(self, len(self.input_shapes[0]), True)
+
     def weight_specs(self, input_shapes):
         s = tuple(input_shapes[0])
-        shape = _param_shape(self, s, _axes(self, len(s), True))
+        axes = _axes(self, len(s), True)
+        if not (self.has_gamma or self.has_beta):  # (no weights: any length, as Keras 3 builds it)
+            return []
+        shape = _param_shape(self, s, axes)
         specs = []
         if self.has_gamma:
             specs.append(("gamma", shape, self.config["gamma_initializer"]))
@@ -676,6 +683,10 @@ class BatchNormalization(L.Layer):
         ``axis`` (the features): where the steps are not on that axis (a
         BatchNormalization(axis=1) of (batch, features, steps))."""
         return bool(self.input_shapes) and axis not in _axes(self, len(self.input_shapes[0]), False)
+
+    def along_steps(self, axis: int) -> bool:
+        """Its statistics per step position (its ``axis`` the steps'; at a fixed length)."""
+        return bool(self.input_shapes) and axis in _axes(self, len(self.input_shapes[0]), False)
 
     @property
     def trains(self) -> bool:
@@ -980,6 +991,10 @@ class Softmax(_ActivationLayer):
         ``axis`` names only another (a Softmax(axis=1) of (batch, features, steps); not the
         default last axis, the steps' there)."""
         return bool(self.input_shapes) and _features_alone(self, self._axes(len(self.input_shapes[0])), axis)
+
+    def along_steps(self, axis: int) -> bool:
+        """A share over the steps (its ``axis`` takes in ``axis``: attention weights over time)."""
+        return bool(self.input_shapes) and axis in self._axes(len(self.input_shapes[0]))
 
     @property
     def keeps_logits(self) -> bool:

@@ -13,6 +13,17 @@ without recording (the states-only kernels of ``recurrent``), keeping
   it): they are small. A pooling over the steps is computed once, by the very call a whole
   trace makes, over the whole sequence the pass holds while its readers run (a masked
   mean over the unmasked steps only); every window holds it as it is, as a last step's;
+- the whole output of a layer acting along the steps that keeps them (``Layer.along_steps``:
+  a Softmax(axis=1) over a (batch, steps, features) sequence, attention weights over time,
+  whose every step needs all steps; a LayerNormalization over axis 1 or axes [1, 2]; a
+  BatchNormalization(axis=1), a statistic per step position): computed once, by the very
+  call a whole trace makes, and held (batch x steps x features floats, counted in
+  ``pass_bytes`` from its node to the end, so ``check_pass`` refuses in one line a pass it
+  would not fit); every window takes its steps as a slice of it, the whole trace's bits, and
+  the layers after it follow as usual (Keras' attention pooling: a Multiply of the LSTM's
+  sequence by the weights, broadcast as Keras 3 does, a GlobalAveragePooling1D, a Dense). A
+  mask reaching one is the whole trace's too (a Softmax refuses a masked input in one line,
+  as a whole trace does; a normalisation takes no mask, as Keras');
 
 and gives a ``WindowedTrace``. ``window(a, b)`` recomputes processing steps ``a .. b-1``
 of every layer from the keyframe before ``a`` and returns them as a ``Trace`` (each
@@ -108,9 +119,10 @@ dynamo export of the steps it was traced on) is refused for windows in one line.
 route beyond it. Keyframes take at most a quarter of the budget (K grows with the
 sequence); a window costs at most K + CUT extra steps per layer.
 
-Memory of a keyframe pass: the keyframes, the masks, the model's outputs, and while a
-layer runs its input and output sequences (``batch x steps x units`` floats each, never
-the ~10 records per step a trace keeps); a sequence is dropped once its last reader ran
+Memory of a keyframe pass: the keyframes, the masks, the model's outputs, the held outputs
+of the layers acting along the steps, and while a layer runs its input and output
+sequences (``batch x steps x units`` floats each, never the ~10 records per step a trace
+keeps); a sequence is dropped once its last reader ran
 (a masked GlobalAveragePooling1D also makes a copy of the sequence it reads, 0 at the
 masked steps, and the mask as floats: ``pass_bytes`` counts them).
 ``check_pass`` refuses, before it starts, a pass whose sequences would need more than the
@@ -426,11 +438,14 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
     sequences): the keyframes, and at each layer the sequences still to be read (the
     model's outputs to the end), its own, and what its kernel makes of the whole sequence
     (``recurrent``: an LSTM's or GRU's input as columns, a SimpleRNN's input projection, a
-    copy made time-major or reversed, masked outputs). Within about 10% of what NumPy
-    allocates, or under it (``tests/test_engine_windows.py`` measures it)."""
+    copy made time-major or reversed, masked outputs); a layer acting along the steps
+    (``_plan``'s ``held``: a Softmax(axis=1)) holds its output from its node to the end.
+    Within about 10% of what NumPy allocates, or under it (``tests/test_engine_windows.py``
+    measures it)."""
     axes: dict = {}
     clocks: dict = {}
-    T, seq = _plan(model, arrays, axes, clocks=clocks)
+    along: set = set()  # (the layers acting along the steps, held to the end)
+    T, seq = _plan(model, arrays, axes, clocks=clocks, held=along)
     B = input_samples(model, arrays[0])
 
     def own(name: str) -> int:  # (a layer's own steps: fewer after a strided Conv1D or pooling)
@@ -462,7 +477,8 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
         name = node.layer.name
         if isinstance(node.layer, InputLayer):
             continue
-        alive = sum(b for other, b in sizes.items() if order[other] < i and last.get(other, -1) >= i)
+        alive = sum(b for other, b in sizes.items()
+                    if order[other] < i and (last.get(other, -1) >= i or other in along))
         here = sizes[name]
         halves = recurrent_halves(node.layer)
         Tn = own(name)
@@ -501,10 +517,11 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
             here += max(costs) if stacked else sum(costs)
         else:
             here = 2 * sizes[name]  # (the output and a temporary: x @ kernel, then its activation)
-            if node.layer.class_name == "LayerNormalization":
+            if node.layer.class_name == "LayerNormalization" and node.layer.has_gamma:
                 # (two: x - mean and its square for the variance, then gamma / sqrt(var + eps)
                 # and -mean times it at every place beside the output: 3.06 x its output over
-                # 30,000 steps of 32 features, tracemalloc)
+                # 30,000 steps of 32 features, tracemalloc; without a gamma 1 / sqrt(var + eps)
+                # has a number a step or a sample, not a place)
                 here = 3 * sizes[name]
             if masked and node.layer.class_name == "GlobalAveragePooling1D" and node.layer.reduces_steps:
                 # (its mean over the unmasked steps: its input with 0 at the masked ones, the
@@ -594,16 +611,18 @@ def _shape_of(model, feed: dict, ref):
 
 
 def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
-          clocks: dict | None = None) -> tuple[int, dict[str, list[bool]]]:
+          clocks: dict | None = None, held: set | None = None) -> tuple[int, dict[str, list[bool]]]:
     """(T, per layer a list: True where that output has the input's time axis); ``axes``,
     when given, gets per layer each output's steps axis (None where it has none: 1, but
     0 for a time-major input and an ONNX recurrent node's layout-0 Y; an ONNX op's as
     ``onnx_time.follow`` says); ``tags``, per layer each output's ``onnx_time`` tag (where
     a tensor without steps holds the sequence's length); ``clocks``, per layer its own
-    time axis (``_clocks``).
+    time axis (``_clocks``); ``held``, the layers acting along the steps whose whole output
+    the pass holds (``Layer.along_steps``).
     Refuses, in one line, a model whose time axis a window cannot follow."""
     seq: dict[str, list[bool]] = {}
     axes = {} if axes is None else axes
+    held = set() if held is None else held
     tags = {} if tags is None else tags
     T = None
     feed = {r.layer: a for r, a in zip(model.inputs, arrays)}
@@ -760,10 +779,17 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # (a Cropping1D, ZeroPadding1D or UpSampling1D: its steps read input steps
             # ``reads_of`` theirs, its own time axis, ``_clocks``; no mask handed on)
             seq[layer.name] = [True]
+        elif len(ins) == 1 and ins[0] and layer.along_steps(1):
+            # (a Softmax(axis=1) over the steps, attention weights over time (its step t needs
+            # every step), a LayerNormalization over the steps and features, a
+            # BatchNormalization(axis=1) (a statistic per step position): computed once by the
+            # pass from the whole sequence, as a whole trace calls it, and held; a window's
+            # steps are a slice of it, the trace's bits)
+            seq[layer.name] = [True]
+            held.add(layer.name)
         elif any(ins):
-            # (a layer keeping its input's shape that is not per-step acts along the steps: a
-            # LayerNormalization over the steps and features, a Softmax(axis=1) (its step t
-            # needs every step), a BatchNormalization(axis=1) (a statistic per step index))
+            # (any other layer keeping its input's shape that is not per-step acts along the
+            # steps in a way not followed)
             shape = _shape_of(model, feed, node.inbound[0]) if len(node.inbound) == 1 else None
             out = tuple(layer.output_shapes[0]) if len(layer.output_shapes) == 1 else ()
             kept = shape is not None and len(shape) == len(out) and all(
@@ -774,7 +800,8 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 "only through recurrent layers (RNN([cells]) too), per-step layers (a Reshape or "
                 "Permute keeping the batch and time axes), Permute((2, 1)), Conv1D and pooling layers "
                 "(channels_first after a Permute((2, 1))), Cropping1D, ZeroPadding1D, UpSampling1D, "
-                "GlobalMaxPooling1D and GlobalAveragePooling1D")
+                "GlobalMaxPooling1D and GlobalAveragePooling1D, and a Softmax, LayerNormalization or "
+                "BatchNormalization over the steps (axis 1) of one sequence")
         else:
             seq[layer.name] = [False] * max(1, len(layer.output_shapes))
         axes[layer.name] = [1 if s else None for s in seq[layer.name]]
@@ -832,7 +859,7 @@ class WindowedTrace:
 
     def __init__(self, model, inputs, T, every, seq, keyframes, static, masks, in_masks,
                  outputs, static_records, axes: dict | None = None, tags: dict | None = None,
-                 clocks: dict | None = None) -> None:
+                 clocks: dict | None = None, held: dict | None = None) -> None:
         self.model = model
         self.inputs = inputs
         self.timesteps = T
@@ -851,6 +878,9 @@ class WindowedTrace:
         self.told: dict[str, int] = {}
         self.keyframes: dict[tuple[str, str], Keyframes] = keyframes
         self._static = static          # layer -> outputs, None where the output is a sequence
+        #: layer acting along the steps -> its outputs over the whole sequence (``_plan``'s
+        #: ``held``): a window's steps are sliced from them
+        self._held: dict[str, list] = held or {}
         self._masks = masks            # layer -> masks of its outputs (whole sequence)
         self._in_masks = in_masks      # recurrent layer -> the mask its input carries
         self.outputs = outputs
@@ -872,6 +902,7 @@ class WindowedTrace:
         arrays += [m for ms in self._masks.values() for m in ms if m is not None]
         arrays += [o for o in self.outputs]
         arrays += [v for vs in self._static.values() for v in vs if v is not None]
+        arrays += [v for vs in self._held.values() for v in vs]
         seen, total = set(), 0
         for a in arrays:
             if id(a) not in seen:
@@ -1004,6 +1035,8 @@ class _Window:
         seq = self.wt._seq[name]
         if not any(seq):
             out = list(static)
+        elif name in self.wt._held:  # (its whole output, held: the window's steps of it)
+            out = [_take(v, ax, lo, hi) for v, ax in zip(self.wt._held[name], self.wt._axes[name])]
         elif isinstance(layer, InputLayer):
             out = [_take(self.feed[name], self.wt._axes[name][0], lo, hi)]
         elif onnx_node(layer):  # Y over input steps lo..hi-1 in the node's layout
@@ -1248,6 +1281,10 @@ class PassState:
         self.masks: dict[str, list] = {}
         self.in_masks: dict[str, np.ndarray] = {}
         self.static: dict[str, list] = {}
+        #: the layers acting along the steps (``_plan``'s ``held``) and, once run, their
+        #: outputs over the whole sequence, held to the end
+        self.held_names: set[str] = set()
+        self.held: dict[str, list] = {}
         self.keyframes: dict[tuple[str, str], Keyframes] = {}
         self.static_records: dict[str, LayerTrace] = {}
         self.halves: dict[tuple[str, str], _Half] = {}
@@ -1269,6 +1306,7 @@ class PassState:
         arrays: list = [v for vs in self.values.values() for v in vs]
         arrays += [m for ms in self.masks.values() for m in ms] + list(self.in_masks.values())
         arrays += [v for vs in self.static.values() for v in vs]
+        arrays += [v for vs in self.held.values() for v in vs]
         kfs = list(self.keyframes.values()) + [h.kf for h in self.halves.values()]
         arrays += [a for kf in kfs for a in list(kf.states.values()) + [kf.prev_out]]
         for h in self.halves.values():
@@ -1458,14 +1496,15 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
         axes: dict = {}
         tags: dict = {}
         clocks: dict = {}
-        T, seq = _plan(model, arrays, axes, tags, clocks)
+        held: set = set()
+        T, seq = _plan(model, arrays, axes, tags, clocks, held)
         B = input_samples(model, arrays[0])
         K = every or choose_every(model, B, T, budget)
         check_pass(model, arrays, K)
         if K % CUT:
             raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CUT}")
         st = PassState(model, arrays, T, seq, K, segment(K), clocks)
-        st.axes, st.tags = axes, tags
+        st.axes, st.tags, st.held_names = axes, tags, held
     # (each half's own steps: fewer after a strided Conv1D or pooling)
     total = max(1, sum(len(recurrent_halves(n.layer)) * _own_steps(st.clocks, n.layer.name, T)
                        for n in model.nodes))
@@ -1497,7 +1536,7 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
     if any(o is None for o in outputs):  # pragma: no cover - outputs are never dropped
         raise LstmvizError("internal: a model output was dropped")
     return WindowedTrace(model, arrays, T, K, seq, st.keyframes, st.static, st.masks, st.in_masks,
-                         outputs, st.static_records, st.axes, st.tags, st.clocks)
+                         outputs, st.static_records, st.axes, st.tags, st.clocks, st.held)
 
 
 def layer_clocks(model, arrays) -> dict[str, Clock | None]:
@@ -1645,6 +1684,8 @@ def _run_nodes_from(model, st: PassState, tick_for, ahead: list) -> None:
                                         outs[0], st.axes[name][0], Tn)
                 if not any(seq[name]):
                     st.static_records[name] = rec
+                if name in st.held_names:  # (its whole output, by the whole trace's call: held)
+                    st.held[name] = list(outs)
         values[name], masks[name] = list(outs), list(oms)
         static[name] = [None if s else o for s, o in zip(seq[name], outs)]
         if ahead:  # the node before ran beside this one: finished now
