@@ -1063,12 +1063,13 @@ def test_trace_steps_through_a_relu_between_channels_first_convolutions_writes_t
         np.testing.assert_array_equal(npz["output"], full["output"])
 
 
-def _channels_first_window_file(tmp_path, capsys, case_name, steps, total, named, clocks_want, on_two, least):
-    """``lstmviz trace --steps`` of a real Keras 3 file whose layers between two Permute((2, 1))
-    hold their steps on axis 2: the full trace Keras' numbers (its layers ``named`` too, atol
-    1e-5); every array of the window file the full trace's to the bit, sliced on the axis
-    holding its steps (2 for the layers ``on_two``, in the model's order), each layer in its
-    own steps (``clocks_want``); at least ``least`` arrays compared."""
+def _keras_window_file(tmp_path, capsys, case_name, steps, total, named, clocks_want, on_two, least):
+    """``lstmviz trace --steps`` of a real Keras 3 file (whose layers between two Permute((2, 1))
+    hold their steps on axis 2, or whose layers act along the steps): the full trace Keras'
+    numbers (its layers ``named`` too, atol 1e-5); every array of the window file the full
+    trace's to the bit, sliced on the axis holding its steps (2 for the layers ``on_two``, in
+    the model's order; whole where it has none: a pooling over the steps and the layers after
+    it), each layer in its own steps (``clocks_want``); at least ``least`` arrays compared."""
     import lstmviz
     from lstmviz.engine.windows import clock_window, layer_clocks, window_axes
     from tests.helpers import FIXTURES
@@ -1094,6 +1095,10 @@ def _channels_first_window_file(tmp_path, capsys, case_name, steps, total, named
             layer = key.split("/")[0]
             if key == "output" or key.startswith("lstmviz:") or "/initial_" in key:
                 continue
+            if axes[layer] == [None]:  # (no steps: computed once from the whole sequence)
+                np.testing.assert_array_equal(npz[key], whole, err_msg=key)
+                compared += 1
+                continue
             lo, hi = clock_window(clocks, total, layer, a, b)
             ax = 2 if layer in on_two else 1
             assert npz[key].shape[ax] == hi - lo, key
@@ -1111,8 +1116,8 @@ def test_trace_steps_through_layers_acting_on_each_number_between_channels_first
     -> Conv1D(channels_first, strides 2) -> Add(LeakyReLU of it, it) -> MaxPooling1D(2,
     channels_first) -> Permute((2, 1)) -> LSTM over 300 steps was refused with '--steps' at
     the BatchNormalization. Each layer in its own steps (149 after the strided Conv1D, 74
-    after the pooling): ``_channels_first_window_file``."""
-    _channels_first_window_file(
+    after the pooling): ``_keras_window_file``."""
+    _keras_window_file(
         tmp_path, capsys, "k3_cf_elementwise_lstm", steps, 300, ("relu", "add"),
         {"relu": 300, "add": 149, "lstm": 74},
         ["p1", "conv", "bn", "relu", "drop", "conv2", "leaky", "add", "pool"], 18)
@@ -1124,10 +1129,22 @@ def test_trace_steps_through_layers_acting_on_each_steps_features_of_a_real_kera
     Permute((2, 1)) -> Conv1D(12, channels_first) -> LayerNormalization(axis=1) -> Softmax(axis=1),
     Concatenate(axis=1) of it and another channels_first Conv1D -> MaxPooling1D(2, channels_first)
     -> Permute((2, 1)) -> LSTM over 160 steps was refused with '--steps' at the LayerNormalization.
-    Each layer in its own steps (80 after the pooling): ``_channels_first_window_file``."""
-    _channels_first_window_file(
+    Each layer in its own steps (80 after the pooling): ``_keras_window_file``."""
+    _keras_window_file(
         tmp_path, capsys, "k3_cf_stepwise_lstm", steps, 160, ("ln", "cat"),
         {"sm": 160, "cat": 160, "lstm": 80}, ["p1", "conv", "ln", "sm", "conv2", "cat", "pool"], 14)
+
+
+@pytest.mark.parametrize("steps", ["100:150", "200:", ":17", "15:16", "31:49"])
+def test_trace_steps_through_a_real_keras_attention_pooling_classifier(tmp_path, capsys, steps):
+    """Issue 13: a real Keras 3 file (tests/fixtures/k3_attention_pooling,
+    scripts/make_attention_fixture.py): LSTM -> Dense(1, tanh) -> Softmax(axis=1) -> Multiply
+    of the LSTM's sequence by those weights -> GlobalAveragePooling1D -> Dense over 240 steps
+    was refused with '--steps' at the Softmax ('acts along the time axis'). The weights of the
+    window's steps are sliced from their whole sequence, which the pass holds; the pooled head
+    the whole's (``_keras_window_file``)."""
+    _keras_window_file(tmp_path, capsys, "k3_attention_pooling", steps, 240, ("a", "ctx"),
+                       {"h": 240, "a": 240, "ctx": 240}, [], 10)
 
 
 @pytest.mark.parametrize("steps", ["1234:1301", "2990:", ":17"])

@@ -3214,6 +3214,8 @@ def _long_heatmaps_are_whole(qtbot, w, view, full, seeks):
     record, rows, steps) of ``seeks`` Over time's (``view``) heatmap of it (``rows`` of them
     where not None) at each step the player seeks to (the quick chunk at once, then its whole
     window) is ``full``'s (the whole trace's) steps of the window, to the bit."""
+    from lstmviz.app.cell_ref import steps_axes
+
     state, seq = w.state, w.state.long
     assert seq is not None and state.error is None
     assert w.long_runner.wait(120)
@@ -3230,7 +3232,9 @@ def _long_heatmaps_are_whole(qtbot, w, view, full, seeks):
             img = next(s for s in view.slots if s.key == key).image.image
             assert rec.start <= step < rec.start + img.shape[1], (name, step)
             assert rows is None or img.shape[0] == rows, (name, img.shape)
-            whole = full[name].output[0] if key == "y" else full[name].steps[key][0].T
+            # (an output's features as rows: its steps on axis 2 after a Permute((2, 1)), else on 1)
+            out = full[name].output[0] if steps_axes(state.model)[name][0] == 2 else full[name].output[0].T
+            whole = out if key == "y" else full[name].steps[key][0].T
             np.testing.assert_array_equal(img, whole[:, rec.start:rec.start + img.shape[1]])
 
 
@@ -3268,6 +3272,25 @@ def test_a_real_keras_cnn_with_layers_acting_on_each_steps_features_opens_a_long
     _long_file_heatmaps_are_whole(qtbot, monkeypatch, tmp_path, "k3_cf_stepwise_lstm", (
         ("sm", "y", 12, (2222, 9, T - 1)), ("cat", "y", 15, (1111, 0, T - 1)),
         ("lstm", "c", 4, (600, T // 2 - 1))), check)
+
+
+def test_a_real_keras_attention_pooling_classifier_opens_a_long_input_file(qapp, qtbot, monkeypatch, tmp_path):
+    """Issue 13: tests/fixtures/k3_attention_pooling (Keras 3: LSTM -> Dense(1, tanh) ->
+    Softmax(axis=1) -> Multiply of the LSTM's sequence by the weights -> GlobalAveragePooling1D
+    -> Dense) with a long input was refused at the Softmax; now its windows' Over time heatmaps
+    of the attention weights (one row, sliced from the whole sequence the pass holds), of the
+    weighted sequence and of the LSTM's cell state are the whole trace's steps
+    (``_long_file_heatmaps_are_whole``); the pooled head has no steps in a window."""
+
+    def check(state, full):
+        from lstmviz.engine.windows import window_axes
+
+        axes = window_axes(state.model, [np.zeros((1, T, 3), np.float32)])
+        assert {k: axes[k] for k in ("a", "ctx", "p", "y")} == {"a": [1], "ctx": [1], "p": [None], "y": [None]}
+
+    _long_file_heatmaps_are_whole(qtbot, monkeypatch, tmp_path, "k3_attention_pooling", (
+        ("a", "y", 1, (2222, 9, T - 1)), ("ctx", "y", 16, (1111, 0, T - 1)),
+        ("h", "c", 16, (600, T // 2 - 1))), check)
 
 
 @pytest.mark.parametrize("between", [(), (("BatchNormalization", {"axis": 1}, "bn"),
