@@ -399,7 +399,7 @@ class Merge(Layer):
         elif op == "Subtract":
             out = xs[0] - xs[1]
         elif op == "Multiply":  # (pairwise, as Keras 3: ``out * x`` broadcasts either way)
-            out = xs[0].copy()
+            out = xs[0]
             for x in xs[1:]:
                 out = out * x
         elif op == "Average":
