@@ -303,11 +303,13 @@ def test_an_edit_entered_while_its_build_ahead_runs_takes_that_build(held):
 @pytest.mark.parametrize("other", ["number", "stack"])
 def test_an_edit_does_not_wait_for_a_build_ahead_of_another_edit(held, other):
     """A build under way for another number, or for the stack as it was before another
-    edit, is not waited for: the edit builds its own at once (the thread still held)."""
+    edit, is not waited for: the edit builds its own at once (the thread still held), and
+    that build, passed by, makes no trace once its model is built (``draw_ahead.stopped``)."""
     initializers._DRAWN.clear()
     st = stack()
     taken = draw_ahead.taken
     assert st.draw_ahead(1, [46 if other == "number" else 47]) == 1
+    made = st._traced_ahead  # (where its trace would go)
     assert held.in_qr.wait(60)
     held.qrs.clear()
     held.builds.clear()
@@ -319,6 +321,8 @@ def test_an_edit_does_not_wait_for_a_build_ahead_of_another_edit(held, other):
     assert not held.go.is_set() and draw_ahead.taken == taken
     assert held.builds == ["MainThread"] and ("MainThread", (4 * 47, 47)) in held.qrs
     assert st.error is None and st.layers[1].config["units"] == 47
+    held.go.set()
+    assert draw_ahead.wait(60) and made == []
 
 
 def test_enter_right_after_the_digits_takes_the_build_under_way(make_window, qtbot, held):
@@ -348,11 +352,13 @@ def test_enter_right_after_the_digits_takes_the_build_under_way(make_window, qtb
 
 def test_enter_before_the_build_starts_drops_it(held):
     """The edit's own build asked for but not started (the thread still on an earlier
-    number's): the edit builds it at once and the thread never does (one build of it)."""
+    number's): the edit builds it at once and the thread never does (one build of it); the
+    earlier number's build, passed by, traces nothing (an earlier digit's, "4" of "47")."""
     initializers._DRAWN.clear()
     st = stack()
     held.hold = 46
     assert st.draw_ahead(1, [46]) == 1
+    made = st._traced_ahead
     assert held.in_qr.wait(60)  # (46's build under way, held)
     assert st.draw_ahead(1, [47]) == 1  # (waits behind it)
     held.qrs.clear()
@@ -363,3 +369,4 @@ def test_enter_before_the_build_starts_drops_it(held):
     assert draw_ahead.wait(60)
     assert held.builds == ["MainThread"]  # (47's build ahead dropped)
     assert [q for q in held.qrs if q[1] == (4 * 47, 47)] == [("MainThread", (4 * 47, 47))]
+    assert made == []  # (46 built, its draws remembered, not traced)

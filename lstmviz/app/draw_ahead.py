@@ -22,7 +22,12 @@ trace shown): the edit's trace takes the edited layer's record from it (``Tracin
 the engine takes it only where the layer's weights and input are the same to the bit).
 
 One thread for the process (the memo is the process's): a request replaces the builds
-not yet started; the thread ends when none is left. Its QR and normals run without the
+not yet started, and the build under way stops at its next stage (``stopped``: its trace
+not begun, where its model is built), as does one that an edit of another number passes by
+(``take``): a number typed digit by digit ("2", "25", "256") asks for a build at each digit,
+and an earlier digit's trace, ~3 ms of Python on the thread, would otherwise take the
+interpreter lock in turns with the next build or with the edit itself. The thread ends when
+none is left. Its QR and normals run without the
 interpreter lock (on the other core); the ~1-2 ms of Python around them a build takes
 (and the ~3 ms of a trace's step loop, most of it holding the lock) take it in turns with
 the window, after the edit's paint (the panel asks once the edits pause).
@@ -50,8 +55,9 @@ _wanted: list[tuple[Callable[[], object], tuple | None]] = []
 _thread: threading.Thread | None = None
 _idle = threading.Event()
 _idle.set()
-#: the build under way: its key (``request``) and the event set when it has ended
-_running: tuple[tuple | None, threading.Event] | None = None
+#: the build under way: its key (``request``), the event set when it has ended, and the one
+#: set when it is no longer wanted (``stopped``)
+_running: tuple[tuple | None, threading.Event, threading.Event] | None = None
 #: how many times an edit waited for the build under way (``take``): for tests and benchmarks
 taken = 0
 
@@ -63,6 +69,8 @@ def request(builds: Sequence[Callable[[], object]], keys: Sequence[tuple | None]
     global _thread
     with _lock:
         _wanted[:] = list(zip(builds, keys if keys is not None else [None] * len(builds), strict=True))
+        if _running is not None:  # (asked for before this request: no longer wanted)
+            _running[2].set()
         if not _wanted:
             return
         _idle.clear()
@@ -80,17 +88,28 @@ def wait(timeout: float | None = None) -> bool:
 def take(matches: Callable[[tuple], bool]) -> tuple | None:
     """The key of the build under way where ``matches(key)``, once that build has ended
     (waiting for it: no longer than its remaining time, the lock of the interpreter left to
-    it); None at once where none is under way or it is another's (a build not yet started
-    is not waited for: the edit's own is no slower; it is dropped, the edit makes it)."""
+    it); None at once where none is under way, it is another's (which then stops at its next
+    stage: ``stopped``) or it was stopped (it makes no trace); a build not yet started is not
+    waited for (the edit's own is no slower): it is dropped, the edit makes it."""
     global taken
     with _lock:
         running = _running
-        if running is None or running[0] is None or not matches(running[0]):
+        if running is None or running[0] is None or running[2].is_set() or not matches(running[0]):
             _wanted[:] = [(b, k) for b, k in _wanted if k is None or not matches(k)]
+            if running is not None:  # (another number's, made from the stack this edit changes)
+                running[2].set()
             return None
         taken += 1
     running[1].wait()
     return running[0]
+
+
+def stopped() -> bool:
+    """Whether the build under way is no longer wanted (a request or an edit came since it
+    started): called by a build between its stages, on the thread, to end early (its
+    trace not made: nobody takes it)."""
+    running = _running
+    return running is not None and running[2].is_set()
 
 
 def _run() -> None:
@@ -104,7 +123,7 @@ def _run() -> None:
                     _idle.set()
                     return
                 build, key = _wanted.pop(0)
-                _running = (key, threading.Event())
+                _running = (key, threading.Event(), threading.Event())
                 done = _running[1]
             try:
                 build()

@@ -54,10 +54,14 @@ def _record_bytes(units: int, x, every: bool) -> int:
 def _build_and_trace(build, x, sample: int, every: bool, base, needed: set, key: tuple, made: list) -> None:
     """``build()``, then its trace of the sample shown as the edit's ``Tracing._trace`` makes
     it (``shown_sample``, reusing ``base``, the layers in ``needed`` at once), put in ``made``
-    under ``key`` (the layer's name, its config, ``base``): on ``draw_ahead``'s thread."""
+    under ``key`` (the layer's name, its config, ``base``): on ``draw_ahead``'s thread; not
+    traced where a later request or an edit has passed it by (``draw_ahead.stopped``)."""
+    from lstmviz.app import draw_ahead
     from lstmviz.app.tracing import shown_sample
 
     model = build()
+    if draw_ahead.stopped():
+        return
     xs, _ = shown_sample(model, [x], sample, every)
     made.append((*key, model.trace(xs[0], reuse=base, needed=needed)))
 
