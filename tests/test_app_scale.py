@@ -2553,3 +2553,21 @@ def test_a_long_input_through_permuted_channels_first_layers_seeks_exact_windows
         e = ov.edges()
         assert np.array_equal(ov.lo, np.array([y[a:b].min(0) for a, b in zip(e[:-1], e[1:])])), name
         assert np.array_equal(ov.hi, np.array([y[a:b].max(0) for a, b in zip(e[:-1], e[1:])])), name
+
+
+@pytest.mark.parametrize("values", [
+    np.array([[0.5, -2.25], [1.75, 0.0]], np.float32),  # every number finite: the two ends read
+    np.array([0.5, np.nan, -3.0], np.float32),
+    np.array([np.inf, -0.5, 2.0]),
+    np.array([-np.inf, np.nan]),  # none finite
+    np.array([-0.0, 0.0], np.float16),
+    np.array([3, -7, 1]),  # not float
+])
+def test_levels_are_those_of_the_finite_numbers(values):
+    """``largest`` and ``gate_levels`` (read off the two ends where every number is finite)
+    equal the levels of the finite numbers alone, NaN and infinities left out."""
+    finite = values[np.isfinite(values)].astype(np.float64)
+    assert scale.largest(values) == (float(np.abs(finite).max()) if finite.size else 0.0)
+    want = (min(0.0, finite.min()), max(1.0, finite.max())) if finite.size else (0.0, 1.0)
+    assert scale.gate_levels(values) == want
+    assert scale.largest(values, np.float32([-9.5])) == 9.5

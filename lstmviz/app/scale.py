@@ -22,6 +22,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lstmviz.app.cell_ref import fed_by, layer_input, model_inputs, reads_turned, steps_first_view
@@ -278,8 +280,21 @@ def largest(*arrays) -> float:
     for a in arrays:
         a = np.asarray(a)
         if a.size:
-            m = max(m, float(np.max(np.abs(a), where=np.isfinite(a), initial=0.0)))
+            ends = _finite_ends(a)
+            m = max(m, max(abs(ends[0]), abs(ends[1])) if ends is not None else
+                    float(np.max(np.abs(a), where=np.isfinite(a), initial=0.0)))
     return m
+
+
+def _finite_ends(a: np.ndarray) -> tuple[float, float] | None:
+    """The smallest and largest number of a non-empty float array where every number is
+    finite (its least and greatest then are: min and max carry a NaN through), else None:
+    two reductions and no copy, where the masks the levels need for NaN and infinities made
+    an array of flags and a copy (~60-80 us for a 200 x 128 record, ~10 this way)."""
+    if a.dtype.kind != "f":
+        return None
+    lo, hi = float(a.min()), float(a.max())
+    return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else None
 
 
 def symmetric_levels(*arrays, floor: float = 1e-6) -> tuple[float, float]:
@@ -325,9 +340,12 @@ def gate_levels(*arrays) -> tuple[float, float]:
     lo, hi = 0.0, 1.0
     for a in arrays:
         a = np.asarray(a)
-        a = a[np.isfinite(a)]
-        if a.size:
-            lo, hi = min(lo, float(a.min())), max(hi, float(a.max()))
+        ends = _finite_ends(a) if a.size else None
+        if ends is None:
+            a = a[np.isfinite(a)]
+            ends = (float(a.min()), float(a.max())) if a.size else None
+        if ends is not None:
+            lo, hi = min(lo, ends[0]), max(hi, ends[1])
     return lo, hi
 
 
