@@ -881,6 +881,35 @@ def test_safetensors_tensors_count_against_the_memory_limit(tmp_path, monkeypatc
                           "memory limit of 32 MB") and "--max-memory" in msg and "\n" not in msg, msg
 
 
+def test_a_safetensors_header_of_more_tensors_than_lstmviz_reads_is_refused_before_it_is_parsed(
+        tmp_path, monkeypatch):
+    """A .pt file may hold at most ``torch_state.MAX_TENSORS`` tensors; a safetensors header
+    had no such cap: 300,000 empty tensors (20 MB) took 21 s and 460 MB to be refused for
+    holding no recurrent weights, 1.5 million (89 MB, under the package's 100 MB) 20 s and
+    970 MB. Now the header's objects are counted in its bytes, before it is parsed."""
+    from safetensors.numpy import save_file
+
+    from lstmviz.io import safetensors_state, torch_state
+
+    path = tmp_path / "many.safetensors"
+    save_file({"rnn.weight_ih_l0": np.zeros((2, 3), np.float32),
+               "rnn.weight_hh_l0": np.zeros((2, 2), np.float32)}, str(path))
+    lstmviz.load(path)  # two tensors: read
+    monkeypatch.setattr(torch_state, "MAX_TENSORS", 1)
+
+    class Unparsed:
+        @staticmethod
+        def loads(raw):
+            raise AssertionError("the header was parsed")
+
+    monkeypatch.setattr(safetensors_state, "json", Unparsed)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    msg = str(err.value)
+    assert msg.startswith("many.safetensors: the header holds 2 objects, room for more tensors "
+                          "than lstmviz reads (1); supported: .safetensors files") and "\n" not in msg, msg
+
+
 def test_onnx_initializers_count_against_the_memory_limit(tmp_path, monkeypatch):
     """An ONNX file's initializers are counted against the memory limit before they are
     read (they were read whatever the limit)."""

@@ -155,9 +155,19 @@ def _state_dict(path) -> dict[str, np.ndarray]:
         fault = header_fault(n, size)
         if fault:
             raise LstmvizError(fault)
+        raw = fh.read(n)
+        from .torch_state import MAX_TENSORS  # (a .pt file's cap: the same state_dicts)
+
+        # every tensor's entry is a JSON object, so its "{" bounds their count before the
+        # header is parsed: an 89 MB header of 1.5 million empty tensors took 20 s and
+        # 970 MB to parse and be refused for holding no recurrent weights
+        objects = raw.count(b"{") - 1
+        if objects > MAX_TENSORS:
+            raise LstmvizError(f"the header holds {objects:,} objects, room for more tensors "
+                               f"than lstmviz reads ({MAX_TENSORS:,})")
         try:  # (as io/_util.parse_json says it: Python's own advice, such as raising its
             # limit of an integer's digits, is nothing a user of a file can act on)
-            header = json.loads(fh.read(n))
+            header = json.loads(raw)
         except (ValueError, RecursionError) as exc:
             raise LstmvizError(f"the header is not valid JSON ({json_fault(exc)})") from None
     if not isinstance(header, dict):
