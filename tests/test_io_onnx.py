@@ -1016,6 +1016,20 @@ def test_reverse_sequence_as_the_onnx_specification_gives_it():
         onnx_ops.evaluate("ReverseSequence", {"time_axis": 2, "batch_axis": 0}, [full, np.array([1, 1])], 17)
 
 
+def test_flatten_takes_the_axes_onnx_allows_and_refuses_the_others():
+    """ONNX's Flatten takes an axis from -rank to rank; one past it (axis 10**9 in a file)
+    was flattened as the rank itself, a model onnxruntime refuses drawn as (n, 1)."""
+    from lstmviz.engine import onnx_ops
+
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    for axis, shape in ((0, (1, 24)), (1, (2, 12)), (3, (24, 1)), (-1, (6, 4)), (-3, (1, 24))):
+        got = onnx_ops.evaluate("Flatten", {"axis": axis}, [x], 13)[0]
+        np.testing.assert_array_equal(got, x.reshape(shape))
+    for axis in (4, -4, 10 ** 9, -10 ** 9):
+        with pytest.raises(LstmvizError, match=f"Flatten: axis {axis} is outside -3..3"):
+            onnx_ops.evaluate("Flatten", {"axis": axis}, [x], 13)
+
+
 def test_reduce_prod_axes_as_attribute_and_as_input():
     from lstmviz.engine import onnx_ops
 

@@ -325,6 +325,9 @@ def _reshape(attrs, ins, opset):
 def _flatten(attrs, ins, opset):
     x = ins[0]
     axis = int(attrs.get("axis", 1))
+    if not -x.ndim <= axis <= x.ndim:  # (ONNX's range: the rank itself flattens to (n, 1))
+        raise _fail("Flatten", f"axis {axis} is outside -{x.ndim}..{x.ndim} for a tensor of "
+                               f"rank {x.ndim}")
     axis = axis + x.ndim if axis < 0 else axis
     lead = int(np.prod(x.shape[:axis])) if axis else 1
     return [x.reshape(lead, -1)]
