@@ -1030,6 +1030,25 @@ def test_flatten_takes_the_axes_onnx_allows_and_refuses_the_others():
             onnx_ops.evaluate("Flatten", {"axis": axis}, [x], 13)
 
 
+@pytest.mark.parametrize("node, w, says", [
+    (helper.make_node("MatMul", ["x", "w"], ["y"], name="mm"), (3, 5),
+     ("node 'mm': ONNX MatMul: cannot multiply tensors of shapes [", ", 2] and [3, 5]: they do not fit")),
+    (helper.make_node("MatMul", ["x", "w"], ["y"], name="mm"), (),
+     ("node 'mm': ONNX MatMul: multiplies tensors of shapes [", ", 2] and [], where a product needs")),
+    (helper.make_node("Gemm", ["x", "w"], ["y"], name="gm"), (3, 5),
+     ("node 'gm': ONNX Gemm: cannot multiply tensors of shapes [", ", 2] and [3, 5]: they do not fit")),
+])
+def test_a_product_of_shapes_that_do_not_fit_names_its_node_and_the_shapes(tmp_path, node, w, says):
+    """A MatMul or Gemm whose inner dimensions differ was refused in NumPy's words, chained
+    under "its graph holds something lstmviz's ONNX reader does not handle": nothing said
+    which node or what was wrong."""
+    path = _save(tmp_path, [node], [numpy_helper.from_array(np.ones(w, np.float32), "w")])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    msg = _one_line(err, "m.onnx")
+    assert all(part in msg for part in says) and "gufunc" not in msg, msg
+
+
 def test_reduce_prod_axes_as_attribute_and_as_input():
     from lstmviz.engine import onnx_ops
 

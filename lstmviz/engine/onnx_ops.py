@@ -77,12 +77,19 @@ def _over_budget(op: str, need: int) -> LstmvizError:
 def _check_product(op: str, a, b) -> None:
     """Before a matrix product: its output's size, and its multiply-adds against what the
     ops may still do (``counted``)."""
-    if a.ndim == 0 or b.ndim == 0:
-        return
+    if a.ndim == 0 or b.ndim == 0:  # (NumPy's words for these were the file's refusal:
+        # "matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc
+        # signature ...", said as "its graph holds something the reader does not handle")
+        raise _fail(op, f"multiplies tensors of shapes {list(a.shape)} and {list(b.shape)}, "
+                        "where a product needs two of rank 1 or more")
+    inner = b.shape[-2] if b.ndim >= 2 else b.shape[0]
     try:
+        if a.shape[-1] != inner:
+            raise ValueError
         batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
-        return  # (np.matmul says what does not fit)
+        raise _fail(op, f"cannot multiply tensors of shapes {list(a.shape)} and "
+                        f"{list(b.shape)}: they do not fit") from None
     m = a.shape[-2] if a.ndim >= 2 else 1
     n = b.shape[-1] if b.ndim >= 2 else 1
     _check_size(op, batch + (m, n))
