@@ -422,11 +422,11 @@ def test_a_negative_input_size_takes_any_size_as_onnxruntime_reads_it_and_says_s
     np.testing.assert_array_equal(model.trace(x).outputs[0], lstmviz.load(named).trace(x).outputs[0])
 
 
-def _external_model(tmp_path, location):
+def _external_model(tmp_path, location, offset="0", length="16"):
     w = numpy_helper.from_array(np.ones((1, 2, 2), np.float32), "w")
     w.data_location = TensorProto.EXTERNAL
     del w.external_data[:]
-    for k, v in (("location", location), ("offset", "0"), ("length", "16")):
+    for k, v in (("location", location), ("offset", offset), ("length", length)):
         e = w.external_data.add()
         e.key, e.value = k, v
     w.ClearField("raw_data")
@@ -445,6 +445,23 @@ def test_external_data_never_outside_the_model_folder(tmp_path, location):
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(path)
     assert "external data" in _one_line(err, "m.onnx")
+
+
+@pytest.mark.parametrize("offset, length, says", [
+    ("-4", "16", "tensor 'w' starts at byte -4 of its external data, before the file's start"),
+    ("0", "32", "tensor 'w' takes 32 bytes of external data but its shape needs 16"),
+    ("8", "16", "tensor 'w' reaches past the end of 'w.bin'"),
+    ("x", "16", "tensor 'w' has a malformed external data offset or length"),
+])
+def test_external_data_outside_its_file_says_where(tmp_path, offset, length, says):
+    """A negative offset was said as a length that contradicts itself ("takes 16 bytes of
+    external data but its shape needs 16")."""
+    (tmp_path / "w.bin").write_bytes(np.ones(4, np.float32).tobytes())
+    assert lstmviz.load(_external_model(tmp_path, "w.bin"))  # its 16 bytes: read
+    path = _external_model(tmp_path, "w.bin", offset, length)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert says in _one_line(err, "m.onnx")
 
 
 def test_a_constant_node_s_external_data_is_read_from_the_model_folder(tmp_path, monkeypatch):

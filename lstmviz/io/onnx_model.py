@@ -185,7 +185,11 @@ def _external(info: dict, folder: str, nbytes: int, name: str, budget: list) -> 
         length = int(info["length"]) if "length" in info else nbytes
     except ValueError:
         raise Fail(f"tensor '{name[:80]}' has a malformed external data offset or length") from None
-    if length != nbytes or offset < 0:
+    if offset < 0:  # (it was said as a length: "takes 192 bytes of external data but its
+        # shape needs 192")
+        raise Fail(f"tensor '{name[:80]}' starts at byte {offset} of its external data, "
+                   "before the file's start")
+    if length != nbytes:
         raise Fail(f"tensor '{name[:80]}' takes {length} bytes of external data but its shape "
                    f"needs {nbytes}")
     size = os.path.getsize(full)
