@@ -1054,11 +1054,18 @@ def test_flatten_takes_the_axes_onnx_allows_and_refuses_the_others():
      ("node 'mm': ONNX MatMul: multiplies tensors of shapes [", ", 2] and [], where a product needs")),
     (helper.make_node("Gemm", ["x", "w"], ["y"], name="gm"), (3, 5),
      ("node 'gm': ONNX Gemm: cannot multiply tensors of shapes [", ", 2] and [3, 5]: they do not fit")),
+    (helper.make_node("Add", ["x", "w"], ["y"], name="add"), (3,),
+     ("node 'add': ONNX Add: cannot broadcast tensors of shapes [", ", 2] and [3] together")),
+    (helper.make_node("Where", ["x", "x", "w"], ["y"], name="wh"), (3,),
+     ("node 'wh': ONNX Where: cannot broadcast tensors of shapes [", ", 2] and [3] together")),
+    (helper.make_node("Pow", ["x", "w"], ["y"], name="pw"), (3,),
+     ("node 'pw': ONNX Pow: cannot broadcast tensors of shapes [", ", 2] and [3] together")),
 ])
-def test_a_product_of_shapes_that_do_not_fit_names_its_node_and_the_shapes(tmp_path, node, w, says):
-    """A MatMul or Gemm whose inner dimensions differ was refused in NumPy's words, chained
-    under "its graph holds something lstmviz's ONNX reader does not handle": nothing said
-    which node or what was wrong."""
+def test_shapes_a_node_cannot_combine_are_named_with_the_node(tmp_path, node, w, says):
+    """A MatMul or Gemm whose inner dimensions differ, an Add, Where or Pow of shapes that
+    do not broadcast, were refused in NumPy's words, chained under "its graph holds
+    something lstmviz's ONNX reader does not handle": nothing said which node or what was
+    wrong."""
     path = _save(tmp_path, [node], [numpy_helper.from_array(np.ones(w, np.float32), "w")])
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(path)

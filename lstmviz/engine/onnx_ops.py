@@ -406,7 +406,7 @@ def _reduce(op, fn):
 
 def _pow(attrs, ins, opset):
     x, y = np.asarray(ins[0]), np.asarray(ins[1])
-    _check_size("Pow", np.broadcast_shapes(x.shape, y.shape))
+    _broadcast("Pow", x.shape, y.shape)
     if np.issubdtype(x.dtype, np.floating) and y.size == 1 and float(y.reshape(-1)[0]) == 2.0:
         return [np.square(x)]  # (x * x, as onnxruntime computes a square)
     return [np.power(x, y.astype(x.dtype, copy=False))]
@@ -723,10 +723,23 @@ def _shape(attrs, ins, opset):
 
 # ------------------------------------------------------------------ values
 
-def _binary(fn):
+def _broadcast(op: str, *shapes) -> tuple:
+    """The shape ``shapes`` broadcast to (ONNX's multidirectional broadcasting, NumPy's),
+    its size capped; shapes that do not broadcast are refused naming them (NumPy's words
+    were the file's refusal, under "its graph holds something the reader does not
+    handle")."""
+    try:
+        out = np.broadcast_shapes(*shapes)
+    except ValueError:
+        said = " and ".join(str(list(s)) for s in shapes)
+        raise _fail(op, f"cannot broadcast tensors of shapes {said} together") from None
+    return _check_size(op, out)
+
+
+def _binary(op: str, fn):
     def run(attrs, ins, opset):
         a, b = np.asarray(ins[0]), np.asarray(ins[1])
-        _check_size("broadcast", np.broadcast_shapes(a.shape, b.shape))
+        _broadcast(op, a.shape, b.shape)
         return [fn(a, b)]
     return run
 
@@ -741,7 +754,7 @@ def _div(a, b):
 
 def _where(attrs, ins, opset):
     c, a, b = (np.asarray(v) for v in ins[:3])
-    _check_size("Where", np.broadcast_shapes(c.shape, a.shape, b.shape))
+    _broadcast("Where", c.shape, a.shape, b.shape)
     return [np.where(c.astype(bool), a, b).astype(np.result_type(a, b), copy=False)]
 
 
@@ -797,13 +810,13 @@ _OPS = {
     "ConstantOfShape": _constant_of_shape, "Cast": _cast, "Identity": _identity,
     "Shape": _shape, "Flatten": _flatten, "ReduceProd": _reduce_prod,
     "ReverseSequence": _reverse_sequence,
-    "Less": _binary(np.less), "LessOrEqual": _binary(np.less_equal),
-    "Greater": _binary(np.greater), "GreaterOrEqual": _binary(np.greater_equal),
-    "Equal": _binary(np.equal), "Not": _unary(np.logical_not), "And": _binary(np.logical_and),
-    "Or": _binary(np.logical_or), "Xor": _binary(np.logical_xor), "Where": _where,
+    "Less": _binary("Less", np.less), "LessOrEqual": _binary("LessOrEqual", np.less_equal),
+    "Greater": _binary("Greater", np.greater), "GreaterOrEqual": _binary("GreaterOrEqual", np.greater_equal),
+    "Equal": _binary("Equal", np.equal), "Not": _unary(np.logical_not), "And": _binary("And", np.logical_and),
+    "Or": _binary("Or", np.logical_or), "Xor": _binary("Xor", np.logical_xor), "Where": _where,
     "MatMul": _matmul, "Gemm": _gemm,
-    "Add": _binary(np.add), "Sub": _binary(np.subtract), "Mul": _binary(np.multiply),
-    "Div": _binary(_div),
+    "Add": _binary("Add", np.add), "Sub": _binary("Sub", np.subtract), "Mul": _binary("Mul", np.multiply),
+    "Div": _binary("Div", _div),
     "Relu": _unary(lambda x: np.maximum(x, np.zeros((), x.dtype))),
     "Tanh": _unary(np.tanh), "Sigmoid": _unary(_sigmoid),
     "Softmax": _softmax(False), "LogSoftmax": _softmax(True),
