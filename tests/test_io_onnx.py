@@ -1042,6 +1042,8 @@ def test_flatten_takes_the_axes_onnx_allows_and_refuses_the_others():
     for axis, shape in ((0, (1, 24)), (1, (2, 12)), (3, (24, 1)), (-1, (6, 4)), (-3, (1, 24))):
         got = onnx_ops.evaluate("Flatten", {"axis": axis}, [x], 13)[0]
         np.testing.assert_array_equal(got, x.reshape(shape))
+    for axis, shape in ((1, (0, 2)), (2, (0, 1)), (0, (1, 0))):  # (NumPy's reshape(0, -1) failed)
+        assert onnx_ops.evaluate("Flatten", {"axis": axis}, [np.zeros((0, 2))], 13)[0].shape == shape
     for axis in (4, -4, 10 ** 9, -10 ** 9):
         with pytest.raises(LstmvizError, match=f"Flatten: axis {axis} is outside -3..3"):
             onnx_ops.evaluate("Flatten", {"axis": axis}, [x], 13)
@@ -1071,6 +1073,24 @@ def test_shapes_a_node_cannot_combine_are_named_with_the_node(tmp_path, node, w,
         lstmviz.load(path)
     msg = _one_line(err, "m.onnx")
     assert all(part in msg for part in says) and "gufunc" not in msg, msg
+
+
+@pytest.mark.parametrize("nodes, inits, says", [
+    ([helper.make_node("Pow", ["a", "b"], ["p"], name="pw"), helper.make_node("Cast", ["p"], ["c"], to=1)],
+     [np.array([2, 3], np.int64), np.array([-1], np.int64)],
+     "node 'pw' (Pow) cannot be computed on its inputs (int64 [2], int64 [1]): the file is damaged"),
+    ([helper.make_node("Sigmoid", ["a"], ["p"], name="sg"), helper.make_node("Cast", ["p"], ["c"], to=1)],
+     [np.array([True, False])], "node 'sg' (Sigmoid) cannot be computed on its inputs (bool [2])"),
+])
+def test_a_node_numpy_cannot_compute_is_named_with_its_inputs(tmp_path, nodes, inits, says):
+    """What NumPy raised on inputs no check of onnx_ops foresaw ("Integers to negative
+    integer powers are not allowed") was said as "its graph holds something lstmviz's ONNX
+    reader does not handle": now the node and its inputs are named."""
+    inits = [numpy_helper.from_array(v, n) for v, n in zip(inits, "ab")]
+    path = _save(tmp_path, [*nodes, helper.make_node("Add", ["x", "c"], ["y"])], inits)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert says in _one_line(err, "m.onnx")
 
 
 def test_reduce_prod_axes_as_attribute_and_as_input():

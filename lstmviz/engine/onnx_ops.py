@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import math
 
 import numpy as np
 
@@ -336,8 +337,8 @@ def _flatten(attrs, ins, opset):
         raise _fail("Flatten", f"axis {axis} is outside -{x.ndim}..{x.ndim} for a tensor of "
                                f"rank {x.ndim}")
     axis = axis + x.ndim if axis < 0 else axis
-    lead = int(np.prod(x.shape[:axis])) if axis else 1
-    return [x.reshape(lead, -1)]
+    # (both sizes said: -1 cannot be inferred beside a 0, and a (0, 2) was refused)
+    return [x.reshape(math.prod(x.shape[:axis]), math.prod(x.shape[axis:]))]
 
 
 def _expand(attrs, ins, opset):

@@ -273,6 +273,20 @@ def _clean(text: str) -> str:
     return text[:80]
 
 
+#: what NumPy raises on inputs an op's checks (``onnx_ops``) did not foresee
+_NUMPY_FAULTS = (ArithmeticError, ValueError, TypeError, IndexError)
+
+
+def _uncomputed(node, ins) -> Fail:
+    """The refusal of ``node`` when NumPy could not compute it on ``ins``: its name and
+    inputs (NumPy's words, "Integers to negative integer powers are not allowed", were
+    said as "its graph holds something lstmviz's ONNX reader does not handle")."""
+    said = ", ".join("none" if a is None else f"{np.asarray(a).dtype} {list(np.shape(a))}"
+                     for a in ins[:4]) + (", ..." if len(ins) > 4 else "")
+    return Fail(f"{_node(node)} cannot be computed on its inputs ({said}): the file is "
+                "damaged or uses the op in a way lstmviz does not compute")
+
+
 def _node(node, op: bool = True) -> str:
     """How a message names ``node``: ``node 'rnn.LSTM' (LSTM)``, its name cleaned (names
     from a file are shown escaped), or ``an unnamed LSTM node`` (a file's nodes may have no
@@ -409,6 +423,8 @@ def _dry_run(graph_inputs, nodes, consts, sizes, dtypes: dict | None = None,
         else:
             try:
                 outs = onnx_ops.evaluate(node.op_type, attrs, ins, opset)
+            except _NUMPY_FAULTS as exc:
+                raise _uncomputed(node, ins) from exc
             except LstmvizError as err:
                 fixed = (_fixed_steps(node, ins, sizes, steps_symbols or set(), opset)
                          if node.op_type == "Reshape" and node.input[1] in consts else None)
@@ -651,8 +667,11 @@ def _build(path) -> ModelSpec:
         attrs = _attrs(node, folder, budget, memory)
         if node.op_type not in RECURRENT and all(n == "" or n in consts for n in node.input) \
                 and any(n for n in node.input):
+            ins = [consts.get(n) for n in node.input]
             try:
-                folded = onnx_ops.evaluate(node.op_type, attrs, [consts.get(n) for n in node.input], opset)
+                folded = onnx_ops.evaluate(node.op_type, attrs, ins, opset)
+            except _NUMPY_FAULTS as exc:
+                raise _uncomputed(node, ins) from exc
             except LstmvizError as err:
                 raise Fail(f"{_node(node, op=False)}: {err}") from None
             for n, v in zip(node.output, folded):
