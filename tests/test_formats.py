@@ -271,6 +271,15 @@ def test_a_keras_model_saved_unzipped_opens_as_its_keras_archive_does(tmp_path):
     assert str(ei.value).startswith("my_model: this is a Keras model saved unzipped whose model.weights.h5 is "
                                     "not a file"), ei.value
     assert "\n" not in str(ei.value)
+    # and a config.json that is no file (a pipe): said so, not "a directory"
+    (folder / "model.weights.h5").unlink()
+    os.replace(elsewhere, folder / "model.weights.h5")
+    (folder / "config.json").unlink()
+    os.mkfifo(folder / "config.json")
+    with pytest.raises(LstmvizError) as ei:
+        lstmviz.load(folder)
+    assert str(ei.value).startswith("my_model: this is a Keras model saved unzipped whose config.json is "
+                                    "not a file"), ei.value
 
 
 def test_a_keras_model_in_the_hugging_face_cache_opens_through_its_links_into_its_blobs(tmp_path):

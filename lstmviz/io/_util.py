@@ -365,11 +365,15 @@ def _other_folder(path: Any) -> str:
     weights are not one model.weights.h5 (sharded: as the ``.keras`` reader says of such an
     archive), else a plain folder."""
     try:
-        names = os.listdir(path)[:10000] if os.path.isfile(os.path.join(path, "config.json")) else []
+        config = os.path.isfile(os.path.join(path, "config.json"))
+        both = all(os.path.lexists(os.path.join(path, n)) for n in ("config.json", "model.weights.h5"))
+        names = os.listdir(path)[:10000] if config else []
     except (OSError, ValueError, TypeError):
-        names = []
-    if "model.weights.h5" in names:  # (there, but no regular file: a device, a pipe, a folder)
-        return ("this is a Keras model saved unzipped whose model.weights.h5 is not a file "
+        names, config, both = [], False, False
+    if both:  # (both there, one no regular file: a device, a pipe, a folder; a config.json
+        # that is a pipe was said "a directory")
+        odd = "model.weights.h5" if config else "config.json"
+        return (f"this is a Keras model saved unzipped whose {odd} is not a file "
                 "(a device, a pipe or a folder), which lstmviz does not read")
     if any(n.startswith("model.weights") for n in names):
         return ("this is a Keras model saved unzipped whose weights are in a form other than "
