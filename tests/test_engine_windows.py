@@ -830,6 +830,35 @@ def test_a_pooling_over_a_long_sequence_holds_no_more_than_pass_bytes_says(pool,
     _pass_within_its_estimate(model, x)
 
 
+@pytest.mark.parametrize("cls, cfg, masked", [("LayerNormalization", {}, False),
+                                               ("LayerNormalization", {"rms_scaling": True}, False),
+                                               ("GlobalAveragePooling1D", {}, True), ("Softmax", {}, False)])
+def test_a_layer_holds_while_it_runs_what_its_running_bytes_says(cls, cfg, masked):
+    """``pass_bytes`` counts, for each layer but a recurrent one, what the layer says it holds
+    while it runs (``Layer.running_bytes``: its output and a temporary; a LayerNormalization's
+    two temporaries more, a masked GlobalAveragePooling1D's copy of its input and the mask as
+    floats). What NumPy allocates in its call (tracemalloc) is within 5% of it, and it is not
+    far above (a pass that fits is not refused)."""
+    import tracemalloc
+
+    model = Model.sequential((None, None, 32), [LayerSpec(cls, cfg, name="x")], seed=0)
+    layer = model.get_layer("x")
+    x = np.random.default_rng(0).normal(size=(3, 30_000, 32)).astype(np.float32)  # (11.5 MB)
+    mask = np.ones(x.shape[:2], bool) if masked else None
+    if masked:
+        mask[:, :40] = False
+    model._infer_shapes([x.shape])
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        out = layer.call([x], [mask])[0][0]
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    said = layer.running_bytes(out.nbytes if out.ndim == 3 else 0, x.nbytes, mask.size * 4 if masked else 0)
+    assert peak < 1.05 * said < 1.6 * peak, (peak, said)
+
+
 @pytest.mark.parametrize("stop", [0.3, 0.8])  # in the first layer, in the second
 def test_a_cancelled_passs_nbytes_is_what_its_partial_holds(stop):
     """``PassState.nbytes`` (what a cancelled pass keeps for ``resume=``; the app counts it

@@ -115,6 +115,15 @@ class Layer:
         from it (``windows._plan``)."""
         return False
 
+    def running_bytes(self, out: int, read: int = 0, mask: int = 0) -> int:
+        """The bytes it holds while it runs in a long input's keyframe pass, its output among
+        them (``windows.pass_bytes``, beside the sequences still alive): ``out`` its output
+        sequence's bytes, ``read`` its (first) input's, ``mask`` the steps' mask as floats where
+        the model has a mask (else 0). Here its output and one temporary of its size (a
+        Dense's ``x @ kernel``, then its activation); a recurrent layer's are its kernels'
+        stretches, counted by ``windows.pass_bytes`` itself."""
+        return 2 * out
+
     # -- shapes and weights -------------------------------------------------------------
     def weight_specs(self, input_shapes: list[Shape]) -> list[tuple[str, tuple, Any]]:
         """(name, shape, initializer) of each weight, in Keras' get_weights() order."""

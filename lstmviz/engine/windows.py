@@ -120,11 +120,12 @@ route beyond it. Keyframes take at most a quarter of the budget (K grows with th
 sequence); a window costs at most K + CUT extra steps per layer.
 
 Memory of a keyframe pass: the keyframes, the masks, the model's outputs, the held outputs
-of the layers acting along the steps, and while a layer runs its input and output
-sequences (``batch x steps x units`` floats each, never the ~10 records per step a trace
-keeps); a sequence is dropped once its last reader ran
-(a masked GlobalAveragePooling1D also makes a copy of the sequence it reads, 0 at the
-masked steps, and the mask as floats: ``pass_bytes`` counts them).
+of the layers acting along the steps, and while a layer runs its input and output sequences (``batch x steps x units`` floats each, never
+the ~10 records per step a trace keeps); a sequence is dropped once its last reader ran.
+Each layer but a recurrent one says what it holds while it runs (``Layer.running_bytes``,
+which ``pass_bytes`` counts): its output and a temporary of its size; a LayerNormalization
+two temporaries; a masked GlobalAveragePooling1D a copy of the sequence it reads, 0 at the
+masked steps, and the mask as floats.
 ``check_pass`` refuses, before it starts, a pass whose sequences would need more than the
 memory limit (``pass_bytes``): a long input's own size is checked when it is read, but a
 layer of 512 units makes 512 floats of each step of it.
@@ -516,18 +517,12 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
                 costs.append(cost)
             here += max(costs) if stacked else sum(costs)
         else:
-            here = 2 * sizes[name]  # (the output and a temporary: x @ kernel, then its activation)
-            if node.layer.class_name == "LayerNormalization" and node.layer.has_gamma:
-                # (two: x - mean and its square for the variance, then gamma / sqrt(var + eps)
-                # and -mean times it at every place beside the output: 3.06 x its output over
-                # 30,000 steps of 32 features, tracemalloc; without a gamma 1 / sqrt(var + eps)
-                # has a number a step or a sample, not a place)
-                here = 3 * sizes[name]
-            if masked and node.layer.class_name == "GlobalAveragePooling1D" and node.layer.reduces_steps:
-                # (its mean over the unmasked steps: its input with 0 at the masked ones, the
-                # mask as floats; a GlobalMaxPooling1D makes its output alone)
-                src = node.inbound[0].layer
-                here += sizes.get(src, given.get(src, 0)) + B * own(src) * 4
+            # (what the layer says it holds while it runs: its output and a temporary; a
+            # LayerNormalization's two more, a masked GlobalAveragePooling1D's copy of its input
+            # and the mask as floats: ``Layer.running_bytes``)
+            src = node.inbound[0].layer if node.inbound else None
+            read = sizes.get(src, given.get(src, 0)) if src is not None else 0
+            here = node.layer.running_bytes(sizes[name], read, B * own(src) * 4 if masked and src is not None else 0)
         if ahead is not None:  # this node and the one before at once: what was alive then
             # (its input, held till it ends), its own (its output among them) and this one's
             peak, ahead = max(peak, ahead + here), None
