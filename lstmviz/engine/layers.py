@@ -351,8 +351,8 @@ class Merge(Layer):
         if len(input_shapes) < 2:
             raise LstmvizError(f"layer '{self.name}' ({self.class_name}) needs at least two inputs")
         first = input_shapes[0]
-        if self.class_name == "Concatenate":
-            axis = int(self.config["axis"]) % len(first)
+        axis = self.joined_axis(len(first))
+        if axis is not None:
             total = 0
             for s in input_shapes:
                 if len(s) != len(first) or any(a != b and None not in (a, b)
@@ -373,6 +373,13 @@ class Merge(Layer):
                                    f"{fmt_shape(list(input_shapes))}")
         return [(first[0],) + out]
 
+    def joined_axis(self, rank: int) -> int | None:
+        """The axis a Concatenate joins its inputs along, of tensors of ``rank`` (its
+        ``axis``, counted from 0: -1 of (batch, steps, features) is 2; 1 joins their steps,
+        one sequence's then the other's, which a long input's windows refuse,
+        ``windows._plan``); None for the other merges."""
+        return int(self.config["axis"]) % rank if self.class_name == "Concatenate" else None
+
     def elementwise(self, axis: int) -> bool:
         """An Add, Subtract, Multiply, Average, Maximum or Minimum: each place's numbers of its
         inputs alone (not a Concatenate, which moves them)."""
@@ -385,7 +392,7 @@ class Merge(Layer):
         if self.class_name != "Concatenate":
             return self.elementwise(axis)
         rank = len(self.output_shapes[0]) if self.output_shapes else 0
-        return rank > axis and int(self.config.get("axis", -1)) % rank not in (0, axis)
+        return rank > axis and self.joined_axis(rank) not in (0, axis)
 
     def call(self, inputs, masks, initial_state=None):
         xs = [x.astype(np.float32) for x in inputs]

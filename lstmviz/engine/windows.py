@@ -754,7 +754,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 raise LstmvizError(f"{name} merges a sequence with a tensor without steps; "
                                    "a long sequence cannot be traced by windows through it")
             rank = len(layer.output_shapes[0]) if layer.output_shapes else 0
-            if any(ins) and layer.class_name == "Concatenate" and rank > 1 and int(layer.config["axis"]) % rank == 1:
+            if any(ins) and isinstance(layer, Merge) and rank > 1 and layer.joined_axis(rank) == 1:
                 # (its steps one sequence's, then the other's: a window of input steps is no
                 # window of them)
                 raise LstmvizError(
