@@ -20,11 +20,11 @@ from lstmviz.app.counts import count
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import CellKind, act_name
 from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Merge, Recurrent, StackedRNN
-from lstmviz.engine.layers_more import StepMap
+from lstmviz.engine.layers_more import Permute, StepMap
 from lstmviz.engine.onnx_time import drawn_axes, reads_reversed
 from lstmviz.engine.trace import LayerTrace, whole_steps
 from lstmviz.engine.windows import cell_below as windows_cell_below
-from lstmviz.engine.windows import inputs_reversed, own_clock, steps_moved, steps_reversed, strides_of
+from lstmviz.engine.windows import inputs_reversed, steps_moved, steps_reversed, strides_of
 from lstmviz.text import markup
 
 MINUS = "\u2212"
@@ -297,7 +297,7 @@ def _moved_chain(model: Model, name: str) -> tuple[int, list] | None:
             lower = node.inbound[0].layer
             if isinstance(node.layer, StepMap) and node.layer.own_clock:
                 maps.append(node.layer)
-            elif (own_clock(node.layer) or layer in mixed
+            elif (node.layer.own_clock or layer in mixed
                   or turned.get(layer, False) != turned.get(lower, False)):
                 break
             layer = lower
@@ -597,9 +597,9 @@ def final_states_of(model: Model, tensor) -> tuple[tuple[str, str | None, str], 
     if one is not None:
         return (one,)
     node, _ = _made_by(model, tensor)
-    if node is None or node.layer.class_name != "Concatenate" or len(node.inbound) < 2:
+    if node is None or not isinstance(node.layer, Merge) or len(node.inbound) < 2:
         return ()
-    if int(node.layer.config.get("axis", -1)) not in (-1, 1):  # (states are (batch, units))
+    if node.layer.joined_axis(2) != 1:  # (states are (batch, units): a Concatenate of their units)
         return ()
     parts = [final_states_of(model, r) for r in node.inbound]
     if not all(parts):
@@ -1024,7 +1024,7 @@ def steps_axes(model: Model) -> dict[str, list]:
                 layer, in_axes, [of(tags, r) for r in node.inbound], [of(shapes, r) for r in node.inbound], ranks)
         else:
             axes[layer.name] = _own_axes(layer, ranks)
-            dims = list(getattr(layer, "dims", None) or []) if layer.class_name == "Permute" else []
+            dims = list(layer.dims) if isinstance(layer, Permute) else []
             ax = in_axes[0] if in_axes else None
             if dims and isinstance(ax, int) and 1 <= ax <= len(dims) and ranks[:1] == [len(dims) + 1]:
                 # (a Permute moves the steps where its dims put them: a Permute((2, 1))'s on

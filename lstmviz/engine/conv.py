@@ -178,6 +178,13 @@ class _OverSteps(WindowReads, Layer):
     # the window (Conv1D: kernel_size and dilation_rate; pooling: pool_size)
     span: int = 1
     stride: int = 1
+    #: what it does to the steps it reads, in a user's words ("it convolves each step's features")
+    verb = "convolves"
+
+    @property
+    def own_clock(self) -> bool:
+        """Steps of its own, whatever its strides and padding (``Layer.own_clock``)."""
+        return True
 
     def _steps_axis(self) -> int:
         return 2 if self.channels_first else 1
@@ -523,6 +530,7 @@ class Conv1D(_OverSteps):
 
 class _Pooling1D(_OverSteps):
     keeps_sign = True  # (the max or the mean of its inputs' numbers, its padding left out)
+    verb = "pools"
     defaults = {"pool_size": 2, "strides": None, "padding": "valid", "data_format": "channels_last"}
 
     def __init__(self, name, config=None, keras_major=3, class_name=None) -> None:

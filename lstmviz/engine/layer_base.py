@@ -115,6 +115,17 @@ class Layer:
         from it (``windows._plan``)."""
         return False
 
+    @property
+    def own_clock(self) -> bool:
+        """Whether its output has steps of its own, not its input's one for one, whatever its
+        strides and padding (one that keeps the steps gives as many, at the same scale): a
+        Conv1D or pooling (``conv._OverSteps``), an ONNX Conv, MaxPool or AveragePool
+        (``onnx_layers.OnnxWindowOp``), a Cropping1D, ZeroPadding1D or UpSampling1D that moves
+        the steps (``layers_more.StepMap``). Such a layer gives ``steps_out``, ``stride``,
+        ``reads_of`` and ``window``, and a long input's windows follow it on a clock of its
+        own (``windows._clocks``: its steps, how many input steps one stands for)."""
+        return False
+
     def running_bytes(self, out: int, read: int = 0, mask: int = 0) -> int:
         """The bytes it holds while it runs in a long input's keyframe pass, its output among
         them (``windows.pass_bytes``, beside the sequences still alive): ``out`` its output

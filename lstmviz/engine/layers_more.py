@@ -248,7 +248,7 @@ class StepMap(L.Layer):
 
     @property
     def own_clock(self) -> bool:
-        """Whether its steps are not its input's one for one (``windows.own_clock``: a
+        """Whether its steps are not its input's one for one (``Layer.own_clock``: a
         layer of its own steps, ``steps_out``, ``stride``)."""
         return not self.keeps_steps
 

@@ -925,6 +925,11 @@ class OnnxWindowOp(WindowReads, OnnxOp):
     channels_first = True
 
     @property
+    def own_clock(self) -> bool:
+        """Steps of its own, whatever its strides and pads (``Layer.own_clock``)."""
+        return True
+
+    @property
     def _attrs(self) -> dict:
         return self.config.get("attrs") or {}
 

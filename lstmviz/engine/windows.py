@@ -141,7 +141,6 @@ import numpy as np
 from lstmviz import limits
 from lstmviz.engine import onnx_time, recurrent
 from lstmviz.engine.layers import (
-    CONV_CLASSES,
     Activation,
     AnyOp,
     Bidirectional,
@@ -311,7 +310,7 @@ def strides_of(model) -> dict[str, int | Fraction]:
     got: dict[str, int | Fraction] = {}
     for node in model.nodes:
         s = max([got.get(r.layer, 1) for r in node.inbound] or [1])
-        if own_clock(node.layer):
+        if node.layer.own_clock:
             s = whole_scale(s * (getattr(node.layer, "stride", 1) or 1))
         got[node.layer.name] = s
     return got
@@ -374,7 +373,7 @@ def _steps_on_two(model) -> dict[str, bool]:
         two = bool(node.inbound) and got.get(node.inbound[0].layer, False)
         if isinstance(layer, Permute) and len(layer.dims) >= 2:
             two = layer.dims.index(2 if two else 1) == 1
-        elif not (layer.class_name in CONV_CLASSES and layer.channels_first) and not (
+        elif not (layer.own_clock and layer.channels_first) and not (
                 layer.stepwise(2) and all(got.get(r.layer, False) for r in node.inbound)):
             two = False
         got[layer.name] = two
@@ -588,15 +587,6 @@ def _onnx_op(layer) -> bool:
                 and not onnx_node(layer))
 
 
-def own_clock(layer) -> bool:
-    """Whether ``layer`` gives its output steps of its own (``_clocks``: ``steps_out``,
-    ``stride``): a Conv1D or pooling (``engine/conv.py``), or an ONNX Conv, MaxPool or
-    AveragePool (``onnx_layers.OnnxWindowOp``), whatever its strides and padding (one that
-    keeps the steps gives as many, at the same scale)."""
-    return (layer.class_name in CONV_CLASSES or (isinstance(layer, StepMap) and layer.own_clock)
-            or (_onnx_op(layer) and callable(getattr(layer, "steps_out", None))))
-
-
 def _shape_of(model, feed: dict, ref):
     """The shape of tensor ``ref`` as shapes are inferred (a given input's own)."""
     if ref.layer in feed:
@@ -694,12 +684,12 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             seq[layer.name], axes[layer.name] = [True], [1 + layer.dims.index(in_axes[0])]
             tags[layer.name] = [None]
             continue
-        if any(ins) and layer.class_name in CONV_CLASSES and layer.channels_first:
+        if any(ins) and layer.own_clock and layer.channels_first:  # (a Conv1D or pooling's: a
+            # StepMap's are never, an ONNX op's followed above)
             if in_axes[0] != 2:
-                verb = "convolves" if layer.class_name == "Conv1D" else "pools"
                 raise LstmvizError(
                     f"{name} reads its steps on axis 2 (channels_first) of a sequence whose steps are "
-                    f"on axis 1, so it {verb} each step's features; a long sequence is traced by windows "
+                    f"on axis 1, so it {layer.verb} each step's features; a long sequence is traced by windows "
                     "through a Conv1D or pooling of data_format 'channels_last', or of 'channels_first' "
                     "after a Permute((2, 1)) puts the steps on axis 2 (a shorter input, or more memory "
                     "for a whole trace, File > Memory limit, shows it)")
@@ -765,14 +755,11 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # (a GlobalMaxPooling1D / GlobalAveragePooling1D over the steps: no time axis left,
             # computed once by the pass from the whole sequence, as a whole trace calls it)
             seq[layer.name] = [False]
-        elif any(ins) and layer.class_name in CONV_CLASSES:  # (Conv1D, the poolings: engine/conv.py;
-            # channels_first ones above)
-            # (its output's steps read input steps ``reads_of`` theirs: ``_Window.values``; its
-            # own time axis, fewer steps where strides > 1 or padding 'valid': ``_clocks``)
-            seq[layer.name] = [True]
-        elif any(ins) and isinstance(layer, StepMap):
-            # (a Cropping1D, ZeroPadding1D or UpSampling1D: its steps read input steps
-            # ``reads_of`` theirs, its own time axis, ``_clocks``; no mask handed on)
+        elif any(ins) and (layer.own_clock or isinstance(layer, StepMap)):
+            # (a Conv1D or pooling, engine/conv.py (channels_first ones above); a Cropping1D,
+            # ZeroPadding1D or UpSampling1D, no mask handed on: its output's steps read input
+            # steps ``reads_of`` theirs, ``_Window.values``; its own time axis, ``_clocks``,
+            # fewer steps where strides > 1 or padding 'valid', more where it pads or repeats)
             seq[layer.name] = [True]
         elif len(ins) == 1 and ins[0] and layer.along_steps(1):
             # (a Softmax(axis=1) over the steps, attention weights over time (its step t needs
@@ -838,7 +825,7 @@ def _clocks(model, T: int, seq: dict) -> dict[str, Clock | None]:
                 f"(a step every {every}); a long sequence is traced by windows only where the "
                 "sequences a layer reads step alike")
         steps, scale = got[0]
-        if own_clock(layer):  # (a Conv1D or pooling; an ONNX Conv, MaxPool or AveragePool;
+        if layer.own_clock:  # (a Conv1D or pooling; an ONNX Conv, MaxPool or AveragePool;
             # a Cropping1D, ZeroPadding1D, UpSampling1D: scale 1, or 1/size)
             steps, scale = layer.steps_out(steps), whole_scale(scale * layer.stride)
         clocks[name] = (steps, scale) if any(seq[name]) or recurrent_halves(layer) else None
@@ -1062,7 +1049,7 @@ class _Window:
         elif recurrent_halves(layer):
             s, _, _, y, _, _ = self.run(node, "", layer, lo, hi, False)
             out = [y[lo - s:hi - s].transpose(1, 0, 2)] + list(static[1:])
-        elif layer.class_name in CONV_CLASSES or (isinstance(layer, StepMap) and layer.own_clock):
+        elif layer.own_clock and not _onnx_op(layer):
             # (the steps of its input its outputs read; a Cropping1D's, ZeroPadding1D's or
             # UpSampling1D's too, but one that keeps them: channels_first, nothing cropped)
             src = node.inbound[0]
