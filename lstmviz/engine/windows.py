@@ -120,11 +120,12 @@ route beyond it. Keyframes take at most a quarter of the budget (K grows with th
 sequence); a window costs at most K + CUT extra steps per layer.
 
 Memory of a keyframe pass: the keyframes, the masks, the model's outputs, the held outputs
-of the layers acting along the steps, and while a layer runs its input and output sequences (``batch x steps x units`` floats each, never
-the ~10 records per step a trace keeps); a sequence is dropped once its last reader ran.
-Each layer but a recurrent one says what it holds while it runs (``Layer.running_bytes``,
-which ``pass_bytes`` counts): its output and a temporary of its size; a LayerNormalization
-two temporaries; a masked GlobalAveragePooling1D a copy of the sequence it reads, 0 at the
+of the layers acting along the steps, and while a layer runs its input and output
+sequences (``batch x steps x units`` floats each, never the ~10 records per step a trace
+keeps); a sequence is dropped once its last reader ran. Each layer but a recurrent one
+says what it holds while it runs (``Layer.running_bytes``, which ``pass_bytes`` counts):
+its output and a temporary of its size; a LayerNormalization with a gamma two
+temporaries; a masked GlobalAveragePooling1D a copy of the sequence it reads, 0 at the
 masked steps, and the mask as floats.
 ``check_pass`` refuses, before it starts, a pass whose sequences would need more than the
 memory limit (``pass_bytes``): a long input's own size is checked when it is read, but a
