@@ -185,6 +185,13 @@ def test_a_layer_without_a_page_is_told_what_the_cell_view_shows_and_what_to_pic
     assert no_page_text(norm, "norm") == (
         shows + "'norm' (LayerNormalization) is neither, nor is any layer of this model.\n\nThe Unrolled view "
         "shows its layers' outputs at every step, the Weights view their weights.")
+    # a Softmax over the steps (issue 13's attention weights): what its step reads, said
+    attention = lstmviz.load(FIXTURES / "k3_attention_pooling" / "model.keras", isolate=False)
+    assert no_page_text(attention, "a") == (
+        shows + "'a' (Softmax) is neither: each of its steps reads every step of e, as the Unrolled and Over "
+        "time views show.\n\nPick in the layer box above a recurrent layer: h; or a layer shown one step at a "
+        "time: e or y.")
+    assert "every step" not in no_page_text(attention, "ctx")  # (the Multiply by it: step by step)
 
 
 def test_the_cell_view_names_an_onnx_node_without_a_page_for_what_it_is():

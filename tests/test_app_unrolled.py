@@ -564,3 +564,36 @@ def test_blocks_beside_their_source_stand_a_level_apart_the_farthest_lowest():
     own = max(r.y for r in lay.rows if r.domain == lstm.domain)
     assert max(ys) <= own and lay.top == own + ROW_H + ROW_GAP
     # (the seq2seq's encoder and decoder: test_a_seq2seq_gets_one_block_of_columns_per_time_axis)
+
+
+@pytest.mark.parametrize("spec, every", [
+    (LayerSpec("Softmax", {"axis": 1}, name="n"), True),
+    (LayerSpec("Softmax", {"axis": [1, 2]}, name="n"), True),
+    (LayerSpec("LayerNormalization", {"axis": 1}, name="n"), True),
+    (LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="n"), True),
+    (LayerSpec("Softmax", {}, name="n"), False),  # (over the features: each step alone)
+    (LayerSpec("LayerNormalization", {}, name="n"), False),
+    # (at inference each step by its own position's moving statistics, though along the steps)
+    (LayerSpec("BatchNormalization", {"axis": 1}, name="n"), False)])
+def test_a_layer_reading_every_step_is_a_row_each_of_whose_steps_reads_every_step(spec, every):
+    """Issue 13: a Softmax or LayerNormalization over the steps reads every step at each of
+    its steps (its sum, its mean over them), which the Unrolled view drew as "every step goes
+    up" (step t from step t). ``Layer.reads_every_step`` says it, true of the numbers: a change
+    of the first step below changes the last step's output exactly where it is said."""
+    model = Model.sequential((None, 8, 3), [LayerSpec("Dense", {"units": 2}, name="d"), spec], seed=1)
+    x = np.random.default_rng(0).normal(size=(1, 8, 3)).astype(np.float32)
+    layer = model.get_layer("n")
+    assert layer.reads_every_step(1) is every
+    moved = x.copy()
+    moved[0, 0] += 1.0
+    assert (not np.array_equal(model.trace(x)["n"].output[0, -1], model.trace(moved)["n"].output[0, -1])) is every
+    rows = {r.key: r for r in layout(model, model.trace(x), [x]).rows}
+    assert rows["n"].reads_all is every and rows["n"].links is None and not rows["d"].reads_all
+
+
+def test_attention_poolings_softmax_over_the_steps_reads_every_step_its_neighbours_their_own():
+    model = lstmviz.load(FIXTURES / "k3_attention_pooling" / "model.keras", isolate=False)
+    x = np.load(FIXTURES / "k3_attention_pooling" / "x.npy")[:, :40]
+    rows = {r.key: r for r in layout(model, model.trace(x), [x]).rows}
+    assert rows["a"].reads_all and rows["a"].sources == ["e"] and rows["a"].domain == rows["e"].domain
+    assert [k for k, r in rows.items() if r.reads_all] == ["a"]  # (the Multiply by it: step by step)

@@ -326,11 +326,18 @@ def test_a_window_layers_header_says_the_steps_below_its_step_reads(view, fixtur
     assert said in view.header.text()
 
 
-def test_a_layer_reading_each_step_alone_says_no_steps_read(view):
-    model, trace, _ = traced("k3_lstm_stacked_td")
+@pytest.mark.parametrize("fixture, layer, said", [
+    ("k3_lstm_stacked_td", "td", None), ("k3_attention_pooling", "e", None), ("k3_attention_pooling", "ctx", None),
+    # (a Softmax(axis=1): each step's share of the sum over every step of e, as the Unrolled view draws it)
+    ("k3_attention_pooling", "a", " · reads <b>every step</b> of e · ")])
+def test_a_layer_reading_each_step_alone_says_no_steps_read_one_reading_every_step_says_so(view, fixture, layer,
+                                                                                            said):
+    model, trace, _ = traced(fixture)
     view.set_data(model, trace)
-    view.set_cursor(Cursor(layer="td", step=2))
-    assert "reads" not in view.header.text()
+    view.set_cursor(Cursor(layer=layer, step=2))
+    assert ("reads" not in view.header.text()) if said is None else (said in view.header.text())
+    words = accessible.over_time_view(model, trace, Cursor(layer=layer, step=2))
+    assert ("Each of its steps reads every step of e." in words) is (said is not None)
 
 
 def test_an_edit_of_the_filters_draws_the_new_traces_output(view):

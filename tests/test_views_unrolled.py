@@ -1990,3 +1990,40 @@ def test_k3_around_rnns_connections_into_the_blocks_beside_its_lstm_clear_every_
     names = [n for n, _ in names]
     assert {"pad", "up"} <= set(names), names
     p.leave()
+
+
+@pytest.mark.parametrize("steps", [40, 200])
+def test_a_softmax_over_the_steps_is_drawn_reading_every_step(view, qtbot, steps):
+    """Issue 13's attention pooling: each step of its Softmax(axis=1) reads every step of the
+    Dense below (its sum over them), drawn "every step goes up" (step t from step t) before.
+    Now every step up into a bus across the steps and the bus up into every step (past 40
+    steps a bracket of its ends, said in the gap), the selected step's fan from every step (every
+    k-th past 40), the header saying it; the GlobalAveragePooling1D's box past 40 steps, fed by
+    every step alike, a bracket too (its 200 lines were a black band)."""
+    import lstmviz
+
+    model = lstmviz.load(FIX / "k3_attention_pooling" / "model.keras", isolate=False)
+    x = np.random.default_rng(0).normal(size=(1, steps, 3)).astype(np.float32)
+    trace = model.trace(x)
+    view.set_data(model, trace, inputs=[x])
+    e, a, ctx, p = (row(view, k) for k in ("e", "a", "ctx", "p"))
+    ends = list(range(steps)) if steps <= 40 else [0, steps - 1]
+    assert _links_into(view, a.y) == {(e.offset + c, a.offset + c) for c in ends}
+    x_, y_ = view.up_lines.getData()
+    flat = {(float(x_[k]), float(x_[k + 1])) for k in range(0, len(x_), 2)
+            if y_[k] == y_[k + 1] and e.y + ROW_H / 2 < y_[k] < a.y - ROW_H / 2}
+    assert flat == {(e.offset, e.offset + steps - 1)}  # (the bus across the steps)
+    said = [t.toPlainText() for t in view.texts]
+    assert ("⇡ each step reads every step ⇡" in said) is (steps > 40)
+    if steps > 40:
+        assert _links_into(view, p.y) == {(ctx.offset + c, ctx.offset + c) for c in ends}
+    assert "each of its steps reads every step below" in view.legend.text()
+    view.set_cursor(Cursor(step=12, layer="a", unit=0))
+    np.testing.assert_array_equal(a.values, trace["a"].output[0, :, 0])
+    x_, y_ = view.read_lines.getData()
+    fan = range(steps) if steps <= 40 else [*range(0, steps, 5), steps - 1]  # (40 lines and the last)
+    assert {(float(x_[k]), float(x_[k + 1])) for k in range(0, len(x_), 2)} == {
+        (e.offset + i, a.offset + 12) for i in fan}
+    assert "reads <b>every step</b> below" in view.header.text()
+    view.set_cursor(Cursor(step=12, layer="e", unit=0))  # (a Dense: its own step, no fan)
+    assert "every step" not in view.header.text() and len(view.read_lines.getData()[0]) == 0

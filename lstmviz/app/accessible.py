@@ -173,7 +173,8 @@ def over_time_view(model, trace, cursor, sample_base: int = 0) -> str:
         return (f"Heatmap of {out.name}'s output ({out.kind}), {plural(out.units, out.word)} by "
                 f"{plural(out.T, 'step')}; curve of {out.word} {u} below it. At the cursor, {out.word} {u}, "
                 f"step {count(t + out.rec.start)}{of}, sample {s + sample_base}: y = {fmt(out.values[s, t, u])}."
-                + (" Masked step: the mask its input carried, handed on." if out.masked(s, t) else ""))
+                + (" Masked step: the mask its input carried, handed on." if out.masked(s, t) else "")
+                + (f" Each of its steps reads every step of {out.below or 'the input'}." if out.every else ""))
     if ref is None:
         return (f"No layer with steps selected ({cursor.layer or 'no layer'}): Over time shows a recurrent "
                 "layer's gates and states, or another layer's outputs, over its steps.")

@@ -106,6 +106,9 @@ class OutputRef:
     #: they are (the layer below's name, None: the model's input); else None
     reads: np.ndarray | None = None
     below: str | None = None
+    #: each of its steps reads every step of the array below (``below``'s: a Softmax over
+    #: the steps, its sum over them; ``Layer.reads_every_step``)
+    every: bool = False
     side: None = None
     #: its steps stand over the input turned around (``cell_ref.reversed_steps``: a Dense
     #: after a go_backwards LSTM's sequence, its step t over input step T-1-t)
@@ -272,6 +275,19 @@ def _reads(model: Model, trace: Trace, layer, steps: int) -> tuple[np.ndarray | 
     return reads, (ref.layer if rec is not None else None)
 
 
+def reads_every(model: Model, layer) -> bool:
+    """Whether each step of ``layer`` reads every step of its (first) input, as its input
+    holds its steps (``Layer.reads_every_step``: a Softmax over the steps): Over time's
+    "reads every step of e", the Cell view's words in place of a page."""
+    node = next((n for n in model.nodes if n.layer.name == layer.name), None)
+    if node is None or not node.inbound:
+        return False
+    ref = node.inbound[0]
+    axes = steps_axes(model).get(ref.layer) or []
+    axis = axes[ref.tensor_index] if ref.tensor_index < len(axes) else None
+    return axis is not None and bool(layer.reads_every_step(axis))
+
+
 def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None:
     """Layer ``name``'s output over its steps, for the Over time view; None for a recurrent
     layer (its cells' records: ``cell_ref``), a layer whose output has no steps (on a long
@@ -288,6 +304,10 @@ def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None
     if out is None:
         return None
     reads, below = _reads(model, trace, layer, int(out.shape[1]))
+    every = reads_every(model, layer)
+    if every:  # (whose steps: the layer below's, None the model's input)
+        below = next(n.inbound[0].layer for n in model.nodes if n.layer.name == name)
+        below = below if below in trace.layers else None
     own = trace.layers.get(name) if getattr(trace, "total_steps", None) else None
     start = window_first(trace, own) if own is not None else 0
     total = getattr(own, "total", None)
@@ -295,8 +315,8 @@ def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None
     kept = getattr(trace.layers.get(name), "mask", None)
     mask = kept if kept is not None and np.shape(kept) == out.shape[:2] else None
     rec = OutputRecord({OUTPUT_KEY: out}, mask=mask, start=start, total=total)
-    return OutputRef(name, layer, rec, unit_word(layer), reads, below, nonneg=nonnegative(model).get(name, False),
-                     reversed_input=reversed_steps(model).get(name, False))
+    return OutputRef(name, layer, rec, unit_word(layer), reads, below, every,
+                     nonneg=nonnegative(model).get(name, False), reversed_input=reversed_steps(model).get(name, False))
 
 
 #: ``nonnegative`` of each model (its layers' configs and graph never change: an edit makes

@@ -47,6 +47,7 @@ from lstmviz.app.cell_ref import (
     unit_word,
 )
 from lstmviz.app.counts import count
+from lstmviz.app.output_ref import reads_every
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import act_name
 from lstmviz.engine.conv import AveragePooling1D, Conv1D, MaxPooling1D
@@ -125,6 +126,11 @@ def no_page_text(model: Model, name: str | None) -> str:
         # page reads Keras' layers' options; "is neither" said it was not one)
         what = (f"'{safe_name(name)}' is an ONNX {safe_name(op[5:])} node, whose steps the Unrolled "
                 "and Over time views show")
+    elif layer is not None and name and reads_every(model, layer):
+        # (a Softmax over the steps: "is neither" said nothing of what its step reads)
+        below = layer_below(model, name)
+        what += (f": each of its steps reads every step of {safe_name(below) if below else 'the input'}, "
+                 "as the Unrolled and Over time views show")
     cells = [l.name for l in model.layers if isinstance(l, (Bidirectional, Recurrent))]
     steps = [l.name for l in model.layers if step_layer(l) is not None]
     if not cells and not steps:

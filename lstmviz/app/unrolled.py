@@ -136,6 +136,10 @@ class Row:
     #: each output step from the steps it reads (``reads``); None: every column from the one
     #: below it, or a fan from the source's last column (another time axis)
     links: list[tuple[int, int]] | None = None
+    #: each of its steps reads every step of its source row (``sources[0]``, on its time
+    #: axis): a Softmax or LayerNormalization over the steps (``Layer.reads_every_step``),
+    #: drawn as a bus across the steps (and the selected step's fan), not "every step goes up"
+    reads_all: bool = False
     #: a row of a layer over sub-sequences (a 4-D output, TimeDistributed(Conv1D)): its
     #: sub-steps a stripe each in a cell of its step, of the selected filter (``kind`` "sub")
     sub_steps: int = 0
@@ -227,8 +231,15 @@ def thin_links(links: list[tuple[int, int]], columns: int,
     """The connections into every k-th of ``columns`` columns (k the least of 1, 2, 5, 10,
     20, 50, ... giving at most ``most``), and k. (The view draws the selected step's own
     connections over them.)"""
-    every = next(k for k in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10**9) if -(-columns // k) <= most)
+    every = thin_every(columns, most)
     return [link for link in links if link[1] % every == 0], every
+
+
+def thin_every(columns: int, most: int = LINKED_COLUMNS) -> int:
+    """k, the least of 1, 2, 5, 10, 20, 50, ... that leaves at most ``most`` of ``columns``
+    columns in every k-th (``thin_links``; the steps a fan into a step reading every step
+    comes from)."""
+    return next(k for k in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 10**9) if -(-columns // k) <= most)
 
 
 def build_rows(model: Model, trace: Trace, inputs=None,
@@ -406,6 +417,11 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                           if whole else None)
                 row.links = step_links(model, model.get_layer(row.layer), src, domains[src.domain],
                                        domains[row.domain], in_axis.get(row.layer or ""), window)
+        if row.kind == "seq" and row.sources and row.layer is not None:
+            src = by_key_.get(row.sources[0])
+            axis = in_axis.get(row.layer)
+            row.reads_all = (src is not None and src.domain == row.domain and axis is not None
+                             and model.get_layer(row.layer).reads_every_step(axis))
     # a row of one box (a Dense head after a last step) hands its output up where the row
     # below handed it in (a recurrent row's last processed step), else at its last column
     # (it fed no column: a second Dense over the first had no arrow into it)

@@ -135,6 +135,14 @@ class Layer:
         stretches, counted by ``windows.pass_bytes`` itself."""
         return 2 * out
 
+    def reads_every_step(self, axis: int) -> bool:
+        """Whether each step of its output reads every step of its input, their steps on
+        ``axis``: a Softmax or LayerNormalization over the steps (its sum, its mean and
+        variance over them). Not a BatchNormalization(axis=1), though ``along_steps``: at
+        inference each step by its own step position's statistics. The views draw and say
+        it (``app/unrolled.step_links``, ``app/output_ref``: "reads every step")."""
+        return False
+
     # -- shapes and weights -------------------------------------------------------------
     def weight_specs(self, input_shapes: list[Shape]) -> list[tuple[str, tuple, Any]]:
         """(name, shape, initializer) of each weight, in Keras' get_weights() order."""

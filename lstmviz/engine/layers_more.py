@@ -578,11 +578,16 @@ class LayerNormalization(L.Layer):
 
     def running_bytes(self, out: int, read: int = 0, mask: int = 0) -> int:
         """Three times its output with a gamma (``Layer.running_bytes``): two temporaries of
-        its size beside it, x - mean and its square for the variance, then gamma / sqrt(var +
-        eps) and -mean times it at every place (``_parts``, ``forward``: 3.06 x its output over 30,000 steps
-        of 32 features, tracemalloc); without a gamma, 1 / sqrt(var + eps) has a number a
-        step or a sample, not a place: twice its output, as any layer's."""
+        its size beside it, x - mean and its square for the variance, then gamma /
+        sqrt(var + eps) and -mean times it at every place (``_parts``, ``forward``: 3.06 x its
+        output over 30,000 steps of 32 features, tracemalloc); without a gamma,
+        1 / sqrt(var + eps) has a number a step or a sample, not a place: twice its output, as
+        any layer's."""
         return 3 * out if self.has_gamma else 2 * out
+
+    def reads_every_step(self, axis: int) -> bool:
+        """Its mean and variance over the steps: each step reads them all."""
+        return self.along_steps(axis)
 
     def weight_specs(self, input_shapes):
         s = tuple(input_shapes[0])
@@ -1010,6 +1015,10 @@ class Softmax(_ActivationLayer):
     def along_steps(self, axis: int) -> bool:
         """A share over the steps (its ``axis`` takes in ``axis``: attention weights over time)."""
         return bool(self.input_shapes) and axis in self._axes(len(self.input_shapes[0]))
+
+    def reads_every_step(self, axis: int) -> bool:
+        """Its sum over the steps: each step's share reads them all."""
+        return self.along_steps(axis)
 
     @property
     def keeps_logits(self) -> bool:

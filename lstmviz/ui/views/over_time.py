@@ -1016,6 +1016,9 @@ class OverTimeView(TraceView):
             else:  # (a dilated window: "steps 0, 2, 4")
                 steps = "steps " + ", ".join(f"<b>{count(i)}</b>" for i in taps)
             reads = f" · reads input {steps}" if ref.below is None else f" · reads {steps} of {markup(ref.below)}"
+        elif ref.every:  # (a Softmax over the steps: its sum over them, as the Unrolled view draws it)
+            reads = (" · reads <b>every step</b> of the input" if ref.below is None
+                     else f" · reads <b>every step</b> of {markup(ref.below)}")
         token = token_at(self.model, self.trace, ref, s, t, self.inputs)
         if token is not None:  # (an Embedding's step: the token it embeds, as the Unrolled view names it)
             reads = f" · {token_words(token[0], self._labels if token[1] else None)}"

@@ -50,6 +50,7 @@ from lstmviz.app.unrolled import (  # noqa: F401
     layout,
     step_ticks,
     strip_values,
+    thin_every,
     thin_links,
     tokens_around,
 )
@@ -711,7 +712,8 @@ class UnrolledView(TraceView):
         rows = tuple((r.key, r.kind, r.label, r.y, r.offset, r.T, r.domain, r.backwards, r.units,
                       tuple(r.sources), tuple(r.states_from), tuple(r.final_cols or ()),
                       r.ids is not None, r.predicted is not None, r.id_labels,
-                      r.mask is not None, _states_enter(r), tuple(r.links or ()), r.sub_steps) for r in lay.rows)
+                      r.mask is not None, _states_enter(r), tuple(r.links or ()), r.reads_all, r.sub_steps)
+                     for r in lay.rows)
         # (a merge of a turned and an unturned sequence: its crossed links are the window's
         # own, by where it stands in the whole sequence, ``_merged_links``; a window at input
         # step 2,744 drew those of the window before it)
@@ -1382,6 +1384,29 @@ class UnrolledView(TraceView):
                     if every != 1:  # (said in the legend)
                         self.static.thinned[upper.key] = every
                     continue
+                pooled = upper.kind == "last" and not small and len(cols) > 2 and src.domain == upper.domain
+                if (upper.reads_all and src_key == upper.sources[0]) or pooled:
+                    # each step reads every step below (a Softmax over the steps: its sum over
+                    # them; ``Layer.reads_every_step``): every step up into a bus across the
+                    # steps and the bus up into every step; past 40 steps a bracket, its ends
+                    # alone, said in the gap, as every step into one box (a
+                    # GlobalAveragePooling1D's mean: 3,000 lines were a black band); the
+                    # selected step's fan from every step: ``_show_reads``
+                    mid = y0 + (ROW_GAP if src.y < upper.y else -ROW_GAP) / 2
+                    rims = (cols[0], cols[-1]) if pooled else (0, src.T - 1)
+                    ux += [src.offset + rims[0], src.offset + rims[1]]
+                    uy += [mid, mid]
+                    for c in range(src.T) if small else rims:
+                        ux += [src.offset + c, src.offset + c, src.offset + c, src.offset + c]
+                        uy += [y0, mid, mid, y1]
+                        heads.append((src.offset + c, y1, "t1", "up"))
+                    if not small:
+                        said = "every step goes up" if pooled else "each step reads every step"
+                        item = self._text(f"⇡ {said} ⇡", (src.offset + (src.T - 1) / 2, mid),
+                                          (0.5, 0.5), t.accent, t.font(0.85), over=True)
+                        self.static.gap_texts.append((item, src.offset - 0.5, src.offset + src.T - 0.5,
+                                                      y0 if src.y < upper.y else upper.y + ROW_H / 2))
+                    continue
                 crossed = self._merged_links(src, upper)
                 if crossed is not None:
                     # a merge of a turned and an unturned sequence (``Row.mixed``): Keras joins
@@ -1703,6 +1728,11 @@ class UnrolledView(TraceView):
                          + ", ".join(f"<b>{markup(r.label)}</b>{how(r)}" for r in linked[:3])
                          + (" …" if len(linked) > 3 else "")
                          + ": the steps each of its steps reads (the selected step's in the cursor's colour)")
+        every = [r for r in self.rows if r.reads_all]
+        if every:
+            parts.append(f'<span style="color:{t.accent}"><b>┴┬</b></span> into '
+                         + ", ".join(f"<b>{markup(r.label)}</b>" for r in every[:3]) + (" …" if len(every) > 3 else "")
+                         + ": each of its steps reads every step below (the selected step's in the cursor's colour)")
         parts += [f"<b>{markup(r.label)}</b>: a stripe per sub-step ({r.sub_steps}), the first on top"
                   for r in self.rows if r.kind == "sub"]
         if len(self.domains) > 1:
@@ -1813,19 +1843,24 @@ class UnrolledView(TraceView):
         """The selected cell's connections from the steps it reads (a Conv1D's or a
         pooling's, ``Row.links``), over the thinned ones: its own are always drawn."""
         src = None
-        if sel is not None and sel.links is not None and sel.sources:
+        if sel is not None and (sel.links is not None or sel.reads_all) and sel.sources:
             src = next((r for r in self.rows if r.key == sel.sources[0]), None)
-        if src is None or sel is None or sel.links is None:
+        if src is None or sel is None or (sel.links is None and not sel.reads_all):
             self.read_lines.setData([], [])
             return
         up = src.y < sel.y
         y0 = src.y + (ROW_H / 2 if up else -ROW_H / 2)
         y1 = sel.y - (ROW_H / 2 if up else -ROW_H / 2)
         xs, ys = [], []
-        for i, c in sel.links:
+        # (into a step reading every step: from every step up to 40, past them every k-th step
+        # and the last: 3,000 lines were a black wedge)
+        fan = sorted(set(range(0, src.T, thin_every(src.T, 40))) | {src.T - 1})
+        for i, c in sel.links if sel.links is not None else ((i, col) for i in fan):
             if c == col:
                 xs += [src.offset + i, sel.offset + c]
                 ys += [y0, y1]
+        # (a fan from every step: thin, or 40 lines of 3 pixels were a black wedge)
+        self.read_lines.setPen(cosmetic_pen(self.theme.highlight, 1.2 if sel.reads_all else 3))
         self.read_lines.setData(np.array(xs, float), np.array(ys, float))
 
     def _loupe_item(self) -> pg.TextItem:
@@ -2024,6 +2059,8 @@ class UnrolledView(TraceView):
                     what += f" · reads step <b>{count(reads[0])}</b> below"
                 elif reads:
                     what += f" · reads steps <b>{count(reads[0])}</b>–<b>{count(reads[-1])}</b> below"
+            elif sel.reads_all:  # (a Softmax over the steps: its sum over them)
+                what += " · reads <b>every step</b> below"
             if sel.kind in ("seq", "sub") and not sel.mixed and not sel.backwards and (moved := moved_output_said(
                     self.model, self.trace, sel.layer, col + o,
                     reads if sel.links is not None else None)) is not None:
