@@ -2322,7 +2322,7 @@ def test_over_times_heatmaps_never_shrink_as_the_window_grows(make_window, case)
     p = present_on(w, 1024, 768)
     w.tabs.setCurrentIndex(2)
     view = w.views[2]
-    before, kinds = 0.0, []
+    before, kinds, spread = 0.0, [], 0.0
     for height in range(540, 740, 4):
         w.resize(1024, height)
         for _ in range(3):
@@ -2334,7 +2334,17 @@ def test_over_times_heatmaps_never_shrink_as_the_window_grows(make_window, case)
         assert min(images) >= before, (height, images, before, view.compact)
         if view.compact:
             assert max(images) <= over_time.COMPACT_MOST + 1, (height, images)
+            # the rows' room past that shared evenly above, between and below them (at 732
+            # px half of each row's stood above and below it: 13 px above the rows, 27
+            # between them, 13 below)
+            columns = view._columns
+            margins = [shown[k].widget.ci.layout.getContentsMargins() for k in range(0, len(shown), columns)]
+            room = [(top - over_time.MARGIN_TIGHT, bottom - over_time.MARGIN_TIGHT) for _, top, _, bottom in margins]
+            gaps = [room[0][0], *(a[1] + b[0] for a, b in zip(room, room[1:])), room[-1][1]]
+            assert max(gaps) - min(gaps) <= 2, (height, gaps)
+            spread = max(spread, max(gaps))
         before = min(images)
         kinds.append(view.compact)
     assert True in kinds and False in kinds and kinds == sorted(kinds, reverse=True), kinds  # (compact, then not)
+    assert spread >= 10  # (compact rows with room past COMPACT_MOST were seen)
     p.leave()
