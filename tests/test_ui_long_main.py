@@ -1961,12 +1961,14 @@ def test_play_after_a_far_seek_during_the_pass_says_what_the_views_show(long_win
     player.pause()
 
 
-@pytest.mark.parametrize("width", [200, 230, 260, 600])
-def test_a_narrow_strips_step_axis_says_more_than_its_first_step(qtbot, width):
+@pytest.mark.parametrize("width, rows", [(200, 4), (230, 4), (260, 4), (600, 4), (600, 1)])
+def test_a_narrow_strips_step_axis_says_more_than_its_first_step(qtbot, width, rows):
     """A strip over 1,000,000 steps whose step axis is 128-158 px long (Over time at
     1280 x 720 beside the side panel): it said '0' alone (five ticks given, 0 to 800k,
     thinned to every 5th); now the ticks are spaced to fit: '0  500k' there, every label
-    exact and compact, no more than fit."""
+    exact and compact, no more than fit. Its row label is "all" alone: a strip of one row
+    (a Softmax's attention weights) said "all (x0.001)" (its rows' -0.5..0.5 given an SI
+    prefix)."""
     from lstmviz.app.counts import tick_labels
     from lstmviz.ui.views.overview_strip import OverviewStrip
 
@@ -1974,12 +1976,14 @@ def test_a_narrow_strips_step_axis_says_more_than_its_first_step(qtbot, width):
     qtbot.addWidget(widget)
     strip = OverviewStrip(widget.ci, 0)
     strip.style(th.get("dark"))
-    strip.show_rows(np.zeros((4, 511), np.float32), 1_000_000, pg.colormap.get("viridis"), (0, 1))
+    strip.show_rows(np.zeros((rows, 511), np.float32), 1_000_000, pg.colormap.get("viridis"), (0, 1))
     widget.resize(width, 120)
     widget.show()
     qtbot.waitUntil(lambda: strip.plot.getAxis("bottom").width() > width * 0.5)
     for _ in range(3):
         QtWidgets.QApplication.processEvents()
+    assert strip.plot.vb.viewRange()[1] == [-0.5, rows - 0.5]
+    assert strip.plot.getAxis("left").labelString().endswith(">all </span>"), strip.plot.getAxis("left").labelString()
     axis = strip.plot.getAxis("bottom")
     ticks = axis._tickLevels[0]
     labels = [s for _, s in ticks]

@@ -69,6 +69,7 @@ class OverviewStrip:
         left = self.plot.getAxis("left")
         left.setTicks([[], []])
         left.setWidth(AXIS_WIDTH)
+        left.enableAutoSIPrefix(False)  # (its rows are units or layers: one row's -0.5..0.5 said "all (x0.001)")
         self.image = ClickableImage(on_click=self._clicked, axisOrder="row-major")
         self.plot.addItem(self.image)
         # the window's band: a filled rectangle and its two edges, plain Qt items (moved at
