@@ -1354,8 +1354,8 @@ def test_a_backward_half_on_a_long_input_shows_the_input_step_it_reads(make_wind
 def test_a_strip_of_thin_rows_names_each_layer_once(make_window, monkeypatch):
     """Two Bidirectional layers on a long input: the strip above the Unrolled rows has four
     rows in ~38 pixels, and its four names ('bidi_2 (backward)', 'bidi_2 (forward)', ...)
-    ran into each other. Where a row is thinner than a line of text, each layer is named
-    once, between its rows. In every window each row's cells stand under the input steps
+    ran into each other. Where the view has room the strip grows to name each row; where
+    a row is thinner than a line of text, each layer is named once, between its rows. In every window each row's cells stand under the input steps
     they hold: a backward row's are the full trace's at the window's input steps (they were
     processing steps a..b-1, input steps T-b..T-a-1, with a note in the legend); clicking
     one selects that half at that input step, in the same window."""
@@ -1372,9 +1372,16 @@ def test_a_strip_of_thin_rows_names_each_layer_once(make_window, monkeypatch):
     state.set_cursor(step=1000)
     pg.QtWidgets.QApplication.processEvents()
     assert view.strip.shown and len(view.strip_keys) == 4
-    ticks = view.strip.plot.getAxis("left")._tickLevels[0]
     names = [state.model.layers[k].name for k in range(2)]
+    # (the view tall enough: the strip grows to name each row, ``UnrolledView._fit_strip``)
+    ticks = view.strip.plot.getAxis("left")._tickLevels[0]
+    assert sorted(t for _, t in ticks) == sorted(f"{n} ({s})" for n in names for s in ("forward", "backward"))
+    w.resize(w.width(), 600)  # (a shorter window: rows thinner than a line)
+    pg.QtWidgets.QApplication.processEvents()
+    ticks = view.strip.plot.getAxis("left")._tickLevels[0]
     assert sorted(t for _, t in ticks) == sorted(f"{n} (both halves)" for n in names)
+    w.resize(w.width(), 900)
+    pg.QtWidgets.QApplication.processEvents()
     full = state.model.trace(x)
     for step in (1000, 2500, 40):
         state.set_cursor(step=step, layer=names[0], side="forward")

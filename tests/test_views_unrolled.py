@@ -1734,13 +1734,16 @@ def test_a_long_inputs_strip_names_its_rows_a_line_apart(view):
     """Conv1D, MaxPooling1D(2), LSTM, LSTM on a long input: the strip's four rows share its
     38 pixels, and their four names were drawn over one another. The names drawn stand a
     line of their font apart (every k-th row from the top), the top row's always, and the
-    axis's tooltip names every row, top to bottom."""
+    axis's tooltip names every row, top to bottom. Where the view is tall enough the strip
+    grows to name each row (tests/fixtures/k3_attention_pooling's ctx, a, e, h at 1600 x
+    1000 named ctx and e alone)."""
     from PySide6 import QtGui
 
     from lstmviz.app.output_ref import OUTPUT_KEY
     from lstmviz.ui.views.unrolled import STRIP_AXIS_PX
 
     names = ["lstm_2", "lstm", "pool", "conv"]
+    view.resize(800, 400)  # (a short view: the strip's least height, 62 px)
     view.strip_keys = [("lstm_2", "h"), ("lstm", "h"), ("pool", OUTPUT_KEY), ("conv", OUTPUT_KEY)]
     view._align_strip()
     width, ticks, tip = view.strip._left
@@ -1751,6 +1754,11 @@ def test_a_long_inputs_strip_names_its_rows_a_line_apart(view):
     assert all((b - a) * row_px >= line for (a, _), (b, _) in zip(ticks, ticks[1:]))
     assert [text for _, text in ticks] == [names[int(y)] for y, _ in ticks]
     assert all(f"  {n}" in tip for n in names) and tip.index("lstm_2") < tip.index("conv")
+    # a tall view: the strip as tall as a name a row, each row named
+    view.resize(800, 900)
+    view._align_strip()
+    assert STRIP_AXIS_PX + len(names) * line <= view.strip.height <= 0.15 * 900
+    assert view.strip._left[1] == [(float(i), n) for i, n in enumerate(names)]
     # two rows fit a name each
     view.strip_keys = view.strip_keys[:2]
     view._align_strip()

@@ -124,11 +124,11 @@ class OverviewStrip:
         self.layout.layout.setRowFixedHeight(self.row, self.height if on else 0)
         self.layout.layout.setRowSpacing(self.row, 4 if on else 0)
 
-    def set_height(self, height: int, least: int = MIN_HEIGHT) -> None:
-        """The strip's height in pixels (``HEIGHT`` at most, ``least`` at least, which may
-        be down to ``BARE_HEIGHT``: below ``MIN_HEIGHT`` the strip is bare, its colours
-        without its step axis and row label)."""
-        height = int(min(HEIGHT, max(BARE_HEIGHT, least, height)))
+    def set_height(self, height: int, least: int = MIN_HEIGHT, most: int = HEIGHT) -> None:
+        """The strip's height in pixels (``most`` at most, ``HEIGHT`` unless a view gives its
+        rows more; ``least`` at least, which may be down to ``BARE_HEIGHT``: below
+        ``MIN_HEIGHT`` the strip is bare, its colours without its step axis and row label)."""
+        height = int(min(most, max(BARE_HEIGHT, least, height)))
         if height != self.height:
             self.height = height
             self._bare_axes()

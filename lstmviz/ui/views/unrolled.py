@@ -85,6 +85,7 @@ from lstmviz.ui.views._common import (
     widest_header,
 )
 from lstmviz.ui.views.base import TraceView
+from lstmviz.ui.views.overview_strip import HEIGHT as STRIP_HEIGHT
 from lstmviz.ui.views.overview_strip import OverviewStrip
 
 SUB = 10         # image sub-pixels per column (cell + gap) when gaps are drawn
@@ -337,6 +338,9 @@ class _Static:
 
 #: pixels of a strip's height its step axis takes (the rest is its rows)
 STRIP_AXIS_PX = 24
+#: the most of the view's height a long input's strip takes to name each of its rows
+#: (``STRIP_HEIGHT`` at least: below that, its rows share it and every k-th is named)
+STRIP_SHARE = 0.15
 
 
 class UnrolledView(TraceView):
@@ -681,6 +685,8 @@ class UnrolledView(TraceView):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
+        if self.strip_keys and self._fit_strip():
+            self._align_strip()
         if self.rows:
             self._fit_legend()
 
@@ -2096,10 +2102,11 @@ class UnrolledView(TraceView):
         width = max([fm.horizontalAdvance(x + "  [000]") for x in texts + names]) + 14
         axis.setWidth(width)
         ticks = [(float(i), name) for i, name in enumerate(names)]
-        # rows thinner than a line of the axis's text: a name a layer, between its rows (a
-        # Bidirectional's two halves), not four names run into each other in 30 pixels
+        self._fit_strip()
+        # rows thinner than a line of the axis's text (a short view): a name a layer, between
+        # its rows (a Bidirectional's two halves), not four names run into each other in 30 px
         room = self.strip.height - STRIP_AXIS_PX
-        line = QtGui.QFontMetrics(self.theme.font(0.8)).height()  # (the strip's tick font)
+        line = self._strip_line()
         if room / max(1, len(names)) < line:
             layers: dict[str, list[int]] = {}
             for i, (n, _) in enumerate(self.strip_keys):
@@ -2116,6 +2123,22 @@ class UnrolledView(TraceView):
                 ticks = ticks[::-(-len(ticks) // fit)]
         tip = "Strip rows, top to bottom (as the rows below):\n" + "\n".join(f"  {n}" for n in names)
         self.strip.set_left(width, ticks, tip=text_tip(tip))
+
+    def _strip_line(self) -> int:
+        """A line of the strip's row names (its tick font), in pixels."""
+        return QtGui.QFontMetrics(self.theme.font(0.8)).height()
+
+    def _fit_strip(self) -> bool:
+        """The strip as tall as its rows need to be named each (a line a row and its step
+        axis) where that is at most ``STRIP_SHARE`` of the view, else ``STRIP_HEIGHT`` (the
+        rows below keep their room: a strip a little taller named no more of them); True
+        where its height changed. tests/fixtures/k3_attention_pooling's four rows (ctx, a,
+        e, h) shared 38 pixels at 1600 x 1000 and only ctx and e were named."""
+        was = self.strip.height
+        need = STRIP_AXIS_PX + len(self.strip_keys) * self._strip_line()
+        fits = need <= STRIP_SHARE * self.height()
+        self.strip.set_height(need if fits else STRIP_HEIGHT, STRIP_HEIGHT, max(STRIP_HEIGHT, need))
+        return self.strip.height != was
 
     @property
     def start(self) -> int:
