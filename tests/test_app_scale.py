@@ -2137,24 +2137,34 @@ def test_the_overviews_of_layers_that_are_not_recurrent_are_their_outputs_min_an
     assert not any(k == OUTPUT_KEY for _, k in scale.overviews(keyframe_pass(rnn, x[:, :2000], every=64), 0, 99))
 
 
-def test_the_overviews_of_an_onnx_cnns_nodes_are_their_outputs_min_and_max_over_their_steps_axis():
+@pytest.mark.parametrize("case, want, held", [
+    ("onnx_hand_cnn_lstm_same_causal/model.onnx",
+     {"c1": 2, "r1": 2, "bn": 2, "c2": 2, "m": 2, "a1": 2, "f": 2, "ym": 1}, []),
+    ("k3_attention_pooling/model.keras", {"e": 1, "a": 1, "ctx": 1}, ["a"]),
+])
+def test_the_overviews_of_a_cnns_nodes_and_a_held_softmax_are_their_outputs_min_and_max_over_their_steps(
+        case, want, held):
     """A long input through an ONNX CNN-LSTM (Conv, BatchNormalization, MaxPool and
     AveragePool nodes (N, C, L) that keep the steps, before an LSTM node): each node's
     overview is its output's min and max per bin over axis 2, where a window holds its
     steps (``output_ref.output_layers``), to the bit of a whole trace's; the Linear after
-    the LSTM's over axis 1."""
+    the LSTM's over axis 1. Keras' attention pooling (k3_attention_pooling): the Softmax
+    over the steps the pass holds whole (``a``) has its overview as the others, from its
+    held output."""
     import lstmviz
     from lstmviz.app.output_ref import OUTPUT_KEY, output_layers
     from tests.helpers import FIXTURES
 
-    model = lstmviz.load(FIXTURES / "onnx_hand_cnn_lstm_same_causal" / "model.onnx")
+    model = lstmviz.load(FIXTURES / case, isolate=False)
     T = 5000
     t = np.arange(T)
     x = np.stack([np.sin(t / 40.0), np.cos(t / 333.0), np.sign(np.sin(t / 97.0))], -1)[None].astype(np.float32)
     x[0, 3333] = 9.0  # (a one-step spike: its bin shows it)
     axes = output_layers(model, x)
-    assert axes == {"c1": 2, "r1": 2, "bn": 2, "c2": 2, "m": 2, "a1": 2, "f": 2, "ym": 1}
-    got = scale.overviews(keyframe_pass(model, x, every=64), 0, 511)
+    assert axes == want
+    wt = keyframe_pass(model, x, every=64)
+    assert list(wt._held) == held
+    got = scale.overviews(wt, 0, 511)
     full = model.trace(x)
     for name, axis in axes.items():
         ov = got[(name, OUTPUT_KEY)]
