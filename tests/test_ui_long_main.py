@@ -1355,10 +1355,11 @@ def test_a_strip_of_thin_rows_names_each_layer_once(make_window, monkeypatch):
     """Two Bidirectional layers on a long input: the strip above the Unrolled rows has four
     rows in ~38 pixels, and its four names ('bidi_2 (backward)', 'bidi_2 (forward)', ...)
     ran into each other. Where the view has room the strip grows to name each row; where
-    a row is thinner than a line of text, each layer is named once, between its rows. In every window each row's cells stand under the input steps
-    they hold: a backward row's are the full trace's at the window's input steps (they were
-    processing steps a..b-1, input steps T-b..T-a-1, with a note in the legend); clicking
-    one selects that half at that input step, in the same window."""
+    a row is thinner than a line of text, each layer is named once, between its rows. In
+    every window each row's cells stand under the input steps they hold: a backward row's
+    are the full trace's at the window's input steps (they were processing steps a..b-1,
+    input steps T-b..T-a-1, with a note in the legend); clicking one selects that half at
+    that input step, in the same window."""
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
     bidi = default_config("Bidirectional", None)
     state = AppState([LayerEntry("Bidirectional", bidi), LayerEntry("Bidirectional", dict(bidi))],
