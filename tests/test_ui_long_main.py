@@ -2410,17 +2410,43 @@ def test_over_time_of_a_long_input_in_an_800_x_600_window_keeps_its_images(long_
     view = _tab(w, "Over time")
     w.state.set_input_data(x)
     render(w, tmp_path / "shot.png", size=(760, 540))
-    assert (w.width(), w.height()) == (760, 540)
-    # and once the window has read the tabs' least again (it held 543 px then, or 540 where
-    # it kept the least it had read before the strips came: 1 run in 8; ``ViewTabs``)
-    for _ in range(3):
-        w.tabs.updateGeometry()
-        QtWidgets.QApplication.processEvents()
-    assert (w.width(), w.height()) == (760, 540)
+    # (with the least the window reads at the end of the layout requests' chain, which the
+    # picture waits for, ``export.layouts_done``: it held 543 px where the tabs' least was
+    # Qt's, with their frame, ``ViewTabs``)
+    assert (w.width(), w.height()) == (760, 540) and w.minimumSizeHint().height() <= 540
     shown = [s for s in view.slots if s.key is not None]
     assert len(shown) == 6 and all(s.strip.shown for s in shown)
     assert not view.curves_shown
     over_time_legible(view, IMAGE_STACKED)
+
+
+def test_a_picture_after_a_long_input_waits_for_the_windows_least_to_be_read(long_window):
+    """Qt posts a layout request to a widget's parent when its least size changes, which
+    posts one to its parent the next turn ...: after a long input's pass Over time's least
+    reached the tabs after one turn and the window after seven, nothing moving on the way,
+    so ``at_rest`` returned amid the chain, the window's least 447 px of its 480 (at 900
+    px wide) and a window at its least height drawn 33 px short of the layout about to come
+    (500 of 556 at its least width). It delivers
+    the chain to its end (``layouts_done``): the window's least what every layout read
+    afresh gives, the picture the one taken many turns later."""
+    from lstmviz.ui.export import at_rest, long_settled
+
+    w, x = long_window
+    _tab(w, "Over time")
+    w.resize(900, w.minimumSizeHint().height())  # (at its least height: the least to come moves it)
+    at_rest(w)
+    w.state.set_input_data(x)
+    long_settled(w)
+    at_rest(w)
+    least, picture = w.minimumSizeHint(), w.grab().toImage()
+    for c in [w, *w.findChildren(QtWidgets.QWidget)]:
+        if c.layout() is not None:
+            c.layout().invalidate()
+        c.updateGeometry()
+    for _ in range(30):
+        QtWidgets.QApplication.processEvents()
+    assert w.minimumSizeHint() == least and w.size() == picture.deviceIndependentSize().toSize()
+    assert w.grab().toImage() == picture
 
 
 def test_a_long_inputs_window_after_the_first_draws_no_state_coming_in(make_window, tmp_path, monkeypatch):

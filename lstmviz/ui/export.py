@@ -171,14 +171,51 @@ def _settle(n: int = 3) -> None:
         QtWidgets.QApplication.processEvents()
 
 
+class _LayoutRequests(QtCore.QObject):
+    """Counts the layout requests delivered while it is installed (``layouts_done``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = 0
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.LayoutRequest:
+            self.seen += 1
+        return False
+
+
+def layouts_done(most: int = 50) -> None:
+    """Deliver the posted layout requests, and those they post, until none is left (at most
+    ``most`` rounds): a widget whose least size changed asks its parent's layout in a request
+    posted for the next turn, which asks its parent's ..., so a long input's least reached the
+    tabs after one turn and the window after seven, none moving a widget on the way."""
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        return
+    seen = _LayoutRequests()
+    app.installEventFilter(seen)  # (only while they are delivered: every event passes it)
+    try:
+        for _ in range(most):
+            seen.seen = 0
+            QtWidgets.QApplication.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
+            if not seen.seen:
+                return
+    finally:
+        app.removeEventFilter(seen)
+
+
 def at_rest(window, turns: int = 20) -> None:
     """Turn the event loop until no shown widget of ``window`` moved in the last turn (at
     most ``turns``): a layout asked for in one turn can ask for its parent's in the next (the
     Cell view's charts going into two rows took five turns to reach the window), so a
-    picture taken after a fixed few turns showed a layout on its way."""
+    picture taken after a fixed few turns showed a layout on its way. Each turn delivers the
+    chain of layout requests to its end (``layouts_done``): a least size climbing to the
+    window moves nothing until it gets there, so a turn in its middle looked at rest (right
+    after a long input's pass the window's least was 500 px of its 556)."""
     last = None
     for _ in range(turns):
         QtWidgets.QApplication.processEvents()
+        layouts_done()
         now = (window.size(), [c.geometry() for c in window.findChildren(QtWidgets.QWidget) if c.isVisible()])
         if now == last:
             return
@@ -810,6 +847,7 @@ def iter_frames(window, target: str = "view", size=None, steps=None, progress=No
                 state.set_cursor(step=int(t))
                 long_settled(window, turn=lambda done=done: going_on(done))
                 QtWidgets.QApplication.processEvents()
+                layouts_done()  # (the layouts the step asked for, to the window: no frame amid them)
                 img = frame_image(widget)
                 if (img.width(), img.height()) != (w, h):
                     img = img.scaled(w, h, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
