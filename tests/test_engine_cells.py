@@ -52,6 +52,22 @@ def test_which_cell_one_answer_for_every_spelling():
     assert cell_kind(make_layer("Dense", {"units": 2}, "d")) is None
 
 
+@pytest.mark.parametrize("key", ["return_sequences", "return_state"])
+def test_a_bidirectionals_halves_that_disagree_are_refused_in_one_line(key):
+    """Keras refuses a Bidirectional whose forward and backward layers differ in
+    return_sequences or return_state; a file saying so was traced until the merge of a
+    sequence with a last step raised NumPy's error."""
+    from lstmviz.errors import LstmvizError
+
+    config = {"layer": {"class_name": "LSTM", "config": {"units": 2, key: True}},
+              "backward_layer": {"class_name": "LSTM", "config": {"units": 2, "go_backwards": True}}}
+    with pytest.raises(LstmvizError) as err:
+        make_layer("Bidirectional", config, "b")
+    assert "\n" not in str(err.value) and f"same {key}" in str(err.value)
+    config["backward_layer"]["config"][key] = True
+    assert isinstance(make_layer("Bidirectional", config, "b"), Bidirectional)
+
+
 def test_records_states_and_gates_are_consistent():
     for cell in CELLS.values():
         assert cell.records[-1] == "h" and set(cell.states) <= set(cell.records)

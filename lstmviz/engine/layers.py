@@ -717,6 +717,12 @@ class Bidirectional(Layer):
             bcls, bcfg = inner["class_name"], dict(fcfg)
             bcfg["go_backwards"] = not fcfg.get("go_backwards", False)
         seqs = bool(fcfg.get("return_sequences", False))
+        for key in ("return_sequences", "return_state"):  # (as Keras' Bidirectional checks them)
+            if bool(fcfg.get(key, False)) != bool(bcfg.get(key, False)):
+                raise LstmvizError(
+                    f"layer '{name}' (Bidirectional): its forward layer's {key} is "
+                    f"{bool(fcfg.get(key, False))} and its backward layer's {bool(bcfg.get(key, False))}; "
+                    f"supported: both halves with the same {key}, as Keras requires")
         for cfg in (fcfg, bcfg):
             cfg["zero_output_for_mask"] = seqs  # as Keras' Bidirectional forces it
         base = fcfg.get("name", "rnn")
