@@ -28,6 +28,7 @@ DRAWN = set(
     "\u2202\u2212\u2248\u2264\u2265"  # ∂ − ≈ ≤ ≥
     "\u2423\u25b6\u25be\u25c0\ufffd"  # ␣ ▶ ▾ ◀ (and U+FFFD, what bytes not UTF-8 read as)
     "\u25a0\u25cf"  # ■ ● (the Train tab's shared key: validation, per epoch)
+    "\u252c\u2534"  # ┬ ┴ (the Unrolled legend's bus into a layer reading every step)
 )
 
 #: characters the app never draws: the formatting and line-break characters that
