@@ -32,9 +32,9 @@ def test_every_task_learns_at_its_defaults(name, cell):
     units, samples, epochs, learning rate; the seed 0 the tab starts with) a whole run on
     each cell the task's cell box offers ends with the validation loss (the best of its last
     five epochs) under a quarter of what guessing scores (the targets' variance, or the loss
-    before the first update for the crossentropies) and a classification task's validation accuracy at 0.9 or more. Parity
-    at 8 steps, 256 samples and 40 epochs stayed at 0.5; delay's GRU and adding's LSTM at
-    their old defaults did not move from guessing."""
+    before the first update for the crossentropies) and a classification task's validation
+    accuracy at 0.9 or more. Parity at 8 steps, 256 samples and 40 epochs stayed at 0.5;
+    delay's GRU and adding's LSTM at their old defaults did not move from guessing."""
     task = tasks.get(name)
     s = TrainingSession(Settings(task=name, cell=cell))
     if task.loss == "mse":
