@@ -28,6 +28,7 @@ from lstmviz.app.cell_ref import (
     cell_refs,
     clamp,
     fed_by,
+    layer_below,
     layer_input,
     model_inputs,
     reversed_steps,
@@ -306,7 +307,7 @@ def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None
     reads, below = _reads(model, trace, layer, int(out.shape[1]))
     every = reads_every(model, layer)
     if every:  # (whose steps: the layer below's, None the model's input)
-        below = next(n.inbound[0].layer for n in model.nodes if n.layer.name == name)
+        below = layer_below(model, name)
         below = below if below in trace.layers else None
     own = trace.layers.get(name) if getattr(trace, "total_steps", None) else None
     start = window_first(trace, own) if own is not None else 0

@@ -1858,15 +1858,20 @@ class UnrolledView(TraceView):
         y0 = src.y + (ROW_H / 2 if up else -ROW_H / 2)
         y1 = sel.y - (ROW_H / 2 if up else -ROW_H / 2)
         xs, ys = [], []
-        # (into a step reading every step: from every step up to 40, past them every k-th step
-        # and the last: 3,000 lines were a black wedge)
-        fan = sorted(set(range(0, src.T, thin_every(src.T, 40))) | {src.T - 1})
-        for i, c in sel.links if sel.links is not None else ((i, col) for i in fan):
+        if sel.links is not None:
+            links = sel.links
+        else:  # (into a step reading every step: from every step up to 40, past them every
+            # k-th step and the last: 3,000 lines were a black wedge)
+            links = [(i, col) for i in sorted(set(range(0, src.T, thin_every(src.T, 40))) | {src.T - 1})]
+        for i, c in links:
             if c == col:
                 xs += [src.offset + i, sel.offset + c]
                 ys += [y0, y1]
-        # (a fan from every step: thin, or 40 lines of 3 pixels were a black wedge)
-        self.read_lines.setPen(cosmetic_pen(self.theme.highlight, 1.2 if sel.reads_all else 3))
+        # (a fan from every step: thin, or 40 lines of 3 pixels were a black wedge; the pen
+        # set only where its width changes: a seek's every move passes here)
+        width = 1.2 if sel.reads_all else 3
+        if self.read_lines.opts["pen"].widthF() != width:
+            self.read_lines.setPen(cosmetic_pen(self.theme.highlight, width))
         self.read_lines.setData(np.array(xs, float), np.array(ys, float))
 
     def _loupe_item(self) -> pg.TextItem:
