@@ -507,8 +507,15 @@ def test_a_layer_acting_along_the_steps_is_held_whole_and_every_window_takes_its
     full = model.trace(x)
     wt = keyframe_pass(model, x, every=16)
     assert list(wt._held) == ["n"] and np.array_equal(wt._held["n"][0], full["n"].output)
+    # (what each step reads of every step, the Cell view's step page: a Softmax's m and S, a
+    # LayerNormalization's mean and variance; a BatchNormalization's are its weights)
+    keys = {"Softmax": ["S", "m"], "LayerNormalization": ["mean", "var"]}.get(spec.class_name, [])
+    assert sorted(full["n"].stats) == keys
     for a, b in [(0, 1), (3, 19), (16, 32), (39, 40), (0, 40)]:
-        assert _same_own_steps(full, wt.window(a, b), wt, a, b) >= 6
+        win = wt.window(a, b)
+        assert _same_own_steps(full, win, wt, a, b) >= 6
+        assert sorted(win["n"].stats) == keys and all(np.array_equal(win["n"].stats[k], full["n"].stats[k])
+                                                      for k in keys)
 
 
 def test_windows_out_of_range_and_time_reshaping_models_are_refused():
@@ -2506,10 +2513,19 @@ def test_a_keras_attention_pooling_classifier_takes_a_long_input_by_windows_to_t
     T, 1), as Keras 3) -> GlobalAveragePooling1D -> Dense(2, softmax). The full trace is
     Keras' numbers (atol 1e-5); the pass holds the weights' whole sequence; every window of
     batch 2 is the full trace's to the bit, the pooled head the whole's; ``trace_auto`` takes
-    the windows under a small budget, its outputs the full trace's."""
+    the windows under a small budget, its outputs the full trace's. The Softmax's record holds
+    what each step's share reads of every step (the Cell view's step page): m, the largest
+    score over the steps, and S, the sum of exp(score - m), NumPy's over its input; each
+    window's record the pass's, the full trace's to the bit."""
     model, x, full = _keras_fixture_traced("k3_attention_pooling", ("a", "ctx"))
     with np.load(FIXTURES / "k3_attention_pooling" / "expected.npz") as want:
         np.testing.assert_allclose(full.output, want["output"], atol=1e-5)
+    e = full["e"].output  # (the scores the Softmax takes, (batch, steps, 1))
+    m = e.max(axis=1, keepdims=True)
+    assert sorted(full["a"].stats) == ["S", "m"] and np.array_equal(full["a"].stats["m"], m)
+    np.testing.assert_allclose(full["a"].stats["S"], np.exp(e - m).sum(axis=1, keepdims=True), rtol=1e-6)
+    assert np.array_equal(full["a"].output, np.exp(e - m) / full["a"].stats["S"])
+    assert not full["e"].stats and not full["ctx"].stats  # (only a layer acting along the steps)
     steps = x.shape[1]
     wt = trace_auto(model, x, budget=16 << 10, every=16)  # (16 KiB: the trace is ~150 KiB)
     assert isinstance(wt, WindowedTrace) and list(wt._held) == ["a"]
@@ -2517,6 +2533,7 @@ def test_a_keras_attention_pooling_classifier_takes_a_long_input_by_windows_to_t
     for a, b in [(0, 1), (0, 17), (5, 77), (16, 48), (100, 101), (150, steps), (steps - 1, steps), (0, steps)]:
         win = wt.window(a, b)
         assert np.array_equal(win["a"].output, full["a"].output[:, a:b]), (a, b)
+        assert all(np.array_equal(win["a"].stats[k], full["a"].stats[k]) for k in ("m", "S")), (a, b)
         assert np.array_equal(win["y"].output, full["y"].output), (a, b)
         assert _same_own_steps(full, win, wt, a, b) >= 12
 

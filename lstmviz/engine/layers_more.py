@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from lstmviz.engine import layer_base as L
+from lstmviz.engine.cells import EquationTemplate
+from lstmviz.engine.step_equations import norm_over_steps, softmax_over_steps
 from lstmviz.engine.trace import LayerTrace
 from lstmviz.errors import LstmvizError, is_number, is_whole
 from lstmviz.text import plural, safe_text
@@ -589,6 +591,10 @@ class LayerNormalization(L.Layer):
         """Its mean and variance over the steps: each step reads them all."""
         return self.along_steps(axis)
 
+    def reduced_axes(self, rank: int) -> tuple[int, ...]:
+        """The axes it takes its mean and variance over, of an input of ``rank``."""
+        return _axes(self, rank, True)
+
     def weight_specs(self, input_shapes):
         s = tuple(input_shapes[0])
         axes = _axes(self, len(s), True)
@@ -615,11 +621,31 @@ class LayerNormalization(L.Layer):
         w = iter(self.weights)
         gamma = _broadcast(next(w), x.ndim, axes) if self.has_gamma else None
         beta = _broadcast(next(w), x.ndim, axes) if self.has_beta else None
-        return axes, mean, r, gamma, beta
+        return axes, mean, var, r, gamma, beta
+
+    def call(self, inputs, masks, initial_state=None):
+        x = _float(inputs[0])
+        parts = self._parts(x)
+        out, mean, var = self._normalised(x, parts), parts[1], parts[2]
+        # (over the steps: what each step reads of every step, its mean and variance,
+        # recorded: the Cell view's step page, ``equations``; a long input's by the pass)
+        stats = {"mean": mean, "var": var} if self.along_steps(1) and x.ndim == 3 else {}
+        mask = masks[0] if self.passes_mask else None
+        return [out], [mask], LayerTrace(self.name, self.class_name, [out], stats=stats)
+
+    def equations(self, features: bool) -> list[EquationTemplate]:
+        """A LayerNormalization over the steps' output number at step t as the Cell view
+        prints it (``norm_over_steps``): over every step of each feature, or of every feature
+        too (``features``)."""
+        return norm_over_steps(features, float(self.epsilon or 0), self.has_gamma, self.has_beta, self.rms)
 
     def forward(self, x):
         x = _float(x)
-        axes, mean, r, gamma, beta = self._parts(x)
+        return self._normalised(x, self._parts(x))
+
+    def _normalised(self, x, parts):
+        """Its output of ``x`` from ``_parts(x)``, in Keras' order of the products."""
+        axes, mean, var, r, gamma, beta = parts
         if self.rms:
             out = x * r
             return out * gamma if gamma is not None else out
@@ -631,7 +657,7 @@ class LayerNormalization(L.Layer):
 
     def backward(self, x, y, dy, mask):
         x = _float(x)
-        axes, mean, r, gamma, beta = self._parts(x)
+        axes, mean, _, r, gamma, beta = self._parts(x)
         rest = tuple(k for k in range(x.ndim) if k not in axes)
         n = np.float32(np.prod([x.shape[a] for a in axes]))
         g = dy * gamma if gamma is not None else dy
@@ -1020,6 +1046,10 @@ class Softmax(_ActivationLayer):
         """Its sum over the steps: each step's share reads them all."""
         return self.along_steps(axis)
 
+    def reduced_axes(self, rank: int) -> tuple[int, ...]:
+        """The axes it takes its shares over, of an input of ``rank``."""
+        return self._axes(rank)
+
     @property
     def keeps_logits(self) -> bool:
         """Keras 3 keeps the logits of a softmax over one axis (``activations.softmax``),
@@ -1036,13 +1066,32 @@ class Softmax(_ActivationLayer):
                 f"layer '{self.name}' (Softmax) gets the mask of a Masking or Embedding layer, which "
                 "Keras lines up against its input's last axes; supported: a Softmax of an unmasked "
                 "tensor (or Dense(activation='softmax'))")
-        return super().call(inputs, masks, initial_state)
+        x = _float(inputs[0])
+        e, m, total = self._parts(x)
+        out = e / total
+        # (over the steps: what each step's share reads of every step, its m and S, recorded:
+        # the Cell view's step page, ``equations``; a long input's by the keyframe pass)
+        stats = {"m": m, "S": total} if self.along_steps(1) and x.ndim == 3 else {}
+        return [out], [None], LayerTrace(self.name, self.class_name, [out], stats=stats)
+
+    def _parts(self, x):
+        """exp(x - m), m (the largest x over ``axis``) and S (the sum of exp(x - m) over
+        ``axis``), the reduced axes kept as 1."""
+        axes = self._axes(x.ndim)
+        m = np.max(x, axis=axes, keepdims=True)  # (a maximum: any order the same)
+        e = np.exp(x - m)
+        return e, m, _reduced(np.sum, e, axes)
 
     def forward(self, x):
-        x = _float(x)
-        axes = self._axes(x.ndim)
-        e = np.exp(x - np.max(x, axis=axes, keepdims=True))  # (a maximum: any order the same)
-        return e / _reduced(np.sum, e, axes)
+        e, _, total = self._parts(_float(x))
+        return e / total
+
+    def equations(self) -> list[EquationTemplate]:
+        """A Softmax over the steps' output number at step t as the Cell view prints it (its
+        step page, ``app/step_ref.py`` fills the numbers in): unit u's share of its exp over
+        every step of the sequence, less their largest first as Keras computes it
+        (``softmax_over_steps``)."""
+        return softmax_over_steps()
 
     def backward(self, x, y, dy, mask):
         axes = self._axes(y.ndim)

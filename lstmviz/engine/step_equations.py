@@ -1,8 +1,10 @@
 """What a layer that maps each step on its own with weights computes for one output
 number, as the Cell view prints it (its step page: ``app/step_ref.py`` fills the numbers
 in): a Dense's ``y_t[u] = act(W[:,u]·x_t + b[u])``, a Conv1D's sum over its kernel's taps
-in the same form. Said once here, as ``cells.py`` says the recurrent cells' equations;
-``layers.Dense.equations`` and ``conv.Conv1D.equations`` give them."""
+in the same form; a Softmax's or LayerNormalization's over the steps, with what it reads of
+every step (``softmax_over_steps``, ``norm_over_steps``). Said once here, as ``cells.py``
+says the recurrent cells' equations; ``layers.Dense.equations``, ``conv.Conv1D.equations``
+and ``layers_more``' ``Softmax.equations`` and ``LayerNormalization.equations`` give them."""
 
 from __future__ import annotations
 
@@ -90,6 +92,41 @@ def pool_equations(takes: str, index: str, taps: int, reads: list[bool], note: s
     terms = " + ".join(f"{{x{k}}}" if i == 0 else f"{{x{k}:t}}" for i, k in enumerate(got))
     return [EquationTemplate("y", f"y_t[c] = Σₖ {x} / n  ({ks}; n: {said})",
                              f"({terms}) / {n} = {{sum}} / {n} = {{y}}")]
+
+
+def softmax_over_steps() -> list[EquationTemplate]:
+    """A Softmax over the steps' (attention weights over time) templates for its output
+    number ``y_t[u]``: unit u's share at step t of its exp over every step s of the sequence,
+    less their largest, m[u], first (``layers_more.Softmax.forward``). Fields ``{x}``
+    (x_t[u]), ``{m}``, ``{S}`` (Σₛ exp(x_s[u] − m[u])), ``{e}`` (exp(x_t[u] − m[u])) and
+    ``{y}``; m and S are the trace's record of the layer (``LayerTrace.stats``)."""
+    return [EquationTemplate(
+        "y", "y_t[u] = exp(x_t[u] − m[u]) / S[u]  (m[u] = maxₛ x_s[u], S[u] = Σₛ exp(x_s[u] − m[u]); "
+             "s: every step of the sequence)",
+        "exp({x} − {m:t}) / {S} = {e} / {S} = {y}")]
+
+
+def norm_over_steps(features: bool, epsilon: float, gamma: bool, beta: bool,
+                    rms: bool = False) -> list[EquationTemplate]:
+    """A LayerNormalization over the steps' templates for its output number ``y_t[u]``: x_t[u]
+    less the mean μ over every step (of feature u, or of every feature too: ``features``),
+    times r = 1 / √(σ² + ε), times γ, plus β, in ``layers_more.LayerNormalization``'s order
+    (Keras 3's ``rms_scaling``: x_t[u] · r · γ, not less μ). Fields ``{x}`` (x_t[u]),
+    ``{mean}``, ``{var}``, ``{r}``, ``{gamma}``, ``{beta}`` and ``{y}``; μ and σ² are the
+    trace's record of the layer (``LayerTrace.stats``)."""
+    at = "" if features else "[u]"
+    over = "every step and feature" if features else "every step s of feature u"
+    idx = "[t,u]" if features else "[t]"  # (γ and β along its axes: each step's own)
+    lhs = f"x_t[u] · r{at}" if rms else f"(x_t[u] − μ{at}) · r{at}"
+    num = "{x} · {r}" if rms else "({x} − {mean:t}) · {r}"
+    if gamma:
+        lhs, num = lhs + f" · γ{idx}", num + " · {gamma:t}"
+    if beta:
+        lhs, num = lhs + f" + β{idx}", num + " + {beta:t}"
+    stats = f"σ²{at}: the variance" if rms else f"μ{at}, σ²{at}: the mean and variance"
+    return [EquationTemplate("r", f"r{at} = 1 / √(σ²{at} + ε)  ({stats} of x over {over}; ε = {epsilon:g})",
+                             f"1 / √({{var}} + {epsilon:g}) = {{r}}"),
+            EquationTemplate("y", f"y_t[u] = {lhs}", f"{num} = {{y}}")]
 
 
 def unit_name(letter: str) -> str:

@@ -82,6 +82,11 @@ class LayerTrace:
     - ``total``: a long sequence's window: the steps of the layer's own time axis in the
       whole sequence (``WindowedTrace.steps_of``: after a MaxPooling1D(2), half the input's);
       None in a whole trace and for a layer without steps.
+    - ``stats``: a layer acting along the steps, its numbers over the whole sequence that
+      each step reads, by name, shaped as its output with the steps' axis kept as 1 (a
+      Softmax over the steps' ``m``, the largest input, and ``S``, the sum of exp(x - m):
+      ``layers_more.Softmax.call``); a long input's window holds the keyframe pass's, which
+      computed the whole output once (``windows``' held layers); else empty.
     """
 
     name: str
@@ -96,6 +101,7 @@ class LayerTrace:
     input_window: np.ndarray | None = None
     start: int = 0
     total: int | None = None
+    stats: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         keys = ", ".join(list(self.steps)[:8]) + (", ..." if len(self.steps) > 8 else "")

@@ -842,7 +842,8 @@ class WindowedTrace:
 
     def __init__(self, model, inputs, T, every, seq, keyframes, static, masks, in_masks,
                  outputs, static_records, axes: dict | None = None, tags: dict | None = None,
-                 clocks: dict | None = None, held: dict | None = None) -> None:
+                 clocks: dict | None = None, held: dict | None = None,
+                 held_stats: dict | None = None) -> None:
         self.model = model
         self.inputs = inputs
         self.timesteps = T
@@ -864,6 +865,9 @@ class WindowedTrace:
         #: layer acting along the steps -> its outputs over the whole sequence (``_plan``'s
         #: ``held``): a window's steps are sliced from them
         self._held: dict[str, list] = held or {}
+        #: and their numbers over the whole sequence each step reads (``LayerTrace.stats``: a
+        #: Softmax over the steps' m and S), computed by the same call: each window's record
+        self._held_stats: dict[str, dict] = held_stats or {}
         self._masks = masks            # layer -> masks of its outputs (whole sequence)
         self._in_masks = in_masks      # recurrent layer -> the mask its input carries
         self.outputs = outputs
@@ -886,6 +890,7 @@ class WindowedTrace:
         arrays += [o for o in self.outputs]
         arrays += [v for vs in self._static.values() for v in vs if v is not None]
         arrays += [v for vs in self._held.values() for v in vs]
+        arrays += [v for vs in self._held_stats.values() for v in vs.values()]
         seen, total = set(), 0
         for a in arrays:
             if id(a) not in seen:
@@ -1218,7 +1223,8 @@ class _Window:
                 if m is not None and not isinstance(layer, Masking) and m.shape != np.shape(outs[0])[:2]:
                     m = None  # (not a mask of its output's steps)
                 layers[name] = LayerTrace(name, layer.class_name, list(outs), mask=m,
-                                          start=a if steps else 0, total=own if steps else None)
+                                          start=a if steps else 0, total=own if steps else None,
+                                          stats=dict(self.wt._held_stats.get(name, {})))
 
 
 # -- the pass ---------------------------------------------------------------------------
@@ -1268,6 +1274,8 @@ class PassState:
         #: outputs over the whole sequence, held to the end
         self.held_names: set[str] = set()
         self.held: dict[str, list] = {}
+        #: and their records' numbers over the whole sequence (``LayerTrace.stats``), tiny
+        self.held_stats: dict[str, dict] = {}
         self.keyframes: dict[tuple[str, str], Keyframes] = {}
         self.static_records: dict[str, LayerTrace] = {}
         self.halves: dict[tuple[str, str], _Half] = {}
@@ -1290,6 +1298,7 @@ class PassState:
         arrays += [m for ms in self.masks.values() for m in ms] + list(self.in_masks.values())
         arrays += [v for vs in self.static.values() for v in vs]
         arrays += [v for vs in self.held.values() for v in vs]
+        arrays += [v for vs in self.held_stats.values() for v in vs.values()]
         kfs = list(self.keyframes.values()) + [h.kf for h in self.halves.values()]
         arrays += [a for kf in kfs for a in list(kf.states.values()) + [kf.prev_out]]
         for h in self.halves.values():
@@ -1519,7 +1528,7 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
     if any(o is None for o in outputs):  # pragma: no cover - outputs are never dropped
         raise LstmvizError("internal: a model output was dropped")
     return WindowedTrace(model, arrays, T, K, seq, st.keyframes, st.static, st.masks, st.in_masks,
-                         outputs, st.static_records, st.axes, st.tags, st.clocks, st.held)
+                         outputs, st.static_records, st.axes, st.tags, st.clocks, st.held, st.held_stats)
 
 
 def layer_clocks(model, arrays) -> dict[str, Clock | None]:
@@ -1669,6 +1678,7 @@ def _run_nodes_from(model, st: PassState, tick_for, ahead: list) -> None:
                     st.static_records[name] = rec
                 if name in st.held_names:  # (its whole output, by the whole trace's call: held)
                     st.held[name] = list(outs)
+                    st.held_stats[name] = dict(rec.stats)
         values[name], masks[name] = list(outs), list(oms)
         static[name] = [None if s else o for s, o in zip(seq[name], outs)]
         if ahead:  # the node before ran beside this one: finished now
