@@ -167,7 +167,8 @@ def test_a_layer_without_a_page_is_told_what_the_cell_view_shows_and_what_to_pic
         LayerSpec("LSTM", {"units": 2, "return_sequences": True}, name="lstm_1"),
         LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 2}}}, name="bi"),
         LayerSpec("Dense", {"units": 1}, name="head")])
-    shows = "The Cell view looks inside a recurrent cell, or at one step of a Dense, Conv1D or pooling layer; "
+    shows = ("The Cell view looks inside a recurrent cell, or at one step of a Dense, Conv1D or pooling layer "
+             "or a Softmax or LayerNormalization over the steps; ")
     assert no_page_text(model, "embedding_1") == (
         shows + "'embedding_1' (Embedding) is neither.\n\nPick in the layer box above a recurrent layer: "
         "lstm_1 or bi; or a layer shown one step at a time: head.")
@@ -185,13 +186,20 @@ def test_a_layer_without_a_page_is_told_what_the_cell_view_shows_and_what_to_pic
     assert no_page_text(norm, "norm") == (
         shows + "'norm' (LayerNormalization) is neither, nor is any layer of this model.\n\nThe Unrolled view "
         "shows its layers' outputs at every step, the Weights view their weights.")
-    # a Softmax over the steps (issue 13's attention weights): what its step reads, said
+    # a Softmax over the steps (issue 13's attention weights) has a page (its m and S: test_views_step)
     attention = lstmviz.load(FIXTURES / "k3_attention_pooling" / "model.keras", isolate=False)
-    assert no_page_text(attention, "a") == (
-        shows + "'a' (Softmax) is neither: each of its steps reads every step of e, as the Unrolled and Over "
-        "time views show.\n\nPick in the layer box above a recurrent layer: h; or a layer shown one step at a "
-        "time: e or y.")
-    assert "every step" not in no_page_text(attention, "ctx")  # (the Multiply by it: step by step)
+    assert no_page_text(attention, "ctx") == (
+        shows + "'ctx' (Multiply) is neither.\n\nPick in the layer box above a recurrent layer: h; or a layer "
+        "shown one step at a time: e, a or y.")  # (the Multiply by it: step by step, no "every step")
+    # a layer normalised over the steps has one too; a Softmax over the steps and features
+    # none (one m and S a sample): what its step reads, said
+    along = Model.sequential((None, 6, 2), [LayerSpec("LSTM", {"units": 2, "return_sequences": True}, name="h"),
+                                            LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="n"),
+                                            LayerSpec("Softmax", {"axis": [1, 2]}, name="s")])
+    assert no_page_text(along, "s") == (
+        shows + "'s' (Softmax) is neither: each of its steps reads every step of n, as the Unrolled "
+        "and Over time views show.\n\nPick in the layer box above a recurrent layer: h; or a layer shown one "
+        "step at a time: n.")
 
 
 def test_the_cell_view_names_an_onnx_node_without_a_page_for_what_it_is():

@@ -336,6 +336,117 @@ def test_a_long_inputs_window_shows_a_dense_step(view):
     assert "step <b>t = 3,000</b>" in page.header.text()
 
 
+def _attention_page(view, model, trace, x, s, t, whole, at):
+    """The page of the attention fixture's Softmax over the steps 'a' at step ``t`` of
+    ``trace`` (``at`` of the whole sequence) and sample ``s``: its bars and equation the
+    whole trace's numbers; the page's lines."""
+    view.set_data(model, trace, inputs=[x])
+    view.set_cursor(Cursor(step=t, sample=s, layer="a", unit=0))
+    assert view.message_text() is None and view.stack.currentWidget() is view.step_scroll
+    page = view.step_page
+    e, y = whole["e"].outputs[0], whole["a"].outputs[0]
+    np.testing.assert_array_equal(page.bars["x"].values, e[s, at])
+    np.testing.assert_array_equal(page.bars["y"].values, y[s, at])
+    # m and S, NumPy's over the scores of every step (what the record holds: the engine's)
+    m = float(e[s, :, 0].max())
+    S = float(np.exp(e[s, :, 0] - np.float32(m)).sum(dtype=np.float64))
+    ref = step_ref(model, trace, "a")
+    got = ref.numbers(s, t, 0)
+    assert got["m"] == m and got["S"] == pytest.approx(S, rel=1e-6) and got["y"] == y[s, at, 0]
+    assert got["e"] / got["S"] == pytest.approx(got["y"], rel=1e-6)
+    [line] = view.equation_lines()
+    nd = 2 - math.floor(math.log10(y[s, at, 0]))  # (three significant digits of a small share)
+    assert line == ("y_t[u] = exp(x_t[u] − m[u]) / S[u]  (m[u] = maxₛ x_s[u], S[u] = Σₛ exp(x_s[u] − m[u]); "
+                    f"s: every step of the sequence) = exp({fmt(e[s, at, 0], nd)} − {fmt_term(m, nd)}) / "
+                    f"{fmt(got['S'], nd)} = {fmt(got['e'], nd)} / {fmt(got['S'], nd)} = {fmt(y[s, at, 0], nd)}")
+    assert f"step <b>t = {at:,}</b>" in page.header.text() and "Softmax over the steps" in page.header.text()
+    return line, page.eq_label.text()
+
+
+def test_a_softmax_over_the_steps_shows_m_and_s_of_every_step_whole_and_in_a_long_inputs_window(view):
+    """Issue 13's attention weights (k3_attention_pooling: LSTM -> Dense(1, tanh) 'e' ->
+    Softmax(axis=1) 'a' -> ...): the Cell view had only words for 'a'. Its page shows, at the
+    selected step and sample, e_t, m and S over every step (the trace's record, NumPy's) and
+    the share, the trace's output (which is Keras'), with three significant digits; a long
+    input's window far along shows the whole trace's numbers (the keyframe pass's m and S)."""
+    from lstmviz.app.long_sequence import LongSequence
+
+    model, x, trace, expected = fixture("k3_attention_pooling")
+    np.testing.assert_allclose(trace["a"].outputs[0], expected["layer:a"], atol=1e-6)
+    for s, t in ((0, 0), (1, 17), (1, x.shape[1] - 1)):
+        _, text = _attention_page(view, model, trace, x, s, t, trace, t)
+    assert f"every step of e's y<sub>t</sub>: m[u] and S[u] are over the sequence's {x.shape[1]} steps" in text
+    long_x = np.random.default_rng(4).normal(size=(2, 5000, x.shape[2])).astype(np.float32)
+    long = LongSequence(model, long_x)
+    assert long.run_pass()
+    whole = model.trace(long_x)
+    window, t = long.window_at(3000)
+    assert window.start > 0 and window["a"].outputs[0].shape[1] < 5000
+    line, _ = _attention_page(view, model, window, long_x, 1, t, whole, 3000)
+    view.set_data(model, whole, inputs=[long_x])  # (the same line as the whole trace's page)
+    view.set_cursor(Cursor(step=3000, sample=1, layer="a", unit=0))
+    assert view.equation_lines() == [line]
+
+
+def _normed_model(config):
+    model = Model.sequential((None, 6, 2), [LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="h"),
+                                            LayerSpec("LayerNormalization", config, name="n")], seed=1)
+    norm = model.get_layer("n")  # (γ and β not Keras' ones and zeros: each step's own numbers)
+    norm.set_weights([np.random.default_rng(k).normal(size=w.shape).astype(np.float32)
+                      for k, w in enumerate(norm.weights)])
+    x = np.random.default_rng(1).normal(size=(2, 6, 2)).astype(np.float32)
+    return model, x, model.trace(x), None
+
+
+@pytest.mark.parametrize("make,layer", [
+    (lambda: fixture("k3_around_rnn"), "softmax_steps"), (lambda: fixture("k3_around_rnn"), "ln_steps_features"),
+    (lambda: _normed_model({"axis": 1}), "n"), (lambda: _normed_model({"axis": 1, "rms_scaling": True}), "n"),
+    (lambda: _normed_model({"axis": [1, 2], "center": False}), "n")])
+def test_a_layer_acting_along_the_steps_shows_what_it_reads_of_every_step(view, make, layer):
+    """A Softmax(axis=1) and a LayerNormalization over the steps (real Keras' of
+    k3_around_rnn: its traced output Keras'; over the steps and features, over each feature's
+    steps, rms_scaling, without β): the page's m and S, μ and σ² are NumPy's over the layer's
+    input, every step of it; y the trace's output, the equation's last number; a
+    LayerNormalization's γ and β those of the step (and feature)."""
+    model, x, trace, expected = make()
+    if expected is not None:
+        np.testing.assert_allclose(trace[layer].outputs[0], expected[f"layer:{layer}"], atol=1e-5)
+    view.set_data(model, trace, inputs=[x])
+    ref = step_ref(model, trace, layer)
+    xs = ref.x
+    norm = ref.layer.class_name == "LayerNormalization"
+    axes = tuple(ref.layer.reduced_axes(3))
+    assert axes in ((1,), (1, 2)) and (norm or axes == (1,))
+    for s, t, u in ((0, 0, 0), (1, 4, ref.units - 1), (1, ref.T - 1, 1)):
+        view.set_cursor(Cursor(step=t, sample=s, layer=layer, unit=u))
+        assert view.message_text() is None and view.stack.currentWidget() is view.step_scroll
+        np.testing.assert_array_equal(view.step_page.bars["y"].values, ref.y[s, t])
+        got = ref.numbers(s, t, u)
+        over = xs[s, :, u] if axes == (1,) else xs[s]
+        if norm:
+            assert got["mean"] == pytest.approx(float(over.mean(dtype=np.float64)), abs=1e-6)
+            assert got["var"] == pytest.approx(float(over.var(dtype=np.float64)), abs=1e-6)
+            weights = iter(ref.layer.weights)
+            for key, has in (("gamma", ref.layer.has_gamma), ("beta", ref.layer.has_beta)):
+                w = next(weights) if has else None
+                assert (key in got) == has and (w is None or got[key] == (w[t] if axes == (1,) else w[t, u]))
+            r = 1 / math.sqrt(got["var"] + ref.layer.epsilon)
+            want = (got["x"] - (0 if ref.layer.rms else got["mean"])) * r * got.get("gamma", 1) + got.get("beta", 0)
+            assert got["r"] == pytest.approx(r, rel=1e-6) and want == pytest.approx(got["y"], abs=1e-5)
+        else:
+            assert got["m"] == float(over.max())
+            assert got["S"] == pytest.approx(float(np.exp(over - over.max()).sum(dtype=np.float64)), rel=1e-6)
+            assert got["e"] / got["S"] == pytest.approx(got["y"], rel=1e-6)
+        assert got["y"] == ref.y[s, t, u] and got["x"] == xs[s, t, u]
+        lines = view.equation_lines()
+        y = abs(got["y"])
+        nd = 3 if y >= 0.1 or y == 0 else 2 - math.floor(math.log10(y))  # (three significant digits)
+        assert lines[-1].startswith("y_t[u] = ") and lines[-1].endswith(" = " + fmt(got["y"], nd))
+    text = view.step_page.eq_label.text()
+    assert f"over the sequence's {ref.T} steps" in text and f"{ref.layer.class_name} over the steps" in \
+        view.step_page.header.text()
+
+
 def _conv_model(padding):
     return Model.sequential((None, None, 2), [
         LayerSpec("Conv1D", {"filters": 3, "kernel_size": 3, "padding": padding, "activation": "tanh"}),

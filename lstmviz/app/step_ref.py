@@ -19,10 +19,17 @@ output over the window's steps only: at a step whose taps read steps of the whol
 inside the window the page is shown as on a whole trace (its padding where the whole
 sequence's ends are), at one whose taps reach past the window ``outside`` says so in one
 line.
+
+A Softmax or a LayerNormalization over the steps (``along_steps``: attention weights over
+time) is shown alike, without weights: each step reads every step, through the numbers
+the trace recorded of the whole sequence (``LayerTrace.stats``: m and S, μ and σ²; a long
+input's window holds the keyframe pass's, which computed its whole output once), the page
+its equation (``step_equations.softmax_over_steps`` / ``norm_over_steps``) with them.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Callable, Union
@@ -52,6 +59,7 @@ from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import act_name
 from lstmviz.engine.conv import AveragePooling1D, Conv1D, MaxPooling1D
 from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Dense, Recurrent, TimeDistributed
+from lstmviz.engine.layers_more import LayerNormalization, Softmax
 from lstmviz.engine.trace import steps_first, whole_steps
 from lstmviz.text import plural, safe_name
 
@@ -82,6 +90,8 @@ ONNX_WINDOWS = ("onnx.Conv", "onnx.MaxPool", "onnx.AveragePool")
 
 #: a layer that reads a window of steps: Keras' Conv1D and poolings, an ONNX Conv or pool node
 Windowed = Union[Conv1D, MaxPooling1D, AveragePooling1D, "OnnxWindowOp"]
+#: a layer shown a step at a time: with weights, a window, or a Softmax over the steps
+Stepped = Union[Dense, Windowed, "Along"]
 
 
 def onnx_window(layer) -> bool:
@@ -107,6 +117,24 @@ def step_layer(layer) -> Dense | Windowed | None:
     return None
 
 
+#: a layer acting along the steps shown a step at a time with its numbers over every step
+Along = Union[Softmax, LayerNormalization]
+
+
+def along_steps(model: Model, layer) -> Along | None:
+    """``layer`` where it acts along the steps of a sequence (``reads_every``) and its step
+    page shows it with the trace's numbers over every step (``LayerTrace.stats``): a
+    Softmax over the steps alone (axis 1 of (batch, steps, features): each feature's
+    attention weights over time, m and S), a LayerNormalization over the steps (axis 1, or
+    [1, 2] with the features: μ and σ²); else None (a Softmax over the steps and features
+    too: one m and S a sample, no page made for it)."""
+    if not isinstance(layer, (Softmax, LayerNormalization)) or not layer.input_shapes \
+            or len(layer.input_shapes[0]) != 3 or not reads_every(model, layer):
+        return None
+    axes = layer.reduced_axes(3)
+    return layer if axes == (1,) or (isinstance(layer, LayerNormalization) and axes == (1, 2)) else None
+
+
 def no_page_text(model: Model, name: str | None) -> str:
     """What the Cell view says in place of a layer it has no page for (a pooling, an
     Embedding, a normalisation, or no layer): what it shows, and the layers to pick in the
@@ -119,7 +147,8 @@ def no_page_text(model: Model, name: str | None) -> str:
         layer = None
     what = (f"'{safe_name(name)}' ({layer.class_name}) is neither" if layer is not None and name
             else f"'{safe_name(name)}' is neither" if name else "no layer is selected")
-    shows = "The Cell view looks inside a recurrent cell, or at one step of a Dense, Conv1D or pooling layer"
+    shows = ("The Cell view looks inside a recurrent cell, or at one step of a Dense, Conv1D or pooling layer "
+             "or a Softmax or LayerNormalization over the steps")
     op = str(getattr(layer, "class_name", "")) if layer is not None else ""
     if op.startswith("onnx."):
         # (an ONNX graph's Conv or MaxPool is a convolution or pooling, but not Keras': the
@@ -132,7 +161,7 @@ def no_page_text(model: Model, name: str | None) -> str:
         what += (f": each of its steps reads every step of {safe_name(below) if below else 'the input'}, "
                  "as the Unrolled and Over time views show")
     cells = [l.name for l in model.layers if isinstance(l, (Bidirectional, Recurrent))]
-    steps = [l.name for l in model.layers if step_layer(l) is not None]
+    steps = [l.name for l in model.layers if step_layer(l) is not None or along_steps(model, l) is not None]
     if not cells and not steps:
         return (f"{shows}; {what}, nor is any layer of this model.\n\n"
                 "The Unrolled view shows its layers' outputs at every step, the Weights view their weights.")
@@ -172,7 +201,7 @@ class StepRef:
 
     name: str          # the model's layer name
     top: object        # the model's layer (TimeDistributed, or == layer)
-    layer: Dense | Windowed  # the layer that computes (TimeDistributed's inner)
+    layer: Stepped     # the layer that computes (TimeDistributed's inner)
     x: np.ndarray      # its input, (batch, steps, d) or (batch, d) (channels last)
     y: np.ndarray      # its output, (batch, steps, units) or (batch, units) (channels last)
     source: Source
@@ -198,6 +227,10 @@ class StepRef:
     #: layer's step t: what its step of the whole sequence reads, ``(step, bold) -> "input
     #: step 8"`` or "padding" (``cell_ref.moved_said``; None: not so moved)
     moved: Callable[[int, bool], str | None] | None = None
+    #: a layer acting along the steps (``along``): its numbers over the whole sequence, a
+    #: Softmax's m and S, a LayerNormalization's mean and var, (batch, 1, units or 1), the
+    #: trace's record of it (``LayerTrace.stats``; a long input's keyframe pass's)
+    stats: dict = field(default_factory=dict)
     #: a Conv1D's sums (``pre``) by the output steps (a, b) they were computed over
     _z: dict = field(default_factory=dict, repr=False)
 
@@ -207,6 +240,8 @@ class StepRef:
         an ONNX node's "ONNX Conv", "ONNX MaxPool", "ONNX AveragePool"."""
         if self.onnx:
             return f"ONNX {self.layer.class_name[5:]}"
+        if self.along:
+            return f"{self.layer.class_name} over the steps"
         top = getattr(self.top, "class_name", "")
         return f"{top}({self.layer.class_name})" if top == "TimeDistributed" else self.layer.class_name
 
@@ -220,8 +255,28 @@ class StepRef:
     def node(self) -> OnnxWindowOp:
         """The ONNX node where it is one (``onnx``)."""
         layer = self.layer
-        assert self.onnx and not isinstance(layer, (Dense, Conv1D, MaxPooling1D, AveragePooling1D))
+        assert self.onnx and not isinstance(layer, (Dense, Conv1D, MaxPooling1D, AveragePooling1D, Softmax,
+                                                    LayerNormalization))
         return layer
+
+    @property
+    def along(self) -> bool:
+        """A layer acting along the steps (``along_steps``): a Softmax's share of every
+        step's exp, m and S the trace's (``stats``), a LayerNormalization's step less the
+        mean over every step (its γ and β its weights)."""
+        return isinstance(self.layer, (Softmax, LayerNormalization))
+
+    @property
+    def norm(self) -> LayerNormalization:
+        """The layer where it is a LayerNormalization over the steps."""
+        assert isinstance(self.layer, LayerNormalization)
+        return self.layer
+
+    @property
+    def features(self) -> bool:
+        """A LayerNormalization over the steps and the features (axis [1, 2]): one μ and σ²
+        a sample."""
+        return isinstance(self.layer, LayerNormalization) and self.layer.reduced_axes(3) == (1, 2)
 
     @property
     def conv(self) -> bool:
@@ -241,19 +296,19 @@ class StepRef:
     @property
     def over_steps(self) -> Windowed:
         """The layer where it reads windows of steps (``windowed``)."""
-        assert self.windowed and not isinstance(self.layer, Dense)
+        assert self.windowed and not isinstance(self.layer, (Dense, Softmax, LayerNormalization))
         return self.layer
 
     @property
     def pooling(self) -> MaxPooling1D | AveragePooling1D | OnnxWindowOp:
         """The layer where it is a pooling (``pool``)."""
-        assert self.pool and not isinstance(self.layer, (Dense, Conv1D))
+        assert self.pool and not isinstance(self.layer, (Dense, Conv1D, Softmax, LayerNormalization))
         return self.layer
 
     @property
     def convolution(self) -> Conv1D | OnnxWindowOp:
         """The layer where it is a Conv1D or an ONNX Conv (``conv``)."""
-        assert self.conv and not isinstance(self.layer, (Dense, *POOLS))
+        assert self.conv and not isinstance(self.layer, (Dense, Softmax, LayerNormalization, *POOLS))
         return self.layer
 
     @property
@@ -299,7 +354,7 @@ class StepRef:
     def use_bias(self) -> bool:
         if self.onnx:
             return self.conv and self.bias is not None
-        return not self.pool and bool(self.layer.config.get("use_bias", True))
+        return not self.pool and not self.along and bool(self.layer.config.get("use_bias", True))
 
     @property
     def kernel(self) -> np.ndarray:
@@ -424,8 +479,19 @@ class StepRef:
         """The fields of the equation's template at (sample, step, unit): ``wx`` (W[:,u]·x_t,
         or a Conv1D's taps ``w0``, ``w1``, ... and their sum), ``b``, ``pre`` (the sum the
         activation takes, the layer's own: ``Dense.product`` + b, ``Conv1D._z``) and ``y``
-        (the trace's)."""
+        (the trace's); a Softmax over the steps' ``x`` (x_t[u]), ``m`` and ``S`` (the
+        trace's, over every step) and ``e`` = exp(x_t[u] − m[u]), as the layer computes it;
+        a LayerNormalization's ``x``, ``mean`` and ``var`` (the trace's), ``r`` = 1 / √(var
+        + ε) as the layer computes it, ``gamma`` and ``beta`` of step t (and unit u)."""
         s, t, u = sample, step, unit
+        if isinstance(self.layer, LayerNormalization):
+            return self._normed(s, t, u)
+        if self.along:
+            x, m = np.float32(self.x[s, t, u]), np.float32(self.stats["m"][s, 0, u])
+            with np.errstate(over="ignore", invalid="ignore"):
+                e = np.exp(np.float32(x - m))
+            return {"x": float(x), "m": float(m), "S": float(self.stats["S"][s, 0, u]), "e": float(e),
+                    "y": float(self.y_at(s, t)[u])}
         if self.pool:  # (each tap's number; a mean's sum added tap after tap, as the layer adds)
             taps: dict[str, float] = {"y": float(self.y_at(s, t)[u])}
             total = None
@@ -463,6 +529,23 @@ class StepRef:
         if self.use_bias:
             row = row + self.layer.weights[1]
         self._shares(out, row, u)
+        return out
+
+    def _normed(self, s: int, t: int, u: int) -> dict[str, float]:
+        """A LayerNormalization over the steps' fields (``numbers``): its γ and β at step t
+        (and unit u: ``features``), its statistics at sample s (and unit u)."""
+        layer = self.norm
+        at = (s, 0, 0 if self.features else u)
+        var = np.float32(self.stats["var"][at])
+        with np.errstate(divide="ignore", invalid="ignore"):  # (as the layer computes it)
+            r = np.float32(1) / np.sqrt(var + np.float32(layer.epsilon))
+        out = {"x": float(self.x[s, t, u]), "mean": float(self.stats["mean"][at]), "var": float(var),
+               "r": float(r), "y": float(self.y_at(s, t)[u])}
+        w = iter(layer.weights)
+        for key, has in (("gamma", layer.has_gamma), ("beta", layer.has_beta)):
+            if has:
+                weight = next(w)
+                out[key] = float(weight[t, u] if self.features else weight[t])
         return out
 
     def _tap_terms(self, out: dict, s: int, t: int, u: int) -> None:
@@ -513,7 +596,7 @@ class StepRef:
     def shapes(self) -> tuple[str, str]:
         """W's and b's shapes as the page writes them: ("5×2", "2"), a Conv1D's kernel
         (taps × channels a group × filters); ("", "") for a pooling (none)."""
-        if self.pool:
+        if self.pool or self.along:
             return "", ""
         w = "×".join(str(n) for n in self.kernel.shape)
         return w, (str(self.units) if self.use_bias else "")
@@ -543,7 +626,7 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
         top = model.get_layer(name)
     except Exception:
         return None
-    layer = step_layer(top)
+    layer: Stepped | None = step_layer(top) or along_steps(model, top)
     if layer is None:
         return None
     x = layer_input(model, trace, name, inputs)
@@ -551,9 +634,12 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
     if x is None or y is None:
         return None
     x, y = np.asarray(x), np.asarray(y)
+    stats = dict(trace.layers[name].stats)
+    if isinstance(layer, (Softmax, LayerNormalization)) and not stats:
+        return None  # (a trace not recording them: the words in place of a page)
     over = isinstance(layer, (Conv1D, *POOLS)) or onnx_window(layer)  # (its input's steps: its own, fewer)
     if over:
-        assert not isinstance(layer, Dense)
+        assert not isinstance(layer, (Dense, Softmax, LayerNormalization))
         if x.ndim != 3 or y.ndim != 3:
             return None
         x, y = layer._steps_last(x), layer._steps_last(y)
@@ -590,9 +676,11 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
                if windowed and over else None)
     total = whole_steps(trace, below_rec if over else rec)
     return StepRef(name, top, layer, x, y, source_of(model, name, x.ndim == 3), start,
-                   None if total is None else int(total), x_start, so_far(trace) if x.ndim == 2 else "",
+                   None if total is None else int(total), x_start,
+                   so_far(trace) if x.ndim == 2 or isinstance(layer, (Softmax, LayerNormalization)) else "",
                    turned=turned, mixed=name in mixed_steps(model),
-                   moved=None if moved_step(model, trace, name, 0) is None else partial(moved_said, model, trace, name))
+                   moved=None if moved_step(model, trace, name, 0) is None else partial(moved_said, model, trace, name),
+                   stats=stats)
 
 
 def source_of(model: Model, name: str, steps: bool = True) -> Source:
@@ -633,11 +721,21 @@ def source_of(model: Model, name: str, steps: bool = True) -> Source:
 
 def equations(ref: StepRef, sample: int, step: int, unit: int) -> list[Equation]:
     """The layer's line(s) for output ``unit`` at ``step`` of ``sample``, the template's
-    fields filled in from ``StepRef.numbers``; ``{name:t}`` prints a term of a sum."""
+    fields filled in from ``StepRef.numbers``; ``{name:t}`` prints a term of a sum. A layer
+    acting along the steps' numbers with three significant digits of its y at least (a
+    Softmax's shares of a long sequence's steps are small: 0.00228, not 0.002)."""
     numbers = ref.numbers(sample, step, unit)
+    nd = 3
+    y = abs(numbers["y"])
+    if ref.along and 0 < y < 0.1:
+        nd = min(8, 2 - math.floor(math.log10(y)))
     if ref.onnx:  # (an AveragePool of count_include_pad divides by its pads too: ``counted``)
         node = ref.node
         tpls = node.equations(ref.total, [r >= 0 for r in ref.reads(step)], node.counted(step + ref.start, ref.total))
+    elif isinstance(ref.layer, LayerNormalization):
+        tpls = ref.layer.equations(ref.features)
+    elif isinstance(ref.layer, Softmax):
+        tpls = ref.layer.equations()
     elif ref.pool:
         tpls = ref.pooling.equations(ref.total, [r >= 0 for r in ref.reads(step)])
     else:
@@ -650,7 +748,7 @@ def equations(ref: StepRef, sample: int, step: int, unit: int) -> list[Equation]
             if name is None:
                 continue
             v = numbers[name]
-            parts.append(fmt_term(v) if spec == "t" else fmt(v))
+            parts.append(fmt_term(v, nd) if spec == "t" else fmt(v, nd))
         out.append(Equation(tpl.key, tpl.symbolic, "".join(parts)))
     return out
 
@@ -658,7 +756,22 @@ def equations(ref: StepRef, sample: int, step: int, unit: int) -> list[Equation]
 def same_weights(ref: StepRef) -> str:
     """One line (plain text) saying which weights serve which steps: the same W and b at
     every step (the answer to "what does TimeDistributed(Dense) do"), a Dense on a vector's
-    one step, a Conv1D's window of steps."""
+    one step, a Conv1D's window of steps; a Softmax over the steps' m and S, read from every step."""
+    if ref.along:
+        whose = f"the sequence's {count(ref.total)} steps" + (f", {ref.so_far}" if ref.so_far else "")
+        src = ref.source
+        read = f"{safe_name(src.layer)}'s {src.symbol}" if src.layer is not None else "the model's input"
+        if not isinstance(ref.layer, LayerNormalization):
+            return (f"No weights: each step's share reads every step of {read}: m[u] and S[u] are "
+                    f"over {whose}, the same at every step (the trace's record of the layer).")
+        norm = ref.norm
+        what = " and ".join(w for w, has in (("γ", norm.has_gamma), ("β", norm.has_beta)) if has)
+        own = (f"{what} ({'×'.join(str(n) for n in norm.weights[0].shape)}), each step's own"
+               + (" and each feature's" if ref.features else "")) if what else "no weights"
+        stats = "σ² is" if norm.rms else "μ and σ² are"
+        return (f"Each step reads every step of {read}: {stats} over {whose}"
+                + (" and all its features" if ref.features else ", each feature's own")
+                + f", the same at every step (the trace's record of the layer); {own}.")
     if ref.pool:
         pool = ref.pooling
         if ref.onnx:  # (an ONNX node's in the file's words)

@@ -5,7 +5,9 @@ the selected unit marked (a click on a bar picks it), and the equation of that u
 its numbers, over one line saying that the same W and b serve every step. A MaxPooling1D's
 or AveragePooling1D's page: the selected channel's numbers its window reads, tap by tap
 (the one a max takes marked), its channels' outputs, ``y_t[c] = max(...)`` or the mean,
-and the line saying it has no weights and how many steps it makes of how many.
+and the line saying it has no weights and how many steps it makes of how many. A Softmax
+or LayerNormalization over the steps: x_t and y_t, its equation with m and S (μ and σ²)
+of every step, the trace's.
 
 Every number comes from ``app/step_ref.py`` (the trace's y, the layer's own sum): the page
 draws, it computes nothing. Its charts are the cell page's (``cell._BarPlot``), each in a
@@ -241,7 +243,9 @@ class StepPage(QtWidgets.QWidget):
                 plot.addItem(line, ignoreBounds=True)
                 self._separators.append(line)
         w, b = ref.shapes()
-        said = (ref.pooling.TAKES if ref.pool else f"W ({w})" + (f"<br>+ b ({b})" if b else ""))
+        said = (("share over" if ref.layer.class_name == "Softmax" else "normalised over") + "<br>every step"
+                if ref.along else ref.pooling.TAKES if ref.pool
+                else f"W ({w})" + (f"<br>+ b ({b})" if b else ""))
         self.arrow.setText(f'<div style="color:{t.muted}">{said}'
                            + f'</div><div style="font-size:{t.pt(1.6)}pt">⟶</div>')
 
@@ -287,7 +291,9 @@ class StepPage(QtWidgets.QWidget):
         # (the weights' line and the legend at the body's size and less: the equation is
         # the page's news, and at 1280 x 720 presenting beside the side panel they took
         # four lines of the charts' height at its size)
-        own = (f"{self._html(wx)}{', b' if ref.use_bias else ''}, their sum and the trace's y" if not ref.pool
+        stats = "m[u] and S[u]" if ref.layer.class_name == "Softmax" else "μ and σ², 1 / √(σ² + ε)"
+        own = (f"{self._html('x_t[u]')}, the trace's {stats} (its record of every step) and its y" if ref.along
+               else f"{self._html(wx)}{', b' if ref.use_bias else ''}, their sum and the trace's y" if not ref.pool
                else "each tap's x[c]" + (", their sum as the layer adds them" if ref.pooling.TAKES == "mean" else "")
                + " and the trace's y")
         legend = (f'<p style="color:{t.muted}; margin-top:4px; font-size:{t.pt(0.85)}pt">{self._html(acts)}'
