@@ -360,6 +360,7 @@ def _attention_page(view, model, trace, x, s, t, whole, at):
                     f"s: every step of the sequence) = exp({fmt(e[s, at, 0], nd)} − {fmt_term(m, nd)}) / "
                     f"{fmt(got['S'], nd)} = {fmt(got['e'], nd)} / {fmt(got['S'], nd)} = {fmt(y[s, at, 0], nd)}")
     assert f"step <b>t = {at:,}</b>" in page.header.text() and "Softmax over the steps" in page.header.text()
+    assert page.bars["y"].value_item.text() == fmt(y[s, at, 0], nd)  # (the bar's number as the equation's)
     return line, page.eq_label.text()
 
 

@@ -398,6 +398,13 @@ class StepRef:
             return ""
         return f"input step {f'<b>{count(over)}</b>' if bold else count(over)} (its steps run right to left)"
 
+    def decimals(self, y: float) -> int:
+        """The decimals its numbers are printed with where its output is ``y``: 3, a layer
+        acting along the steps' enough for three significant digits of y (a Softmax's
+        shares of a long sequence's steps are small: 0.00228, not 0.002)."""
+        y = abs(float(y))
+        return min(8, 2 - math.floor(math.log10(y))) if self.along and 0 < y < 0.1 else 3
+
     def clamp_cursor(self, cursor) -> tuple[int, int, int]:
         """(sample, step, unit) of ``cursor`` within this layer's arrays."""
         return (clamp(cursor.sample, 0, self.y.shape[0] - 1), clamp(cursor.step, 0, self.T - 1),
@@ -725,10 +732,7 @@ def equations(ref: StepRef, sample: int, step: int, unit: int) -> list[Equation]
     acting along the steps' numbers with three significant digits of its y at least (a
     Softmax's shares of a long sequence's steps are small: 0.00228, not 0.002)."""
     numbers = ref.numbers(sample, step, unit)
-    nd = 3
-    y = abs(numbers["y"])
-    if ref.along and 0 < y < 0.1:
-        nd = min(8, 2 - math.floor(math.log10(y)))
+    nd = ref.decimals(numbers["y"])
     if ref.onnx:  # (an AveragePool of count_include_pad divides by its pads too: ``counted``)
         node = ref.node
         tpls = node.equations(ref.total, [r >= 0 for r in ref.reads(step)], node.counted(step + ref.start, ref.total))

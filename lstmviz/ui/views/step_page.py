@@ -178,7 +178,8 @@ class StepPage(QtWidgets.QWidget):
         self.bars["x"].set(xs, ref.taken(s, step, u), self._x_title(ref, t, u), where, t)
         self._tap_ticks(ref, step)
         color = t.hue("h")
-        self.bars["y"].set(ys, u, f'<span style="color:{color}"><b>y{t_}</b></span> out', fmt(ys[u]), t)
+        self.bars["y"].set(ys, u, f'<span style="color:{color}"><b>y{t_}</b></span> out',
+                           fmt(ys[u], ref.decimals(ys[u])), t)
         act = act_name(ref.layer.config.get("activation"))
         what = f"{ref.kind}, {plural(ref.units, word)}" + ("" if act == "linear" else f", {act}")
         if ref.steps:
