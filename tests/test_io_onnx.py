@@ -903,16 +903,24 @@ def test_a_safetensors_header_of_more_tensors_than_lstmviz_reads_is_refused_befo
     """A .pt file may hold at most ``torch_state.MAX_TENSORS`` tensors; a safetensors header
     had no such cap: 300,000 empty tensors (20 MB) took 21 s and 460 MB to be refused for
     holding no recurrent weights, 1.5 million (89 MB, under the package's 100 MB) 20 s and
-    970 MB. Now the header's objects are counted in its bytes, before it is parsed."""
+    970 MB. Now the header's objects are counted in its bytes, before it is parsed: its
+    "{" outside its strings (every "{" was counted, so a few tensors whose names held
+    100,000 of them were refused as too many)."""
     from safetensors.numpy import save_file
 
     from lstmviz.io import safetensors_state, torch_state
 
     path = tmp_path / "many.safetensors"
+    braces = '{\\"{' * 4  # (a name's escapes, a backslash and a quote, as JSON writes them)
     save_file({"rnn.weight_ih_l0": np.zeros((2, 3), np.float32),
-               "rnn.weight_hh_l0": np.zeros((2, 2), np.float32)}, str(path))
-    lstmviz.load(path)  # two tensors: read
-    monkeypatch.setattr(torch_state, "MAX_TENSORS", 1)
+               "rnn.weight_hh_l0": np.zeros((2, 2), np.float32),
+               f"notes{braces}": np.zeros(1, np.float32)}, str(path),
+              metadata={f"note{braces}": f"{{{braces}}}"})
+    assert path.read_bytes().count(b"{") == 5 + 25  # its objects, and those in its texts
+    monkeypatch.setattr(torch_state, "MAX_TENSORS", 4)
+    lstmviz.load(path)  # three tensors (four objects: the metadata's too): read
+    assert safetensors_state.json_objects(b'{"a{\\\\": {"b\\"{": {}}, "{": []}') == 3
+    monkeypatch.setattr(torch_state, "MAX_TENSORS", 3)
 
     class Unparsed:
         @staticmethod
@@ -923,8 +931,8 @@ def test_a_safetensors_header_of_more_tensors_than_lstmviz_reads_is_refused_befo
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(path)
     msg = str(err.value)
-    assert msg.startswith("many.safetensors: the header holds 2 objects, room for more tensors "
-                          "than lstmviz reads (1); supported: .safetensors files") and "\n" not in msg, msg
+    assert msg.startswith("many.safetensors: the header holds 4 objects, room for more tensors "
+                          "than lstmviz reads (3); supported: .safetensors files") and "\n" not in msg, msg
 
 
 def test_onnx_initializers_count_against_the_memory_limit(tmp_path, monkeypatch):
