@@ -805,26 +805,29 @@ def _sigmoid(x):
     return (np.float32(1.0) / (np.float32(1.0) + np.exp(-x))).astype(x.dtype, copy=False)
 
 
+#: each binary op, reduction and pool is named once: its runner made from its name (the
+#: name its refusals say) and its NumPy function
+_BINARY = (("Less", np.less), ("LessOrEqual", np.less_equal), ("Greater", np.greater),
+           ("GreaterOrEqual", np.greater_equal), ("Equal", np.equal), ("And", np.logical_and),
+           ("Or", np.logical_or), ("Xor", np.logical_xor), ("Add", np.add), ("Sub", np.subtract),
+           ("Mul", np.multiply), ("Div", _div))
+_REDUCE = (("ReduceMean", lambda x, **k: np.mean(
+               x, dtype=x.dtype if np.issubdtype(x.dtype, np.floating) else None, **k)),
+           ("ReduceMax", np.max))
 _OPS = {
     "Transpose": _transpose, "Squeeze": _squeeze, "Unsqueeze": _unsqueeze, "Slice": _slice,
     "Gather": _gather, "Concat": _concat, "Reshape": _reshape, "Expand": _expand,
     "ConstantOfShape": _constant_of_shape, "Cast": _cast, "Identity": _identity,
     "Shape": _shape, "Flatten": _flatten, "ReduceProd": _reduce_prod,
-    "ReverseSequence": _reverse_sequence,
-    "Less": _binary("Less", np.less), "LessOrEqual": _binary("LessOrEqual", np.less_equal),
-    "Greater": _binary("Greater", np.greater), "GreaterOrEqual": _binary("GreaterOrEqual", np.greater_equal),
-    "Equal": _binary("Equal", np.equal), "Not": _unary(np.logical_not), "And": _binary("And", np.logical_and),
-    "Or": _binary("Or", np.logical_or), "Xor": _binary("Xor", np.logical_xor), "Where": _where,
+    "ReverseSequence": _reverse_sequence, "Not": _unary(np.logical_not), "Where": _where,
     "MatMul": _matmul, "Gemm": _gemm,
-    "Add": _binary("Add", np.add), "Sub": _binary("Sub", np.subtract), "Mul": _binary("Mul", np.multiply),
-    "Div": _binary("Div", _div),
     "Relu": _unary(lambda x: np.maximum(x, np.zeros((), x.dtype))),
     "Tanh": _unary(np.tanh), "Sigmoid": _unary(_sigmoid),
     "Softmax": _softmax(False), "LogSoftmax": _softmax(True),
     "Pow": _pow, "Sqrt": _unary(np.sqrt),
-    "ReduceMean": _reduce("ReduceMean", lambda x, **k: np.mean(
-        x, dtype=x.dtype if np.issubdtype(x.dtype, np.floating) else None, **k)),
-    "ReduceMax": _reduce("ReduceMax", np.max),
     "LayerNormalization": _layer_normalization, "BatchNormalization": _batch_normalization,
-    "Conv": _conv, "MaxPool": _pool("MaxPool"), "AveragePool": _pool("AveragePool"),
+    "Conv": _conv,
+    **{name: _binary(name, fn) for name, fn in _BINARY},
+    **{name: _reduce(name, fn) for name, fn in _REDUCE},
+    **{name: _pool(name) for name in ("MaxPool", "AveragePool")},
 }
