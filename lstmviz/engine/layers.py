@@ -397,25 +397,25 @@ class Merge(Layer):
     def call(self, inputs, masks, initial_state=None):
         xs = [x.astype(np.float32) for x in inputs]
         op = self.class_name
-        if op != "Concatenate":
-            xs = ranked(xs)
         if op == "Concatenate":
             out = np.concatenate(xs, axis=int(self.config["axis"]))
-        elif op == "Add":
-            out = sum(xs[1:], xs[0].copy())
-        elif op == "Subtract":
-            out = xs[0] - xs[1]
-        elif op == "Multiply":  # (pairwise, as Keras 3: ``out * x`` broadcasts either way)
-            out = xs[0]
-            for x in xs[1:]:
-                out = out * x
-        elif op == "Average":
-            out = sum(xs[1:], xs[0].copy()) / np.float32(len(xs))
-        else:  # (Maximum, Minimum: pairwise, each input broadcast)
-            pick = np.maximum if op == "Maximum" else np.minimum
-            out = xs[0]
-            for x in xs[1:]:
-                out = pick(out, x)
+        else:  # (an elementwise merge: its inputs of lower rank brought to the highest)
+            xs = ranked(xs)
+            if op == "Add":
+                out = sum(xs[1:], xs[0].copy())
+            elif op == "Subtract":
+                out = xs[0] - xs[1]
+            elif op == "Multiply":  # (pairwise, as Keras 3: ``out * x`` broadcasts either way)
+                out = xs[0]
+                for x in xs[1:]:
+                    out = out * x
+            elif op == "Average":
+                out = sum(xs[1:], xs[0].copy()) / np.float32(len(xs))
+            else:  # (Maximum, Minimum: pairwise, each input broadcast)
+                pick = np.maximum if op == "Maximum" else np.minimum
+                out = xs[0]
+                for x in xs[1:]:
+                    out = pick(out, x)
         present = [m for m in masks if m is not None]
         mask = np.logical_and.reduce(present) if present else None
         return [out], [mask], LayerTrace(self.name, self.class_name, [out])
