@@ -9,7 +9,7 @@ import pytest
 import lstmviz
 from helpers import encoder_decoder
 from lstmviz.app.long_sequence import QUICK_STEPS
-from lstmviz.app.options import ADDABLE, default_config, options_for
+from lstmviz.app.options import ADDABLE, TRAINABLE, default_config, options_for
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
 from lstmviz.errors import LstmvizError
 
@@ -116,9 +116,11 @@ def test_every_addable_layer_builds_somewhere(label):
     s.add_layer(cls, inner, index=at)
     assert s.error is None, s.error
     layer = s.model.layers[at]
-    for opt in options_for(cls, s.layers[at].config):
+    opts = options_for(cls, s.layers[at].config)
+    for opt in opts:
         assert opt.tooltip
-    assert layer.count_params() >= 0
+    # Keras' trainable box offered where the layer holds weights (engine/layers.WEIGHTED)
+    assert (TRAINABLE in opts) == (layer.count_params() > 0), (label, layer.count_params())
 
 
 def test_units_tooltip_says_what_it_is_not():

@@ -15,7 +15,7 @@ from typing import Any
 from lstmviz.app.cell_ref import cell_name
 from lstmviz.engine.activations import SUPPORTED as ACTIVATIONS
 from lstmviz.engine.cells import CELLS, kind_of
-from lstmviz.engine.layers import RNN_OPTIONS, rnn_cells, trains
+from lstmviz.engine.layers import RNN_OPTIONS, WEIGHTED, rnn_cells, trains
 from lstmviz.text import escape
 
 #: Layer classes the side panel can add, in menu order (label -> class, inner class).
@@ -182,9 +182,6 @@ TIPS = {
                   "weights stay."),
 }
 
-#: The layer classes holding weights: the side panel offers Keras' ``trainable`` for them.
-WEIGHTED = (*CELLS, "RNN", "Bidirectional", "TimeDistributed", "Dense", "Embedding", "LayerNormalization",
-            "BatchNormalization", "Conv1D")
 TRAINABLE = Option("trainable", "bool", "trainable", TIPS["trainable"])
 
 
@@ -250,7 +247,8 @@ def _recurrent_options(cls: str, prefix: str = "") -> list[Option]:
 
 def options_for(class_name: str, config: dict | None = None) -> list[Option]:
     """The editable options of a layer (for wrappers, depends on the inner class); a layer
-    holding weights also Keras' ``trainable`` (``TRAINABLE``), last."""
+    holding weights (``engine/layers.WEIGHTED``) also Keras' ``trainable`` (``TRAINABLE``),
+    last."""
     opts = _options_for(class_name, config)
     return [*opts, TRAINABLE] if opts and class_name in WEIGHTED else opts
 

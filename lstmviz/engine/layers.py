@@ -976,6 +976,11 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
     **CONV_CLASSES,
 }
 SUPPORTED = sorted(LAYER_CLASSES)
+#: The classes whose layers hold weights (the side panel offers Keras' ``trainable`` for
+#: them): each whose class says its weights (a ``weight_specs`` of its own), and ``RNN``
+#: (``make_rnn``: a recurrent layer, or a ``StackedRNN`` of cells)
+WEIGHTED = frozenset(c for c, cls in LAYER_CLASSES.items()
+                     if cls.weight_specs is not Layer.weight_specs) | {"RNN"}
 
 
 #: Layer families named "<family>.<Class>" (not Keras'): family -> its factory, put in by
