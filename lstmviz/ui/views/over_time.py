@@ -571,6 +571,9 @@ class OverTimeView(TraceView):
         grid.setSpacing(4)
         lay.addLayout(grid, 3)
         self.slots = [_Heatmap(self, k) for k in range(MAX_SLOTS)]
+        #: how many heatmaps are shown (the first ones): the layout's all six before a layer,
+        #: then the layer's cell's (``_set_layer``, which hides the rest)
+        self.shown_slots = MAX_SLOTS
         # the heatmaps side by side keep one width: their colour bars share one
         self.slots[0].colorbar.share_width(*(s.colorbar for s in self.slots[1:]))
         self.grid = grid
@@ -773,7 +776,7 @@ class OverTimeView(TraceView):
         if not self.cell_box.isHidden() and self._top.direction() == QtWidgets.QBoxLayout.Direction.TopToBottom:
             head += self.cell_box.sizeHint().height() + max(0, self._top.spacing())
         self._head_need = (self.header.sizeHint().height(), self.curve_widget.minimumHeight())
-        n = sum(not slot.widget.isHidden() for slot in self.slots)
+        n = self.shown_slots
         rows = -(-n // max(1, self._columns))
         heatmaps = rows * self._least[1] + (rows - 1) * max(0, self.grid.verticalSpacing())
         need = head + gap + heatmaps + gap + self.curve_widget.minimumHeight()
@@ -803,7 +806,7 @@ class OverTimeView(TraceView):
 
     def row_of(self, index: int) -> tuple[int, int]:
         """The row of the heatmap ``index`` and the number of rows the shown heatmaps take."""
-        n = sum(not slot.widget.isHidden() for slot in self.slots)
+        n = self.shown_slots
         columns = max(1, self._columns)
         return index // columns, max(1, -(-n // columns))
 
@@ -820,7 +823,7 @@ class OverTimeView(TraceView):
         step axes they had 83 px), from the rows' heights as laid out; None where the heatmaps
         are not in rows above the curves (one row, three rows without step axes, the curves
         given way, a long input's strips: their own fitting, ``fit_strip``)."""
-        shown = [slot for slot in self.slots if not slot.widget.isHidden()]
+        shown = self.slots[:self.shown_slots]
         n, columns = len(shown), max(1, self._columns)
         rows = -(-n // columns)
         if rows < 2 or (columns == 2 and n > 4) or not self.curves_shown or any(s.strip.shown for s in shown):
@@ -1141,7 +1144,7 @@ class OverTimeView(TraceView):
         window 902 px wide, past an 800-px screen. Three to a row are as narrow, at the
         least, as two to a row, so that the window can be narrowed to them; three rows need
         at most ``STACK_ROOM`` px more height than two (14 in the dark theme)."""
-        n = sum(not slot.widget.isHidden() for slot in self.slots)  # (the layout's: all six before a layer)
+        n = self.shown_slots
         wide = 2 if n == 4 else 3
         columns, least = wide, (HEATMAP_MIN_WIDTH, HEATMAP_MIN)
         stacked = self._stacked_least() if n > 4 else None
@@ -1164,7 +1167,7 @@ class OverTimeView(TraceView):
             share = (self.width() - m.left() - m.right() - (columns - 1) * gap) // columns
             if share < least[0]:
                 least = (max(HEATMAP_NARROW_WIDTH, share), least[1])
-        strips = [slot for slot in self.slots if not slot.widget.isHidden() and slot.strip.shown]
+        strips = [slot for slot in self.slots[:self.shown_slots] if slot.strip.shown]
         if strips:  # a long input's strip above each image: at least bare (fit_strip)
             strip = strips[0].strip
             below = max(0.0, strip.layout.layout.rowSpacing(strip.row))  # (the strip's row's)
@@ -1177,7 +1180,7 @@ class OverTimeView(TraceView):
         """Step axes under the heatmaps, but an LSTM's three rows (``_fit_columns``) leave
         them to the curves below; where the curves gave way (``_fit_page``), the last row's
         say the steps, its heatmaps that much taller at the least."""
-        n = sum(not slot.widget.isHidden() for slot in self.slots)
+        n = self.shown_slots
         columns = max(1, self._columns)
         stacked = columns == 2 and n > 4
         last = (n - 1) // columns
@@ -1221,6 +1224,7 @@ class OverTimeView(TraceView):
         keys = ref.cell.records
         self.images, self.colorbars = {}, {}
         self.cursor_lines = [self.curve_cursor]
+        self.shown_slots = min(len(keys), len(self.slots))
         for k, slot in enumerate(self.slots):
             if k >= len(keys):
                 slot.widget.setVisible(False)
