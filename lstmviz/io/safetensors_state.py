@@ -145,19 +145,21 @@ def header_entry_fault(header: dict, data_size: int) -> str | None:
 
 def json_objects(raw: bytes) -> int:
     """How many objects the JSON text ``raw`` opens: its "{" outside its strings (a "{" in
-    a tensor's name opens none), counted without parsing it: 0.3 s (1.4 s at a load of 5)
-    for a 100 MB header of 1.5 million tensors, whose parse took 20 s and 970 MB. Its escapes are dropped first
-    (backslash pairs, then escaped quotes: in JSON a backslash is only found in a string,
-    each escape read from the left), so that each quote left opens or closes a string: a
-    "{" is outside one when the quotes before it are even in number."""
+    a tensor's name opens none), counted without parsing it: 0.27 s for a 20 MB header of
+    300,000 tensors at a load of 10 (its "{" counted in 0.04 s; the parse took 21 s and
+    460 MB). Its escapes are dropped first (backslash pairs, then escaped quotes: in JSON a
+    backslash is only found in a string, each escape read from the left), so that each
+    quote left opens or closes a string: a "{" is outside one when the quotes before it
+    are even in number."""
     text = np.frombuffer(raw.replace(b"\\\\", b"").replace(b'\\"', b""), np.uint8)
     count, inside = 0, 0
     for start in range(0, len(text), 1 << 22):  # (in 4 MB pieces: their masks stay small)
         piece = text[start:start + (1 << 22)]
-        quotes = np.cumsum(piece == ord('"'), dtype=np.uint8) + np.uint8(inside)  # (mod 256:
-        # the parity holds)
-        count += int(np.count_nonzero((piece == ord("{")) & (quotes % 2 == 0)))
-        inside = int(quotes[-1]) % 2
+        quotes = np.flatnonzero(piece == ord('"'))
+        opens = np.flatnonzero(piece == ord("{"))
+        before = np.searchsorted(quotes, opens) + inside  # (the quotes before each "{")
+        count += len(opens) - int(np.count_nonzero(before % 2))
+        inside = (inside + len(quotes)) % 2
     return count
 
 
