@@ -371,3 +371,29 @@ def test_is_whole_and_is_number_take_what_files_give():
     for layout in (True, 1.0, 2, "1"):  # (a float layout read as 1 before: a session's edit)
         with pytest.raises(LstmvizError, match="its layout is"):
             check_node_config("n", "LSTM", dict(node, layout=layout), recurrent=True)
+
+
+def documented_modules(text: str) -> set[str]:
+    """The modules ARCHITECTURE.md's tables give a row: each path in a row's first cell
+    (``io/match.py`` beside ``lstmviz/io/keras3_paths.py`` is ``lstmviz/io/match.py``; a
+    package's row, ``lstmviz/app/``, is its ``__init__.py``'s)."""
+    import re
+
+    out = set()
+    for line in text.splitlines():
+        cell = re.match(r"\| ([^|]*) \|", line)
+        for name in re.findall(r"`([\w/.]+)`", cell.group(1)) if cell else []:
+            name = name if name.startswith("lstmviz/") or "/" not in name else f"lstmviz/{name}"
+            out.add(f"{name}__init__.py" if name.endswith("/") else name)
+    return out
+
+
+def test_every_module_has_a_row_in_architecture_md():
+    """ARCHITECTURE.md says what each module holds: a module added without its row fails."""
+    rows = documented_modules((ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8"))
+    modules = {str(p.relative_to(ROOT)) for p in PKG.rglob("*.py")}
+    assert not modules - rows, f"modules without a row in ARCHITECTURE.md: {sorted(modules - rows)}"
+    assert not {r for r in rows if r.startswith("lstmviz/")} - modules, "rows of no module"
+    assert documented_modules("| `lstmviz/a.py`, `b/c.py` (part) | x |\n| `lstmviz/d/` | y |\n"
+                              "text `lstmviz/e.py` |") == {"lstmviz/a.py", "lstmviz/b/c.py",
+                                                          "lstmviz/d/__init__.py"}
