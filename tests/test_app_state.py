@@ -119,7 +119,7 @@ def test_every_addable_layer_builds_somewhere(label):
     opts = options_for(cls, s.layers[at].config)
     for opt in opts:
         assert opt.tooltip
-    # Keras' trainable box offered where the layer holds weights (engine/layers.WEIGHTED)
+    # Keras' trainable box offered where the layer holds weights (engine/layers.holds_weights)
     assert (TRAINABLE in opts) == (layer.count_params() > 0), (label, layer.count_params())
 
 

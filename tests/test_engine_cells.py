@@ -151,6 +151,7 @@ def test_a_new_cell_kind_is_its_description_its_kernel_and_its_layer_class():
     got = json.loads(res.stdout.strip().splitlines()[-1])
     assert got["addable"] and got["keras"] and got["summary"], got
     assert got["options"][:4] == ["class_name", "units", "activation", "use_bias"] and got["keys"] == ["h"]
+    assert got["options"][-1] == "trainable"  # (its weights, from its class: engine/layers.holds_weights)
     assert got["default"]["units"] == 3 and "recurrent_activation" not in got["default"]
     assert got["kind"] == "ToyRNN" and got["rnn"] == "ToyRNN" and got["count"] == 3
     assert got["eq"][0].startswith("h_t = tanh(W·x_t + U·h_{t-1} + b) = tanh(")

@@ -15,7 +15,7 @@ from typing import Any
 from lstmviz.app.cell_ref import cell_name
 from lstmviz.engine.activations import SUPPORTED as ACTIVATIONS
 from lstmviz.engine.cells import CELLS, kind_of
-from lstmviz.engine.layers import RNN_OPTIONS, WEIGHTED, rnn_cells, trains
+from lstmviz.engine.layers import RNN_OPTIONS, holds_weights, rnn_cells, trains
 from lstmviz.text import escape
 
 #: Layer classes the side panel can add, in menu order (label -> class, inner class).
@@ -247,10 +247,10 @@ def _recurrent_options(cls: str, prefix: str = "") -> list[Option]:
 
 def options_for(class_name: str, config: dict | None = None) -> list[Option]:
     """The editable options of a layer (for wrappers, depends on the inner class); a layer
-    holding weights (``engine/layers.WEIGHTED``) also Keras' ``trainable`` (``TRAINABLE``),
+    holding weights (``engine/layers.holds_weights``) also Keras' ``trainable`` (``TRAINABLE``),
     last."""
     opts = _options_for(class_name, config)
-    return [*opts, TRAINABLE] if opts and class_name in WEIGHTED else opts
+    return [*opts, TRAINABLE] if opts and holds_weights(class_name) else opts
 
 
 def _options_for(class_name: str, config: dict | None = None) -> list[Option]:

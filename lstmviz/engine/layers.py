@@ -976,11 +976,15 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
     **CONV_CLASSES,
 }
 SUPPORTED = sorted(LAYER_CLASSES)
-#: The classes whose layers hold weights (the side panel offers Keras' ``trainable`` for
-#: them): each whose class says its weights (a ``weight_specs`` of its own), and ``RNN``
-#: (``make_rnn``: a recurrent layer, or a ``StackedRNN`` of cells)
-WEIGHTED = frozenset(c for c, cls in LAYER_CLASSES.items()
-                     if cls.weight_specs is not Layer.weight_specs) | {"RNN"}
+
+
+def holds_weights(class_name: str) -> bool:
+    """Whether a layer of class ``class_name`` holds weights (the side panel offers Keras'
+    ``trainable`` for it): its class says its weights (a ``weight_specs`` of its own; asked
+    when called, so a class put in ``LAYER_CLASSES`` later counts too), or it is an ``RNN``
+    (``make_rnn``: a recurrent layer, or a ``StackedRNN`` of cells)."""
+    cls = LAYER_CLASSES.get(class_name)
+    return class_name == "RNN" or (cls is not None and cls.weight_specs is not Layer.weight_specs)
 
 
 #: Layer families named "<family>.<Class>" (not Keras'): family -> its factory, put in by
