@@ -1042,6 +1042,97 @@ def _both_csv_readers(p):
     return got
 
 
+#: a row of ``test_csv_numbers_reads_blocks_at_once_and_refuses_as_line_by_line``'s file
+#: (line 3,777) made something else, and what the CLI's reader says of it (None: the numbers)
+BLOCK_CASES = [
+    ("", None),
+    ("14.2,,1012.1", "line 3,777, column 2 ('b') is empty (a missing value); fill it in or remove the row"),
+    ("14.2,n/a,1012.1", "line 3,777, column 2 ('b'): 'n/a' is not a number"),
+    ("14.2,3,nan", "line 3,777, column 3 ('c'): 'nan' is not a number a model takes (NaN or infinity); replace it"),
+    ("14.2,3,-inf", "line 3,777, column 3 ('c'): '-inf' is not a number a model takes (NaN or infinity); replace it"),
+    ("14.2,3,1e39", "line 3,777, column 3 ('c'): '1e39' is "),
+    ("14.2,3", "line 3,777 has 2 values but the rows before have 3; every row needs the same number of columns"),
+    ("1_0,2,3", "line 3,777, column 1 ('a'): '1_0' is not a number"),
+    ("\u0661,2,3", "line 3,777, column 1 ('a'): '\u0661' is not a number"),
+    ("1,2,3\x00", "line 3,777 holds NUL bytes: not a text file"),
+    ("1,2#3,4", "line 3,777, column 2 ('b'): '2#3' is not a number"),
+    ('"1.5",2,"3"', None),  # (a quoted cell is what its quotes hold)
+    ('"1,5",2,3', "line 3,777, column 1 ('a'): '1,5' is not a number (a decimal comma: write 1.5)"),
+    ("1,2,3,", None),  # (a separator ending a row is no cell)
+    ("   ", None),  # (a line of spaces is blank)
+    ("  # a note", None),
+    ("1,2,3\u2028", None),  # (U+2028 ends no row: whitespace around a cell)
+    (" 1 ,\t2, 3 ", None),
+]
+
+
+@pytest.mark.parametrize("row, said", BLOCK_CASES)
+def test_csv_numbers_reads_blocks_at_once_and_refuses_as_line_by_line(tmp_path, monkeypatch, row, said):
+    """The CLI's and Import's reader read a line at a time (10 us a row: 2,000,000 rows
+    took 20 s). It parses a block of lines at once now, by NumPy's C reader, and reads line
+    by line only a block holding what that reader would not take as it does: a fault deep
+    in a block is said as before (the same line, column and words as reading every line
+    alone, and as File > Open a long input), a quoted cell, a trailing comma, a comment or a
+    blank line of spaces read as before, at any line end, and the rest of the file still
+    read a block at a time."""
+    from lstmviz.io import csv_numbers as cn
+
+    monkeypatch.setattr(cn, "BLOCK_CHARS", 4096)  # blocks of ~250 lines
+    monkeypatch.setattr(long_data, "BLOCK_BYTES", 4096)
+    lines = ["a,b,c", *(f"{i * 0.5:.3f},{i % 7},{1000 + i % 13}" for i in range(6000))]
+    if row:
+        lines[3776] = row
+    real = cn._Rows.line
+    alone = []
+    monkeypatch.setattr(cn._Rows, "line", lambda self, k, line: alone.append(k) or real(self, k, line))
+    for end in ("\n", "\r\n", "\r"):
+        p = tmp_path / "x.csv"
+        p.write_bytes(end.join(lines).encode() + end.encode())
+
+        def read(p=p):
+            try:
+                with open(p, encoding="utf-8-sig", errors="replace", newline="") as fh:
+                    flat, width = cn.csv_numbers(p.name, fh)
+                return np.frombuffer(flat, np.float64).reshape(-1, width)
+            except LstmvizError as err:
+                return str(err).split(": ", 1)[1]
+
+        alone.clear()
+        fast = read()
+        by_lines = len(alone)
+        with monkeypatch.context() as m:  # (every line alone: the reader before blocks)
+            m.setattr(cn._Rows, "block", lambda self, text: None)
+            slow = read()
+        if said is None:
+            assert isinstance(fast, np.ndarray) and isinstance(slow, np.ndarray), (end, fast)
+            assert fast.shape == (6000 - (row != "" and row.strip() in ("", "# a note")), 3)
+            assert np.array_equal(fast, slow), end
+            assert np.array_equal(fast.astype(np.float32)[None], long_data.read_csv(p)), end
+        else:
+            assert isinstance(fast, str) and fast == slow and fast.startswith(said), (end, fast, slow)
+            long_said = _both_csv_readers(p)[1]
+            assert long_said == fast, (end, long_said)
+        assert by_lines < 600, (end, by_lines)  # (the first row, and the one block around line 3,777)
+
+
+def test_csv_numbers_refuses_at_the_cell_limit_in_a_block_as_line_by_line(tmp_path, monkeypatch):
+    """The limit of a CSV's numbers (``limits.csv_cell_limit``) is said at the line it is
+    passed at, a block read at once or not, before that block is parsed."""
+    from lstmviz.io import csv_numbers as cn
+
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")  # 65,536 numbers: 21,845 rows of 3
+    monkeypatch.setattr(cn, "BLOCK_CHARS", 1 << 14)
+    p = tmp_path / "x.csv"
+    p.write_text("a,b,c\n" + "1.5,2,3\n" * 30_000)
+    with open(p, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        with pytest.raises(LstmvizError) as err:
+            cn.csv_numbers(p.name, fh)
+    assert str(err.value).startswith("x.csv: holds more than 65,536 numbers (stopped reading at line 21,847),")
+    p.write_text("a,b,c\n" + "1.5,2,3\n" * 21_845)  # (as many as the limit: read)
+    with open(p, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        assert cn.csv_numbers(p.name, fh)[1] == 3
+
+
 def test_both_csv_readers_read_quoted_numbers_as_the_numbers(tmp_path):
     """An export that quotes every cell ("1.5","2"): both readers took its first row of
     numbers for a header of words and dropped it, then refused line 2 with "'"3"' is not a
