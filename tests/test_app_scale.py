@@ -1082,9 +1082,10 @@ def test_csv_numbers_reads_blocks_at_once_and_refuses_as_line_by_line(tmp_path, 
     lines = ["a,b,c", *(f"{i * 0.5:.3f},{i % 7},{1000 + i % 13}" for i in range(6000))]
     if row:
         lines[3776] = row
-    real = cn._Rows.line
-    alone = []
+    real, real_parse = cn._Rows.line, long_data._parse
+    alone, parsed = [], []
     monkeypatch.setattr(cn._Rows, "line", lambda self, k, line: alone.append(k) or real(self, k, line))
+    monkeypatch.setattr(long_data, "_parse", lambda lines, delim: parsed.append(len(lines)) or real_parse(lines, delim))
     for end in ("\n", "\r\n", "\r"):
         p = tmp_path / "x.csv"
         p.write_bytes(end.join(lines).encode() + end.encode())
@@ -1103,6 +1104,7 @@ def test_csv_numbers_reads_blocks_at_once_and_refuses_as_line_by_line(tmp_path, 
         with monkeypatch.context() as m:  # (every line alone: the reader before blocks)
             m.setattr(cn._Rows, "block", lambda self, text: None)
             slow = read()
+        parsed.clear()
         if said is None:
             assert isinstance(fast, np.ndarray) and isinstance(slow, np.ndarray), (end, fast)
             assert fast.shape == (6000 - (row != "" and row.strip() in ("", "# a note")), 3)
@@ -1113,6 +1115,37 @@ def test_csv_numbers_reads_blocks_at_once_and_refuses_as_line_by_line(tmp_path, 
             long_said = _both_csv_readers(p)[1]
             assert long_said == fast, (end, long_said)
         assert by_lines < 600, (end, by_lines)  # (the first row, and the one block around line 3,777)
+        assert len(parsed) <= 1, (end, parsed)  # (File > Open a long input: that block alone, ``_parse``)
+
+
+@pytest.mark.parametrize("row", ["1 2 3,", "1\t2  3", "  1 2 3\u2028", "1\x0c2 3", "1 2 3 ;", "1 2\t3\t",
+                                 "1 2", "1 2 3 4", "1_0 2 3", "1, 2 3"])
+def test_both_csv_readers_read_a_file_split_at_spaces_a_block_at_once_as_line_by_line(tmp_path, monkeypatch, row):
+    """A file split at spaces (``sep`` None: Python's ``str.split``, NumPy's whitespace):
+    a block read at once holds the numbers, or says the refusal, of every line read alone,
+    and of the long-input reader."""
+    from lstmviz.io import csv_numbers as cn
+
+    monkeypatch.setattr(cn, "BLOCK_CHARS", 4096)
+    monkeypatch.setattr(long_data, "BLOCK_BYTES", 4096)
+    lines = [f"{i * 0.5:.3f} {i % 7} {1000 + i % 13}" for i in range(3000)]
+    lines[1777] = row
+    p = tmp_path / "x.txt"
+    p.write_text("\n".join(lines) + "\n")
+
+    def read():
+        try:
+            with open(p, encoding="utf-8-sig", errors="replace", newline="") as fh:
+                flat, width = cn.csv_numbers(p.name, fh)
+            return np.asarray(flat, np.float32).reshape(-1, width).tolist()
+        except LstmvizError as err:
+            return str(err).split(": ", 1)[1]
+
+    fast = read()
+    with monkeypatch.context() as m:  # (every line alone: the reader before blocks)
+        m.setattr(cn._Rows, "block", lambda self, text: None)
+        slow = read()
+    assert fast == slow == _both_csv_readers(p)[1]
 
 
 def test_csv_numbers_refuses_at_the_cell_limit_in_a_block_as_line_by_line(tmp_path, monkeypatch):
@@ -1548,8 +1581,9 @@ def test_a_long_csv_row_of_more_numbers_than_the_limit_is_refused_before_it_is_s
     assert peak < 80 << 20, peak  # (the 14 MB block, its text; 320 MB before)
     monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")  # 65,536 numbers
     parsed = []
-    real = long_data._parse
+    real, real_quick = long_data._parse, long_data._quick
     monkeypatch.setattr(long_data, "_parse", lambda lines, delim: parsed.append(len(lines)) or real(lines, delim))
+    monkeypatch.setattr(long_data, "_quick", lambda lines, delim: parsed.append(len(lines)) or real_quick(lines, delim))
     for body in (b"a,b\n1,2\n# x\n" + b"3," * 70_000 + b"4\n",  # a row after the first block's header
                  b"1 2\n" * 10 + b"3 " * 70_000 + b"4\n",  # split at spaces
                  b"a," * 70_000 + b"b\n1,2\n"):  # a header of 70,001 names
@@ -2080,6 +2114,7 @@ def test_a_csv_block_numpy_cannot_read_is_said_in_words_not_numpys(tmp_path, mon
         raise ValueError("could not convert string '3' to float32 at row 1, column 1.")
 
     monkeypatch.setattr(long_data, "_parse", refused)
+    monkeypatch.setattr(long_data, "_quick", lambda lines, delim: None)  # (NumPy's reader at once declined too)
     with pytest.raises(LstmvizError) as err:
         long_data.read_csv(tmp_path / "x.csv")
     assert str(err.value) == ("x.csv: near line 1: a row that does not read as numbers; an input "
