@@ -2420,7 +2420,8 @@ def test_over_time_of_a_long_input_in_an_800_x_600_window_keeps_its_images(long_
     over_time_legible(view, IMAGE_STACKED)
 
 
-def test_a_picture_after_a_long_input_waits_for_the_windows_least_to_be_read(long_window):
+@pytest.mark.parametrize("taken", ["screenshot", "export window", "export window at its size", "export view"])
+def test_a_picture_after_a_long_input_waits_for_the_windows_least_to_be_read(long_window, taken):
     """Qt posts a layout request to a widget's parent when its least size changes, which
     posts one to its parent the next turn ...: after a long input's pass Over time's least
     reached the tabs after one turn and the window after seven, nothing moving on the way,
@@ -2428,25 +2429,36 @@ def test_a_picture_after_a_long_input_waits_for_the_windows_least_to_be_read(lon
     px wide) and a window at its least height drawn 33 px short of the layout about to come
     (500 of 556 at its least width). It delivers
     the chain to its end (``layouts_done``): the window's least what every layout read
-    afresh gives, the picture the one taken many turns later."""
-    from lstmviz.ui.export import at_rest, long_settled
+    afresh gives, the picture the one taken many turns later. ``--screenshot`` waits so
+    (``at_rest``), and so do ``--export-png/svg`` and ``lstmviz.picture`` of the window or
+    of a view (``fitted_at_rest``: they took theirs a few turns after the fit, or without a
+    size three turns after the pass, amid the chain)."""
+    from lstmviz.ui.export import at_rest, fitted_at_rest, long_settled
+    from lstmviz.ui.tall_page import whole_pages
 
     w, x = long_window
-    _tab(w, "Over time")
+    view = _tab(w, "Over time")
     w.resize(900, w.minimumSizeHint().height())  # (at its least height: the least to come moves it)
     at_rest(w)
+    size = (w.width(), w.height())
     w.state.set_input_data(x)
     long_settled(w)
-    at_rest(w)
-    least, picture = w.minimumSizeHint(), w.grab().toImage()
-    for c in [w, *w.findChildren(QtWidgets.QWidget)]:
-        if c.layout() is not None:
-            c.layout().invalidate()
-        c.updateGeometry()
-    for _ in range(30):
-        QtWidgets.QApplication.processEvents()
-    assert w.minimumSizeHint() == least and w.size() == picture.deviceIndependentSize().toSize()
-    assert w.grab().toImage() == picture
+    shown = w if taken != "export view" else view
+    with whole_pages(shown is not w):  # (as the exports draw a view: its page whole)
+        if taken == "screenshot":
+            at_rest(w)
+        else:
+            fitted_at_rest(w, shown, None if taken.endswith("its size") else
+                           size if shown is w else (view.width(), view.height()))
+        least, picture = w.minimumSizeHint(), shown.grab().toImage()
+        for c in [w, *w.findChildren(QtWidgets.QWidget)]:
+            if c.layout() is not None:
+                c.layout().invalidate()
+            c.updateGeometry()
+        for _ in range(30):
+            QtWidgets.QApplication.processEvents()
+        assert w.minimumSizeHint() == least and shown.size() == picture.deviceIndependentSize().toSize()
+        assert shown.grab().toImage() == picture
 
 
 def test_a_long_inputs_window_after_the_first_draws_no_state_coming_in(make_window, tmp_path, monkeypatch):
@@ -3364,3 +3376,4 @@ def test_a_long_input_through_permuted_channels_first_layers_shows_exact_windows
         _long_heatmaps_are_whole(qtbot, w, view, full, shown)
     finally:
         dispose(w)
+

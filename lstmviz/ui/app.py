@@ -765,9 +765,8 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
         MP4_MISSING,
         TAB_NAMES,
         _check_fps,
-        _settle,
         ffmpeg_exe,
-        fit_widget,
+        fitted_at_rest,
         save_gif,
         save_mp4,
         save_png,
@@ -828,8 +827,7 @@ def export_from_cli(model_path, out, kind: str, view: str | None = None, size=No
             if size is None and widget is not window:
                 size = (widget.width(), widget.height())
             with whole_pages(widget is not window):
-                shrink = 1.0 if size is None else fit_widget(window, widget, size)
-                _settle()
+                shrink = fitted_at_rest(window, widget, size)
                 if kind == "png":
                     save_png(widget, out, scale * shrink)
                 else:

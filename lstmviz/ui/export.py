@@ -247,6 +247,24 @@ def fit_widget(window, widget, size) -> float:
     return min(1.0, w / widget.width(), h / widget.height())
 
 
+def fitted_at_rest(window, widget, size=None) -> float:
+    """A picture's layout (``--export-png/svg``, ``lstmviz.picture``): ``widget`` fitted to
+    ``size`` (``fit_widget``; None: the size it has), then the window at rest (``at_rest``:
+    the layout requests' chain delivered to its end), fitted again where the layout moved
+    on the way. Returns the scale that brings the widget's picture to ``size``. A few turns
+    after the fit (``_settle``) took the picture amid a long input's layout requests, as
+    ``--screenshot`` did before ``at_rest`` waited for them."""
+    shrink = 1.0 if size is None else fit_widget(window, widget, size)
+    at_rest(window)
+    if size is None:
+        return shrink
+    w, h = (int(v) for v in size)
+    if shrink < 1.0 or widget.width() != w or widget.height() != h:
+        fit_widget(window, widget, size)
+        at_rest(window)
+    return min(1.0, w / widget.width(), h / widget.height())
+
+
 def _fit(window, widget, w: int, h: int) -> None:
     if widget is window:
         window.resize(w, h)

@@ -244,7 +244,7 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
     from lstmviz.app.counts import count
     from lstmviz.ui import theme as th
     from lstmviz.ui.app import dispose, make_window, prepare_view
-    from lstmviz.ui.export import _settle, fit_widget, png_bytes
+    from lstmviz.ui.export import fitted_at_rest, png_bytes
     from lstmviz.ui.tall_page import whole_pages
 
     target = "window" if view == "window" else _picture_view(view)
@@ -266,8 +266,7 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         chosen = {k: v for k, v in (("layer", layer), ("unit", unit), ("sample", sample)) if v is not None}
         widget = prepare_view(window, target, step, chosen)  # (as export_from_cli: the same pixels)
         with whole_pages(widget is not window):  # (fitted and drawn whole: no scroll bar)
-            shrink = fit_widget(window, widget, (w, h))
-            _settle()
+            shrink = fitted_at_rest(window, widget, (w, h))
             data = png_bytes(widget, scale * shrink)
         image = QtGui.QImage.fromData(data)  # (a PNG, read as one: PySide6's stub types the
         # format as bytes, which the binding refuses)
@@ -358,7 +357,7 @@ def _gradient_picture(obj, x, view, step, layer, unit, sample, theme, size, scal
 
     from lstmviz.ui import theme as th
     from lstmviz.ui.app import dispose
-    from lstmviz.ui.export import _settle, fit_widget, png_bytes
+    from lstmviz.ui.export import _settle, fitted_at_rest, png_bytes
     from lstmviz.ui.grad_views import TITLES, probe_page, sample_words
 
     _start_qt()
@@ -371,8 +370,7 @@ def _gradient_picture(obj, x, view, step, layer, unit, sample, theme, size, scal
         page.resize(w, h)
         page.show()
         _settle()
-        shrink = fit_widget(page, page, (w, h))
-        _settle()
+        shrink = fitted_at_rest(page, page, (w, h))
         data = png_bytes(page, scale * shrink)
         image = QtGui.QImage.fromData(data)
         name = v.ref.label if v.ref is not None and view != "connectivity" else ""
