@@ -3377,3 +3377,35 @@ def test_a_long_input_through_permuted_channels_first_layers_shows_exact_windows
     finally:
         dispose(w)
 
+
+@pytest.mark.parametrize("title, theme", [("Over time", "dark"), ("Unrolled", "dark"), ("Over time", "projector")])
+def test_the_speed_box_at_the_windows_least_width_after_a_long_input_keeps_its_width(long_window, title, theme):
+    """A helper saw the player's speed box (``ShortComboBox``: its whole words where its
+    width holds them, else the short ones) at the window's least width (716 px) after a long
+    input swap between them every turn (122 and 105 px), so ``at_rest`` turned all its 20
+    turns. Its width settles: the same after 20 turns as after 30, at the least width and
+    beside it; and its size hints do not depend on the words it shows (a hint that followed
+    its own width could swap for ever)."""
+    from lstmviz.ui.export import at_rest, long_settled
+
+    w, x = long_window
+    th.apply(theme, QtWidgets.QApplication.instance())
+    _tab(w, title)
+    w.state.set_input_data(x)
+    long_settled(w)
+    at_rest(w)
+    box = w.player.speed
+    for extra in (0, 7, 16):
+        w.resize(w.minimumSizeHint().width() + extra, w.height())
+        widths, hints = [], set()
+        for _ in range(30):
+            QtWidgets.QApplication.processEvents()
+            widths.append(box.width())
+            hints.add((box.sizeHint().width(), box.minimumSizeHint().width(), box.currentText()))
+        assert len(set(widths[-11:])) == 1, (extra, widths)
+        assert box.minimumSizeHint().width() <= box.width()
+        assert len({h[:2] for h in hints}) == 1, hints
+    for room in (box.minimumSizeHint().width(), box.sizeHint().width()):  # (its short words, its whole)
+        box.resize(room, box.height())
+        hints.add((box.sizeHint().width(), box.minimumSizeHint().width(), box.currentText()))
+    assert len({h[2] for h in hints}) == 2 and len({h[:2] for h in hints}) == 1, hints

@@ -574,22 +574,27 @@ class ShortComboBox(_FitsItsWidth, ElidedCombo):
 
     def __init__(self, items: list[tuple[str, str]], parent=None, data: list | None = None):
         super().__init__(parent)
-        # Qt's own size hint measured again whenever the texts change (``_as`` takes the
-        # texts shown out of it): measured once, with the short forms shown at the time, it
-        # gave the whole words the short forms' width, and the box read "fo…" for "fwd"
-        self.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # its hints its own (``_as``): Qt's with no text in it, the frame and arrow, and the
+        # widest of the forms asked for; never Qt's measure of the texts shown, which Qt
+        # keeps from its first measure unless it adjusts to its contents (then the whole
+        # words got the short forms' width, "fo…" for "fwd"), and a box that adjusts to its
+        # contents is resized to its hint 20 ms after its texts change (QComboBox's
+        # adjustSize timer): at the window's least width the short words' box was made the
+        # whole words' width, swapped to them, given its room back by the layout, swapped
+        # back, and again 20 ms later, for ever (``at_rest`` used all its turns)
+        self.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(0)
         self.items = list(items)
         for k, (whole, _) in enumerate(self.items):  # (each item's data its whole text, or ``data``'s)
             self.addItem(whole, whole if data is None else data[k])
         self._short = False
 
     def _as(self, texts) -> QtCore.QSize:
-        """The box's size hint with the widest of ``texts`` instead of the texts it shows
-        (Qt's own hint: its least is that too, which asks for the hint the overridden way)."""
+        """The box's size hint holding the widest of ``texts`` (Qt's own hint of a box
+        that holds no text, as its policy measures it, with that text's width added)."""
         hint = QtWidgets.QComboBox.sizeHint(self)
         fm = self.fontMetrics()
-        shown = max((fm.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0)
-        hint.setWidth(hint.width() - shown + max((fm.horizontalAdvance(t) for t in texts), default=0))
+        hint.setWidth(hint.width() + max((fm.horizontalAdvance(t) for t in texts), default=0))
         return hint
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)

@@ -233,7 +233,6 @@ class Player(QtWidgets.QWidget):
         # "4/s" where the row has no room for "4 steps/s" (a stateful model's batch beside
         # it held an 800 x 600 window 817 px wide in the projector theme)
         self.speed = ShortComboBox([(f"{s:g} steps/s", f"{s:g}/s") for s in SPEEDS], self, data=list(SPEEDS))
-        self.speed.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.speed.setCurrentIndex(SPEEDS.index(4))
         self.speed.setToolTip("How many timesteps per second play advances")
         self.speed.setAccessibleName("Speed")
