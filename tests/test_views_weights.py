@@ -589,6 +589,23 @@ def test_norm_weights_are_labelled_vectors_of_the_layers_numbers(view):
     assert [m.name for m in view.matrices if m.name is not None] == ["gamma", "beta"]
 
 
+def test_a_weight_without_words_for_it_is_titled_by_its_name_once(view):
+    """A weight the view has no words for is titled by its name and shape: it said the
+    name twice, its 'meaning' being its name ("alpha alpha (6, 4)", a PReLU's slope;
+    "embeddings embeddings (10, 4)")."""
+    from lstmviz.ui.accessible import plain
+
+    model = Model.sequential((None, 5), [LayerSpec("Embedding", {"input_dim": 10, "output_dim": 4}),
+                                         LayerSpec("LSTM", {"units": 3})], seed=0)
+    view.set_data(model, model.trace(np.array([[1, 2, 3, 4, 5]])))
+    view.set_cursor(Cursor(layer="embedding"))
+    titles = [plain(t).split() for t in _shown(view, "embeddings").titles]
+    assert titles[0] == ["embeddings", "(10,", "4)"], titles
+    assert all(t.count("embeddings") == 1 for t in titles), titles
+    view.set_cursor(Cursor(layer="lstm"))  # (a weight it has words for: those, then its name)
+    assert plain(_shown(view, "kernel").titles[0]).split()[-3:] == ["kernel", "(4,", "12)"]
+
+
 @pytest.mark.parametrize("case,conv,norm", [
     ("onnx_torch_dynamo_cnn_lstm_max", "node_conv1d", "node__native_batch_norm_legit_no_training__0"),
     ("onnx_torch_classic_cnn_lstm_max", "conv.Conv", "bn.BatchNormalization"),

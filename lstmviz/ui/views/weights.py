@@ -509,7 +509,9 @@ class WeightsView(TraceView):
             if name == "peephole":  # an ONNX LSTM's P, one row per gate
                 meaning = "peephole P  (rows: i, f, o; × c)"
             title = f"<b>{markup(meaning)}</b>"
-            slot.titles = (f"{title}   {markup(name)} {fmt_shape(w.shape)}", title)
+            # (a weight it has no words for is its name: said once, "alpha (6, 4)", not twice)
+            said = f"{markup(name)} " if meaning != name else ""
+            slot.titles = (f"{title}   {said}{fmt_shape(w.shape)}", title)
             if grid is not None:
                 slot.titles = ((f"<b>{markup(grid.titles[0])}</b>   {markup(name)} {fmt_shape(w.shape)}",)
                                + tuple(f"<b>{markup(form)}</b>" for form in grid.titles))
