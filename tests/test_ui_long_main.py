@@ -2841,7 +2841,9 @@ def test_unrolled_strips_a_layer_that_is_not_recurrent_and_keeps_its_levels_from
     else:
         np.testing.assert_array_equal(strip[view.strip_keys.index((lstm, "h"))], h)
         np.testing.assert_allclose(strip[k], mine * (shared[1] / m), rtol=1e-6)
-    assert "a row per layer" in view.header.text()
+    # (the input's row below has no row there: the header says so)
+    assert "a row per layer, not the input" in view.header.text()
+    assert not [r for r in view.strip_rows if r.kind == "input"]
     for step in (2222, 5, T - 1):
         state.set_cursor(step=step)
         assert w.long_runner.wait(60)

@@ -2088,10 +2088,13 @@ class UnrolledView(TraceView):
 
     def _strip_words(self) -> str:
         """What the header says of a long input's strip: a row per recurrent layer, or per
-        layer where the other layers' outputs have rows of their own there."""
+        layer over the steps where the other layers' outputs have rows of their own there,
+        not the input (its row below draws every feature; the strip a unit's line a row):
+        "a row per layer" read as the input's too, whose overview exists."""
         if not self.strip_keys:
             return ""
-        which = "recurrent layer" if all(r.ref is not None for r in self.strip_rows) else "layer"
+        which = ("recurrent layer" if all(r.ref is not None for r in self.strip_rows)
+                 else "layer, not the input")
         return f" (top strip: the whole sequence, a row per {which})"
 
     def _align_strip(self) -> None:
