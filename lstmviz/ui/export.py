@@ -255,13 +255,14 @@ def fitted_at_rest(window, widget, size=None) -> float:
     after the fit (``_settle``) took the picture amid a long input's layout requests, as
     ``--screenshot`` did before ``at_rest`` waited for them."""
     shrink = 1.0 if size is None else fit_widget(window, widget, size)
+    fitted = widget.size()
     at_rest(window)
     if size is None:
         return shrink
-    w, h = (int(v) for v in size)
-    if shrink < 1.0 or widget.width() != w or widget.height() != h:
+    if widget.size() != fitted:  # (its least grew on the way: of the same shape again)
         fit_widget(window, widget, size)
         at_rest(window)
+    w, h = (int(v) for v in size)
     return min(1.0, w / widget.width(), h / widget.height())
 
 
