@@ -174,6 +174,30 @@ def test_a_npy_header_with_a_call_in_it_is_said_without_pythons_internals(tmp_pa
     assert "expression" in msg and "header" in msg and "accepted:" in msg and "\n" not in msg
 
 
+def _npy_v3(path: Path, header: str, data: bytes = b"") -> Path:
+    """A version 3.0 .npy (its header UTF-8, as NumPy writes one with non-latin-1 names)."""
+    text = header.encode("utf-8")
+    text += b" " * (63 - (len(text) + 12) % 64) + b"\n"
+    path.write_bytes(b"\x93NUMPY\x03\x00" + len(text).to_bytes(4, "little") + text + data)
+    return path
+
+
+def test_a_version_3_npy_header_is_read_as_utf8(tmp_path):
+    """NumPy's format 3 header is UTF-8 (1 and 2 are latin-1): a non-ASCII key was decoded
+    as latin-1 and said garbled ("'Ã©tape'"); its array read as a version 2 one is."""
+    p = _npy_v3(tmp_path / "ok.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2, 1), }",
+                np.array([1, 2], "<f4").tobytes())
+    assert read_npy(p).tolist() == [[[1.0], [2.0]]]
+    p = _npy_v3(tmp_path / "key.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'étape€': 1}")
+    with pytest.raises(LstmvizError) as ei:
+        read_npy(p)
+    msg = str(ei.value)
+    assert "'étape€'" in msg and "Ã" not in msg and "\n" not in msg and "accepted:" in msg
+    p.write_bytes(p.read_bytes().replace("é".encode(), b"\xe9"))  # (its length kept: latin-1's é)
+    with pytest.raises(LstmvizError, match=r"header cannot be read \(its text is not UTF-8"):
+        read_npy(p)
+
+
 @pytest.mark.parametrize("arr,word", [
     (np.array([[1 + 2j]], np.complex64), "complex"),
     (np.array([[1, 2]], "m8[s]"), "timedelta"),

@@ -55,7 +55,20 @@ def npy_header(fh: BinaryIO, label: str) -> tuple[tuple[int, ...], bool, np.dtyp
     if hlen > MAX_HEADER:
         raise LstmvizError(f"{label}: the .npy header is {hlen:,} bytes long, over "
                            f"{MAX_HEADER // 1024} KB: damaged or not written by NumPy; {ACCEPTED}")
-    fh.seek(-size_bytes, io.SEEK_CUR)  # the header readers start at the length field
+    source: BinaryIO = fh
+    if major == 3:  # (format 3's header is UTF-8, NumPy's public readers decode 1 and 2's as
+        # latin-1: a non-ASCII key was garbled in the refusal. Its text is given to version 2's
+        # reader with each non-ASCII character as its Python escape, the same string literal)
+        head = fh.read(hlen)
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError:
+            raise LstmvizError(f"{label}: the .npy header cannot be read (its text is not UTF-8, "
+                               f"as a version 3 header's is); {ACCEPTED}") from None
+        plain = text.encode("ascii", "backslashreplace")
+        source = io.BytesIO(len(plain).to_bytes(4, "little") + plain)
+    else:
+        fh.seek(-size_bytes, io.SEEK_CUR)  # the header readers start at the length field
     try:
         # (Python's parser warns of a damaged header's text on stderr, "SyntaxWarning: invalid
         # decimal literal", before the refusal below says what is wrong)
@@ -65,7 +78,7 @@ def npy_header(fh: BinaryIO, label: str) -> tuple[tuple[int, ...], bool, np.dtyp
             if major == 1:
                 shape, fortran, dtype = npformat.read_array_header_1_0(fh, max_header_size=MAX_HEADER)
             else:
-                shape, fortran, dtype = npformat.read_array_header_2_0(fh, max_header_size=MAX_HEADER)
+                shape, fortran, dtype = npformat.read_array_header_2_0(source, max_header_size=4 * MAX_HEADER)
     except Exception as err:  # NumPy parses the header's text: ValueError, SyntaxError, tokenize's TokenError...
         first = err.args[0] if err.args and isinstance(err.args[0], str) else str(err)  # (TokenError: (text, place))
         text = " ".join(first.split())
