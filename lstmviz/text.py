@@ -311,6 +311,34 @@ def kind_of(value: object, mapping: str = "an object") -> str:
     return "a value of another kind"
 
 
+def dtype_words(dtype: Any) -> str:
+    """What an array's elements are, in a user's words ("16-bit floats", "a compound of 3
+    fields", "variable-length text"), never NumPy's text of its dtype ("object",
+    "[('a', '<f4'), ...]", "|S4"). Told by the dtype's kind, fields and h5py's metadata of
+    an HDF5 type (its variable-length text, lists and references), without NumPy."""
+    names = getattr(dtype, "names", None)
+    if names:
+        return f"a compound of {plural(len(names), 'field')}"
+    sub = getattr(dtype, "subdtype", None)
+    if sub is not None:
+        base, shape = sub
+        n = math.prod(int(d) for d in shape)
+        return f"arrays of {n:,} {dtype_words(base)} each"
+    kind, bits = getattr(dtype, "kind", ""), 8 * int(getattr(dtype, "itemsize", 0) or 0)
+    if kind == "O":
+        meta = getattr(dtype, "metadata", None) or {}
+        if meta.get("vlen") is str or meta.get("vlen") is bytes:
+            return "variable-length text"
+        if "vlen" in meta:
+            return "variable-length lists"
+        if "ref" in meta:
+            return "references to other HDF5 objects"
+        return "Python objects"
+    return {"b": "true/false values", "i": f"{bits}-bit integers", "u": f"{bits}-bit unsigned integers",
+            "f": f"{bits}-bit floats", "c": "complex numbers", "m": "time differences", "M": "dates",
+            "S": "byte strings", "U": "text", "V": "raw bytes"}.get(kind, "values of another kind")
+
+
 def json_fault(exc: BaseException) -> str:
     """What is wrong with a text ``json.loads`` refused with ``exc``, in a user's words (not
     Python's class names or its advice to programmers)."""

@@ -655,3 +655,29 @@ def test_a_list_of_names_that_is_one_number_says_what_it_is_in_words(tmp_path, v
             read(p)
         assert str(err.value) == (f"model.h5: an attribute holds {kind} where a list of names belongs; "
                                   f"{supported()}")
+
+
+@pytest.mark.parametrize("dtype, words", [
+    (np.dtype([("a", "f4"), ("b", "i4"), ("c", "f8")]), "a compound of 3 fields"),
+    (h5py.string_dtype(), "variable-length text"),
+    (h5py.vlen_dtype(np.float32), "variable-length lists"),
+    (h5py.ref_dtype, "references to other HDF5 objects"),
+    (np.dtype(("f4", (2,))), "arrays of 2 32-bit floats each"),
+    ("S4", "byte strings"),
+    ("V8", "raw bytes"),
+    ("c8", "complex numbers"),
+])
+def test_a_weight_of_no_numbers_is_refused_saying_its_type_in_words(tmp_path, dtype, words):
+    """A kernel of text or a compound type was refused as "has data type object" or "has
+    data type [('a', '<f4'), ('b', '<i4'), ('c', '<f8')]": NumPy's text of its dtype. One
+    line says what it holds in words, in the isolated child too."""
+    from lstmviz.io.formats import supported
+
+    p = tmp_path / "model.h5"
+    shutil.copy(K2_MODEL, p)
+    _replace(p, K2_DATASET, lambda f, name, shape, _: f.create_dataset(name, shape=shape, dtype=dtype))
+    for read in (read_model_file, read_model_file_isolated):
+        with pytest.raises(LstmvizError) as err:
+            read(p)
+        assert str(err.value) == (f"model.h5: weight 'lstm/lstm_cell/kernel:0' of layer 'lstm' holds {words}, "
+                                  f"not real numbers (integers, floats or booleans); {supported()}")

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from ..limits import HINT, MAX_INFLATE_RATIO, MemoryBudget, fmt_bytes, inflates_too_much, nbytes_of
-from ..text import json_fault, kind_of, system_reason
+from ..text import dtype_words, json_fault, kind_of, system_reason
 from ._fail import Fail  # noqa: F401  (the readers import it from here)
 
 # Sanity caps: a hostile file must not make us allocate or loop without bound.
@@ -266,7 +266,7 @@ def as_array(obj: Any, what: str) -> np.ndarray:
     except Exception as exc:
         raise Fail(f"{what} is not a dataset") from exc
     if dtype.kind not in "fiub":
-        raise Fail(f"{what} has data type {dtype}, not numbers")
+        raise Fail(f"{what} holds {dtype_words(dtype)}, not real numbers (integers, floats or booleans)")
     n = nbytes_of(shape, dtype.itemsize)
     if n > MAX_ARRAY_BYTES:
         raise Fail(f"{what} is larger than {MAX_ARRAY_BYTES // 2**30} GB")
