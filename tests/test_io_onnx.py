@@ -256,6 +256,44 @@ def test_a_damaged_file_is_refused_without_the_list_of_ops(tmp_path):
     assert "Gather" in _one_line(err, "conv.onnx")
 
 
+@pytest.mark.parametrize("opset, ir_version, says", [
+    (10 ** 6, 8, "the model's ONNX opset is 1,000,000, which lstmviz does not read (it reads opsets 1 to 28"),
+    (29, 8, "the model's ONNX opset is 29, which lstmviz does not read"),
+    (0, 8, "the model's ONNX opset is 0, which lstmviz does not read"),
+    (-5, 8, "the model's ONNX opset is -5, which lstmviz does not read"),
+    (2 ** 62, 8, "the model's ONNX opset is 4,611,686,018,427,387,904, which lstmviz does not read"),
+    (14, 10 ** 9, "the model's ONNX IR version is 1,000,000,000, which lstmviz does not read (it reads IR "
+                  "versions up to 14, ONNX 1.23's)"),
+    (14, 15, "the model's ONNX IR version is 15, which lstmviz does not read"),
+])
+def test_an_opset_or_ir_version_past_what_the_reader_knows_is_refused_in_one_line(tmp_path, opset, ir_version,
+                                                                                  says):
+    """An opset of 10**6 or an IR version of 10**9 was read as if it were the newest lstmviz
+    knows (each op computed by its latest version): a later opset may change an op. The
+    newest of each (ONNX 1.23's, opset 28 and IR 14) are read; a session's kept node of
+    another opset is refused as its file is."""
+    relu = helper.make_node("Relu", ["x"], ["y"])
+    path = _save(tmp_path, [relu], opset=opset)
+    m = onnx.load(str(path))
+    m.ir_version = ir_version
+    onnx.save(m, str(path))
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert says in _one_line(err, "m.onnx")
+    if ir_version <= 14:  # (the opset's cases: a session's kept node of it, as its file)
+        from lstmviz.engine.onnx_layers import check_node_config
+
+        kept = {"op": "Relu", "attrs": {}, "opset": opset, "slots": [["in", 0]]}
+        with pytest.raises(LstmvizError, match=r"its opset is .*, not one lstmviz computes \(a whole number "
+                                               r"from 1 to 28\)"):
+            check_node_config("relu", "Relu", kept, recurrent=False)
+        check_node_config("relu", "Relu", dict(kept, opset=28), recurrent=False)
+    m.ir_version, m.opset_import[0].version = 14, 28
+    onnx.save(m, str(path))
+    x = np.array([[[-1.0, 2.0]]], np.float32)
+    np.testing.assert_array_equal(lstmviz.load(path).trace(x).outputs[0], [[[0.0, 2.0]]])
+
+
 def test_refuses_a_custom_domain_op(tmp_path):
     node = helper.make_node("Foo", ["x"], ["y"], domain="com.example")
     path = _save(tmp_path, [node])

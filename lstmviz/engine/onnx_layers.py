@@ -490,8 +490,9 @@ def check_node_config(name: str, op: str, config: dict, recurrent: bool) -> None
     if not ok_slots:
         raise LstmvizError(f"{what}: its inputs are not a list of its graph inputs, weights and constants")
     opset = config.get("opset", 17)
-    if not is_whole(opset, -2 ** 63, 2 ** 63 - 1):  # (any the file's opset_import may say: an int64)
-        raise LstmvizError(f"{what}: its opset is {str(opset)[:20]!r}, not a whole number")
+    if not is_whole(opset, 1, onnx_ops.MAX_OPSET):  # (the file's reader refuses any other)
+        raise LstmvizError(f"{what}: its opset is {str(opset)[:20]!r}, not one lstmviz computes "
+                           f"(a whole number from 1 to {onnx_ops.MAX_OPSET})")
     attrs = config.get("attrs")
     if attrs is not None and not isinstance(attrs, dict):
         raise LstmvizError(f"{what}: its attributes are not an object")

@@ -23,6 +23,11 @@ import numpy as np
 from lstmviz.errors import LstmvizError
 from lstmviz.text import plural
 
+#: The newest opset of the default domain lstmviz reads: ONNX 1.23's (its
+#: ``helper.VERSION_TABLE``), the newest when it was set. A later opset may change an op
+#: these compute, so a graph or a kept node of a later one (or of an opset below 1) is
+#: refused (``io.onnx_model``, ``onnx_layers.check_node_config``).
+MAX_OPSET = 28
 #: The largest tensor any op may produce (elements) when tracing a user's input.
 MAX_ELEMENTS = 1 << 28
 #: The cap while a file is being read (folding its constants, sizing its tensors): what

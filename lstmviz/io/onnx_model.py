@@ -61,6 +61,9 @@ RECURRENT = {"LSTM": 4, "GRU": 3, "RNN": 1}
 LSTM_ORDER = (0, 2, 3, 1)                   # Keras gate k (i, f, c, o) is ONNX block ...
 ARITH = ("MatMul", "Gemm", "Add", "Sub", "Mul", "Div")
 DEFAULT_ACTS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"], "RNN": ["Tanh"]}
+#: the newest IR version lstmviz reads: ONNX 1.23's (its ``helper.VERSION_TABLE``), whose
+#: opset 28 is the newest the ops compute (``onnx_ops.MAX_OPSET``)
+MAX_IR_VERSION = 14
 
 
 class Fail(Exception):
@@ -77,9 +80,12 @@ _MODEL_TAGS = {0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42, 0x72}
 
 def sniff(head: bytes) -> bool:
     """True when ``head`` (the file's first bytes) starts like an ONNX ModelProto:
-    ``ir_version`` (field 1, a small varint) then another field of ModelProto."""
-    return (len(head) >= 3 and head[0] == 0x08 and 1 <= head[1] <= 30
-            and head[2] in _MODEL_TAGS)
+    ``ir_version`` (field 1, a varint of at most 10 bytes, not 0) then another field of
+    ModelProto. (Its value is the reader's to check, which names the versions it reads: an
+    IR version past 127 was "a protobuf / SavedModel file".)"""
+    end = next((i for i in range(1, min(len(head), 11)) if not head[i] & 0x80), None)
+    return (head[:1] == b"\x08" and end is not None and end + 1 < len(head)
+            and any(head[1:end + 1]) and head[end + 1] in _MODEL_TAGS)
 
 
 # ------------------------------------------------------------------ tensors
@@ -519,6 +525,18 @@ def _opset(model) -> int:
     return 1
 
 
+def _check_versions(ir_version: int, opset: int) -> None:
+    """The file's IR version and opset within what lstmviz reads (``MAX_IR_VERSION``,
+    ``onnx_ops.MAX_OPSET``): an opset of 10**6 was read as the newest of each op."""
+    most = onnx_ops.MAX_OPSET
+    if not 1 <= opset <= most:
+        raise Fail(f"the model's ONNX opset is {opset:,}, which lstmviz does not read (it reads "
+                   f"opsets 1 to {most}: export the model with opset {most} or lower)")
+    if ir_version < 0 or ir_version > MAX_IR_VERSION:
+        raise Fail(f"the model's ONNX IR version is {ir_version:,}, which lstmviz does not read "
+                   f"(it reads IR versions up to {MAX_IR_VERSION}, ONNX 1.23's)")
+
+
 def _check_text(model) -> None:
     """Every name the model is read by is text: protobuf hands a string field whose bytes
     are not UTF-8 back as ``bytes`` (a damaged file), which no name lookup would match."""
@@ -593,6 +611,7 @@ def _build(path) -> ModelSpec:
     graph = model.graph
     _check_text(model)
     opset = _opset(model)
+    _check_versions(int(model.ir_version), opset)
     folder = os.path.dirname(os.path.abspath(str(path)))
     fname = os.path.basename(str(path))
     if len(graph.node) > MAX_NODES:
