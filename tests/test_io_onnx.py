@@ -187,6 +187,14 @@ _CHW = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2, "len"
      "ONNX BatchNormalization: normalises by the batch's own statistics (training_mode)"),
     (helper.make_node("LayerNormalization", ["x", "g"], ["y"], name="ln", axis=1), [("g", (3, 4))], _CHW,
      "ONNX LayerNormalization: has a Scale of shape [3, 4] for the normalised axes"),
+    # (a negative epsilon made sqrt(variance + epsilon) NaN: read, and traced to NaN)
+    (helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], name="bn", epsilon=-0.5),
+     [("s", (2,)), ("b", (2,)), ("m", (2,)), ("v", (2,))], _CHW,
+     "ONNX BatchNormalization: has epsilon -0.5, where lstmviz computes a finite epsilon of 0 or more"),
+    (helper.make_node("LayerNormalization", ["x", "g"], ["y"], name="ln", epsilon=-1e-5), [("g", ())], _CHW,
+     "ONNX LayerNormalization: has epsilon -1e-05, where lstmviz computes a finite epsilon of 0 or more"),
+    (helper.make_node("LayerNormalization", ["x", "g"], ["y"], name="ln", epsilon=float("inf")), [("g", ())],
+     _CHW, "ONNX LayerNormalization: has epsilon inf, where lstmviz"),
 ])
 def test_a_norm_conv_or_pool_the_graph_sets_beyond_what_is_computed_is_refused_in_one_line(
         tmp_path, node, inits, inputs, says):

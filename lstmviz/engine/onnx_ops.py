@@ -423,6 +423,19 @@ def _broadcasts(shape, to) -> bool:
     return len(shape) <= len(to) and all(a in (1, b) for a, b in zip(shape[::-1], to[::-1]))
 
 
+def _epsilon(op: str, attrs: dict) -> np.float32:
+    """A norm's ``epsilon`` (default 1e-5), refused where it is negative or not finite: the
+    specification's is the small positive number added to the variance, and a negative one
+    made ``sqrt(variance + epsilon)`` NaN wherever the variance is below it."""
+    eps = attrs.get("epsilon", 1e-5)
+    number = isinstance(eps, (int, float)) and not isinstance(eps, bool)
+    if not (number and math.isfinite(eps) and eps >= 0):
+        said = f"{eps:.6g}" if number else repr(str(eps)[:20])
+        raise _fail(op, f"has epsilon {said}, where lstmviz computes a finite epsilon of 0 or more "
+                    "(a negative one makes the square root of variance + epsilon NaN)")
+    return np.float32(eps)
+
+
 def _layer_normalization(attrs, ins, opset):
     """ONNX LayerNormalization (opset 17): over the axes from ``axis`` to the last; Y, and
     the Mean and InvStdDev it names, in float32 (``stash_type`` 1)."""
@@ -441,7 +454,7 @@ def _layer_normalization(attrs, ins, opset):
     mean = np.mean(xf, axis=axes, keepdims=True, dtype=np.float32)
     d = xf - mean
     inv = np.float32(1) / np.sqrt(np.mean(d * d, axis=axes, keepdims=True, dtype=np.float32)
-                                  + np.float32(attrs.get("epsilon", 1e-5)))
+                                  + _epsilon("LayerNormalization", attrs))
     y = d * inv * scale
     if bias is not None:
         y = y + bias
@@ -471,7 +484,7 @@ def _batch_normalization(attrs, ins, opset):
                     "statistics, per channel")
     x = np.asarray(ins[0])
     scale, b, mean, var = _channels("BatchNormalization", x, *ins[1:5])
-    inv = np.float32(1) / np.sqrt(var + np.float32(attrs.get("epsilon", 1e-5)))
+    inv = np.float32(1) / np.sqrt(var + _epsilon("BatchNormalization", attrs))
     return [((x - mean) * (inv * scale) + b).astype(x.dtype, copy=False)]
 
 
