@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from lstmviz.errors import LstmvizError
+from lstmviz.errors import LstmvizError, is_number
 from lstmviz.text import plural
 
 #: The newest opset of the default domain lstmviz reads: ONNX 1.23's (its
@@ -428,7 +428,7 @@ def _epsilon(op: str, attrs: dict) -> np.float32:
     specification's is the small positive number added to the variance, and a negative one
     made ``sqrt(variance + epsilon)`` NaN wherever the variance is below it."""
     eps = attrs.get("epsilon", 1e-5)
-    number = isinstance(eps, (int, float)) and not isinstance(eps, bool)
+    number = is_number(eps)
     if not (number and math.isfinite(eps) and eps >= 0):
         said = f"{eps:.6g}" if number else repr(str(eps)[:20])
         raise _fail(op, f"has epsilon {said}, where lstmviz computes a finite epsilon of 0 or more "
