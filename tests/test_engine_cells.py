@@ -208,7 +208,7 @@ def test_an_input_of_the_wrong_width_is_counted_in_the_singular_and_the_plural(f
     ({"cpu.max": "garbage\n"}, 4, 4),                              # unreadable: ignored
 ])
 def test_the_engine_uses_the_cores_its_affinity_and_control_group_allow(
-        tmp_path, monkeypatch, files, affinity, expected):
+        tmp_path, monkeypatch, capsys, files, affinity, expected):
     from lstmviz.engine import recurrent
 
     for name, text in files.items():
@@ -224,4 +224,11 @@ def test_the_engine_uses_the_cores_its_affinity_and_control_group_allow(
     monkeypatch.setattr(recurrent, "_threads", None)
     monkeypatch.setenv("LSTMVIZ_THREADS", "3")
     assert recurrent.threads() == 3
+    assert capsys.readouterr().err == ""
+    for bad in ("abc", "0", "-2", "+3"):  # (ignored without a word: now said once, every core used)
+        monkeypatch.setattr(recurrent, "_threads", None)
+        monkeypatch.setenv("LSTMVIZ_THREADS", bad)
+        assert recurrent.threads() == expected and recurrent.threads() == expected
+        assert capsys.readouterr().err == (f"lstmviz: LSTMVIZ_THREADS {bad!r} is not a whole number of threads "
+                                           f"of 1 or more; using every core the process may use ({expected})\n")
     monkeypatch.setattr(recurrent, "_threads", None)

@@ -39,11 +39,13 @@ from __future__ import annotations
 import functools
 import itertools
 import os
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..text import whole_number
 from . import activations, blas, workspace
 
 # -- threads and blocks -------------------------------------------------------------------
@@ -124,13 +126,19 @@ def cores() -> int:
 
 def threads() -> int:
     """Threads the engine steps independent batch blocks (and a Bidirectional's two
-    directions) on: ``LSTMVIZ_THREADS`` if set, else ``cores()``."""
+    directions) on: ``LSTMVIZ_THREADS`` if set, else ``cores()``. A setting that is no whole
+    number of 1 or more ('abc', '0') is said once on stderr and every core used (it was
+    ignored without a word)."""
     global _threads
     if _threads is None:
-        try:
-            _threads = max(1, int(os.environ.get("LSTMVIZ_THREADS", "") or cores()))
-        except ValueError:
-            _threads = cores()
+        text = os.environ.get("LSTMVIZ_THREADS", "").strip()
+        n = whole_number(text) if text else None
+        if n is None or n < 1:
+            n = cores()
+            if text:
+                print(f"lstmviz: LSTMVIZ_THREADS {text[:40]!r} is not a whole number of threads of 1 "
+                      f"or more; using every core the process may use ({n})", file=sys.stderr)
+        _threads = n
     return _threads
 
 
