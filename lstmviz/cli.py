@@ -241,6 +241,19 @@ def _normalise_argv(argv: list[str]) -> list[str]:
 
 
 # -- inputs --------------------------------------------------------------------------------
+def _check_named_paths(args) -> None:
+    """An empty MODEL, --input or --target (``"$X"`` with ``X`` unset) said as that before
+    any work, as an empty --out is (``check_named``): a subcommand's MODEL '' was
+    'lstmviz: : no such file', an input '' '.: is a directory'. (The app's MODEL '' opens
+    the demo, as no MODEL does.)"""
+    if args.command != "app" and getattr(args, "model", None) is not None:
+        check_named(args.model, "MODEL")
+    for path in getattr(args, "inputs", None) or []:
+        check_named(path, "--input")
+    if getattr(args, "target", None) is not None:
+        check_named(args.target, "--target")
+
+
 def cmd_summary(args) -> int:
     try:
         model = lstmviz.load(args.model)
@@ -651,6 +664,7 @@ def _main(argv=None) -> int:
             from lstmviz.limits import set_memory_limit
 
             set_memory_limit(args.max_memory)  # also for the reader processes it starts
+        _check_named_paths(args)
         return COMMANDS[args.command](args)
     except BrokenPipeError:
         # stdout closed early (``lstmviz summary m | head``): not an error

@@ -1847,12 +1847,21 @@ def test_a_model_file_given_as_an_input_is_named_as_what_it_is(capsys, tmp_path,
     (["train", "--task", "delay", "-o", ""], "--out"),
     (["M", "--screenshot", ""], "--screenshot"),
     (["M", "--export-png", ""], "--export-png"),
+    (["summary", ""], "MODEL"),
+    (["trace", "", "-i", "X", "-o", "t.npz"], "MODEL"),
+    (["grad", " ", "-i", "X", "-y", "X", "--loss", "mse", "-o", "g.npz"], "MODEL"),
+    (["train", "", "-i", "X", "-y", "X", "-o", "m.keras"], "MODEL"),
+    (["trace", "M", "-i", "", "-o", "t.npz"], "--input"),
+    (["grad", "M", "-i", "X", "-y", "", "--loss", "mse", "-o", "g.npz"], "--target"),
+    (["M", "-i", ""], "--input"),
 ])
-def test_an_empty_output_name_is_refused_first(capsys, monkeypatch, args, flag):
+def test_an_empty_file_name_is_refused_first(capsys, monkeypatch, args, flag):
     """'-o ""' (an unset shell variable) said 'lstmviz: : is a directory' after trace's
     checks, train '.: the trained model is saved as .keras', and '--screenshot ""' drew
     the window, then 'lstmviz: .: could not write the PNG'. Now one line naming the option,
-    before any work."""
+    before any work. An empty MODEL of a subcommand alike (it was 'lstmviz: : no such
+    file', where 'lstmviz ""' opens the demo as 'lstmviz' does), and an empty input or
+    target (it was '.: is a directory, not an input file')."""
     def no_load(*a, **k):
         raise AssertionError("the model was read before the output name was checked")
 
@@ -1864,7 +1873,8 @@ def test_an_empty_output_name_is_refused_first(capsys, monkeypatch, args, flag):
     case = FIXTURES / "k3_lstm_default"
     args = [str(case / "model.keras") if a == "M" else str(case / "x.npy") if a == "X" else a for a in args]
     rc, _, err = call(capsys, *args)
-    assert assert_one_line_error(rc, err) == f"lstmviz: {flag} '' names no file; give a file name"
+    given = " " if " " in args else ""
+    assert assert_one_line_error(rc, err) == f"lstmviz: {flag} {given!r} names no file; give a file name"
 
 
 @pytest.mark.parametrize("where", ["build_parser", "_normalise_argv"])
