@@ -11,7 +11,9 @@ Writes, under ``$XDG_DATA_HOME`` (default ``~/.local/share``), for the current u
 
 then asks ``update-mime-database``, ``update-desktop-database`` and
 ``gtk-update-icon-cache`` to notice (each when present; a missing tool is not an error).
-``--uninstall-desktop`` removes exactly those files. No Qt here.
+``--uninstall-desktop`` removes exactly those files, the MIME database the tool built from
+them where no other package is in it (else it is built again), and the folders left
+empty. No Qt here.
 """
 
 from __future__ import annotations
@@ -98,14 +100,19 @@ def planned_files(root: Path) -> dict[Path, bytes]:
     }
 
 
-def _refresh(root: Path, run=None) -> list[str]:
-    """Tell the desktop about the change; the tools that ran."""
+#: what ``update-mime-database`` writes beside ``mime/packages`` (its cache of them)
+MIME_CACHE = ("aliases", "generic-icons", "globs", "globs2", "icons", "magic", "mime.cache",
+              "subclasses", "treemagic", "types", "version", "XMLnamespaces")
+
+
+def _refresh(root: Path, run=None, mime: bool = True) -> list[str]:
+    """Tell the desktop about the change (``mime``: the MIME database too); the tools that ran."""
     run = run or subprocess.run
     ran = []
     for cmd in (["update-mime-database", str(root / "mime")],
                 ["update-desktop-database", str(root / "applications")],
                 ["gtk-update-icon-cache", "-f", "-t", str(root / "icons" / "hicolor")]):
-        if shutil.which(cmd[0]) is None:
+        if shutil.which(cmd[0]) is None or (cmd[0] == "update-mime-database" and not mime):
             continue
         try:
             run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
@@ -130,7 +137,10 @@ def install(env=None, run=None) -> list[Path]:
 
 
 def uninstall(env=None, run=None) -> list[Path]:
-    """Remove what ``install`` wrote (a ``.desktop`` file lstmviz did not write is kept)."""
+    """Remove what ``install`` wrote (a ``.desktop`` file lstmviz did not write is kept),
+    and what it made: the MIME database ``update-mime-database`` built from its package,
+    where no other package is left in it (else the database is built again without it, as
+    installers do), and the folders left empty (``applications`` and ``icons`` kept)."""
     root = data_home(env)
     removed = []
     for path in planned_files(root):
@@ -141,8 +151,38 @@ def uninstall(env=None, run=None) -> list[Path]:
         path.unlink()
         removed.append(path)
     if removed:
-        _refresh(root, run)
+        cache = _remove_mime_cache(root / "mime")
+        _refresh(root, run, mime=not cache)
+        removed += cache
+        for path in removed:
+            _remove_empty_folders(path.parent, root)
     return removed
+
+
+def _remove_mime_cache(mime: Path) -> list[Path]:
+    """The files of a MIME database no package is left in (``MIME_CACHE`` and the
+    session type's own entry, as ``update-mime-database`` wrote them from lstmviz's
+    package), removed; [] where another package remains (its database is rebuilt)."""
+    packages = mime / "packages"
+    if not mime.is_dir() or (packages.is_dir() and any(packages.iterdir())):
+        return []
+    made = [mime / name for name in MIME_CACHE] + [mime / f"{MIME_TYPE}.xml"]
+    gone = [path for path in made if path.is_file()]
+    for path in gone:
+        path.unlink()
+    return gone
+
+
+def _remove_empty_folders(folder: Path, root: Path) -> None:
+    """``folder`` and its parents below ``root`` removed while empty (``root/applications``
+    and ``root/icons``, which the desktop keeps, are left)."""
+    keep = {root, root / "applications", root / "icons"}
+    while folder not in keep and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:  # (not empty, or gone)
+            return
+        folder = folder.parent
 
 
 def main(action: str, env=None) -> int:

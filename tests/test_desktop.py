@@ -62,11 +62,23 @@ def test_install_and_uninstall_desktop_in_xdg_data_home(tmp_path, monkeypatch, c
 @linux
 @pytest.mark.skipif(shutil.which("update-mime-database") is None, reason="no shared-mime-info")
 def test_the_mime_database_knows_lstmviz_sessions_after_install(tmp_path):
+    """Uninstalling left the database update-mime-database built from lstmviz's package
+    (globs2, mime.cache ... and their folders) in a data home that had none: removed now,
+    with the folders install made; beside another package, the database is built again
+    without lstmviz's type and the other's kept."""
     env = {"XDG_DATA_HOME": str(tmp_path)}
     desktop.install(env)
     assert "application/x-lstmviz-session:*.lstmviz" in (tmp_path / "mime" / "globs2").read_text()
     desktop.uninstall(env)
-    assert "lstmviz" not in (tmp_path / "mime" / "globs2").read_text()
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["applications", "icons"]
+
+    other = tmp_path / "mime" / "packages" / "other.xml"
+    other.parent.mkdir(parents=True)
+    other.write_text(desktop.MIME_XML.replace("lstmviz", "other"))
+    desktop.install(env)
+    desktop.uninstall(env)
+    globs = (tmp_path / "mime" / "globs2").read_text()
+    assert "lstmviz" not in globs and "application/x-other-session:*.other" in globs and other.is_file()
 
 
 @linux
