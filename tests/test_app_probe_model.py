@@ -122,7 +122,7 @@ def test_every_refusal_is_one_line_saying_what_is_supported():
                                                                   "takes (None, 12, 2) (samples first)")
     assert _refusal(x=np.zeros((8, 12, 5)), part="connectivity") == ("x: the input has 5 features but the model "
                                                                      "expects 2: shape (8, 12, 5) vs (None, 12, 2)")
-    assert _refusal(x=np.array([["a"]]), part="gates") == "x: holds <U1 values, not numbers"
+    assert _refusal(x=np.array([["a"]]), part="gates") == "x: holds text, not numbers"
     dense = Model.sequential((None, T, 2), [LayerSpec("Dense", {"units": 1})], seed=0)
     assert _refusal(model=dense, part="gates").startswith("view='gates' draws a recurrent layer (LSTM, GRU, "
                                                           "SimpleRNN, a Bidirectional or RNN of them), and the "

@@ -19,7 +19,7 @@ from lstmviz.errors import LstmvizError
 from lstmviz.files import check_regular
 from lstmviz.io.csv_numbers import check_text, csv_numbers, empty, ids_layout
 from lstmviz.io.npy import read_npy
-from lstmviz.text import safe_name, system_reason
+from lstmviz.text import dtype_words, safe_name, system_reason
 
 #: Generator names in the order the input panel lists them, with a label for humans.
 GENERATORS: dict[str, str] = {
@@ -253,7 +253,7 @@ def _read_numbers(path) -> tuple[Path, np.ndarray]:
     # (a bool .npy is read as 0 and 1, as ``lstmviz trace --input`` and the Train tab read
     # it and as ``read_npy``'s refusals say: "numbers (bool, integer or float)")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise LstmvizError(f"{path.name}: holds {arr.dtype} values, not numbers")
+        raise LstmvizError(f"{path.name}: holds {dtype_words(arr.dtype)}, not numbers")
     return path, arr
 
 
@@ -389,7 +389,7 @@ def use_array(state, x, names=None) -> None:
         raise LstmvizError(f"the input is a list of arrays of different shapes; give one array "
                            f"{fmt_shape(shape)} (samples first)") from None
     if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-        raise LstmvizError(f"the input holds {x.dtype} values, not numbers")
+        raise LstmvizError(f"the input holds {dtype_words(x.dtype)}, not numbers")
     if np.iscomplexobj(x):  # (as a .npy of them is refused: the imaginary parts would be dropped)
         raise LstmvizError("the input holds complex numbers (their imaginary part would be lost); "
                            "give real numbers (bool, integer or float)")

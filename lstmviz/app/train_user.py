@@ -40,7 +40,7 @@ from lstmviz.engine.losses import NAMES, canonical, target_refusal
 from lstmviz.engine.model import check_finite, check_float32
 from lstmviz.engine.train import evaluate, split_at, split_share, take_rows
 from lstmviz.errors import LstmvizError
-from lstmviz.text import numbered, plural, safe_name
+from lstmviz.text import dtype_words, numbered, plural, safe_name
 
 
 def copy_model(model: Model) -> Model:
@@ -104,7 +104,7 @@ def user_data(model: Model, input_path, target_path, loss: str,
         assert held is not None
         y_what, y = safe_name(held.target_name), held.targets
     if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
-        raise LstmvizError(f"{y_what}: holds {y.dtype} values, not numbers")
+        raise LstmvizError(f"{y_what}: holds {dtype_words(y.dtype)}, not numbers")
     y = y.astype(np.float32)
     if y.ndim == 0 or y.shape[0] != n:
         from lstmviz.cli_inputs import sequence_csv_note
@@ -136,7 +136,7 @@ def _inputs(model: Model, x: np.ndarray, want: tuple, integer: bool, what: str) 
     shape=(None, 5, 3), found shape=(3, 8, 3)"); the gradient pictures and the Train tab
     refused both, where the views and the command line took the Sequential's."""
     if not np.issubdtype(x.dtype, np.number) and x.dtype != bool:
-        raise LstmvizError(f"{what}: holds {x.dtype} values, not numbers")
+        raise LstmvizError(f"{what}: holds {dtype_words(x.dtype)}, not numbers")
     # as ``lstmviz grad`` refuses them: a NaN input made the run's loss NaN (said to be the
     # weights overflowing), a float64 past float32's range became infinity in the cast
     check_float32(x, f"{what}: holds")
