@@ -489,33 +489,99 @@ def test_a_cancelled_pass_resumes_from_its_last_keyframes_to_the_same_bits(monke
         keyframe_pass(other, x, resume=partial)
 
 
-@pytest.mark.parametrize("spec", [LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="n"),
-                                  LayerSpec("Softmax", {"axis": 1}, name="n"),
-                                  LayerSpec("Softmax", {"axis": [1, 2]}, name="n"),
-                                  LayerSpec("BatchNormalization", {"axis": 1}, name="n")])
-def test_a_layer_acting_along_the_steps_is_held_whole_and_every_window_takes_its_steps(spec):
+@pytest.mark.parametrize("spec, steps_axis", [
+    (LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="n"), 1),
+    (LayerSpec("Softmax", {"axis": 1}, name="n"), 1), (LayerSpec("Softmax", {"axis": [1, 2]}, name="n"), 1),
+    (LayerSpec("BatchNormalization", {"axis": 1}, name="n"), 1),
+    # after a Permute((2, 1)): (batch, features, steps), the steps on axis 2
+    (LayerSpec("Softmax", {"axis": 2}, name="n"), 2), (LayerSpec("Softmax", {}, name="n"), 2),
+    (LayerSpec("Softmax", {"axis": [1, 2]}, name="n"), 2),
+    (LayerSpec("LayerNormalization", {"axis": 2}, name="n"), 2),
+    (LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="n"), 2),
+    (LayerSpec("BatchNormalization", {"axis": 2}, name="n"), 2)])
+def test_a_layer_acting_along_the_steps_is_held_whole_and_every_window_takes_its_steps(spec, steps_axis):
     """Issue 13: k3_around_rnn's LayerNormalization over steps and features, a Softmax over the
     steps (attention weights over time) or a BatchNormalization on axis 1 (a statistic per
     step position) keeps its input's shape but needs the steps together: windows were refused
     ("acts along the time axis"). The pass computes its whole output once, by the call a whole
     trace makes, and holds it; every window (batch 2, the GRU after it from its keyframes)
-    takes its steps from it: the full trace's to the bit."""
-    model = Model.sequential((None, 40, 3), [LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l"),
-                                             spec, LayerSpec("GRU", {"units": 2, "return_sequences": True},
-                                                             name="g")], seed=1)
+    takes its steps from it: the full trace's to the bit. So after a Permute((2, 1)), the steps
+    on axis 2 (a Softmax(axis=2) of (batch, features, steps) was refused: "reads a sequence
+    whose steps are on axis 2"): held, each window's steps sliced on axis 2, as the views
+    draw them (``cell_ref.steps_axes``)."""
+    from lstmviz.app.cell_ref import steps_axes
+
+    turn = [LayerSpec("Permute", {"dims": [2, 1]}, name=f"p{k}") for k in range(2)] if steps_axis == 2 else []
+    model = Model.sequential((None, 40, 3), [LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l")]
+                             + turn[:1] + [spec] + turn[1:]
+                             + [LayerSpec("GRU", {"units": 2, "return_sequences": True}, name="g")], seed=1)
     x = _data(2)[:, :40]
     full = model.trace(x)
     wt = keyframe_pass(model, x, every=16)
     assert list(wt._held) == ["n"] and np.array_equal(wt._held["n"][0], full["n"].output)
     # (what each step reads of every step, the Cell view's step page: a Softmax's m and S, a
-    # LayerNormalization's mean and variance; a BatchNormalization's are its weights)
+    # LayerNormalization's mean and variance, over the steps on axis 1 (over axis 2 alone after
+    # a Permute((2, 1)): none recorded, the page keeps its message); a BatchNormalization's are
+    # its weights)
     keys = {"Softmax": ["S", "m"], "LayerNormalization": ["mean", "var"]}.get(spec.class_name, [])
+    keys = keys if model.get_layer("n").along_steps(1) else []
     assert sorted(full["n"].stats) == keys
+    assert wt._axes["n"] == steps_axes(model)["n"] == [steps_axis]
     for a, b in [(0, 1), (3, 19), (16, 32), (39, 40), (0, 40)]:
         win = wt.window(a, b)
         assert _same_own_steps(full, win, wt, a, b) >= 6
         assert sorted(win["n"].stats) == keys and all(np.array_equal(win["n"].stats[k], full["n"].stats[k])
                                                       for k in keys)
+
+
+@pytest.mark.parametrize("flat", [LayerSpec("Flatten", {}, name="f"),
+                                  LayerSpec("Reshape", {"target_shape": [-1]}, name="f"),
+                                  LayerSpec("Reshape", {"target_shape": [T * 4]}, name="f")])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_a_flatten_of_a_long_sequence_is_computed_once_and_every_window_holds_it_and_the_head(flat, batch):
+    """Issue 13: a Flatten (or a Reshape to one axis) of an LSTM's sequence, then a Dense head,
+    was refused ("reshapes the time axis"). Its output has no steps left, as a pooling's over
+    them: the pass computes it once from the whole sequence (under a mask the Flatten drops,
+    as Keras'), the Dense layers after it too, and every window holds them, the full
+    trace's to the bit, beside the LSTM's steps."""
+    model = Model.sequential((None, T, 3), [
+        LayerSpec("Masking", {}, name="m"), LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+        flat, LayerSpec("Dense", {"units": 3, "activation": "relu"}, name="d"),
+        LayerSpec("Dense", {"units": 2}, name="out")], seed=2)
+    x = _data(batch, mask_runs=True)
+    full = model.trace(x)
+    assert full["f"].output.shape == (batch, T * 4)
+    wt = keyframe_pass(model, x, every=32)
+    assert np.array_equal(wt.output, full.output) and not wt._held
+    assert [wt._axes[n] for n in ("l", "f", "d", "out")] == [[1], [None], [None], [None]]
+    for a, b in [(0, 1), (31, 33), (64, 65), (150, T), (0, T)]:
+        win = wt.window(a, b)
+        for name in ("f", "d", "out"):
+            assert np.array_equal(win[name].output, full[name].output), (name, a, b)
+        assert _same_own_steps(full, win, wt, a, b) >= 10
+
+
+def test_a_flattened_sequences_memory_is_counted_and_a_pass_it_would_not_fit_is_refused(monkeypatch):
+    """A Flatten of an LSTM(64)'s 20,000 steps (3 samples: 15 MB, as big as the sequence it
+    reads) is held by the pass to its end, a tensor without steps: ``pass_bytes`` counts it
+    (it counted a tensor without steps as nothing, a last step's few floats), what NumPy
+    allocates is within it, and under a limit it would not fit the pass is refused before it
+    starts, in one line."""
+    from lstmviz.engine import windows
+
+    model = Model.sequential((None, 20_000, 3), [
+        LayerSpec("LSTM", {"units": 64, "return_sequences": True}, name="l"),
+        LayerSpec("Flatten", {}, name="f"), LayerSpec("Dense", {"units": 2}, name="out")], seed=0)
+    x = np.random.default_rng(0).normal(size=(3, 20_000, 3)).astype(np.float32)
+    _pass_within_its_estimate(model, x)
+    est = windows.pass_bytes(model, [x])
+    with monkeypatch.context() as m:  # (the Flatten's output counted as nothing: as it was)
+        m.setattr(windows, "_floats", lambda shape: 0)
+        assert windows.pass_bytes(model, [x]) < est - 10_000_000
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "28M")  # (between the two: 18 MB and 32 MB)
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(model, x)
+    assert "\n" not in str(err.value) and "over the memory limit of 28 MB" in str(err.value)
 
 
 def test_windows_out_of_range_and_time_reshaping_models_are_refused():
@@ -524,13 +590,9 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
     for a, b in [(-1, 3), (5, 5), (0, T + 1)]:
         with pytest.raises(LstmvizError, match="not a window"):
             wt.window(a, b)
-    flat = Model.sequential((None, T, 3), [LayerSpec("LSTM", {"units": 4, "return_sequences": True}),
-                                           LayerSpec("Flatten", {})])
-    with pytest.raises(LstmvizError, match="reshapes the time axis"):
-        keyframe_pass(flat, _data(1))
-    # the steps reshaped: one line naming what windows go through (a Cropping1D,
-    # ZeroPadding1D or UpSampling1D is followed, a Permute((2, 1)) and the channels_first
-    # layers after it too: ``STRIDED``)
+    # the steps reshaped (not merged into one axis, as a Flatten's: followed): one line
+    # naming what windows go through (a Cropping1D, ZeroPadding1D or UpSampling1D is
+    # followed, a Permute((2, 1)) and the channels_first layers after it too: ``STRIDED``)
     for spec in (LayerSpec("Reshape", {"target_shape": [-1, 2]}, name="p"),
                  LayerSpec("Reshape", {"target_shape": [2, -1]}, name="p")):
         model = Model.sequential((None, None, 4), [spec])
@@ -541,8 +603,9 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
         assert said.endswith("only through recurrent layers (RNN([cells]) too), per-step layers (a Reshape or "
                              "Permute keeping the batch and time axes), Permute((2, 1)), Conv1D and pooling "
                              "layers (channels_first after a Permute((2, 1))), Cropping1D, ZeroPadding1D, "
-                             "UpSampling1D, GlobalMaxPooling1D and GlobalAveragePooling1D, and a Softmax, "
-                             "LayerNormalization or BatchNormalization over the steps (axis 1) of one "
+                             "UpSampling1D, GlobalMaxPooling1D, GlobalAveragePooling1D, Flatten and Reshape "
+                             "to one axis (no steps left), and a Softmax, LayerNormalization or "
+                             "BatchNormalization over the steps (axis 1, or 2 after a Permute((2, 1))) of one "
                              "sequence"), said
     # a decoder stepping over a RepeatVector's steps: the message says why and what windows take
     repeat = Model.sequential((None, T, 3), [LayerSpec("LSTM", {"units": 4}), LayerSpec("RepeatVector", {"n": 5}),
@@ -2226,23 +2289,9 @@ AXIS_TWO_REFUSED = {
     "log_softmax_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
                                    LayerSpec("Activation", {"activation": "log_softmax"}, name="sm")],
                                   "sm", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
-    "softmax_layer_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
-                                     LayerSpec("Softmax", {}, name="sm")],
-                                    "sm", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
-    # a LayerNormalization of the last axis there (the default), or of both: over the steps
-    "layernorm_of_the_steps": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
-                                LayerSpec("LayerNormalization", {"axis": -1}, name="ln")],
-                               "ln", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
-    "layernorm_of_features_and_steps": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
-                                         LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="ln")],
-                                        "ln", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
-    "softmax_of_features_and_steps": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
-                                       LayerSpec("Softmax", {"axis": [1, 2]}, name="sm")],
-                                      "sm", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
-    # a BatchNormalization of the last axis there: moving statistics per step index
-    "batchnorm_of_the_steps": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
-                                LayerSpec("BatchNormalization", {"axis": -1}, name="bn")],
-                               "bn", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
+    # (a Softmax layer, a LayerNormalization or a BatchNormalization over the last axis there,
+    # the steps', or over both axes: held whole,
+    # ``test_a_layer_acting_along_the_steps_is_held_whole_and_every_window_takes_its_steps``)
 }
 
 
@@ -2448,15 +2497,17 @@ def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_the_layers_of_each_s
     """The one line refusing a Dense over (batch, features, steps) names the layers acting on
     each step's features that windows follow there (Softmax(axis=1), LayerNormalization(axis=1),
     a Concatenate(axis=1) of two such sequences); a softmax of the last axis (the steps') is
-    still refused, an Activation('softmax') and Softmax() alike, as is a Concatenate joining the
-    steps (``AXIS_TWO_REFUSED``, ``test_the_refusal_of_a_reader_of_steps_on_axis_two_names_...``)."""
+    still refused as an Activation('softmax') (a Softmax() there is held whole), as is a
+    Concatenate joining the steps (``AXIS_TWO_REFUSED``,
+    ``test_the_refusal_of_a_reader_of_steps_on_axis_two_names_...``)."""
     specs, _, _ = AXIS_TWO_REFUSED["dense_over_axis_two"]
     with pytest.raises(LstmvizError) as err:
         keyframe_pass(Model.sequential((None, T, 3), specs, seed=1), _data(2), every=16)
     said = str(err.value)
     assert "\n" not in said
     assert ("one acting on each step's features (Softmax(axis=1), LayerNormalization(axis=1); "
-            "Concatenate(axis=1) of two such sequences)") in said.split("; ", 1)[1], said
+            "Concatenate(axis=1) of two such sequences), one acting along the steps (a Softmax, "
+            "LayerNormalization or BatchNormalization over axis 2)") in said.split("; ", 1)[1], said
 
 
 @pytest.mark.parametrize("between", [[], [LayerSpec("BatchNormalization", {"axis": 1}, name="bn"),

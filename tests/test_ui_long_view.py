@@ -819,11 +819,12 @@ def test_a_worker_that_fails_says_why_once_and_is_not_started_again(qtbot, model
 
 def test_a_model_a_window_cannot_follow_is_refused_once_in_the_panel(qtbot, monkeypatch):
     # Units at scale on its own sequence with a model whose time axis a window cannot follow
-    # (a Flatten after the LSTM): the room for the pass was made before its refusal was
-    # caught, so the refusal escaped the worker, left no error, and the timer started it again
+    # (a Reshape of the LSTM's steps to twice as many: a Flatten is followed now): the room for
+    # the pass was made before its refusal was caught, so the refusal escaped the worker, left
+    # no error, and the timer started it again
     from lstmviz.app import long_sequence
-    model = Model.sequential((None, 300, 2), [LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l"),
-                                              LayerSpec("Flatten", {}, name="f")], seed=0)
+    model = Model.sequential((None, 300, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+                                              LayerSpec("Reshape", {"target_shape": [-1, 2]}, name="f")], seed=0)
     x = np.zeros((1, 300, 2), np.float32)
     calls = []
     real = long_sequence.pass_bytes

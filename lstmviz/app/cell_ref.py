@@ -1031,11 +1031,12 @@ def steps_axes(model: Model) -> dict[str, list]:
                 # axis 2, as a long input's windows hold them, ``windows._plan``)
                 axes[layer.name] = [1 + dims.index(ax)]
             elif (in_axes and all(a == 2 for a in in_axes) and len(ranks) == 1 and (ranks[0] or 0) >= 3
-                  and layer.stepwise(2)):
+                  and (layer.stepwise(2) or (len(in_axes) == 1 and layer.along_steps(2)))):
                 # (a Dropout, an Activation, a ReLU ... after a channels_first Conv1D: each
                 # number alone; a Softmax(axis=1), LayerNormalization(axis=1), Concatenate(axis=1):
-                # each step's features; its output's steps on axis 2 too, as ``windows._plan`` says,
-                # a 4-D one's after a Permute((2, 1, 3)) too)
+                # each step's features; a Softmax(axis=2) or LayerNormalization(axis=2), along the
+                # steps (held whole by a long input's pass); its output's steps on axis 2 too, as
+                # ``windows._plan`` says, a 4-D one's after a Permute((2, 1, 3)) too)
                 axes[layer.name] = [2]
     _AXES_KNOWN[model] = (key, axes)
     return axes

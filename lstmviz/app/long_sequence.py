@@ -438,17 +438,29 @@ class LongSequence:
     @property
     def plain_first(self) -> bool:
         """The first steps traced alone are the whole sequence's (``first_window``,
-        ``first_steps``): every layer runs forward from the first step, and no input is an
-        ONNX node's sequence_lens (lengths past the first steps: the pass's window instead)."""
+        ``first_steps``): every layer runs forward from the first step, no input is an
+        ONNX node's sequence_lens (lengths past the first steps: the pass's window instead),
+        and no layer acts along the whole sequence's steps or holds them side by side (a Softmax
+        over the steps, whose shares over the first steps alone are other numbers; a Flatten, whose
+        Dense takes the whole length: ``windows.whole_sequence_layer``)."""
         return self.forward_only and not any(
-            self.model.get_layer(r.layer).config.get("role") == "sequence_lens" for r in self.model.inputs)
+            self.model.get_layer(r.layer).config.get("role") == "sequence_lens" for r in self.model.inputs
+        ) and self._whole_sequence_layer is None
+
+    @functools.cached_property
+    def _whole_sequence_layer(self):
+        """The first layer whose first steps depend on every later one (a Softmax over the
+        steps, a Flatten of them: ``windows.whole_sequence_layer``), or None."""
+        from lstmviz.engine.windows import whole_sequence_layer
+        return whole_sequence_layer(self.model, self.inputs)
 
     @functools.cached_property
     def pass_first(self) -> str | None:
         """Why no step can be shown before the keyframe pass has run (None where the first
         steps can, ``plain_first``), in a user's words: the first layer that reads the input
-        from its last step (its first steps shown depend on every later one), or an ONNX
-        graph's sequence lengths."""
+        from its last step (its first steps shown depend on every later one), that acts along
+        the whole sequence's steps or holds them side by side (a Softmax over the steps, a
+        Flatten), or an ONNX graph's sequence lengths."""
         if self.plain_first:
             return None
         from lstmviz.engine.onnx_time import reversed_steps
@@ -462,6 +474,10 @@ class LongSequence:
                     return f"layer '{safe_name(layer.name)}'{half} reads the input from its last step"
             if reversed_steps(layer) and str(layer.class_name).startswith("onnx."):
                 return f"node '{safe_name(layer.name)}' turns the input around (its first step is the input's last)"
+            if layer is self._whole_sequence_layer:
+                does = ("holds every step side by side" if layer.merges_steps
+                        else "acts along the whole sequence's steps")
+                return f"layer '{safe_name(layer.name)}' ({layer.class_name}) {does}"
         return "the model's sequence_lens input gives each sample's length over the whole sequence"
 
     def _head(self, steps: int, needed=None):

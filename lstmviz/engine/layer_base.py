@@ -106,6 +106,16 @@ class Layer:
         (batch, features, steps), across each step's features."""
         return self.elementwise(axis)
 
+    @property
+    def merges_steps(self) -> bool:
+        """Whether its output holds a sequence's steps side by side in one axis (a Flatten of
+        a (batch, steps, ...) input, a Reshape of it to one axis): no steps left, as a pooling
+        over them (a long input's keyframe pass computes it once: ``windows._plan``), but its
+        size the steps' count times a step's, so an input's first steps alone give another
+        shape (a Dense after it takes the whole length): the app shows no step of a long
+        input before its pass (``windows.whole_sequence_layer``)."""
+        return False
+
     def along_steps(self, axis: int) -> bool:
         """Whether its output is its input's shape, each number at its input number's place,
         but a step's numbers made of other steps' too, its input's steps on ``axis`` (a

@@ -222,6 +222,16 @@ class Flatten(Layer):
         size = None if any(d is None for d in rest) else int(np.prod(rest))
         return [(input_shapes[0][0], size)]
 
+    @property
+    def merges_steps(self) -> bool:
+        """Of a (batch, steps, ...) input (``Layer.merges_steps``)."""
+        return bool(self.input_shapes) and len(self.input_shapes[0]) >= 3
+
+    def running_bytes(self, out: int, read: int = 0, mask: int = 0) -> int:
+        """Its output alone: a copy of its input (or a view of it, a contiguous one), no
+        temporary."""
+        return out
+
     def forward(self, x):
         return x.reshape(x.shape[0], -1)
 
@@ -279,6 +289,17 @@ class Reshape(Layer):
         if not target or target[0] not in (-1, s[1]) or -1 in target[1:] or any(d is None for d in s[2:]):
             return False
         return int(np.prod(s[2:], dtype=object)) == int(np.prod(target[1:], dtype=object))
+
+    @property
+    def merges_steps(self) -> bool:
+        """A ``target_shape`` of one axis (``(-1,)``, ``(T * features,)``) of a (batch,
+        steps, ...) input, a Flatten's (``Layer.merges_steps``)."""
+        return (bool(self.input_shapes) and len(self.input_shapes[0]) >= 3
+                and len(self.config["target_shape"]) == 1)
+
+    def running_bytes(self, out: int, read: int = 0, mask: int = 0) -> int:
+        """Its output alone (``Flatten.running_bytes``)."""
+        return out
 
     def forward(self, x):
         if self.timewise:  # (each step's features: a window of steps as the whole sequence)

@@ -10,20 +10,27 @@ without recording (the states-only kernels of ``recurrent``), keeping
 - the outputs the model returns, every input mask, and every tensor without a time axis
   (a layer after ``return_sequences=False``, returned states; a GlobalMaxPooling1D or
   GlobalAveragePooling1D over the steps, the usual classifier's head, and the layers after
-  it): they are small. A pooling over the steps is computed once, by the very call a whole
+  it): most are small. A pooling over the steps is computed once, by the very call a whole
   trace makes, over the whole sequence the pass holds while its readers run (a masked
-  mean over the unmasked steps only); every window holds it as it is, as a last step's;
+  mean over the unmasked steps only); every window holds it as it is, as a last step's. So
+  is a Flatten of a sequence, or a Reshape of it to one axis (``Layer.merges_steps``: its
+  steps merged into the features, a fixed-length model's Dense head after it), but it is as
+  big as the sequence it read: ``pass_bytes`` counts every tensor without steps by its size,
+  held to the pass's end, so ``check_pass`` refuses in one line a pass it would not fit;
 - the whole output of a layer acting along the steps that keeps them (``Layer.along_steps``:
   a Softmax(axis=1) over a (batch, steps, features) sequence, attention weights over time,
   whose every step needs all steps; a LayerNormalization over axis 1 or axes [1, 2]; a
-  BatchNormalization(axis=1), a statistic per step position): computed once, by the very
-  call a whole trace makes, and held (batch x steps x features floats, counted in
+  BatchNormalization(axis=1), a statistic per step position; over axis 2 of (batch,
+  features, steps) after a Permute((2, 1)), asked of the axis its input holds its steps on,
+  its output's steps there too): computed once, by the very call a whole trace makes, and
+  held (batch x steps x features floats, counted in
   ``pass_bytes`` from its node to the end, so ``check_pass`` refuses in one line a pass it
   would not fit); every window takes its steps as a slice of it, the whole trace's bits, and
   the layers after it follow as usual (Keras' attention pooling: a Multiply of the LSTM's
   sequence by the weights, broadcast as Keras 3 does, a GlobalAveragePooling1D, a Dense). A
   mask reaching one is the whole trace's too (a Softmax refuses a masked input in one line,
-  as a whole trace does; a normalisation takes no mask, as Keras');
+  as a whole trace does, when the pass reaches it: the planner knows shapes, not masks,
+  which each layer's ``call`` hands on; a normalisation takes no mask, as Keras');
 
 and gives a ``WindowedTrace``. ``window(a, b)`` recomputes processing steps ``a .. b-1``
 of every layer from the keyframe before ``a`` and returns them as a ``Trace`` (each
@@ -77,11 +84,12 @@ softmax, a ReLU, a BatchNormalization(axis=1); an Add of two such sequences) hol
 steps on axis 2 too: its window of them is the whole's, number for number; so does one
 acting on each step's features alone (``Layer.stepwise``: a Softmax(axis=1), a
 LayerNormalization(axis=1), their sums over axis 1 in one order at every step,
-``layers_more._reduced``; a Concatenate(axis=1) of two such sequences). A
+``layers_more._reduced``; a Concatenate(axis=1) of two such sequences), and one acting
+along them there (a Softmax(axis=2), held whole: above). A
 channels_first one over steps on axis 1 (no Permute before it: it steps over each step's
 features) is refused in one line, as is any other layer reading steps on axis 2 (a
-recurrent layer with no Permute((2, 1)) back, a Dense or a softmax over the last axis,
-then the steps', a Concatenate of them). A (batch, features, steps) output counts its features a
+recurrent layer with no Permute((2, 1)) back, a Dense or an Activation('softmax') over the
+last axis, then the steps', a Flatten, a Concatenate of them). A (batch, features, steps) output counts its features a
 step in ``full_trace_bytes`` and ``pass_bytes``.
 
 A Cropping1D((a, b)), ZeroPadding1D((a, b)) or UpSampling1D(k) (``layers_more.StepMap``) is
@@ -120,9 +128,9 @@ route beyond it. Keyframes take at most a quarter of the budget (K grows with th
 sequence); a window costs at most K + CUT extra steps per layer.
 
 Memory of a keyframe pass: the keyframes, the masks, the model's outputs, the held outputs
-of the layers acting along the steps, and while a layer runs its input and output
-sequences (``batch x steps x units`` floats each, never the ~10 records per step a trace
-keeps); a sequence is dropped once its last reader ran. Each layer but a recurrent one
+of the layers acting along the steps, the tensors without steps (a Flatten's), and while
+a layer runs its input and output sequences (``batch x steps x units`` floats each, never
+the ~10 records per step a trace keeps); a sequence is dropped once its last reader ran. Each layer but a recurrent one
 says what it holds while it runs (``Layer.running_bytes``, which ``pass_bytes`` counts):
 its output and a temporary of its size; a LayerNormalization with a gamma two
 temporaries; a masked GlobalAveragePooling1D a copy of the sequence it reads, 0 at the
@@ -375,7 +383,8 @@ def _steps_on_two(model) -> dict[str, bool]:
         if isinstance(layer, Permute) and len(layer.dims) >= 2:
             two = layer.dims.index(2 if two else 1) == 1
         elif not (layer.own_clock and layer.channels_first) and not (
-                layer.stepwise(2) and all(got.get(r.layer, False) for r in node.inbound)):
+                (layer.stepwise(2) or (len(node.inbound) == 1 and layer.along_steps(2)))
+                and all(got.get(r.layer, False) for r in node.inbound)):
             two = False
         got[layer.name] = two
     return got
@@ -440,7 +449,8 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
     model's outputs to the end), its own, and what its kernel makes of the whole sequence
     (``recurrent``: an LSTM's or GRU's input as columns, a SimpleRNN's input projection, a
     copy made time-major or reversed, masked outputs); a layer acting along the steps
-    (``_plan``'s ``held``: a Softmax(axis=1)) holds its output from its node to the end.
+    (``_plan``'s ``held``: a Softmax(axis=1)) holds its output from its node to the end, as
+    does every tensor without steps (a Flatten's of the whole sequence).
     Within about 10% of what NumPy allocates, or under it (``tests/test_engine_windows.py``
     measures it)."""
     axes: dict = {}
@@ -469,6 +479,11 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
     sizes = {n.layer.name: sum(B * own(n.layer.name) * per_step(n.layer, k) * 4
                                for k, s in enumerate(seq[n.layer.name]) if s)
              for n in model.nodes if not isinstance(n.layer, InputLayer)}
+    # (each tensor without steps, held by the pass to its end: most a last step's, a few
+    # floats a sample; a Flatten's of the whole sequence, as big as the sequence it read)
+    stepless = {n.layer.name: sum(B * _floats(shape) * 4 for s, shape in zip(seq[n.layer.name], n.layer.output_shapes)
+                               if not s and shape is not None)
+             for n in model.nodes if not isinstance(n.layer, InputLayer)}
     masked = any(n.mask is not None or isinstance(n.layer, Masking) or (
         isinstance(n.layer, Embedding) and n.layer.config.get("mask_zero")) for n in model.nodes)
     peak = 0
@@ -480,6 +495,7 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
             continue
         alive = sum(b for other, b in sizes.items()
                     if order[other] < i and (last.get(other, -1) >= i or other in along))
+        alive += sum(b for other, b in stepless.items() if order[other] < i)
         here = sizes[name]
         halves = recurrent_halves(node.layer)
         Tn = own(name)
@@ -522,7 +538,8 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
             # and the mask as floats: ``Layer.running_bytes``)
             src = node.inbound[0].layer if node.inbound else None
             read = sizes.get(src, given.get(src, 0)) if src is not None else 0
-            here = node.layer.running_bytes(sizes[name], read, B * own(src) * 4 if masked and src is not None else 0)
+            here = node.layer.running_bytes(sizes[name] + stepless[name], read,
+                                            B * own(src) * 4 if masked and src is not None else 0)
         if ahead is not None:  # this node and the one before at once: what was alive then
             # (its input, held till it ends), its own (its output among them) and this one's
             peak, ahead = max(peak, ahead + here), None
@@ -532,6 +549,12 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
             continue
         peak = max(peak, alive + here)
     return peak + keyframe_bytes(model, B, T, K, clocks)
+
+
+def _floats(shape) -> int:
+    """The floats of one sample of an output of ``shape`` (its batch axis first; an axis
+    left open counted as 1)."""
+    return int(np.prod([d or 1 for d in shape[1:]], dtype=np.int64))
 
 
 def check_pass(model, arrays, every: int | None = None) -> None:
@@ -708,6 +731,16 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # steps are the whole's. A softmax of the last axis shares the steps: refused below)
             seq[layer.name], axes[layer.name], tags[layer.name] = [True], [2], [None]
             continue
+        if len(ins) == 1 and ins[0] and in_axes[0] in (1, 2) and layer.along_steps(in_axes[0]):
+            # (a Softmax(axis=1) over the steps, attention weights over time (its step t needs
+            # every step), a LayerNormalization over the steps and features, a
+            # BatchNormalization(axis=1) (a statistic per step position); a Softmax(axis=2)
+            # or LayerNormalization(axis=2) of (batch, features, steps) after a Permute((2, 1)):
+            # computed once by the pass from the whole sequence, as a whole trace calls it, and
+            # held; a window's steps are a slice of it on its input's steps axis, the trace's bits)
+            seq[layer.name], axes[layer.name], tags[layer.name] = [True], [in_axes[0]], [None]
+            held.add(layer.name)
+            continue
         if any(has and ax == 2 for has, ax in zip(ins, in_axes)):
             if recurrent_halves(layer):
                 raise LstmvizError(
@@ -720,7 +753,8 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 "'channels_first', a layer acting on each number alone (Dropout, Activation but softmax "
                 "and log_softmax, ReLU, LeakyReLU, ELU, BatchNormalization(axis=1); Add, Subtract, Multiply, "
                 "Average, Maximum, Minimum of two such sequences), one acting on each step's features "
-                "(Softmax(axis=1), LayerNormalization(axis=1); Concatenate(axis=1) of two such sequences) or "
+                "(Softmax(axis=1), LayerNormalization(axis=1); Concatenate(axis=1) of two such sequences), one "
+                "acting along the steps (a Softmax, LayerNormalization or BatchNormalization over axis 2) or "
                 "a Permute((2, 1)) putting the steps back on axis 1")
         if any(has and ax != 1 for has, ax in zip(ins, in_axes)):
             raise LstmvizError(
@@ -752,9 +786,10 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                     f"{name} joins its inputs' steps one after the other (axis 1); a long sequence is "
                     "traced by windows only through a Concatenate of sequences' features (axis -1)")
             seq[layer.name] = [any(ins)] * max(1, len(layer.output_shapes))
-        elif any(ins) and getattr(layer, "reduces_steps", False):
-            # (a GlobalMaxPooling1D / GlobalAveragePooling1D over the steps: no time axis left,
-            # computed once by the pass from the whole sequence, as a whole trace calls it)
+        elif any(ins) and (getattr(layer, "reduces_steps", False) or layer.merges_steps):
+            # (a GlobalMaxPooling1D / GlobalAveragePooling1D over the steps, a Flatten or a
+            # Reshape to one axis (every step side by side): no time axis left, computed once
+            # by the pass from the whole sequence, as a whole trace calls it)
             seq[layer.name] = [False]
         elif any(ins) and (layer.own_clock or isinstance(layer, StepMap)):
             # (a Conv1D or pooling, engine/conv.py (channels_first ones above); a Cropping1D,
@@ -762,14 +797,6 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # steps ``reads_of`` theirs, ``_Window.values``; its own time axis, ``_clocks``,
             # fewer steps where strides > 1 or padding 'valid', more where it pads or repeats)
             seq[layer.name] = [True]
-        elif len(ins) == 1 and ins[0] and layer.along_steps(1):
-            # (a Softmax(axis=1) over the steps, attention weights over time (its step t needs
-            # every step), a LayerNormalization over the steps and features, a
-            # BatchNormalization(axis=1) (a statistic per step position): computed once by the
-            # pass from the whole sequence, as a whole trace calls it, and held; a window's
-            # steps are a slice of it, the trace's bits)
-            seq[layer.name] = [True]
-            held.add(layer.name)
         elif any(ins):
             # (any other layer keeping its input's shape that is not per-step acts along the
             # steps in a way not followed)
@@ -783,8 +810,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 "only through recurrent layers (RNN([cells]) too), per-step layers (a Reshape or "
                 "Permute keeping the batch and time axes), Permute((2, 1)), Conv1D and pooling layers "
                 "(channels_first after a Permute((2, 1))), Cropping1D, ZeroPadding1D, UpSampling1D, "
-                "GlobalMaxPooling1D and GlobalAveragePooling1D, and a Softmax, LayerNormalization or "
-                "BatchNormalization over the steps (axis 1) of one sequence")
+                "GlobalMaxPooling1D, GlobalAveragePooling1D, Flatten and Reshape to one axis (no steps left), "
+                "and a Softmax, LayerNormalization or BatchNormalization over the steps (axis 1, or 2 after a "
+                "Permute((2, 1))) of one sequence")
         else:
             seq[layer.name] = [False] * max(1, len(layer.output_shapes))
         axes[layer.name] = [1 if s else None for s in seq[layer.name]]
@@ -1539,6 +1567,23 @@ def layer_clocks(model, arrays) -> dict[str, Clock | None]:
     clocks: dict = {}
     _plan(model, arrays, clocks=clocks)
     return clocks
+
+
+def whole_sequence_layer(model, arrays):
+    """The first layer whose numbers at an input's first steps depend on every later step,
+    so a plain trace of the first steps cannot give the whole sequence's (``app/long_sequence``
+    then shows no step before the pass): one acting along the steps (``_plan``'s ``held``: a
+    Softmax(axis=1)'s shares over the first steps are not the whole's), or one merging them
+    into its features (``Layer.merges_steps``: a Flatten, the Dense after it taking the whole
+    length). None where there is none, or where ``_plan`` refuses the model (the pass says
+    why)."""
+    held: set = set()
+    try:
+        _, seq = _plan(model, arrays, held=held)
+    except LstmvizError:
+        return None
+    return next((n.layer for n in model.nodes if n.layer.name in held or (
+        n.layer.merges_steps and any(seq[r.layer][r.tensor_index] for r in n.inbound))), None)
 
 
 def clock_window(clocks: dict, T: int, layer: str | None, a: int, b: int,
