@@ -340,8 +340,10 @@ def onnx_recurrent_model(tmp_path, op, layout, direction, extras, steps=150, d=5
 
 def onnx_unwindowed_model(tmp_path, steps=40, batch=1, d=3, u=4):
     """An ONNX graph windows cannot follow: its input (batch, steps, d) made time-major by a
-    Transpose, an LSTM node, then a Softmax over the steps (each step's output depends on
-    every step); read by lstmviz, with an input. Saved as ``tmp_path / "softmax.onnx"``."""
+    Transpose, an LSTM node, then a Concat of its Y with itself along the steps (the whole
+    sequence's steps, then again: a window of input steps is no window of them); read by
+    lstmviz, with an input. Saved as ``tmp_path / "softmax.onnx"`` (a Softmax over the steps
+    was the example until windows held it whole)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -352,7 +354,7 @@ def onnx_unwindowed_model(tmp_path, steps=40, batch=1, d=3, u=4):
              for n, s in (("W", (1, 4 * u, d)), ("R", (1, 4 * u, u)))]
     nodes = [helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),
              helper.make_node("LSTM", ["xt", "W", "R"], ["Y"], hidden_size=u),
-             helper.make_node("Softmax", ["Y"], ["y"], axis=0)]
+             helper.make_node("Concat", ["Y", "Y"], ["y"], axis=0)]
     g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", d])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], initializer=inits)
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])

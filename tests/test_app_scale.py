@@ -1667,8 +1667,9 @@ def test_a_csv_of_lone_carriage_returns_is_read_a_block_at_a_time(tmp_path, monk
 
 
 def test_an_input_past_long_steps_that_windows_cannot_follow_is_traced_whole_where_it_fits(monkeypatch, tmp_path):
-    """An ONNX graph whose output at each step depends on every step (a Softmax over the
-    steps after its LSTM node) on a 5,000-step input: a whole trace of ~1 MB, but past
+    """An ONNX graph whose output's steps are no window of the input's (a Concat of its LSTM
+    node's Y with itself along the steps; a Softmax over the steps when this was found, held
+    whole by windows now) on a 5,000-step input: a whole trace of ~1 MB, but past
     LONG_STEPS the app took the input as a long one, and keyframes refused the graph: the
     window showed nothing of an input the command line traces whole. Where the whole trace
     fits the budget it is traced whole; over the budget the refusal stays."""
@@ -1683,7 +1684,7 @@ def test_an_input_past_long_steps_that_windows_cannot_follow_is_traced_whole_whe
     np.testing.assert_array_equal(trace.outputs[0], full.outputs[0])
     np.testing.assert_array_equal(trace["lstm"].steps["h"], full["lstm"].steps["h"])
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-6)  # (~2 KB: neither a whole trace nor windows)
-    with pytest.raises(LstmvizError, match=r"\(onnx.Softmax\) normalises over the time axis"):
+    with pytest.raises(LstmvizError, match=r"\(onnx.Concat\) joins .* along the time axis"):
         trace_or_window(model, [x])
 
 

@@ -1390,7 +1390,7 @@ def test_trace_steps_through_an_onnx_recurrent_node_is_the_full_traces_window(tm
     assert np.array_equal(win["lstm.LSTM"], whole["lstm.LSTM"][1:3])
     from helpers import onnx_unwindowed_model
 
-    _, xs = onnx_unwindowed_model(tmp_path, steps=5)  # (a Softmax over the steps)
+    _, xs = onnx_unwindowed_model(tmp_path, steps=5)  # (a Concat along the steps)
     np.save(tmp_path / "xs.npy", xs)
     rc, _, err = call(capsys, "trace", tmp_path / "softmax.onnx", "-i", tmp_path / "xs.npy",
                       "-o", tmp_path / "v.npz", "--steps", "0:2")

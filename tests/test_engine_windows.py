@@ -1260,9 +1260,13 @@ FOLLOWED = {  # ops a window follows, after Y (steps, 1, batch, 5)
     "last-step": [_node("Slice", ["Y", "last", "big", "zero"], "l"), _node("Squeeze", ["l", "zero"], "out")],
     "time-major-dense": [_node("Squeeze", ["Y", "one"], "s"), _node("MatMul", ["s", "M"], "m"),
                          _node("Add", ["m", "bias"], "d"), _node("Tanh", ["d"], "out")],
+    # a Softmax over the steps (attention weights over time; of Y's time axis 0, and a
+    # LogSoftmax of the batch-major sequence's axis 1): held whole by the pass, as Keras' are
+    "softmax-over-steps": [_node("Softmax", ["Y"], "a", axis=0), _node("Squeeze", ["a", "one"], "s"),
+                           _node("Transpose", ["s"], "t", perm=[1, 0, 2]), _node("LogSoftmax", ["t"], "out", axis=1)],
 }
 REFUSED = {  # (the op named in the refusal, what it does to the steps)
-    "softmax-over-steps": ([_node("Softmax", ["Y"], "out", axis=0)], "onnx.Softmax"),
+    "softmax-over-steps-before-opset-13": ([_node("Softmax", ["Y"], "out", axis=0)], "onnx.Softmax"),
     "concat-along-steps": ([_node("Concat", ["Y", "Y"], "out", axis=0)], "onnx.Concat"),
     "steps-into-batch": ([_node("Reshape", ["Y", "flat2"], "out")], "onnx.Reshape"),
     "a-size-of-the-length": ([_node("Shape", ["Y"], "ys"), _node("Cast", ["ys"], "f", to=1),
@@ -1301,6 +1305,8 @@ def test_windows_follow_the_ops_around_an_onnx_node_to_the_bit(tmp_path, case):
     if case == "time-major-dense":  # (torch's Linear over every step of a time-major LSTM)
         dense = next(n.layer for n in model.nodes if n.layer.class_name == "Dense")
         assert dense.steps_first and wt._axes[dense.name] == [0]
+    if case == "softmax-over-steps":
+        assert [(k, wt._axes[k]) for k in wt._held] == [("softmax", [0]), ("logsoftmax", [1])]
     if case == "reshape-by-shape":
         assert list(wt.window(3, 5)["shape_1"].outputs[0]) == [T, 1, 3, 5]
         assert wt.window(3, 5)["reshape"].outputs[0].shape == (2, 15)
@@ -1308,12 +1314,14 @@ def test_windows_follow_the_ops_around_an_onnx_node_to_the_bit(tmp_path, case):
 
 @pytest.mark.parametrize("case", list(REFUSED))
 def test_an_op_that_mixes_the_steps_is_refused_for_windows_in_one_line(tmp_path, case):
-    """An op over the steps (a Softmax over them, a Concat along them, a Reshape folding them
+    """An op over the steps (a Softmax over them before opset 13, its input flattened to two
+    axes, a Concat along them, a Reshape folding them
     into the batch, a size made of the length or the last step taken from every step):
     refused for windows in one line naming it, before the pass (a window would compute it,
     the app's plain trace of the first steps could not); the model still traces whole."""
     after, op = REFUSED[case]
-    model, x = _graph_around_lstm(tmp_path, after, EXTRA.items(), steps=40)
+    model, x = _graph_around_lstm(tmp_path, after, EXTRA.items(), steps=40,
+                                  opset=12 if case.endswith("before-opset-13") else 14)
     model.trace(x)
     with pytest.raises(LstmvizError) as err:
         keyframe_pass(model, x, every=16)

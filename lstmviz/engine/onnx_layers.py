@@ -865,6 +865,19 @@ class OnnxOp(Layer):
             return True
         return self.op in self.SIGN_KEEPING_OPS and bool(inputs) and bool(inputs[0])
 
+    def along_steps(self, axis: int) -> bool:
+        """A Softmax or LogSoftmax over ``axis`` (``Layer.along_steps``: its input's steps
+        there, a share of every step's numbers; ONNX's own one axis, from opset 13: before
+        it, the input flattened to two axes): a long input's pass holds its whole output."""
+        shape = self.input_shapes[0] if self.input_shapes else None
+        if self.op not in ("Softmax", "LogSoftmax") or shape is None or int(self.config.get("opset", 17)) < 13:
+            return False
+        return int((self.config.get("attrs") or {}).get("axis", -1)) % len(shape) == axis
+
+    def reads_every_step(self, axis: int) -> bool:
+        """Its sum over the steps: each step's share reads them all (``along_steps``)."""
+        return self.along_steps(axis)
+
     def weight_specs(self, input_shapes):
         return [(f"{self.op.lower()}_{k}", tuple(s), "zeros")
                 for k, s in enumerate(self.config.get("weight_shapes") or [])]

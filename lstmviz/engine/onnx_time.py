@@ -42,6 +42,13 @@ sequence by the pass as a last step picked is; over other axes it keeps each ste
 BatchNormalization between them (at inference, per channel: axis 1) computes each element on
 its own, and is followed where the steps are on another axis.
 
+A Softmax or LogSoftmax (opset 13 on: over its one ``axis``) of a sequence keeps its steps
+where they are: off the time axis each step on its own, over it (attention weights over
+time) each step's share reads every step: ``OnnxOp.along_steps`` says so, and the pass
+computes its whole output once and holds it, each window's steps a slice of it
+(``windows._plan``'s ``held``, as a Keras Softmax(axis=1)'s). Before opset 13 it flattens
+its input to two axes: refused.
+
 A LayerNormalization normalises over the axes from its ``axis`` to the last: where the time
 axis is before them (torch's LayerNorm of an LSTM's features: the last axis) it computes each
 step on its own, and its output (its Mean and InvStdDev too, of size 1 on the normalised
@@ -110,7 +117,8 @@ def _refuse(layer, why: str) -> LstmvizError:
         "only through ops that keep each step apart (elementwise, Transpose, Squeeze, Unsqueeze, "
         "Slice or Gather off the time axis or of one step, Concat off it, Reshape keeping it, "
         "sizes from Shape, Conv and pooling nodes over (N, C, L), BatchNormalization, LayerNormalization "
-        "off the time axis, ReduceMean or ReduceMax off the time axis or over it)")
+        "off the time axis, ReduceMean or ReduceMax off the time axis or over it, Softmax and LogSoftmax "
+        "of opset 13 on)")
 
 
 def _refuse_window(layer, why: str) -> LstmvizError:
@@ -261,8 +269,8 @@ def _seq_axis(layer, op, attrs, ins: list[_In], out_ranks):
     if op in ("Softmax", "LogSoftmax"):
         if int(layer.config.get("opset", 17)) < 13:
             raise _refuse(layer, "flattens its input to two axes (opset < 13)")
-        if int(attrs.get("axis", -1)) % x.rank == x.axis:
-            raise _refuse(layer, "normalises over the time axis")
+        # (over the time axis, each step's share reads every step: ``OnnxOp.along_steps``,
+        # its whole output computed once and held by a long input's pass, ``windows._plan``)
         return x.axis
     if op == "LayerNormalization":
         return _layer_norm_axis(layer, attrs, ins)

@@ -22,8 +22,9 @@ without recording (the states-only kernels of ``recurrent``), keeping
   whose every step needs all steps; a LayerNormalization over axis 1 or axes [1, 2]; a
   BatchNormalization(axis=1), a statistic per step position; over axis 2 of (batch,
   features, steps) after a Permute((2, 1)), asked of the axis its input holds its steps on,
-  its output's steps there too): computed once, by the very call a whole trace makes, and
-  held (batch x steps x features floats, counted in
+  its output's steps there too; an ONNX Softmax or LogSoftmax over the time axis,
+  ``OnnxOp.along_steps``, whichever axis ``onnx_time.follow`` finds the steps on): computed
+  once, by the very call a whole trace makes, and held (batch x steps x features floats, counted in
   ``pass_bytes`` from its node to the end, so ``check_pass`` refuses in one line a pass it
   would not fit); every window takes its steps as a slice of it, the whole trace's bits, and
   the layers after it follow as usual (Keras' attention pooling: a Multiply of the LSTM's
@@ -672,6 +673,8 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             got, tags[layer.name] = onnx_time.follow(layer, onnx_time.operands(layer, in_axes, in_tags, shapes), ranks)
             axes[layer.name] = got
             seq[layer.name] = [a is not None for a in got]
+            if len(ins) == 1 and ins[0] and layer.along_steps(in_axes[0]):
+                held.add(layer.name)  # (a Softmax over the time axis: held whole, as a Keras one)
             continue
         if any(onnx_time.tagged(t) for t in in_tags) and any(ins):
             raise LstmvizError(f"{name} reads, beside its steps, a tensor made of the whole sequence; "
