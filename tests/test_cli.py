@@ -1063,13 +1063,15 @@ def test_trace_steps_through_a_relu_between_channels_first_convolutions_writes_t
         np.testing.assert_array_equal(npz["output"], full["output"])
 
 
-def _keras_window_file(tmp_path, capsys, case_name, steps, total, named, clocks_want, on_two, least):
+def _keras_window_file(tmp_path, capsys, case_name, steps, total, named, clocks_want, on_two, least, along=()):
     """``lstmviz trace --steps`` of a real Keras 3 file (whose layers between two Permute((2, 1))
     hold their steps on axis 2, or whose layers act along the steps): the full trace Keras'
     numbers (its layers ``named`` too, atol 1e-5); every array of the window file the full
     trace's to the bit, sliced on the axis holding its steps (2 for the layers ``on_two``, in
     the model's order; whole where it has none: a pooling over the steps and the layers after
-    it), each layer in its own steps (``clocks_want``); at least ``least`` arrays compared."""
+    it), each layer in its own steps (``clocks_want``); at least ``least`` arrays compared. The
+    layers ``along`` (acting along the steps) write their numbers over every step
+    (``LayerTrace.stats``) whole, the whole trace's."""
     import lstmviz
     from lstmviz.engine.windows import clock_window, layer_clocks, window_axes
     from tests.helpers import FIXTURES
@@ -1091,9 +1093,18 @@ def _keras_window_file(tmp_path, capsys, case_name, steps, total, named, clocks_
     with np.load(out) as npz:
         assert npz["lstmviz:steps"].tolist() == [a, b, total]
         compared = 0
+        index = full_trace.flat_index()
         for key, whole in full.items():
             layer = key.split("/")[0]
             if key == "output" or key.startswith("lstmviz:") or "/initial_" in key:
+                continue
+            if index[key][2] in full_trace[index[key][0]].stats:  # (numbers over the steps: m, S ...)
+                if layer in along:  # (of every step: the whole sequence's in a window too)
+                    np.testing.assert_array_equal(npz[key], whole, err_msg=key)
+                    compared += 1
+                else:  # (a channels_first layer's over its axis 1, the features: per step, which
+                    # a window does not record; not what a step page shows)
+                    assert key not in npz.files, key
                 continue
             if axes[layer] == [None]:  # (no steps: computed once from the whole sequence)
                 np.testing.assert_array_equal(npz[key], whole, err_msg=key)
@@ -1142,9 +1153,10 @@ def test_trace_steps_through_a_real_keras_attention_pooling_classifier(tmp_path,
     of the LSTM's sequence by those weights -> GlobalAveragePooling1D -> Dense over 240 steps
     was refused with '--steps' at the Softmax ('acts along the time axis'). The weights of the
     window's steps are sliced from their whole sequence, which the pass holds; the pooled head
-    the whole's (``_keras_window_file``)."""
+    the whole's, and so are the Softmax's m and S over every step ('a/m', 'a/S'), which no
+    export wrote (``_keras_window_file``)."""
     _keras_window_file(tmp_path, capsys, "k3_attention_pooling", steps, 240, ("a", "ctx"),
-                       {"h": 240, "a": 240, "ctx": 240}, [], 10)
+                       {"h": 240, "a": 240, "ctx": 240}, [], 12, along=("a",))
 
 
 @pytest.mark.parametrize("steps", ["1234:1301", "2990:", ":17"])

@@ -131,6 +131,52 @@ def test_the_npz_of_a_long_inputs_window_says_its_steps(tmp_path):
         full = lstmviz.load(path).trace(x)["lstm"].steps["h"]
         np.testing.assert_array_equal(npz["lstm/h"], full[:, a:b])
         assert export_data.SAMPLE_KEY not in npz.files
+        # (a trace recording no numbers over the steps, as every one before them: none written)
+        assert {rec for _k, _l, _p, rec in npz[export_data.KEYS_KEY].tolist()}.isdisjoint({"m", "S", "mean", "var"})
+
+
+def test_an_attention_softmaxs_m_and_s_are_exported_whole_and_in_a_long_inputs_window(tmp_path):
+    """What the Cell view's step page of a Softmax over the steps shows beside each step, m
+    and S over every step (``LayerTrace.stats``), was in no export. The .npz (the app's and
+    ``lstmviz trace``'s: ``trace_arrays``) holds them under 'a/m' and 'a/S', indexed as
+    layer 'a''s records 'm' and 'S'; a long input's window the whole sequence's (the keyframe
+    pass's), equal to a whole trace's; the CSV a row a sample and unit, with no step."""
+    import lstmviz
+
+    case = FIXTURES / "k3_attention_pooling"
+    model = lstmviz.load(case / "model.keras", isolate=False)
+    x = read_inputs(case)
+    trace = model.trace(x)
+    stats = trace["a"].stats
+    assert set(stats) == {"m", "S"} and stats["m"].shape == (x.shape[0], 1, 1)
+    e = trace["e"].output.astype(np.float64)  # (what they are: NumPy's over the Softmax's input)
+    np.testing.assert_allclose(stats["m"], e.max(axis=1, keepdims=True), rtol=1e-6)
+    np.testing.assert_allclose(stats["S"], np.exp(e - e.max(axis=1, keepdims=True)).sum(axis=1, keepdims=True),
+                               rtol=1e-5)
+    with np.load(export_data.save_npz(trace, tmp_path / "t.npz")) as npz:
+        rows = {key: (layer, part, rec) for key, layer, part, rec in npz[export_data.KEYS_KEY].tolist()}
+        assert rows["a/m"] == ("a", "", "m") and rows["a/S"] == ("a", "", "S")
+        for k in ("m", "S"):
+            np.testing.assert_array_equal(npz[f"a/{k}"], stats[k])
+    table = [r.split(",") for r in export_data.csv_text(trace).splitlines()[1:]]
+    got = {(r[2], r[3], r[4]): float(r[5]) for r in table if r[:2] == ["a", "S"]}
+    assert got == {(str(s), "", "0"): float(stats["S"][s, 0, 0]) for s in range(x.shape[0])}
+
+    long_x = np.random.default_rng(4).normal(size=(1, 5000, x.shape[2])).astype(np.float32)
+    st = AppState()
+    st.set_model(model)
+    st.set_input_data(long_x)
+    assert st.long is not None and st.long.run_pass()
+    window, _ = st.long.window_at(3000)
+    assert window.start > 0 and window["a"].output.shape[1] < 5000
+    whole = model.trace(long_x)["a"].stats
+    with np.load(export_data.save_npz(st.long.by_processing(window), tmp_path / "w.npz")) as npz:
+        assert [int(v) for v in npz[export_data.STEPS_KEY]][2] == 5000
+        for k in ("m", "S"):
+            np.testing.assert_array_equal(npz[f"a/{k}"], whole[k])
+    rows = [r.split(",") for r in export_data.csv_text(window).splitlines()[1:]]
+    got = {(r[2], r[3], r[4]): float(r[5]) for r in rows if r[:2] == ["a", "m"]}
+    assert got == {("0", "", "0"): float(whole["m"][0, 0, 0])}
 
 
 def test_a_long_inputs_window_exports_processing_steps_as_lstmviz_trace_steps(tmp_path):
@@ -211,6 +257,8 @@ def _records(trace) -> dict:
             want[(name, part, f"initial_{key}")] = arr
         if rec.mask is not None and rec.steps:
             want[(name, part, "mask")] = rec.mask
+        for key, arr in rec.stats.items():
+            want[(name, part, key)] = arr
         for child, crec in rec.children.items():
             add(name, child, crec)
 

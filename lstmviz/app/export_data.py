@@ -114,7 +114,8 @@ def save_npz(trace, path, sample: int | None = None) -> Path:
 
 def trace_rows(trace, sample_offset: int = 0):
     """The long table's rows: (layer, key, sample, step, unit, value); steps counted in the
-    whole sequence (a long input's window starts at ``trace.start``). A window's arrays over
+    whole sequence (a long input's window starts at ``trace.start``); a layer's numbers over
+    every step (``LayerTrace.stats``: m and S, mean and var) have no step. A window's arrays over
     the whole sequence (the model's outputs: a ``WindowedTrace`` keeps them whole) give the
     rows of the window's steps only: the table is of the window."""
     window = window_of(trace)
@@ -128,6 +129,8 @@ def trace_rows(trace, sample_offset: int = 0):
         where = index[flat_key]
         layer, key = _layer_and_key(*where)
         a = np.asarray(arr)
+        if where[0] and not where[1] and key in getattr(trace.layers[where[0]], "stats", {}):
+            a = a[:, 0]  # (over every step, of no one step: (batch, 1, units) a row a sample)
         span = own.get(where[0]) if where[0] else None
         start = int(span[0]) if span else int(getattr(trace, "start", 0) or 0)
         cut = whole.get(a.shape[1]) if window is not None and a.ndim >= 3 else None

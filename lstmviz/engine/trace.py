@@ -188,8 +188,10 @@ class Trace:
 
     def flat(self) -> dict[str, np.ndarray]:
         """Every array under a flat key: ``output``/``output0..``, ``<layer>``,
-        ``<layer>:<k>`` for extra outputs, ``<layer>/<step>`` for intermediates and
-        ``<layer>/forward/<step>`` inside a Bidirectional; ``<layer>`` is the layer's name
+        ``<layer>:<k>`` for extra outputs, ``<layer>/<step>`` for intermediates,
+        ``<layer>/m``, ``<layer>/S`` (``mean``, ``var``) for what a layer acting along the
+        steps reads of every step (``LayerTrace.stats``: the whole sequence's, a long input's
+        window too) and ``<layer>/forward/<step>`` inside a Bidirectional; ``<layer>`` is the layer's name
         as ``key_name`` writes it (``flat_index`` says what each key holds)."""
         return {key: arr for key, (arr, _) in self._flat().items()}
 
@@ -197,7 +199,9 @@ class Trace:
         """``flat()``'s keys, each mapped to ``(layer, part, record)``: the layer's own
         name ('' for the model's outputs), ``forward``/``backward`` inside a Bidirectional
         (else ''), and the record (``output``, ``output:1`` ..., ``f``, ``initial_h``,
-        ``mask``; the model's: ``output`` or ``output0`` ...). Derived arrays (``x_proj``)
+        ``mask``; a Softmax over the steps' ``m`` and ``S``, a LayerNormalization's ``mean``
+        and ``var``, each (batch, 1, units or 1): ``LayerTrace.stats``; the model's:
+        ``output`` or ``output0`` ...). Derived arrays (``x_proj``)
         are not computed for it."""
         return {key: where for key, (_, where) in self._flat(arrays=False).items()}
 
@@ -292,6 +296,8 @@ def _flatten(rec: LayerTrace, name: str, prefix: str, part: str, out: dict, arra
         put(f"{prefix}/initial_{key}", f"initial_{key}", rec.initial_state, key)
     if rec.mask is not None and rec.steps:
         put(f"{prefix}/mask", "mask", [rec.mask], 0)
+    for key in rec.stats:  # (of the whole sequence, also in a long input's window)
+        put(f"{prefix}/{key}", key, rec.stats, key)
     for child_name, child in rec.children.items():
         _flatten(child, name, f"{prefix}/{child_name}", child_name, out, arrays)
 
