@@ -11,6 +11,7 @@ from PySide6 import QtGui, QtWidgets
 
 from helpers import held_pass, paint_anew, present_on_720_lines
 from lstmviz import limits
+from lstmviz.app.cell_ref import fmt
 from lstmviz.app.long_sequence import QUICK_STEPS
 from lstmviz.app.options import default_config
 from lstmviz.app.output_ref import OUTPUT_KEY
@@ -3169,6 +3170,62 @@ def test_a_long_inputs_vector_without_steps_says_it_is_the_first_steps_until_the
     assert "so far" not in unrolled.header.text()
     row = next(r for r in unrolled.rows if r.layer == pname)
     np.testing.assert_array_equal(row.values, full[pname].outputs[0][0, 1:2])
+
+
+def test_a_long_inputs_attention_weights_say_their_m_and_s_are_the_first_steps_until_the_pass_has_run(
+        qapp, qtbot, monkeypatch, tmp_path):
+    """tests/fixtures/k3_attention_pooling (a real Keras 3 Softmax(axis=1) 'a' over the steps)
+    opened with a long input, its keyframe pass held back: the Cell view's step page of 'a'
+    shows m and S (and the share y) of the first steps shown, a trace of those steps', and
+    says they are those so far; once the pass has run, the whole sequence's m and S (a whole
+    trace's), the share of a whole trace, and nothing says "so far"."""
+    from helpers import FIXTURES
+    from lstmviz.ui.app import dispose, make_window
+
+    monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
+    go = held_pass(monkeypatch)
+    t = np.arange(T)
+    x = np.stack([np.sin(t / 40.0), np.cos(t / 333.0), np.sign(np.sin(t / 97.0))], -1).astype(np.float32)
+    np.save(tmp_path / "long.npy", x)
+    w = make_window(str(FIXTURES / "k3_attention_pooling" / "model.keras"), quiet=True)
+    try:
+        w.resize(1400, 900)
+        w.show()
+        qtbot.waitExposed(w)
+        state = w.state
+        cell = _tab(w, "Cell")
+        assert w.open_long(tmp_path / "long.npy") and state.error is None
+        n = state.trace.static_through
+        assert n is not None and 0 < n < T
+        prefix, full = state.model.trace(x[None, :n]), state.model.trace(x[None])
+        step = min(5, n - 1)
+        assert not np.allclose(prefix["a"].stats["S"], full["a"].stats["S"])  # (the case matters)
+
+        def shown(trace, words):
+            state.set_cursor(layer="a", step=step, unit=0)
+            page = cell.step_page
+            assert page is not None and cell.message_text() is None and page.isVisibleTo(w)
+            got = page.ref.numbers(0, step, 0)
+            assert (got["m"], got["S"]) == (float(trace["a"].stats["m"][0, 0, 0]),
+                                            float(trace["a"].stats["S"][0, 0, 0]))
+            np.testing.assert_array_equal(page.bars["y"].values, trace["a"].output[0, step])
+            assert got["y"] == float(trace["a"].output[0, step, 0])
+            nd = page.ref.decimals(got["y"])
+            assert cell.equation_lines()[-1].endswith(f" / {fmt(got['S'], nd)} = {fmt(got['y'], nd)}")
+            text = page.eq_label.text()
+            assert (words in text) if words else ("so far" not in text and "so far" not in page.header.text()), text
+
+        # (m and S over those steps: they said "over the sequence's 3,000 steps, of input steps 0–15 so far")
+        shown(prefix, f"m[u] and S[u] are over input steps 0–{n - 1:,} so far (the whole sequence's once the "
+                      "keyframe pass has run)")
+        go.set()
+        assert w.long_runner.wait(120)
+        w.long_runner.poll()
+        assert state.trace.static_through is None
+        shown(full, None)
+        assert f"over the sequence's {T:,} steps" in cell.step_page.eq_label.text()
+    finally:
+        dispose(w)
 
 
 @pytest.mark.parametrize("moves, own", [(("Cropping1D", {"cropping": [3, 0]}), 4998),

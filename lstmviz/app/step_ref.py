@@ -762,7 +762,8 @@ def same_weights(ref: StepRef) -> str:
     every step (the answer to "what does TimeDistributed(Dense) do"), a Dense on a vector's
     one step, a Conv1D's window of steps; a Softmax over the steps' m and S, read from every step."""
     if ref.along:
-        whose = f"the sequence's {count(ref.total)} steps" + (f", {ref.so_far}" if ref.so_far else "")
+        # (a long input's first steps before its keyframe pass: theirs, not the sequence's)
+        whose = ref.so_far.removeprefix("of ") if ref.so_far else f"the sequence's {count(ref.total)} steps"
         src = ref.source
         read = f"{safe_name(src.layer)}'s {src.symbol}" if src.layer is not None else "the model's input"
         if not isinstance(ref.layer, LayerNormalization):
