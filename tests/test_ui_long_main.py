@@ -3172,13 +3172,14 @@ def test_a_long_inputs_vector_without_steps_says_it_is_the_first_steps_until_the
     np.testing.assert_array_equal(row.values, full[pname].outputs[0][0, 1:2])
 
 
-def test_a_long_inputs_attention_weights_say_their_m_and_s_are_the_first_steps_until_the_pass_has_run(
+def test_a_long_inputs_attention_weights_are_shown_only_once_the_pass_has_run_with_the_whole_m_and_s(
         qapp, qtbot, monkeypatch, tmp_path):
     """tests/fixtures/k3_attention_pooling (a real Keras 3 Softmax(axis=1) 'a' over the steps)
-    opened with a long input, its keyframe pass held back: the Cell view's step page of 'a'
-    shows m and S (and the share y) of the first steps shown, a trace of those steps', and
-    says they are those so far; once the pass has run, the whole sequence's m and S (a whole
-    trace's), the share of a whole trace, and nothing says "so far"."""
+    opened with a long input, its keyframe pass held back. A trace of the first steps alone
+    gives other shares (a softmax over 16 steps, not 3,000: its S 10.01 against 1033.07), so
+    no step is shown before the pass: a veil over the views names the layer. Once the pass has
+    run, the Cell view's step page of 'a' shows the whole sequence's m and S (a whole trace's),
+    the share of a whole trace, its equation's last numbers, and nothing says "so far"."""
     from helpers import FIXTURES
     from lstmviz.ui.app import dispose, make_window
 
@@ -3195,35 +3196,29 @@ def test_a_long_inputs_attention_weights_say_their_m_and_s_are_the_first_steps_u
         state = w.state
         cell = _tab(w, "Cell")
         assert w.open_long(tmp_path / "long.npy") and state.error is None
-        n = state.trace.static_through
-        assert n is not None and 0 < n < T
-        prefix, full = state.model.trace(x[None, :n]), state.model.trace(x[None])
-        step = min(5, n - 1)
+        assert state.trace is None and state.long is not None  # (no first steps' shares shown)
+        qtbot.waitUntil(lambda: w.long_runner.veil.isVisible())
+        assert "Layer 'a' (Softmax) acts along the whole sequence's steps" in w.long_runner.veil.text()
+        full = state.model.trace(x[None])
+        prefix = state.model.trace(x[None, :16])
         assert not np.allclose(prefix["a"].stats["S"], full["a"].stats["S"])  # (the case matters)
-
-        def shown(trace, words):
-            state.set_cursor(layer="a", step=step, unit=0)
-            page = cell.step_page
-            assert page is not None and cell.message_text() is None and page.isVisibleTo(w)
-            got = page.ref.numbers(0, step, 0)
-            assert (got["m"], got["S"]) == (float(trace["a"].stats["m"][0, 0, 0]),
-                                            float(trace["a"].stats["S"][0, 0, 0]))
-            np.testing.assert_array_equal(page.bars["y"].values, trace["a"].output[0, step])
-            assert got["y"] == float(trace["a"].output[0, step, 0])
-            nd = page.ref.decimals(got["y"])
-            assert cell.equation_lines()[-1].endswith(f" / {fmt(got['S'], nd)} = {fmt(got['y'], nd)}")
-            text = page.eq_label.text()
-            assert (words in text) if words else ("so far" not in text and "so far" not in page.header.text()), text
-
-        # (m and S over those steps: they said "over the sequence's 3,000 steps, of input steps 0–15 so far")
-        shown(prefix, f"m[u] and S[u] are over input steps 0–{n - 1:,} so far (the whole sequence's once the "
-                      "keyframe pass has run)")
         go.set()
         assert w.long_runner.wait(120)
         w.long_runner.poll()
-        assert state.trace.static_through is None
-        shown(full, None)
-        assert f"over the sequence's {T:,} steps" in cell.step_page.eq_label.text()
+        assert state.trace is not None and state.trace.static_through is None
+        step = 5
+        state.set_cursor(layer="a", step=step, unit=0)
+        page = cell.step_page
+        assert page is not None and cell.message_text() is None and page.isVisibleTo(w)
+        got = page.ref.numbers(0, step, 0)
+        assert (got["m"], got["S"]) == (float(full["a"].stats["m"][0, 0, 0]), float(full["a"].stats["S"][0, 0, 0]))
+        np.testing.assert_array_equal(page.bars["y"].values, full["a"].output[0, step])
+        assert got["y"] == float(full["a"].output[0, step, 0])
+        nd = page.ref.decimals(got["y"])
+        assert cell.equation_lines()[-1].endswith(f" / {fmt(got['S'], nd)} = {fmt(got['y'], nd)}")
+        text = page.eq_label.text()
+        assert "so far" not in text and "so far" not in page.header.text(), text
+        assert f"over the sequence's {T:,} steps" in text
     finally:
         dispose(w)
 

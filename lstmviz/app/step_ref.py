@@ -684,7 +684,7 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
     total = whole_steps(trace, below_rec if over else rec)
     return StepRef(name, top, layer, x, y, source_of(model, name, x.ndim == 3), start,
                    None if total is None else int(total), x_start,
-                   so_far(trace) if x.ndim == 2 or isinstance(layer, (Softmax, LayerNormalization)) else "",
+                   so_far(trace) if x.ndim == 2 else "",
                    turned=turned, mixed=name in mixed_steps(model),
                    moved=None if moved_step(model, trace, name, 0) is None else partial(moved_said, model, trace, name),
                    stats=stats)
@@ -762,8 +762,9 @@ def same_weights(ref: StepRef) -> str:
     every step (the answer to "what does TimeDistributed(Dense) do"), a Dense on a vector's
     one step, a Conv1D's window of steps; a Softmax over the steps' m and S, read from every step."""
     if ref.along:
-        # (a long input's first steps before its keyframe pass: theirs, not the sequence's)
-        whose = ref.so_far.removeprefix("of ") if ref.so_far else f"the sequence's {count(ref.total)} steps"
+        # (a long input's first steps are never shown alone before its keyframe pass here:
+        # ``windows.whole_sequence_layer``; m and S are always the whole sequence's)
+        whose = f"the sequence's {count(ref.total)} steps"
         src = ref.source
         read = f"{safe_name(src.layer)}'s {src.symbol}" if src.layer is not None else "the model's input"
         if not isinstance(ref.layer, LayerNormalization):
