@@ -1176,6 +1176,23 @@ def test_both_csv_readers_read_a_file_split_at_spaces_a_block_at_once_as_line_by
     assert fast == slow == _both_csv_readers(p)[1]
 
 
+@pytest.mark.parametrize("blank", ["   ", "\u2028", " \x85 \xa0"])
+def test_both_csv_readers_read_blocks_of_blank_lines_in_a_file_split_at_spaces(tmp_path, monkeypatch, blank):
+    """A file split at spaces with blocks of nothing but blank lines (spaces, or what
+    ``str.strip`` takes for spaces): NumPy's reader gave such a block no rows, shape (0, 1),
+    and File > Open a long input refused the file as 'near line 6,693: 1 column where the
+    first rows have 3', printing NumPy's warning with the whole block on stderr."""
+    import warnings
+
+    monkeypatch.setattr(long_data, "BLOCK_BYTES", 1 << 12)
+    p = tmp_path / "x.txt"
+    p.write_text("1 2 3\n" * 1000 + f"{blank}\n" * 5000 + "4 5 6\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = _both_csv_readers(p)
+    assert got[0] == got[1] == [[1.0, 2.0, 3.0]] * 1000 + [[4.0, 5.0, 6.0]]
+
+
 def test_csv_numbers_refuses_at_the_cell_limit_in_a_block_as_line_by_line(tmp_path, monkeypatch):
     """The limit of a CSV's numbers (``limits.csv_cell_limit``) is said at the line it is
     passed at, a block read at once or not, before that block is parsed."""

@@ -153,10 +153,17 @@ def _quick(lines: list[str], delim) -> np.ndarray | None:
     NumPy skips too)."""
     if not any(lines):
         return None
+    import warnings
+
     try:
-        return np.loadtxt(lines, delimiter=delim, dtype=np.float32, ndmin=2, comments=None)
+        with warnings.catch_warnings():  # (a block of blank lines: NumPy's warning printed the block)
+            warnings.simplefilter("ignore", UserWarning)
+            got = np.loadtxt(lines, delimiter=delim, dtype=np.float32, ndmin=2, comments=None)
     except ValueError:
         return None
+    # (no row: lines of spaces or U+2028 ... split at spaces, which NumPy skips; its
+    # (0, 1) was taken for a block of one column)
+    return got if len(got) else None
 
 
 def _first_rows(raw: list[str]) -> list[tuple[int, str]]:
