@@ -1087,6 +1087,8 @@ BLOCK_CASES = [
     ('"1.5",2,"3"', None),  # (a quoted cell is what its quotes hold)
     ('"1,5",2,3', "line 3,777, column 1 ('a'): '1,5' is not a number (a decimal comma: write 1.5)"),
     ("1,2,3,", None),  # (a separator ending a row is no cell)
+    (",", "line 3,777 has 1 value but the rows before have 3; every row needs the same number of columns"),
+    (",,", "line 3,777, column 1 ('a') is empty (a missing value); fill it in or remove the row"),
     ("   ", None),  # (a line of spaces is blank)
     ("  # a note", None),
     ("1,2,3\u2028", None),  # (U+2028 ends no row: whitespace around a cell)
@@ -1191,6 +1193,18 @@ def test_both_csv_readers_read_blocks_of_blank_lines_in_a_file_split_at_spaces(t
         warnings.simplefilter("error")
         got = _both_csv_readers(p)
     assert got[0] == got[1] == [[1.0, 2.0, 3.0]] * 1000 + [[4.0, 5.0, 6.0]]
+
+
+def test_both_csv_readers_read_rows_led_by_a_separator_of_spaces_alike(tmp_path, monkeypatch):
+    """A file split at tabs whose rows begin with one ('\t1\t2', indented): the CLI's reader
+    strips each line and reads two numbers; File > Open a long input gave NumPy the line as
+    it was, three cells, and refused the file 'near line 1: a row that does not read as
+    numbers' (no cell found at fault, nor the right line)."""
+    monkeypatch.setattr(long_data, "BLOCK_BYTES", 1 << 12)
+    p = tmp_path / "x.tsv"
+    p.write_text("t\tv\n" + "".join(f"\t{i}\t{i % 7}\n" for i in range(2000)) + "\t \t5\t6\n")
+    got = _both_csv_readers(p)
+    assert got[0] == got[1] == [[float(i), float(i % 7)] for i in range(2000)] + [[5.0, 6.0]]
 
 
 def test_csv_numbers_refuses_at_the_cell_limit_in_a_block_as_line_by_line(tmp_path, monkeypatch):

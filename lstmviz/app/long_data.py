@@ -351,12 +351,16 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
             # io/csv_numbers reads them (``_parse``; its refusal line by line: ``_refusal``)
             block = None if first or '"' in text else _quick(raw[start:] if start else raw, delim)
             if block is None:
-                lines = [ln for ln in raw if ln.strip() and not ln.lstrip().startswith("#")]
+                # (each line stripped, as io/csv_numbers reads it: a row '\t1\t2' of a file split
+                # at tabs is two numbers there, and was refused here 'near line 1')
+                lines = [ln.strip() for ln in raw if ln.strip() and not ln.lstrip().startswith("#")]
                 lines = [_untrail(ln, delim) if delim else unended(ln) for ln in lines]
                 if skip_header:
                     lines = lines[1:]
                 if lines:
                     try:
+                        if not all(lines):  # (a row ',' untrailed to '': NumPy skipped it, a step lost)
+                            raise ValueError("a row of empty cells")
                         block = _parse(lines, delim)
                     except ValueError as err:
                         raise LstmvizError(_refusal(name, text, line0, delim, width, header, skip_header)
