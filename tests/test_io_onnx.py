@@ -979,6 +979,24 @@ def test_a_safetensors_header_of_more_tensors_than_lstmviz_reads_is_refused_befo
     msg = str(err.value)
     assert msg.startswith("many.safetensors: the header holds 4 objects, room for more tensors "
                           "than lstmviz reads (3); supported: .safetensors files") and "\n" not in msg, msg
+    # values too: a tensor's entry holds a few (a 92 MB header of one tensor whose shape
+    # listed 11 million numbers took 11 s and 1.1 GB to parse): more than 16 a tensor of the
+    # cap refused unparsed, the commas in its texts not counted
+    import struct
+
+    def header(shape: list[int], name: str) -> bytes:
+        entry = {"dtype": "F32", "shape": shape, "data_offsets": [0, 4]}
+        return json.dumps({name: entry, "__metadata__": {"n": ",".join("1" * 60)}}).encode()
+
+    raw = header([1] * 60, "rnn.weight_ih_l0")
+    (tmp_path / "wide.safetensors").write_bytes(struct.pack("<Q", len(raw)) + raw + bytes(4))
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(tmp_path / "wide.safetensors")
+    msg = str(err.value)
+    assert msg.startswith("wide.safetensors: the header holds 64 values, more than 3 tensors (the most "
+                          "lstmviz reads) would hold (damaged); supported: .safetensors") and "\n" not in msg, msg
+    raw = header([1], "x" + "," * 100)
+    assert raw.count(b",") > 48 and safetensors_state.json_objects(raw, b",") == 4
 
 
 def test_onnx_initializers_count_against_the_memory_limit(tmp_path, monkeypatch):

@@ -143,9 +143,15 @@ def header_entry_fault(header: dict, data_size: int) -> str | None:
     return None
 
 
-def json_objects(raw: bytes) -> int:
+#: the values a header may hold for each tensor lstmviz reads (``torch_state.MAX_TENSORS``):
+#: its dtype, two offsets and its shape's numbers, a metadata's texts
+MAX_VALUES_PER_TENSOR = 16
+
+
+def json_objects(raw: bytes, of: bytes = b"{") -> int:
     """How many objects the JSON text ``raw`` opens: its "{" outside its strings (a "{" in
-    a tensor's name opens none), counted without parsing it: 0.27 s for a 20 MB header of
+    a tensor's name opens none; ``of`` b",": the commas between its values), counted without
+    parsing it: 0.27 s for a 20 MB header of
     300,000 tensors at a load of 10 (its "{" counted in 0.04 s; the parse took 21 s and
     460 MB). Its escapes are dropped first (backslash pairs, then escaped quotes: in JSON a
     backslash is only found in a string, each escape read from the left), so that each
@@ -156,7 +162,7 @@ def json_objects(raw: bytes) -> int:
     for start in range(0, len(text), 1 << 22):  # (in 4 MB pieces: their masks stay small)
         piece = text[start:start + (1 << 22)]
         quotes = np.flatnonzero(piece == ord('"'))
-        opens = np.flatnonzero(piece == ord("{"))
+        opens = np.flatnonzero(piece == of[0])
         before = np.searchsorted(quotes, opens) + inside  # (the quotes before each "{")
         count += len(opens) - int(np.count_nonzero(before % 2))
         inside = (inside + len(quotes)) % 2
@@ -187,6 +193,13 @@ def _state_dict(path) -> dict[str, np.ndarray]:
         if objects > MAX_TENSORS:
             raise LstmvizError(f"the header holds {objects:,} objects, room for more tensors "
                                f"than lstmviz reads ({MAX_TENSORS:,})")
+        # and a tensor's entry holds a few values (its dtype, its shape's numbers, two offsets):
+        # a header of 92 MB, one tensor whose shape listed 11 million numbers, took 11 s and
+        # 1.1 GB to parse and be refused
+        most = MAX_VALUES_PER_TENSOR * MAX_TENSORS
+        if raw.count(b",") > most and (values := json_objects(raw, b",") + 1) > most:
+            raise LstmvizError(f"the header holds {values:,} values, more than {MAX_TENSORS:,} tensors "
+                               f"(the most lstmviz reads) would hold (damaged)")
         try:  # (as io/_util.parse_json says it: Python's own advice, such as raising its
             # limit of an integer's digits, is nothing a user of a file can act on)
             header = json.loads(raw)
