@@ -1612,7 +1612,8 @@ def test_a_csv_line_over_16_mb_is_refused_by_both_readers_before_it_is_read_whol
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert said == ["line 2 is over 16 MB long; not a table of numbers"] * 2
+    assert said == ["line 2 is over 16 MB long, not a row of a table of numbers; an input .csv/.txt/.tsv is a "
+                    "table of numbers in UTF-8 text, a row per step and a column per feature"] * 2  # (what is read)
     assert peak < 120 << 20, peak  # (the command line's reader's 17 MB text line and its copies)
 
 
