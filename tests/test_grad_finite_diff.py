@@ -283,6 +283,70 @@ def test_attention_pooling_and_merges_that_broadcast(op):
     assert g.inputs[0].shape == (2, 5, 2)
 
 
+@pytest.mark.parametrize("major", ["2", "3"])
+@pytest.mark.parametrize("op,after", [("Multiply", "GlobalAveragePooling1D"), ("Maximum", "GlobalAveragePooling1D"),
+                                      ("Minimum", "LSTM"), ("Add", "LSTM"), ("Average", "GlobalAveragePooling1D"),
+                                      ("Concatenate", "LSTM"), ("Multiply", "unmasked"), ("Maximum", "unmasked")])
+def test_merges_of_masked_sequences(op, after, major):
+    """Two masked sequences (Masking -> LSTM, Masking -> GRU, padded at other steps, some the
+    same) merged, then pooled or an LSTM (both read the merge's mask); ``unmasked``: the
+    masked LSTM's merged with an unmasked GRU's. Keras 3 takes a Multiply's masked step as 1
+    and a Maximum's / Minimum's as the other input's (``Merge``): no gradient to it there."""
+    rng = np.random.default_rng(18)
+    a, b = rng.normal(size=(3, 6, 2)), rng.normal(size=(3, 6, 2))
+    a[0, :2], a[1, 3], a[1, 5], a[2, :3] = 0.0, 0.0, 0.0, 0.0
+    b[0, 1], b[0, 4], b[1, :3], b[1, 5], b[2, 4:] = 0.0, 0.0, 0.0, 0.0, 0.0
+    second = "b" if after != "unmasked" else "b_in"
+    layers = [
+        LayerSpec("InputLayer", {"batch_shape": [None, 6, 2]}, "a_in"),
+        LayerSpec("InputLayer", {"batch_shape": [None, 6, 2]}, "b_in"),
+        LayerSpec("Masking", {}, "a_mask", inbound=[TensorRef("a_in")]),
+        LayerSpec("Masking", {}, "b_mask", inbound=[TensorRef("b_in")]),
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, "a", inbound=[TensorRef("a_mask")]),
+        LayerSpec("GRU", {"units": 3, "return_sequences": True}, "b",
+                  inbound=[TensorRef("b_mask" if second == "b" else "b_in")]),
+        LayerSpec(op, {}, "merged", inbound=[TensorRef("a"), TensorRef("b")]),
+        LayerSpec("LSTM" if after == "LSTM" else "GlobalAveragePooling1D",
+                  {"units": 2} if after == "LSTM" else {}, "after", inbound=[TensorRef("merged")]),
+        LayerSpec("Dense", {"units": 2}, "y", inbound=[TensorRef("after")]),
+    ]
+    model = Model.from_spec(ModelSpec(layers, [TensorRef("a_in"), TensorRef("b_in")], [TensorRef("y")],
+                                      keras_version=major))
+    check(model, [a, b], rng.normal(size=(3, 2)), "mse", rng, n_entries=12)
+
+
+def test_concatenate_of_masked_sequences_as_keras_3_saves_it():
+    """Keras 3 saves a Concatenate's mask in a functional model as ops (``MaskOp``: expand_dims,
+    zeros_like, logical_or, concatenate, any) handed to the next LSTM as mask=: no gradient
+    goes into them, the LSTMs' and the merge's as without them."""
+    rng = np.random.default_rng(19)
+    a, b = rng.normal(size=(3, 5, 2)), rng.normal(size=(3, 5, 2))
+    a[0, :2], a[1, 4], b[0, 1], b[1, :3], b[2, 3:] = 0.0, 0.0, 0.0, 0.0, 0.0
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, 5, 2]}, f"{n}_in") for n in "ab"]
+    for n, kind in (("a", "LSTM"), ("b", "GRU")):
+        layers += [
+            LayerSpec("Masking", {}, f"{n}_mask", inbound=[TensorRef(f"{n}_in")]),
+            LayerSpec(kind, {"units": 3, "return_sequences": True}, n, inbound=[TensorRef(f"{n}_mask")]),
+            LayerSpec("NotEqual", {"value": 0.0}, f"{n}_ne", inbound=[TensorRef(f"{n}_in")]),
+            LayerSpec("Any", {"axis": -1}, f"{n}_any", inbound=[TensorRef(f"{n}_ne")]),
+            LayerSpec("ExpandDims", {"axis": -1}, f"{n}_expand", inbound=[TensorRef(f"{n}_any")]),
+            LayerSpec("ZerosLike", {"dtype": "bool"}, f"{n}_zeros", inbound=[TensorRef(n)]),
+            LayerSpec("LogicalOr", {}, f"{n}_or", inbound=[TensorRef(f"{n}_expand"), TensorRef(f"{n}_zeros")]),
+        ]
+    layers += [
+        LayerSpec("Concatenate", {"axis": -1}, "masks", inbound=[TensorRef("a_or"), TensorRef("b_or")]),
+        LayerSpec("Any", {"axis": -1}, "mask", inbound=[TensorRef("masks")]),
+        LayerSpec("Concatenate", {"axis": -1}, "merged", inbound=[TensorRef("a"), TensorRef("b")]),
+        LayerSpec("LSTM", {"units": 2}, "after", inbound=[TensorRef("merged")], mask=TensorRef("mask")),
+        LayerSpec("Dense", {"units": 2}, "y", inbound=[TensorRef("after")]),
+    ]
+    model = Model.from_spec(ModelSpec(layers, [TensorRef("a_in"), TensorRef("b_in")], [TensorRef("y")],
+                                      keras_version="3"))
+    want = np.array([[1, 0, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1]], bool)  # (either input's step)
+    np.testing.assert_array_equal(model.trace([a, b])["mask"].outputs[0], want)
+    check(model, [a, b], rng.normal(size=(3, 2)), "mse", rng, n_entries=8)
+
+
 def test_stacked_rnn_cells():
     rng = np.random.default_rng(9)
     cells = [{"class_name": "GRUCell", "config": {"units": 3}},

@@ -226,7 +226,7 @@ def _dense_backward(layer, x, y, dy, dz=None):
     return [dz @ W.T], grads
 
 
-def _merge_backward(layer, xs, y, dy):
+def _merge_backward(layer, xs, y, dy, masks):
     op = layer.class_name
     if op == "Concatenate":
         axis = int(layer.config["axis"]) % y.ndim
@@ -235,7 +235,7 @@ def _merge_backward(layer, xs, y, dy):
     given = [x.shape for x in xs]
     # (inputs broadcast, ``Merge.call``: each one's gradient summed over the places it was
     # repeated at, in its own shape)
-    grads = _merge_grads(op, L.ranked(xs), y, dy)
+    grads = _merge_grads(layer, xs, masks, y, dy)
     return [g if g.shape == s else _unbroadcast(g, s) for g, s in zip(grads, given)]
 
 
@@ -248,32 +248,32 @@ def _unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
     return (g.sum(axis=ones, keepdims=True) if ones else g).astype(np.float32, copy=False)
 
 
-def _merge_grads(op, xs, y, dy):
-    """Each input's gradient of an elementwise merge, in the output's shape."""
+def _merge_grads(layer, xs, masks, y, dy):
+    """Each input's gradient of an elementwise merge, in the output's shape (masked steps
+    as ``Merge`` takes them: its Keras mask rule)."""
+    op = layer.class_name
     if op == "Add":
         return [dy] * len(xs)
     if op == "Subtract":
         return [dy, -dy]
     if op == "Average":
         return [dy / np.float32(len(xs))] * len(xs)
-    if op == "Multiply":
+    if op == "Multiply":  # (a masked step's factor is a constant 1: no gradient to it)
+        factors, keep = layer.factors(xs, masks)
+        steps = L.ranked([np.ones(x.shape, bool) if m is None else m
+                          for x, m in zip(xs, layer._step_masks(xs, masks))])
+        dy = dy if keep is None else np.where(keep, dy, np.float32(0))
         out = []
-        for k in range(len(xs)):
-            g = dy.copy()
-            for j, x in enumerate(xs):
+        for k in range(len(factors)):
+            g = dy * steps[k]
+            for j, x in enumerate(factors):
                 if j != k:
                     g = g * x
-            out.append(g)
+            out.append(np.broadcast_to(g, y.shape).astype(np.float32, copy=False))
         return out
-    # Maximum / Minimum: Keras folds pairwise; the gradient goes where the value came from
-    better = np.greater_equal if op == "Maximum" else np.less_equal
-    best = np.broadcast_to(xs[0].astype(np.float32), y.shape)
-    where = np.zeros(y.shape, np.int64)
-    for k, x in enumerate(xs[1:], start=1):
-        take = ~better(best, x)
-        best = np.where(take, x, best)
-        where[take] = k
-    return [np.where(where == k, dy, 0.0).astype(np.float32) for k in range(len(xs))]
+    # Maximum / Minimum: the gradient goes where each value came from
+    src = np.broadcast_to(layer.picks(xs, masks)[1], y.shape)
+    return [np.where(src == k, dy, 0.0).astype(np.float32) for k in range(len(xs))]
 
 
 def _bidirectional_backward(layer, x, rec, d_outputs):
@@ -384,11 +384,11 @@ def layer_backward(layer, fw: Forward, d_outputs, dz_override=None):
             return [dz_override], [], [], LayerGradients(name, [])
         one, g = layer.backward(np.asarray(ins[0], np.float32), outs[0], dy, fw.in_masks[name][0])
         return [one], g, [], LayerGradients(name, g)
-    dx, g = _simple_backward(layer, ins, outs[0], dy, dz_override, fw.masks[name][0])
+    dx, g = _simple_backward(layer, ins, outs[0], dy, dz_override, fw.masks[name][0], fw.in_masks[name])
     return dx, g, [], LayerGradients(name, g)
 
 
-def _simple_backward(layer, ins, y, dy, dz_override=None, out_mask=None):
+def _simple_backward(layer, ins, y, dy, dz_override=None, out_mask=None, in_masks=()):
     if isinstance(layer, L.Activation):
         if dz_override is not None:
             return [dz_override], []
@@ -402,7 +402,8 @@ def _simple_backward(layer, ins, y, dy, dz_override=None, out_mask=None):
     if isinstance(layer, (L.Flatten, L.Reshape)):
         return [dy.reshape(np.shape(ins[0]))], []
     if isinstance(layer, L.Merge):
-        return _merge_backward(layer, [np.asarray(i, np.float32) for i in ins], y, dy), []
+        masks = list(in_masks) or [None] * len(ins)
+        return _merge_backward(layer, [np.asarray(i, np.float32) for i in ins], y, dy, masks), []
     if isinstance(layer, (L.NotEqual, L.AnyOp)):
         return [None] * len(ins), []
     if type(layer) in (L.Identity, L.Layer):

@@ -333,6 +333,43 @@ class AnyOp(Layer):
         return np.any(x, axis=int(self.config.get("axis", -1)))
 
 
+class MaskOp(Layer):
+    """Keras 3's other serialized ops of masks: a Concatenate of masked inputs saves its
+    ``compute_mask`` in a functional model (``ops.expand_dims``, ``zeros_like``, ``ones_like``,
+    ``logical_or``, then ``ops.concatenate``, a ``Merge`` here, and an ``Any``). Boolean
+    tensors no output depends on (the engine carries masks itself), computed as Keras does."""
+
+    class_name = "LogicalOr"
+    passes_mask = False
+
+    def compute_output_shapes(self, input_shapes):
+        first = tuple(input_shapes[0])
+        if self.class_name == "ExpandDims":
+            at = int(self.config.get("axis", -1)) % (len(first) + 1)
+            return [first[:at] + (1,) + first[at:]]
+        if self.class_name == "LogicalOr" and len(input_shapes) > 1:
+            both = _broadcast_dims(first[1:], tuple(input_shapes[1][1:]))
+            if both is None:
+                raise LstmvizError(f"layer '{self.name}' (LogicalOr) gets shapes that do not broadcast: "
+                                   f"{fmt_shape(list(input_shapes))}")
+            return [first[:1] + both]
+        return [first]
+
+    def call(self, inputs, masks, initial_state=None):
+        x = np.asarray(inputs[0])
+        op = self.class_name
+        if op == "ExpandDims":
+            out = np.expand_dims(x, int(self.config.get("axis", -1)))
+        elif op == "LogicalOr":
+            out = np.logical_or(x, np.asarray(inputs[1]))
+        else:  # ZerosLike, OnesLike (of Keras' dtype: bool for a mask)
+            out = np.full(x.shape, op == "OnesLike", dtype=np.dtype(self.config.get("dtype") or "float32"))
+        return [out], [None], LayerTrace(self.name, self.class_name, [out])
+
+
+MASK_OPS = ("ExpandDims", "ZerosLike", "OnesLike", "LogicalOr")
+
+
 def _broadcast_dims(a: tuple | None, b: tuple) -> tuple | None:
     """The dims (after the batch) of an elementwise merge of inputs of dims ``a`` and ``b``, as
     Keras 3 computes them (lined up from the last; a 1 takes the other's size, an unknown
@@ -420,26 +457,95 @@ class Merge(Layer):
         op = self.class_name
         if op == "Concatenate":
             out = np.concatenate(xs, axis=int(self.config["axis"]))
+        elif op in ("Maximum", "Minimum"):
+            out = self.picks(xs, masks)[0]
+        elif op == "Multiply":
+            factors, keep = self.factors(xs, masks)
+            out = factors[0]
+            for x in factors[1:]:  # (pairwise, as Keras 3: ``out * x`` broadcasts either way)
+                out = out * x
+            out = out if keep is None else np.where(keep, out, np.float32(0))
         else:  # (an elementwise merge: its inputs of lower rank brought to the highest)
             xs = ranked(xs)
             if op == "Add":
                 out = sum(xs[1:], xs[0].copy())
             elif op == "Subtract":
                 out = xs[0] - xs[1]
-            elif op == "Multiply":  # (pairwise, as Keras 3: ``out * x`` broadcasts either way)
-                out = xs[0]
-                for x in xs[1:]:
-                    out = out * x
-            elif op == "Average":
+            else:  # Average (of all its inputs, masked steps too, in Keras 2 and 3)
                 out = sum(xs[1:], xs[0].copy()) / np.float32(len(xs))
-            else:  # (Maximum, Minimum: pairwise, each input broadcast)
-                pick = np.maximum if op == "Maximum" else np.minimum
-                out = xs[0]
-                for x in xs[1:]:
-                    out = pick(out, x)
-        present = [m for m in masks if m is not None]
-        mask = np.logical_and.reduce(present) if present else None
-        return [out], [mask], LayerTrace(self.name, self.class_name, [out])
+        return [out], [self.output_mask(xs, masks)], LayerTrace(self.name, self.class_name, [out])
+
+    # What Keras does with masked inputs (the steps a mask_zero Embedding or a Masking
+    # marks, carried by the layers after it), said here once for the forward and
+    # ``gradients._merge_backward``:
+    # - Keras 3 (``keras/src/layers/merging``): the output mask is the inputs' masks ORed
+    #   (a step is kept where any input keeps it), None where an input has none; a
+    #   Concatenate's ORs too, an unmasked input counting as all kept. The values: Add,
+    #   Subtract, Average and Concatenate merge every step as it is (Average divides by
+    #   the number of inputs, masked or not); a Multiply takes a masked step of an input as 1
+    #   and, where every input is masked and so the output, gives 0; a Maximum / Minimum
+    #   folds pairwise, a masked step of either side taking the other's value (where both
+    #   are masked, the first's). Only where the inputs have one rank: Keras reshapes
+    #   inputs of different ranks, which drops their masks.
+    # - Keras 2 (tf_keras): the values are merged as they are; the output mask is the
+    #   inputs' masks ANDed (unmasked inputs left out), a Concatenate's too, an unmasked
+    #   input counting as all kept.
+    def _step_masks(self, xs: list, masks: list) -> list:
+        """Each input's mask in its values' shape, where Keras 3's merge looks at it, else
+        None (Keras 2, an unmasked input, inputs of different ranks)."""
+        if self.keras_major < 3 or len({x.ndim for x in xs}) > 1:
+            return [None] * len(xs)
+        return [None if m is None else np.broadcast_to(m.reshape(m.shape + (1,) * (x.ndim - m.ndim)), x.shape)
+                for x, m in zip(xs, masks)]
+
+    def factors(self, xs: list, masks: list) -> tuple[list, np.ndarray | None]:
+        """A Multiply's factors (a masked step taken as 1) and where their product is
+        kept (None: everywhere), by Keras' rule above. ``xs`` float32."""
+        steps = self._step_masks(xs, masks)
+        ones = np.float32(1)
+        factors = ranked([x if m is None else np.where(m, x, ones) for x, m in zip(xs, steps)])
+        keep = None
+        if all(m is not None for m in steps):
+            keep = steps[0]
+            for m in steps[1:]:
+                keep = keep | m
+        return factors, keep
+
+    def picks(self, xs: list, masks: list) -> tuple[np.ndarray, np.ndarray]:
+        """A Maximum's or Minimum's values and which input each came from (an int array of
+        the output's shape; a tie goes to the earlier, as TensorFlow's gradient), folded
+        pairwise by Keras' rule above. ``xs`` float32."""
+        steps = self._step_masks(xs, masks)
+        xs = ranked(xs)
+        better = np.greater_equal if self.class_name == "Maximum" else np.less_equal
+        out, src, kept = xs[0], np.zeros(xs[0].shape, np.int64), steps[0]
+        for k, (x, m) in enumerate(zip(xs[1:], steps[1:]), start=1):
+            x_src = np.full(x.shape, k, np.int64)
+            if m is not None:
+                x, x_src = np.where(m, x, out), np.where(m, x_src, src)
+            if kept is not None:
+                out, src = np.where(kept, out, x), np.where(kept, src, x_src)
+            kept = kept | m if kept is not None and m is not None else None
+            take = ~better(out, x)
+            out, src = np.where(take, x, out), np.where(take, x_src, src)
+        return out.astype(np.float32, copy=False), src
+
+    def output_mask(self, xs: list, masks: list) -> np.ndarray | None:
+        """The merge's output mask, by Keras' rule above."""
+        if all(m is None for m in masks):
+            return None
+        if self.class_name == "Concatenate":
+            axis = int(self.config["axis"])
+            whole = [np.ones(x.shape, bool) if m is None
+                     else np.broadcast_to(m.reshape(m.shape + (1,) * (x.ndim - m.ndim)), x.shape)
+                     for x, m in zip(xs, masks)]
+            joined = np.concatenate(whole, axis=axis)
+            return np.asarray(joined.any(axis=-1) if self.keras_major >= 3 else joined.all(axis=-1))
+        if self.keras_major >= 3:
+            if any(m is None for m in masks):
+                return None
+            return np.asarray(np.logical_or.reduce(masks))
+        return np.asarray(np.logical_and.reduce([m for m in masks if m is not None]))
 
 
 # ---------------------------------------------------------------------------------------
@@ -986,6 +1092,7 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
     "InputLayer": InputLayer, "Dense": Dense, "Embedding": Embedding, "Masking": Masking,
     "Activation": Activation, "Flatten": Flatten, "RepeatVector": RepeatVector,
     "Reshape": Reshape, "TimeDistributed": TimeDistributed, "NotEqual": NotEqual, "Any": AnyOp,
+    **{c: MaskOp for c in MASK_OPS},
     "Bidirectional": Bidirectional,
     **RECURRENT,
     **{c: Identity for c in IDENTITY_CLASSES},
