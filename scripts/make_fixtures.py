@@ -94,7 +94,9 @@ class In:
     kind: ``float`` uniform(-1, 1) * scale; ``masked`` float with whole timesteps equal
     to ``mask_value`` (leading, middle, trailing, and the last sample fully masked);
     ``ids`` int32 token ids in [1, vocab) with a few zeros; ``ids_masked`` ids with the
-    zeros placed like ``masked``; ``mask`` a bool (batch, timesteps) array, False at the
+    zeros placed like ``masked``; ``ids_masked_other`` ids with zeros at other steps
+    (``_other_mask_pattern``: a second branch masked apart from, and partly with, the
+    first); ``mask`` a bool (batch, timesteps) array, False at the
     steps ``masked`` would mask.
     """
 
@@ -127,6 +129,23 @@ def _mask_pattern(batch: int, t: int) -> np.ndarray:
     return m
 
 
+def _other_mask_pattern(batch: int, t: int) -> np.ndarray:
+    """bool (batch, t), for t >= 7: masked steps other than ``_mask_pattern``'s, some the same.
+
+    sample 0: steps 1 and 3 (1 masked in both); sample 1: the three leading steps and the
+    last (the last in both); sample 2: the two trailing steps only (``_mask_pattern``'s
+    sample 2 is fully masked: kept here where either input keeps a step, masked where both mask it).
+    """
+    m = np.zeros((batch, t), bool)
+    m[0, [1, 3]] = True
+    if batch > 1:
+        m[1, :3] = True
+        m[1, -1] = True
+    if batch > 2:
+        m[2, -2:] = True
+    return m
+
+
 def make_input(spec: In, batch: int, rng: np.random.Generator) -> np.ndarray:
     if spec.kind == "float":
         return (rng.uniform(-1, 1, (batch, *spec.shape)) * spec.scale).astype(np.float32)
@@ -143,6 +162,10 @@ def make_input(spec: In, batch: int, rng: np.random.Generator) -> np.ndarray:
     if spec.kind == "ids_masked":
         x = rng.integers(1, spec.vocab, (batch, *spec.shape)).astype(np.int32)
         x[_mask_pattern(batch, spec.shape[0])] = 0
+        return x
+    if spec.kind == "ids_masked_other":
+        x = rng.integers(1, spec.vocab, (batch, *spec.shape)).astype(np.int32)
+        x[_other_mask_pattern(batch, spec.shape[0])] = 0
         return x
     raise ValueError(spec.kind)
 
@@ -543,6 +566,35 @@ def _(K):
     d = L.GRU(4, return_sequences=True, name="gru_d")(inp)
     o2 = L.TimeDistributed(L.Dense(2, name="dense_td"), name="td")(L.Add(name="add")([c, d]))
     return K.Model(inp, [o1, o2], name="model")
+
+
+@register("masked_merges", "two masked branches, Embedding(mask_zero) -> LSTM(3, return_sequences) = a and "
+          "-> GRU(3, return_sequences) = b (zeros at other steps, some the same), and an unmasked one "
+          "Embedding -> GRU(3, return_sequences) = u: Add -> LSTM(2), Multiply -> GAP, Average -> LSTM(2), "
+          "Maximum -> GAP, Minimum -> LSTM(2), Subtract -> GAP, Concatenate -> LSTM(2), "
+          "Multiply(a, u) -> GAP, Maximum(a, u) -> GAP, Concatenate(a, u) -> LSTM(2), the model's outputs "
+          "(Keras 3 ORs the masks and takes a masked step of a Multiply as 1, of a Maximum / Minimum the "
+          "other's; Keras 2 ANDs them: ``Merge`` in engine/layers.py)",
+          [In((7,), "ids_masked"), In((7,), "ids_masked_other")], batch=3)
+def _(K):
+    L = K.layers
+    ia = K.Input((7,), dtype="int32", name="ids_a")
+    ib = K.Input((7,), dtype="int32", name="ids_b")
+    a = L.LSTM(3, return_sequences=True, name="lstm_a")(L.Embedding(10, 4, mask_zero=True, name="emb_a")(ia))
+    b = L.GRU(3, return_sequences=True, name="gru_b")(L.Embedding(10, 4, mask_zero=True, name="emb_b")(ib))
+    u = L.GRU(3, return_sequences=True, name="gru_u")(L.Embedding(10, 4, name="emb_u")(ib))
+    heads = [("add", L.Add, (a, b), "lstm"), ("multiply", L.Multiply, (a, b), "gap"),
+             ("average", L.Average, (a, b), "lstm"), ("maximum", L.Maximum, (a, b), "gap"),
+             ("minimum", L.Minimum, (a, b), "lstm"), ("subtract", L.Subtract, (a, b), "gap"),
+             ("concat", L.Concatenate, (a, b), "lstm"), ("multiply_u", L.Multiply, (a, u), "gap"),
+             ("maximum_u", L.Maximum, (a, u), "gap"), ("concat_u", L.Concatenate, (a, u), "lstm")]
+    outs = []
+    for name, merge, ins, after in heads:
+        m = merge(name=name)(list(ins))
+        h = (L.LSTM(2, name=f"{name}_lstm") if after == "lstm"
+             else L.GlobalAveragePooling1D(name=f"{name}_gap"))(m)  # (reads the merge's mask)
+        outs.append(h)
+    return K.Model([ia, ib], outs, name="model")
 
 
 @register("seq2seq_lstm", "two inputs: encoder LSTM(4, return_state) "
