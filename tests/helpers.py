@@ -500,3 +500,31 @@ def build_grad_case(name: str, npz, major: str = "3"):
     for k, a in enumerate(arrays):
         a[...] = npz[f"w{k}"]
     return model
+
+
+def keras3_masked_concatenate(steps: int | None):
+    """A Concatenate of two masked sequences (Masking -> LSTM(3), Masking -> GRU(3)) -> LSTM(2)
+    -> Dense(2) as Keras 3 saves it: the Concatenate's mask as ops (NotEqual, Any, ExpandDims,
+    ZerosLike, LogicalOr, concatenate, Any: ``layers.MaskOp``) given to the LSTM as mask=."""
+    from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
+
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, steps, 2]}, f"{n}_in") for n in "ab"]
+    for n, kind in (("a", "LSTM"), ("b", "GRU")):
+        layers += [
+            LayerSpec("Masking", {}, f"{n}_mask", inbound=[TensorRef(f"{n}_in")]),
+            LayerSpec(kind, {"units": 3, "return_sequences": True}, n, inbound=[TensorRef(f"{n}_mask")]),
+            LayerSpec("NotEqual", {"value": 0.0}, f"{n}_ne", inbound=[TensorRef(f"{n}_in")]),
+            LayerSpec("Any", {"axis": -1}, f"{n}_any", inbound=[TensorRef(f"{n}_ne")]),
+            LayerSpec("ExpandDims", {"axis": -1}, f"{n}_expand", inbound=[TensorRef(f"{n}_any")]),
+            LayerSpec("ZerosLike", {"dtype": "bool"}, f"{n}_zeros", inbound=[TensorRef(n)]),
+            LayerSpec("LogicalOr", {}, f"{n}_or", inbound=[TensorRef(f"{n}_expand"), TensorRef(f"{n}_zeros")]),
+        ]
+    layers += [
+        LayerSpec("Concatenate", {"axis": -1}, "masks", inbound=[TensorRef("a_or"), TensorRef("b_or")]),
+        LayerSpec("Any", {"axis": -1}, "mask", inbound=[TensorRef("masks")]),
+        LayerSpec("Concatenate", {"axis": -1}, "merged", inbound=[TensorRef("a"), TensorRef("b")]),
+        LayerSpec("LSTM", {"units": 2}, "after", inbound=[TensorRef("merged")], mask=TensorRef("mask")),
+        LayerSpec("Dense", {"units": 2}, "y", inbound=[TensorRef("after")]),
+    ]
+    return Model.from_spec(ModelSpec(layers, [TensorRef("a_in"), TensorRef("b_in")], [TensorRef("y")],
+                                     keras_version="3"))

@@ -2642,6 +2642,25 @@ def test_keras_strided_and_valid_layers_window_to_keras_and_channels_first_is_re
     assert done == 6
 
 
+def test_a_window_through_the_mask_ops_keras_3_saves_for_a_concatenate():
+    """A Concatenate of masked sequences as Keras 3 saves it (its mask as ExpandDims,
+    ZerosLike, LogicalOr, ... ops: ``MaskOp``, each step alone): a long input's window of
+    steps gives the whole trace's numbers there (an ExpandDims was refused as reshaping the
+    time axis)."""
+    from lstmviz.engine.windows import trace_steps
+    from tests.helpers import keras3_masked_concatenate
+
+    model = keras3_masked_concatenate(None)
+    rng = np.random.default_rng(5)
+    x = [rng.normal(size=(2, 300, 2)).astype(np.float32) for _ in range(2)]
+    x[0][:, 100:130], x[1][:, 120:140] = 0.0, 0.0
+    whole, part = model.trace(x), trace_steps(model, x, 110, 150)
+    for name in ("a_expand", "a_or", "masks", "mask", "merged"):
+        np.testing.assert_array_equal(part[name].outputs[0], whole[name].outputs[0][:, 110:150], err_msg=name)
+    assert not part["mask"].outputs[0][:, 10:20].any() and part["mask"].outputs[0][:, :10].all()
+    np.testing.assert_array_equal(part["after"].outputs[0], whole["after"].outputs[0])
+
+
 def test_a_merge_of_a_pooled_and_an_unpooled_sequence_is_refused_for_windows_in_one_line():
     """A Concatenate of a MaxPooling1D(2)'s 100 steps and a 'valid' Conv1D(kernel 101)'s 100
     steps over 200 input steps has one length but two time scales: no window of input steps

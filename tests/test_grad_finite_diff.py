@@ -17,6 +17,7 @@ import pytest
 
 from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
 from lstmviz.engine.cells import CELLS
+from tests.helpers import keras3_masked_concatenate
 
 #: (``cells``: a kind's backward step may live beside its description, ARCHITECTURE.md)
 MODULES = ("activations", "derivatives", "recurrent", "layer_base", "layers", "layers_more", "conv",
@@ -322,26 +323,7 @@ def test_concatenate_of_masked_sequences_as_keras_3_saves_it():
     rng = np.random.default_rng(19)
     a, b = rng.normal(size=(3, 5, 2)), rng.normal(size=(3, 5, 2))
     a[0, :2], a[1, 4], b[0, 1], b[1, :3], b[2, 3:] = 0.0, 0.0, 0.0, 0.0, 0.0
-    layers = [LayerSpec("InputLayer", {"batch_shape": [None, 5, 2]}, f"{n}_in") for n in "ab"]
-    for n, kind in (("a", "LSTM"), ("b", "GRU")):
-        layers += [
-            LayerSpec("Masking", {}, f"{n}_mask", inbound=[TensorRef(f"{n}_in")]),
-            LayerSpec(kind, {"units": 3, "return_sequences": True}, n, inbound=[TensorRef(f"{n}_mask")]),
-            LayerSpec("NotEqual", {"value": 0.0}, f"{n}_ne", inbound=[TensorRef(f"{n}_in")]),
-            LayerSpec("Any", {"axis": -1}, f"{n}_any", inbound=[TensorRef(f"{n}_ne")]),
-            LayerSpec("ExpandDims", {"axis": -1}, f"{n}_expand", inbound=[TensorRef(f"{n}_any")]),
-            LayerSpec("ZerosLike", {"dtype": "bool"}, f"{n}_zeros", inbound=[TensorRef(n)]),
-            LayerSpec("LogicalOr", {}, f"{n}_or", inbound=[TensorRef(f"{n}_expand"), TensorRef(f"{n}_zeros")]),
-        ]
-    layers += [
-        LayerSpec("Concatenate", {"axis": -1}, "masks", inbound=[TensorRef("a_or"), TensorRef("b_or")]),
-        LayerSpec("Any", {"axis": -1}, "mask", inbound=[TensorRef("masks")]),
-        LayerSpec("Concatenate", {"axis": -1}, "merged", inbound=[TensorRef("a"), TensorRef("b")]),
-        LayerSpec("LSTM", {"units": 2}, "after", inbound=[TensorRef("merged")], mask=TensorRef("mask")),
-        LayerSpec("Dense", {"units": 2}, "y", inbound=[TensorRef("after")]),
-    ]
-    model = Model.from_spec(ModelSpec(layers, [TensorRef("a_in"), TensorRef("b_in")], [TensorRef("y")],
-                                      keras_version="3"))
+    model = keras3_masked_concatenate(5)
     want = np.array([[1, 0, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1]], bool)  # (either input's step)
     np.testing.assert_array_equal(model.trace([a, b])["mask"].outputs[0], want)
     check(model, [a, b], rng.normal(size=(3, 2)), "mse", rng, n_entries=8)

@@ -342,6 +342,14 @@ class MaskOp(Layer):
     class_name = "LogicalOr"
     passes_mask = False
 
+    @property
+    def timewise(self) -> bool:
+        """Each step alone (a long input's window too), but an ExpandDims before the steps."""
+        if self.class_name != "ExpandDims":
+            return True
+        rank = len(self.output_shapes[0]) if self.output_shapes else 0
+        return rank > 2 and int(self.config.get("axis", -1)) % rank >= 2
+
     def compute_output_shapes(self, input_shapes):
         first = tuple(input_shapes[0])
         if self.class_name == "ExpandDims":
