@@ -566,27 +566,36 @@ def test_blocks_beside_their_source_stand_a_level_apart_the_farthest_lowest():
     # (the seq2seq's encoder and decoder: test_a_seq2seq_gets_one_block_of_columns_per_time_axis)
 
 
-@pytest.mark.parametrize("spec, every", [
-    (LayerSpec("Softmax", {"axis": 1}, name="n"), True),
-    (LayerSpec("Softmax", {"axis": [1, 2]}, name="n"), True),
-    (LayerSpec("LayerNormalization", {"axis": 1}, name="n"), True),
-    (LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="n"), True),
-    (LayerSpec("Softmax", {}, name="n"), False),  # (over the features: each step alone)
-    (LayerSpec("LayerNormalization", {}, name="n"), False),
+@pytest.mark.parametrize("spec, every, axis", [
+    (LayerSpec("Softmax", {"axis": 1}, name="n"), True, 1),
+    (LayerSpec("Softmax", {"axis": [1, 2]}, name="n"), True, 1),
+    (LayerSpec("LayerNormalization", {"axis": 1}, name="n"), True, 1),
+    (LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="n"), True, 1),
+    (LayerSpec("Softmax", {}, name="n"), False, 1),  # (over the features: each step alone)
+    (LayerSpec("LayerNormalization", {}, name="n"), False, 1),
+    (LayerSpec("Activation", {"activation": "softmax"}, name="n"), False, 1),
     # (at inference each step by its own position's moving statistics, though along the steps)
-    (LayerSpec("BatchNormalization", {"axis": 1}, name="n"), False)])
-def test_a_layer_reading_every_step_is_a_row_each_of_whose_steps_reads_every_step(spec, every):
+    (LayerSpec("BatchNormalization", {"axis": 1}, name="n"), False, 1),
+    # after a Permute((2, 1)): (batch, features, steps), a softmax of the last axis the steps'
+    (LayerSpec("Softmax", {}, name="n"), True, 2),
+    (LayerSpec("Activation", {"activation": "softmax"}, name="n"), True, 2),
+    (LayerSpec("Activation", {"activation": "log_softmax"}, name="n"), True, 2),
+    (LayerSpec("Activation", {"activation": "tanh"}, name="n"), False, 2)])
+def test_a_layer_reading_every_step_is_a_row_each_of_whose_steps_reads_every_step(spec, every, axis):
     """Issue 13: a Softmax or LayerNormalization over the steps reads every step at each of
     its steps (its sum, its mean over them), which the Unrolled view drew as "every step goes
     up" (step t from step t). ``Layer.reads_every_step`` says it, true of the numbers: a change
-    of the first step below changes the last step's output exactly where it is said."""
-    model = Model.sequential((None, 8, 3), [LayerSpec("Dense", {"units": 2}, name="d"), spec], seed=1)
+    of the first step below changes the last step's output exactly where it is said. So of an
+    Activation('softmax') of (batch, features, steps) after a Permute((2, 1)) (``axis`` 2)."""
+    turn = [LayerSpec("Permute", {"dims": [2, 1]}, name="p")] if axis == 2 else []
+    model = Model.sequential((None, 8, 3), [LayerSpec("Dense", {"units": 2}, name="d"), *turn, spec], seed=1)
     x = np.random.default_rng(0).normal(size=(1, 8, 3)).astype(np.float32)
     layer = model.get_layer("n")
-    assert layer.reads_every_step(1) is every
+    assert layer.reads_every_step(axis) is every
     moved = x.copy()
     moved[0, 0] += 1.0
-    assert (not np.array_equal(model.trace(x)["n"].output[0, -1], model.trace(moved)["n"].output[0, -1])) is every
+    last = np.take(model.trace(x)["n"].output[0], -1, axis=axis - 1)
+    assert (not np.array_equal(last, np.take(model.trace(moved)["n"].output[0], -1, axis=axis - 1))) is every
     rows = {r.key: r for r in layout(model, model.trace(x), [x]).rows}
     assert rows["n"].reads_all is every and rows["n"].links is None and not rows["d"].reads_all
 

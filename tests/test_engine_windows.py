@@ -498,7 +498,10 @@ def test_a_cancelled_pass_resumes_from_its_last_keyframes_to_the_same_bits(monke
     (LayerSpec("Softmax", {"axis": [1, 2]}, name="n"), 2),
     (LayerSpec("LayerNormalization", {"axis": 2}, name="n"), 2),
     (LayerSpec("LayerNormalization", {"axis": [1, 2]}, name="n"), 2),
-    (LayerSpec("BatchNormalization", {"axis": 2}, name="n"), 2)])
+    (LayerSpec("BatchNormalization", {"axis": 2}, name="n"), 2),
+    # (a softmax of the last axis, the steps' there: as a Softmax() of it)
+    (LayerSpec("Activation", {"activation": "softmax"}, name="n"), 2),
+    (LayerSpec("Activation", {"activation": "log_softmax"}, name="n"), 2)])
 def test_a_layer_acting_along_the_steps_is_held_whole_and_every_window_takes_its_steps(spec, steps_axis):
     """Issue 13: k3_around_rnn's LayerNormalization over steps and features, a Softmax over the
     steps (attention weights over time) or a BatchNormalization on axis 1 (a statistic per
@@ -507,8 +510,8 @@ def test_a_layer_acting_along_the_steps_is_held_whole_and_every_window_takes_its
     trace makes, and holds it; every window (batch 2, the GRU after it from its keyframes)
     takes its steps from it: the full trace's to the bit. So after a Permute((2, 1)), the steps
     on axis 2 (a Softmax(axis=2) of (batch, features, steps) was refused: "reads a sequence
-    whose steps are on axis 2"): held, each window's steps sliced on axis 2, as the views
-    draw them (``cell_ref.steps_axes``)."""
+    whose steps are on axis 2"), an Activation('softmax') or ('log_softmax') there too: held,
+    each window's steps sliced on axis 2, as the views draw them (``cell_ref.steps_axes``)."""
     from lstmviz.app.cell_ref import steps_axes
 
     turn = [LayerSpec("Permute", {"dims": [2, 1]}, name=f"p{k}") for k in range(2)] if steps_axis == 2 else []
@@ -538,15 +541,18 @@ def test_a_layer_acting_along_the_steps_is_held_whole_and_every_window_takes_its
                                   LayerSpec("Reshape", {"target_shape": [-1]}, name="f"),
                                   LayerSpec("Reshape", {"target_shape": [T * 4]}, name="f")])
 @pytest.mark.parametrize("batch", [1, 3])
-def test_a_flatten_of_a_long_sequence_is_computed_once_and_every_window_holds_it_and_the_head(flat, batch):
+@pytest.mark.parametrize("turned", [False, True])
+def test_a_flatten_of_a_long_sequence_is_computed_once_and_every_window_holds_it_and_the_head(flat, batch, turned):
     """Issue 13: a Flatten (or a Reshape to one axis) of an LSTM's sequence, then a Dense head,
     was refused ("reshapes the time axis"). Its output has no steps left, as a pooling's over
     them: the pass computes it once from the whole sequence (under a mask the Flatten drops,
     as Keras'), the Dense layers after it too, and every window holds them, the full
-    trace's to the bit, beside the LSTM's steps."""
+    trace's to the bit, beside the LSTM's steps. So of (batch, features, steps) after a
+    Permute((2, 1)) (``turned``: it was refused, "reads a sequence whose steps are on axis 2")."""
+    turn = [LayerSpec("Permute", {"dims": [2, 1]}, name="p")] if turned else []
     model = Model.sequential((None, T, 3), [
         LayerSpec("Masking", {}, name="m"), LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
-        flat, LayerSpec("Dense", {"units": 3, "activation": "relu"}, name="d"),
+        *turn, flat, LayerSpec("Dense", {"units": 3, "activation": "relu"}, name="d"),
         LayerSpec("Dense", {"units": 2}, name="out")], seed=2)
     x = _data(batch, mask_runs=True)
     full = model.trace(x)
@@ -2288,17 +2294,8 @@ AXIS_TWO_REFUSED = {
     "dense_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
                              LayerSpec("Dense", {"units": 2}, name="d")],
                             "d", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
-    # a softmax over the last axis of (batch, features, steps): a share of the steps' numbers
-    "softmax_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
-                               LayerSpec("Conv1D", {"filters": 3, "kernel_size": 2,
-                                                    "data_format": "channels_first"}, name="c"),
-                               LayerSpec("Activation", {"activation": "softmax"}, name="sm")],
-                              "sm", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
-    "log_softmax_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
-                                   LayerSpec("Activation", {"activation": "log_softmax"}, name="sm")],
-                                  "sm", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
     # (a Softmax layer, a LayerNormalization or a BatchNormalization over the last axis there,
-    # the steps', or over both axes: held whole,
+    # the steps', or over both axes, an Activation('softmax') or ('log_softmax'): held whole,
     # ``test_a_layer_acting_along_the_steps_is_held_whole_and_every_window_takes_its_steps``)
 }
 
@@ -2504,9 +2501,9 @@ def test_the_views_hold_the_steps_where_windows_do_after_a_permute_of_four_axes(
 def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_the_layers_of_each_steps_features():
     """The one line refusing a Dense over (batch, features, steps) names the layers acting on
     each step's features that windows follow there (Softmax(axis=1), LayerNormalization(axis=1),
-    a Concatenate(axis=1) of two such sequences); a softmax of the last axis (the steps') is
-    still refused as an Activation('softmax') (a Softmax() there is held whole), as is a
-    Concatenate joining the steps (``AXIS_TWO_REFUSED``,
+    a Concatenate(axis=1) of two such sequences), those acting along the steps (held whole: an
+    Activation('softmax') too) and a Flatten; a Concatenate joining the steps is still refused
+    (``AXIS_TWO_REFUSED``,
     ``test_the_refusal_of_a_reader_of_steps_on_axis_two_names_...``)."""
     specs, _, _ = AXIS_TWO_REFUSED["dense_over_axis_two"]
     with pytest.raises(LstmvizError) as err:
@@ -2515,7 +2512,8 @@ def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_the_layers_of_each_s
     assert "\n" not in said
     assert ("one acting on each step's features (Softmax(axis=1), LayerNormalization(axis=1); "
             "Concatenate(axis=1) of two such sequences), one acting along the steps (a Softmax, "
-            "LayerNormalization or BatchNormalization over axis 2)") in said.split("; ", 1)[1], said
+            "LayerNormalization or BatchNormalization over axis 2, an Activation softmax or log_softmax), "
+            "a Flatten or Reshape to one axis (no steps left)") in said.split("; ", 1)[1], said
 
 
 @pytest.mark.parametrize("between", [[], [LayerSpec("BatchNormalization", {"axis": 1}, name="bn"),

@@ -88,6 +88,17 @@ class Activation(Layer):
         the steps' there after a Permute((2, 1)))."""
         return activations.get(self.config["activation"], self.keras_major) not in activations.ROWWISE
 
+    def along_steps(self, axis: int) -> bool:
+        """A softmax or log_softmax over the steps: those of the last axis, where they are
+        (``axis`` 2 of (batch, features, steps) after a Permute((2, 1))), as a Softmax
+        layer of that axis (``layers_more.Softmax.along_steps``)."""
+        return (bool(self.input_shapes) and not self.elementwise(axis)
+                and axis == len(self.input_shapes[0]) - 1)
+
+    def reads_every_step(self, axis: int) -> bool:
+        """Its sum over the steps (``along_steps``): each step's share reads them all."""
+        return self.along_steps(axis)
+
     def describe(self):
         return str(self.config["activation"])
 

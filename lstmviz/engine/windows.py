@@ -731,18 +731,25 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # step's features alone, summed in one order at every step (``layers_more._reduced``:
             # NumPy's own order over axis 1 changed with the steps' count, a one-step window's
             # sums were other bits); so its output holds the steps on axis 2 too, and a window's
-            # steps are the whole's. A softmax of the last axis shares the steps: refused below)
+            # steps are the whole's. A softmax of the last axis shares the steps: held below)
             seq[layer.name], axes[layer.name], tags[layer.name] = [True], [2], [None]
             continue
         if len(ins) == 1 and ins[0] and in_axes[0] in (1, 2) and layer.along_steps(in_axes[0]):
             # (a Softmax(axis=1) over the steps, attention weights over time (its step t needs
             # every step), a LayerNormalization over the steps and features, a
             # BatchNormalization(axis=1) (a statistic per step position); a Softmax(axis=2)
-            # or LayerNormalization(axis=2) of (batch, features, steps) after a Permute((2, 1)):
+            # or LayerNormalization(axis=2), an Activation('softmax') (its last axis) of
+            # (batch, features, steps) after a Permute((2, 1)):
             # computed once by the pass from the whole sequence, as a whole trace calls it, and
             # held; a window's steps are a slice of it on its input's steps axis, the trace's bits)
             seq[layer.name], axes[layer.name], tags[layer.name] = [True], [in_axes[0]], [None]
             held.add(layer.name)
+            continue
+        if len(ins) == 1 and ins[0] and in_axes[0] == 2 and layer.merges_steps:
+            # (a Flatten or a Reshape to one axis of (batch, features, steps): every step side
+            # by side, no steps left, as of (batch, steps, features) below: computed once by the
+            # pass from the whole sequence, as a whole trace calls it)
+            seq[layer.name], axes[layer.name], tags[layer.name] = [False], [None], [onnx_time.ANY]
             continue
         if any(has and ax == 2 for has, ax in zip(ins, in_axes)):
             if recurrent_halves(layer):
@@ -757,7 +764,8 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 "and log_softmax, ReLU, LeakyReLU, ELU, BatchNormalization(axis=1); Add, Subtract, Multiply, "
                 "Average, Maximum, Minimum of two such sequences), one acting on each step's features "
                 "(Softmax(axis=1), LayerNormalization(axis=1); Concatenate(axis=1) of two such sequences), one "
-                "acting along the steps (a Softmax, LayerNormalization or BatchNormalization over axis 2) or "
+                "acting along the steps (a Softmax, LayerNormalization or BatchNormalization over axis 2, an "
+                "Activation softmax or log_softmax), a Flatten or Reshape to one axis (no steps left) or "
                 "a Permute((2, 1)) putting the steps back on axis 1")
         if any(has and ax != 1 for has, ax in zip(ins, in_axes)):
             raise LstmvizError(
