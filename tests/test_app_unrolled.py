@@ -516,6 +516,55 @@ def test_an_onnx_time_major_head_is_drawn_on_the_lstms_steps():
     assert head.domain == rows["rnn.LSTM"].domain and head.T == rows["rnn.LSTM"].T == 5
 
 
+def _onnx_lstm_then(tmp_path, op: str, direction: str = "forward", d: int = 3, u: int = 4, **attrs):
+    """An ONNX graph x (batch, steps, d) -> Transpose -> LSTM node -> ``op`` over its Y (time,
+    directions, batch, hidden), read by lstmviz."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    dirs = 2 if direction == "bidirectional" else 1
+    rng = np.random.default_rng(3)
+    inits = [numpy_helper.from_array((rng.normal(size=s) * 0.5).astype(np.float32), n)
+             for n, s in (("W", (dirs, 4 * u, d)), ("R", (dirs, 4 * u, u)))]
+    nodes = [helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0, 2], name="t"),
+             helper.make_node("LSTM", ["xt", "W", "R"], ["Y"], hidden_size=u, direction=direction, name="lstm"),
+             helper.make_node(op, ["Y"], ["y"], name="op", **attrs)]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", d])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 8
+    onnx.save(m, str(tmp_path / "m.onnx"))
+    return lstmviz.load(tmp_path / "m.onnx")
+
+
+@pytest.mark.parametrize("op, attrs, every", [("Softmax", {"axis": 0}, True), ("Softmax", {"axis": 3}, False),
+                                              ("Relu", {}, False)])
+@pytest.mark.parametrize("direction", ["forward", "bidirectional"])
+def test_an_onnx_op_over_a_nodes_y_is_a_row_on_its_steps_and_a_softmax_over_them_reads_every_step(
+        tmp_path, op, attrs, every, direction):
+    """Issue 13: an ONNX Softmax over the time axis of an LSTM node's Y (time, directions,
+    batch, hidden), as a Keras Softmax(axis=1) after an LSTM, had no row in the Unrolled view
+    (nor had any op over the 4-D Y): its row now stands on the node's steps, the directions'
+    units side by side (a Keras Bidirectional's concat), its numbers the engine's, and a
+    Softmax over the steps reads every step (the bus and fan, ``Row.reads_all``), also in a
+    long input's window, where its steps are those of the whole sequence's output."""
+    from lstmviz.engine.windows import keyframe_pass
+
+    model = _onnx_lstm_then(tmp_path, op, direction, **attrs)
+    x = np.random.default_rng(0).normal(size=(2, 600, 3)).astype(np.float32)
+    full = model.trace(x)
+    whole = full["op"].output.transpose(2, 0, 1, 3).reshape(2, 600, -1)  # (batch, steps, dirs x hidden)
+    for trace, (a, b) in ((full, (0, 600)), (keyframe_pass(model, x, every=64).window(128, 384), (128, 384))):
+        rows = {r.key: r for r in layout(model, trace, [x[:, a:b]]).rows}
+        lstm = [k for k in rows if k.startswith("lstm")]
+        assert len(lstm) == (2 if direction == "bidirectional" else 1)
+        row = rows["op"]
+        assert row.kind == "seq" and row.T == b - a and row.units == 4 * len(lstm)
+        np.testing.assert_array_equal(row.data, whole[:, a:b])
+        assert row.domain == rows[lstm[0]].domain and row.sources == [lstm[-1]]
+        assert row.reads_all is every and model.get_layer("op").reads_every_step(0) is every
+
+
 def test_cropping_padding_and_upsampling_are_linked_to_the_steps_they_read_in_a_long_inputs_window_too():
     """A Cropping1D((3, 2)), a ZeroPadding1D((2, 1)) and an UpSampling1D(2) each have a time
     axis of their own (a block of columns), also in a long input's window, where the crop

@@ -1049,9 +1049,13 @@ def steps_axis(model: Model, name: str, axes: dict[str, list] | None = None) -> 
 
 
 def steps_first_view(out: np.ndarray, axis: int | None) -> np.ndarray:
-    """A 3-D output ``out`` as (batch, steps, channels), its steps on ``axis`` (None: 1,
+    """A 3-D (or 4-D) output ``out`` as (batch, steps, channels), its steps on ``axis`` (None: 1,
     as it is): a channels-first (N, C, L) output turned to (N, L, C), a time-major (T, N,
-    C) one to (N, T, C)."""
+    C) one to (N, T, C); a time-major 4-D one, an ONNX node's Y (T, directions, N, H) or an op
+    keeping its shape (a Softmax over its axis 0), to (N, T, directions x H), the directions'
+    features side by side as a Keras Bidirectional's concat (a copy)."""
+    if out.ndim == 4 and axis == 0:
+        return out.transpose(2, 0, 1, 3).reshape(out.shape[2], out.shape[0], -1)
     if out.ndim != 3 or axis in (None, 1):
         return out
     return out.transpose(0, 2, 1) if axis == 2 else out.transpose(1, 0, 2)

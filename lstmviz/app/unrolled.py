@@ -363,8 +363,10 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                 if made and stack:  # (cell k steps through cell k-1's outputs)
                     row.sources = [made[-1].key]
                 made.append(row)
-        elif out is not None and out.ndim == 3:
-            out = steps_first_view(out, ax)  # (batch, channels, steps) and the like: columns are steps
+        elif out is not None and (out.ndim == 3 or (out.ndim == 4 and ax == 0)):
+            # (batch, channels, steps) and the like, an ONNX op over a node's Y (time,
+            # directions, batch, hidden): columns are steps
+            out = steps_first_view(out, ax)
             # (the mask its output carries: a Masking's, a Dense's after a masked LSTM's
             # sequence, ``trace.keep_output_mask``: its masked cells grey as a cell's)
             kept = rec.mask if rec.mask is not None and np.shape(rec.mask) == out.shape[:2] else None
