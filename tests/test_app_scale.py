@@ -556,15 +556,23 @@ def test_after_the_pass_the_first_window_holds_the_whole_sequences_output():
 @pytest.mark.parametrize("between, said", [
     ([LayerSpec("Flatten", {}, name="w")], "layer 'w' (Flatten) holds every step side by side"),
     ([LayerSpec("Softmax", {"axis": 1}, name="w"), LayerSpec("GlobalAveragePooling1D", {}, name="g")],
-     "layer 'w' (Softmax) acts along the whole sequence's steps")])
+     "layer 'w' (Softmax) acts along the whole sequence's steps"),
+    # (the steps on axis 2 after a Permute((2, 1)): a Flatten of them, a softmax of its last axis)
+    ([LayerSpec("Permute", {"dims": [2, 1]}, name="p"), LayerSpec("Flatten", {}, name="w")],
+     "layer 'w' (Flatten) holds every step side by side"),
+    ([LayerSpec("Permute", {"dims": [2, 1]}, name="p"), LayerSpec("Activation", {"activation": "softmax"}, name="w"),
+      LayerSpec("Permute", {"dims": [2, 1]}, name="q"), LayerSpec("GlobalAveragePooling1D", {}, name="g")],
+     "layer 'w' (Activation) acts along the whole sequence's steps")])
 def test_a_long_input_through_a_flatten_or_a_softmax_over_the_steps_shows_no_step_before_its_pass(between, said):
     """An LSTM -> Flatten -> Dense model of 3,000 steps (issue 13: followed by windows now) had
     its first steps traced alone: the Dense after the Flatten, of the whole length, raised
     NumPy's matmul error and the app could not open it. A Softmax over the steps of the first
     steps alone gave other shares than the whole sequence's at those steps. Such a model shows
     no step before the pass (``pass_first`` says which layer, as for a layer running
-    backwards); then every window holds the whole trace's numbers."""
+    backwards); then every window holds the whole trace's numbers. So of the steps on axis 2
+    after a Permute((2, 1)), a Flatten's or an Activation('softmax')'s (refused before)."""
     from lstmviz.app.long_sequence import LongSequence
+    from lstmviz.engine.windows import window_axes
     model = Model.sequential((None, 3000, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l")]
                              + between + [LayerSpec("Dense", {"units": 2}, name="d")], seed=2)
     x = np.random.default_rng(1).normal(size=(1, 3000, 2)).astype(np.float32)
@@ -572,13 +580,16 @@ def test_a_long_input_through_a_flatten_or_a_softmax_over_the_steps_shows_no_ste
     assert ls.pass_first == said and ls.first_steps() is None and ls.first_window() is None
     assert ls.run_pass() and ls.error is None
     full = model.trace(x)
+    axes = window_axes(model, [x])
     for step in (0, 1500, 2999):
         win, i = ls.window_at(step)
         assert win.start + i == step
         for name in ("w", "d"):
             want = full[name].outputs[0]
             got = win[name].outputs[0]
-            np.testing.assert_array_equal(got, want if got.ndim == 2 else want[:, win.start:win.start + 256])
+            ax = axes[name][0]
+            np.testing.assert_array_equal(
+                got, want if ax is None else np.take(want, range(win.start, win.start + 256), axis=ax))
 
 
 def test_cancelling_the_pass_keeps_the_first_window():
