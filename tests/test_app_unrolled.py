@@ -547,10 +547,14 @@ def test_an_onnx_op_over_a_nodes_y_is_a_row_on_its_steps_and_a_softmax_over_them
     (nor had any op over the 4-D Y): its row now stands on the node's steps, the directions'
     units side by side (a Keras Bidirectional's concat), its numbers the engine's, and a
     Softmax over the steps reads every step (the bus and fan, ``Row.reads_all``), also in a
-    long input's window, where its steps are those of the whole sequence's output."""
+    long input's window, where its steps are those of the whole sequence's output; the unit
+    box picks each of its units (``Tracing.units_of``: a bidirectional node's 8, not 4)."""
+    from lstmviz.app.state import AppState
     from lstmviz.engine.windows import keyframe_pass
 
     model = _onnx_lstm_then(tmp_path, op, direction, **attrs)
+    st = AppState()
+    st.set_model(model)
     x = np.random.default_rng(0).normal(size=(2, 600, 3)).astype(np.float32)
     full = model.trace(x)
     whole = full["op"].output.transpose(2, 0, 1, 3).reshape(2, 600, -1)  # (batch, steps, dirs x hidden)
@@ -559,7 +563,7 @@ def test_an_onnx_op_over_a_nodes_y_is_a_row_on_its_steps_and_a_softmax_over_them
         lstm = [k for k in rows if k.startswith("lstm")]
         assert len(lstm) == (2 if direction == "bidirectional" else 1)
         row = rows["op"]
-        assert row.kind == "seq" and row.T == b - a and row.units == 4 * len(lstm)
+        assert row.kind == "seq" and row.T == b - a and row.units == 4 * len(lstm) == st.units_of("op")
         np.testing.assert_array_equal(row.data, whole[:, a:b])
         assert row.domain == rows[lstm[0]].domain and row.sources == [lstm[-1]]
         assert row.reads_all is every and model.get_layer("op").reads_every_step(0) is every

@@ -303,8 +303,11 @@ class Tracing(StateBase):
         if cells:
             return max(int(c.units) for c in cells)
         shape = tuple(layer.output_shapes[0]) if layer.output_shapes else ()
-        if len(shape) == 3 and (steps_axes(self.model).get(name) or [None])[0] == 2:
+        axis = (steps_axes(self.model).get(name) or [None])[0]
+        if len(shape) == 3 and axis == 2:
             return int(shape[1] or 0)  # (batch, filters, steps): an ONNX Conv's, the Relu's after it
+        if len(shape) == 4 and axis == 0:  # (an ONNX op over a node's Y: its directions' units side
+            return int(shape[1] or 0) * int(shape[3] or 0)  # by side, ``cell_ref.steps_first_view``)
         return int(shape[-1]) if shape and shape[-1] else 0
 
     def unit_word(self, name: str | None) -> str:
