@@ -7,7 +7,8 @@ too, watched as asked) and of a float input (through ``model.compute_loss``, the
 shuffle=False)`` with each optimizer of ``grad_cases.OPTIMIZERS`` (a case's
 ``optimizers`` only where it names them; every weight of ``get_weights()``: a BatchNormalization's moving
 statistics too, which fit moves). A case marked ``keras2`` is fitted with tf_keras too
-(``k2fit_*``: the same model, weights and data in Keras 2). Written to
+(``k2fit_*``: the same model, weights and data in Keras 2). A case's ``graph`` is built as a
+functional model (its inputs stacked in ``x``, their gradients in ``dx``). Written to
 ``tests/fixtures/grad/<case>.npz`` (a few KB each).
 
 Run with the fixture venv, from the repository root:
@@ -30,24 +31,38 @@ sys.path.insert(0, str(ROOT / "tests"))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
-from grad_cases import CASES, FIT, data, runs  # noqa: E402
+from grad_cases import CASES, FIT, data, model_inputs, runs  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "grad"
 
 
-def build_layer(cls, cfg):
+def build_layer(cls, cfg, lib=keras):
     cfg = dict(cfg)
     for key in ("layer", "backward_layer"):
         if isinstance(cfg.get(key), dict):
-            cfg[key] = build_layer(cfg[key]["class_name"], cfg[key]["config"])
-    return getattr(keras.layers, cls)(**cfg)
+            cfg[key] = build_layer(cfg[key]["class_name"], cfg[key]["config"], lib)
+    return getattr(lib.layers, cls)(**cfg)
 
 
-def build(case):
+def build(case, lib=keras):
+    """The case's model in ``lib`` (keras, or tf_keras for Keras 2): a stack, or its ``graph``."""
     shape = case["shape"][1:]
     dtype = "int32" if "ids" in case else "float32"
-    return keras.Sequential([keras.Input(shape=shape, dtype=dtype)]
-                            + [build_layer(c, cfg) for c, cfg in case["layers"]])
+    if "graph" not in case:
+        return lib.Sequential([lib.Input(shape=shape, dtype=dtype)]
+                              + [build_layer(c, cfg, lib) for c, cfg in case["layers"]])
+    made, inputs = {}, []
+    for name, cls, cfg, inbound in case["graph"]:
+        if cls == "InputLayer":
+            made[name] = lib.Input(shape=shape, dtype=dtype, name=name)
+            inputs.append(made[name])
+        else:
+            args = [made[i] for i in inbound]
+            made[name] = build_layer(cls, {**cfg, "name": name}, lib)(args if len(args) > 1 else args[0])
+    model = lib.Model(inputs, made[case["graph"][-1][0]])
+    # (lstmviz builds the graph in the case's order: Keras' get_weights() follows its layers')
+    assert [layer.name for layer in model.layers] == [g[0] for g in case["graph"]], model.layers
+    return model
 
 
 def targets(case, out_shape, rng, n):
@@ -66,6 +81,7 @@ def make(name):
     case = CASES[name]
     keras.utils.set_random_seed(sum(map(ord, name)))
     x, rng, n = data(name)
+    xs = model_inputs(name, x)
     model = build(case)
     # random, non-trivial weights (biases too) so every path carries gradient
     w0 = [(rng.normal(size=w.shape) * 0.5).astype(np.float32) for w in model.get_weights()]
@@ -77,10 +93,12 @@ def make(name):
     for k, w in enumerate(w0):
         out[f"w{k}"] = w
     model.compile(loss=case["loss"], optimizer="sgd")
-    xt = tf.convert_to_tensor(x)
+    xt = [tf.convert_to_tensor(a) for a in xs] if isinstance(xs, list) else tf.convert_to_tensor(x)
+    xw = xt if isinstance(xt, list) else [xt]
     with tf.GradientTape() as tape:
         if x.dtype.kind == "f":
-            tape.watch(xt)
+            for a in xw:
+                tape.watch(a)
         for v in model.weights:
             if not v.trainable:
                 tape.watch(v.value)
@@ -89,23 +107,24 @@ def make(name):
     # every weight the optimizer could move: a frozen layer's too (the tape watches them as
     # asked: lstmviz shows their gradients, marked frozen), a BatchNormalization's moving ones not
     variables = [v for v in model.weights if not v.path.endswith(("moving_mean", "moving_variance"))]
-    watched = [v if v.trainable else v.value for v in variables] + ([xt] if x.dtype.kind == "f" else [])
+    watched = [v if v.trainable else v.value for v in variables] + (xw if x.dtype.kind == "f" else [])
     grads = tape.gradient(loss, watched)
     out["loss"] = np.float32(loss.numpy())
     for k, g in enumerate(grads[:len(variables)]):
         out[f"g{k}"] = tf.convert_to_tensor(g).numpy()
     if x.dtype.kind == "f":
-        out["dx"] = grads[-1].numpy()
+        dx = [g.numpy() for g in grads[len(variables):]]  # (stacked as x is, for two inputs)
+        out["dx"] = np.stack(dx) if isinstance(xs, list) else dx[0]
     for key, cls, opts in runs(name):
         model.set_weights(w0)
         model.compile(loss=case["loss"], optimizer=getattr(keras.optimizers, cls)(**opts))
-        hist = model.fit(x, y, shuffle=False, verbose=0, **FIT)
+        hist = model.fit(xs, y, shuffle=False, verbose=0, **FIT)
         for k, w in enumerate(model.get_weights()):
             out[f"fit_{key}_{k}"] = w
         out[f"fit_{key}_loss"] = np.asarray(hist.history["loss"], np.float32)
     versions = {"keras": keras.__version__, "tensorflow": tf.__version__}
     if case.get("keras2"):
-        versions["tf_keras"] = fit_tf_keras(name, x, y, w0, out)
+        versions["tf_keras"] = fit_tf_keras(name, xs, y, w0, out)
     out["weight_paths"] = np.array(paths)
     out["versions"] = np.array(json.dumps(versions))
     OUT.mkdir(parents=True, exist_ok=True)
@@ -118,15 +137,7 @@ def fit_tf_keras(name, x, y, w0, out):
     import tf_keras
 
     case = CASES[name]
-
-    def layer(cls, cfg):
-        cfg = dict(cfg)
-        if isinstance(cfg.get("layer"), dict):
-            cfg["layer"] = layer(cfg["layer"]["class_name"], cfg["layer"]["config"])
-        return getattr(tf_keras.layers, cls)(**cfg)
-
-    model = tf_keras.Sequential([tf_keras.Input(shape=case["shape"][1:])]
-                                + [layer(c, cfg) for c, cfg in case["layers"]])
+    model = build(case, tf_keras)
     for key, cls, opts in runs(name):
         model.set_weights(w0)
         model.compile(loss=case["loss"], optimizer=getattr(tf_keras.optimizers, cls)(**opts))

@@ -3,7 +3,8 @@
 Shared by ``scripts/make_grad_fixtures.py`` (which builds each with real Keras 3, takes
 ``tf.GradientTape`` gradients and runs ``model.fit``) and ``tests/test_grad_keras.py``
 (which builds the same with lstmviz and compares). Layers are ``(class_name, config)``;
-a wrapper holds its inner layer as ``{"class_name": ..., "config": ...}``.
+a wrapper holds its inner layer as ``{"class_name": ..., "config": ...}``; a functional
+case has a ``graph`` of ``(name, class_name, config, inbound names)`` instead (``_masked_merge``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,24 @@ FIT = {"batch_size": 4, "epochs": 3}  # 6 samples: batches of 4 and 2 (a short l
 def _td(units, activation="linear"):
     return ("TimeDistributed", {"layer": {"class_name": "Dense",
                                           "config": {"units": units, "activation": activation}}})
+
+
+def _masked_merge(merge, head, loss, empty=True):
+    """A functional model (``graph``: ``(name, class_name, config, inbound names)`` in Keras'
+    layer order; ``inputs``: how many inputs of ``shape``, ``data`` stacks them): two inputs
+    padded at different steps (``data``), Masking -> LSTM and Masking -> GRU sequences merged by
+    ``merge`` (Keras 3 ORs their masks, takes a Multiply's masked step as 1, a Maximum's the
+    other input's; Keras 2 merges the values as they are and ANDs the masks), then ``head``.
+    ``empty``: one sample's second input all padding (not before a GlobalAveragePooling1D: the
+    Keras 2 AND leaves it no step, and tf_keras' average of none is NaN)."""
+    seq = {"units": 3, "return_sequences": True}
+    graph = [("in_a", "InputLayer", {}, []), ("in_b", "InputLayer", {}, []),
+             ("mask_a", "Masking", {}, ["in_a"]), ("mask_b", "Masking", {}, ["in_b"]),
+             ("lstm", "LSTM", seq, ["mask_a"]), ("gru", "GRU", seq, ["mask_b"]),
+             ("merged", merge, {}, ["lstm", "gru"])]
+    for k, (cls, cfg) in enumerate(head):
+        graph.append((f"head{k}", cls, cfg, [graph[-1][0]]))
+    return dict(shape=(None, 6, 2), loss=loss, mask=True, keras2=True, inputs=2, graph=graph, empty=empty)
 
 
 def _bidi(kind, merge, **cfg):
@@ -146,6 +165,15 @@ CASES = {
                                    "layer": {"class_name": "GRU", "config": {"units": 3, "return_sequences": True}}}),
                 ("TimeDistributed", {"trainable": False, "layer": {"class_name": "Dense", "config": {"units": 2}}}),
                 ("LSTM", {"units": 2}), ("Dense", {"units": 2})]),
+    # masked merges of two branches padded at different steps (engine/layers.py Merge), Keras 3 and 2
+    "masked_multiply_gap_mse": _masked_merge(
+        "Multiply", [("GlobalAveragePooling1D", {}), ("Dense", {"units": 2})], "mse", empty=False),
+    "masked_maximum_lstm_cce": _masked_merge(
+        "Maximum", [("LSTM", {"units": 3}), ("Dense", {"units": 3, "activation": "softmax"})],
+        "categorical_crossentropy"),
+    "masked_average_gap_bce": _masked_merge(
+        "Average", [("GlobalAveragePooling1D", {}), ("Dense", {"units": 2, "activation": "sigmoid"})],
+        "binary_crossentropy", empty=False),
 }
 
 
@@ -165,7 +193,19 @@ def data(name: str):
             x[0, 4:] = 0.0
             x[2, :2] = 0.0
             x[4, 3] = 0.0
+        if case.get("inputs") == 2:  # the second input padded elsewhere (``empty``: sample 3's all of it)
+            x2 = rng.normal(size=x.shape).astype(np.float32)
+            x2[0, 3:] = 0.0
+            x2[2, :2] = 0.0
+            x2[3, 0 if case["empty"] else 2:] = 0.0
+            x2[5, 1] = 0.0
+            x = np.stack([x, x2])
     return x, rng, n
+
+
+def model_inputs(name: str, x):
+    """What the model takes of a case's ``x``: the stacked inputs of a two-input case as a list."""
+    return list(x) if CASES[name].get("inputs") else x
 
 
 def runs(name: str) -> list:

@@ -486,15 +486,21 @@ def labels_cut(axis) -> list:
 def build_grad_case(name: str, npz, major: str = "3"):
     """The model of ``tests/grad_cases.py``'s case ``name`` (Keras ``major``'s semantics) with
     the weights its fixture ``npz`` holds (``w0``, ``w1``, ...: every array training changes,
-    ``model_arrays``' order, the moving statistics too)."""
+    ``model_arrays``' order, the moving statistics too); a case's ``graph`` as a functional model."""
     from grad_cases import CASES
 
-    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.engine import LayerSpec, Model, ModelSpec, TensorRef
     from lstmviz.engine.layers import model_arrays
 
     case = CASES[name]
-    model = Model.sequential(case["shape"], [LayerSpec(c, dict(cfg)) for c, cfg in case["layers"]],
-                             keras_version=major)
+    if "graph" in case:
+        specs = [LayerSpec(c, {"batch_shape": list(case["shape"])} if c == "InputLayer" else dict(cfg), n,
+                           inbound=[TensorRef(i) for i in inbound]) for n, c, cfg, inbound in case["graph"]]
+        model = Model.from_spec(ModelSpec(specs, [TensorRef(s.name) for s in specs if s.class_name == "InputLayer"],
+                                          [TensorRef(specs[-1].name)], keras_version=major))
+    else:
+        model = Model.sequential(case["shape"], [LayerSpec(c, dict(cfg)) for c, cfg in case["layers"]],
+                                 keras_version=major)
     arrays = model_arrays(model)
     assert len(arrays) == len([k for k in npz.files if k[:1] == "w" and k[1:].isdigit()])
     for k, a in enumerate(arrays):

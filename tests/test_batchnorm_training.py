@@ -16,7 +16,8 @@ from lstmviz.engine.optimizers import make
 from lstmviz.engine.train import evaluate, fit
 
 GRAD = FIXTURES / "grad"
-BN_CASES = [n for n, c in CASES.items() if c.get("keras2") and not c.get("frozen")]
+BN_CASES = [n for n, c in CASES.items() if any(cls == "BatchNormalization" for cls, _ in c.get("layers", ()))
+            and not c.get("frozen")]
 RTOL, ATOL = 1e-5, 2e-6
 
 
