@@ -659,3 +659,27 @@ def test_attention_poolings_softmax_over_the_steps_reads_every_step_its_neighbou
     rows = {r.key: r for r in layout(model, model.trace(x), [x]).rows}
     assert rows["a"].reads_all and rows["a"].sources == ["e"] and rows["a"].domain == rows["e"].domain
     assert [k for k, r in rows.items() if r.reads_all] == ["a"]  # (the Multiply by it: step by step)
+
+
+def test_keras3s_saved_mask_ops_are_no_rows_and_their_masks_grey_the_rows_they_mask():
+    """Keras 3 saves a masked merge's mask as ops (NotEqual, Any, ExpandDims, ZerosLike,
+    OnesLike, LogicalOr and a Concatenate of them, ``Model.mask_ops``): booleans, no values.
+    They had a row each (22 of the fixture's 50 layers, lines from lstm_a into its ZerosLike);
+    now none, and no row is said to read one, while every other layer keeps its row, and a
+    recurrent layer given one as mask= greys the steps that mask drops."""
+    case = FIXTURES / "k3_masked_merges"
+    model = lstmviz.load(case / "model.keras", isolate=False)
+    xs = read_inputs(case)
+    trace = model.trace(xs)
+    masks = model.mask_ops
+    kinds = {model.get_layer(n).class_name for n in masks}
+    assert kinds == {"NotEqual", "Any", "ExpandDims", "ZerosLike", "OnesLike", "LogicalOr", "Concatenate"}
+    assert len(masks) == 22 and "concat" not in masks  # (the Concatenate of the LSTM's and GRU's sequences)
+    rows = layout(model, trace, xs).rows
+    drawn = {r.layer for r in rows if r.kind != "input"}
+    assert drawn == {l.name for l in model.layers if l.class_name != "InputLayer"} - masks
+    keys = {r.key for r in rows}
+    assert all(set(r.sources) <= keys for r in rows)
+    row = next(r for r in rows if r.layer == "concat_lstm")
+    assert row.mask is not None and not row.mask.all()
+    np.testing.assert_array_equal(row.mask, trace["any"].output)  # (its mask= the Any op's)

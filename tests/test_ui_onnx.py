@@ -229,18 +229,28 @@ def test_session_keeps_an_onnx_model(tmp_path):
     assert any(l.class_name == "onnx.LSTM" for l in again.model.layers)
 
 
-def test_stack_panel_lists_the_layers_that_compute(make_window):
+@pytest.mark.parametrize("path, listed, said", [
+    (LSTM, ["x", "rnn.LSTM", "heads.0.Gemm"], "9 ONNX ops that only move or reshape data"),
+    # Keras 3's saved mask ops (NotEqual, LogicalOr, ...: ``Model.mask_ops``) neither: 22 of 50
+    (FIXTURES / "k3_masked_merges" / "model.keras",
+     ["ids_a", "ids_b", "emb_a", "emb_b", "lstm_a", "gru_b", "emb_u", "gru_u", "add", "multiply", "average",
+      "maximum", "minimum", "subtract", "concat", "multiply_u", "maximum_u", "concat_u", "add_lstm",
+      "multiply_gap", "average_lstm", "maximum_gap", "minimum_lstm", "subtract_gap", "concat_lstm",
+      "multiply_u_gap", "maximum_u_gap", "concat_u_lstm"],
+     "22 mask ops (NotEqual, LogicalOr, ...) compute the masks saved with the model"),
+])
+def test_stack_panel_lists_the_layers_that_compute(make_window, path, listed, said):
     from lstmviz.ui.stack_panel import ROLE_CARD, StackPanel
 
     w = make_window()
-    assert w.open_file(str(LSTM)), w.last_message
+    assert w.open_file(str(path)), w.last_message
     panel = w.findChild(StackPanel)
     cards = panel.cards
     shown = [cards.item(i).data(ROLE_CARD)["title"] for i in range(cards.count())
              if not cards.item(i).isHidden()]
     assert cards.count() == len(w.state.model.layers)
-    assert [t.split()[-1] for t in shown] == ["x", "rnn.LSTM", "heads.0.Gemm"]
-    assert "9 ONNX ops" in panel.readonly_label.text()
+    assert [t.split()[-1] for t in shown] == listed
+    assert said in panel.readonly_label.text()
 
 
 @pytest.mark.parametrize("case", sorted(p.parent.name for p in FIXTURES.glob("onnx_*/model.onnx")))

@@ -12,6 +12,7 @@ import pytest
 from PySide6 import QtCore
 
 import lstmviz
+from helpers import read_inputs
 from lstmviz.app import accessible
 from lstmviz.app.output_ref import OUTPUT_KEY, no_steps_text, nonnegative, output_ref
 from lstmviz.app.scale import symmetric_levels
@@ -25,8 +26,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def traced(fixture: str):
     model = lstmviz.load(str(FIXTURES / fixture / "model.keras"))
-    x = np.load(FIXTURES / fixture / "x.npy")
-    return model, model.trace(x), np.load(FIXTURES / fixture / "expected.npz")
+    return model, model.trace(read_inputs(FIXTURES / fixture)), np.load(FIXTURES / fixture / "expected.npz")
 
 
 @pytest.fixture
@@ -158,6 +158,11 @@ def test_a_click_in_the_window_moves_the_cursor_to_the_step_and_channel(make_win
     ("k3_conv_lstm", "lstm", None),  # (recurrent: its cell's records, not this)
     ("k3_td_conv", "td_conv", "'td_conv' (TimeDistributed(Conv1D)) outputs sub-steps within each step, "
                               "which the Unrolled view shows"),
+    # Keras 3's saved mask ops (booleans, 3-D ones too: they were drawn, and listed, as steps)
+    *[("k3_masked_merges", name, f"'{name}' ({kind}) computes a mask (true or false at each step), not values: "
+                                 "it shows as the grey (masked) steps of the layers it masks")
+      for name, kind in (("logical_or", "LogicalOr"), ("expand_dims", "ExpandDims"), ("zeros_like", "ZerosLike"),
+                         ("concatenate", "Concatenate"), ("any_1", "Any"))],
 ])
 def test_a_layer_without_steps_says_what_it_outputs_and_which_layers_have_steps(view, fixture, layer, said):
     model, trace, _ = traced(fixture)
@@ -171,7 +176,8 @@ def test_a_layer_without_steps_says_what_it_outputs_and_which_layers_have_steps(
     text = view.message.text()
     assert text == no_steps_text(model, trace, layer)
     assert said in text
-    listed = {"k3_conv_lstm": "conv, pool or lstm.", "k3_td_conv": "td_flat or lstm."}[fixture]
+    listed = {"k3_conv_lstm": "conv, pool or lstm.", "k3_td_conv": "td_flat or lstm.",
+              "k3_masked_merges": "emb_a, emb_b, lstm_a, gru_b, emb_u or 16 more."}[fixture]
     assert text.endswith(f"Pick a layer with steps in the layer box above: {listed}")
 
 

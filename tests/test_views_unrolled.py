@@ -2035,3 +2035,22 @@ def test_a_softmax_over_the_steps_is_drawn_reading_every_step(view, qtbot, steps
     assert "reads <b>every step</b> below" in view.header.text()
     view.set_cursor(Cursor(step=12, layer="e", unit=0))  # (a Dense: its own step, no fan)
     assert "every step" not in view.header.text() and len(view.read_lines.getData()[0]) == 0
+
+
+def test_keras3s_saved_mask_ops_are_said_once_in_the_legend_and_in_the_header_where_one_is_picked(view):
+    """The mask ops a Keras 3 model saves (``Model.mask_ops``) have no rows (``build_rows``):
+    the legend says once that they are not drawn and where their masks show; one picked in
+    the layer box is said in the header as what it is (it said "not drawn as a row of its
+    own", as of any layer)."""
+    import lstmviz
+    from helpers import FIXTURES, read_inputs
+
+    case = FIXTURES / "k3_masked_merges"
+    model = lstmviz.load(case / "model.keras", isolate=False)
+    xs = read_inputs(case)
+    view.set_data(model, model.trace(xs), inputs=xs)
+    view.set_cursor(Cursor(step=2, sample=0, layer="concat_lstm", unit=0))
+    said = "the model's 22 mask ops (NotEqual, LogicalOr, …) are not drawn: a mask shows as the grey steps"
+    assert view.legend.text().count(said) == 1 and "grey cell = masked step" in view.legend.text()
+    view.set_cursor(Cursor(step=2, sample=0, layer="logical_or", unit=0))
+    assert "<b>logical_or</b> (LogicalOr): computes a mask, not values: no row of its own" in view.header.text()

@@ -296,7 +296,8 @@ def output_ref(model: Model, trace: Trace, name: str | None) -> OutputRef | None
     if trace is None:
         return None
     layer = _traced_layer(model, trace, name)
-    if layer is None or isinstance(layer, InputLayer) or getattr(layer, "glue", False):
+    if layer is None or isinstance(layer, InputLayer) or getattr(layer, "glue", False) \
+            or layer.name in model.mask_ops:
         return None
     assert name is not None  # (_traced_layer: a name)
     if cell_refs(model, trace, name) or stacked_cell_refs(model, trace, name):
@@ -383,7 +384,7 @@ def _has_steps(model: Model, layer, long: dict | None = None) -> bool:
     layer of a trace that runs them when first asked for is not run to say it; on a long
     input, ``long`` its ``windows.window_axes``, the layers whose output holds the
     window's steps)."""
-    if isinstance(layer, InputLayer) or getattr(layer, "glue", False):
+    if isinstance(layer, InputLayer) or getattr(layer, "glue", False) or layer.name in model.mask_ops:
         return False
     if _recurrent(layer):
         return True
@@ -421,7 +422,10 @@ def no_steps_text(model: Model, trace: Trace | None, name: str | None) -> str:
     else:
         shape = tuple(layer.output_shapes[0]) if layer.output_shapes else ()
         cls = f"'{name}' ({class_said(layer)})"
-        if len(shape) == 3 and shape[1] == 1 and trace is not None and getattr(trace, "total_steps", None):
+        if layer.name in model.mask_ops:  # (Keras 3's saved mask ops)
+            what = (f"{cls} computes a mask (true or false at each step), not values: it shows as the "
+                    "grey (masked) steps of the layers it masks")
+        elif len(shape) == 3 and shape[1] == 1 and trace is not None and getattr(trace, "total_steps", None):
             # (a pooling over the steps of keepdims=True: one step of the whole sequence's)
             n = plural(int(shape[2] or 0), unit_word(layer))
             what = f"{cls} outputs one step a sample ({n}), computed once for the whole sequence"

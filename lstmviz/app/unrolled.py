@@ -266,6 +266,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
     nonneg = nonnegative(model)
     turned = reversed_steps(model)  # (the sequences standing over the input turned around)
     mixed = mixed_steps(model)  # (and those whose steps join a turned one's and another's)
+    masks = model.mask_ops  # (Keras 3's saved mask ops: no row, their mask the greyed steps)
     for k, name in enumerate(names):
         key = "input" if k == 0 else f"input:{name}"
         # a recurrent layer's initial state: said at its row's first cell; an ONNX node's
@@ -298,6 +299,9 @@ def build_rows(model: Model, trace: Trace, inputs=None,
     for node in model.nodes:
         layer = node.layer
         if isinstance(layer, InputLayer):
+            continue
+        if layer.name in masks:  # (booleans, no values: drawn as the masked steps of the rows they mask)
+            dom_of[layer.name], feeds[layer.name] = None, []
             continue
         srcs = [r.layer for r in node.inbound]
         up = list(dict.fromkeys(k for s in srcs for k in feeds.get(s, [])))

@@ -49,6 +49,9 @@ class Layer:
     #: Config keys without a Keras default: a config lacking one is refused by name.
     required: tuple[str, ...] = ()
     passes_mask = True
+    #: computes a mask (booleans no output's values depend on: Keras 3's saved mask ops,
+    #: ``Model.mask_ops``), not values
+    mask_only = False
 
     def __init__(self, name: str, config: dict | None = None, keras_major: int = 3,
                  class_name: str | None = None):

@@ -325,6 +325,7 @@ class NotEqual(Layer):
 
     class_name = "NotEqual"
     passes_mask = False
+    mask_only = True
 
     def forward(self, x):
         return np.asarray(x) != self.config.get("value", 0)
@@ -335,6 +336,7 @@ class AnyOp(Layer):
 
     class_name = "Any"
     passes_mask = False
+    mask_only = True
 
     def compute_output_shapes(self, input_shapes):
         axis = int(self.config.get("axis", -1)) % len(input_shapes[0])
@@ -352,6 +354,7 @@ class MaskOp(Layer):
 
     class_name = "LogicalOr"
     passes_mask = False
+    mask_only = True
 
     @property
     def timewise(self) -> bool:

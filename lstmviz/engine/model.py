@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
@@ -351,6 +352,19 @@ class Model:
         """Every layer but the InputLayers of a sequential stack (as Keras lists them)."""
         return [n.layer for n in self.nodes
                 if not (self.is_sequential and isinstance(n.layer, InputLayer))]
+
+    @functools.cached_property
+    def mask_ops(self) -> frozenset[str]:
+        """The layers that compute only masks (Keras 3 saves a merge's ``compute_mask`` as
+        ops: NotEqual, Any, ExpandDims, ZerosLike, OnesLike, LogicalOr, and a Concatenate of
+        their outputs): each a ``Layer.mask_only`` one, or a layer reading nothing else. The
+        engine carries masks itself; no output's values come from these. (Kept: a model's
+        graph never changes, an edit makes a new model.)"""
+        found: set[str] = set()
+        for n in self.nodes:  # (in order: a node's inputs come before it)
+            if n.layer.mask_only or (n.inbound and all(r.layer in found for r in n.inbound)):
+                found.add(n.layer.name)
+        return frozenset(found)
 
     def get_layer(self, name: str) -> Layer:
         try:

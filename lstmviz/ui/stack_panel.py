@@ -597,6 +597,7 @@ class StackPanel(QtWidgets.QWidget):
 
         bad = _named_in(st.error)
         model_layers = {l.name: l for l in st.model.layers} if st.model is not None else {}
+        masks = st.model.mask_ops if st.model is not None else frozenset()
         row = self.cards.currentRow()
         want = st.index_of(st.cursor.layer)
         self.cards.blockSignals(True)
@@ -618,7 +619,8 @@ class StackPanel(QtWidgets.QWidget):
                                    or (entry.name is None and st.error is not None))},
                           text_tip(f"{title}\n{detail}\nparameters: {params or '?'}"
                                    + (f"\n{formula}" if formula else "")),
-                          layer is not None and getattr(layer, "glue", False)))  # (an ONNX op that only moves data)
+                          # (an ONNX op that only moves data, Keras 3's saved mask ops)
+                          layer is not None and (getattr(layer, "glue", False) or layer.name in masks)))
         if self.cards.count() == len(cards):
             # as many layers as cards (an edit of an option, a new trace): each card takes
             # its new texts in place, where they changed; a list cleared and filled anew lays
@@ -647,7 +649,10 @@ class StackPanel(QtWidgets.QWidget):
         self.readonly_label.setText(
             (readonly_reason(st.model) if st.readonly and st.model is not None else "")
             + (f" {glue} ONNX ops that only move or reshape data (Transpose, Reshape, Shape, "
-               "...) are computed but not listed here (the layer box above has them)." if glue else ""))
+               "...) are computed but not listed here (the layer box above has them)." if glue else "")
+            + (f" {len(masks)} mask ops (NotEqual, LogicalOr, ...) compute the masks saved with the model, "
+               "shown as the masked steps of the layers they mask: not listed here (the layer box above "
+               "has them)." if masks and st.error is None else ""))
         select = want if want is not None else (row if 0 <= row < len(st.layers) else 0)
         if st.layers:
             self.cards.setCurrentRow(min(select, len(st.layers) - 1))

@@ -1707,6 +1707,10 @@ class UnrolledView(TraceView):
         parts += [f"<b>{markup(r.layer or r.label)}</b>: {letter}" for r in letters if id(r) not in owned]
         if any(r.mask is not None for r in self.rows if r.kind == "rnn"):
             parts.append("grey cell = masked step (state carried over)")
+        masks = len(self.model.mask_ops) if self.model is not None else 0
+        if masks:  # (Keras 3's saved mask ops: no rows, ``unrolled.build_rows``)
+            parts.append((1, f"the model's {masks} mask ops (NotEqual, LogicalOr, …) are not drawn: "
+                             "a mask shows as the grey steps of the rows it masks"))
         if any(r.kind == "rnn" and r.backwards for r in self.rows):
             parts.append("◀ = processes the input right to left")
         # (a merge of a turned sequence and one in input order: Keras joins their step p,
@@ -2209,6 +2213,9 @@ class UnrolledView(TraceView):
         if layer.class_name in IDENTITY_CLASSES:
             return (f" ({layer.class_name}): passes its input through unchanged at inference, "
                     "so it has no row of its own")
+        if name in self.model.mask_ops:
+            return (f" ({layer.class_name}): computes a mask, not values: no row of its own; "
+                    "the rows it masks grey its masked steps")
         return f" ({layer.class_name}): not drawn as a row of its own"
 
     def _recolour(self, cursor: Cursor, sel: Row | None) -> None:
