@@ -534,3 +534,26 @@ def keras3_masked_concatenate(steps: int | None):
     ]
     return Model.from_spec(ModelSpec(layers, [TensorRef("a_in"), TensorRef("b_in")], [TensorRef("y")],
                                      keras_version="3"))
+
+
+def onnx_lstm_then(tmp_path, op: str, direction: str = "forward", d: int = 3, u: int = 4, **attrs):
+    """An ONNX graph x (batch, steps, d) -> Transpose -> LSTM node -> ``op`` over its Y (time,
+    directions, batch, hidden), read by lstmviz."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    import lstmviz
+
+    dirs = 2 if direction == "bidirectional" else 1
+    rng = np.random.default_rng(3)
+    inits = [numpy_helper.from_array((rng.normal(size=s) * 0.5).astype(np.float32), n)
+             for n, s in (("W", (dirs, 4 * u, d)), ("R", (dirs, 4 * u, u)))]
+    nodes = [helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0, 2], name="t"),
+             helper.make_node("LSTM", ["xt", "W", "R"], ["Y"], hidden_size=u, direction=direction, name="lstm"),
+             helper.make_node(op, ["Y"], ["y"], name="op", **attrs)]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", d])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], initializer=inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    m.ir_version = 8
+    onnx.save(m, str(tmp_path / "m.onnx"))
+    return lstmviz.load(tmp_path / "m.onnx")

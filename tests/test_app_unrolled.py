@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import lstmviz
-from helpers import FIXTURES, exploding_stack, read_inputs
+from helpers import FIXTURES, exploding_stack, onnx_lstm_then, read_inputs
 from lstmviz.app.unrolled import (
     BIDI_GAP,
     OWN_SCALE_SHARE,
@@ -516,27 +516,6 @@ def test_an_onnx_time_major_head_is_drawn_on_the_lstms_steps():
     assert head.domain == rows["rnn.LSTM"].domain and head.T == rows["rnn.LSTM"].T == 5
 
 
-def _onnx_lstm_then(tmp_path, op: str, direction: str = "forward", d: int = 3, u: int = 4, **attrs):
-    """An ONNX graph x (batch, steps, d) -> Transpose -> LSTM node -> ``op`` over its Y (time,
-    directions, batch, hidden), read by lstmviz."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    dirs = 2 if direction == "bidirectional" else 1
-    rng = np.random.default_rng(3)
-    inits = [numpy_helper.from_array((rng.normal(size=s) * 0.5).astype(np.float32), n)
-             for n, s in (("W", (dirs, 4 * u, d)), ("R", (dirs, 4 * u, u)))]
-    nodes = [helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0, 2], name="t"),
-             helper.make_node("LSTM", ["xt", "W", "R"], ["Y"], hidden_size=u, direction=direction, name="lstm"),
-             helper.make_node(op, ["Y"], ["y"], name="op", **attrs)]
-    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", d])],
-                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], initializer=inits)
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
-    m.ir_version = 8
-    onnx.save(m, str(tmp_path / "m.onnx"))
-    return lstmviz.load(tmp_path / "m.onnx")
-
-
 @pytest.mark.parametrize("op, attrs, every", [("Softmax", {"axis": 0}, True), ("Softmax", {"axis": 3}, False),
                                               ("Relu", {}, False)])
 @pytest.mark.parametrize("direction", ["forward", "bidirectional"])
@@ -552,7 +531,7 @@ def test_an_onnx_op_over_a_nodes_y_is_a_row_on_its_steps_and_a_softmax_over_them
     from lstmviz.app.state import AppState
     from lstmviz.engine.windows import keyframe_pass
 
-    model = _onnx_lstm_then(tmp_path, op, direction, **attrs)
+    model = onnx_lstm_then(tmp_path, op, direction, **attrs)
     st = AppState()
     st.set_model(model)
     x = np.random.default_rng(0).normal(size=(2, 600, 3)).astype(np.float32)

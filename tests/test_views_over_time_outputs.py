@@ -511,3 +511,29 @@ def test_an_onnx_graphs_nodes_said_to_be_nonnegative_are_in_every_onnx_fixtures_
     case = "onnx_torch_classic_cnn_lstm_max"
     assert (case, "Relu") in named
     assert (case, "bn.BatchNormalization") not in named and (case, "pool.MaxPool") not in named
+
+
+@pytest.mark.parametrize("op, attrs, every", [("Softmax", {"axis": 0}, True), ("Relu", {}, False)])
+@pytest.mark.parametrize("direction", ["forward", "bidirectional"])
+def test_an_onnx_op_over_a_nodes_y_is_drawn_over_the_nodes_steps(view, tmp_path, op, attrs, every, direction):
+    """An ONNX op reading an LSTM node's Y (time, directions, batch, hidden) itself (a
+    Softmax over its axis 0, a Relu) had no Over time page (after a Squeeze it had): its
+    heatmap is now over the node's steps, the directions' units side by side as its Unrolled
+    row's (``steps_first_view``), a Softmax over the time axis "reads every step", in a whole
+    trace and in a long input's window (steps 128..384 of 600)."""
+    from helpers import onnx_lstm_then
+    from lstmviz.engine.windows import keyframe_pass
+
+    model = onnx_lstm_then(tmp_path, op, direction, **attrs)
+    x = np.random.default_rng(0).normal(size=(2, 600, 3)).astype(np.float32)
+    full = model.trace(x)
+    whole = full["op"].output.transpose(2, 0, 1, 3).reshape(2, 600, -1)  # (batch, steps, dirs x hidden)
+    for trace, (a, b) in ((full, (0, 600)), (keyframe_pass(model, x, every=64).window(128, 384), (128, 384))):
+        ref = output_ref(model, trace, "op")
+        assert ref is not None and ref.every is every and ref.rec.start == a and ref.T == b - a
+        np.testing.assert_array_equal(ref.rec.steps[OUTPUT_KEY], whole[:, a:b])
+        view.set_data(model, trace)
+        view.set_cursor(Cursor(layer="op", step=3, unit=5, sample=1))
+        assert view.stack.currentIndex() == 1
+        np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, whole[1, a:b].T)
+        assert ("reads <b>every step</b>" in view.header.text()) is every

@@ -3,7 +3,8 @@ recurrent (a Conv1D, a pooling, an Embedding, a Dense or a TimeDistributed on a 
 gives at each of its steps, held as the view holds a recurrent cell's records
 (``CellRef``'s ``rec.steps[key]``: (batch, steps, units)), so that the view's heatmap,
 curve, step cursor and clicks are the same items for both. No math: the trace's own
-output array (a channels-first one seen steps first, ``steps_first_view``, not copied).
+output array (a channels-first one seen steps first, ``steps_first_view``, not copied;
+an ONNX op's over a recurrent node's 4-D Y, its directions side by side, a copy).
 No Qt.
 
 On a long input's window (``total_steps``) a layer whose output holds the window's steps
@@ -211,7 +212,8 @@ def class_said(layer) -> str:
 
 
 def over_steps(model: Model, trace: Trace, name: str) -> np.ndarray | None:
-    """Layer ``name``'s traced output as (batch, steps, units), where it has steps; else
+    """Layer ``name``'s traced output as (batch, steps, units), where it has steps (an ONNX
+    op over a recurrent node's Y: (batch, steps, directions x hidden), a copy); else
     None (no time axis, a 4-D output of sub-steps, not numbers; on a long input's window
     an output without the window's steps: ``window_axis``). What the Over time view draws
     and Units at scale ranks (``scale.stream``'s ``OUTPUT_KEY``)."""
@@ -219,12 +221,15 @@ def over_steps(model: Model, trace: Trace, name: str) -> np.ndarray | None:
     if not rec.outputs:
         return None
     out = rec.output
-    if not isinstance(out, np.ndarray) or out.ndim != 3 or not np.issubdtype(out.dtype, np.floating):
+    if not isinstance(out, np.ndarray) or out.ndim not in (3, 4) or not np.issubdtype(out.dtype, np.floating):
         return None
-    if getattr(trace, "total_steps", None):
-        axis = window_axis(model, trace, name)
-        return None if axis is None else steps_first_view(out, axis)
-    return steps_first_view(out, (steps_axes(model).get(name) or [None])[0])
+    long = getattr(trace, "total_steps", None)
+    axis = window_axis(model, trace, name) if long else (steps_axes(model).get(name) or [None])[0]
+    # (a window's output without its steps; a 4-D one but an ONNX op's over a recurrent
+    # node's Y (time, directions, batch, hidden): sub-steps)
+    if (long and axis is None) or (out.ndim == 4 and axis != 0):
+        return None
+    return steps_first_view(out, axis)
 
 
 def window_axis(model: Model, trace: Trace, name: str) -> int | None:
@@ -389,8 +394,9 @@ def _has_steps(model: Model, layer, long: dict | None = None) -> bool:
     if _recurrent(layer):
         return True
     shape = tuple(layer.output_shapes[0]) if layer.output_shapes else ()
-    axes = long.get(layer.name) if long is not None else steps_axes(model).get(layer.name)
-    return len(shape) == 3 and (axes or [None])[0] is not None
+    axis = ((long.get(layer.name) if long is not None else steps_axes(model).get(layer.name)) or [None])[0]
+    # (4-D: an ONNX op over a recurrent node's Y, steps on axis 0, ``over_steps``)
+    return axis is not None and (len(shape) == 3 or (len(shape) == 4 and axis == 0))
 
 
 def token_at(model: Model, trace: Trace, ref: OutputRef, sample: int, step: int,
