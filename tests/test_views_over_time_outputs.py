@@ -520,7 +520,8 @@ def test_an_onnx_op_over_a_nodes_y_is_drawn_over_the_nodes_steps(view, tmp_path,
     Softmax over its axis 0, a Relu) had no Over time page (after a Squeeze it had): its
     heatmap is now over the node's steps, the directions' units side by side as its Unrolled
     row's (``steps_first_view``), a Softmax over the time axis "reads every step", in a whole
-    trace and in a long input's window (steps 128..384 of 600)."""
+    trace and in a long input's window (steps 128..384 of 600), whose colours come from the
+    overview of the whole sequence (it had none)."""
     from helpers import onnx_lstm_then
     from lstmviz.engine.windows import keyframe_pass
 
@@ -537,3 +538,9 @@ def test_an_onnx_op_over_a_nodes_y_is_drawn_over_the_nodes_steps(view, tmp_path,
         assert view.stack.currentIndex() == 1
         np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, whole[1, a:b].T)
         assert ("reads <b>every step</b>" in view.header.text()) is every
+    # a long input's overview of it (the colours every window keeps): the whole sequence's range
+    from lstmviz.app.scale import overviews
+
+    seen = overviews(keyframe_pass(model, x, every=64), sample=1, model=model)[("op", OUTPUT_KEY)]
+    np.testing.assert_array_equal(seen.lo.min(axis=0), whole[1].min(axis=0))
+    np.testing.assert_array_equal(seen.hi.max(axis=0), whole[1].max(axis=0))

@@ -484,8 +484,10 @@ def _block_values(trace, model, s: int, e: int, total: int, sample: int, flipped
         items.append(((layer, key), first(layer, key), values))
     for name, axis in (outputs or {}).items():
         y = part[name].output
-        if not isinstance(y, np.ndarray) or y.ndim != 3 or not np.issubdtype(y.dtype, np.floating):
-            continue  # (as ``output_ref`` draws none: a mask's booleans)
+        # (as ``output_ref`` draws none: a mask's booleans; 4-D: an ONNX op over a recurrent
+        # node's Y, its steps on axis 0, as ``output_layers`` lists it)
+        if not isinstance(y, np.ndarray) or y.ndim not in (3, 4) or not np.issubdtype(y.dtype, np.floating):
+            continue
         y = steps_first_view(y, axis)
         items.append(((name, OUTPUT_KEY), first(name), y[sample, :own(name)] if windowed else y[sample, s:e]))
     if model is not None:
