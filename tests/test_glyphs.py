@@ -21,7 +21,7 @@ DRAWN = set(
     "\u00a0\u00b1\u00b2\u00b3\u00b7\u00b9\u00d7\u0303"  # no-break space ± ² ³ · ¹ × combining tilde
     "\u0394\u03a3\u03a6\u03c3\u1d40"  # Δ Σ Φ σ ᵀ
     "\u03b2\u03b3\u03b5\u03bc\u00f7\u221a\u2571"  # β γ ε μ ÷ √ ╱ (a norm's weights; the links' legend)
-    "\u2096\u2c7c"  # ₖ ⱼ (the Cell view's step page: W_k, a softmax's Σ_j)
+    "\u2096\u2c7c\u209b"  # ₖ ⱼ ₛ (the Cell view's step page: W_k, a softmax's Σ_j, over the steps Σₛ)
     "\u2003\u2009\u2013\u2014\u2016\u201c\u201d\u2026"  # em space, thin space – — ‖ “ ” …
     "\u2070\u2074\u2075\u2076\u2077\u2078\u2079\u207b\u2081\u208b\u209c"  # ⁰⁴⁵⁶⁷⁸⁹⁻ ₁₋ₜ
     "\u2190\u2191\u2192\u2193\u21b5\u21e1\u21e5\u27f6"  # ← ↑ → ↓ ↵ ⇡ ⇥ ⟶
