@@ -110,7 +110,8 @@ def test_bidirectional_backward_side_and_activation_message(view):
     view.set_cursor(Cursor(step=0, sample=0, layer="activation", unit=0))
     assert view.equation_lines() == []
     assert view.message_text() == ("The Cell view looks inside a recurrent cell, or at one step of a Dense, "
-                                   "Conv1D or pooling layer; 'activation' (Activation) is neither.\n\nPick in the "
+                                   "Conv1D or pooling layer or a Softmax or LayerNormalization over the steps; "
+                                   "'activation' (Activation) is neither.\n\nPick in the "
                                    "layer box above a recurrent layer: bidirectional; or a layer shown one step at a "
                                    "time: dense.")
 
