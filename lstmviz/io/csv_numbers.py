@@ -280,7 +280,7 @@ class _Rows:
         width = self.width or 1
         if len(self.flat) + len(lines) * width > self.cap:  # (``line`` says where it stops)
             return None
-        if not "".join(lines).strip():  # (blank lines only; loadtxt skips '' but refuses ' ')
+        if not any(ln.strip() for ln in lines):  # (blank lines only; loadtxt skips '' but refuses ' ')
             return taken
         try:  # (the lines themselves: no joined copy of the block)
             got = np.loadtxt(lines, delimiter=self.sep, dtype=np.float64, ndmin=2, comments=None)
