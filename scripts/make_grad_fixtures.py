@@ -8,7 +8,8 @@ shuffle=False)`` with each optimizer of ``grad_cases.OPTIMIZERS`` (a case's
 ``optimizers`` only where it names them; every weight of ``get_weights()``: a BatchNormalization's moving
 statistics too, which fit moves). A case marked ``keras2`` is fitted with tf_keras too
 (``k2fit_*``: the same model, weights and data in Keras 2). A case's ``graph`` is built as a
-functional model (its inputs stacked in ``x``, their gradients in ``dx``). Written to
+functional model (its inputs stacked in ``x``, their gradients in ``dx``); one marked ``xla`` is
+taped and fitted compiled by XLA (``jit_compile``). Written to
 ``tests/fixtures/grad/<case>.npz`` (a few KB each).
 
 Run with the fixture venv, from the repository root:
@@ -41,6 +42,8 @@ def build_layer(cls, cfg, lib=keras):
     for key in ("layer", "backward_layer"):
         if isinstance(cfg.get(key), dict):
             cfg[key] = build_layer(cfg[key]["class_name"], cfg[key]["config"], lib)
+    if isinstance(cfg.get("cell"), list):  # an RNN's cells (Keras stacks them: StackedRNNCells)
+        cfg["cell"] = [build_layer(c["class_name"], c["config"], lib) for c in cfg["cell"]]
     return getattr(lib.layers, cls)(**cfg)
 
 
@@ -59,7 +62,7 @@ def build(case, lib=keras):
         else:
             args = [made[i] for i in inbound]
             made[name] = build_layer(cls, {**cfg, "name": name}, lib)(args if len(args) > 1 else args[0])
-    model = lib.Model(inputs, made[case["graph"][-1][0]])
+    model = lib.Model(inputs if len(inputs) > 1 else inputs[0], made[case["graph"][-1][0]])
     # (lstmviz builds the graph in the case's order: Keras' get_weights() follows its layers')
     assert [layer.name for layer in model.layers] == [g[0] for g in case["graph"]], model.layers
     return model
@@ -92,23 +95,31 @@ def make(name):
     out = {"x": x, "y": y}
     for k, w in enumerate(w0):
         out[f"w{k}"] = w
+    # (``xla``: the tape and the fits compiled by XLA, as Keras' predict and fit run them: TensorFlow's
+    # CPU has no eager channels_first convolution)
+    xla = bool(case.get("xla"))
     model.compile(loss=case["loss"], optimizer="sgd")
     xt = [tf.convert_to_tensor(a) for a in xs] if isinstance(xs, list) else tf.convert_to_tensor(x)
-    xw = xt if isinstance(xt, list) else [xt]
-    with tf.GradientTape() as tape:
-        if x.dtype.kind == "f":
-            for a in xw:
-                tape.watch(a)
-        for v in model.weights:
-            if not v.trainable:
-                tape.watch(v.value)
-        y_pred = model(xt, training=True)
-        loss = model.compute_loss(x=xt, y=tf.convert_to_tensor(y), y_pred=y_pred)
     # every weight the optimizer could move: a frozen layer's too (the tape watches them as
     # asked: lstmviz shows their gradients, marked frozen), a BatchNormalization's moving ones not
     variables = [v for v in model.weights if not v.path.endswith(("moving_mean", "moving_variance"))]
-    watched = [v if v.trainable else v.value for v in variables] + (xw if x.dtype.kind == "f" else [])
-    grads = tape.gradient(loss, watched)
+
+    def tape_gradients(xt, yt):
+        xw = xt if isinstance(xt, list) else [xt]
+        with tf.GradientTape() as tape:
+            if x.dtype.kind == "f":
+                for a in xw:
+                    tape.watch(a)
+            for v in model.weights:
+                if not v.trainable:
+                    tape.watch(v.value)
+            y_pred = model(xt, training=True)
+            loss = model.compute_loss(x=xt, y=yt, y_pred=y_pred)
+        watched = [v if v.trainable else v.value for v in variables] + (xw if x.dtype.kind == "f" else [])
+        return loss, tape.gradient(loss, watched)
+
+    run = tf.function(tape_gradients, jit_compile=True) if xla else tape_gradients
+    loss, grads = run(xt, tf.convert_to_tensor(y))
     out["loss"] = np.float32(loss.numpy())
     for k, g in enumerate(grads[:len(variables)]):
         out[f"g{k}"] = tf.convert_to_tensor(g).numpy()
@@ -117,7 +128,7 @@ def make(name):
         out["dx"] = np.stack(dx) if isinstance(xs, list) else dx[0]
     for key, cls, opts in runs(name):
         model.set_weights(w0)
-        model.compile(loss=case["loss"], optimizer=getattr(keras.optimizers, cls)(**opts))
+        model.compile(loss=case["loss"], optimizer=getattr(keras.optimizers, cls)(**opts), jit_compile=xla)
         hist = model.fit(xs, y, shuffle=False, verbose=0, **FIT)
         for k, w in enumerate(model.get_weights()):
             out[f"fit_{key}_{k}"] = w
@@ -140,7 +151,8 @@ def fit_tf_keras(name, x, y, w0, out):
     model = build(case, tf_keras)
     for key, cls, opts in runs(name):
         model.set_weights(w0)
-        model.compile(loss=case["loss"], optimizer=getattr(tf_keras.optimizers, cls)(**opts))
+        model.compile(loss=case["loss"], optimizer=getattr(tf_keras.optimizers, cls)(**opts),
+                      jit_compile=bool(case.get("xla")))
         hist = model.fit(x, y, shuffle=False, verbose=0, **FIT)
         for k, w in enumerate(model.get_weights()):
             out[f"k2fit_{key}_{k}"] = w
