@@ -22,8 +22,9 @@ OPTIMIZERS = [
     ("rmsprop_momentum_centered", "RMSprop", {"learning_rate": 0.005, "momentum": 0.5, "centered": True}),
     ("adagrad", "Adagrad", {"learning_rate": 0.1}),
 ]
-#: the runs the frozen layers' cases keep: momentum, Adam's two moments, RMSprop's centred three slots
-FROZEN_RUNS = ("sgd_nesterov", "adam", "rmsprop_momentum_centered")
+#: the runs a case keeps for a small file (the frozen layers', the merges' and the other
+#: functional ones): momentum, Adam's two moments, RMSprop's centred three slots
+SMALL_RUNS = ("sgd_nesterov", "adam", "rmsprop_momentum_centered")
 FIT = {"batch_size": 4, "epochs": 3}  # 6 samples: batches of 4 and 2 (a short last batch)
 
 
@@ -32,7 +33,7 @@ def _td(units, activation="linear"):
                                           "config": {"units": units, "activation": activation}}})
 
 
-def _masked_merge(merge, head, loss, empty=True):
+def _masked_merge(merge, head, loss, empty=True, runs=None):
     """A functional model (``graph``: ``(name, class_name, config, inbound names)`` in Keras'
     layer order; ``inputs``: how many inputs of ``shape``, ``data`` stacks them): two inputs
     padded at different steps (``data``), Masking -> LSTM and Masking -> GRU sequences merged by
@@ -47,7 +48,8 @@ def _masked_merge(merge, head, loss, empty=True):
              ("merged", merge, {}, ["lstm", "gru"])]
     for k, (cls, cfg) in enumerate(head):
         graph.append((f"head{k}", cls, cfg, [graph[-1][0]]))
-    return dict(shape=(None, 6, 2), loss=loss, mask=True, keras2=True, inputs=2, graph=graph, empty=empty)
+    case = dict(shape=(None, 6, 2), loss=loss, mask=True, keras2=True, inputs=2, graph=graph, empty=empty)
+    return case if runs is None else {**case, "optimizers": runs}
 
 
 def _bidi(kind, merge, **cfg):
@@ -143,24 +145,24 @@ CASES = {
     # ``OPTIMIZERS`` kept, for small files)
     "frozen_embedding_lstm_scce": dict(
         shape=(None, 6), loss="sparse_categorical_crossentropy", ids=7, keras2=True, frozen=True,
-        optimizers=FROZEN_RUNS,
+        optimizers=SMALL_RUNS,
         layers=[("Embedding", {"input_dim": 7, "output_dim": 3, "mask_zero": True, "trainable": False}),
                 ("LSTM", {"units": 3}), ("Dense", {"units": 3, "activation": "softmax"})]),
     "frozen_first_lstm_batchnorm_mse": dict(
-        shape=(None, 5, 3), loss="mse", keras2=True, frozen=True, optimizers=FROZEN_RUNS,
+        shape=(None, 5, 3), loss="mse", keras2=True, frozen=True, optimizers=SMALL_RUNS,
         layers=[("LSTM", {"units": 3, "return_sequences": True, "trainable": False}),
                 ("BatchNormalization", {"momentum": 0.8, "trainable": False}),
                 ("LSTM", {"units": 3}), ("Dense", {"units": 2})]),
     # frozen as ``layer.trainable = False`` leaves it: the wrapper and the layer it wraps
     "frozen_bidi_lstm_mse": dict(
-        shape=(None, 5, 3), loss="mse", keras2=True, frozen=True, optimizers=FROZEN_RUNS,
+        shape=(None, 5, 3), loss="mse", keras2=True, frozen=True, optimizers=SMALL_RUNS,
         layers=[("Bidirectional", {"merge_mode": "concat", "trainable": False,
                                    "layer": {"class_name": "LSTM", "config": {"units": 3, "trainable": False}}}),
                 ("Dense", {"units": 2})]),
     # only the wrappers' own flag (``Bidirectional(GRU(3), trainable=False)``): Keras 3.15 trains
     # what they wrap, tf_keras 2.21 does not
     "wrapper_flag_only_mse": dict(
-        shape=(None, 5, 3), loss="mse", keras2=True, frozen=True, optimizers=FROZEN_RUNS,
+        shape=(None, 5, 3), loss="mse", keras2=True, frozen=True, optimizers=SMALL_RUNS,
         layers=[("Bidirectional", {"merge_mode": "sum", "trainable": False,
                                    "layer": {"class_name": "GRU", "config": {"units": 3, "return_sequences": True}}}),
                 ("TimeDistributed", {"trainable": False, "layer": {"class_name": "Dense", "config": {"units": 2}}}),
@@ -174,6 +176,46 @@ CASES = {
     "masked_average_gap_bce": _masked_merge(
         "Average", [("GlobalAveragePooling1D", {}), ("Dense", {"units": 2, "activation": "sigmoid"})],
         "binary_crossentropy", empty=False),
+    # (the optimizers' own steps are the cases' above: these keep ``SMALL_RUNS``, or two of them
+    # where a case has more weights, for small files)
+    "masked_add_gap_mse": _masked_merge(
+        "Add", [("GlobalAveragePooling1D", {}), ("Dense", {"units": 2})], "mse", empty=False, runs=SMALL_RUNS),
+    "masked_subtract_lstm_mse": _masked_merge(
+        "Subtract", [("LSTM", {"units": 3}), ("Dense", {"units": 2})], "mse", runs=SMALL_RUNS[:2]),
+    "masked_minimum_gap_bce": _masked_merge(
+        "Minimum", [("GlobalAveragePooling1D", {}), ("Dense", {"units": 2, "activation": "sigmoid"})],
+        "binary_crossentropy", empty=False, runs=SMALL_RUNS),
+    "masked_concatenate_lstm_cce": _masked_merge(
+        "Concatenate", [("LSTM", {"units": 3}), ("Dense", {"units": 3, "activation": "softmax"})],
+        "categorical_crossentropy", runs=SMALL_RUNS[:2]),
+    # attention pooling (the ``k3_attention_pooling`` fixture's model, small): an LSTM's sequence
+    # weighted by a softmax over its steps of a Dense(1) score, broadcast by a Multiply
+    "attention_pooling_cce": dict(
+        shape=(None, 5, 3), loss="categorical_crossentropy", keras2=True, optimizers=SMALL_RUNS,
+        graph=[("x", "InputLayer", {}, []), ("h", "LSTM", {"units": 3, "return_sequences": True}, ["x"]),
+               ("e", "Dense", {"units": 1, "activation": "tanh"}, ["h"]), ("a", "Softmax", {"axis": 1}, ["e"]),
+               ("ctx", "Multiply", {}, ["h", "a"]), ("p", "GlobalAveragePooling1D", {}, ["ctx"]),
+               ("y", "Dense", {"units": 2, "activation": "softmax"}, ["p"])]),
+    # a LayerNormalization over the steps and features together
+    "layernorm_steps_features_mse": dict(
+        shape=(None, 5, 3), loss="mse", keras2=True, optimizers=SMALL_RUNS,
+        layers=[("LSTM", {"units": 3, "return_sequences": True}), ("LayerNormalization", {"axis": [1, 2]}),
+                ("GlobalAveragePooling1D", {}), ("Dense", {"units": 2})]),
+    # Keras' StackedRNNCells: RNN([LSTMCell, GRUCell]), each cell reading the one before at a step
+    "stacked_cells_mse": dict(
+        shape=(None, 5, 3), loss="mse", keras2=True, optimizers=SMALL_RUNS,
+        layers=[("RNN", {"cell": [{"class_name": "LSTMCell", "config": {"units": 3}},
+                                  {"class_name": "GRUCell", "config": {"units": 2}}],
+                         "return_sequences": True}),
+                ("GlobalAveragePooling1D", {}), ("Dense", {"units": 2})]),
+    # a channels_first Conv1D between Permute((2, 1))s: the steps' features convolved (``xla``:
+    # TensorFlow's CPU convolves channels_first only compiled, as Keras' fit runs it)
+    "permuted_conv_channels_first_lstm_mse": dict(
+        shape=(None, 6, 3), loss="mse", keras2=True, xla=True, optimizers=SMALL_RUNS,
+        layers=[("Permute", {"dims": [2, 1]}),
+                ("Conv1D", {"filters": 4, "kernel_size": 2, "activation": "tanh",
+                            "data_format": "channels_first"}),
+                ("Permute", {"dims": [2, 1]}), ("LSTM", {"units": 3}), ("Dense", {"units": 2})]),
 }
 
 

@@ -347,7 +347,7 @@ def test_dense_activations(act):
 
 CONV_CASES = [
     # (channels first: Keras 3.15's eager Conv1D, the one GradientTape runs, is wrong there on
-    # TensorFlow's CPU, so tests/fixtures/grad holds none)
+    # TensorFlow's CPU; tests/fixtures/grad's permuted_conv_channels_first_lstm_mse is taped by XLA)
     ("channels_first", (None, 4, 7), [("Conv1D", {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same",
                                                   "data_format": "channels_first", "activation": "tanh"}),
                                       ("MaxPooling1D", {"pool_size": 2, "padding": "same",

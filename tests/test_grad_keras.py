@@ -44,9 +44,10 @@ def test_gradients_equal_gradient_tape(name):
                                        atol=2e-5 * max(1e-3, float(np.abs(want).max())), err_msg=f"input {k}")
 
 
-#: the functional cases fitted with tf_keras too (the Keras 2 merge of masked inputs); the other
-#: ``keras2`` cases' Keras 2 fits are tests/test_batchnorm_training.py's and test_frozen_training.py's
-KERAS2 = [n for n in NAMES if "graph" in CASES[n] and CASES[n].get("keras2")]
+#: the cases fitted with tf_keras too (the Keras 2 merge of masked inputs, ...); the BatchNormalization
+#: and frozen ``keras2`` cases' Keras 2 fits are tests/test_batchnorm_training.py's and test_frozen_training.py's
+KERAS2 = [n for n in NAMES if CASES[n].get("keras2") and not CASES[n].get("frozen")
+          and not any(c == "BatchNormalization" for c, _ in CASES[n].get("layers", ()))]
 
 
 @pytest.mark.parametrize(("name", "opt", "major"), [(n, o[0], "3") for n in NAMES for o in runs(n)]
