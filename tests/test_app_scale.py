@@ -562,7 +562,12 @@ def test_after_the_pass_the_first_window_holds_the_whole_sequences_output():
      "layer 'w' (Flatten) holds every step side by side"),
     ([LayerSpec("Permute", {"dims": [2, 1]}, name="p"), LayerSpec("Activation", {"activation": "softmax"}, name="w"),
       LayerSpec("Permute", {"dims": [2, 1]}, name="q"), LayerSpec("GlobalAveragePooling1D", {}, name="g")],
-     "layer 'w' (Activation) acts along the whole sequence's steps")])
+     "layer 'w' (Activation) acts along the whole sequence's steps"),
+    # (issue 13, part B: squeeze-and-excitation over time, a decoder from an encoder's last
+    # states: ``tests/test_engine_windows._merged_with_stepless``)
+    ("excitation", "layer 'merged' (Multiply) merges each step with a tensor made of the whole sequence"),
+    ("context_Add", "layer 'merged' (Add) merges each step with a tensor made of the whole sequence"),
+    ("decoder", "layer 'merged' (LSTM) starts from states made of the whole sequence")])
 def test_a_long_input_through_a_flatten_or_a_softmax_over_the_steps_shows_no_step_before_its_pass(between, said):
     """An LSTM -> Flatten -> Dense model of 3,000 steps (issue 13: followed by windows now) had
     its first steps traced alone: the Dense after the Flatten, of the whole length, raised
@@ -570,12 +575,19 @@ def test_a_long_input_through_a_flatten_or_a_softmax_over_the_steps_shows_no_ste
     steps alone gave other shares than the whole sequence's at those steps. Such a model shows
     no step before the pass (``pass_first`` says which layer, as for a layer running
     backwards); then every window holds the whole trace's numbers. So of the steps on axis 2
-    after a Permute((2, 1)), a Flatten's or an Activation('softmax')'s (refused before)."""
+    after a Permute((2, 1)), a Flatten's or an Activation('softmax')'s (refused before). So of
+    a sequence merged with a pooling of it or an encoder's last step, and a decoder started
+    from an encoder's last states: the first steps alone would pool or end it elsewhere."""
     from lstmviz.app.long_sequence import LongSequence
     from lstmviz.engine.windows import window_axes
-    model = Model.sequential((None, 3000, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l")]
-                             + between + [LayerSpec("Dense", {"units": 2}, name="d")], seed=2)
-    x = np.random.default_rng(1).normal(size=(1, 3000, 2)).astype(np.float32)
+    if isinstance(between, str):
+        from tests.test_engine_windows import _merged_with_stepless
+        model, d, names = _merged_with_stepless(between, units=4, steps=3000), 3, ("merged", "out")
+    else:
+        model = Model.sequential((None, 3000, 2), [LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l")]
+                                 + between + [LayerSpec("Dense", {"units": 2}, name="d")], seed=2)
+        d, names = 2, ("w", "d")
+    x = np.random.default_rng(1).normal(size=(1, 3000, d)).astype(np.float32)
     ls = LongSequence(model, x, window=256, every=64)
     assert ls.pass_first == said and ls.first_steps() is None and ls.first_window() is None
     assert ls.run_pass() and ls.error is None
@@ -584,7 +596,7 @@ def test_a_long_input_through_a_flatten_or_a_softmax_over_the_steps_shows_no_ste
     for step in (0, 1500, 2999):
         win, i = ls.window_at(step)
         assert win.start + i == step
-        for name in ("w", "d"):
+        for name in names:
             want = full[name].outputs[0]
             got = win[name].outputs[0]
             ax = axes[name][0]

@@ -605,6 +605,112 @@ def test_a_flattened_sequences_memory_is_counted_and_a_pass_it_would_not_fit_is_
     assert "\n" not in str(err.value) and "over the memory limit of 28 MB" in str(err.value)
 
 
+def _merged_with_stepless(case, keras="3", masked=False, units=6, steps=None):
+    """A functional model (input (batch, steps, 3), a Masking first where ``masked``) whose
+    sequence is merged with a tensor without steps (issue 13, part B), by ``case``:
+    ``excitation`` squeeze-and-excitation over time (LSTM -> GlobalAveragePooling1D -> Dense
+    sigmoid -> Reshape((1, F)) -> Multiply with the LSTM's sequence -> GRU -> Dense);
+    ``context_<op>`` an encoder's last step through a Dense, (batch, F), merged into every
+    step of another LSTM's sequence by ``op`` (Keras 3 broadcasts it, ``Merge``); ``decoder``
+    a decoder LSTM over the input started from an encoder's last states (``initial_state=``)."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    def spec(cls, cfg, name, *ins, **kw):
+        return LayerSpec(cls, cfg, name, inbound=[TensorRef(i) if isinstance(i, str) else TensorRef(*i)
+                                                 for i in ins], **kw)
+
+    src = "m" if masked else "x"
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, steps, 3]}, "x")]
+    layers += [spec("Masking", {"mask_value": 0.0}, "m", "x")] if masked else []
+    if case == "excitation":
+        layers += [spec("LSTM", {"units": units, "return_sequences": True}, "l", src),
+                   spec("GlobalAveragePooling1D", {}, "gap", "l"),
+                   spec("Dense", {"units": units, "activation": "sigmoid"}, "se", "gap"),
+                   spec("Reshape", {"target_shape": [1, units]}, "r", "se"),
+                   spec("Multiply", {}, "merged", "l", "r"),
+                   spec("GRU", {"units": 4, "return_sequences": True}, "g", "merged"),
+                   spec("Dense", {"units": 2}, "out", "g")]
+    elif case.startswith("context_"):
+        layers += [spec("LSTM", {"units": 5}, "enc", src),
+                   spec("Dense", {"units": units, "activation": "tanh"}, "ctx", "enc"),
+                   spec("LSTM", {"units": units, "return_sequences": True}, "l", src),
+                   spec(case[len("context_"):], {}, "merged", "l", "ctx"),
+                   spec("Dense", {"units": 2}, "out", "merged")]
+    else:
+        layers += [spec("LSTM", {"units": units, "return_state": True}, "enc", src),
+                   spec("LSTM", {"units": units, "return_sequences": True}, "merged", src,
+                        initial_state=[TensorRef("enc", 1), TensorRef("enc", 2)]),
+                   spec("Dense", {"units": 2}, "out", "merged")]
+    return Model.from_spec(ModelSpec(layers, [TensorRef("x")], [TensorRef("out")], keras_version=keras), seed=5)
+
+
+MERGED_STEPLESS = [("excitation", "3"), ("excitation", "2"), ("context_Add", "3"), ("context_Multiply", "3"),
+                   ("context_Subtract", "3"), ("context_Maximum", "2"), ("context_Average", "3"), ("decoder", "3")]
+
+
+@pytest.mark.parametrize("case, keras", MERGED_STEPLESS)
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("masked", [False, True])
+def test_a_sequence_merged_with_a_tensor_without_steps_is_merged_in_every_window_to_the_bit(case, keras, batch,
+                                                                                           masked):
+    """Issue 13, part B: a Merge of a sequence with a tensor without steps (squeeze-and-
+    excitation over time, a context vector added to every step) was refused ("merges a
+    sequence with a tensor without steps"). The pass computes that tensor once over the whole
+    sequence (the GlobalAveragePooling1D of the very LSTM it multiplies: its node runs first,
+    a masked mean over the unmasked steps), and every window merges its steps with those very
+    numbers, each number alone: every output and record of every layer of a window equals the
+    same steps of the full trace to the bit, under a mask too (Keras 3's merge hands on no
+    mask where an input has none, Keras 2's the sequence's). A decoder started from an
+    encoder's last states likewise. Neither shows a step before the pass (the first steps
+    alone would pool, or end the encoder, elsewhere): ``whole_sequence_layer`` names it."""
+    from lstmviz.engine.windows import whole_sequence_layer
+
+    model = _merged_with_stepless(case, keras, masked)
+    x = _data(batch, mask_runs=masked and batch > 1)
+    if masked and batch == 1:
+        x[0, 100:170] = 0.0
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=32)
+    assert np.array_equal(wt.output, full.output)
+    assert wt._axes["merged"] == [1] and not wt._held
+    assert whole_sequence_layer(model, [x]).name == "merged"
+    _windows_are_the_full_trace(model, wt, full, [(0, 1), (31, 33), (64, 65), (77, 160), (T - 1, T), (0, T)])
+
+
+def test_a_merge_with_a_tensor_without_steps_holds_what_pass_bytes_says():
+    """Squeeze-and-excitation over 20,000 steps of an LSTM(64): the LSTM's sequence is held
+    from its node to the Multiply (its last reader, after the pooling of it), the excitation
+    (a few floats a sample) to the end; NumPy's peak is within ``pass_bytes``' estimate."""
+    model = _merged_with_stepless("excitation", units=64)
+    x = np.random.default_rng(0).normal(size=(3, 20_000, 3)).astype(np.float32)
+    _pass_within_its_estimate(model, x)
+
+
+@pytest.mark.parametrize("op", ["Concatenate", "Add"])
+def test_a_repeat_vectors_steps_merged_with_a_sequence_are_refused_in_one_line(op):
+    """What stays refused for windows, in one line saying what is followed: a sequence merged
+    with a RepeatVector's steps (a context repeated T times, made inside the model, as many as
+    the model says) by a Concatenate or an Add (a window would merge its steps with all T)."""
+    from lstmviz.engine import ModelSpec, TensorRef
+
+    def spec(cls, cfg, name, *ins):
+        return LayerSpec(cls, cfg, name, inbound=[TensorRef(i) for i in ins])
+
+    layers = [LayerSpec("InputLayer", {"batch_shape": [None, T, 3]}, "x"),
+              spec("LSTM", {"units": 4}, "enc", "x"), spec("RepeatVector", {"n": T}, "ctx", "enc"),
+              spec("LSTM", {"units": 4, "return_sequences": True}, "l", "x"), spec(op, {}, "merged", "l", "ctx")]
+    model = Model.from_spec(ModelSpec(layers, [TensorRef("x")], [TensorRef("merged")], keras_version="3"))
+    model.trace(_data(1))
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(model, _data(1))
+    said = str(err.value)
+    assert "\n" not in said and said.startswith(f"layer 'merged' ({op}) "), said
+    assert ("only where such a tensor is merged into every step by an Add, Subtract, Multiply, Average, "
+            "Maximum or Minimum" in said if op == "Concatenate" else
+            f"a tensor of {T} steps of its own" in said and
+            "only where a tensor merged into every step has no time axis or one of size 1" in said), said
+
+
 def test_windows_out_of_range_and_time_reshaping_models_are_refused():
     model = Model.sequential((None, None, 3), MODELS["lstm"](), seed=0)
     wt = keyframe_pass(model, _data(1))
@@ -1285,18 +1391,30 @@ FOLLOWED = {  # ops a window follows, after Y (steps, 1, batch, 5)
     # LogSoftmax of the batch-major sequence's axis 1): held whole by the pass, as Keras' are
     "softmax-over-steps": [_node("Softmax", ["Y"], "a", axis=0), _node("Squeeze", ["a", "one"], "s"),
                            _node("Transpose", ["s"], "t", perm=[1, 0, 2]), _node("LogSoftmax", ["t"], "out", axis=1)],
+    # a tensor made of the whole sequence (the last step; a mean over the steps with keepdims,
+    # of size 1 on the time axis) merged into every step by an elementwise op (issue 13, part B):
+    # computed once by the pass before it, each window's steps merged with those very numbers
+    "the-last-step-beside-every-step": [_node("Slice", ["Y", "last", "big", "zero"], "l"),
+                                        _node("Sub", ["Y", "l"], "out")],
+    "the-last-step-through-a-dense": [_node("Slice", ["Y", "last", "big", "zero"], "l"),
+                                      _node("Squeeze", ["l", "zero"], "q"), _node("MatMul", ["q", "M2"], "d"),
+                                      _node("Add", ["Y", "d"], "out")],
+    "mean-over-steps-subtracted": [_node("Squeeze", ["Y", "one"], "s"), _node("Transpose", ["s"], "t", perm=[1, 0, 2]),
+                                   _node("ReduceMean", ["t"], "m", axes=[1]), _node("Sub", ["t", "m"], "out")],
+    "excitation-over-steps": [_node("Squeeze", ["Y", "one"], "s"), _node("Transpose", ["s"], "t", perm=[1, 0, 2]),
+                              _node("ReduceMean", ["t"], "m", axes=[1]), _node("Sigmoid", ["m"], "e"),
+                              _node("Mul", ["t", "e"], "out")],
 }
+#: the op of each FOLLOWED case reading a tensor made of the whole sequence beside the steps
+#: (no step shown before the pass: ``whole_sequence_layer``)
+WHOLE_BESIDE = {"the-last-step-beside-every-step": "onnx.Sub", "the-last-step-through-a-dense": "onnx.Add",
+                "mean-over-steps-subtracted": "onnx.Sub", "excitation-over-steps": "onnx.Mul"}
 REFUSED = {  # (the op named in the refusal, what it does to the steps)
     "softmax-over-steps-before-opset-13": ([_node("Softmax", ["Y"], "out", axis=0)], "onnx.Softmax"),
     "concat-along-steps": ([_node("Concat", ["Y", "Y"], "out", axis=0)], "onnx.Concat"),
     "steps-into-batch": ([_node("Reshape", ["Y", "flat2"], "out")], "onnx.Reshape"),
     "a-size-of-the-length": ([_node("Shape", ["Y"], "ys"), _node("Cast", ["ys"], "f", to=1),
                               _node("Gather", ["f", "zero"], "n"), _node("Add", ["Y", "n"], "out")], "onnx.Add"),
-    "the-last-step-beside-every-step": ([_node("Slice", ["Y", "last", "big", "zero"], "l"),
-                                         _node("Sub", ["Y", "l"], "out")], "onnx.Sub"),
-    "the-last-step-through-a-dense": ([_node("Slice", ["Y", "last", "big", "zero"], "l"),
-                                       _node("Squeeze", ["l", "zero"], "q"), _node("MatMul", ["q", "M2"], "d"),
-                                       _node("Add", ["Y", "d"], "out")], "onnx.Add"),
 }
 EXTRA = {"two": np.array([2], np.int64), "half": np.full((1, 1, 1, 1), 0.5, np.float32),
          "flat2": np.array([-1, 5], np.int64), "M": np.linspace(-1, 1, 10, dtype=np.float32).reshape(5, 2),
@@ -1310,7 +1428,12 @@ def test_windows_follow_the_ops_around_an_onnx_node_to_the_bit(tmp_path, case):
     and Gather off the time axis, Unsqueeze, a Slice of units, the last step picked, a Dense
     (MatMul + Add) over every step of the time-major Y, one product per step): every
     output of every op of a window equals the same steps of the full trace to the bit (whole
-    where it has no steps), and the Shape of Y holds the whole sequence's length."""
+    where it has no steps), and the Shape of Y holds the whole sequence's length. A tensor
+    made of the whole sequence (the last step, a mean over the steps) merged into every step
+    by an elementwise op (refused before, "reads, beside its steps, a tensor made of the whole
+    sequence") is the pass's, and the op shows no step before it."""
+    from lstmviz.engine.windows import whole_sequence_layer
+
     model, x = _graph_around_lstm(tmp_path, FOLLOWED[case], EXTRA.items())
     T = ONNX_T
     full = model.trace(x)
@@ -1323,6 +1446,8 @@ def test_windows_follow_the_ops_around_an_onnx_node_to_the_bit(tmp_path, case):
                 axis = wt._axes[name][k]
                 want = w if axis is None else np.take(w, np.arange(a, b), axis=axis)
                 assert np.shape(o) == np.shape(want) and np.array_equal(o, want), (name, a, b)
+    first = whole_sequence_layer(model, [x])
+    assert (first and first.class_name) == WHOLE_BESIDE.get(case, "onnx.Softmax" if "softmax-over" in case else None)
     if case == "time-major-dense":  # (torch's Linear over every step of a time-major LSTM)
         dense = next(n.layer for n in model.nodes if n.layer.class_name == "Dense")
         assert dense.steps_first and wt._axes[dense.name] == [0]
@@ -1337,7 +1462,7 @@ def test_windows_follow_the_ops_around_an_onnx_node_to_the_bit(tmp_path, case):
 def test_an_op_that_mixes_the_steps_is_refused_for_windows_in_one_line(tmp_path, case):
     """An op over the steps (a Softmax over them before opset 13, its input flattened to two
     axes, a Concat along them, a Reshape folding them
-    into the batch, a size made of the length or the last step taken from every step):
+    into the batch, a size made of the length added to every step: a window's length is not it):
     refused for windows in one line naming it, before the pass (a window would compute it,
     the app's plain trace of the first steps could not); the model still traces whole."""
     after, op = REFUSED[case]
@@ -1375,8 +1500,6 @@ NORMS_REFUSED = {  # (the op named in the refusal)
     "layernorm-over-steps": ([_node("Squeeze", ["Y", "one"], "s"), _node("Transpose", ["s"], "t", perm=[1, 2, 0]),
                               _ln(["t", "gamma_t"], ["out"], axis=-1)], "onnx.LayerNormalization"),
     "layernorm-of-every-axis": ([_ln(["Y", "gamma"], ["out"], axis=0)], "onnx.LayerNormalization"),
-    "decomposed-over-steps": (_BATCH_FIRST + [_node("ReduceMean", ["t"], "m", axes=[1]),
-                                              _node("Sub", ["t", "m"], "out")], "onnx.Sub"),
 }
 NORM_EXTRA = {"gamma": np.linspace(0.5, 1.5, 48, dtype=np.float32),
               "beta": np.linspace(-0.25, 0.25, 48, dtype=np.float32),
@@ -1409,10 +1532,10 @@ def test_windows_follow_a_layernorm_of_the_features_to_the_bit(tmp_path, case):
 @pytest.mark.parametrize("case", list(NORMS_REFUSED))
 def test_a_norm_that_reads_across_the_steps_is_refused_for_windows_in_one_line(tmp_path, case):
     """A LayerNormalization whose normalised axes hold the steps (the steps made last, or
-    axis 0 of Y: every axis), or a decomposed one whose ReduceMean is over the steps with
-    keepdims then subtracted from each step: each step's numbers are the whole sequence's,
-    refused for windows in one line naming the op and what it does; the model still traces
-    whole."""
+    axis 0 of Y: every axis): each step's numbers are the whole sequence's, refused for
+    windows in one line naming the op and what it does; the model still traces whole. (A
+    decomposed one whose ReduceMean is over the steps, subtracted from each step, is followed:
+    FOLLOWED's ``mean-over-steps-subtracted``.)"""
     after, op = NORMS_REFUSED[case]
     model, x = _graph_around_lstm(tmp_path, after, NORM_EXTRA.items(), steps=40, units=48, opset=17)
     model.trace(x)
@@ -1420,8 +1543,7 @@ def test_a_norm_that_reads_across_the_steps_is_refused_for_windows_in_one_line(t
         keyframe_pass(model, x, every=16)
     msg = str(err.value)
     assert "\n" not in msg and f"({op})" in msg and "traced by windows only" in msg, msg
-    assert ("the time axis" in msg and "whole sequence's" in msg) if op == "onnx.LayerNormalization" else (
-        "made of the whole sequence" in msg), msg
+    assert "the time axis" in msg and "whole sequence's" in msg, msg
 
 
 #: torch's LSTM -> LayerNorm of the features -> mean over the steps, exported to ONNX

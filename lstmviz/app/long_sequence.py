@@ -442,7 +442,9 @@ class LongSequence:
         ONNX node's sequence_lens (lengths past the first steps: the pass's window instead),
         and no layer acts along the whole sequence's steps or holds them side by side (a Softmax
         over the steps, whose shares over the first steps alone are other numbers; a Flatten, whose
-        Dense takes the whole length: ``windows.whole_sequence_layer``)."""
+        Dense takes the whole length) or reads beside them a tensor made of the whole sequence (a
+        Multiply by a pooling of the steps, a decoder from an encoder's last states:
+        ``windows.whole_sequence_layer``)."""
         return self.forward_only and not any(
             self.model.get_layer(r.layer).config.get("role") == "sequence_lens" for r in self.model.inputs
         ) and self._whole_sequence_layer is None
@@ -460,10 +462,12 @@ class LongSequence:
         steps can, ``plain_first``), in a user's words: the first layer that reads the input
         from its last step (its first steps shown depend on every later one), that acts along
         the whole sequence's steps or holds them side by side (a Softmax over the steps, a
-        Flatten), or an ONNX graph's sequence lengths."""
+        Flatten), merges each step with a tensor made of the whole sequence or starts from
+        states made of it, or an ONNX graph's sequence lengths."""
         if self.plain_first:
             return None
-        from lstmviz.engine.onnx_time import reversed_steps
+        from lstmviz.engine.layers import Merge
+        from lstmviz.engine.onnx_time import ELEMENTWISE, reversed_steps
         from lstmviz.engine.windows import recurrent_halves
         from lstmviz.text import safe_name
         for node in self.model.nodes:
@@ -476,6 +480,9 @@ class LongSequence:
                 return f"node '{safe_name(layer.name)}' turns the input around (its first step is the input's last)"
             if layer is self._whole_sequence_layer:
                 does = ("holds every step side by side" if layer.merges_steps
+                        else "starts from states made of the whole sequence" if recurrent_halves(layer)
+                        else "merges each step with a tensor made of the whole sequence"
+                        if isinstance(layer, Merge) or getattr(layer, "op", None) in ELEMENTWISE
                         else "acts along the whole sequence's steps")
                 return f"layer '{safe_name(layer.name)}' ({layer.class_name}) {does}"
         return "the model's sequence_lens input gives each sample's length over the whole sequence"

@@ -18,7 +18,10 @@ last step picked, a node's final states).
 Without steps, tags are harmless: the tensor is computed once over the whole sequence,
 in a window as in a whole trace (a Shape reading the length sees the whole sequence's);
 but a plain trace of the first steps (the app's first view of a long input) would compute
-it from those. So an op over a sequence takes a tagged operand only as a Reshape's shape,
+it from those. So an op over a sequence takes a tagged operand only as an elementwise op's
+operand tagged ``ANY`` (the last step, a ReduceMean over the steps: of size 1 on the time
+axis, the pass's numbers merged into each step, and ``windows.whole_sequence_layer`` shows
+no step before the pass; one holding the length is refused: a window's is not it), as a Reshape's shape,
 whose tagged element is the time axis of its output: a window computes it with the window's length
 there (``window_operand``); or as a ReverseSequence's lengths, every one the whole
 length (tf2onnx's go_backwards): a window of it is the input's mirrored window turned
@@ -56,7 +59,8 @@ axes) keeps the steps on the input's axis (``_layer_norm_axis``); over the time 
 step's numbers would be the whole sequence's, refused in one line. torch's export at opset 16
 decomposes it into a ReduceMean over the last axis with keepdims (its steps kept), Sub, Pow,
 Add, Sqrt, Div, Mul, Add (elementwise): followed op by op; a ReduceMean over the steps
-subtracted from each step is a tensor made of the whole sequence beside the steps, refused.
+subtracted from each step is a tensor made of the whole sequence beside the steps, followed
+as above.
 """
 
 from __future__ import annotations
@@ -188,9 +192,13 @@ def follow(layer, ins: list[_In], out_ranks: list[int | None]) -> tuple[list, li
     if not seqs:
         return [None] * n_out, [_static_tag(layer, op, attrs, ins)] * n_out
     for x in ins:
-        if x.axis is None and tagged(x.tag) and not (op in ("Reshape", "ReverseSequence") and x is ins[1]):
-            raise _refuse(layer, "reads, beside its steps, a tensor made of the whole sequence "
-                                 "(its length, or some of its steps)")
+        if x.axis is None and tagged(x.tag) and not (op in ("Reshape", "ReverseSequence") and x is ins[1]) and not (
+                op in ELEMENTWISE and x.tag is ANY):
+            # (an elementwise op of a sequence and a tensor made of the whole sequence, a
+            # ReduceMean over the steps, the last step: computed once by the pass before it,
+            # each window's steps merged with those very numbers (``_seq_axis``: of size 1 on the
+            # time axis); one holding the length is refused: a window's length is not it)
+            raise _refuse(layer, "reads, beside its steps, the sequence's length")
     ax = _seq_axis(layer, op, attrs, ins, out_ranks)
     if op == "LayerNormalization":  # (its Mean and InvStdDev too: a number a step, size 1 on the features)
         return [ax] * n_out, [None] * n_out

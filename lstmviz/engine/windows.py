@@ -45,6 +45,21 @@ and the time-wise layers (Dense, TimeDistributed(Dense), ...; a Reshape or Permu
 keeps the batch and time axes, reshaping each step's features alone) make one product per
 step. The tests check it with ``np.array_equal``.
 
+A sequence merged with a tensor without steps by an Add, Subtract, Multiply, Average,
+Maximum or Minimum (squeeze-and-excitation over time: GlobalAveragePooling1D -> Dense ->
+Reshape((1, F)) -> Multiply with the very sequence pooled; a context vector (batch, F) or
+(batch, 1, F) that Keras 3 broadcasts over the steps, ``Merge``) is a per-step layer: the
+pass runs the nodes in order, so the tensor is computed (and held, above) before the merge
+reads it, and a window merges its steps with those very numbers, each number of a step
+alone (``_check_stepless_operands``; a Concatenate, or a tensor with steps of its own, a
+RepeatVector's, refused in one line), the whole trace's bits; a mask is handed on as the
+merge's ``call`` does (Keras 3: none where an input has none; Keras 2: the sequence's).
+So of an ONNX elementwise op of a sequence and its last step or a ReduceMean over its
+steps (``onnx_time.follow``), and of a recurrent layer started from an encoder's last
+states. A first-steps trace would compute such a tensor from the first steps alone:
+``whole_sequence_layer`` names the layer reading it beside a sequence (``reads_whole``),
+and the app shows no step before the pass.
+
 An RNN([cells]) (Keras' StackedRNNCells) steps its cells together, each reading the one
 before's output: the pass runs them one after the other, each a half with keyframes of its
 own states, the sequence of the cell before held while the next one runs (then dropped);
@@ -676,7 +691,10 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             if len(ins) == 1 and ins[0] and layer.along_steps(in_axes[0]):
                 held.add(layer.name)  # (a Softmax over the time axis: held whole, as a Keras one)
             continue
-        if any(onnx_time.tagged(t) for t in in_tags) and any(ins):
+        if any(onnx_time.tagged(t) for t in in_tags) and any(ins) and not (
+                isinstance(layer, Merge) and all(t is None or t is onnx_time.ANY for t in in_tags)):
+            # (a Merge's tensor made of the whole sequence: computed once by the pass before it,
+            # merged into each step, ``_check_stepless_operands``)
             raise LstmvizError(f"{name} reads, beside its steps, a tensor made of the whole sequence; "
                                "a long sequence cannot be traced by windows through it")
         if onnx_node(layer):
@@ -786,10 +804,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 seq[layer.name][1] = seq[layer.name][0]
         elif isinstance(layer, TIMEWISE) or getattr(layer, "timewise", False) or (isinstance(layer, AnyOp)
                                             and int(layer.config.get("axis", -1)) == -1):
-            if any(ins) and not all(ins) and isinstance(layer, Merge):
-                raise LstmvizError(f"{name} merges a sequence with a tensor without steps; "
-                                   "a long sequence cannot be traced by windows through it")
             rank = len(layer.output_shapes[0]) if layer.output_shapes else 0
+            if any(ins) and not all(ins) and isinstance(layer, Merge):
+                _check_stepless_operands(model, feed, node, ins, name, rank)
             if any(ins) and isinstance(layer, Merge) and rank > 1 and layer.joined_axis(rank) == 1:
                 # (its steps one sequence's, then the other's: a window of input steps is no
                 # window of them)
@@ -833,6 +850,32 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
     if clocks is not None:
         clocks.update(_clocks(model, T or 0, seq))
     return (T or 0), seq
+
+
+def _check_stepless_operands(model, feed: dict, node, ins: list, name: str, rank: int) -> None:
+    """A Merge of a sequence with a tensor without steps (squeeze-and-excitation over time: a
+    GlobalAveragePooling1D -> Dense -> Reshape((1, F)) times the sequence; a context vector
+    added to every step): followed where it is an elementwise one (Add, Subtract, Multiply,
+    Average, Maximum, Minimum) and each tensor without steps has no time axis, or one of size
+    1 (Keras 3 broadcasts it over the steps, ``Merge``: a (batch, F) brought to (batch, 1,
+    F)): the pass computes that tensor once, over the whole sequence, before the merge (the
+    nodes run in order) and every window merges its steps with those very numbers, each
+    number of a step alone, so the whole trace's bits. Refuses, in one line, a Concatenate
+    (of a RepeatVector's steps made inside the model, say) or a tensor that spans steps of its
+    own."""
+    if not isinstance(node.layer, Merge) or not node.layer.elementwise(1):
+        raise LstmvizError(
+            f"{name} joins a sequence with a tensor without the input's steps (a RepeatVector's, "
+            "say); a long sequence is traced by windows only where such a tensor is merged into "
+            "every step by an Add, Subtract, Multiply, Average, Maximum or Minimum")
+    for r, has in zip(node.inbound, ins):
+        shape = _shape_of(model, feed, r)
+        if has or shape is None or len(shape) < rank or shape[1] == 1:
+            continue
+        raise LstmvizError(
+            f"{name} merges a sequence with a tensor of {'unknown' if shape[1] is None else shape[1]} "
+            "steps of its own (a RepeatVector's, say); a long sequence is traced by windows only "
+            "where a tensor merged into every step has no time axis or one of size 1")
 
 
 def _clocks(model, T: int, seq: dict) -> dict[str, Clock | None]:
@@ -1586,15 +1629,28 @@ def whole_sequence_layer(model, arrays):
     then shows no step before the pass): one acting along the steps (``_plan``'s ``held``: a
     Softmax(axis=1)'s shares over the first steps are not the whole's), or one merging them
     into its features (``Layer.merges_steps``: a Flatten, the Dense after it taking the whole
-    length). None where there is none, or where ``_plan`` refuses the model (the pass says
-    why)."""
+    length), or one reading beside a sequence a tensor made of the whole sequence
+    (``reads_whole``: a Multiply by a GlobalAveragePooling1D's excitation, a decoder started
+    from an encoder's last states; the first steps alone would give it other numbers). None
+    where there is none, or where ``_plan`` refuses the model (the pass says why)."""
     held: set = set()
+    tags: dict = {}
     try:
-        _, seq = _plan(model, arrays, held=held)
+        _, seq = _plan(model, arrays, tags=tags, held=held)
     except LstmvizError:
         return None
     return next((n.layer for n in model.nodes if n.layer.name in held or (
-        n.layer.merges_steps and any(seq[r.layer][r.tensor_index] for r in n.inbound))), None)
+        n.layer.merges_steps and any(seq[r.layer][r.tensor_index] for r in n.inbound))
+        or reads_whole(n, seq, tags)), None)
+
+
+def reads_whole(node, seq: dict, tags: dict) -> bool:
+    """Whether ``node`` reads a sequence and, beside it (an input or an initial state), a
+    tensor without steps made of the whole sequence (``_plan``'s ``tags``: ``onnx_time.ANY``,
+    a pooling's, a last step's, the layers after them)."""
+    refs = list(node.inbound) + list(node.initial_state)
+    return (any(seq[r.layer][r.tensor_index] for r in refs)
+            and any(tags[r.layer][r.tensor_index] is onnx_time.ANY for r in refs))
 
 
 def clock_window(clocks: dict, T: int, layer: str | None, a: int, b: int,
