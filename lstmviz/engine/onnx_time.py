@@ -430,8 +430,8 @@ def drawn_axes(layer, in_axes: list, in_tags: list, in_shapes: list, out_ranks: 
     once: a ``onnx_ops.WINDOW_OPS`` node (Conv, MaxPool, AveragePool) makes new steps on
     axis 2 of (N, C, L), each read from the input steps ``onnx_ops.window_steps`` gives; a
     ``onnx_ops.CHANNEL_OPS`` node (BatchNormalization) keeps them where they were, also on
-    axis 1; a ReduceMean / ReduceMax over them leaves none (``follow`` refuses a tensor made of
-    such a one beside the steps). None (no steps) where even ``follow`` cannot say."""
+    axis 1; a ReduceMean / ReduceMax over them leaves none (``follow`` takes such a one beside
+    the steps into an elementwise op only). None (no steps) where even ``follow`` cannot say."""
     from lstmviz.engine import onnx_ops  # (only for an ONNX graph: not at the app's start)
 
     op = layer.op
