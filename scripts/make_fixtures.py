@@ -825,6 +825,19 @@ def _(K):
                            L.Softmax(name="softmax")])
 
 
+@register("masked_excitation", "Masking -> LSTM(4, return_sequences) -> GlobalAveragePooling1D -> Dense(4, sigmoid) "
+          "-> Reshape((1, 4)) -> Multiply with the LSTM's sequence (squeeze-and-excitation over time) -> GRU(3, "
+          "return_sequences) -> Dense(2)", [In((6, 3), kind="masked")], batch=3)
+def _(K):
+    L = K.layers
+    inp = K.Input(shape=(6, 3), name="input")
+    seq_ = L.LSTM(4, return_sequences=True, name="lstm")(L.Masking(name="masking")(inp))
+    excite = L.Dense(4, activation="sigmoid", name="excite")(L.GlobalAveragePooling1D(name="gap")(seq_))
+    scaled = L.Multiply(name="scale")([seq_, L.Reshape((1, 4), name="reshape")(excite)])
+    out = L.Dense(2, name="dense")(L.GRU(3, return_sequences=True, name="gru")(scaled))
+    return K.Model(inp, out, name="model")
+
+
 # --------------------------------------------------------------------------------------
 # Running a case
 # --------------------------------------------------------------------------------------

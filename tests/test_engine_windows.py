@@ -686,6 +686,28 @@ def test_a_merge_with_a_tensor_without_steps_holds_what_pass_bytes_says():
     _pass_within_its_estimate(model, x)
 
 
+@pytest.mark.parametrize("case", ["k3_masked_excitation", "k2_masked_excitation"])
+def test_a_keras_files_excitation_over_time_takes_a_long_input_by_windows_to_the_bit(case):
+    """Squeeze-and-excitation over time saved by Keras 3.15 and tf_keras 2.21
+    (scripts/make_fixtures.py: Masking -> LSTM -> GlobalAveragePooling1D -> Dense(sigmoid) ->
+    Reshape((1, 4)) -> Multiply with the LSTM's sequence -> GRU -> Dense): the engine is Keras'
+    numbers on the file's 6 steps (each layer, atol 1e-5); its steps left open, 2,000 masked
+    steps go by windows, every layer of every window the full trace's to the bit."""
+    model, _, _ = _keras_fixture_traced(case, ("lstm", "gap", "excite", "reshape", "scale", "gru", "dense"))
+    spec = model.to_spec()
+    first = spec.layers[0]
+    assert first.class_name == "InputLayer" and first.config["batch_shape"][1] == 6
+    first.config["batch_shape"][1] = None
+    model = Model.from_spec(spec)
+    x = np.random.default_rng(3).normal(size=(3, 2_000, 3)).astype(np.float32)
+    x[0, :100] = 0.0  # (masked runs: the mean is over the other steps)
+    x[2, 1_500:] = 0.0
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=32)
+    assert np.array_equal(wt.output, full.output) and wt._axes["scale"] == [1]
+    _windows_are_the_full_trace(model, wt, full, [(0, 40), (1_003, 1_130), (1_990, 2_000)])
+
+
 @pytest.mark.parametrize("op", ["Concatenate", "Add"])
 def test_a_repeat_vectors_steps_merged_with_a_sequence_are_refused_in_one_line(op):
     """What stays refused for windows, in one line saying what is followed: a sequence merged
