@@ -285,6 +285,24 @@ def nbytes_of(shape, itemsize: int) -> int:
     return n
 
 
+#: the most dimensions a NumPy array has, and elements (its non-zero dimensions' product)
+MAX_DIMS = 64
+MAX_ELEMENTS = 2 ** 63 - 1
+
+
+def shape_fault(shape) -> str | None:
+    """Why a shape a file declares is no array's (None: an array may have it), in words
+    that follow "its shape": more dimensions than NumPy's, or non-zero dimensions whose
+    product passes 2**63 - 1. An empty array of (0, 10**30) passes every size check (it
+    holds no bytes), then NumPy's reshape or zeros raised ValueError ("Maximum allowed
+    dimension exceeded"), which readers said as "the file is truncated or corrupt"."""
+    if len(shape) > MAX_DIMS:
+        return f"has {len(shape):,} dimensions, a NumPy array at most {MAX_DIMS}"
+    if nbytes_of([d for d in shape if d], 1) > MAX_ELEMENTS:
+        return "is larger than any array can be (its dimensions multiply to 2**63 or more)"
+    return None
+
+
 class MemoryBudget:
     """A running total of bytes taken out of one file, checked before each allocation."""
 

@@ -879,6 +879,11 @@ _GOOD_ENTRY = {"dtype": "F32", "shape": [4, 3], "data_offsets": [0, 48]}
      "tensor 'rnn.weight_ih_l0' has the shape [\"4\", 3], not a list of whole numbers"),
     ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "shape": [4.0, 3]}}, "has the shape [4.0, 3]"),
     ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "shape": "43"}}, "has the shape \"43\""),
+    # (NumPy makes no array of either: each was "the file is truncated or corrupt")
+    ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "shape": [4, 3, 0, 2 ** 32, 2 ** 32]}},
+     "has the shape [4, 3, 0, 4294967296, 4294967296], which is larger than any array can be"),
+    ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "shape": [4, 3] + [1] * 63}},
+     "has the shape [4, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ..., which has 65 dimensions, a NumPy array at most 64"),
     ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "dtype": 5}}, "tensor 'rnn.weight_ih_l0' has the dtype 5, not a text"),
     ({"rnn.weight_ih_l0": {**_GOOD_ENTRY, "dtype": None}}, "has the dtype null, not a text"),
     ({"rnn.weight_ih_l0": {"shape": [4, 3], "data_offsets": [0, 48]}}, "tensor 'rnn.weight_ih_l0' has no \"dtype\""),
@@ -898,7 +903,7 @@ def test_a_malformed_safetensors_header_entry_is_refused_in_plain_words(tmp_path
     msg = _safetensors_refusal(tmp_path / "h.safetensors", header, 48)
     assert msg.startswith("h.safetensors: ") and "\n" not in msg, msg
     assert said in msg, msg
-    if "bytes" not in said and "before they start" not in said:
+    if not any(w in said for w in ("bytes", "before they start", "than any array", "a NumPy array")):
         assert 'a safetensors header holds, for each tensor, an object of its "dtype"' in msg, msg
     for internal in ("Error", "usize", "TensorInfo", "not supported between", "NoneType", "line 1 column"):
         assert internal not in msg, msg
@@ -1014,6 +1019,25 @@ def test_onnx_initializers_count_against_the_memory_limit(tmp_path, monkeypatch)
     msg = _one_line(err, "m.onnx")
     assert "the tensors in the file would need 38.1 MB, over the memory limit of 32 MB" in msg, msg
     assert "--max-memory" in msg
+
+
+
+@pytest.mark.parametrize("dims, says", [
+    ([0, 2 ** 62, 2 ** 62], "the shape of tensor 'w' [0, 4611686018427387904, 4611686018427387904] is "
+     "larger than any array can be (its dimensions multiply to 2**63 or more) (damaged)"),
+    ([1] * 100_000, "the shape of tensor 'w' has 100,000 dimensions, a NumPy array at most 64 (damaged)"),
+])
+def test_an_initializer_of_a_shape_no_array_has_is_refused_saying_so(tmp_path, dims, says):
+    """An empty initializer of dims (0, 2**62, 2**62) holds no bytes and passed the size
+    checks, then was refused as "tensor 'w' holds values that do not fit its shape" (NumPy
+    makes no such array); one of 100,000 dimensions was refused with all of them written
+    out, a line of 300 KB. Said as the .npy and safetensors readers say it."""
+    w = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=dims, raw_data=b"")
+    path = _save(tmp_path, [helper.make_node("Relu", ["x"], ["y"])], [w])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path, isolate=False)
+    msg = _one_line(err, "m.onnx")
+    assert says in msg and len(msg) < 300, msg
 
 
 # ------------------------------------------------------------------ Keras models through tf2onnx

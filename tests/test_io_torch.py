@@ -386,6 +386,9 @@ def _long(n: int) -> bytes:
     ((0, (2 ** 62, 2 ** 62), (0, 0)), "stride [0, 0] and storage offset 0: about 2.1e+37 elements read from "
      "storage 0, which holds 24 elements (a tensor repeating elements with a stride of 0 is not read)"),
     ((0, (8, 3), (2 ** 62, 1)), "its last element would be at about 3.2e+19 in storage 0"),
+    # (no element, but NumPy makes no array of that size: it was "the file is truncated or corrupt")
+    ((0, (0, 2 ** 62, 2 ** 62), (1, 1, 1)), "stride [1, 1, 1] and storage offset 0: a size that is larger "
+     "than any array can be (its dimensions multiply to 2**63 or more); the file is damaged"),
 ])
 def test_a_tensor_reaching_outside_its_storage_is_named_with_its_geometry(tmp_path, container, geometry, says):
     """A tensor whose size, stride or offset reached past its storage, or was negative, was

@@ -27,13 +27,10 @@ from typing import BinaryIO
 import numpy as np
 
 from ..errors import LstmvizError
-from ..limits import check, check_input_shape, nbytes_of
+from ..limits import MAX_DIMS, check, check_input_shape, nbytes_of, shape_fault
 
 MAGIC = b"\x93NUMPY"
 MAX_HEADER = 64 * 1024
-#: the most dimensions a NumPy array has, and elements (its non-zero dimensions' product)
-MAX_DIMS = 64
-MAX_ELEMENTS = 2 ** 63 - 1
 ACCEPTED = "accepted: .npy arrays of numbers (bool, integer or float)"
 #: a long input's .npy of at least this many bytes of data is mapped (``map_npy``), not read
 MAP_BYTES = 16 << 20
@@ -88,16 +85,14 @@ def npy_header(fh: BinaryIO, label: str) -> tuple[tuple[int, ...], bool, np.dtyp
         text = re.sub(r" object at 0x[0-9a-fA-F]+", " object", text)[:160]
         raise LstmvizError(f"{label}: the .npy header cannot be read ({text}); {ACCEPTED}") from None
     shape = tuple(int(d) for d in shape)
-    if len(shape) > MAX_DIMS:  # (NumPy's parser takes any number: reshape then raised ValueError)
-        raise LstmvizError(f"{label}: the .npy header is damaged (its shape has {len(shape):,} "
-                           f"dimensions, a NumPy array at most {MAX_DIMS}); {ACCEPTED}")
+    fault = shape_fault(shape)  # (NumPy's parser takes any number of dimensions, and an empty
+    # array of (0, 10**30) passed every size check: NumPy's reshape then raised ValueError)
+    if fault:
+        shown = "" if len(shape) > MAX_DIMS else f" {shape_text(shape)}"
+        raise LstmvizError(f"{label}: the .npy header is damaged (its shape{shown} {fault}); {ACCEPTED}")
     if any(d < 0 for d in shape):  # (NumPy's parser takes them: read_npy gave (-3, 4) as empty)
         raise LstmvizError(f"{label}: the .npy header is damaged (its shape {shape_text(shape)} has a "
                            f"negative dimension); {ACCEPTED}")
-    if nbytes_of([d for d in shape if d], 1) > MAX_ELEMENTS:  # (an empty array of (0, 10**30)
-        # passed every size check, then NumPy's reshape raised "Maximum allowed dimension exceeded")
-        raise LstmvizError(f"{label}: the .npy header is damaged (its shape {shape_text(shape)} is "
-                           f"larger than any array can be); {ACCEPTED}")
     return shape, bool(fortran), np.dtype(dtype)
 
 

@@ -142,6 +142,11 @@ def _tensor(t, folder: str, budget: list, memory: limits.MemoryBudget | None = N
     from onnx import TensorProto, numpy_helper
 
     dims = [int(d) for d in t.dims]
+    fault = limits.shape_fault(dims)  # (an empty tensor of (0, 2**62, 2**62) was said to hold
+    # "values that do not fit its shape", and the shape of 100,000 dimensions was said whole)
+    if fault:
+        shown = "" if len(dims) > limits.MAX_DIMS else f" {dims}"
+        raise Fail(f"the shape of tensor '{t.name[:80]}'{shown} {fault} (damaged)")
     if any(d < 0 for d in dims):
         raise Fail(f"tensor '{t.name[:80]}' has a negative dimension")
     n = math.prod(dims)

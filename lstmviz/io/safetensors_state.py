@@ -18,6 +18,7 @@ import numpy as np
 
 from ..engine.spec import ModelSpec
 from ..errors import LstmvizError, is_whole, pip_install
+from ..limits import shape_fault
 from ..text import clean_spec_names, json_fault, kind_of, plural
 from ._util import NARROW_FLOATS, narrow_floats
 
@@ -130,6 +131,9 @@ def header_entry_fault(header: dict, data_size: int) -> str | None:
         shape = entry["shape"]
         if not (isinstance(shape, list) and all(is_whole(d, 0, MOST) for d in shape)):
             return f"{what} has the shape {_shown(shape)}, not a list of whole numbers; {HOLDS}"
+        fault = shape_fault(shape)  # (a NumPy array's: the arrays read are NumPy's)
+        if fault:
+            return f"{what} has the shape {_shown(shape)}, which {fault} (damaged)"
         r = entry["data_offsets"]
         if not (isinstance(r, list) and len(r) == 2 and all(is_whole(v, 0) for v in r)):
             return (f"{what} has the data_offsets {_shown(r)}, not two whole numbers (its start "

@@ -218,8 +218,9 @@ class _Tensor(_Frozen):
         numel = 1
         for s in size:
             numel *= s
-        if numel == 0:
-            return None
+        if numel == 0:  # (no element to read, but NumPy makes no array of (0, 2**62, 2**62))
+            fault = limits.shape_fault(size)
+            return f"{where}: a size that {fault}" if fault else None
         last = off + sum((s - 1) * st for s, st in zip(size, stride))
         if last >= held:
             return (f"{where}: its last element would be at {_count(last)} in {storage} (offset + "
