@@ -385,6 +385,15 @@ def test_a_name_given_twice_is_refused(tmp_path):
                  inputs=x_in + [helper.make_tensor_value_info("w", TensorProto.FLOAT, [1, 8, 3])],
                  name="both.onnx")
     assert lstmviz.load(both).trace(np.ones((4, 1, 3), np.float32)).outputs[0].shape == (4, 1, 1, 2)
+    # a node's attribute given twice (ONNX's checker refuses it): the LSTM's config took the
+    # last, direction "reverse", and it opened stepping backwards
+    lstm.attribute.extend([helper.make_attribute("direction", "forward"),
+                           helper.make_attribute("direction", "reverse")])
+    path = _save(tmp_path, [lstm], [numpy_helper.from_array(w3, "w"), r], inputs=x_in)
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert ("node 'lstm' (LSTM) gives its attribute 'direction' twice, so it has no one value "
+            "(ONNX's checker refuses such a node): the file is damaged") in _one_line(err, "m.onnx")
 
 
 @pytest.mark.parametrize("attr, value, words", [

@@ -586,7 +586,9 @@ def _check_wiring(graph) -> None:
     give (ONNX keeps its nodes in that order), each name is given once (an initializer
     may also be listed as an input, as IR 3 wrote them), and the graph's outputs are
     given. A name given twice has no one value (onnxruntime refuses such a graph); read
-    in order, the later one silently replaced the first."""
+    in order, the later one silently replaced the first. So has a node's attribute given
+    twice: its config took the last (an LSTM's direction "forward" then "reverse" ran
+    backwards), where the layout of an input declaring no shape was read from the first."""
     for what, names in (("inputs", [vi.name for vi in graph.input]),
                         ("initializers", [t.name for t in graph.initializer])):
         twice = first_repeat(names)
@@ -594,6 +596,10 @@ def _check_wiring(graph) -> None:
             raise Fail(f"the graph has two {what} named '{_clean(twice)}': the file is damaged")
     given = {vi.name for vi in graph.input} | {t.name for t in graph.initializer}
     for node in graph.node:
+        twice = first_repeat(a.name for a in node.attribute)
+        if twice is not None:
+            raise Fail(f"{_node(node)} gives its attribute '{_clean(twice)}' twice, so it has no "
+                       "one value (ONNX's checker refuses such a node): the file is damaged")
         for name in node.input:
             if name and name not in given:
                 raise Fail(f"{_node(node)} reads "
