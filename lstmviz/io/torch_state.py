@@ -44,7 +44,7 @@ import re
 import struct
 import warnings
 import zipfile
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from typing import Any, Callable
 
 import numpy as np
@@ -664,9 +664,9 @@ def _tensor_name(obj, tensor: _Tensor) -> str:
     holding it (a checkpoint's "['state_dict'] 'lstm...'"), looked for up to ``MAX_DEPTH``
     dicts down, each once; "a tensor" where no dict holds it."""
     seen: set[int] = set()
-    todo: list[tuple[Any, str, int]] = [(obj, "", 0)]
+    todo: deque[tuple[Any, str, int]] = deque([(obj, "", 0)])  # (popped from the left in O(1))
     while todo:
-        o, where, depth = todo.pop(0)
+        o, where, depth = todo.popleft()
         if not isinstance(o, dict) or id(o) in seen:
             continue
         seen.add(id(o))
@@ -891,9 +891,9 @@ def _other_state_dicts(obj, owner, limit: int = 8) -> list[str]:
     ``limit`` labels, as ``_find_state_dict`` writes them (``['decoder']``)."""
     seen: set[int] = {id(owner)}
     found: list[str] = []
-    todo = [(obj, "", 0)]
+    todo = deque([(obj, "", 0)])
     while todo and len(found) < limit:
-        o, where, depth = todo.pop(0)
+        o, where, depth = todo.popleft()
         if not isinstance(o, dict) or id(o) in seen:
             continue
         seen.add(id(o))
@@ -902,7 +902,8 @@ def _other_state_dicts(obj, owner, limit: int = 8) -> list[str]:
             found.append(where)
             continue
         if depth < MAX_DEPTH:
-            todo.extend((v, f"{where}[{_brief(k)!r}]", depth + 1) for k, v in o.items())
+            todo.extend((v, f"{where}[{_brief(k)!r}]", depth + 1) for k, v in o.items()
+                        if isinstance(v, dict) and id(v) not in seen)
     return found
 
 
@@ -933,9 +934,9 @@ def _no_recurrent(sd: dict[str, np.ndarray]) -> str:
 def _any_tensors(obj) -> dict[str, np.ndarray]:
     """The first dict of tensors found (for the refusal message)."""
     seen: set[int] = set()
-    todo = [(obj, 0)]
+    todo = deque([(obj, 0)])
     while todo:
-        o, depth = todo.pop(0)
+        o, depth = todo.popleft()
         if not isinstance(o, dict) or id(o) in seen:
             continue
         seen.add(id(o))
@@ -943,7 +944,7 @@ def _any_tensors(obj) -> dict[str, np.ndarray]:
         if own:
             return own
         if depth < MAX_DEPTH:
-            todo.extend((v, depth + 1) for v in o.values())
+            todo.extend((v, depth + 1) for v in o.values() if isinstance(v, dict) and id(v) not in seen)
     return {}
 
 
