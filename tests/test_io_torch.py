@@ -1114,6 +1114,35 @@ def test_a_checkpoints_entries_that_are_no_dicts_are_not_walked(tmp_path, monkey
     assert len(labels) < 10, len(labels)
 
 
+@pytest.mark.parametrize("sizes, says", [
+    ((40 << 20, None), "'archive/data/0' would inflate from "),
+    ((20 << 20, 20 << 20), "the archive's members read would inflate from "),
+])
+def test_a_storage_deflated_a_thousand_times_is_a_bomb(tmp_path, sizes, says):
+    """torch stores its storages uncompressed: a 62 KB file inflated a 64 MB storage of
+    zeros (128 MB with its decoding) for a tensor of 24 of its numbers, and opened. One
+    such member, or several together (each under the floor), is refused as a .keras's or
+    a session's is."""
+    entries, storages = _rnn_entries()
+    big = {}
+    for i, n in enumerate(sizes):
+        if n:
+            name, key, _numel, off, size, stride = entries[i]
+            entries[i] = (name, key, n // 4, off, size, stride)
+            big[key] = bytes(n)
+    path = tmp_path / "bad.pt"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("archive/data.pkl", _tensor_pickle(entries))
+        for key, arr in storages.items():
+            data = big.get(key, arr.astype("<f4").tobytes())
+            zf.writestr(f"archive/data/{key}", data,
+                        compress_type=zipfile.ZIP_DEFLATED if key in big else zipfile.ZIP_STORED)
+    assert path.stat().st_size < 100_000
+    with pytest.raises(LstmvizError) as ei:
+        read_torch_state_dict(path)
+    assert says in _one_line(ei.value, "bad.pt")
+
+
 def test_a_pickle_deflated_a_thousand_times_is_a_bomb(tmp_path):
     """torch stores data.pkl uncompressed; 2 MB of EMPTY_DICT opcodes deflated to 2 KB
     made two million dicts (220 MB) in the window's own process."""
