@@ -354,6 +354,8 @@ def test_no_recurrent_module_refused(tmp_path, container):
     (("lstm.weight_ih_l0", "0", 24, 0, (8, 3), (300, 1)), "its last element would be at 2,102 in storage 0"),
     (("lstm.weight_ih_l0", "0", 24, 0, (7, 3), (3, 1)), "shape"),
     (("lstm.weight_ih_l0", "0", 24, -1, (8, 3), (3, 1)), "below 0"),
+    (("lstm.weight_ih_l0", "0", 24, 0, (8, 0), (1, 1)),  # (it was "layer 'input' (InputLayer) ...")
+     "recurrent module lstm: weight_ih_l0 has shape (8, 0), an nn.LSTM of no input features"),
 ])
 def test_bad_tensor_geometry_refused(tmp_path, container, bad, words):
     entries, storages = _rnn_entries()

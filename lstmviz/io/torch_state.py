@@ -1020,6 +1020,10 @@ class _RnnModule:
         if ih.shape[0] != self.k * h:
             raise Fail(self._ih_fault(label, "weight_ih_l0", ih.shape, hh.shape, None))
         self.input_size = ih.shape[1]
+        if self.input_size < 1:  # (it was refused as the engine's "layer 'input' (InputLayer):
+            # batch_shape is [None, None, 0]", of a layer the file does not hold)
+            raise Fail(f"recurrent module {label}: weight_ih_l0 has shape {fmt_shape(ih.shape)}, "
+                       f"an {TORCH_NAMES[self.kind]} of no input features (input_size 0)")
         self.use_bias = any(p.startswith("bias") for p, _, _ in params)
         self.params = params
         dirs = (False, True) if self.bidirectional else (False,)
