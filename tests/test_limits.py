@@ -182,6 +182,20 @@ def _npy_v3(path: Path, header: str, data: bytes = b"") -> Path:
     return path
 
 
+@pytest.mark.parametrize("value", ["-" * 60_000 + "1", "1+" * 30_000 + "1"])
+def test_a_npy_header_nesting_thousands_deep_is_said_in_words(tmp_path, value):
+    """Python's parser, behind NumPy's, raised a MemoryError of no words on 60,000 signs
+    ("the .npy header cannot be read ()") and a RecursionError on 30,000 additions ("maximum
+    recursion depth exceeded during ast construction"): said in words now."""
+    p = _npy_v3(tmp_path / "deep.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': "
+                + value + "}")
+    with pytest.raises(LstmvizError) as ei:
+        read_npy(p, "deep.npy")
+    assert str(ei.value) == ("deep.npy: the .npy header cannot be read (its text nests thousands of operators "
+                             "or brackets deep, not the plain values NumPy writes); accepted: .npy arrays of "
+                             "numbers (bool, integer or float)")
+
+
 def test_a_version_3_npy_header_is_read_as_utf8(tmp_path):
     """NumPy's format 3 header is UTF-8 (1 and 2 are latin-1): a non-ASCII key was decoded
     as latin-1 and said garbled ("'Ã©tape'"); its array read as a version 2 one is."""

@@ -76,6 +76,11 @@ def npy_header(fh: BinaryIO, label: str) -> tuple[tuple[int, ...], bool, np.dtyp
                 shape, fortran, dtype = npformat.read_array_header_1_0(fh, max_header_size=MAX_HEADER)
             else:
                 shape, fortran, dtype = npformat.read_array_header_2_0(source, max_header_size=4 * MAX_HEADER)
+    except (RecursionError, MemoryError):  # (Python's parser, behind NumPy's, on thousands of
+        # nested operators: "maximum recursion depth exceeded during ast construction", or a
+        # MemoryError of no words, said "the .npy header cannot be read ()")
+        raise LstmvizError(f"{label}: the .npy header cannot be read (its text nests thousands of "
+                           f"operators or brackets deep, not the plain values NumPy writes); {ACCEPTED}") from None
     except Exception as err:  # NumPy parses the header's text: ValueError, SyntaxError, tokenize's TokenError...
         first = err.args[0] if err.args and isinstance(err.args[0], str) else str(err)  # (TokenError: (text, place))
         text = " ".join(first.split())
