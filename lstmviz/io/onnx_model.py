@@ -684,6 +684,11 @@ def _build(path) -> ModelSpec:
                                     f"size along axis {k}, which is no size: that axis takes any "
                                     "size, as onnxruntime reads it.")
                 dims.append(d.dim_param or f"?{vi.name}:{k}")
+        # (a rank past NumPy's was "its graph holds something lstmviz's ONNX reader does not
+        # handle", from the dry runs below)
+        fault = limits.shape_fault([d if isinstance(d, int) else 1 for d in dims])
+        if fault:
+            raise Fail(f"input '{_clean(vi.name)}' declares a shape that {fault}")
         graph_inputs.append((vi.name, dims, _dtype(tt.elem_type or 1).newbyteorder("=")))
     if not graph_inputs:
         raise Fail("the graph has no inputs (everything in it is constant)")
