@@ -66,6 +66,24 @@ def is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+#: the least magnitude float32 rounds to infinity: halfway from its largest number
+#: (2**128 - 2**104, which NumPy prints 3.4028235e38) to 2**128, a tie going to infinity
+#: (the max's last bit is odd). A number below it is float32's max or less once cast (so
+#: "3.4028235e38" is in range), one at or past it infinity: every reader's one bound (a
+#: CSV's cell, a float64 .npy, an array, a config's number): ``within_float32``
+FLOAT32_OVERFLOW = 2.0**128 - 2.0**103
+
+
+def within_float32(x):
+    """Whether ``x`` (a number or an array of them) is a number float32 holds as a finite
+    one (NaN, infinity and 1e39 are not): ``|x| < FLOAT32_OVERFLOW``, elementwise."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and dtype.itemsize <= 4:
+        # (float32 or narrower: in range unless NaN or infinity; the bound, cast to it, overflows)
+        return abs(x) < float("inf")
+    return abs(x) < FLOAT32_OVERFLOW
+
+
 def whole_number(name: str, value: object, least: int | None = None) -> int:
     """``value`` as a Python int (NumPy's integers too, unlike ``is_whole``: a notebook's
     arguments come from code; not a bool, a float or a text), at least ``least`` where

@@ -218,6 +218,42 @@ def test_a_number_beyond_float32_is_named_as_the_file_holds_it(tmp_path):
         gen.generate("sine", 0, 5, 1)
 
 
+@pytest.mark.parametrize("text, fits", [("3.4028235e38", True),  # (NumPy's print of float32's max)
+                                         ("3.40282356e38", True),  # (below the halfway to 2**128: the max)
+                                         ("3.4028236e38", False),  # (rounds to infinity)
+                                         ("340282356779733661637539395458142568448", False)])  # (the halfway)
+def test_float32s_max_as_numpy_prints_it_is_read_by_every_reader(tmp_path, text, fits):
+    """'3.4028235e38', float32's max as NumPy prints it, was read by File > Open a long input
+    and refused by the command line's CSV reader, Import, and float64 .npy files ("beyond
+    float32's range"): one bound for all (``errors.within_float32``): a number float32
+    rounds to its max is in range, one it rounds to infinity is not, in a CSV's first row
+    (read line by line) and its later ones (a block), and in a float64 .npy."""
+    from lstmviz.app.long_data import open_npy, read_csv
+    from lstmviz.cli_inputs import read_input
+    from lstmviz.engine.model import check_float32
+
+    def checked(path):  # (the command line's: ``Model.check_inputs`` of what ``read_input`` read)
+        x = read_input(path)
+        check_float32(x, f"{path.name}: holds")
+        return x
+
+    v = float(text)
+    with np.errstate(over="ignore"):
+        assert bool(np.isfinite(np.float32(v))) == fits  # (the bound is the cast's)
+    (tmp_path / "edge.csv").write_text(f"{text},1\n2,-{text}\n")
+    np.save(tmp_path / "edge.npy", np.array([[[v, 1.0], [2.0, -v]]]))
+    for path in (tmp_path / "edge.csv", tmp_path / "edge.npy"):
+        readers = (read_csv, gen.load_array, read_input) if path.suffix == ".csv" else (
+            open_npy, gen.load_array, checked)
+        for read in readers:
+            if fits:
+                got = np.asarray(read(path), np.float32).reshape(2, 2)
+                np.testing.assert_array_equal(got, np.float32([[v, 1], [2, -v]]))
+            else:
+                with pytest.raises(LstmvizError, match=r"(is|holds 3\.4028236e\+38 .*,) beyond float32's range"):
+                    read(path)
+
+
 def test_an_array_beyond_float32_is_named_as_a_files_number_is():
     """lstmviz.show/picture(model, x) of a float64 array holding 1e300 warned 'overflow
     encountered in cast' and said "the input holds NaN or infinity" of finite numbers; now

@@ -27,10 +27,9 @@ from lstmviz import limits
 from lstmviz.app import inputs as gen
 from lstmviz.app.counts import count
 from lstmviz.engine.model import BEYOND_FLOAT32
-from lstmviz.errors import LstmvizError, is_whole
+from lstmviz.errors import LstmvizError, is_whole, within_float32
 from lstmviz.files import check_regular
 from lstmviz.io.csv_numbers import (
-    FLOAT32_MAX,
     HEAD_BYTES,
     LONGEST_LINE,
     TABLE,
@@ -106,7 +105,7 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
         n = arr.size
         # a wider float than the model's float32 (float64): a number past float32's range
         # would become infinity there ("the input holds NaN or infinity" of a finite file)
-        top = float(np.finfo(np.float32).max) if arr.itemsize > 4 else None
+        wide = arr.itemsize > 4
 
         def where(k: int) -> str:  # "sample 1, step 5,000, feature 2" of flat index k
             b, t, f = (int(i) for i in np.unravel_index(k, arr.shape, order="F" if fortran else "C"))
@@ -117,9 +116,9 @@ def open_npy(path, progress=None, cancel=None, ids: bool = False) -> np.ndarray:
             if not np.all(np.isfinite(block)):
                 raise LstmvizError(f"{name}: holds NaN or infinity (first at "
                                    f"{where(s + int(np.argmax(~np.isfinite(block))))}); replace them with numbers")
-            if top is not None and np.abs(block).max() > top:
-                k = int(np.argmax(np.abs(block) > top))
-                raise LstmvizError(f"{name}: holds {float(block[k]):g} (first at {where(s + k)}), "
+            if wide and not np.all(within_float32(block)):
+                k = int(np.argmax(~within_float32(block)))
+                raise LstmvizError(f"{name}: holds {float(block[k]):.8g} (first at {where(s + k)}), "
                                    f"{BEYOND_FLOAT32}")
             _check(cancel, progress, min(n, s + step), n)
     return arr
@@ -373,7 +372,7 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
                     raise LstmvizError(_refusal(name, text, line0, delim, width, header, skip_header)
                                        or f"{name}: near line {line0 + 1:,}: {plural(block.shape[1], 'column')} "
                                        f"where the first rows have {width}")
-                bad = ~(np.abs(block) <= FLOAT32_MAX)  # (NaN, infinity; 1e39 became infinity)
+                bad = ~within_float32(block)  # (NaN, infinity; 1e39 became infinity)
                 if bad.any():  # ("nan", "inf": numbers to NumPy, not to a model)
                     r, c = (int(v[0]) for v in np.nonzero(bad))
                     line, s = next(ls for k, ls in enumerate(_data_lines(text, line0, skip_header)) if k == r)

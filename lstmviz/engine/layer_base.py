@@ -14,7 +14,7 @@ import numpy as np
 from lstmviz.engine import initializers
 from lstmviz.engine.activations import NONNEGATIVE
 from lstmviz.engine.trace import LayerTrace
-from lstmviz.errors import LstmvizError
+from lstmviz.errors import LstmvizError, within_float32
 
 Shape = tuple  # of int | None, batch first
 
@@ -29,10 +29,10 @@ def check_float32(arr: np.ndarray, what: str) -> None:
     would become infinity in the model, then be said to be "NaN or infinity" of finite
     numbers): ``what`` ("x.npy: holds", "the input holds") and the number, in one line."""
     if np.issubdtype(arr.dtype, np.floating) and arr.itemsize > 4:  # (float64: a CSV's, a file's, an array's)
-        big = np.isfinite(arr) & (np.abs(arr) > np.finfo(np.float32).max)
+        big = np.isfinite(arr) & ~within_float32(arr)
         if big.any():
             at = tuple(int(i) for i in np.argwhere(big)[0])
-            raise LstmvizError(f"{what} {float(arr[at]):g} (first at index {at}), {BEYOND_FLOAT32}")
+            raise LstmvizError(f"{what} {float(arr[at]):.8g} (first at index {at}), {BEYOND_FLOAT32}")
 
 
 def fmt_shape(shape) -> str:

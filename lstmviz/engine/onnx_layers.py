@@ -62,7 +62,7 @@ from lstmviz.engine.recurrent import (
 )
 from lstmviz.engine.step_equations import conv_equations, pool_equations
 from lstmviz.engine.trace import LayerTrace
-from lstmviz.errors import LstmvizError, is_number, is_whole
+from lstmviz.errors import LstmvizError, is_number, is_whole, within_float32
 from lstmviz.text import plural
 
 # ------------------------------------------------------------------ activations
@@ -109,16 +109,11 @@ def activation_specs(names: list[str], alphas: list[float], betas: list[float],
     return out
 
 
-#: the largest float32: an activation's alpha or beta, a clip, past it is infinity in the
-#: node's float32 arithmetic
-FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
 def finite32(value) -> bool:
     """Whether ``value`` is a number (not a bool) float32 holds as a finite one: what ONNX's
     float attributes of a recurrent node (``clip``, ``activation_alpha``/``_beta``) must be
     here (NaN made every number NaN, infinity or 1e39 every product infinite or NaN)."""
-    return is_number(value) and -FLOAT32_MAX <= value <= FLOAT32_MAX
+    return is_number(value) and bool(within_float32(value))
 
 
 def clip_fault(clip) -> str | None:

@@ -18,11 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from lstmviz.errors import is_number
+from lstmviz.errors import is_number, within_float32
 from lstmviz.text import plural, safe_text
 
 f32 = np.float32
-F32_MAX = float(np.finfo(np.float32).max)
 
 #: each schedule's settings with Keras' defaults (None: required)
 CLASSES: dict[str, dict] = {
@@ -207,7 +206,7 @@ def read(spec) -> Schedule | str:
             pass
         elif not is_number(value) or not math.isfinite(value):
             return f"{kind}'s {key}={safe_text(repr(value), 40)} is not a number"
-        elif abs(value) > F32_MAX:  # (Keras computes in float32: it would be inf, the rates nan)
+        elif not within_float32(value):  # (Keras computes in float32: it would be inf, the rates nan)
             return f"{kind}'s {key}={safe_text(repr(value), 40)} is beyond float32's range"
         settings[key] = tuple(value) if isinstance(value, list) else value
     extra = [k for k in config if k not in CLASSES[kind] and k != "name"]

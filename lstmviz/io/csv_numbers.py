@@ -6,7 +6,7 @@ or text per fault, below ``csv_numbers``."""
 
 from __future__ import annotations
 
-from lstmviz.errors import LstmvizError
+from lstmviz.errors import LstmvizError, within_float32
 from lstmviz.text import plural
 
 #: the separators of a CSV's cells, in the order ``delimiter`` looks for them
@@ -247,7 +247,7 @@ class _Rows:
                 v = number(cell)
             except ValueError:
                 raise LstmvizError(cell_refusal(path, lineno, col, cell, header, width is None, width)) from None
-            if not -FLOAT32_MAX <= v <= FLOAT32_MAX:  # (NaN, infinity, 1e39)
+            if not within_float32(v):  # (NaN, infinity, 1e39; not 3.4028235e38, float32's max)
                 raise LstmvizError(f"{path}: {where(lineno, col, header)}: {value_fault(cell)}")
             values.append(v)
         if width is None:
@@ -286,7 +286,7 @@ class _Rows:
             got = np.loadtxt(lines, delimiter=self.sep, dtype=np.float64, ndmin=2, comments=None)
         except ValueError:
             return None
-        if got.shape[1] != width or not np.all(np.abs(got) <= FLOAT32_MAX):
+        if got.shape[1] != width or not np.all(within_float32(got)):
             return None
         self.flat.frombytes(np.ascontiguousarray(got).tobytes())
         return taken
@@ -337,8 +337,6 @@ def too_many(path, cap: int, lineno: int) -> str:
 
 
 # -- what both CSV readers say (this one, and ``app/long_data.read_csv`` of long inputs) ----
-#: the largest number a model takes (float32's); past it, ``value_fault``
-FLOAT32_MAX = 3.4028234663852886e38
 #: what a CSV input is, after a refusal of the whole file
 TABLE = ("an input .csv/.txt/.tsv is a table of numbers in UTF-8 text, a row per step and a column "
          "per feature")
