@@ -1640,6 +1640,34 @@ def test_a_csv_line_over_16_mb_is_refused_by_both_readers_before_it_is_read_whol
     assert peak < 120 << 20, peak  # (the command line's reader's 17 MB text line and its copies)
 
 
+@pytest.mark.parametrize("over, end, straddle", [(0, "\n", False), (0, "\r\n", False), (0, "\r\n", True),
+                                                  (0, "\r", True), (1, "\n", False), (1, "\r\n", True),
+                                                  (0, "wide", False)])
+def test_a_csv_line_of_16_mib_is_said_alike_by_both_readers(tmp_path, over, end, straddle):
+    """A line of exactly 16 MiB was 'over 16 MB long' to the command line's reader (its
+    '\n' counted) and read (or 'more than 2,097,152 numbers') by the long-input reader, which
+    counts no line end; a row of more numbers than the limit was said in two sentences.
+    Now a line of 16 MiB is read by both, one of 16 MiB + 1 refused by both as too long, a
+    line end cut between two reads (``straddle``: the '\r' the last character of a read of
+    either reader) not counted, and a row over the limit alone is ``too_wide`` to both."""
+    from lstmviz.io.csv_numbers import LONGEST_LINE, TABLE
+
+    n = LONGEST_LINE + over
+    head = ("0" * ((4 << 20) - 5 - over) + "1,2\n") if straddle else "1,2\n"  # (line 2's end at byte 20 MiB - 1)
+    body = "1," * (n // 2) if end == "wide" else "0" * (n - 3) + "3,4"
+    assert len(body) == n and (not straddle or len(head) + n == (20 << 20) - 1)
+    p = tmp_path / "edge.csv"
+    p.write_bytes((head + body + ("\n" if end == "wide" else end) + "5,6\n").encode())
+    said = _both_csv_readers(p)
+    if end == "wide":
+        assert said[0] == said[1] and said[0].startswith(
+            f"line 2 holds more than {limits.csv_cell_limit():,} numbers, over the limit of one row"), said
+    elif over:
+        assert said == [f"line 2 is over 16 MB long, not a row of a table of numbers; {TABLE}"] * 2
+    else:
+        assert said == [[[1, 2], [3, 4], [5, 6]]] * 2
+
+
 def test_a_long_csv_row_of_more_numbers_than_the_limit_is_refused_before_it_is_split(tmp_path, monkeypatch):
     """A long input's line of 16 MB of '1,' was read as one row of 8 million features: 370
     MB and 2 s, before the model refused the width. A row of more numbers than the CSV

@@ -269,13 +269,15 @@ def _line_blocks(fh, name: str):
             return
         if carry:  # (the line a read stopped in: refused once it is longer than LONGEST_LINE)
             ends = [k for k in (data.find(b"\n"), data.find(b"\r")) if k >= 0]
+            if carry.endswith(b"\r"):  # (a '\r' that ended the last read ended the line)
+                ends = [-1]
             if len(carry) + (min(ends) if ends else len(data)) > LONGEST_LINE:
                 raise LstmvizError(too_long(name, lines + 1))
             data = carry + data
         cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1)) + 1
         whole, carry = data[:cut], data[cut:]
         del data  # (only the block and the line it stopped in held while the block is read)
-        if len(carry) > LONGEST_LINE:
+        if len(carry) - carry.endswith(b"\r") > LONGEST_LINE:  # (its end not counted)
             raise LstmvizError(too_long(name, lines + newlines(whole).count(b"\n") + 1))
         if whole:
             size = len(whole)

@@ -193,7 +193,7 @@ def text_blocks(fh):
         if cut:
             yield data[:cut]
         del data
-        if len(carry) > LONGEST_LINE:
+        if len(carry) - carry.endswith("\r") > LONGEST_LINE:  # (a '\r' ending the read: the line's end)
             yield carry[:LONGEST_LINE + 1]
             return
 
@@ -216,17 +216,19 @@ class _Rows:
     def line(self, lineno: int, line: str) -> None:
         """Read one line (the file's ``lineno``): its numbers added, or the refusal of it."""
         path, cap, flat, width = self.path, self.cap, self.flat, self.width
-        if len(line) > LONGEST_LINE:
+        if len(line) > LONGEST_LINE and len(line.rstrip("\r\n")) > LONGEST_LINE:  # (its end not counted)
             raise LstmvizError(too_long(path, lineno))
         if "\x00" in line:
             raise LstmvizError(not_text(path, lineno))
         s = line.strip()
         if not s or s.startswith("#"):
             return
-        if most_cells(s, self.sep if width is not None else delimiter(s), cap - len(flat)) > cap - len(flat):
+        cells = most_cells(s, self.sep if width is not None else delimiter(s), cap)
+        if cells > cap - len(flat):
             # (before it is split, a header's test too: a line of 16 MB of '1,' was 8 million
-            # strings and floats, 500 MB and 3 s, before the cap below said it)
-            raise LstmvizError(too_many(path, cap, lineno))
+            # strings and floats, 500 MB and 3 s, before the cap below said it; a row over the
+            # cap alone said as the long-input reader says it, ``too_wide``)
+            raise LstmvizError(too_wide(path, cap, lineno) if cells > cap else too_many(path, cap, lineno))
         if self.first:
             self.first = False
             if is_header(s):  # (split again at the separator the first row of numbers chooses)
@@ -319,8 +321,8 @@ def too_long(path, lineno: int) -> str:
 
 
 def too_wide(path, cap: int, lineno: int) -> str:
-    """A row of more than ``cap`` cells (``limits.csv_cell_limit``), as the long-input reader
-    says it before the row is split (a line of 4 MB of '1,' was 2 million numbers)."""
+    """A row of more than ``cap`` cells (``limits.csv_cell_limit``), as both readers say it
+    before the row is split (a line of 4 MB of '1,' was 2 million numbers)."""
     from lstmviz import limits
 
     return (f"{path}: line {lineno:,} holds more than {cap:,} numbers, over the limit of one row that "
