@@ -271,13 +271,15 @@ def test_a_damaged_file_is_refused_without_the_list_of_ops(tmp_path):
     (-5, 8, "the model's ONNX opset is -5, which lstmviz does not read"),
     (2 ** 62, 8, "the model's ONNX opset is 4,611,686,018,427,387,904, which lstmviz does not read"),
     (14, 10 ** 9, "the model's ONNX IR version is 1,000,000,000, which lstmviz does not read (it reads IR "
-                  "versions up to 14, ONNX 1.23's)"),
+                  "versions 1 to 14, ONNX 1.23's)"),
     (14, 15, "the model's ONNX IR version is 15, which lstmviz does not read"),
+    (14, 0, "the model's ONNX IR version is 0, which lstmviz does not read (it reads IR versions 1 to 14"),
 ])
 def test_an_opset_or_ir_version_past_what_the_reader_knows_is_refused_in_one_line(tmp_path, opset, ir_version,
                                                                                   says):
     """An opset of 10**6 or an IR version of 10**9 was read as if it were the newest lstmviz
-    knows (each op computed by its latest version): a later opset may change an op. The
+    knows (each op computed by its latest version): a later opset may change an op; an IR
+    version of 0 (b'\\x08\\x00' first) was sniffed as "a protobuf / SavedModel file". The
     newest of each (ONNX 1.23's, opset 28 and IR 14) are read; a session's kept node of
     another opset is refused as its file is."""
     relu = helper.make_node("Relu", ["x"], ["y"])
@@ -288,7 +290,7 @@ def test_an_opset_or_ir_version_past_what_the_reader_knows_is_refused_in_one_lin
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(path)
     assert says in _one_line(err, "m.onnx")
-    if ir_version <= 14:  # (the opset's cases: a session's kept node of it, as its file)
+    if 1 <= ir_version <= 14:  # (the opset's cases: a session's kept node of it, as its file)
         from lstmviz.engine.onnx_layers import check_node_config
 
         kept = {"op": "Relu", "attrs": {}, "opset": opset, "slots": [["in", 0]]}

@@ -80,12 +80,12 @@ _MODEL_TAGS = {0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42, 0x72}
 
 def sniff(head: bytes) -> bool:
     """True when ``head`` (the file's first bytes) starts like an ONNX ModelProto:
-    ``ir_version`` (field 1, a varint of at most 10 bytes, not 0) then another field of
-    ModelProto. (Its value is the reader's to check, which names the versions it reads: an
-    IR version past 127 was "a protobuf / SavedModel file".)"""
+    ``ir_version`` (field 1, a varint of at most 10 bytes) then another field of ModelProto.
+    (Its value is the reader's to check, which names the versions it reads: an IR version
+    past 127, or of 0, was "a protobuf / SavedModel file".)"""
     end = next((i for i in range(1, min(len(head), 11)) if not head[i] & 0x80), None)
     return (head[:1] == b"\x08" and end is not None and end + 1 < len(head)
-            and any(head[1:end + 1]) and head[end + 1] in _MODEL_TAGS)
+            and head[end + 1] in _MODEL_TAGS)
 
 
 # ------------------------------------------------------------------ tensors
@@ -537,9 +537,9 @@ def _check_versions(ir_version: int, opset: int) -> None:
     if not 1 <= opset <= most:
         raise Fail(f"the model's ONNX opset is {opset:,}, which lstmviz does not read (it reads "
                    f"opsets 1 to {most}: export the model with opset {most} or lower)")
-    if ir_version < 0 or ir_version > MAX_IR_VERSION:
+    if not 1 <= ir_version <= MAX_IR_VERSION:  # (ONNX's first is 1: 0 is no version)
         raise Fail(f"the model's ONNX IR version is {ir_version:,}, which lstmviz does not read "
-                   f"(it reads IR versions up to {MAX_IR_VERSION}, ONNX 1.23's)")
+                   f"(it reads IR versions 1 to {MAX_IR_VERSION}, ONNX 1.23's)")
 
 
 def _check_text(model) -> None:
