@@ -231,4 +231,11 @@ def test_the_engine_uses_the_cores_its_affinity_and_control_group_allow(
         assert recurrent.threads() == expected and recurrent.threads() == expected
         assert capsys.readouterr().err == (f"lstmviz: LSTMVIZ_THREADS {bad!r} is not a whole number of threads "
                                            f"of 1 or more; using every core the process may use ({expected})\n")
+    for many, used in ((4 * expected, 4 * expected), (4 * expected + 1, 4 * expected), (10 ** 6, 4 * expected)):
+        monkeypatch.setattr(recurrent, "_threads", None)  # (10**6 was taken: a pool of that many threads)
+        monkeypatch.setenv("LSTMVIZ_THREADS", str(many))
+        assert recurrent.threads() == used and recurrent.threads() == used
+        assert capsys.readouterr().err == ("" if many == used else
+                                           f"lstmviz: LSTMVIZ_THREADS '{many}' is more than 4 threads a core the "
+                                           f"process may use ({expected}); using {used}\n")
     monkeypatch.setattr(recurrent, "_threads", None)

@@ -124,11 +124,17 @@ def cores() -> int:
     return max(1, n)
 
 
+#: the most threads ``LSTMVIZ_THREADS`` gives the engine, per core the process may use: more
+#: only wait for the cores (10**6 made a pool of as many threads as a batch has blocks)
+MOST_THREADS_PER_CORE = 4
+
+
 def threads() -> int:
     """Threads the engine steps independent batch blocks (and a Bidirectional's two
     directions) on: ``LSTMVIZ_THREADS`` if set, else ``cores()``. A setting that is no whole
     number of 1 or more ('abc', '0') is said once on stderr and every core used (it was
-    ignored without a word)."""
+    ignored without a word); one of more than ``MOST_THREADS_PER_CORE`` threads a core
+    (10**6) is said once too, and that many used."""
     global _threads
     if _threads is None:
         text = os.environ.get("LSTMVIZ_THREADS", "").strip()
@@ -138,6 +144,11 @@ def threads() -> int:
             if text:
                 print(f"lstmviz: LSTMVIZ_THREADS {text[:40]!r} is not a whole number of threads of 1 "
                       f"or more; using every core the process may use ({n})", file=sys.stderr)
+        elif n > MOST_THREADS_PER_CORE * cores():
+            most = MOST_THREADS_PER_CORE * cores()
+            print(f"lstmviz: LSTMVIZ_THREADS {text[:40]!r} is more than {MOST_THREADS_PER_CORE} threads a "
+                  f"core the process may use ({cores()}); using {most}", file=sys.stderr)
+            n = most
         _threads = n
     return _threads
 
