@@ -223,12 +223,12 @@ class _Rows:
         s = line.strip()
         if not s or s.startswith("#"):
             return
-        cells = most_cells(s, self.sep if width is not None else delimiter(s), cap)
-        if cells > cap - len(flat):
+        most = most_cells(s, self.sep if width is not None else delimiter(s), cap)
+        if most > cap - len(flat):
             # (before it is split, a header's test too: a line of 16 MB of '1,' was 8 million
             # strings and floats, 500 MB and 3 s, before the cap below said it; a row over the
             # cap alone said as the long-input reader says it, ``too_wide``)
-            raise LstmvizError(too_wide(path, cap, lineno) if cells > cap else too_many(path, cap, lineno))
+            raise LstmvizError(too_wide(path, cap, lineno) if most > cap else too_many(path, cap, lineno))
         if self.first:
             self.first = False
             if is_header(s):  # (split again at the separator the first row of numbers chooses)
