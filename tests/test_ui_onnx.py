@@ -251,6 +251,9 @@ def test_stack_panel_lists_the_layers_that_compute(make_window, path, listed, sa
     assert cards.count() == len(w.state.model.layers)
     assert [t.split()[-1] for t in shown] == listed
     assert said in panel.readonly_label.text()
+    # the status line counts the layers listed, the others apart (it said "50 layers" of 28 and 22 mask ops)
+    count = said.split(" (")[0]
+    assert f": {len(listed)} layers (and {count}" in w.last_message, w.last_message
 
 
 @pytest.mark.parametrize("case", sorted(p.parent.name for p in FIXTURES.glob("onnx_*/model.onnx")))

@@ -20,7 +20,7 @@ from lstmviz.app.tracing import held_shape, is_time_major
 from lstmviz.engine import Model
 from lstmviz.engine.model import spec_config
 from lstmviz.errors import LstmvizError
-from lstmviz.text import file_label
+from lstmviz.text import file_label, plural
 
 #: what to do when a weights file does not fit the stack (left out where the window says
 #: why the file's own layers make no model either, with advice of its own)
@@ -101,6 +101,21 @@ def data_ops(layers) -> int:
     Transpose, Reshape, Shape ...): computed, but not listed as the side panel's cards nor
     counted as the opened model's layers."""
     return sum(1 for layer in layers if getattr(layer, "glue", False))
+
+
+def layer_count(model: Model) -> str:
+    """How many layers ``model`` has, as "Opened ..." says it: the layers the side panel
+    lists, and apart ("and ...") the ONNX ops that only move or reshape data (``data_ops``)
+    and Keras 3's saved mask ops (``Model.mask_ops``), computed but not listed (50 layers
+    were said of a model whose panel lists 28 beside 22 mask ops)."""
+    layers = model.layers
+    ops = data_ops(layers)
+    masks = sum(1 for layer in layers if layer.name in model.mask_ops and not getattr(layer, "glue", False))
+    apart = ([f"{plural(ops, 'ONNX op')} that only " + ("moves or reshapes" if ops == 1 else "move or reshape")
+              + " data"] if ops else []) + (
+        [f"{plural(masks, 'mask op')} that " + ("computes" if masks == 1 else "compute")
+         + " the masks saved with the model"] if masks else [])
+    return plural(len(layers) - ops - masks, "layer") + (f" (and {' and '.join(apart)})" if apart else "")
 
 
 def readonly_reason(model: Model) -> str:

@@ -22,7 +22,7 @@ from lstmviz import limits, loading
 from lstmviz.app.counts import count
 from lstmviz.app.demos import load_demos
 from lstmviz.app.long_sequence import LONG_STEPS
-from lstmviz.app.opening import CHAIN_NOTE, data_ops, weights_refusal
+from lstmviz.app.opening import CHAIN_NOTE, layer_count, weights_refusal
 from lstmviz.app.selection import Cursor
 from lstmviz.app.state import AppState
 from lstmviz.app.views import SHORT_TITLES, SHORTER_TITLES, VIEW_KEYS
@@ -1222,11 +1222,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 said = (f" (a {fmt.name}, not {named.name} as its name says)"
                         if named.weights_only and not fmt.weights_only else "")
                 # the layers the stack lists (an ONNX graph's ops that only move or reshape
-                # data are not: 19 layers were said beside a list of 4)
-                ops = data_ops(shown.layers)
-                count = plural(len(shown.layers) - ops, "layer") + (
-                    f" (and {plural(ops, 'ONNX op')} that only "
-                    + ("moves or reshapes" if ops == 1 else "move or reshape") + " data)" if ops else "")
+                # data, Keras 3's mask ops, are not: 19 layers were said beside a list of 4)
+                count = layer_count(shown)
                 # what may make it compute other numbers than the model saved (a PyTorch
                 # state_dict's module without weights, not applied: its place in forward()
                 # is unknown), said in the summary only: the window showed the model as if whole
