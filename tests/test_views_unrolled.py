@@ -2052,5 +2052,15 @@ def test_keras3s_saved_mask_ops_are_said_once_in_the_legend_and_in_the_header_wh
     view.set_cursor(Cursor(step=2, sample=0, layer="concat_lstm", unit=0))
     said = "the model's 22 mask ops (NotEqual, LogicalOr, …) are not drawn: a mask shows as the grey steps"
     assert view.legend.text().count(said) == 1 and "grey cell = masked step" in view.legend.text()
+    # where the legend gives way (1600 x 1000: three lines), the rows' own scales give way
+    # before it (it went first, before a dozen of them, after the mouse's hint alone)
+    from lstmviz.ui.views.unrolled import LEGEND_SEP, _joined
+
+    parts = view.static.legend_parts
+    k = next(i for i, (_, html) in enumerate(parts) if said in html)
+    assert parts[k][0] == 0 and all(i > k for i, (_, html) in enumerate(parts) if "its own scale" in html)
+    room = view.legend.height_of(_joined(parts, list(range(k + 1))) + f"{LEGEND_SEP}+99 more")
+    short = view._legend_short(int(room) + 1)[0]
+    assert said in short and "grey cell = masked step" in short and re.search(r"\+\d+ more$", short), short
     view.set_cursor(Cursor(step=2, sample=0, layer="logical_or", unit=0))
     assert "<b>logical_or</b> (LogicalOr): computes a mask, not values: no row of its own" in view.header.text()

@@ -1686,6 +1686,16 @@ class UnrolledView(TraceView):
             parts.append(f'<span style="color:{th.HUES["c"]}"><b>⟶</b></span> c carried')
         parts.append(f'<span style="color:{t.accent}"><b>↑</b></span> output to the next layer'
                      + (" (left lanes: to a layer further up)" if self.lane_left < 0 else ""))
+        # what the grey steps are, and where the layers that compute them went (Keras 3's
+        # saved mask ops, 22 of k3_masked_merges' 50 layers: no rows, ``unrolled.build_rows``):
+        # before the rows' own scales, a dozen of which pushed them out at 1600 x 1000 (the
+        # mask ops' entry gave way first, before the mouse's hint alone)
+        if any(r.mask is not None for r in self.rows if r.kind == "rnn"):
+            parts.append("grey cell = masked step (state carried over)")
+        masks = len(self.model.mask_ops) if self.model is not None else 0
+        if masks:
+            parts.append(f"the model's {masks} mask ops (NotEqual, LogicalOr, …) are not drawn: "
+                         "a mask shows as the grey steps of the rows it masks")
         own = [r for r in self.rows if r.kind not in ("rnn", "input") and r.key in self.own_scales]
         # (a row whose letters are shown: in the boxes, or the loupe's; rows by identity, as a
         # Row's == compares its arrays)
@@ -1705,12 +1715,6 @@ class UnrolledView(TraceView):
         parts += [f"<b>{markup(name or '')}</b>: its own scale, ±{m:.2g} at full colour"
                   for name, m in small.items()]
         parts += [f"<b>{markup(r.layer or r.label)}</b>: {letter}" for r in letters if id(r) not in owned]
-        if any(r.mask is not None for r in self.rows if r.kind == "rnn"):
-            parts.append("grey cell = masked step (state carried over)")
-        masks = len(self.model.mask_ops) if self.model is not None else 0
-        if masks:  # (Keras 3's saved mask ops: no rows, ``unrolled.build_rows``)
-            parts.append((1, f"the model's {masks} mask ops (NotEqual, LogicalOr, …) are not drawn: "
-                             "a mask shows as the grey steps of the rows it masks"))
         if any(r.kind == "rnn" and r.backwards for r in self.rows):
             parts.append("◀ = processes the input right to left")
         # (a merge of a turned sequence and one in input order: Keras joins their step p,
