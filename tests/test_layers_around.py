@@ -42,6 +42,22 @@ def test_weight_counts_follow_center_scale_and_rms_scaling():
     assert model.count_params() == 3 + 9
 
 
+def test_every_weightless_engine_layer_is_weightless_to_the_readers():
+    """io kept its own list of weightless classes beside the engine's (``holds_weights``): it
+    lacked Keras 3's mask ops (NotEqual, Any, ...), whose weight count was unknown. The
+    engine's are now the readers' (``_layers.WEIGHTLESS``); only the Keras classes the engine
+    does not compute are kept by hand."""
+    from lstmviz.engine.layers import LAYER_CLASSES, holds_weights
+    from lstmviz.io._layers import KERAS_WEIGHTLESS, WEIGHTLESS
+
+    weightless = [c for c in LAYER_CLASSES if not holds_weights(c)]
+    assert {"NotEqual", "Dropout", "MaxPooling1D", "InputLayer"} <= set(weightless)
+    for cls in weightless:
+        assert cls in WEIGHTLESS and expected_count(cls, {}) == 0, cls
+    assert not KERAS_WEIGHTLESS & set(LAYER_CLASSES)  # (the engine's said once, by the engine)
+    assert all(expected_count(c, {}) != 0 for c in LAYER_CLASSES if holds_weights(c) and c != "RNN")
+
+
 def test_batch_normalization_at_inference_uses_its_moving_statistics():
     model = seq((None, 2, 2), ("BatchNormalization", {"epsilon": 0.5}))
     gamma, beta, mean, var = (np.array(v, np.float32) for v in ([2, 1], [0, 1], [1, -1], [1.5, 3.5]))

@@ -9,12 +9,15 @@ from typing import Any
 import numpy as np
 
 from lstmviz.engine.cells import CELLS
+from lstmviz.engine.layers import LAYER_CLASSES
 from lstmviz.text import snake_case
 
 from ._layers import RNN_CLASSES, WEIGHTLESS, convert_keras1
 from ._util import Fail, fmt_shape
 
-_WEIGHTLESS_BY_SNAKE = {snake_case(c): c for c in WEIGHTLESS}
+#: (not Keras 3's mask ops, ``Layer.mask_only``: a weights-only file's chain has no mask to compute)
+_WEIGHTLESS_BY_SNAKE = {snake_case(c): c for c in WEIGHTLESS
+                        if not getattr(LAYER_CLASSES.get(c), "mask_only", False)}
 #: Keras 1's per-gate weight letters of every kind (W_i, W_z, ...).
 KERAS1_LETTERS = "".join(sorted({x for c in CELLS.values() for x in c.keras1_letters}))
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from lstmviz.engine.cells import CELLS
+from lstmviz.engine.layers import LAYER_CLASSES, holds_weights
 from lstmviz.errors import is_whole
 from lstmviz.text import plural
 
@@ -24,16 +25,14 @@ CUDNN = {c.cudnn_class: c.name for c in CELLS.values() if c.cudnn_class}
 WRAPPERS = {"Bidirectional", "TimeDistributed"}
 MODEL_CLASSES = {"Sequential", "Model", "Functional"}
 
-# Layers that hold no weights (Keras 2/3 names).
-WEIGHTLESS = {
-    "InputLayer", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise",
-    "GaussianDropout", "AlphaDropout", "Activation", "Flatten", "RepeatVector", "Reshape",
-    "Permute", "Masking", "Concatenate", "Add", "Subtract", "Multiply", "Average",
-    "Maximum", "Minimum", "Dot", "Cropping1D", "ZeroPadding1D", "MaxPooling1D",
-    "AveragePooling1D", "GlobalMaxPooling1D", "GlobalAveragePooling1D", "UpSampling1D",
-    "ActivityRegularization", "ReLU", "LeakyReLU", "ELU", "Softmax", "ThresholdedReLU",
-    "Identity",
-}
+#: Keras classes that hold no weights which the engine does not compute (so it cannot say
+#: they hold none): kept here by hand, the only ones (a file naming one is sized here, and
+#: refused by the engine by its class)
+KERAS_WEIGHTLESS = frozenset({"Dot", "Identity", "ThresholdedReLU"})
+#: Layers that hold no weights (Keras 2/3 names): the engine's, as it says them
+#: (``engine.layers.holds_weights``: a second hand-kept list lacked Keras 3's mask ops),
+#: and ``KERAS_WEIGHTLESS``
+WEIGHTLESS = frozenset(c for c in LAYER_CLASSES if not holds_weights(c)) | KERAS_WEIGHTLESS
 
 # Class-name aliases from older Keras versions.
 CLASS_ALIASES = {
