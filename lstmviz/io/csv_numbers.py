@@ -6,7 +6,7 @@ or text per fault, below ``csv_numbers``."""
 
 from __future__ import annotations
 
-from lstmviz.errors import LstmvizError, within_float32
+from lstmviz.errors import FLOAT32_OVERFLOW, LstmvizError, within_float32
 from lstmviz.text import plural
 
 #: the separators of a CSV's cells, in the order ``delimiter`` looks for them
@@ -249,7 +249,7 @@ class _Rows:
                 v = number(cell)
             except ValueError:
                 raise LstmvizError(cell_refusal(path, lineno, col, cell, header, width is None, width)) from None
-            if not within_float32(v):  # (NaN, infinity, 1e39; not 3.4028235e38, float32's max)
+            if not abs(v) < FLOAT32_OVERFLOW:  # (``within_float32``, inline a cell: NaN, infinity, 1e39)
                 raise LstmvizError(f"{path}: {where(lineno, col, header)}: {value_fault(cell)}")
             values.append(v)
         if width is None:
