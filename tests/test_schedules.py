@@ -93,6 +93,12 @@ def test_each_schedule_gives_keras_rate_at_a_step(kind, config, at):
                                                    "decay_rate": 0.5}}, "decay steps 0 are not positive"),
     ({"class_name": "PolynomialDecay", "config": {"initial_learning_rate": "x\x1b", "decay_steps": 3}},
      "initial_learning_rate='x\\x1b' is not a number"),
+    ({"class_name": "ExponentialDecay", "config": {"initial_learning_rate": 10**400, "decay_steps": 3,
+                                                   "decay_rate": 0.5}}, "is beyond float32's range"),
+    ({"class_name": "PiecewiseConstantDecay", "config": {"boundaries": [10**400], "values": [1.0, 0.5]}},
+     "boundaries hold a number beyond float32's range"),
+    ({"class_name": "PiecewiseConstantDecay", "config": {"boundaries": [2], "values": [1.0, float("nan")]}},
+     "values are not numbers"),
 ])
 def test_a_schedule_not_computed_is_one_escaped_note(rate, note):
     compiled = read_compile_config({"loss": "mse", "optimizer": {"class_name": "Adam", "config": {

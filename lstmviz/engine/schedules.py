@@ -200,11 +200,16 @@ def read(spec) -> Schedule | str:
                 return (f"{kind}'s {len(value):,} {key}: lstmviz computes up to {MAX_BOUNDARIES:,} "
                         f"boundaries ({MAX_BOUNDARIES + 1:,} values)")
             if (not isinstance(value, (list, tuple)) or not value or not all(is_number(v) for v in value)
-                    or not all(math.isfinite(v) for v in value)):
+                    or not all(math.isfinite(v) for v in value if isinstance(v, float))):
                 return f"{kind}'s {key} are not numbers"
+            if not all(within_float32(v) for v in value):  # (an int past a float's: math.isfinite's
+                # OverflowError, not a note)
+                return f"{kind}'s {key} hold a number beyond float32's range"
         elif value is None and key == "warmup_target":
             pass
-        elif not is_number(value) or not math.isfinite(value):
+        elif not is_number(value) or (isinstance(value, float) and not math.isfinite(value)):
+            # (an int of 400 digits is a number: beyond float32's range, below; math.isfinite
+            # raised OverflowError on it, an unhandled error opening the file)
             return f"{kind}'s {key}={safe_text(repr(value), 40)} is not a number"
         elif not within_float32(value):  # (Keras computes in float32: it would be inf, the rates nan)
             return f"{kind}'s {key}={safe_text(repr(value), 40)} is beyond float32's range"
