@@ -1535,18 +1535,21 @@ def test_the_cell_views_alike_charts_tick_alike_on_a_1280_x_720_projector(make_w
     p.leave()
 
 
-def test_the_lesson_about_16_rows_shows_16_rows_on_a_1024_x_768_projector(make_window):
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_the_lesson_about_16_rows_shows_16_rows_on_a_projector(make_window, size):
     """Lesson 8 step 5 ("LSTM(16) ... units: the 16 rows of each map") presenting at 1024 x
     768: each heatmap's image was 45 px for 16 units, 2.8 px a row, stripes a hall could
     not count. Without a long input's strip the curves now give the heatmaps a share of
     their height where the image keeps fewer than ``ROW_LEAST`` px a row (of up to
-    ``ROWS_SEEN``): every map's rows at least 4 px, the unit's curves still drawn."""
+    ``ROWS_SEEN``): every map's rows at least 4 px, the unit's curves still drawn.
+    The next lesson's Over time step on an LSTM(4) gets the curves' share back: at 1280 x
+    720 it kept lesson 8's (its curves 59 px high under half-empty heatmap rows)."""
     from lstmviz.app import tours
 
-    w, p = _lesson_on(make_window, 1024, 768, lambda title: title == "Block, cell, unit")
+    w, p = _lesson_on(make_window, *size, lambda title: title == "Block, cell, unit")
     for _ in tours.lesson("Block, cell, unit").steps[1:]:
         p.tour.next()
-    w.resize(1024, 768)
+    w.resize(*size)
     settle()
     settle()
     view = w.tabs.currentWidget()
@@ -1556,6 +1559,14 @@ def test_the_lesson_about_16_rows_shows_16_rows_on_a_1024_x_768_projector(make_w
     for slot in shown:
         assert slot.plot.vb.height() >= 4 * 16, slot.plot.vb.height()
     assert view.curve_widget.isVisible() and view.curve_plot.vb.height() >= 30, view.curve_plot.vb.height()
+    p.tour.start(next(i for i, les in enumerate(tours.ALL_LESSONS) if les.title.startswith("SimpleRNN vs LSTM")))
+    while w.tabs.currentWidget().title != "Over time":
+        p.tour.next()
+    w.resize(*size)
+    settle()
+    settle()
+    assert view.curve_plot.vb.height() >= 80, view.curve_plot.vb.height()
+    assert w.tabs.currentWidget() is view and view.ref.units == 4 and not view.starved
     p.tour.end()
     p.leave()
 

@@ -338,8 +338,12 @@ class _Heatmap:
         if not strip.shown:
             # no strip: where the image keeps fewer than ``IMAGE_MIN`` pixels, the curves give
             # the heatmaps a share of theirs too (presenting at 800 x 600 an LSTM's images
-            # were 22 px high, the curves 95)
-            if self.widget.isVisible() and 0 < self.plot.vb.height() < self.image_least() and not self.view.starved:
+            # were 22 px high, the curves 95); after another number of units, measured again
+            # once laid out (a new layer's heatmaps pass through heights of 0 or 24 px)
+            if self.short():
+                if self.view.units_changed:
+                    later(self.view, type(self.view).starve_if_short)
+                    return False
                 self.view.heatmaps_starved()
                 return True
             return False
@@ -369,6 +373,12 @@ class _Heatmap:
         if strip.height != was[0]:
             later(self.widget, _refit_central)
         return (strip.height, self.view.starved) != was
+
+    def short(self) -> bool:
+        """The image, shown without a strip, keeps less than ``image_least`` while the
+        curves have their whole share."""
+        return (not self.strip.shown and not self.view.starved and self.widget.isVisible()
+                and 0 < self.plot.vb.height() < self.image_least())
 
     def image_least(self) -> float:
         """The least height (px) of the image without a strip before the curves give the
@@ -523,6 +533,8 @@ class OverTimeView(TraceView):
         self._unit_key: tuple | None = None
         self._layout_key: tuple | None = None
         self._layout_units: int | None = None
+        #: the units changed: the curves' share back, the heatmaps measured once laid out
+        self.units_changed = False
         self._curve_range: tuple = ()
         #: a long input's overviews ((layer, key) -> ``app.scale.Overview``), or None
         self.overviews: dict | None = None
@@ -704,6 +716,14 @@ class OverTimeView(TraceView):
         least height: the curves give the heatmaps a share of theirs (until the view is
         resized or the strips go)."""
         self._set_curves_stretch(CURVES_STARVED)
+
+    def starve_if_short(self) -> None:
+        """``heatmaps_starved`` where a heatmap without a strip is still short once laid out
+        after another number of units (``units_changed``)."""
+        self.units_changed = False
+        if any(slot.short() for slot in self.slots):
+            self.heatmaps_starved()
+            self._fit_page()  # (the rows' heights as the curves' new share leaves them)
 
     @property
     def starved(self) -> bool:
@@ -958,6 +978,12 @@ class OverTimeView(TraceView):
             else:
                 self._set_layer(ref, s)
                 self._layout_key = lkey
+            if self._layout_units not in (None, ref.units) and self.overviews is None:
+                # the share the curves gave the heatmaps was for the units before (without a
+                # strip ``image_least`` counts them): back, until ``fit_strip`` measures again
+                # (lesson 8's LSTM(16) left lesson 9's LSTM(4) curves 59 px at 1280 x 720)
+                self._set_curves_stretch(CURVES_STRETCH)
+                self.units_changed = True
             self._layout_units = ref.units
             self._data_key = dkey
             self._unit_key = None
