@@ -3000,3 +3000,43 @@ def test_the_controls_wrapped_lines_are_whole_after_a_run_with_many_metrics(make
     assert status.heightForWidth(status.width()) >= 3 * status.fontMetrics().height()
     assert squeezed(panel.controls.widget()) == []
     assert panel.updates_label.height() >= panel.updates_label.heightForWidth(panel.updates_label.width())
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)])
+def test_the_runs_line_stays_in_sight_as_it_wraps_on_a_projector(make_window, qapp, size):
+    """In the projector theme at 1280 x 720 the run's line, one line at update 0, wrapped to
+    a second once it said the loss and the validation loss; the controls' bottom edge cut
+    that second line, and the row went out of sight (``WholeRows``) for the rest of the
+    run: update, epoch and loss unread. A line in sight stays whole in sight as it wraps."""
+    from PySide6 import QtCore, QtWidgets
+
+    from lstmviz.ui import theme as th
+
+    def settle():
+        for _ in range(4):
+            QtWidgets.QApplication.processEvents()
+
+    w = make_window(size)
+    panel = w.train_panel
+    try:
+        _projector_train_tab(w, size, False)
+        label, view = panel.status_label, panel.controls.viewport()
+
+        def drawn():  # (top, bottom) of the line's text in the view, as WholeRows counts it
+            top = label.mapTo(view, QtCore.QPoint(0, 0)).y()
+            flags = int(label.alignment()) | int(QtCore.Qt.TextFlag.TextWordWrap)
+            rect = label.style().itemTextRect(label.fontMetrics(), label.contentsRect(), flags, True, label.text())
+            return top + rect.top(), top + rect.bottom()
+
+        top, bottom = drawn()
+        assert 0 <= top and bottom <= view.height() and "\n" not in label.text()
+        for _ in range(8):  # (an epoch: 256 samples, batch 32)
+            panel.session.step()
+        panel.refresh(force=True)
+        settle()
+        top, bottom = drawn()
+        assert "validation" in label.text() and bottom - top > 1.5 * label.fontMetrics().lineSpacing()  # (wrapped)
+        assert 0 <= top and bottom <= view.height(), (top, bottom, view.height(), label.text())
+    finally:
+        panel.stop()
+        th.apply("dark", qapp)

@@ -1680,6 +1680,7 @@ class TrainPanel(QtWidgets.QWidget):
                 text += f"\n{why}"
         if self.status_label.text() != text:
             said = "\n" in self.status_label.text()
+            seen = self._status_line_seen()
             self.status_label.setText(text)
             if "\n" in text and not said:
                 # why the run stopped (or what it waits for) said under the first line: in
@@ -1688,13 +1689,31 @@ class TrainPanel(QtWidgets.QWidget):
                 later(self, type(self)._status_in_sight)
             elif said and "\n" not in text:
                 self._status_out_of_sight()
+            elif seen:
+                # the line seen wraps to a second as it grows (its loss, its validation):
+                # whole in sight too (presenting at 1280 x 720 the controls' edge cut its
+                # second line and the row went out of sight, loss and all, for the whole run)
+                later(self, type(self)._status_wrapped_in_sight)
         self._update_of = (v.iteration, v.epochs * v.batches_per_epoch)
         self.time_label.set_widest(f"update {max(self._update_of)}")
         self.sync_header()
         if not self.playing and self.play_button.isChecked():
             self.set_playing(False)
 
-    def _status_in_sight(self) -> None:
+    def _status_line_seen(self) -> bool:
+        """The run's line is in the controls' view: its first line at least."""
+        label = self.status_label
+        if not label.isVisible():
+            return False
+        top = label.mapTo(self.controls.viewport(), QtCore.QPoint(0, 0)).y()
+        line = top + label.contentsMargins().top() + label.fontMetrics().lineSpacing()
+        return top >= 0 and line <= self.controls.viewport().height()
+
+    def _status_wrapped_in_sight(self) -> None:
+        """``_status_in_sight`` for a line that wrapped to a second."""
+        self._status_in_sight(wrapped=True)
+
+    def _status_in_sight(self, wrapped: bool = False) -> None:
         """Scroll the controls so that the run's state is whole in their view (where it fits),
         to a row's edge: 21 px for 'computing update 1…' cut the "Task" label above in half
         (1024 x 768, projector theme). Where it scrolled from is kept for
@@ -1703,7 +1722,7 @@ class TrainPanel(QtWidgets.QWidget):
         if layout is not None:
             layout.activate()
         label = self.status_label
-        if not label.isVisible() or "\n" not in label.text():  # (gone again before this turn)
+        if not label.isVisible() or not (wrapped or "\n" in label.text()):  # (gone again before this turn)
             return
         bar = self.controls.verticalScrollBar()
         before = bar.value()
