@@ -361,7 +361,7 @@ def test_unicode_scripts_are_measured_and_written_at_the_halls_size(window):
     "Σₖ" / "maxₖ" k at 19 px: Unicode's script characters are drawn smaller than Qt's
     <sub>, and the measure counted them as text of the font's size. They count as small
     text now (their glyph's height over the one of the character they stand for); a
-    lecture theme writes them as <sub> in rich text and "x_t", "h_{t−1}" in a check box,
+    lecture theme writes them as <sub> in rich text and "x_t", "h_(t−1)" in a check box,
     at least ``MIN_SUB_PX``; after presentation mode the check box says ₜ again."""
     from pathlib import Path
 
@@ -375,7 +375,7 @@ def test_unicode_scripts_are_measured_and_written_at_the_halls_size(window):
     unicode = [px for px, small, where in pr.rendered_fonts(window) if small and "ShortCheckBox: 'ₜ'" in where]
     assert unicode and unicode[0] < 0.6 * box.fontInfo().pixelSize()  # (measured: the small glyph it is)
     present(window)
-    assert box.text() == "Write W·x_t and U·h_{t−1} out term by term"
+    assert box.text() == "Write W·x_t and U·h_(t−1) out term by term"
     for layer in ("conv", "pool", "lstm"):
         window.state.set_cursor(step=1, layer=layer)
         settle()
@@ -392,12 +392,12 @@ def test_unicode_scripts_are_measured_and_written_at_the_halls_size(window):
 
 def test_a_lecture_theme_writes_unicode_scripts_at_a_readable_size():
     """``Theme.subscripts`` and ``Theme.plain_scripts``: Unicode's script characters as
-    <sub>/<sup> of the lecture's least size in rich text, as "_t" / "_{t−1}" / "^2" in plain
+    <sub>/<sup> of the lecture's least size in rich text, as "_t" / "_(t−1)" / "^2" in plain
     text, in a lecture theme only (elsewhere the text as it is)."""
     lecture = pr.presentation_theme("dark", 1.0)
     assert lecture.lecture
     dark = th.THEMES["dark"]
-    assert lecture.plain_scripts("Write W·xₜ and U·hₜ₋₁") == "Write W·x_t and U·h_{t−1}"
+    assert lecture.plain_scripts("Write W·xₜ and U·hₜ₋₁") == "Write W·x_t and U·h_(t−1)"
     assert lecture.plain_scripts("variance σ², Wᵀ") == "variance σ^2, W^T"
     assert dark.plain_scripts("W·xₜ") == "W·xₜ" and dark.subscripts("Σₖ x") == "Σₖ x"
     big = f'<span style="font-size:{lecture.min_pt * 1.5:.1f}pt">'

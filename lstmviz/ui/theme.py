@@ -147,11 +147,12 @@ class Theme:
     def plain_scripts(self, text: str) -> str:
         """Plain text (a check box's, which shows no rich text) whose Unicode sub- and
         superscripts (``SCRIPTS``) a lecture theme writes at the text's size: "x_t",
-        "h_{t−1}", "σ^2" (presenting at 1920 x 1080 the Cell view's "Write W·xₜ and U·hₜ₋₁
-        out term by term" drew its t at 15 px, the hall's least 24)."""
+        "h_(t−1)", "σ^2" (presenting at 1920 x 1080 the Cell view's "Write W·xₜ and U·hₜ₋₁
+        out term by term" drew its t at 15 px, the hall's least 24), as the lessons' words
+        write them (TeX's "h_{t−1}" above the caption's "h_(t−1)" was one more notation)."""
         if not self.lecture or not any(ch in SCRIPTS for ch in text):
             return text
-        return "".join(run if sub is None else ("_" if sub else "^") + (run if len(run) == 1 else f"{{{run}}}")
+        return "".join(run if sub is None else ("_" if sub else "^") + (run if len(run) == 1 else f"({run})")
                        for run, sub in script_runs(text))
 
     def hue(self, key: str) -> str:
