@@ -567,7 +567,13 @@ def test_after_the_pass_the_first_window_holds_the_whole_sequences_output():
     # states: ``tests/test_engine_windows._merged_with_stepless``)
     ("excitation", "layer 'merged' (Multiply) merges each step with a tensor made of the whole sequence"),
     ("context_Add", "layer 'merged' (Add) merges each step with a tensor made of the whole sequence"),
-    ("decoder", "layer 'merged' (LSTM) starts from states made of the whole sequence")])
+    ("decoder", "layer 'merged' (LSTM) starts from states made of the whole sequence"),
+    # (issue 13: a Dense over the steps on axis 2, a channels_first Conv1D over them on axis 1:
+    # the steps its features or channels, refused before)
+    ([LayerSpec("Permute", {"dims": [2, 1]}, name="p"), LayerSpec("Dense", {"units": 3}, name="w")],
+     "layer 'w' (Dense) reads every step at once (as its features or channels)"),
+    ([LayerSpec("Conv1D", {"filters": 3, "kernel_size": 2, "data_format": "channels_first"}, name="w")],
+     "layer 'w' (Conv1D) reads every step at once (as its features or channels)")])
 def test_a_long_input_through_a_flatten_or_a_softmax_over_the_steps_shows_no_step_before_its_pass(between, said):
     """An LSTM -> Flatten -> Dense model of 3,000 steps (issue 13: followed by windows now) had
     its first steps traced alone: the Dense after the Flatten, of the whole length, raised

@@ -582,6 +582,84 @@ def test_a_flatten_of_a_long_sequence_is_computed_once_and_every_window_holds_it
         assert _same_own_steps(full, win, wt, a, b) >= 10
 
 
+#: issue 13: a layer whose weights read a long input's steps as its features or channels (no
+#: axis of them in its output), each refused before ("reads its steps on axis 2
+#: (channels_first) ...", "reads a sequence whose steps are on axis 2 ..."): (the layers, the
+#: layer reading every step at once)
+READS_WHOLE_STEPS = {
+    # no Permute before: a channels_first Conv1D over (batch, steps, features), the steps its
+    # channels (its output (batch, filters, features - 1)), a Dense head after it
+    "conv_cf_over_steps": [LayerSpec("Conv1D", {"filters": 3, "kernel_size": 2, "data_format": "channels_first",
+                                                "activation": "relu"}, name="w"),
+                           LayerSpec("Flatten", {}, name="f"), LayerSpec("Dense", {"units": 2}, name="out")],
+    # an LSTM's sequence turned (batch, units, steps), a Dense over its last axis, the steps'
+    "dense_over_axis_two": [LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+                            LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
+                            LayerSpec("Dense", {"units": 5, "activation": "tanh"}, name="w"),
+                            LayerSpec("GlobalAveragePooling1D", {}, name="out")],
+    # a channels_last Conv1D over (batch, features, steps): the steps its channels
+    "conv_over_axis_two": [LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
+                           LayerSpec("Conv1D", {"filters": 4, "kernel_size": 2, "padding": "same"}, name="w"),
+                           LayerSpec("GlobalMaxPooling1D", {}, name="out")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(READS_WHOLE_STEPS))
+@pytest.mark.parametrize("batch", [1, 3])
+def test_a_layer_reading_every_step_as_its_features_is_computed_once_and_every_window_holds_it(case, batch):
+    """Issue 13: a channels_first Conv1D over (batch, steps, features), a Dense or a Conv1D
+    over (batch, features, steps) after a Permute((2, 1)): their weights read the steps as
+    features or channels, their output has no axis of them (``Layer.reads_whole_axis``). They
+    were refused in one line; the pass computes each once from the whole sequence, as a whole
+    trace calls it, the layers after it too, and every window holds them, the full trace's to
+    the bit, beside the steps of the layers before it, its columns counted from 0 (a (batch,
+    features, units) output's own axis, not steps). The app shows no step of the input
+    before the pass (``whole_sequence_layer``: a trace of its first steps is no part of the
+    whole's)."""
+    from lstmviz.engine.trace import steps_first
+    from lstmviz.engine.windows import whole_sequence_layer
+
+    model = Model.sequential((None, T, 3), READS_WHOLE_STEPS[case], seed=3)
+    x = _data(batch)
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=32)
+    assert np.array_equal(wt.output, full.output) and not wt._held
+    assert wt._axes["w"] == [None] and wt._axes["out"] == [None]
+    assert whole_sequence_layer(model, [x]).name == "w"
+    for a, b in [(0, 1), (31, 33), (64, 65), (150, T), (0, T)]:
+        win = wt.window(a, b)
+        for name in [n for n in full.layers if wt._axes[n] == [None]]:
+            assert np.array_equal(win[name].output, full[name].output), (name, a, b)
+            # (the views count its columns from 0, as a whole trace's: they counted a Dense's
+            # features over (batch, features, steps) from the window's first input step)
+            assert steps_first(win, name) == 0, (name, a, b)
+        assert _same_own_steps(full, win, wt, a, b) >= 2
+
+
+def test_a_layer_reading_every_step_is_counted_by_its_output_and_a_pass_it_would_not_fit_is_refused(monkeypatch):
+    """A Dense(4096) over an LSTM(64)'s 3,000 steps turned (batch, 64, steps): its output
+    (8 samples x 64 x 4096 floats, 8 MB) has no steps, held by the pass to its end:
+    ``pass_bytes`` counts it by its size (what NumPy allocates within it), and under a limit
+    it would not fit the pass is refused before it starts, in one line."""
+    from lstmviz.engine import windows
+
+    model = Model.sequential((None, 3000, 2), [
+        LayerSpec("LSTM", {"units": 64, "return_sequences": True}, name="l"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p"), LayerSpec("Dense", {"units": 4096}, name="w")], seed=0)
+    x = np.random.default_rng(0).normal(size=(8, 3000, 2)).astype(np.float32)
+    _pass_within_its_estimate(model, x)
+    est = windows.pass_bytes(model, [x])
+    with monkeypatch.context() as m:  # (a tensor without steps counted as nothing: the
+        # LSTM's node, not the Dense's, its peak)
+        m.setattr(windows, "_floats", lambda shape: 0)
+        without = windows.pass_bytes(model, [x])
+    assert est > without + 4_000_000, (est, without)
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", str((est + without) // 2))
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(model, x)
+    assert "\n" not in str(err.value) and "over the memory limit of" in str(err.value)
+
+
 def test_a_flattened_sequences_memory_is_counted_and_a_pass_it_would_not_fit_is_refused(monkeypatch):
     """A Flatten of an LSTM(64)'s 20,000 steps (3 samples: 15 MB, as big as the sequence it
     reads) is held by the pass to its end, a tensor without steps: ``pass_bytes`` counts it
@@ -753,7 +831,8 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
                              "Permute keeping the batch and time axes), Permute((2, 1)), Conv1D and pooling "
                              "layers (channels_first after a Permute((2, 1))), Cropping1D, ZeroPadding1D, "
                              "UpSampling1D, GlobalMaxPooling1D, GlobalAveragePooling1D, Flatten and Reshape "
-                             "to one axis (no steps left), and a Softmax, LayerNormalization or "
+                             "to one axis, a Dense or Conv1D reading the steps as features (after a "
+                             "Permute((2, 1)), or channels_first: no steps left), and a Softmax, LayerNormalization or "
                              "BatchNormalization over the steps (axis 1, or 2 after a Permute((2, 1))) of one "
                              "sequence"), said
     # a decoder stepping over a RepeatVector's steps: the message says why and what windows take
@@ -1169,6 +1248,38 @@ def test_a_held_outputs_memory_is_counted_and_a_pass_it_would_not_fit_is_refused
             run()
         said.append(str(err.value))
     assert said[0] == said[1] and "\n" not in said[0] and said[0].startswith("layer 'a' (Softmax) gets the mask")
+
+
+def test_a_masked_softmax_over_the_steps_is_refused_before_the_pass_runs_a_recurrent_layer(monkeypatch):
+    """Issue 13: the pass refused a Softmax(axis=1) over a masked sequence only when it
+    reached it, after the LSTM before it ran over the whole sequence (2 s for these 20,000
+    steps, minutes for a long recording). ``check_pass`` refuses it first, in the whole
+    trace's line (``check_masks``: a trace of the first steps up to the held layers), no
+    recurrent layer run; a held LayerNormalization over a masked sequence (it takes no mask,
+    as Keras'; its gamma of 20,000 steps refuses the first steps alone: left to the pass)
+    still goes through, the model's shapes those of the whole input after it."""
+    from lstmviz.engine import windows
+
+    def masked(held):  # (a LayerNormalization(axis=1)'s gamma a step: the length fixed)
+        return Model.sequential((None, 20_000, 3), [
+            LayerSpec("Masking", {}, name="m"), LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+            LayerSpec("Dense", {"units": 1}, name="e"), held], seed=0)
+
+    x = np.random.default_rng(0).normal(size=(2, 20_000, 3)).astype(np.float32)
+    model = masked(LayerSpec("Softmax", {"axis": 1}, name="a"))
+    with pytest.raises(LstmvizError) as whole:
+        model.trace(x[:, :300])
+    with monkeypatch.context() as m:
+        m.setattr(windows, "_pass_recurrent", lambda *a, **k: pytest.fail("the pass ran the LSTM"))
+        for check in (lambda: windows.check_pass(model, [x]), lambda: keyframe_pass(model, x)):
+            with pytest.raises(LstmvizError) as err:
+                check()
+            assert str(err.value) == str(whole.value)
+    norm = masked(LayerSpec("LayerNormalization", {"axis": 1}, name="a"))
+    norm._infer_shapes([x.shape])
+    before = [n.layer.output_shapes for n in norm.nodes]
+    windows.check_pass(norm, [x])
+    assert [n.layer.output_shapes for n in norm.nodes] == before
 
 
 # -- ONNX recurrent nodes ---------------------------------------------------------------
@@ -2432,12 +2543,9 @@ def test_a_pooled_cnn_lstm_pass_holds_about_what_pass_bytes_says():
 #: a channels_first layer or a reader of steps on axis 2 where windows cannot follow: (the
 #: layers, the refused layer, what its one line says)
 AXIS_TWO_REFUSED = {
-    # no Permute before: a channels_first Conv1D over (batch, steps, features) convolves
-    # each step's features, its "steps" are the features
-    "conv_cf_over_steps": ([LayerSpec("Conv1D", {"filters": 3, "kernel_size": 2, "data_format": "channels_first"},
-                                      name="c")],
-                           "c", "reads its steps on axis 2 (channels_first) of a sequence whose steps are on "
-                                "axis 1, so it convolves each step's features; "),
+    # no Permute before: a channels_first pooling over (batch, steps, features) pools each
+    # step's features, its output keeps the steps on axis 1 as its channels (a Conv1D's
+    # contracts them: computed once, ``READS_WHOLE_STEPS``)
     "pool_cf_after_lstm": ([LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
                             LayerSpec("AveragePooling1D", {"pool_size": 2, "data_format": "channels_first"},
                                       name="p")],
@@ -2449,10 +2557,10 @@ AXIS_TWO_REFUSED = {
                             LayerSpec("LSTM", {"units": 4}, name="l")],
                            "l", "steps over axis 1 of a sequence whose steps are on axis 2 (after a "
                                 "Permute((2, 1))); "),
-    # a Dense over (batch, features, steps) mixes the steps
-    "dense_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
-                             LayerSpec("Dense", {"units": 2}, name="d")],
-                            "d", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
+    # a pooling over the steps of (batch, features, steps) pools the features, keeping the steps
+    "gap_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+                           LayerSpec("GlobalAveragePooling1D", {}, name="g")],
+                          "g", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
     # (a Softmax layer, a LayerNormalization or a BatchNormalization over the last axis there,
     # the steps', or over both axes, an Activation('softmax') or ('log_softmax'): held whole,
     # ``test_a_layer_acting_along_the_steps_is_held_whole_and_every_window_takes_its_steps``)
@@ -2509,7 +2617,7 @@ def _axis_two_merge(merge: str, config: dict | None = None) -> Model:
 
 
 def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_what_windows_follow_there():
-    """The one line refusing a Dense over (batch, features, steps) names the layers acting on
+    """The one line refusing a pooling over (batch, features, steps) names the layers acting on
     each number alone that windows follow there, and each of them is: between Permute((2, 1))
     and a channels_first Conv1D, and a Permute((2, 1)) back before an LSTM, every window of a
     long input is the full trace's to the bit, the layer's output holding its steps on axis
@@ -2517,7 +2625,7 @@ def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_what_windows_follow_
     sequences, not a Concatenate of their steps."""
     from lstmviz.app.cell_ref import steps_axes
 
-    specs, refused, _ = AXIS_TWO_REFUSED["dense_over_axis_two"]
+    specs, refused, _ = AXIS_TWO_REFUSED["gap_over_axis_two"]
     with pytest.raises(LstmvizError) as err:
         keyframe_pass(Model.sequential((None, T, 3), specs, seed=1), _data(2), every=16)
     supported = str(err.value).split("; ", 1)[1]
@@ -2658,13 +2766,13 @@ def test_the_views_hold_the_steps_where_windows_do_after_a_permute_of_four_axes(
 
 
 def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_the_layers_of_each_steps_features():
-    """The one line refusing a Dense over (batch, features, steps) names the layers acting on
+    """The one line refusing a pooling over (batch, features, steps) names the layers acting on
     each step's features that windows follow there (Softmax(axis=1), LayerNormalization(axis=1),
     a Concatenate(axis=1) of two such sequences), those acting along the steps (held whole: an
     Activation('softmax') too) and a Flatten; a Concatenate joining the steps is still refused
     (``AXIS_TWO_REFUSED``,
     ``test_the_refusal_of_a_reader_of_steps_on_axis_two_names_...``)."""
-    specs, _, _ = AXIS_TWO_REFUSED["dense_over_axis_two"]
+    specs, _, _ = AXIS_TWO_REFUSED["gap_over_axis_two"]
     with pytest.raises(LstmvizError) as err:
         keyframe_pass(Model.sequential((None, T, 3), specs, seed=1), _data(2), every=16)
     said = str(err.value)
@@ -2672,7 +2780,8 @@ def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_the_layers_of_each_s
     assert ("one acting on each step's features (Softmax(axis=1), LayerNormalization(axis=1); "
             "Concatenate(axis=1) of two such sequences), one acting along the steps (a Softmax, "
             "LayerNormalization or BatchNormalization over axis 2, an Activation softmax or log_softmax), "
-            "a Flatten or Reshape to one axis (no steps left)") in said.split("; ", 1)[1], said
+            "a Flatten or Reshape to one axis, a Dense or a channels_last Conv1D reading the steps as its "
+            "features (no steps left)") in said.split("; ", 1)[1], said
 
 
 @pytest.mark.parametrize("between", [[], [LayerSpec("BatchNormalization", {"axis": 1}, name="bn"),
@@ -2771,8 +2880,11 @@ def test_keras_strided_and_valid_layers_window_to_keras_and_channels_first_is_re
     """Every channels-last Conv1D and pooling of tests/fixtures/k3_conv_pool_options (strides
     2 'same', dilated causal, grouped 'valid', pools of strides 2 'same' and 1 'valid'), each
     alone over the fixture's input: its full trace is Keras' numbers, its windows the full
-    trace's to the bit. The fixture itself holds channels_first layers: refused in one line
-    naming the layer and what windows take."""
+    trace's to the bit; so is its channels_first Conv1D over (batch, steps, features) (issue
+    13: it reads the 9 steps as its channels, no steps left: computed once by the pass; it was
+    the refused layer). The fixture itself holds channels_first poolings over the steps' axis
+    (their output keeps the steps as its channels): refused in one line naming the layer and
+    what windows take."""
     import lstmviz
     from tests.helpers import FIXTURES
 
@@ -2781,22 +2893,23 @@ def test_keras_strided_and_valid_layers_window_to_keras_and_channels_first_is_re
     x = np.load(d / "x.npy")
     with pytest.raises(LstmvizError) as err:
         keyframe_pass(model, x, every=16)
-    assert "\n" not in str(err.value) and "'conv_cf'" in str(err.value) and "channels_last" in str(err.value)
+    assert "\n" not in str(err.value) and "'avg_cf'" in str(err.value) and "channels_last" in str(err.value)
     want = np.load(d / "expected.npz")
     done = 0
     for layer in model.layers:
-        if layer.class_name == "InputLayer" or layer.channels_first:
+        if layer.class_name == "InputLayer" or layer.channels_first and layer.class_name != "Conv1D":
             continue
-        one = Model.sequential((None, None, x.shape[2]), [LayerSpec(layer.class_name, dict(layer.config),
-                                                                    name=layer.name)])
+        one = Model.sequential((None, *x.shape[1:]), [LayerSpec(layer.class_name, dict(layer.config),
+                                                               name=layer.name)])
         one.layers[0].set_weights(layer.weights)
         full = one.trace(x)
         np.testing.assert_allclose(full[layer.name].output, want[f"layer:{layer.name}"], atol=1e-5)
         wt = keyframe_pass(one, x, every=16)
         for a, b in [(0, 1), (0, 4), (2, 5), (x.shape[1] - 1, x.shape[1]), (0, x.shape[1])]:
             _same_own_steps(full, wt.window(a, b), wt, a, b)
+        assert wt._axes[layer.name] == [None if layer.channels_first else 1], layer.name
         done += 1
-    assert done == 6
+    assert done == 7
 
 
 def test_a_window_through_the_mask_ops_keras_3_saves_for_a_concatenate():

@@ -480,6 +480,8 @@ class LongSequence:
                 return f"node '{safe_name(layer.name)}' turns the input around (its first step is the input's last)"
             if layer is self._whole_sequence_layer:
                 does = ("holds every step side by side" if layer.merges_steps
+                        else "reads every step at once (as its features or channels)"
+                        if any(layer.reads_whole_axis(a) for a in (1, 2))
                         else "starts from states made of the whole sequence" if recurrent_halves(layer)
                         else "merges each step with a tensor made of the whole sequence"
                         if isinstance(layer, Merge) or getattr(layer, "op", None) in ELEMENTWISE

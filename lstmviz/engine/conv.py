@@ -404,6 +404,10 @@ class Conv1D(_OverSteps):
     def _out_channels(self, channels):
         return self.filters
 
+    def reads_whole_axis(self, axis: int) -> bool:
+        """Its channels' axis (``Layer.reads_whole_axis``): 1 where channels_first, else 2."""
+        return axis == (1 if self.channels_first else 2)
+
     def weight_specs(self, input_shapes):
         s = input_shapes[0]
         self._need_rank(s, 3, "an input")

@@ -24,6 +24,12 @@ Shape = tuple  # of int | None, batch first
 BEYOND_FLOAT32 = "beyond float32's range (\u00b13.4e38), the numbers a model takes; scale it down"
 
 
+class MaskRefused(LstmvizError):
+    """A layer given a mask it cannot take (a Softmax's, which Keras lines up against its
+    input's last axes): what ``windows.check_masks`` looks for in a trace of an input's first
+    steps, before a long input's pass."""
+
+
 def check_float32(arr: np.ndarray, what: str) -> None:
     """Refuse a wider float than float32 holding a finite number past float32's range (it
     would become infinity in the model, then be said to be "NaN or infinity" of finite
@@ -117,6 +123,17 @@ class Layer:
         size the steps' count times a step's, so an input's first steps alone give another
         shape (a Dense after it takes the whole length): the app shows no step of a long
         input before its pass (``windows.whole_sequence_layer``)."""
+        return False
+
+    def reads_whole_axis(self, axis: int) -> bool:
+        """Whether its output has no axis of its (batch, a, b) input's ``axis``: the axis its
+        weights contract (a Dense's last axis, a Conv1D's channels: axis 2, or 1 where
+        channels_first), every output number made of all of it (of a group of it, a grouped
+        Conv1D's). A long input's steps there (a channels_first Conv1D over (batch, steps,
+        features) with no Permute before it, the steps its channels; a Dense or a
+        channels_last Conv1D over (batch, features, steps) after a Permute((2, 1))): no steps
+        left, so the keyframe pass computes it once from the whole sequence, as a Flatten
+        (``windows._plan``). Not a pooling: it keeps its channels, the steps there."""
         return False
 
     def along_steps(self, axis: int) -> bool:

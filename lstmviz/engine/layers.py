@@ -128,6 +128,12 @@ class Dense(Layer):
             self._need_rank(input_shapes[0], 2, "an input")
         return [tuple(input_shapes[0][:-1]) + (int(self.config["units"]),)]
 
+    def reads_whole_axis(self, axis: int) -> bool:
+        """Its last axis, of a (batch, a, b) input (``Layer.reads_whole_axis``; not an ONNX
+        graph's time-major one)."""
+        rank = len(self.input_shapes[0]) if self.input_shapes else 3
+        return rank == 3 and axis == 2 and not self.steps_first
+
     def product(self, x) -> np.ndarray:
         """``W·x`` (float32, no bias): the forward's own products, so a step of it (a
         sequence's ``x[:, t:t + 1]``) gives that step's numbers to the bit (the Cell

@@ -1062,7 +1062,7 @@ class Softmax(_ActivationLayer):
 
     def call(self, inputs, masks, initial_state=None):
         if masks[0] is not None:
-            raise LstmvizError(
+            raise L.MaskRefused(
                 f"layer '{self.name}' (Softmax) gets the mask of a Masking or Embedding layer, which "
                 "Keras lines up against its input's last axes; supported: a Softmax of an unmasked "
                 "tensor (or Dense(activation='softmax'))")

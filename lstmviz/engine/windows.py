@@ -15,8 +15,14 @@ without recording (the states-only kernels of ``recurrent``), keeping
   mean over the unmasked steps only); every window holds it as it is, as a last step's. So
   is a Flatten of a sequence, or a Reshape of it to one axis (``Layer.merges_steps``: its
   steps merged into the features, a fixed-length model's Dense head after it), but it is as
-  big as the sequence it read: ``pass_bytes`` counts every tensor without steps by its size,
-  held to the pass's end, so ``check_pass`` refuses in one line a pass it would not fit;
+  big as the sequence it read; and so is a layer whose weights read the steps as its
+  features or channels (``Layer.reads_whole_axis``: a Conv1D of data_format
+  'channels_first' over (batch, steps, features) with no Permute before it, its output
+  (batch, filters, features'); a Dense or a channels_last Conv1D over (batch, features,
+  steps) after a Permute((2, 1)), its output (batch, features, units)): every output number
+  reads every step, its output has no axis of them (``_merges_steps`` says both, once).
+  ``pass_bytes`` counts every tensor without steps by its size, held to the pass's end, so
+  ``check_pass`` refuses in one line a pass it would not fit;
 - the whole output of a layer acting along the steps that keeps them (``Layer.along_steps``:
   a Softmax(axis=1) over a (batch, steps, features) sequence, attention weights over time,
   whose every step needs all steps; a LayerNormalization over axis 1 or axes [1, 2]; a
@@ -30,8 +36,10 @@ without recording (the states-only kernels of ``recurrent``), keeping
   the layers after it follow as usual (Keras' attention pooling: a Multiply of the LSTM's
   sequence by the weights, broadcast as Keras 3 does, a GlobalAveragePooling1D, a Dense). A
   mask reaching one is the whole trace's too (a Softmax refuses a masked input in one line,
-  as a whole trace does, when the pass reaches it: the planner knows shapes, not masks,
-  which each layer's ``call`` hands on; a normalisation takes no mask, as Keras');
+  as a whole trace does, before the pass starts: the planner knows shapes, not masks, which
+  each layer's ``call`` hands on, so ``check_masks`` traces the input's first steps up to
+  the held layers, whether a mask reaches one not depending on the steps' count; a
+  normalisation takes no mask, as Keras');
 
 and gives a ``WindowedTrace``. ``window(a, b)`` recomputes processing steps ``a .. b-1``
 of every layer from the keyframe before ``a`` and returns them as a ``Trace`` (each
@@ -102,11 +110,13 @@ acting on each step's features alone (``Layer.stepwise``: a Softmax(axis=1), a
 LayerNormalization(axis=1), their sums over axis 1 in one order at every step,
 ``layers_more._reduced``; a Concatenate(axis=1) of two such sequences), and one acting
 along them there (a Softmax(axis=2), held whole: above). A
-channels_first one over steps on axis 1 (no Permute before it: it steps over each step's
-features) is refused in one line, as is any other layer reading steps on axis 2 (a
-recurrent layer with no Permute((2, 1)) back, a Dense or an Activation('softmax') over the
-last axis, then the steps', a Flatten, a Concatenate of them). A (batch, features, steps) output counts its features a
-step in ``full_trace_bytes`` and ``pass_bytes``.
+channels_first pooling over steps on axis 1 (no Permute before it: it pools each step's
+features, its output keeping the steps as its channels) is refused in one line, as is any
+other layer reading steps on axis 2 (a recurrent layer with no Permute((2, 1)) back, a
+GlobalAveragePooling1D of the features, a Concatenate of the steps); a Conv1D there reads
+them all as its channels, a Dense over axis 2 as its features: computed once (above). A
+(batch, features, steps) output counts its features a step in ``full_trace_bytes`` and
+``pass_bytes``.
 
 A Cropping1D((a, b)), ZeroPadding1D((a, b)) or UpSampling1D(k) (``layers_more.StepMap``) is
 followed alike: its output step t reads input step ``(t - shift) // repeat`` (t+a, t-a, or
@@ -165,6 +175,7 @@ import numpy as np
 
 from lstmviz import limits
 from lstmviz.engine import onnx_time, recurrent
+from lstmviz.engine.layer_base import MaskRefused
 from lstmviz.engine.layers import (
     Activation,
     AnyOp,
@@ -500,8 +511,7 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
     stepless = {n.layer.name: sum(B * _floats(shape) * 4 for s, shape in zip(seq[n.layer.name], n.layer.output_shapes)
                                if not s and shape is not None)
              for n in model.nodes if not isinstance(n.layer, InputLayer)}
-    masked = any(n.mask is not None or isinstance(n.layer, Masking) or (
-        isinstance(n.layer, Embedding) and n.layer.config.get("mask_zero")) for n in model.nodes)
+    masked = _masked(model)
     peak = 0
     K = every or choose_every(model, B, T)
     ahead = None  # (what is held at a node run beside the next one: ``_pipelined``)
@@ -573,9 +583,49 @@ def _floats(shape) -> int:
     return int(np.prod([d or 1 for d in shape[1:]], dtype=np.int64))
 
 
+def _masked(model) -> bool:
+    """Whether a layer of ``model`` makes a mask (a Masking, an Embedding of mask_zero) or
+    a node is given one."""
+    return any(n.mask is not None or isinstance(n.layer, Masking) or (
+        isinstance(n.layer, Embedding) and n.layer.config.get("mask_zero")) for n in model.nodes)
+
+
+#: the input steps ``check_masks`` traces
+PROBE_STEPS = 4 * CUT
+
+
+def check_masks(model, arrays) -> None:
+    """LstmvizError, before a pass, where a mask reaches a layer the pass holds whole
+    (``_plan``'s ``held``: a Softmax(axis=1) over a masked sequence, attention over it,
+    refuses the mask in one line, as a whole trace does), in that layer's own line: the
+    planner knows shapes, not masks, which each layer's ``call`` hands on, so the pass met it
+    only once the recurrent layers before it had run over the whole sequence (minutes for a
+    long input). Whether a layer gets a mask does not depend on the number of steps: a trace
+    of the input's first ``PROBE_STEPS`` steps up to those layers says it, in milliseconds
+    (``MaskRefused``). Any other error of that small trace is left to the pass (a layer whose
+    weights fix the length, a Conv1D of a longer kernel)."""
+    held: set = set()
+    _, seq = _plan(model, arrays, held=held)
+    if not held or not _masked(model):
+        return
+    first = [np.ascontiguousarray(input_window(model, a, 0, PROBE_STEPS, k)) if seq[r.layer][0] else a
+             for k, (r, a) in enumerate(zip(model.inputs, arrays))]
+    try:
+        model.trace(first if len(first) > 1 else first[0], needed=held)
+    except MaskRefused:
+        raise
+    except (LstmvizError, ValueError):
+        pass  # (the first steps refused where the whole input is not, by the engine or by NumPy's
+        # broadcasting of a weight of the model's length: the pass says what it says, as before)
+    finally:  # (the shapes of the whole input again, which the pass and the views read)
+        model._infer_shapes([np.shape(a) for a in arrays])
+
+
 def check_pass(model, arrays, every: int | None = None) -> None:
     """LstmvizError, before anything is allocated, when a keyframe pass over ``arrays``
-    would hold more than the memory limit (``pass_bytes``)."""
+    would hold more than the memory limit (``pass_bytes``), or a mask reaches a layer it
+    holds whole (``check_masks``)."""
+    check_masks(model, arrays)
     T = input_steps(model, arrays[0])
     limits.check(pass_bytes(model, arrays, every),
                  f"the model's sequences over {T:,} steps (a long input's keyframe pass)")
@@ -729,6 +779,15 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             seq[layer.name], axes[layer.name] = [True], [1 + layer.dims.index(in_axes[0])]
             tags[layer.name] = [None]
             continue
+        if len(ins) == 1 and ins[0] and in_axes[0] in (1, 2) and _merges_steps(layer, in_axes[0]):
+            # (a Flatten or a Reshape to one axis: every step side by side; a layer whose
+            # weights read the steps as its features or channels: a channels_first Conv1D over
+            # (batch, steps, features), a Dense or channels_last Conv1D over (batch, features,
+            # steps): no steps left, computed once by the pass from the whole sequence, as a
+            # whole trace calls it, the layers after it too)
+            seq[layer.name], axes[layer.name] = [False] * n_out, [None] * n_out
+            tags[layer.name] = [onnx_time.ANY] * n_out
+            continue
         if any(ins) and layer.own_clock and layer.channels_first:  # (a Conv1D or pooling's: a
             # StepMap's are never, an ONNX op's followed above)
             if in_axes[0] != 2:
@@ -736,7 +795,8 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                     f"{name} reads its steps on axis 2 (channels_first) of a sequence whose steps are "
                     f"on axis 1, so it {layer.verb} each step's features; a long sequence is traced by windows "
                     "through a Conv1D or pooling of data_format 'channels_last', or of 'channels_first' "
-                    "after a Permute((2, 1)) puts the steps on axis 2 (a shorter input, or more memory "
+                    "after a Permute((2, 1)) puts the steps on axis 2, and a Conv1D of 'channels_first' "
+                    "reading the steps as its channels (no steps left) (a shorter input, or more memory "
                     "for a whole trace, File > Memory limit, shows it)")
             # (its output's steps on axis 2 too, reading input steps ``reads_of`` theirs:
             # ``conv.window``; its own time axis, ``_clocks``)
@@ -763,12 +823,6 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             seq[layer.name], axes[layer.name], tags[layer.name] = [True], [in_axes[0]], [None]
             held.add(layer.name)
             continue
-        if len(ins) == 1 and ins[0] and in_axes[0] == 2 and layer.merges_steps:
-            # (a Flatten or a Reshape to one axis of (batch, features, steps): every step side
-            # by side, no steps left, as of (batch, steps, features) below: computed once by the
-            # pass from the whole sequence, as a whole trace calls it)
-            seq[layer.name], axes[layer.name], tags[layer.name] = [False], [None], [onnx_time.ANY]
-            continue
         if any(has and ax == 2 for has, ax in zip(ins, in_axes)):
             if recurrent_halves(layer):
                 raise LstmvizError(
@@ -783,8 +837,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 "Average, Maximum, Minimum of two such sequences), one acting on each step's features "
                 "(Softmax(axis=1), LayerNormalization(axis=1); Concatenate(axis=1) of two such sequences), one "
                 "acting along the steps (a Softmax, LayerNormalization or BatchNormalization over axis 2, an "
-                "Activation softmax or log_softmax), a Flatten or Reshape to one axis (no steps left) or "
-                "a Permute((2, 1)) putting the steps back on axis 1")
+                "Activation softmax or log_softmax), a Flatten or Reshape to one axis, a Dense or a "
+                "channels_last Conv1D reading the steps as its features (no steps left) or a "
+                "Permute((2, 1)) putting the steps back on axis 1")
         if any(has and ax != 1 for has, ax in zip(ins, in_axes)):
             raise LstmvizError(
                 f"{name} reads a sequence whose steps are on its first axis (time, batch, ...); "
@@ -814,10 +869,10 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                     f"{name} joins its inputs' steps one after the other (axis 1); a long sequence is "
                     "traced by windows only through a Concatenate of sequences' features (axis -1)")
             seq[layer.name] = [any(ins)] * max(1, len(layer.output_shapes))
-        elif any(ins) and (getattr(layer, "reduces_steps", False) or layer.merges_steps):
-            # (a GlobalMaxPooling1D / GlobalAveragePooling1D over the steps, a Flatten or a
-            # Reshape to one axis (every step side by side): no time axis left, computed once
-            # by the pass from the whole sequence, as a whole trace calls it)
+        elif any(ins) and getattr(layer, "reduces_steps", False):
+            # (a GlobalMaxPooling1D / GlobalAveragePooling1D over the steps: no time axis left,
+            # computed once by the pass from the whole sequence, as a whole trace calls it; a
+            # Flatten's above)
             seq[layer.name] = [False]
         elif any(ins) and (layer.own_clock or isinstance(layer, StepMap)):
             # (a Conv1D or pooling, engine/conv.py (channels_first ones above); a Cropping1D,
@@ -838,7 +893,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 "only through recurrent layers (RNN([cells]) too), per-step layers (a Reshape or "
                 "Permute keeping the batch and time axes), Permute((2, 1)), Conv1D and pooling layers "
                 "(channels_first after a Permute((2, 1))), Cropping1D, ZeroPadding1D, UpSampling1D, "
-                "GlobalMaxPooling1D, GlobalAveragePooling1D, Flatten and Reshape to one axis (no steps left), "
+                "GlobalMaxPooling1D, GlobalAveragePooling1D, Flatten and Reshape to one axis, a Dense or "
+                "Conv1D reading the steps as features (after a Permute((2, 1)), or channels_first: no steps "
+                "left), "
                 "and a Softmax, LayerNormalization or BatchNormalization over the steps (axis 1, or 2 after a "
                 "Permute((2, 1))) of one sequence")
         else:
@@ -876,6 +933,14 @@ def _check_stepless_operands(model, feed: dict, node, ins: list, name: str, rank
             f"{name} merges a sequence with a tensor of {'unknown' if shape[1] is None else shape[1]} "
             "steps of its own (a RepeatVector's, say); a long sequence is traced by windows only "
             "where a tensor merged into every step has no time axis or one of size 1")
+
+
+def _merges_steps(layer, axis: int) -> bool:
+    """Whether ``layer``'s output has no axis of its input's steps, on ``axis`` (1 or 2),
+    though it reads them all: a Flatten or Reshape to one axis (``Layer.merges_steps``), or a
+    layer whose weights contract that axis (``Layer.reads_whole_axis``: the steps its
+    features or channels). The pass computes it once, as a whole trace calls it."""
+    return layer.merges_steps or layer.reads_whole_axis(axis)
 
 
 def _clocks(model, T: int, seq: dict) -> dict[str, Clock | None]:
@@ -1243,12 +1308,17 @@ class _Window:
         # (each layer's own steps: those input steps x0 .. x1-1 stand for)
         spans = {n.layer.name: self.wt.steps_for(n.layer.name, a, b, of) for n in self.model.nodes}
         self._records(first, layers, spans)
+        # (what the views count a layer's columns from, ``trace.steps_first``: a tensor without
+        # the input's time axis, computed once, from its own 0: a RepeatVector's, a Dense's over
+        # (batch, features, steps), the window's input steps before (its 128 features were
+        # labelled steps 1,408 .. 1,535))
+        shown = {k: v if self.wt._clocks.get(k) else (0, 0) for k, v in spans.items()}
         x0, x1 = (a, b) if of is None else self.wt.steps_for(None, a, b, of)  # (the input's)
         x1 = min(x1, self.T)
         inputs = [_take(x, self.wt._axes[r.layer][0], x0, x1)
                   for r, x in zip(self.model.inputs, self.wt.inputs)]
         if not later and not waiting:
-            return Trace(layers, list(self.wt.outputs), inputs, start=x0, total_steps=self.T, end=x1, spans=spans)
+            return Trace(layers, list(self.wt.outputs), inputs, start=x0, total_steps=self.T, end=x1, spans=shown)
 
         def finish() -> list:
             self._records(waiting + later, layers, spans)
@@ -1259,7 +1329,7 @@ class _Window:
                  or n in waiting or n in later]
         return LaterTrace(LaterLayers(layers, [n.layer.name for n in waiting + later], finish,  # type: ignore[arg-type]
                                       order=order),
-                          [], inputs, start=x0, total_steps=self.T, end=x1, spans=spans)
+                          [], inputs, start=x0, total_steps=self.T, end=x1, spans=shown)
 
     def _deferrable(self, node) -> bool:
         """A recurrent layer (a Bidirectional's halves too) of a plain stack without state,
@@ -1629,19 +1699,22 @@ def whole_sequence_layer(model, arrays):
     then shows no step before the pass): one acting along the steps (``_plan``'s ``held``: a
     Softmax(axis=1)'s shares over the first steps are not the whole's), or one merging them
     into its features (``Layer.merges_steps``: a Flatten, the Dense after it taking the whole
-    length), or one reading beside a sequence a tensor made of the whole sequence
-    (``reads_whole``: a Multiply by a GlobalAveragePooling1D's excitation, a decoder started
-    from an encoder's last states; the first steps alone would give it other numbers). None
-    where there is none, or where ``_plan`` refuses the model (the pass says why)."""
+    length; ``_merges_steps``: a layer whose weights read the steps as its features, a
+    channels_first Conv1D over (batch, steps, features)), or one reading beside a sequence a
+    tensor made of the whole sequence (``reads_whole``: a Multiply by a GlobalAveragePooling1D's
+    excitation, a decoder started from an encoder's last states; the first steps alone would
+    give it other numbers). None where there is none, or where ``_plan`` refuses the model (the
+    pass says why)."""
     held: set = set()
+    axes: dict = {}
     tags: dict = {}
     try:
-        _, seq = _plan(model, arrays, tags=tags, held=held)
+        _, seq = _plan(model, arrays, axes, tags=tags, held=held)
     except LstmvizError:
         return None
-    return next((n.layer for n in model.nodes if n.layer.name in held or (
-        n.layer.merges_steps and any(seq[r.layer][r.tensor_index] for r in n.inbound))
-        or reads_whole(n, seq, tags)), None)
+    return next((n.layer for n in model.nodes if n.layer.name in held or any(
+        seq[r.layer][r.tensor_index] and _merges_steps(n.layer, axes[r.layer][r.tensor_index])
+        for r in n.inbound[:1]) or reads_whole(n, seq, tags)), None)
 
 
 def reads_whole(node, seq: dict, tags: dict) -> bool:
