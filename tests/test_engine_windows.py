@@ -726,6 +726,19 @@ MERGED_STEPLESS = [("excitation", "3"), ("excitation", "2"), ("context_Add", "3"
                    ("context_Subtract", "3"), ("context_Maximum", "2"), ("context_Average", "3"), ("decoder", "3")]
 
 
+def _steps_opened_with_masked_runs(model):
+    """A fixture's model of 6 steps with its steps left open, and 3 x 2,000 steps of input
+    with masked runs (zeros: sample 0's first 100 steps, sample 2's last 500)."""
+    spec = model.to_spec()
+    first = spec.layers[0]
+    assert first.class_name == "InputLayer" and first.config["batch_shape"][1] == 6
+    first.config["batch_shape"][1] = None
+    x = np.random.default_rng(3).normal(size=(3, 2_000, 3)).astype(np.float32)
+    x[0, :100] = 0.0  # (masked runs: the mean is over the other steps)
+    x[2, 1_500:] = 0.0
+    return Model.from_spec(spec), x
+
+
 @pytest.mark.parametrize("case, keras", MERGED_STEPLESS)
 @pytest.mark.parametrize("batch", [1, 3])
 @pytest.mark.parametrize("masked", [False, True])
@@ -772,14 +785,7 @@ def test_a_keras_files_excitation_over_time_takes_a_long_input_by_windows_to_the
     numbers on the file's 6 steps (each layer, atol 1e-5); its steps left open, 2,000 masked
     steps go by windows, every layer of every window the full trace's to the bit."""
     model, _, _ = _keras_fixture_traced(case, ("lstm", "gap", "excite", "reshape", "scale", "gru", "dense"))
-    spec = model.to_spec()
-    first = spec.layers[0]
-    assert first.class_name == "InputLayer" and first.config["batch_shape"][1] == 6
-    first.config["batch_shape"][1] = None
-    model = Model.from_spec(spec)
-    x = np.random.default_rng(3).normal(size=(3, 2_000, 3)).astype(np.float32)
-    x[0, :100] = 0.0  # (masked runs: the mean is over the other steps)
-    x[2, 1_500:] = 0.0
+    model, x = _steps_opened_with_masked_runs(model)
     full = model.trace(x)
     wt = keyframe_pass(model, x, every=32)
     assert np.array_equal(wt.output, full.output) and wt._axes["scale"] == [1]
@@ -1089,14 +1095,7 @@ def test_a_keras_files_pooled_classifier_takes_a_long_input_by_windows(case):
     from tests.helpers import FIXTURES
 
     path = next(p for p in (FIXTURES / case).iterdir() if p.name.startswith("model."))
-    spec = lstmviz.load(path).to_spec()
-    first = spec.layers[0]
-    assert first.class_name == "InputLayer" and first.config["batch_shape"][1] == 6
-    first.config["batch_shape"][1] = None
-    model = Model.from_spec(spec)
-    x = np.random.default_rng(3).normal(size=(3, 2_000, 3)).astype(np.float32)
-    x[0, :100] = 0.0  # (masked runs: the mean is over the other steps)
-    x[2, 1_500:] = 0.0
+    model, x = _steps_opened_with_masked_runs(lstmviz.load(path))
     full = model.trace(x)
     wt = keyframe_pass(model, x, every=32)
     assert np.array_equal(wt.output, full.output)
