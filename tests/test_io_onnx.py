@@ -221,6 +221,37 @@ def test_a_norm_and_a_convolution_hold_their_parameters_as_weights():
     np.testing.assert_allclose(c, want + conv.weights[1][None, :, None], atol=1e-5)
 
 
+def test_batch_normalization_of_a_zero_variance_and_epsilon_gives_onnxruntimes_nan_and_infinities(tmp_path):
+    """A channel of variance 0 and epsilon 0 was ``(x - mean) * inf``: infinities where
+    onnxruntime gives NaN. Its CPU kernel folds ``s = scale / sqrt(var + epsilon)`` and
+    ``B - mean * s`` first, so a mean of 0 makes the whole channel NaN, and an infinite bias
+    meets an infinite ``x * s``. ``want`` is onnxruntime 1.32's output for this graph
+    (CPU, with graph optimisations on or off, opset 9 and 15 alike); on ordinary numbers
+    the folded form also gave its bits exactly, where the unfolded one differed in 43% of
+    12,336 values."""
+    import warnings
+
+    scale, b = np.float32([1, 1, 1, -1, 0, 2]), np.float32([0, .5, .5, .5, .5, 1])
+    mean, var = np.float32([0, 0, 1, 1, 1, -1]), np.zeros(6, np.float32)
+    x = np.tile(np.float32([-2, -1, 0, 1, 2]), (1, 6, 1))
+    x[0, 2] += 1
+    node = helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], name="bn", epsilon=0.0)
+    path = _save(tmp_path, [node], [numpy_helper.from_array(a, n) for a, n in
+                                    ((scale, "s"), (b, "b"), (mean, "m"), (var, "v"))],
+                 inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 6, "len"])], opset=15)
+    nan, inf = np.nan, np.inf
+    want = np.float32([[nan, nan, nan, nan, nan],    # mean 0: B - 0 * inf
+                       [nan, nan, nan, nan, nan],
+                       [-inf, nan, nan, nan, nan],   # x * inf + (0.5 - inf)
+                       [inf, inf, nan, nan, nan],    # scale -1
+                       [nan, nan, nan, nan, nan],    # scale 0: inf * 0
+                       [nan, nan, nan, inf, inf]])   # mean -1, scale 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (and no NumPy RuntimeWarning on the way)
+        got = lstmviz.load(path).trace(x).outputs[0]
+    np.testing.assert_array_equal(got[0], want)
+
+
 def test_a_damaged_file_is_refused_without_the_list_of_ops(tmp_path):
     """Damaged files (found by mutating the fixtures' bytes) gave Python's own errors in the
     refusal, 'cannot read the model (KeyError: 'StatefulPartitionedCall/...')' or

@@ -477,15 +477,18 @@ def _channels(op, x, *params):
 
 def _batch_normalization(attrs, ins, opset):
     """ONNX BatchNormalization at inference: ``(x - mean) / sqrt(var + epsilon) * scale + B``
-    per channel (axis 1)."""
+    per channel (axis 1), computed as onnxruntime's CPU kernel folds it,
+    ``x * s + (B - mean * s)`` with ``s = scale / sqrt(var + epsilon)``: the same bits, and
+    the same NaN and infinities where ``var + epsilon`` is 0 (``s`` infinite: a channel whose
+    mean is 0 is NaN throughout, not ``(x - mean) * inf``'s infinities)."""
     if int(attrs.get("training_mode", 0)) or (opset < 9 and int(attrs.get("spatial", 1)) != 1):
         raise _fail("BatchNormalization", "normalises by the batch's own statistics (training_mode) "
                     "or per element (spatial 0), where lstmviz computes inference with running "
                     "statistics, per channel")
     x = np.asarray(ins[0])
     scale, b, mean, var = _channels("BatchNormalization", x, *ins[1:5])
-    inv = np.float32(1) / np.sqrt(var + _epsilon("BatchNormalization", attrs))
-    return [((x - mean) * (inv * scale) + b).astype(x.dtype, copy=False)]
+    s = np.float32(1) / np.sqrt(var + _epsilon("BatchNormalization", attrs)) * scale
+    return [(x * s + (b - mean * s)).astype(x.dtype, copy=False)]
 
 
 def _window_1d(op, attrs, x, kernel: int):
