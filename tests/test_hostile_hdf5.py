@@ -448,23 +448,51 @@ def test_a_layer_names_entry_that_is_no_layer_group_is_refused_in_plain_words(tm
     ("/", "cannot read '/' in the file: it names the file's root"),
     (".", "cannot read 'model_weights/lstm/.' in the file: it names the group that lists it"),
     ("nothing", "weight 'nothing' of layer 'lstm' is listed but missing from the file"),
+    ("alias", "weight 'alias' of layer 'lstm' is a soft link to group 'model_weights/lstm/lstm', not an array"),
+    ("lstm/lstm_cell", "weight 'lstm/lstm_cell' of layer 'lstm' is a group, not an array"),
 ])
 def test_a_weight_name_that_leads_to_no_array_is_refused_in_plain_words(tmp_path, name, says):
     """A layer's ``weight_names`` entry that HDF5 cannot look up was refused as "cannot
     read HDF5 object 'loop' (RuntimeError); the file may be truncated or corrupt", a
-    Python class where a user reads what is wrong; one through an array was "missing".
-    ``h5_get`` says why in plain words, as ``layer_group`` does (one lookup: ``_h5_find``)."""
+    Python class where a user reads what is wrong; one through an array was "missing",
+    and so was a soft link to a group, or a group. ``h5_get`` says why in plain words, as
+    ``layer_group`` does (one lookup: ``_h5_find``); what is there and no array, as
+    ``not_an_array`` says it."""
     p = tmp_path / "model.h5"
     shutil.copy(K2_MODEL, p)
     with h5py.File(p, "r+") as f:
         g = f["model_weights/lstm"]
         g["loop"] = h5py.SoftLink("/model_weights/lstm/loop")
+        g["alias"] = h5py.SoftLink("/model_weights/lstm/lstm")
         g.attrs["weight_names"] = np.array([name.encode()])
     with pytest.raises(LstmvizError) as err:
         read_model_file(p)
     msg = str(err.value)
     assert msg.startswith(f"model.h5: {says}; supported: ") and "\n" not in msg, msg
     assert "Error" not in msg
+
+
+@pytest.mark.parametrize("link, says", [
+    (lambda: h5py.SoftLink("/layers/dense"), "is a soft link to group 'layers/dense', not an array"),
+    (lambda: h5py.SoftLink("/nowhere"), "is a soft link to 'nowhere', which the file does not hold"),
+    (None, "is a group, not an array"),
+], ids=["soft-link-to-group", "soft-link-to-nothing", "group"])
+def test_a_keras3_weights_entry_that_is_no_array_says_what_it_is(tmp_path, link, says):
+    """A ``.weights.h5`` variable ``vars/0`` that is a soft link to a group (or a group, or a
+    soft link to nothing) was "is not a dataset", which is no word of the user's: one
+    line says what the name is."""
+    p = tmp_path / "model.weights.h5"
+    shutil.copy(K3_WEIGHTS, p)
+    with h5py.File(p, "r+") as f:
+        del f[K3W_DATASET]
+        if link is None:
+            f.create_group(K3W_DATASET)
+        else:
+            f[K3W_DATASET] = link()
+    with pytest.raises(LstmvizError) as err:
+        read_weights_file(p)
+    msg = str(err.value)
+    assert msg.startswith(f"model.weights.h5: '{K3W_DATASET}' {says}; supported: ") and "\n" not in msg, msg
 
 
 @pytest.mark.parametrize("driver, kind", [("family", "family"), ("split", "split (multi)")])

@@ -96,6 +96,27 @@ def is_dataset(obj: Any) -> bool:
     return isinstance(obj, h5py.Dataset)
 
 
+def not_an_array(group: Any, key: str, obj: Any) -> str:
+    """What ``obj``, found at ``group[key]`` and no dataset (None: nothing), is, in a
+    user's words: "a group", or "a soft link to group 'layers/dense'" where the name is a
+    soft link (a refusal of a weight says what the file holds there, not that it is
+    missing)."""
+    import h5py
+
+    try:
+        link = group.get(key, getlink=True)
+    except Exception:
+        link = None
+    to = f"'{_name(str(link.path))}'" if isinstance(link, h5py.SoftLink) else ""
+    if obj is None:  # (listed, yet h5py finds nothing there)
+        return f"a soft link to {to}, which the file does not hold" if to else "missing from the file"
+    kind = ("group" if is_group(obj) else "named datatype" if isinstance(obj, h5py.Datatype)
+            else "HDF5 object")
+    if to:
+        return f"a soft link to {kind} {to}, not an array"
+    return f"a{'n' if kind[0] in 'aeiouH' else ''} {kind}, not an array"
+
+
 def _keys(group: Any) -> list[str]:
     try:
         keys = list(group.keys())
@@ -137,8 +158,10 @@ def legacy_group_weights(root: Any, lname: str) -> tuple[list[np.ndarray], list[
     arrays = []
     for n in names:
         ds = h5_get(g, n)
-        if ds is None or not is_dataset(ds):
+        if ds is None:
             raise Fail(f"weight '{n}' of layer '{lname}' is listed but missing from the file")
+        if not is_dataset(ds):
+            raise Fail(f"weight '{n}' of layer '{lname}' is {not_an_array(g, n, ds)}")
         arrays.append(as_array(ds, f"weight '{n}' of layer '{lname}'"))
     return arrays, names
 
@@ -260,7 +283,7 @@ def k3_vars(group: Any, what: str, most: int = MAX_VARS_PER_LAYER) -> list[np.nd
     for i in idx:
         ds = h5_get(v, str(i))
         if not is_dataset(ds):
-            raise Fail(f"'{what}/vars/{i}' is not a dataset")
+            raise Fail(f"'{what}/vars/{i}' is {not_an_array(v, str(i), ds)}")
         out.append(as_array(ds, f"'{what}/vars/{i}'"))
     return out
 
