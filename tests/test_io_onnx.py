@@ -654,6 +654,28 @@ def test_a_safetensors_files_damaged_header_length_is_said_with_its_numbers(tmp_
     text.write_bytes(b'{"cfg": {"units": 4}}')
     with pytest.raises(LstmvizError, match="this is a JSON/text file"):
         lstmviz.load(text)
+    # a UTF-8 byte-order mark before the length, or before the JSON (its length counting
+    # it), was 'unrecognised binary content': the safetensors package refuses both ("header
+    # too large", "invalid JSON in header: expected value at line 1 column 1"); one line
+    # says where the mark is, under any name (a text file that begins with one stays text)
+    n = struct.unpack("<Q", src[:8])[0]
+    bom = b"\xef\xbb\xbf"
+    for name, data, said in (
+            ("bom.safetensors", bom + src, "the file begins with a UTF-8 byte-order mark (bytes EF BB BF) "
+                                           "before its safetensors header length"),
+            ("bom.bin", bom + src, "the file begins with a UTF-8 byte-order mark"),
+            ("json_bom.safetensors", struct.pack("<Q", n + 3) + bom + src[8:],
+             "the safetensors header's JSON begins with a UTF-8 byte-order mark (bytes EF BB BF)"),
+            ("json_bom.bin", struct.pack("<Q", n + 3) + bom + src[8:], "the safetensors header's JSON begins"),
+            ("json_bom_long.safetensors", struct.pack("<Q", 10 ** 12) + bom + src[8:],
+             "the safetensors header length is 1,000,000,000,000 bytes")):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(LstmvizError) as err:
+            lstmviz.load(tmp_path / name)
+        assert str(err.value).startswith(f"{name}: {said}") and "\n" not in str(err.value), str(err.value)
+    (tmp_path / "bom.txt").write_bytes(bom + b'{"cfg": {"units": 4}}')
+    with pytest.raises(LstmvizError, match="this is a text file"):
+        lstmviz.load(tmp_path / "bom.txt")
 
 
 # ------------------------------------------------------------------ edge cases of the ops

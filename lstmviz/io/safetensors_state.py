@@ -75,15 +75,31 @@ def header_fault(n: int, size: int) -> str | None:
     return None
 
 
+#: UTF-8's byte-order mark, which an editor or a text-mode copy may put before a file
+BOM = b"\xef\xbb\xbf"
+
+
 def damaged(head: bytes, size: int, name: str = "") -> str | None:
     """For a file no format claims: what is wrong when it is a safetensors file but for
     its header length (its JSON header begins after 8 bytes that are no text, or its name
-    says safetensors), else None."""
-    if len(head) < 10 or head[8:10] != b'{"':
+    says safetensors), or but for a UTF-8 byte-order mark before its header length or its
+    JSON (the safetensors package reads neither: a length of "header too large", JSON
+    "expected value at line 1 column 1"), else None."""
+    if head.startswith(BOM) and sniff(head[3:]):
+        return ("the file begins with a UTF-8 byte-order mark (bytes EF BB BF) before its "
+                "safetensors header length, where a safetensors file begins with that length's "
+                "8 bytes (something wrote it as text): remove the first 3 bytes")
+    json_at = 8 + len(BOM) if head[8:11] == BOM else 8
+    if len(head) < json_at + 2 or head[json_at:json_at + 2] != b'{"':
         return None
     if not name.lower().endswith(SUFFIXES) and head[:8].decode("utf-8", "replace").isprintable():
         return None  # (a text file, a JSON config, whose 9th character opens an object)
-    return header_fault(struct.unpack("<Q", head[:8])[0], size)
+    fault = header_fault(struct.unpack("<Q", head[:8])[0], size)
+    if fault or json_at == 8:
+        return fault
+    return ("the safetensors header's JSON begins with a UTF-8 byte-order mark (bytes EF BB BF), "
+            "where a safetensors file's JSON begins right after its 8-byte length, as the "
+            "safetensors package reads it (something wrote it as text)")
 
 
 #: what a safetensors header holds, said after what is wrong with one
