@@ -3397,6 +3397,57 @@ def test_a_real_keras_attention_pooling_classifier_opens_a_long_input_file(qapp,
         ("h", "c", 16, (600, T // 2 - 1))), check)
 
 
+@pytest.mark.parametrize("kind", ["dense_after_permute", "conv_cf_over_steps"])
+def test_a_layer_computed_once_with_steps_of_its_own_is_shown_in_a_window_as_in_a_whole_trace(
+        make_window, monkeypatch, kind):
+    """Issue 13: a layer reading every step as its features, computed once by the pass, whose
+    output is 3-D with steps of its own (a Dense over (batch, features, steps) after a
+    Permute((2, 1)): its 4 features; a channels_first Conv1D over (batch, steps, 100
+    features): its 99 steps). In a long input's window (windows forced) the player on it ran
+    over the input's 3,000 steps: seeking to step 2,000 showed 'w · step 80' (the input step
+    less the window's start, 1,920) and its strip marked it. A whole trace of the same
+    model counts the layer's own steps (and the head's after it), the cursor held at its
+    last; the window now shows the same: its steps, cursor, header and column."""
+    import re
+
+    from lstmviz.engine import LayerSpec, Model
+
+    if kind == "dense_after_permute":
+        d, own, layers = 2, 4, [LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+                                LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
+                                LayerSpec("Dense", {"units": 5, "activation": "tanh"}, name="w"),
+                                LayerSpec("GlobalAveragePooling1D", {}, name="out")]
+    else:
+        d, own, layers = 100, 99, [LayerSpec("Conv1D", {"filters": 3, "kernel_size": 2,
+                                                        "data_format": "channels_first"}, name="w"),
+                                   LayerSpec("Flatten", {}, name="f"), LayerSpec("Dense", {"units": 2}, name="out")]
+    model = Model.sequential((None, T, d), layers, seed=3)
+    x = np.random.default_rng(1).normal(size=(1, T, d)).astype(np.float32)
+    shown = {}
+    for windowed in (False, True):
+        with monkeypatch.context() as m:
+            if windowed:
+                m.setattr(limits, "TRACE_SHARE", 1e-5)
+            state = AppState()
+            state.set_model(model)
+            w = make_window((1400, 900), state)
+            unrolled = _tab(w, "Unrolled")
+            state.set_input_data(x)
+            assert (state.long is not None) == windowed
+            assert not windowed or w.long_runner.wait(120)
+            state.set_cursor(layer="w", step=2000)
+            if windowed:
+                assert w.long_runner.wait(60)
+                w.long_runner.poll()
+                assert state.window_start() == 0  # (every window holds all its steps)
+            QtWidgets.QApplication.processEvents()
+            shown[windowed] = (state.cursor.step, state.steps_of("w"), state.steps_of("out"),
+                               re.sub("<[^>]+>", "", unrolled.header.text()), unrolled.current_column)
+    assert shown[False][:3] == (own - 1, own, own), shown[False]
+    assert shown[False][3].startswith(f"w · step {own - 1} · "), shown[False]
+    assert shown[True] == shown[False]
+
+
 @pytest.mark.parametrize("between", [(), (("BatchNormalization", {"axis": 1}, "bn"),
                                           ("Dropout", {"rate": 0.5}, "drop"),
                                           ("ReLU", {"negative_slope": 0.1}, "relu"))])

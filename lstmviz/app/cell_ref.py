@@ -1048,6 +1048,18 @@ def steps_axis(model: Model, name: str, axes: dict[str, list] | None = None) -> 
     return got[0]
 
 
+def steps_in(model: Model, name: str, shape) -> int | None:
+    """How many steps an output of layer ``name`` of ``shape`` holds: its size on the axis
+    ``steps_axes`` says holds them (a Dense over (batch, features, steps) after a Permute((2,
+    1)): its features, axis 1; a channels_first Conv1D's: axis 2); None where it holds none
+    or the size is not known. What a whole trace counts a layer's steps by
+    (``tracing._steps_of``), and a long input a layer computed once (``LongSequence``)."""
+    ax = steps_axis(model, name)
+    if ax is None or len(shape) <= ax or shape[ax] is None:
+        return None
+    return int(shape[ax])
+
+
 def steps_first_view(out: np.ndarray, axis: int | None) -> np.ndarray:
     """A 3-D (or 4-D) output ``out`` as (batch, steps, channels), its steps on ``axis`` (None: 1,
     as it is): a channels-first (N, C, L) output turned to (N, L, C), a time-major (T, N,

@@ -356,17 +356,35 @@ class LongSequence:
     def _clock(self, layer: str | None) -> tuple[int, int | Fraction]:
         """(steps, scale) of ``layer``'s time axis: its own, or where it has none (a Dense
         after a last-step LSTM) that of the layer it reads, as a whole trace's steps go
-        (``tracing.steps_of``); the input's for None."""
+        (``tracing.steps_of``); the input's for None. A layer computed once whose output
+        has steps of its own (``once``) counts those, scale 1, as a whole trace does."""
+        return self._clock_of(layer)[:2]
+
+    def once(self, layer: str | None) -> bool:
+        """Whether ``layer``'s steps (or those of the layer it takes its time axis from) are
+        those of a layer computed once by the pass, held whole by every window, counted from
+        0 (``windows._merges_steps``: a Dense over (batch, features, steps) after a
+        Permute((2, 1)), its features; a channels_first Conv1D reading the steps as its
+        channels), not the input's."""
+        return self._clock_of(layer)[2]
+
+    def _clock_of(self, layer: str | None) -> tuple[int, int | Fraction, bool]:
+        from lstmviz.app.cell_ref import steps_in
         seen: set = set()
         nodes = {n.layer.name: n for n in self.model.nodes}
         while layer is not None and layer not in seen:
             seen.add(layer)
             got = self.clocks.get(layer)
             if got:
-                return int(got[0]), whole_scale(got[1])
+                return int(got[0]), whole_scale(got[1]), False
             node = nodes.get(layer)
+            if layer in self.clocks and node is not None:  # (no steps in the windows: computed once)
+                shapes = node.layer.output_shapes or [None]
+                own = steps_in(self.model, layer, shapes[0]) if shapes[0] is not None else None
+                if own:
+                    return own, 1, True
             layer = node.inbound[0].layer if node is not None and node.inbound else None
-        return self.steps, 1
+        return self.steps, 1, False
 
     def steps_of(self, layer: str | None) -> int:
         """The steps of ``layer``'s records: the sequence's, but after a Conv1D or pooling of
@@ -384,8 +402,10 @@ class LongSequence:
         """The processing steps ``(lo, hi)`` of ``layer`` (its half ``side``) that a window of
         input steps ``a .. b-1`` by input steps holds (``WindowedTrace.window(by_input=True)``):
         its own steps those stand for (``windows.clock_window``), turned around where the half
-        runs backwards."""
-        n, scale = self._clock(layer)
+        runs backwards; all of a layer computed once (``once``)."""
+        n, scale, once = self._clock_of(layer)
+        if once:  # (every window holds all its steps)
+            return 0, n
         lo, hi = clock_window({"": (n, scale)}, self.steps, "", a, b)
         return (n - hi, n - lo) if self.runs_backwards(layer, side) else (lo, hi)
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from lstmviz.app import inputs as gen
 from lstmviz.app.base import StateBase
-from lstmviz.app.cell_ref import steps_axes, unit_word
+from lstmviz.app.cell_ref import steps_axes, steps_in, unit_word
 from lstmviz.app.events import operation as _operation
 from lstmviz.app.input_edits import make_input, token_ids
 from lstmviz.app.long_sequence import holds_steps, trace_or_window
@@ -176,7 +176,6 @@ def _steps_of(model: Model, trace: Trace, name: str) -> int | None:
     """``Tracing.steps_of`` from the trace: None where no record says (an input layer)."""
     seen: set[str] = set()
     by_name = {n.layer.name: n for n in model.nodes}
-    axes = steps_axes(model)
     while name not in seen:
         seen.add(name)
         if name in trace.layers:
@@ -186,9 +185,9 @@ def _steps_of(model: Model, trace: Trace, name: str) -> int | None:
             out = np.asarray(rec.output) if rec.outputs else None
             # (a channels-first Conv1D's steps are its last axis, an ONNX Conv's and the
             # Relu after it too: ``steps_axes``)
-            ax = (axes.get(name) or [None])[0]
-            if out is not None and ax is not None and out.ndim > ax:
-                return int(out.shape[ax])
+            n = steps_in(model, name, out.shape) if out is not None else None
+            if n is not None:
+                return n
             if out is not None and out.ndim == 3:
                 return int(out.shape[1])
         node = by_name.get(name)
