@@ -76,10 +76,11 @@ def test_a_given_npy_is_mapped_as_open_a_long_input_maps_it(qapp, tmp_path, monk
     assert read_input(tmp_path / "empty.npy", long=True).shape == (0, 5, 3)
 
 
-def test_a_given_input_whose_pass_runs_first_is_said_to_be_tracing(qapp, monkeypatch):
+def test_a_given_input_whose_pass_runs_first_is_said_to_be_tracing(qapp, qtbot, monkeypatch):
     """A Bidirectional model opened on a long input (``lstmviz MODEL --input X``): no step
     is shown before the keyframe pass, which runs behind the veil, and the status bar said
-    "traced on the given input" meanwhile; it says "tracing" until the views show it."""
+    "traced on the given input" meanwhile; it says "tracing" until the views show it, and no
+    longer once the pass has run (it stayed)."""
     from lstmviz import limits
 
     monkeypatch.setattr(limits, "TRACE_SHARE", 1e-5)
@@ -92,6 +93,10 @@ def test_a_given_input_whose_pass_runs_first_is_said_to_be_tracing(qapp, monkeyp
         assert "tracing on the given input (1 sample x 6,000 steps x 3 features)" in window.last_message
         held.set()
         assert window.long_runner.wait(120) and window.state.trace is not None
+        # (once the pass has run the status bar says so: "tracing" stayed there after it)
+        said = window.statusBar().currentMessage
+        qtbot.waitUntil(lambda: "tracing on the given input" not in said(), timeout=10_000)
+        assert "6,000 steps traced" in said() and "tracing" not in said()
     finally:
         held.set()
         dispose(window)

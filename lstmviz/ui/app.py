@@ -348,9 +348,12 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
                                         x.shape[2] if x.ndim == 3 else None)]
             # (a long input whose pass must run before any step is shown is not traced yet:
             # the veil over the views says so, and the status bar did not)
-            done = "tracing" if window.long_runner.pending() else "traced"
-            said = (f"{done} on the given inputs ({', '.join(shapes)})" if len(shapes) > 1 else
-                    f"{done} on the given input ({shapes[0]})")  # after what opening said, if it said anything
+            from lstmviz.ui.long_runner import TRACING_GIVEN
+
+            on = TRACING_GIVEN if window.long_runner.pending() else "traced on the given input"
+            said = (f"{on}s ({', '.join(shapes)})" if len(shapes) > 1 else
+                    f"{on} ({shapes[0]})")  # after what opening said, if it said anything
+            # (the long runner says "N steps traced" in its place once the pass has run)
             window.message(f"{window.last_message} \u00b7 {said}" if window.last_message
                            else said[0].upper() + said[1:])
     except BaseException:  # (a fault past the refusals above: no half-built window left

@@ -37,6 +37,9 @@ BACKGROUND = "(tracing in the background)"
 #: what it says of a step past the first window while the pass runs (no percentage: the
 #: progress bar beside it says that, and a number said once stood beside the bar's later one)
 AWAITING = "is shown once the keyframe pass has run"
+#: what the opening says of an input given with the model (``lstmviz MODEL --input X``) whose
+#: pass runs before any step is shown: "... · tracing on the given input (1 sample x 6,000 ...)"
+TRACING_GIVEN = "tracing on the given input"
 #: the button that goes on with a cancelled pass (from where it stopped) or runs its overviews again
 RESUME = "Trace all"
 #: a new input's worker starts after the window's next paint, or after this long (ms) where
@@ -465,11 +468,13 @@ class LongRunner(QtCore.QObject):
                 bar.showMessage(f"Long input: {seq.error}" + (f"; {RESUME} {again}" if seq.cancelled else ""), 15000)
         if not self.busy() and seq.ready and not seq.error:
             bar = self.window.statusBar()
-            if BACKGROUND in bar.currentMessage() or AWAITING in bar.currentMessage():
+            said = bar.currentMessage()
+            if BACKGROUND in said or AWAITING in said or TRACING_GIVEN in said:
                 # (the opening's "tracing in the background" stayed its 20 s after the pass;
                 # so would "step N is shown once the keyframe pass has run"; at any poll, not
                 # only the one that saw the pass end: a small model's pass can end before the
-                # opening's message is shown)
+                # opening's message is shown; the opening's "tracing on the given input" stayed
+                # after the pass too)
                 bar.showMessage(f"Long input: {count(seq.steps)} steps traced, each shown exactly "
                                 "where the cursor goes", 10000)
         self._sync_veil()
