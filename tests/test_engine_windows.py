@@ -1547,7 +1547,13 @@ REFUSED = {  # (the op named in the refusal, what it does to the steps)
     "steps-into-batch": ([_node("Reshape", ["Y", "flat2"], "out")], "onnx.Reshape"),
     "a-size-of-the-length": ([_node("Shape", ["Y"], "ys"), _node("Cast", ["ys"], "f", to=1),
                               _node("Gather", ["f", "zero"], "n"), _node("Add", ["Y", "n"], "out")], "onnx.Add"),
+    "the-last-step-appended": ([_node("Slice", ["Y", "last", "big", "zero"], "l"),
+                                _node("Concat", ["Y", "l"], "out", axis=0)], "onnx.Concat"),
 }
+#: the words of a refusal whose op reads, beside the steps, a tensor made of them
+BESIDE = {"a-size-of-the-length": "reads, beside its steps, the sequence's length",
+          "the-last-step-appended": "reads, beside its steps, a tensor made of the whole sequence (some of its "
+                                    "steps), other than by an elementwise op"}
 EXTRA = {"two": np.array([2], np.int64), "half": np.full((1, 1, 1, 1), 0.5, np.float32),
          "flat2": np.array([-1, 5], np.int64), "M": np.linspace(-1, 1, 10, dtype=np.float32).reshape(5, 2),
          "bias": np.array([0.25, -0.5], np.float32), "M2": np.eye(5, dtype=np.float32) * 0.5}
@@ -1594,7 +1600,8 @@ def test_windows_follow_the_ops_around_an_onnx_node_to_the_bit(tmp_path, case):
 def test_an_op_that_mixes_the_steps_is_refused_for_windows_in_one_line(tmp_path, case):
     """An op over the steps (a Softmax over them before opset 13, its input flattened to two
     axes, a Concat along them, a Reshape folding them
-    into the batch, a size made of the length added to every step: a window's length is not it):
+    into the batch, a size made of the length added to every step: a window's length is not it;
+    the last step appended after them, a tensor made of the steps read by no elementwise op):
     refused for windows in one line naming it, before the pass (a window would compute it,
     the app's plain trace of the first steps could not); the model still traces whole."""
     after, op = REFUSED[case]
@@ -1605,6 +1612,7 @@ def test_an_op_that_mixes_the_steps_is_refused_for_windows_in_one_line(tmp_path,
         keyframe_pass(model, x, every=16)
     msg = str(err.value)
     assert "\n" not in msg and f"({op})" in msg and "traced by windows only" in msg, msg
+    assert BESIDE.get(case, "") in msg, msg
 
 
 # -- a LayerNormalization after the recurrent node: of the features, whole or decomposed --
@@ -1675,6 +1683,7 @@ def test_a_norm_that_reads_across_the_steps_is_refused_for_windows_in_one_line(t
         keyframe_pass(model, x, every=16)
     msg = str(err.value)
     assert "\n" not in msg and f"({op})" in msg and "traced by windows only" in msg, msg
+    assert BESIDE.get(case, "") in msg, msg
     assert "the time axis" in msg and "whole sequence's" in msg, msg
 
 

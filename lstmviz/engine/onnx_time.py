@@ -198,7 +198,9 @@ def follow(layer, ins: list[_In], out_ranks: list[int | None]) -> tuple[list, li
             # ReduceMean over the steps, the last step: computed once by the pass before it,
             # each window's steps merged with those very numbers (``_seq_axis``: of size 1 on the
             # time axis); one holding the length is refused: a window's length is not it)
-            raise _refuse(layer, "reads, beside its steps, the sequence's length")
+            raise _refuse(layer, "reads, beside its steps, " + (
+                "a tensor made of the whole sequence (some of its steps), other than by an elementwise op"
+                if x.tag is ANY else "the sequence's length"))
     ax = _seq_axis(layer, op, attrs, ins, out_ranks)
     if op == "LayerNormalization":  # (its Mean and InvStdDev too: a number a step, size 1 on the features)
         return [ax] * n_out, [None] * n_out
