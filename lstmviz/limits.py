@@ -441,6 +441,33 @@ def inflates_too_much(compressed: int, size: int, floor: int = RATIO_FLOOR) -> b
     return size > floor and size > MAX_INFLATE_RATIO * max(int(compressed), 1)
 
 
+class Inflation:
+    """The members of one zip archive read so far, together: the bytes they inflate to (each
+    read counted: a member named by many layers is held as many times) and those the archive
+    stores for them (each member once); too much together is a zip bomb's as one member's is
+    (``inflates_too_much``): many members each under the one-member check, or one named many
+    times. A session's arrays, a PyTorch zip's members."""
+
+    def __init__(self) -> None:
+        self.stored = 0
+        self.inflated = 0
+        self._seen: set[str] = set()
+
+    def add(self, info) -> bool:
+        """Count zip member ``info`` (a ``zipfile.ZipInfo``) read once more; whether the
+        members read so far inflate too much."""
+        self.inflated += info.file_size
+        if info.filename not in self._seen:
+            self._seen.add(info.filename)
+            self.stored += info.compress_size
+        return inflates_too_much(self.stored, self.inflated)
+
+    def words(self) -> str:
+        """How much they inflate, for a refusal: "from 62 KB to 128 MB (more than 200 times"."""
+        return (f"from {fmt_bytes(self.stored)} to {fmt_bytes(self.inflated)} (more than "
+                f"{MAX_INFLATE_RATIO} times")
+
+
 def inflate_excess(name: str, compressed: int, size: int, floor: int = RATIO_FLOOR,
                    what: str = "a saved array") -> str | None:
     """None for a plausible zip member, else why it is refused (a zip bomb). ``floor``:

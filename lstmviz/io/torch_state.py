@@ -723,7 +723,7 @@ def _read_zip(path: str, size: int):
         # torch stores its members uncompressed: one deflated a thousand times, or several
         # together, is a zip bomb (a 62 KB file inflated a 64 MB storage of zeros, 128 MB
         # with its decoding, for a tensor of 24 of its numbers), as in a .keras or a session
-        packed = [0, 0]  # the members read so far: their stored and inflated bytes
+        packed = limits.Inflation()  # the members read so far (each once: storages are cached)
 
         def read(name: str, limit: int, what: str) -> bytes:
             info = by_name.get(name)
@@ -732,13 +732,10 @@ def _read_zip(path: str, size: int):
             if info.file_size > limit or info.file_size > read_left[0]:
                 raise Fail(f"{what} ({name}) claims {info.file_size} bytes, more than the "
                            "file could hold")
-            packed[0] += info.compress_size
-            packed[1] += info.file_size
+            together = packed.add(info)
             bomb = limits.inflate_excess(name, info.compress_size, info.file_size)
-            if bomb is None and limits.inflates_too_much(*packed):
-                bomb = (f"the archive's members read would inflate from {limits.fmt_bytes(packed[0])} "
-                        f"to {limits.fmt_bytes(packed[1])} (more than {limits.MAX_INFLATE_RATIO} "
-                        "times): a zip bomb, not saved tensors")
+            if bomb is None and together:
+                bomb = f"the archive's members read would inflate {packed.words()}): a zip bomb, not saved tensors"
             if bomb:
                 raise Fail(bomb)
             read_left[0] -= info.file_size
