@@ -604,9 +604,11 @@ def check_masks(model, arrays) -> None:
     of the input's first ``PROBE_STEPS`` steps up to those layers says it, in milliseconds
     (``MaskRefused``). Any other error of that small trace is left to the pass (a layer whose
     weights fix the length, a Conv1D of a longer kernel)."""
+    if not _masked(model):  # (no mask anywhere: not even the plan, which ``pass_bytes`` makes next)
+        return
     held: set = set()
     _, seq = _plan(model, arrays, held=held)
-    if not held or not _masked(model):
+    if not held:
         return
     first = [np.ascontiguousarray(input_window(model, a, 0, PROBE_STEPS, k)) if seq[r.layer][0] else a
              for k, (r, a) in enumerate(zip(model.inputs, arrays))]
