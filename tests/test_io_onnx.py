@@ -142,6 +142,38 @@ def test_safetensors_read_weights_and_sniff():
     assert entries[0][1][0].shape == (3, 16)
 
 
+@pytest.mark.parametrize("lead, reads", [(b" ", True), (b"\n\r\t  ", True), (b" " * (2 << 20), True),
+                                         (b"\x0c", False), (b"\x00", False)])
+def test_a_safetensors_header_led_by_json_whitespace_reads_as_the_package_reads_it(tmp_path, lead, reads):
+    """The safetensors package parses its header with serde_json, which skips JSON's
+    whitespace (space, tab, newline, carriage return) before the "{" (its check of a leading
+    "{" is commented out in safetensors/src/tensor.rs): such a file was 'unrecognised binary
+    content' here. It reads as the package reads it (2 MB of spaces: beyond the bytes a
+    format is told by), and a byte the package refuses before the "{" is still refused."""
+    import struct
+
+    from safetensors.numpy import load_file
+
+    src = FIXTURES / "safetensors_lstm" / "model.safetensors"
+    data = src.read_bytes()
+    n = struct.unpack("<Q", data[:8])[0]
+    path = tmp_path / "led.bin"  # (no suffix: the file's first bytes say what it is)
+    path.write_bytes(struct.pack("<Q", n + len(lead)) + lead + data[8:])
+    try:
+        load_file(str(path))
+        package_reads = True
+    except Exception:
+        package_reads = False
+    assert package_reads == reads
+    if reads:
+        xs = np.load(src.parent / "x.npy")
+        np.testing.assert_array_equal(lstmviz.load(path).trace(xs).output, lstmviz.load(src).trace(xs).output)
+    else:
+        with pytest.raises(LstmvizError) as err:
+            lstmviz.load(path)
+        assert str(err.value).startswith("led.bin: ") and "\n" not in str(err.value)
+
+
 # ------------------------------------------------------------------ refusals and limits
 
 def _save(tmp_path, nodes, inits=(), inputs=None, outputs=None, name="m.onnx", opset=14):
@@ -668,6 +700,9 @@ def test_a_safetensors_files_damaged_header_length_is_said_with_its_numbers(tmp_
              "the safetensors header's JSON begins with a UTF-8 byte-order mark (bytes EF BB BF)"),
             ("json_bom.bin", struct.pack("<Q", n + 3) + bom + src[8:], "the safetensors header's JSON begins"),
             ("json_bom_long.safetensors", struct.pack("<Q", 10 ** 12) + bom + src[8:],
+             "the safetensors header length is 1,000,000,000,000 bytes"),
+            # (JSON whitespace before the "{", which the package skips: still its header)
+            ("spaced_long.bin", struct.pack("<Q", 10 ** 12) + b" \r\n" + src[8:],
              "the safetensors header length is 1,000,000,000,000 bytes")):
         (tmp_path / name).write_bytes(data)
         with pytest.raises(LstmvizError) as err:

@@ -52,13 +52,29 @@ def _unread(dt: object) -> str:
     return "not a dtype lstmviz reads"
 
 
+#: the whitespace JSON allows before its text, which the safetensors package skips before
+#: its header's "{" (it parses the header with serde_json; its own check of a leading "{"
+#: is commented out in safetensors/src/tensor.rs): nothing else may come before it
+JSON_SPACE = b" \t\n\r"
+
+
+def _json_at(head: bytes, at: int) -> int:
+    """Where the JSON text that begins at ``head[at]`` has its first byte, past JSON's
+    whitespace (``len(head)``: nothing but whitespace to the end of ``head``)."""
+    return len(head) - len(head[at:].lstrip(JSON_SPACE))
+
+
 def sniff(head: bytes) -> bool:
     """True when ``head`` starts like a safetensors file: an 8-byte little-endian header
-    length, then the JSON header's ``{``."""
+    length, then the JSON header's ``{``, after any JSON whitespace (or only whitespace to
+    the end of ``head``, which the header goes on past)."""
     if len(head) < 10:
         return False
     n = struct.unpack("<Q", head[:8])[0]
-    return 2 <= n <= MAX_HEADER_BYTES and head[8:9] == b"{"
+    if not 2 <= n <= MAX_HEADER_BYTES:
+        return False
+    at = _json_at(head[:8 + n], 8)
+    return head[at:at + 1] == b"{" or (at == len(head) and 8 + n > len(head))
 
 
 def header_fault(n: int, size: int) -> str | None:
@@ -90,7 +106,8 @@ def damaged(head: bytes, size: int, name: str = "") -> str | None:
                 "safetensors header length, where a safetensors file begins with that length's "
                 "8 bytes (something wrote it as text): remove the first 3 bytes")
     json_at = 8 + len(BOM) if head[8:11] == BOM else 8
-    if len(head) < json_at + 2 or head[json_at:json_at + 2] != b'{"':
+    at = _json_at(head, json_at)
+    if len(head) < at + 2 or head[at:at + 2] != b'{"':
         return None
     if not name.lower().endswith(SUFFIXES) and head[:8].decode("utf-8", "replace").isprintable():
         return None  # (a text file, a JSON config, whose 9th character opens an object)
