@@ -508,6 +508,69 @@ def test_config_values_of_the_wrong_type_are_named(tmp_path):
     assert "the model's output is output 1 of" in msg and "return_state is off" in msg
 
 
+def _dense_k3(cfg):
+    return next(l for l in cfg["config"]["layers"] if l["class_name"] == "Dense")
+
+
+def _dense_args(n):
+    def edit(cfg):
+        args = _dense_k3(cfg)["inbound_nodes"][0]["args"]
+        args.extend([args[0]] * n)
+    return edit
+
+
+def _history(at, value):
+    def edit(cfg):
+        _dense_k3(cfg)["inbound_nodes"][0]["args"][0]["config"]["keras_history"][at] = value
+    return edit
+
+
+def _output_ref(at, value):
+    def edit(cfg):
+        cfg["config"]["output_layers"][1][at] = value
+    return edit
+
+
+@pytest.mark.parametrize("edit, said", [
+    # a Dense given 20,000 more positional tensors opened and used the first (Keras refuses it)
+    (_dense_args(20000), "layer 'dense_last' (Dense) is called with 20,001 inputs, and Keras' Dense takes one; "
+                         "supported: one input for each layer"),
+    (_dense_args(1), "layer 'dense_last' (Dense) is called with 2 inputs, and Keras' Dense takes one"),
+    # a node index past the named layer's one call was not read: the model opened
+    (_history(1, 5), "the config takes a tensor from node 5 of layer 'lstm_2', which has only node 0 "
+                     "(a layer is called once); supported: models where each layer is called once"),
+    (_history(1, "0"), "the config refers to node '0' of layer 'lstm_2'; a node index is a whole number"),
+    (_output_ref(1, 3), "the config takes a tensor from node 3 of layer 'dense_last', which has only node 0"),
+    # (an output index past what the layer has was refused already, by the engine)
+    (_history(2, 5), "layer 'dense_last' takes output 5 of 'lstm_2', which has 1"),
+    (_output_ref(2, 3), "the model's output is output 3 of 'dense_last', which has 1"),
+])
+def test_a_layer_call_past_what_the_layer_takes_or_has_is_refused(tmp_path, edit, said):
+    """A Keras 3 config whose layer call gives more inputs than the layer takes, or takes a
+    tensor from a node or an output its layer does not have: one line saying so."""
+    msg = _refusal(_edited_keras(tmp_path, "k3_two_outputs", edit))
+    assert said in msg and msg.startswith("e.keras: "), msg
+
+
+def test_a_keras2_layer_call_past_what_the_layer_takes_or_has_is_refused(tmp_path):
+    """The same of a Keras 2 HDF5 model's inbound_nodes: [[layer, node, index, kwargs], ...]."""
+    import shutil
+
+    def refused(edit):
+        path = tmp_path / "e.h5"
+        shutil.copy(Path(__file__).parent / "fixtures" / "k2_two_outputs" / "model.h5", path)
+        with h5py.File(path, "r+") as f:
+            cfg = json.loads(f.attrs["model_config"])
+            edit(next(l for l in cfg["config"]["layers"] if l["class_name"] == "Dense")["inbound_nodes"][0])
+            f.attrs["model_config"] = json.dumps(cfg)
+        return _refusal(path)
+
+    assert "layer 'dense_last' (Dense) is called with 3 inputs, and Keras' Dense takes one" in refused(
+        lambda node: node.extend([node[0], node[0]]))
+    assert "the config takes a tensor from node 2 of layer 'lstm_2', which has only node 0" in refused(
+        lambda node: node[0].__setitem__(1, 2))
+
+
 def test_config_values_replaced_at_random_are_refused_by_a_check(tmp_path):
     """300 fixture configs with values replaced at random (seeded): each is read or refused
     by a check that names what is wrong, never the readers' last line of defence."""

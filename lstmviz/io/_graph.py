@@ -8,7 +8,7 @@ from typing import Any
 from ..engine.spec import TensorRef
 from ..errors import is_whole
 from ..text import kind_of, snake_case
-from ._layers import MODEL_CLASSES, RNN_CLASSES, normalize_layer
+from ._layers import MODEL_CLASSES, RNN_CLASSES, SUPPORTED_INPUTS, inputs_fault, normalize_layer
 from ._util import MAX_LAYERS, MAX_NESTING, Fail
 
 
@@ -49,7 +49,11 @@ class _Counter:
         return f"{prefix}layers/{n}"
 
 
-def _ref_list(obj: Any, what: str) -> list[tuple[str, int]]:
+#: a reference to a tensor: (layer name, node index, output index)
+Ref = tuple[str, int, int]
+
+
+def _ref_list(obj: Any, what: str) -> list[Ref]:
     """``input_layers`` / ``output_layers``: [[name, node, idx], ...] or [name, node, idx]."""
     if obj is None:
         return []
@@ -66,8 +70,7 @@ def _ref_list(obj: Any, what: str) -> list[tuple[str, int]]:
             continue
         if not (isinstance(e, list) and e and isinstance(e[0], str)):
             raise Fail(f"the model's {what} has an entry that is not [layer, node, index]")
-        idx = _index(e[2], e[0]) if len(e) > 2 else 0
-        out.append((e[0], idx))
+        out.append(_ref(e))
     return out
 
 
@@ -75,44 +78,49 @@ def _ref_list(obj: Any, what: str) -> list[tuple[str, int]]:
 MAX_TENSOR_INDEX = 1024
 
 
-def _index(value: Any, layer: Any) -> int:
-    """The output index of a [layer, node, index] reference, checked."""
+def _index(value: Any, layer: Any, what: str = "output") -> int:
+    """The output (or node) index of a [layer, node, index] reference, checked."""
     if value is None:
         return 0
     if not is_whole(value, 0, MAX_TENSOR_INDEX - 1):
         shown = repr(value) if len(repr(value)) < 40 else repr(value)[:37] + "..."
-        raise Fail(f"the config refers to output {shown} of layer '{layer}'; an output index is "
-                   f"a whole number from 0 to {MAX_TENSOR_INDEX - 1}")
+        raise Fail(f"the config refers to {what} {shown} of layer '{layer}'; {'a' if what == 'node' else 'an'} {what} "
+                   f"index is a whole number from 0 to {MAX_TENSOR_INDEX - 1}")
     return value
 
 
-def _k3_tensors(obj: Any, depth: int = 0) -> list[tuple[str, int]]:
+def _ref(e: Any) -> Ref:
+    """A [layer, node, index] list (its node and index may be left out) as a ``Ref``."""
+    return (e[0], _index(e[1], e[0], "node") if len(e) > 1 else 0,
+            _index(e[2], e[0]) if len(e) > 2 else 0)
+
+
+def _k3_tensors(obj: Any, depth: int = 0) -> list[Ref]:
     """All ``__keras_tensor__`` references in a Keras 3 node argument, in order."""
     if depth > 20:
         return []
-    out: list[tuple[str, int]] = []
+    out: list[Ref] = []
     if isinstance(obj, dict):
         if obj.get("class_name") == "__keras_tensor__":
             tcfg = obj.get("config")
             hist = tcfg.get("keras_history") if isinstance(tcfg, dict) else None
             if not (isinstance(hist, list) and hist and isinstance(hist[0], str)):
                 raise Fail("a Keras tensor in the config has no valid keras_history")
-            idx = _index(hist[2], hist[0]) if len(hist) > 2 else 0
-            out.append((hist[0], idx))
+            out.append(_ref(hist))
         else:
             for v in obj.values():
                 out.extend(_k3_tensors(v, depth + 1))
     elif isinstance(obj, (list, tuple)):
         if len(obj) >= 3 and isinstance(obj[0], str) and isinstance(obj[1], int) \
                 and isinstance(obj[2], int) and depth > 0:
-            out.append((obj[0], obj[2]))  # legacy-style [name, node, idx] in kwargs
+            out.append(_ref(obj))  # legacy-style [name, node, idx] in kwargs
         else:
             for v in obj:
                 out.extend(_k3_tensors(v, depth + 1))
     return out
 
 
-def node_mask(node: Any, lname: str) -> tuple[str, int] | None:
+def node_mask(node: Any, lname: str) -> Ref | None:
     """The tensor an inbound node passes as ``mask=`` (Keras 3 kwargs, or the kwargs dict of
     a legacy ``[layer, node, index, kwargs]`` entry), or None."""
     if isinstance(node, dict):
@@ -147,8 +155,7 @@ def _parse_node(node: Any, lname: str, is_rnn: bool) -> tuple[list, list]:
     for e in node[:MAX_LAYERS]:
         if not (isinstance(e, list) and len(e) >= 3 and isinstance(e[0], str)):
             raise Fail(f"layer '{lname}' has an inbound entry that is not [layer, node, index]")
-        idx = _index(e[2], e[0])
-        entries.append((e[0], idx))
+        entries.append(_ref(e))
         if len(e) > 3 and isinstance(e[3], dict) and "initial_state" in e[3]:
             kw_states = _k3_tensors(e[3]["initial_state"], 1)
     if not is_rnn:
@@ -253,7 +260,14 @@ def _parse_functional(cfg, layers, mname, depth, k3prefix, group, counter) -> Gr
     alias: dict[str, list[TensorRef]] = {}
     names: set[str] = set()
 
-    def resolve(name: str, idx: int) -> TensorRef:
+    def resolve(name: str, node: int, idx: int) -> TensorRef:
+        # (each layer is called once: its node 0; a nested model's node 0 is its own, made
+        # when it was built, and Keras 2 and 3 may name its call node 1)
+        if node > (name in alias):
+            has = "nodes 0 and 1" if name in alias else "node 0"
+            raise Fail(f"the config takes a tensor from node {node} of layer '{name}', which has "
+                       f"only {has} (a layer is called once)",
+                       "supported: models where each layer is called once")
         if name in alias:
             outs = alias[name]
             if idx >= len(outs):
@@ -274,8 +288,8 @@ def _parse_functional(cfg, layers, mname, depth, k3prefix, group, counter) -> Gr
                        "supported: models where each layer is called once")
         if ocls in MODEL_CLASSES:
             inner = parse_model(ocls, ocfg, depth + 1, k3path + "/", group or name)
-            outer_in = [resolve(n, k) for n, k in (_parse_node(nodes[0], name, False)[0]
-                                                     if nodes else [])]
+            outer_in = [resolve(*t) for t in (_parse_node(nodes[0], name, False)[0]
+                                              if nodes else [])]
             _splice(inner, name, outer_in, recs, alias, names, group)
             continue
         rcls, rcfg = normalize_layer(ocls, ocfg, name)
@@ -287,13 +301,16 @@ def _parse_functional(cfg, layers, mname, depth, k3prefix, group, counter) -> Gr
                   nested=bool(group))
         if nodes:
             ins, states = _parse_node(nodes[0], name, is_rnn)
-            rec.inbound = [resolve(n, k) for n, k in ins]
-            rec.initial_state = [resolve(n, k) for n, k in states]
+            fault = inputs_fault(rcls, len(ins))
+            if fault:
+                raise Fail(f"layer '{name}' ({rcls}) {fault}", SUPPORTED_INPUTS)
+            rec.inbound = [resolve(*t) for t in ins]
+            rec.initial_state = [resolve(*t) for t in states]
             mask = node_mask(nodes[0], name) if is_rnn else None
             rec.mask = resolve(*mask) if mask is not None else None
         recs.append(rec)
-    inputs = [resolve(n, k) for n, k in _ref_list(cfg.get("input_layers"), "input_layers")]
-    outputs = [resolve(n, k) for n, k in _ref_list(cfg.get("output_layers"), "output_layers")]
+    inputs = [resolve(*t) for t in _ref_list(cfg.get("input_layers"), "input_layers")]
+    outputs = [resolve(*t) for t in _ref_list(cfg.get("output_layers"), "output_layers")]
     known = {r.name for r in recs}
     for r in recs:
         for t in r.inbound + r.initial_state + ([r.mask] if r.mask else []):

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from lstmviz.engine.cells import CELLS
-from lstmviz.engine.layers import LAYER_CLASSES, holds_weights
+from lstmviz.engine.layers import LAYER_CLASSES, MERGE_CLASSES, holds_weights
 from lstmviz.errors import is_whole
 from lstmviz.text import plural
 
@@ -24,6 +24,26 @@ CELL_CLASSES = {c.cell_class: c.name for c in CELLS.values()}
 CUDNN = {c.cudnn_class: c.name for c in CELLS.values() if c.cudnn_class}
 WRAPPERS = {"Bidirectional", "TimeDistributed"}
 MODEL_CLASSES = {"Sequential", "Model", "Functional"}
+#: the most inputs a call of a layer of each kind takes, as Keras takes them (None: any
+#: number, up to a model's most layers); a kind not named takes one. A recurrent layer's
+#: initial states are no inputs (``_graph._parse_node`` parts them).
+MOST_INPUTS: dict[str, int | None] = {**dict.fromkeys(MERGE_CLASSES), "Subtract": 2, "LogicalOr": 2}
+SUPPORTED_INPUTS = ("supported: one input for each layer, but for a merge ("
+                    f"{', '.join(c for c in MOST_INPUTS if MOST_INPUTS[c] is None)}: two or more; "
+                    "Subtract: two) and Keras' logical_or (two)")
+
+
+def inputs_fault(cls: str, n: int) -> str | None:
+    """What is wrong with a call of a layer of class ``cls`` on ``n`` inputs, in words that
+    follow "layer 'name' (cls)" (None: nothing; too few is the engine's to say)."""
+    from ._util import MAX_LAYERS
+
+    most = MOST_INPUTS.get(cls, 1)
+    if n <= (MAX_LAYERS if most is None else most):
+        return None
+    takes = f"at most {MAX_LAYERS:,} (the most layers lstmviz reads)" if most is None else \
+        "one" if most == 1 else f"{most}"
+    return f"is called with {n:,} inputs, and Keras' {cls} takes {takes}"
 
 #: Keras classes that hold no weights which the engine does not compute (so it cannot say
 #: they hold none): kept here by hand, the only ones (a file naming one is sized here, and
