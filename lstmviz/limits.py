@@ -32,6 +32,7 @@ import functools
 import os
 import re
 import struct
+from collections.abc import Hashable
 
 from lstmviz.errors import LstmvizError
 
@@ -446,20 +447,27 @@ class Inflation:
     read counted: a member named by many layers is held as many times) and those the archive
     stores for them (each member once); too much together is a zip bomb's as one member's is
     (``inflates_too_much``): many members each under the one-member check, or one named many
-    times. A session's arrays, a PyTorch zip's members."""
+    times. A session's arrays, a PyTorch zip's members; an HDF5 file's datasets
+    (``io/_util.as_array``: the bytes each declares, those the file stores, by its object)."""
 
     def __init__(self) -> None:
         self.stored = 0
         self.inflated = 0
-        self._seen: set[str] = set()
+        self._seen: set[Hashable] = set()
 
     def add(self, info) -> bool:
         """Count zip member ``info`` (a ``zipfile.ZipInfo``) read once more; whether the
         members read so far inflate too much."""
-        self.inflated += info.file_size
-        if info.filename not in self._seen:
-            self._seen.add(info.filename)
-            self.stored += info.compress_size
+        return self.count(info.filename, info.file_size, info.compress_size)
+
+    def count(self, key: Hashable, inflated: int, stored: int) -> bool:
+        """Count a read of ``inflated`` bytes of the thing ``key`` names, which the file
+        stores in ``stored`` bytes (counted once a key); whether the reads so far inflate
+        too much."""
+        self.inflated += inflated
+        if key not in self._seen:
+            self._seen.add(key)
+            self.stored += stored
         return inflates_too_much(self.stored, self.inflated)
 
     def words(self) -> str:

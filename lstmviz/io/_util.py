@@ -10,7 +10,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..limits import HINT, MAX_INFLATE_RATIO, MemoryBudget, fmt_bytes, inflates_too_much, nbytes_of
+from ..limits import HINT, MAX_INFLATE_RATIO, Inflation, MemoryBudget, fmt_bytes, inflates_too_much, nbytes_of
 from ..text import dtype_words, json_fault, kind_of, system_reason
 from ._fail import Fail  # noqa: F401  (the readers import it from here)
 
@@ -202,9 +202,7 @@ class _ReadBudget(threading.local):
     reads = 0
     #: bytes the HDF5 datasets read so far declare, and the bytes the file stores for
     #: them (each dataset once, however many links or names lead to it)
-    declared = 0
-    stored = 0
-    seen: set[int] | None = None
+    inflation: Inflation | None = None
 
 
 _READ = _ReadBudget()
@@ -213,30 +211,22 @@ _READ = _ReadBudget()
 @contextmanager
 def read_budget(what: str = "the arrays read from the file") -> Iterator[MemoryBudget]:
     """Every ``as_array`` inside the block counts against one ``MemoryBudget``."""
-    old = _READ.budget, _READ.reads, _READ.declared, _READ.stored, _READ.seen
-    _READ.budget, _READ.reads, _READ.declared, _READ.stored, _READ.seen = \
-        MemoryBudget(what), 0, 0, 0, set()
+    old = _READ.budget, _READ.reads, _READ.inflation
+    _READ.budget, _READ.reads, _READ.inflation = MemoryBudget(what), 0, Inflation()
     try:
         yield _READ.budget
     finally:
-        _READ.budget, _READ.reads, _READ.declared, _READ.stored, _READ.seen = old
+        _READ.budget, _READ.reads, _READ.inflation = old
 
 
 def _count_stored(obj: Any, declared: int, stored: int) -> None:
     """Refuse a file whose datasets together declare far more than it stores: many
     unwritten or highly compressed datasets each under ``RATIO_FLOOR``, or one dataset
     named by a thousand links, add up to gigabytes from a file of kilobytes."""
-    if _READ.seen is None:
-        return
-    _READ.declared += declared
-    key = hash(obj.id)
-    if key not in _READ.seen:
-        _READ.seen.add(key)
-        _READ.stored += stored
-    total, kept = _READ.declared, _READ.stored
-    if inflates_too_much(kept, total):
-        raise Fail(f"the weights read from the file so far declare {fmt_bytes(total)} but the "
-                   f"file stores only {fmt_bytes(kept)} for them (unwritten chunks, data "
+    read = _READ.inflation
+    if read is not None and read.count(hash(obj.id), declared, stored):
+        raise Fail(f"the weights read from the file so far declare {fmt_bytes(read.inflated)} but "
+                   f"the file stores only {fmt_bytes(read.stored)} for them (unwritten chunks, data "
                    f"compressed more than {MAX_INFLATE_RATIO} times, or one array named many "
                    "times): not saved weights")
 
