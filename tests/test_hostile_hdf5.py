@@ -303,6 +303,34 @@ def test_nested_groups_are_opened_from_their_group_not_from_the_root(tmp_path, m
     assert max(len(str(n).split("/")) for n in looked_up) == 1
 
 
+def test_groups_nested_past_the_most_deep_are_refused_before_libhdf5_walks_them(tmp_path, monkeypatch):
+    """10,000 groups one inside the next (a 10 MB .weights.h5) took 650 MB and 6 s, and
+    crashed libhdf5, whose walk of the groups recurses ('the HDF5 library crashed reading
+    this file'); the walk now stops at ``MAX_DEPTH`` groups deep with one line saying so
+    (here made 50, for a small file)."""
+    import lstmviz
+    from lstmviz.io import _h5safe
+
+    monkeypatch.setattr(_h5safe, "MAX_DEPTH", 50)
+    p = tmp_path / "deep.weights.h5"
+    for depth, refused in ((48, False), (50, True)):
+        with h5py.File(p, "w") as f:
+            g = f.create_group("layers")
+            for _ in range(depth):
+                g = g.create_group("a")
+            g.create_dataset("k", data=np.zeros(3, "f4"))
+        with h5py.File(p, "r") as f:
+            if refused:
+                with pytest.raises(_h5safe.Fail) as err:
+                    _h5safe.check_file(f)
+                assert err.value.what == ("the file's groups are nested more than 50 deep (a Keras file's "
+                                          "are nested a few levels)")
+            else:
+                _h5safe.check_file(f)
+    with pytest.raises(lstmviz.LstmvizError, match=r"^deep\.weights\.h5: the file's groups are nested more than 50"):
+        lstmviz.load(p, isolate=False)
+
+
 def test_window_shows_one_message_and_keeps_its_model(make_window, tmp_path):
     window = make_window((1200, 800))
     st = window.state
