@@ -1641,7 +1641,7 @@ def test_a_csv_line_over_16_mb_is_refused_by_both_readers_before_it_is_read_whol
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert said == ["line 2 is over 16 MB long, not a row of a table of numbers; an input .csv/.txt/.tsv is a "
+    assert said == ["line 2 is over 16 MiB long, not a row of a table of numbers; an input .csv/.txt/.tsv is a "
                     "table of numbers in UTF-8 text, a row per step and a column per feature"] * 2  # (what is read)
     assert peak < 120 << 20, peak  # (the command line's reader's 17 MB text line and its copies)
 
@@ -1669,7 +1669,7 @@ def test_a_csv_line_of_16_mib_is_said_alike_by_both_readers(tmp_path, over, end,
         assert said[0] == said[1] and said[0].startswith(
             f"line 2 holds more than {limits.csv_cell_limit():,} numbers, over the limit of one row"), said
     elif over:
-        assert said == [f"line 2 is over 16 MB long, not a row of a table of numbers; {TABLE}"] * 2
+        assert said == [f"line 2 is over 16 MiB long, not a row of a table of numbers; {TABLE}"] * 2
     else:
         assert said == [[[1, 2], [3, 4], [5, 6]]] * 2
 

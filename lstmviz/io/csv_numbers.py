@@ -317,7 +317,7 @@ LONGEST_LINE = 16 << 20
 
 def too_long(path, lineno: int) -> str:
     """A CSV line longer than ``LONGEST_LINE``, as both readers say it, and what they read."""
-    return f"{path}: line {lineno:,} is over {LONGEST_LINE >> 20} MB long, not a row of a table of numbers; {TABLE}"
+    return f"{path}: line {lineno:,} is over {LONGEST_LINE >> 20} MiB long, not a row of a table of numbers; {TABLE}"
 
 
 def too_wide(path, cap: int, lineno: int) -> str:
