@@ -556,12 +556,12 @@ def test_a_keras2_layer_call_past_what_the_layer_takes_or_has_is_refused(tmp_pat
     """The same of a Keras 2 HDF5 model's inbound_nodes: [[layer, node, index, kwargs], ...]."""
     import shutil
 
-    def refused(edit):
+    def refused(edit, case="k2_two_outputs", cls="Dense"):
         path = tmp_path / "e.h5"
-        shutil.copy(Path(__file__).parent / "fixtures" / "k2_two_outputs" / "model.h5", path)
+        shutil.copy(Path(__file__).parent / "fixtures" / case / "model.h5", path)
         with h5py.File(path, "r+") as f:
             cfg = json.loads(f.attrs["model_config"])
-            edit(next(l for l in cfg["config"]["layers"] if l["class_name"] == "Dense")["inbound_nodes"][0])
+            edit(next(l for l in cfg["config"]["layers"] if l["class_name"] == cls)["inbound_nodes"][0])
             f.attrs["model_config"] = json.dumps(cfg)
         return _refusal(path)
 
@@ -569,6 +569,9 @@ def test_a_keras2_layer_call_past_what_the_layer_takes_or_has_is_refused(tmp_pat
         lambda node: node.extend([node[0], node[0]]))
     assert "the config takes a tensor from node 2 of layer 'lstm_2', which has only node 0" in refused(
         lambda node: node[0].__setitem__(1, 2))
+    # (a merge of 20,000 inputs, 300 KB of config, was read as one of its first 5,000)
+    assert "layer 'concat' (Concatenate) is called with 20,000 inputs, more than lstmviz reads (5,000" in refused(
+        lambda node: node.extend([node[0]] * (20000 - len(node))), "k2_merge_branches", "Concatenate")
 
 
 def test_config_values_replaced_at_random_are_refused_by_a_check(tmp_path):

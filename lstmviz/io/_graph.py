@@ -152,7 +152,7 @@ def _parse_node(node: Any, lname: str, is_rnn: bool) -> tuple[list, list]:
         raise Fail(f"layer '{lname}' has an inbound node that is not a list")
     entries = []
     kw_states: list = []
-    for e in node[:MAX_LAYERS]:
+    for e in node:  # (all of them: a call of more than a layer takes is refused, not cut short)
         if not (isinstance(e, list) and len(e) >= 3 and isinstance(e[0], str)):
             raise Fail(f"layer '{lname}' has an inbound entry that is not [layer, node, index]")
         entries.append(_ref(e))

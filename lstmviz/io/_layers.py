@@ -41,9 +41,9 @@ def inputs_fault(cls: str, n: int) -> str | None:
     most = MOST_INPUTS.get(cls, 1)
     if n <= (MAX_LAYERS if most is None else most):
         return None
-    takes = f"at most {MAX_LAYERS:,} (the most layers lstmviz reads)" if most is None else \
-        "one" if most == 1 else f"{most}"
-    return f"is called with {n:,} inputs, and Keras' {cls} takes {takes}"
+    if most is None:
+        return f"is called with {n:,} inputs, more than lstmviz reads ({MAX_LAYERS:,}, as a model's layers)"
+    return f"is called with {n:,} inputs, and Keras' {cls} takes {'one' if most == 1 else most}"
 
 #: Keras classes that hold no weights which the engine does not compute (so it cannot say
 #: they hold none): kept here by hand, the only ones (a file naming one is sized here, and
