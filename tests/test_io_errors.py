@@ -544,6 +544,9 @@ def _output_ref(at, value):
     # (an output index past what the layer has was refused already, by the engine)
     (_history(2, 5), "layer 'dense_last' takes output 5 of 'lstm_2', which has 1"),
     (_output_ref(2, 3), "the model's output is output 3 of 'dense_last', which has 1"),
+    # (it was "the model's input 'input' is not an input layer of the model": it is one)
+    (lambda cfg: cfg["config"]["input_layers"].__setitem__(2, 2),
+     "the model's input is output 2 of input layer 'input', which has 1"),
 ])
 def test_a_layer_call_past_what_the_layer_takes_or_has_is_refused(tmp_path, edit, said):
     """A Keras 3 config whose layer call gives more inputs than the layer takes, or takes a

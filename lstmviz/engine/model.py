@@ -92,8 +92,11 @@ def _check_inputs(nodes: list[Node], inputs: list[TensorRef]) -> None:
     by_name = {n.layer.name: n.layer for n in nodes}
     listed: set[str] = set()
     for r in inputs:
-        if not isinstance(by_name.get(r.layer), InputLayer) or r.tensor_index != 0:
+        if not isinstance(by_name.get(r.layer), InputLayer):
             raise LstmvizError(f"the model's input '{r.layer}' is not an input layer of the model")
+        if r.tensor_index != 0:
+            raise LstmvizError(f"the model's input is output {r.tensor_index} of input layer '{r.layer}', "
+                               "which has 1")
         if r.layer in listed:
             raise LstmvizError(f"the model lists its input '{r.layer}' twice")
         listed.add(r.layer)
