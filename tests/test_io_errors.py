@@ -536,6 +536,11 @@ def _output_ref(at, value):
     (_dense_args(20000), "layer 'dense_last' (Dense) is called with 20,001 inputs, and Keras' Dense takes one; "
                          "supported: one input for each layer"),
     (_dense_args(1), "layer 'dense_last' (Dense) is called with 2 inputs, and Keras' Dense takes one"),
+    # (a recurrent layer's tensors after its input are its initial states: three for an LSTM
+    # opened, and its first trace said so)
+    (lambda cfg: [l for l in cfg["config"]["layers"] if l["class_name"] == "LSTM"][1]["inbound_nodes"][0][
+        "args"].extend([{"class_name": "__keras_tensor__", "config": {"keras_history": ["lstm_1", 0, 0]}}] * 3),
+     "layer 'lstm_2' (LSTM) takes 2 initial state(s) (h, c), got 3"),
     # a node index past the named layer's one call was not read: the model opened
     (_history(1, 5), "the config takes a tensor from node 5 of layer 'lstm_2', which has only node 0 "
                      "(a layer is called once); supported: models where each layer is called once"),

@@ -59,6 +59,21 @@ class Layer:
     #: ``Model.mask_ops``), not values
     mask_only = False
 
+    @property
+    def initial_state_names(self) -> tuple[str, ...]:
+        """The states a call takes as ``initial_state=``, in order (none: a layer that is no
+        recurrent one)."""
+        return ()
+
+    def states_fault(self, given: int) -> str | None:
+        """What is wrong with a call given ``given`` initial states (None: nothing; none
+        given: each starts at zeros)."""
+        names = self.initial_state_names
+        if not given or given == len(names):
+            return None
+        return (f"layer '{self.name}' ({self.class_name}) takes {len(names)} initial state(s) "
+                f"({', '.join(names)}), got {given}")
+
     def __init__(self, name: str, config: dict | None = None, keras_major: int = 3,
                  class_name: str | None = None):
         self.name = name

@@ -629,6 +629,10 @@ class Recurrent(Layer):
         return self.cell.states
 
     @property
+    def initial_state_names(self) -> tuple[str, ...]:
+        return self.state_names
+
+    @property
     def k(self) -> int:
         return self.cell.k
 
@@ -717,13 +721,10 @@ class Recurrent(Layer):
         return outputs, out_masks, record
 
     def _initial_states(self, batch, initial_state):
-        n = len(self.state_names)
         if initial_state:
-            if len(initial_state) != n:
-                raise LstmvizError(
-                    f"layer '{self.name}' ({self.class_name}) takes {n} initial state(s) "
-                    f"({', '.join(self.state_names)}), got {len(initial_state)}"
-                )
+            fault = self.states_fault(len(initial_state))
+            if fault:
+                raise LstmvizError(fault)
             states = [np.asarray(s, dtype=np.float32) for s in initial_state]
         elif self.config["stateful"] and self.states is not None:
             states = self.states
@@ -733,7 +734,7 @@ class Recurrent(Layer):
                     f"but gets batch {batch}; reset its states or keep the batch size"
                 )
         else:
-            states = [np.zeros((batch, self.units), np.float32) for _ in range(n)]
+            states = [np.zeros((batch, self.units), np.float32) for _ in self.state_names]
         for s in states:
             if s.shape != (batch, self.units):
                 raise LstmvizError(
@@ -956,6 +957,12 @@ class Bidirectional(Layer):
         self.forward_layer.reset_states()
         self.backward_layer.reset_states()
 
+    @property
+    def initial_state_names(self) -> tuple[str, ...]:
+        return tuple(f"{half} {n}" for half, layer in (("forward", self.forward_layer),
+                                                       ("backward", self.backward_layer))
+                     for n in layer.initial_state_names)
+
     def call(self, inputs, masks, initial_state=None):
         fs = bs = None
         if initial_state:
@@ -1035,6 +1042,10 @@ class StackedRNN(Layer):
                    "stateful": bool(self.config.get("stateful")), "return_state": True,
                    "zero_output_for_mask": bool(self.config.get("zero_output_for_mask"))}
             self.cells.append(RECURRENT[kind](f"{name}_cell_{k}", cfg, keras_major))
+
+    @property
+    def initial_state_names(self) -> tuple[str, ...]:
+        return tuple(f"{n} of cell {k}" for k, c in enumerate(self.cells) for n in c.state_names)
 
     def _chain(self, input_shapes):
         shapes = [input_shapes[0]]

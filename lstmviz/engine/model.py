@@ -297,6 +297,9 @@ class Model:
                 outs = layer.compute_output_shapes(ins)
             except LstmvizError as err:
                 raise LstmvizError(self._explain(layer, node, ins, err)) from None
+            fault = layer.states_fault(len(node.initial_state))
+            if fault:  # (said as the model is built, not at its first trace)
+                raise LstmvizError(fault)
             for r in node.initial_state:
                 self._resolve(r, out_shapes, layer.name)
             if node.mask is not None:
