@@ -137,6 +137,11 @@ def test_safetensors_read_weights_and_sniff():
     with open(path, "rb") as fh:
         head = fh.read(64)
     assert safetensors_state.sniff(head) and not onnx_model.sniff(head)
+    # JSON whitespace before the header's "{" (the package skips it), but a "{" of the data
+    # after a header of nothing but whitespace is none of the header's
+    n = int.from_bytes(head[:8], "little")
+    assert safetensors_state.sniff((n + 3).to_bytes(8, "little") + b" \r\n" + head[8:])
+    assert not safetensors_state.sniff((2).to_bytes(8, "little") + b"  {}" + head[8:])
     entries, paths = lstmviz.read_weights(path)
     assert paths is None and [n for n, _ in entries] == ["rnn", "heads_0"]
     assert entries[0][1][0].shape == (3, 16)

@@ -73,8 +73,9 @@ def sniff(head: bytes) -> bool:
     n = struct.unpack("<Q", head[:8])[0]
     if not 2 <= n <= MAX_HEADER_BYTES:
         return False
-    at = _json_at(head[:8 + n], 8)
-    return head[at:at + 1] == b"{" or (at == len(head) and 8 + n > len(head))
+    header = head[:8 + n]  # (its bytes in ``head``: a "{" of the data after it is none of its)
+    at = _json_at(header, 8)
+    return header[at:at + 1] == b"{" or (at == len(head) and 8 + n > len(head))
 
 
 def header_fault(n: int, size: int) -> str | None:
