@@ -425,8 +425,12 @@ def test_every_chart_fits_its_cell_in_the_projector_theme_as_a_screenshot_render
         vb = bp.plot.getViewBox().sceneBoundingRect()
         assert bp.plot.geometry().width() <= cell.width() + 0.5, bp.key
         assert cell.left() - 0.5 <= vb.left() and vb.right() <= cell.right() + 0.5, bp.key
-        lo, hi = bp.plot.getViewBox().viewRange()[0]
+        (lo, hi), ys = bp.plot.getViewBox().viewRange()
         assert lo <= -0.5 and hi >= bp.n - 0.5  # every bar in the range, and the range on screen
+        # padded as pyqtgraph pads a range: 2% of the units' span, 5% of the levels' (set in one call)
+        xs, yp = 0.02 * max(bp.n, 1), 0.05 * (bp.yr[1] - bp.yr[0])
+        assert (lo, hi) == pytest.approx((-0.5 - xs, max(bp.n, 1) - 0.5 + xs), abs=1e-12), bp.key
+        assert tuple(ys) == pytest.approx((bp.yr[0] - yp, bp.yr[1] + yp), abs=1e-12), bp.key
 
 
 @pytest.mark.parametrize("units", [32, 1024])

@@ -448,10 +448,12 @@ class _BarPlot:
             return  # the same chart (a long input's next window on the sequence's levels)
         self._set_up = True
         self.n, self.yr = n, yr
-        self.plot.setXRange(-0.5, max(n, 1) - 0.5, padding=0.02)
-        self.plot.setYRange(*yr, padding=0.05)
-        # the bars' bounds: that range (pyqtgraph pads a range by padding x its span)
+        # the units' range padded by 2% of its span, the levels' by 5% (as pyqtgraph pads a
+        # range: padding x its span), set in one call: an edit of units set up nine charts,
+        # each laid out for its new x range and then again for its y range
         xs, ys = max(n, 1) * 0.02, (yr[1] - yr[0]) * 0.05
+        self.plot.setRange(xRange=(-0.5 - xs, max(n, 1) - 0.5 + xs), yRange=(yr[0] - ys, yr[1] + ys), padding=0)
+        # the bars' bounds: that range
         self.curve.set_extent(QtCore.QRectF(QtCore.QPointF(-0.5 - xs, yr[0] - ys),
                                             QtCore.QPointF(max(n, 1) - 0.5 + xs, yr[1] + ys)))
         self.zero.setLine(-0.5 - xs, 0.0, max(n, 1) - 0.5 + xs, 0.0)

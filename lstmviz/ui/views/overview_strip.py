@@ -181,8 +181,7 @@ class OverviewStrip:
             self.image.setImage(np.ascontiguousarray(rows), autoLevels=False, levels=levels)
             self.image.setColorMap(cmap)
         self.image.setRect(QtCore.QRectF(-0.5, -0.5, self.total, n))
-        self.plot.setXRange(-0.5, self.total - 0.5, padding=0)
-        self.plot.setYRange(-0.5, n - 0.5, padding=0)
+        self.plot.setRange(xRange=(-0.5, self.total - 0.5), yRange=(-0.5, n - 0.5), padding=0)  # (laid out once)
         self.line.set_span(-0.5, n - 0.5)
         # (at most 5 ticks, as many as fit: a spacing fitted to the strip's width, 0 and
         # 500k where 0, 200k, ... 800k do not fit, not the first of those alone; the compact

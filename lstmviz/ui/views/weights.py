@@ -492,8 +492,8 @@ class WeightsView(TraceView):
             set_levels(slot.colorbar, th.symmetric_levels(arr))
             rows, cols = arr.shape
             slot.image.setRect(QtCore.QRectF(-0.5, -0.5, cols, rows))
-            slot.plot.setXRange(-0.5, cols - 0.5, padding=0)
-            slot.plot.setYRange(-0.5, rows - 0.5, padding=0)
+            # (both ranges in one call: the plot and its axes laid out once, not once for each)
+            slot.plot.setRange(xRange=(-0.5, cols - 0.5), yRange=(-0.5, rows - 0.5), padding=0)
             count_axis(slot.plot.getAxis("left"), rows, ticks=_int_ticks(rows), rows=True)
             slot.columns = cols
             slot.gates_below = False
