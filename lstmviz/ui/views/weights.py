@@ -126,7 +126,10 @@ class _Matrix:
             self.fit_title()
 
         self.plot.vb.sigResized.connect(refit)
-        self.plot.vb.sigXRangeChanged.connect(lambda *_: self.fit_labels())
+        #: a new matrix is being shown (``WeightsView.show_side``): its columns' range set
+        #: before its blocks and labels, which it fits itself once they are set
+        self.filling = False
+        self.plot.vb.sigXRangeChanged.connect(lambda *_: None if self.filling else self.fit_labels())
         self.colorbar = ColorBar(values=(-1, 1), interactive=False, width=14)
         self.colorbar.setImageItem(self.image)
         self.widget.addItem(self.colorbar, row=0, col=1)
@@ -492,8 +495,13 @@ class WeightsView(TraceView):
             set_levels(slot.colorbar, th.symmetric_levels(arr))
             rows, cols = arr.shape
             slot.image.setRect(QtCore.QRectF(-0.5, -0.5, cols, rows))
-            # (both ranges in one call: the plot and its axes laid out once, not once for each)
-            slot.plot.setRange(xRange=(-0.5, cols - 0.5), yRange=(-0.5, rows - 0.5), padding=0)
+            # (both ranges in one call: the plot and its axes laid out once, not once for each;
+            # the labels not fitted to it yet: they are the last matrix's, fitted below)
+            slot.filling = True
+            try:
+                slot.plot.setRange(xRange=(-0.5, cols - 0.5), yRange=(-0.5, rows - 0.5), padding=0)
+            finally:
+                slot.filling = False
             count_axis(slot.plot.getAxis("left"), rows, ticks=_int_ticks(rows), rows=True)
             slot.columns = cols
             slot.gates_below = False
