@@ -439,8 +439,9 @@ class UnrolledView(TraceView):
         self.title_items: list[QtWidgets.QGraphicsTextItem] = []
         self.titles_apart = False  # (each block titled: the items' texts, where they fit)
         self.plot.getAxis("bottom").geometryChanged.connect(self._place_block_titles)
-        self.vb.sigXRangeChanged.connect(self._fit_texts)
-        self.vb.sigYRangeChanged.connect(self._fit_texts)
+        # (once a range set, however many of its axes changed: a new x and y range, set in
+        # one call, fitted the texts twice, the second time to the same ranges)
+        self.vb.sigRangeChanged.connect(self._fit_texts)
         self.focus = False
         self.apply_theme(self.theme)
         self._show_empty()
