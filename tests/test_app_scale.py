@@ -757,6 +757,30 @@ def test_a_long_input_opens_on_its_first_steps_exact_then_its_first_window():
     seq.close()
 
 
+def test_a_masked_long_inputs_mask_probe_runs_once_per_pass(monkeypatch):
+    """Issue 13: ``check_masks``' probe (a trace of the first 64 steps up to the held layers)
+    ran twice for a masked model: ``trace_or_window``'s ``check_pass`` on the main thread,
+    then ``keyframe_pass``'s on the worker. It runs once; the pass still gives the whole
+    trace's numbers, and a pass not told it was checked (the engine's own) still probes."""
+    from lstmviz.app.long_sequence import LONG_STEPS, trace_or_window
+    from lstmviz.engine import windows
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("Masking", {}, name="m"), LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+        LayerSpec("LayerNormalization", {"axis": 1, "center": False, "scale": False}, name="n")], seed=0)
+    x = np.random.default_rng(0).normal(size=(1, LONG_STEPS + 100, 3)).astype(np.float32)
+    x[:, 50:60] = 0.0  # (masked steps)
+    probes = []
+    check = windows.check_masks
+    monkeypatch.setattr(windows, "check_masks", lambda *a: (probes.append(1), check(*a))[1])
+    first, seq = trace_or_window(model, [x])
+    assert seq is not None and seq.windowed is not None and len(probes) == 1
+    full = model.trace(x)
+    np.testing.assert_array_equal(seq.windowed.window(0, 64)["n"].output, full["n"].output[:, :64])
+    seq.close()
+    keyframe_pass(model, x, every=256)
+    assert len(probes) == 2
+
+
 @pytest.mark.parametrize("threads,block", [(1, 4096), (1, 128), (2, 128), (3, 192)])
 def test_overviews_are_every_records_min_and_max_per_bin_in_one_pass(monkeypatch, traced, threads, block):
     """Every record's min and max per bin, and its layer's input's: on several threads

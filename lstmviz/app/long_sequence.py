@@ -249,6 +249,7 @@ def trace_or_window(model, xs: list, window: int = DEFAULT_WINDOW, reuse=None, n
         return model.trace(given, reuse=reuse, needed=needed), None
     make_room(pass_bytes(model, xs))  # (a cancelled pass's stretches give way to this one)
     seq = LongSequence(model, given, window)
+    seq.masks_checked = True  # (``check_pass`` above: its pass does not probe the masks again)
     first = seq.first_steps(needed) if step < seq.quick_steps(needed) else seq.first_window()
     if first is None:
         if not wait:
@@ -299,6 +300,9 @@ class LongSequence:
         self.window = min(fitted_window(model, self.samples, window * scale), self.steps)
         self._window_bytes = full_trace_bytes(model, self.samples, self.window)
         self.every = every
+        #: whether ``windows.check_masks`` ran for this model (``trace_or_window``'s
+        #: ``check_pass``): its passes then do not run its probe again (``masks_checked``)
+        self.masks_checked = False
         self.windowed: WindowedTrace | None = None
         self.error: str | None = None
         self.done = 0
@@ -518,7 +522,7 @@ class LongSequence:
         read, rounded up to ``CUT``."""
         if self.changes_steps:
             more = self._prefix(steps)
-            wt = keyframe_pass(self.model, self._first_inputs(more))
+            wt = keyframe_pass(self.model, self._first_inputs(more), masks_checked=self.masks_checked)
             wt.told = {name: int(c[0]) for name, c in self.clocks.items() if c}  # (the whole's steps)
             got = wt.window(0, min(steps, more), needed=needed)
         elif not self.ahead:
@@ -526,7 +530,8 @@ class LongSequence:
             got = self.model.trace(self._first_inputs(steps), needed=needed)
         else:
             more = min(self.steps, steps + -(-self.ahead // CUT) * CUT)
-            got = keyframe_pass(self.model, self._first_inputs(more)).window(0, min(steps, more), needed=needed)
+            got = keyframe_pass(self.model, self._first_inputs(more), masks_checked=self.masks_checked).window(
+                0, min(steps, more), needed=needed)
         got.start, got.total_steps = 0, self.steps
         # (what has no time axis, a last step or a pooling over the steps, is the prefix's:
         # the views say so until the pass gives the whole sequence's)
@@ -716,7 +721,8 @@ class LongSequence:
             if resume is None:  # a pass from step 0: room for it first
                 make_room(pass_bytes(self.model, self.inputs, self.every), keep=self)
             windowed = keyframe_pass(self.model, self.inputs, every=self.every, progress=tick,
-                                     cancel=self._cancel.is_set, resume=resume)
+                                     cancel=self._cancel.is_set, resume=resume,
+                                     masks_checked=self.masks_checked)
             if self._first is not None:
                 # the first window traced alone: its steps are the sequence's, but what has
                 # no time axis (a Dense after a last-step LSTM, the model's output) is that
@@ -1003,8 +1009,9 @@ class LongSequence:
                 xs = inputs_of(i)
                 make_room(pass_bytes(self.model, xs, self.every), keep=self)
                 try:
+                    # (the shown sample's pass checked the masks: the same model and shapes)
                     other = keyframe_pass(self.model, xs, every=self.every, progress=part(2 * i, 2 * n),
-                                          cancel=stop)
+                                          cancel=stop, masks_checked=True)
                 except Cancelled as err:
                     raise LstmvizError("cancelled") from err
                 stats = scale.pool(stats, other, layer, key, [0], feature,

@@ -623,11 +623,14 @@ def check_masks(model, arrays) -> None:
         model._infer_shapes([np.shape(a) for a in arrays])
 
 
-def check_pass(model, arrays, every: int | None = None) -> None:
+def check_pass(model, arrays, every: int | None = None, masks: bool = True) -> None:
     """LstmvizError, before anything is allocated, when a keyframe pass over ``arrays``
     would hold more than the memory limit (``pass_bytes``), or a mask reaches a layer it
-    holds whole (``check_masks``)."""
-    check_masks(model, arrays)
+    holds whole (``check_masks``; ``masks`` False: the caller checked that of this model,
+    whether a mask reaches a layer depending on neither the steps' count nor their values,
+    so its probe runs once per pass: ``keyframe_pass(masks_checked=True)``)."""
+    if masks:
+        check_masks(model, arrays)
     T = input_steps(model, arrays[0])
     limits.check(pass_bytes(model, arrays, every),
                  f"the model's sequences over {T:,} steps (a long input's keyframe pass)")
@@ -1621,14 +1624,17 @@ def _directions(fns):
 
 
 def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
-                  progress=None, cancel=None, resume: PassState | None = None) -> WindowedTrace:
+                  progress=None, cancel=None, resume: PassState | None = None,
+                  masks_checked: bool = False) -> WindowedTrace:
     """One run of ``model`` over ``x`` keeping keyframes every ``every`` steps (default
     ``choose_every``). ``progress(done, total)`` is called as steps are run (summed over
     recurrent layers); ``cancel()`` returning True stops the pass (``Cancelled``, whose
     ``partial`` is where it stopped). ``resume``: that ``partial``, of a pass of the same
     model over the same ``x``: the pass goes on from the keyframe starting the stretch
     (``SEGMENT``) each recurrent half stopped in, the layers it ran kept, and gives the
-    very keyframes and outputs of a pass never cancelled."""
+    very keyframes and outputs of a pass never cancelled. ``masks_checked``: the caller ran
+    ``check_pass`` (its ``check_masks``) for this model already (the app, on the main thread,
+    before the pass runs on a worker): its probe is not run again."""
     if resume is not None:
         st = resume
         arrays = st.arrays
@@ -1646,7 +1652,7 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
         T, seq = _plan(model, arrays, axes, tags, clocks, held)
         B = input_samples(model, arrays[0])
         K = every or choose_every(model, B, T, budget)
-        check_pass(model, arrays, K)
+        check_pass(model, arrays, K, masks=not masks_checked)
         if K % CUT:
             raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CUT}")
         st = PassState(model, arrays, T, seq, K, segment(K), clocks)
