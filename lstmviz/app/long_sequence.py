@@ -492,7 +492,7 @@ class LongSequence:
             return None
         from lstmviz.engine.layers import Merge
         from lstmviz.engine.onnx_time import ELEMENTWISE, reversed_steps
-        from lstmviz.engine.windows import recurrent_halves
+        from lstmviz.engine.windows import input_steps_axis, recurrent_halves
         from lstmviz.text import safe_name
         for node in self.model.nodes:
             layer = node.layer
@@ -503,9 +503,11 @@ class LongSequence:
             if reversed_steps(layer) and str(layer.class_name).startswith("onnx."):
                 return f"node '{safe_name(layer.name)}' turns the input around (its first step is the input's last)"
             if layer is self._whole_sequence_layer:
+                # (the axis its input holds the steps on, as the planner has it: ``_merges_steps``')
+                axis = input_steps_axis(self.model, self.inputs, layer.name)
                 does = ("holds every step side by side" if layer.merges_steps
                         else "reads every step at once (as its features or channels)"
-                        if any(layer.reads_whole_axis(a) for a in (1, 2))
+                        if axis is not None and layer.reads_whole_axis(axis)
                         else "starts from states made of the whole sequence" if recurrent_halves(layer)
                         else "merges each step with a tensor made of the whole sequence"
                         if isinstance(layer, Merge) or getattr(layer, "op", None) in ELEMENTWISE

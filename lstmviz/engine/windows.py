@@ -675,6 +675,19 @@ def window_axes(model, arrays) -> dict[str, list[int | None]]:
     return axes
 
 
+def input_steps_axis(model, arrays, name: str) -> int | None:
+    """The axis layer ``name``'s (first) input holds the steps on in a long input's windows
+    of ``model`` over inputs shaped as ``arrays`` (``window_axes`` of the tensor it reads:
+    2 after a Permute((2, 1))), None where it holds none: what ``_merges_steps`` asks a
+    layer about (``app/long_sequence.pass_first`` says why no step shows before the pass
+    by it)."""
+    node = next(n for n in model.nodes if n.layer.name == name)
+    if not node.inbound:
+        return None
+    r = node.inbound[0]
+    return window_axes(model, arrays)[r.layer][r.tensor_index]
+
+
 # -- the plan: which tensors have a time axis -------------------------------------------
 def _onnx_op(layer) -> bool:
     """Whether ``layer`` is an ONNX op other than a recurrent node (``onnx_layers.OnnxOp``)."""
