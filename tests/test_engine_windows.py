@@ -105,6 +105,23 @@ MODELS = {
         LayerSpec("GlobalAveragePooling1D", {"data_format": "channels_first", "keepdims": True}, name="gap"),
         LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l"),
         LayerSpec("GlobalMaxPooling1D", {"data_format": "channels_first"}, name="gmp")],
+    # issue 13: a MaxPooling1D / AveragePooling1D of channels_first on (batch, steps, units), no
+    # Permute before it, pools each step's units ('valid' or 'same', any strides): the steps
+    # stay (its ``stepwise``), on the input's clock, the GRU reads its pooled units a step
+    "pool_cf_per_step": lambda: [
+        LayerSpec("LSTM", {"units": 7, "return_sequences": True}, name="l"),
+        LayerSpec("AveragePooling1D", {"pool_size": 3, "strides": 2, "data_format": "channels_first"}, name="avg"),
+        LayerSpec("GRU", {"units": 5, "return_sequences": True}, name="g"),
+        LayerSpec("MaxPooling1D", {"pool_size": 2, "padding": "same", "data_format": "channels_first"}, name="max")],
+    # ... under a mask (which a pooling stops, as Keras), a mean of 'same' padding of strides 1
+    # (its ends divided by the units read), a max of 'valid' strides 3
+    "masked_pool_cf_per_step": lambda: [
+        LayerSpec("Masking", {"mask_value": 0.0}, name="m"),
+        LayerSpec("GRU", {"units": 8, "return_sequences": True}, name="g"),
+        LayerSpec("AveragePooling1D", {"pool_size": 3, "strides": 1, "padding": "same",
+                                       "data_format": "channels_first"}, name="avg"),
+        LayerSpec("MaxPooling1D", {"pool_size": 2, "strides": 3, "data_format": "channels_first"}, name="max"),
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="l")],
     # a ZeroPadding1D of channels_first on (batch, steps, units) pads each step's units: the
     # steps stay (its ``timewise``), the GRU reads 2 + 5 + 1 features a step; a Cropping1D of
     # nothing keeps them too
@@ -153,7 +170,7 @@ MODELS = {
 
 #: the models whose input has masked runs of steps (``_data(mask_runs=True)``)
 MASKED = ("masked", "conv_masked_backwards", "masked_global_average", "masked_stacked_cells_backwards",
-          "masked_held")
+          "masked_held", "masked_pool_cf_per_step")
 
 
 def _data(batch, d=3, seed=0, mask_runs=False):
@@ -245,7 +262,8 @@ def test_a_grus_states_only_steps_at_batch_one_give_the_traces_bits(cfg, sequenc
 @pytest.mark.parametrize("every", [16, 48])
 @pytest.mark.parametrize("name", ["stacked_last_step", "masked", "bidirectional", "simple_rnn",
                                   "conv_pool_same_causal", "global_max_pooled", "masked_global_average",
-                                  "pooled_per_step", "stacked_cells", "masked_stacked_cells_backwards",
+                                  "pooled_per_step", "pool_cf_per_step", "masked_pool_cf_per_step",
+                                  "stacked_cells", "masked_stacked_cells_backwards",
                                   "reshaped_steps", "padded_per_step", "held_along_steps", "masked_held"])
 @pytest.mark.parametrize("batch", [1, 3, 16])
 def test_keyframes_every_few_steps_give_windows_equal_to_the_trace(every, name, batch):
@@ -2884,28 +2902,30 @@ def test_a_keras_conv_pool_lstms_windows_equal_its_full_trace_which_equals_keras
         _same_own_steps(full, wt.window(a, b), wt, a, b)
 
 
-def test_keras_strided_and_valid_layers_window_to_keras_and_channels_first_is_refused_in_one_line():
-    """Every channels-last Conv1D and pooling of tests/fixtures/k3_conv_pool_options (strides
-    2 'same', dilated causal, grouped 'valid', pools of strides 2 'same' and 1 'valid'), each
-    alone over the fixture's input: its full trace is Keras' numbers, its windows the full
-    trace's to the bit; so is its channels_first Conv1D over (batch, steps, features) (issue
-    13: it reads the 9 steps as its channels, no steps left: computed once by the pass; it was
-    the refused layer). The fixture itself holds channels_first poolings over the steps' axis
-    (their output keeps the steps as its channels): refused in one line naming the layer and
-    what windows take."""
+def test_keras_strided_and_valid_layers_and_channels_first_ones_window_to_keras():
+    """Every Conv1D and pooling of tests/fixtures/k3_conv_pool_options (strides 2 'same',
+    dilated causal, grouped 'valid', pools of strides 2 'same' and 1 'valid'), each alone over
+    the fixture's input: its full trace is Keras' numbers, its windows the full trace's to
+    the bit; so is its channels_first Conv1D over (batch, steps, features) (issue 13: it
+    reads the 9 steps as its channels, no steps left: computed once by the pass), and its
+    channels_first poolings over the steps' axis (issue 13: each pools a step's features, its
+    output keeping the steps as its channels: a per-step layer, ``Layer.stepwise``; they were
+    refused, 'avg_cf' the fixture's first). The whole fixture, its nine outputs, is windowed
+    too, every window the whole trace's to the bit."""
     import lstmviz
+    from lstmviz.engine.windows import strides_of
     from tests.helpers import FIXTURES
 
     d = FIXTURES / "k3_conv_pool_options"
     model = lstmviz.load(d / "model.keras", isolate=False)
     x = np.load(d / "x.npy")
-    with pytest.raises(LstmvizError) as err:
-        keyframe_pass(model, x, every=16)
-    assert "\n" not in str(err.value) and "'avg_cf'" in str(err.value) and "channels_last" in str(err.value)
+    full, wt = model.trace(x), keyframe_pass(model, x, every=16)
+    for a, b in [(0, 1), (0, 4), (2, 5), (x.shape[1] - 1, x.shape[1]), (0, x.shape[1])]:
+        _same_own_steps(full, wt.window(a, b), wt, a, b)
     want = np.load(d / "expected.npz")
     done = 0
     for layer in model.layers:
-        if layer.class_name == "InputLayer" or layer.channels_first and layer.class_name != "Conv1D":
+        if layer.class_name == "InputLayer":
             continue
         one = Model.sequential((None, *x.shape[1:]), [LayerSpec(layer.class_name, dict(layer.config),
                                                                name=layer.name)])
@@ -2915,9 +2935,12 @@ def test_keras_strided_and_valid_layers_window_to_keras_and_channels_first_is_re
         wt = keyframe_pass(one, x, every=16)
         for a, b in [(0, 1), (0, 4), (2, 5), (x.shape[1] - 1, x.shape[1]), (0, x.shape[1])]:
             _same_own_steps(full, wt.window(a, b), wt, a, b)
-        assert wt._axes[layer.name] == [None if layer.channels_first else 1], layer.name
+        cf_conv = layer.channels_first and layer.class_name == "Conv1D"
+        assert wt._axes[layer.name] == [None if cf_conv else 1], layer.name
+        if layer.channels_first and not cf_conv:  # (the input's clock: its 9 steps, not its pool's)
+            assert wt.steps_of(layer.name) == x.shape[1] and strides_of(one)[layer.name] == 1, layer.name
         done += 1
-    assert done == 7
+    assert done == 9
 
 
 def test_a_window_through_the_mask_ops_keras_3_saves_for_a_concatenate():

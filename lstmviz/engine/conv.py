@@ -543,6 +543,14 @@ class _Pooling1D(_OverSteps):
         self.stride = self.span if self.config.get("strides") is None else _one(self, "strides")
         self.config.update(pool_size=[self.span], strides=[self.stride])  # (Keras' get_config())
 
+    def stepwise(self, axis: int) -> bool:
+        """A channels_first pooling whose steps are on ``axis`` 1, its channels (a (batch, steps,
+        features) input with no Permute before it): it pools each step's features alone, tap
+        after tap (each step's bits whatever the others, ``Layer.stepwise``), its output
+        keeping the steps as its channels, so a long input's windows follow it as a per-step
+        layer (``windows._plan``), not on a clock of its own."""
+        return self.channels_first and axis == 1
+
     def describe(self):
         bits = [f"pool {self.span}"] + ([f"strides {self.stride}"] if self.stride != self.span else [])
         return ", ".join(bits + ([self.padding] if self.padding != "valid" else [])

@@ -110,9 +110,15 @@ acting on each step's features alone (``Layer.stepwise``: a Softmax(axis=1), a
 LayerNormalization(axis=1), their sums over axis 1 in one order at every step,
 ``layers_more._reduced``; a Concatenate(axis=1) of two such sequences), and one acting
 along them there (a Softmax(axis=2), held whole: above). A
-channels_first pooling over steps on axis 1 (no Permute before it: it pools each step's
-features, its output keeping the steps as its channels) is refused in one line, as is any
-other layer reading steps on axis 2 (a recurrent layer with no Permute((2, 1)) back, a
+channels_first MaxPooling1D or AveragePooling1D over steps on axis 1 (no Permute before it)
+pools each step's features alone, tap after tap, its output keeping the steps as its
+channels: ``Layer.stepwise(1)`` (as a Softmax(axis=-1) is on axis 1), so it is followed as a
+per-step layer, its window of steps the whole's number for number, on its input's clock, not
+one of its own (``new_clock``: ``strides_of``, ``_clocks`` and ``_Window.values`` ask it of the
+axis its input holds the steps on), whatever its pool, strides and padding; so is a
+GlobalMaxPooling1D / GlobalAveragePooling1D of 'channels_first' there (its ``timewise``: each
+step's features reduced, output (batch, steps)). Any other layer reading steps on axis 2 is
+refused in one line (a recurrent layer with no Permute((2, 1)) back, a
 GlobalAveragePooling1D of the features, a Concatenate of the steps); a Conv1D there reads
 them all as its channels, a Dense over axis 2 as its features: computed once (above). A
 (batch, features, steps) output counts its features a step in ``full_trace_bytes`` and
@@ -344,12 +350,22 @@ def strides_of(model) -> dict[str, int | Fraction]:
     UpSampling1D(k)'s 1/k, ``_clocks``' scale without the input's shape: the largest of its
     inputs'); 1 for every layer of a model without strides."""
     got: dict[str, int | Fraction] = {}
+    on_two = _steps_on_two(model)
     for node in model.nodes:
         s = max([got.get(r.layer, 1) for r in node.inbound] or [1])
-        if node.layer.own_clock:
+        axis = 2 if node.inbound and on_two.get(node.inbound[0].layer) else 1
+        if new_clock(node.layer, axis):
             s = whole_scale(s * (getattr(node.layer, "stride", 1) or 1))
         got[node.layer.name] = s
     return got
+
+
+def new_clock(layer, axis: int | None) -> bool:
+    """Whether ``layer`` gives its output steps of its own (``Layer.own_clock``: a Conv1D or
+    pooling, a Cropping1D ...) when its input holds the steps on ``axis``: not where it acts
+    on each step alone there (``Layer.stepwise``: a channels_first pooling over (batch,
+    steps, features), pooling each step's features, its steps kept as its channels)."""
+    return bool(layer.own_clock) and not (axis is not None and layer.stepwise(axis))
 
 
 def whole_scale(scale) -> int | Fraction:
@@ -808,14 +824,22 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             continue
         if any(ins) and layer.own_clock and layer.channels_first:  # (a Conv1D or pooling's: a
             # StepMap's are never, an ONNX op's followed above)
+            if len(ins) == 1 and in_axes[0] is not None and layer.stepwise(in_axes[0]):
+                # (a pooling over (batch, steps, features), no Permute before it: it pools each
+                # step's features alone, tap after tap, its output keeping the steps as its
+                # channels, on axis 1: a window's steps are the whole's, number for number,
+                # its clock its input's, ``new_clock``)
+                seq[layer.name], axes[layer.name], tags[layer.name] = [True], [in_axes[0]], [None]
+                continue
             if in_axes[0] != 2:
                 raise LstmvizError(
                     f"{name} reads its steps on axis 2 (channels_first) of a sequence whose steps are "
                     f"on axis 1, so it {layer.verb} each step's features; a long sequence is traced by windows "
                     "through a Conv1D or pooling of data_format 'channels_last', or of 'channels_first' "
-                    "after a Permute((2, 1)) puts the steps on axis 2, and a Conv1D of 'channels_first' "
-                    "reading the steps as its channels (no steps left) (a shorter input, or more memory "
-                    "for a whole trace, File > Memory limit, shows it)")
+                    "after a Permute((2, 1)) puts the steps on axis 2, a pooling of 'channels_first' "
+                    "pooling each step's features (its steps kept as its channels) and a Conv1D of "
+                    "'channels_first' reading the steps as its channels (no steps left) (a shorter input, "
+                    "or more memory for a whole trace, File > Memory limit, shows it)")
             # (its output's steps on axis 2 too, reading input steps ``reads_of`` theirs:
             # ``conv.window``; its own time axis, ``_clocks``)
             seq[layer.name], axes[layer.name], tags[layer.name] = [True], [2], [None]
@@ -910,7 +934,8 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 "a long sequence is traced by windows "
                 "only through recurrent layers (RNN([cells]) too), per-step layers (a Reshape or "
                 "Permute keeping the batch and time axes), Permute((2, 1)), Conv1D and pooling layers "
-                "(channels_first after a Permute((2, 1))), Cropping1D, ZeroPadding1D, UpSampling1D, "
+                "(channels_first after a Permute((2, 1)); a channels_first pooling of each step's "
+                "features), Cropping1D, ZeroPadding1D, UpSampling1D, "
                 "GlobalMaxPooling1D, GlobalAveragePooling1D, Flatten and Reshape to one axis, a Dense or "
                 "Conv1D reading the steps as features (after a Permute((2, 1)), or channels_first: no steps "
                 "left), "
@@ -923,7 +948,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
         made = any(ins) or any(onnx_time.tagged(t) for t in in_tags)
         tags[layer.name] = [onnx_time.ANY if made and not s else None for s in seq[layer.name]]
     if clocks is not None:
-        clocks.update(_clocks(model, T or 0, seq))
+        clocks.update(_clocks(model, T or 0, seq, axes))
     return (T or 0), seq
 
 
@@ -961,7 +986,7 @@ def _merges_steps(layer, axis: int) -> bool:
     return layer.merges_steps or layer.reads_whole_axis(axis)
 
 
-def _clocks(model, T: int, seq: dict) -> dict[str, Clock | None]:
+def _clocks(model, T: int, seq: dict, axes: dict) -> dict[str, Clock | None]:
     """Per layer its own time axis, ``(steps, scale)``: the steps of its outputs' time axis
     (a recurrent layer's: the sequence it steps over, whether it returns it or not), and
     how many of the model's input steps one of them stands for. The input's are ``(T,
@@ -991,8 +1016,10 @@ def _clocks(model, T: int, seq: dict) -> dict[str, Clock | None]:
                 f"(a step every {every}); a long sequence is traced by windows only where the "
                 "sequences a layer reads step alike")
         steps, scale = got[0]
-        if layer.own_clock:  # (a Conv1D or pooling; an ONNX Conv, MaxPool or AveragePool;
-            # a Cropping1D, ZeroPadding1D, UpSampling1D: scale 1, or 1/size)
+        r = node.inbound[0]
+        if new_clock(layer, axes[r.layer][r.tensor_index]):  # (a Conv1D or pooling; an ONNX Conv,
+            # MaxPool or AveragePool; a Cropping1D, ZeroPadding1D, UpSampling1D: scale 1, or
+            # 1/size; not a channels_first pooling of each step's features)
             steps, scale = layer.steps_out(steps), whole_scale(scale * layer.stride)
         clocks[name] = (steps, scale) if any(seq[name]) or recurrent_halves(layer) else None
     return clocks
@@ -1220,9 +1247,11 @@ class _Window:
         elif recurrent_halves(layer):
             s, _, _, y, _, _ = self.run(node, "", layer, lo, hi, False)
             out = [y[lo - s:hi - s].transpose(1, 0, 2)] + list(static[1:])
-        elif layer.own_clock and not _onnx_op(layer):
+        elif (layer.own_clock and not _onnx_op(layer)
+              and new_clock(layer, self.wt._axes[node.inbound[0].layer][node.inbound[0].tensor_index])):
             # (the steps of its input its outputs read; a Cropping1D's, ZeroPadding1D's or
-            # UpSampling1D's too, but one that keeps them: channels_first, nothing cropped)
+            # UpSampling1D's too, but one that keeps them: channels_first, nothing cropped; a
+            # channels_first pooling of each step's features: its steps' alone, below)
             src = node.inbound[0]
             out = [layer.window(lambda i0, i1: self.values(src.layer, i0, i1)[src.tensor_index],
                                 lo, hi, self.wt.steps_of(src.layer), self.wt.batch)]
