@@ -1560,7 +1560,6 @@ FOLLOWED = {  # ops a window follows, after Y (steps, 1, batch, 5)
 WHOLE_BESIDE = {"the-last-step-beside-every-step": "onnx.Sub", "the-last-step-through-a-dense": "onnx.Add",
                 "mean-over-steps-subtracted": "onnx.Sub", "excitation-over-steps": "onnx.Mul"}
 REFUSED = {  # (the op named in the refusal, what it does to the steps)
-    "softmax-over-steps-before-opset-13": ([_node("Softmax", ["Y"], "out", axis=0)], "onnx.Softmax"),
     "concat-along-steps": ([_node("Concat", ["Y", "Y"], "out", axis=0)], "onnx.Concat"),
     "steps-into-batch": ([_node("Reshape", ["Y", "flat2"], "out")], "onnx.Reshape"),
     "a-size-of-the-length": ([_node("Shape", ["Y"], "ys"), _node("Cast", ["ys"], "f", to=1),
@@ -1614,17 +1613,54 @@ def test_windows_follow_the_ops_around_an_onnx_node_to_the_bit(tmp_path, case):
         assert wt.window(3, 5)["reshape"].outputs[0].shape == (2, 15)
 
 
+#: a Softmax or LogSoftmax before opset 13 (its input flattened to two axes at its ``axis``,
+#: 1 by default, each share over every axis from it) after Y (steps, 1, batch, 5): held whole
+#: where the steps are among the flattened axes, each step alone where they are before them
+#: (the layer named, and whether it is held)
+OLD_SOFTMAX = {
+    "of-every-axis": ([_node("Softmax", ["Y"], "out", axis=0)], True),
+    "of-each-step (default axis 1)": ([_node("LogSoftmax", ["Y"], "out")], False),
+    "batch-major, default axis 1: over steps x units": ([
+        _node("Squeeze", ["Y", "one"], "s"), _node("Transpose", ["s"], "t", perm=[1, 0, 2]),
+        _node("Softmax", ["t"], "out")], True),
+    "batch-major, axis 2: each step's units": ([
+        _node("Squeeze", ["Y", "one"], "s"), _node("Transpose", ["s"], "t", perm=[1, 0, 2]),
+        _node("Softmax", ["t"], "sm", axis=2), _node("ReduceMean", ["sm"], "out", axes=[1])], False),
+}
+
+
+@pytest.mark.parametrize("case", list(OLD_SOFTMAX))
+def test_an_onnx_softmax_before_opset_13_is_held_over_the_steps_or_followed_step_by_step(tmp_path, case):
+    """Issue 13: a Softmax / LogSoftmax of opset < 13 was refused for windows ("flattens its
+    input to two axes"). Over (N, T, F) of its default axis 1 it shares over T*F numbers, every
+    step's: held whole by the pass, as a Keras Softmax(axis=1) (``OnnxOp.along_steps``), each
+    window's steps a slice of it; over the time-major Y of axis 1, or of axis 2 of (N, T, F),
+    each share is one step's numbers: followed step by step. Every window equals the whole
+    trace to the bit, whose shares sum to 1 over the axes flattened (ONNX's opset-12 rule)."""
+    after, held = OLD_SOFTMAX[case]
+    model, x = _graph_around_lstm(tmp_path, after, EXTRA.items(), opset=12)
+    full = model.trace(x)
+    op = next(n.layer for n in model.nodes if n.layer.class_name in ("onnx.Softmax", "onnx.LogSoftmax"))
+    got = full[op.name].outputs[0]
+    axis = int((op.config.get("attrs") or {}).get("axis", 1))
+    p = np.exp(got) if op.class_name == "onnx.LogSoftmax" else got
+    np.testing.assert_allclose(p.reshape(int(np.prod(p.shape[:axis])), -1).sum(axis=1), 1.0, rtol=1e-5)
+    wt = keyframe_pass(model, x, every=32)
+    assert (op.name in wt._held) == held
+    assert np.array_equal(wt.outputs[0], full.outputs[0])
+    _windows_are_the_full_trace(model, wt, full, [(0, 1), (31, 33), (64, 65), (77, 150), (ONNX_T - 1, ONNX_T),
+                                                  (0, ONNX_T)])
+
+
 @pytest.mark.parametrize("case", list(REFUSED))
 def test_an_op_that_mixes_the_steps_is_refused_for_windows_in_one_line(tmp_path, case):
-    """An op over the steps (a Softmax over them before opset 13, its input flattened to two
-    axes, a Concat along them, a Reshape folding them
+    """An op over the steps (a Concat along them, a Reshape folding them
     into the batch, a size made of the length added to every step: a window's length is not it;
     the last step appended after them, a tensor made of the steps read by no elementwise op):
     refused for windows in one line naming it, before the pass (a window would compute it,
     the app's plain trace of the first steps could not); the model still traces whole."""
     after, op = REFUSED[case]
-    model, x = _graph_around_lstm(tmp_path, after, EXTRA.items(), steps=40,
-                                  opset=12 if case.endswith("before-opset-13") else 14)
+    model, x = _graph_around_lstm(tmp_path, after, EXTRA.items(), steps=40)
     model.trace(x)
     with pytest.raises(LstmvizError) as err:
         keyframe_pass(model, x, every=16)

@@ -862,12 +862,18 @@ class OnnxOp(Layer):
 
     def along_steps(self, axis: int) -> bool:
         """A Softmax or LogSoftmax over ``axis`` (``Layer.along_steps``: its input's steps
-        there, a share of every step's numbers; ONNX's own one axis, from opset 13: before
-        it, the input flattened to two axes): a long input's pass holds its whole output."""
+        there, a share of every step's numbers; ONNX's own one axis, from opset 13; before
+        it, the input flattened to two axes at its ``axis``, 1 by default, each share over
+        every axis from it: over (N, T, F) of axis 1, T*F numbers, every step's): a long
+        input's pass holds its whole output, as a Keras Softmax(axis=1)'s. Where the steps
+        are before the flattened axes each share is one step's (off the time axis)."""
         shape = self.input_shapes[0] if self.input_shapes else None
-        if self.op not in ("Softmax", "LogSoftmax") or shape is None or int(self.config.get("opset", 17)) < 13:
+        if self.op not in ("Softmax", "LogSoftmax") or shape is None:
             return False
-        return int((self.config.get("attrs") or {}).get("axis", -1)) % len(shape) == axis
+        attrs = self.config.get("attrs") or {}
+        if int(self.config.get("opset", 17)) < 13:
+            return axis >= int(attrs.get("axis", 1)) % len(shape)
+        return int(attrs.get("axis", -1)) % len(shape) == axis
 
     def reads_every_step(self, axis: int) -> bool:
         """Its sum over the steps: each step's share reads them all (``along_steps``)."""

@@ -50,7 +50,10 @@ where they are: off the time axis each step on its own, over it (attention weigh
 time) each step's share reads every step: ``OnnxOp.along_steps`` says so, and the pass
 computes its whole output once and holds it, each window's steps a slice of it
 (``windows._plan``'s ``held``, as a Keras Softmax(axis=1)'s). Before opset 13 it flattens
-its input to two axes: refused.
+its input to two axes at its ``axis`` (1 by default) and shares over the second: over (N, T,
+F) of axis 1, T*F numbers, every step's, held whole alike (``along_steps`` asks whether the
+time axis is among the flattened ones); over the time-major (T, 1, N, U) of axis 1 each
+share is one step's numbers, each step on its own.
 
 A LayerNormalization normalises over the axes from its ``axis`` to the last: where the time
 axis is before them (torch's LayerNorm of an LSTM's features: the last axis) it computes each
@@ -121,8 +124,7 @@ def _refuse(layer, why: str) -> LstmvizError:
         "only through ops that keep each step apart (elementwise, Transpose, Squeeze, Unsqueeze, "
         "Slice or Gather off the time axis or of one step, Concat off it, Reshape keeping it, "
         "sizes from Shape, Conv and pooling nodes over (N, C, L), BatchNormalization, LayerNormalization "
-        "off the time axis, ReduceMean or ReduceMax off the time axis or over it, Softmax and LogSoftmax "
-        "of opset 13 on)")
+        "off the time axis, ReduceMean or ReduceMax off the time axis or over it, Softmax and LogSoftmax)")
 
 
 def _refuse_window(layer, why: str) -> LstmvizError:
@@ -277,10 +279,11 @@ def _seq_axis(layer, op, attrs, ins: list[_In], out_ranks):
     if any(y.axis is not None and y.rank is None for y in ins) or x.rank is None:
         raise _refuse(layer, "reads a tensor of unknown rank")
     if op in ("Softmax", "LogSoftmax"):
-        if int(layer.config.get("opset", 17)) < 13:
-            raise _refuse(layer, "flattens its input to two axes (opset < 13)")
         # (over the time axis, each step's share reads every step: ``OnnxOp.along_steps``,
-        # its whole output computed once and held by a long input's pass, ``windows._plan``)
+        # its whole output computed once and held by a long input's pass, ``windows._plan``;
+        # before opset 13 over every axis from its ``axis``, the input flattened there: held
+        # where the steps are among them, else each share one step's, its rows one step's
+        # numbers, summed alike whatever the rows' count)
         return x.axis
     if op == "LayerNormalization":
         return _layer_norm_axis(layer, attrs, ins)

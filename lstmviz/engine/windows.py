@@ -28,8 +28,9 @@ without recording (the states-only kernels of ``recurrent``), keeping
   whose every step needs all steps; a LayerNormalization over axis 1 or axes [1, 2]; a
   BatchNormalization(axis=1), a statistic per step position; over axis 2 of (batch,
   features, steps) after a Permute((2, 1)), asked of the axis its input holds its steps on,
-  its output's steps there too; an ONNX Softmax or LogSoftmax over the time axis,
-  ``OnnxOp.along_steps``, whichever axis ``onnx_time.follow`` finds the steps on): computed
+  its output's steps there too; an ONNX Softmax or LogSoftmax over the time axis (before
+  opset 13 over the axes from its ``axis`` flattened, the steps' among them: over (N, T, F) of
+  axis 1), ``OnnxOp.along_steps``, whichever axis ``onnx_time.follow`` finds the steps on): computed
   once, by the very call a whole trace makes, and held (batch x steps x features floats, counted in
   ``pass_bytes`` from its node to the end, so ``check_pass`` refuses in one line a pass it
   would not fit); every window takes its steps as a slice of it, the whole trace's bits, and
