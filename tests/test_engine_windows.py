@@ -853,7 +853,8 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
         assert "\n" not in said and said.startswith(f"layer 'p' ({spec.class_name}) reshapes the time axis; ")
         assert said.endswith("only through recurrent layers (RNN([cells]) too), per-step layers (a Reshape or "
                              "Permute keeping the batch and time axes), Permute((2, 1)), Conv1D and pooling "
-                             "layers (channels_first after a Permute((2, 1))), Cropping1D, ZeroPadding1D, "
+                             "layers (channels_first after a Permute((2, 1)); a channels_first pooling of each "
+                             "step's features), Cropping1D, ZeroPadding1D, "
                              "UpSampling1D, GlobalMaxPooling1D, GlobalAveragePooling1D, Flatten and Reshape "
                              "to one axis, a Dense or Conv1D reading the steps as features (after a "
                              "Permute((2, 1)), or channels_first: no steps left), and a Softmax, LayerNormalization or "
@@ -2605,13 +2606,9 @@ def test_a_pooled_cnn_lstm_pass_holds_about_what_pass_bytes_says():
 #: a channels_first layer or a reader of steps on axis 2 where windows cannot follow: (the
 #: layers, the refused layer, what its one line says)
 AXIS_TWO_REFUSED = {
-    # no Permute before: a channels_first pooling over (batch, steps, features) pools each
-    # step's features, its output keeps the steps on axis 1 as its channels (a Conv1D's
-    # contracts them: computed once, ``READS_WHOLE_STEPS``)
-    "pool_cf_after_lstm": ([LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
-                            LayerSpec("AveragePooling1D", {"pool_size": 2, "data_format": "channels_first"},
-                                      name="p")],
-                           "p", "so it pools each step's features; "),
+    # (no Permute before: a channels_first pooling over (batch, steps, features) pools each
+    # step's features, its output keeps the steps on axis 1 as its channels: followed, issue 13,
+    # MODELS' ``pool_cf_per_step``; a Conv1D's contracts them: computed once, ``READS_WHOLE_STEPS``)
     # no Permute back: the LSTM would step over the features
     "lstm_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
                             LayerSpec("Conv1D", {"filters": 3, "kernel_size": 2, "data_format": "channels_first"},
@@ -2631,8 +2628,7 @@ AXIS_TWO_REFUSED = {
 
 @pytest.mark.parametrize("case", sorted(AXIS_TWO_REFUSED))
 def test_a_layer_reading_the_steps_on_an_axis_it_does_not_step_over_is_refused_for_windows_in_one_line(case):
-    """A channels_first Conv1D or pooling over steps on axis 1 (it steps over each step's
-    features), a recurrent layer or a Dense over steps on axis 2 (no Permute((2, 1)) back):
+    """A recurrent layer or a pooling over steps on axis 2 (no Permute((2, 1)) back):
     refused in one line naming the layer and what windows take; the whole trace of a short
     input still runs."""
     specs, refused, says = AXIS_TWO_REFUSED[case]
