@@ -448,6 +448,13 @@ def test_channels_first_layers_are_drawn_steps_first_and_not_linked_to_a_row_of_
     np.testing.assert_array_equal(rows["conv_cf"].data, out.transpose(0, 2, 1))
     assert rows["conv_cf"].T == 3 and rows["conv_cf"].units == 3 and rows["conv_cf"].links is None
     assert rows["conv_cf"].domain != rows["input"].domain
+    # a channels_first pooling pools each step's features alone: the input's 9 steps, its
+    # clock (one column per input step), the trace's numbers, no links of its own
+    for name in ("avg_cf", "max_cf"):
+        out = model.trace(x)[name].output  # (batch, 9 steps, 2 pooled features)
+        np.testing.assert_array_equal(rows[name].data, out)
+        assert rows[name].T == x.shape[1] == 9 and rows[name].units == 2
+        assert rows[name].domain == rows["input"].domain and rows[name].links is None
     # channels last: linked; same padding with strides 2 reads steps 2t-1 .. 2t+1 that exist
     assert rows["conv_same_s2"].links[:5] == [(0, 0), (1, 0), (1, 1), (2, 1), (3, 1)]
 

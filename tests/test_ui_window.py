@@ -2634,14 +2634,17 @@ def test_the_unit_box_says_filter_for_a_conv1d_and_channel_for_a_pooling(window)
     window.state.set_model(model)
     window.state.set_input_data(np.load(FIX / "k3_conv_pool_options" / "x.npy"))
     for layer, word, most in (("conv_same_s2", "filter", 3), ("conv_cf", "filter", 2),
-                              ("avg_cf", "channel", 8), ("max_same", "channel", 3)):
+                              ("avg_cf", "channel", 1), ("max_same", "channel", 3)):
         window.state.set_cursor(layer=layer, unit=0)
         QtWidgets.QApplication.processEvents()
         assert window.unit_label.text() == word and window.unit_spin.accessibleName() == word.capitalize()
-        assert window.unit_spin.maximum() == most  # (channels first: the filters are axis 1)
+        assert window.unit_spin.maximum() == most  # (conv_cf: its filters are axis 1; avg_cf: its 2 pooled features)
         assert window.unit_spin.text() == "0"
     window.state.set_cursor(layer="conv_cf", step=2)  # (channels first: 3 steps, its last axis)
     assert window.state.cursor.step == 2 and window.state.steps_of("conv_cf") == 3
+    # (a channels_first pooling of each step's features: the input's 9 steps, axis 1)
+    window.state.set_cursor(layer="avg_cf", step=8)
+    assert window.state.cursor.step == 8 and window.state.steps_of("avg_cf") == 9
 
 
 def test_an_onnx_cnn_lstms_unit_box_and_clock_follow_each_layers_steps(window):

@@ -78,16 +78,46 @@ def test_a_layers_output_is_drawn_over_its_steps_exactly_as_traced(view, fixture
     assert [item.item for item, _ in view.legend.items] == [view.curves[OUTPUT_KEY]]
 
 
-def test_a_channels_first_layers_steps_are_its_last_axis(view):
-    """k3_conv_pool_options' avg_cf: (batch, channels, steps); its rows are its channels."""
+@pytest.mark.parametrize("name", ["avg_cf", "max_cf", "conv_cf"])
+def test_a_channels_first_layers_steps_are_where_it_keeps_them(view, name):
+    """k3_conv_pool_options' channels_first layers over the model's (batch, 9 steps, 4
+    features): a pooling pools each step's features alone, so its steps are the input's,
+    on axis 1, its rows the pooled features (as a long input's windows hold them: one
+    clock); a Conv1D reads the steps as its channels, its steps its own, on its last axis."""
     model, trace, keras = traced("k3_conv_pool_options")
-    out = trace["avg_cf"].output
-    assert model.get_layer("avg_cf").channels_first
+    out = trace[name].output
+    np.testing.assert_allclose(out, keras[f"layer:{name}"], atol=1e-5)
+    assert model.get_layer(name).channels_first
+    steps = out if name != "conv_cf" else out.transpose(0, 2, 1)  # (batch, steps, rows)
+    assert steps.shape[1] == (9 if name != "conv_cf" else 3)  # (the input's 9 steps; the Conv1D's 3)
     view.set_data(model, trace)
-    view.set_cursor(Cursor(step=1, sample=1, layer="avg_cf", unit=7))
-    np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, out[1])
-    np.testing.assert_array_equal(view.curves[OUTPUT_KEY].yData, out[1, 7, :])
-    assert view.ref.T == out.shape[2] and view.ref.units == out.shape[1]
+    view.set_cursor(Cursor(step=1, sample=1, layer=name, unit=1))
+    np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, steps[1].T)
+    np.testing.assert_array_equal(view.curves[OUTPUT_KEY].yData, steps[1, :, 1])
+    assert view.ref.T == steps.shape[1] and view.ref.units == steps.shape[2]
+
+
+def test_a_channels_first_pooling_of_each_steps_features_has_the_inputs_steps_whole_and_in_a_window(view):
+    """A channels_first AveragePooling1D over an LSTM's (batch, steps, units), no Permute
+    before it: drawn over the input's 200 steps on a whole trace (not its 3 pooled units
+    as steps) as in a long input's window (its steps 64..127 of the same 200), the numbers
+    the trace's: one clock."""
+    from lstmviz.engine.windows import keyframe_pass
+
+    model = Model.sequential((None, None, 2), [
+        LayerSpec("LSTM", {"units": 6, "return_sequences": True}, name="l"),
+        LayerSpec("AveragePooling1D", {"pool_size": 2, "data_format": "channels_first"}, name="avg"),
+        LayerSpec("GRU", {"units": 4, "return_sequences": True}, name="g")], seed=0)
+    x = np.random.default_rng(0).normal(size=(1, 200, 2)).astype(np.float32)
+    whole = model.trace(x)["avg"].output
+    assert whole.shape == (1, 200, 3)
+    for trace, first in ((model.trace(x), 0), (keyframe_pass(model, x, every=64).window(64, 128), 64)):
+        view.set_data(model, trace)
+        view.set_cursor(Cursor(layer="avg", step=5, unit=2))
+        shown = whole[0, first:first + (200 if first == 0 else 64)]
+        assert view.ref.T == shown.shape[0] and view.ref.units == 3
+        np.testing.assert_array_equal(view.images[OUTPUT_KEY].image, shown.T)
+        np.testing.assert_array_equal(view.curves[OUTPUT_KEY].yData, shown[:, 2])
 
 
 @pytest.mark.parametrize("name", ["bn", "relu", "drop"])

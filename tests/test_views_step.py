@@ -144,17 +144,41 @@ def test_where_the_input_comes_from_and_the_same_weights():
 
 def test_a_window_of_a_long_input_of_a_channels_first_conv_is_said_in_one_line():
     """A long input's windows follow a channels-last Conv1D of any strides and padding, a
-    channels_first one only after a Permute((2, 1)) (``windows._plan`` refuses one over
-    steps on axis 1), so a window of this one is never made; were it, its step page is
-    refused in one line, saying why (``tests/test_app_conv.py``: after a Permute, shown)."""
+    channels_first one after a Permute((2, 1)) (``tests/test_app_conv.py``: shown); one over
+    (batch, steps, features) reads the steps as its channels, so a long input's pass computes
+    it once (``windows._plan``): no window of its steps, its step page refused in one line,
+    saying so."""
     model, _, trace, _ = fixture("k3_conv_pool_options")
     trace.total_steps = 50_000  # (as a long input's window says it: engine/windows.py)
     assert step_ref(model, trace, "conv_cf") is None
     said = step_refusal(model, trace, "conv_cf")
     assert said is not None and "\n" not in said
-    assert said.startswith("'conv_cf' (Conv1D) reads its steps on its last axis (channels_first): a long input's "
-                           "windows do not follow it")
+    assert said.startswith("'conv_cf' (Conv1D) reads its steps on its last axis (channels_first), reading the "
+                           "steps as its channels: a long input's pass computes it once from the whole sequence")
     assert "channels last" in said
+
+
+@pytest.mark.parametrize("long", [False, True])
+def test_a_channels_first_pooling_of_each_steps_features_is_said_in_one_line(view, long):
+    """A channels_first pooling over the model's (batch, steps, features) pools each step's
+    features alone: its steps the input's (as Over time and Unrolled draw it, a long input's
+    windows follow it step by step), no page of windows of steps (the old one's "steps"
+    were the pooled features); on a whole trace as on a long input's window, one line."""
+    model, x, trace, _ = fixture("k3_conv_pool_options")
+    if long:
+        trace.total_steps = 50_000  # (as a long input's window says it: engine/windows.py)
+    for name, takes, how in (("avg_cf", "mean", "pool 2"), ("max_cf", "max", "pool 2, same")):
+        assert step_ref(model, trace, name) is None
+        said = step_refusal(model, trace, name)
+        assert said == (f"'{name}' ({model.get_layer(name).class_name}, channels_first) pools each step's "
+                        f"features alone: channel c of its step t is the {takes} of a window of 2 of the 4 "
+                        f"features of step t of input ({how}), its steps the input's, as the Unrolled and Over "
+                        "time views and a long input's windows show them; the Cell view shows no page of one "
+                        "step's features")
+        if not long:
+            view.set_data(model, trace, inputs=[x])
+            view.set_cursor(Cursor(step=8, sample=1, layer=name, unit=1))
+            assert view.message_text() == said
 
 
 # -- the view ---------------------------------------------------------------------------------
@@ -225,35 +249,32 @@ def test_a_max_pooling_takes_the_largest_of_its_window_channel_by_channel(view):
 def test_an_average_pooling_divides_by_the_steps_its_window_reads(view):
     """AveragePooling1D, padding 'same' (pool 3, strides 2 over 9 steps): its first and last
     windows reach onto the padding, which it never reads: the equation adds the taps that
-    read a step, in the layer's order, and divides by their count, to the trace's bit; a
-    channels-first one reads its steps on its last axis."""
+    read a step, in the layer's order, and divides by their count, to the trace's bit (a
+    channels_first one pools each step's features: no page, one line, above)."""
     model, x, trace, expected = fixture("k3_conv_pool_options")
     view.set_data(model, trace, inputs=[x])
-    for name in ("avg_same", "avg_cf"):
-        layer = model.get_layer(name)
-        out = trace[name].outputs[0]
-        out = out.transpose(0, 2, 1) if layer.channels_first else out
-        xs = x.transpose(0, 2, 1) if layer.channels_first else x  # (its input: the model's)
-        T = xs.shape[1]
-        for s, t, c in ((0, 0, 1), (1, out.shape[1] - 1, 0), (0, out.shape[1] // 2, out.shape[2] - 1)):
-            view.set_cursor(Cursor(step=t, sample=s, layer=name, unit=c))
-            page = view.step_page
-            assert view.message_text() is None
-            reads = [int(r) for r in layer.reads_at(t, T)]
-            real = [r for r in reads if r >= 0]
-            taps = xs[s, real, c]
-            np.testing.assert_array_equal(page.bars["x"].values, [xs[s, r, c] if r >= 0 else 0 for r in reads])
-            total = np.float32(0)
-            for v in taps:
-                total = np.float32(total + v)
-            assert np.float32(total / np.float32(len(real))) == out[s, t, c]  # (the layer's own sum)
-            [line] = view.equation_lines()
-            terms = " + ".join([fmt(taps[0])] + [fmt_term(v) for v in taps[1:]])
-            assert line.endswith(f"= ({terms}) / {len(real)} = {fmt(total)} / {len(real)} = {fmt(out[s, t, c])}")
-            assert not page.bars["x"].band.isVisible()  # (a mean takes every tap)
-            if len(real) < len(reads):
-                assert "padding" in page.header.text()
-    said = "the mean of a window of 2 input steps (pool 2, strides 2): its 4 input steps become 2."
+    layer = model.get_layer("avg_same")
+    out = trace["avg_same"].outputs[0]
+    T = x.shape[1]
+    for s, t, c in ((0, 0, 1), (1, out.shape[1] - 1, 0), (0, out.shape[1] // 2, out.shape[2] - 1)):
+        view.set_cursor(Cursor(step=t, sample=s, layer="avg_same", unit=c))
+        page = view.step_page
+        assert view.message_text() is None
+        reads = [int(r) for r in layer.reads_at(t, T)]
+        real = [r for r in reads if r >= 0]
+        taps = x[s, real, c]
+        np.testing.assert_array_equal(page.bars["x"].values, [x[s, r, c] if r >= 0 else 0 for r in reads])
+        total = np.float32(0)
+        for v in taps:
+            total = np.float32(total + v)
+        assert np.float32(total / np.float32(len(real))) == out[s, t, c]  # (the layer's own sum)
+        [line] = view.equation_lines()
+        terms = " + ".join([fmt(taps[0])] + [fmt_term(v) for v in taps[1:]])
+        assert line.endswith(f"= ({terms}) / {len(real)} = {fmt(total)} / {len(real)} = {fmt(out[s, t, c])}")
+        assert not page.bars["x"].band.isVisible()  # (a mean takes every tap)
+        if len(real) < len(reads):
+            assert "padding" in page.header.text()
+    said = "the mean of a window of 3 input steps (pool 3, strides 2, padding same): its 9 input steps become 5."
     assert said in page.eq_label.text()
 
 

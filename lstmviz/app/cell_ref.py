@@ -990,7 +990,9 @@ def steps_axes(model: Model) -> dict[str, list]:
     features)), a Permute's where its dims put its input's steps (a Permute((2, 1))'s on
     axis 2, where a channels_first Conv1D after it reads them), a layer acting on each
     number alone or on each step's features where its inputs' are (``Layer.stepwise``: a ReLU or
-    a Softmax(axis=1) after a channels_first Conv1D holds them on axis 2 too); an ONNX graph's followed
+    a Softmax(axis=1) after a channels_first Conv1D holds them on axis 2 too, a channels_first
+    pooling over (batch, steps, features) on axis 1, its input's steps: the axes a long input's
+    windows hold them on, ``windows.window_axes``); an ONNX graph's followed
     from its inputs (axis 0 of a time-major one) op by op, as ``onnx_time.drawn_axes`` says
     (a Transpose moves them, a Conv or a pooling makes new ones on axis 2, a Relu or
     BatchNormalization keeps them, a ReduceMax over them leaves none)."""
@@ -1030,14 +1032,19 @@ def steps_axes(model: Model) -> dict[str, list]:
                 # (a Permute moves the steps where its dims put them: a Permute((2, 1))'s on
                 # axis 2, as a long input's windows hold them, ``windows._plan``)
                 axes[layer.name] = [1 + dims.index(ax)]
-            elif (in_axes and all(a == 2 for a in in_axes) and len(ranks) == 1 and (ranks[0] or 0) >= 3
-                  and (layer.stepwise(2) or (len(in_axes) == 1 and layer.along_steps(2)))):
-                # (a Dropout, an Activation, a ReLU ... after a channels_first Conv1D: each
-                # number alone; a Softmax(axis=1), LayerNormalization(axis=1), Concatenate(axis=1):
-                # each step's features; a Softmax(axis=2) or LayerNormalization(axis=2), along the
-                # steps (held whole by a long input's pass); its output's steps on axis 2 too, as
-                # ``windows._plan`` says, a 4-D one's after a Permute((2, 1, 3)) too)
-                axes[layer.name] = [2]
+            elif (ax in (1, 2) and all(a == ax for a in in_axes) and len(ranks) == 1 and (ranks[0] or 0) >= 3
+                  and (layer.stepwise(ax) or (ax == 2 and len(in_axes) == 1 and layer.along_steps(2)))):
+                # (a layer acting on each step alone on the axis its inputs hold the steps on
+                # (``Layer.stepwise``) keeps them there, its steps its input's, one clock, as
+                # ``windows._plan`` follows it (``windows.new_clock``): a Dropout, an
+                # Activation, a ReLU ... after a channels_first Conv1D: each number alone; a
+                # Softmax(axis=1), LayerNormalization(axis=1), Concatenate(axis=1): each step's
+                # features, on axis 2, a 4-D one's after a Permute((2, 1, 3)) too; a
+                # channels_first pooling over (batch, steps, features), pooling each step's
+                # features, on axis 1 (not its own pooled features drawn as steps); a
+                # Softmax(axis=2) or LayerNormalization(axis=2) after a channels_first Conv1D,
+                # along the steps (held whole by a long input's pass), on axis 2)
+                axes[layer.name] = [ax]
     _AXES_KNOWN[model] = (key, axes)
     return axes
 

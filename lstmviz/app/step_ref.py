@@ -135,6 +135,13 @@ def along_steps(model: Model, layer) -> Along | None:
     return layer if axes == (1,) or (isinstance(layer, LayerNormalization) and axes == (1, 2)) else None
 
 
+def pools_each_step(model: Model, layer) -> bool:
+    """Whether ``layer`` is a channels_first pooling over (batch, steps, features), no
+    Permute before it: it pools each step's features alone, its steps its input's on axis 1
+    (``steps_axes``, as a long input's windows follow it): no page of windows of steps."""
+    return isinstance(layer, POOLS) and layer.channels_first and steps_axis(model, layer.name) == 1
+
+
 def no_page_text(model: Model, name: str | None) -> str:
     """What the Cell view says in place of a layer it has no page for (a pooling, an
     Embedding, a normalisation, or no layer): what it shows, and the layers to pick in the
@@ -161,7 +168,8 @@ def no_page_text(model: Model, name: str | None) -> str:
         what += (f": each of its steps reads every step of {safe_name(below) if below else 'the input'}, "
                  "as the Unrolled and Over time views show")
     cells = [l.name for l in model.layers if isinstance(l, (Bidirectional, Recurrent))]
-    steps = [l.name for l in model.layers if step_layer(l) is not None or along_steps(model, l) is not None]
+    steps = [l.name for l in model.layers if (step_layer(l) is not None and not pools_each_step(model, l))
+             or along_steps(model, l) is not None]
     if not cells and not steps:
         return (f"{shows}; {what}, nor is any layer of this model.\n\n"
                 "The Unrolled view shows its layers' outputs at every step, the Weights view their weights.")
@@ -619,8 +627,9 @@ def step_ref(model: Model, trace: Trace, name: str | None, inputs=None) -> StepR
 
 def step_refusal(model: Model, trace: Trace, name: str | None, inputs=None) -> str | None:
     """Why layer ``name``, a layer ``step_layer`` knows, is not shown a step at a time (a
-    long input's window of a Conv1D that does not keep its steps: never made, ``windows``
-    refuses it), in one line; None where it is, or where it is not such a layer (a step
+    channels_first pooling of each step's features, ``pools_each_step``; a long input's
+    window of a channels_first Conv1D reading the steps as its channels, computed once by
+    the pass), in one line; None where it is, or where it is not such a layer (a step
     outside a window: ``StepRef.outside``)."""
     got = _step_parts(model, trace, name, inputs)
     return got if isinstance(got, str) else None
@@ -649,17 +658,29 @@ def _step_parts(model: Model, trace: Trace, name: str | None, inputs=None) -> St
         assert not isinstance(layer, (Dense, Softmax, LayerNormalization))
         if x.ndim != 3 or y.ndim != 3:
             return None
+        below = layer_below(model, name)
+        if isinstance(layer, POOLS) and pools_each_step(model, layer):  # (a page's taps are steps)
+            return (f"'{safe_name(name)}' ({layer.class_name}, channels_first) pools each step's features "
+                    f"alone: channel c of its step t is the {layer.TAKES} of a window of {layer.span} of the "
+                    f"{x.shape[-1]} features of step t of {safe_name(below) if below else 'the input'} "
+                    f"({layer.describe().removesuffix(', channels_first')}), its steps the input's, as the "
+                    "Unrolled and Over time views and a long input's windows show them; the Cell view shows no "
+                    "page of one step's features")
         x, y = layer._steps_last(x), layer._steps_last(y)
         total = getattr(trace, "total_steps", None)
         # (a long input's windows follow a channels-last Conv1D, a channels_first one where a
         # Permute((2, 1)) put its input's steps on axis 2 (turned here as ``call`` turns
-        # them), an ONNX node over (N, C, L): ``windows._plan``)
-        below = layer_below(model, name)
-        if (y.shape[1] != layer.steps_out(x.shape[1]) if total is None
-                else layer.channels_first and not onnx_window(layer)
-                and (below is None or steps_axis(model, below) != 2)):
-            why = layer.changes_steps() or "reads windows of its input steps"
+        # them), an ONNX node over (N, C, L): ``windows._plan``; a channels_first one over
+        # (batch, steps, features) reads the steps as its channels: computed once)
+        if total is not None and layer.channels_first and not onnx_window(layer) and (
+                below is None or steps_axis(model, below) != 2):
             kind = layer.class_name
+            return (f"'{safe_name(name)}' ({kind}) {layer.changes_steps()}, reading the steps as its channels: "
+                    "a long input's pass computes it once from the whole sequence, no steps left; its step "
+                    "is shown on an input traced whole (shorter than the long-input threshold), or on a long "
+                    f"input where the {kind} reads its steps channels last, or after a Permute((2, 1))")
+        if total is None and y.shape[1] != layer.steps_out(x.shape[1]):
+            why, kind = layer.changes_steps() or "reads windows of its input steps", layer.class_name
             return (f"'{safe_name(name)}' ({kind}) {why}: a long input's windows do not follow it; its step "
                     "is shown on an input traced whole (shorter than the long-input threshold), or on a long "
                     f"input where the {kind} reads its steps channels last, or after a Permute((2, 1))")

@@ -315,11 +315,14 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                                else None)
         if out is not None and out.ndim == 3 and not getattr(layer, "glue", False):
             steps = out.shape[ax if ax is not None else 1]
-            # (a channels-first layer over a row whose columns are its channels: a time axis of its own)
+            # (a channels-first layer over a row whose columns are its channels: a time axis of
+            # its own, but a pooling acting on each of its input's steps alone, keeping them on
+            # their axis, ``steps_axes``: its steps its input's)
             # (a Cropping1D, ZeroPadding1D or UpSampling1D: steps of its own, also where a long
             # input's window holds as many of them as of the input's: ``StepMap.own_clock``)
             same = (d_src is not None and domains[d_src] == steps
-                    and not (getattr(layer, "channels_first", False) and in_axis[layer.name] != 2)
+                    and not (getattr(layer, "channels_first", False) and in_axis[layer.name] != 2
+                             and (ax is None or in_axis[layer.name] != ax))
                     and not (isinstance(layer, StepMap) and layer.own_clock))
             dom_of[layer.name] = d_src if same else new_domain(steps)
         else:
