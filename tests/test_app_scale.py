@@ -573,7 +573,14 @@ def test_after_the_pass_the_first_window_holds_the_whole_sequences_output():
     ([LayerSpec("Permute", {"dims": [2, 1]}, name="p"), LayerSpec("Dense", {"units": 3}, name="w")],
      "layer 'w' (Dense) reads every step at once (as its features or channels)"),
     ([LayerSpec("Conv1D", {"filters": 3, "kernel_size": 2, "data_format": "channels_first"}, name="w")],
-     "layer 'w' (Conv1D) reads every step at once (as its features or channels)")])
+     "layer 'w' (Conv1D) reads every step at once (as its features or channels)"),
+    # (a recurrent layer over them on axis 2, stepping over the features: refused before)
+    ([LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
+      LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="w")],
+     "layer 'w' (LSTM) reads every step at once (as its features or channels)"),
+    ([LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
+      LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 3}}}, name="w")],
+     "layer 'w' (Bidirectional) reads every step at once (as its features or channels)")])
 def test_a_long_input_through_a_flatten_or_a_softmax_over_the_steps_shows_no_step_before_its_pass(between, said):
     """An LSTM -> Flatten -> Dense model of 3,000 steps (issue 13: followed by windows now) had
     its first steps traced alone: the Dense after the Flatten, of the whole length, raised

@@ -602,7 +602,8 @@ def test_a_flatten_of_a_long_sequence_is_computed_once_and_every_window_holds_it
 
 #: issue 13: a layer whose weights read a long input's steps as its features or channels (no
 #: axis of them in its output), each refused before ("reads its steps on axis 2
-#: (channels_first) ...", "reads a sequence whose steps are on axis 2 ..."): (the layers, the
+#: (channels_first) ...", "reads a sequence whose steps are on axis 2 ...", a recurrent
+#: layer's "steps over axis 1 of a sequence whose steps are on axis 2"): (the layers, the
 #: layer reading every step at once)
 READS_WHOLE_STEPS = {
     # no Permute before: a channels_first Conv1D over (batch, steps, features), the steps its
@@ -619,31 +620,86 @@ READS_WHOLE_STEPS = {
     "conv_over_axis_two": [LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
                            LayerSpec("Conv1D", {"filters": 4, "kernel_size": 2, "padding": "same"}, name="w"),
                            LayerSpec("GlobalMaxPooling1D", {}, name="out")],
+    # a recurrent layer over (batch, features, steps) (a "feature-wise" LSTM): it steps over
+    # the features, each step reading every input step as its inputs, its output (batch,
+    # features, units) or (batch, units); its record the whole trace's in every window
+    "lstm_last_step_over_axis_two": [
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+        LayerSpec("Conv1D", {"filters": 3, "kernel_size": 2, "data_format": "channels_first"}, name="c"),
+        LayerSpec("LSTM", {"units": 4}, name="w"), LayerSpec("Dense", {"units": 2}, name="out")],
+    "lstm_sequences_over_axis_two": [LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+                                     LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
+                                     LayerSpec("LSTM", {"units": 5, "return_sequences": True}, name="w"),
+                                     LayerSpec("GlobalAveragePooling1D", {}, name="out")],
+    "gru_backwards_over_axis_two": [LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
+                                    LayerSpec("GRU", {"units": 3, "go_backwards": True, "return_sequences": True},
+                                              name="w"),
+                                    LayerSpec("Flatten", {}, name="out")],
+    "simple_rnn_over_axis_two": [LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
+                                 LayerSpec("SimpleRNN", {"units": 3}, name="w"),
+                                 LayerSpec("Dense", {"units": 2}, name="out")],
+    "bidirectional_over_axis_two": [
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
+        LayerSpec("Bidirectional", {"layer": {"class_name": "LSTM", "config": {
+            "units": 3, "return_sequences": True}}}, name="w"),
+        LayerSpec("Dense", {"units": 2}, name="out")],
+    "bidirectional_gru_last_step_over_axis_two": [
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
+        LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 3}},
+                                    "merge_mode": "sum"}, name="w"),
+        LayerSpec("Dense", {"units": 2}, name="out")],
+    # a Masking after the Permute masks each feature's row by all its steps (held whole by the
+    # pass): the mask (batch, features) of the feature-wise LSTM's steps (feature 1 of sample 0
+    # all zeros, ``_masked_row``)
+    "masked_lstm_over_axis_two": [LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
+                                  LayerSpec("Masking", {"mask_value": 0.0}, name="m"),
+                                  LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="w"),
+                                  LayerSpec("Flatten", {}, name="out")],
+    "masked_bidirectional_gru_over_axis_two": [
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p"), LayerSpec("Masking", {"mask_value": 0.0}, name="m"),
+        LayerSpec("Bidirectional", {"layer": _rnn("GRU", 3, go_backwards=True)}, name="w"),
+        LayerSpec("Dense", {"units": 2}, name="out")],
+    "rnn_cells_over_axis_two": [LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
+                                LayerSpec("RNN", {"cell": [_rnn("LSTMCell", 3), _rnn("GRUCell", 2)]}, name="w"),
+                                LayerSpec("Dense", {"units": 2}, name="out")],
 }
 
 
 @pytest.mark.parametrize("case", sorted(READS_WHOLE_STEPS))
 @pytest.mark.parametrize("batch", [1, 3])
 def test_a_layer_reading_every_step_as_its_features_is_computed_once_and_every_window_holds_it(case, batch):
-    """Issue 13: a channels_first Conv1D over (batch, steps, features), a Dense or a Conv1D
-    over (batch, features, steps) after a Permute((2, 1)): their weights read the steps as
-    features or channels, their output has no axis of them (``Layer.reads_whole_axis``). They
+    """Issue 13: a channels_first Conv1D over (batch, steps, features), a Dense, a Conv1D or a
+    recurrent layer (LSTM, GRU, SimpleRNN, Bidirectional, RNN([cells]), of return_sequences
+    or not) over (batch, features, steps) after a Permute((2, 1)): their weights read the steps
+    as features or channels, their output has no axis of them (``Layer.reads_whole_axis``). They
     were refused in one line; the pass computes each once from the whole sequence, as a whole
     trace calls it, the layers after it too, and every window holds them, the full trace's to
     the bit, beside the steps of the layers before it, its columns counted from 0 (a (batch,
     features, units) output's own axis, not steps). The app shows no step of the input
     before the pass (``whole_sequence_layer``: a trace of its first steps is no part of the
-    whole's)."""
+    whole's). A recurrent one steps over its own few steps (the features), with no keyframes,
+    its record (every half's, every key) the whole trace's in every window; the pass's
+    progress counts the steps of the layers over the input's steps alone."""
     from lstmviz.engine.trace import steps_first
-    from lstmviz.engine.windows import whole_sequence_layer
+    from lstmviz.engine.windows import recurrent_halves, whole_sequence_layer
 
     model = Model.sequential((None, T, 3), READS_WHOLE_STEPS[case], seed=3)
     x = _data(batch)
+    if "masked" in case:  # (a feature of sample 0 all zeros: its row masked, the LSTM's step 1)
+        x[0, :, 1] = 0
     full = model.trace(x)
-    wt = keyframe_pass(model, x, every=32)
-    assert np.array_equal(wt.output, full.output) and not wt._held
+    half = full["w"].children.get("forward", full["w"])
+    assert "masked" not in case or not half.mask[0, 1] and half.mask[0].sum() == 2
+    told = []
+    wt = keyframe_pass(model, x, every=32, progress=lambda done, total: told.append((done, total)))
+    assert np.array_equal(wt.output, full.output) and set(wt._held) == ({"m"} if "masked" in case else set())
     assert wt._axes["w"] == [None] and wt._axes["out"] == [None]
-    assert whole_sequence_layer(model, [x]).name == "w"
+    assert whole_sequence_layer(model, [x]).name == ("m" if "masked" in case else "w")
+    stepping = sum(len(recurrent_halves(n.layer)) for n in model.nodes if n.layer.name != "w")
+    assert told[-1] == (T * stepping,) * 2 if stepping else told[-1] == (1, 1), told[-1]
+    assert not [k for k in wt.keyframes if k[0] == "w"] and wt._clocks["w"] is None
+    assert wt.once("w")
     for a, b in [(0, 1), (31, 33), (64, 65), (150, T), (0, T)]:
         win = wt.window(a, b)
         for name in [n for n in full.layers if wt._axes[n] == [None]]:
@@ -654,22 +710,31 @@ def test_a_layer_reading_every_step_as_its_features_is_computed_once_and_every_w
         assert _same_own_steps(full, win, wt, a, b) >= 2
 
 
-def test_a_layer_reading_every_step_is_counted_by_its_output_and_a_pass_it_would_not_fit_is_refused(monkeypatch):
+@pytest.mark.parametrize("head", ["dense", "lstm", "bidirectional_gru"])
+def test_a_layer_reading_every_step_is_counted_by_its_output_and_a_pass_it_would_not_fit_is_refused(
+        monkeypatch, head):
     """A Dense(4096) over an LSTM(64)'s 3,000 steps turned (batch, 64, steps): its output
     (8 samples x 64 x 4096 floats, 8 MB) has no steps, held by the pass to its end:
     ``pass_bytes`` counts it by its size (what NumPy allocates within it), and under a limit
-    it would not fit the pass is refused before it starts, in one line."""
+    it would not fit the pass is refused before it starts, in one line. So of a recurrent
+    layer stepping over those 64 features (an LSTM(512) of return_sequences, a Bidirectional
+    GRU(256)): its whole record (every key, 18 x 512 floats a step and sample for an LSTM:
+    9.4 MB) and the sequence it read (the Cell view's x_t), held to the end."""
     from lstmviz.engine import windows
 
+    top = {"dense": LayerSpec("Dense", {"units": 4096}, name="w"),
+           "lstm": LayerSpec("LSTM", {"units": 512, "return_sequences": True}, name="w"),
+           "bidirectional_gru": LayerSpec("Bidirectional", {"layer": _rnn("GRU", 256)}, name="w")}[head]
     model = Model.sequential((None, 3000, 2), [
         LayerSpec("LSTM", {"units": 64, "return_sequences": True}, name="l"),
-        LayerSpec("Permute", {"dims": [2, 1]}, name="p"), LayerSpec("Dense", {"units": 4096}, name="w")], seed=0)
+        LayerSpec("Permute", {"dims": [2, 1]}, name="p"), top], seed=0)
     x = np.random.default_rng(0).normal(size=(8, 3000, 2)).astype(np.float32)
     _pass_within_its_estimate(model, x)
     est = windows.pass_bytes(model, [x])
     with monkeypatch.context() as m:  # (a tensor without steps counted as nothing: the
-        # LSTM's node, not the Dense's, its peak)
+        # LSTM's node, not the Dense's, its peak; a record as nothing, and not the input it read)
         m.setattr(windows, "_floats", lambda shape: 0)
+        m.setattr(windows, "record_bytes", lambda layer, batch, steps: -8 * 3000 * 64 * 4)
         without = windows.pass_bytes(model, [x])
     assert est > without + 4_000_000, (est, without)
     monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", str((est + without) // 2))
@@ -856,8 +921,9 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
                              "layers (channels_first after a Permute((2, 1)); a channels_first pooling of each "
                              "step's features), Cropping1D, ZeroPadding1D, "
                              "UpSampling1D, GlobalMaxPooling1D, GlobalAveragePooling1D, Flatten and Reshape "
-                             "to one axis, a Dense or Conv1D reading the steps as features (after a "
-                             "Permute((2, 1)), or channels_first: no steps left), and a Softmax, LayerNormalization or "
+                             "to one axis, a Dense, Conv1D or recurrent layer reading the steps as features "
+                             "(after a Permute((2, 1)), or a channels_first Conv1D: no steps left), and a Softmax, "
+                             "LayerNormalization or "
                              "BatchNormalization over the steps (axis 1, or 2 after a Permute((2, 1))) of one "
                              "sequence"), said
     # a decoder stepping over a RepeatVector's steps: the message says why and what windows take
@@ -2424,8 +2490,10 @@ def _same_own_steps(full, win, wt, a, b, of=None):
         pairs = list(zip(rec.outputs, got.outputs))
         for side, half in (rec.children.items() if rec.children else [("", rec)]):
             mine = got.children[side] if side else got
-            if half.steps:
-                assert (mine.start, mine.total) == (lo, n), (name, side)
+            if half.steps:  # (a recurrent layer computed once: the whole trace's record, its
+                # own steps from 0, every window's, ``WindowedTrace.once``)
+                assert (mine.start, mine.total) == ((0, None) if wt.once(name) else (lo, n)), (name, side)
+                assert set(mine.steps) == set(half.steps), (name, side)
             pairs += [(half.steps[k], mine.steps[k]) for k in half.steps]
             assert (half.mask is None) == (mine.mask is None), name
             if half.mask is not None:
@@ -2609,13 +2677,8 @@ AXIS_TWO_REFUSED = {
     # (no Permute before: a channels_first pooling over (batch, steps, features) pools each
     # step's features, its output keeps the steps on axis 1 as its channels: followed, issue 13,
     # MODELS' ``pool_cf_per_step``; a Conv1D's contracts them: computed once, ``READS_WHOLE_STEPS``)
-    # no Permute back: the LSTM would step over the features
-    "lstm_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
-                            LayerSpec("Conv1D", {"filters": 3, "kernel_size": 2, "data_format": "channels_first"},
-                                      name="c"),
-                            LayerSpec("LSTM", {"units": 4}, name="l")],
-                           "l", "steps over axis 1 of a sequence whose steps are on axis 2 (after a "
-                                "Permute((2, 1))); "),
+    # (a recurrent layer with no Permute back steps over the features, each step reading every
+    # input step: computed once, ``READS_WHOLE_STEPS``)
     # a pooling over the steps of (batch, features, steps) pools the features, keeping the steps
     "gap_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
                            LayerSpec("GlobalAveragePooling1D", {}, name="g")],
@@ -2628,9 +2691,9 @@ AXIS_TWO_REFUSED = {
 
 @pytest.mark.parametrize("case", sorted(AXIS_TWO_REFUSED))
 def test_a_layer_reading_the_steps_on_an_axis_it_does_not_step_over_is_refused_for_windows_in_one_line(case):
-    """A recurrent layer or a pooling over steps on axis 2 (no Permute((2, 1)) back):
-    refused in one line naming the layer and what windows take; the whole trace of a short
-    input still runs."""
+    """A pooling of the features over steps on axis 2 (no Permute((2, 1)) back; its output
+    keeps the steps): refused in one line naming the layer and what windows take; the whole
+    trace of a short input still runs."""
     specs, refused, says = AXIS_TWO_REFUSED[case]
     model = Model.sequential((None, T, 3), specs, seed=1)  # (the steps known: the LSTM's features)
     x = _data(2)
@@ -2827,7 +2890,8 @@ def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_the_layers_of_each_s
     """The one line refusing a pooling over (batch, features, steps) names the layers acting on
     each step's features that windows follow there (Softmax(axis=1), LayerNormalization(axis=1),
     a Concatenate(axis=1) of two such sequences), those acting along the steps (held whole: an
-    Activation('softmax') too) and a Flatten; a Concatenate joining the steps is still refused
+    Activation('softmax') too, a Masking), a Flatten and the layers reading the steps as their
+    features (a recurrent one too); a Concatenate joining the steps is still refused
     (``AXIS_TWO_REFUSED``,
     ``test_the_refusal_of_a_reader_of_steps_on_axis_two_names_...``)."""
     specs, _, _ = AXIS_TWO_REFUSED["gap_over_axis_two"]
@@ -2837,8 +2901,9 @@ def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_the_layers_of_each_s
     assert "\n" not in said
     assert ("one acting on each step's features (Softmax(axis=1), LayerNormalization(axis=1); "
             "Concatenate(axis=1) of two such sequences), one acting along the steps (a Softmax, "
-            "LayerNormalization or BatchNormalization over axis 2, an Activation softmax or log_softmax), "
-            "a Flatten or Reshape to one axis, a Dense or a channels_last Conv1D reading the steps as its "
+            "LayerNormalization or BatchNormalization over axis 2, an Activation softmax or log_softmax, a "
+            "Masking of each feature's row), a Flatten or Reshape to one axis, a Dense, a channels_last Conv1D "
+            "or a recurrent layer (LSTM, GRU, SimpleRNN, Bidirectional, RNN([cells])) reading the steps as its "
             "features (no steps left)") in said.split("; ", 1)[1], said
 
 

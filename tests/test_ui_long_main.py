@@ -3397,7 +3397,8 @@ def test_a_real_keras_attention_pooling_classifier_opens_a_long_input_file(qapp,
         ("h", "c", 16, (600, T // 2 - 1))), check)
 
 
-@pytest.mark.parametrize("kind", ["dense_after_permute", "conv_cf_over_steps"])
+@pytest.mark.parametrize("kind", ["dense_after_permute", "conv_cf_over_steps", "lstm_after_permute",
+                                  "bidirectional_gru_last_step_after_permute"])
 def test_a_layer_computed_once_with_steps_of_its_own_is_shown_in_a_window_as_in_a_whole_trace(
         make_window, monkeypatch, kind):
     """Issue 13: a layer reading every step as its features, computed once by the pass, whose
@@ -3407,23 +3408,44 @@ def test_a_layer_computed_once_with_steps_of_its_own_is_shown_in_a_window_as_in_
     over the input's 3,000 steps: seeking to step 2,000 showed 'w · step 80' (the input step
     less the window's start, 1,920) and its strip marked it. A whole trace of the same
     model counts the layer's own steps (and the head's after it), the cursor held at its
-    last; the window now shows the same: its steps, cursor, header and column."""
+    last; the window now shows the same: its steps, cursor, header and column.
+    A recurrent layer over (batch, features, steps) (a "feature-wise" LSTM, a Bidirectional
+    GRU returning its last step) steps over the 4 features, each reading all 3,000 steps: its
+    record is the whole trace's in every window, and the Unrolled, Cell and Over time tabs on
+    it show what they show on a whole trace: headers (no 'exact steps 0-3 of 3,000'), the
+    Cell view's bars and the Over time curves, the trace's numbers."""
     import re
 
     from lstmviz.engine import LayerSpec, Model
 
+    recurrent = kind.endswith("_after_permute") and not kind.startswith("dense")
     if kind == "dense_after_permute":
         d, own, layers = 2, 4, [LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
                                 LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
                                 LayerSpec("Dense", {"units": 5, "activation": "tanh"}, name="w"),
                                 LayerSpec("GlobalAveragePooling1D", {}, name="out")]
+    elif kind == "lstm_after_permute":  # (a "feature-wise" LSTM: its 4 steps the features)
+        d, own, layers = 2, 4, [LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+                                LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
+                                LayerSpec("LSTM", {"units": 5, "return_sequences": True}, name="w"),
+                                LayerSpec("Dense", {"units": 2}, name="out")]
+    elif kind == "bidirectional_gru_last_step_after_permute":
+        d, own, layers = 2, 4, [LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+                                LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
+                                LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 3}}},
+                                          name="w"),
+                                LayerSpec("Dense", {"units": 2}, name="out")]
     else:
         d, own, layers = 100, 99, [LayerSpec("Conv1D", {"filters": 3, "kernel_size": 2,
                                                         "data_format": "channels_first"}, name="w"),
                                    LayerSpec("Flatten", {}, name="f"), LayerSpec("Dense", {"units": 2}, name="out")]
     model = Model.sequential((None, T, d), layers, seed=3)
     x = np.random.default_rng(1).normal(size=(1, T, d)).astype(np.float32)
-    shown = {}
+
+    def text(view):
+        return re.sub("<[^>]+>", "", view.header.text())
+
+    shown, numbers = {}, {}
     for windowed in (False, True):
         with monkeypatch.context() as m:
             if windowed:
@@ -3435,17 +3457,42 @@ def test_a_layer_computed_once_with_steps_of_its_own_is_shown_in_a_window_as_in_
             state.set_input_data(x)
             assert (state.long is not None) == windowed
             assert not windowed or w.long_runner.wait(120)
-            state.set_cursor(layer="w", step=2000)
+            state.set_cursor(layer="w", step=2000, unit=1)
             if windowed:
                 assert w.long_runner.wait(60)
                 w.long_runner.poll()
                 assert state.window_start() == 0  # (every window holds all its steps)
             QtWidgets.QApplication.processEvents()
             shown[windowed] = (state.cursor.step, state.steps_of("w"), state.steps_of("out"),
-                               re.sub("<[^>]+>", "", unrolled.header.text()), unrolled.current_column)
+                               text(unrolled), unrolled.current_column)
+            if recurrent:
+                row = next(r for r in unrolled.rows if r.layer == "w")
+                got = {"unrolled": np.asarray(row.values)}
+                for step in (2, 0):  # (the Cell view's bars, at two of its steps)
+                    state.set_cursor(step=step)
+                    cell = _tab(w, "Cell")
+                    QtWidgets.QApplication.processEvents()
+                    shown[windowed] += (text(cell),)
+                    got.update({f"cell {step} {k}": np.asarray(bar.values) for k, bar in cell.bars.items()})
+                over = _tab(w, "Over time")
+                QtWidgets.QApplication.processEvents()
+                shown[windowed] += (text(over),)
+                got.update({f"over {k}": np.asarray(c.curve.getData()) for k, c in over.curves.items()})
+                numbers[windowed] = got
     assert shown[False][:3] == (own - 1, own, own), shown[False]
-    assert shown[False][3].startswith(f"w · step {own - 1} · "), shown[False]
+    # (a recurrent layer's header: its processing step, the input step it reads)
+    assert shown[False][3].startswith(f"w{' (forward)' * ('bidirectional' in kind)} · processing step "
+                                      f"{own - 1} = input step {own - 1}" if recurrent
+                                      else f"w · step {own - 1} · "), shown[False]
     assert shown[True] == shown[False]
+    if recurrent:
+        assert numbers[True].keys() == numbers[False].keys() and len(numbers[False]) > 5
+        for key, got in numbers[False].items():
+            np.testing.assert_array_equal(numbers[True][key], got, err_msg=key)
+        whole = model.trace(x)["w"]
+        rec = whole.children["forward"] if whole.children else whole
+        # (the Over time curve of unit 1 over the layer's own 4 steps, the trace's numbers)
+        np.testing.assert_array_equal(numbers[True]["over h"], [np.arange(own), rec.steps["h"][0, :, 1]])
 
 
 @pytest.mark.parametrize("between", [(), (("BatchNormalization", {"axis": 1}, "bn"),

@@ -385,6 +385,10 @@ class LongSequence:
             if layer in self.clocks and node is not None:  # (no steps in the windows: computed once)
                 shapes = node.layer.output_shapes or [None]
                 own = steps_in(self.model, layer, shapes[0]) if shapes[0] is not None else None
+                if recurrent_halves(node.layer) and node.layer.input_shapes:
+                    # (a recurrent layer over (batch, features, steps): its steps the features,
+                    # its record's, whether it returns them or its last step alone)
+                    own = node.layer.input_shapes[0][1]
                 if own:
                     return own, 1, True
             layer = node.inbound[0].layer if node is not None and node.inbound else None
@@ -496,7 +500,8 @@ class LongSequence:
         from lstmviz.text import safe_name
         for node in self.model.nodes:
             layer = node.layer
-            for side, rnn in recurrent_halves(layer):
+            # (a recurrent layer computed once steps over the features, backwards or not: ``once``)
+            for side, rnn in [] if self.once(layer.name) else recurrent_halves(layer):
                 if rnn.config["go_backwards"]:
                     half = " (its backward half)" if side == "backward" else ""
                     return f"layer '{safe_name(layer.name)}'{half} reads the input from its last step"

@@ -478,7 +478,10 @@ def _block_values(trace, model, s: int, e: int, total: int, sample: int, flipped
         lo, hi = trace.steps_for(name, s, e)
         return hi - lo
     items = []
-    for layer, key in record_keys(part):
+    # (a recurrent layer computed once by the pass, every window holding its whole record over
+    # its own few steps, none of the input's: no overview, ``WindowedTrace.once``)
+    keys = [k for k in record_keys(part) if not (windowed and trace.once(k[0]))]
+    for layer, key in keys:
         arr = _record(part[layer], key)
         values = np.asarray(arr[sample, :own(layer)] if windowed else arr[sample, s:e])
         items.append(((layer, key), first(layer, key), values))
@@ -494,7 +497,7 @@ def _block_values(trace, model, s: int, e: int, total: int, sample: int, flipped
         xs = model_inputs(part) or []
         seqs: list[tuple[str, np.ndarray | None]] = [(r.layer, _batch_major(model, k, x))
                                                      for k, (r, x) in enumerate(zip(model.inputs, xs))]
-        seqs += [(name, layer_input(model, part, name)) for name in dict.fromkeys(n for n, _ in record_keys(part))]
+        seqs += [(name, layer_input(model, part, name)) for name in dict.fromkeys(n for n, _ in keys)]
         for name, x in seqs:
             if x is None or np.ndim(x) != 3:
                 continue  # (token ids, or not known)

@@ -272,6 +272,12 @@ class CellKind:
         """How many gate blocks the fused weights hold."""
         return len(self.gates)
 
+    def record_floats(self, units: int) -> int:
+        """The floats a trace's record of one sample holds a step once a view asked for every
+        key: its ``records`` (``units`` each) and the fused ``x_proj``, ``h_proj`` and ``pre``
+        (``k x units`` each; derived on first access, ``trace.Steps``). LSTM: 18 x units."""
+        return (len(self.records) + 3 * self.k) * int(units)
+
     @property
     def letters(self) -> tuple[str, ...]:
         return tuple(g.letter for g in self.gates)

@@ -225,6 +225,14 @@ class Masking(Layer):
         out = x * mask[..., None].astype(np.float32)
         return [out], [mask], LayerTrace(self.name, self.class_name, [out], mask=mask)
 
+    def along_steps(self, axis: int) -> bool:
+        """Axis 2 of a 3-D input, the last, over which its mask is taken: after a
+        Permute((2, 1)) each feature's row is kept or zeroed by all its steps at once, its
+        mask (batch, features) the steps of a recurrent layer after it (``Layer.along_steps``:
+        a long input's pass holds its whole output, ``windows._plan``)."""
+        rank = len(self.input_shapes[0]) if self.input_shapes else 3
+        return axis == 2 and rank == 3
+
     def describe(self):
         return f"mask_value={self.config['mask_value']}"
 
@@ -668,6 +676,13 @@ class Recurrent(Layer):
             shapes += [(s[0], u)] * len(self.state_names)
         return shapes
 
+    def reads_whole_axis(self, axis: int) -> bool:
+        """Axis 2 of its (batch, steps, features) input, its kernel's features
+        (``Layer.reads_whole_axis``): a long input's steps there (after a Permute((2, 1)), a
+        "feature-wise" LSTM) are every step's inputs, its own few steps the features; its
+        output has no axis of the long steps. Not an ONNX node (its X's layout says)."""
+        return axis == 2 and not getattr(self, "onnx_op", None)
+
     # -- weights by gate ----------------------------------------------------------------
     def gate_blocks(self):
         return self.cell.split(self.named_weights(), self.units)
@@ -906,6 +921,10 @@ class Bidirectional(Layer):
         b = [(f"backward_{n}", s, i) for n, s, i in self.backward_layer.weight_specs(input_shapes)]
         return f + b
 
+    def reads_whole_axis(self, axis: int) -> bool:
+        """As its halves' (``Recurrent.reads_whole_axis``): axis 2, their features."""
+        return self.forward_layer.reads_whole_axis(axis)
+
     def compute_output_shapes(self, input_shapes):
         fo = self.forward_layer.compute_output_shapes(input_shapes)
         bo = self.backward_layer.compute_output_shapes(input_shapes)
@@ -1057,6 +1076,10 @@ class StackedRNN(Layer):
         shapes = self._chain(input_shapes)
         return [(f"cell_{k}/{n}", s, i) for k, cell in enumerate(self.cells)
                 for n, s, i in cell.weight_specs([shapes[k]])]
+
+    def reads_whole_axis(self, axis: int) -> bool:
+        """As its cells' (``Recurrent.reads_whole_axis``): axis 2, their features."""
+        return self.cells[0].reads_whole_axis(axis)
 
     def compute_output_shapes(self, input_shapes):
         shapes = self._chain(input_shapes)

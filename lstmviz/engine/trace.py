@@ -55,6 +55,12 @@ class Steps(Mapping):
     def __len__(self) -> int:
         return len(self._arrays) + len(self._derived)
 
+    @property
+    def made(self) -> list[np.ndarray]:
+        """The arrays it holds now (recorded, and those derived so far), deriving none: what
+        its memory is (``windows``' ``nbytes``)."""
+        return list(self._arrays.values())
+
 
 @dataclass
 class LayerTrace:
@@ -235,10 +241,20 @@ def whole_steps(trace, rec: Any = None) -> int | None:
     ``rec``'s time axis: its own after a strided Conv1D or pooling (``LayerTrace.total``:
     after a MaxPooling1D(2), half the input's), else the input's; None for a whole trace."""
     total = getattr(trace, "total_steps", None)
-    if not total:
+    if not total or held_whole(rec):
         return None
     own = getattr(rec, "total", None) if rec is not None else None
     return int(own) if own else int(total)
+
+
+def held_whole(rec: Any) -> bool:
+    """Whether recurrent record ``rec`` (a half's too) of a long input's window is a whole
+    trace's: one without ``total`` (every other of a window has it), of a layer the keyframe
+    pass computed once (``windows._once``: over (batch, features, steps) after a
+    Permute((2, 1)), its own few steps the features), which every window holds whole, its
+    steps counted from 0 as a whole trace counts them."""
+    return (rec is not None and getattr(rec, "total", None) is None
+            and bool(getattr(rec, "steps", None) or getattr(rec, "children", None)))
 
 
 def window_first(trace, rec: Any = None) -> int:
@@ -247,6 +263,8 @@ def window_first(trace, rec: Any = None) -> int:
     input step (``Trace.start``; 0 for a whole trace)."""
     if rec is not None and getattr(rec, "total", None) is not None and getattr(trace, "total_steps", None):
         return int(rec.start)
+    if held_whole(rec):  # (a whole trace's record, every window's: ``held_whole``)
+        return 0
     return int(getattr(trace, "start", 0) or 0)
 
 

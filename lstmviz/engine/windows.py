@@ -20,17 +20,31 @@ without recording (the states-only kernels of ``recurrent``), keeping
   'channels_first' over (batch, steps, features) with no Permute before it, its output
   (batch, filters, features'); a Dense or a channels_last Conv1D over (batch, features,
   steps) after a Permute((2, 1)), its output (batch, features, units)): every output number
-  reads every step, its output has no axis of them (``_merges_steps`` says both, once).
-  ``pass_bytes`` counts every tensor without steps by its size, held to the pass's end, so
-  ``check_pass`` refuses in one line a pass it would not fit;
+  reads every step, its output has no axis of them (``_merges_steps`` says both, once,
+  ``_once`` of a node). So is a recurrent layer over (batch, features, steps) after a
+  Permute((2, 1)) (LSTM, GRU, SimpleRNN, a Bidirectional or RNN([cells]) of them, of
+  return_sequences or not: a "feature-wise" LSTM over a long signal; masked by a Masking
+  after the Permute, which masks each feature's row by all its steps, held whole as a layer
+  acting along the steps, below, its mask (batch, F) the LSTM's): it steps over the F
+  features, each step reading all T input steps as its inputs, its output (batch, F,
+  units) or (batch, units); it has its own few steps (F), no clock of the input's
+  (``_clocks``), no keyframes and no part of the progress: the pass calls it as a whole
+  trace does and keeps its record whole (``_keep_whole``: every key, F x units floats a
+  sample, and the input it read, which the Cell view's x_t shows), which every window
+  holds as it is (``WindowedTrace.once``; ``trace.held_whole``: the views count its steps
+  from 0, as a whole trace's). ``pass_bytes`` counts every tensor without steps by its size,
+  held to the pass's end (such a record by its real size, ``record_bytes``, and the input it
+  keeps; while it runs its kernel's copies, steps x k.units floats, its input's
+  features being the steps), so ``check_pass`` refuses in one line a pass it would not fit;
 - the whole output of a layer acting along the steps that keeps them (``Layer.along_steps``:
   a Softmax(axis=1) over a (batch, steps, features) sequence, attention weights over time,
   whose every step needs all steps; a LayerNormalization over axis 1 or axes [1, 2]; a
   BatchNormalization(axis=1), a statistic per step position; over axis 2 of (batch,
   features, steps) after a Permute((2, 1)), asked of the axis its input holds its steps on,
-  its output's steps there too; an ONNX Softmax or LogSoftmax over the time axis (before
-  opset 13 over the axes from its ``axis`` flattened, the steps' among them: over (N, T, F) of
-  axis 1), ``OnnxOp.along_steps``, whichever axis ``onnx_time.follow`` finds the steps on): computed
+  its output's steps there too, and a Masking there, ``Masking.along_steps``; an ONNX Softmax
+  or LogSoftmax over the time axis (before opset 13 over the axes from its ``axis`` flattened, the
+  steps' among them: over (N, T, F) of axis 1), ``OnnxOp.along_steps``, whichever axis
+  ``onnx_time.follow`` finds the steps on): computed
   once, by the very call a whole trace makes, and held (batch x steps x features floats, counted in
   ``pass_bytes`` from its node to the end, so ``check_pass`` refuses in one line a pass it
   would not fit); every window takes its steps as a slice of it, the whole trace's bits, and
@@ -118,10 +132,11 @@ per-step layer, its window of steps the whole's number for number, on its input'
 one of its own (``new_clock``: ``strides_of``, ``_clocks`` and ``_Window.values`` ask it of the
 axis its input holds the steps on), whatever its pool, strides and padding; so is a
 GlobalMaxPooling1D / GlobalAveragePooling1D of 'channels_first' there (its ``timewise``: each
-step's features reduced, output (batch, steps)). Any other layer reading steps on axis 2 is
-refused in one line (a recurrent layer with no Permute((2, 1)) back, a
-GlobalAveragePooling1D of the features, a Concatenate of the steps); a Conv1D there reads
-them all as its channels, a Dense over axis 2 as its features: computed once (above). A
+step's features reduced, output (batch, steps)). Any other layer reading steps on axis 2 whose
+output would keep them is refused in one line (a GlobalAveragePooling1D of the features, a
+Concatenate of the steps); a Conv1D there reads them all as its channels, a Dense over axis 2
+as its features, a recurrent layer with no Permute((2, 1)) back as each of its steps' inputs:
+computed once (above). A
 (batch, features, steps) output counts its features a step in ``full_trace_bytes`` and
 ``pass_bytes``.
 
@@ -403,6 +418,10 @@ def full_trace_bytes(model, batch: int, steps: int) -> int:
     on_two = _steps_on_two(model)
     for node in model.nodes:
         own = -(-steps // scales.get(node.layer.name, 1))
+        if recurrent_halves(node.layer) and node.inbound and on_two.get(node.inbound[0].layer):
+            # (a recurrent layer over (batch, features, steps) after a Permute((2, 1)): its own
+            # steps the features, whatever the input's length: computed once, ``_once``)
+            own = int((node.layer.input_shapes or [(None, 1)])[0][1] or 1)
         for _, rnn in recurrent_halves(node.layer):
             total += batch * own * rnn.units * (3 * rnn.k + 4) * 4
         if not recurrent_halves(node.layer) and node.layer.output_shapes:
@@ -464,10 +483,13 @@ def steps_within(model, batch: int, room: int, multiple: int) -> int:
 def keyframe_bytes(model, batch: int, steps: int, every: int, clocks: dict | None = None) -> int:
     """Bytes of the keyframes every ``every`` steps over ``steps`` input steps (each layer
     over its own steps where ``clocks``, ``_plan``'s, are given: fewer after a strided
-    Conv1D or pooling; else as many as the input's, at most what they take)."""
+    Conv1D or pooling, none for a recurrent layer computed once, ``_once``; else as many
+    as the input's, at most what they take)."""
     total = 0
     for node in model.nodes:
         clock = (clocks or {}).get(node.layer.name)
+        if clocks is not None and clock is None:  # (no time axis of the input's: no keyframes)
+            continue
         n = -(-(clock[0] if clock else steps) // every)
         for _, rnn in recurrent_halves(node.layer):
             total += n * batch * rnn.units * (len(rnn.state_names) + 1) * 4
@@ -530,7 +552,14 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
              for n in model.nodes if not isinstance(n.layer, InputLayer)}
     masked = _masked(model)
     peak = 0
-    K = every or choose_every(model, B, T)
+    K = every or choose_every(model, B, T, clocks=clocks)
+    # (a recurrent layer computed once, ``_once``: its whole trace's records, held to the end
+    # as every tensor without steps, by their real size, ``record_bytes``)
+    for node in model.nodes:
+        if _once(node, seq, axes) and recurrent_halves(node.layer):  # (and the input it read: ``_keep_whole``)
+            src = node.inbound[0].layer
+            stepless[node.layer.name] += (record_bytes(node.layer, B, int(node.layer.input_shapes[0][1] or 1))
+                                          + sizes.get(src, given.get(src, 0)))
     ahead = None  # (what is held at a node run beside the next one: ``_pipelined``)
     for i, node in enumerate(model.nodes):
         name = node.layer.name
@@ -540,7 +569,7 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
                     if order[other] < i and (last.get(other, -1) >= i or other in along))
         alive += sum(b for other, b in stepless.items() if order[other] < i)
         here = sizes[name]
-        halves = recurrent_halves(node.layer)
+        halves = recurrent_halves(node.layer) if not _once(node, seq, axes) else []
         Tn = own(name)
         if halves:
             keep = seq[name][0] and last.get(name, -1) > i
@@ -578,11 +607,21 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
         else:
             # (what the layer says it holds while it runs: its output and a temporary; a
             # LayerNormalization's two more, a masked GlobalAveragePooling1D's copy of its input
-            # and the mask as floats: ``Layer.running_bytes``)
+            # and the mask as floats: ``Layer.running_bytes``; a recurrent layer computed once,
+            # its records and outputs and its input copied time-major, ``Recurrent.call``)
             src = node.inbound[0].layer if node.inbound else None
             read = sizes.get(src, given.get(src, 0)) if src is not None else 0
-            here = node.layer.running_bytes(sizes[name] + stepless[name], read,
-                                            B * own(src) * 4 if masked and src is not None else 0)
+            if recurrent_halves(node.layer):  # (computed once: its record and the input it
+                # keeps, the input copied (time-major, reversed, as columns) while it runs, and
+                # its kernels reordered, up to twice their size (``recurrent``'s ``W_aug``, a
+                # GRU's): each input step a feature, its kernel is steps x k.units floats, 29 MB
+                # for an LSTM(512) over 3,000 steps, the most it holds at batch 1; the pass's
+                # peak, tracemalloc, batch 1 / 8: LSTM(512) 0.52 / 0.65 of it, a Bidirectional
+                # GRU(256) 0.95 / 0.91, a SimpleRNN(64) 0.52 / 0.89)
+                here = stepless[name] + 2 * read + 2 * sum(int(np.asarray(w).nbytes) for w in node.layer.weights)
+            else:
+                here = node.layer.running_bytes(sizes[name] + stepless[name], read,
+                                                B * own(src) * 4 if masked and src is not None else 0)
         if ahead is not None:  # this node and the one before at once: what was alive then
             # (its input, held till it ends), its own (its output among them) and this one's
             peak, ahead = max(peak, ahead + here), None
@@ -653,12 +692,13 @@ def check_pass(model, arrays, every: int | None = None, masks: bool = True) -> N
                  f"the model's sequences over {T:,} steps (a long input's keyframe pass)")
 
 
-def choose_every(model, batch: int, steps: int, budget: int | None = None) -> int:
+def choose_every(model, batch: int, steps: int, budget: int | None = None, clocks: dict | None = None) -> int:
     """K: the smallest multiple of CUT (doubling from 16) whose keyframes take at most a
-    quarter of the budget (a window then recomputes at most K + CUT steps per layer)."""
+    quarter of the budget (a window then recomputes at most K + CUT steps per layer); each
+    layer over its own steps where ``clocks`` (``_plan``'s) are given (``keyframe_bytes``)."""
     budget = trace_budget() if budget is None else budget
     every = CUT
-    while every < steps and keyframe_bytes(model, batch, steps, every) > budget // 4:
+    while every < steps and keyframe_bytes(model, batch, steps, every, clocks) > budget // 4:
         every *= 2
     return every
 
@@ -814,12 +854,13 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             seq[layer.name], axes[layer.name] = [True], [1 + layer.dims.index(in_axes[0])]
             tags[layer.name] = [None]
             continue
-        if len(ins) == 1 and ins[0] and in_axes[0] in (1, 2) and _merges_steps(layer, in_axes[0]):
+        if _once(node, seq, axes):
             # (a Flatten or a Reshape to one axis: every step side by side; a layer whose
             # weights read the steps as its features or channels: a channels_first Conv1D over
             # (batch, steps, features), a Dense or channels_last Conv1D over (batch, features,
-            # steps): no steps left, computed once by the pass from the whole sequence, as a
-            # whole trace calls it, the layers after it too)
+            # steps), a recurrent layer over (batch, features, steps) stepping over the features:
+            # no steps left, computed once by the pass from the whole sequence, as a whole trace
+            # calls it (a recurrent layer's records too), the layers after it too)
             seq[layer.name], axes[layer.name] = [False] * n_out, [None] * n_out
             tags[layer.name] = [onnx_time.ANY] * n_out
             continue
@@ -867,11 +908,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             held.add(layer.name)
             continue
         if any(has and ax == 2 for has, ax in zip(ins, in_axes)):
-            if recurrent_halves(layer):
-                raise LstmvizError(
-                    f"{name} steps over axis 1 of a sequence whose steps are on axis 2 (after a "
-                    "Permute((2, 1))); a long sequence is traced by windows only where a Permute((2, 1)) "
-                    "puts the steps back on axis 1 before each recurrent layer")
+            # (a recurrent layer over (batch, features, steps) is computed once, above)
             raise LstmvizError(
                 f"{name} reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); a long "
                 "sequence is traced by windows through one only by a Conv1D or pooling of data_format "
@@ -880,8 +917,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 "Average, Maximum, Minimum of two such sequences), one acting on each step's features "
                 "(Softmax(axis=1), LayerNormalization(axis=1); Concatenate(axis=1) of two such sequences), one "
                 "acting along the steps (a Softmax, LayerNormalization or BatchNormalization over axis 2, an "
-                "Activation softmax or log_softmax), a Flatten or Reshape to one axis, a Dense or a "
-                "channels_last Conv1D reading the steps as its features (no steps left) or a "
+                "Activation softmax or log_softmax, a Masking of each feature's row), a Flatten or Reshape to "
+                "one axis, a Dense, a channels_last Conv1D or a recurrent layer (LSTM, GRU, SimpleRNN, "
+                "Bidirectional, RNN([cells])) reading the steps as its features (no steps left) or a "
                 "Permute((2, 1)) putting the steps back on axis 1")
         if any(has and ax != 1 for has, ax in zip(ins, in_axes)):
             raise LstmvizError(
@@ -937,9 +975,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 "Permute keeping the batch and time axes), Permute((2, 1)), Conv1D and pooling layers "
                 "(channels_first after a Permute((2, 1)); a channels_first pooling of each step's "
                 "features), Cropping1D, ZeroPadding1D, UpSampling1D, "
-                "GlobalMaxPooling1D, GlobalAveragePooling1D, Flatten and Reshape to one axis, a Dense or "
-                "Conv1D reading the steps as features (after a Permute((2, 1)), or channels_first: no steps "
-                "left), "
+                "GlobalMaxPooling1D, GlobalAveragePooling1D, Flatten and Reshape to one axis, a Dense, "
+                "Conv1D or recurrent layer reading the steps as features (after a Permute((2, 1)), or a "
+                "channels_first Conv1D: no steps left), "
                 "and a Softmax, LayerNormalization or BatchNormalization over the steps (axis 1, or 2 after a "
                 "Permute((2, 1))) of one sequence")
         else:
@@ -987,6 +1025,28 @@ def _merges_steps(layer, axis: int) -> bool:
     return layer.merges_steps or layer.reads_whole_axis(axis)
 
 
+def _once(node, seq: dict, axes: dict) -> bool:
+    """Whether ``node`` reads one sequence whose every step it takes at once, so that its
+    output has no axis of the input's steps (``_merges_steps``: a Flatten, a Dense over
+    (batch, features, steps), a recurrent layer stepping over those features, each step
+    reading all the input's steps as its inputs): the pass computes it once, as a whole
+    trace calls it (a recurrent layer's records with it, over its own few steps, no
+    keyframes: ``_clocks`` gives it no time axis), and every window holds it as it is."""
+    if len(node.inbound) != 1:
+        return False
+    ref = node.inbound[0]
+    if not seq[ref.layer][ref.tensor_index]:
+        return False
+    ax = axes[ref.layer][ref.tensor_index]
+    return ax in (1, 2) and _merges_steps(node.layer, ax)
+
+
+def record_bytes(layer, batch: int, steps: int) -> int:
+    """The bytes of a whole trace's record of recurrent ``layer`` (each half's, each cell's)
+    over ``steps`` of its own: every key a view may ask for (``CellKind.record_floats``)."""
+    return sum(batch * steps * rnn.cell.record_floats(rnn.units) * 4 for _, rnn in recurrent_halves(layer))
+
+
 def _clocks(model, T: int, seq: dict, axes: dict) -> dict[str, Clock | None]:
     """Per layer its own time axis, ``(steps, scale)``: the steps of its outputs' time axis
     (a recurrent layer's: the sequence it steps over, whether it returns it or not), and
@@ -995,8 +1055,10 @@ def _clocks(model, T: int, seq: dict, axes: dict) -> dict[str, Clock | None]:
     AveragePool too: ``own_clock``) gives ``(out_steps(n), S*s)``
     (its step t stands for input step ``t*S*s``, the first its window starts at but for the
     padding: on a keeps-steps layer t for t); every other layer keeps its input's. None:
-    no time axis. Refuses, in one line, a layer merging sequences of different scales
-    (a pooled branch with one that is not): no window of input steps is a window of both."""
+    no time axis (a recurrent layer computed once, ``_once``, where ``axes`` are given: its
+    own steps are not the input's). Refuses, in one line, a layer merging sequences of
+    different scales (a pooled branch with one that is not): no window of input steps is a
+    window of both."""
     clocks: dict[str, Clock | None] = {}
     for node in model.nodes:
         layer = node.layer
@@ -1022,7 +1084,8 @@ def _clocks(model, T: int, seq: dict, axes: dict) -> dict[str, Clock | None]:
             # MaxPool or AveragePool; a Cropping1D, ZeroPadding1D, UpSampling1D: scale 1, or
             # 1/size; not a channels_first pooling of each step's features)
             steps, scale = layer.steps_out(steps), whole_scale(scale * layer.stride)
-        clocks[name] = (steps, scale) if any(seq[name]) or recurrent_halves(layer) else None
+        stepping = recurrent_halves(layer) and not (axes is not None and _once(node, seq, axes))
+        clocks[name] = (steps, scale) if any(seq[name]) or stepping else None
     return clocks
 
 
@@ -1084,6 +1147,7 @@ class WindowedTrace:
         arrays += [v for vs in self._static.values() for v in vs if v is not None]
         arrays += [v for vs in self._held.values() for v in vs]
         arrays += [v for vs in self._held_stats.values() for v in vs.values()]
+        arrays += _record_arrays(self._static_records)  # (a recurrent layer's computed once)
         seen, total = set(), 0
         for a in arrays:
             if id(a) not in seen:
@@ -1097,6 +1161,13 @@ class WindowedTrace:
         or padding 'valid' (fewer by its window less one); the input's for None or a
         layer without a time axis."""
         return _own_steps(self._clocks, layer, self.timesteps) if layer is not None else self.timesteps
+
+    def once(self, layer: str) -> bool:
+        """Whether ``layer``'s record is the whole trace's, computed once by the pass
+        (``_once``: a recurrent layer over (batch, features, steps), its own few steps the
+        features; a Flatten; a layer after a last step): every window holds it whole, none
+        of its steps the input's."""
+        return layer in self._static_records
 
     def scale_of(self, layer: str | None = None) -> int | Fraction:
         """How many of the input's steps one step of ``layer`` stands for (its strides and
@@ -1419,7 +1490,10 @@ class _Window:
                 steps = any(self.wt._seq[name])  # (its window's first step and its own steps)
                 # (the mask its output carries, as a whole trace's record: ``keep_output_mask``)
                 m = (self.wt._masks.get(name) or [None])[0] if isinstance(layer, Masking) or steps else None
-                m = None if m is None or np.ndim(m) != 2 else m[:, a:b]
+                # (a mask of the features of (batch, features, steps), a Masking's after a
+                # Permute((2, 1)): none of the window's steps, the whole trace's, whole)
+                whole = self.wt._axes[name][:1] == [2]
+                m = None if m is None or np.ndim(m) != 2 else m if whole else m[:, a:b]
                 if m is not None and not isinstance(layer, Masking) and m.shape != np.shape(outs[0])[:2]:
                     m = None  # (not a mask of its output's steps)
                 layers[name] = LayerTrace(name, layer.class_name, list(outs), mask=m,
@@ -1503,8 +1577,7 @@ class PassState:
         arrays += [a for kf in kfs for a in list(kf.states.values()) + [kf.prev_out]]
         for h in self.halves.values():
             arrays += list(h.states) + [h.prev, h.out]
-        for rec in self.static_records.values():
-            arrays += list(rec.outputs) + list(rec.steps.values())
+        arrays += _record_arrays(self.static_records)
         given = {id(_base(a)) for a in self.arrays}
         seen: dict[int, int] = {}
         for a in arrays:
@@ -1513,6 +1586,31 @@ class PassState:
                 if id(b) not in given:
                     seen[id(b)] = b.nbytes
         return sum(seen.values())
+
+
+def _keep_whole(rec: LayerTrace, x) -> None:
+    """A recurrent layer's record computed once by the pass (``_once``), kept to its end and
+    held by every window: its derived keys computed now (``x_proj``, ``h_proj``, ``pre``,
+    small, F x units; their functions held the layer's input copied time-major, B x F x
+    steps floats), and the input it read (a view of the sequence before it, (batch,
+    features, steps)) as ``input_window`` of it and its halves (from ``input_start`` 0):
+    what the Cell view's x_t reads, all the steps at once, as on a whole trace."""
+    for r in (rec, *rec.children.values()):
+        for key in list(r.steps):
+            r.steps[key]
+        r.input_window, r.input_start = x, 0
+
+
+def _record_arrays(records: dict) -> list:
+    """The arrays the records of the layers computed once hold now (their outputs, a
+    recurrent record's steps and its halves'), deriving none (``Steps.made``)."""
+    got: list = []
+    for rec in records.values():
+        for r in (rec, *rec.children.values()):
+            steps = r.steps
+            got += list(r.outputs) + (steps.made if isinstance(steps, Steps) else list(steps.values()))
+            got += [r.input_window] if r.input_window is not None else []
+    return got
 
 
 def _base(a: np.ndarray) -> np.ndarray:
@@ -1694,15 +1792,17 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
         held: set = set()
         T, seq = _plan(model, arrays, axes, tags, clocks, held)
         B = input_samples(model, arrays[0])
-        K = every or choose_every(model, B, T, budget)
+        K = every or choose_every(model, B, T, budget, clocks)
         check_pass(model, arrays, K, masks=not masks_checked)
         if K % CUT:
             raise LstmvizError(f"keyframes every {K} steps: K must be a multiple of {CUT}")
         st = PassState(model, arrays, T, seq, K, segment(K), clocks)
         st.axes, st.tags, st.held_names = axes, tags, held
     # (each half's own steps: fewer after a strided Conv1D or pooling)
+    # (a recurrent layer computed once, without a clock, ``_once``: not counted, its few steps
+    # run at once by the whole trace's call)
     total = max(1, sum(len(recurrent_halves(n.layer)) * _own_steps(st.clocks, n.layer.name, T)
-                       for n in model.nodes))
+                       for n in model.nodes if st.clocks.get(n.layer.name)))
     parts = st.parts  # steps run per recurrent half (halves may run at once)
     lock = threading.Lock()  # (``progress`` and ``cancel`` called by one thread at a time)
 
@@ -1763,9 +1863,8 @@ def whole_sequence_layer(model, arrays):
         _, seq = _plan(model, arrays, axes, tags=tags, held=held)
     except LstmvizError:
         return None
-    return next((n.layer for n in model.nodes if n.layer.name in held or any(
-        seq[r.layer][r.tensor_index] and _merges_steps(n.layer, axes[r.layer][r.tensor_index])
-        for r in n.inbound[:1]) or reads_whole(n, seq, tags)), None)
+    return next((n.layer for n in model.nodes if n.layer.name in held or _once(n, seq, axes)
+                 or reads_whole(n, seq, tags)), None)
 
 
 def reads_whole(node, seq: dict, tags: dict) -> bool:
@@ -1841,10 +1940,11 @@ def _run_nodes_from(model, st: PassState, tick_for, ahead: list) -> None:
             if node.mask is not None:
                 ims[0] = np.asarray(values[node.mask.layer][node.mask.tensor_index]).astype(bool)
             init = [values[r.layer][r.tensor_index] for r in node.initial_state] or None
-            halves = recurrent_halves(layer)
+            # (a recurrent layer computed once, ``_once``: the whole trace's call below)
+            halves = recurrent_halves(layer) if not _once(node, seq, st.axes) else []
             if onnx_node(layer):
                 outs, oms = _pass_onnx(layer, name, ins, st, keep=last.get(name, -1) > i, tick_for=tick_for)
-            elif isinstance(layer, StackedRNN):
+            elif isinstance(layer, StackedRNN) and halves:
                 outs, oms = _pass_stacked(layer, name, ins[0], ims[0], init, st,
                                           seq[name][0] and last.get(name, -1) > i, tick_for)
             elif halves:
@@ -1907,6 +2007,8 @@ def _run_nodes_from(model, st: PassState, tick_for, ahead: list) -> None:
                 _halves_ran(st, name, [side for side, _ in halves], Tn, ims[0], onnx_node(layer))
             else:
                 outs, oms, rec = run_layer(layer, ins, ims, init)
+                if recurrent_halves(layer):  # (computed once, ``_once``: its whole record kept)
+                    _keep_whole(rec, ins[0])
                 if _onnx_op(layer) and st.axes.get(name, [None])[0] is not None:
                     onnx_time.check_run(layer, ins, [st.axes[r.layer][r.tensor_index] for r in node.inbound],
                                         outs[0], st.axes[name][0], Tn)

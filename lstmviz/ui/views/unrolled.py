@@ -56,7 +56,7 @@ from lstmviz.app.unrolled import (  # noqa: F401
 )
 from lstmviz.engine import Model, Trace
 from lstmviz.engine.layers import IDENTITY_CLASSES
-from lstmviz.engine.trace import steps_first, whole_steps
+from lstmviz.engine.trace import held_whole, steps_first, whole_steps
 from lstmviz.text import markup, safe_name
 from lstmviz.ui import theme as th
 from lstmviz.ui.density import PathItem
@@ -2027,7 +2027,8 @@ class UnrolledView(TraceView):
             if ids is not None and 0 <= col < ids.shape[1]:  # (the boxes may be too narrow to say it)
                 i = int(ids[clamp(cursor.sample, 0, ids.shape[0] - 1), col])
                 more += f" · {token_words(i, row.id_labels)}"
-            if getattr(self.trace, "total_steps", None):
+            if getattr(self.trace, "total_steps", None) and not held_whole(sel.ref.rec):
+                # (a record held whole, a whole trace's: its steps are all there, as in one)
                 more += (f" · exact steps {count(o)}–{count(o + sel.ref.T - 1)} of "
                          f"{count(self._domain_total(sel.domain) or self.trace.total_steps)}" + self._strip_words())
             what += more
