@@ -249,11 +249,13 @@ def whole_steps(trace, rec: Any = None) -> int | None:
 
 def held_whole(rec: Any) -> bool:
     """Whether recurrent record ``rec`` (a half's too) of a long input's window is a whole
-    trace's: one without ``total`` (every other of a window has it), of a layer the keyframe
-    pass computed once (``windows._once``: over (batch, features, steps) after a
-    Permute((2, 1)), its own few steps the features), which every window holds whole, its
-    steps counted from 0 as a whole trace counts them."""
+    trace's, of a layer the keyframe pass computed once (``windows._once``: over (batch,
+    features, steps) after a Permute((2, 1)), its own few steps the features), which every
+    window holds whole, its steps counted from 0 as a whole trace counts them: one without
+    ``total`` (every other of a window has it) holding its whole input (``input_window``,
+    ``windows._keep_whole``; a plain trace of a long input's first steps holds none)."""
     return (rec is not None and getattr(rec, "total", None) is None
+            and getattr(rec, "input_window", None) is not None
             and bool(getattr(rec, "steps", None) or getattr(rec, "children", None)))
 
 
