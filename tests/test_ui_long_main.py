@@ -3398,6 +3398,7 @@ def test_a_real_keras_attention_pooling_classifier_opens_a_long_input_file(qapp,
 
 
 @pytest.mark.parametrize("kind", ["dense_after_permute", "conv_cf_over_steps", "lstm_after_permute",
+                                  "go_backwards_lstm_then_lstm_after_permute",
                                   "bidirectional_gru_last_step_after_permute"])
 def test_a_layer_computed_once_with_steps_of_its_own_is_shown_in_a_window_as_in_a_whole_trace(
         make_window, monkeypatch, kind):
@@ -3424,8 +3425,11 @@ def test_a_layer_computed_once_with_steps_of_its_own_is_shown_in_a_window_as_in_
                                 LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
                                 LayerSpec("Dense", {"units": 5, "activation": "tanh"}, name="w"),
                                 LayerSpec("GlobalAveragePooling1D", {}, name="out")]
-    elif kind == "lstm_after_permute":  # (a "feature-wise" LSTM: its 4 steps the features)
-        d, own, layers = 2, 4, [LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+    elif kind in ("lstm_after_permute", "go_backwards_lstm_then_lstm_after_permute"):
+        # (a "feature-wise" LSTM: its 4 steps the features; after a go_backwards LSTM its
+        # input's steps axis is turned around, its own steps, the features, are not)
+        back = {"go_backwards": True} if "go_backwards" in kind else {}
+        d, own, layers = 2, 4, [LayerSpec("LSTM", {"units": 4, "return_sequences": True, **back}, name="l"),
                                 LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
                                 LayerSpec("LSTM", {"units": 5, "return_sequences": True}, name="w"),
                                 LayerSpec("Dense", {"units": 2}, name="out")]
@@ -3474,6 +3478,10 @@ def test_a_layer_computed_once_with_steps_of_its_own_is_shown_in_a_window_as_in_
                     QtWidgets.QApplication.processEvents()
                     shown[windowed] += (text(cell),)
                     got.update({f"cell {step} {k}": np.asarray(bar.values) for k, bar in cell.bars.items()})
+                    if "bidirectional" not in kind:  # (x_t: the layer's input at its step, feature ``step``)
+                        from lstmviz.app.cell_ref import layer_input
+                        np.testing.assert_array_equal(got[f"cell {step} x"],
+                                                      np.asarray(layer_input(model, model.trace(x), "w"))[0, step])
                 over = _tab(w, "Over time")
                 QtWidgets.QApplication.processEvents()
                 shown[windowed] += (text(over),)

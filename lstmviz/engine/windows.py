@@ -282,11 +282,18 @@ def steps_reversed(model) -> dict[str, bool]:
     its own flag), a Bidirectional's merged output keeps its input's order, as every other
     layer does. An output without steps (a last step, a Flatten) is never turned, so a
     RepeatVector of it starts a sequence in order. (ONNX nodes keep their input's: their Y
-    is in the order of their X, ``onnx_time.reads_reversed`` says where X is turned.)"""
+    is in the order of their X, ``onnx_time.reads_reversed`` says where X is turned.)
+    A layer reading the steps on axis 2 as its features (a recurrent layer or a Dense after a
+    Permute((2, 1)), ``_steps_on_two``) has no steps of the input's left: its input's order
+    does not carry over (a feature-wise LSTM's step t is feature t, turned by its own
+    go_backwards alone); a Permute back keeps it."""
     got: dict[str, bool] = {}
+    on_two = _steps_on_two(model)
     for node in model.nodes:
         layer = node.layer
         rev = bool(node.inbound) and got.get(node.inbound[0].layer, False)
+        if rev and _features_from_steps(node, on_two):
+            rev = False
         if isinstance(layer, InputLayer) or _onnx_op(layer) or onnx_node(layer):
             pass
         elif isinstance(layer, StackedRNN):
@@ -302,7 +309,17 @@ def inputs_reversed(model, reversed_: dict[str, bool] | None = None) -> dict[str
     """Per layer, whether it reads a sequence turned around (``steps_reversed`` of the
     layer its first input comes from), found in one walk of the graph."""
     got = steps_reversed(model) if reversed_ is None else reversed_
-    return {n.layer.name: bool(n.inbound) and got.get(n.inbound[0].layer, False) for n in model.nodes}
+    on_two = _steps_on_two(model)
+    return {n.layer.name: bool(n.inbound) and got.get(n.inbound[0].layer, False)
+            and not _features_from_steps(n, on_two) for n in model.nodes}
+
+
+def _features_from_steps(node, on_two: dict[str, bool]) -> bool:
+    """Whether ``node``'s layer reads the steps on axis 2 as its features (``_steps_on_two``
+    of its input, not of its output, not a Permute turning them back onto axis 1): a
+    recurrent layer or a Dense after a Permute((2, 1)), whose own steps are the features."""
+    return (bool(node.inbound) and on_two.get(node.inbound[0].layer, False)
+            and not on_two.get(node.layer.name, False) and not isinstance(node.layer, Permute))
 
 
 def input_reversed(model, name: str) -> bool:
