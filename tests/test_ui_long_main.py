@@ -3488,9 +3488,9 @@ def test_a_layer_computed_once_with_steps_of_its_own_is_shown_in_a_window_as_in_
                 got.update({f"over {k}": np.asarray(c.curve.getData()) for k, c in over.curves.items()})
                 numbers[windowed] = got
     assert shown[False][:3] == (own - 1, own, own), shown[False]
-    # (a recurrent layer's header: its processing step, the input step it reads)
+    # (a recurrent layer's header: its processing step, the feature of every input step it reads)
     assert shown[False][3].startswith(f"w{' (forward)' * ('bidirectional' in kind)} · processing step "
-                                      f"{own - 1} = input step {own - 1}" if recurrent
+                                      f"{own - 1} = feature {own - 1} of all steps" if recurrent
                                       else f"w · step {own - 1} · "), shown[False]
     assert shown[True] == shown[False]
     if recurrent:

@@ -24,7 +24,14 @@ from lstmviz.engine.layers_more import Permute, StepMap
 from lstmviz.engine.onnx_time import drawn_axes, reads_reversed
 from lstmviz.engine.trace import LayerTrace, whole_steps
 from lstmviz.engine.windows import cell_below as windows_cell_below
-from lstmviz.engine.windows import inputs_reversed, steps_moved, steps_reversed, strides_of
+from lstmviz.engine.windows import (
+    features_as_steps,
+    inputs_reversed,
+    recurrent_halves,
+    steps_moved,
+    steps_reversed,
+    strides_of,
+)
 from lstmviz.text import markup
 
 MINUS = "\u2212"
@@ -250,6 +257,7 @@ def steps_below(model: Model | None, name: str) -> str | None:
     below = _BELOW_KNOWN.get(model)
     if below is None:
         strides, moved = strides_of(model), steps_moved(model)
+        features = _features_read(model)
         nodes = {n.layer.name: n for n in model.nodes}
 
         def named(layer: str) -> str:
@@ -263,9 +271,28 @@ def steps_below(model: Model | None, name: str) -> str | None:
                 layer = node.inbound[0].layer
             return layer
         below = {n.layer.name: named(n.inbound[0].layer) for n in model.nodes
-                 if (strides.get(n.layer.name, 1) != 1 or moved.get(n.layer.name)) and n.inbound}
+                 if (strides.get(n.layer.name, 1) != 1 or moved.get(n.layer.name)
+                     or features.get(n.layer.name)) and n.inbound}
         _BELOW_KNOWN[model] = below
     return below.get(name)
+
+
+def _features_read(model: Model) -> dict[str, bool]:
+    """Per recurrent layer, whether its steps are its input's features, not input steps: a
+    recurrent layer over (batch, features, steps) after a Permute((2, 1))
+    (``windows.features_as_steps``), whose step t reads feature t of every input step; the
+    views name its steps so (``moved_said``) and the Permute's (``steps_below``). Found at
+    the model's first call and kept."""
+    got = _FEATURES_KNOWN.get(model)
+    if got is None:
+        read = features_as_steps(model)
+        got = _FEATURES_KNOWN[model] = {n.layer.name: bool(recurrent_halves(n.layer)) and read[n.layer.name]
+                                        for n in model.nodes}
+    return got
+
+
+#: ``_features_read`` of each model (its graph never changes: an edit makes a new model)
+_FEATURES_KNOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 #: ``_moved_chain`` of every layer of each model (kept as ``steps_below``'s)
@@ -366,7 +393,11 @@ def moved_said(model: Model | None, trace, name: str, step: int, bold: bool = Tr
     """What step ``step`` (of ``steps_below``'s layer) of layer ``name`` reads, said at once
     where only a Cropping1D, ZeroPadding1D or UpSampling1D moved its steps (``moved_step``):
     "input step 12" (bold numbers for rich text), "padding" (zeros: no input step); None
-    where its steps are not moved so (the views then say "= pool's step 6")."""
+    where its steps are not moved so (the views then say "= pool's step 6"). A recurrent
+    layer stepping over its input's features (after a Permute((2, 1)), ``_features_read``):
+    "feature 2 of all steps", its step 2 reading feature 2 of every input step."""
+    if model is not None and _features_read(model).get(name):
+        return f"feature {f'<b>{count(step)}</b>' if bold else count(step)} of all steps"
     i = moved_step(model, trace, name, step)
     if i is None:
         return None

@@ -314,6 +314,13 @@ def inputs_reversed(model, reversed_: dict[str, bool] | None = None) -> dict[str
             and not _features_from_steps(n, on_two) for n in model.nodes}
 
 
+def features_as_steps(model) -> dict[str, bool]:
+    """Per layer, whether it reads the steps on axis 2 as its features (``_features_from_steps``):
+    a feature-wise LSTM after a Permute((2, 1)), whose step t is feature t of every input step."""
+    on_two = _steps_on_two(model)
+    return {n.layer.name: _features_from_steps(n, on_two) for n in model.nodes}
+
+
 def _features_from_steps(node, on_two: dict[str, bool]) -> bool:
     """Whether ``node``'s layer reads the steps on axis 2 as its features (``_steps_on_two``
     of its input, not of its output, not a Permute turning them back onto axis 1): a
