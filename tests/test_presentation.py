@@ -1202,8 +1202,18 @@ def test_no_player_under_the_train_tab_while_presenting(window):
     """Lesson 12's captions speak of the training's updates and steps, while the player
     under them showed the stack's 't = 0 / 39' and 'sample 0 of 4' (no view of the stack on
     screen). Presenting, the Train tab has no player; another tab, or leaving presentation
-    mode, brings it back (there it scrubs the views' time beside the Snapshots slider)."""
+    mode, brings it back (there it scrubs the views' time beside the Snapshots slider).
+    Back under the Train tab, its "t = 0 / 39" sat under the training's "20 timesteps"
+    header, read as the training's: there it says whose steps they are before its buttons,
+    on screen left of them; under the stack's own views it says nothing."""
     from lstmviz.app import tours
+    from lstmviz.ui.main_window import STACK_SCOPE
+
+    def named() -> bool:  # (the words before the buttons, on screen)
+        scope, first = window.player.scope, window.player.buttons["back"]
+        return (scope.isVisible() and scope.text() == STACK_SCOPE[0]
+                and scope.mapTo(window, scope.rect().topRight()).x() < first.mapTo(window, first.rect().topLeft()).x()
+                and window.player.rect().contains(scope.geometry()))
 
     p = window.presenter
     present(window)
@@ -1224,6 +1234,16 @@ def test_no_player_under_the_train_tab_while_presenting(window):
     p.leave()
     settle()
     assert window.player.isVisible() and window.tabs.currentWidget() is window.train_panel
+    assert named()
+    least = window.player.minimumSizeHint().width()
+    window.tabs.setCurrentIndex(0)
+    settle()
+    assert window.player.isVisible() and not window.player.scope.isVisible()
+    # (the words ask no room of a narrow row: an 800 px projector's window stays 800 px)
+    assert least - window.player.minimumSizeHint().width() <= window.player.layout().spacing()
+    window.tabs.setCurrentWidget(window.train_panel)
+    settle()
+    assert named()
 
 
 def test_space_on_the_train_tab_while_presenting_plays_the_training(window, qtbot):

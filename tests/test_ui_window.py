@@ -915,6 +915,7 @@ def test_a_760_x_540_or_800_x_600_window_is_the_size_asked_in_either_theme(qapp,
     source box's longest item): it is squeezed no more."""
     from lstmviz.ui import theme as th
     from lstmviz.ui.app import dispose, make_window
+    from lstmviz.ui.main_window import STACK_SCOPE
     from lstmviz.ui.player import SLIDER_MIN
 
     w = make_window(small_screen_stacks(tmp_path)[stack], theme, quiet=True)
@@ -947,6 +948,20 @@ def test_a_760_x_540_or_800_x_600_window_is_the_size_asked_in_either_theme(qapp,
             assert (w.width(), w.height()) == size
             input_page_whole(w)
             w.side.setCurrentWidget(w.stack_panel)
+            if stack == "demo":  # the Train tab: the player says whose steps it moves, and
+                # in the room of the parts it spares (first said, it held 800 x 600 817 px wide)
+                w.tabs.setCurrentWidget(w.train_panel)
+                settle()
+                w.resize(*size)
+                settle(8)
+                assert (w.width(), w.height()) == size
+                scope, first = w.player.scope, w.player.buttons["back"]
+                box = QtCore.QRect(scope.mapTo(w, QtCore.QPoint(0, 0)), scope.size())
+                assert scope.isVisible() and scope.text() in STACK_SCOPE and w.rect().contains(box), size
+                assert scope.fontMetrics().horizontalAdvance(scope.text()) <= scope.width()
+                assert box.right() < first.mapTo(w, QtCore.QPoint(0, 0)).x()
+                w.tabs.setCurrentIndex(0)
+                settle()
     finally:
         dispose(w)
         th.apply("dark", QtWidgets.QApplication.instance())

@@ -68,6 +68,12 @@ INPUT_SUFFIXES = (".npy", ".csv", ".txt")
 MAX_RECENT = 8
 #: the Train tab's title and tooltip (the tab is there before its panel is built)
 TRAIN_TAB = ("Train", "Train a small net on a toy task and watch it learn")
+#: the player's words before its buttons under the Train tab (``sync_player``), a shorter
+#: form where the row is narrow, and their tooltip: its step and sample are the stack's,
+#: not the training's
+STACK_SCOPE = ("Stack's input:", "Stack:")
+STACK_SCOPE_TIP = ("This row moves the stack's input (the Unrolled, Cell, Over time and Weights tabs), "
+                   "not the training above")
 
 
 def apply_chrome(app) -> None:
@@ -997,9 +1003,12 @@ class MainWindow(QtWidgets.QMainWindow):
         Train tab while presenting: there no view of the stack is on screen, and the hall
         would read its "t = 0 / 39, sample 0 of 4" beside a caption about the training's
         own updates and steps. (Outside presentation mode it stays: it scrubs the views'
-        sequence time while the Snapshots slider scrubs training time.)"""
+        sequence time while the Snapshots slider scrubs training time; there it says so
+        before its buttons, "Stack's input:", not to be read as the training's steps.)"""
         presenter = getattr(self, "presenter", None)
         on = not (presenter is not None and presenter.active and self.on_train_tab())
+        built = hasattr(self, "_train_panel")  # (called while the window is made)
+        self.player.set_scope(STACK_SCOPE if on and built and self.on_train_tab() else (), STACK_SCOPE_TIP)
         if self.player.isHidden() == on:
             if not on:
                 self.player.pause()

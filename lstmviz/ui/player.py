@@ -16,7 +16,7 @@ from lstmviz.app.selection import SPEEDS
 from lstmviz.app.state import AppState
 from lstmviz.errors import LstmvizError
 from lstmviz.ui.focused import FocusedFilter
-from lstmviz.ui.labels import ShortComboBox, SteadyLabel, set_if_changed
+from lstmviz.ui.labels import FormsLabel, ShortComboBox, SteadyLabel, set_if_changed
 
 #: How far PageUp/PageDown jump (presenter remotes send these for "next slide").
 PAGE = 1
@@ -199,6 +199,11 @@ class Player(QtWidgets.QWidget):
         layout.setSizeConstraint(QtWidgets.QLayout.SizeConstraint.SetNoConstraint)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(6)
+        #: what the row moves, where that is not what the tab above shows (``set_scope``):
+        #: under the Train tab, whose model and steps are the training's own; a shorter
+        #: form where the row is narrow, none where it is narrower (a part ``spare``)
+        self.scope = FormsLabel(self)
+        layout.addWidget(self.scope)
         self.buttons: dict[str, QtWidgets.QToolButton] = {}
         for name in ("first", "back", "play", "forward", "last"):
             b = QtWidgets.QToolButton(self)
@@ -257,8 +262,10 @@ class Player(QtWidgets.QWidget):
 
         #: what a narrow row hides, least needed first: the word before the speed box
         #: (which says "steps/s"), then the first/last buttons (Home and End, and the Play
-        #: menu, still go there)
-        self.spare: list[list[QtWidgets.QWidget]] = [[self.speed_word], [self.buttons["first"], self.buttons["last"]]]
+        #: menu, still go there), then the words saying what the row moves (``set_scope``:
+        #: there only where it has some)
+        self.spare: list[list[QtWidgets.QWidget]] = [[self.speed_word], [self.buttons["first"], self.buttons["last"]],
+                                                     [self.scope]]
 
         state.changed.connect(lambda change: self._sync(state.cursor) if change.cursor or change.model else None)
         self._sync(state.cursor)
@@ -270,7 +277,9 @@ class Player(QtWidgets.QWidget):
         return row
 
     def _room(self, widgets) -> int:
-        return sum(w.sizeHint().width() + self._row().spacing() for w in widgets)
+        # (the scope's least: its shortest form, ``set_scope``)
+        return sum((w.minimumWidth() if w is self.scope else w.sizeHint().width()) + self._row().spacing()
+                   for w in widgets)
 
     def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
         """As narrow as the row with every spare part hidden."""
@@ -284,7 +293,7 @@ class Player(QtWidgets.QWidget):
         room = self.width() - self.minimumSizeHint().width()
         for group in reversed(self.spare):
             need = self._room(group)
-            show = room >= need
+            show = room >= need and (group != [self.scope] or bool(self.scope.forms()))
             room -= need if show else 0
             for w in group:
                 if w.isHidden() == show:
@@ -353,6 +362,7 @@ class Player(QtWidgets.QWidget):
         for name, a in self.actions_by_name.items():
             a.setIcon(media_icon(name))
         self._sync_play()
+        self._scope_least()  # (its font's)
 
     def _sync_play(self):
         self.play_action.setIcon(media_icon("pause" if self.playing else "play"))
@@ -376,6 +386,23 @@ class Player(QtWidgets.QWidget):
         self.batch_label.setText(f"batch {self.state.batch_index}")
         for name in ("next_batch", "reset_states"):
             self.actions_by_name[name].setEnabled(self._key_on(name))
+
+    def set_scope(self, forms: tuple[str, ...], tip: str = "") -> None:
+        """Name what the row moves before its buttons, in the longest of ``forms`` the row
+        has room for (``()``: nothing, the tab above shows it): under the Train tab its
+        "t = 0 / 39, sample 0 of 4" is the stack's, beside a header about the training's own
+        "20 timesteps" and updates."""
+        if self.scope.forms() != tuple(forms):
+            self.scope.set_forms(forms)
+            self.scope.setToolTip(tip or (forms[0] if forms else ""))
+            self._scope_least()
+            self._fit()
+
+    def _scope_least(self) -> None:
+        """The scope's least width, its shortest form's (a ``FormsLabel`` asks for none:
+        the row squeezed it to nothing beside the slider's least)."""
+        forms = self.scope.forms()
+        self.scope.setMinimumWidth(self.scope.form_width(len(forms) - 1) if forms else 0)
 
     def set_keys(self, on: bool, held: tuple[str, ...] = ()) -> None:
         """The player's keys on, but for those named in ``held`` (a lesson's: PgUp / PgDn /
