@@ -2571,29 +2571,41 @@ def test_the_weights_parameter_count_shows_presenting_at_800_x_600(qapp, tmp_pat
         th.apply("dark", QtWidgets.QApplication.instance())
 
 
-@pytest.mark.parametrize("theme", ["dark", "projector"])
-def test_the_demos_status_message_at_800_x_600_ends_after_a_whole_word(qapp, tmp_path, theme):
+@pytest.mark.parametrize("theme, size", [("dark", (1280, 720)), ("projector", (1280, 720)),
+                                         ("dark", (1024, 768)), ("projector", (1024, 768)),
+                                         ("projector", (800, 600))])
+def test_the_demos_status_message_is_whole_or_ends_after_a_whole_word(qapp, tmp_path, theme, size):
     """``lstmviz`` on its demo (``./scripts/run``) at 800 x 600 said "Demo: Sine wave:
     predict the next value. LSTM(8, return_sequences) -> TimeDistrib…": cut mid-word. The
     message now ends after its last whole word that fits, before "…" (without the "->"
-    left hanging), its whole text in the bar's tooltip."""
+    left hanging), its whole text in the bar's tooltip. And at 1280 x 720 and 1024 x 768
+    it was still cut ("... a sine wave at…"): the demo's title and description, 200
+    characters, make no status line. It says the title and the demo's short line, whole
+    there (the description stays Help > Demos' tooltip)."""
     from lstmviz.ui import theme as th
     from lstmviz.ui.app import dispose, make_window, render
+    from lstmviz.ui.main_window import load_demos
 
+    demo = load_demos()[0]
     w = make_window(None, theme, quiet=True)
     try:
-        render(w, tmp_path / "shot.png", size=(800, 600))
+        render(w, tmp_path / "shot.png", size=size)
         bar = w.statusBar()
         message, shown = bar.currentMessage(), bar.shown_message()
-        assert message.startswith("Demo: ")
+        assert message == f"Demo: {demo['title']}. {demo['line']}" and demo["line"]
+        assert demo["description"] not in message
+        if size != (800, 600):
+            assert shown == message and bar.toolTip() == ""
+            assert bar.fontMetrics().horizontalAdvance(message) <= bar.message_room().width()
+            return
         assert bar.fontMetrics().horizontalAdvance(message) > bar.message_room().width()
         assert shown.endswith("\u2026") and message.startswith(shown[:-1]), shown
         kept = shown[:-1]
-        assert message[len(kept)].isspace(), (shown, message[len(kept):len(kept) + 12])  # (a word's end)
+        assert not message[len(kept)].isalnum(), (shown, message[len(kept):len(kept) + 12])  # (a word's end)
         assert not kept.endswith((" ", "-", ">", ",")), shown
         assert bar.fontMetrics().horizontalAdvance(shown) <= bar.message_room().width()
         assert len(shown) > 40, shown  # (not cut further back than its last whole word)
-        assert "frequency and phase" in bar.toolTip()
+        assert demo["line"][-12:] in bar.toolTip()
     finally:
         dispose(w)
         th.apply("dark", QtWidgets.QApplication.instance())

@@ -17,9 +17,12 @@ DEMOS_DIR = Path(__file__).resolve().parents[1] / "resources" / "demos"
 def load_demos(index: Path | None = None) -> list[dict]:
     """Demos listed in ``demos.json`` whose model file exists.
 
-    Each entry: ``{"title", "description", "model": Path, "input": Path | None, "text": str
-    | None}`` (``text``: typed text to trace a character model on, in the app's alphabet,
-    which the app shows as characters; else ``input``, an array file); the
+    Each entry: ``{"title", "line", "description", "model": Path, "input": Path | None,
+    "text": str | None}`` (``line``: what the status bar says after the title on opening
+    it, short enough to be whole in a 1024 px window's bar, ``""`` if none; ``description``
+    the whole story, Help > Demos' tooltip; ``text``: typed text to trace a character model
+    on, in the app's alphabet, which the app shows as characters; else ``input``, an array
+    file); the
     JSON may be a list or ``{"demos": [...]}`` with ``file``/``model``/``path`` and
     ``input``/``x`` keys (paths relative to the JSON file).
     """
@@ -45,6 +48,7 @@ def load_demos(index: Path | None = None) -> list[dict]:
         inp_path = (index.parent / inp).resolve() if isinstance(inp, str) else None
         text = item.get("text")
         out.append({"title": item.get("title") or item.get("name") or model.stem,
+                    "line": line if isinstance(line := item.get("line"), str) else "",
                     "description": item.get("description", ""),
                     "model": model, "input": inp_path if inp_path and inp_path.exists() else None,
                     "text": text if isinstance(text, str) and text else None})

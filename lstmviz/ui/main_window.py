@@ -1579,7 +1579,10 @@ class MainWindow(QtWidgets.QMainWindow):
                     self.message(f"demo input: {err}", error=True)
         if ok:
             self.sessions.mark_saved()  # the demo's input is part of it, not an edit
-            self.message(f"Demo: {demo['title']}. {demo.get('description', '')}".strip())
+            # its title and one short line: its description ran past the bar at 1280 x 720
+            # (Help > Demos' tooltip holds that whole)
+            line = demo.get("line", "")
+            self.message(f"Demo: {demo['title']}. {line}" if line else f"Demo: {demo['title']}")
         return ok
 
     def leave_lesson(self) -> None:
