@@ -166,16 +166,17 @@ def train_char(keras, rng):
 # --------------------------------------------------------------------------------------
 
 DEMOS = [
-    ("sine_predictor", "Sine wave: predict the next value",
+    ("sine_predictor", "Sine wave: predict the next value", "4 waves of different frequency, 40 steps each",
      "LSTM(8, return_sequences) -> TimeDistributed(Dense(1)) predicting the next value of a sine wave at every "
      "one of 40 steps; input: 4 waves of different frequency and phase, shape (4, 40, 1).",
      build_sine, train_sine),
-    ("remember_first", "Remember the first input",
+    ("remember_first", "Remember the first input", "The cell state keeps step 0's sign through 19 noisy steps",
      "LSTM(6) -> Dense(1, tanh) that outputs the sign of the first value of a noisy 20-step sequence: the cell "
      "state takes that sign at step 0 and keeps it (forget gates mostly open) through the noise; input shape "
      "(4, 20, 1), first values +1, -1, +1, -1.",
      build_remember, train_remember),
     ("char_model", "Character-level language model",
+     "Type text in the Input tab: it predicts each next character",
      "Embedding(30, 8) -> LSTM(16, return_sequences) -> TimeDistributed(Dense(30, softmax)) predicting the next "
      "character of a few English sentences; its ids are the app's (space, a-z, '.', '?' as 1-29), so text typed "
      "in the Input tab or opened from a file means what it was trained on; input: 4 phrases as int32 character "
@@ -201,7 +202,7 @@ def main(argv=None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     index_path = OUT / "demos.json"
     index = {d["file"]: d for d in json.loads(index_path.read_text())} if index_path.exists() else {}
-    for name, title, description, build, train in DEMOS:
+    for name, title, line, description, build, train in DEMOS:
         if args.only and name not in args.only:
             continue
         keras.utils.set_random_seed(SEED)
@@ -216,8 +217,10 @@ def main(argv=None) -> int:
         again = keras.models.load_model(path, compile=False)
         diff = float(np.max(np.abs(again.predict(example, verbose=0) - trained.predict(example, verbose=0))))
         assert diff < 1e-6, (name, diff)
-        index[path.name] = {"file": path.name, "title": title, "description": description,
-                            "input": f"{name}.input.npy"}
+        # (the status bar's line after the title, whole in a 1024 px window; what else an
+        # entry holds, a character model's typed "text", is kept)
+        index[path.name] = {**index.get(path.name, {}), "file": path.name, "title": title, "line": line,
+                            "description": description, "input": f"{name}.input.npy"}
         print(f"{name}: {time.time() - t0:.1f} s, {path.stat().st_size / 1024:.1f} KB, {score}", flush=True)
     order = [f"{d[0]}.keras" for d in DEMOS]
     entries = [index[f] for f in order if f in index] + [v for k, v in index.items() if k not in order]
