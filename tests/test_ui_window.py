@@ -2597,6 +2597,12 @@ def test_the_demos_status_message_is_whole_or_ends_after_a_whole_word(qapp, tmp_
         if size != (800, 600):
             assert shown == message and bar.toolTip() == ""
             assert bar.fontMetrics().horizontalAdvance(message) <= bar.message_room().width()
+            if size == (1280, 720):  # an edit takes it (it said "40 steps each" over 20 steps)
+                w.state.set_cursor(step=3)  # (a step is no edit)
+                assert bar.currentMessage() == message
+                w.state.set_input_spec(timesteps=20)
+                QtWidgets.QApplication.processEvents()
+                assert w.state.timesteps == 20 and "40 steps" not in bar.currentMessage()
             return
         assert bar.fontMetrics().horizontalAdvance(message) > bar.message_room().width()
         assert shown.endswith("\u2026") and message.startswith(shown[:-1]), shown

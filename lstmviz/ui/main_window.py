@@ -410,6 +410,7 @@ class MainWindow(QtWidgets.QMainWindow):
         from lstmviz.ui.long_runner import LongRunner  # a long input's pass, progress, Cancel
 
         self.long_runner = LongRunner(self)
+        self.demo_line = ""  # the status bar's line about the demo opened (``open_demo``)
         self.state.changed.connect(self._state_changed)  # once per edit / step / file
         self.state.changed.connect(self.long_runner.after_views)  # (its worker starts after their paint)
         self.state.error_changed.connect(self._error_changed)
@@ -915,7 +916,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage(f"The {view.title} view could not draw this: {text}", 15000)
 
     def _state_changed(self, change):
-        """The views redraw once per operation: a new trace (with its cursor), or a step."""
+        """The views redraw once per operation: a new trace (with its cursor), or a step.
+        An edit of the stack or its input takes the demo's line from the status bar: it
+        said "4 waves ..., 40 steps each" for its 20 s over a stack edited to 20 steps."""
+        if (change.stack or change.model or change.input) and self.demo_line:
+            if self.statusBar().currentMessage() == self.demo_line:
+                self.statusBar().clearMessage()
+            self.demo_line = ""
         if change.model and self.state.model is not None:
             self._units_follow()
             self._model_changed(self.state.model, self.state.trace)
@@ -1583,6 +1590,7 @@ class MainWindow(QtWidgets.QMainWindow):
             # (Help > Demos' tooltip holds that whole)
             line = demo.get("line", "")
             self.message(f"Demo: {demo['title']}. {line}" if line else f"Demo: {demo['title']}")
+            self.demo_line = self.statusBar().currentMessage()  # (goes at an edit: _state_changed)
         return ok
 
     def leave_lesson(self) -> None:
