@@ -282,6 +282,32 @@ def test_a_pictures_scale_is_refused_before_a_window_is_built(monkeypatch):
             lstmviz.picture(DEMO, **kw)
 
 
+def test_a_bad_input_or_model_file_is_refused_before_a_window_is_built(monkeypatch, tmp_path):
+    """picture(model, "bad.npy") built the window and opened the model before reading the
+    input: a 200-byte .npy declaring terabytes took 2 s to be refused. The model file and the
+    input are now read first, each refused in its own line with no window built."""
+    import lstmviz.ui.app as ui_app
+
+    def no_window(*args, **kwargs):
+        raise AssertionError("a window was built for a picture that is refused")
+    monkeypatch.setattr(ui_app, "make_window", no_window)
+    huge = tmp_path / "huge.npy"
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 999999999999, 1), }".ljust(117) + "\n"
+    huge.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode())
+    (tmp_path / "words.csv").write_text("a,b\nx,y\n")
+    (tmp_path / "model.keras").write_bytes(b"not a zip")
+    m = lstmviz.load(DEMO)
+    for obj in (DEMO, m):
+        with pytest.raises(LstmvizError, match=r"^\S*huge.npy: the array would need 3.6 TB, over the memory limit"):
+            lstmviz.picture(obj, huge)
+        with pytest.raises(LstmvizError, match=r"^\S*words.csv: .*not a number"):
+            lstmviz.picture(obj, str(tmp_path / "words.csv"))
+    np.save(tmp_path / "x.npy", np.zeros((1, 40, 1), np.float32))
+    with pytest.raises(LstmvizError, match=r"^\S*model.keras: ") as err:
+        lstmviz.picture(tmp_path / "model.keras", tmp_path / "x.npy")
+    assert "\n" not in str(err.value)
+
+
 def test_a_list_of_arrays_is_an_array_per_input_else_refused_in_one_line():
     """picture(seq2seq, [x_encoder, x_decoder]) failed deep in NumPy with a ValueError
     ('inhomogeneous shape'), and a list of arrays of different shapes for one input too;

@@ -72,6 +72,7 @@ class Preread:
         self.path: str | None = None
         self._limit: int | None = None
         self._result: dict = {}
+        self._fault: Exception | None = None  # (a file that is no model file: peek raises it)
         # shiboken's start-up (its signature support, ~50 ms, on importing PySide6) walks
         # sys.modules without a copy: with this thread importing the engine beside it, one
         # start in a few hundred aborted ("dictionary changed size during iteration",
@@ -84,6 +85,7 @@ class Preread:
 
     def _run(self, model_path) -> None:
         try:
+            from lstmviz import errors
             from lstmviz.io import formats
 
             if model_path is None:
@@ -93,7 +95,11 @@ class Preread:
                 model_path = demos[0]["model"] if demos else None
             if model_path is None or str(model_path).lower().endswith((".npy", ".csv", ".txt")):
                 return
-            fmt = formats.sniff(str(model_path))
+            try:
+                fmt = formats.sniff(str(model_path))
+            except errors.LstmvizError as err:  # (open_file's words for it: kept for peek)
+                self._fault = err if Path(model_path).exists() else None
+                return
             if fmt.kind == "session" or fmt.weights_only:
                 return
             from lstmviz import limits, loading
@@ -106,6 +112,20 @@ class Preread:
             self._result["value"] = loading.load(self.path)
         except BaseException as err:  # raised where open_file reads it
             self._result["error"] = err
+
+    def peek(self):
+        """The model read (waiting for it) or the reader's error raised, kept for the window's
+        ``open_file`` (``lstmviz.picture`` reads it before building a window); None where
+        this path is not read here (an input, a session, a weights-only file)."""
+        self._thread.join()
+        if self.path is None:
+            if self._fault is not None:
+                raise self._fault
+            return None
+        if "error" in self._result:
+            raise self._result["error"]
+        model = self._result["value"]
+        return None if (getattr(model, "source", None) or {}).get("weights_only") else model
 
     def __call__(self, path):
         from lstmviz import limits, loading
@@ -329,14 +349,11 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
             from lstmviz.app.inputs import use_array
 
             try:
-                x = inputs(window.state.model) if callable(inputs) else inputs
+                x = read_given(inputs, window.state.model)
                 use_array(window.state, x, names=getattr(inputs, "names", None))  # (a CSV's header)
             except LstmvizError as err:
                 dispose(window)
-                source = getattr(inputs, "source", None)  # --input's file: named in its refusal
-                if source and not str(err).startswith(str(source)):
-                    raise LstmvizError(f"{source}: {err}") from None
-                raise
+                raise named_source(err, inputs) from None
             window.sessions.mark_saved()  # the input given with the model is no edit of it
             assert window.state.model is not None  # (use_array refuses a state without one)
             shapes = [" x ".join(f"{n:,}" for n in getattr(a, "shape", ())) for a in
@@ -365,6 +382,25 @@ def make_window(model_path: str | None = None, theme: str | None = None, quiet: 
         raise
     window.quiet = quiet
     return window
+
+
+def read_given(inputs, model):
+    """``make_window``'s ``inputs`` for ``model``: an array as given, a function of the
+    model (``--input``'s file) called, its refusal naming the file (``named_source``)."""
+    from lstmviz.errors import LstmvizError
+
+    try:
+        return inputs(model) if callable(inputs) else inputs
+    except LstmvizError as err:
+        raise named_source(err, inputs) from None
+
+
+def named_source(err, inputs):
+    """``err`` saying the file ``inputs`` was read from first (``--input``'s), once."""
+    from lstmviz.errors import LstmvizError
+
+    source = getattr(inputs, "source", None)
+    return LstmvizError(f"{source}: {err}") if source and not str(err).startswith(str(source)) else err
 
 
 def adopt_menus(window) -> None:

@@ -239,6 +239,10 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
 
     model, path, x = resolve(obj, x)
     _check_theme(theme)
+    target = "window" if view == "window" else _picture_view(view)
+    step, unit, sample = (_whole(k, v) for k, v in (("step", step), ("unit", unit), ("sample", sample)))
+    w, h, scale = _picture_room(size, scale)  # (before a window is built for it)
+    x, read = _read_first(model, path, x)  # (and before Qt and pyqtgraph are imported)
     from PySide6 import QtCore, QtGui
 
     from lstmviz.app.counts import count
@@ -247,12 +251,9 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
     from lstmviz.ui.export import fitted_at_rest, png_bytes
     from lstmviz.ui.tall_page import whole_pages
 
-    target = "window" if view == "window" else _picture_view(view)
-    step, unit, sample = (_whole(k, v) for k, v in (("step", step), ("unit", unit), ("sample", sample)))
-    w, h, scale = _picture_room(size, scale)  # (before a window is built for it)
     _start_qt()
     before = th.current().name if OPEN_WINDOWS else None  # (the app's theme is shared)
-    window = make_window(path, theme or "light", quiet=True, inputs=x, model=model, strict=True)
+    window = make_window(path, theme or "light", quiet=True, inputs=x, model=model, strict=True, read=read)
     try:
         window.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         st = window.state
@@ -276,6 +277,35 @@ def picture(obj=None, x=None, view: str = "cell", step: int | None = None, layer
         if before is not None:
             th.apply(before)  # (the application's)
     return Picture(data, image.width(), image.height(), what)
+
+
+def _read_first(model, path, x):
+    """(inputs, read) for ``make_window``, the model file and an input file read before any
+    window is built: a bad one is refused at once in its one line (a 200-byte bad .npy took
+    the window's 2 s to be). ``path``'s model is read by a ``Preread`` the window's
+    ``open_file`` then takes (read once); ``x`` a file's reader (``_input_file``) becomes
+    the array it reads for the model, keeping its CSV header's names. A session or a
+    weights-only file, whose model the window makes, is read by the window, as before."""
+    from pathlib import Path
+
+    from lstmviz.cli_inputs import CSV_SUFFIXES, read_input
+    from lstmviz.ui.app import Preread, read_given
+
+    source = getattr(x, "source", None) if callable(x) else None
+    if source is not None and Path(source).suffix.lower() not in CSV_SUFFIXES:
+        read_given(lambda _model: read_input(source, long=True), None)  # (a .npy is read alike
+        # for any model, its header checked: refused before the model is read)
+    read = Preread(path) if model is None and path is not None else None
+    opened = model if read is None else read.peek()
+    if not callable(x) or opened is None:
+        return x, read
+    given = read_given(x, opened)
+
+    def inputs(_model):
+        return given
+    inputs.names = getattr(x, "names", None)  # (set by reading a CSV with a header)
+    inputs.source = getattr(x, "source", None)
+    return inputs, read
 
 
 def _picture_view(view) -> str:
