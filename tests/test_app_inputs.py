@@ -405,6 +405,10 @@ def test_a_semicolon_csv_with_decimal_commas_names_the_comma(tmp_path):
 SAME_FAULTS = {
     "empty.csv": (b"", "empty.csv: the file is empty"),
     "words.csv": (b"temp,place\n", "words.csv: holds no rows of numbers; an input .csv/.txt/.tsv is a table"),
+    # (runs of blank lines, ended every way, skipped at once: the line numbers after them)
+    "blanks.csv": (b"\r\n" * 3000 + b"t,v\n" + b" \n" * 3000, "blanks.csv: holds no rows of numbers; an input"),
+    "blank_word.csv": (b"\n \r\n\t\r\x0b\n" * 250 + b"a,b\n1,2\n\n\n3,x\n",
+                       "blank_word.csv: line 1,005, column 2 ('b'): 'x' is not a number"),
     "ragged.csv": (b"1,2\n3\n", "ragged.csv: line 2 has 1 value but the rows before have 2; every row needs"),
     "gap.csv": (b"1,2,3\n4,,6\n", "gap.csv: line 2, column 2 is empty (a missing value)"),
     "word.csv": (b"a,b\n1,2\n3,x\n", "word.csv: line 3, column 2 ('b'): 'x' is not a number"),

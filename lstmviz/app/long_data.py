@@ -34,6 +34,7 @@ from lstmviz.io.csv_numbers import (
     LONGEST_LINE,
     TABLE,
     binary,
+    blank_run,
     cell_refusal,
     delimiter,
     empty,
@@ -165,15 +166,22 @@ def _quick(lines: list[str], delim) -> np.ndarray | None:
     return got if len(got) else None
 
 
-def _first_rows(raw: list[str]) -> list[tuple[int, str]]:
-    """``(index, line)`` of the first two lines of ``raw`` not blank and not ``#``: the
-    header, if any, and the first row of numbers, which choose the separator."""
-    found = []
-    for k, ln in enumerate(raw):
+def _first_rows(raw: list[str], text: str) -> list[tuple[int, str]]:
+    """``(index, line)`` of the first two lines of ``raw`` (``text`` split at '\n') not
+    blank and not ``#``: the header, if any, and the first row of numbers, which choose the
+    separator. Runs of blank lines are skipped at once (``blank_run``)."""
+    found: list[tuple[int, str]] = []
+    k = pos = 0
+    while len(found) < 2:
+        skipped, pos = blank_run(text, pos)
+        k += skipped
+        if k >= len(raw):
+            break
+        ln = raw[k]
         if ln.strip() and not ln.lstrip().startswith("#"):
             found.append((k, ln))
-            if len(found) == 2:
-                break
+        pos += len(ln) + 1
+        k += 1
     return found
 
 
@@ -326,6 +334,10 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
             if nul:
                 raise LstmvizError(nul)
             text = chunk.decode("utf-8-sig" if first else "utf-8", errors="replace")
+            if text.isspace():  # (blank lines only, a million of them a block: no row, skipped at once)
+                line0 += chunk.count(b"\n")
+                _check(cancel, progress, done, total)
+                continue
             # rows split at '\n' only (the '\r's are '\n's now), as the command line's reader
             # splits them (the csv module's rule): U+2028, '\x0c', '\x85' ... that
             # str.splitlines breaks at are characters of a cell, refused by its line and column
@@ -334,7 +346,7 @@ def read_csv(path, progress=None, cancel=None, names: list[str] | None = None) -
             skip_header = False
             start = 0  # the first of ``raw`` that is a row of numbers
             if first:
-                heads = _first_rows(raw)
+                heads = _first_rows(raw, text)
                 if heads:
                     # (a header line: words only, as io/csv_numbers takes it; the separator the
                     # first row of numbers', never the header's text)
