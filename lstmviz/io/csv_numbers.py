@@ -211,16 +211,26 @@ class _Rows:
         skipped at once (``blank_run``: a million empty lines were a million calls, 1.3 s);
         ``until_width``: stop after the first row of numbers. Returns the file's line number
         and the position reached."""
-        end = len(text)
-        while pos < end and not (until_width and self.width is not None):
-            skipped, pos = blank_run(text, pos)
-            lineno += skipped
-            if pos == end:
+        import io
+
+        buf = io.StringIO(text, newline="")  # (positions are the text's: no newline translated)
+        buf.seek(pos)
+        readline = buf.readline
+        while not (until_width and self.width is not None):
+            line = readline()
+            if not line:
                 break
-            stop = line_end(text, pos)
+            after = pos + len(line)
+            if line[0].isspace() and not line.strip() and text[after:after + 1].isspace():
+                # (this blank line and the ones after it; a blank line alone, as any line)
+                skipped, end = blank_run(text, pos)
+                if skipped:
+                    lineno, pos = lineno + skipped, end
+                    buf.seek(pos)
+                    continue
             lineno += 1
-            self.line(lineno, text[pos:stop])
-            pos = stop
+            self.line(lineno, line)
+            pos += len(line)
         return lineno, pos
 
     def line(self, lineno: int, line: str) -> None:
@@ -318,15 +328,6 @@ def blank_run(text: str, pos: int) -> tuple[int, int]:
     if stop <= pos or stop - pos > LONGEST_LINE:
         return 0, pos
     return text.count("\n", pos, stop) + text.count("\r", pos, stop) - text.count("\r\n", pos, stop), stop
-
-
-def line_end(text: str, pos: int) -> int:
-    """Where the line of ``text`` starting at ``pos`` ends, past its end ('\n', '\r\n' or a
-    lone '\r', as ``readline`` with ``newline=""`` ends it), or the text's end."""
-    n, r = text.find("\n", pos), text.find("\r", pos)
-    if r >= 0 and (n < 0 or r < n):
-        return r + 2 if n == r + 1 else r + 1
-    return n + 1 if n >= 0 else len(text)
 
 
 def most_cells(line: str, sep: str | None, most: int | None = None) -> int:
