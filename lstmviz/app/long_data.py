@@ -48,6 +48,7 @@ from lstmviz.io.csv_numbers import (
     number,
     ragged,
     row_cells,
+    split_cells,
     too_long,
     too_wide,
     unended,
@@ -137,7 +138,7 @@ def _parse(lines: list[str], delim) -> np.ndarray:
         # (the lines themselves: no joined copy of the block, nor a StringIO of it, which
         # took 190 MB to read a line of 16 MB)
         return np.loadtxt(lines, delimiter=delim, dtype=np.float32, ndmin=2, comments=None)
-    rows = [[number(c) for c in _cells(ln, delim)] for ln in lines]
+    rows = [[number(c) for c in split_cells(ln, delim)] for ln in lines]  # (untrailed already: not twice)
     if len({len(r) for r in rows}) > 1:
         raise ValueError("rows of different lengths")
     return np.array(rows, dtype=np.float32).reshape(len(rows), -1)
