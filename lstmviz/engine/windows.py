@@ -1079,10 +1079,9 @@ def _clocks(model, T: int, seq: dict, axes: dict) -> dict[str, Clock | None]:
     AveragePool too: ``own_clock``) gives ``(out_steps(n), S*s)``
     (its step t stands for input step ``t*S*s``, the first its window starts at but for the
     padding: on a keeps-steps layer t for t); every other layer keeps its input's. None:
-    no time axis (a recurrent layer computed once, ``_once``, where ``axes`` are given: its
-    own steps are not the input's). Refuses, in one line, a layer merging sequences of
-    different scales (a pooled branch with one that is not): no window of input steps is a
-    window of both."""
+    no time axis (a recurrent layer computed once, ``_once``: its own steps are not the
+    input's). Refuses, in one line, a layer merging sequences of different scales (a pooled
+    branch with one that is not): no window of input steps is a window of both."""
     clocks: dict[str, Clock | None] = {}
     for node in model.nodes:
         layer = node.layer
@@ -1108,7 +1107,7 @@ def _clocks(model, T: int, seq: dict, axes: dict) -> dict[str, Clock | None]:
             # MaxPool or AveragePool; a Cropping1D, ZeroPadding1D, UpSampling1D: scale 1, or
             # 1/size; not a channels_first pooling of each step's features)
             steps, scale = layer.steps_out(steps), whole_scale(scale * layer.stride)
-        stepping = recurrent_halves(layer) and not (axes is not None and _once(node, seq, axes))
+        stepping = recurrent_halves(layer) and not _once(node, seq, axes)
         clocks[name] = (steps, scale) if any(seq[name]) or stepping else None
     return clocks
 
