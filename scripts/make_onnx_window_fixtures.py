@@ -39,11 +39,13 @@ def node(op, ins, outs, **attrs):
     return helper.make_node(op, ins, outs, name=outs[0], **attrs)
 
 
-def cnn_lstm(name, description, front, inits, channels, x_shape=(2, 7, 3), units=5, out_steps="seq"):
+def cnn_lstm(name, description, front, inits, channels, x_shape=(2, 7, 3), units=5, out_steps="seq", head=(),
+             opset=19):
     """x (batch, seq, features) -> Transpose to (N, C, L) -> ``front`` (nodes from "xc" to
     "f", of ``channels`` channels) -> Transpose to (L, N, C) -> LSTM(``units``) -> Squeeze ->
     Transpose to (N, L, units) -> MatMul + Add (2 outputs) as "y" (of ``out_steps`` steps: a
-    name of its own where the front changes the steps)."""
+    name of its own where the front changes the steps), or as "ya" and ``head`` (nodes from
+    "ya" to "y") after it; of ONNX opset ``opset`` (before 13: Squeeze's axes an attribute)."""
     def make():
         rng = np.random.default_rng(zlib.crc32(name.encode()))
         shapes = dict(inits, W=(1, 4 * units, channels), R=(1, 4 * units, units), Bl=(1, 8 * units),
@@ -51,19 +53,20 @@ def cnn_lstm(name, description, front, inits, channels, x_shape=(2, 7, 3), units
         tensors = [numpy_helper.from_array((np.abs(rng.standard_normal(shape)) * 0.5 + 0.5 if n.endswith("var")
                                             else rng.standard_normal(shape) * 0.5).astype(np.float32), n)
                    for n, shape in shapes.items()]
-        tensors.append(numpy_helper.from_array(np.array([1], np.int64), "one"))
+        if opset >= 13:  # (Squeeze's axes)
+            tensors.append(numpy_helper.from_array(np.array([1], np.int64), "one"))
         nodes = [node("Transpose", ["x"], ["xc"], perm=[0, 2, 1])] + front + [
             node("Transpose", ["f"], ["ft"], perm=[2, 0, 1]),
             helper.make_node("LSTM", ["ft", "W", "R", "Bl"], ["Y"], name="lstm", hidden_size=units),
-            node("Squeeze", ["Y", "one"], ["ys"]),
+            node("Squeeze", ["Y", "one"], ["ys"]) if opset >= 13 else node("Squeeze", ["Y"], ["ys"], axes=[1]),
             node("Transpose", ["ys"], ["yb"], perm=[1, 0, 2]),
             node("MatMul", ["yb", "M"], ["ym"]),
-            node("Add", ["ym", "b"], ["y"])]
+            node("Add", ["ym", "b"], ["ya" if head else "y"]), *head]
         g = helper.make_graph(
             nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", x_shape[2]])],
             [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", out_steps, 2])],
             initializer=tensors)
-        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 19)],
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)],
                               producer_name="make_onnx_window_fixtures")
         m.ir_version = 9
         onnx.checker.check_model(m)
@@ -122,6 +125,21 @@ cnn_lstm("onnx_hand_cnn_lstm_strided",
                count_include_pad=0),
           node("AveragePool", ["a1"], ["f"], kernel_shape=[3], auto_pad="SAME_LOWER", count_include_pad=1)],
          {"W1": (4, 3, 5), "B1": (4,), "W2": (4, 2, 2)}, channels=4, x_shape=(2, 40, 3), out_steps="pooled")
+
+cnn_lstm("onnx_hand_lstm_softmax_opset12",
+         "opset 12: x (batch, seq, 3) -> Transpose -> Relu -> Transpose -> LSTM(5) -> Squeeze (axes attribute) "
+         "-> Transpose -> MatMul + Add (2) -> Softmax of its default axis 1: its input (N, T, 2) flattened to "
+         "(N, T * 2), each sample's shares over every step (issue 13: held whole for windows)",
+         [node("Relu", ["xc"], ["f"])], {}, channels=3, x_shape=(2, 40, 3),
+         head=[node("Softmax", ["ya"], ["y"])], opset=12)
+
+cnn_lstm("onnx_hand_lstm_logsoftmax_opset12",
+         "opset 12: x (batch, seq, 3) -> Transpose -> Relu -> Transpose -> LSTM(5) -> Squeeze (axes attribute) "
+         "-> Transpose -> MatMul + Add (2) -> Relu -> LogSoftmax of axis 1: (N, T, 2) flattened to (N, T * 2) "
+         "(issue 13: held whole for windows) -> Add of the Relu (each number alone after it)",
+         [node("Relu", ["xc"], ["f"])], {}, channels=3, x_shape=(2, 40, 3),
+         head=[node("Relu", ["ya"], ["yr"]), node("LogSoftmax", ["yr"], ["yl"], axis=1),
+               node("Add", ["yl", "yr"], ["y"])], opset=12)
 
 
 def main() -> int:
