@@ -93,7 +93,8 @@ class In:
 
     kind: ``float`` uniform(-1, 1) * scale; ``masked`` float with whole timesteps equal
     to ``mask_value`` (leading, middle, trailing, and the last sample fully masked);
-    ``ids`` int32 token ids in [1, vocab) with a few zeros; ``ids_masked`` ids with the
+    ``masked_features`` float with whole features equal to ``mask_value`` at every step
+    (``_feature_mask_pattern``); ``ids`` int32 token ids in [1, vocab) with a few zeros; ``ids_masked`` ids with the
     zeros placed like ``masked``; ``ids_masked_other`` ids with zeros at other steps
     (``_other_mask_pattern``: a second branch masked apart from, and partly with, the
     first); ``mask`` a bool (batch, timesteps) array, False at the
@@ -146,12 +147,29 @@ def _other_mask_pattern(batch: int, t: int) -> np.ndarray:
     return m
 
 
+def _feature_mask_pattern(batch: int, f: int) -> np.ndarray:
+    """bool (batch, f), for f >= 3: True where a feature is masked at every step (what a Masking
+    after a Permute((2, 1)) masks): sample 0: feature 1; sample 1: the first and the last
+    feature; sample 2 (batch >= 3): every feature (fully masked)."""
+    m = np.zeros((batch, f), bool)
+    m[0, 1] = True
+    if batch > 1:
+        m[1, [0, -1]] = True
+    if batch >= 3:
+        m[2:, :] = True
+    return m
+
+
 def make_input(spec: In, batch: int, rng: np.random.Generator) -> np.ndarray:
     if spec.kind == "float":
         return (rng.uniform(-1, 1, (batch, *spec.shape)) * spec.scale).astype(np.float32)
     if spec.kind == "masked":
         x = (rng.uniform(-1, 1, (batch, *spec.shape)) * spec.scale).astype(np.float32)
         x[_mask_pattern(batch, spec.shape[0])] = spec.mask_value
+        return x
+    if spec.kind == "masked_features":  # a feature zero at every step (a row after a Permute((2, 1)))
+        x = (rng.uniform(-1, 1, (batch, *spec.shape)) * spec.scale).astype(np.float32)
+        x[np.broadcast_to(_feature_mask_pattern(batch, spec.shape[-1])[:, None, :], x.shape)] = spec.mask_value
         return x
     if spec.kind == "ids":
         x = rng.integers(1, spec.vocab, (batch, *spec.shape)).astype(np.int32)
@@ -836,6 +854,51 @@ def _(K):
     scaled = L.Multiply(name="scale")([seq_, L.Reshape((1, 4), name="reshape")(excite)])
     out = L.Dense(2, name="dense")(L.GRU(3, return_sequences=True, name="gru")(scaled))
     return K.Model(inp, out, name="model")
+
+
+@register("featurewise_rnn", "recurrent layers over (batch, features, steps) after a Permute((2, 1)) (a "
+          "\"feature-wise\" RNN: 4 steps, one a feature, each reading the 6 input steps as its inputs; issue 13): "
+          "LSTM(3) -> Dense(2); GRU(3, return_sequences); Bidirectional(LSTM(2, return_sequences)); "
+          "LSTM(3, go_backwards, return_sequences) on the input -> Permute((2, 1)) -> LSTM(2, return_sequences)",
+          [In((6, 4))])
+def _(K):
+    L = K.layers
+    inp = K.Input(shape=(6, 4), name="input")
+    p = L.Permute((2, 1), name="permute")(inp)
+    back = L.LSTM(3, go_backwards=True, return_sequences=True, name="backwards")(inp)
+    return K.Model(inp, [L.Dense(2, name="dense")(L.LSTM(3, name="lstm_last")(p)),
+                         L.GRU(3, return_sequences=True, name="gru_seq")(p),
+                         L.Bidirectional(L.LSTM(2, return_sequences=True), name="bi_lstm_seq")(p),
+                         L.LSTM(2, return_sequences=True, name="after_backwards")(
+                             L.Permute((2, 1), name="permute_back")(back))], name="model")
+
+
+@register("featurewise_masked_rnn", "a Masking after a Permute((2, 1)) masks the features zero at every step "
+          "(sample 0: feature 1; sample 1: the first and last; sample 2: every one) for recurrent layers over "
+          "(batch, features, steps) (issue 13): LSTM(3, return_sequences); Bidirectional(GRU(2), merge_mode=sum)",
+          [In((6, 4), kind="masked_features")], batch=3)
+def _(K):
+    L = K.layers
+    inp = K.Input(shape=(6, 4), name="input")
+    m = L.Masking(name="masking")(L.Permute((2, 1), name="permute")(inp))
+    return K.Model(inp, [L.LSTM(3, return_sequences=True, name="masked_lstm")(m),
+                         L.Bidirectional(L.GRU(2), merge_mode="sum", name="masked_bi_gru")(m)], name="model")
+
+
+@register("pool_cf_per_step", "channels_first poolings over (batch, steps, features) with no Permute before them, "
+          "each pooling a step's features (issue 13): Masking -> LSTM(5, return_sequences) -> "
+          "AveragePooling1D(3, strides 2) -> GRU(4, return_sequences) -> MaxPooling1D(2, same) -> "
+          "AveragePooling1D(3, strides 1, same) -> LSTM(2, return_sequences), the poolings channels_first",
+          [In((6, 3), kind="masked")], batch=3)
+def _(K):
+    L = K.layers
+    return seq(K, (6, 3), [
+        L.Masking(name="masking"), L.LSTM(5, return_sequences=True, name="lstm"),
+        L.AveragePooling1D(3, strides=2, data_format="channels_first", name="avg"),
+        L.GRU(4, return_sequences=True, name="gru"),
+        L.MaxPooling1D(2, padding="same", data_format="channels_first", name="max"),
+        L.AveragePooling1D(3, strides=1, padding="same", data_format="channels_first", name="avg_same"),
+        L.LSTM(2, return_sequences=True, name="lstm_after")])
 
 
 # --------------------------------------------------------------------------------------

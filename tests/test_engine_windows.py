@@ -860,19 +860,58 @@ def test_a_merge_with_a_tensor_without_steps_holds_what_pass_bytes_says():
     _pass_within_its_estimate(model, x)
 
 
-@pytest.mark.parametrize("case", ["k3_masked_excitation", "k2_masked_excitation"])
-def test_a_keras_files_excitation_over_time_takes_a_long_input_by_windows_to_the_bit(case):
-    """Squeeze-and-excitation over time saved by Keras 3.15 and tf_keras 2.21
-    (scripts/make_fixtures.py: Masking -> LSTM -> GlobalAveragePooling1D -> Dense(sigmoid) ->
-    Reshape((1, 4)) -> Multiply with the LSTM's sequence -> GRU -> Dense): the engine is Keras'
-    numbers on the file's 6 steps (each layer, atol 1e-5); its steps left open, 2,000 masked
+#: Keras files of 6 masked steps whose steps a window follows (scripts/make_fixtures.py): the
+#: layers checked against Keras, the layers of steps on axis 1 after the pass
+OPENED_KERAS = {
+    # squeeze-and-excitation over time: Masking -> LSTM -> GlobalAveragePooling1D ->
+    # Dense(sigmoid) -> Reshape((1, 4)) -> Multiply with the LSTM's sequence -> GRU -> Dense
+    "masked_excitation": (("lstm", "gap", "excite", "reshape", "scale", "gru", "dense"), ("scale",)),
+    # channels_first poolings over (batch, steps, features), no Permute before them (issue 13):
+    # Masking -> LSTM -> AveragePooling1D(3, strides 2) -> GRU -> MaxPooling1D(2, same) ->
+    # AveragePooling1D(3, strides 1, same) -> LSTM, each pooling a step's features
+    "pool_cf_per_step": (("lstm", "avg", "gru", "max", "avg_same", "lstm_after"),
+                         ("avg", "gru", "max", "avg_same", "lstm_after")),
+}
+
+
+@pytest.mark.parametrize("case", [f"k{v}_{c}" for c in OPENED_KERAS for v in "32"])
+def test_a_keras_files_layers_over_time_take_a_long_input_by_windows_to_the_bit(case):
+    """Squeeze-and-excitation over time and channels_first poolings of each step's features,
+    saved by Keras 3.15 and tf_keras 2.21 (``OPENED_KERAS``): the engine is Keras' numbers on
+    the file's 6 masked steps (each layer, atol 1e-5); its steps left open, 2,000 masked
     steps go by windows, every layer of every window the full trace's to the bit."""
-    model, _, _ = _keras_fixture_traced(case, ("lstm", "gap", "excite", "reshape", "scale", "gru", "dense"))
+    names, on_one = OPENED_KERAS[case[3:]]
+    model, _, _ = _keras_fixture_traced(case, names)
     model, x = _steps_opened_with_masked_runs(model)
     full = model.trace(x)
     wt = keyframe_pass(model, x, every=32)
-    assert np.array_equal(wt.output, full.output) and wt._axes["scale"] == [1]
+    assert np.array_equal(wt.output, full.output)
+    assert all(wt._axes[name] == [1] for name in on_one), {name: wt._axes[name] for name in on_one}
     _windows_are_the_full_trace(model, wt, full, [(0, 40), (1_003, 1_130), (1_990, 2_000)])
+
+
+@pytest.mark.parametrize("case", [f"k{v}_{c}" for c in ("featurewise_rnn", "featurewise_masked_rnn") for v in "32"])
+def test_a_keras_files_recurrent_layers_over_the_features_are_keras_and_held_by_every_window(case):
+    """Recurrent layers over (batch, features, steps) after a Permute((2, 1)) saved by Keras
+    3.15 and tf_keras 2.21 (issue 13; scripts/make_fixtures.py: an LSTM of its last step and a
+    Dense, a GRU and a Bidirectional LSTM of sequences, a go_backwards LSTM's sequence turned
+    and read by an LSTM; a Masking of each feature's row (Keras 3 saves its mask as NotEqual
+    and Any ops over the steps), an LSTM and a Bidirectional GRU after it): the engine is
+    Keras' numbers (each layer, atol 1e-5); their weights fix the 6 steps, each read by every
+    one of the layers' 4 steps, so the pass computes each once, and every window of the 6
+    steps holds it, the full trace's to the bit."""
+    import lstmviz
+
+    d = FIXTURES / case
+    model = lstmviz.load(d / ("model.keras" if case.startswith("k3") else "model.h5"), isolate=False)
+    names = [n.layer.name for n in model.nodes if n.layer.class_name not in ("InputLayer", "NotEqual", "Any")]
+    model, x, full = _keras_fixture_traced(case, names)
+    wt = keyframe_pass(model, x, every=16)
+    assert np.array_equal(wt.outputs[-1], full.outputs[-1])
+    once = [n.layer.name for n in model.nodes if recurrent_halves(n.layer) and n.layer.name != "backwards"]
+    assert len(once) == (2 if "masked" in case else 4) and all(wt.once(name) for name in once), once
+    for a, b in [(0, 1), (2, 5), (5, 6), (0, 6)]:
+        _same_own_steps(full, wt.window(a, b), wt, a, b)
 
 
 @pytest.mark.parametrize("op", ["Concatenate", "Add"])

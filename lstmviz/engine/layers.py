@@ -341,6 +341,11 @@ class NotEqual(Layer):
     passes_mask = False
     mask_only = True
 
+    def elementwise(self, axis: int) -> bool:
+        """Each number alone (``Layer.elementwise``): after a Permute((2, 1)) too, where a
+        Masking of each feature's row saves its mask as this op and an ``Any`` of the steps."""
+        return True
+
     def forward(self, x):
         return np.asarray(x) != self.config.get("value", 0)
 
@@ -355,6 +360,13 @@ class AnyOp(Layer):
     def compute_output_shapes(self, input_shapes):
         axis = int(self.config.get("axis", -1)) % len(input_shapes[0])
         return [tuple(d for k, d in enumerate(input_shapes[0]) if k != axis)]
+
+    def reads_whole_axis(self, axis: int) -> bool:
+        """Of its last axis, the steps' on axis 2 after a Permute((2, 1)) (a Masking of each
+        feature's row, saved by Keras 3 with a ``NotEqual`` before it): its (batch, features)
+        has no steps left, computed once by a long input's pass (``Layer.reads_whole_axis``)."""
+        rank = len(self.input_shapes[0]) if self.input_shapes else 0
+        return rank == 3 and axis == 2 and int(self.config.get("axis", -1)) % rank == 2
 
     def forward(self, x):
         return np.any(x, axis=int(self.config.get("axis", -1)))
