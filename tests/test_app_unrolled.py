@@ -669,3 +669,49 @@ def test_keras3s_saved_mask_ops_are_no_rows_and_their_masks_grey_the_rows_they_m
     row = next(r for r in rows if r.layer == "concat_lstm")
     assert row.mask is not None and not row.mask.all()
     np.testing.assert_array_equal(row.mask, trace["any"].output)  # (its mask= the Any op's)
+
+
+_GRU = {"class_name": "GRU", "config": {"units": 2}}
+
+
+@pytest.mark.parametrize("spec", [
+    LayerSpec("LSTM", {"units": 3}, name="w"),
+    LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="w"),
+    LayerSpec("Bidirectional", {"layer": _GRU, "merge_mode": "sum"}, name="w"),
+    LayerSpec("Bidirectional", {"layer": {**_GRU, "config": {"units": 2, "return_sequences": True}}}, name="w"),
+    LayerSpec("RNN", {"cell": [{"class_name": "GRUCell", "config": {"units": 3}},
+                               {"class_name": "SimpleRNNCell", "config": {"units": 2}}]}, name="w"),
+], ids=["lstm_last", "lstm_seq", "bidirectional_last", "bidirectional_seq", "rnn_cells_last"])
+def test_a_featurewise_recurrent_layer_is_drawn_on_its_own_steps(spec):
+    """A recurrent layer over (batch, features, steps) after a Permute((2, 1)) steps over the
+    4 features, each step reading all the input's 300 steps. One returning its last step (a
+    Bidirectional's halves, an RNN([cells])'s cells) was drawn on the input's 6 (or, in a
+    long input's window, 64 of its 300) columns, its 4 cells' values stretched across them; each row of
+    it now stands on a block of its own 4 columns holding the trace's steps, in a whole
+    trace and in a long input's window alike, as one returning its sequence always did."""
+    from lstmviz.engine.windows import keyframe_pass
+
+    model = Model.sequential((None, 300, 4), [LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),
+                                               LayerSpec("Permute", {"dims": [2, 1]}, name="p"), spec], seed=2)
+    x = np.random.default_rng(0).normal(size=(1, 300, 4)).astype(np.float32)
+    for trace in (model.trace(x), keyframe_pass(model, x, every=64).window(64, 128, by_input=True)):
+        lay = layout(model, trace)
+        rows = [r for r in lay.rows if r.layer == "w"]
+        assert rows and {r.kind for r in rows} == {"rnn"}
+        assert len({r.domain for r in rows}) == 1 and rows[0].domain != next(r for r in lay.rows if r.key == "l").domain
+        for r in rows:
+            assert lay.domains[r.domain] == r.T == 4 == r.data.shape[1], r.key
+            np.testing.assert_array_equal(r.data, r.ref.rec.steps["h"])
+    # (the fixture: a Masking after the Permute, a masked LSTM and a Bidirectional GRU beside it
+    # on one block of their 4 steps, the input's 6 on another)
+    case = FIXTURES / "k3_featurewise_masked_rnn"
+    model = lstmviz.load(case / "model.keras", isolate=False)
+    xs = read_inputs(case)
+    trace = model.trace(xs)
+    lay = layout(model, trace, xs)
+    rows = {r.key: r for r in lay.rows}
+    drawn = [rows[k] for k in ("masked_lstm", "masked_bi_gru/forward", "masked_bi_gru/backward")]
+    assert {r.domain for r in drawn} == {drawn[0].domain} and lay.domains[drawn[0].domain] == 4
+    assert lay.domains[rows["input"].domain] == 6
+    for r, rec in zip(drawn, (trace["masked_lstm"], *trace["masked_bi_gru"].children.values())):
+        np.testing.assert_array_equal(r.data, rec.steps["h"])

@@ -2064,3 +2064,30 @@ def test_keras3s_saved_mask_ops_are_said_once_in_the_legend_and_in_the_header_wh
     assert said in short and "grey cell = masked step" in short and re.search(r"\+\d+ more$", short), short
     view.set_cursor(Cursor(step=2, sample=0, layer="logical_or", unit=0))
     assert "<b>logical_or</b> (LogicalOr): computes a mask, not values: no row of its own" in view.header.text()
+
+
+def test_a_featurewise_bidirectional_returning_its_last_step_is_drawn_on_its_own_steps(view):
+    """k3_featurewise_masked_rnn: Permute((2, 1)) -> Masking, a masked LSTM and a
+    Bidirectional GRU returning its last step over its 4 features (the input has 6 steps).
+    The GRU's halves were drawn on the input's 6 columns, their 4 cells' fills stretched
+    across and misaligned with the boxes; they now stand beside the LSTM on a block of 4
+    columns, each column a box and a fill of the trace's step."""
+    from helpers import read_inputs
+
+    model, _, _ = _load("k3_featurewise_masked_rnn")
+    xs = read_inputs(FIX / "k3_featurewise_masked_rnn")
+    trace = model.trace(xs)
+    view.set_data(model, trace, inputs=xs)
+    lstm, inp = row(view, "masked_lstm"), row(view, "input")
+    assert inp.T == 6 and lstm.T == 4
+    for side in ("forward", "backward"):
+        r = row(view, f"masked_bi_gru/{side}")
+        assert r.domain == lstm.domain and (r.offset, r.T) == (lstm.offset, 4)
+        assert (r.rect.left(), r.rect.width()) == (lstm.offset - 0.5, 4)  # (its image: a column a step)
+        view.set_cursor(Cursor(step=1, sample=1, layer="masked_bi_gru", side=side, unit=1))
+        h = trace["masked_bi_gru"].children[side].steps["h"][1, :, 1]
+        np.testing.assert_array_equal(r.values, h[::-1] if side == "backward" else h)
+        assert r.image.image.shape[1] == lstm.image.image.shape[1]  # (as many pixels a column)
+        column = 2 if side == "backward" else 1  # (step 1 of the backward half: its column 4 - 1 - 1)
+        assert view.current_column == column
+        assert view.column_box.rect().center().x() == pytest.approx(lstm.offset + column)

@@ -253,6 +253,7 @@ def build_rows(model: Model, trace: Trace, inputs=None,
     dom_of: dict[str, int | None] = {}   # layer name -> its time axis
     feeds: dict[str, list[str]] = {}     # layer name -> keys of the rows standing for it
     undecided: list[Row] = []            # inputs without known values: their axis comes last
+    own_domains: dict[tuple, int] = {}   # (tensor read, steps) -> the axis of recurrent layers over it
 
     def new_domain(length: int) -> int:
         domains.append(max(1, int(length)))
@@ -313,8 +314,19 @@ def build_rows(model: Model, trace: Trace, inputs=None,
         below = (axes.get(first.layer) or []) if first is not None else []
         in_axis[layer.name] = (below[first.tensor_index] if first is not None and first.tensor_index < len(below)
                                else None)
-        if out is not None and out.ndim == 3 and not getattr(layer, "glue", False):
-            steps = out.shape[ax if ax is not None else 1]
+        drawn = rec is not None and layer.class_name not in IDENTITY_CLASSES and not getattr(layer, "glue", False)
+        refs = cell_refs(model, trace, layer.name) if drawn else []
+        # (an RNN([cells]): a row a cell, cell k reading cell k-1's outputs, as a
+        # Bidirectional's halves are two rows; it was one row of its output)
+        stack = [] if refs or not drawn else stacked_cell_refs(model, trace, layer.name)
+        # a recurrent layer's row stands on its own steps, whatever it returns: over
+        # (batch, features, steps) after a Permute((2, 1)) its features (a Bidirectional
+        # returning its last step was drawn on its input's steps, its 4 cells over 6 columns)
+        own = (refs or stack)[0].T if refs or stack else None
+        if own is None and out is not None and out.ndim == 3 and not getattr(layer, "glue", False):
+            own = out.shape[ax if ax is not None else 1]
+        if own is not None:
+            steps = int(own)
             # (a channels-first layer over a row whose columns are its channels: a time axis of
             # its own, but a pooling acting on each of its input's steps alone, keeping them on
             # their axis, ``steps_axes``: its steps its input's)
@@ -324,21 +336,25 @@ def build_rows(model: Model, trace: Trace, inputs=None,
                     and not (getattr(layer, "channels_first", False) and in_axis[layer.name] != 2
                              and (ax is None or in_axis[layer.name] != ax))
                     and not (isinstance(layer, StepMap) and layer.own_clock))
-            dom_of[layer.name] = d_src if same else new_domain(steps)
+            # (recurrent layers reading the same tensor step over the same steps: one block)
+            read = (first.layer, first.tensor_index, steps) if (refs or stack) and first is not None else None
+            if same:
+                dom_of[layer.name] = d_src
+            else:
+                shared = own_domains.get(read) if read is not None else None
+                dom_of[layer.name] = mine = shared if shared is not None else new_domain(steps)
+                if read is not None:
+                    own_domains[read] = mine
         else:
             dom_of[layer.name] = d_src
         # (an ONNX Shape reads no value: the zeros of an initial state made from the input's
         # batch size are not fed by the input; drawn as such, they fanned from its last step)
         feeds[layer.name] = [] if getattr(layer, "op", None) == "Shape" else up
-        if rec is None or layer.class_name in IDENTITY_CLASSES or getattr(layer, "glue", False):
+        if not drawn:
             continue
         d = dom_of[layer.name]
         if d is None:  # no time axis below (a plain vector input): one column of its own
             d = dom_of[layer.name] = new_domain(1)
-        refs = cell_refs(model, trace, layer.name)
-        # (an RNN([cells]): a row a cell, cell k reading cell k-1's outputs, as a
-        # Bidirectional's halves are two rows; it was one row of its output)
-        stack = [] if refs else stacked_cell_refs(model, trace, layer.name)
         made: list[Row] = []
         if refs or stack:
             for ref in refs or stack:
