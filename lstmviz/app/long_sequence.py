@@ -60,6 +60,7 @@ from lstmviz.engine.windows import (
     WindowedTrace,
     check_pass,
     clock_window,
+    features_stepped,
     full_trace_bytes,
     full_trace_work,
     input_samples,
@@ -388,7 +389,7 @@ class LongSequence:
                 if recurrent_halves(node.layer) and node.layer.input_shapes:
                     # (a recurrent layer over (batch, features, steps): its steps the features,
                     # its record's, whether it returns them or its last step alone)
-                    own = node.layer.input_shapes[0][1]
+                    own = features_stepped(node.layer)
                 if own:
                     return own, 1, True
             layer = node.inbound[0].layer if node is not None and node.inbound else None

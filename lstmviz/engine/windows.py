@@ -445,7 +445,7 @@ def full_trace_bytes(model, batch: int, steps: int) -> int:
         if recurrent_halves(node.layer) and node.inbound and on_two.get(node.inbound[0].layer):
             # (a recurrent layer over (batch, features, steps) after a Permute((2, 1)): its own
             # steps the features, whatever the input's length: computed once, ``_once``)
-            own = int((node.layer.input_shapes or [(None, 1)])[0][1] or 1)
+            own = int(features_stepped(node.layer) or 1)
         for _, rnn in recurrent_halves(node.layer):
             total += batch * own * rnn.units * (3 * rnn.k + 4) * 4
         if not recurrent_halves(node.layer) and node.layer.output_shapes:
@@ -582,7 +582,7 @@ def pass_bytes(model, arrays, every: int | None = None) -> int:
     for node in model.nodes:
         if _once(node, seq, axes) and recurrent_halves(node.layer):  # (and the input it read: ``_keep_whole``)
             src = node.inbound[0].layer
-            stepless[node.layer.name] += (record_bytes(node.layer, B, int(node.layer.input_shapes[0][1] or 1))
+            stepless[node.layer.name] += (record_bytes(node.layer, B, int(features_stepped(node.layer) or 1))
                                           + sizes.get(src, given.get(src, 0)))
     ahead = None  # (what is held at a node run beside the next one: ``_pipelined``)
     for i, node in enumerate(model.nodes):
@@ -1063,6 +1063,14 @@ def _once(node, seq: dict, axes: dict) -> bool:
         return False
     ax = axes[ref.layer][ref.tensor_index]
     return ax in (1, 2) and _merges_steps(node.layer, ax)
+
+
+def features_stepped(layer) -> int | None:
+    """The steps of a recurrent layer computed once over (batch, features, steps) after a
+    Permute((2, 1)) (``_once``): its input's axis 1, the features it steps over, whatever
+    the long input's length (None where not known)."""
+    shapes = layer.input_shapes
+    return shapes[0][1] if shapes else None
 
 
 def record_bytes(layer, batch: int, steps: int) -> int:
