@@ -93,7 +93,9 @@ class Net(nn.Module):
         return y
 
 
-def export(name, net, x, dynamo, description, opset=None):
+def export(name, net, x, dynamo, description, opset=None, fixed=False):
+    """``net`` exported with its batch and sequence axes dynamic; ``fixed``: without
+    (``dynamic_axes`` / ``dynamic_shapes`` not given: the file's input of ``x``'s shape)."""
     torch.manual_seed(0)
     out = FIXTURES / name
     if out.exists():
@@ -106,7 +108,7 @@ def export(name, net, x, dynamo, description, opset=None):
         dims = {0: torch.export.Dim("batch", min=1, max=64), 1: torch.export.Dim("seq", min=2, max=64)} if bf \
             else {1: torch.export.Dim("batch", min=1, max=64), 0: torch.export.Dim("seq", min=2, max=64)}
         prog = torch.onnx.export(net, (torch.from_numpy(x),), dynamo=True, input_names=["x"],
-                                 output_names=["y"], dynamic_shapes=(dims,), verbose=False)
+                                 output_names=["y"], verbose=False, **({} if fixed else {"dynamic_shapes": (dims,)}))
         prog.save(str(path), external_data=True)  # tensors under a size threshold stay inline
         data = out / "model.onnx.data"
         if data.exists() and data.stat().st_size == 0:
@@ -124,7 +126,7 @@ def export(name, net, x, dynamo, description, opset=None):
     else:
         axes = {0: "batch", 1: "seq"} if net.batch_first else {0: "seq", 1: "batch"}
         torch.onnx.export(net, (torch.from_numpy(x),), str(path), dynamo=False,
-                          input_names=["x"], output_names=["y"], dynamic_axes={"x": axes},
+                          input_names=["x"], output_names=["y"], **({} if fixed else {"dynamic_axes": {"x": axes}}),
                           **({"opset_version": opset} if opset else {}))
     with torch.no_grad():
         ref = net(torch.from_numpy(x)).numpy()
@@ -174,6 +176,46 @@ for exp, dyn in (("classic", False), ("dynamo", True)):
         torch_case(f"onnx_torch_{exp}_gru_bidir_timemajor_seq", "gru", dyn,
                    "nn.GRU(3, 4, bidirectional) time-major -> every step -> Linear(8, 3) -> ReLU -> Linear(3, 2)",
                    bf=False, last=False, bidirectional=True, heads=(3, 2), relu=True)
+
+
+class PermuteNet(nn.Module):
+    """Issue 13: a batch-first input made time-major by the model itself, ``x.permute(1, 0,
+    2)`` -> nn.LSTM(3, 4) (batch_first=False) -> ``out.permute(1, 0, 2)`` -> Linear(4, 2) over
+    every step (or ``out[-1]``, the last step): a Transpose before the LSTM node puts the
+    steps on axis 0."""
+
+    batch_first = True
+
+    def __init__(self, last=False):
+        super().__init__()
+        self.rnn, self.fc, self.last = nn.LSTM(3, 4), nn.Linear(4, 2), last
+
+    def forward(self, x):
+        out, _ = self.rnn(x.permute(1, 0, 2))
+        return self.fc(out[-1] if self.last else out.permute(1, 0, 2))
+
+
+def permute_case(name, dynamo, fixed, description, last=False, steps=40):
+    def make():
+        torch.manual_seed(len(name))
+        net = PermuteNet(last)
+        x = np.random.default_rng(0).standard_normal((2, steps, 3)).astype(np.float32)
+        export(name, net, x, dynamo, description, fixed=fixed)
+    make.__name__ = name
+    CASES[name] = make
+
+
+# (issue 13: a long input of the length a graph fixes, traced by windows; 40 steps, more
+# than a window's keyframes every 16)
+permute_case("onnx_torch_dynamo_permute_lstm", True, False,
+             "x.permute(1, 0, 2) -> nn.LSTM(3, 4) -> out.permute(1, 0, 2) -> Linear(4, 2), dynamo, dynamic "
+             "axes asked: the exporter names the 40 steps it was traced on in a Reshape of Y ([40, -1, 4])")
+permute_case("onnx_torch_classic_fixed_permute_lstm", False, True,
+             "x.permute(1, 0, 2) -> nn.LSTM(3, 4) -> out.permute(1, 0, 2) -> Linear(4, 2), classic, no "
+             "dynamic_axes: the input fixed to (2, 40, 3), the initial states Expanded from its Shape")
+permute_case("onnx_torch_dynamo_fixed_permute_lstm_last", True, True,
+             "x.permute(1, 0, 2) -> nn.LSTM(3, 4) -> out[-1] -> Linear(4, 2), dynamo, no dynamic shapes: "
+             "the input fixed to (2, 40, 3), Y reshaped to [40, 2, 4]", last=True)
 
 
 class AroundNet(nn.Module):

@@ -1516,7 +1516,15 @@ EXPORTS = ["onnx_torch_classic_lstm", "onnx_torch_classic_gru_bidir", "onnx_torc
            "onnx_keras_lstm_backwards", "onnx_keras_bidi_lstm_seq",
            # a Softmax / LogSoftmax of opset 12 over (N, T, 2) after the node, of axis 1: each sample's
            # T x 2 numbers flattened (issue 13: held whole; scripts/make_onnx_window_fixtures.py)
-           "onnx_hand_lstm_softmax_opset12", "onnx_hand_lstm_logsoftmax_opset12"]
+           "onnx_hand_lstm_softmax_opset12", "onnx_hand_lstm_logsoftmax_opset12",
+           # x.permute(1, 0, 2) -> nn.LSTM -> out.permute(1, 0, 2) -> Linear (issue 13), graphs that fix
+           # their length (FIXED_LENGTH): dynamo's Reshape of Y naming its 40 steps ([40, -1, 4]), an
+           # export without dynamic axes (the input (2, 40, 3)), the last step of one
+           "onnx_torch_dynamo_permute_lstm", "onnx_torch_classic_fixed_permute_lstm",
+           "onnx_torch_dynamo_fixed_permute_lstm_last"]
+#: the steps a graph fixes (scripts/make_onnx_fixtures.py's permute cases: the steps traced on)
+FIXED_LENGTH = {"onnx_torch_dynamo_permute_lstm": 40, "onnx_torch_classic_fixed_permute_lstm": 40,
+                "onnx_torch_dynamo_fixed_permute_lstm_last": 40}
 
 
 def _export(case, steps):
@@ -1545,10 +1553,15 @@ def test_a_real_exports_windows_equal_the_full_trace_to_the_bit(case):
     a window of it is the input's mirrored steps turned around; and its Dense over every
     step (a Reshape to (batch x steps, units), a MatMul, a Reshape back: one Dense over
     the 3-D sequence since it is read). An opset-12 Softmax / LogSoftmax over (N, T, F) of
-    axis 1 (hand-built, onnxruntime's numbers in ``test_io_onnx``) is held whole by the pass."""
-    model, x = _export(case, ONNX_T)
+    axis 1 (hand-built, onnxruntime's numbers in ``test_io_onnx``) is held whole by the pass.
+    A graph that fixes its sequence length (issue 13: torch's permute -> nn.LSTM, dynamo naming
+    the steps in a Reshape of Y, or exported without dynamic axes) was refused for windows
+    ("fixes its sequence length"): over its own length each window computes each op over its
+    steps, the Reshape's constant naming the length given the window's."""
+    T = FIXED_LENGTH.get(case, ONNX_T)
+    model, x = _export(case, T)
     full = model.trace(x)
-    wt = keyframe_pass(model, x, every=32)
+    wt = keyframe_pass(model, x, every=16 if case in FIXED_LENGTH else 32)
     for o, want in zip(wt.outputs, full.outputs):
         assert np.array_equal(o, want)
     followed = [n.layer.name for n in model.nodes if n.layer.class_name.startswith("onnx.")
@@ -1556,8 +1569,8 @@ def test_a_real_exports_windows_equal_the_full_trace_to_the_bit(case):
     assert len(followed) >= 2  # (the node and an op around it)
     shares = {n.layer.name for n in model.nodes if n.layer.class_name in ("onnx.Softmax", "onnx.LogSoftmax")}
     assert len(shares) == ("opset12" in case) and shares <= set(wt._held), (shares, set(wt._held))
-    _windows_are_the_full_trace(model, wt, full, [(0, 1), (0, 40), (31, 33), (64, 65), (77, 150),
-                                                  (ONNX_T - 1, ONNX_T), (0, ONNX_T)])
+    _windows_are_the_full_trace(model, wt, full, [(a, b) for a, b in [(0, 1), (0, 40), (15, 17), (31, 33), (64, 65),
+                                                                      (77, 150), (T - 1, T), (0, T)] if b <= T])
 
 
 def _windows_are_the_full_trace(model, wt, full, spans, of=None) -> None:
@@ -2103,24 +2116,27 @@ def test_a_pass_and_a_trace_through_an_onnx_pool_of_strides_hold_about_what_thei
     assert 0.9 * held < est < 1.2 * held, (est, held)
 
 
-def test_a_graph_that_fixes_its_sequence_length_is_refused_for_windows_in_one_line():
-    """torch's dynamo export of the max-pooled CNN-LSTM fixes its length to the 5 steps it
-    was traced on (a Reshape's constant): it runs on those only (a longer input is refused
-    as ever), and windows of it, which its own shapes refuse, are refused in one line
-    saying why before the pass; its whole trace is onnxruntime's."""
-    from tests.helpers import FIXTURES
-
-    model, x = _export("onnx_torch_dynamo_cnn_lstm_max", 5)
-    np.testing.assert_allclose(model.trace(np.load(FIXTURES / "onnx_torch_dynamo_cnn_lstm_max" / "x.npy")).output,
-                               np.load(FIXTURES / "onnx_torch_dynamo_cnn_lstm_max" / "expected.npz")["y"], atol=1e-5)
-    with pytest.raises(LstmvizError) as err:
-        keyframe_pass(model, x, every=16)
-    msg = str(err.value)
-    assert "\n" not in msg and msg == (
-        "the graph fixes its sequence length to 5 steps; a long sequence is traced by windows only "
-        "through a graph of a dynamic sequence axis (export the model with one)"), msg
-    with pytest.raises(LstmvizError, match="fixes its sequence length to 5 steps"):
-        model.trace(np.zeros((1, 3000, 3), np.float32))
+@pytest.mark.parametrize("case", ["onnx_torch_dynamo_cnn_lstm_max", "onnx_torch_dynamo_permute_lstm"])
+def test_a_graph_that_fixes_its_sequence_length_gets_windows_of_that_length_and_refuses_others(case):
+    """torch's dynamo export fixes its length to the steps it was traced on (a Reshape's
+    constant: 5 steps of the max-pooled CNN-LSTM, its Reshape after the pool of stride 2;
+    40 of permute -> nn.LSTM). It runs on those only, as onnxruntime does; windows of it were
+    refused ("fixes its sequence length"): over its own length they equal the whole trace to
+    the bit (the pooled ops declare their own 2 steps), and another length is refused in one
+    line naming the graph's, by the pass as by a whole trace."""
+    n = {"onnx_torch_dynamo_cnn_lstm_max": 5}.get(case, 40)
+    model, x = _export(case, n)
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=16)
+    assert all(np.array_equal(o, w) for o, w in zip(wt.outputs, full.outputs))
+    _windows_are_the_full_trace(model, wt, full, [(0, 1), (1, 3), (n - 1, n), (0, n)])
+    longer = np.zeros((1, 3000, 3), np.float32)
+    want = (f"the graph fixes its sequence length to {n} steps and the input has 3,000: give it {n} steps, "
+            "or export the model with a dynamic sequence axis")
+    for run in (model.trace, lambda a: keyframe_pass(model, a, every=16)):
+        with pytest.raises(LstmvizError) as err:
+            run(longer)
+        assert str(err.value) == want
 
 
 def test_lstmviz_trace_steps_through_an_onnx_cnn_writes_those_steps_of_the_full_trace(tmp_path, capsys):

@@ -37,7 +37,7 @@ import re
 
 import numpy as np
 
-from lstmviz.engine import activations, onnx_ops, workspace
+from lstmviz.engine import activations, onnx_ops, onnx_time, workspace
 from lstmviz.engine.cells import EquationTemplate
 from lstmviz.engine.conv import WindowReads, chunk_steps_of
 from lstmviz.engine.layers import (
@@ -890,16 +890,22 @@ class OnnxOp(Layer):
         attrs = {k: v for k, v in (self.config.get("attrs") or {}).items() if k != "value"}
         return self.op + (" " + ", ".join(f"{k}={v}" for k, v in attrs.items()) if attrs else "")
 
-    def call(self, inputs, masks, initial_state=None):
+    def call(self, inputs, masks, initial_state=None, window: tuple[int, int, int] | None = None):
+        """The op over its inputs; ``window``, (the length a graph fixes, the op's own steps,
+        a window's steps): a long input's window of a graph of a fixed sequence length
+        (``onnx_time.fixed_length``), a constant shape naming the length given the window's
+        (``onnx_time.window_shape``), the declared time axis of its own steps holding the
+        window's (fewer after a pool of strides)."""
         args = []
-        for slot in self.config.get("slots") or []:
+        for k, slot in enumerate(self.config.get("slots") or []):
             kind = slot[0]
             if kind == "in":
                 args.append(inputs[slot[1]])
             elif kind == "weight":
                 args.append(self.weights[slot[1]])
             elif kind == "const":
-                args.append(self._consts[slot[1]])
+                v = self._consts[slot[1]]
+                args.append(v if window is None else onnx_time.window_shape(self, k, v, window[0], window[2]))
             else:
                 args.append(None)
         try:
@@ -919,7 +925,8 @@ class OnnxOp(Layer):
                                f"the model declares {len(declared)}")
         for k, (out, want) in enumerate(zip(outs, declared)):
             got = np.shape(out)  # (the layers after it were built for the declared shapes)
-            if len(got) != len(want) or any(w is not None and w != g for w, g in zip(want, got)):
+            if len(got) != len(want) or any(w is not None and w != g and (window is None or (w, g) != window[1:])
+                                             for w, g in zip(want, got)):
                 raise LstmvizError(f"layer '{self.name}' (ONNX {self.op}) makes its output {k} of shape "
                                    f"{fmt_shape(got)} where the model declares {fmt_shape(tuple(want))}")
         return outs, [None] * len(outs), LayerTrace(self.name, self.class_name, outs)

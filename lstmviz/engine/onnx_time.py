@@ -100,22 +100,65 @@ class _In:
         return self.value is not None
 
 
-def operands(layer, in_axes, in_tags, in_shapes) -> list[_In]:
+def operands(layer, in_axes, in_tags, in_shapes, length: int | None = None) -> list[_In]:
     """The op's ONNX inputs in order (``layer.config['slots']``) as ``_In``s, from its
-    inbound tensors' axes, tags and shapes."""
+    inbound tensors' axes, tags and shapes. In a graph that fixes its sequence length to
+    ``length`` steps (``fixed_length``), a Reshape of a sequence whose constant shape names
+    that length (torch's dynamo export of a time-major LSTM's Y: ``[T, -1, units]``) has
+    that element tagged as the length, as if a Shape had read it (``window_shape``)."""
     out = []
-    for slot in layer.config["slots"]:
+    for j, slot in enumerate(layer.config["slots"]):
         kind = slot[0]
         if kind == "in":
             k = slot[1]
             shape = in_shapes[k]
             out.append(_In("in", in_axes[k], in_tags[k], None if shape is None else len(shape), shape))
         elif kind in ("weight", "const"):
-            v = layer.weights[slot[1]] if kind == "weight" else layer._consts[slot[1]]
-            out.append(_In(kind, None, None, np.ndim(v), tuple(np.shape(v)), np.asarray(v)))
+            v = np.asarray(layer.weights[slot[1]] if kind == "weight" else layer._consts[slot[1]])
+            tag = None
+            if (length is not None and kind == "const" and j == 1 and getattr(layer, "op", None) == "Reshape"
+                    and out and out[0].axis is not None and np.issubdtype(v.dtype, np.integer)
+                    and bool(np.any(v == length))):
+                tag = v.reshape(-1) == length
+            out.append(_In(kind, None, tag, np.ndim(v), tuple(np.shape(v)), v))
         else:
             out.append(_In("none"))
     return out
+
+
+def fixed_length(model) -> int | None:
+    """The sequence length an ONNX graph fixes (its 3-D input declaring a number of steps:
+    torch.onnx.export without dynamic axes, or a Reshape's constant naming them,
+    ``io/onnx_model``'s ``FixedSteps``), None where it leaves it open or is no ONNX graph.
+    Such a graph runs on that many steps only (``Model.check_inputs`` refuses others, as
+    onnxruntime does); a long input of that length is traced by windows where each op is
+    followed with that length as the sequence's (``operands``, ``window_shape``)."""
+    if (getattr(model, "source", None) or {}).get("format") != "onnx":
+        return None
+    from lstmviz.engine.layers import InputLayer
+
+    for node in model.nodes:
+        layer = node.layer
+        if isinstance(layer, InputLayer) and not layer.config.get("role"):
+            shape = list(layer.config.get("batch_shape") or [])
+            ax = 0 if layer.config.get("time_major") else 1
+            if len(shape) == 3 and shape[ax] is not None:
+                return int(shape[ax])
+    return None
+
+
+def window_shape(layer, k: int, value, length: int, steps: int):
+    """ONNX op ``layer``'s constant input ``k`` over a window of ``steps`` steps of a graph
+    fixing its length to ``length``: a Reshape's shape with its element naming the length
+    (the one ``follow`` kept the time axis at: ``operands``) the window's; others as they are."""
+    if k != 1 or layer.op != "Reshape":
+        return value
+    v = np.asarray(value)
+    if not np.issubdtype(v.dtype, np.integer) or not np.any(v == length):
+        return value
+    v = v.copy()
+    v[v == length] = steps
+    return v
 
 
 def _refuse(layer, why: str) -> LstmvizError:
@@ -544,6 +587,7 @@ def mark_steps_first(model) -> None:
     shapes: dict[str, list] = {}
     #: per layer, whether each output's steps are the input's turned around (None: no steps)
     flips: dict[str, list] = {}
+    length = fixed_length(model)
     for node in nodes:
         layer, name = node.layer, node.layer.name
         outs = [tuple(s) if s is not None else None for s in (layer.output_shapes or [None])]
@@ -575,7 +619,7 @@ def mark_steps_first(model) -> None:
             layer.reversed_input = bool(flip)  # (Y in the order of its input X)
         elif str(layer.class_name).startswith("onnx."):
             try:
-                axes[name], tags[name] = follow(layer, operands(layer, in_axes, in_tags, in_shapes),
+                axes[name], tags[name] = follow(layer, operands(layer, in_axes, in_tags, in_shapes, length),
                                                 [None if s is None else len(s) for s in outs])
             except LstmvizError:
                 return

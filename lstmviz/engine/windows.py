@@ -167,7 +167,10 @@ sequence's own ends, its Conv products in the chunks of output steps from step 0
 trace makes (``onnx_ops.window_part``, ``OnnxWindowOp.window``). A pool's ``ceil_mode`` or
 pads beyond its window may give it a last step standing past the input's last: a window to
 the input's end holds it (``clock_window``). A graph that fixes its sequence length (torch's
-dynamo export of the steps it was traced on) is refused for windows in one line.
+dynamo export of the steps it was traced on, an export without dynamic axes:
+``onnx_time.fixed_length``) runs on that length only, another refused in one line naming it;
+over its own length each ONNX op of a window is computed over the window's steps
+(``OnnxOp.call(window=)``), a Reshape's constant naming the length given the window's.
 
 ``trace_auto(model, x)`` keeps full traces where they fit the trace budget
 (``limits.trace_budget()``: half the memory limit, ``LSTMVIZ_MAX_MEMORY`` /
@@ -800,6 +803,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
     tags = {} if tags is None else tags
     T = None
     feed = {r.layer: a for r, a in zip(model.inputs, arrays)}
+    length = onnx_time.fixed_length(model)  # (a graph that runs on that many steps only)
     for node in model.nodes:
         layer = node.layer
         if isinstance(layer, InputLayer):
@@ -813,14 +817,12 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 raise LstmvizError(
                     f"inputs of {T} and {plural(a.shape[ax], 'step')}: a long sequence is traced by "
                     "windows only when every input has the same number of steps")
-            fixed = list(layer.config.get("batch_shape") or [])
-            if steps and (model.source or {}).get("format") == "onnx" and len(fixed) == 3 and fixed[ax] is not None:
-                # (torch's dynamo export of the steps it was traced on: a window of fewer is refused
-                # by the graph's own shapes, a longer input by ``Model.check_inputs``)
+            if steps and length is not None and a.shape[ax] != length:
+                # (``Model.check_inputs`` says it first: the graph runs on that many steps only)
                 raise LstmvizError(
-                    f"the graph fixes its sequence length to {plural(fixed[ax], 'step')}; a long sequence is "
-                    "traced by windows only through a graph of a dynamic sequence axis (export the model "
-                    "with one)")
+                    f"the graph fixes its sequence length to {plural(length, 'step')} and the input has "
+                    f"{a.shape[ax]:,}: give it {plural(length, 'step')}, or export the model with a dynamic "
+                    "sequence axis")
             seq[layer.name] = [steps]
             axes[layer.name] = [ax if steps else None]
             tags[layer.name] = [None]
@@ -834,7 +836,8 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
         if _onnx_op(layer):
             shapes = [_shape_of(model, feed, r) for r in node.inbound]
             ranks = [None if s is None else len(s) for s in layer.output_shapes] or [None]
-            got, tags[layer.name] = onnx_time.follow(layer, onnx_time.operands(layer, in_axes, in_tags, shapes), ranks)
+            got, tags[layer.name] = onnx_time.follow(
+                layer, onnx_time.operands(layer, in_axes, in_tags, shapes, length), ranks)
             axes[layer.name] = got
             seq[layer.name] = [a is not None for a in got]
             if len(ins) == 1 and ins[0] and layer.along_steps(in_axes[0]):
@@ -1261,6 +1264,8 @@ class _Window:
         self.rev_in = inputs_reversed(wt.model, self.rev)  # (the sequence each layer reads)
         self.by_rev = self.rev if by_input else {}
         self.T = wt.timesteps
+        #: the sequence length the graph fixes (``onnx_time.fixed_length``; None: open)
+        self.length = onnx_time.fixed_length(wt.model)
         self.nodes = {n.layer.name: n for n in wt.model.nodes}
         self.feed = {r.layer: a for r, a in zip(wt.model.inputs, wt.inputs)}
         self._values: dict = {}
@@ -1376,7 +1381,11 @@ class _Window:
                     for r in node.inbound]
             ins = [onnx_time.window_operand(v, t, hi - lo) for v, t in zip(ins, tags)]
             ims = [self._mask(r, lo, hi) for r in node.inbound]
-            out, _, _ = run_layer(layer, ins, ims)
+            if _onnx_op(layer) and self.length is not None:  # (a graph fixing its length: the window's)
+                with np.errstate(invalid="ignore", over="ignore"):  # (as ``run_layer``)
+                    out, _, _ = layer.call(ins, ims, window=(self.length, self.wt.steps_of(name), hi - lo))
+            else:
+                out, _, _ = run_layer(layer, ins, ims)
         self._values[key] = out
         return out
 
