@@ -580,8 +580,12 @@ def test_after_the_pass_the_first_window_holds_the_whole_sequences_output():
      "layer 'w' (LSTM) reads every step at once (as its features or channels)"),
     ([LayerSpec("Permute", {"dims": [2, 1]}, name="p"),
       LayerSpec("Bidirectional", {"layer": {"class_name": "GRU", "config": {"units": 3}}}, name="w")],
-     "layer 'w' (Bidirectional) reads every step at once (as its features or channels)")])
-def test_a_long_input_through_a_flatten_or_a_softmax_over_the_steps_shows_no_step_before_its_pass(between, said):
+     "layer 'w' (Bidirectional) reads every step at once (as its features or channels)"),
+    # (issue 13: an ONNX graph that fixes its length, a time-major LSTM whose Y is reshaped to
+    # [3000, -1, 4] as torch's dynamo exporter writes it: it runs on no fewer steps)
+    ("fixed_onnx", "the graph fixes its sequence length to 3,000 steps (it runs on no fewer)")])
+def test_a_long_input_through_a_flatten_or_a_softmax_over_the_steps_shows_no_step_before_its_pass(
+        between, said, tmp_path):
     """An LSTM -> Flatten -> Dense model of 3,000 steps (issue 13: followed by windows now) had
     its first steps traced alone: the Dense after the Flatten, of the whole length, raised
     NumPy's matmul error and the app could not open it. A Softmax over the steps of the first
@@ -590,10 +594,18 @@ def test_a_long_input_through_a_flatten_or_a_softmax_over_the_steps_shows_no_ste
     backwards); then every window holds the whole trace's numbers. So of the steps on axis 2
     after a Permute((2, 1)), a Flatten's or an Activation('softmax')'s (refused before). So of
     a sequence merged with a pooling of it or an encoder's last step, and a decoder started
-    from an encoder's last states: the first steps alone would pool or end it elsewhere."""
+    from an encoder's last states: the first steps alone would pool or end it elsewhere. An
+    ONNX graph fixing its length (refused for windows before) runs on no fewer steps: its
+    first steps alone were refused as another length, and the app could not open it."""
     from lstmviz.app.long_sequence import LongSequence
     from lstmviz.engine.windows import window_axes
-    if isinstance(between, str):
+    if between == "fixed_onnx":
+        pytest.importorskip("onnx")
+        import lstmviz
+        from tests.test_io_onnx import _fixed_length_lstm
+        model = lstmviz.load(_fixed_length_lstm(tmp_path, 3000, [3000, -1, 4]), isolate=False)
+        d, names = 3, ("node_view", "linear")
+    elif isinstance(between, str):
         from tests.test_engine_windows import _merged_with_stepless
         model, d, names = _merged_with_stepless(between, units=4, steps=3000), 3, ("merged", "out")
     else:
@@ -601,6 +613,8 @@ def test_a_long_input_through_a_flatten_or_a_softmax_over_the_steps_shows_no_ste
                                  + between + [LayerSpec("Dense", {"units": 2}, name="d")], seed=2)
         d, names = 2, ("w", "d")
     x = np.random.default_rng(1).normal(size=(1, 3000, d)).astype(np.float32)
+    if between == "fixed_onnx":  # (time-major)
+        x = x.transpose(1, 0, 2)
     ls = LongSequence(model, x, window=256, every=64)
     assert ls.pass_first == said and ls.first_steps() is None and ls.first_window() is None
     assert ls.run_pass() and ls.error is None

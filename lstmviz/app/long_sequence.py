@@ -52,6 +52,7 @@ from fractions import Fraction
 import numpy as np
 
 from lstmviz.app import scale
+from lstmviz.engine.onnx_time import fixed_length
 from lstmviz.engine.recurrent import CHUNK, CUT
 from lstmviz.engine.trace import Trace
 from lstmviz.engine.windows import (
@@ -469,14 +470,15 @@ class LongSequence:
         """The first steps traced alone are the whole sequence's (``first_window``,
         ``first_steps``): every layer runs forward from the first step, no input is an
         ONNX node's sequence_lens (lengths past the first steps: the pass's window instead),
-        and no layer acts along the whole sequence's steps or holds them side by side (a Softmax
-        over the steps, whose shares over the first steps alone are other numbers; a Flatten, whose
-        Dense takes the whole length) or reads beside them a tensor made of the whole sequence (a
-        Multiply by a pooling of the steps, a decoder from an encoder's last states:
-        ``windows.whole_sequence_layer``)."""
+        the graph leaves its sequence length open (one that fixes it runs on that length only:
+        ``onnx_time.fixed_length``), and no layer acts along the whole sequence's steps or holds
+        them side by side (a Softmax over the steps, whose shares over the first steps alone are
+        other numbers; a Flatten, whose Dense takes the whole length) or reads beside them a
+        tensor made of the whole sequence (a Multiply by a pooling of the steps, a decoder from
+        an encoder's last states: ``windows.whole_sequence_layer``)."""
         return self.forward_only and not any(
             self.model.get_layer(r.layer).config.get("role") == "sequence_lens" for r in self.model.inputs
-        ) and self._whole_sequence_layer is None
+        ) and self._whole_sequence_layer is None and fixed_length(self.model) is None
 
     @functools.cached_property
     def _whole_sequence_layer(self):
@@ -492,7 +494,7 @@ class LongSequence:
         from its last step (its first steps shown depend on every later one), that acts along
         the whole sequence's steps or holds them side by side (a Softmax over the steps, a
         Flatten), merges each step with a tensor made of the whole sequence or starts from
-        states made of it, or an ONNX graph's sequence lengths."""
+        states made of it, an ONNX graph's sequence lengths, or a graph that fixes its length."""
         if self.plain_first:
             return None
         from lstmviz.engine.layers import Merge
@@ -519,6 +521,8 @@ class LongSequence:
                         if isinstance(layer, Merge) or getattr(layer, "op", None) in ELEMENTWISE
                         else "acts along the whole sequence's steps")
                 return f"layer '{safe_name(layer.name)}' ({layer.class_name}) {does}"
+        if (n := fixed_length(self.model)) is not None:
+            return f"the graph fixes its sequence length to {n:,} steps (it runs on no fewer)"
         return "the model's sequence_lens input gives each sample's length over the whole sequence"
 
     def _head(self, steps: int, needed=None):
