@@ -1642,6 +1642,28 @@ def test_a_graph_that_fixes_its_sequence_length_says_so_for_another_length(tmp_p
                                   "give it 5 steps, or export the model with a dynamic sequence axis")
 
 
+@pytest.mark.parametrize("case, noted", [("onnx_torch_dynamo_permute_lstm", True),
+                                         ("onnx_torch_classic_fixed_permute_lstm", False),
+                                         ("onnx_torch_dynamo_fixed_permute_lstm_last", False)])
+def test_torchs_permute_to_a_time_major_lstm_runs_on_the_length_its_graph_fixes(case, noted):
+    """Issue 13: ``x.permute(1, 0, 2)`` -> nn.LSTM (batch_first=False) exported by torch 2.13:
+    dynamo names the 40 steps it traced in a Reshape of Y even where dynamic shapes were asked
+    (the file's input says 'seq'; onnxruntime fails that Reshape on 7 steps: the note says so),
+    and an export without dynamic axes declares them. Each runs on its 40 steps (onnxruntime's
+    numbers: ``test_onnx_trace_equals_onnxruntime``), the LSTM node reading the Transpose's
+    steps on axis 0, and another length, 5,000 steps as one, is refused in one line naming the
+    graph's (a long input's windows of the 40: ``test_engine_windows``)."""
+    model = lstmviz.load(FIXTURES / case / "model.onnx")
+    assert ("fixes its sequence length to 40 steps" in " ".join(model.source["notes"])) == noted
+    lstm = next(n for n in model.nodes if n.layer.class_name == "onnx.LSTM")
+    assert model.get_layer(lstm.inbound[0].layer).config["attrs"]["perm"] == [1, 0, 2]
+    for steps in (39, 41, 5000):
+        with pytest.raises(LstmvizError) as err:
+            model.trace(np.zeros((2, steps, 3), np.float32))
+        assert str(err.value) == (f"the graph fixes its sequence length to 40 steps and the input has {steps:,}: "
+                                  "give it 40 steps, or export the model with a dynamic sequence axis")
+
+
 @pytest.mark.parametrize("steps", [7, 3])
 def test_an_unrolled_time_major_export_is_read_time_major_by_its_named_batch_axis(steps):
     """torch's dynamo exporter unrolled nn.RNN into per-step ops over a time-major input
