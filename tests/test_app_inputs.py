@@ -510,7 +510,8 @@ def test_a_graph_of_fixed_length_refuses_data_of_another_length_and_keeps_the_in
     """An ONNX graph that fixes its sequence length (5 steps, time-major) was given 7 steps
     by File > Open a long input (``set_input_data``): the state said 7 steps while the views
     showed an input made up in its place, cropped to 5. It is refused in one line, the
-    shape said as the model takes it (time, batch, features), and the input stays."""
+    shape said as the model takes it (time, batch, features), the length the graph fixes
+    named (issue 13), and the input stays."""
     pytest.importorskip("onnx")
     from test_io_onnx import _fixed_length_lstm
 
@@ -518,7 +519,8 @@ def test_a_graph_of_fixed_length_refuses_data_of_another_length_and_keeps_the_in
     st = AppState()
     st.set_model(lstmviz.load(path, isolate=False), str(path))
     before, spec = st.x.copy(), st.input
-    want = "shape (7, 2, 3), but the model's first input 'x' takes (5, None, 3)"
+    want = ("shape (7, 2, 3), but the model's first input 'x' takes (5, None, 3) (the graph fixes its sequence "
+            "length to 5 steps)")
     with pytest.raises(LstmvizError) as err:
         st.set_input_data(np.zeros((2, 7, 3), np.float32))  # (held as the app holds it: batch first)
     assert str(err.value) == f"the input has {want}"

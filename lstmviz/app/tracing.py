@@ -681,6 +681,7 @@ class Tracing(StateBase):
         first input takes, so that it would be traced on an input made up in its place
         (``given_data``); None when it fits, or the stack is editable (it takes any)."""
         from lstmviz.engine.layers import fmt_shape
+        from lstmviz.engine.onnx_time import fixed_words
 
         if not self.readonly or self.model is None:
             return None
@@ -694,7 +695,7 @@ class Tracing(StateBase):
         if self.time_major and len(said) >= 2:  # (as the model takes it: (time, batch, ...))
             said = (said[1], said[0]) + said[2:]
         return (f"shape {fmt_shape(said)}, but the model's first input '{self.model.inputs[0].layer}' "
-                f"takes {what}{fmt_shape(self.model.input_shapes()[0])}")
+                f"takes {what}{fmt_shape(self.model.input_shapes()[0])}{fixed_words(self.model, data.shape[1])}")
 
     # -- stateful batches --------------------------------------------------------------------
     @_operation

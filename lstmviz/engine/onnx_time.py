@@ -147,6 +147,14 @@ def fixed_length(model) -> int | None:
     return None
 
 
+def fixed_words(model, steps: int) -> str:
+    """" (the graph fixes its sequence length to N steps)" where ``model`` is an ONNX graph
+    that runs on N steps only (``fixed_length``) and ``steps`` is another number: what a
+    refusal of an input's shape adds (the app's ``--input`` and File > Open input)."""
+    n = fixed_length(model)
+    return f" (the graph fixes its sequence length to {n:,} steps)" if n is not None and steps != n else ""
+
+
 def window_shape(layer, k: int, value, length: int, steps: int):
     """ONNX op ``layer``'s constant input ``k`` over a window of ``steps`` steps of a graph
     fixing its length to ``length``: a Reshape's shape with its element naming the length
