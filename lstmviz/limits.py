@@ -52,8 +52,15 @@ SMALL_RATIO_FLOOR = 1024 ** 2
 #: long input costs (about 0.1 ms per step and layer), so the number of steps traced
 #: grows with the limit: 2 GB allow 262,144 steps.
 BYTES_PER_STEP = 8192
-#: Bytes of memory per CSV cell: parsing text costs time (2 GB allow 2,097,152 cells).
+#: Bytes of memory per number of one CSV row: a row is split and parsed as a whole (a line
+#: of 16 MB of '1,' was 8 million strings and floats, 370 MB), so 2 GB allow 2,097,152.
 BYTES_PER_CSV_CELL = 1024
+#: Bytes of memory per number of a whole CSV: its numbers are parsed a block at a time by
+#: NumPy's C reader into 8 bytes each (then 4 as float32), 15 bytes a number at the peak
+#: (300,000 rows of 9, 40 MB, 5 s): 2 GB allow 33,554,432 numbers. (At 1,024 bytes a number
+#: as a row's, 2 GB held a CSV to 2,097,152: a 300,000-row CSV of 9 columns was refused on
+#: the command line while File > Open a long input read it.)
+BYTES_PER_CSV_NUMBER = 64
 #: how to raise the limit, where the user is: the command line's option, the window's menu
 #: (a window started from the desktop has no command line), the variable
 HINT = (f"to allow more, use --max-memory SIZE (in the window: File > Memory limit) or set {ENV}=SIZE "
@@ -501,8 +508,13 @@ def step_limit() -> int:
 
 
 def csv_cell_limit() -> int:
-    """Numbers one CSV input may hold."""
+    """Numbers one row of a CSV input may hold."""
     return memory_limit() // BYTES_PER_CSV_CELL
+
+
+def csv_number_limit() -> int:
+    """Numbers one CSV input may hold (its rows together)."""
+    return memory_limit() // BYTES_PER_CSV_NUMBER
 
 
 def check_input_shape(shape, what: str = "the input") -> None:

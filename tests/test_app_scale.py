@@ -1282,19 +1282,19 @@ def test_both_csv_readers_read_rows_led_by_a_separator_of_spaces_alike(tmp_path,
 
 
 def test_csv_numbers_refuses_at_the_cell_limit_in_a_block_as_line_by_line(tmp_path, monkeypatch):
-    """The limit of a CSV's numbers (``limits.csv_cell_limit``) is said at the line it is
+    """The limit of a CSV's numbers (``limits.csv_number_limit``) is said at the line it is
     passed at, a block read at once or not, before that block is parsed."""
     from lstmviz.io import csv_numbers as cn
 
-    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "64M")  # 65,536 numbers: 21,845 rows of 3
+    monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "16M")  # 262,144 numbers: 87,381 rows of 3
     monkeypatch.setattr(cn, "BLOCK_CHARS", 1 << 14)
     p = tmp_path / "x.csv"
-    p.write_text("a,b,c\n" + "1.5,2,3\n" * 30_000)
+    p.write_text("a,b,c\n" + "1.5,2,3\n" * 90_000)
     with open(p, encoding="utf-8-sig", errors="replace", newline="") as fh:
         with pytest.raises(LstmvizError) as err:
             cn.csv_numbers(p.name, fh)
-    assert str(err.value).startswith("x.csv: holds more than 65,536 numbers (stopped reading at line 21,847),")
-    p.write_text("a,b,c\n" + "1.5,2,3\n" * 21_845)  # (as many as the limit: read)
+    assert str(err.value).startswith("x.csv: holds more than 262,144 numbers (stopped reading at line 87,383),")
+    p.write_text("a,b,c\n" + "1.5,2,3\n" * 87_381)  # (as many as the limit: read)
     with open(p, encoding="utf-8-sig", errors="replace", newline="") as fh:
         assert cn.csv_numbers(p.name, fh)[1] == 3
 

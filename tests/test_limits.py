@@ -234,8 +234,8 @@ def _csv(path: Path, rows: int) -> Path:
 
 
 def test_csv_is_streamed_with_a_cap(tmp_path, small_limit, capsys):
-    cap = limits.csv_cell_limit()
-    assert cap == 16 * 1024 ** 2 // limits.BYTES_PER_CSV_CELL
+    cap = limits.csv_number_limit()
+    assert cap == 16 * 1024 ** 2 // limits.BYTES_PER_CSV_NUMBER
     ok = _csv(tmp_path / "ok.csv", cap - 10)
     assert cli.read_input(ok).shape == (1, cap - 10, 1)
     assert gen.load_array(ok).shape == (1, cap - 10, 1)
@@ -247,8 +247,28 @@ def test_csv_is_streamed_with_a_cap(tmp_path, small_limit, capsys):
         _assert_limit_message(str(ei.value))
 
 
+def test_a_csv_of_hundreds_of_thousands_of_rows_reads_on_the_command_line_as_in_the_app(tmp_path, small_limit):
+    """A CSV of 300,000 rows of 9 features (a year of minutes of a stock) was refused by
+    ``--input`` and ``lstmviz trace`` at the default 2 GB ("holds more than 2,097,152
+    numbers"), the limit of one row's numbers taken as the whole file's, while File > Open a
+    long input read it (5 s, 40 MB). At 1/128 of that limit (16 MB), 1/128 of those rows:
+    the command line reads what the app reads, the same numbers."""
+    from lstmviz.app import long_data
+
+    rows = 300_000 * 16 // 2048
+    t = np.arange(rows)
+    x = np.stack([np.sin(t / 50 + k) for k in range(9)], 1).astype(np.float32)
+    p = tmp_path / "minutes.csv"
+    with open(p, "w") as f:
+        f.write("open,high,low,close,volume,ma7,ma21,rsi,macd\n")
+        np.savetxt(f, x, delimiter=",", fmt="%.5f")
+    got = cli.read_input(p)
+    assert got.shape == (1, rows, 9)
+    np.testing.assert_array_equal(got, long_data.read_csv(p))
+
+
 def test_cli_max_memory_option(tmp_path):
-    big = _csv(tmp_path / "big.csv", 17_000)
+    big = _csv(tmp_path / "big.csv", 270_000)
     model = ROOT / "tests" / "fixtures" / "k3_tiny_stacked" / "model.keras"
     out = tmp_path / "t.npz"
     env = {"LSTMVIZ_MAX_MEMORY": "16M", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
@@ -256,10 +276,10 @@ def test_cli_max_memory_option(tmp_path):
                            "-o", str(out)], capture_output=True, text=True, cwd=ROOT, env=env,
                           timeout=120)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
-    assert "more than 16,384 numbers" in proc.stderr and not out.exists()
+    assert "more than 262,144 numbers" in proc.stderr and not out.exists()
     proc = subprocess.run([sys.executable, "-m", "lstmviz", "trace", str(model), "-i", str(big),
-                           "-o", str(out), "--max-memory", "512M"], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=120)
+                           "-o", str(out), "--max-memory", "512M", "--shape", "54000,5,1"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert out.exists()
 

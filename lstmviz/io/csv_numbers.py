@@ -128,7 +128,8 @@ def number(cell: str) -> float:
 def csv_numbers(path, fh):
     """The numbers of a CSV (``fh``, opened with ``newline=""``; ``path``: how messages name
     it), streamed into one flat buffer (8 bytes a number, not a Python list per row), and
-    its width; stops at the limit of ``lstmviz.limits.csv_cell_limit``. Cells split at ';',
+    its width; stops at the limit of ``lstmviz.limits.csv_number_limit`` (a row at
+    ``csv_cell_limit``'s). Cells split at ';',
     tab or ',' (else spaces; chosen once, on the first row of numbers, never a header's
     text: ``file_delimiter``, as every CSV reader chooses it), a separator that ends a row
     no cell (``row_cells``), a cell in double quotes read as what they hold
@@ -145,7 +146,7 @@ def csv_numbers(path, fh):
     which says what is wrong where, as it always did."""
     from lstmviz import limits
 
-    rows = _Rows(path, limits.csv_cell_limit())
+    rows = _Rows(path, limits.csv_cell_limit(), limits.csv_number_limit())
     lineno = 0
     for text in text_blocks(fh):
         pos = 0
@@ -195,10 +196,11 @@ class _Rows:
     """What ``csv_numbers`` has read: its numbers (``flat``), the rows' width, the header
     and the separator; a line at a time (``line``) or a block of lines (``block``)."""
 
-    def __init__(self, path, cap: int):
+    def __init__(self, path, cap: int, total: int):
+        """``cap``: the numbers of a row; ``total``: of the whole file."""
         from array import array
 
-        self.path, self.cap = path, cap
+        self.path, self.cap, self.total = path, cap, total
         self.flat = array("d")
         self.width: int | None = None
         self.first = True
@@ -235,7 +237,7 @@ class _Rows:
 
     def line(self, lineno: int, line: str) -> None:
         """Read one line (the file's ``lineno``): its numbers added, or the refusal of it."""
-        path, cap, flat, width = self.path, self.cap, self.flat, self.width
+        path, cap, total, flat, width = self.path, self.cap, self.total, self.flat, self.width
         if len(line) > LONGEST_LINE and len(line.rstrip("\r\n")) > LONGEST_LINE:  # (its end not counted)
             raise LstmvizError(too_long(path, lineno))
         if "\x00" in line:
@@ -244,11 +246,11 @@ class _Rows:
         if not s or s.startswith("#"):
             return
         most = most_cells(s, self.sep if width is not None else delimiter(s), cap)
-        if most > cap - len(flat):
+        if most > cap or most > total - len(flat):
             # (before it is split, a header's test too: a line of 16 MB of '1,' was 8 million
             # strings and floats, 500 MB and 3 s, before the cap below said it; a row over the
             # cap alone said as the long-input reader says it, ``too_wide``)
-            raise LstmvizError(too_wide(path, cap, lineno) if most > cap else too_many(path, cap, lineno))
+            raise LstmvizError(too_wide(path, cap, lineno) if most > cap else too_many(path, total, lineno))
         if self.first:
             self.first = False
             if is_header(s):  # (split again at the separator the first row of numbers chooses)
@@ -275,8 +277,8 @@ class _Rows:
         if width is None:
             self.width = len(values)
         flat.extend(values)
-        if len(flat) > cap:
-            raise LstmvizError(too_many(path, cap, lineno))
+        if len(flat) > total:
+            raise LstmvizError(too_many(path, total, lineno))
 
     def block(self, text: str) -> int | None:
         """Read ``text``'s lines (after the first row of numbers) at once, by NumPy's C reader
@@ -300,7 +302,7 @@ class _Rows:
         if "#" in text:  # (comments: '#' after spaces only; loadtxt's comments=None refuses '1#2')
             lines = [ln for ln in lines if not ln.lstrip().startswith("#")]
         width = self.width or 1
-        if len(self.flat) + len(lines) * width > self.cap:  # (``line`` says where it stops)
+        if len(self.flat) + len(lines) * width > self.total:  # (``line`` says where it stops)
             return None
         if not any(ln.strip() for ln in lines):  # (blank lines only; loadtxt skips '' but refuses ' ')
             return taken
@@ -366,7 +368,8 @@ def too_wide(path, cap: int, lineno: int) -> str:
 
 
 def too_many(path, cap: int, lineno: int) -> str:
-    """A CSV of more numbers than ``csv_numbers`` reads (``cap``), stopped at line ``lineno``."""
+    """A CSV of more numbers than ``csv_numbers`` reads (``cap``: ``limits.csv_number_limit``),
+    stopped at line ``lineno``."""
     from lstmviz import limits
 
     return (f"{path}: holds more than {cap:,} numbers (stopped reading at line {lineno:,}), over "
