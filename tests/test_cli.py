@@ -487,11 +487,20 @@ def test_bad_input_exit_2_one_line(tmp_path, capsys, use_model, name):
     assert not out.exists()
 
 
-def test_a_text_file_as_input_says_what_an_input_is(tmp_path, capsys, use_model):
-    use_model(lstm_stack)
-    (tmp_path / "words.txt").write_text("the quick brown fox\n")
+@pytest.mark.parametrize("stack", [lstm_stack, embedding_stack])
+@pytest.mark.parametrize("text, said", [
+    ("the quick brown fox\n", "words.txt: holds no rows of numbers"),
+    # a text of more lines than one (a book given to a character model's --input): its
+    # first line was a header, and the second "line 2, column 1 ('the quick brown fox'):
+    # 'jumps over the lazy...' is not a number; lstmviz reads columns of numbers only:
+    # remove that column", no word of a text
+    ("the quick brown fox\njumps over the lazy dog.\nAnd so on.\n",
+     "words.txt: reads as text, not numbers (line 2: 'jumps over the la...')")])
+def test_a_text_file_as_input_says_what_an_input_is(tmp_path, capsys, use_model, stack, text, said):
+    use_model(stack)
+    (tmp_path / "words.txt").write_text(text)
     rc, _, err = call(capsys, "trace", "m", "--input", tmp_path / "words.txt", "--out", tmp_path / "t.npz")
-    line = assert_one_line_error(rc, err, contains="words.txt: holds no rows of numbers")
+    line = assert_one_line_error(rc, err, contains=said)
     assert "is a table of numbers" in line and "File > Open a long input" in line
 
 

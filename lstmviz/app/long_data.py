@@ -220,7 +220,7 @@ def _refusal(name: str, text: str, line0: int, delim, width, header: list[str] |
         for col, cell in enumerate(cells, start=1):
             if not is_number(cell):
                 first_row = line0 == 0 and line == next(_data_lines(text, 0, skip_header))[0]
-                return cell_refusal(name, line, col, cell, header, first_row, width)
+                return cell_refusal(name, line, col, cell, header, first_row, width, cells)
     return None
 
 

@@ -270,7 +270,8 @@ class _Rows:
             try:
                 v = number(cell)
             except ValueError:
-                raise LstmvizError(cell_refusal(path, lineno, col, cell, header, width is None, width)) from None
+                raise LstmvizError(cell_refusal(path, lineno, col, cell, header, width is None, width,
+                                                cells)) from None
             if not abs(v) < FLOAT32_OVERFLOW:  # (``within_float32``, inline a cell: NaN, infinity, 1e39)
                 raise LstmvizError(f"{path}: {where(lineno, col, header)}: {value_fault(cell)}")
             values.append(v)
@@ -446,12 +447,18 @@ def _shown(cell: str) -> str:
 
 
 def cell_refusal(name, line: int, col: int, cell: str, header: list[str] | None,
-                 first_row: bool, width: int | None = None) -> str:
+                 first_row: bool, width: int | None = None, cells: list[str] | None = None) -> str:
     """The one line refusing a cell that is not a number: empty (``MISSING``), a decimal
     comma, bytes that are not UTF-8 (read as U+FFFD), a word (on the first row of numbers:
     a column of dates or names, to remove); in a file of one column (``width`` 1: its
     first row had no separator), a row of several values is a ragged row (``ragged``),
-    not a cell that is not a number."""
+    not a cell that is not a number. A first row whose ``cells`` are all words (``_words``) after a
+    header of words is a text (a book given to ``--input``): said as such, where a text
+    is read (it was "column 1 ('the first line'): 'the second ...' is not a number; remove
+    that column")."""
+    if first_row and header is not None and cells and all(_words(c) for c in cells):
+        return (f"{name}: reads as text, not numbers (line {line:,}: {_shown(' '.join(cells))}); "
+                f"{TABLE} (plain text for a model of characters: File > Open a long input)")
     at = where(line, col, header)
     if not cell:
         return f"{name}: {at} {MISSING}"
@@ -464,6 +471,12 @@ def cell_refusal(name, line: int, col: int, cell: str, header: list[str] | None,
     if first_row and decimal_comma(cell) is None and "\ufffd" not in cell and not OTHER_BREAKS & set(cell):
         hint = "; lstmviz reads columns of numbers only: remove that column"  # (dates, names)
     return f"{name}: {at}: {not_a_number(cell)}{hint}"
+
+
+def _words(cell: str) -> bool:
+    """Whether a cell is words, as a text's line is: letters in it, and no number (nor one
+    with a decimal comma, '15,063')."""
+    return any(c.isalpha() for c in cell) and not is_number(cell) and decimal_comma(cell) is None
 
 
 def value_fault(cell: str) -> str:
