@@ -454,6 +454,41 @@ def test_the_overview_and_scores_are_of_the_record_shown_when_it_changed_meanwhi
     np.testing.assert_array_equal(w.order, np.argsort(-np.abs(rs), kind="stable"))
 
 
+def test_while_another_feature_is_summarized_the_overview_shows_nothing_of_the_one_before(qtbot, model_x):
+    """Units ranked by correlation with feature 0, then feature 1 picked: while its summary
+    ran (45 s over 300,000 steps of a GRU(64)), the overview kept its image of the rows
+    ranked by feature 0 under the unit axis of the model's order, and its outline (hidden,
+    then shown again by the axis' new range) stood on the row where the selected unit had
+    been, not on that unit. Now the overview, its outline and the unit's band are empty
+    until the summary shown is there, then drawn from it."""
+    model, x = model_x
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.start()
+    qtbot.waitUntil(lambda: w.wait(120) and w.summary is not None and w._worker is None, timeout=120_000)
+    w.rank_combo.setCurrentText("correlation")
+    w.unit_spin.setValue(int(w.order[-1]))  # (ranked last by feature 0: its row is not row 0)
+    assert w.over_row.isVisible() and w.over_img.image is not None
+    gate = threading.Event()
+    summary = w.seq.summary
+    w.seq.summary = lambda *a, **k: gate.wait(60) and summary(*a, **k)
+    w.feature_spin.setValue(1)
+    assert w.summary is None and w._worker is not None
+    w._mark_again()  # (as the axis' new range does)
+    assert not w.over_row.isVisible()
+    assert w.over_img.image is None or w.over_img.image.size == 0
+    assert len(w.band_lo.getData()[0] if w.band_lo.getData()[0] is not None else []) == 0
+    gate.set()
+    qtbot.waitUntil(lambda: w.summary is not None and w._worker is None, timeout=120_000)
+    layer, key = w.record_combo.currentData()
+    v = model.trace(x)[layer].steps[key][0].astype(np.float64)
+    rs = np.array([np.corrcoef(x[0, :, 1], v[:, u])[0, 1] for u in range(v.shape[1])])
+    np.testing.assert_array_equal(w.order, np.argsort(-np.abs(rs), kind="stable"))
+    ov = w.summary[0]
+    np.testing.assert_array_equal(w.over_img.image, ov.extreme()[:, w.order].T)
+    assert w.over_row.isVisible()
+
+
 def test_reading_a_long_input_shows_progress_and_cancel_keeps_the_input(make_window, tmp_path, monkeypatch):
     """File > Open a long input read the whole file on the window's thread: a year of
     readings froze the window (a few seconds for a few million rows) with no progress and

@@ -1050,7 +1050,12 @@ class LongSequenceWindow(QtWidgets.QWidget):
                        f"below the top\u00a0{len(rows) - 1:,}: its row last"))))
         else:
             self.scores_label.setText("")
-            self.over_row.setVisible(False)  # (no overview yet)
+            # (no overview yet: nothing of the record's or feature's before, whose rows were
+            # ranked otherwise, and no outline, which the axis' new range showed again)
+            self._mark_row(self.over_row, None, 0.0, 0.0)
+            self.over_img.clear()
+            self.band_lo.setData([], [])
+            self.band_hi.setData([], [])
             levels = self.levels(key, values if values is not None else np.zeros(1))
             if units:  # the units the summary will fill (not an empty view's -0.4 .. 0.4)
                 self.over_plot.setYRange(0, units, padding=0.02)
