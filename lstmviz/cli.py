@@ -34,6 +34,7 @@ from lstmviz.cli_inputs import (  # noqa: F401
     write_npz,
 )
 from lstmviz.errors import LstmvizError
+from lstmviz.limits import fmt_bytes
 from lstmviz.text import file_label, plural, safe_name, safe_text, whole_number
 
 PROG = "lstmviz"
@@ -346,7 +347,7 @@ def cmd_trace(args) -> int:
     window = window_of(trace)
     if window is not None:  # the window as taken ('5:' to the end, ':3' from 0)
         steps += f" (window {window[0]}:{window[1]})"
-    print(f"wrote {safe_text(str(out))}: {len(flat)} arrays ({_fmt_bytes(total)} before compression) from "
+    print(f"wrote {safe_text(str(out))}: {len(flat)} arrays ({fmt_bytes(total)} before compression) from "
           f"{plural(len(trace.layers), 'layer')}; {steps}; output {shapes}")
     return 0
 
@@ -385,17 +386,9 @@ def _check_budget(model, arrays) -> None:
     if need > budget:
         raise LstmvizError(
             f"every step of batch {x0.shape[0]} x {x0.shape[1]:,} steps would take "
-            f"{_fmt_bytes(need)}, more than the trace budget {_fmt_bytes(budget)} "
+            f"{fmt_bytes(need)}, more than the trace budget {fmt_bytes(budget)} "
             f"(half the memory limit: --max-memory or {BUDGET_ENV}); write a window of steps "
             "with --steps A:B")
-
-
-def _fmt_bytes(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
 
 
 def demo_model():

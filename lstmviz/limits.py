@@ -2,7 +2,7 @@
 
 A file of a few kilobytes must never cost minutes or gigabytes, so everything that is
 about to allocate memory because a file (or an input) asked for it checks the size
-first, against one number: the memory limit, 2 GB unless the environment variable
+first, against one number: the memory limit, 2 GiB unless the environment variable
 ``LSTMVIZ_MAX_MEMORY`` (``8G``, ``512M``, ``16GB``, plain bytes) or the CLI option
 ``--max-memory`` (which sets that variable, so reader child processes see it too) says
 otherwise. What is checked against it:
@@ -21,7 +21,7 @@ otherwise. What is checked against it:
 - the trace budget (``trace_budget``): half of the limit. A full trace (every intermediate
   of every step) is kept while it fits; beyond it a long sequence is traced by keyframes
   (``engine.windows.trace_auto``) and the app shows it as an overview beside an exact
-  window. The default 2 GB gives 1 GiB of trace, what an 8 GB laptop holds beside the app.
+  window. The default 2 GiB gives 1 GiB of trace, what an 8 GB laptop holds beside the app.
 
 Messages say what needed how much, the limit, and how to raise it (``HINT``).
 """
@@ -50,15 +50,15 @@ RATIO_FLOOR = 32 * 1024 ** 2
 SMALL_RATIO_FLOOR = 1024 ** 2
 #: Bytes of memory per recurrent step allowed in a trace: time, not memory, is what a
 #: long input costs (about 0.1 ms per step and layer), so the number of steps traced
-#: grows with the limit: 2 GB allow 262,144 steps.
+#: grows with the limit: 2 GiB allow 262,144 steps.
 BYTES_PER_STEP = 8192
 #: Bytes of memory per number of one CSV row: a row is split and parsed as a whole (a line
-#: of 16 MB of '1,' was 8 million strings and floats, 370 MB), so 2 GB allow 2,097,152.
+#: of 16 MiB of '1,' was 8 million strings and floats, 370 MB), so 2 GiB allow 2,097,152.
 BYTES_PER_CSV_CELL = 1024
 #: Bytes of memory per number of a whole CSV: its numbers are parsed a block at a time by
 #: NumPy's C reader into 8 bytes each (then 4 as float32), 15 bytes a number at the peak
-#: (300,000 rows of 9, 40 MB, 5 s): 2 GB allow 33,554,432 numbers. (At 1,024 bytes a number
-#: as a row's, 2 GB held a CSV to 2,097,152: a 300,000-row CSV of 9 columns was refused on
+#: (300,000 rows of 9, 40 MB, 5 s): 2 GiB allow 33,554,432 numbers. (At 1,024 bytes a number
+#: as a row's, 2 GiB held a CSV to 2,097,152: a 300,000-row CSV of 9 columns was refused on
 #: the command line while File > Open a long input read it.)
 BYTES_PER_CSV_NUMBER = 64
 #: how to raise the limit, where the user is: the command line's option, the window's menu
@@ -66,8 +66,9 @@ BYTES_PER_CSV_NUMBER = 64
 HINT = (f"to allow more, use --max-memory SIZE (in the window: File > Memory limit) or set {ENV}=SIZE "
         "(for example 16G)")
 
-_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024 ** 2, "mb": 1024 ** 2,
-          "g": 1024 ** 3, "gb": 1024 ** 3, "t": 1024 ** 4, "tb": 1024 ** 4}
+#: (binary all: "16GB" is 16 GiB, what a "16 GB" laptop holds; "2 GiB", as ``fmt_bytes`` shows a
+#: limit and File > Memory limit offers it to be edited, is taken as it is shown)
+_UNITS = {"": 1, "b": 1, **{f"{p}{b}": 1024 ** (i + 1) for i, p in enumerate("kmgt") for b in ("", "b", "ib")}}
 
 
 #: the least memory limit: below it not even a small model's trace fits
@@ -146,10 +147,10 @@ def physical_memory() -> int | None:
 
 def largest_limit() -> int:
     """The largest memory limit lstmviz takes: this machine's memory, rounded up to whole
-    GB (a "16 GB" laptop reports ~15.6 GB; 16G is what its owner types). A limit is what
+    GiB (a "16 GB" laptop reports ~15.6 GiB; 16G is what its owner types). A limit is what
     lstmviz may allocate for one trace or file: beyond the memory there is, the machine
     swaps or the kernel ends the app, which the limit is there to prevent ("100T" was
-    taken, and then any file could ask for it). Where the memory cannot be read: 1 TB."""
+    taken, and then any file could ask for it). Where the memory cannot be read: 1 TiB."""
     phys = physical_memory()
     if phys is None:
         return MAX_MEMORY_UNKNOWN
@@ -205,7 +206,7 @@ def check_picture_scale(w: int, h: int, scale: float) -> tuple[int, int]:
 
 
 def memory_limit() -> int:
-    """The memory limit in bytes (``LSTMVIZ_MAX_MEMORY``, else 2 GB or the machine's memory
+    """The memory limit in bytes (``LSTMVIZ_MAX_MEMORY``, else 2 GiB or the machine's memory
     where that is less: a 1 GB container)."""
     text = os.environ.get(ENV)
     if not text:
@@ -229,13 +230,13 @@ def trace_budget() -> int:
 #: The share of the memory limit a training run's snapshots (``TrainingSession.snapshots``:
 #: a copy of the weights every "Snapshot every" updates) may take together: beyond it the
 #: older ones are thinned (every 2nd, then every 4th, ...), so a long run of a large model
-#: snapshotted every update keeps a quarter of the limit (512 MB by default), not gigabytes.
+#: snapshotted every update keeps a quarter of the limit (512 MiB by default), not gigabytes.
 SNAPSHOT_SHARE = 0.25
 
 
 def snapshot_budget() -> int:
     """Bytes a training run's snapshots may hold together: ``SNAPSHOT_SHARE`` of the memory
-    limit (512 MB by default)."""
+    limit (512 MiB by default)."""
     return int(memory_limit() * SNAPSHOT_SHARE)
 
 
@@ -259,14 +260,17 @@ def set_memory_limit(text: str) -> int:
 
 
 def fmt_bytes(n: float) -> str:
+    """``n`` bytes as every message says them, in binary units: "512 bytes", "62 KiB", "1.5 MiB",
+    "2 GiB" (1 MiB = 1024 ** 2 bytes: the units the memory limit takes, ``parse_size``; said
+    "MB" they were 5% short of what they counted, 7% at GiB)."""
     n = float(n)
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if n < 1024 or unit == "TB":
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
             if unit == "bytes":
                 return f"{n:.0f} bytes"
             return f"{n:.1f} {unit}".replace(".0 ", " ")
         n /= 1024
-    return f"{n:.0f} TB"  # pragma: no cover
+    return f"{n:.0f} TiB"  # pragma: no cover
 
 
 def excess(nbytes: float, what: str, limit: int | None = None) -> str | None:
@@ -478,7 +482,7 @@ class Inflation:
         return inflates_too_much(self.stored, self.inflated)
 
     def words(self) -> str:
-        """How much they inflate, for a refusal: "from 62 KB to 128 MB (more than 200 times"."""
+        """How much they inflate, for a refusal: "from 62 KiB to 128 MiB (more than 200 times"."""
         return (f"from {fmt_bytes(self.stored)} to {fmt_bytes(self.inflated)} (more than "
                 f"{MAX_INFLATE_RATIO} times")
 

@@ -1421,7 +1421,7 @@ def test_text_one_hot_in_many_features_is_checked_before_it_is_made(tmp_path, mo
         long_data.load_long_input(p, wide)
     msg = str(err.value)
     assert msg.startswith("book.txt: its 20,000 characters one-hot in 1,000 features") and "\n" not in msg
-    assert "over the memory limit of 64 MB" in msg
+    assert "over the memory limit of 64 MiB" in msg
     narrow = Model.sequential((None, None, 10), [LayerSpec("LSTM", {"units": 1})], seed=0)
     assert long_data.load_long_input(p, narrow).shape == (1, 20_000, 10)
 
@@ -1543,7 +1543,7 @@ def test_a_long_text_is_read_within_the_memory_limit(tmp_path, monkeypatch):
     with pytest.raises(LstmvizError) as err:
         long_data.load_long_input(path, model)
     msg = str(err.value)
-    assert msg.startswith("book.txt: reading its 6.4 MB of text as ids would need") and "\n" not in msg
+    assert msg.startswith("book.txt: reading its 6.4 MiB of text as ids would need") and "\n" not in msg
 
 
 def test_overview_gate_levels_widen_to_the_whole_sequence_and_follow_new_blocks():
@@ -1754,7 +1754,7 @@ def test_a_long_csv_row_of_more_numbers_than_the_limit_is_refused_before_it_is_s
             long_data.read_csv(p)
         line = {b"a,b": 4, b"1 2": 11, b"a,a": 1}[body[:3]]
         assert str(err.value).startswith(f"wide.csv: line {line} holds more than 65,536 numbers, over the limit "
-                                         "of one row that comes with the memory limit of 64 MB;"), str(err.value)
+                                         "of one row that comes with the memory limit of 64 MiB;"), str(err.value)
         assert parsed == []
     p.write_bytes(b"a,b\n" + b"1,2\n" * 40_000)  # rows of few numbers: as many as they come
     assert long_data.read_csv(p).shape == (1, 40_000, 2)

@@ -763,7 +763,7 @@ def test_a_flattened_sequences_memory_is_counted_and_a_pass_it_would_not_fit_is_
     monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "28M")  # (between the two: 18 MB and 32 MB)
     with pytest.raises(LstmvizError) as err:
         keyframe_pass(model, x)
-    assert "\n" not in str(err.value) and "over the memory limit of 28 MB" in str(err.value)
+    assert "\n" not in str(err.value) and "over the memory limit of 28 MiB" in str(err.value)
 
 
 def _merged_with_stepless(case, keras="3", masked=False, units=6, steps=None):
@@ -1328,7 +1328,7 @@ def test_a_pass_over_the_memory_limit_is_refused_before_it_starts(monkeypatch, t
     model = Model.sequential((None, None, 1), [LayerSpec("LSTM", {"units": 64, "return_sequences": True})], seed=0)
     x = np.zeros((2, 40_000, 1), np.float32)
     said = (r"^the model's sequences over 40,000 steps \(a long input's keyframe pass\) would need "
-            r"2\d\.\d MB, over the memory limit of 16 MB; to allow more, use --max-memory")
+            r"2\d\.\d MiB, over the memory limit of 16 MiB; to allow more, use --max-memory")
     for run in (lambda: keyframe_pass(model, x), lambda: trace_steps(model, x, 100, 200),
                 lambda: trace_or_window(model, [x])):
         with pytest.raises(LstmvizError, match=said):
@@ -1360,7 +1360,7 @@ def test_a_held_outputs_memory_is_counted_and_a_pass_it_would_not_fit_is_refused
     monkeypatch.setenv("LSTMVIZ_MAX_MEMORY", "48M")
     with pytest.raises(LstmvizError) as err:
         keyframe_pass(model, x)
-    assert "\n" not in str(err.value) and "over the memory limit of 48 MB" in str(err.value)
+    assert "\n" not in str(err.value) and "over the memory limit of 48 MiB" in str(err.value)
     monkeypatch.delenv("LSTMVIZ_MAX_MEMORY")
     masked = Model.sequential((None, None, 3), [LayerSpec("Masking", {}, name="m")] + [
         LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="l"),

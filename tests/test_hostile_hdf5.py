@@ -228,7 +228,7 @@ def test_sparse_huge_kernel_is_refused_before_reading(tmp_path):
     with pytest.raises(LstmvizError) as ei:
         read_model_file(p)
     msg = str(ei.value)
-    assert "declares 1.3 GB" in msg and "stores only" in msg, msg
+    assert "declares 1.3 GiB" in msg and "stores only" in msg, msg
 
 
 def test_read_budget_counts_every_array(tmp_path, monkeypatch):
@@ -246,7 +246,7 @@ def test_read_budget_counts_every_array(tmp_path, monkeypatch):
     with pytest.raises(LstmvizError) as ei:
         read_weights_file(p)
     msg = str(ei.value)
-    assert "over the memory limit of 16 MB" in msg and "LSTMVIZ_MAX_MEMORY" in msg, msg
+    assert "over the memory limit of 16 MiB" in msg and "LSTMVIZ_MAX_MEMORY" in msg, msg
     assert "--max-memory" in msg
 
 
@@ -370,7 +370,7 @@ def test_unwritten_datasets_each_under_the_floor_add_up(tmp_path):
         with pytest.raises(LstmvizError) as ei:
             read(p)
         msg = str(ei.value)
-        assert "declare 36 MB" in msg and "stores only" in msg and "\n" not in msg, msg
+        assert "declare 36 MiB" in msg and "stores only" in msg and "\n" not in msg, msg
 
 
 def test_one_stored_array_named_by_many_layers_counts_once(tmp_path):

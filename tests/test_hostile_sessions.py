@@ -94,7 +94,7 @@ def test_one_member_named_many_times(tmp_path, monkeypatch):
     buf = io.BytesIO(data)
     with zipfile.ZipFile(buf, "a") as z:
         z.writestr("big.npy", _npy(np.random.default_rng(0).standard_normal(600_000).astype("f4")))
-    _refused(tmp_path, buf.getvalue(), "over the memory limit of 16 MB", "--max-memory")
+    _refused(tmp_path, buf.getvalue(), "over the memory limit of 16 MiB", "--max-memory")
 
 
 def test_member_of_zeros_is_a_zip_bomb(tmp_path):

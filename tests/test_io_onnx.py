@@ -426,7 +426,7 @@ def test_weights_in_constant_nodes_load_as_initializers_do(tmp_path, monkeypatch
                  inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, ["seq", "batch", 1500])])
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(path)
-    assert "over the memory limit of 16 MB" in _one_line(err, "m.onnx")
+    assert "over the memory limit of 16 MiB" in _one_line(err, "m.onnx")
 
 
 def test_a_name_given_twice_is_refused(tmp_path):
@@ -1054,8 +1054,8 @@ def test_safetensors_tensors_count_against_the_memory_limit(tmp_path, monkeypatc
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(path)
     msg = str(err.value)
-    assert msg.startswith("big.safetensors: the tensors in the file would need 36 MB, over the "
-                          "memory limit of 32 MB") and "--max-memory" in msg and "\n" not in msg, msg
+    assert msg.startswith("big.safetensors: the tensors in the file would need 36 MiB, over the "
+                          "memory limit of 32 MiB") and "--max-memory" in msg and "\n" not in msg, msg
 
 
 def test_a_safetensors_header_of_more_tensors_than_lstmviz_reads_is_refused_before_it_is_parsed(
@@ -1126,7 +1126,7 @@ def test_onnx_initializers_count_against_the_memory_limit(tmp_path, monkeypatch)
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(path)
     msg = _one_line(err, "m.onnx")
-    assert "the tensors in the file would need 38.1 MB, over the memory limit of 32 MB" in msg, msg
+    assert "the tensors in the file would need 38.1 MiB, over the memory limit of 32 MiB" in msg, msg
     assert "--max-memory" in msg
 
 
@@ -1378,7 +1378,7 @@ def test_folded_constants_are_bounded_together(tmp_path):
     assert path.stat().st_size < 2000
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(path)
-    assert "while it is read would need more than 64 MB" in _one_line(err, "m.onnx")
+    assert "while it is read would need more than 64 MiB" in _one_line(err, "m.onnx")
 
 
 @pytest.mark.parametrize("held_in", ["initializer", "Constant"])
@@ -1430,7 +1430,7 @@ def test_what_the_ops_make_in_a_trace_counts_against_the_memory_limit(tmp_path, 
     with pytest.raises(LstmvizError) as err:
         model.trace(np.zeros((40, 1, 2), np.float32))
     msg = str(err.value)
-    assert "more than the memory limit of 64 MB" in msg and "\n" not in msg, msg
+    assert "more than the memory limit of 64 MiB" in msg and "\n" not in msg, msg
 
 
 def test_matrix_products_sized_by_the_input_count_their_work(tmp_path, monkeypatch):

@@ -45,9 +45,22 @@ def test_parse_size():
     assert limits.parse_size("512 MB") == 512 * 1024 ** 2
     assert limits.parse_size("1.5g") == int(1.5 * 1024 ** 3)
     assert limits.parse_size(str(2 ** 30)) == 2 ** 30
-    for bad in ("lots", "-1G", "1Q", "1k"):
+    assert limits.parse_size("2 GiB") == limits.parse_size("2GB") == 2 * 1024 ** 3
+    for bad in ("lots", "-1G", "1Q", "1k", "1 GiBs"):
         with pytest.raises(LstmvizError):
             limits.parse_size(bad)
+
+
+@pytest.mark.parametrize("n,shown", [(0, "0 bytes"), (1023, "1023 bytes"), (1024, "1 KiB"), (1536, "1.5 KiB"),
+                                     (16 * 1024 ** 2, "16 MiB"), (40 * 10 ** 6, "38.1 MiB"),
+                                     (2 * 1024 ** 3, "2 GiB"), (3 * 1024 ** 4, "3 TiB")])
+def test_sizes_are_said_in_binary_units_and_taken_back_as_shown(n, shown):
+    # 1024 ** 2 bytes were said "1 MB" (a megabyte is 10 ** 6: 5% short, 7% at GB); the
+    # memory limit's own units are binary, and File > Memory limit offers the limit as
+    # fmt_bytes shows it, to be edited: what it shows is taken back
+    assert limits.fmt_bytes(n) == shown
+    if n >= limits.MIN_MEMORY and n <= limits.largest_limit() and "." not in shown:
+        assert limits.parse_size(shown) == n
 
 
 def test_environment_variable_sets_the_limit(monkeypatch):
@@ -86,7 +99,7 @@ def test_trace_memory_is_checked_and_the_limit_can_be_raised(small_limit, monkey
     with pytest.raises(LstmvizError) as ei:
         model.trace(np.zeros((32, 200, 4), np.float32))
     msg = str(ei.value)
-    assert "over the memory limit of 16 MB" in msg
+    assert "over the memory limit of 16 MiB" in msg
     _assert_limit_message(msg)
     monkeypatch.setenv(limits.ENV, "256M")
     assert model.trace(np.zeros((32, 200, 4), np.float32)).output.shape == (32, 200, 64)
@@ -328,7 +341,7 @@ def test_keras_zip_member_over_the_memory_limit(tmp_path, small_limit):
             z.writestr(n, b)
     with pytest.raises(LstmvizError) as ei:
         read_model_file(p)
-    assert "over the memory limit of 16 MB" in str(ei.value)
+    assert "over the memory limit of 16 MiB" in str(ei.value)
     _assert_limit_message(str(ei.value))
 
 
@@ -411,7 +424,7 @@ def test_a_limit_beyond_the_machines_memory_is_refused_in_one_line(monkeypatch):
         with pytest.raises(LstmvizError) as err:
             limits.parse_size(big)
         assert str(err.value) == (f"memory limit {big!r} is more than this machine's memory: "
-                                  "give 16M up to 16 GB")
+                                  "give 16M up to 16 GiB")
     monkeypatch.setenv(limits.ENV, "100T")
     with pytest.raises(LstmvizError, match=r"^LSTMVIZ_MAX_MEMORY: memory limit '100T' is more than"):
         limits.memory_limit()
@@ -420,7 +433,7 @@ def test_a_limit_beyond_the_machines_memory_is_refused_in_one_line(monkeypatch):
     with pytest.raises(LstmvizError) as err:
         limits.parse_size("100T")
     assert str(err.value) == ("memory limit '100T' is more than lstmviz takes where it cannot read "
-                              "the machine's memory: give 16M up to 1 TB")
+                              "the machine's memory: give 16M up to 1 TiB")
 
 
 def test_the_machines_memory_is_read(monkeypatch):
@@ -482,7 +495,7 @@ def test_a_containers_memory_limit_is_the_machines_memory(tmp_path, monkeypatch)
     assert limits.physical_memory() == 4 * g
     assert limits.largest_limit() == 4 * g
     with pytest.raises(LstmvizError,
-                       match=r"^memory limit '16G' is more than this machine's memory: give 16M up to 4 GB$"):
+                       match=r"^memory limit '16G' is more than this machine's memory: give 16M up to 4 GiB$"):
         limits.parse_size("16G")
     monkeypatch.delenv(limits.ENV, raising=False)
     assert limits.memory_limit() == limits.DEFAULT_MEMORY

@@ -298,7 +298,7 @@ def test_a_bad_input_or_model_file_is_refused_before_a_window_is_built(monkeypat
     (tmp_path / "model.keras").write_bytes(b"not a zip")
     m = lstmviz.load(DEMO)
     for obj in (DEMO, m):
-        with pytest.raises(LstmvizError, match=r"^\S*huge.npy: the array would need 3.6 TB, over the memory limit"):
+        with pytest.raises(LstmvizError, match=r"^\S*huge.npy: the array would need 3.6 TiB, over the memory limit"):
             lstmviz.picture(obj, huge)
         with pytest.raises(LstmvizError, match=r"^\S*words.csv: .*not a number"):
             lstmviz.picture(obj, str(tmp_path / "words.csv"))

@@ -486,7 +486,7 @@ def test_the_memory_limit_is_one_setting_kept_in_the_preferences(make_window, mo
     assert not w.set_memory_limit("100T") and limits.memory_limit() == 2 << 30  # (beyond the machine's)
     assert w.set_memory_limit("64M")  # 32 MiB of trace: the same input is now a long one
     assert limits.trace_budget() == 32 << 20 and state.long is not None
-    assert w.settings.value("memory_limit") == "64M" and "64 MB" in w.statusBar().currentMessage()
+    assert w.settings.value("memory_limit") == "64M" and "64 MiB" in w.statusBar().currentMessage()
     assert w.long_runner.wait(120)
     name = state.model.layers[0].name
     state.set_cursor(step=2900)

@@ -420,7 +420,7 @@ def read_vocabulary(path) -> dict[str, int]:
     check_regular(path, name)
     try:
         if path.stat().st_size > MAX_VOCABULARY_BYTES:
-            raise LstmvizError(f"{name}: a vocabulary of more than {MAX_VOCABULARY_BYTES >> 20} MB is refused")
+            raise LstmvizError(f"{name}: a vocabulary of more than {limits.fmt_bytes(MAX_VOCABULARY_BYTES)} is refused")
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as err:
         raise unreadable(name, err) from err

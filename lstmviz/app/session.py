@@ -1047,7 +1047,7 @@ def _next_batches(state: AppState, batch: int) -> None:
     if batch > MAX_BATCH or batch * each > REPLAY_BYTES:
         state.notice.emit(f"Opened at stateful batch 0: the session was at batch {batch:,}, and "
                           f"lstmviz traces at most {MAX_BATCH:,} batches and "
-                          f"{REPLAY_BYTES >> 30} GB of them again to restore one")
+                          f"{limits.fmt_bytes(REPLAY_BYTES)} of them again to restore one")
         return
     while state.batch_index < batch:
         state.next_batch()

@@ -185,7 +185,7 @@ def parse_json(text: Any, what: str) -> Any:
     if s is None:
         raise Fail(f"{what} is empty or not text")
     if len(s) > MAX_CONFIG_BYTES:
-        raise Fail(f"{what} is larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MB")
+        raise Fail(f"{what} is larger than {fmt_bytes(MAX_CONFIG_BYTES)}")
     try:
         return json.loads(s)
     except (ValueError, RecursionError) as exc:
@@ -259,7 +259,7 @@ def as_array(obj: Any, what: str) -> np.ndarray:
         raise Fail(f"{what} holds {dtype_words(dtype)}, not real numbers (integers, floats or booleans)")
     n = nbytes_of(shape, dtype.itemsize)
     if n > MAX_ARRAY_BYTES:
-        raise Fail(f"{what} is larger than {MAX_ARRAY_BYTES // 2**30} GB")
+        raise Fail(f"{what} is larger than {fmt_bytes(MAX_ARRAY_BYTES)}")
     if hasattr(obj, "id") and hasattr(obj, "is_virtual"):
         from ._h5safe import check_dataset
 

@@ -28,6 +28,7 @@ from ..engine.compiled import SavedState, read_compile_config, read_training_con
 from ..engine.config_check import check_config
 from ..engine.spec import LayerSpec, ModelSpec, keras_major_of
 from ..errors import LstmvizError
+from ..limits import fmt_bytes
 from ..text import clean_spec_names, safe_name, system_reason
 from ._graph import Graph, parse_model
 from ._h5safe import open_h5
@@ -425,7 +426,7 @@ def _check_size(path: Any) -> None:
     except OSError as exc:
         raise _unreadable(exc) from exc
     if size > MAX_FILE_BYTES:
-        raise Fail(f"the file is larger than {MAX_FILE_BYTES // 2**30} GB")
+        raise Fail(f"the file is larger than {fmt_bytes(MAX_FILE_BYTES)}")
 
 
 def read_keras3_zip(path: Any) -> ModelSpec:

@@ -27,7 +27,7 @@ from typing import BinaryIO
 import numpy as np
 
 from ..errors import LstmvizError
-from ..limits import MAX_DIMS, check, check_input_shape, nbytes_of, shape_fault
+from ..limits import MAX_DIMS, check, check_input_shape, fmt_bytes, nbytes_of, shape_fault
 
 MAGIC = b"\x93NUMPY"
 MAX_HEADER = 64 * 1024
@@ -51,7 +51,7 @@ def npy_header(fh: BinaryIO, label: str) -> tuple[tuple[int, ...], bool, np.dtyp
     hlen = int.from_bytes(raw, "little")
     if hlen > MAX_HEADER:
         raise LstmvizError(f"{label}: the .npy header is {hlen:,} bytes long, over "
-                           f"{MAX_HEADER // 1024} KB: damaged or not written by NumPy; {ACCEPTED}")
+                           f"{fmt_bytes(MAX_HEADER)}: damaged or not written by NumPy; {ACCEPTED}")
     source: BinaryIO = fh
     if major == 3:  # (format 3's header is UTF-8, NumPy's public readers decode 1 and 2's as
         # latin-1: a non-ASCII key was garbled in the refusal. Its text is given to version 2's

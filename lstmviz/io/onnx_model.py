@@ -208,7 +208,7 @@ def _external(info: dict, folder: str, nbytes: int, name: str, budget: list) -> 
         raise Fail(f"tensor '{name[:80]}' reaches past the end of {loc[:80]!r}")
     budget[0] -= nbytes
     if budget[0] < 0:
-        raise Fail(f"the external data adds up to more than {MAX_EXTERNAL_BYTES // 1024 ** 3} GB")
+        raise Fail(f"the external data adds up to more than {limits.fmt_bytes(MAX_EXTERNAL_BYTES)}")
     with open(full, "rb") as fh:
         fh.seek(offset)
         raw = fh.read(nbytes)
@@ -513,7 +513,7 @@ def _load_proto(path):
     if size == 0:
         raise Fail("the file is empty")
     if size > MAX_FILE_BYTES:
-        raise Fail(f"the file is {size / 1024 ** 3:.1f} GB, larger than an ONNX protobuf can be")
+        raise Fail(f"the file is {limits.fmt_bytes(size)}, larger than an ONNX protobuf can be (2 GiB)")
     with open(path, "rb") as fh:
         data = fh.read()
     try:

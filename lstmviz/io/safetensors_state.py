@@ -18,7 +18,7 @@ import numpy as np
 
 from ..engine.spec import ModelSpec
 from ..errors import LstmvizError, is_whole, pip_install
-from ..limits import shape_fault
+from ..limits import fmt_bytes, shape_fault
 from ..text import clean_spec_names, json_fault, kind_of, plural
 from ._util import NARROW_FLOATS, narrow_floats
 
@@ -212,7 +212,7 @@ def _state_dict(path) -> dict[str, np.ndarray]:
 
     size = os.path.getsize(path)
     if size > MAX_FILE_BYTES:
-        raise LstmvizError(f"the file is {size / 1024 ** 3:.1f} GB, larger than lstmviz reads")
+        raise LstmvizError(f"the file is {fmt_bytes(size)}, larger than lstmviz reads ({fmt_bytes(MAX_FILE_BYTES)})")
     with open(path, "rb") as fh:
         head = fh.read(8)
         n = struct.unpack("<Q", head)[0] if len(head) == 8 else 0

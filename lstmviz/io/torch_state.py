@@ -1635,8 +1635,8 @@ def _load_raw(path) -> tuple[Any, str]:
         if size == 0:
             raise Fail("the file is empty")
         if size > MAX_FILE_BYTES:
-            raise Fail(f"the file is {size / 1024 ** 3:.1f} GiB, larger than lstmviz reads "
-                       f"({MAX_FILE_BYTES // 1024 ** 3} GiB)")
+            raise Fail(f"the file is {limits.fmt_bytes(size)}, larger than lstmviz reads "
+                       f"({limits.fmt_bytes(MAX_FILE_BYTES)})")
         if head.startswith(b"PK\x03\x04"):
             return _read_zip(os.fspath(path), size), "torch-zip"
         if head[:1] == b"\x80" and head[1:2] in b"\x02\x03\x04\x05":
