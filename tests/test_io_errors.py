@@ -923,3 +923,32 @@ def test_a_layer_config_that_is_not_an_object_is_said_in_words(config, kind):
     with pytest.raises(LstmvizError) as err:
         check_config("LSTM", config, "rnn")
     assert str(err.value) == f"layer 'rnn' (LSTM): its config is {kind}, not an object of settings"
+
+
+def _any_axis(value):
+    def edit(cfg):
+        next(l for l in cfg["config"]["layers"] if l["class_name"] == "Any")["config"]["axis"] = value
+    return edit
+
+
+def _concat_axis(value):
+    def edit(cfg):
+        next(l for l in cfg["config"]["layers"] if l["class_name"] == "Concatenate")["config"]["axis"] = value
+    return edit
+
+
+@pytest.mark.parametrize("case, edit, said", [
+    # a Keras 3 Masking of each feature's row (after a Permute((2, 1))) saves its mask as
+    # NotEqual and Any(axis=-1): an axis of "x", null or a list was Python's ValueError or
+    # TypeError at load, one past the rank NumPy's AxisError at the first trace
+    *[("k3_featurewise_masked_rnn", _any_axis(v), f"layer 'any' (Any): axis is {shown}; accepted: an axis "
+       "of its input's 3, a whole number from -3 to 2") for v, shown in
+      (("x", "'x'"), (None, "None"), ([1, 2], "[1, 2]"), (5, "5"), (-7, "-7"), (1e308, "1e+308"), (True, "True"))],
+    # (a Concatenate's axis past the rank joined along it modulo the rank)
+    ("k3_merge_branches", _concat_axis(7), "layer 'concat' (Concatenate): axis is 7; accepted: an axis of its "
+                                           "input's 2, a whole number from -2 to 1"),
+    ("k3_merge_branches", _concat_axis("-1"), "(Concatenate): axis is '-1'; accepted"),
+])
+def test_an_ops_axis_outside_its_tensor_is_refused_in_one_line(tmp_path, case, edit, said):
+    msg = _refusal(_edited_keras(tmp_path, case, edit))
+    assert said in msg and msg.startswith("e.keras: "), msg

@@ -26,8 +26,8 @@ from lstmviz.engine.layers_more import MORE_CLASSES
 from lstmviz.engine.recurrent import run_gru, run_lstm, run_parallel, run_simple_rnn
 from lstmviz.engine.step_equations import dense_equations
 from lstmviz.engine.trace import LayerTrace, Steps
-from lstmviz.errors import LstmvizError
-from lstmviz.text import plural
+from lstmviz.errors import LstmvizError, is_whole
+from lstmviz.text import plural, safe_text
 
 
 def twice(formula: str, total: int) -> str:
@@ -332,6 +332,19 @@ class Reshape(Layer):
         return x.reshape((x.shape[0],) + self._target(x.shape))
 
 
+def op_axis(layer: Layer, rank: int) -> int:
+    """``layer``'s ``axis`` (default -1) as an axis of a tensor of ``rank``, counted from 0:
+    an ``Any``'s and a ``Concatenate``'s of their input, an ``ExpandDims``' of its output.
+    Anything else one line (a file's ``"axis": "x"`` was Python's ValueError at load, an
+    axis past the rank NumPy's AxisError at the first trace, or wrapped round by ``%``)."""
+    axis = layer.config.get("axis", -1)
+    if not is_whole(axis, -rank, rank - 1):
+        raise LstmvizError(f"layer '{layer.name}' ({layer.class_name}): axis is {safe_text(repr(axis), 60)}; "
+                           f"accepted: an axis of its {'output' if layer.class_name == 'ExpandDims' else 'input'}'s "
+                           f"{rank}, a whole number from {-rank} to {rank - 1}")
+    return axis % rank
+
+
 class NotEqual(Layer):
     """Keras 3's serialized ``ops.not_equal(x, 0)``: how a functional model saves the mask
     an ``Embedding(mask_zero=True)`` hands to several branches. The engine propagates that
@@ -358,7 +371,7 @@ class AnyOp(Layer):
     mask_only = True
 
     def compute_output_shapes(self, input_shapes):
-        axis = int(self.config.get("axis", -1)) % len(input_shapes[0])
+        axis = op_axis(self, len(input_shapes[0]))
         return [tuple(d for k, d in enumerate(input_shapes[0]) if k != axis)]
 
     def reads_whole_axis(self, axis: int) -> bool:
@@ -366,10 +379,10 @@ class AnyOp(Layer):
         feature's row, saved by Keras 3 with a ``NotEqual`` before it): its (batch, features)
         has no steps left, computed once by a long input's pass (``Layer.reads_whole_axis``)."""
         rank = len(self.input_shapes[0]) if self.input_shapes else 0
-        return rank == 3 and axis == 2 and int(self.config.get("axis", -1)) % rank == 2
+        return rank == 3 and axis == 2 and op_axis(self, rank) == 2
 
     def forward(self, x):
-        return np.any(x, axis=int(self.config.get("axis", -1)))
+        return np.any(x, axis=op_axis(self, np.ndim(x)))
 
 
 class MaskOp(Layer):
@@ -388,12 +401,12 @@ class MaskOp(Layer):
         if self.class_name != "ExpandDims":
             return True
         rank = len(self.output_shapes[0]) if self.output_shapes else 0
-        return rank > 2 and int(self.config.get("axis", -1)) % rank >= 2
+        return rank > 2 and op_axis(self, rank) >= 2
 
     def compute_output_shapes(self, input_shapes):
         first = tuple(input_shapes[0])
         if self.class_name == "ExpandDims":
-            at = int(self.config.get("axis", -1)) % (len(first) + 1)
+            at = op_axis(self, len(first) + 1)
             return [first[:at] + (1,) + first[at:]]
         if self.class_name == "LogicalOr" and len(input_shapes) > 1:
             both = _broadcast_dims(first[1:], tuple(input_shapes[1][1:]))
@@ -407,7 +420,7 @@ class MaskOp(Layer):
         x = np.asarray(inputs[0])
         op = self.class_name
         if op == "ExpandDims":
-            out = np.expand_dims(x, int(self.config.get("axis", -1)))
+            out = np.expand_dims(x, op_axis(self, x.ndim + 1))
         elif op == "LogicalOr":
             out = np.logical_or(x, np.asarray(inputs[1]))
         else:  # ZerosLike, OnesLike (of Keras' dtype: bool for a mask)
@@ -484,7 +497,7 @@ class Merge(Layer):
         ``axis``, counted from 0: -1 of (batch, steps, features) is 2; 1 joins their steps,
         one sequence's then the other's, which a long input's windows refuse,
         ``windows._plan``); None for the other merges."""
-        return int(self.config["axis"]) % rank if self.class_name == "Concatenate" else None
+        return op_axis(self, rank) if self.class_name == "Concatenate" else None
 
     def elementwise(self, axis: int) -> bool:
         """An Add, Subtract, Multiply, Average, Maximum or Minimum: each place's numbers of its
