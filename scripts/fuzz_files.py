@@ -14,8 +14,8 @@ JSON; an ONNX graph's dimensions, attributes or wiring (with the ``onnx`` extra)
 file, a quarter of the time, bytes flipped, cut or spliced in.
 
     QT_QPA_PLATFORM=offscreen PYTHONPATH=. .venv/bin/python scripts/fuzz_files.py \\
-        [--seed 0] [--cases 1000] [--out /tmp/lstmviz-fuzz] [--seeds 'tests/fixtures/*/*.keras']
-        [--inputs]   # damaged .npy and .csv inputs instead, on the bundled demo model
+        [--seed 0] [--cases 1000] [--out /tmp/lstmviz-fuzz] [--seeds 'tests/fixtures/k3_*/*.keras' ...]
+        [--inputs]   # damaged .npy, .csv and text inputs instead, on the bundled demo model
 
 Not a test (tests/test_io_fuzz.py runs a short, fixed one in the suite): a campaign to
 run for minutes or hours after a change to a reader or a view; exits 1 when a case was
@@ -232,7 +232,7 @@ class Damage:
         return "\n".join(lines).encode()
 
     def __call__(self, path: Path, data: bytes) -> bytes:
-        if path.suffix == ".csv":
+        if path.suffix in (".csv", ".txt"):
             return self.csv(data) if self.rng.random() < 0.8 else self.bytes(data)
         if path.suffix == ".npy" and self.rng.random() < 0.5 and len(data) > 10:
             end = min(len(data), 10 + int.from_bytes(data[8:10], "little"))
@@ -265,8 +265,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cases", type=int, default=1000)
     ap.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "lstmviz-fuzz"))
-    ap.add_argument("--seeds", default=None,
-                    help="a glob of files to damage (default: the fixtures' model files under 300 KB)")
+    ap.add_argument("--seeds", nargs="+", default=None,
+                    help="globs of files to damage (default: the fixtures' model files under 300 KB)")
     ap.add_argument("--inputs", action="store_true",
                     help="damage input files instead (.npy and .csv of a sine wave the bundled demo "
                          "model takes, or --seeds' .npy/.csv), each opened on that model")
@@ -275,19 +275,39 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.seeds:
-        pattern = Path(args.seeds)
-        base = Path(pattern.anchor) if pattern.is_absolute() else Path.cwd()
-        seeds = sorted(base.glob(str(pattern.relative_to(pattern.anchor) if pattern.is_absolute() else pattern)))
+        seeds = []
+        for glob in args.seeds:
+            pattern = Path(glob)
+            base = Path(pattern.anchor) if pattern.is_absolute() else Path.cwd()
+            seeds += sorted(base.glob(str(pattern.relative_to(pattern.anchor) if pattern.is_absolute() else pattern)))
     elif args.inputs:  # inputs the demo takes (one feature, any length), as arrays and as text
         wave = np.sin(np.arange(300) / 5.0)
         made = {"steps.npy": wave.astype(np.float32), "batch.npy": np.stack([wave[:60], wave[60:120]])[..., None],
-                "f64.npy": wave[:80, None].astype(np.float64), "int.npy": (wave[:50] * 100).astype(np.int16)}
+                "f64.npy": wave[:80, None].astype(np.float64), "int.npy": (wave[:50] * 100).astype(np.int16),
+                # odd shapes and dtypes: more features than the model takes, 4-D, a scalar, an
+                # empty one, no steps, big-endian, Fortran order, half, bool, complex,
+                # unsigned, datetime, a record and an object array (not read: pickles)
+                "wide.npy": np.tile(wave[:40, None], (1, 7)).astype(np.float32),
+                "four_d.npy": wave[:48].reshape(2, 3, 8, 1).astype(np.float32),
+                "scalar.npy": np.float32(1.5), "empty.npy": np.zeros((0, 1), np.float32),
+                "no_steps.npy": np.zeros((3, 0, 1), np.float32), "big_endian.npy": wave[:30, None].astype(">f8"),
+                "fortran.npy": np.asfortranarray(np.stack([wave[:30], wave[30:60]]).T[None]),
+                "half.npy": wave[:30, None].astype(np.float16), "bool.npy": wave[:30, None] > 0,
+                "complex.npy": wave[:30, None].astype(np.complex64), "uint.npy": (wave[:30] * 50 + 60).astype(np.uint8),
+                "dates.npy": np.arange(30).astype("datetime64[D]"),
+                "record.npy": np.zeros(10, [("a", "f4"), ("b", "i2")]),
+                "objects.npy": np.array([1.0, "x", None], dtype=object)}
         seeds = []
         for name, a in made.items():
-            np.save(out / f"seed_{name}", a)
+            np.save(out / f"seed_{name}", a, allow_pickle=name == "objects.npy")
             seeds.append(out / f"seed_{name}")
         for name, header in (("plain.csv", ""), ("header.csv", "value\n")):
             (out / f"seed_{name}").write_text(header + "\n".join(f"{v:.7g}" for v in wave[:120]) + "\n")
+            seeds.append(out / f"seed_{name}")
+        for name, text in (("text.txt", "hello, wörld\n" * 20), ("tabs.csv", "1\t2\t3\n4\t5\t6\n"),
+                           ("semicolons.csv", "1;2\n3;4\n"), ("ragged.csv", "1,2,3\n4,5\n6\n"),
+                           ("crlf.csv", "1\r\n2\r\n3\r\n"), ("utf16.csv", "1\n2\n".encode("utf-16"))):
+            (out / f"seed_{name}").write_bytes(text if isinstance(text, bytes) else text.encode())
             seeds.append(out / f"seed_{name}")
     else:
         seeds = sorted(p for p in (ROOT / "tests" / "fixtures").glob("*/*")
