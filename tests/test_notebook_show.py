@@ -306,6 +306,19 @@ def test_a_bad_input_or_model_file_is_refused_before_a_window_is_built(monkeypat
     with pytest.raises(LstmvizError, match=r"^\S*model.keras: ") as err:
         lstmviz.picture(tmp_path / "model.keras", tmp_path / "x.npy")
     assert "\n" not in str(err.value)
+    # a missing path, a damaged session, a truncated weights-only file: the window was built
+    # (and the built-in stack traced) before their refusal
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "damaged.lstmviz", "w") as zf:
+        zf.writestr("manifest.json", "{}")
+    weights = (FIXTURES / "k3_lstm_default" / "model.weights.h5").read_bytes()
+    (tmp_path / "cut.weights.h5").write_bytes(weights[:3000])
+    for name, said in (("gone.keras", "no such file"), ("damaged.lstmviz", "not a usable lstmviz session"),
+                       ("cut.weights.h5", "the file is truncated or corrupt")):
+        with pytest.raises(LstmvizError, match=rf"^\S*{name}: .*{said}") as err:
+            lstmviz.picture(tmp_path / name)
+        assert "\n" not in str(err.value)
 
 
 def test_a_list_of_arrays_is_an_array_per_input_else_refused_in_one_line():

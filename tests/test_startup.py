@@ -4,6 +4,7 @@ the headless runs (``--screenshot``, ``--export-*``)."""
 from __future__ import annotations
 
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -219,18 +220,32 @@ def _boom_cell_view(monkeypatch):
     monkeypatch.setattr(CellView, "set_data", fail)
 
 
-@pytest.mark.parametrize("why", ["trace", "view"])
+@pytest.mark.parametrize("why", ["trace", "view", "session", "weights"])
 def test_a_screenshot_of_a_model_that_cannot_be_shown_exits_2(headless, monkeypatch, tmp_path,
                                                               capsys, why):
-    from lstmviz.ui.app import run_app
+    import lstmviz.ui.app as ui_app
 
-    (_boom_trace if why == "trace" else _boom_cell_view)(monkeypatch)
+    model = str(MODEL)
+    if why in ("trace", "view"):
+        (_boom_trace if why == "trace" else _boom_cell_view)(monkeypatch)
+    else:  # a damaged session or weights-only file: refused before the window (or Qt's app)
+        model = str(tmp_path / ("damaged.lstmviz" if why == "session" else "cut.weights.h5"))
+        if why == "session":
+            with zipfile.ZipFile(model, "w") as zf:
+                zf.writestr("manifest.json", "{}")
+        else:
+            Path(model).write_bytes((MODEL.parent / "model.weights.h5").read_bytes()[:3000])
+
+        def no_app(*args, **kwargs):
+            raise AssertionError("Qt's application started for a file that is refused")
+        monkeypatch.setattr(ui_app, "_app", no_app)
     out = tmp_path / "shot.png"
-    rc = run_app(str(MODEL), str(out), None, (800, 500), "dark", "cell")
+    rc = ui_app.run_app(model, str(out), None, (800, 500), "dark", "cell")
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2
     assert len(err) == 1 and err[0].startswith("lstmviz: ")
-    assert ("trace failed on purpose" if why == "trace" else "Cell view could not draw") in err[0]
+    assert {"trace": "trace failed on purpose", "view": "Cell view could not draw",
+            "session": "not a usable lstmviz session", "weights": "truncated or corrupt"}[why] in err[0]
     assert not out.exists()  # never a picture of another model
 
 
@@ -293,6 +308,26 @@ def test_the_preread_model_is_what_lstmviz_load_reads(tmp_path, monkeypatch):
     npy._thread.join()
     keras._thread.join()
     assert npy.path is None and keras.path == str(MODEL)  # inputs are not read here, models are
+    # a session and a weights-only file are read here too (their readers'), handed over once,
+    # refused before Qt (refuse_early); a model file's read is not waited for there
+    ses.save_session(AppState(), tmp_path / "work.lstmviz")
+    weights = MODEL.parent / "model.weights.h5"
+    for path, kind, reader in ((tmp_path / "work.lstmviz", "session", (ses, "read_session")),
+                               (weights, "weights", (loading, "read_weights"))):
+        pre = Preread(str(path))
+        pre.refuse_early()
+        assert pre.peek() is None and pre.kind == kind
+        got = pre.take(str(path), kind)
+        assert got is not None
+        monkeypatch.setattr(*reader, lambda p: ("again", str(p)))
+        assert pre.take(str(path), kind) == ("again", str(path))  # once only
+        monkeypatch.undo()
+    with zipfile.ZipFile(tmp_path / "damaged.lstmviz", "w") as zf:
+        zf.writestr("manifest.json", "{}")
+    for path, said in ((tmp_path / "gone.keras", "no such file"),
+                       (tmp_path / "damaged.lstmviz", "not a usable lstmviz session")):
+        with pytest.raises(LstmvizError, match=said):
+            Preread(str(path)).refuse_early()
 
 
 @pytest.mark.parametrize("screen,maximized", [((1280, 720), True), ((1024, 768), True), ((1920, 1080), False),

@@ -60,19 +60,26 @@ def limit_blas_threads(n: int = 1) -> None:
 
 
 class Preread:
-    """``lstmviz.load`` of the model the window will open (``model_path``, else the first
-    demo), started on a thread before Qt, pyqtgraph and the window are: the reading child
-    process (``io/isolated.py``) runs beside the start-up instead of after it. Calling it
-    with that path waits for it (``MainWindow.open_file(path, read=...)``): the model, or
-    the reader's error, as ``loading.load`` gives them. Files that ``open_file`` does not
-    give to ``loading.load`` (inputs, sessions, weights-only files) are not read here, and
-    any other path is read then, as without it."""
+    """What the window will open (``model_path``, else the first demo) read on a thread
+    started before Qt, pyqtgraph and the window are: the reading child process
+    (``io/isolated.py``) runs beside the start-up instead of after it. A model file is read
+    by ``lstmviz.load``, a session by ``app.session.read_session``, a weights-only file by
+    ``lstmviz.read_weights`` (the window puts them on its stack). ``take(path, kind)`` waits
+    for it and gives what was read, or raises the reader's error, once
+    (``MainWindow.open_file(path, read=...)``); calling it with a path is ``take(path,
+    "model")``. An input file is not read here, and any other path or kind is read then,
+    as without it. ``peek`` says a refusal before any window is built (``lstmviz.picture``)."""
+
+    READERS = {"model": ("lstmviz.loading", "load"), "session": ("lstmviz.app.session", "read_session"),
+               "weights": ("lstmviz.loading", "read_weights")}
 
     def __init__(self, model_path: str | None):
         self.path: str | None = None
+        self.kind = "model"
         self._limit: int | None = None
         self._result: dict = {}
-        self._fault: Exception | None = None  # (a file that is no model file: peek raises it)
+        self._fault: Exception | None = None  # (a missing file, or no model file: peek raises it)
+        self._sniffed = threading.Event()  # (path, kind and fault set: the read may go on)
         # shiboken's start-up (its signature support, ~50 ms, on importing PySide6) walks
         # sys.modules without a copy: with this thread importing the engine beside it, one
         # start in a few hundred aborted ("dictionary changed size during iteration",
@@ -83,7 +90,26 @@ class Preread:
                                         daemon=True)
         self._thread.start()
 
+    @classmethod
+    def reader(cls, kind: str):
+        import importlib
+
+        module, name = cls.READERS[kind]
+        return getattr(importlib.import_module(module), name)
+
     def _run(self, model_path) -> None:
+        try:
+            self._sniff(model_path)
+        finally:
+            self._sniffed.set()
+        if self.path is None:
+            return
+        try:
+            self._result["value"] = self.reader(self.kind)(self.path)
+        except BaseException as err:  # raised where open_file reads it
+            self._result["error"] = err
+
+    def _sniff(self, model_path) -> None:
         try:
             from lstmviz import errors
             from lstmviz.io import formats
@@ -95,28 +121,41 @@ class Preread:
                 model_path = demos[0]["model"] if demos else None
             if model_path is None or str(model_path).lower().endswith((".npy", ".csv", ".txt")):
                 return
+            if not Path(model_path).exists():  # (open_file's words for it: kept for peek)
+                self._fault = errors.LstmvizError(f"{model_path}: no such file")
+                return
             try:
                 fmt = formats.sniff(str(model_path))
             except errors.LstmvizError as err:  # (open_file's words for it: kept for peek)
-                self._fault = err if Path(model_path).exists() else None
+                self._fault = err
                 return
-            if fmt.kind == "session" or fmt.weights_only:
-                return
-            from lstmviz import limits, loading
+            self.kind = "session" if fmt.kind == "session" else "weights" if fmt.weights_only else "model"
+            from lstmviz import limits
 
             self._limit = limits.memory_limit()
+            self.reader(self.kind)
         except BaseException:  # open_file reads it again and says what is wrong
             return
         self.path = str(model_path)
-        try:
-            self._result["value"] = loading.load(self.path)
-        except BaseException as err:  # raised where open_file reads it
-            self._result["error"] = err
+
+    def refuse_early(self) -> None:
+        """Raise the refusal of a missing file, of one that is no model file, or of a
+        session or weights-only file that cannot be read (waiting for its read), before
+        Qt is imported (``lstmviz FILE --screenshot``); a model file's read goes on beside
+        Qt's start (its refusal comes when the window opens it)."""
+        self._sniffed.wait()
+        if self._fault is not None:
+            raise self._fault
+        if self.path is not None and self.kind != "model":
+            self._thread.join()
+            if "error" in self._result:
+                raise self._result["error"]
 
     def peek(self):
         """The model read (waiting for it) or the reader's error raised, kept for the window's
-        ``open_file`` (``lstmviz.picture`` reads it before building a window); None where
-        this path is not read here (an input, a session, a weights-only file)."""
+        ``open_file`` (``lstmviz.picture`` reads it before building a window): a missing
+        file, a damaged session or weights file is refused before Qt is imported. None
+        where no model is read here (an input, a session, a weights-only file)."""
         self._thread.join()
         if self.path is None:
             if self._fault is not None:
@@ -125,20 +164,28 @@ class Preread:
         if "error" in self._result:
             raise self._result["error"]
         model = self._result["value"]
-        return None if (getattr(model, "source", None) or {}).get("weights_only") else model
+        if self.kind != "model" or (getattr(model, "source", None) or {}).get("weights_only"):
+            return None
+        return model
 
-    def __call__(self, path):
-        from lstmviz import limits, loading
+    def take(self, path, kind: str = "model"):
+        """``kind``'s reader on ``path``: what was read here for them (once: a second open
+        reads the file again), else read now."""
+        from lstmviz import limits
 
         self._thread.join()
-        # another file, or the memory budget changed since (the window's preferences set it)
-        if self.path is None or str(path) != self.path or limits.memory_limit() != self._limit:
+        # another file or kind, or the memory budget changed since (the window's preferences set it)
+        if (self.path is None or str(path) != self.path or kind != self.kind
+                or limits.memory_limit() != self._limit):
             self.path = None
-            return loading.load(path)
+            return self.reader(kind)(path)
         self.path = None  # once: a second open reads the file again
         if "error" in self._result:
             raise self._result.pop("error")
         return self._result.pop("value")
+
+    def __call__(self, path):
+        return self.take(path, "model")
 
 
 def install_excepthook(window_getter) -> None:
@@ -602,6 +649,14 @@ def run_app(model_path: str | None = None, screenshot: str | None = None, step: 
     limit_blas_threads(1)
     read = Preread(model_path)  # the file's reading child starts now, beside Qt's start
     headless = screenshot is not None
+    if headless:
+        from lstmviz.errors import LstmvizError
+
+        try:
+            read.refuse_early()  # (a window, Qt even, is built for no file)
+        except LstmvizError as err:
+            refuse(err, shown=False)
+            return 2
     # Headless runs report failures as one line on stderr (below): no log echo of it.
     logging.basicConfig(level=logging.ERROR if headless else logging.INFO,
                         format="lstmviz: %(message)s")

@@ -1202,8 +1202,9 @@ class MainWindow(QtWidgets.QMainWindow):
             fmt = formats.sniff(path)
             path = formats.opened_path(path)  # (a Keras folder saved unzipped: its config.json picked)
             self.leave_lesson()
+            take = getattr(read, "take", None)  # (a Preread's session or weights, read at start-up)
             if fmt.kind == "session":
-                return self.sessions.open(path)
+                return self.sessions.open(path, read=take and (lambda p: take(p, "session")))
             model = None
             named = fmt
             sniffed = fmt.weights_only and fmt.container == "hdf5"
@@ -1225,7 +1226,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 else:
                     weights_only = bool(model.source.get("weights_only"))
             if weights_only:
-                self._open_weights(path, model, fresh, unread)
+                self._open_weights(path, model, fresh, unread, take and (lambda p: take(p, "weights")))
             else:
                 assert model is not None  # (read above: no weights-only file)
                 self.state.set_model(model, path)
@@ -1273,14 +1274,15 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
 
     def _open_weights(self, path: str, model=None, fresh: bool = False,
-                      unread: LstmvizError | None = None) -> None:
+                      unread: LstmvizError | None = None, read=None) -> None:
         """A weights-only file: onto the current stack when it fits; else the layers the
         file implies (inferred from its weight shapes), when they make one model. Raises
         LstmvizError naming both reasons when neither works (``fresh``, the app's own stack
         on screen: only why the file's layers make no model). ``unread``: why the file
-        made no model, when that was tried already."""
+        made no model, when that was tried already. ``read``: what reads the weights
+        (``lstmviz.read_weights``; a ``Preread``'s, at start-up)."""
         name = file_label(path)
-        read = self._keeping_window_alive(loading.read_weights, path)
+        read = self._keeping_window_alive(read or loading.read_weights, path)
         try:
             self.state.load_weights_file(path, read=read)
         except LstmvizError as misfit:

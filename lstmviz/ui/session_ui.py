@@ -383,10 +383,11 @@ class SessionManager(QtCore.QObject):
             self.session_path = str(out)
         return out
 
-    def open(self, path) -> bool:
-        """Open a session; problems become a message and leave everything as it was."""
+    def open(self, path, read=None) -> bool:
+        """Open a session; problems become a message and leave everything as it was.
+        ``read``: what reads it (``app.session.read_session``; a ``Preread``'s, at start-up)."""
         try:
-            session = ses.read_session(path)
+            session = (read or ses.read_session)(path)
             self.window.player.pause()
             self.window.leave_lesson()  # (the session replaces the work, not a lesson's stack)
             with self._notices() as said:
