@@ -27,6 +27,7 @@ from lstmviz.cli_inputs import (  # noqa: F401
     name_input,
     parse_shape,
     read_input,
+    read_raws,
     refuse_to_replace,
     samples_steps,
     time_major,
@@ -314,11 +315,13 @@ def cmd_trace(args) -> int:
     refuse_to_replace(args.out, [("model file", args.model)] + [("input file", p) for p in args.inputs])
     check_npz_name(args.out, "trace")
     check_out_file(args.out)
+    # read as long as the memory limit allows: a whole trace checks its budget and steps
+    # itself and says to take a window (--steps), which a long input is traced by; the
+    # files first, as far as they do not depend on the model (a bad one refused at once)
+    raws = read_raws(args.inputs, args.shape, long=True)
     model = lstmviz.load(args.model, seed=args.seed)
     from lstmviz.engine.model import TooManySteps
-    # read as long as the memory limit allows: a whole trace checks its budget and steps
-    # itself and says to take a window (--steps), which a long input is traced by
-    arrays = load_inputs(model, args.inputs, args.shape, long=True)
+    arrays = load_inputs(model, args.inputs, args.shape, long=True, raws=raws)
     if args.reset_states:
         model.reset_states()
     try:

@@ -76,12 +76,25 @@ CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 
 
 def read_input(path, expected_shape=None, shape=None, integer: bool = False,
-               long: bool = False, time_major: bool = False) -> np.ndarray:
+               long: bool = False, time_major: bool = False, raw=None) -> np.ndarray:
     """One input file as an array (see ``CSV_HELP``). Raises LstmvizError or OSError.
     ``long``: a long sequence, traced by keyframes (``--steps``, the app): a ``.npy`` is
     not held to the step limit of a whole trace (``limits.step_limit``), only to the
     memory limit; a CSV keeps its cap on numbers. ``time_major``: the input is (time,
-    batch, features) (an ONNX graph's): a CSV's one sample is (rows, 1, columns)."""
+    batch, features) (an ONNX graph's): a CSV's one sample is (rows, 1, columns). ``raw``:
+    what ``read_raw(path, shape, long)`` gave, when the file was read before the model."""
+    arr, csv = read_raw(path, shape, long) if raw is None else raw
+    if not csv:
+        return arr
+    return _csv_array(arr, Path(path), expected_shape, shape, integer, time_major)
+
+
+def read_raw(path, shape=None, long: bool = False) -> tuple[np.ndarray, bool]:
+    """What of an input file does not depend on the model: (the array of a .npy, reshaped
+    by ``shape``; or a CSV's table of numbers, as float64), and whether it is a CSV. Every
+    refusal of the file itself (no such file, empty, no .npy header, a declared size over
+    the memory limit, a model file, a cell that is no number) comes from here, before the
+    model is read (``lstmviz trace``)."""
     path = Path(path)
     name = path.name
     if path.is_dir():
@@ -99,7 +112,7 @@ def read_input(path, expected_shape=None, shape=None, integer: bool = False,
         arr = map_npy(path) if long else read_npy(path)
         if shape is not None:
             arr = _reshape(arr, shape, path)
-        return arr
+        return arr, False
     if path.suffix.lower() == ".npy":
         raise LstmvizError(f"{path}: not a .npy file (no NumPy header)")
     model = _model_format(path)
@@ -110,7 +123,7 @@ def read_input(path, expected_shape=None, shape=None, integer: bool = False,
         raise LstmvizError(f"{path}: .npz archives are not inputs; save one array with np.save (.npy) or a .csv")
     if path.suffix.lower() not in CSV_SUFFIXES:
         raise LstmvizError(f"{path}: unknown input format '{path.suffix or name}'; use .npy or .csv")
-    return _read_csv(path, expected_shape, shape, integer, time_major)
+    return _csv_numbers(path), True
 
 
 def _model_format(path: Path) -> str | None:
@@ -126,15 +139,15 @@ def _model_format(path: Path) -> str | None:
     return fmt.name if formats.container_of(head) == fmt.container else None
 
 
-def _read_csv(path: Path, expected_shape, shape, integer: bool, time_major: bool = False) -> np.ndarray:
+def _csv_numbers(path: Path) -> np.ndarray:
+    """A CSV's numbers, a row per line (float64)."""
     import numpy as np
 
     # (bytes that are not UTF-8 read as U+FFFD: refused where a number holds them)
     check_text(path, path)
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
         flat, width = csv_numbers(path, fh)
-    arr = np.frombuffer(flat, dtype=np.float64).reshape(-1, width)
-    return _csv_array(arr, path, expected_shape, shape, integer, time_major)
+    return np.frombuffer(flat, dtype=np.float64).reshape(-1, width)
 
 
 def _csv_array(arr: np.ndarray, path: Path, expected_shape, shape, integer: bool,
@@ -274,9 +287,26 @@ def input_specs(model) -> list[tuple[tuple, bool]]:
     return specs
 
 
-def load_inputs(model, paths, shapes, long: bool = False) -> list[np.ndarray]:
+def read_raws(paths, shapes, long: bool = False) -> list[tuple[np.ndarray, bool]]:
+    """``read_raw`` of each input file, before the model is read: a bad file is refused
+    at once (``lstmviz trace`` read a model for seconds before saying its input was empty)."""
+    _check_shapes(paths, shapes)
+    return [read_raw(path, _shape_of(shapes, k), long) for k, path in enumerate(paths)]
+
+
+def _check_shapes(paths, shapes) -> None:
     if shapes and len(shapes) not in (1, len(paths)):
         raise LstmvizError(f"give --shape once or once per --input ({len(paths)}), not {len(shapes)} times")
+
+
+def _shape_of(shapes, k: int):
+    return (shapes[0] if len(shapes) == 1 else shapes[k]) if shapes else None
+
+
+def load_inputs(model, paths, shapes, long: bool = False, raws=None) -> list[np.ndarray]:
+    """The arrays of ``paths`` for ``model``, one file an input; ``raws``: what ``read_raws``
+    read of them before the model."""
+    _check_shapes(paths, shapes)
     specs = input_specs(model)
     if len(paths) != len(specs):
         from lstmviz.engine.layers import fmt_shape
@@ -287,8 +317,8 @@ def load_inputs(model, paths, shapes, long: bool = False) -> list[np.ndarray]:
                            f"file(s) were given: give one --input per input, in this order")
     arrays = []
     for k, (path, (want, integer)) in enumerate(zip(paths, specs)):
-        shape = (shapes[0] if len(shapes) == 1 else shapes[k]) if shapes else None
-        arrays.append(read_input(path, want, shape, integer, long=long, time_major=time_major(model, k)))
+        arrays.append(read_input(path, want, _shape_of(shapes, k), integer, long=long,
+                                 time_major=time_major(model, k), raw=raws[k] if raws else None))
     return arrays
 
 
