@@ -79,6 +79,36 @@ def about(x: float, digits: int = 2) -> str:
     return text if shown == x else f"about {text}"
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def power_of_ten(v: float, digits: int = 6) -> str:
+    """``v`` (> 0) as a power of ten, its mantissa to ``digits`` significant figures and
+    no trailing zeros: "10\u207b\u2076", "2\u00d710\u207b\u2075", "7.9\u00d710\u00b9\u00b9"."""
+    mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
+    mantissa = f"{float(mantissa):g}"
+    power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+    return power if mantissa == "1" else f"{mantissa}\u00d7{power}"
+
+
+#: a ratio from here up is said in a power of ten ("about 7.9\u00d710\u00b9\u00b9 times"): a caption's
+#: "790,000,000,000\u00d7" was a row of zeros to count on a projector
+TIMES_IN_POWERS = 1e4
+
+
+def times(x: float, digits: int = 2) -> str:
+    """A ratio as a caption says it, to ``digits`` significant figures (``about``): "about 62
+    times", "12 times", from ``TIMES_IN_POWERS`` on in a power of ten, "about 4\u00d710\u2075
+    times"; an infinite one "infinitely many times"."""
+    if not math.isfinite(x):
+        return "infinitely many times" if x > 0 else f"{x} times"
+    if abs(x) < TIMES_IN_POWERS:
+        return f"{about(x, digits)} times"
+    shown = float(f"{x:.{digits}g}")
+    text = power_of_ten(shown, digits)
+    return f"{text} times" if shown == x else f"about {text} times"
+
+
 #: Longest name kept whole; longer ones are cut (with a checksum, so that two long
 #: names that differ only at their ends stay two names).
 NAME_LIMIT = 120

@@ -638,7 +638,7 @@ def test_captions_set_their_subscripts_as_the_views_do(qapp):
     from lstmviz.ui.presentation import CaptionBar
 
     step = tours.lesson("What the forget gate learns").steps[-1]
-    text = step.caption.format(conn_peak=19, conn_ratio=3.2, conn0_peak=17)
+    text = step.caption.format(conn_peak=19, conn_ratio="about 3.2 times", conn0_peak=17)
     assert tours.caption_parts(text)[:2] == [("y", False), ("T", True)]
     assert tours.caption_parts("U\u00b7h_(t\u22121) and input_dim, c\u0303_t, lstm_1 <b>x_0</b>") == [
         ("U\u00b7h", False), ("t\u22121", True), (" and input_dim, c\u0303", False), ("t", True),
@@ -652,8 +652,8 @@ def test_captions_set_their_subscripts_as_the_views_do(qapp):
         doc = QtGui.QTextDocument()
         doc.setDefaultFont(bar.caption.font())
         doc.setHtml(bar.caption.text())
-        assert doc.toPlainText() == ("yT now depends most on x19 (3.2\u00d7 the median step); the task asks "
-                                     "for x0. At update 0 (dashed): on x17. input_dim <b>")
+        assert doc.toPlainText() == ("yT depends most on x19, about 3.2 times the median step (the task: x0). "
+                                     "At update 0 (dashed): x17. input_dim <b>")
         subs = []
         block = doc.begin()
         while block.isValid():
@@ -839,6 +839,24 @@ def test_a_ratio_a_caption_quotes_is_rounded_to_two_significant_figures():
     assert about(131_798) == "about 130,000"
     assert about(6.24) == "about 6.2" and about(6.0) == "6" and about(12) == "12"
     assert about(0.01234) == "about 0.012" and about(float("inf")) == "inf"
+
+
+def test_a_ratio_a_caption_quotes_is_said_in_times_and_large_ones_in_powers_of_ten():
+    """'Why LSTM' read "about 790,000,000,000\u00d7 less gradient" on a projector: twelve digits
+    of zeros to count. A ratio is said in words, "N times", past 10,000 in a power of ten,
+    in every caption quoting one (the vanishing gradient's, the connectivity's)."""
+    from lstmviz.text import times
+
+    assert times(789_654_321_000.0) == "about 7.9\u00d710\u00b9\u00b9 times"
+    assert times(397_965.3) == "about 4\u00d710\u2075 times" and times(1e4) == "10\u2074 times"
+    assert times(6.24) == "about 6.2 times" and times(12) == "12 times" and times(9_876) == "about 9,900 times"
+    assert times(float("inf")) == "infinitely many times"
+    for lesson, fields in (("Why LSTM: the vanishing gradient", {"ratio"}),
+                           ("What the forget gate learns", {"conn_ratio"})):
+        for step in tours.lesson(lesson).steps:
+            for name in fields & tours.RUN_FIGURES:
+                if "{" + name + "}" in step.caption:  # ("{ratio} less", not "{ratio}\u00d7 less")
+                    assert ("{" + name + "}\u00d7") not in step.caption and ("{" + name + "} ") in step.caption
 
 
 def test_ctrl_z_in_a_lesson_undoes_its_edits_and_after_it_the_users_own(window, qtbot):

@@ -180,8 +180,10 @@ def test_forget_gate_lesson_quotes_the_screen(make_window):
     c = 10 ** gv.conn_curve.getData()[1]
     c0 = 10 ** gv.conn_curve0.getData()[1]
     assert int(np.argmax(c)) == 0 and int(np.argmax(c0)) == len(c0) - 1  # what the caption's story says
-    assert f"depends most on x_0 ({c[0] / np.median(c):,.0f}\u00d7 the median step)" in text
-    assert f"At update 0 (dashed): on x_{len(c0) - 1}." in text
+    from lstmviz.text import times  # (its forms: test_tours)
+
+    assert f"depends most on x_0, {times(c[0] / np.median(c))} the median step" in text, text
+    assert f"At update 0 (dashed): x_{len(c0) - 1}." in text
     p.tour.end()
     panel.stop()
 

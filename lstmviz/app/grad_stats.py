@@ -38,6 +38,7 @@ from lstmviz.engine.gradients import backward, forward, gradients, mode_note
 from lstmviz.engine.layers import layer_arrays, model_arrays, weight_trains
 from lstmviz.engine.model import Model
 from lstmviz.errors import LstmvizError
+from lstmviz.text import times
 
 LOW, HIGH = 0.1, 0.9
 #: what a probe can compute (the gradient views, one each)
@@ -415,7 +416,7 @@ def forget_facts(view: ProbeView) -> dict:
     c, c0 = view.connectivity, view.connectivity0
     if c is not None and len(c) > 1 and c.max() > 0:
         peak = int(np.argmax(c))
-        out.update(conn_peak=peak, conn_ratio=f"{c[peak] / np.median(c):,.0f}")
+        out.update(conn_peak=peak, conn_ratio=times(c[peak] / np.median(c)))
     if c0 is not None and len(c0) and c0.max() > 0:
         out.update(conn0_peak=int(np.argmax(c0)))
     return out

@@ -470,11 +470,11 @@ def quotes_run_figures(step: TourStep) -> bool:
 TRAIN_LESSONS: tuple[Lesson, ...] = (
     Lesson("Why LSTM: the vanishing gradient", (
         _train("SimpleRNN(8), recall input 0 of 50: after {iteration} updates step 0 gets {first}, "
-               "{ratio}\u00d7 less gradient than step 49.",
+               "{ratio} less gradient than step 49.",
                task="delay", cell="SimpleRNN", units=8, steps=50, seed=0, epochs=20, updates=160,
                curve="gradient"),
         _train("Pinned (dashed): the SimpleRNN. An LSTM(8) on the same data: step 0 gets "
-               "{first}, {ratio}\u00d7 less than step 49.", pin=True, cell="LSTM", updates=160, curve="gradient"),
+               "{first}, {ratio} less than step 49.", pin=True, cell="LSTM", updates=160, curve="gradient"),
         _train("\u2016dL/dc_t\u2016: the forget gate f multiplies it at every step. Where f "
                "stays near 1, it passes back almost unchanged.", updates=0,
                curve="gradient"),
@@ -500,8 +500,8 @@ TRAIN_LESSONS: tuple[Lesson, ...] = (
         _train("Unit {f_unit}'s f is above 0.9 on {f_high} of the steps (right: a point per unit): "
                "c keeps input 0 there, and its gradient.",
                grad_view="gates", mark_unit=True),
-        _train("y_T now depends most on x_{conn_peak} ({conn_ratio}\u00d7 the median step); the task "
-               "asks for x_0. At update 0 (dashed): on x_{conn0_peak}.",
+        _train("y_T depends most on x_{conn_peak}, {conn_ratio} the median step (the task: x_0). "
+               "At update 0 (dashed): x_{conn0_peak}.",
                grad_view="connectivity"),
     ), key="F"),
 )

@@ -17,6 +17,7 @@ import shiboken6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app.counts import tick_labels
+from lstmviz.text import power_of_ten
 from lstmviz.ui import density
 from lstmviz.ui.theme import html_width, keep_beside_title, title_height
 
@@ -293,7 +294,6 @@ def set_ticks(axis: pg.AxisItem, levels) -> None:
 #: a log axis whose values all lie in [PLAIN_LOW, PLAIN_HIGH) is labelled in plain decimals
 #: ("0.0001", "0.02", "500"); one reaching past either end in powers of ten, all of it
 PLAIN_LOW, PLAIN_HIGH = 1e-4, 1e5
-_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
 
 
 def log_labels(values, lo: float | None = None, hi: float | None = None) -> list[str]:
@@ -312,10 +312,7 @@ def log_labels(values, lo: float | None = None, hi: float | None = None) -> list
         if not (v > 0 and math.isfinite(v)):
             out.append(f"{v:g}")
             continue
-        mantissa, exponent = f"{v:.5e}".split("e")
-        mantissa = f"{float(mantissa):g}"  # (1.5 x 10^k among the ticks of a range under a decade)
-        power = "10" + str(int(exponent)).translate(_SUPERSCRIPT)
-        out.append(power if mantissa == "1" else f"{mantissa}\u00d7{power}")
+        out.append(power_of_ten(v))  # (1.5 x 10^k among the ticks of a range under a decade)
     return out
 
 

@@ -34,7 +34,7 @@ from lstmviz.app.train_process import TrainProcess
 from lstmviz.app.train_user import save_snapshot, unkept_update
 from lstmviz.app.training import Settings, TrainingSession
 from lstmviz.errors import LstmvizError, is_number, is_whole
-from lstmviz.text import about, file_label, plural, safe_text
+from lstmviz.text import file_label, plural, safe_text, times
 from lstmviz.ui import grad_views
 from lstmviz.ui import theme as th
 from lstmviz.ui.accessible import described, name_form, plain
@@ -991,7 +991,7 @@ class TrainPanel(QtWidgets.QWidget):
         if v.dh_norm is not None and len(v.dh_norm):
             first, last = float(v.dh_norm[0]), float(v.dh_norm[-1])
             facts.update(first=f"{first:.2g}", last=f"{last:.2g}",
-                         ratio=about(last / first) if first > 0 else "inf")  # (read out: 2 figures)
+                         ratio=times(last / first if first > 0 else math.inf))  # (read out: 2 figures)
         if grad_view == "curves":
             self.plot_tabs.setCurrentWidget(self.plots)
             self.grad_views.mark_unit(None)
