@@ -324,9 +324,31 @@ def test_a_long_inputs_window_draws_a_layer_over_its_steps_as_the_window_holds_t
     assert view.stack.currentIndex() == 0
     assert view.message.text() == (
         "The Over time view shows a layer's values over its steps (a recurrent cell's gates and states, "
-        "another layer's outputs); on a long input it shows the layers over the input's steps, and 'td' "
-        "(TimeDistributed(Dense)) outputs steps of its own, computed once for the whole sequence.\n\n"
+        "another layer's outputs); 'td' (TimeDistributed(Dense)) outputs steps of its own, computed once "
+        "for the whole sequence; on a long input it draws a layer's outputs over the input's steps only "
+        "(a recurrent layer's gates and states over its own).\n\n"
         "Pick a layer with steps in the layer box above: lstm.")
+    # a Dense after a feature-wise LSTM (after a Permute((2, 1)): its steps the features, both
+    # computed once by the pass): the LSTM is drawn over its own steps, with no window's
+    # words in its header; the Dense is not drawn, and the view no longer says it shows
+    # "the layers over the input's steps" (the LSTM above it is not)
+    featurewise = Model.sequential((None, 200, 2), [
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="lstm"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="permute"),
+        LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="fw"),
+        LayerSpec("Dense", {"units": 2}, name="fdense")], seed=0)
+    window = keyframe_pass(featurewise, x, every=64).window(64, 128)
+    np.testing.assert_array_equal(window["fdense"].output, featurewise.trace(x)["fdense"].output)
+    view.set_data(featurewise, window)
+    view.set_cursor(Cursor(layer="fw", step=1))
+    assert view.stack.currentIndex() == 1
+    head = view.header.text()
+    assert "step <b>t = 1</b> = feature 1 of all steps" in head and "exact" not in head and "of 200" not in head
+    view.set_cursor(Cursor(layer="fdense", step=1))
+    assert view.stack.currentIndex() == 0
+    said = view.message.text()
+    assert "'fdense' (Dense) outputs steps of its own, computed once for the whole sequence" in said
+    assert "it shows the layers over the input's steps" not in said and "(a recurrent layer's gates and" in said
     # a pooling over the steps of keepdims=True: one step a sample, of the whole sequence
     # (it said "outputs steps of its own")
     pooled = Model.sequential((None, None, 2), [

@@ -436,8 +436,11 @@ def no_steps_text(model: Model, trace: Trace | None, name: str | None) -> str:
             n = plural(int(shape[2] or 0), unit_word(layer))
             what = f"{cls} outputs one step a sample ({n}), computed once for the whole sequence"
         elif len(shape) == 3 and trace is not None and getattr(trace, "total_steps", None):
-            what = (f"on a long input it shows the layers over the input's steps, and {cls} outputs "
-                    "steps of its own, computed once for the whole sequence")
+            # (it said "on a long input it shows the layers over the input's steps" above
+            # the feature-wise LSTM it shows, its steps the features: a Dense after it is left out)
+            what = (f"{cls} outputs steps of its own, computed once for the whole sequence; on a long "
+                    "input it draws a layer's outputs over the input's steps only (a recurrent layer's "
+                    "gates and states over its own)")
         elif len(shape) == 2:
             n = plural(int(shape[1] or 0), unit_word(layer))
             what = f"{cls} outputs one vector a sample ({n}), with no steps"
