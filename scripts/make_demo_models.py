@@ -179,8 +179,9 @@ DEMOS = [
      "Type text in the Input tab: it predicts each next character",
      "Embedding(30, 8) -> LSTM(16, return_sequences) -> TimeDistributed(Dense(30, softmax)) predicting the next "
      "character of a few English sentences; its ids are the app's (space, a-z, '.', '?' as 1-29), so text typed "
-     "in the Input tab or opened from a file means what it was trained on; input: 4 phrases as int32 character "
-     "ids, shape (4, 24).",
+     "in the Input tab or opened from a file means what it was trained on. It opens on typed text, which the "
+     "Unrolled view writes as characters, the model's most likely next character above each; its input file "
+     "holds 4 phrases as int32 character ids, shape (4, 24).",
      build_char, train_char),
 ]
 

@@ -308,6 +308,30 @@ def test_the_character_demo_reads_the_apps_text_as_it_was_trained():
     assert s.error is None, s.error
 
 
+def test_the_demos_index_says_what_make_demo_models_writes():
+    """demos.json's character demo said "the Unrolled view writes the characters in" where
+    scripts/make_demo_models.py, which writes the index, said "input: 4 phrases as int32
+    character ids" (the next run of the script would have changed the menu's words, and
+    the demo opens on typed text, not on those phrases). Each entry's title, status line and
+    description are the script's, and the character demo's describes what it opens on."""
+    import importlib.util
+    import json
+
+    from lstmviz.app.demos import DEMOS_DIR
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("make_demo_models", root / "scripts" / "make_demo_models.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)  # (Keras is imported by its main only)
+    shipped = {e["file"]: e for e in json.loads((DEMOS_DIR / "demos.json").read_text(encoding="utf-8"))}
+    for name, title, line, description, _, _ in script.DEMOS:
+        entry = shipped[f"{name}.keras"]
+        assert (entry["title"], entry["line"], entry["description"]) == (title, line, description), name
+    char = shipped["char_model.keras"]
+    assert "opens on typed text" in char["description"] and char.get("text")
+    assert f"shape {np.load(DEMOS_DIR / char['input']).shape}" in char["description"]
+
+
 def test_an_id_file_is_read_a_row_per_sample_as_keras_and_lstmviz_trace_read_it(tmp_path):
     """A (batch, timesteps) .npy of token ids, what Keras' predict and ``lstmviz trace``
     take, imported in the window (Input > Import, a drop, Help > Demos' character model)
