@@ -79,7 +79,7 @@ class Preread:
         self._limit: int | None = None
         self._result: dict = {}
         self._fault: Exception | None = None  # (a missing file, or no model file: peek raises it)
-        self._sniffed = threading.Event()  # (path, kind and fault set: the read may go on)
+        self._given = model_path
         # shiboken's start-up (its signature support, ~50 ms, on importing PySide6) walks
         # sys.modules without a copy: with this thread importing the engine beside it, one
         # start in a few hundred aborted ("dictionary changed size during iteration",
@@ -98,10 +98,7 @@ class Preread:
         return getattr(importlib.import_module(module), name)
 
     def _run(self, model_path) -> None:
-        try:
-            self._sniff(model_path)
-        finally:
-            self._sniffed.set()
+        self._sniff(model_path)
         if self.path is None:
             return
         try:
@@ -133,23 +130,34 @@ class Preread:
             from lstmviz import limits
 
             self._limit = limits.memory_limit()
-            self.reader(self.kind)
         except BaseException:  # open_file reads it again and says what is wrong
             return
         self.path = str(model_path)
 
+    #: the files ``refuse_early`` waits for, by name: a session's or weights file's read is
+    #: short, and the window would read it anyway before its first picture
+    EARLY_SUFFIXES = (".lstmviz", ".weights.h5")
+
     def refuse_early(self) -> None:
-        """Raise the refusal of a missing file, of one that is no model file, or of a
-        session or weights-only file that cannot be read (waiting for its read), before
-        Qt is imported (``lstmviz FILE --screenshot``); a model file's read goes on beside
-        Qt's start (its refusal comes when the window opens it)."""
-        self._sniffed.wait()
+        """Raise the refusal of a missing file (at once), and of a session or weights-only
+        file by its name (``EARLY_SUFFIXES``) that is none or cannot be read (waiting for
+        its read), before Qt is imported (``lstmviz FILE --screenshot``). A model file's
+        read goes on beside Qt's start, not waited for (the sniffing alone took 0.8-1.5 s
+        on a busy machine): its refusal comes when the window opens it, as before."""
+        given = self._given
+        if given is None or str(given).lower().endswith((".npy", ".csv", ".txt")):
+            return
+        if not Path(given).exists():
+            from lstmviz.errors import LstmvizError
+
+            raise LstmvizError(f"{given}: no such file")
+        if not str(given).lower().endswith(self.EARLY_SUFFIXES):
+            return
+        self._thread.join()
         if self._fault is not None:
             raise self._fault
-        if self.path is not None and self.kind != "model":
-            self._thread.join()
-            if "error" in self._result:
-                raise self._result["error"]
+        if self.path is not None and "error" in self._result:
+            raise self._result["error"]
 
     def peek(self):
         """The model read (waiting for it) or the reader's error raised, kept for the window's
