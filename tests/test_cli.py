@@ -539,6 +539,7 @@ def test_bad_model_file_in_process(tmp_path, capsys, kind):
         path.mkdir()
     elif kind == "text":
         path.write_text("this is not a model\n" * 10)
+    np.save(tmp_path / "x.npy", np.zeros((1, 6, 3), np.float32))  # (a good input: trace reads it first)
     for args in (("summary", path), ("trace", path, "-i", tmp_path / "x.npy", "-o", tmp_path / "t.npz")):
         rc, out, err = call(capsys, *args)
         assert_one_line_error(rc, err, contains="model.h5")
