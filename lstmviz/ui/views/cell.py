@@ -579,6 +579,7 @@ class CellView(TraceView):
         self._cells = 0  # the cells of the stack of cells shown (0: a layer of one cell)
         self._eqs: list[Equation] = []
         self._setup_key: tuple | None = None
+        self._charts_look: tuple | None = None  # what the charts' layout was fitted to (_setup)
         self._height_cache: tuple = (None,)  # their height at that answer (_show_equations)
         self._tall_cache: dict = {}  # one-row texts' heights, full and compact (_too_tall)
         self._masked_in_sight: tuple | None = None  # where a masked step's rows were brought into sight
@@ -1183,7 +1184,7 @@ class CellView(TraceView):
         if self.step_page is not None:  # (its outputs' chart: the input's bars are features)
             self.step_page.bars["y"].focus = self._focus
             self.step_page.eq_label.setVisible(self._equations_shown)
-        self._setup_key = None
+        self._setup_key = self._charts_look = None
         if self.model is not None:
             self._show(self.cursor)
 
@@ -1237,14 +1238,14 @@ class CellView(TraceView):
         self.eq_label.setFont(t.font(self.eq_scale))
         # (its t's at the text's size where the sizes are a hall's: "W·x_t")
         self.expand_box.set_forms(*(t.plain_scripts(words) for words in EXPAND_WORDS))
-        self._setup_key = None
+        self._setup_key = self._charts_look = None
         if self.model is not None:
             self._show(self.cursor)
 
     # -- data -----------------------------------------------------------------------------
     def set_data(self, model: Model, trace: Trace, inputs=None) -> None:
         self.model, self.trace, self.inputs = model, trace, inputs
-        self._setup_key = None
+        self._setup_key = None  # (the charts' layout stays where the charts do: _setup)
         self._step_key = None
 
     def set_token_labels(self, labels: tuple[str, ...] | None) -> None:
@@ -1258,7 +1259,7 @@ class CellView(TraceView):
         c take its levels; None: each trace's own. ``trace`` is then a window."""
         if overviews is not self.overviews:
             self.overviews = overviews
-            self._setup_key = None
+            self._setup_key = self._charts_look = None
 
     def _overview(self, ref: CellRef, key: str):
         return overview_of(self.overviews, ref.name, ref.side, key)
@@ -1404,21 +1405,32 @@ class CellView(TraceView):
             self._slots.update({"c_prev": "c", "c": "c"})
         for g, gate_key in enumerate(gates):
             self._slots[f"g{g}"] = gate_key
+        charts: list[tuple] = []  # what the charts' layout is made of (below)
         for slot, bp in self.bars.items():
             key = self._slots.get(slot)
             shown = key is not None and (slot != "x" or self._x is not None)
             bp.widget.setVisible(shown)
             if key is None:
+                charts.append((slot, None))
                 continue
             n = U if slot != "x" else (self._x.shape[-1] if self._x is not None else 1)
             yr = self._levels_of(ref, key)
             bp.style(t, t.hue(key))
             bp.setup(n, yr, key, t)
+            charts.append((slot, shown, key, n, tuple(float(v) for v in yr)))
         self.col_titles[1].setVisible(bool(gates))
-        self._fit_rows()
-        self._stretch_columns()
-        self._place_bars()
-        self._axis_moved()  # (new charts: their counts made alike)
+        # the same charts in the same places (a long input's next window, each seek's quick
+        # steps: the sequence's levels, the same units, theme and focus): nothing of their
+        # layout to fit again (the rows, the columns' stretch, the charts' places and
+        # titles' room, their counts made alike); a resize fits them itself (resizeEvent,
+        # the plots' sigResized)
+        look = (tuple(charts), bool(gates), id(t), self._focus, ref.name, ref.side, self._cells)
+        if look != self._charts_look:
+            self._charts_look = look
+            self._fit_rows()
+            self._stretch_columns()
+            self._place_bars()
+            self._axis_moved()  # (new charts: their counts made alike)
         major = self.model.keras_major
         seen = activation_names(ref)
         self._act_legend = " · ".join(f"{n}(x) = {formula(n, major)}" if formula(n, major) != f"{n}(x)" else f"{n}(x)"
