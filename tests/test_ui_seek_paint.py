@@ -315,7 +315,9 @@ def test_an_edit_paints_the_layer_cards_once_with_their_new_numbers(make_window)
     layer's output and parameters, the next layer's parameters, their tooltips), the
     selected card stays, and the list is painted once, with the edit's other changes: its
     items laid out before that paint (Qt's delayed layout came after it, and the cards
-    were painted in a sync of their own at the event loop's next turn)."""
+    were painted in a sync of their own at the event loop's next turn); a card the edit
+    did not change is not painted again (QListView's layout at any item's new data
+    repainted the whole list)."""
     import time
 
     from lstmviz.ui.stack_panel import ROLE_CARD, ROLE_INDEX
@@ -333,10 +335,12 @@ def test_an_edit_paints_the_layer_cards_once_with_their_new_numbers(make_window)
         def eventFilter(self, obj, ev):
             if ev.type() == QtCore.QEvent.Type.Paint and obj is cards.viewport():
                 painted.append(turn[0])
+                regions.append(QtGui.QRegion(ev.region()))
             return False
 
     spy = Spy()
     turn = [0]
+    regions: list = []
     QtWidgets.QApplication.instance().installEventFilter(spy)
     try:
         for units in (5, 9):
@@ -354,6 +358,23 @@ def test_an_edit_paints_the_layer_cards_once_with_their_new_numbers(make_window)
                 assert card["params"] == f"{layer.count_params():,}"
                 assert f"parameters: {card['params']}" in item.toolTip()
             assert f"{units})" in cards.item(0).data(ROLE_CARD)["detail"]  # (its output's shape)
+        # the last layer's units: its card alone has new texts, the first card is not painted
+        cards.setCurrentRow(1)
+        for _ in range(3):
+            QtWidgets.QApplication.processEvents()
+        first, second = (cards.visualRect(cards.model().index(i, 0)) for i in range(2))
+        before = cards.item(0).data(ROLE_CARD)
+        for units in (7, 11):
+            painted.clear()
+            regions.clear()
+            panel.option_widgets["units"].setValue(units)
+            for turn[0] in range(4):
+                QtWidgets.QApplication.processEvents()
+                time.sleep(0.005)
+            assert painted == [0], units
+            assert cards.item(0).data(ROLE_CARD) == before
+            assert regions[0].intersects(second) and not regions[0].intersects(first), units
+            assert f"{units})" in cards.item(1).data(ROLE_CARD)["detail"]
     finally:
         QtWidgets.QApplication.instance().removeEventFilter(spy)
     state.add_layer("Dense")  # another number of layers: the list made anew
