@@ -901,6 +901,22 @@ def _(K):
         L.LSTM(2, return_sequences=True, name="lstm_after")])
 
 
+@register("context_repeat", "a context on every step through a RepeatVector of the model's own length (issue 13): "
+          "Masking -> LSTM(4) (an encoder's last step) -> RepeatVector(6), joined by a Concatenate onto each step "
+          "of an LSTM(3, return_sequences) -> LSTM(3, return_sequences), and read by a decoder LSTM(2, "
+          "return_sequences) (an LSTM autoencoder's) -> Concatenate of the two -> Dense(2)",
+          [In((6, 3), kind="masked")], batch=3)
+def _(K):
+    L = K.layers
+    inp = K.Input(shape=(6, 3), name="input")
+    m = L.Masking(name="masking")(inp)
+    rep = L.RepeatVector(6, name="repeat")(L.LSTM(4, name="encoder")(m))
+    joined = L.Concatenate(name="joined")([L.LSTM(3, return_sequences=True, name="lstm")(m), rep])
+    decoded = L.LSTM(2, return_sequences=True, name="decoder")(rep)
+    both = L.Concatenate(name="both")([L.LSTM(3, return_sequences=True, name="after")(joined), decoded])
+    return K.Model(inp, L.Dense(2, name="dense")(both), name="model")
+
+
 # --------------------------------------------------------------------------------------
 # Running a case
 # --------------------------------------------------------------------------------------

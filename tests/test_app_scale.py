@@ -568,6 +568,9 @@ def test_after_the_pass_the_first_window_holds_the_whole_sequences_output():
     ("excitation", "layer 'merged' (Multiply) merges each step with a tensor made of the whole sequence"),
     ("context_Add", "layer 'merged' (Add) merges each step with a tensor made of the whole sequence"),
     ("decoder", "layer 'merged' (LSTM) starts from states made of the whole sequence"),
+    # (an encoder's last step repeated onto every step, a RepeatVector of the model's length)
+    ("repeat_Concatenate", "layer 'ctx' (RepeatVector) repeats a tensor made of the whole sequence onto every step"),
+    ("repeat_LSTM", "layer 'ctx' (RepeatVector) repeats a tensor made of the whole sequence onto every step"),
     # (issue 13: a Dense over the steps on axis 2, a channels_first Conv1D over them on axis 1:
     # the steps its features or channels, refused before)
     ([LayerSpec("Permute", {"dims": [2, 1]}, name="p"), LayerSpec("Dense", {"units": 3}, name="w")],
@@ -593,9 +596,10 @@ def test_a_long_input_through_a_flatten_or_a_softmax_over_the_steps_shows_no_ste
     no step before the pass (``pass_first`` says which layer, as for a layer running
     backwards); then every window holds the whole trace's numbers. So of the steps on axis 2
     after a Permute((2, 1)), a Flatten's or an Activation('softmax')'s (refused before). So of
-    a sequence merged with a pooling of it or an encoder's last step, and a decoder started
-    from an encoder's last states: the first steps alone would pool or end it elsewhere. An
-    ONNX graph fixing its length (refused for windows before) runs on no fewer steps: its
+    a sequence merged with a pooling of it or an encoder's last step, a decoder started
+    from an encoder's last states, and an encoder's last step repeated onto every step (a
+    RepeatVector of the model's length): the first steps alone would pool or end it elsewhere.
+    An ONNX graph fixing its length (refused for windows before) runs on no fewer steps: its
     first steps alone were refused as another length, and the app could not open it."""
     from lstmviz.app.long_sequence import LongSequence
     from lstmviz.engine.windows import window_axes

@@ -773,7 +773,10 @@ def _merged_with_stepless(case, keras="3", masked=False, units=6, steps=None):
     sigmoid -> Reshape((1, F)) -> Multiply with the LSTM's sequence -> GRU -> Dense);
     ``context_<op>`` an encoder's last step through a Dense, (batch, F), merged into every
     step of another LSTM's sequence by ``op`` (Keras 3 broadcasts it, ``Merge``); ``decoder``
-    a decoder LSTM over the input started from an encoder's last states (``initial_state=``)."""
+    a decoder LSTM over the input started from an encoder's last states (``initial_state=``);
+    ``repeat_<reader>`` an encoder's last step repeated onto the model's ``steps`` (a
+    RepeatVector, "ctx") joined to another LSTM's sequence by a Concatenate or an Add, or read
+    by a decoder LSTM (an LSTM autoencoder's)."""
     from lstmviz.engine import ModelSpec, TensorRef
 
     def spec(cls, cfg, name, *ins, **kw):
@@ -797,6 +800,13 @@ def _merged_with_stepless(case, keras="3", masked=False, units=6, steps=None):
                    spec("LSTM", {"units": units, "return_sequences": True}, "l", src),
                    spec(case[len("context_"):], {}, "merged", "l", "ctx"),
                    spec("Dense", {"units": 2}, "out", "merged")]
+    elif case.startswith("repeat_"):
+        reader = case[len("repeat_"):]
+        layers += [spec("LSTM", {"units": units}, "enc", src), spec("RepeatVector", {"n": steps}, "ctx", "enc")]
+        layers += ([spec("LSTM", {"units": 3, "return_sequences": True}, "merged", "ctx")] if reader == "LSTM" else
+                   [spec("LSTM", {"units": units, "return_sequences": True}, "l", src),
+                    spec(reader, {}, "merged", "l", "ctx")])
+        layers += [spec("GRU", {"units": 2, "return_sequences": True}, "out", "merged")]
     else:
         layers += [spec("LSTM", {"units": units, "return_state": True}, "enc", src),
                    spec("LSTM", {"units": units, "return_sequences": True}, "merged", src,
@@ -811,11 +821,17 @@ MERGED_STEPLESS = [("excitation", "3"), ("excitation", "2"), ("context_Add", "3"
 
 def _steps_opened_with_masked_runs(model):
     """A fixture's model of 6 steps with its steps left open, and 3 x 2,000 steps of input
-    with masked runs (zeros: sample 0's first 100 steps, sample 2's last 500)."""
+    with masked runs (zeros: sample 0's first 100 steps, sample 2's last 500). A model
+    repeating a vector onto its 6 steps (a RepeatVector(6)) is made one of 2,000 steps,
+    repeating it 2,000 times: the same weights, as Keras builds it for that length."""
     spec = model.to_spec()
     first = spec.layers[0]
     assert first.class_name == "InputLayer" and first.config["batch_shape"][1] == 6
-    first.config["batch_shape"][1] = None
+    repeats = [layer for layer in spec.layers if layer.class_name == "RepeatVector"]
+    first.config["batch_shape"][1] = 2_000 if repeats else None
+    for layer in repeats:
+        assert layer.config["n"] == 6
+        layer.config["n"] = 2_000
     x = np.random.default_rng(3).normal(size=(3, 2_000, 3)).astype(np.float32)
     x[0, :100] = 0.0  # (masked runs: the mean is over the other steps)
     x[2, 1_500:] = 0.0
@@ -871,15 +887,22 @@ OPENED_KERAS = {
     # AveragePooling1D(3, strides 1, same) -> LSTM, each pooling a step's features
     "pool_cf_per_step": (("lstm", "avg", "gru", "max", "avg_same", "lstm_after"),
                          ("avg", "gru", "max", "avg_same", "lstm_after")),
+    # a context on every step (issue 13): Masking -> LSTM (an encoder's last step) ->
+    # RepeatVector(6), the model's length, joined by a Concatenate onto each step of another
+    # LSTM's sequence -> LSTM, and read by a decoder LSTM (an LSTM autoencoder's) ->
+    # Concatenate of the two -> Dense
+    "context_repeat": (("encoder", "repeat", "lstm", "joined", "after", "decoder", "both", "dense"),
+                       ("repeat", "joined", "after", "decoder", "both", "dense")),
 }
 
 
 @pytest.mark.parametrize("case", [f"k{v}_{c}" for c in OPENED_KERAS for v in "32"])
 def test_a_keras_files_layers_over_time_take_a_long_input_by_windows_to_the_bit(case):
-    """Squeeze-and-excitation over time and channels_first poolings of each step's features,
-    saved by Keras 3.15 and tf_keras 2.21 (``OPENED_KERAS``): the engine is Keras' numbers on
-    the file's 6 masked steps (each layer, atol 1e-5); its steps left open, 2,000 masked
-    steps go by windows, every layer of every window the full trace's to the bit."""
+    """Squeeze-and-excitation over time, channels_first poolings of each step's features and
+    a context repeated onto every step, saved by Keras 3.15 and tf_keras 2.21
+    (``OPENED_KERAS``): the engine is Keras' numbers on the file's 6 masked steps (each layer,
+    atol 1e-5); its steps left open (a RepeatVector's model made one of 2,000 steps), 2,000
+    masked steps go by windows, every layer of every window the full trace's to the bit."""
     names, on_one = OPENED_KERAS[case[3:]]
     model, _, _ = _keras_fixture_traced(case, names)
     model, x = _steps_opened_with_masked_runs(model)
@@ -914,29 +937,28 @@ def test_a_keras_files_recurrent_layers_over_the_features_are_keras_and_held_by_
         _same_own_steps(full, wt.window(a, b), wt, a, b)
 
 
-@pytest.mark.parametrize("op", ["Concatenate", "Add"])
-def test_a_repeat_vectors_steps_merged_with_a_sequence_are_refused_in_one_line(op):
-    """What stays refused for windows, in one line saying what is followed: a sequence merged
-    with a RepeatVector's steps (a context repeated T times, made inside the model, as many as
-    the model says) by a Concatenate or an Add (a window would merge its steps with all T)."""
-    from lstmviz.engine import ModelSpec, TensorRef
+@pytest.mark.parametrize("reader", ["Concatenate", "Add", "LSTM"])
+@pytest.mark.parametrize("batch", [1, 3])
+def test_a_repeat_vector_of_the_inputs_steps_is_a_sequence_every_window_holds_to_the_bit(reader, batch):
+    """Issue 13: a RepeatVector(T) of an encoder's last step, T the model's own length (a
+    context on every step, joined by a Concatenate or an Add onto each step of another LSTM's
+    sequence; an LSTM autoencoder's decoder stepping over it), was refused for windows ("joins
+    a sequence with a tensor without the input's steps", "steps over a sequence made inside
+    the model"). Its step t is the same copy for every t, so it is a sequence on the input's
+    time axis (its clock the input's): every layer and record of a window equals the same
+    steps of the full trace to the bit, and the app traces no first steps alone (the encoder
+    ends at the last step: ``whole_sequence_layer`` names the RepeatVector). A RepeatVector
+    of another length is still refused (``test_windows_out_of_range_and_...``)."""
+    from lstmviz.engine.windows import whole_sequence_layer
 
-    def spec(cls, cfg, name, *ins):
-        return LayerSpec(cls, cfg, name, inbound=[TensorRef(i) for i in ins])
-
-    layers = [LayerSpec("InputLayer", {"batch_shape": [None, T, 3]}, "x"),
-              spec("LSTM", {"units": 4}, "enc", "x"), spec("RepeatVector", {"n": T}, "ctx", "enc"),
-              spec("LSTM", {"units": 4, "return_sequences": True}, "l", "x"), spec(op, {}, "merged", "l", "ctx")]
-    model = Model.from_spec(ModelSpec(layers, [TensorRef("x")], [TensorRef("merged")], keras_version="3"))
-    model.trace(_data(1))
-    with pytest.raises(LstmvizError) as err:
-        keyframe_pass(model, _data(1))
-    said = str(err.value)
-    assert "\n" not in said and said.startswith(f"layer 'merged' ({op}) "), said
-    assert ("only where such a tensor is merged into every step by an Add, Subtract, Multiply, Average, "
-            "Maximum or Minimum" in said if op == "Concatenate" else
-            f"a tensor of {T} steps of its own" in said and
-            "only where a tensor merged into every step has no time axis or one of size 1" in said), said
+    model = _merged_with_stepless(f"repeat_{reader}", units=4, steps=T)
+    x = _data(batch)
+    full = model.trace(x)
+    wt = keyframe_pass(model, x, every=32)
+    assert np.array_equal(wt.output, full.output)
+    assert wt._axes["ctx"] == [1] and wt._clocks["ctx"] == (T, 1) and not wt._held
+    assert whole_sequence_layer(model, [x]).name == "ctx"
+    _windows_are_the_full_trace(model, wt, full, [(0, 1), (31, 33), (64, 65), (77, 160), (T - 1, T), (0, T)])
 
 
 def test_windows_out_of_range_and_time_reshaping_models_are_refused():

@@ -493,11 +493,12 @@ class LongSequence:
         steps can, ``plain_first``), in a user's words: the first layer that reads the input
         from its last step (its first steps shown depend on every later one), that acts along
         the whole sequence's steps or holds them side by side (a Softmax over the steps, a
-        Flatten), merges each step with a tensor made of the whole sequence or starts from
-        states made of it, an ONNX graph's sequence lengths, or a graph that fixes its length."""
+        Flatten), merges each step with a tensor made of the whole sequence, repeats one onto
+        every step (a RepeatVector of the input's steps) or starts from states made of it, an
+        ONNX graph's sequence lengths, or a graph that fixes its length."""
         if self.plain_first:
             return None
-        from lstmviz.engine.layers import Merge
+        from lstmviz.engine.layers import Merge, RepeatVector
         from lstmviz.engine.onnx_time import ELEMENTWISE, reversed_steps
         from lstmviz.engine.windows import input_steps_axis, recurrent_halves
         from lstmviz.text import safe_name
@@ -517,6 +518,8 @@ class LongSequence:
                         else "reads every step at once (as its features or channels)"
                         if axis is not None and layer.reads_whole_axis(axis)
                         else "starts from states made of the whole sequence" if recurrent_halves(layer)
+                        else "repeats a tensor made of the whole sequence onto every step"
+                        if isinstance(layer, RepeatVector)
                         else "merges each step with a tensor made of the whole sequence"
                         if isinstance(layer, Merge) or getattr(layer, "op", None) in ELEMENTWISE
                         else "acts along the whole sequence's steps")

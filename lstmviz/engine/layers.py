@@ -272,7 +272,13 @@ class RepeatVector(Layer):
         return [(input_shapes[0][0], int(self.config["n"]), input_shapes[0][1])]
 
     def forward(self, x):
-        return np.repeat(x[:, None, :], int(self.config["n"]), axis=1)
+        return self.repeat(x, int(self.config["n"]))
+
+    @staticmethod
+    def repeat(x, n: int):
+        """(batch, features) on each of ``n`` steps: copies (a long input's window of the
+        input's steps, ``windows._Window.values``, holds its steps' n)."""
+        return np.repeat(x[:, None, :], n, axis=1)
 
     def describe(self):
         return f"n={self.config['n']}"

@@ -213,6 +213,7 @@ from lstmviz.engine.layers import (
     Merge,
     NotEqual,
     Recurrent,
+    RepeatVector,
     StackedRNN,
     TimeDistributed,
     run_layer,
@@ -881,6 +882,11 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             seq[layer.name], axes[layer.name] = [True], [1 + layer.dims.index(in_axes[0])]
             tags[layer.name] = [None]
             continue
+        if repeats_input_steps(layer, ins, T):
+            # (a context on every step, an LSTM autoencoder's decoder input: the pass repeats it
+            # as a whole trace does; a window's steps are its steps' copies, ``_Window.values``)
+            seq[layer.name], axes[layer.name], tags[layer.name] = [True], [1], [None]
+            continue
         if _once(node, seq, axes):
             # (a Flatten or a Reshape to one axis: every step side by side; a layer whose
             # weights read the steps as its features or channels: a channels_first Conv1D over
@@ -956,9 +962,10 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
         if recurrent_halves(layer):
             if not ins[0]:
                 raise LstmvizError(
-                    f"{name} steps over a sequence made inside the model (a RepeatVector's, "
-                    "say), not over the input's steps; a long sequence is traced by windows "
-                    "only where each recurrent layer steps over the input's time axis")
+                    f"{name} steps over a sequence made inside the model (a RepeatVector's of "
+                    f"other than the input's {plural(T or 0, 'step')}, say), not over the input's steps; a long "
+                    "sequence is traced by windows only where each recurrent layer steps over the input's "
+                    "time axis (a RepeatVector of as many steps as the input's too)")
             rnn = recurrent_halves(layer)[0][1]
             # (an RNN([cells])'s first cell returns its sequence to the next: the layer's says)
             rs = (layer if isinstance(layer, StackedRNN) else rnn).config.get("return_sequences")
@@ -1027,21 +1034,34 @@ def _check_stepless_operands(model, feed: dict, node, ins: list, name: str, rank
     F)): the pass computes that tensor once, over the whole sequence, before the merge (the
     nodes run in order) and every window merges its steps with those very numbers, each
     number of a step alone, so the whole trace's bits. Refuses, in one line, a Concatenate
-    (of a RepeatVector's steps made inside the model, say) or a tensor that spans steps of its
-    own."""
+    or a tensor that spans steps of its own (a RepeatVector of the input's steps is a
+    sequence, ``repeats_input_steps``: followed as any)."""
     if not isinstance(node.layer, Merge) or not node.layer.elementwise(1):
         raise LstmvizError(
-            f"{name} joins a sequence with a tensor without the input's steps (a RepeatVector's, "
-            "say); a long sequence is traced by windows only where such a tensor is merged into "
-            "every step by an Add, Subtract, Multiply, Average, Maximum or Minimum")
+            f"{name} joins a sequence with a tensor without the input's steps (a RepeatVector's of "
+            "another length, say); a long sequence is traced by windows only where such a tensor is "
+            "merged into every step by an Add, Subtract, Multiply, Average, Maximum or Minimum, or "
+            "repeated onto the input's steps by a RepeatVector of as many")
     for r, has in zip(node.inbound, ins):
         shape = _shape_of(model, feed, r)
         if has or shape is None or len(shape) < rank or shape[1] == 1:
             continue
         raise LstmvizError(
             f"{name} merges a sequence with a tensor of {'unknown' if shape[1] is None else shape[1]} "
-            "steps of its own (a RepeatVector's, say); a long sequence is traced by windows only "
-            "where a tensor merged into every step has no time axis or one of size 1")
+            "steps of its own (a RepeatVector's of another length, say); a long sequence is traced by "
+            "windows only where a tensor merged into every step has no time axis or one of size 1, "
+            "or is a RepeatVector of the input's steps")
+
+
+def repeats_input_steps(layer, ins: list, T: int | None) -> bool:
+    """Whether ``layer`` is a RepeatVector(n) of a tensor without steps (``ins``: whether
+    each input has the input's steps) whose n is the input's T steps (a model of a fixed
+    length: an encoder's last step repeated onto every step, joined by a Concatenate to a
+    sequence or read by an LSTM autoencoder's decoder): its output is a sequence on the
+    input's time axis, every step the same copy, so a window of it is its steps' copies and
+    the layers after it follow it as any sequence (``_plan``, ``_clocks``). A RepeatVector of
+    another n has steps of its own, refused where a sequence of the input's meets them."""
+    return isinstance(layer, RepeatVector) and bool(ins) and not any(ins) and int(layer.config["n"]) == T
 
 
 def _merges_steps(layer, axis: int) -> bool:
@@ -1102,8 +1122,8 @@ def _clocks(model, T: int, seq: dict, axes: dict) -> dict[str, Clock | None]:
             continue
         got: list[Clock] = [c for c in (clocks.get(r.layer) for r in node.inbound
                                                    if seq[r.layer][r.tensor_index]) if c]
-        if not got:
-            clocks[name] = None
+        if not got:  # (a RepeatVector of the input's steps, ``repeats_input_steps``: the input's)
+            clocks[name] = (T, 1) if isinstance(layer, RepeatVector) and seq[name][0] else None
             continue
         if len({c[1] for c in got}) > 1:
             every = " and ".join(sorted({plural(c[1], "input step") if isinstance(c[1], int)
@@ -1327,6 +1347,10 @@ class _Window:
             out = [_take(v, ax, lo, hi) for v, ax in zip(self.wt._held[name], self.wt._axes[name])]
         elif isinstance(layer, InputLayer):
             out = [_take(self.feed[name], self.wt._axes[name][0], lo, hi)]
+        elif isinstance(layer, RepeatVector):  # (of the input's steps: its vector, computed once,
+            # on each of the window's steps, the same copies as the whole's)
+            ref = node.inbound[0]
+            out = [layer.repeat(self.values(ref.layer, lo, hi)[ref.tensor_index], hi - lo)]
         elif onnx_node(layer):  # Y over input steps lo..hi-1 in the node's layout
             from lstmviz.engine.onnx_layers import node_arrays
 
@@ -1910,9 +1934,10 @@ def whole_sequence_layer(model, arrays):
 def reads_whole(node, seq: dict, tags: dict) -> bool:
     """Whether ``node`` reads a sequence and, beside it (an input or an initial state), a
     tensor without steps made of the whole sequence (``_plan``'s ``tags``: ``onnx_time.ANY``,
-    a pooling's, a last step's, the layers after them)."""
+    a pooling's, a last step's, the layers after them), or makes a sequence of one (a
+    RepeatVector of an encoder's last step, ``repeats_input_steps``)."""
     refs = list(node.inbound) + list(node.initial_state)
-    return (any(seq[r.layer][r.tensor_index] for r in refs)
+    return ((any(seq[r.layer][r.tensor_index] for r in refs) or any(seq[node.layer.name]))
             and any(tags[r.layer][r.tensor_index] is onnx_time.ANY for r in refs))
 
 
