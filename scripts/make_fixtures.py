@@ -917,6 +917,22 @@ def _(K):
     return K.Model(inp, L.Dense(2, name="dense")(both), name="model")
 
 
+@register("cf_global_pooling", "channels_first global poolings over an LSTM's steps after a Permute((2, 1)) (a "
+          "channels_first CNN's head; issue 13): LSTM(4, return_sequences) -> Permute((2, 1)) -> MaxPooling1D(2, same, "
+          "channels_first) -> GlobalAveragePooling1D(channels_first), and GlobalMaxPooling1D(channels_first) of the "
+          "Permute's (both over the steps, on axis 2) -> Concatenate -> Dense(2) (TensorFlow's CPU has no "
+          "channels_first Conv1D to save one with)", [In((6, 3))], batch=3)
+def _(K):
+    L = K.layers
+    inp = K.Input(shape=(6, 3), name="input")
+    turned = L.Permute((2, 1), name="permute")(L.LSTM(4, return_sequences=True, name="lstm")(inp))
+    pooled = L.MaxPooling1D(2, padding="same", data_format="channels_first", name="pool")(turned)
+    joined = L.Concatenate(name="pooled")([
+        L.GlobalAveragePooling1D(data_format="channels_first", name="gap")(pooled),
+        L.GlobalMaxPooling1D(data_format="channels_first", name="gmp")(turned)])
+    return K.Model(inp, L.Dense(2, name="dense")(joined), name="model")
+
+
 # --------------------------------------------------------------------------------------
 # Running a case
 # --------------------------------------------------------------------------------------

@@ -893,13 +893,18 @@ OPENED_KERAS = {
     # Concatenate of the two -> Dense
     "context_repeat": (("encoder", "repeat", "lstm", "joined", "after", "decoder", "both", "dense"),
                        ("repeat", "joined", "after", "decoder", "both", "dense")),
+    # a channels_first CNN's head over the steps (issue 13): LSTM -> Permute((2, 1)) ->
+    # MaxPooling1D(2, channels_first) -> GlobalAveragePooling1D of channels_first, and a
+    # GlobalMaxPooling1D of channels_first of the Permute's, each pooling the steps on axis 2
+    # (computed once) -> Concatenate -> Dense
+    "cf_global_pooling": (("lstm", "permute", "pool", "gap", "gmp", "pooled", "dense"), ("lstm",)),
 }
 
 
 @pytest.mark.parametrize("case", [f"k{v}_{c}" for c in OPENED_KERAS for v in "32"])
 def test_a_keras_files_layers_over_time_take_a_long_input_by_windows_to_the_bit(case):
-    """Squeeze-and-excitation over time, channels_first poolings of each step's features and
-    a context repeated onto every step, saved by Keras 3.15 and tf_keras 2.21
+    """Squeeze-and-excitation over time, channels_first poolings of each step's features, a
+    context repeated onto every step and a channels_first CNN's global poolings, saved by Keras 3.15 and tf_keras 2.21
     (``OPENED_KERAS``): the engine is Keras' numbers on the file's 6 masked steps (each layer,
     atol 1e-5); its steps left open (a RepeatVector's model made one of 2,000 steps), 2,000
     masked steps go by windows, every layer of every window the full trace's to the bit."""
@@ -2973,8 +2978,9 @@ def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_the_layers_of_each_s
     """The one line refusing a pooling over (batch, features, steps) names the layers acting on
     each step's features that windows follow there (Softmax(axis=1), LayerNormalization(axis=1),
     a Concatenate(axis=1) of two such sequences), those acting along the steps (held whole: an
-    Activation('softmax') too, a Masking), a Flatten and the layers reading the steps as their
-    features (a recurrent one too); a Concatenate joining the steps is still refused
+    Activation('softmax') too, a Masking), a Flatten, a global pooling of 'channels_first' (over
+    the steps there, issue 13) and the layers reading the steps as their features (a recurrent
+    one too); a Concatenate joining the steps is still refused
     (``AXIS_TWO_REFUSED``,
     ``test_the_refusal_of_a_reader_of_steps_on_axis_two_names_...``)."""
     specs, _, _ = AXIS_TWO_REFUSED["gap_over_axis_two"]
@@ -2985,8 +2991,9 @@ def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_the_layers_of_each_s
     assert ("one acting on each step's features (Softmax(axis=1), LayerNormalization(axis=1); "
             "Concatenate(axis=1) of two such sequences), one acting along the steps (a Softmax, "
             "LayerNormalization or BatchNormalization over axis 2, an Activation softmax or log_softmax, a "
-            "Masking of each feature's row), a Flatten or Reshape to one axis, a Dense, a channels_last Conv1D "
-            "or a recurrent layer (LSTM, GRU, SimpleRNN, Bidirectional, RNN([cells])) reading the steps as its "
+            "Masking of each feature's row), a Flatten or Reshape to one axis, a GlobalMaxPooling1D or "
+            "GlobalAveragePooling1D of data_format 'channels_first' (pooling the steps), a Dense, a channels_last "
+            "Conv1D or a recurrent layer (LSTM, GRU, SimpleRNN, Bidirectional, RNN([cells])) reading the steps as its "
             "features (no steps left)") in said.split("; ", 1)[1], said
 
 

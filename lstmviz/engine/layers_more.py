@@ -109,11 +109,13 @@ class _GlobalPooling1D(L.Layer):
     def describe(self):
         return "over the steps" + (", keepdims" if self.keepdims else "")
 
-    @property
-    def reduces_steps(self) -> bool:
-        """Whether it pools over the steps (channels_last): a long input's keyframe pass
-        computes it once from the whole sequence (``windows._plan``), a tensor without steps."""
-        return self.steps_axis == 1
+    def reduces(self, axis: int) -> bool:
+        """Whether it pools over its input's ``axis``, where a long input holds its steps (1:
+        channels_last over (batch, steps, features); 2: channels_first over (batch, channels,
+        steps) after a Permute((2, 1)), a channels_first CNN's head): a long input's keyframe
+        pass computes it once from the whole sequence (``windows._plan``), a tensor without
+        steps."""
+        return self.steps_axis == axis
 
     @property
     def timewise(self) -> bool:
@@ -160,7 +162,7 @@ class GlobalAveragePooling1D(_GlobalPooling1D):
         its bytes as floats) the mean over the unmasked steps' copy of its input, 0 at the
         masked ones, and the mask as floats (``call``); a GlobalMaxPooling1D makes its output
         alone (``Layer.running_bytes``)."""
-        return 2 * out + (read + mask if mask and self.reduces_steps else 0)
+        return 2 * out + (read + mask if mask and self.steps_axis == 1 else 0)
 
     def backward(self, x, y, dy, mask):
         x = _float(x)

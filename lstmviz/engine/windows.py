@@ -135,8 +135,9 @@ GlobalMaxPooling1D / GlobalAveragePooling1D of 'channels_first' there (its ``tim
 step's features reduced, output (batch, steps)). Any other layer reading steps on axis 2 whose
 output would keep them is refused in one line (a GlobalAveragePooling1D of the features, a
 Concatenate of the steps); a Conv1D there reads them all as its channels, a Dense over axis 2
-as its features, a recurrent layer with no Permute((2, 1)) back as each of its steps' inputs:
-computed once (above). A
+as its features, a recurrent layer with no Permute((2, 1)) back as each of its steps' inputs,
+a GlobalMaxPooling1D / GlobalAveragePooling1D of 'channels_first' there pools them (a
+channels_first CNN's head, ``reduces``): computed once (above). A
 (batch, features, steps) output counts its features a step in ``full_trace_bytes`` and
 ``pass_bytes``.
 
@@ -919,6 +920,14 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # ``conv.window``; its own time axis, ``_clocks``)
             seq[layer.name], axes[layer.name], tags[layer.name] = [True], [2], [None]
             continue
+        if len(ins) == 1 and ins[0] and in_axes[0] in (1, 2) and callable(getattr(layer, "reduces", None)) \
+                and layer.reduces(in_axes[0]):
+            # (a GlobalMaxPooling1D / GlobalAveragePooling1D over the steps, channels_last over
+            # (batch, steps, features), channels_first over (batch, channels, steps) after a
+            # Permute((2, 1)): no time axis left, computed once by the pass from the whole
+            # sequence, as a whole trace calls it; a Flatten's above)
+            seq[layer.name], axes[layer.name], tags[layer.name] = [False], [None], [onnx_time.ANY]
+            continue
         if ins and all(has and ax == 2 for has, ax in zip(ins, in_axes)) and layer.stepwise(2):
             # (a Dropout, an Activation but softmax, a ReLU, a BatchNormalization of the
             # features, an Add of two such sequences ...: each number alone; a Softmax(axis=1),
@@ -951,7 +960,8 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 "(Softmax(axis=1), LayerNormalization(axis=1); Concatenate(axis=1) of two such sequences), one "
                 "acting along the steps (a Softmax, LayerNormalization or BatchNormalization over axis 2, an "
                 "Activation softmax or log_softmax, a Masking of each feature's row), a Flatten or Reshape to "
-                "one axis, a Dense, a channels_last Conv1D or a recurrent layer (LSTM, GRU, SimpleRNN, "
+                "one axis, a GlobalMaxPooling1D or GlobalAveragePooling1D of data_format 'channels_first' "
+                "(pooling the steps), a Dense, a channels_last Conv1D or a recurrent layer (LSTM, GRU, SimpleRNN, "
                 "Bidirectional, RNN([cells])) reading the steps as its features (no steps left) or a "
                 "Permute((2, 1)) putting the steps back on axis 1")
         if any(has and ax != 1 for has, ax in zip(ins, in_axes)):
@@ -984,11 +994,6 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                     f"{name} joins its inputs' steps one after the other (axis 1); a long sequence is "
                     "traced by windows only through a Concatenate of sequences' features (axis -1)")
             seq[layer.name] = [any(ins)] * max(1, len(layer.output_shapes))
-        elif any(ins) and getattr(layer, "reduces_steps", False):
-            # (a GlobalMaxPooling1D / GlobalAveragePooling1D over the steps: no time axis left,
-            # computed once by the pass from the whole sequence, as a whole trace calls it; a
-            # Flatten's above)
-            seq[layer.name] = [False]
         elif any(ins) and (layer.own_clock or isinstance(layer, StepMap)):
             # (a Conv1D or pooling, engine/conv.py (channels_first ones above); a Cropping1D,
             # ZeroPadding1D or UpSampling1D, no mask handed on: its output's steps read input
