@@ -12,8 +12,8 @@ On a long input's window (``total_steps``) a layer whose output holds the window
 trace, its steps the window's (``OutputRecord.start``; after a strided Conv1D or pooling
 its own, fewer: ``OutputRecord.total``)
 and its colours the whole sequence's, from its overview (``scale.overviews``' ``(name,
-OUTPUT_KEY)``); one computed once for the whole sequence (a RepeatVector's, after a last
-step) has no window's steps, and is left out (``no_steps_text`` says why)."""
+OUTPUT_KEY)``); one computed once for the whole sequence (a RepeatVector's of another length
+than the input's, after a last step) has no window's steps, and is left out (``no_steps_text`` says why)."""
 
 from __future__ import annotations
 

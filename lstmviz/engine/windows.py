@@ -753,9 +753,9 @@ def window_axes(model, arrays) -> dict[str, list[int | None]]:
     """Per layer, each output's steps axis in a long input's windows of ``model`` over
     inputs shaped as ``arrays`` (a window's own, or the whole sequence's: only shapes are
     read): the axis where the output holds the window's steps, None where it is whole
-    (a tensor without the input's time axis: after a last step, a RepeatVector's, computed
-    once by the pass). What the views and ``app/scale.overviews`` read a layer's output of
-    a window by; ``_plan``'s refusal where no window can be made."""
+    (a tensor without the input's time axis: after a last step, a RepeatVector's of another
+    length than the input's, computed once by the pass). What the views and
+    ``app/scale.overviews`` read a layer's output of a window by; ``_plan``'s refusal where no window can be made."""
     axes: dict[str, list[int | None]] = {}
     _plan(model, arrays, axes)
     return axes
