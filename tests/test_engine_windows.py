@@ -953,8 +953,9 @@ def test_a_repeat_vector_of_the_inputs_steps_is_a_sequence_every_window_holds_to
     time axis (its clock the input's): every layer and record of a window equals the same
     steps of the full trace to the bit, and the app traces no first steps alone (the encoder
     ends at the last step: ``whole_sequence_layer`` names the RepeatVector). A RepeatVector
-    of another length is still refused (``test_windows_out_of_range_and_...``)."""
-    from lstmviz.engine.windows import whole_sequence_layer
+    of another length is still refused (``test_windows_out_of_range_and_...``), and one of
+    a window's length is no sequence of it (``test_views_over_time_outputs``' head)."""
+    from lstmviz.engine.windows import whole_sequence_layer, window_axes
 
     model = _merged_with_stepless(f"repeat_{reader}", units=4, steps=T)
     x = _data(batch)
@@ -963,6 +964,8 @@ def test_a_repeat_vector_of_the_inputs_steps_is_a_sequence_every_window_holds_to
     assert np.array_equal(wt.output, full.output)
     assert wt._axes["ctx"] == [1] and wt._clocks["ctx"] == (T, 1) and not wt._held
     assert whole_sequence_layer(model, [x]).name == "ctx"
+    # (the views ask a window's own inputs: the model's length, not theirs, says it repeats them)
+    assert window_axes(model, [x[:, 31:33]])["ctx"] == [1]
     _windows_are_the_full_trace(model, wt, full, [(0, 1), (31, 33), (64, 65), (77, 160), (T - 1, T), (0, T)])
 
 

@@ -804,6 +804,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
     held = set() if held is None else held
     tags = {} if tags is None else tags
     T = None
+    model_length = None  # (the model's own input length where it fixes one: ``repeats_input_steps``)
     feed = {r.layer: a for r, a in zip(model.inputs, arrays)}
     length = onnx_time.fixed_length(model)  # (a graph that runs on that many steps only)
     for node in model.nodes:
@@ -819,6 +820,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 raise LstmvizError(
                     f"inputs of {T} and {plural(a.shape[ax], 'step')}: a long sequence is traced by "
                     "windows only when every input has the same number of steps")
+            fixed = list(layer.config.get("batch_shape") or [])
+            if steps and model_length is None and len(fixed) > ax:
+                model_length = fixed[ax]
             if steps and length is not None and a.shape[ax] != length:
                 # (``Model.check_inputs`` says it first: the graph runs on that many steps only)
                 raise LstmvizError(
@@ -883,7 +887,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             seq[layer.name], axes[layer.name] = [True], [1 + layer.dims.index(in_axes[0])]
             tags[layer.name] = [None]
             continue
-        if repeats_input_steps(layer, ins, T):
+        if repeats_input_steps(layer, ins, model_length):
             # (a context on every step, an LSTM autoencoder's decoder input: the pass repeats it
             # as a whole trace does; a window's steps are its steps' copies, ``_Window.values``)
             seq[layer.name], axes[layer.name], tags[layer.name] = [True], [1], [None]
@@ -973,9 +977,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             if not ins[0]:
                 raise LstmvizError(
                     f"{name} steps over a sequence made inside the model (a RepeatVector's of "
-                    f"other than the input's {plural(T or 0, 'step')}, say), not over the input's steps; a long "
-                    "sequence is traced by windows only where each recurrent layer steps over the input's "
-                    "time axis (a RepeatVector of as many steps as the input's too)")
+                    "another length than the model's fixed input length, say), not over the input's steps; "
+                    "a long sequence is traced by windows only where each recurrent layer steps over the "
+                    "input's time axis (a RepeatVector of the model's fixed input length too)")
             rnn = recurrent_halves(layer)[0][1]
             # (an RNN([cells])'s first cell returns its sequence to the next: the layer's says)
             rs = (layer if isinstance(layer, StackedRNN) else rnn).config.get("return_sequences")
@@ -1046,7 +1050,7 @@ def _check_stepless_operands(model, feed: dict, node, ins: list, name: str, rank
             f"{name} joins a sequence with a tensor without the input's steps (a RepeatVector's of "
             "another length, say); a long sequence is traced by windows only where such a tensor is "
             "merged into every step by an Add, Subtract, Multiply, Average, Maximum or Minimum, or "
-            "repeated onto the input's steps by a RepeatVector of as many")
+            "repeated onto every step by a RepeatVector of the model's fixed input length")
     for r, has in zip(node.inbound, ins):
         shape = _shape_of(model, feed, r)
         if has or shape is None or len(shape) < rank or shape[1] == 1:
@@ -1055,18 +1059,21 @@ def _check_stepless_operands(model, feed: dict, node, ins: list, name: str, rank
             f"{name} merges a sequence with a tensor of {'unknown' if shape[1] is None else shape[1]} "
             "steps of its own (a RepeatVector's of another length, say); a long sequence is traced by "
             "windows only where a tensor merged into every step has no time axis or one of size 1, "
-            "or is a RepeatVector of the input's steps")
+            "or is a RepeatVector of the model's fixed input length")
 
 
-def repeats_input_steps(layer, ins: list, T: int | None) -> bool:
+def repeats_input_steps(layer, ins: list, length: int | None) -> bool:
     """Whether ``layer`` is a RepeatVector(n) of a tensor without steps (``ins``: whether
-    each input has the input's steps) whose n is the input's T steps (a model of a fixed
-    length: an encoder's last step repeated onto every step, joined by a Concatenate to a
-    sequence or read by an LSTM autoencoder's decoder): its output is a sequence on the
-    input's time axis, every step the same copy, so a window of it is its steps' copies and
-    the layers after it follow it as any sequence (``_plan``, ``_clocks``). A RepeatVector of
-    another n has steps of its own, refused where a sequence of the input's meets them."""
-    return isinstance(layer, RepeatVector) and bool(ins) and not any(ins) and int(layer.config["n"]) == T
+    each input has the input's steps) whose n is ``length``, the input length the model fixes
+    (an encoder's last step repeated onto every step, joined by a Concatenate to a sequence or
+    read by an LSTM autoencoder's decoder): its output is a sequence on the input's time
+    axis, every step the same copy, so a window of it is its steps' copies and the layers
+    after it follow it as any sequence (``_plan``, ``_clocks``). The model's length, not the
+    arrays' (a window's own inputs, ``window_axes``: a head's RepeatVector(4) over a window
+    of 4 steps is no sequence of them). A RepeatVector of another n, or in a model of an
+    open length, has steps of its own, refused where a sequence of the input's meets them."""
+    return (isinstance(layer, RepeatVector) and bool(ins) and not any(ins) and length is not None
+            and int(layer.config["n"]) == int(length))
 
 
 def _merges_steps(layer, axis: int) -> bool:
