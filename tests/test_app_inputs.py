@@ -385,14 +385,15 @@ def test_an_input_a_read_only_model_cannot_take_is_refused_not_replaced(tmp_path
     before = s.x.copy()
     with pytest.raises(LstmvizError) as err:
         s.import_input(case / "x1.npy")
-    assert str(err.value) == "x1.npy: shape (2, 4, 2), but the model's first input 'encoder_input' takes (None, 5, 3)"
+    assert str(err.value) == ("x1.npy: the input has shape (2, 4, 2), but the model's first input 'encoder_input' "
+                              "takes (None, 5, 3)")
     np.testing.assert_array_equal(s.x, before)
     s.import_input(case / "x0.npy")  # the first input's own data is taken as it is
     np.testing.assert_array_equal(s.x, np.load(case / "x0.npy"))
     onnx = FIX_DIR / "onnx_torch_classic_lstm" / "model.onnx"
     s.set_model(lstmviz.load(onnx), str(onnx))
     np.save(tmp_path / "wide.npy", np.zeros((2, 6, 7), np.float32))
-    with pytest.raises(LstmvizError, match=r"^wide.npy: shape \(2, 6, 7\), but the model's first input 'x' "
+    with pytest.raises(LstmvizError, match=r"^wide.npy: the input has shape \(2, 6, 7\), but the model's first input 'x' "
                                            r"takes \(None, None, 3\)$"):
         s.import_input(tmp_path / "wide.npy")
     ids = FIX_DIR / "onnx_keras_embedding_lstm"
@@ -533,25 +534,32 @@ def test_an_imported_column_of_token_ids_is_one_sample_as_the_command_line_reads
 def test_a_graph_of_fixed_length_refuses_data_of_another_length_and_keeps_the_input(tmp_path):
     """An ONNX graph that fixes its sequence length (5 steps, time-major) was given 7 steps
     by File > Open a long input (``set_input_data``): the state said 7 steps while the views
-    showed an input made up in its place, cropped to 5. It is refused in one line, the
-    shape said as the model takes it (time, batch, features), the length the graph fixes
-    named (issue 13), and the input stays."""
+    showed an input made up in its place, cropped to 5. It is refused, the input stays, in
+    the one line every path says (issue 13; ``onnx_time.fixed_words``): ``model.trace`` (lstmviz
+    trace, grad), the pass of a long input, File > Open a long input, File > Open input (the file
+    named), ``--input`` and ``lstmviz.show`` / ``picture`` (``use_array``); they said "the
+    input has shape (7, 2, 3), but the model's first input 'x' takes (5, None, 3)" or "... but
+    the model takes (5, None, 3)", the length one number among others."""
     pytest.importorskip("onnx")
     from test_io_onnx import _fixed_length_lstm
+
+    from lstmviz.engine.windows import keyframe_pass
 
     path = _fixed_length_lstm(tmp_path, 5, [5, -1, 4])
     st = AppState()
     st.set_model(lstmviz.load(path, isolate=False), str(path))
     before, spec = st.x.copy(), st.input
-    want = ("shape (7, 2, 3), but the model's first input 'x' takes (5, None, 3) (the graph fixes its sequence "
-            "length to 5 steps)")
-    with pytest.raises(LstmvizError) as err:
-        st.set_input_data(np.zeros((2, 7, 3), np.float32))  # (held as the app holds it: batch first)
-    assert str(err.value) == f"the input has {want}"
-    np.save(tmp_path / "x7.npy", np.zeros((7, 2, 3), np.float32))  # (a file: as the model takes it)
-    with pytest.raises(LstmvizError) as err:
-        st.import_input(tmp_path / "x7.npy")
-    assert str(err.value) == f"x7.npy: {want}"
-    assert st.input == spec and np.array_equal(st.x, before) and st.error is None
+    want = ("the graph fixes its sequence length to 5 steps and the input has 7: give it 5 steps, or export "
+            "the model with a dynamic sequence axis")
+    seven = np.zeros((7, 2, 3), np.float32)  # (as the model takes it: time, batch, features)
+    np.save(tmp_path / "x7.npy", seven)
+    for run, said in ((st.model.trace, want), (lambda a: keyframe_pass(st.model, a, every=2), want),
+                      (lambda a: st.set_input_data(a.transpose(1, 0, 2)), want),  # (held batch first)
+                      (lambda a: gen.use_array(st, a), want),
+                      (lambda a: st.import_input(tmp_path / "x7.npy"), f"x7.npy: {want}")):
+        with pytest.raises(LstmvizError) as err:
+            run(seven)
+        assert str(err.value) == said
+        assert st.input == spec and np.array_equal(st.x, before) and st.error is None
     st.set_input_data(np.ones((2, 5, 3), np.float32))  # its own length: taken
     assert st.x.shape == (5, 2, 3) and np.all(st.x == 1)

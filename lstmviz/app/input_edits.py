@@ -251,7 +251,7 @@ class InputEdits(StateBase):
             raise LstmvizError(f"the input must be (batch, timesteps, features); got shape {data.shape}")
         misfit = self._misfit(data)
         if misfit:  # (a read-only model would be traced on an input made up in its place)
-            raise LstmvizError(f"the input has {misfit}")
+            raise LstmvizError(misfit)
         b, t, d = data.shape
         data = frozen(data, given)
         self._remember()

@@ -403,10 +403,10 @@ def use_array(state, x, names=None) -> None:
     bad = [k for k, d in enumerate(shape) if d is not None and d != x.shape[k]
            and not (k == 1 and not state.readonly)]
     if bad:
-        from lstmviz.engine.onnx_time import fixed_words  # (an ONNX graph that runs on its length only)
+        from lstmviz.engine.onnx_time import fixed_refusal  # (an ONNX graph that runs on its length only)
         steps = x.shape[0 if time_major else 1] if x.ndim >= 2 else 0
-        raise LstmvizError(f"the input has shape {given} but the model takes {fmt_shape(shape)}"
-                           f"{fixed_words(state.model, steps)}")
+        raise LstmvizError(fixed_refusal(state.model, steps)
+                           or f"the input has shape {given} but the model takes {fmt_shape(shape)}")
     if len(shape) == 2:
         if not np.all(np.isfinite(x)) or np.any(x != np.round(x)) or x.min() < 0:
             raise LstmvizError("the model starts with an Embedding, which needs whole-number "

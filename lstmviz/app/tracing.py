@@ -679,9 +679,11 @@ class Tracing(StateBase):
     def _misfit(self, data: np.ndarray) -> str | None:
         """Why ``data`` (as ``set_input_data`` would hold it) is not what the read-only model's
         first input takes, so that it would be traced on an input made up in its place
-        (``given_data``); None when it fits, or the stack is editable (it takes any)."""
+        (``given_data``), in one line ("the input has shape ..."; the length an ONNX graph fixes:
+        ``onnx_time.fixed_refusal``, as the engine says it); None when it fits, or the stack is
+        editable (it takes any)."""
         from lstmviz.engine.layers import fmt_shape
-        from lstmviz.engine.onnx_time import fixed_words
+        from lstmviz.engine.onnx_time import fixed_refusal
 
         if not self.readonly or self.model is None:
             return None
@@ -689,13 +691,15 @@ class Tracing(StateBase):
         trial = dataclasses.replace(self.input, source="data", data=data, timesteps=int(data.shape[1]))
         if given_data(trial, 0, shape) is not None:
             return None
+        if (fixed := fixed_refusal(self.model, int(data.shape[1]))) is not None:
+            return fixed
         held = data[..., 0] if len(shape) == 2 and data.ndim == 3 and data.shape[2] == 1 else data
         what = "whole-number token ids (0 or more) " if len(shape) == 2 else ""
         said = tuple(held.shape)
         if self.time_major and len(said) >= 2:  # (as the model takes it: (time, batch, ...))
             said = (said[1], said[0]) + said[2:]
-        return (f"shape {fmt_shape(said)}, but the model's first input '{self.model.inputs[0].layer}' "
-                f"takes {what}{fmt_shape(self.model.input_shapes()[0])}{fixed_words(self.model, data.shape[1])}")
+        return (f"the input has shape {fmt_shape(said)}, but the model's first input "
+                f"'{self.model.inputs[0].layer}' takes {what}{fmt_shape(self.model.input_shapes()[0])}")
 
     # -- stateful batches --------------------------------------------------------------------
     @_operation

@@ -775,10 +775,9 @@ class Model:
         if (self.source.get("format") == "onnx" and len(want) == 3 and not layer.config.get("role")
                 and want[steps_axis] is not None and arr.shape[steps_axis] != want[steps_axis]):
             # (an export that fixed its length: torch's, the steps it was traced on)
-            raise LstmvizError(
-                f"the graph fixes its sequence length to {plural(want[steps_axis], 'step')} and {which} has "
-                f"{arr.shape[steps_axis]:,}: give it {plural(want[steps_axis], 'step')}, or export the model "
-                "with a dynamic sequence axis")
+            from lstmviz.engine.onnx_time import fixed_words
+
+            raise LstmvizError(fixed_words(want[steps_axis], arr.shape[steps_axis], which))
         for axis, (got, need) in enumerate(zip(arr.shape, want)):
             if need is not None and got != need and axis > 0:
                 noun = {1: "timestep", 2: "feature"}.get(axis)

@@ -71,6 +71,7 @@ from __future__ import annotations
 import numpy as np
 
 from lstmviz.errors import LstmvizError
+from lstmviz.text import plural
 
 #: The tag of a tensor that depends on the sequence's length otherwise than by holding it.
 ANY = "any"
@@ -147,12 +148,21 @@ def fixed_length(model) -> int | None:
     return None
 
 
-def fixed_words(model, steps: int) -> str:
-    """" (the graph fixes its sequence length to N steps)" where ``model`` is an ONNX graph
-    that runs on N steps only (``fixed_length``) and ``steps`` is another number: what a
-    refusal of an input's shape adds (the app's ``--input`` and File > Open input)."""
+def fixed_words(length: int, steps: int, which: str = "the input") -> str:
+    """The one line refusing ``steps`` steps to a graph that runs on ``length`` only
+    (``fixed_length``), said by every path: ``Model.check_inputs`` (lstmviz trace, grad,
+    ``model.trace``), the pass of a long input (``windows``), the app's File > Open input,
+    File > Open a long input, ``--input``, ``lstmviz.picture`` / ``show`` (``fixed_refusal``)."""
+    n = plural(length, "step", sep=",")
+    return (f"the graph fixes its sequence length to {n} and {which} has {steps:,}: give it {n}, "
+            "or export the model with a dynamic sequence axis")
+
+
+def fixed_refusal(model, steps: int) -> str | None:
+    """``fixed_words`` where ``model`` is an ONNX graph that runs on another number of steps
+    than ``steps`` (``fixed_length``), else None."""
     n = fixed_length(model)
-    return f" (the graph fixes its sequence length to {n:,} steps)" if n is not None and steps != n else ""
+    return fixed_words(n, steps) if n is not None and steps != n else None
 
 
 def window_shape(layer, k: int, value, length: int, steps: int):

@@ -825,10 +825,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 model_length = fixed[ax]
             if steps and length is not None and a.shape[ax] != length:
                 # (``Model.check_inputs`` says it first: the graph runs on that many steps only)
-                raise LstmvizError(
-                    f"the graph fixes its sequence length to {plural(length, 'step')} and the input has "
-                    f"{a.shape[ax]:,}: give it {plural(length, 'step')}, or export the model with a dynamic "
-                    "sequence axis")
+                raise LstmvizError(onnx_time.fixed_words(length, a.shape[ax]))
             seq[layer.name] = [steps]
             axes[layer.name] = [ax if steps else None]
             tags[layer.name] = [None]
