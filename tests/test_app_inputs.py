@@ -393,8 +393,8 @@ def test_an_input_a_read_only_model_cannot_take_is_refused_not_replaced(tmp_path
     onnx = FIX_DIR / "onnx_torch_classic_lstm" / "model.onnx"
     s.set_model(lstmviz.load(onnx), str(onnx))
     np.save(tmp_path / "wide.npy", np.zeros((2, 6, 7), np.float32))
-    with pytest.raises(LstmvizError, match=r"^wide.npy: the input has shape \(2, 6, 7\), but the model's first input 'x' "
-                                           r"takes \(None, None, 3\)$"):
+    with pytest.raises(LstmvizError, match=r"^wide.npy: the input has shape \(2, 6, 7\), but the model's first "
+                                           r"input 'x' takes \(None, None, 3\)$"):
         s.import_input(tmp_path / "wide.npy")
     ids = FIX_DIR / "onnx_keras_embedding_lstm"
     s.set_model(lstmviz.load(ids / "model.onnx"), "e.onnx")
