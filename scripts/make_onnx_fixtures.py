@@ -218,6 +218,50 @@ permute_case("onnx_torch_dynamo_fixed_permute_lstm_last", True, True,
              "the input fixed to (2, 40, 3), Y reshaped to [40, 2, 4]", last=True)
 
 
+class PositionNet(nn.Module):
+    """Issue 13: positional terms of a longest length sliced to the input's steps,
+    ``cat([x * scale[:, :T] + pe[:, :T], pe2[:, :T].expand(B, -1, -1)], -1)`` (``scale`` learned,
+    ``pe`` and ``pe2`` sinusoidal buffers) -> nn.LSTM(5, 4, batch_first) -> Linear(4, 2) over every
+    step: exported without dynamic axes, each slice is folded into a constant of the T steps
+    traced on, multiplied, added and joined (along the features) to the sequence step by step."""
+
+    batch_first = True
+
+    def __init__(self):
+        super().__init__()
+        pos = torch.arange(64, dtype=torch.float32)[:, None]
+        self.register_buffer("pe", torch.sin(pos / 10.0 ** torch.arange(3.0))[None])
+        self.register_buffer("pe2", torch.cos(pos / 10.0 ** torch.arange(2.0))[None])
+        self.scale = nn.Parameter(1 + 0.3 * torch.randn(1, 64, 3))
+        self.rnn, self.fc = nn.LSTM(5, 4, batch_first=True), nn.Linear(4, 2)
+
+    def forward(self, x):
+        T = x.shape[1]
+        h = torch.cat([x * self.scale[:, :T] + self.pe[:, :T], self.pe2[:, :T].expand(x.shape[0], -1, -1)], -1)
+        return self.fc(self.rnn(h)[0])
+
+
+def position_case(name, dynamo):
+    def make():
+        torch.manual_seed(len(name))
+        x = np.random.default_rng(0).standard_normal((2, 40, 3)).astype(np.float32)
+        net = PositionNet()
+        export(name, net, x, dynamo, "x * scale[:, :T] + pe[:, :T] joined with pe2[:, :T] -> "
+               "nn.LSTM(5, 4) -> Linear(4, 2), no dynamic axes: the slices folded into constants of the "
+               f"40 steps, {'dynamo' if dynamo else 'classic'}", fixed=True)
+        meta_path = FIXTURES / name / "meta.json"
+        meta = json.loads(meta_path.read_text())  # scale's 40 steps of its 64 and pe's, multiplied and
+        # added (weights); pe2's, joined by the Concat, a constant as a shape's are
+        meta["file_params"] = int(sum(p.numel() for p in net.parameters()) - 64 * 3 + 40 * 3 + 40 * 3)
+        meta_path.write_text(json.dumps(meta, indent=1) + "\n")
+    make.__name__ = name
+    CASES[name] = make
+
+
+position_case("onnx_torch_classic_fixed_position_lstm", False)
+position_case("onnx_torch_dynamo_fixed_position_lstm", True)
+
+
 class AroundNet(nn.Module):
     """The layers practitioners put around an LSTM: ``norm_mean``: LSTM(3, 4) -> LayerNorm(4)
     -> out.mean(dim=1) -> Linear(4, 2); ``cnn_max``: Conv1d(3, 5, 3, padding=1) -> ReLU ->

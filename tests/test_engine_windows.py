@@ -1551,10 +1551,14 @@ EXPORTS = ["onnx_torch_classic_lstm", "onnx_torch_classic_gru_bidir", "onnx_torc
            # their length (FIXED_LENGTH): dynamo's Reshape of Y naming its 40 steps ([40, -1, 4]), an
            # export without dynamic axes (the input (2, 40, 3)), the last step of one
            "onnx_torch_dynamo_permute_lstm", "onnx_torch_classic_fixed_permute_lstm",
-           "onnx_torch_dynamo_fixed_permute_lstm_last"]
-#: the steps a graph fixes (scripts/make_onnx_fixtures.py's permute cases: the steps traced on)
+           "onnx_torch_dynamo_fixed_permute_lstm_last",
+           # positional terms sliced to the steps, x * scale[:, :T] + pe[:, :T] joined with pe2[:, :T],
+           # folded into constants of the 40 steps by an export without dynamic axes (issue 13)
+           "onnx_torch_classic_fixed_position_lstm", "onnx_torch_dynamo_fixed_position_lstm"]
+#: the steps a graph fixes (scripts/make_onnx_fixtures.py's permute and position cases: the steps traced on)
 FIXED_LENGTH = {"onnx_torch_dynamo_permute_lstm": 40, "onnx_torch_classic_fixed_permute_lstm": 40,
-                "onnx_torch_dynamo_fixed_permute_lstm_last": 40}
+                "onnx_torch_dynamo_fixed_permute_lstm_last": 40, "onnx_torch_classic_fixed_position_lstm": 40,
+                "onnx_torch_dynamo_fixed_position_lstm": 40}
 
 
 def _export(case, steps):
@@ -1587,7 +1591,8 @@ def test_a_real_exports_windows_equal_the_full_trace_to_the_bit(case):
     A graph that fixes its sequence length (issue 13: torch's permute -> nn.LSTM, dynamo naming
     the steps in a Reshape of Y, or exported without dynamic axes) was refused for windows
     ("fixes its sequence length"): over its own length each window computes each op over its
-    steps, the Reshape's constant naming the length given the window's."""
+    steps, the Reshape's constant naming the length given the window's, a constant of its steps
+    (a positional term folded by the export: Mul, Add, Concat along the features) its window's."""
     T = FIXED_LENGTH.get(case, ONNX_T)
     model, x = _export(case, T)
     full = model.trace(x)

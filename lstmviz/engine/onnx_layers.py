@@ -890,17 +890,23 @@ class OnnxOp(Layer):
         attrs = {k: v for k, v in (self.config.get("attrs") or {}).items() if k != "value"}
         return self.op + (" " + ", ".join(f"{k}={v}" for k, v in attrs.items()) if attrs else "")
 
-    def call(self, inputs, masks, initial_state=None, window: tuple[int, int, int] | None = None):
+    def call(self, inputs, masks, initial_state=None, window: tuple[int, int, int] | None = None,
+             cut: dict[int, tuple[int, int, int]] | None = None):
         """The op over its inputs; ``window``, (the length a graph fixes, the op's own steps,
         a window's steps): a long input's window of a graph of a fixed sequence length
         (``onnx_time.fixed_length``), a constant shape naming the length given the window's
         (``onnx_time.window_shape``), the declared time axis of its own steps holding the
-        window's (fewer after a pool of strides)."""
+        window's (fewer after a pool of strides); ``cut``, {input: (axis, a, b)}: a constant
+        holding the graph's steps (``onnx_time.spans``) given its steps a..b-1, the window's."""
         args = []
         for k, slot in enumerate(self.config.get("slots") or []):
             kind = slot[0]
             if kind == "in":
                 args.append(inputs[slot[1]])
+            elif kind in ("weight", "const") and cut and k in cut:
+                v = self.weights[slot[1]] if kind == "weight" else self._consts[slot[1]]
+                axis, a, b = cut[k]
+                args.append(v[(slice(None),) * axis + (slice(a, b),)])
             elif kind == "weight":
                 args.append(self.weights[slot[1]])
             elif kind == "const":

@@ -84,6 +84,8 @@ ALL = "all"
 ELEMENTWISE = frozenset({
     "Identity", "Cast", "Relu", "Tanh", "Sigmoid", "Not", "Add", "Sub", "Mul", "Div", "Pow", "Sqrt",
     "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Equal", "And", "Or", "Xor", "Where"})
+#: Ops whose constant input may hold a graph's fixed steps, step t beside the sequence's (``spans``).
+SPANNING = ELEMENTWISE | {"Concat"}
 #: Ops that move elements without computing: a tag goes where its element goes.
 MOVING = frozenset({"Identity", "Cast", "Gather", "Slice", "Concat", "Unsqueeze", "Squeeze",
                     "Reshape", "Transpose", "Flatten", "Expand"})
@@ -124,7 +126,36 @@ def operands(layer, in_axes, in_tags, in_shapes, length: int | None = None) -> l
             out.append(_In(kind, None, tag, np.ndim(v), tuple(np.shape(v)), v))
         else:
             out.append(_In("none"))
+    slots = layer.config["slots"]
+    if all(s[0] != "in" or in_axes[s[1]] is None or (in_shapes[s[1]] is not None
+                                                     and in_shapes[s[1]][in_axes[s[1]]] == length) for s in slots):
+        for j, axis in spans(layer, in_axes, [None if s is None else len(s) for s in in_shapes], length).items():
+            out[j].axis = axis  # (a constant of the graph's steps: followed as a sequence, sliced by windows)
     return out
+
+
+def spans(layer, in_axes, in_ranks, length: int | None) -> dict[int, int]:
+    """{input: its time axis} of each constant input of an elementwise op or a Concat
+    (``SPANNING``) holding ``length`` steps (the length the graph fixes, ``fixed_length``) on
+    the sequence's time axis, as broadcasting aligns it: torch's export without dynamic axes
+    folds a positional term ``x + pe[:, :T]`` into a constant of the T steps it was traced on.
+    Step t of the sequence meets step t of the constant, so a window of steps a..b-1 is
+    computed with the constant's a..b-1 (``OnnxOp.call``'s ``cut``), the same numbers."""
+    if length is None or length < 2 or getattr(layer, "op", None) not in SPANNING:
+        return {}
+    slots = layer.config["slots"]
+    seq = [(in_axes[s[1]], in_ranks[s[1]]) for s in slots if s[0] == "in" and in_axes[s[1]] is not None]
+    if not seq or any(r is None for _, r in seq):
+        return {}
+    consts = {j: np.shape(layer.weights[s[1]] if s[0] == "weight" else layer._consts[s[1]])
+              for j, s in enumerate(slots) if s[0] in ("weight", "const")}
+    rank = max([r for _, r in seq] + [len(sh) for sh in consts.values()])
+    where = {a + rank - r for a, r in seq}
+    if len(where) != 1:
+        return {}
+    ax = where.pop()
+    return {j: ax - (rank - len(sh)) for j, sh in consts.items()
+            if ax - (rank - len(sh)) >= 0 and sh[ax - (rank - len(sh))] == length}
 
 
 def fixed_length(model) -> int | None:

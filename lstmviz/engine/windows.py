@@ -1416,7 +1416,12 @@ class _Window:
             ims = [self._mask(r, lo, hi) for r in node.inbound]
             if _onnx_op(layer) and self.length is not None:  # (a graph fixing its length: the window's)
                 with np.errstate(invalid="ignore", over="ignore"):  # (as ``run_layer``)
-                    out, _, _ = layer.call(ins, ims, window=(self.length, self.wt.steps_of(name), hi - lo))
+                    # (a constant of the graph's steps, ``onnx_time.spans``: the window's steps of it)
+                    own = self.wt.steps_of(name)
+                    spans = onnx_time.spans(layer, [self.wt._axes[r.layer][r.tensor_index] for r in node.inbound],
+                                            [np.ndim(v) for v in ins], self.length if own == self.length else None)
+                    out, _, _ = layer.call(ins, ims, window=(self.length, own, hi - lo),
+                                           cut={j: (axis, lo, hi) for j, axis in spans.items()})
             else:
                 out, _, _ = run_layer(layer, ins, ims)
         self._values[key] = out
