@@ -2128,6 +2128,42 @@ def test_the_character_demo_opens_on_text_written_as_characters(window):
     np.testing.assert_array_equal(head.predicted, st.trace.output.argmax(-1))
 
 
+@pytest.mark.parametrize("title", ["Sine wave", "Remember the first"])
+def test_a_demos_own_input_is_said_as_the_demos_until_edited(window, title, tmp_path):
+    """The sine and remember-first demos open on their own arrays, which the stack panel
+    said "your data" and the Input tab "Your data (imported / edited)" of, before any
+    edit. The input's label (``InputSpec.label``) says the demo's until the input is
+    edited; undo brings it back, a session saved and opened again keeps it."""
+    from lstmviz.app import session as ses
+    from lstmviz.app.demos import input_label, load_demos
+
+    demo = next(d for d in load_demos() if d["title"].startswith(title))
+    assert window.open_demo(demo)
+    said = input_label(demo)
+    assert said == {"Sine wave": "demo: sine wave", "Remember the first": "demo: remember the first input"}[title]
+    st, panel, box = window.state, window.stack_panel, window.input_panel.source
+    QtWidgets.QApplication.processEvents()
+    assert st.input.source == "data" and st.input.label == said
+    assert panel.input_source_button.text() == f"{said} \u25be"
+    assert box.currentData() == "data" and box.currentText() == "D" + said[1:]
+    x = np.array(st.input.data)
+    st.set_input_value(0, 2, 0, float(x[0, 2, 0]) + 1.0)  # the first edit: the user's data now
+    QtWidgets.QApplication.processEvents()
+    assert st.input.label == "" and panel.input_source_button.text() == "your data \u25be"
+    assert box.currentText() == "Your data (imported / edited)"
+    assert window.sessions.undo()
+    QtWidgets.QApplication.processEvents()
+    assert st.input.label == said and panel.input_source_button.text() == f"{said} \u25be"
+    saved = tmp_path / "demo.lstmviz"
+    ses.save_session(st, saved)
+    st.set_input_spec(source="sine")  # (another source: no label)
+    assert st.input.label == ""
+    assert window.open_file(str(saved))
+    QtWidgets.QApplication.processEvents()
+    assert st.input.label == said and box.currentText() == "D" + said[1:]
+    np.testing.assert_array_equal(st.input.data, x)
+
+
 @pytest.mark.parametrize("steps", [60, 6000])  # a whole trace, a long input's window
 def test_every_views_header_names_the_sample_the_player_shows(make_window, steps):
     # the window traces the shown sample only, so the views index it as sample 0: each

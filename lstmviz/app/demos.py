@@ -53,3 +53,13 @@ def load_demos(index: Path | None = None) -> list[dict]:
                     "model": model, "input": inp_path if inp_path and inp_path.exists() else None,
                     "text": text if isinstance(text, str) and text else None})
     return out
+
+
+def input_label(demo: dict) -> str:
+    """What a demo's own input array is called where the app shows its input's source
+    (``InputSpec.label``, until the input is edited or another imported): "demo: sine
+    wave" of "Sine wave: predict the next value" (its title before a colon)."""
+    name = str(demo.get("title") or "").split(":")[0].strip() or "its input"
+    if len(name) > 1 and name[1:2].islower():  # ("Sine wave" -> "sine wave"; "LSTM ..." kept)
+        name = name[0].lower() + name[1:]
+    return f"demo: {name}"

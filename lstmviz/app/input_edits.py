@@ -97,6 +97,8 @@ def spec_with(spec: InputSpec, changes: dict[str, Any], embedding_first: bool) -
     if bad:
         raise LstmvizError(f"unknown input setting(s) {', '.join(sorted(bad))}")
     new = dataclasses.replace(spec, **changes)
+    if "label" not in changes:  # (the input changed: no longer the demo's as it came)
+        new.label = ""
     if new.source != "data":
         new.data = None
     if "text" in changes or ("source" in changes and new.source == "text"):
@@ -236,13 +238,14 @@ class InputEdits(StateBase):
                              "another width)")
 
     @_operation
-    def set_input_data(self, data: np.ndarray, names=None, labels=None, others=None) -> None:
+    def set_input_data(self, data: np.ndarray, names=None, labels=None, others=None, label: str = "") -> None:
         """Use ``data`` (``(batch, timesteps, features)``) as the input, as imported/edited.
         Kept read-only (``frozen``): a copy of the caller's array, a read-only memory-mapped
         file as it is. ``names``: its features' names (``feature_names``), one a feature;
         ``labels``: what its token ids stand for (``token_labels``); ``others``: a read-only
         model's other inputs given with it (``InputSpec.others``, checked: ``check_others``;
-        None keeps those held)."""
+        None keeps those held); ``label``: what the input is called where the app chose it
+        (``InputSpec.label``: a demo's), else "" (the user's own, an edit's)."""
         given = data
         data = np.asarray(data, dtype=np.float32)
         if data.ndim == 2:
@@ -258,7 +261,8 @@ class InputEdits(StateBase):
         self.input = dataclasses.replace(self.input, source="data", data=data,
                                          batch_size=b, timesteps=t,
                                          input_dim=self.input.input_dim if self.embedding_first else d,
-                                         others=self.input.others if others is None else tuple(others))
+                                         others=self.input.others if others is None else tuple(others),
+                                         label=label)
         if names is not None or labels is not None:
             self.give_with_input(data, names, labels)
         self._edited(select=self.index_of(self.cursor.layer))
@@ -273,14 +277,14 @@ class InputEdits(StateBase):
         self.set_input_data(x)
 
     @_operation
-    def import_input(self, path: Any) -> None:
+    def import_input(self, path: Any, label: str = "") -> None:
         """A ``.npy``/``.csv`` as the input: token ids for a stack starting with an Embedding
         (a row of a CSV per sample, as ``lstmviz MODEL --input`` reads it, checked against its
         vocabulary) or for a read-only model whose first input is 2-D ``(batch, timesteps)``,
-        else numbers (a row per timestep)."""
+        else numbers (a row per timestep). ``label``: ``set_input_data``'s (a demo's input)."""
         if self.embedding_first and not self.readonly:
             ids = gen.load_ids(path, vocab_of(self.layers))
-            self.set_input_data(ids[..., None].astype(np.float32))
+            self.set_input_data(ids[..., None].astype(np.float32), label=label)
         else:
             data = gen.load_array(path, ids=self.takes_ids, time_major=self.time_major)
             misfit = self._misfit(data)  # (a read-only model was traced on a made-up input)
@@ -293,7 +297,7 @@ class InputEdits(StateBase):
                 # Open a long input and --input keep them: Units at scale said 'feature 2'
                 from lstmviz.app.long_data import csv_header
                 names = csv_header(path, int(data.shape[-1]))
-            self.set_input_data(data, names=names)
+            self.set_input_data(data, names=names, label=label)
 
     @property
     def takes_ids(self) -> bool:

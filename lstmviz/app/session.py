@@ -585,6 +585,10 @@ def _parse_manifest(m, zf, infos, path) -> Session:
         if not isinstance(s["text"], str):
             raise _bad(path, "input text is not text")
         spec.text = s["text"]
+    if "label" in s:  # (a demo's input: "demo: sine wave"; shown escaped, cut as its box is)
+        if not isinstance(s["label"], str) or len(s["label"]) > 200:
+            raise _bad(path, "input label is not text of at most 200 characters")
+        spec.label = s["label"]
     if "period" in s:
         p = s["period"]
         try:

@@ -57,6 +57,10 @@ class InputSpec:
     text: str = "hello world"
     data: np.ndarray | None = field(default=None, repr=False)
     others: tuple = field(default=(), repr=False)
+    #: what the input is called where the app, not the user, chose it (a demo's own array:
+    #: "demo: sine wave", ``demos.input_label``); "" for the user's own; cleared by any
+    #: change of the input (``input_edits``), kept by undo and sessions with the rest
+    label: str = ""
 
 
 #: ``InputSpec``'s fields that hold arrays (compared by identity, saved as ``.npy`` members)

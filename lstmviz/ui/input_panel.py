@@ -103,6 +103,11 @@ class InputTableModel(QtCore.QAbstractTableModel):
         return bool(self._on_edit(index.row(), index.column(), str(value)))
 
 
+#: the source box's item of an array imported or edited (a demo's says the demo's:
+#: ``InputSpec.label``)
+DATA_ITEM = "Your data (imported / edited)"
+
+
 class InputPanel(QtWidgets.QWidget):
     def __init__(self, state: AppState, parent=None):
         super().__init__(parent)
@@ -114,7 +119,7 @@ class InputPanel(QtWidgets.QWidget):
         self.source = ElidedCombo(self)
         for key, label in gen.GENERATORS.items():
             self.source.addItem(label, key)
-        self.source.addItem("Your data (imported / edited)", "data")
+        self.source.addItem(DATA_ITEM, "data")
         self.source.setToolTip("What the input x_t is at each step: a generated signal, typed text, "
                                "or values you imported or typed into the table")
         self.source.currentIndexChanged.connect(self._source_changed)
@@ -346,6 +351,9 @@ class InputPanel(QtWidgets.QWidget):
         for w in widgets:
             w.blockSignals(True)
         try:
+            # (a demo's own array is said as the demo's, "Demo: sine wave", until edited)
+            self.source.setItemText(self.source.findData("data"),
+                                    spec.label[:1].upper() + spec.label[1:] if spec.label else DATA_ITEM)
             i = self.source.findData(spec.source)
             self.source.setCurrentIndex(max(i, 0))
             self.seed.setValue(int(spec.seed))

@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz import limits, loading
 from lstmviz.app.counts import count
-from lstmviz.app.demos import load_demos
+from lstmviz.app.demos import input_label, load_demos
 from lstmviz.app.long_sequence import LONG_STEPS
 from lstmviz.app.opening import CHAIN_NOTE, layer_count, weights_refusal
 from lstmviz.app.selection import Cursor
@@ -1583,7 +1583,7 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.state.set_input_spec(source="text", text=demo["text"])
             elif ok and demo.get("input") is not None:
                 try:
-                    self.state.import_input(demo["input"])
+                    self.state.import_input(demo["input"], label=input_label(demo))
                 except LstmvizError as err:
                     self.message(f"demo input: {err}", error=True)
         if ok:
