@@ -344,6 +344,28 @@ def test_a_long_inputs_window_draws_a_layer_over_its_steps_as_the_window_holds_t
     assert view.stack.currentIndex() == 1
     head = view.header.text()
     assert "step <b>t = 1</b> = feature 1 of all steps" in head and "exact" not in head and "of 200" not in head
+    # the Permute itself: drawn over the window's steps, its units axis (its columns input
+    # steps 64-127, its rows its own steps, the LSTM's units): its header said "step t = 65
+    # · unit 2 · exact steps 64–127 of 200", as if its steps were the input's; the Unrolled
+    # view's row said the same
+    from lstmviz.ui.views.unrolled import UnrolledView
+
+    np.testing.assert_array_equal(view_of := output_ref(featurewise, window, "permute").values,
+                                  featurewise.trace(x)["permute"].output[:, :, 64:128].transpose(0, 2, 1))
+    assert view_of.shape == (1, 64, 3)
+    view.set_cursor(Cursor(layer="permute", step=1, unit=2))
+    assert view.stack.currentIndex() == 1
+    head = view.header.text()
+    assert ("(Permute output) · input step <b>t = 65</b> (its axis 2) · its step <b>2</b> (axis 1) · sample 0 · "
+            "exact input steps 64–127 of 200") in head and "unit <b>" not in head
+    unrolled = UnrolledView()
+    unrolled.set_data(featurewise, window)
+    unrolled.set_cursor(Cursor(layer="permute", step=1, unit=2))
+    assert ("<b>permute</b> · input step <b>65</b> (its axis 2) · its step <b>2</b> (axis 1) · exact input "
+            "steps 64–127 of 200 · sample 0") in unrolled.header.text()
+    unrolled.set_cursor(Cursor(layer="lstm", step=1, unit=2))  # (an LSTM over the input's steps: as before)
+    assert "exact steps 64–127 of 200" in unrolled.header.text() and "axis" not in unrolled.header.text()
+    unrolled.deleteLater()
     view.set_cursor(Cursor(layer="fdense", step=1))
     assert view.stack.currentIndex() == 0
     said = view.message.text()

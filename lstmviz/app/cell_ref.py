@@ -28,6 +28,7 @@ from lstmviz.engine.windows import (
     features_as_steps,
     inputs_reversed,
     recurrent_halves,
+    steps_across,
     steps_moved,
     steps_reversed,
     strides_of,
@@ -404,6 +405,30 @@ def moved_said(model: Model | None, trace, name: str, step: int, bold: bool = Tr
     if i < 0:
         return "padding"
     return f"input step {f'<b>{count(i)}</b>' if bold else count(i)}"
+
+
+#: ``steps_across`` of each model (its graph never changes: an edit makes a new model)
+_ACROSS_KNOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def across_said(model: Model | None, trace, name: str, step: int, unit: int,
+                t: str = "") -> tuple[str, str, str] | None:
+    """The step words of layer ``name``'s header where a long input's window is on its
+    units axis (``windows.steps_across``: a Permute((2, 1)) over a sequence, whose steps
+    are the input's features): the column ``step`` is an input step, on its axis 2, and
+    the row ``unit`` its own step (axis 1); as (the column's words, the row's words, what
+    the window's steps are): ("input step <b>t = 1</b> (its axis 2)", "its step <b>2</b>
+    (axis 1)", "input steps"); ``t`` written before the step ("t = "). None where its
+    steps are the window's (the views say "step t = 1 · unit 2 · exact steps ...")."""
+    if model is None or not getattr(trace, "total_steps", None):
+        return None
+    across = _ACROSS_KNOWN.get(model)
+    if across is None:
+        across = _ACROSS_KNOWN[model] = steps_across(model)
+    if not across.get(name):
+        return None
+    return (f"input step <b>{t}{count(step)}</b> (its axis 2)", f"its step <b>{count(unit)}</b> (axis 1)",
+            "input steps")
 
 
 def moved_output_said(model: Model | None, trace, name: str, step: int, reads=None,

@@ -482,6 +482,17 @@ def _steps_on_two(model) -> dict[str, bool]:
     return got
 
 
+def steps_across(model) -> dict[str, bool]:
+    """Per layer, whether its output holds the input's steps on axis 2 while its own steps
+    (Keras' axis 1) are something else (``_steps_on_two`` but a channels_first Conv1D or
+    pooling, whose steps axis 2 is): a Permute((2, 1)) over a sequence, whose steps are
+    the features and whose units the input steps, a layer acting on each number after it.
+    A long input's window is on its units axis: the views say so (``cell_ref.across_said``)."""
+    on_two = _steps_on_two(model)
+    return {n.layer.name: on_two[n.layer.name] and not (n.layer.own_clock and n.layer.channels_first)
+            for n in model.nodes}
+
+
 #: What a recurrent half's step costs beside its products, in multiply-adds (a step's
 #: dozen NumPy calls: ~7-8 us at batch 1, the time of ~100,000 multiply-adds here).
 STEP_WORK = 100_000

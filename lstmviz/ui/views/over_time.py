@@ -28,6 +28,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible
 from lstmviz.app.cell_ref import (
+    across_said,
     mixed_said,
     mixed_steps,
     moved_output_said,
@@ -1068,10 +1069,15 @@ class OverTimeView(TraceView):
         token = token_at(self.model, self.trace, ref, s, t, self.inputs)
         if token is not None:  # (an Embedding's step: the token it embeds, as the Unrolled view names it)
             reads = f" · {token_words(token[0], self._labels if token[1] else None)}"
+        # (a Permute((2, 1))'s on a long input: its columns the input's steps, on its units
+        # axis, its rows its own steps, the features: "step t = 1 · unit 2" said them wrong)
+        across = across_said(self.model, self.trace, ref.name, t + ref.rec.start, u, "t = ")
+        if across is not None:
+            data = f" · {across[1]} · sample {s + self.sample_base}{masked}"
         total, exact, whole = whole_steps(self.trace, ref.rec), "", ""
         if total:  # a long input's window, as a cell's header says it
             o = ref.rec.start
-            exact = f" · steps {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
+            exact = f" · {across[2] if across else 'steps'} {count(o)}–{count(o + ref.T - 1)} of {count(total)}"
             whole = " · exact" + exact[2:] + (" (top strip: the whole sequence)" if self.overviews else "")
         if ref.masked_steps(s) is not None:  # (the mask the layer's input carried, handed on)
             whole = " · grey columns: masked steps" + whole
@@ -1091,8 +1097,9 @@ class OverTimeView(TraceView):
         # (cut to its short form: the filter and the sample first, then the steps read, as
         # a cell's input step comes after its unit and sample there; the input step a turned
         # step stands over beside it: after the sample it read "sample 0 = input step 1,234")
-        short = f"<b>{markup(ref.name)}</b> · step <b>t = {count(t)}</b>{over}{data}{reads}{exact}"
-        self.header.setText(f"<b>{markup(ref.name)}</b> ({markup(ref.kind)} output) · step <b>t = {count(t)}</b>"
+        step = across[0] if across else f"step <b>t = {count(t)}</b>"
+        short = f"<b>{markup(ref.name)}</b> · {step}{over}{data}{reads}{exact}"
+        self.header.setText(f"<b>{markup(ref.name)}</b> ({markup(ref.kind)} output) · {step}"
                             f"{over}{reads}{data}{whole}" + hint(f"click the heatmap to pick a step and {ref.word}"),
                             short=short)
         self._fit_head()

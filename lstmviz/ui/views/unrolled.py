@@ -27,6 +27,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible, scale
 from lstmviz.app.cell_ref import (
+    across_said,
     fed_by,
     layer_below,
     mixed_said,
@@ -2043,7 +2044,11 @@ class UnrolledView(TraceView):
             # block's columns: the step of the whole sequence too, not the window's column)
             o = self._domain_first(sel.domain) if windowed or sel.kind == "last" else 0
             own = (self._domain_total(sel.domain) or total) if windowed else total  # (its own steps)
-            what = head = f"<b>{markup(sel.layer)}</b> · step <b>{count(step + o)}</b>"
+            # (a Permute((2, 1))'s on a long input: its columns the input's steps, on its
+            # units axis, its rows its own steps, the features, ``across_said``)
+            across = (across_said(self.model, self.trace, sel.layer, step + o, clamp(cursor.unit, 0, sel.units - 1))
+                      if windowed and sel.kind == "seq" and sel.data is not None else None)
+            what = head = f"<b>{markup(sel.layer)}</b> · {across[0] if across else f'step <b>{count(step + o)}</b>'}"
             reads = None
             if sel.mixed and sel.kind in ("seq", "sub"):  # (each step over two input steps)
                 n = (self._domain_total(sel.domain) if windowed else None) or sel.T
@@ -2055,7 +2060,8 @@ class UnrolledView(TraceView):
                 what = (f"<b>{markup(sel.layer)}</b> · step <b>{count(n - 1 - (col + o))}</b> = "
                         f"input step <b>{count(col + o)}</b> (its steps run right to left)")
             if sel.kind in ("seq", "sub", "last") and sel.data is not None:
-                what += f" · {sel.unit_word} <b>{clamp(cursor.unit, 0, sel.units - 1)}</b>"
+                what += (f" · {across[1]}" if across
+                         else f" · {sel.unit_word} <b>{clamp(cursor.unit, 0, sel.units - 1)}</b>")
             if sel.kind == "sub":
                 what += f" (a stripe per sub-step, {sel.sub_steps} a step, the first on top)"
             if sel.kind == "last" and so_far(self.trace):  # (a long input's first steps' vector)
@@ -2089,7 +2095,8 @@ class UnrolledView(TraceView):
                 # reads, or "padding", beside its own step, as a recurrent row's header says it)
                 what = f"{head} = {moved}{what[len(head):]}"
             if windowed:
-                what += f" · exact steps {count(o)}–{count(o + sel.T - 1)} of {count(own)}{self._strip_words()}"
+                what += (f" · exact {across[2] if across else 'steps'} {count(o)}–{count(o + sel.T - 1)} of "
+                         f"{count(own)}{self._strip_words()}")
         shown = cursor.sample + self.sample_base  # (the input's sample: the trace may hold it alone)
         colour = f'<span style="color:{t.foreground}">'
         self.header.set_widest(f"{colour}{widest} · sample {shown}</span>" if widest else "")
