@@ -1151,6 +1151,7 @@ def test_find_crossings_runs_off_the_window_thread_with_a_progress_dialog_and_ca
         return real(*args, cancel=cancel, **kw)
 
     monkeypatch.setattr(scale, "find_crossings", slow)
+    w.seq._series.clear()  # (the unit's series kept by the search before: a search again recomputes it)
 
     def cancel_dialog():
         dialogs = [d for d in w.findChildren(QtWidgets.QProgressDialog) if d.isVisible()]
@@ -1166,6 +1167,54 @@ def test_find_crossings_runs_off_the_window_thread_with_a_progress_dialog_and_ca
     assert seen.get("label", "").startswith("Finding the steps where i[1] crosses 0.5")
     assert len(got) == 0 and w.status.text() == "finding crossings: cancelled"
     assert w.crossing_list.count() == len(before)  # (what was listed stays)
+
+
+def test_another_threshold_on_the_same_unit_answers_from_its_series_kept(qtbot, model_x, monkeypatch):
+    """Find crossings recomputed the whole sequence from the keyframes at each search (45 s
+    for a GRU(64) over 300,000 steps under load): thresholds 0.5, 0.4, 0.6 tried on one unit
+    waited each time. The first search on a unit keeps its series (``LongSequence.crossings``,
+    one number a step): another threshold or direction reads no window and lists the steps a
+    fresh search finds; another unit is searched anew; a series over its share of the
+    trace budget is not kept."""
+    from lstmviz.app import long_sequence
+
+    model, x = model_x
+    real, runs = scale.stream, []
+
+    def counted(*args, **kw):  # (blocks of a few windows: the series is kept across blocks)
+        runs.append(args[1:3])
+        return real(*args, **{**kw, "block": 128})
+    monkeypatch.setattr(scale, "stream", counted)
+    w = LongSequenceWindow(model, x, start=False)
+    qtbot.addWidget(w)
+    w.start()
+    assert w.wait(120)
+    assert w.record_combo.currentData() == ("l", "i")
+    assert len(list(real(w.seq.windowed, "l", "i", 0, block=128))) > 1
+    col = model.trace(x)["l"].steps["i"][0, :, 1]
+    w.unit_spin.setValue(1)
+    runs.clear()
+    for threshold, direction in ((0.5, "up"), (0.4, "up"), (0.6, "both"), (0.5, "down")):
+        w.threshold_edit.setValue(threshold)
+        w.direction_combo.setCurrentText(direction)
+        got = w.find_crossings()
+        assert len(runs) == 1, (threshold, direction, runs)  # (the first search's pass only)
+        fresh = scale.find_crossings(w.seq.windowed, "l", "i", 1, threshold, direction)
+        runs.pop()
+        np.testing.assert_array_equal(got, fresh)
+        np.testing.assert_array_equal(got, scale.crossings(col, threshold, direction))
+        assert len(got) > 0 and w.crossing_list.count() == len(got)
+    w.unit_spin.setValue(2)  # another unit: its own pass
+    w.find_crossings()
+    assert len(runs) == 2
+    runs.clear()
+    monkeypatch.setattr(long_sequence, "SERIES_SHARE", (T * 4 - 1) / long_sequence.trace_budget())
+    w.unit_spin.setValue(3)  # (its series over the share: each search recomputes it)
+    for threshold in (0.5, 0.4):
+        w.threshold_edit.setValue(threshold)
+        np.testing.assert_array_equal(w.find_crossings(),
+                                      scale.crossings(model.trace(x)["l"].steps["i"][0, :, 3], threshold, "down"))
+    assert len(runs) == 2
 
 
 def _summarized(qtbot, w) -> None:

@@ -126,6 +126,11 @@ QUICK_STEPS = CUT
 #: Summaries kept (``LongSequence.summary``: a record's overview and statistics, ~4 MiB at
 #: 512 units; Units at scale asks one per record, sample and feature shown), the latest.
 CACHE_SUMMARIES = 32
+#: Whole series of single units kept (``LongSequence.crossings``: the latest units searched,
+#: one number a step each: 1.2 MB for 300,000 steps), together at most ``SERIES_SHARE`` of
+#: the trace budget (a series over it alone is not kept: each search recomputes it).
+CACHE_SERIES = 8
+SERIES_SHARE = 1 / 16
 
 
 def failure(what: str, err: BaseException) -> str:
@@ -348,6 +353,10 @@ class LongSequence:
         #: None where it holds every sample of the input
         self.samples_of: tuple | None = None
         self._pooled: dict = {}
+        #: (layer, key, row, unit) -> the unit's whole series, the latest searched
+        #: (``crossings``); a new input or an edit is another sequence, without them
+        self._series: dict = {}
+        self._series_lock = threading.Lock()
 
     #: what a worker's chunks call to let the window's thread have its turns (``Turns``)
     turns = Turns
@@ -1036,6 +1045,46 @@ class LongSequence:
             self._pooled.pop(next(iter(self._pooled)))
         self._pooled[k] = stats
         return stats
+
+    def crossings(self, layer: str, key: str, unit: int, threshold: float, direction: str = "up",
+                  sample: int = 0, progress=None, cancel=None) -> np.ndarray:
+        """``scale.find_crossings`` of ``unit`` over the whole sequence (after the pass): the
+        first search on a unit recomputes the sequence from the keyframes (45 s for a GRU(64)
+        over 300,000 steps under load) and keeps the unit's series as it goes
+        (``CACHE_SERIES``, ``SERIES_SHARE``); another threshold or direction on that unit then
+        answers from it at once, the same steps (``scale.crossings`` of the whole series is
+        that of its blocks). A cancelled search keeps nothing."""
+        if self.windowed is None:
+            raise LstmvizError("the keyframe pass has not finished")
+        k = (layer, key, int(sample), int(unit))
+        with self._series_lock:
+            series = self._series.get(k)
+        if series is not None:
+            return scale.crossings(series, threshold, direction)
+        room = int(trace_budget() * SERIES_SHARE)
+        blocks: list | None = []
+        held = steps = 0
+
+        def seen(start: int, col) -> None:
+            nonlocal blocks, held, steps
+            if blocks is None:
+                return
+            held += col.nbytes
+            if held > room or start != steps:
+                blocks = None  # (over its share: not kept; each search recomputes it)
+                return
+            steps += len(col)
+            blocks.append(np.array(col))  # (a copy: not a view holding the block's units)
+        found = scale.find_crossings(self.windowed, layer, key, unit, threshold, direction, sample,
+                                     progress=progress, cancel=cancel, seen=seen)
+        if blocks:
+            series = np.concatenate(blocks)
+            with self._series_lock:
+                while self._series and (len(self._series) >= CACHE_SERIES or
+                                        sum(a.nbytes for a in self._series.values()) + series.nbytes > room):
+                    self._series.pop(next(iter(self._series)))  # (the oldest given up)
+                self._series[k] = series
+        return found
 
     def summary(self, layer: str, key: str, sample: int = 0, feature: int | None = None,
                 bins: int = 1023, progress=None, pooled: bool = False):

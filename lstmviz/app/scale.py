@@ -820,11 +820,16 @@ def crossings(values, threshold: float, direction: str = "up", start: int = 0,
 
 
 def find_crossings(trace, layer: str, key: str, unit: int, threshold: float,
-                   direction: str = "up", sample: int = 0, progress=None, cancel=None) -> np.ndarray:
-    """Every step of the sequence where ``unit`` of record ``key`` crosses ``threshold``."""
+                   direction: str = "up", sample: int = 0, progress=None, cancel=None,
+                   seen=None) -> np.ndarray:
+    """Every step of the sequence where ``unit`` of record ``key`` crosses ``threshold``;
+    ``seen(start, values)``: each block of the unit's series as it is read
+    (``LongSequence.crossings`` keeps the whole series for the next search)."""
     found, before = [], None
     for s, arr in stream(trace, layer, key, sample, progress=progress, cancel=cancel):
         col = arr[:, unit]
+        if seen is not None:
+            seen(s, col)
         found.append(crossings(col, threshold, direction, start=s, before=before))
         before = float(col[-1])
     return np.concatenate(found) if found else np.zeros(0, np.int64)

@@ -20,8 +20,8 @@ The layers that are not recurrent are listed as on a long input (``scale.records
 over its own steps (a pooling's fewer).
 
 It answers what the long-sequence window asks of a ``LongSequence`` (``ui/long_view.py``):
-``run_pass``, ``ready``, ``summary``, ``record_window``, ``windowed`` (the trace, which
-``scale.find_crossings`` reads), ``holds``, ``close``.
+``run_pass``, ``ready``, ``summary``, ``record_window``, ``crossings`` (``scale.find_crossings``
+of ``windowed``, the trace), ``holds``, ``close``.
 """
 
 from __future__ import annotations
@@ -222,6 +222,14 @@ class WholeInput:
                 self._pooled.pop(next(iter(self._pooled)))
             self._pooled[k] = stats
         return self._pooled[k]
+
+    def crossings(self, layer: str, key: str, unit: int, threshold: float, direction: str = "up",
+                  sample: int = 0, progress=None, cancel=None) -> np.ndarray:
+        """``scale.find_crossings`` of ``unit`` in the trace (held whole: nothing recomputed)."""
+        if self.windowed is None:
+            raise LstmvizError("the sample has not been traced")
+        return scale.find_crossings(self.windowed, layer, key, unit, threshold, direction, sample,
+                                    progress=progress, cancel=cancel)
 
     def summary(self, layer: str, key: str, sample: int = 0, feature: int | None = None,
                 bins: int = 1023, progress=None, pooled: bool = False):

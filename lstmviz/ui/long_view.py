@@ -1200,7 +1200,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
             self.over_plot.setYRange(0, n, padding=0.02)
 
     def find_crossings(self):
-        """Steps where the selected unit crosses the threshold (recomputed from keyframes)."""
+        """Steps where the selected unit crosses the threshold (recomputed from keyframes the
+        first time a unit is searched: ``_crossings_found``)."""
         if not self.seq.ready:
             self.status.setText("find crossings once the keyframe pass has finished")
             return []
@@ -1225,9 +1226,10 @@ class LongSequenceWindow(QtWidgets.QWidget):
         return steps
 
     def _crossings_found(self):
-        """``scale.find_crossings`` of the selected unit, on a worker thread: it recomputes
-        the whole sequence from the keyframes (seconds for a wide layer over 100,000 steps,
-        the window frozen meanwhile, with no progress and no way to stop). Past
+        """``seq.crossings`` of the selected unit, on a worker thread: a first search on a
+        unit recomputes the whole sequence from the keyframes (seconds for a wide layer over
+        100,000 steps, the window frozen meanwhile, with no progress and no way to stop;
+        another threshold or direction on it then answers from its series, kept). Past
         ``CROSSINGS_QUIET_S`` a progress dialog with Cancel, the window painting; None when
         cancelled (or the sequence closed)."""
         layer, key = self.record_combo.currentData()
@@ -1244,8 +1246,8 @@ class LongSequenceWindow(QtWidgets.QWidget):
         def stopped() -> bool:
             return stop.is_set() or seq.closed
 
-        job = Job(lambda: scale.find_crossings(seq.windowed, layer, key, unit, threshold, direction,
-                                               sample, progress=tick, cancel=stopped),
+        job = Job(lambda: seq.crossings(layer, key, unit, threshold, direction, sample,
+                                        progress=tick, cancel=stopped),
                   "lstmviz-crossings")
         job.pump_with_progress(self, f"Finding the steps where {key}[{unit}] crosses {threshold:g}\u2026",
                                "Find crossings", stop, seen, CROSSINGS_QUIET_S)
