@@ -26,6 +26,7 @@ def test_a_headless_runs_files_stay_out_of_open_recent(qtbot, tmp_path):
     of their own (``make_window(strict=True)``): a script rendering pictures put each of its
     files (and temporary paths) into the user's File > Open recent. A window the user opens
     still lists its file."""
+    import shutil
     from pathlib import Path
 
     from PySide6 import QtCore
@@ -33,7 +34,9 @@ def test_a_headless_runs_files_stay_out_of_open_recent(qtbot, tmp_path):
     import lstmviz
     from lstmviz.ui.app import dispose, make_window
 
-    demo = Path(lstmviz.__file__).parent / "resources" / "demos" / "sine_predictor.keras"
+    # (a copy: the bundled file opened from its path is the demo, which Open recent never lists)
+    demo = tmp_path / "sine_predictor.keras"
+    shutil.copyfile(Path(lstmviz.__file__).parent / "resources" / "demos" / demo.name, demo)
     for strict, listed in ((True, []), (False, [str(demo.resolve())])):
         settings = QtCore.QSettings(str(tmp_path / f"s{int(strict)}.ini"), QtCore.QSettings.Format.IniFormat)
         window = make_window(str(demo), settings=settings, strict=strict)
@@ -52,6 +55,7 @@ def test_a_demo_stays_out_of_open_recent(make_window, tmp_path):
     w = make_window((1200, 800))
     mine = w.sessions.save_to(tmp_path / "lecture.lstmviz")
     w._add_recent(mine)
-    assert w.open_demo(load_demos()[0])
-    assert w._recent() == [str(mine.resolve())]
-    assert [a.text() for a in w.recent_menu.actions()] == ["lecture.lstmviz"]
+    for opened in (w.open_demo, lambda demo: w.open_file(demo["model"])):  # (the menu; its path)
+        assert opened(load_demos()[0])
+        assert w._recent() == [str(mine.resolve())]
+        assert [a.text() for a in w.recent_menu.actions()] == ["lecture.lstmviz"]

@@ -2109,15 +2109,32 @@ def test_the_cell_view_names_the_typed_character_x_t_embeds(make_window, size):
         assert f"input step {t}" in view.header.text()
 
 
-def test_the_character_demo_opens_on_text_written_as_characters(window):
+@pytest.mark.parametrize("how", ["demos menu", "path", "link", "copy"])
+def test_the_character_demo_opens_on_text_written_as_characters(window, how, tmp_path):
     """Help > Demos > Character-level language model opened on an array of ids, written as
     numbers. It opens on typed text (the app's alphabet), which the Unrolled view writes
-    as characters, the model's most likely next characters above them."""
+    as characters, the model's most likely next characters above them; opened from its
+    path (``lstmviz char_model.keras``, File > Open; a link to it) too: it started on
+    generated counting ids. A copy elsewhere is the user's file: opened as any other."""
+    import shutil
+
     from lstmviz.app.demos import load_demos
 
     demo = next(d for d in load_demos() if "Character" in d["title"])
-    assert window.open_demo(demo)
+    if how == "demos menu":
+        assert window.open_demo(demo)
+    else:
+        path = demo["model"]
+        if how != "path":
+            path = tmp_path / "char_model.keras"
+            path.symlink_to(demo["model"]) if how == "link" else shutil.copyfile(demo["model"], path)
+        assert window.open_file(str(path))
     st = window.state
+    if how == "copy":
+        assert st.input.source == "counting"  # (generated ids, as for any model of ids)
+        assert not window.statusBar().currentMessage().startswith("Demo:")
+        return
+    assert window.statusBar().currentMessage().startswith(f"Demo: {demo['title']}")
     assert st.input.source == "text" and st.input.text == demo["text"]
     view = next(v for v in window.views if v.title == "Unrolled")
     window.tabs.setCurrentWidget(view)

@@ -2,7 +2,9 @@
 
 They are package data, so a wheel (``pip install``/``pipx install``) carries them: the
 app opens the first demo when started without a model, Help > Demos lists them all, and
-``lstmviz.cli.demo_model`` uses the first where Qt is missing.
+``lstmviz.cli.demo_model`` uses the first where Qt is missing. ``demo_of(path)``: the demo
+whose bundled model file a path is (opened from its path, ``lstmviz char_model.keras``,
+it starts on its own input, as from Help > Demos).
 """
 
 from __future__ import annotations
@@ -63,3 +65,16 @@ def input_label(demo: dict) -> str:
     if len(name) > 1 and name[1:2].islower():  # ("Sine wave" -> "sine wave"; "LSTM ..." kept)
         name = name[0].lower() + name[1:]
     return f"demo: {name}"
+
+
+def demo_of(path) -> dict | None:
+    """The demo (``load_demos``) whose model is the bundled file at ``path`` (resolved: a link
+    to it too), or None: only the files inside ``DEMOS_DIR`` are recognised, a copy of one
+    elsewhere is the user's file and opens as any other."""
+    try:
+        where = Path(path).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    if where.parent != DEMOS_DIR:
+        return None
+    return next((d for d in load_demos() if d["model"] == where), None)

@@ -74,6 +74,15 @@ class History(StateBase):
         self._push_history(self.snapshot())
 
     @_operation
+    def one_step_since(self, depth: int) -> None:
+        """What was done since the undo stack was ``depth`` deep is one step with the one
+        that made it so (the snapshots pushed since dropped): a demo's input set after its
+        model opened (``MainWindow.open_demo``), one Ctrl+Z brings the work from before it."""
+        if len(self.undo_stack) > depth:
+            del self.undo_stack[depth:]
+            self.history_changed.emit()
+
+    @_operation
     def clear_history(self) -> None:
         self.undo_stack.clear()
         self.redo_stack.clear()

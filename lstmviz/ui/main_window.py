@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz import limits, loading
 from lstmviz.app.counts import count
-from lstmviz.app.demos import input_label, load_demos
+from lstmviz.app.demos import demo_of, input_label, load_demos
 from lstmviz.app.long_sequence import LONG_STEPS
 from lstmviz.app.opening import CHAIN_NOTE, layer_count, weights_refusal
 from lstmviz.app.selection import Cursor
@@ -1175,7 +1175,11 @@ class MainWindow(QtWidgets.QMainWindow):
         screen is the app's own (``lstmviz FILE``), not the user's: the messages do not speak
         of a weights file's misfit with it. ``recent``: False for a bundled demo, which File >
         Open recent does not list (the demo opened at every start pushed the user's own
-        files down the list, a session saved yesterday below it)."""
+        files down the list, a session saved yesterday below it). A bundled demo's model
+        opened from its path (``lstmviz char_model.keras``, File > Open) is opened as Help >
+        Demos opens it (``open_demo``): on its own input, not on generated ids."""
+        if recent and (demo := demo_of(path)) is not None:
+            return self.open_demo(demo, read=read)
         path = str(path)
         t0 = time.perf_counter()
         try:
@@ -1579,6 +1583,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def open_demo(self, demo: dict, read=None) -> bool:
         with self.state.changes():  # the model and its input: the views redraw once
             ok = self.open_file(demo["model"], read=read, recent=False)  # (in its own menu)
+            depth = len(self.state.undo_stack)
             if ok and demo.get("text"):  # typed text: shown as characters
                 self.state.set_input_spec(source="text", text=demo["text"])
             elif ok and demo.get("input") is not None:
@@ -1586,6 +1591,8 @@ class MainWindow(QtWidgets.QMainWindow):
                     self.state.import_input(demo["input"], label=input_label(demo))
                 except LstmvizError as err:
                     self.message(f"demo input: {err}", error=True)
+            if ok:  # (its input is part of the opening: one Ctrl+Z brings the work before it)
+                self.state.one_step_since(depth)
         if ok:
             self.sessions.mark_saved()  # the demo's input is part of it, not an edit
             # its title and one short line: its description ran past the bar at 1280 x 720
