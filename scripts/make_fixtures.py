@@ -917,6 +917,23 @@ def _(K):
     return K.Model(inp, L.Dense(2, name="dense")(both), name="model")
 
 
+@register("attention_steps", "the attention block of blog-era Keras LSTM models (philipperemy's keras-attention-"
+          "mechanism; issue 13) over a model of 32 steps: Permute((2, 1)) -> Dense(32, softmax), a weight per step "
+          "-> Permute((2, 1)) -> Multiply with the input, before an LSTM(4, return_sequences), and again after it -> "
+          "Flatten -> Dense(2), and -> GRU(2, return_sequences)", [In((32, 3))], batch=3)
+def _(K):
+    L = K.layers
+
+    def attention(x, name):
+        w = L.Dense(32, activation="softmax", name=f"{name}_weights")(L.Permute((2, 1), name=f"{name}_turn")(x))
+        return L.Multiply(name=f"{name}_mul")([x, L.Permute((2, 1), name=f"{name}_probs")(w)])
+
+    inp = K.Input(shape=(32, 3), name="input")
+    seq_ = attention(L.LSTM(4, return_sequences=True, name="lstm")(attention(inp, "before")), "after")
+    return K.Model(inp, [L.Dense(2, name="dense")(L.Flatten(name="flatten")(seq_)),
+                         L.GRU(2, return_sequences=True, name="gru")(seq_)], name="model")
+
+
 @register("cf_global_pooling", "channels_first global poolings over an LSTM's steps after a Permute((2, 1)) (a "
           "channels_first CNN's head; issue 13): LSTM(4, return_sequences) -> Permute((2, 1)) -> MaxPooling1D(2, same, "
           "channels_first) -> GlobalAveragePooling1D(channels_first), and GlobalMaxPooling1D(channels_first) of the "

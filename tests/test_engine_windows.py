@@ -819,11 +819,16 @@ MERGED_STEPLESS = [("excitation", "3"), ("excitation", "2"), ("context_Add", "3"
                    ("context_Subtract", "3"), ("context_Maximum", "2"), ("context_Average", "3"), ("decoder", "3")]
 
 
-def _steps_opened_with_masked_runs(model):
+def _steps_opened_with_masked_runs(model, x=None):
     """A fixture's model of 6 steps with its steps left open, and 3 x 2,000 steps of input
     with masked runs (zeros: sample 0's first 100 steps, sample 2's last 500). A model
     repeating a vector onto its 6 steps (a RepeatVector(6)) is made one of 2,000 steps,
-    repeating it 2,000 times: the same weights, as Keras builds it for that length."""
+    repeating it 2,000 times: the same weights, as Keras builds it for that length. A model
+    whose weights fix its steps (a Dense of a weight per step, the attention block) is kept,
+    with its file's input ``x``."""
+    if x is not None and any(n.layer.class_name == "Dense" and n.layer.config["units"] == x.shape[1]
+                             for n in model.nodes):
+        return model, x
     spec = model.to_spec()
     first = spec.layers[0]
     assert first.class_name == "InputLayer" and first.config["batch_shape"][1] == 6
@@ -898,24 +903,35 @@ OPENED_KERAS = {
     # GlobalMaxPooling1D of channels_first of the Permute's, each pooling the steps on axis 2
     # (computed once) -> Concatenate -> Dense
     "cf_global_pooling": (("lstm", "permute", "pool", "gap", "gmp", "pooled", "dense"), ("lstm",)),
+    # the attention block of blog-era Keras LSTM models (issue 13), of the model's 32 steps:
+    # Permute((2, 1)) -> Dense(32, softmax), a weight per step (held whole, its axis 2 the
+    # steps) -> Permute((2, 1)) -> Multiply with the input -> LSTM, and again after it ->
+    # Flatten -> Dense, and -> GRU
+    "attention_steps": (("before_turn", "before_weights", "before_probs", "before_mul", "lstm", "after_turn",
+                         "after_weights", "after_probs", "after_mul", "flatten", "dense", "gru"),
+                        ("before_probs", "before_mul", "lstm", "after_probs", "after_mul", "gru")),
 }
 
 
 @pytest.mark.parametrize("case", [f"k{v}_{c}" for c in OPENED_KERAS for v in "32"])
 def test_a_keras_files_layers_over_time_take_a_long_input_by_windows_to_the_bit(case):
     """Squeeze-and-excitation over time, channels_first poolings of each step's features, a
-    context repeated onto every step and a channels_first CNN's global poolings, saved by Keras 3.15 and tf_keras 2.21
-    (``OPENED_KERAS``): the engine is Keras' numbers on the file's 6 masked steps (each layer,
-    atol 1e-5); its steps left open (a RepeatVector's model made one of 2,000 steps), 2,000
-    masked steps go by windows, every layer of every window the full trace's to the bit."""
+    context repeated onto every step, a channels_first CNN's global poolings and the attention
+    block's weight per step, saved by Keras 3.15 and tf_keras 2.21 (``OPENED_KERAS``): the
+    engine is Keras' numbers on the file's 6 masked steps (each layer, atol 1e-5); its steps
+    left open (a RepeatVector's model made one of 2,000 steps), 2,000 masked steps go by
+    windows, every layer of every window the full trace's to the bit. The attention block's
+    Dense fixes its model's 32 steps: the file's own input goes by windows of 16-step
+    keyframes (it was refused: "merges a sequence with a tensor of 32 steps of its own")."""
     names, on_one = OPENED_KERAS[case[3:]]
-    model, _, _ = _keras_fixture_traced(case, names)
-    model, x = _steps_opened_with_masked_runs(model)
+    model, x, _ = _keras_fixture_traced(case, names)
+    model, x = _steps_opened_with_masked_runs(model, x)
     full = model.trace(x)
-    wt = keyframe_pass(model, x, every=32)
-    assert np.array_equal(wt.output, full.output)
+    wt = keyframe_pass(model, x, every=16)
+    assert all(np.array_equal(a, b) for a, b in zip(wt.outputs, full.outputs, strict=True))
     assert all(wt._axes[name] == [1] for name in on_one), {name: wt._axes[name] for name in on_one}
-    _windows_are_the_full_trace(model, wt, full, [(0, 40), (1_003, 1_130), (1_990, 2_000)])
+    T = x.shape[1]
+    _windows_are_the_full_trace(model, wt, full, [(0, min(40, T)), (T // 2 + 3, min(T // 2 + 130, T)), (T - 10, T)])
 
 
 @pytest.mark.parametrize("case", [f"k{v}_{c}" for c in ("featurewise_rnn", "featurewise_masked_rnn") for v in "32"])
@@ -1001,6 +1017,12 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
     with pytest.raises(LstmvizError, match="'decoder' .* steps over a sequence made inside the model "
                                            ".*only where each recurrent layer steps over the input's"):
         keyframe_pass(repeat, _data(1))
+    # the attention block's Dense of a weight per step in a model of an open length: no length
+    # to weigh (Keras builds none either): one line
+    with pytest.raises(LstmvizError) as err:
+        Model.sequential((None, None, 3), [LayerSpec("Permute", {"dims": [2, 1]}),
+                                           LayerSpec("Dense", {"units": T, "activation": "softmax"}, name="w")])
+    assert str(err.value) == "layer 'w' (Dense) needs a known last input dimension"
 
 
 def test_a_reshape_to_the_models_own_length_is_per_step_in_a_window():

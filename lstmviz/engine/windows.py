@@ -900,6 +900,13 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # as a whole trace does; a window's steps are its steps' copies, ``_Window.values``)
             seq[layer.name], axes[layer.name], tags[layer.name] = [True], [1], [None]
             continue
+        if weighs_input_steps(layer, in_axes, length):
+            # (the attention weights over time of a fixed-length model: computed once by the pass
+            # from the whole sequence, as a whole trace calls it, and held; its axis 2 a sequence
+            # of the input's steps, a window's a slice of it, the trace's bits)
+            seq[layer.name], axes[layer.name], tags[layer.name] = [True], [2], [None]
+            held.add(layer.name)
+            continue
         if _once(node, seq, axes):
             # (a Flatten or a Reshape to one axis: every step side by side; a layer whose
             # weights read the steps as its features or channels: a channels_first Conv1D over
@@ -1067,7 +1074,8 @@ def _check_stepless_operands(model, feed: dict, node, ins: list, name: str, rank
             f"{name} merges a sequence with a tensor of {'unknown' if shape[1] is None else shape[1]} "
             "steps of its own (a RepeatVector's of another length, say); a long sequence is traced by "
             "windows only where a tensor merged into every step has no time axis or one of size 1, "
-            "or is a RepeatVector of the model's fixed input length")
+            "or is a RepeatVector of the model's fixed input length, or a Dense of that many units over the "
+            "steps after a Permute((2, 1)) (an attention block's weight per step) put back by a Permute((2, 1))")
 
 
 def repeats_input_steps(layer, ins: list, length: int | None) -> bool:
@@ -1082,6 +1090,21 @@ def repeats_input_steps(layer, ins: list, length: int | None) -> bool:
     open length, has steps of its own, refused where a sequence of the input's meets them."""
     return (isinstance(layer, RepeatVector) and bool(ins) and not any(ins) and length is not None
             and int(layer.config["n"]) == int(length))
+
+
+def weighs_input_steps(layer, in_axes: list, length: int | None) -> bool:
+    """Whether ``layer`` is a Dense of ``length`` units (the input length the model fixes)
+    over (batch, features, steps) after a Permute((2, 1)) (``in_axes``: each input's steps
+    axis), the attention block of blog-era Keras LSTM models (``Permute((2, 1))`` ->
+    ``Dense(TIME_STEPS, activation='softmax')`` -> ``Permute((2, 1))`` -> ``Multiply`` with
+    the sequence): each output number reads every step, but its output's axis 2 is a sequence
+    of the model's steps, a weight per step, which the second Permute puts back on axis 1. The
+    pass computes it once from the whole sequence and holds it (``_plan``'s ``held``); a window
+    takes its steps' slice. The model's length, not the arrays' (``repeats_input_steps``); in
+    a model of an open length, or of other units, it has no steps (``_once``), refused where a
+    sequence of the input's meets them."""
+    return (isinstance(layer, Dense) and len(in_axes) == 1 and in_axes[0] == 2 and layer.reads_whole_axis(2)
+            and length is not None and int(layer.config["units"]) == int(length))
 
 
 def _merges_steps(layer, axis: int) -> bool:
