@@ -44,7 +44,9 @@ without recording (the states-only kernels of ``recurrent``), keeping
   its output's steps there too, and a Masking there, ``Masking.along_steps``; an ONNX Softmax
   or LogSoftmax over the time axis (before opset 13 over the axes from its ``axis`` flattened, the
   steps' among them: over (N, T, F) of axis 1), ``OnnxOp.along_steps``, whichever axis
-  ``onnx_time.follow`` finds the steps on): computed
+  ``onnx_time.follow`` finds the steps on; and a Dense of as many units as the model's fixed
+  input length over (batch, features, steps) after a Permute((2, 1)), the attention block of
+  blog-era Keras LSTM models, its output's axis 2 a weight per step, ``weighs_input_steps``): computed
   once, by the very call a whole trace makes, and held (batch x steps x features floats, counted in
   ``pass_bytes`` from its node to the end, so ``check_pass`` refuses in one line a pass it
   would not fit); every window takes its steps as a slice of it, the whole trace's bits, and
