@@ -817,7 +817,8 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
     held = set() if held is None else held
     tags = {} if tags is None else tags
     T = None
-    model_length = None  # (the model's own input length where it fixes one: ``repeats_input_steps``)
+    # (the model's own input length where it fixes one: ``repeats_input_steps``, ``weighs_input_steps``)
+    model_length = None
     feed = {r.layer: a for r, a in zip(model.inputs, arrays)}
     length = onnx_time.fixed_length(model)  # (a graph that runs on that many steps only)
     for node in model.nodes:
@@ -902,7 +903,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # as a whole trace does; a window's steps are its steps' copies, ``_Window.values``)
             seq[layer.name], axes[layer.name], tags[layer.name] = [True], [1], [None]
             continue
-        if weighs_input_steps(layer, in_axes, length):
+        if weighs_input_steps(layer, in_axes, model_length):
             # (the attention weights over time of a fixed-length model: computed once by the pass
             # from the whole sequence, as a whole trace calls it, and held; its axis 2 a sequence
             # of the input's steps, a window's a slice of it, the trace's bits)
