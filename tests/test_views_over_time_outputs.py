@@ -276,7 +276,7 @@ def test_a_new_theme_keeps_the_outputs_numbers(view, theme):
     np.testing.assert_array_equal(view.curves[OUTPUT_KEY].yData, trace["conv"].output[1, :, 1])
 
 
-def test_the_screen_readers_words_read_the_outputs_number():
+def test_the_screen_readers_words_read_the_outputs_number(view):
     model, trace, _ = traced("k3_conv_lstm")
     said = accessible.over_time_view(model, trace, Cursor(layer="pool", step=2, unit=3, sample=1))
     value = trace["pool"].output[1, 2, 3]
@@ -284,6 +284,32 @@ def test_the_screen_readers_words_read_the_outputs_number():
 
     assert said.startswith("Heatmap of pool's output (MaxPooling1D), 4 channels by 5 steps")
     assert f"channel 3, step 2, sample 1: y = {fmt(value)}" in said
+    # a long input's window after a Permute((2, 1)) over a sequence, and after the layer
+    # acting on each number that follows it (an Activation): the window's steps on its
+    # units axis (its rows its own steps, the LSTM's units), said as its header says them;
+    # they said "3 units by 64 steps ... unit 2, step 65 of 200"
+    from lstmviz.engine.windows import keyframe_pass
+
+    model = Model.sequential((None, 200, 2), [
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="lstm"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="permute"),
+        LayerSpec("Activation", {"activation": "tanh"}, name="act"),
+        LayerSpec("LSTM", {"units": 4}, name="fw")], seed=0)
+    x = np.random.default_rng(0).normal(size=(1, 200, 2)).astype(np.float32)
+    window, whole = keyframe_pass(model, x, every=64).window(64, 128), model.trace(x)
+    view.set_data(model, window)
+    for layer, kind in (("permute", "Permute"), ("act", "Activation")):
+        cursor = Cursor(layer=layer, step=1, unit=2)
+        said = accessible.over_time_view(model, window, cursor)
+        assert said == (f"Heatmap of {layer}'s output ({kind}), 3 of its steps (axis 1) by 64 input steps "
+                        "(its axis 2); curve of its step 2 below it. At the cursor, its step 2 (axis 1), input "
+                        f"step 65 of 200 (its axis 2), sample 0: y = {fmt(whole[layer].output[0, 2, 65])}.")
+        view.set_cursor(cursor)
+        assert view.describe() == said
+        assert (f"<b>{layer}</b> ({kind} output) · input step <b>t = 65</b> (its axis 2) · its step <b>2</b> "
+                "(axis 1) · sample 0 · exact input steps 64–127 of 200") in view.header.text()
+        assert view.slots[0].plot.getAxis("left").labelText == "its step"
+        np.testing.assert_array_equal(view.curves[OUTPUT_KEY].yData, whole[layer].output[0, 2, 64:128])
 
 
 def test_a_long_inputs_window_draws_a_layer_over_its_steps_as_the_window_holds_them(view):
@@ -358,6 +384,12 @@ def test_a_long_inputs_window_draws_a_layer_over_its_steps_as_the_window_holds_t
     head = view.header.text()
     assert ("(Permute output) · input step <b>t = 65</b> (its axis 2) · its step <b>2</b> (axis 1) · sample 0 · "
             "exact input steps 64–127 of 200") in head and "unit <b>" not in head
+    # its rows' axis, its curve's steps and title and the hint say so too (they said
+    # "unit", "step  t", "unit 2 over time", "pick a step and unit")
+    assert view.slots[0].plot.getAxis("left").labelText == "its step"
+    assert view.curve_plot.getAxis("bottom").labelText == "input step  t"
+    assert view.curve_plot.titleLabel.text == "its step 2 over the input steps"
+    assert "click the heatmap to pick an input step and its step" in head
     unrolled = UnrolledView()
     unrolled.set_data(featurewise, window)
     unrolled.set_cursor(Cursor(layer="permute", step=1, unit=2))

@@ -12,6 +12,8 @@ import numpy as np
 
 from lstmviz.app.cell_ref import (
     CellRef,
+    across_axes,
+    across_said,
     cell_ref,
     fmt,
     input_source,
@@ -162,7 +164,17 @@ def over_time_view(model, trace, cursor, sample_base: int = 0) -> str:
         s, t, u = out.clamp_cursor(cursor)
         total = whole_steps(trace, out.rec)  # (a long input's window: its steps of the whole)
         of = f" of {count(total)}" if total else ""
-        if out.name in mixed_steps(model):  # (over two input steps, as the header says)
+        what = f"{plural(out.units, out.word)} by {plural(out.T, 'step')}; curve of {out.word} {u}"
+        at = f"{out.word} {u}, step {count(t + out.rec.start)}"
+        # (a Permute((2, 1))'s on a long input: its rows its own steps, its columns the
+        # input's steps, as the header says them; "unit 2, step 65" said them wrong)
+        axes = across_axes(model, trace, out.name)
+        said = across_said(model, trace, out.name, t + out.rec.start, u, of=of, bold=False)
+        if axes is not None and said is not None:
+            row, column = axes
+            what = f"{count(out.units)} of {row}s (axis 1) by {plural(out.T, column)} (its axis 2); curve of {row} {u}"
+            at, of = f"{said[1]}, {said[0]}", ""
+        elif out.name in mixed_steps(model):  # (over two input steps, as the header says)
             of += f" ({mixed_said(out.input_step(t), total or out.T, bold=False)})"
         elif out.backwards:  # (its steps over the input turned around: a Dense after a go_backwards layer)
             of += f" (input step {count(out.input_step(t))}, its steps running right to left)"
@@ -170,9 +182,8 @@ def over_time_view(model, trace, cursor, sample_base: int = 0) -> str:
                                          out.read_steps(t) if out.reads is not None else None,
                                          bold=False)) is not None:
             of += f" ({moved})"  # (after a Cropping1D, ZeroPadding1D or UpSampling1D, as the header says)
-        return (f"Heatmap of {out.name}'s output ({out.kind}), {plural(out.units, out.word)} by "
-                f"{plural(out.T, 'step')}; curve of {out.word} {u} below it. At the cursor, {out.word} {u}, "
-                f"step {count(t + out.rec.start)}{of}, sample {s + sample_base}: y = {fmt(out.values[s, t, u])}."
+        return (f"Heatmap of {out.name}'s output ({out.kind}), {what} below it. At the cursor, {at}{of}, "
+                f"sample {s + sample_base}: y = {fmt(out.values[s, t, u])}."
                 + (" Masked step: the mask its input carried, handed on." if out.masked(s, t) else "")
                 + (f" Each of its steps reads every step of {out.below or 'the input'}." if out.every else ""))
     if ref is None:

@@ -411,24 +411,38 @@ def moved_said(model: Model | None, trace, name: str, step: int, bold: bool = Tr
 _ACROSS_KNOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def across_said(model: Model | None, trace, name: str, step: int, unit: int,
-                t: str = "") -> tuple[str, str, str] | None:
-    """The step words of layer ``name``'s header where a long input's window is on its
-    units axis (``windows.steps_across``: a Permute((2, 1)) over a sequence, whose steps
-    are the input's features): the column ``step`` is an input step, on its axis 2, and
-    the row ``unit`` its own step (axis 1); as (the column's words, the row's words, what
-    the window's steps are): ("input step <b>t = 1</b> (its axis 2)", "its step <b>2</b>
-    (axis 1)", "input steps"); ``t`` written before the step ("t = "). None where its
-    steps are the window's (the views say "step t = 1 · unit 2 · exact steps ...")."""
+def across_axes(model: Model | None, trace, name: str) -> tuple[str, str] | None:
+    """What the rows and the columns of layer ``name``'s heatmap are where a long input's
+    window is on its units axis (``windows.steps_across``: a Permute((2, 1)) over a
+    sequence, whose steps are the input's features, a layer acting on each number after
+    it): ("its step", Keras' axis 1; "input step", on its axis 2). None where its steps are
+    the window's (its rows its units, filters or channels, its columns its steps). Every
+    word the views say of such a layer's axes comes from here (``across_said``, Over
+    time's axes, curve title and hint, the screen reader's words)."""
     if model is None or not getattr(trace, "total_steps", None):
         return None
     across = _ACROSS_KNOWN.get(model)
     if across is None:
         across = _ACROSS_KNOWN[model] = steps_across(model)
-    if not across.get(name):
+    return ("its step", "input step") if across.get(name) else None
+
+
+def across_said(model: Model | None, trace, name: str, step: int, unit: int,
+                t: str = "", of: str = "", bold: bool = True) -> tuple[str, str, str] | None:
+    """The step words of layer ``name``'s header where a long input's window is on its
+    units axis (``across_axes``): the column ``step`` is an input step, on its axis 2, and
+    the row ``unit`` its own step (axis 1); as (the column's words, the row's words, what
+    the window's steps are): ("input step <b>t = 1</b> (its axis 2)", "its step <b>2</b>
+    (axis 1)", "input steps"); ``t`` written before the step ("t = "), ``of`` after it
+    (" of 5,000"), plain numbers where not ``bold`` (the screen reader's). None where its
+    steps are the window's (the views say "step t = 1 · unit 2 · exact steps ...")."""
+    axes = across_axes(model, trace, name)
+    if axes is None:
         return None
-    return (f"input step <b>{t}{count(step)}</b> (its axis 2)", f"its step <b>{count(unit)}</b> (axis 1)",
-            "input steps")
+    row, column = axes
+    b, nb = ("<b>", "</b>") if bold else ("", "")
+    return (f"{column} {b}{t}{count(step)}{nb}{of} (its axis 2)", f"{row} {b}{count(unit)}{nb} (axis 1)",
+            f"{column}s")
 
 
 def moved_output_said(model: Model | None, trace, name: str, step: int, reads=None,

@@ -28,6 +28,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from lstmviz.app import accessible
 from lstmviz.app.cell_ref import (
+    across_axes,
     across_said,
     mixed_said,
     mixed_steps,
@@ -1099,8 +1100,10 @@ class OverTimeView(TraceView):
         # step stands over beside it: after the sample it read "sample 0 = input step 1,234")
         step = across[0] if across else f"step <b>t = {count(t)}</b>"
         short = f"<b>{markup(ref.name)}</b> · {step}{over}{data}{reads}{exact}"
+        axes = across_axes(self.model, self.trace, ref.name)  # (its rows its steps, its columns input steps)
+        pick = f"an {axes[1]} and {axes[0]}" if axes else f"a step and {ref.word}"
         self.header.setText(f"<b>{markup(ref.name)}</b> ({markup(ref.kind)} output) · {step}"
-                            f"{over}{reads}{data}{whole}" + hint(f"click the heatmap to pick a step and {ref.word}"),
+                            f"{over}{reads}{data}{whole}" + hint(f"click the heatmap to pick {pick}"),
                             short=short)
         self._fit_head()
 
@@ -1111,8 +1114,13 @@ class OverTimeView(TraceView):
 
     @property
     def unit_word(self) -> str:
-        """What a heatmap's row is: "unit", a Conv1D's "filter", a pooling's "channel"."""
-        return self.ref.word if isinstance(self.ref, OutputRef) else "unit"
+        """What a heatmap's row is: "unit", a Conv1D's "filter", a pooling's "channel", a
+        Permute((2, 1))'s "its step" on a long input (``across_axes``: its columns the
+        input's steps)."""
+        if not isinstance(self.ref, OutputRef):
+            return "unit"
+        axes = across_axes(self.model, self.trace, self.ref.name)
+        return axes[0] if axes else self.ref.word
 
     def _fit_top(self) -> None:
         """A stack of cells' buttons beside the header where its short form (bold, at its
@@ -1379,7 +1387,8 @@ class OverTimeView(TraceView):
         each step's input step or padding; "= crop's step 34 − t" named steps no header
         names). Set where it changed (a trace of another length: once per trace, not per seek)."""
         t = self.theme
-        steps = "step  t" if isinstance(ref, OutputRef) else "processing step  t"
+        axes = across_axes(self.model, self.trace, ref.name) if isinstance(ref, OutputRef) else None
+        steps = f"{axes[1]}  t" if axes else "step  t" if isinstance(ref, OutputRef) else "processing step  t"
         if ref.backwards and not self._mixed(ref):  # (a mixed one's: the header's two input steps)
             below = steps_below(self.model, ref.name)
             last = (whole_steps(self.trace, ref.rec) or ref.T) - 1
@@ -1607,7 +1616,9 @@ class OverTimeView(TraceView):
         self._update_focus()
         self._note_nan(ref, s, u)
         word = self.unit_word
-        th.set_title(self.curve_plot, f"{word} {u} over time", short=f"{word} {u}", color=self.theme.foreground,
+        axes = across_axes(self.model, self.trace, ref.name) if isinstance(ref, OutputRef) else None
+        over = f"over the {axes[1]}s" if axes else "over time"  # (a Permute's its step over the input steps)
+        th.set_title(self.curve_plot, f"{word} {u} {over}", short=f"{word} {u}", color=self.theme.foreground,
                      size=f"{self.theme.pt(1.0)}pt", justify="left")  # (the legend: at the right)
 
     @contextlib.contextmanager
