@@ -2796,6 +2796,19 @@ def test_over_time_paints_a_heads_next_window_ahead_as_a_cells(make_window, monk
     xs, ys = view.curves[OUTPUT_KEY].getData()
     np.testing.assert_array_equal(xs, np.arange(start, start + n))
     np.testing.assert_array_equal(ys, full[start:start + n, 2])
+    # another layer picked while the window after it is painted ahead: the pieces left were
+    # the head's (its one heatmap's), and painted on the LSTM's six heatmaps they raised
+    # (KeyError "no 'y' among this layer's steps", a slot without a record); they are dropped
+    state.set_cursor(step=state.cursor.step + 1)
+    seq.wait_prefetch()
+    w.long_runner.poll()
+    assert view._ahead_trace is seq.next_window(state.cursor.step) and view._ahead_todo
+    lstm = state.model.layers[0].name
+    state.set_cursor(layer=lstm)
+    qtbot.waitUntil(lambda: not view._ahead_todo, timeout=10_000)
+    h = state.model.trace(x)[lstm].steps["h"][0]
+    start = state.trace.start
+    np.testing.assert_array_equal(view.images["h"].image, h[start:start + n].T)
 
 
 @pytest.mark.parametrize("case", ["td", "conv"])

@@ -1518,8 +1518,9 @@ class OverTimeView(TraceView):
         piece at each turn of the event loop (each a millisecond or two, between the steps
         of a playback), so that the step that shows it copies them instead of drawing its
         heatmaps, curves and axes anew in one frame. What the step shows is its own trace
-        as ever: a piece whose item then holds other numbers (another unit, sample, layer)
-        is painted as before."""
+        as ever: a piece whose item then holds other numbers (another unit, sample) is
+        painted as before; where another layer is shown, the pieces left are dropped (its
+        heatmaps hold other records)."""
         if trace is self._ahead_trace or trace is self.trace or self.model is None or self.ref is None:
             return
         if not self.isVisible() or getattr(trace, "start", None) is None:
@@ -1547,8 +1548,10 @@ class OverTimeView(TraceView):
         self._ahead_timer.start()
 
     def _ahead_piece(self) -> None:
+        # (another layer shown since: its slots hold other records, the pieces are dropped)
+        ref = self.ref
         if not self._ahead_todo or self._ahead_trace is None or self._ahead_trace is self.trace \
-                or not self.isVisible():
+                or not self.isVisible() or ref is None or self._ahead_key[:2] != (ref.name, ref.side):
             self._ahead_todo = []
             self._ahead_timer.stop()
             return
