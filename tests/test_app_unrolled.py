@@ -715,3 +715,33 @@ def test_a_featurewise_recurrent_layer_is_drawn_on_its_own_steps(spec):
     assert lay.domains[rows["input"].domain] == 6
     for r, rec in zip(drawn, (trace["masked_lstm"], *trace["masked_bi_gru"].children.values())):
         np.testing.assert_array_equal(r.data, rec.steps["h"])
+
+
+def test_the_attention_blocks_weights_per_step_stand_over_the_steps_they_weigh():
+    """Issue 13: the attention block of blog-era Keras models (Permute((2, 1)) -> Dense(32,
+    softmax) -> Permute((2, 1)) -> Multiply, ``windows.weighs_input_steps``) holds a weight per
+    input step, on its Dense's axis 2 and on the second Permute's axis 1. Both stood in a block
+    of 3 (4) columns of their own at the right edge, the weights of step t in no column of t;
+    now every row of the block is on the input's 32 columns, its column t the trace's numbers
+    of input step t, the Dense's each reading every step; in a long input's window alike (its
+    columns the window's 16 steps, the whole trace's numbers at them)."""
+    from lstmviz.engine.windows import keyframe_pass
+
+    case = FIXTURES / "k3_attention_steps"
+    model = lstmviz.load(case / "model.keras", isolate=False)
+    x = np.load(case / "x.npy")
+    full = model.trace(x)
+    for trace, first in ((full, 0), (keyframe_pass(model, x, every=16).window(16, 32, by_input=True), 16)):
+        lay = layout(model, trace, [x[:, first:first + 16]] if first else [x])
+        rows = {r.key: r for r in lay.rows}
+        assert len(lay.domains) == 1 and lay.domains[0] == 32 - first
+        for side, n in (("before", 3), ("after", 4)):
+            weights, probs = rows[f"{side}_weights"], rows[f"{side}_probs"]
+            assert weights.T == probs.T == 32 - first and weights.units == probs.units == n
+            # (the Dense's (batch, features, steps) turned: column t, feature k = its [k, t])
+            np.testing.assert_array_equal(weights.data,
+                                          full[f"{side}_weights"].output[:, :, first:].transpose(0, 2, 1))
+            np.testing.assert_array_equal(probs.data, full[f"{side}_probs"].output[:, first:])
+            assert weights.reads_all and not probs.reads_all and probs.sources == [f"{side}_weights"]
+            assert weights.final_cols == list(range(32 - first))
+        assert [k for k, r in rows.items() if r.reads_all] == ["before_weights", "after_weights"]

@@ -2091,3 +2091,30 @@ def test_a_featurewise_bidirectional_returning_its_last_step_is_drawn_on_its_own
         column = 2 if side == "backward" else 1  # (step 1 of the backward half: its column 4 - 1 - 1)
         assert view.current_column == column
         assert view.column_box.rect().center().x() == pytest.approx(lstm.offset + column)
+
+
+def test_the_attention_blocks_weights_stand_over_the_steps_they_weigh(view):
+    """Issue 13: the attention block of blog-era Keras models (Permute((2, 1)) -> Dense(32,
+    softmax) -> Permute((2, 1)) -> Multiply): its Dense and the Permute after it, a weight per
+    input step, were drawn as blocks of 3 and 4 columns at the right edge. They stand over the
+    input's 32 columns now, the selected unit's row of them the trace's weights of each step,
+    the selected step's box over column t; in a long input's window alike (its 16 steps)."""
+    from lstmviz.engine.windows import keyframe_pass
+
+    model, _, _ = _load("k3_attention_steps")
+    x = np.load(FIX / "k3_attention_steps" / "x.npy")
+    full = model.trace(x)
+    for trace, first in ((full, 0), (keyframe_pass(model, x, every=16).window(16, 32, by_input=True), 16)):
+        view.set_data(model, trace, inputs=[x[:, first:]])
+        inp = row(view, "input")
+        assert inp.T == 32 - first and len({r.domain for r in view.rows}) == 1
+        for name, n in (("before_weights", 3), ("before_probs", 3), ("after_weights", 4), ("after_probs", 4)):
+            r = row(view, name)
+            assert (r.offset, r.T, r.units) == (inp.offset, 32 - first, n)
+            assert (r.rect.left(), r.rect.width()) == (inp.offset - 0.5, 32 - first), name
+            view.set_cursor(Cursor(step=5, sample=1, layer=name, unit=2))
+            out = full[name].output[1]
+            want = out[2, first:] if name.endswith("weights") else out[first:, 2]  # (the Dense's steps on axis 2)
+            np.testing.assert_array_equal(r.values, want, err_msg=name)
+            assert view.current_column == 5
+            assert view.column_box.rect().center().x() == pytest.approx(inp.offset + 5)

@@ -26,12 +26,14 @@ from lstmviz.engine.trace import LayerTrace, whole_steps
 from lstmviz.engine.windows import cell_below as windows_cell_below
 from lstmviz.engine.windows import (
     features_as_steps,
+    fixed_length,
     inputs_reversed,
     recurrent_halves,
     steps_across,
     steps_moved,
     steps_reversed,
     strides_of,
+    weighs_input_steps,
 )
 from lstmviz.text import markup
 
@@ -1057,7 +1059,8 @@ def steps_axes(model: Model) -> dict[str, list]:
     """For every layer, the axis of each of its outputs that holds steps (None: none): what
     the views draw as columns and the player counts. A Keras layer's by its data format
     (axis 2 channels first, else 1: a (batch, steps, ...) output; none for (batch,
-    features)), a Permute's where its dims put its input's steps (a Permute((2, 1))'s on
+    features)), the attention block's Dense of a weight per input step on axis 2 (``windows.
+    weighs_input_steps``), a Permute's where its dims put its input's steps (a Permute((2, 1))'s on
     axis 2, where a channels_first Conv1D after it reads them), a layer acting on each
     number alone or on each step's features where its inputs' are (``Layer.stepwise``: a ReLU or
     a Softmax(axis=1) after a channels_first Conv1D holds them on axis 2 too, a channels_first
@@ -1073,6 +1076,7 @@ def steps_axes(model: Model) -> dict[str, list]:
     known = _AXES_KNOWN.get(model)
     if known is not None and known[0] == key:
         return known[1]
+    length = fixed_length(model)  # (the attention block's Dense: ``weighs_input_steps``)
     axes: dict[str, list] = {}
     tags: dict[str, list] = {}  # (an ONNX tensor's: where it holds the sequence's length, ``onnx_time``)
     shapes: dict[str, list] = {}
@@ -1098,7 +1102,12 @@ def steps_axes(model: Model) -> dict[str, list]:
             axes[layer.name] = _own_axes(layer, ranks)
             dims = list(layer.dims) if isinstance(layer, Permute) else []
             ax = in_axes[0] if in_axes else None
-            if dims and isinstance(ax, int) and 1 <= ax <= len(dims) and ranks[:1] == [len(dims) + 1]:
+            if weighs_input_steps(layer, in_axes, length):
+                # (the attention block's Dense over (batch, features, steps) of the model's
+                # length: a weight per input step, on axis 2 still, as a long input's windows
+                # hold it; the Permute((2, 1)) after it puts them back on axis 1)
+                axes[layer.name] = [2]
+            elif dims and isinstance(ax, int) and 1 <= ax <= len(dims) and ranks[:1] == [len(dims) + 1]:
                 # (a Permute moves the steps where its dims put them: a Permute((2, 1))'s on
                 # axis 2, as a long input's windows hold them, ``windows._plan``)
                 axes[layer.name] = [1 + dims.index(ax)]

@@ -134,6 +134,12 @@ class Dense(Layer):
         rank = len(self.input_shapes[0]) if self.input_shapes else 3
         return rank == 3 and axis == 2 and not self.steps_first
 
+    def reads_every_step(self, axis: int) -> bool:
+        """Its last axis where its input holds the steps there (the attention block's Dense
+        of a weight per input step after a Permute((2, 1)), ``windows.weighs_input_steps``:
+        each of its steps, a weight, made of every step; drawn and said so)."""
+        return self.reads_whole_axis(axis)
+
     def product(self, x) -> np.ndarray:
         """``W·x`` (float32, no bias): the forward's own products, so a step of it (a
         sequence's ``x[:, t:t + 1]``) gives that step's numbers to the bit (the Cell

@@ -468,13 +468,18 @@ def full_trace_bytes(model, batch: int, steps: int) -> int:
 def _steps_on_two(model) -> dict[str, bool]:
     """Per Keras layer, whether its (first) output holds the steps on axis 2: a
     Permute((2, 1)) over a sequence, the channels_first Conv1D and poolings after it and
-    the layers acting on each step alone between them (as ``_plan`` follows them,
-    without refusing anything), for counting a step's floats."""
+    the layers acting on each step alone between them, the attention block's Dense of a
+    weight per input step (``weighs_input_steps``: the Permute((2, 1)) after it puts them back
+    on axis 1) (as ``_plan`` follows them, without refusing anything), for counting a step's
+    floats."""
     got: dict[str, bool] = {}
+    length = fixed_length(model)
     for node in model.nodes:
         layer = node.layer
         two = bool(node.inbound) and got.get(node.inbound[0].layer, False)
-        if isinstance(layer, Permute) and len(layer.dims) >= 2:
+        if two and weighs_input_steps(layer, [2] * len(node.inbound), length):
+            pass  # (the attention block's Dense: a weight per input step, on its axis 2 still)
+        elif isinstance(layer, Permute) and len(layer.dims) >= 2:
             two = layer.dims.index(2 if two else 1) == 1
         elif not (layer.own_clock and layer.channels_first) and not (
                 (layer.stepwise(2) or (len(node.inbound) == 1 and layer.along_steps(2)))
@@ -488,7 +493,8 @@ def steps_across(model) -> dict[str, bool]:
     """Per layer, whether its output holds the input's steps on axis 2 while its own steps
     (Keras' axis 1) are something else (``_steps_on_two`` but a channels_first Conv1D or
     pooling, whose steps axis 2 is): a Permute((2, 1)) over a sequence, whose steps are
-    the features and whose units the input steps, a layer acting on each number after it.
+    the features and whose units the input steps, a layer acting on each number after it,
+    the attention block's Dense of a weight per input step (``weighs_input_steps``).
     A long input's window is on its units axis: the views say so (``cell_ref.across_said``)."""
     on_two = _steps_on_two(model)
     return {n.layer.name: on_two[n.layer.name] and not (n.layer.own_clock and n.layer.channels_first)
@@ -1108,6 +1114,20 @@ def weighs_input_steps(layer, in_axes: list, length: int | None) -> bool:
     sequence of the input's meets them."""
     return (isinstance(layer, Dense) and len(in_axes) == 1 and in_axes[0] == 2 and layer.reads_whole_axis(2)
             and length is not None and int(layer.config["units"]) == int(length))
+
+
+def fixed_length(model) -> int | None:
+    """The input length ``model`` fixes (its first input's batch shape on the time axis, 32 of
+    a blog-era attention model's ``Input((32, 3))``), None where it is left open: what
+    ``weighs_input_steps`` asks of a whole trace's graph (``cell_ref.steps_axes``,
+    ``_steps_on_two``), as ``_plan`` asks it of the inputs given."""
+    for node in model.nodes:
+        layer = node.layer
+        if isinstance(layer, InputLayer) and not layer.config.get("role"):
+            shape = list(layer.config.get("batch_shape") or [])
+            ax = 0 if layer.config.get("time_major") else 1
+            return shape[ax] if len(shape) > max(ax, 1) and isinstance(shape[ax], int) else None
+    return None
 
 
 def _merges_steps(layer, axis: int) -> bool:
