@@ -2,6 +2,7 @@
 without text, a combo box whose only text is its choice, a plot), and each view's
 description carries the numbers it draws for the cursor (read from the trace)."""
 
+import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -390,3 +391,40 @@ def test_every_control_of_a_lesson_has_a_name(make_window):
     tour.end()
     assert not missing, "controls a screen reader has no name for: " + "; ".join(
         f"{w} ({where})" for w, where in missing.items())
+
+
+def test_the_unrolled_views_words_name_a_layers_selected_step_and_unit_not_only_a_cells(make_window):
+    """Issue 13: on a layer that is not recurrent (the attention block's weights, a
+    Permute's) the Unrolled view's screen-reader text listed the rows and no more: the
+    selected cell's step, unit and number were said of a recurrent layer only. Now they are,
+    in Over time's words (``accessible._output_at``), its number the trace's; on a long
+    input's window a Permute((2, 1))'s by its own steps and the input's, as its header."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.app.accessible import unrolled_view
+    from lstmviz.app.selection import Cursor
+    from lstmviz.engine import LayerSpec, Model
+    from lstmviz.engine.windows import keyframe_pass
+
+    window = make_window((1400, 900))
+    model = lstmviz.load(FIXTURES / "k3_attention_steps" / "model.keras", isolate=False)
+    window.state.set_model(model)
+    window.state.set_input_data(np.load(FIXTURES / "k3_attention_steps" / "x.npy"))
+    window.tabs.setCurrentIndex(0)
+    trace = window.state.trace
+    for layer, kind in (("before_weights", "Dense"), ("after_probs", "Permute")):
+        window.state.set_cursor(layer=layer, step=5, unit=2, sample=0)
+        settle()
+        said = window.views[0].describe()
+        # (its row's column 5, unit 2: the Dense's (batch, features, steps) number [0, 2, 5])
+        y = trace[layer].output[0, 2, 5] if kind == "Dense" else trace[layer].output[0, 5, 2]
+        assert f"Selected: {layer} ({kind}), unit 2, step 5, sample 0: y = {fmt(y)}." in said, said
+    x = np.random.default_rng(0).normal(size=(1, 200, 2)).astype(np.float32)
+    featurewise = Model.sequential((None, 200, 2), [
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="lstm"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="permute")], seed=0)
+    win = keyframe_pass(featurewise, x, every=64).window(64, 128)
+    said = unrolled_view(featurewise, win, Cursor(layer="permute", step=1, unit=2))
+    y = featurewise.trace(x)["permute"].output[0, 2, 65]
+    assert f"Selected: permute (Permute), its step 2 (axis 1), input step 65 of 200 (its axis 2), sample 0: " \
+           f"y = {fmt(y)}." in said, said

@@ -155,36 +155,45 @@ def step_view(ref: StepRef, cursor, trace, sample_base: int = 0) -> str:
             f"{word} {u} marked.")
 
 
+def _output_at(model, trace, out, cursor, sample_base: int) -> tuple[str, str]:
+    """What a layer that is not recurrent shows (``out``: its ``output_ref``), "3 units by 40
+    steps; curve of unit 2", and its selected number in words, "unit 2, step 5 of 40,
+    sample 0: y = 0.102" (a Permute((2, 1))'s on a long input by its own steps and the
+    input's, ``across_said``; the input step of one over two, turned around or moved): what
+    Over time and the Unrolled view say of it."""
+    s, t, u = out.clamp_cursor(cursor)
+    total = whole_steps(trace, out.rec)  # (a long input's window: its steps of the whole)
+    of = f" of {count(total)}" if total else ""
+    what = f"{plural(out.units, out.word)} by {plural(out.T, 'step')}; curve of {out.word} {u}"
+    at = f"{out.word} {u}, step {count(t + out.rec.start)}"
+    # (a Permute((2, 1))'s on a long input: its rows its own steps, its columns the
+    # input's steps, as the header says them; "unit 2, step 65" said them wrong)
+    axes = across_axes(model, trace, out.name)
+    said = across_said(model, trace, out.name, t + out.rec.start, u, of=of, bold=False)
+    if axes is not None and said is not None:
+        row, column = axes
+        what = f"{count(out.units)} of {row}s (axis 1) by {plural(out.T, column)} (its axis 2); curve of {row} {u}"
+        at, of = f"{said[1]}, {said[0]}", ""
+    elif out.name in mixed_steps(model):  # (over two input steps, as the header says)
+        of += f" ({mixed_said(out.input_step(t), total or out.T, bold=False)})"
+    elif out.backwards:  # (its steps over the input turned around: a Dense after a go_backwards layer)
+        of += f" (input step {count(out.input_step(t))}, its steps running right to left)"
+    elif (moved := moved_output_said(model, trace, out.name, t + out.rec.start,
+                                     out.read_steps(t) if out.reads is not None else None,
+                                     bold=False)) is not None:
+        of += f" ({moved})"  # (after a Cropping1D, ZeroPadding1D or UpSampling1D, as the header says)
+    return what, (f"{at}{of}, sample {s + sample_base}: y = {fmt(out.values[s, t, u])}."
+                  + (" Masked step: the mask its input carried, handed on." if out.masked(s, t) else ""))
+
+
 def over_time_view(model, trace, cursor, sample_base: int = 0) -> str:
     """The Over time view: which heatmaps (units by steps) and the selected unit's curves,
     and that unit's numbers at the cursor's step."""
     ref = _ref(model, trace, cursor)
     out = output_ref(model, trace, cursor.layer) if ref is None and model is not None else None
     if out is not None:  # a layer that is not recurrent: its output over its steps
-        s, t, u = out.clamp_cursor(cursor)
-        total = whole_steps(trace, out.rec)  # (a long input's window: its steps of the whole)
-        of = f" of {count(total)}" if total else ""
-        what = f"{plural(out.units, out.word)} by {plural(out.T, 'step')}; curve of {out.word} {u}"
-        at = f"{out.word} {u}, step {count(t + out.rec.start)}"
-        # (a Permute((2, 1))'s on a long input: its rows its own steps, its columns the
-        # input's steps, as the header says them; "unit 2, step 65" said them wrong)
-        axes = across_axes(model, trace, out.name)
-        said = across_said(model, trace, out.name, t + out.rec.start, u, of=of, bold=False)
-        if axes is not None and said is not None:
-            row, column = axes
-            what = f"{count(out.units)} of {row}s (axis 1) by {plural(out.T, column)} (its axis 2); curve of {row} {u}"
-            at, of = f"{said[1]}, {said[0]}", ""
-        elif out.name in mixed_steps(model):  # (over two input steps, as the header says)
-            of += f" ({mixed_said(out.input_step(t), total or out.T, bold=False)})"
-        elif out.backwards:  # (its steps over the input turned around: a Dense after a go_backwards layer)
-            of += f" (input step {count(out.input_step(t))}, its steps running right to left)"
-        elif (moved := moved_output_said(model, trace, out.name, t + out.rec.start,
-                                         out.read_steps(t) if out.reads is not None else None,
-                                         bold=False)) is not None:
-            of += f" ({moved})"  # (after a Cropping1D, ZeroPadding1D or UpSampling1D, as the header says)
-        return (f"Heatmap of {out.name}'s output ({out.kind}), {what} below it. At the cursor, {at}{of}, "
-                f"sample {s + sample_base}: y = {fmt(out.values[s, t, u])}."
-                + (" Masked step: the mask its input carried, handed on." if out.masked(s, t) else "")
+        what, at = _output_at(model, trace, out, cursor, sample_base)
+        return (f"Heatmap of {out.name}'s output ({out.kind}), {what} below it. At the cursor, {at}"
                 + (f" Each of its steps reads every step of {out.below or 'the input'}." if out.every else ""))
     if ref is None:
         return (f"No layer with steps selected ({cursor.layer or 'no layer'}): Over time shows a recurrent "
@@ -216,6 +225,10 @@ def unrolled_view(model, trace, cursor, sample_base: int = 0) -> str:
         start = int(getattr(trace, "start", 0) or 0)
         said += (f" Selected: {_where(ref, s, t, u, _total(trace, ref), start, sample_base, model, trace)}: "
                  f"hidden state h = {fmt(ref.rec.steps['h'][s, t, u])}.")
+        return said
+    out = output_ref(model, trace, cursor.layer) if cursor.layer is not None else None
+    if out is not None:  # (a layer that is not recurrent: its row's selected cell, as Over time says it)
+        said += f" Selected: {out.name} ({out.kind}), {_output_at(model, trace, out, cursor, sample_base)[1]}"
     return said
 
 
