@@ -2733,6 +2733,32 @@ def test_the_unit_box_says_filter_for_a_conv1d_and_channel_for_a_pooling(window)
     assert window.state.cursor.step == 8 and window.state.steps_of("avg_cf") == 9
 
 
+
+def test_the_unit_box_says_its_step_on_a_permute_whose_rows_are_its_steps(make_window, monkeypatch):
+    """Issue 13: on a long input a Permute((2, 1)) over a sequence is drawn by its own steps
+    (its rows, Keras' axis 1) over the input's (its columns), as Over time says
+    (``cell_ref.across_axes``); the unit box said "unit" of its rows. It says "its step" now,
+    and "unit" again of the LSTM under it; a whole trace, on which its rows are its units as
+    any layer's, keeps "unit"."""
+    from helpers import long_window
+    from lstmviz.engine import LayerSpec, Model
+
+    model = Model.sequential((None, None, 3), [
+        LayerSpec("LSTM", {"units": 3, "return_sequences": True}, name="lstm"),
+        LayerSpec("Permute", {"dims": [2, 1]}, name="permute")], seed=0)
+    window, state, _, _ = long_window(make_window, monkeypatch, model, 600)
+    for layer, word in (("permute", "its step"), ("lstm", "unit"), ("permute", "its step")):
+        state.set_cursor(layer=layer, unit=1)
+        QtWidgets.QApplication.processEvents()
+        assert window.unit_label.text() == word and window.unit_spin.accessibleName() == word.capitalize()
+        assert window.unit_spin.maximum() == 2
+    monkeypatch.undo()  # (a whole trace: its rows its units)
+    state.set_input_data(np.zeros((1, 40, 3), np.float32))
+    assert state.long is None
+    state.set_cursor(layer="permute", unit=0)
+    QtWidgets.QApplication.processEvents()
+    assert window.unit_label.text() == "unit"
+
 def test_an_onnx_cnn_lstms_unit_box_and_clock_follow_each_layers_steps(window):
     # (N, C, L) tensors: a Conv's filters and a pool's channels are axis 1, their steps axis 2;
     # the LSTM after the pool runs over the pool's 2 steps, not the input's 5

@@ -19,7 +19,7 @@ import numpy as np
 
 from lstmviz.app import inputs as gen
 from lstmviz.app.base import StateBase
-from lstmviz.app.cell_ref import steps_axes, steps_in, unit_word
+from lstmviz.app.cell_ref import across_axes, steps_axes, steps_in, unit_word
 from lstmviz.app.events import operation as _operation
 from lstmviz.app.input_edits import make_input, token_ids
 from lstmviz.app.long_sequence import holds_steps, trace_or_window
@@ -311,10 +311,13 @@ class Tracing(StateBase):
 
     def unit_word(self, name: str | None) -> str:
         """What the unit box picks in layer ``name``: "unit", a Conv1D's "filter", a
-        pooling's "channel" (``cell_ref.unit_word``)."""
+        pooling's "channel" (``cell_ref.unit_word``); a long input's window on its units axis
+        (a Permute((2, 1)) over a sequence: its rows are its own steps, ``cell_ref.across_axes``,
+        as Over time says): "its step"."""
         if self.model is None or name is None or name not in [l.name for l in self.model.layers]:
             return "unit"
-        return unit_word(self.model.get_layer(name))
+        axes = across_axes(self.model, self.trace, name)
+        return axes[0] if axes is not None else unit_word(self.model.get_layer(name))
 
     # -- cursor ------------------------------------------------------------------------------
     @_operation
