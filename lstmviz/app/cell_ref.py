@@ -26,7 +26,7 @@ from lstmviz.engine.trace import LayerTrace, whole_steps
 from lstmviz.engine.windows import cell_below as windows_cell_below
 from lstmviz.engine.windows import (
     features_as_steps,
-    fixed_length,
+    fixed_input_length,
     inputs_reversed,
     recurrent_halves,
     steps_across,
@@ -1076,7 +1076,7 @@ def steps_axes(model: Model) -> dict[str, list]:
     known = _AXES_KNOWN.get(model)
     if known is not None and known[0] == key:
         return known[1]
-    length = fixed_length(model)  # (the attention block's Dense: ``weighs_input_steps``)
+    length = fixed_input_length(model)  # (the attention block's Dense: ``weighs_input_steps``)
     axes: dict[str, list] = {}
     tags: dict[str, list] = {}  # (an ONNX tensor's: where it holds the sequence's length, ``onnx_time``)
     shapes: dict[str, list] = {}

@@ -473,7 +473,7 @@ def _steps_on_two(model) -> dict[str, bool]:
     on axis 1) (as ``_plan`` follows them, without refusing anything), for counting a step's
     floats."""
     got: dict[str, bool] = {}
-    length = fixed_length(model)
+    length = fixed_input_length(model)
     for node in model.nodes:
         layer = node.layer
         two = bool(node.inbound) and got.get(node.inbound[0].layer, False)
@@ -824,7 +824,7 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
     tags = {} if tags is None else tags
     T = None
     # (the model's own input length where it fixes one: ``repeats_input_steps``, ``weighs_input_steps``)
-    model_length = None
+    model_length = fixed_input_length(model)
     feed = {r.layer: a for r, a in zip(model.inputs, arrays)}
     length = onnx_time.fixed_length(model)  # (a graph that runs on that many steps only)
     for node in model.nodes:
@@ -840,9 +840,6 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 raise LstmvizError(
                     f"inputs of {T} and {plural(a.shape[ax], 'step')}: a long sequence is traced by "
                     "windows only when every input has the same number of steps")
-            fixed = list(layer.config.get("batch_shape") or [])
-            if steps and model_length is None and len(fixed) > ax:
-                model_length = fixed[ax]
             if steps and length is not None and a.shape[ax] != length:
                 # (``Model.check_inputs`` says it first: the graph runs on that many steps only)
                 raise LstmvizError(onnx_time.fixed_words(length, a.shape[ax]))
@@ -1116,11 +1113,12 @@ def weighs_input_steps(layer, in_axes: list, length: int | None) -> bool:
             and length is not None and int(layer.config["units"]) == int(length))
 
 
-def fixed_length(model) -> int | None:
+def fixed_input_length(model) -> int | None:
     """The input length ``model`` fixes (its first input's batch shape on the time axis, 32 of
     a blog-era attention model's ``Input((32, 3))``), None where it is left open: what
     ``weighs_input_steps`` asks of a whole trace's graph (``cell_ref.steps_axes``,
-    ``_steps_on_two``), as ``_plan`` asks it of the inputs given."""
+    ``_steps_on_two``) and ``_plan``: one answer for the views and the windows (an ONNX
+    graph's that fixes its length: ``onnx_time.fixed_length``)."""
     for node in model.nodes:
         layer = node.layer
         if isinstance(layer, InputLayer) and not layer.config.get("role"):
