@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
+from helpers import ROOT
 from helpers import write_legacy_h5 as _write_legacy
 from lstmviz.errors import LstmvizError
 from lstmviz.io import read_model_file, read_weights_file
@@ -647,6 +649,48 @@ def test_a_named_pipe_or_a_device_is_refused_before_it_is_opened(tmp_path):
         with pytest.raises(LstmvizError) as err:
             read(device)
         assert "null: this is a device, not a file; save the data to a file" in str(err.value), read
+
+
+def test_demos_whose_index_or_files_are_links_to_a_device_are_skipped_at_once(tmp_path):
+    """The demos' folder (``app.demos.load_demos``, read at every start and every File > Open
+    by ``demo_of``) with its demos.json replaced by a link to /dev/zero was read without end:
+    19 s and 2.8 GB before a 3 GiB address-space limit stopped it ('out of memory'), without
+    one the machine's memory. The index is now read only where it is a regular file of at most
+    ``INDEX_BYTES``, and a demo whose model is no regular file (a link to a device) is not
+    listed (nor one of a loop of links, or a number for its path), its input left out where it
+    is none."""
+    import subprocess
+    import sys
+    import textwrap
+
+    from lstmviz.app import demos
+
+    folder = tmp_path / "demos"
+    folder.mkdir()
+    index = folder / "demos.json"
+    index.symlink_to("/dev/zero")
+    code = textwrap.dedent(f"""
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+        sys.path.insert(0, {str(ROOT)!r})
+        from pathlib import Path
+        from lstmviz.app.demos import load_demos
+        print(load_demos(Path({str(index)!r})))
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stdout.strip() == "[]", run.stderr[-2000:]
+
+    index.unlink()
+    index.write_text(" " * demos.INDEX_BYTES + "[]")  # (past the cap: not read)
+    assert demos.load_demos(index) == []
+    shutil.copy(ROOT / "lstmviz" / "resources" / "demos" / "sine_predictor.keras", folder / "ok.keras")
+    (folder / "zero.keras").symlink_to("/dev/zero")
+    (folder / "zero.npy").symlink_to("/dev/zero")
+    (folder / "loop.keras").symlink_to(folder / "loop.keras")
+    index.write_text(json.dumps([{"file": "zero.keras", "title": "Z"}, {"file": "loop.keras"}, {"file": 5},
+                                 {"file": "ok.keras", "title": "Ok", "input": "zero.npy"}]))
+    got = demos.load_demos(index)
+    assert [(d["title"], d["input"]) for d in got] == [("Ok", None)]
 
 
 def _with_junk(path: Path, junk: int) -> Path:

@@ -14,6 +14,29 @@ from pathlib import Path
 
 #: the folder of the demos and their index, inside the installed package
 DEMOS_DIR = Path(__file__).resolve().parents[1] / "resources" / "demos"
+#: the most of ``demos.json`` read (it holds a few KB): a link to /dev/zero put in its place
+#: was read without end (gigabytes), a named pipe waited for ever
+INDEX_BYTES = 1 << 20
+
+
+def _regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file (a link to one too): a demo's model, input or index
+    that is a device, a pipe or a folder is none (``files.not_regular``'s cases)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _resolved(folder: Path, rel) -> Path | None:
+    """``rel`` (a path of the index, relative to its folder) resolved, None where it is no
+    text or cannot be (a loop of links)."""
+    if not isinstance(rel, str) or not rel:
+        return None
+    try:
+        return (folder / rel).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
 
 
 def load_demos(index: Path | None = None) -> list[dict]:
@@ -29,9 +52,13 @@ def load_demos(index: Path | None = None) -> list[dict]:
     ``input``/``x`` keys (paths relative to the JSON file).
     """
     index = index or DEMOS_DIR / "demos.json"
+    if not _regular(index):
+        return []
     try:
-        data = json.loads(index.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        with open(index, "rb") as fh:
+            raw = fh.read(INDEX_BYTES + 1)
+        data = json.loads(raw.decode("utf-8")) if len(raw) <= INDEX_BYTES else []
+    except (OSError, ValueError, RecursionError):
         return []
     items = data.get("demos", []) if isinstance(data, dict) else data
     out = []
@@ -39,20 +66,18 @@ def load_demos(index: Path | None = None) -> list[dict]:
         if not isinstance(item, dict):
             continue
         rel = item.get("model") or item.get("file") or item.get("path")
-        if not rel:
-            continue
-        model = (index.parent / rel).resolve()
-        if not model.exists():
+        model = _resolved(index.parent, rel)
+        if model is None or not _regular(model):
             continue
         inp = item.get("input") or item.get("x") or item.get("inputs")
         if isinstance(inp, list):
             inp = inp[0] if inp else None
-        inp_path = (index.parent / inp).resolve() if isinstance(inp, str) else None
+        inp_path = _resolved(index.parent, inp)
         text = item.get("text")
         out.append({"title": item.get("title") or item.get("name") or model.stem,
                     "line": line if isinstance(line := item.get("line"), str) else "",
                     "description": item.get("description", ""),
-                    "model": model, "input": inp_path if inp_path and inp_path.exists() else None,
+                    "model": model, "input": inp_path if inp_path and _regular(inp_path) else None,
                     "text": text if isinstance(text, str) and text else None})
     return out
 
