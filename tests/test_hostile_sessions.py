@@ -354,6 +354,21 @@ def test_hostile_names_are_escaped(tmp_path):
     assert name.isprintable() and len(name) <= 120 and "\\x1b" in name
 
 
+def test_an_input_label_of_control_characters_is_escaped(tmp_path):
+    """A session's input label (a demo's input, "demo: sine wave", ``InputSpec.label``) of a
+    line break, a right-to-left override and an escape sequence was shown as it was on the
+    Stack tab's input button and the Input tab's source list: two lines, the first cut off,
+    the text after the override drawn backwards. It is escaped as a layer's name is; markup
+    stays text (those widgets show plain text)."""
+    label = "line1\nline2\u202eevil<b>bold</b>\x1b[31m"
+
+    def edit(m):
+        m["input"]["label"] = label
+    s = ses.read_session(_write(tmp_path, _with_manifest(_good(), edit)))
+    assert s.input.label == "line1\\x0aline2\\u202eevil<b>bold</b>\\x1b[31m", s.input.label
+    assert s.input.label.isprintable()
+
+
 # -- generated manifests ------------------------------------------------------------------
 
 PATHS = [("input", "batch_size"), ("input", "timesteps"), ("input", "input_dim"),

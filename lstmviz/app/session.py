@@ -79,7 +79,7 @@ from lstmviz.errors import LstmvizError, is_number, is_whole
 from lstmviz.files import check_regular, new_file_mode, not_regular, write_atomic  # noqa: F401  (exports import them from here)
 from lstmviz.io import formats
 from lstmviz.io.npy import read_npy_bytes
-from lstmviz.text import NAME_LIMIT, archive_error, clean_spec_names, json_fault, plural, safe_name
+from lstmviz.text import NAME_LIMIT, archive_error, clean_spec_names, escape, json_fault, plural, safe_name
 from lstmviz.version import __version__
 
 FORMAT = "lstmviz-session"
@@ -588,7 +588,7 @@ def _parse_manifest(m, zf, infos, path) -> Session:
     if "label" in s:  # (a demo's input: "demo: sine wave"; shown escaped, cut as its box is)
         if not isinstance(s["label"], str) or len(s["label"]) > 200:
             raise _bad(path, "input label is not text of at most 200 characters")
-        spec.label = s["label"]
+        spec.label = escape(s["label"])  # (a line break or a right-to-left override: as \x0a, \u202e)
     if "period" in s:
         p = s["period"]
         try:
