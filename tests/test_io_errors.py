@@ -691,6 +691,16 @@ def test_demos_whose_index_or_files_are_links_to_a_device_are_skipped_at_once(tm
                                  {"file": "ok.keras", "title": "Ok", "input": "zero.npy"}]))
     got = demos.load_demos(index)
     assert [(d["title"], d["input"]) for d in got] == [("Ok", None)]
+    # (nothing outside the demos' folder: a path up out of it, or a link out of it)
+    np.save(tmp_path / "outside.npy", np.zeros((1, 3, 1), np.float32))
+    shutil.copy(folder / "ok.keras", tmp_path / "outside.keras")
+    (folder / "out.keras").symlink_to(tmp_path / "outside.keras")
+    index.write_text(json.dumps([{"file": "../outside.keras", "title": "Up"}, {"file": "out.keras", "title": "Link"},
+                                 {"file": str(tmp_path / "outside.keras"), "title": "Absolute"},
+                                 {"file": "ok.keras", "title": "Ok", "input": "../outside.npy"}]))
+    assert [(d["title"], d["input"]) for d in demos.load_demos(index)] == [("Ok", None)]
+    assert [d["model"].name for d in demos.load_demos()] == [  # (the bundled ones: all listed)
+        "sine_predictor.keras", "remember_first.keras", "char_model.keras"]
 
 
 def _with_junk(path: Path, junk: int) -> Path:

@@ -30,13 +30,16 @@ def _regular(path: Path) -> bool:
 
 def _resolved(folder: Path, rel) -> Path | None:
     """``rel`` (a path of the index, relative to its folder) resolved, None where it is no
-    text or cannot be (a loop of links)."""
+    text, cannot be (a loop of links) or leaves the folder ("../../x", a link out of it:
+    nothing outside the demos' folder is read, as ``demo_of`` recognises nothing outside it)."""
     if not isinstance(rel, str) or not rel:
         return None
     try:
-        return (folder / rel).resolve()
+        where = (folder / rel).resolve()
+        inside = where.is_relative_to(folder.resolve())
     except (OSError, RuntimeError, ValueError):
         return None
+    return where if inside else None
 
 
 def load_demos(index: Path | None = None) -> list[dict]:
