@@ -2173,16 +2173,43 @@ def test_a_pass_and_a_trace_through_an_onnx_pool_of_strides_hold_about_what_thei
     assert 0.9 * held < est < 1.2 * held, (est, held)
 
 
-@pytest.mark.parametrize("case", ["onnx_torch_dynamo_cnn_lstm_max", "onnx_torch_dynamo_permute_lstm"])
-def test_a_graph_that_fixes_its_sequence_length_gets_windows_of_that_length_and_refuses_others(case):
+def _names_length_twice(tmp_path, n=40):
+    """dynamo's permute -> nn.LSTM -> permute of an LSTM of ``n`` units over its ``n`` steps,
+    by hand: x (1, T, 3) made time-major, Y squeezed to (T, 1, n), reshaped to the constant
+    ``[n, -1, n]`` (the length named twice, the units too) and made batch-major again."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    import lstmviz
+
+    rng = np.random.default_rng(3)
+    consts = {"W": rng.normal(size=(1, 4 * n, 3)), "R": rng.normal(size=(1, 4 * n, n)) * 0.1,
+              "one": np.array([1], np.int64), "shape": np.array([n, -1, n], np.int64)}
+    nodes = [_node("Transpose", ["x"], "xt", perm=[1, 0, 2]), _node("LSTM", ["xt", "W", "R"], "Y", hidden_size=n),
+             _node("Squeeze", ["Y", "one"], "s"), _node("Reshape", ["s", "shape"], "r"),
+             _node("Transpose", ["r"], "out", perm=[1, 0, 2])]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, "seq", 3])],
+                          [helper.make_tensor_value_info("out", TensorProto.FLOAT, None)],
+                          initializer=[numpy_helper.from_array(v.astype(np.float32) if v.dtype == np.float64 else v, k)
+                                       for k, v in consts.items()])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]), str(tmp_path / "m.onnx"))
+    return lstmviz.load(tmp_path / "m.onnx"), rng.normal(size=(1, n, 3)).astype(np.float32)
+
+
+@pytest.mark.parametrize("case", ["onnx_torch_dynamo_cnn_lstm_max", "onnx_torch_dynamo_permute_lstm",
+                                  "names_length_twice"])
+def test_a_graph_that_fixes_its_sequence_length_gets_windows_of_that_length_and_refuses_others(case, tmp_path):
     """torch's dynamo export fixes its length to the steps it was traced on (a Reshape's
     constant: 5 steps of the max-pooled CNN-LSTM, its Reshape after the pool of stride 2;
     40 of permute -> nn.LSTM). It runs on those only, as onnxruntime does; windows of it were
     refused ("fixes its sequence length"): over its own length they equal the whole trace to
     the bit (the pooled ops declare their own 2 steps), and another length is refused in one
-    line naming the graph's, by the pass as by a whole trace."""
+    line naming the graph's, by the pass as by a whole trace. Where the Reshape's constant
+    names the length twice (``[40, -1, 40]``: an LSTM of 40 units over 40 steps), windows
+    were refused ("reshapes its input to a shape that does not keep the time axis apart",
+    untrue): the element at its data's time axis is the steps (``onnx_time.names_length``)."""
     n = {"onnx_torch_dynamo_cnn_lstm_max": 5}.get(case, 40)
-    model, x = _export(case, n)
+    model, x = _names_length_twice(tmp_path) if case == "names_length_twice" else _export(case, n)
     full = model.trace(x)
     wt = keyframe_pass(model, x, every=16)
     assert all(np.array_equal(o, w) for o, w in zip(wt.outputs, full.outputs))

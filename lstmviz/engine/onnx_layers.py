@@ -890,12 +890,12 @@ class OnnxOp(Layer):
         attrs = {k: v for k, v in (self.config.get("attrs") or {}).items() if k != "value"}
         return self.op + (" " + ", ".join(f"{k}={v}" for k, v in attrs.items()) if attrs else "")
 
-    def call(self, inputs, masks, initial_state=None, window: tuple[int, int, int] | None = None,
+    def call(self, inputs, masks, initial_state=None, window: tuple | None = None,
              cut: dict[int, tuple[int, int, int]] | None = None):
         """The op over its inputs; ``window``, (the length a graph fixes, the op's own steps,
-        a window's steps): a long input's window of a graph of a fixed sequence length
-        (``onnx_time.fixed_length``), a constant shape naming the length given the window's
-        (``onnx_time.window_shape``), the declared time axis of its own steps holding the
+        a window's steps[, its first input's time axis]): a long input's window of a graph of a
+        fixed sequence length (``onnx_time.fixed_length``), a constant shape naming the length
+        given the window's (``onnx_time.window_shape``), the declared time axis of its own steps holding the
         window's (fewer after a pool of strides); ``cut``, {input: (axis, a, b)}: a constant
         holding the graph's steps (``onnx_time.spans``) given its steps a..b-1, the window's."""
         args = []
@@ -911,7 +911,8 @@ class OnnxOp(Layer):
                 args.append(self.weights[slot[1]])
             elif kind == "const":
                 v = self._consts[slot[1]]
-                args.append(v if window is None else onnx_time.window_shape(self, k, v, window[0], window[2]))
+                args.append(v if window is None else onnx_time.window_shape(
+                    self, k, v, window[0], window[2], window[3] if len(window) > 3 else None))
             else:
                 args.append(None)
         try:
@@ -931,7 +932,7 @@ class OnnxOp(Layer):
                                f"the model declares {len(declared)}")
         for k, (out, want) in enumerate(zip(outs, declared)):
             got = np.shape(out)  # (the layers after it were built for the declared shapes)
-            if len(got) != len(want) or any(w is not None and w != g and (window is None or (w, g) != window[1:])
+            if len(got) != len(want) or any(w is not None and w != g and (window is None or (w, g) != window[1:3])
                                              for w, g in zip(want, got)):
                 raise LstmvizError(f"layer '{self.name}' (ONNX {self.op}) makes its output {k} of shape "
                                    f"{fmt_shape(got)} where the model declares {fmt_shape(tuple(want))}")

@@ -122,7 +122,7 @@ def operands(layer, in_axes, in_tags, in_shapes, length: int | None = None) -> l
             if (length is not None and kind == "const" and j == 1 and getattr(layer, "op", None) == "Reshape"
                     and out and out[0].axis is not None and np.issubdtype(v.dtype, np.integer)
                     and bool(np.any(v == length))):
-                tag = v.reshape(-1) == length
+                tag = names_length(v, length, out[0].axis)
             out.append(_In(kind, None, tag, np.ndim(v), tuple(np.shape(v)), v))
         else:
             out.append(_In("none"))
@@ -196,17 +196,30 @@ def fixed_refusal(model, steps: int) -> str | None:
     return fixed_words(n, steps) if n is not None and steps != n else None
 
 
-def window_shape(layer, k: int, value, length: int, steps: int):
+def names_length(shape, length: int, axis: int | None):
+    """Which elements of a Reshape's constant ``shape`` name the length ``length`` a graph
+    fixes, its data holding the steps on ``axis``: those equal to it, or where several are
+    (the units or the batch of that size too: ``[40, -1, 40]`` of an LSTM of 40 units over
+    40 steps), the one at ``axis`` alone, the steps kept where they are (``check_run``
+    checks it on the whole sequence; where it is not one of them, all: refused)."""
+    tag = np.asarray(shape).reshape(-1) == length
+    if int(tag.sum()) > 1 and axis is not None and axis < tag.size and tag[axis]:
+        tag = np.arange(tag.size) == axis
+    return tag
+
+
+def window_shape(layer, k: int, value, length: int, steps: int, axis: int | None = None):
     """ONNX op ``layer``'s constant input ``k`` over a window of ``steps`` steps of a graph
     fixing its length to ``length``: a Reshape's shape with its element naming the length
-    (the one ``follow`` kept the time axis at: ``operands``) the window's; others as they are."""
+    (the one ``follow`` kept the time axis at: ``operands``, ``names_length`` of its data's
+    time axis ``axis``) the window's; others as they are."""
     if k != 1 or layer.op != "Reshape":
         return value
     v = np.asarray(value)
     if not np.issubdtype(v.dtype, np.integer) or not np.any(v == length):
         return value
     v = v.copy()
-    v[v == length] = steps
+    v.reshape(-1)[names_length(v, length, axis)] = steps
     return v
 
 

@@ -1475,7 +1475,9 @@ class _Window:
                     own = self.wt.steps_of(name)
                     spans = onnx_time.spans(layer, [self.wt._axes[r.layer][r.tensor_index] for r in node.inbound],
                                             [np.ndim(v) for v in ins], self.length if own == self.length else None)
-                    out, _, _ = layer.call(ins, ims, window=(self.length, own, hi - lo),
+                    first = node.inbound[0] if node.inbound else None  # (its data's time axis)
+                    axis = None if first is None else self.wt._axes[first.layer][first.tensor_index]
+                    out, _, _ = layer.call(ins, ims, window=(self.length, own, hi - lo, axis),
                                            cut={j: (axis, lo, hi) for j, axis in spans.items()})
             else:
                 out, _, _ = run_layer(layer, ins, ims)
