@@ -10,7 +10,9 @@ in ``--out``; the others are deleted.
 The damage knows the formats: a zip's JSON member (a .keras config, a session's
 manifest) has a value replaced, deleted or scaled, a .npy member's header or bytes
 changed; an HDF5 file's model_config, a weight, or a name list; a safetensors header's
-JSON; an ONNX graph's dimensions, attributes or wiring (with the ``onnx`` extra); any
+JSON; an ONNX graph's dimensions (its input's steps, the length it fixes, too), an integer
+constant's values (a Reshape's shape naming the length twice or negated), attributes or
+wiring (with the ``onnx`` extra); any
 file, a quarter of the time, bytes flipped, cut or spliced in.
 
     QT_QPA_PLATFORM=offscreen PYTHONPATH=. .venv/bin/python scripts/fuzz_files.py \\
@@ -53,7 +55,7 @@ SUFFIXES = (".keras", ".onnx", ".safetensors", ".pt", ".lstmviz", ".h5")
 HOSTILE = [-1, 0, 1, 2, 3, 7, 10 ** 9, 2 ** 31, 2 ** 63, -2 ** 63, 1e308, -0.0, 1.5, "x", "", None,
            [], {}, True, False, "../../etc/passwd", "<b>bold</b>", "a" * 5000, [1, 2, 3],
            [10 ** 9, 10 ** 9], {"class_name": "Lambda", "config": {}}, "NaN", "Infinity", 65536,
-           4096, [None, None, 3], [[1, 2], [3]]]
+           4096, [None, None, 3], [[1, 2], [3]], "line\nbreak\u202eevil\x1b[31m\x00", 10 ** 7]
 
 
 class Damage:
@@ -145,7 +147,22 @@ class Damage:
         m = onnx.load_from_string(data)
         g = m.graph
         r = rng.random()
-        if r < 0.3 and g.initializer:
+        # (the sequence length a graph fixes: its 3-D input's steps, and the Reshape constants
+        # and constants of its steps that name it, onnx_time.fixed_length / names_length / spans)
+        steps = [d for vi in g.input for d in vi.type.tensor_type.shape.dim[1:2] if d.HasField("dim_value")]
+        ints = [t for t in g.initializer if t.data_type == onnx.TensorProto.INT64 and 0 < int(np.prod(t.dims)) <= 8]
+        if r < 0.1 and steps:
+            rng.choice(steps).dim_value = rng.choice([0, 1, 2, 4097, 10 ** 6, 10 ** 7, 10 ** 9, 2 ** 31, -1])
+        elif r < 0.2 and (ints or g.initializer):
+            from onnx import numpy_helper
+
+            t = rng.choice(ints or list(g.initializer))
+            v = numpy_helper.to_array(t).copy()
+            if v.size and v.dtype.kind in "iu":
+                named = int(rng.choice([*v.reshape(-1).tolist(), *[d.dim_value for d in steps]] or [1]))
+                v.reshape(-1)[rng.randrange(v.size)] = rng.choice([named, -named, 0, -1, 2 ** 31, 10 ** 7])
+                t.CopyFrom(numpy_helper.from_array(v, t.name))
+        elif r < 0.35 and g.initializer:
             t = rng.choice(g.initializer)
             if t.dims:
                 t.dims[rng.randrange(len(t.dims))] = rng.choice([0, 1, 2, 7, 10 ** 6, 2 ** 40, -1])
