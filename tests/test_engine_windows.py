@@ -1017,6 +1017,19 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
     with pytest.raises(LstmvizError, match="'decoder' .* steps over a sequence made inside the model "
                                            ".*only where each recurrent layer steps over the input's"):
         keyframe_pass(repeat, _data(1))
+    # a RepeatVector of the length a model fixes, given an input of fewer steps (Keras runs
+    # it, the decoder over its n): its n steps of its own, 10^7 of them (2.4 GiB of a decoder's
+    # 64 units) allocated by a pass that counted the input's steps, MemoryError; refused at once
+    n = 10 ** 7
+    fixed = Model.sequential((None, n, 3), [LayerSpec("LSTM", {"units": 64}), LayerSpec("RepeatVector", {"n": n}),
+                                            LayerSpec("LSTM", {"units": 64, "return_sequences": True},
+                                                      name="decoder")])
+    with pytest.raises(LstmvizError) as err:
+        keyframe_pass(fixed, np.zeros((1, 5000, 3), np.float32))
+    assert str(err.value) == ("layer 'repeat_vector' (RepeatVector) repeats onto the 10,000,000 steps the model "
+                              "fixes its input to, and the input has 5,000; a long sequence is traced by windows "
+                              "through a RepeatVector only where the input has the model's length (give it "
+                              "10,000,000 steps)")
     # the attention block's Dense of a weight per step in a model of an open length: no length
     # to weigh (Keras builds none either): one line
     with pytest.raises(LstmvizError) as err:

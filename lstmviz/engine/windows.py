@@ -1098,6 +1098,22 @@ def repeats_input_steps(layer, ins: list, length: int | None) -> bool:
             and int(layer.config["n"]) == int(length))
 
 
+def _check_repeats(model, seq: dict, T: int) -> None:
+    """Refuses a pass over ``T`` steps where a RepeatVector followed as a sequence of the
+    input's steps (``repeats_input_steps``: its n the length the model fixes) repeats onto
+    another number of them: given fewer steps than it fixes, the model (as Keras runs it)
+    repeats onto its n, steps of its own, which the pass counted as the input's (10^7 of a
+    decoder's 64 units, 2.4 GiB allocated past the memory limit: MemoryError)."""
+    for node in model.nodes:
+        layer = node.layer
+        if isinstance(layer, RepeatVector) and seq.get(layer.name) == [True] and int(layer.config["n"]) != T:
+            n = int(layer.config["n"])
+            raise LstmvizError(
+                f"layer '{layer.name}' (RepeatVector) repeats onto the {n:,} steps the model fixes its input "
+                f"to, and the input has {T:,}; a long sequence is traced by windows through a RepeatVector "
+                f"only where the input has the model's length (give it {n:,} steps)")
+
+
 def weighs_input_steps(layer, in_axes: list, length: int | None) -> bool:
     """Whether ``layer`` is a Dense of ``length`` units (the input length the model fixes)
     over (batch, features, steps) after a Permute((2, 1)) (``in_axes``: each input's steps
@@ -1926,6 +1942,7 @@ def keyframe_pass(model, x, every: int | None = None, budget: int | None = None,
         clocks: dict = {}
         held: set = set()
         T, seq = _plan(model, arrays, axes, tags, clocks, held)
+        _check_repeats(model, seq, T)
         B = input_samples(model, arrays[0])
         K = every or choose_every(model, B, T, budget, clocks)
         check_pass(model, arrays, K, masks=not masks_checked)
