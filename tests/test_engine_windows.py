@@ -1036,6 +1036,17 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
         Model.sequential((None, None, 3), [LayerSpec("Permute", {"dims": [2, 1]}),
                                            LayerSpec("Dense", {"units": T, "activation": "softmax"}, name="w")])
     assert str(err.value) == "layer 'w' (Dense) needs a known last input dimension"
+    # ... and one of a fixed length given another (a Sequential model runs on any length):
+    # NumPy's "matmul: Input operand 1 has a mismatch in its core dimension 0" before, raw
+    weighs = Model.sequential((None, 4500, 3), [LayerSpec("LSTM", {"units": 2, "return_sequences": True}),
+                                                LayerSpec("Permute", {"dims": [2, 1]}),
+                                                LayerSpec("Dense", {"units": 4500, "activation": "softmax"}, name="w")])
+    for run, steps in ((weighs.trace, 100), (keyframe_pass, 5000)):
+        with pytest.raises(LstmvizError) as err:
+            run(*([weighs] if run is keyframe_pass else []), np.zeros((1, steps, 3), np.float32))
+        assert str(err.value) == (f"layer 'w' (Dense) reads {steps:,} numbers along its last axis where its kernel "
+                                  "takes 4,500 (a Dense over the steps, after a Permute((2, 1)), takes as many "
+                                  "steps as the model fixes)")
 
 
 def test_a_reshape_to_the_models_own_length_is_per_step_in_a_window():

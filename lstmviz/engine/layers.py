@@ -145,6 +145,13 @@ class Dense(Layer):
         sequence's ``x[:, t:t + 1]``) gives that step's numbers to the bit (the Cell
         view's ``app/step_ref.py`` prints them)."""
         x = x.astype(np.float32, copy=False)  # (a copy of a long sequence's input: not needed)
+        d = self.weights[0].shape[0]
+        if x.shape[-1:] != (d,):  # (the attention block's Dense of a weight per step of a model
+            # fixing its length, given another: the steps after a Permute((2, 1)); a raw NumPy
+            # "matmul: Input operand 1 has a mismatch in its core dimension 0" before)
+            raise LstmvizError(f"layer '{self.name}' (Dense) reads {x.shape[-1] if x.ndim else 0:,} numbers "
+                               f"along its last axis where its kernel takes {d:,} (a Dense over the steps, "
+                               "after a Permute((2, 1)), takes as many steps as the model fixes)")
         if x.ndim == 3 and not self.steps_first:
             # one product per timestep (batch rows each), however many steps: a window of
             # steps then gets the very numbers of the whole sequence (BLAS sums rows of
