@@ -167,16 +167,21 @@ def fixed_length(model) -> int | None:
     followed with that length as the sequence's (``operands``, ``window_shape``)."""
     if (getattr(model, "source", None) or {}).get("format") != "onnx":
         return None
+    return next((int(shape[ax]) for shape, ax in declared_inputs(model)
+                 if len(shape) == 3 and shape[ax] is not None), None)
+
+
+def declared_inputs(model):
+    """(batch shape, time axis: 0 where time-major) of each input of data the model
+    declares, in order (not an ONNX node's sequence_lens or initial state): what
+    ``fixed_length`` (an ONNX graph's, the first 3-D one fixing its steps) and
+    ``windows.fixed_input_length`` (any model's, its first input) read."""
     from lstmviz.engine.layers import InputLayer
 
     for node in model.nodes:
         layer = node.layer
         if isinstance(layer, InputLayer) and not layer.config.get("role"):
-            shape = list(layer.config.get("batch_shape") or [])
-            ax = 0 if layer.config.get("time_major") else 1
-            if len(shape) == 3 and shape[ax] is not None:
-                return int(shape[ax])
-    return None
+            yield list(layer.config.get("batch_shape") or []), 0 if layer.config.get("time_major") else 1
 
 
 def fixed_words(length: int, steps: int, which: str = "the input") -> str:

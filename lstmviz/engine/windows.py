@@ -1135,13 +1135,8 @@ def fixed_input_length(model) -> int | None:
     ``weighs_input_steps`` asks of a whole trace's graph (``cell_ref.steps_axes``,
     ``_steps_on_two``) and ``_plan``: one answer for the views and the windows (an ONNX
     graph's that fixes its length: ``onnx_time.fixed_length``)."""
-    for node in model.nodes:
-        layer = node.layer
-        if isinstance(layer, InputLayer) and not layer.config.get("role"):
-            shape = list(layer.config.get("batch_shape") or [])
-            ax = 0 if layer.config.get("time_major") else 1
-            return shape[ax] if len(shape) > max(ax, 1) and isinstance(shape[ax], int) else None
-    return None
+    shape, ax = next(onnx_time.declared_inputs(model), ([], 1))
+    return shape[ax] if len(shape) > max(ax, 1) and isinstance(shape[ax], int) else None
 
 
 def _merges_steps(layer, axis: int) -> bool:
