@@ -185,6 +185,22 @@ def _states_enter(row: Row) -> bool:
         row.state_inputs or row.states_from or row.ref.layer.config.get("stateful"))
 
 
+def _fresh(row: Row) -> bool:
+    """Whether ``row``'s layer starts from zeros (a stateful layer's first batch), not
+    from the state a previous batch left."""
+    init = (row.ref.rec.initial_state or {}).get("h") if row.ref is not None else None
+    return init is None or not np.any(init)
+
+
+def _drawn_from(row: Row) -> tuple:
+    """What of ``row``'s cell and trace its static items are drawn from besides its place
+    and names (``UnrolledView._signature`` without numbers): its states (an LSTM's c
+    arrows), its ends' columns, where its states come from and what its note says."""
+    ref = row.ref
+    cell = (tuple(ref.cell.states), ref.input_index(0), ref.input_index(row.T - 1)) if ref is not None else ()
+    return (row.mixed, tuple(row.state_inputs or ()), cell, _state_in(row), _fresh(row))
+
+
 KEPT_LAYOUTS = 4  # static sets kept for a long input's windows (the chunk, the window, ends)
 
 
@@ -311,6 +327,8 @@ class _Static:
         self.room: dict[int, float] = {}  # an edge text's room up to the row above (row units)
         self.state_texts: list = []  # ('initial state' item, its arrow's x, its edge's y)
         self.lane_left = 0.0
+        #: a full trace's set: its ``_signature`` without numbers (``_use_static``)
+        self.same: tuple | None = None
         self.legend = ""
         #: the legend's entries: (rank, html), rank 0 the colours and arrows, 1 what a
         #: glance at the rows also tells, 2 the mouse's hint (``_legend_short``)
@@ -522,7 +540,11 @@ class UnrolledView(TraceView):
         # a long input's window: the static items of a window of this layout, if drawn before
         # (the exact chunk after a seek and the whole window take turns: two layouts)
         sig = self._signature(lay) if getattr(trace, "total_steps", None) else None
-        reused = self._use_static(sig)
+        # a full trace: the set shown kept where the new one would be drawn the same (an
+        # edit of a layer's units or activation: its arrows, outlines, texts and rectangles
+        # are made of the rows' places and names, not of their numbers)
+        same = None if sig is not None else (id(self.theme),) + self._signature(lay, numbers=False)
+        reused = self._use_static(sig, same)
         y = lay.top
         for row in self.rows:
             if row.kind == "input" and row.data is not None:
@@ -578,6 +600,7 @@ class UnrolledView(TraceView):
             self.lane_left = self.static.lane_left
         else:
             self._build_static()
+            self.static.same = same
             self.static.lane_left = self.lane_left
             self.static.id_texts = {r.key: r.id_texts for r in self.rows if hasattr(r, "id_texts")}
             if sig is not None:
@@ -604,7 +627,7 @@ class UnrolledView(TraceView):
         self._set_block_titles(block_titles(self.rows, self.domains))
         # a window's legend is made anew: the input's levels change once the whole
         # sequence has been read
-        if not reused or getattr(trace, "total_steps", None):
+        if not reused or getattr(trace, "total_steps", None) or same is not None:
             self.static.legend = self._legend_text()
         self.legend.setText(self.static.legend, self._legend_short_shown)  # (the same again: nothing done)
         measure_labels(*self.axes)
@@ -714,24 +737,30 @@ class UnrolledView(TraceView):
             self._cells_least = least
             self.updateGeometry()
 
-    def _signature(self, lay) -> tuple:
+    def _signature(self, lay, numbers: bool = True) -> tuple:
         """What a long input's window draws besides the numbers: two windows with the same
-        signature have the same arrows, outlines, texts and row rectangles."""
-        rows = tuple((r.key, r.kind, r.label, r.y, r.offset, r.T, r.domain, r.backwards, r.units,
+        signature have the same arrows, outlines, texts and row rectangles. ``numbers``
+        False: without the model and the rows' units, which none of those items is made of
+        (``_use_static``'s ``same``: a full trace's set kept for the next full trace)."""
+        rows = tuple((r.key, r.kind, r.label, r.y, r.offset, r.T, r.domain, r.backwards, r.units if numbers else 0,
                       tuple(r.sources), tuple(r.states_from), tuple(r.final_cols or ()),
                       r.ids is not None, r.predicted is not None, r.id_labels,
                       r.mask is not None, _states_enter(r), tuple(r.links or ()), r.reads_all, r.sub_steps)
-                     for r in lay.rows)
+                     + (() if numbers else _drawn_from(r)) for r in lay.rows)
         # (a merge of a turned and an unturned sequence: its crossed links are the window's
         # own, by where it stands in the whole sequence, ``_merged_links``; a window at input
         # step 2,744 drew those of the window before it)
         merged = tuple(self._domain_first(r.domain) for r in lay.rows if r.mixed == r.layer and r.kind == "seq")
-        return (id(self.model), rows, tuple(lay.domains), tuple(lay.offsets), lay.T, lay.cell_gap, merged)
+        return (id(self.model) if numbers else 0, rows, tuple(lay.domains), tuple(lay.offsets), lay.T,
+                lay.cell_gap, merged)
 
-    def _use_static(self, sig) -> bool:
+    def _use_static(self, sig, same: tuple | None = None) -> bool:
         """Show the static set drawn before for ``sig`` (True: its items are reused), or a
         new empty one to build (False; kept under ``sig`` once built, unless ``sig`` is
-        None: a full trace's set is dropped with the next one)."""
+        None: a full trace's set is dropped with the next one, unless the next is a full
+        trace whose set would be the same: ``same``, its ``_signature`` without numbers)."""
+        if sig is None and same is not None and self.static.same == same and not self._statics:
+            return True
         got = self._statics.pop(sig, None) if sig is not None else None
         if got is not None:
             self._statics[sig] = got  # the most recently used last
@@ -1331,9 +1360,7 @@ class UnrolledView(TraceView):
                 hx += [x0, edge]
                 hy += [y_h, y_h]
                 heads.append((edge, y_h, "t3" if row.backwards else "t2", "h"))
-                init = (row.ref.rec.initial_state or {}).get("h")
-                fresh = init is None or not np.any(init)
-                what = "zero state (first batch)" if fresh else "state from previous batch"
+                what = "zero state (first batch)" if _fresh(row) else "state from previous batch"
                 forms = [what]
                 srcs = stubs.get(row.key, [])
                 if row.state_inputs or srcs:  # (given: what the stateful layer keeps is not used)
