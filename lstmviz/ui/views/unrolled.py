@@ -478,6 +478,7 @@ class UnrolledView(TraceView):
     def apply_theme(self, theme: th.Theme) -> None:
         self.theme = t = theme
         self._drop_statics()
+        self.static.same = None  # (drawn anew in this theme: an id may come again)
         self._ranges = self._strip_key = self._align_key = ()
         self._ticks = []
         self.glw.setBackground(t.background)
