@@ -950,6 +950,21 @@ def _(K):
     return K.Model(inp, L.Dense(2, name="dense")(joined), name="model")
 
 
+@register("features_pooled_per_step", "channels_last global poolings after a Permute((2, 1)) pool axis 1, "
+          "each step's features (issue 13): LSTM(10, return_sequences) -> Permute((2, 1)) -> "
+          "GlobalAveragePooling1D(keepdims) (batch, 1, steps) -> Concatenate(axis=1) with the Permute's (each "
+          "step's features joined) -> Permute((2, 1)) -> GRU(3, return_sequences) -> Dense(2), and "
+          "GlobalMaxPooling1D of the Permute's (batch, steps)", [In((6, 3))], batch=3)
+def _(K):
+    L = K.layers
+    inp = K.Input(shape=(6, 3), name="input")
+    turned = L.Permute((2, 1), name="permute")(L.LSTM(10, return_sequences=True, name="lstm")(inp))
+    mean = L.GlobalAveragePooling1D(keepdims=True, name="gap")(turned)
+    joined = L.Concatenate(axis=1, name="joined")([turned, mean])
+    seq_ = L.GRU(3, return_sequences=True, name="gru")(L.Permute((2, 1), name="back")(joined))
+    return K.Model(inp, [L.Dense(2, name="dense")(seq_), L.GlobalMaxPooling1D(name="gmp")(turned)], name="model")
+
+
 # --------------------------------------------------------------------------------------
 # Running a case
 # --------------------------------------------------------------------------------------

@@ -903,6 +903,12 @@ OPENED_KERAS = {
     # GlobalMaxPooling1D of channels_first of the Permute's, each pooling the steps on axis 2
     # (computed once) -> Concatenate -> Dense
     "cf_global_pooling": (("lstm", "permute", "pool", "gap", "gmp", "pooled", "dense"), ("lstm",)),
+    # its twin of channels_last there (issue 13): LSTM -> Permute((2, 1)) -> GlobalAveragePooling1D
+    # (keepdims) of each step's features, (batch, 1, steps) -> Concatenate(axis=1) with the
+    # Permute's -> Permute((2, 1)) -> GRU -> Dense, and a GlobalMaxPooling1D of each step's, (batch,
+    # steps): Keras' numbers each a step's mean / max over axis 1, windowed on the steps' axis
+    "features_pooled_per_step": (("lstm", "permute", "gap", "joined", "back", "gru", "dense", "gmp"),
+                                 ("lstm", "back", "gru", "dense", "gmp")),
     # the attention block of blog-era Keras LSTM models (issue 13), of the model's 32 steps:
     # Permute((2, 1)) -> Dense(32, softmax), a weight per step (held whole, its axis 2 the
     # steps) -> Permute((2, 1)) -> Multiply with the input -> LSTM, and again after it ->
@@ -916,7 +922,8 @@ OPENED_KERAS = {
 @pytest.mark.parametrize("case", [f"k{v}_{c}" for c in OPENED_KERAS for v in "32"])
 def test_a_keras_files_layers_over_time_take_a_long_input_by_windows_to_the_bit(case):
     """Squeeze-and-excitation over time, channels_first poolings of each step's features, a
-    context repeated onto every step, a channels_first CNN's global poolings and the attention
+    context repeated onto every step, a channels_first CNN's global poolings (and channels_last
+    ones of each step's features after a Permute((2, 1)), issue 13) and the attention
     block's weight per step, saved by Keras 3.15 and tf_keras 2.21 (``OPENED_KERAS``): the
     engine is Keras' numbers on the file's 6 masked steps (each layer, atol 1e-5); its steps
     left open (a RepeatVector's model made one of 2,000 steps), 2,000 masked steps go by
@@ -2848,10 +2855,13 @@ AXIS_TWO_REFUSED = {
     # MODELS' ``pool_cf_per_step``; a Conv1D's contracts them: computed once, ``READS_WHOLE_STEPS``)
     # (a recurrent layer with no Permute back steps over the features, each step reading every
     # input step: computed once, ``READS_WHOLE_STEPS``)
-    # a pooling over the steps of (batch, features, steps) pools the features, keeping the steps
-    "gap_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
-                           LayerSpec("GlobalAveragePooling1D", {}, name="g")],
-                          "g", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
+    # (a channels_last pooling of (batch, features, steps) pools each step's features, keeping
+    # the steps: followed, issue 13, ``_axis_two_stepwise``)
+    # a Reshape of (batch, features, steps) to (batch, steps, features) reads its numbers in
+    # their order: a step's features are no step's
+    "reshape_over_axis_two": ([LayerSpec("Permute", {"dims": [2, 1]}, name="p1"),
+                               LayerSpec("Reshape", {"target_shape": [T, 3]}, name="g")],
+                              "g", "reads a sequence whose steps are on axis 2 (after a Permute((2, 1))); "),
     # (a Softmax layer, a LayerNormalization or a BatchNormalization over the last axis there,
     # the steps', or over both axes, an Activation('softmax') or ('log_softmax'): held whole,
     # ``test_a_layer_acting_along_the_steps_is_held_whole_and_every_window_takes_its_steps``)
@@ -2915,7 +2925,7 @@ def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_what_windows_follow_
     sequences, not a Concatenate of their steps."""
     from lstmviz.app.cell_ref import steps_axes
 
-    specs, refused, _ = AXIS_TWO_REFUSED["gap_over_axis_two"]
+    specs, refused, _ = AXIS_TWO_REFUSED["reshape_over_axis_two"]
     with pytest.raises(LstmvizError) as err:
         keyframe_pass(Model.sequential((None, T, 3), specs, seed=1), _data(2), every=16)
     supported = str(err.value).split("; ", 1)[1]
@@ -2942,11 +2952,16 @@ def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_what_windows_follow_
         assert steps_axes(model)["m"] == [2] and full["m"].output.shape == (2, 4, T), merge
         for a, b in [(0, 1), (31, 33), (64, 65), (77, 160), (T - 1, T)]:
             assert _same_own_steps(full, wt.window(a, b), wt, a, b) > 0
-    # (a Concatenate of their last axis joins their steps: refused, one line)
-    with pytest.raises(LstmvizError) as err:
-        keyframe_pass(_axis_two_merge("Concatenate", {"axis": -1}), x, every=16)
-    said = str(err.value)
-    assert "\n" not in said and said.startswith("layer 'm' (Concatenate) reads a sequence whose steps are on axis 2")
+    # (a Concatenate of their last axis (2 or -1) joins their steps: one sequence's steps, then
+    # the other's, no window of the input's steps; refused, one line; of axis 1: followed)
+    for axis in (-1, 2):
+        with pytest.raises(LstmvizError) as err:
+            keyframe_pass(_axis_two_merge("Concatenate", {"axis": axis}), x, every=16)
+        said = str(err.value)
+        assert "\n" not in said and said == (
+            "layer 'm' (Concatenate) joins its inputs' steps one after the other (axis 2, where a Permute((2, 1)) "
+            "put them); a long sequence is traced by windows only through a Concatenate of each step's features "
+            "(axis 1 of (batch, features, steps), axis -1 of (batch, steps, features))"), said
 
 
 @pytest.mark.parametrize("features", [8, 9, 17, 128, 130, 300])
@@ -2965,24 +2980,28 @@ def test_a_softmax_and_a_layer_normalization_of_axis_one_give_any_window_of_step
         LayerSpec("Softmax", {"axis": 1}, name="sm"),
         LayerSpec("LayerNormalization", {"axis": 1}, name="ln", weights=[
             np.linspace(0.5, 2, features, dtype=np.float32), np.linspace(-1, 1, features, dtype=np.float32)]),
-        LayerSpec("LayerNormalization", {"axis": -2, "rms_scaling": True}, name="rms")], seed=3)
-    for name in ("sm", "ln", "rms"):
+        LayerSpec("LayerNormalization", {"axis": -2, "rms_scaling": True}, name="rms"),
+        LayerSpec("GlobalAveragePooling1D", {"keepdims": True}, name="gap")], seed=3)
+    for name in ("sm", "ln", "rms", "gap"):  # (the mean of each step's features too, issue 13)
         layer = next(lay for lay in model.layers if lay.name == name)
         assert layer.stepwise(2) and not layer.stepwise(1), name
-        whole = layer.forward(x)
+        whole = layer.call([x], [None])[0][0]
         for a, b in [(0, 1), (5, 6), (96, 97), (0, 16), (3, 40), (50, 97), (0, 97)]:
             for part in (x[:, :, a:b], np.ascontiguousarray(x[:, :, a:b]), x[1:2, :, a:b]):
                 want = whole[1:2, :, a:b] if part.shape[0] == 1 else whole[:, :, a:b]
-                assert np.array_equal(layer.forward(part), want), (name, a, b, part.shape, part.flags.c_contiguous)
+                got = layer.call([part], [None])[0][0]
+                assert np.array_equal(got, want), (name, a, b, part.shape, part.flags.c_contiguous)
 
 
 def _axis_two_stepwise() -> Model:
     """x -> Permute((2, 1)) -> Conv1D(130, channels_first) -> LayerNormalization(axis=1) ->
     Softmax(axis=1); beside it Conv1D(9, channels_first) -> LayerNormalization(axis=-2,
-    rms_scaling); their Concatenate(axis=1) -> Softmax(axis=-2), Concatenate(axis=-2) of it and
-    the first Conv1D -> MaxPooling1D(2, channels_first) -> Permute((2, 1)) -> LSTM: every
-    layer between the Permutes over (batch, features, steps), the sums over more than 128
-    features (NumPy's pairwise blocks)."""
+    rms_scaling); their Concatenate(axis=1) -> Softmax(axis=-2), its GlobalAveragePooling1D
+    (channels_last, keepdims: each step's mean, (batch, 1, steps)) and GlobalMaxPooling1D
+    (each step's max, (batch, steps), an output), Concatenate(axis=-2) of the Softmax, the
+    mean and the first Conv1D -> MaxPooling1D(2, channels_first) -> Permute((2, 1)) -> LSTM:
+    every layer between the Permutes over (batch, features, steps), the sums over more than
+    128 features (NumPy's pairwise blocks)."""
     from lstmviz.engine import ModelSpec, TensorRef
 
     def spec(cls, config, name, *inbound, **kw):
@@ -2999,18 +3018,21 @@ def _axis_two_stepwise() -> Model:
               spec("LayerNormalization", {"axis": -2, "rms_scaling": True}, "rms", "c2"),
               spec("Concatenate", {"axis": 1}, "cat", "sm", "rms"),
               spec("Softmax", {"axis": -2}, "sm2", "cat"),
-              spec("Concatenate", {"axis": -2}, "cat2", "sm2", "c"),
+              spec("GlobalAveragePooling1D", {"keepdims": True}, "gap", "sm2"),
+              spec("GlobalMaxPooling1D", {}, "gmp", "sm2"),
+              spec("Concatenate", {"axis": -2}, "cat2", "sm2", "gap", "c"),
               spec("MaxPooling1D", {"pool_size": 2, "data_format": "channels_first"}, "pool", "cat2"),
               spec("Permute", {"dims": [2, 1]}, "p2", "pool"),
               spec("LSTM", {"units": 3, "return_sequences": True}, "l", "p2")]
-    return Model.from_spec(ModelSpec(layers, [TensorRef("x")], [TensorRef("l")]), seed=4)
+    return Model.from_spec(ModelSpec(layers, [TensorRef("x")], [TensorRef("l"), TensorRef("gmp")]), seed=4)
 
 
 @pytest.mark.parametrize("batch", [1, 3])
 @pytest.mark.parametrize("every", [16, 48])
 def test_windows_through_layers_acting_on_each_steps_features_over_axis_two_equal_the_full_trace(batch, every):
-    """A Softmax(axis=1), LayerNormalization(axis=1) and Concatenate(axis=1) of (batch,
-    features, steps) act on each step's features alone: windows follow them (their steps on
+    """A Softmax(axis=1), LayerNormalization(axis=1), Concatenate(axis=1) and channels_last
+    GlobalAveragePooling1D / GlobalMaxPooling1D (issue 13) of (batch, features, steps) act on
+    each step's features alone: windows follow them (their steps on
     axis 2, as the views draw them: ``cell_ref.steps_axes``), and every window, of one step
     or many, inside a keyframe interval or across keyframes, by input steps or by the LSTM's
     own, is the whole trace's to the bit, every record of every layer."""
@@ -3020,10 +3042,11 @@ def test_windows_through_layers_acting_on_each_steps_features_over_axis_two_equa
     x = _data(batch, seed=every + batch)
     full = model.trace(x)
     wt = keyframe_pass(model, x, every=every)
-    between = ["p1", "c", "ln", "sm", "c2", "rms", "cat", "sm2", "cat2", "pool"]
+    between = ["p1", "c", "ln", "sm", "c2", "rms", "cat", "sm2", "gap", "cat2", "pool"]
     assert [k for k in wt._axes if wt._axes[k] == [2]] == between
     assert {k: v for k, v in steps_axes(model).items() if v == [2]} == {k: [2] for k in between}
-    assert full["cat2"].output.shape == (batch, 269, T)
+    assert full["cat2"].output.shape == (batch, 270, T) and full["gmp"].output.shape == (batch, T)
+    assert wt._axes["gmp"] == [1] and np.array_equal(wt.outputs[1], full.outputs[1])
     wins = [(0, 1), (15, 16), (16, 17), (every - 1, every + 1), (47, 50), (64, 65), (5, 100), (100, T),
             (T - 1, T), (0, T), (2 * every - 3, 2 * every + 5)]
     for a, b in wins:
@@ -3064,13 +3087,14 @@ def test_the_refusal_of_a_reader_of_steps_on_axis_two_names_the_layers_of_each_s
     one too); a Concatenate joining the steps is still refused
     (``AXIS_TWO_REFUSED``,
     ``test_the_refusal_of_a_reader_of_steps_on_axis_two_names_...``)."""
-    specs, _, _ = AXIS_TWO_REFUSED["gap_over_axis_two"]
+    specs, _, _ = AXIS_TWO_REFUSED["reshape_over_axis_two"]
     with pytest.raises(LstmvizError) as err:
         keyframe_pass(Model.sequential((None, T, 3), specs, seed=1), _data(2), every=16)
     said = str(err.value)
     assert "\n" not in said
-    assert ("one acting on each step's features (Softmax(axis=1), LayerNormalization(axis=1); "
-            "Concatenate(axis=1) of two such sequences), one acting along the steps (a Softmax, "
+    assert ("one acting on each step's features (Softmax(axis=1), LayerNormalization(axis=1), "
+            "GlobalMaxPooling1D and GlobalAveragePooling1D of data_format 'channels_last'; Concatenate(axis=1) "
+            "of two such sequences), one acting along the steps (a Softmax, "
             "LayerNormalization or BatchNormalization over axis 2, an Activation softmax or log_softmax, a "
             "Masking of each feature's row), a Flatten or Reshape to one axis, a GlobalMaxPooling1D or "
             "GlobalAveragePooling1D of data_format 'channels_first' (pooling the steps), a Dense, a channels_last "

@@ -130,6 +130,13 @@ class Layer:
         (batch, features, steps), across each step's features."""
         return self.elementwise(axis)
 
+    def stepwise_axis(self, axis: int) -> int:
+        """The axis of its output holding the steps where it is ``stepwise`` on its inputs'
+        ``axis``: that axis (a GlobalAveragePooling1D / GlobalMaxPooling1D pooling each step's
+        features, axis 1 of (batch, features, steps), leaves them on axis 1 of (batch,
+        steps), on axis 2 where it keeps its dims)."""
+        return axis
+
     @property
     def merges_steps(self) -> bool:
         """Whether its output holds a sequence's steps side by side in one axis (a Flatten of

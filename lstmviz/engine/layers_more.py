@@ -123,6 +123,19 @@ class _GlobalPooling1D(L.Layer):
         alone (axis 2): the steps stay, and a long input's windows follow it."""
         return self.steps_axis == 2
 
+    def stepwise(self, axis: int) -> bool:
+        """channels_last on (batch, features, steps) after a Permute((2, 1)) (the steps on
+        ``axis`` 2) pools axis 1, each step's features alone (Keras 3 and tf_keras alike;
+        the twin of a channels_first one with no Permute, ``timewise``): the steps stay, a
+        window's the whole's to the bit (the mean summed in one order whatever the steps'
+        count, ``_reduced``; the max in any order the same)."""
+        return axis == 2 and self.steps_axis == 1
+
+    def stepwise_axis(self, axis: int) -> int:
+        """Its output's steps axis (``Layer.stepwise_axis``): axis 1 of (batch, steps) once
+        axis 1 is pooled away, axis 2 of (batch, 1, steps) where it keeps its dims."""
+        return axis if self.keepdims else axis - 1
+
     def _kept(self, dy):
         """``dy`` with the steps axis kept (length 1)."""
         return dy if self.keepdims else np.expand_dims(dy, self.steps_axis)
@@ -148,7 +161,12 @@ class GlobalAveragePooling1D(_GlobalPooling1D):
         x = _float(inputs[0])
         m = self._mask(masks[0], x)
         ax = self.steps_axis
-        if m is None:
+        if m is None and ax == 1:
+            # (summed in one order at every place whatever the other axes' sizes: a long input's
+            # window of (batch, features, steps) gives the whole trace's bits, ``stepwise``)
+            out = _reduced(np.mean, x, (1,), dtype=np.float32)
+            out = out if self.keepdims else out[:, 0]
+        elif m is None:
             out = np.mean(x, axis=ax, keepdims=self.keepdims, dtype=np.float32)
         else:
             # Keras 3 puts 0 at the masked steps (``where``), Keras 2 multiplies by the mask

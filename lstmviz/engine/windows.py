@@ -125,7 +125,10 @@ softmax, a ReLU, a BatchNormalization(axis=1); an Add of two such sequences) hol
 steps on axis 2 too: its window of them is the whole's, number for number; so does one
 acting on each step's features alone (``Layer.stepwise``: a Softmax(axis=1), a
 LayerNormalization(axis=1), their sums over axis 1 in one order at every step,
-``layers_more._reduced``; a Concatenate(axis=1) of two such sequences), and one acting
+``layers_more._reduced``; a Concatenate(axis=1) of two such sequences; a GlobalMaxPooling1D /
+GlobalAveragePooling1D of 'channels_last', which pools axis 1 there, each step's features, its
+mean by ``_reduced`` too, its steps on axis 1 of (batch, steps) or axis 2 of keepdims' (batch,
+1, steps): ``Layer.stepwise_axis``), and one acting
 along them there (a Softmax(axis=2), held whole: above). A
 channels_first MaxPooling1D or AveragePooling1D over steps on axis 1 (no Permute before it)
 pools each step's features alone, tap after tap, its output keeping the steps as its
@@ -135,8 +138,8 @@ one of its own (``new_clock``: ``strides_of``, ``_clocks`` and ``_Window.values`
 axis its input holds the steps on), whatever its pool, strides and padding; so is a
 GlobalMaxPooling1D / GlobalAveragePooling1D of 'channels_first' there (its ``timewise``: each
 step's features reduced, output (batch, steps)). Any other layer reading steps on axis 2 whose
-output would keep them is refused in one line (a GlobalAveragePooling1D of the features, a
-Concatenate of the steps); a Conv1D there reads them all as its channels, a Dense over axis 2
+output would keep them is refused in one line (a Reshape of them to other steps, a
+Concatenate of the steps: of axis 2 or -1 there, its own line); a Conv1D there reads them all as its channels, a Dense over axis 2
 as its features, a recurrent layer with no Permute((2, 1)) back as each of its steps' inputs,
 a GlobalMaxPooling1D / GlobalAveragePooling1D of 'channels_first' there pools them (a
 channels_first CNN's head, ``reduces``): computed once (above). A
@@ -482,7 +485,8 @@ def _steps_on_two(model) -> dict[str, bool]:
         elif isinstance(layer, Permute) and len(layer.dims) >= 2:
             two = layer.dims.index(2 if two else 1) == 1
         elif not (layer.own_clock and layer.channels_first) and not (
-                (layer.stepwise(2) or (len(node.inbound) == 1 and layer.along_steps(2)))
+                (layer.stepwise(2) and layer.stepwise_axis(2) == 2
+                 or (len(node.inbound) == 1 and layer.along_steps(2)))
                 and all(got.get(r.layer, False) for r in node.inbound)):
             two = False
         got[layer.name] = two
@@ -961,7 +965,9 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             # NumPy's own order over axis 1 changed with the steps' count, a one-step window's
             # sums were other bits); so its output holds the steps on axis 2 too, and a window's
             # steps are the whole's. A softmax of the last axis shares the steps: held below)
-            seq[layer.name], axes[layer.name], tags[layer.name] = [True], [2], [None]
+            # (a channels_last GlobalAveragePooling1D / GlobalMaxPooling1D pools each step's
+            # features, axis 1: its steps on axis 1 of (batch, steps), ``stepwise_axis``)
+            seq[layer.name], axes[layer.name], tags[layer.name] = [True], [layer.stepwise_axis(2)], [None]
             continue
         if len(ins) == 1 and ins[0] and in_axes[0] in (1, 2) and layer.along_steps(in_axes[0]):
             # (a Softmax(axis=1) over the steps, attention weights over time (its step t needs
@@ -974,6 +980,14 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
             seq[layer.name], axes[layer.name], tags[layer.name] = [True], [in_axes[0]], [None]
             held.add(layer.name)
             continue
+        if (ins and all(has and ax == 2 for has, ax in zip(ins, in_axes)) and isinstance(layer, Merge)
+                and layer.output_shapes and layer.joined_axis(len(layer.output_shapes[0])) == 2):
+            # (its steps one sequence's, then the other's: a window of input steps is no window
+            # of them; of axis 1 there, each step's features joined: ``stepwise``, above)
+            raise LstmvizError(
+                f"{name} joins its inputs' steps one after the other (axis 2, where a Permute((2, 1)) put "
+                "them); a long sequence is traced by windows only through a Concatenate of each step's "
+                "features (axis 1 of (batch, features, steps), axis -1 of (batch, steps, features))")
         if any(has and ax == 2 for has, ax in zip(ins, in_axes)):
             # (a recurrent layer over (batch, features, steps) is computed once, above)
             raise LstmvizError(
@@ -982,7 +996,8 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 "'channels_first', a layer acting on each number alone (Dropout, Activation but softmax "
                 "and log_softmax, ReLU, LeakyReLU, ELU, BatchNormalization(axis=1); Add, Subtract, Multiply, "
                 "Average, Maximum, Minimum of two such sequences), one acting on each step's features "
-                "(Softmax(axis=1), LayerNormalization(axis=1); Concatenate(axis=1) of two such sequences), one "
+                "(Softmax(axis=1), LayerNormalization(axis=1), GlobalMaxPooling1D and GlobalAveragePooling1D of "
+                "data_format 'channels_last'; Concatenate(axis=1) of two such sequences), one "
                 "acting along the steps (a Softmax, LayerNormalization or BatchNormalization over axis 2, an "
                 "Activation softmax or log_softmax, a Masking of each feature's row), a Flatten or Reshape to "
                 "one axis, a GlobalMaxPooling1D or GlobalAveragePooling1D of data_format 'channels_first' "
