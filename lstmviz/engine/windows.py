@@ -139,8 +139,9 @@ axis its input holds the steps on), whatever its pool, strides and padding; so i
 GlobalMaxPooling1D / GlobalAveragePooling1D of 'channels_first' there (its ``timewise``: each
 step's features reduced, output (batch, steps)). Any other layer reading steps on axis 2 whose
 output would keep them is refused in one line (a Reshape of them to other steps, a
-Concatenate of the steps: of axis 2 or -1 there, its own line); a Conv1D there reads them all as its channels, a Dense over axis 2
-as its features, a recurrent layer with no Permute((2, 1)) back as each of its steps' inputs,
+Concatenate of the steps: of axis 2 or -1 there, its own line); a Conv1D there reads them
+all as its channels, a Dense over axis 2 as its features, a recurrent layer with no
+Permute((2, 1)) back as each of its steps' inputs,
 a GlobalMaxPooling1D / GlobalAveragePooling1D of 'channels_first' there pools them (a
 channels_first CNN's head, ``reduces``): computed once (above). A
 (batch, features, steps) output counts its features a step in ``full_trace_bytes`` and
