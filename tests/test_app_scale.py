@@ -189,6 +189,59 @@ def test_threshold_crossings_over_the_whole_sequence_from_keyframes(traced):
     assert sorted(want_up + want_down) == list(both)
 
 
+@pytest.mark.parametrize("layer, key, unit", [("l", "c", 2), ("l", "h", 0), ("bi", "backward/h", 1)])
+def test_crossings_by_an_overviews_bins_recompute_only_the_bins_that_may_cross_and_find_the_same_steps(
+        traced, layer, key, unit):
+    """With the record's overview (its exact min and max per bin, ``scale.overviews``), a first
+    search recomputes only the steps of the bins where the unit may cross (``crossing_spans``:
+    a threshold near its top or bottom, a few of them) and finds the very steps a search of
+    every step finds, up, down and both, at thresholds at and between the unit's own values,
+    past both ends, the edges of a bin of one side and of a span (a Bidirectional's backward
+    half in its processing order); a threshold crossed in most bins is searched step by step."""
+    _, _, full, wt = traced
+    rec = full[layer]
+    rec = rec.children[key.split("/")[0]] if "/" in key else rec
+    col = rec.steps[key.split("/")[-1]][0, :, unit]
+    ov = scale.overviews(wt, 0, bins=101)[(layer, key)]
+    vals = np.sort(col)
+    thresholds = [float(vals[0]), float(vals[3]), float(np.nextafter(vals[-2], np.inf)), float(vals[-1]),
+                  float(vals[-1]) + 1, float(vals[0]) - 1, float(np.median(col)), -np.inf, np.inf, np.nan]
+    binned = 0
+    for thr in thresholds:
+        _, spans = scale.crossing_spans(ov, unit, thr, wt.every)
+        assert all(a % wt.every == 0 and (b % wt.every == 0 or b == T) for a, b in spans)
+        read = sum(b - a for a, b in spans)
+        for direction in ("up", "down", "both"):
+            seen: list = []
+            got = scale.find_crossings(wt, layer, key, unit, thr, direction, overview=ov,
+                                       progress=lambda d, t, seen=seen: seen.append((d, t)))
+            np.testing.assert_array_equal(got, scale.crossings(col, thr, direction), err_msg=f"{thr} {direction}")
+            if read <= scale.BINNED_SHARE * T:  # (the bins' steps alone: fewer than the sequence's)
+                binned += 1
+                assert not seen or seen[-1] == (read, read), (thr, seen[-1:])
+            else:
+                assert seen[-1] == (T, T)
+    assert binned >= 3 * 7, binned  # (every threshold but the median, NaN and one of the middle ones)
+    if layer != "l" or key != "c":
+        return
+    # a long input's first search on a unit, once its overviews ran: the bins' steps alone, the
+    # same steps; none of the unit's series kept (not read whole), of another sample every step
+    from lstmviz.app.long_sequence import LongSequence
+
+    model, x, _, _ = traced
+    seq = LongSequence(model, x, window=256, every=64)
+    assert seq.run_pass() and seq.run_overviews(bins=101)
+    thr = float(np.nextafter(vals[-2], np.inf))
+    told: list = []
+    got = seq.crossings(layer, key, unit, thr, "both", progress=lambda d, t: told.append(t))
+    np.testing.assert_array_equal(got, scale.crossings(col, thr, "both"))
+    assert len(got) and told[-1] < T // 4 and not seq._series
+    other = full[layer].steps[key][1, :, unit]
+    np.testing.assert_array_equal(seq.crossings(layer, key, unit, thr, "both", sample=1),
+                                  scale.crossings(other, thr, "both"))
+    assert list(seq._series) == [(layer, key, 1, unit)]
+
+
 # -- long data files ---------------------------------------------------------------------
 def test_npy_is_memory_mapped_and_shaped_as_a_sequence(tmp_path):
     a = np.random.default_rng(0).normal(size=(200_000, 3)).astype(np.float32)

@@ -1048,12 +1048,16 @@ class LongSequence:
 
     def crossings(self, layer: str, key: str, unit: int, threshold: float, direction: str = "up",
                   sample: int = 0, progress=None, cancel=None) -> np.ndarray:
-        """``scale.find_crossings`` of ``unit`` over the whole sequence (after the pass): the
-        first search on a unit recomputes the sequence from the keyframes (45 s for a GRU(64)
+        """``scale.find_crossings`` of ``unit`` over the whole sequence (after the pass): of
+        sample 0 once the overviews ran (``run_overviews``: each record's exact min and max
+        per bin, held already), only the bins where the unit may cross the threshold are
+        recomputed from the keyframes (``scale.crossing_spans``: a threshold few steps reach
+        or cross, a few windows), where they are at most ``scale.BINNED_SHARE`` of the
+        sequence; else the first search on a unit recomputes the sequence (45 s for a GRU(64)
         over 300,000 steps under load) and keeps the unit's series as it goes
         (``CACHE_SERIES``, ``SERIES_SHARE``); another threshold or direction on that unit then
-        answers from it at once, the same steps (``scale.crossings`` of the whole series is
-        that of its blocks). A cancelled search keeps nothing."""
+        answers from it at once. The same steps every way (``scale.crossings`` of the whole
+        series is that of its blocks). A cancelled search keeps nothing."""
         if self.windowed is None:
             raise LstmvizError("the keyframe pass has not finished")
         k = (layer, key, int(sample), int(unit))
@@ -1075,8 +1079,9 @@ class LongSequence:
                 return
             steps += len(col)
             blocks.append(np.array(col))  # (a copy: not a view holding the block's units)
+        overview = self.overviews.get((layer, key)) if self.overviews and int(sample) == 0 else None
         found = scale.find_crossings(self.windowed, layer, key, unit, threshold, direction, sample,
-                                     progress=progress, cancel=cancel, seen=seen)
+                                     progress=progress, cancel=cancel, seen=seen, overview=overview)
         if blocks:
             series = np.concatenate(blocks)
             with self._series_lock:

@@ -17,7 +17,9 @@
   head's units), read from the same windows; ``records``: every record Units at scale lists,
   in the model's order, on a long input and on an input traced whole alike;
 - ``crossings``: the steps where a unit crosses a threshold (LSTMVis' way of finding the
-  cells that track quotes or line length).
+  cells that track quotes or line length); ``find_crossings`` over a long input, given the
+  record's ``Overview``, recomputes only the bins its exact min and max do not put on one
+  side of the threshold (``crossing_spans``).
 """
 
 from __future__ import annotations
@@ -134,12 +136,13 @@ STREAM_AT_ONCE = 2
 
 
 def stream(trace, layer: str, key: str, sample=0, block: int = BLOCK_STEPS,
-           progress=None, cancel=None):
+           progress=None, cancel=None, span: tuple[int, int] | None = None):
     """Yields ``(start, array (steps, units))`` of record ``key`` of ``layer`` for one
     sample, in processing order, over the whole sequence (``sample`` a list of rows:
-    ``(start, array (rows, steps, units))``, every row's steps of a window at once). A
-    ``WindowedTrace`` is recomputed in windows (``window_steps``; ``layer`` and the layers
-    before it), up to ``STREAM_AT_ONCE`` of them at once on the engine's threads."""
+    ``(start, array (rows, steps, units))``, every row's steps of a window at once), or
+    over its steps ``span`` = (first, end) alone. A ``WindowedTrace`` is recomputed in
+    windows (``window_steps``; ``layer`` and the layers before it), up to
+    ``STREAM_AT_ONCE`` of them at once on the engine's threads."""
     if not isinstance(sample, (int, np.integer)):
         sample = list(sample)
     windowed = hasattr(trace, "window")
@@ -147,8 +150,8 @@ def stream(trace, layer: str, key: str, sample=0, block: int = BLOCK_STEPS,
         arr = _record_in(trace, layer, key)
         if arr is None:
             raise LstmvizError(f"layer '{layer}' records no '{key}'")
-        total = int(arr.shape[1])
-        for s in range(0, total, block):
+        first, total = span if span is not None else (0, int(arr.shape[1]))
+        for s in range(first, total, block):
             e = min(total, s + block)
             if cancel is not None and cancel():
                 raise LstmvizError("cancelled")
@@ -157,7 +160,7 @@ def stream(trace, layer: str, key: str, sample=0, block: int = BLOCK_STEPS,
                 progress(e, total)
         return
     # (a layer's own steps: fewer after a strided Conv1D or pooling, ``WindowedTrace.steps_of``)
-    total = trace.steps_of(layer)
+    first, total = span if span is not None else (0, trace.steps_of(layer))
     block = window_steps(trace, block * STREAM_AT_ONCE, STREAM_AT_ONCE)
     at_once = max(1, min(STREAM_AT_ONCE, recurrent.threads()))
 
@@ -167,18 +170,18 @@ def stream(trace, layer: str, key: str, sample=0, block: int = BLOCK_STEPS,
             raise LstmvizError(f"layer '{layer}' records no '{key}'")
         return np.asarray(arr[sample, :e - s])
 
-    for spans, got in _at_once(total, block, at_once, one, cancel):
+    for spans, got in _at_once(total, block, at_once, one, cancel, first):
         for (s, e), arr in zip(spans, got):
             yield s, arr
             if progress is not None:
                 progress(e, total)
 
 
-def _at_once(total: int, block: int, at_once: int, work, cancel=None):
-    """Yields ``(spans, results)`` for the blocks of ``block`` steps of ``total`` in order,
-    ``at_once`` at a time: each group's ``work(s, e)`` on the engine's threads, a cancel
-    checked before each group (``stream``, ``overviews``)."""
-    starts = list(range(0, total, block))
+def _at_once(total: int, block: int, at_once: int, work, cancel=None, first: int = 0):
+    """Yields ``(spans, results)`` for the blocks of ``block`` steps of ``first .. total``
+    in order, ``at_once`` at a time: each group's ``work(s, e)`` on the engine's threads, a
+    cancel checked before each group (``stream``, ``overviews``)."""
+    starts = list(range(first, total, block))
     for g in range(0, len(starts), at_once):
         if cancel is not None and cancel():
             raise LstmvizError("cancelled")
@@ -819,12 +822,94 @@ def crossings(values, threshold: float, direction: str = "up", start: int = 0,
     return np.flatnonzero(hit) + start
 
 
+#: ``find_crossings`` by an overview's bins recomputes the steps of the bins that may hold a
+#: crossing where they are at most this share of the sequence (else every step, as without one)
+BINNED_SHARE = 0.5
+
+
+def crossing_spans(overview: Overview, unit: int, threshold: float, every: int = 1):
+    """Where ``unit`` may cross ``threshold``, by ``overview``'s exact min and max per bin:
+    ``(sides, spans)``, ``sides`` per bin +1 where every step is at least ``threshold``, -1
+    where every step is below it, 0 where either may be (a NaN in it too: its min and max
+    NaN); ``spans``: the steps ``(first, end)`` of the runs of 0-bins, their ends moved out
+    to multiples of ``every`` (a window starts at a keyframe), those that then meet joined.
+    A crossing at step t is ``values[t-1]`` and ``values[t]`` on two sides: inside a bin of
+    one side there is none, at the first step of such a bin the side of the step before
+    says."""
+    lo, hi = overview.lo[:, unit], overview.hi[:, unit]
+    th = np.float64(threshold)
+    sides = np.where(lo.astype(np.float64) >= th, 1, np.where(hi.astype(np.float64) < th, -1, 0))
+    edges = overview.edges()
+    spans: list[list[int]] = []
+    for k in np.flatnonzero(sides == 0).tolist():
+        a = int(edges[k]) // every * every
+        b = min(overview.total, -(-int(edges[k + 1]) // every) * every)
+        if spans and a <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], b)
+        else:
+            spans.append([a, b])
+    return sides, [(a, b) for a, b in spans]
+
+
+def _binned_crossings(trace, layer: str, key: str, unit: int, threshold: float, direction: str,
+                      sample, overview: Overview, sides, spans, progress=None,
+                      cancel=None) -> np.ndarray | None:
+    """``find_crossings`` recomputing only ``spans`` (``crossing_spans``): each bin between
+    them stands for its steps by one number of its side (+inf or -inf: compared with the
+    threshold as any of its steps), at its first step outside a span; so the same steps as
+    a search of every step. None where the record's blocks are not (steps, the overview's
+    units)."""
+    edges = overview.edges()
+    side_value = {1: np.inf, -1: -np.inf}
+    found: list[np.ndarray] = []
+    before: float | None = None
+    todo = max(1, sum(b - a for a, b in spans))
+    done = 0
+
+    def gap(p: int, q: int) -> None:  # (steps p..q-1: only bins of one side each)
+        nonlocal before
+        if p >= q:
+            return
+        for k in range(int(overview.bin_of(p)), int(overview.bin_of(q - 1)) + 1):
+            v = side_value[int(sides[k])]
+            found.append(crossings([v], threshold, direction, start=max(int(edges[k]), p), before=before))
+            before = v
+    p = 0
+    for a, b in spans:
+        gap(p, a)
+        for s, arr in stream(trace, layer, key, sample, cancel=cancel, span=(a, b)):
+            if arr.ndim != 2 or arr.shape[1] != overview.lo.shape[1]:
+                return None  # (not the overview's units: a 4-D output's, flattened there)
+            col = arr[:, unit]
+            found.append(crossings(col, threshold, direction, start=s, before=before))
+            before = float(col[-1])
+            done += len(col)
+            if progress is not None:
+                progress(done, todo)
+        p = b
+    gap(p, overview.total)
+    return np.concatenate(found) if found else np.zeros(0, np.int64)
+
+
 def find_crossings(trace, layer: str, key: str, unit: int, threshold: float,
                    direction: str = "up", sample: int = 0, progress=None, cancel=None,
-                   seen=None) -> np.ndarray:
+                   seen=None, overview: Overview | None = None) -> np.ndarray:
     """Every step of the sequence where ``unit`` of record ``key`` crosses ``threshold``;
     ``seen(start, values)``: each block of the unit's series as it is read
-    (``LongSequence.crossings`` keeps the whole series for the next search)."""
+    (``LongSequence.crossings`` keeps the whole series for the next search). ``overview``:
+    the record's ``Overview`` of this sample over the whole sequence (its exact min and
+    max per bin): only the bins that may hold a crossing are recomputed
+    (``crossing_spans``), where they are at most ``BINNED_SHARE`` of the steps (nothing
+    then ``seen``); the same steps."""
+    if direction not in ("up", "down", "both"):
+        raise LstmvizError(f"a crossing goes up, down or both, not {direction!r}")
+    if overview is not None and hasattr(trace, "window") and overview.total == trace.steps_of(layer):
+        sides, spans = crossing_spans(overview, unit, threshold, trace.every)
+        if sum(b - a for a, b in spans) <= BINNED_SHARE * overview.total:
+            got = _binned_crossings(trace, layer, key, unit, threshold, direction, sample, overview,
+                                    sides, spans, progress, cancel)
+            if got is not None:
+                return got
     found, before = [], None
     for s, arr in stream(trace, layer, key, sample, progress=progress, cancel=cancel):
         col = arr[:, unit]
