@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Writes two fixtures with REAL Keras 3: Keras' channels_first CNN before an LSTM with layers
+"""Writes three fixtures with REAL Keras 3: Keras' channels_first CNN before an LSTM with layers
 between its channels_first layers that keep a long input's steps on axis 2 (``lstmviz trace
 --steps`` through windows of them).
 
@@ -21,6 +21,14 @@ layers ``relu`` (2, 6, 300), ``add`` (2, 4, 149) and the model's ``output``, the
 (12 features: NumPy sums more than 8 numbers pairwise, the order windows must keep. ``x.npy``:
 2 samples of 160 steps; ``expected.npz``: ``ln`` (2, 12, 160), ``cat`` (2, 15, 160: ``sm``'s
 numbers its first 12 features) and the model's ``output``, the LSTM's 80 steps.)
+
+``tests/fixtures/k3_cf_pooled_lstm/``, a channels_last global pooling of each step's features::
+
+    x (None, 3) -> LSTM(12) -> Permute((2, 1)) = p1 -> GlobalAveragePooling1D(keepdims) = gap (each
+      step's mean: Keras pools axis 1) -> Concatenate(axis=1)([p1, gap]) -> MaxPooling1D(2, channels_first)
+      -> Permute((2, 1)) -> LSTM(4)
+
+(``expected.npz``: ``gap`` (2, 1, 160), ``cat`` (2, 13, 160) and the LSTM's 80 steps.)
 
 Each: ``model.keras``, ``x.npy``, ``expected.npz``; small on purpose (a few tens of KB). Run
 with TensorFlow 2.21 / Keras 3 installed::
@@ -60,10 +68,17 @@ def stepwise(keras, L, inp):
     return L.Concatenate(axis=1, name="cat")([y, c2])
 
 
+def pooled(keras, L, inp):
+    p1 = L.Permute((2, 1), name="p1")(L.LSTM(12, return_sequences=True, name="enc")(inp))
+    mean = L.GlobalAveragePooling1D(keepdims=True, name="gap")(p1)
+    return L.Concatenate(axis=1, name="cat")([p1, mean])
+
+
 #: (directory, model name, seed, steps, the layers whose outputs expected.npz holds, the layers
 #: between the Permutes)
 CASES = (("k3_cf_elementwise_lstm", "cf_elementwise", 14, 300, ("relu", "add"), elementwise),
-         ("k3_cf_stepwise_lstm", "cf_stepwise", 15, 160, ("ln", "cat"), stepwise))
+         ("k3_cf_stepwise_lstm", "cf_stepwise", 15, 160, ("ln", "cat"), stepwise),
+         ("k3_cf_pooled_lstm", "cf_pooled", 16, 160, ("gap", "cat"), pooled))
 
 
 def write(directory: str, name: str, seed: int, steps: int, names: tuple, between) -> None:
@@ -96,8 +111,11 @@ def write(directory: str, name: str, seed: int, steps: int, names: tuple, betwee
 
 
 def main() -> None:
-    for case in CASES:
-        write(*case)
+    import sys
+
+    for case in CASES:  # (``--only NAME``: that directory's alone)
+        if "--only" not in sys.argv or case[0] == sys.argv[sys.argv.index("--only") + 1]:
+            write(*case)
 
 
 if __name__ == "__main__":

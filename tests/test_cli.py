@@ -1152,16 +1152,30 @@ def test_trace_steps_through_layers_acting_on_each_number_between_channels_first
         ["p1", "conv", "bn", "relu", "drop", "conv2", "leaky", "add", "pool"], 18)
 
 
+#: real Keras 3 files of layers acting on each step's features over (batch, features, steps)
+#: (scripts/make_cf_fixtures.py): the layers Keras' numbers are checked of, their clocks, the
+#: layers holding the steps on axis 2, the arrays compared at least
+STEPWISE_FILES = {
+    "k3_cf_stepwise_lstm": (("ln", "cat"), {"sm": 160, "cat": 160, "lstm": 80},
+                            ["p1", "conv", "ln", "sm", "conv2", "cat", "pool"], 14),
+    # (issue 13: a channels_last GlobalAveragePooling1D of each step's features, keepdims)
+    "k3_cf_pooled_lstm": (("gap", "cat"), {"enc": 160, "cat": 160, "lstm": 80}, ["p1", "gap", "cat", "pool"], 8),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STEPWISE_FILES))
 @pytest.mark.parametrize("steps", ["100:150", "159:", ":17", "15:16", "31:49"])
-def test_trace_steps_through_layers_acting_on_each_steps_features_of_a_real_keras_file(tmp_path, capsys, steps):
+def test_trace_steps_through_layers_acting_on_each_steps_features_of_a_real_keras_file(tmp_path, capsys, steps,
+                                                                                       case):
     """A real Keras 3 file (tests/fixtures/k3_cf_stepwise_lstm, scripts/make_cf_fixtures.py):
     Permute((2, 1)) -> Conv1D(12, channels_first) -> LayerNormalization(axis=1) -> Softmax(axis=1),
     Concatenate(axis=1) of it and another channels_first Conv1D -> MaxPooling1D(2, channels_first)
-    -> Permute((2, 1)) -> LSTM over 160 steps was refused with '--steps' at the LayerNormalization.
+    -> Permute((2, 1)) -> LSTM over 160 steps was refused with '--steps' at the LayerNormalization;
+    k3_cf_pooled_lstm's LSTM(12) -> Permute((2, 1)) -> GlobalAveragePooling1D(keepdims) (Keras pools
+    axis 1 there, each step's 12 features) -> Concatenate(axis=1) -> ... at the pooling (issue 13).
     Each layer in its own steps (80 after the pooling): ``_keras_window_file``."""
-    _keras_window_file(
-        tmp_path, capsys, "k3_cf_stepwise_lstm", steps, 160, ("ln", "cat"),
-        {"sm": 160, "cat": 160, "lstm": 80}, ["p1", "conv", "ln", "sm", "conv2", "cat", "pool"], 14)
+    named, clocks, on_two, least = STEPWISE_FILES[case]
+    _keras_window_file(tmp_path, capsys, case, steps, 160, named, clocks, on_two, least)
 
 
 @pytest.mark.parametrize("steps", ["100:150", "200:", ":17", "15:16", "31:49"])

@@ -3391,6 +3391,25 @@ def test_a_real_keras_cnn_with_layers_acting_on_each_steps_features_opens_a_long
         ("lstm", "c", 4, (600, T // 2 - 1))), check)
 
 
+def test_a_real_keras_global_pooling_of_each_steps_features_opens_a_long_input_file(qapp, qtbot, monkeypatch,
+                                                                                     tmp_path):
+    """Issue 13: tests/fixtures/k3_cf_pooled_lstm (Keras 3: LSTM(12) -> Permute((2, 1)) ->
+    GlobalAveragePooling1D(keepdims), each step's mean (Keras pools axis 1 there) ->
+    Concatenate(axis=1) with the Permute's -> MaxPooling1D -> Permute((2, 1)) -> LSTM) was
+    refused at the pooling; now its windows' Over time heatmaps of the mean (one row) and the
+    Concatenate (13) over the input's steps, and of the LSTM's cell state, are the whole
+    trace's steps (``_long_file_heatmaps_are_whole``)."""
+    from lstmviz.app.cell_ref import steps_axes
+
+    def check(state, full):
+        assert {k: steps_axes(state.model)[k] for k in ("p1", "gap", "cat", "lstm")} == {
+            "p1": [2], "gap": [2], "cat": [2], "lstm": [1]}
+
+    _long_file_heatmaps_are_whole(qtbot, monkeypatch, tmp_path, "k3_cf_pooled_lstm", (
+        ("gap", "y", 1, (2222, 9, T - 1)), ("cat", "y", 13, (1111, 0, T - 1)),
+        ("lstm", "c", 4, (600, T // 2 - 1))), check)
+
+
 def test_a_real_keras_attention_pooling_classifier_opens_a_long_input_file(qapp, qtbot, monkeypatch, tmp_path):
     """Issue 13: tests/fixtures/k3_attention_pooling (Keras 3: LSTM -> Dense(1, tanh) ->
     Softmax(axis=1) -> Multiply of the LSTM's sequence by the weights -> GlobalAveragePooling1D
