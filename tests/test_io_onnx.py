@@ -498,6 +498,44 @@ def test_a_recurrent_node_s_layout_and_clip_are_the_specification_s(tmp_path, at
     np.testing.assert_allclose(y, np.tanh(np.full((3, 1, 1, 2), 2.5)), rtol=1e-6)
 
 
+_A = onnx.AttributeProto
+
+
+@pytest.mark.parametrize("op, attr, says", [
+    ("Concat", helper.make_attribute("axis", 1.5),
+     "node 'n' (Concat) gives its attribute 'axis' as a float (1.5), where ONNX's Concat takes an integer"),
+    ("ReduceMax", helper.make_attribute("keepdims", 0.5),
+     "node 'n' (ReduceMax) gives its attribute 'keepdims' as a float (0.5), where ONNX's ReduceMax takes an"),
+    ("Gather", helper.make_attribute("axis", [1, 2]),
+     "node 'n' (Gather) gives its attribute 'axis' as a list of integers, where ONNX's Gather takes an integer"),
+    ("RNN", helper.make_attribute("layout", 1.5),
+     "node 'n' (RNN) gives its attribute 'layout' as a float (1.5), where ONNX's RNN takes an integer"),
+    ("RNN", helper.make_attribute("hidden_size", 2.0), "attribute 'hidden_size' as a float (2)"),
+    ("RNN", helper.make_attribute("direction", 1),
+     "attribute 'direction' as an integer (1), where ONNX's RNN takes a string"),
+    ("RNN", helper.make_attribute("clip", 3), "attribute 'clip' as an integer (3), where ONNX's RNN takes a float"),
+    ("RNN", _A(name="layout", i=1), "attribute 'layout' as no known kind, where ONNX's RNN takes an integer"),
+])
+def test_an_attribute_of_another_kind_than_onnx_gives_it_is_refused_in_one_line(tmp_path, op, attr, says):
+    """Attributes were read through ``int()`` and ``float()``: a Concat's axis stored as the
+    FLOAT 1.5 concatenated along axis 1, an RNN's layout 1.5 ran as layout 1, a direction
+    stored as an INT was no direction, where onnxruntime refuses each graph ("Mismatched
+    attribute type"). An attribute of no kind (UNDEFINED) is refused as the checker does."""
+    w = numpy_helper.from_array(np.full((1, 2, 2), 0.5, np.float32), "w")
+    r = numpy_helper.from_array(np.zeros((1, 2, 2), np.float32), "r")
+    ins = {"Concat": ["x", "x"], "ReduceMax": ["x"], "Gather": ["x", "i"], "RNN": ["x", "w", "r"]}[op]
+    kw = {"hidden_size": 2} if op == "RNN" and attr.name != "hidden_size" else {}
+    node = helper.make_node(op, ins, ["y"], name="n", **kw)
+    node.attribute.append(attr)
+    path = _save(tmp_path, [node], [w, r, numpy_helper.from_array(np.array([0], np.int64), "i")])
+    with pytest.raises(LstmvizError) as err:
+        lstmviz.load(path)
+    assert says in _one_line(err, "m.onnx")
+    if op == "RNN":  # (the same node of the right kinds reads)
+        del node.attribute[-1]
+        lstmviz.load(_save(tmp_path, [node], [w, r], name="ok.onnx"))
+
+
 def _lstm_reading_x(tmp_path, name: str, dims):
     """A graph of one LSTM (2 units, 3 features; weights drawn from seed 0) whose input x
     declares ``dims`` (None: no shape), saved as ``name``."""

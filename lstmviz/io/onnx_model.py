@@ -581,7 +581,41 @@ def _unshaped_input(graph, name: str, consts: dict) -> list:
                "model with its inputs' shapes")
 
 
-def _check_wiring(graph) -> None:
+#: how a refusal says an attribute's kind (AttributeProto's codes)
+_ATTRIBUTE_KINDS = {1: "a float", 2: "an integer", 3: "a string", 4: "a tensor", 5: "a graph",
+                    6: "a list of floats", 7: "a list of integers", 8: "a list of strings",
+                    9: "a list of tensors", 10: "a list of graphs", 11: "a sparse tensor",
+                    12: "a list of sparse tensors", 13: "a type", 14: "a list of types"}
+
+
+def _check_attribute_kinds(node, opset: int, kinds: dict) -> None:
+    """Each attribute of ``node`` is of the kind ONNX's schema of its op gives (at the
+    graph's ``opset``): an axis, a keepdims or a hidden_size stored as the FLOAT 1.5 was
+    read through ``int()`` as 1 (a Concat on axis 1), where onnxruntime refuses the graph
+    ("Mismatched attribute type"). Attributes the schema does not name are left to the
+    ops' own checks. ``kinds`` caches each op's schema (a lookup is ~0.3 ms)."""
+    from onnx import defs
+
+    if node.op_type not in kinds:
+        try:
+            schema = defs.get_schema(node.op_type, opset, "")
+            # (an AttrType, an IntEnum of AttributeProto's codes)
+            kinds[node.op_type] = {k: a.type for k, a in schema.attributes.items()}
+        except defs.SchemaError:
+            kinds[node.op_type] = {}
+    wanted = kinds[node.op_type]
+    for a in node.attribute:
+        want = wanted.get(a.name)
+        if want is None or int(a.type) == want:
+            continue
+        value = f" ({float(a.f):g})" if a.type == 1 else f" ({int(a.i)})" if a.type == 2 else ""
+        raise Fail(f"{_node(node)} gives its attribute '{_clean(a.name)}' as "
+                   f"{_ATTRIBUTE_KINDS.get(int(a.type), 'no known kind')}{value}, where ONNX's "
+                   f"{_clean(node.op_type)} takes {_ATTRIBUTE_KINDS[want]} (ONNX's checker refuses "
+                   "such a node): the file is damaged")
+
+
+def _check_wiring(graph, opset: int) -> None:
     """Each node reads only what the graph's inputs, its initializers or a node before it
     give (ONNX keeps its nodes in that order), each name is given once (an initializer
     may also be listed as an input, as IR 3 wrote them), and the graph's outputs are
@@ -595,11 +629,13 @@ def _check_wiring(graph) -> None:
         if twice is not None:
             raise Fail(f"the graph has two {what} named '{_clean(twice)}': the file is damaged")
     given = {vi.name for vi in graph.input} | {t.name for t in graph.initializer}
+    kinds: dict = {}
     for node in graph.node:
         twice = first_repeat(a.name for a in node.attribute)
         if twice is not None:
             raise Fail(f"{_node(node)} gives its attribute '{_clean(twice)}' twice, so it has no "
                        "one value (ONNX's checker refuses such a node): the file is damaged")
+        _check_attribute_kinds(node, opset, kinds)
         for name in node.input:
             if name and name not in given:
                 raise Fail(f"{_node(node)} reads "
@@ -645,7 +681,7 @@ def _build(path) -> ModelSpec:
             article = "an" if what[:1].lower() in "aeiou" else "a"
             raise Fail(f"the graph has {article} {what} node ('{_clean(node.name) or _clean(op)}'), which "
                        "lstmviz does not compute", ops=True)
-    _check_wiring(graph)
+    _check_wiring(graph, opset)
     budget = [MAX_EXTERNAL_BYTES]
     memory = limits.MemoryBudget("the tensors in the file")
     consts: dict[str, np.ndarray] = {}
