@@ -232,6 +232,12 @@ _CHW = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2, "len"
      "ONNX LayerNormalization: has epsilon -1e-05, where lstmviz computes a finite epsilon of 0 or more"),
     (helper.make_node("LayerNormalization", ["x", "g"], ["y"], name="ln", epsilon=float("inf")), [("g", ())],
      _CHW, "ONNX LayerNormalization: has epsilon inf, where lstmviz"),
+    # (a keepdims of 2 kept the axis; onnxruntime's kernels take only 1 as keeping it, ONNX's
+    # shape inference any other than 0: no one answer)
+    (helper.make_node("ReduceMax", ["x"], ["y"], name="r", axes=[2], keepdims=2), [], _CHW,
+     "node 'r': ONNX ReduceMax: has keepdims 2, where ONNX takes 0 or 1"),
+    (helper.make_node("ReduceMean", ["x"], ["y"], name="r", axes=[1], keepdims=-1), [], _CHW,
+     "node 'r': ONNX ReduceMean: has keepdims -1, where ONNX takes 0 or 1"),
 ])
 def test_a_norm_conv_or_pool_the_graph_sets_beyond_what_is_computed_is_refused_in_one_line(
         tmp_path, node, inits, inputs, says):
@@ -1347,6 +1353,11 @@ def test_reduce_prod_axes_as_attribute_and_as_input():
     assert onnx_ops.evaluate("ReduceProd", {"keepdims": 1}, [x, np.array([0])], 18)[0].tolist() == [[4, 10, 18]]
     assert onnx_ops.evaluate("ReduceProd", {"noop_with_empty_axes": 1}, [x, None], 18)[0] is x
     assert onnx_ops.evaluate("ReduceProd", {"keepdims": 0}, [x, None], 18)[0].tolist() == 720
+    for op in ("ReduceProd", "ReduceMean", "ReduceMax"):  # (0 or 1 only: see the file-level refusals)
+        for attrs in ({"noop_with_empty_axes": 2}, {"keepdims": -1, "noop_with_empty_axes": 0}):
+            said = f"ONNX {op}: has {next(iter(attrs))} -?[12], where ONNX takes 0 or 1"
+            with pytest.raises(LstmvizError, match=said):
+                onnx_ops.evaluate(op, attrs, [x.astype(np.float32), None], 18)
 
 
 def test_comparisons_logic_and_where():

@@ -195,6 +195,17 @@ def _axis(op: str, axis: int, rank: int) -> int:
     return axis % max(rank, 1)
 
 
+def flag(op: str, attrs: dict, name: str, default: int) -> bool:
+    """A 0-or-1 attribute of ``op`` (a reduction's keepdims, noop_with_empty_axes): another
+    integer is refused, for ONNX says none and its readers part ways over one (onnxruntime's
+    kernels take keepdims 2 as 0, ONNX's shape inference as 1: lstmviz kept the axis,
+    onnxruntime did not)."""
+    v = attrs.get(name, default)
+    if v not in (0, 1):
+        raise _fail(op, f"has {name} {v}, where ONNX takes 0 or 1")
+    return bool(v)
+
+
 def _float_result(a, like):
     return a.astype(like.dtype, copy=False) if np.issubdtype(like.dtype, np.floating) else a
 
@@ -379,19 +390,19 @@ def _reduce_prod(attrs, ins, opset):
     x = np.asarray(ins[0])
     if opset >= 18:  # the axes an input, no longer an attribute
         axes = _ints(ins[1]) if len(ins) > 1 and ins[1] is not None else []
-        if not axes and attrs.get("noop_with_empty_axes", 0):
+        if not axes and flag("ReduceProd", attrs, "noop_with_empty_axes", 0):
             return [x]
     else:
         axes = list(attrs.get("axes") or [])
     axes = sorted({_axis("ReduceProd", a, x.ndim) for a in axes} if axes else range(x.ndim))
-    return [np.prod(x, axis=tuple(axes), keepdims=bool(attrs.get("keepdims", 1)), dtype=x.dtype)]
+    return [np.prod(x, axis=tuple(axes), keepdims=flag("ReduceProd", attrs, "keepdims", 1), dtype=x.dtype)]
 
 
 def _reduce_axes(op, attrs, ins, opset, x) -> tuple[int, ...] | None:
     """A Reduce* node's axes (None: none, with ``noop_with_empty_axes``)."""
     if opset >= 18:  # the axes an input, no longer an attribute
         axes = _ints(ins[1]) if len(ins) > 1 and ins[1] is not None else []
-        if not axes and attrs.get("noop_with_empty_axes", 0):
+        if not axes and flag(op, attrs, "noop_with_empty_axes", 0):
             return None
     else:
         axes = list(attrs.get("axes") or [])
@@ -406,7 +417,7 @@ def _reduce(op, fn):
             return [x]
         if op == "ReduceMax" and any(x.shape[a] == 0 for a in axes):
             raise _fail(op, "takes the maximum of no elements")
-        return [fn(x, axis=axes, keepdims=bool(attrs.get("keepdims", 1))).astype(x.dtype, copy=False)]
+        return [fn(x, axis=axes, keepdims=flag(op, attrs, "keepdims", 1)).astype(x.dtype, copy=False)]
     return run
 
 

@@ -495,13 +495,13 @@ def _reduce_axis(layer, attrs, ins: list[_In]):
     x = ins[0]
     got = _axes_of(layer, attrs, ins, 1) if int(layer.config.get("opset", 17)) >= 18 else attrs.get("axes")
     if not got:
-        if got is not None and int(attrs.get("noop_with_empty_axes", 0)):
+        if got is not None and _onnx_ops().flag(layer.op, attrs, "noop_with_empty_axes", 0):
             return x.axis  # (no axes: the input as it is)
         return None  # (every axis reduced: the steps' too)
     reduced = [int(a) % x.rank for a in got]
     if x.axis in reduced:
         return None  # (over the steps: computed once over the whole sequence)
-    return x.axis if int(attrs.get("keepdims", 1)) else x.axis - sum(a < x.axis for a in reduced)
+    return x.axis if _onnx_ops().flag(layer.op, attrs, "keepdims", 1) else x.axis - sum(a < x.axis for a in reduced)
 
 
 def _onnx_ops():
@@ -568,10 +568,10 @@ def drawn_axes(layer, in_axes: list, in_tags: list, in_shapes: list, out_ranks: 
             except LstmvizError:
                 got = None
             if not got:
-                axis = x.axis if attrs.get("noop_with_empty_axes", 0) and got is not None else None
+                axis = x.axis if got is not None and onnx_ops.flag(op, attrs, "noop_with_empty_axes", 0) else None
             else:
                 reduced = [int(a) % x.rank for a in got]
-                axis = (None if x.axis in reduced else x.axis if attrs.get("keepdims", 1)
+                axis = (None if x.axis in reduced else x.axis if onnx_ops.flag(op, attrs, "keepdims", 1)
                         else x.axis - sum(a < x.axis for a in reduced))
             return [axis] + rest, [None] * n_out
     try:
