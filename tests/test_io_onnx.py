@@ -917,14 +917,38 @@ def test_a_clipped_rnn_says_the_number_its_activation_took():
     assert clipped  # (the fixture's sums do pass the clip)
 
 
-@pytest.mark.parametrize("dims, says", [
-    ([100000, 100000, 2], "more than"),
+_INPUTS_TAIL = "; supported: graph inputs whose declared sizes make at most 4,194,304 numbers (a symbolic"
+_SHAPES_TAIL = "; supported: tensors of at most 64 dimensions, each of 0 or more, holding fewer than 2**63"
+_RECURRENT_TAIL = ("; supported: LSTM, GRU and RNN nodes of a 3-D input (time, batch, features; layout 1: "
+                   "batch first) and W, R, B, P of the shapes ONNX gives for their hidden_size and direction")
+
+
+@pytest.mark.parametrize("dims, w, r, says", [
+    ([100000, 100000, 2], None, None, "more than 4,194,304 elements" + _INPUTS_TAIL),
     # (it was "its graph holds something lstmviz's ONNX reader does not handle")
-    ([5, "b", 3] + [1] * 70, "input 'x' declares a shape that has 73 dimensions, a NumPy array at most 64"),
+    ([5, "b", 3] + [1] * 70, None, None,
+     "input 'x' declares a shape that has 73 dimensions, a NumPy array at most 64" + _SHAPES_TAIL),
+    ([2 ** 40, 2 ** 40, 2], None, None, "(its dimensions multiply to 2**63 or more)" + _SHAPES_TAIL),
+    (["s", "b"], (1, 8, 2), (1, 8, 2), "node 'lstm' (LSTM) gets an input of rank 2, not 3" + _RECURRENT_TAIL),
+    (["s", "b", 2], (8, 2), (1, 8, 2), "node 'lstm' (LSTM) has no 3-D W and R" + _RECURRENT_TAIL),
+    (["s", "b", 2], (1, 8, 2), (1, 8, 3), "R has shape [1, 8, 3], needs [1, 8, 2] (hidden_size 2, direction "
+     "forward)" + _RECURRENT_TAIL),
+    # (it opened, and no input traced: "needs 5 input features, gets 2", or 5 refused as not 2)
+    (["s", "b", 2], (1, 8, 5), (1, 8, 2), "node 'lstm' (LSTM) gets 2 input features, where its W takes 5"
+     + _RECURRENT_TAIL),
 ])
-def test_a_huge_declared_input_is_refused_at_load(tmp_path, dims, says):
+def test_a_declared_input_or_a_recurrent_node_s_shapes_are_refused_saying_what_shapes_work(tmp_path, dims, w, r,
+                                                                                           says):
+    """Each ended "supported: ONNX models whose recurrent nodes are LSTM, GRU or RNN", as if
+    the model's recurrent nodes were what is wrong: each says what shapes are read."""
     inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, dims)]
-    path = _save(tmp_path, [helper.make_node("Relu", ["x"], ["y"])], inputs=inputs)
+    if w is None:
+        path = _save(tmp_path, [helper.make_node("Relu", ["x"], ["y"])], inputs=inputs)
+    else:
+        inits = [numpy_helper.from_array(np.zeros(w, np.float32), "w"),
+                 numpy_helper.from_array(np.zeros(r, np.float32), "r")]
+        path = _save(tmp_path, [helper.make_node("LSTM", ["x", "w", "r"], ["y"], hidden_size=2, name="lstm")],
+                     inits, inputs=inputs)
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(path)
     assert says in _one_line(err, "m.onnx")
@@ -1179,6 +1203,7 @@ def test_onnx_initializers_count_against_the_memory_limit(tmp_path, monkeypatch)
     ([0, 2 ** 62, 2 ** 62], "the shape of tensor 'w' [0, 4611686018427387904, 4611686018427387904] is "
      "larger than any array can be (its dimensions multiply to 2**63 or more) (damaged)"),
     ([1] * 100_000, "the shape of tensor 'w' has 100,000 dimensions, a NumPy array at most 64 (damaged)"),
+    ([-3, 2], "tensor 'w' has a negative dimension (damaged)"),
 ])
 def test_an_initializer_of_a_shape_no_array_has_is_refused_saying_so(tmp_path, dims, says):
     """An empty initializer of dims (0, 2**62, 2**62) holds no bytes and passed the size
@@ -1190,7 +1215,7 @@ def test_an_initializer_of_a_shape_no_array_has_is_refused_saying_so(tmp_path, d
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(path, isolate=False)
     msg = _one_line(err, "m.onnx")
-    assert says in msg and len(msg) < 300, msg
+    assert says + _SHAPES_TAIL in msg and len(msg) < 300, msg
 
 
 # ------------------------------------------------------------------ Keras models through tf2onnx

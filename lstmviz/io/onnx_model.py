@@ -66,11 +66,28 @@ DEFAULT_ACTS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"],
 MAX_IR_VERSION = 14
 
 
+#: what a refusal of a shape no array has says works (the family's "recurrent nodes are LSTM,
+#: GRU or RNN" was said after "tensor 'w' has a negative dimension", as if the nodes were wrong)
+SUPPORTED_SHAPES = (f"supported: tensors of at most {limits.MAX_DIMS} dimensions, each of 0 or more, "
+                    "holding fewer than 2**63 elements (a NumPy array's)")
+#: what a refusal of a recurrent node's shapes says works
+SUPPORTED_RECURRENT = ("supported: LSTM, GRU and RNN nodes of a 3-D input (time, batch, features; layout 1: "
+                       "batch first) and W, R, B, P of the shapes ONNX gives for their hidden_size and "
+                       "direction")
+
+
+def _supported_inputs() -> str:
+    """What a refusal of a graph input's declared sizes says works."""
+    return (f"supported: graph inputs whose declared sizes make at most {onnx_ops.LOAD_ELEMENTS:,} "
+            "numbers (a symbolic size, such as 'batch' or 'seq', takes any)")
+
+
 class Fail(Exception):
-    def __init__(self, what: str, ops: bool = False):
+    def __init__(self, what: str, ops: bool = False, supported: str | None = None):
         super().__init__(what)
         self.what = what
         self.ops = ops  # the trouble is an op: the refusal lists the ops lstmviz computes
+        self.supported = supported  # what works, where the family's words would mislead
 
 
 # ------------------------------------------------------------------ sniffing
@@ -146,9 +163,9 @@ def _tensor(t, folder: str, budget: list, memory: limits.MemoryBudget | None = N
     # "values that do not fit its shape", and the shape of 100,000 dimensions was said whole)
     if fault:
         shown = "" if len(dims) > limits.MAX_DIMS else f" {dims}"
-        raise Fail(f"the shape of tensor '{t.name[:80]}'{shown} {fault} (damaged)")
+        raise Fail(f"the shape of tensor '{t.name[:80]}'{shown} {fault} (damaged)", supported=SUPPORTED_SHAPES)
     if any(d < 0 for d in dims):
-        raise Fail(f"tensor '{t.name[:80]}' has a negative dimension")
+        raise Fail(f"tensor '{t.name[:80]}' has a negative dimension (damaged)", supported=SUPPORTED_SHAPES)
     n = math.prod(dims)
     if n > onnx_ops.MAX_ELEMENTS:
         raise Fail(f"tensor '{t.name[:80]}' has {n:,} elements, more than lstmviz reads")
@@ -358,7 +375,7 @@ def _recurrent_shapes(node, attrs, x_shape, weights_w) -> list[tuple]:
     dirs = 2 if attrs.get("direction", "forward") == "bidirectional" else 1
     H = int(attrs.get("hidden_size") or weights_w.shape[1] // RECURRENT[node.op_type])
     if len(x_shape) != 3:
-        raise Fail(f"{_node(node)} gets an input of rank {len(x_shape)}, not 3")
+        raise Fail(f"{_node(node)} gets an input of rank {len(x_shape)}, not 3", supported=SUPPORTED_RECURRENT)
     if int(attrs.get("layout", 0)) == 0:
         T, B = x_shape[0], x_shape[1]
         shapes = [(T, dirs, B, H), (dirs, B, H)]
@@ -413,7 +430,7 @@ def _dry_run(graph_inputs, nodes, consts, sizes, dtypes: dict | None = None,
         try:
             onnx_ops.check_size(f"input '{_clean(name)}'", shape)
         except LstmvizError as err:
-            raise Fail(str(err)) from None
+            raise Fail(str(err), supported=_supported_inputs()) from None
         vals[name] = np.zeros(shape, dtype=dtype)
 
     def get(n):
@@ -724,7 +741,7 @@ def _build(path) -> ModelSpec:
         # handle", from the dry runs below)
         fault = limits.shape_fault([d if isinstance(d, int) else 1 for d in dims])
         if fault:
-            raise Fail(f"input '{_clean(vi.name)}' declares a shape that {fault}")
+            raise Fail(f"input '{_clean(vi.name)}' declares a shape that {fault}", supported=SUPPORTED_SHAPES)
         graph_inputs.append((vi.name, dims, _dtype(tt.elem_type or 1).newbyteorder("=")))
     if not graph_inputs:
         raise Fail("the graph has no inputs (everything in it is constant)")
@@ -795,6 +812,14 @@ def _build(path) -> ModelSpec:
             return [None] * len(a)
         return [x if x == y else None for x, y in zip(a, b)]
 
+    for node, _, _ in nodes:  # (a fixed number of features W does not take: it opened, and no
+        # input could be traced, "needs 5 input features, gets 2", or the input's declared 2 refused 5)
+        x_shape = shape_of(node.input[0])
+        w = consts.get(node.input[1]) if len(node.input) > 1 else None
+        if node.op_type in RECURRENT and x_shape and x_shape[-1] is not None and w is not None \
+                and w.ndim == 3 and x_shape[-1] != w.shape[2]:
+            raise Fail(f"{_node(node)} gets {x_shape[-1]} input features, where its W takes "
+                       f"{w.shape[2]}", supported=SUPPORTED_RECURRENT)
     graph_outputs = {o.name for o in graph.output}
     nodes, tensordots = _fold_tensordots(nodes, consts, (run_a, run_b), graph_outputs)
 
@@ -981,14 +1006,15 @@ def _recurrent_spec(node, attrs, consts, where, lname):
         raise Fail(f"{_node(node, op=False)} has clip {_brief(clip)}, {clip_fault(clip)}")
     dirs = 2 if direction == "bidirectional" else 1
     if W is None or R is None or W.ndim != 3 or R.ndim != 3:
-        raise Fail(f"{_node(node)} has no 3-D W and R")
+        raise Fail(f"{_node(node)} has no 3-D W and R", supported=SUPPORTED_RECURRENT)
     H = int(attrs.get("hidden_size") or R.shape[-1])
     d = W.shape[2]
     want = {"W": (dirs, G * H, d), "R": (dirs, G * H, H), "B": (dirs, 2 * G * H), "P": (dirs, 3 * H)}
     for key, arr in (("W", W), ("R", R), ("B", B), ("P", P)):
         if arr is not None and tuple(arr.shape) != want[key]:
             raise Fail(f"{_node(node)}: {key} has shape {list(arr.shape)}, "
-                       f"needs {list(want[key])} (hidden_size {H}, direction {direction})")
+                       f"needs {list(want[key])} (hidden_size {H}, direction {direction})",
+                       supported=SUPPORTED_RECURRENT)
     if op == "LSTM" and P is not None and not P.any():
         pass  # zero peepholes are still the file's parameters: kept and counted
     acts = attrs.get("activations") or DEFAULT_ACTS[op] * dirs
@@ -1182,7 +1208,7 @@ def read_model(path) -> ModelSpec:
             # (its notes quote the file's producer and graph names, as they are)
             return clean_spec_names(_build(path))
     except Fail as f:
-        raise LstmvizError(f"{fname}: {f.what}; {SUPPORTED_OPS if f.ops else SUPPORTED}") from None
+        raise LstmvizError(f"{fname}: {f.what}; {f.supported or (SUPPORTED_OPS if f.ops else SUPPORTED)}") from None
     except LstmvizError as err:
         raise LstmvizError(f"{fname}: {err}; {SUPPORTED}") from None
     except MemoryError as exc:
