@@ -1054,6 +1054,12 @@ def test_windows_out_of_range_and_time_reshaping_models_are_refused():
         assert str(err.value) == (f"layer 'w' (Dense) reads {steps:,} numbers along its last axis where its kernel "
                                   "takes 4,500 (a Dense over the steps, after a Permute((2, 1)), takes as many "
                                   "steps as the model fixes)")
+    # ... where no Permute is involved, none is named (a Flatten of 12 steps of 2 into a Dense of 10 x 2)
+    flat = Model.sequential((None, 10, 3), [LayerSpec("LSTM", {"units": 2, "return_sequences": True}),
+                                            LayerSpec("Flatten", {}), LayerSpec("Dense", {"units": 4}, name="d")])
+    with pytest.raises(LstmvizError) as err:
+        flat.trace(np.zeros((1, 12, 3), np.float32))
+    assert str(err.value) == "layer 'd' (Dense) reads 24 numbers along its last axis where its kernel takes 20"
 
 
 def test_a_reshape_to_the_models_own_length_is_per_step_in_a_window():

@@ -110,6 +110,10 @@ class Dense(Layer):
     #: its 3-D input holds the steps on axis 0 (an ONNX graph's time-major sequence:
     #: ``onnx_time.mark_steps_first``), not on axis 1
     steps_first = False
+    #: it reads straight from a Permute((2, 1)) (the attention block's Dense of a weight per
+    #: step: its last axis the steps, as many as the model fixes; ``Model.from_spec`` marks it),
+    #: said in the refusal of an input of another length there only
+    after_permute = False
     defaults = {"activation": "linear", "use_bias": True,
                 "kernel_initializer": "glorot_uniform", "bias_initializer": "zeros"}
 
@@ -150,8 +154,9 @@ class Dense(Layer):
             # fixing its length, given another: the steps after a Permute((2, 1)); a raw NumPy
             # "matmul: Input operand 1 has a mismatch in its core dimension 0" before)
             raise LstmvizError(f"layer '{self.name}' (Dense) reads {x.shape[-1] if x.ndim else 0:,} numbers "
-                               f"along its last axis where its kernel takes {d:,} (a Dense over the steps, "
-                               "after a Permute((2, 1)), takes as many steps as the model fixes)")
+                               f"along its last axis where its kernel takes {d:,}"
+                               + (" (a Dense over the steps, after a Permute((2, 1)), takes as many steps "
+                                  "as the model fixes)" if self.after_permute else ""))
         if x.ndim == 3 and not self.steps_first:
             # one product per timestep (batch rows each), however many steps: a window of
             # steps then gets the very numbers of the whole sequence (BLAS sums rows of

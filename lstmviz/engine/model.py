@@ -177,6 +177,13 @@ class Model:
         from lstmviz.engine.onnx_time import mark_steps_first
 
         mark_steps_first(model)  # (an ONNX graph's Dense over time-major steps)
+        from lstmviz.engine.layers import Dense
+        from lstmviz.engine.layers_more import Permute
+
+        for node in model.nodes:  # (a Dense reading the steps a Permute((2, 1)) put last)
+            if isinstance(node.layer, Dense) and len(node.inbound) == 1:
+                before = model._by_name[node.inbound[0].layer].layer
+                node.layer.after_permute = isinstance(before, Permute) and before.dims == (2, 1)
         return model
 
     @classmethod
