@@ -112,3 +112,14 @@ def check_regular(path, label) -> None:
     odd = not_regular(path)
     if odd:
         raise LstmvizError(f"{label}: {odd}")
+
+
+def resolved(path) -> Path | None:
+    """``path`` made absolute with its links followed, or None where it cannot be: a path
+    from a file (a restored session's model path) may be a loop of links (RuntimeError
+    "Symlink loop"), hold a NUL byte (ValueError) or be no text; the folders the dialogs
+    start in asked it, and their menu actions failed with a traceback."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError, ValueError, TypeError):
+        return None

@@ -823,3 +823,27 @@ def test_a_kept_onnx_graphs_inputs_and_bidirectional_nodes_are_checked_too(tmp_p
     tuple index out of range)", "(KeyError: 'h0')"."""
     msg = _refused(tmp_path, _with_manifest(_onnx_session(case), edit), says)
     assert "Error" not in msg, msg
+
+
+@pytest.mark.parametrize("where", ["loop", "nul"])
+def test_a_restored_session_s_model_path_of_a_symlink_loop_or_a_nul_byte_leaves_the_dialogs_a_folder(
+        window, tmp_path, where):
+    """A session's "path" (the model file its work came from, put back by a restore) is any
+    text: a symlink loop or a NUL byte made ``Path.resolve`` raise (RuntimeError "Symlink
+    loop", ValueError "embedded null byte") out of the folder the Save and Open dialogs
+    start in and out of the Export dialog's: the menu action failed with a traceback."""
+    loop = tmp_path / "a"
+    loop.symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(loop)
+    path = str(loop / "m.keras") if where == "loop" else str(tmp_path / "m\x00.keras")
+
+    def edit(m):
+        m["path"] = path
+    assert window.sessions.restore_autosave(_write(tmp_path, _with_manifest(_good(), edit)))
+    assert window.state.path == path  # (the work restored, its model's path as it was kept)
+    window.settings.remove("session_folder")
+    window.sessions.session_path = None
+    assert window.sessions.session_folder().is_dir()
+    window.exporter.last_dir = None
+    assert window.exporter.folder().is_dir()
+

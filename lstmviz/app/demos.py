@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from lstmviz.files import resolved
+
 #: the folder of the demos and their index, inside the installed package
 DEMOS_DIR = Path(__file__).resolve().parents[1] / "resources" / "demos"
 #: the most of ``demos.json`` read (it holds a few KB): a link to /dev/zero put in its place
@@ -99,10 +101,7 @@ def demo_of(path) -> dict | None:
     """The demo (``load_demos``) whose model is the bundled file at ``path`` (resolved: a link
     to it too), or None: only the files inside ``DEMOS_DIR`` are recognised, a copy of one
     elsewhere is the user's file and opens as any other."""
-    try:
-        where = Path(path).resolve()
-    except (OSError, RuntimeError, ValueError):
-        return None
-    if where.parent != DEMOS_DIR:
+    where = resolved(path)
+    if where is None or where.parent != DEMOS_DIR:
         return None
     return next((d for d in load_demos() if d["model"] == where), None)

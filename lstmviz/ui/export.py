@@ -56,6 +56,7 @@ from lstmviz.app.counts import count
 from lstmviz.app.session import new_file_mode, write_atomic
 from lstmviz.app.views import TAB_KEYS, TRAIN_KEY, TRAIN_NOT_ANIMATED_HERE, VIEW_KEYS, VIEWS, tab_key
 from lstmviz.errors import LstmvizError, pip_install
+from lstmviz.files import resolved
 from lstmviz.text import file_stem, plural, safe_text
 from lstmviz.ui.accessible import name_form
 from lstmviz.ui.labels import hints_hidden
@@ -1206,8 +1207,9 @@ class Exporter(QtCore.QObject):
         if self.last_dir and Path(self.last_dir).is_dir():
             return Path(self.last_dir)
         st = self.window.state
-        if st.path:
-            here = Path(st.path).resolve().parent
+        where = resolved(st.path) if st.path else None  # (a restored session's: any text)
+        if where is not None:
+            here = where.parent
             if here.is_dir() and here != DEMOS_DIR.resolve():
                 return here
         return Path.cwd()

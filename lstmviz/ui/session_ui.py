@@ -29,6 +29,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from lstmviz.app import session as ses
 from lstmviz.app.selection import SPEEDS
 from lstmviz.errors import LstmvizError, is_number, is_whole
+from lstmviz.files import resolved
 from lstmviz.text import file_label, file_stem, safe_text
 from lstmviz.ui.focused import FocusedFilter
 from lstmviz.ui.labels import plain_box
@@ -576,7 +577,8 @@ class SessionManager(QtCore.QObject):
         from lstmviz.app.demos import DEMOS_DIR
 
         kept = self.window.settings.value("session_folder", "")
-        model = Path(self.state.path).resolve().parent if self.state.path else None
+        model = resolved(self.state.path) if self.state.path else None  # (a restored session's: any text)
+        model = model.parent if model is not None else None
         here = Path.cwd()
         documents = QtCore.QStandardPaths.writableLocation(
             QtCore.QStandardPaths.StandardLocation.DocumentsLocation)
@@ -594,8 +596,9 @@ class SessionManager(QtCore.QObject):
         not a headless run's (its files are not the user's, as for File > Open recent)."""
         if not getattr(self.window, "keeps_recent", True):
             return
-        with contextlib.suppress(OSError, ValueError):
-            self.window.settings.setValue("session_folder", str(Path(path).resolve().parent))
+        where = resolved(path)
+        if where is not None:
+            self.window.settings.setValue("session_folder", str(where.parent))
 
     def open_dialog(self):
         path, _ = QtWidgets.QFileDialog.getOpenFileName(
