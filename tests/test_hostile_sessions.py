@@ -847,3 +847,20 @@ def test_a_restored_session_s_model_path_of_a_symlink_loop_or_a_nul_byte_leaves_
     window.exporter.last_dir = None
     assert window.exporter.folder().is_dir()
 
+
+def test_a_session_s_typed_text_is_escaped_on_the_stack_tab_s_input_button(window, tmp_path):
+    """The Stack tab's input button shows the first 12 characters of typed text (``text "..."``):
+    a session's text of a line break, a right-to-left override and an escape sequence was
+    drawn as it was (two lines, the rest backwards), where its label is escaped. Escaped as a
+    layer's name is; the text itself (the input's characters) is kept as it was."""
+    text = "a\nb\u202eevil\x1b[31mxyz"
+
+    def edit(m):
+        m["input"].update(source="text", text=text, timesteps=len(text))
+    assert window.open_file(str(_write(tmp_path, _with_manifest(_good(), edit))))
+    from PySide6 import QtWidgets
+
+    assert window.state.input.source == "text" and window.state.input.text == text
+    QtWidgets.QApplication.processEvents()
+    shown = window.stack_panel.input_source_button.text()
+    assert shown == "text \u201ca\\x0ab\\u202eevil\\x1b[31\u201d \u25be", shown

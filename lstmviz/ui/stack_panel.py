@@ -29,7 +29,7 @@ from lstmviz.app.options import (
 from lstmviz.app.state import AppState
 from lstmviz.engine.layers import fmt_shape, frozen_arrays
 from lstmviz.errors import LstmvizError
-from lstmviz.text import markup, plural, safe_name
+from lstmviz.text import escape, markup, plural, safe_name
 from lstmviz.ui import theme as th
 from lstmviz.ui.labels import ElidedCombo, FigureSpin, QuietLabel, text_tip
 from lstmviz.ui.later import weakly
@@ -606,7 +606,7 @@ class StackPanel(QtWidgets.QWidget):
                "arrays made up to fit them, unless you give one per input: lstmviz MODEL -i x0.npy "
                "-i x1.npy, or lstmviz.show(model, [x0, x1])." if others else "")))
         src = spec.source
-        src_text = ({"data": spec.label or "your data", "text": f"text \u201c{spec.text[:12]}\u201d"}
+        src_text = ({"data": spec.label or "your data", "text": f"text \u201c{escape(spec.text[:12])}\u201d"}
                     .get(src, f"{src}, seed {spec.seed}"))
         self.input_source_button.setText(src_text + " \u25be")
         for w in (self.batch_spin, self.timesteps_spin, self.add_button, self.duplicate_button, self.remove_button):
