@@ -11,8 +11,9 @@ The damage knows the formats: a zip's JSON member (a .keras config, a session's
 manifest) has a value replaced, deleted or scaled, a .npy member's header or bytes
 changed; an HDF5 file's model_config, a weight, or a name list; a safetensors header's
 JSON; an ONNX graph's dimensions (its input's steps, the length it fixes, too), an integer
-constant's values (a Reshape's shape naming the length twice or negated), attributes or
-wiring (with the ``onnx`` extra); any
+constant's values (a Reshape's shape naming the length twice or negated), attributes (their
+values, or their kind: a FLOAT where the op takes an INT) or wiring (with the ``onnx``
+extra); any
 file, a quarter of the time, bytes flipped, cut or spliced in.
 
     QT_QPA_PLATFORM=offscreen PYTHONPATH=. .venv/bin/python scripts/fuzz_files.py \\
@@ -171,7 +172,15 @@ class Damage:
             if nd.attribute:
                 a = rng.choice(nd.attribute)
                 A = onnx.AttributeProto
-                if a.type == A.INT:
+                if rng.random() < 0.3:  # (of another kind than ONNX's schema of the op gives)
+                    kind = rng.choice([A.FLOAT, A.INT, A.INTS, A.STRING, A.UNDEFINED])
+                    a.type = kind
+                    if kind in (A.FLOAT, A.INT, A.STRING):
+                        setattr(a, {A.FLOAT: "f", A.INT: "i", A.STRING: "s"}[kind],
+                                {A.FLOAT: 1.5, A.INT: 1, A.STRING: b"1"}[kind])
+                    elif kind == A.INTS:
+                        a.ints[:] = [1, 2]
+                elif a.type == A.INT:
                     a.i = rng.choice([-1, 0, 1, 2, 3, 2 ** 40])
                 elif a.type == A.INTS and a.ints:
                     a.ints[rng.randrange(len(a.ints))] = rng.choice([-1, 0, 2 ** 40, 5])
