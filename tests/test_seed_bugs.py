@@ -432,6 +432,47 @@ def test_return_state_outputs_named_on_the_card(window):
     assert "h (None, 4), c (None, 4)" in window.stack_panel.info_label.text()
 
 
+@pytest.mark.parametrize("case, pooled", [
+    # (a channels_last GlobalAveragePooling1D after a Permute((2, 1)): each step's features)
+    ("k3_cf_pooled_lstm", {"gap": "over each step's features, keepdims"}),
+    # (channels_first after a Permute((2, 1)), channels_last without: the steps)
+    ("k3_cf_global_pooling", {"gap": "over the steps", "gmp": "over the steps"}),
+    # (a channels_first GlobalMaxPooling1D over (batch, steps, features): each step's features)
+    (None, {"cf": "over each step's features, keepdims", "cl": "over the steps"})])
+def test_global_pooling_said_over_what_it_pools(window, case, pooled):
+    """A global pooling's words on its card and in the Unrolled view's say what it pools
+    where it stands (``cell_ref.layer_words``): the steps, or each step's features where its
+    input holds the steps on the axis it keeps (not "over the steps" there)."""
+    import lstmviz
+    from helpers import FIXTURES
+    from lstmviz.app.accessible import unrolled_view
+    from lstmviz.app.selection import Cursor
+    from lstmviz.engine import LayerSpec, Model
+
+    if case is not None:
+        model = lstmviz.load(FIXTURES / case / "model.keras", isolate=False)
+        x = np.load(FIXTURES / case / "x.npy")
+    else:
+        model = Model.sequential((None, 6, 3), [
+            LayerSpec("LSTM", {"units": 4, "return_sequences": True}, name="lstm"),
+            LayerSpec("GlobalMaxPooling1D", {"data_format": "channels_first", "keepdims": True}, name="cf"),
+            LayerSpec("GlobalAveragePooling1D", {}, name="cl")], seed=0)
+        x = np.random.default_rng(0).normal(size=(2, 6, 3)).astype(np.float32)
+    window.state.set_model(model)
+    window.state.set_input_data(x)
+    settle()
+    cards = window.stack_panel.cards
+    details = {}
+    for i in range(cards.count()):
+        card = cards.item(i).data(QtCore.Qt.ItemDataRole.UserRole + 2)
+        details[card["title"].split()[-1]] = card["detail"].split("\n")[0]
+    said = unrolled_view(model, window.state.trace, Cursor(layer="lstm", step=0, unit=0))
+    for name, words in pooled.items():
+        kind = model.get_layer(name).class_name
+        assert details[name] == words, details
+        assert f"{name} ({kind}, {words})" in said, said
+
+
 def test_cell_bar_titles_are_not_cut_off(qtbot):
     """x_t's title read "input step" with its number cut off at the widget's edge."""
     st = one_layer(units=6, timesteps=20, input_dim=1)

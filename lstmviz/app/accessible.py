@@ -17,6 +17,7 @@ from lstmviz.app.cell_ref import (
     cell_ref,
     fmt,
     input_source,
+    layer_words,
     mixed_said,
     mixed_steps,
     moved_output_said,
@@ -216,7 +217,7 @@ def unrolled_view(model, trace, cursor, sample_base: int = 0) -> str:
     for layer in model.layers:
         if layer.name not in trace.layers:
             continue
-        about = layer.describe()
+        about = layer_words(model, layer)
         rows.append(f"{layer.name} ({layer.class_name}{', ' + about if about else ''})")
     said = f"The model unrolled over its steps, a row per layer: {'; '.join(rows)}."
     ref = _ref(model, trace, cursor)

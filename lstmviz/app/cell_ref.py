@@ -231,6 +231,15 @@ def layer_below(model: Model, name: str | None) -> str | None:
     return node.inbound[0].layer if node is not None and node.inbound else None
 
 
+def layer_words(model: Model | None, layer) -> str:
+    """What ``layer`` is in a few words where it stands in ``model`` (``Layer.describe_at`` of
+    the axis its input holds the steps on, ``steps_axes``): a GlobalAveragePooling1D after a
+    Permute((2, 1)) pools each step's features, not the steps. The side panel's cards and the
+    Unrolled view's words say it so."""
+    below = layer_below(model, layer.name) if model is not None else None
+    return layer.describe_at(steps_axis(model, below) if model is not None and below is not None else None)
+
+
 #: ``steps_below`` of every layer of each model (a model's graph and strides never change:
 #: an edit makes a new model), so a seek asks a dict, not a walk of the graph
 _BELOW_KNOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -290,6 +290,12 @@ class Layer:
         """Key options in a few words, for summaries and the side panel."""
         return ""
 
+    def describe_at(self, axis: int | None) -> str:
+        """``describe`` where its (first) input holds the steps on ``axis`` (None: none or not
+        known): the words a model's views and side panel give it (``cell_ref.layer_words``); a
+        global pooling says there whether it pools the steps or each step's features."""
+        return self.describe()
+
     # -- forward ------------------------------------------------------------------------
     def call(self, inputs, masks, initial_state=None):
         out = self.forward(inputs[0])

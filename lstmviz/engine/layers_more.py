@@ -109,6 +109,14 @@ class _GlobalPooling1D(L.Layer):
     def describe(self):
         return "over the steps" + (", keepdims" if self.keepdims else "")
 
+    def describe_at(self, axis: int | None) -> str:
+        """Over the steps where it pools the axis its input holds them on (``reduces``), else
+        over each step's features: a channels_last one after a Permute((2, 1)) (``stepwise``),
+        a channels_first one over (batch, steps, features) (``timewise``)."""
+        if axis is None or self.reduces(axis):
+            return self.describe()
+        return "over each step's features" + (", keepdims" if self.keepdims else "")
+
     def reduces(self, axis: int) -> bool:
         """Whether it pools over its input's ``axis``, where a long input holds its steps (1:
         channels_last over (batch, steps, features); 2: channels_first over (batch, channels,

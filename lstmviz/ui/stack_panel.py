@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from lstmviz.app.cell_ref import layer_words
 from lstmviz.app.counts import count
 from lstmviz.app.explain import disabled_options, inference_notes, inner_prefix, output_text
 from lstmviz.app.opening import data_ops, readonly_reason
@@ -625,7 +626,8 @@ class StackPanel(QtWidgets.QWidget):
             layer = model_layers.get(entry.name) if st.error is None else None
             title = f"{entry.label()}  {entry.name or '(new)'}"
             if layer is not None:
-                detail = ((layer.describe() + "\n") if layer.describe() else "") + "\u2192 " + output_text(layer)
+                words = layer_words(st.model, layer)
+                detail = ((words + "\n") if words else "") + "\u2192 " + output_text(layer)
                 params = f"{layer.count_params():,}"
                 if frozen_arrays(layer):  # (trainable: false: training leaves its weights)
                     params = f"frozen \u00b7 {params}"
