@@ -191,6 +191,14 @@ def test_a_layer_without_a_page_is_told_what_the_cell_view_shows_and_what_to_pic
     assert no_page_text(attention, "ctx") == (
         shows + "'ctx' (Multiply) is neither.\n\nPick in the layer box above a recurrent layer: h; or a layer "
         "shown one step at a time: e, a or y.")  # (the Multiply by it: step by step, no "every step")
+    # a global pooling: what it pools where it stands (``layer_words``), each step's features
+    # after a Permute((2, 1)) (not "over the steps"), the steps on a channels_first one's there
+    for case, name, words in (("k3_cf_pooled_lstm", "gap", "GlobalAveragePooling1D, over each step's features, "
+                                                           "keepdims"),
+                              ("k3_cf_global_pooling", "gmp", "GlobalMaxPooling1D, over the steps")):
+        pooled = lstmviz.load(FIXTURES / case / "model.keras", isolate=False)
+        assert no_page_text(pooled, name).startswith(shows + f"'{name}' ({words}) is neither.\n\n"), \
+            no_page_text(pooled, name)
     # a layer normalised over the steps has one too; a Softmax over the steps and features
     # none (one m and S a sample): what its step reads, said
     along = Model.sequential((None, 6, 2), [LayerSpec("LSTM", {"units": 2, "return_sequences": True}, name="h"),

@@ -44,6 +44,7 @@ from lstmviz.app.cell_ref import (
     fmt_term,
     layer_below,
     layer_input,
+    layer_words,
     mixed_said,
     mixed_steps,
     moved_said,
@@ -59,7 +60,7 @@ from lstmviz.engine import Model, Trace
 from lstmviz.engine.cells import act_name
 from lstmviz.engine.conv import AveragePooling1D, Conv1D, MaxPooling1D
 from lstmviz.engine.layers import IDENTITY_CLASSES, Bidirectional, Dense, Recurrent, TimeDistributed
-from lstmviz.engine.layers_more import LayerNormalization, Softmax
+from lstmviz.engine.layers_more import GlobalAveragePooling1D, GlobalMaxPooling1D, LayerNormalization, Softmax
 from lstmviz.engine.trace import steps_first, whole_steps
 from lstmviz.text import plural, safe_name
 
@@ -154,6 +155,9 @@ def no_page_text(model: Model, name: str | None) -> str:
         layer = None
     what = (f"'{safe_name(name)}' ({layer.class_name}) is neither" if layer is not None and name
             else f"'{safe_name(name)}' is neither" if name else "no layer is selected")
+    if isinstance(layer, (GlobalAveragePooling1D, GlobalMaxPooling1D)) and name:
+        # (not the pooling of windows of steps the line names: what it pools, ``layer_words``)
+        what = f"'{safe_name(name)}' ({layer.class_name}, {layer_words(model, layer)}) is neither"
     shows = ("The Cell view looks inside a recurrent cell, or at one step of a Dense, Conv1D or pooling layer "
              "or a Softmax or LayerNormalization over the steps")
     op = str(getattr(layer, "class_name", "")) if layer is not None else ""
