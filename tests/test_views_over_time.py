@@ -724,6 +724,23 @@ def test_every_heatmap_title_fits_its_plot_in_the_projector_theme(projector_demo
         assert ("·" in label.item.toPlainText()) == whole
 
 
+@pytest.mark.parametrize("size, theme", [((1400, 800), "dark"), ((1401, 800), "dark"), ((1280, 720), "projector")])
+def test_the_heatmaps_columns_are_as_wide_as_each_other(projector_demo, size, theme):
+    """Qt gave the pixel or two a row's width leaves over to some of its heatmaps (327, 328
+    and 327 px at 1400 x 800), so their step axes, one pixel apart, were not alike and a
+    long input's seek made a second axis picture for them (``SteadyAxis.paint``): the
+    heatmaps are as wide as each other, the spare pixels left at the grid's right."""
+    _, view = projector_demo("Over time", step=5, size=size, theme=theme)
+    shown = [s for s in view.slots if s.widget.isVisible()]
+    assert len(shown) == 6
+    assert len({s.widget.width() for s in shown}) == 1
+    assert len({s.plot.getAxis("bottom").width() for s in shown}) == 1
+    columns = sorted({s.widget.x() for s in shown})
+    right = max(s.widget.geometry().right() for s in shown)
+    row = view.curve_widget.geometry().right()  # (the curves below span the whole row)
+    assert len(columns) == 3 and row - len(columns) < right <= row
+
+
 @pytest.mark.parametrize("size", [(1600, 1000), (1280, 720), (1024, 640)])
 def test_the_curves_legend_is_in_the_title_row_over_no_curve_nor_the_title(projector_demo, size):
     """The legend lay over the curves' top right corner (i, f and o near 0.5 in the demo at

@@ -112,6 +112,8 @@ HEAT_STEP_TICKS, CURVE_STEP_TICKS = 8, 24
 #: window following) draw the unit's curves without antialiasing, with the same pens (False:
 #: as the whole window, antialiased; the A/B of a benchmark)
 ROUGH_QUICK = True
+#: the heatmaps' columns kept as wide as each other (``_EvenGrid``)
+EVEN_COLUMNS = True
 
 
 def _rounded_out(lo: float, hi: float, from_zero: bool = False) -> tuple[float, float]:
@@ -239,6 +241,25 @@ ROOM_SLACK = 4
 #: compact row's room past it stands above and below its heatmap (``_Heatmap.fit_room``),
 #: the curves' share as ever
 COMPACT_MOST = COMPACT_BELOW + ROOM_SLACK
+
+
+class _EvenGrid(QtWidgets.QGridLayout):
+    """The heatmaps' grid, its columns as wide as each other: the pixel or two a width
+    leaves over its shown columns' share (Qt gave it to some of them: 327, 328 and 327 px
+    at 1400 x 800) is left empty at the grid's right. Alike step axes share one picture
+    (``SteadyAxis.paint``): a heatmap one pixel wider had a step axis of its own, its
+    picture made anew at every seek of a long input (and at every new window)."""
+
+    def setGeometry(self, rect: QtCore.QRect) -> None:  # noqa: N802 (Qt's name)
+        if EVEN_COLUMNS:
+            n = sum(1 for c in range(self.columnCount())
+                    if any((item := self.itemAtPosition(r, c)) is not None and not item.isEmpty()
+                           for r in range(self.rowCount())))
+            if n > 1:
+                spare = (rect.width() - (n - 1) * max(0, self.horizontalSpacing())) % n
+                if spare:
+                    rect = QtCore.QRect(rect.x(), rect.y(), rect.width() - spare, rect.height())
+        super().setGeometry(rect)
 
 
 def _refit_central(widget: pg.GraphicsView) -> None:
@@ -581,7 +602,7 @@ class OverTimeView(TraceView):
         self._top = top
         self._short_header = ""  # the header's short form, as last set (plain text)
         self._top_fit: tuple = ()  # (its length, the buttons' width) when last fitted
-        grid = QtWidgets.QGridLayout()
+        grid = _EvenGrid()
         grid.setSpacing(4)
         lay.addLayout(grid, 3)
         self.slots = [_Heatmap(self, k) for k in range(MAX_SLOTS)]
