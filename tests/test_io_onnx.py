@@ -1328,8 +1328,10 @@ def test_flatten_takes_the_axes_onnx_allows_and_refuses_the_others():
      ("node 'mm': ONNX MatMul: cannot multiply tensors of shapes [", ", 2] and [3, 5]: they do not fit")),
     (helper.make_node("MatMul", ["x", "w"], ["y"], name="mm"), (),
      ("node 'mm': ONNX MatMul: multiplies tensors of shapes [", ", 2] and [], where a product needs")),
-    (helper.make_node("Gemm", ["x", "w"], ["y"], name="gm"), (3, 5),
-     ("node 'gm': ONNX Gemm: cannot multiply tensors of shapes [", ", 2] and [3, 5]: they do not fit")),
+    ([helper.make_node("Flatten", ["x"], ["f"], axis=2), helper.make_node("Gemm", ["f", "w"], ["y"], name="gm")],
+     (3, 5), ("node 'gm': ONNX Gemm: cannot multiply tensors of shapes [", ", 2] and [3, 5]: they do not fit")),
+    (helper.make_node("Gemm", ["x", "w"], ["y"], name="gm"), (2, 5),  # (2-D only: onnxruntime too)
+     ("node 'gm': ONNX Gemm: multiplies tensors of shapes [", ", 2] and [2, 5], where Gemm takes two of rank 2")),
     (helper.make_node("Add", ["x", "w"], ["y"], name="add"), (3,),
      ("node 'add': ONNX Add: cannot broadcast tensors of shapes [", ", 2] and [3] together")),
     (helper.make_node("Where", ["x", "x", "w"], ["y"], name="wh"), (3,),
@@ -1338,11 +1340,13 @@ def test_flatten_takes_the_axes_onnx_allows_and_refuses_the_others():
      ("node 'pw': ONNX Pow: cannot broadcast tensors of shapes [", ", 2] and [3] together")),
 ])
 def test_shapes_a_node_cannot_combine_are_named_with_the_node(tmp_path, node, w, says):
-    """A MatMul or Gemm whose inner dimensions differ, an Add, Where or Pow of shapes that
+    """A MatMul or Gemm whose inner dimensions differ, a Gemm of a 3-D input (ONNX's is of
+    matrices only; onnxruntime refuses it, lstmviz opened it as a Dense), an Add, Where or Pow of shapes that
     do not broadcast, were refused in NumPy's words, chained under "its graph holds
     something lstmviz's ONNX reader does not handle": nothing said which node or what was
     wrong."""
-    path = _save(tmp_path, [node], [numpy_helper.from_array(np.ones(w, np.float32), "w")])
+    nodes = node if isinstance(node, list) else [node]
+    path = _save(tmp_path, nodes, [numpy_helper.from_array(np.ones(w, np.float32), "w")])
     with pytest.raises(LstmvizError) as err:
         lstmviz.load(path)
     msg = _one_line(err, "m.onnx")

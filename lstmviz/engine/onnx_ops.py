@@ -800,6 +800,9 @@ def _matmul(attrs, ins, opset):
 def _gemm(attrs, ins, opset):
     a, b = ins[0], ins[1]
     c = ins[2] if len(ins) > 2 else None
+    if np.ndim(a) != 2 or np.ndim(b) != 2:  # (as ONNX defines it, and onnxruntime refuses others)
+        raise _fail("Gemm", f"multiplies tensors of shapes {list(np.shape(a))} and {list(np.shape(b))}, "
+                            "where Gemm takes two of rank 2 (a MatMul takes others)")
     if attrs.get("transA", 0):
         a = a.T
     if attrs.get("transB", 0):

@@ -1153,6 +1153,8 @@ def _dense_spec(node, attrs, consts, where, lname, nodes, k, consumers, graph_ou
     in_shape = shape_of(a)
     if in_shape is None or len(in_shape) < 2 or in_shape[-1] != w.shape[0]:
         return None
+    if op == "Gemm" and len(in_shape) != 2:  # (ONNX's Gemm is of 2-D inputs: the dry run refuses others)
+        return None
     weights = [np.ascontiguousarray(w, dtype=np.float32)]
     if bias is not None:
         weights.append(np.ascontiguousarray(bias, dtype=np.float32))
