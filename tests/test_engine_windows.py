@@ -1785,11 +1785,16 @@ REFUSED = {  # (the op named in the refusal, what it does to the steps)
                               _node("Gather", ["f", "zero"], "n"), _node("Add", ["Y", "n"], "out")], "onnx.Add"),
     "the-last-step-appended": ([_node("Slice", ["Y", "last", "big", "zero"], "l"),
                                 _node("Concat", ["Y", "l"], "out", axis=0)], "onnx.Concat"),
+    "a-product-after-a-mean-over-the-batch": ([_node("Squeeze", ["Y", "one"], "s"),  # ((steps, units))
+                                               _node("ReduceMean", ["s"], "r", axes=[1], keepdims=0),
+                                               _node("MatMul", ["r", "M"], "out")], "Dense"),
 }
-#: the words of a refusal whose op reads, beside the steps, a tensor made of them
+#: words of a refusal: an op reading, beside the steps, a tensor made of them; a product of
+#: (steps, units), no batch axis (said "(time, batch, ...)" before)
 BESIDE = {"a-size-of-the-length": "reads, beside its steps, the sequence's length",
           "the-last-step-appended": "reads, beside its steps, a tensor made of the whole sequence (some of its "
-                                    "steps), other than by an elementwise op"}
+                                    "steps), other than by an elementwise op",
+          "a-product-after-a-mean-over-the-batch": "reads a sequence whose steps are on its first axis (time, 5);"}
 EXTRA = {"two": np.array([2], np.int64), "half": np.full((1, 1, 1, 1), 0.5, np.float32),
          "flat2": np.array([-1, 5], np.int64), "M": np.linspace(-1, 1, 10, dtype=np.float32).reshape(5, 2),
          "bias": np.array([0.25, -0.5], np.float32), "M2": np.eye(5, dtype=np.float32) * 0.5}

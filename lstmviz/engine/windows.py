@@ -1006,10 +1006,15 @@ def _plan(model, arrays, axes: dict | None = None, tags: dict | None = None,
                 "Bidirectional, RNN([cells])) reading the steps as its features (no steps left) or a "
                 "Permute((2, 1)) putting the steps back on axis 1")
         if any(has and ax != 1 for has, ax in zip(ins, in_axes)):
+            # (its shape as it is: after a reduction over the batch, (time, features), no batch)
+            shape = _shape_of(model, feed, next(r for r, has, ax in zip(node.inbound, ins, in_axes)
+                                                if has and ax != 1))
+            said = "time, ..." if not shape else ", ".join(["time", *(str(d) for d in shape[1:])])
             raise LstmvizError(
-                f"{name} reads a sequence whose steps are on its first axis (time, batch, ...); "
+                f"{name} reads a sequence whose steps are on its first axis ({said}); "
                 "a long sequence is traced by windows only where every layer but an ONNX "
-                "recurrent node reads (batch, time, ...)")
+                "op or recurrent node reads (batch, time, ...), a MatMul of a constant matrix "
+                "(time, batch, features) too")
         if recurrent_halves(layer):
             if not ins[0]:
                 raise LstmvizError(
