@@ -852,11 +852,14 @@ def test_a_session_s_typed_text_is_escaped_on_the_stack_tab_s_input_button(windo
     """The Stack tab's input button shows the first 12 characters of typed text (``text "..."``):
     a session's text of a line break, a right-to-left override and an escape sequence was
     drawn as it was (two lines, the rest backwards), where its label is escaped. Escaped as a
-    layer's name is; the text itself (the input's characters) is kept as it was."""
+    layer's name is; the text itself (the input's characters) is kept as it was, and so are
+    the steps and width saved beside it (typing text sets them to its length and 29 columns;
+    set after it, 14 steps of a 16-character text one-hot in 1 column): the fields, the
+    traced input and the Input tab's note say them."""
     text = "a\nb\u202eevil\x1b[31mxyz"
 
     def edit(m):
-        m["input"].update(source="text", text=text, timesteps=len(text))
+        m["input"].update(source="text", text=text, timesteps=14)  # (input_dim 1, _good's)
     assert window.open_file(str(_write(tmp_path, _with_manifest(_good(), edit))))
     from PySide6 import QtWidgets
 
@@ -864,3 +867,7 @@ def test_a_session_s_typed_text_is_escaped_on_the_stack_tab_s_input_button(windo
     QtWidgets.QApplication.processEvents()
     shown = window.stack_panel.input_source_button.text()
     assert shown == "text \u201ca\\x0ab\\u202eevil\\x1b[31\u201d \u25be", shown
+    sp = window.stack_panel
+    assert (sp.timesteps_spin.value(), sp.input_dim_spin.value()) == (14, 1)
+    assert window.state.x.shape == (3, 14, 1)
+    assert "in 1 column it wraps around" in window.input_panel.text_note.text()
