@@ -419,6 +419,7 @@ class UnrolledView(TraceView):
         self._align_key: tuple = ()
         self._ticks: list = []
         self._step_ticks: tuple | None = None  # (the step axis's labels, as last fitted: ``_fit_step_ticks``)
+        self._step_ticks_for: tuple | None = None  # (what they were fitted for: ``_fit_step_ticks``)
         self._legend_short_shown = ""  # the legend where it gives way (``_legend_short``), or ""
         self._legend_fits: dict[tuple, tuple[str, int]] = {}  # (width, font, text, room, hints) -> it, its height
         self._more_said = ""  # "(+1 more)" of a level's name cut to its first row's (``_set_more_said``)
@@ -949,7 +950,15 @@ class UnrolledView(TraceView):
         axis = self.plot.getAxis("bottom")
         (x0, x1), _ = self.vb.viewRange()
         per = self.vb.width() / max(x1 - x0, 1e-9) if self.vb.width() > 1 else 0.0  # px a step
-        metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or axis.font())
+        font = axis.style.get("tickFont") or axis.font()
+        # the labels follow from these alone: the same again (a layout's new range fitted
+        # them through ``_fit_texts``, then ``set_data`` asked again) leaves them as they are
+        fitted_for = (tuple(self.offsets), tuple(self.domains), self.T, x0, per, self.vb.width(), font.key(),
+                      tuple(self._domain_first(d) for d in range(len(self.domains))))
+        if fitted_for == self._step_ticks_for:
+            return
+        self._step_ticks_for = fitted_for
+        metrics = QtGui.QFontMetricsF(font)
         em = metrics.horizontalAdvance("M")
         blocks = []
         for d, (off, length) in enumerate(zip(self.offsets, self.domains)):
