@@ -932,7 +932,10 @@ class QuietLabel(QtWidgets.QWidget):
         h = max(h, self._tallest.get(steady, 0))
         widest = bound_numbers(shown_text(self._widest)) if self._widest else ""
         if widest and _NUMBER.sub("0", widest) == steady[2]:
-            wkey = (w, font.key(), widest)
+            # (with tabular figures, as above, another step's widest text wraps the same where
+            # only its digits differ: each far seek of a long input gave a new one, and
+            # the label laid it out anew, its rich text set twice)
+            wkey = (w, font.key(), _DIGITS.sub("0", widest) if key is not None else widest)
             if wkey not in self._widest_heights:
                 if len(self._widest_heights) > 16:
                     self._widest_heights.clear()
