@@ -1701,11 +1701,11 @@ def test_an_output_never_below_zero_is_coloured_from_zero_as_over_time_colours_i
     text = view.legend.text()
     for name in ("conv", "pool", "head"):
         m = float(trace[name].output.max())
-        said = f"{name}</b>: its own scale from 0, 0 to {m:.2g} in the gates' colours"
+        said = f"{name}</b>: its own scale, 0 to {m:.2g} in the gates' colours"
         assert (said in text) == says[name], text
         # (the names' tooltip the same, with the row's least and largest number)
         tip = view.plot.getAxis("left").toolTip()
-        assert (f"{name}: its own scale from 0, 0 to {m:.2g} in the gates' colours (values" in tip) == says[name]
+        assert (f"{name}: its own scale, 0 to {m:.2g} in the gates' colours (values" in tip) == says[name]
 
 
 def test_each_block_of_columns_says_whose_steps_it_counts(view, qtbot):

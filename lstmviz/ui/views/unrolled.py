@@ -276,10 +276,10 @@ def _line(xs: list[float], ys: list[float], start: tuple[float, float], end: tup
 def _own_scale(row: Row, full: str = "") -> str:
     """How a row on its own levels is coloured, in words: "its own scale, ±0.65" (and
     ``full``, " at full colour"), or, a row whose numbers are all >= 0 (``Row.from_zero``),
-    "its own scale from 0, 0 to 0.65 in the gates' colours" (the sequential map, as Over
-    time colours it)."""
+    "its own scale, 0 to 0.65 in the gates' colours" (the sequential map, as Over time
+    colours it; it read "from 0, 0 to 0.65", a number twice)."""
     if row.from_zero:
-        return f"its own scale from 0, 0 to {row.levels[1]:.2g} in the gates' colours"
+        return f"its own scale, 0 to {row.levels[1]:.2g} in the gates' colours"
     return f"its own scale, ±{row.levels[1]:.2g}{full}"
 
 
