@@ -184,9 +184,16 @@ def test_f5_toggles_and_theme_menu_keeps_lecture_size(window, qtbot):
     window.resize(1920, 1080)
     settle()
     assert smallest(window)[0][0] >= MIN_PX * p.scale - 1
+    # the step and update counters at the headings' size (1.15 times the theme's type) in
+    # each theme (they kept the first theme's: 19 pt while presenting, under tabs of 21)
+    for counter in (window.cursor_label, window.train_update_label):
+        assert counter.font().pointSize() == th.current().pt(1.15) > window.tabs.tabBar().font().pointSize()
     press(qtbot, window, QtCore.Qt.Key.Key_F5)
     assert not p.active and th.current() == th.THEMES["dark"]
     assert p.theme_name == "dark"  # the next presentation uses it
+    window.set_theme("projector")
+    for counter in (window.cursor_label, window.train_update_label):
+        assert counter.font().pointSize() == th.THEMES["projector"].pt(1.15) and counter.font().bold()
 
 
 # -- keys -----------------------------------------------------------------------------------
