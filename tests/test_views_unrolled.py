@@ -146,6 +146,32 @@ def test_a_new_trace_drawn_the_same_keeps_its_arrows_and_texts_and_equals_a_view
             assert shown(fresh, model, x) == image
 
 
+def test_a_theme_picked_after_a_paint_draws_the_view_as_one_opened_in_that_theme(qtbot, monkeypatch):
+    """Dark -> light in a window already painted: the colour bar's frame (its axes' lines,
+    drawn in pyqtgraph's foreground of when they were first painted) stayed the dark
+    theme's near-white, a window opened in light draws it dark."""
+    from lstmviz.ui import theme as th
+
+    model, trace, x = build([LayerSpec("LSTM", {"units": 4, "return_sequences": True})], T=8)
+
+    def shown(v):
+        v.set_data(model, trace, inputs=[x])
+        v.set_cursor(Cursor(step=3, layer="lstm", unit=1))
+        return v.grab().toImage()
+
+    switched = UnrolledView(theme="dark")
+    qtbot.addWidget(switched)
+    switched.resize(900, 600)
+    shown(switched)
+    light = th.get("light")
+    monkeypatch.setitem(pg.CONFIG_OPTIONS, "foreground", light.foreground)  # (as th.apply sets it)
+    switched.apply_theme(light)
+    fresh = UnrolledView(theme=light)
+    qtbot.addWidget(fresh)
+    fresh.resize(900, 600)
+    assert shown(switched) == shown(fresh)
+
+
 FIX = __import__("pathlib").Path(__file__).parent / "fixtures"
 
 

@@ -36,7 +36,7 @@ from lstmviz.text import markup, plural
 from lstmviz.ui import theme as th
 from lstmviz.ui.accessible import described, name_parts, plain
 from lstmviz.ui.labels import ElidedCombo, QuietLabel, WrapRow, hint
-from lstmviz.ui.plot_tools import LogLabelAxis, RowLegend, count_axis, log_labels, set_ticks
+from lstmviz.ui.plot_tools import LogLabelAxis, RowLegend, bar_foreground, count_axis, log_labels, set_ticks
 
 DECADES = 4.0
 #: the most of a gradient view's page its caption takes (in a lecture theme: the lesson's
@@ -356,7 +356,7 @@ class GradViews(QtCore.QObject):
         th.style_plot(self.upd_plot, t, left="\u2016\u0394W\u2016 / \u2016W\u2016 (log)", left_short="\u0394W / W")
         self.heat_bar.setColorMap(th.diverging_cmap(t))
         self.heat_bar.axis.setStyle(tickFont=t.font(0.8))
-        self.heat_bar.axis.setTextPen(pg.mkPen(t.foreground))
+        bar_foreground(self.heat_bar, t.foreground)
         # the labels at the bar's ends (+-1: +-m) stand half a line past them: the bar keeps
         # that room above and below inside its page, and its axis draws them there
         half = math.ceil(QtGui.QFontMetricsF(t.font(0.8)).height() / 2)

@@ -48,6 +48,18 @@ class _BarPlot(_PlotWithoutMenu):
 BAR_AXIS_WIDTH = 45
 
 
+def bar_foreground(bar: pg.ColorBarItem, color) -> None:
+    """A colour bar's value labels and frame (its four axes' lines and ticks) in ``color``.
+    Left unset, pyqtgraph draws the frame in the foreground configured when each axis makes
+    its picture, and keeps that picture: a bar painted before a theme switch kept the old
+    theme's frame (the Unrolled bar's near-white after dark -> light, where a window opened
+    in light draws it dark)."""
+    pen = pg.mkPen(color)
+    for key in ("left", "right", "top", "bottom"):
+        bar.getAxis(key).setPen(pen)
+    bar.axis.setTextPen(pen)
+
+
 class ColorBar(pg.ColorBarItem, _BarPlot):
     """``pg.ColorBarItem`` (same arguments, same drawing) without the ViewBox menu it makes
     and then switches off itself (``ColorBarItem.__init__`` calls ``setMenuEnabled(False)``),

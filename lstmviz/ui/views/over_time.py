@@ -54,6 +54,7 @@ from lstmviz.ui.plot_tools import (
     NanKey,
     RowLegend,
     add_plot,
+    bar_foreground,
     counted_ticks,
     exact_updates,
     fit_side_label,
@@ -533,7 +534,7 @@ class _Heatmap:
         for ax in ("left", "bottom"):
             self.plot.getAxis(ax).setStyle(tickFont=t.font(0.8))
         self.colorbar.axis.setStyle(tickFont=t.font(0.75))
-        self.colorbar.axis.setTextPen(pg.mkPen(t.foreground))
+        bar_foreground(self.colorbar, t.foreground)
         self.image.nan_color = self.twin_image.nan_color = t.nan
         self.nan_key.style(t.font(0.75), t.nan, t.foreground)
         self.cursor_line.setPen(pg.mkPen(t.highlight, width=2.5))

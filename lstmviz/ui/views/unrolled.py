@@ -66,6 +66,7 @@ from lstmviz.ui.plot_tools import (
     ColorBar,
     NanKey,
     add_plot,
+    bar_foreground,
     label_room,
     labels_measured,
     measure_labels,
@@ -497,7 +498,7 @@ class UnrolledView(TraceView):
         self.colorbar.setColorMap(th.diverging_cmap(t))
         self._bar_zero = False  # (the bar's map: the gates' where the selected row is >= 0)
         self.colorbar.axis.setStyle(tickFont=t.font(0.85))
-        self.colorbar.axis.setTextPen(pg.mkPen(t.foreground))
+        bar_foreground(self.colorbar, t.foreground)
         self.nan_key.style(t.font(0.85), t.nan, t.foreground)
         self.column_box.setPen(cosmetic_pen(t.highlight, 3))
         self.cell_box.setPen(cosmetic_pen(t.highlight, 5))

@@ -21,7 +21,7 @@ from lstmviz.ui import theme as th
 from lstmviz.ui.accessible import plain
 from lstmviz.ui.labels import control_only, text_tip
 from lstmviz.ui.later import later
-from lstmviz.ui.plot_tools import ColorBar, NanKey, add_plot, fit_side_label, label_share, steady_axes
+from lstmviz.ui.plot_tools import ColorBar, NanKey, add_plot, bar_foreground, fit_side_label, label_share, steady_axes
 from lstmviz.ui.views._common import (
     UNCAPPED,
     CellButtons,
@@ -233,7 +233,7 @@ class _Matrix:
             self.plot.getAxis(ax).setStyle(tickFont=t.font(0.8))
         self.colorbar.setColorMap(th.diverging_cmap(t))
         self.colorbar.axis.setStyle(tickFont=t.font(0.75))
-        self.colorbar.axis.setTextPen(pg.mkPen(t.foreground))
+        bar_foreground(self.colorbar, t.foreground)
         self.image.nan_color = t.nan
         self.nan_key.style(t.font(0.75), t.nan, t.foreground)
         for line in self.separators:
