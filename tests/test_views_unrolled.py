@@ -655,6 +655,44 @@ def test_block_names_side_by_side_do_not_run_into_each_other(qtbot):
         assert len(ink) == 2 and ink[0][1] <= ink[1][0], ink
 
 
+def test_a_long_inputs_window_shown_again_cuts_its_block_names_as_a_fresh_view(qtbot):
+    """A seq2seq's long input, two window layouts in turn (the 40-step window and the exact
+    8 steps), the view narrowed while the 8 were shown: back on the 40 (its set kept), the
+    blocks' names were still cut for the wider view ('decoder_input' whole, running into
+    the next name; a fresh view says 'decoder_in…'): they were fitted in the other set."""
+    from lstmviz.engine.spec import ModelSpec
+    from lstmviz.engine.windows import keyframe_pass
+
+    spec = _load("k3_seq2seq_lstm")[0].to_spec()
+    for layer in (la for la in spec.layers if la.class_name == "InputLayer"):
+        layer.config["batch_shape"] = [layer.config["batch_shape"][0], 600] + list(layer.config["batch_shape"][2:])
+    model = Model.from_spec(ModelSpec(spec.layers, spec.inputs, spec.outputs, spec.name, spec.keras_version))
+    passed = keyframe_pass(model, [a[:1] for a in _random_inputs(model)], every=64)
+    wide, exact = passed.window(0, 40, by_input=True), passed.window(0, 8, by_input=True)
+    cursor = Cursor(step=3, layer=model.layers[-2].name)
+
+    def names(v, trace, width):
+        v.resize(width, 500)
+        v.set_data(model, trace)
+        v.set_cursor(cursor)
+        qtbot.wait(30)
+        return [(item.toPlainText(), item.isVisible()) for item, *_ in v.static.edge_texts]
+
+    views = [UnrolledView(), UnrolledView()]
+    for v in views:
+        qtbot.addWidget(v)
+        v.show()
+    turned, fresh = views
+    names(turned, wide, 1400)
+    kept = turned.static
+    names(turned, exact, 1400)
+    names(turned, exact, 600)
+    again = names(turned, wide, 600)
+    assert turned.static is kept
+    assert again == names(fresh, wide, 600)
+    assert any(text.endswith("\u2026") for text, _ in again)  # (a name cut at this width)
+
+
 def test_block_names_stand_over_the_arrows_and_the_cursor_on_a_ground(view, qtbot):
     """A seq2seq at 1024 x 768 beside the side panel: steps narrower than the names, the
     arrows up into a block and the cursor's column struck through 'encoder_input'. Each

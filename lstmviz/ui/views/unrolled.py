@@ -328,6 +328,8 @@ class _Static:
         self.room: dict[int, float] = {}  # an edge text's room up to the row above (row units)
         self.state_texts: list = []  # ('initial state' item, its arrow's x, its edge's y)
         self.lane_left = 0.0
+        #: its blocks' names (``UnrolledView.block_names``, shown while this set is)
+        self.block_names: list = []
         #: a full trace's set: its ``_signature`` without numbers (``_use_static``)
         self.same: tuple | None = None
         self.legend = ""
@@ -601,10 +603,14 @@ class UnrolledView(TraceView):
         self._fit_colorbar(self._row_of(self.cursor) if self.cursor is not None else None)
         if reused:
             self.lane_left = self.static.lane_left
+            # (this set's names for _fit_block_names: it fitted those of the set drawn last,
+            # and a kept set's names shown after a resize kept their old cuts)
+            self.block_names = self.static.block_names
         else:
             self._build_static()
             self.static.same = same
             self.static.lane_left = self.lane_left
+            self.static.block_names = self.block_names
             self.static.id_texts = {r.key: r.id_texts for r in self.rows if hasattr(r, "id_texts")}
             if sig is not None:
                 self._statics[sig] = self.static
