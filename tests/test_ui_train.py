@@ -3043,3 +3043,36 @@ def test_the_runs_line_stays_in_sight_as_it_wraps_on_a_projector(make_window, qa
     finally:
         panel.stop()
         th.apply("dark", qapp)
+
+
+def test_the_loss_legend_is_as_large_as_its_entries_when_the_train_tab_is_first_shown(make_window):
+    """The loss legend beside its title kept the size of its whole names ("train, per
+    update") once it showed the shorter ones ("per update"): on the Train tab's first show
+    at 1200 x 800 it reached 33 px left of its plot, its first sample cut off and its
+    entries spread apart, until a resize placed it again. It is placed whenever its names
+    change, as a resize leaves it."""
+    from PySide6 import QtCore
+
+    from helpers import settle
+    from lstmviz.app.options import default_config
+    from lstmviz.app.state import AppState, InputSpec, LayerEntry
+
+    config = {**default_config("LSTM", units=16), "return_sequences": True}
+    state = AppState([LayerEntry("LSTM", dict(config)), LayerEntry("LSTM", dict(config))],
+                     InputSpec(batch_size=2, timesteps=10, input_dim=3))
+    w = make_window((1200, 800), state=state)
+    try:
+        settle()  # (the first tab laid out and painted first, as a window opened)
+        w.tabs.setCurrentIndex(next(i for i in range(w.tabs.count()) if w.tabs.tabText(i) == "Train"))
+        settle()
+        legend = w.train_panel.legend
+        first = legend.geometry()
+        assert first.left() >= 0
+        assert first.width() == legend.layout.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize).width()
+        w.resize(1201, 800)
+        settle()
+        w.resize(1200, 800)
+        settle()
+        assert legend.geometry() == first
+    finally:
+        w.train_panel.stop()

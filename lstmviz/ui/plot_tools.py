@@ -1555,6 +1555,7 @@ class RowLegend(pg.LegendItem):
             else:  # (the title given up: its row's room left of the view too, over no axis)
                 room += self._left_room()
         names = [self._names.get(id(sample.item)) for sample, _ in self.items]
+        texts = [label.text for _, label in self.items]
         if not any(names):
             widths = [(sample.width(), label.item.boundingRect().width()) for sample, label in self.items]
             cols = self._columns(widths, room)
@@ -1578,6 +1579,13 @@ class RowLegend(pg.LegendItem):
                 self._place()
         if cols != self.columnCount:
             self.setColumnCount(cols)
+        elif not self._beside or texts == [label.text for _, label in self.items]:
+            return
+        if self._beside:
+            # as large as its entries now: placed only when the title moved, the loss legend
+            # kept the size of its whole names ("train, per update") where shorter ones were
+            # shown, its first sample 33 px left of the plot, cut off, until a resize
+            self._place()
 
     def _left_room(self) -> float:
         """Beside a title given up (its short form ""): the room left of the view's column
