@@ -72,6 +72,13 @@ def _block_ticks(grid: Grid) -> list:
 #: the share of a matrix's height its gate labels may cover; beyond it the gates are named
 #: in the columns' axis (``_Matrix.fit_labels``)
 LABEL_SHARE = 0.6
+#: a gate label's box: the theme's background, this opaque (of 255), over a matrix it
+#: covers less than ``SEE_THROUGH`` of the height of; over a shorter one (a kernel of one
+#: or two input features, a bias: the box hid most of their weights) ``SEE_THROUGH_ALPHA``,
+#: hugging its text, the weights seen under it (``_Matrix.fit_labels``)
+LABEL_ALPHA = 200
+SEE_THROUGH = 1 / 3
+SEE_THROUGH_ALPHA = 130
 #: a matrix's least height (of three rows or more): its title, ticks and a few rows (115
 #: with the formula's line held the window 620 px tall presenting on an 800 x 600 screen)
 MATRIX_MIN = 100
@@ -118,6 +125,8 @@ class _Matrix:
         #: the gates' names (``fit_labels``)
         self.columns = 0
         self.gates_below = False
+        #: the gate labels' boxes see-through (they would cover most of a short matrix)
+        self.see_through = False
         #: the title and its short forms, longest first (``fit_title``)
         self.titles: tuple[str, ...] = ()
         def refit(*_) -> None:
@@ -145,7 +154,7 @@ class _Matrix:
             self.labels.append(lab)
             self.label_forms.append(())
             if t is not None:
-                self._style_label(lab, t)
+                self._style_label(lab, t, self.see_through)
         while len(self.separators) < n - 1:
             line = pg.InfiniteLine(angle=90, movable=False)
             self.plot.addItem(line, ignoreBounds=True)
@@ -154,11 +163,14 @@ class _Matrix:
                 line.setPen(pg.mkPen(t.foreground, width=2.5))
 
     @staticmethod
-    def _style_label(lab: pg.TextItem, t: th.Theme) -> None:
+    def _style_label(lab: pg.TextItem, t: th.Theme, see_through: bool = False) -> None:
         bg = pg.mkColor(t.background)
-        bg.setAlpha(200)
+        bg.setAlpha(SEE_THROUGH_ALPHA if see_through else LABEL_ALPHA)
         lab.setFont(t.font(0.95, bold=True))
         lab.fill = pg.mkBrush(bg)
+        lab.textItem.document().setDocumentMargin(1 if see_through else 4)  # (Qt's 4 px)
+        lab.updateTextPos()
+        lab.update()
 
     def thin_least(self) -> int:
         """The least height (px) of a thin matrix: its title's row, its rows as high as a
@@ -193,6 +205,11 @@ class _Matrix:
         tall = max((QtGui.QFontMetricsF(lab.textItem.font()).height()  # (its text, not the box's margins)
                     for lab, forms in zip(self.labels, self.label_forms) if forms), default=0.0)
         below = bool(gates) and high > 1 and tall > LABEL_SHARE * high
+        see_through = not below and tall > SEE_THROUGH * high
+        if see_through != self.see_through:
+            self.see_through = see_through
+            for lab in self.labels:
+                self._style_label(lab, self.view.theme, see_through)
         ticks = []
         for g, (lab, forms) in enumerate(zip(self.labels, self.label_forms)):
             if not forms:
@@ -239,7 +256,7 @@ class _Matrix:
         for line in self.separators:
             line.setPen(pg.mkPen(t.foreground, width=2.5))
         for lab in self.labels:
-            self._style_label(lab, t)
+            self._style_label(lab, t, self.see_through)
 
 
 class WeightsView(TraceView):
