@@ -1019,3 +1019,18 @@ def test_a_model_of_token_ids_opened_after_another_shows_no_features_of_that_one
     fresh = AppState()
     fresh.set_model(ids, path="khushi.h5")
     assert st.input.input_dim == fresh.input.input_dim == 1
+
+
+@pytest.mark.parametrize("cls, config, words", [
+    ("GlobalAveragePooling1D", {}, ("GlobalAveragePooling1D: the mean of every feature over the steps: "
+                                    "(batch, steps, features) becomes (batch, features).", "(batch, 1, features)")),
+    ("GlobalMaxPooling1D", {"data_format": "channels_first"},
+     ("GlobalMaxPooling1D (channels_first): the largest value over its input's last axis: the steps of "
+      "(batch, features, steps)", "each step's features of (batch, steps, features), the steps kept"))])
+def test_pooling_tip_where_not_known_says_its_data_format(cls, config, words):
+    """A global pooling's keepdims tip without its model (``options_for``'s where None): a
+    channels_last one over the steps of (batch, steps, features); a channels_first one both
+    ways, the steps of (batch, features, steps) or each step's features of (batch, steps,
+    features), not "over the steps" alone (``test_seed_bugs``: where its model says which)."""
+    tip = next(o.tooltip for o in options_for(cls, config) if o.key == "keepdims")
+    assert tip.startswith(words[0]) and words[1] in tip, tip

@@ -434,17 +434,23 @@ def test_return_state_outputs_named_on_the_card(window):
 
 @pytest.mark.parametrize("case, pooled", [
     # (a channels_last GlobalAveragePooling1D after a Permute((2, 1)): each step's features)
-    ("k3_cf_pooled_lstm", {"gap": "over each step's features, keepdims"}),
-    # (channels_first after a Permute((2, 1)), channels_last without: the steps)
-    ("k3_cf_global_pooling", {"gap": "over the steps", "gmp": "over the steps"}),
-    # (a channels_first GlobalMaxPooling1D over (batch, steps, features): each step's features)
-    (None, {"cf": "over each step's features, keepdims", "cl": "over the steps"})])
+    ("k3_cf_pooled_lstm", {"gap": ("over each step's features, keepdims", "(batch, steps)", "(batch, 1, steps)")}),
+    # (channels_first after a Permute((2, 1)): the steps)
+    ("k3_cf_global_pooling", {"gap": ("over the steps", "(batch, features)", "(batch, features, 1)"),
+                              "gmp": ("over the steps", "(batch, features)", "(batch, features, 1)")}),
+    # (a channels_first GlobalMaxPooling1D over (batch, steps, features): each step's
+    # features; a channels_last one without a Permute: the steps)
+    (None, {"cf": ("over each step's features, keepdims", "(batch, steps)", "(batch, steps, 1)"),
+            "cl": ("over the steps", "(batch, features)", "(batch, 1, features)")})])
 def test_global_pooling_said_over_what_it_pools(window, case, pooled):
     """A global pooling's words on its card and in the Unrolled view's say what it pools
     where it stands (``cell_ref.layer_words``): the steps, or each step's features where its
-    input holds the steps on the axis it keeps (not "over the steps" there)."""
+    input holds the steps on the axis it keeps (not "over the steps" there); so does its
+    keepdims option's tip in the side panel's form, with the shapes it gives there (it said
+    "the mean of every feature over the steps: (batch, steps, features) becomes (batch,
+    features)" wherever it stood)."""
     import lstmviz
-    from helpers import FIXTURES
+    from helpers import FIXTURES, tip_text
     from lstmviz.app.accessible import unrolled_view
     from lstmviz.app.selection import Cursor
     from lstmviz.engine import LayerSpec, Model
@@ -467,10 +473,25 @@ def test_global_pooling_said_over_what_it_pools(window, case, pooled):
         card = cards.item(i).data(QtCore.Qt.ItemDataRole.UserRole + 2)
         details[card["title"].split()[-1]] = card["detail"].split("\n")[0]
     said = unrolled_view(model, window.state.trace, Cursor(layer="lstm", step=0, unit=0))
-    for name, words in pooled.items():
+    panel = window.stack_panel
+    for name, (words, becomes, kept) in pooled.items():
         kind = model.get_layer(name).class_name
         assert details[name] == words, details
         assert f"{name} ({kind}, {words})" in said, said
+        cards.setCurrentRow(next(i for i in range(cards.count())
+                                 if cards.item(i).data(QtCore.Qt.ItemDataRole.UserRole + 2)["title"]
+                                 .split()[-1] == name))
+        QtWidgets.QApplication.processEvents()
+        box = panel.option_widgets["keepdims"]
+        over = words.split(", keepdims")[0]
+        for about in (box.toolTip(), panel.form_layout.labelForField(box).toolTip()):
+            about = tip_text(about)
+            if over == "over the steps":
+                assert about.startswith(f"{kind}: the ") and "over the steps: " in about, about
+            else:
+                assert about.startswith(f"{kind}, here {over}: "), about
+                assert "over the steps" not in about, about
+            assert f"becomes {becomes}" in about and f"length 1, {kept}, instead" in about, about
 
 
 def test_cell_bar_titles_are_not_cut_off(qtbot):

@@ -16,6 +16,7 @@ from lstmviz.app.cell_ref import cell_name
 from lstmviz.engine.activations import SUPPORTED as ACTIVATIONS
 from lstmviz.engine.cells import CELLS, kind_of
 from lstmviz.engine.layers import RNN_OPTIONS, holds_weights, rnn_cells, trains
+from lstmviz.engine.layers_more import EACH_STEPS_FEATURES
 from lstmviz.text import escape
 
 #: Layer classes the side panel can add, in menu order (label -> class, inner class).
@@ -160,12 +161,31 @@ TIPS = {
                   "after Dense(2) squeezes each output into 0..1. No weights."),
     "repeat_n": ("n: how many times the input vector is repeated: (batch, d) becomes (batch, n, d), "
                  "a sequence a decoder LSTM can read."),
-    "keepdims": ("keepdims: keep the steps axis with length 1, (batch, 1, features), instead of "
-                 "dropping it, (batch, features). The numbers are the same."),
-    "pool_avg": ("GlobalAveragePooling1D: the mean of every feature over the steps: (batch, steps, "
-                 "features) becomes (batch, features). Masked steps (padding) are left out of the mean."),
-    "pool_max": ("GlobalMaxPooling1D: the largest value of every feature over the steps. A mask is "
-                 "not looked at: a padded step counts."),
+    # a GlobalAveragePooling1D's and GlobalMaxPooling1D's keepdims, said where the pooling
+    # stands (``_pooling_tip``): over the steps, or over each step's features
+    "pool_avg": "GlobalAveragePooling1D: the mean of every feature over the steps",
+    "pool_max": "GlobalMaxPooling1D: the largest value of every feature over the steps",
+    "pool_steps_last": ": (batch, steps, features) becomes (batch, features).",
+    "pool_steps_first": (": its input (batch, features, steps), the steps on axis 2 (after a Permute((2, 1)) "
+                         "or a channels_first Conv1D), becomes (batch, features)."),
+    "pool_mask_avg": " Masked steps (padding) are left out of the mean.",
+    "pool_mask_max": " A mask is not looked at: a padded step counts.",
+    "keepdims": ("keepdims: keep the steps axis with length 1, {kept}, instead of dropping it, "
+                 "(batch, features). The numbers are the same."),
+    "pool_avg_each": "GlobalAveragePooling1D, here over each step's features: the mean of each step's features",
+    "pool_max_each": "GlobalMaxPooling1D, here over each step's features: the largest of each step's features",
+    "pool_each_last": (", one number a step, the steps kept: its input (batch, features, steps), the steps "
+                       "on axis 2 (after a Permute((2, 1)) or a channels_first Conv1D), becomes (batch, steps): "
+                       "channels_last pools axis 1, its features here."),
+    "pool_each_first": (", one number a step, the steps kept: its input (batch, steps, features) becomes "
+                        "(batch, steps): channels_first pools the last axis, its features here."),
+    "keepdims_each": ("keepdims: keep the pooled features axis with length 1, {kept}, instead of "
+                      "dropping it, (batch, steps). The numbers are the same."),
+    # (channels_first where what its input holds on which axis is not known: no model yet)
+    "pool_first": ("{kind} (channels_first): the {what} over its input's last axis: the steps of "
+                   "(batch, features, steps), as a channels_first Conv1D gives them; each step's "
+                   "features of (batch, steps, features), the steps kept. keepdims: keep that axis "
+                   "with length 1 instead of dropping it. The numbers are the same."),
     "epsilon_ln": ("epsilon: added to the variance before its square root, so a step whose features "
                    "are all alike is not divided by 0."),
     "epsilon_bn": ("epsilon: added to the moving variance before its square root. At inference "
@@ -245,15 +265,37 @@ def _recurrent_options(cls: str, prefix: str = "") -> list[Option]:
     return opts
 
 
-def options_for(class_name: str, config: dict | None = None) -> list[Option]:
+def options_for(class_name: str, config: dict | None = None, where: str | None = None) -> list[Option]:
     """The editable options of a layer (for wrappers, depends on the inner class); a layer
     holding weights (``engine/layers.holds_weights``) also Keras' ``trainable`` (``TRAINABLE``),
-    last."""
-    opts = _options_for(class_name, config)
+    last. ``where``: the layer's words where it stands in its model (``cell_ref.layer_words``),
+    None where not known: a global pooling's tips say what it pools there (``_pooling_tip``)."""
+    opts = _options_for(class_name, config, where)
     return [*opts, TRAINABLE] if opts and holds_weights(class_name) else opts
 
 
-def _options_for(class_name: str, config: dict | None = None) -> list[Option]:
+def _pooling_tip(class_name: str, config: dict, where: str | None) -> str:
+    """A GlobalAveragePooling1D's or GlobalMaxPooling1D's keepdims tip: what it pools where it
+    stands, as ``where`` (``Layer.describe_at``'s words) says: over the steps, or over each
+    step's features (``EACH_STEPS_FEATURES``: a channels_last one after a Permute((2, 1)), a
+    channels_first one over (batch, steps, features)), and the shapes its data format gives
+    there; where not known (None), a channels_last one over the steps of (batch, steps,
+    features), a channels_first one said both ways."""
+    avg = class_name == "GlobalAveragePooling1D"
+    first = config.get("data_format") == "channels_first"
+    if where is not None and where.startswith(EACH_STEPS_FEATURES):
+        return (TIPS["pool_avg_each" if avg else "pool_max_each"]
+                + TIPS["pool_each_first" if first else "pool_each_last"] + " "
+                + TIPS["keepdims_each"].format(kept="(batch, steps, 1)" if first else "(batch, 1, steps)"))
+    if first and where is None:
+        return TIPS["pool_first"].format(kind=class_name, what="mean" if avg else "largest value")
+    # (a mask of the steps reaches a channels_last one alone: a channels_first one's is refused)
+    return (TIPS["pool_avg" if avg else "pool_max"] + TIPS["pool_steps_first" if first else "pool_steps_last"]
+            + ("" if first and avg else TIPS["pool_mask_avg" if avg else "pool_mask_max"]) + " "
+            + TIPS["keepdims"].format(kept="(batch, features, 1)" if first else "(batch, 1, features)"))
+
+
+def _options_for(class_name: str, config: dict | None = None, where: str | None = None) -> list[Option]:
     config = config or {}
     if class_name == "RNN":  # Keras' RNN(cell): the cell's options, then the layer's
         kind = kind_of("RNN", config)
@@ -294,8 +336,7 @@ def _options_for(class_name: str, config: dict | None = None) -> list[Option]:
     if class_name == "RepeatVector":
         return [Option("n", "int", "n", TIPS["repeat_n"], minimum=1, maximum=5000)]
     if class_name in ("GlobalAveragePooling1D", "GlobalMaxPooling1D"):
-        what = TIPS["pool_avg" if class_name == "GlobalAveragePooling1D" else "pool_max"]
-        return [Option("keepdims", "bool", "keepdims", what + " " + TIPS["keepdims"])]
+        return [Option("keepdims", "bool", "keepdims", _pooling_tip(class_name, config, where))]
     if class_name in ("LayerNormalization", "BatchNormalization"):
         tip = TIPS["epsilon_ln" if class_name == "LayerNormalization" else "epsilon_bn"]
         return [Option("epsilon", "float", "epsilon", tip, minimum=0.0, maximum=1.0, step=0.001),

@@ -88,6 +88,11 @@ def _float(x) -> np.ndarray:
 
 
 # -- global pooling -------------------------------------------------------------------------
+#: What a global pooling is where it pools each step's features, not the steps (``describe_at``),
+#: the words the side panel's option tips are chosen by (``options.options_for``'s ``where``)
+EACH_STEPS_FEATURES = "over each step's features"
+
+
 class _GlobalPooling1D(L.Layer):
     keeps_sign = True
     defaults = {"data_format": "channels_last", "keepdims": False}
@@ -115,7 +120,7 @@ class _GlobalPooling1D(L.Layer):
         a channels_first one over (batch, steps, features) (``timewise``)."""
         if axis is None or self.reduces(axis):
             return self.describe()
-        return "over each step's features" + (", keepdims" if self.keepdims else "")
+        return EACH_STEPS_FEATURES + (", keepdims" if self.keepdims else "")
 
     def reduces(self, axis: int) -> bool:
         """Whether it pools over its input's ``axis``, where a long input holds its steps (1:

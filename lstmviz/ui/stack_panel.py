@@ -713,10 +713,15 @@ class StackPanel(QtWidgets.QWidget):
             self.info_label.setText("")
             return
         entry = st.layers[row]
-        opts = options_for(entry.class_name, entry.config)
+        # (what it is where it stands, as its card says: a global pooling's tip says what it pools)
+        layer = (next((l for l in st.model.layers if l.name == entry.name), None)
+                 if st.model is not None and st.error is None and entry.name else None)
+        opts = options_for(entry.class_name, entry.config,
+                           layer_words(st.model, layer) if layer is not None else None)
         # a stack of cells has no form: a read-only row for each cell and the layer, and why
         shown = stacked_cells(entry.class_name, entry.config)
-        key = (row, entry.class_name, tuple(o.key for o in opts), tuple(shown))
+        # (the tips too: a row's label takes its tip when the form is built)
+        key = (row, entry.class_name, tuple((o.key, o.tooltip) for o in opts), tuple(shown))
         if key != self._form_key:
             self._clear_form()
             for opt in opts:
