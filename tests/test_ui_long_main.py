@@ -3601,3 +3601,72 @@ def test_the_speed_box_at_the_windows_least_width_after_a_long_input_keeps_its_w
         box.resize(room, box.height())
         hints.add((box.sizeHint().width(), box.minimumSizeHint().width(), box.currentText()))
     assert len({h[2] for h in hints}) == 2 and len({h[:2] for h in hints}) == 1, hints
+
+
+def test_a_far_seeks_whole_window_leaves_the_cell_page_as_its_quick_steps_drew_it(long_window, monkeypatch):
+    """A far seek's whole window holds its quick steps' numbers at the cursor's step to the
+    bit: the Cell page is not drawn again (~5 ms of charts, titles and equations, and their
+    paint, session 58), its picture the one a redraw gives; it is drawn anew when the step,
+    the unit, the layer, the theme or the window's numbers at the step change."""
+    from lstmviz.ui.views import cell
+
+    w, x = long_window
+    state, view = _opened(w, x, "Cell")
+    name = state.model.layers[0].name
+    seq = state.long
+    drawn = []
+    shown = cell.CellView._show_equations
+    monkeypatch.setattr(cell.CellView, "_show_equations", lambda self: (drawn.append(1), shown(self))[1])
+
+    def seek(swap=None, **cursor) -> int:
+        """The cursor moved (a far step: its quick steps, then its whole window, ``swap``
+        applied to the window first): the page's draws at the window."""
+        at = cursor.get("step", state.cursor.step)
+        seq._cache.pop(seq.start_of(at), None)  # (its quick steps drawn first)
+        state.set_cursor(**cursor)
+        QtWidgets.QApplication.processEvents()
+        assert seq.is_quick(state.trace) == ("step" in cursor)
+        seq.wait_prefetch()
+        if swap is not None:
+            swap(seq._cache[seq.start_of(at)])
+        drawn.clear()
+        w.long_runner.poll()
+        QtWidgets.QApplication.processEvents()
+        assert not seq.is_quick(state.trace) and state.trace.start <= at < state.trace.start + seq.window
+        return len(drawn)
+
+    def redrawn() -> QtGui.QImage:
+        view._page = None
+        view.set_cursor(view.cursor)
+        QtWidgets.QApplication.processEvents()
+        return view.grab().toImage()
+
+    state.set_cursor(step=0, layer=name)
+    for step, unit in ((2222, 1), (461, 0), (1999, 5)):
+        # (the first seeks there may draw their windows anew: the charts' numbers are
+        # measured by their titles' places, which the quick steps' new numbers moved)
+        seek(step=step, unit=unit)
+        assert seek(step=step + 1) == 0 and seek(step=step) == 0, step
+        whole = state.model.trace(x[:, :step + 1])[name]
+        np.testing.assert_array_equal(view.bars["h"].values, whole.steps["h"][0, step])
+        picture = view.grab().toImage()
+        assert picture == redrawn(), step
+        for change in (dict(step=step + 1), dict(unit=(unit + 1) % 6), dict(layer=state.model.layers[1].name)):
+            drawn.clear()
+            state.set_cursor(**change)
+            QtWidgets.QApplication.processEvents()
+            assert drawn, change
+            state.set_cursor(step=step, unit=unit, layer=name)
+    drawn.clear()
+    w.set_theme("light")
+    QtWidgets.QApplication.processEvents()
+    assert drawn
+
+    def other(trace) -> None:  # the window's numbers at the step not the quick steps'
+        rec = trace.layers[name]
+        rec.steps["h"][0, 2222 - rec.start] += 0.5
+
+    seek(step=2222)
+    assert seek(step=2223) == 0
+    assert seek(other, step=2222) == 1  # drawn anew, with them
+    assert view.bars["h"].values[0] == pytest.approx(state.model.trace(x[:, :2223])[name].steps["h"][0, 2222, 0] + 0.5)
