@@ -557,21 +557,3 @@ def onnx_lstm_then(tmp_path, op: str, direction: str = "forward", d: int = 3, u:
     m.ir_version = 8
     onnx.save(m, str(tmp_path / "m.onnx"))
     return lstmviz.load(tmp_path / "m.onnx")
-
-
-def contrast(a, b) -> float:
-    """WCAG's contrast ratio of two QColors."""
-    def lum(c):
-        rgb = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in (c.redF(), c.greenF(), c.blueF())]
-        return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
-    hi, lo = sorted((lum(a), lum(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
-def rgb_pixels(image) -> np.ndarray:
-    """A QImage's pixels as an (h, w, 3) uint8 array."""
-    from PySide6 import QtGui
-
-    img = image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
-    raw = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)
-    return raw[:, :img.width(), 2::-1].copy()

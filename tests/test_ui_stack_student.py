@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from PySide6 import QtWidgets
 
-from helpers import contrast
 from lstmviz.app.options import default_config
 from lstmviz.app.state import AppState, InputSpec, LayerEntry
 
@@ -267,6 +266,15 @@ def test_a_disabled_field_looks_disabled(make_window, theme):
     disabled = contrast(pal.color(G.Disabled, R.Text), pal.color(G.Disabled, R.Base))
     enabled = contrast(pal.color(G.Active, R.Text), pal.color(G.Active, R.Base))
     assert 3.0 <= disabled <= 5.0 and enabled >= 7.0, (theme, disabled, enabled)
+
+
+def contrast(a, b) -> float:
+    """WCAG's contrast ratio of two QColors."""
+    def lum(c):
+        rgb = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in (c.redF(), c.greenF(), c.blueF())]
+        return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def test_a_small_float_option_shows_the_layers_own_value(make_window):

@@ -196,56 +196,6 @@ def add_plot(layout: pg.GraphicsLayout, **kwargs) -> pg.PlotItem:
     return quiet_axes(plot)  # (a hidden left or bottom one of pyqtgraph's too)
 
 
-class HaloText(pg.TextItem):
-    """A ``TextItem`` whose letters are ringed by a halo (``halo``, the theme's background):
-    legible over any colour under it, a box hiding none of it (the Weights view's gate
-    labels over a 1-row kernel: a blue "kernel_i" over a saturated blue weight, on a
-    see-through box, read "nel_i"). The halo is the text's outline stroked ``width`` px wide
-    under the text, made again only when the text, its font or its margin change."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.halo: QtGui.QColor | None = None
-        self.halo_width = 0.0
-        self._outline: tuple[tuple, QtGui.QPainterPath] | None = None
-
-    def set_halo(self, color, width: float) -> None:
-        self.halo = None if color is None else pg.mkColor(color)
-        self.halo_width = width
-        self.update()
-
-    def outline(self) -> QtGui.QPainterPath:
-        """The halo's area, in the text item's coordinates: each laid-out line's glyphs at
-        its baseline, stroked ``halo_width`` wide (made once, filled at each paint: a
-        stroke at each paint doubled a short kernel's and bias' paint time)."""
-        item = self.textItem
-        doc = item.document()
-        key = (doc.toPlainText(), item.font().key(), doc.documentMargin(), doc.textWidth(), self.halo_width)
-        if self._outline is None or self._outline[0] != key:
-            path = QtGui.QPainterPath()
-            block = doc.begin()
-            while block.isValid():
-                layout = block.layout()
-                origin = layout.position()
-                for i in range(layout.lineCount()):
-                    line = layout.lineAt(i)
-                    text = block.text()[line.textStart():line.textStart() + line.textLength()]
-                    path.addText(origin + QtCore.QPointF(line.x(), line.y() + line.ascent()), item.font(), text)
-                block = block.next()
-            stroker = QtGui.QPainterPathStroker()
-            stroker.setWidth(self.halo_width)
-            stroker.setJoinStyle(QtCore.Qt.PenJoinStyle.RoundJoin)
-            self._outline = (key, stroker.createStroke(path).united(path).simplified())
-        return self._outline[1]
-
-    def paint(self, p, *args):
-        super().paint(p, *args)
-        if self.halo is None or self.halo_width <= 0 or not self.textItem.toPlainText():
-            return
-        p.setRenderHint(p.RenderHint.Antialiasing, True)
-        p.fillPath(self.textItem.mapToParent(self.outline()), self.halo)
-
-
 def fit_side_label(plot: pg.PlotItem, widget: pg.GraphicsView, forms: tuple[str, ...]) -> None:
     """The left axis' label: the longest of ``forms`` (longest first) seen whole. Centred
     on the view box, it may run over the title and the step axis, not past ``widget``'s

@@ -21,16 +21,7 @@ from lstmviz.ui import theme as th
 from lstmviz.ui.accessible import plain
 from lstmviz.ui.labels import control_only, text_tip
 from lstmviz.ui.later import later
-from lstmviz.ui.plot_tools import (
-    ColorBar,
-    HaloText,
-    NanKey,
-    add_plot,
-    bar_foreground,
-    fit_side_label,
-    label_share,
-    steady_axes,
-)
+from lstmviz.ui.plot_tools import ColorBar, NanKey, add_plot, bar_foreground, fit_side_label, label_share, steady_axes
 from lstmviz.ui.views._common import (
     UNCAPPED,
     CellButtons,
@@ -83,12 +74,11 @@ def _block_ticks(grid: Grid) -> list:
 LABEL_SHARE = 0.6
 #: a gate label's box: the theme's background, this opaque (of 255), over a matrix it
 #: covers less than ``SEE_THROUGH`` of the height of; over a shorter one (a kernel of one
-#: or two input features, a bias: the box hid most of their weights) no box, the weights
-#: seen under the label, its letters legible by their halo (``plot_tools.HaloText``) in
-#: the background's colour, ``HALO`` of the type's line height wide (``_Matrix.fit_labels``)
+#: or two input features, a bias: the box hid most of their weights) ``SEE_THROUGH_ALPHA``,
+#: hugging its text, the weights seen under it (``_Matrix.fit_labels``)
 LABEL_ALPHA = 200
 SEE_THROUGH = 1 / 3
-HALO = 0.3
+SEE_THROUGH_ALPHA = 130
 #: a matrix's least height (of three rows or more): its title, ticks and a few rows (115
 #: with the formula's line held the window 620 px tall presenting on an 800 x 600 screen)
 MATRIX_MIN = 100
@@ -122,7 +112,7 @@ class _Matrix:
         self.separators = [pg.InfiniteLine(angle=90, movable=False) for _ in range(MAX_GATES - 1)]
         for line in self.separators:
             self.plot.addItem(line, ignoreBounds=True)
-        self.labels = [HaloText("", anchor=(0.5, 0.0)) for _ in range(MAX_GATES)]
+        self.labels = [pg.TextItem("", anchor=(0.5, 0.0)) for _ in range(MAX_GATES)]
         for lab in self.labels:
             self.plot.addItem(lab, ignoreBounds=True)
         #: each gate label's names, longest first ("recurrent_kernel_i", "U_i", "i"): the
@@ -159,7 +149,7 @@ class _Matrix:
         LSTM has gates), styled as the first ones."""
         t = self.view.theme if hasattr(self.view, "theme") else None
         while len(self.labels) < n:
-            lab = HaloText("", anchor=(0.5, 0.0))
+            lab = pg.TextItem("", anchor=(0.5, 0.0))
             self.plot.addItem(lab, ignoreBounds=True)
             self.labels.append(lab)
             self.label_forms.append(())
@@ -173,16 +163,12 @@ class _Matrix:
                 line.setPen(pg.mkPen(t.foreground, width=2.5))
 
     @staticmethod
-    def _style_label(lab: HaloText, t: th.Theme, see_through: bool = False) -> None:
+    def _style_label(lab: pg.TextItem, t: th.Theme, see_through: bool = False) -> None:
         bg = pg.mkColor(t.background)
-        bg.setAlpha(LABEL_ALPHA)
-        font = t.font(0.95, bold=True)
-        lab.setFont(font)
-        lab.fill = pg.mkBrush(None) if see_through else pg.mkBrush(bg)
-        halo = max(4.0, HALO * QtGui.QFontMetricsF(font).height())
-        lab.set_halo(t.background, halo)
-        # (without a box: as much margin as the halo reaches past the letters; Qt's is 4 px)
-        lab.textItem.document().setDocumentMargin(math.ceil(halo / 2) if see_through else 4)
+        bg.setAlpha(SEE_THROUGH_ALPHA if see_through else LABEL_ALPHA)
+        lab.setFont(t.font(0.95, bold=True))
+        lab.fill = pg.mkBrush(bg)
+        lab.textItem.document().setDocumentMargin(1 if see_through else 4)  # (Qt's 4 px)
         lab.updateTextPos()
         lab.update()
 
