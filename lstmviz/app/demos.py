@@ -36,12 +36,8 @@ def _resolved(folder: Path, rel) -> Path | None:
     nothing outside the demos' folder is read, as ``demo_of`` recognises nothing outside it)."""
     if not isinstance(rel, str) or not rel:
         return None
-    try:
-        where = (folder / rel).resolve()
-        inside = where.is_relative_to(folder.resolve())
-    except (OSError, RuntimeError, ValueError):
-        return None
-    return where if inside else None
+    where, inside = resolved(folder / rel), resolved(folder)
+    return where if where is not None and inside is not None and where.is_relative_to(inside) else None
 
 
 def load_demos(index: Path | None = None) -> list[dict]:
